@@ -1,0 +1,156 @@
+/**
+ * Builds the Octokit client every GitHub task uses: throttling (rate limits) and retry (5xx, network)
+ * plugins, logs routed to the run logger, and a request counter so tasks can report what they cost.
+ */
+import type { Octokit } from '@octokit/rest' with { 'resolution-mode': 'import' };
+import type { GitHubLogger, GitHubOptions } from './options';
+import { redact } from './errors';
+
+export type GitHubClient = Octokit;
+
+/** What the client saw, for the one-line summary a task logs. */
+export interface RequestStats {
+  /** HTTP exchanges, retries included. */
+  requests: number;
+  /** Answers 304 Not Modified (free for authenticated requests). */
+  notModified: number;
+  /** From the last response that carried rate-limit headers. */
+  rateLimit?: { limit: number; remaining: number; resetAt: Date };
+}
+
+export interface GitHubClientHandle {
+  octokit: GitHubClient;
+  stats: RequestStats;
+}
+
+export const DEFAULT_RETRIES = 3;
+export const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 60;
+/** Giving up after this many secondary-limit waits for one request keeps a run from looping for hours. */
+const MAX_SECONDARY_LIMIT_RETRIES = 3;
+
+/**
+ * 304 is absent on purpose (below 400, never retried); 429 is added because plugin-throttling already
+ * waits out 429 rate limits and plugin-retry would otherwise retry them a second time on its own clock.
+ */
+/** What the throttling callbacks read of the request that hit a limit. */
+interface LimitedRequest {
+  method: string;
+  url: string;
+}
+
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
+/** Octokit is ESM-only; a dynamic import keeps this CommonJS module loadable and the client lazy. */
+export async function createGitHubClient(options: GitHubOptions): Promise<GitHubClientHandle> {
+  const [{ Octokit: RestOctokit }, { throttling }, { retry }] = await Promise.all([
+    import('@octokit/rest'),
+    import('@octokit/plugin-throttling'),
+    import('@octokit/plugin-retry'),
+  ]);
+  const { logger, token } = options;
+  const retryAfterBaseValue = options.retryAfterBaseValue ?? 1000;
+  const maxWait = options.maxRateLimitWaitSeconds ?? DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS;
+  const retries = options.retries ?? DEFAULT_RETRIES;
+  const stats: RequestStats = { requests: 0, notModified: 0 };
+  const ThrottledOctokit = RestOctokit.plugin(throttling, retry);
+
+  const octokit = new ThrottledOctokit({
+    baseUrl: options.baseUrl,
+    ...(token ? { auth: token } : {}),
+    userAgent: 'flowdeck-github-repo-stats',
+    log: octokitLog(logger, token),
+    request: {
+      ...(options.signal ? { signal: options.signal } : {}),
+      fetch: countingFetch(stats, logger, options.baseUrl),
+    },
+    retry: { retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue },
+    throttle: {
+      retryAfterBaseValue,
+      onSecondaryRateLimit: (retryAfter: number, request: LimitedRequest, _octokit: unknown, retryCount: number) => {
+        const what = `${request.method} ${pathOf(request.url, options.baseUrl)}`;
+        if (options.signal?.aborted) return false;
+        if (retryCount >= MAX_SECONDARY_LIMIT_RETRIES) {
+          logger.warning(`GitHub secondary rate limit hit again on ${what}; giving up after ${retryCount} waits`);
+          return false;
+        }
+        logger.warning(`GitHub secondary rate limit hit on ${what}; waiting ${retryAfter} s before retrying`);
+        return true;
+      },
+      onRateLimit: (retryAfter: number, request: LimitedRequest, _octokit: unknown, retryCount: number) => {
+        const what = `${request.method} ${pathOf(request.url, options.baseUrl)}`;
+        // The plugin derived retryAfter from the reset header and Date.now(), plus one second of margin.
+        const resetAt = new Date(Date.now() + (retryAfter - 1) * 1000).toISOString();
+        if (options.signal?.aborted) return false;
+        if (retryCount === 0 && retryAfter <= maxWait) {
+          logger.warning(`GitHub API rate limit exhausted on ${what}; waiting ${retryAfter} s until it resets at ${resetAt}`);
+          return true;
+        }
+        logger.warning(`GitHub API rate limit exhausted on ${what}; it resets at ${resetAt}, too far away to wait for`);
+        return false;
+      },
+    },
+  });
+  return { octokit, stats };
+}
+
+/**
+ * Octokit logs `debug("request", options)` with the Authorization header inside, so debug is dropped and
+ * only the message string of the other levels is forwarded. Errors are reported by the caller as
+ * GitHubErrors; Octokit's own error line (also printed for a harmless 304) is kept at debug.
+ */
+function octokitLog(logger: GitHubLogger, token: string | undefined) {
+  const text = (message: unknown) => redact(typeof message === 'string' ? message : String(message), token);
+  return {
+    debug: () => undefined,
+    info: (message: unknown) => logger.debug(text(message)),
+    warn: (message: unknown) => logger.warning(text(message)),
+    error: (message: unknown) => logger.debug(text(message)),
+  };
+}
+
+/** Counts every attempt (the retry plugin's included) and says why an attempt will be retried. */
+function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: string): typeof fetch {
+  return async (input, init) => {
+    stats.requests++;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    let response: Response;
+    try {
+      response = await fetch(input, init);
+    } catch (error) {
+      // fetch rejects with the signal's reason (the engine's TimeoutError, say); Octokit would wrap that
+      // as a status-500 RequestError and the retry plugin would retry it. An AbortError passes straight up.
+      if (init?.signal?.aborted) throw new DOMException('The run was cancelled or timed out', 'AbortError');
+      logger.warning(`Request ${pathOf(url, baseUrl)} failed: ${networkReason(error)}`);
+      throw error;
+    }
+    if (response.status === 304) stats.notModified++;
+    if (response.status >= 500) logger.warning(`GitHub answered ${response.status} for ${pathOf(url, baseUrl)}`);
+    const limit = Number(response.headers.get('x-ratelimit-limit'));
+    const remaining = Number(response.headers.get('x-ratelimit-remaining'));
+    const reset = Number(response.headers.get('x-ratelimit-reset'));
+    if (response.headers.has('x-ratelimit-remaining') && [limit, remaining, reset].every(Number.isFinite)) {
+      stats.rateLimit = { limit, remaining, resetAt: new Date(reset * 1000) };
+    }
+    return response;
+  };
+}
+
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function pathOf(url: string, baseUrl: string): string {
+  return url.startsWith(baseUrl) ? url.slice(baseUrl.length) || '/' : url;
+}
+
+/** `3 requests (2 not modified); rate limit 4,990/5,000 left` — what a task cost. */
+export function describeStats(stats: RequestStats): string {
+  const parts = [`${stats.requests} request${stats.requests === 1 ? '' : 's'}`];
+  if (stats.notModified > 0) parts[0] += ` (${stats.notModified} answered 304 Not Modified from stored ETags)`;
+  if (stats.rateLimit) {
+    parts.push(`rate limit ${stats.rateLimit.remaining}/${stats.rateLimit.limit} left, resets ${stats.rateLimit.resetAt.toISOString()}`);
+  }
+  return parts.join('; ');
+}

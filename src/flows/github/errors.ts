@@ -1,0 +1,196 @@
+/**
+ * Turns whatever Octokit throws into a GitHubError whose message says what went wrong and what to do.
+ * The raw RequestError is deliberately not kept as `cause`: it carries request options and headers, and
+ * the engine stores and prints errors.
+ */
+
+export type GitHubErrorKind =
+  | 'invalid-repo'
+  | 'not-found'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate-limited'
+  | 'network'
+  | 'http';
+
+export class GitHubError extends Error {
+  override readonly name = 'GitHubError';
+  readonly kind: GitHubErrorKind;
+  /** HTTP status GitHub answered with; absent for network failures and invalid input. */
+  readonly status?: number;
+  /** When a primary rate limit resets. */
+  readonly resetAt?: Date;
+
+  constructor(kind: GitHubErrorKind, message: string, details: { status?: number; resetAt?: Date } = {}) {
+    super(message);
+    this.kind = kind;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.resetAt !== undefined) this.resetAt = details.resetAt;
+  }
+}
+
+/** The fields of @octokit/request-error's RequestError this module reads (duck-typed: the class is ESM-only). */
+interface RequestErrorLike {
+  status: number;
+  message: string;
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+  cause?: unknown;
+}
+
+export function isRequestError(error: unknown): error is RequestErrorLike {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { status?: unknown }).status === 'number' &&
+    'request' in error
+  );
+}
+
+/** The HTTP status of an Octokit error, or undefined for anything else. */
+export function statusOf(error: unknown): number | undefined {
+  return isRequestError(error) ? error.status : undefined;
+}
+
+export interface ErrorContext {
+  /** `owner/name` the request was about. */
+  repo: string;
+  baseUrl: string;
+  token?: string;
+  /** Retries Octokit made before giving up on a network failure or 5xx. */
+  retries?: number;
+  now?: () => number;
+}
+
+/**
+ * Maps an Octokit failure to a GitHubError. Aborts (cancel, timeout) are returned unchanged so the engine
+ * still sees them as what they are; errors that are already GitHubErrors pass through.
+ */
+export function toGitHubError(error: unknown, context: ErrorContext): unknown {
+  if (error instanceof GitHubError) return error;
+  if (isAbort(error)) return error;
+  if (!isRequestError(error)) return error;
+  const message = redact(describe(error, context), context.token);
+  const status = error.response ? error.status : undefined;
+  if (error.response === undefined) return new GitHubError('network', message);
+  switch (error.status) {
+    case 404:
+      return new GitHubError('not-found', message, { status: 404 });
+    case 401:
+      return new GitHubError('unauthorized', message, { status: 401 });
+    case 403:
+    case 429:
+      if (isRateLimit(error)) {
+        const resetAt = resetTimeOf(error);
+        return new GitHubError('rate-limited', message, resetAt ? { status, resetAt } : { status });
+      }
+      return new GitHubError('forbidden', message, { status });
+    default:
+      return new GitHubError('http', message, { status });
+  }
+}
+
+function describe(error: RequestErrorLike, context: ErrorContext): string {
+  const host = hostOf(context.baseUrl);
+  const gitHubSays = messageFromBody(error);
+  if (error.response === undefined) {
+    const code = networkCode(error);
+    const retried = context.retries ? ` after ${context.retries} retries` : '';
+    return `Could not reach the GitHub API at ${host}${retried}: ${code ?? error.message}${code && error.message !== code ? ` (${error.message})` : ''}. Check the network connection${context.baseUrl === 'https://api.github.com' ? '' : ' and FLOWDECK_GITHUB_API_URL'}.`;
+  }
+  switch (error.status) {
+    case 404:
+      return (
+        `Repository ${context.repo} not found (or private and the token has no access)` +
+        (context.token ? '.' : '. No GITHUB_TOKEN is set; private repositories need a token with access.')
+      );
+    case 401:
+      return (
+        `GitHub token invalid or expired (${host} answered 401${gitHubSays ? ` "${gitHubSays}"` : ''}). ` +
+        'Create a new token (or sign in to GitHub again from Flowdeck) and set GITHUB_TOKEN, ' +
+        'or unset GITHUB_TOKEN to read public repositories anonymously.'
+      );
+    case 403:
+    case 429: {
+      if (isSecondaryLimit(error)) {
+        return `GitHub secondary rate limit still exceeded after waiting and retrying (${host} answered ${error.status}). Run the flow again in a few minutes.`;
+      }
+      if (isRateLimit(error)) {
+        const resetAt = resetTimeOf(error);
+        const limit = headerOf(error, 'x-ratelimit-limit');
+        const now = (context.now ?? Date.now)();
+        const when = resetAt
+          ? `It resets at ${resetAt.toISOString()} (in ${formatDuration(resetAt.getTime() - now)})`
+          : 'The reset time was not given';
+        const advice = context.token
+          ? 'Run the flow again after the reset.'
+          : 'Set GITHUB_TOKEN for 5,000 requests an hour, or run the flow again after the reset.';
+        return `GitHub API rate limit exhausted${limit ? ` (${limit} requests an hour)` : ''}. ${when}, too far away to wait for. ${advice}`;
+      }
+      return `GitHub refused access to ${context.repo} (${error.status}${gitHubSays ? ` "${gitHubSays}"` : ''}). The token may lack a scope or need SSO authorization for this organization.`;
+    }
+    default:
+      return `GitHub API at ${host} answered ${error.status}${gitHubSays ? ` "${gitHubSays}"` : ''} for ${context.repo}${error.status >= 500 && context.retries ? ` after ${context.retries} retries` : ''}.`;
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+function isRateLimit(error: RequestErrorLike): boolean {
+  return headerOf(error, 'x-ratelimit-remaining') === '0' || isSecondaryLimit(error);
+}
+
+/** Same test plugin-throttling applies to tell secondary limits apart. */
+function isSecondaryLimit(error: RequestErrorLike): boolean {
+  return /\bsecondary rate\b/i.test(error.message);
+}
+
+function resetTimeOf(error: RequestErrorLike): Date | undefined {
+  const reset = Number(headerOf(error, 'x-ratelimit-reset'));
+  return Number.isFinite(reset) && reset > 0 ? new Date(reset * 1000) : undefined;
+}
+
+function headerOf(error: RequestErrorLike, name: string): string | undefined {
+  const value = error.response?.headers?.[name];
+  return value === undefined ? undefined : String(value);
+}
+
+function messageFromBody(error: RequestErrorLike): string | undefined {
+  const data = error.response?.data;
+  if (typeof data === 'object' && data !== null && typeof (data as { message?: unknown }).message === 'string') {
+    return (data as { message: string }).message;
+  }
+  return undefined;
+}
+
+/** `ECONNREFUSED`, `ENOTFOUND`, ... from fetch's `TypeError('fetch failed')` → cause chain. */
+function networkCode(error: RequestErrorLike): string | undefined {
+  let current: unknown = error.cause;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
+  }
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 120 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
+}
+
+/** Belt and braces: no message built here should contain the token, but one from a server body could. */
+export function redact(text: string, token: string | undefined): string {
+  return token ? text.split(token).join('***') : text;
+}

@@ -1,0 +1,184 @@
+/**
+ * The github-repo-stats flow's logic, free of the engine: three steps (repository, open pull requests,
+ * star history) and the function that combines them and logs the summary. The flow module runs each step
+ * as an engine task; tests call the same functions directly against a fake server.
+ */
+import { createGitHubClient, describeStats, DEFAULT_RETRIES, type GitHubClient } from './client';
+import { conditionalGet } from './etags';
+import { GitHubError, toGitHubError } from './errors';
+import type { GitHubOptions } from './options';
+import { fetchStarHistory, lastPageFromLink, type StarPoint } from './starHistory';
+
+export type { StarPoint } from './starHistory';
+
+export const DEFAULT_REPO = 'PrefectHQ/prefect';
+/** Also the pattern declared for the flow's `repo` parameter. */
+export const REPO_PATTERN = '^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$';
+
+export interface RepoStats {
+  /** `owner/name` as GitHub spells it (it may differ in case from the parameter, or after a rename). */
+  repo: string;
+  stars: number;
+  forks: number;
+  /** People watching the repository (`subscribers_count`; `watchers_count` is the star count). */
+  watchers: number;
+  /** Open issues without pull requests. */
+  openIssues: number;
+  openPullRequests: number;
+  starHistory: StarPoint[];
+  /** ISO time the figures were assembled. */
+  fetchedAt: string;
+}
+
+/** What `fetch-repo` returns: the counts from one `GET /repos/{owner}/{repo}`. */
+export interface RepoSummary {
+  repo: string;
+  stars: number;
+  forks: number;
+  watchers: number;
+  /** GitHub's `open_issues_count`, which counts open pull requests too. */
+  openIssuesAndPullRequests: number;
+}
+
+/** The steps the flow runs as tasks; arguments and results are plain data so the engine can record them. */
+export interface RepoStatsSteps {
+  fetchRepo(repo: string): Promise<RepoSummary>;
+  fetchOpenPullRequests(repo: string): Promise<number>;
+  fetchStarHistory(repo: string, stars: number): Promise<StarPoint[]>;
+}
+
+/** `owner/name` split and checked; anything else is rejected before a request is made. */
+export function parseRepoName(value: unknown): { owner: string; name: string; fullName: string } {
+  const text = value === undefined ? DEFAULT_REPO : value;
+  if (typeof text !== 'string' || !new RegExp(REPO_PATTERN).test(text)) {
+    const shown = typeof text === 'string' ? `'${text}'` : typeof text;
+    throw new GitHubError('invalid-repo', `Parameter 'repo' must be "owner/name", e.g. ${DEFAULT_REPO}; got ${shown}`);
+  }
+  const [owner, name] = text.split('/');
+  // The pattern admits dots, but "." and ".." would be resolved as path segments by URL handling.
+  if (name === '.' || name === '..') {
+    throw new GitHubError('invalid-repo', `Parameter 'repo' has an invalid repository name: '${text}'`);
+  }
+  return { owner, name, fullName: text };
+}
+
+/** Direct implementations of the steps: one Octokit client per step, errors mapped to GitHubErrors. */
+export function repoSteps(options: GitHubOptions): RepoStatsSteps {
+  return {
+    fetchRepo: (repo) => withClient(options, repo, 'repository', (octokit) => fetchRepo(octokit, repo, options)),
+    fetchOpenPullRequests: (repo) =>
+      withClient(options, repo, 'open pull requests', (octokit) => fetchOpenPullRequests(octokit, repo, options)),
+    fetchStarHistory: (repo, stars) =>
+      withClient(options, repo, 'stargazers', async (octokit) => {
+        const { owner, name } = parseRepoName(repo);
+        const today = new Date((options.now ?? Date.now)()).toISOString().slice(0, 10);
+        const result = await fetchStarHistory(octokit, { owner, name }, stars, { ...options, today });
+        const span = result.points.length > 0 ? ` from ${result.points[0].date} to ${result.points[result.points.length - 1].date}` : '';
+        const how = result.sampled
+          ? `sampled ${result.pagesRead} of ${result.lastPage} pages${result.lastPage > 400 ? ' (GitHub lists at most 400)' : ''}`
+          : `read ${result.pagesRead} page${result.pagesRead === 1 ? '' : 's'}`;
+        options.logger.info(`Star history: ${result.points.length} points${span}; ${how}`);
+        return result.points;
+      }),
+  };
+}
+
+async function withClient<T>(options: GitHubOptions, repo: string, what: string, body: (octokit: GitHubClient) => Promise<T>): Promise<T> {
+  const { octokit, stats } = await createGitHubClient(options);
+  try {
+    return await body(octokit);
+  } catch (error) {
+    // The engine's own cancel/timeout error is what it expects back, not a network failure.
+    if (options.signal?.aborted) throw options.signal.reason ?? error;
+    throw toGitHubError(error, {
+      repo,
+      baseUrl: options.baseUrl,
+      token: options.token,
+      retries: options.retries ?? DEFAULT_RETRIES,
+      now: options.now,
+    });
+  } finally {
+    options.logger.debug(`GitHub ${what}: ${describeStats(stats)}`);
+  }
+}
+
+export async function fetchRepo(octokit: GitHubClient, repo: string, options: GitHubOptions): Promise<RepoSummary> {
+  const { owner, name } = parseRepoName(repo);
+  const { value, notModified } = await conditionalGet({
+    kv: options.kv,
+    key: `${options.baseUrl} GET /repos/${owner}/${name}`.toLowerCase(),
+    logger: options.logger,
+    request: (headers) => octokit.repos.get({ owner, repo: name, headers }),
+    extract: ({ data }): RepoSummary => ({
+      repo: data.full_name,
+      stars: data.stargazers_count,
+      forks: data.forks_count,
+      // Absent only in shapes GitHub no longer sends; 0 is the honest fallback.
+      watchers: data.subscribers_count ?? 0,
+      openIssuesAndPullRequests: data.open_issues_count,
+    }),
+  });
+  if (notModified) options.logger.info(`${value.repo} unchanged since the last run (304 Not Modified); using the stored figures`);
+  return value;
+}
+
+/** Counts open pull requests with one request: `per_page=1` makes the `last` page number the count. */
+export async function fetchOpenPullRequests(octokit: GitHubClient, repo: string, options: GitHubOptions): Promise<number> {
+  const { owner, name } = parseRepoName(repo);
+  const { value } = await conditionalGet({
+    kv: options.kv,
+    key: `${options.baseUrl} GET /repos/${owner}/${name}/pulls?state=open&per_page=1`.toLowerCase(),
+    logger: options.logger,
+    request: (headers) => octokit.pulls.list({ owner, repo: name, state: 'open', per_page: 1, headers }),
+    extract: (response): number => lastPageFromLink(response.headers.link) ?? response.data.length,
+  });
+  return value;
+}
+
+/**
+ * The flow's body: validate, announce how it authenticates, run the steps (pull requests and stars at the
+ * same time, both after the repository so a missing one fails once), log the summary.
+ */
+export async function collectRepoStats(repo: unknown, options: GitHubOptions, steps: RepoStatsSteps = repoSteps(options)): Promise<RepoStats> {
+  const { fullName } = parseRepoName(repo);
+  const { logger } = options;
+  if (options.token) {
+    logger.debug(`Authenticating to ${options.baseUrl} with GITHUB_TOKEN`);
+  } else {
+    logger.warning(
+      'No GITHUB_TOKEN set: reading anonymously, public repositories only, 60 requests an hour. ' +
+        'Sign in to GitHub from Flowdeck or set GITHUB_TOKEN for 5,000 requests an hour.',
+    );
+  }
+  const summary = await steps.fetchRepo(fullName);
+  const [pulls, history] = await Promise.allSettled([
+    steps.fetchOpenPullRequests(summary.repo),
+    steps.fetchStarHistory(summary.repo, summary.stars),
+  ]);
+  if (pulls.status === 'rejected') throw pulls.reason;
+  if (history.status === 'rejected') throw history.reason;
+  const stats: RepoStats = {
+    repo: summary.repo,
+    stars: summary.stars,
+    forks: summary.forks,
+    watchers: summary.watchers,
+    openIssues: Math.max(0, summary.openIssuesAndPullRequests - pulls.value),
+    openPullRequests: pulls.value,
+    starHistory: history.value,
+    fetchedAt: new Date((options.now ?? Date.now)()).toISOString(),
+  };
+  for (const line of statsLines(stats)) logger.info(line);
+  return stats;
+}
+
+/** The summary lines, in the shape of Prefect's getting-started example. */
+export function statsLines(stats: RepoStats): string[] {
+  return [
+    `${stats.repo} repository statistics 📊:`,
+    `Stars 🌟 : ${stats.stars}`,
+    `Forks 🍴 : ${stats.forks}`,
+    `Watchers 👀 : ${stats.watchers}`,
+    `Open issues 🐛 : ${stats.openIssues}`,
+    `Open pull requests 🔀 : ${stats.openPullRequests}`,
+  ];
+}

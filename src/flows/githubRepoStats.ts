@@ -1,0 +1,52 @@
+/**
+ * Built-in flow: a GitHub repository's stars, forks, watchers, open issues and pull requests, and its star
+ * history. The logic lives in ./github; this module only gives each step a task run of its own.
+ */
+import { flow, getRunContext, task } from 'flowdeck';
+import { githubOptionsFromEnv } from './github/options';
+import { collectRepoStats, DEFAULT_REPO, REPO_PATTERN, repoSteps, type RepoStats, type RepoStatsSteps } from './github/repoStats';
+
+/** Each task builds its options from its own run context: its logger, its timeout signal. */
+function steps(): RepoStatsSteps {
+  return repoSteps(githubOptionsFromEnv(process.env, getRunContext()));
+}
+
+// No engine retries on these tasks: Octokit's retry plugin already retries network failures and 5xx, and
+// the throttling plugin waits out rate limits; what is left (404, 401, a far reset) would fail again.
+// Timeouts leave room for those retries (about 15 s) and one rate-limit wait (at most about 60 s).
+const fetchRepo = task({ name: 'fetch-repo', description: 'GET /repos/{owner}/{repo}', timeoutSeconds: 120 }, (repo: string) =>
+  steps().fetchRepo(repo),
+);
+
+const fetchOpenPullRequests = task(
+  { name: 'fetch-open-pull-requests', description: 'Count open pull requests with one request', timeoutSeconds: 120 },
+  (repo: string) => steps().fetchOpenPullRequests(repo),
+);
+
+const fetchStargazers = task(
+  { name: 'fetch-stargazers', description: 'Star history from stargazer dates (sampled for big repositories)', timeoutSeconds: 300 },
+  (repo: string, stars: number) => steps().fetchStarHistory(repo, stars),
+);
+
+export default flow(
+  {
+    name: 'github-repo-stats',
+    description: "A GitHub repository's stars, forks, watchers, open issues and pull requests, and its star history",
+    version: '1',
+    timeoutSeconds: 600,
+    parameters: {
+      repo: {
+        type: 'string',
+        default: DEFAULT_REPO,
+        description: 'Repository as owner/name, e.g. PrefectHQ/prefect',
+        pattern: REPO_PATTERN,
+      },
+    },
+  },
+  (parameters: { repo?: string }): Promise<RepoStats> =>
+    collectRepoStats(parameters.repo, githubOptionsFromEnv(process.env, getRunContext()), {
+      fetchRepo,
+      fetchOpenPullRequests,
+      fetchStarHistory: fetchStargazers,
+    }),
+);
