@@ -1,0 +1,53 @@
+// Bundles every entry point with esbuild. `--production` minifies and drops source maps (the VSIX build).
+import * as esbuild from 'esbuild';
+import { rm } from 'node:fs/promises';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // esbuild is resolved at run time (native binary); vscode is provided by the editor.
+  external: ['vscode', 'esbuild'],
+};
+
+const builds = [
+  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
+  // Built-in flows import 'flowdeck' like user flows; the worker supplies that module at load time.
+  {
+    ...node,
+    entryPoints: { 'github-repo-stats': 'src/flows/githubRepoStats.ts', 'youtube-channel-analytics': 'src/flows/youtubeChannelAnalytics.ts' },
+    outdir: 'dist/flows',
+    external: [...node.external, 'flowdeck'],
+  },
+  {
+    ...common,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    entryPoints: { dashboard: 'src/webview/main.ts' },
+    outdir: 'dist/webview',
+  },
+];
+
+await rm('dist', { recursive: true, force: true });
+const { existsSync } = await import('node:fs');
+const present = builds.filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
+if (watch) {
+  for (const b of present) await (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(present.map((b) => esbuild.build(b)));
+}

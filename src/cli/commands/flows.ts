@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { discoverFile, findFlowFiles } from '../../engine/flowDiscovery';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+
+export const FLOWS_HELP = `Usage: flowdeck flows [file or folder] [--json]
+
+Lists the flows in a flow file, or in every *.flow.{ts,mts,js,mjs} file under a folder (default: the
+current folder), without running anything.`;
+
+export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    write(io.stdout, FLOWS_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1) throw new UsageError(`flowdeck flows takes one file or folder\n\n${FLOWS_HELP}`);
+  const target = resolve(io.cwd, positionals[0] ?? '.');
+  if (!existsSync(target)) {
+    write(io.stderr, `flowdeck: no such file or folder: ${target}`);
+    return EXIT.badInput;
+  }
+  const results = findFlowFiles(target).map(discoverFile);
+  if (values.json) {
+    write(io.stdout, JSON.stringify(results, null, 2));
+    return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
+  }
+  if (results.length === 0) write(io.stdout, `No flow files (*.flow.ts, *.flow.mts, *.flow.js, *.flow.mjs) under ${target}`);
+  for (const r of results) {
+    const shown = relative(io.cwd, r.file) || r.file;
+    if (r.error) {
+      write(io.stdout, `${shown}:${r.error.line ?? 1}:${r.error.column ?? 1}: error: ${r.error.message}`);
+      continue;
+    }
+    if (r.flows.length === 0) write(io.stdout, `${shown}: no flows`);
+    for (const f of r.flows) {
+      const params = f.parameters ? Object.entries(f.parameters).map(([k, d]) => `${k}: ${d.type}${d.default !== undefined ? ` = ${JSON.stringify(d.default)}` : ''}`) : [];
+      write(io.stdout, `${f.name}  ${shown}:${f.line}${params.length ? `  (${params.join(', ')})` : ''}${f.description ? `  — ${f.description}` : ''}`);
+    }
+  }
+  return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
+}

@@ -1,0 +1,72 @@
+/** `flowdeck`: run flows headless, against the same store as the VS Code extension. */
+import { flowsCommand } from './commands/flows';
+import { logsCommand } from './commands/logs';
+import { runCommand } from './commands/run';
+import { runsCommand } from './commands/runs';
+import { EXIT, UsageError, write, type CliIo } from './io';
+
+const HELP = `Usage: flowdeck <command> [options]
+
+Commands:
+  run <file | built-in id>   run a flow (built-ins: github-repo-stats, youtube-channel-analytics)
+  runs                       run history, newest first
+  logs <run id or name>      the stored logs of a run
+  flows [file or folder]     the flows in flow files, without running them
+  auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
+
+Run \`flowdeck <command> --help\` for a command's options.
+Environment: FLOWDECK_HOME (store, default ~/.flowdeck), GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
+FLOWDECK_GOOGLE_API_URL, FLOWDECK_GOOGLE_TOKEN_URL, FLOWDECK_GOOGLE_CLIENT_ID,
+FLOWDECK_GOOGLE_CLIENT_SECRET, FLOWDECK_YOUTUBE_REFRESH_TOKEN.`;
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+async function auth(argv: string[], io: CliIo): Promise<number> {
+  if (argv[0] === 'youtube') {
+    const { authYoutubeCommand } = await import('./commands/authYoutube');
+    return authYoutubeCommand(argv.slice(1), io);
+  }
+  write(argv[0] === '--help' || argv[0] === '-h' ? io.stdout : io.stderr, 'Usage: flowdeck auth youtube --client-secret client_secret.json');
+  return argv[0] === '--help' || argv[0] === '-h' ? EXIT.ok : EXIT.badInput;
+}
+
+const COMMANDS: Record<string, Command> = { run: runCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, auth };
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    write(name === undefined ? io.stderr : io.stdout, HELP);
+    return name === undefined ? EXIT.badInput : EXIT.ok;
+  }
+  if (name === '--version' || name === '-v') {
+    write(io.stdout, process.env.FLOWDECK_VERSION ?? '0.1.0');
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    write(io.stderr, `flowdeck: unknown command '${name}'\n\n${HELP}`);
+    return EXIT.badInput;
+  }
+  try {
+    return await command(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      write(io.stderr, `flowdeck ${name}: ${(e as Error).message}`);
+      return EXIT.badInput;
+    }
+    write(io.stderr, `flowdeck ${name}: ${(e as Error).stack ?? String(e)}`);
+    return EXIT.runFailed;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`flowdeck: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

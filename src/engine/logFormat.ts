@@ -1,0 +1,27 @@
+/** Prefect's log line: `%(asctime)s.%(msecs)03d | %(levelname)-7s | %(name)s - %(message)s`. */
+import type { LogRecord } from './records';
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/** `HH:MM:SS.mmm` in local time, like Prefect's default handler. */
+export function formatTime(ts: number): string {
+  const d = new Date(ts);
+  const ms = d.getMilliseconds();
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}`;
+}
+
+export function formatLogLine(record: Pick<LogRecord, 'ts' | 'level' | 'source' | 'message'>): string {
+  return `${formatTime(record.ts)} | ${record.level.padEnd(7)} | ${record.source} - ${record.message}`;
+}
+
+export const ENGINE_SOURCE = 'flowdeck.engine';
+
+export function flowRunSource(runName: string): string {
+  return `Flow run '${runName}'`;
+}
+
+export function taskRunSource(taskRunName: string): string {
+  return `Task run '${taskRunName}'`;
+}

@@ -1,0 +1,57 @@
+/**
+ * Who owns a run, in a way that survives PID reuse: the PID plus the process's start time and the kernel
+ * boot id from /proc where the platform has them.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { ProcessIdentity } from './records';
+
+function startTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let bootIdCache: string | undefined | null = null;
+function bootId(): string | undefined {
+  if (bootIdCache === null) {
+    try {
+      bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootIdCache = undefined;
+    }
+  }
+  return bootIdCache;
+}
+
+let self: ProcessIdentity | undefined;
+
+export function currentProcess(): ProcessIdentity {
+  self ??= { pid: process.pid, startTicks: startTicks(process.pid), bootId: bootId(), hostname: hostname() };
+  return self;
+}
+
+/** False only when we can tell for sure that the process is gone (or its PID now belongs to another). */
+export function isAlive(owner: ProcessIdentity): boolean {
+  const me = currentProcess();
+  // Another machine sharing the folder: nothing here can tell.
+  if (owner.hostname !== me.hostname) return true;
+  if (owner.bootId && me.bootId && owner.bootId !== me.bootId) return false;
+  if (owner.pid === me.pid) return owner.startTicks === undefined || owner.startTicks === me.startTicks;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  if (owner.startTicks !== undefined) {
+    const now = startTicks(owner.pid);
+    if (now !== undefined && now !== owner.startTicks) return false;
+  }
+  return true;
+}

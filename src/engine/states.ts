@@ -1,0 +1,74 @@
+/** Prefect's state model: a state is data, and every change is a timestamped event. */
+
+export type StateType =
+  | 'SCHEDULED'
+  | 'PENDING'
+  | 'RUNNING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'CRASHED'
+  | 'PAUSED'
+  | 'CANCELLING';
+
+export type StateName =
+  | 'Scheduled'
+  | 'Late'
+  | 'AwaitingRetry'
+  | 'Pending'
+  | 'Running'
+  | 'Retrying'
+  | 'Completed'
+  | 'Cached'
+  | 'Failed'
+  | 'TimedOut'
+  | 'Cancelled'
+  | 'Cancelling'
+  | 'Crashed'
+  | 'Paused'
+  | 'Suspended';
+
+export interface State {
+  type: StateType;
+  name: StateName;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  message?: string;
+}
+
+const TERMINAL: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
+
+export function isTerminal(type: StateType): boolean {
+  return TERMINAL.has(type);
+}
+
+const TYPE_OF: Record<StateName, StateType> = {
+  Scheduled: 'SCHEDULED',
+  Late: 'SCHEDULED',
+  AwaitingRetry: 'SCHEDULED',
+  Pending: 'PENDING',
+  Running: 'RUNNING',
+  Retrying: 'RUNNING',
+  Completed: 'COMPLETED',
+  Cached: 'COMPLETED',
+  Failed: 'FAILED',
+  TimedOut: 'FAILED',
+  Cancelled: 'CANCELLED',
+  Cancelling: 'CANCELLING',
+  Crashed: 'CRASHED',
+  Paused: 'PAUSED',
+  Suspended: 'PAUSED',
+};
+
+export function state(name: StateName, message?: string, timestamp = Date.now()): State {
+  return message === undefined ? { type: TYPE_OF[name], name, timestamp } : { type: TYPE_OF[name], name, timestamp, message };
+}
+
+/** `Completed()`, `Failed('boom')` — the way Prefect prints a final state. */
+export function formatState(s: Pick<State, 'name' | 'message'>): string {
+  return s.message ? `${s.name}(${quote(s.message)})` : `${s.name}()`;
+}
+
+function quote(message: string): string {
+  return `'${message.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
