@@ -58,7 +58,6 @@ export interface ErrorContext {
   token?: string;
   /** Retries Octokit made before giving up on a network failure or 5xx. */
   retries?: number;
-  now?: () => number;
 }
 
 /**
@@ -117,9 +116,8 @@ function describe(error: RequestErrorLike, context: ErrorContext): string {
       if (isRateLimit(error)) {
         const resetAt = resetTimeOf(error);
         const limit = headerOf(error, 'x-ratelimit-limit');
-        const now = (context.now ?? Date.now)();
         const when = resetAt
-          ? `It resets at ${resetAt.toISOString()} (in ${formatDuration(resetAt.getTime() - now)})`
+          ? `It resets at ${resetAt.toISOString()} (in ${formatDuration(resetAt.getTime() - Date.now())})`
           : 'The reset time was not given';
         const advice = context.token
           ? 'Run the flow again after the reset.'
@@ -183,6 +181,7 @@ function hostOf(baseUrl: string): string {
   }
 }
 
+/** Reset headers are wall-clock times, so this compares with Date.now() like plugin-throttling does. */
 function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));
   if (seconds < 120) return `${seconds} s`;

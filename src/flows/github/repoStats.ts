@@ -95,7 +95,6 @@ async function withClient<T>(options: GitHubOptions, repo: string, what: string,
       baseUrl: options.baseUrl,
       token: options.token,
       retries: options.retries ?? DEFAULT_RETRIES,
-      now: options.now,
     });
   } finally {
     options.logger.debug(`GitHub ${what}: ${describeStats(stats)}`);

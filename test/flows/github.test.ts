@@ -1,0 +1,490 @@
+/**
+ * github-repo-stats against a loopback fake of the GitHub REST API, with the real Octokit client and
+ * plugins. The flow's core function is called with a fake run context (collecting logger, in-memory kv).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { inspect } from 'node:util';
+import { GitHubError } from '../../src/flows/github/errors';
+import { ETAG_NAMESPACE } from '../../src/flows/github/etags';
+import { githubOptionsFromEnv, type GitHubOptions, type KeyValueStore } from '../../src/flows/github/options';
+import { collectRepoStats, parseRepoName, statsLines, type RepoStats } from '../../src/flows/github/repoStats';
+import { buildStarHistory, MAX_STARGAZER_PAGE, planStargazerPages, type StarPoint } from '../../src/flows/github/starHistory';
+import { startFakeGitHub, type FakeGitHub, type RecordedRequest } from '../support/fakeGitHub';
+
+const TOKEN = 'ghp_TESTTOKEN0123456789abcdefSECRET';
+const NOW = Date.parse('2025-06-01T12:00:00Z');
+const TODAY = '2025-06-01';
+
+interface LogLine {
+  level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+  message: string;
+}
+
+function fakeContext() {
+  const lines: LogLine[] = [];
+  const store = new Map<string, string>();
+  const kv: KeyValueStore = {
+    // JSON round-trips, like a store on disk: nothing shared by reference between runs.
+    get: async <T>(namespace: string, key: string) => {
+      const text = store.get(`${namespace}\0${key}`);
+      return text === undefined ? undefined : (JSON.parse(text) as T);
+    },
+    set: async (namespace, key, value) => {
+      store.set(`${namespace}\0${key}`, JSON.stringify(value));
+    },
+  };
+  const logger = {
+    debug: (message: string) => lines.push({ level: 'DEBUG', message }),
+    info: (message: string) => lines.push({ level: 'INFO', message }),
+    warning: (message: string) => lines.push({ level: 'WARNING', message }),
+    error: (message: string) => lines.push({ level: 'ERROR', message }),
+  };
+  return { lines, store, kv, logger };
+}
+
+type Context = ReturnType<typeof fakeContext>;
+
+function optionsFor(fake: FakeGitHub | string, context: Context, extra: Partial<GitHubOptions> = {}): GitHubOptions {
+  return {
+    baseUrl: typeof fake === 'string' ? fake : fake.url,
+    logger: context.logger,
+    kv: context.kv,
+    // One "second" of any plugin wait lasts 2 ms here.
+    retryAfterBaseValue: 2,
+    now: () => NOW,
+    ...extra,
+  };
+}
+
+function since(fake: FakeGitHub, mark: number): RecordedRequest[] {
+  return fake.requests.slice(mark);
+}
+
+function assertMonotonicDaily(points: StarPoint[]): void {
+  for (let i = 1; i < points.length; i++) {
+    assert.ok(points[i - 1].date < points[i].date, `dates strictly increase: ${points[i - 1].date} then ${points[i].date}`);
+    assert.ok(points[i - 1].stars <= points[i].stars, `stars never decrease: ${points[i - 1].stars} then ${points[i].stars}`);
+  }
+  for (const point of points) assert.match(point.date, /^\d{4}-\d{2}-\d{2}$/);
+}
+
+function isStargazers(request: RecordedRequest): boolean {
+  return request.path.endsWith('/stargazers');
+}
+
+function assertNoToken(error: unknown, context: Context): void {
+  const texts = [
+    error instanceof Error ? error.message : String(error),
+    error instanceof Error ? (error.stack ?? '') : '',
+    inspect(error, { depth: 10 }),
+    JSON.stringify(error),
+    ...context.lines.map((line) => line.message),
+  ];
+  for (const text of texts) assert.ok(!text.includes(TOKEN), `token leaked into: ${text.slice(0, 200)}`);
+}
+
+let fake: FakeGitHub;
+
+before(async () => {
+  fake = await startFakeGitHub({
+    tokens: [TOKEN],
+    repos: [
+      // 250 stars, four a day from 2024-01-01: three pages.
+      { fullName: 'acme/small', stars: 250, firstStarAt: '2024-01-01T00:00:00Z', starIntervalSeconds: 6 * 3600, forks: 31, subscribers: 17, openIssues: 12, openPulls: 57 },
+      { fullName: 'acme/huge', stars: 100_000, firstStarAt: '2019-01-01T00:00:00Z', starIntervalSeconds: 1800, forks: 9000, subscribers: 800, openIssues: 700, openPulls: 150 },
+      { fullName: 'acme/empty', stars: 0, openIssues: 0, openPulls: 0 },
+      { fullName: 'acme/one-pull', stars: 3, firstStarAt: '2025-05-30T10:00:00Z', starIntervalSeconds: 60, openIssues: 2, openPulls: 1 },
+      { fullName: 'acme/secret', stars: 5, private: true },
+      { fullName: 'acme/etag', stars: 120, firstStarAt: '2024-06-01T00:00:00Z', starIntervalSeconds: 3600, openIssues: 4, openPulls: 2 },
+    ],
+  });
+});
+
+after(async () => {
+  await fake.close();
+});
+
+describe('repository figures', () => {
+  test('small repository: every stargazer page is read, one point per day ending at stargazers_count', async () => {
+    const context = fakeContext();
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+    const requests = since(fake, mark);
+
+    assert.equal(stats.repo, 'acme/small');
+    assert.equal(stats.stars, 250);
+    assert.equal(stats.forks, 31);
+    assert.equal(stats.fetchedAt, new Date(NOW).toISOString());
+    const stargazerPages = requests.filter(isStargazers).map((request) => Number(request.query.page)).sort((a, b) => a - b);
+    assert.deepEqual(stargazerPages, [1, 2, 3]);
+    assert.equal(requests.length, 5, 'repo + pulls + 3 stargazer pages');
+    for (const request of requests.filter(isStargazers)) {
+      assert.equal(request.query.per_page, '100');
+      assert.match(String(request.headers.accept), /application\/vnd\.github(\.v3)?\.star\+json/);
+    }
+
+    assertMonotonicDaily(stats.starHistory);
+    // Four stars a day: the day's point is its last count.
+    assert.deepEqual(stats.starHistory.slice(0, 3), [
+      { date: '2024-01-01', stars: 4 },
+      { date: '2024-01-02', stars: 8 },
+      { date: '2024-01-03', stars: 12 },
+    ]);
+    // Star 250 is the 250th six-hour step after the first: 2024-03-03.
+    assert.deepEqual(stats.starHistory.at(-2), { date: '2024-03-03', stars: 250 });
+    assert.deepEqual(stats.starHistory.at(-1), { date: TODAY, stars: 250 });
+    assert.equal(stats.starHistory.length, 64);
+  });
+
+  test('watchers is subscribers_count, not watchers_count (which equals stars)', async () => {
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.equal(stats.watchers, 17);
+    assert.notEqual(stats.watchers, stats.stars);
+  });
+
+  test('openIssues excludes pull requests, which are counted from the last page of a per_page=1 list', async () => {
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.equal(stats.openPullRequests, 57);
+    assert.equal(stats.openIssues, 12, 'open_issues_count 69 minus 57 pull requests');
+    const pullRequests = since(fake, mark).filter((request) => request.path.endsWith('/pulls'));
+    assert.equal(pullRequests.length, 1);
+    assert.equal(pullRequests[0].query.per_page, '1');
+    assert.equal(pullRequests[0].query.state, 'open');
+  });
+
+  test('one open pull request has no Link header: the count comes from the body', async () => {
+    const stats = await collectRepoStats('acme/one-pull', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.equal(stats.openPullRequests, 1);
+    assert.equal(stats.openIssues, 2);
+  });
+
+  test('a repository without stars: zero everywhere, a single point today, no stargazer request', async () => {
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/empty', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.equal(stats.stars, 0);
+    assert.equal(stats.openPullRequests, 0);
+    assert.equal(stats.openIssues, 0);
+    assert.deepEqual(stats.starHistory, [{ date: TODAY, stars: 0 }]);
+    assert.equal(since(fake, mark).filter(isStargazers).length, 0);
+  });
+
+  test('logs the summary like the Prefect example', async () => {
+    const context = fakeContext();
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+    const info = context.lines.filter((line) => line.level === 'INFO').map((line) => line.message);
+    const summary = [
+      'acme/small repository statistics 📊:',
+      'Stars 🌟 : 250',
+      'Forks 🍴 : 31',
+      'Watchers 👀 : 17',
+      'Open issues 🐛 : 12',
+      'Open pull requests 🔀 : 57',
+    ];
+    assert.deepEqual(statsLines(stats), summary);
+    assert.deepEqual(info.slice(-summary.length), summary);
+    assert.ok(info.some((line) => /^Star history: 64 points from 2024-01-01 to 2025-06-01; read 3 pages$/.test(line)), info.join('\n'));
+  });
+});
+
+describe('star history of a big repository', () => {
+  let stats: RepoStats;
+  let requests: RecordedRequest[];
+  let context: Context;
+
+  before(async () => {
+    context = fakeContext();
+    const mark = fake.requests.length;
+    stats = await collectRepoStats('acme/huge', optionsFor(fake, context, { token: TOKEN }));
+    requests = since(fake, mark);
+  });
+
+  test('100,000 stars cost at most 17 requests, 15 of them stargazer pages', () => {
+    assert.ok(requests.length <= 17, `${requests.length} requests`);
+    assert.equal(requests.filter(isStargazers).length, 15);
+    assert.ok(requests.every((request) => request.status === 200));
+  });
+
+  test('never asks past page 400 (GitHub answers 422 there), and samples from 1 to 400', () => {
+    const pages = requests.filter(isStargazers).map((request) => Number(request.query.page));
+    assert.ok(pages.every((page) => page >= 1 && page <= MAX_STARGAZER_PAGE), pages.join(','));
+    assert.ok(pages.includes(1) && pages.includes(400));
+    assert.equal(new Set(pages).size, pages.length, 'no page twice');
+  });
+
+  test('monotonic, one point per day, ending at stargazers_count today', () => {
+    assertMonotonicDaily(stats.starHistory);
+    assert.deepEqual(stats.starHistory.at(-1), { date: TODAY, stars: 100_000 });
+    assert.deepEqual(stats.starHistory[0], { date: '2019-01-01', stars: 48 });
+    // Star 40,000 (the last one GitHub lists) starred 833 days and 8 hours after the first.
+    assert.deepEqual(stats.starHistory.at(-2), { date: '2021-04-13', stars: 40_000 });
+  });
+
+  test('the log says the history was sampled and why it stops at page 400', () => {
+    const line = context.lines.find((entry) => entry.message.startsWith('Star history:'));
+    assert.match(line?.message ?? '', /sampled 15 of 1000 pages \(GitHub lists at most 400\)/);
+  });
+});
+
+describe('conditional requests', () => {
+  test('an unchanged refresh is answered 304 for every request, costs no rate limit, and returns the full data', async () => {
+    const context = fakeContext();
+    const first = await collectRepoStats('acme/etag', optionsFor(fake, context, { token: TOKEN }));
+    const mark = fake.requests.length;
+    const second = await collectRepoStats('acme/etag', optionsFor(fake, context, { token: TOKEN }));
+    const requests = since(fake, mark);
+
+    assert.deepEqual(second, first);
+    assert.equal(requests.length, 4, 'repo + pulls + 2 stargazer pages');
+    for (const request of requests) {
+      assert.equal(request.status, 304, `${request.path} answered ${request.status}`);
+      assert.equal(request.counted, false);
+      assert.match(String(request.headers['if-none-match']), /^(W\/)?"[0-9a-f]+"$/, 'the ETag is sent with its quotes');
+    }
+    assert.ok(context.lines.some((line) => line.message.includes('unchanged since the last run (304 Not Modified)')));
+    assert.ok([...context.store.keys()].every((key) => key.startsWith(`${ETAG_NAMESPACE}\0`)));
+  });
+
+  test('the If-None-Match sent is exactly the ETag GitHub gave', async () => {
+    const context = fakeContext();
+    const mark = fake.requests.length;
+    await collectRepoStats('acme/one-pull', optionsFor(fake, context, { token: TOKEN }));
+    const firstRun = since(fake, mark);
+    assert.ok(firstRun.every((request) => request.headers['if-none-match'] === undefined));
+    const mark2 = fake.requests.length;
+    await collectRepoStats('acme/one-pull', optionsFor(fake, context, { token: TOKEN }));
+    const repoRequest = since(fake, mark2).find((request) => request.path === '/repos/acme/one-pull');
+    const stored = [...context.store.values()].map((text) => (JSON.parse(text) as { etag: string }).etag);
+    assert.ok(repoRequest && stored.includes(String(repoRequest.headers['if-none-match'])));
+  });
+
+  test('a changed repository is answered 200 and the new figures replace the stored ones', async () => {
+    const context = fakeContext();
+    fake.setRepo({ fullName: 'acme/changing', stars: 10, firstStarAt: '2025-01-01T00:00:00Z', forks: 1 });
+    await collectRepoStats('acme/changing', optionsFor(fake, context, { token: TOKEN }));
+    fake.setRepo({ fullName: 'acme/changing', stars: 11, firstStarAt: '2025-01-01T00:00:00Z', forks: 2 });
+    const stats = await collectRepoStats('acme/changing', optionsFor(fake, context, { token: TOKEN }));
+    assert.equal(stats.forks, 2);
+    assert.equal(stats.stars, 11);
+    assert.deepEqual(stats.starHistory.at(-1), { date: TODAY, stars: 11 });
+  });
+});
+
+describe('rate limits', () => {
+  test('a secondary rate limit is waited out (retry-after) and the request retried, with a warning', async () => {
+    const context = fakeContext();
+    fake.inject({ kind: 'secondary-rate-limit', path: /^\/repos\/acme\/small$/, retryAfterSeconds: 3 });
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+    assert.equal(stats.stars, 250);
+    const repoRequests = since(fake, mark).filter((request) => request.path === '/repos/acme/small');
+    assert.deepEqual(repoRequests.map((request) => request.status), [403, 200]);
+    const warning = context.lines.find((line) => line.level === 'WARNING' && line.message.includes('secondary rate limit'));
+    assert.match(warning?.message ?? '', /waiting 3 s before retrying/);
+  });
+
+  test('a primary rate limit that resets soon is waited out and retried', async () => {
+    const context = fakeContext();
+    fake.inject({ kind: 'primary-rate-limit', path: /\/pulls$/, resetInSeconds: 1 });
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+    assert.equal(stats.openPullRequests, 57);
+    const pulls = since(fake, mark).filter((request) => request.path.endsWith('/pulls'));
+    assert.deepEqual(pulls.map((request) => request.status), [403, 200]);
+    assert.ok(context.lines.some((line) => line.level === 'WARNING' && /rate limit exhausted .* waiting \d+ s until it resets at/.test(line.message)));
+  });
+
+  test('a primary rate limit that resets far away fails the run naming the reset time', async () => {
+    const limited = await startFakeGitHub({ anonymousLimit: 1, repos: [{ fullName: 'acme/small', stars: 250, openPulls: 3 }] });
+    try {
+      const context = fakeContext();
+      const error = await collectRepoStats('acme/small', optionsFor(limited, context)).then(
+        () => assert.fail('expected a rate-limit failure'),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof GitHubError, String(error));
+      assert.equal(error.kind, 'rate-limited');
+      const limitedAnswer = limited.requests.find((request) => request.status === 403);
+      assert.ok(limitedAnswer);
+      const reset = error.resetAt;
+      assert.ok(reset && reset.getTime() - Date.now() > 3000 * 1000, 'about an hour away');
+      assert.ok(error.message.includes(reset.toISOString()), error.message);
+      assert.match(error.message, /GitHub API rate limit exhausted \(1 requests an hour\)\. It resets at .* \(in \d+ min\), too far away to wait for/);
+      assert.match(error.message, /Set GITHUB_TOKEN/);
+      assert.ok(context.lines.some((line) => line.level === 'WARNING' && line.message.includes('too far away to wait for')));
+      // Anonymous runs say so up front.
+      assert.ok(context.lines.some((line) => line.level === 'WARNING' && line.message.startsWith('No GITHUB_TOKEN set')));
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('errors', () => {
+  test('404: repository not found (or private and the token has no access)', async () => {
+    const error = await collectRepoStats('acme/missing', optionsFor(fake, fakeContext(), { token: TOKEN })).catch((caught: unknown) => caught);
+    assert.ok(error instanceof GitHubError);
+    assert.equal(error.kind, 'not-found');
+    assert.equal(error.status, 404);
+    assert.equal(error.message, 'Repository acme/missing not found (or private and the token has no access).');
+  });
+
+  test('a private repository read without a token is a 404 that says a token is needed', async () => {
+    const error = await collectRepoStats('acme/secret', optionsFor(fake, fakeContext())).catch((caught: unknown) => caught);
+    assert.ok(error instanceof GitHubError);
+    assert.match(error.message, /^Repository acme\/secret not found \(or private and the token has no access\)\. No GITHUB_TOKEN is set/);
+    const withToken = await collectRepoStats('acme/secret', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.equal(withToken.stars, 5);
+  });
+
+  test('401: the token is invalid or expired, and what to do', async () => {
+    const context = fakeContext();
+    const badToken = `${TOKEN}-revoked`;
+    const error = await collectRepoStats('acme/small', optionsFor(fake, context, { token: badToken })).catch((caught: unknown) => caught);
+    assert.ok(error instanceof GitHubError);
+    assert.equal(error.kind, 'unauthorized');
+    assert.match(error.message, /^GitHub token invalid or expired \(127\.0\.0\.1:\d+ answered 401 "Bad credentials"\)\. Create a new token/);
+    assert.ok(!error.message.includes(badToken));
+    assert.ok(!inspect(error).includes(badToken));
+  });
+
+  test('a network failure is retried, then fails naming the cause and the host', async () => {
+    const gone = await startFakeGitHub();
+    const url = gone.url;
+    await gone.close();
+    const context = fakeContext();
+    const error = await collectRepoStats('acme/small', optionsFor(url, context, { retries: 2 })).catch((caught: unknown) => caught);
+    assert.ok(error instanceof GitHubError, String(error));
+    assert.equal(error.kind, 'network');
+    assert.match(error.message, new RegExp(`^Could not reach the GitHub API at ${new URL(url).host.replace(/\./g, '\\.')} after 2 retries: ECONNREFUSED`));
+    const attempts = context.lines.filter((line) => line.level === 'WARNING' && line.message.includes('failed: ECONNREFUSED'));
+    assert.equal(attempts.length, 3, 'one attempt and two retries');
+  });
+
+  test('a 5xx answer is retried by Octokit and the run succeeds', async () => {
+    const context = fakeContext();
+    fake.inject({ kind: 'server-error', path: /^\/repos\/acme\/small$/ });
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+    assert.equal(stats.stars, 250);
+    assert.deepEqual(
+      since(fake, mark).filter((request) => request.path === '/repos/acme/small').map((request) => request.status),
+      [502, 200],
+    );
+    assert.ok(context.lines.some((line) => line.level === 'WARNING' && line.message.includes('GitHub answered 502')));
+  });
+
+  test('the token never appears in errors or logs', async () => {
+    const scenarios: [string, (context: Context) => Promise<unknown>][] = [
+      ['404', (context) => collectRepoStats('acme/missing', optionsFor(fake, context, { token: TOKEN }))],
+      ['rate limit', (context) => {
+        fake.inject({ kind: 'primary-rate-limit', path: /^\/repos\/acme\/small$/, resetInSeconds: 7200 });
+        return collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+      }],
+      ['network', async (context) => {
+        const gone = await startFakeGitHub();
+        await gone.close();
+        return collectRepoStats('acme/small', optionsFor(gone.url, context, { token: TOKEN, retries: 1 }));
+      }],
+      ['success', (context) => collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }))],
+    ];
+    for (const [name, run] of scenarios) {
+      const context = fakeContext();
+      const outcome = await run(context).catch((caught: unknown) => caught);
+      assert.ok(name === 'success' ? !(outcome instanceof Error) : outcome instanceof GitHubError, `${name}: ${String(outcome)}`);
+      assertNoToken(outcome, context);
+      assert.ok(!JSON.stringify([...context.store.values()]).includes(TOKEN), `${name}: token in the store`);
+    }
+  });
+
+  test('an aborted run rejects with the abort reason, not a GitHub error, and is not retried', async () => {
+    const controller = new AbortController();
+    const reason = Object.assign(new Error('Task run timed out after 1 s'), { name: 'TimeoutError' });
+    controller.abort(reason);
+    const mark = fake.requests.length;
+    const error = await collectRepoStats('acme/small', optionsFor(fake, fakeContext(), { token: TOKEN, signal: controller.signal })).catch(
+      (caught: unknown) => caught,
+    );
+    assert.equal(error, reason);
+    assert.equal(since(fake, mark).length, 0);
+  });
+});
+
+describe('the repo parameter', () => {
+  for (const bad of ['PrefectHQ', 'a/b/c', 'owner/', '/name', 'owner/na me', 'ow_ner/name', 'owner/..', 'https://github.com/a/b', 42, null]) {
+    test(`${JSON.stringify(bad)} is rejected before any request`, async () => {
+      const mark = fake.requests.length;
+      const error = await collectRepoStats(bad, optionsFor(fake, fakeContext(), { token: TOKEN })).catch((caught: unknown) => caught);
+      assert.ok(error instanceof GitHubError);
+      assert.equal(error.kind, 'invalid-repo');
+      assert.match(error.message, /^Parameter 'repo' (must be "owner\/name", e\.g\. PrefectHQ\/prefect|has an invalid repository name)/);
+      assert.equal(fake.requests.length, mark);
+    });
+  }
+
+  test('absent means PrefectHQ/prefect; dots, dashes and underscores in names are fine', () => {
+    assert.equal(parseRepoName(undefined).fullName, 'PrefectHQ/prefect');
+    assert.deepEqual(parseRepoName('octo-org/my_repo.js'), { owner: 'octo-org', name: 'my_repo.js', fullName: 'octo-org/my_repo.js' });
+  });
+});
+
+describe('options from the run', () => {
+  test('GITHUB_TOKEN is registered as a secret; FLOWDECK_GITHUB_API_URL sets the base URL', () => {
+    const secrets: string[] = [];
+    const context = fakeContext();
+    const options = githubOptionsFromEnv(
+      { GITHUB_TOKEN: ` ${TOKEN}\n`, FLOWDECK_GITHUB_API_URL: 'https://ghe.example.com/api/v3/' },
+      { logger: context.logger, kv: context.kv, registerSecret: (value) => secrets.push(value) },
+    );
+    assert.deepEqual(secrets, [TOKEN]);
+    assert.equal(options.token, TOKEN);
+    assert.equal(options.baseUrl, 'https://ghe.example.com/api/v3');
+  });
+
+  test('without either variable: anonymous, api.github.com, nothing registered', () => {
+    const secrets: string[] = [];
+    const options = githubOptionsFromEnv({ GITHUB_TOKEN: '' }, { logger: fakeContext().logger, registerSecret: (value) => secrets.push(value) });
+    assert.equal(options.token, undefined);
+    assert.equal(options.baseUrl, 'https://api.github.com');
+    assert.deepEqual(secrets, []);
+  });
+
+  test('a malformed FLOWDECK_GITHUB_API_URL is reported as such', () => {
+    assert.throws(() => githubOptionsFromEnv({ FLOWDECK_GITHUB_API_URL: 'ghe.example.com' }, { logger: fakeContext().logger }), /FLOWDECK_GITHUB_API_URL is not a URL/);
+  });
+});
+
+describe('star history arithmetic', () => {
+  test('all pages when they fit in the budget, otherwise an even spread from 1 to at most 400', () => {
+    assert.deepEqual(planStargazerPages(1), [1]);
+    assert.deepEqual(planStargazerPages(3), [1, 2, 3]);
+    assert.deepEqual(planStargazerPages(15), Array.from({ length: 15 }, (_, i) => i + 1));
+    const spread = planStargazerPages(1000);
+    assert.equal(spread.length, 15);
+    assert.equal(spread[0], 1);
+    assert.equal(spread.at(-1), 400);
+    assert.deepEqual(planStargazerPages(16), [1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16]);
+    const small = planStargazerPages(40, 5);
+    assert.deepEqual(small, [1, 11, 21, 30, 40]);
+  });
+
+  test('the last count of each day, clamped so it never decreases and ends at the current total', () => {
+    const points = buildStarHistory(
+      [
+        { page: 1, starredAt: ['2024-01-01T01:00:00Z', '2024-01-01T23:00:00Z', '2024-01-03T00:00:00Z'] },
+        // A sampled page: its first star is number 201.
+        { page: 3, starredAt: ['2024-02-01T00:00:00Z', 'not a date'] },
+      ],
+      // Unstars since: fewer than the list suggests.
+      150,
+      '2024-03-01',
+    );
+    assert.deepEqual(points, [
+      { date: '2024-01-01', stars: 2 },
+      { date: '2024-01-03', stars: 3 },
+      { date: '2024-02-01', stars: 150 },
+      { date: '2024-03-01', stars: 150 },
+    ]);
+  });
+});
