@@ -1,0 +1,145 @@
+/**
+ * The youtube-channel-analytics flow's body. The engine's `task` and run context are passed in rather than
+ * imported, so this runs (and is tested) without the worker runtime; the flow module only wires them up.
+ */
+import { readCredentials, type CredentialStore } from '../../engine/credentials';
+import { fetchChannel, type ChannelSummary } from './channel';
+import {
+  createYouTubeClients,
+  endpointsFromEnv,
+  resolveYouTubeAuth,
+  storedYouTubeCredentials,
+  type TokenUpdate,
+} from './client';
+import { YouTubeError, isRetryable } from './errors';
+import { resolveParameters } from './parameters';
+import { fetchReportTable, formatDayLine, formatTotalsLine, shapeReport, type DayFigures } from './report';
+
+/** The part of the engine's RunContext this flow uses. */
+export interface AnalyticsRunContext {
+  /** Fires on cancel or timeout; inside a task, the task's own signal. */
+  signal: AbortSignal;
+  logger: { info(message: string): void; warning(message: string): void };
+  registerSecret(value: string): void;
+  saveCredentials(service: string, patch: Record<string, unknown>): void;
+  /** The store folder (FLOWDECK_HOME), where the CLI keeps credentials.json. */
+  home: string;
+}
+
+/** The subset of the engine's TaskOptions the YouTube tasks set. */
+export interface YouTubeTaskOptions {
+  name: string;
+  description: string;
+  tags: string[];
+  retries: number;
+  retryDelaySeconds: number[];
+  retryJitterFactor: number;
+  retryCondition: (error: unknown) => boolean;
+  timeoutSeconds: number;
+}
+
+/** The engine's `task`: wraps a function so each call is a task run with retries and a timeout. */
+export type TaskFactory = <R>(options: YouTubeTaskOptions, fn: () => Promise<R>) => () => Promise<R>;
+
+export interface AnalyticsDependencies {
+  task: TaskFactory;
+  /** The executing run's context; called inside tasks too, where it returns the task run's context. */
+  context: () => AnalyticsRunContext;
+  /** The worker's environment: credentials for headless runs and endpoint overrides. */
+  env: NodeJS.ProcessEnv;
+  /** The clock for default dates. */
+  now?: () => Date;
+  /** Days per report page; only ranges longer than this are paged. */
+  pageSize?: number;
+  readCredentials?: (home: string) => CredentialStore;
+}
+
+export interface ChannelAnalytics {
+  channel: ChannelSummary;
+  startDate: string;
+  endDate: string;
+  metrics: string[];
+  days: DayFigures[];
+  totals: Record<string, number>;
+}
+
+/**
+ * Rate limits and server errors are retried here, by the engine, and nowhere else: the API clients are built
+ * with `retry: false`. Quota, permission, authorization and query errors fail at once (see isRetryable).
+ */
+const RETRY_POLICY = {
+  retries: 3,
+  retryDelaySeconds: [1, 5, 15],
+  retryJitterFactor: 0.2,
+  retryCondition: isRetryable,
+};
+
+export const FETCH_REPORT_TASK: YouTubeTaskOptions = {
+  name: 'fetch-report',
+  description: 'YouTube Analytics reports.query: daily metrics for the whole range.',
+  tags: ['youtube'],
+  ...RETRY_POLICY,
+  // Long ranges are paged; each page is a small answer, so two minutes is generous.
+  timeoutSeconds: 120,
+};
+
+export const FETCH_CHANNEL_TASK: YouTubeTaskOptions = {
+  name: 'fetch-channel',
+  description: 'YouTube Data channels.list: the channel title and lifetime totals.',
+  tags: ['youtube'],
+  ...RETRY_POLICY,
+  timeoutSeconds: 60,
+};
+
+export async function runChannelAnalytics(
+  parameters: Record<string, unknown>,
+  deps: AnalyticsDependencies,
+): Promise<ChannelAnalytics> {
+  const run = deps.context();
+  // Everything that can be wrong locally fails here, before any request.
+  const query = resolveParameters(parameters, deps.now?.() ?? new Date());
+  const endpoints = endpointsFromEnv(deps.env);
+  const store = (deps.readCredentials ?? readCredentials)(run.home);
+  const settings = resolveYouTubeAuth(deps.env, storedYouTubeCredentials(store.youtube));
+  for (const secret of [settings.clientSecret, settings.refreshToken, settings.accessToken]) {
+    if (secret !== undefined) run.registerSecret(secret);
+  }
+
+  const clients = createYouTubeClients(settings, endpoints, (tokens: TokenUpdate) => {
+    if (tokens.access_token !== undefined) run.registerSecret(tokens.access_token);
+    if (tokens.refresh_token !== undefined) run.registerSecret(tokens.refresh_token);
+    // A refresh answer has no refresh_token; the host merges, so the stored one is kept.
+    run.saveCredentials('youtube', { ...tokens });
+  });
+
+  const fetchReport = deps.task(FETCH_REPORT_TASK, () => {
+    const options = deps.pageSize === undefined ? { signal: deps.context().signal } : { signal: deps.context().signal, pageSize: deps.pageSize };
+    return fetchReportTable(clients.analytics, query, options);
+  });
+  const fetchChannelTask = deps.task(FETCH_CHANNEL_TASK, () => fetchChannel(clients.data, deps.context().signal));
+
+  const [tableResult, channelResult] = await Promise.allSettled([fetchReport(), fetchChannelTask()]);
+  // "No channel" explains a failing report too, so it is the error to show.
+  if (channelResult.status === 'rejected' && channelResult.reason instanceof YouTubeError && channelResult.reason.code === 'no-channel') {
+    throw channelResult.reason;
+  }
+  if (tableResult.status === 'rejected') throw tableResult.reason;
+  if (channelResult.status === 'rejected') throw channelResult.reason;
+
+  const channel = channelResult.value;
+  const report = shapeReport(tableResult.value, query);
+  const subscribers = channel.subscribers === null ? 'hidden' : String(channel.subscribers);
+  run.logger.info(
+    `Channel: ${channel.title} (${channel.id}), Subscribers: ${subscribers}, Views: ${channel.views}, Videos: ${channel.videos}`,
+  );
+  for (const day of report.days) run.logger.info(formatDayLine(day, query.metrics));
+  run.logger.info(formatTotalsLine(report, query));
+  if (report.days.every((d) => query.metrics.every((m) => d[m] === null))) {
+    run.logger.warning(
+      `YouTube has no data for ${query.startDate} to ${query.endDate}. Its figures lag two to three days; ` +
+        'a new channel or a range in the future has none.',
+    );
+  }
+
+  return { channel, startDate: query.startDate, endDate: query.endDate, metrics: query.metrics, ...report };
+}

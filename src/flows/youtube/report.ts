@@ -1,0 +1,146 @@
+/**
+ * The daily report: one `reports.query` for the whole range (paged only when the range is longer than a
+ * page), then shaped into one entry per calendar day with `null` where YouTube has no row yet.
+ */
+import type { youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
+import { eachDay } from './dates';
+import { toYouTubeError } from './errors';
+import type { ReportQuery } from './parameters';
+
+/** Large enough that normal ranges need one request; longer ranges are read in pages of this many days. */
+export const DEFAULT_PAGE_SIZE = 1000;
+
+/** The answer's table as Google sends it, pages concatenated. Plain JSON, so a task can persist it. */
+export interface ReportTable {
+  /** Column names in the order of each row: `day` first, then the metrics. */
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
+export interface FetchReportOptions {
+  signal?: AbortSignal;
+  pageSize?: number;
+}
+
+export async function fetchReportTable(
+  analytics: youtubeAnalytics_v2.Youtubeanalytics,
+  query: ReportQuery,
+  options: FetchReportOptions = {},
+): Promise<ReportTable> {
+  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const paged = eachDay(query.startDate, query.endDate).length > pageSize;
+  const base = {
+    ids: 'channel==MINE',
+    startDate: query.startDate,
+    endDate: query.endDate,
+    metrics: query.metrics.join(','),
+    dimensions: 'day',
+    sort: 'day',
+  };
+  const table: ReportTable = { columns: [], rows: [] };
+  for (let startIndex = 1; ; startIndex += pageSize) {
+    const params = paged ? { ...base, startIndex, maxResults: pageSize } : base;
+    let data: youtubeAnalytics_v2.Schema$QueryResponse;
+    try {
+      data = (await analytics.reports.query(params, options.signal ? { signal: options.signal } : {})).data;
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw toYouTubeError(error, {
+        operation: 'reading the analytics report',
+        query: `metrics=${base.metrics}, ${query.startDate} to ${query.endDate}`,
+      });
+    }
+    if (table.columns.length === 0) table.columns = (data.columnHeaders ?? []).map((c) => c.name ?? '');
+    // Google leaves `rows` out altogether when there is no data.
+    const rows = (data.rows ?? []) as (string | number | null)[][];
+    table.rows.push(...rows);
+    if (!paged || rows.length < pageSize) return table;
+  }
+}
+
+export interface DayFigures {
+  /** YYYY-MM-DD. */
+  date: string;
+  /** One key per metric: the figure as returned, or null when YouTube has no row for the day (yet). */
+  [metric: string]: string | number | null;
+}
+
+export interface ShapedReport {
+  days: DayFigures[];
+  totals: Record<string, number>;
+}
+
+/**
+ * One entry per day of the query's range, in order, whatever rows Google returned; totals over the days
+ * with data. Averages and rates (averageViewDuration, ...) cannot be summed: their total is the mean
+ * weighted by views when views were asked for, else the plain mean.
+ */
+export function shapeReport(table: ReportTable, query: ReportQuery): ShapedReport {
+  const dayColumn = table.columns.indexOf('day');
+  const metricColumns = query.metrics.map((m) => table.columns.indexOf(m));
+  const byDay = new Map<string, (string | number | null)[]>();
+  for (const row of table.rows) {
+    const day = row[dayColumn === -1 ? 0 : dayColumn];
+    if (typeof day === 'string') byDay.set(day, row);
+  }
+  const days = eachDay(query.startDate, query.endDate).map((date) => {
+    const row = byDay.get(date);
+    const entry: DayFigures = { date };
+    query.metrics.forEach((metric, i) => {
+      const column = metricColumns[i] ?? -1;
+      entry[metric] = row && column !== -1 ? figure(row[column]) : null;
+    });
+    return entry;
+  });
+  return { days, totals: totalsOf(days, query.metrics) };
+}
+
+function totalsOf(days: DayFigures[], metrics: string[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const metric of metrics) {
+    const withData = days.filter((d) => typeof d[metric] === 'number');
+    if (!isAverage(metric)) {
+      totals[metric] = tidy(withData.reduce((sum, d) => sum + (d[metric] as number), 0));
+      continue;
+    }
+    const byViews = metrics.includes('views');
+    const weights = withData.map((d) => (!byViews ? 1 : typeof d.views === 'number' ? d.views : 0));
+    const weight = weights.reduce((a, b) => a + b, 0);
+    const weighted = withData.reduce((sum, d, i) => sum + (d[metric] as number) * (weights[i] ?? 0), 0);
+    totals[metric] = weight === 0 ? 0 : Math.round((weighted / weight) * 100) / 100;
+  }
+  return totals;
+}
+
+function isAverage(metric: string): boolean {
+  return /^average|Rate$|Percentage$/.test(metric);
+}
+
+function figure(value: string | number | null | undefined): number | null {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return null;
+}
+
+/** Sums of FLOAT metrics pick up binary noise (0.30000000000000004); integers are left alone. */
+function tidy(value: number): number {
+  return Number.isInteger(value) ? value : Math.round(value * 1e6) / 1e6;
+}
+
+/** `estimatedMinutesWatched` → `Estimated Minutes Watched`. */
+export function metricLabel(metric: string): string {
+  const words = metric.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** `Day: 2017-01-01, Estimated Minutes Watched: 0, Views: 0, Likes: 0, Subscribers Gained: 0`, as in Prefect's example. */
+export function formatDayLine(day: DayFigures, metrics: string[]): string {
+  const figures = metrics.map((m) => `${metricLabel(m)}: ${day[m] === null ? 'no data yet' : String(day[m])}`);
+  return [`Day: ${day.date}`, ...figures].join(', ');
+}
+
+export function formatTotalsLine(report: ShapedReport, query: ReportQuery): string {
+  const withData = report.days.filter((d) => query.metrics.some((m) => d[m] !== null)).length;
+  const figures = query.metrics.map((m) => `${metricLabel(m)}: ${report.totals[m] ?? 0}`);
+  return `Totals ${query.startDate} to ${query.endDate} (${withData} of ${report.days.length} days with data): ${figures.join(', ')}`;
+}
