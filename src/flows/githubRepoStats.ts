@@ -4,7 +4,7 @@
  */
 import { flow, getRunContext, task } from 'flowdeck';
 import { githubOptionsFromEnv } from './github/options';
-import { collectRepoStats, DEFAULT_REPO, REPO_PATTERN, repoSteps, type RepoStats, type RepoStatsSteps } from './github/repoStats';
+import { collectRepoStats, repoSteps, type RepoStats, type RepoStatsSteps } from './github/repoStats';
 
 /** Each task builds its options from its own run context: its logger, its timeout signal. */
 function steps(): RepoStatsSteps {
@@ -34,12 +34,14 @@ export default flow(
     description: "A GitHub repository's stars, forks, watchers, open issues and pull requests, and its star history",
     version: '1',
     timeoutSeconds: 600,
+    // Literal on purpose: flow discovery reads declarations without running the module, and only sees
+    // literals. A test checks they equal DEFAULT_REPO and REPO_PATTERN, which the flow's code enforces.
     parameters: {
       repo: {
         type: 'string',
-        default: DEFAULT_REPO,
+        default: 'PrefectHQ/prefect',
         description: 'Repository as owner/name, e.g. PrefectHQ/prefect',
-        pattern: REPO_PATTERN,
+        pattern: '^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$',
       },
     },
   },

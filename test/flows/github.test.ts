@@ -5,10 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { discoverFlows } from '../../src/engine/flowDiscovery';
+import githubRepoStats from '../../src/flows/githubRepoStats';
 import { GitHubError } from '../../src/flows/github/errors';
 import { ETAG_NAMESPACE } from '../../src/flows/github/etags';
 import { githubOptionsFromEnv, type GitHubOptions, type KeyValueStore } from '../../src/flows/github/options';
-import { collectRepoStats, parseRepoName, statsLines, type RepoStats } from '../../src/flows/github/repoStats';
+import { collectRepoStats, DEFAULT_REPO, parseRepoName, REPO_PATTERN, statsLines, type RepoStats } from '../../src/flows/github/repoStats';
 import { buildStarHistory, MAX_STARGAZER_PAGE, planStargazerPages, type StarPoint } from '../../src/flows/github/starHistory';
 import { startFakeGitHub, type FakeGitHub, type RecordedRequest } from '../support/fakeGitHub';
 
@@ -486,5 +489,17 @@ describe('star history arithmetic', () => {
       { date: '2024-02-01', stars: 150 },
       { date: '2024-03-01', stars: 150 },
     ]);
+  });
+});
+
+describe('the flow module', () => {
+  test('declares the repo parameter with the default and pattern the code enforces, readable by discovery', () => {
+    const declared = { type: 'string', default: DEFAULT_REPO, description: 'Repository as owner/name, e.g. PrefectHQ/prefect', pattern: REPO_PATTERN };
+    assert.equal(githubRepoStats.options.name, 'github-repo-stats');
+    assert.deepEqual(githubRepoStats.options.parameters, { repo: declared });
+    const file = require.resolve('../../src/flows/githubRepoStats');
+    const [discovered] = discoverFlows(readFileSync(file, 'utf8'), file);
+    assert.equal(discovered?.exportName, 'default');
+    assert.deepEqual(discovered?.parameters, { repo: declared });
   });
 });

@@ -175,7 +175,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (etag) headers.etag = etag;
     if (notModified) {
       record.status = 304;
-      res.writeHead(304, headers);
+      res.writeHead(304, { 'x-github-request-id': requestId(), ...headers });
       res.end();
       return;
     }
@@ -393,9 +393,17 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   };
 }
 
+let requestCounter = 0;
+
+/** GitHub tags every answer with a request id; Octokit's request log prints it. */
+function requestId(): string {
+  requestCounter++;
+  return `FAKE:${requestCounter.toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
 function send(res: ServerResponse, record: RecordedRequest, status: number, body: unknown, headers: Record<string, string> = {}): void {
   record.status = status;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': requestId(), ...headers });
   res.end(JSON.stringify(body));
 }
 

@@ -135,9 +135,11 @@ function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: strin
   };
 }
 
+/** fetch only says "fetch failed"; the cause says why (`ECONNREFUSED`, `bad port`, ...). */
 function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   if (cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
 }
 
