@@ -28,16 +28,16 @@ export const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 60;
 /** Giving up after this many secondary-limit waits for one request keeps a run from looping for hours. */
 const MAX_SECONDARY_LIMIT_RETRIES = 3;
 
-/**
- * 304 is absent on purpose (below 400, never retried); 429 is added because plugin-throttling already
- * waits out 429 rate limits and plugin-retry would otherwise retry them a second time on its own clock.
- */
 /** What the throttling callbacks read of the request that hit a limit. */
 interface LimitedRequest {
   method: string;
   url: string;
 }
 
+/**
+ * plugin-retry's defaults plus 429: plugin-throttling already waits out 429 rate limits, and plugin-retry
+ * would otherwise retry them a second time on its own clock. (304 is below 400 and never retried.)
+ */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
 /** Octokit is ESM-only; a dynamic import keeps this CommonJS module loadable and the client lazy. */
@@ -108,7 +108,7 @@ function octokitLog(logger: GitHubLogger, token: string | undefined) {
   };
 }
 
-/** Counts every attempt (the retry plugin's included) and says why an attempt will be retried. */
+/** Counts every attempt (the retry plugin's included) and logs why an attempt failed. */
 function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: string): typeof fetch {
   return async (input, init) => {
     stats.requests++;
@@ -147,7 +147,7 @@ function pathOf(url: string, baseUrl: string): string {
   return url.startsWith(baseUrl) ? url.slice(baseUrl.length) || '/' : url;
 }
 
-/** `3 requests (2 not modified); rate limit 4,990/5,000 left` — what a task cost. */
+/** `3 requests (2 answered 304 ...); rate limit 4990/5000 left, resets ...` — what a task cost. */
 export function describeStats(stats: RequestStats): string {
   const parts = [`${stats.requests} request${stats.requests === 1 ? '' : 's'}`];
   if (stats.notModified > 0) parts[0] += ` (${stats.notModified} answered 304 Not Modified from stored ETags)`;

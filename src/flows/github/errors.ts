@@ -69,9 +69,10 @@ export function toGitHubError(error: unknown, context: ErrorContext): unknown {
   if (isAbort(error)) return error;
   if (!isRequestError(error)) return error;
   const message = redact(describe(error, context), context.token);
-  const status = error.response ? error.status : undefined;
+  // Octokit reports a failed fetch as status 500 without a response; that is not GitHub's 500.
   if (error.response === undefined) return new GitHubError('network', message);
-  switch (error.status) {
+  const status = error.status;
+  switch (status) {
     case 404:
       return new GitHubError('not-found', message, { status: 404 });
     case 401:
