@@ -5,7 +5,7 @@
 import type { LogLevel } from './records';
 import type { ParameterDeclarations } from './parameters';
 import type { State } from './states';
-import { currentContext, runFlow, runTask, mapTask, type RunContext } from './worker/runtime';
+import { currentContext, currentLogger, runFlow, runTask, mapTask, type RunContext } from './worker/runtime';
 
 export type { ParameterDeclarations, ParameterDeclaration } from './parameters';
 export type { State, StateType, StateName } from './states';
@@ -116,7 +116,7 @@ export interface RunLogger {
 
 /** The logger of the flow or task run that is executing. */
 export function getRunLogger(): RunLogger {
-  return currentContext('getRunLogger()').logger;
+  return currentLogger();
 }
 
 /** The executing run: ids, names, the AbortSignal that fires on cancel or timeout, and a key-value store. */

@@ -369,6 +369,9 @@ export class RunStore {
     const tasks = new Map<string, TaskRunRecord>();
     for (const r of file?.records ?? []) {
       switch (r.k) {
+        case 'run':
+          detail.states.push(r.state);
+          break;
         case 'state':
           detail.states.push(r.state);
           break;

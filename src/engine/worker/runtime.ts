@@ -93,6 +93,14 @@ export function currentContext(what: string): RunContext {
   return ctx;
 }
 
+/**
+ * The current run's logger. Callbacks that lose the async context (an AbortSignal listener runs in the
+ * context of whoever aborted) still log to the flow run rather than failing.
+ */
+export function currentLogger(): RunLogger {
+  return (storage.getStore() ?? fallbackCtx ?? currentContext('getRunLogger()')).logger;
+}
+
 /** The context a log line written outside any run (module top level, stray timers) belongs to. */
 let fallbackCtx: Ctx | undefined;
 
@@ -360,13 +368,15 @@ export async function executeFlowRun(
     const json = toJson(value);
     if (json !== undefined) link().emit({ k: 'result', id: run.id, kind: 'flow', value: json });
     final = emitState('flow', run.id, 'Completed');
-    await runHooks('onCompletion', hooksOf(options.onCompletion), { id: run.id, name: run.name, state: final, parameters }, ctx.logger);
+    const done = final;
+    await storage.run(ctx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
   } catch (error) {
     const [name, message] = finalStateFor(error);
     if (name === 'Failed' && error instanceof Error && error.stack) ctx.logger.error(`Encountered exception during execution:\n${error.stack}`);
     final = emitState('flow', run.id, name, message);
+    const done = final;
     const hooks = name === 'Cancelled' ? options.onCancellation : options.onFailure;
-    await runHooks(name === 'Cancelled' ? 'onCancellation' : 'onFailure', hooksOf(hooks), { id: run.id, name: run.name, state: final, parameters }, ctx.logger);
+    await storage.run(ctx, () => runHooks(name === 'Cancelled' ? 'onCancellation' : 'onFailure', hooksOf(hooks), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
   } finally {
     scoped.dispose();
   }
@@ -401,7 +411,8 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     }
   }
   link().emit({ k: 'task', id, runId: scope.id, name, task: options.name, ts, cacheKey });
-  const logger = makeLogger(scope.id, id, taskRunSource(name));
+  const taskCtx = makeCtx(scope, parent.signal, id, name);
+  const logger = taskCtx.logger;
 
   if (cacheKey !== undefined) {
     const hit = (await link().request({ op: 'cache-get', key: cacheKey })) as { value: unknown } | null;
@@ -435,13 +446,13 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
       await link().request({ op: 'cache-put', key: cacheKey, value: json, expiresAt });
     }
     const final = emitState('task', id, 'Completed');
-    if (options.onCompletion) await runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, logger);
+    if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, logger));
     return value as Awaited<R>;
   } catch (error) {
     const [stateName, message] = finalStateFor(error);
     const final = emitState('task', id, stateName, message);
     if (stateName !== 'Cancelled') logger.error(`Finished in state ${formatState(final)}`);
-    if (options.onFailure && stateName !== 'Cancelled') await runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, logger);
+    if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, logger));
     throw error;
   }
 }

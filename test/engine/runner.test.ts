@@ -1,0 +1,318 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { BadInputError } from '../../src/engine/runner';
+import { flowSource, makeRunner, tempDir, workspace } from '../support/engine';
+
+async function run(files: Record<string, string>, entry: string, parameters: Record<string, unknown> = {}, env?: Record<string, string>) {
+  const ws = workspace(files);
+  const home = tempDir();
+  const { store, runner } = makeRunner(home);
+  const logs: string[] = [];
+  runner.on('log', (l) => logs.push(`${l.level} ${l.source} - ${l.message}`));
+  const active = await runner.start({ source: { kind: 'file', path: join(ws, entry) }, parameters, env });
+  const detail = await active.done;
+  return { detail, logs, store, runner, home, ws };
+}
+
+describe('flow runs: states', () => {
+  it('goes Pending → Running → Completed and stores the result and every state as an event', async () => {
+    const { detail, store } = await run({ 'a.flow.ts': flowSource(`export default flow({ name: 'adder' }, async ({ x = 1, y = 2 }: { x?: number; y?: number }) => x + y);`) }, 'a.flow.ts', { x: 40 });
+    assert.equal(detail.state.name, 'Completed');
+    assert.equal(detail.result, 42);
+    const stored = store.readRun(detail.id)!;
+    assert.deepEqual(stored.states.map((s) => s.name), ['Pending', 'Running', 'Completed']);
+    assert.ok(stored.states.every((s, i) => i === 0 || s.timestamp >= stored.states[i - 1]!.timestamp));
+    assert.equal(stored.result, 42);
+    assert.deepEqual(stored.parameters, { x: 40 });
+  });
+
+  it('fails the flow when a task throws and the flow does not catch it, naming the error', async () => {
+    const { detail, logs } = await run(
+      { 'f.flow.ts': flowSource(`const boom = task({ name: 'boom' }, async () => { throw new Error('disk on fire'); });\nexport default flow({ name: 'f' }, async () => { await boom(); });`) },
+      'f.flow.ts',
+    );
+    assert.equal(detail.state.type, 'FAILED');
+    assert.equal(detail.state.message, 'disk on fire');
+    assert.equal(detail.taskRuns[0]!.state.name, 'Failed');
+    assert.ok(logs.some((l) => l.includes("Flow run '") && l.includes("Finished in state Failed('disk on fire')")));
+  });
+
+  it('completes when the flow catches a failed task', async () => {
+    const { detail } = await run(
+      { 'c.flow.ts': flowSource(`const boom = task({ name: 'boom' }, async () => { throw new Error('nope'); });\nexport default flow({ name: 'c' }, async () => { try { await boom(); } catch { return 'recovered'; } });`) },
+      'c.flow.ts',
+    );
+    assert.equal(detail.state.name, 'Completed');
+    assert.equal(detail.result, 'recovered');
+    assert.equal(detail.taskRuns[0]!.state.name, 'Failed');
+  });
+
+  it('names task runs after their task, counting per task', async () => {
+    const { detail } = await run(
+      { 'n.flow.ts': flowSource(`const a = task({ name: 'fetch-repo' }, async () => 1);\nconst b = task({ name: 'other' }, async () => 2);\nexport default flow({ name: 'n' }, async () => { await a(); await b(); await a(); });`) },
+      'n.flow.ts',
+    );
+    assert.deepEqual(detail.taskRuns.map((t) => t.name), ['fetch-repo-0', 'other-0', 'fetch-repo-1']);
+  });
+});
+
+describe('retries', () => {
+  it('retries with the listed delays, logs each retry, and records the attempts', async () => {
+    const { detail, logs } = await run(
+      {
+        'r.flow.ts': flowSource(`
+let n = 0; const times: number[] = [];
+const flaky = task({ name: 'flaky', retries: 3, retryDelaySeconds: [0.1, 0.3] }, async () => { times.push(Date.now()); if (++n < 4) throw new Error('flake ' + n); return times; });
+export default flow({ name: 'r' }, async () => { const t = await flaky(); return t.slice(1).map((x, i) => x - t[i]!); });`),
+      },
+      'r.flow.ts',
+    );
+    assert.equal(detail.state.name, 'Completed');
+    const gaps = detail.result as number[];
+    assert.equal(gaps.length, 3);
+    // 0.1 s, then 0.3 s, then the last entry repeats.
+    assert.ok(gaps[0]! >= 95 && gaps[0]! < 250, `first gap ${gaps[0]}`);
+    assert.ok(gaps[1]! >= 295 && gaps[1]! < 500, `second gap ${gaps[1]}`);
+    assert.ok(gaps[2]! >= 295 && gaps[2]! < 500, `third gap ${gaps[2]}`);
+    assert.equal(detail.taskRuns[0]!.attempts, 4);
+    assert.equal(logs.filter((l) => l.startsWith('WARNING') && l.includes('Encountered exception during execution: flake')).length, 3);
+    assert.ok(logs.some((l) => l.includes('Retry 2/3 will start 0.3 seconds from now')));
+  });
+
+  it('keeps jittered delays within the factor', async () => {
+    const { detail } = await run(
+      {
+        'j.flow.ts': flowSource(`
+let n = 0; const times: number[] = [];
+const flaky = task({ name: 'j', retries: 5, retryDelaySeconds: 0.2, retryJitterFactor: 0.5 }, async () => { times.push(Date.now()); if (++n < 6) throw new Error('x'); });
+export default flow({ name: 'j' }, async () => { await flaky(); return times.slice(1).map((x, i) => x - times[i]!); });`),
+      },
+      'j.flow.ts',
+    );
+    for (const gap of detail.result as number[]) assert.ok(gap >= 95 && gap <= 400, `gap ${gap} outside 0.1–0.3 s (+ scheduling)`);
+  });
+
+  it('stops retrying when retryCondition says no', async () => {
+    const { detail } = await run(
+      {
+        'rc.flow.ts': flowSource(`
+let n = 0;
+class Fatal extends Error {}
+const t = task({ name: 't', retries: 5, retryDelaySeconds: 0, retryCondition: (e) => !(e instanceof Fatal) }, async () => { n++; if (n === 2) throw new Fatal('fatal at ' + n); throw new Error('transient'); });
+export default flow({ name: 'rc' }, async () => { try { await t(); } catch (e) { return [n, (e as Error).message]; } });`),
+      },
+      'rc.flow.ts',
+    );
+    assert.deepEqual(detail.result, [2, 'fatal at 2']);
+    assert.equal(detail.taskRuns[0]!.attempts, 2);
+  });
+
+  it('retries a whole flow', async () => {
+    const { detail, store } = await run(
+      { 'fr.flow.ts': flowSource(`let n = 0;\nexport default flow({ name: 'fr', retries: 2, retryDelaySeconds: 0 }, async () => { if (++n < 3) throw new Error('again'); return n; });`) },
+      'fr.flow.ts',
+    );
+    assert.equal(detail.result, 3);
+    const names = store.readRun(detail.id)!.states.map((s) => s.name);
+    assert.deepEqual(names, ['Pending', 'Running', 'AwaitingRetry', 'Retrying', 'AwaitingRetry', 'Retrying', 'Completed']);
+  });
+});
+
+describe('timeouts, hangs, crashes, cancel', () => {
+  it('fails a task that exceeds its timeout with TimedOut, and the AbortSignal fires', async () => {
+    const { detail } = await run(
+      {
+        't.flow.ts': flowSource(`
+let aborted = false;
+const slow = task({ name: 'slow', timeoutSeconds: 0.2 }, async () => { getRunContext().signal.addEventListener('abort', () => { aborted = true; }); await new Promise((r) => setTimeout(r, 5000)); });
+export default flow({ name: 't' }, async () => { try { await slow(); } catch (e) { return [(e as Error).name, aborted]; } });`),
+      },
+      't.flow.ts',
+    );
+    assert.deepEqual(detail.result, ['TimeoutError', true]);
+    assert.equal(detail.taskRuns[0]!.state.name, 'TimedOut');
+    assert.match(detail.taskRuns[0]!.state.message!, /exceeded timeout of 0.2 second/);
+  });
+
+  it('ends a flow past its timeout as Failed/TimedOut', async () => {
+    const started = Date.now();
+    const { detail } = await run({ 'ft.flow.ts': flowSource(`export default flow({ name: 'ft', timeoutSeconds: 0.3 }, async () => { await new Promise((r) => setTimeout(r, 10000)); });`) }, 'ft.flow.ts');
+    assert.equal(detail.state.type, 'FAILED');
+    assert.equal(detail.state.name, 'TimedOut');
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it('kills a worker stuck in a synchronous loop past a timeout: Failed/TimedOut within a few seconds', async () => {
+    const started = Date.now();
+    const { detail } = await run({ 'h.flow.ts': flowSource(`const spin = task({ name: 'spin', timeoutSeconds: 0.5 }, () => { for (;;) {} });\nexport default flow({ name: 'h' }, async () => { await spin(); });`) }, 'h.flow.ts');
+    const elapsed = Date.now() - started;
+    assert.equal(detail.state.name, 'TimedOut');
+    assert.match(detail.state.message!, /Task run 'spin-0' exceeded timeout of 0.5 second\(s\) and did not stop/);
+    assert.ok(elapsed < 5000, `took ${elapsed} ms`);
+    assert.notEqual(detail.taskRuns[0]!.state.type, 'RUNNING');
+  });
+
+  it('marks a run Crashed when its worker calls process.exit, naming the exit code and keeping earlier logs', async () => {
+    const { detail, store } = await run({ 'x.flow.ts': flowSource(`export default flow({ name: 'x' }, async () => { getRunLogger().info('before exit'); await new Promise((r) => setTimeout(r, 50)); process.exit(3); });`) }, 'x.flow.ts');
+    assert.equal(detail.state.type, 'CRASHED');
+    assert.match(detail.state.message!, /exit code 3/);
+    assert.ok(store.readLogs(detail.id).some((l) => l.message === 'before exit'));
+  });
+
+  it('marks a run Crashed when its worker is killed by a signal', async () => {
+    const { detail } = await run({ 'k.flow.ts': flowSource(`export default flow({ name: 'k' }, async () => { process.kill(process.pid, 'SIGKILL'); });`) }, 'k.flow.ts');
+    assert.equal(detail.state.type, 'CRASHED');
+    assert.match(detail.state.message!, /signal SIGKILL/);
+  });
+
+  it('cancels: CANCELLING, the signal fires, then CANCELLED — even for code that ignores the signal', async () => {
+    const ws = workspace({
+      'cancel.flow.ts': flowSource(`
+const wait = task({ name: 'wait' }, async () => { getRunLogger().info('waiting'); getRunContext().signal.addEventListener('abort', () => getRunLogger().warning('signal fired')); for (;;) await new Promise((r) => setTimeout(r, 50)); });
+export default flow({ name: 'cancel-me' }, async () => { await wait(); });`),
+    });
+    const { store, runner } = makeRunner(tempDir());
+    const seen: string[] = [];
+    runner.on('run', (r) => seen.push(r.state.name));
+    const logs: string[] = [];
+    runner.on('log', (l) => logs.push(l.message));
+    const active = await runner.start({ source: { kind: 'file', path: join(ws, 'cancel.flow.ts') } });
+    while (!logs.includes('waiting')) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(runner.cancel(active.id), true);
+    const detail = await active.done;
+    assert.equal(detail.state.type, 'CANCELLED');
+    assert.ok(seen.includes('Cancelling'));
+    assert.ok(logs.includes('signal fired'));
+    assert.equal(store.readRun(detail.id)!.taskRuns[0]!.state.type, 'CANCELLED');
+  });
+});
+
+describe('caching, map, subflows, hooks', () => {
+  it('reuses a cached task result across runs until it expires', async () => {
+    const ws = workspace({
+      'cache.flow.ts': flowSource(`
+const compute = task({ name: 'compute', cacheKey: (n: number) => 'n' + n, cacheExpirationSeconds: 0.6 }, async (n: number) => ({ n, at: Date.now() }));
+export default flow({ name: 'cache' }, async () => compute(7));`),
+    });
+    const home = tempDir();
+    const { runner } = makeRunner(home);
+    const once = async () => (await (await runner.start({ source: { kind: 'file', path: join(ws, 'cache.flow.ts') } })).done);
+    const first = await once();
+    const second = await once();
+    assert.equal(first.taskRuns[0]!.state.name, 'Completed');
+    assert.equal(second.taskRuns[0]!.state.name, 'Cached');
+    assert.deepEqual(second.result, first.result);
+    await new Promise((r) => setTimeout(r, 700));
+    const third = await once();
+    assert.equal(third.taskRuns[0]!.state.name, 'Completed');
+    assert.notDeepEqual(third.result, first.result);
+  });
+
+  it('maps in input order and never exceeds the concurrency limit', async () => {
+    const { detail } = await run(
+      {
+        'm.flow.ts': flowSource(`
+let active = 0, peak = 0;
+const t = task({ name: 'sq' }, async (x: number) => { active++; peak = Math.max(peak, active); await new Promise((r) => setTimeout(r, 30 - x)); active--; return x * x; });
+export default flow({ name: 'm' }, async () => ({ out: await t.map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], { concurrency: 3 }), peak }));`),
+      },
+      'm.flow.ts',
+    );
+    const { out, peak } = detail.result as { out: number[]; peak: number };
+    assert.deepEqual(out, [1, 4, 9, 16, 25, 36, 49, 64, 81, 100]);
+    assert.equal(peak, 3);
+    assert.equal(detail.taskRuns.length, 10);
+  });
+
+  it('records a subflow as its own run linked to its parent', async () => {
+    const { detail, store } = await run(
+      {
+        's.flow.ts': flowSource(`
+const child = flow({ name: 'child' }, async ({ v }: { v: number }) => v * 2);
+export default flow({ name: 'parent' }, async () => (await child({ v: 21 })) + 0);`),
+      },
+      's.flow.ts',
+    );
+    assert.equal(detail.result, 42);
+    const sub = store.list().find((r) => r.flowName === 'child')!;
+    assert.equal(sub.parentRunId, detail.id);
+    assert.equal(sub.state.name, 'Completed');
+    assert.equal(store.readRun(sub.id)!.result, 42);
+  });
+
+  it('runs completion and failure hooks with the final state', async () => {
+    const ws = workspace({
+      'hooks.flow.ts': flowSource(`
+const log = (tag: string) => (info: { name: string; state: { name: string } }) => getRunLogger().info(tag + ' ' + info.state.name);
+const bad = task({ name: 'bad', onFailure: log('task-failure') }, async () => { throw new Error('x'); });
+export const ok = flow({ name: 'ok', onCompletion: log('flow-completion') }, async () => 1);
+export const ko = flow({ name: 'ko', onFailure: [log('flow-failure')] }, async () => { await bad(); });`),
+    });
+    const { runner } = makeRunner(tempDir());
+    const lines: string[] = [];
+    runner.on('log', (l) => lines.push(l.message));
+    await (await runner.start({ source: { kind: 'file', path: join(ws, 'hooks.flow.ts') }, flowName: 'ok' })).done;
+    await (await runner.start({ source: { kind: 'file', path: join(ws, 'hooks.flow.ts') }, flowName: 'ko' })).done;
+    assert.ok(lines.includes('flow-completion Completed'));
+    assert.ok(lines.includes('task-failure Failed'));
+    assert.ok(lines.includes('flow-failure Failed'));
+  });
+});
+
+describe('input problems create no run', () => {
+  it('rejects invalid parameters against a declaration', async () => {
+    const ws = workspace({ 'p.flow.ts': flowSource(`export default flow({ name: 'p', parameters: { n: { type: 'integer', required: true } } }, async ({ n }: { n: number }) => n);`) });
+    const { store, runner } = makeRunner(tempDir());
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'p.flow.ts') }, parameters: { n: 'five' } }), (e: unknown) => e instanceof BadInputError && e.reason === 'invalid-parameters' && /'n' must be a integer|'n' must be an integer/.test(e.message));
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'p.flow.ts') } }), /missing required parameter 'n'/);
+    assert.equal(store.size, 0);
+  });
+
+  it('accepts any parameters for a flow without a declaration, with its defaults applying', async () => {
+    const { detail } = await run({ 'any.flow.ts': flowSource(`export default flow({ name: 'any' }, async ({ a = 'dflt', ...rest }: Record<string, unknown>) => ({ a, rest }));`) }, 'any.flow.ts', { b: [1], c: { d: true } });
+    assert.deepEqual(detail.result, { a: 'dflt', rest: { b: [1], c: { d: true } } });
+  });
+
+  it('reports a syntax error as file:line:col', async () => {
+    const ws = workspace({ 'bad.flow.ts': `import { flow } from 'flowdeck';\nexport default flow({ name: 'bad' }, async () => {\n  const x = ;\n});\n` });
+    const { runner } = makeRunner(tempDir());
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'bad.flow.ts') } }), (e: unknown) => e instanceof BadInputError && e.reason === 'compile' && e.message.includes(`${join(ws, 'bad.flow.ts')}:3:13`));
+  });
+
+  it('says which flows a file has when the name is wrong', async () => {
+    const ws = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'alpha' }, async () => 1);\nexport const b = flow({ name: 'beta' }, async () => 2);`) });
+    const { runner } = makeRunner(tempDir());
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'two.flow.ts') } }), /has 2 flows \(alpha, beta\); pick one with --flow NAME/);
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'two.flow.ts') }, flowName: 'gamma' }), /no flow named 'gamma'; it has: alpha, beta/);
+  });
+});
+
+describe('secrets', () => {
+  it('masks secrets from the environment and registered at run time in logs, results, messages and the store', async () => {
+    const token = 'ghp_SECRETSECRET123456';
+    const { detail, logs, home } = await run(
+      {
+        's.flow.ts': flowSource(`
+export default flow({ name: 's' }, async () => {
+  const ctx = getRunContext();
+  getRunLogger().info('token is ' + process.env.GITHUB_TOKEN);
+  ctx.registerSecret('runtime-access-token-xyz');
+  getRunLogger().info('access runtime-access-token-xyz');
+  console.log('via console', process.env.GITHUB_TOKEN);
+  throw new Error('failed with ' + process.env.GITHUB_TOKEN);
+});`),
+      },
+      's.flow.ts',
+      {},
+      { GITHUB_TOKEN: token },
+    );
+    const everything = JSON.stringify(detail) + logs.join('\n') + readFileSync(join(home, 'runs', `${detail.id}.jsonl`), 'utf8') + readFileSync(join(home, 'runs', 'index.jsonl'), 'utf8');
+    assert.ok(!everything.includes(token));
+    assert.ok(!everything.includes('runtime-access-token-xyz'));
+    assert.ok(logs.some((l) => l.endsWith('token is ***')));
+    assert.ok(logs.some((l) => l.endsWith('access ***')));
+    assert.equal(detail.state.message, 'failed with ***');
+  });
+});

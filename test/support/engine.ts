@@ -1,0 +1,72 @@
+/** Test helpers for the engine: temporary stores, flow files, and the built CLI and worker. */
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after } from 'node:test';
+import { FlowRunner, type RunnerOptions } from '../../src/engine/runner';
+import { RunStore } from '../../src/engine/runStore';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const DIST = process.env.FLOWDECK_TEST_DIST ?? join(ROOT, 'dist');
+export const CLI = join(DIST, 'cli.js');
+
+const made: string[] = [];
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+export function tempDir(prefix = 'flowdeck-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
+/** Writes `files` (relative path → content) under a new temp folder; returns the folder. */
+export function workspace(files: Record<string, string>): string {
+  const dir = tempDir('flowdeck-ws-');
+  for (const [rel, content] of Object.entries(files)) {
+    const p = join(dir, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, content);
+  }
+  return dir;
+}
+
+export function makeRunner(home: string, options: Partial<RunnerOptions> = {}): { store: RunStore; runner: FlowRunner } {
+  const store = RunStore.open(home);
+  const runner = new FlowRunner(store, {
+    workerPath: join(DIST, 'worker.js'),
+    builtinDir: join(DIST, 'flows'),
+    env: { ...process.env, FLOWDECK_HOME: home },
+    cancelGraceMs: 1000,
+    timeoutGraceMs: 1000,
+    ...options,
+  });
+  return { store, runner };
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+  const spawnOptions: SpawnOptions = { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] };
+  const child = spawn(process.execPath, [CLI, ...args], spawnOptions);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+    options.onStderr?.(c, child);
+  });
+  return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+}
+
+/** Flow-file source importing the authoring API. */
+export function flowSource(body: string): string {
+  return `import { flow, task, getRunLogger, getRunContext } from 'flowdeck';\n${body}\n`;
+}
