@@ -1,0 +1,463 @@
+/**
+ * youtube-channel-analytics against a loopback fake of Google (test/support/fakeGoogle.ts), with the real
+ * googleapis clients and OAuth2Client. The flow body is called with a fake run context and a stand-in for
+ * the engine's `task` that retries the way the engine does (same options, no waiting).
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { mergeCredentials, readCredentials } from '../../src/engine/credentials';
+import {
+  FETCH_CHANNEL_TASK,
+  FETCH_REPORT_TASK,
+  runChannelAnalytics,
+  type AnalyticsDependencies,
+  type AnalyticsRunContext,
+  type ChannelAnalytics,
+  type TaskFactory,
+} from '../../src/flows/youtube/analytics';
+import { createYouTubeClients } from '../../src/flows/youtube/client';
+import { eachDay, isCalendarDay, lastCompleteDays, pacificDay } from '../../src/flows/youtube/dates';
+import { YouTubeError, isRetryable } from '../../src/flows/youtube/errors';
+import { DEFAULT_METRICS, resolveParameters } from '../../src/flows/youtube/parameters';
+import { fetchReportTable, formatDayLine, metricLabel } from '../../src/flows/youtube/report';
+import { tempDir } from '../support/engine';
+import { ANALYTICS_SCOPE, defaultFigures, startFakeGoogle, type FakeGoogle, type RecordedRequest } from '../support/fakeGoogle';
+
+interface FakeRun extends AnalyticsRunContext {
+  logs: { level: 'INFO' | 'WARNING'; message: string }[];
+  secrets: Set<string>;
+  saved: { service: string; patch: Record<string, unknown> }[];
+}
+
+function fakeRun(home: string): FakeRun {
+  const logs: FakeRun['logs'] = [];
+  const secrets = new Set<string>();
+  const saved: FakeRun['saved'] = [];
+  return {
+    logs,
+    secrets,
+    saved,
+    signal: new AbortController().signal,
+    logger: {
+      info: (message) => logs.push({ level: 'INFO', message }),
+      warning: (message) => logs.push({ level: 'WARNING', message }),
+    },
+    registerSecret: (value) => secrets.add(value),
+    // Like the CLI host: merge into the credentials file.
+    saveCredentials: (service, patch) => {
+      saved.push({ service, patch });
+      mergeCredentials(home, service, patch);
+    },
+    home,
+  };
+}
+
+/** Retries like the engine's task runtime: `retries` more attempts while `retryCondition` allows. */
+function engineLikeTask(attempts: Map<string, number>): TaskFactory {
+  return (options, fn) => async () => {
+    for (let attempt = 1; ; attempt++) {
+      attempts.set(options.name, (attempts.get(options.name) ?? 0) + 1);
+      try {
+        return await fn();
+      } catch (error) {
+        if (attempt > options.retries || !options.retryCondition(error)) throw error;
+      }
+    }
+  };
+}
+
+const RANGE = { startDate: '2024-06-04', endDate: '2024-07-04' };
+
+let fake: FakeGoogle;
+let home: string;
+let refreshToken: string;
+
+before(async () => {
+  fake = await startFakeGoogle({ lastDataDay: '2024-06-30' });
+});
+after(() => fake.close());
+
+beforeEach(() => {
+  fake.requests.length = 0;
+  fake.clearFailures();
+  fake.set({ lastDataDay: '2024-06-30', noData: false, channel: { id: 'UCfakeChannel000000000001', title: 'Fake Channel', subscribers: 1234, views: 567890, videos: 42 } });
+  home = tempDir('flowdeck-yt-');
+  refreshToken = fake.issueRefreshToken();
+  mergeCredentials(home, 'youtube', { client_id: fake.clientId, client_secret: fake.clientSecret, refresh_token: refreshToken });
+});
+
+function endpointsEnv(): NodeJS.ProcessEnv {
+  return { FLOWDECK_GOOGLE_API_URL: fake.url, FLOWDECK_GOOGLE_TOKEN_URL: fake.tokenUrl };
+}
+
+function deps(run: FakeRun, extra: Partial<AnalyticsDependencies> = {}, attempts = new Map<string, number>()): AnalyticsDependencies {
+  return { task: engineLikeTask(attempts), context: () => run, env: endpointsEnv(), ...extra };
+}
+
+function requestsTo(path: string): RecordedRequest[] {
+  return fake.requests.filter((r) => r.path === path);
+}
+
+async function failure(promise: Promise<unknown>): Promise<YouTubeError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof YouTubeError, `expected a YouTubeError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the run to fail');
+}
+
+/** Every secret the fake handed out or was configured with. */
+function allSecrets(): string[] {
+  const issued = fake.requests
+    .filter((r) => r.path === '/token')
+    .flatMap((r) => [r.form.refresh_token, r.form.code_verifier, r.form.code])
+    .filter((v): v is string => typeof v === 'string');
+  const used = fake.requests
+    .map((r) => /^Bearer (.+)$/.exec(r.headers.authorization ?? '')?.[1])
+    .filter((v): v is string => v !== undefined);
+  return [fake.clientSecret, refreshToken, ...issued, ...used];
+}
+
+function assertNoSecrets(text: string): void {
+  for (const secret of allSecrets()) assert.ok(!text.includes(secret), `a secret leaked into: ${text.slice(0, 200)}`);
+}
+
+describe('youtube-channel-analytics report', () => {
+  test('one entry per day of the range; days YouTube has no row for yet are null, not 0', async () => {
+    const run = fakeRun(home);
+    const result = await runChannelAnalytics(RANGE, deps(run));
+
+    assert.deepEqual(result.days.map((d) => d.date), eachDay(RANGE.startDate, RANGE.endDate));
+    assert.equal(result.days.length, 31);
+    for (const day of result.days) {
+      if (day.date <= '2024-06-30') {
+        const f = defaultFigures(day.date);
+        for (const m of DEFAULT_METRICS) assert.equal(day[m], f[m], `${day.date} ${m}`);
+      } else {
+        for (const m of DEFAULT_METRICS) assert.equal(day[m], null, `${day.date} ${m}`);
+      }
+    }
+    assert.equal(result.startDate, RANGE.startDate);
+    assert.equal(result.endDate, RANGE.endDate);
+    assert.deepEqual(result.metrics, [...DEFAULT_METRICS]);
+  });
+
+  test('one reports.query for the whole range and one channels.list, with the documented parameters', async () => {
+    await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    const reports = requestsTo('/v2/reports');
+    assert.equal(reports.length, 1);
+    assert.deepEqual(reports[0]!.query, {
+      ids: 'channel==MINE',
+      startDate: RANGE.startDate,
+      endDate: RANGE.endDate,
+      metrics: 'estimatedMinutesWatched,views,likes,subscribersGained',
+      dimensions: 'day',
+      sort: 'day',
+    });
+    const channels = requestsTo('/youtube/v3/channels');
+    assert.equal(channels.length, 1);
+    assert.deepEqual(channels[0]!.query, { part: 'snippet,statistics', mine: 'true' });
+  });
+
+  test('totals sum the non-null figures, negative daily likes included', async () => {
+    const result = await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    const withData = eachDay('2024-06-04', '2024-06-30');
+    const negative = result.days.filter((d) => typeof d.likes === 'number' && d.likes < 0);
+    assert.ok(negative.length >= 2, 'the range holds days with negative likes');
+    for (const m of DEFAULT_METRICS) {
+      assert.equal(result.totals[m], withData.reduce((sum, day) => sum + defaultFigures(day)[m]!, 0), m);
+    }
+  });
+
+  test('no data at all (rows absent): every day null, totals 0, and a warning', async () => {
+    fake.set({ noData: true });
+    const run = fakeRun(home);
+    const result = await runChannelAnalytics(RANGE, deps(run));
+    assert.equal(result.days.length, 31);
+    assert.ok(result.days.every((d) => DEFAULT_METRICS.every((m) => d[m] === null)));
+    assert.deepEqual(result.totals, { estimatedMinutesWatched: 0, views: 0, likes: 0, subscribersGained: 0 });
+    assert.ok(run.logs.some((l) => l.level === 'WARNING' && l.message.includes('no data')));
+  });
+
+  test('channel counts arrive as strings and come out as numbers', async () => {
+    const result = await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    assert.deepEqual(result.channel, { id: 'UCfakeChannel000000000001', title: 'Fake Channel', subscribers: 1234, views: 567890, videos: 42 });
+  });
+
+  test('a hidden subscriber count is null', async () => {
+    fake.set({ channel: { id: 'UChidden', title: 'Hidden', subscribers: 0, views: 10, videos: 1, hiddenSubscriberCount: true } });
+    const result = await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    assert.equal(result.channel.subscribers, null);
+    assert.equal(result.channel.views, 10);
+  });
+
+  test('logs a line per day like the Prefect example, then a totals line', async () => {
+    const run = fakeRun(home);
+    await runChannelAnalytics(RANGE, deps(run));
+    const f = defaultFigures('2024-06-04');
+    const lines = run.logs.map((l) => l.message);
+    assert.ok(lines.includes(
+      `Day: 2024-06-04, Estimated Minutes Watched: ${f.estimatedMinutesWatched}, Views: ${f.views}, Likes: ${f.likes}, Subscribers Gained: ${f.subscribersGained}`,
+    ));
+    assert.ok(lines.includes('Day: 2024-07-04, Estimated Minutes Watched: no data yet, Views: no data yet, Likes: no data yet, Subscribers Gained: no data yet'));
+    assert.match(lines.at(-1)!, /^Totals 2024-06-04 to 2024-07-04 \(27 of 31 days with data\): Estimated Minutes Watched: \d+, Views: \d+, Likes: -?\d+, Subscribers Gained: \d+$/);
+    assert.match(lines[0]!, /^Channel: Fake Channel \(UCfakeChannel000000000001\), Subscribers: 1234, Views: 567890, Videos: 42$/);
+    assert.equal(formatDayLine({ date: '2017-01-01', estimatedMinutesWatched: 0, views: 0, likes: 0, subscribersGained: 0 }, [...DEFAULT_METRICS]),
+      'Day: 2017-01-01, Estimated Minutes Watched: 0, Views: 0, Likes: 0, Subscribers Gained: 0');
+  });
+
+  test('other metrics: columns follow the order asked; averages total as a views-weighted mean', async () => {
+    const metrics = 'views,averageViewDuration,subscribersLost,comments,shares';
+    const result = await runChannelAnalytics({ ...RANGE, metrics }, deps(fakeRun(home)));
+    assert.equal(requestsTo('/v2/reports')[0]!.query.metrics, metrics);
+    const day = result.days[0]!;
+    const f = defaultFigures(day.date);
+    assert.deepEqual(day, { date: day.date, views: f.views, averageViewDuration: f.averageViewDuration, subscribersLost: f.subscribersLost, comments: f.comments, shares: f.shares });
+    const withData = eachDay('2024-06-04', '2024-06-30').map(defaultFigures);
+    const views = withData.reduce((s, d) => s + d.views!, 0);
+    const weighted = withData.reduce((s, d) => s + d.views! * d.averageViewDuration!, 0) / views;
+    assert.equal(result.totals.averageViewDuration, Math.round(weighted * 100) / 100);
+    assert.equal(metricLabel('averageViewDuration'), 'Average View Duration');
+  });
+
+  test('a range longer than a page is read with startIndex/maxResults until a short page', async () => {
+    fake.set({ lastDataDay: undefined });
+    const result = await runChannelAnalytics({ startDate: '2024-01-01', endDate: '2024-01-25' }, deps(fakeRun(home), { pageSize: 10 }));
+    const pages = requestsTo('/v2/reports').map((r) => [r.query.startIndex, r.query.maxResults]);
+    assert.deepEqual(pages, [['1', '10'], ['11', '10'], ['21', '10']]);
+    assert.equal(result.days.length, 25);
+    assert.ok(result.days.every((d) => d.views === defaultFigures(d.date).views));
+  });
+
+  test('a range that fits one page is one request without startIndex/maxResults', async () => {
+    await runChannelAnalytics({ startDate: '2024-01-01', endDate: '2024-01-10' }, deps(fakeRun(home), { pageSize: 10 }));
+    const reports = requestsTo('/v2/reports');
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]!.query.startIndex, undefined);
+    assert.equal(reports[0]!.query.maxResults, undefined);
+  });
+});
+
+describe('youtube-channel-analytics parameters and dates', () => {
+  test('default range: the last 28 complete days in Pacific Time', async () => {
+    // 07:30 UTC on March 10 is still March 9 in Los Angeles (PST, UTC-8).
+    const run = fakeRun(home);
+    const result = await runChannelAnalytics({}, deps(run, { now: () => new Date('2024-03-10T07:30:00Z') }));
+    assert.equal(result.endDate, '2024-03-08');
+    assert.equal(result.startDate, '2024-02-10');
+    assert.equal(result.days.length, 28);
+    assert.equal(requestsTo('/v2/reports')[0]!.query.endDate, '2024-03-08');
+
+    assert.equal(pacificDay(new Date('2024-03-10T08:30:00Z')), '2024-03-10');
+    // Summer: PDT is UTC-7.
+    assert.deepEqual(lastCompleteDays(new Date('2024-07-01T06:59:00Z')), { startDate: '2024-06-02', endDate: '2024-06-29' });
+    assert.deepEqual(lastCompleteDays(new Date('2024-07-01T07:00:00Z')), { startDate: '2024-06-03', endDate: '2024-06-30' });
+  });
+
+  test('one date given: an end alone spans 28 days, a start alone ends yesterday', () => {
+    const now = new Date('2024-07-10T20:00:00Z');
+    assert.deepEqual(resolveParameters({ endDate: '2024-06-30' }, now), { startDate: '2024-06-03', endDate: '2024-06-30', metrics: [...DEFAULT_METRICS] });
+    assert.deepEqual(resolveParameters({ startDate: '2024-07-01' }, now), { startDate: '2024-07-01', endDate: '2024-07-09', metrics: [...DEFAULT_METRICS] });
+    assert.deepEqual(resolveParameters({ metrics: ' views , likes ' }, now).metrics, ['views', 'likes']);
+  });
+
+  const invalid: [string, Record<string, unknown>, RegExp][] = [
+    ['reversed dates', { startDate: '2024-07-04', endDate: '2024-06-01' }, /startDate 2024-07-04 is after endDate 2024-06-01/],
+    ['a day that does not exist', { startDate: '2024-02-30', endDate: '2024-03-05' }, /startDate must be a calendar day written YYYY-MM-DD.*"2024-02-30"/],
+    ['slashes', { startDate: '2024/06/01' }, /startDate must be a calendar day written YYYY-MM-DD/],
+    ['a number', { endDate: 20240601 }, /endDate must be a calendar day/],
+    ['a start after yesterday', { startDate: '2099-01-01' }, /is after endDate .* \(the other date is a default\)/],
+    ['an empty metric', { metrics: 'views,,likes' }, /metrics must be comma-separated metric names/],
+    ['a repeated metric', { metrics: 'views,likes,views' }, /metrics names views twice/],
+  ];
+  for (const [what, parameters, message] of invalid) {
+    test(`rejects ${what} before any request`, async () => {
+      const error = await failure(runChannelAnalytics(parameters, deps(fakeRun(home))));
+      assert.equal(error.code, 'invalid-parameters');
+      assert.match(error.message, message);
+      assert.equal(fake.requests.length, 0);
+    });
+  }
+
+  test('calendar days are checked for real', () => {
+    assert.ok(isCalendarDay('2024-02-29'));
+    assert.ok(!isCalendarDay('2023-02-29'));
+    assert.ok(!isCalendarDay('2024-6-1'));
+  });
+});
+
+describe('youtube-channel-analytics errors', () => {
+  test('not connected: says how to connect, makes no request', async () => {
+    const empty = tempDir('flowdeck-yt-empty-');
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(empty))));
+    assert.equal(error.code, 'not-connected');
+    assert.match(error.message, /missing OAuth client ID, OAuth client secret, refresh token/);
+    assert.match(error.message, /flowdeck auth youtube --client-secret client_secret\.json/);
+    assert.match(error.message, /FLOWDECK_GOOGLE_CLIENT_ID, FLOWDECK_GOOGLE_CLIENT_SECRET and FLOWDECK_YOUTUBE_REFRESH_TOKEN/);
+    assert.match(error.message, /"Flowdeck: Connect YouTube Account" in VS Code/);
+    assert.equal(fake.requests.length, 0);
+  });
+
+  test('headless: credentials from the environment win over the stored ones', async () => {
+    const ci = fake.issueRefreshToken();
+    mergeCredentials(home, 'youtube', { refresh_token: 'stale-refresh-token-from-file' });
+    const env = { ...endpointsEnv(), FLOWDECK_GOOGLE_CLIENT_ID: fake.clientId, FLOWDECK_GOOGLE_CLIENT_SECRET: fake.clientSecret, FLOWDECK_YOUTUBE_REFRESH_TOKEN: ci };
+    const run = fakeRun(tempDir('flowdeck-yt-ci-'));
+    const result = await runChannelAnalytics(RANGE, deps(run, { env }));
+    assert.equal(result.days.length, 31);
+    assert.equal(requestsTo('/token')[0]!.form.refresh_token, ci);
+    assert.ok(run.secrets.has(ci) && run.secrets.has(fake.clientSecret));
+  });
+
+  const cases: { kind: Parameters<FakeGoogle['inject']>[0]['kind']; code: string; message: RegExp }[] = [
+    { kind: 'unauthorized', code: 'unauthorized', message: /401 authError.*Reconnect with `flowdeck auth youtube --client-secret client_secret\.json`/ },
+    { kind: 'insufficientPermissions', code: 'insufficient-permissions', message: /403 insufficientPermissions.*tick both "View YouTube Analytics reports" and "View your YouTube account"/ },
+    { kind: 'quotaExceeded', code: 'quota-exceeded', message: /quota .* used up for today \(403 quotaExceeded\)\. It resets at midnight Pacific Time/ },
+    { kind: 'badRequest', code: 'bad-request', message: /400 badRequest: The query is not supported.*Query: metrics=estimatedMinutesWatched,views,likes,subscribersGained, 2024-06-04 to 2024-07-04/ },
+  ];
+  for (const { kind, code, message } of cases) {
+    test(`${kind}: fails at once with a message that says what to do`, async () => {
+      fake.inject({ kind, path: /^\/v2\/reports$/ });
+      const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
+      assert.equal(error.code, code);
+      assert.match(error.message, message);
+      assert.equal(error.retryable, false);
+      assert.equal(requestsTo('/v2/reports').length, 1, 'not retried');
+      assertNoSecrets(error.message);
+    });
+  }
+
+  test('an unsupported metric: Google\'s message names it', async () => {
+    const error = await failure(runChannelAnalytics({ ...RANGE, metrics: 'views,fooBar' }, deps(fakeRun(home))));
+    assert.equal(error.code, 'bad-request');
+    assert.match(error.message, /Unknown identifier \(fooBar\) given in field parameters\.metrics/);
+    assert.equal(requestsTo('/v2/reports').length, 1);
+  });
+
+  test('an account without a channel', async () => {
+    fake.set({ channel: null });
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
+    assert.equal(error.code, 'no-channel');
+    assert.match(error.message, /has no YouTube channel/);
+  });
+
+  test('tokens without the youtube.readonly scope: the real 403 from the API', async () => {
+    const analyticsOnly = fake.issueRefreshToken([ANALYTICS_SCOPE]);
+    mergeCredentials(home, 'youtube', { refresh_token: analyticsOnly });
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
+    assert.equal(error.code, 'insufficient-permissions');
+    assert.equal(requestsTo('/v2/reports')[0]!.status, 403);
+  });
+
+  test('429 is retried by one layer only: the engine task, not the client as well', async () => {
+    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/ });
+    const attempts = new Map<string, number>();
+    const result = await runChannelAnalytics(RANGE, deps(fakeRun(home), {}, attempts));
+    assert.equal(result.days.length, 31);
+    // One 429, one retry: without `retry: false` the client alone would have sent two (or, with the
+    // engine retrying too, more).
+    assert.equal(requestsTo('/v2/reports').length, 2);
+    assert.equal(attempts.get('fetch-report'), 2);
+    assert.equal(attempts.get('fetch-channel'), 1);
+  });
+
+  test('a 429 that persists: 1 + retries requests, then a clear failure', async () => {
+    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/, times: Infinity });
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
+    assert.equal(error.code, 'rate-limited');
+    assert.match(error.message, /too many requests.*429 rateLimitExceeded.*Wait a few minutes/);
+    assert.equal(requestsTo('/v2/reports').length, 1 + FETCH_REPORT_TASK.retries);
+  });
+
+  test('a 500 is retried, then the run succeeds', async () => {
+    fake.inject({ kind: 'serverError', path: /^\/youtube\/v3\/channels$/ });
+    const result = await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    assert.equal(result.channel.title, 'Fake Channel');
+    assert.equal(requestsTo('/youtube/v3/channels').length, 2);
+  });
+
+  test('the client itself does not retry: one 429 is one request and a retryable error', async () => {
+    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/ });
+    const clients = createYouTubeClients({ clientId: fake.clientId, clientSecret: fake.clientSecret, refreshToken }, { apiUrl: fake.url, tokenUrl: fake.tokenUrl }, () => undefined);
+    await assert.rejects(fetchReportTable(clients.analytics, { ...RANGE, metrics: ['views'] }), (error: unknown) => isRetryable(error));
+    assert.equal(requestsTo('/v2/reports').length, 1);
+  });
+
+  test('the tasks have timeouts and retry only what is worth retrying', () => {
+    for (const options of [FETCH_REPORT_TASK, FETCH_CHANNEL_TASK]) {
+      assert.ok(options.timeoutSeconds > 0 && options.timeoutSeconds <= 300);
+      assert.equal(options.retryCondition(new YouTubeError('quota-exceeded', 'x')), false);
+      assert.equal(options.retryCondition(new YouTubeError('rate-limited', 'x', { retryable: true })), true);
+      assert.equal(options.retryCondition(new Error('anything else')), false);
+    }
+    assert.deepEqual([FETCH_REPORT_TASK.name, FETCH_CHANNEL_TASK.name], ['fetch-report', 'fetch-channel']);
+  });
+});
+
+describe('youtube-channel-analytics tokens', () => {
+  test('a refreshed access token is saved and merged: the stored refresh token stays', async () => {
+    const run = fakeRun(home);
+    await runChannelAnalytics(RANGE, deps(run));
+    const refreshes = requestsTo('/token');
+    assert.equal(refreshes.length, 1, 'both tasks share one refresh');
+    assert.equal(refreshes[0]!.form.grant_type, 'refresh_token');
+
+    assert.equal(run.saved.length, 1);
+    const patch = run.saved[0]!.patch;
+    assert.equal(run.saved[0]!.service, 'youtube');
+    assert.equal(typeof patch.access_token, 'string');
+    assert.equal(typeof patch.expiry_date, 'number');
+    assert.ok(!('refresh_token' in patch), 'a refresh answer has no refresh_token');
+    assert.ok(run.secrets.has(patch.access_token as string));
+
+    const stored = readCredentials(home).youtube!;
+    assert.equal(stored.refresh_token, refreshToken);
+    assert.equal(stored.access_token, patch.access_token);
+    assert.equal(stored.client_secret, fake.clientSecret);
+  });
+
+  test('the next run reuses the stored access token until it expires', async () => {
+    await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    fake.requests.length = 0;
+    await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    assert.equal(requestsTo('/token').length, 0);
+
+    mergeCredentials(home, 'youtube', { expiry_date: Date.now() - 1000 });
+    await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    assert.equal(requestsTo('/token').length, 1);
+  });
+
+  test('a revoked refresh token (invalid_grant): reconnect, and no retry', async () => {
+    fake.revoke(refreshToken);
+    const attempts = new Map<string, number>();
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home), {}, attempts)));
+    assert.equal(error.code, 'access-revoked');
+    assert.match(error.message, /invalid_grant.*revoked.*7 days.*Reconnect with `flowdeck auth youtube/);
+    assert.equal(requestsTo('/token').length, 1);
+    assert.equal(requestsTo('/v2/reports').length, 0);
+    assert.equal(attempts.get('fetch-report'), 1);
+    assertNoSecrets(error.message);
+  });
+
+  test('a wrong client secret (invalid_client) says so', async () => {
+    mergeCredentials(home, 'youtube', { client_secret: 'GOCSPX-wrong-secret-value' });
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
+    assert.equal(error.code, 'invalid-client');
+    assert.ok(!error.message.includes('GOCSPX-wrong-secret-value'));
+  });
+
+  test('no secret in logs, results or errors; every secret is registered for masking', async () => {
+    const run = fakeRun(home);
+    const result: ChannelAnalytics = await runChannelAnalytics(RANGE, deps(run));
+    assertNoSecrets(JSON.stringify(result));
+    for (const line of run.logs) assertNoSecrets(line.message);
+    const accessToken = run.saved[0]!.patch.access_token as string;
+    for (const secret of [fake.clientSecret, refreshToken, accessToken]) assert.ok(run.secrets.has(secret));
+
+    fake.inject({ kind: 'serverError', path: /^\/v2\/reports$/, times: Infinity });
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
+    assertNoSecrets(`${error.message}\n${error.stack ?? ''}\n${JSON.stringify(error)}`);
+  });
+});
