@@ -91,10 +91,17 @@ function sucraseTranspiler(): Transpiler {
 }
 
 let chosen: Transpiler | undefined;
+let lineKeeping: Transpiler | undefined;
 
 export function transpiler(): Transpiler {
   chosen ??= esbuildTranspiler() ?? sucraseTranspiler();
   return chosen;
+}
+
+/** sucrase keeps every line where it was, so positions found in its output are positions in the source. */
+export function lineKeepingTranspiler(): Transpiler {
+  lineKeeping ??= sucraseTranspiler();
+  return lineKeeping;
 }
 
 /**

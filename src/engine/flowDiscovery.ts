@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as acorn from 'acorn';
-import { CompileError, transpiler } from './compiler';
+import { CompileError, lineKeepingTranspiler } from './compiler';
 import type { ParameterDeclarations } from './parameters';
 
 export const FLOW_FILE = /\.flow\.(ts|mts|js|mjs)$/;
@@ -105,7 +105,7 @@ function walk(node: unknown, visit: (n: Node, parent: Node | undefined) => void,
 
 /** Lists the flows in source text. Throws CompileError when the text does not parse. */
 export function discoverFlows(source: string, file: string): DiscoveredFlow[] {
-  const js = transpiler().transform(source, file, true);
+  const js = lineKeepingTranspiler().transform(source, file, true);
   let ast: acorn.Program;
   try {
     ast = acorn.parse(js, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowHashBang: true });

@@ -78,7 +78,7 @@ function checkValue(key: string, decl: ParameterDeclaration, value: unknown): st
       break;
     case 'number':
     case 'integer':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `'${key}' must be a ${decl.type}, got ${actual}`;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `'${key}' must be ${decl.type === 'integer' ? 'an integer' : 'a number'}, got ${actual}`;
       if (decl.type === 'integer' && !Number.isInteger(value)) return `'${key}' must be an integer, got ${value}`;
       if (decl.minimum !== undefined && value < decl.minimum) return `'${key}' must be ≥ ${decl.minimum}, got ${value}`;
       if (decl.maximum !== undefined && value > decl.maximum) return `'${key}' must be ≤ ${decl.maximum}, got ${value}`;

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, flowSource, tempDir, workspace } from '../support/engine';
+
+const ok = flowSource(`
+const greet = task({ name: 'greet' }, async (who: string) => { getRunLogger().info('Hello ' + who); return 'Hello ' + who; });
+export default flow({ name: 'hello', parameters: { who: { type: 'string', default: 'world' }, times: { type: 'integer', default: 1 } } }, async ({ who, times }: { who: string; times: number }) => {
+  const out = [];
+  for (let i = 0; i < times; i++) out.push(await greet(who));
+  return out;
+});`);
+
+describe('flowdeck run', () => {
+  it('exits 0 on Completed, streams Prefect-format logs to stderr and prints one JSON document with --json', async () => {
+    const ws = workspace({ 'hello.flow.ts': ok });
+    const home = tempDir();
+    const r = await runCli(['run', 'hello.flow.ts', '--param', 'who=Ada', '--param', 'times=2', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(doc), ['id', 'name', 'flowName', 'parameters', 'state', 'startTime', 'endTime', 'result', 'taskRuns']);
+    assert.match(doc.name, /^[a-z]+-[a-z]+$/);
+    assert.equal(doc.flowName, 'hello');
+    assert.deepEqual(doc.parameters, { who: 'Ada', times: 2 });
+    assert.deepEqual(doc.state, { type: 'COMPLETED', name: 'Completed' });
+    assert.deepEqual(doc.result, ['Hello Ada', 'Hello Ada']);
+    assert.deepEqual(doc.taskRuns.map((t: { name: string }) => t.name), ['greet-0', 'greet-1']);
+    assert.deepEqual(Object.keys(doc.taskRuns[0]), ['id', 'name', 'state', 'attempts', 'startTime', 'endTime']);
+    assert.ok(!Number.isNaN(Date.parse(doc.startTime)) && Date.parse(doc.endTime) >= Date.parse(doc.startTime));
+    const lines = r.stderr.trim().split('\n');
+    assert.match(lines[0]!, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\| INFO    \\| flowdeck\\.engine - Created flow run '${doc.name}' for flow 'hello'$`));
+    assert.ok(lines.some((l) => /^\d\d:\d\d:\d\d\.\d{3} \| INFO    \| Task run 'greet-0' - Hello Ada$/.test(l)));
+    assert.match(lines.at(-1)!, new RegExp(`\\| INFO    \\| Flow run '${doc.name}' - Finished in state Completed\\(\\)$`));
+  });
+
+  it('exits 1 when the flow fails, with the final state line', async () => {
+    const ws = workspace({ 'fail.flow.ts': flowSource(`export default flow({ name: 'fail' }, async () => { throw new Error("it's broken"); });`) });
+    const r = await runCli(['run', 'fail.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\| ERROR   \| Flow run '[a-z]+-[a-z]+' - Finished in state Failed\('it\\'s broken'\)/);
+  });
+
+  it('exits 1 when the run crashes', async () => {
+    const ws = workspace({ 'crash.flow.ts': flowSource(`export default flow({ name: 'crash' }, async () => { process.exit(9); });`) });
+    const r = await runCli(['run', 'crash.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.stdout).state.type, 'CRASHED');
+  });
+
+  it('cancels on Ctrl-C (SIGINT) and exits 1 with Cancelled', async () => {
+    const ws = workspace({ 'slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('working'); await new Promise((r) => setTimeout(r, 30000)); });`) });
+    const started = Date.now();
+    const r = await runCli(['run', 'slow.flow.ts', '--json'], {
+      cwd: ws,
+      env: { FLOWDECK_HOME: tempDir() },
+      onStderr: (chunk, child) => chunk.includes('working') && child.kill('SIGINT'),
+    });
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.stdout).state.type, 'CANCELLED');
+    assert.ok(Date.now() - started < 10000);
+  });
+
+  for (const [what, args, files, message] of [
+    ['a missing file', ['run', 'nope.flow.ts'], {}, /Flow file not found: .*nope\.flow\.ts/],
+    ['an unknown built-in', ['run', 'no-such-flow'], {}, /No built-in flow 'no-such-flow'/],
+    ['no such flow in the file', ['run', 'hello.flow.ts', '--flow', 'other'], { 'hello.flow.ts': ok }, /has no flow named 'other'; it has: hello/],
+    ['an invalid parameter', ['run', 'hello.flow.ts', '--param', 'times=lots'], { 'hello.flow.ts': ok }, /'times' must be an integer/],
+    ['an unknown parameter', ['run', 'hello.flow.ts', '--params', '{"whom":"x"}'], { 'hello.flow.ts': ok }, /unknown parameter 'whom'/],
+    ['malformed --params', ['run', 'hello.flow.ts', '--params', '{oops'], { 'hello.flow.ts': ok }, /--params is not valid JSON/],
+    ['a compile error', ['run', 'broken.flow.ts'], { 'broken.flow.ts': `import { flow } from 'flowdeck';\nexport default flow({ name: 'b' }, async () => {\n  return 1 +;\n});\n` }, /broken\.flow\.ts:3:\d+: /],
+    ['an unknown option', ['run', 'hello.flow.ts', '--bogus'], { 'hello.flow.ts': ok }, /Unknown option '--bogus'/],
+  ] as const) {
+    it(`exits 2 for ${what}, saying what was wrong, and records no run`, async () => {
+      const ws = workspace(files as Record<string, string>);
+      const home = tempDir();
+      const r = await runCli([...args], { cwd: ws, env: { FLOWDECK_HOME: home } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+      const runs = await runCli(['runs', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+      assert.deepEqual(JSON.parse(runs.stdout), []);
+    });
+  }
+});
+
+describe('flowdeck runs, logs, flows, help', () => {
+  it('lists history newest first, as a table and as JSON, and prints a run\'s stored logs by name or id', async () => {
+    const ws = workspace({ 'hello.flow.ts': ok });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const first = JSON.parse((await runCli(['run', 'hello.flow.ts', '--json', '--param', 'who=one'], { cwd: ws, env })).stdout);
+    const second = JSON.parse((await runCli(['run', 'hello.flow.ts', '--json', '--param', 'who=two'], { cwd: ws, env })).stdout);
+    const list = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout);
+    assert.deepEqual(list.map((r: { id: string }) => r.id), [second.id, first.id]);
+    assert.deepEqual(list[0].taskRuns.length, 1);
+    const limited = JSON.parse((await runCli(['runs', '--json', '--limit', '1'], { cwd: ws, env })).stdout);
+    assert.equal(limited.length, 1);
+    const table = (await runCli(['runs'], { cwd: ws, env })).stdout;
+    assert.match(table.split('\n')[1]!, new RegExp(`^${second.name}\\s+hello\\s+Completed`));
+    const logs = await runCli(['logs', first.name], { cwd: ws, env });
+    assert.equal(logs.code, 0);
+    assert.match(logs.stdout, /Task run 'greet-0' - Hello one/);
+    assert.equal((await runCli(['logs', first.id], { cwd: ws, env })).stdout, logs.stdout);
+    const missing = await runCli(['logs', 'no-such-run'], { cwd: ws, env });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no run with id or name 'no-such-run'/);
+  });
+
+  it('lists the flows of a folder without running them, and reports parse errors with file:line:col', async () => {
+    const ws = workspace({
+      'a.flow.ts': ok,
+      'sub/b.flow.mjs': `import { flow } from 'flowdeck';\nimport { writeFileSync } from 'node:fs';\nwriteFileSync('EXECUTED', 'yes');\nexport const b = flow({ name: 'bee' }, async () => 1);\n`,
+      'node_modules/x/c.flow.ts': ok,
+    });
+    const r = await runCli(['flows', '.', '--json'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 0, r.stderr);
+    const found = JSON.parse(r.stdout);
+    assert.deepEqual(found.map((f: { flows: { name: string }[] }) => f.flows.map((x) => x.name)), [['hello'], ['bee']]);
+    assert.equal(require('node:fs').existsSync(join(ws, 'EXECUTED')), false);
+    const bad = workspace({ 'bad.flow.ts': `import { flow } from 'flowdeck';\nexport default flow({ name: 'x' }, async () => {\n  let = 5;\n});\n` });
+    const b = await runCli(['flows', 'bad.flow.ts'], { cwd: bad, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(b.code, 2);
+    assert.match(b.stdout, /^bad\.flow\.ts:3:\d+: error: /);
+  });
+
+  it('answers --help on every command', async () => {
+    for (const cmd of [[], ['run'], ['runs'], ['logs'], ['flows'], ['auth']]) {
+      const r = await runCli([...cmd, '--help']);
+      assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, /Usage: flowdeck/);
+    }
+    const unknown = await runCli(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+  });
+});

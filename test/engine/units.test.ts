@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { mapWithLimit } from '../../src/engine/concurrency';
+import { formatLogLine, formatTime } from '../../src/engine/logFormat';
+import { ParameterError, parseParamAssignment, validateParameters } from '../../src/engine/parameters';
+import { exponentialBackoff, retryDelaySeconds } from '../../src/engine/retryPolicy';
+import { SecretMasker, secretsFromEnv } from '../../src/engine/secrets';
+import { formatState, isTerminal, state } from '../../src/engine/states';
+
+describe('states', () => {
+  it('maps named states to Prefect types and knows which are final', () => {
+    assert.equal(state('Cached').type, 'COMPLETED');
+    assert.equal(state('TimedOut').type, 'FAILED');
+    assert.equal(state('AwaitingRetry').type, 'SCHEDULED');
+    assert.equal(state('Retrying').type, 'RUNNING');
+    assert.equal(state('Cancelling').type, 'CANCELLING');
+    for (const t of ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'] as const) assert.equal(isTerminal(t), true);
+    for (const t of ['PENDING', 'RUNNING', 'CANCELLING', 'SCHEDULED', 'PAUSED'] as const) assert.equal(isTerminal(t), false);
+  });
+
+  it("prints final states the way Prefect does", () => {
+    assert.equal(formatState({ name: 'Completed' }), 'Completed()');
+    assert.equal(formatState({ name: 'Failed', message: "can't connect" }), "Failed('can\\'t connect')");
+    assert.equal(formatState({ name: 'Crashed', message: 'exit code 3' }), "Crashed('exit code 3')");
+  });
+});
+
+describe('log format', () => {
+  it('is HH:MM:SS.mmm | LEVEL padded to 7 | source - message', () => {
+    const ts = new Date(2024, 0, 1, 1, 50, 4, 89).getTime();
+    assert.equal(formatTime(ts), '01:50:04.089');
+    assert.equal(formatLogLine({ ts, level: 'INFO', source: 'flowdeck.engine', message: "Created flow run 'light-potoo' for flow 'get-repo-info'" }), "01:50:04.089 | INFO    | flowdeck.engine - Created flow run 'light-potoo' for flow 'get-repo-info'");
+    assert.equal(formatLogLine({ ts, level: 'WARNING', source: "Task run 'fetch-repo-0'", message: 'x' }), "01:50:04.089 | WARNING | Task run 'fetch-repo-0' - x");
+    assert.equal(formatLogLine({ ts, level: 'CRITICAL', source: 's', message: 'x' }).split(' | ')[1], 'CRITICAL');
+  });
+});
+
+describe('retry delays', () => {
+  it('takes a number, a list (last entry repeats) or a function', () => {
+    assert.equal(retryDelaySeconds(2, 3), 2);
+    assert.deepEqual([1, 2, 3, 4].map((n) => retryDelaySeconds([1, 2, 4], n)), [1, 2, 4, 4]);
+    assert.deepEqual([1, 2, 3].map((n) => retryDelaySeconds(exponentialBackoff(10), n)), [10, 20, 40]);
+    assert.equal(retryDelaySeconds(undefined, 1), 0);
+  });
+
+  it('keeps jitter within [1-j, 1+j] of the delay', () => {
+    assert.equal(retryDelaySeconds(10, 1, 0.2, () => 0), 8);
+    assert.equal(retryDelaySeconds(10, 1, 0.2, () => 1), 12);
+    for (let i = 0; i < 1000; i++) {
+      const d = retryDelaySeconds(10, 1, 0.5);
+      assert.ok(d >= 5 && d <= 15);
+    }
+  });
+
+  it('rejects a delay function that returns nonsense', () => {
+    assert.throws(() => retryDelaySeconds(() => -1, 1), /must be a number ≥ 0/);
+    assert.throws(() => retryDelaySeconds(() => Number.NaN, 1), /must be a number ≥ 0/);
+  });
+});
+
+describe('parameters', () => {
+  const decl = {
+    repo: { type: 'string' as const, default: 'PrefectHQ/prefect', pattern: '[\\w.-]+/[\\w.-]+' },
+    limit: { type: 'integer' as const, minimum: 1 },
+    mode: { type: 'string' as const, enum: ['fast', 'slow'] },
+    token: { type: 'string' as const, required: true },
+  };
+
+  it('fills defaults and passes valid values through', () => {
+    assert.deepEqual(validateParameters('f', decl, { token: 't', limit: 3 }), { repo: 'PrefectHQ/prefect', limit: 3, token: 't' });
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      validateParameters('f', decl, { repo: 'nope', limit: 0, mode: 'medium', extra: 1 });
+      assert.fail('should throw');
+    } catch (e) {
+      assert.ok(e instanceof ParameterError);
+      assert.equal(e.problems.length, 5);
+      assert.match(e.message, /unknown parameter 'extra'/);
+      assert.match(e.message, /'repo' = "nope" does not match the pattern/);
+      assert.match(e.message, /'limit' must be ≥ 1, got 0/);
+      assert.match(e.message, /'mode' must be one of "fast", "slow", got "medium"/);
+      assert.match(e.message, /missing required parameter 'token'/);
+    }
+  });
+
+  it('accepts anything without a declaration', () => {
+    assert.deepEqual(validateParameters('f', undefined, { anything: [1, 2] }), { anything: [1, 2] });
+  });
+
+  it('parses --param values as JSON when they are JSON, else as strings', () => {
+    assert.deepEqual(parseParamAssignment('n=5'), ['n', 5]);
+    assert.deepEqual(parseParamAssignment('ok=true'), ['ok', true]);
+    assert.deepEqual(parseParamAssignment('repo=PrefectHQ/prefect'), ['repo', 'PrefectHQ/prefect']);
+    assert.deepEqual(parseParamAssignment('q=a=b'), ['q', 'a=b']);
+    assert.deepEqual(parseParamAssignment('o={"a":1}'), ['o', { a: 1 }]);
+    assert.throws(() => parseParamAssignment('novalue'), /expects key=value/);
+  });
+});
+
+describe('secret masking', () => {
+  it('masks known and secret-looking environment values, longest first, deep in values', () => {
+    const env = { GITHUB_TOKEN: 'ghp_abcdefgh1234', MY_API_KEY: 'k-0123456789', HOME: '/root', SHORT_TOKEN: 'abc' };
+    const masker = new SecretMasker(secretsFromEnv(env));
+    assert.equal(masker.mask('token ghp_abcdefgh1234 and k-0123456789, home /root'), 'token *** and ***, home /root');
+    assert.deepEqual(masker.maskValue({ a: ['ghp_abcdefgh1234'], n: 1 }), { a: ['***'], n: 1 });
+    masker.add('secret');
+    masker.add('secret-longer');
+    assert.equal(masker.mask('secret-longer secret'), '*** ***');
+  });
+});
+
+describe('mapWithLimit', () => {
+  it('keeps input order and the limit, and stops starting work after a failure', async () => {
+    let active = 0;
+    let peak = 0;
+    const out = await mapWithLimit([5, 1, 4, 2, 3], 2, async (x) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, x * 3));
+      active--;
+      return x * 10;
+    });
+    assert.deepEqual(out, [50, 10, 40, 20, 30]);
+    assert.equal(peak, 2);
+    const started: number[] = [];
+    await assert.rejects(
+      mapWithLimit([1, 2, 3, 4, 5, 6], 1, async (x) => {
+        started.push(x);
+        if (x === 2) throw new Error('two');
+      }),
+      /two/,
+    );
+    assert.deepEqual(started, [1, 2]);
+  });
+});
