@@ -1,0 +1,94 @@
+/**
+ * The youtube-channel-analytics flow module run by the real engine (runner + worker process) against the
+ * fake Google: task runs, engine-level retries (the only retry layer), failure states, masking.
+ * Needs the built worker (`npm run build`, which `npm test` runs first).
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { mergeCredentials, readCredentials, secretValuesFrom } from '../../src/engine/credentials';
+import { BadInputError } from '../../src/engine/runner';
+import { DIST, ROOT, makeRunner, tempDir } from '../support/engine';
+import { startFakeGoogle, type FakeGoogle } from '../support/fakeGoogle';
+
+const FLOW = join(ROOT, 'src', 'flows', 'youtubeChannelAnalytics.ts');
+const skip = existsSync(join(DIST, 'worker.js')) ? false : 'needs the built worker: npm run build';
+
+let fake: FakeGoogle;
+before(async () => {
+  fake = await startFakeGoogle({ lastDataDay: '2024-06-30' });
+});
+after(() => fake.close());
+beforeEach(() => {
+  fake.requests.length = 0;
+  fake.clearFailures();
+});
+
+async function runFlow(parameters: Record<string, unknown>) {
+  const home = tempDir('flowdeck-yt-engine-');
+  const refreshToken = fake.issueRefreshToken();
+  mergeCredentials(home, 'youtube', { client_id: fake.clientId, client_secret: fake.clientSecret, refresh_token: refreshToken });
+  const saved: { service: string; patch: Record<string, unknown> }[] = [];
+  const { store, runner } = makeRunner(home, {
+    env: { ...process.env, FLOWDECK_HOME: home, FLOWDECK_GOOGLE_API_URL: fake.url, FLOWDECK_GOOGLE_TOKEN_URL: fake.tokenUrl },
+    // What the CLI host does: mask the stored secrets, merge refreshed tokens into the file.
+    secrets: secretValuesFrom({}, readCredentials(home)),
+    onCredentials: (service, patch) => {
+      saved.push({ service, patch });
+      mergeCredentials(home, service, patch);
+    },
+  });
+  const active = await runner.start({ source: { kind: 'file', path: FLOW }, parameters });
+  const detail = await active.done;
+  return { detail, logs: store.readLogs(detail.id), saved, home, refreshToken, runFile: store.runFile(detail.id) };
+}
+
+describe('youtube-channel-analytics in the engine', { skip }, () => {
+  test('completes with fetch-report and fetch-channel task runs, logs per day, and masked secrets', async () => {
+    const { detail, logs, saved, home, refreshToken } = await runFlow({ startDate: '2024-06-25', endDate: '2024-07-02' });
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual(detail.taskRuns.map((t) => `${t.name}:${t.state.name}`).sort(), ['fetch-channel-0:Completed', 'fetch-report-0:Completed']);
+    const result = detail.result as { days: { date: string; views: number | null }[]; channel: { subscribers: number } };
+    assert.equal(result.days.length, 8);
+    assert.equal(result.days.at(-1)!.views, null);
+    assert.equal(result.channel.subscribers, 1234);
+    const messages = logs.map((l) => l.message);
+    assert.ok(messages.some((m) => m.startsWith('Day: 2024-06-25, Estimated Minutes Watched: ')));
+    assert.ok(messages.some((m) => m.startsWith('Totals 2024-06-25 to 2024-07-02 (6 of 8 days with data)')));
+
+    assert.equal(saved.length, 1);
+    assert.equal(saved[0]!.service, 'youtube');
+    assert.ok(!('refresh_token' in saved[0]!.patch));
+    const stored = readCredentials(home).youtube!;
+    assert.equal(stored.refresh_token, refreshToken);
+    const everything = JSON.stringify({ detail, logs });
+    for (const secret of [fake.clientSecret, refreshToken, stored.access_token as string]) assert.ok(!everything.includes(secret));
+  });
+
+  test('a 429 is retried once by the engine: two requests in all, two attempts of fetch-report', async () => {
+    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/ });
+    const { detail, logs } = await runFlow({ startDate: '2024-06-01', endDate: '2024-06-07' });
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(fake.requests.filter((r) => r.path === '/v2/reports').length, 2);
+    const report = detail.taskRuns.find((t) => t.taskName === 'fetch-report')!;
+    assert.equal(report.attempts, 2);
+    assert.ok(logs.some((l) => /Retry 1\/3 will start/.test(l.message)));
+  });
+
+  test('quota exceeded: Failed at once with the reason and what to do', async () => {
+    fake.inject({ kind: 'quotaExceeded', path: /^\/v2\/reports$/ });
+    const { detail } = await runFlow({ startDate: '2024-06-01', endDate: '2024-06-07' });
+    assert.equal(detail.state.type, 'FAILED');
+    assert.match(detail.state.message ?? '', /quota .* used up for today .* resets at midnight Pacific Time/);
+    assert.equal(fake.requests.filter((r) => r.path === '/v2/reports').length, 1);
+  });
+
+  test('reversed dates: Failed before any request; a malformed date is refused by the declared pattern', async () => {
+    const { detail } = await runFlow({ startDate: '2024-07-04', endDate: '2024-06-01' });
+    assert.equal(detail.state.type, 'FAILED');
+    assert.match(detail.state.message ?? '', /startDate 2024-07-04 is after endDate 2024-06-01/);
+    assert.equal(fake.requests.length, 0);
+    await assert.rejects(runFlow({ startDate: '2024/06/01' }), (e: unknown) => e instanceof BadInputError && /startDate/.test(e.message));
+  });
+});
