@@ -378,6 +378,16 @@ describe('youtube-channel-analytics errors', () => {
     assert.equal(requestsTo('/youtube/v3/channels').length, 2);
   });
 
+  test('an unreachable API: retried by the engine, then a message that names the problem', async () => {
+    const closed = await startFakeGoogle();
+    await closed.close();
+    const attempts = new Map<string, number>();
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home), { env: { ...endpointsEnv(), FLOWDECK_GOOGLE_API_URL: closed.url } }, attempts)));
+    assert.equal(error.code, 'network');
+    assert.match(error.message, /Could not reach Google while (reading the analytics report|reading the channel) \(ECONNREFUSED\).*FLOWDECK_GOOGLE_API_URL/);
+    assert.equal(attempts.get('fetch-report'), 1 + FETCH_REPORT_TASK.retries);
+  });
+
   test('the client itself does not retry: one 429 is one request and a retryable error', async () => {
     fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/ });
     const clients = createYouTubeClients({ clientId: fake.clientId, clientSecret: fake.clientSecret, refreshToken }, { apiUrl: fake.url, tokenUrl: fake.tokenUrl }, () => undefined);
@@ -439,6 +449,25 @@ describe('youtube-channel-analytics tokens', () => {
     assert.equal(requestsTo('/v2/reports').length, 0);
     assert.equal(attempts.get('fetch-report'), 1);
     assertNoSecrets(error.message);
+  });
+
+  test('a token endpoint failure is retried by google-auth-library only, not by the engine as well', async () => {
+    fake.inject({ kind: 'tokenServerError' });
+    const attempts = new Map<string, number>();
+    const result = await runChannelAnalytics(RANGE, deps(fakeRun(home), {}, attempts));
+    assert.equal(result.days.length, 31);
+    assert.deepEqual(requestsTo('/token').map((r) => r.status), [503, 200]);
+    assert.equal(attempts.get('fetch-report'), 1);
+    assert.equal(attempts.get('fetch-channel'), 1);
+
+    fake.inject({ kind: 'tokenServerError', times: Infinity });
+    mergeCredentials(home, 'youtube', { access_token: null, expiry_date: null });
+    fake.requests.length = 0;
+    const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home), {}, attempts)));
+    assert.equal(error.code, 'token-endpoint');
+    assert.equal(error.retryable, false);
+    assert.equal(attempts.get('fetch-report'), 2);
+    assert.equal(requestsTo('/v2/reports').length, 0);
   });
 
   test('a wrong client secret (invalid_client) says so', async () => {

@@ -7,6 +7,7 @@ import { fetchChannel, type ChannelSummary } from './channel';
 import {
   createYouTubeClients,
   endpointsFromEnv,
+  ensureAccessToken,
   resolveYouTubeAuth,
   storedYouTubeCredentials,
   type TokenUpdate,
@@ -112,11 +113,16 @@ export async function runChannelAnalytics(
     run.saveCredentials('youtube', { ...tokens });
   });
 
-  const fetchReport = deps.task(FETCH_REPORT_TASK, () => {
-    const options = deps.pageSize === undefined ? { signal: deps.context().signal } : { signal: deps.context().signal, pageSize: deps.pageSize };
-    return fetchReportTable(clients.analytics, query, options);
+  const fetchReport = deps.task(FETCH_REPORT_TASK, async () => {
+    const signal = deps.context().signal;
+    await ensureAccessToken(clients.oauth);
+    return fetchReportTable(clients.analytics, query, deps.pageSize === undefined ? { signal } : { signal, pageSize: deps.pageSize });
   });
-  const fetchChannelTask = deps.task(FETCH_CHANNEL_TASK, () => fetchChannel(clients.data, deps.context().signal));
+  const fetchChannelTask = deps.task(FETCH_CHANNEL_TASK, async () => {
+    const signal = deps.context().signal;
+    await ensureAccessToken(clients.oauth);
+    return fetchChannel(clients.data, signal);
+  });
 
   const [tableResult, channelResult] = await Promise.allSettled([fetchReport(), fetchChannelTask()]);
   // "No channel" explains a failing report too, so it is the error to show.

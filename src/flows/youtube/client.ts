@@ -9,7 +9,7 @@
 import { auth as googleAuth, youtube, type youtube_v3 } from '@googleapis/youtube';
 import { youtubeAnalytics, type youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
 import type { ServiceCredentials } from '../../engine/credentials';
-import { CONNECT_HINT, YouTubeError } from './errors';
+import { CONNECT_HINT, YouTubeError, toYouTubeError } from './errors';
 
 export type OAuthClient = InstanceType<typeof googleAuth.OAuth2>;
 
@@ -142,6 +142,20 @@ export function createYouTubeClients(
     data: youtube({ version: 'v3', ...common }),
     oauth,
   };
+}
+
+/**
+ * Makes sure a valid access token is at hand before an API request. google-auth-library retries token
+ * requests itself (429, 5xx, no response), so failures here are never retryable for the engine: one layer.
+ */
+export async function ensureAccessToken(oauth: OAuthClient): Promise<void> {
+  try {
+    await oauth.getAccessToken();
+  } catch (error) {
+    const failure = toYouTubeError(error, { operation: 'refreshing the access token' });
+    const details = { retryable: false, ...(failure.status === undefined ? {} : { status: failure.status }), ...(failure.reason === undefined ? {} : { reason: failure.reason }) };
+    throw new YouTubeError(failure.code, failure.message, details);
+  }
 }
 
 function tokenUpdate(answer: object): TokenUpdate {
