@@ -1,0 +1,68 @@
+/**
+ * The dashboard's HTML shell. Pure (no `vscode`): the panel passes in `webview.cspSource` and the
+ * `asWebviewUri` strings. Everything visible is drawn by the script; the page only carries the CSP,
+ * the stylesheet and one nonce'd script.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface DashboardHtmlOptions {
+  /** `webview.cspSource`: the origin VS Code serves local resources from. */
+  cspSource: string;
+  /** URI of dist/webview/dashboard.js as the webview sees it. */
+  scriptUri: string;
+  /** URI of media/dashboard.css as the webview sees it. */
+  styleUri: string;
+  nonce: string;
+}
+
+const NONCE = /^[A-Za-z0-9]{32,}$/;
+
+/** 32 random bytes as URL-safe alphanumerics: a fresh one for every page load. */
+export function makeNonce(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  // 248 is the largest multiple of 62 below 256: rejecting bytes above it keeps every letter equally likely.
+  let nonce = '';
+  while (nonce.length < 32) {
+    for (const byte of randomBytes(48)) {
+      if (byte < 248 && nonce.length < 32) nonce += alphabet[byte % 62];
+    }
+  }
+  return nonce;
+}
+
+export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `img-src ${cspSource} data:`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function dashboardHtml(options: DashboardHtmlOptions): string {
+  const { cspSource, scriptUri, styleUri, nonce } = options;
+  if (!NONCE.test(nonce)) throw new Error('dashboardHtml: the nonce must be at least 32 letters or digits (use makeNonce())');
+  // The CSP is a space-separated list, so a source with spaces or quotes would smuggle in extra sources.
+  if (!/^[^\s'";]+$/.test(cspSource)) throw new Error(`dashboardHtml: '${cspSource}' is not a single CSP source`);
+  const csp = escapeAttribute(contentSecurityPolicy(cspSource, nonce));
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeAttribute(styleUri)}">
+<title>Flowdeck Dashboard</title>
+</head>
+<body>
+<main id="app" class="app" aria-live="polite"><p class="loading">Loading the dashboard…</p></main>
+<script nonce="${nonce}" src="${escapeAttribute(scriptUri)}"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,264 @@
+/**
+ * The messages between the dashboard webview and the extension host, typed once and imported by both
+ * sides. Type-only imports and plain functions: no DOM, no `vscode`, so it compiles in either bundle.
+ *
+ * Flow: the webview loads, restores its `WebviewState` and posts `ready`; the host holds every message
+ * until then, answers with a `model` and the selected run's `logs`, and afterwards sends a new `model`
+ * whenever runs change and `logs` as lines are written.
+ */
+import type { LogLevel } from '../engine/records';
+import type { StateName, StateType } from '../engine/states';
+
+export const BUILTIN_FLOW_IDS = ['github-repo-stats', 'youtube-channel-analytics'] as const;
+export type BuiltinFlowId = (typeof BUILTIN_FLOW_IDS)[number];
+
+/** Run ids reach file paths on the host, so anything outside this alphabet is refused. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+// ---------------------------------------------------------------------------------------------------
+// The model the host builds (see src/extension/dashboard/model.ts) and the webview draws.
+
+export interface RunRef {
+  id: string;
+  name: string;
+  flowName: string;
+  /** Set when the run is one of the built-in flows the dashboard charts. */
+  flowId?: BuiltinFlowId;
+  state: { type: StateType; name: StateName; message?: string };
+  /** Epoch ms. */
+  created: number;
+  startTime?: number;
+  endTime?: number;
+}
+
+export interface YoutubeChannel {
+  id: string;
+  title: string;
+  /** Null when the channel hides its subscriber count. */
+  subscribers: number | null;
+  views: number;
+  videos: number;
+}
+
+export interface YoutubeView {
+  channel: YoutubeChannel;
+  startDate: string;
+  endDate: string;
+  /** One label per day, `YYYY-MM-DD`, in the order the result gave them. */
+  dates: string[];
+  /** One series per metric, aligned with `dates`; null marks a day without data (drawn as a gap). */
+  series: { metric: string; values: (number | null)[] }[];
+  /** Totals as the flow reported them; a metric without a total is absent. */
+  totals: Record<string, number>;
+}
+
+export interface GithubCounts {
+  stars: number;
+  forks: number;
+  watchers: number;
+  openIssues: number;
+  openPullRequests: number;
+}
+
+export interface GithubView {
+  repo: string;
+  fetchedAt: string;
+  counts: GithubCounts;
+  /** The previous completed run of the same repository, when there is one with a readable result. */
+  previous?: { run: RunRef; fetchedAt: string; counts: GithubCounts };
+  /** `counts - previous.counts`, present exactly when `previous` is. */
+  deltas?: GithubCounts;
+  starHistory: { date: string; stars: number }[];
+}
+
+/**
+ * What one chart section shows: nothing yet, a chart, or the reason a run's result can't be charted.
+ * `note` explains a fallback (e.g. the chosen run no longer exists, so the latest is shown).
+ */
+export type Section<T> =
+  | { status: 'none'; lastAttempt?: RunRef; note?: string }
+  | { status: 'ok'; run: RunRef; view: T; note?: string }
+  | { status: 'unchartable'; run: RunRef; reason: string; note?: string };
+
+export type SectionWithChoices<T> = Section<T> & {
+  /** Completed runs of this flow, newest first, for the run picker. */
+  choices: RunRef[];
+  /** True when the host follows the latest completed run rather than a chosen one. */
+  followingLatest: boolean;
+};
+
+/** What the user chose. Absent fields mean "follow the latest". */
+export interface DashboardSelection {
+  youtubeRunId?: string;
+  githubRunId?: string;
+  logRunId?: string;
+}
+
+export interface DashboardModel {
+  /** Epoch ms when the host built the model. */
+  generatedAt: number;
+  totalRuns: number;
+  /** Newest first, capped (see RECENT_RUNS_LIMIT in the model builder). */
+  recentRuns: RunRef[];
+  /** Runs of each built-in flow that are not finished, so the run buttons can say so. */
+  activeByFlow: Record<BuiltinFlowId, number>;
+  youtube: SectionWithChoices<YoutubeView>;
+  github: SectionWithChoices<GithubView>;
+  /** Whose logs the panel streams: the chosen run, or the latest run when following. */
+  logs: { run: RunRef | null; followingLatest: boolean };
+  selection: DashboardSelection;
+}
+
+/** One log line as shown; the run id travels once per `logs` message instead of once per line. */
+export interface LogLine {
+  /** Epoch ms. */
+  ts: number;
+  level: LogLevel;
+  source: string;
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Host → webview.
+
+export type HostToWebview =
+  | { type: 'model'; model: DashboardModel }
+  /** `reset` replaces what the webview holds for that run (first batch, or a switch of run). */
+  | { type: 'logs'; runId: string; lines: LogLine[]; reset?: boolean }
+  /** Feedback on a request, e.g. a flow that could not be started. */
+  | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+// ---------------------------------------------------------------------------------------------------
+// Webview → host. Everything here is untrusted input: the host calls parseWebviewMessage first.
+
+export type WebviewToHost =
+  /** Sent once the script has loaded; carries the restored selection after a reload. */
+  | { type: 'ready'; selection?: DashboardSelection }
+  | { type: 'runFlow'; flowId: BuiltinFlowId }
+  /** A click on a run: show its logs and, for a completed built-in run, chart it. */
+  | { type: 'selectRun'; runId: string }
+  /** null goes back to following the latest completed run. */
+  | { type: 'selectYoutubeRun'; runId: string | null }
+  | { type: 'selectGithubRun'; runId: string | null }
+  /** null goes back to following the latest run. */
+  | { type: 'showLogs'; runId: string | null };
+
+/** What the webview saves with setState and the host's WebviewPanelSerializer gets back: an identity. */
+export interface WebviewState {
+  version: 1;
+  selection: DashboardSelection;
+  /** YouTube metrics the user switched off. */
+  hiddenMetrics: string[];
+}
+
+export const EMPTY_WEBVIEW_STATE: WebviewState = { version: 1, selection: {}, hiddenMetrics: [] };
+
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+type Fields = Record<string, unknown>;
+
+function record(value: unknown, what: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError(`${what} must be an object, got ${describe(value)}`);
+  }
+  return value as Fields;
+}
+
+function onlyKeys(fields: Fields, allowed: readonly string[], what: string): void {
+  for (const key of Object.keys(fields)) {
+    if (!allowed.includes(key)) throw new ProtocolError(`${what} has an unexpected field '${key}'`);
+  }
+}
+
+function runId(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new ProtocolError(`${what} must be a string, got ${describe(value)}`);
+  if (!RUN_ID_PATTERN.test(value)) {
+    throw new ProtocolError(`${what} '${truncate(value)}' is not a run id (1-64 of A-Z a-z 0-9 _ -)`);
+  }
+  return value;
+}
+
+function optionalRunId(value: unknown, what: string): string | null {
+  return value === null ? null : runId(value, what);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string '${truncate(value)}'`;
+  return typeof value;
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function parseSelection(value: unknown, what: string): DashboardSelection {
+  const fields = record(value, what);
+  onlyKeys(fields, ['youtubeRunId', 'githubRunId', 'logRunId'], what);
+  const selection: DashboardSelection = {};
+  for (const key of ['youtubeRunId', 'githubRunId', 'logRunId'] as const) {
+    if (fields[key] !== undefined) selection[key] = runId(fields[key], `${what}.${key}`);
+  }
+  return selection;
+}
+
+/** Checks a message from the webview; throws ProtocolError saying what is wrong. */
+export function parseWebviewMessage(value: unknown): WebviewToHost {
+  const fields = record(value, 'message');
+  const type = fields.type;
+  if (typeof type !== 'string') throw new ProtocolError(`message.type must be a string, got ${describe(type)}`);
+  switch (type) {
+    case 'ready': {
+      onlyKeys(fields, ['type', 'selection'], 'ready');
+      return fields.selection === undefined
+        ? { type }
+        : { type, selection: parseSelection(fields.selection, 'ready.selection') };
+    }
+    case 'runFlow': {
+      onlyKeys(fields, ['type', 'flowId'], 'runFlow');
+      const flowId = fields.flowId;
+      if (!BUILTIN_FLOW_IDS.some((id) => id === flowId)) {
+        throw new ProtocolError(
+          `runFlow.flowId must be one of ${BUILTIN_FLOW_IDS.join(', ')}, got ${describe(flowId)}`,
+        );
+      }
+      return { type, flowId: flowId as BuiltinFlowId };
+    }
+    case 'selectRun': {
+      onlyKeys(fields, ['type', 'runId'], type);
+      return { type, runId: runId(fields.runId, `${type}.runId`) };
+    }
+    case 'selectYoutubeRun':
+    case 'selectGithubRun':
+    case 'showLogs': {
+      onlyKeys(fields, ['type', 'runId'], type);
+      if (!('runId' in fields)) throw new ProtocolError(`${type}.runId is missing (use null to follow the latest)`);
+      return { type, runId: optionalRunId(fields.runId, `${type}.runId`) };
+    }
+    default:
+      throw new ProtocolError(`unknown message type '${truncate(type)}'`);
+  }
+}
+
+/**
+ * Reads a saved state (webview getState, or the serializer's argument on the host). Absent → the empty
+ * state; anything else malformed → ProtocolError, so the caller can log it before starting fresh.
+ */
+export function parseWebviewState(value: unknown): WebviewState {
+  if (value === undefined || value === null) return EMPTY_WEBVIEW_STATE;
+  const fields = record(value, 'state');
+  if (fields.version !== 1) throw new ProtocolError(`state.version must be 1, got ${describe(fields.version)}`);
+  onlyKeys(fields, ['version', 'selection', 'hiddenMetrics'], 'state');
+  const hidden = fields.hiddenMetrics ?? [];
+  if (!Array.isArray(hidden) || !hidden.every((m) => typeof m === 'string' && m.length <= 64)) {
+    throw new ProtocolError('state.hiddenMetrics must be a list of metric names');
+  }
+  return {
+    version: 1,
+    selection: fields.selection === undefined ? {} : parseSelection(fields.selection, 'state.selection'),
+    hiddenMetrics: [...(hidden as string[])],
+  };
+}
