@@ -24,7 +24,10 @@ const node = {
 
 const builds = [
   { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...node, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: 'dist' },
+  // No source map for the worker: it runs with --enable-source-maps (for user code), which would load
+  // and parse the bundle's own map at every start.
+  { ...node, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: 'dist', sourcemap: false },
+  { ...node, entryPoints: { 'cli-auth': 'src/cli/commands/authYoutube.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
   // Built-in flows import 'flowdeck' like user flows; the worker supplies that module at load time.
   {

@@ -1,5 +1,6 @@
 /** The engine as the CLI runs it: the store under FLOWDECK_HOME and a runner whose workers sit next to this file. */
 import { join } from 'node:path';
+import { mergeCredentials, readCredentials, secretValuesFrom, type CredentialStore } from '../engine/credentials';
 import { FlowRunner } from '../engine/runner';
 import { RunStore, defaultHome } from '../engine/runStore';
 import type { CliIo } from './io';
@@ -14,9 +15,18 @@ export function openStore(io: CliIo): RunStore {
 }
 
 export function createRunner(store: RunStore, io: CliIo): FlowRunner {
+  let stored: CredentialStore = {};
+  try {
+    stored = readCredentials(store.home);
+  } catch (e) {
+    io.stderr.write(`flowdeck: ignoring unreadable credentials file: ${(e as Error).message}\n`);
+  }
   return new FlowRunner(store, {
     workerPath: join(distDir(), 'worker.js'),
     builtinDir: join(distDir(), 'flows'),
     env: io.env,
+    secrets: secretValuesFrom(io.env, stored),
+    // A flow that refreshed an OAuth token hands it back; keep it for the next run.
+    onCredentials: (service, patch) => mergeCredentials(store.home, service, patch),
   });
 }

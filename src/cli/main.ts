@@ -1,4 +1,5 @@
 /** `flowdeck`: run flows headless, against the same store as the VS Code extension. */
+import { join } from 'node:path';
 import { flowsCommand } from './commands/flows';
 import { logsCommand } from './commands/logs';
 import { runCommand } from './commands/run';
@@ -23,7 +24,8 @@ type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 async function auth(argv: string[], io: CliIo): Promise<number> {
   if (argv[0] === 'youtube') {
-    const { authYoutubeCommand } = await import('./commands/authYoutube');
+    // A bundle of its own (Google's OAuth client is large): loaded only by the command that needs it.
+    const { authYoutubeCommand } = require(join(__dirname, 'cli-auth.js')) as typeof import('./commands/authYoutube');
     return authYoutubeCommand(argv.slice(1), io);
   }
   write(argv[0] === '--help' || argv[0] === '-h' ? io.stdout : io.stderr, 'Usage: flowdeck auth youtube --client-secret client_secret.json');

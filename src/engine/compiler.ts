@@ -36,8 +36,8 @@ function esbuildTranspiler(): Transpiler | undefined {
   let esbuild: typeof import('esbuild');
   try {
     // A plain require: bundles keep esbuild external and resolve it next to themselves at run time.
+    // Its service starts only on the first transform, so a compile-cache hit never pays for it.
     esbuild = require('esbuild') as typeof import('esbuild');
-    esbuild.transformSync('', {});
   } catch {
     return undefined;
   }

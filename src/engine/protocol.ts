@@ -4,7 +4,7 @@
  */
 import type { LogLevel } from './records';
 import type { ParameterDeclarations } from './parameters';
-import type { State } from './states';
+import type { State, StateName } from './states';
 
 /** Where a flow comes from. */
 export type FlowSource = { kind: 'file'; path: string } | { kind: 'builtin'; id: string };
@@ -32,6 +32,8 @@ export type WorkerEvent =
   | { k: 'task'; id: string; runId: string; name: string; task: string; ts: number; cacheKey?: string }
   /** A state change; `deadline` (epoch ms) tells the host when to kill a worker that cannot honour a timeout. */
   | { k: 'state'; id: string; kind: 'flow' | 'task'; state: State; attempt?: number; deadline?: number }
+  /** A task-run state change without a message: the hot path of mapped tasks, kept small on the wire. */
+  | { k: 'ts'; id: string; n: StateName; ts: number; a?: number }
   | { k: 'log'; runId: string; task?: string; level: LogLevel; source: string; msg: string; ts: number }
   | { k: 'result'; id: string; kind: 'flow' | 'task'; value: unknown }
   | { k: 'secret'; value: string }

@@ -206,7 +206,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     for (const value of Object.values(extraEnv)) this.masker.add(value);
     const child = fork(this.options.workerPath, [], {
       env: { ...(this.options.env ?? process.env), ...extraEnv, FLOWDECK_HOME: this.store.home },
-      execArgv: ['--enable-source-maps'],
+      execArgv: ['--enable-source-maps', ...(process.env.FLOWDECK_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOWDECK_WORKER_PROF}`] : [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const execution = new Execution(child);
@@ -360,21 +360,23 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           tasksChanged.add(t);
           break;
         }
+        case 'ts':
         case 'state': {
-          const s = ev.state.message === undefined ? ev.state : { ...ev.state, message: this.masker.mask(ev.state.message) };
-          if (ev.kind === 'task') {
+          const s = ev.k === 'ts' ? state(ev.n, undefined, ev.ts) : ev.state.message === undefined ? ev.state : { ...ev.state, message: this.masker.mask(ev.state.message) };
+          const attempt = ev.k === 'ts' ? ev.a : ev.attempt;
+          if (ev.k === 'ts' || ev.kind === 'task') {
             const t = execution.tasks.get(ev.id);
             if (!t) break;
             const run = execution.runs.get(t.flowRunId)!;
             t.state = s;
             if (s.type === 'RUNNING') {
-              t.attempts = ev.attempt ?? t.attempts + 1;
+              t.attempts = attempt ?? t.attempts + 1;
               t.startTime ??= s.timestamp;
             }
             if (isTerminal(s.type)) t.endTime = s.timestamp;
-            out(run, { k: 'tstate', id: ev.id, state: s, attempt: ev.attempt });
+            out(run, { k: 'tstate', id: ev.id, state: s, attempt });
             tasksChanged.add(t);
-            this.trackDeadline(execution, ev.id, s, ev.deadline, `Task run '${t.name}'`);
+            this.trackDeadline(execution, ev.id, s, ev.k === 'state' ? ev.deadline : undefined, `Task run '${t.name}'`);
           } else {
             const run = execution.runs.get(ev.id);
             if (!run || isTerminal(run.summary.state.type)) break;

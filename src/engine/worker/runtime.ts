@@ -63,10 +63,6 @@ interface FlowRunScope {
   taskCounters: Map<string, number>;
 }
 
-interface Ctx extends RunContext {
-  scope: FlowRunScope;
-}
-
 let host: HostLink | undefined;
 let home = '';
 const rootController = new AbortController();
@@ -131,31 +127,58 @@ const kv: KeyValueStore = {
   },
 };
 
-function makeCtx(scope: FlowRunScope, signal: AbortSignal, taskRunId?: string, taskRunName?: string): Ctx {
-  return {
-    scope,
-    flowRunId: scope.id,
-    flowRunName: scope.name,
-    flowName: scope.flowName,
-    taskRunId,
-    taskRunName,
-    parameters: scope.parameters,
-    signal,
-    logger: makeLogger(scope.id, taskRunId, taskRunName ? taskRunSource(taskRunName) : flowRunSource(scope.name)),
-    kv,
-    registerSecret: (value) => {
-      if (typeof value === 'string' && value.length > 0) link().emit({ k: 'secret', value }, true);
-    },
-    saveCredentials: (service, patch) => link().emit({ k: 'credentials', service, patch: toJson(patch) as Record<string, unknown> }, true),
-    home,
-  };
+class Ctx implements RunContext {
+  readonly flowRunId: string;
+  readonly flowRunName: string;
+  readonly flowName: string;
+  readonly parameters: Record<string, unknown>;
+  readonly kv = kv;
+  private ownLogger?: RunLogger;
+
+  constructor(
+    readonly scope: FlowRunScope,
+    readonly signal: AbortSignal,
+    readonly taskRunId?: string,
+    readonly taskRunName?: string,
+  ) {
+    this.flowRunId = scope.id;
+    this.flowRunName = scope.name;
+    this.flowName = scope.flowName;
+    this.parameters = scope.parameters;
+  }
+
+  // Made on first use: most task runs never log.
+  get logger(): RunLogger {
+    this.ownLogger ??= makeLogger(this.scope.id, this.taskRunId, this.taskRunName ? taskRunSource(this.taskRunName) : flowRunSource(this.scope.name));
+    return this.ownLogger;
+  }
+
+  get home(): string {
+    return home;
+  }
+
+  registerSecret(value: string): void {
+    if (typeof value === 'string' && value.length > 0) link().emit({ k: 'secret', value }, true);
+  }
+
+  saveCredentials(service: string, patch: Record<string, unknown>): void {
+    link().emit({ k: 'credentials', service, patch: toJson(patch) as Record<string, unknown> }, true);
+  }
 }
 
 function emitState(kind: 'flow' | 'task', id: string, name: StateName, message?: string, extra?: { attempt?: number; deadline?: number }): State {
   const s = state(name, message);
-  link().emit({ k: 'state', id, kind, state: s, ...extra }, extra?.deadline !== undefined);
+  if (kind === 'task' && message === undefined && extra?.deadline === undefined) {
+    link().emit(extra?.attempt === undefined ? { k: 'ts', id, n: name, ts: s.timestamp } : { k: 'ts', id, n: name, ts: s.timestamp, a: extra.attempt });
+  } else {
+    link().emit({ k: 'state', id, kind, state: s, ...extra }, extra?.deadline !== undefined);
+  }
   return s;
 }
+
+/** Task run ids: unique per worker process and short, since a big map sends tens of thousands. */
+const idPrefix = randomUUID().slice(0, 8);
+let nextTaskId = 0;
 
 /** JSON-safe copy of a result: what the store can keep and the UI can show. */
 function toJson(value: unknown): unknown {
@@ -212,12 +235,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function attempt<R>(fn: () => R | Promise<R>, signal: AbortSignal): Promise<R> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<R>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const watcher = childController(signal);
+    watcher.signal.onabort = () => reject(signal.reason);
     Promise.resolve()
       .then(fn)
       .then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
+      .finally(() => children.get(signal)?.delete(watcher));
   });
 }
 
@@ -227,24 +250,44 @@ interface Scoped {
   deadline?: number;
 }
 
+/**
+ * Children of each parent signal, aborted through one listener per parent: thousands of concurrent task
+ * runs would otherwise each add and remove a listener on the same signal, which costs O(n) per removal.
+ */
+const children = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function childController(parent: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return controller;
+  }
+  let set = children.get(parent);
+  if (!set) {
+    const created = new Set<AbortController>();
+    children.set(parent, (set = created));
+    parent.addEventListener('abort', () => {
+      for (const c of created) c.abort(parent.reason);
+      created.clear();
+    }, { once: true });
+  }
+  set.add(controller);
+  return controller;
+}
+
 /** A signal that fires when the parent does or after `timeoutSeconds`, whichever comes first. */
 function scopedSignal(parent: AbortSignal, timeoutSeconds: number | undefined, what: string): Scoped {
-  const controller = new AbortController();
-  const onParent = (): void => controller.abort(parent.reason);
-  if (parent.aborted) controller.abort(parent.reason);
-  else parent.addEventListener('abort', onParent, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  let deadline: number | undefined;
-  if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
-    deadline = Date.now() + timeoutSeconds * 1000;
-    timer = setTimeout(() => controller.abort(new TimeoutError(`${what} exceeded timeout of ${timeoutSeconds} second(s)`)), timeoutSeconds * 1000);
-  }
+  // Without a timeout there is nothing of its own to abort: share the parent's signal.
+  if (timeoutSeconds === undefined || timeoutSeconds <= 0) return { signal: parent, dispose: () => undefined };
+  const controller = childController(parent);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const timer = setTimeout(() => controller.abort(new TimeoutError(`${what} exceeded timeout of ${timeoutSeconds} second(s)`)), timeoutSeconds * 1000);
   return {
     signal: controller.signal,
     deadline,
     dispose: () => {
-      if (timer) clearTimeout(timer);
-      parent.removeEventListener('abort', onParent);
+      clearTimeout(timer);
+      children.get(parent)?.delete(controller);
     },
   };
 }
@@ -353,7 +396,7 @@ export async function executeFlowRun(
   const fn = flowObj.fn as (p: Record<string, unknown>) => unknown;
   const scope: FlowRunScope = { id: run.id, name: run.name, flowName: options.name, parameters, taskCounters: new Map() };
   const scoped = scopedSignal(parentSignal, options.timeoutSeconds, `Flow run '${run.name}'`);
-  const ctx = makeCtx(scope, scoped.signal);
+  const ctx = new Ctx(scope, scoped.signal);
   fallbackCtx ??= ctx;
   const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: 0 };
   let final: State;
@@ -386,7 +429,7 @@ export async function executeFlowRun(
 /** Runs the flow's onCrashed hooks in a fresh worker, after the one that ran the flow died. */
 export async function runCrashedHooks(flowObj: Flow<Record<string, unknown>, unknown>, run: { id: string; name: string }, message: string): Promise<void> {
   const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, taskCounters: new Map() };
-  const ctx = makeCtx(scope, rootController.signal);
+  const ctx = new Ctx(scope, rootController.signal);
   await storage.run(ctx, () => runHooks('onCrashed', hooksOf(flowObj.options.onCrashed), { id: run.id, name: run.name, state: state('Crashed', message) }, ctx.logger));
 }
 
@@ -397,7 +440,7 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   const scope = parent.scope;
   const index = scope.taskCounters.get(options.name) ?? 0;
   scope.taskCounters.set(options.name, index + 1);
-  const id = randomUUID();
+  const id = `${idPrefix}-${(nextTaskId++).toString(36)}`;
   const name = `${options.name}-${index}`;
   const ts = Date.now();
 
@@ -411,14 +454,13 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     }
   }
   link().emit({ k: 'task', id, runId: scope.id, name, task: options.name, ts, cacheKey });
-  const taskCtx = makeCtx(scope, parent.signal, id, name);
-  const logger = taskCtx.logger;
+  const taskCtx = new Ctx(scope, parent.signal, id, name);
 
   if (cacheKey !== undefined) {
     const hit = (await link().request({ op: 'cache-get', key: cacheKey })) as { value: unknown } | null;
     if (hit) {
       emitState('task', id, 'Cached', undefined);
-      logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
+      taskCtx.logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
       return hit.value as Awaited<R>;
     }
   }
@@ -429,16 +471,18 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     jitter: options.retryJitterFactor ?? 0,
     condition: options.retryCondition,
   };
+  const once = (attemptNo: number): Promise<unknown> => {
+    if (options.timeoutSeconds === undefined) {
+      emitState('task', id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo });
+      // Cancellation ends the flow run, which abandons its task runs: no per-task race needed here.
+      return storage.run(taskCtx, () => Promise.resolve(fn(...args)));
+    }
+    const scoped = scopedSignal(parent.signal, options.timeoutSeconds, `Task run '${name}'`);
+    emitState('task', id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo, deadline: scoped.deadline });
+    return storage.run(new Ctx(scope, scoped.signal, id, name), () => attempt(() => fn(...args), scoped.signal)).finally(scoped.dispose);
+  };
   try {
-    const value = await withRetries('task', id, `Task run '${name}'`, plan, parent.signal, logger, async (attemptNo) => {
-      const scoped = scopedSignal(parent.signal, options.timeoutSeconds, `Task run '${name}'`);
-      emitState('task', id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo, deadline: scoped.deadline });
-      try {
-        return await storage.run(makeCtx(scope, scoped.signal, id, name), () => attempt(() => fn(...args), scoped.signal));
-      } finally {
-        scoped.dispose();
-      }
-    });
+    const value = plan.retries > 0 ? await withRetries('task', id, `Task run '${name}'`, plan, parent.signal, taskCtx.logger, once) : await once(1);
     const json = options.persistResult || cacheKey !== undefined ? toJson(value) : undefined;
     if (options.persistResult && json !== undefined) link().emit({ k: 'result', id, kind: 'task', value: json });
     if (cacheKey !== undefined) {
@@ -446,13 +490,13 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
       await link().request({ op: 'cache-put', key: cacheKey, value: json, expiresAt });
     }
     const final = emitState('task', id, 'Completed');
-    if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, logger));
+    if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
     return value as Awaited<R>;
   } catch (error) {
     const [stateName, message] = finalStateFor(error);
     const final = emitState('task', id, stateName, message);
-    if (stateName !== 'Cancelled') logger.error(`Finished in state ${formatState(final)}`);
-    if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, logger));
+    if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
+    if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));
     throw error;
   }
 }
