@@ -4,7 +4,7 @@
  */
 import { flow, getRunContext, task } from 'flowdeck';
 import { runChannelAnalytics } from './youtube/analytics';
-import { YOUTUBE_PARAMETERS } from './youtube/parameters';
+import { YOUTUBE_PARAMETERS, resolveParameters } from './youtube/parameters';
 
 export default flow(
   {
@@ -12,6 +12,8 @@ export default flow(
     description: "Daily views, watch time, likes and subscribers of your YouTube channel, with the channel's lifetime totals.",
     version: '1',
     parameters: YOUTUBE_PARAMETERS,
+    // Reversed or malformed dates are bad input: rejected before a run exists or a request is sent.
+    validateParameters: (parameters) => void resolveParameters(parameters, new Date()),
     timeoutSeconds: 600,
   },
   (parameters: Record<string, unknown>) =>

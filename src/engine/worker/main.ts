@@ -145,9 +145,10 @@ function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): void {
     let parameters: Record<string, unknown>;
     try {
       parameters = validateParameters(flow.options.name, declarations, message.parameters);
+      flow.options.validateParameters?.(parameters);
     } catch (e) {
       if (e instanceof ParameterError) throw new LoadError('invalid-parameters', e.message);
-      throw e;
+      throw new LoadError('invalid-parameters', `Invalid parameters for flow '${flow.options.name}': ${(e as Error).message.replace(/^Invalid parameters:\s*/i, '')}`);
     }
     loaded = { flow, parameters };
     const o = flow.options;

@@ -1,0 +1,115 @@
+/** The built-in flows as users run them: `flowdeck run <id>` against loopback stand-ins of the APIs. */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
+import { startFakeGoogle, type FakeGoogle } from '../support/fakeGoogle';
+import { runCli, tempDir } from '../support/engine';
+
+function storeText(home: string): string {
+  let all = '';
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else all += readFileSync(join(d, e.name), 'utf8');
+    }
+  };
+  walk(home);
+  return all;
+}
+
+describe('flowdeck run github-repo-stats', () => {
+  let gh: FakeGitHub;
+  const token = 'ghp_integrationTOKEN0123456789';
+  before(async () => {
+    gh = await startFakeGitHub({ tokens: [token], repos: [{ fullName: 'PrefectHQ/prefect', stars: 250, forks: 12, subscribers: 7, openIssues: 5, openPulls: 3 }] });
+  });
+  after(() => gh.close());
+
+  it('completes with the statistics, logs them, keeps ETags across runs and never stores the token', async () => {
+    const home = tempDir();
+    const env = { FLOWDECK_HOME: home, FLOWDECK_GITHUB_API_URL: gh.url, GITHUB_TOKEN: token };
+    const r = await runCli(['run', 'github-repo-stats', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.flowName, 'github-repo-stats');
+    assert.deepEqual(doc.parameters, { repo: 'PrefectHQ/prefect' });
+    const res = doc.result;
+    assert.equal(res.stars, 250);
+    assert.equal(res.watchers, 7);
+    assert.equal(res.openIssues, 5);
+    assert.equal(res.openPullRequests, 3);
+    assert.equal(res.starHistory.at(-1).stars, 250);
+    assert.ok(doc.taskRuns.some((t: { name: string }) => t.name === 'fetch-repo-0'));
+    assert.match(r.stderr, /PrefectHQ\/prefect repository statistics 📊:/);
+    assert.match(r.stderr, /Stars 🌟 : 250/);
+
+    const before304 = gh.requests.length;
+    const again = await runCli(['run', 'github-repo-stats', '--json'], { env });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).result.stars, 250);
+    const second = gh.requests.slice(before304);
+    assert.ok(second.some((q) => q.status === 304), 'an unchanged refresh is answered 304');
+    assert.ok(!storeText(home).includes(token));
+    assert.ok(!r.stderr.includes(token) && !again.stderr.includes(token));
+  });
+
+  it('fails with exit 1 and a clear message for an unknown repository, and exit 2 for a malformed one', async () => {
+    const env = { FLOWDECK_HOME: tempDir(), FLOWDECK_GITHUB_API_URL: gh.url };
+    const missing = await runCli(['run', 'github-repo-stats', '--param', 'repo=nobody/nothing', '--json'], { env });
+    assert.equal(missing.code, 1);
+    assert.match(JSON.parse(missing.stdout).state.message, /Repository nobody\/nothing not found \(or private and the token has no access\)/);
+    const requestsBefore = gh.requests.length;
+    const malformed = await runCli(['run', 'github-repo-stats', '--param', 'repo=not a repo'], { env });
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /repo/);
+    assert.equal(gh.requests.length, requestsBefore, 'rejected before any request');
+  });
+});
+
+describe('flowdeck run youtube-channel-analytics', () => {
+  let g: FakeGoogle;
+  before(async () => {
+    g = await startFakeGoogle({ lastDataDay: '2024-06-28' });
+  });
+  after(() => g.close());
+
+  it('completes headless with env credentials: a day per date, nulls for missing days, totals', async () => {
+    const refresh = g.issueRefreshToken();
+    const home = tempDir();
+    const env = {
+      FLOWDECK_HOME: home,
+      FLOWDECK_GOOGLE_API_URL: g.url,
+      FLOWDECK_GOOGLE_TOKEN_URL: g.tokenUrl,
+      FLOWDECK_GOOGLE_CLIENT_ID: g.clientId,
+      FLOWDECK_GOOGLE_CLIENT_SECRET: g.clientSecret,
+      FLOWDECK_YOUTUBE_REFRESH_TOKEN: refresh,
+    };
+    const r = await runCli(['run', 'youtube-channel-analytics', '--param', 'startDate=2024-06-20', '--param', 'endDate=2024-07-01', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout).result;
+    assert.equal(res.days.length, 12);
+    assert.equal(res.days[0].date, '2024-06-20');
+    assert.equal(res.days.at(-1).views, null);
+    assert.equal(typeof res.days[0].views, 'number');
+    assert.equal(res.totals.views, res.days.reduce((s: number, d: { views: number | null }) => s + (d.views ?? 0), 0));
+    assert.match(r.stderr, /Day: 2024-06-20, Estimated Minutes Watched: -?\d+/);
+    const stored = storeText(home);
+    for (const secret of [refresh, g.clientSecret]) assert.ok(!stored.includes(secret) && !r.stderr.includes(secret) && !r.stdout.includes(secret));
+  });
+
+  it('fails with how to connect when no credentials exist', async () => {
+    const r = await runCli(['run', 'youtube-channel-analytics', '--json'], { env: { FLOWDECK_HOME: tempDir(), FLOWDECK_GOOGLE_API_URL: g.url, FLOWDECK_GOOGLE_TOKEN_URL: g.tokenUrl, FLOWDECK_GOOGLE_CLIENT_ID: '', FLOWDECK_GOOGLE_CLIENT_SECRET: '', FLOWDECK_YOUTUBE_REFRESH_TOKEN: '' } });
+    assert.equal(r.code, 1);
+    assert.match(JSON.parse(r.stdout).state.message, /flowdeck auth youtube/);
+  });
+
+  it('rejects reversed dates before any request (exit 2)', async () => {
+    const n = g.requests.length;
+    const r = await runCli(['run', 'youtube-channel-analytics', '--param', 'startDate=2024-07-01', '--param', 'endDate=2024-06-01'], { env: { FLOWDECK_HOME: tempDir(), FLOWDECK_GOOGLE_API_URL: g.url } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /startDate 2024-07-01 is after endDate 2024-06-01/);
+    assert.equal(g.requests.length, n);
+  });
+});
