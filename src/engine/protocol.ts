@@ -17,6 +17,8 @@ export interface FlowInfo {
   parameters?: ParameterDeclarations;
   /** The export it was found under (`default` or a named export). */
   exportName: string;
+  /** Whether the flow has onCrashed hooks, which the host runs in a fresh worker after a crash. */
+  hasCrashedHooks?: boolean;
 }
 
 export type HostToWorker =

@@ -6,13 +6,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ENGINE_SOURCE, flowRunSource } from './logFormat';
 import type { FlowInfo, FlowSource, HostToWorker, LoadRejection, Request, WorkerEvent, WorkerToHost } from './protocol';
 import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, TaskRunRecord } from './records';
-import { RunStore, type RunFileRecord, type RunWriter } from './runStore';
+import { RunStore, RunWriter, type RunFileRecord } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { formatState, isTerminal, state, type State, type StateName } from './states';
 
@@ -84,13 +84,18 @@ class Execution implements ActiveRun {
   /** Entity id → epoch ms by which it must have left its running state. */
   readonly deadlines = new Map<string, { at: number; label: string; seconds: number }>();
   root!: RunState;
+  flow?: FlowInfo;
   cancelRequested = false;
   killReason?: { name: StateName; message: string };
   fatal?: string;
   private resolveDone!: (d: FlowRunDetail) => void;
   readonly done: Promise<FlowRunDetail>;
 
-  constructor(readonly child: ChildProcess) {
+  constructor(
+    readonly child: ChildProcess,
+    readonly request: RunRequest,
+    readonly modulePath: string,
+  ) {
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
@@ -139,10 +144,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** The built-in flow ids available to run. */
   builtinIds(): string[] {
     try {
-      return require('node:fs')
-        .readdirSync(this.options.builtinDir)
-        .filter((f: string) => f.endsWith('.js'))
-        .map((f: string) => f.slice(0, -3))
+      return readdirSync(this.options.builtinDir)
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => f.slice(0, -3))
         .sort();
     } catch {
       return [];
@@ -204,16 +208,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private launch(request: RunRequest, modulePath: string): Promise<Execution> {
     const extraEnv = request.env ?? {};
     for (const value of Object.values(extraEnv)) this.masker.add(value);
-    const child = fork(this.options.workerPath, [], {
-      env: { ...(this.options.env ?? process.env), ...extraEnv, FLOWDECK_HOME: this.store.home },
-      execArgv: ['--enable-source-maps', ...(process.env.FLOWDECK_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLOWDECK_WORKER_PROF}`] : [])],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const execution = new Execution(child);
+    const child = this.spawnWorker(request);
+    const execution = new Execution(child, request, modulePath);
     const send = (m: HostToWorker): void => {
       if (child.connected) child.send(m);
     };
-    send({ t: 'load', source: request.source, modulePath, flowName: request.flowName, parameters: request.parameters ?? {}, home: this.store.home });
+    send(this.loadMessage(request, modulePath));
 
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
@@ -224,7 +224,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         rejectStart(new Error(`The flow's worker process stopped while loading (${code !== null ? `exit code ${code}` : `signal ${signal}`})${stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : ''}`));
       };
       child.on('exit', onEarlyExit);
-      child.on('error', (e) => onEarlyExit(null, null) ?? (stderrTail += e.message));
+      child.on('error', (e) => {
+        stderrTail += e.message;
+        onEarlyExit(null, null);
+      });
 
       this.pipeOutput(child, execution, (text) => (stderrTail = (stderrTail + text).slice(-2000)));
 
@@ -269,6 +272,20 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     });
   }
 
+  private spawnWorker(request: RunRequest): ChildProcess {
+    const profile = process.env.FLOWDECK_WORKER_PROF;
+    return fork(this.options.workerPath, [], {
+      env: { ...(this.options.env ?? process.env), ...request.env, FLOWDECK_HOME: this.store.home },
+      // Source maps make user code's stack traces point at the .ts lines they wrote.
+      execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+  }
+
+  private loadMessage(request: RunRequest, modulePath: string): HostToWorker {
+    return { t: 'load', source: request.source, modulePath, flowName: request.flowName, parameters: request.parameters ?? {}, home: this.store.home };
+  }
+
   /** What user code prints straight to stdout/stderr becomes log lines of the run. */
   private pipeOutput(child: ChildProcess, execution: Execution, onStderr: (text: string) => void): void {
     const attach = (stream: NodeJS.ReadableStream | null, level: LogLevel): void => {
@@ -306,7 +323,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const source = request.source.kind === 'file' ? resolve(request.source.path) : `builtin:${request.source.id}`;
     execution.root = this.newRun(execution, { flowName: flow.name, source, parameters });
     const r = execution.root.summary;
-    this.writeLog(execution, execution.root, { level: 'INFO', source: ENGINE_SOURCE, msg: `Created flow run '${r.name}' for flow '${flow.name}'`, ts: r.created });
+    execution.flow = flow;
+    this.writeLog(execution.root, { level: 'INFO', source: ENGINE_SOURCE, msg: `Created flow run '${r.name}' for flow '${flow.name}'`, ts: r.created });
     if (flow.timeoutSeconds && flow.timeoutSeconds > 0) {
       // The host's own deadline, in case the worker blocks before it can report one.
       execution.deadlines.set(r.id, { at: Date.now() + flow.timeoutSeconds * 1000, label: `Flow run '${r.name}'`, seconds: flow.timeoutSeconds });
@@ -314,10 +332,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
   }
 
-  private writeLog(execution: Execution, run: RunState, line: { level: LogLevel; source: string; msg: string; ts: number; task?: string }): void {
+  private writeLog(run: RunState, line: { level: LogLevel; source: string; msg: string; ts: number; task?: string }): void {
     run.writer.append([{ k: 'log', ...line }]);
     this.emit('log', { ts: line.ts, level: line.level, runId: run.summary.id, taskRunId: line.task, source: line.source, message: line.msg });
-    void execution;
   }
 
   private onEvents(execution: Execution, events: readonly WorkerEvent[]): void {
@@ -518,14 +535,37 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       r.writer.close();
       this.executions.delete(r.summary.id);
     }
-    if (final.type === 'CRASHED' && unfinished.some((r) => r === execution.root)) this.runCrashedHooks(execution, final);
-    execution.finish();
+    if (final.type === 'CRASHED' && execution.flow?.hasCrashedHooks && unfinished.includes(execution.root)) {
+      void this.runCrashedHooks(execution, final).finally(() => execution.finish());
+    } else {
+      execution.finish();
+    }
   }
 
-  /** A flow's onCrashed hooks run in a fresh worker: the one that crashed cannot run them. */
-  private runCrashedHooks(execution: Execution, crashed: State): void {
-    void crashed;
-    void execution;
+  /**
+   * A flow's onCrashed hooks run in a fresh worker (the one that ran the flow is gone); what they log
+   * goes to the crashed run. A hook that does not finish in time is abandoned.
+   */
+  private runCrashedHooks(execution: Execution, crashed: State): Promise<void> {
+    const root = execution.root.summary;
+    const child = this.spawnWorker(execution.request);
+    const hooks = new Execution(child, execution.request, execution.modulePath);
+    hooks.root = { summary: root, writer: new RunWriter(this.store.runFile(root.id)), states: [] };
+    hooks.runs.set(root.id, hooks.root);
+    this.pipeOutput(child, hooks, () => undefined);
+    return new Promise<void>((resolveHooks) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.options.cancelGraceMs ?? 10_000);
+      child.on('message', (message: WorkerToHost) => {
+        if (message.t === 'ready') child.send({ t: 'crashed-hook', runId: root.id, runName: root.name, message: crashed.message ?? '' } satisfies HostToWorker);
+        else if (message.t === 'events') this.onEvents(hooks, message.events);
+      });
+      child.on('exit', () => {
+        clearTimeout(timer);
+        hooks.root.writer.close();
+        resolveHooks();
+      });
+      child.send(this.loadMessage(execution.request, execution.modulePath));
+    });
   }
 
   /** Cancels a run: CANCELLING, the flow's AbortSignal fires, then the worker is killed after a grace period. */

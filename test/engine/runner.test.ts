@@ -261,6 +261,20 @@ export const ko = flow({ name: 'ko', onFailure: [log('flow-failure')] }, async (
   });
 });
 
+describe('onCrashed hooks', () => {
+  it('runs them in a fresh worker after the worker died, logging to the crashed run', async () => {
+    const { detail, store } = await run(
+      {
+        'oc.flow.ts': flowSource(`export default flow({ name: 'oc', onCrashed: (info) => getRunLogger().warning('cleanup after ' + info.state.name + ': ' + info.state.message) }, async () => { process.exit(4); });`),
+      },
+      'oc.flow.ts',
+    );
+    assert.equal(detail.state.type, 'CRASHED');
+    const lines = store.readLogs(detail.id).map((l) => `${l.level} ${l.message}`);
+    assert.ok(lines.some((l) => /^WARNING cleanup after Crashed: Worker process exited unexpectedly \(exit code 4\)/.test(l)), lines.join('\n'));
+  });
+});
+
 describe('input problems create no run', () => {
   it('rejects invalid parameters against a declaration', async () => {
     const ws = workspace({ 'p.flow.ts': flowSource(`export default flow({ name: 'p', parameters: { n: { type: 'integer', required: true } } }, async ({ n }: { n: number }) => n);`) });

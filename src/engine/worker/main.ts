@@ -152,10 +152,11 @@ function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): void {
     }
     loaded = { flow, parameters };
     const o = flow.options;
-    const info: FlowInfo = { name: o.name, description: o.description, version: o.version, timeoutSeconds: o.timeoutSeconds, parameters: declarations, exportName };
+    const hasCrashedHooks = o.onCrashed !== undefined && (!Array.isArray(o.onCrashed) || o.onCrashed.length > 0);
+    const info: FlowInfo = { name: o.name, description: o.description, version: o.version, timeoutSeconds: o.timeoutSeconds, parameters: declarations, exportName, hasCrashedHooks };
     send({ t: 'ready', flow: info, parameters });
   } catch (e) {
-    const reason = e instanceof LoadError ? e.reason : e instanceof TypeError ? 'module' : 'module';
+    const reason = e instanceof LoadError ? e.reason : 'module';
     send({ t: 'rejected', reason, message: (e as Error).message }, () => process.exit(0));
   }
 }
