@@ -1,0 +1,88 @@
+/**
+ * Text for numbers, dates, durations and metric names. Pure (no DOM), so tests run it under node.
+ */
+
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+export function formatInteger(value: number): string {
+  return integer.format(value);
+}
+
+/** Below 10,000 every digit matters to a reader; above, "12.3K" reads faster on a card. */
+export function formatCount(value: number): string {
+  return Math.abs(value) < 10_000 ? integer.format(value) : compact.format(value);
+}
+
+export function formatDelta(delta: number): { text: string; trend: 'up' | 'down' | 'flat' } {
+  if (delta === 0) return { text: '±0', trend: 'flat' };
+  // U+2212 MINUS SIGN lines up with the plus sign in proportional fonts, unlike a hyphen.
+  return delta > 0 ? { text: `+${formatInteger(delta)}`, trend: 'up' } : { text: `\u2212${formatInteger(-delta)}`, trend: 'down' };
+}
+
+/** `125` → `2:05`; YouTube's averageViewDuration is in seconds. */
+export function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  const sign = s < 0 ? '-' : '';
+  const abs = Math.abs(s);
+  const h = Math.floor(abs / 3600);
+  const m = Math.floor((abs % 3600) / 60);
+  const rest = String(abs % 60).padStart(2, '0');
+  return h > 0 ? `${sign}${h}:${String(m).padStart(2, '0')}:${rest}` : `${sign}${m}:${rest}`;
+}
+
+/** Run durations: `850 ms`, `12.4 s`, `3 min 05 s`, `2 h 04 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const totalSeconds = Math.round(ms / 1000);
+  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)} min ${String(totalSeconds % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(totalSeconds / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `2024-06-04` → `Jun 4`; with `withYear`, `Jun 4, 2024`. Text, not Date: the day must not shift by time zone. */
+export function formatDay(isoDay: string, withYear = false): string {
+  const [y, m, d] = isoDay.split('-').map(Number);
+  if (!y || !m || !d) return isoDay;
+  return withYear ? `${MONTHS[m - 1]} ${d}, ${y}` : `${MONTHS[m - 1]} ${d}`;
+}
+
+/** Epoch ms → `14:03` today, `Jun 4 14:03` otherwise. */
+export function formatWhen(ms: number, now = Date.now()): string {
+  const date = new Date(ms);
+  const time = `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+  const today = new Date(now);
+  const sameDay =
+    date.getFullYear() === today.getFullYear() && date.getMonth() === today.getMonth() && date.getDate() === today.getDate();
+  return sameDay ? time : `${MONTHS[date.getMonth()]} ${date.getDate()} ${time}`;
+}
+
+/** The chart colours VS Code's theme defines (`--vscode-charts-*`). */
+export type SeriesColor = 'blue' | 'green' | 'red' | 'orange' | 'purple' | 'yellow';
+
+export interface MetricInfo {
+  label: string;
+  /** How a value of this metric reads. */
+  format: (value: number) => string;
+  /** Theme colour variable the series uses (see theme.ts). */
+  color: SeriesColor;
+}
+
+const METRICS: Record<string, MetricInfo> = {
+  views: { label: 'Views', format: formatCount, color: 'blue' },
+  estimatedMinutesWatched: { label: 'Minutes watched', format: formatCount, color: 'purple' },
+  averageViewDuration: { label: 'Avg. view duration', format: formatSeconds, color: 'orange' },
+  likes: { label: 'Likes', format: formatCount, color: 'green' },
+  subscribersGained: { label: 'Subscribers gained', format: formatCount, color: 'green' },
+  subscribersLost: { label: 'Subscribers lost', format: formatCount, color: 'red' },
+  comments: { label: 'Comments', format: formatCount, color: 'yellow' },
+  shares: { label: 'Shares', format: formatCount, color: 'blue' },
+};
+
+/** Known metrics get a label and unit; others (a flow asked for more) still chart under their own name. */
+export function metricInfo(metric: string): MetricInfo {
+  return METRICS[metric] ?? { label: metric.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase()), format: formatCount, color: 'blue' };
+}

@@ -1,0 +1,198 @@
+/**
+ * The log panel's data side, free of DOM so it is tested under node: a compact store of display rows
+ * and the arithmetic that decides which rows are in the DOM for a scroll position.
+ *
+ * A run can write hundreds of thousands of lines. Objects per line would cost ~200 bytes each plus GC
+ * pauses; here a row is a slot in typed arrays plus one string, and only the visible window (a few
+ * dozen rows) ever becomes DOM.
+ */
+import type { LogLevel } from '../engine/records';
+import type { LogLine } from './protocol';
+
+export const LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
+
+/** Beyond this many rows the oldest are dropped (a tenth at a time, so dropping is rare). */
+export const MAX_ROWS = 1_000_000;
+
+/** Set on the level byte of a row that continues a multi-line message (a traceback's later lines). */
+const CONTINUATION = 0x80;
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** `HH:MM:SS.mmm` in local time, as Prefect prints it. */
+export function formatLogTime(ts: number): string {
+  const d = new Date(ts);
+  const ms = d.getMilliseconds();
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}`;
+}
+
+/** The whole line in Prefect's format: `01:50:04.289 | INFO    | prefect.engine - Created flow run…`. */
+export function formatLogLine(line: LogLine): string {
+  return `${formatLogTime(line.ts)} | ${line.level.padEnd(7)} | ${line.source} - ${line.message}`;
+}
+
+export interface DisplayRow {
+  ts: number;
+  level: LogLevel;
+  /** False for the second and later lines of a multi-line message, which show no time or level. */
+  first: boolean;
+  /** `source - message` for a first row, the continued text otherwise. */
+  text: string;
+}
+
+export class LogStore {
+  private ts = new Float64Array(1024);
+  private levels = new Uint8Array(1024);
+  private texts: string[] = [];
+  private size = 0;
+  /** Rows matching the minimum level, kept only while a filter is on. */
+  private filtered: Uint32Array | null = null;
+  private filteredSize = 0;
+  private minLevel = 0;
+  /** Lines (not rows) received, including dropped ones. */
+  lineCount = 0;
+  droppedRows = 0;
+  readonly countsByLevel: number[] = LEVELS.map(() => 0);
+
+  /** Rows currently shown (after the level filter). */
+  get length(): number {
+    return this.filtered ? this.filteredSize : this.size;
+  }
+
+  get totalRows(): number {
+    return this.size;
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.texts = [];
+    this.lineCount = 0;
+    this.droppedRows = 0;
+    this.countsByLevel.fill(0);
+    if (this.filtered) this.filteredSize = 0;
+  }
+
+  append(lines: readonly LogLine[]): void {
+    for (const line of lines) {
+      const level = LEVELS.indexOf(line.level);
+      const levelIndex = level < 0 ? 1 : level;
+      this.lineCount += 1;
+      this.countsByLevel[levelIndex]! += 1;
+      const head = `${line.source} - ${line.message}`;
+      if (head.indexOf('\n') < 0) {
+        this.push(line.ts, levelIndex, head);
+      } else {
+        // Each line of a traceback gets its own row, so rows keep one height and the window maths stays exact.
+        const parts = head.replace(/\r\n?/g, '\n').split('\n');
+        parts.forEach((part, i) => this.push(line.ts, i === 0 ? levelIndex : levelIndex | CONTINUATION, part));
+      }
+    }
+    if (this.size > MAX_ROWS) this.dropOldest(this.size - MAX_ROWS + Math.floor(MAX_ROWS / 10));
+  }
+
+  private push(ts: number, level: number, text: string): void {
+    if (this.size === this.ts.length) {
+      const ts2 = new Float64Array(this.ts.length * 2);
+      ts2.set(this.ts);
+      this.ts = ts2;
+      const lv2 = new Uint8Array(this.levels.length * 2);
+      lv2.set(this.levels);
+      this.levels = lv2;
+    }
+    this.ts[this.size] = ts;
+    this.levels[this.size] = level;
+    this.texts.push(text);
+    if (this.filtered && (level & ~CONTINUATION) >= this.minLevel) this.pushFiltered(this.size);
+    this.size += 1;
+  }
+
+  private pushFiltered(row: number): void {
+    const f = this.filtered!;
+    if (this.filteredSize === f.length) {
+      const next = new Uint32Array(f.length * 2);
+      next.set(f);
+      this.filtered = next;
+    }
+    this.filtered![this.filteredSize++] = row;
+  }
+
+  private dropOldest(count: number): void {
+    this.ts.copyWithin(0, count, this.size);
+    this.levels.copyWithin(0, count, this.size);
+    this.texts.splice(0, count);
+    this.size -= count;
+    this.droppedRows += count;
+    if (this.filtered) this.rebuildFilter();
+  }
+
+  /** Show only rows at or above `level`; DEBUG shows everything. */
+  setMinLevel(level: LogLevel): void {
+    this.minLevel = LEVELS.indexOf(level);
+    if (this.minLevel <= 0) {
+      this.filtered = null;
+      return;
+    }
+    this.rebuildFilter();
+  }
+
+  private rebuildFilter(): void {
+    this.filtered = new Uint32Array(Math.max(1024, this.size));
+    this.filteredSize = 0;
+    for (let row = 0; row < this.size; row++) {
+      if ((this.levels[row]! & ~CONTINUATION) >= this.minLevel) this.filtered[this.filteredSize++] = row;
+    }
+  }
+
+  /** Row `index` of the shown rows. */
+  row(index: number): DisplayRow {
+    const at = this.filtered ? this.filtered[index]! : index;
+    const level = this.levels[at]!;
+    return { ts: this.ts[at]!, level: LEVELS[level & ~CONTINUATION]!, first: (level & CONTINUATION) === 0, text: this.texts[at]! };
+  }
+}
+
+export interface WindowInput {
+  scrollTop: number;
+  viewportHeight: number;
+  rowHeight: number;
+  total: number;
+  /** Rows rendered beyond each edge so a fast scroll doesn't show blank space for a frame. */
+  overscan: number;
+  /**
+   * Browsers cap an element's height (Chromium ~33.5M px, Firefox ~17.9M px). Above this, scrolling is
+   * scaled: the scrollbar spans all rows, but each pixel of scroll covers more than a pixel of rows.
+   */
+  maxContentHeight: number;
+}
+
+export interface RowWindow {
+  /** First and one-past-last row index to render. */
+  start: number;
+  end: number;
+  /** Top of row `start`, in px from the top of the scrolled content. */
+  top: number;
+  /** Height to give the scrolled content. */
+  contentHeight: number;
+}
+
+export const DEFAULT_MAX_CONTENT_HEIGHT = 8_000_000;
+
+/** Which rows to render for a scroll position. Pure arithmetic: the DOM part only applies the answer. */
+export function visibleWindow(input: WindowInput): RowWindow {
+  const { scrollTop, viewportHeight, rowHeight, total, overscan, maxContentHeight } = input;
+  const fullHeight = total * rowHeight;
+  if (total === 0 || rowHeight <= 0) return { start: 0, end: 0, top: 0, contentHeight: 0 };
+  const contentHeight = Math.min(fullHeight, maxContentHeight);
+  const maxScroll = Math.max(0, contentHeight - viewportHeight);
+  const clampedScroll = Math.min(Math.max(0, scrollTop), maxScroll);
+  // Map the real scroll position onto the virtual (unscaled) one; identical when nothing is scaled.
+  const virtualMax = Math.max(0, fullHeight - viewportHeight);
+  const virtualTop = maxScroll === 0 ? 0 : (clampedScroll / maxScroll) * virtualMax;
+  const firstVisible = Math.floor(virtualTop / rowHeight);
+  const lastVisible = Math.ceil((virtualTop + viewportHeight) / rowHeight);
+  const start = Math.max(0, firstVisible - overscan);
+  const end = Math.min(total, lastVisible + overscan);
+  return { start, end, top: clampedScroll + (start * rowHeight - virtualTop), contentHeight };
+}

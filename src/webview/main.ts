@@ -1,0 +1,207 @@
+/**
+ * Entry of the dashboard webview (bundled to dist/webview/dashboard.js). Restores the saved identity,
+ * says `ready`, then draws whatever the host sends. Sections are redrawn only when their part of the
+ * model changes, so charts are not rebuilt on every run state change and the log view keeps its scroll.
+ */
+import { applyChartDefaults, ChartGroup } from './charts';
+import { h } from './dom';
+import { LogView } from './logView';
+import {
+  parseWebviewState,
+  type BuiltinFlowId,
+  type DashboardModel,
+  type HostToWebview,
+  type WebviewState,
+  type WebviewToHost,
+} from './protocol';
+import { renderGithub, renderRuns, renderTopbar, renderWelcome, renderYoutube, type Drawn, type RenderContext } from './render';
+import { readPalette, watchTheme } from './theme';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: WebviewState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** How long a Run button stays "Starting…" if the host never answers with a model or a notice. */
+const STARTING_TIMEOUT_MS = 15_000;
+
+function isHostMessage(data: unknown): data is HostToWebview {
+  if (typeof data !== 'object' || data === null) return false;
+  const m = data as Record<string, unknown>;
+  switch (m.type) {
+    case 'model':
+      return typeof m.model === 'object' && m.model !== null;
+    case 'logs':
+      return typeof m.runId === 'string' && Array.isArray(m.lines);
+    case 'notice':
+      return typeof m.message === 'string';
+    default:
+      return false;
+  }
+}
+
+type Slot = 'github' | 'youtube';
+
+class Dashboard {
+  private model: DashboardModel | undefined;
+  private palette = readPalette();
+  private readonly hidden: Set<string>;
+  private readonly starting = new Set<BuiltinFlowId>();
+  private readonly startingTimers = new Map<BuiltinFlowId, number>();
+  private readonly logs = new LogView({ onPickRun: (runId) => this.post({ type: 'showLogs', runId }) });
+  private readonly groups: Record<Slot, ChartGroup> = { github: new ChartGroup(), youtube: new ChartGroup() };
+  private readonly keys: Record<Slot, string> = { github: '', youtube: '' };
+  private readonly topbar = h('div', { class: 'topbar-slot' });
+  private readonly notices = h('div', { class: 'notices', attrs: { role: 'status' } });
+  private readonly welcome = h('div', { class: 'welcome-slot' });
+  private readonly slots = {
+    github: h('div', { class: 'slot slot-github' }),
+    runs: h('div', { class: 'slot slot-runs' }),
+    youtube: h('div', { class: 'slot slot-youtube' }),
+  };
+  private readonly grid = h('div', { class: 'grid' }, this.slots.github, this.slots.runs, this.slots.youtube, h('div', { class: 'slot slot-logs' }, this.logs.element));
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly vscode: VsCodeApi,
+    private readonly state: WebviewState,
+  ) {
+    this.hidden = new Set(state.hiddenMetrics);
+    applyChartDefaults(this.palette);
+    watchTheme((palette) => this.onTheme(palette));
+  }
+
+  start(): void {
+    window.addEventListener('message', (event: MessageEvent<unknown>) => {
+      if (isHostMessage(event.data)) this.receive(event.data);
+    });
+    const { selection } = this.state;
+    this.post(Object.keys(selection).length > 0 ? { type: 'ready', selection } : { type: 'ready' });
+  }
+
+  private post(message: WebviewToHost): void {
+    this.vscode.postMessage(message);
+  }
+
+  private receive(message: HostToWebview): void {
+    switch (message.type) {
+      case 'model':
+        this.starting.clear();
+        this.model = message.model;
+        this.render();
+        this.save();
+        break;
+      case 'logs':
+        this.logs.receive(message.runId, message.lines, message.reset === true);
+        break;
+      case 'notice':
+        if (message.level === 'error') this.clearStarting();
+        this.notify(message.level, message.message);
+        break;
+    }
+  }
+
+  private save(): void {
+    this.vscode.setState({ version: 1, selection: { ...(this.model?.selection ?? this.state.selection) }, hiddenMetrics: [...this.hidden] });
+  }
+
+  private context(model: DashboardModel): RenderContext {
+    return { model, starting: this.starting, post: (m) => this.post(m), runFlow: (flowId) => this.runFlow(flowId) };
+  }
+
+  private runFlow(flowId: BuiltinFlowId): void {
+    this.starting.add(flowId);
+    window.clearTimeout(this.startingTimers.get(flowId));
+    this.startingTimers.set(
+      flowId,
+      window.setTimeout(() => {
+        this.starting.delete(flowId);
+        this.render();
+      }, STARTING_TIMEOUT_MS),
+    );
+    this.post({ type: 'runFlow', flowId });
+    this.render();
+  }
+
+  private clearStarting(): void {
+    if (this.starting.size === 0) return;
+    this.starting.clear();
+    this.render();
+  }
+
+  private render(): void {
+    const model = this.model;
+    if (!model) return;
+    if (!this.root.contains(this.grid)) this.root.replaceChildren(this.topbar, this.notices, this.welcome, this.grid);
+    const ctx = this.context(model);
+    this.topbar.replaceChildren(renderTopbar(ctx));
+    const empty = model.totalRuns === 0;
+    this.welcome.hidden = !empty;
+    this.grid.hidden = empty;
+    this.welcome.replaceChildren(empty ? renderWelcome(ctx) : '');
+    this.slots.runs.replaceChildren(renderRuns(ctx));
+    this.logs.setRun(model.logs, model.recentRuns);
+    const buttons = { starting: [...this.starting].sort(), active: model.activeByFlow };
+    this.redraw('github', JSON.stringify([model.github, model.github.status === 'none' ? buttons : null]), () => renderGithub(ctx));
+    this.redraw('youtube', JSON.stringify([model.youtube, [...this.hidden].sort(), model.youtube.status === 'none' ? buttons : null]), () =>
+      renderYoutube(ctx, this.hidden, (metric) => this.toggleMetric(metric)),
+    );
+  }
+
+  /** Redraws a chart section only when what it shows changed. */
+  private redraw(slot: Slot, key: string, draw: () => Drawn): void {
+    if (this.keys[slot] === key) return;
+    this.keys[slot] = key;
+    this.groups[slot].destroy();
+    const drawn = draw();
+    this.slots[slot].replaceChildren(drawn.element);
+    this.groups[slot] = drawn.mount(this.palette);
+  }
+
+  private toggleMetric(metric: string): void {
+    if (this.hidden.has(metric)) this.hidden.delete(metric);
+    else this.hidden.add(metric);
+    this.save();
+    this.render();
+  }
+
+  private onTheme(palette: Palette): void {
+    this.palette = palette;
+    applyChartDefaults(palette);
+    this.groups.github.repaint(palette);
+    this.groups.youtube.repaint(palette);
+    this.logs.remeasure();
+  }
+
+  private notify(level: 'info' | 'error', text: string): void {
+    const toast = h(
+      'div',
+      { class: `notice ${level}`, attrs: { role: level === 'error' ? 'alert' : 'status' } },
+      h('span', null, text),
+      h('button', { class: 'icon-button', title: 'Dismiss', attrs: { 'aria-label': 'Dismiss' }, onClick: () => toast.remove() }, '×'),
+    );
+    this.notices.append(toast);
+    // Errors wait to be read and dismissed; information fades on its own.
+    if (level === 'info') window.setTimeout(() => toast.remove(), 8000);
+  }
+}
+
+type Palette = ReturnType<typeof readPalette>;
+
+function restoreState(vscode: VsCodeApi): WebviewState {
+  try {
+    return parseWebviewState(vscode.getState());
+  } catch (error) {
+    // A state saved by an older version is expected after an update: start fresh, but say so.
+    console.warn(`Flowdeck dashboard: ignoring the saved state (${error instanceof Error ? error.message : String(error)})`);
+    return parseWebviewState(undefined);
+  }
+}
+
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('app');
+if (!root) throw new Error('Flowdeck dashboard: the page has no #app element');
+new Dashboard(root, vscode, restoreState(vscode)).start();
