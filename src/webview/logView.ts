@@ -41,6 +41,8 @@ export class LogView {
   private follow = true;
   private rowHeight = 0;
   private frame = 0;
+  /** The run picker's options last drawn; rebuilding an unchanged <select> would close it under the user. */
+  private pickerKey = '';
   /** The window last drawn; a frame with the same window and no new rows skips row writes. */
   private drawn = { start: -1, end: -1, length: -1, dropped: 0 };
 
@@ -97,12 +99,17 @@ export class LogView {
       options.push([run.id, `${run.name} — ${run.flowName}`]);
     }
     if (logs.run && !logs.followingLatest && !listed.has(logs.run.id)) options.push([logs.run.id, `${logs.run.name} — ${logs.run.flowName}`]);
-    this.pickerSlot.replaceChildren(
-      select(options, logs.followingLatest ? '' : (logs.run?.id ?? ''), {
-        label: 'Run whose logs are shown',
-        onChange: (e) => this.events.onPickRun((e.target as HTMLSelectElement).value || null),
-      }),
-    );
+    const selected = logs.followingLatest ? '' : (logs.run?.id ?? '');
+    const key = JSON.stringify([options, selected]);
+    if (key !== this.pickerKey) {
+      this.pickerKey = key;
+      this.pickerSlot.replaceChildren(
+        select(options, selected, {
+          label: 'Run whose logs are shown',
+          onChange: (e) => this.events.onPickRun((e.target as HTMLSelectElement).value || null),
+        }),
+      );
+    }
     this.empty.textContent = logs.run ? 'Waiting for log lines…' : 'No run yet.';
     this.schedule();
   }

@@ -142,7 +142,10 @@ class Dashboard {
     this.welcome.hidden = !empty;
     this.grid.hidden = empty;
     this.welcome.replaceChildren(empty ? renderWelcome(ctx) : '');
+    // The list is redrawn on every model; a keyboard user's focus moves to the same run's new row.
+    const focusedRun = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.runId : undefined;
     this.slots.runs.replaceChildren(renderRuns(ctx));
+    if (focusedRun) this.slots.runs.querySelector<HTMLElement>(`[data-run-id="${CSS.escape(focusedRun)}"]`)?.focus();
     this.logs.setRun(model.logs, model.recentRuns);
     const buttons = { starting: [...this.starting].sort(), active: model.activeByFlow };
     this.redraw('github', JSON.stringify([model.github, model.github.status === 'none' ? buttons : null]), () => renderGithub(ctx));

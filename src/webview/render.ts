@@ -305,7 +305,7 @@ export function renderRuns(ctx: RenderContext): HTMLElement {
         'button',
         {
           class: `run-row${selected ? ' selected' : ''}`,
-          attrs: { 'aria-current': String(selected) },
+          attrs: { 'aria-current': String(selected), 'data-run-id': run.id },
           title: `Show the logs of ${run.name}${run.flowId && run.state.type === 'COMPLETED' ? ' and chart its result' : ''}`,
           onClick: () => ctx.post({ type: 'selectRun', runId: run.id }),
         },

@@ -10,6 +10,7 @@ import {
   RECENT_RUNS_LIMIT,
   ResultShapeError,
   resultsWanted,
+  toLogLines,
 } from '../../src/extension/dashboard/model';
 
 const owner = { pid: 1, hostname: 'test' };
@@ -322,5 +323,14 @@ describe('nextSelection', () => {
     const current = { logRunId: 'e1' };
     nextSelection(current, { type: 'showLogs', runId: 'g1' }, runs);
     assert.deepEqual(current, { logRunId: 'e1' });
+  });
+});
+
+describe('toLogLines', () => {
+  it('keeps what a line shows and drops the ids the message already carries', () => {
+    assert.deepEqual(
+      toLogLines([{ ts: 1, level: 'INFO', runId: 'r1', taskRunId: 't1', source: "Task run 'x-0'", message: 'hi' }]),
+      [{ ts: 1, level: 'INFO', source: "Task run 'x-0'", message: 'hi' }],
+    );
   });
 });

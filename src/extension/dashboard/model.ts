@@ -3,7 +3,7 @@
  * panel stays a thin adapter and every choice made here (which run, which previous run, what a bad
  * result looks like) is testable on its own.
  */
-import type { FlowRunSummary } from '../../engine/records';
+import type { FlowRunSummary, LogRecord } from '../../engine/records';
 import { isTerminal } from '../../engine/states';
 import {
   BUILTIN_FLOW_IDS,
@@ -12,6 +12,7 @@ import {
   type DashboardSelection,
   type GithubCounts,
   type GithubView,
+  type LogLine,
   type RunRef,
   type SectionWithChoices,
   type WebviewToHost,
@@ -335,6 +336,14 @@ export function resultsWanted(runs: readonly FlowRunSummary[], selection: Dashbo
     ids.push(...github.slice(at, at + 1 + PREVIOUS_SEARCH_LIMIT).map((r) => r.id));
   }
   return ids;
+}
+
+/**
+ * Log records as the webview takes them: the run id travels once per `logs` message, and the task run
+ * id is not shown, so both are left out of each line.
+ */
+export function toLogLines(records: readonly LogRecord[]): LogLine[] {
+  return records.map(({ ts, level, source, message }) => ({ ts, level, source, message }));
 }
 
 /** The log run the model will stream, so the host knows which run's lines to send. */

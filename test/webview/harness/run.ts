@@ -419,6 +419,10 @@ async function main(): Promise<void> {
       const restoredSelection = nextSelection({}, restoredMessage, sampleRuns(now));
       await deliver(hc, [{ type: 'model', model: buildDashboardModel({ runs: sampleRuns(now), results: sampleResults(now), selection: restoredSelection, now }) }]);
       await hc.screenshot({ path: join(OUT, 'dashboard-hc-restored.png'), fullPage: true });
+      // An editor-split-sized panel: one column.
+      await hc.setViewportSize({ width: 720, height: 900 });
+      await frame(hc);
+      await hc.screenshot({ path: join(OUT, 'narrow-hc.png'), fullPage: true });
       await close(hc);
 
       // --- no runs at all: an invitation, not empty axes
