@@ -84,10 +84,11 @@ describe('youtube-channel-analytics in the engine', { skip }, () => {
     assert.equal(fake.requests.filter((r) => r.path === '/v2/reports').length, 1);
   });
 
-  test('reversed dates: Failed before any request; a malformed date is refused by the declared pattern', async () => {
-    const { detail } = await runFlow({ startDate: '2024-07-04', endDate: '2024-06-01' });
-    assert.equal(detail.state.type, 'FAILED');
-    assert.match(detail.state.message ?? '', /startDate 2024-07-04 is after endDate 2024-06-01/);
+  test('reversed or malformed dates are bad input: no run, no request', async () => {
+    await assert.rejects(
+      runFlow({ startDate: '2024-07-04', endDate: '2024-06-01' }),
+      (e: unknown) => e instanceof BadInputError && e.reason === 'invalid-parameters' && /startDate 2024-07-04 is after endDate 2024-06-01/.test(e.message),
+    );
     assert.equal(fake.requests.length, 0);
     await assert.rejects(runFlow({ startDate: '2024/06/01' }), (e: unknown) => e instanceof BadInputError && /startDate/.test(e.message));
   });
