@@ -1,0 +1,151 @@
+/**
+ * The questions "Run Flow with Parameters…" asks: one input box per declared parameter, or one JSON
+ * object when the flow declares none. Pure (no `vscode`): the command feeds these to showInputBox, and
+ * tests drive them with plain strings. Checks reuse the engine's validateParameters, so the box says
+ * exactly what the run would have refused.
+ */
+import { ParameterError, validateParameters, type ParameterDeclaration, type ParameterDeclarations } from '../../engine/parameters';
+
+export interface ParameterPrompt {
+  key: string;
+  title: string;
+  prompt: string;
+  /** What the box starts with: the default, so Enter keeps it. */
+  value: string;
+  placeHolder: string;
+  /** A message to show under the box, or undefined when the text is acceptable. */
+  validate(text: string): string | undefined;
+  /** The value to pass; `undefined` leaves the parameter out, so its default applies. */
+  parse(text: string): { value: unknown } | undefined;
+}
+
+class InputError extends Error {}
+
+function render(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Text → value for a declared type; throws InputError saying what is wrong. */
+function parseText(decl: ParameterDeclaration, text: string): unknown {
+  switch (decl.type) {
+    case 'string':
+      return text;
+    case 'number':
+    case 'integer': {
+      const n = Number(text.trim());
+      if (text.trim() === '' || !Number.isFinite(n)) throw new InputError(`Type a ${decl.type === 'integer' ? 'whole number' : 'number'}, e.g. 42`);
+      return n;
+    }
+    case 'boolean': {
+      const t = text.trim().toLowerCase();
+      if (t === 'true') return true;
+      if (t === 'false') return false;
+      throw new InputError('Type true or false');
+    }
+    case 'array':
+    case 'object': {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new InputError(`Type JSON (${decl.type === 'array' ? 'e.g. ["a", "b"]' : 'e.g. {"key": "value"}'}): ${(e as Error).message}`);
+      }
+      return parsed;
+    }
+  }
+}
+
+function describe(key: string, decl: ParameterDeclaration): string {
+  const facts: string[] = [decl.type];
+  if (decl.required && decl.default === undefined) facts.push('required');
+  if (decl.enum) facts.push(`one of ${decl.enum.map(render).join(', ')}`);
+  if (decl.default !== undefined) facts.push(`default ${JSON.stringify(decl.default)}`);
+  else if (!decl.required) facts.push('optional: leave empty to let the flow decide');
+  return `${decl.description ? `${decl.description} ` : ''}(${key}: ${facts.join('; ')})`;
+}
+
+export function parameterPrompts(flowName: string, declarations: ParameterDeclarations): ParameterPrompt[] {
+  const keys = Object.keys(declarations);
+  return keys.map((key, index) => {
+    const decl = declarations[key]!;
+    const parse = (text: string): { value: unknown } | undefined => (text === '' ? undefined : { value: parseText(decl, text) });
+    return {
+      key,
+      title: `Run ${flowName} (${index + 1}/${keys.length}): ${key}`,
+      prompt: describe(key, decl),
+      value: decl.default === undefined ? '' : render(decl.default),
+      placeHolder: decl.default === undefined ? (decl.enum ? decl.enum.map(render).join(' | ') : decl.type) : render(decl.default),
+      parse,
+      validate(text) {
+        try {
+          const parsed = parse(text);
+          validateParameters(flowName, { [key]: decl }, parsed === undefined ? {} : { [key]: parsed.value });
+          return undefined;
+        } catch (e) {
+          if (e instanceof InputError) return e.message;
+          if (e instanceof ParameterError) return e.problems.join('; ');
+          throw e;
+        }
+      },
+    };
+  });
+}
+
+/** Without a declaration the flow takes whatever object it is given: one box for all of it. */
+export function jsonParametersPrompt(flowName: string): ParameterPrompt {
+  const parse = (text: string): { value: unknown } => {
+    if (text.trim() === '') return { value: {} };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new InputError(`Not JSON: ${(e as Error).message}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InputError('Type a JSON object of name → value, e.g. {"name": "Ada"}');
+    return { value: parsed };
+  };
+  return {
+    key: '',
+    title: `Run ${flowName}: parameters`,
+    prompt: `Parameters for flow '${flowName}' as a JSON object (the flow declares none, so they are passed as given)`,
+    value: '{}',
+    placeHolder: '{"name": "value"}',
+    parse,
+    validate(text) {
+      try {
+        parse(text);
+        return undefined;
+      } catch (e) {
+        if (e instanceof InputError) return e.message;
+        throw e;
+      }
+    },
+  };
+}
+
+/**
+ * Puts the answers together and checks them as a whole (defaults filled in). Throws ParameterError when
+ * the engine would refuse them. `answers` holds the text typed into each prompt, by key.
+ */
+export function collectParameters(flowName: string, declarations: ParameterDeclarations | undefined, answers: ReadonlyMap<string, string>): Record<string, unknown> {
+  const parse = (prompt: ParameterPrompt, text: string): { value: unknown } | undefined => {
+    try {
+      return prompt.parse(text);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const where = prompt.key === '' ? '' : `'${prompt.key}': `;
+      throw new ParameterError(`Invalid parameters for flow '${flowName}': ${where}${e.message}`, [e.message]);
+    }
+  };
+  if (!declarations) {
+    const parsed = parse(jsonParametersPrompt(flowName), answers.get('') ?? '{}');
+    return validateParameters(flowName, undefined, (parsed?.value ?? {}) as Record<string, unknown>);
+  }
+  const given: Record<string, unknown> = {};
+  for (const prompt of parameterPrompts(flowName, declarations)) {
+    const text = answers.get(prompt.key);
+    const parsed = text === undefined ? undefined : parse(prompt, text);
+    if (parsed !== undefined) given[prompt.key] = parsed.value;
+  }
+  return validateParameters(flowName, declarations, given);
+}

@@ -1,0 +1,178 @@
+/**
+ * What the Runs view shows for a run or a task run: label, description, tooltip text, context value.
+ * Pure (no `vscode`): the tree nodes copy these onto TreeItems, and tests check them directly.
+ */
+import { formatTime } from '../../engine/logFormat';
+import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
+import { isTerminal, type StateName, type StateType } from '../../engine/states';
+
+/** `0.4 s`, `1.2 s`, `12 s`, `2 min 5 s`, `1 h 3 min`. */
+export function formatDuration(ms: number): string {
+  const safe = Math.max(0, ms);
+  if (safe < 10_000) return `${(Math.floor(safe / 100) / 10).toFixed(1)} s`;
+  const seconds = Math.floor(safe / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60} s`;
+  const hours = Math.floor(minutes / 60);
+  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+}
+
+/** `just now`, `40 s ago`, `2 min ago`, `3 h ago`, `1 day ago`, `5 days ago`. */
+export function formatAge(ms: number): string {
+  const seconds = Math.floor(Math.max(0, ms) / 1000);
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.floor(hours / 24);
+  return `${days} day${days === 1 ? '' : 's'} ago`;
+}
+
+type Timed = { state: { type: StateType; timestamp: number }; startTime?: number; endTime?: number };
+
+/** How long a run or task run has taken: from its start (or creation) to its end, or to `now` while it is going. */
+export function elapsed(run: Timed & { created?: number }, now: number): number | undefined {
+  const start = run.startTime ?? run.created;
+  if (start === undefined) return undefined;
+  const end = run.endTime ?? (isTerminal(run.state.type) ? run.state.timestamp : now);
+  return end - start;
+}
+
+/**
+ * `Completed · 1.2 s · 2 min ago`: the state name first, then how long it took, then how long ago it
+ * ended. A run still going shows `Running · 12 s`, its time so far.
+ */
+export function runDescription(run: Pick<FlowRunSummary, 'state' | 'created' | 'startTime' | 'endTime'>, now: number): string {
+  const parts: string[] = [run.state.name];
+  const took = elapsed(run, now);
+  if (took !== undefined) parts.push(formatDuration(took));
+  if (isTerminal(run.state.type)) parts.push(formatAge(now - (run.endTime ?? run.state.timestamp)));
+  return parts.join(' · ');
+}
+
+/** `Completed · 0.3 s`, `Failed · 2.1 s · 3 attempts`: attempts show when there was more than one. */
+export function taskDescription(task: Pick<TaskRunRecord, 'state' | 'startTime' | 'endTime' | 'attempts'>, now: number): string {
+  const parts: string[] = [task.state.name];
+  const took = task.startTime === undefined ? undefined : elapsed(task, now);
+  if (took !== undefined) parts.push(formatDuration(took));
+  if (task.attempts > 1) parts.push(`${task.attempts} attempts`);
+  return parts.join(' · ');
+}
+
+export interface RunCapabilities {
+  /** This window's runner owns the run and it is not finished. */
+  cancelable: boolean;
+  /** A subflow run: it cannot be rerun alone. */
+  subflow: boolean;
+}
+
+/**
+ * Space-separated tokens menus match with `viewItem =~ /\bcancelable\b/`. No token is part of another,
+ * so a regular expression on one never matches a different one.
+ */
+export function runContextValue(run: Pick<FlowRunSummary, 'state'>, caps: RunCapabilities): string {
+  const tokens = [caps.subflow ? 'subflow' : 'flowrun', 'logs', 'dashboard'];
+  const finished = isTerminal(run.state.type);
+  if (caps.cancelable && !finished) tokens.push('cancelable');
+  if (finished && !caps.subflow) tokens.push('rerunnable', 'deletable');
+  return tokens.join(' ');
+}
+
+/**
+ * Escapes text for a MarkdownString, so names and messages from flow code render as written. `.` and `-`
+ * are left alone: they only mean something at the start of a line, where this text never goes.
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`);
+}
+
+function fence(text: string): string {
+  // A fence longer than any backtick run inside keeps the block closed.
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const ticks = '`'.repeat(longest + 1);
+  return `${ticks}\n${text}\n${ticks}`;
+}
+
+function when(ts: number, now: number): string {
+  const d = new Date(ts);
+  const sameDay = new Date(now).toDateString() === d.toDateString();
+  const clock = formatTime(ts);
+  return sameDay ? clock : `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${clock}`;
+}
+
+const MESSAGE_LIMIT = 1000;
+
+/** The run's tooltip as Markdown: flow, state and message, parameters, times. */
+export function runTooltip(run: FlowRunSummary, now: number): string {
+  const lines = [`**${escapeMarkdown(run.name)}** — flow \`${run.flowName.replace(/`/g, "'")}\``, '', `State: **${run.state.name}**`];
+  if (run.state.message) {
+    const message = run.state.message.length > MESSAGE_LIMIT ? `${run.state.message.slice(0, MESSAGE_LIMIT)}…` : run.state.message;
+    lines.push('', fence(message));
+  }
+  const times = [`Created ${when(run.created, now)}`];
+  if (run.startTime !== undefined) times.push(`started ${when(run.startTime, now)}`);
+  if (run.endTime !== undefined) times.push(`ended ${when(run.endTime, now)}`);
+  const took = elapsed(run, now);
+  if (took !== undefined) times.push(`${isTerminal(run.state.type) ? 'took' : 'running for'} ${formatDuration(took)}`);
+  lines.push('', escapeMarkdown(times.join(', ')));
+  const keys = Object.keys(run.parameters);
+  lines.push('', keys.length === 0 ? 'Parameters: none' : `Parameters:\n\n${fence(JSON.stringify(run.parameters, null, 2))}`);
+  lines.push('', `Source: ${escapeMarkdown(run.source)}`);
+  return lines.join('\n');
+}
+
+export function taskTooltip(task: TaskRunRecord, now: number): string {
+  const lines = [`**${escapeMarkdown(task.name)}** — task \`${task.taskName.replace(/`/g, "'")}\``, '', `State: **${task.state.name}**`];
+  if (task.state.message) lines.push('', fence(task.state.message.slice(0, MESSAGE_LIMIT)));
+  lines.push('', `Attempts: ${task.attempts}`);
+  const took = task.startTime === undefined ? undefined : elapsed(task, now);
+  if (took !== undefined) lines.push('', `Took ${formatDuration(took)}`);
+  if (task.cacheKey) lines.push('', `Cache key: \`${task.cacheKey.replace(/`/g, "'")}\``);
+  return lines.join('\n');
+}
+
+/** The status bar while runs are going: `$(sync~spin) 2 flows running`, `$(sync~spin) 1 flow running`. */
+export function runningText(count: number): string {
+  return `$(sync~spin) ${count} flow${count === 1 ? '' : 's'} running`;
+}
+
+/** What the Runs view's filter keeps; both unset shows every run. */
+export interface RunsFilter {
+  flowName?: string;
+  stateType?: StateType;
+}
+
+const STATE_TYPE_LABELS: Record<StateType, string> = {
+  COMPLETED: 'Completed',
+  FAILED: 'Failed',
+  CRASHED: 'Crashed',
+  CANCELLED: 'Cancelled',
+  RUNNING: 'Running',
+  CANCELLING: 'Cancelling',
+  PENDING: 'Pending',
+  SCHEDULED: 'Scheduled',
+  PAUSED: 'Paused',
+};
+
+export function stateTypeLabel(type: StateType): string {
+  return STATE_TYPE_LABELS[type];
+}
+
+/** The state types offered by the filter, in the order people look for them. */
+export const FILTER_STATE_TYPES: readonly StateType[] = ['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED', 'RUNNING', 'PENDING'];
+
+/** `hello · Failed`: shown as the view's description while a filter is on. */
+export function describeFilter(filter: RunsFilter): string | undefined {
+  const parts: string[] = [];
+  if (filter.flowName !== undefined) parts.push(filter.flowName);
+  if (filter.stateType !== undefined) parts.push(stateTypeLabel(filter.stateType));
+  return parts.length === 0 ? undefined : parts.join(' · ');
+}
+
+/** A representative state name for the icon of a state type (used by the filter picker). */
+export function stateNameOfType(type: StateType): StateName {
+  return STATE_TYPE_LABELS[type] as StateName;
+}

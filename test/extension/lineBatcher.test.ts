@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LineBatcher } from '../../src/extension/output/lineBatcher';
+import { Throttle, type Timers } from '../../src/extension/util/throttle';
+
+/** Timers driven by hand: `advance(ms)` runs whatever falls due. */
+function fakeTimers(): Timers & { advance(ms: number): void; pending(): number } {
+  let now = 0;
+  let seq = 0;
+  const due = new Map<number, { at: number; fn: () => void }>();
+  return {
+    now: () => now,
+    setTimeout: (fn, ms) => {
+      due.set(++seq, { at: now + ms, fn });
+      return seq;
+    },
+    clearTimeout: (handle) => void due.delete(handle as number),
+    advance(ms) {
+      const until = now + ms;
+      for (;;) {
+        const next = [...due.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!next) break;
+        due.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+      }
+      now = until;
+    },
+    pending: () => due.size,
+  };
+}
+
+test('20,000 lines written in one burst reach the channel in one append', () => {
+  const timers = fakeTimers();
+  const appends: string[] = [];
+  const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
+  for (let i = 0; i < 20_000; i++) batcher.push(`line ${i}`);
+  assert.equal(appends.length, 0, 'nothing is written synchronously');
+  timers.advance(0);
+  assert.equal(appends.length, 1);
+  assert.equal(appends[0]!.split('\n').length, 20_001, 'every line, each ending in a newline');
+  assert.ok(appends[0]!.startsWith('line 0\nline 1\n'));
+  assert.ok(appends[0]!.endsWith('line 19999\n'));
+});
+
+test('a steady stream is appended at most once per interval', () => {
+  const timers = fakeTimers();
+  const appends: string[] = [];
+  const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
+  // One line every 5 ms for one second.
+  for (let t = 0; t < 1000; t += 5) {
+    batcher.push(`at ${t}`);
+    timers.advance(5);
+  }
+  timers.advance(100);
+  assert.ok(appends.length <= 1000 / 50 + 1, `${appends.length} appends`);
+  assert.equal(appends.join('').split('\n').length - 1, 200, 'no line lost');
+});
+
+test('flush writes what is pending right away, in order', () => {
+  const timers = fakeTimers();
+  const appends: string[] = [];
+  const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
+  batcher.push('a');
+  batcher.push('b');
+  batcher.flush();
+  assert.deepEqual(appends, ['a\nb\n']);
+  assert.equal(timers.pending(), 0);
+  batcher.flush();
+  assert.deepEqual(appends, ['a\nb\n'], 'nothing pending: no empty append');
+});
+
+test('dispose writes the last lines and stops', () => {
+  const timers = fakeTimers();
+  const appends: string[] = [];
+  const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
+  batcher.push('last');
+  batcher.dispose();
+  assert.deepEqual(appends, ['last\n']);
+});
+
+test('a throttle runs on the next tick after a quiet spell, then at most once per interval', () => {
+  const timers = fakeTimers();
+  let runs = 0;
+  const throttle = new Throttle(150, () => runs++, timers);
+  throttle.schedule();
+  throttle.schedule();
+  timers.advance(0);
+  assert.equal(runs, 1);
+  throttle.schedule();
+  timers.advance(100);
+  assert.equal(runs, 1, 'the second run waits for the interval');
+  timers.advance(50);
+  assert.equal(runs, 2);
+  throttle.dispose();
+  throttle.schedule();
+  timers.advance(1000);
+  assert.equal(runs, 2, 'a disposed throttle stays quiet');
+});

@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FlowRunSummary, TaskRunRecord } from '../../src/engine/records';
+import { state, type StateName } from '../../src/engine/states';
+import {
+  describeFilter,
+  escapeMarkdown,
+  formatAge,
+  formatDuration,
+  runContextValue,
+  runDescription,
+  runTooltip,
+  runningText,
+  taskDescription,
+  taskTooltip,
+} from '../../src/extension/runs/present';
+
+const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+
+function run(name: StateName, fields: Partial<FlowRunSummary> = {}, stateAt = NOW - 2 * MINUTE): FlowRunSummary {
+  return {
+    id: 'r1',
+    name: 'light-potoo',
+    flowName: 'hello',
+    source: '/ws/flows/hello.flow.ts',
+    parameters: { name: 'Ada' },
+    state: state(name, undefined, stateAt),
+    created: NOW - 2 * MINUTE - 1500,
+    owner: { pid: 1, hostname: 'h' },
+    ...fields,
+  };
+}
+
+test('durations read as seconds with a decimal below 10 s, then whole units', () => {
+  assert.equal(formatDuration(0), '0.0 s');
+  assert.equal(formatDuration(430), '0.4 s');
+  assert.equal(formatDuration(1234), '1.2 s');
+  assert.equal(formatDuration(9999), '9.9 s');
+  assert.equal(formatDuration(12_300), '12 s');
+  assert.equal(formatDuration(2 * MINUTE), '2 min');
+  assert.equal(formatDuration(2 * MINUTE + 5 * SECOND), '2 min 5 s');
+  assert.equal(formatDuration(63 * MINUTE), '1 h 3 min');
+  assert.equal(formatDuration(-5), '0.0 s');
+});
+
+test('ages read like "2 min ago"', () => {
+  assert.equal(formatAge(1000), 'just now');
+  assert.equal(formatAge(40 * SECOND), '40 s ago');
+  assert.equal(formatAge(2 * MINUTE + 30 * SECOND), '2 min ago');
+  assert.equal(formatAge(3 * 60 * MINUTE), '3 h ago');
+  assert.equal(formatAge(24 * 60 * MINUTE), '1 day ago');
+  assert.equal(formatAge(5 * 24 * 60 * MINUTE), '5 days ago');
+});
+
+test('a finished run reads "Completed · 1.2 s · 2 min ago", state name first', () => {
+  const done = run('Completed', { startTime: NOW - 2 * MINUTE - 1200, endTime: NOW - 2 * MINUTE });
+  assert.equal(runDescription(done, NOW), 'Completed · 1.2 s · 2 min ago');
+  const failed = run('Failed', { startTime: NOW - 10 * MINUTE, endTime: NOW - 5 * MINUTE }, NOW - 5 * MINUTE);
+  assert.match(runDescription(failed, NOW), /^Failed · 5 min · 5 min ago$/);
+});
+
+test('a run still going shows its time so far and no age', () => {
+  const going = run('Running', { startTime: NOW - 12 * SECOND }, NOW - 12 * SECOND);
+  assert.equal(runDescription(going, NOW), 'Running · 12 s');
+});
+
+test('a run that crashed before starting measures from its creation', () => {
+  const crashed = run('Crashed', { created: NOW - 3000 }, NOW - 1000);
+  assert.equal(runDescription(crashed, NOW), 'Crashed · 2.0 s · just now');
+});
+
+test('task runs show state, duration, and attempts when retried', () => {
+  const task = (fields: Partial<TaskRunRecord>): TaskRunRecord => ({
+    id: 't1',
+    flowRunId: 'r1',
+    name: 'greet-0',
+    taskName: 'greet',
+    state: state('Completed', undefined, NOW),
+    attempts: 1,
+    startTime: NOW - 300,
+    endTime: NOW,
+    ...fields,
+  });
+  assert.equal(taskDescription(task({}), NOW), 'Completed · 0.3 s');
+  assert.equal(taskDescription(task({ state: state('Failed', 'boom', NOW), attempts: 3 }), NOW), 'Failed · 0.3 s · 3 attempts');
+  assert.equal(taskDescription(task({ state: state('Pending', undefined, NOW), startTime: undefined, endTime: undefined, attempts: 0 }), NOW), 'Pending');
+  const tip = taskTooltip(task({ attempts: 2, cacheKey: 'k1' }), NOW);
+  assert.match(tip, /Attempts: 2/);
+  assert.match(tip, /Cache key: `k1`/);
+});
+
+/** The `when` regular expressions of package.json's view/item/context menus, by command. */
+function runMenus(): Map<string, RegExp[]> {
+  const pkg = require('../../package.json') as { contributes: { menus: Record<string, { command: string; when?: string }[]> } };
+  const out = new Map<string, RegExp[]>();
+  for (const item of pkg.contributes.menus['view/item/context']!) {
+    if (!item.when?.includes('view == flowdeck.runs')) continue;
+    const m = /viewItem =~ \/(.+)\//.exec(item.when);
+    assert.ok(m, `${item.command}: expected a viewItem regex in "${item.when}"`);
+    out.set(item.command, [...(out.get(item.command) ?? []), new RegExp(m[1]!)]);
+  }
+  return out;
+}
+
+function commandsFor(contextValue: string): string[] {
+  return [...runMenus()].filter(([, res]) => res.some((re) => re.test(contextValue))).map(([c]) => c).sort();
+}
+
+test('a running run of this window offers Cancel, Show Logs and Open in Dashboard', () => {
+  const value = runContextValue(run('Running'), { cancelable: true, subflow: false });
+  assert.deepEqual(commandsFor(value), ['flowdeck.cancelRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+});
+
+test('a running run of another process cannot be cancelled from here', () => {
+  const value = runContextValue(run('Running'), { cancelable: false, subflow: false });
+  assert.deepEqual(commandsFor(value), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+});
+
+test('a finished run offers Rerun and Delete; a finished subflow run offers neither', () => {
+  for (const name of ['Completed', 'Failed', 'Crashed', 'Cancelled'] as const) {
+    const value = runContextValue(run(name), { cancelable: false, subflow: false });
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs'], name);
+  }
+  const sub = runContextValue(run('Completed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
+  assert.deepEqual(commandsFor(sub), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+});
+
+test('context value tokens are never part of one another', () => {
+  const tokens = new Set(
+    [runContextValue(run('Running'), { cancelable: true, subflow: false }), runContextValue(run('Completed'), { cancelable: false, subflow: true }), runContextValue(run('Completed'), { cancelable: false, subflow: false })]
+      .join(' ')
+      .split(' '),
+  );
+  for (const a of tokens) for (const b of tokens) if (a !== b) assert.ok(!b.includes(a), `'${a}' is part of '${b}'`);
+});
+
+test('the tooltip names the flow, the state with its message, the parameters and the times', () => {
+  const tip = runTooltip(run('Failed', { startTime: NOW - 3 * SECOND, endTime: NOW - SECOND, parameters: { repo: 'a/b' } }, NOW - SECOND), NOW);
+  assert.match(tip, /\*\*light-potoo\*\* — flow `hello`/);
+  assert.match(tip, /State: \*\*Failed\*\*/);
+  assert.match(tip, /"repo": "a\/b"/);
+  assert.match(tip, /took 2\.0 s/);
+  const withMessage = runTooltip({ ...run('Failed'), state: state('Failed', 'ValueError: ``` oops', NOW) }, NOW);
+  assert.match(withMessage, /````\nValueError: ``` oops\n````/, 'a fence longer than any backtick run inside the message');
+  assert.match(runTooltip(run('Completed', { parameters: {} }), NOW), /Parameters: none/);
+});
+
+test('markdown escaping keeps names literal', () => {
+  assert.equal(escapeMarkdown('a_b*[c](d)'), 'a\\_b\\*\\[c\\]\\(d\\)');
+});
+
+test('the filter reads as its flow and state', () => {
+  assert.equal(describeFilter({}), undefined);
+  assert.equal(describeFilter({ flowName: 'hello' }), 'hello');
+  assert.equal(describeFilter({ stateType: 'FAILED' }), 'Failed');
+  assert.equal(describeFilter({ flowName: 'hello', stateType: 'COMPLETED' }), 'hello · Completed');
+});
+
+test('the status bar counts running flows in the singular and plural', () => {
+  assert.equal(runningText(1), '$(sync~spin) 1 flow running');
+  assert.equal(runningText(2), '$(sync~spin) 2 flows running');
+});
