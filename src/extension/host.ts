@@ -1,0 +1,224 @@
+/**
+ * The engine as the extension runs it, the same way the CLI does (src/cli/host.ts): the run store under
+ * `flowdeck.home` and a FlowRunner whose workers and built-in flows ship in dist/. Both are created on
+ * first use, not during activation. Views listen to the events here and never touch the runner.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import * as vscode from 'vscode';
+import type { FlowSource } from '../engine/protocol';
+import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
+import { FlowRunner, type ActiveRun } from '../engine/runner';
+import { RunStore } from '../engine/runStore';
+import { isTerminal } from '../engine/states';
+import type { GitHubAccount } from './accounts/github';
+import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
+import type { YouTubeAccount } from './accounts/youtube';
+import type { RunOutput } from './output/runOutput';
+import { readSettings } from './settings';
+import { Throttle } from './util/throttle';
+
+/** How often changes other processes make to the store (CLI runs) are picked up, at most. */
+const STORE_REFRESH_MS = 150;
+/** Pruning waits for a quiet moment after runs finish. */
+const PRUNE_DELAY_MS = 2000;
+
+export interface StoreChange {
+  /** Runs created, changed or deleted by another process. */
+  ids: string[];
+  /** The store was reopened (another location): everything shown is stale. */
+  reset: boolean;
+}
+
+export interface StartRequest {
+  source: FlowSource;
+  flowName?: string;
+  parameters?: Record<string, unknown>;
+}
+
+export class FlowdeckHost implements vscode.Disposable {
+  private storeInstance?: RunStore;
+  private runnerInstance?: FlowRunner;
+  private watcher?: FSWatcher;
+  private readonly activeRoots = new Set<string>();
+  private reopenWhenIdle = false;
+  private readonly storeRefresh = new Throttle(STORE_REFRESH_MS, () => this.refreshStore());
+  private pruneTimer?: NodeJS.Timeout;
+
+  private readonly runEmitter = new vscode.EventEmitter<FlowRunSummary>();
+  private readonly taskEmitter = new vscode.EventEmitter<{ runId: string; task: TaskRunRecord }>();
+  private readonly logEmitter = new vscode.EventEmitter<LogRecord>();
+  private readonly storeEmitter = new vscode.EventEmitter<StoreChange>();
+  private readonly activeEmitter = new vscode.EventEmitter<number>();
+
+  /** A run of this window was created or changed state. */
+  readonly onDidChangeRun = this.runEmitter.event;
+  readonly onDidChangeTask = this.taskEmitter.event;
+  readonly onDidLog = this.logEmitter.event;
+  readonly onDidChangeStore = this.storeEmitter.event;
+  /** How many top-level runs of this window are going. */
+  readonly onDidChangeActiveCount = this.activeEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly accounts: { github: GitHubAccount; youtube: YouTubeAccount },
+    private readonly output: RunOutput,
+  ) {}
+
+  /** The run store, opened on first use (which also marks runs of hosts that died as Crashed). */
+  get store(): RunStore {
+    if (!this.storeInstance) {
+      const home = readSettings().home;
+      try {
+        this.storeInstance = RunStore.open(home);
+      } catch (e) {
+        throw new Error(`Could not open the run store at ${home}: ${(e as Error).message}. Check the "flowdeck.home" setting and the folder's permissions.`);
+      }
+      this.watchStore(this.storeInstance);
+    }
+    return this.storeInstance;
+  }
+
+  get activeCount(): number {
+    return this.activeRoots.size;
+  }
+
+  /** True when this window runs `runId` (a top-level run) and it has not finished. */
+  isCancelable(runId: string): boolean {
+    return this.activeRoots.has(runId);
+  }
+
+  /** Throws BadInputError (no run created) when the file, flow or parameters are wrong. */
+  async start(request: StartRequest): Promise<ActiveRun> {
+    const env = runEnv(process.env, await this.credentialsFor(request.source));
+    return this.runner.start({ ...request, env });
+  }
+
+  cancel(runId: string): boolean {
+    return this.runnerInstance?.cancel(runId) ?? false;
+  }
+
+  /** Deletes finished runs (and their files), then tells the views. Returns the ids deleted. */
+  deleteRuns(ids: readonly string[]): string[] {
+    const deleted = this.store.delete(ids);
+    if (deleted.length > 0) {
+      // Deletions are index lines; compacting keeps the index one line per run.
+      this.store.compact();
+      this.storeEmitter.fire({ ids: deleted, reset: false });
+    }
+    return deleted;
+  }
+
+  /**
+   * Applies a changed store location or concurrency limit: right away when nothing runs, else once the
+   * last active run has finished (a running worker keeps writing to the store it started with).
+   */
+  reconfigure(): void {
+    if (this.activeRoots.size > 0) {
+      this.reopenWhenIdle = true;
+      this.output.note('The new Flowdeck settings apply once the active runs have finished.');
+      return;
+    }
+    this.reopenWhenIdle = false;
+    this.closeStore();
+    this.runnerInstance?.removeAllListeners();
+    this.runnerInstance = undefined;
+    this.storeEmitter.fire({ ids: [], reset: true });
+  }
+
+  async dispose(): Promise<void> {
+    clearTimeout(this.pruneTimer);
+    this.storeRefresh.dispose();
+    this.closeStore();
+    // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers.
+    await this.runnerInstance?.dispose();
+    for (const e of [this.runEmitter, this.taskEmitter, this.logEmitter, this.storeEmitter, this.activeEmitter]) e.dispose();
+  }
+
+  private get runner(): FlowRunner {
+    if (!this.runnerInstance) {
+      const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+      const runner = new FlowRunner(this.store, {
+        workerPath: vscode.Uri.joinPath(dist, 'worker.js').fsPath,
+        builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
+        maxConcurrentRuns: readSettings().maxConcurrentRuns,
+        env: process.env,
+        onCredentials: (service, patch) => {
+          if (service === 'youtube') {
+            this.accounts.youtube.merge(patch).catch((e: Error) => this.output.note(`Could not save the refreshed YouTube token: ${e.message}`, 'WARNING'));
+          }
+        },
+      });
+      runner.on('run', (run) => this.onRun(run));
+      runner.on('task', (runId, task) => this.taskEmitter.fire({ runId, task }));
+      runner.on('log', (record) => this.logEmitter.fire(record));
+      this.runnerInstance = runner;
+    }
+    return this.runnerInstance;
+  }
+
+  /** Tokens go only to the built-in flow that uses them; workspace flows get the host's environment, as in the CLI. */
+  private async credentialsFor(source: FlowSource): Promise<EnvCandidates> {
+    const apiUrl = readSettings().githubApiUrl;
+    const common: EnvCandidates = { FLOWDECK_GITHUB_API_URL: apiUrl || undefined };
+    if (source.kind !== 'builtin') return common;
+    if (source.id === 'github-repo-stats') return { ...common, GITHUB_TOKEN: await this.accounts.github.tokenForRun() };
+    if (source.id === 'youtube-channel-analytics') return { ...common, ...youTubeEnv(await this.accounts.youtube.read()) };
+    return common;
+  }
+
+  private onRun(run: FlowRunSummary): void {
+    if (!run.parentRunId) {
+      const before = this.activeRoots.size;
+      if (isTerminal(run.state.type)) this.activeRoots.delete(run.id);
+      else this.activeRoots.add(run.id);
+      if (this.activeRoots.size !== before) this.activeEmitter.fire(this.activeRoots.size);
+      if (isTerminal(run.state.type)) this.schedulePrune();
+    }
+    this.runEmitter.fire(run);
+    if (this.activeRoots.size === 0 && this.reopenWhenIdle) setTimeout(() => this.activeRoots.size === 0 && this.reconfigure(), 0);
+  }
+
+  private schedulePrune(): void {
+    clearTimeout(this.pruneTimer);
+    this.pruneTimer = setTimeout(() => {
+      const store = this.storeInstance;
+      const limit = readSettings().runHistoryLimit;
+      if (!store || store.size <= limit) return;
+      try {
+        const deleted = store.prune(limit);
+        if (deleted.length > 0) this.storeEmitter.fire({ ids: deleted, reset: false });
+      } catch (e) {
+        this.output.note(`Could not prune the run history: ${(e as Error).message}`, 'WARNING');
+      }
+    }, PRUNE_DELAY_MS);
+  }
+
+  /**
+   * Watches the store's folder rather than index.jsonl itself: compaction replaces the index with a new
+   * file, which a watch on the old one would never report.
+   */
+  private watchStore(store: RunStore): void {
+    try {
+      this.watcher = watch(store.runsDir, { persistent: false }, (_event, file) => {
+        if (file === null || file === 'index.jsonl') this.storeRefresh.schedule();
+      });
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch (e) {
+      this.output.note(`Runs made outside this window will show after a refresh: cannot watch ${store.runsDir} (${(e as Error).message})`, 'WARNING');
+    }
+  }
+
+  /** Picks up what other processes wrote to the store (the watcher calls this too). */
+  refreshStore(): void {
+    const store = this.storeInstance;
+    if (!store) return;
+    const ids = store.refresh();
+    if (ids.length > 0) this.storeEmitter.fire({ ids, reset: false });
+  }
+
+  private closeStore(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.storeInstance = undefined;
+  }
+}

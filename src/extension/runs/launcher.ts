@@ -1,0 +1,82 @@
+/**
+ * Starting a run from anywhere in the editor (tree, CodeLens, palette, dashboard, rerun): the trust check,
+ * saving the flow file, the output channel, and errors the user can act on.
+ */
+import * as vscode from 'vscode';
+import type { ActiveRun } from '../../engine/runner';
+import { BadInputError } from '../../engine/runner';
+import type { FlowdeckHost, StartRequest } from '../host';
+import type { RunOutput } from '../output/runOutput';
+import { readSettings } from '../settings';
+import { canRun } from '../trust';
+
+const OPEN_FILE = 'Open File';
+const SHOW_OUTPUT = 'Show Output';
+
+/** `file:line:col: message`, as compile errors are reported. */
+const LOCATION = /^(.+?):(\d+):(\d+): /;
+
+export class RunLauncher {
+  constructor(
+    private readonly host: FlowdeckHost,
+    private readonly output: RunOutput,
+  ) {}
+
+  /**
+   * Starts a run; undefined when it could not start (the user has been told why, and `onError` hears it
+   * too). Runs asked for in the sidebar or an editor (`fromEditor`) bring the output channel forward as
+   * `flowdeck.revealOutput` says; the dashboard shows the run's logs itself.
+   */
+  async run(request: StartRequest, options: { fromEditor?: boolean; onError?: (message: string) => void } = {}): Promise<ActiveRun | undefined> {
+    const fromEditor = options.fromEditor ?? true;
+    if (!canRun(request.source)) {
+      options.onError?.('This workspace is not trusted, so its flows do not run.');
+      return undefined;
+    }
+    if (request.source.kind === 'file' && !(await saveIfDirty(request.source.path))) return undefined;
+    const label = request.flowName ?? (request.source.kind === 'builtin' ? request.source.id : request.source.path);
+    let active: ActiveRun;
+    try {
+      // The window progress shows while the worker loads, or while every run slot is taken.
+      active = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting flow ${label}…` }, () => this.host.start(request));
+    } catch (e) {
+      options.onError?.((e as Error).message ?? String(e));
+      void this.showStartError(label, e);
+      return undefined;
+    }
+    const reveal = readSettings().revealOutput;
+    if (fromEditor && reveal === 'onRun') this.output.reveal();
+    void active.done.then((detail) => {
+      if (detail.state.type !== 'COMPLETED' && reveal === 'onFailure') this.output.reveal();
+    });
+    return active;
+  }
+
+  private async showStartError(label: string, error: unknown): Promise<void> {
+    const message = (error as Error).message ?? String(error);
+    if (error instanceof BadInputError) {
+      const at = LOCATION.exec(message);
+      const choice = await vscode.window.showErrorMessage(message, ...(at ? [OPEN_FILE] : []));
+      if (choice === OPEN_FILE && at) await openAt(at[1]!, Number(at[2]), Number(at[3]));
+      return;
+    }
+    this.output.note(`Could not start flow ${label}: ${message}`, 'ERROR');
+    const choice = await vscode.window.showErrorMessage(`Could not start flow ${label}: ${message}`, SHOW_OUTPUT);
+    if (choice === SHOW_OUTPUT) this.output.reveal();
+  }
+}
+
+/** Runs use the file on disk: unsaved edits are saved first, as a test runner does. */
+async function saveIfDirty(path: string): Promise<boolean> {
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === path);
+  if (!doc?.isDirty) return true;
+  if (await doc.save()) return true;
+  void vscode.window.showErrorMessage(`Could not save ${path} before running it. Save the file and run the flow again.`);
+  return false;
+}
+
+/** Opens a file with the cursor at a 1-based line and column. */
+export async function openAt(path: string, line: number, column: number): Promise<void> {
+  const position = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
+  await vscode.window.showTextDocument(vscode.Uri.file(path), { selection: new vscode.Range(position, position) });
+}

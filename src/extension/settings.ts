@@ -1,0 +1,38 @@
+/** The `flowdeck.*` settings, read fresh each time (they are few and reading is cheap). */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { defaultHome } from '../engine/runStore';
+
+export type RevealOutput = 'onRun' | 'onFailure' | 'never';
+
+export const DEFAULT_FLOW_GLOB = '**/*.flow.{ts,mts,js,mjs}';
+
+export interface FlowdeckSettings {
+  flowGlob: string;
+  revealOutput: RevealOutput;
+  /** Empty when unset. */
+  githubApiUrl: string;
+  /** The store folder: the setting, else FLOWDECK_HOME, else ~/.flowdeck (the CLI's default too). */
+  home: string;
+  maxConcurrentRuns: number;
+  runHistoryLimit: number;
+}
+
+function expandHome(path: string): string {
+  return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
+}
+
+export function readSettings(): FlowdeckSettings {
+  const c = vscode.workspace.getConfiguration('flowdeck');
+  const reveal = c.get<string>('revealOutput', 'onRun');
+  const home = c.get<string>('home', '').trim();
+  return {
+    flowGlob: c.get<string>('flowGlob', DEFAULT_FLOW_GLOB).trim() || DEFAULT_FLOW_GLOB,
+    revealOutput: reveal === 'onFailure' || reveal === 'never' ? reveal : 'onRun',
+    githubApiUrl: c.get<string>('github.apiUrl', '').trim(),
+    home: home === '' ? defaultHome(process.env) : expandHome(home),
+    maxConcurrentRuns: Math.max(1, Math.floor(c.get<number>('maxConcurrentRuns', 4))),
+    runHistoryLimit: Math.max(1, Math.floor(c.get<number>('runHistoryLimit', 1000))),
+  };
+}
