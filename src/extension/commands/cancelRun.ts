@@ -1,0 +1,18 @@
+/** "Cancel Run": the run goes to Cancelling, its flow's AbortSignal fires, and its worker stops. */
+import * as vscode from 'vscode';
+import type { Flowdeck } from '../services';
+import { runFrom } from './runArg';
+
+export function registerCancelRun(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('flowdeck.cancelRun', (arg?: unknown) => {
+      const run = runFrom(arg, flowdeck.host);
+      if (!run) return;
+      if (!flowdeck.host.cancel(run.id)) {
+        void vscode.window.showInformationMessage(
+          `Flow run '${run.name}' is ${run.state.name} and not running in this window, so it cannot be cancelled here. A run started by the CLI stops with Ctrl-C in its terminal.`,
+        );
+      }
+    }),
+  );
+}

@@ -1,0 +1,46 @@
+/**
+ * "Create a Flow": writes flows/hello.flow.ts (or the next free name) and, next to it, flowdeck.d.ts so
+ * the editor can type-check `import { flow, task } from 'flowdeck'`. Existing files are never overwritten.
+ */
+import * as vscode from 'vscode';
+import { freeFlowName, helloFlowSource, TYPES_FILE } from '../scaffold/helloFlow';
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function chooseFolder(): Promise<vscode.WorkspaceFolder | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length <= 1) return folders[0];
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Where should the flow go?' });
+}
+
+export function registerCreateFlow(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('flowdeck.createFlow', async () => {
+      if (!vscode.workspace.workspaceFolders?.length) {
+        const choice = await vscode.window.showErrorMessage('Open a folder first: Flowdeck creates the flow in the workspace.', 'Open Folder');
+        if (choice === 'Open Folder') await vscode.commands.executeCommand('workbench.action.files.openFolder');
+        return;
+      }
+      const folder = await chooseFolder();
+      if (!folder) return;
+      const dir = vscode.Uri.joinPath(folder.uri, 'flows');
+      await vscode.workspace.fs.createDirectory(dir);
+      const taken = new Set((await vscode.workspace.fs.readDirectory(dir)).map(([name]) => name));
+      const { fileName, flowName } = freeFlowName((name) => taken.has(name));
+      const file = vscode.Uri.joinPath(dir, fileName);
+      const types = vscode.Uri.joinPath(dir, TYPES_FILE);
+      if (!(await exists(types))) {
+        await vscode.workspace.fs.copy(vscode.Uri.joinPath(context.extensionUri, 'media', TYPES_FILE), types);
+      }
+      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(helloFlowSource(flowName)));
+      await vscode.window.showTextDocument(file);
+    }),
+  );
+}

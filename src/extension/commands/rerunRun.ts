@@ -1,0 +1,15 @@
+/** "Rerun": the same flow with the same parameters, as a new run. Crashed runs are rerun this way too. */
+import * as vscode from 'vscode';
+import { sourceOfRun } from '../flows/flowRef';
+import type { Flowdeck } from '../services';
+import { runFrom } from './runArg';
+
+export function registerRerunRun(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('flowdeck.rerunRun', async (arg?: unknown) => {
+      const run = runFrom(arg, flowdeck.host);
+      if (!run) return;
+      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters: run.parameters });
+    }),
+  );
+}

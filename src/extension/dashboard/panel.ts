@@ -1,0 +1,222 @@
+/**
+ * The "Flowdeck Dashboard" webview panel: one at a time, restored after a reload by a serializer. The
+ * webview says `ready` once its script runs (again after each time it was hidden, since its context is
+ * not retained); until then nothing is posted, and on `ready` it gets a complete snapshot: the model and
+ * the selected run's logs. After that, models follow run changes and log lines stream in batches.
+ * Every message from the webview is parsed by the protocol's parseWebviewMessage first.
+ */
+import * as vscode from 'vscode';
+import type { LogRecord } from '../../engine/records';
+import {
+  ProtocolError,
+  parseWebviewMessage,
+  parseWebviewState,
+  type DashboardSelection,
+  type HostToWebview,
+  type LogLine,
+  type WebviewToHost,
+} from '../../webview/protocol';
+import type { FlowdeckHost } from '../host';
+import type { RunOutput } from '../output/runOutput';
+import type { RunLauncher } from '../runs/launcher';
+import { Throttle } from '../util/throttle';
+import { dashboardHtml, makeNonce } from './html';
+import { buildDashboardModel, logRunIdOf, nextSelection, resultsWanted } from './model';
+
+export const DASHBOARD_VIEW_TYPE = 'flowdeck.dashboard';
+const MODEL_MS = 250;
+const LOGS_MS = 100;
+
+interface Deps {
+  extensionUri: vscode.Uri;
+  host: FlowdeckHost;
+  launcher: RunLauncher;
+  output: RunOutput;
+}
+
+function toLine(r: LogRecord): LogLine {
+  return { ts: r.ts, level: r.level, source: r.source, message: r.message };
+}
+
+class DashboardPanel implements vscode.Disposable {
+  private ready = false;
+  private logRunId: string | null = null;
+  /** The log run's lines must be read again from its file (it runs in another process). */
+  private logsStale = false;
+  private pendingLines: LogLine[] = [];
+  /** Results of completed runs never change, so each is read from its file once. */
+  private readonly results = new Map<string, unknown>();
+  private readonly modelPush = new Throttle(MODEL_MS, () => this.pushModel());
+  private readonly logPush = new Throttle(LOGS_MS, () => this.pushLines());
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private selection: DashboardSelection,
+    private readonly deps: Deps,
+    onDispose: () => void,
+  ) {
+    const media = vscode.Uri.joinPath(deps.extensionUri, 'media');
+    const scripts = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
+    panel.iconPath = vscode.Uri.joinPath(media, 'flowdeck.svg');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [scripts, media] };
+    panel.webview.html = dashboardHtml({
+      cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(scripts, 'dashboard.js')).toString(),
+      styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.css')).toString(),
+      nonce: makeNonce(),
+    });
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down; it says `ready` again when shown.
+        if (!panel.visible) this.ready = false;
+      }),
+      panel.onDidDispose(() => {
+        this.dispose();
+        onDispose();
+      }),
+      deps.host.onDidChangeRun((run) => {
+        if (!run.parentRunId) this.modelPush.schedule();
+      }),
+      deps.host.onDidChangeStore((change) => {
+        if (change.reset || (this.logRunId !== null && change.ids.includes(this.logRunId))) this.logsStale = true;
+        this.modelPush.schedule();
+      }),
+      deps.host.onDidLog((record) => {
+        if (!this.ready || record.runId !== this.logRunId) return;
+        this.pendingLines.push(toLine(record));
+        this.logPush.schedule();
+      }),
+    );
+  }
+
+  /** Shows a run's logs and, when it is a completed built-in run, its charts. */
+  selectRun(runId: string): void {
+    this.apply({ type: 'selectRun', runId });
+    this.panel.reveal();
+  }
+
+  dispose(): void {
+    this.ready = false;
+    this.modelPush.dispose();
+    this.logPush.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private receive(raw: unknown): void {
+    let message: WebviewToHost;
+    try {
+      message = parseWebviewMessage(raw);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.deps.output.note(`The dashboard sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
+      return;
+    }
+    if (message.type === 'ready') {
+      this.ready = true;
+      // The webview starts empty: everything is sent again.
+      this.logRunId = null;
+      this.pendingLines = [];
+    }
+    if (message.type === 'runFlow') void this.runFlow(message.flowId);
+    this.apply(message);
+  }
+
+  private apply(message: WebviewToHost): void {
+    let runs;
+    try {
+      runs = this.deps.host.store.list();
+    } catch (e) {
+      this.post({ type: 'notice', level: 'error', message: (e as Error).message });
+      return;
+    }
+    this.selection = nextSelection(this.selection, message, runs);
+    this.pushModel();
+  }
+
+  private async runFlow(flowId: string): Promise<void> {
+    const active = await this.deps.launcher.run(
+      { source: { kind: 'builtin', id: flowId } },
+      { fromEditor: false, onError: (message) => this.post({ type: 'notice', level: 'error', message }) },
+    );
+    if (active) this.post({ type: 'notice', level: 'info', message: `Started flow run '${active.name}'.` });
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private pushModel(): void {
+    if (!this.ready) return;
+    const store = this.deps.host.store;
+    const runs = store.list();
+    const results = new Map<string, unknown>();
+    for (const id of resultsWanted(runs, this.selection)) {
+      if (!this.results.has(id)) this.results.set(id, store.readRun(id)?.result);
+      results.set(id, this.results.get(id));
+    }
+    const model = buildDashboardModel({ runs, results, selection: this.selection });
+    this.post({ type: 'model', model });
+    const logRunId = logRunIdOf(model);
+    if (logRunId !== this.logRunId || this.logsStale) {
+      this.logRunId = logRunId;
+      this.logsStale = false;
+      this.pendingLines = [];
+      if (logRunId !== null) this.post({ type: 'logs', runId: logRunId, lines: store.readLogs(logRunId).map(toLine), reset: true });
+    }
+  }
+
+  private pushLines(): void {
+    if (this.logRunId === null || this.pendingLines.length === 0) return;
+    const lines = this.pendingLines;
+    this.pendingLines = [];
+    this.post({ type: 'logs', runId: this.logRunId, lines });
+  }
+}
+
+/** Opens the dashboard, or brings the open one forward; restores it after a window reload. */
+export class DashboardPanels implements vscode.Disposable {
+  private current?: DashboardPanel;
+  private readonly serializer: vscode.Disposable;
+
+  constructor(private readonly deps: Deps) {
+    this.serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        let selection: DashboardSelection = {};
+        try {
+          selection = parseWebviewState(state).selection;
+        } catch (e) {
+          deps.output.note(`The dashboard's saved state was unreadable, so it starts fresh: ${(e as Error).message}`, 'WARNING');
+        }
+        this.adopt(panel, selection);
+      },
+    });
+  }
+
+  show(runId?: string): void {
+    if (this.current) {
+      this.current.panel.reveal();
+    } else {
+      const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Flowdeck Dashboard', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
+      });
+      this.adopt(panel, {});
+    }
+    if (runId !== undefined) this.current!.selectRun(runId);
+  }
+
+  dispose(): void {
+    this.serializer.dispose();
+    this.current?.panel.dispose();
+  }
+
+  private adopt(panel: vscode.WebviewPanel, selection: DashboardSelection): void {
+    this.current?.panel.dispose();
+    const created = new DashboardPanel(panel, selection, this.deps, () => {
+      if (this.current === created) this.current = undefined;
+    });
+    this.current = created;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * "Run Flow" and "Run with Parameters…" above each `flow(` call in a flow file. Lenses come from the
+ * editor's text (unsaved edits included), parsed statically like the Flows view.
+ */
+import * as vscode from 'vscode';
+import { readSettings } from '../settings';
+import { loadDiscovery } from './flowIndex';
+import { fileFlowRef } from './flowRef';
+
+class FlowCodeLensProvider implements vscode.CodeLensProvider {
+  async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
+    const { discoverFlows } = await loadDiscovery();
+    if (token.isCancellationRequested) return [];
+    let flows;
+    try {
+      flows = discoverFlows(document.getText(), document.uri.fsPath);
+    } catch {
+      // A file that does not parse has no lenses; the Flows view says what is wrong with it.
+      return [];
+    }
+    return flows.flatMap((flow) => {
+      const range = new vscode.Range(flow.line - 1, 0, flow.line - 1, 0);
+      const ref = fileFlowRef(document.uri.fsPath, flow);
+      return [
+        new vscode.CodeLens(range, { title: '$(play) Run Flow', command: 'flowdeck.runFlow', arguments: [ref] }),
+        new vscode.CodeLens(range, { title: 'Run with Parameters…', command: 'flowdeck.runFlowWithParameters', arguments: [ref] }),
+      ];
+    });
+  }
+}
+
+/** Registers the provider for files matching `flowdeck.flowGlob`, again whenever the setting changes. */
+export function registerFlowCodeLens(context: vscode.ExtensionContext): void {
+  const provider = new FlowCodeLensProvider();
+  let registration: vscode.Disposable | undefined;
+  const register = (): void => {
+    registration?.dispose();
+    registration = vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: readSettings().flowGlob }, provider);
+  };
+  register();
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('flowdeck.flowGlob') && register()),
+    { dispose: () => registration?.dispose() },
+  );
+}

@@ -1,0 +1,103 @@
+/**
+ * The workspace's flow files and the flows in them, found by static analysis (nothing is executed, so
+ * this works in Restricted Mode too) and kept current by a file watcher. The parser (sucrase, acorn) is
+ * loaded on the first scan, not during activation.
+ */
+import * as vscode from 'vscode';
+import type { FileFlows } from '../../engine/flowDiscovery';
+import { readSettings } from '../settings';
+
+const EXCLUDE = '**/node_modules/**';
+const MAX_FILES = 5000;
+/** Files parsed between yields to the event loop, so a big workspace does not freeze the extension host. */
+const PARSE_CHUNK = 20;
+
+type Discovery = typeof import('../../engine/flowDiscovery');
+let discovery: Promise<Discovery> | undefined;
+
+/** The discovery module, loaded once on first use. */
+export function loadDiscovery(): Promise<Discovery> {
+  discovery ??= import('../../engine/flowDiscovery');
+  return discovery;
+}
+
+function inNodeModules(uri: vscode.Uri): boolean {
+  return /[\\/]node_modules[\\/]/.test(uri.fsPath);
+}
+
+export class FlowIndex implements vscode.Disposable {
+  private files = new Map<string, FileFlows>();
+  private scan?: Promise<void>;
+  private watcher?: vscode.FileSystemWatcher;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+
+  /** The set of files or the flows in one of them changed. */
+  readonly onDidChange = this.changed.event;
+
+  constructor() {
+    this.disposables.push(
+      this.changed,
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.rescan()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('flowdeck.flowGlob') && this.rescan()),
+    );
+  }
+
+  /** Every flow file, sorted by path; the first call scans the workspace. */
+  async all(): Promise<FileFlows[]> {
+    this.scan ??= this.scanWorkspace();
+    await this.scan;
+    return [...this.files.values()].sort((a, b) => a.file.localeCompare(b.file));
+  }
+
+  rescan(): void {
+    this.scan = undefined;
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.watcher?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private async scanWorkspace(): Promise<void> {
+    const glob = readSettings().flowGlob;
+    this.watch(glob);
+    const { discoverFile } = await loadDiscovery();
+    const uris = vscode.workspace.workspaceFolders ? await vscode.workspace.findFiles(glob, EXCLUDE, MAX_FILES) : [];
+    const files = new Map<string, FileFlows>();
+    for (let i = 0; i < uris.length; i++) {
+      if (i > 0 && i % PARSE_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+      const found = discoverFile(uris[i]!.fsPath);
+      files.set(found.file, found);
+    }
+    this.files = files;
+    void vscode.commands.executeCommand('setContext', 'flowdeck.noWorkspaceFlows', files.size === 0);
+  }
+
+  private watch(glob: string): void {
+    this.watcher?.dispose();
+    const watcher = vscode.workspace.createFileSystemWatcher(glob);
+    const update = (uri: vscode.Uri): void => void this.update(uri);
+    watcher.onDidCreate(update);
+    watcher.onDidChange(update);
+    watcher.onDidDelete((uri) => {
+      if (this.files.delete(uri.fsPath)) this.settle();
+    });
+    this.watcher = watcher;
+  }
+
+  private async update(uri: vscode.Uri): Promise<void> {
+    if (inNodeModules(uri) || !this.scan) return;
+    await this.scan;
+    const { discoverFile } = await loadDiscovery();
+    const found = discoverFile(uri.fsPath);
+    this.files.set(found.file, found);
+    this.settle();
+  }
+
+  private settle(): void {
+    void vscode.commands.executeCommand('setContext', 'flowdeck.noWorkspaceFlows', this.files.size === 0);
+    this.changed.fire();
+  }
+}

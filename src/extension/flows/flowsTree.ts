@@ -1,0 +1,123 @@
+/**
+ * The Flows view: the built-in flows, then each workspace flow file with its flows. A file that does not
+ * parse shows why, at file:line:col. Items carry FlowRefs, which the run commands take.
+ */
+import { basename, dirname, relative } from 'node:path';
+import * as vscode from 'vscode';
+import type { FileFlows } from '../../engine/flowDiscovery';
+import type { ParameterDeclarations } from '../../engine/parameters';
+import { BUILTIN_FLOWS } from '../builtinFlows';
+import { ITEM_ICONS } from '../icons';
+import { escapeMarkdown } from '../runs/present';
+import { themeIcon } from '../themeIcon';
+import type { FlowIndex } from './flowIndex';
+import { builtinFlowRef, fileFlowRef, type FlowRef } from './flowRef';
+
+export class FlowNode extends vscode.TreeItem {
+  constructor(readonly ref: FlowRef) {
+    super(ref.flowName, vscode.TreeItemCollapsibleState.None);
+    this.id = ref.source.kind === 'builtin' ? `builtin/${ref.source.id}` : `flow/${ref.source.path}#${ref.flowName}@${ref.location?.line}`;
+    this.iconPath = themeIcon(ITEM_ICONS.flow);
+    this.description = ref.description;
+    this.tooltip = flowTooltip(ref);
+    // `runnable` enables Run Flow and Run Flow with Parameters; `source` enables Open Flow Source.
+    this.contextValue = ref.location ? 'flow runnable source' : 'flow runnable builtin';
+  }
+}
+
+export class BuiltinGroupNode extends vscode.TreeItem {
+  constructor() {
+    super('Built-in', vscode.TreeItemCollapsibleState.Expanded);
+    this.id = 'builtin';
+    this.iconPath = themeIcon(ITEM_ICONS.builtinGroup);
+    this.tooltip = 'Flows that ship with Flowdeck';
+    this.contextValue = 'builtinGroup';
+  }
+}
+
+export class FileNode extends vscode.TreeItem {
+  constructor(
+    readonly flows: FileFlows,
+    location: string,
+  ) {
+    super(basename(flows.file), flows.flows.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    this.id = `file/${flows.file}`;
+    this.resourceUri = vscode.Uri.file(flows.file);
+    this.iconPath = vscode.ThemeIcon.File;
+    this.description = flows.flows.length > 0 ? location : `${location ? `${location} · ` : ''}no flows found`;
+    this.tooltip = flows.flows.length > 0 ? flows.file : `${flows.file}\nNo flow({ name: '…' }, fn) call from 'flowdeck' was found in this file.`;
+    this.contextValue = 'flowFile';
+  }
+}
+
+export class FileErrorNode extends vscode.TreeItem {
+  constructor(flows: FileFlows, location: string) {
+    super(basename(flows.file), vscode.TreeItemCollapsibleState.None);
+    const error = flows.error!;
+    const line = error.line ?? 1;
+    const column = error.column ?? 1;
+    this.id = `file/${flows.file}`;
+    this.iconPath = themeIcon(ITEM_ICONS.fileError);
+    this.description = `${line}:${column} ${error.message}`;
+    this.tooltip = `${location ? `${location}/` : ''}${basename(flows.file)}:${line}:${column}: ${error.message}\n\nFix the file to list its flows; click to open it there.`;
+    this.contextValue = 'flowFileError';
+    this.command = { command: 'flowdeck.openFlowSource', title: 'Open Flow Source', arguments: [{ file: flows.file, line, column }] };
+  }
+}
+
+export type FlowsTreeNode = BuiltinGroupNode | FileNode | FileErrorNode | FlowNode;
+
+export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<FlowsTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly index: FlowIndex) {
+    this.subscription = index.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getTreeItem(node: FlowsTreeNode): vscode.TreeItem {
+    return node;
+  }
+
+  async getChildren(node?: FlowsTreeNode): Promise<FlowsTreeNode[]> {
+    if (node instanceof BuiltinGroupNode) return BUILTIN_FLOWS.map((f) => new FlowNode(builtinFlowRef(f)));
+    if (node instanceof FileNode) return node.flows.flows.map((f) => new FlowNode(fileFlowRef(node.flows.file, f)));
+    if (node) return [];
+    const files = await this.index.all();
+    return [new BuiltinGroupNode(), ...files.map((f) => (f.error ? new FileErrorNode(f, where(f.file)) : new FileNode(f, where(f.file))))];
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** The file's folder relative to its workspace folder, prefixed by the folder's name in a multi-root workspace. */
+function where(file: string): string {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
+  if (!folder) return dirname(file);
+  const dir = relative(folder.uri.fsPath, dirname(file));
+  const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+  return [multiRoot ? folder.name : '', dir].filter((p) => p !== '').join('/');
+}
+
+function flowTooltip(ref: FlowRef): vscode.MarkdownString {
+  const lines = [`**${escapeMarkdown(ref.flowName)}**${ref.source.kind === 'builtin' ? ' (built-in)' : ''}`];
+  if (ref.description) lines.push('', escapeMarkdown(ref.description));
+  lines.push('', parametersText(ref.parameters));
+  if (ref.location) lines.push('', escapeMarkdown(`${ref.location.file}:${ref.location.line}:${ref.location.column}`));
+  return new vscode.MarkdownString(lines.join('\n'));
+}
+
+function parametersText(parameters: ParameterDeclarations | undefined): string {
+  if (!parameters) return 'Parameters: not declared (any JSON object)';
+  const entries = Object.entries(parameters);
+  if (entries.length === 0) return 'Parameters: none';
+  const items = entries.map(([key, d]) => {
+    const dflt = d.default === undefined ? '' : ` = \`${JSON.stringify(d.default).replace(/`/g, "'")}\``;
+    return `- \`${key.replace(/`/g, "'")}\`: ${d.type}${dflt}${d.description ? ` — ${escapeMarkdown(d.description)}` : ''}`;
+  });
+  return `Parameters:\n\n${items.join('\n')}`;
+}

@@ -1,0 +1,114 @@
+/**
+ * Entry point. Activation only wires things up: commands, views, the status bar. The store opens when a
+ * view first asks for runs, the runner when a run starts, the flow parser on the first scan, the OAuth
+ * code on "Connect YouTube Account" — so activation stays in the low milliseconds (it is timed and
+ * logged to the output channel).
+ */
+import * as vscode from 'vscode';
+import { GitHubAccount } from './accounts/github';
+import { YouTubeAccount } from './accounts/youtube';
+import { registerCancelRun } from './commands/cancelRun';
+import { registerClearHistory } from './commands/clearHistory';
+import { registerClearRunsFilter } from './commands/clearRunsFilter';
+import { registerConnectYouTube } from './commands/connectYouTube';
+import { registerCreateFlow } from './commands/createFlow';
+import { registerDeleteRun } from './commands/deleteRun';
+import { registerDisconnectGitHub } from './commands/disconnectGitHub';
+import { registerDisconnectYouTube } from './commands/disconnectYouTube';
+import { registerFilterRuns } from './commands/filterRuns';
+import { registerLoadMoreRuns } from './commands/loadMoreRuns';
+import { registerOpenDashboard } from './commands/openDashboard';
+import { registerOpenFlowSource } from './commands/openFlowSource';
+import { registerOpenRunInDashboard } from './commands/openRunInDashboard';
+import { registerRefreshFlows } from './commands/refreshFlows';
+import { registerRefreshRuns } from './commands/refreshRuns';
+import { registerRerunRun } from './commands/rerunRun';
+import { registerRunFlow } from './commands/runFlow';
+import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
+import { registerSetGitHubToken } from './commands/setGitHubToken';
+import { registerShowOutput } from './commands/showOutput';
+import { registerShowRunLogs } from './commands/showRunLogs';
+import { registerSignInGitHub } from './commands/signInGitHub';
+import { DashboardPanels } from './dashboard/panel';
+import { registerFlowCodeLens } from './flows/codeLens';
+import { FlowIndex } from './flows/flowIndex';
+import { FlowsTreeProvider } from './flows/flowsTree';
+import { FlowdeckHost } from './host';
+import { RunOutput } from './output/runOutput';
+import { RunLauncher } from './runs/launcher';
+import { RunsTreeProvider } from './runs/runsTree';
+import type { Flowdeck } from './services';
+import { registerStatusBar } from './statusBar';
+
+/**
+ * The one piece of module state: deactivate() must wait for active runs to be cancelled, and VS Code
+ * gives it no other way to reach the host.
+ */
+let shutdown: (() => Promise<void>) | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  const output = new RunOutput();
+  const github = new GitHubAccount(context);
+  const youtube = new YouTubeAccount(context.secrets);
+  const host = new FlowdeckHost(context.extensionUri, { github, youtube }, output);
+  const launcher = new RunLauncher(host, output);
+  const flowIndex = new FlowIndex();
+  const runsTree = new RunsTreeProvider(host);
+  const dashboard = new DashboardPanels({ extensionUri: context.extensionUri, host, launcher, output });
+  const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, github, youtube };
+  shutdown = () => host.dispose();
+
+  const flowsTree = new FlowsTreeProvider(flowIndex);
+  const runsView = vscode.window.createTreeView('flowdeck.runs', { treeDataProvider: runsTree, canSelectMany: true });
+  runsTree.attach(runsView);
+  context.subscriptions.push(
+    output,
+    flowIndex,
+    flowsTree,
+    runsTree,
+    runsView,
+    dashboard,
+    vscode.window.createTreeView('flowdeck.flows', { treeDataProvider: flowsTree }),
+    // Holds only welcome content (package.json viewsWelcome), shown while the workspace has no flow files.
+    vscode.window.registerTreeDataProvider('flowdeck.gettingStarted', { getTreeItem: (item: vscode.TreeItem) => item, getChildren: () => [] }),
+    host.onDidLog((record) => output.log(record)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('flowdeck.home') || e.affectsConfiguration('flowdeck.maxConcurrentRuns')) host.reconfigure();
+    }),
+  );
+
+  registerRunFlow(context, flowdeck);
+  registerRunFlowWithParameters(context, flowdeck);
+  registerOpenFlowSource(context);
+  registerRefreshFlows(context, flowdeck);
+  registerCreateFlow(context);
+  registerCancelRun(context, flowdeck);
+  registerRerunRun(context, flowdeck);
+  registerShowRunLogs(context, flowdeck);
+  registerOpenRunInDashboard(context, flowdeck);
+  registerDeleteRun(context, flowdeck);
+  registerRefreshRuns(context, flowdeck);
+  registerClearHistory(context, flowdeck);
+  registerFilterRuns(context, flowdeck);
+  registerClearRunsFilter(context, flowdeck);
+  registerLoadMoreRuns(context, flowdeck);
+  registerOpenDashboard(context, flowdeck);
+  registerSignInGitHub(context, flowdeck);
+  registerSetGitHubToken(context, flowdeck);
+  registerDisconnectGitHub(context, flowdeck);
+  registerConnectYouTube(context, flowdeck);
+  registerDisconnectYouTube(context, flowdeck);
+  registerShowOutput(context, flowdeck);
+  registerFlowCodeLens(context);
+  registerStatusBar(context, host);
+
+  output.note(`Flowdeck activated in ${(performance.now() - started).toFixed(1)} ms`);
+}
+
+/** Cancels the runs still going (their state records why) and waits for their workers to stop. */
+export function deactivate(): Promise<void> | undefined {
+  const done = shutdown?.();
+  shutdown = undefined;
+  return done;
+}
