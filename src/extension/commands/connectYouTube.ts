@@ -51,6 +51,9 @@ export function registerConnectYouTube(context: vscode.ExtensionContext, flowdec
               clientId: client.clientId,
               clientSecret: client.clientSecret,
               openBrowser: async (url) => {
+                // As the CLI prints it: the link still works when no browser can be opened from here (a remote
+                // editor, a sandbox), and it holds nothing secret (PKCE keeps the verifier in this process).
+                flowdeck.output.note(`Opening Google's sign-in page. If no browser page opened, open this link: ${url}`);
                 if (!(await vscode.env.openExternal(vscode.Uri.parse(url)))) {
                   throw new YouTubeError('authorization-failed', 'The sign-in page was not opened, so connecting stopped. Connect again and allow opening the link.');
                 }

@@ -34,6 +34,15 @@ interface Deps {
   output: RunOutput;
 }
 
+/**
+ * dashboardHtml takes a single CSP source, but `webview.cspSource` is a list in some hosts (code-server:
+ * `'self' https://*.vscode-cdn.net`). asWebviewUri addresses the resource host, never 'self', so that
+ * one source covers the stylesheet and fonts.
+ */
+function resourceSource(cspSource: string): string {
+  return cspSource.split(/\s+/).find((s) => s !== '' && !s.startsWith("'")) ?? cspSource;
+}
+
 function toLine(r: LogRecord): LogLine {
   return { ts: r.ts, level: r.level, source: r.source, message: r.message };
 }
@@ -61,7 +70,7 @@ class DashboardPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(media, 'flowdeck.svg');
     panel.webview.options = { enableScripts: true, localResourceRoots: [scripts, media] };
     panel.webview.html = dashboardHtml({
-      cspSource: panel.webview.cspSource,
+      cspSource: resourceSource(panel.webview.cspSource),
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(scripts, 'dashboard.js')).toString(),
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.css')).toString(),
       nonce: makeNonce(),

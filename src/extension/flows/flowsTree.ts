@@ -52,14 +52,17 @@ export class FileNode extends vscode.TreeItem {
 
 export class FileErrorNode extends vscode.TreeItem {
   constructor(flows: FileFlows, location: string) {
-    super(basename(flows.file), vscode.TreeItemCollapsibleState.None);
     const error = flows.error!;
     const line = error.line ?? 1;
     const column = error.column ?? 1;
+    // Reads like a compiler's error line: `broken.flow.ts:3:14  Unexpected token`.
+    super(`${basename(flows.file)}:${line}:${column}`, vscode.TreeItemCollapsibleState.None);
+    // The compiler's message repeats the file's path, which the label already shows.
+    const message = error.message.replace(/^Error transforming .*?: /, '');
     this.id = `file/${flows.file}`;
     this.iconPath = themeIcon(ITEM_ICONS.fileError);
-    this.description = `${line}:${column} ${error.message}`;
-    this.tooltip = `${location ? `${location}/` : ''}${basename(flows.file)}:${line}:${column}: ${error.message}\n\nFix the file to list its flows; click to open it there.`;
+    this.description = message;
+    this.tooltip = `${location ? `${location}/` : ''}${basename(flows.file)}:${line}:${column}: ${message}\n\nThis file's flows are listed once it parses. Click to open it at the error.`;
     this.contextValue = 'flowFileError';
     this.command = { command: 'flowdeck.openFlowSource', title: 'Open Flow Source', arguments: [{ file: flows.file, line, column }] };
   }
