@@ -28,8 +28,10 @@ import {
 } from './lib/codeServer';
 import {
   canvasInk,
+  clearNotifications,
   flowRow,
   flowdeckVsix,
+  hidePanel,
   linesOfRun,
   makeScenarioDirs,
   metric,
@@ -40,6 +42,7 @@ import {
   sidebarPane,
   waitForOutputLog,
   waitForRunState,
+  widenSidebar,
   withDiagnostics,
 } from './lib/flowdeck';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
@@ -103,6 +106,7 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       await openViewContainer(page, 'Flowdeck');
       await flowRow(page, 'github-repo-stats').waitFor({ state: 'visible', timeout: 30_000 });
       metric('activity_bar_click_to_flows_listed_ms', Date.now() - t0);
+      await widenSidebar(page, 440); // for the screenshots: descriptions uncut
       for (const name of ['Built-in', 'github-repo-stats', 'youtube-channel-analytics', 'hello.flow.ts', 'hello', 'failing', 'ticker', 'sleeper']) {
         await assert.doesNotReject(flowRow(page, name).waitFor({ state: 'visible', timeout: 15_000 }), `Flows view shows ${name}`);
       }
@@ -163,7 +167,12 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       const ours = gh.requests.slice(before);
       assert.ok(ours.some((r) => r.path === '/repos/PrefectHQ/prefect' && r.status === 200), `GET /repos/PrefectHQ/prefect answered 200: ${JSON.stringify(ours.map((r) => [r.path, r.status]))}`);
       assert.ok(ours.every((r) => r.headers.authorization === `token ${GITHUB_TOKEN}` || r.headers.authorization === `Bearer ${GITHUB_TOKEN}`), 'every request carried the token');
-      await screenshot(page, 'output-github');
+
+      await clearNotifications(page);
+      await runCommand(page, 'View: Toggle Maximized Panel');
+      await page.waitForTimeout(300); // layout settles; only for the screenshot
+      await screenshot(page, 'output');
+      await runCommand(page, 'View: Toggle Maximized Panel');
     });
   });
 
@@ -213,15 +222,41 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       const text = await waitForOutputChannel(page, 'Flowdeck', new RegExp(`Flow run '${runName}' - Finished in state Cancelled\\(`), { timeoutMs: 30_000 });
       const lines = linesOfRun(text, runName, 'sleeper').join('\n');
       assert.match(lines, /Sleeper saw the cancel signal/);
-      await screenshot(page, 'sidebar-runs');
+    });
+  });
+
+  test('Open Flow Source from a flow\'s context menu opens the file, with a Run Flow lens above the flow', async () => {
+    await withDiagnostics(page, server, 'open-source', async () => {
+      await hidePanel(page);
+      await clearNotifications(page);
+      await flowRow(page, 'hello').click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-item', { hasText: /^Open Flow Source/ }).first();
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      // VS Code's menus ignore a mouse-up too close to the one that opened them; the keyboard always works.
+      await item.hover();
+      await page.keyboard.press('Enter');
+      await page.locator('.tab.active', { hasText: 'hello.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
+      const lens = page.locator('.part.editor .codelens-decoration', { hasText: 'Run Flow' }).first();
+      await assert.doesNotReject(lens.waitFor({ state: 'visible', timeout: 20_000 }), 'a Run Flow CodeLens above the flow');
+
+      // The screenshot for the README: flows, runs in every end state (the GitHub run opened on its task runs).
+      const github = runRow(page, runs.github!);
+      if ((await github.getAttribute('aria-expanded')) !== 'true') await github.locator('.monaco-tl-twistie').click();
+      await sidebarPane(page, 'Runs').locator('.monaco-list-row', { hasText: 'fetch-repo-0' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      await page.mouse.move(900, 600);
+      // Let the TypeScript server finish, so the screenshot shows the file checked (best effort).
+      await page.locator('.part.statusbar', { hasText: 'Analyzing' }).waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => undefined);
+      assert.equal(await page.locator('.tab.active .label-name', { hasText: 'hello.flow.ts' }).count(), 1);
+      await screenshot(page, 'sidebar');
     });
   });
 
   test('the dashboard draws the charts, shows the star count and YouTube totals, and streams live logs', async () => {
     await withDiagnostics(page, server, 'dashboard', async () => {
       assert.ok(runs.github && runs.youtube, 'the built-in runs of the earlier tests completed');
-      // Close the panel so the dashboard gets the whole editor area.
-      await runCommand(page, 'View: Hide Panel').catch(() => undefined);
+      // Close the panel and the editors so the dashboard gets the whole editor area.
+      await hidePanel(page);
+      await runCommand(page, 'View: Close All Editors');
 
       const t0 = Date.now();
       await runCommand(page, 'Flowdeck: Open Dashboard');
@@ -281,10 +316,11 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       // Live logs: start a slow flow (a line every 200 ms) and watch the pane's line count grow while it runs.
       const { runName } = await runFlowFromTree(page, 'ticker');
       runs.ticker = runName;
-      await runCommand(page, 'View: Hide Panel').catch(() => undefined);
+      await hidePanel(page);
       const title = frame.locator('.card.logs .section-title');
       await assert.doesNotReject(title.filter({ hasText: runName }).waitFor({ state: 'visible', timeout: 15_000 }), 'the log pane follows the new run');
       const samples: { lines: number; lastTick: number; at: number }[] = [];
+      let shot = false;
       for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
         const counts = await frame.locator('.card.logs .log-counts').innerText().catch(() => '');
         const texts = await frame.locator('.card.logs .log-row:not([hidden]) .log-text').allInnerTexts().catch(() => [] as string[]);
@@ -292,6 +328,16 @@ describe('Flowdeck in code-server: trusted workspace', () => {
         const sample = { lines: parseShownNumber(counts) || 0, lastTick: Math.max(0, ...ticks), at: Date.now() };
         if (samples.length === 0 || sample.lines !== samples.at(-1)!.lines) samples.push(sample);
         if (sample.lastTick >= 60) break;
+        if (!shot && sample.lastTick >= 25) {
+          // The README's dashboard screenshot: a taller window shows the YouTube charts and the live logs too.
+          shot = true;
+          await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+          await page.setViewportSize({ width: 1400, height: 1280 });
+          await page.waitForTimeout(700);
+          await screenshot(page, 'dashboard');
+          await page.setViewportSize({ width: 1400, height: 900 });
+          await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+        }
         await page.waitForTimeout(250);
       }
       const whileRunning = samples.filter((s) => s.lastTick > 0 && s.lastTick < 60);
@@ -301,7 +347,6 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       }
       assert.equal(samples.at(-1)!.lastTick, 60, `the last tick arrived: ${JSON.stringify(samples)}`);
       metric('live_log_samples_while_running', whileRunning.length);
-      await screenshot(page, 'dashboard');
       await waitForRunState(page, runName, 'Completed', 30_000);
     });
   });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { clickInlineAction, screenshot, type CodeServer } from './codeServer';
+import { clickInlineAction, runCommand, screenshot, type CodeServer } from './codeServer';
 
 export const FIXTURE_WORKSPACE = path.join(__dirname, '..', 'fixtures', 'workspace');
 
@@ -21,12 +21,16 @@ export function flowdeckVsix(): string {
   return vsix;
 }
 
-/** A temp dir holding a copy of the fixture workspace (`ws/`) and an empty store folder (`home/`). */
+/**
+ * A temp dir holding a copy of the fixture workspace (`ws/`) and an empty store folder (`home/`). The
+ * workspace gets media/flowdeck.d.ts, as "Create a Flow" writes it, so the flow files type-check in the editor.
+ */
 export function makeScenarioDirs(prefix: string): { root: string; workspace: string; home: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `flowdeck-e2e-${prefix}-`));
   const workspace = path.join(root, 'ws');
   const home = path.join(root, 'home');
   fs.cpSync(FIXTURE_WORKSPACE, workspace, { recursive: true });
+  fs.copyFileSync(path.join(__dirname, '..', '..', '..', 'media', 'flowdeck.d.ts'), path.join(workspace, 'flowdeck.d.ts'));
   fs.mkdirSync(home);
   return { root, workspace, home };
 }
@@ -225,4 +229,27 @@ export function parseShownNumber(text: string): number {
   const n = Number(m[1]!.replace(/,/g, ''));
   const scale = m[2] === 'K' ? 1e3 : m[2] === 'M' ? 1e6 : m[2] === 'B' ? 1e9 : 1;
   return n * scale;
+}
+
+/** Drags the side bar's sash so the side bar is `width` px wide (descriptions in the views stop being cut). */
+export async function widenSidebar(page: Page, width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || Math.abs(box.width - width) < 4) return;
+  const x = box.x + box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(x + (width - box.width) / 2, y, { steps: 4 });
+  await page.mouse.move(box.x + width, y, { steps: 4 });
+  await page.mouse.up();
+}
+
+/** Dismisses every notification toast (so screenshots show the workbench, not toasts). */
+export async function clearNotifications(page: Page): Promise<void> {
+  await runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
+}
+
+/** Hides the bottom panel if it is showing ("View: Hide Panel" is not offered while it is hidden). */
+export async function hidePanel(page: Page): Promise<void> {
+  if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel');
 }
