@@ -12,8 +12,6 @@ export interface BuiltinFlow {
   name: string;
   description: string;
   parameters: ParameterDeclarations;
-  /** The account the flow needs, for hints when it is not connected. */
-  account: 'github' | 'youtube';
 }
 
 const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
@@ -23,7 +21,6 @@ export const BUILTIN_FLOWS: readonly BuiltinFlow[] = [
     id: 'github-repo-stats',
     name: 'github-repo-stats',
     description: "A GitHub repository's stars, forks, watchers, open issues and pull requests, and its star history",
-    account: 'github',
     parameters: {
       repo: {
         type: 'string',
@@ -37,7 +34,6 @@ export const BUILTIN_FLOWS: readonly BuiltinFlow[] = [
     id: 'youtube-channel-analytics',
     name: 'youtube-channel-analytics',
     description: "Daily views, watch time, likes and subscribers of your YouTube channel, with the channel's lifetime totals.",
-    account: 'youtube',
     parameters: {
       startDate: {
         type: 'string',
@@ -61,9 +57,4 @@ export const BUILTIN_FLOWS: readonly BuiltinFlow[] = [
 
 export function builtinFlow(id: string): BuiltinFlow | undefined {
   return BUILTIN_FLOWS.find((f) => f.id === id);
-}
-
-/** The built-in flow a stored run came from (`source` is `builtin:<id>`). */
-export function builtinOfSource(source: string): BuiltinFlow | undefined {
-  return source.startsWith('builtin:') ? builtinFlow(source.slice('builtin:'.length)) : undefined;
 }

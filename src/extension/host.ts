@@ -40,6 +40,8 @@ export class FlowdeckHost implements vscode.Disposable {
   private runnerInstance?: FlowRunner;
   private watcher?: FSWatcher;
   private readonly activeRoots = new Set<string>();
+  /** Every unfinished run of this window, subflows included: their task runs arrive as events. */
+  private readonly liveRuns = new Set<string>();
   private reopenWhenIdle = false;
   private readonly storeRefresh = new Throttle(STORE_REFRESH_MS, () => this.refreshStore());
   private pruneTimer?: NodeJS.Timeout;
@@ -85,6 +87,11 @@ export class FlowdeckHost implements vscode.Disposable {
   /** True when this window runs `runId` (a top-level run) and it has not finished. */
   isCancelable(runId: string): boolean {
     return this.activeRoots.has(runId);
+  }
+
+  /** True when `runId` (top-level or subflow) runs in this window, so onDidChangeTask keeps it current. */
+  isLive(runId: string): boolean {
+    return this.liveRuns.has(runId);
   }
 
   /** Throws BadInputError (no run created) when the file, flow or parameters are wrong. */
@@ -167,6 +174,8 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   private onRun(run: FlowRunSummary): void {
+    if (isTerminal(run.state.type)) this.liveRuns.delete(run.id);
+    else this.liveRuns.add(run.id);
     if (!run.parentRunId) {
       const before = this.activeRoots.size;
       if (isTerminal(run.state.type)) this.activeRoots.delete(run.id);
@@ -175,7 +184,12 @@ export class FlowdeckHost implements vscode.Disposable {
       if (isTerminal(run.state.type)) this.schedulePrune();
     }
     this.runEmitter.fire(run);
-    if (this.activeRoots.size === 0 && this.reopenWhenIdle) setTimeout(() => this.activeRoots.size === 0 && this.reconfigure(), 0);
+    if (this.activeRoots.size === 0 && this.reopenWhenIdle) {
+      // After the listeners have seen the final state; a run started meanwhile postpones it again.
+      setTimeout(() => {
+        if (this.activeRoots.size === 0) this.reconfigure();
+      }, 0);
+    }
   }
 
   private schedulePrune(): void {

@@ -48,7 +48,6 @@ export function stateIcon(state: Pick<State, 'type' | 'name'>): IconSpec {
 export const ITEM_ICONS = {
   flow: { id: 'symbol-event' },
   builtinGroup: { id: 'package' },
-  file: { id: 'file-code' },
   fileError: { id: 'error', color: 'errorForeground' },
   loadMore: { id: 'ellipsis' },
 } as const satisfies Record<string, IconSpec>;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import githubRepoStats from '../../src/flows/githubRepoStats';
 import youtubeChannelAnalytics from '../../src/flows/youtubeChannelAnalytics';
-import { BUILTIN_FLOWS, builtinOfSource } from '../../src/extension/builtinFlows';
+import { BUILTIN_FLOWS, builtinFlow } from '../../src/extension/builtinFlows';
 import { BUILTIN_FLOW_IDS } from '../../src/webview/protocol';
 
 test('the static registry lists the built-in flows the dashboard knows', () => {
@@ -21,8 +21,7 @@ test("the registry matches each flow's own name, description and parameter decla
   }
 });
 
-test('stored runs map back to their built-in flow by source', () => {
-  assert.equal(builtinOfSource('builtin:github-repo-stats')?.id, 'github-repo-stats');
-  assert.equal(builtinOfSource('/ws/flows/hello.flow.ts'), undefined);
-  assert.equal(builtinOfSource('builtin:nope'), undefined);
+test('a built-in flow is found by its id only', () => {
+  assert.equal(builtinFlow('github-repo-stats')?.name, 'github-repo-stats');
+  assert.equal(builtinFlow('nope'), undefined);
 });

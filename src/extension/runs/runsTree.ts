@@ -230,12 +230,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     return items;
   }
 
+  /**
+   * A finished run's task runs are read once; a run of this window is read once and then follows the
+   * runner's events; a run of another process (the CLI) is read again each time it is redrawn.
+   */
   private tasksOf(node: RunNode): TaskRunRecord[] {
     if (node.liveTasks) return [...node.liveTasks.values()];
     if (node.finishedTasks) return node.finishedTasks;
     const tasks = this.host.store.readRun(node.run.id)?.taskRuns ?? [];
     if (isTerminal(node.run.state.type)) node.finishedTasks = tasks;
-    else node.liveTasks = new Map(tasks.map((t) => [t.id, t]));
+    else if (this.host.isLive(node.run.id)) node.liveTasks = new Map(tasks.map((t) => [t.id, t]));
     return tasks;
   }
 
@@ -273,10 +277,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     for (const id of change.ids) {
       const node = this.nodes.get(id);
       const run = store.get(id);
+      const parent = run?.parentRunId ? this.nodes.get(run.parentRunId) : undefined;
       if (node && run) {
         node.update(run, this.host.isCancelable(id), now);
         this.markDirty(node);
-      } else if (!run || !run.parentRunId) {
+      } else if (parent) {
+        // A new subflow run of a run that is shown: its parent's children change.
+        if (this.expanded.has(parent.run.id)) this.markDirty(parent);
+      } else if (!run?.parentRunId) {
         // Created or deleted elsewhere: the list itself changes.
         this.rootDirty = true;
       }
