@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { clickInlineAction, runCommand, screenshot, type CodeServer } from './codeServer';
+import { clickInlineAction, openViewContainer, runCommand, screenshot, type CodeServer } from './codeServer';
 
 export const FIXTURE_WORKSPACE = path.join(__dirname, '..', 'fixtures', 'workspace');
 
@@ -80,10 +80,11 @@ export interface StartedRun {
 }
 
 /**
- * Clicks the inline "Run Flow" of a flow in the Flows view and returns the name of the run that appears
+ * Opens the Flowdeck side bar if needed, clicks the inline "Run Flow" of a flow in the Flows view and returns the name of the run that appears
  * at the top of the Runs view (run names are unique within a store, so a name not seen before is ours).
  */
 export async function runFlowFromTree(page: Page, flowName: string, timeoutMs = 30_000): Promise<StartedRun> {
+  await openViewContainer(page, 'Flowdeck'); // no-op when the Flowdeck side bar is showing
   const row = flowRow(page, flowName);
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
   const before = new Set((await runRows(page)).map((r) => r.label));
@@ -252,4 +253,26 @@ export async function clearNotifications(page: Page): Promise<void> {
 /** Hides the bottom panel if it is showing ("View: Hide Panel" is not offered while it is hidden). */
 export async function hidePanel(page: Page): Promise<void> {
   if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel');
+}
+
+/**
+ * Like runCommand, but returns Date.now() taken just before the click on the command's palette row, so a
+ * measurement starts when the user chooses the command rather than when the palette opens.
+ */
+export async function runCommandTimed(page: Page, title: string, timeoutMs = 15_000): Promise<number> {
+  const widget = page.locator('.quick-input-widget');
+  if (await widget.isVisible()) await page.keyboard.press('Escape');
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
+  await page.keyboard.press('F1');
+  const input = widget.locator('input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  await input.fill(`>${title}`);
+  const row = widget
+    .locator('.monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(title)}\\s*$`) }) })
+    .first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  const clickedAt = Date.now();
+  await row.click();
+  return clickedAt;
 }
