@@ -43,7 +43,6 @@ export class RunNode extends vscode.TreeItem {
     this.run = run;
     this.description = runDescription(run, now);
     this.iconPath = themeIcon(stateIcon(run.state));
-    this.tooltip = new vscode.MarkdownString(runTooltip(run, now));
     this.contextValue = runContextValue(run, { cancelable, subflow: run.parentRunId !== undefined });
   }
 }
@@ -51,14 +50,13 @@ export class RunNode extends vscode.TreeItem {
 export class TaskRunNode extends vscode.TreeItem {
   constructor(
     readonly parent: RunNode,
-    task: TaskRunRecord,
+    readonly task: TaskRunRecord,
     now: number,
   ) {
     super(task.name, vscode.TreeItemCollapsibleState.None);
     this.id = `task/${task.id}`;
     this.description = taskDescription(task, now);
     this.iconPath = themeIcon(stateIcon(task.state));
-    this.tooltip = new vscode.MarkdownString(taskTooltip(task, now));
     this.contextValue = 'taskrun';
   }
 }
@@ -151,6 +149,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   getTreeItem(node: RunsTreeNode): vscode.TreeItem {
     return node;
+  }
+
+  /** Tooltips are built on hover: a busy run redraws hundreds of task runs several times a second. */
+  resolveTreeItem(item: vscode.TreeItem, node: RunsTreeNode): vscode.TreeItem {
+    if (node instanceof RunNode) item.tooltip = new vscode.MarkdownString(runTooltip(node.run, Date.now()));
+    else if (node instanceof TaskRunNode) item.tooltip = new vscode.MarkdownString(taskTooltip(node.task, Date.now()));
+    return item;
   }
 
   getParent(node: RunsTreeNode): RunsTreeNode | undefined {
