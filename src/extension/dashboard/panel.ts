@@ -6,7 +6,6 @@
  * Every message from the webview is parsed by the protocol's parseWebviewMessage first.
  */
 import * as vscode from 'vscode';
-import type { LogRecord } from '../../engine/records';
 import {
   ProtocolError,
   parseWebviewMessage,
@@ -21,7 +20,7 @@ import type { RunOutput } from '../output/runOutput';
 import type { RunLauncher } from '../runs/launcher';
 import { Throttle } from '../util/throttle';
 import { dashboardHtml, makeNonce } from './html';
-import { buildDashboardModel, logRunIdOf, nextSelection, resultsWanted } from './model';
+import { buildDashboardModel, logRunIdOf, nextSelection, resultsWanted, toLogLines } from './model';
 
 export const DASHBOARD_VIEW_TYPE = 'flowdeck.dashboard';
 const MODEL_MS = 250;
@@ -41,10 +40,6 @@ interface Deps {
  */
 function resourceSource(cspSource: string): string {
   return cspSource.split(/\s+/).find((s) => s !== '' && !s.startsWith("'")) ?? cspSource;
-}
-
-function toLine(r: LogRecord): LogLine {
-  return { ts: r.ts, level: r.level, source: r.source, message: r.message };
 }
 
 class DashboardPanel implements vscode.Disposable {
@@ -94,7 +89,7 @@ class DashboardPanel implements vscode.Disposable {
       }),
       deps.host.onDidLog((record) => {
         if (!this.ready || record.runId !== this.logRunId) return;
-        this.pendingLines.push(toLine(record));
+        this.pendingLines.push(...toLogLines([record]));
         this.logPush.schedule();
       }),
     );
@@ -172,7 +167,7 @@ class DashboardPanel implements vscode.Disposable {
       this.logRunId = logRunId;
       this.logsStale = false;
       this.pendingLines = [];
-      if (logRunId !== null) this.post({ type: 'logs', runId: logRunId, lines: store.readLogs(logRunId).map(toLine), reset: true });
+      if (logRunId !== null) this.post({ type: 'logs', runId: logRunId, lines: toLogLines(store.readLogs(logRunId)), reset: true });
     }
   }
 
