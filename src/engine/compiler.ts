@@ -80,11 +80,11 @@ function sucraseTranspiler(): Transpiler {
         const map = Buffer.from(JSON.stringify({ ...out.sourceMap, sources: [file], sourcesContent: [source] })).toString('base64');
         return `${out.code}\n//# sourceMappingURL=data:application/json;base64,${map}\n`;
       } catch (e) {
-        const match = /\((\d+):(\d+)\)\s*$/.exec((e as Error).message);
-        if (match) {
-          throw new CompileError(file, Number(match[1]), Number(match[2]) + 1, (e as Error).message.replace(/\s*\(\d+:\d+\)\s*$/, ''));
-        }
-        throw new CompileError(file, 1, 1, (e as Error).message);
+        // sucrase says "Error transforming <file>: Unexpected token (3:13)"; keep only what went wrong.
+        const text = (e as Error).message.replace(/^Error transforming .*?: /, '');
+        const match = /\((\d+):(\d+)\)\s*$/.exec(text);
+        if (match) throw new CompileError(file, Number(match[1]), Number(match[2]) + 1, text.replace(/\s*\(\d+:\d+\)\s*$/, ''));
+        throw new CompileError(file, 1, 1, text);
       }
     },
   };

@@ -281,8 +281,13 @@ export class RunStore {
     this.readIndexFrom(this.indexOffset);
   }
 
-  private markCrashed(): void {
+  /**
+   * Marks non-terminal runs whose owning process is gone as Crashed; returns their ids. Runs on open, and
+   * whenever a long-lived reader (the extension) wants to notice a CLI run that was killed.
+   */
+  markCrashed(): string[] {
     const now = Date.now();
+    const crashedIds: string[] = [];
     for (const run of [...this.runs.values()]) {
       if (isTerminal(run.state.type) || isAlive(run.owner)) continue;
       const crashed = state('Crashed', CRASHED_HOST_MESSAGE, now);
@@ -294,7 +299,15 @@ export class RunStore {
         // The run's file is gone; the index still records the crash.
       }
       this.appendIndex([{ k: 'state', id: run.id, state: crashed, endTime: now }]);
+      crashedIds.push(run.id);
     }
+    return crashedIds;
+  }
+
+  /** Whether any run is still in a non-terminal state (someone may be running it). */
+  hasUnfinishedRuns(): boolean {
+    for (const run of this.runs.values()) if (!isTerminal(run.state.type)) return true;
+    return false;
   }
 
   /** Rewrites the index as one line per run. */

@@ -138,7 +138,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   active(): ActiveRun[] {
-    return [...this.executions.values()];
+    // Subflow runs map to their root's execution too: list each execution once.
+    return [...new Set(this.executions.values())];
   }
 
   /** The built-in flow ids available to run. */
@@ -402,7 +403,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
             runsChanged.add(run);
             this.trackDeadline(execution, ev.id, s, ev.deadline, `Flow run '${run.summary.name}'`);
             if (isTerminal(s.type)) {
-              const line = { level: (s.type === 'COMPLETED' ? 'INFO' : 'ERROR') as LogLevel, source: flowRunSource(run.summary.name), msg: `Finished in state ${formatState(s)}`, ts: s.timestamp };
+              const line = { level: (s.type === 'COMPLETED' || s.type === 'CANCELLED' ? 'INFO' : 'ERROR') as LogLevel, source: flowRunSource(run.summary.name), msg: `Finished in state ${formatState(s)}`, ts: s.timestamp };
               out(run, { k: 'log', ...line });
               logs.push({ ts: line.ts, level: line.level, runId: run.summary.id, source: line.source, message: line.msg });
             }

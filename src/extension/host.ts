@@ -21,6 +21,8 @@ import { Throttle } from './util/throttle';
 const STORE_REFRESH_MS = 150;
 /** Pruning waits for a quiet moment after runs finish. */
 const PRUNE_DELAY_MS = 2000;
+/** How often to check whether the processes owning unfinished runs are still alive. */
+const OWNER_CHECK_MS = 3000;
 
 export interface StoreChange {
   /** Runs created, changed or deleted by another process. */
@@ -45,6 +47,7 @@ export class FlowdeckHost implements vscode.Disposable {
   private reopenWhenIdle = false;
   private readonly storeRefresh = new Throttle(STORE_REFRESH_MS, () => this.refreshStore());
   private pruneTimer?: NodeJS.Timeout;
+  private ownerCheck?: NodeJS.Timeout;
 
   private readonly runEmitter = new vscode.EventEmitter<FlowRunSummary>();
   private readonly taskEmitter = new vscode.EventEmitter<{ runId: string; task: TaskRunRecord }>();
@@ -76,6 +79,7 @@ export class FlowdeckHost implements vscode.Disposable {
         throw new Error(`Could not open the run store at ${home}: ${(e as Error).message}. Check the "flowdeck.home" setting and the folder's permissions.`);
       }
       this.watchStore(this.storeInstance);
+      this.watchForDeadOwners(this.storeInstance);
     }
     return this.storeInstance;
   }
@@ -135,6 +139,7 @@ export class FlowdeckHost implements vscode.Disposable {
   async dispose(): Promise<void> {
     clearTimeout(this.pruneTimer);
     this.storeRefresh.dispose();
+    clearInterval(this.ownerCheck);
     this.closeStore();
     // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers.
     await this.runnerInstance?.dispose();
@@ -222,12 +227,31 @@ export class FlowdeckHost implements vscode.Disposable {
     }
   }
 
-  /** Picks up what other processes wrote to the store (the watcher calls this too). */
+  /**
+   * Picks up what other processes wrote to the store (the watcher calls this too), and marks runs whose
+   * process died without a word — a killed CLI run writes nothing the watcher could see — as Crashed.
+   */
   refreshStore(): void {
     const store = this.storeInstance;
     if (!store) return;
-    const ids = store.refresh();
+    const ids = [...store.refresh(), ...store.markCrashed()];
     if (ids.length > 0) this.storeEmitter.fire({ ids, reset: false });
+    this.watchForDeadOwners(store);
+  }
+
+  /** While another process has runs in flight, looks every few seconds whether it is still alive. */
+  private watchForDeadOwners(store: RunStore): void {
+    if (this.ownerCheck || !store.hasUnfinishedRuns()) return;
+    this.ownerCheck = setInterval(() => {
+      if (this.storeInstance !== store || !store.hasUnfinishedRuns()) {
+        clearInterval(this.ownerCheck);
+        this.ownerCheck = undefined;
+        return;
+      }
+      const crashed = store.markCrashed();
+      if (crashed.length > 0) this.storeEmitter.fire({ ids: crashed, reset: false });
+    }, OWNER_CHECK_MS);
+    this.ownerCheck.unref?.();
   }
 
   private closeStore(): void {

@@ -178,3 +178,20 @@ describe('run store', () => {
     writeFileSync(join(store.runsDir, 'x'), '');
   });
 });
+
+describe('run store: a long-lived reader', () => {
+  it('notices a run whose owner died after the store was opened (markCrashed) and reports it', () => {
+    const home = tempDir();
+    const reader = RunStore.open(home);
+    const writer = RunStore.open(home);
+    const child = spawnSync(process.execPath, ['-e', '0']);
+    const run = summary(writer, { state: state('Running'), owner: { ...currentProcess(), pid: child.pid!, startTicks: 1 } });
+    writer.createRun(run).close();
+    assert.deepEqual(reader.refresh(), [run.id]);
+    assert.equal(reader.hasUnfinishedRuns(), true);
+    assert.deepEqual(reader.markCrashed(), [run.id]);
+    assert.equal(reader.get(run.id)!.state.name, 'Crashed');
+    assert.equal(reader.hasUnfinishedRuns(), false);
+    assert.deepEqual(reader.markCrashed(), []);
+  });
+});

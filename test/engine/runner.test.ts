@@ -187,6 +187,27 @@ export default flow({ name: 'cancel-me' }, async () => { await wait(); });`),
     assert.ok(logs.includes('signal fired'));
     assert.equal(store.readRun(detail.id)!.taskRuns[0]!.state.type, 'CANCELLED');
   });
+
+  it('records a task whose code fails because of the cancel (an aborted request) as Cancelled, not Failed', async () => {
+    const ws = workspace({
+      'abort.flow.ts': flowSource(`
+const fetchSlow = task({ name: 'fetch-slow' }, async () => {
+  getRunLogger().info('requesting');
+  await new Promise((_, reject) => getRunContext().signal.addEventListener('abort', () => reject(new Error('The operation was aborted'))));
+});
+export default flow({ name: 'abort' }, async () => { await fetchSlow(); });`),
+    });
+    const { runner } = makeRunner(tempDir());
+    const lines: string[] = [];
+    runner.on('log', (l) => lines.push(`${l.level} ${l.message}`));
+    const active = await runner.start({ source: { kind: 'file', path: join(ws, 'abort.flow.ts') } });
+    while (!lines.includes('INFO requesting')) await new Promise((r) => setTimeout(r, 20));
+    runner.cancel(active.id);
+    const detail = await active.done;
+    assert.equal(detail.state.type, 'CANCELLED');
+    assert.equal(detail.taskRuns[0]!.state.type, 'CANCELLED');
+    assert.ok(!lines.some((l) => l.startsWith('ERROR')), lines.join('\n'));
+  });
 });
 
 describe('caching, map, subflows, hooks', () => {

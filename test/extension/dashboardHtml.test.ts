@@ -61,8 +61,12 @@ describe('dashboardHtml', () => {
   it('refuses a weak nonce or a CSP source that would add sources', () => {
     assert.throws(() => dashboardHtml({ ...options, nonce: 'abc' }), /at least 32 letters or digits/);
     assert.throws(() => dashboardHtml({ ...options, nonce: `${'a'.repeat(32)}' 'unsafe-inline` }), /nonce/);
-    assert.throws(() => dashboardHtml({ ...options, cspSource: "https://x 'unsafe-inline'" }), /not a single CSP source/);
-    assert.throws(() => dashboardHtml({ ...options, cspSource: 'https://x; script-src *' }), /not a single CSP source/);
+    assert.throws(() => dashboardHtml({ ...options, cspSource: "https://x 'unsafe-inline'" }), /not a list of CSP host sources/);
+    assert.throws(() => dashboardHtml({ ...options, cspSource: 'https://x; script-src *' }), /not a list of CSP host sources/);
+    assert.throws(() => dashboardHtml({ ...options, cspSource: '' }), /not a list of CSP host sources/);
+    // code-server's webviews give a list.
+    const listed = dashboardHtml({ ...options, cspSource: "'self' https://*.vscode-cdn.net" });
+    assert.match(listed, /style-src 'self' https:\/\/\*\.vscode-cdn\.net;/);
   });
 
   it('builds the policy string from its parts', () => {

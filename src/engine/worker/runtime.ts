@@ -493,7 +493,9 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
     return value as Awaited<R>;
   } catch (error) {
-    const [stateName, message] = finalStateFor(error);
+    // Code that fails because its flow run was cancelled (an aborted fetch) was cancelled, not failed.
+    const cause = parent.signal.aborted && parent.signal.reason instanceof CancelledError ? parent.signal.reason : error;
+    const [stateName, message] = finalStateFor(cause);
     const final = emitState('task', id, stateName, message);
     if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
     if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));

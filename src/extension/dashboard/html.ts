@@ -47,8 +47,13 @@ function escapeAttribute(value: string): string {
 export function dashboardHtml(options: DashboardHtmlOptions): string {
   const { cspSource, scriptUri, styleUri, nonce } = options;
   if (!NONCE.test(nonce)) throw new Error('dashboardHtml: the nonce must be at least 32 letters or digits (use makeNonce())');
-  // The CSP is a space-separated list, so a source with spaces or quotes would smuggle in extra sources.
-  if (!/^[^\s'";]+$/.test(cspSource)) throw new Error(`dashboardHtml: '${cspSource}' is not a single CSP source`);
+  // `webview.cspSource` is one source or, in some hosts (code-server: `'self' https://*.vscode-cdn.net`),
+  // several. Each must be a host source or 'self': anything else ('unsafe-inline', a `;` starting a new
+  // directive) would widen the policy.
+  const sources = cspSource.trim().split(/\s+/);
+  if (cspSource.trim() === '' || !sources.every((s) => s === "'self'" || /^[^\s'";,]+$/.test(s))) {
+    throw new Error(`dashboardHtml: '${cspSource}' is not a list of CSP host sources`);
+  }
   const csp = escapeAttribute(contentSecurityPolicy(cspSource, nonce));
   return `<!DOCTYPE html>
 <html lang="en">

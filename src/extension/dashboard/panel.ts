@@ -33,15 +33,6 @@ interface Deps {
   output: RunOutput;
 }
 
-/**
- * dashboardHtml takes a single CSP source, but `webview.cspSource` is a list in some hosts (code-server:
- * `'self' https://*.vscode-cdn.net`). asWebviewUri addresses the resource host, never 'self', so that
- * one source covers the stylesheet and fonts.
- */
-function resourceSource(cspSource: string): string {
-  return cspSource.split(/\s+/).find((s) => s !== '' && !s.startsWith("'")) ?? cspSource;
-}
-
 class DashboardPanel implements vscode.Disposable {
   private ready = false;
   private logRunId: string | null = null;
@@ -65,7 +56,7 @@ class DashboardPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(media, 'flowdeck.svg');
     panel.webview.options = { enableScripts: true, localResourceRoots: [scripts, media] };
     panel.webview.html = dashboardHtml({
-      cspSource: resourceSource(panel.webview.cspSource),
+      cspSource: panel.webview.cspSource,
       scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(scripts, 'dashboard.js')).toString(),
       styleUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'dashboard.css')).toString(),
       nonce: makeNonce(),

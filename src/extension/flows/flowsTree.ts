@@ -57,8 +57,7 @@ export class FileErrorNode extends vscode.TreeItem {
     const column = error.column ?? 1;
     // Reads like a compiler's error line: `broken.flow.ts:3:14  Unexpected token`.
     super(`${basename(flows.file)}:${line}:${column}`, vscode.TreeItemCollapsibleState.None);
-    // The compiler's message repeats the file's path, which the label already shows.
-    const message = error.message.replace(/^Error transforming .*?: /, '');
+    const message = error.message;
     this.id = `file/${flows.file}`;
     this.iconPath = themeIcon(ITEM_ICONS.fileError);
     this.description = message;
