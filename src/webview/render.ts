@@ -231,7 +231,7 @@ export function renderYoutube(ctx: RenderContext, hidden: ReadonlySet<string>, o
         title: on ? `Hide the ${info.label} chart` : `Show the ${info.label} chart`,
         onClick: () => onToggle(metric),
       },
-      h('div', { class: 'stat-label' }, h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } }), info.label),
+      h('div', { class: 'stat-label' }, h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } }), h('span', { class: 'stat-label-text' }, info.label)),
       h('div', { class: 'stat-value' }, total === undefined ? '—' : info.format(total)),
     );
   });

@@ -18,7 +18,7 @@ CACHE_ROOT="${FLOWDECK_E2E_CACHE:-$HOME/.cache/flowdeck-e2e}"
 CS_DIR="$CACHE_ROOT/code-server-$CS_VERSION"
 MARKER="$CS_DIR/.flowdeck-e2e-ready"
 CS_ENTRY="$CS_DIR/node_modules/code-server/out/node/entry.js"
-APT_PACKAGES=(chromium libkrb5-dev ripgrep build-essential python3 pkg-config fonts-liberation ca-certificates)
+APT_PACKAGES=(chromium libkrb5-dev ripgrep build-essential python3 pkg-config fonts-liberation fonts-noto-color-emoji ca-certificates)
 
 export DEBIAN_FRONTEND=noninteractive
 export npm_config_yes=true npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
