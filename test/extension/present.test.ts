@@ -34,15 +34,16 @@ function run(name: StateName, fields: Partial<FlowRunSummary> = {}, stateAt = NO
 }
 
 test('durations read as seconds with a decimal below 10 s, then whole units', () => {
-  assert.equal(formatDuration(0), '0.0 s');
-  assert.equal(formatDuration(430), '0.4 s');
+  assert.equal(formatDuration(0), '0 ms');
+  assert.equal(formatDuration(430), '430 ms');
+  assert.equal(formatDuration(999.6), '999 ms');
   assert.equal(formatDuration(1234), '1.2 s');
   assert.equal(formatDuration(9999), '9.9 s');
   assert.equal(formatDuration(12_300), '12 s');
   assert.equal(formatDuration(2 * MINUTE), '2 min');
   assert.equal(formatDuration(2 * MINUTE + 5 * SECOND), '2 min 5 s');
   assert.equal(formatDuration(63 * MINUTE), '1 h 3 min');
-  assert.equal(formatDuration(-5), '0.0 s');
+  assert.equal(formatDuration(-5), '0 ms');
 });
 
 test('ages read like "2 min ago"', () => {
@@ -83,8 +84,8 @@ test('task runs show state, duration, and attempts when retried', () => {
     endTime: NOW,
     ...fields,
   });
-  assert.equal(taskDescription(task({}), NOW), 'Completed · 0.3 s');
-  assert.equal(taskDescription(task({ state: state('Failed', 'boom', NOW), attempts: 3 }), NOW), 'Failed · 0.3 s · 3 attempts');
+  assert.equal(taskDescription(task({}), NOW), 'Completed · 300 ms');
+  assert.equal(taskDescription(task({ state: state('Failed', 'boom', NOW), attempts: 3 }), NOW), 'Failed · 300 ms · 3 attempts');
   assert.equal(taskDescription(task({ state: state('Pending', undefined, NOW), startTime: undefined, endTime: undefined, attempts: 0 }), NOW), 'Pending');
   const tip = taskTooltip(task({ attempts: 2, cacheKey: 'k1' }), NOW);
   assert.match(tip, /Attempts: 2/);

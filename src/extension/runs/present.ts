@@ -6,9 +6,11 @@ import { formatTime } from '../../engine/logFormat';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import { isTerminal, type StateName, type StateType } from '../../engine/states';
 
-/** `0.4 s`, `1.2 s`, `12 s`, `2 min 5 s`, `1 h 3 min`. */
+/** `430 ms`, `1.2 s`, `12 s`, `2 min 5 s`, `1 h 3 min`. */
 export function formatDuration(ms: number): string {
   const safe = Math.max(0, ms);
+  // Most task runs take milliseconds; "0.0 s" would say nothing.
+  if (safe < 1000) return `${Math.floor(safe)} ms`;
   if (safe < 10_000) return `${(Math.floor(safe / 100) / 10).toFixed(1)} s`;
   const seconds = Math.floor(safe / 1000);
   if (seconds < 60) return `${seconds} s`;
