@@ -92,6 +92,11 @@ declare module 'flowdeck' {
     retryDelaySeconds?: RetryDelay;
     /** When given, runs validate their parameters against it; without it any parameters are accepted. */
     parameters?: ParameterDeclarations;
+    /**
+     * Checks what a declaration cannot say (one date before another). Throw to reject the parameters:
+     * the run is then never created and the CLI exits 2, like any invalid parameter.
+     */
+    validateParameters?: (parameters: Record<string, unknown>) => void;
     onCompletion?: Hook[] | Hook;
     onFailure?: Hook[] | Hook;
     onCancellation?: Hook[] | Hook;
