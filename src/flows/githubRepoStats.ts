@@ -3,6 +3,7 @@
  * history. The logic lives in ./github; this module only gives each step a task run of its own.
  */
 import { flow, getRunContext, task } from 'flowdeck';
+import { GITHUB_REPO_STATS } from './builtins';
 import { githubOptionsFromEnv } from './github/options';
 import { collectRepoStats, repoSteps, type RepoStats, type RepoStatsSteps } from './github/repoStats';
 
@@ -30,20 +31,11 @@ const fetchStargazers = task(
 
 export default flow(
   {
-    name: 'github-repo-stats',
-    description: "A GitHub repository's stars, forks, watchers, open issues and pull requests, and its star history",
+    name: GITHUB_REPO_STATS.name,
+    description: GITHUB_REPO_STATS.description,
     version: '1',
     timeoutSeconds: 600,
-    // Literal on purpose: flow discovery reads declarations without running the module, and only sees
-    // literals. A test checks they equal DEFAULT_REPO and REPO_PATTERN, which the flow's code enforces.
-    parameters: {
-      repo: {
-        type: 'string',
-        default: 'PrefectHQ/prefect',
-        description: 'Repository as owner/name, e.g. PrefectHQ/prefect',
-        pattern: '^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$',
-      },
-    },
+    parameters: GITHUB_REPO_STATS.parameters,
   },
   (parameters: { repo?: string }): Promise<RepoStats> =>
     collectRepoStats(parameters.repo, githubOptionsFromEnv(process.env, getRunContext()), {

@@ -4,14 +4,15 @@
  */
 import { flow, getRunContext, task } from 'flowdeck';
 import { runChannelAnalytics } from './youtube/analytics';
-import { YOUTUBE_PARAMETERS, resolveParameters } from './youtube/parameters';
+import { YOUTUBE_CHANNEL_ANALYTICS } from './builtins';
+import { resolveParameters } from './youtube/parameters';
 
 export default flow(
   {
-    name: 'youtube-channel-analytics',
-    description: "Daily views, watch time, likes and subscribers of your YouTube channel, with the channel's lifetime totals.",
+    name: YOUTUBE_CHANNEL_ANALYTICS.name,
+    description: YOUTUBE_CHANNEL_ANALYTICS.description,
     version: '1',
-    parameters: YOUTUBE_PARAMETERS,
+    parameters: YOUTUBE_CHANNEL_ANALYTICS.parameters,
     // Reversed or malformed dates are bad input: rejected before a run exists or a request is sent.
     validateParameters: (parameters) => void resolveParameters(parameters, new Date()),
     timeoutSeconds: 600,

