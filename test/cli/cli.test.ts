@@ -121,6 +121,16 @@ describe('flowdeck runs, logs, flows, help', () => {
     assert.match(b.stdout, /^bad\.flow\.ts:3:\d+: error: /);
   });
 
+  it('lists the built-in flows first when no folder is given', async () => {
+    const ws = workspace({ 'a.flow.ts': ok });
+    const r = await runCli(['flows'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^github-repo-stats  built-in  \(repo: string = "PrefectHQ\/prefect"\)/);
+    assert.match(lines[1]!, /^youtube-channel-analytics  built-in/);
+    assert.match(lines[2]!, /^hello  a\.flow\.ts:\d+/);
+  });
+
   it('answers --help on every command', async () => {
     for (const cmd of [[], ['run'], ['runs'], ['logs'], ['flows'], ['auth']]) {
       const r = await runCli([...cmd, '--help']);

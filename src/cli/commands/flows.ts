@@ -2,12 +2,19 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { discoverFile, findFlowFiles } from '../../engine/flowDiscovery';
+import type { ParameterDeclarations } from '../../engine/parameters';
+import { BUILTIN_FLOWS } from '../../flows/builtins';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const FLOWS_HELP = `Usage: flowdeck flows [file or folder] [--json]
 
 Lists the flows in a flow file, or in every *.flow.{ts,mts,js,mjs} file under a folder (default: the
-current folder), without running anything.`;
+current folder, after the built-in flows), without running anything.`;
+
+function describeParameters(parameters: ParameterDeclarations | undefined): string {
+  const params = Object.entries(parameters ?? {}).map(([k, d]) => `${k}: ${d.type}${d.default !== undefined ? ` = ${JSON.stringify(d.default)}` : ''}`);
+  return params.length ? `  (${params.join(', ')})` : '';
+}
 
 export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
@@ -26,6 +33,9 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
     write(io.stdout, JSON.stringify(results, null, 2));
     return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
   }
+  if (positionals.length === 0) {
+    for (const b of BUILTIN_FLOWS) write(io.stdout, `${b.name}  built-in${describeParameters(b.parameters)}  — ${b.description}`);
+  }
   if (results.length === 0) write(io.stdout, `No flow files (*.flow.ts, *.flow.mts, *.flow.js, *.flow.mjs) under ${target}`);
   for (const r of results) {
     const shown = relative(io.cwd, r.file) || r.file;
@@ -35,8 +45,7 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
     }
     if (r.flows.length === 0) write(io.stdout, `${shown}: no flows`);
     for (const f of r.flows) {
-      const params = f.parameters ? Object.entries(f.parameters).map(([k, d]) => `${k}: ${d.type}${d.default !== undefined ? ` = ${JSON.stringify(d.default)}` : ''}`) : [];
-      write(io.stdout, `${f.name}  ${shown}:${f.line}${params.length ? `  (${params.join(', ')})` : ''}${f.description ? `  — ${f.description}` : ''}`);
+      write(io.stdout, `${f.name}  ${shown}:${f.line}${describeParameters(f.parameters)}${f.description ? `  — ${f.description}` : ''}`);
     }
   }
   return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
