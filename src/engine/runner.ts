@@ -23,6 +23,8 @@ export interface RunRequest {
   parameters?: Record<string, unknown>;
   /** Extra environment for the worker (a token from the editor's sign-in); every value is masked. */
   env?: Record<string, string>;
+  /** The user code's working directory; the host's own when unset (the CLI's shell folder). */
+  cwd?: string;
 }
 
 export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin';
@@ -276,6 +278,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private spawnWorker(request: RunRequest): ChildProcess {
     const profile = process.env.FLOWDECK_WORKER_PROF;
     return fork(this.options.workerPath, [], {
+      cwd: request.cwd,
       env: { ...(this.options.env ?? process.env), ...request.env, FLOWDECK_HOME: this.store.home },
       // Source maps make user code's stack traces point at the .ts lines they wrote.
       execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],

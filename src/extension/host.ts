@@ -4,6 +4,7 @@
  * first use, not during activation. Views listen to the events here and never touch the runner.
  */
 import { watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
@@ -101,7 +102,7 @@ export class FlowdeckHost implements vscode.Disposable {
   /** Throws BadInputError (no run created) when the file, flow or parameters are wrong. */
   async start(request: StartRequest): Promise<ActiveRun> {
     const env = runEnv(process.env, await this.credentialsFor(request.source));
-    return this.runner.start({ ...request, env });
+    return this.runner.start({ ...request, env, cwd: workingFolder(request.source) });
   }
 
   cancel(runId: string): boolean {
@@ -259,4 +260,16 @@ export class FlowdeckHost implements vscode.Disposable {
     this.watcher = undefined;
     this.storeInstance = undefined;
   }
+}
+
+/**
+ * Where a run's code starts: the workspace folder holding the flow file (so relative paths in a flow
+ * mean what they mean in a terminal opened there), else the file's folder; the first workspace folder for
+ * built-in flows. The extension host's own working directory is the editor's, never the user's project.
+ */
+function workingFolder(source: FlowSource): string | undefined {
+  if (source.kind === 'file') {
+    return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(source.path))?.uri.fsPath ?? dirname(source.path);
+  }
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BadInputError } from '../../src/engine/runner';
@@ -321,6 +321,15 @@ describe('input problems create no run', () => {
     const { runner } = makeRunner(tempDir());
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'two.flow.ts') } }), /has 2 flows \(alpha, beta\); pick one with --flow NAME/);
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'two.flow.ts') }, flowName: 'gamma' }), /no flow named 'gamma'; it has: alpha, beta/);
+  });
+});
+
+describe('working directory', () => {
+  it('runs user code in the requested folder', async () => {
+    const ws = workspace({ 'cwd.flow.ts': flowSource(`import { readFileSync, realpathSync } from 'node:fs';\nexport default flow({ name: 'cwd' }, async () => [process.cwd(), readFileSync('data.txt', 'utf8')]);`), 'data.txt': 'relative read' });
+    const { runner } = makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'cwd.flow.ts') }, cwd: ws })).done;
+    assert.deepEqual(detail.result, [realpathSync(ws), 'relative read']);
   });
 });
 
