@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 export class CompileError extends Error {
@@ -33,14 +34,11 @@ interface EsbuildError {
 
 function esbuildTranspiler(): Transpiler | undefined {
   if (process.env.FLOWDECK_COMPILER === 'sucrase') return undefined;
-  let esbuild: typeof import('esbuild');
-  try {
-    // A plain require: bundles keep esbuild external and resolve it next to themselves at run time.
-    // Its service starts only on the first transform, so a compile-cache hit never pays for it.
-    esbuild = require('esbuild') as typeof import('esbuild');
-  } catch {
-    return undefined;
-  }
+  // Flowdeck's own esbuild (next to the CLI's bundles), else the workspace's: the worker runs in the
+  // flow's workspace folder. Its service starts only on the first transform, so a compile-cache hit
+  // never pays for it.
+  const esbuild = loadEsbuild();
+  if (!esbuild) return undefined;
   return {
     id: `esbuild@${esbuild.version}`,
     transform(source, file, keepModules = false) {
@@ -61,6 +59,19 @@ function esbuildTranspiler(): Transpiler | undefined {
       }
     },
   };
+}
+
+function loadEsbuild(): typeof import('esbuild') | undefined {
+  const candidates: (() => unknown)[] = [() => require('esbuild'), () => createRequire(join(process.cwd(), 'package.json'))('esbuild')];
+  for (const load of candidates) {
+    try {
+      const esbuild = load() as typeof import('esbuild');
+      if (typeof esbuild.transformSync === 'function') return esbuild;
+    } catch {
+      // Not there: try the next place.
+    }
+  }
+  return undefined;
 }
 
 function sucraseTranspiler(): Transpiler {

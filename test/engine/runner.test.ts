@@ -360,3 +360,30 @@ export default flow({ name: 's' }, async () => {
     assert.equal(detail.state.message, 'failed with ***');
   });
 });
+
+describe('flow files', () => {
+  it('import relative TypeScript modules, workspace packages and JSON; .mjs flow files run too', async () => {
+    const ws = workspace({
+      'flows/lib/math.ts': `export const double = (n: number): number => n * 2;\n`,
+      'flows/lib/data.json': `{ "base": 20 }\n`,
+      'node_modules/left-pad-lite/package.json': `{ "name": "left-pad-lite", "version": "1.0.0", "main": "index.js" }\n`,
+      'node_modules/left-pad-lite/index.js': `module.exports = (s, n) => String(s).padStart(n, '0');\n`,
+      'flows/calc.flow.ts': flowSource(`import { double } from './lib/math';\nimport data from './lib/data.json';\nimport pad from 'left-pad-lite';\nexport default flow({ name: 'calc' }, async () => pad(double(data.base) + 1, 4));`),
+      'flows/esm.flow.mjs': `import { flow } from 'flowdeck';\nimport { double } from './lib/math';\nexport default flow({ name: 'esm' }, async () => double(21));\n`,
+    });
+    const { runner } = makeRunner(tempDir());
+    const calc = await (await runner.start({ source: { kind: 'file', path: join(ws, 'flows/calc.flow.ts') }, cwd: ws })).done;
+    assert.equal(calc.state.name, 'Completed', calc.state.message);
+    assert.equal(calc.result, '0041');
+    const esm = await (await runner.start({ source: { kind: 'file', path: join(ws, 'flows/esm.flow.mjs') } })).done;
+    assert.equal(esm.state.name, 'Completed', esm.state.message);
+    assert.equal(esm.result, 42);
+  });
+
+  it('reports a missing import as a load error naming the module, creating no run', async () => {
+    const ws = workspace({ 'm.flow.ts': flowSource(`import nope from 'not-installed-anywhere';\nexport default flow({ name: 'm' }, async () => nope);`) });
+    const { store, runner } = makeRunner(tempDir());
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'm.flow.ts') } }), (e: unknown) => e instanceof BadInputError && e.reason === 'module' && /Cannot find module 'not-installed-anywhere'/.test(e.message));
+    assert.equal(store.size, 0);
+  });
+});

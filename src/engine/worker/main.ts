@@ -127,7 +127,12 @@ function loadFlow(modulePath: string, where: string, flowName: string | undefine
   } catch (e) {
     if (e instanceof CompileError) throw new LoadError('compile', e.message);
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(modulePath)) throw new LoadError('module', `Cannot find flow file ${where}`);
+    // Node lists the requiring file in every "Cannot find module" message: only the first line says what is missing.
+    const firstLine = err.message.split('\n')[0] ?? '';
+    if (err.code === 'MODULE_NOT_FOUND' && firstLine.includes(`'${modulePath}'`)) throw new LoadError('module', `Cannot find flow file ${where}`);
+    if (err.code === 'MODULE_NOT_FOUND') {
+      throw new LoadError('module', `Loading ${where} failed: ${firstLine}. Install the package in the workspace (npm install) or fix the import path.`);
+    }
     const frame = err.stack?.split('\n').find((l) => l.includes(modulePath) || l.includes(where));
     throw new LoadError('module', `Loading ${where} failed: ${err.message}${frame ? ` (${frame.trim()})` : ''}`);
   }
