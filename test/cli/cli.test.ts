@@ -60,6 +60,16 @@ describe('flowdeck run', () => {
     assert.ok(Date.now() - started < 10000);
   });
 
+  it('cancels on SIGTERM too, so a CI timeout leaves a Cancelled run rather than a Crashed one', async () => {
+    const ws = workspace({ 'slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('working'); await new Promise((r) => setTimeout(r, 30000)); });`) });
+    const home = tempDir();
+    const r = await runCli(['run', 'slow.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home }, onStderr: (chunk, child) => chunk.includes('working') && child.kill('SIGTERM') });
+    assert.equal(r.code, 1);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.state.type, 'CANCELLED');
+    assert.match(doc.state.message, /SIGTERM/);
+  });
+
   for (const [what, args, files, message] of [
     ['a missing file', ['run', 'nope.flow.ts'], {}, /Flow file not found: .*nope\.flow\.ts/],
     ['an unknown built-in', ['run', 'no-such-flow'], {}, /No built-in flow 'no-such-flow'/],

@@ -109,12 +109,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       process.exit(130);
     }
   };
+  // A CI job's timeout or `kill` sends SIGTERM: end the run Cancelled rather than leave it to be found Crashed.
+  const onSigterm = (): void => {
+    runner.cancel(active.id, 'Cancelled: the flowdeck process was asked to stop (SIGTERM)');
+  };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   try {
     const detail = await active.done;
     if (values.json) write(io.stdout, JSON.stringify(runJson(detail), null, 2));
     return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }
