@@ -313,12 +313,24 @@ export class RunStore {
   /** Rewrites the index as one line per run. */
   compact(): void {
     withLock(this.lockDir, () => {
-      this.reload();
+      // Catch up with what others appended since our last read (or start over if the file was replaced).
+      let current;
+      try {
+        current = statSync(this.indexFile);
+      } catch {
+        current = undefined;
+      }
+      if (!current || current.ino !== this.indexIno || current.size < this.indexOffset) this.reload();
+      else this.readIndexFrom(this.indexOffset);
       let text = '';
       for (const run of this.runs.values()) text += `${JSON.stringify({ k: 'run', ...run })}\n`;
       atomicWrite(this.indexFile, text);
+      // What we hold now is exactly what the new file says: no need to read it back.
+      const written = statSync(this.indexFile);
+      this.indexIno = written.ino;
+      this.indexOffset = written.size;
+      this.indexLines = this.runs.size;
     });
-    this.reload();
   }
 
   runFile(id: string): string {
