@@ -227,12 +227,18 @@ function unchartable(error: unknown): string {
 
 // ---------------------------------------------------------------------------------------------------
 
-function youtubeSection(
+/**
+ * One dashboard section: the chosen (or latest) completed run of `flowId`, its result read by `read`,
+ * or why there is nothing to chart. `read` gets the completed runs after the target, newest first, for
+ * comparisons with earlier runs.
+ */
+function chartSection<V>(
   sorted: readonly FlowRunSummary[],
   results: ReadonlyMap<string, unknown>,
+  flowId: BuiltinFlowId,
   chosenId: string | undefined,
-): SectionWithChoices<YoutubeView> {
-  const flowId = 'youtube-channel-analytics';
+  read: (result: unknown, older: readonly FlowRunSummary[]) => V,
+): SectionWithChoices<V> {
   const completed = completedOf(sorted, flowId);
   const target = resolveTarget(sorted, completed, flowId, chosenId);
   const choices = choicesFor(completed, target.run);
@@ -241,49 +247,37 @@ function youtubeSection(
   const run = toRunRef(target.run);
   if (!results.has(run.id)) return { status: 'unchartable', run, reason: 'The result of this run is not stored.', ...base };
   try {
-    return { status: 'ok', run, view: readYoutubeResult(results.get(run.id)), ...base };
+    return { status: 'ok', run, view: read(results.get(run.id), completed.slice(completed.indexOf(target.run) + 1)), ...base };
   } catch (error) {
     return { status: 'unchartable', run, reason: unchartable(error), ...base };
   }
 }
 
-function githubSection(
-  sorted: readonly FlowRunSummary[],
-  results: ReadonlyMap<string, unknown>,
-  chosenId: string | undefined,
-): SectionWithChoices<GithubView> {
-  const flowId = 'github-repo-stats';
-  const completed = completedOf(sorted, flowId);
-  const target = resolveTarget(sorted, completed, flowId, chosenId);
-  const choices = choicesFor(completed, target.run);
-  const base = { choices, followingLatest: target.followingLatest, ...(target.note ? { note: target.note } : {}) };
-  if (!target.run) return { status: 'none', ...lastAttempt(sorted, flowId), ...base };
-  const run = toRunRef(target.run);
-  if (!results.has(run.id)) return { status: 'unchartable', run, reason: 'The result of this run is not stored.', ...base };
-  let view: GithubView;
-  try {
-    view = readGithubResult(results.get(run.id));
-  } catch (error) {
-    return { status: 'unchartable', run, reason: unchartable(error), ...base };
-  }
-  const older = completed.slice(completed.indexOf(target.run) + 1, completed.indexOf(target.run) + 1 + PREVIOUS_SEARCH_LIMIT);
-  for (const candidate of older) {
-    if (!results.has(candidate.id)) continue;
-    let previous: GithubView;
-    try {
-      previous = readGithubResult(results.get(candidate.id));
-    } catch (error) {
-      // An unreadable older result only costs the deltas; keep looking further back.
-      if (error instanceof ResultShapeError) continue;
-      throw error;
+function youtubeSection(sorted: readonly FlowRunSummary[], results: ReadonlyMap<string, unknown>, chosenId: string | undefined): SectionWithChoices<YoutubeView> {
+  return chartSection(sorted, results, 'youtube-channel-analytics', chosenId, (result) => readYoutubeResult(result));
+}
+
+function githubSection(sorted: readonly FlowRunSummary[], results: ReadonlyMap<string, unknown>, chosenId: string | undefined): SectionWithChoices<GithubView> {
+  return chartSection(sorted, results, 'github-repo-stats', chosenId, (result, older) => {
+    const view = readGithubResult(result);
+    for (const candidate of older.slice(0, PREVIOUS_SEARCH_LIMIT)) {
+      if (!results.has(candidate.id)) continue;
+      let previous: GithubView;
+      try {
+        previous = readGithubResult(results.get(candidate.id));
+      } catch (error) {
+        // An unreadable older result only costs the deltas; keep looking further back.
+        if (error instanceof ResultShapeError) continue;
+        throw error;
+      }
+      // GitHub treats owner/name case-insensitively, and users type it either way.
+      if (previous.repo.toLowerCase() !== view.repo.toLowerCase()) continue;
+      view.previous = { run: toRunRef(candidate), fetchedAt: previous.fetchedAt, counts: previous.counts };
+      view.deltas = subtract(view.counts, previous.counts);
+      break;
     }
-    // GitHub treats owner/name case-insensitively, and users type it either way.
-    if (previous.repo.toLowerCase() !== view.repo.toLowerCase()) continue;
-    view.previous = { run: toRunRef(candidate), fetchedAt: previous.fetchedAt, counts: previous.counts };
-    view.deltas = subtract(view.counts, previous.counts);
-    break;
-  }
-  return { status: 'ok', run, view, ...base };
+    return view;
+  });
 }
 
 function choicesFor(completed: readonly FlowRunSummary[], target: FlowRunSummary | undefined): RunRef[] {
