@@ -37,7 +37,6 @@ import {
   metric,
   parseShownNumber,
   PREFECT_LINE,
-  runCommandTimed,
   runFlowFromTree,
   runRow,
   sidebarPane,
@@ -259,7 +258,7 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       await hidePanel(page);
       await runCommand(page, 'View: Close All Editors');
 
-      const t0 = await runCommandTimed(page, 'Flowdeck: Open Dashboard');
+      const t0 = await runCommand(page, 'Flowdeck: Open Dashboard');
       await page.locator('.tab', { hasText: 'Flowdeck Dashboard' }).first().waitFor({ state: 'visible', timeout: 15_000 });
       const frame = webviewFrame(page);
       let firstInkMs = -1;

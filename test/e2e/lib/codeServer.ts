@@ -474,7 +474,7 @@ async function quickInputDone(page: Page, typed: string, timeoutMs: number): Pro
  * Runs a command by its palette title (with category, as the palette shows it, e.g. 'Smoke: Say Hello'):
  * F1, type, click the row whose label matches exactly.
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<number> {
   const widget = quickInput(page);
   if (await widget.isVisible()) await page.keyboard.press('Escape');
   // Focus the workbench (not a webview iframe, which swallows F1) before opening the palette.
@@ -488,8 +488,11 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(title)}\\s*$`) }) })
     .first();
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  // Returned so a measurement can start when the user chooses the command, not when the palette opens.
+  const clickedAt = Date.now();
   await row.click();
   await quickInputDone(page, `>${title}`, timeoutMs);
+  return clickedAt;
 }
 
 /** Clicks the activity-bar item of a view container by its aria-label (its title), e.g. 'Smoke'. */

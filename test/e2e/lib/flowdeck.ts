@@ -255,24 +255,3 @@ export async function hidePanel(page: Page): Promise<void> {
   if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel');
 }
 
-/**
- * Like runCommand, but returns Date.now() taken just before the click on the command's palette row, so a
- * measurement starts when the user chooses the command rather than when the palette opens.
- */
-export async function runCommandTimed(page: Page, title: string, timeoutMs = 15_000): Promise<number> {
-  const widget = page.locator('.quick-input-widget');
-  if (await widget.isVisible()) await page.keyboard.press('Escape');
-  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
-  await page.keyboard.press('F1');
-  const input = widget.locator('input');
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  await input.fill(`>${title}`);
-  const row = widget
-    .locator('.monaco-list-row')
-    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(title)}\\s*$`) }) })
-    .first();
-  await row.waitFor({ state: 'visible', timeout: timeoutMs });
-  const clickedAt = Date.now();
-  await row.click();
-  return clickedAt;
-}
