@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Flowdeck } from '../services';
+import { loadYouTubeConnect, type YouTubeConnectModule } from '../lazyBundles';
 
 interface OAuthClient {
   clientId: string;
@@ -18,7 +19,7 @@ function envValue(name: string): string | undefined {
 }
 
 /** The OAuth client: from FLOWDECK_GOOGLE_CLIENT_ID/SECRET when the host sets them (they win), else a client_secret.json. */
-async function chooseClient(oauth: typeof import('../../flows/youtube/oauth')): Promise<OAuthClient | undefined> {
+async function chooseClient(oauth: YouTubeConnectModule): Promise<OAuthClient | undefined> {
   const clientId = envValue('FLOWDECK_GOOGLE_CLIENT_ID');
   const clientSecret = envValue('FLOWDECK_GOOGLE_CLIENT_SECRET');
   if (clientId && clientSecret) return { clientId, clientSecret };
@@ -36,8 +37,8 @@ async function chooseClient(oauth: typeof import('../../flows/youtube/oauth')): 
 export function registerConnectYouTube(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('flowdeck.connectYouTube', async () => {
-      const oauth = await import('../../flows/youtube/oauth');
-      const { YouTubeError } = await import('../../flows/youtube/errors');
+      const oauth = loadYouTubeConnect();
+      const { YouTubeError } = oauth;
       try {
         const client = await chooseClient(oauth);
         if (!client) return;

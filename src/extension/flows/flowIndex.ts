@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { FileFlows } from '../../engine/flowDiscovery';
+import { loadDiscovery as loadDiscoveryBundle, type DiscoveryModule } from '../lazyBundles';
 import { readSettings } from '../settings';
 
 const EXCLUDE = '**/node_modules/**';
@@ -12,13 +13,9 @@ const MAX_FILES = 5000;
 /** Files parsed between yields to the event loop, so a big workspace does not freeze the extension host. */
 const PARSE_CHUNK = 20;
 
-type Discovery = typeof import('../../engine/flowDiscovery');
-let discovery: Promise<Discovery> | undefined;
-
 /** The discovery module, loaded once on first use. */
-export function loadDiscovery(): Promise<Discovery> {
-  discovery ??= import('../../engine/flowDiscovery');
-  return discovery;
+export function loadDiscovery(): Promise<DiscoveryModule> {
+  return Promise.resolve().then(loadDiscoveryBundle);
 }
 
 function inNodeModules(uri: vscode.Uri): boolean {
