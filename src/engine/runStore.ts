@@ -64,6 +64,8 @@ export interface ListOptions {
 
 export const CRASHED_HOST_MESSAGE = 'host process ended';
 
+const CACHE_PURGE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
 /** Appends whole lines to a file that may end in a torn line, starting a fresh line when it does. */
 function appendLines(fd: number, text: string, fresh: { checked: boolean }): void {
   if (!fresh.checked) {
@@ -160,7 +162,25 @@ export class RunStore {
     store.reload();
     if (options.detectCrashed !== false) store.markCrashed();
     if (options.compact !== false && store.indexLines > 2 * store.runs.size + 1000) store.compact();
+    store.purgeCacheDaily();
     return store;
+  }
+
+  /** Expired cache entries are never read, but they take disk space: clear them out once a day. */
+  private purgeCacheDaily(now = Date.now()): void {
+    const marker = join(this.home, 'cache', '.purged');
+    try {
+      if (now - statSync(marker).mtimeMs < CACHE_PURGE_INTERVAL_MS) return;
+    } catch {
+      // Never purged (or no cache yet).
+    }
+    try {
+      this.cachePurge(now);
+      mkdirSync(join(this.home, 'cache'), { recursive: true });
+      writeFileSync(marker, '');
+    } catch {
+      // A read-only store keeps its expired entries; reads ignore them anyway.
+    }
   }
 
   private reload(): void {
@@ -509,6 +529,7 @@ export class RunStore {
       return 0;
     }
     for (const name of names) {
+      if (!name.endsWith('.json')) continue;
       try {
         const entry = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { expiresAt?: number };
         if (entry.expiresAt !== undefined && entry.expiresAt <= now) {

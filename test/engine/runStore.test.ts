@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { currentProcess } from '../../src/engine/processIdentity';
@@ -170,6 +170,26 @@ describe('run store', () => {
     store.kvSet('github-etags', 'PrefectHQ/prefect', { etag: '"abc"' });
     assert.deepEqual(store.kvGet('github-etags', 'PrefectHQ/prefect'), { etag: '"abc"' });
     assert.equal(store.kvGet('github-etags', 'other'), undefined);
+  });
+
+  it('removes expired cache entries on open, at most once a day', () => {
+    const home = tempDir();
+    const store = RunStore.open(home);
+    store.cachePut('old', 1, Date.now() - 1000);
+    store.cachePut('fresh', 2, Date.now() + 60_000);
+    store.cachePut('forever', 3);
+    const cacheDir = join(home, 'cache');
+    const count = () => readdirSync(cacheDir).filter((f) => f.endsWith('.json')).length;
+    assert.equal(count(), 3);
+    // Purged today already (when the store was first opened): nothing happens.
+    RunStore.open(home);
+    assert.equal(count(), 3);
+    const dayAgo = new Date(Date.now() - 25 * 3600 * 1000);
+    utimesSync(join(cacheDir, '.purged'), dayAgo, dayAgo);
+    const reopened = RunStore.open(home);
+    assert.equal(count(), 2);
+    assert.deepEqual(reopened.cacheGet('fresh'), { value: 2 });
+    assert.deepEqual(reopened.cacheGet('forever'), { value: 3 });
   });
 
   it('refuses ids that could escape the store folder', () => {
