@@ -73,6 +73,17 @@ function tooltipColors(palette: Palette): Record<string, string | number> {
   };
 }
 
+/** What every line in the dashboard shares. Monotone curves never overshoot the data: a count never dips below zero between two points. */
+const LINE_STYLE = {
+  fill: 'origin',
+  cubicInterpolationMode: 'monotone',
+  pointHoverRadius: 4,
+  pointHitRadius: 8,
+} as const;
+
+/** Charts fill their card, redraw without animation (a stream of updates would never settle). */
+const BASE_OPTIONS = { responsive: true, maintainAspectRatio: false, animation: false } as const;
+
 export interface MetricChartSpec {
   /** `YYYY-MM-DD` per point. */
   dates: string[];
@@ -92,21 +103,15 @@ export function metricChart(canvas: HTMLCanvasElement, spec: MetricChartSpec, pa
         {
           label: spec.label,
           data: spec.values,
+          ...LINE_STYLE,
           spanGaps: false,
-          fill: 'origin',
           borderWidth: 1.75,
-          // Monotone curves never overshoot the data: a count never dips below zero between two days.
-          cubicInterpolationMode: 'monotone',
           pointRadius: isolatedPointRadius,
-          pointHoverRadius: 4,
-          pointHitRadius: 8,
         },
       ],
     },
     options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
+      ...BASE_OPTIONS,
       interaction: { mode: 'index', intersect: false },
       scales: {
         x: {
@@ -171,19 +176,14 @@ export function starHistoryChart(canvas: HTMLCanvasElement, points: { date: stri
         {
           label: 'Stars',
           data,
-          fill: 'origin',
+          ...LINE_STYLE,
           borderWidth: 2,
-          cubicInterpolationMode: 'monotone',
           pointRadius: data.length === 1 ? 3 : 0,
-          pointHoverRadius: 4,
-          pointHitRadius: 8,
         },
       ],
     },
     options: {
-      responsive: true,
-      maintainAspectRatio: false,
-      animation: false,
+      ...BASE_OPTIONS,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
         x: {
