@@ -119,6 +119,9 @@ declare module 'flowdeck' {
     readonly fn: (parameters: P) => R | Promise<R>;
   };
 
+  /** Prefect's `exponential_backoff(factor)`: pass as `retryDelaySeconds` for `factor * 2 ** (retry - 1)` seconds. */
+  export function exponentialBackoff(factor: number): (retry: number) => number;
+
   export function task<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>): Task<A, R>;
 
   export function flow<P extends Record<string, unknown>, R>(options: FlowOptions, fn: (parameters: P) => R | Promise<R>): Flow<P, R>;

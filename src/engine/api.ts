@@ -10,6 +10,8 @@ import { currentContext, currentLogger, runFlow, runTask, mapTask, type RunConte
 export type { ParameterDeclarations, ParameterDeclaration } from './parameters';
 export type { State, StateType, StateName } from './states';
 export type { LogLevel } from './records';
+/** Prefect's `exponential_backoff(factor)`: pass as `retryDelaySeconds` for `factor * 2 ** (retry - 1)` seconds. */
+export { exponentialBackoff } from './retryPolicy';
 export type { RunContext } from './worker/runtime';
 
 /** Delay before retry `attempt` (1-based): seconds, a list indexed by attempt, or a function. */

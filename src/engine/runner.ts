@@ -82,7 +82,6 @@ interface RunState {
 class Execution implements ActiveRun {
   readonly runs = new Map<string, RunState>();
   readonly tasks = new Map<string, TaskRunRecord>();
-  readonly taskRunOwner = new Map<string, string>();
   /** Entity id → epoch ms by which it must have left its running state. */
   readonly deadlines = new Map<string, { at: number; label: string; seconds: number }>();
   root!: RunState;

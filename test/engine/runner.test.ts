@@ -109,6 +109,16 @@ export default flow({ name: 'rc' }, async () => { try { await t(); } catch (e) {
     assert.equal(detail.taskRuns[0]!.attempts, 2);
   });
 
+  it('takes exponentialBackoff from the flowdeck module as a delay', async () => {
+    const { detail, logs } = await run(
+      { 'eb.flow.ts': `import { flow, task, exponentialBackoff } from 'flowdeck';\nlet n = 0;\nconst t = task({ name: 't', retries: 2, retryDelaySeconds: exponentialBackoff(0.05) }, async () => { if (++n < 3) throw new Error('again'); return n; });\nexport default flow({ name: 'eb' }, async () => t());\n` },
+      'eb.flow.ts',
+    );
+    assert.equal(detail.result, 3);
+    assert.ok(logs.some((l) => l.includes('Retry 1/2 will start 0.05 seconds from now')));
+    assert.ok(logs.some((l) => l.includes('Retry 2/2 will start 0.1 seconds from now')));
+  });
+
   it('retries a whole flow', async () => {
     const { detail, store } = await run(
       { 'fr.flow.ts': flowSource(`let n = 0;\nexport default flow({ name: 'fr', retries: 2, retryDelaySeconds: 0 }, async () => { if (++n < 3) throw new Error('again'); return n; });`) },

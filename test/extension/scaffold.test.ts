@@ -72,10 +72,11 @@ export const checks: {
   logger: Same<declared.RunLogger, real.RunLogger>;
   context: Same<declared.RunContext, real.RunContext>;
   retryDelay: Same<declared.RetryDelay, real.RetryDelay>;
+  backoff: Same<typeof declared.exponentialBackoff, typeof real.exponentialBackoff>;
   taskFn: Same<ReturnType<typeof declared.task<Args, number>>, ReturnType<typeof real.task<Args, number>>>;
   flowParams: Same<Parameters<ReturnType<typeof declared.flow<{ a?: number }, string>>>, Parameters<ReturnType<typeof real.flow<{ a?: number }, string>>>>;
   flowResult: Same<ReturnType<ReturnType<typeof declared.flow<{ a?: number }, string>>>, ReturnType<ReturnType<typeof real.flow<{ a?: number }, string>>>>;
-} = { taskOptions: true, flowOptions: true, mapOptions: true, hookInfo: true, state: true, parameter: true, logger: true, context: true, retryDelay: true, taskFn: true, flowParams: true, flowResult: true };
+} = { taskOptions: true, flowOptions: true, mapOptions: true, hookInfo: true, state: true, parameter: true, logger: true, context: true, retryDelay: true, backoff: true, taskFn: true, flowParams: true, flowResult: true };
 `,
     );
     const program = ts.createProgram([check], { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, types: ['node'], typeRoots: [join(__dirname, '..', '..', 'node_modules', '@types')] });
