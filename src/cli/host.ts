@@ -1,8 +1,9 @@
 /** The engine as the CLI runs it: the store under FLOWDECK_HOME and a runner whose workers sit next to this file. */
 import { join } from 'node:path';
 import { mergeCredentials, readCredentials, secretValuesFrom, type CredentialStore } from '../engine/credentials';
+import { openStore as openRunStore } from '../engine/openStore';
 import { FlowRunner } from '../engine/runner';
-import { RunStore, defaultHome } from '../engine/runStore';
+import type { RunStore } from '../engine/runStore';
 import type { CliIo } from './io';
 
 export function distDir(): string {
@@ -10,8 +11,12 @@ export function distDir(): string {
   return __dirname;
 }
 
-export function openStore(io: CliIo): RunStore {
-  return RunStore.open(defaultHome(io.env));
+/**
+ * Opens the store; `read` never writes (a missing store reads as an empty history, runs of dead
+ * processes show Crashed without being recorded). Throws StoreHomeError for an unusable folder.
+ */
+export function openStore(io: CliIo, mode: 'read' | 'write' = 'write'): Promise<RunStore> {
+  return openRunStore({ env: io.env, readOnly: mode === 'read' });
 }
 
 export function createRunner(store: RunStore, io: CliIo): FlowRunner {

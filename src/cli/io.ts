@@ -6,7 +6,8 @@ export interface CliIo {
   cwd: string;
 }
 
-export const EXIT = { ok: 0, runFailed: 1, badInput: 2 } as const;
+/** 130 = 128 + SIGINT, what shells report for a program stopped by Ctrl-C. */
+export const EXIT = { ok: 0, runFailed: 1, badInput: 2, interrupted: 130 } as const;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -4,6 +4,7 @@ import { flowsCommand } from './commands/flows';
 import { logsCommand } from './commands/logs';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
+import { StoreHomeError } from '../engine/storeErrors';
 import { EXIT, UsageError, write, type CliIo } from './io';
 
 const HELP = `Usage: flowdeck <command> [options]
@@ -52,6 +53,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command(rest, io);
   } catch (e) {
+    if (e instanceof StoreHomeError) {
+      write(io.stderr, `flowdeck: ${e.message}`);
+      return EXIT.badInput;
+    }
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       write(io.stderr, `flowdeck ${name}: ${(e as Error).message}`);
       return EXIT.badInput;

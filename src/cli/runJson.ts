@@ -1,5 +1,7 @@
 /** The JSON shape `flowdeck run --json` and `flowdeck runs --json` print for a run. */
-import type { FlowRunDetail } from '../engine/records';
+import type { FlowRunDetail, ResultRef, RunTrigger, StoredValue } from '../engine/records';
+import type { RunStore } from '../engine/runStore';
+import { deserialize, parseSerialized, toJsonView } from '../engine/serializer';
 import type { State } from '../engine/states';
 
 export interface RunJson {
@@ -10,7 +12,12 @@ export interface RunJson {
   state: { type: State['type']; name: State['name']; message?: string };
   startTime: string | null;
   endTime: string | null;
+  trigger?: RunTrigger;
   result: unknown;
+  /** Set when the result is stored out of line and was not loaded (`runs --json`): its size. */
+  resultBytes?: number;
+  /** Set when the result was not kept, saying why. */
+  resultNote?: string;
   taskRuns: {
     id: string;
     name: string;
@@ -19,6 +26,8 @@ export interface RunJson {
     startTime: string | null;
     endTime: string | null;
   }[];
+  /** The run's attempt: 1, or more once it was retried or resumed. */
+  attempt: number;
 }
 
 function iso(ts: number | undefined): string | null {
@@ -29,8 +38,15 @@ function stateJson(s: State): RunJson['state'] {
   return s.message === undefined ? { type: s.type, name: s.name } : { type: s.type, name: s.name, message: s.message };
 }
 
-export function runJson(run: FlowRunDetail): RunJson {
-  return {
+/** The JSON view of a stored result; one stored out of line is read only when `loadFiles`. */
+export async function resultJson(store: RunStore, runId: string, stored: StoredValue | undefined, ref: ResultRef | undefined, loadFiles: boolean): Promise<unknown> {
+  if (stored) return toJsonView(deserialize(stored.dv));
+  if (ref && loadFiles) return toJsonView(parseSerialized(await store.readResultText(runId, ref)));
+  return null;
+}
+
+export async function runJson(run: FlowRunDetail, store: RunStore, options: { loadResultFiles: boolean }): Promise<RunJson> {
+  const out: RunJson = {
     id: run.id,
     name: run.name,
     flowName: run.flowName,
@@ -38,7 +54,7 @@ export function runJson(run: FlowRunDetail): RunJson {
     state: stateJson(run.state),
     startTime: iso(run.startTime),
     endTime: iso(run.endTime),
-    result: run.result ?? null,
+    result: await resultJson(store, run.id, run.result, run.resultRef, options.loadResultFiles),
     taskRuns: run.taskRuns.map((t) => ({
       id: t.id,
       name: t.name,
@@ -47,5 +63,10 @@ export function runJson(run: FlowRunDetail): RunJson {
       startTime: iso(t.startTime),
       endTime: iso(t.endTime),
     })),
+    attempt: run.attempt,
   };
+  if (run.trigger) out.trigger = run.trigger;
+  if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
+  if (run.resultNote) out.resultNote = run.resultNote;
+  return out;
 }

@@ -5,14 +5,17 @@
 import type { LogLevel } from './records';
 import type { ParameterDeclarations } from './parameters';
 import type { State } from './states';
-import { currentContext, currentLogger, runFlow, runTask, mapTask, type RunContext } from './worker/runtime';
+import { currentContext, currentLogger, type RunContext } from './worker/context';
+import { runFlow } from './worker/flowRun';
+import { mapTask, runTask } from './worker/taskRun';
 
 export type { ParameterDeclarations, ParameterDeclaration } from './parameters';
 export type { State, StateType, StateName } from './states';
 export type { LogLevel } from './records';
 /** Prefect's `exponential_backoff(factor)`: pass as `retryDelaySeconds` for `factor * 2 ** (retry - 1)` seconds. */
 export { exponentialBackoff } from './retryPolicy';
-export type { RunContext } from './worker/runtime';
+export type { RunContext } from './worker/context';
+export { TimeoutError, CancelledError } from './worker/signals';
 
 /** Delay before retry `attempt` (1-based): seconds, a list indexed by attempt, or a function. */
 export type RetryDelay = number | number[] | ((attempt: number) => number);

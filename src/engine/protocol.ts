@@ -1,13 +1,21 @@
 /**
  * Messages between the host (which owns the store and the run's state) and the worker process (which
- * runs user code). Events are batched by the worker; requests carry ids and replies echo them.
+ * runs user code).
+ *
+ * Worker → host: one JSON message per line on the event pipe (the worker's fd 3), written with
+ * synchronous writes — so the host hears from a worker that never yields its event loop, and a worker's
+ * last lines before `process.exit` are not lost. Journal records travel as the very lines the run's
+ * journal keeps (masked by the worker, appended by the host as they are).
+ * Host → worker: Node's IPC channel (load, start, cancel, replies).
  */
-import type { LogLevel } from './records';
 import type { ParameterDeclarations } from './parameters';
-import type { State, StateName } from './states';
+import type { RunRecord } from './records';
 
 /** Where a flow comes from. */
 export type FlowSource = { kind: 'file'; path: string } | { kind: 'builtin'; id: string };
+
+/** The worker's file descriptor for the event pipe. */
+export const EVENT_FD = 3;
 
 export interface FlowInfo {
   name: string;
@@ -21,38 +29,63 @@ export interface FlowInfo {
   hasCrashedHooks?: boolean;
 }
 
+/** Limits the worker applies to what it hands over (documented in README, set by environment). */
+export interface WorkerLimits {
+  /** Results up to this size stay inside the journal; larger ones get a file of their own. */
+  inlineResultBytes: number;
+  /** Results larger than this are not kept (a warning says so). */
+  maxResultBytes: number;
+  /** Log lines longer than this are cut, saying how much was cut. */
+  maxLogLineBytes: number;
+  /** How long code past its timeout gets to stop before its worker is killed. */
+  timeoutGraceMs: number;
+  /** How long cancelled code gets to stop (finally blocks, onCancellation hooks) before the kill. */
+  cancelGraceMs: number;
+}
+
 export type HostToWorker =
-  | { t: 'load'; source: FlowSource; modulePath: string; flowName?: string; parameters: Record<string, unknown>; home: string }
-  | { t: 'start'; runId: string; runName: string }
+  | {
+      t: 'load';
+      source: FlowSource;
+      modulePath: string;
+      flowName?: string;
+      parameters: Record<string, unknown>;
+      home: string;
+      /** Secret values to mask besides the worker's own environment (stored credentials). */
+      secrets: string[];
+      limits: WorkerLimits;
+    }
+  | { t: 'start'; runId: string; runName: string; resultsDir: string }
   | { t: 'cancel'; reason: string }
   | { t: 'reply'; reqId: number; value?: unknown; error?: string }
   | { t: 'crashed-hook'; runId: string; runName: string; message: string };
 
 export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-parameters';
 
-export type WorkerEvent =
-  | { k: 'task'; id: string; runId: string; name: string; task: string; ts: number; cacheKey?: string }
-  /** A state change; `deadline` (epoch ms) tells the host when to kill a worker that cannot honour a timeout. */
-  | { k: 'state'; id: string; kind: 'flow' | 'task'; state: State; attempt?: number; deadline?: number }
-  /** A task-run state change without a message: the hot path of mapped tasks, kept small on the wire. */
-  | { k: 'ts'; id: string; n: StateName; ts: number; a?: number }
-  | { k: 'log'; runId: string; task?: string; level: LogLevel; source: string; msg: string; ts: number }
-  | { k: 'result'; id: string; kind: 'flow' | 'task'; value: unknown }
-  | { k: 'secret'; value: string }
-  | { k: 'credentials'; service: string; patch: Record<string, unknown> };
-
 export type Request =
   | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown> }
+  /** Replies with the serialized value, or null. */
   | { op: 'cache-get'; key: string }
-  | { op: 'cache-put'; key: string; value: unknown; expiresAt?: number }
+  | { op: 'cache-put'; key: string; serialized: string; expiresAt?: number }
   | { op: 'kv-get'; namespace: string; key: string }
   | { op: 'kv-set'; namespace: string; key: string; value: unknown };
 
-export type WorkerToHost =
-  | { t: 'ready'; flow: FlowInfo; parameters: Record<string, unknown> }
-  | { t: 'rejected'; reason: LoadRejection; message: string }
-  | { t: 'events'; events: WorkerEvent[] }
-  | ({ t: 'request'; reqId: number } & Request)
-  /** The worker is about to die of an uncaught error; the host adds this to the Crashed message. */
-  | { t: 'fatal'; message: string }
-  | { t: 'finished' };
+export interface SubflowReply {
+  id: string;
+  name: string;
+  resultsDir: string;
+}
+
+/** Everything but journal records: how the worker talks to its host. */
+export type ControlMessage =
+  | { k: 'ready'; flow: FlowInfo; parameters: Record<string, unknown> }
+  | { k: 'rejected'; reason: LoadRejection; message: string }
+  | ({ k: 'req'; reqId: number } & Request)
+  /** A value registered as secret at run time: the host masks it in what it prints too. */
+  | { k: 'secret'; value: string }
+  | { k: 'credentials'; service: string; patch: Record<string, unknown> }
+  /** The worker is about to die (an uncaught error, or killing itself over a timeout); says why. */
+  | { k: 'fatal'; message: string; state?: 'TimedOut' }
+  | { k: 'finished' };
+
+export type WorkerMessage = Exclude<RunRecord, { k: 'run' }> | ControlMessage;

@@ -1,18 +1,22 @@
 /**
- * The plain records the engine produces and the store keeps. Everything a view shows derives from these.
+ * The plain records the engine produces and the store keeps. A run's journal is a sequence of
+ * `RunRecord`s (one JSON line each); everything a view shows is folded from them by the run reducer
+ * (runReducer.ts), live in the runner and on replay from the store alike.
  */
-import type { State } from './states';
+import type { State, StateName } from './states';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
+/** One log line: the same shape from the worker to the run's file to every view. */
 export interface LogRecord {
-  /** Epoch milliseconds. */
-  ts: number;
-  level: LogLevel;
+  k: 'log';
   /** Flow run the line belongs to. */
   runId: string;
   /** Set when a task run wrote the line. */
   taskRunId?: string;
+  /** Epoch milliseconds. */
+  ts: number;
+  level: LogLevel;
   /** `flowdeck.engine`, `Flow run 'light-potoo'`, `Task run 'fetch-repo-0'`. */
   source: string;
   message: string;
@@ -28,13 +32,16 @@ export interface ProcessIdentity {
   hostname: string;
 }
 
+/** What started a run. */
+export type RunTrigger = { kind: 'manual' } | { kind: 'schedule'; id: string; slot: number } | { kind: 'resume' };
+
+/** What the run history lists: small, no parameters or results (those live in the run's journal). */
 export interface FlowRunSummary {
   id: string;
   name: string;
   flowName: string;
   /** Where the flow came from: a file path or `builtin:<id>`. */
   source: string;
-  parameters: Record<string, unknown>;
   state: State;
   /** Epoch ms when the run was created. */
   created: number;
@@ -43,6 +50,17 @@ export interface FlowRunSummary {
   parentRunId?: string;
   parentTaskRunId?: string;
   owner: ProcessIdentity;
+  /** The flow run's attempt (1 for the first); a resumed run counts on. */
+  attempt: number;
+  /** Orders the run's state changes in the index: a higher sequence number wins. */
+  seq: number;
+  trigger?: RunTrigger;
+}
+
+/** Where a result too large to keep inside the journal is stored, relative to the run's results folder. */
+export interface ResultRef {
+  file: string;
+  bytes: number;
 }
 
 export interface TaskRunRecord {
@@ -55,14 +73,59 @@ export interface TaskRunRecord {
   startTime?: number;
   endTime?: number;
   cacheKey?: string;
-  result?: unknown;
+  tags?: string[];
+  /** The stored result (devalue-flattened), when the task persisted one inline. */
+  result?: StoredValue;
+  resultRef?: ResultRef;
 }
+
+/**
+ * A value as the serializer flattens it (serializer.ts): plain JSON that stands for any structured-clone
+ * value. `deserialize` turns it back into the value; `toJsonView` into something JSON can print.
+ */
+export type StoredValue = { dv: unknown };
 
 /** Everything stored about one flow run. */
 export interface FlowRunDetail extends FlowRunSummary {
+  parameters: Record<string, unknown>;
   states: State[];
   taskRuns: TaskRunRecord[];
-  result?: unknown;
-  /** Lines skipped because they were torn or unreadable. */
+  result?: StoredValue;
+  resultRef?: ResultRef;
+  /** Set when a result was not kept (too large, or not serializable), saying why. */
+  resultNote?: string;
+  /** Lines skipped because they were torn, malformed or too large to read. */
   skippedRecords: number;
+  /** The run is listed but its journal file is gone: no logs, tasks or result can be shown. */
+  missingJournal?: boolean;
 }
+
+/** The journal of one run: one JSON line per record, in the order they happened. */
+export type RunRecord =
+  | RunCreatedRecord
+  | { k: 'state'; runId: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number }
+  | { k: 'task'; runId: string; id: string; name: string; taskName: string; ts: number; cacheKey?: string; tags?: string[] }
+  | { k: 'tstate'; runId: string; id: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number }
+  | LogRecord
+  | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string };
+
+export interface RunCreatedRecord {
+  k: 'run';
+  runId: string;
+  name: string;
+  flowName: string;
+  source: string;
+  parameters: Record<string, unknown>;
+  created: number;
+  parentRunId?: string;
+  parentTaskRunId?: string;
+  owner: ProcessIdentity;
+  attempt?: number;
+  trigger?: RunTrigger;
+}
+
+/** The run index: small lines that let the history be listed without reading any run's journal. */
+export type IndexRecord =
+  | ({ k: 'run' } & FlowRunSummary)
+  | { k: 'state'; id: string; seq: number; state: State; startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }
+  | { k: 'del'; id: string };

@@ -1,44 +1,22 @@
 /**
- * The host side of a flow run. It starts a worker process for the user's code, owns the run's state and
- * its records in the store, and ends the run itself when the worker cannot: a timeout the code ignores,
- * a cancel, a crash.
+ * The host side of flow runs. For each run it starts a worker process for the user's code, reads the
+ * worker's records off its event pipe, keeps them in the store, and ends the run itself when the worker
+ * cannot: a timeout the code ignores, a cancel, a crash.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ENGINE_SOURCE, flowRunSource } from './logFormat';
-import type { FlowInfo, FlowSource, HostToWorker, LoadRejection, Request, WorkerEvent, WorkerToHost } from './protocol';
-import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, TaskRunRecord } from './records';
-import { RunStore, RunWriter, type RunFileRecord } from './runStore';
+import { Execution, type LiveRun } from './execution';
+import { flowRunSource } from './logFormat';
+import type { FlowInfo, FlowSource, HostToWorker, Request, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
+import type { FlowRunDetail, FlowRunSummary, LogRecord, TaskRunRecord } from './records';
+import { BadInputError, type RunRequest } from './runRequest';
+import type { RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
-import { formatState, isTerminal, state, type State, type StateName } from './states';
+import { isTerminal, state } from './states';
+import { WorkerProcess } from './workerProcess';
 
-export interface RunRequest {
-  source: FlowSource;
-  /** Which flow of a file holding several. */
-  flowName?: string;
-  parameters?: Record<string, unknown>;
-  /** Extra environment for the worker (a token from the editor's sign-in); every value is masked. */
-  env?: Record<string, string>;
-  /** The user code's working directory; the host's own when unset (the CLI's shell folder). */
-  cwd?: string;
-}
-
-export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin';
-
-/** The request itself is wrong: no run was created. */
-export class BadInputError extends Error {
-  override readonly name = 'BadInputError';
-  constructor(
-    readonly reason: BadInputReason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { BadInputError, type RunRequest } from './runRequest';
 
 export interface RunnerOptions {
   /** dist/worker.js */
@@ -47,10 +25,12 @@ export interface RunnerOptions {
   builtinDir: string;
   /** Secrets to mask besides those found in the environment (stored credentials). */
   secrets?: Iterable<string>;
-  /** How long a cancelled worker gets to stop by itself before it is killed. */
+  /** How long a cancelled run's code gets to stop by itself (finally blocks, onCancellation hooks) before its worker is killed. */
   cancelGraceMs?: number;
-  /** How long past a timeout a worker that has not stopped is given before it is killed. */
+  /** How long past a timeout code that has not stopped is given before its worker is killed. */
   timeoutGraceMs?: number;
+  /** How long a crashed flow's onCrashed hooks may take in their fresh worker. */
+  crashHookBudgetMs?: number;
   maxConcurrentRuns?: number;
   /** Refreshed credentials a flow hands back (OAuth tokens); never stored with the run. */
   onCredentials?: (service: string, patch: Record<string, unknown>) => void;
@@ -62,6 +42,8 @@ export interface RunnerEvents {
   run: [FlowRunSummary];
   task: [string, TaskRunRecord];
   log: [LogRecord];
+  /** The store refused a write for a run (a full disk): the run ends Failed saying so. */
+  storeError: [string, Error];
 }
 
 export interface ActiveRun {
@@ -72,51 +54,23 @@ export interface ActiveRun {
   readonly done: Promise<FlowRunDetail>;
 }
 
-interface RunState {
-  summary: FlowRunSummary;
-  writer: RunWriter;
-  states: State[];
-  result?: unknown;
-}
-
-class Execution implements ActiveRun {
-  readonly runs = new Map<string, RunState>();
-  readonly tasks = new Map<string, TaskRunRecord>();
-  /** Entity id → epoch ms by which it must have left its running state. */
-  readonly deadlines = new Map<string, { at: number; label: string; seconds: number }>();
-  root!: RunState;
-  flow?: FlowInfo;
-  cancelRequested = false;
-  killReason?: { name: StateName; message: string };
-  fatal?: string;
-  private resolveDone!: (d: FlowRunDetail) => void;
-  readonly done: Promise<FlowRunDetail>;
-
-  constructor(
-    readonly child: ChildProcess,
-    readonly request: RunRequest,
-    readonly modulePath: string,
-  ) {
-    this.done = new Promise((r) => (this.resolveDone = r));
-  }
-
-  get id(): string {
-    return this.root.summary.id;
-  }
-  get name(): string {
-    return this.root.summary.name;
-  }
-  get flowName(): string {
-    return this.root.summary.flowName;
-  }
-
-  finish(): void {
-    const r = this.root;
-    this.resolveDone({ ...r.summary, states: r.states, taskRuns: [...this.tasks.values()].filter((t) => t.flowRunId === r.summary.id), result: r.result, skippedRecords: 0 });
-  }
-}
-
 const BUILTIN_ID = /^[a-z0-9-]+$/;
+
+function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const v = Number(env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+/** The limits a worker applies, from the documented environment variables. */
+export function workerLimits(env: NodeJS.ProcessEnv, options: Pick<RunnerOptions, 'cancelGraceMs' | 'timeoutGraceMs'>): WorkerLimits {
+  return {
+    inlineResultBytes: envNumber(env, 'FLOWDECK_INLINE_RESULT_KB', 256) * 1024,
+    maxResultBytes: envNumber(env, 'FLOWDECK_MAX_RESULT_MB', 512) * 1024 * 1024,
+    maxLogLineBytes: envNumber(env, 'FLOWDECK_MAX_LOG_LINE_KB', 1024) * 1024,
+    timeoutGraceMs: options.timeoutGraceMs ?? 2000,
+    cancelGraceMs: options.cancelGraceMs ?? 3000,
+  };
+}
 
 export class FlowRunner extends EventEmitter<RunnerEvents> {
   private readonly masker: SecretMasker;
@@ -124,6 +78,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private readonly waiting: (() => void)[] = [];
   private running = 0;
   private watchdog?: NodeJS.Timeout;
+  private readonly limits: WorkerLimits;
 
   constructor(
     readonly store: RunStore,
@@ -131,6 +86,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   ) {
     super();
     this.masker = new SecretMasker([...secretsFromEnv(options.env ?? process.env), ...(options.secrets ?? [])]);
+    this.limits = workerLimits(options.env ?? process.env, options);
   }
 
   /** Masks a value from now on, in everything this runner stores or emits. */
@@ -207,250 +163,175 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return execution;
   }
 
-  private launch(request: RunRequest, modulePath: string): Promise<Execution> {
-    const extraEnv = request.env ?? {};
-    for (const value of Object.values(extraEnv)) this.masker.add(value);
-    const child = this.spawnWorker(request);
-    const execution = new Execution(child, request, modulePath);
-    const send = (m: HostToWorker): void => {
-      if (child.connected) child.send(m);
-    };
-    send(this.loadMessage(request, modulePath));
-
-    return new Promise<Execution>((resolveStart, rejectStart) => {
-      let started = false;
-      let stderrTail = '';
-      const onEarlyExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-        if (started) return;
-        started = true;
-        rejectStart(new Error(`The flow's worker process stopped while loading (${code !== null ? `exit code ${code}` : `signal ${signal}`})${stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : ''}`));
-      };
-      child.on('exit', onEarlyExit);
-      child.on('error', (e) => {
-        stderrTail += e.message;
-        onEarlyExit(null, null);
-      });
-
-      this.pipeOutput(child, execution, (text) => (stderrTail = (stderrTail + text).slice(-2000)));
-
-      child.on('message', (message: WorkerToHost) => {
-        switch (message.t) {
-          case 'ready':
-            if (started) return;
-            started = true;
-            try {
-              this.createRootRun(execution, request, message.flow, message.parameters);
-            } catch (e) {
-              child.kill('SIGKILL');
-              rejectStart(e);
-              return;
-            }
-            child.off('exit', onEarlyExit);
-            child.on('exit', (code, signal) => this.onExit(execution, code, signal));
-            send({ t: 'start', runId: execution.id, runName: execution.name });
-            resolveStart(execution);
-            break;
-          case 'rejected':
-            if (started) return;
-            started = true;
-            rejectStart(new BadInputError(message.reason, this.masker.mask(message.message)));
-            break;
-          case 'events':
-            this.onEvents(execution, message.events);
-            break;
-          case 'request':
-            this.onRequest(execution, message).then(
-              (value) => send({ t: 'reply', reqId: message.reqId, value }),
-              (e: Error) => send({ t: 'reply', reqId: message.reqId, error: this.masker.mask(e.message) }),
-            );
-            break;
-          case 'fatal':
-            execution.fatal = this.masker.mask(message.message);
-            break;
-          case 'finished':
-            break;
-        }
-      });
-    });
-  }
-
-  private spawnWorker(request: RunRequest): ChildProcess {
-    const profile = process.env.FLOWDECK_WORKER_PROF;
-    return fork(this.options.workerPath, [], {
-      cwd: request.cwd,
-      env: { ...(this.options.env ?? process.env), ...request.env, FLOWDECK_HOME: this.store.home },
-      // Source maps make user code's stack traces point at the .ts lines they wrote.
-      execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
+  private spawn(request: RunRequest, onLine: (line: string) => void, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
+    for (const value of Object.values(request.env ?? {})) this.masker.add(value);
+    return new WorkerProcess(
+      { workerPath: this.options.workerPath, cwd: request.cwd, env: { ...(this.options.env ?? process.env), ...request.env, FLOWDECK_HOME: this.store.home } },
+      onLine,
+      onOutput,
+    );
   }
 
   private loadMessage(request: RunRequest, modulePath: string): HostToWorker {
-    return { t: 'load', source: request.source, modulePath, flowName: request.flowName, parameters: request.parameters ?? {}, home: this.store.home };
+    return {
+      t: 'load',
+      source: request.source,
+      modulePath,
+      ...(request.flowName !== undefined ? { flowName: request.flowName } : {}),
+      parameters: request.parameters ?? {},
+      home: this.store.home,
+      secrets: this.masker.values(),
+      limits: this.limits,
+    };
   }
 
-  /** What user code prints straight to stdout/stderr becomes log lines of the run. */
-  private pipeOutput(child: ChildProcess, execution: Execution, onStderr: (text: string) => void): void {
-    const attach = (stream: NodeJS.ReadableStream | null, level: LogLevel): void => {
-      if (!stream) return;
-      createInterface({ input: stream }).on('line', (line) => {
-        if (level !== 'INFO') onStderr(`${line}\n`);
-        if (!execution.root) return;
-        this.onEvents(execution, [{ k: 'log', runId: execution.id, level, source: flowRunSource(execution.name), msg: line, ts: Date.now() }]);
+  private launch(request: RunRequest, modulePath: string): Promise<Execution> {
+    return new Promise<Execution>((resolveStart, rejectStart) => {
+      let started = false;
+      let stderrTail = '';
+      let execution: Execution | undefined;
+      const onLine = (line: string): void => {
+        let message: WorkerMessage;
+        try {
+          message = JSON.parse(line) as WorkerMessage;
+        } catch {
+          return;
+        }
+        if (message.k === 'ready') {
+          if (started || !execution) return;
+          started = true;
+          void this.createRoot(execution, request, message.flow, message.parameters).then(
+            () => {
+              this.armDeadlineFor(execution!);
+              execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir });
+              resolveStart(execution!);
+            },
+            (e: unknown) => {
+              execution!.worker.killGroup();
+              rejectStart(e);
+            },
+          );
+          return;
+        }
+        if (message.k === 'rejected') {
+          if (started) return;
+          started = true;
+          rejectStart(new BadInputError(message.reason, this.masker.mask(message.message)));
+          return;
+        }
+        if (execution) this.onMessage(execution, message, line);
+      };
+      const worker = this.spawn(request, (line) => {
+        onLine(line);
+        execution?.flushPending();
+      }, (stream, line) => {
+        if (stream === 'stderr') stderrTail = (stderrTail + line + '\n').slice(-2000);
+        if (execution && started && execution.runs.size > 0) {
+          execution.log(execution.root, stream === 'stdout' ? 'INFO' : 'WARNING', flowRunSource(execution.name), this.masker.mask(line));
+          execution.flushPending();
+        }
       });
-    };
-    attach(child.stdout, 'INFO');
-    attach(child.stderr, 'WARNING');
+      execution = new Execution(worker, request, modulePath, this.store, {
+        run: (s) => this.onRunEvent(execution!, s),
+        task: (runId, t) => this.emit('task', runId, t),
+        log: (l) => this.emit('log', l),
+        storeError: (runId, e) => this.emit('storeError', runId, e),
+      });
+      worker.send(this.loadMessage(request, modulePath));
+      void worker.exited.then(async (how) => {
+        if (!started) {
+          started = true;
+          const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
+          rejectStart(new Error(`The flow's worker process stopped while loading (${exit})${stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : ''}`));
+          return;
+        }
+        if (execution!.runs.size === 0) return;
+        await this.finishExecution(execution!, how);
+      });
+    });
   }
 
-  private newRun(execution: Execution, fields: Omit<FlowRunSummary, 'id' | 'name' | 'state' | 'created' | 'owner'>): RunState {
-    const now = Date.now();
-    const summary: FlowRunSummary = {
-      id: randomUUID(),
-      name: this.store.newRunName(),
-      ...fields,
-      parameters: this.masker.maskValue(fields.parameters),
-      state: state('Pending', undefined, now),
-      created: now,
-      owner: RunStore.owner(),
-    };
-    const writer = this.store.createRun(summary);
-    const run: RunState = { summary, writer, states: [summary.state] };
-    execution.runs.set(summary.id, run);
-    this.executions.set(summary.id, execution);
-    this.emit('run', { ...summary });
-    return run;
-  }
-
-  private createRootRun(execution: Execution, request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>): void {
+  private async createRoot(execution: Execution, request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>): Promise<void> {
     const source = request.source.kind === 'file' ? resolve(request.source.path) : `builtin:${request.source.id}`;
-    execution.root = this.newRun(execution, { flowName: flow.name, source, parameters });
-    const r = execution.root.summary;
     execution.flow = flow;
-    this.writeLog(execution.root, { level: 'INFO', source: ENGINE_SOURCE, msg: `Created flow run '${r.name}' for flow '${flow.name}'`, ts: r.created });
-    if (flow.timeoutSeconds && flow.timeoutSeconds > 0) {
-      // The host's own deadline, in case the worker blocks before it can report one.
-      execution.deadlines.set(r.id, { at: Date.now() + flow.timeoutSeconds * 1000, label: `Flow run '${r.name}'`, seconds: flow.timeoutSeconds });
-      this.armWatchdog();
-    }
+    const handle = await this.store.createRun({ flowName: flow.name, source, parameters, ...(request.trigger ? { trigger: request.trigger } : {}) });
+    const live = execution.adopt(handle, handle.created);
+    execution.root = live;
+    this.executions.set(handle.id, execution);
+    execution.createdLog(live);
+    execution.flushPending();
   }
 
-  private writeLog(run: RunState, line: { level: LogLevel; source: string; msg: string; ts: number; task?: string }): void {
-    run.writer.append([{ k: 'log', ...line }]);
-    this.emit('log', { ts: line.ts, level: line.level, runId: run.summary.id, taskRunId: line.task, source: line.source, message: line.msg });
+  private armDeadlineFor(execution: Execution): void {
+    const timeout = execution.flow?.timeoutSeconds;
+    if (!timeout || timeout <= 0) return;
+    // The host's own deadline, in case the worker blocks before it can report one.
+    execution.deadlines.set(execution.id, { at: Date.now() + timeout * 1000, label: `Flow run '${execution.name}'`, seconds: timeout });
+    this.armWatchdog();
   }
 
-  private onEvents(execution: Execution, events: readonly WorkerEvent[]): void {
-    const byRun = new Map<RunState, RunFileRecord[]>();
-    const out = (run: RunState, record: RunFileRecord): void => {
-      let list = byRun.get(run);
-      if (!list) byRun.set(run, (list = []));
-      list.push(record);
-    };
-    const logs: LogRecord[] = [];
-    const tasksChanged = new Set<TaskRunRecord>();
-    const runsChanged = new Set<RunState>();
+  private onRunEvent(execution: Execution, summary: FlowRunSummary): void {
+    this.executions.set(summary.id, execution);
+    this.emit('run', summary);
+  }
 
-    for (const ev of events) {
-      switch (ev.k) {
-        case 'secret':
-          this.masker.add(ev.value);
-          break;
-        case 'credentials':
-          try {
-            this.options.onCredentials?.(ev.service, ev.patch);
-          } catch {
-            // Saving refreshed credentials is best effort; the next run refreshes again.
-          }
-          break;
-        case 'log': {
-          const run = execution.runs.get(ev.runId);
-          if (!run) break;
-          const msg = this.masker.mask(ev.msg);
-          out(run, { k: 'log', ts: ev.ts, level: ev.level, source: ev.source, msg, task: ev.task });
-          logs.push({ ts: ev.ts, level: ev.level, runId: ev.runId, taskRunId: ev.task, source: ev.source, message: msg });
-          break;
-        }
-        case 'task': {
-          const run = execution.runs.get(ev.runId);
-          if (!run) break;
-          const t: TaskRunRecord = { id: ev.id, flowRunId: ev.runId, name: ev.name, taskName: ev.task, state: state('Pending', undefined, ev.ts), attempts: 0, cacheKey: ev.cacheKey };
-          execution.tasks.set(ev.id, t);
-          out(run, { k: 'task', id: ev.id, name: ev.name, task: ev.task, ts: ev.ts, cacheKey: ev.cacheKey });
-          tasksChanged.add(t);
-          break;
-        }
-        case 'ts':
-        case 'state': {
-          const s = ev.k === 'ts' ? state(ev.n, undefined, ev.ts) : ev.state.message === undefined ? ev.state : { ...ev.state, message: this.masker.mask(ev.state.message) };
-          const attempt = ev.k === 'ts' ? ev.a : ev.attempt;
-          if (ev.k === 'ts' || ev.kind === 'task') {
-            const t = execution.tasks.get(ev.id);
-            if (!t) break;
-            const run = execution.runs.get(t.flowRunId)!;
-            t.state = s;
-            if (s.type === 'RUNNING') {
-              t.attempts = attempt ?? t.attempts + 1;
-              t.startTime ??= s.timestamp;
-            }
-            if (isTerminal(s.type)) t.endTime = s.timestamp;
-            out(run, { k: 'tstate', id: ev.id, state: s, attempt });
-            tasksChanged.add(t);
-            this.trackDeadline(execution, ev.id, s, ev.k === 'state' ? ev.deadline : undefined, `Task run '${t.name}'`);
-          } else {
-            const run = execution.runs.get(ev.id);
-            if (!run || isTerminal(run.summary.state.type)) break;
-            this.applyRunState(run, s);
-            out(run, { k: 'state', state: s });
-            runsChanged.add(run);
-            this.trackDeadline(execution, ev.id, s, ev.deadline, `Flow run '${run.summary.name}'`);
-            if (isTerminal(s.type)) {
-              const line = { level: (s.type === 'COMPLETED' || s.type === 'CANCELLED' ? 'INFO' : 'ERROR') as LogLevel, source: flowRunSource(run.summary.name), msg: `Finished in state ${formatState(s)}`, ts: s.timestamp };
-              out(run, { k: 'log', ...line });
-              logs.push({ ts: line.ts, level: line.level, runId: run.summary.id, source: line.source, message: line.msg });
-            }
-          }
-          break;
-        }
-        case 'result': {
-          const value = this.masker.maskValue(ev.value);
-          if (ev.kind === 'flow') {
-            const run = execution.runs.get(ev.id);
-            if (!run) break;
-            run.result = value;
-            out(run, { k: 'result', value });
-          } else {
-            const t = execution.tasks.get(ev.id);
-            if (!t) break;
-            t.result = value;
-            out(execution.runs.get(t.flowRunId)!, { k: 'tresult', id: ev.id, value });
-          }
-          break;
-        }
+  private onMessage(execution: Execution, message: WorkerMessage, line: string): void {
+    switch (message.k) {
+      case 'state': {
+        const live = execution.runs.get(message.runId);
+        if (!live) return;
+        this.trackDeadline(execution, message.runId, message.name, message.deadline, message.ts, `Flow run '${live.fold.detail.name}'`);
+        void execution.flowState(live, message, line);
+        return;
       }
+      case 'tstate': {
+        const live = execution.runs.get(message.runId);
+        if (!live) return;
+        const t = live.fold.tasks.get(message.id);
+        this.trackDeadline(execution, message.id, message.name, message.deadline, message.ts, `Task run '${t?.name ?? message.id}'`);
+        execution.workerRecord(live, message, line);
+        return;
+      }
+      case 'task':
+      case 'log':
+      case 'result': {
+        const live = execution.runs.get(message.runId);
+        if (live) execution.workerRecord(live, message, line);
+        return;
+      }
+      case 'req':
+        this.onRequest(execution, message).then(
+          (value) => execution.worker.send({ t: 'reply', reqId: message.reqId, value }),
+          (e: Error) => execution.worker.send({ t: 'reply', reqId: message.reqId, error: this.masker.mask(e.message) }),
+        );
+        return;
+      case 'secret':
+        this.masker.add(message.value);
+        return;
+      case 'credentials':
+        try {
+          this.options.onCredentials?.(message.service, message.patch);
+        } catch {
+          // Saving refreshed credentials is best effort; the next run refreshes again.
+        }
+        return;
+      case 'fatal':
+        execution.fatal = message.message;
+        if (message.state === 'TimedOut') execution.killReason ??= { name: 'TimedOut', message: message.message };
+        return;
+      case 'ready':
+      case 'rejected':
+      case 'finished':
+        return;
     }
-    for (const [run, records] of byRun) run.writer.append(records);
-    for (const run of runsChanged) {
-      const s = run.summary;
-      this.store.setRunState(s.id, s.state, { startTime: s.startTime, endTime: s.endTime });
-      this.emit('run', { ...s });
-    }
-    for (const t of tasksChanged) this.emit('task', t.flowRunId, t);
-    for (const l of logs) this.emit('log', l);
   }
 
-  private applyRunState(run: RunState, s: State): void {
-    run.summary.state = s;
-    run.states.push(s);
-    if (s.type === 'RUNNING') run.summary.startTime ??= s.timestamp;
-    if (isTerminal(s.type)) run.summary.endTime = s.timestamp;
-  }
-
-  private trackDeadline(execution: Execution, id: string, s: State, deadline: number | undefined, label: string): void {
-    if (s.type === 'RUNNING' && deadline !== undefined) {
-      execution.deadlines.set(id, { at: deadline, label, seconds: Math.round((deadline - s.timestamp) / 100) / 10 });
+  private trackDeadline(execution: Execution, id: string, name: string, deadline: number | undefined, ts: number, label: string): void {
+    const running = name === 'Running' || name === 'Retrying';
+    if (running && deadline !== undefined) {
+      execution.deadlines.set(id, { at: deadline, label, seconds: Math.round((deadline - ts) / 100) / 10 });
       this.armWatchdog();
-    } else if (s.type !== 'RUNNING') {
+    } else if (!running) {
       execution.deadlines.delete(id);
     }
   }
@@ -461,8 +342,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.watchdog.unref();
   }
 
+  /** Kills a worker whose code is past a deadline and its grace: it cannot stop by itself (a blocked thread). */
   private checkDeadlines(): void {
-    const grace = this.options.timeoutGraceMs ?? 2000;
+    // A little more than the worker's own grace, so a worker that can still act records the timeout itself.
+    const grace = this.limits.timeoutGraceMs + 500;
     const now = Date.now();
     let any = false;
     for (const execution of new Set(this.executions.values())) {
@@ -471,9 +354,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (now > d.at + grace && !execution.killReason) {
           execution.killReason = {
             name: 'TimedOut',
-            message: `${d.label} exceeded timeout of ${d.seconds} second(s) and did not stop within ${grace / 1000} s; its worker process was killed`,
+            message: `${d.label} exceeded timeout of ${d.seconds} second(s) and did not stop within ${this.limits.timeoutGraceMs / 1000} s; its worker process was killed`,
           };
-          execution.child.kill('SIGKILL');
+          execution.worker.killGroup();
         }
       }
     }
@@ -488,108 +371,109 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'subflow': {
         const parent = execution.runs.get(request.parentRunId);
         if (!parent) throw new Error(`unknown parent run ${request.parentRunId}`);
-        const run = this.newRun(execution, {
+        const handle = await this.store.createRun({
           flowName: request.flowName,
-          source: parent.summary.source,
+          source: parent.fold.detail.source,
           parameters: request.parameters,
           parentRunId: request.parentRunId,
-          parentTaskRunId: request.parentTaskRunId,
+          ...(request.parentTaskRunId !== undefined ? { parentTaskRunId: request.parentTaskRunId } : {}),
         });
-        const line = { level: 'INFO' as const, source: flowRunSource(parent.summary.name), msg: `Created subflow run '${run.summary.name}' for flow '${request.flowName}'`, ts: Date.now() };
-        parent.writer.append([{ k: 'log', ...line }]);
-        this.emit('log', { ts: line.ts, level: line.level, runId: parent.summary.id, source: line.source, message: line.msg });
-        return { id: run.summary.id, name: run.summary.name };
+        execution.adopt(handle, handle.created);
+        execution.log(parent, 'INFO', flowRunSource(parent.fold.detail.name), `Created subflow run '${handle.name}' for flow '${request.flowName}'`);
+        execution.flushPending();
+        return { id: handle.id, name: handle.name, resultsDir: handle.resultsDir } satisfies SubflowReply;
       }
       case 'cache-get':
-        return this.store.cacheGet(request.key);
+        return (await this.store.cache.get(request.key)) ?? null;
       case 'cache-put':
-        this.store.cachePut(request.key, this.masker.maskValue(request.value), request.expiresAt);
+        await this.store.cache.put(request.key, request.serialized, request.expiresAt);
         return true;
       case 'kv-get':
-        return this.store.kvGet(request.namespace, request.key);
+        return this.store.kv.get(request.namespace, request.key);
       case 'kv-set':
-        this.store.kvSet(request.namespace, request.key, request.value);
+        await this.store.kv.set(request.namespace, request.key, request.value);
         return true;
     }
   }
 
-  private onExit(execution: Execution, code: number | null, signal: NodeJS.Signals | null): void {
-    const now = Date.now();
-    let final: State;
-    if (execution.killReason) final = state(execution.killReason.name, execution.killReason.message, now);
-    else if (execution.cancelRequested) final = state('Cancelled', 'Cancelled by request; the worker process was stopped', now);
-    else {
-      const how = code !== null ? `exit code ${code}` : `signal ${signal}`;
-      final = state('Crashed', `Worker process exited unexpectedly (${how})${execution.fatal ? ` after an ${execution.fatal}` : ''}`, now);
-    }
-    // Runs (the root and any subflows) the worker left unfinished end now.
-    const unfinished = [...execution.runs.values()].filter((r) => !isTerminal(r.summary.state.type));
-    if (unfinished.length > 0) {
-      const events: WorkerEvent[] = [];
-      for (const task of execution.tasks.values()) {
-        if (!isTerminal(task.state.type) && unfinished.some((r) => r.summary.id === task.flowRunId)) {
-          events.push({ k: 'state', id: task.id, kind: 'task', state: { ...final, name: final.name === 'TimedOut' ? 'Failed' : final.name, type: final.type } });
-        }
-      }
-      for (const r of unfinished.reverse()) events.push({ k: 'state', id: r.summary.id, kind: 'flow', state: final });
-      this.onEvents(execution, events);
-    }
-    for (const r of execution.runs.values()) {
-      r.writer.close();
-      this.executions.delete(r.summary.id);
-    }
-    if (final.type === 'CRASHED' && execution.flow?.hasCrashedHooks && unfinished.includes(execution.root)) {
-      void this.runCrashedHooks(execution, final).finally(() => execution.finish());
-    } else {
-      execution.finish();
-    }
+  private async finishExecution(execution: Execution, how: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
+    await execution.finish(how);
+    for (const id of execution.runs.keys()) this.executions.delete(id);
+    const root = execution.root.fold.detail;
+    if (root.state.type === 'CRASHED' && execution.flow?.hasCrashedHooks) await this.runCrashedHooks(execution);
+    execution.resolve();
   }
 
   /**
    * A flow's onCrashed hooks run in a fresh worker (the one that ran the flow is gone); what they log
-   * goes to the crashed run. A hook that does not finish in time is abandoned.
+   * goes to the crashed run. Hooks that do not finish within their budget are abandoned.
    */
-  private runCrashedHooks(execution: Execution, crashed: State): Promise<void> {
-    const root = execution.root.summary;
-    const child = this.spawnWorker(execution.request);
-    const hooks = new Execution(child, execution.request, execution.modulePath);
-    hooks.root = { summary: root, writer: new RunWriter(this.store.runFile(root.id)), states: [] };
-    hooks.runs.set(root.id, hooks.root);
-    this.pipeOutput(child, hooks, () => undefined);
-    return new Promise<void>((resolveHooks) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.options.cancelGraceMs ?? 10_000);
-      child.on('message', (message: WorkerToHost) => {
-        if (message.t === 'ready') child.send({ t: 'crashed-hook', runId: root.id, runName: root.name, message: crashed.message ?? '' } satisfies HostToWorker);
-        else if (message.t === 'events') this.onEvents(hooks, message.events);
-      });
-      child.on('exit', () => {
-        clearTimeout(timer);
-        hooks.root.writer.close();
-        resolveHooks();
-      });
-      child.send(this.loadMessage(execution.request, execution.modulePath));
-    });
+  private async runCrashedHooks(execution: Execution): Promise<void> {
+    const root = execution.root.fold.detail;
+    let handle;
+    try {
+      handle = await this.store.openRun(root.id);
+    } catch {
+      return;
+    }
+    let pending = '';
+    const hooks = this.spawn(
+      execution.request,
+      (line) => {
+        let m: WorkerMessage;
+        try {
+          m = JSON.parse(line) as WorkerMessage;
+        } catch {
+          return;
+        }
+        if (m.k === 'ready') hooks.send({ t: 'crashed-hook', runId: root.id, runName: root.name, message: root.state.message ?? '' });
+        else if (m.k === 'log' && m.runId === root.id) {
+          pending += `${line}\n`;
+          this.emit('log', m);
+        }
+      },
+      () => undefined,
+    );
+    hooks.send(this.loadMessage(execution.request, execution.modulePath));
+    const timer = setTimeout(() => hooks.killGroup(), this.options.crashHookBudgetMs ?? 10_000);
+    await hooks.exited;
+    clearTimeout(timer);
+    await handle.appendText(pending).catch(() => undefined);
+    await handle.close();
   }
 
   /** Cancels a run: CANCELLING, the flow's AbortSignal fires, then the worker is killed after a grace period. */
   cancel(runId: string, reason = 'Cancelled by user'): boolean {
     const execution = this.executions.get(runId);
-    if (!execution || execution.cancelRequested || isTerminal(execution.root.summary.state.type)) return false;
+    if (!execution || execution.cancelRequested || isTerminal(execution.root.fold.detail.state.type)) return false;
     execution.cancelRequested = true;
-    const root = execution.root;
     const s = state('Cancelling', reason);
-    this.onEvents(execution, [{ k: 'state', id: root.summary.id, kind: 'flow', state: s }]);
-    if (execution.child.connected) execution.child.send({ t: 'cancel', reason } satisfies HostToWorker);
-    const timer = setTimeout(() => execution.child.kill('SIGKILL'), this.options.cancelGraceMs ?? 3000);
+    void execution.flowState(execution.root, { k: 'state', runId: execution.id, name: s.name, ts: s.timestamp, message: reason });
+    execution.worker.send({ t: 'cancel', reason });
+    const timer = setTimeout(() => execution.worker.killGroup(), this.limits.cancelGraceMs);
     timer.unref();
     void execution.done.finally(() => clearTimeout(timer));
     return true;
   }
 
-  /** Cancels everything (the host is shutting down). */
+  /** Stops a run at once (a second Ctrl-C): no grace, the worker's group is killed now. */
+  kill(runId: string, reason: string): boolean {
+    const execution = this.executions.get(runId);
+    if (!execution || isTerminal(execution.root.fold.detail.state.type)) return false;
+    execution.killReason ??= { name: 'Cancelled', message: reason };
+    execution.worker.killGroup();
+    return true;
+  }
+
+  /** Cancels everything (the host is shutting down) and waits for the runs to end. */
   async dispose(): Promise<void> {
     const all = [...new Set(this.executions.values())];
     for (const e of all) this.cancel(e.id, 'Cancelled: Flowdeck is shutting down');
     await Promise.all(all.map((e) => e.done));
+  }
+
+  /** For tests: the live run a host keeps (its fold matches what the store replays). */
+  liveRun(id: string): LiveRun | undefined {
+    return this.executions.get(id)?.runs.get(id);
   }
 }

@@ -29,6 +29,11 @@ export class SecretMasker {
     this.secrets.sort((a, b) => b.length - a.length);
   }
 
+  /** The secret values, to hand to a worker that must mask the same. */
+  values(): string[] {
+    return [...this.secrets];
+  }
+
   get size(): number {
     return this.secrets.length;
   }

@@ -60,6 +60,10 @@ const TYPE_OF: Record<StateName, StateType> = {
   Suspended: 'PAUSED',
 };
 
+export function isStateName(value: unknown): value is StateName {
+  return typeof value === 'string' && Object.hasOwn(TYPE_OF, value);
+}
+
 export function state(name: StateName, message?: string, timestamp = Date.now()): State {
   return message === undefined ? { type: TYPE_OF[name], name, timestamp } : { type: TYPE_OF[name], name, timestamp, message };
 }

@@ -4,12 +4,13 @@
  * first use, not during activation. Views listen to the events here and never touch the runner.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
+import { openStore } from '../engine/openStore';
 import { FlowRunner, type ActiveRun } from '../engine/runner';
-import { RunStore } from '../engine/runStore';
+import type { RunStore } from '../engine/runStore';
 import { isTerminal } from '../engine/states';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
@@ -38,8 +39,12 @@ export interface StartRequest {
   parameters?: Record<string, unknown>;
 }
 
+/** Index files of the embedded store: a change to one of them means another process changed the history. */
+const INDEX_FILE = /^(index-\d+|snapshot-\d+)\.jsonl$/;
+
 export class FlowdeckHost implements vscode.Disposable {
   private storeInstance?: RunStore;
+  private storeOpening?: Promise<RunStore>;
   private runnerInstance?: FlowRunner;
   private watcher?: FSWatcher;
   private readonly activeRoots = new Set<string>();
@@ -71,18 +76,29 @@ export class FlowdeckHost implements vscode.Disposable {
   ) {}
 
   /** The run store, opened on first use (which also marks runs of hosts that died as Crashed). */
-  get store(): RunStore {
-    if (!this.storeInstance) {
-      const home = readSettings().home;
-      try {
-        this.storeInstance = RunStore.open(home);
-      } catch (e) {
-        throw new Error(`Could not open the run store at ${home}: ${(e as Error).message}. Check the "flowdeck.home" setting and the folder's permissions.`);
-      }
-      this.watchStore(this.storeInstance);
-      this.watchForDeadOwners(this.storeInstance);
-    }
+  store(): Promise<RunStore> {
+    if (this.storeInstance) return Promise.resolve(this.storeInstance);
+    this.storeOpening ??= this.openStore().finally(() => (this.storeOpening = undefined));
+    return this.storeOpening;
+  }
+
+  /** The store when it is already open (views that must answer now, without waiting for the disk). */
+  get openedStore(): RunStore | undefined {
     return this.storeInstance;
+  }
+
+  private async openStore(): Promise<RunStore> {
+    const home = readSettings().home;
+    let store: RunStore;
+    try {
+      store = await openStore({ home });
+    } catch (e) {
+      throw new Error(`Could not open the run store at ${home}: ${(e as Error).message}. Check the "flowdeck.home" setting and the folder's permissions.`);
+    }
+    this.storeInstance = store;
+    this.watchStore(store);
+    this.watchForDeadOwners(store);
+    return store;
   }
 
   get activeCount(): number {
@@ -102,21 +118,19 @@ export class FlowdeckHost implements vscode.Disposable {
   /** Throws BadInputError (no run created) when the file, flow or parameters are wrong. */
   async start(request: StartRequest): Promise<ActiveRun> {
     const env = runEnv(process.env, await this.credentialsFor(request.source));
-    return this.runner.start({ ...request, env, cwd: workingFolder(request.source) });
+    const runner = await this.runner();
+    return runner.start({ ...request, env, cwd: workingFolder(request.source) });
   }
 
   cancel(runId: string): boolean {
     return this.runnerInstance?.cancel(runId) ?? false;
   }
 
-  /** Deletes finished runs (and their files), then tells the views. Returns the ids deleted. */
-  deleteRuns(ids: readonly string[]): string[] {
-    const deleted = this.store.delete(ids);
-    if (deleted.length > 0) {
-      // Deletions are index lines; compacting keeps the index one line per run.
-      this.store.compact();
-      this.storeEmitter.fire({ ids: deleted, reset: false });
-    }
+  /** Deletes finished runs (with their subflows and files), then tells the views. Returns the ids deleted. */
+  async deleteRuns(ids: readonly string[]): Promise<string[]> {
+    const store = await this.store();
+    const deleted = await store.delete(ids);
+    if (deleted.length > 0) this.storeEmitter.fire({ ids: deleted, reset: false });
     return deleted;
   }
 
@@ -147,10 +161,11 @@ export class FlowdeckHost implements vscode.Disposable {
     for (const e of [this.runEmitter, this.taskEmitter, this.logEmitter, this.storeEmitter, this.activeEmitter]) e.dispose();
   }
 
-  private get runner(): FlowRunner {
+  private async runner(): Promise<FlowRunner> {
+    const store = await this.store();
     if (!this.runnerInstance) {
       const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-      const runner = new FlowRunner(this.store, {
+      const runner = new FlowRunner(store, {
         workerPath: vscode.Uri.joinPath(dist, 'worker.js').fsPath,
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
         maxConcurrentRuns: readSettings().maxConcurrentRuns,
@@ -164,6 +179,7 @@ export class FlowdeckHost implements vscode.Disposable {
       runner.on('run', (run) => this.onRun(run));
       runner.on('task', (runId, task) => this.taskEmitter.fire({ runId, task }));
       runner.on('log', (record) => this.logEmitter.fire(record));
+      runner.on('storeError', (_runId, e) => this.output.note(e.message, 'ERROR'));
       this.runnerInstance = runner;
     }
     return this.runnerInstance;
@@ -200,31 +216,34 @@ export class FlowdeckHost implements vscode.Disposable {
 
   private schedulePrune(): void {
     clearTimeout(this.pruneTimer);
-    this.pruneTimer = setTimeout(() => {
-      const store = this.storeInstance;
-      const limit = readSettings().runHistoryLimit;
-      if (!store || store.size <= limit) return;
-      try {
-        const deleted = store.prune(limit);
-        if (deleted.length > 0) this.storeEmitter.fire({ ids: deleted, reset: false });
-      } catch (e) {
-        this.output.note(`Could not prune the run history: ${(e as Error).message}`, 'WARNING');
-      }
-    }, PRUNE_DELAY_MS);
+    this.pruneTimer = setTimeout(() => void this.prune(), PRUNE_DELAY_MS);
+  }
+
+  private async prune(): Promise<void> {
+    const store = this.storeInstance;
+    const limit = readSettings().runHistoryLimit;
+    if (!store || (await store.count({ rootsOnly: true })) <= limit) return;
+    try {
+      const deleted = await store.prune(limit);
+      if (deleted.length > 0) this.storeEmitter.fire({ ids: deleted, reset: false });
+    } catch (e) {
+      this.output.note(`Could not prune the run history: ${(e as Error).message}`, 'WARNING');
+    }
   }
 
   /**
-   * Watches the store's folder rather than index.jsonl itself: compaction replaces the index with a new
-   * file, which a watch on the old one would never report.
+   * Watches the store's folder for changes to its index (runs other processes create or end); the
+   * journals of running runs change all the time and are not what the views list.
    */
   private watchStore(store: RunStore): void {
+    const runsDir = join(store.home, 'runs');
     try {
-      this.watcher = watch(store.runsDir, { persistent: false }, (_event, file) => {
-        if (file === null || file === 'index.jsonl') this.storeRefresh.schedule();
+      this.watcher = watch(runsDir, { persistent: false }, (_event, file) => {
+        if (file === null || INDEX_FILE.test(file)) this.storeRefresh.schedule();
       });
       this.watcher.on('error', () => this.watcher?.close());
     } catch (e) {
-      this.output.note(`Runs made outside this window will show after a refresh: cannot watch ${store.runsDir} (${(e as Error).message})`, 'WARNING');
+      this.output.note(`Runs made outside this window will show after a refresh: cannot watch ${runsDir} (${(e as Error).message})`, 'WARNING');
     }
   }
 
@@ -235,9 +254,15 @@ export class FlowdeckHost implements vscode.Disposable {
   refreshStore(): void {
     const store = this.storeInstance;
     if (!store) return;
-    const ids = [...store.refresh(), ...store.markCrashed()];
-    if (ids.length > 0) this.storeEmitter.fire({ ids, reset: false });
-    this.watchForDeadOwners(store);
+    void (async () => {
+      try {
+        const ids = [...(await store.refresh()), ...(await store.markCrashed())];
+        if (ids.length > 0) this.storeEmitter.fire({ ids, reset: false });
+        this.watchForDeadOwners(store);
+      } catch (e) {
+        this.output.note(`Could not read the run history at ${store.location}: ${(e as Error).message}`, 'WARNING');
+      }
+    })();
   }
 
   /** While another process has runs in flight, looks every few seconds whether it is still alive. */
@@ -249,8 +274,10 @@ export class FlowdeckHost implements vscode.Disposable {
         this.ownerCheck = undefined;
         return;
       }
-      const crashed = store.markCrashed();
-      if (crashed.length > 0) this.storeEmitter.fire({ ids: crashed, reset: false });
+      void store.markCrashed().then(
+        (crashed) => crashed.length > 0 && this.storeEmitter.fire({ ids: crashed, reset: false }),
+        () => undefined,
+      );
     }, OWNER_CHECK_MS);
     this.ownerCheck.unref?.();
   }
@@ -258,6 +285,7 @@ export class FlowdeckHost implements vscode.Disposable {
   private closeStore(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    void this.storeInstance?.close();
     this.storeInstance = undefined;
   }
 }

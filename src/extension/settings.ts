@@ -2,7 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { defaultHome } from '../engine/runStore';
+import { defaultHome } from '../engine/storeHome';
 
 export type RevealOutput = 'onRun' | 'onFailure' | 'never';
 

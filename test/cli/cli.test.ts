@@ -18,7 +18,7 @@ describe('flowdeck run', () => {
     const r = await runCli(['run', 'hello.flow.ts', '--param', 'who=Ada', '--param', 'times=2', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
-    assert.deepEqual(Object.keys(doc), ['id', 'name', 'flowName', 'parameters', 'state', 'startTime', 'endTime', 'result', 'taskRuns']);
+    assert.deepEqual(Object.keys(doc), ['id', 'name', 'flowName', 'parameters', 'state', 'startTime', 'endTime', 'result', 'taskRuns', 'attempt']);
     assert.match(doc.name, /^[a-z]+-[a-z]+$/);
     assert.equal(doc.flowName, 'hello');
     assert.deepEqual(doc.parameters, { who: 'Ada', times: 2 });
@@ -111,7 +111,7 @@ describe('flowdeck runs, logs, flows, help', () => {
     assert.equal((await runCli(['logs', first.id], { cwd: ws, env })).stdout, logs.stdout);
     const missing = await runCli(['logs', 'no-such-run'], { cwd: ws, env });
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /no run with id or name 'no-such-run'/);
+    assert.match(missing.stderr, /no run with id, id prefix or name 'no-such-run'/);
   });
 
   it('lists the flows of a folder without running them, and reports parse errors with file:line:col', async () => {

@@ -1,217 +1,323 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { currentProcess } from '../../src/engine/processIdentity';
-import type { FlowRunSummary } from '../../src/engine/records';
-import { CRASHED_HOST_MESSAGE, RunStore } from '../../src/engine/runStore';
+import type { FlowRunSummary, RunRecord } from '../../src/engine/records';
+import { CRASHED_HOST_MESSAGE, type NewRun } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
-import { CLI, ROOT, flowSource, tempDir, workspace } from '../support/engine';
+import { CLI, ROOT, flowSource, logsOf, tempDir, waitFor, workspace } from '../support/engine';
 
-function summary(store: RunStore, over: Partial<FlowRunSummary> = {}): FlowRunSummary {
-  return {
-    id: crypto.randomUUID(),
-    name: store.newRunName(),
-    flowName: 'f',
-    source: '/x.flow.ts',
-    parameters: {},
-    state: state('Pending'),
-    created: Date.now(),
-    owner: currentProcess(),
-    ...over,
-  };
+const T = { timeout: 60_000 };
+
+function newRun(over: Partial<NewRun> = {}): NewRun {
+  return { flowName: 'f', source: '/x.flow.ts', parameters: { p: 1 }, ...over };
 }
 
-describe('run store', () => {
-  it('skips a torn final record and loses nothing before it; the next write starts a fresh line', () => {
+const log = (runId: string, message: string, ts = 1): RunRecord => ({ k: 'log', runId, ts, level: 'INFO', source: 's', message });
+
+describe('run store: journals', T, () => {
+  it('skips a torn final record and loses nothing before it; the next batch starts on a fresh line', async () => {
     const home = tempDir();
-    const store = RunStore.open(home);
-    const run = summary(store);
-    const w = store.createRun(run);
-    w.append([{ k: 'log', ts: 1, level: 'INFO', source: 's', msg: 'first' }, { k: 'log', ts: 2, level: 'INFO', source: 's', msg: 'second' }]);
-    w.close();
+    const store = await EmbeddedStore.open(home);
+    const h = await store.createRun(newRun());
+    await h.append([log(h.id, 'first'), log(h.id, 'second')]);
+    await h.close();
     // A crash in the middle of a write leaves half a record.
-    appendFileSync(store.runFile(run.id), '{"k":"log","ts":3,"level":"INFO","sou');
-    appendFileSync(join(home, 'runs', 'index.jsonl'), '{"k":"state","id":"' + run.id + '","sta');
-    const reopened = RunStore.open(home, { detectCrashed: false });
-    // A torn tail without a newline may still be being written: it is not read yet.
-    assert.equal(reopened.skippedIndexRecords, 0);
-    assert.equal(reopened.get(run.id)!.state.name, 'Pending');
-    assert.deepEqual(reopened.readLogs(run.id).map((l) => l.message), ['first', 'second']);
-    assert.equal(reopened.readRun(run.id)!.skippedRecords, 1);
-    const w2 = new (w.constructor as typeof import('../../src/engine/runStore').RunWriter)(reopened.runFile(run.id));
-    w2.append([{ k: 'log', ts: 4, level: 'INFO', source: 's', msg: 'after crash' }]);
-    w2.close();
-    reopened.setRunState(run.id, state('Completed'));
-    const again = RunStore.open(home, { detectCrashed: false });
-    assert.equal(again.skippedIndexRecords, 1);
-    assert.deepEqual(again.readLogs(run.id).map((l) => l.message), ['first', 'second', 'after crash']);
-    assert.equal(again.get(run.id)!.state.name, 'Completed');
+    appendFileSync(store.runFile(h.id), '{"k":"log","runId":"x","ts":3,"level":"INFO","sou');
+    const again = await store.openRun(h.id);
+    await again.append([log(h.id, 'after crash', 4)]);
+    await again.setState(state('Completed'));
+    await again.close();
+    await store.close();
+    const reopened = await EmbeddedStore.open(home, { detectCrashed: false });
+    assert.deepEqual((await logsOf(reopened, h.id)).map((l) => l.message), ['first', 'second', 'after crash']);
+    const detail = (await reopened.readRun(h.id))!;
+    assert.equal(detail.skippedRecords, 1);
+    assert.equal(detail.state.name, 'Completed');
+    assert.deepEqual(detail.parameters, { p: 1 });
   });
 
-  it('marks a non-terminal run whose host process is gone as Crashed on open', () => {
+  it('skips and counts a parseable record of the wrong shape, in a journal and in the index', async () => {
     const home = tempDir();
-    const store = RunStore.open(home);
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const run = summary(store, { state: state('Running'), owner: { ...currentProcess(), pid: dead, startTicks: 1 } });
-    store.createRun(run).close();
-    const alive = summary(store, { state: state('Running') });
-    store.createRun(alive).close();
-    const reopened = RunStore.open(home);
-    assert.equal(reopened.get(run.id)!.state.name, 'Crashed');
-    assert.equal(reopened.get(run.id)!.state.message, CRASHED_HOST_MESSAGE);
-    assert.equal(reopened.get(alive.id)!.state.name, 'Running');
-    assert.equal(reopened.readRun(run.id)!.states.at(-1)!.name, 'Crashed');
+    const store = await EmbeddedStore.open(home);
+    const h = await store.createRun(newRun());
+    await h.append([log(h.id, 'ok')]);
+    await h.close();
+    appendFileSync(store.runFile(h.id), '{"k":"log","ts":"not a number"}\n[1,2,3]\n{"k":"tstate"}\n');
+    appendFileSync(join(home, 'runs', 'index-0000000000.jsonl'), '{"k":"run","id":42}\n{"k":"state","id":"' + h.id + '","state":"Completed"}\n"just a string"\n');
+    await store.close();
+    const reopened = await EmbeddedStore.open(home, { detectCrashed: false });
+    assert.equal(reopened.skippedIndexRecords, 3);
+    assert.equal((await reopened.get(h.id))!.state.name, 'Pending');
+    const detail = (await reopened.readRun(h.id))!;
+    assert.equal(detail.skippedRecords, 3);
+    assert.deepEqual((await logsOf(reopened, h.id)).map((l) => l.message), ['ok']);
   });
 
-  it('treats a reused PID as a different process (start time differs)', () => {
+  it('reads a journal larger than the line limit allows for one record as the records it holds, counting the oversized one', async () => {
     const home = tempDir();
-    const store = RunStore.open(home);
-    const me = currentProcess();
-    const run = summary(store, { state: state('Running'), owner: { ...me, startTicks: (me.startTicks ?? 0) + 12345 } });
-    store.createRun(run).close();
-    if (me.startTicks === undefined) return; // Only Linux exposes start times.
-    assert.equal(RunStore.open(home).get(run.id)!.state.name, 'Crashed');
+    const store = await EmbeddedStore.open(home);
+    const h = await store.createRun(newRun());
+    await h.append(Array.from({ length: 3000 }, (_, i) => log(h.id, `line ${i} ${'x'.repeat(500)}`)));
+    await h.close();
+    // One line of 70 MB, over the 64 MB a record may take: skipped and counted, never read as "empty".
+    appendFileSync(store.runFile(h.id), `{"k":"log","runId":"${h.id}","ts":1,"level":"INFO","source":"s","message":"${'y'.repeat(70 * 1024 * 1024)}"}\n`);
+    const tail = await store.openRun(h.id);
+    await tail.append([log(h.id, 'after the big one')]);
+    await tail.close();
+    const logs = await logsOf(store, h.id);
+    assert.equal(logs.length, 3001);
+    assert.equal(logs.at(-1)!.message, 'after the big one');
+    assert.equal((await store.readRun(h.id))!.skippedRecords, 1);
+    await store.close();
   });
 
-  it('marks the run of a killed CLI process Crashed ("host process ended") on the next open, keeping its logs', async () => {
-    const ws = workspace({ 'long.flow.ts': flowSource(`export default flow({ name: 'long' }, async () => { getRunLogger().info('started'); await new Promise((r) => setTimeout(r, 60000)); });`) });
+  it('says a journal is missing instead of showing an empty run', async () => {
     const home = tempDir();
-    const child = spawn(process.execPath, [CLI, 'run', join(ws, 'long.flow.ts')], { env: { ...process.env, FLOWDECK_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
-    await new Promise<void>((res) => child.stderr!.on('data', (c: Buffer) => c.toString().includes('started') && res()));
-    child.kill('SIGKILL');
-    await new Promise((r) => child.on('close', r));
-    // The orphaned worker notices its host is gone and exits too.
-    const store = RunStore.open(home);
-    const [run] = store.list();
-    assert.equal(run!.state.name, 'Crashed');
-    assert.equal(run!.state.message, 'host process ended');
-    assert.ok(store.readLogs(run!.id).some((l) => l.message === 'started'));
+    const store = await EmbeddedStore.open(home);
+    const h = await store.createRun(newRun());
+    await h.close();
+    spawnSync('rm', [store.runFile(h.id)]);
+    const detail = (await store.readRun(h.id))!;
+    assert.equal(detail.missingJournal, true);
+    assert.deepEqual(await store.readLogs(h.id, () => undefined), { found: false });
+    await store.close();
   });
 
-  it('lets two processes write one store at the same time without losing records', async () => {
-    const home = tempDir();
-    const script = `
-      const { RunStore } = require(${JSON.stringify(join(ROOT, 'src/engine/runStore.ts'))});
-      const { currentProcess } = require(${JSON.stringify(join(ROOT, 'src/engine/processIdentity.ts'))});
-      const store = RunStore.open(process.env.FLOWDECK_HOME);
-      for (let i = 0; i < 150; i++) {
-        const now = Date.now();
-        const s = { id: crypto.randomUUID(), name: store.newRunName(), flowName: process.argv[1], source: 'x', parameters: { i }, state: { type: 'PENDING', name: 'Pending', timestamp: now }, created: now, owner: currentProcess() };
-        const w = store.createRun(s);
-        store.setRunState(s.id, { type: 'RUNNING', name: 'Running', timestamp: now + 1 }, { startTime: now + 1 });
-        w.append([{ k: 'log', ts: now, level: 'INFO', source: 'x', msg: 'm' + i }]);
-        store.setRunState(s.id, { type: 'COMPLETED', name: 'Completed', timestamp: now + 2 }, { endTime: now + 2 });
-        w.close();
-      }`;
-    const procs = ['one', 'two', 'three'].map((name) => spawn(process.execPath, ['--import', 'tsx', '-e', script, name], { env: { ...process.env, FLOWDECK_HOME: home }, cwd: ROOT, stdio: 'inherit' }));
-    await Promise.all(procs.map((p) => new Promise((r) => p.on('close', r))));
-    const store = RunStore.open(home);
-    assert.equal(store.size, 450);
-    assert.equal(store.skippedIndexRecords, 0);
-    for (const flow of ['one', 'two', 'three']) assert.equal(store.list({ flowName: flow, stateType: 'COMPLETED' }).length, 150);
-    assert.equal(new Set(store.list().map((r) => r.name)).size, 450);
-  });
-
-  it('picks up runs other processes add (refresh) and survives compaction', () => {
-    const home = tempDir();
-    const a = RunStore.open(home);
-    const b = RunStore.open(home);
-    const run = summary(b);
-    b.createRun(run).close();
-    assert.deepEqual(a.refresh(), [run.id]);
-    b.setRunState(run.id, state('Completed'));
-    assert.deepEqual(a.refresh(), [run.id]);
-    assert.equal(a.get(run.id)!.state.name, 'Completed');
-    b.compact();
-    assert.deepEqual(a.refresh(), []);
-    assert.equal(a.get(run.id)!.state.name, 'Completed');
-    assert.equal(readFileSync(join(home, 'runs', 'index.jsonl'), 'utf8').trim().split('\n').length, 1);
-  });
-
-  it('compacts an index with many lines per run on open, keeping every run', () => {
-    const home = tempDir();
-    const store = RunStore.open(home);
-    const ids: string[] = [];
-    for (let i = 0; i < 400; i++) {
-      const run = summary(store, { created: i });
-      ids.push(run.id);
-      store.createRun(run).close();
-      for (const n of ['Running', 'Running', 'Running', 'Completed'] as const) store.setRunState(run.id, state(n));
-    }
-    const before = readFileSync(join(home, 'runs', 'index.jsonl'), 'utf8').trim().split('\n').length;
-    assert.equal(before, 2000);
-    const reopened = RunStore.open(home);
-    const after = readFileSync(join(home, 'runs', 'index.jsonl'), 'utf8').trim().split('\n').length;
-    assert.equal(after, 400);
-    assert.equal(reopened.size, 400);
-    assert.ok(reopened.list().every((r) => r.state.name === 'Completed'));
-    assert.equal(reopened.list({ limit: 1 })[0]!.id, ids[399]);
-  });
-
-  it('deletes runs and prunes to a history limit', () => {
-    const home = tempDir();
-    const store = RunStore.open(home);
-    for (let i = 0; i < 10; i++) {
-      const r = summary(store, { created: i, state: state('Completed') });
-      store.createRun(r).close();
-    }
-    const newest = store.list({ limit: 3 }).map((r) => r.id);
-    store.prune(3);
-    assert.deepEqual(RunStore.open(home).list().map((r) => r.id), newest);
-  });
-
-  it('expires cached results and keeps kv values', () => {
-    const store = RunStore.open(tempDir());
-    store.cachePut('k', { v: 1 }, Date.now() + 50);
-    assert.deepEqual(store.cacheGet('k'), { value: { v: 1 } });
-    assert.equal(store.cacheGet('k', Date.now() + 100), null);
-    store.kvSet('github-etags', 'PrefectHQ/prefect', { etag: '"abc"' });
-    assert.deepEqual(store.kvGet('github-etags', 'PrefectHQ/prefect'), { etag: '"abc"' });
-    assert.equal(store.kvGet('github-etags', 'other'), undefined);
-  });
-
-  it('removes expired cache entries on open, at most once a day', () => {
-    const home = tempDir();
-    const store = RunStore.open(home);
-    store.cachePut('old', 1, Date.now() - 1000);
-    store.cachePut('fresh', 2, Date.now() + 60_000);
-    store.cachePut('forever', 3);
-    const cacheDir = join(home, 'cache');
-    const count = () => readdirSync(cacheDir).filter((f) => f.endsWith('.json')).length;
-    assert.equal(count(), 3);
-    // Purged today already (when the store was first opened): nothing happens.
-    RunStore.open(home);
-    assert.equal(count(), 3);
-    const dayAgo = new Date(Date.now() - 25 * 3600 * 1000);
-    utimesSync(join(cacheDir, '.purged'), dayAgo, dayAgo);
-    const reopened = RunStore.open(home);
-    assert.equal(count(), 2);
-    assert.deepEqual(reopened.cacheGet('fresh'), { value: 2 });
-    assert.deepEqual(reopened.cacheGet('forever'), { value: 3 });
-  });
-
-  it('refuses ids that could escape the store folder', () => {
-    const store = RunStore.open(tempDir());
+  it('refuses ids that could escape the store folder', async () => {
+    const store = await EmbeddedStore.open(tempDir());
     assert.throws(() => store.runFile('../../etc/passwd'), /Not a run id/);
-    writeFileSync(join(store.runsDir, 'x'), '');
+    await assert.rejects(store.readResultText('x', { file: '../secret', bytes: 1 }), /Not a result file name/);
+    await store.close();
   });
 });
 
-describe('run store: a long-lived reader', () => {
-  it('notices a run whose owner died after the store was opened (markCrashed) and reports it', () => {
+describe('run store: the index', T, () => {
+  it('marks a non-terminal run whose owner is gone as Crashed on open, and leaves live owners alone', async () => {
     const home = tempDir();
-    const reader = RunStore.open(home);
-    const writer = RunStore.open(home);
-    const child = spawnSync(process.execPath, ['-e', '0']);
-    const run = summary(writer, { state: state('Running'), owner: { ...currentProcess(), pid: child.pid!, startTicks: 1 } });
-    writer.createRun(run).close();
-    assert.deepEqual(reader.refresh(), [run.id]);
-    assert.equal(reader.hasUnfinishedRuns(), true);
-    assert.deepEqual(reader.markCrashed(), [run.id]);
-    assert.equal(reader.get(run.id)!.state.name, 'Crashed');
-    assert.equal(reader.hasUnfinishedRuns(), false);
-    assert.deepEqual(reader.markCrashed(), []);
+    const store = await EmbeddedStore.open(home);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const gone = await store.createRun(newRun({ owner: { ...currentProcess(), pid: dead, startTicks: 1 } }));
+    const running = state('Running');
+    await gone.append([{ k: 'state', runId: gone.id, name: running.name, ts: running.timestamp }]);
+    await gone.setState(running);
+    const alive = await store.createRun(newRun());
+    await alive.setState(state('Running'));
+    await store.close();
+    const reopened = await EmbeddedStore.open(home);
+    assert.equal((await reopened.get(gone.id))!.state.name, 'Crashed');
+    assert.equal((await reopened.get(gone.id))!.state.message, CRASHED_HOST_MESSAGE);
+    assert.equal((await reopened.get(alive.id))!.state.name, 'Running');
+    // Recorded in the journal too, so the run's history says so.
+    assert.deepEqual((await reopened.readRun(gone.id))!.states.map((s) => s.name), ['Pending', 'Running', 'Crashed']);
+    await reopened.close();
+  });
+
+  it('treats a reused PID as a different process (start time differs)', async () => {
+    const store = await EmbeddedStore.open(tempDir());
+    const h = await store.createRun(newRun({ owner: { ...currentProcess(), startTicks: (currentProcess().startTicks ?? 0) + 12345 } }));
+    await h.setState(state('Running'));
+    if (currentProcess().startTicks === undefined) assert.deepEqual(await store.markCrashed(), []);
+    else assert.deepEqual(await store.markCrashed(), [h.id]);
+    await store.close();
+  });
+
+  it('opened read-only, shows a dead owner\'s run as Crashed without writing anything', async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const h = await store.createRun(newRun({ owner: { ...currentProcess(), pid: dead, startTicks: 1 } }));
+    await h.setState(state('Running'));
+    await store.close();
+    const listing = () => readdirSync(join(home, 'runs')).sort().map((f) => `${f}:${statSync(join(home, 'runs', f)).size}`);
+    const before = listing();
+    const ro = await EmbeddedStore.open(home, { readOnly: true });
+    assert.equal((await ro.get(h.id))!.state.name, 'Crashed');
+    await assert.rejects(ro.createRun(newRun()), /read-only/);
+    assert.deepEqual(listing(), before);
+    await ro.close();
+    // A folder that does not exist is an empty history, and stays nonexistent.
+    const none = join(tempDir(), 'never-made');
+    const empty = await EmbeddedStore.open(none, { readOnly: true });
+    assert.equal(await empty.count(), 0);
+    assert.throws(() => statSync(none));
+  });
+
+  it('picks up runs other processes add (refresh) and survives compaction by another process', async () => {
+    const home = tempDir();
+    const a = await EmbeddedStore.open(home);
+    const b = await EmbeddedStore.open(home);
+    const first = await a.createRun(newRun());
+    assert.deepEqual(await b.refresh(), [first.id]);
+    for (let i = 0; i < 20; i++) await first.setState(state(i % 2 ? 'Running' : 'Pending'));
+    await first.setState(state('Completed'));
+    assert.equal(await a.compact(), true);
+    const second = await b.createRun(newRun());
+    const changed = await a.refresh();
+    assert.ok(changed.includes(second.id));
+    await b.refresh();
+    assert.equal((await b.get(first.id))!.state.name, 'Completed');
+    assert.deepEqual((await a.list()).map((r) => r.id).sort(), [first.id, second.id].sort());
+    const files = readdirSync(join(home, 'runs')).filter((f) => /^(index|snapshot)-/.test(f));
+    assert.ok(files.some((f) => f.startsWith('snapshot-')), files.join(', '));
+    await a.close();
+    await b.close();
+  });
+
+  it('deletes runs with their subflows and journals, and prunes to a history limit', async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const h = await store.createRun(newRun({ state: state('Pending', undefined, 1000 + i) }));
+      await h.setState(state('Completed'));
+      ids.push(h.id);
+    }
+    const child = await store.createRun(newRun({ parentRunId: ids[0]! }));
+    await child.setState(state('Completed'));
+    const running = await store.createRun(newRun());
+    await running.setState(state('Running'));
+    assert.deepEqual((await store.delete([ids[0]!, running.id])).sort(), [ids[0]!, child.id].sort());
+    assert.throws(() => statSync(store.runFile(child.id)));
+    const pruned = await store.prune(2);
+    assert.deepEqual(pruned.sort(), [ids[1]!, ids[2]!].sort());
+    assert.deepEqual((await store.list({ rootsOnly: true })).map((r) => r.id), [running.id, ids[4]!, ids[3]!]);
+    await store.close();
+    const reopened = await EmbeddedStore.open(home, { detectCrashed: false });
+    assert.equal(await reopened.count(), 3);
+    await reopened.close();
+  });
+
+  it('finds a run by id, name or unique id prefix, and says when a prefix is ambiguous', async () => {
+    const store = await EmbeddedStore.open(tempDir());
+    const h = await store.createRun(newRun());
+    assert.equal((await store.resolve(h.id)).run!.id, h.id);
+    assert.equal((await store.resolve(h.name)).run!.id, h.id);
+    assert.equal((await store.resolve(h.id.slice(0, 8))).run!.id, h.id);
+    const many = await Promise.all(Array.from({ length: 40 }, () => store.createRun(newRun())));
+    const byFirst = new Map<string, number>();
+    for (const r of [h, ...many]) byFirst.set(r.id[0]!, (byFirst.get(r.id[0]!) ?? 0) + 1);
+    const shared = [...byFirst].find(([, n]) => n > 1)![0];
+    // Prefixes shorter than 4 characters are never guessed at.
+    assert.deepEqual(await store.resolve(shared), {});
+    await store.close();
+  });
+
+  it('reads a 0.1.0 store: its index, journals and plain-JSON results', async () => {
+    const home = tempDir();
+    const runs = join(home, 'runs');
+    mkdirSync(runs, { recursive: true });
+    const id = '11111111-2222-3333-4444-555555555555';
+    const owner = { pid: 1, hostname: 'elsewhere' };
+    const summary = { id, name: 'old-otter', flowName: 'legacy', source: '/l.flow.ts', parameters: { a: 1 }, state: { type: 'PENDING', name: 'Pending', timestamp: 1 }, created: 1, owner };
+    writeFileSync(join(runs, 'index.jsonl'), `${JSON.stringify({ k: 'run', ...summary })}\n${JSON.stringify({ k: 'state', id, state: { type: 'COMPLETED', name: 'Completed', timestamp: 3 }, startTime: 2, endTime: 3 })}\n`);
+    writeFileSync(
+      join(runs, `${id}.jsonl`),
+      [
+        { k: 'run', ...summary },
+        { k: 'state', state: { type: 'RUNNING', name: 'Running', timestamp: 2 } },
+        { k: 'task', id: 't1', name: 'fetch-0', task: 'fetch', ts: 2 },
+        { k: 'tstate', id: 't1', state: { type: 'COMPLETED', name: 'Completed', timestamp: 3 }, attempt: 1 },
+        { k: 'log', ts: 2, level: 'INFO', source: 'Flow run', msg: 'hello from 0.1.0', task: 't1' },
+        { k: 'result', value: { stars: 42 } },
+        { k: 'state', state: { type: 'COMPLETED', name: 'Completed', timestamp: 3 } },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
+    const store = await EmbeddedStore.open(home);
+    const detail = (await store.readRun(id))!;
+    assert.equal(detail.state.name, 'Completed');
+    assert.deepEqual(detail.parameters, { a: 1 });
+    assert.equal(detail.taskRuns[0]!.taskName, 'fetch');
+    assert.deepEqual((await logsOf(store, id)).map((l) => [l.message, l.taskRunId]), [['hello from 0.1.0', 't1']]);
+    const { valueOf } = await import('../support/engine');
+    assert.deepEqual(valueOf(detail), { stars: 42 });
+    // A compaction folds the old index in; the run is still there afterwards.
+    assert.equal(await store.compact(), true);
+    assert.ok(!readdirSync(runs).includes('index.jsonl'));
+    await store.close();
+    const again = await EmbeddedStore.open(home);
+    assert.equal((await again.get(id))!.state.name, 'Completed');
+    await again.close();
+  });
+});
+
+describe('run store: privacy', T, () => {
+  it('keeps the store private to its user: folders 0700, files 0600, also an older store opened again', async () => {
+    const home = tempDir();
+    mkdirSync(join(home, 'runs'), { recursive: true, mode: 0o755 });
+    const store = await EmbeddedStore.open(home);
+    const h = await store.createRun(newRun());
+    await h.close();
+    await store.cache.put('k', '[1]');
+    await store.kv.set('ns', 'k', { v: 1 });
+    await store.close();
+    const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [join(dir, e.name), ...walk(join(dir, e.name))] : [join(dir, e.name)]));
+    for (const path of [home, ...walk(home)]) {
+      const mode = statSync(path).mode & 0o777;
+      assert.equal(mode & 0o077, 0, `${path} is ${mode.toString(8)}`);
+    }
+  });
+});
+
+describe('result cache and key-value store', T, () => {
+  it('expires cached results by the injected clock and never writes the key itself', async () => {
+    let now = 1_000_000;
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home, { clock: { now: () => now } });
+    await store.cache.put('task:secret-key-material', '["v"]', now + 1000);
+    assert.equal(await store.cache.get('task:secret-key-material'), '["v"]');
+    now += 999;
+    assert.equal(await store.cache.get('task:secret-key-material'), '["v"]');
+    now += 1;
+    assert.equal(await store.cache.get('task:secret-key-material'), undefined);
+    assert.equal(await store.cache.purge(), 1);
+    await store.cache.put('task:secret-key-material', '["v"]');
+    for (const f of readdirSync(join(home, 'cache'))) assert.ok(!readFileSync(join(home, 'cache', f), 'utf8').includes('secret-key-material'));
+    await store.kv.set('etags', 'https://x/secret-key-material', 'W/"1"');
+    assert.equal(await store.kv.get('etags', 'https://x/secret-key-material'), 'W/"1"');
+    assert.equal(await store.kv.get('etags', 'other'), undefined);
+    await store.close();
+  });
+
+  it('purges expired entries at most once a day', async () => {
+    let now = Date.now();
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home, { clock: { now: () => now } });
+    await store.cache.put('a', '[1]', now + 10);
+    await store.cache.purgeDaily();
+    now += 60_000;
+    await store.cache.purgeDaily();
+    assert.equal(readdirSync(join(home, 'cache')).filter((f) => f.endsWith('.dv')).length, 1, 'purged twice in a day');
+    const marker = join(home, 'cache', '.purged');
+    utimesSync(marker, new Date(now - 2 * 86_400_000), new Date(now - 2 * 86_400_000));
+    await store.cache.purgeDaily();
+    assert.equal(readdirSync(join(home, 'cache')).filter((f) => f.endsWith('.dv')).length, 0);
+    await store.close();
+  });
+});
+
+describe('run store: a long-lived reader', T, () => {
+  it('notices a run whose owner died after the store was opened, and a killed CLI run turns Crashed keeping its logs', async () => {
+    const home = tempDir();
+    const ws = workspace({ 'slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('started'); await new Promise((r) => setTimeout(r, 60_000)); });`) });
+    const reader = await EmbeddedStore.open(home);
+    const child = spawn(process.execPath, [CLI, 'run', join(ws, 'slow.flow.ts')], { cwd: ROOT, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore' });
+    let run: FlowRunSummary | undefined;
+    await waitFor(async () => {
+      await reader.refresh();
+      run = (await reader.list())[0];
+      return run !== undefined && run.state.name === 'Running' && (await logsOf(reader, run.id)).some((l) => l.message === 'started');
+    }, 'the CLI run to start');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    await waitFor(async () => (await reader.markCrashed()).includes(run!.id), 'the killed run to be marked Crashed');
+    assert.equal((await reader.get(run!.id))!.state.name, 'Crashed');
+    assert.ok((await logsOf(reader, run!.id)).some((l) => l.message === 'started'));
+    await reader.close();
   });
 });

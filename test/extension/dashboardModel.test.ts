@@ -22,12 +22,13 @@ function run(id: string, flow: string, created: number, name: StateName = 'Compl
     name: `run-${id}`,
     flowName: flow,
     source: builtin ? `builtin:${flow}` : `/flows/${flow}.ts`,
-    parameters: {},
     state: state(name, message, created + 10),
     created,
     startTime: created + 1,
     endTime: created + 10,
     owner,
+    attempt: 1,
+    seq: 0,
   };
 }
 
@@ -329,7 +330,7 @@ describe('nextSelection', () => {
 describe('toLogLines', () => {
   it('keeps what a line shows and drops the ids the message already carries', () => {
     assert.deepEqual(
-      toLogLines([{ ts: 1, level: 'INFO', runId: 'r1', taskRunId: 't1', source: "Task run 'x-0'", message: 'hi' }]),
+      toLogLines([{ k: 'log', ts: 1, level: 'INFO', runId: 'r1', taskRunId: 't1', source: "Task run 'x-0'", message: 'hi' }]),
       [{ ts: 1, level: 'INFO', source: "Task run 'x-0'", message: 'hi' }],
     );
   });

@@ -19,7 +19,7 @@ const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 
-function run(name: StateName, fields: Partial<FlowRunSummary> = {}, stateAt = NOW - 2 * MINUTE): FlowRunSummary {
+function run(name: StateName, fields: Partial<FlowRunSummary> & { parameters?: Record<string, unknown> } = {}, stateAt = NOW - 2 * MINUTE): FlowRunSummary & { parameters?: Record<string, unknown> } {
   return {
     id: 'r1',
     name: 'light-potoo',
@@ -29,6 +29,8 @@ function run(name: StateName, fields: Partial<FlowRunSummary> = {}, stateAt = NO
     state: state(name, undefined, stateAt),
     created: NOW - 2 * MINUTE - 1500,
     owner: { pid: 1, hostname: 'h' },
+    attempt: 1,
+    seq: 0,
     ...fields,
   };
 }

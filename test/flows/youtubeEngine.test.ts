@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { mergeCredentials, readCredentials, secretValuesFrom } from '../../src/engine/credentials';
 import { BadInputError } from '../../src/engine/runner';
-import { DIST, ROOT, makeRunner, tempDir } from '../support/engine';
+import { DIST, ROOT, logsOf, makeRunner, tempDir, valueOf } from '../support/engine';
 import { startFakeGoogle, type FakeGoogle } from '../support/fakeGoogle';
 
 const FLOW = join(ROOT, 'src', 'flows', 'youtubeChannelAnalytics.ts');
@@ -30,7 +30,7 @@ async function runFlow(parameters: Record<string, unknown>) {
   const refreshToken = fake.issueRefreshToken();
   mergeCredentials(home, 'youtube', { client_id: fake.clientId, client_secret: fake.clientSecret, refresh_token: refreshToken });
   const saved: { service: string; patch: Record<string, unknown> }[] = [];
-  const { store, runner } = makeRunner(home, {
+  const { store, runner } = await makeRunner(home, {
     env: { ...process.env, FLOWDECK_HOME: home, FLOWDECK_GOOGLE_API_URL: fake.url, FLOWDECK_GOOGLE_TOKEN_URL: fake.tokenUrl },
     // What the CLI host does: mask the stored secrets, merge refreshed tokens into the file.
     secrets: secretValuesFrom({}, readCredentials(home)),
@@ -41,7 +41,7 @@ async function runFlow(parameters: Record<string, unknown>) {
   });
   const active = await runner.start({ source: { kind: 'file', path: FLOW }, parameters });
   const detail = await active.done;
-  return { detail, logs: store.readLogs(detail.id), saved, home, refreshToken, runFile: store.runFile(detail.id) };
+  return { detail, logs: await logsOf(store, detail.id), saved, home, refreshToken, runFile: store.runFile(detail.id) };
 }
 
 describe('youtube-channel-analytics in the engine', { skip }, () => {
@@ -49,7 +49,7 @@ describe('youtube-channel-analytics in the engine', { skip }, () => {
     const { detail, logs, saved, home, refreshToken } = await runFlow({ startDate: '2024-06-25', endDate: '2024-07-02' });
     assert.equal(detail.state.name, 'Completed', detail.state.message);
     assert.deepEqual(detail.taskRuns.map((t) => `${t.name}:${t.state.name}`).sort(), ['fetch-channel-0:Completed', 'fetch-report-0:Completed']);
-    const result = detail.result as { days: { date: string; views: number | null }[]; channel: { subscribers: number } };
+    const result = valueOf(detail) as { days: { date: string; views: number | null }[]; channel: { subscribers: number } };
     assert.equal(result.days.length, 8);
     assert.equal(result.days.at(-1)!.views, null);
     assert.equal(result.channel.subscribers, 1234);

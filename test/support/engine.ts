@@ -4,8 +4,12 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after } from 'node:test';
+import type { Clock } from '../../src/engine/clock';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { FlowRunDetail, LogRecord } from '../../src/engine/records';
 import { FlowRunner, type RunnerOptions } from '../../src/engine/runner';
-import { RunStore } from '../../src/engine/runStore';
+import type { RunStore } from '../../src/engine/runStore';
+import { deserialize } from '../../src/engine/serializer';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const DIST = process.env.FLOWDECK_TEST_DIST ?? join(ROOT, 'dist');
@@ -33,17 +37,40 @@ export function workspace(files: Record<string, string>): string {
   return dir;
 }
 
-export function makeRunner(home: string, options: Partial<RunnerOptions> = {}): { store: RunStore; runner: FlowRunner } {
-  const store = RunStore.open(home);
+export async function makeRunner(home: string, options: Partial<RunnerOptions> & { clock?: Clock } = {}): Promise<{ store: EmbeddedStore; runner: FlowRunner }> {
+  const { clock, ...runnerOptions } = options;
+  const store = await EmbeddedStore.open(home, clock ? { clock } : {});
   const runner = new FlowRunner(store, {
     workerPath: join(DIST, 'worker.js'),
     builtinDir: join(DIST, 'flows'),
     env: { ...process.env, FLOWDECK_HOME: home },
     cancelGraceMs: 1000,
     timeoutGraceMs: 1000,
-    ...options,
+    ...runnerOptions,
   });
+  after(() => store.close());
   return { store, runner };
+}
+
+/** The value a run (or a task run) returned, as it was returned. */
+export function valueOf(run: Pick<FlowRunDetail, 'result'>): unknown {
+  return run.result === undefined ? undefined : deserialize(run.result.dv);
+}
+
+/** Every stored log record of a run. */
+export async function logsOf(store: RunStore, id: string): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  await store.readLogs(id, (logs) => void out.push(...logs));
+  return out;
+}
+
+/** Waits until `check` is true, polling; fails naming `what` after `timeoutMs` (never waits without a bound). */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export interface CliResult {
@@ -53,8 +80,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
-  const spawnOptions: SpawnOptions = { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] };
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+  const spawnOptions: SpawnOptions = { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false };
   const child = spawn(process.execPath, [CLI, ...args], spawnOptions);
   let stdout = '';
   let stderr = '';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { credentialsPath, mergeCredentials } from '../../engine/credentials';
-import { defaultHome } from '../../engine/runStore';
+import { defaultHome } from '../../engine/storeHome';
 import { fetchChannel } from '../../flows/youtube/channel';
 import { createYouTubeClients, endpointsFromEnv } from '../../flows/youtube/client';
 import { YouTubeError } from '../../flows/youtube/errors';

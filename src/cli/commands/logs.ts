@@ -3,7 +3,7 @@ import { formatLogLine } from '../../engine/logFormat';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
-export const LOGS_HELP = `Usage: flowdeck logs <run id or name>
+export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name>
 
 Prints the stored logs of one run in Prefect's format.`;
 
@@ -14,14 +14,29 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck logs takes one run id or name\n\n${LOGS_HELP}`);
-  const store = openStore(io);
-  const run = store.get(positionals[0]!);
-  if (!run) {
-    write(io.stderr, `flowdeck: no run with id or name '${positionals[0]}' in ${store.home}; \`flowdeck runs\` lists them`);
-    return EXIT.badInput;
+  const store = await openStore(io, 'read');
+  try {
+    const ref = positionals[0]!;
+    const { run, ambiguous } = await store.resolve(ref);
+    if (ambiguous) {
+      write(io.stderr, `flowdeck: '${ref}' matches ${ambiguous.length} runs (${ambiguous.slice(0, 5).map((r) => r.name).join(', ')}${ambiguous.length > 5 ? ', …' : ''}); give more of the id`);
+      return EXIT.badInput;
+    }
+    if (!run) {
+      write(io.stderr, `flowdeck: no run with id, id prefix or name '${ref}' in ${store.location}; \`flowdeck runs\` lists them`);
+      return EXIT.badInput;
+    }
+    const { found } = await store.readLogs(run.id, async (logs) => {
+      let text = '';
+      for (const l of logs) text += `${formatLogLine(l)}\n`;
+      if (!io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
+    });
+    if (!found) {
+      write(io.stderr, `flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`);
+      return EXIT.runFailed;
+    }
+    return EXIT.ok;
+  } finally {
+    await store.close();
   }
-  let text = '';
-  for (const l of store.readLogs(run.id)) text += `${formatLogLine(l)}\n`;
-  io.stdout.write(text);
-  return EXIT.ok;
 }

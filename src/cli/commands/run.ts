@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { formatLogLine } from '../../engine/logFormat';
 import { ParameterError, parseParamAssignment } from '../../engine/parameters';
 import type { FlowSource } from '../../engine/protocol';
+import type { FlowRunDetail } from '../../engine/records';
 import { BadInputError } from '../../engine/runner';
+import type { RunStore } from '../../engine/runStore';
 import { createRunner, openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { runJson } from '../runJson';
@@ -21,7 +23,9 @@ Options:
   -h, --help           this help
 
 Exit codes: 0 Completed; 1 Failed, Crashed or Cancelled; 2 bad input (missing file, no such flow,
-invalid parameter, compile error). Ctrl-C cancels the run; a second Ctrl-C stops at once.
+invalid parameter, compile error, unusable FLOWDECK_HOME); 130 stopped at once by a second Ctrl-C.
+Ctrl-C (or SIGTERM) cancels the run: its AbortSignal fires and its code gets a grace period to clean up
+(finally blocks, onCancellation hooks); a second Ctrl-C stops it at once, with every process it started.
 
 Examples:
   flowdeck run flows/hello.flow.ts --param name=Ada
@@ -78,7 +82,15 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.badInput;
   }
 
-  const store = openStore(io);
+  const store = await openStore(io);
+  try {
+    return await runAndWait(store, positionals[0]!, values, params, io);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runAndWait(store: RunStore, target: string, values: { flow?: string; json?: boolean }, params: Record<string, unknown>, io: CliIo): Promise<number> {
   const runner = createRunner(store, io);
   const runIds = new Set<string>();
   runner.on('run', (r) => {
@@ -87,10 +99,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   runner.on('log', (l) => {
     if (runIds.has(l.runId)) io.stderr.write(`${formatLogLine(l)}\n`);
   });
+  runner.on('storeError', (_runId, e) => write(io.stderr, `flowdeck: ${e.message}`));
 
   let active;
   try {
-    active = await runner.start({ source: sourceFor(positionals[0]!, io.cwd), flowName: values.flow, parameters: params });
+    active = await runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), parameters: params });
   } catch (e) {
     if (e instanceof BadInputError) {
       write(io.stderr, `flowdeck: ${e.message}`);
@@ -99,28 +112,41 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
 
+  // The worker runs in a process group of its own: a terminal's Ctrl-C reaches only this process, which
+  // cancels the run properly (grace for cleanup), or at the second one stops it at once.
   let interrupts = 0;
-  const onSigint = (): void => {
+  let stoppedAtOnce = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
     if (interrupts === 1) {
-      write(io.stderr, `Cancelling flow run '${active.name}' (Ctrl-C again to stop at once)…`);
-      runner.cancel(active.id, 'Cancelled by Ctrl-C');
+      const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+      if (signal === 'SIGINT') write(io.stderr, `Cancelling flow run '${active.name}' (Ctrl-C again to stop at once)…`);
+      runner.cancel(active.id, signal === 'SIGINT' ? 'Cancelled by Ctrl-C' : `Cancelled: the flowdeck process was asked to stop (${how})`);
     } else {
-      process.exit(130);
+      stoppedAtOnce = true;
+      runner.kill(active.id, signal === 'SIGINT' ? 'Stopped at once by a second Ctrl-C' : `Stopped at once by a second ${signal}`);
     }
   };
-  // A CI job's timeout or `kill` sends SIGTERM: end the run Cancelled rather than leave it to be found Crashed.
-  const onSigterm = (): void => {
-    runner.cancel(active.id, 'Cancelled: the flowdeck process was asked to stop (SIGTERM)');
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
   try {
     const detail = await active.done;
-    if (values.json) write(io.stdout, JSON.stringify(runJson(detail), null, 2));
+    if (values.json) await printJson(detail, store, io);
+    if (stoppedAtOnce) return EXIT.interrupted;
     return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigterm);
+    for (const sig of signals) process.off(sig, onSignal);
   }
+}
+
+async function printJson(detail: FlowRunDetail, store: RunStore, io: CliIo): Promise<void> {
+  const json = await runJson(detail, store, { loadResultFiles: true });
+  let text: string;
+  try {
+    text = JSON.stringify(json, null, 2);
+  } catch (e) {
+    // A result too large for one string: everything else is still printed.
+    text = JSON.stringify({ ...json, result: null, resultNote: `The result is too large to print (${(e as Error).message}); it is kept in the store` }, null, 2);
+  }
+  write(io.stdout, text);
 }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { FlowRunSummary } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { runJson } from '../runJson';
@@ -39,20 +40,56 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1, got '${values.limit}'`);
-  const store = openStore(io);
-  const runs = store.list({ limit, flowName: values.flow });
-  if (values.json) {
-    write(io.stdout, JSON.stringify(runs.map((r) => runJson(store.readRun(r.id)!)), null, 2));
+  const store = await openStore(io, 'read');
+  try {
+    // The limit applies before anything is read: only the runs shown are read from their journals.
+    const runs = await store.list({ limit, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}) });
+    if (values.json) {
+      await printJsonArray(runs, store, io);
+      return EXIT.ok;
+    }
+    if (runs.length === 0) {
+      write(io.stdout, 'No runs yet. Start one with `flowdeck run <file.flow.ts>` or `flowdeck run github-repo-stats`.');
+      return EXIT.ok;
+    }
+    const now = Date.now();
+    const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), age(now - r.created), r.id]);
+    const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', 'ID'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    for (const row of [header, ...rows]) write(io.stdout, row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
     return EXIT.ok;
+  } finally {
+    await store.close();
   }
+}
+
+/**
+ * One run at a time, written as it is read: a history with huge runs never becomes one giant string.
+ * Results kept in files of their own are not loaded (their size is given instead).
+ */
+async function printJsonArray(runs: readonly FlowRunSummary[], store: RunStore, io: CliIo): Promise<void> {
   if (runs.length === 0) {
-    write(io.stdout, 'No runs yet. Start one with `flowdeck run <file.flow.ts>` or `flowdeck run github-repo-stats`.');
-    return EXIT.ok;
+    write(io.stdout, '[]');
+    return;
   }
-  const now = Date.now();
-  const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), age(now - r.created), r.id]);
-  const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', 'ID'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  for (const row of [header, ...rows]) write(io.stdout, row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
-  return EXIT.ok;
+  await writeOut(io, '[\n');
+  for (let i = 0; i < runs.length; i++) {
+    const detail = await store.readRun(runs[i]!.id);
+    if (!detail) continue;
+    const json = await runJson(detail, store, { loadResultFiles: false });
+    await writeOut(io, `${indent(JSON.stringify(json, null, 2))}${i < runs.length - 1 ? ',' : ''}\n`);
+  }
+  await writeOut(io, ']\n');
+}
+
+function indent(text: string): string {
+  return `  ${text.replace(/\n/g, '\n  ')}`;
+}
+
+/** Writes and waits for the stream to take it (backpressure), so memory stays flat. */
+function writeOut(io: CliIo, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (io.stdout.write(text)) resolve();
+    else io.stdout.once('drain', () => resolve());
+  });
 }

@@ -1,76 +1,48 @@
 /**
- * The worker process: loads one flow module and runs it, reporting everything to the host over IPC.
- * User code never runs in the host; if it hangs or kills this process, the host still owns the run.
+ * The worker process: loads one flow module and runs it, reporting everything to the host on the event
+ * pipe. User code never runs in the host; if it hangs or kills this process, the host still owns the run.
+ * The worker leads its own process group: the host's terminal signals do not reach it (the host cancels
+ * it properly instead), and killing the group takes every process the flow started with it.
  */
-import { format } from 'node:util';
 import { ParameterError, checkDeclarations, validateParameters } from '../parameters';
-import type { FlowInfo, HostToWorker, Request, WorkerEvent, WorkerToHost } from '../protocol';
-import type { LogLevel } from '../records';
+import type { FlowInfo, HostToWorker } from '../protocol';
+import { logOutsideRun } from './context';
+import { errorMessage, errorReport } from './errors';
+import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
+import { configure, emit, flush, masker, onReply } from './hostLink';
+import { watchHost } from './hostWatch';
 import { LoadError, installModuleHooks, loadFlow, type AnyFlow } from './loadFlow';
-import { cancelAll, connectHost, executeFlowRun, logOutsideRun, runCrashedHooks } from './runtime';
+import { captureOutput } from './outputCapture';
+import { cancelAll } from './signals';
 
+watchHost();
+captureOutput();
 
-const FLUSH_MS = 15;
-const FLUSH_EVENTS = 2000;
+// Whatever way the process ends (process.exit in user code included), what is buffered goes first.
+process.on('exit', () => flush());
 
-function send(message: WorkerToHost, done?: () => void): void {
-  if (!process.connected) return;
-  process.send!(message, undefined, undefined, done ? () => done() : undefined);
+process.on('uncaughtException', (error) => {
+  logOutsideRun('CRITICAL', `Uncaught exception in the flow's process: ${errorReport(error, OWN_DIR)}`);
+  emit({ k: 'fatal', message: `uncaught exception: ${errorMessage(error)}` }, true);
+  process.exit(70);
+});
+
+process.on('unhandledRejection', (reason) => {
+  logOutsideRun('ERROR', `Unhandled promise rejection (not awaited anywhere): ${errorReport(reason, OWN_DIR)}`);
+});
+
+// Signals sent to the worker's group from outside (a service manager stopping everything) cancel the run.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.on(signal, () => cancelAll(`Cancelled: the flow's process received ${signal}`));
 }
 
-let buffer: WorkerEvent[] = [];
-let timer: NodeJS.Timeout | undefined;
-let nextReq = 1;
-const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-
-function flush(done?: () => void): void {
-  if (timer) {
-    clearTimeout(timer);
-    timer = undefined;
-  }
-  if (buffer.length === 0) {
-    done?.();
-    return;
-  }
-  const events = buffer;
-  buffer = [];
-  send({ t: 'events', events }, done);
-}
-
-connectHost(
-  {
-    emit(event, urgent) {
-      buffer.push(event);
-      if (urgent || buffer.length >= FLUSH_EVENTS) flush();
-      else timer ??= setTimeout(flush, FLUSH_MS);
-    },
-    request(request: Request) {
-      flush();
-      const reqId = nextReq++;
-      return new Promise((resolve, reject) => {
-        pending.set(reqId, { resolve, reject });
-        send({ t: 'request', reqId, ...request });
-      });
-    },
-  },
-  process.env.FLOWDECK_HOME ?? '',
-);
-
-// console.* inside a flow is part of the run's log.
-const consoleLevels: [keyof Console, LogLevel][] = [
-  ['log', 'INFO'],
-  ['info', 'INFO'],
-  ['debug', 'DEBUG'],
-  ['warn', 'WARNING'],
-  ['error', 'ERROR'],
-];
-for (const [method, level] of consoleLevels) {
-  (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => logOutsideRun(level, format(...args));
-}
+// Without its host the worker has nobody to report to (the host-watch thread covers a blocked loop).
+process.on('disconnect', () => process.exit(0));
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
 function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): void {
+  configure({ secrets: message.secrets, limits: message.limits, home: message.home });
   installModuleHooks(message.home);
   const where = message.source.kind === 'file' ? message.source.path : `built-in flow '${message.source.id}'`;
   try {
@@ -87,16 +59,22 @@ function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): void {
     loaded = { flow, parameters };
     const o = flow.options;
     const hasCrashedHooks = o.onCrashed !== undefined && (!Array.isArray(o.onCrashed) || o.onCrashed.length > 0);
-    const info: FlowInfo = { name: o.name, description: o.description, version: o.version, timeoutSeconds: o.timeoutSeconds, parameters: declarations, exportName, hasCrashedHooks };
-    send({ t: 'ready', flow: info, parameters });
+    const info: FlowInfo = { name: masker.mask(o.name), exportName, hasCrashedHooks };
+    if (o.description !== undefined) info.description = o.description;
+    if (o.version !== undefined) info.version = o.version;
+    if (o.timeoutSeconds !== undefined) info.timeoutSeconds = o.timeoutSeconds;
+    if (declarations !== undefined) info.parameters = declarations;
+    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters) }, true);
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';
-    send({ t: 'rejected', reason, message: (e as Error).message }, () => process.exit(0));
+    emit({ k: 'rejected', reason, message: (e as Error).message }, true);
+    process.exit(0);
   }
 }
 
 function finish(): void {
-  flush(() => send({ t: 'finished' }, () => process.exit(0)));
+  emit({ k: 'finished' }, true);
+  process.exit(0);
 }
 
 process.on('message', (message: HostToWorker) => {
@@ -106,7 +84,7 @@ process.on('message', (message: HostToWorker) => {
       break;
     case 'start':
       if (!loaded) return;
-      void executeFlowRun(loaded.flow, { id: message.runId, name: message.runName }, loaded.parameters).then(finish);
+      void executeFlowRun(loaded.flow, { id: message.runId, name: message.runName, resultsDir: message.resultsDir }, loaded.parameters).then(finish);
       break;
     case 'crashed-hook':
       if (!loaded) return;
@@ -115,26 +93,8 @@ process.on('message', (message: HostToWorker) => {
     case 'cancel':
       cancelAll(message.reason);
       break;
-    case 'reply': {
-      const p = pending.get(message.reqId);
-      if (!p) return;
-      pending.delete(message.reqId);
-      if (message.error !== undefined) p.reject(new Error(message.error));
-      else p.resolve(message.value);
+    case 'reply':
+      onReply(message.reqId, message.value, message.error);
       break;
-    }
   }
-});
-
-// Without its host the worker has nobody to report to: stop.
-process.on('disconnect', () => process.exit(0));
-
-process.on('uncaughtException', (error) => {
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  logOutsideRun('CRITICAL', `Uncaught exception in the flow's process: ${text}`);
-  flush(() => send({ t: 'fatal', message: `uncaught exception: ${error instanceof Error ? error.message : String(error)}` }, () => process.exit(70)));
-});
-
-process.on('unhandledRejection', (reason) => {
-  logOutsideRun('ERROR', `Unhandled promise rejection (not awaited anywhere): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
 });

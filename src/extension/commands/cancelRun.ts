@@ -5,8 +5,8 @@ import { runFrom } from './runArg';
 
 export function registerCancelRun(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.cancelRun', (arg?: unknown) => {
-      const run = runFrom(arg, flowdeck.host);
+    vscode.commands.registerCommand('flowdeck.cancelRun', async (arg?: unknown) => {
+      const run = await runFrom(arg, flowdeck.host);
       if (!run) return;
       if (!flowdeck.host.cancel(run.id)) {
         void vscode.window.showInformationMessage(

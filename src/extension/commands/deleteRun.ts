@@ -7,16 +7,13 @@ import { runsFrom } from './runArg';
 export function registerDeleteRun(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('flowdeck.deleteRun', async (arg?: unknown, selected?: unknown) => {
-      const runs = runsFrom(arg, selected, flowdeck.host).filter((r) => isTerminal(r.state.type));
+      const runs = (await runsFrom(arg, selected, flowdeck.host)).filter((r) => isTerminal(r.state.type));
       if (runs.length === 0) return;
       const what = runs.length === 1 ? `flow run '${runs[0]!.name}'` : `${runs.length} flow runs`;
       const choice = await vscode.window.showWarningMessage(`Delete ${what}?`, { modal: true, detail: 'Its logs and results are deleted too. This cannot be undone.' }, 'Delete');
       if (choice !== 'Delete') return;
-      const roots = new Set(runs.map((r) => r.id));
-      const ids = [...roots];
-      const all = flowdeck.host.store.list();
-      for (let i = 0; i < ids.length; i++) for (const r of all) if (r.parentRunId === ids[i]) ids.push(r.id);
-      flowdeck.host.deleteRuns(ids);
+      // The store deletes each run's subflows with it.
+      await flowdeck.host.deleteRuns(runs.map((r) => r.id));
     }),
   );
 }

@@ -11,7 +11,7 @@ export function registerFilterRuns(context: vscode.ExtensionContext, flowdeck: F
   context.subscriptions.push(
     vscode.commands.registerCommand('flowdeck.filterRuns', async () => {
       const current = flowdeck.runsTree.getFilter();
-      const flows = [...new Set(flowdeck.host.store.list({ rootsOnly: true }).map((r) => r.flowName))].sort();
+      const flows = (await (await flowdeck.host.store()).flows()).map((f) => f.flowName).sort();
       const on = (active: boolean): string | undefined => (active ? 'current filter' : undefined);
       const items: Item[] = [
         { label: '$(clear-all) All runs', description: on(current.flowName === undefined && current.stateType === undefined), apply: () => ({}) },

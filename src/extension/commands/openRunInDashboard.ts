@@ -5,8 +5,8 @@ import { runFrom } from './runArg';
 
 export function registerOpenRunInDashboard(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.openRunInDashboard', (arg?: unknown) => {
-      const run = runFrom(arg, flowdeck.host);
+    vscode.commands.registerCommand('flowdeck.openRunInDashboard', async (arg?: unknown) => {
+      const run = await runFrom(arg, flowdeck.host);
       if (run) flowdeck.dashboard.show(run.id);
     }),
   );

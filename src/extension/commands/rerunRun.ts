@@ -7,9 +7,10 @@ import { runFrom } from './runArg';
 export function registerRerunRun(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('flowdeck.rerunRun', async (arg?: unknown) => {
-      const run = runFrom(arg, flowdeck.host);
+      const run = await runFrom(arg, flowdeck.host);
       if (!run) return;
-      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters: run.parameters });
+      const detail = await (await flowdeck.host.store()).readRun(run.id);
+      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters: detail?.parameters ?? {} });
     }),
   );
 }

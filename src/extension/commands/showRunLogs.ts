@@ -7,15 +7,14 @@ import { runFrom } from './runArg';
 
 export function registerShowRunLogs(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.showRunLogs', (arg?: unknown) => {
-      const run = runFrom(arg, flowdeck.host);
+    vscode.commands.registerCommand('flowdeck.showRunLogs', async (arg?: unknown) => {
+      const run = await runFrom(arg, flowdeck.host);
       if (!run) return;
-      const store = flowdeck.host.store;
-      const ids = [run.id];
-      const all = store.list();
-      for (let i = 0; i < ids.length; i++) for (const r of all) if (r.parentRunId === ids[i]) ids.push(r.id);
+      const store = await flowdeck.host.store();
+      const records: LogRecord[] = [];
+      for (const r of await store.runTree(run.id)) await store.readLogs(r.id, (logs) => void records.push(...logs));
       // A stable sort keeps the order lines were written in when their times are equal.
-      const records: LogRecord[] = ids.flatMap((id) => store.readLogs(id)).sort((a, b) => a.ts - b.ts);
+      records.sort((a, b) => a.ts - b.ts);
       const took = elapsed(run, Date.now());
       const facts = [`flow '${run.flowName}'`, run.state.name, ...(took === undefined ? [] : [formatDuration(took)]), `${records.length} log lines`];
       flowdeck.output.printRun(`── Flow run '${run.name}' · ${facts.join(' · ')} ──`, records);

@@ -15,6 +15,9 @@ import {
   type LogLine,
   type WebviewToHost,
 } from '../../webview/protocol';
+import type { LogRecord } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
+import { deserialize, parseSerialized, toJsonView } from '../../engine/serializer';
 import type { FlowdeckHost } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import type { RunLauncher } from '../runs/launcher';
@@ -41,7 +44,7 @@ class DashboardPanel implements vscode.Disposable {
   private pendingLines: LogLine[] = [];
   /** Results of completed runs never change, so each is read from its file once. */
   private readonly results = new Map<string, unknown>();
-  private readonly modelPush = new Throttle(MODEL_MS, () => this.pushModel());
+  private readonly modelPush = new Throttle(MODEL_MS, () => void this.pushModel());
   private readonly logPush = new Throttle(LOGS_MS, () => this.pushLines());
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -119,15 +122,17 @@ class DashboardPanel implements vscode.Disposable {
   }
 
   private apply(message: WebviewToHost): void {
-    let runs;
-    try {
-      runs = this.deps.host.store.list();
-    } catch (e) {
-      this.post({ type: 'notice', level: 'error', message: (e as Error).message });
-      return;
-    }
-    this.selection = nextSelection(this.selection, message, runs);
-    this.pushModel();
+    void (async () => {
+      let runs;
+      try {
+        runs = await (await this.deps.host.store()).list();
+      } catch (e) {
+        this.post({ type: 'notice', level: 'error', message: (e as Error).message });
+        return;
+      }
+      this.selection = nextSelection(this.selection, message, runs);
+      await this.pushModel();
+    })();
   }
 
   private async runFlow(flowId: string): Promise<void> {
@@ -142,13 +147,13 @@ class DashboardPanel implements vscode.Disposable {
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
-  private pushModel(): void {
+  private async pushModel(): Promise<void> {
     if (!this.ready) return;
-    const store = this.deps.host.store;
-    const runs = store.list();
+    const store = await this.deps.host.store();
+    const runs = await store.list();
     const results = new Map<string, unknown>();
     for (const id of resultsWanted(runs, this.selection)) {
-      if (!this.results.has(id)) this.results.set(id, store.readRun(id)?.result);
+      if (!this.results.has(id)) this.results.set(id, await readResult(store, id));
       results.set(id, this.results.get(id));
     }
     const model = buildDashboardModel({ runs, results, selection: this.selection });
@@ -158,7 +163,11 @@ class DashboardPanel implements vscode.Disposable {
       this.logRunId = logRunId;
       this.logsStale = false;
       this.pendingLines = [];
-      if (logRunId !== null) this.post({ type: 'logs', runId: logRunId, lines: toLogLines(store.readLogs(logRunId)), reset: true });
+      if (logRunId !== null) {
+        const records: LogRecord[] = [];
+        await store.readLogs(logRunId, (logs) => void records.push(...logs));
+        this.post({ type: 'logs', runId: logRunId, lines: toLogLines(records), reset: true });
+      }
     }
   }
 
@@ -168,6 +177,17 @@ class DashboardPanel implements vscode.Disposable {
     this.pendingLines = [];
     this.post({ type: 'logs', runId: this.logRunId, lines });
   }
+}
+
+/** Results the charts draw are small; one kept in a file of its own is read only up to this size. */
+const MAX_CHART_RESULT_BYTES = 32 * 1024 * 1024;
+
+/** The JSON view of a run's result, as the model reads it. */
+async function readResult(store: RunStore, id: string): Promise<unknown> {
+  const detail = await store.readRun(id);
+  if (detail?.result) return toJsonView(deserialize(detail.result.dv));
+  if (detail?.resultRef && detail.resultRef.bytes <= MAX_CHART_RESULT_BYTES) return toJsonView(parseSerialized(await store.readResultText(id, detail.resultRef)));
+  return undefined;
 }
 
 /** Opens the dashboard, or brings the open one forward; restores it after a window reload. */

@@ -108,7 +108,7 @@ function when(ts: number, now: number): string {
 const MESSAGE_LIMIT = 1000;
 
 /** The run's tooltip as Markdown: flow, state and message, parameters, times. */
-export function runTooltip(run: FlowRunSummary, now: number): string {
+export function runTooltip(run: FlowRunSummary & { parameters?: Record<string, unknown> }, now: number): string {
   const lines = [`**${escapeMarkdown(run.name)}** — flow \`${run.flowName.replace(/`/g, "'")}\``, '', `State: **${run.state.name}**`];
   if (run.state.message) {
     const message = run.state.message.length > MESSAGE_LIMIT ? `${run.state.message.slice(0, MESSAGE_LIMIT)}…` : run.state.message;
@@ -120,8 +120,10 @@ export function runTooltip(run: FlowRunSummary, now: number): string {
   const took = elapsed(run, now);
   if (took !== undefined) times.push(`${isTerminal(run.state.type) ? 'took' : 'running for'} ${formatDuration(took)}`);
   lines.push('', escapeMarkdown(times.join(', ')));
-  const keys = Object.keys(run.parameters);
-  lines.push('', keys.length === 0 ? 'Parameters: none' : `Parameters:\n\n${fence(JSON.stringify(run.parameters, null, 2))}`);
+  if (run.parameters) {
+    const keys = Object.keys(run.parameters);
+    lines.push('', keys.length === 0 ? 'Parameters: none' : `Parameters:\n\n${fence(JSON.stringify(run.parameters, null, 2))}`);
+  }
   lines.push('', `Source: ${escapeMarkdown(run.source)}`);
   return lines.join('\n');
 }

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
+import type { ListOptions } from '../../engine/runStore';
 import { isTerminal } from '../../engine/states';
 import type { FlowdeckHost, StoreChange } from '../host';
 import { ITEM_ICONS, stateIcon } from '../icons';
@@ -152,9 +153,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   /** Tooltips are built on hover: a busy run redraws hundreds of task runs several times a second. */
-  resolveTreeItem(item: vscode.TreeItem, node: RunsTreeNode): vscode.TreeItem {
-    if (node instanceof RunNode) item.tooltip = new vscode.MarkdownString(runTooltip(node.run, Date.now()));
-    else if (node instanceof TaskRunNode) item.tooltip = new vscode.MarkdownString(taskTooltip(node.task, Date.now()));
+  async resolveTreeItem(item: vscode.TreeItem, node: RunsTreeNode): Promise<vscode.TreeItem> {
+    if (node instanceof RunNode) {
+      // Parameters live in the run's journal, not the index: read when the tooltip is wanted.
+      const detail = await this.host.openedStore?.readRun(node.run.id).catch(() => undefined);
+      item.tooltip = new vscode.MarkdownString(runTooltip({ ...node.run, parameters: detail?.parameters }, Date.now()));
+    } else if (node instanceof TaskRunNode) {
+      item.tooltip = new vscode.MarkdownString(taskTooltip(node.task, Date.now()));
+    }
     return item;
   }
 
@@ -163,15 +169,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     return node.parent;
   }
 
-  getChildren(node?: RunsTreeNode): RunsTreeNode[] {
+  async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
     try {
-      if (!node) return this.roots();
-      if (node instanceof RunNode) return this.childrenOf(node);
+      if (!node) return await this.roots();
+      if (node instanceof RunNode) return await this.childrenOf(node);
       return [];
     } catch (e) {
       if (this.view) this.view.message = (e as Error).message;
       return [];
     }
+  }
+
+  private listOptions(): ListOptions {
+    return {
+      rootsOnly: true,
+      ...(this.filter.flowName !== undefined ? { flowNames: [this.filter.flowName] } : {}),
+      ...(this.filter.stateType !== undefined ? { stateTypes: [this.filter.stateType] } : {}),
+    };
   }
 
   dispose(): void {
@@ -180,10 +194,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     for (const d of this.disposables) d.dispose();
   }
 
-  private roots(): RunsTreeNode[] {
-    const store = this.host.store;
+  private async roots(): Promise<RunsTreeNode[]> {
+    const store = await this.host.store();
     const now = Date.now();
-    const page = store.list({ rootsOnly: true, limit: this.shown + 1, flowName: this.filter.flowName, stateType: this.filter.stateType });
+    const page = await store.list({ ...this.listOptions(), limit: this.shown + 1 });
     const kept = new Map<string, RunNode>();
     const items: RunsTreeNode[] = page.slice(0, this.shown).map((run) => {
       const node = this.nodes.get(run.id) ?? new RunNode(run, false, now);
@@ -197,7 +211,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     for (const [id, node] of kept) this.nodes.set(id, node);
     for (const id of this.expanded) if (!this.nodes.has(id)) this.expanded.delete(id);
     if (page.length > this.shown) {
-      const total = store.list({ rootsOnly: true, flowName: this.filter.flowName, stateType: this.filter.stateType }).length;
+      const total = await store.count(this.listOptions());
       items.push(new LoadMoreNode(undefined, total - this.shown));
     }
     if (this.view) this.view.message = items.length === 0 && describeFilter(this.filter) ? 'No runs match the filter. Change it with Filter Runs… or clear it.' : undefined;
@@ -205,13 +219,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     return items;
   }
 
-  private childrenOf(node: RunNode): RunsTreeNode[] {
+  private async childrenOf(node: RunNode): Promise<RunsTreeNode[]> {
     // Asked for children means expanded, including expansions the view restored without an event.
     this.expanded.add(node.run.id);
-    const store = this.host.store;
+    const store = await this.host.store();
+    const tasks = await this.tasksOf(node);
+    const subflows = (await store.list({ parentRunId: node.run.id })).reverse();
     const now = Date.now();
-    const tasks = this.tasksOf(node);
-    const subflows = store.list().filter((r) => r.parentRunId === node.run.id).reverse();
     const items: RunsTreeNode[] = [];
     // A subflow run sits right after the task run that started it, else after the task runs.
     const byTask = new Map<string, FlowRunSummary[]>();
@@ -239,10 +253,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
    * A finished run's task runs are read once; a run of this window is read once and then follows the
    * runner's events; a run of another process (the CLI) is read again each time it is redrawn.
    */
-  private tasksOf(node: RunNode): TaskRunRecord[] {
+  private async tasksOf(node: RunNode): Promise<TaskRunRecord[]> {
     if (node.liveTasks) return [...node.liveTasks.values()];
     if (node.finishedTasks) return node.finishedTasks;
-    const tasks = this.host.store.readRun(node.run.id)?.taskRuns ?? [];
+    const tasks = (await (await this.host.store()).readRun(node.run.id))?.taskRuns ?? [];
     if (isTerminal(node.run.state.type)) node.finishedTasks = tasks;
     else if (this.host.isLive(node.run.id)) node.liveTasks = new Map(tasks.map((t) => [t.id, t]));
     return tasks;
@@ -277,11 +291,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       this.refresh();
       return;
     }
-    const store = this.host.store;
+    void this.applyStoreChange(change.ids);
+  }
+
+  private async applyStoreChange(ids: readonly string[]): Promise<void> {
+    const store = await this.host.store();
+    const runs = await Promise.all(ids.map((id) => store.get(id)));
     const now = Date.now();
-    for (const id of change.ids) {
+    for (const [i, id] of ids.entries()) {
       const node = this.nodes.get(id);
-      const run = store.get(id);
+      const run = runs[i];
       const parent = run?.parentRunId ? this.nodes.get(run.parentRunId) : undefined;
       if (node && run) {
         node.update(run, this.host.isCancelable(id), now);

@@ -17,12 +17,13 @@ function run(id: string, name: string, flowId: string, stateName: StateName, cre
     name,
     flowName: flowId,
     source: builtin ? `builtin:${flowId}` : `/home/dev/flows/${flowId}.ts`,
-    parameters: {},
     state: state(stateName, message, created + seconds * 1000),
     created,
     startTime: created + 150,
     ...(stateName === 'Running' ? {} : { endTime: created + 150 + seconds * 1000 }),
     owner,
+    attempt: 1,
+    seq: 0,
   };
 }
 

@@ -1,0 +1,444 @@
+/**
+ * The embedded run store: files under FLOWDECK_HOME, shared by the CLI and every editor window.
+ *
+ *   runs/index-*.jsonl, snapshot-*.jsonl   the run index (runIndex.ts)
+ *   runs/<id>.jsonl                         a run's journal: every record, in order (journalFile.ts)
+ *   runs/<id>.results/                      results too large for the journal, one file each
+ *   runs/names/<name>                       claims a run name, so two processes never pick the same
+ *   cache/, kv/                             resultCache.ts, keyValueStore.ts
+ *
+ * A run's journal is written before the index mentions it, so every run listed has a journal. Writes
+ * are durable before they are acknowledged (fdatasync per batch) unless `durable: false`.
+ */
+import { randomUUID } from 'node:crypto';
+import { open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { systemClock, type Clock } from './clock';
+import { FileKeyValueStore } from './keyValueStore';
+import { JournalFile } from './journalFile';
+import { scanJsonLines } from './jsonLines';
+import { currentProcess, isAlive } from './processIdentity';
+import type { FlowRunDetail, FlowRunSummary, IndexRecord, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from './records';
+import { asRunRecord } from './recordShape';
+import { FileResultCache } from './resultCache';
+import { RunIndex } from './runIndex';
+import { uniqueRunName } from './runNames';
+import { applyRecord, mergeIndexState, startFold, type RunFold } from './runReducer';
+import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type RunHandle, type RunStore } from './runStore';
+import { isTerminal, state, type State } from './states';
+import { StoreWriteError } from './storeErrors';
+import { prepareHome, privateDir } from './storeHome';
+
+export interface EmbeddedStoreOptions {
+  /** Never writes: no folders created, crashed runs shown as such but not recorded. */
+  readOnly?: boolean;
+  /** fdatasync every batch before acknowledging it (default true). */
+  durable?: boolean;
+  clock?: Clock;
+  /** Mark runs of dead processes Crashed on open (default true). */
+  detectCrashed?: boolean;
+  /** Fold the index into a snapshot on open when it has grown (default true). */
+  compact?: boolean;
+}
+
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class EmbeddedStore implements RunStore {
+  readonly runsDir: string;
+  readonly cache: FileResultCache;
+  readonly kv: FileKeyValueStore;
+  readonly readOnly: boolean;
+  private readonly durable: boolean;
+  private readonly index: RunIndex;
+  private sorted?: FlowRunSummary[];
+  private sortedVersion = -1;
+  private version = 0;
+
+  private constructor(
+    readonly home: string,
+    options: EmbeddedStoreOptions,
+  ) {
+    this.runsDir = join(home, 'runs');
+    this.readOnly = options.readOnly ?? false;
+    this.durable = options.durable ?? true;
+    this.index = new RunIndex(this.runsDir, this.durable);
+    const clock = options.clock ?? systemClock;
+    this.cache = new FileResultCache(home, clock);
+    this.kv = new FileKeyValueStore(home);
+  }
+
+  get location(): string {
+    return this.home;
+  }
+
+  get skippedIndexRecords(): number {
+    return this.index.skippedRecords;
+  }
+
+  /** Opens (for writing, creating) the store at `home`. Throws StoreHomeError when it cannot be used. */
+  static async open(home: string, options: EmbeddedStoreOptions = {}): Promise<EmbeddedStore> {
+    const store = new EmbeddedStore(home, options);
+    const exists = await prepareHome(home, store.readOnly ? 'read' : 'write');
+    if (!store.readOnly) await privateDir(store.runsDir);
+    if (exists) await store.index.refresh();
+    if (options.detectCrashed !== false) await store.markCrashed();
+    if (!store.readOnly) {
+      if (options.compact !== false && store.index.compactionDue) await store.index.compact();
+      // Expired cache entries are never read, but take space: cleared at most once a day, in the background.
+      void store.cache.purgeDaily().catch(() => undefined);
+    }
+    return store;
+  }
+
+  runFile(id: string): string {
+    if (!RUN_ID.test(id)) throw new Error(`Not a run id: ${JSON.stringify(id)}`);
+    return join(this.runsDir, `${id}.jsonl`);
+  }
+
+  resultsDir(id: string): string {
+    return join(this.runsDir, `${this.checkedId(id)}.results`);
+  }
+
+  private checkedId(id: string): string {
+    if (!RUN_ID.test(id)) throw new Error(`Not a run id: ${JSON.stringify(id)}`);
+    return id;
+  }
+
+  async refresh(): Promise<string[]> {
+    const changed = await this.index.refresh();
+    if (changed.size > 0) this.version++;
+    return [...changed];
+  }
+
+  private all(): FlowRunSummary[] {
+    if (!this.sorted || this.sortedVersion !== this.version) {
+      this.sorted = [...this.index.runs.values()].sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));
+      this.sortedVersion = this.version;
+    }
+    return this.sorted;
+  }
+
+  private filtered(options: ListOptions): FlowRunSummary[] {
+    let runs = this.all();
+    if (options.rootsOnly) runs = runs.filter((r) => !r.parentRunId);
+    if (options.parentRunId !== undefined) runs = runs.filter((r) => r.parentRunId === options.parentRunId);
+    if (options.flowNames && options.flowNames.length > 0) {
+      const names = new Set(options.flowNames);
+      runs = runs.filter((r) => names.has(r.flowName));
+    }
+    if (options.stateTypes && options.stateTypes.length > 0) {
+      const types = new Set(options.stateTypes);
+      runs = runs.filter((r) => types.has(r.state.type));
+    }
+    if (options.search) {
+      const text = options.search.toLowerCase();
+      runs = runs.filter((r) => r.name.toLowerCase().includes(text) || r.flowName.toLowerCase().includes(text));
+    }
+    return runs;
+  }
+
+  async list(options: ListOptions = {}): Promise<FlowRunSummary[]> {
+    const offset = options.offset ?? 0;
+    const runs = this.filtered(options);
+    return runs.slice(offset, options.limit === undefined ? undefined : offset + options.limit).map((r) => ({ ...r }));
+  }
+
+  async count(options: ListOptions = {}): Promise<number> {
+    return this.filtered(options).length;
+  }
+
+  async flows(): Promise<{ flowName: string; runs: number; last: FlowRunSummary }[]> {
+    const out = new Map<string, { flowName: string; runs: number; last: FlowRunSummary }>();
+    for (const r of this.all()) {
+      if (r.parentRunId) continue;
+      const entry = out.get(r.flowName);
+      if (entry) entry.runs++;
+      else out.set(r.flowName, { flowName: r.flowName, runs: 1, last: { ...r } });
+    }
+    return [...out.values()];
+  }
+
+  async resolve(ref: string): Promise<ResolvedRun> {
+    const exact = this.index.runs.get(ref) ?? this.index.runs.get(this.index.byName.get(ref) ?? '');
+    if (exact) return { run: { ...exact } };
+    if (ref.length < 4 || !RUN_ID.test(ref)) return {};
+    const matches = this.all().filter((r) => r.id.startsWith(ref));
+    if (matches.length === 1) return { run: { ...matches[0]! } };
+    return matches.length > 1 ? { ambiguous: matches.map((r) => ({ ...r })) } : {};
+  }
+
+  async get(ref: string): Promise<FlowRunSummary | undefined> {
+    return (await this.resolve(ref)).run;
+  }
+
+  async readRun(id: string): Promise<FlowRunDetail | undefined> {
+    const summary = this.index.runs.get(id);
+    if (!summary) return undefined;
+    let fold: RunFold | undefined;
+    let skipped = 0;
+    try {
+      const scan = await scanJsonLines(this.runFile(id), 0, (v) => asRunRecord(v, id), (records) => {
+        for (const r of records) {
+          if (!fold) {
+            if (r.k !== 'run') {
+              skipped++;
+              continue;
+            }
+            fold = startFold(r);
+          } else {
+            applyRecord(fold, r);
+          }
+        }
+      });
+      skipped += scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (!fold) {
+      fold = startFold({ k: 'run', runId: id, name: summary.name, flowName: summary.flowName, source: summary.source, parameters: {}, created: summary.created, owner: summary.owner });
+      fold.detail.missingJournal = true;
+    }
+    mergeIndexState(fold, summary);
+    fold.detail.skippedRecords += skipped;
+    return fold.detail;
+  }
+
+  async readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options: { taskRunId?: string } = {}): Promise<{ found: boolean }> {
+    try {
+      await scanJsonLines(
+        this.runFile(id),
+        0,
+        (v) => {
+          const r = asRunRecord(v, id);
+          // Other records are fine, just not logs: they must not count as skipped.
+          return r === undefined ? undefined : r.k === 'log' && (options.taskRunId === undefined || r.taskRunId === options.taskRunId) ? r : null;
+        },
+        (records) => {
+          const logs = records.filter((r): r is LogRecord => r !== null);
+          return logs.length > 0 ? onLogs(logs) : undefined;
+        },
+      );
+      return { found: true };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { found: false };
+      throw e;
+    }
+  }
+
+  async readResultText(runId: string, ref: ResultRef): Promise<string> {
+    if (!/^[A-Za-z0-9_.-]+$/.test(ref.file) || ref.file.startsWith('.')) throw new Error(`Not a result file name: ${JSON.stringify(ref.file)}`);
+    return readFile(join(this.resultsDir(runId), ref.file), 'utf8');
+  }
+
+  async runTree(id: string): Promise<FlowRunSummary[]> {
+    const root = this.index.runs.get(id);
+    if (!root) return [];
+    const children = new Map<string, FlowRunSummary[]>();
+    for (const r of this.all()) {
+      if (!r.parentRunId) continue;
+      let list = children.get(r.parentRunId);
+      if (!list) children.set(r.parentRunId, (list = []));
+      list.push(r);
+    }
+    const out: FlowRunSummary[] = [];
+    const queue = [root];
+    while (queue.length > 0) {
+      const r = queue.shift()!;
+      out.push({ ...r });
+      // Oldest first below a parent: the order they were started in.
+      queue.push(...(children.get(r.id) ?? []).slice().reverse());
+    }
+    return out;
+  }
+
+  private assertWritable(): void {
+    if (this.readOnly) throw new Error('This store was opened read-only');
+  }
+
+  private async claimName(id: string): Promise<string> {
+    const dir = join(this.runsDir, 'names');
+    await privateDir(dir);
+    for (let tries = 0; ; tries++) {
+      const name = uniqueRunName((n) => this.index.byName.has(n));
+      try {
+        const fh = await open(join(dir, name), 'wx', 0o600);
+        await fh.writeFile(id);
+        await fh.close();
+        return name;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 50) throw StoreWriteError.from(e, join(dir, name));
+      }
+    }
+  }
+
+  async createRun(run: NewRun): Promise<RunHandle> {
+    this.assertWritable();
+    const id = randomUUID();
+    const name = await this.claimName(id);
+    const owner = run.owner ?? currentProcess();
+    const created: RunCreatedRecord = {
+      k: 'run',
+      runId: id,
+      name,
+      flowName: run.flowName,
+      source: run.source,
+      parameters: run.parameters,
+      created: run.state?.timestamp ?? Date.now(),
+      owner,
+    };
+    if (run.parentRunId !== undefined) created.parentRunId = run.parentRunId;
+    if (run.parentTaskRunId !== undefined) created.parentTaskRunId = run.parentTaskRunId;
+    if (run.trigger !== undefined) created.trigger = run.trigger;
+    const first = run.state ?? state('Pending', undefined, created.created);
+    const journal = await JournalFile.open(this.runFile(id), { durable: this.durable });
+    const records: RunRecord[] = [created];
+    if (first.name !== 'Pending') records.push({ k: 'state', runId: id, name: first.name, ts: first.timestamp, ...(first.message !== undefined ? { message: first.message } : {}) });
+    try {
+      await journal.append(lines(records));
+      const summary: FlowRunSummary = { id, name, flowName: run.flowName, source: run.source, state: first, created: created.created, owner, attempt: 1, seq: 0 };
+      if (run.parentRunId !== undefined) summary.parentRunId = run.parentRunId;
+      if (run.parentTaskRunId !== undefined) summary.parentTaskRunId = run.parentTaskRunId;
+      if (run.trigger !== undefined) summary.trigger = run.trigger;
+      await this.appendIndex([{ k: 'run', ...summary }]);
+    } catch (e) {
+      await journal.close();
+      throw e;
+    }
+    return new EmbeddedRunHandle(this, created, journal);
+  }
+
+  async openRun(id: string): Promise<RunHandle> {
+    this.assertWritable();
+    const summary = this.index.runs.get(id);
+    if (!summary) throw new Error(`No run ${id} in ${this.home}`);
+    const created: RunCreatedRecord = { k: 'run', runId: id, name: summary.name, flowName: summary.flowName, source: summary.source, parameters: {}, created: summary.created, owner: summary.owner };
+    return new EmbeddedRunHandle(this, created, await JournalFile.open(this.runFile(id), { durable: this.durable }));
+  }
+
+  /** @internal The handle's index writes. */
+  async setRunState(id: string, s: State, extra: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity } = {}): Promise<void> {
+    const run = this.index.runs.get(id);
+    const seq = (run?.seq ?? 0) + 1;
+    const record: IndexRecord = { k: 'state', id, seq, state: s };
+    if (extra.startTime !== undefined) record.startTime = extra.startTime;
+    if (extra.endTime !== undefined) record.endTime = extra.endTime;
+    if (extra.attempt !== undefined) record.attempt = extra.attempt;
+    if (extra.owner !== undefined) record.owner = extra.owner;
+    await this.appendIndex([record]);
+  }
+
+  private async appendIndex(records: IndexRecord[]): Promise<void> {
+    // Applied here first, so this process sees its own change at once (applying again on refresh is a no-op).
+    for (const r of records) this.index.apply(r);
+    this.version++;
+    await this.index.append(records);
+  }
+
+  async markCrashed(): Promise<string[]> {
+    const crashed: string[] = [];
+    for (const run of [...this.index.runs.values()]) {
+      if (isTerminal(run.state.type) || isAlive(run.owner)) continue;
+      const s = state('Crashed', CRASHED_HOST_MESSAGE);
+      crashed.push(run.id);
+      if (this.readOnly) {
+        // Shown as it is, but recorded only by a process allowed to write.
+        run.state = s;
+        run.endTime = s.timestamp;
+        this.version++;
+        continue;
+      }
+      try {
+        const journal = await JournalFile.open(this.runFile(run.id), { durable: this.durable });
+        await journal.append(lines([{ k: 'state', runId: run.id, name: s.name, ts: s.timestamp, message: s.message }]));
+        await journal.close();
+      } catch {
+        // The journal is gone or unwritable; the index still records the crash.
+      }
+      await this.setRunState(run.id, s, { endTime: s.timestamp });
+    }
+    return crashed;
+  }
+
+  hasUnfinishedRuns(): boolean {
+    for (const run of this.index.runs.values()) if (!isTerminal(run.state.type)) return true;
+    return false;
+  }
+
+  async delete(ids: readonly string[]): Promise<string[]> {
+    this.assertWritable();
+    const targets = new Map<string, FlowRunSummary>();
+    for (const id of ids) for (const r of await this.runTree(id)) targets.set(r.id, r);
+    const deletable = [...targets.values()].filter((r) => isTerminal(r.state.type) || !isAlive(r.owner));
+    if (deletable.length === 0) return [];
+    // The index first: no process then lists a run whose journal is already gone.
+    await this.appendIndex(deletable.map((r) => ({ k: 'del', id: r.id })));
+    for (const r of deletable) {
+      await rm(this.runFile(r.id), { force: true });
+      await rm(this.resultsDir(r.id), { recursive: true, force: true });
+      await rm(join(this.runsDir, 'names', r.name), { force: true }).catch(() => undefined);
+    }
+    if (this.index.compactionDue) await this.index.compact().catch(() => false);
+    return deletable.map((r) => r.id);
+  }
+
+  async prune(limit: number): Promise<string[]> {
+    const finished = this.all().filter((r) => !r.parentRunId && isTerminal(r.state.type));
+    const old = finished.slice(limit).map((r) => r.id);
+    if (old.length === 0) return [];
+    const deleted = await this.delete(old);
+    await this.index.compact().catch(() => false);
+    return deleted;
+  }
+
+  /** Folds the index into a snapshot now (normally done when it has grown). */
+  compact(): Promise<boolean> {
+    this.assertWritable();
+    return this.index.compact();
+  }
+
+  async close(): Promise<void> {
+    await this.index.close();
+  }
+}
+
+class EmbeddedRunHandle implements RunHandle {
+  readonly id: string;
+  readonly name: string;
+  readonly resultsDir: string;
+
+  constructor(
+    private readonly store: EmbeddedStore,
+    readonly created: RunCreatedRecord,
+    private readonly journal: JournalFile,
+  ) {
+    this.id = created.runId;
+    this.name = created.name;
+    this.resultsDir = store.resultsDir(created.runId);
+  }
+
+  append(records: readonly RunRecord[]): Promise<void> {
+    return records.length === 0 ? Promise.resolve() : this.journal.append(lines(records));
+  }
+
+  appendText(text: string): Promise<void> {
+    return text.length === 0 ? Promise.resolve() : this.journal.append(text);
+  }
+
+  setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void> {
+    return this.store.setRunState(this.id, s, extra);
+  }
+
+  flush(): Promise<void> {
+    return this.journal.flush();
+  }
+
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+}
+
+function lines(records: readonly RunRecord[]): string {
+  let text = '';
+  for (const r of records) text += `${JSON.stringify(r)}\n`;
+  return text;
+}

@@ -1,0 +1,201 @@
+/**
+ * One worker's runs as the host keeps them: the root run and its subflows, each folded from its records
+ * (the same reducer the store replays with) and journaled as the records arrive. The host ends a run
+ * itself when the worker cannot: a timeout the code ignores, a cancel, a crash, a store that cannot
+ * be written.
+ */
+import { ENGINE_SOURCE, flowRunSource } from './logFormat';
+import type { FlowInfo } from './protocol';
+import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, TaskRunRecord } from './records';
+import { applyRecord, startFold, summaryOf, type RunFold } from './runReducer';
+import type { RunRequest } from './runRequest';
+import type { RunHandle, RunStore } from './runStore';
+import { formatState, isTerminal, state, type State, type StateName } from './states';
+import type { WorkerProcess } from './workerProcess';
+
+export interface ExecutionEvents {
+  run(summary: FlowRunSummary): void;
+  task(runId: string, task: TaskRunRecord): void;
+  log(record: LogRecord): void;
+  storeError(runId: string, error: Error): void;
+}
+
+export interface LiveRun {
+  handle: RunHandle;
+  fold: RunFold;
+  /** Journal lines received but not yet handed to the store. */
+  pending: string;
+}
+
+interface Deadline {
+  at: number;
+  label: string;
+  seconds: number;
+}
+
+export class Execution {
+  readonly runs = new Map<string, LiveRun>();
+  /** Entity id (flow or task run) → when it must have left its running state. */
+  readonly deadlines = new Map<string, Deadline>();
+  root!: LiveRun;
+  flow?: FlowInfo;
+  cancelRequested = false;
+  killReason?: { name: StateName; message: string };
+  fatal?: string;
+  /** Writes in flight; the run is settled only after all of them. */
+  private readonly work = new Set<Promise<unknown>>();
+  private storeFailure?: Error;
+  private resolveDone!: (d: FlowRunDetail) => void;
+  readonly done: Promise<FlowRunDetail>;
+
+  constructor(
+    readonly worker: WorkerProcess,
+    readonly request: RunRequest,
+    readonly modulePath: string,
+    private readonly store: RunStore,
+    private readonly events: ExecutionEvents,
+  ) {
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  get id(): string {
+    return this.root.fold.detail.id;
+  }
+  get name(): string {
+    return this.root.fold.detail.name;
+  }
+  get flowName(): string {
+    return this.root.fold.detail.flowName;
+  }
+
+  /** Adopts a run just created in the store. */
+  adopt(handle: RunHandle, created: Extract<RunRecord, { k: 'run' }>): LiveRun {
+    const live: LiveRun = { handle, fold: startFold(created), pending: '' };
+    this.runs.set(handle.id, live);
+    this.events.run(summaryOf(live.fold.detail));
+    return live;
+  }
+
+  /** Tracks a write; a failed one ends the run Failed (never Crashed), and the host lives on. */
+  track(runId: string, p: Promise<unknown>): void {
+    const tracked = p.catch((e: Error) => this.onStoreError(runId, e));
+    this.work.add(tracked);
+    void tracked.finally(() => this.work.delete(tracked));
+  }
+
+  private onStoreError(runId: string, error: Error): void {
+    this.events.storeError(runId, error);
+    if (this.storeFailure) return;
+    this.storeFailure = error;
+    this.killReason ??= { name: 'Failed', message: `Flowdeck could not record the run, so it was stopped: ${error.message}` };
+    this.worker.killGroup();
+  }
+
+  async settled(): Promise<void> {
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+  }
+
+  /** Journal lines queued during one chunk of worker output go to the store together. */
+  flushPending(): void {
+    for (const [id, live] of this.runs) {
+      if (live.pending.length === 0) continue;
+      const text = live.pending;
+      live.pending = '';
+      this.track(id, live.handle.appendText(text));
+    }
+  }
+
+  /** A journal record from the worker: kept as the very line it came as. */
+  workerRecord(live: LiveRun, r: RunRecord, line: string): void {
+    live.pending += `${line}\n`;
+    this.fold(live, r);
+  }
+
+  /** A record the host itself writes (engine log lines, states it decides). */
+  record(live: LiveRun, r: RunRecord): void {
+    live.pending += `${JSON.stringify(r)}\n`;
+    this.fold(live, r);
+  }
+
+  /** Folds a record and tells listeners; journal text is queued by the caller. */
+  fold(live: LiveRun, r: RunRecord): void {
+    const change = applyRecord(live.fold, r);
+    if (change === 'task') {
+      const id = r.k === 'task' || r.k === 'tstate' ? r.id : undefined;
+      const t = id !== undefined ? live.fold.tasks.get(id) : undefined;
+      if (t) this.events.task(live.fold.detail.id, t);
+    } else if (change === 'log' && r.k === 'log') {
+      this.events.log(r);
+    }
+  }
+
+  log(live: LiveRun, level: LogLevel, source: string, message: string, ts = Date.now()): void {
+    this.record(live, { k: 'log', runId: live.fold.detail.id, ts, level, source, message });
+  }
+
+  /**
+   * A flow run's new state: folded and shown at once; written to the index after the journal. A final
+   * state is reported only once everything before it is durable.
+   */
+  flowState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line?: string): Promise<void> {
+    const detail = live.fold.detail;
+    if (applyRecord(live.fold, r) === 'none') return Promise.resolve();
+    live.pending += line !== undefined ? `${line}\n` : `${JSON.stringify(r)}\n`;
+    const s = detail.state;
+    const done = isTerminal(s.type);
+    if (done) this.log(live, s.type === 'COMPLETED' || s.type === 'CANCELLED' ? 'INFO' : 'ERROR', flowRunSource(detail.name), `Finished in state ${formatState(s)}`, s.timestamp);
+    this.flushPending();
+    const times = { ...(detail.startTime !== undefined ? { startTime: detail.startTime } : {}), ...(detail.endTime !== undefined ? { endTime: detail.endTime } : {}), attempt: detail.attempt };
+    if (!done) {
+      this.track(detail.id, live.handle.setState(s, times));
+      this.events.run(summaryOf(detail));
+      return Promise.resolve();
+    }
+    const written = live.handle
+      .flush()
+      .then(() => live.handle.setState(s, times))
+      .catch((e: Error) => this.onStoreError(detail.id, e))
+      .then(() => this.events.run(summaryOf(detail)));
+    this.track(detail.id, written);
+    return written;
+  }
+
+  createdLog(live: LiveRun): void {
+    const d = live.fold.detail;
+    this.log(live, 'INFO', ENGINE_SOURCE, `Created flow run '${d.name}' for flow '${d.flowName}'`, d.created);
+  }
+
+  /** Ends every run the worker left unfinished, in the state its end calls for. */
+  async finish(how: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
+    await this.settled();
+    const unfinished = [...this.runs.values()].filter((r) => !isTerminal(r.fold.detail.state.type));
+    if (unfinished.length > 0) {
+      const final = this.finalState(how);
+      // Subflows first: a parent ends after its children.
+      for (const live of unfinished.reverse()) {
+        void this.flowState(live, { k: 'state', runId: live.fold.detail.id, name: final.name, ts: final.timestamp, ...(final.message !== undefined ? { message: final.message } : {}) });
+      }
+    }
+    this.flushPending();
+    await this.settled();
+    for (const live of this.runs.values()) await live.handle.close().catch(() => undefined);
+  }
+
+  private finalState(how: { code: number | null; signal: NodeJS.Signals | null }): State {
+    const now = Date.now();
+    if (this.killReason) return state(this.killReason.name, this.killReason.message, now);
+    if (this.cancelRequested) return state('Cancelled', 'Cancelled by request; the worker process was stopped', now);
+    const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
+    return state('Crashed', `Worker process exited unexpectedly (${exit})${this.fatal ? ` after an ${this.fatal}` : ''}`, now);
+  }
+
+  resolve(): void {
+    const d = this.root.fold.detail;
+    this.resolveDone({ ...d, taskRuns: [...d.taskRuns] });
+  }
+
+  /** The store the runs are kept in (for the runner's requests). */
+  get runStore(): RunStore {
+    return this.store;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Reads a file of JSON lines in chunks, never as one string: a journal of any size reads in bounded
+ * memory, and a line too large to hold is skipped and counted rather than failing the whole read (or,
+ * worse, reading as empty). Each chunk is parsed between awaits, so a long read never holds the thread.
+ */
+import { open } from 'node:fs/promises';
+
+/** Lines longer than this are not parsed. Records are small; results over the inline limit live in files. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
+
+export interface ScanResult {
+  /** Offset just past the last complete line read. */
+  end: number;
+  /** Lines that were not valid JSON or not the record `parse` accepts. */
+  skipped: number;
+  /** Lines over the size limit (also counted in `skipped`). */
+  tooLarge: number;
+  /** Bytes after the last newline: a record still being written, or torn by a crash. */
+  tail: number;
+}
+
+/**
+ * Hands each complete, non-empty line from `start` on, parsed by `parse` (which returns undefined for
+ * lines it does not accept), to `onRecords`, a chunk's worth at a time; a returned promise is awaited
+ * before the next chunk is read (backpressure). Throws only when the file cannot be opened or read.
+ */
+export async function scanJsonLines<T>(
+  path: string,
+  start: number,
+  parse: (value: unknown) => T | undefined,
+  onRecords: (records: T[]) => void | Promise<void>,
+  options: { maxLineBytes?: number; signal?: AbortSignal } = {},
+): Promise<ScanResult> {
+  const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
+  const fh = await open(path, 'r');
+  const result: ScanResult = { end: start, skipped: 0, tooLarge: 0, tail: 0 };
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    /** Skipping the rest of a line that is over the limit. */
+    let skippingLong = false;
+    let pos = start;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      let chunk = buf.subarray(0, bytesRead);
+      let from = 0;
+      if (skippingLong) {
+        const nl = chunk.indexOf(0x0a);
+        if (nl === -1) {
+          result.end = pos;
+          continue;
+        }
+        skippingLong = false;
+        from = nl + 1;
+        result.end = pos - bytesRead + from;
+      } else if (carry.length > 0) {
+        chunk = Buffer.concat([carry, chunk]);
+        carry = Buffer.alloc(0);
+      }
+      const base = pos - chunk.length;
+      const batch: T[] = [];
+      for (;;) {
+        const nl = chunk.indexOf(0x0a, from);
+        if (nl === -1) break;
+        if (nl > from) {
+          if (nl - from > maxLine) {
+            result.skipped++;
+            result.tooLarge++;
+          } else {
+            let record: T | undefined;
+            try {
+              record = parse(JSON.parse(chunk.toString('utf8', from, nl)));
+            } catch {
+              record = undefined;
+            }
+            if (record === undefined) result.skipped++;
+            else batch.push(record);
+          }
+        }
+        from = nl + 1;
+        result.end = base + from;
+      }
+      if (batch.length > 0) await onRecords(batch);
+      const rest = chunk.length - from;
+      if (rest > maxLine) {
+        result.skipped++;
+        result.tooLarge++;
+        skippingLong = true;
+        result.end = pos;
+      } else if (rest > 0) {
+        // Copied: `buf` is reused by the next read.
+        carry = Buffer.from(chunk.subarray(from));
+      }
+    }
+    result.tail = skippingLong ? 0 : carry.length;
+  } finally {
+    await fh.close();
+  }
+  return result;
+}

@@ -1,0 +1,119 @@
+/**
+ * Checks the shape of records read back from disk. A line that parses as JSON but is not a record this
+ * version understands is skipped and counted, like a torn one, instead of breaking every command.
+ * Records written by Flowdeck 0.1.0 (other field names) are read as their current equivalents.
+ */
+import type { IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
+import { flatten } from './serializer';
+import { isStateName, type State } from './states';
+
+type Obj = Record<string, unknown>;
+
+const LEVELS: ReadonlySet<string> = new Set(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+const str = (v: unknown): v is string => typeof v === 'string';
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const optStr = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const optNum = (v: unknown): boolean => v === undefined || num(v);
+
+function isState(v: unknown): v is State {
+  return isObj(v) && isStateName(v.name) && num(v.timestamp) && optStr(v.message);
+}
+
+function isOwner(v: unknown): v is ProcessIdentity {
+  return isObj(v) && num(v.pid) && str(v.hostname);
+}
+
+/** A run journal record, or undefined when the line is not one. `runId` fills in 0.1.0 records. */
+export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
+  if (!isObj(v) || !str(v.k)) return undefined;
+  switch (v.k) {
+    case 'run': {
+      const id = str(v.runId) ? v.runId : v.id;
+      if (!str(id) || !str(v.name) || !str(v.flowName) || !str(v.source) || !num(v.created) || !isOwner(v.owner)) return undefined;
+      const parameters = isObj(v.parameters) ? v.parameters : {};
+      return { ...(v as object), k: 'run', runId: id, parameters } as RunRecord;
+    }
+    case 'state': {
+      // 0.1.0: { k: 'state', state: State }
+      if (isState(v.state)) return { k: 'state', runId, name: v.state.name, ts: v.state.timestamp, ...(v.state.message !== undefined ? { message: v.state.message } : {}) };
+      if (!isStateName(v.name) || !num(v.ts) || !optStr(v.message) || !optNum(v.attempt) || !optNum(v.deadline)) return undefined;
+      return { ...(v as object), runId } as RunRecord;
+    }
+    case 'task': {
+      const taskName = str(v.taskName) ? v.taskName : v.task;
+      if (!str(v.id) || !str(v.name) || !str(taskName) || !num(v.ts) || !optStr(v.cacheKey)) return undefined;
+      if (v.tags !== undefined && !(Array.isArray(v.tags) && v.tags.every(str))) return undefined;
+      const r: RunRecord = { k: 'task', runId, id: v.id, name: v.name, taskName, ts: v.ts };
+      if (v.cacheKey !== undefined) r.cacheKey = v.cacheKey as string;
+      if (v.tags !== undefined) r.tags = v.tags as string[];
+      return r;
+    }
+    case 'tstate': {
+      if (!str(v.id) || !optNum(v.attempt)) return undefined;
+      if (isState(v.state)) {
+        const r: RunRecord = { k: 'tstate', runId, id: v.id, name: v.state.name, ts: v.state.timestamp };
+        if (v.state.message !== undefined) r.message = v.state.message;
+        if (v.attempt !== undefined) r.attempt = v.attempt as number;
+        return r;
+      }
+      if (!isStateName(v.name) || !num(v.ts) || !optStr(v.message) || !optNum(v.deadline)) return undefined;
+      return { ...(v as object), runId } as RunRecord;
+    }
+    case 'log': {
+      const message = str(v.message) ? v.message : v.msg;
+      const taskRunId = v.taskRunId ?? v.task;
+      if (!num(v.ts) || !str(v.level) || !LEVELS.has(v.level) || !str(v.source) || !str(message) || !optStr(taskRunId)) return undefined;
+      const r: RunRecord = { k: 'log', runId, ts: v.ts, level: v.level as LogLevel, source: v.source, message };
+      if (taskRunId !== undefined) r.taskRunId = taskRunId as string;
+      return r;
+    }
+    case 'result':
+    case 'tresult': {
+      const taskRunId = v.k === 'tresult' ? v.id : v.taskRunId;
+      if (!optStr(taskRunId) || !optStr(v.note)) return undefined;
+      const r: RunRecord = { k: 'result', runId };
+      if (taskRunId !== undefined) r.taskRunId = taskRunId as string;
+      if (v.ref !== undefined) {
+        if (!isObj(v.ref) || !str(v.ref.file) || !num(v.ref.bytes) || !/^[A-Za-z0-9_.-]+$/.test(v.ref.file)) return undefined;
+        r.ref = { file: v.ref.file, bytes: v.ref.bytes };
+      }
+      if (v.note !== undefined) r.note = v.note as string;
+      if (v.value !== undefined) {
+        // 0.1.0 stored plain JSON (and no runId); today's records hold the serializer's flattened form.
+        if (!str(v.runId)) r.value = flatten(v.value);
+        else if (Array.isArray(v.value) || typeof v.value === 'number') r.value = v.value;
+        else return undefined;
+      }
+      return r;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** An index record, or undefined when the line is not one. */
+export function asIndexRecord(v: unknown): IndexRecord | undefined {
+  if (!isObj(v) || !str(v.k) || !str(v.id)) return undefined;
+  switch (v.k) {
+    case 'run': {
+      if (!str(v.name) || !str(v.flowName) || !str(v.source) || !num(v.created) || !isOwner(v.owner) || !isState(v.state)) return undefined;
+      if (!optStr(v.parentRunId) || !optStr(v.parentTaskRunId) || !optNum(v.startTime) || !optNum(v.endTime)) return undefined;
+      // 0.1.0 kept parameters in the index; they live in the run's file.
+      const { parameters: _parameters, ...rest } = v;
+      return { ...rest, attempt: num(v.attempt) ? v.attempt : 1, seq: num(v.seq) ? v.seq : 0 } as IndexRecord;
+    }
+    case 'state': {
+      if (!isState(v.state) || !optNum(v.seq) || !optNum(v.startTime) || !optNum(v.endTime) || !optNum(v.attempt)) return undefined;
+      if (v.owner !== undefined && !isOwner(v.owner)) return undefined;
+      return v as IndexRecord;
+    }
+    case 'del':
+      return { k: 'del', id: v.id };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The one reducer from journal records to run state. The runner folds records as they happen; the store
+ * folds a run's file when it is read back; both get the same answer because both call `applyRecord`.
+ */
+import type { FlowRunDetail, FlowRunSummary, RunCreatedRecord, RunRecord, TaskRunRecord } from './records';
+import { isTerminal, state, type State, type StateName } from './states';
+
+export interface RunFold {
+  detail: FlowRunDetail;
+  /** Task runs by id, for the records that change them. */
+  tasks: Map<string, TaskRunRecord>;
+}
+
+/** What applying a record changed, so a live view knows what to redraw. */
+export type Change = 'run' | 'task' | 'log' | 'result' | 'none';
+
+export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
+  const pending = state('Pending', undefined, created.created);
+  const detail: FlowRunDetail = {
+    id: created.runId,
+    name: created.name,
+    flowName: created.flowName,
+    source: created.source,
+    parameters: created.parameters,
+    state: pending,
+    created: created.created,
+    owner: created.owner,
+    attempt: created.attempt ?? 1,
+    seq,
+    states: [pending],
+    taskRuns: [],
+    skippedRecords: 0,
+  };
+  if (created.parentRunId !== undefined) detail.parentRunId = created.parentRunId;
+  if (created.parentTaskRunId !== undefined) detail.parentTaskRunId = created.parentTaskRunId;
+  if (created.trigger !== undefined) detail.trigger = created.trigger;
+  return { detail, tasks: new Map() };
+}
+
+function stateOf(r: { name: StateName; ts: number; message?: string }): State {
+  return state(r.name, r.message, r.ts);
+}
+
+/** Folds one record into the run. Records of other runs, and unknown task runs, change nothing. */
+export function applyRecord(fold: RunFold, r: RunRecord): Change {
+  const d = fold.detail;
+  switch (r.k) {
+    case 'state': {
+      // A final state is final; only a new attempt (resume) starts the run again.
+      if (isTerminal(d.state.type) && r.name !== 'AwaitingRetry') return 'none';
+      const s = stateOf(r);
+      d.states.push(s);
+      d.state = s;
+      if (r.attempt !== undefined) d.attempt = r.attempt;
+      if (s.type === 'RUNNING') d.startTime ??= s.timestamp;
+      if (isTerminal(s.type)) {
+        d.endTime = s.timestamp;
+        settleTasks(fold, s);
+      } else if (s.type === 'SCHEDULED' || s.type === 'PENDING') {
+        // A new attempt of a finished run (resume) is no longer finished.
+        delete d.endTime;
+      }
+      return 'run';
+    }
+    case 'task': {
+      if (fold.tasks.has(r.id)) return 'none';
+      const t: TaskRunRecord = { id: r.id, flowRunId: d.id, name: r.name, taskName: r.taskName, state: state('Pending', undefined, r.ts), attempts: 0 };
+      if (r.cacheKey !== undefined) t.cacheKey = r.cacheKey;
+      if (r.tags !== undefined) t.tags = r.tags;
+      fold.tasks.set(r.id, t);
+      d.taskRuns.push(t);
+      return 'task';
+    }
+    case 'tstate': {
+      const t = fold.tasks.get(r.id);
+      if (!t) return 'none';
+      const s = stateOf(r);
+      t.state = s;
+      if (s.type === 'RUNNING') {
+        t.attempts = r.attempt ?? t.attempts + 1;
+        t.startTime ??= s.timestamp;
+      }
+      if (isTerminal(s.type)) t.endTime = s.timestamp;
+      return 'task';
+    }
+    case 'result': {
+      const target = r.taskRunId === undefined ? d : fold.tasks.get(r.taskRunId);
+      if (!target) return 'none';
+      if (r.value !== undefined) target.result = { dv: r.value };
+      if (r.ref !== undefined) target.resultRef = r.ref;
+      if (r.note !== undefined && target === d) d.resultNote = r.note;
+      return 'result';
+    }
+    case 'log':
+      return 'log';
+    case 'run':
+      return 'none';
+  }
+}
+
+/** Task runs a finished flow run left unfinished end with it. */
+function settleTasks(fold: RunFold, end: State): void {
+  const name: StateName = end.type === 'CANCELLED' ? 'Cancelled' : end.type === 'CRASHED' ? 'Crashed' : end.type === 'COMPLETED' ? 'Completed' : 'Failed';
+  for (const t of fold.tasks.values()) {
+    if (isTerminal(t.state.type)) continue;
+    t.state = state(name === 'Completed' ? 'Failed' : name, `flow run ended in state ${end.name}`, end.timestamp);
+    t.endTime = end.timestamp;
+  }
+}
+
+/**
+ * The index is authoritative for a run's latest state (a crash mark may be written only there, when the
+ * run's file could not be): a newer state from the index is appended to the folded history.
+ */
+export function mergeIndexState(fold: RunFold, summary: FlowRunSummary): void {
+  const d = fold.detail;
+  const last = d.states[d.states.length - 1];
+  if (!last || summary.state.timestamp > last.timestamp || (summary.state.timestamp === last.timestamp && summary.state.name !== last.name && isTerminal(summary.state.type) && !isTerminal(last.type))) {
+    applyRecord(fold, { k: 'state', runId: d.id, name: summary.state.name, ts: summary.state.timestamp, message: summary.state.message });
+  }
+  d.seq = summary.seq;
+  d.owner = summary.owner;
+}
+
+/** The summary part of a detail: what the index keeps. */
+export function summaryOf(d: FlowRunDetail): FlowRunSummary {
+  const s: FlowRunSummary = {
+    id: d.id,
+    name: d.name,
+    flowName: d.flowName,
+    source: d.source,
+    state: d.state,
+    created: d.created,
+    owner: d.owner,
+    attempt: d.attempt,
+    seq: d.seq,
+  };
+  if (d.startTime !== undefined) s.startTime = d.startTime;
+  if (d.endTime !== undefined) s.endTime = d.endTime;
+  if (d.parentRunId !== undefined) s.parentRunId = d.parentRunId;
+  if (d.parentTaskRunId !== undefined) s.parentTaskRunId = d.parentTaskRunId;
+  if (d.trigger !== undefined) s.trigger = d.trigger;
+  return s;
+}

@@ -1,0 +1,28 @@
+/** What starting a run asks for, and the error for a request that is wrong before any run exists. */
+import type { FlowSource, LoadRejection } from './protocol';
+import type { RunTrigger } from './records';
+
+export interface RunRequest {
+  source: FlowSource;
+  /** Which flow of a file holding several. */
+  flowName?: string;
+  parameters?: Record<string, unknown>;
+  /** Extra environment for the worker (a token from the editor's sign-in); every value is masked. */
+  env?: Record<string, string>;
+  /** The user code's working directory; the host's own when unset (the CLI's shell folder). */
+  cwd?: string;
+  trigger?: RunTrigger;
+}
+
+export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin';
+
+/** The request itself is wrong: no run was created. */
+export class BadInputError extends Error {
+  override readonly name = 'BadInputError';
+  constructor(
+    readonly reason: BadInputReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}

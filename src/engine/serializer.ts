@@ -1,0 +1,196 @@
+/**
+ * How results, cache entries and checkpoints are kept: devalue, which round-trips what structured clone
+ * can carry (Date, Map, Set, BigInt, RegExp, URL, typed arrays, undefined, NaN/±Infinity, -0, sparse
+ * arrays, cycles and shared references). Errors keep their name, message, stack and cause; instances of
+ * user classes come back as plain objects, as structured clone does. What cannot be kept (a function, a
+ * symbol, a promise, a socket or stream) is a SerializeError naming where in the value it sits.
+ *
+ * A stored value is devalue's flattened form — plain JSON — so it can sit inside a journal line; `toJsonView`
+ * turns a value into something JSON can print, for `--json` and the views.
+ */
+import { EventEmitter } from 'node:events';
+import { stringify, unflatten } from 'devalue';
+
+export class SerializeError extends Error {
+  override readonly name = 'SerializeError';
+  constructor(
+    message: string,
+    /** Where in the value, like `.rows[3].fetch`; empty for the value itself. */
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+const BUILTIN_TAGS = new Set([
+  'Array',
+  'Date',
+  'RegExp',
+  'Map',
+  'Set',
+  'URL',
+  'URLSearchParams',
+  'ArrayBuffer',
+  'DataView',
+  'Number',
+  'String',
+  'Boolean',
+  'BigInt',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+]);
+
+function tagOf(v: object): string {
+  return Object.prototype.toString.call(v).slice(8, -1);
+}
+
+interface ErrorShape {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: unknown;
+  errors?: unknown[];
+}
+
+function reducers(mask?: (text: string) => string): Record<string, (value: unknown) => unknown> {
+  const out: Record<string, (value: unknown) => unknown> = {
+    Err: (v) => {
+      if (!(v instanceof Error)) return false;
+      const e: ErrorShape = { name: v.name, message: v.message };
+      if (v.stack !== undefined) e.stack = v.stack;
+      if ('cause' in v) e.cause = v.cause;
+      if (v instanceof AggregateError) e.errors = [...v.errors];
+      return e;
+    },
+    Obj: (v) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+      const proto = Object.getPrototypeOf(v) as object | null;
+      if (proto === Object.prototype || proto === null || BUILTIN_TAGS.has(tagOf(v)) || ArrayBuffer.isView(v)) return false;
+      if (typeof (v as { then?: unknown }).then === 'function') throw new SerializeError('Cannot keep a promise: await it before returning it', '');
+      if (v instanceof EventEmitter) throw new SerializeError(`Cannot keep a ${v.constructor?.name ?? 'event emitter'} (a socket, stream or other live object)`, '');
+      if (v instanceof WeakMap || v instanceof WeakSet || v instanceof WeakRef) throw new SerializeError(`Cannot keep a ${tagOf(v)}`, '');
+      // Own enumerable fields only, as structured clone copies a class instance.
+      return { ...(v as Record<string, unknown>) };
+    },
+  };
+  if (mask) {
+    out.Str = (v) => {
+      if (typeof v !== 'string') return false;
+      const masked = mask(v);
+      // An empty result would read as "not reduced": a masked string is never empty anyway.
+      return masked !== v ? [masked] : false;
+    };
+    out.Keys = (v) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) return false;
+      const keys = Object.keys(v);
+      if (!keys.some((k) => mask(k) !== k)) return false;
+      const copy: Record<string, unknown> = {};
+      for (const k of keys) copy[mask(k)] = (v as Record<string, unknown>)[k];
+      return copy;
+    };
+  }
+  return out;
+}
+
+const REVIVERS: Record<string, (value: never) => unknown> = {
+  Err: (e: ErrorShape) => {
+    const error = e.errors ? new AggregateError(e.errors, e.message) : new Error(e.message, 'cause' in e ? { cause: e.cause } : undefined);
+    if (e.name !== error.name) Object.defineProperty(error, 'name', { value: e.name, enumerable: false, configurable: true, writable: true });
+    if (e.stack !== undefined) error.stack = e.stack;
+    return error;
+  },
+  Obj: (v: unknown) => v,
+  Str: ([s]: [string]) => s,
+  Keys: (v: unknown) => v,
+};
+
+/**
+ * The value as devalue text (JSON). `mask` replaces secrets in every string on the way. Throws a
+ * SerializeError naming the path of what cannot be kept.
+ */
+export function serialize(value: unknown, mask?: (text: string) => string): string {
+  try {
+    return stringify(value, reducers(mask));
+  } catch (e) {
+    if (e instanceof SerializeError) throw e;
+    const err = e as Error & { path?: string };
+    if (err.name === 'DevalueError') {
+      const what = err.message.replace(/^Cannot stringify /, '').replace(/^arbitrary non-POJOs$/, 'an object of an unsupported kind');
+      throw new SerializeError(`Cannot keep ${what}${err.path ? ` at ${err.path}` : ''}`, err.path ?? '');
+    }
+    if (err instanceof RangeError) throw new SerializeError(`The value is too large to keep (${err.message})`, '');
+    throw e;
+  }
+}
+
+/** The flattened (parsed) form of a value, as kept inside a journal record. */
+export function flatten(value: unknown): unknown {
+  return JSON.parse(serialize(value)) as unknown;
+}
+
+/** The value back from its flattened form. */
+export function deserialize(flattened: unknown): unknown {
+  return unflatten(flattened as number | unknown[], REVIVERS as Record<string, (value: unknown) => unknown>);
+}
+
+/** The value back from devalue text. */
+export function parseSerialized(text: string): unknown {
+  return deserialize(JSON.parse(text));
+}
+
+/**
+ * A JSON-printable view of a value: dates as ISO strings, maps as objects (or entry lists when a key is
+ * not a string), sets and typed arrays as arrays, bigints as strings, non-finite numbers as null,
+ * errors as `{ name, message }`, a cycle as the string `[Circular]`.
+ */
+export function toJsonView(value: unknown): unknown {
+  const seen = new Set<object>();
+  const walk = (v: unknown): unknown => {
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        return v;
+      case 'number':
+        return Number.isFinite(v) ? v : null;
+      case 'bigint':
+        return v.toString();
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        return null;
+    }
+    if (v === null) return null;
+    const o = v as object;
+    if (seen.has(o)) return '[Circular]';
+    seen.add(o);
+    try {
+      if (o instanceof Date) return Number.isNaN(o.getTime()) ? null : o.toISOString();
+      if (o instanceof RegExp || o instanceof URL || o instanceof URLSearchParams) return String(o);
+      if (o instanceof Error) return { name: o.name, message: o.message, ...('cause' in o ? { cause: walk(o.cause) } : {}) };
+      if (o instanceof Map) {
+        const entries = [...o.entries()];
+        if (entries.every(([k]) => typeof k === 'string')) return Object.fromEntries(entries.map(([k, x]) => [k, walk(x)]));
+        return entries.map(([k, x]) => [walk(k), walk(x)]);
+      }
+      if (o instanceof Set) return [...o].map(walk);
+      if (ArrayBuffer.isView(o)) return Array.from(o as unknown as ArrayLike<number | bigint>, (x) => walk(x));
+      if (o instanceof ArrayBuffer) return Array.from(new Uint8Array(o));
+      if (Array.isArray(o)) return Array.from(o, (x) => walk(x));
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(o)) if (x !== undefined) out[k] = walk(x);
+      return out;
+    } finally {
+      seen.delete(o);
+    }
+  };
+  return walk(value);
+}

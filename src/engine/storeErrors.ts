@@ -1,0 +1,48 @@
+/** What goes wrong with the store, in words a user can act on. */
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a part of the path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  ENOENT: 'it does not exist',
+  EIO: 'an input/output error',
+  EMFILE: 'too many open files',
+  ENAMETOOLONG: 'the path is too long',
+};
+
+export function reasonOf(code: string | undefined): string {
+  return (code && REASONS[code]) ?? code ?? 'an unknown error';
+}
+
+/** A write to the store failed: the run it belongs to ends Failed with this message; the host lives on. */
+export class StoreWriteError extends Error {
+  override readonly name = 'StoreWriteError';
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+
+  static from(e: unknown, path: string): StoreWriteError {
+    if (e instanceof StoreWriteError) return e;
+    const code = (e as NodeJS.ErrnoException).code;
+    return new StoreWriteError(`Could not write ${path}: ${reasonOf(code)}${code ? ` (${code})` : ''}`, path, code);
+  }
+}
+
+/** FLOWDECK_HOME (or the flowdeck.home setting) cannot hold a store: bad input, exit code 2. */
+export class StoreHomeError extends Error {
+  override readonly name = 'StoreHomeError';
+  constructor(
+    readonly home: string,
+    readonly reason: string,
+  ) {
+    super(`The Flowdeck store folder ${home} cannot be used: ${reason}. Set FLOWDECK_HOME (or the flowdeck.home setting) to a folder you can write, or leave it unset for ~/.flowdeck.`);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The store folder (FLOWDECK_HOME): checked before anything is written, so an unusable folder is a
+ * clear "bad input" (exit 2) naming the folder and why, instead of a stack trace or a busy loop; and
+ * kept private to its user (folders 0700, files 0600), because it holds logs and results.
+ */
+import { access, chmod, constants, mkdir, open, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { StoreHomeError, reasonOf } from './storeErrors';
+
+export const DIR_MODE = 0o700;
+
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FLOWDECK_HOME && env.FLOWDECK_HOME.length > 0 ? env.FLOWDECK_HOME : join(homedir(), '.flowdeck');
+}
+
+/**
+ * Makes sure `home` can hold a store: for writing, creates it (0700) and proves a file can be created
+ * in it; for reading, accepts a folder that does not exist yet (an empty history). Returns whether the
+ * folder exists.
+ */
+export async function prepareHome(home: string, mode: 'write' | 'read'): Promise<boolean> {
+  let st;
+  try {
+    st = await stat(home);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new StoreHomeError(home, reasonOf(code));
+    if (mode === 'read') return false;
+    try {
+      await mkdir(home, { recursive: true, mode: DIR_MODE });
+    } catch (err) {
+      throw new StoreHomeError(home, `it could not be created (${reasonOf((err as NodeJS.ErrnoException).code)})`);
+    }
+    st = await stat(home).catch(() => undefined);
+    if (!st) throw new StoreHomeError(home, 'it could not be created');
+  }
+  if (!st.isDirectory()) throw new StoreHomeError(home, 'it is a file, not a folder');
+  try {
+    await access(home, mode === 'write' ? constants.R_OK | constants.W_OK | constants.X_OK : constants.R_OK | constants.X_OK);
+  } catch (e) {
+    throw new StoreHomeError(home, reasonOf((e as NodeJS.ErrnoException).code));
+  }
+  if (mode === 'write') {
+    await proveWritable(home);
+    await makePrivate(home);
+  }
+  return true;
+}
+
+/** Some folders pass every permission check and still refuse files (/sys, /proc): try one. */
+async function proveWritable(home: string): Promise<void> {
+  const probe = join(home, `.probe-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  try {
+    const fh = await open(probe, 'wx', 0o600);
+    await fh.close();
+  } catch (e) {
+    throw new StoreHomeError(home, `files cannot be created in it (${reasonOf((e as NodeJS.ErrnoException).code)})`);
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+}
+
+/** Folders made by older versions were 0755: close them (when this user owns them). */
+export async function makePrivate(dir: string): Promise<void> {
+  try {
+    const st = await stat(dir);
+    if ((st.mode & 0o077) !== 0 && (process.getuid === undefined || st.uid === process.getuid())) await chmod(dir, st.mode & ~0o077 & 0o7777);
+  } catch {
+    // Not ours to change, or gone: files inside are created 0600 anyway.
+  }
+}
+
+/** Creates a folder of the store (0700), closing it if it already existed wider. */
+export async function privateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  await makePrivate(dir);
+}

@@ -1,0 +1,146 @@
+/**
+ * The run a piece of user code belongs to, carried through its awaits (AsyncLocalStorage): its ids and
+ * names, the AbortSignal that fires on cancel or timeout, its logger and key-value store.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RunLogger } from '../api';
+import { flowRunSource, taskRunSource } from '../logFormat';
+import type { LogLevel } from '../records';
+import { emit, home, limits, registerSecret, request } from './hostLink';
+
+export interface KeyValueStore {
+  get<T>(namespace: string, key: string): Promise<T | undefined>;
+  set(namespace: string, key: string, value: unknown): Promise<void>;
+}
+
+export interface RunContext {
+  flowRunId: string;
+  flowRunName: string;
+  flowName: string;
+  taskRunId?: string;
+  taskRunName?: string;
+  parameters: Record<string, unknown>;
+  /** Fires on cancel or timeout: pass it to fetch and API clients. */
+  signal: AbortSignal;
+  logger: RunLogger;
+  /** Small values kept in the run store across runs (ETags, cursors). */
+  kv: KeyValueStore;
+  /** Masks `value` as `***` in everything stored or printed from now on. */
+  registerSecret(value: string): void;
+  /** Hands refreshed credentials to the host, which merges them into its credential store. */
+  saveCredentials(service: string, patch: Record<string, unknown>): void;
+  /** The store folder (FLOWDECK_HOME). */
+  home: string;
+}
+
+export interface FlowRunScope {
+  id: string;
+  name: string;
+  flowName: string;
+  parameters: Record<string, unknown>;
+  /** Where results too large for the journal go. */
+  resultsDir: string;
+  /** Next index per task name, for `fetch-repo-0`, `fetch-repo-1`, ... */
+  taskCounters: Map<string, number>;
+}
+
+export const storage = new AsyncLocalStorage<Ctx>();
+
+/** Cuts a log line over the limit, saying how much was cut. */
+function bounded(message: string): string {
+  const max = limits.maxLogLineBytes;
+  if (message.length <= max / 4 || Buffer.byteLength(message) <= max) return message;
+  const kept = Buffer.from(message).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
+  return `${kept}… (${Buffer.byteLength(message) - Buffer.byteLength(kept)} more bytes cut: log lines are limited to ${max} bytes)`;
+}
+
+export function makeLogger(runId: string, taskRunId: string | undefined, source: string): RunLogger {
+  const log = (level: LogLevel, message: unknown): void => {
+    const record = { k: 'log' as const, runId, ts: Date.now(), level, source, message: bounded(String(message)) };
+    emit(taskRunId === undefined ? record : { ...record, taskRunId });
+  };
+  return {
+    log,
+    debug: (m) => log('DEBUG', m),
+    info: (m) => log('INFO', m),
+    warning: (m) => log('WARNING', m),
+    error: (m) => log('ERROR', m),
+    critical: (m) => log('CRITICAL', m),
+  };
+}
+
+const kv: KeyValueStore = {
+  get: async <T>(namespace: string, key: string) => (await request({ op: 'kv-get', namespace, key })) as T | undefined,
+  set: async (namespace, key, value) => {
+    await request({ op: 'kv-set', namespace, key, value: JSON.parse(JSON.stringify(value ?? null)) as unknown });
+  },
+};
+
+export class Ctx implements RunContext {
+  readonly flowRunId: string;
+  readonly flowRunName: string;
+  readonly flowName: string;
+  readonly parameters: Record<string, unknown>;
+  readonly kv = kv;
+  private ownLogger?: RunLogger;
+
+  constructor(
+    readonly scope: FlowRunScope,
+    readonly signal: AbortSignal,
+    readonly taskRunId?: string,
+    readonly taskRunName?: string,
+  ) {
+    this.flowRunId = scope.id;
+    this.flowRunName = scope.name;
+    this.flowName = scope.flowName;
+    this.parameters = scope.parameters;
+  }
+
+  // Made on first use: most task runs never log.
+  get logger(): RunLogger {
+    this.ownLogger ??= makeLogger(this.scope.id, this.taskRunId, this.taskRunName ? taskRunSource(this.taskRunName) : flowRunSource(this.scope.name));
+    return this.ownLogger;
+  }
+
+  get home(): string {
+    return home;
+  }
+
+  registerSecret(value: string): void {
+    registerSecret(value);
+  }
+
+  saveCredentials(service: string, patch: Record<string, unknown>): void {
+    emit({ k: 'credentials', service, patch: JSON.parse(JSON.stringify(patch)) as Record<string, unknown> }, true);
+  }
+}
+
+export function currentContext(what: string): RunContext {
+  const ctx = storage.getStore();
+  if (!ctx) throw new Error(`${what} was called outside a flow or task run; call it from inside a flow`);
+  return ctx;
+}
+
+/** The context a line written outside any run (module top level, stray timers) belongs to: the root run. */
+let fallbackCtx: Ctx | undefined;
+
+export function setFallbackContext(ctx: Ctx): void {
+  fallbackCtx ??= ctx;
+}
+
+/**
+ * The current run's logger. Callbacks that lose the async context (an AbortSignal listener runs in the
+ * context of whoever aborted) still log to the flow run rather than failing.
+ */
+export function currentLogger(): RunLogger {
+  return (storage.getStore() ?? fallbackCtx ?? currentContext('getRunLogger()')).logger;
+}
+
+/** The real stderr, kept before console capture replaces `process.stderr.write`. */
+const rawStderrWrite = process.stderr.write.bind(process.stderr);
+
+export function logOutsideRun(level: LogLevel, message: string): void {
+  const ctx = storage.getStore() ?? fallbackCtx;
+  if (ctx) ctx.logger.log(level, message);
+  else rawStderrWrite(`${message}\n`);
+}

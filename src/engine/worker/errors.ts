@@ -1,0 +1,71 @@
+/**
+ * What an error says, for state messages and logs: its message with the chain of causes (`fetch failed`
+ * ← `connect ECONNREFUSED 127.0.0.1:9`), the errors of an AggregateError, a thrown non-Error shown as
+ * what it is; and stacks with the user's frames (source-mapped to their .ts lines) and Flowdeck's own
+ * frames folded into one line.
+ */
+import { inspect } from 'node:util';
+
+const MAX_CAUSES = 5;
+
+function oneLine(error: unknown): string {
+  if (error instanceof Error) {
+    const base = error.message || error.name;
+    return error.name && error.name !== 'Error' && !base.startsWith(error.name) ? `${error.name}: ${base}` : base;
+  }
+  if (typeof error === 'string') return error;
+  return inspect(error, { depth: 3, breakLength: Infinity, maxStringLength: 500 });
+}
+
+/** `message ← cause ← cause`; an AggregateError lists its errors. */
+export function errorMessage(error: unknown): string {
+  let text = oneLine(error);
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    text += ` [${error.errors.slice(0, MAX_CAUSES).map(oneLine).join('; ')}${error.errors.length > MAX_CAUSES ? `; … ${error.errors.length - MAX_CAUSES} more` : ''}]`;
+  }
+  let cause = error instanceof Error ? error.cause : undefined;
+  for (let i = 0; cause !== undefined && i < MAX_CAUSES; i++) {
+    const line = oneLine(cause);
+    if (!text.includes(line)) text += ` ← ${line}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
+}
+
+/** Frames of Flowdeck's own bundles and of Node's internals, which say nothing about the user's code. */
+function isOwnFrame(line: string, ownDir: string): boolean {
+  return line.includes(ownDir) || /\(node:internal\/|at node:internal\//.test(line) || /^\s*at async Promise\.all/.test(line);
+}
+
+function foldFrames(stack: string, ownDir: string): string {
+  const out: string[] = [];
+  let folded = 0;
+  for (const line of stack.split('\n')) {
+    if (/^\s+at /.test(line) && isOwnFrame(line, ownDir)) {
+      folded++;
+      continue;
+    }
+    if (folded > 0) {
+      out.push(`    … ${folded} Flowdeck/Node frame${folded === 1 ? '' : 's'}`);
+      folded = 0;
+    }
+    out.push(line);
+  }
+  if (folded > 0) out.push(`    … ${folded} Flowdeck/Node frame${folded === 1 ? '' : 's'}`);
+  return out.join('\n');
+}
+
+/** The stack for a log: the user's frames, then each cause's, each under a `Caused by:` line. */
+export function errorReport(error: unknown, ownDir: string): string {
+  if (!(error instanceof Error)) return oneLine(error);
+  let text = foldFrames(error.stack ?? oneLine(error), ownDir);
+  if (error instanceof AggregateError) {
+    for (const e of error.errors.slice(0, MAX_CAUSES)) text += `\n  ${foldFrames(e instanceof Error ? (e.stack ?? oneLine(e)) : oneLine(e), ownDir).replace(/\n/g, '\n  ')}`;
+  }
+  let cause = error.cause;
+  for (let i = 0; cause !== undefined && i < MAX_CAUSES; i++) {
+    text += `\nCaused by: ${cause instanceof Error ? foldFrames(cause.stack ?? oneLine(cause), ownDir) : oneLine(cause)}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
+}

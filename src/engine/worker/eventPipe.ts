@@ -1,0 +1,67 @@
+/**
+ * The worker's side of the event pipe: messages are buffered briefly and written with synchronous
+ * writes. A write happens from inside `send` once the oldest buffered message is FLUSH_MS old, so a
+ * worker whose event loop never turns (a synchronous loop, a busy map) still reports; the timer only
+ * covers a quiet moment. On every way out of the process — `process.exit`, an uncaught error, a
+ * signal the process handles — the buffer is written before the process goes. Only a SIGKILL can lose
+ * anything, and then only the last FLUSH_MS.
+ *
+ * A full pipe blocks the write: the host is behind, and the worker waits for it (backpressure).
+ */
+import { writeSync } from 'node:fs';
+import { EVENT_FD, type WorkerMessage } from '../protocol';
+
+const FLUSH_MS = 10;
+const FLUSH_BYTES = 256 * 1024;
+
+let buffer: string[] = [];
+let bytes = 0;
+let oldest = 0;
+let timer: NodeJS.Timeout | undefined;
+let hostGone = false;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Queues one message, already serialized as a JSON line without its newline. */
+export function sendLine(line: string, urgent = false): void {
+  if (buffer.length === 0) oldest = Date.now();
+  buffer.push(line, '\n');
+  bytes += line.length + 1;
+  if (urgent || bytes >= FLUSH_BYTES || Date.now() - oldest >= FLUSH_MS) flush();
+  else timer ??= setTimeout(flush, FLUSH_MS);
+}
+
+export function send(message: WorkerMessage, urgent = false): void {
+  sendLine(JSON.stringify(message), urgent);
+}
+
+/** Writes everything buffered, now. */
+export function flush(): void {
+  if (timer) {
+    clearTimeout(timer);
+    timer = undefined;
+  }
+  if (buffer.length === 0) return;
+  const text = buffer.join('');
+  buffer = [];
+  bytes = 0;
+  if (hostGone) return;
+  writeAll(Buffer.from(text, 'utf8'));
+}
+
+function writeAll(data: Buffer): void {
+  let off = 0;
+  while (off < data.length) {
+    try {
+      off += writeSync(EVENT_FD, data, off, data.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(sleeper, 0, 0, 1);
+        continue;
+      }
+      // EPIPE, ECONNRESET: the host is gone, and the host-watch thread ends this process.
+      hostGone = true;
+      return;
+    }
+  }
+}

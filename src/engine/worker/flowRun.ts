@@ -1,0 +1,166 @@
+/**
+ * Running a flow: the root run when the host says start, or a subflow when a flow is called inside a
+ * run. Every outcome is a state: a flow run never throws out of `executeFlowRun`.
+ */
+import type { Flow, Hook, HookInfo, RunLogger } from '../api';
+import { checkDeclarations, validateParameters } from '../parameters';
+import type { SubflowReply } from '../protocol';
+import { SerializeError } from '../serializer';
+import { formatState, state, type State, type StateName } from '../states';
+import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
+import { errorMessage, errorReport } from './errors';
+import { emit, flush, limits, request } from './hostLink';
+import { keepValue, sendResult } from './results';
+import { withRetries, type RetryPlan } from './retries';
+import { CancelledError, TimeoutError, attempt, rootController, scopedSignal } from './signals';
+
+/** Flowdeck's own code lives next to the worker bundle: its frames are folded in stacks. */
+export const OWN_DIR = __dirname;
+
+export class FlowRunError extends Error {
+  override readonly name = 'FlowRunError';
+  constructor(
+    message: string,
+    readonly state: State,
+  ) {
+    super(message);
+  }
+}
+
+export interface FlowOutcome {
+  state: State;
+  value?: unknown;
+}
+
+export function emitFlowState(runId: string, name: StateName, message?: string, extra: { attempt?: number; deadline?: number } = {}): State {
+  const s = state(name, message);
+  const record = { k: 'state' as const, runId, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
+  // Flow states go out at once: the host shows them and enforces deadlines from them.
+  emit(record, true);
+  return s;
+}
+
+export function finalStateFor(error: unknown): [StateName, string] {
+  if (error instanceof TimeoutError) return ['TimedOut', error.message];
+  if (error instanceof CancelledError) return ['Cancelled', error.message];
+  return ['Failed', errorMessage(error)];
+}
+
+/** How long code gets to stop after its signal fired: the timeout grace, or part of the cancel grace (hooks need the rest). */
+export function graceFor(reason: unknown): number {
+  return reason instanceof TimeoutError ? limits.timeoutGraceMs : Math.max(0, Math.floor(limits.cancelGraceMs * 0.6));
+}
+
+/**
+ * Code that ignored its timeout and is still running after the grace must never act again: the worker
+ * records why and kills its own process group (the host records the runs it leaves TimedOut).
+ */
+export function unsettledAfterTimeout(onRecord?: (message: string) => void) {
+  return (reason: unknown): void => {
+    if (!(reason instanceof TimeoutError)) return;
+    const message = `${reason.message} and did not stop within ${limits.timeoutGraceMs / 1000} s; its worker process was killed, so it can have no further effect`;
+    onRecord?.(message);
+    emit({ k: 'fatal', message, state: 'TimedOut' }, true);
+    flush();
+    try {
+      process.kill(-process.pid, 'SIGKILL');
+    } catch {
+      process.kill(process.pid, 'SIGKILL');
+    }
+  };
+}
+
+export function hooksOf(h: Hook[] | Hook | undefined): Hook[] {
+  return h === undefined ? [] : Array.isArray(h) ? h : [h];
+}
+
+export async function runHooks(kind: string, hooks: Hook[], info: HookInfo, logger: RunLogger): Promise<void> {
+  for (const hook of hooks) {
+    try {
+      await hook(info);
+    } catch (e) {
+      logger.error(`${kind} hook '${hook.name || 'anonymous'}' failed: ${errorMessage(e)}`);
+    }
+  }
+}
+
+/** Runs a flow called inside a run: a subflow run of its own, linked to its parent. */
+export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flow<P, R>, parameters: P): Promise<Awaited<R>> {
+  const parent = storage.getStore();
+  if (!parent) {
+    throw new Error(`flow '${flowObj.options.name}' was called directly; run it with \`flowdeck run\` or from VS Code, or call it from inside another flow to make it a subflow`);
+  }
+  const name = flowObj.options.name;
+  const validated = validateParameters(name, checkDeclarations(name, flowObj.options.parameters), parameters);
+  const run = (await request({
+    op: 'subflow',
+    parentRunId: parent.flowRunId,
+    ...(parent.taskRunId !== undefined ? { parentTaskRunId: parent.taskRunId } : {}),
+    flowName: name,
+    parameters: JSON.parse(JSON.stringify(validated)) as Record<string, unknown>,
+  })) as SubflowReply;
+  const outcome = await executeFlowRun(flowObj, run, validated, parent.signal);
+  if (outcome.state.type !== 'COMPLETED') throw new FlowRunError(`Subflow run '${run.name}' ended in state ${formatState(outcome.state)}`, outcome.state);
+  return outcome.value as Awaited<R>;
+}
+
+/** Runs one flow run to a final state. */
+export async function executeFlowRun(
+  flowObj: Flow<Record<string, unknown>, unknown> | Flow<never, unknown>,
+  run: { id: string; name: string; resultsDir: string },
+  parameters: Record<string, unknown>,
+  parentSignal: AbortSignal = rootController.signal,
+): Promise<FlowOutcome> {
+  const options = flowObj.options;
+  const fn = flowObj.fn as (p: Record<string, unknown>) => unknown;
+  const label = `Flow run '${run.name}'`;
+  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: options.name, parameters, resultsDir: run.resultsDir, taskCounters: new Map() };
+  const scoped = scopedSignal(parentSignal, options.timeoutSeconds, label);
+  const ctx = new Ctx(scope, scoped.signal);
+  setFallbackContext(ctx);
+  const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: 0 };
+  let final: State;
+  let value: unknown;
+  try {
+    value = await storage.run(ctx, () =>
+      withRetries(plan, scoped.signal, ctx.logger, (name, message) => emitFlowState(run.id, name, message), (attemptNo) => {
+        emitFlowState(run.id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo, ...(scoped.deadline !== undefined ? { deadline: scoped.deadline } : {}) });
+        return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout());
+      }),
+    );
+    if (value !== undefined) keepFlowResult(run, value, ctx.logger);
+    final = emitFlowState(run.id, 'Completed');
+    const done = final;
+    await storage.run(ctx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
+  } catch (error) {
+    const [name, message] = finalStateFor(error);
+    if (name === 'Failed' && !(error instanceof FlowRunError)) ctx.logger.error(`Encountered exception during execution:\n${errorReport(error, OWN_DIR)}`);
+    final = emitFlowState(run.id, name, message);
+    const done = final;
+    const cancelled = name === 'Cancelled';
+    await storage.run(ctx, () => runHooks(cancelled ? 'onCancellation' : 'onFailure', hooksOf(cancelled ? options.onCancellation : options.onFailure), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
+  } finally {
+    scoped.dispose();
+  }
+  return { state: final, value };
+}
+
+function keepFlowResult(run: { id: string; name: string; resultsDir: string }, value: unknown, logger: RunLogger): void {
+  try {
+    const kept = keepValue(value, `Flow run '${run.name}'`, run.resultsDir, 'flow.dv');
+    if (kept.kind === 'dropped') logger.warning(kept.note);
+    sendResult(run.id, undefined, kept);
+  } catch (e) {
+    if (!(e instanceof SerializeError)) throw e;
+    const note = `The flow's result was not kept: ${e.message}`;
+    logger.warning(note);
+    sendResult(run.id, undefined, { kind: 'dropped', note });
+  }
+}
+
+/** Runs the flow's onCrashed hooks in a fresh worker, after the one that ran the flow died. */
+export async function runCrashedHooks(flowObj: Flow<Record<string, unknown>, unknown>, run: { id: string; name: string }, message: string): Promise<void> {
+  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', taskCounters: new Map() };
+  const ctx = new Ctx(scope, rootController.signal);
+  await storage.run(ctx, () => runHooks('onCrashed', hooksOf(flowObj.options.onCrashed), { id: run.id, name: run.name, state: state('Crashed', message) }, ctx.logger));
+}

@@ -1,0 +1,55 @@
+/**
+ * Handing a result to the host: serialized (and masked) here, so the host never parses large values.
+ * Small results travel inside the journal record; larger ones are written to a file of the run's own and
+ * only their name travels; results over the maximum, or that cannot be serialized, are not kept and a
+ * note says why — the run itself goes on to its final state either way.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResultRef } from '../records';
+import { SerializeError, serialize } from '../serializer';
+import { sendLine } from './eventPipe';
+import { limits, masker } from './hostLink';
+
+export type Kept = { kind: 'inline'; text: string } | { kind: 'file'; ref: ResultRef; text: string } | { kind: 'dropped'; note: string };
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/**
+ * Serializes `value` for keeping. `what` names it in notes ("Task run 'x'"). Throws SerializeError when
+ * the value holds something that cannot be kept, with the path to it.
+ */
+export function keepValue(value: unknown, what: string, resultsDir: string, fileName: string): Kept {
+  let text: string;
+  try {
+    text = serialize(value, masker.size > 0 ? (s) => masker.mask(s) : undefined);
+  } catch (e) {
+    if (e instanceof SerializeError && /too large/.test(e.message)) return { kind: 'dropped', note: `${what} returned a result too large to keep (${e.message}); the limit is ${mib(limits.maxResultBytes)}` };
+    throw e;
+  }
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= limits.inlineResultBytes) return { kind: 'inline', text };
+  if (bytes > limits.maxResultBytes) {
+    return { kind: 'dropped', note: `${what} returned a result of ${mib(bytes)}, over the ${mib(limits.maxResultBytes)} limit (FLOWDECK_MAX_RESULT_MB): it was not kept` };
+  }
+  mkdirSync(resultsDir, { recursive: true, mode: 0o700 });
+  const fd = openSync(join(resultsDir, fileName), 'w', 0o600);
+  try {
+    const buf = Buffer.from(text, 'utf8');
+    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return { kind: 'file', ref: { file: fileName, bytes }, text };
+}
+
+/** Sends the result record for a run (or one of its task runs). */
+export function sendResult(runId: string, taskRunId: string | undefined, kept: Kept): void {
+  const head = `{"k":"result","runId":${JSON.stringify(runId)}${taskRunId === undefined ? '' : `,"taskRunId":${JSON.stringify(taskRunId)}`}`;
+  if (kept.kind === 'inline') sendLine(`${head},"value":${kept.text}}`);
+  else if (kept.kind === 'file') sendLine(`${head},"ref":${JSON.stringify(kept.ref)}}`);
+  else sendLine(`${head},"note":${JSON.stringify(masker.mask(kept.note))}}`);
+}

@@ -1,0 +1,144 @@
+/**
+ * Cancellation and timeouts as AbortSignals, and how long user code is waited for once one fires.
+ */
+
+/** Thrown into a run whose time ran out. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** Thrown into a run that was cancelled. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+}
+
+export const rootController = new AbortController();
+
+/** Cancels everything running in this worker. */
+export function cancelAll(reason: string): void {
+  rootController.abort(new CancelledError(reason));
+}
+
+/**
+ * Children of each parent signal, aborted through one listener per parent: thousands of concurrent task
+ * runs would otherwise each add and remove a listener on the same signal, which costs O(n) per removal.
+ */
+const children = new WeakMap<AbortSignal, Set<AbortController>>();
+
+export function childController(parent: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return controller;
+  }
+  let set = children.get(parent);
+  if (!set) {
+    const created = new Set<AbortController>();
+    children.set(parent, (set = created));
+    parent.addEventListener(
+      'abort',
+      () => {
+        for (const c of created) c.abort(parent.reason);
+        created.clear();
+      },
+      { once: true },
+    );
+  }
+  set.add(controller);
+  return controller;
+}
+
+export function releaseController(parent: AbortSignal, controller: AbortController): void {
+  children.get(parent)?.delete(controller);
+}
+
+export interface Scoped {
+  signal: AbortSignal;
+  dispose(): void;
+  /** Epoch ms when the timeout fires. */
+  deadline?: number;
+}
+
+/** A signal that fires when the parent does or after `timeoutSeconds`, whichever comes first. */
+export function scopedSignal(parent: AbortSignal, timeoutSeconds: number | undefined, what: string): Scoped {
+  // Without a timeout there is nothing of its own to abort: share the parent's signal.
+  if (timeoutSeconds === undefined || timeoutSeconds <= 0) return { signal: parent, dispose: () => undefined };
+  const controller = childController(parent);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const timer = setTimeout(() => controller.abort(new TimeoutError(`${what} exceeded timeout of ${timeoutSeconds} second(s)`)), timeoutSeconds * 1000);
+  return {
+    signal: controller.signal,
+    deadline,
+    dispose: () => {
+      clearTimeout(timer);
+      releaseController(parent, controller);
+    },
+  };
+}
+
+/** Waits `ms`, rejecting early with the signal's reason. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** What happens to code that has not stopped `graceMs` after its signal fired. */
+export type Unsettled = (reason: unknown) => void;
+
+/**
+ * Runs one attempt of `fn`. When `signal` fires first, the code is given `graceMs` to stop (its
+ * `finally` blocks run, cleanup awaits finish); then the attempt rejects with the signal's reason. Code
+ * still running after the grace is handed to `onUnsettled` — which, for a timeout, ends the process, so
+ * that code never gets to do anything after its run was recorded as timed out.
+ */
+export function attempt<R>(fn: () => R | Promise<R>, signal: AbortSignal, graceMs: (reason: unknown) => number, onUnsettled: Unsettled): Promise<R> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<R>((resolve, reject) => {
+    let settled = false;
+    const watcher = childController(signal);
+    const work = Promise.resolve().then(fn);
+    void work.then(
+      (v) => {
+        settled = true;
+        releaseController(signal, watcher);
+        if (!signal.aborted) resolve(v);
+      },
+      (e: unknown) => {
+        settled = true;
+        releaseController(signal, watcher);
+        if (!signal.aborted) reject(e);
+      },
+    );
+    watcher.signal.onabort = () => {
+      const reason = signal.reason as unknown;
+      if (settled) {
+        reject(reason);
+        return;
+      }
+      const timer = setTimeout(() => {
+        if (!settled) onUnsettled(reason);
+        reject(reason);
+      }, graceMs(reason));
+      void work.then(
+        () => {
+          clearTimeout(timer);
+          reject(reason);
+        },
+        () => {
+          clearTimeout(timer);
+          reject(reason);
+        },
+      );
+    };
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * Running a task: a task run per call inside a flow (a plain call outside one), with retries, a timeout
+ * that is final, the result cache, and `map` over items.
+ */
+import { randomUUID } from 'node:crypto';
+import type { MapOptions, TaskOptions } from '../api';
+import { mapWithLimit } from '../concurrency';
+import { keyHash } from '../resultCache';
+import { SerializeError, parseSerialized } from '../serializer';
+import { formatState, state, type State, type StateName } from '../states';
+import { Ctx, storage } from './context';
+import { errorMessage } from './errors';
+import { finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
+import { emit, request } from './hostLink';
+import { keepValue, sendResult, type Kept } from './results';
+import { withRetries, type RetryPlan } from './retries';
+import { CancelledError, attempt, scopedSignal } from './signals';
+
+/** Task run ids: unique per worker process and short, since a big map sends tens of thousands. */
+const idPrefix = randomUUID().slice(0, 8);
+let nextTaskId = 0;
+
+function emitTaskState(runId: string, id: string, name: StateName, message?: string, extra?: { attempt?: number; deadline?: number }): State {
+  const s = state(name, message);
+  const record = { k: 'tstate' as const, runId, id, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
+  // A deadline must reach the host now: it kills a worker that cannot stop by itself.
+  emit(record, extra?.deadline !== undefined);
+  return s;
+}
+
+export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A): Promise<Awaited<R>> {
+  const parent = storage.getStore();
+  // Outside a flow a task is a plain function call, as in Prefect 3: handy in unit tests of flow code.
+  if (!parent) return (await fn(...args)) as Awaited<R>;
+  const scope = parent.scope;
+  const index = scope.taskCounters.get(options.name) ?? 0;
+  scope.taskCounters.set(options.name, index + 1);
+  const id = `${idPrefix}-${(nextTaskId++).toString(36)}`;
+  const name = `${options.name}-${index}`;
+  const runId = scope.id;
+
+  let cacheKey: string | undefined;
+  if (options.cacheKey) {
+    try {
+      const k = options.cacheKey(...args);
+      cacheKey = k === undefined ? undefined : `${options.name}:${k}`;
+    } catch (e) {
+      throw new Error(`cacheKey of task '${options.name}' threw: ${errorMessage(e)}`);
+    }
+  }
+  const record = { k: 'task' as const, runId, id, name, taskName: options.name, ts: Date.now() };
+  emit(cacheKey === undefined && options.tags === undefined ? record : { ...record, ...(cacheKey !== undefined ? { cacheKey } : {}), ...(options.tags !== undefined ? { tags: options.tags } : {}) });
+  const taskCtx = new Ctx(scope, parent.signal, id, name);
+
+  if (cacheKey !== undefined) {
+    // Only the key's hash leaves the worker: a key may hold a secret.
+    const hit = (await request({ op: 'cache-get', key: keyHash(cacheKey) })) as string | null;
+    if (hit !== null && hit !== undefined) {
+      emitTaskState(runId, id, 'Cached');
+      taskCtx.logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
+      return parseSerialized(hit) as Awaited<R>;
+    }
+  }
+
+  const label = `Task run '${name}'`;
+  const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: options.retryJitterFactor ?? 0, condition: options.retryCondition };
+  const once = (attemptNo: number): Promise<unknown> => {
+    const stateName = attemptNo === 1 ? 'Running' : 'Retrying';
+    if (options.timeoutSeconds === undefined) {
+      emitTaskState(runId, id, stateName, undefined, { attempt: attemptNo });
+      // A cancel ends the flow run, which waits for (or abandons) its task runs: no per-task race here.
+      return storage.run(taskCtx, () => Promise.resolve(fn(...args)));
+    }
+    const scoped = scopedSignal(parent.signal, options.timeoutSeconds, label);
+    emitTaskState(runId, id, stateName, undefined, { attempt: attemptNo, deadline: scoped.deadline! });
+    const onUnsettled = unsettledAfterTimeout((message) => emitTaskState(runId, id, 'TimedOut', message));
+    return storage.run(new Ctx(scope, scoped.signal, id, name), () => attempt(() => fn(...args), scoped.signal, graceFor, onUnsettled)).finally(scoped.dispose);
+  };
+  try {
+    const value =
+      plan.retries > 0
+        ? await storage.run(taskCtx, () => withRetries(plan, parent.signal, taskCtx.logger, (n, message) => emitTaskState(runId, id, n, message), once))
+        : await once(1);
+    if (options.persistResult || cacheKey !== undefined) {
+      const kept = keepTaskResult(value, label, scope.resultsDir, id);
+      if (options.persistResult) {
+        if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
+        sendResult(runId, id, kept);
+      }
+      if (cacheKey !== undefined && kept.kind !== 'dropped') {
+        const expiresAt = options.cacheExpirationSeconds !== undefined ? Date.now() + options.cacheExpirationSeconds * 1000 : undefined;
+        await request({ op: 'cache-put', key: keyHash(cacheKey), serialized: kept.text, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+      }
+    }
+    const final = emitTaskState(runId, id, 'Completed');
+    if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
+    return value as Awaited<R>;
+  } catch (error) {
+    // Code that fails because its flow run was cancelled (an aborted fetch) was cancelled, not failed.
+    const cause = parent.signal.aborted && parent.signal.reason instanceof CancelledError ? parent.signal.reason : error;
+    const [stateName, message] = finalStateFor(cause);
+    const final = emitTaskState(runId, id, stateName, message);
+    if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
+    if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));
+    throw error;
+  }
+}
+
+/** A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails, saying where. */
+function keepTaskResult(value: unknown, label: string, resultsDir: string, id: string): Kept {
+  try {
+    return keepValue(value, label, resultsDir, `${id}.dv`);
+  } catch (e) {
+    if (e instanceof SerializeError) {
+      throw new SerializeError(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) to pass it on without keeping it`, e.path);
+    }
+    throw e;
+  }
+}
+
+export function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, items: Iterable<A[0]>, mapOptions: MapOptions = {}): Promise<Awaited<R>[]> {
+  const list = Array.from(items);
+  return mapWithLimit(list, mapOptions.concurrency, (item) => runTask(options, fn, [item] as unknown as A));
+}

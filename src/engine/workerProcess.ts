@@ -1,0 +1,145 @@
+/**
+ * A worker process as the host sees it: started in a process group (and session) of its own, so a
+ * terminal's Ctrl-C reaches only the host, which cancels properly; its event pipe read line by line; its
+ * raw stdout/stderr (native code, programs it starts) read line by line; and killed as a whole group, so
+ * nothing the flow started outlives it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { EVENT_FD, type HostToWorker } from './protocol';
+
+/** A line on the event pipe longer than this is dropped (the worker never writes one). */
+const MAX_EVENT_LINE = 128 * 1024 * 1024;
+/** After the worker exits, how long to wait for the rest of its output before settling. */
+const DRAIN_MS = 2000;
+
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface WorkerSpawnOptions {
+  workerPath: string;
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export class WorkerProcess {
+  readonly child: ChildProcess;
+  /** Settles once the process has exited and its pipes are read to the end (or DRAIN_MS passed). */
+  readonly exited: Promise<WorkerExit>;
+  private exitInfo?: WorkerExit;
+
+  constructor(
+    options: WorkerSpawnOptions,
+    onLine: (line: string) => void,
+    onOutput: (stream: 'stdout' | 'stderr', line: string) => void,
+  ) {
+    const profile = process.env.FLOWDECK_WORKER_PROF;
+    const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'pipe', 'pipe'];
+    stdio[EVENT_FD] = 'pipe';
+    stdio.push('ipc');
+    this.child = fork(options.workerPath, [], {
+      cwd: options.cwd,
+      env: options.env,
+      // Source maps make user code's stack traces point at the .ts lines they wrote.
+      execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+      stdio,
+      detached: true,
+    });
+    const ended: Promise<void>[] = [];
+    const pipes: [Readable | null | undefined, (line: string) => void][] = [
+      [this.child.stdio[EVENT_FD] as Readable | null, onLine],
+      [this.child.stdout, (l) => onOutput('stdout', l)],
+      [this.child.stderr, (l) => onOutput('stderr', l)],
+    ];
+    for (const [stream, handler] of pipes) if (stream) ended.push(readLines(stream, handler));
+    this.exited = new Promise<WorkerExit>((resolve) => {
+      const settle = (info: WorkerExit): void => {
+        if (this.exitInfo) return;
+        this.exitInfo = info;
+        // The flow may have started processes of its own: they go with it.
+        this.killGroup();
+        const drained = Promise.all(ended).then(() => undefined);
+        const timer = new Promise<void>((r) => setTimeout(r, DRAIN_MS).unref());
+        void Promise.race([drained, timer]).then(() => resolve(info));
+      };
+      this.child.on('exit', (code, signal) => settle({ code, signal }));
+      this.child.on('error', () => settle({ code: null, signal: null }));
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get hasExited(): boolean {
+    return this.exitInfo !== undefined;
+  }
+
+  send(message: HostToWorker): void {
+    if (!this.child.connected) return;
+    try {
+      this.child.send(message);
+    } catch {
+      // The worker is going away; its exit settles the run.
+    }
+  }
+
+  /** Kills the worker and every process in its group. */
+  killGroup(signal: NodeJS.Signals = 'SIGKILL'): void {
+    const pid = this.child.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      try {
+        this.child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
+function readLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  let dropping = false;
+  return new Promise<void>((resolve) => {
+    const emit = (line: string): void => {
+      if (dropping) dropping = false;
+      else if (line.length > 0) onLine(line);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      const piece = decoder.write(chunk);
+      let nl = piece.indexOf('\n');
+      if (nl === -1) {
+        // Only the new piece is searched: a long line arriving in many chunks costs linear time.
+        partial += piece;
+      } else {
+        emit(partial + piece.slice(0, nl));
+        let from = nl + 1;
+        while ((nl = piece.indexOf('\n', from)) !== -1) {
+          emit(piece.slice(from, nl));
+          from = nl + 1;
+        }
+        partial = piece.slice(from);
+      }
+      if (partial.length > MAX_EVENT_LINE) {
+        partial = '';
+        dropping = true;
+      }
+    });
+    const done = (): void => {
+      const rest = partial + decoder.end();
+      partial = '';
+      if (!dropping && rest.length > 0) onLine(rest);
+      resolve();
+    };
+    stream.on('end', done);
+    stream.on('close', done);
+    stream.on('error', done);
+  });
+}
