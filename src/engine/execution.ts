@@ -27,6 +27,10 @@ export interface LiveRun {
   pending: string;
 }
 
+/** After a failed write, how often and how long the runs' ends are tried again. */
+const STORE_RETRIES = 20;
+const STORE_RETRY_MS = 500;
+
 interface Deadline {
   at: number;
   label: string;
@@ -178,7 +182,30 @@ export class Execution {
     }
     this.flushPending();
     await this.settled();
+    if (this.storeFailure) await this.recordEndsAfterStoreFailure();
     for (const live of this.runs.values()) await live.handle.close().catch(() => undefined);
+  }
+
+  /**
+   * After a failed write (a full disk) the runs' ends may not be on record: try again for a while, so
+   * that once there is room (the user freed some) the store says Failed with the reason rather than,
+   * on its next open, Crashed.
+   */
+  private async recordEndsAfterStoreFailure(): Promise<void> {
+    const left = new Set(this.runs.values());
+    for (let attempt = 0; attempt < STORE_RETRIES && left.size > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, STORE_RETRY_MS));
+      for (const live of [...left]) {
+        const d = live.fold.detail;
+        try {
+          await live.handle.append([{ k: 'state', runId: d.id, name: d.state.name, ts: d.state.timestamp, ...(d.state.message !== undefined ? { message: d.state.message } : {}) }]);
+          await live.handle.setState(d.state, { ...(d.startTime !== undefined ? { startTime: d.startTime } : {}), ...(d.endTime !== undefined ? { endTime: d.endTime } : {}), attempt: d.attempt });
+          left.delete(live);
+        } catch {
+          // Still no room: the next attempt may have it.
+        }
+      }
+    }
   }
 
   private finalState(how: { code: number | null; signal: NodeJS.Signals | null }): State {

@@ -13,6 +13,7 @@
  * (each state carries a per-run sequence number), so a batch that lands twice changes nothing. A reader
  * that finds a file gone mid-read (compaction deleted it) starts over from the newest snapshot.
  */
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FILE_MODE, writeLines } from './journalFile';
@@ -252,23 +253,32 @@ export class RunIndex {
       } catch (e) {
         throw StoreWriteError.from(e, path);
       }
-      // Sealed while we wrote? Then a compactor may have missed this batch: append it to the newer segment too.
-      if (!(await exists(this.segmentPath(n + 1)))) return;
+      // The batch is safe only if the segment is still the newest and still in place: then any compaction
+      // to come seals it first and reads it afterwards. Otherwise a compactor may have read it before
+      // the batch landed (or deleted it): the batch goes to the newest segment too.
+      if (!(await exists(this.segmentPath(n + 1))) && (await isSameFile(fh, path))) return;
       if (hops > 100) throw new StoreWriteError(`Could not append to the run index in ${this.dir}: it keeps being compacted`, path);
       await fh.close().catch(() => undefined);
-      target = { n: n + 1, fh: await open(this.segmentPath(n + 1), 'a', FILE_MODE) };
+      this.appendTo = undefined;
+      target = await this.openNewest();
       this.appendTo = target;
     }
   }
 
+  /** Opens the newest segment for appending; creates the first one when there is none. */
   private async openNewest(): Promise<{ n: number; fh: FileHandle }> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const files = await this.files();
-    const n = files.segments.length > 0 ? files.segments[files.segments.length - 1]! : (files.snapshot ?? -1) + 1;
-    try {
-      return { n, fh: await open(this.segmentPath(n), 'a', FILE_MODE) };
-    } catch (e) {
-      throw StoreWriteError.from(e, this.segmentPath(n));
+    for (let tries = 0; ; tries++) {
+      const files = await this.files();
+      const newest = files.segments[files.segments.length - 1];
+      const n = newest ?? (files.snapshot ?? -1) + 1;
+      const path = this.segmentPath(n);
+      try {
+        // An existing segment is opened without O_CREAT: one deleted meanwhile (compacted) must not come back.
+        return { n, fh: await open(path, newest === undefined ? 'a' : constants.O_WRONLY | constants.O_APPEND, FILE_MODE) };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || tries > 100) throw StoreWriteError.from(e, path);
+      }
     }
   }
 
@@ -338,6 +348,17 @@ function shrink(r: IndexRecord): IndexRecord {
   const message = r.state.message;
   if (message === undefined || message.length <= MAX_INDEX_MESSAGE) return r;
   return { ...r, state: { ...r.state, message: `${message.slice(0, MAX_INDEX_MESSAGE)}…` } };
+}
+
+/** Whether the open file is still the one at `path` (not deleted or replaced). */
+async function isSameFile(fh: FileHandle, path: string): Promise<boolean> {
+  try {
+    const [a, b] = await Promise.all([fh.stat(), stat(path)]);
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -149,12 +149,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * Loads the flow in a fresh worker, validates the parameters there, then creates the run and starts
    * it. Throws BadInputError (and creates no run) when the file, flow or parameters are wrong.
    */
-  async start(request: RunRequest): Promise<ActiveRun> {
+  async start(request: RunRequest, options: { signal?: AbortSignal } = {}): Promise<ActiveRun> {
     const modulePath = this.resolveModule(request.source);
     await this.slot();
     let execution: Execution;
     try {
-      execution = await this.launch(request, modulePath);
+      options.signal?.throwIfAborted();
+      execution = await this.launch(request, modulePath, options.signal);
     } catch (e) {
       this.release();
       throw e;
@@ -163,11 +164,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return execution;
   }
 
-  private spawn(request: RunRequest, onLine: (line: string) => void, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
+  private spawn(request: RunRequest, onLines: (lines: string[]) => void, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
     for (const value of Object.values(request.env ?? {})) this.masker.add(value);
     return new WorkerProcess(
       { workerPath: this.options.workerPath, cwd: request.cwd, env: { ...(this.options.env ?? process.env), ...request.env, FLOWDECK_HOME: this.store.home } },
-      onLine,
+      onLines,
       onOutput,
     );
   }
@@ -185,9 +186,20 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     };
   }
 
-  private launch(request: RunRequest, modulePath: string): Promise<Execution> {
+  private launch(request: RunRequest, modulePath: string, signal?: AbortSignal): Promise<Execution> {
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
+      // Given up while the flow loads (Ctrl-C): no run is created, the loading worker goes.
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (started) return;
+          started = true;
+          execution?.worker.killGroup();
+          rejectStart(signal.reason);
+        },
+        { once: true },
+      );
       let stderrTail = '';
       let execution: Execution | undefined;
       const onLine = (line: string): void => {
@@ -221,8 +233,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         }
         if (execution) this.onMessage(execution, message, line);
       };
-      const worker = this.spawn(request, (line) => {
-        onLine(line);
+      const worker = this.spawn(request, (lines) => {
+        for (const line of lines) onLine(line);
         execution?.flushPending();
       }, (stream, line) => {
         if (stream === 'stderr') stderrTail = (stderrTail + line + '\n').slice(-2000);
@@ -419,17 +431,19 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     let pending = '';
     const hooks = this.spawn(
       execution.request,
-      (line) => {
-        let m: WorkerMessage;
-        try {
-          m = JSON.parse(line) as WorkerMessage;
-        } catch {
-          return;
-        }
-        if (m.k === 'ready') hooks.send({ t: 'crashed-hook', runId: root.id, runName: root.name, message: root.state.message ?? '' });
-        else if (m.k === 'log' && m.runId === root.id) {
-          pending += `${line}\n`;
-          this.emit('log', m);
+      (lines) => {
+        for (const line of lines) {
+          let m: WorkerMessage;
+          try {
+            m = JSON.parse(line) as WorkerMessage;
+          } catch {
+            continue;
+          }
+          if (m.k === 'ready') hooks.send({ t: 'crashed-hook', runId: root.id, runName: root.name, message: root.state.message ?? '' });
+          else if (m.k === 'log' && m.runId === root.id) {
+            pending += `${line}\n`;
+            this.emit('log', m);
+          }
         }
       },
       () => undefined,

@@ -5,7 +5,7 @@
  */
 import { access, chmod, constants, mkdir, open, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { StoreHomeError, reasonOf } from './storeErrors';
 
 export const DIR_MODE = 0o700;
@@ -28,9 +28,10 @@ export async function prepareHome(home: string, mode: 'write' | 'read'): Promise
     if (code !== 'ENOENT') throw new StoreHomeError(home, reasonOf(code));
     if (mode === 'read') return false;
     try {
-      await mkdir(home, { recursive: true, mode: DIR_MODE });
+      await makeDirs(home);
     } catch (err) {
-      throw new StoreHomeError(home, `it could not be created (${reasonOf((err as NodeJS.ErrnoException).code)})`);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new StoreHomeError(home, code === 'ENOENT' ? 'it could not be created (the file system there does not allow new folders)' : `it could not be created (${reasonOf(code)})`);
     }
     st = await stat(home).catch(() => undefined);
     if (!st) throw new StoreHomeError(home, 'it could not be created');
@@ -46,6 +47,30 @@ export async function prepareHome(home: string, mode: 'write' | 'read'): Promise
     await makePrivate(home);
   }
   return true;
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever on paths it cannot create
+ * in some file systems (`/proc/nope`): here each level is tried once and its error is the answer.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      await stat(d);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw e;
+      missing.unshift(d);
+    }
+  }
+  for (const d of missing) {
+    try {
+      await mkdir(d, { mode: DIR_MODE });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 /** Some folders pass every permission check and still refuse files (/sys, /proc): try one. */

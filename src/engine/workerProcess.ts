@@ -31,9 +31,13 @@ export class WorkerProcess {
   readonly exited: Promise<WorkerExit>;
   private exitInfo?: WorkerExit;
 
+  /**
+   * `onLines` gets the event pipe's complete lines a chunk at a time (so the host can hand a chunk's
+   * records to the store together); `onOutput` the raw stdout/stderr lines.
+   */
   constructor(
     options: WorkerSpawnOptions,
-    onLine: (line: string) => void,
+    onLines: (lines: string[]) => void,
     onOutput: (stream: 'stdout' | 'stderr', line: string) => void,
   ) {
     const profile = process.env.FLOWDECK_WORKER_PROF;
@@ -49,10 +53,13 @@ export class WorkerProcess {
       detached: true,
     });
     const ended: Promise<void>[] = [];
-    const pipes: [Readable | null | undefined, (line: string) => void][] = [
-      [this.child.stdio[EVENT_FD] as Readable | null, onLine],
-      [this.child.stdout, (l) => onOutput('stdout', l)],
-      [this.child.stderr, (l) => onOutput('stderr', l)],
+    const each = (handler: (line: string) => void) => (lines: string[]) => {
+      for (const l of lines) handler(l);
+    };
+    const pipes: [Readable | null | undefined, (lines: string[]) => void][] = [
+      [this.child.stdio[EVENT_FD] as Readable | null, onLines],
+      [this.child.stdout, each((l) => onOutput('stdout', l))],
+      [this.child.stderr, each((l) => onOutput('stderr', l))],
     ];
     for (const [stream, handler] of pipes) if (stream) ended.push(readLines(stream, handler));
     this.exited = new Promise<WorkerExit>((resolve) => {
@@ -103,17 +110,18 @@ export class WorkerProcess {
   }
 }
 
-function readLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
+function readLines(stream: Readable, onLines: (lines: string[]) => void): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let partial = '';
   let dropping = false;
   return new Promise<void>((resolve) => {
-    const emit = (line: string): void => {
-      if (dropping) dropping = false;
-      else if (line.length > 0) onLine(line);
-    };
     stream.on('data', (chunk: Buffer) => {
       const piece = decoder.write(chunk);
+      const lines: string[] = [];
+      const emit = (line: string): void => {
+        if (dropping) dropping = false;
+        else if (line.length > 0) lines.push(line);
+      };
       let nl = piece.indexOf('\n');
       if (nl === -1) {
         // Only the new piece is searched: a long line arriving in many chunks costs linear time.
@@ -131,11 +139,15 @@ function readLines(stream: Readable, onLine: (line: string) => void): Promise<vo
         partial = '';
         dropping = true;
       }
+      if (lines.length > 0) onLines(lines);
     });
+    let ended = false;
     const done = (): void => {
+      if (ended) return;
+      ended = true;
       const rest = partial + decoder.end();
       partial = '';
-      if (!dropping && rest.length > 0) onLine(rest);
+      if (!dropping && rest.length > 0) onLines([rest]);
       resolve();
     };
     stream.on('end', done);

@@ -5,7 +5,7 @@ import { formatLogLine } from '../../engine/logFormat';
 import { ParameterError, parseParamAssignment } from '../../engine/parameters';
 import type { FlowSource } from '../../engine/protocol';
 import type { FlowRunDetail } from '../../engine/records';
-import { BadInputError } from '../../engine/runner';
+import { BadInputError, type ActiveRun } from '../../engine/runner';
 import type { RunStore } from '../../engine/runStore';
 import { createRunner, openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
@@ -101,27 +101,21 @@ async function runAndWait(store: RunStore, target: string, values: { flow?: stri
   });
   runner.on('storeError', (_runId, e) => write(io.stderr, `flowdeck: ${e.message}`));
 
-  let active;
-  try {
-    active = await runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), parameters: params });
-  } catch (e) {
-    if (e instanceof BadInputError) {
-      write(io.stderr, `flowdeck: ${e.message}`);
-      return EXIT.badInput;
-    }
-    throw e;
-  }
-
   // The worker runs in a process group of its own: a terminal's Ctrl-C reaches only this process, which
   // cancels the run properly (grace for cleanup), or at the second one stops it at once.
+  let active: ActiveRun | undefined;
+  const loading = new AbortController();
   let interrupts = 0;
   let stoppedAtOnce = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupts++;
+    if (!active) {
+      loading.abort(new Error(`Stopped by ${signal} while the flow was loading; no run was created`));
+      return;
+    }
     if (interrupts === 1) {
-      const how = signal === 'SIGINT' ? 'Ctrl-C' : signal;
       if (signal === 'SIGINT') write(io.stderr, `Cancelling flow run '${active.name}' (Ctrl-C again to stop at once)…`);
-      runner.cancel(active.id, signal === 'SIGINT' ? 'Cancelled by Ctrl-C' : `Cancelled: the flowdeck process was asked to stop (${how})`);
+      runner.cancel(active.id, signal === 'SIGINT' ? 'Cancelled by Ctrl-C' : `Cancelled: the flowdeck process was asked to stop (${signal})`);
     } else {
       stoppedAtOnce = true;
       runner.kill(active.id, signal === 'SIGINT' ? 'Stopped at once by a second Ctrl-C' : `Stopped at once by a second ${signal}`);
@@ -130,6 +124,19 @@ async function runAndWait(store: RunStore, target: string, values: { flow?: stri
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, onSignal);
   try {
+    try {
+      active = await runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), parameters: params }, { signal: loading.signal });
+    } catch (e) {
+      if (e instanceof BadInputError) {
+        write(io.stderr, `flowdeck: ${e.message}`);
+        return EXIT.badInput;
+      }
+      if (loading.signal.aborted) {
+        write(io.stderr, `flowdeck: ${(e as Error).message}`);
+        return EXIT.interrupted;
+      }
+      throw e;
+    }
     const detail = await active.done;
     if (values.json) await printJson(detail, store, io);
     if (stoppedAtOnce) return EXIT.interrupted;

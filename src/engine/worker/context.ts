@@ -7,6 +7,7 @@ import type { RunLogger } from '../api';
 import { flowRunSource, taskRunSource } from '../logFormat';
 import type { LogLevel } from '../records';
 import { emit, home, limits, registerSecret, request } from './hostLink';
+import { childController, releaseController } from './signals';
 
 export interface KeyValueStore {
   get<T>(namespace: string, key: string): Promise<T | undefined>;
@@ -83,10 +84,12 @@ export class Ctx implements RunContext {
   readonly parameters: Record<string, unknown>;
   readonly kv = kv;
   private ownLogger?: RunLogger;
+  private ownSignal?: AbortController;
 
   constructor(
     readonly scope: FlowRunScope,
-    readonly signal: AbortSignal,
+    /** Fires on cancel or this run's timeout. */
+    readonly signalSource: AbortSignal,
     readonly taskRunId?: string,
     readonly taskRunName?: string,
   ) {
@@ -94,6 +97,20 @@ export class Ctx implements RunContext {
     this.flowRunName = scope.name;
     this.flowName = scope.flowName;
     this.parameters = scope.parameters;
+  }
+
+  /**
+   * The signal user code sees: made on first use (most task runs never look), and aborted inside this
+   * run's context, so an abort listener can call getRunContext() and log to this run.
+   */
+  get signal(): AbortSignal {
+    this.ownSignal ??= childController(this.signalSource, (fn) => storage.run(this, fn));
+    return this.ownSignal.signal;
+  }
+
+  /** Lets go of the signal once the run is over (a parent would otherwise keep every child it had). */
+  dispose(): void {
+    if (this.ownSignal) releaseController(this.signalSource, this.ownSignal);
   }
 
   // Made on first use: most task runs never log.

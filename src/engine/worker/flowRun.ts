@@ -99,7 +99,7 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
     flowName: name,
     parameters: JSON.parse(JSON.stringify(validated)) as Record<string, unknown>,
   })) as SubflowReply;
-  const outcome = await executeFlowRun(flowObj, run, validated, parent.signal);
+  const outcome = await executeFlowRun(flowObj, run, validated, parent.signalSource);
   if (outcome.state.type !== 'COMPLETED') throw new FlowRunError(`Subflow run '${run.name}' ended in state ${formatState(outcome.state)}`, outcome.state);
   return outcome.value as Awaited<R>;
 }
@@ -115,8 +115,9 @@ export async function executeFlowRun(
   const fn = flowObj.fn as (p: Record<string, unknown>) => unknown;
   const label = `Flow run '${run.name}'`;
   const scope: FlowRunScope = { id: run.id, name: run.name, flowName: options.name, parameters, resultsDir: run.resultsDir, taskCounters: new Map() };
-  const scoped = scopedSignal(parentSignal, options.timeoutSeconds, label);
-  const ctx = new Ctx(scope, scoped.signal);
+  let ctx: Ctx | undefined;
+  const scoped = scopedSignal(parentSignal, options.timeoutSeconds, label, (f) => (ctx ? storage.run(ctx, f) : f()));
+  ctx = new Ctx(scope, scoped.signal);
   setFallbackContext(ctx);
   const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: 0 };
   let final: State;
@@ -140,6 +141,7 @@ export async function executeFlowRun(
     const cancelled = name === 'Cancelled';
     await storage.run(ctx, () => runHooks(cancelled ? 'onCancellation' : 'onFailure', hooksOf(cancelled ? options.onCancellation : options.onFailure), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
   } finally {
+    ctx.dispose();
     scoped.dispose();
   }
   return { state: final, value };

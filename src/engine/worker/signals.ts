@@ -19,13 +19,18 @@ export function cancelAll(reason: string): void {
   rootController.abort(new CancelledError(reason));
 }
 
+/** Runs `fn` in a run's context, so abort listeners know which run they belong to. */
+export type RunIn = (fn: () => void) => void;
+
 /**
  * Children of each parent signal, aborted through one listener per parent: thousands of concurrent task
  * runs would otherwise each add and remove a listener on the same signal, which costs O(n) per removal.
+ * Each child is aborted inside its run's context (`runIn`), so `getRunContext()` and the logger work in
+ * abort listeners and what they log belongs to that run.
  */
-const children = new WeakMap<AbortSignal, Set<AbortController>>();
+const children = new WeakMap<AbortSignal, Map<AbortController, RunIn | undefined>>();
 
-export function childController(parent: AbortSignal): AbortController {
+export function childController(parent: AbortSignal, runIn?: RunIn): AbortController {
   const controller = new AbortController();
   if (parent.aborted) {
     controller.abort(parent.reason);
@@ -33,18 +38,21 @@ export function childController(parent: AbortSignal): AbortController {
   }
   let set = children.get(parent);
   if (!set) {
-    const created = new Set<AbortController>();
+    const created = new Map<AbortController, RunIn | undefined>();
     children.set(parent, (set = created));
     parent.addEventListener(
       'abort',
       () => {
-        for (const c of created) c.abort(parent.reason);
+        for (const [c, run] of created) {
+          if (run) run(() => c.abort(parent.reason));
+          else c.abort(parent.reason);
+        }
         created.clear();
       },
       { once: true },
     );
   }
-  set.add(controller);
+  set.set(controller, runIn);
   return controller;
 }
 
@@ -60,12 +68,13 @@ export interface Scoped {
 }
 
 /** A signal that fires when the parent does or after `timeoutSeconds`, whichever comes first. */
-export function scopedSignal(parent: AbortSignal, timeoutSeconds: number | undefined, what: string): Scoped {
+export function scopedSignal(parent: AbortSignal, timeoutSeconds: number | undefined, what: string, runIn?: RunIn): Scoped {
   // Without a timeout there is nothing of its own to abort: share the parent's signal.
   if (timeoutSeconds === undefined || timeoutSeconds <= 0) return { signal: parent, dispose: () => undefined };
-  const controller = childController(parent);
+  const controller = childController(parent, runIn);
   const deadline = Date.now() + timeoutSeconds * 1000;
-  const timer = setTimeout(() => controller.abort(new TimeoutError(`${what} exceeded timeout of ${timeoutSeconds} second(s)`)), timeoutSeconds * 1000);
+  const fire = (): void => controller.abort(new TimeoutError(`${what} exceeded timeout of ${timeoutSeconds} second(s)`));
+  const timer = setTimeout(() => (runIn ? runIn(fire) : fire()), timeoutSeconds * 1000);
   return {
     signal: controller.signal,
     deadline,

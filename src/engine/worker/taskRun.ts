@@ -50,7 +50,7 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   }
   const record = { k: 'task' as const, runId, id, name, taskName: options.name, ts: Date.now() };
   emit(cacheKey === undefined && options.tags === undefined ? record : { ...record, ...(cacheKey !== undefined ? { cacheKey } : {}), ...(options.tags !== undefined ? { tags: options.tags } : {}) });
-  const taskCtx = new Ctx(scope, parent.signal, id, name);
+  const taskCtx = new Ctx(scope, parent.signalSource, id, name);
 
   if (cacheKey !== undefined) {
     // Only the key's hash leaves the worker: a key may hold a secret.
@@ -71,15 +71,19 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
       // A cancel ends the flow run, which waits for (or abandons) its task runs: no per-task race here.
       return storage.run(taskCtx, () => Promise.resolve(fn(...args)));
     }
-    const scoped = scopedSignal(parent.signal, options.timeoutSeconds, label);
+    const scoped = scopedSignal(parent.signalSource, options.timeoutSeconds, label, (f) => storage.run(taskCtx, f));
     emitTaskState(runId, id, stateName, undefined, { attempt: attemptNo, deadline: scoped.deadline! });
     const onUnsettled = unsettledAfterTimeout((message) => emitTaskState(runId, id, 'TimedOut', message));
-    return storage.run(new Ctx(scope, scoped.signal, id, name), () => attempt(() => fn(...args), scoped.signal, graceFor, onUnsettled)).finally(scoped.dispose);
+    const attemptCtx = new Ctx(scope, scoped.signal, id, name);
+    return storage.run(attemptCtx, () => attempt(() => fn(...args), scoped.signal, graceFor, onUnsettled)).finally(() => {
+      attemptCtx.dispose();
+      scoped.dispose();
+    });
   };
   try {
     const value =
       plan.retries > 0
-        ? await storage.run(taskCtx, () => withRetries(plan, parent.signal, taskCtx.logger, (n, message) => emitTaskState(runId, id, n, message), once))
+        ? await storage.run(taskCtx, () => withRetries(plan, parent.signalSource, taskCtx.logger, (n, message) => emitTaskState(runId, id, n, message), once))
         : await once(1);
     if (options.persistResult || cacheKey !== undefined) {
       const kept = keepTaskResult(value, label, scope.resultsDir, id);
@@ -97,12 +101,14 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     return value as Awaited<R>;
   } catch (error) {
     // Code that fails because its flow run was cancelled (an aborted fetch) was cancelled, not failed.
-    const cause = parent.signal.aborted && parent.signal.reason instanceof CancelledError ? parent.signal.reason : error;
+    const cause = parent.signalSource.aborted && parent.signalSource.reason instanceof CancelledError ? parent.signalSource.reason : error;
     const [stateName, message] = finalStateFor(cause);
     const final = emitTaskState(runId, id, stateName, message);
     if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
     if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));
     throw error;
+  } finally {
+    taskCtx.dispose();
   }
 }
 

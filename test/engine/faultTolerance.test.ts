@@ -1,0 +1,399 @@
+/**
+ * What issue 8 saw go wrong, each reproduced through the real CLI or runner, then held: last log lines
+ * before a crash, huge results, signals to the whole terminal process group, timeouts that must be final,
+ * a host killed under a busy worker, unusable store folders, a full disk, secrets in names, log bursts.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { CLI, ROOT, flowSource, logsOf, makeRunner, runCli, tempDir, waitFor, workspace } from '../support/engine';
+
+const T = { timeout: 120_000 };
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every file under `dir`, read as text (for "this secret is nowhere on disk"). */
+function everyFile(dir: string): string {
+  let text = '';
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    text += e.isDirectory() ? everyFile(p) : readFileSync(p, 'latin1');
+  }
+  return text;
+}
+
+describe('the last words survive', T, () => {
+  it('keeps the line logged just before process.exit, in the store and the CLI output', async () => {
+    const ws = workspace({
+      'exit.flow.ts': flowSource(`
+const t = task({ name: 'doomed' }, async () => { getRunLogger().info('about to exit'); process.exit(3); });
+export default flow({ name: 'exit' }, async () => { await t(); });`),
+    });
+    const home = tempDir();
+    const r = await runCli(['run', 'exit.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Task run 'doomed-0' - about to exit/);
+    const doc = JSON.parse(r.stdout) as { id: string; state: { name: string; message: string } };
+    assert.equal(doc.state.name, 'Crashed');
+    assert.match(doc.state.message, /exit code 3/);
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    assert.ok((await logsOf(store, doc.id)).some((l) => l.message === 'about to exit'));
+  });
+
+  it('keeps the lines before an uncaught exception, and says what was thrown', async () => {
+    const ws = workspace({
+      'throw.flow.ts': flowSource(`export default flow({ name: 'throw' }, async () => {
+  getRunLogger().warning('last words');
+  setTimeout(() => { throw new Error('thrown from a timer'); }, 10);
+  await new Promise((r) => setTimeout(r, 5000));
+});`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'throw.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Crashed');
+    assert.match(detail.state.message!, /uncaught exception: thrown from a timer/);
+    const messages = (await logsOf(store, detail.id)).map((l) => l.message);
+    assert.ok(messages.includes('last words'));
+    assert.ok(messages.some((m) => m.includes('Uncaught exception') && m.includes('thrown from a timer')));
+  });
+});
+
+describe('size is bounded, never fatal', T, () => {
+  it('keeps a 300 MB result in a file of its own; runs --json lists the run without loading it', async () => {
+    const ws = workspace({
+      'big.flow.ts': flowSource(`
+const big = task({ name: 'big', persistResult: true }, async () => 'x'.repeat(300 * 1024 * 1024));
+export default flow({ name: 'big' }, async () => { const s = await big(); return s.length; });`),
+    });
+    const home = tempDir();
+    const started = performance.now();
+    const r = await runCli(['run', 'big.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const runMs = performance.now() - started;
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { id: string; result: number };
+    assert.equal(doc.result, 300 * 1024 * 1024);
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    const task = (await store.readRun(doc.id))!.taskRuns[0]!;
+    assert.equal(task.state.name, 'Completed');
+    assert.ok(task.resultRef && task.resultRef.bytes > 300 * 1024 * 1024, 'kept out of line');
+    assert.equal(statSync(join(home, 'runs', `${doc.id}.results`, task.resultRef!.file)).size, task.resultRef!.bytes);
+    const listed = await runCli(['runs', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal((JSON.parse(listed.stdout) as unknown[]).length, 1);
+    console.log(`# 300 MB result: run ${Math.round(runMs)} ms; result file ${task.resultRef!.bytes} bytes; runs --json ${listed.stdout.length} bytes`);
+  });
+
+  it('does not keep a result over FLOWDECK_MAX_RESULT_MB, says so, and the run still completes', async () => {
+    const ws = workspace({
+      'over.flow.ts': flowSource(`
+const t = task({ name: 'over', persistResult: true }, async () => new Uint8Array(3 * 1024 * 1024).fill(7));
+export default flow({ name: 'over' }, async () => (await t()).length);`),
+    });
+    const home = tempDir();
+    const r = await runCli(['run', 'over.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home, FLOWDECK_MAX_RESULT_MB: '1' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Task run 'over-0' returned a result of \d+\.\d MiB, over the 1\.0 MiB limit \(FLOWDECK_MAX_RESULT_MB\): it was not kept/);
+    assert.equal((JSON.parse(r.stdout) as { result: number }).result, 3 * 1024 * 1024);
+  });
+
+  it('fails a task whose kept result holds something that cannot be kept, naming the path', async () => {
+    const ws = workspace({ 'fn.flow.ts': flowSource(`const t = task({ name: 'fn', persistResult: true }, async () => ({ rows: [{ ok: 1 }, { run: () => 1 }] }));\nexport default flow({ name: 'fn' }, async () => { await t(); });`) });
+    const { runner } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'fn.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Failed');
+    assert.match(detail.taskRuns[0]!.state.message!, /Task run 'fn-0' returned a value that cannot be kept: Cannot keep a function at \.rows\[1\]\.run/);
+  });
+
+  it('cuts a log line over the limit, saying how much was cut', async () => {
+    const ws = workspace({ 'll.flow.ts': flowSource(`export default flow({ name: 'll' }, async () => { getRunLogger().info('y'.repeat(3 * 1024 * 1024)); });`) });
+    const { runner, store } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'll.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed');
+    const line = (await logsOf(store, detail.id)).find((l) => l.message.startsWith('yyy'))!;
+    assert.ok(line.message.length < 1.1 * 1024 * 1024);
+    assert.match(line.message, /… \(2097152 more bytes cut: log lines are limited to 1048576 bytes\)$/);
+  });
+});
+
+describe('signals to the whole process group, as a terminal sends them', T, () => {
+  const CLEANUP = (dir: string) =>
+    flowSource(`import { writeFileSync } from 'node:fs';
+const work = task({ name: 'work' }, async () => {
+  try {
+    getRunLogger().info('working');
+    await new Promise((_, reject) => getRunContext().signal.addEventListener('abort', () => reject(getRunContext().signal.reason)));
+  } finally {
+    await new Promise((r) => setTimeout(r, 300));
+    writeFileSync(${JSON.stringify(join(dir, 'finally.txt'))}, 'cleaned up');
+  }
+});
+export default flow({ name: 'cleanup', onCancellation: () => { writeFileSync(${JSON.stringify(join(dir, 'hook.txt'))}, 'hook ran'); } }, async () => { await work(); });`);
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} to the group cancels: the signal fires, awaited finally blocks and onCancellation run, exit 1 Cancelled`, async () => {
+      const dir = tempDir();
+      const ws = workspace({ 'c.flow.ts': CLEANUP(dir) });
+      let sent = false;
+      const r = await runCli(['run', 'c.flow.ts', '--json'], {
+        cwd: ws,
+        env: { FLOWDECK_HOME: tempDir() },
+        detached: true,
+        onStderr: (chunk, child) => {
+          if (!sent && chunk.includes('working')) {
+            sent = true;
+            process.kill(-child.pid!, signal);
+          }
+        },
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { state: { name: string } }).state.name, 'Cancelled');
+      assert.equal(readFileSync(join(dir, 'finally.txt'), 'utf8'), 'cleaned up');
+      assert.equal(readFileSync(join(dir, 'hook.txt'), 'utf8'), 'hook ran');
+    });
+  }
+
+  it('a second Ctrl-C stops at once, exit 130, and takes every process the flow started with it', async () => {
+    const dir = tempDir();
+    const ws = workspace({
+      'stuck.flow.ts': flowSource(`import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+export default flow({ name: 'stuck' }, async () => {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  writeFileSync(${JSON.stringify(join(dir, 'pids.json'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
+  getRunLogger().info('spawned');
+  for (;;) await new Promise((r) => setTimeout(r, 1000));
+});`),
+    });
+    let interrupts = 0;
+    const r = await runCli(['run', 'stuck.flow.ts', '--json'], {
+      cwd: ws,
+      env: { FLOWDECK_HOME: tempDir() },
+      detached: true,
+      onStderr: (chunk, child) => {
+        if (interrupts === 0 && chunk.includes('spawned')) {
+          interrupts++;
+          process.kill(-child.pid!, 'SIGINT');
+        } else if (interrupts === 1 && chunk.includes('Ctrl-C again')) {
+          interrupts++;
+          process.kill(-child.pid!, 'SIGINT');
+        }
+      },
+    });
+    assert.equal(r.code, 130, r.stderr);
+    const doc = JSON.parse(r.stdout) as { state: { name: string; message: string } };
+    assert.equal(doc.state.name, 'Cancelled');
+    assert.match(doc.state.message, /second Ctrl-C/);
+    const pids = JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')) as { worker: number; grandchild: number };
+    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the worker and the process it started to be gone', 10_000);
+  });
+});
+
+describe('a timeout is final', T, () => {
+  it('a timed-out task that ignores its signal never acts afterwards: its worker is killed, the run ends TimedOut', async () => {
+    const dir = tempDir();
+    const charges = join(dir, 'charges.txt');
+    const ws = workspace({
+      'charge.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+const charge = task({ name: 'charge-card', timeoutSeconds: 0.3, retries: 1 }, async () => {
+  await new Promise((r) => setTimeout(r, 2500));
+  appendFileSync(${JSON.stringify(charges)}, 'charged\\n');
+});
+export default flow({ name: 'charge' }, async () => { await charge(); });`),
+    });
+    const { runner } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'charge.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'TimedOut');
+    assert.match(detail.state.message!, /Task run 'charge-card-0' exceeded timeout of 0\.3 second\(s\) and did not stop within 1 s; its worker process was killed/);
+    assert.equal(detail.taskRuns[0]!.state.name, 'TimedOut');
+    // Longer than the task would have needed to act: nothing happened.
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(existsSync(charges), false, 'the card was charged after the run was recorded as timed out');
+  });
+});
+
+describe('a worker never outlives its host', T, () => {
+  it('kill -9 of the CLI while the worker spins in a synchronous loop: the worker and its children die within seconds', async () => {
+    const dir = tempDir();
+    const home = tempDir();
+    const ws = workspace({
+      'spin.flow.ts': flowSource(`import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+export default flow({ name: 'spin' }, async () => {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  writeFileSync(${JSON.stringify(join(dir, 'pids.json'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
+  for (;;) {}
+});`),
+    });
+    const cli = spawn(process.execPath, [CLI, 'run', 'spin.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore' });
+    await waitFor(() => existsSync(join(dir, 'pids.json')), 'the flow to start');
+    const pids = JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')) as { worker: number; grandchild: number };
+    cli.kill('SIGKILL');
+    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the orphaned worker and its child to die', 15_000);
+    const store = await EmbeddedStore.open(home);
+    assert.equal((await store.list())[0]!.state.name, 'Crashed');
+    await store.close();
+  });
+
+  it('enforces a deadline on a worker that never yields (the state with its deadline got out first)', async () => {
+    const ws = workspace({ 'busy.flow.ts': flowSource(`export default flow({ name: 'busy', timeoutSeconds: 0.5 }, () => { for (;;) {} });`) });
+    const { runner } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'busy.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'TimedOut');
+    assert.match(detail.state.message!, /exceeded timeout of 0.5 second\(s\) and did not stop within 1 s; its worker process was killed/);
+  });
+});
+
+describe('an unusable store folder is bad input', T, () => {
+  const flowFile = () => workspace({ 'ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 1);`) });
+
+  it('names the folder and why, exit 2, for a file, a folder in /proc, and /sys', async () => {
+    const ws = flowFile();
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'x');
+    const cases: [string, RegExp][] = [
+      [file, /it is a file, not a folder/],
+      [join(file, 'below'), /a part of the path is a file|could not be created/],
+      ['/proc/nope', /could not be created|files cannot be created/],
+      ['/sys/kernel', /files cannot be created|permission denied|read-only/],
+    ];
+    for (const [home, why] of cases) {
+      const r = await runCli(['run', 'ok.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+      assert.equal(r.code, 2, `${home}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`The Flowdeck store folder ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be used: `));
+      assert.match(r.stderr, why);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+    const runs = await runCli(['runs'], { env: { FLOWDECK_HOME: file } });
+    assert.equal(runs.code, 2);
+    assert.match(runs.stderr, /it is a file, not a folder/);
+  });
+});
+
+describe('a full disk', T, () => {
+  it('ends the run Failed naming the reason (never Crashed), the host lives on, and the end is recorded once there is room', async (t) => {
+    const probe = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt && echo ok'], { encoding: 'utf8' });
+    if (probe.stdout.trim() !== 'ok') {
+      t.skip(`a private tmpfs cannot be mounted here (unshare -rm: ${probe.stderr.trim() || probe.status}); the full-disk path needs one`);
+      return;
+    }
+    const ws = workspace({
+      'flood.flow.ts': flowSource(`export default flow({ name: 'flood' }, async () => {
+  for (let i = 0; i < 400; i++) { getRunLogger().info('line ' + i + ' ' + 'z'.repeat(4000)); await new Promise((r) => setImmediate(r)); }
+});`),
+    });
+    // A 1.5 MB file system for the store, with 256 KB taken by a file the script deletes once the run has
+    // failed; the CLI's output goes elsewhere (a full disk would swallow it).
+    const out = tempDir();
+    const script = `set -e
+mount -t tmpfs -o size=1536k tmpfs /mnt
+mkdir /mnt/home
+head -c 262144 /dev/zero > /mnt/filler
+( set +e; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run flood.flow.ts --json > ${out}/out.json 2> ${out}/err.txt; echo $? > ${out}/code ) &
+n=0
+while ! grep -q 'no space left' ${out}/err.txt 2>/dev/null; do sleep 0.1; n=$((n+1)); [ $n -lt 600 ]; done
+rm /mnt/filler
+wait
+cat ${out}/code; cat ${out}/err.txt >&2
+${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} runs --json`;
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', script], { cwd: ws, encoding: 'utf8', env: { ...process.env, FLOWDECK_HOME: '/mnt/home' }, timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
+    const [code, ...rest] = r.stdout.split('\n');
+    assert.equal(code, '1', r.stderr.slice(-2000));
+    assert.ok(/no space left on the device \(ENOSPC\)/.test(r.stderr), 'the CLI said the disk is full');
+    const runs = JSON.parse(rest.join('\n')) as { state: { name: string; message: string } }[];
+    assert.equal(runs[0]!.state.name, 'Failed', JSON.stringify(runs[0]!.state));
+    assert.match(runs[0]!.state.message, /Flowdeck could not record the run, so it was stopped: Could not write .*no space left on the device/);
+  });
+});
+
+describe('secrets stay off the disk', T, () => {
+  it('masks a secret that made it into task, flow and subflow names, cache keys and kv values', async () => {
+    const secret = 'sekrit-value-1234567890';
+    const ws = workspace({
+      's.flow.ts': flowSource(`
+const s = process.env.MY_API_KEY!;
+const t = task({ name: 'fetch-' + s, cacheKey: () => 'key-' + s }, async () => 'value');
+const child = flow({ name: 'child-' + s }, async () => { await getRunContext().kv.set('ns', 'k', { token: s }); return 1; });
+export default flow({ name: 'parent' }, async () => { await t(); await child(); getRunLogger().info('kv holds ' + JSON.stringify(await getRunContext().kv.get('ns', 'k'))); });`),
+    });
+    const home = tempDir();
+    const { runner } = await makeRunner(home, { env: { ...process.env, FLOWDECK_HOME: home, MY_API_KEY: secret } });
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 's.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(detail.taskRuns[0]!.name, 'fetch-***-0');
+    const disk = everyFile(home);
+    assert.ok(!disk.includes(secret), 'the secret is on disk');
+    assert.ok(!disk.includes(Buffer.from(secret).toString('base64')), 'the secret is on disk in base64');
+  });
+});
+
+describe('the host keeps up with a burst', T, () => {
+  it('a flow logging 50,000 lines in a tight loop: every line stored, the final state shown promptly, the host loop never blocked long', async () => {
+    const N = 50_000;
+    const ws = workspace({ 'burst.flow.ts': flowSource(`export default flow({ name: 'burst' }, async () => { const log = getRunLogger(); for (let i = 0; i < ${N}; i++) log.info('burst line ' + i); return ${N}; });`) });
+    const { runner, store } = await makeRunner(tempDir());
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    let finalSeenAt = 0;
+    let finalStateTs = 0;
+    runner.on('run', (r) => {
+      if (r.state.type === 'COMPLETED') {
+        finalSeenAt = Date.now();
+        finalStateTs = r.state.timestamp;
+      }
+    });
+    delay.enable();
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'burst.flow.ts') } })).done;
+    delay.disable();
+    assert.equal(detail.state.name, 'Completed');
+    const lines = (await logsOf(store, detail.id)).filter((l) => l.message.startsWith('burst line '));
+    assert.equal(lines.length, N);
+    assert.equal(lines.at(-1)!.message, `burst line ${N - 1}`);
+    console.log(`# burst of ${N} lines: final state shown ${finalSeenAt - finalStateTs} ms after the worker set it; longest host event-loop block ${(delay.max / 1e6).toFixed(1)} ms (p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms)`);
+  });
+});
+
+describe('store writes are checked', T, () => {
+  it('a journal write refused by the system ends that run Failed with the reason, never Crashed, and the host lives on', async (t) => {
+    if (spawnSync('prlimit', ['--version']).status !== 0) {
+      t.skip('prlimit (util-linux) is needed to cap the file size for this test');
+      return;
+    }
+    const home = tempDir();
+    const ws = workspace({
+      'big.flow.ts': flowSource(`export default flow({ name: 'big' }, async () => { for (let i = 0; i < 200; i++) { getRunLogger().info('tick ' + i + ' ' + 'q'.repeat(2000)); await new Promise((r) => setImmediate(r)); } });`),
+      'small.flow.ts': flowSource(`export default flow({ name: 'small' }, async () => 'fine');`),
+    });
+    // A host process whose files may not grow past 200 KB: the big run's journal hits the limit (EFBIG).
+    const host = join(ws, 'host.ts');
+    writeFileSync(
+      host,
+      `import { makeRunner, valueOf } from ${JSON.stringify(join(ROOT, 'test/support/engine'))};
+(async () => {
+  const { runner, store } = await makeRunner(${JSON.stringify(home)});
+  const big = await (await runner.start({ source: { kind: 'file', path: ${JSON.stringify(join(ws, 'big.flow.ts'))} } })).done;
+  const small = await (await runner.start({ source: { kind: 'file', path: ${JSON.stringify(join(ws, 'small.flow.ts'))} } })).done;
+  const stored = await store.get(big.id);
+  console.log(JSON.stringify({ big: big.state, stored: stored!.state, small: small.state.name, value: valueOf(small) }));
+  process.exit(0);
+})();`,
+    );
+    const r = spawnSync('prlimit', ['--fsize=204800', process.execPath, '--import', 'tsx', host], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { big: { name: string; message: string }; stored: { name: string }; small: string; value: string };
+    assert.equal(out.big.name, 'Failed');
+    assert.match(out.big.message, /Flowdeck could not record the run, so it was stopped: Could not write .*EFBIG/);
+    assert.equal(out.stored.name, 'Failed');
+    assert.equal(out.small, 'Completed');
+    assert.equal(out.value, 'fine');
+  });
+});
