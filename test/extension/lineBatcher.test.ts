@@ -30,17 +30,34 @@ function fakeTimers(): Timers & { advance(ms: number): void; pending(): number }
   };
 }
 
-test('20,000 lines written in one burst reach the channel in one append', () => {
+test('4,000 lines written in one burst reach the channel in one append', () => {
   const timers = fakeTimers();
   const appends: string[] = [];
   const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
-  for (let i = 0; i < 20_000; i++) batcher.push(`line ${i}`);
+  for (let i = 0; i < 4_000; i++) batcher.push(`line ${i}`);
   assert.equal(appends.length, 0, 'nothing is written synchronously');
   timers.advance(0);
   assert.equal(appends.length, 1);
-  assert.equal(appends[0]!.split('\n').length, 20_001, 'every line, each ending in a newline');
+  assert.equal(appends[0]!.split('\n').length, 4_001, 'every line, each ending in a newline');
   assert.ok(appends[0]!.startsWith('line 0\nline 1\n'));
-  assert.ok(appends[0]!.endsWith('line 19999\n'));
+  assert.ok(appends[0]!.endsWith('line 3999\n'));
+});
+
+test('a burst larger than the output can show keeps the tail and says how many lines were skipped', () => {
+  const timers = fakeTimers();
+  const appends: string[] = [];
+  const batcher = new LineBatcher((text) => appends.push(text), 50, timers, 5000);
+  for (let i = 0; i < 50_000; i++) batcher.push(`line ${i}`);
+  timers.advance(0);
+  assert.equal(appends.length, 1);
+  const lines = appends[0]!.trimEnd().split('\n');
+  assert.equal(lines.length, 5001);
+  assert.match(lines[0]!, /^… 45,000 lines skipped: .* Show Logs has every line$/);
+  assert.equal(lines[1], 'line 45000');
+  assert.equal(lines.at(-1), 'line 49999');
+  batcher.push('after');
+  timers.advance(50);
+  assert.equal(appends[1], 'after\n', 'the count starts again');
 });
 
 test('a steady stream is appended at most once per interval', () => {

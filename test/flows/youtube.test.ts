@@ -1,7 +1,9 @@
 /**
  * youtube-channel-analytics against a loopback fake of Google (test/support/fakeGoogle.ts), with the real
- * googleapis clients and OAuth2Client. The flow body is called with a fake run context and a stand-in for
- * the engine's `task` that retries the way the engine does (same options, no waiting).
+ * googleapis clients and OAuth2Client. The flow body is called with a fake run context, and its tasks go
+ * through the engine's own retry loop (withRetries) with each task's retries and retryCondition — only the
+ * delays are zeroed. Runs through the whole engine (worker process, delays and all) are in
+ * youtubeEngine.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
@@ -20,6 +22,7 @@ import { eachDay, isCalendarDay, lastCompleteDays, pacificDay } from '../../src/
 import { YouTubeError, isRetryable } from '../../src/flows/youtube/errors';
 import { DEFAULT_METRICS, resolveParameters } from '../../src/flows/youtube/parameters';
 import { fetchReportTable, formatDayLine, metricLabel } from '../../src/flows/youtube/report';
+import { withRetries } from '../../src/engine/worker/retries';
 import { tempDir } from '../support/engine';
 import { ANALYTICS_SCOPE, defaultFigures, startFakeGoogle, type FakeGoogle, type RecordedRequest } from '../support/fakeGoogle';
 
@@ -52,18 +55,15 @@ function fakeRun(home: string): FakeRun {
   };
 }
 
-/** Retries like the engine's task runtime: `retries` more attempts while `retryCondition` allows. */
-function engineLikeTask(attempts: Map<string, number>): TaskFactory {
-  return (options, fn) => async () => {
-    for (let attempt = 1; ; attempt++) {
+const quiet = { debug: () => undefined, info: () => undefined, warning: () => undefined, error: () => undefined, critical: () => undefined, log: () => undefined };
+
+/** Each task call goes through the engine's retry loop (delays zeroed), counting its attempts. */
+function engineRetries(attempts: Map<string, number>): TaskFactory {
+  return (options, fn) => () =>
+    withRetries({ retries: options.retries, delay: 0, jitter: 0, condition: options.retryCondition }, new AbortController().signal, quiet, () => undefined, async () => {
       attempts.set(options.name, (attempts.get(options.name) ?? 0) + 1);
-      try {
-        return await fn();
-      } catch (error) {
-        if (attempt > options.retries || !options.retryCondition(error)) throw error;
-      }
-    }
-  };
+      return fn();
+    });
 }
 
 const RANGE = { startDate: '2024-06-04', endDate: '2024-07-04' };
@@ -91,7 +91,7 @@ function endpointsEnv(): NodeJS.ProcessEnv {
 }
 
 function deps(run: FakeRun, extra: Partial<AnalyticsDependencies> = {}, attempts = new Map<string, number>()): AnalyticsDependencies {
-  return { task: engineLikeTask(attempts), context: () => run, env: endpointsEnv(), ...extra };
+  return { task: engineRetries(attempts), context: () => run, env: endpointsEnv(), ...extra };
 }
 
 function requestsTo(path: string): RecordedRequest[] {

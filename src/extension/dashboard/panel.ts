@@ -28,6 +28,8 @@ import { buildDashboardModel, logRunIdOf, nextSelection, resultsWanted, toLogLin
 export const DASHBOARD_VIEW_TYPE = 'flowdeck.dashboard';
 const MODEL_MS = 250;
 const LOGS_MS = 100;
+/** Log lines sent to the webview per push at most (10 pushes a second). */
+const MAX_LINES_PER_PUSH = 5000;
 
 interface Deps {
   extensionUri: vscode.Uri;
@@ -173,8 +175,13 @@ class DashboardPanel implements vscode.Disposable {
 
   private pushLines(): void {
     if (this.logRunId === null || this.pendingLines.length === 0) return;
-    const lines = this.pendingLines;
+    let lines = this.pendingLines;
     this.pendingLines = [];
+    // A burst faster than the webview can take: it gets the tail, and a line saying what was skipped.
+    if (lines.length > MAX_LINES_PER_PUSH) {
+      const skipped = lines.length - MAX_LINES_PER_PUSH;
+      lines = [{ ts: lines[skipped]!.ts, level: 'WARNING', source: 'flowdeck.vscode', message: `… ${skipped.toLocaleString('en-US')} lines skipped: the run logs faster than the dashboard can show them; Show Logs has every line` }, ...lines.slice(skipped)];
+    }
     this.post({ type: 'logs', runId: this.logRunId, lines });
   }
 }
