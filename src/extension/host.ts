@@ -5,6 +5,7 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
@@ -53,6 +54,7 @@ export class FlowdeckHost implements vscode.Disposable {
   private reopenWhenIdle = false;
   private readonly storeRefresh = new Throttle(STORE_REFRESH_MS, () => this.refreshStore());
   private pruneTimer?: NodeJS.Timeout;
+  private loopDelay?: IntervalHistogram;
   private ownerCheck?: NodeJS.Timeout;
 
   private readonly runEmitter = new vscode.EventEmitter<FlowRunSummary>();
@@ -202,6 +204,7 @@ export class FlowdeckHost implements vscode.Disposable {
       const before = this.activeRoots.size;
       if (isTerminal(run.state.type)) this.activeRoots.delete(run.id);
       else this.activeRoots.add(run.id);
+      this.diagnoseEventLoop(run, before);
       if (this.activeRoots.size !== before) this.activeEmitter.fire(this.activeRoots.size);
       if (isTerminal(run.state.type)) this.schedulePrune();
     }
@@ -211,6 +214,20 @@ export class FlowdeckHost implements vscode.Disposable {
       setTimeout(() => {
         if (this.activeRoots.size === 0) this.reconfigure();
       }, 0);
+    }
+  }
+
+  /** With `flowdeck.diagnostics.eventLoop`: how long the thread was ever blocked while runs went. */
+  private diagnoseEventLoop(run: FlowRunSummary, activeBefore: number): void {
+    if (!readSettings().diagnoseEventLoop) return;
+    if (activeBefore === 0 && this.activeRoots.size > 0) {
+      this.loopDelay ??= monitorEventLoopDelay({ resolution: 10 });
+      this.loopDelay.reset();
+      this.loopDelay.enable();
+    } else if (isTerminal(run.state.type) && this.loopDelay) {
+      const h = this.loopDelay;
+      if (this.activeRoots.size === 0) h.disable();
+      this.output.note(`Event loop while flow run '${run.name}' ran: longest block ${(h.max / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`);
     }
   }
 

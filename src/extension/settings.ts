@@ -17,6 +17,8 @@ export interface FlowdeckSettings {
   home: string;
   maxConcurrentRuns: number;
   runHistoryLimit: number;
+  /** Log the longest event-loop block while each run went. */
+  diagnoseEventLoop: boolean;
 }
 
 function expandHome(path: string): string {
@@ -34,5 +36,6 @@ export function readSettings(): FlowdeckSettings {
     home: home === '' ? defaultHome(process.env) : expandHome(home),
     maxConcurrentRuns: Math.max(1, Math.floor(c.get<number>('maxConcurrentRuns', 4))),
     runHistoryLimit: Math.max(1, Math.floor(c.get<number>('runHistoryLimit', 1000))),
+    diagnoseEventLoop: c.get<boolean>('diagnostics.eventLoop', false) === true,
   };
 }
