@@ -10,7 +10,7 @@ import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, Tas
 import { applyRecord, startFold, summaryOf, type RunFold } from './runReducer';
 import type { RunRequest } from './runRequest';
 import type { RunHandle, RunStore } from './runStore';
-import { formatState, isTerminal, state, type State, type StateName } from './states';
+import { formatState, isTerminal, state, stateType, type State, type StateName } from './states';
 import type { WorkerProcess } from './workerProcess';
 
 export interface ExecutionEvents {
@@ -25,6 +25,10 @@ export interface LiveRun {
   fold: RunFold;
   /** Journal lines received but not yet handed to the store. */
   pending: string;
+  /** A write of this run's records failed: it cannot end Completed (its record would be incomplete). */
+  writeError?: Error;
+  /** Its final state is waiting for the journal to be on disk. */
+  finishing?: boolean;
 }
 
 /** After a failed write, how often and how long the runs' ends are tried again. */
@@ -88,6 +92,8 @@ export class Execution {
   }
 
   private onStoreError(runId: string, error: Error): void {
+    const live = this.runs.get(runId);
+    if (live) live.writeError ??= error;
     this.events.storeError(runId, error);
     if (this.storeFailure) return;
     this.storeFailure = error;
@@ -138,10 +144,30 @@ export class Execution {
   }
 
   /**
-   * A flow run's new state: folded and shown at once; written to the index after the journal. A final
-   * state is reported only once everything before it is durable.
+   * A flow run's new state: folded and shown at once, written to the index after the journal. A final
+   * state waits until everything before it is durable, and is reported only then; if any of the run's
+   * records could not be written, the run ends Failed saying so, never Completed.
    */
   flowState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line?: string): Promise<void> {
+    const detail = live.fold.detail;
+    if (isTerminal(stateType(r.name)) && r.name !== 'AwaitingRetry') {
+      if (live.finishing || isTerminal(detail.state.type)) return Promise.resolve();
+      live.finishing = true;
+      this.flushPending();
+      const done = live.handle.flush().then(() => {
+        live.finishing = false;
+        const final: Extract<RunRecord, { k: 'state' }> = live.writeError
+          ? { k: 'state', runId: detail.id, name: 'Failed', ts: Date.now(), message: `Flowdeck could not record the run, so it was stopped: ${live.writeError.message}` }
+          : r;
+        return this.applyState(live, final, live.writeError ? undefined : line);
+      });
+      this.track(detail.id, done);
+      return done;
+    }
+    return this.applyState(live, r, line);
+  }
+
+  private applyState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line: string | undefined): Promise<void> {
     const detail = live.fold.detail;
     if (applyRecord(live.fold, r) === 'none') return Promise.resolve();
     live.pending += line !== undefined ? `${line}\n` : `${JSON.stringify(r)}\n`;
@@ -172,7 +198,7 @@ export class Execution {
   /** Ends every run the worker left unfinished, in the state its end calls for. */
   async finish(how: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
     await this.settled();
-    const unfinished = [...this.runs.values()].filter((r) => !isTerminal(r.fold.detail.state.type));
+    const unfinished = [...this.runs.values()].filter((r) => !isTerminal(r.fold.detail.state.type) && !r.finishing);
     if (unfinished.length > 0) {
       const final = this.finalState(how);
       // Subflows first: a parent ends after its children.

@@ -60,6 +60,10 @@ const TYPE_OF: Record<StateName, StateType> = {
   Suspended: 'PAUSED',
 };
 
+export function stateType(name: StateName): StateType {
+  return TYPE_OF[name];
+}
+
 export function isStateName(value: unknown): value is StateName {
   return typeof value === 'string' && Object.hasOwn(TYPE_OF, value);
 }

@@ -195,7 +195,7 @@ export default flow({ name: 'stuck' }, async () => {
     assert.equal(doc.state.name, 'Cancelled');
     assert.match(doc.state.message, /second Ctrl-C/);
     const pids = JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')) as { worker: number; grandchild: number };
-    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the worker and the process it started to be gone', 10_000);
+    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the worker and the process it started to be gone', 30_000);
   });
 });
 
@@ -236,10 +236,10 @@ export default flow({ name: 'spin' }, async () => {
 });`),
     });
     const cli = spawn(process.execPath, [CLI, 'run', 'spin.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore' });
-    await waitFor(() => existsSync(join(dir, 'pids.json')), 'the flow to start');
+    await waitFor(() => existsSync(join(dir, 'pids.json')), 'the flow to start', 60_000);
     const pids = JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')) as { worker: number; grandchild: number };
     cli.kill('SIGKILL');
-    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the orphaned worker and its child to die', 15_000);
+    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the orphaned worker and its child to die', 30_000);
     const store = await EmbeddedStore.open(home);
     assert.equal((await store.list())[0]!.state.name, 'Crashed');
     await store.close();
