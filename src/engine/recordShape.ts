@@ -5,7 +5,7 @@
  */
 import type { IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
 import { flatten } from './serializer';
-import { isStateName, type State } from './states';
+import { isStateName, type Failure, type State } from './states';
 
 type Obj = Record<string, unknown>;
 
@@ -21,6 +21,17 @@ const optNum = (v: unknown): boolean => v === undefined || num(v);
 
 function isState(v: unknown): v is State {
   return isObj(v) && isStateName(v.name) && num(v.timestamp) && optStr(v.message);
+}
+
+/** A failure as user code could have shaped it: strings only, bounded; anything else is dropped. */
+function failureOf(v: unknown): Failure | undefined {
+  if (!isObj(v) || !str(v.name) || !str(v.message)) return undefined;
+  const f: Failure = { name: v.name.slice(0, 200), message: v.message.slice(0, 10_000) };
+  if (str(v.stack)) f.stack = v.stack.slice(0, 20_000);
+  if (Array.isArray(v.causes)) f.causes = v.causes.filter(str).slice(0, 10).map((c) => c.slice(0, 2000));
+  const fr = v.frame;
+  if (isObj(fr) && str(fr.file) && num(fr.line) && num(fr.column)) f.frame = { file: fr.file, line: fr.line, column: fr.column };
+  return f;
 }
 
 function isOwner(v: unknown): v is ProcessIdentity {
@@ -41,7 +52,7 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       // 0.1.0: { k: 'state', state: State }
       if (isState(v.state)) return { k: 'state', runId, name: v.state.name, ts: v.state.timestamp, ...(v.state.message !== undefined ? { message: v.state.message } : {}) };
       if (!isStateName(v.name) || !num(v.ts) || !optStr(v.message) || !optNum(v.attempt) || !optNum(v.deadline)) return undefined;
-      return { ...(v as object), runId } as RunRecord;
+      return withFailure({ ...(v as object), runId } as RunRecord & { failure?: unknown });
     }
     case 'task': {
       const taskName = str(v.taskName) ? v.taskName : v.task;
@@ -61,7 +72,7 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
         return r;
       }
       if (!isStateName(v.name) || !num(v.ts) || !optStr(v.message) || !optNum(v.deadline)) return undefined;
-      return { ...(v as object), runId } as RunRecord;
+      return withFailure({ ...(v as object), runId } as RunRecord & { failure?: unknown });
     }
     case 'log': {
       const message = str(v.message) ? v.message : v.msg;
@@ -93,6 +104,13 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
     default:
       return undefined;
   }
+}
+
+function withFailure(r: RunRecord & { failure?: unknown }): RunRecord {
+  if (r.failure === undefined) return r;
+  const failure = failureOf(r.failure);
+  const { failure: _raw, ...rest } = r;
+  return (failure ? { ...rest, failure } : rest) as RunRecord;
 }
 
 /** An index record, or undefined when the line is not one. */

@@ -3,7 +3,7 @@
  * `RunRecord`s (one JSON line each); everything a view shows is folded from them by the run reducer
  * (runReducer.ts), live in the runner and on replay from the store alike.
  */
-import type { State, StateName } from './states';
+import type { Failure, State, StateName } from './states';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
@@ -103,9 +103,9 @@ export interface FlowRunDetail extends FlowRunSummary {
 /** The journal of one run: one JSON line per record, in the order they happened. */
 export type RunRecord =
   | RunCreatedRecord
-  | { k: 'state'; runId: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number }
+  | { k: 'state'; runId: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
   | { k: 'task'; runId: string; id: string; name: string; taskName: string; ts: number; cacheKey?: string; tags?: string[] }
-  | { k: 'tstate'; runId: string; id: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number }
+  | { k: 'tstate'; runId: string; id: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
   | LogRecord
   | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string };
 

@@ -342,12 +342,13 @@ export class RunIndex {
   }
 }
 
-/** Index lines stay small: long state messages are cut (the run's journal has them whole). */
+/** Index lines stay small: long state messages are cut, failure details left out (the run's journal has them whole). */
 function shrink(r: IndexRecord): IndexRecord {
   if (r.k === 'del') return r;
   const message = r.state.message;
-  if (message === undefined || message.length <= MAX_INDEX_MESSAGE) return r;
-  return { ...r, state: { ...r.state, message: `${message.slice(0, MAX_INDEX_MESSAGE)}…` } };
+  if ((message === undefined || message.length <= MAX_INDEX_MESSAGE) && r.state.failure === undefined) return r;
+  const { failure: _failure, ...small } = r.state;
+  return { ...r, state: message !== undefined && message.length > MAX_INDEX_MESSAGE ? { ...small, message: `${message.slice(0, MAX_INDEX_MESSAGE)}…` } : small };
 }
 
 /** Whether the open file is still the one at `path` (not deleted or replaced). */

@@ -3,7 +3,7 @@
  * folds a run's file when it is read back; both get the same answer because both call `applyRecord`.
  */
 import type { FlowRunDetail, FlowRunSummary, RunCreatedRecord, RunRecord, TaskRunRecord } from './records';
-import { isTerminal, state, type State, type StateName } from './states';
+import { isTerminal, state, type Failure, type State, type StateName } from './states';
 
 export interface RunFold {
   detail: FlowRunDetail;
@@ -37,8 +37,8 @@ export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
   return { detail, tasks: new Map() };
 }
 
-function stateOf(r: { name: StateName; ts: number; message?: string }): State {
-  return state(r.name, r.message, r.ts);
+function stateOf(r: { name: StateName; ts: number; message?: string; failure?: Failure }): State {
+  return state(r.name, r.message, r.ts, r.failure);
 }
 
 /** Folds one record into the run. Records of other runs, and unknown task runs, change nothing. */

@@ -28,12 +28,27 @@ export type StateName =
   | 'Paused'
   | 'Suspended';
 
+/** Where and why a run failed: for a failure card and a diagnostic at the user's line. */
+export interface Failure {
+  /** The error's name (`TypeError`, `GitHubError`). */
+  name: string;
+  message: string;
+  /** The stack, user frames first (source-mapped to .ts lines), Flowdeck's own frames folded. */
+  stack?: string;
+  /** Messages of the `cause` chain (and an AggregateError's errors), outermost first. */
+  causes?: string[];
+  /** The first frame in the user's own code: file (absolute path), 1-based line and column. */
+  frame?: { file: string; line: number; column: number };
+}
+
 export interface State {
   type: StateType;
   name: StateName;
   /** Epoch milliseconds. */
   timestamp: number;
   message?: string;
+  /** Set on a Failed state whose cause is an error thrown by user code. */
+  failure?: Failure;
 }
 
 const TERMINAL: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
@@ -68,8 +83,10 @@ export function isStateName(value: unknown): value is StateName {
   return typeof value === 'string' && Object.hasOwn(TYPE_OF, value);
 }
 
-export function state(name: StateName, message?: string, timestamp = Date.now()): State {
-  return message === undefined ? { type: TYPE_OF[name], name, timestamp } : { type: TYPE_OF[name], name, timestamp, message };
+export function state(name: StateName, message?: string, timestamp = Date.now(), failure?: Failure): State {
+  const s: State = message === undefined ? { type: TYPE_OF[name], name, timestamp } : { type: TYPE_OF[name], name, timestamp, message };
+  if (failure !== undefined) s.failure = failure;
+  return s;
 }
 
 /** `Completed()`, `Failed('boom')` — the way Prefect prints a final state. */

@@ -39,6 +39,30 @@ describe('flow runs: states', () => {
     assert.ok(logs.some((l) => l.includes("Flow run '") && l.includes("Finished in state Failed('disk on fire')")));
   });
 
+  it('records where a failure comes from: the error, its causes, the first frame in the user\'s file (source-mapped)', async () => {
+    const { detail, ws } = await run(
+      {
+        'w.flow.ts': flowSource(`
+type Row = { id: number };
+const load = task({ name: 'load' }, async (rows: Row[]) => {
+  if (rows.length === 0) {
+    throw new Error('no rows to load', { cause: new TypeError('the query returned nothing') });
+  }
+});
+export default flow({ name: 'w' }, async () => { await load([]); });`),
+      },
+      'w.flow.ts',
+    );
+    assert.equal(detail.state.name, 'Failed');
+    const failure = detail.taskRuns[0]!.state.failure!;
+    assert.equal(failure.name, 'Error');
+    assert.equal(failure.message, 'no rows to load');
+    assert.deepEqual(failure.causes, ['TypeError: the query returned nothing']);
+    assert.equal(failure.frame?.file, join(ws, 'w.flow.ts'));
+    assert.equal(failure.frame?.line, 6);
+    assert.match(failure.stack!, /Caused by: TypeError: the query returned nothing/);
+  });
+
   it('completes when the flow catches a failed task', async () => {
     const { detail } = await run(
       { 'c.flow.ts': flowSource(`const boom = task({ name: 'boom' }, async () => { throw new Error('nope'); });\nexport default flow({ name: 'c' }, async () => { try { await boom(); } catch { return 'recovered'; } });`) },

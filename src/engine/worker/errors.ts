@@ -5,6 +5,7 @@
  * frames folded into one line.
  */
 import { inspect } from 'node:util';
+import type { Failure } from '../states';
 
 const MAX_CAUSES = 5;
 
@@ -68,4 +69,36 @@ export function errorReport(error: unknown, ownDir: string): string {
     cause = cause instanceof Error ? cause.cause : undefined;
   }
   return text;
+}
+
+const FRAME = /^\s*at (?:.*? \()?(?:file:\/\/)?(\/[^():]+|[A-Za-z]:\\[^():]+):(\d+):(\d+)\)?\s*$/;
+
+/** The first stack frame in the user's own code (not Flowdeck's bundles, Node or node_modules). */
+export function userFrame(error: unknown, ownDir: string): { file: string; line: number; column: number } | undefined {
+  if (!(error instanceof Error) || !error.stack) return undefined;
+  for (const line of error.stack.split('\n')) {
+    const m = FRAME.exec(line);
+    if (!m) continue;
+    const file = m[1]!;
+    if (file.startsWith(ownDir) || file.includes('/node_modules/') || file.startsWith('node:')) continue;
+    return { file, line: Number(m[2]), column: Number(m[3]) };
+  }
+  return undefined;
+}
+
+/** What a failure card shows, from the error user code threw. */
+export function failureOf(error: unknown, ownDir: string): Failure {
+  const f: Failure = error instanceof Error ? { name: error.name || 'Error', message: error.message } : { name: typeof error, message: oneLine(error) };
+  if (error instanceof Error) f.stack = errorReport(error, ownDir);
+  const causes: string[] = [];
+  if (error instanceof AggregateError) for (const e of error.errors.slice(0, MAX_CAUSES)) causes.push(oneLine(e));
+  let cause = error instanceof Error ? error.cause : undefined;
+  for (let i = 0; cause !== undefined && i < MAX_CAUSES; i++) {
+    causes.push(oneLine(cause));
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  if (causes.length > 0) f.causes = causes;
+  const frame = userFrame(error, ownDir);
+  if (frame) f.frame = frame;
+  return f;
 }

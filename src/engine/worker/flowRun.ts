@@ -6,9 +6,9 @@ import type { Flow, Hook, HookInfo, RunLogger } from '../api';
 import { checkDeclarations, validateParameters } from '../parameters';
 import type { SubflowReply } from '../protocol';
 import { SerializeError } from '../serializer';
-import { formatState, state, type State, type StateName } from '../states';
+import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
-import { errorMessage, errorReport } from './errors';
+import { errorMessage, errorReport, failureOf } from './errors';
 import { emit, flush, limits, request } from './hostLink';
 import { keepValue, sendResult } from './results';
 import { withRetries, type RetryPlan } from './retries';
@@ -32,8 +32,8 @@ export interface FlowOutcome {
   value?: unknown;
 }
 
-export function emitFlowState(runId: string, name: StateName, message?: string, extra: { attempt?: number; deadline?: number } = {}): State {
-  const s = state(name, message);
+export function emitFlowState(runId: string, name: StateName, message?: string, extra: { attempt?: number; deadline?: number; failure?: Failure } = {}): State {
+  const s = state(name, message, Date.now(), extra.failure);
   const record = { k: 'state' as const, runId, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
   // Flow states go out at once: the host shows them and enforces deadlines from them.
   emit(record, true);
@@ -136,7 +136,7 @@ export async function executeFlowRun(
   } catch (error) {
     const [name, message] = finalStateFor(error);
     if (name === 'Failed' && !(error instanceof FlowRunError)) ctx.logger.error(`Encountered exception during execution:\n${errorReport(error, OWN_DIR)}`);
-    final = emitFlowState(run.id, name, message);
+    final = emitFlowState(run.id, name, message, name === 'Failed' && !(error instanceof FlowRunError) ? { failure: failureOf(error, OWN_DIR) } : {});
     const done = final;
     const cancelled = name === 'Cancelled';
     await storage.run(ctx, () => runHooks(cancelled ? 'onCancellation' : 'onFailure', hooksOf(cancelled ? options.onCancellation : options.onFailure), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));

@@ -38,8 +38,14 @@ function masked(m: WorkerMessage): WorkerMessage {
     case 'log':
       return { ...m, source: mask(m.source), message: mask(m.message) };
     case 'state':
-    case 'tstate':
-      return m.message === undefined ? m : { ...m, message: mask(m.message) };
+    case 'tstate': {
+      const out = m.message === undefined ? { ...m } : { ...m, message: mask(m.message) };
+      if (m.failure) {
+        const f = m.failure;
+        out.failure = { ...f, name: mask(f.name), message: mask(f.message), ...(f.stack !== undefined ? { stack: mask(f.stack) } : {}), ...(f.causes ? { causes: f.causes.map(mask) } : {}) };
+      }
+      return out;
+    }
     case 'task':
       return { ...m, name: mask(m.name), taskName: mask(m.taskName), ...(m.cacheKey !== undefined ? { cacheKey: mask(m.cacheKey) } : {}) };
     case 'result':

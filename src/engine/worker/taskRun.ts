@@ -7,10 +7,10 @@ import type { MapOptions, TaskOptions } from '../api';
 import { mapWithLimit } from '../concurrency';
 import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
-import { formatState, state, type State, type StateName } from '../states';
+import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { Ctx, storage } from './context';
-import { errorMessage } from './errors';
-import { finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
+import { errorMessage, failureOf } from './errors';
+import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
 import { emit, request } from './hostLink';
 import { keepValue, sendResult, type Kept } from './results';
 import { withRetries, type RetryPlan } from './retries';
@@ -20,8 +20,8 @@ import { CancelledError, attempt, scopedSignal } from './signals';
 const idPrefix = randomUUID().slice(0, 8);
 let nextTaskId = 0;
 
-function emitTaskState(runId: string, id: string, name: StateName, message?: string, extra?: { attempt?: number; deadline?: number }): State {
-  const s = state(name, message);
+function emitTaskState(runId: string, id: string, name: StateName, message?: string, extra?: { attempt?: number; deadline?: number; failure?: Failure }): State {
+  const s = state(name, message, Date.now(), extra?.failure);
   const record = { k: 'tstate' as const, runId, id, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
   // A deadline must reach the host now: it kills a worker that cannot stop by itself.
   emit(record, extra?.deadline !== undefined);
@@ -103,7 +103,7 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     // Code that fails because its flow run was cancelled (an aborted fetch) was cancelled, not failed.
     const cause = parent.signalSource.aborted && parent.signalSource.reason instanceof CancelledError ? parent.signalSource.reason : error;
     const [stateName, message] = finalStateFor(cause);
-    const final = emitTaskState(runId, id, stateName, message);
+    const final = emitTaskState(runId, id, stateName, message, stateName === 'Failed' ? { failure: failureOf(error, OWN_DIR) } : undefined);
     if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
     if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));
     throw error;
