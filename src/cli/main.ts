@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { flowsCommand } from './commands/flows';
 import { logsCommand } from './commands/logs';
+import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { StoreHomeError } from '../engine/storeErrors';
@@ -11,6 +12,7 @@ const HELP = `Usage: flowdeck <command> [options]
 
 Commands:
   run <file | built-in id>   run a flow (built-ins: github-repo-stats, youtube-channel-analytics)
+  resume <run>               resume a failed or crashed run from its checkpoints (same run, new attempt)
   runs                       run history, newest first
   logs <run id or name>      the stored logs of a run
   flows [file or folder]     the flows in flow files, without running them
@@ -33,7 +35,7 @@ async function auth(argv: string[], io: CliIo): Promise<number> {
   return argv[0] === '--help' || argv[0] === '-h' ? EXIT.ok : EXIT.badInput;
 }
 
-const COMMANDS: Record<string, Command> = { run: runCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, auth };
+const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, auth };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;

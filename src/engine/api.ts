@@ -45,7 +45,10 @@ export interface TaskOptions<A extends unknown[]> {
   cacheKey?: (...args: A) => string | undefined;
   /** How long a cached result stays valid; unset means forever. */
   cacheExpirationSeconds?: number;
-  /** Store the task's result with its run record. */
+  /**
+   * Keep the task's result with its run (the default): a resumed run returns it instead of running the
+   * task again. `false`: never kept (for values that cannot be, or must not be, stored).
+   */
   persistResult?: boolean;
   onCompletion?: Hook[] | Hook;
   onFailure?: Hook[] | Hook;
@@ -69,6 +72,11 @@ export interface FlowOptions {
   onFailure?: Hook[] | Hook;
   onCancellation?: Hook[] | Hook;
   onCrashed?: Hook[] | Hook;
+  /**
+   * When the host (editor, CLI) dies mid-run, the next Flowdeck host that opens the store resumes the
+   * run from its checkpoints, once.
+   */
+  resumeOnCrash?: boolean;
 }
 
 export interface MapOptions {

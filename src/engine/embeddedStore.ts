@@ -95,6 +95,7 @@ export class EmbeddedStore implements RunStore {
     return join(this.runsDir, `${id}.jsonl`);
   }
 
+  /** The folder of a run's out-of-line results. */
   resultsDir(id: string): string {
     return join(this.runsDir, `${this.checkedId(id)}.results`);
   }
@@ -230,6 +231,22 @@ export class EmbeddedStore implements RunStore {
     return readFile(join(this.resultsDir(runId), ref.file), 'utf8');
   }
 
+  async claim(key: string): Promise<boolean> {
+    this.assertWritable();
+    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
+    const dir = join(this.runsDir, 'claims');
+    await privateDir(dir);
+    try {
+      const fh = await open(join(dir, key.replace(/:/g, '_')), 'wx', 0o600);
+      await fh.writeFile(JSON.stringify(currentProcess()));
+      await fh.close();
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw StoreWriteError.from(e, join(dir, key));
+    }
+  }
+
   async runTree(id: string): Promise<FlowRunSummary[]> {
     const root = this.index.runs.get(id);
     if (!root) return [];
@@ -289,6 +306,9 @@ export class EmbeddedStore implements RunStore {
     if (run.parentRunId !== undefined) created.parentRunId = run.parentRunId;
     if (run.parentTaskRunId !== undefined) created.parentTaskRunId = run.parentTaskRunId;
     if (run.trigger !== undefined) created.trigger = run.trigger;
+    if (run.call !== undefined) created.call = run.call;
+    if (run.sourceHash !== undefined) created.sourceHash = run.sourceHash;
+    if (run.resumeOnCrash) created.resumeOnCrash = true;
     const first = run.state ?? state('Pending', undefined, created.created);
     const journal = await JournalFile.open(this.runFile(id), { durable: this.durable });
     const records: RunRecord[] = [created];
@@ -299,6 +319,7 @@ export class EmbeddedStore implements RunStore {
       if (run.parentRunId !== undefined) summary.parentRunId = run.parentRunId;
       if (run.parentTaskRunId !== undefined) summary.parentTaskRunId = run.parentTaskRunId;
       if (run.trigger !== undefined) summary.trigger = run.trigger;
+      if (run.resumeOnCrash) summary.resumeOnCrash = true;
       await this.appendIndex([{ k: 'run', ...summary }]);
     } catch (e) {
       await journal.close();

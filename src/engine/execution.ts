@@ -5,6 +5,7 @@
  * be written.
  */
 import { ENGINE_SOURCE, flowRunSource } from './logFormat';
+import { currentProcess } from './processIdentity';
 import type { FlowInfo } from './protocol';
 import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, TaskRunRecord } from './records';
 import { applyRecord, startFold, summaryOf, type RunFold } from './runReducer';
@@ -78,10 +79,27 @@ export class Execution {
 
   /** Adopts a run just created in the store. */
   adopt(handle: RunHandle, created: Extract<RunRecord, { k: 'run' }>): LiveRun {
-    const live: LiveRun = { handle, fold: startFold(created), pending: '' };
+    return this.adoptFold(handle, startFold(created));
+  }
+
+  /** Adopts a run of an earlier attempt, to resume it: its history so far is the fold to go on from. */
+  adoptExisting(handle: RunHandle, detail: FlowRunDetail): LiveRun {
+    return this.adoptFold(handle, { detail: { ...detail, taskRuns: [...detail.taskRuns] }, tasks: new Map(detail.taskRuns.map((t) => [t.id, t])) });
+  }
+
+  private adoptFold(handle: RunHandle, fold: RunFold): LiveRun {
+    const live: LiveRun = { handle, fold, pending: '' };
     this.runs.set(handle.id, live);
     this.events.run(summaryOf(live.fold.detail));
     return live;
+  }
+
+  /** Subflow runs of earlier attempts, by parent run id: a resumed parent finds them again by call identity. */
+  readonly prior = new Map<string, FlowRunDetail[]>();
+
+  /** The run ends in another execution (a resumed attempt): this one's `done` settles with that one's. */
+  handOver(next: Promise<FlowRunDetail>): void {
+    void next.then((d) => this.resolveDone(d));
   }
 
   /** Tracks a write; a failed one ends the run Failed (never Crashed), and the host lives on. */
@@ -175,7 +193,13 @@ export class Execution {
     const done = isTerminal(s.type);
     if (done) this.log(live, s.type === 'COMPLETED' || s.type === 'CANCELLED' ? 'INFO' : 'ERROR', flowRunSource(detail.name), `Finished in state ${formatState(s)}`, s.timestamp);
     this.flushPending();
-    const times = { ...(detail.startTime !== undefined ? { startTime: detail.startTime } : {}), ...(detail.endTime !== undefined ? { endTime: detail.endTime } : {}), attempt: detail.attempt };
+    const times = {
+      ...(detail.startTime !== undefined ? { startTime: detail.startTime } : {}),
+      ...(detail.endTime !== undefined ? { endTime: detail.endTime } : {}),
+      attempt: detail.attempt,
+      // A new attempt may be run by another process than the last: the index names the new owner.
+      ...(r.name === 'AwaitingRetry' ? { owner: currentProcess() } : {}),
+    };
     if (!done) {
       this.track(detail.id, live.handle.setState(s, times));
       this.events.run(summaryOf(detail));
@@ -240,6 +264,11 @@ export class Execution {
     if (this.cancelRequested) return state('Cancelled', 'Cancelled by request; the worker process was stopped', now);
     const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
     return state('Crashed', `Worker process exited unexpectedly (${exit})${this.fatal ? ` after an ${this.fatal}` : ''}`, now);
+  }
+
+  /** Runs adopted from an earlier attempt that this attempt never took up again. */
+  get untouchedPrior(): FlowRunDetail[] {
+    return [...this.prior.values()].flat().filter((d) => !this.runs.has(d.id));
   }
 
   resolve(): void {

@@ -9,7 +9,7 @@
  * Host → worker: Node's IPC channel (load, start, cancel, replies).
  */
 import type { ParameterDeclarations } from './parameters';
-import type { RunRecord } from './records';
+import type { CallIdentity, ResultRef, RunRecord } from './records';
 
 /** Where a flow comes from. */
 export type FlowSource = { kind: 'file'; path: string } | { kind: 'builtin'; id: string };
@@ -27,6 +27,29 @@ export interface FlowInfo {
   exportName: string;
   /** Whether the flow has onCrashed hooks, which the host runs in a fresh worker after a crash. */
   hasCrashedHooks?: boolean;
+  /** The flow's `retries`: a crashed worker is a failed attempt, resumed while retries are left. */
+  retries?: number;
+  /** Resume automatically after the host died. */
+  resumeOnCrash?: boolean;
+}
+
+/** A completed call of an earlier attempt, which a resumed run returns instead of running again. */
+export interface Checkpoint {
+  argsHash: string;
+  /** The attempt that ran it. */
+  attempt: number;
+  taskRunId: string;
+  /** The result: flattened (devalue) inline, or a file in `resultsDir`. */
+  value?: unknown;
+  ref?: ResultRef;
+}
+
+/** How a run resumes: its new attempt, the completed calls to reuse (by call key), retries left. */
+export interface ResumePlan {
+  attempt: number;
+  checkpoints: Record<string, Checkpoint>;
+  /** Flow-level retries still allowed in this attempt series. */
+  retriesLeft?: number;
 }
 
 /** Limits the worker applies to what it hands over (documented in README, set by environment). */
@@ -55,7 +78,7 @@ export type HostToWorker =
       secrets: string[];
       limits: WorkerLimits;
     }
-  | { t: 'start'; runId: string; runName: string; resultsDir: string }
+  | { t: 'start'; runId: string; runName: string; resultsDir: string; resume?: ResumePlan }
   | { t: 'cancel'; reason: string }
   | { t: 'reply'; reqId: number; value?: unknown; error?: string }
   | { t: 'crashed-hook'; runId: string; runName: string; message: string };
@@ -63,7 +86,7 @@ export type HostToWorker =
 export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-parameters';
 
 export type Request =
-  | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown> }
+  | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown>; call: CallIdentity }
   /** Replies with the serialized value, or null. */
   | { op: 'cache-get'; key: string }
   | { op: 'cache-put'; key: string; serialized: string; expiresAt?: number }
@@ -74,6 +97,10 @@ export interface SubflowReply {
   id: string;
   name: string;
   resultsDir: string;
+  /** The subflow run is an earlier attempt's, resumed. */
+  resume?: ResumePlan;
+  /** An earlier attempt completed this subflow call: its result, returned without running it again. */
+  reused?: Checkpoint;
 }
 
 /** Everything but journal records: how the worker talks to its host. */

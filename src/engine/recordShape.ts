@@ -3,7 +3,7 @@
  * version understands is skipped and counted, like a torn one, instead of breaking every command.
  * Records written by Flowdeck 0.1.0 (other field names) are read as their current equivalents.
  */
-import type { IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
+import type { CallIdentity, IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
 import { flatten } from './serializer';
 import { isStateName, type Failure, type State } from './states';
 
@@ -34,6 +34,11 @@ function failureOf(v: unknown): Failure | undefined {
   return f;
 }
 
+function callOf(v: unknown): CallIdentity | undefined {
+  if (!isObj(v) || !str(v.key) || !optStr(v.argsHash)) return undefined;
+  return v.argsHash === undefined ? { key: v.key } : { key: v.key, argsHash: v.argsHash as string };
+}
+
 function isOwner(v: unknown): v is ProcessIdentity {
   return isObj(v) && num(v.pid) && str(v.hostname);
 }
@@ -46,7 +51,9 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       const id = str(v.runId) ? v.runId : v.id;
       if (!str(id) || !str(v.name) || !str(v.flowName) || !str(v.source) || !num(v.created) || !isOwner(v.owner)) return undefined;
       const parameters = isObj(v.parameters) ? v.parameters : {};
-      return { ...(v as object), k: 'run', runId: id, parameters } as RunRecord;
+      const { call: rawCall, ...rest } = v;
+      const call = callOf(rawCall);
+      return { ...(rest as object), k: 'run', runId: id, parameters, ...(call ? { call } : {}) } as RunRecord;
     }
     case 'state': {
       // 0.1.0: { k: 'state', state: State }
@@ -61,6 +68,9 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       const r: RunRecord = { k: 'task', runId, id: v.id, name: v.name, taskName, ts: v.ts };
       if (v.cacheKey !== undefined) r.cacheKey = v.cacheKey as string;
       if (v.tags !== undefined) r.tags = v.tags as string[];
+      const call = callOf(v.call);
+      if (call) r.call = call;
+      if (isObj(v.reusedFrom) && num(v.reusedFrom.attempt) && str(v.reusedFrom.taskRunId)) r.reusedFrom = { attempt: v.reusedFrom.attempt, taskRunId: v.reusedFrom.taskRunId };
       return r;
     }
     case 'tstate': {

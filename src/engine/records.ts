@@ -55,12 +55,25 @@ export interface FlowRunSummary {
   /** Orders the run's state changes in the index: a higher sequence number wins. */
   seq: number;
   trigger?: RunTrigger;
+  /** The flow asked to be resumed automatically after its host died. */
+  resumeOnCrash?: boolean;
 }
 
 /** Where a result too large to keep inside the journal is stored, relative to the run's results folder. */
 export interface ResultRef {
   file: string;
   bytes: number;
+}
+
+/**
+ * Which call a task run (or a subflow run) is, within its parent run: the task's name and the position
+ * of the call among that task's calls (`fetch-page#3`; a map's items count in order), and a hash of its
+ * arguments. A resumed run reuses a completed call of the same identity instead of running it again.
+ */
+export interface CallIdentity {
+  key: string;
+  /** Undefined when the arguments could not be hashed: such a call is never reused. */
+  argsHash?: string;
 }
 
 export interface TaskRunRecord {
@@ -70,6 +83,11 @@ export interface TaskRunRecord {
   taskName: string;
   state: State;
   attempts: number;
+  /** The flow run's attempt this task run belongs to. */
+  flowAttempt: number;
+  call?: CallIdentity;
+  /** Set when the task run reused a completed call of an earlier attempt instead of running. */
+  reusedFrom?: { attempt: number; taskRunId: string };
   startTime?: number;
   endTime?: number;
   cacheKey?: string;
@@ -98,13 +116,16 @@ export interface FlowRunDetail extends FlowRunSummary {
   skippedRecords: number;
   /** The run is listed but its journal file is gone: no logs, tasks or result can be shown. */
   missingJournal?: boolean;
+  /** A subflow run's call identity in its parent. */
+  call?: CallIdentity;
+  sourceHash?: string;
 }
 
 /** The journal of one run: one JSON line per record, in the order they happened. */
 export type RunRecord =
   | RunCreatedRecord
   | { k: 'state'; runId: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
-  | { k: 'task'; runId: string; id: string; name: string; taskName: string; ts: number; cacheKey?: string; tags?: string[] }
+  | { k: 'task'; runId: string; id: string; name: string; taskName: string; ts: number; cacheKey?: string; tags?: string[]; call?: CallIdentity; reusedFrom?: { attempt: number; taskRunId: string } }
   | { k: 'tstate'; runId: string; id: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
   | LogRecord
   | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string };
@@ -122,6 +143,12 @@ export interface RunCreatedRecord {
   owner: ProcessIdentity;
   attempt?: number;
   trigger?: RunTrigger;
+  /** A subflow run's call identity in its parent. */
+  call?: CallIdentity;
+  /** Hash of the flow file's content when the run was created (a resume warns when it changed). */
+  sourceHash?: string;
+  /** Resume automatically after its host died (the flow's `resumeOnCrash`). */
+  resumeOnCrash?: boolean;
 }
 
 /** The run index: small lines that let the history be listed without reading any run's journal. */

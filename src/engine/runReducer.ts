@@ -34,6 +34,9 @@ export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
   if (created.parentRunId !== undefined) detail.parentRunId = created.parentRunId;
   if (created.parentTaskRunId !== undefined) detail.parentTaskRunId = created.parentTaskRunId;
   if (created.trigger !== undefined) detail.trigger = created.trigger;
+  if (created.resumeOnCrash) detail.resumeOnCrash = true;
+  if (created.call !== undefined) detail.call = created.call;
+  if (created.sourceHash !== undefined) detail.sourceHash = created.sourceHash;
   return { detail, tasks: new Map() };
 }
 
@@ -64,9 +67,11 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
     }
     case 'task': {
       if (fold.tasks.has(r.id)) return 'none';
-      const t: TaskRunRecord = { id: r.id, flowRunId: d.id, name: r.name, taskName: r.taskName, state: state('Pending', undefined, r.ts), attempts: 0 };
+      const t: TaskRunRecord = { id: r.id, flowRunId: d.id, name: r.name, taskName: r.taskName, state: state('Pending', undefined, r.ts), attempts: 0, flowAttempt: d.attempt };
       if (r.cacheKey !== undefined) t.cacheKey = r.cacheKey;
       if (r.tags !== undefined) t.tags = r.tags;
+      if (r.call !== undefined) t.call = r.call;
+      if (r.reusedFrom !== undefined) t.reusedFrom = r.reusedFrom;
       fold.tasks.set(r.id, t);
       d.taskRuns.push(t);
       return 'task';
@@ -140,5 +145,6 @@ export function summaryOf(d: FlowRunDetail): FlowRunSummary {
   if (d.parentRunId !== undefined) s.parentRunId = d.parentRunId;
   if (d.parentTaskRunId !== undefined) s.parentTaskRunId = d.parentTaskRunId;
   if (d.trigger !== undefined) s.trigger = d.trigger;
+  if (d.resumeOnCrash) s.resumeOnCrash = true;
   return s;
 }

@@ -14,7 +14,7 @@ export interface RunRequest {
   trigger?: RunTrigger;
 }
 
-export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin';
+export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin' | 'not-resumable';
 
 /** The request itself is wrong: no run was created. */
 export class BadInputError extends Error {

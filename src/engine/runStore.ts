@@ -4,7 +4,7 @@
  * network with its thread.
  */
 import type { KeyValueStore } from './keyValueStore';
-import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
+import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
 import type { State, StateType } from './states';
 
@@ -34,6 +34,11 @@ export interface NewRun {
   owner?: ProcessIdentity;
   /** The run's first state; Pending unless it is created ahead of time (Scheduled). */
   state?: State;
+  /** A subflow run's call identity in its parent (how a resumed parent finds it again). */
+  call?: CallIdentity;
+  /** Hash of the flow's source when the run was created. */
+  sourceHash?: string;
+  resumeOnCrash?: boolean;
 }
 
 /** The writer of one run: its journal and its line in the index. Held by the process that runs it. */
@@ -87,6 +92,13 @@ export interface RunStore {
   readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options?: { taskRunId?: string }): Promise<{ found: boolean }>;
   /** The text (devalue) of a result stored out of line. */
   readResultText(runId: string, ref: ResultRef): Promise<string>;
+  /** The local folder a run's out-of-line results are in (the worker reads and writes them there). */
+  resultsDir(runId: string): string;
+  /**
+   * Claims `key` for this process, once: true for exactly one caller across every process sharing the
+   * store (who resumes a crashed run, who starts a schedule's slot).
+   */
+  claim(key: string): Promise<boolean>;
   /** The run and every subflow below it, parents first. */
   runTree(id: string): Promise<FlowRunSummary[]>;
   createRun(run: NewRun): Promise<RunHandle>;

@@ -3,15 +3,19 @@
  * worker's records off its event pipe, keeps them in the store, and ends the run itself when the worker
  * cannot: a timeout the code ignores, a cancel, a crash.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Execution, type LiveRun } from './execution';
 import { flowRunSource } from './logFormat';
-import type { FlowInfo, FlowSource, HostToWorker, Request, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
+import { currentProcess, isAlive } from './processIdentity';
+import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
+import { resumePlanFor, type ResumeSummary } from './resumePlan';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
-import type { RunStore } from './runStore';
+import { CRASHED_HOST_MESSAGE, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isTerminal, state } from './states';
 import { WorkerProcess } from './workerProcess';
@@ -55,6 +59,20 @@ export interface ActiveRun {
 }
 
 const BUILTIN_ID = /^[a-z0-9-]+$/;
+
+/** What a launched worker runs: a new run, or a new attempt of an existing one. */
+type LaunchTarget =
+  | { kind: 'new'; sourceHash?: string }
+  | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string };
+
+/** The content hash of a flow's module, so a resumed run can say when its code changed. */
+async function hashFile(path: string): Promise<string | undefined> {
+  try {
+    return createHash('sha256').update(await readFile(path)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
 
 function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const v = Number(env[name]);
@@ -151,17 +169,79 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    */
   async start(request: RunRequest, options: { signal?: AbortSignal } = {}): Promise<ActiveRun> {
     const modulePath = this.resolveModule(request.source);
+    return this.withSlot(options.signal, async () => this.launch(request, modulePath, options.signal, { kind: 'new', sourceHash: await hashFile(modulePath) }));
+  }
+
+  private async withSlot(signal: AbortSignal | undefined, launch: () => Promise<Execution>): Promise<ActiveRun> {
     await this.slot();
     let execution: Execution;
     try {
-      options.signal?.throwIfAborted();
-      execution = await this.launch(request, modulePath, options.signal);
+      signal?.throwIfAborted();
+      execution = await launch();
     } catch (e) {
       this.release();
       throw e;
     }
     void execution.done.finally(() => this.release());
     return execution;
+  }
+
+  /**
+   * Resumes a run that did not complete (Failed, Crashed, Cancelled, TimedOut): the same run, a new
+   * attempt. Completed calls of earlier attempts are returned from their checkpoints instead of running
+   * again; subflows resume the same way. Throws BadInputError when the run cannot be resumed.
+   */
+  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string } = {}): Promise<ActiveRun> {
+    const { run, ambiguous } = await this.store.resolve(ref);
+    if (ambiguous) throw new BadInputError('not-resumable', `'${ref}' matches ${ambiguous.length} runs; give more of the id`);
+    if (!run) throw new BadInputError('not-resumable', `No run with id, id prefix or name '${ref}' in ${this.store.location}`);
+    if (run.parentRunId) {
+      const root = (await this.store.get(run.parentRunId))?.name ?? run.parentRunId;
+      throw new BadInputError('not-resumable', `Run '${run.name}' is a subflow run; resume its parent run '${root}', which resumes it too`);
+    }
+    if (run.state.type === 'COMPLETED') throw new BadInputError('not-resumable', `Run '${run.name}' completed; there is nothing to resume. Rerun it for a new run from the start.`);
+    if (!isTerminal(run.state.type) && isAlive(run.owner)) {
+      throw new BadInputError('not-resumable', `Run '${run.name}' is ${run.state.name} in another process (pid ${run.owner.pid}); cancel it there first, or wait for it to end`);
+    }
+    const detail = await this.store.readRun(run.id);
+    if (!detail || detail.missingJournal) throw new BadInputError('not-resumable', `Run '${run.name}' cannot be resumed: its journal is missing from ${this.store.location}`);
+    const source: FlowSource = detail.source.startsWith('builtin:') ? { kind: 'builtin', id: detail.source.slice('builtin:'.length) } : { kind: 'file', path: detail.source };
+    const request: RunRequest = { source, flowName: detail.flowName, parameters: detail.parameters, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) };
+    const modulePath = this.resolveModule(source);
+    const summary = resumePlanFor(detail, detail.attempt + 1);
+    const prior = await this.priorSubflows(detail.id);
+    return this.withSlot(options.signal, async () =>
+      this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming' }),
+    );
+  }
+
+  /** Every subflow run below `rootId`, by parent, with its history. */
+  private async priorSubflows(rootId: string): Promise<Map<string, FlowRunDetail[]>> {
+    const prior = new Map<string, FlowRunDetail[]>();
+    for (const r of (await this.store.runTree(rootId)).slice(1)) {
+      const d = await this.store.readRun(r.id);
+      if (!d || !d.parentRunId) continue;
+      prior.set(d.parentRunId, [...(prior.get(d.parentRunId) ?? []), d]);
+    }
+    return prior;
+  }
+
+  /**
+   * Resumes, once across every process sharing the store, each run of a flow with `resumeOnCrash` that
+   * ended Crashed because its host died. Returns the runs this process took up.
+   */
+  async resumeCrashed(options: { env?: Record<string, string>; cwd?: string } = {}): Promise<ActiveRun[]> {
+    const crashed = (await this.store.list({ rootsOnly: true, stateTypes: ['CRASHED'] })).filter((r) => r.resumeOnCrash && r.state.message === CRASHED_HOST_MESSAGE);
+    const started: ActiveRun[] = [];
+    for (const r of crashed) {
+      if (!(await this.store.claim(`resume:${r.id}:${r.attempt + 1}`))) continue;
+      try {
+        started.push(await this.resume(r.id, options));
+      } catch (e) {
+        this.emit('storeError', r.id, e as Error);
+      }
+    }
+    return started;
   }
 
   private spawn(request: RunRequest, onLines: (lines: string[]) => void, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
@@ -186,7 +266,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     };
   }
 
-  private launch(request: RunRequest, modulePath: string, signal?: AbortSignal): Promise<Execution> {
+  private launch(request: RunRequest, modulePath: string, signal: AbortSignal | undefined, target: LaunchTarget): Promise<Execution> {
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
       // Given up while the flow loads (Ctrl-C): no run is created, the loading worker goes.
@@ -212,10 +292,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (message.k === 'ready') {
           if (started || !execution) return;
           started = true;
-          void this.createRoot(execution, request, message.flow, message.parameters).then(
-            () => {
+          const begin = target.kind === 'new' ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash) : this.adoptRoot(execution, message.flow, target);
+          void begin.then(
+            (resume) => {
               this.armDeadlineFor(execution!);
-              execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir });
+              execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir, ...(resume ? { resume } : {}) });
               resolveStart(execution!);
             },
             (e: unknown) => {
@@ -263,15 +344,49 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     });
   }
 
-  private async createRoot(execution: Execution, request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>): Promise<void> {
+  private async createRoot(execution: Execution, request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>, sourceHash: string | undefined): Promise<undefined> {
     const source = request.source.kind === 'file' ? resolve(request.source.path) : `builtin:${request.source.id}`;
     execution.flow = flow;
-    const handle = await this.store.createRun({ flowName: flow.name, source, parameters, ...(request.trigger ? { trigger: request.trigger } : {}) });
+    const handle = await this.store.createRun({
+      flowName: flow.name,
+      source,
+      parameters,
+      ...(request.trigger ? { trigger: request.trigger } : {}),
+      ...(sourceHash ? { sourceHash } : {}),
+      ...(flow.resumeOnCrash ? { resumeOnCrash: true } : {}),
+    });
     const live = execution.adopt(handle, handle.created);
     execution.root = live;
     this.executions.set(handle.id, execution);
     execution.createdLog(live);
     execution.flushPending();
+    return undefined;
+  }
+
+  /** Takes up an existing run for a new attempt: AwaitingRetry, owned by this process, its checkpoints to hand over. */
+  private async adoptRoot(execution: Execution, flow: FlowInfo, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
+    execution.flow = flow;
+    for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
+    const { detail, summary } = target;
+    const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
+    execution.root = live;
+    this.executions.set(detail.id, execution);
+    this.beginAttempt(execution, live, summary, target.why);
+    if (target.sourceHash && detail.sourceHash && target.sourceHash !== detail.sourceHash) {
+      execution.log(live, 'WARNING', flowRunSource(detail.name), `The flow's source changed since attempt ${detail.attempt} (content hash ${detail.sourceHash.slice(0, 12)} → ${target.sourceHash.slice(0, 12)}): calls whose arguments are unchanged are reused all the same`);
+    }
+    execution.flushPending();
+    return summary.plan;
+  }
+
+  /** A new attempt of an existing run (or subflow run): AwaitingRetry, this process its owner, and a line saying what is reused. */
+  private beginAttempt(execution: Execution, live: LiveRun, summary: ResumeSummary, why: string): void {
+    const d = live.fold.detail;
+    const attempt = summary.plan.attempt;
+    const s = state('AwaitingRetry', `${why} (attempt ${attempt})`);
+    d.owner = currentProcess();
+    void execution.flowState(live, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message!, attempt });
+    execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused`);
   }
 
   private armDeadlineFor(execution: Execution): void {
@@ -383,11 +498,16 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'subflow': {
         const parent = execution.runs.get(request.parentRunId);
         if (!parent) throw new Error(`unknown parent run ${request.parentRunId}`);
+        const earlier = (execution.prior.get(request.parentRunId) ?? []).find(
+          (d) => d.call?.key === request.call.key && request.call.argsHash !== undefined && d.call.argsHash === request.call.argsHash && !execution.runs.has(d.id),
+        );
+        if (earlier) return this.resumeSubflow(execution, parent, earlier);
         const handle = await this.store.createRun({
           flowName: request.flowName,
           source: parent.fold.detail.source,
           parameters: request.parameters,
           parentRunId: request.parentRunId,
+          call: request.call,
           ...(request.parentTaskRunId !== undefined ? { parentTaskRunId: request.parentTaskRunId } : {}),
         });
         execution.adopt(handle, handle.created);
@@ -408,12 +528,90 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
   }
 
+  /**
+   * A subflow call an earlier attempt made with the same identity: completed → its result, without
+   * running it; otherwise the same subflow run resumes, as a new attempt of its own.
+   */
+  private async resumeSubflow(execution: Execution, parent: LiveRun, earlier: FlowRunDetail): Promise<SubflowReply> {
+    const resultsDir = this.store.resultsDir(earlier.id);
+    const parentName = parent.fold.detail.name;
+    if (earlier.state.type === 'COMPLETED') {
+      const reused: SubflowReply['reused'] = { argsHash: earlier.call!.argsHash!, attempt: earlier.attempt, taskRunId: earlier.id };
+      if (earlier.result !== undefined) reused.value = earlier.result.dv;
+      if (earlier.resultRef !== undefined) reused.ref = earlier.resultRef;
+      execution.log(parent, 'INFO', flowRunSource(parentName), `Reused subflow run '${earlier.name}' for flow '${earlier.flowName}' (completed in attempt ${earlier.attempt})`);
+      execution.flushPending();
+      return { id: earlier.id, name: earlier.name, resultsDir, reused };
+    }
+    const live = execution.adoptExisting(await this.store.openRun(earlier.id), earlier);
+    const summary = resumePlanFor(earlier, earlier.attempt + 1);
+    this.beginAttempt(execution, live, summary, 'Resuming');
+    execution.flushPending();
+    return { id: earlier.id, name: earlier.name, resultsDir, resume: summary.plan };
+  }
+
   private async finishExecution(execution: Execution, how: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
+    if (await this.resumeAfterCrash(execution, how)) return;
     await execution.finish(how);
-    for (const id of execution.runs.keys()) this.executions.delete(id);
+    await this.settleUntouched(execution);
+    for (const id of execution.runs.keys()) if (this.executions.get(id) === execution) this.executions.delete(id);
     const root = execution.root.fold.detail;
     if (root.state.type === 'CRASHED' && execution.flow?.hasCrashedHooks) await this.runCrashedHooks(execution);
     execution.resolve();
+  }
+
+  /**
+   * A worker that died (an exit, a signal, out of memory) is a failed attempt: while the flow has retries
+   * left, a fresh worker resumes the run from its checkpoints. Returns whether it did.
+   */
+  private async resumeAfterCrash(execution: Execution, how: { code: number | null; signal: NodeJS.Signals | null }): Promise<boolean> {
+    const root = execution.root;
+    const d = root.fold.detail;
+    const retries = execution.flow?.retries ?? 0;
+    if (execution.killReason || execution.cancelRequested || isTerminal(d.state.type) || root.finishing || d.attempt > retries) return false;
+    await execution.settled();
+    if (isTerminal(d.state.type)) return false;
+    const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
+    const why = `Worker process exited unexpectedly (${exit})${execution.fatal ? ` after an ${execution.fatal}` : ''}; resuming from its checkpoints`;
+    execution.log(root, 'WARNING', flowRunSource(d.name), why);
+    execution.flushPending();
+    await execution.settled();
+    for (const live of execution.runs.values()) await live.handle.close().catch(() => undefined);
+    for (const id of execution.runs.keys()) if (this.executions.get(id) === execution) this.executions.delete(id);
+    try {
+      const detail = (await this.store.readRun(d.id)) ?? d;
+      const summary = resumePlanFor(detail, detail.attempt + 1, retries - detail.attempt);
+      const next = await this.launch(execution.request, execution.modulePath, undefined, {
+        kind: 'existing',
+        detail,
+        summary,
+        prior: await this.priorSubflows(d.id),
+        sourceHash: await hashFile(execution.modulePath),
+        why: 'Resuming after the worker died:',
+      });
+      execution.handOver(next.done);
+      return true;
+    } catch (e) {
+      this.emit('storeError', d.id, e as Error);
+      return false;
+    }
+  }
+
+  /** Subflow runs of an earlier attempt this attempt never called again: they end with it. */
+  private async settleUntouched(execution: Execution): Promise<void> {
+    const end = execution.root.fold.detail.state;
+    for (const d of execution.untouchedPrior) {
+      if (isTerminal(d.state.type)) continue;
+      try {
+        const handle = await this.store.openRun(d.id);
+        const s = state(end.type === 'CANCELLED' ? 'Cancelled' : 'Failed', `not resumed: attempt ${execution.root.fold.detail.attempt} of its parent ended without calling it again`);
+        await handle.append([{ k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message! }]);
+        await handle.setState(s, { endTime: s.timestamp });
+        await handle.close();
+      } catch (e) {
+        this.emit('storeError', d.id, e as Error);
+      }
+    }
   }
 
   /**

@@ -82,6 +82,7 @@ test('task runs show state, duration, and attempts when retried', () => {
     taskName: 'greet',
     state: state('Completed', undefined, NOW),
     attempts: 1,
+    flowAttempt: 1,
     startTime: NOW - 300,
     endTime: NOW,
     ...fields,

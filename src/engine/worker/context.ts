@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RunLogger } from '../api';
 import { flowRunSource, taskRunSource } from '../logFormat';
 import type { LogLevel } from '../records';
+import type { Reusable } from './checkpoints';
 import { emit, home, limits, registerSecret, request } from './hostLink';
 import { childController, releaseController } from './signals';
 
@@ -41,8 +42,18 @@ export interface FlowRunScope {
   parameters: Record<string, unknown>;
   /** Where results too large for the journal go. */
   resultsDir: string;
-  /** Next index per task name, for `fetch-repo-0`, `fetch-repo-1`, ... */
+  /** The flow run's attempt now running. */
+  attempt: number;
+  /** Next index per task name, for `fetch-repo-0`, `fetch-repo-1`, ... (and call identities). */
   taskCounters: Map<string, number>;
+  /** Next index per subflow name, for subflow call identities. */
+  subflowCounters: Map<string, number>;
+  /** Completed calls of earlier attempts, by call key: returned instead of run again. */
+  checkpoints: Map<string, Reusable>;
+  /** Calls completed in this attempt: the checkpoints of the next, if the flow retries. */
+  completed: Map<string, Reusable>;
+  /** Flow-level retries left: completed calls are kept in memory only while there may be a next attempt. */
+  retriesLeft: number;
 }
 
 export const storage = new AsyncLocalStorage<Ctx>();

@@ -4,9 +4,10 @@
  */
 import type { Flow, Hook, HookInfo, RunLogger } from '../api';
 import { checkDeclarations, validateParameters } from '../parameters';
-import type { SubflowReply } from '../protocol';
+import type { ResumePlan, SubflowReply } from '../protocol';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
+import { callIdentity, checkpointMap, restore } from './checkpoints';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
 import { errorMessage, errorReport, failureOf } from './errors';
 import { emit, flush, limits, request } from './hostLink';
@@ -92,40 +93,73 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
   }
   const name = flowObj.options.name;
   const validated = validateParameters(name, checkDeclarations(name, flowObj.options.parameters), parameters);
+  const scope = parent.scope;
+  const n = scope.subflowCounters.get(name) ?? 0;
+  scope.subflowCounters.set(name, n + 1);
+  const call = callIdentity(`flow:${name}`, n, [validated]);
   const run = (await request({
     op: 'subflow',
     parentRunId: parent.flowRunId,
     ...(parent.taskRunId !== undefined ? { parentTaskRunId: parent.taskRunId } : {}),
     flowName: name,
     parameters: JSON.parse(JSON.stringify(validated)) as Record<string, unknown>,
+    call,
   })) as SubflowReply;
-  const outcome = await executeFlowRun(flowObj, run, validated, parent.signalSource);
+  // An earlier attempt completed this very call: its result, without running the subflow again.
+  if (run.reused) return restore(run.reused, run.resultsDir) as Awaited<R>;
+  const outcome = await executeFlowRun(flowObj, run, validated, parent.signalSource, run.resume);
   if (outcome.state.type !== 'COMPLETED') throw new FlowRunError(`Subflow run '${run.name}' ended in state ${formatState(outcome.state)}`, outcome.state);
   return outcome.value as Awaited<R>;
 }
 
-/** Runs one flow run to a final state. */
+/**
+ * Runs one flow run to a final state. A resumed run (`resume`) starts at its new attempt and returns the
+ * completed calls of earlier attempts instead of running them; so does each of its own retries.
+ */
 export async function executeFlowRun(
   flowObj: Flow<Record<string, unknown>, unknown> | Flow<never, unknown>,
   run: { id: string; name: string; resultsDir: string },
   parameters: Record<string, unknown>,
   parentSignal: AbortSignal = rootController.signal,
+  resume?: ResumePlan,
 ): Promise<FlowOutcome> {
   const options = flowObj.options;
   const fn = flowObj.fn as (p: Record<string, unknown>) => unknown;
   const label = `Flow run '${run.name}'`;
-  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: options.name, parameters, resultsDir: run.resultsDir, taskCounters: new Map() };
+  const firstAttempt = resume?.attempt ?? 1;
+  const scope: FlowRunScope = {
+    id: run.id,
+    name: run.name,
+    flowName: options.name,
+    parameters,
+    resultsDir: run.resultsDir,
+    attempt: firstAttempt,
+    taskCounters: new Map(),
+    subflowCounters: new Map(),
+    checkpoints: checkpointMap(resume?.checkpoints),
+    completed: new Map(),
+    retriesLeft: resume?.retriesLeft ?? options.retries ?? 0,
+  };
   let ctx: Ctx | undefined;
   const scoped = scopedSignal(parentSignal, options.timeoutSeconds, label, (f) => (ctx ? storage.run(ctx, f) : f()));
   ctx = new Ctx(scope, scoped.signal);
   setFallbackContext(ctx);
-  const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: 0 };
+  const plan: RetryPlan = { retries: resume?.retriesLeft ?? options.retries ?? 0, delay: options.retryDelaySeconds, jitter: 0 };
   let final: State;
   let value: unknown;
   try {
     value = await storage.run(ctx, () =>
       withRetries(plan, scoped.signal, ctx.logger, (name, message) => emitFlowState(run.id, name, message), (attemptNo) => {
-        emitFlowState(run.id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo, ...(scoped.deadline !== undefined ? { deadline: scoped.deadline } : {}) });
+        if (attemptNo > 1) {
+          // A retry resumes: what the failed attempt completed is not done again.
+          for (const [key, cp] of scope.completed) scope.checkpoints.set(key, cp);
+          scope.completed = new Map();
+          scope.taskCounters = new Map();
+          scope.subflowCounters = new Map();
+        }
+        scope.attempt = firstAttempt + attemptNo - 1;
+        scope.retriesLeft = plan.retries - (attemptNo - 1);
+        emitFlowState(run.id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: scope.attempt, ...(scoped.deadline !== undefined ? { deadline: scoped.deadline } : {}) });
         return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout());
       }),
     );
@@ -162,7 +196,7 @@ function keepFlowResult(run: { id: string; name: string; resultsDir: string }, v
 
 /** Runs the flow's onCrashed hooks in a fresh worker, after the one that ran the flow died. */
 export async function runCrashedHooks(flowObj: Flow<Record<string, unknown>, unknown>, run: { id: string; name: string }, message: string): Promise<void> {
-  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', taskCounters: new Map() };
+  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', attempt: 1, taskCounters: new Map(), subflowCounters: new Map(), checkpoints: new Map(), completed: new Map(), retriesLeft: 0 };
   const ctx = new Ctx(scope, rootController.signal);
   await storage.run(ctx, () => runHooks('onCrashed', hooksOf(flowObj.options.onCrashed), { id: run.id, name: run.name, state: state('Crashed', message) }, ctx.logger));
 }

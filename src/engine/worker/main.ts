@@ -60,6 +60,8 @@ function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): void {
     const o = flow.options;
     const hasCrashedHooks = o.onCrashed !== undefined && (!Array.isArray(o.onCrashed) || o.onCrashed.length > 0);
     const info: FlowInfo = { name: masker.mask(o.name), exportName, hasCrashedHooks };
+    if (o.retries !== undefined) info.retries = o.retries;
+    if (o.resumeOnCrash) info.resumeOnCrash = true;
     if (o.description !== undefined) info.description = o.description;
     if (o.version !== undefined) info.version = o.version;
     if (o.timeoutSeconds !== undefined) info.timeoutSeconds = o.timeoutSeconds;
@@ -84,7 +86,7 @@ process.on('message', (message: HostToWorker) => {
       break;
     case 'start':
       if (!loaded) return;
-      void executeFlowRun(loaded.flow, { id: message.runId, name: message.runName, resultsDir: message.resultsDir }, loaded.parameters).then(finish);
+      void executeFlowRun(loaded.flow, { id: message.runId, name: message.runName, resultsDir: message.resultsDir }, loaded.parameters, undefined, message.resume).then(finish);
       break;
     case 'crashed-hook':
       if (!loaded) return;

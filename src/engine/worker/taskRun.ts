@@ -8,6 +8,7 @@ import { mapWithLimit } from '../concurrency';
 import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
+import { callIdentity, restore, reusableFor } from './checkpoints';
 import { Ctx, storage } from './context';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
@@ -48,9 +49,30 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
       throw new Error(`cacheKey of task '${options.name}' threw: ${errorMessage(e)}`);
     }
   }
+  const keep = options.persistResult !== false;
+  const call = keep ? callIdentity(options.name, index, args) : undefined;
+  const reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call) : undefined;
   const record = { k: 'task' as const, runId, id, name, taskName: options.name, ts: Date.now() };
-  emit(cacheKey === undefined && options.tags === undefined ? record : { ...record, ...(cacheKey !== undefined ? { cacheKey } : {}), ...(options.tags !== undefined ? { tags: options.tags } : {}) });
+  emit(
+    cacheKey === undefined && options.tags === undefined && call === undefined
+      ? record
+      : {
+          ...record,
+          ...(cacheKey !== undefined ? { cacheKey } : {}),
+          ...(options.tags !== undefined ? { tags: options.tags } : {}),
+          ...(call !== undefined ? { call } : {}),
+          ...(reusable ? { reusedFrom: { attempt: reusable.attempt, taskRunId: reusable.taskRunId } } : {}),
+        },
+  );
   const taskCtx = new Ctx(scope, parent.signalSource, id, name);
+
+  if (reusable && call) {
+    // Completed in an earlier attempt with the same arguments: its result, without running it again.
+    const value = restore(reusable, scope.resultsDir);
+    emitTaskState(runId, id, 'Cached', `reused from attempt ${reusable.attempt}`);
+    scope.completed.set(call.key, reusable);
+    return value as Awaited<R>;
+  }
 
   if (cacheKey !== undefined) {
     // Only the key's hash leaves the worker: a key may hold a secret.
@@ -85,11 +107,13 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
       plan.retries > 0
         ? await storage.run(taskCtx, () => withRetries(plan, parent.signalSource, taskCtx.logger, (n, message) => emitTaskState(runId, id, n, message), once))
         : await once(1);
-    if (options.persistResult || cacheKey !== undefined) {
+    if (keep || cacheKey !== undefined) {
       const kept = keepTaskResult(value, label, scope.resultsDir, id);
-      if (options.persistResult) {
+      if (keep) {
         if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
         sendResult(runId, id, kept);
+        // Kept for the flow's own next attempt, when it has one to come (a resume reads the journal instead).
+        if (call?.argsHash !== undefined && kept.kind !== 'dropped' && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
       }
       if (cacheKey !== undefined && kept.kind !== 'dropped') {
         const expiresAt = options.cacheExpirationSeconds !== undefined ? Date.now() + options.cacheExpirationSeconds * 1000 : undefined;
@@ -118,7 +142,7 @@ function keepTaskResult(value: unknown, label: string, resultsDir: string, id: s
     return keepValue(value, label, resultsDir, `${id}.dv`);
   } catch (e) {
     if (e instanceof SerializeError) {
-      throw new SerializeError(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) to pass it on without keeping it`, e.path);
+      throw new SerializeError(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`, e.path);
     }
     throw e;
   }

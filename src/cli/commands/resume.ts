@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { followRun } from '../followRun';
+import { createRunner, openStore } from '../host';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+
+export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--json]
+       flowdeck resume --crashed
+
+Resumes a run that did not complete (Failed, Crashed, Cancelled, TimedOut): the same run, a new attempt.
+Task calls that completed in an earlier attempt with the same arguments return their kept result
+without running again; failed, cancelled and never-reached calls run; subflows resume the same way.
+The flow function itself runs again from the top, so code between tasks must be safe to repeat.
+
+Options:
+  --json       print the finished run as one JSON document on stdout (as \`flowdeck run --json\`)
+  --crashed    resume every run of a flow with \`resumeOnCrash: true\` that a dying host left Crashed
+  -h, --help   this help
+
+Exit codes as for \`flowdeck run\`; 2 when the run cannot be resumed (it completed, it is still running
+elsewhere, no such run).`;
+
+export async function resumeCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, crashed: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    write(io.stdout, RESUME_HELP);
+    return EXIT.ok;
+  }
+  if (values.crashed) {
+    if (positionals.length > 0) throw new UsageError(`--crashed takes no run; it resumes every crashed run of a flow with resumeOnCrash\n\n${RESUME_HELP}`);
+    return resumeCrashed(io);
+  }
+  if (positionals.length !== 1) throw new UsageError(`flowdeck resume takes one run id, id prefix or name\n\n${RESUME_HELP}`);
+  const store = await openStore(io);
+  try {
+    const ref = positionals[0]!;
+    return await followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(ref, { signal, cwd: io.cwd }));
+  } finally {
+    await store.close();
+  }
+}
+
+async function resumeCrashed(io: CliIo): Promise<number> {
+  const store = await openStore(io);
+  try {
+    const runner = createRunner(store, io);
+    const started = await runner.resumeCrashed({ cwd: io.cwd });
+    if (started.length === 0) {
+      write(io.stdout, 'No crashed runs to resume (only runs of flows with resumeOnCrash: true that a dying host left Crashed are resumed).');
+      return EXIT.ok;
+    }
+    for (const a of started) write(io.stderr, `Resuming flow run '${a.name}' (${a.flowName})…`);
+    const ends = await Promise.all(started.map((a) => a.done));
+    for (const d of ends) write(io.stdout, `${d.name}  ${d.flowName}  ${d.state.name}${d.state.message ? `  ${d.state.message}` : ''}`);
+    return ends.every((d) => d.state.type === 'COMPLETED') ? EXIT.ok : EXIT.runFailed;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Starting a run (or resuming one) from the CLI and following it to its end: its logs and its subflows'
+ * stream to stderr, Ctrl-C and SIGTERM cancel it properly (the worker is in another process group, so
+ * only this process gets them), a second one stops it at once, `--json` prints the finished run.
+ */
+import { formatLogLine } from '../engine/logFormat';
+import type { FlowRunDetail } from '../engine/records';
+import { BadInputError, type ActiveRun, type FlowRunner } from '../engine/runner';
+import type { RunStore } from '../engine/runStore';
+import { createRunner } from './host';
+import { EXIT, write, type CliIo } from './io';
+import { runJson } from './runJson';
+
+export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
+  const runner = createRunner(store, io);
+  const runIds = new Set<string>();
+  runner.on('run', (r) => {
+    if (runIds.size === 0 || (r.parentRunId && runIds.has(r.parentRunId))) runIds.add(r.id);
+  });
+  runner.on('log', (l) => {
+    if (runIds.has(l.runId)) io.stderr.write(`${formatLogLine(l)}\n`);
+  });
+  runner.on('storeError', (_runId, e) => write(io.stderr, `flowdeck: ${e.message}`));
+
+  let active: ActiveRun | undefined;
+  const loading = new AbortController();
+  let interrupts = 0;
+  let stoppedAtOnce = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (!active) {
+      loading.abort(new Error(`Stopped by ${signal} while the flow was loading; no run was started`));
+      return;
+    }
+    if (interrupts === 1) {
+      if (signal === 'SIGINT') write(io.stderr, `Cancelling flow run '${active.name}' (Ctrl-C again to stop at once)…`);
+      runner.cancel(active.id, signal === 'SIGINT' ? 'Cancelled by Ctrl-C' : `Cancelled: the flowdeck process was asked to stop (${signal})`);
+    } else {
+      stoppedAtOnce = true;
+      runner.kill(active.id, signal === 'SIGINT' ? 'Stopped at once by a second Ctrl-C' : `Stopped at once by a second ${signal}`);
+    }
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
+  try {
+    try {
+      active = await start(runner, loading.signal);
+    } catch (e) {
+      if (e instanceof BadInputError) {
+        write(io.stderr, `flowdeck: ${e.message}`);
+        return EXIT.badInput;
+      }
+      if (loading.signal.aborted) {
+        write(io.stderr, `flowdeck: ${(e as Error).message}`);
+        return EXIT.interrupted;
+      }
+      throw e;
+    }
+    const detail = await active.done;
+    if (options.json) await printJson(detail, store, io);
+    if (stoppedAtOnce) return EXIT.interrupted;
+    return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
+  } finally {
+    for (const sig of signals) process.off(sig, onSignal);
+  }
+}
+
+async function printJson(detail: FlowRunDetail, store: RunStore, io: CliIo): Promise<void> {
+  const json = await runJson(detail, store, { loadResultFiles: true });
+  let text: string;
+  try {
+    text = JSON.stringify(json, null, 2);
+  } catch (e) {
+    // A result too large for one string: everything else is still printed.
+    text = JSON.stringify({ ...json, result: null, resultNote: `The result is too large to print (${(e as Error).message}); it is kept in the store` }, null, 2);
+  }
+  write(io.stdout, text);
+}
