@@ -105,7 +105,7 @@ function walk(node: unknown, visit: (n: Node, parent: Node | undefined) => void,
 
 /** Lists the flows in source text. Throws CompileError when the text does not parse. */
 export function discoverFlows(source: string, file: string): DiscoveredFlow[] {
-  const js = lineKeepingTranspiler().transform(source, file, true);
+  const js = lineKeepingTranspiler().transform(source, file, 'preserve', false);
   let ast: acorn.Program;
   try {
     ast = acorn.parse(js, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowHashBang: true });

@@ -5,7 +5,8 @@
 import Module from 'node:module';
 import { dirname } from 'node:path';
 import * as api from '../api';
-import { CompileError, compileFile } from '../compiler';
+import { compileFile } from '../compileCache';
+import { CompileError } from '../compiler';
 import type { LoadRejection } from '../protocol';
 
 export type AnyFlow = api.Flow<Record<string, unknown>, unknown>;
@@ -20,7 +21,7 @@ export function installModuleHooks(home: string): void {
   };
   const extensions = (Module as unknown as { _extensions: Record<string, (m: { _compile(code: string, file: string): void }, file: string) => void> })._extensions;
   const jsLoader = extensions['.js']!;
-  const compileHook = (m: { _compile(code: string, file: string): void }, file: string): void => m._compile(compileFile(file, home), file);
+  const compileHook = (m: { _compile(code: string, file: string): void }, file: string): void => m._compile(compileFile(file, home, 'cjs').code, file);
   for (const ext of ['.ts', '.mts', '.cts', '.tsx', '.mjs']) extensions[ext] = compileHook;
   // Workspace .js may be ESM syntax; packages and Flowdeck's own bundles load as they are.
   extensions['.js'] = (m, file) => (file.includes(`${'/'}node_modules${'/'}`) || file.startsWith(ownDir) ? jsLoader(m, file) : compileHook(m, file));
