@@ -11,14 +11,10 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider {
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     const { discoverFlows } = await loadDiscovery();
     if (token.isCancellationRequested) return [];
-    let flows;
-    try {
-      flows = discoverFlows(document.getText(), document.uri.fsPath);
-    } catch {
-      // A file that does not parse has no lenses; the Flows view says what is wrong with it.
-      return [];
-    }
-    return flows.flatMap((flow) => {
+    const found = discoverFlows(document.getText(), document.uri.fsPath);
+    // A file that does not parse has no lenses; the Flows view says what is wrong with it.
+    if (found.error) return [];
+    return found.flows.flatMap((flow) => {
       const range = new vscode.Range(flow.line - 1, 0, flow.line - 1, 0);
       const ref = fileFlowRef(document.uri.fsPath, flow);
       return [
