@@ -6,7 +6,7 @@ import { format } from 'node:util';
 import { ParameterError, checkDeclarations, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker, Request, WorkerEvent, WorkerToHost } from '../protocol';
 import type { LogLevel } from '../records';
-import { LoadError, installModuleHooks, loadFlow, type AnyFlow } from './loadFlow';
+import { LoadError, loadFlow, type AnyFlow } from './loadFlow';
 import { cancelAll, connectHost, executeFlowRun, logOutsideRun, runCrashedHooks } from './runtime';
 
 
@@ -70,11 +70,10 @@ for (const [method, level] of consoleLevels) {
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
-function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): void {
-  installModuleHooks(message.home);
+async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promise<void> {
   const where = message.source.kind === 'file' ? message.source.path : `built-in flow '${message.source.id}'`;
   try {
-    const { flow, exportName } = loadFlow(message.modulePath, where, message.flowName);
+    const { flow, exportName } = await loadFlow(message.modulePath, where, message.flowName, message.home);
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     let parameters: Record<string, unknown>;
     try {
@@ -102,7 +101,7 @@ function finish(): void {
 process.on('message', (message: HostToWorker) => {
   switch (message.t) {
     case 'load':
-      handleLoad(message);
+      void handleLoad(message);
       break;
     case 'start':
       if (!loaded) return;
