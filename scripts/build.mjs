@@ -31,8 +31,8 @@ const builds = [
   { ...node, entryPoints: { 'module-hooks': 'src/engine/worker/moduleHooks.ts' }, outdir: 'dist', sourcemap: false },
   { ...node, entryPoints: { 'cli-auth': 'src/cli/commands/authYoutube.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
-  // Loaded by the extension on first use (src/extension/lazyBundles.ts), not at activation.
-  { ...node, entryPoints: { discovery: 'src/engine/flowDiscovery.ts', 'youtube-connect': 'src/extension/youtubeConnect.ts' }, outdir: 'dist' },
+  // Loaded by the extension on first use (a worker thread; src/extension/lazyBundles.ts), not at activation.
+  { ...node, entryPoints: { 'discovery-worker': 'src/extension/flows/discoveryWorker.ts', 'youtube-connect': 'src/extension/youtubeConnect.ts' }, outdir: 'dist' },
   // Built-in flows import 'flowdeck' like user flows; the worker supplies that module at load time.
   {
     ...node,
