@@ -68,6 +68,13 @@ for (const compiler of COMPILERS) {
       assert.equal(flows.stdout.trim(), `syntax.flow.ts:4:25: error: ${detail}`);
     });
 
+    it('a syntax error in a module the flow imports is a compile error at that module\'s file:line:col, creating no run', { timeout: T }, async () => {
+      const ws = fixtureWorkspace('errors');
+      const r = await runCli(['run', 'imports-broken.flow.ts'], { cwd: ws, env: env() });
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(`${join(ws, 'lib', 'broken.ts')}:3:35: `), r.stderr);
+    });
+
     it("a stack trace points at the .ts line that threw, through the compiled code's source map", { timeout: T }, async () => {
       const r = await runCli(['run', 'throws.flow.ts'], { cwd: fixtureWorkspace('errors'), env: env() });
       assert.equal(r.code, 1);
