@@ -224,7 +224,7 @@ describe('caching, map, subflows, hooks', () => {
   it('reuses a cached task result across runs until it expires', async () => {
     const ws = workspace({
       'cache.flow.ts': flowSource(`
-const compute = task({ name: 'compute', cacheKey: (n: number) => 'n' + n, cacheExpirationSeconds: 0.6 }, async (n: number) => ({ n, at: Date.now() }));
+const compute = task({ name: 'compute', cacheKey: (n: number) => 'n' + n, cacheExpirationSeconds: 3 }, async (n: number) => ({ n, at: Date.now() }));
 export default flow({ name: 'cache' }, async () => compute(7));`),
     });
     const home = tempDir();
@@ -235,7 +235,7 @@ export default flow({ name: 'cache' }, async () => compute(7));`),
     assert.equal(first.taskRuns[0]!.state.name, 'Completed');
     assert.equal(second.taskRuns[0]!.state.name, 'Cached');
     assert.deepEqual(second.result, first.result);
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 3100));
     const third = await once();
     assert.equal(third.taskRuns[0]!.state.name, 'Completed');
     assert.notDeepEqual(third.result, first.result);
@@ -294,12 +294,12 @@ export const ko = flow({ name: 'ko', onFailure: [log('flow-failure')] }, async (
 
 describe('onCrashed hooks', () => {
   it('runs them in a fresh worker after the worker died, logging to the crashed run', async () => {
-    const { detail, store } = await run(
-      {
-        'oc.flow.ts': flowSource(`export default flow({ name: 'oc', onCrashed: (info) => getRunLogger().warning('cleanup after ' + info.state.name + ': ' + info.state.message) }, async () => { process.exit(4); });`),
-      },
-      'oc.flow.ts',
-    );
+    const ws = workspace({
+      'oc.flow.ts': flowSource(`export default flow({ name: 'oc', onCrashed: (info) => getRunLogger().warning('cleanup after ' + info.state.name + ': ' + info.state.message) }, async () => { process.exit(4); });`),
+    });
+    // The hooks' budget is the cancel grace: room for a fresh worker to start and load an ES module on a busy machine.
+    const { store, runner } = makeRunner(tempDir(), { cancelGraceMs: 10_000 });
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'oc.flow.ts') } })).done;
     assert.equal(detail.state.type, 'CRASHED');
     const lines = store.readLogs(detail.id).map((l) => `${l.level} ${l.message}`);
     assert.ok(lines.some((l) => /^WARNING cleanup after Crashed: Worker process exited unexpectedly \(exit code 4\)/.test(l)), lines.join('\n'));
