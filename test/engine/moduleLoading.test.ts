@@ -95,6 +95,12 @@ for (const compiler of COMPILERS) {
       const runs = await runCli(['runs', '--json'], { cwd: ws, env: env(home) });
       assert.deepEqual(JSON.parse(runs.stdout), []);
     });
+
+    it('two exported flows whose names only the run can see are alike are refused too, naming both exports', { timeout: T }, async () => {
+      const r = await runCli(['run', 'dynamic-duplicate.flow.ts', '--flow', 'twin-flow'], { cwd: fixtureWorkspace('discovery'), env: env() });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /exports two flows named 'twin-flow' \(exports 'first' and 'second'\); give each flow a name of its own/);
+    });
   });
 }
 

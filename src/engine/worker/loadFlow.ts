@@ -85,7 +85,7 @@ function repeatsALiteralName(source: string): boolean {
 
 /**
  * A file that names two flows alike is refused before any of its code runs, with discovery's message.
- * The parser is loaded only when a literal name repeats, which most flow files never do.
+ * The parser runs only when a literal name repeats, which in most flow files none does.
  */
 function refuseDuplicateNames(modulePath: string, where: string): void {
   if (!repeatsALiteralName(readFileSync(modulePath, 'utf8'))) return;
