@@ -22,12 +22,27 @@ declare module 'flowdeck' {
     | 'Paused'
     | 'Suspended';
 
+  /** Where and why a run failed: for a failure card and a diagnostic at the user's line. */
+  export interface Failure {
+    /** The error's name (`TypeError`, `GitHubError`). */
+    name: string;
+    message: string;
+    /** The stack, user frames first (source-mapped to .ts lines), Flowdeck's own frames folded. */
+    stack?: string;
+    /** Messages of the `cause` chain (and an AggregateError's errors), outermost first. */
+    causes?: string[];
+    /** The first frame in the user's own code: file (absolute path), 1-based line and column. */
+    frame?: { file: string; line: number; column: number };
+  }
+
   export interface State {
     type: StateType;
     name: StateName;
     /** Epoch milliseconds. */
     timestamp: number;
     message?: string;
+    /** Set on a Failed state whose cause is an error thrown by user code. */
+    failure?: Failure;
   }
 
   export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
@@ -77,7 +92,10 @@ declare module 'flowdeck' {
     cacheKey?: (...args: A) => string | undefined;
     /** How long a cached result stays valid; unset means forever. */
     cacheExpirationSeconds?: number;
-    /** Store the task's result with its run record. */
+    /**
+     * Keep the task's result with its run (the default): a resumed run returns it instead of running the
+     * task again. `false`: never kept (for values that cannot be, or must not be, stored).
+     */
     persistResult?: boolean;
     onCompletion?: Hook[] | Hook;
     onFailure?: Hook[] | Hook;
@@ -101,6 +119,11 @@ declare module 'flowdeck' {
     onFailure?: Hook[] | Hook;
     onCancellation?: Hook[] | Hook;
     onCrashed?: Hook[] | Hook;
+    /**
+     * When the host (editor, CLI) dies mid-run, the next Flowdeck host that opens the store resumes the
+     * run from its checkpoints, once.
+     */
+    resumeOnCrash?: boolean;
   }
 
   export interface MapOptions {
@@ -121,6 +144,16 @@ declare module 'flowdeck' {
 
   /** Prefect's `exponential_backoff(factor)`: pass as `retryDelaySeconds` for `factor * 2 ** (retry - 1)` seconds. */
   export function exponentialBackoff(factor: number): (retry: number) => number;
+
+  /** Thrown into a run whose time ran out. */
+  export class TimeoutError extends Error {
+    readonly name: 'TimeoutError';
+  }
+
+  /** Thrown into a run that was cancelled. */
+  export class CancelledError extends Error {
+    readonly name: 'CancelledError';
+  }
 
   export function task<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>): Task<A, R>;
 

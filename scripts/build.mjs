@@ -27,10 +27,12 @@ const builds = [
   // No source map for the worker: it runs with --enable-source-maps (for user code), which would load
   // and parse the bundle's own map at every start.
   { ...node, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: 'dist', sourcemap: false },
+  // Node's module hooks for the worker, loaded on Node's loader thread by module.register().
+  { ...node, entryPoints: { 'module-hooks': 'src/engine/worker/moduleHooks.ts' }, outdir: 'dist', sourcemap: false },
   { ...node, entryPoints: { 'cli-auth': 'src/cli/commands/authYoutube.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
-  // Loaded by the extension on first use (src/extension/lazyBundles.ts), not at activation.
-  { ...node, entryPoints: { discovery: 'src/engine/flowDiscovery.ts', 'youtube-connect': 'src/extension/youtubeConnect.ts' }, outdir: 'dist' },
+  // Loaded by the extension on first use (a worker thread; src/extension/lazyBundles.ts), not at activation.
+  { ...node, entryPoints: { 'discovery-worker': 'src/extension/flows/discoveryWorker.ts', 'youtube-connect': 'src/extension/youtubeConnect.ts' }, outdir: 'dist' },
   // Built-in flows import 'flowdeck' like user flows; the worker supplies that module at load time.
   {
     ...node,

@@ -1,5 +1,6 @@
 /** `flowdeck`: run flows headless, against the same store as the VS Code extension. */
 import { join } from 'node:path';
+import { checkCommand } from './commands/check';
 import { flowsCommand } from './commands/flows';
 import { logsCommand } from './commands/logs';
 import { resumeCommand } from './commands/resume';
@@ -16,6 +17,7 @@ Commands:
   runs                       run history, newest first
   logs <run id or name>      the stored logs of a run
   flows [file or folder]     the flows in flow files, without running them
+  check [file or folder...]  type-check flow files with the workspace's TypeScript
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
 
 Run \`flowdeck <command> --help\` for a command's options.
@@ -35,7 +37,7 @@ async function auth(argv: string[], io: CliIo): Promise<number> {
   return argv[0] === '--help' || argv[0] === '-h' ? EXIT.ok : EXIT.badInput;
 }
 
-const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, auth };
+const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, check: checkCommand, auth };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;

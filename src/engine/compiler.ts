@@ -1,11 +1,10 @@
 /**
- * Turns flow sources (TypeScript or ESM JavaScript) into CommonJS for the worker, cached by content hash.
+ * Turns flow sources (TypeScript or JavaScript) into JavaScript Node can load, with an inline source map.
  * esbuild does the work wherever its native binary resolves (the CLI, development, workspaces that have
  * it); the VS Code package carries sucrase instead, because esbuild's binary alone is larger than the
- * whole package may be.
+ * whole package may be. Both report a syntax error at the same 1-based line and column (UTF-16 units,
+ * as editors count).
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -21,15 +20,23 @@ export class CompileError extends Error {
   }
 }
 
+/**
+ * `preserve` keeps `import`/`export` as written (an ES module stays one); `cjs` turns them into
+ * `require`/`exports`, for a file that is `require()`d.
+ */
+export type OutputFormat = 'preserve' | 'cjs';
+
 export interface Transpiler {
   /** Name and version; part of the cache key. */
   readonly id: string;
-  /** CommonJS for the worker, or ESM with types removed (`keepModules`) for static analysis. */
-  transform(source: string, file: string, keepModules?: boolean): string;
+  /** Types removed, in `output` format; with an inline source map unless `sourceMap` is false. */
+  transform(source: string, file: string, output: OutputFormat, sourceMap?: boolean): string;
 }
 
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
 interface EsbuildError {
-  errors?: { text: string; location?: { line: number; column: number } | null }[];
+  errors?: { text: string; location?: { line: number; column: number; lineText: string } | null }[];
 }
 
 function esbuildTranspiler(): Transpiler | undefined {
@@ -41,21 +48,25 @@ function esbuildTranspiler(): Transpiler | undefined {
   if (!esbuild) return undefined;
   return {
     id: `esbuild@${esbuild.version}`,
-    transform(source, file, keepModules = false) {
-      const loader = /\.[cm]?tsx?$/.test(file) ? (file.endsWith('x') ? 'tsx' : 'ts') : 'js';
+    transform(source, file, output, sourceMap = true) {
+      const loader = TYPESCRIPT.test(file) ? (file.endsWith('x') ? 'tsx' : 'ts') : file.endsWith('x') ? 'jsx' : 'js';
       try {
         return esbuild.transformSync(source, {
           loader,
-          format: keepModules ? 'esm' : 'cjs',
+          // No format keeps the module syntax as written.
+          format: output === 'cjs' ? 'cjs' : undefined,
           platform: 'node',
           target: 'node20',
           sourcefile: file,
-          sourcemap: keepModules ? false : 'inline',
+          sourcemap: sourceMap ? 'inline' : false,
         }).code;
       } catch (e) {
         const first = (e as EsbuildError).errors?.[0];
-        if (first) throw new CompileError(file, first.location?.line ?? 1, (first.location?.column ?? 0) + 1, first.text);
-        throw e;
+        if (!first) throw e;
+        const loc = first.location;
+        // esbuild counts columns in UTF-8 bytes from 0.
+        const column = loc ? Buffer.from(loc.lineText).subarray(0, loc.column).toString('utf8').length + 1 : 1;
+        throw new CompileError(file, loc?.line ?? 1, column, first.text);
       }
     },
   };
@@ -79,22 +90,21 @@ function sucraseTranspiler(): Transpiler {
   const sucrase = require('sucrase') as typeof import('sucrase');
   return {
     id: `sucrase@${sucrase.getVersion()}`,
-    transform(source, file, keepModules = false) {
-      const ts = /\.[cm]?tsx?$/.test(file);
+    transform(source, file, output, sourceMap = true) {
       const transforms: ('typescript' | 'imports' | 'jsx')[] = [];
-      if (ts) transforms.push('typescript');
+      if (TYPESCRIPT.test(file)) transforms.push('typescript');
       if (file.endsWith('x')) transforms.push('jsx');
-      if (!keepModules) transforms.push('imports');
+      if (output === 'cjs') transforms.push('imports');
       try {
-        const out = sucrase.transform(source, { transforms, filePath: file, sourceMapOptions: keepModules ? undefined : { compiledFilename: file } });
-        if (keepModules || !out.sourceMap) return out.code;
+        const out = sucrase.transform(source, { transforms, filePath: file, sourceMapOptions: sourceMap ? { compiledFilename: file } : undefined });
+        if (!out.sourceMap) return out.code;
         const map = Buffer.from(JSON.stringify({ ...out.sourceMap, sources: [file], sourcesContent: [source] })).toString('base64');
         return `${out.code}\n//# sourceMappingURL=data:application/json;base64,${map}\n`;
       } catch (e) {
-        // sucrase says "Error transforming <file>: Unexpected token (3:13)"; keep only what went wrong.
+        // sucrase says "Error transforming <file>: Unexpected token (3:13)", its column already 1-based.
         const text = (e as Error).message.replace(/^Error transforming .*?: /, '');
         const match = /\((\d+):(\d+)\)\s*$/.exec(text);
-        if (match) throw new CompileError(file, Number(match[1]), Number(match[2]) + 1, text.replace(/\s*\(\d+:\d+\)\s*$/, ''));
+        if (match) throw new CompileError(file, Number(match[1]), Number(match[2]), text.replace(/\s*\(\d+:\d+\)\s*$/, ''));
         throw new CompileError(file, 1, 1, text);
       }
     },
@@ -113,30 +123,4 @@ export function transpiler(): Transpiler {
 export function lineKeepingTranspiler(): Transpiler {
   lineKeeping ??= sucraseTranspiler();
   return lineKeeping;
-}
-
-/**
- * Compiles `file` to CommonJS, reusing `<home>/compiled/<hash>.js` when the same compiler has seen the
- * same content at the same path before.
- */
-export function compileFile(file: string, home: string, source = readFileSync(file, 'utf8')): string {
-  const t = transpiler();
-  const hash = createHash('sha256').update(t.id).update('\0').update(file).update('\0').update(source).digest('hex').slice(0, 40);
-  const dir = join(home, 'compiled');
-  const cached = join(dir, `${hash}.js`);
-  try {
-    return readFileSync(cached, 'utf8');
-  } catch {
-    // Not cached yet.
-  }
-  const code = t.transform(source, file);
-  try {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    writeFileSync(tmp, code);
-    renameSync(tmp, cached);
-  } catch {
-    // A read-only or full store only costs a recompile next time.
-  }
-  return code;
 }

@@ -1,12 +1,16 @@
 /**
- * Finds the flows in a file without running it: types are stripped, the module is parsed, and
- * `flow({ name: '...', ... }, fn)` calls are read where their options are literals.
+ * Finds the flows in a file without running it: types are stripped, the module is parsed, and the
+ * exported `flow({ name: '...', ... }, fn)` calls are read where their options are literals. What can't
+ * be listed is said, not skipped: a flow whose name is not a literal, two flows with one name, a file
+ * too large to scan or that does not parse.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as acorn from 'acorn';
-import { CompileError, lineKeepingTranspiler } from './compiler';
+import { CompileError, lineKeepingTranspiler, transpiler } from './compiler';
+import { findFlowCalls, type FlowCall } from './flowCalls';
 import type { ParameterDeclarations } from './parameters';
+import { MAX_SCAN_BYTES, tooLargeToScan } from './scanLimit';
 
 export const FLOW_FILE = /\.flow\.(ts|mts|js|mjs)$/;
 
@@ -15,182 +19,151 @@ export interface DiscoveredFlow {
   description?: string;
   /** Declared parameters, when the declaration is a literal. */
   parameters?: ParameterDeclarations;
-  /** `default`, a named export, or undefined when the flow is not exported. */
-  exportName?: string;
+  /** `default` or the named export the flow can be run from. */
+  exportName: string;
   /** 1-based position of the `flow(` call. */
   line: number;
   column: number;
 }
 
+/** A flow that is in the file but can't be listed, and what to do about it. */
+export interface FlowProblem {
+  message: string;
+  line: number;
+  column: number;
+}
+
+export interface FileError {
+  kind: 'syntax' | 'duplicate' | 'too-large' | 'unreadable' | 'scan-failed';
+  message: string;
+  /** 1-based; absent when the error is about the whole file. */
+  line?: number;
+  column?: number;
+}
+
 export interface FileFlows {
   file: string;
+  /** The flows that can run; empty when `error` is set. */
   flows: DiscoveredFlow[];
-  /** Set when the file could not be read or parsed; `flows` is then empty. */
-  error?: { message: string; line?: number; column?: number };
+  problems: FlowProblem[];
+  error?: FileError;
 }
 
-type Node = acorn.Node & Record<string, unknown>;
-
-const NOT_LITERAL = Symbol('not literal');
-
-/** The value of a literal expression (strings, numbers, booleans, null, arrays and objects of them). */
-function literal(node: Node | null | undefined): unknown {
-  if (!node) return NOT_LITERAL;
-  switch (node.type) {
-    case 'Literal':
-      return (node as unknown as acorn.Literal).value;
-    case 'TemplateLiteral': {
-      const t = node as unknown as acorn.TemplateLiteral;
-      return t.expressions.length === 0 ? t.quasis.map((q) => q.value.cooked).join('') : NOT_LITERAL;
-    }
-    case 'UnaryExpression': {
-      const u = node as unknown as acorn.UnaryExpression;
-      const v = literal(u.argument as unknown as Node);
-      return u.operator === '-' && typeof v === 'number' ? -v : NOT_LITERAL;
-    }
-    case 'ArrayExpression': {
-      const out: unknown[] = [];
-      for (const el of (node as unknown as acorn.ArrayExpression).elements) {
-        const v = literal(el as unknown as Node);
-        if (v === NOT_LITERAL) return NOT_LITERAL;
-        out.push(v);
-      }
-      return out;
-    }
-    case 'ObjectExpression': {
-      const out: Record<string, unknown> = {};
-      for (const p of (node as unknown as acorn.ObjectExpression).properties) {
-        if (p.type !== 'Property' || p.computed) return NOT_LITERAL;
-        const key = p.key.type === 'Identifier' ? p.key.name : p.key.type === 'Literal' ? String(p.key.value) : undefined;
-        if (key === undefined) return NOT_LITERAL;
-        const v = literal(p.value as unknown as Node);
-        if (v === NOT_LITERAL) return NOT_LITERAL;
-        out[key] = v;
-      }
-      return out;
-    }
-    default:
-      return NOT_LITERAL;
-  }
-}
-
-/** The options object's literal properties (non-literal ones are left out). */
-function optionsOf(node: Node): Record<string, unknown> | undefined {
-  if (node.type !== 'ObjectExpression') return undefined;
-  const out: Record<string, unknown> = {};
-  for (const p of (node as unknown as acorn.ObjectExpression).properties) {
-    if (p.type !== 'Property' || p.computed) continue;
-    const key = p.key.type === 'Identifier' ? p.key.name : p.key.type === 'Literal' ? String(p.key.value) : undefined;
-    if (key === undefined) continue;
-    const v = literal(p.value as unknown as Node);
-    if (v !== NOT_LITERAL) out[key] = v;
-  }
-  return out;
-}
-
-function walk(node: unknown, visit: (n: Node, parent: Node | undefined) => void, parent?: Node): void {
-  if (!node || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const child of node) walk(child, visit, parent);
-    return;
-  }
-  const n = node as Node;
-  if (typeof n.type !== 'string') return;
-  visit(n, parent);
-  for (const key of Object.keys(n)) {
-    if (key === 'type' || key === 'start' || key === 'end' || key === 'loc') continue;
-    walk(n[key], visit, n);
-  }
-}
-
-/** Lists the flows in source text. Throws CompileError when the text does not parse. */
-export function discoverFlows(source: string, file: string): DiscoveredFlow[] {
-  const js = lineKeepingTranspiler().transform(source, file, true);
-  let ast: acorn.Program;
+function parse(js: string, file: string): acorn.Program {
+  const options = { ecmaVersion: 'latest', locations: true, allowHashBang: true } as const;
   try {
-    ast = acorn.parse(js, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowHashBang: true });
-  } catch (e) {
-    const loc = (e as { loc?: { line: number; column: number } }).loc;
-    throw new CompileError(file, loc?.line ?? 1, (loc?.column ?? 0) + 1, (e as Error).message.replace(/\s*\(\d+:\d+\)$/, ''));
-  }
-
-  // Local names under which `flow` from 'flowdeck' is reachable: `flow`, `f` (import { flow as f }), `fd.flow`.
-  const flowNames = new Set<string>();
-  const namespaces = new Set<string>();
-  for (const stmt of ast.body) {
-    if (stmt.type !== 'ImportDeclaration' || stmt.source.value !== 'flowdeck') continue;
-    for (const spec of stmt.specifiers) {
-      if (spec.type === 'ImportSpecifier' && spec.imported.type === 'Identifier' && spec.imported.name === 'flow') flowNames.add(spec.local.name);
-      else spec.type !== 'ImportSpecifier' && namespaces.add(spec.local.name);
+    return acorn.parse(js, { ...options, sourceType: 'module', allowAwaitOutsideFunction: true });
+  } catch (moduleError) {
+    try {
+      // CommonJS may do what a module may not (`with`, a top-level `return`).
+      return acorn.parse(js, { ...options, sourceType: 'script', allowReturnOutsideFunction: true });
+    } catch {
+      const loc = (moduleError as { loc?: { line: number; column: number } }).loc;
+      throw new CompileError(file, loc?.line ?? 1, (loc?.column ?? 0) + 1, (moduleError as Error).message.replace(/\s*\(\d+:\d+\)$/, ''));
     }
   }
-  if (flowNames.size === 0 && namespaces.size === 0) return [];
-
-  const isFlowCall = (n: Node): boolean => {
-    if (n.type !== 'CallExpression') return false;
-    const callee = n.callee as Node;
-    if (callee.type === 'Identifier') return flowNames.has(callee.name as string);
-    if (callee.type === 'MemberExpression') {
-      const obj = callee.object as Node;
-      const prop = callee.property as Node;
-      return obj.type === 'Identifier' && namespaces.has(obj.name as string) && prop.type === 'Identifier' && prop.name === 'flow';
-    }
-    return false;
-  };
-
-  // Which local bindings are exported, and under what name.
-  const exportOf = new Map<string, string>();
-  const directExport = new Map<Node, string>();
-  for (const stmt of ast.body) {
-    if (stmt.type === 'ExportDefaultDeclaration') {
-      const d = stmt.declaration as unknown as Node;
-      if (d.type === 'Identifier') exportOf.set(d.name as string, 'default');
-      else directExport.set(d, 'default');
-    } else if (stmt.type === 'ExportNamedDeclaration') {
-      if (stmt.declaration?.type === 'VariableDeclaration') {
-        for (const decl of stmt.declaration.declarations) {
-          if (decl.id.type === 'Identifier' && decl.init) directExport.set(decl.init as unknown as Node, decl.id.name);
-        }
-      }
-      for (const spec of stmt.specifiers) {
-        if (spec.local.type === 'Identifier') exportOf.set(spec.local.name, spec.exported.type === 'Identifier' ? spec.exported.name : String(spec.exported.value));
-      }
-    }
-  }
-  const boundTo = new Map<Node, string>();
-  walk(ast, (n) => {
-    if (n.type === 'VariableDeclarator' && (n.id as Node).type === 'Identifier' && n.init) boundTo.set(n.init as Node, (n.id as Node).name as string);
-  });
-
-  const found: DiscoveredFlow[] = [];
-  walk(ast, (n) => {
-    if (!isFlowCall(n)) return;
-    const args = n.arguments as Node[];
-    const options = args[0] ? optionsOf(args[0]) : undefined;
-    const loc = (n as unknown as acorn.Node).loc!;
-    const name = options?.name;
-    if (typeof name !== 'string' || name.length === 0) return;
-    const local = boundTo.get(n);
-    found.push({
-      name,
-      description: typeof options?.description === 'string' ? options.description : undefined,
-      parameters: options?.parameters && typeof options.parameters === 'object' ? (options.parameters as ParameterDeclarations) : undefined,
-      exportName: directExport.get(n) ?? (local ? exportOf.get(local) : undefined),
-      line: loc.start.line,
-      column: loc.start.column + 1,
-    });
-  });
-  return found;
 }
 
-/** Reads and lists one file; errors are returned, not thrown. */
+/** The error a run of this source would report, so that listing and running a file point at one place. */
+function syntaxError(source: string, file: string, scanError: CompileError): FileError {
+  let error = scanError;
+  try {
+    transpiler().transform(source, file, 'preserve', false);
+  } catch (e) {
+    if (e instanceof CompileError) error = e;
+  }
+  return { kind: 'syntax', message: error.detail, line: error.line, column: error.column };
+}
+
+const LINE_BREAK = /\r\n?|[\n\u2028\u2029]/;
+
+/**
+ * The calls with their columns in the source: the type-stripped code keeps every line but not every
+ * column (`const f: Flow = flow(` loses `: Flow`), so each call is found again in its source line by its
+ * callee's text, counting the occurrences before it.
+ */
+function inSource(calls: FlowCall[], js: string, source: string): FlowCall[] {
+  const jsLines = js.split(LINE_BREAK);
+  const sourceLines = source.split(LINE_BREAK);
+  return calls.map((c) => {
+    const jsLine = jsLines[c.line - 1] ?? '';
+    const sourceLine = sourceLines[c.line - 1] ?? '';
+    if (jsLine === sourceLine) return c;
+    const before = jsLine.slice(0, c.column - 1).split(c.callee).length - 1;
+    let at = -1;
+    for (let i = 0; i <= before; i++) {
+      at = sourceLine.indexOf(c.callee, at + 1);
+      if (at < 0) return c;
+    }
+    return { ...c, column: at + 1 };
+  });
+}
+
+function lines(calls: FlowCall[]): string {
+  const numbers = calls.map((c) => String(c.line));
+  return `${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)}`;
+}
+
+/** Two calls with one name make the run history ambiguous: an error that names every line. */
+function duplicateNames(calls: FlowCall[]): FileError | undefined {
+  const byName = new Map<string, FlowCall[]>();
+  for (const c of calls) {
+    const name = c.options?.name;
+    if (typeof name === 'string') byName.set(name, [...(byName.get(name) ?? []), c]);
+  }
+  for (const [name, same] of byName) {
+    if (same.length < 2) continue;
+    const second = same[1]!;
+    const message = `flows at lines ${lines(same)} are ${same.length === 2 ? 'both' : 'all'} named '${name}'; give each flow a name of its own`;
+    return { kind: 'duplicate', message, line: second.line, column: second.column };
+  }
+  return undefined;
+}
+
+/** Lists the flows in source text; problems and errors are returned, not thrown. */
+export function discoverFlows(source: string, file: string): FileFlows {
+  const bytes = Buffer.byteLength(source);
+  if (bytes > MAX_SCAN_BYTES) return tooLargeToScan(file, bytes);
+  let calls: FlowCall[];
+  try {
+    const js = lineKeepingTranspiler().transform(source, file, 'preserve', false);
+    calls = inSource(findFlowCalls(parse(js, file), js), js, source);
+  } catch (e) {
+    if (e instanceof CompileError) return { file, flows: [], problems: [], error: syntaxError(source, file, e) };
+    throw e;
+  }
+  const duplicate = duplicateNames(calls);
+  if (duplicate) return { file, flows: [], problems: [], error: duplicate };
+  const flows: DiscoveredFlow[] = [];
+  const problems: FlowProblem[] = [];
+  // A flow that is not exported is a subflow of the file's flows: it can't be run on its own.
+  for (const c of calls.filter((c) => c.exportNames.length > 0)) {
+    const { options } = c;
+    if (typeof options?.name !== 'string' || options.name.length === 0) {
+      problems.push({ line: c.line, column: c.column, message: `flow at line ${c.line}: its name is not a literal string, so it can't be listed; write name: 'my-flow'` });
+      continue;
+    }
+    flows.push({
+      name: options.name,
+      ...(typeof options.description === 'string' ? { description: options.description } : {}),
+      ...(options.parameters && typeof options.parameters === 'object' ? { parameters: options.parameters as ParameterDeclarations } : {}),
+      exportName: c.exportNames[0]!,
+      line: c.line,
+      column: c.column,
+    });
+  }
+  return { file, flows, problems };
+}
+
+/** Reads and lists one file, without reading a file over the size limit. */
 export function discoverFile(file: string): FileFlows {
   const abs = resolve(file);
   try {
-    return { file: abs, flows: discoverFlows(readFileSync(abs, 'utf8'), abs) };
+    const { size } = statSync(abs);
+    if (size > MAX_SCAN_BYTES) return tooLargeToScan(abs, size);
+    return discoverFlows(readFileSync(abs, 'utf8'), abs);
   } catch (e) {
-    if (e instanceof CompileError) return { file: abs, flows: [], error: { message: e.detail, line: e.line, column: e.column } };
-    return { file: abs, flows: [], error: { message: (e as Error).message } };
+    return { file: abs, flows: [], problems: [], error: { kind: 'unreadable', message: (e as Error).message } };
   }
 }
 

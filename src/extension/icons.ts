@@ -49,5 +49,6 @@ export const ITEM_ICONS = {
   flow: { id: 'symbol-event' },
   builtinGroup: { id: 'package' },
   fileError: { id: 'error', color: 'errorForeground' },
+  flowProblem: { id: 'warning', color: 'problemsWarningIcon.foreground' },
   loadMore: { id: 'ellipsis' },
 } as const satisfies Record<string, IconSpec>;

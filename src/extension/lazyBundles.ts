@@ -1,20 +1,13 @@
 /**
- * The heavy parts the extension needs only now and then — the flow-file parser (sucrase, acorn: ~370 KB)
- * and Google's OAuth client (~400 KB) — are bundles of their own next to dist/extension.js, required on
- * first use. Bundled in, V8 would compile them at every activation.
+ * Google's OAuth client (~400 KB) is a bundle of its own next to dist/extension.js, required on first
+ * use: bundled in, V8 would compile it at every activation. (The flow-file parser is a bundle of its own
+ * too, dist/discovery-worker.js, run on a worker thread by flows/discoveryClient.ts.)
  */
 import { join } from 'node:path';
 
-export type DiscoveryModule = typeof import('../engine/flowDiscovery');
 export type YouTubeConnectModule = typeof import('./youtubeConnect');
 
-let discovery: DiscoveryModule | undefined;
 let youtubeConnect: YouTubeConnectModule | undefined;
-
-export function loadDiscovery(): DiscoveryModule {
-  discovery ??= require(join(__dirname, 'discovery.js')) as DiscoveryModule;
-  return discovery;
-}
 
 export function loadYouTubeConnect(): YouTubeConnectModule {
   youtubeConnect ??= require(join(__dirname, 'youtube-connect.js')) as YouTubeConnectModule;

@@ -100,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerConnectYouTube(context, flowdeck);
   registerDisconnectYouTube(context, flowdeck);
   registerShowOutput(context, flowdeck);
-  registerFlowCodeLens(context);
+  registerFlowCodeLens(context, flowIndex);
   registerStatusBar(context, host);
 
   output.note(`Flowdeck activated in ${(performance.now() - started).toFixed(1)} ms`);

@@ -1,79 +1,78 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { CompileError, compileFile } from '../../src/engine/compiler';
-import { discoverFlows } from '../../src/engine/flowDiscovery';
-import { ROOT, tempDir } from '../support/engine';
+import { discoverFile, discoverFlows, type FileFlows } from '../../src/engine/flowDiscovery';
+import { MAX_SCAN_BYTES } from '../../src/engine/scanLimit';
+import { tempDir } from '../support/engine';
+import { FLOW_FIXTURES } from '../support/fixtures';
 
-const source = `
-import { flow as makeFlow, task } from 'flowdeck';
-import * as fd from 'flowdeck';
-const helper = task({ name: 't' }, async () => 1);
-type P = { repo?: string };
-export default makeFlow({ name: 'main-flow', description: 'Main', parameters: { repo: { type: 'string', default: 'a/b' } } }, async ({ repo = 'a/b' }: P) => repo);
-const second = fd.flow({ name: 'second', timeoutSeconds: 5 }, async () => 2);
-export { second as renamed };
-const hidden = makeFlow({ name: 'not-exported' }, async () => 3);
-export const dynamic = makeFlow({ name: \`tmpl\`, parameters: someVariable }, async () => 4);
-`;
+const T = 30_000;
+
+const fixture = (name: string): FileFlows => discoverFile(join(FLOW_FIXTURES, 'discovery', name));
+const listed = (f: FileFlows): [string, string, number][] => f.flows.map((x) => [x.name, x.exportName, x.line]);
 
 describe('flow discovery', () => {
-  it('finds flows, their literal options, export names and lines without running the file', () => {
-    const flows = discoverFlows(source, '/ws/x.flow.ts');
-    assert.deepEqual(
-      flows.map((f) => [f.name, f.exportName, f.line]),
-      [
-        ['main-flow', 'default', 6],
-        ['second', 'renamed', 7],
-        ['not-exported', undefined, 9],
-        ['tmpl', 'dynamic', 10],
-      ],
-    );
-    assert.deepEqual(flows[0]!.parameters, { repo: { type: 'string', default: 'a/b' } });
-    assert.equal(flows[0]!.description, 'Main');
-    assert.equal(flows[3]!.parameters, undefined);
+  it('lists the exported flows of an ES module with their literal options, export names and lines; a subflow that is not exported is not listed', { timeout: T }, () => {
+    const found = fixture('esm-exports.flow.ts');
+    assert.equal(found.error, undefined);
+    assert.deepEqual(listed(found), [
+      ['main-flow', 'default', 7],
+      ['second', 'renamed', 9],
+      ['third', 'third', 12],
+      ['uses-subflow', 'usesSubflow', 15],
+    ]);
+    assert.deepEqual(found.flows[0]!.parameters, { repo: { type: 'string', default: 'a/b' } });
+    assert.equal(found.flows[0]!.description, 'Main');
+    assert.equal(found.flows[2]!.parameters, undefined, 'a declaration that is not a literal is not guessed');
+    assert.deepEqual(found.problems, []);
   });
 
-  it('ignores files that do not import flowdeck', () => {
-    assert.deepEqual(discoverFlows(`const flow = (o: object) => o; flow({ name: 'x' });`, '/ws/y.flow.ts'), []);
+  it('follows local bindings to `export default f` and `export { g }`', { timeout: T }, () => {
+    assert.deepEqual(listed(fixture('default-binding.flow.mts')), [
+      ['bound-default', 'default', 3],
+      ['bound-named', 'g', 4],
+    ]);
   });
 
-  it('reports syntax errors with the line and column of the source', () => {
-    const bad = `import { flow } from 'flowdeck';\n\nexport default flow({ name: 'x' }, async () => {\n  const = 1;\n});\n`;
-    assert.throws(() => discoverFlows(bad, '/ws/bad.flow.ts'), (e: unknown) => e instanceof CompileError && e.line === 4 && e.message.startsWith('/ws/bad.flow.ts:4:'));
-  });
-});
-
-describe('compilers', () => {
-  it('both report syntax errors as file:line:col, and esbuild is used when it resolves', () => {
-    const bad = `const ok = 1;\n\nfunction f(: number) {}\n`;
-    for (const compiler of ['esbuild', 'sucrase']) {
-      const script = `
-        process.env.FLOWDECK_COMPILER = ${JSON.stringify(compiler)};
-        const { transpiler } = require(${JSON.stringify(join(ROOT, 'src/engine/compiler.ts'))});
-        try { transpiler().transform(${JSON.stringify(bad)}, '/ws/bad.flow.ts'); } catch (e) { console.log(JSON.stringify({ id: transpiler().id, line: e.line, message: e.message, name: e.name })); }`;
-      const out = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-      const r = JSON.parse(out.stdout.trim());
-      assert.ok(r.id.startsWith(compiler), r.id);
-      assert.equal(r.name, 'CompileError');
-      assert.equal(r.line, 3, r.message);
-      assert.match(r.message, /^\/ws\/bad\.flow\.ts:3:\d+: /);
-    }
+  it('lists CommonJS flows: exports.x =, module.exports.x =, exports[...] = binding, module.exports = { ... } and module.exports = flow(...)', { timeout: T }, () => {
+    assert.deepEqual(listed(fixture('cjs-exports.flow.js')), [
+      ['via-exports', 'viaExports', 4],
+      ['via-module-exports', 'viaModuleExports', 5],
+      ['bound-later', 'quoted', 6],
+    ]);
+    assert.deepEqual(listed(fixture('cjs-object.flow.js')), [
+      ['one', 'one', 3],
+      ['two', 'two', 4],
+    ]);
+    assert.deepEqual(listed(fixture('cjs-default.flow.js')), [['whole-module', 'default', 3]]);
   });
 
-  it('caches compiled output by content hash and recompiles when the content changes', () => {
-    const home = tempDir();
-    const file = join(home, 'x.flow.ts');
-    const first = compileFile(file, home, 'export const a: number = 1;');
-    const cached = readdirSync(join(home, 'compiled'));
-    assert.equal(cached.length, 1);
-    writeFileSync(join(home, 'compiled', cached[0]!), 'module.exports = "from cache";');
-    assert.equal(compileFile(file, home, 'export const a: number = 1;'), 'module.exports = "from cache";');
-    const changed = compileFile(file, home, 'export const a: number = 2;');
-    assert.notEqual(changed, first);
-    assert.match(changed, /2/);
-    assert.equal(readdirSync(join(home, 'compiled')).length, 2);
+  it('says why a flow whose name is not a literal is not listed, instead of skipping it', { timeout: T }, () => {
+    const found = fixture('dynamic-name.flow.ts');
+    assert.deepEqual(listed(found), [['listed', 'listed', 5]]);
+    assert.deepEqual(found.problems, [{ line: 7, column: 24, message: "flow at line 7: its name is not a literal string, so it can't be listed; write name: 'my-flow'" }]);
+  });
+
+  it('makes two flows with one name an error naming both lines, and lists nothing from the file', { timeout: T }, () => {
+    const found = fixture('duplicate.flow.ts');
+    assert.deepEqual(found.flows, []);
+    assert.deepEqual(found.error, { kind: 'duplicate', line: 7, column: 18, message: "flows at lines 3 and 7 are both named 'same-name'; give each flow a name of its own" });
+  });
+
+  it('ignores flow() calls that do not come from flowdeck', { timeout: T }, () => {
+    const found = discoverFlows(`const flow = (o: object) => o;\nexport default flow({ name: 'x' });\n`, '/ws/y.flow.ts');
+    assert.deepEqual([found.flows, found.problems, found.error], [[], [], undefined]);
+  });
+
+  it('lists a file over the size limit as too large, with its size and the limit, without reading it', { timeout: T }, () => {
+    const dir = tempDir();
+    const file = join(dir, 'big.flow.ts');
+    writeFileSync(file, `import { flow } from 'flowdeck';\nexport default flow({ name: 'big' }, async () => 1);\n${'// padding\n'.repeat(1_100_000)}`);
+    const found = discoverFile(file);
+    assert.deepEqual(found.flows, []);
+    assert.equal(found.error?.kind, 'too-large');
+    assert.equal(found.error?.message, 'too large to scan for flows: 11.5 MiB, over the 1.0 MiB limit');
+    assert.equal(discoverFlows('x'.repeat(MAX_SCAN_BYTES + 1), file).error?.kind, 'too-large');
   });
 });

@@ -328,12 +328,12 @@ export const ko = flow({ name: 'ko', onFailure: [log('flow-failure')] }, async (
 
 describe('onCrashed hooks', () => {
   it('runs them in a fresh worker after the worker died, logging to the crashed run', async () => {
-    const { detail, store } = await run(
-      {
-        'oc.flow.ts': flowSource(`export default flow({ name: 'oc', onCrashed: (info) => getRunLogger().warning('cleanup after ' + info.state.name + ': ' + info.state.message) }, async () => { process.exit(4); });`),
-      },
-      'oc.flow.ts',
-    );
+    const ws = workspace({
+      'oc.flow.ts': flowSource(`export default flow({ name: 'oc', onCrashed: (info) => getRunLogger().warning('cleanup after ' + info.state.name + ': ' + info.state.message) }, async () => { process.exit(4); });`),
+    });
+    // The hooks have a budget of their own (crashHookBudgetMs, 10 s), separate from the cancel grace.
+    const { store, runner } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'oc.flow.ts') } })).done;
     assert.equal(detail.state.type, 'CRASHED');
     const lines = (await logsOf(store, detail.id)).map((l) => `${l.level} ${l.message}`);
     assert.ok(lines.some((l) => /^WARNING cleanup after Crashed: Worker process exited unexpectedly \(exit code 4\)/.test(l)), lines.join('\n'));

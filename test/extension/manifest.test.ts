@@ -18,7 +18,7 @@ interface MenuItem {
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   main: string;
   activationEvents?: string[];
-  capabilities: { untrustedWorkspaces: { supported: string | boolean; description?: string } };
+  capabilities: { untrustedWorkspaces: { supported: string | boolean; description?: string; restrictedConfigurations?: string[] } };
   contributes: {
     commands: Command[];
     menus: Record<string, MenuItem[]>;
@@ -113,8 +113,12 @@ test('restricted mode is declared as limited support', () => {
   assert.ok(pkg.capabilities.untrustedWorkspaces.description);
 });
 
+test('an untrusted workspace cannot set which files are scanned, where the store is, or which API is called', () => {
+  assert.deepEqual([...(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations ?? [])].sort(), ['flowdeck.flowGlob', 'flowdeck.github.apiUrl', 'flowdeck.home']);
+});
+
 test('no test or pure module of the extension imports vscode', () => {
-  const pure = ['runs/present.ts', 'icons.ts', 'builtinFlows.ts', 'parameters/prompts.ts', 'output/lineBatcher.ts', 'util/throttle.ts', 'accounts/runEnv.ts', 'scaffold/helloFlow.ts', 'flows/flowRef.ts'];
+  const pure = ['runs/present.ts', 'icons.ts', 'builtinFlows.ts', 'parameters/prompts.ts', 'output/lineBatcher.ts', 'util/throttle.ts', 'accounts/runEnv.ts', 'scaffold/helloFlow.ts', 'flows/flowRef.ts', 'flows/discoveryClient.ts', 'flows/discoveryWorker.ts', 'flows/discoveryProtocol.ts'];
   for (const f of pure) assert.doesNotMatch(readFileSync(join(ROOT, 'src', 'extension', f), 'utf8'), /from ['"]vscode['"]/, f);
   for (const f of sources(__dirname)) assert.doesNotMatch(readFileSync(f, 'utf8'), /from ['"]vscode['"]/, f);
 });

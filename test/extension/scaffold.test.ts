@@ -25,7 +25,9 @@ test('the scaffolded flow type-checks against media/flowdeck.d.ts with no tsconf
 });
 
 test('the scaffolded flow is found by discovery with its parameter and default', () => {
-  const [flow, ...rest] = discoverFlows(helloFlowSource('hello-2'), '/ws/flows/hello-2.flow.ts');
+  const found = discoverFlows(helloFlowSource('hello-2'), '/ws/flows/hello-2.flow.ts');
+  assert.deepEqual([found.error, found.problems], [undefined, []]);
+  const [flow, ...rest] = found.flows;
   assert.equal(rest.length, 0);
   assert.equal(flow!.name, 'hello-2');
   assert.equal(flow!.exportName, 'default');

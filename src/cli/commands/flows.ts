@@ -40,13 +40,14 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
   for (const r of results) {
     const shown = relative(io.cwd, r.file) || r.file;
     if (r.error) {
-      write(io.stdout, `${shown}:${r.error.line ?? 1}:${r.error.column ?? 1}: error: ${r.error.message}`);
+      write(io.stdout, `${shown}${r.error.line === undefined ? '' : `:${r.error.line}:${r.error.column ?? 1}`}: error: ${r.error.message}`);
       continue;
     }
-    if (r.flows.length === 0) write(io.stdout, `${shown}: no flows`);
+    if (r.flows.length === 0 && r.problems.length === 0) write(io.stdout, `${shown}: no flows`);
     for (const f of r.flows) {
       write(io.stdout, `${f.name}  ${shown}:${f.line}${describeParameters(f.parameters)}${f.description ? `  — ${f.description}` : ''}`);
     }
+    for (const p of r.problems) write(io.stdout, `${shown}:${p.line}:${p.column}: warning: ${p.message}`);
   }
   return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
 }

@@ -47,7 +47,13 @@ function masked(m: WorkerMessage): WorkerMessage {
       return out;
     }
     case 'task':
-      return { ...m, name: mask(m.name), taskName: mask(m.taskName), ...(m.cacheKey !== undefined ? { cacheKey: mask(m.cacheKey) } : {}) };
+      return {
+        ...m,
+        name: mask(m.name),
+        taskName: mask(m.taskName),
+        ...(m.cacheKey !== undefined ? { cacheKey: mask(m.cacheKey) } : {}),
+        ...(m.call !== undefined ? { call: { ...m.call, key: mask(m.call.key) } } : {}),
+      };
     case 'result':
       return m.note === undefined ? m : { ...m, note: mask(m.note) };
     case 'fatal':
@@ -64,7 +70,7 @@ function masked(m: WorkerMessage): WorkerMessage {
 function maskRequest(m: Extract<WorkerMessage, { k: 'req' }>): Extract<WorkerMessage, { k: 'req' }> {
   switch (m.op) {
     case 'subflow':
-      return { ...m, flowName: mask(m.flowName), parameters: masker.maskValue(m.parameters) };
+      return { ...m, flowName: mask(m.flowName), parameters: masker.maskValue(m.parameters), call: { ...m.call, key: mask(m.call.key) } };
     case 'kv-set':
       return { ...m, value: masker.maskValue(m.value) };
     default:

@@ -1,30 +1,25 @@
 /**
- * Loading a flow module in the worker: `'flowdeck'` resolves to the authoring API, flow sources compile
- * on the fly, and the module's exports are searched for the flow to run.
+ * Loading a flow module in the worker, as Node would load it: an ES module with `import()`, CommonJS with
+ * `require()`. The workspace's sources compile on the fly — on Node's loader thread for what is imported
+ * (moduleHooks.ts), through the CommonJS loader's extension hooks for what is required — and 'flowdeck'
+ * is this worker's own API object either way. The module's exports are then searched for the flow to run.
  */
-import Module from 'node:module';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import Module, { register } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import * as api from '../api';
-import { CompileError, compileFile } from '../compiler';
+import { compileFile } from '../compileCache';
+import { CompileError } from '../compiler';
+import { discoverFile } from '../flowDiscovery';
+import { moduleFormat } from '../moduleFormat';
 import type { LoadRejection } from '../protocol';
+import { API_GLOBAL, COMPILE_ERROR_CODE, type CompileReply, type CompileRequest, type HooksData } from './moduleHooks';
 
 export type AnyFlow = api.Flow<Record<string, unknown>, unknown>;
 
 const ownDir = __dirname;
-
-export function installModuleHooks(home: string): void {
-  const proto = Module.prototype as unknown as { require(id: string): unknown };
-  const originalRequire = proto.require;
-  proto.require = function (this: unknown, id: string) {
-    return id === 'flowdeck' ? api : originalRequire.call(this, id);
-  };
-  const extensions = (Module as unknown as { _extensions: Record<string, (m: { _compile(code: string, file: string): void }, file: string) => void> })._extensions;
-  const jsLoader = extensions['.js']!;
-  const compileHook = (m: { _compile(code: string, file: string): void }, file: string): void => m._compile(compileFile(file, home), file);
-  for (const ext of ['.ts', '.mts', '.cts', '.tsx', '.mjs']) extensions[ext] = compileHook;
-  // Workspace .js may be ESM syntax; packages and Flowdeck's own bundles load as they are.
-  extensions['.js'] = (m, file) => (file.includes(`${'/'}node_modules${'/'}`) || file.startsWith(ownDir) ? jsLoader(m, file) : compileHook(m, file));
-}
 
 export class LoadError extends Error {
   constructor(
@@ -35,10 +30,100 @@ export class LoadError extends Error {
   }
 }
 
-function pickFlow(exports: Record<string, unknown>, where: string, flowName: string | undefined): { flow: AnyFlow; exportName: string } {
+/** CommonJS code for a workspace file that is `require()`d: module syntax, if any, becomes require/exports. */
+function compileForRequire(file: string, home: string): string {
+  const preserved = compileFile(file, home, 'preserve');
+  return preserved.moduleSyntax ? compileFile(file, home, 'cjs').code : preserved.code;
+}
+
+function installRequireHooks(home: string): void {
+  const proto = Module.prototype as unknown as { require(id: string): unknown };
+  const originalRequire = proto.require;
+  proto.require = function (this: unknown, id: string) {
+    return id === 'flowdeck' ? api : originalRequire.call(this, id);
+  };
+  type Loader = (m: { _compile(code: string, file: string): void }, file: string) => void;
+  const extensions = (Module as unknown as { _extensions: Record<string, Loader> })._extensions;
+  const jsLoader = extensions['.js']!;
+  const compileHook: Loader = (m, file) => m._compile(compileForRequire(file, home), file);
+  for (const ext of ['.ts', '.mts', '.cts', '.tsx', '.mjs']) extensions[ext] = compileHook;
+  // Packages and Flowdeck's own bundles load as they are.
+  extensions['.js'] = (m, file) => (file.includes(`${'/'}node_modules${'/'}`) || file.startsWith(ownDir) ? jsLoader(m, file) : compileHook(m, file));
+}
+
+/** What moduleHooks.ts gets for an imported workspace file: ES module code, or word to require() it. */
+function compileForImport(request: CompileRequest, home: string): CompileReply {
+  try {
+    const compiled = compileFile(request.file, home, 'preserve');
+    return { id: request.id, format: moduleFormat(request.file, compiled.moduleSyntax), code: compiled.code };
+  } catch (e) {
+    return { id: request.id, error: (e as Error).message, compileError: e instanceof CompileError };
+  }
+}
+
+/** Starting Node's loader thread takes time: only a flow that is an ES module pays for it. */
+function installImportHooks(home: string): void {
+  Object.defineProperty(globalThis, Symbol.for(API_GLOBAL), { value: api });
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (request: CompileRequest) => port1.postMessage(compileForImport(request, home)));
+  port1.unref();
+  const data: HooksData = { apiExports: Object.keys(api), ownDirUrl: pathToFileURL(ownDir).href, port: port2 };
+  register(pathToFileURL(join(ownDir, 'module-hooks.js')), { data, transferList: [port2] });
+}
+
+/** `name: '...'` values, as written: two flows can share a name only if one of these repeats. */
+const LITERAL_NAME = /(?:\bname|(['"])name\1)\s*:\s*(['"`])((?:\\.|(?!\2)[^\\\n])*)\2/g;
+
+function repeatsALiteralName(source: string): boolean {
+  const seen = new Set<string>();
+  for (const m of source.matchAll(LITERAL_NAME)) {
+    if (seen.has(m[3]!)) return true;
+    seen.add(m[3]!);
+  }
+  return false;
+}
+
+/**
+ * A file that names two flows alike is refused before any of its code runs, with discovery's message.
+ * The parser runs only when a literal name repeats, which in most flow files none does.
+ */
+function refuseDuplicateNames(modulePath: string, where: string): void {
+  if (!repeatsALiteralName(readFileSync(modulePath, 'utf8'))) return;
+  const { error } = discoverFile(modulePath);
+  if (error?.kind === 'duplicate') throw new LoadError('no-flow', `${where}:${error.line}:${error.column}: ${error.message}`);
+}
+
+async function loadModule(modulePath: string, home: string): Promise<unknown> {
+  const req = Module.createRequire(`${dirname(modulePath)}/`);
+  if (modulePath.startsWith(ownDir)) return req(modulePath);
+  const { moduleSyntax } = compileFile(modulePath, home, 'preserve');
+  if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return req(modulePath);
+  installImportHooks(home);
+  return import(pathToFileURL(modulePath).href);
+}
+
+function loadFailure(e: unknown, modulePath: string, where: string): LoadError {
+  if (e instanceof CompileError) return new LoadError('compile', e.message);
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === COMPILE_ERROR_CODE) return new LoadError('compile', err.message);
+  // Node lists the requiring file in every "Cannot find module" message: only the first line says what is missing.
+  const firstLine = err.message.split('\n')[0] ?? '';
+  if (err.code === 'MODULE_NOT_FOUND' && firstLine.includes(`'${modulePath}'`)) return new LoadError('module', `Cannot find flow file ${where}`);
+  const missing = /^Cannot find (?:module|package) '([^']+)'(?: imported from (.+))?/.exec(firstLine);
+  if (missing && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) {
+    const from = missing[2] && missing[2] !== modulePath ? ` (imported from ${missing[2]})` : '';
+    return new LoadError('module', `Loading ${where} failed: Cannot find module '${missing[1]}'${from}. Install the package in the workspace (npm install) or fix the import path.`);
+  }
+  const frame = err.stack?.split('\n').find((l) => /^\s+at /.test(l) && (l.includes(modulePath) || l.includes(where)));
+  return new LoadError('module', `Loading ${where} failed: ${err.message}${frame ? ` (${frame.trim()})` : ''}`);
+}
+
+function pickFlow(exports: unknown, where: string, flowName: string | undefined): { flow: AnyFlow; exportName: string } {
   const found: { flow: AnyFlow; exportName: string }[] = [];
   const seen = new Set<unknown>();
-  const candidates: [string, unknown][] = [['default', exports.default], ...Object.entries(exports).filter(([k]) => k !== 'default')];
+  // `module.exports = flow(...)` is the module's default export, as Node's interop has it.
+  const named = (exports !== null && (typeof exports === 'object' || typeof exports === 'function') ? exports : {}) as Record<string, unknown>;
+  const candidates: [string, unknown][] = [['default', api.isFlow(exports) ? exports : named.default], ...Object.entries(named).filter(([k]) => k !== 'default')];
   for (const [exportName, value] of candidates) {
     if (api.isFlow(value) && !seen.has(value)) {
       seen.add(value);
@@ -46,6 +131,10 @@ function pickFlow(exports: Record<string, unknown>, where: string, flowName: str
     }
   }
   if (found.length === 0) throw new LoadError('no-flow', `${where} exports no flow; export one with \`export default flow({ name: '...' }, async () => { ... })\``);
+  for (const f of found) {
+    const twin = found.find((g) => g !== f && g.flow.options.name === f.flow.options.name);
+    if (twin) throw new LoadError('no-flow', `${where} exports two flows named '${f.flow.options.name}' (exports '${f.exportName}' and '${twin.exportName}'); give each flow a name of its own`);
+  }
   if (flowName !== undefined) {
     const match = found.find((f) => f.flow.options.name === flowName);
     if (!match) throw new LoadError('no-flow', `${where} has no flow named '${flowName}'; it has: ${found.map((f) => f.flow.options.name).join(', ')}`);
@@ -57,23 +146,20 @@ function pickFlow(exports: Record<string, unknown>, where: string, flowName: str
   throw new LoadError('no-flow', `${where} has ${found.length} flows (${found.map((f) => f.flow.options.name).join(', ')}); pick one with --flow NAME`);
 }
 
-export function loadFlow(modulePath: string, where: string, flowName: string | undefined): { flow: AnyFlow; exportName: string } {
-  let exports: Record<string, unknown>;
+/**
+ * Loads the flow module at `modulePath` and picks the flow to run: `flowName`, else the only or the
+ * default-exported one. `where` names the module in messages; `home` is the store, whose `compiled`
+ * folder caches compiled sources. Throws LoadError.
+ */
+export async function loadFlow(modulePath: string, where: string, flowName: string | undefined, home: string): Promise<{ flow: AnyFlow; exportName: string }> {
+  installRequireHooks(home);
+  let exports: unknown;
   try {
-    const req = Module.createRequire(`${dirname(modulePath)}/`);
-    exports = req(modulePath) as Record<string, unknown>;
+    if (!modulePath.startsWith(ownDir)) refuseDuplicateNames(modulePath, where);
+    exports = await loadModule(modulePath, home);
   } catch (e) {
-    if (e instanceof CompileError) throw new LoadError('compile', e.message);
-    const err = e as NodeJS.ErrnoException;
-    // Node lists the requiring file in every "Cannot find module" message: only the first line says what is missing.
-    const firstLine = err.message.split('\n')[0] ?? '';
-    if (err.code === 'MODULE_NOT_FOUND' && firstLine.includes(`'${modulePath}'`)) throw new LoadError('module', `Cannot find flow file ${where}`);
-    if (err.code === 'MODULE_NOT_FOUND') {
-      throw new LoadError('module', `Loading ${where} failed: ${firstLine}. Install the package in the workspace (npm install) or fix the import path.`);
-    }
-    const frame = err.stack?.split('\n').find((l) => l.includes(modulePath) || l.includes(where));
-    throw new LoadError('module', `Loading ${where} failed: ${err.message}${frame ? ` (${frame.trim()})` : ''}`);
+    if (e instanceof LoadError) throw e;
+    throw loadFailure(e, modulePath, where);
   }
   return pickFlow(exports, where, flowName);
 }
-

@@ -11,7 +11,7 @@ import { errorMessage, errorReport } from './errors';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
 import { configure, emit, flush, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
-import { LoadError, installModuleHooks, loadFlow, type AnyFlow } from './loadFlow';
+import { LoadError, loadFlow, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 
@@ -41,12 +41,11 @@ process.on('disconnect', () => process.exit(0));
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
-function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): void {
+async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promise<void> {
   configure({ secrets: message.secrets, limits: message.limits, home: message.home });
-  installModuleHooks(message.home);
   const where = message.source.kind === 'file' ? message.source.path : `built-in flow '${message.source.id}'`;
   try {
-    const { flow, exportName } = loadFlow(message.modulePath, where, message.flowName);
+    const { flow, exportName } = await loadFlow(message.modulePath, where, message.flowName, message.home);
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     let parameters: Record<string, unknown>;
     try {
@@ -82,7 +81,7 @@ function finish(): void {
 process.on('message', (message: HostToWorker) => {
   switch (message.t) {
     case 'load':
-      handleLoad(message);
+      void handleLoad(message);
       break;
     case 'start':
       if (!loaded) return;

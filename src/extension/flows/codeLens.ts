@@ -1,24 +1,24 @@
 /**
  * "Run Flow" and "Run with Parameters…" above each `flow(` call in a flow file. Lenses come from the
- * editor's text (unsaved edits included), parsed statically like the Flows view.
+ * editor's text (unsaved edits included), parsed by the discovery worker like the Flows view.
  */
 import * as vscode from 'vscode';
+import { MAX_SCAN_BYTES } from '../../engine/scanLimit';
 import { readSettings } from '../settings';
-import { loadDiscovery } from './flowIndex';
+import type { DiscoveryClient } from './discoveryClient';
+import type { FlowIndex } from './flowIndex';
 import { fileFlowRef } from './flowRef';
 
 class FlowCodeLensProvider implements vscode.CodeLensProvider {
+  constructor(private readonly discovery: DiscoveryClient) {}
+
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
-    const { discoverFlows } = await loadDiscovery();
-    if (token.isCancellationRequested) return [];
-    let flows;
-    try {
-      flows = discoverFlows(document.getText(), document.uri.fsPath);
-    } catch {
-      // A file that does not parse has no lenses; the Flows view says what is wrong with it.
-      return [];
-    }
-    return flows.flatMap((flow) => {
+    // The length without building the text: a document too large to scan gets no lenses.
+    if (document.offsetAt(new vscode.Position(document.lineCount, 0)) > MAX_SCAN_BYTES) return [];
+    const found = await this.discovery.text(document.uri.fsPath, document.getText());
+    // A file that does not parse has no lenses; the Flows view says what is wrong with it.
+    if (token.isCancellationRequested || found.error) return [];
+    return found.flows.flatMap((flow) => {
       const range = new vscode.Range(flow.line - 1, 0, flow.line - 1, 0);
       const ref = fileFlowRef(document.uri.fsPath, flow);
       return [
@@ -30,8 +30,8 @@ class FlowCodeLensProvider implements vscode.CodeLensProvider {
 }
 
 /** Registers the provider for files matching `flowdeck.flowGlob`, again whenever the setting changes. */
-export function registerFlowCodeLens(context: vscode.ExtensionContext): void {
-  const provider = new FlowCodeLensProvider();
+export function registerFlowCodeLens(context: vscode.ExtensionContext, index: FlowIndex): void {
+  const provider = new FlowCodeLensProvider(index.discovery);
   let registration: vscode.Disposable | undefined;
   const register = (): void => {
     registration?.dispose();

@@ -1,22 +1,16 @@
 /**
  * The workspace's flow files and the flows in them, found by static analysis (nothing is executed, so
- * this works in Restricted Mode too) and kept current by a file watcher. The parser (sucrase, acorn) is
- * loaded on the first scan, not during activation.
+ * this works in Restricted Mode too) and kept current by a file watcher. Files are parsed by the
+ * discovery worker thread, started on the first scan, never on the extension host's thread.
  */
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FileFlows } from '../../engine/flowDiscovery';
-import { loadDiscovery as loadDiscoveryBundle, type DiscoveryModule } from '../lazyBundles';
 import { readSettings } from '../settings';
+import { DiscoveryClient } from './discoveryClient';
 
 const EXCLUDE = '**/node_modules/**';
 const MAX_FILES = 5000;
-/** Files parsed between yields to the event loop, so a big workspace does not freeze the extension host. */
-const PARSE_CHUNK = 20;
-
-/** The discovery module, loaded once on first use. */
-export function loadDiscovery(): Promise<DiscoveryModule> {
-  return Promise.resolve().then(loadDiscoveryBundle);
-}
 
 function inNodeModules(uri: vscode.Uri): boolean {
   return /[\\/]node_modules[\\/]/.test(uri.fsPath);
@@ -28,6 +22,8 @@ export class FlowIndex implements vscode.Disposable {
   private watcher?: vscode.FileSystemWatcher;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
+  /** Shared with the CodeLens provider, which scans editors' unsaved text. */
+  readonly discovery = new DiscoveryClient(join(__dirname, 'discovery-worker.js'));
 
   /** The set of files or the flows in one of them changed. */
   readonly onDidChange = this.changed.event;
@@ -53,6 +49,7 @@ export class FlowIndex implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.discovery.dispose();
     this.watcher?.dispose();
     for (const d of this.disposables) d.dispose();
   }
@@ -60,16 +57,10 @@ export class FlowIndex implements vscode.Disposable {
   private async scanWorkspace(): Promise<void> {
     const glob = readSettings().flowGlob;
     this.watch(glob);
-    const { discoverFile } = await loadDiscovery();
     const uris = vscode.workspace.workspaceFolders ? await vscode.workspace.findFiles(glob, EXCLUDE, MAX_FILES) : [];
-    const files = new Map<string, FileFlows>();
-    for (let i = 0; i < uris.length; i++) {
-      if (i > 0 && i % PARSE_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
-      const found = discoverFile(uris[i]!.fsPath);
-      files.set(found.file, found);
-    }
-    this.files = files;
-    void vscode.commands.executeCommand('setContext', 'flowdeck.noWorkspaceFlows', files.size === 0);
+    const found = await Promise.all(uris.map((uri) => this.discovery.file(uri.fsPath)));
+    this.files = new Map(found.map((f) => [f.file, f]));
+    void vscode.commands.executeCommand('setContext', 'flowdeck.noWorkspaceFlows', this.files.size === 0);
   }
 
   private watch(glob: string): void {
@@ -87,8 +78,7 @@ export class FlowIndex implements vscode.Disposable {
   private async update(uri: vscode.Uri): Promise<void> {
     if (inNodeModules(uri) || !this.scan) return;
     await this.scan;
-    const { discoverFile } = await loadDiscovery();
-    const found = discoverFile(uri.fsPath);
+    const found = await this.discovery.file(uri.fsPath);
     this.files.set(found.file, found);
     this.settle();
   }

@@ -4,7 +4,7 @@
  */
 import { basename, dirname, relative } from 'node:path';
 import * as vscode from 'vscode';
-import type { FileFlows } from '../../engine/flowDiscovery';
+import type { FileFlows, FlowProblem } from '../../engine/flowDiscovery';
 import type { ParameterDeclarations } from '../../engine/parameters';
 import { BUILTIN_FLOWS } from '../builtinFlows';
 import { ITEM_ICONS } from '../icons';
@@ -40,13 +40,27 @@ export class FileNode extends vscode.TreeItem {
     readonly flows: FileFlows,
     location: string,
   ) {
-    super(basename(flows.file), flows.flows.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    const listed = flows.flows.length + flows.problems.length;
+    super(basename(flows.file), listed > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     this.id = `file/${flows.file}`;
     this.resourceUri = vscode.Uri.file(flows.file);
     this.iconPath = vscode.ThemeIcon.File;
-    this.description = flows.flows.length > 0 ? location : `${location ? `${location} · ` : ''}no flows found`;
-    this.tooltip = flows.flows.length > 0 ? flows.file : `${flows.file}\nNo flow({ name: '…' }, fn) call from 'flowdeck' was found in this file.`;
+    this.description = listed > 0 ? location : `${location ? `${location} · ` : ''}no flows found`;
+    this.tooltip = listed > 0 ? flows.file : `${flows.file}\nNo exported flow({ name: '…' }, fn) call from 'flowdeck' was found in this file.`;
     this.contextValue = 'flowFile';
+  }
+}
+
+/** A flow that is in the file but can't be listed, with the reason; click to go there. */
+export class FlowProblemNode extends vscode.TreeItem {
+  constructor(file: string, problem: FlowProblem) {
+    super(`line ${problem.line}: flow not listed`, vscode.TreeItemCollapsibleState.None);
+    this.id = `problem/${file}@${problem.line}:${problem.column}`;
+    this.iconPath = themeIcon(ITEM_ICONS.flowProblem);
+    this.description = problem.message;
+    this.tooltip = `${file}:${problem.line}:${problem.column}: ${problem.message}`;
+    this.contextValue = 'flowProblem';
+    this.command = { command: 'flowdeck.openFlowSource', title: 'Open Flow Source', arguments: [{ file, line: problem.line, column: problem.column }] };
   }
 }
 
@@ -55,19 +69,21 @@ export class FileErrorNode extends vscode.TreeItem {
     const error = flows.error!;
     const line = error.line ?? 1;
     const column = error.column ?? 1;
-    // Reads like a compiler's error line: `broken.flow.ts:3:14  Unexpected token`.
-    super(`${basename(flows.file)}:${line}:${column}`, vscode.TreeItemCollapsibleState.None);
+    // Reads like a compiler's error line: `broken.flow.ts:3:14  Unexpected token`; a whole-file error has no position.
+    super(error.line === undefined ? basename(flows.file) : `${basename(flows.file)}:${line}:${column}`, vscode.TreeItemCollapsibleState.None);
     const message = error.message;
     this.id = `file/${flows.file}`;
     this.iconPath = themeIcon(ITEM_ICONS.fileError);
     this.description = message;
-    this.tooltip = `${location ? `${location}/` : ''}${basename(flows.file)}:${line}:${column}: ${message}\n\nThis file's flows are listed once it parses. Click to open it at the error.`;
+    const position = error.line === undefined ? '' : `:${line}:${column}`;
+    const advice = error.kind === 'too-large' ? 'Its flows can still be run from a terminal: flowdeck run <file>.' : "This file's flows are listed once the error is fixed. Click to open it at the error.";
+    this.tooltip = `${location ? `${location}/` : ''}${basename(flows.file)}${position}: ${message}\n\n${advice}`;
     this.contextValue = 'flowFileError';
     this.command = { command: 'flowdeck.openFlowSource', title: 'Open Flow Source', arguments: [{ file: flows.file, line, column }] };
   }
 }
 
-export type FlowsTreeNode = BuiltinGroupNode | FileNode | FileErrorNode | FlowNode;
+export type FlowsTreeNode = BuiltinGroupNode | FileNode | FileErrorNode | FlowNode | FlowProblemNode;
 
 export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<FlowsTreeNode | undefined>();
@@ -84,7 +100,10 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
 
   async getChildren(node?: FlowsTreeNode): Promise<FlowsTreeNode[]> {
     if (node instanceof BuiltinGroupNode) return BUILTIN_FLOWS.map((f) => new FlowNode(builtinFlowRef(f)));
-    if (node instanceof FileNode) return node.flows.flows.map((f) => new FlowNode(fileFlowRef(node.flows.file, f)));
+    if (node instanceof FileNode) {
+      const { file, flows, problems } = node.flows;
+      return [...flows.map((f) => new FlowNode(fileFlowRef(file, f))), ...problems.map((p) => new FlowProblemNode(file, p))];
+    }
     if (node) return [];
     const files = await this.index.all();
     return [new BuiltinGroupNode(), ...files.map((f) => (f.error ? new FileErrorNode(f, where(f.file)) : new FileNode(f, where(f.file))))];

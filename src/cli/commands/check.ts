@@ -1,0 +1,127 @@
+/**
+ * `flowdeck check`: type-checks flow files with the workspace's own TypeScript compiler. Runs never
+ * type-check (flows are compiled by stripping types), so this is where type errors are found.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type * as TypeScript from 'typescript';
+import { findFlowFiles } from '../../engine/flowDiscovery';
+import { EXIT, write, type CliIo } from '../io';
+
+export const CHECK_HELP = `Usage: flowdeck check [file or folder...]
+
+Type-checks flow files (default: every *.flow.{ts,mts,js,mjs} file under the current folder) with the
+TypeScript compiler installed in the workspace, resolved from each file's folder. The options come from
+the nearest tsconfig.json, else strict defaults; 'flowdeck' is typed by Flowdeck's own flowdeck.d.ts.
+
+A type error does not stop \`flowdeck run\`: runs strip types without checking them.
+
+Exit codes: 0 no type errors; 1 type errors, printed as file:line:col - error TSxxxx: message;
+2 bad input, or no TypeScript installed (install it with npm i -D typescript).`;
+
+/** Flowdeck's types for the 'flowdeck' module, shipped beside the CLI's bundles. */
+const FLOWDECK_TYPES = join(__dirname, '..', 'media', 'flowdeck.d.ts');
+
+type Ts = typeof TypeScript;
+
+function loadTypeScript(dir: string): { ts: Ts; path: string } | undefined {
+  try {
+    const path = createRequire(join(dir, 'noop.js')).resolve('typescript');
+    return { ts: require(path) as Ts, path };
+  } catch {
+    return undefined;
+  }
+}
+
+function compilerOptions(ts: Ts, configFile: string | undefined, io: CliIo): TypeScript.CompilerOptions | undefined {
+  if (configFile) {
+    const diagnostics: TypeScript.Diagnostic[] = [];
+    const host = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d: TypeScript.Diagnostic) => diagnostics.push(d) };
+    const parsed = ts.getParsedCommandLineOfConfigFile(configFile, { noEmit: true }, host);
+    if (!parsed) {
+      write(io.stderr, `flowdeck check: ${configFile}: ${diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
+      return undefined;
+    }
+    return { ...parsed.options, noEmit: true };
+  }
+  // What a flow can do at run time: ES modules with top-level await and import.meta, extensionless
+  // relative imports, JSON imports, JavaScript flow files next to TypeScript ones.
+  return {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    allowImportingTsExtensions: true,
+    resolveJsonModule: true,
+    esModuleInterop: true,
+    allowJs: true,
+    skipLibCheck: true,
+  };
+}
+
+/** The program over `files`, with Flowdeck's types added unless the files already declare or install 'flowdeck'. */
+function program(ts: Ts, files: string[], options: TypeScript.CompilerOptions): TypeScript.Program {
+  const host = ts.createCompilerHost(options);
+  const bare = ts.createProgram(files, options, host);
+  const declared = bare.getTypeChecker().getAmbientModules().some((m) => m.name === '"flowdeck"');
+  const installed = ts.resolveModuleName('flowdeck', files[0]!, options, host).resolvedModule !== undefined;
+  return declared || installed ? bare : ts.createProgram([...files, FLOWDECK_TYPES], options, host, bare);
+}
+
+function format(ts: Ts, d: TypeScript.Diagnostic, cwd: string): string {
+  const category = ts.DiagnosticCategory[d.category].toLowerCase();
+  const text = `${category} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  if (!d.file || d.start === undefined) return text;
+  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+  return `${relative(cwd, d.file.fileName) || d.file.fileName}:${line + 1}:${character + 1} - ${text}`;
+}
+
+export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    write(io.stdout, CHECK_HELP);
+    return EXIT.ok;
+  }
+  const targets = (positionals.length > 0 ? positionals : ['.']).map((p) => resolve(io.cwd, p));
+  const missing = targets.find((t) => !existsSync(t));
+  if (missing) {
+    write(io.stderr, `flowdeck check: no such file or folder: ${missing}`);
+    return EXIT.badInput;
+  }
+  const files = [...new Set(targets.flatMap((t) => findFlowFiles(t)))];
+  if (files.length === 0) {
+    write(io.stderr, `flowdeck check: no flow files (*.flow.ts, *.flow.mts, *.flow.js, *.flow.mjs) in ${targets.join(', ')}`);
+    return EXIT.badInput;
+  }
+
+  // Files that share a TypeScript install and a tsconfig.json are checked as one program.
+  const groups = new Map<string, { ts: Ts; configFile?: string; files: string[] }>();
+  for (const file of files) {
+    const found = loadTypeScript(dirname(file));
+    if (!found) {
+      write(io.stderr, `flowdeck check: no TypeScript compiler found from ${dirname(file)}; install it with npm i -D typescript`);
+      return EXIT.badInput;
+    }
+    const configFile = found.ts.findConfigFile(dirname(file), found.ts.sys.fileExists);
+    const key = `${found.path}\0${configFile ?? ''}`;
+    const group = groups.get(key) ?? { ts: found.ts, configFile, files: [] };
+    group.files.push(file);
+    groups.set(key, group);
+  }
+
+  let errors = 0;
+  for (const { ts, configFile, files: roots } of groups.values()) {
+    const options = compilerOptions(ts, configFile, io);
+    if (!options) return EXIT.badInput;
+    for (const d of ts.getPreEmitDiagnostics(program(ts, roots, options))) {
+      write(io.stdout, format(ts, d, io.cwd));
+      if (d.category === ts.DiagnosticCategory.Error) errors++;
+    }
+  }
+  const checked = `${files.length} flow file${files.length === 1 ? '' : 's'}`;
+  write(io.stdout, errors === 0 ? `No type errors in ${checked}.` : `Found ${errors} type error${errors === 1 ? '' : 's'} in ${checked}.`);
+  return errors === 0 ? EXIT.ok : EXIT.runFailed;
+}

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, it } from 'node:test';
+import { runCli, tempDir } from '../support/engine';
+import { COMPILERS, ESM_ONLY_LIMIT, fixtureWorkspace } from '../support/fixtures';
+
+/** A test runs the CLI a few times: seconds each on a busy machine. */
+const T = 120_000;
+
+for (const compiler of COMPILERS) {
+  const env = (home = tempDir()) => ({ FLOWDECK_HOME: home, FLOWDECK_COMPILER: compiler });
+
+  describe(`ES module flows (${compiler})`, () => {
+    for (const file of ['limit.flow.mts', 'limit.flow.mjs', 'limit.flow.ts']) {
+      it(`${file}: a default import of an ESM-only package, top-level await, import.meta.url, and one 'flowdeck' for the flow, its TypeScript and CommonJS imports`, { timeout: T }, async () => {
+        const ws = fixtureWorkspace('esm', ESM_ONLY_LIMIT);
+        const r = await runCli(['run', file, '--json'], { cwd: ws, env: env() });
+        assert.equal(r.code, 0, r.stderr);
+        const run = JSON.parse(r.stdout);
+        const ext = file.split('.').at(-1);
+        assert.deepEqual(run.result, {
+          values: [2, 4, 6],
+          base: 20,
+          metaUrl: pathToFileURL(join(ws, file)).href,
+          task: `${run.name}:${ext}`,
+          sameApi: true,
+        });
+        assert.match(r.stderr, new RegExp(`Task run 'logged-0' - helper task from ${ext}`));
+      });
+    }
+  });
+
+  describe(`CommonJS flows (${compiler})`, () => {
+    for (const [file, flowName, result] of [
+      ['exports.flow.js', undefined, 9],
+      ['named.flow.js', 'second', 'function'],
+      ['object.flow.js', 'beta', 'b'],
+      ['required.flow.ts', undefined, 'required.flow.ts'],
+    ] as const) {
+      it(`${file}${flowName ? ` --flow ${flowName}` : ''} runs as CommonJS`, { timeout: T }, async () => {
+        const ws = fixtureWorkspace('cjs');
+        const r = await runCli(['run', file, '--json', ...(flowName ? ['--flow', flowName] : [])], { cwd: ws, env: env() });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(JSON.parse(r.stdout).result, result);
+      });
+    }
+
+    it('a file with two exported flows and no --flow asks for one by name', { timeout: T }, async () => {
+      const r = await runCli(['run', 'named.flow.js'], { cwd: fixtureWorkspace('cjs'), env: env() });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /has 2 flows \(first, second\); pick one with --flow NAME/);
+    });
+  });
+
+  describe(`errors point at the user's source (${compiler})`, () => {
+    it('a syntax error has one file:line:col from run and from flows, counted as editors count', { timeout: T }, async () => {
+      const ws = fixtureWorkspace('errors');
+      const run = await runCli(['run', 'syntax.flow.ts'], { cwd: ws, env: env() });
+      assert.equal(run.code, 2, run.stderr);
+      const flows = await runCli(['flows', 'syntax.flow.ts'], { cwd: ws, env: env() });
+      assert.equal(flows.code, 2, flows.stderr);
+      // `  const café = 'crème' +;`: the unexpected `;` is the 25th character of line 4.
+      // Each compiler words it its own way: this also shows which one compiled.
+      const detail = compiler === 'esbuild' ? 'Unexpected ";"' : 'Unexpected token';
+      assert.ok(run.stderr.includes(`syntax.flow.ts:4:25: ${detail}`), run.stderr);
+      assert.equal(flows.stdout.trim(), `syntax.flow.ts:4:25: error: ${detail}`);
+    });
+
+    it('a syntax error in a module the flow imports is a compile error at that module\'s file:line:col, creating no run', { timeout: T }, async () => {
+      const ws = fixtureWorkspace('errors');
+      const r = await runCli(['run', 'imports-broken.flow.ts'], { cwd: ws, env: env() });
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(`${join(ws, 'lib', 'broken.ts')}:3:35: `), r.stderr);
+    });
+
+    it("a stack trace points at the .ts line that threw, through the compiled code's source map", { timeout: T }, async () => {
+      const r = await runCli(['run', 'throws.flow.ts'], { cwd: fixtureWorkspace('errors'), env: env() });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /Error: thrown on line 16/);
+      assert.match(r.stderr, /throws\.flow\.ts:16:\d+\)?$/m);
+    });
+
+    it('two flows with one name: run --flow refuses the file with the message flows prints', { timeout: T }, async () => {
+      const ws = fixtureWorkspace('discovery');
+      const home = tempDir();
+      const message = "duplicate.flow.ts:7:18: flows at lines 3 and 7 are both named 'same-name'; give each flow a name of its own";
+      const run = await runCli(['run', 'duplicate.flow.ts', '--flow', 'unique'], { cwd: ws, env: env(home) });
+      assert.equal(run.code, 2, run.stderr);
+      assert.ok(run.stderr.includes(`${join(ws, message)}`), run.stderr);
+      const flows = await runCli(['flows', 'duplicate.flow.ts'], { cwd: ws, env: env(home) });
+      assert.equal(flows.code, 2);
+      assert.equal(flows.stdout.trim(), message.replace(': flows at', ': error: flows at'));
+      const runs = await runCli(['runs', '--json'], { cwd: ws, env: env(home) });
+      assert.deepEqual(JSON.parse(runs.stdout), []);
+    });
+
+    it('two exported flows whose names only the run can see are alike are refused too, naming both exports', { timeout: T }, async () => {
+      const r = await runCli(['run', 'dynamic-duplicate.flow.ts', '--flow', 'twin-flow'], { cwd: fixtureWorkspace('discovery'), env: env() });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /exports two flows named 'twin-flow' \(exports 'first' and 'second'\); give each flow a name of its own/);
+    });
+  });
+}
+
+describe('compile cache', () => {
+  it('a flow whose cached compiled files were emptied or truncated compiles again and runs, never "exports no flow"', { timeout: T }, async () => {
+    const ws = fixtureWorkspace('esm', ESM_ONLY_LIMIT);
+    const home = tempDir();
+    const first = await runCli(['run', 'limit.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(first.code, 0, first.stderr);
+    const cached = readdirSync(join(home, 'compiled'));
+    assert.ok(cached.length >= 2, `the flow and its helper are cached: ${cached.join(', ')}`);
+    cached.forEach((f, i) => {
+      const path = join(home, 'compiled', f);
+      writeFileSync(path, i % 2 === 0 ? '' : readFileSync(path, 'utf8').slice(0, 60));
+    });
+    const again = await runCli(['run', 'limit.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout).result.values, [2, 4, 6]);
+  });
+});
