@@ -7,8 +7,10 @@
  *   1. no-op tasks through the whole engine (worker process, event pipe, journal with fsync per batch)
  *      vs the journal floor: the same three records per task appended in batches with one fdatasync
  *   2. what durability costs: the engine run again with fsync off
- *   3. opening a store of 10,000 runs
- *   4. a one-task CLI run vs a bare `node -e 0`
+ *   3. what keeping every task's result (the checkpoint) costs: the same run with `persistResult: false`
+ *   4. resuming a 20,000-task run that failed at its last task: 19,999 calls reused
+ *   5. opening a store of 10,000 runs
+ *   6. a one-task CLI run vs a bare `node -e 0`
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -48,6 +50,13 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 
 const NOOP_FLOW = `import { flow, task } from 'flowdeck';
 const noop = task({ name: 'noop' }, async (i: number) => i);
+const unkept = task({ name: 'noop', persistResult: false }, async (i: number) => i);
+export const unkeptMap = flow({ name: 'noop-unkept' }, async ({ n }: { n: number }) => {
+  const before = process.cpuUsage();
+  const out = await unkept.map(Array.from({ length: n }, (_, i) => i));
+  const used = process.cpuUsage(before);
+  return { count: out.length, workerCpuMs: (used.user + used.system) / 1000 };
+});
 export default flow({ name: 'noop-map' }, async ({ n }: { n: number }) => {
   const before = process.cpuUsage();
   const out = await noop.map(Array.from({ length: n }, (_, i) => i));
@@ -56,12 +65,12 @@ export default flow({ name: 'noop-map' }, async ({ n }: { n: number }) => {
 });`;
 
 /** One engine run of TASKS no-op tasks: wall time and CPU time of host and worker together. */
-async function engineRound(dir: string, durable: boolean): Promise<Sample> {
+async function engineRound(dir: string, durable: boolean, flowName = 'noop-map'): Promise<Sample> {
   const store = await EmbeddedStore.open(join(dir, durable ? 'home' : 'home-nosync'), { durable });
   const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows') });
   const cpu = process.cpuUsage();
   const t0 = performance.now();
-  const run = await runner.start({ source: { kind: 'file', path: join(dir, 'noop.flow.ts') }, parameters: { n: TASKS } });
+  const run = await runner.start({ source: { kind: 'file', path: join(dir, 'noop.flow.ts') }, flowName, parameters: { n: TASKS } });
   const detail = await run.done;
   const wallMs = performance.now() - t0;
   const hostCpu = cpuMsSince(cpu);
@@ -112,10 +121,12 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
   await engineRound(dir, true);
   const engine: Sample[] = [];
   const nosync: Sample[] = [];
+  const unkept: Sample[] = [];
   const floor: Sample[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     engine.push(await engineRound(dir, true));
     nosync.push(await engineRound(dir, false));
+    unkept.push(await engineRound(dir, true, 'noop-unkept'));
     floor.push(journalRound(dir));
   }
   rmSync(dir, { recursive: true, force: true });
@@ -133,7 +144,40 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
     nosyncWallUsPerTask: perTask(nosync, 'wallMs'),
     nosyncCpuUsPerTask: perTask(nosync, 'cpuMs'),
     fsyncWallMsPerRun: median(engine.map((e) => e.wallMs)) - median(nosync.map((e) => e.wallMs)),
+    unkeptCpuUsPerTask: perTask(unkept, 'cpuMs'),
+    checkpointCpuRatio: median(engine.map((e, i) => e.cpuMs / unkept[i]!.cpuMs)),
   };
+}
+
+const RESUME_FLOW = (marker: string) => `import { flow, task } from 'flowdeck';
+import { existsSync, writeFileSync } from 'node:fs';
+const step = task({ name: 'step' }, async (i: number) => {
+  if (i === ${TASKS - 1} && !existsSync(${JSON.stringify(marker)})) { writeFileSync(${JSON.stringify(marker)}, ''); throw new Error('the last one fails once'); }
+  return i;
+});
+export default flow({ name: 'resume-bench' }, async () => (await step.map(Array.from({ length: ${TASKS} }, (_, i) => i))).length);`;
+
+/** A TASKS-long run failing at its last task, then resumed: the time for the resume to reach (and run) it. */
+async function resumeBench(): Promise<Record<string, unknown>> {
+  const times: number[] = [];
+  const firstRuns: number[] = [];
+  for (let r = 0; r < Math.min(ROUNDS, 3); r++) {
+    const dir = scratch();
+    writeFileSync(join(dir, 'resume.flow.ts'), RESUME_FLOW(join(dir, 'failed-once')));
+    const store = await EmbeddedStore.open(join(dir, 'home'));
+    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows') });
+    let t0 = performance.now();
+    const failed = await (await runner.start({ source: { kind: 'file', path: join(dir, 'resume.flow.ts') } })).done;
+    firstRuns.push(performance.now() - t0);
+    if (failed.state.name !== 'Failed') throw new Error(`the resume benchmark's first run ended ${failed.state.name}`);
+    t0 = performance.now();
+    const resumed = await (await runner.resume(failed.id)).done;
+    times.push(performance.now() - t0);
+    if (resumed.state.name !== 'Completed') throw new Error(`the resumed run ended ${resumed.state.name}: ${resumed.state.message}`);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { tasks: TASKS, resumeMs: median(times), firstRunMs: median(firstRuns), ratio: median(times) / median(firstRuns) };
 }
 
 async function storeOpen(): Promise<{ runs: number; openMs: number; firstOpenMs: number }> {
@@ -190,6 +234,7 @@ function cliOneTask(): Record<string, unknown> {
 
 async function main(): Promise<void> {
   const engine = await engineVsFloor();
+  const resume = await resumeBench();
   const open = await storeOpen();
   const cli = cliOneTask();
   const f = (n: unknown, d = 1): string => (n as number).toFixed(d);
@@ -201,6 +246,8 @@ async function main(): Promise<void> {
     ],
     [`Wall time per task, fsync per batch`, `${f(engine.engineWallUsPerTask)} µs (${(engine.engineTasksPerSecond as number).toLocaleString('en')} tasks/s); floor ${f(engine.floorWallUsPerTask)} µs`, '—'],
     [`What fsync costs a ${TASKS.toLocaleString('en')}-task run`, `${f(engine.fsyncWallMsPerRun, 0)} ms wall (${f(engine.nosyncWallUsPerTask)} µs/task without fsync)`, '—'],
+    ['What keeping every result (the checkpoints) costs', `${f(engine.checkpointCpuRatio, 2)}× the CPU of the same run with persistResult: false (${f(engine.unkeptCpuUsPerTask)} µs/task)`, '—'],
+    [`Resume a ${TASKS.toLocaleString('en')}-task run failed at its last task`, `${f(resume.resumeMs, 0)} ms to reuse ${(TASKS - 1).toLocaleString('en')} calls and run the last (${f(resume.ratio, 2)}× the first run's ${f(resume.firstRunMs, 0)} ms)`, '—'],
     [`Open a store of ${open.runs.toLocaleString('en')} runs`, `${f(open.openMs)} ms (first open, folding the index: ${f(open.firstOpenMs, 0)} ms)`, '≤ 150 ms'],
     ['One-task CLI run vs `node -e 0`', `${f(cli.ratio, 2)}× (${cli.ratioSpread}); ${f(cli.cliMs, 0)} ms vs ${f(cli.nodeMs, 0)} ms`, '≤ 2.2×'],
   ];
@@ -208,7 +255,7 @@ async function main(): Promise<void> {
   const w1 = Math.max(...rows.map((r) => r[1].length));
   console.log(`${'Benchmark'.padEnd(w0)}  ${'Result (median of rounds, spread)'.padEnd(w1)}  Target`);
   for (const r of rows) console.log(`${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`);
-  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, engine, open, cli }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, engine, resume, open, cli }, null, 2)}\n`);
 }
 
 main().catch((e) => {

@@ -25,6 +25,8 @@ export interface RunJson {
     attempts: number;
     startTime: string | null;
     endTime: string | null;
+    /** The flow run's attempt the task run's work comes from (an earlier one when it was reused). */
+    attempt: number;
   }[];
   /** The run's attempt: 1, or more once it was retried or resumed. */
   attempt: number;
@@ -62,6 +64,7 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
       attempts: t.attempts,
       startTime: iso(t.startTime),
       endTime: iso(t.endTime),
+      attempt: t.reusedFrom?.attempt ?? t.flowAttempt,
     })),
     attempt: run.attempt,
   };

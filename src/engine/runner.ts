@@ -230,13 +230,15 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * Resumes, once across every process sharing the store, each run of a flow with `resumeOnCrash` that
    * ended Crashed because its host died. Returns the runs this process took up.
    */
-  async resumeCrashed(options: { env?: Record<string, string>; cwd?: string } = {}): Promise<ActiveRun[]> {
-    const crashed = (await this.store.list({ rootsOnly: true, stateTypes: ['CRASHED'] })).filter((r) => r.resumeOnCrash && r.state.message === CRASHED_HOST_MESSAGE);
+  async resumeCrashed(options: { env?: Record<string, string>; cwd?: string; accept?: (run: FlowRunSummary) => boolean } = {}): Promise<ActiveRun[]> {
+    const crashed = (await this.store.list({ rootsOnly: true, stateTypes: ['CRASHED'] })).filter(
+      (r) => r.resumeOnCrash && r.state.message === CRASHED_HOST_MESSAGE && (options.accept?.(r) ?? true),
+    );
     const started: ActiveRun[] = [];
     for (const r of crashed) {
       if (!(await this.store.claim(`resume:${r.id}:${r.attempt + 1}`))) continue;
       try {
-        started.push(await this.resume(r.id, options));
+        started.push(await this.resume(r.id, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) }));
       } catch (e) {
         this.emit('storeError', r.id, e as Error);
       }

@@ -16,6 +16,7 @@ import { isTerminal } from '../engine/states';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
 import type { YouTubeAccount } from './accounts/youtube';
+import { sourceOfRun } from './flows/flowRef';
 import type { RunOutput } from './output/runOutput';
 import { readSettings } from './settings';
 import { Throttle } from './util/throttle';
@@ -100,6 +101,7 @@ export class FlowdeckHost implements vscode.Disposable {
     this.storeInstance = store;
     this.watchStore(store);
     this.watchForDeadOwners(store);
+    setTimeout(() => void this.resumeCrashedRuns(), 0);
     return store;
   }
 
@@ -122,6 +124,30 @@ export class FlowdeckHost implements vscode.Disposable {
     const env = runEnv(process.env, await this.credentialsFor(request.source));
     const runner = await this.runner();
     return runner.start({ ...request, env, cwd: workingFolder(request.source) });
+  }
+
+  /** Resumes a run that did not complete, as a new attempt (BadInputError when it cannot be resumed). */
+  async resume(runId: string): Promise<ActiveRun> {
+    const store = await this.store();
+    const run = await store.get(runId);
+    const source = run ? sourceOfRun(run.source) : undefined;
+    const env = runEnv(process.env, source ? await this.credentialsFor(source) : {});
+    const runner = await this.runner();
+    return runner.resume(runId, { env, ...(source ? { cwd: workingFolder(source) ?? undefined } : {}) });
+  }
+
+  /**
+   * Resumes, once across every Flowdeck process, runs of flows with `resumeOnCrash` whose host died —
+   * workspace flows only when the workspace is trusted. Called when the store first opens.
+   */
+  private async resumeCrashedRuns(): Promise<void> {
+    try {
+      const runner = await this.runner();
+      const resumed = await runner.resumeCrashed({ accept: (run) => vscode.workspace.isTrusted || run.source.startsWith('builtin:') });
+      for (const r of resumed) this.output.note(`Resuming flow run '${r.name}' of flow '${r.flowName}': its host ended while it ran, and the flow asks to be resumed (resumeOnCrash).`);
+    } catch (e) {
+      this.output.note(`Could not resume crashed runs: ${(e as Error).message}`, 'WARNING');
+    }
   }
 
   cancel(runId: string): boolean {

@@ -23,6 +23,7 @@ import { registerOpenRunInDashboard } from './commands/openRunInDashboard';
 import { registerRefreshFlows } from './commands/refreshFlows';
 import { registerRefreshRuns } from './commands/refreshRuns';
 import { registerRerunRun } from './commands/rerunRun';
+import { registerRetryFromFailure } from './commands/retryFromFailure';
 import { registerRunFlow } from './commands/runFlow';
 import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
 import { registerSetGitHubToken } from './commands/setGitHubToken';
@@ -85,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCreateFlow(context);
   registerCancelRun(context, flowdeck);
   registerRerunRun(context, flowdeck);
+  registerRetryFromFailure(context, flowdeck);
   registerShowRunLogs(context, flowdeck);
   registerOpenRunInDashboard(context, flowdeck);
   registerDeleteRun(context, flowdeck);

@@ -122,10 +122,12 @@ test('a running run of another process cannot be cancelled from here', () => {
   assert.deepEqual(commandsFor(value), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
 });
 
-test('a finished run offers Rerun and Delete; a finished subflow run offers neither', () => {
-  for (const name of ['Completed', 'Failed', 'Crashed', 'Cancelled'] as const) {
+test('a finished run offers Rerun and Delete, one that did not complete Retry from Failure too; a finished subflow run offers neither', () => {
+  const completed = runContextValue(run('Completed'), { cancelable: false, subflow: false });
+  assert.deepEqual(commandsFor(completed), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
+  for (const name of ['Failed', 'TimedOut', 'Crashed', 'Cancelled'] as const) {
     const value = runContextValue(run(name), { cancelable: false, subflow: false });
-    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs'], name);
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.showRunLogs'], name);
   }
   const sub = runContextValue(run('Completed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
   assert.deepEqual(commandsFor(sub), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);

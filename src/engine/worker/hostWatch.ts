@@ -11,7 +11,7 @@ const parent = process.ppid;
 setInterval(() => {
   if (process.ppid === parent) return;
   try { process.kill(-process.pid, 'SIGKILL'); } catch { process.kill(process.pid, 'SIGKILL'); }
-}, 200);
+}, 50);
 `;
 
 export function watchHost(): void {

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { ActiveRun } from '../../engine/runner';
 import { BadInputError } from '../../engine/runner';
+import { sourceOfRun } from '../flows/flowRef';
 import type { FlowdeckHost, StartRequest } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import { readSettings } from '../settings';
@@ -46,6 +47,25 @@ export class RunLauncher {
     }
     const reveal = readSettings().revealOutput;
     if (fromEditor && reveal === 'onRun') this.output.reveal();
+    void active.done.then((detail) => {
+      if (detail.state.type !== 'COMPLETED' && reveal === 'onFailure') this.output.reveal();
+    });
+    return active;
+  }
+
+  /** Resumes a run that did not complete (Retry from Failure): the same run, a new attempt. */
+  async resume(run: { id: string; name: string; source: string }, options: { fromEditor?: boolean } = {}): Promise<ActiveRun | undefined> {
+    if (!canRun(sourceOfRun(run.source))) return undefined;
+    let active: ActiveRun;
+    try {
+      active = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Resuming flow run ${run.name}…` }, () => this.host.resume(run.id));
+    } catch (e) {
+      if (e instanceof BadInputError) void vscode.window.showInformationMessage((e as Error).message);
+      else void this.showStartError(run.name, e);
+      return undefined;
+    }
+    const reveal = readSettings().revealOutput;
+    if ((options.fromEditor ?? true) && reveal === 'onRun') this.output.reveal();
     void active.done.then((detail) => {
       if (detail.state.type !== 'COMPLETED' && reveal === 'onFailure') this.output.reveal();
     });

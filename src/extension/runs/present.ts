@@ -80,6 +80,8 @@ export function runContextValue(run: Pick<FlowRunSummary, 'state'>, caps: RunCap
   const finished = isTerminal(run.state.type);
   if (caps.cancelable && !finished) tokens.push('cancelable');
   if (finished && !caps.subflow) tokens.push('rerunnable', 'deletable');
+  // Failed, Crashed, Cancelled (TimedOut is a Failed): the same run can go on from its checkpoints.
+  if (finished && !caps.subflow && run.state.type !== 'COMPLETED') tokens.push('resumable');
   return tokens.join(' ');
 }
 

@@ -1,0 +1,313 @@
+/**
+ * Resume from failure: the same run, a new attempt, completed calls never done twice. Side effects are
+ * counted through a file each task appends to, so "ran once" is what the disk says, not what a log says.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { CLI, flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+
+const T = { timeout: 180_000 };
+
+/** Lines of the side-effect file, counted by label. */
+function effects(file: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!existsSync(file)) return counts;
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return counts;
+}
+
+/** A flow file whose tasks append `label` to `log` when they run; `gate` decides whether a step fails. */
+function sequential(log: string, gate: string): string {
+  return flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const step = task({ name: 'step' }, async (i: number) => {
+  appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n');
+  if (i === 4 && !existsSync(${JSON.stringify(gate)})) throw new Error('step 4 is not ready yet');
+  return i * 10;
+});
+export default flow({ name: 'five-steps' }, async () => {
+  let sum = 0;
+  for (let i = 1; i <= 5; i++) sum += await step(i);
+  return sum;
+});`);
+}
+
+describe('flowdeck resume', T, () => {
+  it('five tasks, the 4th fails: resume completes, tasks 1–3 ran once in all, 4–5 once after the fix', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({ 'five.flow.ts': sequential(log, gate) });
+    const home = tempDir();
+    const first = await runCli(['run', 'five.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(first.code, 1, first.stderr);
+    const failed = JSON.parse(first.stdout) as { id: string; name: string };
+    writeFileSync(gate, '');
+    const resumed = await runCli(['resume', failed.name, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const doc = JSON.parse(resumed.stdout) as { id: string; name: string; attempt: number; result: number; state: { name: string }; taskRuns: { name: string; state: { name: string; message?: string }; attempt: number }[] };
+    assert.equal(doc.id, failed.id, 'the same run');
+    assert.equal(doc.name, failed.name);
+    assert.equal(doc.attempt, 2);
+    assert.equal(doc.result, 150);
+    assert.match(resumed.stderr, new RegExp(`Resuming flow run '${failed.name}' \\(attempt 2\\): 3 of 4 task runs reused`));
+    const counts = effects(log);
+    assert.deepEqual([1, 2, 3, 4, 5].map((i) => counts.get(`step ${i}`)), [1, 1, 1, 2, 1]);
+    // The history keeps both attempts; the reused ones say where their result came from.
+    const second = doc.taskRuns.filter((t) => t.state.name === 'Cached');
+    assert.deepEqual(second.map((t) => [t.name, t.state.message, t.attempt]), [
+      ['step-0', 'reused from attempt 1', 1],
+      ['step-1', 'reused from attempt 1', 1],
+      ['step-2', 'reused from attempt 1', 1],
+    ]);
+    assert.equal(doc.taskRuns.length, 9, '4 task runs of attempt 1 and 5 of attempt 2');
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    const states = (await store.readRun(failed.id))!.states.map((s) => s.name);
+    assert.deepEqual(states, ['Pending', 'Running', 'Failed', 'AwaitingRetry', 'Running', 'Completed']);
+  });
+
+  it('a map over 50 items where 7 fail: the resume runs only those 7', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'map.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const BAD = new Set([3, 9, 14, 22, 31, 40, 47]);
+const item = task({ name: 'item' }, async (i: number) => {
+  appendFileSync(${JSON.stringify(log)}, 'item ' + i + '\\n');
+  if (BAD.has(i) && !existsSync(${JSON.stringify(gate)})) throw new Error('item ' + i + ' failed');
+  return i;
+});
+export default flow({ name: 'map50' }, async () => {
+  const settled = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => item(i)));
+  const failed = settled.filter((s) => s.status === 'rejected').length;
+  if (failed > 0) throw new Error(failed + ' items failed');
+  return settled.reduce((sum, s) => sum + (s.status === 'fulfilled' ? s.value : 0), 0);
+});`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'map.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    writeFileSync(gate, '');
+    const second = await (await runner.resume(first.id)).done;
+    assert.equal(second.state.name, 'Completed', second.state.message);
+    assert.equal(valueOf(second), (49 * 50) / 2);
+    const counts = effects(log);
+    const twice = [...counts].filter(([, n]) => n === 2).map(([k]) => k).sort();
+    assert.deepEqual(twice, ['item 14', 'item 22', 'item 3', 'item 31', 'item 40', 'item 47', 'item 9']);
+    assert.equal([...counts.values()].reduce((a, b) => a + b, 0), 57);
+    assert.ok((await logsOf(store, first.id)).some((l) => /Resuming flow run '.+' \(attempt 2\): 43 of 50 task runs reused/.test(l.message)));
+  });
+
+  it('nested subflows resume the same way: completed ones are reused whole, the failed one resumes from its own checkpoints', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'nest.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const work = task({ name: 'work' }, async (label: string) => {
+  appendFileSync(${JSON.stringify(log)}, label + '\\n');
+  if (label === 'leaf-b:2' && !existsSync(${JSON.stringify(gate)})) throw new Error('leaf b is not ready');
+  return label;
+});
+const leaf = flow({ name: 'leaf' }, async ({ id }: { id: string }) => [await work('leaf-' + id + ':1'), await work('leaf-' + id + ':2')]);
+const middle = flow({ name: 'middle' }, async () => [...(await leaf({ id: 'a' })), ...(await leaf({ id: 'b' }))]);
+export default flow({ name: 'nest' }, async () => [await work('root'), ...(await middle())]);`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'nest.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    writeFileSync(gate, '');
+    const second = await (await runner.resume(first.id)).done;
+    assert.equal(second.state.name, 'Completed', second.state.message);
+    assert.deepEqual(valueOf(second), ['root', 'leaf-a:1', 'leaf-a:2', 'leaf-b:1', 'leaf-b:2']);
+    const counts = effects(log);
+    assert.deepEqual(Object.fromEntries(counts), { root: 1, 'leaf-a:1': 1, 'leaf-a:2': 1, 'leaf-b:1': 1, 'leaf-b:2': 2 });
+    // Still one run per subflow call: resumed, not created again.
+    const tree = await store.runTree(first.id);
+    assert.deepEqual(tree.map((r) => `${r.flowName}:${r.state.name}`), ['nest:Completed', 'middle:Completed', 'leaf:Completed', 'leaf:Completed']);
+    assert.deepEqual(tree.map((r) => r.attempt), [2, 2, 1, 2]);
+  });
+
+  it('a call whose arguments changed runs again', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const input = join(dir, 'input.txt');
+    writeFileSync(input, 'v1');
+    const ws = workspace({
+      'args.flow.ts': flowSource(`import { appendFileSync, readFileSync } from 'node:fs';
+const a = task({ name: 'a' }, async (v: string) => { appendFileSync(${JSON.stringify(log)}, 'a ' + v + '\\n'); return v; });
+const b = task({ name: 'b' }, async () => { appendFileSync(${JSON.stringify(log)}, 'b\\n'); return 'b'; });
+const c = task({ name: 'c' }, async (v: string) => { if (v === 'v1') throw new Error('v1 is wrong'); return v; });
+export default flow({ name: 'args' }, async () => { const v = readFileSync(${JSON.stringify(input)}, 'utf8'); await b(); await a(v); return c(v); });`),
+    });
+    const { runner } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'args.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    writeFileSync(input, 'v2');
+    const second = await (await runner.resume(first.id)).done;
+    assert.equal(second.state.name, 'Completed', second.state.message);
+    assert.equal(valueOf(second), 'v2');
+    assert.deepEqual(Object.fromEntries(effects(log)), { b: 1, 'a v1': 1, 'a v2': 1 });
+  });
+
+  it('refuses a completed run (use Rerun), a subflow run, an unknown run; warns when the flow file changed', async () => {
+    const ws = workspace({ 'ok.flow.ts': flowSource(`const t = task({ name: 't' }, async () => 1);\nexport default flow({ name: 'ok' }, async () => { await t(); throw new Error('no'); });`) });
+    const home = tempDir();
+    const done = await runCli(['run', 'ok.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const failed = JSON.parse(done.stdout) as { name: string };
+    writeFileSync(join(ws, 'ok.flow.ts'), flowSource(`const t = task({ name: 't' }, async () => 1);\nexport default flow({ name: 'ok' }, async () => { await t(); return 'fixed'; });`));
+    const resumed = await runCli(['resume', failed.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /WARNING .*The flow's source changed since attempt 1 \(content hash [0-9a-f]{12} → [0-9a-f]{12}\)/);
+    const again = await runCli(['resume', failed.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /completed; there is nothing to resume\. Rerun it/);
+    const missing = await runCli(['resume', 'no-such-run'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /No run with id, id prefix or name 'no-such-run'/);
+  });
+});
+
+describe('automatic resume', T, () => {
+  it('a worker that calls process.exit in task 3 of a flow with retries: 1 completes in one CLI run, tasks 1–2 run once', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const ws = workspace({
+      'crash.flow.ts': flowSource(`import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+const crashed = ${JSON.stringify(join(dir, 'crashed-once'))};
+const step = task({ name: 'step' }, async (i: number) => {
+  appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n');
+  if (i === 3 && !existsSync(crashed)) { writeFileSync(crashed, ''); process.exit(7); }
+  return i;
+});
+export default flow({ name: 'crashy', retries: 1 }, async () => { let s = 0; for (let i = 1; i <= 4; i++) s += await step(i); return s; });`),
+    });
+    const r = await runCli(['run', 'crash.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { result: number; attempt: number; state: { name: string } };
+    assert.equal(doc.state.name, 'Completed');
+    assert.equal(doc.result, 10);
+    assert.equal(doc.attempt, 2);
+    assert.match(r.stderr, /Worker process exited unexpectedly \(exit code 7\); resuming from its checkpoints/);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1, 'step 3': 2, 'step 4': 1 });
+  });
+
+  it("a flow's own retry resumes too: the failed attempt's completed tasks are not run again", async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const ws = workspace({
+      'retry.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+let failures = 0;
+const step = task({ name: 'step' }, async (i: number) => { appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n'); if (i === 3 && failures++ === 0) throw new Error('flaky'); return i; });
+export default flow({ name: 'retrying', retries: 1, retryDelaySeconds: 0 }, async () => { let s = 0; for (let i = 1; i <= 4; i++) s += await step(i); return s; });`),
+    });
+    const { runner } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'retry.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(valueOf(detail), 10);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1, 'step 3': 2, 'step 4': 1 });
+  });
+
+  it('resumeOnCrash: a run whose CLI was killed is resumed by `flowdeck resume --crashed`, once, even with two at once', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const home = tempDir();
+    const ws = workspace({
+      'long.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const step = task({ name: 'step' }, async (i: number) => {
+  appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n');
+  if (i === 3 && !existsSync(${JSON.stringify(join(dir, 'go'))})) await new Promise((r) => setTimeout(r, 60_000));
+  return i;
+});
+export default flow({ name: 'long', resumeOnCrash: true }, async () => { let s = 0; for (let i = 1; i <= 4; i++) s += await step(i); return s; });`),
+    });
+    const cli = spawn(process.execPath, [CLI, 'run', 'long.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore' });
+    // Killed once steps 1 and 2 are checkpointed (on disk): those must not run again. (A step whose
+    // checkpoint was not yet written when the host died runs again: at least once, never lost.)
+    const reader = await EmbeddedStore.open(home, { readOnly: true });
+    await waitFor(async () => {
+      await reader.refresh();
+      const run = (await reader.list())[0];
+      const detail = run ? await reader.readRun(run.id) : undefined;
+      return (detail?.taskRuns.filter((t) => t.state.name === 'Completed').length ?? 0) >= 2 && existsSync(log) && readFileSync(log, 'utf8').includes('step 3');
+    }, 'steps 1 and 2 to be checkpointed and step 3 to start', 60_000);
+    await reader.close();
+    cli.kill('SIGKILL');
+    await new Promise((r) => cli.on('exit', r));
+    writeFileSync(join(dir, 'go'), '');
+    const [a, b] = await Promise.all([runCli(['resume', '--crashed'], { cwd: ws, env: { FLOWDECK_HOME: home } }), runCli(['resume', '--crashed'], { cwd: ws, env: { FLOWDECK_HOME: home } })]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const resumedBy = [a, b].filter((r) => /Completed/.test(r.stdout));
+    assert.equal(resumedBy.length, 1, `exactly one resumed it:\n${a.stdout}\n${b.stdout}`);
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    const run = (await store.list())[0]!;
+    assert.equal(run.state.name, 'Completed');
+    assert.equal(run.attempt, 2);
+    const counts = effects(log);
+    assert.equal(counts.get('step 1'), 1);
+    assert.equal(counts.get('step 2'), 1);
+    assert.equal(counts.get('step 4'), 1);
+    appendFileSync(log, '');
+  });
+});
+
+describe('kill -9 at random points, then resume', { timeout: 900_000 }, () => {
+  it('20 times: every checkpointed task ran exactly once in all, and the result equals an uninterrupted run', async () => {
+    const TRIALS = Number(process.env.FLOWDECK_RESUME_TRIALS ?? 20);
+    const TASKS = 200;
+    const expected = Array.from({ length: TASKS }, (_, i) => i * i).reduce((a, b) => a + b, 0);
+    let checkpointedTotal = 0;
+    let rerunTotal = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const dir = tempDir();
+      const log = join(dir, 'effects.txt');
+      const home = tempDir();
+      const ws = workspace({
+        'many.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+const square = task({ name: 'square' }, async (i: number) => { appendFileSync(${JSON.stringify(log)}, 'task ' + i + '\\n'); await new Promise((r) => setTimeout(r, 2)); return i * i; });
+export default flow({ name: 'many' }, async () => { let s = 0; for (let i = 0; i < ${TASKS}; i++) s += await square(i); return s; });`),
+      });
+      const cli = spawn(process.execPath, [CLI, 'run', 'many.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore', detached: true });
+      await waitFor(() => existsSync(log), 'the run to start', 60_000);
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 400)));
+      try {
+        process.kill(-cli.pid!, 'SIGKILL');
+      } catch {
+        // The run already ended: the resume below refuses a completed run, and the trial checks it ran once.
+      }
+      await new Promise((r) => (cli.exitCode !== null || cli.signalCode !== null ? r(undefined) : cli.on('exit', r)));
+      // What was on disk when the host died: the checkpoints a resume must honour.
+      const store = await EmbeddedStore.open(home);
+      const run = (await store.list())[0]!;
+      const before = (await store.readRun(run.id))!;
+      const checkpointed = new Set(before.taskRuns.filter((t) => t.state.name === 'Completed').map((t) => t.name));
+      await store.close();
+      // The orphaned worker stops within moments (its watch thread); only then is the count final.
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await runCli(['resume', run.id, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+      let result: number;
+      if (run.state.type === 'COMPLETED') {
+        assert.equal(r.code, 2, r.stderr);
+        result = valueOf(before) as number;
+      } else {
+        assert.equal(r.code, 0, `trial ${trial}: ${r.stderr.slice(-1500)}`);
+        result = (JSON.parse(r.stdout) as { result: number }).result;
+      }
+      assert.equal(result, expected, `trial ${trial}: the result of an uninterrupted run`);
+      const counts = effects(log);
+      for (let i = 0; i < TASKS; i++) {
+        const n = counts.get(`task ${i}`) ?? 0;
+        assert.ok(n >= 1, `trial ${trial}: task ${i} never ran`);
+        if (checkpointed.has(`square-${i}`)) assert.equal(n, 1, `trial ${trial}: task ${i} was checkpointed before the kill yet ran ${n} times`);
+        else if (n > 1) rerunTotal++;
+      }
+      checkpointedTotal += checkpointed.size;
+    }
+    console.log(`# ${TRIALS} kills at random points of a ${TASKS}-task run: ${checkpointedTotal} checkpointed task runs reused (each ran once in all), ${rerunTotal} in flight at the kill ran again; every result equal to an uninterrupted run's`);
+  });
+});
