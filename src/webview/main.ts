@@ -105,7 +105,7 @@ class Dashboard {
   }
 
   private save(): void {
-    this.vscode.setState({ version: 1, selection: { ...(this.model?.selection ?? this.state.selection) }, hiddenMetrics: [...this.hidden] });
+    this.vscode.setState({ version: 1, selection: { ...(this.model?.selection ?? this.state.selection) }, hiddenMetrics: [...this.hidden], charts: this.state.charts });
   }
 
   private context(model: DashboardModel): RenderContext {
