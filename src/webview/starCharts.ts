@@ -1,0 +1,207 @@
+/**
+ * The GitHub section's charts: stars of several repositories (linear or log scale, by date or aligned by
+ * first star), stars gained per day or week as bars, and the counts of every stored run over time.
+ * Tooltips give exact figures; each axis keeps one number format.
+ */
+import type { ChartConfiguration, TooltipItem } from 'chart.js';
+import { BASE_OPTIONS, Chart, gridColor, logTicks, tooltipColors, valueTicks, type Painted } from './chartSetup';
+import { dayNumber, dayOf, type StarSeries } from './chartData';
+import { withAlpha } from './color';
+import { formatDay, formatDayWithWeekday, formatInteger, formatWhen, type SeriesColor } from './format';
+import type { GithubSnapshot } from './protocol';
+import type { Palette } from './theme';
+
+/** The charted repository first, then the compared ones, each its own colour. */
+export const REPO_COLORS: readonly SeriesColor[] = ['yellow', 'blue', 'purple', 'green', 'orange', 'red', 'cyan'];
+
+export function repoColor(index: number): SeriesColor {
+  return REPO_COLORS[index % REPO_COLORS.length]!;
+}
+
+type XY = { x: number; y: number };
+
+export interface StarChartOptions {
+  logScale: boolean;
+  align: boolean;
+}
+
+export function starComparisonChart(canvas: HTMLCanvasElement, series: readonly StarSeries[], options: StarChartOptions, palette: Palette): Painted {
+  const xs = series.flatMap((s) => s.points.map((p) => p.x));
+  const dayLabel = (x: number): string => (options.align ? `Day ${formatInteger(x)}` : formatDay(dayOf(x), true));
+  const config: ChartConfiguration<'line', XY[]> = {
+    type: 'line',
+    data: {
+      datasets: series.map((s) => ({
+        label: s.repo,
+        // A log axis has no zero: a repository's starless start is left out rather than drawn at the bottom.
+        data: options.logScale ? s.points.filter((p) => p.y > 0) : s.points,
+        borderWidth: 2,
+        pointRadius: s.points.length === 1 ? 3 : 0,
+        pointHoverRadius: 4,
+        pointHitRadius: 6,
+        tension: 0,
+      })),
+    },
+    options: {
+      ...BASE_OPTIONS,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: {
+          type: 'linear',
+          // The data's own ends, not rounded "nice" bounds that would run past today.
+          min: xs.length > 0 ? Math.min(...xs) : undefined,
+          max: xs.length > 0 ? Math.max(...xs) : undefined,
+          grid: { display: false },
+          border: { display: false },
+          ticks: { maxRotation: 0, maxTicksLimit: 6, callback: (v) => dayLabel(Number(v)) },
+        },
+        y: options.logScale
+          ? { type: 'logarithmic', border: { display: false }, ticks: valueTicks(), afterBuildTicks: logTicks }
+          : { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 5, ...valueTicks() } },
+      },
+      plugins: {
+        legend: { display: series.length > 1, position: 'bottom', labels: { boxWidth: 12, boxHeight: 2 } },
+        tooltip: {
+          callbacks: {
+            title: (items) => (items[0] ? (options.align ? dayLabel(items[0].parsed.x ?? 0) : formatDayWithWeekday(dayOf(items[0].parsed.x ?? 0))) : ''),
+            label: (item) => `${item.dataset.label}: ${formatInteger(Number(item.parsed.y))} stars`,
+          },
+        },
+      },
+    },
+  };
+  const chart = new Chart(canvas, config);
+  const paint = (p: Palette): void => {
+    chart.data.datasets.forEach((dataset, i) => {
+      const color = p.series[repoColor(i)];
+      dataset.borderColor = color;
+      dataset.backgroundColor = color;
+      dataset.pointBackgroundColor = color;
+    });
+    chart.options.scales!.y!.grid = gridColor(p);
+    Object.assign(chart.options.plugins!.tooltip!, tooltipColors(p));
+  };
+  paint(palette);
+  chart.update('none');
+  return { chart, paint };
+}
+
+export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly { start: string; stars: number }[], unit: 'day' | 'week', color: SeriesColor, palette: Palette): Painted {
+  const config: ChartConfiguration<'bar', XY[]> = {
+    type: 'bar',
+    data: {
+      datasets: [
+        {
+          label: unit === 'day' ? 'Stars per day' : 'Stars per week',
+          data: buckets.map((b) => ({ x: dayNumber(b.start), y: b.stars })),
+          // Thousands of daily bars would be hairlines with gaps; they touch instead.
+          barPercentage: 1,
+          categoryPercentage: 1,
+        },
+      ],
+    },
+    options: {
+      ...BASE_OPTIONS,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: {
+          type: 'linear',
+          offset: true,
+          min: buckets.length > 0 ? dayNumber(buckets[0]!.start) : undefined,
+          max: buckets.length > 0 ? dayNumber(buckets.at(-1)!.start) : undefined,
+          grid: { display: false },
+          border: { display: false },
+          ticks: { maxRotation: 0, maxTicksLimit: 6, callback: (v) => formatDay(dayOf(Number(v)), true) },
+        },
+        y: { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 4, ...valueTicks() } },
+      },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          displayColors: false,
+          callbacks: {
+            title: (items) => {
+              const start = dayOf(items[0]?.parsed.x ?? 0);
+              return unit === 'day' ? formatDayWithWeekday(start) : `Week of ${formatDayWithWeekday(start)}`;
+            },
+            label: (item) => `${formatInteger(Number(item.parsed.y))} stars`,
+          },
+        },
+      },
+    },
+  };
+  const chart = new Chart(canvas, config);
+  const paint = (p: Palette): void => {
+    const dataset = chart.data.datasets[0]!;
+    dataset.backgroundColor = withAlpha(p.series[color], 0.75);
+    dataset.borderColor = p.series[color];
+    chart.options.scales!.y!.grid = gridColor(p);
+    Object.assign(chart.options.plugins!.tooltip!, tooltipColors(p));
+  };
+  paint(palette);
+  chart.update('none');
+  return { chart, paint };
+}
+
+export const HISTORY_METRICS: readonly { key: keyof GithubSnapshot['counts']; label: string; color: SeriesColor }[] = [
+  { key: 'forks', label: 'Forks', color: 'blue' },
+  { key: 'watchers', label: 'Watchers', color: 'purple' },
+  { key: 'openIssues', label: 'Open issues', color: 'red' },
+  { key: 'openPullRequests', label: 'Open pull requests', color: 'green' },
+];
+
+/** Forks, watchers, open issues and pull requests as every stored run of the repository counted them. */
+export function runHistoryChart(canvas: HTMLCanvasElement, history: readonly GithubSnapshot[], palette: Palette): Painted {
+  const times = history.map((h) => Date.parse(h.fetchedAt));
+  const config: ChartConfiguration<'line', XY[]> = {
+    type: 'line',
+    data: {
+      datasets: HISTORY_METRICS.map(({ key, label }) => ({
+        label,
+        data: history.map((h, i) => ({ x: times[i]!, y: h.counts[key] })),
+        borderWidth: 2,
+        pointRadius: 2.5,
+        pointHoverRadius: 4,
+        tension: 0,
+      })),
+    },
+    options: {
+      ...BASE_OPTIONS,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: {
+          type: 'linear',
+          min: Math.min(...times),
+          max: Math.max(...times),
+          grid: { display: false },
+          border: { display: false },
+          ticks: { maxRotation: 0, maxTicksLimit: 5, callback: (v) => formatWhen(Number(v)) },
+        },
+        y: { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 4, ...valueTicks() } },
+      },
+      plugins: {
+        legend: { display: true, position: 'bottom', labels: { boxWidth: 12, boxHeight: 2 } },
+        tooltip: {
+          callbacks: {
+            title: (items: TooltipItem<'line'>[]) => (items[0] ? `Run of ${new Date(items[0].parsed.x ?? 0).toLocaleString()}` : ''),
+            label: (item) => `${item.dataset.label}: ${formatInteger(Number(item.parsed.y))}`,
+          },
+        },
+      },
+    },
+  };
+  const chart = new Chart(canvas, config);
+  const paint = (p: Palette): void => {
+    chart.data.datasets.forEach((dataset, i) => {
+      const color = p.series[HISTORY_METRICS[i]!.color];
+      dataset.borderColor = color;
+      dataset.backgroundColor = color;
+      dataset.pointBackgroundColor = color;
+    });
+    chart.options.scales!.y!.grid = gridColor(p);
+    Object.assign(chart.options.plugins!.tooltip!, tooltipColors(p));
+  };
+  paint(palette);
+  chart.update('none');
+  return { chart, paint };
+}
