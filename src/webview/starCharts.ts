@@ -111,7 +111,8 @@ export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly {
           max: buckets.length > 0 ? dayNumber(buckets.at(-1)!.start) : undefined,
           grid: { display: false },
           border: { display: false },
-          ticks: { maxRotation: 0, maxTicksLimit: 6, callback: (v) => formatDay(dayOf(Number(v)), true) },
+          // A half-width card: few labels, or dates with years run into each other.
+          ticks: { maxRotation: 0, maxTicksLimit: 4, callback: (v) => formatDay(dayOf(Number(v)), true) },
         },
         y: { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 4, ...valueTicks() } },
       },
