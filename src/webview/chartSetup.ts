@@ -88,6 +88,34 @@ export function gridColor(p: Palette): { color: string } {
   return { color: withAlpha(p.grid, 0.35) };
 }
 
+/** The part of a chart `paintDatasets` recolours. */
+interface Colourable {
+  data: { datasets: { borderColor?: unknown; backgroundColor?: unknown; pointBackgroundColor?: unknown; pointBorderColor?: unknown }[] };
+  options: { scales?: Record<string, { grid?: unknown } | undefined>; plugins?: { tooltip?: object } };
+}
+
+/**
+ * A chart whose datasets each take one solid colour (`colorOf(index)`), its value grid on `gridAxis`
+ * and the theme's tooltip: built, painted, and returned with how to paint it again.
+ */
+export function painted(chart: Colourable & Painted['chart'], palette: Palette, colorOf: (index: number, p: Palette) => string, gridAxis = 'y'): Painted {
+  const paint = (p: Palette): void => {
+    chart.data.datasets.forEach((dataset, i) => {
+      const color = colorOf(i, p);
+      dataset.borderColor = color;
+      dataset.backgroundColor = color;
+      dataset.pointBackgroundColor = color;
+      dataset.pointBorderColor = color;
+    });
+    const axis = chart.options.scales?.[gridAxis];
+    if (axis) axis.grid = gridColor(p);
+    if (chart.options.plugins?.tooltip) Object.assign(chart.options.plugins.tooltip, tooltipColors(p));
+  };
+  paint(palette);
+  chart.update('none');
+  return { chart, paint };
+}
+
 /** Log axes label only 1, 2 and 5 times a power of ten, so labels don't pile up at the top of a decade. */
 export function logTicks(scale: Scale): void {
   scale.ticks = scale.ticks.filter((t) => {

@@ -17,7 +17,7 @@ import {
   type WebviewToHost,
 } from './protocol';
 import { renderRuns, renderTopbar, renderWelcome, type Drawn, type RenderContext } from './render';
-import { renderGithub } from './renderGithub';
+import { addRepositoryForm, renderGithub } from './renderGithub';
 import { renderTimeline } from './renderTimeline';
 import { renderYoutube } from './renderYoutube';
 import { readPalette, watchTheme } from './theme';
@@ -65,6 +65,7 @@ class Dashboard {
   private readonly groups: Record<Slot, ChartGroup> = { github: new ChartGroup(), youtube: new ChartGroup(), timeline: new ChartGroup() };
   private readonly keys: Record<Slot, string> = { github: '', youtube: '', timeline: '' };
   private prefs: ChartPreferences;
+  private readonly controls = { addRepository: addRepositoryForm((repo) => this.request({ type: 'addRepository', repo })) };
   /** Requests sent and not answered yet; the reply says how each went. */
   private readonly pending = new Set<number>();
   private nextRequest = 1;
@@ -159,6 +160,7 @@ class Dashboard {
       request: (m) => this.request(m),
       setPrefs: (change) => this.setPrefs(change),
       background: () => this.palette.background,
+      controls: this.controls,
     };
   }
 
@@ -210,8 +212,11 @@ class Dashboard {
     if (this.keys[slot] === key) return;
     this.keys[slot] = key;
     this.groups[slot].destroy();
+    const focused = document.activeElement;
     const drawn = draw();
     this.slots[slot].replaceChildren(drawn?.element ?? '');
+    // A control carried into the new drawing (see RenderContext.controls) keeps its focus.
+    if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) focused.focus();
     this.slots[slot].hidden = drawn === undefined;
     this.groups[slot] = drawn ? drawn.mount(this.palette) : new ChartGroup();
   }

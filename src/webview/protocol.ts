@@ -9,6 +9,11 @@
 import type { LogLevel } from '../engine/records';
 import type { StateName, StateType } from '../engine/states';
 import { REPO_PATTERN } from '../flows/github/parameters';
+import type { Release } from '../flows/github/releases';
+import type { TopVideo } from '../flows/youtube/topVideos';
+
+/** The built-in flows' own shapes, as the dashboard reads them from their results. */
+export type { Release, TopVideo };
 
 export const BUILTIN_FLOW_IDS = ['github-repo-stats', 'youtube-channel-analytics'] as const;
 export type BuiltinFlowId = (typeof BUILTIN_FLOW_IDS)[number];
@@ -70,17 +75,6 @@ export interface YoutubeView {
   topVideos: TopVideo[];
 }
 
-export interface TopVideo {
-  id: string;
-  /** null: YouTube no longer lists the video (deleted or private). */
-  title: string | null;
-  publishedAt: string | null;
-  views: number;
-  estimatedMinutesWatched: number;
-  likes: number;
-  averageViewDuration: number;
-}
-
 /** A date range the YouTube section offers, resolved to days by the host (YouTube's days are Pacific). */
 export interface RangeChoice {
   id: 'last7' | 'last28' | 'last90' | 'last365' | 'thisMonth' | 'lastMonth';
@@ -117,12 +111,6 @@ export interface StarPoint {
   /** YYYY-MM-DD. */
   date: string;
   stars: number;
-}
-
-export interface Release {
-  tag: string;
-  /** YYYY-MM-DD. */
-  date: string;
 }
 
 export interface GithubSnapshot {

@@ -18,6 +18,8 @@ export interface RenderContext extends ExportContext {
   model: DashboardModel;
   prefs: ChartPreferences;
   setPrefs(change: Partial<ChartPreferences>): void;
+  /** Controls that outlive a redraw (a half-typed form stays as it is). */
+  controls: { addRepository: HTMLElement };
 }
 
 export interface Drawn {

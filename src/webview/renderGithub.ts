@@ -61,15 +61,27 @@ function comparedChip(entry: ComparedRepository, colorIndex: number | undefined,
   );
 }
 
-/** "Add repository…": a button that opens a small owner/name form; the host runs the flow if needed. */
-function addRepositoryForm(ctx: RenderContext): HTMLElement {
+/**
+ * "Add repository…": a button that opens a small owner/name form; the host runs the flow if needed. Made
+ * once by the dashboard and moved into each redraw of the section, so a model arriving while someone types
+ * (runs change all the time) keeps the form open with what was typed.
+ */
+export function addRepositoryForm(onAdd: (repo: string) => void): HTMLElement {
   const input = h('input', { class: 'text-input', attrs: { type: 'text', placeholder: 'owner/name', 'aria-label': 'Repository to compare (owner/name)', spellcheck: 'false', size: '22' } });
   const error = h('span', { class: 'form-error', attrs: { role: 'alert' } });
   const form = h('form', { class: 'add-repo', hidden: true }, input, h('button', { class: 'button primary small', attrs: { type: 'submit' } }, 'Compare'), error);
-  const open = h('button', { class: 'button secondary small', title: 'Draw another repository on the star-history chart (runs github-repo-stats for it when none is stored)', onClick: () => {
-    form.hidden = !form.hidden;
-    if (!form.hidden) input.focus();
-  } }, 'Add repository…');
+  const open = h(
+    'button',
+    {
+      class: 'button secondary small',
+      title: 'Draw another repository on the star-history chart (runs github-repo-stats for it when none is stored)',
+      onClick: () => {
+        form.hidden = !form.hidden;
+        if (!form.hidden) input.focus();
+      },
+    },
+    'Add repository…',
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const repo = input.value.trim().replace(/^https:\/\/github\.com\//, '').replace(/\/+$/, '');
@@ -78,7 +90,7 @@ function addRepositoryForm(ctx: RenderContext): HTMLElement {
       return;
     }
     error.textContent = '';
-    ctx.request({ type: 'addRepository', repo });
+    onAdd(repo);
     input.value = '';
     form.hidden = true;
   });
@@ -131,7 +143,7 @@ function githubBody(view: GithubView, run: RunRef, ctx: RenderContext): { body: 
     csv: { name: `star-history-${series.map((s) => s.repo).join('-vs-')}`, table: () => starTable(series, prefs.alignTimeline) },
     extraClass: 'stars-card',
   });
-  const compareBar = h('div', { class: 'compare-bar' }, swatch(repoColor(0)), h('strong', null, view.repo), h('span', { class: 'muted' }, range), ...chips, addRepositoryForm(ctx));
+  const compareBar = h('div', { class: 'compare-bar' }, swatch(repoColor(0)), h('strong', null, view.repo), h('span', { class: 'muted' }, range), ...chips, ctx.controls.addRepository);
   starCard.insertBefore(compareBar, starCard.querySelector('.chart-box, .empty-chart'));
 
   const buckets = starVelocity(view.starHistory, view.starHistorySampled, prefs.velocity);

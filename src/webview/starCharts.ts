@@ -4,7 +4,7 @@
  * Tooltips give exact figures; each axis keeps one number format.
  */
 import type { ChartConfiguration, TooltipItem } from 'chart.js';
-import { BASE_OPTIONS, Chart, gridColor, logTicks, tooltipColors, valueTicks, type Painted } from './chartSetup';
+import { BASE_OPTIONS, Chart, logTicks, painted, valueTicks, type Painted } from './chartSetup';
 import { dayNumber, dayOf, type StarSeries } from './chartData';
 import { withAlpha } from './color';
 import { formatDay, formatDayWithWeekday, formatInteger, formatWhen, type SeriesColor } from './format';
@@ -70,20 +70,7 @@ export function starComparisonChart(canvas: HTMLCanvasElement, series: readonly 
       },
     },
   };
-  const chart = new Chart(canvas, config);
-  const paint = (p: Palette): void => {
-    chart.data.datasets.forEach((dataset, i) => {
-      const color = p.series[repoColor(i)];
-      dataset.borderColor = color;
-      dataset.backgroundColor = color;
-      dataset.pointBackgroundColor = color;
-    });
-    chart.options.scales!.y!.grid = gridColor(p);
-    Object.assign(chart.options.plugins!.tooltip!, tooltipColors(p));
-  };
-  paint(palette);
-  chart.update('none');
-  return { chart, paint };
+  return painted(new Chart(canvas, config), palette, (i, p) => p.series[repoColor(i)]);
 }
 
 export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly { start: string; stars: number }[], unit: 'day' | 'week', color: SeriesColor, palette: Palette): Painted {
@@ -111,8 +98,8 @@ export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly {
           max: buckets.length > 0 ? dayNumber(buckets.at(-1)!.start) : undefined,
           grid: { display: false },
           border: { display: false },
-          // A half-width card: few labels, or dates with years run into each other.
-          ticks: { maxRotation: 0, maxTicksLimit: 4, callback: (v) => formatDay(dayOf(Number(v)), true) },
+          // A half-width card: few labels, and none forced at the ends, or dates with years run into each other.
+          ticks: { maxRotation: 0, maxTicksLimit: 4, includeBounds: false, callback: (v) => formatDay(dayOf(Number(v)), true) },
         },
         y: { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 4, ...valueTicks() } },
       },
@@ -131,17 +118,7 @@ export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly {
       },
     },
   };
-  const chart = new Chart(canvas, config);
-  const paint = (p: Palette): void => {
-    const dataset = chart.data.datasets[0]!;
-    dataset.backgroundColor = withAlpha(p.series[color], 0.75);
-    dataset.borderColor = p.series[color];
-    chart.options.scales!.y!.grid = gridColor(p);
-    Object.assign(chart.options.plugins!.tooltip!, tooltipColors(p));
-  };
-  paint(palette);
-  chart.update('none');
-  return { chart, paint };
+  return painted(new Chart(canvas, config), palette, (_i, p) => withAlpha(p.series[color], 0.8));
 }
 
 export const HISTORY_METRICS: readonly { key: keyof GithubSnapshot['counts']; label: string; color: SeriesColor }[] = [
@@ -176,7 +153,7 @@ export function runHistoryChart(canvas: HTMLCanvasElement, history: readonly Git
           max: Math.max(...times),
           grid: { display: false },
           border: { display: false },
-          ticks: { maxRotation: 0, maxTicksLimit: 5, callback: (v) => formatWhen(Number(v)) },
+          ticks: { maxRotation: 0, maxTicksLimit: 4, includeBounds: false, callback: (v) => formatWhen(Number(v)) },
         },
         y: { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 4, ...valueTicks() } },
       },
@@ -191,18 +168,5 @@ export function runHistoryChart(canvas: HTMLCanvasElement, history: readonly Git
       },
     },
   };
-  const chart = new Chart(canvas, config);
-  const paint = (p: Palette): void => {
-    chart.data.datasets.forEach((dataset, i) => {
-      const color = p.series[HISTORY_METRICS[i]!.color];
-      dataset.borderColor = color;
-      dataset.backgroundColor = color;
-      dataset.pointBackgroundColor = color;
-    });
-    chart.options.scales!.y!.grid = gridColor(p);
-    Object.assign(chart.options.plugins!.tooltip!, tooltipColors(p));
-  };
-  paint(palette);
-  chart.update('none');
-  return { chart, paint };
+  return painted(new Chart(canvas, config), palette, (i, p) => p.series[HISTORY_METRICS[i]!.color]);
 }

@@ -4,7 +4,7 @@
  * diamonds on the views line.
  */
 import type { ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
-import { BASE_OPTIONS, Chart, gridColor, tooltipColors, valueTicks, type Painted } from './chartSetup';
+import { BASE_OPTIONS, Chart, painted, valueTicks, type Painted } from './chartSetup';
 import { dayOf, type Timeline } from './chartData';
 import { formatDay, formatDayWithWeekday, formatInteger } from './format';
 import { repoColor } from './starCharts';
@@ -89,20 +89,7 @@ export function timelineChart(canvas: HTMLCanvasElement, data: Timeline, palette
       },
     },
   };
-  const chart = new Chart(canvas, config);
-  const paint = (p: Palette): void => {
-    let repo = 0;
-    chart.data.datasets.forEach((dataset, i) => {
-      const color = roles[i] === 'stars' ? p.series[repoColor(repo++)] : roles[i] === 'releases' ? p.foreground : p.series.magenta;
-      dataset.borderColor = color;
-      dataset.backgroundColor = color;
-      dataset.pointBackgroundColor = color;
-      dataset.pointBorderColor = color;
-    });
-    chart.options.scales!.stars!.grid = gridColor(p);
-    Object.assign(chart.options.plugins!.tooltip!, tooltipColors(p));
-  };
-  paint(palette);
-  chart.update('none');
-  return { chart, paint };
+  // Repositories keep the colours they have on the star-history chart; views and publications share one.
+  const colorOf = (i: number, p: Palette): string => (roles[i] === 'stars' ? p.series[repoColor(i)] : roles[i] === 'releases' ? p.foreground : p.series.magenta);
+  return painted(new Chart(canvas, config), palette, colorOf, 'stars');
 }

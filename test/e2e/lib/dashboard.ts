@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { runCommand } from './codeServer';
+import { canvasInk, type CanvasInk } from './flowdeck';
 
 /** A digest of what a canvas shows; two different drawings give two different digests. */
 export async function canvasDigest(frame: FrameLocator, selector: string): Promise<string> {
@@ -42,33 +44,41 @@ export async function saveThroughDialog(page: Page, target: string, timeoutMs = 
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** Decodes a PNG in the browser page and counts pixels that differ from its most common colour (the background). */
-export async function pngInk(page: Page, png: Buffer): Promise<{ width: number; height: number; inked: number; colours: number }> {
-  return page.evaluate(async (base64: string) => {
+/** Decodes a PNG in the browser page, as an image viewer would, and counts its inked pixels like a chart canvas's. */
+export async function pngInk(page: Page, png: Buffer): Promise<CanvasInk> {
+  await page.evaluate(async (base64: string) => {
+    const doc = (globalThis as any).document;
     const image = new (globalThis as any).Image();
     image.src = `data:image/png;base64,${base64}`;
     await image.decode();
-    const canvas = (globalThis as any).document.createElement('canvas');
+    const canvas = doc.createElement('canvas');
+    canvas.id = 'flowdeck-png-check';
     canvas.width = image.naturalWidth;
     canvas.height = image.naturalHeight;
-    const ctx = canvas.getContext('2d');
-    ctx.drawImage(image, 0, 0);
-    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data as Uint8ClampedArray;
-    const counts = new Map<number, number>();
-    for (let i = 0; i < data.length; i += 4) {
-      const key = ((data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!) >>> 0;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    let bg = 0;
-    let best = -1;
-    for (const [k, n] of counts) if (n > best) [bg, best] = [k, n];
-    let inked = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const d = Math.abs(data[i]! - (bg >>> 24)) + Math.abs(data[i + 1]! - ((bg >>> 16) & 255)) + Math.abs(data[i + 2]! - ((bg >>> 8) & 255)) + Math.abs(data[i + 3]! - (bg & 255));
-      if (d > 24) inked++;
-    }
-    return { width: canvas.width, height: canvas.height, inked, colours: counts.size };
+    canvas.getContext('2d').drawImage(image, 0, 0);
+    doc.body.append(canvas);
   }, png.toString('base64'));
+  try {
+    return (await canvasInk(page, '#flowdeck-png-check'))[0]!;
+  } finally {
+    await page.evaluate(() => (globalThis as any).document.getElementById('flowdeck-png-check')?.remove());
+  }
+}
+
+/**
+ * Screenshots for the README in the existing style: the side bar hidden and a taller window, so a whole
+ * dashboard section shows; the window is put back afterwards.
+ */
+export async function inTallWindow(page: Page, shots: () => Promise<void>): Promise<void> {
+  await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+  await page.setViewportSize({ width: 1400, height: 1100 });
+  await page.waitForTimeout(700); // layout settles; only for the screenshots
+  try {
+    await shots();
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+  }
 }
 
 /** Waits for an element's attribute to match (polling, bounded). */
