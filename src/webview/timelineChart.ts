@@ -50,7 +50,7 @@ export function timelineChart(canvas: HTMLCanvasElement, data: Timeline, palette
           max: data.max,
           grid: { display: false },
           border: { display: false },
-          ticks: { maxRotation: 0, maxTicksLimit: 7, callback: (v) => formatDay(dayOf(Number(v)), true) },
+          ticks: { maxRotation: 0, maxTicksLimit: 7, includeBounds: false, callback: (v) => formatDay(dayOf(Number(v)), true) },
         },
         stars: {
           type: 'linear',
