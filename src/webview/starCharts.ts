@@ -74,13 +74,16 @@ export function starComparisonChart(canvas: HTMLCanvasElement, series: readonly 
 }
 
 export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly { start: string; stars: number }[], unit: 'day' | 'week', color: SeriesColor, palette: Palette): Painted {
+  // A bar spans its day or week: centred half a bucket after its first day.
+  const halfBar = unit === 'week' ? 3.5 : 0.5;
+  const centre = (start: string): number => dayNumber(start) - 0.5 + halfBar;
   const config: ChartConfiguration<'bar', XY[]> = {
     type: 'bar',
     data: {
       datasets: [
         {
           label: unit === 'day' ? 'Stars per day' : 'Stars per week',
-          data: buckets.map((b) => ({ x: dayNumber(b.start), y: b.stars })),
+          data: buckets.map((b) => ({ x: centre(b.start), y: b.stars })),
           // Thousands of daily bars would be hairlines with gaps; they touch instead.
           barPercentage: 1,
           categoryPercentage: 1,
@@ -93,9 +96,9 @@ export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly {
       scales: {
         x: {
           type: 'linear',
-          offset: true,
-          min: buckets.length > 0 ? dayNumber(buckets[0]!.start) : undefined,
-          max: buckets.length > 0 ? dayNumber(buckets.at(-1)!.start) : undefined,
+          // The buckets' own edges (chart.js's `offset` would pad by half a tick step, months on this axis).
+          min: buckets.length > 0 ? centre(buckets[0]!.start) - halfBar : undefined,
+          max: buckets.length > 0 ? centre(buckets.at(-1)!.start) + halfBar : undefined,
           grid: { display: false },
           border: { display: false },
           // A half-width card: few labels, and none forced at the ends, or dates with years run into each other.
@@ -109,7 +112,7 @@ export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly {
           displayColors: false,
           callbacks: {
             title: (items) => {
-              const start = dayOf(items[0]?.parsed.x ?? 0);
+              const start = buckets[items[0]?.dataIndex ?? 0]?.start ?? '';
               return unit === 'day' ? formatDayWithWeekday(start) : `Week of ${formatDayWithWeekday(start)}`;
             },
             label: (item) => `${formatInteger(Number(item.parsed.y))} stars`,
