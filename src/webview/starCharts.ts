@@ -96,7 +96,8 @@ export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly {
       scales: {
         x: {
           type: 'linear',
-          // The buckets' own edges (chart.js's `offset` would pad by half a tick step, months on this axis).
+          // The buckets' own edges: a bar chart's default `offset` pads by half a tick step, months on this axis.
+          offset: false,
           min: buckets.length > 0 ? centre(buckets[0]!.start) - halfBar : undefined,
           max: buckets.length > 0 ? centre(buckets.at(-1)!.start) + halfBar : undefined,
           grid: { display: false },
