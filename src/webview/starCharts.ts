@@ -135,6 +135,7 @@ export const HISTORY_METRICS: readonly { key: keyof GithubSnapshot['counts']; la
 /** Forks, watchers, open issues and pull requests as every stored run of the repository counted them. */
 export function runHistoryChart(canvas: HTMLCanvasElement, history: readonly GithubSnapshot[], palette: Palette): Painted {
   const times = history.map((h) => Date.parse(h.fetchedAt));
+  const span = Math.max(...times) - Math.min(...times);
   const config: ChartConfiguration<'line', XY[]> = {
     type: 'line',
     data: {
@@ -157,7 +158,8 @@ export function runHistoryChart(canvas: HTMLCanvasElement, history: readonly Git
           max: Math.max(...times),
           grid: { display: false },
           border: { display: false },
-          ticks: { maxRotation: 0, maxTicksLimit: 4, includeBounds: false, callback: (v) => formatWhen(Number(v)) },
+          // Runs an hour apart or more read by minute; closer ones need the seconds to tell the ticks apart.
+          ticks: { maxRotation: 0, maxTicksLimit: 4, includeBounds: false, callback: (v) => (span < 3_600_000 ? new Date(Number(v)).toLocaleTimeString() : formatWhen(Number(v))) },
         },
         y: { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 4, ...valueTicks() } },
       },
