@@ -64,6 +64,24 @@ export function applyChartDefaults(palette: Palette): void {
 /** Charts fill their card and redraw without animation (a stream of updates would never settle). */
 export const BASE_OPTIONS = { responsive: true, maintainAspectRatio: false, animation: false } as const;
 
+/** Charts over time: the tooltip follows the pointer along x, to the nearest point of each line. */
+export const OVER_TIME = { ...BASE_OPTIONS, interaction: { mode: 'nearest', axis: 'x', intersect: false } } as const;
+
+/**
+ * A time axis in numbers (days or epoch ms, labelled by `label`) spanning exactly `min`–`max`: no grid, no
+ * border, level labels, and no labels forced at the ends, where they would run into their neighbours.
+ */
+export function timeAxis(min: number | undefined, max: number | undefined, maxTicksLimit: number, label: (value: number) => string) {
+  return {
+    type: 'linear' as const,
+    min,
+    max,
+    grid: { display: false },
+    border: { display: false },
+    ticks: { maxRotation: 0, maxTicksLimit, includeBounds: false, callback: (value: number | string) => label(Number(value)) },
+  };
+}
+
 export function tooltipColors(palette: Palette): Record<string, string | number> {
   return {
     backgroundColor: palette.background,

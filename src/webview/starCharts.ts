@@ -4,7 +4,7 @@
  * Tooltips give exact figures; each axis keeps one number format.
  */
 import type { ChartConfiguration, TooltipItem } from 'chart.js';
-import { BASE_OPTIONS, Chart, logTicks, painted, valueTicks, type Painted } from './chartSetup';
+import { Chart, logTicks, OVER_TIME, painted, timeAxis, valueTicks, type Painted } from './chartSetup';
 import { dayNumber, dayOf, type StarSeries } from './chartData';
 import { withAlpha } from './color';
 import { formatDay, formatDayWithWeekday, formatInteger, formatWhen, type SeriesColor } from './format';
@@ -43,18 +43,10 @@ export function starComparisonChart(canvas: HTMLCanvasElement, series: readonly 
       })),
     },
     options: {
-      ...BASE_OPTIONS,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      ...OVER_TIME,
       scales: {
-        x: {
-          type: 'linear',
-          // The data's own ends, not rounded "nice" bounds that would run past today.
-          min: xs.length > 0 ? Math.min(...xs) : undefined,
-          max: xs.length > 0 ? Math.max(...xs) : undefined,
-          grid: { display: false },
-          border: { display: false },
-          ticks: { maxRotation: 0, maxTicksLimit: 6, callback: (v) => dayLabel(Number(v)) },
-        },
+        // The data's own ends, not rounded "nice" bounds that would run past today.
+        x: timeAxis(xs.length > 0 ? Math.min(...xs) : undefined, xs.length > 0 ? Math.max(...xs) : undefined, 6, dayLabel),
         y: options.logScale
           ? { type: 'logarithmic', border: { display: false }, ticks: valueTicks(), afterBuildTicks: logTicks }
           : { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 5, ...valueTicks() } },
@@ -91,19 +83,13 @@ export function starVelocityChart(canvas: HTMLCanvasElement, buckets: readonly {
       ],
     },
     options: {
-      ...BASE_OPTIONS,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      ...OVER_TIME,
       scales: {
         x: {
-          type: 'linear',
-          // The buckets' own edges: a bar chart's default `offset` pads by half a tick step, months on this axis.
+          // The buckets' own edges, with few labels (a half-width card): a bar chart's default `offset`
+          // would pad by half a tick step, months on this axis.
+          ...timeAxis(buckets.length > 0 ? centre(buckets[0]!.start) - halfBar : undefined, buckets.length > 0 ? centre(buckets.at(-1)!.start) + halfBar : undefined, 4, (v) => formatDay(dayOf(v), true)),
           offset: false,
-          min: buckets.length > 0 ? centre(buckets[0]!.start) - halfBar : undefined,
-          max: buckets.length > 0 ? centre(buckets.at(-1)!.start) + halfBar : undefined,
-          grid: { display: false },
-          border: { display: false },
-          // A half-width card: few labels, and none forced at the ends, or dates with years run into each other.
-          ticks: { maxRotation: 0, maxTicksLimit: 4, includeBounds: false, callback: (v) => formatDay(dayOf(Number(v)), true) },
         },
         y: { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 4, ...valueTicks() } },
       },
@@ -149,18 +135,10 @@ export function runHistoryChart(canvas: HTMLCanvasElement, history: readonly Git
       })),
     },
     options: {
-      ...BASE_OPTIONS,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      ...OVER_TIME,
       scales: {
-        x: {
-          type: 'linear',
-          min: Math.min(...times),
-          max: Math.max(...times),
-          grid: { display: false },
-          border: { display: false },
-          // Runs an hour apart or more read by minute; closer ones need the seconds to tell the ticks apart.
-          ticks: { maxRotation: 0, maxTicksLimit: 4, includeBounds: false, callback: (v) => (span < 3_600_000 ? new Date(Number(v)).toLocaleTimeString() : formatWhen(Number(v))) },
-        },
+        // Runs an hour apart or more read by minute; closer ones need the seconds to tell the ticks apart.
+        x: timeAxis(Math.min(...times), Math.max(...times), 4, (v) => (span < 3_600_000 ? new Date(v).toLocaleTimeString() : formatWhen(v))),
         y: { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 4, ...valueTicks() } },
       },
       plugins: {

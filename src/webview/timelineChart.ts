@@ -4,7 +4,7 @@
  * diamonds on the views line.
  */
 import type { ChartConfiguration, ChartDataset, TooltipItem } from 'chart.js';
-import { BASE_OPTIONS, Chart, painted, valueTicks, type Painted } from './chartSetup';
+import { Chart, OVER_TIME, painted, timeAxis, valueTicks, type Painted } from './chartSetup';
 import { dayOf, type Timeline } from './chartData';
 import { formatDay, formatDayWithWeekday, formatInteger } from './format';
 import { repoColor } from './starCharts';
@@ -41,17 +41,9 @@ export function timelineChart(canvas: HTMLCanvasElement, data: Timeline, palette
     type: 'line',
     data: { datasets },
     options: {
-      ...BASE_OPTIONS,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      ...OVER_TIME,
       scales: {
-        x: {
-          type: 'linear',
-          min: data.min,
-          max: data.max,
-          grid: { display: false },
-          border: { display: false },
-          ticks: { maxRotation: 0, maxTicksLimit: 7, includeBounds: false, callback: (v) => formatDay(dayOf(Number(v)), true) },
-        },
+        x: timeAxis(data.min, data.max, 7, (v) => formatDay(dayOf(v), true)),
         stars: {
           type: 'linear',
           position: 'left',
