@@ -342,7 +342,8 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       await assert.doesNotReject(title.filter({ hasText: runName }).waitFor({ state: 'visible', timeout: 15_000 }), 'the log pane follows the new run');
       const samples: { lines: number; lastTick: number; at: number }[] = [];
       let shot = false;
-      for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      // The ticker needs 12 s; on a loaded machine its lines (and the screenshot below) take longer.
+      for (const deadline = Date.now() + 45_000; Date.now() < deadline; ) {
         const counts = await frame.locator('.card.logs .log-counts').innerText().catch(() => '');
         const texts = await frame.locator('.card.logs .log-row:not([hidden]) .log-text').allInnerTexts().catch(() => [] as string[]);
         const ticks = texts.map((t) => Number(/tick (\d+) of 60/.exec(t)?.[1] ?? 0));
