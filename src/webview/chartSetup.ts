@@ -69,16 +69,17 @@ export const OVER_TIME = { ...BASE_OPTIONS, interaction: { mode: 'nearest', axis
 
 /**
  * A time axis in numbers (days or epoch ms, labelled by `label`) spanning exactly `min`–`max`: no grid, no
- * border, level labels, and no labels forced at the ends, where they would run into their neighbours.
+ * border, level labels. `ends` labels the first and last day too, which a wide chart has room for; in a
+ * narrow one they would run into their neighbours.
  */
-export function timeAxis(min: number | undefined, max: number | undefined, maxTicksLimit: number, label: (value: number) => string) {
+export function timeAxis(min: number | undefined, max: number | undefined, maxTicksLimit: number, label: (value: number) => string, ends = false) {
   return {
     type: 'linear' as const,
     min,
     max,
     grid: { display: false },
     border: { display: false },
-    ticks: { maxRotation: 0, maxTicksLimit, includeBounds: false, callback: (value: number | string) => label(Number(value)) },
+    ticks: { maxRotation: 0, maxTicksLimit, includeBounds: ends, callback: (value: number | string) => label(Number(value)) },
   };
 }
 

@@ -46,7 +46,7 @@ export function starComparisonChart(canvas: HTMLCanvasElement, series: readonly 
       ...OVER_TIME,
       scales: {
         // The data's own ends, not rounded "nice" bounds that would run past today.
-        x: timeAxis(xs.length > 0 ? Math.min(...xs) : undefined, xs.length > 0 ? Math.max(...xs) : undefined, 6, dayLabel),
+        x: timeAxis(xs.length > 0 ? Math.min(...xs) : undefined, xs.length > 0 ? Math.max(...xs) : undefined, 6, dayLabel, true),
         y: options.logScale
           ? { type: 'logarithmic', border: { display: false }, ticks: valueTicks(), afterBuildTicks: logTicks }
           : { type: 'linear', beginAtZero: true, border: { display: false }, ticks: { maxTicksLimit: 5, ...valueTicks() } },
