@@ -42,6 +42,8 @@ export interface EmbeddedStoreOptions {
 }
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A run's creation record (with its parameters) larger than this is not read on its own. */
+const MAX_FIRST_RECORD = 8 * 1024 * 1024;
 
 export class EmbeddedStore implements RunStore {
   readonly runsDir: string;
@@ -202,6 +204,37 @@ export class EmbeddedStore implements RunStore {
     mergeIndexState(fold, summary);
     fold.detail.skippedRecords += skipped;
     return fold.detail;
+  }
+
+  async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
+    let fh;
+    try {
+      fh = await open(this.runFile(id), 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      // The creation record is the first line (after the batch's leading newline); read until it ends.
+      let text = '';
+      const buf = Buffer.allocUnsafe(64 * 1024);
+      for (let pos = 0; text.length < MAX_FIRST_RECORD; ) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        pos += bytesRead;
+        text += buf.toString('utf8', 0, bytesRead);
+        const start = text.search(/\S/);
+        const end = start === -1 ? -1 : text.indexOf('\n', start);
+        if (end !== -1) {
+          const r = asRunRecord(JSON.parse(text.slice(start, end)), id);
+          return r?.k === 'run' ? r.parameters : undefined;
+        }
+      }
+      return undefined;
+    } catch {
+      return undefined;
+    } finally {
+      await fh.close();
+    }
   }
 
   async readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options: { taskRunId?: string } = {}): Promise<{ found: boolean }> {

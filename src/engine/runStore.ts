@@ -88,6 +88,8 @@ export interface RunStore {
   resolve(ref: string): Promise<ResolvedRun>;
   get(ref: string): Promise<FlowRunSummary | undefined>;
   readRun(id: string): Promise<FlowRunDetail | undefined>;
+  /** A run's parameters alone (its journal's first record), without folding the rest. */
+  parametersOf(id: string): Promise<Record<string, unknown> | undefined>;
   /** Hands the run's log records to `onLogs`, in order, a batch at a time. */
   readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options?: { taskRunId?: string }): Promise<{ found: boolean }>;
   /** The text (devalue) of a result stored out of line. */

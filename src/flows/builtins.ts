@@ -20,7 +20,7 @@ export interface BuiltinFlowInfo {
 export const GITHUB_REPO_STATS: BuiltinFlowInfo = {
   id: 'github-repo-stats',
   name: 'github-repo-stats',
-  description: "A GitHub repository's stars, forks, watchers, open issues and pull requests, and its star history",
+  description: "A GitHub repository's stars, forks, watchers, open issues and pull requests, its star history and releases",
   parameters: GITHUB_PARAMETERS,
 };
 

@@ -1,6 +1,6 @@
 /**
- * Built-in flow: a GitHub repository's stars, forks, watchers, open issues and pull requests, and its star
- * history. The logic lives in ./github; this module only gives each step a task run of its own.
+ * Built-in flow: a GitHub repository's stars, forks, watchers, open issues and pull requests, its star
+ * history and its releases. The logic lives in ./github; this module only gives each step a task run of its own.
  */
 import { flow, getRunContext, task } from 'flowdeck';
 import { GITHUB_REPO_STATS } from './builtins';
@@ -29,6 +29,11 @@ const fetchStargazers = task(
   (repo: string, stars: number) => steps().fetchStarHistory(repo, stars),
 );
 
+const fetchReleases = task(
+  { name: 'fetch-releases', description: 'Published releases, newest 100, with one request', timeoutSeconds: 120 },
+  (repo: string) => steps().fetchReleases(repo),
+);
+
 export default flow(
   {
     name: GITHUB_REPO_STATS.name,
@@ -42,5 +47,6 @@ export default flow(
       fetchRepo,
       fetchOpenPullRequests,
       fetchStarHistory: fetchStargazers,
+      fetchReleases,
     }),
 );

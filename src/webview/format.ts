@@ -4,6 +4,7 @@
 
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
 export function formatInteger(value: number): string {
   return integer.format(value);
@@ -43,6 +44,34 @@ export function formatDuration(ms: number): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/**
+ * One formatter for every tick of an axis: below 10,000 all digits ("9,500"), from there all compact
+ * ("9.5K", "12K"), so an axis never mixes the two. Tooltips use formatInteger for the exact figure.
+ */
+export function axisFormatter(ticks: readonly number[]): (value: number) => string {
+  const largest = Math.max(0, ...ticks.map((t) => Math.abs(t)).filter(Number.isFinite));
+  return largest < 10_000 ? formatInteger : (value) => compact.format(value);
+}
+
+/** The change from `previous` to `current` in percent, as the cards show it: `▲ 12 %`, `▼ 3.4 %`; null when there is nothing to compare with. */
+export function formatChange(current: number, previous: number | undefined): { text: string; trend: 'up' | 'down' | 'flat' } | null {
+  if (previous === undefined || previous === 0 || !Number.isFinite(previous)) return null;
+  const percent = ((current - previous) / Math.abs(previous)) * 100;
+  const magnitude = Math.abs(percent);
+  const shown = magnitude < 10 ? oneDecimal.format(magnitude) : integer.format(magnitude);
+  if (/^0([.,]0)?$/.test(shown)) return { text: '±0 %', trend: 'flat' };
+  return { text: `${percent > 0 ? '▲' : '▼'} ${shown} %`, trend: percent > 0 ? 'up' : 'down' };
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** `2024-06-04` → `Tue, Jun 4, 2024`: the weekday matters when reading daily figures. */
+export function formatDayWithWeekday(isoDay: string): string {
+  const [y, m, d] = isoDay.split('-').map(Number);
+  if (!y || !m || !d) return isoDay;
+  return `${WEEKDAYS[new Date(Date.UTC(y, m - 1, d)).getUTCDay()]}, ${formatDay(isoDay, true)}`;
+}
+
 /** `2024-06-04` → `Jun 4`; with `withYear`, `Jun 4, 2024`. Text, not Date: the day must not shift by time zone. */
 export function formatDay(isoDay: string, withYear = false): string {
   const [y, m, d] = isoDay.split('-').map(Number);
@@ -61,7 +90,7 @@ export function formatWhen(ms: number, now = Date.now()): string {
 }
 
 /** The chart colours VS Code's theme defines (`--vscode-charts-*`). */
-export type SeriesColor = 'blue' | 'green' | 'red' | 'orange' | 'purple' | 'yellow';
+export type SeriesColor = 'blue' | 'green' | 'red' | 'orange' | 'purple' | 'yellow' | 'cyan' | 'magenta';
 
 export interface MetricInfo {
   label: string;
@@ -72,17 +101,19 @@ export interface MetricInfo {
 }
 
 const METRICS: Record<string, MetricInfo> = {
-  views: { label: 'Views', format: formatCount, color: 'blue' },
-  estimatedMinutesWatched: { label: 'Minutes watched', format: formatCount, color: 'purple' },
-  averageViewDuration: { label: 'Avg. view duration', format: formatSeconds, color: 'orange' },
-  likes: { label: 'Likes', format: formatCount, color: 'green' },
-  subscribersGained: { label: 'Subscribers gained', format: formatCount, color: 'green' },
-  subscribersLost: { label: 'Subscribers lost', format: formatCount, color: 'red' },
-  comments: { label: 'Comments', format: formatCount, color: 'yellow' },
-  shares: { label: 'Shares', format: formatCount, color: 'blue' },
+  views: { label: 'Views', format: formatInteger, color: 'blue' },
+  estimatedMinutesWatched: { label: 'Minutes watched', format: formatInteger, color: 'purple' },
+  averageViewDuration: { label: 'Avg. view duration', format: formatSeconds, color: 'yellow' },
+  likes: { label: 'Likes', format: formatInteger, color: 'orange' },
+  subscribersGained: { label: 'Subscribers gained', format: formatInteger, color: 'green' },
+  subscribersLost: { label: 'Subscribers lost', format: formatInteger, color: 'red' },
+  netSubscribers: { label: 'Net subscribers', format: formatInteger, color: 'cyan' },
+  comments: { label: 'Comments', format: formatInteger, color: 'magenta' },
+  // The themes define eight chart colours; shares, asked for rarely, shares blue with views.
+  shares: { label: 'Shares', format: formatInteger, color: 'blue' },
 };
 
 /** Known metrics get a label and unit; others (a flow asked for more) still chart under their own name. */
 export function metricInfo(metric: string): MetricInfo {
-  return METRICS[metric] ?? { label: metric.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase()), format: formatCount, color: 'blue' };
+  return METRICS[metric] ?? { label: metric.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase()), format: formatInteger, color: 'blue' };
 }

@@ -23,6 +23,8 @@ interface RowEls {
 export interface LogViewEvents {
   /** null: follow the latest run. */
   onPickRun(runId: string | null): void;
+  /** Save the shown run's whole log as a .log file (the host reads and writes it). */
+  onSave(runId: string): void;
 }
 
 export class LogView {
@@ -34,6 +36,7 @@ export class LogView {
   private readonly empty: HTMLParagraphElement;
   private readonly title: HTMLElement;
   private readonly counts: HTMLElement;
+  private readonly save: HTMLButtonElement;
   private readonly pickerSlot: HTMLElement;
   private readonly jump: HTMLButtonElement;
   private readonly pool: RowEls[] = [];
@@ -67,6 +70,11 @@ export class LogView {
       },
     );
     this.counts = h('span', { class: 'log-counts muted' });
+    this.save = h(
+      'button',
+      { class: 'link-button', title: "Save this run's whole log as a .log file, as the output channel prints it", attrs: { 'aria-label': 'Save as .log' }, onClick: () => this.runId && this.events.onSave(this.runId) },
+      'Save as .log',
+    );
     this.jump = h('button', { class: 'button secondary small jump', hidden: true, onClick: () => this.scrollToEnd() }, '↓ Follow');
     this.layer = h('div', { class: 'log-layer' });
     this.content = h('div', { class: 'log-content' }, this.layer);
@@ -76,7 +84,7 @@ export class LogView {
     this.element = h(
       'section',
       { class: 'card logs', attrs: { 'aria-labelledby': 'logs-title' } },
-      h('header', { class: 'section-header' }, this.title, h('div', { class: 'toolbar' }, this.counts, this.pickerSlot, levelPicker)),
+      h('header', { class: 'section-header' }, this.title, h('div', { class: 'toolbar' }, this.counts, this.save, this.pickerSlot, levelPicker)),
       h('div', { class: 'log-frame' }, this.viewport, this.empty, this.jump),
     );
     this.title.id = 'logs-title';
@@ -111,6 +119,7 @@ export class LogView {
       );
     }
     this.empty.textContent = logs.run ? 'Waiting for log lines…' : 'No run yet.';
+    this.save.hidden = logs.run === null;
     this.schedule();
   }
 

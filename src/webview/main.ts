@@ -3,18 +3,23 @@
  * says `ready`, then draws whatever the host sends. Sections are redrawn only when their part of the
  * model changes, so charts are not rebuilt on every run state change and the log view keeps its scroll.
  */
-import { applyChartDefaults, ChartGroup } from './charts';
+import type { HostRequest } from './chartCard';
+import { applyChartDefaults, ChartGroup } from './chartSetup';
 import { h } from './dom';
 import { LogView } from './logView';
 import {
   parseWebviewState,
   type BuiltinFlowId,
+  type ChartPreferences,
   type DashboardModel,
   type HostToWebview,
   type WebviewState,
   type WebviewToHost,
 } from './protocol';
-import { renderGithub, renderRuns, renderTopbar, renderWelcome, renderYoutube, type Drawn, type RenderContext } from './render';
+import { renderRuns, renderTopbar, renderWelcome, type Drawn, type RenderContext } from './render';
+import { addRepositoryForm, renderGithub } from './renderGithub';
+import { renderTimeline } from './renderTimeline';
+import { renderYoutube } from './renderYoutube';
 import { readPalette, watchTheme } from './theme';
 
 interface VsCodeApi {
@@ -38,12 +43,14 @@ function isHostMessage(data: unknown): data is HostToWebview {
       return typeof m.runId === 'string' && Array.isArray(m.lines);
     case 'notice':
       return typeof m.message === 'string';
+    case 'reply':
+      return typeof m.req === 'number' && typeof m.message === 'string';
     default:
       return false;
   }
 }
 
-type Slot = 'github' | 'youtube';
+type Slot = 'github' | 'youtube' | 'timeline';
 
 class Dashboard {
   private model: DashboardModel | undefined;
@@ -51,9 +58,17 @@ class Dashboard {
   private readonly hidden: Set<string>;
   private readonly starting = new Set<BuiltinFlowId>();
   private readonly startingTimers = new Map<BuiltinFlowId, number>();
-  private readonly logs = new LogView({ onPickRun: (runId) => this.post({ type: 'showLogs', runId }) });
-  private readonly groups: Record<Slot, ChartGroup> = { github: new ChartGroup(), youtube: new ChartGroup() };
-  private readonly keys: Record<Slot, string> = { github: '', youtube: '' };
+  private readonly logs = new LogView({
+    onPickRun: (runId) => this.post({ type: 'showLogs', runId }),
+    onSave: (runId) => this.request({ type: 'saveLog', runId }),
+  });
+  private readonly groups: Record<Slot, ChartGroup> = { github: new ChartGroup(), youtube: new ChartGroup(), timeline: new ChartGroup() };
+  private readonly keys: Record<Slot, string> = { github: '', youtube: '', timeline: '' };
+  private prefs: ChartPreferences;
+  private readonly controls = { addRepository: addRepositoryForm((repo) => this.request({ type: 'addRepository', repo })) };
+  /** Requests sent and not answered yet; the reply says how each went. */
+  private readonly pending = new Set<number>();
+  private nextRequest = 1;
   private readonly topbar = h('div', { class: 'topbar-slot' });
   private readonly notices = h('div', { class: 'notices', attrs: { role: 'status' } });
   private readonly welcome = h('div', { class: 'welcome-slot' });
@@ -61,8 +76,17 @@ class Dashboard {
     github: h('div', { class: 'slot slot-github' }),
     runs: h('div', { class: 'slot slot-runs' }),
     youtube: h('div', { class: 'slot slot-youtube' }),
+    timeline: h('div', { class: 'slot slot-timeline' }),
   };
-  private readonly grid = h('div', { class: 'grid' }, this.slots.github, this.slots.runs, this.slots.youtube, h('div', { class: 'slot slot-logs' }, this.logs.element));
+  private readonly grid = h(
+    'div',
+    { class: 'grid' },
+    this.slots.github,
+    this.slots.runs,
+    this.slots.youtube,
+    this.slots.timeline,
+    h('div', { class: 'slot slot-logs' }, this.logs.element),
+  );
 
   constructor(
     private readonly root: HTMLElement,
@@ -70,6 +94,7 @@ class Dashboard {
     private readonly state: WebviewState,
   ) {
     this.hidden = new Set(state.hiddenMetrics);
+    this.prefs = { ...state.charts };
     applyChartDefaults(this.palette);
     watchTheme((palette) => this.onTheme(palette));
   }
@@ -101,15 +126,42 @@ class Dashboard {
         if (message.level === 'error') this.clearStarting();
         this.notify(message.level, message.message);
         break;
+      case 'reply':
+        if (!this.pending.delete(message.req)) break;
+        // A cancelled save dialog needs no word.
+        if (message.ok || message.message !== 'Not saved.') this.notify(message.ok ? 'info' : 'error', message.message);
+        break;
     }
   }
 
+  private request(message: HostRequest): void {
+    const req = this.nextRequest++;
+    this.pending.add(req);
+    this.post({ ...message, req } as WebviewToHost);
+  }
+
+  private setPrefs(change: Partial<ChartPreferences>): void {
+    this.prefs = { ...this.prefs, ...change };
+    this.save();
+    this.render();
+  }
+
   private save(): void {
-    this.vscode.setState({ version: 1, selection: { ...(this.model?.selection ?? this.state.selection) }, hiddenMetrics: [...this.hidden] });
+    this.vscode.setState({ version: 1, selection: { ...(this.model?.selection ?? this.state.selection) }, hiddenMetrics: [...this.hidden], charts: { ...this.prefs } });
   }
 
   private context(model: DashboardModel): RenderContext {
-    return { model, starting: this.starting, post: (m) => this.post(m), runFlow: (flowId) => this.runFlow(flowId) };
+    return {
+      model,
+      starting: this.starting,
+      prefs: this.prefs,
+      post: (m) => this.post(m),
+      runFlow: (flowId) => this.runFlow(flowId),
+      request: (m) => this.request(m),
+      setPrefs: (change) => this.setPrefs(change),
+      background: () => this.palette.background,
+      controls: this.controls,
+    };
   }
 
   private runFlow(flowId: BuiltinFlowId): void {
@@ -148,20 +200,25 @@ class Dashboard {
     if (focusedRun) this.slots.runs.querySelector<HTMLElement>(`[data-run-id="${CSS.escape(focusedRun)}"]`)?.focus();
     this.logs.setRun(model.logs, model.recentRuns);
     const buttons = { starting: [...this.starting].sort(), active: model.activeByFlow };
-    this.redraw('github', JSON.stringify([model.github, model.github.status === 'none' ? buttons : null]), () => renderGithub(ctx));
-    this.redraw('youtube', JSON.stringify([model.youtube, [...this.hidden].sort(), model.youtube.status === 'none' ? buttons : null]), () =>
+    this.redraw('github', JSON.stringify([model.github, model.compared, this.prefs, model.github.status === 'none' ? buttons : null]), () => renderGithub(ctx));
+    this.redraw('youtube', JSON.stringify([model.youtube, model.youtubeRanges, [...this.hidden].sort(), model.youtube.status === 'none' ? buttons : null]), () =>
       renderYoutube(ctx, this.hidden, (metric) => this.toggleMetric(metric)),
     );
+    this.redraw('timeline', JSON.stringify([model.github, model.compared, model.youtube]), () => renderTimeline(ctx));
   }
 
   /** Redraws a chart section only when what it shows changed. */
-  private redraw(slot: Slot, key: string, draw: () => Drawn): void {
+  private redraw(slot: Slot, key: string, draw: () => Drawn | undefined): void {
     if (this.keys[slot] === key) return;
     this.keys[slot] = key;
     this.groups[slot].destroy();
+    const focused = document.activeElement;
     const drawn = draw();
-    this.slots[slot].replaceChildren(drawn.element);
-    this.groups[slot] = drawn.mount(this.palette);
+    this.slots[slot].replaceChildren(drawn?.element ?? '');
+    // A control carried into the new drawing (see RenderContext.controls) keeps its focus.
+    if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) focused.focus();
+    this.slots[slot].hidden = drawn === undefined;
+    this.groups[slot] = drawn ? drawn.mount(this.palette) : new ChartGroup();
   }
 
   private toggleMetric(metric: string): void {
@@ -174,8 +231,7 @@ class Dashboard {
   private onTheme(palette: Palette): void {
     this.palette = palette;
     applyChartDefaults(palette);
-    this.groups.github.repaint(palette);
-    this.groups.youtube.repaint(palette);
+    for (const group of Object.values(this.groups)) group.repaint(palette);
     this.logs.remeasure();
   }
 

@@ -8,12 +8,28 @@
  */
 import type { LogLevel } from '../engine/records';
 import type { StateName, StateType } from '../engine/states';
+import { REPO_PATTERN } from '../flows/github/parameters';
+import type { Release } from '../flows/github/releases';
+import type { TopVideo } from '../flows/youtube/topVideos';
+
+/** The built-in flows' own shapes, as the dashboard reads them from their results. */
+export type { Release, TopVideo };
 
 export const BUILTIN_FLOW_IDS = ['github-repo-stats', 'youtube-channel-analytics'] as const;
 export type BuiltinFlowId = (typeof BUILTIN_FLOW_IDS)[number];
 
 /** Run ids reach file paths on the host, so anything outside this alphabet is refused. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** How many repositories the star-history chart compares with the charted one. */
+export const MAX_COMPARED_REPOSITORIES = 6;
+/** Bounds of what the webview may hand the host to save or copy. */
+export const MAX_EXPORT_CHARS = 12 * 1024 * 1024;
+export const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
+/** The only external links the dashboard opens: a YouTube video's watch page. */
+export const YOUTUBE_WATCH_URL = /^https:\/\/www\.youtube\.com\/watch\?v=[A-Za-z0-9_-]{11}$/;
+const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const FILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,99}\.(png|csv)$/;
 
 // ---------------------------------------------------------------------------------------------------
 // The model the host builds (see src/extension/dashboard/model.ts) and the webview draws.
@@ -50,6 +66,21 @@ export interface YoutubeView {
   series: { metric: string; values: (number | null)[] }[];
   /** Totals as the flow reported them; a metric without a total is absent. */
   totals: Record<string, number>;
+  /**
+   * The equally long period before, its series aligned by day with `dates` (day 1 with day 1); absent
+   * for results of flows that did not fetch it.
+   */
+  previous?: { startDate: string; endDate: string; series: { metric: string; values: (number | null)[] }[]; totals: Record<string, number> };
+  /** The range's most viewed videos, the most viewed first. */
+  topVideos: TopVideo[];
+}
+
+/** A date range the YouTube section offers, resolved to days by the host (YouTube's days are Pacific). */
+export interface RangeChoice {
+  id: 'last7' | 'last28' | 'last90' | 'last365' | 'thisMonth' | 'lastMonth';
+  label: string;
+  startDate: string;
+  endDate: string;
 }
 
 export interface GithubCounts {
@@ -68,8 +99,32 @@ export interface GithubView {
   previous?: { run: RunRef; fetchedAt: string; counts: GithubCounts };
   /** `counts - previous.counts`, present exactly when `previous` is. */
   deltas?: GithubCounts;
-  starHistory: { date: string; stars: number }[];
+  starHistory: StarPoint[];
+  /** True when the flow read only some stargazer pages: the curve is straight between them. */
+  starHistorySampled: boolean;
+  releases: Release[];
+  /** The counts of every stored completed run of this repository, oldest first (this one included). */
+  history: GithubSnapshot[];
 }
+
+export interface StarPoint {
+  /** YYYY-MM-DD. */
+  date: string;
+  stars: number;
+}
+
+export interface GithubSnapshot {
+  runId: string;
+  fetchedAt: string;
+  counts: GithubCounts;
+}
+
+/** A repository compared with the charted one on the star-history chart, from its latest completed run. */
+export type ComparedRepository =
+  | { repo: string; status: 'ok'; run: RunRef; starHistory: StarPoint[]; starHistorySampled: boolean; releases: Release[] }
+  /** No completed run yet; `active` when one is going, else `lastAttempt` says how the last one ended. */
+  | { repo: string; status: 'waiting'; active: boolean; lastAttempt?: RunRef }
+  | { repo: string; status: 'unchartable'; run: RunRef; reason: string };
 
 /**
  * What one chart section shows: nothing yet, a chart, or the reason a run's result can't be charted.
@@ -92,6 +147,8 @@ export interface DashboardSelection {
   youtubeRunId?: string;
   githubRunId?: string;
   logRunId?: string;
+  /** Repositories drawn beside the charted one, as the user typed them (owner/name). */
+  compareRepos?: string[];
 }
 
 export interface DashboardModel {
@@ -103,7 +160,11 @@ export interface DashboardModel {
   /** Runs of each built-in flow that are not finished, so the run buttons can say so. */
   activeByFlow: Record<BuiltinFlowId, number>;
   youtube: SectionWithChoices<YoutubeView>;
+  /** The date ranges offered above the YouTube charts, as of `generatedAt`. */
+  youtubeRanges: RangeChoice[];
   github: SectionWithChoices<GithubView>;
+  /** `selection.compareRepos` with what each has to show, in the order they were added. */
+  compared: ComparedRepository[];
   /** Whose logs the panel streams: the chosen run, or the latest run when following. */
   logs: { run: RunRef | null; followingLatest: boolean };
   selection: DashboardSelection;
@@ -126,7 +187,9 @@ export type HostToWebview =
   /** `reset` replaces what the webview holds for that run (first batch, or a switch of run). */
   | { type: 'logs'; runId: string; lines: LogLine[]; reset?: boolean }
   /** Feedback on a request, e.g. a flow that could not be started. */
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'error'; message: string }
+  /** The answer to a request that carried `req`: what happened, to show the user. */
+  | { type: 'reply'; req: number; ok: boolean; message: string };
 
 // ---------------------------------------------------------------------------------------------------
 // Webview → host. Everything here is untrusted input: the host calls parseWebviewMessage first.
@@ -141,7 +204,18 @@ export type WebviewToHost =
   | { type: 'selectYoutubeRun'; runId: string | null }
   | { type: 'selectGithubRun'; runId: string | null }
   /** null goes back to following the latest run. */
-  | { type: 'showLogs'; runId: string | null };
+  | { type: 'showLogs'; runId: string | null }
+  /** Compare another repository; the host runs github-repo-stats for it when no run of it is stored. */
+  | { type: 'addRepository'; req: number; repo: string }
+  | { type: 'removeRepository'; repo: string }
+  /** Chart this range: a stored run of it, or a new run for it. */
+  | { type: 'chooseYoutubeRange'; req: number; startDate: string; endDate: string }
+  /** Save a chart (`png`: a data: URL) or its data (`csv`: text) where the user picks. */
+  | { type: 'saveFile'; req: number; format: 'png' | 'csv'; name: string; data: string }
+  | { type: 'copyText'; req: number; text: string }
+  /** Save a run's whole log, as the output channel prints it. */
+  | { type: 'saveLog'; req: number; runId: string }
+  | { type: 'openVideo'; url: string };
 
 /** What the webview saves with setState and the host's WebviewPanelSerializer gets back: an identity. */
 export interface WebviewState {
@@ -149,9 +223,20 @@ export interface WebviewState {
   selection: DashboardSelection;
   /** YouTube metrics the user switched off. */
   hiddenMetrics: string[];
+  /** How the star charts are drawn. */
+  charts: ChartPreferences;
 }
 
-export const EMPTY_WEBVIEW_STATE: WebviewState = { version: 1, selection: {}, hiddenMetrics: [] };
+export interface ChartPreferences {
+  logScale: boolean;
+  /** x = days since each repository's first star, instead of dates. */
+  alignTimeline: boolean;
+  velocity: 'day' | 'week';
+}
+
+export const DEFAULT_CHART_PREFERENCES: ChartPreferences = { logScale: false, alignTimeline: false, velocity: 'week' };
+
+export const EMPTY_WEBVIEW_STATE: WebviewState = { version: 1, selection: {}, hiddenMetrics: [], charts: DEFAULT_CHART_PREFERENCES };
 
 export class ProtocolError extends Error {
   override name = 'ProtocolError';
@@ -197,12 +282,46 @@ function truncate(text: string): string {
 
 function parseSelection(value: unknown, what: string): DashboardSelection {
   const fields = record(value, what);
-  onlyKeys(fields, ['youtubeRunId', 'githubRunId', 'logRunId'], what);
+  onlyKeys(fields, ['youtubeRunId', 'githubRunId', 'logRunId', 'compareRepos'], what);
   const selection: DashboardSelection = {};
   for (const key of ['youtubeRunId', 'githubRunId', 'logRunId'] as const) {
     if (fields[key] !== undefined) selection[key] = runId(fields[key], `${what}.${key}`);
   }
+  if (fields.compareRepos !== undefined) {
+    const repos = fields.compareRepos;
+    if (!Array.isArray(repos) || repos.length > MAX_COMPARED_REPOSITORIES) {
+      throw new ProtocolError(`${what}.compareRepos must be a list of at most ${MAX_COMPARED_REPOSITORIES} repositories`);
+    }
+    selection.compareRepos = repos.map((r, i) => repository(r, `${what}.compareRepos[${i}]`));
+  }
   return selection;
+}
+
+export function isRepository(value: string): boolean {
+  return new RegExp(REPO_PATTERN).test(value) && !/\/\.\.?$/.test(value) && value.length <= 140;
+}
+
+function repository(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !isRepository(value)) {
+    throw new ProtocolError(`${what} must be a repository as owner/name, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function requestId(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ProtocolError(`${what} must be a request number, got ${describe(value)}`);
+  return value;
+}
+
+function boundedText(value: unknown, what: string): string {
+  if (typeof value !== 'string') throw new ProtocolError(`${what} must be a string, got ${describe(value)}`);
+  if (value.length > MAX_EXPORT_CHARS) throw new ProtocolError(`${what} is ${value.length} characters, more than the ${MAX_EXPORT_CHARS} accepted`);
+  return value;
+}
+
+function day(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !DAY_PATTERN.test(value)) throw new ProtocolError(`${what} must be a day written YYYY-MM-DD, got ${describe(value)}`);
+  return value;
 }
 
 /** Checks a message from the webview; throws ProtocolError saying what is wrong. */
@@ -238,6 +357,48 @@ export function parseWebviewMessage(value: unknown): WebviewToHost {
       if (!('runId' in fields)) throw new ProtocolError(`${type}.runId is missing (use null to follow the latest)`);
       return { type, runId: optionalRunId(fields.runId, `${type}.runId`) };
     }
+    case 'addRepository': {
+      onlyKeys(fields, ['type', 'req', 'repo'], type);
+      return { type, req: requestId(fields.req, `${type}.req`), repo: repository(fields.repo, `${type}.repo`) };
+    }
+    case 'removeRepository': {
+      onlyKeys(fields, ['type', 'repo'], type);
+      return { type, repo: repository(fields.repo, `${type}.repo`) };
+    }
+    case 'chooseYoutubeRange': {
+      onlyKeys(fields, ['type', 'req', 'startDate', 'endDate'], type);
+      return { type, req: requestId(fields.req, `${type}.req`), startDate: day(fields.startDate, `${type}.startDate`), endDate: day(fields.endDate, `${type}.endDate`) };
+    }
+    case 'saveFile': {
+      onlyKeys(fields, ['type', 'req', 'format', 'name', 'data'], type);
+      const format = fields.format;
+      if (format !== 'png' && format !== 'csv') throw new ProtocolError(`saveFile.format must be png or csv, got ${describe(format)}`);
+      const name = fields.name;
+      if (typeof name !== 'string' || !FILE_NAME_PATTERN.test(name) || !name.endsWith(`.${format}`)) {
+        throw new ProtocolError(`saveFile.name must be a plain file name ending in .${format}, got ${describe(name)}`);
+      }
+      const data = boundedText(fields.data, 'saveFile.data');
+      if (format === 'png' && !(data.startsWith(PNG_DATA_URL_PREFIX) && /^[A-Za-z0-9+/]*={0,2}$/.test(data.slice(PNG_DATA_URL_PREFIX.length)))) {
+        throw new ProtocolError(`saveFile.data must be a ${PNG_DATA_URL_PREFIX}… URL`);
+      }
+      return { type, req: requestId(fields.req, 'saveFile.req'), format, name, data };
+    }
+    case 'copyText': {
+      onlyKeys(fields, ['type', 'req', 'text'], type);
+      return { type, req: requestId(fields.req, `${type}.req`), text: boundedText(fields.text, `${type}.text`) };
+    }
+    case 'saveLog': {
+      onlyKeys(fields, ['type', 'req', 'runId'], type);
+      return { type, req: requestId(fields.req, `${type}.req`), runId: runId(fields.runId, `${type}.runId`) };
+    }
+    case 'openVideo': {
+      onlyKeys(fields, ['type', 'url'], type);
+      const url = fields.url;
+      if (typeof url !== 'string' || !YOUTUBE_WATCH_URL.test(url)) {
+        throw new ProtocolError(`openVideo.url must be https://www.youtube.com/watch?v=<video id>, got ${describe(url)}`);
+      }
+      return { type, url };
+    }
     default:
       throw new ProtocolError(`unknown message type '${truncate(type)}'`);
   }
@@ -251,7 +412,7 @@ export function parseWebviewState(value: unknown): WebviewState {
   if (value === undefined || value === null) return EMPTY_WEBVIEW_STATE;
   const fields = record(value, 'state');
   if (fields.version !== 1) throw new ProtocolError(`state.version must be 1, got ${describe(fields.version)}`);
-  onlyKeys(fields, ['version', 'selection', 'hiddenMetrics'], 'state');
+  onlyKeys(fields, ['version', 'selection', 'hiddenMetrics', 'charts'], 'state');
   const hidden = fields.hiddenMetrics ?? [];
   if (!Array.isArray(hidden) || !hidden.every((m) => typeof m === 'string' && m.length <= 64)) {
     throw new ProtocolError('state.hiddenMetrics must be a list of metric names');
@@ -260,5 +421,16 @@ export function parseWebviewState(value: unknown): WebviewState {
     version: 1,
     selection: fields.selection === undefined ? {} : parseSelection(fields.selection, 'state.selection'),
     hiddenMetrics: [...(hidden as string[])],
+    charts: fields.charts === undefined ? DEFAULT_CHART_PREFERENCES : parseChartPreferences(fields.charts),
   };
+}
+
+function parseChartPreferences(value: unknown): ChartPreferences {
+  const fields = record(value, 'state.charts');
+  onlyKeys(fields, ['logScale', 'alignTimeline', 'velocity'], 'state.charts');
+  const { logScale = false, alignTimeline = false, velocity = 'week' } = fields;
+  if (typeof logScale !== 'boolean' || typeof alignTimeline !== 'boolean' || (velocity !== 'day' && velocity !== 'week')) {
+    throw new ProtocolError('state.charts must hold logScale and alignTimeline (true or false) and velocity (day or week)');
+  }
+  return { logScale, alignTimeline, velocity };
 }

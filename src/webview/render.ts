@@ -1,27 +1,25 @@
 /**
- * Builds each dashboard section from its part of the model. A section is drawn whole and its charts are
- * made after it is in the document (chart.js measures its container), hence `mount`.
+ * What every dashboard section shares (the render context, run buttons, state badges, section headers,
+ * run pickers, empty states) and the top bar, welcome and recent-runs parts. A section is drawn whole
+ * and its charts are made after it is in the document (chart.js measures its container), hence `mount`.
  */
-import { ChartGroup, metricChart, starHistoryChart } from './charts';
-import { detail, h, select, separator, type Child } from './dom';
-import { formatCount, formatDay, formatDelta, formatDuration, formatInteger, formatWhen, metricInfo } from './format';
-import type {
-  BuiltinFlowId,
-  DashboardModel,
-  GithubCounts,
-  GithubView,
-  RunRef,
-  SectionWithChoices,
-  WebviewToHost,
-} from './protocol';
+import { ChartGroup } from './chartSetup';
+import type { ExportContext } from './chartCard';
+import { h, select, type Child } from './dom';
+import { formatDuration, formatInteger, formatWhen } from './format';
+import type { BuiltinFlowId, ChartPreferences, DashboardModel, RunRef, SectionWithChoices, WebviewToHost } from './protocol';
 import type { Palette } from './theme';
 
-export interface RenderContext {
+export interface RenderContext extends ExportContext {
   post(message: WebviewToHost): void;
   runFlow(flowId: BuiltinFlowId): void;
   /** Flows whose Run button was pressed and whose new run the model doesn't show yet. */
   starting: ReadonlySet<BuiltinFlowId>;
   model: DashboardModel;
+  prefs: ChartPreferences;
+  setPrefs(change: Partial<ChartPreferences>): void;
+  /** Controls that outlive a redraw (a half-typed form stays as it is). */
+  controls: { addRepository: HTMLElement };
 }
 
 export interface Drawn {
@@ -35,7 +33,7 @@ const FLOW_BLURB: Record<BuiltinFlowId, string> = {
   'youtube-channel-analytics': 'Daily views, watch time, likes and subscribers of your YouTube channel.',
 };
 
-function noCharts(element: HTMLElement): Drawn {
+export function noCharts(element: HTMLElement): Drawn {
   return { element, mount: () => new ChartGroup() };
 }
 
@@ -89,11 +87,11 @@ export function renderWelcome(ctx: RenderContext): HTMLElement {
   );
 }
 
-function sectionHeader(title: (Child | Child[])[], picker: HTMLElement | null, extra: Child = null): HTMLElement {
+export function sectionHeader(title: (Child | Child[])[], picker: HTMLElement | null, extra: Child = null): HTMLElement {
   return h('header', { class: 'section-header' }, h('h2', { class: 'section-title' }, ...title), h('div', { class: 'toolbar' }, extra, picker));
 }
 
-function runPicker<T>(section: SectionWithChoices<T>, onPick: (runId: string | null) => void, what: string): HTMLElement | null {
+export function runPicker<T>(section: SectionWithChoices<T>, onPick: (runId: string | null) => void, what: string): HTMLElement | null {
   if (section.choices.length === 0) return null;
   const latest = section.choices[0]!;
   const options: [string, string][] = [['', `Latest run (${latest.name})`]];
@@ -102,11 +100,11 @@ function runPicker<T>(section: SectionWithChoices<T>, onPick: (runId: string | n
   return select(options, current, { label: `${what} run to chart`, onChange: (e) => onPick((e.target as HTMLSelectElement).value || null) });
 }
 
-function note(text: string | undefined): HTMLElement | null {
+export function note(text: string | undefined): HTMLElement | null {
   return text ? h('p', { class: 'note' }, text) : null;
 }
 
-function sectionEmpty(flowId: BuiltinFlowId, lastAttempt: RunRef | undefined, ctx: RenderContext): HTMLElement {
+export function sectionEmpty(flowId: BuiltinFlowId, lastAttempt: RunRef | undefined, ctx: RenderContext): HTMLElement {
   const last = lastAttempt
     ? h(
         'p',
@@ -121,177 +119,9 @@ function sectionEmpty(flowId: BuiltinFlowId, lastAttempt: RunRef | undefined, ct
   return h('div', { class: 'empty' }, h('p', null, `No completed ${flowId} run yet.`), last, runButton(flowId, ctx));
 }
 
-function unchartable(reason: string, run: RunRef): HTMLElement {
+export function unchartable(reason: string, run: RunRef): HTMLElement {
   return h('div', { class: 'empty unchartable' }, h('p', null, reason), h('p', { class: 'muted' }, `Run ${run.name}, finished ${formatWhen(run.endTime ?? run.created)}.`));
 }
-
-// ---------------------------------------------------------------------------------------------------
-
-const GITHUB_CARDS: [keyof GithubCounts, string][] = [
-  ['stars', 'Stars'],
-  ['forks', 'Forks'],
-  ['watchers', 'Watchers'],
-  ['openIssues', 'Open issues'],
-  ['openPullRequests', 'Open pull requests'],
-];
-
-/** More stars is good news; more open issues is not. The colour of a change follows that. */
-const GOOD_WHEN_UP: Record<keyof GithubCounts, boolean> = { stars: true, forks: true, watchers: true, openIssues: false, openPullRequests: false };
-
-function statCard(label: string, value: string, delta: { text: string; trend: 'up' | 'down' | 'flat'; good: boolean } | null, hint: string): HTMLElement {
-  return h(
-    'div',
-    { class: 'stat' },
-    h('div', { class: 'stat-label' }, label),
-    h('div', { class: 'stat-value' }, value),
-    delta
-      ? h('div', { class: `delta ${delta.trend}${delta.trend === 'flat' ? '' : delta.good ? ' good' : ' bad'}`, title: hint }, delta.text)
-      : h('div', { class: 'delta none', title: hint }, 'first run'),
-  );
-}
-
-function githubBody(view: GithubView, run: RunRef): { body: HTMLElement; canvas: HTMLCanvasElement | null } {
-  const since = view.previous ? `since ${view.previous.run.name} (${formatWhen(Date.parse(view.previous.fetchedAt) || view.previous.run.created)})` : 'no earlier run of this repository';
-  const cards = GITHUB_CARDS.map(([key, label]) => {
-    const d = view.deltas ? formatDelta(view.deltas[key]) : null;
-    return statCard(label, formatInteger(view.counts[key]), d ? { ...d, good: d.trend === 'up' ? GOOD_WHEN_UP[key] : !GOOD_WHEN_UP[key] } : null, `Change ${since}`);
-  });
-  const canvas = view.starHistory.length > 0 ? h('canvas', { attrs: { role: 'img', 'aria-label': `Star history of ${view.repo}` } }) : null;
-  const body = h(
-    'div',
-    null,
-    h('div', { class: 'stats five' }, cards),
-    h(
-      'div',
-      { class: 'chart-card' },
-      h('div', { class: 'chart-title' }, h('span', null, 'Star history'), h('span', { class: 'muted' }, view.starHistory.length > 0 ? `${formatDay(view.starHistory[0]!.date, true)} – ${formatDay(view.starHistory.at(-1)!.date, true)}` : '')),
-      canvas ? h('div', { class: 'chart-box tall' }, canvas) : h('p', { class: 'muted empty-chart' }, 'This result has no star history.'),
-    ),
-    h('p', { class: 'footnote muted' }, `Fetched ${formatWhen(Date.parse(view.fetchedAt) || run.created)} by run ${run.name}; changes are ${since}.`),
-  );
-  return { body, canvas };
-}
-
-export function renderGithub(ctx: RenderContext): Drawn {
-  const section = ctx.model.github;
-  const picker = runPicker(section, (runId) => ctx.post({ type: 'selectGithubRun', runId }), 'GitHub');
-  if (section.status !== 'ok') {
-    const title = section.status === 'none' ? ['GitHub'] : ['GitHub', detail(section.run.name)];
-    const body = section.status === 'none' ? sectionEmpty('github-repo-stats', section.lastAttempt, ctx) : unchartable(section.reason, section.run);
-    return noCharts(h('section', { class: 'card github' }, sectionHeader(title, picker), note(section.note), body));
-  }
-  const { view, run } = section;
-  const link = h('a', { attrs: { href: `https://github.com/${view.repo}` }, title: `Open ${view.repo} on GitHub` }, view.repo);
-  const { body, canvas } = githubBody(view, run);
-  const element = h('section', { class: 'card github' }, sectionHeader(['GitHub', separator(), link], picker), note(section.note), body);
-  return {
-    element,
-    mount: (palette) => {
-      const group = new ChartGroup();
-      if (canvas) group.add(starHistoryChart(canvas, view.starHistory, palette));
-      return group;
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
-
-function daysWithout(n: number): string {
-  return `${n} ${n === 1 ? 'day' : 'days'} without data`;
-}
-
-export function renderYoutube(ctx: RenderContext, hidden: ReadonlySet<string>, onToggle: (metric: string) => void): Drawn {
-  const section = ctx.model.youtube;
-  const picker = runPicker(section, (runId) => ctx.post({ type: 'selectYoutubeRun', runId }), 'YouTube');
-  if (section.status !== 'ok') {
-    const title = section.status === 'none' ? ['YouTube'] : ['YouTube', detail(section.run.name)];
-    const body = section.status === 'none' ? sectionEmpty('youtube-channel-analytics', section.lastAttempt, ctx) : unchartable(section.reason, section.run);
-    return noCharts(h('section', { class: 'card youtube' }, sectionHeader(title, picker), note(section.note), body));
-  }
-  const { view, run } = section;
-  const lifetime = h(
-    'div',
-    { class: 'lifetime' },
-    h('span', { class: 'chip' }, h('strong', null, view.channel.subscribers === null ? 'hidden' : formatCount(view.channel.subscribers)), ' subscribers'),
-    h('span', { class: 'chip' }, h('strong', null, formatCount(view.channel.views)), ' lifetime views'),
-    h('span', { class: 'chip' }, h('strong', null, formatCount(view.channel.videos)), ' videos'),
-  );
-  const range = `${formatDay(view.startDate, true)} – ${formatDay(view.endDate, true)}`;
-  const hasData = view.series.some((s) => s.values.some((v) => v !== null));
-
-  const toggles = view.series.map(({ metric }) => {
-    const info = metricInfo(metric);
-    const total = view.totals[metric];
-    const on = !hidden.has(metric);
-    return h(
-      'button',
-      {
-        class: `stat toggle series-${info.color}${on ? ' on' : ''}`,
-        attrs: { 'aria-pressed': String(on) },
-        title: on ? `Hide the ${info.label} chart` : `Show the ${info.label} chart`,
-        onClick: () => onToggle(metric),
-      },
-      h('div', { class: 'stat-label' }, h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } }), h('span', { class: 'stat-label-text' }, info.label)),
-      h('div', { class: 'stat-value' }, total === undefined ? '—' : info.format(total)),
-    );
-  });
-
-  const gapCounts = view.series.map((s) => s.values.filter((v) => v === null).length);
-  const commonGaps = gapCounts.every((g) => g === gapCounts[0]) ? (gapCounts[0] ?? 0) : -1;
-  const charts: { canvas: HTMLCanvasElement; metric: string; values: (number | null)[] }[] = [];
-  const chartCards = hasData
-    ? view.series
-        .filter(({ metric }) => !hidden.has(metric))
-        .map(({ metric, values }) => {
-          const info = metricInfo(metric);
-          const canvas = h('canvas', { attrs: { role: 'img', 'aria-label': `${info.label} per day` } });
-          charts.push({ canvas, metric, values });
-          const gaps = values.filter((v) => v === null).length;
-          // Usually every metric misses the same (lagging) days, said once below; only an odd one out is flagged here.
-          const own = gaps !== commonGaps && gaps > 0 ? h('span', { class: 'muted', title: 'Days without data are gaps in the line' }, daysWithout(gaps)) : null;
-          return h(
-            'div',
-            { class: 'chart-card' },
-            h('div', { class: 'chart-title' }, h('span', null, info.label), own),
-            h('div', { class: 'chart-box' }, canvas),
-          );
-        })
-    : [];
-  const chartsArea = !hasData
-    ? h('div', { class: 'empty' }, h('p', null, `YouTube has no figures for ${range} yet.`), h('p', { class: 'muted' }, 'Its analytics lag two to three days; try a range that ends earlier.'))
-    : chartCards.length === 0
-      ? h('p', { class: 'muted empty-chart' }, 'Every metric is switched off; pick one above to chart it.')
-      : h('div', { class: 'chart-grid' }, chartCards);
-
-  const element = h(
-    'section',
-    { class: 'card youtube' },
-    sectionHeader(['YouTube', separator(), h('span', null, view.channel.title)], picker, h('span', { class: 'muted' }, range)),
-    note(section.note),
-    lifetime,
-    h('div', { class: 'stats metrics' }, toggles),
-    chartsArea,
-    h(
-      'p',
-      { class: 'footnote muted' },
-      `From run ${run.name}, finished ${formatWhen(run.endTime ?? run.created)}. Totals cover ${range}.`,
-      commonGaps > 0 && hasData ? ` ${daysWithout(commonGaps)} are gaps in the lines: YouTube reports days two to three days late.` : '',
-    ),
-  );
-  return {
-    element,
-    mount: (palette) => {
-      const group = new ChartGroup();
-      for (const { canvas, metric, values } of charts) {
-        const info = metricInfo(metric);
-        group.add(metricChart(canvas, { dates: view.dates, values, label: info.label, color: info.color, format: info.format }, palette));
-      }
-      return group;
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
 
 export function renderRuns(ctx: RenderContext): HTMLElement {
   const { recentRuns, totalRuns, logs } = ctx.model;

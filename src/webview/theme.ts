@@ -47,6 +47,9 @@ export function readPalette(): Palette {
       orange: variable(style, '--vscode-charts-orange', light ? '#d18616' : '#d18616'),
       purple: variable(style, '--vscode-charts-purple', light ? '#652d90' : '#b180d7'),
       yellow: variable(style, '--vscode-charts-yellow', light ? '#bf8803' : '#cca700'),
+      // Two more from the terminal palette, which every theme (high contrast included) defines.
+      cyan: variable(style, '--vscode-terminal-ansiCyan', light ? '#0598bc' : '#11a8cd'),
+      magenta: variable(style, '--vscode-terminal-ansiMagenta', light ? '#bc05bc' : '#bc3fbc'),
     },
   };
 }

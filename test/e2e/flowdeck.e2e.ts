@@ -45,11 +45,33 @@ import {
   widenSidebar,
   withDiagnostics,
 } from './lib/flowdeck';
+import { parse } from 'csv-parse/sync';
+import { canvasDigest, inTallWindow, pngInk, PNG_SIGNATURE, saveThroughDialog, waitForAttribute } from './lib/dashboard';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
-import { defaultFigures, startFakeGoogle, type FakeGoogle } from '../support/fakeGoogle';
+import { DEFAULT_VIDEOS, defaultFigures, startFakeGoogle, type FakeGoogle } from '../support/fakeGoogle';
 
 const GITHUB_TOKEN = 'ghp_e2eTOKEN0123456789abcdefABCDEF';
-const REPO = { fullName: 'PrefectHQ/prefect', stars: 4321, forks: 321, subscribers: 77, openIssues: 12, openPulls: 5 };
+const DAY_MS = 86_400_000;
+const daysAgo = (n: number): string => new Date(Date.now() - n * DAY_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const REPO = {
+  fullName: 'PrefectHQ/prefect',
+  stars: 4321,
+  forks: 321,
+  subscribers: 77,
+  openIssues: 12,
+  openPulls: 5,
+  releases: [
+    { tag: '3.0.0', createdAt: daysAgo(200) },
+    { tag: '3.1.0', createdAt: daysAgo(19) },
+    { tag: '3.1.1', createdAt: daysAgo(8) },
+    { tag: '3.2.0', createdAt: daysAgo(2), draft: true },
+  ],
+};
+/** Repositories the star-history chart is compared with: one older and bigger (its history sampled), one younger. */
+const ROCKET = { fullName: 'acme/rocket', stars: 12_000, starIntervalSeconds: 2 * 3600, forks: 800, releases: [{ tag: 'v2.0.0', createdAt: daysAgo(12) }] };
+const COMET = { fullName: 'acme/comet', stars: 800, starIntervalSeconds: 12 * 3600, forks: 40 };
+/** The fake channel's videos, published over the last weeks so the timeline has publications to mark. */
+const VIDEOS = DEFAULT_VIDEOS.map((v, i) => ({ ...v, publishedAt: daysAgo(4 + i * 3) }));
 const CHANNEL = { id: 'UCe2eChannel0000000000001', title: 'Flowdeck E2E Channel', subscribers: 4321, views: 98_765, videos: 37 };
 /** YouTube's data lags: the fake has figures up to three days ago, so the default range ends in gaps. */
 const LAST_DATA_DAY = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
@@ -67,8 +89,8 @@ describe('Flowdeck in code-server: trusted workspace', () => {
   before(async () => {
     const vsix = flowdeckVsix();
     dirs = makeScenarioDirs('trusted');
-    gh = await startFakeGitHub({ tokens: [GITHUB_TOKEN], repos: [REPO] });
-    google = await startFakeGoogle({ lastDataDay: LAST_DATA_DAY, channel: CHANNEL });
+    gh = await startFakeGitHub({ tokens: [GITHUB_TOKEN], repos: [REPO, ROCKET, COMET] });
+    google = await startFakeGoogle({ lastDataDay: LAST_DATA_DAY, channel: CHANNEL, videos: VIDEOS });
     const t0 = Date.now();
     server = await startCodeServer({
       workspace: dirs.workspace,
@@ -293,8 +315,8 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       const stars = github.locator('.stat').filter({ has: frame.locator('.stat-label', { hasText: /^Stars$/ }) });
       assert.equal(parseShownNumber(await stars.locator('.stat-value').innerText()), REPO.stars);
 
-      // YouTube totals: the range the flow asked the fake for, summed from the fake's figures.
-      const report = [...google.requests].reverse().find((r) => /reports/.test(r.path) && r.query.startDate);
+      // YouTube totals: the range the flow asked the fake for (its daily report, not the previous period's), summed from the fake's figures.
+      const report = google.requests.filter((r) => /reports/.test(r.path) && r.query.dimensions === 'day').sort((a, b) => (a.query.startDate! < b.query.startDate! ? 1 : -1))[0];
       assert.ok(report, 'the flow queried reports');
       const expected: Record<string, number> = { views: 0, estimatedMinutesWatched: 0 };
       for (let d = report!.query.startDate!; d <= report!.query.endDate! && d <= LAST_DATA_DAY; d = nextDay(d)) {
@@ -320,14 +342,16 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       await assert.doesNotReject(title.filter({ hasText: runName }).waitFor({ state: 'visible', timeout: 15_000 }), 'the log pane follows the new run');
       const samples: { lines: number; lastTick: number; at: number }[] = [];
       let shot = false;
-      for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      // The ticker needs 12 s; on a loaded machine its lines (and the screenshot below) take longer.
+      for (const deadline = Date.now() + 45_000; Date.now() < deadline; ) {
         const counts = await frame.locator('.card.logs .log-counts').innerText().catch(() => '');
         const texts = await frame.locator('.card.logs .log-row:not([hidden]) .log-text').allInnerTexts().catch(() => [] as string[]);
         const ticks = texts.map((t) => Number(/tick (\d+) of 60/.exec(t)?.[1] ?? 0));
         const sample = { lines: parseShownNumber(counts) || 0, lastTick: Math.max(0, ...ticks), at: Date.now() };
         if (samples.length === 0 || sample.lines !== samples.at(-1)!.lines) samples.push(sample);
         if (sample.lastTick >= 60) break;
-        if (!shot && sample.lastTick >= 25) {
+        // Only once the growth has been seen: on a loaded machine the screenshot can take as long as the run.
+        if (!shot && sample.lastTick >= 25 && samples.filter((s) => s.lastTick > 0 && s.lastTick < 60).length >= 4) {
           // The README's dashboard screenshot: a taller window shows the YouTube charts and the live logs too.
           shot = true;
           await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
@@ -349,7 +373,170 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       await waitForRunState(page, runName, 'Completed', 30_000);
     });
   });
+
+  test('the star-history chart compares three repositories, added from the dashboard; the log-scale toggle changes the axis', async () => {
+    await withDiagnostics(page, server, 'compare', async () => {
+      const frame = webviewFrame(page);
+      const github = frame.locator('.card.github');
+      const canvas = github.locator('.stars-card canvas');
+      await canvas.waitFor({ state: 'visible', timeout: 15_000 });
+
+      // A second run of the repository, after GitHub's counts moved: the cards show the changes and the
+      // counts across runs get their second point.
+      gh.setRepo({ ...REPO, forks: REPO.forks + 8, subscribers: REPO.subscribers + 3, openIssues: REPO.openIssues - 2, openPulls: REPO.openPulls + 2 });
+      await frame.locator('.topbar').getByRole('button', { name: /Run github-repo-stats/ }).click();
+      const across = github.locator('.chart-card', { has: frame.locator('.chart-name', { hasText: /^Across runs$/ }) }).locator('canvas');
+      await across.waitFor({ state: 'visible', timeout: 60_000 });
+      const forks = github.locator('.stat').filter({ has: frame.locator('.stat-label', { hasText: /^Forks$/ }) });
+      assert.equal(await forks.locator('.delta').innerText(), '+8');
+      const [counts] = await canvasInk(frame, '.card.github .chart-card:has(.chart-name:text-is("Across runs")) canvas');
+      assert.ok(counts && counts.inked > 300, `the counts across runs are drawn: ${JSON.stringify(counts)}`);
+
+      const started = gh.requests.length;
+      for (const repo of [ROCKET.fullName, COMET.fullName]) {
+        await github.getByRole('button', { name: 'Add repository…' }).click();
+        const input = github.getByLabel('Repository to compare (owner/name)');
+        await input.fill(repo);
+        await input.press('Enter');
+        // The dashboard runs github-repo-stats for a repository it has no run of, through the launcher.
+        await assert.doesNotReject(frame.locator('.notice', { hasText: `for ${repo}` }).first().waitFor({ state: 'visible', timeout: 15_000 }), `a run was started for ${repo}`);
+      }
+      const label = await waitForAttribute(canvas, 'aria-label', /PrefectHQ\/prefect, acme\/(rocket|comet), acme\/(rocket|comet) on a linear scale/, 90_000);
+      assert.match(label, /acme\/rocket/);
+      assert.match(label, /acme\/comet/);
+      assert.ok(gh.requests.slice(started).some((r) => r.path === '/repos/acme/rocket'), 'acme/rocket was fetched');
+      // The charted repository stays charted while the runs for the others become the latest.
+      assert.equal(await github.locator('.section-title a').innerText(), REPO.fullName);
+      await page.waitForTimeout(300); // let the legend and lines settle before judging pixels
+      const [linear] = await canvasInk(frame, '.card.github .stars-card canvas');
+      assert.ok(linear && linear.inked > 1000 && linear.colours >= 5, `three lines and a legend are drawn: ${JSON.stringify(linear)}`);
+      const before = await canvasDigest(frame, '.card.github .stars-card canvas');
+
+      await github.getByLabel('Log scale').check();
+      await waitForAttribute(canvas, 'aria-label', /on a logarithmic scale/, 15_000);
+      await page.waitForTimeout(300);
+      const after = await canvasDigest(frame, '.card.github .stars-card canvas');
+      assert.notEqual(after, before, 'the chart is redrawn with a logarithmic axis');
+      metric('compared_repositories', 3);
+
+      await inTallWindow(page, async () => {
+        await github.evaluate((el: any) => el.scrollIntoView({ block: 'start' }));
+        await dismissNotices(frame);
+        await page.waitForTimeout(300);
+        await screenshot(page, 'comparison');
+      });
+    });
+  });
+
+  test('Save as PNG writes the chart\'s pixels to the file picked in the save dialog', async () => {
+    await withDiagnostics(page, server, 'export-png', async () => {
+      const frame = webviewFrame(page);
+      const card = frame.locator('.card.github .stars-card');
+      const target = `${dirs.workspace}/star-history-export.png`;
+      await card.getByRole('button', { name: 'Save as PNG' }).click();
+      const png = await saveThroughDialog(page, target);
+      assert.ok(png.subarray(0, 8).equals(PNG_SIGNATURE), 'the file is a PNG');
+      const ink = await pngInk(page, png);
+      const shown = (await canvasInk(frame, '.card.github .stars-card canvas'))[0]!;
+      assert.deepEqual([ink.width, ink.height], [shown.width, shown.height], 'the image has the canvas\'s size');
+      assert.ok(ink.inked > 1000 && ink.colours >= 5, `the image holds the chart, not an empty background: ${JSON.stringify(ink)}`);
+      await assert.doesNotReject(frame.locator('.notice', { hasText: `Saved ${target}` }).first().waitFor({ state: 'visible', timeout: 10_000 }));
+      metric('exported_png_bytes', png.length);
+    });
+  });
+
+  test('YouTube: the previous period in the cards and charts, top videos with links, and CSV that matches the figures', async () => {
+    await withDiagnostics(page, server, 'youtube-compare', async () => {
+      const frame = webviewFrame(page);
+      const youtube = frame.locator('.card.youtube');
+      const views = youtube.locator('.stat[data-metric="views"]');
+      await views.waitFor({ state: 'visible', timeout: 15_000 });
+      assert.match(await views.locator('.stat-change').innerText(), /^[▲▼] [\d.,]+ %$|^±0 %$/, 'the views card shows the change against the previous period');
+      const report = google.requests.filter((r) => /reports/.test(r.path) && r.query.dimensions === 'day').sort((a, b) => (a.query.startDate! < b.query.startDate! ? 1 : -1))[0]!;
+      assert.ok(google.requests.some((r) => /reports/.test(r.path) && r.query.dimensions === 'day' && r.query.endDate! < report.query.startDate!), 'the previous period was asked for');
+
+      const rows = youtube.locator('.top-videos tbody tr');
+      assert.equal(await rows.count(), 10);
+      const shownViews = (await youtube.locator('.top-videos tbody tr td:nth-child(4)').allInnerTexts()).map((t) => Number(t.replace(/,/g, '')));
+      assert.deepEqual(shownViews, [...shownViews].sort((a, b) => b - a), 'sorted by views');
+      const firstTitle = await rows.first().locator('a.video-link').innerText();
+      assert.ok(VIDEOS.some((v) => v.title === firstTitle), `a title from videos.list: ${firstTitle}`);
+      const href = await rows.first().locator('a.video-link').getAttribute('href');
+      assert.match(href ?? '', /^https:\/\/www\.youtube\.com\/watch\?v=[A-Za-z0-9_-]{11}$/);
+
+      // Copy as CSV of the Views chart: the clipboard holds the day-by-day figures the fake served.
+      await page.evaluate(() => (globalThis as any).navigator.clipboard.writeText('(nothing copied)'));
+      const viewsCard = youtube.locator('.chart-card', { has: frame.locator('.chart-name', { hasText: /^Views$/ }) });
+      await viewsCard.getByRole('button', { name: 'Copy as CSV' }).click();
+      let csv = '';
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !csv.startsWith('date,'); ) {
+        csv = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText());
+        await page.waitForTimeout(100);
+      }
+      const table = parse(csv, { columns: true }) as Record<string, string>[];
+      assert.ok(table.length >= 7, `a row per day: ${csv.slice(0, 200)}`);
+      for (const row of table) {
+        const expected = row.date! <= LAST_DATA_DAY ? String(defaultFigures(row.date!).views) : '';
+        assert.equal(row.views, expected, `views on ${row.date}`);
+      }
+
+      await inTallWindow(page, async () => {
+        await youtube.evaluate((el: any) => el.scrollIntoView({ block: 'start' }));
+        await dismissNotices(frame);
+        await page.waitForTimeout(300);
+        await screenshot(page, 'previous-period');
+        await youtube.locator('.top-videos').evaluate((el: any) => el.scrollIntoView({ block: 'start' }));
+        await page.waitForTimeout(300);
+        await screenshot(page, 'top-videos');
+      });
+    });
+  });
+
+  test('a date-range preset runs the flow for that range and charts it', async () => {
+    await withDiagnostics(page, server, 'youtube-range', async () => {
+      const frame = webviewFrame(page);
+      const youtube = frame.locator('.card.youtube');
+      const before = google.requests.length;
+      await youtube.getByLabel('Date range').selectOption('last7');
+      const started = frame.locator('.notice', { hasText: /Started run '.+' for \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/ }).first();
+      await started.waitFor({ state: 'visible', timeout: 20_000 });
+      const [, runName, startDate, endDate] = /Started run '(.+)' for (\S+) to (\S+);/.exec(await started.innerText())!;
+      assert.equal((Date.parse(endDate!) - Date.parse(startDate!)) / DAY_MS + 1, 7, `a 7-day range: ${startDate} to ${endDate}`);
+      await waitForRunState(page, runName!, 'Completed', 60_000);
+      // The section charts the new run: its name in the run picker, the preset chosen, the charts drawn.
+      const runPicker = youtube.getByLabel('YouTube run to chart');
+      const deadline = Date.now() + 30_000;
+      while (!(await runPicker.locator('option:checked').innerText().catch(() => '')).includes(runName!) || (await youtube.getByLabel('Date range').inputValue()) !== 'last7') {
+        if (Date.now() > deadline) throw new Error(`the 7-day run ${runName} was never charted`);
+        await page.waitForTimeout(250);
+      }
+      assert.ok((await youtube.locator('.chart-card canvas').count()) >= 4);
+      const asked = google.requests.slice(before).filter((r) => /reports/.test(r.path) && r.query.dimensions === 'day').map((r) => `${r.query.startDate} ${r.query.endDate}`);
+      assert.ok(asked.includes(`${startDate} ${endDate}`), `the range was asked for: ${asked.join(', ')}`);
+    });
+  });
+
+  test('the log pane saves the shown run\'s whole log as a .log file', async () => {
+    await withDiagnostics(page, server, 'export-log', async () => {
+      const frame = webviewFrame(page);
+      const logs = frame.locator('.card.logs');
+      const runName = (await logs.locator('.section-title .title-detail').innerText()).trim();
+      const target = `${dirs.workspace}/${runName}.log`;
+      await logs.getByRole('button', { name: 'Save as .log' }).click();
+      const text = (await saveThroughDialog(page, target)).toString('utf8');
+      const lines = text.trimEnd().split('\n');
+      assert.ok(lines.length >= 3, text);
+      for (const line of lines.filter((l) => /^\d{2}:/.test(l))) assert.match(line, PREFECT_LINE);
+      assert.match(text, new RegExp(`Flow run '${runName}' - Finished in state`));
+    });
+  });
 });
+
+/** Closes the dashboard's notices, so screenshots show the charts under them. */
+async function dismissNotices(frame: ReturnType<typeof webviewFrame>): Promise<void> {
+  const buttons = frame.locator('.notice .icon-button');
+  for (let n = await buttons.count(); n > 0; n--) await buttons.first().click();
+}
 
 function nextDay(day: string): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);

@@ -1,27 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FlowRunSummary } from '../../src/engine/records';
+import type { DashboardRun } from '../../src/extension/dashboard/dashboardRun';
 import { state, type StateName } from '../../src/engine/states';
-import {
-  buildDashboardModel,
-  nextSelection,
-  readGithubResult,
-  readYoutubeResult,
-  RECENT_RUNS_LIMIT,
-  ResultShapeError,
-  resultsWanted,
-  toLogLines,
-} from '../../src/extension/dashboard/model';
+import { buildDashboardModel, readsWanted, RECENT_RUNS_LIMIT, toLogLines, type DashboardInput } from '../../src/extension/dashboard/model';
+import { readGithubResult, readGithubSnapshot, readYoutubeResult, ResultShapeError, type RepoSnapshot } from '../../src/extension/dashboard/results';
+import { nextSelection } from '../../src/extension/dashboard/selection';
+import { rangeChoices, rangeProblem, youtubeRunOfRange } from '../../src/extension/dashboard/youtubeRanges';
 
 const owner = { pid: 1, hostname: 'test' };
 
-function run(id: string, flow: string, created: number, name: StateName = 'Completed', message?: string): FlowRunSummary {
+function run(id: string, flow: string, created: number, name: StateName = 'Completed', message?: string, parameters: Record<string, unknown> = {}): DashboardRun {
   const builtin = flow === 'github-repo-stats' || flow === 'youtube-channel-analytics';
   return {
     id,
     name: `run-${id}`,
     flowName: flow,
     source: builtin ? `builtin:${flow}` : `/flows/${flow}.ts`,
+    parameters,
     state: state(name, message, created + 10),
     created,
     startTime: created + 1,
@@ -66,6 +61,26 @@ function youtube(extra: Record<string, unknown> = {}): Record<string, unknown> {
   };
 }
 
+/** A github-repo-stats run asked for `repo`. */
+function ghRun(id: string, created: number, repo: string, name: StateName = 'Completed'): DashboardRun {
+  return run(id, 'github-repo-stats', created, name, undefined, { repo });
+}
+
+/** What the panel does: read what readsWanted names (results whole, snapshots reduced), then build. */
+function modelOf(runs: DashboardRun[], stored: Map<string, unknown>, rest: Omit<DashboardInput, 'runs' | 'results'> = {}) {
+  const wanted = readsWanted(runs, rest.selection);
+  const results = new Map(wanted.results.filter((id) => stored.has(id)).map((id) => [id, stored.get(id)]));
+  const snapshots = new Map<string, RepoSnapshot>();
+  for (const id of wanted.snapshots) {
+    try {
+      if (stored.has(id)) snapshots.set(id, readGithubSnapshot(stored.get(id)));
+    } catch {
+      // Unreadable: left out, as the panel's data layer does.
+    }
+  }
+  return buildDashboardModel({ runs, results, snapshots, ...rest });
+}
+
 describe('buildDashboardModel', () => {
   it('with no runs: nothing to chart, nothing to stream', () => {
     const model = buildDashboardModel({ runs: [], results: new Map(), now: 5 });
@@ -73,6 +88,7 @@ describe('buildDashboardModel', () => {
     assert.deepEqual(model.recentRuns, []);
     assert.deepEqual(model.youtube, { status: 'none', choices: [], followingLatest: true });
     assert.deepEqual(model.github, { status: 'none', choices: [], followingLatest: true });
+    assert.deepEqual(model.compared, []);
     assert.deepEqual(model.logs, { run: null, followingLatest: true });
     assert.deepEqual(model.activeByFlow, { 'github-repo-stats': 0, 'youtube-channel-analytics': 0 });
     assert.equal(model.generatedAt, 5);
@@ -137,19 +153,19 @@ describe('buildDashboardModel', () => {
 
   it('compares the github run with the previous completed run of the same repository', () => {
     const runs = [
-      run('g1', 'github-repo-stats', 100),
-      run('g2', 'github-repo-stats', 200),
-      run('g3', 'github-repo-stats', 300),
-      run('g4', 'github-repo-stats', 400, 'Failed'),
-      run('g5', 'github-repo-stats', 500),
+      ghRun('g1', 100, 'octo/cat'),
+      ghRun('g2', 200, 'Octo/Cat'),
+      ghRun('g3', 300, 'other/repo'),
+      ghRun('g4', 400, 'octo/cat', 'Failed'),
+      ghRun('g5', 500, 'octo/cat'),
     ];
-    const results = new Map<string, unknown>([
+    const stored = new Map<string, unknown>([
       ['g1', github('octo/cat', 90)],
       ['g2', github('Octo/Cat', 100, { forks: 12, openIssues: 5 })],
       ['g3', github('other/repo', 7)],
       ['g5', github('octo/cat', 110, { fetchedAt: '2024-03-01T00:00:00.000Z' })],
     ]);
-    const model = buildDashboardModel({ runs, results });
+    const model = modelOf(runs, stored);
     assert.equal(model.github.status, 'ok');
     if (model.github.status !== 'ok') return;
     const view = model.github.view;
@@ -158,29 +174,93 @@ describe('buildDashboardModel', () => {
     assert.deepEqual(view.deltas, { stars: 10, forks: -2, watchers: 0, openIssues: -2, openPullRequests: 0 });
     assert.deepEqual(view.starHistory.map((p) => p.date), ['2024-01-01', '2024-02-01'], 'sorted by date');
     assert.equal(view.fetchedAt, '2024-03-01T00:00:00.000Z');
+    assert.deepEqual(readsWanted(runs), { results: ['g5'], snapshots: ['g2', 'g1'] }, 'only runs of the repository are read, and only their counts');
+  });
+
+  it('metrics across runs: the counts of every stored completed run of the repository, oldest first', () => {
+    const runs = [ghRun('g1', 100, 'octo/cat'), ghRun('g2', 200, 'octo/cat'), ghRun('x', 250, 'other/repo'), ghRun('g3', 300, 'octo/cat'), ghRun('g4', 400, 'octo/cat', 'Failed')];
+    const stored = new Map<string, unknown>([
+      ['g1', github('octo/cat', 90, { forks: 1, watchers: 2, openIssues: 30, openPullRequests: 4, fetchedAt: '2024-01-01T00:00:00.000Z' })],
+      // A run that answered for a renamed repository is not this one's history.
+      ['g2', github('octo/renamed', 95)],
+      ['x', github('other/repo', 1)],
+      ['g3', github('octo/cat', 110, { forks: 3, watchers: 2, openIssues: 25, openPullRequests: 6, fetchedAt: '2024-01-08T00:00:00.000Z' })],
+    ]);
+    const model = modelOf(runs, stored);
+    assert.equal(model.github.status, 'ok');
+    if (model.github.status !== 'ok') return;
+    assert.deepEqual(model.github.view.history, [
+      { runId: 'g1', fetchedAt: '2024-01-01T00:00:00.000Z', counts: { stars: 90, forks: 1, watchers: 2, openIssues: 30, openPullRequests: 4 } },
+      { runId: 'g3', fetchedAt: '2024-01-08T00:00:00.000Z', counts: { stars: 110, forks: 3, watchers: 2, openIssues: 25, openPullRequests: 6 } },
+    ]);
+    assert.equal(model.github.view.previous?.run.id, 'g1');
   });
 
   it('compares a chosen older github run with the one before it, not with a newer one', () => {
-    const runs = [run('g1', 'github-repo-stats', 100), run('g2', 'github-repo-stats', 200), run('g3', 'github-repo-stats', 300)];
-    const results = new Map<string, unknown>([
+    const runs = [ghRun('g1', 100, 'octo/cat'), ghRun('g2', 200, 'octo/cat'), ghRun('g3', 300, 'octo/cat')];
+    const stored = new Map<string, unknown>([
       ['g1', github('octo/cat', 1)],
       ['g2', github('octo/cat', 2)],
       ['g3', github('octo/cat', 3)],
     ]);
-    const model = buildDashboardModel({ runs, results, selection: { githubRunId: 'g2' } });
+    const model = modelOf(runs, stored, { selection: { githubRunId: 'g2' } });
     assert.equal(model.github.status === 'ok' && model.github.view.previous?.run.id, 'g1');
     assert.equal(model.github.status === 'ok' && model.github.view.deltas?.stars, 1);
+    assert.equal(model.github.status === 'ok' && model.github.view.history.length, 3);
   });
 
   it('has no deltas for the first run of a repository, and skips unreadable older results', () => {
-    const runs = [run('g1', 'github-repo-stats', 100), run('g2', 'github-repo-stats', 200)];
-    const first = buildDashboardModel({ runs: runs.slice(0, 1), results: new Map([['g1', github('a/b', 1)]]) });
+    const runs = [ghRun('g1', 100, 'a/b'), ghRun('g2', 200, 'a/b')];
+    const first = modelOf(runs.slice(0, 1), new Map([['g1', github('a/b', 1)]]));
     assert.equal(first.github.status === 'ok' && first.github.view.previous, undefined);
     assert.equal(first.github.status === 'ok' && first.github.view.deltas, undefined);
 
-    const skipped = buildDashboardModel({ runs, results: new Map<string, unknown>([['g1', { nonsense: true }], ['g2', github('a/b', 1)]]) });
+    const skipped = modelOf(runs, new Map<string, unknown>([['g1', { nonsense: true }], ['g2', github('a/b', 1)]]));
     assert.equal(skipped.github.status, 'ok');
     assert.equal(skipped.github.status === 'ok' && skipped.github.view.previous, undefined);
+  });
+
+  it('comparison of three repositories: the charted one and two compared, each from its latest completed run', () => {
+    const runs = [
+      ghRun('a1', 100, 'acme/alpha'),
+      ghRun('b1', 150, 'acme/beta'),
+      ghRun('b2', 250, 'Acme/Beta'),
+      ghRun('c1', 300, 'acme/gamma', 'Failed'),
+      ghRun('c2', 350, 'acme/gamma'),
+      ghRun('a2', 200, 'acme/alpha'),
+    ];
+    const stored = new Map<string, unknown>([
+      ['a1', github('acme/alpha', 10)],
+      ['a2', github('acme/alpha', 20, { releases: [{ tag: 'v1', date: '2024-01-15' }] })],
+      ['b1', github('acme/beta', 5)],
+      ['b2', github('acme/beta', 50, { starHistorySampled: true })],
+      ['c2', github('acme/gamma', 500)],
+    ]);
+    const selection = { githubRunId: 'a2', compareRepos: ['acme/beta', 'acme/gamma', 'ACME/ALPHA'] };
+    assert.deepEqual(readsWanted(runs, selection).results.sort(), ['a2', 'b2', 'c2']);
+    const model = modelOf(runs, stored, { selection });
+    assert.equal(model.github.status === 'ok' && model.github.view.repo, 'acme/alpha');
+    assert.deepEqual(model.github.status === 'ok' && model.github.view.releases, [{ tag: 'v1', date: '2024-01-15' }]);
+    // The charted repository is not compared with itself.
+    assert.deepEqual(model.compared.map((c) => [c.repo, c.status, c.status === 'ok' ? c.run.id : '']), [
+      ['acme/beta', 'ok', 'b2'],
+      ['acme/gamma', 'ok', 'c2'],
+    ]);
+    const beta = model.compared[0]!;
+    assert.ok(beta.status === 'ok' && beta.starHistorySampled && beta.starHistory.at(-1)!.stars === 50);
+  });
+
+  it('a compared repository without a completed run says whether one is going', () => {
+    const runs = [ghRun('a1', 100, 'acme/alpha'), ghRun('n1', 200, 'acme/new', 'Running'), ghRun('f1', 300, 'acme/failing', 'Failed')];
+    const model = modelOf(runs, new Map([['a1', github('acme/alpha', 1)]]), { selection: { githubRunId: 'a1', compareRepos: ['acme/new', 'acme/failing', 'acme/unknown'] } });
+    assert.deepEqual(
+      model.compared.map((c) => (c.status === 'waiting' ? [c.repo, c.active, c.lastAttempt?.state.name ?? null] : [c.repo, c.status])),
+      [
+        ['acme/new', true, 'Running'],
+        ['acme/failing', false, 'Failed'],
+        ['acme/unknown', false, null],
+      ],
+    );
   });
 
   it("says it can't chart a malformed result instead of failing", () => {
@@ -274,8 +354,8 @@ describe('result readers', () => {
   });
 });
 
-describe('resultsWanted', () => {
-  it('asks for the charted youtube run and the github run with its older runs', () => {
+describe('readsWanted', () => {
+  it('asks for the charted runs whole and for the counts of the github run\'s older runs', () => {
     const runs = [
       run('y1', 'youtube-channel-analytics', 1),
       run('y2', 'youtube-channel-analytics', 2),
@@ -284,9 +364,9 @@ describe('resultsWanted', () => {
       run('g3', 'github-repo-stats', 5, 'Failed'),
       run('x', 'nightly-etl', 6),
     ];
-    assert.deepEqual(resultsWanted(runs), ['y2', 'g2', 'g1']);
-    assert.deepEqual(resultsWanted(runs, { youtubeRunId: 'y1', githubRunId: 'g1' }), ['y1', 'g1']);
-    assert.deepEqual(resultsWanted([]), []);
+    assert.deepEqual(readsWanted(runs), { results: ['y2', 'g2'], snapshots: ['g1'] });
+    assert.deepEqual(readsWanted(runs, { youtubeRunId: 'y1', githubRunId: 'g1' }), { results: ['y1', 'g1'], snapshots: ['g2'] });
+    assert.deepEqual(readsWanted([]), { results: [], snapshots: [] });
   });
 });
 
@@ -333,5 +413,117 @@ describe('toLogLines', () => {
       toLogLines([{ k: 'log', ts: 1, level: 'INFO', runId: 'r1', taskRunId: 't1', source: "Task run 'x-0'", message: 'hi' }]),
       [{ ts: 1, level: 'INFO', source: "Task run 'x-0'", message: 'hi' }],
     );
+  });
+});
+
+describe('youtube: previous period, net subscribers, top videos', () => {
+  it('previous period: series aligned day by day with the range, totals as the flow counted them', () => {
+    const result = youtube({
+      previous: {
+        startDate: '2024-05-31',
+        endDate: '2024-06-03',
+        days: [
+          { date: '2024-05-31', views: 8, likes: 1 },
+          { date: '2024-06-01', views: null, likes: null },
+          { date: '2024-06-02', views: 9, likes: 0 },
+          { date: '2024-06-03', views: 11, likes: 2 },
+        ],
+        totals: { views: 28, likes: 3 },
+      },
+    });
+    const view = readYoutubeResult(result);
+    assert.deepEqual(view.previous, {
+      startDate: '2024-05-31',
+      endDate: '2024-06-03',
+      series: [
+        { metric: 'views', values: [8, null, 9, 11] },
+        { metric: 'likes', values: [1, null, 0, 2] },
+      ],
+      totals: { views: 28, likes: 3 },
+    });
+    assert.equal(view.previous!.series[0]!.values.length, view.dates.length, 'day N of the previous period lines up with day N');
+    // A shorter previous period is padded with gaps, a longer one cut.
+    const short = readYoutubeResult(youtube({ previous: { startDate: '2024-06-02', endDate: '2024-06-03', days: [{ date: '2024-06-02', views: 1, likes: 1 }], totals: {} } }));
+    assert.deepEqual(short.previous!.series[0]!.values, [1, null, null, null]);
+    assert.equal(readYoutubeResult(youtube()).previous, undefined, 'older results have none');
+  });
+
+  it('net subscribers is charted as a metric of its own when the flow computed it', () => {
+    const view = readYoutubeResult(
+      youtube({
+        metrics: ['subscribersGained', 'subscribersLost'],
+        days: [
+          { date: '2024-06-04', subscribersGained: 5, subscribersLost: 2, netSubscribers: 3 },
+          { date: '2024-06-05', subscribersGained: null, subscribersLost: null, netSubscribers: null },
+        ],
+        totals: { subscribersGained: 5, subscribersLost: 2, netSubscribers: 3 },
+      }),
+    );
+    assert.deepEqual(view.series.map((s) => s.metric), ['subscribersGained', 'subscribersLost', 'netSubscribers']);
+    assert.deepEqual(view.series[2]!.values, [3, null]);
+    assert.equal(view.totals.netSubscribers, 3);
+  });
+
+  it('top videos as the flow ranked them; a bad video id is refused', () => {
+    const video = { id: 'dQw4w9WgXcQ', title: 'A video', publishedAt: '2024-01-01T00:00:00Z', views: 10, estimatedMinutesWatched: 30, likes: 1, averageViewDuration: 95 };
+    assert.deepEqual(readYoutubeResult(youtube({ topVideos: [video, { ...video, id: 'aaaaaaaaaaa', title: null, publishedAt: null, views: 5 }] })).topVideos.map((v) => [v.id, v.title, v.views]), [
+      ['dQw4w9WgXcQ', 'A video', 10],
+      ['aaaaaaaaaaa', null, 5],
+    ]);
+    assert.throws(() => readYoutubeResult(youtube({ topVideos: [{ ...video, id: 'javascript:alert(1)' }] })), /topVideos\[0\].id should be an 11-character video id/);
+    assert.deepEqual(readYoutubeResult(youtube()).topVideos, []);
+  });
+});
+
+describe('youtube date ranges', () => {
+  // 2024-07-10 20:00 UTC is 13:00 on July 10 in Los Angeles.
+  const now = new Date('2024-07-10T20:00:00Z');
+
+  it('presets end with the last complete Pacific day; the months are calendar months', () => {
+    assert.deepEqual(
+      rangeChoices(now).map((c) => [c.id, c.startDate, c.endDate]),
+      [
+        ['last7', '2024-07-03', '2024-07-09'],
+        ['last28', '2024-06-12', '2024-07-09'],
+        ['last90', '2024-04-11', '2024-07-09'],
+        ['last365', '2023-07-11', '2024-07-09'],
+        ['thisMonth', '2024-07-01', '2024-07-10'],
+        ['lastMonth', '2024-06-01', '2024-06-30'],
+      ],
+    );
+    // January: last month is December of the year before.
+    const january = rangeChoices(new Date('2025-01-15T20:00:00Z')).find((c) => c.id === 'lastMonth')!;
+    assert.deepEqual([january.startDate, january.endDate], ['2024-12-01', '2024-12-31']);
+  });
+
+  it('a custom range is checked before any run starts', () => {
+    assert.equal(rangeProblem('2024-06-01', '2024-06-30', now), undefined);
+    assert.match(rangeProblem('2024-06-31', '2024-07-01', now) ?? '', /2024-06-31 is not a calendar day/);
+    assert.match(rangeProblem('2024-07-05', '2024-07-01', now) ?? '', /starts \(2024-07-05\) after it ends/);
+    assert.match(rangeProblem('2024-07-01', '2024-07-11', now) ?? '', /after today \(2024-07-10 in Pacific Time/);
+    assert.match(rangeProblem('2020-01-01', '2024-07-01', now) ?? '', /days long; pick at most 1096/);
+  });
+
+  it('finds the stored run of a range by the dates it was started with', () => {
+    const runs = [
+      run('y3', 'youtube-channel-analytics', 300, 'Completed', undefined, { startDate: '2024-06-01', endDate: '2024-06-30' }),
+      run('y2', 'youtube-channel-analytics', 200, 'Failed', undefined, { startDate: '2024-05-01', endDate: '2024-05-31' }),
+      run('y1', 'youtube-channel-analytics', 100, 'Completed', undefined, { startDate: '2024-06-01', endDate: '2024-06-30' }),
+    ];
+    assert.equal(youtubeRunOfRange(runs, '2024-06-01', '2024-06-30')?.id, 'y3');
+    assert.equal(youtubeRunOfRange(runs, '2024-05-01', '2024-05-31'), undefined, 'a failed run shows nothing');
+  });
+});
+
+describe('nextSelection: compared repositories', () => {
+  it('adds each repository once (whatever its case), at most six, and removes them', () => {
+    let selection = nextSelection({}, { type: 'addRepository', req: 1, repo: 'acme/one' }, []);
+    selection = nextSelection(selection, { type: 'addRepository', req: 2, repo: 'ACME/One' }, []);
+    assert.deepEqual(selection, { compareRepos: ['acme/one'] });
+    for (let i = 2; i <= 8; i++) selection = nextSelection(selection, { type: 'addRepository', req: i, repo: `acme/r${i}` }, []);
+    assert.equal(selection.compareRepos!.length, 6);
+    selection = nextSelection(selection, { type: 'removeRepository', repo: 'Acme/one' }, []);
+    assert.equal(selection.compareRepos!.includes('acme/one'), false);
+    assert.deepEqual(nextSelection({ compareRepos: ['a/b'] }, { type: 'removeRepository', repo: 'a/b' }, []), {});
   });
 });

@@ -98,6 +98,22 @@ before(async () => {
       { fullName: 'acme/one-pull', stars: 3, firstStarAt: '2025-05-30T10:00:00Z', starIntervalSeconds: 60, openIssues: 2, openPulls: 1 },
       { fullName: 'acme/secret', stars: 5, private: true },
       { fullName: 'acme/etag', stars: 120, firstStarAt: '2024-06-01T00:00:00Z', starIntervalSeconds: 3600, openIssues: 4, openPulls: 2 },
+      {
+        fullName: 'acme/released',
+        stars: 40,
+        firstStarAt: '2024-01-01T00:00:00Z',
+        releases: [
+          { tag: 'v1.0.0', createdAt: '2024-02-01T09:00:00Z' },
+          { tag: 'v1.1.0-rc.1', createdAt: '2024-03-01T23:30:00Z', prerelease: true },
+          { tag: 'v2.0.0', createdAt: '2024-05-10T12:00:00Z', draft: true },
+          { tag: 'v1.1.0', createdAt: '2024-03-15T08:00:00Z' },
+        ],
+      },
+      {
+        fullName: 'acme/many-releases',
+        stars: 1,
+        releases: Array.from({ length: 130 }, (_, i) => ({ tag: `v0.${i}.0`, createdAt: new Date(Date.UTC(2020, 0, 1 + i * 3)).toISOString() })),
+      },
     ],
   });
 });
@@ -119,7 +135,7 @@ describe('repository figures', () => {
     assert.equal(stats.fetchedAt, new Date(NOW).toISOString());
     const stargazerPages = requests.filter(isStargazers).map((request) => Number(request.query.page)).sort((a, b) => a - b);
     assert.deepEqual(stargazerPages, [1, 2, 3]);
-    assert.equal(requests.length, 5, 'repo + pulls + 3 stargazer pages');
+    assert.equal(requests.length, 6, 'repo + pulls + 3 stargazer pages + releases');
     for (const request of requests.filter(isStargazers)) {
       assert.equal(request.query.per_page, '100');
       assert.match(String(request.headers.accept), /application\/vnd\.github(\.v3)?\.star\+json/);
@@ -189,6 +205,40 @@ describe('repository figures', () => {
   });
 });
 
+describe('releases', () => {
+  test('published releases with their day, oldest first, from one request; drafts left out', async () => {
+    const context = fakeContext();
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/released', optionsFor(fake, context, { token: TOKEN }));
+    const requests = since(fake, mark).filter((request) => request.path.endsWith('/releases'));
+    console.log(`[figure] releases requests=${requests.length}`);
+    assert.equal(requests.length, 1);
+    assert.deepEqual(requests[0].query, { per_page: '100' });
+    // The token sees the draft in GitHub's answer; the flow still leaves it out.
+    assert.deepEqual(stats.releases, [
+      { tag: 'v1.0.0', date: '2024-02-01' },
+      { tag: 'v1.1.0-rc.1', date: '2024-03-01' },
+      { tag: 'v1.1.0', date: '2024-03-15' },
+    ]);
+    assert.ok(context.lines.some((line) => line.message === 'Releases: 3, the latest v1.1.0 on 2024-03-15'));
+  });
+
+  test('more than 100 releases: still one request, the latest 100', async () => {
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/many-releases', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.equal(since(fake, mark).filter((request) => request.path.endsWith('/releases')).length, 1);
+    assert.equal(stats.releases.length, 100);
+    assert.equal(stats.releases[0].tag, 'v0.30.0');
+    assert.equal(stats.releases.at(-1)!.tag, 'v0.129.0');
+  });
+
+  test('a repository without releases has an empty list', async () => {
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.deepEqual(stats.releases, []);
+    assert.equal(stats.starHistorySampled, false);
+  });
+});
+
 describe('star history of a big repository', () => {
   let stats: RepoStats;
   let requests: RecordedRequest[];
@@ -201,8 +251,8 @@ describe('star history of a big repository', () => {
     requests = since(fake, mark);
   });
 
-  test('100,000 stars cost at most 17 requests, 15 of them stargazer pages', () => {
-    assert.ok(requests.length <= 17, `${requests.length} requests`);
+  test('100,000 stars cost at most 18 requests, 15 of them stargazer pages', () => {
+    assert.ok(requests.length <= 18, `${requests.length} requests`);
     assert.equal(requests.filter(isStargazers).length, 15);
     assert.ok(requests.every((request) => request.status === 200));
   });
@@ -222,6 +272,10 @@ describe('star history of a big repository', () => {
     assert.deepEqual(stats.starHistory.at(-2), { date: '2021-04-13', stars: 40_000 });
   });
 
+  test('the result says the history was sampled', () => {
+    assert.equal(stats.starHistorySampled, true);
+  });
+
   test('the log says the history was sampled and why it stops at page 400', () => {
     const line = context.lines.find((entry) => entry.message.startsWith('Star history:'));
     assert.match(line?.message ?? '', /sampled 15 of 1000 pages \(GitHub lists at most 400\)/);
@@ -237,7 +291,7 @@ describe('conditional requests', () => {
     const requests = since(fake, mark);
 
     assert.deepEqual(second, first);
-    assert.equal(requests.length, 4, 'repo + pulls + 2 stargazer pages');
+    assert.equal(requests.length, 5, 'repo + pulls + 2 stargazer pages + releases');
     for (const request of requests) {
       assert.equal(request.status, 304, `${request.path} answered ${request.status}`);
       assert.equal(request.counted, false);

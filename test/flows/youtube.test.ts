@@ -10,7 +10,9 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { mergeCredentials, readCredentials } from '../../src/engine/credentials';
 import {
   FETCH_CHANNEL_TASK,
+  FETCH_PREVIOUS_REPORT_TASK,
   FETCH_REPORT_TASK,
+  FETCH_TOP_VIDEOS_TASK,
   runChannelAnalytics,
   type AnalyticsDependencies,
   type AnalyticsRunContext,
@@ -18,13 +20,13 @@ import {
   type TaskFactory,
 } from '../../src/flows/youtube/analytics';
 import { createYouTubeClients } from '../../src/flows/youtube/client';
-import { eachDay, isCalendarDay, lastCompleteDays, pacificDay } from '../../src/flows/youtube/dates';
+import { eachDay, isCalendarDay, lastCompleteDays, pacificDay, previousRange } from '../../src/flows/youtube/dates';
 import { YouTubeError, isRetryable } from '../../src/flows/youtube/errors';
 import { DEFAULT_METRICS, resolveParameters } from '../../src/flows/youtube/parameters';
 import { fetchReportTable, formatDayLine, metricLabel } from '../../src/flows/youtube/report';
 import { withRetries } from '../../src/engine/worker/retries';
 import { tempDir } from '../support/engine';
-import { ANALYTICS_SCOPE, defaultFigures, startFakeGoogle, type FakeGoogle, type RecordedRequest } from '../support/fakeGoogle';
+import { ANALYTICS_SCOPE, DEFAULT_VIDEOS, defaultFigures, startFakeGoogle, videoFigures, type FakeGoogle, type RecordedRequest } from '../support/fakeGoogle';
 
 interface FakeRun extends AnalyticsRunContext {
   logs: { level: 'INFO' | 'WARNING'; message: string }[];
@@ -80,7 +82,7 @@ after(() => fake.close());
 beforeEach(() => {
   fake.requests.length = 0;
   fake.clearFailures();
-  fake.set({ lastDataDay: '2024-06-30', noData: false, channel: { id: 'UCfakeChannel000000000001', title: 'Fake Channel', subscribers: 1234, views: 567890, videos: 42 } });
+  fake.set({ lastDataDay: '2024-06-30', noData: false, videos: DEFAULT_VIDEOS, channel: { id: 'UCfakeChannel000000000001', title: 'Fake Channel', subscribers: 1234, views: 567890, videos: 42 } });
   home = tempDir('flowdeck-yt-');
   refreshToken = fake.issueRefreshToken();
   mergeCredentials(home, 'youtube', { client_id: fake.clientId, client_secret: fake.clientSecret, refresh_token: refreshToken });
@@ -97,6 +99,13 @@ function deps(run: FakeRun, extra: Partial<AnalyticsDependencies> = {}, attempts
 function requestsTo(path: string): RecordedRequest[] {
   return fake.requests.filter((r) => r.path === path);
 }
+
+/** The daily report of the range asked for (not the previous period's, not the top videos'). */
+function dayReports(startDate = RANGE.startDate): RecordedRequest[] {
+  return requestsTo('/v2/reports').filter((r) => r.query.dimensions === 'day' && r.query.startDate === startDate);
+}
+
+const MAIN_REPORT = { dimensions: 'day', startDate: RANGE.startDate };
 
 async function failure(promise: Promise<unknown>): Promise<YouTubeError> {
   try {
@@ -144,21 +153,108 @@ describe('youtube-channel-analytics report', () => {
     assert.deepEqual(result.metrics, [...DEFAULT_METRICS]);
   });
 
-  test('one reports.query for the whole range and one channels.list, with the documented parameters', async () => {
+  test('a run is 5 requests: the range, the previous period, the top videos, their titles and the channel', async () => {
     await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    // The first run also refreshed the access token; the next one reuses it, as runs do until it expires.
+    assert.equal(requestsTo('/token').length, 1);
+    fake.requests.length = 0;
+    await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    console.log(`[figure] youtube-channel-analytics requests per run=${fake.requests.length} (${fake.requests.map((r) => r.path).join(', ')})`);
+    assert.equal(fake.requests.length, 5);
     const reports = requestsTo('/v2/reports');
-    assert.equal(reports.length, 1);
-    assert.deepEqual(reports[0]!.query, {
+    assert.equal(reports.length, 3);
+    const base = { ids: 'channel==MINE', metrics: 'estimatedMinutesWatched,views,likes,subscribersGained' };
+    assert.deepEqual(dayReports()[0]!.query, { ...base, startDate: RANGE.startDate, endDate: RANGE.endDate, dimensions: 'day', sort: 'day' });
+    // 31 days before 2024-06-04.
+    assert.deepEqual(dayReports('2024-05-04')[0]!.query, { ...base, startDate: '2024-05-04', endDate: '2024-06-03', dimensions: 'day', sort: 'day' });
+    assert.deepEqual(reports.find((r) => r.query.dimensions === 'video')!.query, {
       ids: 'channel==MINE',
       startDate: RANGE.startDate,
       endDate: RANGE.endDate,
-      metrics: 'estimatedMinutesWatched,views,likes,subscribersGained',
-      dimensions: 'day',
-      sort: 'day',
+      metrics: 'views,estimatedMinutesWatched,likes,averageViewDuration',
+      dimensions: 'video',
+      sort: '-views',
+      maxResults: '10',
     });
+    const videos = requestsTo('/youtube/v3/videos');
+    assert.equal(videos.length, 1);
+    assert.equal(videos[0]!.query.part, 'snippet');
+    assert.equal(videos[0]!.query.id!.split(',').length, 10);
     const channels = requestsTo('/youtube/v3/channels');
     assert.equal(channels.length, 1);
     assert.deepEqual(channels[0]!.query, { part: 'snippet,statistics', mine: 'true' });
+  });
+
+  test('previous period: the same length just before startDate; its totals are the sums of its rows', async () => {
+    const result = await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    assert.deepEqual(previousRange(RANGE), { startDate: '2024-05-04', endDate: '2024-06-03' });
+    assert.equal(result.previous.startDate, '2024-05-04');
+    assert.equal(result.previous.endDate, '2024-06-03');
+    assert.equal(result.previous.days.length, result.days.length);
+    assert.deepEqual(result.previous.days.map((d) => d.date), eachDay('2024-05-04', '2024-06-03'));
+    for (const m of DEFAULT_METRICS) {
+      const rows = result.previous.days.map((d) => d[m] as number);
+      assert.ok(rows.every((v) => typeof v === 'number'), `${m}: the previous period is complete`);
+      assert.equal(result.previous.totals[m], rows.reduce((a, b) => a + b, 0), m);
+      assert.equal(result.previous.totals[m], eachDay('2024-05-04', '2024-06-03').reduce((sum, day) => sum + defaultFigures(day)[m]!, 0), m);
+    }
+    assert.deepEqual(previousRange({ startDate: '2024-03-01', endDate: '2024-03-01' }), { startDate: '2024-02-29', endDate: '2024-02-29' });
+  });
+
+  test('top videos: the ten most viewed of the range, sorted by views, with titles and publication times', async () => {
+    const run = fakeRun(home);
+    const result = await runChannelAnalytics(RANGE, deps(run));
+    assert.equal(result.topVideos.length, 10);
+    const views = result.topVideos.map((v) => v.views);
+    assert.deepEqual(views, [...views].sort((a, b) => b - a));
+    const expected = DEFAULT_VIDEOS.map((video, index) => ({
+      video,
+      views: eachDay(RANGE.startDate, '2024-06-30').filter((d) => d >= video.publishedAt.slice(0, 10)).reduce((sum, day) => sum + videoFigures(video, index, day).views!, 0),
+    }))
+      .filter((v) => v.views > 0)
+      .sort((a, b) => b.views - a.views)
+      .slice(0, 10);
+    assert.deepEqual(result.topVideos.map((v) => [v.id, v.title, v.publishedAt, v.views]), expected.map((e) => [e.video.id, e.video.title, e.video.publishedAt, e.views]));
+    for (const v of result.topVideos) {
+      assert.ok(v.estimatedMinutesWatched > 0 && v.likes >= 0 && v.averageViewDuration > 0, JSON.stringify(v));
+    }
+    assert.ok(run.logs.some((l) => l.message === `Top video 1: ${expected[0]!.video.title}, Views: ${expected[0]!.views}`));
+  });
+
+  test('a top video YouTube no longer lists (deleted, private) keeps its figures with a null title', async () => {
+    const gone = DEFAULT_VIDEOS.map((v, i) => (i === 4 ? { ...v, deleted: true } : v));
+    fake.set({ videos: gone });
+    const result = await runChannelAnalytics(RANGE, deps(fakeRun(home)));
+    const video = result.topVideos.find((v) => v.id === gone[4]!.id)!;
+    assert.equal(video.title, null);
+    assert.equal(video.publishedAt, null);
+    assert.ok(video.views > 0);
+  });
+
+  test('the stand-in refuses a video report without sort or maxResults, as YouTube does', async () => {
+    const clients = createYouTubeClients({ clientId: fake.clientId, clientSecret: fake.clientSecret, refreshToken }, { apiUrl: fake.url, tokenUrl: fake.tokenUrl }, () => undefined);
+    const params = { ids: 'channel==MINE', ...RANGE, metrics: 'views', dimensions: 'video' };
+    for (const query of [params, { ...params, sort: '-views' }, { ...params, maxResults: 10 }, { ...params, sort: 'views', maxResults: 10 }, { ...params, sort: '-views', maxResults: 201 }]) {
+      await assert.rejects(clients.analytics.reports.query(query), /The query is not supported/, JSON.stringify(query));
+    }
+    const ok = await clients.analytics.reports.query({ ...params, sort: '-views', maxResults: 3 });
+    assert.equal(ok.data.rows?.length, 3);
+  });
+
+  test('net subscribers (gained − lost) per day and in the totals when both are asked for', async () => {
+    const run = fakeRun(home);
+    const result = await runChannelAnalytics({ ...RANGE, metrics: 'views,subscribersGained,subscribersLost' }, deps(run));
+    for (const day of result.days) {
+      const f = defaultFigures(day.date);
+      assert.equal(day.netSubscribers, day.date <= '2024-06-30' ? f.subscribersGained! - f.subscribersLost! : null, day.date);
+    }
+    assert.equal(result.totals.netSubscribers, result.totals.subscribersGained! - result.totals.subscribersLost!);
+    assert.equal(result.previous.totals.netSubscribers, result.previous.totals.subscribersGained! - result.previous.totals.subscribersLost!);
+    assert.match(run.logs.at(-1)!.message, /, Net Subscribers: -?\d+$/);
+
+    const without = await runChannelAnalytics({ ...RANGE, metrics: 'views,subscribersGained' }, deps(fakeRun(home)));
+    assert.equal(without.totals.netSubscribers, undefined);
+    assert.ok(without.days.every((d) => !('netSubscribers' in d)));
   });
 
   test('totals sum the non-null figures, negative daily likes included', async () => {
@@ -178,6 +274,9 @@ describe('youtube-channel-analytics report', () => {
     assert.equal(result.days.length, 31);
     assert.ok(result.days.every((d) => DEFAULT_METRICS.every((m) => d[m] === null)));
     assert.deepEqual(result.totals, { estimatedMinutesWatched: 0, views: 0, likes: 0, subscribersGained: 0 });
+    assert.deepEqual(result.previous.totals, { estimatedMinutesWatched: 0, views: 0, likes: 0, subscribersGained: 0 });
+    assert.deepEqual(result.topVideos, []);
+    assert.equal(requestsTo('/youtube/v3/videos').length, 0, 'no titles to ask for');
     assert.ok(run.logs.some((l) => l.level === 'WARNING' && l.message.includes('no data')));
   });
 
@@ -211,7 +310,7 @@ describe('youtube-channel-analytics report', () => {
   test('other metrics: columns follow the order asked; averages total as a views-weighted mean', async () => {
     const metrics = 'views,averageViewDuration,subscribersLost,comments,shares';
     const result = await runChannelAnalytics({ ...RANGE, metrics }, deps(fakeRun(home)));
-    assert.equal(requestsTo('/v2/reports')[0]!.query.metrics, metrics);
+    assert.equal(dayReports()[0]!.query.metrics, metrics);
     const day = result.days[0]!;
     const f = defaultFigures(day.date);
     assert.deepEqual(day, { date: day.date, views: f.views, averageViewDuration: f.averageViewDuration, subscribersLost: f.subscribersLost, comments: f.comments, shares: f.shares });
@@ -225,7 +324,7 @@ describe('youtube-channel-analytics report', () => {
   test('a range longer than a page is read with startIndex/maxResults until a short page', async () => {
     fake.set({ lastDataDay: undefined });
     const result = await runChannelAnalytics({ startDate: '2024-01-01', endDate: '2024-01-25' }, deps(fakeRun(home), { pageSize: 10 }));
-    const pages = requestsTo('/v2/reports').map((r) => [r.query.startIndex, r.query.maxResults]);
+    const pages = dayReports('2024-01-01').map((r) => [r.query.startIndex, r.query.maxResults]);
     assert.deepEqual(pages, [['1', '10'], ['11', '10'], ['21', '10']]);
     assert.equal(result.days.length, 25);
     assert.ok(result.days.every((d) => d.views === defaultFigures(d.date).views));
@@ -233,7 +332,7 @@ describe('youtube-channel-analytics report', () => {
 
   test('a range that fits one page is one request without startIndex/maxResults', async () => {
     await runChannelAnalytics({ startDate: '2024-01-01', endDate: '2024-01-10' }, deps(fakeRun(home), { pageSize: 10 }));
-    const reports = requestsTo('/v2/reports');
+    const reports = dayReports('2024-01-01');
     assert.equal(reports.length, 1);
     assert.equal(reports[0]!.query.startIndex, undefined);
     assert.equal(reports[0]!.query.maxResults, undefined);
@@ -248,7 +347,7 @@ describe('youtube-channel-analytics parameters and dates', () => {
     assert.equal(result.endDate, '2024-03-08');
     assert.equal(result.startDate, '2024-02-10');
     assert.equal(result.days.length, 28);
-    assert.equal(requestsTo('/v2/reports')[0]!.query.endDate, '2024-03-08');
+    assert.equal(dayReports('2024-02-10')[0]!.query.endDate, '2024-03-08');
 
     assert.equal(pacificDay(new Date('2024-03-10T08:30:00Z')), '2024-03-10');
     // Summer: PDT is UTC-7.
@@ -319,12 +418,12 @@ describe('youtube-channel-analytics errors', () => {
   ];
   for (const { kind, code, message } of cases) {
     test(`${kind}: fails at once with a message that says what to do`, async () => {
-      fake.inject({ kind, path: /^\/v2\/reports$/ });
+      fake.inject({ kind, path: /^\/v2\/reports$/, query: MAIN_REPORT });
       const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
       assert.equal(error.code, code);
       assert.match(error.message, message);
       assert.equal(error.retryable, false);
-      assert.equal(requestsTo('/v2/reports').length, 1, 'not retried');
+      assert.equal(dayReports().length, 1, 'not retried');
       assertNoSecrets(error.message);
     });
   }
@@ -333,7 +432,7 @@ describe('youtube-channel-analytics errors', () => {
     const error = await failure(runChannelAnalytics({ ...RANGE, metrics: 'views,fooBar' }, deps(fakeRun(home))));
     assert.equal(error.code, 'bad-request');
     assert.match(error.message, /Unknown identifier \(fooBar\) given in field parameters\.metrics/);
-    assert.equal(requestsTo('/v2/reports').length, 1);
+    assert.equal(dayReports().length, 1);
   });
 
   test('an account without a channel', async () => {
@@ -352,23 +451,24 @@ describe('youtube-channel-analytics errors', () => {
   });
 
   test('429 is retried by one layer only: the engine task, not the client as well', async () => {
-    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/ });
+    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/, query: MAIN_REPORT });
     const attempts = new Map<string, number>();
     const result = await runChannelAnalytics(RANGE, deps(fakeRun(home), {}, attempts));
     assert.equal(result.days.length, 31);
     // One 429, one retry: without `retry: false` the client alone would have sent two (or, with the
     // engine retrying too, more).
-    assert.equal(requestsTo('/v2/reports').length, 2);
+    assert.equal(dayReports().length, 2);
+    assert.equal(attempts.get('fetch-previous-report'), 1);
     assert.equal(attempts.get('fetch-report'), 2);
     assert.equal(attempts.get('fetch-channel'), 1);
   });
 
   test('a 429 that persists: 1 + retries requests, then a clear failure', async () => {
-    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/, times: Infinity });
+    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/, times: Infinity, query: MAIN_REPORT });
     const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
     assert.equal(error.code, 'rate-limited');
     assert.match(error.message, /too many requests.*429 rateLimitExceeded.*Wait a few minutes/);
-    assert.equal(requestsTo('/v2/reports').length, 1 + FETCH_REPORT_TASK.retries);
+    assert.equal(dayReports().length, 1 + FETCH_REPORT_TASK.retries);
   });
 
   test('a 500 is retried, then the run succeeds', async () => {
@@ -396,13 +496,16 @@ describe('youtube-channel-analytics errors', () => {
   });
 
   test('the tasks have timeouts and retry only what is worth retrying', () => {
-    for (const options of [FETCH_REPORT_TASK, FETCH_CHANNEL_TASK]) {
+    for (const options of [FETCH_REPORT_TASK, FETCH_PREVIOUS_REPORT_TASK, FETCH_TOP_VIDEOS_TASK, FETCH_CHANNEL_TASK]) {
       assert.ok(options.timeoutSeconds > 0 && options.timeoutSeconds <= 300);
       assert.equal(options.retryCondition(new YouTubeError('quota-exceeded', 'x')), false);
       assert.equal(options.retryCondition(new YouTubeError('rate-limited', 'x', { retryable: true })), true);
       assert.equal(options.retryCondition(new Error('anything else')), false);
     }
-    assert.deepEqual([FETCH_REPORT_TASK.name, FETCH_CHANNEL_TASK.name], ['fetch-report', 'fetch-channel']);
+    assert.deepEqual(
+      [FETCH_REPORT_TASK, FETCH_PREVIOUS_REPORT_TASK, FETCH_TOP_VIDEOS_TASK, FETCH_CHANNEL_TASK].map((t) => t.name),
+      ['fetch-report', 'fetch-previous-report', 'fetch-top-videos', 'fetch-channel'],
+    );
   });
 });
 
@@ -411,7 +514,7 @@ describe('youtube-channel-analytics tokens', () => {
     const run = fakeRun(home);
     await runChannelAnalytics(RANGE, deps(run));
     const refreshes = requestsTo('/token');
-    assert.equal(refreshes.length, 1, 'both tasks share one refresh');
+    assert.equal(refreshes.length, 1, 'the tasks share one refresh');
     assert.equal(refreshes[0]!.form.grant_type, 'refresh_token');
 
     assert.equal(run.saved.length, 1);

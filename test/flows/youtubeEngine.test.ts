@@ -45,10 +45,15 @@ async function runFlow(parameters: Record<string, unknown>) {
 }
 
 describe('youtube-channel-analytics in the engine', { skip }, () => {
-  test('completes with fetch-report and fetch-channel task runs, logs per day, and masked secrets', async () => {
+  test('completes with a task run per request group, logs per day, and masked secrets', async () => {
     const { detail, logs, saved, home, refreshToken } = await runFlow({ startDate: '2024-06-25', endDate: '2024-07-02' });
     assert.equal(detail.state.name, 'Completed', detail.state.message);
-    assert.deepEqual(detail.taskRuns.map((t) => `${t.name}:${t.state.name}`).sort(), ['fetch-channel-0:Completed', 'fetch-report-0:Completed']);
+    assert.deepEqual(detail.taskRuns.map((t) => `${t.name}:${t.state.name}`).sort(), [
+      'fetch-channel-0:Completed',
+      'fetch-previous-report-0:Completed',
+      'fetch-report-0:Completed',
+      'fetch-top-videos-0:Completed',
+    ]);
     const result = valueOf(detail) as { days: { date: string; views: number | null }[]; channel: { subscribers: number } };
     assert.equal(result.days.length, 8);
     assert.equal(result.days.at(-1)!.views, null);
@@ -67,21 +72,23 @@ describe('youtube-channel-analytics in the engine', { skip }, () => {
   });
 
   test('a 429 is retried once by the engine: two requests in all, two attempts of fetch-report', async () => {
-    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/ });
+    const daily = { dimensions: 'day', startDate: '2024-06-01' };
+    fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/, query: daily });
     const { detail, logs } = await runFlow({ startDate: '2024-06-01', endDate: '2024-06-07' });
     assert.equal(detail.state.name, 'Completed', detail.state.message);
-    assert.equal(fake.requests.filter((r) => r.path === '/v2/reports').length, 2);
+    assert.equal(fake.requests.filter((r) => r.path === '/v2/reports' && r.query.startDate === '2024-06-01' && r.query.dimensions === 'day').length, 2);
     const report = detail.taskRuns.find((t) => t.taskName === 'fetch-report')!;
     assert.equal(report.attempts, 2);
     assert.ok(logs.some((l) => /Retry 1\/3 will start/.test(l.message)));
   });
 
   test('quota exceeded: Failed at once with the reason and what to do', async () => {
-    fake.inject({ kind: 'quotaExceeded', path: /^\/v2\/reports$/ });
+    fake.inject({ kind: 'quotaExceeded', path: /^\/v2\/reports$/, times: Infinity });
     const { detail } = await runFlow({ startDate: '2024-06-01', endDate: '2024-06-07' });
     assert.equal(detail.state.type, 'FAILED');
     assert.match(detail.state.message ?? '', /quota .* used up for today .* resets at midnight Pacific Time/);
-    assert.equal(fake.requests.filter((r) => r.path === '/v2/reports').length, 1);
+    // The range, the previous period and the top videos: each asked once, none retried.
+    assert.equal(fake.requests.filter((r) => r.path === '/v2/reports').length, 3);
   });
 
   test('reversed or malformed dates are bad input: no run, no request', async () => {

@@ -24,6 +24,17 @@ export interface FakeRepoSpec {
   /** Time of the first star; later stars follow every `starIntervalSeconds`. Defaults end the list yesterday. */
   firstStarAt?: string;
   starIntervalSeconds?: number;
+  /** Releases in any order; the list answers newest first, like GitHub. */
+  releases?: FakeRelease[];
+}
+
+export interface FakeRelease {
+  tag: string;
+  /** When it was created; a published release is published then too. */
+  createdAt: string;
+  /** Drafts have no publication date and are listed only to requests with a token (push access). */
+  draft?: boolean;
+  prerelease?: boolean;
 }
 
 export interface FakeGitHubOptions {
@@ -118,6 +129,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       private: spec.private ?? false,
       firstStarAt,
       starIntervalSeconds: interval,
+      releases: spec.releases ?? [],
     });
   };
   for (const spec of options.repos ?? []) setRepo(spec);
@@ -208,6 +220,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (rest.length === 0) return { status: 200, body: repositoryBody(repo) };
     if (rest.length === 1 && rest[0] === 'stargazers') return stargazers(repo, requestUrl, req.headers.accept);
     if (rest.length === 1 && rest[0] === 'pulls') return pulls(repo, requestUrl);
+    if (rest.length === 1 && rest[0] === 'releases') return releases(repo, requestUrl, authenticated);
     return notFound;
   }
 
@@ -269,6 +282,41 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       weakEtag: true,
       headers: linkHeader(`/repositories/${repo.id}/pulls`, { state }, page, perPage, pages),
     };
+  }
+
+  function releases(repo: Required<FakeRepoSpec>, requestUrl: URL, authenticated: boolean): Answer {
+    const { page, perPage } = paging(requestUrl);
+    const listed = repo.releases
+      .filter((release) => authenticated || !release.draft)
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+    const [owner, name] = repo.fullName.split('/');
+    const items = listed.slice((page - 1) * perPage, page * perPage).map((release, i) => {
+      const id = repo.id * 1_000 + i + (page - 1) * perPage;
+      const html = `https://github.com/${owner}/${name}/releases/${release.draft ? `untagged-${id}` : `tag/${release.tag}`}`;
+      return {
+        url: `${url}/repos/${repo.fullName}/releases/${id}`,
+        html_url: html,
+        assets_url: `${url}/repos/${repo.fullName}/releases/${id}/assets`,
+        upload_url: `https://uploads.github.com/repos/${repo.fullName}/releases/${id}/assets{?name,label}`,
+        tarball_url: release.draft ? null : `${url}/repos/${repo.fullName}/tarball/${release.tag}`,
+        zipball_url: release.draft ? null : `${url}/repos/${repo.fullName}/zipball/${release.tag}`,
+        id,
+        node_id: Buffer.from(`RE_${id}`).toString('base64'),
+        tag_name: release.tag,
+        target_commitish: 'main',
+        name: release.tag,
+        body: `Release ${release.tag}`,
+        draft: release.draft === true,
+        prerelease: release.prerelease === true,
+        created_at: release.createdAt,
+        // GitHub: a draft has no publication date.
+        published_at: release.draft ? null : release.createdAt,
+        author: userBody(7),
+        assets: [],
+      };
+    });
+    const pages = Math.max(1, Math.ceil(listed.length / perPage));
+    return { status: 200, body: items, weakEtag: true, headers: linkHeader(`/repositories/${repo.id}/releases`, {}, page, perPage, pages) };
   }
 
   function linkHeader(path: string, query: Record<string, string>, page: number, perPage: number, pages: number): Record<string, string> {

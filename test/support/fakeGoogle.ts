@@ -1,5 +1,6 @@
 /**
- * A loopback Google for tests: YouTube Analytics v2 `reports.query`, YouTube Data v3 `channels.list`, the
+ * A loopback Google for tests: YouTube Analytics v2 `reports.query` (by day, and by video for top videos),
+ * YouTube Data v3 `channels.list` and `videos.list`, the
  * OAuth token endpoint (authorization_code with PKCE S256 verification, refresh_token, invalid_grant) and a
  * consent page that redirects straight back, so a test can play the browser. Answers take Google's shapes
  * (resultTable columns in the order asked, `rows` left out when there is no data, counts as strings, error
@@ -21,6 +22,32 @@ export interface FakeChannel {
   hiddenSubscriberCount?: boolean;
 }
 
+export interface FakeVideo {
+  /** 11 characters, like YouTube's. */
+  id: string;
+  title: string;
+  publishedAt: string;
+  /** Scales the video's daily figures; the default videos have distinct weights, so views differ. */
+  weight: number;
+  /** Reported by Analytics but no longer returned by videos.list. */
+  deleted?: boolean;
+}
+
+/** Twelve videos with distinct weights: the top ten by views are the twelve minus the two lightest. */
+export const DEFAULT_VIDEOS: readonly FakeVideo[] = Array.from({ length: 12 }, (_, i) => ({
+  id: `vid${String(i).padStart(2, '0')}Abc-_x`,
+  title: `Video ${i + 1}: ${['Getting started', 'Flows and tasks', 'Retries', 'Caching', 'Timeouts', 'Run history', 'The dashboard', 'GitHub stars', 'YouTube analytics', 'Exports', 'CI', 'Q&A'][i]}`,
+  publishedAt: new Date(Date.UTC(2024, 0, 5 + i * 14, 16, 0, 0)).toISOString().replace('.000Z', 'Z'),
+  weight: [0.9, 2.5, 1.3, 0.4, 3.1, 1.7, 0.2, 2.2, 1.1, 0.7, 2.8, 0.55][i]!,
+}));
+
+/** A video's figures for a day: its weight times a wave of its own. */
+export function videoFigures(video: FakeVideo, index: number, day: string): Record<string, number> {
+  const n = Math.floor(Date.parse(`${day}T00:00:00Z`) / 86_400_000);
+  const views = Math.round(video.weight * (20 + ((n + index * 3) % 11)));
+  return { views, estimatedMinutesWatched: views * 3, likes: Math.floor(views / 10), averageViewDuration: 90 + index * 7, comments: Math.floor(views / 40), shares: Math.floor(views / 50) };
+}
+
 export interface FakeGoogleOptions {
   clientId?: string;
   clientSecret?: string;
@@ -32,6 +59,8 @@ export interface FakeGoogleOptions {
   lastDataDay?: string;
   /** No rows at all: the answer leaves `rows` out. */
   noData?: boolean;
+  /** The channel's videos; default {@link DEFAULT_VIDEOS}. */
+  videos?: readonly FakeVideo[];
   /** What the consent page does. */
   consent?: 'approve' | 'deny';
   /** Scopes the user leaves ticked on the consent page; default everything asked for. */
@@ -65,6 +94,8 @@ export interface InjectedFailure {
   path?: RegExp;
   /** How many matching requests fail; default 1, Infinity for all. */
   times?: number;
+  /** Only requests whose query has these values, e.g. `{ dimensions: 'video' }`. */
+  query?: Record<string, string>;
 }
 
 export interface BrowserVisit {
@@ -154,12 +185,13 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     clientId: 'fake-client.apps.googleusercontent.com',
     clientSecret: 'GOCSPX-fake-client-secret-value',
     channel: { id: 'UCfakeChannel000000000001', title: 'Fake Channel', subscribers: 1234, views: 567890, videos: 42 },
+    videos: DEFAULT_VIDEOS,
     consent: 'approve',
     accessTokenSeconds: 3599,
     ...initial,
   };
   const requests: RecordedRequest[] = [];
-  const failures: { kind: FailureKind; times: number; path: RegExp }[] = [];
+  const failures: { kind: FailureKind; times: number; path: RegExp; query: Record<string, string> }[] = [];
   const accessTokens = new Map<string, AccessGrant>();
   const refreshTokens = new Map<string, { scopes: string[]; revoked: boolean }>();
   const codes = new Map<string, CodeGrant>();
@@ -188,7 +220,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
       send(res, status, payload, headers);
     };
 
-    const failure = takeFailure(url.pathname);
+    const failure = takeFailure(url.pathname, url.searchParams);
     if (failure) return reply(...failureAnswer(failure));
 
     if (url.pathname === '/o/oauth2/v2/auth' && req.method === 'GET') return consentPage(url, reply);
@@ -204,11 +236,15 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
       if (!grant.scopes.includes(YOUTUBE_SCOPE)) return reply(...insufficient());
       return reply(...channelsAnswer(url.searchParams));
     }
+    if (url.pathname === '/youtube/v3/videos' && req.method === 'GET') {
+      if (!grant.scopes.includes(YOUTUBE_SCOPE)) return reply(...insufficient());
+      return reply(...videosAnswer(url.searchParams));
+    }
     return reply(...googleError(404, 'notFound', 'global', `No such endpoint in the fake: ${req.method} ${url.pathname}`));
   }
 
-  function takeFailure(path: string): FailureKind | undefined {
-    const index = failures.findIndex((f) => f.path.test(path));
+  function takeFailure(path: string, params: URLSearchParams): FailureKind | undefined {
+    const index = failures.findIndex((f) => f.path.test(path) && Object.entries(f.query).every(([k, v]) => params.get(k) === v));
     if (index === -1) return undefined;
     const failure = failures[index]!;
     failure.times -= 1;
@@ -292,6 +328,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     if (metrics.length === 0) return badRequest('Required field metrics is missing.');
     const unknown = metrics.find((m) => !KNOWN_METRICS.has(m));
     if (unknown !== undefined) return badRequest(`Unknown identifier (${unknown}) given in field parameters.metrics.`);
+    if (p.get('dimensions') === 'video') return videoReport(p, startDate, endDate, metrics);
     if (p.get('dimensions') !== 'day' || (p.get('sort') ?? 'day') !== 'day') return badRequest('The query is not supported.');
 
     const figures = options.figures ?? defaultFigures;
@@ -316,6 +353,76 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     // Google leaves the key out altogether when there are no rows.
     if (page.length > 0) answer.rows = page;
     return [200, answer];
+  }
+
+  /**
+   * The "top videos" report: YouTube serves `dimensions=video` only sorted by a metric, descending, with
+   * `maxResults` of at most 200; anything else is "The query is not supported.".
+   */
+  function videoReport(p: URLSearchParams, startDate: string, endDate: string, metrics: string[]): [number, unknown] {
+    const sort = p.get('sort') ?? '';
+    const maxResults = Number(p.get('maxResults'));
+    if (!sort.startsWith('-') || !metrics.includes(sort.slice(1)) || !p.has('maxResults') || !Number.isInteger(maxResults) || maxResults < 1 || maxResults > 200) {
+      return badRequest('The query is not supported.');
+    }
+    const key = sort.slice(1);
+    const rows: (string | number)[][] = [];
+    if (!options.noData) {
+      (options.videos ?? []).forEach((video, index) => {
+        const sums: Record<string, number> = {};
+        let days = 0;
+        for (let day = startDate; day <= endDate; day = nextDay(day)) {
+          if (options.lastDataDay !== undefined && day > options.lastDataDay) break;
+          if (day < video.publishedAt.slice(0, 10)) continue;
+          days++;
+          for (const [m, v] of Object.entries(videoFigures(video, index, day))) sums[m] = (sums[m] ?? 0) + v;
+        }
+        if (days === 0) return;
+        // An average over the period, not a sum.
+        if (sums.averageViewDuration !== undefined) sums.averageViewDuration = Math.round(sums.averageViewDuration / days);
+        rows.push([video.id, ...metrics.map((m) => sums[m] ?? 0)]);
+      });
+    }
+    const column = metrics.indexOf(key) + 1;
+    rows.sort((a, b) => (b[column] as number) - (a[column] as number));
+    const answer: Record<string, unknown> = {
+      kind: 'youtubeAnalytics#resultTable',
+      columnHeaders: [
+        { name: 'video', columnType: 'DIMENSION', dataType: 'STRING' },
+        ...metrics.map((m) => ({ name: m, columnType: 'METRIC', dataType: FLOAT_METRICS.has(m) ? 'FLOAT' : 'INTEGER' })),
+      ],
+    };
+    if (rows.length > 0) answer.rows = rows.slice(0, maxResults);
+    return [200, answer];
+  }
+
+  function videosAnswer(p: URLSearchParams): [number, unknown] {
+    const parts = p.getAll('part').flatMap((part) => part.split(','));
+    if (parts.length === 0) return badRequest('No filter selected. Expected one of: myRated, id, chart');
+    const ids = p.getAll('id').flatMap((id) => id.split(',')).filter(Boolean);
+    if (ids.length === 0) return badRequest('No filter selected. Expected one of: myRated, id, chart');
+    if (ids.length > 50) return badRequest('The request specifies an invalid filter parameter.');
+    const known = new Map((options.videos ?? []).filter((v) => !v.deleted).map((v) => [v.id, v]));
+    // Like YouTube: ids of deleted or private videos are silently left out.
+    const items = ids.flatMap((id) => {
+      const video = known.get(id);
+      if (!video) return [];
+      const item: Record<string, unknown> = { kind: 'youtube#video', etag: `etag-${id}`, id };
+      if (parts.includes('snippet')) {
+        item.snippet = {
+          publishedAt: video.publishedAt,
+          channelId: options.channel?.id ?? '',
+          title: video.title,
+          description: '',
+          thumbnails: { default: { url: `https://i.ytimg.com/vi/${id}/default.jpg`, width: 120, height: 90 } },
+          channelTitle: options.channel?.title ?? '',
+          categoryId: '28',
+          liveBroadcastContent: 'none',
+        };
+      }
+      return [item];
+    });
+    return [200, { kind: 'youtube#videoListResponse', etag: 'fake-videos-etag', items, pageInfo: { totalResults: items.length, resultsPerPage: items.length } }];
   }
 
   function channelsAnswer(p: URLSearchParams): [number, unknown] {
@@ -368,7 +475,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     isValidAccessToken: (token) => (accessTokens.get(token)?.expiresAt ?? 0) > Date.now(),
     inject: (failure) => {
       const path = failure.path ?? (failure.kind === 'tokenServerError' ? /^\/token$/ : /^\/(v2|youtube)\//);
-      failures.push({ kind: failure.kind, path, times: failure.times ?? 1 });
+      failures.push({ kind: failure.kind, path, times: failure.times ?? 1, query: failure.query ?? {} });
     },
     clearFailures: () => {
       failures.length = 0;

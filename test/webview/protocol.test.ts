@@ -4,6 +4,7 @@ import {
   EMPTY_WEBVIEW_STATE,
   parseWebviewMessage,
   parseWebviewState,
+  MAX_EXPORT_CHARS,
   ProtocolError,
   type WebviewToHost,
 } from '../../src/webview/protocol';
@@ -31,6 +32,15 @@ describe('parseWebviewMessage', () => {
       { type: 'selectGithubRun', runId: null },
       { type: 'showLogs', runId: '01HZX9' },
       { type: 'showLogs', runId: null },
+      { type: 'ready', selection: { compareRepos: ['acme/one', 'Acme/two.js'] } },
+      { type: 'addRepository', req: 1, repo: 'PrefectHQ/prefect' },
+      { type: 'removeRepository', repo: 'a/b' },
+      { type: 'chooseYoutubeRange', req: 2, startDate: '2024-06-01', endDate: '2024-06-30' },
+      { type: 'saveFile', req: 3, format: 'png', name: 'star-history.png', data: 'data:image/png;base64,iVBORw0KGgo=' },
+      { type: 'saveFile', req: 4, format: 'csv', name: 'youtube days 2024-06-01.csv', data: 'date,views\n2024-06-01,3\n' },
+      { type: 'copyText', req: 5, text: 'a,b\n1,2\n' },
+      { type: 'saveLog', req: 6, runId: 'r1' },
+      { type: 'openVideo', url: 'https://www.youtube.com/watch?v=dQw4w9WgXcQ' },
     ];
     for (const message of good) assert.deepEqual(parseWebviewMessage(structuredClone(message)), message);
   });
@@ -90,6 +100,32 @@ describe('parseWebviewMessage', () => {
     rejects({ type: 'ready', selection: null }, /ready.selection must be an object, got null/);
   });
 
+  it('checks repositories, ranges and request numbers', () => {
+    rejects({ type: 'addRepository', req: 1, repo: 'not a repo' }, /addRepository.repo must be a repository as owner\/name/);
+    rejects({ type: 'addRepository', req: 1, repo: 'owner/..' }, /must be a repository/);
+    rejects({ type: 'addRepository', req: -1, repo: 'a/b' }, /addRepository.req must be a request number/);
+    rejects({ type: 'addRepository', repo: 'a/b' }, /addRepository.req must be a request number, got undefined/);
+    rejects({ type: 'ready', selection: { compareRepos: Array.from({ length: 7 }, (_, i) => `a/r${i}`) } }, /compareRepos must be a list of at most 6/);
+    rejects({ type: 'chooseYoutubeRange', req: 1, startDate: '2024-6-1', endDate: '2024-06-30' }, /startDate must be a day written YYYY-MM-DD/);
+  });
+
+  it('bounds what is saved or copied and accepts only PNG data: URLs for images', () => {
+    const png = { type: 'saveFile', req: 1, format: 'png', name: 'chart.png' };
+    rejects({ ...png, data: 'data:image/svg+xml;base64,PHN2Zz4=' }, /saveFile.data must be a data:image\/png;base64,… URL/);
+    rejects({ ...png, data: 'data:image/png;base64,<script>' }, /must be a data:image\/png;base64/);
+    rejects({ ...png, data: 'https://example.com/x.png' }, /must be a data:image\/png;base64/);
+    rejects({ ...png, name: '../../.bashrc.png', data: 'data:image/png;base64,AAAA' }, /saveFile.name must be a plain file name ending in .png/);
+    rejects({ ...png, name: 'chart.csv', data: 'data:image/png;base64,AAAA' }, /ending in .png/);
+    rejects({ ...png, format: 'exe', data: '' }, /saveFile.format must be png or csv/);
+    rejects({ type: 'copyText', req: 1, text: 'x'.repeat(MAX_EXPORT_CHARS + 1) }, /copyText.text is \d+ characters, more than the \d+ accepted/);
+  });
+
+  it('opens nothing but YouTube watch pages', () => {
+    for (const url of ['https://www.youtube.com/watch?v=dQw4w9WgXcQ&x=1', 'http://www.youtube.com/watch?v=dQw4w9WgXcQ', 'https://evil.com/watch?v=dQw4w9WgXcQ', 'javascript:alert(1)', 'https://www.youtube.com.evil.com/watch?v=dQw4w9WgXcQ']) {
+      rejects({ type: 'openVideo', url }, /openVideo.url must be https:\/\/www.youtube.com\/watch\?v=<video id>/);
+    }
+  });
+
   it('shortens long values in its messages', () => {
     assert.throws(
       () => parseWebviewMessage({ type: 'x'.repeat(1000) }),
@@ -105,9 +141,11 @@ describe('parseWebviewState', () => {
   });
 
   it('reads a saved identity', () => {
-    const saved = { version: 1, selection: { youtubeRunId: 'r9', logRunId: 'r12' }, hiddenMetrics: ['likes', 'shares'] };
+    const saved = { version: 1, selection: { youtubeRunId: 'r9', logRunId: 'r12' }, hiddenMetrics: ['likes', 'shares'], charts: { logScale: true, alignTimeline: false, velocity: 'day' } };
     assert.deepEqual(parseWebviewState(structuredClone(saved)), saved);
     assert.deepEqual(parseWebviewState({ version: 1 }), EMPTY_WEBVIEW_STATE);
+    // A state saved before the chart preferences existed gets the defaults.
+    assert.deepEqual(parseWebviewState({ version: 1, hiddenMetrics: ['likes'] }).charts, EMPTY_WEBVIEW_STATE.charts);
   });
 
   it('refuses other versions and malformed fields', () => {
@@ -117,6 +155,7 @@ describe('parseWebviewState', () => {
     assert.throws(() => parseWebviewState({ version: 1, hiddenMetrics: [1] }), /hiddenMetrics must be a list/);
     assert.throws(() => parseWebviewState({ version: 1, selection: { githubRunId: 'a b' } }), /state.selection.githubRunId/);
     assert.throws(() => parseWebviewState({ version: 1, model: {} }), /unexpected field 'model'/);
+    assert.throws(() => parseWebviewState({ version: 1, charts: { velocity: 'month' } }), /state.charts must hold/);
     assert.throws(() => parseWebviewState('state'), ProtocolError);
   });
 });

@@ -3,27 +3,32 @@
  * webview says `ready` once its script runs (again after each time it was hidden, since its context is
  * not retained); until then nothing is posted, and on `ready` it gets a complete snapshot: the model and
  * the selected run's logs. After that, models follow run changes and log lines stream in batches.
- * Every message from the webview is parsed by the protocol's parseWebviewMessage first.
+ * Every message from the webview is parsed by the protocol's parseWebviewMessage first; requests that
+ * carry `req` get a `reply`. The store is read only through ./data.
  */
 import * as vscode from 'vscode';
 import {
   ProtocolError,
   parseWebviewMessage,
   parseWebviewState,
+  type DashboardModel,
   type DashboardSelection,
   type HostToWebview,
   type LogLine,
   type WebviewToHost,
 } from '../../webview/protocol';
-import type { LogRecord } from '../../engine/records';
-import type { RunStore } from '../../engine/runStore';
-import { deserialize, parseSerialized, toJsonView } from '../../engine/serializer';
 import type { FlowdeckHost } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import type { RunLauncher } from '../runs/launcher';
 import { Throttle } from '../util/throttle';
+import { createDashboardData, type DashboardData } from './data';
+import { copyText, openVideo, saveChartFile, saveLogFile, type Outcome } from './exports';
 import { dashboardHtml, makeNonce } from './html';
-import { buildDashboardModel, logRunIdOf, nextSelection, resultsWanted, toLogLines } from './model';
+import { buildDashboardModel, chartedGithubRun, logRunIdOf, readsWanted, toLogLines } from './model';
+import type { RepoSnapshot } from './results';
+import { newestFirst } from './runRefs';
+import { nextSelection } from './selection';
+import { rangeProblem, youtubeRunOfRange } from './youtubeRanges';
 
 export const DASHBOARD_VIEW_TYPE = 'flowdeck.dashboard';
 const MODEL_MS = 250;
@@ -44,8 +49,12 @@ class DashboardPanel implements vscode.Disposable {
   /** The log run's lines must be read again from its file (it runs in another process). */
   private logsStale = false;
   private pendingLines: LogLine[] = [];
-  /** Results of completed runs never change, so each is read from its file once. */
-  private readonly results = new Map<string, unknown>();
+  private readonly data: DashboardData;
+  /** The model last posted, to answer requests about what is shown. */
+  private shown?: DashboardModel;
+  /** A model is being built; another push waits for it and then builds once more. */
+  private building = false;
+  private buildAgain = false;
   private readonly modelPush = new Throttle(MODEL_MS, () => void this.pushModel());
   private readonly logPush = new Throttle(LOGS_MS, () => this.pushLines());
   private readonly disposables: vscode.Disposable[] = [];
@@ -56,6 +65,7 @@ class DashboardPanel implements vscode.Disposable {
     private readonly deps: Deps,
     onDispose: () => void,
   ) {
+    this.data = createDashboardData(() => deps.host.store());
     const media = vscode.Uri.joinPath(deps.extensionUri, 'media');
     const scripts = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
     panel.iconPath = vscode.Uri.joinPath(media, 'flowdeck.svg');
@@ -93,7 +103,7 @@ class DashboardPanel implements vscode.Disposable {
 
   /** Shows a run's logs and, when it is a completed built-in run, its charts. */
   selectRun(runId: string): void {
-    this.apply({ type: 'selectRun', runId });
+    void this.apply({ type: 'selectRun', runId });
     this.panel.reveal();
   }
 
@@ -113,52 +123,169 @@ class DashboardPanel implements vscode.Disposable {
       this.deps.output.note(`The dashboard sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
       return;
     }
-    if (message.type === 'ready') {
-      this.ready = true;
-      // The webview starts empty: everything is sent again.
-      this.logRunId = null;
-      this.pendingLines = [];
-    }
-    if (message.type === 'runFlow') void this.runFlow(message.flowId);
-    this.apply(message);
-  }
-
-  private apply(message: WebviewToHost): void {
-    void (async () => {
-      let runs;
-      try {
-        runs = await (await this.deps.host.store()).list();
-      } catch (e) {
-        this.post({ type: 'notice', level: 'error', message: (e as Error).message });
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        // The webview starts empty: everything is sent again.
+        this.logRunId = null;
+        this.pendingLines = [];
+        void this.apply(message);
         return;
-      }
-      this.selection = nextSelection(this.selection, message, runs);
-      await this.pushModel();
-    })();
+      case 'runFlow':
+        void this.runFlow(message.flowId);
+        void this.apply(message);
+        return;
+      case 'addRepository':
+        void this.answer(message.req, this.addRepository(message));
+        return;
+      case 'chooseYoutubeRange':
+        void this.answer(message.req, this.chooseYoutubeRange(message.startDate, message.endDate));
+        return;
+      case 'saveFile':
+        void this.answer(message.req, saveChartFile(message.format, message.name, message.data));
+        return;
+      case 'copyText':
+        void this.answer(message.req, copyText(message.text, 'the chart data as CSV'));
+        return;
+      case 'saveLog':
+        void this.answer(message.req, this.saveLog(message.runId));
+        return;
+      case 'openVideo':
+        openVideo(message.url).catch((e: unknown) => this.post({ type: 'notice', level: 'error', message: (e as Error).message }));
+        return;
+      default:
+        void this.apply(message);
+    }
   }
 
-  private async runFlow(flowId: string): Promise<void> {
+  private async answer(req: number, outcome: Promise<Outcome>): Promise<void> {
+    let result: Outcome;
+    try {
+      result = await outcome;
+    } catch (e) {
+      result = { ok: false, message: (e as Error).message };
+    }
+    this.post({ type: 'reply', req, ...result });
+  }
+
+  private async apply(message: WebviewToHost): Promise<void> {
+    let runs;
+    try {
+      runs = await this.data.listRuns();
+    } catch (e) {
+      this.post({ type: 'notice', level: 'error', message: (e as Error).message });
+      return;
+    }
+    this.selection = nextSelection(this.selection, message, runs);
+    await this.pushModel();
+  }
+
+  private async runFlow(flowId: string, parameters?: Record<string, unknown>): Promise<string | undefined> {
     const active = await this.deps.launcher.run(
-      { source: { kind: 'builtin', id: flowId } },
+      { source: { kind: 'builtin', id: flowId }, ...(parameters ? { parameters } : {}) },
       { fromEditor: false, onError: (message) => this.post({ type: 'notice', level: 'error', message }) },
     );
-    if (active) this.post({ type: 'notice', level: 'info', message: `Started flow run '${active.name}'.` });
+    if (active && !parameters) this.post({ type: 'notice', level: 'info', message: `Started flow run '${active.name}'.` });
+    return active?.name;
+  }
+
+  /** Compares another repository: from its latest stored run, or from a run started for it now. */
+  private async addRepository(message: Extract<WebviewToHost, { type: 'addRepository' }>): Promise<Outcome> {
+    const runs = await this.data.listRuns();
+    const before = this.selection.compareRepos?.length ?? 0;
+    const next = nextSelection(this.selection, message, runs);
+    if ((next.compareRepos?.length ?? 0) === before) {
+      return { ok: false, message: `${message.repo} is already compared, or ${before} repositories are the most the chart compares.` };
+    }
+    // The new repository's run becomes the latest github run; the charted one stays charted.
+    const charted = next.githubRunId === undefined ? chartedGithubRun(runs, next) : undefined;
+    if (charted) next.githubRunId = charted.id;
+    this.selection = next;
+    const ofRepo = await this.data.runsOfRepository(message.repo);
+    let outcome: Outcome;
+    if (ofRepo.some((r) => r.state.type === 'COMPLETED')) outcome = { ok: true, message: `Comparing with ${message.repo} from its latest run.` };
+    else if (ofRepo.some((r) => r.state.type === 'RUNNING' || r.state.type === 'PENDING')) outcome = { ok: true, message: `Comparing with ${message.repo} once its run completes.` };
+    else {
+      const name = await this.runFlow('github-repo-stats', { repo: message.repo });
+      outcome = name
+        ? { ok: true, message: `Started run '${name}' of github-repo-stats for ${message.repo}.` }
+        : { ok: false, message: `Could not start github-repo-stats for ${message.repo}.` };
+    }
+    await this.pushModel();
+    return outcome;
+  }
+
+  /** Charts a date range: the stored run of it, or a run started for it (with the charted run's metrics). */
+  private async chooseYoutubeRange(startDate: string, endDate: string): Promise<Outcome> {
+    const problem = rangeProblem(startDate, endDate, new Date());
+    if (problem) return { ok: false, message: problem };
+    const shown = this.shown?.youtube;
+    if (shown?.status === 'ok' && shown.view.startDate === startDate && shown.view.endDate === endDate) {
+      return { ok: true, message: `${startDate} to ${endDate} is shown.` };
+    }
+    const runs = newestFirst(await this.data.listRuns());
+    const stored = youtubeRunOfRange(runs, startDate, endDate);
+    if (stored) {
+      this.selection = { ...this.selection, youtubeRunId: stored.id };
+      await this.pushModel();
+      return { ok: true, message: `Showing run ${stored.name} of ${startDate} to ${endDate}.` };
+    }
+    const chartedRun = shown && shown.status !== 'none' ? runs.find((r) => r.id === shown.run.id) : undefined;
+    const metrics = chartedRun?.parameters.metrics;
+    const name = await this.runFlow('youtube-channel-analytics', { startDate, endDate, ...(typeof metrics === 'string' ? { metrics } : {}) });
+    if (!name) return { ok: false, message: `Could not start youtube-channel-analytics for ${startDate} to ${endDate}.` };
+    // Follow the latest run, which is the new one, and its logs.
+    const next = { ...this.selection };
+    delete next.youtubeRunId;
+    delete next.logRunId;
+    this.selection = next;
+    await this.pushModel();
+    return { ok: true, message: `Started run '${name}' for ${startDate} to ${endDate}; its charts appear when it completes.` };
+  }
+
+  private async saveLog(runId: string): Promise<Outcome> {
+    const run = (await this.data.listRuns()).find((r) => r.id === runId);
+    if (!run) return { ok: false, message: 'That run is no longer stored.' };
+    return saveLogFile(run.name, await this.data.readLogs(runId));
   }
 
   private post(message: HostToWebview): void {
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
+  /** Builds and posts a model; calls while one is being built coalesce into one more build after it. */
   private async pushModel(): Promise<void> {
     if (!this.ready) return;
-    const store = await this.deps.host.store();
-    const runs = await store.list();
-    const results = new Map<string, unknown>();
-    for (const id of resultsWanted(runs, this.selection)) {
-      if (!this.results.has(id)) this.results.set(id, await readResult(store, id));
-      results.set(id, this.results.get(id));
+    if (this.building) {
+      this.buildAgain = true;
+      return;
     }
-    const model = buildDashboardModel({ runs, results, selection: this.selection });
+    this.building = true;
+    try {
+      do {
+        this.buildAgain = false;
+        await this.buildAndPost();
+      } while (this.buildAgain && this.ready);
+    } catch (e) {
+      this.post({ type: 'notice', level: 'error', message: `The dashboard could not read the run history: ${(e as Error).message}` });
+    } finally {
+      this.building = false;
+    }
+  }
+
+  private async buildAndPost(): Promise<void> {
+    const runs = await this.data.listRuns();
+    const selection = this.selection;
+    const wanted = readsWanted(runs, selection);
+    const results = new Map<string, unknown>();
+    for (const id of wanted.results) results.set(id, await this.data.readResult(id));
+    const snapshots = new Map<string, RepoSnapshot>();
+    for (const id of wanted.snapshots) {
+      const snapshot = await this.data.readSnapshot(id);
+      if (snapshot) snapshots.set(id, snapshot);
+    }
+    const model = buildDashboardModel({ runs, results, snapshots, selection });
+    this.shown = model;
     this.post({ type: 'model', model });
     const logRunId = logRunIdOf(model);
     if (logRunId !== this.logRunId || this.logsStale) {
@@ -166,9 +293,13 @@ class DashboardPanel implements vscode.Disposable {
       this.logsStale = false;
       this.pendingLines = [];
       if (logRunId !== null) {
-        const records: LogRecord[] = [];
-        await store.readLogs(logRunId, (logs) => void records.push(...logs));
+        const records = await this.data.readLogs(logRunId);
+        if (this.logRunId !== logRunId) return;
+        // Lines streamed while the file was being read may be in it already; the later ones follow it.
+        const lastTs = records.at(-1)?.ts ?? -Infinity;
+        this.pendingLines = this.pendingLines.filter((line) => line.ts > lastTs);
         this.post({ type: 'logs', runId: logRunId, lines: toLogLines(records), reset: true });
+        this.logPush.schedule();
       }
     }
   }
@@ -184,17 +315,6 @@ class DashboardPanel implements vscode.Disposable {
     }
     this.post({ type: 'logs', runId: this.logRunId, lines });
   }
-}
-
-/** Results the charts draw are small; one kept in a file of its own is read only up to this size. */
-const MAX_CHART_RESULT_BYTES = 32 * 1024 * 1024;
-
-/** The JSON view of a run's result, as the model reads it. */
-async function readResult(store: RunStore, id: string): Promise<unknown> {
-  const detail = await store.readRun(id);
-  if (detail?.result) return toJsonView(deserialize(detail.result.dv));
-  if (detail?.resultRef && detail.resultRef.bytes <= MAX_CHART_RESULT_BYTES) return toJsonView(parseSerialized(await store.readResultText(id, detail.resultRef)));
-  return undefined;
 }
 
 /** Opens the dashboard, or brings the open one forward; restores it after a window reload. */

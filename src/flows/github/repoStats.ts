@@ -1,6 +1,6 @@
 /**
- * The github-repo-stats flow's logic, free of the engine: three steps (repository, open pull requests,
- * star history) and the function that combines them and logs the summary. The flow module runs each step
+ * The github-repo-stats flow's logic, free of the engine: four steps (repository, open pull requests,
+ * star history, releases) and the function that combines them and logs the summary. The flow module runs each step
  * as an engine task; tests call the same functions directly against a fake server.
  */
 import { createGitHubClient, describeStats, DEFAULT_RETRIES, type GitHubClient } from './client';
@@ -8,8 +8,10 @@ import { conditionalGet } from './etags';
 import { GitHubError, toGitHubError } from './errors';
 import type { GitHubOptions } from './options';
 import { DEFAULT_REPO, REPO_PATTERN } from './parameters';
+import { fetchReleases, type Release } from './releases';
 import { fetchStarHistory, lastPageFromLink, type StarPoint } from './starHistory';
 
+export type { Release } from './releases';
 export type { StarPoint } from './starHistory';
 
 export { DEFAULT_REPO, REPO_PATTERN } from './parameters';
@@ -25,6 +27,13 @@ export interface RepoStats {
   openIssues: number;
   openPullRequests: number;
   starHistory: StarPoint[];
+  /**
+   * True when only some stargazer pages were read (big repositories): between the sampled pages the
+   * curve is a straight line, not a day-by-day count.
+   */
+  starHistorySampled: boolean;
+  /** Published releases (drafts left out), oldest first; at most the 100 latest. */
+  releases: Release[];
   /** ISO time the figures were assembled. */
   fetchedAt: string;
 }
@@ -43,7 +52,14 @@ export interface RepoSummary {
 export interface RepoStatsSteps {
   fetchRepo(repo: string): Promise<RepoSummary>;
   fetchOpenPullRequests(repo: string): Promise<number>;
-  fetchStarHistory(repo: string, stars: number): Promise<StarPoint[]>;
+  fetchStarHistory(repo: string, stars: number): Promise<StarHistory>;
+  fetchReleases(repo: string): Promise<Release[]>;
+}
+
+/** What `fetch-stargazers` returns. */
+export interface StarHistory {
+  points: StarPoint[];
+  sampled: boolean;
 }
 
 /** `owner/name` split and checked; anything else is rejected before a request is made. */
@@ -77,7 +93,13 @@ export function repoSteps(options: GitHubOptions): RepoStatsSteps {
           ? `sampled ${result.pagesRead} of ${result.lastPage} pages${result.lastPage > 400 ? ' (GitHub lists at most 400)' : ''}`
           : `read ${result.pagesRead} page${result.pagesRead === 1 ? '' : 's'}`;
         options.logger.info(`Star history: ${result.points.length} points${span}; ${how}`);
-        return result.points;
+        return { points: result.points, sampled: result.sampled };
+      }),
+    fetchReleases: (repo) =>
+      withClient(options, repo, 'releases', async (octokit) => {
+        const releases = await fetchReleases(octokit, parseRepoName(repo), options);
+        options.logger.info(`Releases: ${releases.length}${releases.length > 0 ? `, the latest ${releases[releases.length - 1].tag} on ${releases[releases.length - 1].date}` : ''}`);
+        return releases;
       }),
   };
 }
@@ -134,8 +156,8 @@ export async function fetchOpenPullRequests(octokit: GitHubClient, repo: string,
 }
 
 /**
- * The flow's body: validate, announce how it authenticates, run the steps (pull requests and stars at the
- * same time, both after the repository so a missing one fails once), log the summary.
+ * The flow's body: validate, announce how it authenticates, run the steps (pull requests, stars and
+ * releases at the same time, all after the repository so a missing one fails once), log the summary.
  */
 export async function collectRepoStats(repo: unknown, options: GitHubOptions, steps: RepoStatsSteps = repoSteps(options)): Promise<RepoStats> {
   const { fullName } = parseRepoName(repo);
@@ -149,12 +171,14 @@ export async function collectRepoStats(repo: unknown, options: GitHubOptions, st
     );
   }
   const summary = await steps.fetchRepo(fullName);
-  const [pulls, history] = await Promise.allSettled([
+  const [pulls, history, releases] = await Promise.allSettled([
     steps.fetchOpenPullRequests(summary.repo),
     steps.fetchStarHistory(summary.repo, summary.stars),
+    steps.fetchReleases(summary.repo),
   ]);
   if (pulls.status === 'rejected') throw pulls.reason;
   if (history.status === 'rejected') throw history.reason;
+  if (releases.status === 'rejected') throw releases.reason;
   const stats: RepoStats = {
     repo: summary.repo,
     stars: summary.stars,
@@ -162,7 +186,9 @@ export async function collectRepoStats(repo: unknown, options: GitHubOptions, st
     watchers: summary.watchers,
     openIssues: Math.max(0, summary.openIssuesAndPullRequests - pulls.value),
     openPullRequests: pulls.value,
-    starHistory: history.value,
+    starHistory: history.value.points,
+    starHistorySampled: history.value.sampled,
+    releases: releases.value,
     fetchedAt: new Date((options.now ?? Date.now)()).toISOString(),
   };
   for (const line of statsLines(stats)) logger.info(line);

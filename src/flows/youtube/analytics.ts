@@ -12,9 +12,11 @@ import {
   storedYouTubeCredentials,
   type TokenUpdate,
 } from './client';
+import { previousRange } from './dates';
 import { YouTubeError, isRetryable } from './errors';
-import { resolveParameters } from './parameters';
+import { resolveParameters, type ReportQuery } from './parameters';
 import { fetchReportTable, formatDayLine, formatTotalsLine, shapeReport, type DayFigures } from './report';
+import { fetchTopVideos, type TopVideo } from './topVideos';
 
 /** The part of the engine's RunContext this flow uses. */
 export interface AnalyticsRunContext {
@@ -62,6 +64,10 @@ export interface ChannelAnalytics {
   metrics: string[];
   days: DayFigures[];
   totals: Record<string, number>;
+  /** The same metrics for the equally long period just before `startDate`, for comparison. */
+  previous: { startDate: string; endDate: string; days: DayFigures[]; totals: Record<string, number> };
+  /** The ten most viewed videos of the range, the most viewed first. */
+  topVideos: TopVideo[];
 }
 
 /**
@@ -82,6 +88,20 @@ export const FETCH_REPORT_TASK: YouTubeTaskOptions = {
   ...RETRY_POLICY,
   // Long ranges are paged; each page is a small answer, so two minutes is generous.
   timeoutSeconds: 120,
+};
+
+export const FETCH_PREVIOUS_REPORT_TASK: YouTubeTaskOptions = {
+  ...FETCH_REPORT_TASK,
+  name: 'fetch-previous-report',
+  description: 'YouTube Analytics reports.query: the same metrics for the equally long period before the range.',
+};
+
+export const FETCH_TOP_VIDEOS_TASK: YouTubeTaskOptions = {
+  name: 'fetch-top-videos',
+  description: 'YouTube Analytics reports.query by video (top 10 by views), then videos.list for their titles.',
+  tags: ['youtube'],
+  ...RETRY_POLICY,
+  timeoutSeconds: 60,
 };
 
 export const FETCH_CHANNEL_TASK: YouTubeTaskOptions = {
@@ -113,10 +133,17 @@ export async function runChannelAnalytics(
     run.saveCredentials('youtube', { ...tokens });
   });
 
-  const fetchReport = deps.task(FETCH_REPORT_TASK, async () => {
+  const reportTask = (options: YouTubeTaskOptions, range: ReportQuery) =>
+    deps.task(options, async () => {
+      const signal = deps.context().signal;
+      await ensureAccessToken(clients.oauth);
+      return fetchReportTable(clients.analytics, range, deps.pageSize === undefined ? { signal } : { signal, pageSize: deps.pageSize });
+    });
+  const previousQuery = { ...previousRange(query), metrics: query.metrics };
+  const fetchTopVideosTask = deps.task(FETCH_TOP_VIDEOS_TASK, async () => {
     const signal = deps.context().signal;
     await ensureAccessToken(clients.oauth);
-    return fetchReportTable(clients.analytics, query, deps.pageSize === undefined ? { signal } : { signal, pageSize: deps.pageSize });
+    return fetchTopVideos(clients.analytics, clients.data, query, signal);
   });
   const fetchChannelTask = deps.task(FETCH_CHANNEL_TASK, async () => {
     const signal = deps.context().signal;
@@ -124,21 +151,30 @@ export async function runChannelAnalytics(
     return fetchChannel(clients.data, signal);
   });
 
-  const [tableResult, channelResult] = await Promise.allSettled([fetchReport(), fetchChannelTask()]);
+  const [tableResult, previousResult, topResult, channelResult] = await Promise.allSettled([
+    reportTask(FETCH_REPORT_TASK, query)(),
+    reportTask(FETCH_PREVIOUS_REPORT_TASK, previousQuery)(),
+    fetchTopVideosTask(),
+    fetchChannelTask(),
+  ]);
   // "No channel" explains a failing report too, so it is the error to show.
   if (channelResult.status === 'rejected' && channelResult.reason instanceof YouTubeError && channelResult.reason.code === 'no-channel') {
     throw channelResult.reason;
   }
-  if (tableResult.status === 'rejected') throw tableResult.reason;
-  if (channelResult.status === 'rejected') throw channelResult.reason;
+  const table = valueOf(tableResult);
+  const previousTable = valueOf(previousResult);
+  const topVideos = valueOf(topResult);
+  const channel = valueOf(channelResult);
 
-  const channel = channelResult.value;
-  const report = shapeReport(tableResult.value, query);
+  const report = shapeReport(table, query);
   const subscribers = channel.subscribers === null ? 'hidden' : String(channel.subscribers);
   run.logger.info(
     `Channel: ${channel.title} (${channel.id}), Subscribers: ${subscribers}, Views: ${channel.views}, Videos: ${channel.videos}`,
   );
+  topVideos.forEach((video, i) => run.logger.info(`Top video ${i + 1}: ${video.title ?? `(unavailable video ${video.id})`}, Views: ${video.views}`));
   for (const day of report.days) run.logger.info(formatDayLine(day, query.metrics));
+  const previous = shapeReport(previousTable, previousQuery);
+  run.logger.info(formatTotalsLine(previous, previousQuery, 'Previous period'));
   run.logger.info(formatTotalsLine(report, query));
   if (report.days.every((d) => query.metrics.every((m) => d[m] === null))) {
     run.logger.warning(
@@ -147,5 +183,19 @@ export async function runChannelAnalytics(
     );
   }
 
-  return { channel, startDate: query.startDate, endDate: query.endDate, metrics: query.metrics, ...report };
+  return {
+    channel,
+    startDate: query.startDate,
+    endDate: query.endDate,
+    metrics: query.metrics,
+    ...report,
+    previous: { startDate: previousQuery.startDate, endDate: previousQuery.endDate, ...previous },
+    topVideos,
+  };
+}
+
+/** The value of a settled task, or its error thrown. */
+function valueOf<T>(outcome: PromiseSettledResult<T>): T {
+  if (outcome.status === 'rejected') throw outcome.reason;
+  return outcome.value;
 }

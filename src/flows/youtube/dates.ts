@@ -50,3 +50,9 @@ export function lastCompleteDays(now: Date, count = 28): DayRange {
   const yesterday = addDays(pacificDay(now), -1);
   return { startDate: addDays(yesterday, -(count - 1)), endDate: yesterday };
 }
+
+/** The range of the same length that ends the day before `range` starts. */
+export function previousRange(range: DayRange): DayRange {
+  const length = eachDay(range.startDate, range.endDate).length;
+  return { startDate: addDays(range.startDate, -length), endDate: addDays(range.startDate, -1) };
+}

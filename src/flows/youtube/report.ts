@@ -73,7 +73,8 @@ export interface ShapedReport {
 /**
  * One entry per day of the query's range, in order, whatever rows Google returned; totals over the days
  * with data. Averages and rates (averageViewDuration, ...) cannot be summed: their total is the mean
- * weighted by views when views were asked for, else the plain mean.
+ * weighted by views when views were asked for, else the plain mean. When both subscribersGained and
+ * subscribersLost are asked for, `netSubscribers` (gained − lost) is added to each day and the totals.
  */
 export function shapeReport(table: ReportTable, query: ReportQuery): ShapedReport {
   const dayColumn = table.columns.indexOf('day');
@@ -92,7 +93,19 @@ export function shapeReport(table: ReportTable, query: ReportQuery): ShapedRepor
     });
     return entry;
   });
-  return { days, totals: totalsOf(days, query.metrics) };
+  const report = { days, totals: totalsOf(days, query.metrics) };
+  if (query.metrics.includes('subscribersGained') && query.metrics.includes('subscribersLost')) addNetSubscribers(report);
+  return report;
+}
+
+/** `netSubscribers` = gained − lost, per day (null when either is) and in the totals. */
+function addNetSubscribers(report: ShapedReport): void {
+  for (const day of report.days) {
+    const gained = day.subscribersGained;
+    const lost = day.subscribersLost;
+    day.netSubscribers = typeof gained === 'number' && typeof lost === 'number' ? gained - lost : null;
+  }
+  report.totals.netSubscribers = (report.totals.subscribersGained ?? 0) - (report.totals.subscribersLost ?? 0);
 }
 
 function totalsOf(days: DayFigures[], metrics: string[]): Record<string, number> {
@@ -139,8 +152,9 @@ export function formatDayLine(day: DayFigures, metrics: string[]): string {
   return [`Day: ${day.date}`, ...figures].join(', ');
 }
 
-export function formatTotalsLine(report: ShapedReport, query: ReportQuery): string {
+export function formatTotalsLine(report: ShapedReport, query: ReportQuery, label = 'Totals'): string {
   const withData = report.days.filter((d) => query.metrics.some((m) => d[m] !== null)).length;
   const figures = query.metrics.map((m) => `${metricLabel(m)}: ${report.totals[m] ?? 0}`);
-  return `Totals ${query.startDate} to ${query.endDate} (${withData} of ${report.days.length} days with data): ${figures.join(', ')}`;
+  if (report.totals.netSubscribers !== undefined) figures.push(`Net Subscribers: ${report.totals.netSubscribers}`);
+  return `${label} ${query.startDate} to ${query.endDate} (${withData} of ${report.days.length} days with data): ${figures.join(', ')}`;
 }

@@ -161,10 +161,10 @@ export interface CanvasInk {
 }
 
 /**
- * Reads every canvas in the webview with getImageData and counts pixels that differ from its dominant
- * colour (the background, transparent for chart.js): a drawn chart has axes, grid, labels and a line.
+ * Reads every canvas in the webview (or page) with getImageData and counts pixels that differ from its
+ * dominant colour (the background, transparent for chart.js): a drawn chart has axes, grid, labels and a line.
  */
-export async function canvasInk(frame: FrameLocator, selector = 'canvas'): Promise<CanvasInk[]> {
+export async function canvasInk(frame: FrameLocator | Page, selector = 'canvas'): Promise<CanvasInk[]> {
   return frame.locator(selector).evaluateAll((canvases: any[]) =>
     canvases.map((c) => {
       const width = c.width as number;

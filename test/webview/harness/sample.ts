@@ -2,7 +2,8 @@
  * Realistic data for the browser harness: runs of both built-in flows with results shaped as the flows
  * store them (including YouTube's lagging null days and negative likes), and a long log.
  */
-import type { FlowRunSummary, LogRecord } from '../../../src/engine/records';
+import type { LogRecord } from '../../../src/engine/records';
+import type { DashboardRun } from '../../../src/extension/dashboard/dashboardRun';
 import type { StateName } from '../../../src/engine/states';
 import { state } from '../../../src/engine/states';
 import type { LogLine } from '../../../src/webview/protocol';
@@ -10,13 +11,14 @@ import type { LogLine } from '../../../src/webview/protocol';
 const owner = { pid: 4242, hostname: 'devbox' };
 const HOUR = 3_600_000;
 
-function run(id: string, name: string, flowId: string, stateName: StateName, created: number, seconds: number, message?: string): FlowRunSummary {
+function run(id: string, name: string, flowId: string, stateName: StateName, created: number, seconds: number, message?: string): DashboardRun {
   const builtin = flowId === 'github-repo-stats' || flowId === 'youtube-channel-analytics';
   return {
     id,
     name,
     flowName: flowId,
     source: builtin ? `builtin:${flowId}` : `/home/dev/flows/${flowId}.ts`,
+    parameters: {},
     state: state(stateName, message, created + seconds * 1000),
     created,
     startTime: created + 150,
@@ -27,7 +29,7 @@ function run(id: string, name: string, flowId: string, stateName: StateName, cre
   };
 }
 
-export function sampleRuns(now: number): FlowRunSummary[] {
+export function sampleRuns(now: number): DashboardRun[] {
   return [
     run('r12', 'amber-heron', 'youtube-channel-analytics', 'Running', now - 40_000, 40),
     run('r11', 'quiet-lynx', 'github-repo-stats', 'Completed', now - 0.5 * HOUR, 3.4),

@@ -1,0 +1,75 @@
+/**
+ * What the dashboard hands the editor to keep: charts as PNG files, their data as CSV (saved or on the
+ * clipboard), a run's log as a .log file, and YouTube videos opened in the browser. The webview's
+ * messages were checked by parseWebviewMessage (sizes, the data: URL prefix, the watch URL); what is
+ * decoded here is checked again before it is written.
+ */
+import { homedir } from 'node:os';
+import * as vscode from 'vscode';
+import type { LogRecord } from '../../engine/records';
+import { formatLogLine } from '../../webview/logStore';
+import { PNG_DATA_URL_PREFIX, YOUTUBE_WATCH_URL } from '../../webview/protocol';
+
+/** What a request came to, for the webview's reply. */
+export interface Outcome {
+  ok: boolean;
+  message: string;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** The bytes of a PNG data: URL, or an error saying why they are not a PNG. */
+export function decodePngDataUrl(dataUrl: string): Uint8Array {
+  if (!dataUrl.startsWith(PNG_DATA_URL_PREFIX)) throw new Error(`the image is not a ${PNG_DATA_URL_PREFIX} URL`);
+  const bytes = Buffer.from(dataUrl.slice(PNG_DATA_URL_PREFIX.length), 'base64');
+  if (bytes.length < PNG_SIGNATURE.length || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) throw new Error('the image data is not a PNG');
+  return bytes;
+}
+
+const FILTERS: Record<'png' | 'csv' | 'log', Record<string, string[]>> = {
+  png: { 'PNG image': ['png'] },
+  csv: { 'CSV (comma-separated values)': ['csv'] },
+  log: { Log: ['log'] },
+};
+
+/** Asks where to save (starting in the first workspace folder) and writes the bytes. */
+async function saveAs(name: string, format: 'png' | 'csv' | 'log', bytes: Uint8Array): Promise<Outcome> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir());
+  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder, name), filters: FILTERS[format], saveLabel: 'Save' });
+  if (!target) return { ok: false, message: 'Not saved.' };
+  try {
+    await vscode.workspace.fs.writeFile(target, bytes);
+  } catch (error) {
+    return { ok: false, message: `Could not save ${target.fsPath}: ${(error as Error).message}. Pick another folder and try again.` };
+  }
+  return { ok: true, message: `Saved ${target.fsPath}.` };
+}
+
+export async function saveChartFile(format: 'png' | 'csv', name: string, data: string): Promise<Outcome> {
+  let bytes: Uint8Array;
+  try {
+    bytes = format === 'png' ? decodePngDataUrl(data) : Buffer.from(data, 'utf8');
+  } catch (error) {
+    return { ok: false, message: `Could not save the chart: ${(error as Error).message}.` };
+  }
+  return saveAs(name, format, bytes);
+}
+
+export async function saveLogFile(runName: string, records: readonly LogRecord[]): Promise<Outcome> {
+  if (records.length === 0) return { ok: false, message: `Run ${runName} has no log lines to save.` };
+  const text = records.map((r) => formatLogLine(r)).join('\n') + '\n';
+  return saveAs(`${runName.replace(/[^A-Za-z0-9._-]/g, '_')}.log`, 'log', Buffer.from(text, 'utf8'));
+}
+
+export async function copyText(text: string, what: string): Promise<Outcome> {
+  await vscode.env.clipboard.writeText(text);
+  return { ok: true, message: `Copied ${what} to the clipboard.` };
+}
+
+/** Opens a video's watch page; nothing but `https://www.youtube.com/watch?v=<id>` is opened. */
+export async function openVideo(url: string): Promise<void> {
+  if (!YOUTUBE_WATCH_URL.test(url)) throw new Error(`Refusing to open ${url.slice(0, 80)}: not a YouTube watch URL.`);
+  const uri = vscode.Uri.parse(url, true);
+  if (uri.scheme !== 'https' || uri.authority !== 'www.youtube.com' || uri.path !== '/watch') throw new Error(`Refusing to open ${url.slice(0, 80)}.`);
+  await vscode.env.openExternal(uri);
+}

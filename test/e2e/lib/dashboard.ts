@@ -1,0 +1,94 @@
+/**
+ * Helpers for the dashboard's e2e tests: a canvas's pixels as a digest (to see a chart change), VS Code's
+ * save dialog as code-server shows it (a quick input holding the path), and a PNG file's pixels counted
+ * in the browser, the way an image viewer would decode it.
+ */
+import * as fs from 'node:fs';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { runCommand } from './codeServer';
+import { canvasInk, type CanvasInk } from './flowdeck';
+
+/** A digest of what a canvas shows; two different drawings give two different digests. */
+export async function canvasDigest(frame: FrameLocator, selector: string): Promise<string> {
+  return frame.locator(selector).first().evaluate((canvas: any) => {
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data as Uint8ClampedArray;
+    let hash = 2166136261;
+    for (let i = 0; i < data.length; i += 7) hash = Math.imul(hash ^ data[i]!, 16777619) >>> 0;
+    return `${canvas.width}x${canvas.height}:${hash.toString(16)}`;
+  });
+}
+
+/**
+ * Answers the save dialog VS Code opens for `showSaveDialog` (in code-server: the simple file dialog, a
+ * quick input with the path) with `target`, and waits until the file exists.
+ */
+export async function saveThroughDialog(page: Page, target: string, timeoutMs = 20_000): Promise<Buffer> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  const suggested = await input.inputValue();
+  await input.fill(target);
+  await page.waitForTimeout(200); // the dialog validates the typed path before it accepts
+  await input.press('Enter');
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.existsSync(target) || fs.statSync(target).size === 0) {
+    if (Date.now() > deadline) throw new Error(`${target} was not written within ${timeoutMs} ms (the dialog suggested ${suggested})`);
+    await page.waitForTimeout(100);
+  }
+  // The write may still be going on; wait until the size stops changing.
+  for (let size = -1; size !== fs.statSync(target).size; ) {
+    size = fs.statSync(target).size;
+    await page.waitForTimeout(150);
+  }
+  return fs.readFileSync(target);
+}
+
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Decodes a PNG in the browser page, as an image viewer would, and counts its inked pixels like a chart canvas's. */
+export async function pngInk(page: Page, png: Buffer): Promise<CanvasInk> {
+  await page.evaluate(async (base64: string) => {
+    const doc = (globalThis as any).document;
+    const image = new (globalThis as any).Image();
+    image.src = `data:image/png;base64,${base64}`;
+    await image.decode();
+    const canvas = doc.createElement('canvas');
+    canvas.id = 'flowdeck-png-check';
+    canvas.width = image.naturalWidth;
+    canvas.height = image.naturalHeight;
+    canvas.getContext('2d').drawImage(image, 0, 0);
+    doc.body.append(canvas);
+  }, png.toString('base64'));
+  try {
+    return (await canvasInk(page, '#flowdeck-png-check'))[0]!;
+  } finally {
+    await page.evaluate(() => (globalThis as any).document.getElementById('flowdeck-png-check')?.remove());
+  }
+}
+
+/**
+ * Screenshots for the README in the existing style: the side bar hidden and a taller window, so a whole
+ * dashboard section shows; the window is put back afterwards.
+ */
+export async function inTallWindow(page: Page, shots: () => Promise<void>): Promise<void> {
+  await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+  await page.setViewportSize({ width: 1400, height: 1100 });
+  await page.waitForTimeout(700); // layout settles; only for the screenshots
+  try {
+    await shots();
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+  }
+}
+
+/** Waits for an element's attribute to match (polling, bounded). */
+export async function waitForAttribute(locator: Locator, name: string, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | null = null;
+  for (;;) {
+    last = await locator.getAttribute(name, { timeout: 2_000 }).catch(() => null);
+    if (last !== null && pattern.test(last)) return last;
+    if (Date.now() > deadline) throw new Error(`${name} never matched ${pattern} within ${timeoutMs} ms; last: ${last}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
