@@ -2,31 +2,24 @@
  * Masks secret values as `***` in everything the engine stores or prints. Values come from the
  * environment, stored credentials, and whatever flows register at run time (access tokens).
  *
- * A secret rarely leaks only verbatim: it ends up in a URL query (percent- or form-encoded), in a JSON
- * string (escaped), or in an `Authorization: Basic` header (base64 of `user:secret`). Each secret's
- * encodings are worked out once, when it is added, and joined into one regular expression: a line without
- * a secret costs one search (several times faster than an `indexOf` per form, measured with 3 to 100
- * secrets). The union of every match is masked, so overlapping secrets cannot leave a piece showing.
+ * A secret rarely leaks only verbatim: it ends up in a URL query, a JSON string or a Basic auth header, so
+ * each secret is searched for in all its encoded forms (secretForms.ts), worked out once when it is added.
+ * The union of every match is masked, so overlapping secrets cannot leave a piece showing.
  */
+import { literalMatcher, type LiteralMatcher } from './literalMatcher';
+import { encodedForms } from './secretForms';
 
 export const MASK = '***';
 
 /** Shorter secrets would mask ordinary words everywhere; a secret that short protects nothing anyway. */
 const MIN_SECRET_LENGTH = 4;
 
-/**
- * A base64 run shorter than this, cut from the middle of a longer base64 text, could match by chance in
- * unrelated encoded data (images, hashes).
- */
-const MIN_BASE64_CORE = 8;
-
 export class SecretMasker {
   private readonly secrets = new Set<string>();
-  /** Every form of every secret, longest first. */
-  private forms: string[] = [];
-  private shortest = Number.POSITIVE_INFINITY;
-  /** Any form of any secret; longer forms first, so a match takes the whole of a secret that contains another. */
-  private pattern: RegExp | undefined;
+  /** Every form of every secret. */
+  private readonly forms = new Set<string>();
+  /** Made on the first mask after an add: a flow may register thousands of tokens in a row. */
+  private matcher: LiteralMatcher | undefined;
 
   constructor(values: Iterable<string> = []) {
     for (const v of values) this.add(v);
@@ -35,11 +28,8 @@ export class SecretMasker {
   add(value: string | undefined | null): void {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || this.secrets.has(value)) return;
     this.secrets.add(value);
-    const forms = new Set(this.forms);
-    for (const form of encodedForms(value)) if (form.length >= MIN_SECRET_LENGTH) forms.add(form);
-    this.forms = [...forms].sort((a, b) => b.length - a.length);
-    this.shortest = this.forms.at(-1)!.length;
-    this.pattern = new RegExp(this.forms.map(escapeRegExp).join('|'), 'g');
+    for (const form of encodedForms(value)) if (form.length >= MIN_SECRET_LENGTH) this.forms.add(form);
+    this.matcher = undefined;
   }
 
   /** The secret values (not their encodings), to hand to a worker that must mask the same. */
@@ -53,30 +43,26 @@ export class SecretMasker {
   }
 
   mask(text: string): string {
-    const pattern = this.pattern;
-    if (pattern === undefined || text.length < this.shortest) return text;
-    pattern.lastIndex = 0;
-    let match = pattern.exec(text);
-    if (match === null) return text;
+    if (this.secrets.size === 0) return text;
+    this.matcher ??= literalMatcher(this.forms);
+    const found = this.matcher.find(text);
+    if (found === undefined) return text;
     let out = '';
     let done = 0;
-    let start = match.index;
-    let end = start + match[0].length;
-    for (;;) {
-      // One position on, not past the match: a secret may start inside another one.
-      pattern.lastIndex = match.index + 1;
-      match = pattern.exec(text);
-      if (match !== null && match.index <= end) {
-        end = Math.max(end, match.index + match[0].length);
+    let start = found[0]!;
+    let end = found[1]!;
+    for (let i = 2; i < found.length; i += 2) {
+      // Matches come in order of their start; one starting within (or right after) the last extends it.
+      if (found[i]! <= end) {
+        end = Math.max(end, found[i + 1]!);
         continue;
       }
       out += `${text.slice(done, start)}${MASK}`;
       done = end;
-      if (match === null) break;
-      start = match.index;
-      end = start + match[0].length;
+      start = found[i]!;
+      end = found[i + 1]!;
     }
-    return out + text.slice(done);
+    return `${out}${text.slice(done, start)}${MASK}${text.slice(end)}`;
   }
 
   /**
@@ -131,45 +117,6 @@ function errorText(error: unknown): string {
     // A getter or toString that throws: the type is all that can be said.
     return `(an unprintable ${typeof error})`;
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-}
-
-/** How a secret shows up once a URL, a form, JSON or base64 has encoded it (the secret itself included). */
-export function encodedForms(secret: string): string[] {
-  const forms = new Set<string>([secret]);
-  const uri = encodeURIComponent(secret);
-  forms.add(uri);
-  forms.add(uri.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
-  forms.add(uri.replace(/%20/g, '+'));
-  // application/x-www-form-urlencoded (URLSearchParams, HTML forms) also escapes !'()~.
-  forms.add(new URLSearchParams([['', secret]]).toString().slice(1));
-  forms.add(JSON.stringify(secret).slice(1, -1));
-  const bytes = Buffer.from(secret, 'utf8');
-  for (const encoding of ['base64', 'base64url'] as const) {
-    // Node pads base64 and not base64url; either is seen with and without padding.
-    const bare = bytes.toString(encoding).replace(/=+$/, '');
-    forms.add(bare);
-    forms.add(bare.padEnd(Math.ceil(bare.length / 4) * 4, '='));
-    for (const core of base64Cores(bytes, encoding)) if (core.length >= MIN_BASE64_CORE) forms.add(core);
-  }
-  return [...forms];
-}
-
-/**
- * Encoded inside a longer text (`user:secret` in a Basic auth header), the secret's bytes start at any of
- * three offsets within base64's 3-byte groups. For each offset, the characters that depend on the secret's
- * bytes alone are the same whatever surrounds it.
- */
-function base64Cores(bytes: Buffer, encoding: 'base64' | 'base64url'): string[] {
-  const cores: string[] = [];
-  for (let offset = 0; offset < 3; offset++) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString(encoding);
-    cores.push(encoded.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6)));
-  }
-  return cores;
 }
 
 /** Environment variables whose values are secrets, whatever their length. */

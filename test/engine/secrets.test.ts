@@ -53,6 +53,15 @@ describe('SecretMasker', { timeout: 30_000 }, () => {
     assert.equal(masker.size, 4);
   });
 
+  it('masks as well with hundreds of secrets (registered tokens) as with a few', () => {
+    const secrets = Array.from({ length: 500 }, (_, i) => `tok-${i.toString(36)}-${'x'.repeat(i % 7)}${i * 7919}`);
+    const masker = new SecretMasker(secrets);
+    for (const secret of secrets) {
+      assert.equal(masker.mask(`a ${secret} b ${Buffer.from(secret).toString('base64')} c`), 'a *** b *** c', secret);
+    }
+    assert.equal(masker.mask('tok-without-a-number'), 'tok-without-a-number');
+  });
+
   it('ignores values too short to be secrets and treats regular-expression characters literally', () => {
     const masker = new SecretMasker(['abc', '', 'a.b*c+d?(e)[f]{g}|h\\i^j$k/l-m']);
     assert.equal(masker.size, 1);
