@@ -143,8 +143,11 @@ const MIN_GENERIC_LENGTH = 8;
 /** `scheme://user:password@`: userinfo may not hold an unescaped `/`, `?`, `#` or `@`. */
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/([^\s:@/?#]*):([^\s@/?#]+)@/gi;
 
-/** `password=...` in key/value connection strings (libpq's `host=db password=pw`, ADO.NET's `Password=pw;`). */
-const KEYWORD_PASSWORD = /(?:^|[\s;])(?:password|pwd)\s*=\s*(?:'([^']+)'|"([^"]+)"|([^\s;'"]+))/gi;
+/**
+ * `password=...` in key/value connection strings (libpq's `host=db password=pw`, ADO.NET's `Password=pw;`)
+ * and URL queries (JDBC's `jdbc:postgresql://db/x?user=app&password=pw`).
+ */
+const KEYWORD_PASSWORD = /(?:^|[\s;?&])(?:password|pwd)\s*=\s*(?:'([^']+)'|"([^"]+)"|([^\s;&'"]+))/gi;
 
 /**
  * The secret values found in an environment: the values of secret-sounding variables, and passwords in
@@ -166,7 +169,7 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
  * Basic auth encodes) and `user:password@` as written, which masks the credentials in the URL itself even
  * when the password is too short to mask on its own.
  */
-export function connectionSecrets(text: string): string[] {
+function connectionSecrets(text: string): string[] {
   const out = new Set<string>();
   for (const [, user = '', password = ''] of text.matchAll(URL_CREDENTIALS)) {
     const decodedUser = decodeOrKeep(user);
@@ -178,7 +181,7 @@ export function connectionSecrets(text: string): string[] {
   }
   for (const match of text.matchAll(KEYWORD_PASSWORD)) {
     const password = match[1] ?? match[2] ?? match[3];
-    if (password !== undefined) out.add(password);
+    if (password !== undefined) out.add(password).add(decodeOrKeep(password));
   }
   return [...out];
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SecretMasker, connectionSecrets, maskError, secretsFromEnv } from '../../src/engine/secrets';
+import { SecretMasker, maskError, secretsFromEnv } from '../../src/engine/secrets';
 
 /** Bytes chosen so that base64 and base64url differ (`+`/`/` against `-`/`_`) and URL-encoding changes it. */
 const SECRET = 'ş3cr~t p@ss/wörd+?>>!';
@@ -161,6 +161,7 @@ describe('secretsFromEnv', { timeout: 30_000 }, () => {
       PLAIN: 'https://host:8080/path@not-a-password',
       PGCONN: "host=db user=app password='kw secret 1' dbname=x",
       MSSQL: 'Server=db;User Id=app;Password=ado-secret-2;',
+      JDBC_URL: 'jdbc:postgresql://db/x?user=app&password=jdbc%2Bsecret&ssl=true',
     };
     const masker = new SecretMasker(secretsFromEnv(env));
     assert.equal(masker.mask('connecting to postgres://app:s3cr%40t-pw@db.internal:5432/flows'), 'connecting to postgres://***db.internal:5432/flows');
@@ -170,8 +171,9 @@ describe('secretsFromEnv', { timeout: 30_000 }, () => {
     // A password too short to mask everywhere is still masked inside its URL.
     assert.equal(masker.mask('posting to https://bot:pw@hooks.example/notify, pw stays a word'), 'posting to https://***hooks.example/notify, pw stays a word');
     assert.equal(masker.mask('https://host:8080/path@not-a-password'), 'https://host:8080/path@not-a-password');
-    assert.equal(masker.mask('kw secret 1, ado-secret-2'), '***, ***');
-    assert.deepEqual(connectionSecrets('nothing here, not even ftp://anonymous@host'), []);
+    assert.equal(masker.mask('kw secret 1, ado-secret-2, jdbc+secret'), '***, ***, ***');
+    assert.equal(masker.mask('jdbc:postgresql://db/x?user=app&password=jdbc%2Bsecret&ssl=true'), 'jdbc:postgresql://db/x?user=app&password=***&ssl=true');
+    assert.deepEqual(secretsFromEnv({ MIRROR: 'ftp://anonymous@host/pub', SITE: 'https://example.com:8443/a?b=c' }), []);
   });
 });
 
