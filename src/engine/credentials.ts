@@ -59,7 +59,7 @@ export function mergeCredentials(home: string, service: string, patch: ServiceCr
  * The environment variables that hand a service's credentials to runs directly, for headless runs (CI).
  * Only services whose flows refresh tokens are listed: the others have nothing to hand back.
  */
-export const CREDENTIAL_ENV_NAMES: Readonly<Record<string, readonly string[]>> = {
+const CREDENTIAL_ENV_NAMES: Readonly<Record<string, readonly string[]>> = {
   youtube: ['FLOWDECK_GOOGLE_CLIENT_ID', 'FLOWDECK_GOOGLE_CLIENT_SECRET', 'FLOWDECK_YOUTUBE_REFRESH_TOKEN'],
 };
 
