@@ -18,62 +18,82 @@ const REGEXP_LIMIT = 300;
 /** The index keys on this many leading characters; every string must be at least this long. */
 const KEY_LENGTH = 3;
 
-export interface LiteralMatcher {
+/**
+ * Strings are added one at a time (a flow registers tokens as it gets them): the RegExp is rebuilt on the
+ * next search, and past the limit each string goes straight into the index.
+ */
+export class LiteralMatcher {
+  private readonly literals = new Set<string>();
+  private shortest = Number.POSITIVE_INFINITY;
+  private pattern: RegExp | undefined;
+  private index: Map<number, string[]> | undefined;
+
+  constructor(literals: Iterable<string> = []) {
+    for (const literal of literals) this.add(literal);
+  }
+
+  add(literal: string): void {
+    if (literal.length < KEY_LENGTH) throw new RangeError(`LiteralMatcher needs strings of ${KEY_LENGTH} characters or more, got ${JSON.stringify(literal)}`);
+    if (this.literals.has(literal)) return;
+    this.literals.add(literal);
+    this.shortest = Math.min(this.shortest, literal.length);
+    if (this.index !== undefined) {
+      addToIndex(this.index, literal);
+    } else if (this.literals.size > REGEXP_LIMIT) {
+      this.index = new Map();
+      for (const l of this.literals) addToIndex(this.index, l);
+      this.pattern = undefined;
+    } else {
+      this.pattern = undefined;
+    }
+  }
+
   /**
    * Where the strings occur in `text`, as [start, end) offset pairs in a flat array: at each position where
    * any of them starts, the longest one, positions in increasing order (so occurrences may overlap).
    * `undefined` when none occurs, which allocates nothing.
    */
-  find(text: string): number[] | undefined;
-}
-
-export function literalMatcher(literals: Iterable<string>): LiteralMatcher {
-  const sorted = [...new Set(literals)].sort((a, b) => b.length - a.length);
-  const short = sorted.find((l) => l.length < KEY_LENGTH);
-  if (short !== undefined) throw new RangeError(`literalMatcher needs strings of ${KEY_LENGTH} characters or more, got ${JSON.stringify(short)}`);
-  return sorted.length <= REGEXP_LIMIT ? regExpMatcher(sorted) : indexMatcher(sorted);
-}
-
-function regExpMatcher(longestFirst: readonly string[]): LiteralMatcher {
-  if (longestFirst.length === 0) return { find: () => undefined };
-  // Alternatives are tried in order, so the longest string starting at a position wins.
-  const pattern = new RegExp(longestFirst.map(escapeRegExp).join('|'), 'g');
-  const shortest = longestFirst.at(-1)!.length;
-  return {
-    find(text) {
-      if (text.length < shortest) return undefined;
-      let found: number[] | undefined;
-      pattern.lastIndex = 0;
-      for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-        (found ??= []).push(match.index, match.index + match[0].length);
-        // One position on, not past the match: another string may start inside this one.
-        pattern.lastIndex = match.index + 1;
-      }
-      return found;
-    },
-  };
-}
-
-function indexMatcher(longestFirst: readonly string[]): LiteralMatcher {
-  const index = new Map<number, string[]>();
-  for (const literal of longestFirst) {
-    const key = keyAt(literal, 0);
-    const bucket = index.get(key);
-    if (bucket === undefined) index.set(key, [literal]);
-    else bucket.push(literal);
+  find(text: string): number[] | undefined {
+    if (text.length < this.shortest) return undefined;
+    return this.index === undefined ? this.findByPattern(text) : findByIndex(this.index, text);
   }
-  return {
-    find(text) {
-      let found: number[] | undefined;
-      for (let at = 0; at + KEY_LENGTH <= text.length; at++) {
-        const bucket = index.get(keyAt(text, at));
-        if (bucket === undefined) continue;
-        const literal = bucket.find((l) => text.startsWith(l, at));
-        if (literal !== undefined) (found ??= []).push(at, at + literal.length);
-      }
-      return found;
-    },
-  };
+
+  private findByPattern(text: string): number[] | undefined {
+    // Alternatives are tried in order, so with the longest first, the longest string starting at a position wins.
+    this.pattern ??= new RegExp([...this.literals].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+    const pattern = this.pattern;
+    let found: number[] | undefined;
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+      (found ??= []).push(match.index, match.index + match[0].length);
+      // One position on, not past the match: another string may start inside this one.
+      pattern.lastIndex = match.index + 1;
+    }
+    return found;
+  }
+}
+
+/** Buckets keep their strings longest first, so the first one that matches is the longest. */
+function addToIndex(index: Map<number, string[]>, literal: string): void {
+  const key = keyAt(literal, 0);
+  const bucket = index.get(key);
+  if (bucket === undefined) {
+    index.set(key, [literal]);
+    return;
+  }
+  const at = bucket.findIndex((l) => l.length < literal.length);
+  bucket.splice(at === -1 ? bucket.length : at, 0, literal);
+}
+
+function findByIndex(index: Map<number, string[]>, text: string): number[] | undefined {
+  let found: number[] | undefined;
+  for (let at = 0; at + KEY_LENGTH <= text.length; at++) {
+    const bucket = index.get(keyAt(text, at));
+    if (bucket === undefined) continue;
+    const literal = bucket.find((l) => text.startsWith(l, at));
+    if (literal !== undefined) (found ??= []).push(at, at + literal.length);
+  }
+  return found;
 }
 
 /** Three UTF-16 code units packed into one number (48 bits: exact in a double), so a lookup allocates nothing. */

@@ -6,7 +6,7 @@
  * each secret is searched for in all its encoded forms (secretForms.ts), worked out once when it is added.
  * The union of every match is masked, so overlapping secrets cannot leave a piece showing.
  */
-import { literalMatcher, type LiteralMatcher } from './literalMatcher';
+import { LiteralMatcher } from './literalMatcher';
 import { encodedForms } from './secretForms';
 
 export const MASK = '***';
@@ -16,10 +16,8 @@ const MIN_SECRET_LENGTH = 4;
 
 export class SecretMasker {
   private readonly secrets = new Set<string>();
-  /** Every form of every secret. */
-  private readonly forms = new Set<string>();
-  /** Made on the first mask after an add: a flow may register thousands of tokens in a row. */
-  private matcher: LiteralMatcher | undefined;
+  /** Finds every form of every secret. */
+  private readonly matcher = new LiteralMatcher();
 
   constructor(values: Iterable<string> = []) {
     for (const v of values) this.add(v);
@@ -28,8 +26,7 @@ export class SecretMasker {
   add(value: string | undefined | null): void {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || this.secrets.has(value)) return;
     this.secrets.add(value);
-    for (const form of encodedForms(value)) if (form.length >= MIN_SECRET_LENGTH) this.forms.add(form);
-    this.matcher = undefined;
+    for (const form of encodedForms(value)) if (form.length >= MIN_SECRET_LENGTH) this.matcher.add(form);
   }
 
   /** The secret values (not their encodings), to hand to a worker that must mask the same. */
@@ -44,7 +41,6 @@ export class SecretMasker {
 
   mask(text: string): string {
     if (this.secrets.size === 0) return text;
-    this.matcher ??= literalMatcher(this.forms);
     const found = this.matcher.find(text);
     if (found === undefined) return text;
     let out = '';
