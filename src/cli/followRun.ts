@@ -7,6 +7,7 @@ import { formatLogLine } from '../engine/logFormat';
 import type { FlowRunDetail } from '../engine/records';
 import { BadInputError, type ActiveRun, type FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
+import { neutraliseTerminal } from '../engine/terminalText';
 import { createRunner } from './host';
 import { EXIT, write, type CliIo } from './io';
 import { runJson } from './runJson';
@@ -18,7 +19,7 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     if (runIds.size === 0 || (r.parentRunId && runIds.has(r.parentRunId))) runIds.add(r.id);
   });
   runner.on('log', (l) => {
-    if (runIds.has(l.runId)) io.stderr.write(`${formatLogLine(l)}\n`);
+    if (runIds.has(l.runId)) io.stderr.write(`${neutraliseTerminal(formatLogLine(l))}\n`);
   });
   runner.on('storeError', (_runId, e) => write(io.stderr, `flowdeck: ${e.message}`));
 
@@ -47,7 +48,8 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
       active = await start(runner, loading.signal);
     } catch (e) {
       if (e instanceof BadInputError) {
-        write(io.stderr, `flowdeck: ${e.message}`);
+        // The message can quote the flow (its own parameter check, a compile error in its source).
+        write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
         return EXIT.badInput;
       }
       if (loading.signal.aborted) {

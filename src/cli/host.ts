@@ -1,6 +1,6 @@
 /** The engine as the CLI runs it: the store under FLOWDECK_HOME and a runner whose workers sit next to this file. */
 import { join } from 'node:path';
-import { mergeCredentials, readCredentials, secretValuesFrom, type CredentialStore } from '../engine/credentials';
+import { mayStoreRefreshedCredentials, mergeCredentials, readCredentials, secretValuesFrom, type CredentialStore } from '../engine/credentials';
 import { openStore as openRunStore } from '../engine/openStore';
 import { FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
@@ -31,7 +31,10 @@ export function createRunner(store: RunStore, io: CliIo): FlowRunner {
     builtinDir: join(distDir(), 'flows'),
     env: io.env,
     secrets: secretValuesFrom(io.env, stored),
-    // A flow that refreshed an OAuth token hands it back; keep it for the next run.
-    onCredentials: (service, patch) => mergeCredentials(store.home, service, patch),
+    // A flow that refreshed an OAuth token hands it back; keep it for the next run, unless the credentials
+    // came from the environment.
+    onCredentials: (service, patch) => {
+      if (mayStoreRefreshedCredentials(service, io.env)) mergeCredentials(store.home, service, patch);
+    },
   });
 }

@@ -1,5 +1,7 @@
 /** `flowdeck`: run flows headless, against the same store as the VS Code extension. */
 import { join } from 'node:path';
+import { SecretMasker, maskError, secretsFromEnv } from '../engine/secrets';
+import { neutraliseTerminal } from '../engine/terminalText';
 import { checkCommand } from './commands/check';
 import { flowsCommand } from './commands/flows';
 import { logsCommand } from './commands/logs';
@@ -65,9 +67,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       write(io.stderr, `flowdeck ${name}: ${(e as Error).message}`);
       return EXIT.badInput;
     }
-    write(io.stderr, `flowdeck ${name}: ${(e as Error).stack ?? String(e)}`);
+    write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);
     return EXIT.runFailed;
   }
+}
+
+/** An error nobody expected, printed whole (stack and causes) for a bug report, but without the secrets. */
+function unexpected(error: unknown, env: NodeJS.ProcessEnv): string {
+  return neutraliseTerminal(maskError(new SecretMasker(secretsFromEnv(env)), error));
 }
 
 if (require.main === module) {
@@ -76,7 +83,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`flowdeck: ${(e as Error).stack ?? String(e)}\n`);
+      process.stderr.write(`flowdeck: ${unexpected(e, process.env)}\n`);
       process.exitCode = 1;
     },
   );

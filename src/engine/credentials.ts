@@ -55,6 +55,24 @@ export function mergeCredentials(home: string, service: string, patch: ServiceCr
   });
 }
 
+/**
+ * The environment variables that hand a service's credentials to runs directly, for headless runs (CI).
+ * Only services whose flows refresh tokens are listed: the others have nothing to hand back.
+ */
+const CREDENTIAL_ENV_NAMES: Readonly<Record<string, readonly string[]>> = {
+  youtube: ['FLOWDECK_GOOGLE_CLIENT_ID', 'FLOWDECK_GOOGLE_CLIENT_SECRET', 'FLOWDECK_YOUTUBE_REFRESH_TOKEN'],
+};
+
+/**
+ * Whether tokens a run refreshed for `service` may be stored, given the environment the host itself was
+ * started with (not what it adds to a run from its own store). When any of the service's credentials came
+ * from that environment the refreshed tokens are theirs, not the stored account's: they stay in memory,
+ * so credentials given to a CI job never end up on its disk.
+ */
+export function mayStoreRefreshedCredentials(service: string, hostEnv: NodeJS.ProcessEnv): boolean {
+  return !(CREDENTIAL_ENV_NAMES[service] ?? []).some((name) => (hostEnv[name] ?? '').trim() !== '');
+}
+
 /** Stored keys whose values are secret: access_token, refresh_token, id_token, client_secret, token, password... */
 const SECRET_KEY = /(^|_)(token|secret|password)$|(Token|Secret|Password)$/;
 

@@ -30,6 +30,19 @@ export class ParameterError extends Error {
   }
 }
 
+export interface ValidationOptions {
+  /**
+   * Masks the secrets in a text. A value quoted in an error message goes through it whole, before it is
+   * shortened: a secret cut short could no longer be recognised. Without it, a string is quoted only
+   * whole, so a masker applied to the message later still finds a secret in it; a string too long to
+   * quote whole is described by its length.
+   */
+  mask?: (text: string) => string;
+}
+
+/** Quoted values are cut to this length so a huge parameter cannot make a huge message. */
+const QUOTE_LIMIT = 40;
+
 /**
  * Checks `given` against `declarations`, fills in declared defaults, and returns the parameters to run
  * with. Throws a ParameterError listing every problem at once.
@@ -38,7 +51,9 @@ export function validateParameters(
   flowName: string,
   declarations: ParameterDeclarations | undefined,
   given: Record<string, unknown>,
+  options: ValidationOptions = {},
 ): Record<string, unknown> {
+  const quote = quoter(options.mask);
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
     throw new ParameterError(`Parameters for flow '${flowName}' must be an object of name → value`, ['not an object']);
   }
@@ -48,7 +63,7 @@ export function validateParameters(
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(declarations, key)) {
       const known = Object.keys(declarations);
-      problems.push(`unknown parameter '${key}'${known.length ? ` (expected one of: ${known.join(', ')})` : ' (this flow takes no parameters)'}`);
+      problems.push(`unknown parameter ${quote.name(key)}${known.length ? ` (expected one of: ${known.join(', ')})` : ' (this flow takes no parameters)'}`);
     }
   }
   for (const [key, decl] of Object.entries(declarations)) {
@@ -57,7 +72,7 @@ export function validateParameters(
       else if (decl.required) problems.push(`missing required parameter '${key}'${decl.description ? ` (${decl.description})` : ''}`);
       continue;
     }
-    const problem = checkValue(key, decl, given[key]);
+    const problem = checkValue(key, decl, given[key], quote);
     if (problem) problems.push(problem);
     else out[key] = given[key];
   }
@@ -67,44 +82,77 @@ export function validateParameters(
   return out;
 }
 
-function checkValue(key: string, decl: ParameterDeclaration, value: unknown): string | undefined {
-  const actual = describeType(value);
+function checkValue(key: string, decl: ParameterDeclaration, value: unknown, quote: Quoter): string | undefined {
   switch (decl.type) {
     case 'string':
-      if (typeof value !== 'string') return `'${key}' must be a string, got ${actual}`;
+      if (typeof value !== 'string') return `'${key}' must be a string, got ${quote.type(value)}`;
       if (decl.pattern !== undefined && !new RegExp(`^(?:${decl.pattern})$`).test(value)) {
-        return `'${key}' = ${JSON.stringify(value)} does not match the pattern ${decl.pattern}`;
+        return `'${key}' = ${quote.value(value)} does not match the pattern ${decl.pattern}`;
       }
       break;
     case 'number':
     case 'integer':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `'${key}' must be ${decl.type === 'integer' ? 'an integer' : 'a number'}, got ${actual}`;
-      if (decl.type === 'integer' && !Number.isInteger(value)) return `'${key}' must be an integer, got ${value}`;
-      if (decl.minimum !== undefined && value < decl.minimum) return `'${key}' must be ≥ ${decl.minimum}, got ${value}`;
-      if (decl.maximum !== undefined && value > decl.maximum) return `'${key}' must be ≤ ${decl.maximum}, got ${value}`;
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `'${key}' must be ${decl.type === 'integer' ? 'an integer' : 'a number'}, got ${quote.type(value)}`;
+      if (decl.type === 'integer' && !Number.isInteger(value)) return `'${key}' must be an integer, got ${quote.value(value)}`;
+      if (decl.minimum !== undefined && value < decl.minimum) return `'${key}' must be ≥ ${decl.minimum}, got ${quote.value(value)}`;
+      if (decl.maximum !== undefined && value > decl.maximum) return `'${key}' must be ≤ ${decl.maximum}, got ${quote.value(value)}`;
       break;
     case 'boolean':
-      if (typeof value !== 'boolean') return `'${key}' must be true or false, got ${actual}`;
+      if (typeof value !== 'boolean') return `'${key}' must be true or false, got ${quote.type(value)}`;
       break;
     case 'array':
-      if (!Array.isArray(value)) return `'${key}' must be an array, got ${actual}`;
+      if (!Array.isArray(value)) return `'${key}' must be an array, got ${quote.type(value)}`;
       break;
     case 'object':
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return `'${key}' must be an object, got ${actual}`;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return `'${key}' must be an object, got ${quote.type(value)}`;
       break;
   }
   if (decl.enum && !decl.enum.includes(value as string | number | boolean)) {
-    return `'${key}' must be one of ${decl.enum.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(value)}`;
+    return `'${key}' must be one of ${decl.enum.map((v) => JSON.stringify(v)).join(', ')}, got ${quote.value(value)}`;
   }
   return undefined;
 }
 
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+interface Quoter {
+  /** A parameter name as given, in quotes. */
+  name(key: string): string;
+  /** A given value, as far as it can be shown. */
+  value(value: unknown): string;
+  /** A given value's type, with the value as far as it can be shown. */
+  type(value: unknown): string;
+}
+
+function quoter(mask: ((text: string) => string) | undefined): Quoter {
+  /** The text to show, or undefined when it cannot be shown: too long to show whole, and nothing to mask it. */
+  const shown = (text: string): string | undefined => {
+    if (mask === undefined) return text.length > QUOTE_LIMIT ? undefined : text;
+    const masked = mask(text);
+    return masked.length > QUOTE_LIMIT ? `${masked.slice(0, QUOTE_LIMIT)}…` : masked;
+  };
+  const quoted = (text: string): string | undefined => {
+    const s = shown(text);
+    return s === undefined ? undefined : JSON.stringify(s);
+  };
+  const other = (v: unknown): string => {
+    if (v === null) return 'null';
+    if (Array.isArray(v)) return 'an array';
+    if (typeof v === 'object') return 'an object';
+    return shown(String(v)) ?? typeof v;
+  };
+  return {
+    name: (key) => {
+      const s = shown(key);
+      return s === undefined ? `(a name of ${key.length} characters)` : `'${s}'`;
+    },
+    value: (v) => (typeof v === 'string' ? (quoted(v) ?? `a string of ${v.length} characters`) : other(v)),
+    type: (v) => {
+      if (typeof v === 'string') {
+        const q = quoted(v);
+        return q === undefined ? `a string of ${v.length} characters` : `the string ${q}`;
+      }
+      return typeof v === 'number' || typeof v === 'boolean' ? `${typeof v} ${other(v)}` : other(v);
+    },
+  };
 }
 
 /** Checks that a declaration itself is well-formed (it comes from untrusted flow files). */

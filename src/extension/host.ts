@@ -7,6 +7,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { mayStoreRefreshedCredentials } from '../engine/credentials';
 import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
 import { openStore } from '../engine/openStore';
@@ -199,7 +200,8 @@ export class FlowdeckHost implements vscode.Disposable {
         maxConcurrentRuns: readSettings().maxConcurrentRuns,
         env: process.env,
         onCredentials: (service, patch) => {
-          if (service === 'youtube') {
+          // Credentials from the editor's own environment (CI, tests) are not the connected account's.
+          if (service === 'youtube' && mayStoreRefreshedCredentials(service, process.env)) {
             this.accounts.youtube.merge(patch).catch((e: Error) => this.output.note(`Could not save the refreshed YouTube token: ${e.message}`, 'WARNING'));
           }
         },

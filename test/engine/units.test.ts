@@ -4,7 +4,6 @@ import { mapWithLimit } from '../../src/engine/concurrency';
 import { formatLogLine, formatTime } from '../../src/engine/logFormat';
 import { ParameterError, parseParamAssignment, validateParameters } from '../../src/engine/parameters';
 import { exponentialBackoff, retryDelaySeconds } from '../../src/engine/retryPolicy';
-import { SecretMasker, secretsFromEnv } from '../../src/engine/secrets';
 import { formatState, isTerminal, state } from '../../src/engine/states';
 
 describe('states', () => {
@@ -96,18 +95,6 @@ describe('parameters', () => {
     assert.deepEqual(parseParamAssignment('q=a=b'), ['q', 'a=b']);
     assert.deepEqual(parseParamAssignment('o={"a":1}'), ['o', { a: 1 }]);
     assert.throws(() => parseParamAssignment('novalue'), /expects key=value/);
-  });
-});
-
-describe('secret masking', () => {
-  it('masks known and secret-looking environment values, longest first, deep in values', () => {
-    const env = { GITHUB_TOKEN: 'ghp_abcdefgh1234', MY_API_KEY: 'k-0123456789', HOME: '/root', SHORT_TOKEN: 'abc' };
-    const masker = new SecretMasker(secretsFromEnv(env));
-    assert.equal(masker.mask('token ghp_abcdefgh1234 and k-0123456789, home /root'), 'token *** and ***, home /root');
-    assert.deepEqual(masker.maskValue({ a: ['ghp_abcdefgh1234'], n: 1 }), { a: ['***'], n: 1 });
-    masker.add('secret');
-    masker.add('secret-longer');
-    assert.equal(masker.mask('secret-longer secret'), '*** ***');
   });
 });
 

@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type * as TypeScript from 'typescript';
 import { findFlowFiles } from '../../engine/flowDiscovery';
+import { neutraliseTerminal } from '../../engine/terminalText';
 import { EXIT, write, type CliIo } from '../io';
 
 export const CHECK_HELP = `Usage: flowdeck check [file or folder...]
@@ -41,7 +42,7 @@ function compilerOptions(ts: Ts, configFile: string | undefined, io: CliIo): Typ
     const host = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d: TypeScript.Diagnostic) => diagnostics.push(d) };
     const parsed = ts.getParsedCommandLineOfConfigFile(configFile, { noEmit: true }, host);
     if (!parsed) {
-      write(io.stderr, `flowdeck check: ${configFile}: ${diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
+      write(io.stderr, neutraliseTerminal(`flowdeck check: ${configFile}: ${diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`));
       return undefined;
     }
     return { ...parsed.options, noEmit: true };
@@ -117,7 +118,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     const options = compilerOptions(ts, configFile, io);
     if (!options) return EXIT.badInput;
     for (const d of ts.getPreEmitDiagnostics(program(ts, roots, options))) {
-      write(io.stdout, format(ts, d, io.cwd));
+      write(io.stdout, neutraliseTerminal(format(ts, d, io.cwd)));
       if (d.category === ts.DiagnosticCategory.Error) errors++;
     }
   }

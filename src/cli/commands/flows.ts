@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { discoverFile, findFlowFiles } from '../../engine/flowDiscovery';
 import type { ParameterDeclarations } from '../../engine/parameters';
+import { neutraliseTerminal } from '../../engine/terminalText';
 import { BUILTIN_FLOWS } from '../../flows/builtins';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
@@ -40,14 +41,14 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
   for (const r of results) {
     const shown = relative(io.cwd, r.file) || r.file;
     if (r.error) {
-      write(io.stdout, `${shown}${r.error.line === undefined ? '' : `:${r.error.line}:${r.error.column ?? 1}`}: error: ${r.error.message}`);
+      write(io.stdout, neutraliseTerminal(`${shown}${r.error.line === undefined ? '' : `:${r.error.line}:${r.error.column ?? 1}`}: error: ${r.error.message}`));
       continue;
     }
     if (r.flows.length === 0 && r.problems.length === 0) write(io.stdout, `${shown}: no flows`);
     for (const f of r.flows) {
-      write(io.stdout, `${f.name}  ${shown}:${f.line}${describeParameters(f.parameters)}${f.description ? `  — ${f.description}` : ''}`);
+      write(io.stdout, neutraliseTerminal(`${f.name}  ${shown}:${f.line}${describeParameters(f.parameters)}${f.description ? `  — ${f.description}` : ''}`));
     }
-    for (const p of r.problems) write(io.stdout, `${shown}:${p.line}:${p.column}: warning: ${p.message}`);
+    for (const p of r.problems) write(io.stdout, neutraliseTerminal(`${shown}:${p.line}:${p.column}: warning: ${p.message}`));
   }
   return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
 }

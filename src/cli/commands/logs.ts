@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatLogLine } from '../../engine/logFormat';
+import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
@@ -28,7 +29,7 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
     }
     const { found } = await store.readLogs(run.id, async (logs) => {
       let text = '';
-      for (const l of logs) text += `${formatLogLine(l)}\n`;
+      for (const l of logs) text += `${neutraliseTerminal(formatLogLine(l))}\n`;
       if (!io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
     });
     if (!found) {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
 import { createRunner, openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
@@ -52,9 +53,9 @@ async function resumeCrashed(io: CliIo): Promise<number> {
       write(io.stdout, 'No crashed runs to resume (only runs of flows with resumeOnCrash: true that a dying host left Crashed are resumed).');
       return EXIT.ok;
     }
-    for (const a of started) write(io.stderr, `Resuming flow run '${a.name}' (${a.flowName})…`);
+    for (const a of started) write(io.stderr, neutraliseTerminal(`Resuming flow run '${a.name}' (${a.flowName})…`));
     const ends = await Promise.all(started.map((a) => a.done));
-    for (const d of ends) write(io.stdout, `${d.name}  ${d.flowName}  ${d.state.name}${d.state.message ? `  ${d.state.message}` : ''}`);
+    for (const d of ends) write(io.stdout, neutraliseTerminal(`${d.name}  ${d.flowName}  ${d.state.name}${d.state.message ? `  ${d.state.message}` : ''}`));
     return ends.every((d) => d.state.type === 'COMPLETED') ? EXIT.ok : EXIT.runFailed;
   } finally {
     await store.close();

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ParameterError, parseParamAssignment } from '../../engine/parameters';
 import type { FlowSource } from '../../engine/protocol';
+import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { followRun } from '../followRun';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
@@ -27,14 +28,17 @@ Examples:
   flowdeck run flows/hello.flow.ts --param name=Ada
   flowdeck run github-repo-stats --param repo=PrefectHQ/prefect --json`;
 
-function parameters(values: { param?: string[]; params?: string }): Record<string, unknown> {
+function parameters(values: { param?: string[]; params?: string }, mask: (text: string) => string): Record<string, unknown> {
   let out: Record<string, unknown> = {};
   if (values.params !== undefined) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(values.params);
-    } catch (e) {
-      throw new ParameterError(`--params is not valid JSON: ${(e as Error).message}`, ['bad --params']);
+    } catch {
+      // JSON.parse quotes a piece of its input, which may be a piece of a secret: say what is wrong
+      // with the masked input instead.
+      const reason = jsonError(mask(values.params));
+      throw new ParameterError(`--params is not valid JSON${reason === undefined ? '' : `: ${reason}`}`, ['bad --params']);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError('--params must be a JSON object, like {"repo":"owner/name"}', ['bad --params']);
     out = parsed as Record<string, unknown>;
@@ -44,6 +48,15 @@ function parameters(values: { param?: string[]; params?: string }): Record<strin
     out[key] = value;
   }
   return out;
+}
+
+function jsonError(text: string): string | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 function sourceFor(target: string, cwd: string): FlowSource {
@@ -70,11 +83,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck run takes one flow file or built-in id, got ${positionals.length}\n\n${RUN_HELP}`);
 
+  // The runner masks what runs print; these errors come before there is a runner.
+  const masker = new SecretMasker(secretsFromEnv(io.env));
   let params: Record<string, unknown>;
   try {
-    params = parameters(values);
+    params = parameters(values, (text) => masker.mask(text));
   } catch (e) {
-    write(io.stderr, `flowdeck: ${(e as Error).message}`);
+    // `--param` errors quote what was given whole, so masking the message catches a secret in it.
+    write(io.stderr, `flowdeck: ${masker.mask((e as Error).message)}`);
     return EXIT.badInput;
   }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { FlowRunSummary } from '../../engine/records';
 import type { RunStore } from '../../engine/runStore';
+import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { runJson } from '../runJson';
@@ -53,7 +54,7 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     const now = Date.now();
-    const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), age(now - r.created), r.id]);
+    const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), age(now - r.created), r.id].map(neutraliseTerminal));
     const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', 'ID'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     for (const row of [header, ...rows]) write(io.stdout, row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));

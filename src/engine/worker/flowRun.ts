@@ -10,7 +10,7 @@ import { formatState, state, type Failure, type State, type StateName } from '..
 import { callIdentity, checkpointMap, restore } from './checkpoints';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
 import { errorMessage, errorReport, failureOf } from './errors';
-import { emit, flush, limits, request } from './hostLink';
+import { emit, flush, limits, masker, request } from './hostLink';
 import { keepValue, sendResult } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { CancelledError, TimeoutError, attempt, rootController, scopedSignal } from './signals';
@@ -92,7 +92,7 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
     throw new Error(`flow '${flowObj.options.name}' was called directly; run it with \`flowdeck run\` or from VS Code, or call it from inside another flow to make it a subflow`);
   }
   const name = flowObj.options.name;
-  const validated = validateParameters(name, checkDeclarations(name, flowObj.options.parameters), parameters);
+  const validated = validateParameters(name, checkDeclarations(name, flowObj.options.parameters), parameters, { mask: (t) => masker.mask(t) });
   const scope = parent.scope;
   const n = scope.subflowCounters.get(name) ?? 0;
   scope.subflowCounters.set(name, n + 1);

@@ -49,7 +49,7 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     let parameters: Record<string, unknown>;
     try {
-      parameters = validateParameters(flow.options.name, declarations, message.parameters);
+      parameters = validateParameters(flow.options.name, declarations, message.parameters, { mask: (t) => masker.mask(t) });
       flow.options.validateParameters?.(parameters);
     } catch (e) {
       if (e instanceof ParameterError) throw new LoadError('invalid-parameters', e.message);

@@ -1,0 +1,75 @@
+/** Secrets given to the CLI stay out of its output and its store, whatever shape they take there. */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { flowSource, runCli, tempDir, workspace } from '../support/engine';
+
+/** A fine-grained token is longer than an error message quotes; a classic one is not. */
+const LONG_TOKEN = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789abcdefghijkl';
+const SHORT_TOKEN = 'ghp_0123456789abcdefghijklmnopqrstuvwxyz';
+
+const typed = flowSource(`export default flow({ name: 'typed', parameters: { token: { type: 'number' } } }, async () => 1);`);
+
+/** Every 8-character piece of the secret: none may show, or a secret could be read off in pieces. */
+function assertNoPieceOf(secret: string, text: string, what: string): void {
+  for (let i = 0; i + 8 <= secret.length; i++) assert.ok(!text.includes(secret.slice(i, i + 8)), `${what}: "${secret.slice(i, i + 8)}" shows in ${text}`);
+}
+
+function filesUnder(dir: string): string {
+  let all = '';
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) all += readFileSync(join(e.parentPath, e.name), 'utf8');
+  }
+  return all;
+}
+
+describe('secrets in the CLI', { timeout: 120_000 }, () => {
+  it('a parameter-type error never quotes a piece of a secret from the environment', async () => {
+    const ws = workspace({ 'typed.flow.ts': typed });
+    for (const token of [LONG_TOKEN, SHORT_TOKEN]) {
+      const r = await runCli(['run', 'typed.flow.ts', '--param', `token=${token}`], { cwd: ws, env: { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /'token' must be a number, got /);
+      assertNoPieceOf(token, r.stderr + r.stdout, `${token.length}-character token`);
+    }
+  });
+
+  it('malformed --params and --param never quote a piece of a secret either', async () => {
+    const ws = workspace({ 'typed.flow.ts': typed });
+    const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: LONG_TOKEN };
+    const json = await runCli(['run', 'typed.flow.ts', '--params', `{"token": ${LONG_TOKEN}}`], { cwd: ws, env });
+    assert.equal(json.code, 2);
+    assert.match(json.stderr, /--params is not valid JSON/);
+    assertNoPieceOf(LONG_TOKEN, json.stderr, '--params');
+    const assignment = await runCli(['run', 'typed.flow.ts', '--param', LONG_TOKEN], { cwd: ws, env });
+    assert.equal(assignment.code, 2);
+    assert.match(assignment.stderr, /--param expects key=value, got '\*\*\*'/);
+  });
+
+  it('masks connection-string passwords, *_PASS values and their encodings in output and store', async () => {
+    const ws = workspace({
+      'leak.flow.ts': flowSource(`
+export default flow({ name: 'leak' }, async () => {
+  const log = getRunLogger();
+  log.info('db ' + process.env.DATABASE_URL);
+  log.info('password alone ' + decodeURIComponent(new URL(process.env.DATABASE_URL!).password));
+  log.info('smtp ' + encodeURIComponent(process.env.SMTP_PASS!));
+  log.info('basic ' + Buffer.from('mailer:' + process.env.SMTP_PASS).toString('base64'));
+  return { url: process.env.DATABASE_URL };
+});`),
+    });
+    const home = tempDir();
+    const env = { FLOWDECK_HOME: home, DATABASE_URL: 'postgres://app:pg%2Fs3cret-pw@db.internal/flows', SMTP_PASS: 'smtp p@ss-w0rd' };
+    const r = await runCli(['run', 'leak.flow.ts', '--json'], { cwd: ws, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /- db postgres:\/\/\*\*\*db\.internal\/flows$/m);
+    assert.match(r.stderr, /- password alone \*\*\*$/m);
+    assert.match(r.stderr, /- smtp \*\*\*$/m);
+    assert.match(r.stderr, /- basic [A-Za-z0-9+/]{0,12}\*\*\*[A-Za-z0-9+/=]{0,4}$/m);
+    const everything = r.stderr + r.stdout + filesUnder(home);
+    for (const secret of ['pg/s3cret-pw', 'pg%2Fs3cret-pw', 'smtp p@ss-w0rd', encodeURIComponent('smtp p@ss-w0rd')]) {
+      assert.ok(!everything.includes(secret), secret);
+    }
+  });
+});

@@ -1,0 +1,44 @@
+/** Flow-controlled text reaches the terminal as visible escapes, never as control sequences the terminal obeys. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { flowSource, runCli, tempDir, workspace } from '../support/engine';
+
+/** ESC, BEL, CR, backspace and the 8-bit CSI: any of them lets printed text steer the terminal. */
+const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+
+const evil = flowSource(`
+const tick = task({ name: 'tick\\x1b[1A' }, async () => { getRunLogger().info('task \\x1b[31mred'); });
+export default flow({ name: 'evil', description: 'retitles \\x1b]0;pwned\\x07' }, async () => {
+  getRunLogger().info('title \\x1b]0;pwned\\x07 here');
+  getRunLogger().warning('clear \\x1b[2J\\x1b[H screen');
+  console.log('over\\rwritten \\u009b2J \\b');
+  await tick();
+  throw new Error('bad \\x1b[8mhidden\\x1b[0m');
+});`);
+
+describe('terminal output of flow text', { timeout: 60_000 }, () => {
+  it('run, logs, runs and flows print escape sequences from a flow as text, keeping the log format', async () => {
+    const ws = workspace({ 'evil.flow.ts': evil });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const run = await runCli(['run', 'evil.flow.ts', '--json'], { cwd: ws, env });
+    assert.equal(run.code, 1, run.stderr);
+    const doc = JSON.parse(run.stdout) as { id: string; name: string };
+    const logs = await runCli(['logs', doc.id], { cwd: ws, env });
+    assert.equal(logs.code, 0, logs.stderr);
+    const runs = await runCli(['runs'], { cwd: ws, env });
+    const flows = await runCli(['flows', 'evil.flow.ts'], { cwd: ws, env });
+
+    for (const [what, text] of [['run stderr', run.stderr], ['run stdout', run.stdout], ['logs', logs.stdout], ['runs', runs.stdout], ['flows', flows.stdout], ['logs stderr', logs.stderr]] as const) {
+      assert.ok(!RAW_CONTROL.test(text), `${what} holds a raw control character: ${JSON.stringify(text)}`);
+    }
+    for (const text of [run.stderr, logs.stdout]) {
+      assert.match(text, /^\d\d:\d\d:\d\d\.\d{3} \| INFO    \| Flow run '[a-z]+-[a-z]+' - title \\x1b\]0;pwned\\x07 here$/m);
+      assert.match(text, /\| WARNING \| Flow run '[a-z]+-[a-z]+' - clear \\x1b\[2J\\x1b\[H screen$/m);
+      assert.match(text, /- over\\x0dwritten \\x9b2J \\x08$/m);
+      assert.match(text, /\| INFO    \| Task run 'tick\\x1b\[1A-0' - task \\x1b\[31mred$/m);
+      assert.match(text, /Finished in state Failed\('bad \\x1b\[8mhidden\\x1b\[0m'\)$/m);
+    }
+    assert.match(flows.stdout, /retitles \\x1b\]0;pwned\\x07/);
+    assert.match(runs.stdout, new RegExp(`${doc.name} +evil +Failed`));
+  });
+});
