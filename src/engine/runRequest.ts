@@ -7,7 +7,7 @@ export interface RunRequest {
   /** Which flow of a file holding several. */
   flowName?: string;
   parameters?: Record<string, unknown>;
-  /** Extra environment for the worker (a token from the editor's sign-in); every value is masked. */
+  /** Extra environment for the worker (a token from the editor's sign-in); values named like secrets are masked. */
   env?: Record<string, string>;
   /** The user code's working directory; the host's own when unset (the CLI's shell folder). */
   cwd?: string;

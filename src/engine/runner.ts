@@ -36,7 +36,10 @@ export interface RunnerOptions {
   /** How long a crashed flow's onCrashed hooks may take in their fresh worker. */
   crashHookBudgetMs?: number;
   maxConcurrentRuns?: number;
-  /** Refreshed credentials a flow hands back (OAuth tokens); never stored with the run. */
+  /**
+   * Refreshed credentials a flow hands back (OAuth tokens); never stored with the run. Only the built-in
+   * flow of a service may hand back its credentials: a workspace flow could otherwise overwrite them.
+   */
   onCredentials?: (service: string, patch: Record<string, unknown>) => void;
   env?: NodeJS.ProcessEnv;
 }
@@ -59,6 +62,9 @@ export interface ActiveRun {
 }
 
 const BUILTIN_ID = /^[a-z0-9-]+$/;
+
+/** Which flow may hand back refreshed credentials of a service (its run's source). */
+const CREDENTIAL_OWNERS: Record<string, string> = { youtube: 'builtin:youtube-channel-analytics' };
 
 /** What a launched worker runs: a new run, or a new attempt of an existing one. */
 type LaunchTarget =
@@ -247,7 +253,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   private spawn(request: RunRequest, onLines: (lines: string[]) => void, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
-    for (const value of Object.values(request.env ?? {})) this.masker.add(value);
+    // Values of the extra environment that are secrets by their name (a token from the editor's sign-in);
+    // settings passed the same way (an API URL) stay readable.
+    for (const value of secretsFromEnv(request.env ?? {})) this.masker.add(value);
     return new WorkerProcess(
       { workerPath: this.options.workerPath, cwd: request.cwd, env: { ...(this.options.env ?? process.env), ...request.env, FLOWDECK_HOME: this.store.home } },
       onLines,
@@ -439,7 +447,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         return;
       case 'credentials':
         try {
-          this.options.onCredentials?.(message.service, message.patch);
+          if (CREDENTIAL_OWNERS[message.service] === execution.root?.fold.detail.source) this.options.onCredentials?.(message.service, message.patch);
         } catch {
           // Saving refreshed credentials is best effort; the next run refreshes again.
         }

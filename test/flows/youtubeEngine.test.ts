@@ -1,5 +1,5 @@
 /**
- * The youtube-channel-analytics flow module run by the real engine (runner + worker process) against the
+ * The built youtube-channel-analytics flow run by the real engine (runner + worker process) against the
  * fake Google: task runs, engine-level retries (the only retry layer), failure states, masking.
  * Needs the built worker (`npm run build`, which `npm test` runs first).
  */
@@ -9,10 +9,9 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { mergeCredentials, readCredentials, secretValuesFrom } from '../../src/engine/credentials';
 import { BadInputError } from '../../src/engine/runner';
-import { DIST, ROOT, logsOf, makeRunner, tempDir, valueOf } from '../support/engine';
+import { DIST, logsOf, makeRunner, tempDir, valueOf } from '../support/engine';
 import { startFakeGoogle, type FakeGoogle } from '../support/fakeGoogle';
 
-const FLOW = join(ROOT, 'src', 'flows', 'youtubeChannelAnalytics.ts');
 const skip = existsSync(join(DIST, 'worker.js')) ? false : 'needs the built worker: npm run build';
 
 let fake: FakeGoogle;
@@ -39,7 +38,7 @@ async function runFlow(parameters: Record<string, unknown>) {
       mergeCredentials(home, service, patch);
     },
   });
-  const active = await runner.start({ source: { kind: 'file', path: FLOW }, parameters });
+  const active = await runner.start({ source: { kind: 'builtin', id: 'youtube-channel-analytics' }, parameters });
   const detail = await active.done;
   return { detail, logs: await logsOf(store, detail.id), saved, home, refreshToken, runFile: store.runFile(detail.id) };
 }
