@@ -1,0 +1,130 @@
+/**
+ * What a schedule says — when (a cron expression or an interval), in which timezone, with which
+ * parameters, and what to do about missed and overlapping slots — and the checks every schedule passes
+ * wherever it comes from (a flow's options read by discovery, `flowdeck schedule add`, Schedule Flow…).
+ * Cron expressions are parsed by croner; nothing here reads cron fields itself.
+ */
+import { Cron } from 'croner';
+import { validateParameters, type ParameterDeclarations } from '../parameters';
+
+export type CatchupPolicy = 'latest' | 'none';
+export type OverlapPolicy = 'skip' | 'queue' | 'allow';
+
+/** One schedule of a flow, as written in its options (`schedule: { cron: '0 9 * * *' }`) or stored. */
+export interface Schedule {
+  /** A cron expression of 5 fields, or 6 with seconds first (`*\/10 * * * * *`). Exactly one of `cron` and `intervalSeconds`. */
+  cron?: string;
+  /** Every this many seconds, counted from 1970-01-01T00:00:00Z (so every 900 s runs at :00, :15, :30, :45). */
+  intervalSeconds?: number;
+  /** IANA timezone the cron expression is read in (`Europe/Madrid`); the machine's when unset. */
+  timezone?: string;
+  /** The parameters of the schedule's runs (checked against the flow's declaration). */
+  parameters?: Record<string, unknown>;
+  /** After the machine was off: `latest` (default) runs the most recent missed slot once; `none` runs none. */
+  catchup?: CatchupPolicy;
+  /** When the previous run still runs: `skip` (default) the slot, `queue` it, or `allow` both at once. */
+  overlap?: OverlapPolicy;
+}
+
+export const MIN_INTERVAL_SECONDS = 1;
+/** A year: longer intervals are almost certainly a unit mistake. */
+export const MAX_INTERVAL_SECONDS = 366 * 24 * 3600;
+/** Bounds a stored schedule's parameters (they are copied into every run it makes). */
+const MAX_PARAMETERS_BYTES = 64 * 1024;
+const MAX_CRON_LENGTH = 200;
+
+const KEYS: ReadonlySet<string> = new Set(['cron', 'intervalSeconds', 'timezone', 'parameters', 'catchup', 'overlap']);
+
+export class ScheduleError extends Error {
+  override readonly name = 'ScheduleError';
+}
+
+/** True when `zone` is an IANA timezone this Node knows. */
+export function isTimezone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses a cron expression with croner (5 or 6 fields, or a nickname like `@daily`); throws ScheduleError saying what is wrong. */
+export function parseCron(expression: string, timezone?: string): Cron {
+  if (expression.length > MAX_CRON_LENGTH) throw new ScheduleError(`cron expression is ${expression.length} characters long; at most ${MAX_CRON_LENGTH}`);
+  try {
+    return new Cron(expression, { paused: true, mode: '5-or-6-parts', ...(timezone !== undefined ? { timezone } : {}) });
+  } catch (e) {
+    throw new ScheduleError(`cron '${expression}' is not valid: ${(e as Error).message.replace(/^CronPattern: /, '')}`);
+  }
+}
+
+/**
+ * Checks a schedule (untrusted: it comes from a flow file or the store) and returns it with only the
+ * known fields. With `declarations`, the parameters are validated against them and defaults filled in.
+ * Throws ScheduleError naming the first problem.
+ */
+export function checkSchedule(value: unknown, flowName: string, declarations?: ParameterDeclarations): Schedule {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ScheduleError(`a schedule is an object like { cron: '0 9 * * *' } or { intervalSeconds: 900 }`);
+  }
+  const v = value as Record<string, unknown>;
+  const unknown = Object.keys(v).filter((k) => !KEYS.has(k));
+  if (unknown.length > 0) throw new ScheduleError(`unknown schedule field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${[...KEYS].join(', ')})`);
+  const out: Schedule = {};
+  if ((v.cron === undefined) === (v.intervalSeconds === undefined)) throw new ScheduleError('a schedule needs exactly one of cron and intervalSeconds');
+  if (v.timezone !== undefined) {
+    if (typeof v.timezone !== 'string' || !isTimezone(v.timezone)) throw new ScheduleError(`timezone ${JSON.stringify(v.timezone)} is not an IANA timezone (like 'Europe/Madrid' or 'UTC')`);
+    if (v.cron === undefined) throw new ScheduleError('timezone applies to cron schedules only (intervals count from 1970-01-01T00:00:00Z)');
+    out.timezone = v.timezone;
+  }
+  if (v.cron !== undefined) {
+    if (typeof v.cron !== 'string') throw new ScheduleError('cron must be a string like "0 9 * * *"');
+    const cron = parseCron(v.cron.trim(), out.timezone);
+    if (cron.nextRun() === null) throw new ScheduleError(`cron '${v.cron}' never runs`);
+    out.cron = v.cron.trim();
+  } else {
+    const s = v.intervalSeconds;
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < MIN_INTERVAL_SECONDS || s > MAX_INTERVAL_SECONDS) {
+      throw new ScheduleError(`intervalSeconds must be a whole number of seconds from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS}, got ${JSON.stringify(s)}`);
+    }
+    out.intervalSeconds = s;
+  }
+  if (v.catchup !== undefined) {
+    if (v.catchup !== 'latest' && v.catchup !== 'none') throw new ScheduleError(`catchup must be 'latest' or 'none', got ${JSON.stringify(v.catchup)}`);
+    out.catchup = v.catchup;
+  }
+  if (v.overlap !== undefined) {
+    if (v.overlap !== 'skip' && v.overlap !== 'queue' && v.overlap !== 'allow') throw new ScheduleError(`overlap must be 'skip', 'queue' or 'allow', got ${JSON.stringify(v.overlap)}`);
+    out.overlap = v.overlap;
+  }
+  if (v.parameters !== undefined) {
+    if (v.parameters === null || typeof v.parameters !== 'object' || Array.isArray(v.parameters)) throw new ScheduleError('parameters must be an object of name → value');
+    const bytes = Buffer.byteLength(JSON.stringify(v.parameters));
+    if (bytes > MAX_PARAMETERS_BYTES) throw new ScheduleError(`parameters take ${bytes} bytes; a schedule's parameters are limited to ${MAX_PARAMETERS_BYTES}`);
+    try {
+      out.parameters = validateParameters(flowName, declarations, v.parameters as Record<string, unknown>);
+    } catch (e) {
+      throw new ScheduleError((e as Error).message);
+    }
+  }
+  return out;
+}
+
+const EVERY = /^(\d+)\s*(s|sec|m|min|h|d)$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400 };
+
+/** `--every 15m`: `30s`, `15m`, `2h`, `1d` → seconds. Throws ScheduleError for anything else. */
+export function parseEvery(text: string): number {
+  const m = EVERY.exec(text.trim());
+  if (!m) throw new ScheduleError(`--every takes a number and a unit, like 30s, 15m, 2h or 1d; got '${text}'`);
+  return Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+}
+
+/** `every 15 min`, `cron 0 9 * * * (Europe/Madrid)`. */
+export function describeSchedule(s: Schedule): string {
+  if (s.cron !== undefined) return `cron ${s.cron}${s.timezone ? ` (${s.timezone})` : ''}`;
+  const n = s.intervalSeconds ?? 0;
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['min', 60]] as const) if (n % size === 0) return `every ${n / size} ${unit}`;
+  return `every ${n} s`;
+}

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkSchedule, describeSchedule, parseEvery, ScheduleError } from '../../src/engine/schedules/scheduleSpec';
+import { SlotTimes } from '../../src/engine/schedules/slotTimes';
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+const at = (s: string) => Date.parse(s);
+
+test('cron with seconds: every 10 seconds, on the tens', () => {
+  const slots = new SlotTimes(checkSchedule({ cron: '*/10 * * * * *' }, 'f'));
+  assert.deepEqual(slots.upcoming(at('2025-01-01T00:00:05Z'), 3).map(iso), ['2025-01-01T00:00:10.000Z', '2025-01-01T00:00:20.000Z', '2025-01-01T00:00:30.000Z']);
+  // A slot time itself is the latest slot at that time, and not the next one.
+  assert.equal(iso(slots.latest(at('2025-01-01T00:00:20Z'))), '2025-01-01T00:00:20.000Z');
+  assert.equal(iso(slots.next(at('2025-01-01T00:00:20Z'))), '2025-01-01T00:00:30.000Z');
+});
+
+test('a daily cron in Europe/Madrid keeps 09:00 local across the spring DST change (a 23-hour day)', () => {
+  const slots = new SlotTimes(checkSchedule({ cron: '0 9 * * *', timezone: 'Europe/Madrid' }, 'f'));
+  const times = slots.upcoming(at('2025-03-28T12:00:00Z'), 3);
+  // CET (+1) on the 29th, CEST (+2) from the 30th.
+  assert.deepEqual(times.map(iso), ['2025-03-29T08:00:00.000Z', '2025-03-30T07:00:00.000Z', '2025-03-31T07:00:00.000Z']);
+  assert.equal(times[1]! - times[0]!, 23 * 3600_000);
+  assert.equal(iso(slots.latest(at('2025-03-30T08:00:00Z'))), '2025-03-30T07:00:00.000Z');
+});
+
+test('DST: a local time that does not exist runs at the first valid time after it; a repeated one runs once', () => {
+  const slots = new SlotTimes(checkSchedule({ cron: '30 2 * * *', timezone: 'Europe/Madrid' }, 'f'));
+  // 2025-03-30 02:00 → 03:00 in Madrid: 02:30 is skipped by the clocks, the slot is 03:00 CEST.
+  assert.deepEqual(slots.upcoming(at('2025-03-29T00:00:00Z'), 2).map(iso), ['2025-03-29T01:30:00.000Z', '2025-03-30T01:00:00.000Z']);
+  // 2025-10-26 03:00 → 02:00: 02:30 happens twice; one slot, at the first.
+  const autumn = slots.upcoming(at('2025-10-25T12:00:00Z'), 2);
+  assert.deepEqual(autumn.map(iso), ['2025-10-26T00:30:00.000Z', '2025-10-27T01:30:00.000Z']);
+});
+
+test('the machine timezone applies when a cron schedule names none; intervals count from the epoch', () => {
+  const every15 = new SlotTimes(checkSchedule({ intervalSeconds: 900 }, 'f'));
+  assert.deepEqual(every15.upcoming(at('2025-06-01T10:07:00Z'), 2).map(iso), ['2025-06-01T10:15:00.000Z', '2025-06-01T10:30:00.000Z']);
+  assert.equal(iso(every15.latest(at('2025-06-01T10:14:59.999Z'))), '2025-06-01T10:00:00.000Z');
+  const local = new SlotTimes(checkSchedule({ cron: '0 12 * * *' }, 'f'));
+  const next = new Date(local.next(at('2025-06-01T00:00:00Z'))!);
+  assert.equal(next.getHours(), 12);
+});
+
+test('schedules are checked: one of cron or intervalSeconds, a real timezone, known policies, parameters against the declaration', () => {
+  const bad: [unknown, RegExp][] = [
+    [{}, /exactly one of cron and intervalSeconds/],
+    [{ cron: '0 9 * * *', intervalSeconds: 60 }, /exactly one/],
+    [{ cron: '61 * * * *' }, /cron '61 \* \* \* \*' is not valid: Invalid value for minute: 61/],
+    [{ cron: '* * * *' }, /not valid/],
+    [{ cron: '0 0 9 * * * 2030' }, /not valid/],
+    [{ cron: '0 9 * * *', timezone: 'Mars/Base' }, /not an IANA timezone/],
+    [{ intervalSeconds: 0 }, /whole number of seconds/],
+    [{ intervalSeconds: 1.5 }, /whole number of seconds/],
+    [{ intervalSeconds: 60, timezone: 'UTC' }, /timezone applies to cron schedules only/],
+    [{ intervalSeconds: 60, catchup: 'all' }, /catchup must be 'latest' or 'none'/],
+    [{ intervalSeconds: 60, overlap: 'cancel' }, /overlap must be 'skip', 'queue' or 'allow'/],
+    [{ intervalSeconds: 60, every: 5 }, /unknown schedule field 'every'/],
+    [{ intervalSeconds: 60, parameters: { n: 'x' } }, /'n' must be a number/],
+    [{ intervalSeconds: 60, parameters: { m: 1 } }, /unknown parameter 'm'/],
+    ['0 9 * * *', /a schedule is an object/],
+  ];
+  for (const [value, message] of bad) {
+    assert.throws(() => checkSchedule(value, 'f', { n: { type: 'number', default: 1 } }), (e: Error) => e instanceof ScheduleError && message.test(e.message), JSON.stringify(value));
+  }
+  assert.deepEqual(checkSchedule({ intervalSeconds: 60, parameters: {} }, 'f', { n: { type: 'number', default: 1 } }), { intervalSeconds: 60, parameters: { n: 1 } });
+  assert.deepEqual(checkSchedule({ cron: ' @daily ', catchup: 'none', overlap: 'queue' }, 'f'), { cron: '@daily', catchup: 'none', overlap: 'queue' });
+});
+
+test('--every and descriptions', () => {
+  assert.equal(parseEvery('15m'), 900);
+  assert.equal(parseEvery('30s'), 30);
+  assert.equal(parseEvery('2h'), 7200);
+  assert.equal(parseEvery('1d'), 86400);
+  assert.throws(() => parseEvery('15'), /like 30s, 15m, 2h or 1d/);
+  assert.equal(describeSchedule({ intervalSeconds: 900 }), 'every 15 min');
+  assert.equal(describeSchedule({ intervalSeconds: 2 }), 'every 2 s');
+  assert.equal(describeSchedule({ cron: '0 9 * * *', timezone: 'Europe/Madrid' }), 'cron 0 9 * * * (Europe/Madrid)');
+});
