@@ -6,6 +6,7 @@
  *   runs/<id>.results/                      results too large for the journal, one file each
  *   runs/names/<name>                       claims a run name, so two processes never pick the same
  *   cache/, kv/                             resultCache.ts, keyValueStore.ts
+ *   schedules/, limits/                     embeddedScheduleStore.ts, embeddedLimitStore.ts
  *
  * A run's journal is written before the index mentions it, so every run listed has a journal. Writes
  * are durable before they are acknowledged (fdatasync per batch) unless `durable: false`.
@@ -14,6 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
+import { EmbeddedLimitStore } from './embeddedLimitStore';
+import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
 import { JournalFile } from './journalFile';
 import { scanJsonLines } from './jsonLines';
@@ -49,6 +52,8 @@ export class EmbeddedStore implements RunStore {
   readonly runsDir: string;
   readonly cache: FileResultCache;
   readonly kv: FileKeyValueStore;
+  readonly schedules: EmbeddedScheduleStore;
+  readonly limits: EmbeddedLimitStore;
   readonly readOnly: boolean;
   private readonly durable: boolean;
   private readonly index: RunIndex;
@@ -67,6 +72,8 @@ export class EmbeddedStore implements RunStore {
     const clock = options.clock ?? systemClock;
     this.cache = new FileResultCache(home, clock);
     this.kv = new FileKeyValueStore(home);
+    this.schedules = new EmbeddedScheduleStore(home, { readOnly: this.readOnly, durable: this.durable });
+    this.limits = new EmbeddedLimitStore(home, this.readOnly);
   }
 
   get location(): string {

@@ -4,8 +4,10 @@
  * network with its thread.
  */
 import type { KeyValueStore } from './keyValueStore';
+import type { LimitStore } from './limits/limitStore';
 import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
+import type { ScheduleStore } from './schedules/scheduleStore';
 import type { State, StateType } from './states';
 
 export interface ListOptions {
@@ -74,6 +76,10 @@ export interface RunStore {
   readonly readOnly: boolean;
   readonly cache: ResultCache;
   readonly kv: KeyValueStore;
+  /** Schedules added without editing code, paused schedules, and the claim of each slot. */
+  readonly schedules: ScheduleStore;
+  /** Concurrency limits by tag, and the slots task runs hold. */
+  readonly limits: LimitStore;
   /** Lines of the index that could not be read. */
   readonly skippedIndexRecords: number;
 

@@ -1,0 +1,111 @@
+/**
+ * Claims as files, for state shared by every process using the embedded store without a lock (a
+ * schedule's slot, a concurrency slot): a file created with O_EXCL that names its owner (process
+ * identity) and a random nonce. One caller creates it; the others see who holds it.
+ *
+ * A claim whose owner is dead can be removed, safely: only the process that creates the takeover file
+ * for exactly that claim's content may remove it, and it reads the claim again just before removing it,
+ * so a claim that changed meanwhile (taken over and claimed again) is never removed — a live owner's
+ * claim never is. (fileLock.ts does the same, synchronously, for the CLI's credentials file.)
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { FILE_MODE } from './journalFile';
+import { currentProcess } from './processIdentity';
+import type { ProcessIdentity } from './records';
+
+export interface ClaimContent<T> {
+  owner: ProcessIdentity;
+  nonce: string;
+  data: T;
+}
+
+export interface HeldClaim<T> {
+  /** The file's text, as judged (what a takeover compares against). */
+  text: string;
+  /** Undefined when the file cannot be read as a claim (being written, or torn). */
+  claim?: ClaimContent<T>;
+  /** The file's age in ms: a claim that stays unreadable is abandoned. */
+  ageMs: number;
+}
+
+/** A claim that stays unreadable this long was left by a process that died while writing it. */
+export const UNREADABLE_CLAIM_MS = 5_000;
+/** A takeover file left by a process that died in the middle of a takeover is cleared after this long. */
+const STALE_TAKEOVER_MS = 10_000;
+
+/** Creates the claim; undefined when the file already exists. */
+export async function createClaim<T>(path: string, data: T): Promise<ClaimContent<T> | undefined> {
+  const content: ClaimContent<T> = { owner: currentProcess(), nonce: randomBytes(8).toString('hex'), data };
+  let fh;
+  try {
+    fh = await open(path, 'wx', FILE_MODE);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw e;
+  }
+  try {
+    await fh.writeFile(JSON.stringify(content));
+  } finally {
+    await fh.close();
+  }
+  return content;
+}
+
+/** The claim at `path`, or undefined when there is none. */
+export async function readClaim<T>(path: string): Promise<HeldClaim<T> | undefined> {
+  let text: string;
+  let ageMs: number;
+  try {
+    [text, ageMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => Date.now() - s.mtimeMs)]);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const v = JSON.parse(text) as ClaimContent<T>;
+    if (v && typeof v.nonce === 'string' && v.owner && typeof v.owner.pid === 'number' && typeof v.owner.hostname === 'string') return { text, claim: v, ageMs };
+  } catch {
+    // Being written right now, or torn by a crash: undefined claim, judged by its age.
+  }
+  return { text, ageMs };
+}
+
+async function textOf(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the claim at `path` if it still reads `judged` (a claim its caller found abandoned: its owner
+ * dead). Of several processes judging the same claim, one removes it. Returns whether this call did.
+ */
+export async function removeAbandoned(path: string, judged: string): Promise<boolean> {
+  const takeover = `${path}.takeover-${createHash('sha256').update(judged).digest('hex').slice(0, 16)}`;
+  let fh;
+  try {
+    fh = await open(takeover, 'wx', FILE_MODE);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const age = await stat(takeover).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > STALE_TAKEOVER_MS) await unlink(takeover).catch(() => undefined);
+    return false;
+  }
+  await fh.close();
+  try {
+    if ((await textOf(path)) !== judged) return false;
+    await unlink(path);
+    return true;
+  } finally {
+    await unlink(takeover).catch(() => undefined);
+  }
+}
+
+/** Removes this process's own claim (by its nonce); a claim that is no longer ours is left alone. */
+export async function removeOwn(path: string, nonce: string): Promise<void> {
+  const held = await readClaim(path);
+  if (held?.claim?.nonce === nonce) await unlink(path).catch(() => undefined);
+}

@@ -1,0 +1,118 @@
+/**
+ * Concurrency limits in the embedded store, under FLOWDECK_HOME/limits:
+ *
+ *   <tag>.json             a tag's limit, replaced whole by an atomic rename
+ *   leases/<tag>/<n>       slot n of the tag (0 ≤ n < limit), held while it exists: a claim file
+ *                          (claimFiles.ts) naming its owner process and task run
+ *
+ * Taking a slot is creating one of the limit's files with O_EXCL, so at most `limit` task runs hold one
+ * however many processes try at once. A lowered limit applies as the slots above it are given back.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createClaim, readClaim, removeAbandoned, removeOwn, UNREADABLE_CLAIM_MS } from './claimFiles';
+import { FILE_MODE } from './journalFile';
+import { checkLimit, LIMIT_TAG, type ConcurrencyLimit, type Lease, type LeaseHolder, type LeaseInfo, type LimitStore } from './limits/limitStore';
+import { isAlive } from './processIdentity';
+import { StoreWriteError } from './storeErrors';
+import { privateDir } from './storeHome';
+
+export class EmbeddedLimitStore implements LimitStore {
+  private readonly dir: string;
+  private readonly leasesDir: string;
+
+  constructor(
+    home: string,
+    private readonly readOnly: boolean,
+  ) {
+    this.dir = join(home, 'limits');
+    this.leasesDir = join(this.dir, 'leases');
+  }
+
+  async list(): Promise<ConcurrencyLimit[]> {
+    const files = await readdir(this.dir).catch(() => [] as string[]);
+    const out: ConcurrencyLimit[] = [];
+    for (const f of files.filter((f) => f.endsWith('.json')).sort()) {
+      try {
+        const v = JSON.parse(await readFile(join(this.dir, f), 'utf8')) as ConcurrencyLimit;
+        checkLimit(v.tag, v.limit);
+        if (`${v.tag}.json` === f) out.push({ tag: v.tag, limit: v.limit });
+      } catch {
+        // Torn or hand-edited: not a limit.
+      }
+    }
+    return out;
+  }
+
+  async set(tag: string, limit: number): Promise<void> {
+    this.assertWritable();
+    checkLimit(tag, limit);
+    await privateDir(this.dir);
+    const file = join(this.dir, `${tag}.json`);
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify({ tag, limit }), { mode: FILE_MODE });
+      await rename(tmp, file);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw StoreWriteError.from(e, file);
+    }
+  }
+
+  async remove(tag: string): Promise<boolean> {
+    this.assertWritable();
+    if (!LIMIT_TAG.test(tag)) return false;
+    try {
+      await unlink(join(this.dir, `${tag}.json`));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  private slotFile(tag: string, slot: number): string {
+    if (!LIMIT_TAG.test(tag)) throw new RangeError(`Not a limited tag: ${JSON.stringify(tag)}`);
+    return join(this.leasesDir, tag, String(slot));
+  }
+
+  async tryAcquire(tag: string, limit: number, holder: LeaseHolder): Promise<Lease | undefined> {
+    this.assertWritable();
+    await privateDir(join(this.leasesDir, tag));
+    const data = { holder, since: Date.now() };
+    for (let slot = 0; slot < limit; slot++) {
+      const file = this.slotFile(tag, slot);
+      let claim = await createClaim(file, data);
+      if (!claim) {
+        const held = await readClaim(file);
+        const owner = held?.claim?.owner;
+        const abandoned = held !== undefined && (owner ? !isAlive(owner) : held.ageMs > UNREADABLE_CLAIM_MS);
+        if (abandoned && (await removeAbandoned(file, held.text))) claim = await createClaim(file, data);
+      }
+      if (claim) return { tag, slot, nonce: claim.nonce };
+    }
+    return undefined;
+  }
+
+  async release(lease: Lease): Promise<void> {
+    await removeOwn(this.slotFile(lease.tag, lease.slot), lease.nonce);
+  }
+
+  async leases(tag: string): Promise<LeaseInfo[]> {
+    if (!LIMIT_TAG.test(tag)) return [];
+    const dir = join(this.leasesDir, tag);
+    const out: LeaseInfo[] = [];
+    for (const f of (await readdir(dir).catch(() => [] as string[])).filter((f) => /^\d+$/.test(f))) {
+      const held = await readClaim<{ holder: LeaseHolder; since: number }>(join(dir, f));
+      const c = held?.claim;
+      if (!c || !isAlive(c.owner)) continue;
+      out.push({ tag, slot: Number(f), nonce: c.nonce, owner: c.owner, holder: c.data.holder, since: c.data.since });
+    }
+    return out.sort((a, b) => a.slot - b.slot);
+  }
+
+  private assertWritable(): void {
+    if (this.readOnly) throw new Error('This store was opened read-only');
+  }
+}

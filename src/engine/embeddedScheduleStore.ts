@@ -1,0 +1,247 @@
+/**
+ * Schedules in the embedded store, under FLOWDECK_HOME/schedules:
+ *
+ *   schedules.jsonl        what was added, removed, paused, resumed and first seen: one idempotent record
+ *                          per line, appended with O_APPEND (no lock); every process folds the same lines
+ *                          to the same state, reading only what was appended since its last look
+ *   slots/<id>/<slot>      the claim of one slot (claimFiles.ts): created once; the newest are kept
+ *
+ * Changes are rare (a person adds or pauses a schedule), so the log is never compacted.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createClaim, readClaim, removeAbandoned, removeOwn, UNREADABLE_CLAIM_MS } from './claimFiles';
+import { FILE_MODE } from './journalFile';
+import { currentProcess, isAlive } from './processIdentity';
+import { checkSchedule } from './schedules/scheduleSpec';
+import { SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
+import { StoreWriteError } from './storeErrors';
+import { privateDir } from './storeHome';
+
+type ScheduleRecord =
+  | ({ k: 'add' } & StoredSchedule)
+  | { k: 'rm'; id: string }
+  | { k: 'pause'; id: string }
+  | { k: 'resume'; id: string }
+  | { k: 'seen'; id: string; at: number };
+
+/** Claims kept per schedule: older slots are never claimed again (schedulers only look at the latest). */
+const KEEP_SLOTS = 20;
+
+export class EmbeddedScheduleStore implements ScheduleStore {
+  private readonly dir: string;
+  private readonly logFile: string;
+  private readonly slotsDir: string;
+  private offset = 0;
+  private partial = '';
+  private readonly added = new Map<string, StoredSchedule>();
+  private readonly paused = new Set<string>();
+  private readonly seen = new Map<string, number>();
+  private readonly removed = new Set<string>();
+  private looking?: Promise<void>;
+  /** Lines that could not be read as records. */
+  skipped = 0;
+
+  constructor(
+    home: string,
+    private readonly options: { readOnly: boolean; durable: boolean },
+  ) {
+    this.dir = join(home, 'schedules');
+    this.logFile = join(this.dir, 'schedules.jsonl');
+    this.slotsDir = join(this.dir, 'slots');
+  }
+
+  async read(): Promise<ScheduleStoreState> {
+    await this.catchUp();
+    return { added: [...this.added.values()], paused: new Set(this.paused), firstSeen: new Map(this.seen) };
+  }
+
+  /** Folds what was appended since the last look (one look at a time: each reads on from the last one's end). */
+  private catchUp(): Promise<void> {
+    const next = (this.looking ?? Promise.resolve()).then(() => this.look());
+    this.looking = next.catch(() => undefined);
+    return next;
+  }
+
+  private async look(): Promise<void> {
+    let size: number;
+    try {
+      size = (await stat(this.logFile)).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    if (size === this.offset) return;
+    if (size < this.offset) this.reset();
+    const fh = await open(this.logFile, 'r');
+    try {
+      const buf = Buffer.alloc(size - this.offset);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+      this.offset += bytesRead;
+      const text = this.partial + buf.toString('utf8', 0, bytesRead);
+      const end = text.lastIndexOf('\n');
+      // A line still being written stays for the next look.
+      this.partial = text.slice(end + 1);
+      for (const line of text.slice(0, end + 1).split('\n')) if (line.trim() !== '') this.apply(line);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private reset(): void {
+    this.offset = 0;
+    this.partial = '';
+    this.added.clear();
+    this.paused.clear();
+    this.seen.clear();
+    this.removed.clear();
+  }
+
+  private apply(line: string): void {
+    const r = asScheduleRecord(line);
+    if (!r) {
+      this.skipped++;
+      return;
+    }
+    if (this.removed.has(r.id)) return;
+    switch (r.k) {
+      case 'add':
+        if (!this.added.has(r.id)) this.added.set(r.id, { id: r.id, flowName: r.flowName, source: r.source, schedule: r.schedule, created: r.created });
+        return;
+      case 'rm':
+        this.removed.add(r.id);
+        this.added.delete(r.id);
+        this.paused.delete(r.id);
+        this.seen.delete(r.id);
+        return;
+      case 'pause':
+        this.paused.add(r.id);
+        return;
+      case 'resume':
+        this.paused.delete(r.id);
+        return;
+      case 'seen':
+        if (!this.seen.has(r.id)) this.seen.set(r.id, r.at);
+        return;
+    }
+  }
+
+  private async append(records: readonly ScheduleRecord[]): Promise<void> {
+    if (this.options.readOnly) throw new Error('This store was opened read-only');
+    if (records.length === 0) return;
+    await privateDir(this.dir);
+    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    let fh;
+    try {
+      // One write of whole lines with O_APPEND: appenders never interleave inside a line.
+      fh = await open(this.logFile, 'a', FILE_MODE);
+      await fh.write(text);
+      if (this.options.durable) await fh.datasync();
+    } catch (e) {
+      throw StoreWriteError.from(e, this.logFile);
+    } finally {
+      await fh?.close();
+    }
+    await this.catchUp();
+  }
+
+  async add(schedule: Omit<StoredSchedule, 'id' | 'created'>): Promise<StoredSchedule> {
+    const stored: StoredSchedule = { id: randomBytes(5).toString('hex'), flowName: schedule.flowName, source: schedule.source, schedule: checkSchedule(schedule.schedule, schedule.flowName), created: Date.now() };
+    await this.append([{ k: 'add', ...stored }]);
+    return stored;
+  }
+
+  async remove(id: string): Promise<boolean> {
+    await this.catchUp();
+    if (!this.added.has(id)) return false;
+    await this.append([{ k: 'rm', id }]);
+    await rm(join(this.slotsDir, id), { recursive: true, force: true });
+    return true;
+  }
+
+  async setPaused(id: string, paused: boolean): Promise<void> {
+    checkId(id);
+    await this.append([{ k: paused ? 'pause' : 'resume', id }]);
+  }
+
+  async markSeen(ids: readonly string[], at: number): Promise<void> {
+    await this.catchUp();
+    const unseen = ids.filter((id) => !this.seen.has(id));
+    for (const id of unseen) checkId(id);
+    await this.append(unseen.map((id) => ({ k: 'seen', id, at })));
+  }
+
+  private slotFile(scheduleId: string, slot: number): string {
+    checkId(scheduleId);
+    if (!Number.isSafeInteger(slot) || slot < 0) throw new Error(`Not a slot time: ${slot}`);
+    return join(this.slotsDir, scheduleId, String(slot));
+  }
+
+  async claimSlot(scheduleId: string, slot: number, options: SlotClaimOptions = {}): Promise<SlotClaim> {
+    if (this.options.readOnly) throw new Error('This store was opened read-only');
+    const file = this.slotFile(scheduleId, slot);
+    await privateDir(join(this.slotsDir, scheduleId));
+    if (await createClaim(file, { at: Date.now() })) {
+      await this.pruneSlots(scheduleId);
+      return { claimed: true };
+    }
+    const held = await readClaim(file);
+    if (!held) return (await createClaim(file, { at: Date.now() })) ? { claimed: true } : { claimed: false };
+    const owner = held.claim?.owner;
+    const notClaimed: SlotClaim = owner ? { claimed: false, holder: owner } : { claimed: false };
+    const dead = owner ? !isAlive(owner) : held.ageMs > UNREADABLE_CLAIM_MS;
+    if (!dead || !options.abandoned || !(await options.abandoned())) return notClaimed;
+    if (!(await removeAbandoned(file, held.text))) return notClaimed;
+    return (await createClaim(file, { at: Date.now() })) ? { claimed: true, ...(owner ? { tookOverFrom: owner } : {}) } : { claimed: false };
+  }
+
+  async releaseSlot(scheduleId: string, slot: number): Promise<void> {
+    const file = this.slotFile(scheduleId, slot);
+    const held = await readClaim(file);
+    const me = currentProcess();
+    if (held?.claim && held.claim.owner.pid === me.pid && held.claim.owner.startTicks === me.startTicks) await removeOwn(file, held.claim.nonce);
+  }
+
+  /** Keeps the newest claims of a schedule; the disk does not fill with one file per slot forever. */
+  private async pruneSlots(scheduleId: string): Promise<void> {
+    const dir = join(this.slotsDir, scheduleId);
+    const slots = (await readdir(dir).catch(() => [] as string[])).filter((f) => /^\d+$/.test(f)).map(Number);
+    if (slots.length <= 2 * KEEP_SLOTS) return;
+    slots.sort((a, b) => b - a);
+    await Promise.all(slots.slice(KEEP_SLOTS).map((s) => rm(join(dir, String(s)), { force: true })));
+  }
+}
+
+function checkId(id: string): void {
+  if (!SCHEDULE_ID.test(id)) throw new Error(`Not a schedule id: ${JSON.stringify(id)}`);
+}
+
+/** A record of the log, or undefined when the line is not one this version understands. */
+function asScheduleRecord(line: string): ScheduleRecord | undefined {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object' || typeof v.id !== 'string' || !SCHEDULE_ID.test(v.id)) return undefined;
+  switch (v.k) {
+    case 'add': {
+      if (typeof v.flowName !== 'string' || typeof v.source !== 'string' || typeof v.created !== 'number') return undefined;
+      try {
+        return { k: 'add', id: v.id, flowName: v.flowName, source: v.source, created: v.created, schedule: checkSchedule(v.schedule, v.flowName) };
+      } catch {
+        return undefined;
+      }
+    }
+    case 'rm':
+    case 'pause':
+    case 'resume':
+      return { k: v.k, id: v.id };
+    case 'seen':
+      return typeof v.at === 'number' ? { k: 'seen', id: v.id, at: v.at } : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * What a run store keeps about schedules, for every backend (the embedded files under FLOWDECK_HOME;
+ * Postgres): schedules added without editing code, which schedules are paused, when a scheduler first
+ * saw each schedule, and the claim of each slot — so every window and `flowdeck serve` sharing the store
+ * agrees on them and each slot runs once. Schedules declared in flow files live in the files; they are
+ * named here only by id (paused, first seen, slots).
+ */
+import type { ProcessIdentity } from '../records';
+import type { Schedule } from './scheduleSpec';
+
+/** A schedule added with `flowdeck schedule add` or Schedule Flow…, kept in the store. */
+export interface StoredSchedule {
+  id: string;
+  flowName: string;
+  /** A flow file's absolute path, or `builtin:<id>` (as runs record their source). */
+  source: string;
+  schedule: Schedule;
+  /** Epoch ms when it was added: catchup never runs a slot from before. */
+  created: number;
+}
+
+export interface ScheduleStoreState {
+  /** Oldest first. */
+  added: StoredSchedule[];
+  /** Ids of paused schedules, added or declared in code. */
+  paused: ReadonlySet<string>;
+  /** When a scheduler first saw each schedule (epoch ms): catchup never runs a slot from before. */
+  firstSeen: ReadonlyMap<string, number>;
+}
+
+export type SlotClaim =
+  /** This process holds the slot; `tookOverFrom` when it took it over from a claimant that died before creating its run. */
+  | { claimed: true; tookOverFrom?: ProcessIdentity }
+  /** Another process holds it (`holder`, when known). */
+  | { claimed: false; holder?: ProcessIdentity };
+
+export interface SlotClaimOptions {
+  /**
+   * Asked when the slot's claimant is dead: true when it died before creating the slot's run (the
+   * scheduler checks the run index), so the slot may be taken over. Of several processes taking over
+   * the same dead claim, one does.
+   */
+  abandoned?: () => Promise<boolean>;
+}
+
+export interface ScheduleStore {
+  /** The schedules and their states, with what other processes changed since the last call (cheap when nothing did). */
+  read(): Promise<ScheduleStoreState>;
+  add(schedule: Omit<StoredSchedule, 'id' | 'created'>): Promise<StoredSchedule>;
+  /** Removes an added schedule and what is kept about it; false when there was none with this id. */
+  remove(id: string): Promise<boolean>;
+  /** Pauses or resumes a schedule (added or declared in code); idempotent. */
+  setPaused(id: string, paused: boolean): Promise<void>;
+  /** Records `at` as when these schedules were first seen, for those seen for the first time (the first record wins). */
+  markSeen(ids: readonly string[], at: number): Promise<void>;
+  /**
+   * Claims slot `slot` (epoch ms) of schedule `scheduleId` for this process, before its run is created:
+   * true for exactly one caller across every process sharing the store.
+   */
+  claimSlot(scheduleId: string, slot: number, options?: SlotClaimOptions): Promise<SlotClaim>;
+  /** Gives back a slot this process claimed but will not run (it stops before the slot is due): another process may claim it. */
+  releaseSlot(scheduleId: string, slot: number): Promise<void>;
+}
+
+/** Schedule ids: ten lowercase hex digits (stored ones random; declared ones a hash of file, flow and position). */
+export const SCHEDULE_ID = /^[0-9a-f]{10}$/;

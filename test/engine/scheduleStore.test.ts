@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { ROOT, tempDir, waitFor } from '../support/engine';
+
+const STORE = join(ROOT, 'src', 'engine', 'embeddedStore.ts');
+
+/** Runs `body` (with `store` open on `home`) in a process of its own; resolves with what it printed. */
+function inProcess(home: string, body: string, options: { keep?: (child: ReturnType<typeof spawn>) => void } = {}): Promise<{ code: number | null; out: string }> {
+  const script = `const { EmbeddedStore } = require(${JSON.stringify(STORE)});
+(async () => { const store = await EmbeddedStore.open(${JSON.stringify(home)}); ${body} })().catch((e) => { console.error(e); process.exit(3); });`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  options.keep?.(child);
+  return new Promise((res) => child.on('close', (code) => res({ code, out })));
+}
+
+test('added, paused, resumed and removed schedules are seen by every store on the folder; the first "seen" wins', { timeout: 60_000 }, async () => {
+  const home = tempDir();
+  const a = await EmbeddedStore.open(home);
+  const b = await EmbeddedStore.open(home);
+  const s = await a.schedules.add({ flowName: 'daily', source: '/ws/daily.flow.ts', schedule: { cron: '0 9 * * *', timezone: 'Europe/Madrid' } });
+  assert.match(s.id, /^[0-9a-f]{10}$/);
+  assert.deepEqual((await b.schedules.read()).added.map((x) => [x.id, x.flowName, x.schedule.cron]), [[s.id, 'daily', '0 9 * * *']]);
+  await b.schedules.setPaused(s.id, true);
+  assert.ok((await a.schedules.read()).paused.has(s.id));
+  await a.schedules.setPaused(s.id, false);
+  assert.ok(!(await b.schedules.read()).paused.has(s.id));
+  // A schedule declared in code is paused by id too.
+  await a.schedules.setPaused('0123456789', true);
+  assert.ok((await b.schedules.read()).paused.has('0123456789'));
+
+  await a.schedules.markSeen([s.id, '0123456789'], 1000);
+  await b.schedules.markSeen(['0123456789', 'abcdefabcd'], 2000);
+  const seen = (await a.schedules.read()).firstSeen;
+  assert.deepEqual([seen.get(s.id), seen.get('0123456789'), seen.get('abcdefabcd')], [1000, 1000, 2000]);
+
+  assert.equal(await b.schedules.remove(s.id), true);
+  assert.equal(await a.schedules.remove(s.id), false);
+  const after = await a.schedules.read();
+  assert.deepEqual([after.added.length, after.firstSeen.has(s.id)], [0, false]);
+  await assert.rejects(a.schedules.add({ flowName: 'x', source: 'builtin:x', schedule: { cron: 'nope' } }), /not valid/);
+  await a.close();
+  await b.close();
+});
+
+test('a slot is claimed by exactly one of six processes racing for it', { timeout: 120_000 }, async () => {
+  const home = tempDir();
+  (await EmbeddedStore.open(home)).close();
+  const results = await Promise.all(
+    Array.from({ length: 6 }, () => inProcess(home, `const c = await store.schedules.claimSlot('00000000aa', 1700000000000); console.log(c.claimed ? 'won' : 'lost');`)),
+  );
+  assert.deepEqual(results.map((r) => r.code), [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(results.map((r) => r.out.trim()).sort(), ['lost', 'lost', 'lost', 'lost', 'lost', 'won']);
+});
+
+test("a dead claimant's slot is taken over once, and only when its run was never created; a live claimant's never", { timeout: 120_000 }, async () => {
+  const home = tempDir();
+  const store = await EmbeddedStore.open(home);
+  const dead = await inProcess(home, `console.log(process.pid, (await store.schedules.claimSlot('00000000bb', 60000)).claimed);`);
+  const [deadPid, won] = dead.out.trim().split(' ');
+  assert.equal(won, 'true');
+
+  // Its run exists (the scheduler says so): the slot stays claimed.
+  const kept = await store.schedules.claimSlot('00000000bb', 60000, { abandoned: async () => false });
+  assert.equal(kept.claimed, false);
+  assert.equal(kept.claimed === false && kept.holder?.pid, Number(deadPid));
+  // It died before creating it: of two takers at once, one takes it over.
+  const takers = await Promise.all([
+    store.schedules.claimSlot('00000000bb', 60000, { abandoned: async () => true }),
+    inProcess(home, `const c = await store.schedules.claimSlot('00000000bb', 60000, { abandoned: async () => true }); console.log(c.claimed ? 'won' : 'lost');`),
+  ]);
+  const wins = (takers[0].claimed ? 1 : 0) + (takers[1].out.trim() === 'won' ? 1 : 0);
+  assert.equal(wins, 1, JSON.stringify(takers));
+
+  // A live claimant: the abandoned check is not even asked.
+  let asked = false;
+  let holder: ReturnType<typeof spawn> | undefined;
+  const live = inProcess(home, `await store.schedules.claimSlot('00000000bb', 120000); console.log('held'); await new Promise((r) => setTimeout(r, 60000));`, { keep: (c) => (holder = c) });
+  await waitFor(() => existsSync(join(home, 'schedules', 'slots', '00000000bb', '120000')), 'the live claim', 30_000);
+  await new Promise((r) => setTimeout(r, 200));
+  const claim = await store.schedules.claimSlot('00000000bb', 120000, { abandoned: async () => (asked = true) });
+  assert.equal(claim.claimed, false);
+  assert.equal(asked, false);
+  assert.equal(claim.claimed === false && claim.holder?.pid, holder!.pid);
+  holder!.kill('SIGKILL');
+  await live;
+  assert.equal((await store.schedules.claimSlot('00000000bb', 120000, { abandoned: async () => true })).claimed, true);
+  await store.close();
+});
+
+test('a released slot can be claimed again; old claims are pruned, the newest kept', { timeout: 60_000 }, async () => {
+  const home = tempDir();
+  const store = await EmbeddedStore.open(home);
+  assert.equal((await store.schedules.claimSlot('00000000cc', 1000)).claimed, true);
+  assert.equal((await store.schedules.claimSlot('00000000cc', 1000)).claimed, false);
+  await store.schedules.releaseSlot('00000000cc', 1000);
+  assert.equal((await store.schedules.claimSlot('00000000cc', 1000)).claimed, true);
+  for (let i = 2; i <= 60; i++) assert.equal((await store.schedules.claimSlot('00000000cc', i * 1000)).claimed, true);
+  const kept = readdirSync(join(home, 'schedules', 'slots', '00000000cc')).map(Number).sort((a, b) => a - b);
+  assert.ok(kept.length <= 40 && kept.length >= 20, `${kept.length} claims kept`);
+  assert.equal(kept.at(-1), 60_000);
+  assert.ok(kept.includes(41_000));
+  await store.close();
+});
