@@ -9,6 +9,7 @@ declare module 'flowdeck' {
     | 'Scheduled'
     | 'Late'
     | 'AwaitingRetry'
+    | 'AwaitingConcurrencySlot'
     | 'Pending'
     | 'Running'
     | 'Retrying'
@@ -124,6 +125,30 @@ declare module 'flowdeck' {
      * run from its checkpoints, once.
      */
     resumeOnCrash?: boolean;
+    /**
+     * When the flow runs by itself (`flowdeck serve`, or an open editor window): a cron expression or an
+     * interval, or a list of them. Read without running the file, so it must be written out as a literal.
+     */
+    schedule?: Schedule | Schedule[];
+  }
+
+  export type CatchupPolicy = 'latest' | 'none';
+  export type OverlapPolicy = 'skip' | 'queue' | 'allow';
+
+  /** One schedule of a flow. */
+  export interface Schedule {
+    /** A cron expression of 5 fields, or 6 with seconds first (`*\/10 * * * * *`). Exactly one of `cron` and `intervalSeconds`. */
+    cron?: string;
+    /** Every this many seconds, counted from 1970-01-01T00:00:00Z (so every 900 s runs at :00, :15, :30, :45). */
+    intervalSeconds?: number;
+    /** IANA timezone the cron expression is read in (`Europe/Madrid`); the machine's when unset. */
+    timezone?: string;
+    /** The parameters of the schedule's runs (checked against the flow's declaration). */
+    parameters?: Record<string, unknown>;
+    /** After the machine was off: `latest` (default) runs the most recent missed slot once; `none` runs none. */
+    catchup?: CatchupPolicy;
+    /** When the previous run still runs: `skip` (default) the slot, `queue` it, or `allow` both at once. */
+    overlap?: OverlapPolicy;
   }
 
   export interface MapOptions {

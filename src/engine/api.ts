@@ -4,6 +4,7 @@
  */
 import type { LogLevel } from './records';
 import type { ParameterDeclarations } from './parameters';
+import type { Schedule } from './schedules/scheduleSpec';
 import type { State } from './states';
 import { currentContext, currentLogger, type RunContext } from './worker/context';
 import { runFlow } from './worker/flowRun';
@@ -12,6 +13,7 @@ import { mapTask, runTask } from './worker/taskRun';
 export type { ParameterDeclarations, ParameterDeclaration } from './parameters';
 export type { State, StateType, StateName } from './states';
 export type { LogLevel } from './records';
+export type { Schedule, CatchupPolicy, OverlapPolicy } from './schedules/scheduleSpec';
 /** Prefect's `exponential_backoff(factor)`: pass as `retryDelaySeconds` for `factor * 2 ** (retry - 1)` seconds. */
 export { exponentialBackoff } from './retryPolicy';
 export type { RunContext } from './worker/context';
@@ -77,6 +79,11 @@ export interface FlowOptions {
    * run from its checkpoints, once.
    */
   resumeOnCrash?: boolean;
+  /**
+   * When the flow runs by itself (`flowdeck serve`, or an open editor window): a cron expression or an
+   * interval, or a list of them. Read without running the file, so it must be written out as a literal.
+   */
+  schedule?: Schedule | Schedule[];
 }
 
 export interface MapOptions {

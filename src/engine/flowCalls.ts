@@ -11,6 +11,10 @@ type Node = acorn.Node & Record<string, unknown>;
 export interface FlowCall {
   /** The options object's literal properties; undefined when the options are not an object literal. */
   options?: Record<string, unknown>;
+  /** Options whose value is not a literal (so discovery cannot read it). */
+  nonLiteralOptions?: string[];
+  /** 1-based line of each option's key in the parsed code. */
+  optionLines?: Record<string, number>;
   /** Names the call's value is exported under (`default` for `export default` and `module.exports =`). */
   exportNames: string[];
   /** 1-based position of the call in the parsed code. */
@@ -67,17 +71,21 @@ function literal(node: Node | null | undefined): unknown {
   }
 }
 
-/** The options object's literal properties (non-literal ones are left out). */
-function optionsOf(node: Node | undefined): Record<string, unknown> | undefined {
-  if (node?.type !== 'ObjectExpression') return undefined;
-  const out: Record<string, unknown> = {};
+/** The options object's literal properties (non-literal ones are named apart), with the line of each. */
+function optionsOf(node: Node | undefined): Pick<FlowCall, 'options' | 'nonLiteralOptions' | 'optionLines'> {
+  if (node?.type !== 'ObjectExpression') return {};
+  const options: Record<string, unknown> = {};
+  const nonLiteralOptions: string[] = [];
+  const optionLines: Record<string, number> = {};
   for (const p of (node as unknown as acorn.ObjectExpression).properties) {
     const key = p.type === 'Property' ? propertyKey(p) : undefined;
     if (key === undefined) continue;
+    optionLines[key] = p.loc!.start.line;
     const v = literal((p as acorn.Property).value as unknown as Node);
-    if (v !== NOT_LITERAL) out[key] = v;
+    if (v !== NOT_LITERAL) options[key] = v;
+    else nonLiteralOptions.push(key);
   }
-  return out;
+  return { options, nonLiteralOptions, optionLines };
 }
 
 function walk(node: unknown, visit: (n: Node) => void): void {
@@ -206,7 +214,7 @@ export function findFlowCalls(program: acorn.Program, code: string): FlowCall[] 
     const local = boundTo.get(n);
     const loc = n.loc!;
     calls.push({
-      options: optionsOf((n.arguments as Node[])[0]),
+      ...optionsOf((n.arguments as Node[])[0]),
       exportNames: [...(direct.get(n) ?? []), ...(local ? (byLocal.get(local) ?? []) : [])],
       line: loc.start.line,
       column: loc.start.column + 1,

@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path';
 import * as acorn from 'acorn';
 import { CompileError, lineKeepingTranspiler, transpiler } from './compiler';
 import { findFlowCalls, type FlowCall } from './flowCalls';
-import type { ParameterDeclarations } from './parameters';
+import { checkDeclarations, type ParameterDeclarations } from './parameters';
 import { MAX_SCAN_BYTES, tooLargeToScan } from './scanLimit';
+import { checkSchedule, ScheduleError, type Schedule } from './schedules/scheduleSpec';
 
 export const FLOW_FILE = /\.flow\.(ts|mts|js|mjs)$/;
 
@@ -21,6 +22,11 @@ export interface DiscoveredFlow {
   parameters?: ParameterDeclarations;
   /** `default` or the named export the flow can be run from. */
   exportName: string;
+  /** The flow's schedules (`schedule` in its options), checked. */
+  schedules?: Schedule[];
+  /** Line of the `schedule` option. */
+  scheduleLine?: number;
+  resumeOnCrash?: boolean;
   /** 1-based position of the `flow(` call. */
   line: number;
   column: number;
@@ -34,7 +40,7 @@ export interface FlowProblem {
 }
 
 export interface FileError {
-  kind: 'syntax' | 'duplicate' | 'too-large' | 'unreadable' | 'scan-failed';
+  kind: 'syntax' | 'duplicate' | 'schedule' | 'too-large' | 'unreadable' | 'scan-failed';
   message: string;
   /** 1-based; absent when the error is about the whole file. */
   line?: number;
@@ -120,6 +126,41 @@ function duplicateNames(calls: FlowCall[]): FileError | undefined {
   return undefined;
 }
 
+/** A flow may have a few schedules; more are a mistake (and each costs every scheduler some work). */
+const MAX_SCHEDULES_PER_FLOW = 20;
+
+/**
+ * A flow's schedules as written in its options, checked — parameters against the flow's declaration when
+ * that is a literal too. A schedule that is wrong, or not a literal, is an error at its line, like a
+ * syntax error: it would otherwise never run, and nobody would notice.
+ */
+function schedulesOf(c: FlowCall, name: string, sourceLines: string[]): Schedule[] | FileError | undefined {
+  const line = c.optionLines?.schedule ?? c.line;
+  const column = Math.max(0, (sourceLines[line - 1] ?? '').indexOf('schedule')) + 1;
+  const error = (message: string): FileError => ({ kind: 'schedule', message: `flow '${name}': ${message}`, line, column });
+  if (c.nonLiteralOptions?.includes('schedule')) return error("schedule must be written out as a literal ({ cron: '0 9 * * *' }), so Flowdeck can read it without running the file");
+  const value = c.options?.schedule;
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || list.length > MAX_SCHEDULES_PER_FLOW) return error(`schedule lists ${list.length} schedules; give 1 to ${MAX_SCHEDULES_PER_FLOW}`);
+  let declarations: ParameterDeclarations | undefined;
+  try {
+    declarations = c.nonLiteralOptions?.includes('parameters') ? undefined : checkDeclarations(name, c.options?.parameters);
+  } catch {
+    declarations = undefined;
+  }
+  const out: Schedule[] = [];
+  for (const [i, item] of list.entries()) {
+    try {
+      out.push(checkSchedule(item, name, declarations));
+    } catch (e) {
+      if (!(e instanceof ScheduleError)) throw e;
+      return error(`${list.length > 1 ? `schedule ${i + 1}` : 'schedule'}: ${e.message}`);
+    }
+  }
+  return out;
+}
+
 /** Lists the flows in source text; problems and errors are returned, not thrown. */
 export function discoverFlows(source: string, file: string): FileFlows {
   const bytes = Buffer.byteLength(source);
@@ -136,6 +177,7 @@ export function discoverFlows(source: string, file: string): FileFlows {
   if (duplicate) return { file, flows: [], problems: [], error: duplicate };
   const flows: DiscoveredFlow[] = [];
   const problems: FlowProblem[] = [];
+  const sourceLines = source.split(LINE_BREAK);
   // A flow that is not exported is a subflow of the file's flows: it can't be run on its own.
   for (const c of calls.filter((c) => c.exportNames.length > 0)) {
     const { options } = c;
@@ -143,6 +185,8 @@ export function discoverFlows(source: string, file: string): FileFlows {
       problems.push({ line: c.line, column: c.column, message: `flow at line ${c.line}: its name is not a literal string, so it can't be listed; write name: 'my-flow'` });
       continue;
     }
+    const schedules = schedulesOf(c, options.name, sourceLines);
+    if (schedules && !Array.isArray(schedules)) return { file, flows: [], problems: [], error: schedules };
     flows.push({
       name: options.name,
       ...(typeof options.description === 'string' ? { description: options.description } : {}),
@@ -150,6 +194,8 @@ export function discoverFlows(source: string, file: string): FileFlows {
       exportName: c.exportNames[0]!,
       line: c.line,
       column: c.column,
+      ...(schedules ? { schedules, scheduleLine: c.optionLines?.schedule ?? c.line } : {}),
+      ...(options.resumeOnCrash === true ? { resumeOnCrash: true } : {}),
     });
   }
   return { file, flows, problems };

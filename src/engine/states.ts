@@ -15,6 +15,8 @@ export type StateName =
   | 'Scheduled'
   | 'Late'
   | 'AwaitingRetry'
+  /** A task run waiting for a slot of a tag's concurrency limit (Prefect's name). */
+  | 'AwaitingConcurrencySlot'
   | 'Pending'
   | 'Running'
   | 'Retrying'
@@ -61,6 +63,7 @@ const TYPE_OF: Record<StateName, StateType> = {
   Scheduled: 'SCHEDULED',
   Late: 'SCHEDULED',
   AwaitingRetry: 'SCHEDULED',
+  AwaitingConcurrencySlot: 'SCHEDULED',
   Pending: 'PENDING',
   Running: 'RUNNING',
   Retrying: 'RUNNING',

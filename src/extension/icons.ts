@@ -38,6 +38,8 @@ export function stateIcon(state: Pick<State, 'type' | 'name'>): IconSpec {
       return { id: 'calendar', color: 'testing.iconQueued' };
     case 'AwaitingRetry':
       return { id: 'history', color: 'testing.iconQueued' };
+    case 'AwaitingConcurrencySlot':
+      return { id: 'watch', color: 'testing.iconQueued' };
     case 'Paused':
     case 'Suspended':
       return { id: 'debug-pause', color: 'testing.iconSkipped' };
