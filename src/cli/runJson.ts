@@ -27,6 +27,8 @@ export interface RunJson {
     endTime: string | null;
     /** The flow run's attempt the task run's work comes from (an earlier one when it was reused). */
     attempt: number;
+    /** Time spent waiting for a slot of a tag's concurrency limit (AwaitingConcurrencySlot). */
+    slotWaitMs: number;
   }[];
   /** The run's attempt: 1, or more once it was retried or resumed. */
   attempt: number;
@@ -65,6 +67,7 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
       startTime: iso(t.startTime),
       endTime: iso(t.endTime),
       attempt: t.reusedFrom?.attempt ?? t.flowAttempt,
+      slotWaitMs: t.slotWaitMs ?? 0,
     })),
     attempt: run.attempt,
   };

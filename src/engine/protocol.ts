@@ -91,7 +91,11 @@ export type Request =
   | { op: 'cache-get'; key: string }
   | { op: 'cache-put'; key: string; serialized: string; expiresAt?: number }
   | { op: 'kv-get'; namespace: string; key: string }
-  | { op: 'kv-set'; namespace: string; key: string; value: unknown };
+  | { op: 'kv-set'; namespace: string; key: string; value: unknown }
+  /** Before an attempt of a task run with tags: replies `{ held }` once it holds a slot of each limited tag. */
+  | { op: 'slots-acquire'; runId: string; taskRunId: string; tags: string[] }
+  /** After the attempt (or to stop waiting). */
+  | { op: 'slots-release'; runId: string; taskRunId: string };
 
 export interface SubflowReply {
   id: string;

@@ -92,6 +92,8 @@ export interface TaskRunRecord {
   endTime?: number;
   cacheKey?: string;
   tags?: string[];
+  /** Time spent in AwaitingConcurrencySlot, waiting for a slot of a limited tag (every attempt's). */
+  slotWaitMs?: number;
   /** The stored result (devalue-flattened), when the task persisted one inline. */
   result?: StoredValue;
   resultRef?: ResultRef;

@@ -80,6 +80,7 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
       const t = fold.tasks.get(r.id);
       if (!t) return 'none';
       const s = stateOf(r);
+      addSlotWait(t, s.timestamp);
       t.state = s;
       if (s.type === 'RUNNING') {
         t.attempts = r.attempt ?? t.attempts + 1;
@@ -103,11 +104,17 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
   }
 }
 
+/** A task run leaving AwaitingConcurrencySlot: the wait counts. */
+function addSlotWait(t: TaskRunRecord, until: number): void {
+  if (t.state.name === 'AwaitingConcurrencySlot') t.slotWaitMs = (t.slotWaitMs ?? 0) + Math.max(0, until - t.state.timestamp);
+}
+
 /** Task runs a finished flow run left unfinished end with it. */
 function settleTasks(fold: RunFold, end: State): void {
   const name: StateName = end.type === 'CANCELLED' ? 'Cancelled' : end.type === 'CRASHED' ? 'Crashed' : end.type === 'COMPLETED' ? 'Completed' : 'Failed';
   for (const t of fold.tasks.values()) {
     if (isTerminal(t.state.type)) continue;
+    addSlotWait(t, end.timestamp);
     t.state = state(name === 'Completed' ? 'Failed' : name, `flow run ended in state ${end.name}`, end.timestamp);
     t.endTime = end.timestamp;
   }

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Execution, type LiveRun } from './execution';
+import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
@@ -42,6 +43,8 @@ export interface RunnerOptions {
    */
   onCredentials?: (service: string, patch: Record<string, unknown>) => void;
   env?: NodeJS.ProcessEnv;
+  /** This host's own concurrency limits by tag (the editor's setting), besides those in the store. */
+  concurrencyLimits?: () => Readonly<Record<string, number>>;
 }
 
 export interface RunnerEvents {
@@ -66,9 +69,10 @@ const BUILTIN_ID = /^[a-z0-9-]+$/;
 /** Which flow may hand back refreshed credentials of a service (its run's source). */
 const CREDENTIAL_OWNERS: Record<string, string> = { youtube: 'builtin:youtube-channel-analytics' };
 
-/** What a launched worker runs: a new run, or a new attempt of an existing one. */
+/** What a launched worker runs: a new run, a run created ahead of time (a schedule's slot), or a new attempt of an existing one. */
 type LaunchTarget =
   | { kind: 'new'; sourceHash?: string }
+  | { kind: 'scheduled'; detail: FlowRunDetail; sourceHash?: string }
   | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string };
 
 /** The content hash of a flow's module, so a resumed run can say when its code changed. */
@@ -103,6 +107,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private running = 0;
   private watchdog?: NodeJS.Timeout;
   private readonly limits: WorkerLimits;
+  private readonly gate: ConcurrencyGate;
 
   constructor(
     readonly store: RunStore,
@@ -111,6 +116,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     super();
     this.masker = new SecretMasker([...secretsFromEnv(options.env ?? process.env), ...(options.secrets ?? [])]);
     this.limits = workerLimits(options.env ?? process.env, options);
+    this.gate = new ConcurrencyGate(store.limits, options.concurrencyLimits ? { ownLimits: options.concurrencyLimits } : {});
   }
 
   /** Masks a value from now on, in everything this runner stores or emits. */
@@ -172,10 +178,28 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /**
    * Loads the flow in a fresh worker, validates the parameters there, then creates the run and starts
    * it. Throws BadInputError (and creates no run) when the file, flow or parameters are wrong.
+   *
+   * With `runId`, starts that run instead of creating one: a run created ahead of time in state
+   * Scheduled (a schedule's slot), with its parameters; it stays Scheduled when this throws.
    */
-  async start(request: RunRequest, options: { signal?: AbortSignal } = {}): Promise<ActiveRun> {
+  async start(request: RunRequest, options: { signal?: AbortSignal; runId?: string } = {}): Promise<ActiveRun> {
     const modulePath = this.resolveModule(request.source);
-    return this.withSlot(options.signal, async () => this.launch(request, modulePath, options.signal, { kind: 'new', sourceHash: await hashFile(modulePath) }));
+    const scheduled = options.runId === undefined ? undefined : await this.scheduledRun(options.runId);
+    const launched = scheduled ? { ...request, parameters: scheduled.parameters } : request;
+    return this.withSlot(options.signal, async () => {
+      const sourceHash = await hashFile(modulePath);
+      return this.launch(launched, modulePath, options.signal, scheduled ? { kind: 'scheduled', detail: scheduled, sourceHash } : { kind: 'new', sourceHash });
+    });
+  }
+
+  /** A run created ahead of time that has not started: what `start` with a `runId` takes up. */
+  private async scheduledRun(id: string): Promise<FlowRunDetail> {
+    const detail = await this.store.readRun(id);
+    if (!detail || detail.missingJournal) throw new Error(`No scheduled run ${id} in ${this.store.location}`);
+    if (detail.state.name !== 'Scheduled' || detail.startTime !== undefined || detail.parentRunId) {
+      throw new Error(`Run '${detail.name}' is ${detail.state.name}, not a run waiting in state Scheduled; it cannot be started again`);
+    }
+    return detail;
   }
 
   private async withSlot(signal: AbortSignal | undefined, launch: () => Promise<Execution>): Promise<ActiveRun> {
@@ -302,7 +326,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (message.k === 'ready') {
           if (started || !execution) return;
           started = true;
-          const begin = target.kind === 'new' ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash) : this.adoptRoot(execution, message.flow, target);
+          const begin: Promise<ResumePlan | undefined> = target.kind === 'new' ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash) : this.adoptRoot(execution, message.flow, target);
           void begin.then(
             (resume) => {
               this.armDeadlineFor(execution!);
@@ -373,14 +397,24 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return undefined;
   }
 
-  /** Takes up an existing run for a new attempt: AwaitingRetry, owned by this process, its checkpoints to hand over. */
-  private async adoptRoot(execution: Execution, flow: FlowInfo, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
+  /**
+   * Takes up an existing run: a run created ahead of time starts as its first attempt (Pending); any
+   * other run goes on as a new attempt (AwaitingRetry, owned by this process, its checkpoints to hand over).
+   */
+  private async adoptRoot(execution: Execution, flow: FlowInfo, target: Exclude<LaunchTarget, { kind: 'new' }>): Promise<ResumePlan | undefined> {
     execution.flow = flow;
-    for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
-    const { detail, summary } = target;
+    const { detail } = target;
+    if (target.kind === 'existing') for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;
     this.executions.set(detail.id, execution);
+    if (target.kind === 'scheduled') {
+      const s = state('Pending');
+      void execution.flowState(live, { k: 'state', runId: detail.id, name: s.name, ts: s.timestamp });
+      execution.flushPending();
+      return undefined;
+    }
+    const { summary } = target;
     this.beginAttempt(execution, live, summary, target.why);
     if (target.sourceHash && detail.sourceHash && target.sourceHash !== detail.sourceHash) {
       execution.log(live, 'WARNING', flowRunSource(detail.name), `The flow's source changed since attempt ${detail.attempt} (content hash ${detail.sourceHash.slice(0, 12)} → ${target.sourceHash.slice(0, 12)}): calls whose arguments are unchanged are reused all the same`);
@@ -535,7 +569,24 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'kv-set':
         await this.store.kv.set(request.namespace, request.key, request.value);
         return true;
+      case 'slots-acquire':
+        return this.acquireSlots(execution, request);
+      case 'slots-release':
+        await this.gate.release({ runId: request.runId, taskRunId: request.taskRunId });
+        return true;
     }
+  }
+
+  /** Holds the concurrency slots a task run's tags call for; while it waits, the task run shows AwaitingConcurrencySlot. */
+  private async acquireSlots(execution: Execution, request: Extract<Request, { op: 'slots-acquire' }>): Promise<{ held: boolean }> {
+    const live = execution.runs.get(request.runId);
+    if (!live) throw new Error(`unknown run ${request.runId}`);
+    const { held } = await this.gate.acquire({ runId: request.runId, taskRunId: request.taskRunId }, request.tags, (limits) => {
+      const message = `Waiting for a concurrency slot: ${limits.map((l) => `'${l.tag}' (limit ${l.limit})`).join(', ')}`;
+      execution.record(live, { k: 'tstate', runId: request.runId, id: request.taskRunId, name: 'AwaitingConcurrencySlot', ts: Date.now(), message });
+      execution.flushPending();
+    });
+    return { held };
   }
 
   /**
@@ -561,6 +612,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   private async finishExecution(execution: Execution, how: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
+    // The worker is gone: the concurrency slots its task runs held are free again.
+    await this.gate.releaseRuns(execution.runs.keys());
     if (await this.resumeAfterCrash(execution, how)) return;
     await execution.finish(how);
     await this.settleUntouched(execution);

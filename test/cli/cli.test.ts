@@ -25,7 +25,7 @@ describe('flowdeck run', () => {
     assert.deepEqual(doc.state, { type: 'COMPLETED', name: 'Completed' });
     assert.deepEqual(doc.result, ['Hello Ada', 'Hello Ada']);
     assert.deepEqual(doc.taskRuns.map((t: { name: string }) => t.name), ['greet-0', 'greet-1']);
-    assert.deepEqual(Object.keys(doc.taskRuns[0]), ['id', 'name', 'state', 'attempts', 'startTime', 'endTime', 'attempt']);
+    assert.deepEqual(Object.keys(doc.taskRuns[0]), ['id', 'name', 'state', 'attempts', 'startTime', 'endTime', 'attempt', 'slotWaitMs']);
     assert.ok(!Number.isNaN(Date.parse(doc.startTime)) && Date.parse(doc.endTime) >= Date.parse(doc.startTime));
     const lines = r.stderr.trim().split('\n');
     assert.match(lines[0]!, new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} \\| INFO    \\| flowdeck\\.engine - Created flow run '${doc.name}' for flow 'hello'$`));

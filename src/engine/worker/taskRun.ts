@@ -9,6 +9,7 @@ import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { callIdentity, restore, reusableFor } from './checkpoints';
+import { withConcurrencySlots } from './concurrencySlots';
 import { Ctx, storage } from './context';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
@@ -86,7 +87,7 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
 
   const label = `Task run '${name}'`;
   const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: options.retryJitterFactor ?? 0, condition: options.retryCondition };
-  const once = (attemptNo: number): Promise<unknown> => {
+  const attemptOnce = (attemptNo: number): Promise<unknown> => {
     const stateName = attemptNo === 1 ? 'Running' : 'Retrying';
     if (options.timeoutSeconds === undefined) {
       emitTaskState(runId, id, stateName, undefined, { attempt: attemptNo });
@@ -102,6 +103,8 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
       scoped.dispose();
     });
   };
+  // Each attempt holds its limited tags' slots (none across a retry's wait), as in Prefect.
+  const once = (attemptNo: number): Promise<unknown> => withConcurrencySlots(runId, id, options.tags, parent.signalSource, () => attemptOnce(attemptNo));
   try {
     const value =
       plan.retries > 0

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { CLI, flowSource, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+
+const LIMITED = flowSource(`
+const call = task({ name: 'call', tags: ['api', 'other'] }, async (i: number) => {
+  const start = Date.now();
+  await new Promise((r) => setTimeout(r, 300));
+  return [start, Date.now()];
+});
+const hold = task({ name: 'hold', tags: ['api'] }, async () => {
+  getRunLogger().info('holding the api slot');
+  await new Promise((r) => setTimeout(r, 60_000));
+});
+export const four = flow({ name: 'four' }, async () => call.map([0, 1, 2, 3]));
+export const holder = flow({ name: 'holder' }, async () => hold());
+`);
+
+function assertNoOverlap(intervals: [number, number][]): void {
+  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i]![0] >= sorted[i - 1]![1], `task bodies overlap: ${JSON.stringify(sorted)}`);
+}
+
+test('limit api = 1: a map of four tasks tagged api runs them one at a time, each waiting in AwaitingConcurrencySlot', { timeout: 120_000 }, async () => {
+  const home = tempDir();
+  const dir = workspace({ 'limited.flow.ts': LIMITED });
+  const { store, runner } = await makeRunner(home);
+  await store.limits.set('api', 1);
+  const detail = await (await runner.start({ source: { kind: 'file', path: join(dir, 'limited.flow.ts') }, flowName: 'four' })).done;
+  assert.equal(detail.state.name, 'Completed', detail.state.message);
+  assertNoOverlap(valueOf(detail) as [number, number][]);
+  const waited = detail.taskRuns.filter((t) => (t.slotWaitMs ?? 0) > 0);
+  // The first one in takes the free slot; each other one waits for it.
+  assert.ok(waited.length >= 3, `${waited.length} task runs waited: ${JSON.stringify(detail.taskRuns.map((t) => t.slotWaitMs))}`);
+  const stored = (await store.readRun(detail.id))!;
+  assert.deepEqual(stored.taskRuns.map((t) => t.slotWaitMs ?? 0), detail.taskRuns.map((t) => t.slotWaitMs ?? 0));
+  const json = JSON.parse((await runCli(['runs', '--json', '--limit', '1'], { env: { FLOWDECK_HOME: home } })).stdout) as { taskRuns: { slotWaitMs: number }[] }[];
+  assert.deepEqual(json[0]!.taskRuns.map((t) => t.slotWaitMs), detail.taskRuns.map((t) => t.slotWaitMs ?? 0));
+  console.log(`slot waits (ms): ${detail.taskRuns.map((t) => t.slotWaitMs ?? 0).join(', ')}`);
+});
+
+test('limit api = 1 holds across two CLI processes: eight task bodies, no two at once', { timeout: 180_000 }, async () => {
+  const home = tempDir();
+  const dir = workspace({ 'limited.flow.ts': LIMITED });
+  const store = await EmbeddedStore.open(home);
+  await store.limits.set('api', 1);
+  await store.close();
+  const runs = await Promise.all([0, 1].map(() => runCli(['run', 'limited.flow.ts', '--flow', 'four', '--json'], { cwd: dir, env: { FLOWDECK_HOME: home } })));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  const bodies = runs.flatMap((r) => (JSON.parse(r.stdout) as { result: [number, number][] }).result);
+  assert.equal(bodies.length, 8);
+  assertNoOverlap(bodies);
+});
+
+test("a killed holder's slot is taken back at once: the next task run does not wait for it", { timeout: 120_000 }, async () => {
+  const home = tempDir();
+  const dir = workspace({ 'limited.flow.ts': LIMITED });
+  const { store, runner } = await makeRunner(home);
+  await store.limits.set('api', 1);
+  const child = spawn(process.execPath, [CLI, 'run', 'limited.flow.ts', '--flow', 'holder'], { cwd: dir, env: { ...process.env, FLOWDECK_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exited = new Promise((r) => child.on('close', r));
+  await waitFor(() => stderr.includes('holding the api slot'), 'the CLI run to hold the slot', 60_000);
+  assert.equal((await store.limits.leases('api')).length, 1);
+  child.kill('SIGKILL');
+  await exited;
+  const killedAt = Date.now();
+  const detail = await (await runner.start({ source: { kind: 'file', path: join(dir, 'limited.flow.ts') }, flowName: 'four' })).done;
+  assert.equal(detail.state.name, 'Completed');
+  const first = detail.taskRuns.reduce((a, b) => ((a.startTime ?? Infinity) < (b.startTime ?? Infinity) ? a : b));
+  // The killed process's slot went to the first task run in without a wait.
+  assert.equal(first.slotWaitMs ?? 0, 0);
+  console.log(`first task run of the next process ran ${first.startTime! - killedAt} ms after the holder was killed`);
+});
