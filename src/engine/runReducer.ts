@@ -52,6 +52,12 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
       // A final state is final; only a new attempt (resume) starts the run again.
       if (isTerminal(d.state.type) && r.name !== 'AwaitingRetry') return 'none';
       const s = stateOf(r);
+      if (s.type === 'SCHEDULED' && d.states.length === 1 && d.state.name === 'Pending' && d.state.timestamp === d.created && s.timestamp === d.created) {
+        // A run created ahead of time (a schedule's slot) starts Scheduled, not Pending.
+        d.states[0] = s;
+        d.state = s;
+        return 'run';
+      }
       d.states.push(s);
       d.state = s;
       if (r.attempt !== undefined) d.attempt = r.attempt;

@@ -15,22 +15,23 @@ function steps(): RepoStatsSteps {
 // No engine retries on these tasks: Octokit's retry plugin already retries network failures and 5xx, and
 // the throttling plugin waits out rate limits; what is left (404, 401, a far reset) would fail again.
 // Timeouts leave room for those retries (about 15 s) and one rate-limit wait (at most about 60 s).
-const fetchRepo = task({ name: 'fetch-repo', description: 'GET /repos/{owner}/{repo}', timeoutSeconds: 120 }, (repo: string) =>
+// Each is tagged github-api, so `flowdeck limit set github-api 2` bounds the requests in flight.
+const fetchRepo = task({ name: 'fetch-repo', description: 'GET /repos/{owner}/{repo}', timeoutSeconds: 120, tags: ['github-api'] }, (repo: string) =>
   steps().fetchRepo(repo),
 );
 
 const fetchOpenPullRequests = task(
-  { name: 'fetch-open-pull-requests', description: 'Count open pull requests with one request', timeoutSeconds: 120 },
+  { name: 'fetch-open-pull-requests', description: 'Count open pull requests with one request', timeoutSeconds: 120, tags: ['github-api'] },
   (repo: string) => steps().fetchOpenPullRequests(repo),
 );
 
 const fetchStargazers = task(
-  { name: 'fetch-stargazers', description: 'Star history from stargazer dates (sampled for big repositories)', timeoutSeconds: 300 },
+  { name: 'fetch-stargazers', description: 'Star history from stargazer dates (sampled for big repositories)', timeoutSeconds: 300, tags: ['github-api'] },
   (repo: string, stars: number) => steps().fetchStarHistory(repo, stars),
 );
 
 const fetchReleases = task(
-  { name: 'fetch-releases', description: 'Published releases, newest 100, with one request', timeoutSeconds: 120 },
+  { name: 'fetch-releases', description: 'Published releases, newest 100, with one request', timeoutSeconds: 120, tags: ['github-api'] },
   (repo: string) => steps().fetchReleases(repo),
 );
 

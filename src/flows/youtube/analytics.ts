@@ -84,7 +84,7 @@ const RETRY_POLICY = {
 export const FETCH_REPORT_TASK: YouTubeTaskOptions = {
   name: 'fetch-report',
   description: 'YouTube Analytics reports.query: daily metrics for the whole range.',
-  tags: ['youtube'],
+  tags: ['youtube', 'youtube-api'],
   ...RETRY_POLICY,
   // Long ranges are paged; each page is a small answer, so two minutes is generous.
   timeoutSeconds: 120,
@@ -99,7 +99,7 @@ export const FETCH_PREVIOUS_REPORT_TASK: YouTubeTaskOptions = {
 export const FETCH_TOP_VIDEOS_TASK: YouTubeTaskOptions = {
   name: 'fetch-top-videos',
   description: 'YouTube Analytics reports.query by video (top 10 by views), then videos.list for their titles.',
-  tags: ['youtube'],
+  tags: ['youtube', 'youtube-api'],
   ...RETRY_POLICY,
   timeoutSeconds: 60,
 };
@@ -107,7 +107,7 @@ export const FETCH_TOP_VIDEOS_TASK: YouTubeTaskOptions = {
 export const FETCH_CHANNEL_TASK: YouTubeTaskOptions = {
   name: 'fetch-channel',
   description: 'YouTube Data channels.list: the channel title and lifetime totals.',
-  tags: ['youtube'],
+  tags: ['youtube', 'youtube-api'],
   ...RETRY_POLICY,
   timeoutSeconds: 60,
 };

@@ -1,0 +1,88 @@
+/**
+ * Every schedule in one shape, wherever it is written: declared in a flow's options (read by discovery)
+ * or added to the store. A declared schedule's id is a hash of its file's real path, its flow and its
+ * position, so every process that reads the file — `flowdeck serve`, each editor window — names it alike.
+ */
+import { createHash } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
+import type { FileFlows } from '../flowDiscovery';
+import type { FlowSource } from '../protocol';
+import type { Schedule } from './scheduleSpec';
+import type { ScheduleStoreState, StoredSchedule } from './scheduleStore';
+import { SlotTimes } from './slotTimes';
+
+export interface ScheduleEntry {
+  id: string;
+  flowName: string;
+  /** A flow file's absolute path, or `builtin:<id>` (as runs record their source). */
+  source: string;
+  schedule: Schedule;
+  origin: 'code' | 'store';
+  /** Where a schedule declared in code is written. */
+  location?: { file: string; line: number };
+  /** When a stored schedule was added (epoch ms). */
+  created?: number;
+  /** The flow resumes its runs after a host died (read from its options). */
+  resumeOnCrash?: boolean;
+}
+
+export function declaredScheduleId(realFile: string, flowName: string, index: number): string {
+  return createHash('sha256').update(`${realFile}\0${flowName}\0${index}`).digest('hex').slice(0, 10);
+}
+
+/** The schedules declared in discovered files (files with errors have none). */
+export async function declaredEntries(files: readonly FileFlows[]): Promise<ScheduleEntry[]> {
+  const out: ScheduleEntry[] = [];
+  for (const f of files) {
+    if (!f.flows.some((flow) => flow.schedules)) continue;
+    const real = await realpath(f.file).catch(() => f.file);
+    for (const flow of f.flows) {
+      for (const [i, schedule] of (flow.schedules ?? []).entries()) {
+        out.push({
+          id: declaredScheduleId(real, flow.name, i),
+          flowName: flow.name,
+          source: f.file,
+          schedule,
+          origin: 'code',
+          location: { file: f.file, line: flow.scheduleLine ?? flow.line },
+          ...(flow.resumeOnCrash ? { resumeOnCrash: true } : {}),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+export function storedEntry(s: StoredSchedule): ScheduleEntry {
+  return { id: s.id, flowName: s.flowName, source: s.source, schedule: s.schedule, origin: 'store', created: s.created };
+}
+
+export function sourceOfEntry(entry: Pick<ScheduleEntry, 'source'>): FlowSource {
+  return entry.source.startsWith('builtin:') ? { kind: 'builtin', id: entry.source.slice('builtin:'.length) } : { kind: 'file', path: entry.source };
+}
+
+/** A schedule as lists show it: paused or not, and when it runs next. */
+export interface ScheduleView {
+  entry: ScheduleEntry;
+  paused: boolean;
+  /** Epoch ms of the next slot; undefined when paused or when the schedule never runs again. */
+  next?: number;
+}
+
+/** Every schedule (declared ones first) with its state and next slot after `now`. */
+export function scheduleViews(declared: readonly ScheduleEntry[], state: ScheduleStoreState, now: number): ScheduleView[] {
+  return [...declared, ...state.added.map(storedEntry)].map((entry) => {
+    const paused = state.paused.has(entry.id);
+    const next = paused ? undefined : new SlotTimes(entry.schedule).next(now);
+    return next === undefined ? { entry, paused } : { entry, paused, next };
+  });
+}
+
+/** Finds a schedule by id or unique id prefix (at least 4 characters). */
+export function findSchedule<T extends { entry: ScheduleEntry }>(views: readonly T[], ref: string): { found?: T; ambiguous?: T[] } {
+  const exact = views.find((v) => v.entry.id === ref);
+  if (exact) return { found: exact };
+  if (ref.length < 4) return {};
+  const matches = views.filter((v) => v.entry.id.startsWith(ref));
+  return matches.length === 1 ? { found: matches[0]! } : matches.length > 1 ? { ambiguous: matches } : {};
+}

@@ -1,0 +1,389 @@
+/**
+ * Runs schedules. Each slot's run is created in state Scheduled shortly before it is due, and started
+ * when it is due, by whichever process sharing the store claimed the slot first (the store's slot claim),
+ * so each slot runs once however many editor windows and `flowdeck serve` processes run schedules. A
+ * process that lost the claim looks again once the slot is due: a claimant that died before creating its
+ * run gave the slot up, and the slot is taken over. A process that stops gives back the slots it claimed
+ * and has not started.
+ *
+ * Time comes from an injected clock and every decision is made in `tick()`, so tests compute DST
+ * changes, catchup and overlap by moving the clock instead of waiting.
+ */
+import { EventEmitter } from 'node:events';
+import { systemClock, type Clock } from '../clock';
+import { isAlive } from '../processIdentity';
+import type { FlowRunSummary } from '../records';
+import type { ActiveRun } from '../runner';
+import type { RunStore } from '../runStore';
+import { isTerminal, state, type StateName, type StateType } from '../states';
+import { storedEntry, type ScheduleEntry } from './scheduleEntries';
+import { describeSchedule } from './scheduleSpec';
+import { SlotTimes } from './slotTimes';
+
+export interface SchedulerHost {
+  /** Starts the run created ahead of time for a slot (FlowRunner.start with its runId). */
+  start(entry: ScheduleEntry, runId: string): Promise<ActiveRun>;
+  /** Whether this host runs the schedule (an editor window runs its own workspace's, when trusted). */
+  accepts?(entry: ScheduleEntry): boolean;
+  /** What the scheduler did or could not do: skipped, missed and late slots, errors. */
+  log(level: 'INFO' | 'WARNING' | 'ERROR', message: string): void;
+  /** Runs of hosts that died were marked Crashed (the host resumes those that ask for it). */
+  onCrashed?(ids: string[]): void;
+}
+
+export interface SchedulerOptions {
+  clock?: Clock;
+  /** How long before its slot a run is created, in state Scheduled. */
+  leadMs?: number;
+  /** How often the store is looked at for schedules added, paused or removed elsewhere, and for ended runs. */
+  pollMs?: number;
+  /** A slot started later than this is late: with `catchup: 'none'` it is not run. */
+  onTimeMs?: number;
+  /** Keeps the process alive while schedules wait (`flowdeck serve`); an editor's timers do not. */
+  keepAlive?: boolean;
+}
+
+export interface SchedulerEvents {
+  /** A schedule's next slot (undefined: paused, or it never runs again). */
+  planned: [ScheduleEntry, number | undefined];
+  /** This process started a slot's run. */
+  started: [ScheduleEntry, ActiveRun, number];
+}
+
+const LEAD_MS = 5 * 60_000;
+const POLL_MS = 2_000;
+const ON_TIME_MS = 60_000;
+/** A slot another process claimed is looked at again this long after it was due. */
+const RECHECK_MS = 3_000;
+/** A start later than this says so in the run's log. */
+const LATE_LOG_MS = 2_000;
+/** Slots queued behind a run that still runs (overlap: queue); later ones are skipped. */
+const MAX_QUEUED = 10;
+const QUEUED_POLL_MS = 1_000;
+
+const UNFINISHED: StateType[] = ['SCHEDULED', 'PENDING', 'RUNNING', 'CANCELLING', 'PAUSED'];
+
+interface Pending {
+  runId: string;
+  /** Due, and waiting for an earlier run of its schedule to end (overlap: queue). */
+  queued?: boolean;
+}
+
+interface Tracked {
+  entry: ScheduleEntry;
+  /** What the schedule says: a change lets go of what was prepared for the old one. */
+  key: string;
+  slots: SlotTimes;
+  /** Slots up to here have been dealt with. */
+  cursor: number;
+  /** The next slot after the last look; a slot came due once it has passed. */
+  next?: number;
+  paused: boolean;
+  /** Slots whose run this process created and has not started. */
+  pending: Map<number, Pending>;
+  /** Slots another process claimed, looked at again once due. */
+  watching: Set<number>;
+}
+
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  private readonly clock: Clock;
+  private readonly leadMs: number;
+  private readonly pollMs: number;
+  private readonly onTimeMs: number;
+  private declared: ScheduleEntry[] = [];
+  private readonly tracked = new Map<string, Tracked>();
+  private ticking?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private stopped = true;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly host: SchedulerHost,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    this.leadMs = options.leadMs ?? LEAD_MS;
+    this.pollMs = options.pollMs ?? POLL_MS;
+    this.onTimeMs = options.onTimeMs ?? ON_TIME_MS;
+  }
+
+  /** The schedules declared in flow files (from discovery); the store's are read on each tick. */
+  setDeclared(entries: readonly ScheduleEntry[]): void {
+    this.declared = [...entries];
+    if (!this.stopped) this.wake(0);
+  }
+
+  /** Ticks whenever something is due, until stop(). */
+  start(): void {
+    this.stopped = false;
+    this.wake(0);
+  }
+
+  /** Stops, and gives back the slots this process claimed and has not started (another process may run them). */
+  async stop(reason = 'its scheduler stopped before the slot was due'): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.ticking;
+    for (const t of this.tracked.values()) await this.letGo(t, reason);
+    this.tracked.clear();
+  }
+
+  /** One look: what came due, what is due soon, what changed. Public for tests, which move the clock. */
+  tick(): Promise<void> {
+    this.ticking ??= this.pass().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private wake(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      void this.tick()
+        .catch((e: Error) => this.host.log('ERROR', `Scheduler: ${e.message}`))
+        .finally(() => {
+          if (!this.stopped) this.wake(this.nextDelay());
+        });
+    }, delayMs);
+    if (!this.options.keepAlive) this.timer.unref();
+  }
+
+  /** Until the next thing to do, or the next look at the store. */
+  private nextDelay(): number {
+    const now = this.clock.now();
+    let wake = now + this.pollMs;
+    for (const t of this.tracked.values()) {
+      if (t.paused) continue;
+      if (t.next !== undefined) wake = Math.min(wake, t.pending.has(t.next) || t.watching.has(t.next) ? t.next : t.next - this.leadMs);
+      for (const [slot, p] of t.pending) wake = Math.min(wake, p.queued ? now + QUEUED_POLL_MS : slot);
+      for (const slot of t.watching) wake = Math.min(wake, slot + RECHECK_MS);
+    }
+    return Math.max(10, wake - now);
+  }
+
+  private async pass(): Promise<void> {
+    const now = this.clock.now();
+    await this.store.refresh();
+    if (this.store.hasUnfinishedRuns()) {
+      const crashed = await this.store.markCrashed();
+      if (crashed.length > 0) this.host.onCrashed?.(crashed);
+    }
+    let state = await this.store.schedules.read();
+    const entries = [...this.declared, ...state.added.map(storedEntry)].filter((e) => this.host.accepts?.(e) ?? true);
+    const unseen = entries.filter((e) => !state.firstSeen.has(e.id)).map((e) => e.id);
+    if (unseen.length > 0) {
+      await this.store.schedules.markSeen(unseen, now);
+      state = await this.store.schedules.read();
+    }
+    const ids = new Set(entries.map((e) => e.id));
+    for (const [id, t] of this.tracked) {
+      if (ids.has(id)) continue;
+      await this.letGo(t, 'its schedule was removed');
+      this.tracked.delete(id);
+      this.emit('planned', t.entry, undefined);
+    }
+    for (const entry of entries) {
+      const key = JSON.stringify([entry.flowName, entry.source, entry.schedule]);
+      let t = this.tracked.get(entry.id);
+      if (t && t.key !== key) {
+        await this.letGo(t, 'its schedule changed');
+        t = undefined;
+      }
+      if (!t) {
+        const since = Math.max(state.firstSeen.get(entry.id) ?? now, entry.created ?? 0);
+        // catchup 'latest': the latest slot since the schedule was first seen may still run; 'none': only slots to come.
+        t = { entry, key, slots: new SlotTimes(entry.schedule), cursor: entry.schedule.catchup === 'none' ? now : since - 1, paused: false, pending: new Map(), watching: new Set() };
+        this.tracked.set(entry.id, t);
+      }
+      t.entry = entry;
+      if (state.paused.has(entry.id)) {
+        if (!t.paused) {
+          t.paused = true;
+          t.next = undefined;
+          await this.letGo(t, 'its schedule was paused');
+          this.emit('planned', entry, undefined);
+        }
+        continue;
+      }
+      if (t.paused) {
+        // Slots that passed while paused are not caught up.
+        t.paused = false;
+        t.cursor = now;
+      }
+      try {
+        await this.process(t, now);
+      } catch (e) {
+        this.host.log('ERROR', `Schedule ${entry.id} of flow '${entry.flowName}': ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private async process(t: Tracked, now: number): Promise<void> {
+    if (t.next === undefined || t.next <= now) {
+      await this.due(t, now);
+      const next = t.slots.next(now);
+      if (next !== t.next) this.emit('planned', t.entry, next);
+      t.next = next;
+    }
+    for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) if (p.queued) await this.startSlot(t, slot, p, now);
+    for (const slot of [...t.watching]) {
+      if (now < slot + RECHECK_MS) continue;
+      t.watching.delete(slot);
+      // Only while it is still the latest slot, and on time unless the schedule catches up.
+      const after = t.slots.next(slot);
+      if ((after !== undefined && after <= now) || (now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none')) continue;
+      if (await this.prepare(t, slot, now)) await this.startSlot(t, slot, t.pending.get(slot)!, now);
+    }
+    const next = t.next;
+    if (next !== undefined && next - now <= this.leadMs && !t.pending.has(next) && !t.watching.has(next) && !(await this.prepare(t, next, now))) t.watching.add(next);
+  }
+
+  /** A slot came due since the last look: start this process's runs that are due, or the latest slot nobody prepared. */
+  private async due(t: Tracked, now: number): Promise<void> {
+    const latest = t.slots.latest(now);
+    for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) {
+      if (slot > now || p.queued) continue;
+      if (latest !== undefined && slot < latest) await this.discard(t, slot, p, `not run: a later slot (${iso(latest)}) came due before it could start`);
+      else if (now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none') await this.discard(t, slot, p, `not run: ${seconds(now - slot)} late, and the schedule does not catch up (catchup: 'none')`);
+      else await this.startSlot(t, slot, p, now);
+    }
+    if (latest === undefined || latest <= t.cursor) return;
+    t.cursor = latest;
+    if (t.pending.has(latest) || t.watching.has(latest)) return;
+    if (now - latest > this.onTimeMs && t.entry.schedule.catchup === 'none') {
+      this.host.log('INFO', `${label(t.entry)}: slot ${iso(latest)} was missed (catchup: 'none')`);
+      return;
+    }
+    if (await this.prepare(t, latest, now)) await this.startSlot(t, latest, t.pending.get(latest)!, now);
+    else t.watching.add(latest);
+  }
+
+  /** Claims a slot and creates its run (Scheduled); false when another process has it. */
+  private async prepare(t: Tracked, slot: number, now: number): Promise<boolean> {
+    const { entry } = t;
+    const claim = await this.store.schedules.claimSlot(entry.id, slot, { abandoned: () => this.abandoned(entry, slot) });
+    if (!claim.claimed) return false;
+    if (claim.tookOverFrom) {
+      // Its claimant died before starting it: a run it may have created never ran, and goes.
+      const old = await this.runOfSlot(entry, slot);
+      if (old) await this.store.delete([old.id]);
+      this.host.log('WARNING', `${label(entry)}: took over slot ${iso(slot)} from process ${claim.tookOverFrom.pid}, which ended before starting it`);
+    }
+    try {
+      const handle = await this.store.createRun({
+        flowName: entry.flowName,
+        source: entry.source,
+        parameters: entry.schedule.parameters ?? {},
+        trigger: { kind: 'schedule', id: entry.id, slot },
+        state: state('Scheduled', `Scheduled for ${iso(slot)}`, now),
+        ...(entry.resumeOnCrash ? { resumeOnCrash: true } : {}),
+      });
+      await handle.append([{ k: 'log', runId: handle.id, ts: now, level: 'INFO', source: 'flowdeck.scheduler', message: `Created flow run '${handle.name}' for flow '${entry.flowName}': slot ${iso(slot)} of schedule ${entry.id} (${describeSchedule(entry.schedule)})` }]);
+      await handle.close();
+      t.pending.set(slot, { runId: handle.id });
+      return true;
+    } catch (e) {
+      await this.store.schedules.releaseSlot(entry.id, slot).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** A dead claimant left the slot: it never created the run, or the run never started. */
+  private async abandoned(entry: ScheduleEntry, slot: number): Promise<boolean> {
+    await this.store.refresh();
+    const run = await this.runOfSlot(entry, slot);
+    return !run || (run.startTime === undefined && (run.state.name === 'Scheduled' || run.state.type === 'CRASHED') && !isAlive(run.owner));
+  }
+
+  private async runOfSlot(entry: ScheduleEntry, slot: number): Promise<FlowRunSummary | undefined> {
+    return (await this.store.list({ flowNames: [entry.flowName], rootsOnly: true })).find((r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot === slot);
+  }
+
+  /** Starts a due slot's run, unless an earlier run of its schedule still runs (overlap: skip or queue). */
+  private async startSlot(t: Tracked, slot: number, p: Pending, now: number): Promise<void> {
+    const { entry } = t;
+    const overlap = entry.schedule.overlap ?? 'skip';
+    if (overlap !== 'allow') {
+      const earlier = (await this.store.list({ flowNames: [entry.flowName], stateTypes: UNFINISHED, rootsOnly: true })).find(
+        (r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot < slot,
+      );
+      if (earlier) {
+        const why = `flow run '${earlier.name}' of slot ${iso((earlier.trigger as { slot: number }).slot)} is still ${earlier.state.name}`;
+        if (overlap === 'skip') {
+          await this.discard(t, slot, p, `skipped: ${why} (overlap: 'skip')`);
+          return;
+        }
+        if (!p.queued) {
+          if ([...t.pending.values()].filter((q) => q.queued).length >= MAX_QUEUED) {
+            await this.discard(t, slot, p, `skipped: ${MAX_QUEUED} slots already wait for ${why} (overlap: 'queue')`);
+            return;
+          }
+          p.queued = true;
+          this.host.log('INFO', `${label(entry)}: slot ${iso(slot)} waits until ${why} (overlap: 'queue')`);
+        }
+        return;
+      }
+    }
+    t.pending.delete(slot);
+    t.cursor = Math.max(t.cursor, slot);
+    const late = now - slot;
+    if (late > LATE_LOG_MS) await this.note(p.runId, 'WARNING', `Started ${seconds(late)} after its slot ${iso(slot)}${p.queued ? ', when the run before it had ended (overlap: queue)' : ''}`);
+    // Not awaited: the runner may wait for a free run slot, and the scheduler goes on meanwhile.
+    void this.host.start(entry, p.runId).then(
+      (active) => this.emit('started', entry, active, slot),
+      async (e: Error) => {
+        this.host.log('ERROR', `${label(entry)}: could not start the run of slot ${iso(slot)}: ${e.message}`);
+        await this.endRun(p.runId, 'Failed', `Could not start: ${e.message}`).catch(() => undefined);
+      },
+    );
+  }
+
+  /** A prepared slot's run that will not run: it goes (the host logs why); `release` lets another process claim the slot. */
+  private async discard(t: Tracked, slot: number, p: Pending, reason: string, release = false): Promise<void> {
+    t.pending.delete(slot);
+    this.host.log(release ? 'INFO' : 'WARNING', `${label(t.entry)}: slot ${iso(slot)} ${reason}`);
+    try {
+      await this.endRun(p.runId, 'Cancelled', reason);
+      await this.store.delete([p.runId]);
+    } finally {
+      if (release) await this.store.schedules.releaseSlot(t.entry.id, slot).catch(() => undefined);
+    }
+  }
+
+  /** Gives back everything prepared for a schedule (paused, removed, changed, or this process stops). */
+  private async letGo(t: Tracked, reason: string): Promise<void> {
+    for (const [slot, p] of [...t.pending]) await this.discard(t, slot, p, `given back: ${reason}`, true).catch((e: Error) => this.host.log('ERROR', e.message));
+    t.watching.clear();
+  }
+
+  private async endRun(runId: string, name: StateName, message: string): Promise<void> {
+    const handle = await this.store.openRun(runId);
+    try {
+      const s = state(name, message);
+      await handle.append([{ k: 'state', runId, name: s.name, ts: s.timestamp, message }]);
+      await handle.setState(s, isTerminal(s.type) ? { endTime: s.timestamp } : {});
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async note(runId: string, level: 'INFO' | 'WARNING', message: string): Promise<void> {
+    const handle = await this.store.openRun(runId);
+    try {
+      await handle.append([{ k: 'log', runId, ts: Date.now(), level, source: 'flowdeck.scheduler', message }]);
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function seconds(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
+}
+
+function label(entry: ScheduleEntry): string {
+  return `Schedule ${entry.id} of flow '${entry.flowName}'`;
+}

@@ -1,0 +1,212 @@
+/**
+ * The scheduler with an injected clock: slots, DST, catchup and overlap are computed by moving the clock
+ * and calling tick(), while the runs themselves are real (worker processes, the store).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { FlowRunSummary } from '../../src/engine/records';
+import { sourceOfEntry, type ScheduleEntry } from '../../src/engine/schedules/scheduleEntries';
+import { Scheduler } from '../../src/engine/schedules/scheduler';
+import type { Schedule } from '../../src/engine/schedules/scheduleSpec';
+import { isTerminal } from '../../src/engine/states';
+import { flowSource, logsOf, makeRunner, ROOT, tempDir, waitFor, workspace } from '../support/engine';
+
+const FLOWS = flowSource(`
+import { existsSync } from 'node:fs';
+export const quick = flow({ name: 'quick' }, async () => 'done');
+export const gated = flow({ name: 'gated' }, async ({ gate }: { gate: string }) => {
+  while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 25));
+  return 'opened';
+});
+`);
+
+const at = (s: string) => Date.parse(s);
+
+async function setup(schedule: Schedule, flowName = 'quick', options: { seenAt?: number } = {}) {
+  const home = tempDir();
+  const dir = workspace({ 'sched.flow.ts': FLOWS });
+  const { store, runner } = await makeRunner(home);
+  const clock = { t: 0, now: () => clock.t };
+  const logs: string[] = [];
+  const entry: ScheduleEntry = { id: 'aaaaaaaaaa', flowName, source: join(dir, 'sched.flow.ts'), schedule, origin: 'code' };
+  const scheduler = new Scheduler(store, { start: (e, runId) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId }), log: (level, m) => logs.push(`${level} ${m}`) }, { clock });
+  scheduler.setDeclared([entry]);
+  if (options.seenAt !== undefined) await store.schedules.markSeen([entry.id], options.seenAt);
+  const runsOf = async (): Promise<FlowRunSummary[]> => {
+    await store.refresh();
+    return (await store.list()).filter((r) => r.trigger?.kind === 'schedule').sort((a, b) => slotOf(a) - slotOf(b));
+  };
+  const finished = (id: string) => waitFor(async () => isTerminal((await store.get(id))?.state.type ?? 'PENDING'), `run ${id} to finish`, 60_000);
+  /** Ticks at each time, letting the runs of slots due by then finish before the clock moves on (overlap: skip). */
+  const tickAt = async (...times: string[]) => {
+    for (const t of times) {
+      clock.t = at(t);
+      await scheduler.tick();
+      for (const r of await runsOf()) if (slotOf(r) <= clock.t) await finished(r.id);
+    }
+  };
+  return { home, dir, store, runner, clock, logs, entry, scheduler, runsOf, finished, tickAt };
+}
+
+function slotOf(r: FlowRunSummary): number {
+  return r.trigger?.kind === 'schedule' ? r.trigger.slot : NaN;
+}
+
+test("a slot's run is created Scheduled ahead of its slot, starts when due, and says which schedule and slot made it", { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  s.clock.t = at('2025-06-01T10:00:30Z');
+  await s.scheduler.tick();
+  let runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => [r.state.name, new Date(slotOf(r)).toISOString()]), [['Scheduled', '2025-06-01T10:01:00.000Z']]);
+  assert.deepEqual(runs[0]!.trigger, { kind: 'schedule', id: 'aaaaaaaaaa', slot: at('2025-06-01T10:01:00Z') });
+
+  s.clock.t = at('2025-06-01T10:01:00.200Z');
+  await s.scheduler.tick();
+  await s.finished(runs[0]!.id);
+  runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => [r.state.name, new Date(slotOf(r)).toISOString()]), [
+    ['Completed', '2025-06-01T10:01:00.000Z'],
+    // The next slot's run is ready, Scheduled.
+    ['Scheduled', '2025-06-01T10:02:00.000Z'],
+  ]);
+  const detail = (await s.store.readRun(runs[0]!.id))!;
+  assert.deepEqual(detail.states.map((x) => x.name), ['Scheduled', 'Pending', 'Running', 'Completed']);
+  assert.equal(detail.attempt, 1);
+  const logs = (await logsOf(s.store, runs[0]!.id)).map((l) => l.message);
+  assert.match(logs[0]!, /^Created flow run '.+' for flow 'quick': slot 2025-06-01T10:01:00.000Z of schedule aaaaaaaaaa \(every 1 min\)$/);
+  await s.scheduler.stop();
+  // Stopping gives back the prepared run of the next slot: it goes, and its slot can be claimed again.
+  assert.deepEqual((await s.runsOf()).map((r) => r.state.name), ['Completed']);
+  assert.equal((await s.store.schedules.claimSlot('aaaaaaaaaa', at('2025-06-01T10:02:00Z'))).claimed, true);
+});
+
+test('timezone across a DST change: a daily 09:00 Europe/Madrid schedule runs at 08:00Z, then at 07:00Z', { timeout: 120_000 }, async () => {
+  const s = await setup({ cron: '0 9 * * *', timezone: 'Europe/Madrid' });
+  await s.tickAt('2025-03-29T07:57:00Z', '2025-03-29T08:00:00.100Z', '2025-03-30T06:57:00Z', '2025-03-30T07:00:00.100Z');
+  const runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [
+    ['2025-03-29T08:00:00.000Z', 'Completed'],
+    ['2025-03-30T07:00:00.000Z', 'Completed'],
+  ]);
+  await s.scheduler.stop();
+});
+
+test("catchup 'latest': after days off, the most recent missed slot runs once, late, saying so; older ones never", { timeout: 120_000 }, async () => {
+  const s = await setup({ cron: '0 9 * * *', timezone: 'UTC' }, 'quick', { seenAt: at('2025-06-01T00:00:00Z') });
+  s.clock.t = at('2025-06-04T15:00:00Z');
+  await s.scheduler.tick();
+  const runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => new Date(slotOf(r)).toISOString()), ['2025-06-04T09:00:00.000Z']);
+  await s.finished(runs[0]!.id);
+  assert.ok((await logsOf(s.store, runs[0]!.id)).some((l) => l.level === 'WARNING' && l.message === 'Started 360 min after its slot 2025-06-04T09:00:00.000Z'));
+  // Another scheduler on the same store (another window) finds the slot taken.
+  const other = new Scheduler(s.store, { start: () => Promise.reject(new Error('must not start')), log: () => undefined }, { clock: s.clock });
+  other.setDeclared([s.entry]);
+  await other.tick();
+  assert.equal((await s.runsOf()).length, 1);
+  await other.stop();
+  await s.scheduler.stop();
+});
+
+test("catchup 'none' runs no missed slot; a schedule seen for the first time never runs a slot from before", { timeout: 60_000 }, async () => {
+  const none = await setup({ cron: '0 9 * * *', timezone: 'UTC', catchup: 'none' }, 'quick', { seenAt: at('2025-06-01T00:00:00Z') });
+  none.clock.t = at('2025-06-04T15:00:00Z');
+  await none.scheduler.tick();
+  assert.deepEqual(await none.runsOf(), []);
+  await none.scheduler.stop();
+  const fresh = await setup({ cron: '0 9 * * *', timezone: 'UTC' });
+  fresh.clock.t = at('2025-06-04T15:00:00Z');
+  await fresh.scheduler.tick();
+  assert.deepEqual(await fresh.runsOf(), []);
+  assert.equal((await fresh.store.schedules.read()).firstSeen.get('aaaaaaaaaa'), at('2025-06-04T15:00:00Z'));
+  await fresh.scheduler.stop();
+});
+
+for (const overlap of ['skip', 'queue', 'allow'] as const) {
+  test(`overlap '${overlap}': the slot that comes due while the previous run still runs`, { timeout: 120_000 }, async () => {
+    const home = tempDir();
+    const gate = join(home, 'gate');
+    const s = await setup({ intervalSeconds: 60, overlap, parameters: { gate } }, 'gated');
+    s.clock.t = at('2025-06-01T09:59:30Z');
+    await s.scheduler.tick();
+    s.clock.t = at('2025-06-01T10:00:00.100Z');
+    await s.scheduler.tick();
+    const [first] = await s.runsOf();
+    await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+    s.clock.t = at('2025-06-01T10:01:00.100Z');
+    await s.scheduler.tick();
+    const second = (await s.runsOf()).find((r) => slotOf(r) === at('2025-06-01T10:01:00Z'));
+    if (overlap === 'skip') {
+      assert.equal(second, undefined);
+      assert.ok(s.logs.some((l) => /slot 2025-06-01T10:01:00.000Z skipped: flow run '.+' of slot 2025-06-01T10:00:00.000Z is still Running \(overlap: 'skip'\)/.test(l)), s.logs.join('\n'));
+    } else if (overlap === 'queue') {
+      assert.equal(second?.state.name, 'Scheduled');
+      await new Promise((r) => setTimeout(r, 300));
+      s.clock.t += 300;
+      await s.scheduler.tick();
+      assert.equal((await s.store.get(second!.id))?.state.name, 'Scheduled', 'still waiting for the first run');
+    } else {
+      await waitFor(async () => (await s.store.get(second!.id))?.state.name === 'Running', 'the second run to run beside the first', 60_000);
+      assert.equal((await s.store.get(first!.id))?.state.name, 'Running');
+    }
+    writeFileSync(gate, '');
+    await s.finished(first!.id);
+    if (overlap === 'queue') {
+      s.clock.t += 1000;
+      await s.scheduler.tick();
+      await s.finished(second!.id);
+      const [a, b] = [(await s.store.get(first!.id))!, (await s.store.get(second!.id))!];
+      assert.equal(b.state.name, 'Completed');
+      assert.ok(b.startTime! >= a.endTime!, 'the queued run started after the first ended');
+    }
+    if (overlap === 'allow') await s.finished(second!.id);
+    await s.scheduler.stop();
+  });
+}
+
+test('a paused schedule makes no runs and gives back its prepared run; resumed, it does not catch up what passed meanwhile', { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  s.clock.t = at('2025-06-01T10:00:30Z');
+  await s.scheduler.tick();
+  assert.equal((await s.runsOf()).length, 1);
+  await s.store.schedules.setPaused('aaaaaaaaaa', true);
+  await s.scheduler.tick();
+  assert.deepEqual(await s.runsOf(), []);
+  s.clock.t = at('2025-06-01T10:05:30Z');
+  await s.scheduler.tick();
+  assert.deepEqual(await s.runsOf(), []);
+  await s.store.schedules.setPaused('aaaaaaaaaa', false);
+  await s.scheduler.tick();
+  assert.deepEqual((await s.runsOf()).map((r) => [r.state.name, new Date(slotOf(r)).toISOString()]), [['Scheduled', '2025-06-01T10:06:00.000Z']]);
+  await s.scheduler.stop();
+});
+
+test('a claimant that died before creating its run (or before starting it) gives the slot up: it is taken over, one run per slot', { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  const STORE = join(ROOT, 'src', 'engine', 'embeddedStore.ts');
+  const die = (body: string) =>
+    new Promise<void>((res, rej) => {
+      const script = `const { EmbeddedStore } = require(${JSON.stringify(STORE)}); const { state } = require(${JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'))});
+(async () => { const store = await EmbeddedStore.open(${JSON.stringify(s.home)}); ${body} process.exit(0); })();`;
+      spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: 'inherit' }).on('close', (code) => (code === 0 ? res() : rej(new Error(`exit ${code}`))));
+    });
+  // Slot 10:01 claimed, no run; slot 10:02 claimed and its run created, never started.
+  await die(`await store.schedules.claimSlot('aaaaaaaaaa', ${at('2025-06-01T10:01:00Z')});`);
+  await die(`await store.schedules.claimSlot('aaaaaaaaaa', ${at('2025-06-01T10:02:00Z')}); const h = await store.createRun({ flowName: 'quick', source: ${JSON.stringify(s.entry.source)}, parameters: {}, trigger: { kind: 'schedule', id: 'aaaaaaaaaa', slot: ${at('2025-06-01T10:02:00Z')} }, state: state('Scheduled') }); await h.close();`);
+  await s.tickAt('2025-06-01T10:00:30Z', '2025-06-01T10:01:00.100Z', '2025-06-01T10:01:30Z', '2025-06-01T10:02:00.100Z');
+  const done = (await s.runsOf()).filter((r) => r.state.name !== 'Scheduled');
+  assert.deepEqual(done.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [
+    ['2025-06-01T10:01:00.000Z', 'Completed'],
+    ['2025-06-01T10:02:00.000Z', 'Completed'],
+  ]);
+  assert.equal(s.logs.filter((l) => /took over slot/.test(l)).length, 2, s.logs.join('\n'));
+  await s.scheduler.stop();
+  const check = await EmbeddedStore.open(s.home, { readOnly: true });
+  const slots = (await check.list()).filter((r) => r.trigger?.kind === 'schedule').map(slotOf);
+  assert.equal(new Set(slots).size, slots.length, 'one run per slot');
+  await check.close();
+});
