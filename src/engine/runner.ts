@@ -72,7 +72,7 @@ const CREDENTIAL_OWNERS: Record<string, string> = { youtube: 'builtin:youtube-ch
 /** What a launched worker runs: a new run, a run created ahead of time (a schedule's slot), or a new attempt of an existing one. */
 type LaunchTarget =
   | { kind: 'new'; sourceHash?: string }
-  | { kind: 'scheduled'; detail: FlowRunDetail; sourceHash?: string }
+  | { kind: 'scheduled'; detail: FlowRunDetail; sourceHash?: string; until?: () => Promise<void> }
   | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string };
 
 /** The content hash of a flow's module, so a resumed run can say when its code changed. */
@@ -180,15 +180,17 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * it. Throws BadInputError (and creates no run) when the file, flow or parameters are wrong.
    *
    * With `runId`, starts that run instead of creating one: a run created ahead of time in state
-   * Scheduled (a schedule's slot), with its parameters; it stays Scheduled when this throws.
+   * Scheduled (a schedule's slot), with its parameters; it stays Scheduled when this throws. With
+   * `until` too, the flow is loaded now and the run starts once `until` resolves (its slot is due); when
+   * it rejects, the worker goes and start rejects with its error.
    */
-  async start(request: RunRequest, options: { signal?: AbortSignal; runId?: string } = {}): Promise<ActiveRun> {
+  async start(request: RunRequest, options: { signal?: AbortSignal; runId?: string; until?: () => Promise<void> } = {}): Promise<ActiveRun> {
     const modulePath = this.resolveModule(request.source);
     const scheduled = options.runId === undefined ? undefined : await this.scheduledRun(options.runId);
     const launched = scheduled ? { ...request, parameters: scheduled.parameters } : request;
     return this.withSlot(options.signal, async () => {
       const sourceHash = await hashFile(modulePath);
-      return this.launch(launched, modulePath, options.signal, scheduled ? { kind: 'scheduled', detail: scheduled, sourceHash } : { kind: 'new', sourceHash });
+      return this.launch(launched, modulePath, options.signal, scheduled ? { kind: 'scheduled', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) } : { kind: 'new', sourceHash });
     });
   }
 
@@ -402,6 +404,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * other run goes on as a new attempt (AwaitingRetry, owned by this process, its checkpoints to hand over).
    */
   private async adoptRoot(execution: Execution, flow: FlowInfo, target: Exclude<LaunchTarget, { kind: 'new' }>): Promise<ResumePlan | undefined> {
+    if (target.kind === 'scheduled') await target.until?.();
     execution.flow = flow;
     const { detail } = target;
     if (target.kind === 'existing') for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);

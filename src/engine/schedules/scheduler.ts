@@ -1,6 +1,7 @@
 /**
- * Runs schedules. Each slot's run is created in state Scheduled shortly before it is due, and started
- * when it is due, by whichever process sharing the store claimed the slot first (the store's slot claim),
+ * Runs schedules. Each slot's run is created in state Scheduled shortly before it is due, its flow is
+ * loaded in a worker a few seconds ahead (so it starts on time however long loading takes), and it
+ * starts when due, by whichever process sharing the store claimed the slot first (the store's slot claim),
  * so each slot runs once however many editor windows and `flowdeck serve` processes run schedules. A
  * process that lost the claim looks again once the slot is due: a claimant that died before creating its
  * run gave the slot up, and the slot is taken over. A process that stops gives back the slots it claimed
@@ -20,9 +21,16 @@ import { storedEntry, type ScheduleEntry } from './scheduleEntries';
 import { describeSchedule } from './scheduleSpec';
 import { SlotTimes } from './slotTimes';
 
+export interface SlotStart {
+  /** Aborts the start while the worker waits for the slot (the slot was given back). */
+  signal: AbortSignal;
+  /** Resolves when the loaded flow may start (its slot is due); rejects when it must not (overlap). */
+  until: () => Promise<void>;
+}
+
 export interface SchedulerHost {
-  /** Starts the run created ahead of time for a slot (FlowRunner.start with its runId). */
-  start(entry: ScheduleEntry, runId: string): Promise<ActiveRun>;
+  /** Starts the run created ahead of time for a slot: FlowRunner.start with its runId, signal and until. */
+  start(entry: ScheduleEntry, runId: string, options: SlotStart): Promise<ActiveRun>;
   /** Whether this host runs the schedule (an editor window runs its own workspace's, when trusted). */
   accepts?(entry: ScheduleEntry): boolean;
   /** What the scheduler did or could not do: skipped, missed and late slots, errors. */
@@ -39,6 +47,8 @@ export interface SchedulerOptions {
   pollMs?: number;
   /** A slot started later than this is late: with `catchup: 'none'` it is not run. */
   onTimeMs?: number;
+  /** How long before its slot the flow is loaded in a worker (at most: never before the slot before). */
+  prewarmMs?: number;
   /** Keeps the process alive while schedules wait (`flowdeck serve`); an editor's timers do not. */
   keepAlive?: boolean;
 }
@@ -60,13 +70,28 @@ const LATE_LOG_MS = 2_000;
 /** Slots queued behind a run that still runs (overlap: queue); later ones are skipped. */
 const MAX_QUEUED = 10;
 const QUEUED_POLL_MS = 1_000;
+const PREWARM_MS = 5_000;
 
 const UNFINISHED: StateType[] = ['SCHEDULED', 'PENDING', 'RUNNING', 'CANCELLING', 'PAUSED'];
 
 interface Pending {
   runId: string;
+  /** When its flow is loaded, ahead of the slot. */
+  warmAt: number;
+  /** Handed to the host: loading, or waiting for its slot. */
+  launch?: { abort: AbortController; settled: Promise<void> };
   /** Due, and waiting for an earlier run of its schedule to end (overlap: queue). */
   queued?: boolean;
+}
+
+/** Why a loaded slot's run did not start. */
+class NotStarted extends Error {
+  constructor(
+    readonly verdict: 'skip' | 'queue' | 'released',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 interface Tracked {
@@ -90,6 +115,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly leadMs: number;
   private readonly pollMs: number;
   private readonly onTimeMs: number;
+  private readonly prewarmMs: number;
   private declared: ScheduleEntry[] = [];
   private readonly tracked = new Map<string, Tracked>();
   private ticking?: Promise<void>;
@@ -106,6 +132,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.leadMs = options.leadMs ?? LEAD_MS;
     this.pollMs = options.pollMs ?? POLL_MS;
     this.onTimeMs = options.onTimeMs ?? ON_TIME_MS;
+    this.prewarmMs = options.prewarmMs ?? PREWARM_MS;
   }
 
   /** The schedules declared in flow files (from discovery); the store's are read on each tick. */
@@ -154,7 +181,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const t of this.tracked.values()) {
       if (t.paused) continue;
       if (t.next !== undefined) wake = Math.min(wake, t.pending.has(t.next) || t.watching.has(t.next) ? t.next : t.next - this.leadMs);
-      for (const [slot, p] of t.pending) wake = Math.min(wake, p.queued ? now + QUEUED_POLL_MS : slot);
+      for (const p of t.pending.values()) if (!p.launch) wake = Math.min(wake, p.queued ? now + QUEUED_POLL_MS : p.warmAt);
       for (const slot of t.watching) wake = Math.min(wake, slot + RECHECK_MS);
     }
     return Math.max(10, wake - now);
@@ -224,27 +251,27 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (next !== t.next) this.emit('planned', t.entry, next);
       t.next = next;
     }
-    for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) if (p.queued) await this.startSlot(t, slot, p, now);
     for (const slot of [...t.watching]) {
       if (now < slot + RECHECK_MS) continue;
       t.watching.delete(slot);
       // Only while it is still the latest slot, and on time unless the schedule catches up.
       const after = t.slots.next(slot);
       if ((after !== undefined && after <= now) || (now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none')) continue;
-      if (await this.prepare(t, slot, now)) await this.startSlot(t, slot, t.pending.get(slot)!, now);
+      await this.prepare(t, slot, now);
     }
     const next = t.next;
     if (next !== undefined && next - now <= this.leadMs && !t.pending.has(next) && !t.watching.has(next) && !(await this.prepare(t, next, now))) t.watching.add(next);
+    // Load the flows of slots due soon; queued ones once their turn may have come.
+    for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) if (!p.launch && (p.queued || now >= p.warmAt)) this.launch(t, slot, p);
   }
 
-  /** A slot came due since the last look: start this process's runs that are due, or the latest slot nobody prepared. */
+  /** A slot came due since the last look: let go of prepared slots overtaken meanwhile, and take the latest slot if nobody prepared it. */
   private async due(t: Tracked, now: number): Promise<void> {
     const latest = t.slots.latest(now);
     for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) {
-      if (slot > now || p.queued) continue;
+      if (slot > now || p.queued || p.launch) continue;
       if (latest !== undefined && slot < latest) await this.discard(t, slot, p, `not run: a later slot (${iso(latest)}) came due before it could start`);
       else if (now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none') await this.discard(t, slot, p, `not run: ${seconds(now - slot)} late, and the schedule does not catch up (catchup: 'none')`);
-      else await this.startSlot(t, slot, p, now);
     }
     if (latest === undefined || latest <= t.cursor) return;
     t.cursor = latest;
@@ -253,8 +280,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.host.log('INFO', `${label(t.entry)}: slot ${iso(latest)} was missed (catchup: 'none')`);
       return;
     }
-    if (await this.prepare(t, latest, now)) await this.startSlot(t, latest, t.pending.get(latest)!, now);
-    else t.watching.add(latest);
+    if (!(await this.prepare(t, latest, now))) t.watching.add(latest);
   }
 
   /** Claims a slot and creates its run (Scheduled); false when another process has it. */
@@ -279,7 +305,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       });
       await handle.append([{ k: 'log', runId: handle.id, ts: now, level: 'INFO', source: 'flowdeck.scheduler', message: `Created flow run '${handle.name}' for flow '${entry.flowName}': slot ${iso(slot)} of schedule ${entry.id} (${describeSchedule(entry.schedule)})` }]);
       await handle.close();
-      t.pending.set(slot, { runId: handle.id });
+      // Loaded ahead, but never before the slot before it is due (one waiting worker per schedule).
+      const before = t.slots.latest(slot - 1);
+      t.pending.set(slot, { runId: handle.id, warmAt: Math.max(slot - this.prewarmMs, before ?? -Infinity) });
       return true;
     } catch (e) {
       await this.store.schedules.releaseSlot(entry.id, slot).catch(() => undefined);
@@ -298,43 +326,63 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return (await this.store.list({ flowNames: [entry.flowName], rootsOnly: true })).find((r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot === slot);
   }
 
-  /** Starts a due slot's run, unless an earlier run of its schedule still runs (overlap: skip or queue). */
-  private async startSlot(t: Tracked, slot: number, p: Pending, now: number): Promise<void> {
+  /**
+   * Hands a prepared slot's run to the host, which loads its flow now and starts it once `atSlot`
+   * resolves (not awaited: loading takes a while, and the scheduler goes on meanwhile).
+   */
+  private launch(t: Tracked, slot: number, p: Pending): void {
     const { entry } = t;
-    const overlap = entry.schedule.overlap ?? 'skip';
-    if (overlap !== 'allow') {
-      const earlier = (await this.store.list({ flowNames: [entry.flowName], stateTypes: UNFINISHED, rootsOnly: true })).find(
-        (r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot < slot,
-      );
-      if (earlier) {
-        const why = `flow run '${earlier.name}' of slot ${iso((earlier.trigger as { slot: number }).slot)} is still ${earlier.state.name}`;
-        if (overlap === 'skip') {
-          await this.discard(t, slot, p, `skipped: ${why} (overlap: 'skip')`);
+    const abort = new AbortController();
+    const settled = this.host.start(entry, p.runId, { signal: abort.signal, until: () => this.atSlot(t, slot, p, abort.signal) }).then(
+      (active) => {
+        t.pending.delete(slot);
+        this.emit('started', entry, active, slot);
+      },
+      async (e: Error) => {
+        p.launch = undefined;
+        if (e instanceof NotStarted && e.verdict === 'queue') {
+          if (!p.queued) this.host.log('INFO', `${label(entry)}: slot ${iso(slot)} ${e.message}`);
+          p.queued = true;
           return;
         }
-        if (!p.queued) {
-          if ([...t.pending.values()].filter((q) => q.queued).length >= MAX_QUEUED) {
-            await this.discard(t, slot, p, `skipped: ${MAX_QUEUED} slots already wait for ${why} (overlap: 'queue')`);
-            return;
-          }
-          p.queued = true;
-          this.host.log('INFO', `${label(entry)}: slot ${iso(slot)} waits until ${why} (overlap: 'queue')`);
+        if (e instanceof NotStarted) {
+          if (e.verdict === 'skip') await this.discard(t, slot, p, e.message).catch((err: Error) => this.host.log('ERROR', err.message));
+          return;
         }
-        return;
-      }
-    }
-    t.pending.delete(slot);
-    t.cursor = Math.max(t.cursor, slot);
-    const late = now - slot;
-    if (late > LATE_LOG_MS) await this.note(p.runId, 'WARNING', `Started ${seconds(late)} after its slot ${iso(slot)}${p.queued ? ', when the run before it had ended (overlap: queue)' : ''}`);
-    // Not awaited: the runner may wait for a free run slot, and the scheduler goes on meanwhile.
-    void this.host.start(entry, p.runId).then(
-      (active) => this.emit('started', entry, active, slot),
-      async (e: Error) => {
+        t.pending.delete(slot);
         this.host.log('ERROR', `${label(entry)}: could not start the run of slot ${iso(slot)}: ${e.message}`);
         await this.endRun(p.runId, 'Failed', `Could not start: ${e.message}`).catch(() => undefined);
       },
     );
+    p.launch = { abort, settled };
+  }
+
+  /**
+   * Called by the host once the flow is loaded: waits for the slot, then decides. An earlier run of the
+   * schedule that has started and not ended makes this slot skip (overlap: skip); any earlier run not
+   * ended makes it wait its turn (queue).
+   */
+  private async atSlot(t: Tracked, slot: number, p: Pending, signal: AbortSignal): Promise<void> {
+    await delay(slot - this.clock.now(), signal);
+    if (signal.aborted) throw new NotStarted('released', 'given back');
+    const { entry } = t;
+    const overlap = entry.schedule.overlap ?? 'skip';
+    if (overlap !== 'allow') {
+      const earlier = (await this.store.list({ flowNames: [entry.flowName], stateTypes: UNFINISHED, rootsOnly: true })).filter(
+        (r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot < slot,
+      );
+      const blocking = overlap === 'skip' ? earlier.find((r) => r.state.name !== 'Scheduled' || r.startTime !== undefined) : earlier[0];
+      if (blocking) {
+        const why = `flow run '${blocking.name}' of slot ${iso((blocking.trigger as { slot: number }).slot)} is still ${blocking.state.name}`;
+        if (overlap === 'skip') throw new NotStarted('skip', `skipped: ${why} (overlap: 'skip')`);
+        const queued = [...t.pending.values()].filter((q) => q.queued && q !== p).length;
+        if (queued >= MAX_QUEUED) throw new NotStarted('skip', `skipped: ${MAX_QUEUED} slots already wait for ${why} (overlap: 'queue')`);
+        throw new NotStarted('queue', `waits until ${why} (overlap: 'queue')`);
+      }
+    }
+    t.cursor = Math.max(t.cursor, slot);
+    const late = this.clock.now() - slot;
+    if (late > LATE_LOG_MS) await this.note(p.runId, 'WARNING', `Started ${seconds(late)} after its slot ${iso(slot)}${p.queued ? ', when the run before it had ended (overlap: queue)' : ''}`);
   }
 
   /** A prepared slot's run that will not run: it goes (the host logs why); `release` lets another process claim the slot. */
@@ -351,7 +399,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** Gives back everything prepared for a schedule (paused, removed, changed, or this process stops). */
   private async letGo(t: Tracked, reason: string): Promise<void> {
-    for (const [slot, p] of [...t.pending]) await this.discard(t, slot, p, `given back: ${reason}`, true).catch((e: Error) => this.host.log('ERROR', e.message));
+    for (const [slot, p] of [...t.pending]) {
+      if (p.launch) {
+        // Loaded and waiting for its slot: the worker goes. A run that started meanwhile is no longer ours to give back.
+        p.launch.abort.abort();
+        await p.launch.settled;
+        if (!t.pending.has(slot)) continue;
+      }
+      await this.discard(t, slot, p, `given back: ${reason}`, true).catch((e: Error) => this.host.log('ERROR', e.message));
+    }
     t.watching.clear();
   }
 
@@ -374,6 +430,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       await handle.close();
     }
   }
+}
+
+/** Waits `ms` of real time (the clock may be a test's), or until aborted. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function iso(ms: number): string {
