@@ -1,0 +1,142 @@
+/**
+ * What to tell when a run nobody watches ends (a scheduled run, a run resumed by itself, a run started
+ * from the dashboard), as the `notify` policy says, and at most once per flow per minute: what comes
+ * within the minute is told at its end in one line ("3 more runs of daily-stats failed"). The same for
+ * an editor's notifications and `flowdeck serve --notify-url`.
+ */
+import { systemClock, type Clock } from '../clock';
+import type { FlowRunSummary } from '../records';
+
+export type NotifyPolicy = 'onFailure' | 'onFailureAndRecovery' | 'always' | 'never';
+export const NOTIFY_POLICIES: readonly NotifyPolicy[] = ['onFailure', 'onFailureAndRecovery', 'always', 'never'];
+
+/** failed: Failed, TimedOut or Crashed; recovered: completed after the flow's run before it failed; ended: any other end. */
+export type NoticeKind = 'failed' | 'recovered' | 'ended';
+
+export interface Notice {
+  kind: NoticeKind;
+  run: FlowRunSummary;
+  text: string;
+}
+
+/** Several runs of one flow ended within the minute after a notice about it. */
+export interface NoticeSummary {
+  flowName: string;
+  failed: number;
+  other: number;
+  /** The latest of them (what Show Logs opens). */
+  latest: FlowRunSummary;
+  text: string;
+}
+
+export function isFailure(run: Pick<FlowRunSummary, 'state'>): boolean {
+  return run.state.type === 'FAILED' || run.state.type === 'CRASHED';
+}
+
+/** Whether an unwatched run's end is told under `policy`, and as what. */
+export function noticeKind(policy: NotifyPolicy, run: Pick<FlowRunSummary, 'state'>, previousFailed: boolean): NoticeKind | undefined {
+  if (policy === 'never') return undefined;
+  if (isFailure(run)) return 'failed';
+  if (policy === 'onFailure') return undefined;
+  if (run.state.type === 'COMPLETED' && previousFailed) return 'recovered';
+  return policy === 'always' ? 'ended' : undefined;
+}
+
+function why(run: FlowRunSummary): string {
+  if (run.trigger?.kind === 'schedule') return ` (scheduled for ${new Date(run.trigger.slot).toISOString()})`;
+  if (run.trigger?.kind === 'resume') return ' (resumed after its host ended)';
+  return '';
+}
+
+export function noticeText(kind: NoticeKind, run: FlowRunSummary): string {
+  const what = `Flow run '${run.name}' of ${run.flowName}${why(run)}`;
+  if (kind === 'failed') return `${what} ${run.state.type === 'CRASHED' ? 'crashed' : run.state.name === 'TimedOut' ? 'timed out' : 'failed'}${run.state.message ? `: ${run.state.message}` : ''}`;
+  if (kind === 'recovered') return `${what} completed; the run before it had failed`;
+  return `${what} ended ${run.state.name}${run.state.message ? `: ${run.state.message}` : ''}`;
+}
+
+export function summaryText(flowName: string, failed: number, other: number): string {
+  const parts = [];
+  if (failed > 0) parts.push(`${failed} more run${failed === 1 ? '' : 's'} of ${flowName} failed`);
+  if (other > 0) parts.push(`${failed > 0 ? `${other} more` : `${other} more run${other === 1 ? '' : 's'} of ${flowName}`} ended`);
+  return parts.join('; ');
+}
+
+export interface TimerApi {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: TimerApi = {
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+interface Window {
+  until: number;
+  timer: unknown;
+  failed: number;
+  other: number;
+  latest?: FlowRunSummary;
+}
+
+/** One notification per flow per window: the first goes out, the rest are counted and summed up at the window's end. */
+export class NoticeThrottle {
+  private readonly windows = new Map<string, Window>();
+
+  constructor(
+    private readonly send: (n: Notice | NoticeSummary) => void,
+    private readonly options: { windowMs?: number; clock?: Clock; timers?: TimerApi } = {},
+  ) {}
+
+  private get windowMs(): number {
+    return this.options.windowMs ?? 60_000;
+  }
+
+  offer(notice: Notice): void {
+    const flow = notice.run.flowName;
+    const open = this.windows.get(flow);
+    if (open) {
+      if (notice.kind === 'failed') open.failed++;
+      else open.other++;
+      open.latest = notice.run;
+      return;
+    }
+    this.send(notice);
+    this.open(flow);
+  }
+
+  private open(flow: string): void {
+    const timers = this.options.timers ?? realTimers;
+    const now = (this.options.clock ?? systemClock).now();
+    const w: Window = { until: now + this.windowMs, timer: undefined, failed: 0, other: 0 };
+    w.timer = timers.set(() => this.close(flow), this.windowMs);
+    this.windows.set(flow, w);
+  }
+
+  private close(flow: string): void {
+    const w = this.windows.get(flow);
+    if (!w) return;
+    this.windows.delete(flow);
+    if (!w.latest) return;
+    this.send({ flowName: flow, failed: w.failed, other: w.other, latest: w.latest, text: summaryText(flow, w.failed, w.other) });
+    // The summary is a notification too: the next one waits its minute.
+    this.open(flow);
+  }
+
+  /** Sends what is held now (the host is stopping). */
+  flush(): void {
+    const timers = this.options.timers ?? realTimers;
+    for (const [flow, w] of [...this.windows]) {
+      timers.clear(w.timer);
+      this.windows.delete(flow);
+      if (w.latest) this.send({ flowName: flow, failed: w.failed, other: w.other, latest: w.latest, text: summaryText(flow, w.failed, w.other) });
+    }
+  }
+}
+
+/** Whether the flow's run before `run` (the latest that ended before it was created) failed. */
+export function previousFailed(run: FlowRunSummary, runsOfFlow: readonly FlowRunSummary[]): boolean {
+  const before = runsOfFlow.filter((r) => r.id !== run.id && !r.parentRunId && r.endTime !== undefined && r.endTime <= (run.endTime ?? Infinity)).sort((a, b) => b.endTime! - a.endTime!)[0];
+  return before !== undefined && isFailure(before);
+}

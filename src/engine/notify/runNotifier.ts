@@ -1,0 +1,42 @@
+/** Tells of unwatched runs' ends as the policy says, rate-limited per flow (notices.ts); the host delivers. */
+import type { FlowRunSummary } from '../records';
+import type { RunStore } from '../runStore';
+import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary, type NotifyPolicy, type TimerApi } from './notices';
+import type { Clock } from '../clock';
+
+export interface RunNotifierOptions {
+  policy: () => NotifyPolicy;
+  deliver: (notice: Notice | NoticeSummary) => void;
+  windowMs?: number;
+  clock?: Clock;
+  timers?: TimerApi;
+}
+
+export class RunNotifier {
+  private readonly throttle: NoticeThrottle;
+
+  constructor(
+    private readonly store: RunStore,
+    private readonly options: RunNotifierOptions,
+  ) {
+    this.throttle = new NoticeThrottle((n) => options.deliver(n), {
+      ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
+    });
+  }
+
+  /** A top-level run nobody watches has ended. */
+  async ended(run: FlowRunSummary): Promise<void> {
+    const policy = this.options.policy();
+    if (policy === 'never' || run.parentRunId) return;
+    const before = run.state.type === 'COMPLETED' && policy !== 'onFailure' && previousFailed(run, await this.store.list({ flowNames: [run.flowName], rootsOnly: true }));
+    const kind = noticeKind(policy, run, before);
+    if (kind) this.throttle.offer({ kind, run, text: noticeText(kind, run) });
+  }
+
+  /** Sends the summaries held back (the host is stopping). */
+  flush(): void {
+    this.throttle.flush();
+  }
+}
