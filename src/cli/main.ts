@@ -4,10 +4,14 @@ import { SecretMasker, maskError, secretsFromEnv } from '../engine/secrets';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { checkCommand } from './commands/check';
 import { flowsCommand } from './commands/flows';
+import { limitCommand } from './commands/limit';
 import { logsCommand } from './commands/logs';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
+import { scheduleCommand } from './commands/schedule';
+import { schedulesCommand } from './commands/schedules';
+import { serveCommand } from './commands/serve';
 import { StoreHomeError } from '../engine/storeErrors';
 import { EXIT, UsageError, write, type CliIo } from './io';
 
@@ -20,12 +24,16 @@ Commands:
   logs <run id or name>      the stored logs of a run
   flows [file or folder]     the flows in flow files, without running them
   check [file or folder...]  type-check flow files with the workspace's TypeScript
+  serve [file or folder...]  run schedules until stopped (for a service manager)
+  schedule add|pause|resume|rm   add a schedule to the store; pause, resume or remove one
+  schedules                  every schedule with its next run time, source and state
+  limit set|ls|rm            concurrency limits by tag (github-api, youtube-api, your own)
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
 
 Run \`flowdeck <command> --help\` for a command's options.
 Environment: FLOWDECK_HOME (store, default ~/.flowdeck), GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
 FLOWDECK_GOOGLE_API_URL, FLOWDECK_GOOGLE_TOKEN_URL, FLOWDECK_GOOGLE_CLIENT_ID,
-FLOWDECK_GOOGLE_CLIENT_SECRET, FLOWDECK_YOUTUBE_REFRESH_TOKEN.`;
+FLOWDECK_GOOGLE_CLIENT_SECRET, FLOWDECK_YOUTUBE_REFRESH_TOKEN, FLOWDECK_NOTIFY_URL (serve).`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
@@ -39,7 +47,19 @@ async function auth(argv: string[], io: CliIo): Promise<number> {
   return argv[0] === '--help' || argv[0] === '-h' ? EXIT.ok : EXIT.badInput;
 }
 
-const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, check: checkCommand, auth };
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  resume: resumeCommand,
+  runs: runsCommand,
+  logs: logsCommand,
+  flows: flowsCommand,
+  check: checkCommand,
+  serve: serveCommand,
+  schedule: scheduleCommand,
+  schedules: schedulesCommand,
+  limit: limitCommand,
+  auth,
+};
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;

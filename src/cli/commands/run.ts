@@ -28,7 +28,7 @@ Examples:
   flowdeck run flows/hello.flow.ts --param name=Ada
   flowdeck run github-repo-stats --param repo=PrefectHQ/prefect --json`;
 
-function parameters(values: { param?: string[]; params?: string }, mask: (text: string) => string): Record<string, unknown> {
+export function parameters(values: { param?: string[]; params?: string }, mask: (text: string) => string): Record<string, unknown> {
   let out: Record<string, unknown> = {};
   if (values.params !== undefined) {
     let parsed: unknown;
@@ -59,7 +59,7 @@ function jsonError(text: string): string | undefined {
   }
 }
 
-function sourceFor(target: string, cwd: string): FlowSource {
+export function sourceFor(target: string, cwd: string): FlowSource {
   const path = resolve(cwd, target);
   if (/^[a-z0-9-]+$/.test(target) && !existsSync(path)) return { kind: 'builtin', id: target };
   return { kind: 'file', path };

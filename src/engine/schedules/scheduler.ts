@@ -340,13 +340,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       },
       async (e: Error) => {
         p.launch = undefined;
+        // Given back while loading or waiting for its slot: letGo deals with the run.
+        if (abort.signal.aborted) return;
         if (e instanceof NotStarted && e.verdict === 'queue') {
           if (!p.queued) this.host.log('INFO', `${label(entry)}: slot ${iso(slot)} ${e.message}`);
           p.queued = true;
           return;
         }
         if (e instanceof NotStarted) {
-          if (e.verdict === 'skip') await this.discard(t, slot, p, e.message).catch((err: Error) => this.host.log('ERROR', err.message));
+          await this.discard(t, slot, p, e.message).catch((err: Error) => this.host.log('ERROR', err.message));
           return;
         }
         t.pending.delete(slot);

@@ -1,0 +1,173 @@
+import { parseArgs } from 'node:util';
+import { discoverFile } from '../../engine/flowDiscovery';
+import type { ParameterDeclarations } from '../../engine/parameters';
+import { findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
+import { checkSchedule, describeSchedule, parseEvery, ScheduleError, type Schedule } from '../../engine/schedules/scheduleSpec';
+import { SlotTimes } from '../../engine/schedules/slotTimes';
+import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
+import { neutraliseTerminal } from '../../engine/terminalText';
+import { BUILTIN_FLOWS } from '../../flows/builtins';
+import { openStore } from '../host';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+import { declaredIn, localTime, scheduleJson, whereFrom } from '../scheduleSources';
+import { parameters, sourceFor } from './run';
+
+export const SCHEDULE_HELP = `Usage: flowdeck schedule add <file | built-in id> (--cron EXPR | --every 15m) [options]
+       flowdeck schedule pause <id>
+       flowdeck schedule resume <id>
+       flowdeck schedule rm <id>
+
+Adds a schedule to the store, without editing code: \`flowdeck serve\` and every VS Code window with
+Flowdeck run it (each slot once). Pause and resume work on schedules declared in flow files too (by the
+id \`flowdeck schedules\` shows); rm removes an added schedule.
+
+Options of add:
+  --cron EXPR          5 fields, or 6 with seconds first ("*/10 * * * * *"); parsed by croner
+  --timezone TZ        IANA timezone the cron expression is read in (default: this machine's)
+  --every N{s|m|h|d}   instead of --cron: every 30s, 15m, 2h, 1d (counted from 1970-01-01T00:00Z)
+  --flow NAME          which flow, when the file has several
+  --param key=value    a parameter of the scheduled runs (repeatable; JSON when it parses as JSON)
+  --params JSON        all parameters as one JSON object
+  --catchup latest|none   after the machine was off: run the latest missed slot once (default), or none
+  --overlap skip|queue|allow   a slot due while the previous run still runs (default skip)
+  --json               print the schedule as JSON
+
+Exit codes: 0 done; 2 bad input (no such flow or schedule, invalid cron, timezone or parameter).
+
+Examples:
+  flowdeck schedule add github-repo-stats --cron "0 9 * * *" --param repo=PrefectHQ/prefect
+  flowdeck schedule add flows/poll.flow.ts --every 15m
+  flowdeck schedule pause 3fa85f6457`;
+
+export async function scheduleCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      cron: { type: 'string' },
+      timezone: { type: 'string' },
+      every: { type: 'string' },
+      flow: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      params: { type: 'string' },
+      catchup: { type: 'string' },
+      overlap: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [action, ...rest] = positionals;
+  if (values.help || action === undefined) {
+    write(values.help ? io.stdout : io.stderr, SCHEDULE_HELP);
+    return values.help ? EXIT.ok : EXIT.badInput;
+  }
+  if (action === 'add') {
+    if (rest.length !== 1) throw new UsageError(`schedule add takes one flow file or built-in id\n\n${SCHEDULE_HELP}`);
+    return add(rest[0]!, values, io);
+  }
+  if (action === 'pause' || action === 'resume' || action === 'rm') {
+    if (rest.length !== 1) throw new UsageError(`schedule ${action} takes one schedule id (see \`flowdeck schedules\`)`);
+    return change(action, rest[0]!, io);
+  }
+  throw new UsageError(`unknown schedule action '${action}'\n\n${SCHEDULE_HELP}`);
+}
+
+interface AddValues {
+  cron?: string;
+  timezone?: string;
+  every?: string;
+  flow?: string;
+  param?: string[];
+  params?: string;
+  catchup?: string;
+  overlap?: string;
+  json?: boolean;
+}
+
+/** The flow a schedule is for: its name, source as runs record it, and parameter declaration. */
+function flowFor(target: string, flowOption: string | undefined, io: CliIo): { flowName: string; source: string; declarations?: ParameterDeclarations } | string {
+  const source = sourceFor(target, io.cwd);
+  if (source.kind === 'builtin') {
+    const builtin = BUILTIN_FLOWS.find((b) => b.id === source.id);
+    if (!builtin) return `No built-in flow '${source.id}' and no file by that name. Built-in flows: ${BUILTIN_FLOWS.map((b) => b.id).join(', ')}`;
+    return { flowName: builtin.name, source: `builtin:${builtin.id}`, declarations: builtin.parameters };
+  }
+  const found = discoverFile(source.path);
+  if (found.error) return `${found.file}${found.error.line === undefined ? '' : `:${found.error.line}:${found.error.column ?? 1}`}: ${found.error.message}`;
+  const flows = flowOption === undefined ? found.flows : found.flows.filter((f) => f.name === flowOption);
+  if (flows.length === 0) return flowOption === undefined ? `No flow in ${found.file}` : `No flow '${flowOption}' in ${found.file}; its flows: ${found.flows.map((f) => f.name).join(', ') || '(none)'}`;
+  if (flows.length > 1) return `${found.file} has ${flows.length} flows (${flows.map((f) => f.name).join(', ')}); say which with --flow NAME`;
+  const flow = flows[0]!;
+  return { flowName: flow.name, source: found.file, ...(flow.parameters ? { declarations: flow.parameters } : {}) };
+}
+
+async function add(target: string, values: AddValues, io: CliIo): Promise<number> {
+  const masker = new SecretMasker(secretsFromEnv(io.env));
+  const fail = (message: string): number => {
+    write(io.stderr, `flowdeck: ${neutraliseTerminal(masker.mask(message))}`);
+    return EXIT.badInput;
+  };
+  if ((values.cron === undefined) === (values.every === undefined)) return fail('schedule add needs one of --cron EXPR and --every 15m');
+  const flow = flowFor(target, values.flow, io);
+  if (typeof flow === 'string') return fail(flow);
+  let schedule: Schedule;
+  try {
+    const given: Record<string, unknown> = values.cron !== undefined ? { cron: values.cron } : { intervalSeconds: parseEvery(values.every!) };
+    if (values.timezone !== undefined) given.timezone = values.timezone;
+    if (values.catchup !== undefined) given.catchup = values.catchup;
+    if (values.overlap !== undefined) given.overlap = values.overlap;
+    const params = parameters(values, (text) => masker.mask(text));
+    if (Object.keys(params).length > 0 || values.params !== undefined) given.parameters = params;
+    schedule = checkSchedule(given, flow.flowName, flow.declarations);
+  } catch (e) {
+    if (e instanceof ScheduleError || (e as Error).name === 'ParameterError') return fail((e as Error).message);
+    throw e;
+  }
+  const store = await openStore(io);
+  try {
+    const added = await store.schedules.add({ flowName: flow.flowName, source: flow.source, schedule });
+    const next = new SlotTimes(schedule).next(Date.now());
+    if (values.json) {
+      const view: ScheduleView = next === undefined ? { entry: { ...added, origin: 'store' }, paused: false } : { entry: { ...added, origin: 'store' }, paused: false, next };
+      write(io.stdout, JSON.stringify(scheduleJson(view), null, 2));
+    } else {
+      write(io.stdout, neutraliseTerminal(`Added schedule ${added.id}: ${flow.flowName} ${describeSchedule(schedule)}${next === undefined ? '' : `, next at ${localTime(next)}`}.`));
+      write(io.stdout, 'It runs while `flowdeck serve` or a VS Code window with Flowdeck is open.');
+    }
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+async function change(action: 'pause' | 'resume' | 'rm', ref: string, io: CliIo): Promise<number> {
+  const declared = await declaredIn([], io);
+  const store = await openStore(io);
+  try {
+    const { found, ambiguous } = findSchedule(scheduleViews(declared.entries, await store.schedules.read(), Date.now()), ref);
+    if (ambiguous) {
+      write(io.stderr, neutraliseTerminal(`flowdeck: '${ref}' matches ${ambiguous.length} schedules (${ambiguous.map((v) => v.entry.id).join(', ')}); give more of the id`));
+      return EXIT.badInput;
+    }
+    if (!found) {
+      write(io.stderr, neutraliseTerminal(`flowdeck: no schedule '${ref}' in the store or the flow files under ${io.cwd}; \`flowdeck schedules\` lists them`));
+      return EXIT.badInput;
+    }
+    const { entry } = found;
+    const what = neutraliseTerminal(`schedule ${entry.id} of ${entry.flowName} (${describeSchedule(entry.schedule)})`);
+    if (action === 'rm') {
+      if (entry.origin === 'code') {
+        write(io.stderr, neutraliseTerminal(`flowdeck: ${what} is declared in ${whereFrom(entry, io)}; remove it from the flow's options there, or pause it`));
+        return EXIT.badInput;
+      }
+      await store.schedules.remove(entry.id);
+      write(io.stdout, `Removed ${what}.`);
+      return EXIT.ok;
+    }
+    await store.schedules.setPaused(entry.id, action === 'pause');
+    write(io.stdout, `${action === 'pause' ? 'Paused' : 'Resumed'} ${what}.`);
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}

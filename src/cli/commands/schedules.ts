@@ -1,0 +1,38 @@
+import { parseArgs } from 'node:util';
+import { scheduleViews } from '../../engine/schedules/scheduleEntries';
+import { openStore } from '../host';
+import { EXIT, write, type CliIo } from '../io';
+import { declaredIn, fileErrors, scheduleJson, scheduleRows } from '../scheduleSources';
+
+export const SCHEDULES_HELP = `Usage: flowdeck schedules [file or folder...] [--json]
+
+Every schedule with its next run time, state and source: those added to the store (\`flowdeck schedule
+add\`, Schedule Flow… in VS Code) and those declared in the flow files under the given paths (default:
+the current folder). Files whose schedules cannot be read are reported like parse errors (exit 2).
+
+Options:
+  --json       a JSON array: id, flowName, source, origin (code|store), cron or intervalSeconds, timezone,
+               parameters, catchup, overlap, state (active|paused), next (ISO time or null)
+  -h, --help   this help`;
+
+export async function schedulesCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    write(io.stdout, SCHEDULES_HELP);
+    return EXIT.ok;
+  }
+  const declared = await declaredIn(positionals, io);
+  const store = await openStore(io, 'read');
+  let views;
+  try {
+    views = scheduleViews(declared.entries, await store.schedules.read(), Date.now());
+  } finally {
+    await store.close();
+  }
+  const errors = fileErrors(declared.files, io);
+  for (const e of errors) write(io.stderr, e);
+  if (values.json) write(io.stdout, JSON.stringify(views.map(scheduleJson), null, 2));
+  else if (views.length === 0) write(io.stdout, 'No schedules. Add one with `flowdeck schedule add <file | built-in> --cron "0 9 * * *"`, or give a flow a schedule option.');
+  else for (const row of scheduleRows(views, io)) write(io.stdout, row);
+  return errors.length > 0 ? EXIT.badInput : EXIT.ok;
+}

@@ -1,0 +1,216 @@
+/**
+ * `flowdeck serve`: runs every schedule — those in the store and those declared in the flow files it is
+ * given — until SIGINT or SIGTERM, for a service manager. Runs of dead hosts that ask for it are resumed;
+ * with --notify-url, unwatched runs' failures are POSTed to a webhook.
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readCredentials, secretValuesFrom } from '../../engine/credentials';
+import { findFlowFiles } from '../../engine/flowDiscovery';
+import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
+import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
+import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
+import { RunNotifier } from '../../engine/notify/runNotifier';
+import { postWebhook, webhookBody, webhookOrigin } from '../../engine/notify/webhook';
+import type { FlowRunSummary } from '../../engine/records';
+import type { FlowRunner } from '../../engine/runner';
+import type { RunStore } from '../../engine/runStore';
+import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
+import { isTerminal } from '../../engine/states';
+import { neutraliseTerminal } from '../../engine/terminalText';
+import { createRunner, openStore } from '../host';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+import { declaredIn, fileErrors, localTime, scheduleRows } from '../scheduleSources';
+
+export const SERVE_HELP = `Usage: flowdeck serve [file or folder...] [--notify-url URL] [--notify POLICY]
+
+Runs schedules until stopped (SIGINT or SIGTERM): every schedule in the store (\`flowdeck schedule add\`,
+Schedule Flow… in VS Code) and those declared in the flow files under the given paths (default: the
+current folder; files are read again when they change). Each slot runs once however many \`serve\`
+processes and editor windows share the store. Prints what it serves, each next time and each run's
+end. Runs of flows with resumeOnCrash whose host died are resumed.
+
+Options:
+  --notify-url URL   POST a JSON notice { text, run } when an unwatched run fails (a Slack or Mattermost
+                     incoming webhook works as is); retried with backoff. Also FLOWDECK_NOTIFY_URL.
+  --notify POLICY    onFailure (default), onFailureAndRecovery, always, never
+  -h, --help         this help
+
+Stopping cancels the runs going (their state says so) and gives back slots prepared but not started.`;
+
+/** How often the flow files are looked at for changed schedules. */
+const RESCAN_MS = 10_000;
+
+export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'notify-url': { type: 'string' }, notify: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    write(io.stdout, SERVE_HELP);
+    return EXIT.ok;
+  }
+  const notifyUrl = values['notify-url'] ?? (io.env.FLOWDECK_NOTIFY_URL || undefined);
+  if (notifyUrl !== undefined && !/^https?:$/.test(safeProtocol(notifyUrl))) {
+    throw new UsageError(`--notify-url (or FLOWDECK_NOTIFY_URL) must be an http:// or https:// URL, got one starting '${notifyUrl.slice(0, 8)}…'`);
+  }
+  const policy = (values.notify ?? 'onFailure') as NotifyPolicy;
+  if (!NOTIFY_POLICIES.includes(policy)) throw new UsageError(`--notify must be one of ${NOTIFY_POLICIES.join(', ')}, got '${values.notify}'`);
+
+  const declared = await declaredIn(positionals, io);
+  for (const e of fileErrors(declared.files, io)) write(io.stderr, e);
+  const store = await openStore(io);
+  const runner = createRunner(store, io);
+  const log = (message: string): void => write(io.stderr, neutraliseTerminal(`[${new Date().toISOString()}] ${message}`));
+  const masker = new SecretMasker([...secretsFromEnv(io.env), ...storedSecrets(store, io)]);
+
+  const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log);
+  const unwatched = new Set<string>();
+  const onRun = (run: FlowRunSummary): void => {
+    if (run.parentRunId || !unwatched.has(run.id) || !isTerminal(run.state.type)) return;
+    unwatched.delete(run.id);
+    const took = run.startTime !== undefined && run.endTime !== undefined ? ` in ${((run.endTime - run.startTime) / 1000).toFixed(1)} s` : '';
+    log(masker.mask(`Flow run '${run.name}' of ${run.flowName} ended ${run.state.name}${took}${run.state.message ? `: ${run.state.message}` : ''}`));
+    void notifier?.notifier.ended(run);
+  };
+  runner.on('run', onRun);
+  runner.on('storeError', (_id, e) => log(`flowdeck: ${masker.mask(e.message)}`));
+
+  const resumeCrashed = async (): Promise<void> => {
+    // A slot's run that never started is the scheduler's to take over, not a resume.
+    const resumed = await runner.resumeCrashed({ cwd: io.cwd, accept: (r) => !(r.trigger?.kind === 'schedule' && r.startTime === undefined) });
+    for (const a of resumed) {
+      unwatched.add(a.id);
+      log(`Resuming flow run '${a.name}' of ${a.flowName}: its host ended while it ran, and the flow asks to be resumed (resumeOnCrash)`);
+    }
+  };
+
+  const scheduler = new Scheduler(
+    store,
+    {
+      start: (entry, runId, slot) => start(runner, entry, runId, slot, unwatched),
+      log: (level, message) => log(`${level === 'INFO' ? '' : `${level}: `}${message}`),
+      onCrashed: () => void resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`)),
+    },
+    { keepAlive: true },
+  );
+  scheduler.on('planned', (entry, next) => {
+    if (next !== undefined) log(`Next: ${entry.flowName} (${entry.id}) at ${localTime(next)}`);
+  });
+  scheduler.on('started', (entry, active, slot) => log(`Started flow run '${active.name}' of ${entry.flowName} for ${localTime(slot)} (schedule ${entry.id})`));
+
+  const views = scheduleViews(declared.entries, await store.schedules.read(), Date.now());
+  write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
+  for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
+  await resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
+  scheduler.setDeclared(declared.entries);
+  scheduler.start();
+
+  let seen = fileTimes(positionals, io);
+  const rescan = setInterval(() => {
+    const now = fileTimes(positionals, io);
+    if (now === seen) return;
+    seen = now;
+    void declaredIn(positionals, io).then(
+      (next) => {
+        log(`Flow files changed: serving ${next.entries.length} schedule(s) declared in them`);
+        for (const e of fileErrors(next.files, io)) write(io.stderr, e);
+        scheduler.setDeclared(next.entries);
+      },
+      (e: Error) => log(`Could not read the flow files again: ${e.message}`),
+    );
+  }, RESCAN_MS);
+
+  const signal = await stopSignal(() => {
+    // A second signal: the runs stop at once.
+    for (const a of runner.active()) runner.kill(a.id, 'Stopped at once by a second signal to flowdeck serve');
+  });
+  clearInterval(rescan);
+  log(`${signal}: stopping; cancelling ${runner.active().length} run(s) and giving back the slots prepared`);
+  await scheduler.stop(`flowdeck serve (pid ${process.pid}) stopped before the slot was due`);
+  for (const a of runner.active()) runner.cancel(a.id, `Cancelled: flowdeck serve was stopped (${signal})`);
+  await Promise.all(runner.active().map((a) => a.done));
+  await notifier?.drain();
+  await store.close();
+  return EXIT.ok;
+}
+
+function start(runner: FlowRunner, entry: ScheduleEntry, runId: string, slot: SlotStart, unwatched: Set<string>) {
+  return runner.start({ source: sourceOfEntry(entry), flowName: entry.flowName }, { runId, ...slot }).then((active) => {
+    unwatched.add(active.id);
+    return active;
+  });
+}
+
+function safeProtocol(url: string): string {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return '';
+  }
+}
+
+function storedSecrets(store: RunStore, io: CliIo): string[] {
+  try {
+    return secretValuesFrom(io.env, readCredentials(store.home));
+  } catch {
+    return [];
+  }
+}
+
+/** Notices POSTed to the webhook; `drain` waits (bounded) for those in flight when serve stops. */
+function webhookNotifier(store: RunStore, url: string, policy: NotifyPolicy, masker: SecretMasker, log: (m: string) => void) {
+  const inFlight = new Set<Promise<void>>();
+  const notifier = new RunNotifier(store, {
+    policy: () => policy,
+    deliver: (n) => {
+      const run = 'run' in n ? n.run : n.latest;
+      const p = postWebhook(url, webhookBody(n.text, run, masker), { onRetry: (attempt, e) => log(`Notice about '${run.name}' not delivered (attempt ${attempt}: ${e.message}); retrying`) }).catch((e: Error) =>
+        log(`Could not deliver the notice about flow run '${run.name}' to ${webhookOrigin(url)}: ${e.message}`),
+      );
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    },
+  });
+  return {
+    notifier,
+    drain: async (): Promise<void> => {
+      notifier.flush();
+      await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 15_000).unref())]);
+    },
+  };
+}
+
+/** Resolves with the first SIGINT or SIGTERM; later ones call `again`. */
+function stopSignal(again: () => void): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let seen = false;
+    const on = (sig: NodeJS.Signals): void => {
+      if (seen) return again();
+      seen = true;
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** The flow files under `paths` with their modification times: what changed when this does. */
+function fileTimes(paths: readonly string[], io: CliIo): string {
+  try {
+    const files = (paths.length > 0 ? paths : ['.']).flatMap((p) => findFlowFiles(resolve(io.cwd, p)));
+    return files.map((f) => `${f}@${mtimeOf(f)}`).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,74 @@
+/** What the schedule commands share: the schedules declared in flow files under some paths, and how they print. */
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { discoverFile, findFlowFiles, type FileFlows } from '../engine/flowDiscovery';
+import { declaredEntries, type ScheduleEntry, type ScheduleView } from '../engine/schedules/scheduleEntries';
+import { describeSchedule } from '../engine/schedules/scheduleSpec';
+import { neutraliseTerminal } from '../engine/terminalText';
+import { UsageError, type CliIo } from './io';
+
+export interface Declared {
+  files: FileFlows[];
+  entries: ScheduleEntry[];
+}
+
+/** Discovers the flow files under `paths` (default: the current folder) and the schedules they declare. */
+export async function declaredIn(paths: readonly string[], io: CliIo): Promise<Declared> {
+  const targets = (paths.length > 0 ? paths : ['.']).map((p) => resolve(io.cwd, p));
+  for (const t of targets) if (!existsSync(t)) throw new UsageError(`no such file or folder: ${t}`);
+  const files = [...new Set(targets.flatMap((t) => findFlowFiles(t)))].map(discoverFile);
+  return { files, entries: await declaredEntries(files) };
+}
+
+/** `file:line:col: error: message` for each file whose flows (and schedules) cannot be read. */
+export function fileErrors(files: readonly FileFlows[], io: CliIo): string[] {
+  return files.filter((f) => f.error).map((f) => neutraliseTerminal(`${shown(f.file, io)}${f.error!.line === undefined ? '' : `:${f.error!.line}:${f.error!.column ?? 1}`}: error: ${f.error!.message}`));
+}
+
+export function shown(file: string, io: CliIo): string {
+  return relative(io.cwd, file) || file;
+}
+
+/** Local time, with the date when it is not today: `09:00:00`, `2025-06-02 09:00:00`. */
+export function localTime(ms: number, now = Date.now()): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return new Date(now).toDateString() === d.toDateString() ? clock : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}`;
+}
+
+export function whereFrom(entry: ScheduleEntry, io: CliIo): string {
+  if (entry.location) return `${shown(entry.location.file, io)}:${entry.location.line}`;
+  return entry.source.startsWith('builtin:') ? entry.source : shown(entry.source, io);
+}
+
+/** One line a schedule: id, flow, when, next run, state, where it is written. */
+export function scheduleRows(views: readonly ScheduleView[], io: CliIo): string[] {
+  const now = Date.now();
+  const rows = views.map((v) => [
+    v.entry.id,
+    v.entry.flowName,
+    describeSchedule(v.entry.schedule),
+    v.paused ? '-' : v.next === undefined ? 'never' : localTime(v.next, now),
+    v.paused ? 'paused' : 'active',
+    `${v.entry.origin === 'code' ? 'code' : 'store'} ${whereFrom(v.entry, io)}`,
+  ]);
+  const header = ['ID', 'FLOW', 'SCHEDULE', 'NEXT', 'STATE', 'SOURCE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => neutraliseTerminal(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')));
+}
+
+/** The JSON of `flowdeck schedules --json`. */
+export function scheduleJson(v: ScheduleView) {
+  const { entry } = v;
+  return {
+    id: entry.id,
+    flowName: entry.flowName,
+    source: entry.source,
+    origin: entry.origin,
+    ...(entry.location ? { location: entry.location } : {}),
+    ...entry.schedule,
+    state: v.paused ? 'paused' : 'active',
+    next: v.next === undefined ? null : new Date(v.next).toISOString(),
+  };
+}

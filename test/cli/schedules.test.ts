@@ -1,0 +1,179 @@
+/** `flowdeck schedule add|pause|resume|rm`, `flowdeck schedules [--json]` and `flowdeck limit …`, through the built CLI. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { flowSource, runCli, tempDir, workspace } from '../support/engine';
+
+interface ScheduleJson {
+  id: string;
+  flowName: string;
+  source: string;
+  origin: 'code' | 'store';
+  location?: { file: string; line: number };
+  cron?: string;
+  intervalSeconds?: number;
+  timezone?: string;
+  parameters?: Record<string, unknown>;
+  state: 'active' | 'paused';
+  next: string | null;
+}
+
+async function schedules(home: string, cwd: string): Promise<ScheduleJson[]> {
+  const r = await runCli(['schedules', '--json'], { cwd, env: { FLOWDECK_HOME: home } });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as ScheduleJson[];
+}
+
+const DECLARED = flowSource(`
+export const daily = flow({ name: 'daily', parameters: { full: { type: 'boolean', default: false } },
+  schedule: [{ cron: '0 9 * * *', timezone: 'Europe/Madrid' }, { intervalSeconds: 900, parameters: { full: true } }] }, async () => 'ok');
+`);
+
+describe('flowdeck schedule and schedules', () => {
+  it('adds a schedule for a built-in flow, lists it with its next time, pauses, resumes and removes it', { timeout: 120_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({});
+    const env = { FLOWDECK_HOME: home };
+    const add = await runCli(['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--timezone', 'Europe/Madrid', '--param', 'repo=octo/hello', '--json'], { cwd, env });
+    assert.equal(add.code, 0, add.stderr);
+    const added = JSON.parse(add.stdout) as ScheduleJson;
+    assert.match(added.id, /^[0-9a-f]{10}$/);
+
+    let [listed] = await schedules(home, cwd);
+    assert.deepEqual({ ...listed, next: undefined }, {
+      id: added.id,
+      flowName: 'github-repo-stats',
+      source: 'builtin:github-repo-stats',
+      origin: 'store',
+      cron: '0 9 * * *',
+      timezone: 'Europe/Madrid',
+      parameters: { repo: 'octo/hello' },
+      state: 'active',
+      next: undefined,
+    });
+    // 09:00 in Madrid is 07:00Z or 08:00Z, whichever side of DST the next day is.
+    assert.match(listed!.next!, /^\d{4}-\d\d-\d\dT0[78]:00:00\.000Z$/);
+    assert.ok(Date.parse(listed!.next!) > Date.now() - 60_000);
+
+    const table = await runCli(['schedules'], { cwd, env });
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^ID +FLOW +SCHEDULE +NEXT +STATE +SOURCE$/m);
+    assert.match(table.stdout, new RegExp(`^${added.id} +github-repo-stats +cron 0 9 \\* \\* \\* \\(Europe/Madrid\\) +\\S.* +active +store builtin:github-repo-stats$`, 'm'));
+
+    const pause = await runCli(['schedule', 'pause', added.id.slice(0, 6)], { cwd, env });
+    assert.equal(pause.code, 0, pause.stderr);
+    assert.match(pause.stdout, new RegExp(`^Paused schedule ${added.id} of github-repo-stats`));
+    [listed] = await schedules(home, cwd);
+    assert.equal(listed!.state, 'paused');
+    assert.equal(listed!.next, null);
+
+    assert.equal((await runCli(['schedule', 'resume', added.id], { cwd, env })).code, 0);
+    [listed] = await schedules(home, cwd);
+    assert.equal(listed!.state, 'active');
+    assert.notEqual(listed!.next, null);
+
+    const rm = await runCli(['schedule', 'rm', added.id], { cwd, env });
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.deepEqual(await schedules(home, cwd), []);
+    const again = await runCli(['schedule', 'rm', added.id], { cwd, env });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, new RegExp(`no schedule '${added.id}'`));
+  });
+
+  it('--every takes seconds, minutes, hours or days; a file with one flow is scheduled by its path', { timeout: 60_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({ 'poll.flow.ts': flowSource(`export default flow({ name: 'poll' }, async () => 1);`) });
+    const r = await runCli(['schedule', 'add', 'poll.flow.ts', '--every', '15m', '--overlap', 'queue', '--catchup', 'none'], { cwd, env: { FLOWDECK_HOME: home } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Added schedule [0-9a-f]{10}: poll every 15 min, next at /);
+    const [s] = await schedules(home, cwd);
+    assert.equal(s!.intervalSeconds, 900);
+    assert.equal(s!.origin, 'store');
+    assert.match(s!.source, /poll\.flow\.ts$/);
+    assert.equal(Date.parse(s!.next!) % 900_000, 0, 'slots of an interval are counted from the epoch');
+    assert.deepEqual([(s as unknown as Record<string, unknown>).overlap, (s as unknown as Record<string, unknown>).catchup], ['queue', 'none']);
+  });
+
+  it('rejects bad input with exit 2 and a message naming what was wrong, storing nothing', { timeout: 120_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'a' }, async () => 1);\nexport const b = flow({ name: 'b' }, async () => 2);`) });
+    const env = { FLOWDECK_HOME: home };
+    const cases: [string[], RegExp][] = [
+      [['schedule', 'add', 'github-repo-stats', '--cron', '61 * * * *'], /cron '61 \* \* \* \*' is not valid/],
+      [['schedule', 'add', 'github-repo-stats', '--every', '15x'], /--every takes a number and a unit/],
+      [['schedule', 'add', 'github-repo-stats'], /needs one of --cron EXPR and --every 15m/],
+      [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--every', '1h'], /needs one of --cron EXPR and --every 15m/],
+      [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--timezone', 'Mars/Olympus'], /Mars\/Olympus/],
+      [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--param', 'repo=not a repo'], /repo/],
+      [['schedule', 'add', 'no-such-flow', '--cron', '0 9 * * *'], /No built-in flow 'no-such-flow'/],
+      [['schedule', 'add', 'two.flow.ts', '--every', '1h'], /has 2 flows \(a, b\); say which with --flow NAME/],
+      [['schedule', 'pause', 'ffffffffff'], /no schedule 'ffffffffff'/],
+      [['schedule', 'frobnicate', 'x'], /unknown schedule action 'frobnicate'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args, { cwd, env });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+    assert.deepEqual(await schedules(home, cwd), []);
+  });
+
+  it('lists schedules declared in flow files with where they are written; pauses them, refuses to rm them', { timeout: 60_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({ 'daily.flow.ts': DECLARED });
+    const env = { FLOWDECK_HOME: home };
+    const listed = await schedules(home, cwd);
+    assert.deepEqual(listed.map((s) => [s.origin, s.flowName, s.cron ?? s.intervalSeconds, s.parameters, s.location?.line]), [
+      ['code', 'daily', '0 9 * * *', undefined, 4],
+      ['code', 'daily', 900, { full: true }, 4],
+    ]);
+    assert.notEqual(listed[0]!.id, listed[1]!.id);
+    assert.deepEqual(await schedules(home, cwd), listed, 'a declared schedule keeps its id');
+    const rm = await runCli(['schedule', 'rm', listed[0]!.id], { cwd, env });
+    assert.equal(rm.code, 2);
+    assert.match(rm.stderr, /is declared in daily\.flow\.ts:4; remove it from the flow's options there, or pause it/);
+    assert.equal((await runCli(['schedule', 'pause', listed[0]!.id], { cwd, env })).code, 0);
+    assert.deepEqual((await schedules(home, cwd)).map((s) => s.state), ['paused', 'active']);
+  });
+
+  it('reports a schedule that cannot be read on its line, like a parse error (exit 2)', { timeout: 60_000 }, async () => {
+    const cwd = workspace({ 'bad.flow.ts': flowSource(`export default flow({\n  name: 'bad',\n  schedule: { cron: '0 25 * * *' },\n}, async () => 1);`) });
+    const r = await runCli(['schedules'], { cwd, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^bad\.flow\.ts:4:\d+: error: flow 'bad': schedule: cron '0 25 \* \* \*' is not valid/m);
+  });
+});
+
+describe('flowdeck limit', () => {
+  it('sets, lists and removes concurrency limits by tag; rejects bad tags and numbers', { timeout: 60_000 }, async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    const set = await runCli(['limit', 'set', 'github-api', '2'], { env });
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout.trim(), "At most 2 task runs tagged 'github-api' at once.");
+    assert.equal((await runCli(['limit', 'set', 'api', '1'], { env })).code, 0);
+    const ls = await runCli(['limit', 'ls', '--json'], { env });
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(
+      (JSON.parse(ls.stdout) as { tag: string; limit: number; active: number }[]).map((l) => [l.tag, l.limit, l.active]).sort(),
+      [
+        ['api', 1, 0],
+        ['github-api', 2, 0],
+      ],
+    );
+    assert.match((await runCli(['limit', 'ls'], { env })).stdout, /^github-api {2}0\/2 in use$/m);
+    assert.equal((await runCli(['limit', 'rm', 'api'], { env })).code, 0);
+    const rmAgain = await runCli(['limit', 'rm', 'api'], { env });
+    assert.equal(rmAgain.code, 2);
+    assert.match(rmAgain.stderr, /no concurrency limit on tag 'api'/);
+    for (const [args, message] of [
+      [['limit', 'set', 'api', '0'], /whole number from 1/],
+      [['limit', 'set', 'api', 'two'], /whole number from 1/],
+      [['limit', 'set', 'no spaces', '1'], /cannot be limited/],
+      [['limit', 'set', 'api'], /takes a tag and a number/],
+    ] as [string[], RegExp][]) {
+      const r = await runCli(args, { env });
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, message);
+    }
+    assert.deepEqual((JSON.parse((await runCli(['limit', 'ls', '--json'], { env })).stdout) as { tag: string }[]).map((l) => l.tag), ['github-api']);
+  });
+});
