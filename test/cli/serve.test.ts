@@ -1,0 +1,182 @@
+/**
+ * `flowdeck serve` as a real process (and two at once, and one killed): runs every schedule until
+ * SIGTERM, one run per slot, resumes a scheduled run its dead predecessor left Crashed, and POSTs one
+ * notice per failed scheduled run to a loopback webhook, masked. Bounded waits on what the store says;
+ * nothing is timed.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { FlowRunSummary } from '../../src/engine/records';
+import { CLI, flowSource, tempDir, waitFor, workspace } from '../support/engine';
+
+interface Served {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+
+function serve(args: string[], cwd: string, env: NodeJS.ProcessEnv): Served {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  return { child, stderr: () => stderr, exited: new Promise((r) => child.on('close', (code) => r(code))) };
+}
+
+async function stop(s: Served): Promise<number | null> {
+  s.child.kill('SIGTERM');
+  return s.exited;
+}
+
+async function scheduledRuns(home: string): Promise<FlowRunSummary[]> {
+  const store = await EmbeddedStore.open(home, { readOnly: true });
+  try {
+    return (await store.list()).filter((r) => r.trigger?.kind === 'schedule');
+  } finally {
+    await store.close();
+  }
+}
+
+const slotOf = (r: FlowRunSummary): number => (r.trigger?.kind === 'schedule' ? r.trigger.slot : NaN);
+
+const EVERY_2S = flowSource(`export default flow({ name: 'tick', schedule: { intervalSeconds: 2 } }, async () => 'tock');`);
+
+describe('flowdeck serve', () => {
+  it('runs a schedule every 2 s until SIGTERM, printing what it serves and each next time; a slot per run', { timeout: 180_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({ 'tick.flow.ts': EVERY_2S });
+    const s = serve([], cwd, { FLOWDECK_HOME: home });
+    await waitFor(async () => (await scheduledRuns(home)).filter((r) => r.state.name === 'Completed').length >= 4, 'four completed scheduled runs', 120_000);
+    assert.equal(await stop(s), 0, s.stderr());
+    assert.match(s.stderr(), /^Serving 1 schedule from .+:$/m);
+    assert.match(s.stderr(), /^ {2}[0-9a-f]{10} +tick +every 2 s +\S+ +active +code tick\.flow\.ts:2$/m);
+    assert.match(s.stderr(), /Next: tick \([0-9a-f]{10}\) at \d\d:\d\d:\d\d/);
+    assert.match(s.stderr(), /Started flow run '[a-z]+-[a-z]+' of tick for /);
+    assert.match(s.stderr(), /SIGTERM: stopping/);
+    const runs = await scheduledRuns(home);
+    const slots = runs.map(slotOf);
+    assert.equal(new Set(slots).size, slots.length, 'one run per slot');
+    for (const slot of slots) assert.equal(slot % 2000, 0, 'slots of an interval are counted from the epoch');
+    // Stopping gave back the slot prepared and not started: no run is left waiting.
+    assert.deepEqual(runs.filter((r) => r.state.name !== 'Completed').map((r) => r.state.name), []);
+    assert.doesNotMatch(s.stderr(), /ERROR/);
+    console.log(`serve made ${runs.length} runs`);
+  });
+
+  it('two serve processes sharing a store run each slot once', { timeout: 180_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({ 'tick.flow.ts': EVERY_2S });
+    const both = [serve([], cwd, { FLOWDECK_HOME: home }), serve([], cwd, { FLOWDECK_HOME: home })];
+    await waitFor(async () => (await scheduledRuns(home)).filter((r) => r.state.name === 'Completed').length >= 6, 'six completed scheduled runs', 150_000);
+    for (const s of both) assert.equal(await stop(s), 0, s.stderr());
+    const runs = await scheduledRuns(home);
+    const slots = runs.map(slotOf).sort();
+    assert.equal(new Set(slots).size, slots.length, `one run per slot: ${slots.map((x) => new Date(x).toISOString()).join(', ')}`);
+    const starters = both.map((s) => (s.stderr().match(/Started flow run/g) ?? []).length);
+    assert.equal(starters[0]! + starters[1]!, runs.filter((r) => r.startTime !== undefined).length, 'every run was started by one of them');
+    console.log(`runs started by each serve process: ${starters.join(' and ')}`);
+  });
+
+  it('a scheduled run of a resumeOnCrash flow whose serve process was killed is resumed by the next one', { timeout: 180_000 }, async () => {
+    const home = tempDir();
+    const gate = join(home, 'gate');
+    const cwd = workspace({
+      'gated.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+const step = task({ name: 'step' }, async (n: number) => n);
+export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSeconds: 2, overlap: 'skip' } }, async () => {
+  await step(1);
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
+  return step(2);
+});`),
+    });
+    const first = serve([], cwd, { FLOWDECK_HOME: home });
+    let victim: FlowRunSummary | undefined;
+    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    writeFileSync(gate, '');
+    const next = serve([], cwd, { FLOWDECK_HOME: home });
+    await waitFor(async () => (await scheduledRuns(home)).find((r) => r.id === victim!.id)?.state.name === 'Completed', 'the crashed run to be resumed and complete', 120_000);
+    assert.equal(await stop(next), 0, next.stderr());
+    const resumed = (await scheduledRuns(home)).find((r) => r.id === victim!.id)!;
+    assert.equal(resumed.attempt, 2);
+    assert.match(next.stderr(), new RegExp(`Resuming flow run '${victim!.name}' of gated: its host ended while it ran`));
+  });
+
+  it('POSTs one notice per failed scheduled run to --notify-url: the first at once, the rest of the minute summed up; masked; retried', { timeout: 180_000 }, async () => {
+    const secret = 'ghp_' + 'S3cr3tT0kenValue0123456789abcdefABCD';
+    const bodies: { text: string; run: Record<string, unknown> }[] = [];
+    let answered = 0;
+    const server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        // The first delivery meets a busy server: the notice is retried.
+        if (answered++ === 0) {
+          res.writeHead(503).end();
+          return;
+        }
+        assert.equal(req.method, 'POST');
+        assert.equal(req.headers['content-type'], 'application/json');
+        bodies.push(JSON.parse(body) as { text: string; run: Record<string, unknown> });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    after(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/abc`;
+    const home = tempDir();
+    const cwd = workspace({
+      'failing.flow.ts': flowSource(`export default flow({ name: 'failing', schedule: { intervalSeconds: 2 } }, async () => { throw new Error('token ' + process.env.GITHUB_TOKEN + ' was refused'); });`),
+    });
+    const s = serve(['--notify-url', url], cwd, { FLOWDECK_HOME: home, GITHUB_TOKEN: secret });
+    await waitFor(() => bodies.length >= 1, 'the first notice', 120_000);
+    await waitFor(async () => (await scheduledRuns(home)).filter((r) => r.state.name === 'Failed').length >= 3, 'three failed runs', 120_000);
+    assert.equal(await stop(s), 0, s.stderr());
+    const failed = (await scheduledRuns(home)).filter((r) => r.state.name === 'Failed');
+
+    const [notice, summary, ...more] = bodies;
+    assert.deepEqual(more, [], 'no more than a notice and a summary within the minute');
+    const run = failed.find((r) => r.id === notice!.run.id)!;
+    assert.ok(run, 'the notice names a failed run');
+    assert.deepEqual(notice!.run, {
+      id: run.id,
+      name: run.name,
+      flowName: 'failing',
+      state: 'Failed',
+      startTime: new Date(run.startTime!).toISOString(),
+      endTime: new Date(run.endTime!).toISOString(),
+      message: 'token *** was refused',
+    });
+    assert.match(notice!.text, new RegExp(`^Flow run '${run.name}' of failing \\(scheduled for .+\\) failed: token \\*\\*\\* was refused$`));
+    // Stopping sends what the minute held back: every other failed run, counted once.
+    assert.equal(summary?.text, `${failed.length - 1} more run${failed.length === 2 ? '' : 's'} of failing failed`);
+    assert.ok(!JSON.stringify(bodies).includes(secret), 'no notice carries the secret');
+    assert.ok(!s.stderr().includes(secret) && !s.stderr().includes('/hooks/abc'), 'the log shows neither the secret nor the webhook path');
+    assert.match(s.stderr(), /not delivered \(attempt 1: the server answered HTTP 503\); retrying/);
+  });
+
+  it('rejects a notify URL that is not http(s) and an unknown policy with exit 2', { timeout: 60_000 }, async () => {
+    const cwd = workspace({});
+    for (const [args, message] of [
+      [['--notify-url', 'file:///etc/passwd'], /must be an http:\/\/ or https:\/\/ URL/],
+      [['--notify', 'sometimes'], /--notify must be one of onFailure, onFailureAndRecovery, always, never/],
+    ] as [string[], RegExp][]) {
+      const s = serve(args, cwd, { FLOWDECK_HOME: tempDir() });
+      assert.equal(await s.exited, 2);
+      assert.match(s.stderr(), message);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+/** What is told when a run nobody watches ends: by policy, and at most once per flow per minute (timers injected). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary, type TimerApi } from '../../src/engine/notify/notices';
+import type { FlowRunSummary } from '../../src/engine/records';
+import { state, type StateName } from '../../src/engine/states';
+
+let n = 0;
+function run(flowName: string, name: StateName, endTime = ++n * 1000, extra: Partial<FlowRunSummary> = {}): FlowRunSummary {
+  return { id: `id-${++n}`, name: `run-${n}`, flowName, state: state(name), created: endTime - 500, startTime: endTime - 400, endTime, attempt: 1, ...extra } as FlowRunSummary;
+}
+
+/** Timers fired by hand: the test says when a minute has passed. */
+function manualTimers(): TimerApi & { fire: () => void } {
+  const pending = new Map<number, () => void>();
+  let id = 0;
+  return {
+    set: (fn) => {
+      pending.set(++id, fn);
+      return id;
+    },
+    clear: (h) => void pending.delete(h as number),
+    fire: () => {
+      const due = [...pending.values()];
+      pending.clear();
+      for (const fn of due) fn();
+    },
+  };
+}
+
+test('policies: onFailure tells failures and crashes; onFailureAndRecovery also a completion after a failure; always everything; never nothing', () => {
+  const failed = run('f', 'Failed');
+  const crashed = run('f', 'Crashed');
+  const completed = run('f', 'Completed');
+  const cancelled = run('f', 'Cancelled');
+  assert.deepEqual(
+    (['onFailure', 'onFailureAndRecovery', 'always', 'never'] as const).map((p) => [failed, crashed, completed, cancelled].map((r) => noticeKind(p, r, true) ?? '-')),
+    [
+      ['failed', 'failed', '-', '-'],
+      ['failed', 'failed', 'recovered', '-'],
+      ['failed', 'failed', 'recovered', 'ended'],
+      ['-', '-', '-', '-'],
+    ],
+  );
+  assert.equal(noticeKind('onFailureAndRecovery', completed, false), undefined, 'a completion after a completion is not a recovery');
+  const scheduled = run('daily-stats', 'Failed', 5000, { trigger: { kind: 'schedule', id: 'abcdef0123', slot: Date.parse('2025-06-01T09:00:00Z') } });
+  scheduled.state.message = 'quota exceeded';
+  assert.equal(noticeText('failed', scheduled), `Flow run '${scheduled.name}' of daily-stats (scheduled for 2025-06-01T09:00:00.000Z) failed: quota exceeded`);
+});
+
+test('previousFailed looks at the run of the flow that ended last before this one', () => {
+  const older = run('f', 'Completed', 1000);
+  const failedBefore = run('f', 'Failed', 2000);
+  const now = run('f', 'Completed', 3000);
+  assert.equal(previousFailed(now, [older, failedBefore, now]), true);
+  assert.equal(previousFailed(now, [older, now]), false);
+  assert.equal(previousFailed(now, [failedBefore, run('f', 'Completed', 2500), now]), false);
+});
+
+test('one notification per flow per minute; what comes within it is summed up when it ends, and that summary holds the next minute', () => {
+  const timers = manualTimers();
+  const sent: (Notice | NoticeSummary)[] = [];
+  const throttle = new NoticeThrottle((x) => sent.push(x), { timers, clock: { now: () => 0 } });
+  const offer = (flowName: string, kind: Notice['kind'] = 'failed') => {
+    const r = run(flowName, kind === 'failed' ? 'Failed' : 'Completed');
+    throttle.offer({ kind, run: r, text: noticeText(kind, r) });
+    return r;
+  };
+  const first = offer('daily-stats');
+  offer('other');
+  offer('daily-stats');
+  offer('daily-stats');
+  const last = offer('daily-stats');
+  assert.deepEqual(sent.map((x) => ('run' in x ? x.run.flowName : x.text)), ['daily-stats', 'other']);
+  assert.equal((sent[0] as Notice).run.id, first.id);
+  timers.fire();
+  assert.equal(sent.length, 3);
+  assert.deepEqual({ ...(sent[2] as NoticeSummary), latest: (sent[2] as NoticeSummary).latest.id }, { flowName: 'daily-stats', failed: 3, other: 0, latest: last.id, text: '3 more runs of daily-stats failed' });
+  // The summary opened a new minute: a failure within it waits for its end too.
+  offer('daily-stats');
+  assert.equal(sent.length, 3);
+  offer('daily-stats', 'recovered');
+  throttle.flush();
+  assert.equal(sent.at(-1)!.text, '1 more run of daily-stats failed; 1 more ended');
+  timers.fire();
+  offer('daily-stats');
+  assert.equal(sent.length, 5, 'a quiet minute lets the next notice through at once');
+});
