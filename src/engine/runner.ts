@@ -37,6 +37,12 @@ export interface RunnerOptions {
   crashHookBudgetMs?: number;
   maxConcurrentRuns?: number;
   /**
+   * Keep every task run of a run in memory and tell 'task' listeners (default true). A host that needs
+   * neither (the CLI without --json) sets false: task records then go to the journal as they came,
+   * unparsed, and a run's `done` detail lists no task runs (the store has them all).
+   */
+  foldTasks?: boolean;
+  /**
    * Refreshed credentials a flow hands back (OAuth tokens); never stored with the run. Only the built-in
    * flow of a service may hand back its credentials: a workspace flow could otherwise overwrite them.
    */
@@ -65,6 +71,9 @@ const BUILTIN_ID = /^[a-z0-9-]+$/;
 
 /** Which flow may hand back refreshed credentials of a service (its run's source). */
 const CREDENTIAL_OWNERS: Record<string, string> = { youtube: 'builtin:youtube-channel-analytics' };
+
+/** How the worker writes a compact task run record: the run id (a UUID, 36 characters) follows. */
+const COMPACT_TASK = '{"k":"trun","runId":"';
 
 /** What a launched worker runs: a new run, or a new attempt of an existing one. */
 type LaunchTarget =
@@ -292,7 +301,16 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       );
       let stderrTail = '';
       let execution: Execution | undefined;
+      const foldTasks = this.options.foldTasks !== false;
       const onLine = (line: string): void => {
+        // The hot path of a big map: a whole task run in one line, kept as it came when nobody folds it.
+        if (!foldTasks && execution && line.startsWith(COMPACT_TASK) && line.charCodeAt(COMPACT_TASK.length + 36) === 34) {
+          const live = execution.runs.get(line.slice(COMPACT_TASK.length, COMPACT_TASK.length + 36));
+          if (live) {
+            live.pending += `${line}\n`;
+            return;
+          }
+        }
         let message: WorkerMessage;
         try {
           message = JSON.parse(line) as WorkerMessage;
@@ -430,6 +448,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         return;
       }
       case 'task':
+      case 'trun':
       case 'log':
       case 'result': {
         const live = execution.runs.get(message.runId);

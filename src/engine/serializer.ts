@@ -101,6 +101,8 @@ function reducers(mask?: (text: string) => string): Record<string, (value: unkno
   return out;
 }
 
+const PLAIN_REDUCERS = reducers();
+
 const REVIVERS: Record<string, (value: never) => unknown> = {
   Err: (e: ErrorShape) => {
     const error = e.errors ? new AggregateError(e.errors, e.message) : new Error(e.message, 'cause' in e ? { cause: e.cause } : undefined);
@@ -118,8 +120,25 @@ const REVIVERS: Record<string, (value: never) => unknown> = {
  * SerializeError naming the path of what cannot be kept.
  */
 export function serialize(value: unknown, mask?: (text: string) => string): string {
+  // The common results — a number, a short string, a boolean, null — as devalue writes them, without
+  // its machinery (a map of 20,000 tasks serializes 20,000 of them).
+  switch (typeof value) {
+    case 'number':
+      if (Number.isFinite(value) && !Object.is(value, -0)) return `[${value}]`;
+      break;
+    case 'boolean':
+      return `[${value}]`;
+    case 'undefined':
+      return '-1';
+    case 'string':
+      if (value.length < 200 && !mask && !/[<\\"\u0000-\u001f\u2028\u2029]/.test(value)) return `["${value}"]`;
+      break;
+    case 'object':
+      if (value === null) return '[null]';
+      break;
+  }
   try {
-    return stringify(value, reducers(mask));
+    return stringify(value, mask ? reducers(mask) : PLAIN_REDUCERS);
   } catch (e) {
     if (e instanceof SerializeError) throw e;
     const err = e as Error & { path?: string };

@@ -9,6 +9,7 @@ import type { LogLevel } from '../records';
 import type { Reusable } from './checkpoints';
 import { emit, home, limits, registerSecret, request } from './hostLink';
 import { childController, releaseController } from './signals';
+import { releaseFor } from './taskJournal';
 
 export interface KeyValueStore {
   get<T>(namespace: string, key: string): Promise<T | undefined>;
@@ -69,7 +70,13 @@ function bounded(message: string): string {
 export function makeLogger(runId: string, taskRunId: string | undefined, source: string): RunLogger {
   const log = (level: LogLevel, message: unknown): void => {
     const record = { k: 'log' as const, runId, ts: Date.now(), level, source, message: bounded(String(message)) };
-    emit(taskRunId === undefined ? record : { ...record, taskRunId });
+    if (taskRunId === undefined) {
+      emit(record);
+      return;
+    }
+    // A task run is created in the journal before its first line.
+    releaseFor(taskRunId);
+    emit({ ...record, taskRunId });
   };
   return {
     log,

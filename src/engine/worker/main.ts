@@ -9,7 +9,8 @@ import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { errorMessage, errorReport } from './errors';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
-import { configure, emit, flush, masker, onReply } from './hostLink';
+import { flushAll } from './eventPipe';
+import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
 import { LoadError, loadFlow, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
@@ -18,8 +19,9 @@ import { cancelAll } from './signals';
 watchHost();
 captureOutput();
 
-// Whatever way the process ends (process.exit in user code included), what is buffered goes first.
-process.on('exit', () => flush());
+// Whatever way the process ends (process.exit in user code included), what is buffered goes first,
+// and task runs still running are shown as such.
+process.on('exit', () => flushAll());
 
 process.on('uncaughtException', (error) => {
   logOutsideRun('CRITICAL', `Uncaught exception in the flow's process: ${errorReport(error, OWN_DIR)}`);
