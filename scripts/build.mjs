@@ -1,6 +1,9 @@
 // Bundles every entry point with esbuild. `--production` minifies and drops source maps (the VSIX build).
 import * as esbuild from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
+const resolvePackage = createRequire(import.meta.url).resolve;
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -22,17 +25,29 @@ const node = {
   external: ['vscode', 'esbuild'],
 };
 
+// The parsers (sucrase to strip types, acorn to list flows) are a third of the CLI and the worker, and
+// most runs need neither (a built-in flow, a compile-cache hit). They are their own files, required
+// where first used.
+const lazyParsers = {
+  name: 'lazy-parsers',
+  setup(build) {
+    build.onResolve({ filter: /^(sucrase|acorn)$/ }, (args) => ({ path: `./vendor/${args.path}.js`, external: true }));
+  },
+};
+const withLazyParsers = { ...node, plugins: [lazyParsers] };
+
 const builds = [
-  { ...node, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { 'vendor/sucrase': resolvePackage('sucrase'), 'vendor/acorn': resolvePackage('acorn') }, outdir: 'dist' },
+  { ...withLazyParsers, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   // No source map for the worker: it runs with --enable-source-maps (for user code), which would load
   // and parse the bundle's own map at every start.
-  { ...node, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: 'dist', sourcemap: false },
+  { ...withLazyParsers, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: 'dist', sourcemap: false },
   // Node's module hooks for the worker, loaded on Node's loader thread by module.register().
   { ...node, entryPoints: { 'module-hooks': 'src/engine/worker/moduleHooks.ts' }, outdir: 'dist', sourcemap: false },
   { ...node, entryPoints: { 'cli-auth': 'src/cli/commands/authYoutube.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
   // Loaded by the extension on first use (a worker thread; src/extension/lazyBundles.ts), not at activation.
-  { ...node, entryPoints: { 'discovery-worker': 'src/extension/flows/discoveryWorker.ts', 'youtube-connect': 'src/extension/youtubeConnect.ts' }, outdir: 'dist' },
+  { ...withLazyParsers, entryPoints: { 'discovery-worker': 'src/extension/flows/discoveryWorker.ts', 'youtube-connect': 'src/extension/youtubeConnect.ts' }, outdir: 'dist' },
   // Built-in flows import 'flowdeck' like user flows; the worker supplies that module at load time.
   {
     ...node,
