@@ -34,11 +34,15 @@ const lazyParsers = {
     build.onResolve({ filter: /^(sucrase|acorn)$/ }, (args) => ({ path: `./vendor/${args.path}.js`, external: true }));
   },
 };
-const withLazyParsers = { ...node, plugins: [lazyParsers] };
+// sucrase's version keys the compile cache: written in, so a cache hit never loads sucrase.
+const sucraseVersion = createRequire(import.meta.url)('sucrase/package.json').version;
+const withLazyParsers = { ...node, plugins: [lazyParsers], define: { FLOWDECK_SUCRASE_VERSION: JSON.stringify(sucraseVersion) } };
 
 const builds = [
   { ...node, entryPoints: { 'vendor/sucrase': resolvePackage('sucrase'), 'vendor/acorn': resolvePackage('acorn') }, outdir: 'dist' },
-  { ...withLazyParsers, entryPoints: { cli: 'src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  // The entry forks a run's worker before loading the rest of the CLI (src/cli/entry.ts).
+  { ...node, entryPoints: { cli: 'src/cli/entry.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...withLazyParsers, entryPoints: { 'cli-main': 'src/cli/main.ts' }, outdir: 'dist' },
   // No source map for the worker: it runs with --enable-source-maps (for user code), which would load
   // and parse the bundle's own map at every start.
   { ...withLazyParsers, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: 'dist', sourcemap: false },

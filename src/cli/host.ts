@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { mayStoreRefreshedCredentials, mergeCredentials, readCredentials, secretValuesFrom, type CredentialStore } from '../engine/credentials';
 import { openStore as openRunStore } from '../engine/openStore';
 import { FlowRunner } from '../engine/runner';
+import { takeEarlyWorker } from '../engine/standbyWorker';
 import type { RunStore } from '../engine/runStore';
 import type { CliIo } from './io';
 
@@ -26,8 +27,10 @@ export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: 
   } catch (e) {
     io.stderr.write(`flowdeck: ignoring unreadable credentials file: ${(e as Error).message}\n`);
   }
+  const earlyWorker = takeEarlyWorker();
   return new FlowRunner(store, {
     workerPath: join(distDir(), 'worker.js'),
+    ...(earlyWorker ? { earlyWorker } : {}),
     builtinDir: join(distDir(), 'flows'),
     env: io.env,
     ...(options.foldTasks !== undefined ? { foldTasks: options.foldTasks } : {}),

@@ -77,7 +77,8 @@ function unexpected(error: unknown, env: NodeJS.ProcessEnv): string {
   return neutraliseTerminal(maskError(new SecretMasker(secretsFromEnv(env)), error));
 }
 
-if (require.main === module) {
+/** Runs the command line this process was started with. */
+export function runMain(): void {
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
     (code) => {
       process.exitCode = code;
@@ -88,3 +89,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runMain();

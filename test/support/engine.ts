@@ -93,6 +93,16 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
   return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
 }
 
+/** Whether a process exists (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Flow-file source importing the authoring API. */
 export function flowSource(body: string): string {
   return `import { flow, task, getRunLogger, getRunContext } from 'flowdeck';\n${body}\n`;
