@@ -62,7 +62,7 @@ export class StandbyWorker {
       this.ready = undefined;
       let child: ChildProcess;
       try {
-        child = forkWorker(options);
+        child = forkWorker(options, true);
       } catch {
         return; // The run that needs a worker will fork one and say what went wrong.
       }
@@ -109,7 +109,7 @@ export function refHandles(child: ChildProcess): void {
 
 /** The CLI's entry: forks the worker first thing and leaves it for the runner the command creates. */
 export function forkEarlyWorker(options: WorkerSpawnOptions): void {
-  const child = forkWorker(options);
+  const child = forkWorker(options, true);
   unrefHandles(child);
   child.on('error', () => undefined);
   (globalThis as Record<symbol, unknown>)[EARLY] = { child, options };

@@ -11,8 +11,12 @@ export interface WorkerSpawnOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** Forks the worker: its own process group (and session), the event pipe on EVENT_FD, an IPC channel after it. */
-export function forkWorker(options: WorkerSpawnOptions): ChildProcess {
+/**
+ * Forks the worker: its own process group (and session), the event pipe on EVENT_FD, an IPC channel
+ * after it. `ahead`: forked before its run is known (a standby), so it readies its module hooks while it
+ * waits.
+ */
+export function forkWorker(options: WorkerSpawnOptions, ahead = false): ChildProcess {
   const profile = options.env.FLOWDECK_WORKER_PROF ?? process.env.FLOWDECK_WORKER_PROF;
   const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'pipe', 'pipe'];
   stdio[EVENT_FD] = 'pipe';
@@ -20,7 +24,7 @@ export function forkWorker(options: WorkerSpawnOptions): ChildProcess {
   return fork(options.workerPath, [], {
     cwd: options.cwd,
     // The worker watches this process and goes when it does (worker/hostWatch.ts).
-    env: { ...options.env, FLOWDECK_HOST_PID: String(process.pid) },
+    env: { ...options.env, FLOWDECK_HOST_PID: String(process.pid), ...(ahead ? { FLOWDECK_WORKER_AHEAD: '1' } : {}) },
     // Source maps make user code's stack traces point at the .ts lines they wrote.
     execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     stdio,

@@ -12,7 +12,7 @@ import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
 import { flushAll } from './eventPipe';
 import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
-import { LoadError, loadFlow, type AnyFlow } from './loadFlow';
+import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 
@@ -40,6 +40,12 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 
 // Without its host the worker has nobody to report to (the host-watch thread covers a blocked loop).
 process.on('disconnect', () => process.exit(0));
+
+// Forked ahead of its run (a standby): ready the module hooks while nothing else is going on.
+if (process.env.FLOWDECK_WORKER_AHEAD === '1') {
+  delete process.env.FLOWDECK_WORKER_AHEAD;
+  setImmediate(prewarm);
+}
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
