@@ -80,7 +80,7 @@ export interface FlowOptions {
 }
 
 export interface MapOptions {
-  /** At most this many task runs at once; unlimited when unset. */
+  /** At most this many task runs at once. Unset: all of them (to bound memory, at most 4,096 are started and unfinished at a time). */
   concurrency?: number;
 }
 

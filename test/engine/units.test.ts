@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mapWithLimit } from '../../src/engine/concurrency';
+import { mapAll, mapWithLimit } from '../../src/engine/concurrency';
 import { formatLogLine, formatTime } from '../../src/engine/logFormat';
 import { ParameterError, parseParamAssignment, validateParameters } from '../../src/engine/parameters';
 import { exponentialBackoff, retryDelaySeconds } from '../../src/engine/retryPolicy';
@@ -120,5 +120,35 @@ describe('mapWithLimit', () => {
       /two/,
     );
     assert.deepEqual(started, [1, 2]);
+  });
+});
+
+describe('mapAll', () => {
+  it('keeps input order, never has more than the window unsettled, and starts every call even after a failure, rejecting at once', async () => {
+    let active = 0;
+    let peak = 0;
+    const release: (() => void)[] = [];
+    const items = Array.from({ length: 50 }, (_, i) => i);
+    const started: number[] = [];
+    const out = mapAll(items, 8, async (x) => {
+      started.push(x);
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise<void>((r) => release.push(r));
+      active--;
+      if (x === 3) throw new Error('three');
+      return x * 2;
+    });
+    let rejection: unknown;
+    out.catch((e: unknown) => (rejection = e));
+    // Settle in reverse order of start, a few at a time, until every call has started and settled.
+    for (let rounds = 0; rounds < 1000 && (release.length > 0 || started.length < items.length); rounds++) {
+      release.splice(0).reverse().forEach((r) => r());
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(peak, 8);
+    assert.deepEqual(started, items, 'every call started, in input order, the failure notwithstanding');
+    assert.match(String(rejection), /three/);
+    assert.deepEqual(await mapAll([3, 1, 2], 2, async (x) => x * 10), [30, 10, 20]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MapOptions, TaskOptions } from '../api';
-import { mapWithLimit } from '../concurrency';
+import { mapAll, mapWithLimit } from '../concurrency';
 import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
@@ -135,7 +135,15 @@ function keepTaskResult(value: unknown, label: string, resultsDir: string, id: s
   }
 }
 
+/**
+ * How many task runs of a map without `concurrency` are started and unfinished at a time. More would
+ * change nothing for the flow (they all run, a failure rejects the map at once) but memory: a map over a
+ * million items would hold a million task runs' state together.
+ */
+export const MAP_WINDOW = 4096;
+
 export function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, items: Iterable<A[0]>, mapOptions: MapOptions = {}): Promise<Awaited<R>[]> {
   const list = Array.from(items);
-  return mapWithLimit(list, mapOptions.concurrency, (item) => runTask(options, fn, [item] as unknown as A));
+  const call = (item: A[0]): Promise<Awaited<R>> => runTask(options, fn, [item] as unknown as A);
+  return mapOptions.concurrency === undefined ? mapAll(list, MAP_WINDOW, call) : mapWithLimit(list, mapOptions.concurrency, call);
 }
