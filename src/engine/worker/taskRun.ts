@@ -3,16 +3,17 @@
  * that is final, the result cache, and `map` over items.
  */
 import { randomUUID } from 'node:crypto';
-import type { MapOptions, TaskOptions } from '../api';
+import type { TaskOptions } from '../types';
 import { mapWithLimit } from '../concurrency';
 import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { callIdentity, restore, reusableFor } from './checkpoints';
-import { Ctx, storage } from './context';
+import { Ctx, currentLogger, storage } from './context';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
 import { emit, request } from './hostLink';
+import { mapCalls } from './mapArguments';
 import { keepValue, sendResult, type Kept } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { CancelledError, attempt, scopedSignal } from './signals';
@@ -29,7 +30,8 @@ function emitTaskState(runId: string, id: string, name: StateName, message?: str
   return s;
 }
 
-export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A): Promise<Awaited<R>> {
+/** `mapped`: one call of a `task.map`, which reports its completed task runs in one line (see mapTask). */
+export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped = false): Promise<Awaited<R>> {
   const parent = storage.getStore();
   // Outside a flow a task is a plain function call, as in Prefect 3: handy in unit tests of flow code.
   if (!parent) return (await fn(...args)) as Awaited<R>;
@@ -121,12 +123,13 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
       }
     }
     const final = emitTaskState(runId, id, 'Completed');
+    if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
     if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
     return value as Awaited<R>;
   } catch (error) {
     // Code that fails because its flow run was cancelled (an aborted fetch) was cancelled, not failed.
     const cause = parent.signalSource.aborted && parent.signalSource.reason instanceof CancelledError ? parent.signalSource.reason : error;
-    const [stateName, message] = finalStateFor(cause);
+    const [stateName, message] = finalStateFor(cause, { label, kind: 'Task run' });
     const final = emitTaskState(runId, id, stateName, message, stateName === 'Failed' ? { failure: failureOf(error, OWN_DIR) } : undefined);
     if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
     if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));
@@ -136,19 +139,30 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   }
 }
 
-/** A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails, saying where. */
+/**
+ * A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails,
+ * saying where in the value (a plain Error: the message says it all, no class name in front of it).
+ */
 function keepTaskResult(value: unknown, label: string, resultsDir: string, id: string): Kept {
   try {
     return keepValue(value, label, resultsDir, `${id}.dv`);
   } catch (e) {
     if (e instanceof SerializeError) {
-      throw new SerializeError(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`, e.path);
+      throw new Error(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`);
     }
     throw e;
   }
 }
 
-export function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, items: Iterable<A[0]>, mapOptions: MapOptions = {}): Promise<Awaited<R>[]> {
-  const list = Array.from(items);
-  return mapWithLimit(list, mapOptions.concurrency, (item) => runTask(options, fn, [item] as unknown as A));
+/**
+ * `task.map(...)`: its arguments are checked and turned into calls by mapCalls, whose types match the
+ * task's. A completed mapped task run logs no line of its own — a log record per task run would cost a
+ * map of 20,000 no-op tasks about a third more CPU (README, "Limits") — so the map says it once for all;
+ * failures are still logged per task run.
+ */
+export async function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, given: readonly unknown[]): Promise<Awaited<R>[]> {
+  const { calls, options: mapOptions } = mapCalls(options.name, given);
+  const values = await mapWithLimit(calls as A[], mapOptions.concurrency, (args) => runTask(options, fn, args, true));
+  if (storage.getStore()) currentLogger().info(`Finished mapping task '${options.name}': ${calls.length} task run${calls.length === 1 ? '' : 's'} completed`);
+  return values;
 }
