@@ -65,7 +65,7 @@ const builds = [
  */
 function flowdeckTypes() {
   const { generateDtsBundle } = createRequire(import.meta.url)('dts-bundle-generator');
-  const [bundle] = generateDtsBundle([{ filePath: 'src/engine/api.ts', output: { noBanner: true } }], { preferredConfigPath: 'tsconfig.json' });
+  const [bundle] = generateDtsBundle([{ filePath: 'src/engine/api.ts', output: { noBanner: true } }], { preferredConfigPath: 'scripts/tsconfig.types.json' });
   return `// Types of the 'flowdeck' module for flow files, generated from Flowdeck's source. Flowdeck supplies the\n// module itself when it runs a flow; this file only lets editors and \`flowdeck check\` check flow code.\n${bundle}`;
 }
 

@@ -156,9 +156,9 @@ function keepTaskResult(value: unknown, label: string, resultsDir: string, id: s
 
 /**
  * `task.map(...)`: its arguments are checked and turned into calls by mapCalls, whose types match the
- * task's. A completed mapped task run logs no line of its own — a log record per task run would cost a
- * map of 20,000 no-op tasks about a third more CPU (README, "Limits") — so the map says it once for all;
- * failures are still logged per task run.
+ * task's. A completed mapped task run logs no line of its own — a log record per task run made a map of
+ * 20,000 no-op tasks cost about 40% more CPU (`npm run bench`; README, "Limits") — so the map says it
+ * once for all; failures are still logged per task run.
  */
 export async function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, given: readonly unknown[]): Promise<Awaited<R>[]> {
   const { calls, options: mapOptions } = mapCalls(options.name, given);
