@@ -21,7 +21,7 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
     if (spec.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value, got '${token.value}'`);
     if (spec.type === 'string') {
       const missing = token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && !NUMBER.test(token.value));
-      if (missing) throw new UsageError(`${token.rawName} needs a value${token.value === undefined ? '' : ` (a value starting with '-' is written ${token.rawName}=${token.value})`}`);
+      if (missing) throw new UsageError(`${token.rawName} needs a value${token.value === undefined ? '' : ` (to pass '${token.value}' as its value, write ${token.rawName}=${token.value})`}`);
     }
   }
   return { values: values as ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values'], positionals };

@@ -36,7 +36,7 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
     write(io.stdout, RUNS_HELP);
     return EXIT.ok;
   }
-  if (positionals.length > 0) throw new UsageError(`flowdeck runs takes no arguments, got '${positionals[0]}'; use --flow NAME for one flow's runs\n\n${RUNS_HELP}`);
+  if (positionals.length > 0) throw new UsageError(`flowdeck runs takes no arguments, got '${positionals[0]}'; use --flow NAME for the runs of one flow\n\n${RUNS_HELP}`);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1, got '${values.limit}'`);
   const store = await openStore(io, 'read');
