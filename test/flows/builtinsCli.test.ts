@@ -63,6 +63,10 @@ describe('flowdeck run github-repo-stats', () => {
     // An expected failure is its message, without a stack trace.
     assert.match(missing.stderr, /\| ERROR   \| Flow run '[a-z]+-[a-z]+' - Encountered exception during execution: GitHubError: Repository nobody\/nothing not found/);
     assert.doesNotMatch(missing.stderr, /\n\s+at |Flowdeck\/Node frame/);
+    const revoked = await runCli(['run', 'github-repo-stats', '--json'], { env: { ...env, GITHUB_TOKEN: `${token}-revoked` } });
+    assert.equal(revoked.code, 1);
+    assert.match(revoked.stderr, /Encountered exception during execution: GitHubError: GitHub token invalid or expired \(127\.0\.0\.1:\d+ answered 401/);
+    assert.doesNotMatch(revoked.stderr, /\n\s+at |Flowdeck\/Node frame/);
     const requestsBefore = gh.requests.length;
     const malformed = await runCli(['run', 'github-repo-stats', '--param', 'repo=not a repo'], { env });
     assert.equal(malformed.code, 2);
