@@ -59,7 +59,7 @@ export function task<A extends unknown[], R>(options: TaskOptions<A>, fn: (...ar
  * (Prefect's `unmapped`): `add.map([1, 2, 3], unmapped(10))` calls `add(1, 10)`, `add(2, 10)`, `add(3, 10)`.
  */
 export function unmapped<T>(value: T): Unmapped<T> {
-  return new UnmappedValue(value);
+  return new UnmappedValue(value) as unknown as Unmapped<T>;
 }
 
 /** A flow: called by `flowdeck run` or the editor it is a flow run; called inside one, a subflow run. */

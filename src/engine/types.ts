@@ -139,9 +139,12 @@ export interface MapOptions {
   concurrency?: number;
 }
 
+/** Brands what `unmapped()` makes, so no other object passes for it. A type only: nothing holds this key. */
+declare const UNMAPPED: unique symbol;
+
 /** A `task.map` argument passed whole to every call: made by `unmapped(value)` (Prefect's `unmapped`). */
 export interface Unmapped<T> {
-  readonly unmapped: T;
+  readonly [UNMAPPED]: T;
 }
 
 /** What `task.map` takes for one argument of the task: a list to map over, or `unmapped(value)`. */

@@ -26,6 +26,8 @@ export default flow(
     await add.map([1, 2, 3]);
     // @ts-expect-error the unmapped value has the wrong type
     await add.map([1, 2, 3], unmapped('10'));
+    // @ts-expect-error only unmapped() makes an unmapped value
+    await add.map([1, 2, 3], { unmapped: 10 });
     // @ts-expect-error the list's items have the wrong type
     await shout.map([1, 2]);
     // @ts-expect-error map options come after every argument

@@ -5,10 +5,11 @@
  * does not compile; this is the check for code that is not type-checked.
  */
 import { checkMapOptions } from '../options';
-import type { MapOptions, Unmapped } from '../types';
+import type { MapOptions } from '../types';
 
-export class UnmappedValue<T> implements Unmapped<T> {
-  constructor(readonly unmapped: T) {}
+/** What `unmapped(value)` makes (typed as `Unmapped<T>`, whose brand only exists in the types). */
+export class UnmappedValue<T> {
+  constructor(readonly value: T) {}
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {
@@ -34,7 +35,7 @@ export function mapCalls(taskName: string, given: readonly unknown[]): MapCalls 
   const args = options === last ? given.slice(0, -1) : given;
   let length: number | undefined;
   const columns = args.map((arg, i): { items: unknown[] } | { same: unknown } => {
-    if (arg instanceof UnmappedValue) return { same: arg.unmapped };
+    if (arg instanceof UnmappedValue) return { same: arg.value };
     if (typeof arg === 'string' || !isIterable(arg)) {
       const kind = typeof arg === 'string' ? 'a string' : arg === null ? 'null' : typeof arg;
       throw new TypeError(`${what}: argument ${i + 1} is ${kind}, not a list; pass a list (an array or any iterable) to map over, or unmapped(value) to pass the same value to every call`);
