@@ -8,10 +8,11 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './io';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values'];
 
 const NUMBER = /^-\d/;
 
-export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values']; positionals: string[] } {
+export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O): { values: Values<O>; positionals: string[] } {
   const { values, positionals, tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
   const help = `\`flowdeck ${command} --help\` lists its options`;
   for (const token of tokens) {
@@ -24,5 +25,6 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
       if (missing) throw new UsageError(`${token.rawName} needs a value${token.value === undefined ? '' : ` (to pass '${token.value}' as its value, write ${token.rawName}=${token.value})`}`);
     }
   }
-  return { values: values as ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values'], positionals };
+  // Every option was checked against its spec above, so the values have the types the spec says.
+  return { values: values as Values<O>, positionals };
 }

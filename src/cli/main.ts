@@ -83,7 +83,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return EXIT.badInput;
     }
     if (e instanceof UsageError) {
-      write(io.stderr, `flowdeck ${name}: ${(e as Error).message}`);
+      // It can quote what was typed.
+      write(io.stderr, neutraliseTerminal(`flowdeck ${name}: ${e.message}`));
       return EXIT.badInput;
     }
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);
