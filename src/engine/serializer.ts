@@ -253,9 +253,8 @@ export function toJsonView(value: unknown): unknown {
       if (ArrayBuffer.isView(o)) return Array.from(o as unknown as ArrayLike<number | bigint>, (x) => walk(x));
       if (o instanceof ArrayBuffer) return Array.from(new Uint8Array(o));
       if (Array.isArray(o)) return Array.from(o, (x) => walk(x));
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(o)) if (x !== undefined) out[k] = walk(x);
-      return out;
+      // Own properties only: a key named `__proto__` stays a key.
+      return Object.fromEntries(Object.entries(o).flatMap(([k, x]) => (x === undefined ? [] : [[k, walk(x)]])));
     } finally {
       seen.delete(o);
     }

@@ -5,7 +5,7 @@
  * it properly instead), and killing the group takes every process the flow started with it.
  */
 import * as nodeModule from 'node:module';
-import { ParameterError, checkDeclarations, validateParameters } from '../parameters';
+import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { errorMessage, errorReport } from './errors';
@@ -60,7 +60,9 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     let parameters: Record<string, unknown>;
     try {
-      parameters = validateParameters(flow.options.name, declarations, message.parameters, { mask: (t) => masker.mask(t) });
+      const mask = { mask: (t: string) => masker.mask(t) };
+      const fromText = message.parameterText === undefined ? {} : parametersFromText(flow.options.name, declarations, message.parameterText, mask);
+      parameters = validateParameters(flow.options.name, declarations, { ...message.parameters, ...fromText }, mask);
       flow.options.validateParameters?.(parameters);
     } catch (e) {
       if (e instanceof ParameterError) throw new LoadError('invalid-parameters', e.message);
