@@ -176,6 +176,8 @@ export class FlowdeckHost implements vscode.Disposable {
     this.reopenWhenIdle = false;
     this.closeStore();
     this.runnerInstance?.removeAllListeners();
+    // No runs are active: this only lets its standby worker go.
+    void this.runnerInstance?.dispose();
     this.runnerInstance = undefined;
     this.storeEmitter.fire({ ids: [], reset: true });
   }
@@ -198,6 +200,7 @@ export class FlowdeckHost implements vscode.Disposable {
         workerPath: vscode.Uri.joinPath(dist, 'worker.js').fsPath,
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
         maxConcurrentRuns: readSettings().maxConcurrentRuns,
+        standby: readSettings().standbyWorker,
         env: process.env,
         onCredentials: (service, patch) => {
           // Credentials from the editor's own environment (CI, tests) are not the connected account's.

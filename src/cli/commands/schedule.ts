@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { discoverFile } from '../../engine/flowDiscovery';
-import type { ParameterDeclarations } from '../../engine/parameters';
+import { parametersFromText, type ParameterDeclarations } from '../../engine/parameters';
 import { findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
 import { checkSchedule, describeSchedule, parseEvery, ScheduleError, type Schedule } from '../../engine/schedules/scheduleSpec';
 import { SlotTimes } from '../../engine/schedules/slotTimes';
@@ -10,7 +10,8 @@ import { BUILTIN_FLOWS } from '../../flows/builtins';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { declaredIn, localTime, scheduleJson, whereFrom } from '../scheduleSources';
-import { parameters, sourceFor } from './run';
+import { parameterInput } from '../parameterArgs';
+import { sourceFor } from './run';
 
 export const SCHEDULE_HELP = `Usage: flowdeck schedule add <file | built-in id> (--cron EXPR | --every 15m) [options]
        flowdeck schedule pause <id>
@@ -116,7 +117,10 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
     if (values.timezone !== undefined) given.timezone = values.timezone;
     if (values.catchup !== undefined) given.catchup = values.catchup;
     if (values.overlap !== undefined) given.overlap = values.overlap;
-    const params = parameters(values, (text) => masker.mask(text));
+    const mask = (text: string): string => masker.mask(text);
+    // Each --param is read by its declared type, as `flowdeck run` reads it.
+    const input = parameterInput(values, mask);
+    const params = { ...input.parameters, ...parametersFromText(flow.flowName, flow.declarations, input.parameterText, { mask }) };
     if (Object.keys(params).length > 0 || values.params !== undefined) given.parameters = params;
     schedule = checkSchedule(given, flow.flowName, flow.declarations);
   } catch (e) {

@@ -6,25 +6,9 @@
  */
 import { Cron } from 'croner';
 import { validateParameters, type ParameterDeclarations } from '../parameters';
+import type { Schedule } from '../types';
 
-export type CatchupPolicy = 'latest' | 'none';
-export type OverlapPolicy = 'skip' | 'queue' | 'allow';
-
-/** One schedule of a flow, as written in its options (`schedule: { cron: '0 9 * * *' }`) or stored. */
-export interface Schedule {
-  /** A cron expression of 5 fields, or 6 with seconds first (`*\/10 * * * * *`). Exactly one of `cron` and `intervalSeconds`. */
-  cron?: string;
-  /** Every this many seconds, counted from 1970-01-01T00:00:00Z (so every 900 s runs at :00, :15, :30, :45). */
-  intervalSeconds?: number;
-  /** IANA timezone the cron expression is read in (`Europe/Madrid`); the machine's when unset. */
-  timezone?: string;
-  /** The parameters of the schedule's runs (checked against the flow's declaration). */
-  parameters?: Record<string, unknown>;
-  /** After the machine was off: `latest` (default) runs the most recent missed slot once; `none` runs none. */
-  catchup?: CatchupPolicy;
-  /** When the previous run still runs: `skip` (default) the slot, `queue` it, or `allow` both at once. */
-  overlap?: OverlapPolicy;
-}
+export type { CatchupPolicy, OverlapPolicy, Schedule } from '../types';
 
 export const MIN_INTERVAL_SECONDS = 1;
 /** A year: longer intervals are almost certainly a unit mistake. */
