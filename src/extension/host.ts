@@ -13,6 +13,8 @@ import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records
 import { openStore } from '../engine/openStore';
 import { FlowRunner, type ActiveRun } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
+import { sourceOfEntry, type ScheduleEntry } from '../engine/schedules/scheduleEntries';
+import type { SlotStart } from '../engine/schedules/scheduler';
 import { isTerminal } from '../engine/states';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
@@ -58,6 +60,8 @@ export class FlowdeckHost implements vscode.Disposable {
   private pruneTimer?: NodeJS.Timeout;
   private loopDelay?: IntervalHistogram;
   private ownerCheck?: NodeJS.Timeout;
+  /** Runs this window started that nobody asked for here (scheduled, resumed by themselves): their end is notified. */
+  private readonly unwatched = new Set<string>();
 
   private readonly runEmitter = new vscode.EventEmitter<FlowRunSummary>();
   private readonly taskEmitter = new vscode.EventEmitter<{ runId: string; task: TaskRunRecord }>();
@@ -127,6 +131,21 @@ export class FlowdeckHost implements vscode.Disposable {
     return runner.start({ ...request, env, cwd: workingFolder(request.source) });
   }
 
+  /** Starts the run a schedule's slot created ahead of time (the window's Scheduler calls this). */
+  async startScheduled(entry: ScheduleEntry, runId: string, slot: SlotStart): Promise<ActiveRun> {
+    const source = sourceOfEntry(entry);
+    const env = runEnv(process.env, await this.credentialsFor(source));
+    const runner = await this.runner();
+    const active = await runner.start({ source, flowName: entry.flowName, env, cwd: workingFolder(source) }, { runId, ...slot });
+    this.unwatched.add(active.id);
+    return active;
+  }
+
+  /** True for a run of this window nobody started by hand (scheduled, resumed by itself), until it ends. */
+  isUnwatched(runId: string): boolean {
+    return this.unwatched.has(runId);
+  }
+
   /** Resumes a run that did not complete, as a new attempt (BadInputError when it cannot be resumed). */
   async resume(runId: string): Promise<ActiveRun> {
     const store = await this.store();
@@ -141,10 +160,14 @@ export class FlowdeckHost implements vscode.Disposable {
    * Resumes, once across every Flowdeck process, runs of flows with `resumeOnCrash` whose host died —
    * workspace flows only when the workspace is trusted. Called when the store first opens.
    */
-  private async resumeCrashedRuns(): Promise<void> {
+  async resumeCrashedRuns(): Promise<void> {
     try {
       const runner = await this.runner();
-      const resumed = await runner.resumeCrashed({ accept: (run) => vscode.workspace.isTrusted || run.source.startsWith('builtin:') });
+      // A slot's run that never started is the scheduler's to take over, not a resume.
+      const resumed = await runner.resumeCrashed({
+        accept: (run) => (vscode.workspace.isTrusted || run.source.startsWith('builtin:')) && !(run.trigger?.kind === 'schedule' && run.startTime === undefined),
+      });
+      for (const r of resumed) this.unwatched.add(r.id);
       for (const r of resumed) this.output.note(`Resuming flow run '${r.name}' of flow '${r.flowName}': its host ended while it ran, and the flow asks to be resumed (resumeOnCrash).`);
     } catch (e) {
       this.output.note(`Could not resume crashed runs: ${(e as Error).message}`, 'WARNING');
@@ -201,6 +224,7 @@ export class FlowdeckHost implements vscode.Disposable {
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
         maxConcurrentRuns: readSettings().maxConcurrentRuns,
         standby: readSettings().standbyWorker,
+        concurrencyLimits: () => readSettings().concurrencyLimits,
         env: process.env,
         onCredentials: (service, patch) => {
           // Credentials from the editor's own environment (CI, tests) are not the connected account's.
@@ -240,6 +264,7 @@ export class FlowdeckHost implements vscode.Disposable {
       if (isTerminal(run.state.type)) this.schedulePrune();
     }
     this.runEmitter.fire(run);
+    if (isTerminal(run.state.type)) this.unwatched.delete(run.id);
     if (this.activeRoots.size === 0 && this.reopenWhenIdle) {
       // After the listeners have seen the final state; a run started meanwhile postpones it again.
       setTimeout(() => {

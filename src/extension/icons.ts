@@ -49,6 +49,7 @@ export function stateIcon(state: Pick<State, 'type' | 'name'>): IconSpec {
 /** Icons of the items that are not runs. */
 export const ITEM_ICONS = {
   flow: { id: 'symbol-event' },
+  scheduledFlow: { id: 'watch' },
   builtinGroup: { id: 'package' },
   fileError: { id: 'error', color: 'errorForeground' },
   flowProblem: { id: 'warning', color: 'problemsWarningIcon.foreground' },

@@ -17,6 +17,7 @@ import { registerDisconnectGitHub } from './commands/disconnectGitHub';
 import { registerDisconnectYouTube } from './commands/disconnectYouTube';
 import { registerFilterRuns } from './commands/filterRuns';
 import { registerLoadMoreRuns } from './commands/loadMoreRuns';
+import { registerManageSchedule } from './commands/manageSchedule';
 import { registerOpenDashboard } from './commands/openDashboard';
 import { registerOpenFlowSource } from './commands/openFlowSource';
 import { registerOpenRunInDashboard } from './commands/openRunInDashboard';
@@ -26,6 +27,7 @@ import { registerRerunRun } from './commands/rerunRun';
 import { registerRetryFromFailure } from './commands/retryFromFailure';
 import { registerRunFlow } from './commands/runFlow';
 import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
+import { registerScheduleFlow } from './commands/scheduleFlow';
 import { registerSetGitHubToken } from './commands/setGitHubToken';
 import { registerShowOutput } from './commands/showOutput';
 import { registerShowRunLogs } from './commands/showRunLogs';
@@ -38,6 +40,8 @@ import { FlowdeckHost } from './host';
 import { RunOutput } from './output/runOutput';
 import { RunLauncher } from './runs/launcher';
 import { RunsTreeProvider } from './runs/runsTree';
+import { RunNotices } from './schedules/runNotices';
+import { WindowSchedules } from './schedules/windowSchedules';
 import type { Flowdeck } from './services';
 import { registerStatusBar } from './statusBar';
 
@@ -46,6 +50,9 @@ import { registerStatusBar } from './statusBar';
  * gives it no other way to reach the host.
  */
 let shutdown: (() => Promise<void>) | undefined;
+
+/** How long after activation this window starts running schedules. */
+const SCHEDULES_START_MS = 1500;
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -58,9 +65,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const runsTree = new RunsTreeProvider(host);
   const dashboard = new DashboardPanels({ extensionUri: context.extensionUri, host, launcher, output });
   const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, github, youtube };
-  shutdown = () => host.dispose();
+  const schedules = new WindowSchedules(host, flowIndex, output);
+  const notices = new RunNotices(host);
+  // Slots prepared by this window are given back before its runs are cancelled.
+  shutdown = async () => {
+    notices.dispose();
+    await schedules.dispose();
+    await host.dispose();
+  };
 
-  const flowsTree = new FlowsTreeProvider(flowIndex);
+  const flowsTree = new FlowsTreeProvider(flowIndex, schedules);
   const runsView = vscode.window.createTreeView('flowdeck.runs', { treeDataProvider: runsTree, canSelectMany: true });
   runsTree.attach(runsView);
   context.subscriptions.push(
@@ -103,7 +117,12 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDisconnectYouTube(context, flowdeck);
   registerShowOutput(context, flowdeck);
   registerFlowCodeLens(context, flowIndex);
-  registerStatusBar(context, host);
+  registerStatusBar(context, host, schedules);
+  registerScheduleFlow(context, flowdeck, schedules);
+  registerManageSchedule(context, flowdeck, schedules);
+  // Schedules start after activation (they open the store and scan the workspace), not during it.
+  const startSchedules = setTimeout(() => schedules.apply(), SCHEDULES_START_MS);
+  context.subscriptions.push({ dispose: () => clearTimeout(startSchedules) });
 
   output.note(`Flowdeck activated in ${(performance.now() - started).toFixed(1)} ms`);
 }

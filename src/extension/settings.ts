@@ -2,6 +2,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { LIMIT_TAG, MAX_LIMIT } from '../engine/limits/limitStore';
+import { NOTIFY_POLICIES, type NotifyPolicy } from '../engine/notify/notices';
 import { defaultHome } from '../engine/storeHome';
 
 export type RevealOutput = 'onRun' | 'onFailure' | 'never';
@@ -21,6 +23,22 @@ export interface FlowdeckSettings {
   diagnoseEventLoop: boolean;
   /** Keep a worker process started ahead of time for the next run. */
   standbyWorker: boolean;
+  /** Whether this window runs schedules (while it is open and trusted). */
+  schedulesRun: 'whileOpen' | 'never';
+  /** When to tell of a run nobody watches (scheduled, resumed by itself). */
+  notify: NotifyPolicy;
+  /** This window's concurrency limits by tag, besides those in the store (`flowdeck limit set`). */
+  concurrencyLimits: Record<string, number>;
+}
+
+/** The valid entries of `flowdeck.concurrencyLimits` (workspace settings are untrusted input). */
+export function concurrencyLimitsFrom(value: unknown): Record<string, number> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Record<string, number> = {};
+  for (const [tag, n] of Object.entries(value as Record<string, unknown>)) {
+    if (LIMIT_TAG.test(tag) && typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT) out[tag] = n;
+  }
+  return out;
 }
 
 function expandHome(path: string): string {
@@ -40,5 +58,8 @@ export function readSettings(): FlowdeckSettings {
     runHistoryLimit: Math.max(1, Math.floor(c.get<number>('runHistoryLimit', 1000))),
     diagnoseEventLoop: c.get<boolean>('diagnostics.eventLoop', false) === true,
     standbyWorker: c.get<boolean>('standbyWorker', true) !== false,
+    schedulesRun: c.get<string>('schedules.run', 'whileOpen') === 'never' ? 'never' : 'whileOpen',
+    notify: NOTIFY_POLICIES.find((p) => p === c.get<string>('notify', 'onFailure')) ?? 'onFailure',
+    concurrencyLimits: concurrencyLimitsFrom(c.get<unknown>('concurrencyLimits', {})),
   };
 }

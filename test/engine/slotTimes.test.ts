@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkSchedule, describeSchedule, parseEvery, ScheduleError } from '../../src/engine/schedules/scheduleSpec';
+import { presetCron } from '../../src/engine/schedules/schedulePresets';
 import { SlotTimes } from '../../src/engine/schedules/slotTimes';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -75,4 +76,19 @@ test('--every and descriptions', () => {
   assert.equal(describeSchedule({ intervalSeconds: 900 }), 'every 15 min');
   assert.equal(describeSchedule({ intervalSeconds: 2 }), 'every 2 s');
   assert.equal(describeSchedule({ cron: '0 9 * * *', timezone: 'Europe/Madrid' }), 'cron 0 9 * * * (Europe/Madrid)');
+});
+
+test('Schedule Flow… presets are cron expressions: hourly, daily at a time, weekly on a day at a time; the next five times', () => {
+  assert.equal(presetCron({ kind: 'hourly' }), '0 * * * *');
+  assert.equal(presetCron({ kind: 'daily', time: '09:05' }), '5 9 * * *');
+  assert.equal(presetCron({ kind: 'weekly', day: 'Monday', time: '7:30' }), '30 7 * * 1');
+  for (const bad of ['24:00', '9', '09:60', 'nine']) assert.throws(() => presetCron({ kind: 'daily', time: bad }), ScheduleError, bad);
+  const weekly = new SlotTimes(checkSchedule({ cron: presetCron({ kind: 'weekly', day: 'Sunday', time: '23:00' }), timezone: 'UTC' }, 'f'));
+  assert.deepEqual(weekly.upcoming(at('2025-06-01T23:00:00Z'), 5).map(iso), [
+    '2025-06-08T23:00:00.000Z',
+    '2025-06-15T23:00:00.000Z',
+    '2025-06-22T23:00:00.000Z',
+    '2025-06-29T23:00:00.000Z',
+    '2025-07-06T23:00:00.000Z',
+  ]);
 });

@@ -69,6 +69,13 @@ test('a run still going shows its time so far and no age', () => {
   assert.equal(runDescription(going, NOW), 'Running · 12 s');
 });
 
+test('a schedule\'s run waiting for its slot reads "Scheduled · in 4 min"; once due, "Scheduled · due"', () => {
+  const waiting = run('Scheduled', { created: NOW - MINUTE, trigger: { kind: 'schedule', id: 'abcdef0123', slot: NOW + 4 * MINUTE } }, NOW - MINUTE);
+  assert.equal(runDescription(waiting, NOW), 'Scheduled · in 4 min');
+  assert.equal(runDescription(waiting, NOW + 4 * MINUTE - 200), 'Scheduled · in 1.0 s');
+  assert.equal(runDescription(waiting, NOW + 4 * MINUTE + 10), 'Scheduled · due');
+});
+
 test('a run that crashed before starting measures from its creation', () => {
   const crashed = run('Crashed', { created: NOW - 3000 }, NOW - 1000);
   assert.equal(runDescription(crashed, NOW), 'Crashed · 2.0 s · just now');

@@ -6,6 +6,8 @@ import { basename, dirname, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { FileFlows, FlowProblem } from '../../engine/flowDiscovery';
 import type { ParameterDeclarations } from '../../engine/parameters';
+import type { ScheduleView } from '../../engine/schedules/scheduleEntries';
+import { describeSchedule } from '../../engine/schedules/scheduleSpec';
 import { BUILTIN_FLOWS } from '../builtinFlows';
 import { ITEM_ICONS } from '../icons';
 import { escapeMarkdown } from '../runs/present';
@@ -14,15 +16,36 @@ import type { FlowIndex } from './flowIndex';
 import { builtinFlowRef, fileFlowRef, type FlowRef } from './flowRef';
 
 export class FlowNode extends vscode.TreeItem {
-  constructor(readonly ref: FlowRef) {
+  constructor(
+    readonly ref: FlowRef,
+    /** The flow's schedules (declared in its file or added to the store). */
+    readonly schedules: readonly ScheduleView[] = [],
+  ) {
     super(ref.flowName, vscode.TreeItemCollapsibleState.None);
     this.id = ref.source.kind === 'builtin' ? `builtin/${ref.source.id}` : `flow/${ref.source.path}#${ref.flowName}@${ref.location?.line}`;
-    this.iconPath = themeIcon(ITEM_ICONS.flow);
-    this.description = ref.description;
-    this.tooltip = flowTooltip(ref);
-    // `runnable` enables Run Flow and Run Flow with Parameters; `source` enables Open Flow Source.
-    this.contextValue = ref.location ? 'flow runnable source' : 'flow runnable builtin';
+    const next = Math.min(...schedules.filter((v) => v.next !== undefined).map((v) => v.next!));
+    // A clock on a flow that runs by itself, and when it runs next.
+    this.iconPath = schedules.length > 0 ? themeIcon(ITEM_ICONS.scheduledFlow) : themeIcon(ITEM_ICONS.flow);
+    this.description = schedules.length === 0 ? ref.description : Number.isFinite(next) ? `next ${clockTime(next)}` : 'schedule paused';
+    this.tooltip = flowTooltip(ref, schedules);
+    // `runnable` enables Run Flow and Run Flow with Parameters; `source` enables Open Flow Source;
+    // `scheduled` / `schedulePaused` / `hasSchedule` enable Pause / Resume / Remove Schedule.
+    const scheduleContext = [schedules.length > 0 ? 'hasSchedule' : '', schedules.some((v) => !v.paused) ? 'scheduled' : '', schedules.some((v) => v.paused) ? 'schedulePaused' : ''].filter((c) => c !== '');
+    this.contextValue = [ref.location ? 'flow runnable source' : 'flow runnable builtin', ...scheduleContext].join(' ');
   }
+}
+
+/** `09:00`, or `Tue 09:00` when it is not today. */
+function clockTime(ms: number): string {
+  const d = new Date(ms);
+  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString(undefined, { weekday: 'short' })} ${time}`;
+}
+
+/** Where the Flows view reads schedules from (the window's WindowSchedules). */
+export interface ScheduleSource {
+  views(): Promise<ScheduleView[]>;
+  readonly onDidChange: vscode.Event<void>;
 }
 
 export class BuiltinGroupNode extends vscode.TreeItem {
@@ -90,8 +113,17 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly index: FlowIndex) {
-    this.subscription = index.onDidChange(() => this.changed.fire(undefined));
+  constructor(
+    private readonly index: FlowIndex,
+    private readonly schedules?: ScheduleSource,
+  ) {
+    this.subscription = vscode.Disposable.from(index.onDidChange(() => this.changed.fire(undefined)), ...(schedules ? [schedules.onDidChange(() => this.changed.fire(undefined))] : []));
+  }
+
+  /** The schedules of each flow, by its source as runs record it and its name. */
+  private async schedulesOf(): Promise<(source: string, flowName: string) => ScheduleView[]> {
+    const views = this.schedules ? await this.schedules.views().catch(() => []) : [];
+    return (source, flowName) => views.filter((v) => v.entry.source === source && v.entry.flowName === flowName);
   }
 
   getTreeItem(node: FlowsTreeNode): vscode.TreeItem {
@@ -99,10 +131,14 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
   }
 
   async getChildren(node?: FlowsTreeNode): Promise<FlowsTreeNode[]> {
-    if (node instanceof BuiltinGroupNode) return BUILTIN_FLOWS.map((f) => new FlowNode(builtinFlowRef(f)));
+    if (node instanceof BuiltinGroupNode) {
+      const of = await this.schedulesOf();
+      return BUILTIN_FLOWS.map((f) => new FlowNode(builtinFlowRef(f), of(`builtin:${f.id}`, f.name)));
+    }
     if (node instanceof FileNode) {
       const { file, flows, problems } = node.flows;
-      return [...flows.map((f) => new FlowNode(fileFlowRef(file, f))), ...problems.map((p) => new FlowProblemNode(file, p))];
+      const of = await this.schedulesOf();
+      return [...flows.map((f) => new FlowNode(fileFlowRef(file, f), of(file, f.name))), ...problems.map((p) => new FlowProblemNode(file, p))];
     }
     if (node) return [];
     const files = await this.index.all();
@@ -124,10 +160,14 @@ function where(file: string): string {
   return [multiRoot ? folder.name : '', dir].filter((p) => p !== '').join('/');
 }
 
-function flowTooltip(ref: FlowRef): vscode.MarkdownString {
+function flowTooltip(ref: FlowRef, schedules: readonly ScheduleView[]): vscode.MarkdownString {
   const lines = [`**${escapeMarkdown(ref.flowName)}**${ref.source.kind === 'builtin' ? ' (built-in)' : ''}`];
   if (ref.description) lines.push('', escapeMarkdown(ref.description));
   lines.push('', parametersText(ref.parameters));
+  if (schedules.length > 0) {
+    const items = schedules.map((v) => `- ${escapeMarkdown(describeSchedule(v.entry.schedule))}: ${v.paused ? 'paused' : v.next === undefined ? 'no next run' : `next ${escapeMarkdown(new Date(v.next).toLocaleString())}`} (${v.entry.origin === 'code' ? 'in code' : 'added'}, ${v.entry.id})`);
+    lines.push('', `Schedules:\n\n${items.join('\n')}`);
+  }
   if (ref.location) lines.push('', escapeMarkdown(`${ref.location.file}:${ref.location.line}:${ref.location.column}`));
   return new vscode.MarkdownString(lines.join('\n'));
 }

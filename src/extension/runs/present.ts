@@ -47,7 +47,12 @@ export function elapsed(run: Timed & { created?: number }, now: number): number 
  * `Completed · 1.2 s · 2 min ago`: the state name first, then how long it took, then how long ago it
  * ended. A run still going shows `Running · 12 s`, its time so far.
  */
-export function runDescription(run: Pick<FlowRunSummary, 'state' | 'created' | 'startTime' | 'endTime'>, now: number): string {
+export function runDescription(run: Pick<FlowRunSummary, 'state' | 'created' | 'startTime' | 'endTime' | 'trigger'>, now: number): string {
+  // A schedule's run, created ahead of its slot: `Scheduled · in 4 min`.
+  if (run.state.name === 'Scheduled' && run.startTime === undefined && run.trigger?.kind === 'schedule') {
+    const wait = run.trigger.slot - now;
+    return `Scheduled · ${wait > 0 ? `in ${formatDuration(Math.ceil(wait / 1000) * 1000)}` : 'due'}`;
+  }
   const parts: string[] = [run.state.name];
   const took = elapsed(run, now);
   if (took !== undefined) parts.push(formatDuration(took));
