@@ -74,6 +74,7 @@ test('a schedule\'s run waiting for its slot reads "Scheduled · in 4 min"; once
   assert.equal(runDescription(waiting, NOW), 'Scheduled · in 4 min');
   assert.equal(runDescription(waiting, NOW + 4 * MINUTE - 200), 'Scheduled · in 1.0 s');
   assert.equal(runDescription(waiting, NOW + 4 * MINUTE + 10), 'Scheduled · due');
+  assert.match(runTooltip(waiting, NOW), /Run of schedule `abcdef0123`, for its slot at /);
 });
 
 test('a run that crashed before starting measures from its creation', () => {
