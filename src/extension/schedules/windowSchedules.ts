@@ -14,6 +14,8 @@ import { readSettings } from '../settings';
 
 export class WindowSchedules implements vscode.Disposable {
   private scheduler?: Scheduler;
+  /** Starting or stopping: one at a time, in order. */
+  private changing: Promise<void> = Promise.resolve();
   private declared: ScheduleEntry[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
@@ -32,16 +34,25 @@ export class WindowSchedules implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('flowdeck.schedules.run')) this.apply();
         // A new store: the scheduler of the old one gives its slots back first.
-        if (e.affectsConfiguration('flowdeck.home')) void this.stop().then(() => this.apply());
+        if (e.affectsConfiguration('flowdeck.home')) {
+          this.changing = this.changing.then(() => this.stop());
+          this.apply();
+        }
       }),
     );
   }
 
   /** Starts or stops running schedules as the setting and the workspace's trust say. */
   apply(): void {
-    const wanted = readSettings().schedulesRun === 'whileOpen' && vscode.workspace.isTrusted;
-    if (wanted && !this.scheduler) void this.begin();
-    else if (!wanted && this.scheduler) void this.stop();
+    this.changing = this.changing.then(async () => {
+      const wanted = readSettings().schedulesRun === 'whileOpen' && vscode.workspace.isTrusted;
+      try {
+        if (wanted && !this.scheduler) await this.begin();
+        else if (!wanted && this.scheduler) await this.stop();
+      } catch (e) {
+        this.output.note(`Could not run schedules: ${(e as Error).message}`, 'WARNING');
+      }
+    });
   }
 
   /** Every schedule (the store's and the workspace's) with its state and next time, for lists and pickers. */
