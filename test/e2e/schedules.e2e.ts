@@ -1,0 +1,97 @@
+/**
+ * Schedules in a real VS Code: Schedule Flow… with an every-5-seconds interval makes scheduled runs that
+ * complete while the window is open; a failing scheduled run (added from the CLI to the same store) shows
+ * a notification with Show Logs, Retry from Failure and Open Flow.
+ *
+ *   bash test/e2e/run.sh test/e2e/schedules.e2e.ts
+ */
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { FlowRunSummary } from '../../src/engine/records';
+import { runCli } from '../support/engine';
+import { launchBrowser, newPage, openViewContainer, openWorkbench, pickQuickItem, quickInput, runCommand, startCodeServer, type CodeServer } from './lib/codeServer';
+import { flowdeckVsix, makeScenarioDirs, metric, withDiagnostics } from './lib/flowdeck';
+
+async function scheduledRuns(home: string, flowName: string): Promise<FlowRunSummary[]> {
+  const store = await EmbeddedStore.open(home, { readOnly: true });
+  try {
+    return (await store.list({ flowNames: [flowName] })).filter((r) => r.trigger?.kind === 'schedule');
+  } finally {
+    await store.close();
+  }
+}
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('Flowdeck in code-server: schedules', () => {
+  let dirs: ReturnType<typeof makeScenarioDirs>;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    dirs = makeScenarioDirs('schedules');
+    server = await startCodeServer({ workspace: dirs.workspace, vsixPath: flowdeckVsix(), env: { FLOWDECK_HOME: dirs.home, GITHUB_TOKEN: undefined } });
+    browser = await launchBrowser();
+    page = await newPage(browser);
+    await openWorkbench(page, server.url);
+    await openViewContainer(page, 'Flowdeck');
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (dirs) fs.rmSync(dirs.root, { recursive: true, force: true });
+  });
+
+  test('Schedule Flow… every 5 seconds: scheduled runs appear and complete while the window is open', async () => {
+    await withDiagnostics(page, server, 'schedules-add', async () => {
+      await runCommand(page, 'Flowdeck: Schedule Flow…');
+      await pickQuickItem(page, 'hello');
+      await pickQuickItem(page, 'Every… (interval)');
+      const input = quickInput(page).locator('input');
+      await input.fill('5s');
+      // The next five times show before saving.
+      await quickInput(page).getByText(/^Next: /).waitFor({ timeout: 15_000 });
+      await input.press('Enter');
+      await pickQuickItem(page, 'Default parameters');
+      const savedAt = Date.now();
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Save Schedule' }).click({ timeout: 15_000 });
+      const done = await until('two completed scheduled runs of hello', 120_000, async () => {
+        const runs = (await scheduledRuns(dirs.home, 'hello')).filter((r) => r.state.name === 'Completed');
+        return runs.length >= 2 ? runs : undefined;
+      });
+      metric('schedule_saved_to_second_completed_ms', Date.now() - savedAt);
+      const slots = done.map((r) => (r.trigger as { slot: number }).slot);
+      for (const slot of slots) assert.equal(slot % 5000, 0);
+      assert.equal(new Set(slots).size, slots.length, 'one run per slot');
+      const listed = JSON.parse((await runCli(['schedules', '--json'], { env: { FLOWDECK_HOME: dirs.home }, cwd: dirs.root })).stdout) as { flowName: string; intervalSeconds: number; origin: string }[];
+      assert.deepEqual(listed.map((s) => [s.flowName, s.intervalSeconds, s.origin]), [['hello', 5, 'store']]);
+    });
+  });
+
+  test('a failing scheduled run shows a notification with Show Logs, Retry from Failure and Open Flow', async () => {
+    await withDiagnostics(page, server, 'schedules-notify', async () => {
+      const added = await runCli(['schedule', 'add', path.join(dirs.workspace, 'failing.flow.ts'), '--every', '5s'], { env: { FLOWDECK_HOME: dirs.home }, cwd: dirs.workspace });
+      assert.equal(added.code, 0, added.stderr);
+      const toast = page.locator('.notification-toast').filter({ hasText: /Flow run '[a-z]+-[a-z]+' of failing \(scheduled for .+\) failed/ }).first();
+      await toast.waitFor({ state: 'visible', timeout: 120_000 });
+      for (const action of ['Show Logs', 'Retry from Failure', 'Open Flow']) {
+        assert.equal(await toast.locator('.monaco-button', { hasText: action }).count(), 1, `the notification offers ${action}`);
+      }
+      assert.ok((await scheduledRuns(dirs.home, 'failing')).some((r) => r.state.name === 'Failed'));
+    });
+  });
+});
