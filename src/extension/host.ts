@@ -141,6 +141,11 @@ export class FlowdeckHost implements vscode.Disposable {
     return active;
   }
 
+  /** A run of this window started where nobody watches its logs (the dashboard): its end is notified. */
+  markUnwatched(runId: string): void {
+    if (this.activeRoots.has(runId)) this.unwatched.add(runId);
+  }
+
   /** True for a run of this window nobody started by hand (scheduled, resumed by itself), until it ends. */
   isUnwatched(runId: string): boolean {
     return this.unwatched.has(runId);

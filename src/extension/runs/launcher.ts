@@ -45,6 +45,8 @@ export class RunLauncher {
       void this.showStartError(label, e);
       return undefined;
     }
+    // Started from the dashboard, nobody follows its logs: its failure is notified (flowdeck.notify).
+    if (!fromEditor) this.host.markUnwatched(active.id);
     const reveal = readSettings().revealOutput;
     if (fromEditor && reveal === 'onRun') this.output.reveal();
     void active.done.then((detail) => {
