@@ -14,6 +14,8 @@
  *   6. a one-task CLI run vs a bare `node -e 0`
  *   7. a warm one-task run in a long-lived host (standby worker) vs a cold one (forking the worker)
  *   8. peak memory (host and worker) of a CLI run mapping 20,000 and 1,000,000 no-op tasks
+ *   9. the scheduler with 1,000 schedules: computing next slots (vs croner's own nextRun), one look at
+ *      the store (a tick), and the CPU it uses while nothing is due
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -23,6 +25,8 @@ import { join, resolve } from 'node:path';
 import { EmbeddedStore } from '../src/engine/embeddedStore';
 import { FlowRunner } from '../src/engine/runner';
 import { state } from '../src/engine/states';
+import { schedulerBench } from './scheduler';
+import { median, spread } from './stats';
 
 const ROOT = resolve(__dirname, '..');
 const DIST = join(ROOT, 'dist');
@@ -34,15 +38,6 @@ const BIG_TASKS = Number(process.env.BENCH_BIG_TASKS ?? 1_000_000);
 interface Sample {
   wallMs: number;
   cpuMs: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-function spread(xs: number[]): string {
-  return `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 }
 
 function scratch(): string {
@@ -358,6 +353,7 @@ async function main(): Promise<void> {
   const cli = cliOneTask();
   const warm = await warmRun();
   const memory = [await peakMemory(TASKS), ...(BIG_TASKS > 0 ? [await peakMemory(BIG_TASKS)] : [])];
+  const scheduler = await schedulerBench(ROUNDS);
   const f = (n: unknown, d = 1): string => (n as number).toFixed(d);
   const rows: [string, string, string][] = [
     [
@@ -383,6 +379,11 @@ async function main(): Promise<void> {
       `${f(m.hostMb + m.workerMb, 0)} MB (CLI ${f(m.hostMb, 0)} MB + worker ${f(m.workerMb, 0)} MB; ${f(m.seconds)} s)`,
       m.tasks >= 1_000_000 ? '≤ 300 MB' : '—',
     ]),
+    [
+      `Scheduler, ${scheduler.schedules} schedules: next slots; one tick; idle`,
+      `${f(scheduler.nextSlotUs)} µs/schedule (${f(scheduler.nextSlotRatio, 2)}× croner's nextRun); tick ${f(scheduler.tickMs)} ms wall (${scheduler.tickSpread}), ${f(scheduler.tickCpuMs)} ms CPU; first ${f(scheduler.firstTickMs, 0)} ms; idle ${f(scheduler.idleCpuMsPerS, 2)} ms CPU/s`,
+      '—',
+    ],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
@@ -390,7 +391,7 @@ async function main(): Promise<void> {
   console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}; load average ${load}; Node ${process.version}; ${ROUNDS} rounds, interleaved\n`);
   console.log(`${'Benchmark'.padEnd(w0)}  ${'Result (median of rounds, spread)'.padEnd(w1)}  Target`);
   for (const r of rows) console.log(`${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`);
-  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, engine, resume, open, cli, warm, memory }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, engine, resume, open, cli, warm, memory, scheduler }, null, 2)}\n`);
 }
 
 main().catch((e) => {
