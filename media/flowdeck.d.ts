@@ -22,12 +22,23 @@ declare module 'flowdeck' {
     | 'Paused'
     | 'Suspended';
 
+  /** Where and why a run failed: the error, its causes, and the first frame in your own code. */
+  export interface Failure {
+    name: string;
+    message: string;
+    stack?: string;
+    causes?: string[];
+    frame?: { file: string; line: number; column: number };
+  }
+
   export interface State {
     type: StateType;
     name: StateName;
     /** Epoch milliseconds. */
     timestamp: number;
     message?: string;
+    /** Set on a Failed state whose cause is an error thrown by your code. */
+    failure?: Failure;
   }
 
   export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
