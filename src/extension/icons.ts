@@ -50,4 +50,5 @@ export const ITEM_ICONS = {
   builtinGroup: { id: 'package' },
   fileError: { id: 'error', color: 'errorForeground' },
   loadMore: { id: 'ellipsis' },
+  summary: { id: 'checklist' },
 } as const satisfies Record<string, IconSpec>;

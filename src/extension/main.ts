@@ -16,6 +16,7 @@ import { registerDeleteRun } from './commands/deleteRun';
 import { registerDisconnectGitHub } from './commands/disconnectGitHub';
 import { registerDisconnectYouTube } from './commands/disconnectYouTube';
 import { registerFilterRuns } from './commands/filterRuns';
+import { registerGroupRuns, restoreRunsGrouping } from './commands/groupRuns';
 import { registerLoadMoreRuns } from './commands/loadMoreRuns';
 import { registerOpenDashboard } from './commands/openDashboard';
 import { registerOpenFlowSource } from './commands/openFlowSource';
@@ -25,6 +26,8 @@ import { registerRefreshRuns } from './commands/refreshRuns';
 import { registerRerunRun } from './commands/rerunRun';
 import { registerRunFlow } from './commands/runFlow';
 import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
+import { registerRunSelectedFlow } from './commands/runSelectedFlow';
+import { registerSearchRuns } from './commands/searchRuns';
 import { registerSetGitHubToken } from './commands/setGitHubToken';
 import { registerShowOutput } from './commands/showOutput';
 import { registerShowRunLogs } from './commands/showRunLogs';
@@ -100,6 +103,10 @@ export function activate(context: vscode.ExtensionContext): void {
   registerConnectYouTube(context, flowdeck);
   registerDisconnectYouTube(context, flowdeck);
   registerShowOutput(context, flowdeck);
+  registerSearchRuns(context, flowdeck);
+  registerGroupRuns(context, flowdeck);
+  registerRunSelectedFlow(context, flowdeck, runsView);
+  restoreRunsGrouping(context, flowdeck);
   registerFlowCodeLens(context);
   registerStatusBar(context, host);
 

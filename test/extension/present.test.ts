@@ -4,9 +4,15 @@ import type { FlowRunSummary, TaskRunRecord } from '../../src/engine/records';
 import { state, type StateName } from '../../src/engine/states';
 import {
   describeFilter,
+  filterSummary,
+  isFiltered,
   escapeMarkdown,
   formatAge,
   formatDuration,
+  flatRunDescription,
+  flowGroupAccessibilityLabel,
+  flowGroupDescription,
+  runAccessibilityLabel,
   runContextValue,
   runDescription,
   runTooltip,
@@ -122,12 +128,28 @@ test('a running run of another process cannot be cancelled from here', () => {
 });
 
 test('a finished run offers Rerun and Delete; a finished subflow run offers neither', () => {
-  for (const name of ['Completed', 'Failed', 'Crashed', 'Cancelled'] as const) {
-    const value = runContextValue(run(name), { cancelable: false, subflow: false });
-    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs'], name);
-  }
+  const value = runContextValue(run('Completed'), { cancelable: false, subflow: false });
+  assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
   const sub = runContextValue(run('Completed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
   assert.deepEqual(commandsFor(sub), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+});
+
+test('a flow\'s row in the grouped view reads "12 runs · last Failed 2 h ago"; flat rows put the flow first', () => {
+  const last = run('Failed', { endTime: NOW - 2 * 60 * MINUTE }, NOW - 2 * 60 * MINUTE);
+  assert.equal(flowGroupDescription({ runs: 12, last }, NOW), '12 runs · last Failed 2 h ago');
+  assert.equal(flowGroupDescription({ runs: 12, matching: 3, last }, NOW), '3 of 12 runs · last Failed 2 h ago');
+  assert.equal(flowGroupDescription({ runs: 1, last: run('Running', { startTime: NOW - SECOND }, NOW - SECOND) }, NOW), '1 run · last Running');
+  const done = run('Completed', { startTime: NOW - 2 * MINUTE - 1800, endTime: NOW - 2 * MINUTE });
+  assert.equal(flatRunDescription(done, NOW), 'hello · Completed · 1.8 s · 2 min ago');
+});
+
+test('screen readers hear flow, run, state, duration and time in words, not the tooltip', () => {
+  const done = run('Completed', { startTime: NOW - 2 * MINUTE - 1800, endTime: NOW - 2 * MINUTE });
+  assert.equal(runAccessibilityLabel(done, NOW), 'Flow hello, run light-potoo, Completed, took 1.8 seconds, 2 minutes ago');
+  const going = run('Running', { startTime: NOW - 12 * SECOND }, NOW - 12 * SECOND);
+  assert.equal(runAccessibilityLabel(going, NOW), 'Flow hello, run light-potoo, Running, running for 12 seconds');
+  assert.equal(flowGroupAccessibilityLabel('hello', '12 runs · last Failed 2 h ago'), 'Flow hello, 12 runs, last Failed 2 hours ago');
+  assert.ok(runAccessibilityLabel(done, NOW).length < 100, 'short');
 });
 
 test('context value tokens are never part of one another', () => {
@@ -154,11 +176,15 @@ test('markdown escaping keeps names literal', () => {
   assert.equal(escapeMarkdown('a_b*[c](d)'), 'a\\_b\\*\\[c\\]\\(d\\)');
 });
 
-test('the filter reads as its flow and state', () => {
+test('the filter reads as its states, flows and search text, with how many runs it keeps', () => {
   assert.equal(describeFilter({}), undefined);
-  assert.equal(describeFilter({ flowName: 'hello' }), 'hello');
-  assert.equal(describeFilter({ stateType: 'FAILED' }), 'Failed');
-  assert.equal(describeFilter({ flowName: 'hello', stateType: 'COMPLETED' }), 'hello · Completed');
+  assert.equal(describeFilter({ flowNames: ['hello'] }), 'hello');
+  assert.equal(describeFilter({ stateTypes: ['FAILED', 'CRASHED'] }), 'Failed, Crashed');
+  assert.equal(describeFilter({ flowNames: ['hello', 'burst'], stateTypes: ['COMPLETED'], search: 'potoo' }), 'Completed · hello, burst · “potoo”');
+  assert.equal(filterSummary({ stateTypes: ['FAILED'] }, 12, 2000), 'Failed — 12 of 2,000 runs');
+  assert.equal(filterSummary({}, 5, 5), undefined);
+  assert.equal(isFiltered({ flowNames: [] }), false);
+  assert.equal(isFiltered({ search: 'x' }), true);
 });
 
 test('the status bar counts running flows in the singular and plural', () => {
