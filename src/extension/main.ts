@@ -16,6 +16,7 @@ import { registerDeleteRun } from './commands/deleteRun';
 import { registerDisconnectGitHub } from './commands/disconnectGitHub';
 import { registerDisconnectYouTube } from './commands/disconnectYouTube';
 import { registerFilterRuns } from './commands/filterRuns';
+import { registerGoToFailure } from './commands/goToFailure';
 import { registerGroupRuns, restoreRunsGrouping } from './commands/groupRuns';
 import { registerLoadMoreRuns } from './commands/loadMoreRuns';
 import { registerOpenDashboard } from './commands/openDashboard';
@@ -33,10 +34,12 @@ import { registerShowOutput } from './commands/showOutput';
 import { registerShowRunLogs } from './commands/showRunLogs';
 import { registerSignInGitHub } from './commands/signInGitHub';
 import { DashboardPanels } from './dashboard/panel';
+import { FailureDiagnostics } from './failures/failureDiagnostics';
 import { registerFlowCodeLens } from './flows/codeLens';
 import { FlowIndex } from './flows/flowIndex';
 import { FlowsTreeProvider } from './flows/flowsTree';
 import { FlowdeckHost } from './host';
+import { RunLogDocuments } from './logs/runLogDocuments';
 import { RunOutput } from './output/runOutput';
 import { RunLauncher } from './runs/launcher';
 import { RunsTreeProvider } from './runs/runsTree';
@@ -59,7 +62,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const flowIndex = new FlowIndex();
   const runsTree = new RunsTreeProvider(host);
   const dashboard = new DashboardPanels({ extensionUri: context.extensionUri, host, launcher, output });
-  const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, github, youtube };
+  const runLogs = new RunLogDocuments(host);
+  const failures = new FailureDiagnostics(host);
+  const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, runLogs, github, youtube };
   shutdown = () => host.dispose();
 
   const flowsTree = new FlowsTreeProvider(flowIndex);
@@ -72,6 +77,8 @@ export function activate(context: vscode.ExtensionContext): void {
     runsTree,
     runsView,
     dashboard,
+    runLogs,
+    failures,
     vscode.window.createTreeView('flowdeck.flows', { treeDataProvider: flowsTree }),
     // Holds only welcome content (package.json viewsWelcome), shown while the workspace has no flow files.
     vscode.window.registerTreeDataProvider('flowdeck.gettingStarted', { getTreeItem: (item: vscode.TreeItem) => item, getChildren: () => [] }),
@@ -103,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerConnectYouTube(context, flowdeck);
   registerDisconnectYouTube(context, flowdeck);
   registerShowOutput(context, flowdeck);
+  registerGoToFailure(context, flowdeck);
   registerSearchRuns(context, flowdeck);
   registerGroupRuns(context, flowdeck);
   registerRunSelectedFlow(context, flowdeck, runsView);
@@ -111,6 +119,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerStatusBar(context, host);
 
   output.note(`Flowdeck activated in ${(performance.now() - started).toFixed(1)} ms`);
+  // Failures of the latest runs go back to their lines once the history has been read (not during activation).
+  setTimeout(() => void failures.restore().catch((e: Error) => output.note(`Could not look for failed runs: ${e.message}`, 'WARNING')), 0);
 }
 
 /** Cancels the runs still going (their state records why) and waits for their workers to stop. */

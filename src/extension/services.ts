@@ -7,6 +7,7 @@ import type { YouTubeAccount } from './accounts/youtube';
 import type { DashboardPanels } from './dashboard/panel';
 import type { FlowIndex } from './flows/flowIndex';
 import type { FlowdeckHost } from './host';
+import type { RunLogDocuments } from './logs/runLogDocuments';
 import type { RunOutput } from './output/runOutput';
 import type { RunLauncher } from './runs/launcher';
 import type { RunsTreeProvider } from './runs/runsTree';
@@ -18,6 +19,7 @@ export interface Flowdeck {
   flowIndex: FlowIndex;
   runsTree: RunsTreeProvider;
   dashboard: DashboardPanels;
+  runLogs: RunLogDocuments;
   github: GitHubAccount;
   youtube: YouTubeAccount;
 }

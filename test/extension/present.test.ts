@@ -15,6 +15,7 @@ import {
   runAccessibilityLabel,
   runContextValue,
   runDescription,
+  taskContextValue,
   runTooltip,
   runningText,
   taskDescription,
@@ -132,6 +133,18 @@ test('a finished run offers Rerun and Delete; a finished subflow run offers neit
   assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
   const sub = runContextValue(run('Completed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
   assert.deepEqual(commandsFor(sub), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+});
+
+test('a failed run, and a failed task run, go to their failure', () => {
+  for (const name of ['Failed', 'TimedOut'] as const) {
+    const value = runContextValue(run(name), { cancelable: false, subflow: false });
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.goToFailure', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs'], name);
+  }
+  assert.deepEqual(commandsFor(runContextValue(run('Crashed'), { cancelable: false, subflow: false })), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
+  const sub = runContextValue(run('Failed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
+  assert.deepEqual(commandsFor(sub), ['flowdeck.goToFailure', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.equal(taskContextValue({ state: state('Failed', 'boom') }), 'taskrun failure');
+  assert.equal(taskContextValue({ state: state('Completed') }), 'taskrun');
 });
 
 test('a flow\'s row in the grouped view reads "12 runs · last Failed 2 h ago"; flat rows put the flow first', () => {

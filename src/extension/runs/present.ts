@@ -122,7 +122,13 @@ export function runContextValue(run: Pick<FlowRunSummary, 'state'>, caps: RunCap
   const finished = isTerminal(run.state.type);
   if (caps.cancelable && !finished) tokens.push('cancelable');
   if (finished && !caps.subflow) tokens.push('rerunnable', 'deletable');
+  if (run.state.type === 'FAILED') tokens.push('failure');
   return tokens.join(' ');
+}
+
+/** A task run's tokens: `failure` when it failed (Go to Failure). */
+export function taskContextValue(task: Pick<TaskRunRecord, 'state'>): string {
+  return task.state.type === 'FAILED' ? 'taskrun failure' : 'taskrun';
 }
 
 /**

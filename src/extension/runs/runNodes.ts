@@ -17,6 +17,7 @@ import {
   runContextValue,
   runDescription,
   taskAccessibilityLabel,
+  taskContextValue,
   taskDescription,
 } from './present';
 import { taskSummaryAccessibilityLabel, taskSummaryLabel, type FlowGroup, type TaskCounts } from './treeShape';
@@ -98,7 +99,7 @@ export class TaskRunNode extends vscode.TreeItem {
     this.id = `task/${task.id}`;
     this.description = taskDescription(task, now);
     this.iconPath = themeIcon(stateIcon(task.state));
-    this.contextValue = 'taskrun';
+    this.contextValue = taskContextValue(task);
     this.accessibilityInformation = { label: taskAccessibilityLabel(task, now), role: 'treeitem' };
   }
 }
