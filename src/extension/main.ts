@@ -21,10 +21,12 @@ import { registerGroupRuns, restoreRunsGrouping } from './commands/groupRuns';
 import { registerLoadMoreRuns } from './commands/loadMoreRuns';
 import { registerOpenDashboard } from './commands/openDashboard';
 import { registerOpenFlowSource } from './commands/openFlowSource';
+import { registerOpenRun } from './commands/openRun';
 import { registerOpenRunInDashboard } from './commands/openRunInDashboard';
 import { registerRefreshFlows } from './commands/refreshFlows';
 import { registerRefreshRuns } from './commands/refreshRuns';
 import { registerRerunRun } from './commands/rerunRun';
+import { registerRetryFromFailure } from './commands/retryFromFailure';
 import { registerRunFlow } from './commands/runFlow';
 import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
 import { registerRunSelectedFlow } from './commands/runSelectedFlow';
@@ -41,6 +43,7 @@ import { FlowsTreeProvider } from './flows/flowsTree';
 import { FlowdeckHost } from './host';
 import { RunLogDocuments } from './logs/runLogDocuments';
 import { RunOutput } from './output/runOutput';
+import { RunDetailsPanels } from './runDetails/runDetailsPanels';
 import { RunLauncher } from './runs/launcher';
 import { RunsTreeProvider } from './runs/runsTree';
 import type { Flowdeck } from './services';
@@ -63,8 +66,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const runsTree = new RunsTreeProvider(host);
   const dashboard = new DashboardPanels({ extensionUri: context.extensionUri, host, launcher, output });
   const runLogs = new RunLogDocuments(host);
+  const runDetails = new RunDetailsPanels({ extensionUri: context.extensionUri, host, output, flowIndex, runLogs });
   const failures = new FailureDiagnostics(host);
-  const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, runLogs, github, youtube };
+  const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, runDetails, runLogs, github, youtube };
   shutdown = () => host.dispose();
 
   const flowsTree = new FlowsTreeProvider(flowIndex);
@@ -78,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): void {
     runsView,
     dashboard,
     runLogs,
+    runDetails,
     failures,
     vscode.window.createTreeView('flowdeck.flows', { treeDataProvider: flowsTree }),
     // Holds only welcome content (package.json viewsWelcome), shown while the workspace has no flow files.
@@ -110,7 +115,9 @@ export function activate(context: vscode.ExtensionContext): void {
   registerConnectYouTube(context, flowdeck);
   registerDisconnectYouTube(context, flowdeck);
   registerShowOutput(context, flowdeck);
+  registerOpenRun(context, flowdeck);
   registerGoToFailure(context, flowdeck);
+  registerRetryFromFailure(context, flowdeck);
   registerSearchRuns(context, flowdeck);
   registerGroupRuns(context, flowdeck);
   registerRunSelectedFlow(context, flowdeck, runsView);

@@ -9,6 +9,7 @@ import type { FlowIndex } from './flows/flowIndex';
 import type { FlowdeckHost } from './host';
 import type { RunLogDocuments } from './logs/runLogDocuments';
 import type { RunOutput } from './output/runOutput';
+import type { RunDetailsPanels } from './runDetails/runDetailsPanels';
 import type { RunLauncher } from './runs/launcher';
 import type { RunsTreeProvider } from './runs/runsTree';
 
@@ -19,6 +20,7 @@ export interface Flowdeck {
   flowIndex: FlowIndex;
   runsTree: RunsTreeProvider;
   dashboard: DashboardPanels;
+  runDetails: RunDetailsPanels;
   runLogs: RunLogDocuments;
   github: GitHubAccount;
   youtube: YouTubeAccount;

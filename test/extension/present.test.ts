@@ -118,31 +118,35 @@ function commandsFor(contextValue: string): string[] {
   return [...runMenus()].filter(([, res]) => res.some((re) => re.test(contextValue))).map(([c]) => c).sort();
 }
 
-test('a running run of this window offers Cancel, Show Logs and Open in Dashboard', () => {
+test('a running run of this window offers Cancel, Open Run, Show Logs and Open in Dashboard', () => {
   const value = runContextValue(run('Running'), { cancelable: true, subflow: false });
-  assert.deepEqual(commandsFor(value), ['flowdeck.cancelRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.deepEqual(commandsFor(value), ['flowdeck.cancelRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
 });
 
 test('a running run of another process cannot be cancelled from here', () => {
   const value = runContextValue(run('Running'), { cancelable: false, subflow: false });
-  assert.deepEqual(commandsFor(value), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.deepEqual(commandsFor(value), ['flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
 });
 
 test('a finished run offers Rerun and Delete; a finished subflow run offers neither', () => {
   const value = runContextValue(run('Completed'), { cancelable: false, subflow: false });
-  assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
+  assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
   const sub = runContextValue(run('Completed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
-  assert.deepEqual(commandsFor(sub), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.deepEqual(commandsFor(sub), ['flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
 });
 
-test('a failed run, and a failed task run, go to their failure', () => {
+test('a run that did not complete can be retried from its failure; a failed one also goes to its failure', () => {
+  for (const name of ['Crashed', 'Cancelled'] as const) {
+    const value = runContextValue(run(name), { cancelable: false, subflow: false });
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.showRunLogs'], name);
+  }
   for (const name of ['Failed', 'TimedOut'] as const) {
     const value = runContextValue(run(name), { cancelable: false, subflow: false });
-    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.goToFailure', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs'], name);
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.goToFailure', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.showRunLogs'], name);
   }
-  assert.deepEqual(commandsFor(runContextValue(run('Crashed'), { cancelable: false, subflow: false })), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
+  // A subflow is retried with its top-level run, but its failure is still a place to go to.
   const sub = runContextValue(run('Failed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
-  assert.deepEqual(commandsFor(sub), ['flowdeck.goToFailure', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.deepEqual(commandsFor(sub), ['flowdeck.goToFailure', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
   assert.equal(taskContextValue({ state: state('Failed', 'boom') }), 'taskrun failure');
   assert.equal(taskContextValue({ state: state('Completed') }), 'taskrun');
 });

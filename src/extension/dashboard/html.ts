@@ -40,21 +40,27 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   ].join('; ');
 }
 
-function escapeAttribute(value: string): string {
+/**
+ * The policy for a page, after checking what goes into it. `webview.cspSource` is one source or, in some
+ * hosts (code-server: `'self' https://*.vscode-cdn.net`), several. Each must be a host source or 'self':
+ * anything else ('unsafe-inline', a `;` starting a new directive) would widen the policy.
+ */
+export function checkedPolicy(who: string, cspSource: string, nonce: string): string {
+  if (!NONCE.test(nonce)) throw new Error(`${who}: the nonce must be at least 32 letters or digits (use makeNonce())`);
+  const sources = cspSource.trim().split(/\s+/);
+  if (cspSource.trim() === '' || !sources.every((s) => s === "'self'" || /^[^\s'";,]+$/.test(s))) {
+    throw new Error(`${who}: '${cspSource}' is not a list of CSP host sources`);
+  }
+  return contentSecurityPolicy(cspSource, nonce);
+}
+
+export function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export function dashboardHtml(options: DashboardHtmlOptions): string {
   const { cspSource, scriptUri, styleUri, nonce } = options;
-  if (!NONCE.test(nonce)) throw new Error('dashboardHtml: the nonce must be at least 32 letters or digits (use makeNonce())');
-  // `webview.cspSource` is one source or, in some hosts (code-server: `'self' https://*.vscode-cdn.net`),
-  // several. Each must be a host source or 'self': anything else ('unsafe-inline', a `;` starting a new
-  // directive) would widen the policy.
-  const sources = cspSource.trim().split(/\s+/);
-  if (cspSource.trim() === '' || !sources.every((s) => s === "'self'" || /^[^\s'";,]+$/.test(s))) {
-    throw new Error(`dashboardHtml: '${cspSource}' is not a list of CSP host sources`);
-  }
-  const csp = escapeAttribute(contentSecurityPolicy(cspSource, nonce));
+  const csp = escapeAttribute(checkedPolicy('dashboardHtml', cspSource, nonce));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -122,6 +122,8 @@ export function runContextValue(run: Pick<FlowRunSummary, 'state'>, caps: RunCap
   const finished = isTerminal(run.state.type);
   if (caps.cancelable && !finished) tokens.push('cancelable');
   if (finished && !caps.subflow) tokens.push('rerunnable', 'deletable');
+  // Failed, TimedOut, Crashed and Cancelled runs resume from where they stopped (Retry from Failure).
+  if (finished && !caps.subflow && run.state.type !== 'COMPLETED') tokens.push('retryable');
   if (run.state.type === 'FAILED') tokens.push('failure');
   return tokens.join(' ');
 }

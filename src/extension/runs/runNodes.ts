@@ -76,6 +76,8 @@ export class RunNode extends vscode.TreeItem {
   ) {
     super(run.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `run/${run.id}`;
+    // Clicking a run (or Enter on it) opens its details.
+    this.command = { command: 'flowdeck.openRun', title: 'Open Run', arguments: [run.id] };
     this.update(run, cancelable, now);
   }
 
@@ -104,7 +106,7 @@ export class TaskRunNode extends vscode.TreeItem {
   }
 }
 
-/** "500 task runs: 497 ✓ 3 ✗" above a run's many task runs. */
+/** "500 task runs: 497 ✓ 3 ✗" above a run's many task runs; opens the run's details (its timeline). */
 export class TaskSummaryNode extends vscode.TreeItem {
   constructor(
     readonly parent: RunNode,
@@ -113,9 +115,10 @@ export class TaskSummaryNode extends vscode.TreeItem {
     super(taskSummaryLabel(counts), vscode.TreeItemCollapsibleState.None);
     this.id = `summary/${parent.run.id}`;
     this.iconPath = themeIcon(ITEM_ICONS.summary);
-    this.tooltip = counts.failed > 0 ? 'Failed task runs are listed first.' : undefined;
+    this.tooltip = counts.failed > 0 ? 'Failed task runs are listed first. Click to see them all on the run\'s timeline.' : 'Click to see them all on the run\'s timeline.';
     this.contextValue = 'tasksummary';
     this.accessibilityInformation = { label: taskSummaryAccessibilityLabel(counts), role: 'treeitem' };
+    this.command = { command: 'flowdeck.openRun', title: 'Open Run', arguments: [parent.run.id] };
   }
 }
 
