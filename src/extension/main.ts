@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { GitHubAccount } from './accounts/github';
+import { registerGitHubSignInHint } from './accounts/githubSignInHint';
 import { YouTubeAccount } from './accounts/youtube';
 import { registerCancelRun } from './commands/cancelRun';
 import { registerClearHistory } from './commands/clearHistory';
@@ -122,6 +123,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerGroupRuns(context, flowdeck);
   registerRunSelectedFlow(context, flowdeck, runsView);
   restoreRunsGrouping(context, flowdeck);
+  registerGitHubSignInHint(context, host);
   registerFlowCodeLens(context);
   registerStatusBar(context, host);
 
