@@ -219,8 +219,6 @@ export class LogView {
       els.text.textContent = r.text;
       const cls = `log-row lvl-${r.level}${r.first ? '' : ' cont'}`;
       if (els.row.className !== cls) els.row.className = cls;
-      // Rows are one line high, so long lines are cut; the tooltip carries the rest.
-      els.row.title = r.text.length > 160 ? r.text : '';
       els.shown = index;
     }
   }

@@ -25,9 +25,6 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-/** How long a Run button stays "Starting…" if the host never answers with a model or a notice. */
-const STARTING_TIMEOUT_MS = 15_000;
-
 function isHostMessage(data: unknown): data is HostToWebview {
   if (typeof data !== 'object' || data === null) return false;
   const m = data as Record<string, unknown>;
@@ -38,6 +35,8 @@ function isHostMessage(data: unknown): data is HostToWebview {
       return typeof m.runId === 'string' && Array.isArray(m.lines);
     case 'notice':
       return typeof m.message === 'string';
+    case 'reply':
+      return typeof m.req === 'number' && typeof m.ok === 'boolean' && typeof m.message === 'string';
     default:
       return false;
   }
@@ -49,8 +48,10 @@ class Dashboard {
   private model: DashboardModel | undefined;
   private palette = readPalette();
   private readonly hidden: Set<string>;
+  /** Flows whose Run was pressed and not answered yet: each request's reply ends its flow's "Starting…". */
   private readonly starting = new Set<BuiltinFlowId>();
-  private readonly startingTimers = new Map<BuiltinFlowId, number>();
+  private readonly startRequests = new Map<number, BuiltinFlowId>();
+  private nextRequest = 1;
   private readonly logs = new LogView({ onPickRun: (runId) => this.post({ type: 'showLogs', runId }) });
   private readonly groups: Record<Slot, ChartGroup> = { github: new ChartGroup(), youtube: new ChartGroup() };
   private readonly keys: Record<Slot, string> = { github: '', youtube: '' };
@@ -89,7 +90,6 @@ class Dashboard {
   private receive(message: HostToWebview): void {
     switch (message.type) {
       case 'model':
-        this.starting.clear();
         this.model = message.model;
         this.render();
         this.save();
@@ -98,9 +98,17 @@ class Dashboard {
         this.logs.receive(message.runId, message.lines, message.reset === true);
         break;
       case 'notice':
-        if (message.level === 'error') this.clearStarting();
         this.notify(message.level, message.message);
         break;
+      case 'reply': {
+        const flowId = this.startRequests.get(message.req);
+        if (flowId === undefined) break;
+        this.startRequests.delete(message.req);
+        if (![...this.startRequests.values()].includes(flowId)) this.starting.delete(flowId);
+        this.notify(message.ok ? 'info' : 'error', message.message);
+        this.render();
+        break;
+      }
     }
   }
 
@@ -113,22 +121,10 @@ class Dashboard {
   }
 
   private runFlow(flowId: BuiltinFlowId): void {
+    const req = this.nextRequest++;
+    this.startRequests.set(req, flowId);
     this.starting.add(flowId);
-    window.clearTimeout(this.startingTimers.get(flowId));
-    this.startingTimers.set(
-      flowId,
-      window.setTimeout(() => {
-        this.starting.delete(flowId);
-        this.render();
-      }, STARTING_TIMEOUT_MS),
-    );
-    this.post({ type: 'runFlow', flowId });
-    this.render();
-  }
-
-  private clearStarting(): void {
-    if (this.starting.size === 0) return;
-    this.starting.clear();
+    this.post({ type: 'runFlow', req, flowId });
     this.render();
   }
 

@@ -19,7 +19,7 @@ import type { Palette } from './theme';
 export interface RenderContext {
   post(message: WebviewToHost): void;
   runFlow(flowId: BuiltinFlowId): void;
-  /** Flows whose Run button was pressed and whose new run the model doesn't show yet. */
+  /** Flows whose Run button was pressed and whose start the host has not answered yet. */
   starting: ReadonlySet<BuiltinFlowId>;
   model: DashboardModel;
 }
@@ -106,6 +106,25 @@ function note(text: string | undefined): HTMLElement | null {
   return text ? h('p', { class: 'note' }, text) : null;
 }
 
+/** "Latest attempt failed 16:12 — quota exceeded", above the run a section still shows, with the ways on. */
+export function latestFailedNote(section: { latestFailed?: RunRef }, ctx: RenderContext): HTMLElement | null {
+  const run = section.latestFailed;
+  if (!run) return null;
+  const button = (label: string, message: WebviewToHost) => h('button', { class: 'button secondary small', onClick: () => ctx.post(message) }, label);
+  return h(
+    'div',
+    { class: 'note latest-failed', attrs: { role: 'status' } },
+    h('span', null, `Latest attempt ${run.state.name.toLowerCase()} ${formatWhen(run.endTime ?? run.created)}`, run.state.message ? ` — ${run.state.message}` : ''),
+    h(
+      'span',
+      { class: 'actions' },
+      button('Show Logs', { type: 'showLogs', runId: run.id }),
+      button('Retry from Failure', { type: 'retryFromFailure', runId: run.id }),
+      button('Open Run', { type: 'openRun', runId: run.id }),
+    ),
+  );
+}
+
 function sectionEmpty(flowId: BuiltinFlowId, lastAttempt: RunRef | undefined, ctx: RenderContext): HTMLElement {
   const last = lastAttempt
     ? h(
@@ -178,12 +197,12 @@ export function renderGithub(ctx: RenderContext): Drawn {
   if (section.status !== 'ok') {
     const title = section.status === 'none' ? ['GitHub'] : ['GitHub', detail(section.run.name)];
     const body = section.status === 'none' ? sectionEmpty('github-repo-stats', section.lastAttempt, ctx) : unchartable(section.reason, section.run);
-    return noCharts(h('section', { class: 'card github' }, sectionHeader(title, picker), note(section.note), body));
+    return noCharts(h('section', { class: 'card github' }, sectionHeader(title, picker), latestFailedNote(section, ctx), note(section.note), body));
   }
   const { view, run } = section;
   const link = h('a', { attrs: { href: `https://github.com/${view.repo}` }, title: `Open ${view.repo} on GitHub` }, view.repo);
   const { body, canvas } = githubBody(view, run);
-  const element = h('section', { class: 'card github' }, sectionHeader(['GitHub', separator(), link], picker), note(section.note), body);
+  const element = h('section', { class: 'card github' }, sectionHeader(['GitHub', separator(), link], picker), latestFailedNote(section, ctx), note(section.note), body);
   return {
     element,
     mount: (palette) => {
@@ -206,7 +225,7 @@ export function renderYoutube(ctx: RenderContext, hidden: ReadonlySet<string>, o
   if (section.status !== 'ok') {
     const title = section.status === 'none' ? ['YouTube'] : ['YouTube', detail(section.run.name)];
     const body = section.status === 'none' ? sectionEmpty('youtube-channel-analytics', section.lastAttempt, ctx) : unchartable(section.reason, section.run);
-    return noCharts(h('section', { class: 'card youtube' }, sectionHeader(title, picker), note(section.note), body));
+    return noCharts(h('section', { class: 'card youtube' }, sectionHeader(title, picker), latestFailedNote(section, ctx), note(section.note), body));
   }
   const { view, run } = section;
   const lifetime = h(
@@ -267,6 +286,7 @@ export function renderYoutube(ctx: RenderContext, hidden: ReadonlySet<string>, o
     'section',
     { class: 'card youtube' },
     sectionHeader(['YouTube', separator(), h('span', null, view.channel.title)], picker, h('span', { class: 'muted' }, range)),
+    latestFailedNote(section, ctx),
     note(section.note),
     lifetime,
     h('div', { class: 'stats metrics' }, toggles),
@@ -316,7 +336,10 @@ export function renderRuns(ctx: RenderContext): HTMLElement {
       ),
     );
   });
-  const more = totalRuns > recentRuns.length ? h('p', { class: 'footnote muted' }, `${formatInteger(totalRuns - recentRuns.length)} older runs not shown.`) : null;
+  const more =
+    totalRuns > recentRuns.length
+      ? h('p', { class: 'footnote' }, h('button', { class: 'link', title: 'Show them in the Runs view', onClick: () => ctx.post({ type: 'showOlderRuns' }) }, `${formatInteger(totalRuns - recentRuns.length)} older runs`), h('span', { class: 'muted' }, ' in the Runs view'))
+      : null;
   return h(
     'section',
     { class: 'card runs' },

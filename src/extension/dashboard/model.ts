@@ -24,6 +24,8 @@ export const RECENT_RUNS_LIMIT = 20;
 export const CHOICES_LIMIT = 30;
 /** How many older github runs are searched for the same repository before giving up on deltas. */
 export const PREVIOUS_SEARCH_LIMIT = 50;
+/** How many older completed runs are tried when the latest one's result can't be charted. */
+export const FALLBACK_LIMIT = 3;
 
 export interface DashboardInput {
   runs: readonly FlowRunSummary[];
@@ -242,15 +244,37 @@ function chartSection<V>(
   const completed = completedOf(sorted, flowId);
   const target = resolveTarget(sorted, completed, flowId, chosenId);
   const choices = choicesFor(completed, target.run);
-  const base = { choices, followingLatest: target.followingLatest, ...(target.note ? { note: target.note } : {}) };
+  const base = { choices, followingLatest: target.followingLatest, ...(target.note ? { note: target.note } : {}), ...latestFailure(sorted, flowId, target.run) };
   if (!target.run) return { status: 'none', ...lastAttempt(sorted, flowId), ...base };
-  const run = toRunRef(target.run);
-  if (!results.has(run.id)) return { status: 'unchartable', run, reason: 'The result of this run is not stored.', ...base };
-  try {
-    return { status: 'ok', run, view: read(results.get(run.id), completed.slice(completed.indexOf(target.run) + 1)), ...base };
-  } catch (error) {
-    return { status: 'unchartable', run, reason: unchartable(error), ...base };
+  const chart = (candidate: FlowRunSummary): { view: V } | { reason: string } => {
+    if (!results.has(candidate.id)) return { reason: 'The result of this run is not stored.' };
+    try {
+      return { view: read(results.get(candidate.id), completed.slice(completed.indexOf(candidate) + 1)) };
+    } catch (error) {
+      return { reason: unchartable(error) };
+    }
+  };
+  const charted = chart(target.run);
+  if ('view' in charted) return { status: 'ok', run: toRunRef(target.run), view: charted.view, ...base };
+  // Following the latest run, one whose result can't be charted doesn't blank the section: the last one
+  // that can be is shown, with a note saying why.
+  if (target.followingLatest) {
+    const at = completed.indexOf(target.run);
+    for (const older of completed.slice(at + 1, at + 1 + FALLBACK_LIMIT)) {
+      const fallback = chart(older);
+      if ('view' in fallback) {
+        return { status: 'ok', run: toRunRef(older), view: fallback.view, ...base, note: `Run ${target.run.name} could not be charted (${charted.reason.replace(/\.$/, '')}); showing run ${older.name}, the latest that could be.` };
+      }
+    }
   }
+  return { status: 'unchartable', run: toRunRef(target.run), reason: charted.reason, ...base };
+}
+
+/** The newest run of the flow when it failed after the run a section shows: the section says so at its top. */
+export function latestFailure(sorted: readonly FlowRunSummary[], flowId: BuiltinFlowId, shown: FlowRunSummary | undefined): { latestFailed?: RunRef } {
+  const latest = sorted.find((r) => builtinFlowOf(r) === flowId);
+  if (!shown || !latest || latest === shown || latest.created < shown.created) return {};
+  return latest.state.type === 'FAILED' || latest.state.type === 'CRASHED' ? { latestFailed: toRunRef(latest) } : {};
 }
 
 function youtubeSection(sorted: readonly FlowRunSummary[], results: ReadonlyMap<string, unknown>, chosenId: string | undefined): SectionWithChoices<YoutubeView> {
@@ -315,15 +339,19 @@ export function buildDashboardModel(input: DashboardInput): DashboardModel {
 
 /**
  * The run ids whose results buildDashboardModel will read for this selection, so the host loads only
- * those (the charted runs and the older github runs searched for deltas).
+ * those (the charted runs, the older ones tried when the latest can't be charted, and the older github
+ * runs searched for deltas).
  */
 export function resultsWanted(runs: readonly FlowRunSummary[], selection: DashboardSelection = {}): string[] {
   const sorted = newestFirst(runs);
   const youtube = completedOf(sorted, 'youtube-channel-analytics');
   const github = completedOf(sorted, 'github-repo-stats');
   const ids: string[] = [];
-  const yt = resolveTarget(sorted, youtube, 'youtube-channel-analytics', selection.youtubeRunId).run;
-  if (yt) ids.push(yt.id);
+  const yt = resolveTarget(sorted, youtube, 'youtube-channel-analytics', selection.youtubeRunId);
+  if (yt.run) {
+    const at = youtube.indexOf(yt.run);
+    ids.push(...youtube.slice(at, at + 1 + (yt.followingLatest ? FALLBACK_LIMIT : 0)).map((r) => r.id));
+  }
   const gh = resolveTarget(sorted, github, 'github-repo-stats', selection.githubRunId).run;
   if (gh) {
     const at = github.indexOf(gh);
@@ -380,6 +408,10 @@ export function nextSelection(
       return next;
     case 'showLogs':
       set('logRunId', message.runId);
+      return next;
+    case 'openRun':
+    case 'retryFromFailure':
+    case 'showOlderRuns':
       return next;
   }
 }

@@ -44,6 +44,8 @@ class DashboardPanel implements vscode.Disposable {
   /** The log run's lines must be read again from its file (it runs in another process). */
   private logsStale = false;
   private pendingLines: LogLine[] = [];
+  /** Flows of the runs the dashboard lists: "N older runs" opens the Runs view on them. */
+  private listedFlows = new Set<string>();
   /** Results of completed runs never change, so each is read from its file once. */
   private readonly results = new Map<string, unknown>();
   private readonly modelPush = new Throttle(MODEL_MS, () => void this.pushModel());
@@ -119,7 +121,10 @@ class DashboardPanel implements vscode.Disposable {
       this.logRunId = null;
       this.pendingLines = [];
     }
-    if (message.type === 'runFlow') void this.runFlow(message.flowId);
+    if (message.type === 'runFlow') void this.runFlow(message.flowId, message.req);
+    if (message.type === 'openRun') void vscode.commands.executeCommand('flowdeck.openRun', message.runId);
+    if (message.type === 'retryFromFailure') void vscode.commands.executeCommand('flowdeck.retryFromFailure', message.runId);
+    if (message.type === 'showOlderRuns') void vscode.commands.executeCommand('flowdeck.filterRuns', { flowNames: [...this.listedFlows] });
     this.apply(message);
   }
 
@@ -137,12 +142,11 @@ class DashboardPanel implements vscode.Disposable {
     })();
   }
 
-  private async runFlow(flowId: string): Promise<void> {
-    const active = await this.deps.launcher.run(
-      { source: { kind: 'builtin', id: flowId } },
-      { fromEditor: false, onError: (message) => this.post({ type: 'notice', level: 'error', message }) },
-    );
-    if (active) this.post({ type: 'notice', level: 'info', message: `Started flow run '${active.name}'.` });
+  /** Starts a flow and answers the request: started, or why not (the webview then stops saying "Starting…"). */
+  private async runFlow(flowId: string, req: number): Promise<void> {
+    let error: string | undefined;
+    const active = await this.deps.launcher.run({ source: { kind: 'builtin', id: flowId } }, { fromEditor: false, onError: (message) => (error = message) });
+    this.post({ type: 'reply', req, ok: active !== undefined, message: active ? `Started flow run '${active.name}'.` : (error ?? `${flowId} did not start.`) });
   }
 
   private post(message: HostToWebview): void {
@@ -159,6 +163,7 @@ class DashboardPanel implements vscode.Disposable {
       results.set(id, this.results.get(id));
     }
     const model = buildDashboardModel({ runs, results, selection: this.selection });
+    this.listedFlows = new Set(model.recentRuns.map((r) => r.flowName));
     this.post({ type: 'model', model });
     const logRunId = logRunIdOf(model);
     if (logRunId !== this.logRunId || this.logsStale) {
