@@ -6,6 +6,7 @@
 import { applyChartDefaults, ChartGroup } from './charts';
 import { h } from './dom';
 import { LogView } from './logView';
+import { showNotice } from './notices';
 import {
   parseWebviewState,
   type BuiltinFlowId,
@@ -176,15 +177,7 @@ class Dashboard {
   }
 
   private notify(level: 'info' | 'error', text: string): void {
-    const toast = h(
-      'div',
-      { class: `notice ${level}`, attrs: { role: level === 'error' ? 'alert' : 'status' } },
-      h('span', null, text),
-      h('button', { class: 'icon-button', title: 'Dismiss', attrs: { 'aria-label': 'Dismiss' }, onClick: () => toast.remove() }, '×'),
-    );
-    this.notices.append(toast);
-    // Errors wait to be read and dismissed; information fades on its own.
-    if (level === 'info') window.setTimeout(() => toast.remove(), 8000);
+    showNotice(this.notices, level, text);
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { offsetWindow, RowOffsets } from '../../src/webview/runDetails/rowOffsets';
+import { offsetWindow, RowOffsets } from '../../src/webview/rowOffsets';
 
 function rows(heights: number[]): RowOffsets {
   const r = new RowOffsets();

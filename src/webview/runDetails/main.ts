@@ -4,6 +4,7 @@
  * each request it makes carries a number, and the host's reply with that number settles it.
  */
 import { h } from '../dom';
+import { showNotice } from '../notices';
 import { readPalette, watchTheme } from '../theme';
 import { durationOf, renderFailure, renderHeader, type HeaderEvents } from './header';
 import type { HostToRunDetails, ResultPage, RunDetailsState, RunDetailsToHost, RunHeader } from './protocol';
@@ -146,14 +147,7 @@ class RunDetails {
   }
 
   private notify(level: 'info' | 'error', text: string): void {
-    const toast = h(
-      'div',
-      { class: `notice ${level}`, attrs: { role: level === 'error' ? 'alert' : 'status' } },
-      h('span', null, text),
-      h('button', { class: 'icon-button', title: 'Dismiss', attrs: { 'aria-label': 'Dismiss' }, onClick: () => toast.remove() }, '×'),
-    );
-    this.notices.append(toast);
-    if (level === 'info') window.setTimeout(() => toast.remove(), 6000);
+    showNotice(this.notices, level, text);
   }
 }
 
