@@ -19,7 +19,7 @@ export class FailureDiagnostics implements vscode.Disposable {
     overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.errorForeground'),
     overviewRulerLane: vscode.OverviewRulerLane.Right,
   });
-  private readonly book = new FailureBook((file) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) !== undefined);
+  private book = newBook();
   private readonly disposables: vscode.Disposable[];
   private restored = false;
 
@@ -29,7 +29,7 @@ export class FailureDiagnostics implements vscode.Disposable {
       this.decoration,
       host.onDidChangeRun((run) => void this.onRun(run)),
       host.onDidChangeStore((change) => {
-        if (change.reset) void this.restore();
+        if (change.reset) this.reset();
         else for (const id of change.ids) void this.onRunId(id);
       }),
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.decorate(e))),
@@ -47,6 +47,14 @@ export class FailureDiagnostics implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
+  }
+
+  /** Another store (a changed `flowdeck.home`): what was shown belonged to the old one. */
+  private reset(): void {
+    this.book = newBook();
+    this.collection.clear();
+    for (const editor of vscode.window.visibleTextEditors) editor.setDecorations(this.decoration, []);
+    void this.restore().catch(() => undefined);
   }
 
   private async onRun(run: FlowRunSummary): Promise<void> {
@@ -114,4 +122,9 @@ function hover(site: FailureSite): vscode.MarkdownString {
   const md = new vscode.MarkdownString(`Flowdeck: flow run **${escapeMarkdown(site.runName)}** failed here: ${escapeMarkdown(site.message)}\n\n[Open Run](command:flowdeck.openRun?${args})`);
   md.isTrusted = { enabledCommands: ['flowdeck.openRun'] };
   return md;
+}
+
+/** Only files of the workspace's folders get problems: a flow run from elsewhere is not this workspace's code. */
+function newBook(): FailureBook {
+  return new FailureBook((file) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) !== undefined);
 }
