@@ -18,6 +18,8 @@ const AXIS_HEIGHT = 22;
 /** Left column with names when every item has its own row. */
 const GUTTER = 170;
 const MIN_BAR_PX = 2;
+const MIN_AUTO_HEIGHT = 90;
+const MAX_AUTO_HEIGHT = 420;
 /** Below this width a bar's segments are not told apart. */
 const THIN_BAR_PX = 3;
 
@@ -49,6 +51,8 @@ export class TimelineView {
   private now = 0;
   private view: Viewport = { t0: 0, msPerPx: 1, scrollY: 0, fitting: true };
   private selected = -1;
+  /** The height last set to fit the rows; undefined before the first layout. */
+  private autoHeight: number | undefined;
   /** An item to select once the next layout has placed it. */
   private pendingSelect: string | undefined;
   private frame = 0;
@@ -171,12 +175,21 @@ export class TimelineView {
       this.selected = item === undefined ? -1 : this.layout.bars.findIndex((b) => b.item === item);
       this.pendingSelect = undefined;
     }
+    this.fitHeight();
     const failed = this.layout.bars.filter((b) => b.outcome === 'failed' || b.outcome === 'crashed').length;
     const going = this.layout.bars.filter((b) => b.outcome === 'going').length;
     this.canvas.setAttribute(
       'aria-label',
       `Timeline of the run: ${this.items.length} ${this.items.length === 1 ? 'bar' : 'bars'}${failed ? `, ${failed} failed` : ''}${going ? `, ${going} going` : ''}. Arrow keys move between bars, Enter shows a bar's logs.`,
     );
+  }
+
+  /** As tall as its rows need, between a few rows and most of a screen (more rows scroll). */
+  private fitHeight(): void {
+    const wanted = Math.min(MAX_AUTO_HEIGHT, Math.max(MIN_AUTO_HEIGHT, this.contentHeight()));
+    if (wanted === this.autoHeight) return;
+    this.canvas.style.height = `${wanted}px`;
+    this.autoHeight = wanted;
   }
 
   private fit(): void {
