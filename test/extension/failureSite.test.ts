@@ -59,37 +59,42 @@ test('long messages are cut', () => {
   assert.ok(failureMessage({ name: 'Error', message: 'x'.repeat(5000) }).length <= 501);
 });
 
+/** As the adapter calls it: a failed run with its detail, any other with its index line only. */
+function record(book: FailureBook, d: FlowRunDetail): string[] {
+  return d.state.type === 'FAILED' ? book.record(d, d) : book.record({ source: d.source, flowName: d.flowName, created: d.created, state: d.state });
+}
+
 test('the book shows the latest failure of each workspace flow and clears it when a later run completes', () => {
   const book = new FailureBook((file) => file.startsWith('/ws/'));
   const failed = detail('Failed', { created: 1000 }, { name: 'Error', message: 'boom', frame: frame(7) });
-  assert.deepEqual(book.record(failed), [FILE]);
+  assert.deepEqual(record(book, failed), [FILE]);
   assert.deepEqual(book.sitesIn(FILE).map((s) => s.line), [7]);
 
   // An older run finishing late changes nothing.
-  assert.deepEqual(book.record(detail('Completed', { created: 500 })), []);
+  assert.deepEqual(record(book, detail('Completed', { created: 500 })), []);
   assert.equal(book.sitesIn(FILE).length, 1);
 
   // A cancelled run says nothing about the code.
-  assert.deepEqual(book.record(detail('Cancelled', { created: 1500 })), []);
+  assert.deepEqual(record(book, detail('Cancelled', { created: 1500 })), []);
   assert.equal(book.sitesIn(FILE).length, 1);
 
   // A later failure moves the problem to its line.
-  book.record(detail('Failed', { created: 2000 }, { name: 'Error', message: 'boom again', frame: frame(9) }));
+  record(book, detail('Failed', { created: 2000 }, { name: 'Error', message: 'boom again', frame: frame(9) }));
   assert.deepEqual(book.sitesIn(FILE).map((s) => [s.line, s.message]), [[9, 'boom again']]);
 
   // A later completed run clears it.
-  assert.deepEqual(book.record(detail('Completed', { created: 3000 })), [FILE]);
+  assert.deepEqual(record(book, detail('Completed', { created: 3000 })), [FILE]);
   assert.deepEqual(book.sitesIn(FILE), []);
   assert.deepEqual(book.files(), []);
 });
 
 test('two flows of one file keep their own problems; a file outside the workspace gets none', () => {
   const book = new FailureBook((file) => file.startsWith('/ws/'));
-  book.record(detail('Failed', { flowName: 'a' }, { name: 'Error', message: 'a', frame: frame(3) }));
-  book.record(detail('Failed', { flowName: 'b' }, { name: 'Error', message: 'b', frame: frame(30) }));
+  record(book, detail('Failed', { flowName: 'a' }, { name: 'Error', message: 'a', frame: frame(3) }));
+  record(book, detail('Failed', { flowName: 'b' }, { name: 'Error', message: 'b', frame: frame(30) }));
   assert.deepEqual(book.sitesIn(FILE).map((s) => s.flowName), ['a', 'b']);
-  book.record(detail('Completed', { flowName: 'a', created: 9000 }));
+  record(book, detail('Completed', { flowName: 'a', created: 9000 }));
   assert.deepEqual(book.sitesIn(FILE).map((s) => s.flowName), ['b']);
   const elsewhere = { file: '/tmp/other.flow.ts', line: 2, column: 1 };
-  assert.deepEqual(book.record(detail('Failed', { source: '/tmp/other.flow.ts' }, { name: 'Error', message: 'x', frame: elsewhere })), []);
+  assert.deepEqual(record(book, detail('Failed', { source: '/tmp/other.flow.ts' }, { name: 'Error', message: 'x', frame: elsewhere })), []);
 });

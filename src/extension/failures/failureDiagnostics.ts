@@ -68,9 +68,10 @@ export class FailureDiagnostics implements vscode.Disposable {
       const summary = await store.get(id);
       if (!summary || !isTerminal(summary.state.type)) return;
       if (summary.state.type !== 'FAILED' && summary.state.type !== 'COMPLETED') return;
-      const detail = await store.readRun(id);
-      if (!detail) return;
-      for (const file of this.book.record(detail)) this.show(file);
+      // Only a failure needs the journal (where it failed); a completed run's index line says enough.
+      const detail = summary.state.type === 'FAILED' ? await store.readRun(id) : undefined;
+      if (summary.state.type === 'FAILED' && !detail) return;
+      for (const file of this.book.record(summary, detail)) this.show(file);
     } catch {
       // A run deleted meanwhile, or a journal unreadable: nothing to point at.
     }

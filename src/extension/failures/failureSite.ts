@@ -3,7 +3,7 @@
  * of each workspace flow, until a later run of that flow completes. Pure (no `vscode`): the diagnostics
  * adapter shows what this decides, tests check the decisions.
  */
-import type { FlowRunDetail, TaskRunRecord } from '../../engine/records';
+import type { FlowRunDetail, FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import type { Failure } from '../../engine/states';
 
 export interface FailureSite {
@@ -75,19 +75,19 @@ export class FailureBook {
 
   /**
    * Takes a finished run into account; returns the files whose failures changed. A Completed run clears its
-   * flow's failure; a Failed run with a site in the workspace sets it; other ends (cancelled, crashed)
-   * leave what was known.
+   * flow's failure; a Failed run (its detail: where it failed) with a site in the workspace sets it; other
+   * ends (cancelled, crashed) leave what was known.
    */
-  record(detail: FlowRunDetail): string[] {
-    const key = flowKey(detail);
+  record(run: Pick<FlowRunSummary, 'source' | 'flowName' | 'created' | 'state'>, detail?: FlowRunDetail): string[] {
+    const key = flowKey(run);
     const known = this.byFlow.get(key);
-    if (known && known.created > detail.created) return [];
+    if (known && known.created > run.created) return [];
     const before = known?.site?.file;
-    if (detail.state.type === 'COMPLETED') {
-      this.byFlow.set(key, { created: detail.created });
-    } else if (detail.state.type === 'FAILED') {
+    if (run.state.type === 'COMPLETED') {
+      this.byFlow.set(key, { created: run.created });
+    } else if (run.state.type === 'FAILED' && detail) {
       const site = failureSiteOf(detail);
-      this.byFlow.set(key, site && this.inWorkspace(site.file) ? { created: detail.created, site } : { created: detail.created });
+      this.byFlow.set(key, site && this.inWorkspace(site.file) ? { created: run.created, site } : { created: run.created });
     } else {
       return [];
     }
