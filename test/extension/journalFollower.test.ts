@@ -100,6 +100,23 @@ test('following picks up appends by itself (watch or poll) and stops looking onc
   await store.close();
 });
 
+test('a finished run that starts a new attempt (a resume) is followed on', { timeout: 30_000 }, async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(file, handle.id, seen.onBatch, seen.onError, { intervalMs: 10, pollMs: 200 });
+  await handle.append([{ k: 'state', runId: handle.id, name: 'Running', ts: 1000 }, { k: 'state', runId: handle.id, name: 'Failed', ts: 2000, message: 'boom' }]);
+  await follower.catchUp();
+  follower.follow();
+  assert.equal(follower.fold!.detail.state.name, 'Failed');
+  await handle.append([{ k: 'state', runId: handle.id, name: 'AwaitingRetry', ts: 3000, attempt: 2 }, log(handle.id, 'resumed')]);
+  await waitFor(() => seen.logs().includes('resumed'), 'the new attempt read', 10_000);
+  assert.equal(follower.fold!.detail.state.name, 'AwaitingRetry');
+  assert.equal(follower.fold!.detail.attempt, 2);
+  follower.close();
+  await handle.close();
+  await store.close();
+});
+
 test('a state only the index knows (a crash mark) is merged into the fold', async () => {
   const { store, handle, file } = await storeWithRun();
   const seen = collect();

@@ -50,6 +50,7 @@ export class JournalFollower {
   private poll?: NodeJS.Timeout;
   private readonly throttle: Throttle;
   private closed = false;
+  private following = false;
   /** Lines that were not records (torn or malformed), skipped. */
   skipped = 0;
 
@@ -107,7 +108,8 @@ export class JournalFollower {
 
   /** Watches the file and, while the run is unfinished, polls it. */
   follow(): void {
-    if (this.closed || this.watcher) return;
+    if (this.closed || this.following) return;
+    this.following = true;
     try {
       this.watcher = watch(this.file, { persistent: false }, () => this.poke());
       this.watcher.on('error', () => {
@@ -145,10 +147,12 @@ export class JournalFollower {
 
   private schedulePoll(): void {
     clearTimeout(this.poll);
+    this.poll = undefined;
     if (this.closed) return;
     const state = this.foldState?.detail.state;
     if (state && isTerminal(state.type)) return;
     this.poll = setTimeout(() => {
+      this.poll = undefined;
       void this.catchUp().then(() => this.schedulePoll());
     }, this.options.pollMs ?? 1000);
     this.poll.unref?.();
@@ -171,6 +175,8 @@ export class JournalFollower {
     );
     this.offset = scan.end;
     this.skipped += scan.skipped;
+    // A finished run that starts again (a resumed attempt) is polled again too.
+    if (this.following && this.poll === undefined) this.schedulePoll();
   }
 
   /** Folds one record; true when the run itself changed. */
