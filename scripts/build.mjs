@@ -64,7 +64,7 @@ const builds = [
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
-    entryPoints: { dashboard: 'src/webview/main.ts' },
+    entryPoints: { dashboard: 'src/webview/main.ts', runDetails: 'src/webview/runDetails/main.ts' },
     outdir: 'dist/webview',
   },
 ];
