@@ -22,27 +22,46 @@ Commands:
   check [file or folder...]  type-check flow files with the workspace's TypeScript
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
 
-Run \`flowdeck <command> --help\` for a command's options.
+Run \`flowdeck help <command>\` (or \`flowdeck <command> --help\`) for a command's options.
 Environment: FLOWDECK_HOME (store, default ~/.flowdeck), GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
 FLOWDECK_GOOGLE_API_URL, FLOWDECK_GOOGLE_TOKEN_URL, FLOWDECK_GOOGLE_CLIENT_ID,
 FLOWDECK_GOOGLE_CLIENT_SECRET, FLOWDECK_YOUTUBE_REFRESH_TOKEN.`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
+const AUTH_HELP = `Usage: flowdeck auth youtube --client-secret client_secret.json
+
+Connects an account for a built-in flow. Services: youtube (for youtube-channel-analytics).
+GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code.
+\`flowdeck auth youtube --help\` lists its options.`;
+
 async function auth(argv: string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'youtube') {
+  const [service, ...rest] = argv;
+  if (service === 'youtube') {
     // A bundle of its own (Google's OAuth client is large): loaded only by the command that needs it.
     const { authYoutubeCommand } = require(join(__dirname, 'cli-auth.js')) as typeof import('./commands/authYoutube');
-    return authYoutubeCommand(argv.slice(1), io);
+    return authYoutubeCommand(rest, io);
   }
-  write(argv[0] === '--help' || argv[0] === '-h' ? io.stdout : io.stderr, 'Usage: flowdeck auth youtube --client-secret client_secret.json');
-  return argv[0] === '--help' || argv[0] === '-h' ? EXIT.ok : EXIT.badInput;
+  if (service === '--help' || service === '-h') {
+    write(io.stdout, AUTH_HELP);
+    return EXIT.ok;
+  }
+  const what = service === undefined ? 'flowdeck auth needs a service' : `unknown service '${neutraliseTerminal(service)}'`;
+  write(io.stderr, `flowdeck auth: ${what}; the services are: youtube${service === 'github' ? ' (GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code)' : ''}\n\n${AUTH_HELP}`);
+  return EXIT.badInput;
 }
 
 const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, check: checkCommand, auth };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length > 0) {
+    // `flowdeck help run` is `flowdeck run --help`.
+    const topic = COMMANDS[rest[0]!];
+    if (topic) return topic(['--help'], io);
+    write(io.stderr, `flowdeck help: unknown command '${neutraliseTerminal(rest[0]!)}'\n\n${HELP}`);
+    return EXIT.badInput;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     write(name === undefined ? io.stderr : io.stdout, HELP);
     return name === undefined ? EXIT.badInput : EXIT.ok;
@@ -53,7 +72,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    write(io.stderr, `flowdeck: unknown command '${name}'\n\n${HELP}`);
+    write(io.stderr, `flowdeck: unknown command '${neutraliseTerminal(name)}'\n\n${HELP}`);
     return EXIT.badInput;
   }
   try {
@@ -63,8 +82,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       write(io.stderr, `flowdeck: ${e.message}`);
       return EXIT.badInput;
     }
-    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      write(io.stderr, `flowdeck ${name}: ${(e as Error).message}`);
+    if (e instanceof UsageError) {
+      // It can quote what was typed.
+      write(io.stderr, neutraliseTerminal(`flowdeck ${name}: ${e.message}`));
       return EXIT.badInput;
     }
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);
@@ -77,8 +97,25 @@ function unexpected(error: unknown, env: NodeJS.ProcessEnv): string {
   return neutraliseTerminal(maskError(new SecretMasker(secretsFromEnv(env)), error));
 }
 
+/**
+ * A reader that stops early (`flowdeck runs | head -2`) closes the pipe: what is left to print goes
+ * nowhere, so the command ends quietly, as Unix tools do, instead of dying with an EPIPE stack. A closed
+ * stderr only stops the logs (a run still goes to its end and is recorded).
+ */
+function endQuietlyOnClosedPipes(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.stderr.write = () => true;
+  });
+}
+
 /** Runs the command line this process was started with. */
 export function runMain(): void {
+  endQuietlyOnClosedPipes();
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
     (code) => {
       process.exitCode = code;

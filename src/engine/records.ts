@@ -3,9 +3,9 @@
  * `RunRecord`s (one JSON line each); everything a view shows is folded from them by the run reducer
  * (runReducer.ts), live in the runner and on replay from the store alike.
  */
-import type { Failure, State, StateName } from './states';
+import type { Failure, LogLevel, State, StateName } from './types';
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+export type { LogLevel } from './types';
 
 /** One log line: the same shape from the worker to the run's file to every view. */
 export interface LogRecord {

@@ -311,6 +311,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       modulePath,
       ...(request.flowName !== undefined ? { flowName: request.flowName } : {}),
       parameters: request.parameters ?? {},
+      ...(request.parameterText !== undefined ? { parameterText: request.parameterText } : {}),
       home: this.store.home,
       secrets: this.masker.values(),
       limits: this.limits,

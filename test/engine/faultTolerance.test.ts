@@ -104,7 +104,8 @@ export default flow({ name: 'over' }, async () => (await t()).length);`),
     const { runner } = await makeRunner(tempDir());
     const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'fn.flow.ts') } })).done;
     assert.equal(detail.state.name, 'Failed');
-    assert.match(detail.taskRuns[0]!.state.message!, /Task run 'fn-0' returned a value that cannot be kept: Cannot keep a function at \.rows\[1\]\.run/);
+    assert.match(detail.taskRuns[0]!.state.message!, /^Task run returned a value that cannot be kept: Cannot keep a function at \.rows\[1\]\.run/);
+    assert.match(detail.state.message!, /^Task run 'fn-0' returned a value that cannot be kept: Cannot keep a function at \.rows\[1\]\.run/);
   });
 
   it('cuts a log line over the limit, saying how much was cut', async () => {

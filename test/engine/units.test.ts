@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mapAll, mapWithLimit } from '../../src/engine/concurrency';
 import { formatLogLine, formatTime } from '../../src/engine/logFormat';
-import { ParameterError, parseParamAssignment, validateParameters } from '../../src/engine/parameters';
+import { ParameterError, validateParameters } from '../../src/engine/parameters';
+import { splitAssignment } from '../../src/cli/parameterArgs';
 import { exponentialBackoff, retryDelaySeconds } from '../../src/engine/retryPolicy';
 import { formatState, isTerminal, state } from '../../src/engine/states';
 
@@ -88,13 +89,12 @@ describe('parameters', () => {
     assert.deepEqual(validateParameters('f', undefined, { anything: [1, 2] }), { anything: [1, 2] });
   });
 
-  it('parses --param values as JSON when they are JSON, else as strings', () => {
-    assert.deepEqual(parseParamAssignment('n=5'), ['n', 5]);
-    assert.deepEqual(parseParamAssignment('ok=true'), ['ok', true]);
-    assert.deepEqual(parseParamAssignment('repo=PrefectHQ/prefect'), ['repo', 'PrefectHQ/prefect']);
-    assert.deepEqual(parseParamAssignment('q=a=b'), ['q', 'a=b']);
-    assert.deepEqual(parseParamAssignment('o={"a":1}'), ['o', { a: 1 }]);
-    assert.throws(() => parseParamAssignment('novalue'), /expects key=value/);
+  it('splits --param key=value at the first =, keeping the value as typed', () => {
+    assert.deepEqual(splitAssignment('n=5'), ['n', '5']);
+    assert.deepEqual(splitAssignment('q=a=b'), ['q', 'a=b']);
+    assert.deepEqual(splitAssignment('empty='), ['empty', '']);
+    assert.throws(() => splitAssignment('novalue'), /expects key=value/);
+    assert.throws(() => splitAssignment('=5'), /expects key=value/);
   });
 });
 

@@ -12,7 +12,8 @@ import type { RunStore } from '../../src/engine/runStore';
 import { deserialize } from '../../src/engine/serializer';
 
 export const ROOT = resolve(__dirname, '..', '..');
-export const DIST = process.env.FLOWDECK_TEST_DIST ?? join(ROOT, 'dist');
+/** The bundles under test: `npm test` builds them into dist-test/ (FLOWDECK_TEST_DIST), leaving dist/ alone. */
+export const DIST = resolve(ROOT, process.env.FLOWDECK_TEST_DIST ?? 'dist');
 export const CLI = join(DIST, 'cli.js');
 
 const made: string[] = [];

@@ -3,38 +3,12 @@
  * names, the AbortSignal that fires on cancel or timeout, its logger and key-value store.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RunLogger } from '../api';
 import { flowRunSource, taskRunSource } from '../logFormat';
-import type { LogLevel } from '../records';
+import type { KeyValueStore, LogLevel, RunContext, RunLogger } from '../types';
 import type { Reusable } from './checkpoints';
 import { emit, home, limits, registerSecret, request } from './hostLink';
 import { childController, releaseController } from './signals';
 import { releaseFor } from './taskJournal';
-
-export interface KeyValueStore {
-  get<T>(namespace: string, key: string): Promise<T | undefined>;
-  set(namespace: string, key: string, value: unknown): Promise<void>;
-}
-
-export interface RunContext {
-  flowRunId: string;
-  flowRunName: string;
-  flowName: string;
-  taskRunId?: string;
-  taskRunName?: string;
-  parameters: Record<string, unknown>;
-  /** Fires on cancel or timeout: pass it to fetch and API clients. */
-  signal: AbortSignal;
-  logger: RunLogger;
-  /** Small values kept in the run store across runs (ETags, cursors). */
-  kv: KeyValueStore;
-  /** Masks `value` as `***` in everything stored or printed from now on. */
-  registerSecret(value: string): void;
-  /** Hands refreshed credentials to the host, which merges them into its credential store. */
-  saveCredentials(service: string, patch: Record<string, unknown>): void;
-  /** The store folder (FLOWDECK_HOME). */
-  home: string;
-}
 
 export interface FlowRunScope {
   id: string;

@@ -4,7 +4,8 @@
  * The worker leads its own process group: the host's terminal signals do not reach it (the host cancels
  * it properly instead), and killing the group takes every process the flow started with it.
  */
-import { ParameterError, checkDeclarations, validateParameters } from '../parameters';
+import * as nodeModule from 'node:module';
+import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { errorMessage, errorReport } from './errors';
@@ -16,6 +17,8 @@ import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 
+// Node 22.1+ keeps compiled code between runs (the worker's bundle and flow modules); older Nodes have no such cache.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 watchHost();
 captureOutput();
 
@@ -57,7 +60,9 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     let parameters: Record<string, unknown>;
     try {
-      parameters = validateParameters(flow.options.name, declarations, message.parameters, { mask: (t) => masker.mask(t) });
+      const mask = { mask: (t: string) => masker.mask(t) };
+      const fromText = message.parameterText === undefined ? {} : parametersFromText(flow.options.name, declarations, message.parameterText, mask);
+      parameters = validateParameters(flow.options.name, declarations, { ...message.parameters, ...fromText }, mask);
       flow.options.validateParameters?.(parameters);
     } catch (e) {
       if (e instanceof ParameterError) throw new LoadError('invalid-parameters', e.message);

@@ -3,16 +3,17 @@
  * that is final, the result cache, and `map` over items.
  */
 import { randomUUID } from 'node:crypto';
-import type { MapOptions, TaskOptions } from '../api';
+import type { TaskOptions } from '../types';
 import { mapAll, mapWithLimit } from '../concurrency';
 import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
 import { callIdentity, restore, reusableFor } from './checkpoints';
-import { Ctx, storage } from './context';
+import { Ctx, currentLogger, storage } from './context';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
 import { request } from './hostLink';
+import { mapCalls } from './mapArguments';
 import { keepValue, type Kept } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { CancelledError, attempt, scopedSignal } from './signals';
@@ -22,7 +23,8 @@ import { TaskJournal } from './taskJournal';
 const idPrefix = randomUUID().slice(0, 8);
 let nextTaskId = 0;
 
-export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A): Promise<Awaited<R>> {
+/** `mapped`: one call of a `task.map`, which says once for all its task runs that they completed (see mapTask). */
+export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped = false): Promise<Awaited<R>> {
   const parent = storage.getStore();
   // Outside a flow a task is a plain function call, as in Prefect 3: handy in unit tests of flow code.
   if (!parent) return (await fn(...args)) as Awaited<R>;
@@ -108,12 +110,13 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
       }
     }
     const final = journal.end('Completed', keep ? kept : undefined);
+    if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
     if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
     return value as Awaited<R>;
   } catch (error) {
     // Code that fails because its flow run was cancelled (an aborted fetch) was cancelled, not failed.
     const cause = parent.signalSource.aborted && parent.signalSource.reason instanceof CancelledError ? parent.signalSource.reason : error;
-    const [stateName, message] = finalStateFor(cause);
+    const [stateName, message] = finalStateFor(cause, { label, kind: 'Task run' });
     const final = journal.state(stateName, message, stateName === 'Failed' ? { failure: failureOf(error, OWN_DIR) } : undefined);
     if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
     if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));
@@ -123,13 +126,16 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   }
 }
 
-/** A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails, saying where. */
+/**
+ * A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails,
+ * saying where in the value (a plain Error: the message says it all, no class name in front of it).
+ */
 function keepTaskResult(value: unknown, label: string, resultsDir: string, id: string): Kept {
   try {
     return keepValue(value, label, resultsDir, `${id}.dv`);
   } catch (e) {
     if (e instanceof SerializeError) {
-      throw new SerializeError(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`, e.path);
+      throw new Error(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`);
     }
     throw e;
   }
@@ -142,8 +148,16 @@ function keepTaskResult(value: unknown, label: string, resultsDir: string, id: s
  */
 export const MAP_WINDOW = 4096;
 
-export function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, items: Iterable<A[0]>, mapOptions: MapOptions = {}): Promise<Awaited<R>[]> {
-  const list = Array.from(items);
-  const call = (item: A[0]): Promise<Awaited<R>> => runTask(options, fn, [item] as unknown as A);
-  return mapOptions.concurrency === undefined ? mapAll(list, MAP_WINDOW, call) : mapWithLimit(list, mapOptions.concurrency, call);
+/**
+ * `task.map(...)`: its arguments are checked and turned into calls by mapCalls, whose types match the
+ * task's. A completed mapped task run logs no line of its own — a log record per task run made a map of
+ * 20,000 no-op tasks cost about 40% more CPU (`npm run bench`; README, "Limits") — so the map says it
+ * once for all; failures are still logged per task run.
+ */
+export async function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, given: readonly unknown[]): Promise<Awaited<R>[]> {
+  const { calls, options: mapOptions } = mapCalls(options.name, given);
+  const call = (args: A): Promise<Awaited<R>> => runTask(options, fn, args, true);
+  const values = await (mapOptions.concurrency === undefined ? mapAll(calls as A[], MAP_WINDOW, call) : mapWithLimit(calls as A[], mapOptions.concurrency, call));
+  if (storage.getStore()) currentLogger().info(`Finished mapping task '${options.name}': ${calls.length} task run${calls.length === 1 ? '' : 's'} completed`);
+  return values;
 }
