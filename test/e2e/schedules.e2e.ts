@@ -7,14 +7,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { runCli } from '../support/engine';
-import { launchBrowser, newPage, openViewContainer, openWorkbench, pickQuickItem, quickInput, runCommand, startCodeServer, type CodeServer } from './lib/codeServer';
-import { flowdeckVsix, makeScenarioDirs, metric, withDiagnostics } from './lib/flowdeck';
+import { openViewContainer, pickQuickItem, quickInput, runCommand, type CodeServer } from './lib/codeServer';
+import { makeScenarioDirs, metric, withDiagnostics } from './lib/flowdeck';
+import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 async function scheduledRuns(home: string, flowName: string): Promise<FlowRunSummary[]> {
   const store = await EmbeddedStore.open(home, { readOnly: true });
@@ -38,23 +38,16 @@ async function until<T>(what: string, timeoutMs: number, check: () => Promise<T 
 describe('Flowdeck in code-server: schedules', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
+  let scenario: Scenario | undefined;
 
   before(async () => {
-    dirs = makeScenarioDirs('schedules');
-    server = await startCodeServer({ workspace: dirs.workspace, vsixPath: flowdeckVsix(), env: { FLOWDECK_HOME: dirs.home, GITHUB_TOKEN: undefined } });
-    browser = await launchBrowser();
-    page = await newPage(browser);
-    await openWorkbench(page, server.url);
+    scenario = await openScenario('schedules');
+    ({ dirs, server, page } = scenario);
     await openViewContainer(page, 'Flowdeck');
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (dirs) fs.rmSync(dirs.root, { recursive: true, force: true });
-  });
+  after(() => closeScenario(scenario));
 
   test('Schedule Flow… every 5 seconds: scheduled runs appear and complete while the window is open', async () => {
     await withDiagnostics(page, server, 'schedules-add', async () => {
