@@ -57,6 +57,8 @@ export function masked(m: WorkerMessage): WorkerMessage {
       };
     case 'result':
       return m.note === undefined ? m : { ...m, note: mask(m.note) };
+    case 'artifact':
+      return { ...m, data: masker.maskValue(m.data) };
     case 'trun':
       return {
         ...m,
