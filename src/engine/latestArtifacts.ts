@@ -36,10 +36,3 @@ export async function latestArtifacts(store: RunStore, flowName: string, maxKeys
   }
   return out.sort((a, b) => b.ts - a.ts || (a.key < b.key ? -1 : 1));
 }
-
-/** Names of the flows whose runs have artifacts, newest first. */
-export async function flowsWithArtifacts(store: RunStore): Promise<string[]> {
-  const names = new Set<string>();
-  for (const run of await store.list()) if (run.artifactKeys && run.artifactKeys.length > 0) names.add(run.flowName);
-  return [...names];
-}

@@ -5,7 +5,7 @@
  * `renderArtifactSections` is the dashboard's section per flow.
  */
 import { artifactChart, artifactChartTable } from './artifactChart';
-import { chartCard, type ExportContext } from './chartCard';
+import { chartCard, csvActions, type ExportContext } from './chartCard';
 import { ChartGroup } from './chartSetup';
 import { h, separator } from './dom';
 import { formatInteger, formatWhen } from './format';
@@ -75,7 +75,9 @@ function artifactTable(ctx: ArtifactContext, view: ArtifactView & { data: { kind
   });
   show(0, view.data.rows);
   const pager = total > TABLE_PAGE_ROWS ? h('span', { class: 'table-pager' }, prev, status, next) : status;
-  return h('div', { class: 'artifact-table' }, body, pager);
+  // A table the webview holds whole exports as CSV, like the built-ins' tables.
+  const csv = total <= view.data.rows.length ? csvActions(ctx, { name: view.key, table: () => ({ header: columns ?? (view.data.rows[0] ?? []).map((_, i) => `column ${i + 1}`), rows: view.data.rows.map((r) => r.map((c) => (typeof c === 'boolean' ? String(c) : c))) }) }, `the table ${view.key}`) : null;
+  return h('div', { class: 'artifact-table' }, body, h('div', { class: 'table-pager' }, pager, csv));
 }
 
 function artifactTitle(view: ArtifactView): HTMLElement {

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newPage, openWorkbench, runCommand, screenshot, startCodeServer, webviewFrame, type CodeServer } from './lib/codeServer';
+import { inTallWindow } from './lib/dashboard';
 import { canvasInk, flowdeckVsix, hidePanel, makeScenarioDirs, metric, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
 
 const FLOW = `import { flow, task, createChartArtifact, createMarkdownArtifact, createTableArtifact, createLinkArtifact } from 'flowdeck';
@@ -48,7 +49,7 @@ describe('Flowdeck in code-server: artifacts', () => {
     fs.writeFileSync(path.join(dirs.workspace, 'artifact-report.flow.ts'), FLOW);
     server = await startCodeServer({ workspace: dirs.workspace, vsixPath: flowdeckVsix(), env: { FLOWDECK_HOME: dirs.home, GITHUB_TOKEN: undefined } });
     browser = await launchBrowser();
-    page = await newPage(browser, { width: 1400, height: 1100 });
+    page = await newPage(browser);
     await openWorkbench(page, server.url);
   });
 
@@ -88,6 +89,12 @@ describe('Flowdeck in code-server: artifacts', () => {
       assert.equal(await report.locator('script, img[onerror], a[href^="javascript"]').count(), 0);
       assert.equal(await frame.locator('body').getAttribute('data-pwned'), null);
 
+      // The README's screenshot, of the section as it first shows.
+      await inTallWindow(page, async () => {
+        await section.scrollIntoViewIfNeeded();
+        await screenshot(page, 'artifacts');
+      });
+
       // The table: the first 50 of 120 rows, then the next page from the host.
       const table = section.locator('[data-artifact-key="top-customers"]');
       assert.equal(await table.locator('tbody tr').count(), 50);
@@ -98,8 +105,6 @@ describe('Flowdeck in code-server: artifacts', () => {
 
       // The link, labelled.
       assert.equal(await section.locator('[data-artifact-key="sheet"] .artifact-link').textContent(), 'The spreadsheet');
-      await section.scrollIntoViewIfNeeded();
-      await screenshot(page, 'artifacts');
     });
   });
 });
