@@ -3,6 +3,7 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { resolveRunRef } from '../resolveRun';
 
 export const ARTIFACTS_HELP = `Usage: flowdeck artifacts <run id, unique id prefix, or name> [--json]
 
@@ -22,16 +23,8 @@ export async function artifactsCommand(argv: string[], io: CliIo): Promise<numbe
   if (positionals.length !== 1) throw new UsageError(`flowdeck artifacts takes one run id or name\n\n${ARTIFACTS_HELP}`);
   const store = await openStore(io, 'read');
   try {
-    const ref = positionals[0]!;
-    const { run, ambiguous } = await store.resolve(ref);
-    if (ambiguous) {
-      write(io.stderr, neutraliseTerminal(`flowdeck artifacts: '${ref}' matches ${ambiguous.length} runs (${ambiguous.slice(0, 5).map((r) => r.name).join(', ')}${ambiguous.length > 5 ? ', …' : ''}); give more of the id`));
-      return EXIT.badInput;
-    }
-    if (!run) {
-      write(io.stderr, neutraliseTerminal(`flowdeck artifacts: no run with id, id prefix or name '${ref}' in ${store.location}; \`flowdeck runs\` lists them`));
-      return EXIT.badInput;
-    }
+    const run = await resolveRunRef(store, positionals[0]!, io, 'artifacts');
+    if (!run) return EXIT.badInput;
     const detail = await store.readRun(run.id);
     if (!detail || detail.missingJournal) {
       write(io.stderr, `flowdeck artifacts: the journal of run '${run.name}' is missing from ${store.location}`);
