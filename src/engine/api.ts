@@ -3,9 +3,9 @@
  * (CLI or extension) never calls user code. Everything exported here is public: the users' flowdeck.d.ts
  * is generated from this file, with the types of types.ts.
  */
-import { chartData, linkData, markdownData, tableData, type ChartArtifactInput, type TableRowInput } from './artifacts';
+import { chartData, linkData, markdownData, tableData } from './artifacts';
 import { checkFlowOptions, checkTaskOptions } from './options';
-import type { Flow, FlowOptions, RunContext, RunLogger, Task, TaskOptions, Unmapped } from './types';
+import type { ChartArtifactInput, Flow, FlowOptions, RunContext, RunLogger, TableRowInput, Task, TaskOptions, Unmapped } from './types';
 import { currentContext, currentLogger } from './worker/context';
 import { runFlow } from './worker/flowRun';
 import { publishArtifact } from './worker/artifacts';
@@ -13,6 +13,7 @@ import { UnmappedValue } from './worker/mapArguments';
 import { mapTask, runTask } from './worker/taskRun';
 
 export type {
+  ChartArtifactInput,
   Failure,
   Flow,
   FlowOptions,
@@ -32,6 +33,7 @@ export type {
   State,
   StateName,
   StateType,
+  TableRowInput,
   Task,
   TaskOptions,
   Unmapped,
@@ -39,7 +41,6 @@ export type {
 /** Prefect's `exponential_backoff(factor)`: pass as `retryDelaySeconds` for `factor * 2 ** (retry - 1)` seconds. */
 export { exponentialBackoff } from './retryPolicy';
 export { CancelledError, TimeoutError } from './runErrors';
-export type { ChartArtifactInput, TableRowInput } from './artifacts';
 export { ArtifactError } from './artifacts';
 
 /** Marks flow objects, across copies of this module (a flow file's own import and the worker's). */

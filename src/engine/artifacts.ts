@@ -9,6 +9,10 @@
  * dashboard's messages small; README "Artifacts" lists them.
  */
 
+import type { ChartArtifactInput, TableRowInput } from './types';
+
+export type { ChartArtifactInput, TableRowInput };
+
 /** Keys: lower-case letters, digits and dashes, so they read the same in a URL, a file name and a shell. */
 export const ARTIFACT_KEY_PATTERN = /^[a-z0-9-]{1,64}$/;
 
@@ -58,18 +62,6 @@ export interface Artifact {
   ts: number;
   data: ArtifactData;
 }
-
-/** What `createChartArtifact` takes: `series` maps a name to one value (or null, a gap) per `x`. */
-export interface ChartArtifactInput {
-  kind: 'line' | 'bar';
-  x: readonly (string | number | Date)[];
-  series: Readonly<Record<string, readonly (number | null)[]>>;
-  /** The y axis' title, e.g. `ms`. */
-  yLabel?: string;
-}
-
-/** A table row: an object (its keys are the columns) or a list of cells. */
-export type TableRowInput = Readonly<Record<string, unknown>> | readonly unknown[];
 
 export class ArtifactError extends TypeError {
   override name = 'ArtifactError';

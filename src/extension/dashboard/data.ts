@@ -47,7 +47,8 @@ export function createDashboardData(store: () => Promise<RunStore>): DashboardDa
   const snapshots = new Map<string, RepoSnapshot | undefined>();
   /** Parameters never change: each run's are read once, from its journal's first record. */
   const parameters = new Map<string, Record<string, unknown>>();
-  const artifacts = new Map<string, Artifact[]>();
+  /** Read artifacts by run, with whether the run had finished and how many keys it had then. */
+  const artifacts = new Map<string, { list: Artifact[]; final: boolean; keys: number }>();
 
   const remember = <V>(cache: Map<string, V>, limit: number, id: string, value: V): V => {
     cache.delete(id);
@@ -82,14 +83,20 @@ export function createDashboardData(store: () => Promise<RunStore>): DashboardDa
     return out;
   };
 
-  /** A run's artifacts: a finished run's never change, so they are read once. */
+  /**
+   * A run's artifacts. A finished run's never change, so they are read once; a running one's journal is
+   * read again only when the index lists a new key (an artifact replaced under the same key mid-run shows
+   * when the run ends), not on every model push while it logs.
+   */
   const artifactsOf = async (runId: string): Promise<Artifact[]> => {
-    const cached = artifacts.get(runId);
-    if (cached) return remember(artifacts, ARTIFACT_CACHE_SIZE, runId, cached);
     const s = await store();
-    const final = isTerminal((await s.get(runId))?.state.type ?? 'RUNNING');
-    const read = (await s.readArtifacts(runId)) ?? [];
-    return final ? remember(artifacts, ARTIFACT_CACHE_SIZE, runId, read) : read;
+    const run = await s.get(runId);
+    const final = run !== undefined && isTerminal(run.state.type);
+    const keys = run?.artifactKeys?.length ?? 0;
+    const cached = artifacts.get(runId);
+    if (cached && (cached.final || (!final && cached.keys === keys))) return remember(artifacts, ARTIFACT_CACHE_SIZE, runId, cached).list;
+    const list = (await s.readArtifacts(runId)) ?? [];
+    return remember(artifacts, ARTIFACT_CACHE_SIZE, runId, { list, final, keys }).list;
   };
 
   return {
