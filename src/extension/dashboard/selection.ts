@@ -59,6 +59,9 @@ export function nextSelection(
     case 'openVideo':
     case 'tableRows':
     case 'openLink':
+    case 'openRun':
+    case 'retryFromFailure':
+    case 'showOlderRuns':
       return next;
   }
 }
