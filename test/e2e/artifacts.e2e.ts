@@ -9,10 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, openWorkbench, runCommand, screenshot, startCodeServer, webviewFrame, type CodeServer } from './lib/codeServer';
+import type { Page } from 'playwright-core';
+import { runCommand, screenshot, webviewFrame, type CodeServer } from './lib/codeServer';
 import { inTallWindow } from './lib/dashboard';
-import { canvasInk, flowdeckVsix, hidePanel, makeScenarioDirs, metric, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { canvasInk, hidePanel, metric, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const FLOW = `import { flow, task, createChartArtifact, createMarkdownArtifact, createTableArtifact, createLinkArtifact } from 'flowdeck';
 
@@ -39,25 +40,19 @@ export default flow({ name: 'artifact-report' }, async () => {
 `;
 
 describe('Flowdeck in code-server: artifacts', () => {
-  let dirs: ReturnType<typeof makeScenarioDirs>;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
+  let scenario: Scenario | undefined;
 
   before(async () => {
-    dirs = makeScenarioDirs('artifacts');
-    fs.writeFileSync(path.join(dirs.workspace, 'artifact-report.flow.ts'), FLOW);
-    server = await startCodeServer({ workspace: dirs.workspace, vsixPath: flowdeckVsix(), env: { FLOWDECK_HOME: dirs.home, GITHUB_TOKEN: undefined } });
-    browser = await launchBrowser();
-    page = await newPage(browser);
-    await openWorkbench(page, server.url);
+    scenario = await openScenario('artifacts', (dirs) => {
+      fs.writeFileSync(path.join(dirs.workspace, 'artifact-report.flow.ts'), FLOW);
+      return {};
+    });
+    ({ server, page } = scenario);
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (dirs) fs.rmSync(dirs.root, { recursive: true, force: true });
-  });
+  after(() => closeScenario(scenario));
 
   test("a flow's chart, markdown table, paged table and link show in its dashboard section; hostile markup does not run", async () => {
     await withDiagnostics(page, server, 'artifacts', async () => {
