@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { SecretMasker, maskError, secretsFromEnv } from '../engine/secrets';
 import { neutraliseTerminal } from '../engine/terminalText';
+import { artifactsCommand } from './commands/artifacts';
 import { checkCommand } from './commands/check';
 import { flowsCommand } from './commands/flows';
 import { limitCommand } from './commands/limit';
@@ -22,6 +23,7 @@ Commands:
   resume <run>               resume a failed or crashed run from its checkpoints (same run, new attempt)
   runs                       run history, newest first
   logs <run id or name>      the stored logs of a run
+  artifacts <run id or name> the charts, tables, markdown and links a run created
   flows [file or folder]     the flows in flow files, without running them
   check [file or folder...]  type-check flow files with the workspace's TypeScript
   serve [file or folder...]  run schedules until stopped (for a service manager)
@@ -64,6 +66,7 @@ const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   runs: runsCommand,
   logs: logsCommand,
+  artifacts: artifactsCommand,
   flows: flowsCommand,
   check: checkCommand,
   serve: serveCommand,
