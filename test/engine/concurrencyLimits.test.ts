@@ -55,7 +55,7 @@ test('limit api = 1 holds across two CLI processes: eight task bodies, no two at
   assertNoOverlap(bodies);
 });
 
-test("a killed holder's slot is taken back at once: the next task run does not wait for it", { timeout: 120_000 }, async () => {
+test("a killed holder's slot is taken back at once: the next task run gets it within a second (the issue's bound)", { timeout: 120_000 }, async () => {
   const home = tempDir();
   const dir = workspace({ 'limited.flow.ts': LIMITED });
   const { store, runner } = await makeRunner(home);
@@ -72,7 +72,8 @@ test("a killed holder's slot is taken back at once: the next task run does not w
   const detail = await (await runner.start({ source: { kind: 'file', path: join(dir, 'limited.flow.ts') }, flowName: 'four' })).done;
   assert.equal(detail.state.name, 'Completed');
   const first = detail.taskRuns.reduce((a, b) => ((a.startTime ?? Infinity) < (b.startTime ?? Infinity) ? a : b));
-  // The killed process's slot went to the first task run in without a wait.
-  assert.equal(first.slotWaitMs ?? 0, 0);
-  console.log(`first task run of the next process ran ${first.startTime! - killedAt} ms after the holder was killed`);
+  // The killed process's slot went to the first task run in within a second (the issue's bound; it is
+  // usually at once). Had it not been reclaimed, the wait would be the holder's whole minute.
+  assert.ok((first.slotWaitMs ?? 0) < 1000, `the first task run waited ${first.slotWaitMs} ms for the killed holder's slot`);
+  console.log(`first task run of the next process waited ${first.slotWaitMs ?? 0} ms for a slot and ran ${first.startTime! - killedAt} ms after the holder was killed`);
 });
