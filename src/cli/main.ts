@@ -8,7 +8,8 @@ import { logsCommand } from './commands/logs';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
-import { StoreHomeError } from '../engine/storeErrors';
+import { StoreHomeError, StoreUrlError } from '../engine/storeErrors';
+import { workerCommand } from './commands/worker';
 import { EXIT, UsageError, write, type CliIo } from './io';
 
 const HELP = `Usage: flowdeck <command> [options]
@@ -21,9 +22,11 @@ Commands:
   flows [file or folder]     the flows in flow files, without running them
   check [file or folder...]  type-check flow files with the workspace's TypeScript
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
+  worker                     take runs queued on a Postgres store and run them (flowdeck worker --help)
 
 Run \`flowdeck <command> --help\` for a command's options.
-Environment: FLOWDECK_HOME (store, default ~/.flowdeck), GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
+Every command takes --store URL: a postgres:// URL for a store several machines share (FLOWDECK_STORE).
+Environment: FLOWDECK_HOME (store, default ~/.flowdeck), FLOWDECK_STORE, GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
 FLOWDECK_GOOGLE_API_URL, FLOWDECK_GOOGLE_TOKEN_URL, FLOWDECK_GOOGLE_CLIENT_ID,
 FLOWDECK_GOOGLE_CLIENT_SECRET, FLOWDECK_YOUTUBE_REFRESH_TOKEN.`;
 
@@ -39,9 +42,39 @@ async function auth(argv: string[], io: CliIo): Promise<number> {
   return argv[0] === '--help' || argv[0] === '-h' ? EXIT.ok : EXIT.badInput;
 }
 
-const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, check: checkCommand, auth };
+const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, check: checkCommand, auth, worker: workerCommand };
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/**
+ * `--store URL` (or `--store=URL`) anywhere on the line: the store for every command, as FLOWDECK_STORE
+ * (so runs mask its password like the variable's). Returns the arguments without it.
+ */
+function takeStoreOption(argv: string[], io: CliIo): { argv: string[]; io: CliIo } {
+  const rest: string[] = [];
+  let store: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--store') {
+      if (i + 1 >= argv.length) throw new UsageError('--store needs a value: a postgres:// URL');
+      store = argv[++i]!;
+    } else if (a.startsWith('--store=')) store = a.slice('--store='.length);
+    else rest.push(a);
+  }
+  return { argv: rest, io: store === undefined ? io : { ...io, env: { ...io.env, FLOWDECK_STORE: store } } };
+}
+
+export async function main(args: string[], cliIo: CliIo): Promise<number> {
+  let argv: string[];
+  let io: CliIo;
+  try {
+    ({ argv, io } = takeStoreOption(args, cliIo));
+  } catch (e) {
+    write(cliIo.stderr, `flowdeck: ${(e as Error).message}`);
+    return EXIT.badInput;
+  }
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     write(name === undefined ? io.stderr : io.stdout, HELP);
@@ -59,8 +92,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command(rest, io);
   } catch (e) {
-    if (e instanceof StoreHomeError) {
-      write(io.stderr, `flowdeck: ${e.message}`);
+    // A store that cannot be used (an unusable folder, a URL that is not one, a database that refuses) is
+    // bad input, and its message names what to fix — never the connection string's password.
+    if (e instanceof StoreHomeError || e instanceof StoreUrlError || (e as Error).name === 'PostgresStoreError') {
+      write(io.stderr, `flowdeck: ${neutraliseTerminal(maskStoreSecrets((e as Error).message, io.env))}`);
       return EXIT.badInput;
     }
     if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -70,6 +105,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);
     return EXIT.runFailed;
   }
+}
+
+function maskStoreSecrets(text: string, env: NodeJS.ProcessEnv): string {
+  return new SecretMasker(secretsFromEnv(env)).mask(text);
 }
 
 /** An error nobody expected, printed whole (stack and causes) for a bug report, but without the secrets. */

@@ -3,7 +3,8 @@
  * `--store`, the `flowdeck.store` setting) is a `postgres://` URL, else the embedded store under FLOWDECK_HOME.
  */
 import { EmbeddedStore, type EmbeddedStoreOptions } from './embeddedStore';
-import type { HostKind, LeaseTiming } from './postgres/hostLease';
+import { leaseFromEnv, type HostKind, type LeaseTiming } from './postgres/hostLease';
+import { loadPostgres } from './postgres/load';
 import type { RunStore } from './runStore';
 import { StoreUrlError } from './storeErrors';
 import { defaultHome } from './storeHome';
@@ -37,9 +38,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<RunStor
   const home = options.home ?? defaultHome(env);
   const url = storeUrl(options);
   if (url === undefined) return EmbeddedStore.open(home, options);
-  const { PgStore } = await import('./postgres/pgStore');
-  const { leaseFromEnv } = await import('./postgres/hostLease');
-  return PgStore.open(url, {
+  return loadPostgres().PgStore.open(url, {
     home,
     schema: env.FLOWDECK_STORE_SCHEMA || undefined,
     lease: options.lease ?? leaseFromEnv(env),

@@ -59,6 +59,8 @@ export interface ActiveRun {
   readonly flowName: string;
   /** Resolves when the run has reached a final state and its worker has exited. */
   readonly done: Promise<FlowRunDetail>;
+  /** The flow as its worker loaded it (its retries, resumeOnCrash, timeout). */
+  readonly flow?: FlowInfo;
 }
 
 const BUILTIN_ID = /^[a-z0-9-]+$/;
@@ -69,6 +71,8 @@ const CREDENTIAL_OWNERS: Record<string, string> = { youtube: 'builtin:youtube-ch
 /** What a launched worker runs: a new run, or a new attempt of an existing one. */
 type LaunchTarget =
   | { kind: 'new'; sourceHash?: string }
+  /** A run created ahead of time (queued for a worker), taken up for its first attempt. */
+  | { kind: 'created'; detail: FlowRunDetail; takenBy: string }
   | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string };
 
 /** The content hash of a flow's module, so a resumed run can say when its code changed. */
@@ -197,7 +201,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * attempt. Completed calls of earlier attempts are returned from their checkpoints instead of running
    * again; subflows resume the same way. Throws BadInputError when the run cannot be resumed.
    */
-  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string } = {}): Promise<ActiveRun> {
+  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource } = {}): Promise<ActiveRun> {
     const { run, ambiguous } = await this.store.resolve(ref);
     if (ambiguous) throw new BadInputError('not-resumable', `'${ref}' matches ${ambiguous.length} runs; give more of the id`);
     if (!run) throw new BadInputError('not-resumable', `No run with id, id prefix or name '${ref}' in ${this.store.location}`);
@@ -211,7 +215,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
     const detail = await this.store.readRun(run.id);
     if (!detail || detail.missingJournal) throw new BadInputError('not-resumable', `Run '${run.name}' cannot be resumed: its journal is missing from ${this.store.location}`);
-    const source: FlowSource = detail.source.startsWith('builtin:') ? { kind: 'builtin', id: detail.source.slice('builtin:'.length) } : { kind: 'file', path: detail.source };
+    // A worker on another machine runs its own copy of the flow file (`source`); here, the file the run names.
+    const source: FlowSource = options.source ?? (detail.source.startsWith('builtin:') ? { kind: 'builtin', id: detail.source.slice('builtin:'.length) } : { kind: 'file', path: detail.source });
     const request: RunRequest = { source, flowName: detail.flowName, parameters: detail.parameters, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) };
     const modulePath = this.resolveModule(source);
     const summary = resumePlanFor(detail, detail.attempt + 1);
@@ -219,6 +224,18 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return this.withSlot(options.signal, async () =>
       this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming' }),
     );
+  }
+
+  /**
+   * Runs a run that was created ahead of time (queued for workers, in state Scheduled) as its first
+   * attempt, from `request.source` (this machine's copy of its flow). Throws BadInputError when the flow
+   * cannot be loaded or refuses the run's parameters; the run is then left as it was, for the caller to end.
+   */
+  async startCreated(runId: string, request: RunRequest, options: { signal?: AbortSignal; takenBy: string }): Promise<ActiveRun> {
+    const detail = await this.store.readRun(runId);
+    if (!detail || detail.state.type !== 'SCHEDULED') throw new BadInputError('not-resumable', `Run ${runId} is not waiting to start (it is ${detail?.state.name ?? 'not in the store'})`);
+    const modulePath = this.resolveModule(request.source);
+    return this.withSlot(options.signal, async () => this.launch({ ...request, parameters: detail.parameters }, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));
   }
 
   /** Every subflow run below `rootId`, by parent, with its history. */
@@ -302,7 +319,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (message.k === 'ready') {
           if (started || !execution) return;
           started = true;
-          const begin = target.kind === 'new' ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash) : this.adoptRoot(execution, message.flow, target);
+          const begin =
+            target.kind === 'new'
+              ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash)
+              : target.kind === 'created'
+                ? this.takeCreated(execution, message.flow, target)
+                : this.adoptRoot(execution, message.flow, target);
           void begin.then(
             (resume) => {
               this.armDeadlineFor(execution!);
@@ -369,6 +391,20 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     execution.root = live;
     this.executions.set(handle.id, execution);
     execution.createdLog(live);
+    execution.flushPending();
+    return undefined;
+  }
+
+  /** Takes up a run created ahead of time: Pending, owned by this process from now on. */
+  private async takeCreated(execution: Execution, flow: FlowInfo, target: Extract<LaunchTarget, { kind: 'created' }>): Promise<undefined> {
+    execution.flow = flow;
+    const { detail } = target;
+    const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
+    execution.root = live;
+    this.executions.set(detail.id, execution);
+    const s = state('Pending', `Taken by ${target.takenBy}`);
+    void execution.flowState(live, { k: 'state', runId: detail.id, name: s.name, ts: s.timestamp, message: s.message! });
+    execution.log(live, 'INFO', flowRunSource(detail.name), `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'`);
     execution.flushPending();
     return undefined;
   }

@@ -33,7 +33,8 @@ import { checkSchemaName, migrate } from './migrations';
 import { PgKeyValueStore } from './pgKeyValueStore';
 import { PgResultCache } from './pgResultCache';
 import { PgRunHandle, type HandleContext } from './pgRunHandle';
-import { addRunJob, checkQueueName, migrateQueue } from './runQueue';
+import { checkQueueName } from './queueName';
+import { addRunJob, migrateQueue } from './runQueue';
 
 export interface PgStoreOptions {
   /** Local folder for compiled flows and results on their way into the database (FLOWDECK_HOME). */
@@ -156,8 +157,10 @@ export class PgStore implements RunStore {
     const masker = connectionMasker(url);
     const location = redactUrl(url);
     const pool = new Pool({ connectionString: url, max: 8, application_name: 'flowdeck', connectionTimeoutMillis: 15_000 });
-    // An idle client losing its connection must not take the process down; the next query says why.
+    // A client losing its connection must not take the process down (idle or checked out, as the queue
+    // keeps some): the next query says why, and the lease and the feed notice on their own.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const store = new PgStore(pool, url, options);
     try {
       const client = await pool.connect();

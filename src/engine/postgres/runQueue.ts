@@ -6,15 +6,8 @@
  */
 import { Logger, runMigrations } from 'graphile-worker';
 import type { Pool, PoolClient } from 'pg';
+import { checkQueueName } from './queueName';
 
-const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-
-export const DEFAULT_QUEUE = 'default';
-
-export function checkQueueName(queue: string): string {
-  if (!QUEUE_NAME.test(queue)) throw new RangeError(`Not a queue name: ${JSON.stringify(queue)} (letters, digits, '_', '.', '-'; at most 64)`);
-  return queue;
-}
 
 export function queueSchemaOf(schema: string): string {
   return `${schema}_queue`;

@@ -1,0 +1,48 @@
+/**
+ * How a queued run names its code, so a worker on another machine finds the same flow: a built-in by id
+ * (`builtin:<id>`), or a flow file by its path relative to the workspace root plus the file's content hash.
+ * A worker looks the path up under its own `--flows` folder and refuses a copy whose hash differs (flowCopy.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { BUILTIN_FLOWS } from '../flows/builtins';
+import { discoverFlows } from './flowDiscovery';
+import type { FlowSource } from './protocol';
+import { contentHash } from './flowCopy';
+import { BadInputError } from './runRequest';
+
+export interface QueuedFlow {
+  source: string;
+  flowName: string;
+  sourceHash?: string;
+}
+
+/** What to queue for `source`, a built-in or a file inside `root`; `flowName` picks one of a file's flows. */
+export async function queuedFlowFor(source: FlowSource, root: string, flowName?: string): Promise<QueuedFlow> {
+  if (source.kind === 'builtin') {
+    const builtin = BUILTIN_FLOWS.find((b) => b.id === source.id);
+    if (!builtin) throw new BadInputError('unknown-builtin', `No built-in flow '${source.id}'. Built-in flows: ${BUILTIN_FLOWS.map((b) => b.id).join(', ')}`);
+    return { source: `builtin:${builtin.id}`, flowName: flowName ?? builtin.name };
+  }
+  const file = resolve(source.path);
+  const rel = relative(resolve(root), file);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new BadInputError('missing-file', `${file} is not inside the workspace root ${resolve(root)}: workers find flow files by their path below it (run from the workspace root, or pass --root)`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch {
+    throw new BadInputError('missing-file', `Flow file not found: ${file}`);
+  }
+  const found = discoverFlows(bytes.toString('utf8'), file);
+  if (found.error) throw new BadInputError('compile', `${file}: ${found.error.message}`);
+  let name = flowName;
+  if (name === undefined) {
+    if (found.flows.length !== 1) {
+      throw new BadInputError('no-flow', found.flows.length === 0 ? `No flow found in ${file} that can be named without running it; pass --flow NAME` : `${file} has several flows (${found.flows.map((f) => f.name).join(', ')}); pass --flow NAME`);
+    }
+    name = found.flows[0]!.name;
+  }
+  return { source: rel.split(sep).join('/'), flowName: name, sourceHash: contentHash(bytes) };
+}
