@@ -69,32 +69,54 @@ export class HostLease {
 
   async start(): Promise<void> {
     await this.insert();
-    this.timer = setInterval(() => void this.beat(), this.timing.heartbeatMs);
+    this.tick();
+  }
+
+  private tick(): void {
+    this.timer = setInterval(() => {
+      // Checked on every tick, also while a heartbeat hangs on a dead connection (a cut network sends no reset).
+      if (this.clock.now() - this.lastOk > this.fenceAfterMs) {
+        this.lose(`no heartbeat reached the database for ${Math.round((this.clock.now() - this.lastOk) / 1000)} s`);
+        return;
+      }
+      void this.beat();
+    }, this.timing.heartbeatMs);
     this.timer.unref();
   }
 
   private async insert(): Promise<void> {
-    await this.pool.query(
-      `insert into ${this.table} (id, hostname, pid, kind, queue, concurrency, lease_ms) values ($1, $2, $3, $4, $5, $6, $7)`,
-      [this.id, this.info.hostname, this.info.pid, this.info.kind, this.info.queue ?? null, this.info.concurrency ?? null, this.timing.lapseMs],
-    );
+    await this.pool.query({
+      text: `insert into ${this.table} (id, hostname, pid, kind, queue, concurrency, lease_ms) values ($1, $2, $3, $4, $5, $6, $7)`,
+      values: [this.id, this.info.hostname, this.info.pid, this.info.kind, this.info.queue ?? null, this.info.concurrency ?? null, this.timing.lapseMs],
+      query_timeout: this.timing.lapseMs,
+    } as import('pg').QueryConfig);
     this.lastOk = this.clock.now();
   }
 
-  /** No heartbeat got through for this long: stop before others may take over (two heartbeats of margin). */
+  /**
+   * No heartbeat got through for this long: stop before others may take over — at most 60% of the lease
+   * (a margin for a slow machine's timers) and at least two heartbeats before it lapses.
+   */
   get fenceAfterMs(): number {
-    return Math.max(this.timing.lapseMs / 2, this.timing.lapseMs - 2 * this.timing.heartbeatMs);
+    return Math.min(this.timing.lapseMs * 0.6, this.timing.lapseMs - 2 * this.timing.heartbeatMs);
   }
 
   private async beat(): Promise<void> {
     if (this.beating || this.fenced) return;
     this.beating = true;
+    const id = this.id;
     try {
-      const { rowCount } = await this.pool.query(`update ${this.table} set last_seen = now(), running = $2, queue_worker_ids = $3 where id = $1`, [this.id, this.running, this.queueWorkerIds]);
+      const { rowCount } = await this.pool.query({
+        text: `update ${this.table} set last_seen = now(), running = $2, queue_worker_ids = $3 where id = $1`,
+        values: [id, this.running, this.queueWorkerIds],
+        // A heartbeat that cannot get through in time counts as missed (the tick above decides when that is fatal).
+        query_timeout: this.fenceAfterMs,
+      } as import('pg').QueryConfig);
+      if (id !== this.id) return;
       if (rowCount === 0) this.lose('another process found its lease lapsed and took its runs over');
       else this.lastOk = this.clock.now();
     } catch {
-      if (this.clock.now() - this.lastOk > this.fenceAfterMs) this.lose(`no heartbeat reached the database for ${Math.round((this.clock.now() - this.lastOk) / 1000)} s`);
+      // Missed; the tick decides.
     } finally {
       this.beating = false;
     }
@@ -113,8 +135,7 @@ export class HostLease {
     this.id = randomUUID();
     await this.insert();
     this.fenced = false;
-    this.timer = setInterval(() => void this.beat(), this.timing.heartbeatMs);
-    this.timer.unref();
+    this.tick();
     return old;
   }
 

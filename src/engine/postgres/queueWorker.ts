@@ -65,12 +65,18 @@ export class QueueWorker {
     });
     this.queueRunner = runner;
     // Each heartbeat: settle runs of workers that stopped responding (and queue their resumes).
+    let sweeping = false;
     this.sweeper = setInterval(() => {
       lease.running = this.active.size;
-      void this.store.markCrashed().then(
-        (crashed) => crashed.length > 0 && this.options.say(`marked ${crashed.length} run(s) of unresponsive hosts Crashed`),
-        (e: Error) => this.options.say(e.message),
-      );
+      if (sweeping || lease.fenced) return;
+      sweeping = true;
+      void this.store
+        .markCrashed()
+        .then(
+          (crashed) => crashed.length > 0 && this.options.say(`marked ${crashed.length} run(s) of unresponsive hosts Crashed`),
+          (e: Error) => this.options.say(e.message),
+        )
+        .finally(() => (sweeping = false));
     }, lease.timing.heartbeatMs);
     this.sweeper.unref();
   }
