@@ -1,6 +1,7 @@
 /** `flowdeck run … --queue NAME`: the run is created Scheduled and handed to the workers of that queue. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { discoverFlows } from '../engine/flowDiscovery';
 import { checkQueueName } from '../engine/postgres/queueName';
 import type { FlowSource } from '../engine/protocol';
 import { queuedFlowFor } from '../engine/queuedFlow';
@@ -32,7 +33,7 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   const source: FlowSource = /^[a-z0-9-]+$/.test(options.target) && !existsSync(path) ? { kind: 'builtin', id: options.target } : { kind: 'file', path };
   let flow;
   try {
-    flow = await queuedFlowFor(source, options.root, options.flowName);
+    flow = await queuedFlowFor(source, options.root, options.flowName, discoverFlows);
   } catch (e) {
     if (!(e instanceof BadInputError)) throw e;
     write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { BUILTIN_FLOWS } from '../flows/builtins';
-import { discoverFlows } from './flowDiscovery';
+import type { FileFlows } from './flowDiscovery';
 import type { FlowSource } from './protocol';
 import { contentHash } from './flowCopy';
 import { BadInputError } from './runRequest';
@@ -17,8 +17,12 @@ export interface QueuedFlow {
   sourceHash?: string;
 }
 
-/** What to queue for `source`, a built-in or a file inside `root`; `flowName` picks one of a file's flows. */
-export async function queuedFlowFor(source: FlowSource, root: string, flowName?: string): Promise<QueuedFlow> {
+/**
+ * What to queue for `source`, a built-in or a file inside `root`. `flowName` picks one of a file's flows;
+ * without it the file's only flow is found with `discover` (flowDiscovery.ts; the CLI passes it, the
+ * editor knows the name already and keeps the parser off its thread).
+ */
+export async function queuedFlowFor(source: FlowSource, root: string, flowName?: string, discover?: (source: string, file: string) => FileFlows): Promise<QueuedFlow> {
   if (source.kind === 'builtin') {
     const builtin = BUILTIN_FLOWS.find((b) => b.id === source.id);
     if (!builtin) throw new BadInputError('unknown-builtin', `No built-in flow '${source.id}'. Built-in flows: ${BUILTIN_FLOWS.map((b) => b.id).join(', ')}`);
@@ -35,10 +39,11 @@ export async function queuedFlowFor(source: FlowSource, root: string, flowName?:
   } catch {
     throw new BadInputError('missing-file', `Flow file not found: ${file}`);
   }
-  const found = discoverFlows(bytes.toString('utf8'), file);
-  if (found.error) throw new BadInputError('compile', `${file}: ${found.error.message}`);
   let name = flowName;
   if (name === undefined) {
+    if (!discover) throw new BadInputError('no-flow', `Which flow of ${file}? Pass its name`);
+    const found = discover(bytes.toString('utf8'), file);
+    if (found.error) throw new BadInputError('compile', `${file}: ${found.error.message}`);
     if (found.flows.length !== 1) {
       throw new BadInputError('no-flow', found.flows.length === 0 ? `No flow found in ${file} that can be named without running it; pass --flow NAME` : `${file} has several flows (${found.flows.map((f) => f.name).join(', ')}); pass --flow NAME`);
     }

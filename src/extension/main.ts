@@ -26,6 +26,7 @@ import { registerRerunRun } from './commands/rerunRun';
 import { registerRetryFromFailure } from './commands/retryFromFailure';
 import { registerRunFlow } from './commands/runFlow';
 import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
+import { registerRunOnWorkers } from './commands/runOnWorkers';
 import { registerSetGitHubToken } from './commands/setGitHubToken';
 import { registerShowOutput } from './commands/showOutput';
 import { registerShowRunLogs } from './commands/showRunLogs';
@@ -40,6 +41,8 @@ import { RunLauncher } from './runs/launcher';
 import { RunsTreeProvider } from './runs/runsTree';
 import type { Flowdeck } from './services';
 import { registerStatusBar } from './statusBar';
+import { registerStoreHealth } from './storeHealth';
+import { WorkersTreeProvider } from './workers/workersTree';
 
 /**
  * The one piece of module state: deactivate() must wait for active runs to be cancelled, and VS Code
@@ -63,24 +66,30 @@ export function activate(context: vscode.ExtensionContext): void {
   const flowsTree = new FlowsTreeProvider(flowIndex);
   const runsView = vscode.window.createTreeView('flowdeck.runs', { treeDataProvider: runsTree, canSelectMany: true });
   runsTree.attach(runsView);
+  const workersTree = new WorkersTreeProvider(host);
+  const workersView = vscode.window.createTreeView('flowdeck.workers', { treeDataProvider: workersTree });
+  workersTree.attach(workersView);
   context.subscriptions.push(
     output,
     flowIndex,
     flowsTree,
     runsTree,
     runsView,
+    workersTree,
+    workersView,
     dashboard,
     vscode.window.createTreeView('flowdeck.flows', { treeDataProvider: flowsTree }),
     // Holds only welcome content (package.json viewsWelcome), shown while the workspace has no flow files.
     vscode.window.registerTreeDataProvider('flowdeck.gettingStarted', { getTreeItem: (item: vscode.TreeItem) => item, getChildren: () => [] }),
     host.onDidLog((record) => output.log(record)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('flowdeck.home') || e.affectsConfiguration('flowdeck.maxConcurrentRuns')) host.reconfigure();
+      if (e.affectsConfiguration('flowdeck.home') || e.affectsConfiguration('flowdeck.store') || e.affectsConfiguration('flowdeck.maxConcurrentRuns')) host.reconfigure();
     }),
   );
 
   registerRunFlow(context, flowdeck);
   registerRunFlowWithParameters(context, flowdeck);
+  registerRunOnWorkers(context, flowdeck);
   registerOpenFlowSource(context);
   registerRefreshFlows(context, flowdeck);
   registerCreateFlow(context);
@@ -104,6 +113,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerShowOutput(context, flowdeck);
   registerFlowCodeLens(context, flowIndex);
   registerStatusBar(context, host);
+  registerStoreHealth(context, host, output);
 
   output.note(`Flowdeck activated in ${(performance.now() - started).toFixed(1)} ms`);
 }

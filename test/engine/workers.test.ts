@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { discoverFlows } from '../../src/engine/flowDiscovery';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import { queuedFlowFor } from '../../src/engine/queuedFlow';
 import type { FlowRunSummary } from '../../src/engine/records';
@@ -61,7 +62,7 @@ async function setup(files: Record<string, string>): Promise<{ ws: string; schem
 }
 
 async function enqueue(store: PgStore, ws: string, file: string, n: number): Promise<string[]> {
-  const flow = await queuedFlowFor({ kind: 'file', path: join(ws, file) }, ws);
+  const flow = await queuedFlowFor({ kind: 'file', path: join(ws, file) }, ws, undefined, discoverFlows);
   const ids: string[] = [];
   for (let i = 0; i < n; i++) ids.push((await store.shared.enqueue({ queue: 'default', parameters: {}, ...flow })).id);
   return ids;

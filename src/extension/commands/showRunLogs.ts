@@ -2,7 +2,9 @@
 import * as vscode from 'vscode';
 import type { LogRecord } from '../../engine/records';
 import { elapsed, formatDuration } from '../runs/present';
+import { isTerminal } from '../../engine/states';
 import type { Flowdeck } from '../services';
+import { followRemoteLogs } from '../workers/remoteLogs';
 import { runFrom } from './runArg';
 
 export function registerShowRunLogs(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
@@ -19,6 +21,13 @@ export function registerShowRunLogs(context: vscode.ExtensionContext, flowdeck: 
       const facts = [`flow '${run.flowName}'`, run.state.name, ...(took === undefined ? [] : [formatDuration(took)]), `${records.length} log lines`];
       flowdeck.output.printRun(`── Flow run '${run.name}' · ${facts.join(' · ')} ──`, records);
       flowdeck.output.reveal();
+      // A run going on another machine: its lines follow from the store as they are written.
+      if (store.shared && !isTerminal(run.state.type) && !flowdeck.host.isLive(run.id)) {
+        const stop = followRemoteLogs(store, store.shared, run.id, (logs) => {
+          for (const l of logs) flowdeck.output.log(l);
+        });
+        context.subscriptions.push({ dispose: stop });
+      }
     }),
   );
 }

@@ -201,7 +201,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const kept = new Map<string, RunNode>();
     const items: RunsTreeNode[] = page.slice(0, this.shown).map((run) => {
       const node = this.nodes.get(run.id) ?? new RunNode(run, false, now);
-      node.update(run, this.host.isCancelable(run.id), now);
+      node.update(run, this.host.isCancelable(run.id, run), now);
       kept.set(run.id, node);
       return node;
     });
@@ -266,7 +266,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const node = this.nodes.get(run.id);
     if (node) {
       if (isTerminal(run.state.type)) node.liveTasks = undefined;
-      node.update(run, this.host.isCancelable(run.id), Date.now());
+      node.update(run, this.host.isCancelable(run.id, run), Date.now());
       this.markDirty(node);
     } else if (!run.parentRunId) {
       this.rootDirty = true;
@@ -303,7 +303,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       const run = runs[i];
       const parent = run?.parentRunId ? this.nodes.get(run.parentRunId) : undefined;
       if (node && run) {
-        node.update(run, this.host.isCancelable(id), now);
+        node.update(run, this.host.isCancelable(id, run), now);
         this.markDirty(node);
       } else if (parent) {
         // A new subflow run of a run that is shown: its parent's children change.
@@ -352,7 +352,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (ages) this.lastAgeTick = now;
     for (const node of this.nodes.values()) {
       if (!ages && isTerminal(node.run.state.type)) continue;
-      node.update(node.run, this.host.isCancelable(node.run.id), now);
+      node.update(node.run, this.host.isCancelable(node.run.id, node.run), now);
       this.dirty.add(node);
     }
     if (this.dirty.size > 0) this.redraw.schedule();
