@@ -11,12 +11,14 @@
  *   4. resuming a 20,000-task run that failed at its last task: 19,999 calls reused
  *   5. opening a store of 10,000 runs
  *   6. a one-task CLI run vs a bare `node -e 0`
+ *   7. the Postgres store and its workers (bench/postgres.ts; skipped, saying why, without Postgres)
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmbeddedStore } from '../src/engine/embeddedStore';
+import { postgresBench } from './postgres';
 import { FlowRunner } from '../src/engine/runner';
 import { state } from '../src/engine/states';
 
@@ -237,6 +239,7 @@ async function main(): Promise<void> {
   const resume = await resumeBench();
   const open = await storeOpen();
   const cli = cliOneTask();
+  const postgres = await postgresBench(ROUNDS);
   const f = (n: unknown, d = 1): string => (n as number).toFixed(d);
   const rows: [string, string, string][] = [
     [
@@ -251,11 +254,13 @@ async function main(): Promise<void> {
     [`Open a store of ${open.runs.toLocaleString('en')} runs`, `${f(open.openMs)} ms (first open, folding the index: ${f(open.firstOpenMs, 0)} ms)`, '≤ 150 ms'],
     ['One-task CLI run vs `node -e 0`', `${f(cli.ratio, 2)}× (${cli.ratioSpread}); ${f(cli.cliMs, 0)} ms vs ${f(cli.nodeMs, 0)} ms`, '≤ 2.2×'],
   ];
+  if ('rows' in postgres) rows.push(...postgres.rows);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   console.log(`${'Benchmark'.padEnd(w0)}  ${'Result (median of rounds, spread)'.padEnd(w1)}  Target`);
   for (const r of rows) console.log(`${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`);
-  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, engine, resume, open, cli }, null, 2)}\n`);
+  if ('skipped' in postgres) console.log(postgres.skipped);
+  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, engine, resume, open, cli, postgres: 'results' in postgres ? postgres.results : postgres.skipped }, null, 2)}\n`);
 }
 
 main().catch((e) => {
