@@ -208,9 +208,10 @@ export class FlowdeckHost implements vscode.Disposable {
     clearTimeout(this.pruneTimer);
     this.storeRefresh.dispose();
     clearInterval(this.ownerCheck);
-    this.closeStore();
-    // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers.
+    // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers; the
+    // store closes after, so their ends are recorded (a Postgres store's connections close with it).
     await this.runnerInstance?.dispose();
+    this.closeStore();
     for (const e of [this.runEmitter, this.taskEmitter, this.logEmitter, this.storeEmitter, this.activeEmitter, this.healthEmitter]) e.dispose();
   }
 
