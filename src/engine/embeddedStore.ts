@@ -23,7 +23,7 @@ import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
 import { RunIndex } from './runIndex';
 import { uniqueRunName } from './runNames';
-import { applyRecord, mergeIndexState, startFold, type RunFold } from './runReducer';
+import { JournalReplay } from './runReducer';
 import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type RunHandle, type RunStore } from './runStore';
 import { isTerminal, state, type State } from './states';
 import { StoreWriteError } from './storeErrors';
@@ -177,33 +177,16 @@ export class EmbeddedStore implements RunStore {
   async readRun(id: string): Promise<FlowRunDetail | undefined> {
     const summary = this.index.runs.get(id);
     if (!summary) return undefined;
-    let fold: RunFold | undefined;
-    let skipped = 0;
+    const replay = new JournalReplay(summary);
     try {
       const scan = await scanJsonLines(this.runFile(id), 0, (v) => asRunRecord(v, id), (records) => {
-        for (const r of records) {
-          if (!fold) {
-            if (r.k !== 'run') {
-              skipped++;
-              continue;
-            }
-            fold = startFold(r);
-          } else {
-            applyRecord(fold, r);
-          }
-        }
+        for (const r of records) replay.add(r);
       });
-      skipped += scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0);
+      replay.skipped += scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    if (!fold) {
-      fold = startFold({ k: 'run', runId: id, name: summary.name, flowName: summary.flowName, source: summary.source, parameters: {}, created: summary.created, owner: summary.owner });
-      fold.detail.missingJournal = true;
-    }
-    mergeIndexState(fold, summary);
-    fold.detail.skippedRecords += skipped;
-    return fold.detail;
+    return replay.detail();
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {

@@ -20,7 +20,7 @@ import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultR
 import { asRunRecord } from '../recordShape';
 import { randomRunName } from '../runNames';
 import { indexState } from '../runIndex';
-import { applyRecord, mergeIndexState, startFold, type RunFold } from '../runReducer';
+import { JournalReplay } from '../runReducer';
 import type { ListOptions, NewRun, ResolvedRun, RunHandle, RunStore } from '../runStore';
 import type { CancelOutcome, QueuedRun, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
 import { isTerminal, state } from '../states';
@@ -327,27 +327,15 @@ export class PgStore implements RunStore {
   async readRun(id: string): Promise<FlowRunDetail | undefined> {
     const row = (await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1`, [id], 'read a run'))[0];
     if (!row) return undefined;
-    const summary = toSummary(row);
-    let fold: RunFold | undefined;
-    let skipped = 0;
+    const replay = new JournalReplay(toSummary(row));
     await this.scan(id, 0, (batch) => {
       for (const { line } of batch) {
         const r = lineRecord(line, id);
-        if (!r || (!fold && r.k !== 'run')) {
-          skipped++;
-          continue;
-        }
-        if (!fold) fold = startFold(r as RunCreatedRecord);
-        else applyRecord(fold, r);
+        if (r) replay.add(r);
+        else replay.skipped++;
       }
     });
-    if (!fold) {
-      fold = startFold({ k: 'run', runId: id, name: summary.name, flowName: summary.flowName, source: summary.source, parameters: {}, created: summary.created, owner: summary.owner });
-      fold.detail.missingJournal = true;
-    }
-    mergeIndexState(fold, summary);
-    fold.detail.skippedRecords += skipped;
-    return fold.detail;
+    return replay.detail();
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
