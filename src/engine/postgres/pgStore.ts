@@ -13,16 +13,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { systemClock, type Clock } from '../clock';
 import { currentProcess } from '../processIdentity';
-import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from '../records';
-import { asRunRecord } from '../recordShape';
+import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord } from '../records';
 import { randomRunName } from '../runNames';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import type { ListOptions, NewRun, ResolvedRun, RunHandle, RunStore } from '../runStore';
-import type { CancelOutcome, QueuedRun, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
 import { isTerminal, state } from '../states';
 import { privateDir } from '../storeHome';
 import { ChangeFeed, type Channel } from './changeFeed';
@@ -32,8 +30,9 @@ import { DEFAULT_LEASE, HostLease, type HostKind, type LeaseTiming } from './hos
 import { checkSchemaName, migrate } from './migrations';
 import { PgKeyValueStore } from './pgKeyValueStore';
 import { PgResultCache } from './pgResultCache';
+import { READ_BATCH, lineRecord } from './journalRows';
+import { PgShared } from './pgShared';
 import { PgRunHandle, type HandleContext } from './pgRunHandle';
-import { checkQueueName } from './queueName';
 import { addRunJob, migrateQueue } from './runQueue';
 
 export interface PgStoreOptions {
@@ -58,7 +57,6 @@ export interface PgStoreOptions {
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
-const READ_BATCH = 5000;
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
 const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash`;
 
@@ -91,13 +89,6 @@ function toSummary(r: RunRow): FlowRunSummary {
   return s;
 }
 
-function lineRecord(line: string, runId: string): RunRecord | undefined {
-  try {
-    return asRunRecord(JSON.parse(line), runId);
-  } catch {
-    return undefined;
-  }
-}
 
 export class PgStore implements RunStore {
   readonly cache: PgResultCache;
@@ -108,9 +99,10 @@ export class PgStore implements RunStore {
   readonly schema: string;
   readonly hostname: string;
   readonly lease?: HostLease;
-  readonly shared: SharedStore;
+  readonly shared: PgShared;
   private readonly masker;
-  private readonly feed: ChangeFeed;
+  /** @internal */
+  readonly feed: ChangeFeed;
   private readonly reaper: CrashReaper;
   private readonly changed = new Set<string>();
   private resyncDue = false;
@@ -149,7 +141,7 @@ export class PgStore implements RunStore {
       },
       resync: () => (this.resyncDue = true),
     });
-    this.shared = this.makeShared();
+    this.shared = new PgShared(this);
   }
 
   /** Connects, migrates (unless read-only) and, by default, settles runs of hosts that stopped responding. */
@@ -205,11 +197,13 @@ export class PgStore implements RunStore {
     return this.masker.mask(String((e as Error)?.message ?? e));
   }
 
-  private fail(e: unknown, doing: string): never {
+  /** @internal Throws the error as a user reads it (the store's location, never its password). */
+  fail(e: unknown, doing: string): never {
     throw PostgresStoreError.from(e, this.location, this.masker, doing);
   }
 
-  private async rows<T extends object>(sql: string, params: unknown[], doing: string): Promise<T[]> {
+  /** @internal A query of the backend's own modules; `doing` says what failed, for the error. */
+  async rows<T extends object>(sql: string, params: unknown[], doing: string): Promise<T[]> {
     if (this.missingSchema) return [];
     try {
       return (await this.pool.query<T>(sql, params)).rows;
@@ -402,7 +396,8 @@ export class PgStore implements RunStore {
     return out;
   }
 
-  private assertWritable(): void {
+  /** @internal */
+  assertWritable(): void {
     if (this.readOnly) throw new Error('This store was opened read-only');
   }
 
@@ -427,7 +422,8 @@ export class PgStore implements RunStore {
   }
 
   /** Inserts the run (index row, first journal records) in one transaction; `queue` hands it to the workers too. */
-  private async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string }): Promise<RunCreatedRecord> {
+  /** @internal */
+  async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string }): Promise<RunCreatedRecord> {
     const id = randomUUID();
     const owner = run.owner ? { ...run.owner, hostname: this.hostname } : this.me();
     const first = run.state ?? state('Pending', undefined, Date.now());
@@ -558,99 +554,6 @@ export class PgStore implements RunStore {
     await this.feed.close();
     await this.lease?.end();
     await this.pool.end().catch(() => undefined);
-  }
-
-  private makeShared(): SharedStore {
-    const feed = this.feed;
-    return {
-      get health(): StoreHealth {
-        return feed.healthy;
-      },
-      watch: (listener) => this.watch(listener),
-      enqueue: (run) => this.enqueue(run),
-      requestCancel: (id, reason) => this.requestCancel(id, reason),
-      workers: () => this.workers(),
-      readRecords: (id, after, limit) => this.readRecords(id, after, limit),
-    };
-  }
-
-  private watch(listener: SharedStoreListener): () => void {
-    const off = this.feed.subscribe({
-      notify: (channel: Channel, payload: string) => {
-        if (channel === 'runs') listener.runs?.();
-        else if (channel === 'journal') listener.journal?.(payload);
-      },
-      health: (h) => listener.health?.(h),
-      resync: () => listener.runs?.(),
-    });
-    void this.feed.start().catch((e: unknown) => this.feed.setHealth({ ok: false, message: this.describe(e) }));
-    return off;
-  }
-
-  /** Creates the run in state Scheduled and hands it to the queue, in one transaction. */
-  async enqueue(run: QueuedRun): Promise<FlowRunSummary> {
-    this.assertWritable();
-    checkQueueName(run.queue);
-    const created = await this.insertRun(
-      {
-        flowName: run.flowName,
-        source: run.source,
-        parameters: run.parameters,
-        state: state('Scheduled', `Waiting for a worker on queue '${run.queue}'`),
-        ...(run.sourceHash ? { sourceHash: run.sourceHash } : {}),
-        ...(run.trigger ? { trigger: run.trigger } : {}),
-      },
-      { ownerSession: null, queue: run.queue },
-    );
-    return (await this.get(created.runId))!;
-  }
-
-  async requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
-    this.assertWritable();
-    const client: PoolClient = await this.pool.connect().catch((e: unknown) => this.fail(e, 'cancel a run'));
-    try {
-      await client.query('begin');
-      const { rows } = await client.query<{ state_type: string; journal_seq: string }>(`select state_type, journal_seq from ${this.t('runs')} where id = $1 for update`, [runId]);
-      const run = rows[0];
-      let outcome: CancelOutcome;
-      if (!run) outcome = 'unknown';
-      else if (isTerminal(run.state_type as FlowRunSummary['state']['type'])) outcome = 'finished';
-      else if (run.state_type === 'SCHEDULED') {
-        // Not taken yet: cancelled here and now; the worker that gets its job finds it finished.
-        const s = state('Cancelled', reason);
-        await client.query(`insert into ${this.t('records')} (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3)`, [runId, run.journal_seq, JSON.stringify({ k: 'state', runId, name: s.name, ts: s.timestamp, message: reason })]);
-        await client.query(`update ${this.t('runs')} set journal_seq = journal_seq + 1, seq = seq + 1, state = $2, state_type = 'CANCELLED', end_time = $3 where id = $1`, [runId, indexState(s), s.timestamp]);
-        await client.query('select pg_notify($1, $2)', [this.channels.runs, runId]);
-        outcome = 'cancelled';
-      } else {
-        await client.query(`update ${this.t('runs')} set cancel_reason = $2 where id = $1`, [runId, reason]);
-        await client.query('select pg_notify($1, $2)', [this.channels.cancel, runId]);
-        outcome = 'requested';
-      }
-      await client.query('commit');
-      return outcome;
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined);
-      this.fail(e, 'cancel a run');
-    } finally {
-      client.release();
-    }
-  }
-
-  async workers(): Promise<WorkerInfo[]> {
-    const rows = await this.rows<{ id: string; hostname: string; pid: number; queue: string; concurrency: number; running: number; last_seen: Date; started_at: Date }>(
-      `select id, hostname, pid, queue, concurrency, running, last_seen, started_at from ${this.t('hosts')}
-        where kind = 'worker' and last_seen >= now() - lease_ms * interval '1 millisecond' order by started_at, id`,
-      [],
-      'list workers',
-    );
-    return rows.map((r) => ({ id: r.id, hostname: r.hostname, pid: r.pid, queue: r.queue, concurrency: r.concurrency, running: r.running, lastHeartbeat: r.last_seen.getTime(), startedAt: r.started_at.getTime() }));
-  }
-
-  async readRecords(runId: string, afterSeq: number, limit = READ_BATCH): Promise<{ records: RunRecord[]; last: number }> {
-    const rows = await this.rows<{ seq: string; line: string }>(`select seq, line from ${this.t('records')} where run_id = $1 and seq > $2 order by seq limit $3`, [runId, afterSeq, limit], 'read a run journal');
-    const records = rows.map((r) => lineRecord(r.line, runId)).filter((r): r is RunRecord => r !== undefined);
-    return { records, last: rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : afterSeq };
   }
 
   /** Subscribes to cancel requests (for a worker): `onCancel(runId)` for each. */
