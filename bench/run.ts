@@ -5,16 +5,20 @@
  * bench/results.json.
  *
  *   1. no-op tasks through the whole engine (worker process, event pipe, journal with fsync per batch)
- *      vs the journal floor: the same three records per task appended in batches with one fdatasync
+ *      vs the journal floor: the same three records per task appended in batches with one fdatasync;
+ *      and vs an in-memory p-queue + p-retry loop (no durability at all)
  *   2. what durability costs: the engine run again with fsync off
  *   3. what keeping every task's result (the checkpoint) costs: the same run with `persistResult: false`
  *   4. resuming a 20,000-task run that failed at its last task: 19,999 calls reused
  *   5. opening a store of 10,000 runs
  *   6. a one-task CLI run vs a bare `node -e 0`
- *   7. the Postgres store and its workers (bench/postgres.ts; skipped, saying why, without Postgres)
+ *   7. a warm one-task run in a long-lived host (standby worker) vs a cold one (forking the worker)
+ *   8. peak memory (host and worker) of a CLI run mapping 20,000 and 1,000,000 no-op tasks
+ *   9. the Postgres store and its workers (bench/postgres.ts; skipped, saying why, without Postgres)
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import * as os from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmbeddedStore } from '../src/engine/embeddedStore';
@@ -26,6 +30,8 @@ const ROOT = resolve(__dirname, '..');
 const DIST = join(ROOT, 'dist');
 const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** The big map of the memory figure (BENCH_BIG_TASKS=0 leaves it out). */
+const BIG_TASKS = Number(process.env.BENCH_BIG_TASKS ?? 1_000_000);
 
 interface Sample {
   wallMs: number;
@@ -67,9 +73,10 @@ export default flow({ name: 'noop-map' }, async ({ n }: { n: number }) => {
 });`;
 
 /** One engine run of TASKS no-op tasks: wall time and CPU time of host and worker together. */
-async function engineRound(dir: string, durable: boolean, flowName = 'noop-map'): Promise<Sample> {
+async function engineRound(dir: string, durable: boolean, flowName = 'noop-map', foldTasks = false): Promise<Sample> {
   const store = await EmbeddedStore.open(join(dir, durable ? 'home' : 'home-nosync'), { durable });
-  const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows') });
+  // foldTasks false: the CLI's host, which keeps no task run in memory; true: the editor's, which shows them.
+  const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), foldTasks });
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   const run = await runner.start({ source: { kind: 'file', path: join(dir, 'noop.flow.ts') }, flowName, parameters: { n: TASKS } });
@@ -77,7 +84,7 @@ async function engineRound(dir: string, durable: boolean, flowName = 'noop-map')
   const wallMs = performance.now() - t0;
   const hostCpu = cpuMsSince(cpu);
   await store.close();
-  if (detail.state.type !== 'COMPLETED' || detail.taskRuns.length !== TASKS) throw new Error(`benchmark run ended ${detail.state.name} with ${detail.taskRuns.length} task runs`);
+  if (detail.state.type !== 'COMPLETED' || (foldTasks && detail.taskRuns.length !== TASKS)) throw new Error(`benchmark run ended ${detail.state.name} with ${detail.taskRuns.length} task runs`);
   const { deserialize } = await import('../src/engine/serializer');
   const result = deserialize(detail.result!.dv) as { workerCpuMs: number };
   return { wallMs, cpuMs: hostCpu + result.workerCpuMs };
@@ -116,6 +123,19 @@ function journalRound(dir: string): Sample {
   return { wallMs, cpuMs: cpuMsSince(cpu) };
 }
 
+/** The same no-op tasks through p-queue and p-retry in memory: a task queue with retries and nothing recorded. */
+async function pQueueRound(): Promise<Sample> {
+  const { default: PQueue } = await import('p-queue');
+  const { default: pRetry } = await import('p-retry');
+  const queue = new PQueue({ concurrency: Infinity });
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
+  const out = await Promise.all(Array.from({ length: TASKS }, (_, i) => queue.add(() => pRetry(async () => i, { retries: 0 }))));
+  const wallMs = performance.now() - t0;
+  if (out.length !== TASKS) throw new Error('p-queue lost tasks');
+  return { wallMs, cpuMs: cpuMsSince(cpu) };
+}
+
 async function engineVsFloor(): Promise<Record<string, unknown>> {
   const dir = scratch();
   writeFileSync(join(dir, 'noop.flow.ts'), NOOP_FLOW);
@@ -124,12 +144,16 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
   const engine: Sample[] = [];
   const nosync: Sample[] = [];
   const unkept: Sample[] = [];
+  const folded: Sample[] = [];
   const floor: Sample[] = [];
+  const queue: Sample[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     engine.push(await engineRound(dir, true));
+    floor.push(journalRound(dir));
     nosync.push(await engineRound(dir, false));
     unkept.push(await engineRound(dir, true, 'noop-unkept'));
-    floor.push(journalRound(dir));
+    folded.push(await engineRound(dir, true, 'noop-map', true));
+    queue.push(await pQueueRound());
   }
   rmSync(dir, { recursive: true, force: true });
   const perTask = (xs: Sample[], k: keyof Sample): number => (median(xs.map((x) => x[k])) * 1000) / TASKS;
@@ -143,6 +167,10 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
     floorWallUsPerTask: perTask(floor, 'wallMs'),
     cpuRatio: median(cpuRatios),
     cpuRatioSpread: spread(cpuRatios),
+    queueCpuUsPerTask: perTask(queue, 'cpuMs'),
+    queueCpuRatio: median(engine.map((e, i) => e.cpuMs / queue[i]!.cpuMs)),
+    foldedCpuUsPerTask: perTask(folded, 'cpuMs'),
+    foldedCpuRatio: median(folded.map((e, i) => e.cpuMs / floor[i]!.cpuMs)),
     nosyncWallUsPerTask: perTask(nosync, 'wallMs'),
     nosyncCpuUsPerTask: perTask(nosync, 'cpuMs'),
     fsyncWallMsPerRun: median(engine.map((e) => e.wallMs)) - median(nosync.map((e) => e.wallMs)),
@@ -234,11 +262,104 @@ function cliOneTask(): Record<string, unknown> {
   return { cliMs: median(cli), nodeMs: median(bare), ratio: median(ratios), ratioSpread: spread(ratios) };
 }
 
+const ONE_TASK = `import { flow, task } from 'flowdeck';\nconst one = task({ name: 'one' }, async () => 1);\nexport default flow({ name: 'one' }, async () => one());\n`;
+
+/**
+ * A one-task run in a long-lived host, from start() to its result (the Completed state) and to the end
+ * of its worker: warm (a standby worker forked ahead of time, as the editor keeps one) vs cold (forking it).
+ */
+async function warmRun(): Promise<Record<string, unknown>> {
+  const dir = scratch();
+  writeFileSync(join(dir, 'one.flow.ts'), ONE_TASK);
+  const store = await EmbeddedStore.open(join(dir, 'home'));
+  const options = { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows') };
+  const warm = new FlowRunner(store, { ...options, standby: true });
+  const cold = new FlowRunner(store, options);
+  const once = async (runner: FlowRunner): Promise<{ resultMs: number; doneMs: number }> => {
+    const t0 = performance.now();
+    let resultMs = 0;
+    const onRun = (s: { state: { type: string } }): void => {
+      if (s.state.type === 'COMPLETED' && resultMs === 0) resultMs = performance.now() - t0;
+    };
+    runner.on('run', onRun);
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(dir, 'one.flow.ts') } })).done;
+    const doneMs = performance.now() - t0;
+    runner.off('run', onRun);
+    if (detail.state.type !== 'COMPLETED') throw new Error(`warm-run benchmark ended ${detail.state.name}`);
+    return { resultMs, doneMs };
+  };
+  const settle = async (): Promise<void> => {
+    // The standby is forked once the last worker is gone, then readies its module hooks: give it time.
+    for (let i = 0; i < 500 && warm.standbyPid() === undefined; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 1000));
+  };
+  warm.prepareStandby();
+  await settle();
+  await once(warm);
+  await once(cold);
+  const w: { resultMs: number; doneMs: number }[] = [];
+  const c: { resultMs: number; doneMs: number }[] = [];
+  for (let r = 0; r < ROUNDS * 2; r++) {
+    await settle();
+    w.push(await once(warm));
+    c.push(await once(cold));
+  }
+  await warm.dispose();
+  await cold.dispose();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  const ratios = w.map((x, i) => c[i]!.resultMs / x.resultMs);
+  return {
+    warmResultMs: median(w.map((x) => x.resultMs)),
+    warmResultSpread: spread(w.map((x) => x.resultMs)),
+    warmDoneMs: median(w.map((x) => x.doneMs)),
+    coldResultMs: median(c.map((x) => x.resultMs)),
+    coldDoneMs: median(c.map((x) => x.doneMs)),
+    coldOverWarm: median(ratios),
+  };
+}
+
+const MEMORY_FLOW = `import { flow, task, getRunLogger } from 'flowdeck';
+const noop = task({ name: 'noop' }, async (i: number) => i);
+export default flow({ name: 'memory' }, async ({ n }: { n: number }) => {
+  const out = await noop.map(Array.from({ length: n }, (_, i) => i));
+  getRunLogger().info('worker-peak-rss-kb=' + process.resourceUsage().maxRSS);
+  return out.length;
+});`;
+
+/** Peak resident memory of the CLI's process and of its worker for a CLI run mapping `n` no-op tasks. */
+async function peakMemory(n: number): Promise<{ tasks: number; hostMb: number; workerMb: number; seconds: number }> {
+  const dir = scratch();
+  writeFileSync(join(dir, 'memory.flow.ts'), MEMORY_FLOW);
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [join(DIST, 'cli.js'), 'run', 'memory.flow.ts', '--param', `n=${n}`], { cwd: dir, env: { ...process.env, FLOWDECK_HOME: join(dir, 'home') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  let hostKb = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) hostKb = Math.max(hostKb, Number(m[1]));
+    } catch {
+      // Gone.
+    }
+  }, 100);
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  clearInterval(poll);
+  const seconds = (performance.now() - t0) / 1000;
+  rmSync(dir, { recursive: true, force: true });
+  const worker = /worker-peak-rss-kb=(\d+)/.exec(stderr);
+  if (code !== 0 || !worker) throw new Error(`memory benchmark run (${n} tasks) failed: ${stderr.slice(-2000)}`);
+  return { tasks: n, hostMb: hostKb / 1024, workerMb: Number(worker[1]) / 1024, seconds };
+}
+
 async function main(): Promise<void> {
   const engine = await engineVsFloor();
   const resume = await resumeBench();
   const open = await storeOpen();
   const cli = cliOneTask();
+  const warm = await warmRun();
+  const memory = [await peakMemory(TASKS), ...(BIG_TASKS > 0 ? [await peakMemory(BIG_TASKS)] : [])];
   const postgres = await postgresBench(ROUNDS);
   const f = (n: unknown, d = 1): string => (n as number).toFixed(d);
   const rows: [string, string, string][] = [
@@ -247,20 +368,34 @@ async function main(): Promise<void> {
       `${f(engine.cpuRatio, 2)}× the journal floor (${engine.cpuRatioSpread}); ${f(engine.engineCpuUsPerTask)} µs vs ${f(engine.floorCpuUsPerTask)} µs`,
       '≤ 2×',
     ],
+    [`  vs an in-memory p-queue + p-retry loop`, `${f(engine.queueCpuRatio, 1)}× (${f(engine.queueCpuUsPerTask)} µs/task in p-queue)`, '—'],
+    [`  the editor's host (keeps and shows every task run)`, `${f(engine.foldedCpuRatio, 2)}× the journal floor (${f(engine.foldedCpuUsPerTask)} µs/task)`, '—'],
     [`Wall time per task, fsync per batch`, `${f(engine.engineWallUsPerTask)} µs (${(engine.engineTasksPerSecond as number).toLocaleString('en')} tasks/s); floor ${f(engine.floorWallUsPerTask)} µs`, '—'],
     [`What fsync costs a ${TASKS.toLocaleString('en')}-task run`, `${f(engine.fsyncWallMsPerRun, 0)} ms wall (${f(engine.nosyncWallUsPerTask)} µs/task without fsync)`, '—'],
     ['What keeping every result (the checkpoints) costs', `${f(engine.checkpointCpuRatio, 2)}× the CPU of the same run with persistResult: false (${f(engine.unkeptCpuUsPerTask)} µs/task)`, '—'],
     [`Resume a ${TASKS.toLocaleString('en')}-task run failed at its last task`, `${f(resume.resumeMs, 0)} ms to reuse ${(TASKS - 1).toLocaleString('en')} calls and run the last (${f(resume.ratio, 2)}× the first run's ${f(resume.firstRunMs, 0)} ms)`, '—'],
     [`Open a store of ${open.runs.toLocaleString('en')} runs`, `${f(open.openMs)} ms (first open, folding the index: ${f(open.firstOpenMs, 0)} ms)`, '≤ 150 ms'],
     ['One-task CLI run vs `node -e 0`', `${f(cli.ratio, 2)}× (${cli.ratioSpread}); ${f(cli.cliMs, 0)} ms vs ${f(cli.nodeMs, 0)} ms`, '≤ 2.2×'],
+    [
+      'Warm one-task run in a long-lived host, start → result',
+      `${f(warm.warmResultMs)} ms (${warm.warmResultSpread}); worker gone at ${f(warm.warmDoneMs)} ms; cold ${f(warm.coldResultMs)} ms = ${f(warm.coldOverWarm, 1)}× warm`,
+      '≤ 10 ms',
+    ],
+    ...memory.map((m): [string, string, string] => [
+      `Peak memory, CLI run mapping ${m.tasks.toLocaleString('en')} tasks`,
+      `${f(m.hostMb + m.workerMb, 0)} MB (CLI ${f(m.hostMb, 0)} MB + worker ${f(m.workerMb, 0)} MB; ${f(m.seconds)} s)`,
+      m.tasks >= 1_000_000 ? '≤ 300 MB' : '—',
+    ]),
   ];
   if ('rows' in postgres) rows.push(...postgres.rows);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(', ');
+  console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}; load average ${load}; Node ${process.version}; ${ROUNDS} rounds, interleaved\n`);
   console.log(`${'Benchmark'.padEnd(w0)}  ${'Result (median of rounds, spread)'.padEnd(w1)}  Target`);
   for (const r of rows) console.log(`${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`);
   if ('skipped' in postgres) console.log(postgres.skipped);
-  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rounds: ROUNDS, engine, resume, open, cli, postgres: 'results' in postgres ? postgres.results : postgres.skipped }, null, 2)}\n`);
+  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, engine, resume, open, cli, warm, memory, postgres: 'results' in postgres ? postgres.results : postgres.skipped }, null, 2)}\n`);
 }
 
 main().catch((e) => {

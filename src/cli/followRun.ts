@@ -13,7 +13,8 @@ import { EXIT, write, type CliIo } from './io';
 import { runJson } from './runJson';
 
 export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
-  const runner = createRunner(store, io);
+  // Without --json nothing here needs the task runs: they go to the store without being folded.
+  const runner = createRunner(store, io, { foldTasks: options.json });
   const runIds = new Set<string>();
   runner.on('run', (r) => {
     if (runIds.size === 0 || (r.parentRunId && runIds.has(r.parentRunId))) runIds.add(r.id);

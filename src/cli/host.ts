@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { mayStoreRefreshedCredentials, mergeCredentials, readCredentials, secretValuesFrom, type CredentialStore } from '../engine/credentials';
 import { openStore as openRunStore } from '../engine/openStore';
 import { FlowRunner } from '../engine/runner';
+import { takeEarlyWorker } from '../engine/standbyWorker';
 import type { RunStore } from '../engine/runStore';
 import type { CliIo } from './io';
 
@@ -19,17 +20,21 @@ export function openStore(io: CliIo, mode: 'read' | 'write' = 'write'): Promise<
   return openRunStore({ env: io.env, readOnly: mode === 'read' });
 }
 
-export function createRunner(store: RunStore, io: CliIo): FlowRunner {
+export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: boolean; standby?: boolean } = {}): FlowRunner {
   let stored: CredentialStore = {};
   try {
     stored = readCredentials(store.home);
   } catch (e) {
     io.stderr.write(`flowdeck: ignoring unreadable credentials file: ${(e as Error).message}\n`);
   }
+  const earlyWorker = takeEarlyWorker();
   return new FlowRunner(store, {
     workerPath: join(distDir(), 'worker.js'),
+    ...(earlyWorker ? { earlyWorker } : {}),
     builtinDir: join(distDir(), 'flows'),
     env: io.env,
+    ...(options.foldTasks !== undefined ? { foldTasks: options.foldTasks } : {}),
+    ...(options.standby ? { standby: true } : {}),
     secrets: secretValuesFrom(io.env, stored),
     // A flow that refreshed an OAuth token hands it back; keep it for the next run, unless the credentials
     // came from the environment.

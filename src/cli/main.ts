@@ -10,6 +10,7 @@ import { runCommand } from './commands/run';
 import { runsCommand } from './commands/runs';
 import { StoreHomeError, StoreUrlError } from '../engine/storeErrors';
 import { workerCommand } from './commands/worker';
+import { StoreOptionError, takeStoreOption } from './storeOption';
 import { EXIT, UsageError, write, type CliIo } from './io';
 
 const HELP = `Usage: flowdeck <command> [options]
@@ -24,7 +25,7 @@ Commands:
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
   worker                     take runs queued on a Postgres store and run them (flowdeck worker --help)
 
-Run \`flowdeck <command> --help\` for a command's options.
+Run \`flowdeck help <command>\` (or \`flowdeck <command> --help\`) for a command's options.
 Every command takes --store URL: a postgres:// URL for a store several machines share (FLOWDECK_STORE).
 Environment: FLOWDECK_HOME (store, default ~/.flowdeck), FLOWDECK_STORE, GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
 FLOWDECK_GOOGLE_API_URL, FLOWDECK_GOOGLE_TOKEN_URL, FLOWDECK_GOOGLE_CLIENT_ID,
@@ -32,50 +33,49 @@ FLOWDECK_GOOGLE_CLIENT_SECRET, FLOWDECK_YOUTUBE_REFRESH_TOKEN.`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
+const AUTH_HELP = `Usage: flowdeck auth youtube --client-secret client_secret.json
+
+Connects an account for a built-in flow. Services: youtube (for youtube-channel-analytics).
+GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code.
+\`flowdeck auth youtube --help\` lists its options.`;
+
 async function auth(argv: string[], io: CliIo): Promise<number> {
-  if (argv[0] === 'youtube') {
+  const [service, ...rest] = argv;
+  if (service === 'youtube') {
     // A bundle of its own (Google's OAuth client is large): loaded only by the command that needs it.
     const { authYoutubeCommand } = require(join(__dirname, 'cli-auth.js')) as typeof import('./commands/authYoutube');
-    return authYoutubeCommand(argv.slice(1), io);
+    return authYoutubeCommand(rest, io);
   }
-  write(argv[0] === '--help' || argv[0] === '-h' ? io.stdout : io.stderr, 'Usage: flowdeck auth youtube --client-secret client_secret.json');
-  return argv[0] === '--help' || argv[0] === '-h' ? EXIT.ok : EXIT.badInput;
+  if (service === '--help' || service === '-h') {
+    write(io.stdout, AUTH_HELP);
+    return EXIT.ok;
+  }
+  const what = service === undefined ? 'flowdeck auth needs a service' : `unknown service '${neutraliseTerminal(service)}'`;
+  write(io.stderr, `flowdeck auth: ${what}; the services are: youtube${service === 'github' ? ' (GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code)' : ''}\n\n${AUTH_HELP}`);
+  return EXIT.badInput;
 }
 
 const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, check: checkCommand, auth, worker: workerCommand };
 
-/**
- * `--store URL` (or `--store=URL`) anywhere on the line: the store for every command, as FLOWDECK_STORE
- * (so runs mask its password like the variable's). Returns the arguments without it.
- */
-function takeStoreOption(argv: string[], io: CliIo): { argv: string[]; io: CliIo } {
-  const rest: string[] = [];
-  let store: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    if (a === '--store') {
-      if (i + 1 >= argv.length) throw new UsageError('--store needs a value: a postgres:// URL');
-      store = argv[++i]!;
-    } else if (a.startsWith('--store=')) store = a.slice('--store='.length);
-    else rest.push(a);
-  }
-  return { argv: rest, io: store === undefined ? io : { ...io, env: { ...io.env, FLOWDECK_STORE: store } } };
-}
-
 export async function main(args: string[], cliIo: CliIo): Promise<number> {
   let argv: string[];
-  let io: CliIo;
+  let env: NodeJS.ProcessEnv;
   try {
-    ({ argv, io } = takeStoreOption(args, cliIo));
+    ({ argv, env } = takeStoreOption(args, cliIo.env));
   } catch (e) {
-    write(cliIo.stderr, `flowdeck: ${(e as Error).message}`);
+    if (!(e instanceof StoreOptionError)) throw e;
+    write(cliIo.stderr, `flowdeck: ${e.message}`);
     return EXIT.badInput;
   }
+  const io = env === cliIo.env ? cliIo : { ...cliIo, env };
   const [name, ...rest] = argv;
+  if (name === 'help' && rest.length > 0) {
+    // `flowdeck help run` is `flowdeck run --help`.
+    const topic = COMMANDS[rest[0]!];
+    if (topic) return topic(['--help'], io);
+    write(io.stderr, `flowdeck help: unknown command '${neutraliseTerminal(rest[0]!)}'\n\n${HELP}`);
+    return EXIT.badInput;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     write(name === undefined ? io.stderr : io.stdout, HELP);
     return name === undefined ? EXIT.badInput : EXIT.ok;
@@ -86,7 +86,7 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    write(io.stderr, `flowdeck: unknown command '${name}'\n\n${HELP}`);
+    write(io.stderr, `flowdeck: unknown command '${neutraliseTerminal(name)}'\n\n${HELP}`);
     return EXIT.badInput;
   }
   try {
@@ -98,8 +98,9 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
       write(io.stderr, `flowdeck: ${neutraliseTerminal(maskStoreSecrets((e as Error).message, io.env))}`);
       return EXIT.badInput;
     }
-    if (e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      write(io.stderr, `flowdeck ${name}: ${(e as Error).message}`);
+    if (e instanceof UsageError) {
+      // It can quote what was typed.
+      write(io.stderr, neutraliseTerminal(`flowdeck ${name}: ${e.message}`));
       return EXIT.badInput;
     }
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);
@@ -116,7 +117,25 @@ function unexpected(error: unknown, env: NodeJS.ProcessEnv): string {
   return neutraliseTerminal(maskError(new SecretMasker(secretsFromEnv(env)), error));
 }
 
-if (require.main === module) {
+/**
+ * A reader that stops early (`flowdeck runs | head -2`) closes the pipe: what is left to print goes
+ * nowhere, so the command ends quietly, as Unix tools do, instead of dying with an EPIPE stack. A closed
+ * stderr only stops the logs (a run still goes to its end and is recorded).
+ */
+function endQuietlyOnClosedPipes(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
+  process.stderr.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.stderr.write = () => true;
+  });
+}
+
+/** Runs the command line this process was started with. */
+export function runMain(): void {
+  endQuietlyOnClosedPipes();
   main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
     (code) => {
       process.exitCode = code;
@@ -127,3 +146,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runMain();

@@ -42,13 +42,15 @@ interface EsbuildError {
 function esbuildTranspiler(): Transpiler | undefined {
   if (process.env.FLOWDECK_COMPILER === 'sucrase') return undefined;
   // Flowdeck's own esbuild (next to the CLI's bundles), else the workspace's: the worker runs in the
-  // flow's workspace folder. Its service starts only on the first transform, so a compile-cache hit
-  // never pays for it.
-  const esbuild = loadEsbuild();
-  if (!esbuild) return undefined;
+  // flow's workspace folder. Only its version is read up front (it keys the compile cache); its code
+  // loads and its service starts on the first transform, so a compile-cache hit pays for neither.
+  const found = findEsbuild();
+  if (!found) return undefined;
+  let esbuild: typeof import('esbuild') | undefined;
   return {
-    id: `esbuild@${esbuild.version}`,
+    id: `esbuild@${found.version}`,
     transform(source, file, output, sourceMap = true) {
+      esbuild ??= found.load();
       const loader = TYPESCRIPT.test(file) ? (file.endsWith('x') ? 'tsx' : 'ts') : file.endsWith('x') ? 'jsx' : 'js';
       try {
         return esbuild.transformSync(source, {
@@ -72,12 +74,15 @@ function esbuildTranspiler(): Transpiler | undefined {
   };
 }
 
-function loadEsbuild(): typeof import('esbuild') | undefined {
-  const candidates: (() => unknown)[] = [() => require('esbuild'), () => createRequire(join(process.cwd(), 'package.json'))('esbuild')];
-  for (const load of candidates) {
+/** Where esbuild resolves: its version and how to load it. Its native binary must be there too. */
+function findEsbuild(): { version: string; load: () => typeof import('esbuild') } | undefined {
+  const requirers: NodeRequire[] = [require, createRequire(join(process.cwd(), 'package.json'))];
+  for (const req of requirers) {
     try {
-      const esbuild = load() as typeof import('esbuild');
-      if (typeof esbuild.transformSync === 'function') return esbuild;
+      const main = req.resolve('esbuild');
+      const { version } = req('esbuild/package.json') as { version?: unknown };
+      if (typeof version !== 'string') continue;
+      return { version, load: () => req(main) as typeof import('esbuild') };
     } catch {
       // Not there: try the next place.
     }
@@ -85,12 +90,20 @@ function loadEsbuild(): typeof import('esbuild') | undefined {
   return undefined;
 }
 
-function sucraseTranspiler(): Transpiler {
+/** sucrase's version, known without loading sucrase: the build writes it in; from source, its package.json says. */
+declare const FLOWDECK_SUCRASE_VERSION: string | undefined;
+function sucraseVersion(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const sucrase = require('sucrase') as typeof import('sucrase');
+  return typeof FLOWDECK_SUCRASE_VERSION === 'string' ? FLOWDECK_SUCRASE_VERSION : (require('sucrase/package.json') as { version: string }).version;
+}
+
+function sucraseTranspiler(): Transpiler {
+  let sucrase: typeof import('sucrase') | undefined;
   return {
-    id: `sucrase@${sucrase.getVersion()}`,
+    id: `sucrase@${sucraseVersion()}`,
     transform(source, file, output, sourceMap = true) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      sucrase ??= require('sucrase') as typeof import('sucrase');
       const transforms: ('typescript' | 'imports' | 'jsx')[] = [];
       if (TYPESCRIPT.test(file)) transforms.push('typescript');
       if (file.endsWith('x')) transforms.push('jsx');

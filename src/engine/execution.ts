@@ -149,7 +149,7 @@ export class Execution {
   fold(live: LiveRun, r: RunRecord): void {
     const change = applyRecord(live.fold, r);
     if (change === 'task') {
-      const id = r.k === 'task' || r.k === 'tstate' ? r.id : undefined;
+      const id = r.k === 'task' || r.k === 'tstate' || r.k === 'trun' ? r.id : undefined;
       const t = id !== undefined ? live.fold.tasks.get(id) : undefined;
       if (t) this.events.task(live.fold.detail.id, t);
     } else if (change === 'log' && r.k === 'log') {

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import * as acorn from 'acorn';
+import type * as acorn from 'acorn';
 import { CompileError, lineKeepingTranspiler, transpiler } from './compiler';
 import { findFlowCalls, type FlowCall } from './flowCalls';
 import type { ParameterDeclarations } from './parameters';
@@ -49,7 +49,14 @@ export interface FileFlows {
   error?: FileError;
 }
 
+/** acorn is loaded on first parse: commands that never list flows don't pay for it. */
+function acornParser(): typeof import('acorn') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('acorn') as typeof import('acorn');
+}
+
 function parse(js: string, file: string): acorn.Program {
+  const acorn = acornParser();
   const options = { ecmaVersion: 'latest', locations: true, allowHashBang: true } as const;
   try {
     return acorn.parse(js, { ...options, sourceType: 'module', allowAwaitOutsideFunction: true });

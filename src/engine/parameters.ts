@@ -3,22 +3,9 @@
  * declaration accepts whatever it is given (its function's defaults apply).
  */
 
-export type ParameterType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array';
+import type { ParameterDeclaration, ParameterDeclarations, ParameterType } from './types';
 
-export interface ParameterDeclaration {
-  type: ParameterType;
-  description?: string;
-  default?: unknown;
-  /** A parameter without a default that must be given. */
-  required?: boolean;
-  enum?: readonly (string | number | boolean)[];
-  /** For strings: a regular expression the whole value must match. */
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-}
-
-export type ParameterDeclarations = Record<string, ParameterDeclaration>;
+export type { ParameterDeclaration, ParameterDeclarations, ParameterType } from './types';
 
 export class ParameterError extends Error {
   override readonly name = 'ParameterError';
@@ -59,7 +46,9 @@ export function validateParameters(
   }
   if (!declarations) return { ...given };
   const problems: string[] = [];
-  const out: Record<string, unknown> = {};
+  // Built as own properties only: a parameter named `__proto__` or `constructor` is a parameter like any
+  // other, never the object's prototype (nor an inherited function mistaken for a given value).
+  const out: [string, unknown][] = [];
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(declarations, key)) {
       const known = Object.keys(declarations);
@@ -67,19 +56,20 @@ export function validateParameters(
     }
   }
   for (const [key, decl] of Object.entries(declarations)) {
-    if (given[key] === undefined) {
-      if (decl.default !== undefined) out[key] = structuredClone(decl.default);
+    const value = Object.hasOwn(given, key) ? given[key] : undefined;
+    if (value === undefined) {
+      if (decl.default !== undefined) out.push([key, structuredClone(decl.default)]);
       else if (decl.required) problems.push(`missing required parameter '${key}'${decl.description ? ` (${decl.description})` : ''}`);
       continue;
     }
-    const problem = checkValue(key, decl, given[key], quote);
+    const problem = checkValue(key, decl, value, quote);
     if (problem) problems.push(problem);
-    else out[key] = given[key];
+    else out.push([key, value]);
   }
   if (problems.length > 0) {
     throw new ParameterError(`Invalid parameters for flow '${flowName}': ${problems.join('; ')}`, problems);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 function checkValue(key: string, decl: ParameterDeclaration, value: unknown, quote: Quoter): string | undefined {
@@ -155,41 +145,150 @@ function quoter(mask: ((text: string) => string) | undefined): Quoter {
   };
 }
 
-/** Checks that a declaration itself is well-formed (it comes from untrusted flow files). */
+const TYPES: readonly string[] = ['string', 'number', 'integer', 'boolean', 'object', 'array'];
+const FIELDS: readonly string[] = ['type', 'description', 'default', 'required', 'enum', 'pattern', 'minimum', 'maximum'];
+
+/**
+ * Checks that a declaration itself is well-formed (it comes from untrusted flow files): known types and
+ * fields, a valid pattern, and a default that fits its own declaration.
+ */
 export function checkDeclarations(flowName: string, declarations: unknown): ParameterDeclarations | undefined {
   if (declarations === undefined) return undefined;
   if (declarations === null || typeof declarations !== 'object' || Array.isArray(declarations)) {
     throw new TypeError(`flow '${flowName}': options.parameters must be an object of name → { type, default?, description? }`);
   }
-  const types: readonly string[] = ['string', 'number', 'integer', 'boolean', 'object', 'array'];
   for (const [key, decl] of Object.entries(declarations)) {
-    const type = (decl as { type?: unknown } | null)?.type;
-    if (typeof type !== 'string' || !types.includes(type)) {
-      throw new TypeError(`flow '${flowName}': parameter '${key}' needs a type, one of ${types.join(', ')}`);
+    const where = `flow '${flowName}': parameter '${key}'`;
+    if (decl === null || typeof decl !== 'object' || Array.isArray(decl)) throw new TypeError(`${where} must be declared as { type, default?, description? }`);
+    const type = (decl as { type?: unknown }).type;
+    if (type === undefined) throw new TypeError(`${where} needs a type, one of ${TYPES.join(', ')}`);
+    if (typeof type !== 'string' || !TYPES.includes(type)) throw new TypeError(`${where} has type ${JSON.stringify(type)}, which is not a parameter type; the types are ${TYPES.join(', ')}`);
+    for (const field of Object.keys(decl)) {
+      if (!FIELDS.includes(field)) throw new TypeError(`${where} has an unknown field '${field}'; the fields are ${FIELDS.join(', ')}`);
     }
-    const pattern = (decl as ParameterDeclaration).pattern;
-    if (pattern !== undefined) {
+    const d = decl as ParameterDeclaration;
+    if (d.pattern !== undefined) {
+      if (typeof d.pattern !== 'string') throw new TypeError(`${where}: pattern must be a regular expression as a string`);
       try {
-        new RegExp(pattern);
+        new RegExp(d.pattern);
       } catch (e) {
-        throw new TypeError(`flow '${flowName}': parameter '${key}' has an invalid pattern: ${(e as Error).message}`);
+        throw new TypeError(`${where} has an invalid pattern: ${(e as Error).message}`);
       }
+    }
+    for (const bound of ['minimum', 'maximum'] as const) {
+      if (d[bound] !== undefined && (typeof d[bound] !== 'number' || !Number.isFinite(d[bound]))) throw new TypeError(`${where}: ${bound} must be a number`);
+    }
+    if (d.enum !== undefined && (!Array.isArray(d.enum) || d.enum.length === 0 || !d.enum.every((v) => ['string', 'number', 'boolean'].includes(typeof v)))) {
+      throw new TypeError(`${where}: enum must be a non-empty list of strings, numbers or booleans`);
+    }
+    if (d.required !== undefined && typeof d.required !== 'boolean') throw new TypeError(`${where}: required must be true or false`);
+    if (d.default !== undefined) {
+      const problem = checkValue(key, d, d.default, quoter(undefined));
+      if (problem) throw new TypeError(`${where} has a default that does not fit its declaration: ${problem}`);
     }
   }
   return declarations as ParameterDeclarations;
 }
 
-/**
- * `--param key=value`: the value is JSON when it parses as JSON (numbers, booleans, objects), else a string.
- */
-export function parseParamAssignment(assignment: string): [string, unknown] {
-  const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new ParameterError(`--param expects key=value, got '${assignment}'`, ['malformed --param']);
-  const key = assignment.slice(0, eq);
-  const raw = assignment.slice(eq + 1);
-  try {
-    return [key, JSON.parse(raw)];
-  } catch {
-    return [key, raw];
+/** How a value of each type is written as text, and an example of it. */
+const TEXT_FORMS: Record<ParameterType, { expected: string; example: string }> = {
+  string: { expected: 'a string', example: 'text' },
+  number: { expected: 'a number', example: '0.5' },
+  integer: { expected: 'a whole number', example: '42' },
+  boolean: { expected: 'true or false', example: 'true' },
+  object: { expected: 'a JSON object', example: '{"key":"value"}' },
+  array: { expected: 'a JSON array', example: '["a","b"]' },
+};
+
+/** Text that does not read as its declared type: what the type takes, an example, and why not. */
+export class TextValueError extends Error {
+  override readonly name = 'TextValueError';
+  constructor(
+    readonly expected: string,
+    readonly example: string,
+    readonly reason: string,
+    /** JSON.parse's own words, which quote a piece of the text: for the person typing it, never for logs. */
+    readonly detail?: string,
+  ) {
+    super(`expected ${expected}: ${reason}`);
   }
+}
+
+function jsonOf(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/**
+ * A parameter's value from text (a `--param`, an input box), read by its declared type: a string keeps
+ * the text as it is (`2.0` stays "2.0"), a number or integer is parsed and must be finite, a boolean is
+ * true or false, an object or array is JSON. Throws TextValueError when the text does not read as the type.
+ */
+export function valueFromText(type: ParameterType, text: string): unknown {
+  const form = TEXT_FORMS[type];
+  const fail = (reason: string, detail?: string): never => {
+    throw new TextValueError(form.expected, form.example, reason, detail);
+  };
+  switch (type) {
+    case 'string':
+      return text;
+    case 'number':
+    case 'integer': {
+      const n = Number(text.trim());
+      if (text.trim() === '' || Number.isNaN(n)) return fail('not a number');
+      if (!Number.isFinite(n)) return fail('not a finite number');
+      return n;
+    }
+    case 'boolean': {
+      const t = text.trim().toLowerCase();
+      return t === 'true' ? true : t === 'false' ? false : fail('neither true nor false');
+    }
+    case 'object':
+    case 'array': {
+      const parsed = jsonOf(text);
+      if ('error' in parsed) return fail('not JSON', parsed.error);
+      const isArray = Array.isArray(parsed.value);
+      if (type === 'array' ? !isArray : isArray || parsed.value === null || typeof parsed.value !== 'object') return fail(`JSON, but not ${type === 'array' ? 'an array' : 'an object'}`);
+      return parsed.value;
+    }
+  }
+}
+
+/** `key=value` for a shell: quoted when the value holds characters a shell would take apart. */
+function paramExample(key: string, value: string): string {
+  const arg = `${key}=${value}`;
+  return /^[\w.,:/@%+=-]+$/.test(arg) ? `--param ${arg}` : `--param '${arg}'`;
+}
+
+/**
+ * Parameters given as text (`--param key=value`), each read by its declared type (valueFromText); an
+ * undeclared one is read as JSON when it parses as JSON, else kept as text. Throws a ParameterError listing
+ * every text that does not fit, each saying how to pass it.
+ */
+export function parametersFromText(flowName: string, declarations: ParameterDeclarations | undefined, texts: Readonly<Record<string, string>>, options: ValidationOptions = {}): Record<string, unknown> {
+  const quote = quoter(options.mask);
+  const out: [string, unknown][] = [];
+  const problems: string[] = [];
+  for (const [key, text] of Object.entries(texts)) {
+    const decl = declarations !== undefined && Object.hasOwn(declarations, key) ? declarations[key]! : undefined;
+    if (decl === undefined) {
+      const parsed = jsonOf(text);
+      if ('error' in parsed) out.push([key, text]);
+      else if (typeof parsed.value === 'number' && !Number.isFinite(parsed.value)) problems.push(`'${key}' = ${quote.value(text)} is not a finite number; to pass it as text, declare '${key}' as a string parameter`);
+      else out.push([key, parsed.value]);
+      continue;
+    }
+    try {
+      out.push([key, valueFromText(decl.type, text)]);
+    } catch (e) {
+      if (!(e instanceof TextValueError)) throw e;
+      const examples = decl.type === 'boolean' ? `${paramExample(key, 'true')} or ${paramExample(key, 'false')}` : paramExample(key, e.example);
+      problems.push(`'${key}' must be ${e.expected}, got ${quote.value(text)} (${e.reason}); pass it as ${examples}`);
+    }
+  }
+  if (problems.length > 0) throw new ParameterError(`Invalid parameters for flow '${flowName}': ${problems.join('; ')}`, problems);
+  return Object.fromEntries(out);
 }

@@ -73,6 +73,8 @@ export type HostToWorker =
       modulePath: string;
       flowName?: string;
       parameters: Record<string, unknown>;
+      /** `--param` texts, converted by the flow's declarations (RunRequest.parameterText). */
+      parameterText?: Record<string, string>;
       home: string;
       /** Secret values to mask besides the worker's own environment (stored credentials). */
       secrets: string[];

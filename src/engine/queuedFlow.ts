@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { BUILTIN_FLOWS } from '../flows/builtins';
 import type { FileFlows } from './flowDiscovery';
+import type { ParameterDeclarations } from './parameters';
 import type { FlowSource } from './protocol';
 import { contentHash } from './flowCopy';
 import { BadInputError } from './runRequest';
@@ -15,18 +16,20 @@ export interface QueuedFlow {
   source: string;
   flowName: string;
   sourceHash?: string;
+  /** The flow's parameter declarations, where they can be read without running it (`--param` texts are read by them). */
+  parameters?: ParameterDeclarations;
 }
 
 /**
  * What to queue for `source`, a built-in or a file inside `root`. `flowName` picks one of a file's flows;
- * without it the file's only flow is found with `discover` (flowDiscovery.ts; the CLI passes it, the
- * editor knows the name already and keeps the parser off its thread).
+ * without it the file's only flow is found with `discover` (flowDiscovery.ts; the CLI passes it and gets
+ * the flow's declarations too, the editor knows the name already and keeps the parser off its thread).
  */
 export async function queuedFlowFor(source: FlowSource, root: string, flowName?: string, discover?: (source: string, file: string) => FileFlows): Promise<QueuedFlow> {
   if (source.kind === 'builtin') {
     const builtin = BUILTIN_FLOWS.find((b) => b.id === source.id);
     if (!builtin) throw new BadInputError('unknown-builtin', `No built-in flow '${source.id}'. Built-in flows: ${BUILTIN_FLOWS.map((b) => b.id).join(', ')}`);
-    return { source: `builtin:${builtin.id}`, flowName: flowName ?? builtin.name };
+    return { source: `builtin:${builtin.id}`, flowName: flowName ?? builtin.name, parameters: builtin.parameters };
   }
   const file = resolve(source.path);
   const rel = relative(resolve(root), file);
@@ -40,14 +43,18 @@ export async function queuedFlowFor(source: FlowSource, root: string, flowName?:
     throw new BadInputError('missing-file', `Flow file not found: ${file}`);
   }
   let name = flowName;
-  if (name === undefined) {
-    if (!discover) throw new BadInputError('no-flow', `Which flow of ${file}? Pass its name`);
+  let declared: ParameterDeclarations | undefined;
+  if (discover) {
     const found = discover(bytes.toString('utf8'), file);
-    if (found.error) throw new BadInputError('compile', `${file}: ${found.error.message}`);
-    if (found.flows.length !== 1) {
+    // A named flow does not need the parser: what it cannot read, the worker reads when it loads the flow.
+    if (found.error && name === undefined) throw new BadInputError('compile', `${file}: ${found.error.message}`);
+    if (name === undefined && found.flows.length !== 1) {
       throw new BadInputError('no-flow', found.flows.length === 0 ? `No flow found in ${file} that can be named without running it; pass --flow NAME` : `${file} has several flows (${found.flows.map((f) => f.name).join(', ')}); pass --flow NAME`);
     }
-    name = found.flows[0]!.name;
+    const flow = name === undefined ? found.flows[0]! : found.flows.find((f) => f.name === name);
+    name = flow?.name ?? name;
+    declared = flow?.parameters;
   }
-  return { source: rel.split(sep).join('/'), flowName: name, sourceHash: contentHash(bytes) };
+  if (name === undefined) throw new BadInputError('no-flow', `Which flow of ${file}? Pass its name`);
+  return { source: rel.split(sep).join('/'), flowName: name, sourceHash: contentHash(bytes), ...(declared ? { parameters: declared } : {}) };
 }

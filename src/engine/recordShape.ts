@@ -73,6 +73,24 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       if (isObj(v.reusedFrom) && num(v.reusedFrom.attempt) && str(v.reusedFrom.taskRunId)) r.reusedFrom = { attempt: v.reusedFrom.attempt, taskRunId: v.reusedFrom.taskRunId };
       return r;
     }
+    case 'trun': {
+      if (!str(v.id) || !str(v.name) || !str(v.taskName) || !num(v.ts) || !num(v.start) || !num(v.end) || !isStateName(v.state)) return undefined;
+      if (!optStr(v.message) || !optNum(v.attempt) || !optStr(v.cacheKey) || !optStr(v.note)) return undefined;
+      if (v.tags !== undefined && !(Array.isArray(v.tags) && v.tags.every(str))) return undefined;
+      if (v.value !== undefined && !(Array.isArray(v.value) || typeof v.value === 'number')) return undefined;
+      const r: RunRecord = { k: 'trun', runId, id: v.id, name: v.name, taskName: v.taskName, ts: v.ts, start: v.start, end: v.end, state: v.state };
+      if (v.message !== undefined) r.message = v.message as string;
+      if (v.attempt !== undefined) r.attempt = v.attempt as number;
+      if (v.cacheKey !== undefined) r.cacheKey = v.cacheKey as string;
+      if (v.tags !== undefined) r.tags = v.tags as string[];
+      const call = callOf(v.call);
+      if (call) r.call = call;
+      if (isObj(v.reusedFrom) && num(v.reusedFrom.attempt) && str(v.reusedFrom.taskRunId)) r.reusedFrom = { attempt: v.reusedFrom.attempt, taskRunId: v.reusedFrom.taskRunId };
+      if (v.value !== undefined) r.value = v.value;
+      if (isObj(v.ref) && str(v.ref.file) && num(v.ref.bytes) && /^[A-Za-z0-9_.-]+$/.test(v.ref.file)) r.ref = { file: v.ref.file, bytes: v.ref.bytes };
+      if (v.note !== undefined) r.note = v.note as string;
+      return r;
+    }
     case 'tstate': {
       if (!str(v.id) || !optNum(v.attempt)) return undefined;
       if (isState(v.state)) {

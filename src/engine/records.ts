@@ -3,9 +3,9 @@
  * `RunRecord`s (one JSON line each); everything a view shows is folded from them by the run reducer
  * (runReducer.ts), live in the runner and on replay from the store alike.
  */
-import type { Failure, State, StateName } from './states';
+import type { Failure, LogLevel, State, StateName } from './types';
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+export type { LogLevel } from './types';
 
 /** One log line: the same shape from the worker to the run's file to every view. */
 export interface LogRecord {
@@ -128,7 +128,35 @@ export type RunRecord =
   | { k: 'task'; runId: string; id: string; name: string; taskName: string; ts: number; cacheKey?: string; tags?: string[]; call?: CallIdentity; reusedFrom?: { attempt: number; taskRunId: string } }
   | { k: 'tstate'; runId: string; id: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
   | LogRecord
-  | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string };
+  | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string }
+  | TaskRunCompact;
+
+/**
+ * A whole task run in one record, for the common case of a task that started and ended between two
+ * writes of the worker's buffer: what `task` + `tstate` Running + `result` + `tstate` Completed say, in one
+ * line. Folds exactly as that sequence would.
+ */
+export interface TaskRunCompact {
+  k: 'trun';
+  runId: string;
+  id: string;
+  name: string;
+  taskName: string;
+  /** Created, started and ended (epoch ms). */
+  ts: number;
+  start: number;
+  end: number;
+  state: StateName;
+  message?: string;
+  attempt?: number;
+  cacheKey?: string;
+  tags?: string[];
+  call?: CallIdentity;
+  reusedFrom?: { attempt: number; taskRunId: string };
+  value?: unknown;
+  ref?: ResultRef;
+  note?: string;
+}
 
 export interface RunCreatedRecord {
   k: 'run';

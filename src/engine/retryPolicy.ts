@@ -1,6 +1,6 @@
 /** Retry delays: a number, a list indexed by attempt, or a function; with optional jitter. */
 
-export type RetryDelay = number | readonly number[] | ((attempt: number) => number);
+import type { RetryDelay } from './types';
 
 /**
  * Seconds to wait before retry number `retry` (1 for the first retry). A list shorter than the number

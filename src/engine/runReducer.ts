@@ -76,6 +76,25 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
       d.taskRuns.push(t);
       return 'task';
     }
+    case 'trun': {
+      let t = fold.tasks.get(r.id);
+      if (!t) {
+        t = { id: r.id, flowRunId: d.id, name: r.name, taskName: r.taskName, state: state('Pending', undefined, r.ts), attempts: 0, flowAttempt: d.attempt };
+        if (r.cacheKey !== undefined) t.cacheKey = r.cacheKey;
+        if (r.tags !== undefined) t.tags = r.tags;
+        if (r.call !== undefined) t.call = r.call;
+        if (r.reusedFrom !== undefined) t.reusedFrom = r.reusedFrom;
+        fold.tasks.set(r.id, t);
+        d.taskRuns.push(t);
+      }
+      t.state = state(r.state, r.message, r.end);
+      t.attempts = r.attempt ?? 1;
+      t.startTime ??= r.start;
+      t.endTime = r.end;
+      if (r.value !== undefined) t.result = { dv: r.value };
+      if (r.ref !== undefined) t.resultRef = r.ref;
+      return 'task';
+    }
     case 'tstate': {
       const t = fold.tasks.get(r.id);
       if (!t) return 'none';

@@ -7,6 +7,12 @@ export interface RunRequest {
   /** Which flow of a file holding several. */
   flowName?: string;
   parameters?: Record<string, unknown>;
+  /**
+   * Parameters as typed on a command line (`--param key=value`), read by the worker by each one's declared
+   * type, which only the loaded flow knows: a string parameter keeps `2.0` as text. They win over
+   * `parameters` of the same name.
+   */
+  parameterText?: Record<string, string>;
   /** Extra environment for the worker (a token from the editor's sign-in); values named like secrets are masked. */
   env?: Record<string, string>;
   /** The user code's working directory; the host's own when unset (the CLI's shell folder). */

@@ -3,6 +3,7 @@
  * worker's records off its event pipe, keeps them in the store, and ends the run itself when the worker
  * cannot: a timeout the code ignores, a cancel, a crash.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
@@ -18,6 +19,8 @@ import { BadInputError, type RunRequest } from './runRequest';
 import { CRASHED_HOST_MESSAGE, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isTerminal, state } from './states';
+import { StandbyWorker } from './standbyWorker';
+import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
 
 export { BadInputError, type RunRequest } from './runRequest';
@@ -37,11 +40,24 @@ export interface RunnerOptions {
   crashHookBudgetMs?: number;
   maxConcurrentRuns?: number;
   /**
+   * Keep every task run of a run in memory and tell 'task' listeners (default true). A host that needs
+   * neither (the CLI without --json) sets false: task records then go to the journal as they came,
+   * unparsed, and a run's `done` detail lists no task runs (the store has them all).
+   */
+  foldTasks?: boolean;
+  /**
    * Refreshed credentials a flow hands back (OAuth tokens); never stored with the run. Only the built-in
    * flow of a service may hand back its credentials: a workspace flow could otherwise overwrite them.
    */
   onCredentials?: (service: string, patch: Record<string, unknown>) => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Keep one worker forked ahead of time for the next run (a long-lived host: the editor, `serve`), so a
+   * run skips starting Node and loading the worker. Each run's worker is still its own.
+   */
+  standby?: boolean;
+  /** A worker already forked for the first run (the CLI forks one before loading the engine). */
+  earlyWorker?: { child: ChildProcess; options: WorkerSpawnOptions };
 }
 
 export interface RunnerEvents {
@@ -67,6 +83,12 @@ const BUILTIN_ID = /^[a-z0-9-]+$/;
 
 /** Which flow may hand back refreshed credentials of a service (its run's source). */
 const CREDENTIAL_OWNERS: Record<string, string> = { youtube: 'builtin:youtube-channel-analytics' };
+
+/** How long after a worker exits its standby replacement is forked. */
+const STANDBY_DELAY_MS = 50;
+
+/** How the worker writes a compact task run record: the run id (a UUID, 36 characters) follows. */
+const COMPACT_TASK = '{"k":"trun","runId":"';
 
 /** What a launched worker runs: a new run, or a new attempt of an existing one. */
 type LaunchTarget =
@@ -107,6 +129,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private running = 0;
   private watchdog?: NodeJS.Timeout;
   private readonly limits: WorkerLimits;
+  private readonly standby: StandbyWorker;
 
   constructor(
     readonly store: RunStore,
@@ -115,6 +138,15 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     super();
     this.masker = new SecretMasker([...secretsFromEnv(options.env ?? process.env), ...(options.secrets ?? [])]);
     this.limits = workerLimits(options.env ?? process.env, options);
+    this.standby = new StandbyWorker(options.earlyWorker);
+  }
+
+  /**
+   * Forks the standby worker now (with `standby` on), for runs with this request's environment and folder —
+   * so even the first run is warm. Later standbys follow the last run's.
+   */
+  prepareStandby(request: Pick<RunRequest, 'env' | 'cwd'> = {}): void {
+    if (this.options.standby) this.standby.prepare(this.spawnOptions(request));
   }
 
   /** Masks a value from now on, in everything this runner stores or emits. */
@@ -273,11 +305,20 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // Values of the extra environment that are secrets by their name (a token from the editor's sign-in);
     // settings passed the same way (an API URL) stay readable.
     for (const value of secretsFromEnv(request.env ?? {})) this.masker.add(value);
-    return new WorkerProcess(
-      { workerPath: this.options.workerPath, cwd: request.cwd, env: { ...(this.options.env ?? process.env), ...request.env, FLOWDECK_HOME: this.store.home } },
-      onLines,
-      onOutput,
-    );
+    const options = this.spawnOptions(request);
+    const worker = new WorkerProcess(options, onLines, onOutput, this.standby.take(options));
+    // The next run's worker starts once this one is done, while the host has nothing else to do.
+    if (this.options.standby) void worker.exited.then(() => this.standby.prepare(options, STANDBY_DELAY_MS));
+    return worker;
+  }
+
+  /** The pid of the worker forked for the next run (`standby`), if one is waiting. */
+  standbyPid(): number | undefined {
+    return this.standby.pid;
+  }
+
+  private spawnOptions(request: Pick<RunRequest, 'env' | 'cwd'>): WorkerSpawnOptions {
+    return { workerPath: this.options.workerPath, cwd: request.cwd, env: { ...(this.options.env ?? process.env), ...request.env, FLOWDECK_HOME: this.store.home } };
   }
 
   private loadMessage(request: RunRequest, modulePath: string): HostToWorker {
@@ -287,6 +328,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       modulePath,
       ...(request.flowName !== undefined ? { flowName: request.flowName } : {}),
       parameters: request.parameters ?? {},
+      ...(request.parameterText !== undefined ? { parameterText: request.parameterText } : {}),
       home: this.store.home,
       secrets: this.masker.values(),
       limits: this.limits,
@@ -309,7 +351,16 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       );
       let stderrTail = '';
       let execution: Execution | undefined;
+      const foldTasks = this.options.foldTasks !== false;
       const onLine = (line: string): void => {
+        // The hot path of a big map: a whole task run in one line, kept as it came when nobody folds it.
+        if (!foldTasks && execution && line.startsWith(COMPACT_TASK) && line.charCodeAt(COMPACT_TASK.length + 36) === 34) {
+          const live = execution.runs.get(line.slice(COMPACT_TASK.length, COMPACT_TASK.length + 36));
+          if (live) {
+            live.pending += `${line}\n`;
+            return;
+          }
+        }
         let message: WorkerMessage;
         try {
           message = JSON.parse(line) as WorkerMessage;
@@ -466,6 +517,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         return;
       }
       case 'task':
+      case 'trun':
       case 'log':
       case 'result': {
         const live = execution.runs.get(message.runId);
@@ -728,6 +780,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const all = [...new Set(this.executions.values())];
     for (const e of all) this.cancel(e.id, 'Cancelled: Flowdeck is shutting down');
     await Promise.all(all.map((e) => e.done));
+    this.standby.dispose();
   }
 
   /** For tests: the live run a host keeps (its fold matches what the store replays). */

@@ -101,6 +101,8 @@ function reducers(mask?: (text: string) => string): Record<string, (value: unkno
   return out;
 }
 
+const PLAIN_REDUCERS = reducers();
+
 const REVIVERS: Record<string, (value: never) => unknown> = {
   Err: (e: ErrorShape) => {
     const error = e.errors ? new AggregateError(e.errors, e.message) : new Error(e.message, 'cause' in e ? { cause: e.cause } : undefined);
@@ -113,13 +115,79 @@ const REVIVERS: Record<string, (value: never) => unknown> = {
   Keys: (v: unknown) => v,
 };
 
+/** A primitive as devalue writes it in its value list, or undefined if it takes devalue's machinery. */
+function plainText(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0) ? String(v) : undefined;
+    case 'boolean':
+      return String(v);
+    case 'string':
+      return v.length < 200 && !/[<\\"\u0000-\u001f\u2028\u2029\ud800-\udfff]/.test(v) ? `"${v}"` : undefined;
+    case 'object':
+      return v === null ? 'null' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A short array of plain primitives (a task's arguments, most often) exactly as devalue writes it — the
+ * array's references, then each distinct value once — without its machinery; undefined for anything else.
+ */
+function shortArray(arr: readonly unknown[]): string | undefined {
+  if (arr.length > 16 || Object.getPrototypeOf(arr) !== Array.prototype) return undefined;
+  const refs: string[] = [];
+  const values: string[] = [];
+  const seen = new Map<unknown, number>();
+  for (let i = 0; i < arr.length; i++) {
+    if (!(i in arr)) return undefined;
+    const v = arr[i];
+    if (v === undefined) {
+      refs.push('-1');
+      continue;
+    }
+    let at = seen.get(v);
+    if (at === undefined) {
+      const text = plainText(v);
+      if (text === undefined) return undefined;
+      values.push(text);
+      at = values.length;
+      seen.set(v, at);
+    }
+    refs.push(String(at));
+  }
+  return `[[${refs.join(',')}]${values.length > 0 ? `,${values.join(',')}` : ''}]`;
+}
+
 /**
  * The value as devalue text (JSON). `mask` replaces secrets in every string on the way. Throws a
  * SerializeError naming the path of what cannot be kept.
  */
 export function serialize(value: unknown, mask?: (text: string) => string): string {
+  // The common results — a number, a short string, a boolean, null — as devalue writes them, without
+  // its machinery (a map of 20,000 tasks serializes 20,000 of them).
+  switch (typeof value) {
+    case 'number':
+      if (Number.isFinite(value) && !Object.is(value, -0)) return `[${value}]`;
+      break;
+    case 'boolean':
+      return `[${value}]`;
+    case 'undefined':
+      return '-1';
+    case 'string':
+      if (value.length < 200 && !mask && !/[<\\"\u0000-\u001f\u2028\u2029\ud800-\udfff]/.test(value)) return `["${value}"]`;
+      break;
+    case 'object':
+      if (value === null) return '[null]';
+      if (!mask && Array.isArray(value)) {
+        const fast = shortArray(value);
+        if (fast !== undefined) return fast;
+      }
+      break;
+  }
   try {
-    return stringify(value, reducers(mask));
+    return stringify(value, mask ? reducers(mask) : PLAIN_REDUCERS);
   } catch (e) {
     if (e instanceof SerializeError) throw e;
     const err = e as Error & { path?: string };
@@ -185,9 +253,8 @@ export function toJsonView(value: unknown): unknown {
       if (ArrayBuffer.isView(o)) return Array.from(o as unknown as ArrayLike<number | bigint>, (x) => walk(x));
       if (o instanceof ArrayBuffer) return Array.from(new Uint8Array(o));
       if (Array.isArray(o)) return Array.from(o, (x) => walk(x));
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(o)) if (x !== undefined) out[k] = walk(x);
-      return out;
+      // Own properties only: a key named `__proto__` stays a key.
+      return Object.fromEntries(Object.entries(o).flatMap(([k, x]) => (x === undefined ? [] : [[k, walk(x)]])));
     } finally {
       seen.delete(o);
     }

@@ -1,55 +1,8 @@
 /** Prefect's state model: a state is data, and every change is a timestamped event. */
 
-export type StateType =
-  | 'SCHEDULED'
-  | 'PENDING'
-  | 'RUNNING'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLED'
-  | 'CRASHED'
-  | 'PAUSED'
-  | 'CANCELLING';
+import type { Failure, State, StateName, StateType } from './types';
 
-export type StateName =
-  | 'Scheduled'
-  | 'Late'
-  | 'AwaitingRetry'
-  | 'Pending'
-  | 'Running'
-  | 'Retrying'
-  | 'Completed'
-  | 'Cached'
-  | 'Failed'
-  | 'TimedOut'
-  | 'Cancelled'
-  | 'Cancelling'
-  | 'Crashed'
-  | 'Paused'
-  | 'Suspended';
-
-/** Where and why a run failed: for a failure card and a diagnostic at the user's line. */
-export interface Failure {
-  /** The error's name (`TypeError`, `GitHubError`). */
-  name: string;
-  message: string;
-  /** The stack, user frames first (source-mapped to .ts lines), Flowdeck's own frames folded. */
-  stack?: string;
-  /** Messages of the `cause` chain (and an AggregateError's errors), outermost first. */
-  causes?: string[];
-  /** The first frame in the user's own code: file (absolute path), 1-based line and column. */
-  frame?: { file: string; line: number; column: number };
-}
-
-export interface State {
-  type: StateType;
-  name: StateName;
-  /** Epoch milliseconds. */
-  timestamp: number;
-  message?: string;
-  /** Set on a Failed state whose cause is an error thrown by user code. */
-  failure?: Failure;
-}
+export type { Failure, State, StateName, StateType } from './types';
 
 const TERMINAL: ReadonlySet<StateType> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
 

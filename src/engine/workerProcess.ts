@@ -4,10 +4,14 @@
  * raw stdout/stderr (native code, programs it starts) read line by line; and killed as a whole group, so
  * nothing the flow started outlives it.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { EVENT_FD, type HostToWorker } from './protocol';
+import { refHandles } from './standbyWorker';
+import { forkWorker, type WorkerSpawnOptions } from './workerFork';
+
+export type { WorkerSpawnOptions } from './workerFork';
 
 /** A line on the event pipe longer than this is dropped (the worker never writes one). */
 const MAX_EVENT_LINE = 128 * 1024 * 1024;
@@ -19,12 +23,6 @@ export interface WorkerExit {
   signal: NodeJS.Signals | null;
 }
 
-export interface WorkerSpawnOptions {
-  workerPath: string;
-  cwd?: string;
-  env: NodeJS.ProcessEnv;
-}
-
 export class WorkerProcess {
   readonly child: ChildProcess;
   /** Settles once the process has exited and its pipes are read to the end (or DRAIN_MS passed). */
@@ -33,25 +31,17 @@ export class WorkerProcess {
 
   /**
    * `onLines` gets the event pipe's complete lines a chunk at a time (so the host can hand a chunk's
-   * records to the store together); `onOutput` the raw stdout/stderr lines.
+   * records to the store together); `onOutput` the raw stdout/stderr lines. `standby`: a worker forked
+   * ahead of time with these options (StandbyWorker), used instead of forking one.
    */
   constructor(
     options: WorkerSpawnOptions,
     onLines: (lines: string[]) => void,
     onOutput: (stream: 'stdout' | 'stderr', line: string) => void,
+    standby?: ChildProcess,
   ) {
-    const profile = process.env.FLOWDECK_WORKER_PROF;
-    const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'pipe', 'pipe'];
-    stdio[EVENT_FD] = 'pipe';
-    stdio.push('ipc');
-    this.child = fork(options.workerPath, [], {
-      cwd: options.cwd,
-      env: options.env,
-      // Source maps make user code's stack traces point at the .ts lines they wrote.
-      execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
-      stdio,
-      detached: true,
-    });
+    this.child = standby ?? forkWorker(options);
+    if (standby) refHandles(standby);
     const ended: Promise<void>[] = [];
     const each = (handler: (line: string) => void) => (lines: string[]) => {
       for (const l of lines) handler(l);

@@ -200,6 +200,8 @@ export class FlowdeckHost implements vscode.Disposable {
     this.reopenWhenIdle = false;
     this.closeStore();
     this.runnerInstance?.removeAllListeners();
+    // No runs are active: this only lets its standby worker go.
+    void this.runnerInstance?.dispose();
     this.runnerInstance = undefined;
     this.storeEmitter.fire({ ids: [], reset: true });
   }
@@ -219,11 +221,12 @@ export class FlowdeckHost implements vscode.Disposable {
     const store = await this.store();
     if (!this.runnerInstance) {
       const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-      const { maxConcurrentRuns, store: url } = readSettings();
+      const { maxConcurrentRuns, standbyWorker: standby, store: url } = readSettings();
       const runner = new FlowRunner(store, {
         workerPath: vscode.Uri.joinPath(dist, 'worker.js').fsPath,
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
         maxConcurrentRuns,
+        standby,
         // The store's URL as the variable runs would see it: its password is masked like any connection string's.
         env: url ? { ...process.env, FLOWDECK_STORE: url } : process.env,
         onCredentials: (service, patch) => {

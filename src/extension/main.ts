@@ -83,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerTreeDataProvider('flowdeck.gettingStarted', { getTreeItem: (item: vscode.TreeItem) => item, getChildren: () => [] }),
     host.onDidLog((record) => output.log(record)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('flowdeck.home') || e.affectsConfiguration('flowdeck.store') || e.affectsConfiguration('flowdeck.maxConcurrentRuns')) host.reconfigure();
+      if (['home', 'store', 'maxConcurrentRuns', 'standbyWorker'].some((name) => e.affectsConfiguration(`flowdeck.${name}`))) host.reconfigure();
     }),
   );
 

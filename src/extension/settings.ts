@@ -21,6 +21,8 @@ export interface FlowdeckSettings {
   runHistoryLimit: number;
   /** Log the longest event-loop block while each run went. */
   diagnoseEventLoop: boolean;
+  /** Keep a worker process started ahead of time for the next run. */
+  standbyWorker: boolean;
 }
 
 function expandHome(path: string): string {
@@ -41,5 +43,6 @@ export function readSettings(): FlowdeckSettings {
     maxConcurrentRuns: Math.max(1, Math.floor(c.get<number>('maxConcurrentRuns', 4))),
     runHistoryLimit: Math.max(1, Math.floor(c.get<number>('runHistoryLimit', 1000))),
     diagnoseEventLoop: c.get<boolean>('diagnostics.eventLoop', false) === true,
+    standbyWorker: c.get<boolean>('standbyWorker', true) !== false,
   };
 }

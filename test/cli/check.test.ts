@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT, runCli, workspace } from '../support/engine';
+import { CONFIG_FILE, TYPES_FILE, flowsConfigSource, helloFlowSource } from '../../src/extension/scaffold/helloFlow';
+import { DIST, ROOT, runCli, workspace } from '../support/engine';
 import { FLOW_FIXTURES } from '../support/fixtures';
 
 const CHECK = join(FLOW_FIXTURES, 'check');
@@ -38,13 +39,19 @@ describe('flowdeck check', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 
-  it('leaves a workspace that declares flowdeck itself (a scaffolded flowdeck.d.ts) with its own declaration, not two', { timeout: T }, async () => {
-    const ws = withTypeScript({
-      'hello.flow.ts': `/// <reference path="./flowdeck.d.ts" />\nimport { flow } from 'flowdeck';\nexport default flow({ name: 'hello' }, async () => 1);\n`,
-    });
-    copyFileSync(join(ROOT, 'media', 'flowdeck.d.ts'), join(ws, 'flowdeck.d.ts'));
-    const r = await runCli(['check', 'hello.flow.ts'], { cwd: ws });
+  it('uses the types a workspace gives flowdeck itself: a scaffolded tsconfig.json and flowdeck.d.ts, or its own declaration', { timeout: T }, async () => {
+    const scaffolded = withTypeScript({ 'flows/hello.flow.ts': helloFlowSource('hello'), [`flows/${CONFIG_FILE}`]: flowsConfigSource() });
+    copyFileSync(join(DIST, TYPES_FILE), join(scaffolded, 'flows', TYPES_FILE));
+    const r = await runCli(['check', 'flows'], { cwd: scaffolded });
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    // Its own (older, smaller) declaration wins over Flowdeck's: `unmapped` is not in it.
+    const declared = withTypeScript({
+      'flowdeck.d.ts': `declare module 'flowdeck' {\n  export function flow<R>(options: { name: string }, fn: () => R): () => Promise<R>;\n}\n`,
+      'old.flow.ts': `/// <reference path="./flowdeck.d.ts" />\nimport { flow, unmapped } from 'flowdeck';\nexport default flow({ name: 'old' }, async () => unmapped);\n`,
+    });
+    const old = await runCli(['check', 'old.flow.ts'], { cwd: declared });
+    assert.equal(old.code, 1, old.stdout + old.stderr);
+    assert.match(old.stdout, /old\.flow\.ts:2:\d+ - error TS2305: Module '"flowdeck"' has no exported member 'unmapped'/);
   });
 
   it('exits 2 saying how to install TypeScript when the workspace has none', { timeout: T }, async () => {

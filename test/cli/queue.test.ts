@@ -14,6 +14,7 @@ import { startWorker } from '../support/workers';
 const FLOWS = {
   'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async ({ n }: { n: number }) => { getRunLogger().info('adding ' + n); return n + 1; });`),
   'flows/fails.flow.ts': flowSource(`export default flow({ name: 'fails' }, async () => { throw new Error('boom from the flow'); });`),
+  'flows/release.flow.ts': flowSource(`export default flow({ name: 'release', parameters: { version: { type: 'string' }, times: { type: 'integer', default: 1 } } }, async (p: Record<string, unknown>) => p);`),
   'flows/slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); j(new Error('stopped')); }); }); });`),
 };
 
@@ -81,6 +82,25 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
       assert.equal(await store.shared.requestCancel(id, 'not needed'), 'cancelled');
       assert.equal((await store.get(id))!.state.name, 'Cancelled');
       assert.equal(await store.shared.requestCancel(id, 'again'), 'finished');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads --param texts by the declared types when it queues (2.0 stays "2.0" for a string), refuses a bad one without queuing, and takes --store before the command', async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const queued = await runCli(['--store', pgUrl(), 'run', 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--json', '--param', 'version=2.0', '--param', 'times=3'], { cwd: ws, env });
+    assert.equal(queued.code, 0, queued.stderr);
+    const id = JSON.parse(queued.stdout).id as string;
+    const refused = await runCli(['run', `--store=${pgUrl()}`, 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--param', 'version=2.0', '--param', 'times=often'], { cwd: ws, env });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /'times' must be a whole number, got "often"/);
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    try {
+      assert.deepEqual((await store.readRun(id))!.parameters, { version: '2.0', times: 3 });
+      assert.equal(await store.count({}), 1, 'the refused run was not queued');
     } finally {
       await store.close();
     }

@@ -10,18 +10,10 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
-import { CLI, ROOT, flowSource, logsOf, makeRunner, runCli, tempDir, waitFor, workspace } from '../support/engine';
+import { CLI, DIST, ROOT, alive, flowSource, logsOf, makeRunner, runCli, tempDir, waitFor, workspace } from '../support/engine';
 
 const T = { timeout: 120_000 };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Every file under `dir`, read as text (for "this secret is nowhere on disk"). */
 function everyFile(dir: string): string {
@@ -112,7 +104,8 @@ export default flow({ name: 'over' }, async () => (await t()).length);`),
     const { runner } = await makeRunner(tempDir());
     const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'fn.flow.ts') } })).done;
     assert.equal(detail.state.name, 'Failed');
-    assert.match(detail.taskRuns[0]!.state.message!, /Task run 'fn-0' returned a value that cannot be kept: Cannot keep a function at \.rows\[1\]\.run/);
+    assert.match(detail.taskRuns[0]!.state.message!, /^Task run returned a value that cannot be kept: Cannot keep a function at \.rows\[1\]\.run/);
+    assert.match(detail.state.message!, /^Task run 'fn-0' returned a value that cannot be kept: Cannot keep a function at \.rows\[1\]\.run/);
   });
 
   it('cuts a log line over the limit, saying how much was cut', async () => {
@@ -243,6 +236,14 @@ export default flow({ name: 'spin' }, async () => {
     const store = await EmbeddedStore.open(home);
     assert.equal((await store.list())[0]!.state.name, 'Crashed');
     await store.close();
+  });
+
+  it('a worker whose host died before its watch began goes at once (the host pid comes from the host, not from the parent at start)', async () => {
+    // FLOWDECK_HOST_PID names a process that is not the worker's parent: as if the host had died while
+    // the worker started, leaving it a child of init.
+    const worker = spawn(process.execPath, [join(DIST, 'worker.js')], { env: { ...process.env, FLOWDECK_HOST_PID: '1' }, stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'ipc'], detached: true });
+    const exit = await new Promise<NodeJS.Signals | number | null>((res) => worker.on('exit', (code, signal) => res(signal ?? code)));
+    assert.equal(exit, 'SIGKILL');
   });
 
   it('enforces a deadline on a worker that never yields (the state with its deadline got out first)', async () => {

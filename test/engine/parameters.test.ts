@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ParameterError, validateParameters, type ParameterDeclarations } from '../../src/engine/parameters';
+import { parameterInput } from '../../src/cli/parameterArgs';
+import { ParameterError, checkDeclarations, parametersFromText, validateParameters, type ParameterDeclarations } from '../../src/engine/parameters';
+import { toJsonView } from '../../src/engine/serializer';
 import { SecretMasker } from '../../src/engine/secrets';
 
 const LONG_SECRET = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789';
@@ -55,5 +57,90 @@ describe('parameter errors and secrets', { timeout: 30_000 }, () => {
     assert.match(problems({ times: { type: 'integer' } }, { times: 1.5 }), /'times' must be an integer, got 1\.5$/);
     assert.match(problems({ on: { type: 'boolean' } }, { on: 3 }), /'on' must be true or false, got number 3$/);
     assert.match(problems({ on: { type: 'boolean' } }, { on: null }), /'on' must be true or false, got null$/);
+  });
+});
+
+describe('--param text, read by the declared type', { timeout: 30_000 }, () => {
+  const decl: ParameterDeclarations = {
+    version: { type: 'string' },
+    ratio: { type: 'number' },
+    times: { type: 'integer' },
+    dry: { type: 'boolean' },
+    options: { type: 'object' },
+    tags: { type: 'array' },
+  };
+  const textProblems = (texts: Record<string, string>, declarations: ParameterDeclarations | undefined = decl): string => {
+    try {
+      parametersFromText('f', declarations, texts);
+    } catch (e) {
+      assert.ok(e instanceof ParameterError);
+      return e.message;
+    }
+    assert.fail('expected a ParameterError');
+  };
+
+  it('keeps a string as typed, parses numbers, booleans and JSON, and guesses only undeclared parameters as JSON', () => {
+    const texts = { version: '2.0', ratio: '0.25', times: '3', dry: 'false', options: '{"a":[1]}', tags: '["x"]' };
+    assert.deepEqual(parametersFromText('f', decl, texts), { version: '2.0', ratio: 0.25, times: 3, dry: false, options: { a: [1] }, tags: ['x'] });
+    assert.deepEqual(parametersFromText('f', decl, { version: 'true' }), { version: 'true' });
+    assert.deepEqual(parametersFromText('f', undefined, { version: '2.0', name: 'Ada', on: 'true', list: '[1]' }), { version: 2, name: 'Ada', on: true, list: [1] });
+  });
+
+  it('rejects a value with its text and says how to pass it', () => {
+    assert.equal(textProblems({ ratio: '1e400' }), `Invalid parameters for flow 'f': 'ratio' must be a number, got "1e400" (not a finite number); pass it as --param ratio=0.5`);
+    assert.match(textProblems({ ratio: 'NaN' }), /'ratio' must be a number, got "NaN" \(not a number\); pass it as --param ratio=0\.5/);
+    assert.match(textProblems({ times: 'lots' }), /'times' must be a whole number, got "lots" \(not a number\); pass it as --param times=42/);
+    assert.match(textProblems({ dry: 'yes' }), /'dry' must be true or false, got "yes" \(neither true nor false\); pass it as --param dry=true or --param dry=false/);
+    assert.match(textProblems({ options: '{a:1}' }), /'options' must be a JSON object, got "\{a:1\}" \(not JSON\); pass it as --param 'options=\{"key":"value"\}'/);
+    assert.match(textProblems({ tags: '{"a":1}' }), /'tags' must be a JSON array, got "\{\\"a\\":1\}" \(JSON, but not an array\); pass it as --param 'tags=\["a","b"\]'/);
+    assert.match(textProblems({ big: '1e400' }, undefined), /'big' = "1e400" is not a finite number; to pass it as text, declare 'big' as a string parameter/);
+    // A whole number is checked by the declaration itself after reading.
+    assert.match(problems({ times: { type: 'integer' } }, parametersFromText('f', { times: { type: 'integer' } }, { times: '1.5' })), /'times' must be an integer, got 1\.5/);
+  });
+
+  it('never quotes a piece of a secret in a JSON text it cannot read', () => {
+    const masker = new SecretMasker([LONG_SECRET]);
+    let message = '';
+    try {
+      parametersFromText('f', decl, { options: `{"token": ${LONG_SECRET}}` }, { mask: (t) => masker.mask(t) });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /'options' must be a JSON object, got "\{\\"token\\": \*\*\*\}" \(not JSON\)/);
+    assertNoPieceOf(LONG_SECRET, message);
+  });
+});
+
+describe('parameters named __proto__ or constructor', { timeout: 30_000 }, () => {
+  it('stay parameters, through --params, --param, validation and the JSON view, and pollute nothing', () => {
+    const input = parameterInput({ params: '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}', param: ['__proto__={"polluted":"yes"}', 'toString=x'] }, (t) => t);
+    const merged = { ...input.parameters, ...parametersFromText('f', undefined, input.parameterText) };
+    const validated = validateParameters('f', undefined, merged);
+    for (const value of [input.parameters, input.parameterText, merged, validated]) {
+      assert.equal(Object.getPrototypeOf(value), Object.prototype);
+      assert.ok(Object.hasOwn(value, '__proto__'));
+    }
+    assert.deepEqual(Object.keys(validated).sort(), ['__proto__', 'constructor', 'toString']);
+    const view = toJsonView(validated) as Record<string, unknown>;
+    assert.deepEqual(JSON.parse(JSON.stringify(view)), { ['__proto__']: { polluted: 'yes' }, constructor: { prototype: { polluted: 'yes' } }, toString: 'x' });
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('a declared parameter named constructor gets its default, not Object.prototype.constructor', () => {
+    const declarations: ParameterDeclarations = Object.fromEntries([['constructor', { type: 'string', default: 'ctor' }]]);
+    assert.deepEqual(validateParameters('f', declarations, {}), { constructor: 'ctor' });
+    assert.match(problems({ version: { type: 'string' } }, JSON.parse('{"__proto__": 1}') as Record<string, unknown>), /unknown parameter '__proto__'/);
+  });
+});
+
+describe('declarations', { timeout: 30_000 }, () => {
+  it('a misspelt type names the types, a default must fit its declaration, unknown fields are named', () => {
+    assert.throws(() => checkDeclarations('f', JSON.parse('{"version": { "type": "strng" }}')), /flow 'f': parameter 'version' has type "strng", which is not a parameter type; the types are string, number, integer, boolean, object, array/);
+    assert.throws(() => checkDeclarations('f', { n: { type: 'integer', default: 1.5 } }), /parameter 'n' has a default that does not fit its declaration: 'n' must be an integer, got 1\.5/);
+    assert.throws(() => checkDeclarations('f', { mode: { type: 'string', enum: ['a', 'b'], default: 'c' } }), /default that does not fit.*must be one of "a", "b", got "c"/);
+    assert.throws(() => checkDeclarations('f', { n: { type: 'number', defualt: 1 } }), /parameter 'n' has an unknown field 'defualt'; the fields are type, description, default/);
+    assert.throws(() => checkDeclarations('f', { n: { type: 'number', minimum: '1' } }), /minimum must be a number/);
+    assert.deepEqual(checkDeclarations('f', { n: { type: 'integer', default: 2, minimum: 1 } }), { n: { type: 'integer', default: 2, minimum: 1 } });
   });
 });

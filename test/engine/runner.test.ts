@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { BadInputError } from '../../src/engine/runner';
-import { flowSource, logsOf, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+import { alive, flowSource, logsOf, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 
 async function run(files: Record<string, string>, entry: string, parameters: Record<string, unknown> = {}, env?: Record<string, string>) {
   const ws = workspace(files);
@@ -365,6 +365,47 @@ describe('input problems create no run', () => {
     const { runner } = await makeRunner(tempDir());
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'two.flow.ts') } }), /has 2 flows \(alpha, beta\); pick one with --flow NAME/);
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'two.flow.ts') }, flowName: 'gamma' }), /no flow named 'gamma'; it has: alpha, beta/);
+  });
+});
+
+describe('a standby worker (a long-lived host)', () => {
+  const WHO = flowSource(`const g = globalThis as { loads?: number };
+g.loads = (g.loads ?? 0) + 1;
+const loads = g.loads;
+export default flow({ name: 'who' }, async () => ({ pid: process.pid, loads }));`);
+
+  it('runs the next flow in a worker forked ahead of time, a fresh one for every run', async () => {
+    const ws = workspace({ 'who.flow.ts': WHO });
+    const { runner } = await makeRunner(tempDir(), { standby: true });
+    after(() => runner.dispose());
+    runner.prepareStandby();
+    const seen: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+      const standby = runner.standbyPid()!;
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'who.flow.ts') } })).done;
+      const out = valueOf(detail) as { pid: number; loads: number };
+      assert.equal(out.pid, standby, 'the run used the standby');
+      assert.equal(out.loads, 1, 'nothing carried over from an earlier run');
+      seen.push(out.pid);
+    }
+    assert.equal(new Set(seen).size, 3, 'never the same worker twice');
+  });
+
+  it('forks a fresh worker for a run whose environment differs, and the standby goes; dispose kills the standby', async () => {
+    const ws = workspace({ 'who.flow.ts': WHO });
+    const { runner } = await makeRunner(tempDir(), { standby: true });
+    runner.prepareStandby();
+    await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+    const standby = runner.standbyPid()!;
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'who.flow.ts') }, env: { FLOWDECK_EXTRA: 'x' } })).done;
+    assert.notEqual((valueOf(detail) as { pid: number }).pid, standby);
+    await waitFor(() => !alive(standby), 'the unmatched standby to be killed', 30_000);
+    await waitFor(() => runner.standbyPid() !== undefined, 'a new standby', 30_000);
+    const next = runner.standbyPid()!;
+    await runner.dispose();
+    await waitFor(() => !alive(next), 'dispose to kill the standby', 30_000);
+    assert.equal(runner.standbyPid(), undefined);
   });
 });
 

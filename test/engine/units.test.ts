@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mapWithLimit } from '../../src/engine/concurrency';
+import { mapAll, mapWithLimit } from '../../src/engine/concurrency';
 import { formatLogLine, formatTime } from '../../src/engine/logFormat';
-import { ParameterError, parseParamAssignment, validateParameters } from '../../src/engine/parameters';
+import { ParameterError, validateParameters } from '../../src/engine/parameters';
+import { splitAssignment } from '../../src/cli/parameterArgs';
 import { exponentialBackoff, retryDelaySeconds } from '../../src/engine/retryPolicy';
 import { formatState, isTerminal, state } from '../../src/engine/states';
 
@@ -88,13 +89,12 @@ describe('parameters', () => {
     assert.deepEqual(validateParameters('f', undefined, { anything: [1, 2] }), { anything: [1, 2] });
   });
 
-  it('parses --param values as JSON when they are JSON, else as strings', () => {
-    assert.deepEqual(parseParamAssignment('n=5'), ['n', 5]);
-    assert.deepEqual(parseParamAssignment('ok=true'), ['ok', true]);
-    assert.deepEqual(parseParamAssignment('repo=PrefectHQ/prefect'), ['repo', 'PrefectHQ/prefect']);
-    assert.deepEqual(parseParamAssignment('q=a=b'), ['q', 'a=b']);
-    assert.deepEqual(parseParamAssignment('o={"a":1}'), ['o', { a: 1 }]);
-    assert.throws(() => parseParamAssignment('novalue'), /expects key=value/);
+  it('splits --param key=value at the first =, keeping the value as typed', () => {
+    assert.deepEqual(splitAssignment('n=5'), ['n', '5']);
+    assert.deepEqual(splitAssignment('q=a=b'), ['q', 'a=b']);
+    assert.deepEqual(splitAssignment('empty='), ['empty', '']);
+    assert.throws(() => splitAssignment('novalue'), /expects key=value/);
+    assert.throws(() => splitAssignment('=5'), /expects key=value/);
   });
 });
 
@@ -120,5 +120,35 @@ describe('mapWithLimit', () => {
       /two/,
     );
     assert.deepEqual(started, [1, 2]);
+  });
+});
+
+describe('mapAll', () => {
+  it('keeps input order, never has more than the window unsettled, and starts every call even after a failure, rejecting at once', async () => {
+    let active = 0;
+    let peak = 0;
+    const release: (() => void)[] = [];
+    const items = Array.from({ length: 50 }, (_, i) => i);
+    const started: number[] = [];
+    const out = mapAll(items, 8, async (x) => {
+      started.push(x);
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise<void>((r) => release.push(r));
+      active--;
+      if (x === 3) throw new Error('three');
+      return x * 2;
+    });
+    let rejection: unknown;
+    out.catch((e: unknown) => (rejection = e));
+    // Settle in reverse order of start, a few at a time, until every call has started and settled.
+    for (let rounds = 0; rounds < 1000 && (release.length > 0 || started.length < items.length); rounds++) {
+      release.splice(0).reverse().forEach((r) => r());
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(peak, 8);
+    assert.deepEqual(started, items, 'every call started, in input order, the failure notwithstanding');
+    assert.match(String(rejection), /three/);
+    assert.deepEqual(await mapAll([3, 1, 2], 2, async (x) => x * 10), [30, 10, 20]);
   });
 });

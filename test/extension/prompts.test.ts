@@ -62,8 +62,8 @@ test('each box says what is wrong with what was typed', () => {
   assert.match(by.get('count')!.validate('1.5')!, /must be an integer/);
   assert.match(by.get('count')!.validate('0')!, /≥ 1/);
   assert.match(by.get('dry')!.validate('maybe')!, /true or false/);
-  assert.match(by.get('tags')!.validate('{"a":1}')!, /must be an array/);
-  assert.match(by.get('tags')!.validate('[oops')!, /Type JSON/);
+  assert.match(by.get('tags')!.validate('{"a":1}')!, /Type a JSON array, e\.g\. \["a","b"\] \(JSON, but not an array\)/);
+  assert.match(by.get('tags')!.validate('[oops')!, /Type a JSON array, e\.g\. \["a","b"\] \(not JSON: .+\)/);
   assert.match(by.get('mode')!.validate('')!, /missing required parameter 'mode'/);
   assert.match(by.get('mode')!.validate('medium')!, /must be one of "fast", "slow"/);
   assert.match(by.get('mode')!.prompt, /required; one of fast, slow/);

@@ -1,27 +1,68 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
+import * as api from '../../src/engine/api';
 import { discoverFlows } from '../../src/engine/flowDiscovery';
-import { freeFlowName, helloFlowSource, TYPES_FILE } from '../../src/extension/scaffold/helloFlow';
+import { CONFIG_FILE, flowsConfigSource, freeFlowName, helloFlowSource, TYPES_FILE } from '../../src/extension/scaffold/helloFlow';
+import { DIST, ROOT } from '../support/engine';
 
-const DTS = join(__dirname, '..', '..', 'media', TYPES_FILE);
+/** The flowdeck.d.ts the build generated from the source: what "Create a Flow" copies and `flowdeck check` uses. */
+const DTS = join(DIST, TYPES_FILE);
+const T = { timeout: 120_000 };
 
-test('the scaffolded flow type-checks against media/flowdeck.d.ts with no tsconfig around', () => {
+/** Type-checks `files` as the editor would in a folder holding them, the generated types and the scaffold's tsconfig.json. */
+function typeCheck(files: Record<string, string>): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'flowdeck-scaffold-'));
   try {
-    const file = join(dir, 'hello.flow.ts');
-    writeFileSync(file, helloFlowSource('hello'));
     copyFileSync(DTS, join(dir, TYPES_FILE));
-    // Only the flow file is a root, as in the editor's inferred project: the reference brings in the types.
-    const program = ts.createProgram([file], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] });
-    const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    assert.deepEqual(problems, []);
+    writeFileSync(join(dir, CONFIG_FILE), flowsConfigSource());
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const config = ts.getParsedCommandLineOfConfigFile(join(dir, CONFIG_FILE), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => assert.fail(String(d.messageText)) })!;
+    assert.deepEqual(config.errors, []);
+    // No @types/node in a fresh workspace: only what the scaffold's own libs give.
+    const program = ts.createProgram(config.fileNames, { ...config.options, types: [] });
+    return ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start!).line + 1}: ` : ''}${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('the scaffolded flow type-checks with the generated flowdeck.d.ts and the tsconfig.json beside it, without a /// reference', T, () => {
+  const source = helloFlowSource('hello');
+  assert.ok(!source.includes('/// <reference'));
+  assert.deepEqual(typeCheck({ 'hello.flow.ts': source }), []);
+  // The check can fail: a type error in a flow is reported.
+  assert.match(typeCheck({ 'bad.flow.ts': `import { task } from 'flowdeck';\nexport const t = task({ name: 't', retries: 'twice' }, () => 1);\n` }).join('\n'), /bad\.flow\.ts:2: Type 'string' is not assignable to type 'number'/);
+});
+
+test('a flow written against the API type-checks with the generated flowdeck.d.ts, and its mistakes do not (task.map arity, unmapped, options)', T, () => {
+  // The same file `npm run typecheck` checks against the source; its @ts-expect-error lines must all be needed.
+  assert.deepEqual(typeCheck({ 'authoring.ts': readFileSync(join(ROOT, 'test', 'types', 'authoring.ts'), 'utf8') }), []);
+});
+
+test("the generated flowdeck.d.ts exports what the 'flowdeck' module exports: its values, and the types of types.ts", T, () => {
+  const program = ts.createProgram([DTS], { strict: true, noEmit: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] });
+  assert.deepEqual(ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), []);
+  const checker = program.getTypeChecker();
+  const exports = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(DTS)!)!);
+  const values = exports.filter((s) => s.flags & ts.SymbolFlags.Value).map((s) => s.name).sort();
+  // What the worker hands a flow file for `import ... from 'flowdeck'`.
+  assert.deepEqual(values, Object.keys(api).sort());
+  assert.ok(values.includes('TimeoutError') && values.includes('CancelledError') && values.includes('unmapped'));
+  const typesFile = ts.createSourceFile('types.ts', readFileSync(join(ROOT, 'src', 'engine', 'types.ts'), 'utf8'), ts.ScriptTarget.ES2022);
+  const declared = typesFile.statements.filter((s) => (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword));
+  const typeNames = exports.filter((s) => !(s.flags & ts.SymbolFlags.Value)).map((s) => s.name).sort();
+  assert.deepEqual(typeNames, declared.map((s) => (s as ts.InterfaceDeclaration).name.text).sort());
+});
+
+test('api.ts and the worker do not import each other: only the module loader hands the API to flow files', () => {
+  const workerDir = join(ROOT, 'src', 'engine', 'worker');
+  const importers = readdirSync(workerDir).filter((f) => /from '\.\.\/api'/.test(readFileSync(join(workerDir, f), 'utf8')));
+  assert.deepEqual(importers, ['loadFlow.ts']);
+  assert.doesNotMatch(readFileSync(join(ROOT, 'src', 'engine', 'api.ts'), 'utf8'), /worker\/loadFlow|worker\/main/);
 });
 
 test('the scaffolded flow is found by discovery with its parameter and default', () => {
@@ -34,60 +75,8 @@ test('the scaffolded flow is found by discovery with its parameter and default',
   assert.deepEqual(flow!.parameters, { name: { type: 'string', default: 'world', description: 'Who to greet' } });
 });
 
-test('flowdeck.d.ts declares every value the flowdeck module exports', () => {
-  const dts = readFileSync(DTS, 'utf8');
-  const api = readFileSync(join(__dirname, '..', '..', 'src', 'engine', 'api.ts'), 'utf8');
-  const exported = [...api.matchAll(/^export (?:function|const) (\w+)/gm)].map((m) => m[1]!).filter((name) => name !== 'FLOW_MARK');
-  assert.ok(exported.includes('flow') && exported.includes('getRunContext'));
-  for (const name of exported) assert.match(dts, new RegExp(`export function ${name}\\b`), `${name} is missing from ${TYPES_FILE}`);
-});
-
 test('a taken name moves on to hello-2, hello-3…', () => {
   assert.deepEqual(freeFlowName(() => false), { fileName: 'hello.flow.ts', flowName: 'hello' });
   const taken = new Set(['hello.flow.ts', 'hello-2.flow.ts']);
   assert.deepEqual(freeFlowName((f) => taken.has(f)), { fileName: 'hello-3.flow.ts', flowName: 'hello-3' });
-});
-
-test('flowdeck.d.ts describes the same types as the engine API (no drift)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flowdeck-dts-'));
-  try {
-    const api = join(__dirname, '..', '..', 'src', 'engine', 'api.ts').replace(/\.ts$/, '');
-    const check = join(dir, 'check.ts');
-    copyFileSync(DTS, join(dir, TYPES_FILE));
-    // Mutual assignability of each public type: a field added, removed or retyped on either side fails.
-    writeFileSync(
-      check,
-      `/// <reference path="./${TYPES_FILE}" />
-import type * as declared from 'flowdeck';
-import type * as real from ${JSON.stringify(api)};
-type Mutual<X, Y> = [X] extends [Y] ? ([Y] extends [X] ? true : false) : false;
-// Optional fields don't break assignability either way, so the key sets must match too.
-type Same<X, Y> = Mutual<X, Y> extends true ? Mutual<keyof X, keyof Y> : false;
-type Args = [number, string];
-export const checks: {
-  taskOptions: Same<declared.TaskOptions<Args>, real.TaskOptions<Args>>;
-  flowOptions: Same<declared.FlowOptions, real.FlowOptions>;
-  mapOptions: Same<declared.MapOptions, real.MapOptions>;
-  hookInfo: Same<declared.HookInfo, real.HookInfo>;
-  state: Same<declared.State, real.State>;
-  parameter: Same<declared.ParameterDeclaration, real.ParameterDeclaration>;
-  logger: Same<declared.RunLogger, real.RunLogger>;
-  context: Same<declared.RunContext, real.RunContext>;
-  retryDelay: Same<declared.RetryDelay, real.RetryDelay>;
-  backoff: Same<typeof declared.exponentialBackoff, typeof real.exponentialBackoff>;
-  taskFn: Same<ReturnType<typeof declared.task<Args, number>>, ReturnType<typeof real.task<Args, number>>>;
-  flowParams: Same<Parameters<ReturnType<typeof declared.flow<{ a?: number }, string>>>, Parameters<ReturnType<typeof real.flow<{ a?: number }, string>>>>;
-  flowResult: Same<ReturnType<ReturnType<typeof declared.flow<{ a?: number }, string>>>, ReturnType<ReturnType<typeof real.flow<{ a?: number }, string>>>>;
-} = { taskOptions: true, flowOptions: true, mapOptions: true, hookInfo: true, state: true, parameter: true, logger: true, context: true, retryDelay: true, backoff: true, taskFn: true, flowParams: true, flowResult: true };
-`,
-    );
-    const program = ts.createProgram([check], { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, types: ['node'], typeRoots: [join(__dirname, '..', '..', 'node_modules', '@types')] });
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .filter((d) => d.file?.fileName === check)
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    assert.deepEqual(problems, []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 });

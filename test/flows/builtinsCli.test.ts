@@ -60,6 +60,13 @@ describe('flowdeck run github-repo-stats', () => {
     const missing = await runCli(['run', 'github-repo-stats', '--param', 'repo=nobody/nothing', '--json'], { env });
     assert.equal(missing.code, 1);
     assert.match(JSON.parse(missing.stdout).state.message, /Repository nobody\/nothing not found \(or private and the token has no access\)/);
+    // An expected failure is its message, without a stack trace.
+    assert.match(missing.stderr, /\| ERROR   \| Flow run '[a-z]+-[a-z]+' - Encountered exception during execution: GitHubError: Repository nobody\/nothing not found/);
+    assert.doesNotMatch(missing.stderr, /\n\s+at |Flowdeck\/Node frame/);
+    const revoked = await runCli(['run', 'github-repo-stats', '--json'], { env: { ...env, GITHUB_TOKEN: `${token}-revoked` } });
+    assert.equal(revoked.code, 1);
+    assert.match(revoked.stderr, /Encountered exception during execution: GitHubError: GitHub token invalid or expired \(127\.0\.0\.1:\d+ answered 401/);
+    assert.doesNotMatch(revoked.stderr, /\n\s+at |Flowdeck\/Node frame/);
     const requestsBefore = gh.requests.length;
     const malformed = await runCli(['run', 'github-repo-stats', '--param', 'repo=not a repo'], { env });
     assert.equal(malformed.code, 2);
@@ -97,6 +104,18 @@ describe('flowdeck run youtube-channel-analytics', () => {
     assert.match(r.stderr, /Day: 2024-06-20, Estimated Minutes Watched: -?\d+/);
     const stored = storeText(home);
     for (const secret of [refresh, g.clientSecret]) assert.ok(!stored.includes(secret) && !r.stderr.includes(secret) && !r.stdout.includes(secret));
+  });
+
+  it('an unreachable token endpoint is an expected failure: its message, no stack trace', async () => {
+    const gone = await startFakeGoogle();
+    const tokenUrl = gone.tokenUrl;
+    await gone.close();
+    const env = { FLOWDECK_HOME: tempDir(), FLOWDECK_GOOGLE_API_URL: g.url, FLOWDECK_GOOGLE_TOKEN_URL: tokenUrl, FLOWDECK_GOOGLE_CLIENT_ID: g.clientId, FLOWDECK_GOOGLE_CLIENT_SECRET: g.clientSecret, FLOWDECK_YOUTUBE_REFRESH_TOKEN: g.issueRefreshToken() };
+    const r = await runCli(['run', 'youtube-channel-analytics', '--json'], { env });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(JSON.parse(r.stdout).state.message, /Could not reach Google while refreshing the access token \(ECONNREFUSED\)/);
+    assert.match(r.stderr, /Encountered exception during execution: YouTubeError: Could not reach Google/);
+    assert.doesNotMatch(r.stderr, /\n\s+at |Flowdeck\/Node frame|500 with id/);
   });
 
   it('fails with how to connect when no credentials exist', async () => {

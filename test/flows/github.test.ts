@@ -417,6 +417,28 @@ describe('errors', () => {
     assert.equal(attempts.length, 3, 'one attempt and two retries');
   });
 
+  test('a request that got no answer (refused, DNS) is logged as such, never as an invented "500 with id UNKNOWN"; the error is expected', async () => {
+    const gone = await startFakeGitHub();
+    const refused = gone.url;
+    await gone.close();
+    for (const [url, code] of [[refused, /ECONNREFUSED/], ['http://flowdeck-test.invalid', /ENOTFOUND|EAI_AGAIN/]] as const) {
+      const context = fakeContext();
+      const error = await collectRepoStats('acme/small', optionsFor(url, context, { retries: 1 })).catch((caught: unknown) => caught);
+      assert.ok(error instanceof GitHubError && error.kind === 'network', String(error));
+      assert.equal(error.expected, true);
+      const debug = context.lines.filter((line) => line.level === 'DEBUG' && /^GET \/repos\/acme\/small - /.test(line.message)).map((line) => line.message);
+      assert.equal(debug.length, 2, `one line per attempt: ${debug.join(' | ')}`);
+      for (const line of debug) assert.match(line, new RegExp(`^GET /repos/acme/small - no response \\((${code.source})\\) in \\d+ms$`));
+      assert.ok(!context.lines.some((line) => /with id UNKNOWN/.test(line.message)));
+    }
+  });
+
+  test('a 404 is logged with its real status', async () => {
+    const context = fakeContext();
+    await collectRepoStats('acme/missing', optionsFor(fake, context, { token: TOKEN })).catch(() => undefined);
+    assert.ok(context.lines.some((line) => line.level === 'DEBUG' && /^GET \/repos\/acme\/missing - 404 with id /.test(line.message)), context.lines.map((l) => l.message).join('\n'));
+  });
+
   test('a 5xx answer is retried by Octokit and the run succeeds', async () => {
     const context = fakeContext();
     fake.inject({ kind: 'server-error', path: /^\/repos\/acme\/small$/ });

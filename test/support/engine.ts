@@ -12,7 +12,8 @@ import type { RunStore } from '../../src/engine/runStore';
 import { deserialize } from '../../src/engine/serializer';
 
 export const ROOT = resolve(__dirname, '..', '..');
-export const DIST = process.env.FLOWDECK_TEST_DIST ?? join(ROOT, 'dist');
+/** The bundles under test: `npm test` builds them into dist-test/ (FLOWDECK_TEST_DIST), leaving dist/ alone. */
+export const DIST = resolve(ROOT, process.env.FLOWDECK_TEST_DIST ?? 'dist');
 export const CLI = join(DIST, 'cli.js');
 
 const made: string[] = [];
@@ -91,6 +92,16 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     options.onStderr?.(c, child);
   });
   return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+}
+
+/** Whether a process exists (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Flow-file source importing the authoring API. */

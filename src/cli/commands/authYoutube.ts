@@ -1,13 +1,13 @@
 /** `flowdeck auth youtube`: connects a YouTube account and stores its tokens in the store's credentials file. */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { credentialsPath, mergeCredentials } from '../../engine/credentials';
 import { defaultHome } from '../../engine/storeHome';
 import { fetchChannel } from '../../flows/youtube/channel';
 import { createYouTubeClients, endpointsFromEnv } from '../../flows/youtube/client';
 import { YouTubeError } from '../../flows/youtube/errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, connectYouTube, readClientSecretFile } from '../../flows/youtube/oauth';
+import { parseCommandArgs } from '../args';
 import { EXIT, write } from '../io';
 
 const HELP = `Usage: flowdeck auth youtube --client-secret client_secret.json [options]
@@ -120,18 +120,14 @@ interface Args {
 }
 
 function parse(argv: string[]): Args {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h', default: false },
-      'client-secret': { type: 'string' },
-      'client-id': { type: 'string' },
-      'client-secret-value': { type: 'string' },
-      'no-browser': { type: 'boolean', default: false },
-      port: { type: 'string' },
-      timeout: { type: 'string' },
-    },
+  const { values, positionals } = parseCommandArgs('auth youtube', argv, {
+    help: { type: 'boolean', short: 'h', default: false },
+    'client-secret': { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret-value': { type: 'string' },
+    'no-browser': { type: 'boolean', default: false },
+    port: { type: 'string' },
+    timeout: { type: 'string' },
   });
   if (positionals.length > 0) throw new Error(`Unexpected argument: ${positionals[0]}`);
   const args: Args = { help: values.help === true, noBrowser: values['no-browser'] === true, timeoutMs: DEFAULT_CONNECT_TIMEOUT_MS };

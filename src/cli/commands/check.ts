@@ -5,25 +5,26 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type * as TypeScript from 'typescript';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { neutraliseTerminal } from '../../engine/terminalText';
+import { parseCommandArgs } from '../args';
 import { EXIT, write, type CliIo } from '../io';
 
 export const CHECK_HELP = `Usage: flowdeck check [file or folder...]
 
 Type-checks flow files (default: every *.flow.{ts,mts,js,mjs} file under the current folder) with the
 TypeScript compiler installed in the workspace, resolved from each file's folder. The options come from
-the nearest tsconfig.json, else strict defaults; 'flowdeck' is typed by Flowdeck's own flowdeck.d.ts.
+the nearest tsconfig.json, else strict defaults; 'flowdeck' is typed by Flowdeck's own flowdeck.d.ts
+unless the workspace types it (a tsconfig.json \`paths\` entry, as "Create a Flow" writes, or a package).
 
 A type error does not stop \`flowdeck run\`: runs strip types without checking them.
 
 Exit codes: 0 no type errors; 1 type errors, printed as file:line:col - error TSxxxx: message;
 2 bad input, or no TypeScript installed (install it with npm i -D typescript).`;
 
-/** Flowdeck's types for the 'flowdeck' module, shipped beside the CLI's bundles. */
-const FLOWDECK_TYPES = join(__dirname, '..', 'media', 'flowdeck.d.ts');
+/** Flowdeck's types for the 'flowdeck' module, generated at build time beside the CLI's bundle. */
+const FLOWDECK_TYPES = join(__dirname, 'flowdeck.d.ts');
 
 type Ts = typeof TypeScript;
 
@@ -63,13 +64,18 @@ function compilerOptions(ts: Ts, configFile: string | undefined, io: CliIo): Typ
   };
 }
 
-/** The program over `files`, with Flowdeck's types added unless the files already declare or install 'flowdeck'. */
+/**
+ * The program over `files`, 'flowdeck' resolved to Flowdeck's types (a `paths` entry, as the tsconfig.json
+ * "Create a Flow" writes has), unless the files already declare, map or install 'flowdeck'.
+ */
 function program(ts: Ts, files: string[], options: TypeScript.CompilerOptions): TypeScript.Program {
   const host = ts.createCompilerHost(options);
   const bare = ts.createProgram(files, options, host);
   const declared = bare.getTypeChecker().getAmbientModules().some((m) => m.name === '"flowdeck"');
   const installed = ts.resolveModuleName('flowdeck', files[0]!, options, host).resolvedModule !== undefined;
-  return declared || installed ? bare : ts.createProgram([...files, FLOWDECK_TYPES], options, host, bare);
+  if (declared || installed) return bare;
+  const typed = { ...options, paths: { ...options.paths, flowdeck: [FLOWDECK_TYPES] } };
+  return ts.createProgram(files, typed, ts.createCompilerHost(typed), bare);
 }
 
 function format(ts: Ts, d: TypeScript.Diagnostic, cwd: string): string {
@@ -81,7 +87,7 @@ function format(ts: Ts, d: TypeScript.Diagnostic, cwd: string): string {
 }
 
 export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseCommandArgs('check', argv, { help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, CHECK_HELP);
     return EXIT.ok;

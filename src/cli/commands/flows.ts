@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { discoverFile, findFlowFiles } from '../../engine/flowDiscovery';
 import type { ParameterDeclarations } from '../../engine/parameters';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { BUILTIN_FLOWS } from '../../flows/builtins';
+import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const FLOWS_HELP = `Usage: flowdeck flows [file or folder] [--json]
@@ -18,7 +18,7 @@ function describeParameters(parameters: ParameterDeclarations | undefined): stri
 }
 
 export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseCommandArgs('flows', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, FLOWS_HELP);
     return EXIT.ok;

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { formatLogLine } from '../../engine/logFormat';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
+import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name>
@@ -9,7 +9,7 @@ export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or nam
 Prints the stored logs of one run in Prefect's format.`;
 
 export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseCommandArgs('logs', argv, { help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, LOGS_HELP);
     return EXIT.ok;

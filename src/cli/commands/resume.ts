@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
 import { createRunner, openStore } from '../host';
+import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--json]
@@ -21,11 +21,7 @@ Exit codes as for \`flowdeck run\`; 2 when the run cannot be resumed (it complet
 elsewhere, no such run).`;
 
 export async function resumeCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean' }, crashed: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseCommandArgs('resume', argv, { json: { type: 'boolean' }, crashed: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, RESUME_HELP);
     return EXIT.ok;

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { ParameterError, parseParamAssignment } from '../../engine/parameters';
 import type { FlowSource } from '../../engine/protocol';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
+import { parseCommandArgs } from '../args';
 import { enqueueRun } from '../enqueueRun';
 import { followRun } from '../followRun';
 import { openStore } from '../host';
+import { parameterInput, type ParameterInput } from '../parameterArgs';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const RUN_HELP = `Usage: flowdeck run <file | built-in id> [options]
@@ -15,7 +15,9 @@ Runs one flow and waits for it to finish. Logs stream to stderr as they happen.
 
 Options:
   --flow NAME          which flow, when the file has several
-  --param key=value    a parameter (repeatable); the value is JSON when it parses as JSON, else a string
+  --param key=value    a parameter (repeatable), read by its declared type: text for a string
+                       (version=2.0 is "2.0"), a number, true/false, or JSON for an object or array;
+                       for a parameter the flow does not declare, JSON when it parses as JSON, else text
   --params JSON        all parameters as one JSON object (--param entries override it)
   --json               print the finished run as one JSON document on stdout
   --queue NAME         queue the run for \`flowdeck worker\`s instead of running it here (Postgres store):
@@ -33,37 +35,6 @@ Examples:
   flowdeck run flows/hello.flow.ts --param name=Ada
   flowdeck run github-repo-stats --param repo=PrefectHQ/prefect --json`;
 
-function parameters(values: { param?: string[]; params?: string }, mask: (text: string) => string): Record<string, unknown> {
-  let out: Record<string, unknown> = {};
-  if (values.params !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(values.params);
-    } catch {
-      // JSON.parse quotes a piece of its input, which may be a piece of a secret: say what is wrong
-      // with the masked input instead.
-      const reason = jsonError(mask(values.params));
-      throw new ParameterError(`--params is not valid JSON${reason === undefined ? '' : `: ${reason}`}`, ['bad --params']);
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError('--params must be a JSON object, like {"repo":"owner/name"}', ['bad --params']);
-    out = parsed as Record<string, unknown>;
-  }
-  for (const assignment of values.param ?? []) {
-    const [key, value] = parseParamAssignment(assignment);
-    out[key] = value;
-  }
-  return out;
-}
-
-function jsonError(text: string): string | undefined {
-  try {
-    JSON.parse(text);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
 function sourceFor(target: string, cwd: string): FlowSource {
   const path = resolve(cwd, target);
   if (/^[a-z0-9-]+$/.test(target) && !existsSync(path)) return { kind: 'builtin', id: target };
@@ -71,31 +42,28 @@ function sourceFor(target: string, cwd: string): FlowSource {
 }
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      flow: { type: 'string' },
-      param: { type: 'string', multiple: true },
-      params: { type: 'string' },
-      json: { type: 'boolean' },
-      queue: { type: 'string' },
-      wait: { type: 'boolean' },
-      root: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandArgs('run', argv, {
+    flow: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    params: { type: 'string' },
+    json: { type: 'boolean' },
+    queue: { type: 'string' },
+    wait: { type: 'boolean' },
+    root: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     write(io.stdout, RUN_HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck run takes one flow file or built-in id, got ${positionals.length}\n\n${RUN_HELP}`);
+  if (positionals[0]!.trim() === '') throw new UsageError(`flowdeck run needs a flow file or a built-in id, got an empty argument\n\n${RUN_HELP}`);
 
   // The runner masks what runs print; these errors come before there is a runner.
   const masker = new SecretMasker(secretsFromEnv(io.env));
-  let params: Record<string, unknown>;
+  let input: ParameterInput;
   try {
-    params = parameters(values, (text) => masker.mask(text));
+    input = parameterInput(values, (text) => masker.mask(text));
   } catch (e) {
     // `--param` errors quote what was given whole, so masking the message catches a secret in it.
     write(io.stderr, `flowdeck: ${masker.mask((e as Error).message)}`);
@@ -107,10 +75,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     const target = positionals[0]!;
     if (values.queue !== undefined) {
-      return await enqueueRun(store, io, { target, queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), parameters: params, wait: values.wait === true, json: values.json === true, ...(values.flow !== undefined ? { flowName: values.flow } : {}) });
+      return await enqueueRun(store, io, { target, queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), input, wait: values.wait === true, json: values.json === true, ...(values.flow !== undefined ? { flowName: values.flow } : {}) });
     }
     return await followRun(store, io, { json: values.json === true }, (runner, signal) =>
-      runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), parameters: params }, { signal }),
+      runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input }, { signal }),
     );
   } finally {
     await store.close();

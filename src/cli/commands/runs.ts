@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import type { FlowRunSummary } from '../../engine/records';
 import type { RunStore } from '../../engine/runStore';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
+import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { runJson } from '../runJson';
 
@@ -31,20 +31,23 @@ function duration(r: FlowRunSummary): string {
 }
 
 export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { json: { type: 'boolean' }, limit: { type: 'string' }, flow: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseCommandArgs('runs', argv, { json: { type: 'boolean' }, limit: { type: 'string' }, flow: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, RUNS_HELP);
     return EXIT.ok;
   }
+  if (positionals.length > 0) throw new UsageError(`flowdeck runs takes no arguments, got '${positionals[0]}'; use --flow NAME for the runs of one flow\n\n${RUNS_HELP}`);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1, got '${values.limit}'`);
   const store = await openStore(io, 'read');
   try {
     // The limit applies before anything is read: only the runs shown are read from their journals.
     const runs = await store.list({ limit, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}) });
+    if (runs.length === 0 && values.flow !== undefined) {
+      const known = await store.flows();
+      write(io.stderr, neutraliseTerminal(`flowdeck runs: no flow named '${values.flow}' in the history${known.length > 0 ? ` (flows with runs: ${known.map((f) => f.flowName).join(', ')})` : ' (it has no runs yet)'}`));
+      return EXIT.badInput;
+    }
     if (values.json) {
       await printJsonArray(runs, store, io);
       return EXIT.ok;

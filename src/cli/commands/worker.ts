@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { openStore as openRunStore, storeUrl } from '../../engine/openStore';
 import { checkLease, leaseFromEnv } from '../../engine/postgres/hostLease';
 import { loadPostgres } from '../../engine/postgres/load';
@@ -8,6 +7,7 @@ import type { PgStore } from '../../engine/postgres/pgStore';
 import type { QueueWorker } from '../../engine/postgres/queueWorker';
 import { DEFAULT_QUEUE, checkQueueName } from '../../engine/postgres/queueName';
 import { neutraliseTerminal } from '../../engine/terminalText';
+import { parseCommandArgs } from '../args';
 import { createRunner } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
@@ -41,24 +41,20 @@ function positiveNumber(value: string | undefined, name: string): number | undef
 }
 
 export async function workerCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: false,
-    options: {
-      queue: { type: 'string' },
-      concurrency: { type: 'string' },
-      flows: { type: 'string' },
-      name: { type: 'string' },
-      heartbeat: { type: 'string' },
-      lease: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandArgs('worker', argv, {
+    queue: { type: 'string' },
+    concurrency: { type: 'string' },
+    flows: { type: 'string' },
+    name: { type: 'string' },
+    heartbeat: { type: 'string' },
+    lease: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     write(io.stdout, WORKER_HELP);
     return EXIT.ok;
   }
-  void positionals;
+  if (positionals.length > 0) throw new UsageError(`flowdeck worker takes no arguments, got '${positionals[0]}'; \`flowdeck worker --help\` lists its options`);
   if (storeUrl({ env: io.env }) === undefined) throw new UsageError('flowdeck worker needs a Postgres store: set FLOWDECK_STORE (or --store) to a postgres:// URL');
   let queue: string;
   try {
@@ -89,7 +85,10 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     worker: { queue, concurrency },
     onLeaseLost: (why) => worker?.leaseLost(why),
   })) as PgStore;
-  const runner = createRunner(store, io);
+  // A worker process forked ahead for the next run, as in the editor: a run taken from the queue skips
+  // Node's start-up and the worker's loading.
+  const runner = createRunner(store, io, { standby: true });
+  runner.prepareStandby(flowsDir ? { cwd: flowsDir } : {});
   runner.on('storeError', (runId, e) => say(`run ${runId}: ${e.message}`));
   worker = new (loadPostgres().QueueWorker)(store, runner, { queue, concurrency, ...(flowsDir ? { flowsDir } : {}), say });
   let stops = 0;
@@ -109,6 +108,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   } finally {
     for (const sig of signals) process.off(sig, onSignal);
+    await runner.dispose();
     await store.close();
   }
 }

@@ -17,7 +17,9 @@ export type Reusable = Checkpoint | { argsHash: string; attempt: number; taskRun
 export function callIdentity(name: string, n: number, args: readonly unknown[]): CallIdentity {
   const key = `${name}#${n}`;
   try {
-    return { key, argsHash: createHash('sha1').update(serialize(args)).digest('base64url') };
+    const text = serialize(args);
+    // Short arguments stand for themselves (cheaper than a hash, and as exact); longer ones are hashed.
+    return { key, argsHash: text.length <= 40 ? `=${text}` : createHash('sha1').update(text).digest('base64url') };
   } catch {
     return { key };
   }

@@ -3,37 +3,12 @@
  * names, the AbortSignal that fires on cancel or timeout, its logger and key-value store.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RunLogger } from '../api';
 import { flowRunSource, taskRunSource } from '../logFormat';
-import type { LogLevel } from '../records';
+import type { KeyValueStore, LogLevel, RunContext, RunLogger } from '../types';
 import type { Reusable } from './checkpoints';
 import { emit, home, limits, registerSecret, request } from './hostLink';
 import { childController, releaseController } from './signals';
-
-export interface KeyValueStore {
-  get<T>(namespace: string, key: string): Promise<T | undefined>;
-  set(namespace: string, key: string, value: unknown): Promise<void>;
-}
-
-export interface RunContext {
-  flowRunId: string;
-  flowRunName: string;
-  flowName: string;
-  taskRunId?: string;
-  taskRunName?: string;
-  parameters: Record<string, unknown>;
-  /** Fires on cancel or timeout: pass it to fetch and API clients. */
-  signal: AbortSignal;
-  logger: RunLogger;
-  /** Small values kept in the run store across runs (ETags, cursors). */
-  kv: KeyValueStore;
-  /** Masks `value` as `***` in everything stored or printed from now on. */
-  registerSecret(value: string): void;
-  /** Hands refreshed credentials to the host, which merges them into its credential store. */
-  saveCredentials(service: string, patch: Record<string, unknown>): void;
-  /** The store folder (FLOWDECK_HOME). */
-  home: string;
-}
+import { releaseFor } from './taskJournal';
 
 export interface FlowRunScope {
   id: string;
@@ -69,7 +44,13 @@ function bounded(message: string): string {
 export function makeLogger(runId: string, taskRunId: string | undefined, source: string): RunLogger {
   const log = (level: LogLevel, message: unknown): void => {
     const record = { k: 'log' as const, runId, ts: Date.now(), level, source, message: bounded(String(message)) };
-    emit(taskRunId === undefined ? record : { ...record, taskRunId });
+    if (taskRunId === undefined) {
+      emit(record);
+      return;
+    }
+    // A task run is created in the journal before its first line.
+    releaseFor(taskRunId);
+    emit({ ...record, taskRunId });
   };
   return {
     log,

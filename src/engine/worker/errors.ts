@@ -56,8 +56,20 @@ function foldFrames(stack: string, ownDir: string): string {
   return out.join('\n');
 }
 
-/** The stack for a log: the user's frames, then each cause's, each under a `Caused by:` line. */
+/**
+ * An error its code saw coming (a repository that does not exist, a network that is down): it says so
+ * with `expected = true`, and its message says everything, so no stack trace buries it.
+ */
+export function isExpected(error: unknown): boolean {
+  return error instanceof Error && (error as { expected?: unknown }).expected === true;
+}
+
+/**
+ * The stack for a log: the user's frames, then each cause's, each under a `Caused by:` line. An expected
+ * error is its message alone.
+ */
 export function errorReport(error: unknown, ownDir: string): string {
+  if (isExpected(error)) return errorMessage(error);
   if (!(error instanceof Error)) return oneLine(error);
   let text = foldFrames(error.stack ?? oneLine(error), ownDir);
   if (error instanceof AggregateError) {
@@ -89,7 +101,7 @@ export function userFrame(error: unknown, ownDir: string): { file: string; line:
 /** What a failure card shows, from the error user code threw. */
 export function failureOf(error: unknown, ownDir: string): Failure {
   const f: Failure = error instanceof Error ? { name: error.name || 'Error', message: error.message } : { name: typeof error, message: oneLine(error) };
-  if (error instanceof Error) f.stack = errorReport(error, ownDir);
+  if (error instanceof Error && !isExpected(error)) f.stack = errorReport(error, ownDir);
   const causes: string[] = [];
   if (error instanceof AggregateError) for (const e of error.errors.slice(0, MAX_CAUSES)) causes.push(oneLine(e));
   let cause = error instanceof Error ? error.cause : undefined;

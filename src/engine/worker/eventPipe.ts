@@ -21,13 +21,41 @@ let timer: NodeJS.Timeout | undefined;
 let hostGone = false;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+const idleHooks: { run(): void; pending(): boolean }[] = [];
+
+/**
+ * `run` runs when the worker has been idle for the flush interval, just before what is buffered goes
+ * out; `pending` says whether it holds something back (then the interval is watched even with nothing
+ * buffered).
+ */
+export function onIdle(run: () => void, pending: () => boolean): void {
+  idleHooks.push({ run, pending });
+}
+
+/** Something is held back: make sure an idle flush comes. */
+export function armIdle(): void {
+  timer ??= setTimeout(idleFlush, FLUSH_MS);
+}
+
+function idleFlush(): void {
+  timer = undefined;
+  for (const hook of idleHooks) hook.run();
+  flush();
+}
+
 /** Queues one message, already serialized as a JSON line without its newline. */
 export function sendLine(line: string, urgent = false): void {
   if (buffer.length === 0) oldest = Date.now();
   buffer.push(line, '\n');
   bytes += line.length + 1;
   if (urgent || bytes >= FLUSH_BYTES || Date.now() - oldest >= FLUSH_MS) flush();
-  else timer ??= setTimeout(flush, FLUSH_MS);
+  else timer ??= setTimeout(idleFlush, FLUSH_MS);
+}
+
+/** Everything held back and buffered goes out: the process is about to end. */
+export function flushAll(): void {
+  for (const hook of idleHooks) hook.run();
+  flush();
 }
 
 export function send(message: WorkerMessage, urgent = false): void {
@@ -40,6 +68,7 @@ export function flush(): void {
     clearTimeout(timer);
     timer = undefined;
   }
+  if (idleHooks.some((h) => h.pending())) armIdle();
   if (buffer.length === 0) return;
   const text = buffer.join('');
   buffer = [];

@@ -2,14 +2,14 @@
  * Running a flow: the root run when the host says start, or a subflow when a flow is called inside a
  * run. Every outcome is a state: a flow run never throws out of `executeFlowRun`.
  */
-import type { Flow, Hook, HookInfo, RunLogger } from '../api';
+import type { Flow, Hook, HookInfo, RunLogger } from '../types';
 import { checkDeclarations, validateParameters } from '../parameters';
 import type { ResumePlan, SubflowReply } from '../protocol';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { callIdentity, checkpointMap, restore } from './checkpoints';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
-import { errorMessage, errorReport, failureOf } from './errors';
+import { errorMessage, errorReport, failureOf, isExpected } from './errors';
 import { emit, flush, limits, masker, request } from './hostLink';
 import { keepValue, sendResult } from './results';
 import { withRetries, type RetryPlan } from './retries';
@@ -41,10 +41,14 @@ export function emitFlowState(runId: string, name: StateName, message?: string, 
   return s;
 }
 
-export function finalStateFor(error: unknown): [StateName, string] {
-  if (error instanceof TimeoutError) return ['TimedOut', error.message];
-  if (error instanceof CancelledError) return ['Cancelled', error.message];
-  return ['Failed', errorMessage(error)];
+/**
+ * The final state for an error, in the words of the run it ends: its log lines already name it, so a
+ * message about the run itself (`Task run 'x-0' exceeded timeout…`) says just `Task run exceeded
+ * timeout…`, as Prefect does. The error keeps the name for the runs it travels up to.
+ */
+export function finalStateFor(error: unknown, own: { label: string; kind: 'Task run' | 'Flow run' }): [StateName, string] {
+  const [name, message]: [StateName, string] = error instanceof TimeoutError ? ['TimedOut', error.message] : error instanceof CancelledError ? ['Cancelled', error.message] : ['Failed', errorMessage(error)];
+  return [name, message.startsWith(`${own.label} `) ? `${own.kind} ${message.slice(own.label.length + 1)}` : message];
 }
 
 /** How long code gets to stop after its signal fired: the timeout grace, or part of the cancel grace (hooks need the rest). */
@@ -168,8 +172,8 @@ export async function executeFlowRun(
     const done = final;
     await storage.run(ctx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
   } catch (error) {
-    const [name, message] = finalStateFor(error);
-    if (name === 'Failed' && !(error instanceof FlowRunError)) ctx.logger.error(`Encountered exception during execution:\n${errorReport(error, OWN_DIR)}`);
+    const [name, message] = finalStateFor(error, { label, kind: 'Flow run' });
+    if (name === 'Failed' && !(error instanceof FlowRunError)) ctx.logger.error(`Encountered exception during execution:${isExpected(error) ? ' ' : '\n'}${errorReport(error, OWN_DIR)}`);
     final = emitFlowState(run.id, name, message, name === 'Failed' && !(error instanceof FlowRunError) ? { failure: failureOf(error, OWN_DIR) } : {});
     const done = final;
     const cancelled = name === 'Cancelled';

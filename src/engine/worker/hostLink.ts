@@ -33,7 +33,8 @@ export function emit(message: WorkerMessage, urgent = false): void {
   send(message, urgent);
 }
 
-function masked(m: WorkerMessage): WorkerMessage {
+/** A message with every text user code could have put in it masked. */
+export function masked(m: WorkerMessage): WorkerMessage {
   switch (m.k) {
     case 'log':
       return { ...m, source: mask(m.source), message: mask(m.message) };
@@ -56,6 +57,16 @@ function masked(m: WorkerMessage): WorkerMessage {
       };
     case 'result':
       return m.note === undefined ? m : { ...m, note: mask(m.note) };
+    case 'trun':
+      return {
+        ...m,
+        name: mask(m.name),
+        taskName: mask(m.taskName),
+        ...(m.cacheKey !== undefined ? { cacheKey: mask(m.cacheKey) } : {}),
+        ...(m.call !== undefined ? { call: { ...m.call, key: mask(m.call.key) } } : {}),
+        ...(m.message !== undefined ? { message: mask(m.message) } : {}),
+        ...(m.note !== undefined ? { note: mask(m.note) } : {}),
+      };
     case 'fatal':
       return { ...m, message: mask(m.message) };
     case 'rejected':

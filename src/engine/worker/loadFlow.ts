@@ -36,7 +36,14 @@ function compileForRequire(file: string, home: string): string {
   return preserved.moduleSyntax ? compileFile(file, home, 'cjs').code : preserved.code;
 }
 
-function installRequireHooks(home: string): void {
+/** The store whose `compiled` folder the hooks compile into: the one of the load being served. */
+let storeHome = '';
+let requireHooks = false;
+let importHooks = false;
+
+function installRequireHooks(): void {
+  if (requireHooks) return;
+  requireHooks = true;
   const proto = Module.prototype as unknown as { require(id: string): unknown };
   const originalRequire = proto.require;
   proto.require = function (this: unknown, id: string) {
@@ -45,7 +52,7 @@ function installRequireHooks(home: string): void {
   type Loader = (m: { _compile(code: string, file: string): void }, file: string) => void;
   const extensions = (Module as unknown as { _extensions: Record<string, Loader> })._extensions;
   const jsLoader = extensions['.js']!;
-  const compileHook: Loader = (m, file) => m._compile(compileForRequire(file, home), file);
+  const compileHook: Loader = (m, file) => m._compile(compileForRequire(file, storeHome), file);
   for (const ext of ['.ts', '.mts', '.cts', '.tsx', '.mjs']) extensions[ext] = compileHook;
   // Packages and Flowdeck's own bundles load as they are.
   extensions['.js'] = (m, file) => (file.includes(`${'/'}node_modules${'/'}`) || file.startsWith(ownDir) ? jsLoader(m, file) : compileHook(m, file));
@@ -62,21 +69,36 @@ function compileForImport(request: CompileRequest, home: string): CompileReply {
 }
 
 /** Starting Node's loader thread takes time: only a flow that is an ES module pays for it. */
-function installImportHooks(home: string): void {
+function installImportHooks(): void {
+  if (importHooks) return;
+  importHooks = true;
   Object.defineProperty(globalThis, Symbol.for(API_GLOBAL), { value: api });
   const { port1, port2 } = new MessageChannel();
-  port1.on('message', (request: CompileRequest) => port1.postMessage(compileForImport(request, home)));
+  port1.on('message', (request: CompileRequest) => port1.postMessage(compileForImport(request, storeHome)));
   port1.unref();
   const data: HooksData = { apiExports: Object.keys(api), ownDirUrl: pathToFileURL(ownDir).href, port: port2 };
   register(pathToFileURL(join(ownDir, 'module-hooks.js')), { data, transferList: [port2] });
 }
 
+/**
+ * A worker started ahead of time (a standby) installs its module hooks while it waits, so a run's load
+ * does not wait for Node's loader thread to start.
+ */
+export function prewarm(): void {
+  installRequireHooks();
+  installImportHooks();
+}
+
 /** `name: '...'` values, as written: two flows can share a name only if one of these repeats. */
 const LITERAL_NAME = /(?:\bname|(['"])name\1)\s*:\s*(['"`])((?:\\.|(?!\2)[^\\\n])*)\2/g;
+
+/** Just before a `name:` in `task({ ... name: ...`: a task's name, which may equal its flow's. */
+const IN_TASK_OPTIONS = /\btask\s*\(\s*\{[^{}()]*$/;
 
 function repeatsALiteralName(source: string): boolean {
   const seen = new Set<string>();
   for (const m of source.matchAll(LITERAL_NAME)) {
+    if (IN_TASK_OPTIONS.test(source.slice(Math.max(0, m.index - 400), m.index))) continue;
     if (seen.has(m[3]!)) return true;
     seen.add(m[3]!);
   }
@@ -98,7 +120,7 @@ async function loadModule(modulePath: string, home: string): Promise<unknown> {
   if (modulePath.startsWith(ownDir)) return req(modulePath);
   const { moduleSyntax } = compileFile(modulePath, home, 'preserve');
   if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return req(modulePath);
-  installImportHooks(home);
+  installImportHooks();
   return import(pathToFileURL(modulePath).href);
 }
 
@@ -152,7 +174,8 @@ function pickFlow(exports: unknown, where: string, flowName: string | undefined)
  * folder caches compiled sources. Throws LoadError.
  */
 export async function loadFlow(modulePath: string, where: string, flowName: string | undefined, home: string): Promise<{ flow: AnyFlow; exportName: string }> {
-  installRequireHooks(home);
+  storeHome = home;
+  installRequireHooks();
   let exports: unknown;
   try {
     if (!modulePath.startsWith(ownDir)) refuseDuplicateNames(modulePath, where);

@@ -4,22 +4,27 @@
  * The worker leads its own process group: the host's terminal signals do not reach it (the host cancels
  * it properly instead), and killing the group takes every process the flow started with it.
  */
-import { ParameterError, checkDeclarations, validateParameters } from '../parameters';
+import * as nodeModule from 'node:module';
+import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { errorMessage, errorReport } from './errors';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
-import { configure, emit, flush, masker, onReply } from './hostLink';
+import { flushAll } from './eventPipe';
+import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
-import { LoadError, loadFlow, type AnyFlow } from './loadFlow';
+import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 
+// Node 22.1+ keeps compiled code between runs (the worker's bundle and flow modules); older Nodes have no such cache.
+(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 watchHost();
 captureOutput();
 
-// Whatever way the process ends (process.exit in user code included), what is buffered goes first.
-process.on('exit', () => flush());
+// Whatever way the process ends (process.exit in user code included), what is buffered goes first,
+// and task runs still running are shown as such.
+process.on('exit', () => flushAll());
 
 process.on('uncaughtException', (error) => {
   logOutsideRun('CRITICAL', `Uncaught exception in the flow's process: ${errorReport(error, OWN_DIR)}`);
@@ -39,6 +44,12 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 // Without its host the worker has nobody to report to (the host-watch thread covers a blocked loop).
 process.on('disconnect', () => process.exit(0));
 
+// Forked ahead of its run (a standby): ready the module hooks while nothing else is going on.
+if (process.env.FLOWDECK_WORKER_AHEAD === '1') {
+  delete process.env.FLOWDECK_WORKER_AHEAD;
+  setImmediate(prewarm);
+}
+
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
 async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promise<void> {
@@ -49,7 +60,9 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     let parameters: Record<string, unknown>;
     try {
-      parameters = validateParameters(flow.options.name, declarations, message.parameters, { mask: (t) => masker.mask(t) });
+      const mask = { mask: (t: string) => masker.mask(t) };
+      const fromText = message.parameterText === undefined ? {} : parametersFromText(flow.options.name, declarations, message.parameterText, mask);
+      parameters = validateParameters(flow.options.name, declarations, { ...message.parameters, ...fromText }, mask);
       flow.options.validateParameters?.(parameters);
     } catch (e) {
       if (e instanceof ParameterError) throw new LoadError('invalid-parameters', e.message);

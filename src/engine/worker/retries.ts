@@ -1,5 +1,5 @@
 /** The retry loop shared by flow runs and task runs. */
-import type { FlowOptions, RunLogger } from '../api';
+import type { RetryDelay, RunLogger } from '../types';
 import { retryDelaySeconds } from '../retryPolicy';
 import type { StateName } from '../states';
 import { errorMessage } from './errors';
@@ -7,7 +7,7 @@ import { CancelledError, sleep } from './signals';
 
 export interface RetryPlan {
   retries: number;
-  delay: FlowOptions['retryDelaySeconds'];
+  delay: RetryDelay | undefined;
   jitter: number;
   condition?: (error: unknown, attempt: number) => boolean;
 }

@@ -2,15 +2,9 @@
  * Cancellation and timeouts as AbortSignals, and how long user code is waited for once one fires.
  */
 
-/** Thrown into a run whose time ran out. */
-export class TimeoutError extends Error {
-  override readonly name = 'TimeoutError';
-}
+import { CancelledError, TimeoutError } from '../runErrors';
 
-/** Thrown into a run that was cancelled. */
-export class CancelledError extends Error {
-  override readonly name = 'CancelledError';
-}
+export { CancelledError, TimeoutError } from '../runErrors';
 
 export const rootController = new AbortController();
 

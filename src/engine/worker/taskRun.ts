@@ -3,33 +3,28 @@
  * that is final, the result cache, and `map` over items.
  */
 import { randomUUID } from 'node:crypto';
-import type { MapOptions, TaskOptions } from '../api';
-import { mapWithLimit } from '../concurrency';
+import type { TaskOptions } from '../types';
+import { mapAll, mapWithLimit } from '../concurrency';
 import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
-import { formatState, state, type Failure, type State, type StateName } from '../states';
+import { formatState } from '../states';
 import { callIdentity, restore, reusableFor } from './checkpoints';
-import { Ctx, storage } from './context';
+import { Ctx, currentLogger, storage } from './context';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
-import { emit, request } from './hostLink';
-import { keepValue, sendResult, type Kept } from './results';
+import { request } from './hostLink';
+import { mapCalls } from './mapArguments';
+import { keepValue, type Kept } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { CancelledError, attempt, scopedSignal } from './signals';
+import { TaskJournal } from './taskJournal';
 
 /** Task run ids: unique per worker process and short, since a big map sends tens of thousands. */
 const idPrefix = randomUUID().slice(0, 8);
 let nextTaskId = 0;
 
-function emitTaskState(runId: string, id: string, name: StateName, message?: string, extra?: { attempt?: number; deadline?: number; failure?: Failure }): State {
-  const s = state(name, message, Date.now(), extra?.failure);
-  const record = { k: 'tstate' as const, runId, id, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
-  // A deadline must reach the host now: it kills a worker that cannot stop by itself.
-  emit(record, extra?.deadline !== undefined);
-  return s;
-}
-
-export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A): Promise<Awaited<R>> {
+/** `mapped`: one call of a `task.map`, which says once for all its task runs that they completed (see mapTask). */
+export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped = false): Promise<Awaited<R>> {
   const parent = storage.getStore();
   // Outside a flow a task is a plain function call, as in Prefect 3: handy in unit tests of flow code.
   if (!parent) return (await fn(...args)) as Awaited<R>;
@@ -52,24 +47,19 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   const keep = options.persistResult !== false;
   const call = keep ? callIdentity(options.name, index, args) : undefined;
   const reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call) : undefined;
-  const record = { k: 'task' as const, runId, id, name, taskName: options.name, ts: Date.now() };
-  emit(
-    cacheKey === undefined && options.tags === undefined && call === undefined
-      ? record
-      : {
-          ...record,
-          ...(cacheKey !== undefined ? { cacheKey } : {}),
-          ...(options.tags !== undefined ? { tags: options.tags } : {}),
-          ...(call !== undefined ? { call } : {}),
-          ...(reusable ? { reusedFrom: { attempt: reusable.attempt, taskRunId: reusable.taskRunId } } : {}),
-        },
-  );
+  const extras = {
+    ...(cacheKey !== undefined ? { cacheKey } : {}),
+    ...(options.tags !== undefined ? { tags: options.tags } : {}),
+    ...(call !== undefined ? { call } : {}),
+    ...(reusable ? { reusedFrom: { attempt: reusable.attempt, taskRunId: reusable.taskRunId } } : {}),
+  };
+  const journal = new TaskJournal(runId, id, name, options.name, Date.now(), extras);
   const taskCtx = new Ctx(scope, parent.signalSource, id, name);
 
   if (reusable && call) {
     // Completed in an earlier attempt with the same arguments: its result, without running it again.
     const value = restore(reusable, scope.resultsDir);
-    emitTaskState(runId, id, 'Cached', `reused from attempt ${reusable.attempt}`);
+    journal.end('Cached', undefined, `reused from attempt ${reusable.attempt}`);
     scope.completed.set(call.key, reusable);
     return value as Awaited<R>;
   }
@@ -78,7 +68,7 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     // Only the key's hash leaves the worker: a key may hold a secret.
     const hit = (await request({ op: 'cache-get', key: keyHash(cacheKey) })) as string | null;
     if (hit !== null && hit !== undefined) {
-      emitTaskState(runId, id, 'Cached');
+      journal.end('Cached');
       taskCtx.logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
       return parseSerialized(hit) as Awaited<R>;
     }
@@ -87,15 +77,14 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   const label = `Task run '${name}'`;
   const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: options.retryJitterFactor ?? 0, condition: options.retryCondition };
   const once = (attemptNo: number): Promise<unknown> => {
-    const stateName = attemptNo === 1 ? 'Running' : 'Retrying';
     if (options.timeoutSeconds === undefined) {
-      emitTaskState(runId, id, stateName, undefined, { attempt: attemptNo });
+      journal.begin(attemptNo);
       // A cancel ends the flow run, which waits for (or abandons) its task runs: no per-task race here.
       return storage.run(taskCtx, () => Promise.resolve(fn(...args)));
     }
     const scoped = scopedSignal(parent.signalSource, options.timeoutSeconds, label, (f) => storage.run(taskCtx, f));
-    emitTaskState(runId, id, stateName, undefined, { attempt: attemptNo, deadline: scoped.deadline! });
-    const onUnsettled = unsettledAfterTimeout((message) => emitTaskState(runId, id, 'TimedOut', message));
+    journal.begin(attemptNo, scoped.deadline!);
+    const onUnsettled = unsettledAfterTimeout((message) => journal.state('TimedOut', message));
     const attemptCtx = new Ctx(scope, scoped.signal, id, name);
     return storage.run(attemptCtx, () => attempt(() => fn(...args), scoped.signal, graceFor, onUnsettled)).finally(() => {
       attemptCtx.dispose();
@@ -105,13 +94,13 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   try {
     const value =
       plan.retries > 0
-        ? await storage.run(taskCtx, () => withRetries(plan, parent.signalSource, taskCtx.logger, (n, message) => emitTaskState(runId, id, n, message), once))
+        ? await storage.run(taskCtx, () => withRetries(plan, parent.signalSource, taskCtx.logger, (n, message) => journal.state(n, message), once))
         : await once(1);
+    let kept: Kept | undefined;
     if (keep || cacheKey !== undefined) {
-      const kept = keepTaskResult(value, label, scope.resultsDir, id);
+      kept = keepTaskResult(value, label, scope.resultsDir, id);
       if (keep) {
         if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
-        sendResult(runId, id, kept);
         // Kept for the flow's own next attempt, when it has one to come (a resume reads the journal instead).
         if (call?.argsHash !== undefined && kept.kind !== 'dropped' && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
       }
@@ -120,14 +109,15 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
         await request({ op: 'cache-put', key: keyHash(cacheKey), serialized: kept.text, ...(expiresAt !== undefined ? { expiresAt } : {}) });
       }
     }
-    const final = emitTaskState(runId, id, 'Completed');
+    const final = journal.end('Completed', keep ? kept : undefined);
+    if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
     if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
     return value as Awaited<R>;
   } catch (error) {
     // Code that fails because its flow run was cancelled (an aborted fetch) was cancelled, not failed.
     const cause = parent.signalSource.aborted && parent.signalSource.reason instanceof CancelledError ? parent.signalSource.reason : error;
-    const [stateName, message] = finalStateFor(cause);
-    const final = emitTaskState(runId, id, stateName, message, stateName === 'Failed' ? { failure: failureOf(error, OWN_DIR) } : undefined);
+    const [stateName, message] = finalStateFor(cause, { label, kind: 'Task run' });
+    const final = journal.state(stateName, message, stateName === 'Failed' ? { failure: failureOf(error, OWN_DIR) } : undefined);
     if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
     if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));
     throw error;
@@ -136,19 +126,38 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   }
 }
 
-/** A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails, saying where. */
+/**
+ * A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails,
+ * saying where in the value (a plain Error: the message says it all, no class name in front of it).
+ */
 function keepTaskResult(value: unknown, label: string, resultsDir: string, id: string): Kept {
   try {
     return keepValue(value, label, resultsDir, `${id}.dv`);
   } catch (e) {
     if (e instanceof SerializeError) {
-      throw new SerializeError(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`, e.path);
+      throw new Error(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`);
     }
     throw e;
   }
 }
 
-export function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, items: Iterable<A[0]>, mapOptions: MapOptions = {}): Promise<Awaited<R>[]> {
-  const list = Array.from(items);
-  return mapWithLimit(list, mapOptions.concurrency, (item) => runTask(options, fn, [item] as unknown as A));
+/**
+ * How many task runs of a map without `concurrency` are started and unfinished at a time. More would
+ * change nothing for the flow (they all run, a failure rejects the map at once) but memory: a map over a
+ * million items would hold a million task runs' state together.
+ */
+export const MAP_WINDOW = 4096;
+
+/**
+ * `task.map(...)`: its arguments are checked and turned into calls by mapCalls, whose types match the
+ * task's. A completed mapped task run logs no line of its own — a log record per task run made a map of
+ * 20,000 no-op tasks cost about 40% more CPU (`npm run bench`; README, "Limits") — so the map says it
+ * once for all; failures are still logged per task run.
+ */
+export async function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, given: readonly unknown[]): Promise<Awaited<R>[]> {
+  const { calls, options: mapOptions } = mapCalls(options.name, given);
+  const call = (args: A): Promise<Awaited<R>> => runTask(options, fn, args, true);
+  const values = await (mapOptions.concurrency === undefined ? mapAll(calls as A[], MAP_WINDOW, call) : mapWithLimit(calls as A[], mapOptions.concurrency, call));
+  if (storage.getStore()) currentLogger().info(`Finished mapping task '${options.name}': ${calls.length} task run${calls.length === 1 ? '' : 's'} completed`);
+  return values;
 }

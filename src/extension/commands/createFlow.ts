@@ -1,9 +1,11 @@
 /**
- * "Create a Flow": writes flows/hello.flow.ts (or the next free name) and, next to it, flowdeck.d.ts so
- * the editor can type-check `import { flow, task } from 'flowdeck'`. Existing files are never overwritten.
+ * "Create a Flow": writes flows/hello.flow.ts (or the next free name) and, next to it, Flowdeck's
+ * flowdeck.d.ts and a tsconfig.json whose `paths` entry types `import { flow, task } from 'flowdeck'`
+ * with it. Existing files are never overwritten (a folder with its own tsconfig.json or jsconfig.json
+ * keeps it).
  */
 import * as vscode from 'vscode';
-import { freeFlowName, helloFlowSource, TYPES_FILE } from '../scaffold/helloFlow';
+import { CONFIG_FILE, flowsConfigSource, freeFlowName, helloFlowSource, TYPES_FILE } from '../scaffold/helloFlow';
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
@@ -37,7 +39,10 @@ export function registerCreateFlow(context: vscode.ExtensionContext): void {
       const file = vscode.Uri.joinPath(dir, fileName);
       const types = vscode.Uri.joinPath(dir, TYPES_FILE);
       if (!(await exists(types))) {
-        await vscode.workspace.fs.copy(vscode.Uri.joinPath(context.extensionUri, 'media', TYPES_FILE), types);
+        await vscode.workspace.fs.copy(vscode.Uri.joinPath(context.extensionUri, 'dist', TYPES_FILE), types);
+      }
+      if (!taken.has(CONFIG_FILE) && !taken.has('jsconfig.json')) {
+        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, CONFIG_FILE), new TextEncoder().encode(flowsConfigSource()));
       }
       await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(helloFlowSource(flowName)));
       await vscode.window.showTextDocument(file);

@@ -4,7 +4,7 @@
  * tests drive them with plain strings. Checks reuse the engine's validateParameters, so the box says
  * exactly what the run would have refused.
  */
-import { ParameterError, validateParameters, type ParameterDeclaration, type ParameterDeclarations } from '../../engine/parameters';
+import { ParameterError, TextValueError, validateParameters, valueFromText, type ParameterDeclaration, type ParameterDeclarations } from '../../engine/parameters';
 
 export interface ParameterPrompt {
   key: string;
@@ -25,33 +25,13 @@ function render(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/** Text → value for a declared type; throws InputError saying what is wrong. */
+/** Text → value for a declared type, read as the engine reads `--param`; throws InputError saying what to type. */
 function parseText(decl: ParameterDeclaration, text: string): unknown {
-  switch (decl.type) {
-    case 'string':
-      return text;
-    case 'number':
-    case 'integer': {
-      const n = Number(text.trim());
-      if (text.trim() === '' || !Number.isFinite(n)) throw new InputError(`Type a ${decl.type === 'integer' ? 'whole number' : 'number'}, e.g. 42`);
-      return n;
-    }
-    case 'boolean': {
-      const t = text.trim().toLowerCase();
-      if (t === 'true') return true;
-      if (t === 'false') return false;
-      throw new InputError('Type true or false');
-    }
-    case 'array':
-    case 'object': {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        throw new InputError(`Type JSON (${decl.type === 'array' ? 'e.g. ["a", "b"]' : 'e.g. {"key": "value"}'}): ${(e as Error).message}`);
-      }
-      return parsed;
-    }
+  try {
+    return valueFromText(decl.type, text);
+  } catch (e) {
+    if (!(e instanceof TextValueError)) throw e;
+    throw new InputError(`Type ${e.expected}, e.g. ${e.example} (${e.reason}${e.detail ? `: ${e.detail}` : ''})`);
   }
 }
 

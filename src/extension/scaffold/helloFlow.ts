@@ -1,18 +1,41 @@
 /**
- * What "Create a Flow" writes: a first flow with a task, a log line and a declared parameter. Pure, so
- * tests can type-check the result against media/flowdeck.d.ts.
+ * What "Create a Flow" writes: a first flow with a task, a log line and a declared parameter; Flowdeck's
+ * generated flowdeck.d.ts beside it; and a tsconfig.json mapping 'flowdeck' to that file, so the editor
+ * types the import with no line in the flow about it. Pure, so tests can type-check the result.
  */
 
 export const TYPES_FILE = 'flowdeck.d.ts';
+export const CONFIG_FILE = 'tsconfig.json';
 
 /**
- * The flow file. The triple-slash reference matters: without a tsconfig, the editor checks a file with
- * only what it imports or references, so an ambient `declare module 'flowdeck'` sitting in the same
- * folder would go unseen.
+ * The flows folder's tsconfig.json: what a run accepts (ES modules, top-level await, JSON imports,
+ * JavaScript flows) and `paths` sending 'flowdeck' to the types beside it.
  */
+export function flowsConfigSource(): string {
+  return `// Written by "Flowdeck: Create a Flow" so the editor (and \`flowdeck check\`) type-checks the flows in
+// this folder, with 'flowdeck' typed by ${TYPES_FILE}. Flowdeck itself never needs it to run a flow.
+{
+  "compilerOptions": {
+    "target": "ES2022",
+    "module": "ESNext",
+    "moduleResolution": "Bundler",
+    "lib": ["ES2022", "DOM"],
+    "strict": true,
+    "noEmit": true,
+    "allowJs": true,
+    "skipLibCheck": true,
+    "allowImportingTsExtensions": true,
+    "resolveJsonModule": true,
+    "esModuleInterop": true,
+    "paths": { "flowdeck": ["./${TYPES_FILE}"] }
+  }
+}
+`;
+}
+
+/** The flow file. */
 export function helloFlowSource(flowName: string): string {
-  return `/// <reference path="./${TYPES_FILE}" />
-// A first Flowdeck flow. Run it with the ▶ button in the Flows view, the "Run Flow" lens above the flow,
+  return `// A first Flowdeck flow. Run it with the ▶ button in the Flows view, the "Run Flow" lens above the flow,
 // or from a terminal: npx flowdeck run <this file> --param name=Ada
 import { flow, getRunLogger, task } from 'flowdeck';
 

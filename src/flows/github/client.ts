@@ -52,16 +52,17 @@ export async function createGitHubClient(options: GitHubOptions): Promise<GitHub
   const maxWait = options.maxRateLimitWaitSeconds ?? DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS;
   const retries = options.retries ?? DEFAULT_RETRIES;
   const stats: RequestStats = { requests: 0, notModified: 0 };
+  const unanswered: Unanswered = new Map();
   const ThrottledOctokit = RestOctokit.plugin(throttling, retry);
 
   const octokit = new ThrottledOctokit({
     baseUrl: options.baseUrl,
     ...(token ? { auth: token } : {}),
     userAgent: 'flowdeck-github-repo-stats',
-    log: octokitLog(logger, token),
+    log: octokitLog(logger, token, unanswered),
     request: {
       ...(options.signal ? { signal: options.signal } : {}),
-      fetch: countingFetch(stats, logger, options.baseUrl),
+      fetch: countingFetch(stats, logger, options.baseUrl, unanswered),
     },
     retry: { retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue },
     throttle: {
@@ -94,22 +95,38 @@ export async function createGitHubClient(options: GitHubOptions): Promise<GitHub
 }
 
 /**
+ * Requests that got no answer at all (DNS, refused connection), by `METHOD path`, with why: Octokit
+ * reports them as status 500, and its request log would print `500 with id UNKNOWN`, a status GitHub
+ * never sent.
+ */
+type Unanswered = Map<string, string[]>;
+
+/** Octokit's request-log line: `GET /repos/a/b - 404 with id ABCD in 12ms`. */
+const REQUEST_LINE = /^(\S+ \S+) - \d+ with id UNKNOWN in (\d+ms)$/;
+
+/**
  * Octokit logs `debug("request", options)` with the Authorization header inside, so debug is dropped and
  * only the message string of the other levels is forwarded. Errors are reported by the caller as
- * GitHubErrors; Octokit's own error line (also printed for a harmless 304) is kept at debug.
+ * GitHubErrors; Octokit's own error line (also printed for a harmless 304) is kept at debug, and says
+ * "no response" for a request that got none.
  */
-function octokitLog(logger: GitHubLogger, token: string | undefined) {
+function octokitLog(logger: GitHubLogger, token: string | undefined, unanswered: Unanswered) {
   const text = (message: unknown) => redact(typeof message === 'string' ? message : String(message), token);
+  const errorLine = (message: string): string => {
+    const m = REQUEST_LINE.exec(message);
+    const reason = m ? unanswered.get(m[1]!)?.shift() : undefined;
+    return m && reason !== undefined ? `${m[1]} - no response (${reason}) in ${m[2]}` : message;
+  };
   return {
     debug: () => undefined,
     info: (message: unknown) => logger.debug(text(message)),
     warn: (message: unknown) => logger.warning(text(message)),
-    error: (message: unknown) => logger.debug(text(message)),
+    error: (message: unknown) => logger.debug(errorLine(text(message))),
   };
 }
 
 /** Counts every attempt (the retry plugin's included) and logs why an attempt failed. */
-function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: string): typeof fetch {
+function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: string, unanswered: Unanswered): typeof fetch {
   return async (input, init) => {
     stats.requests++;
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -120,7 +137,10 @@ function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: strin
       // fetch rejects with the signal's reason (the engine's TimeoutError, say); Octokit would wrap that
       // as a status-500 RequestError and the retry plugin would retry it. An AbortError passes straight up.
       if (init?.signal?.aborted) throw new DOMException('The run was cancelled or timed out', 'AbortError');
-      logger.warning(`Request ${pathOf(url, baseUrl)} failed: ${networkReason(error)}`);
+      const reason = networkReason(error);
+      const key = `${(init?.method ?? 'GET').toUpperCase()} ${pathOf(url, baseUrl)}`;
+      unanswered.set(key, [...(unanswered.get(key) ?? []), reason]);
+      logger.warning(`Request ${pathOf(url, baseUrl)} failed: ${reason}`);
       throw error;
     }
     if (response.status === 304) stats.notModified++;

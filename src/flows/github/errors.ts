@@ -15,6 +15,8 @@ export type GitHubErrorKind =
 
 export class GitHubError extends Error {
   override readonly name = 'GitHubError';
+  /** Its message says what happened and what to do: the engine prints it without a stack trace. */
+  readonly expected = true;
   readonly kind: GitHubErrorKind;
   /** HTTP status GitHub answered with; absent for network failures and invalid input. */
   readonly status?: number;

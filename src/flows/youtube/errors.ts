@@ -42,6 +42,8 @@ export interface YouTubeErrorDetails {
 
 export class YouTubeError extends Error {
   override readonly name = 'YouTubeError';
+  /** Its message says what happened and what to do: the engine prints it without a stack trace. */
+  readonly expected = true;
   readonly retryable: boolean;
   readonly status?: number;
   readonly reason?: string;

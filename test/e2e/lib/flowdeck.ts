@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { CONFIG_FILE, TYPES_FILE, flowsConfigSource } from '../../../src/extension/scaffold/helloFlow';
 import { clickInlineAction, openViewContainer, runCommand, screenshot, type CodeServer } from './codeServer';
 
 export const FIXTURE_WORKSPACE = path.join(__dirname, '..', 'fixtures', 'workspace');
@@ -23,14 +24,16 @@ export function flowdeckVsix(): string {
 
 /**
  * A temp dir holding a copy of the fixture workspace (`ws/`) and an empty store folder (`home/`). The
- * workspace gets media/flowdeck.d.ts, as "Create a Flow" writes it, so the flow files type-check in the editor.
+ * workspace gets the flowdeck.d.ts built with the extension (`npm run package` builds dist/) and the
+ * tsconfig.json mapping 'flowdeck' to it, as "Create a Flow" writes them, so the flows type-check in the editor.
  */
 export function makeScenarioDirs(prefix: string): { root: string; workspace: string; home: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `flowdeck-e2e-${prefix}-`));
   const workspace = path.join(root, 'ws');
   const home = path.join(root, 'home');
   fs.cpSync(FIXTURE_WORKSPACE, workspace, { recursive: true });
-  fs.copyFileSync(path.join(__dirname, '..', '..', '..', 'media', 'flowdeck.d.ts'), path.join(workspace, 'flowdeck.d.ts'));
+  fs.copyFileSync(path.join(__dirname, '..', '..', '..', 'dist', TYPES_FILE), path.join(workspace, TYPES_FILE));
+  fs.writeFileSync(path.join(workspace, CONFIG_FILE), flowsConfigSource());
   fs.mkdirSync(home);
   return { root, workspace, home };
 }

@@ -1,0 +1,65 @@
+/**
+ * `--params JSON` and `--param key=value` of `flowdeck run`. The JSON is read here; each `--param` text is
+ * passed on as typed, because how to read it depends on the parameter's declared type, which only the
+ * worker that loaded the flow knows (parametersFromText in the engine).
+ */
+import { ParameterError } from '../engine/parameters';
+
+export interface ParameterInput {
+  parameters: Record<string, unknown>;
+  parameterText: Record<string, string>;
+}
+
+/** `key=value` → [key, value as typed]. */
+export function splitAssignment(assignment: string): [string, string] {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new ParameterError(`--param expects key=value, got '${assignment}'`, ['malformed --param']);
+  return [assignment.slice(0, eq), assignment.slice(eq + 1)];
+}
+
+/** Where in a parsed JSON value a number too large for a double (`1e400`, read as Infinity) sits. */
+function nonFinitePath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nonFinitePath(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function jsonError(text: string): string | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/**
+ * Reads the options into parameters and texts. Built from own properties only: a parameter named
+ * `__proto__` or `constructor` stays a parameter. `mask` hides secrets in what an error quotes.
+ */
+export function parameterInput(values: { param?: string[]; params?: string }, mask: (text: string) => string): ParameterInput {
+  let parameters: Record<string, unknown> = {};
+  if (values.params !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(values.params);
+    } catch {
+      // JSON.parse quotes a piece of its input, which may be a piece of a secret: say what is wrong
+      // with the masked input instead.
+      const reason = jsonError(mask(values.params));
+      throw new ParameterError(`--params is not valid JSON${reason === undefined ? '' : `: ${reason}`}`, ['bad --params']);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError('--params must be a JSON object, like {"repo":"owner/name"}', ['bad --params']);
+    const huge = nonFinitePath(parsed, '');
+    if (huge !== undefined) {
+      throw new ParameterError(`--params: the number at ${huge} is too large to be a number (it reads as Infinity); pass it as a string if it is text`, ['bad --params']);
+    }
+    parameters = parsed as Record<string, unknown>;
+  }
+  const texts: [string, string][] = (values.param ?? []).map(splitAssignment);
+  return { parameters, parameterText: Object.fromEntries(texts) };
+}

@@ -1,0 +1,15 @@
+/**
+ * Errors Flowdeck throws into a run's code, for `instanceof` checks in a flow: TimeoutError when the run's
+ * time ran out, CancelledError when the run was cancelled. The run's AbortSignal carries them as its
+ * `reason` too.
+ */
+
+/** Thrown into a run whose time ran out (its `timeoutSeconds`). */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** Thrown into a run that was cancelled (Ctrl-C, Cancel Run, SIGTERM). */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+}

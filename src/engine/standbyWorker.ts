@@ -1,0 +1,124 @@
+/**
+ * One worker process forked ahead of time, so a run in a long-lived host (the editor, `flowdeck serve`)
+ * skips Node's start-up and the worker's loading — most of a short run's time. It is never shared: a
+ * run takes it, and a new one is forked for the next run once the host is idle. It is used only by a run
+ * whose spawn options (program, folder, environment) are the ones it was forked with; otherwise it is
+ * killed and the run forks its own. An idle standby exits with its host like any worker.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { forkWorker, spawnKey, type WorkerSpawnOptions } from './workerFork';
+
+/** Where the CLI's entry leaves the worker it forked before loading the rest of the CLI. */
+const EARLY = Symbol.for('flowdeck.earlyWorker');
+
+interface Ready {
+  key: string;
+  child: ChildProcess;
+}
+
+function alive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null && child.connected;
+}
+
+function kill(child: ChildProcess): void {
+  if (!alive(child) || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+export class StandbyWorker {
+  private ready?: Ready;
+  private timer?: NodeJS.Timeout;
+  private disposed = false;
+
+  /** `initial`: a worker already forked (the CLI's early one) with the options it was forked with. */
+  constructor(initial?: { child: ChildProcess; options: WorkerSpawnOptions }) {
+    if (initial) this.ready = { key: spawnKey(initial.options), child: initial.child };
+  }
+
+  /** The standby, when it matches `options` and is still alive; otherwise undefined (and the standby goes). */
+  take(options: WorkerSpawnOptions): ChildProcess | undefined {
+    const ready = this.ready;
+    this.ready = undefined;
+    if (!ready) return undefined;
+    if (ready.key === spawnKey(options) && alive(ready.child)) return ready.child;
+    kill(ready.child);
+    return undefined;
+  }
+
+  /** Forks a standby for the next run like `options`, `afterMs` from now (once the host is idle), unless one is ready. */
+  prepare(options: WorkerSpawnOptions, afterMs = 0): void {
+    if (this.disposed) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.disposed) return;
+      const key = spawnKey(options);
+      if (this.ready && this.ready.key === key && alive(this.ready.child)) return;
+      if (this.ready) kill(this.ready.child);
+      this.ready = undefined;
+      let child: ChildProcess;
+      try {
+        child = forkWorker(options, true);
+      } catch {
+        return; // The run that needs a worker will fork one and say what went wrong.
+      }
+      // An idle standby does not keep the host's event loop alive.
+      unrefHandles(child);
+      child.on('error', () => undefined);
+      this.ready = { key, child };
+    }, afterMs);
+    this.timer.unref();
+  }
+
+  /** The pid of the worker waiting for the next run, if one is. */
+  get pid(): number | undefined {
+    return this.ready && alive(this.ready.child) ? this.ready.child.pid : undefined;
+  }
+
+  /** Kills the standby; no more are forked. */
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
+    if (this.ready) kill(this.ready.child);
+    this.ready = undefined;
+  }
+}
+
+interface Unreffable {
+  ref?: () => void;
+  unref?: () => void;
+}
+
+function handlesOf(child: ChildProcess): Unreffable[] {
+  return [child, child.channel as Unreffable | undefined, ...child.stdio.map((s) => s as unknown as Unreffable | null)].filter((h): h is Unreffable => !!h);
+}
+
+/** Lets the host exit while `child` waits unused (its IPC channel and pipes would keep it alive). */
+export function unrefHandles(child: ChildProcess): void {
+  for (const h of handlesOf(child)) h.unref?.();
+}
+
+/** The opposite of unrefHandles, once a run uses the worker. */
+export function refHandles(child: ChildProcess): void {
+  for (const h of handlesOf(child)) h.ref?.();
+}
+
+/** The CLI's entry: forks the worker first thing and leaves it for the runner the command creates. */
+export function forkEarlyWorker(options: WorkerSpawnOptions): void {
+  const child = forkWorker(options, true);
+  unrefHandles(child);
+  child.on('error', () => undefined);
+  (globalThis as Record<symbol, unknown>)[EARLY] = { child, options };
+}
+
+/** The worker the CLI's entry forked, if any (taken once). */
+export function takeEarlyWorker(): { child: ChildProcess; options: WorkerSpawnOptions } | undefined {
+  const g = globalThis as Record<symbol, unknown>;
+  const early = g[EARLY] as { child: ChildProcess; options: WorkerSpawnOptions } | undefined;
+  delete g[EARLY];
+  return early;
+}

@@ -1,0 +1,216 @@
+/**
+ * The types of the 'flowdeck' module, written once: the authoring functions and the worker that runs
+ * flows both use them (so neither imports the other's), and editors see them in the flowdeck.d.ts
+ * generated from them.
+ */
+
+/** Prefect's state types. */
+export type StateType = 'SCHEDULED' | 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'CRASHED' | 'PAUSED' | 'CANCELLING';
+
+/** Prefect's state names; each belongs to one type (`Cached` is COMPLETED, `TimedOut` is FAILED). */
+export type StateName =
+  | 'Scheduled'
+  | 'Late'
+  | 'AwaitingRetry'
+  | 'Pending'
+  | 'Running'
+  | 'Retrying'
+  | 'Completed'
+  | 'Cached'
+  | 'Failed'
+  | 'TimedOut'
+  | 'Cancelled'
+  | 'Cancelling'
+  | 'Crashed'
+  | 'Paused'
+  | 'Suspended';
+
+/** Where and why a run failed: for a failure card and a diagnostic at the user's line. */
+export interface Failure {
+  /** The error's name (`TypeError`, `GitHubError`). */
+  name: string;
+  message: string;
+  /** The stack, user frames first (source-mapped to .ts lines), Flowdeck's own frames folded. */
+  stack?: string;
+  /** Messages of the `cause` chain (and an AggregateError's errors), outermost first. */
+  causes?: string[];
+  /** The first frame in the user's own code: file (absolute path), 1-based line and column. */
+  frame?: { file: string; line: number; column: number };
+}
+
+export interface State {
+  type: StateType;
+  name: StateName;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  message?: string;
+  /** Set on a Failed state whose cause is an error thrown by user code. */
+  failure?: Failure;
+}
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
+
+export type ParameterType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'array';
+
+export interface ParameterDeclaration {
+  type: ParameterType;
+  description?: string;
+  /** Used when the parameter is not given; must itself fit the declaration. */
+  default?: unknown;
+  /** A parameter without a default that must be given. */
+  required?: boolean;
+  enum?: readonly (string | number | boolean)[];
+  /** For strings: a regular expression the whole value must match. */
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+}
+
+export type ParameterDeclarations = Record<string, ParameterDeclaration>;
+
+/** Delay before retry `attempt` (1-based), in seconds ≥ 0: one number, a list indexed by attempt, or a function. */
+export type RetryDelay = number | readonly number[] | ((attempt: number) => number);
+
+export interface HookInfo {
+  /** The flow or task run's id and name. */
+  id: string;
+  name: string;
+  state: State;
+  parameters?: Record<string, unknown>;
+}
+
+export type Hook = (info: HookInfo) => unknown;
+
+export interface TaskOptions<A extends unknown[]> {
+  name: string;
+  description?: string;
+  tags?: string[];
+  /** How many times a failed run is tried again: a whole number ≥ 0. */
+  retries?: number;
+  retryDelaySeconds?: RetryDelay;
+  /** Each delay is multiplied by a random factor in [1 - j, 1 + j]; j is between 0 and 1. */
+  retryJitterFactor?: number;
+  /** Return false to stop retrying this error. */
+  retryCondition?: (error: unknown, attempt: number) => boolean;
+  /** Seconds (> 0) one attempt may take; it then ends TimedOut. */
+  timeoutSeconds?: number;
+  /** A key for the result cache; `undefined` skips the cache for that call. */
+  cacheKey?: (...args: A) => string | undefined;
+  /** How long (seconds > 0) a cached result stays valid; unset means forever. */
+  cacheExpirationSeconds?: number;
+  /**
+   * Keep the task's result with its run (the default): a resumed run returns it instead of running the
+   * task again. `false`: never kept (for values that cannot be, or must not be, stored).
+   */
+  persistResult?: boolean;
+  onCompletion?: Hook[] | Hook;
+  onFailure?: Hook[] | Hook;
+}
+
+export interface FlowOptions {
+  name: string;
+  description?: string;
+  version?: string;
+  /** Seconds (> 0) one attempt of the flow may take; it then ends TimedOut. */
+  timeoutSeconds?: number;
+  /** How many times a failed run is tried again (resuming from its completed tasks): a whole number ≥ 0. */
+  retries?: number;
+  retryDelaySeconds?: RetryDelay;
+  /** When given, runs validate their parameters against it; without it any parameters are accepted. */
+  parameters?: ParameterDeclarations;
+  /**
+   * Checks what a declaration cannot say (one date before another). Throw to reject the parameters:
+   * the run is then never created and the CLI exits 2, like any invalid parameter.
+   */
+  validateParameters?: (parameters: Record<string, unknown>) => void;
+  onCompletion?: Hook[] | Hook;
+  onFailure?: Hook[] | Hook;
+  onCancellation?: Hook[] | Hook;
+  onCrashed?: Hook[] | Hook;
+  /**
+   * When the host (editor, CLI) dies mid-run, the next Flowdeck host that opens the store resumes the
+   * run from its checkpoints, once.
+   */
+  resumeOnCrash?: boolean;
+}
+
+export interface MapOptions {
+  /** At most this many task runs at once (a whole number ≥ 1). Unset: all of them (to bound memory, at most 4,096 are started and unfinished at a time). */
+  concurrency?: number;
+}
+
+/** Brands what `unmapped()` makes, so no other object passes for it. A type only: nothing holds this key. */
+declare const UNMAPPED: unique symbol;
+
+/** A `task.map` argument passed whole to every call: made by `unmapped(value)` (Prefect's `unmapped`). */
+export interface Unmapped<T> {
+  readonly [UNMAPPED]: T;
+}
+
+/** What `task.map` takes for one argument of the task: a list to map over, or `unmapped(value)`. */
+export type MapArgument<T> = Iterable<T> | Unmapped<T>;
+
+/**
+ * What `task.map` takes for the task's arguments `A`, one MapArgument each; optional arguments may be
+ * left out, as in a call.
+ */
+export type MapArguments<A extends unknown[]> = number extends A['length']
+  ? MapArgument<A[number]>[]
+  : A extends []
+    ? []
+    : A extends [infer Head, ...infer Tail]
+      ? [MapArgument<Head>, ...MapArguments<Tail>]
+      : A extends [(infer Head)?, ...infer Tail]
+        ? [] | [MapArgument<Head>, ...MapArguments<Tail>]
+        : never;
+
+export type Task<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>) & {
+  readonly options: TaskOptions<A>;
+  /**
+   * One task run per item, results in input order. Each of the task's arguments is a list (all the
+   * same length: call `i` gets item `i` of each) or `unmapped(value)`; map options may follow.
+   */
+  map: {
+    (...args: MapArguments<A>): Promise<Awaited<R>[]>;
+    (...args: [...MapArguments<A>, MapOptions]): Promise<Awaited<R>[]>;
+  };
+};
+
+export type Flow<P extends Record<string, unknown>, R> = ((parameters?: P) => Promise<Awaited<R>>) & {
+  readonly options: FlowOptions;
+  readonly fn: (parameters: P) => R | Promise<R>;
+};
+
+export interface RunLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  critical(message: string): void;
+  log(level: LogLevel, message: string): void;
+}
+
+export interface KeyValueStore {
+  get<T>(namespace: string, key: string): Promise<T | undefined>;
+  set(namespace: string, key: string, value: unknown): Promise<void>;
+}
+
+export interface RunContext {
+  flowRunId: string;
+  flowRunName: string;
+  flowName: string;
+  taskRunId?: string;
+  taskRunName?: string;
+  parameters: Record<string, unknown>;
+  /** Fires on cancel or timeout: pass it to fetch and API clients. */
+  signal: AbortSignal;
+  logger: RunLogger;
+  /** Small values kept in the run store across runs (ETags, cursors). */
+  kv: KeyValueStore;
+  /** Masks `value` as `***` in everything stored or printed from now on. */
+  registerSecret(value: string): void;
+  /** Hands refreshed credentials to the host, which merges them into its credential store. */
+  saveCredentials(service: string, patch: Record<string, unknown>): void;
+  /** The store folder (FLOWDECK_HOME). */
+  home: string;
+}

@@ -1,0 +1,114 @@
+/**
+ * What a task run says about itself, as few records as it can. A task that starts and ends before the
+ * worker's buffer goes out (a quick task, most tasks of a big map) is one `trun` record instead of four
+ * (`task`, `tstate` Running, `result`, `tstate` Completed). Its start is held back: it goes out as
+ * `task` + Running only when the task is still running when the worker falls idle (it waits for I/O:
+ * the views show it running within the flush interval), when it logs, retries or fails, or when the
+ * process exits. A task with a timeout is never held back: the host must see its deadline at once.
+ */
+import type { StateName } from '../states';
+import { state, type Failure, type State } from '../states';
+import type { CallIdentity } from '../records';
+import { armIdle, onIdle, sendLine } from './eventPipe';
+import { emit, masked, masker } from './hostLink';
+import { sendResult, type Kept } from './results';
+
+interface Extras {
+  cacheKey?: string;
+  tags?: string[];
+  call?: CallIdentity;
+  reusedFrom?: { attempt: number; taskRunId: string };
+}
+
+/** Task runs whose start is held back, by id. */
+const held = new Map<string, TaskJournal>();
+
+/** Every held-back start goes out (the worker is idle or exiting: what is running must be shown). */
+export function releaseHeld(): void {
+  for (const j of [...held.values()]) j.materialize();
+}
+
+/** The start of a task run that is about to log, so its log lines follow its creation. */
+export function releaseFor(taskRunId: string): void {
+  held.get(taskRunId)?.materialize();
+}
+
+onIdle(releaseHeld, () => held.size > 0);
+
+export class TaskJournal {
+  private started = false;
+  private startTs = 0;
+  private attempt = 1;
+
+  constructor(
+    private readonly runId: string,
+    readonly id: string,
+    private readonly name: string,
+    private readonly taskName: string,
+    private readonly ts: number,
+    private readonly extras: Extras,
+  ) {}
+
+  /** Attempt `attemptNo` begins; held back when it can be. */
+  begin(attemptNo: number, deadline?: number): void {
+    this.attempt = attemptNo;
+    if (attemptNo === 1 && deadline === undefined && !this.started) {
+      this.startTs = Date.now();
+      held.set(this.id, this);
+      armIdle();
+      return;
+    }
+    this.materialize();
+    this.state(attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo, ...(deadline !== undefined ? { deadline } : {}) });
+  }
+
+  /** The task run's creation (and, if it started, its start) goes out now. */
+  materialize(): void {
+    if (this.started) return;
+    this.started = true;
+    held.delete(this.id);
+    emit({ k: 'task', runId: this.runId, id: this.id, name: this.name, taskName: this.taskName, ts: this.ts, ...this.extras });
+    if (this.startTs !== 0) emit({ k: 'tstate', runId: this.runId, id: this.id, name: 'Running', ts: this.startTs, attempt: this.attempt });
+  }
+
+  /** A state change; everything before it goes out first. */
+  state(name: StateName, message?: string, extra?: { attempt?: number; deadline?: number; failure?: Failure }): State {
+    this.materialize();
+    const s = state(name, message, Date.now(), extra?.failure);
+    const record = { k: 'tstate' as const, runId: this.runId, id: this.id, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
+    // A deadline must reach the host now: it kills a worker that cannot stop by itself.
+    emit(record, extra?.deadline !== undefined);
+    return s;
+  }
+
+  /** The task run ended `name` (Completed, Cached) with what was kept of its result. */
+  end(name: StateName, kept?: Kept, message?: string): State {
+    const now = Date.now();
+    if (this.started) {
+      if (kept) sendResult(this.runId, this.id, kept);
+      return this.state(name, message);
+    }
+    held.delete(this.id);
+    this.started = true;
+    const record = {
+      k: 'trun' as const,
+      runId: this.runId,
+      id: this.id,
+      name: this.name,
+      taskName: this.taskName,
+      ts: this.ts,
+      start: this.startTs || now,
+      end: now,
+      state: name,
+      ...(this.attempt !== 1 ? { attempt: this.attempt } : {}),
+      ...(message !== undefined ? { message } : {}),
+      ...this.extras,
+      ...(kept?.kind === 'file' ? { ref: kept.ref } : {}),
+      ...(kept?.kind === 'dropped' ? { note: kept.note } : {}),
+    };
+    const line = JSON.stringify(masker.size > 0 ? masked(record) : record);
+    // The value is serialized (and masked) already: spliced in as it is, never parsed again here.
+    sendLine(kept?.kind === 'inline' ? `${line.slice(0, -1)},"value":${kept.text}}` : line);
+    return state(name, message, now);
+  }
+}

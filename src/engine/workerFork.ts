@@ -1,0 +1,44 @@
+/**
+ * Starting a worker process. Kept apart from the rest of the engine (it imports nothing but Node) so the
+ * CLI can fork the worker before it loads anything else, and both start up at once.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { EVENT_FD } from './protocol';
+
+export interface WorkerSpawnOptions {
+  workerPath: string;
+  cwd?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Forks the worker: its own process group (and session), the event pipe on EVENT_FD, an IPC channel
+ * after it. `ahead`: forked before its run is known (a standby), so it readies its module hooks while it
+ * waits.
+ */
+export function forkWorker(options: WorkerSpawnOptions, ahead = false): ChildProcess {
+  const profile = options.env.FLOWDECK_WORKER_PROF ?? process.env.FLOWDECK_WORKER_PROF;
+  const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'pipe', 'pipe'];
+  stdio[EVENT_FD] = 'pipe';
+  stdio.push('ipc');
+  return fork(options.workerPath, [], {
+    cwd: options.cwd,
+    // The worker watches this process and goes when it does (worker/hostWatch.ts).
+    env: { ...options.env, FLOWDECK_HOST_PID: String(process.pid), ...(ahead ? { FLOWDECK_WORKER_AHEAD: '1' } : {}) },
+    // Source maps make user code's stack traces point at the .ts lines they wrote.
+    execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+    stdio,
+    detached: true,
+  });
+}
+
+/**
+ * What makes two workers interchangeable before they are given a flow: the same program, folder and
+ * environment. A worker forked ahead of time is used only for a run whose spawn options match its own.
+ */
+export function spawnKey(options: WorkerSpawnOptions): string {
+  const env = Object.entries(options.env)
+    .filter((e): e is [string, string] => e[1] !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([options.workerPath, options.cwd ?? process.cwd(), env]);
+}

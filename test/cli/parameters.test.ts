@@ -1,0 +1,66 @@
+/**
+ * `flowdeck run --param/--params` end to end: the worker reads each `--param` text by the type the flow
+ * declares; a rejected value says how to pass it; `__proto__` and `constructor` keys pollute nothing.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { flowSource, runCli, tempDir, workspace } from '../support/engine';
+
+const T = { timeout: 120_000 };
+
+const declared = flowSource(`
+export default flow({ name: 'release', parameters: {
+  version: { type: 'string', pattern: '\\\\d+\\\\.\\\\d+' },
+  ratio: { type: 'number', default: 1 },
+  times: { type: 'integer', default: 1 },
+  dry: { type: 'boolean', default: false },
+  targets: { type: 'array', default: [] },
+} }, async (p: Record<string, unknown>) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, [typeof v, v]])));`);
+
+describe('flowdeck run --param', T, () => {
+  it('reads each text by its declared type: a string parameter keeps 2.0 as "2.0"', async () => {
+    const ws = workspace({ 'release.flow.ts': declared });
+    const r = await runCli(['run', 'release.flow.ts', '--json', '--param', 'version=2.0', '--param', 'ratio=0.5', '--param', 'times=3', '--param', 'dry=true', '--param', 'targets=["eu","us"]'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { parameters: unknown; result: unknown };
+    assert.deepEqual(doc.parameters, { version: '2.0', ratio: 0.5, times: 3, dry: true, targets: ['eu', 'us'] });
+    assert.deepEqual(doc.result, { version: ['string', '2.0'], ratio: ['number', 0.5], times: ['number', 3], dry: ['boolean', true], targets: ['object', ['eu', 'us']] });
+  });
+
+  for (const [what, args, message] of [
+    ['a number too large', ['--param', 'version=1.0', '--param', 'ratio=1e400'], /'ratio' must be a number, got "1e400" \(not a finite number\); pass it as --param ratio=0\.5/],
+    ['NaN', ['--param', 'version=1.0', '--param', 'ratio=NaN'], /'ratio' must be a number, got "NaN" \(not a number\)/],
+    ['a boolean that is not one', ['--param', 'version=1.0', '--param', 'dry=yes'], /pass it as --param dry=true or --param dry=false/],
+    ['--params with a number too large', ['--params', '{"version":"1.0","ratio":1e400}'], /--params: the number at \.ratio is too large to be a number/],
+  ] as const) {
+    it(`exits 2 for ${what}, naming the text and how to pass it`, async () => {
+      const ws = workspace({ 'release.flow.ts': declared });
+      const r = await runCli(['run', 'release.flow.ts', ...args], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+    });
+  }
+
+  it('__proto__ and constructor keys from --params and --param are parameters like any other and pollute nothing', async () => {
+    const ws = workspace({
+      'any.flow.ts': flowSource(`export default flow({ name: 'any' }, async (p: Record<string, unknown>) => ({
+  keys: Object.keys(p).sort(),
+  ownProto: Object.hasOwn(p, '__proto__') ? p['__proto__'] : null,
+  paramsPrototypeIsObject: Object.getPrototypeOf(p) === Object.prototype,
+  polluted: ({} as Record<string, unknown>).polluted ?? null,
+}));`),
+    });
+    const r = await runCli(['run', 'any.flow.ts', '--json', '--params', '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}', '--param', 'toString=plain'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { parameters: Record<string, unknown>; result: unknown };
+    assert.deepEqual(doc.result, { keys: ['__proto__', 'constructor', 'toString'], ownProto: { polluted: 'yes' }, paramsPrototypeIsObject: true, polluted: null });
+    assert.deepEqual(Object.keys(doc.parameters).sort(), ['__proto__', 'constructor', 'toString']);
+  });
+
+  it('a declared flow refuses a __proto__ key as an unknown parameter', async () => {
+    const ws = workspace({ 'release.flow.ts': declared });
+    const r = await runCli(['run', 'release.flow.ts', '--params', '{"version":"1.0","__proto__":{"polluted":"yes"}}'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /unknown parameter '__proto__'/);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * The CLI as a Unix citizen (issue 9): a reader that stops early closes the pipe and the command ends
+ * quietly; mistakes get Flowdeck's own messages; `help <command>` works for every command; the built
+ * CLI stays executable for the `flowdeck` link.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { state } from '../../src/engine/states';
+import { CLI, flowSource, runCli, tempDir, workspace, type CliResult } from '../support/engine';
+
+const T = { timeout: 120_000 };
+
+/** A store holding `n` finished runs with a few log lines each, made directly (no worker needed). */
+async function storeWithRuns(n: number): Promise<{ home: string; ids: string[] }> {
+  const home = tempDir();
+  const store = await EmbeddedStore.open(home);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const h = await store.createRun({ flowName: 'hello', source: '/ws/hello.flow.ts', parameters: {} });
+    await h.append(Array.from({ length: 50 }, (_, j) => ({ k: 'log' as const, runId: h.id, ts: 1_700_000_000_000 + j, level: 'INFO' as const, source: `Flow run '${h.name}'`, message: `line ${j}` })));
+    await h.setState(state('Completed'), { endTime: Date.now() });
+    await h.close();
+    ids.push(h.id);
+  }
+  await store.close();
+  return { home, ids };
+}
+
+/** Runs the CLI with its stdout closed at once, as `flowdeck … | head -0` would: every write gets EPIPE. */
+function withClosedStdout(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr })));
+}
+
+describe('a closed pipe ends the command quietly', T, () => {
+  it('runs, logs and flows exit 0 with nothing on stderr when their reader is gone', async () => {
+    const { home, ids } = await storeWithRuns(30);
+    const ws = workspace({ 'a.flow.ts': flowSource(`export default flow({ name: 'a' }, async () => 1);`) });
+    for (const args of [['runs', '--limit', '30'], ['runs', '--json'], ['logs', ids[0]!], ['flows']]) {
+      const r = await withClosedStdout(args, { FLOWDECK_HOME: home }, ws);
+      assert.deepEqual([r.code, r.signal, r.stderr], [0, null, ''], args.join(' '));
+    }
+  });
+});
+
+describe("Flowdeck's own messages", T, () => {
+  it('runs --limit -1, an unknown option (quotes balanced), a missing value, runs --flow for a flow never run', async () => {
+    const { home } = await storeWithRuns(1);
+    const env = { FLOWDECK_HOME: home };
+    const cases: [string[], RegExp][] = [
+      [['runs', '--limit', '-1'], /^flowdeck runs: --limit must be a whole number ≥ 1, got '-1'\n$/],
+      [['runs', '--limit', 'ten'], /^flowdeck runs: --limit must be a whole number ≥ 1, got 'ten'\n$/],
+      [['runs', '--bogus'], /^flowdeck runs: unknown option '--bogus'; `flowdeck runs --help` lists its options\n$/],
+      [['run', 'x.flow.ts', '-z'], /^flowdeck run: unknown option '-z'; `flowdeck run --help` lists its options\n$/],
+      [['runs', '--flow'], /^flowdeck runs: --flow needs a value\n$/],
+      [['run', 'x.flow.ts', '--flow', '--json'], /^flowdeck run: --flow needs a value \(to pass '--json' as its value, write --flow=--json\)\n$/],
+      [['runs', '--json=yes'], /^flowdeck runs: --json takes no value, got 'yes'\n$/],
+      [['runs', '--flow', 'nosuch'], /^flowdeck runs: no flow named 'nosuch' in the history \(flows with runs: hello\)\n$/],
+      [['runs', 'hello'], /^flowdeck runs: flowdeck runs takes no arguments, got 'hello'; use --flow NAME/],
+      [['run', ''], /^flowdeck run: flowdeck run needs a flow file or a built-in id, got an empty argument/],
+      [['auth', 'github'], /^flowdeck auth: unknown service 'github'; the services are: youtube \(GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code\)/],
+      [['auth', 'dropbox'], /^flowdeck auth: unknown service 'dropbox'; the services are: youtube\n/],
+      [['help', 'frobnicate'], /^flowdeck help: unknown command 'frobnicate'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args, { env });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+      assert.doesNotMatch(r.stderr, /ambiguous|ERR_PARSE_ARGS|\n\s+at /, args.join(' '));
+      const firstLine = r.stderr.split('\n')[0]!;
+      assert.equal((firstLine.match(/'/g) ?? []).length % 2, 0, `balanced quotes: ${firstLine}`);
+    }
+    const limited = await runCli(['runs', '--flow', 'hello', '--limit', '1'], { env });
+    assert.equal(limited.code, 0, limited.stderr);
+  });
+
+  it('help <command> shows that command\'s help, for every command', async () => {
+    for (const command of ['run', 'resume', 'runs', 'logs', 'flows', 'check', 'auth']) {
+      const viaHelp = await runCli(['help', command]);
+      const viaFlag = await runCli([command, '--help']);
+      assert.equal(viaHelp.code, 0, `${command}: ${viaHelp.stderr}`);
+      assert.match(viaHelp.stdout, new RegExp(`^Usage: flowdeck ${command}\\b`));
+      assert.equal(viaHelp.stdout, viaFlag.stdout, command);
+    }
+  });
+
+  it('logs takes a unique id prefix, and says so (exit 1) when the run\'s file is gone', async () => {
+    const { home, ids } = await storeWithRuns(1);
+    const env = { FLOWDECK_HOME: home };
+    const byPrefix = await runCli(['logs', ids[0]!.slice(0, 8)], { env });
+    assert.equal(byPrefix.code, 0, byPrefix.stderr);
+    assert.match(byPrefix.stdout, /Flow run '[a-z]+-[a-z]+' - line 49\n$/);
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    rmSync(store.runFile(ids[0]!));
+    await store.close();
+    const gone = await runCli(['logs', ids[0]!.slice(0, 8)], { env });
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /^flowdeck: the logs of run '[a-z]+-[a-z]+' are gone: its file .*\.jsonl is missing from /);
+  });
+});
+
+describe('the build', T, () => {
+  it('keeps the CLI executable, so the flowdeck link runs it directly', () => {
+    assert.equal(statSync(CLI).mode & 0o755, 0o755);
+    assert.match(execFileSync(CLI, ['--version'], { encoding: 'utf8' }), /^\d+\.\d+\.\d+/);
+  });
+});

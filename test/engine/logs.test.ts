@@ -1,0 +1,78 @@
+/**
+ * Logs (issue 9): what a flow prints keeps its order and its lines; logs written from a task's
+ * retryCondition and abort listeners belong to that task run; task runs end with Prefect's
+ * `Finished in state …` line (one line for a map's completed runs), which never repeats the run's name.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { LogRecord } from '../../src/engine/records';
+import { flowSource, logsOf, makeRunner, tempDir, workspace } from '../support/engine';
+
+const T = { timeout: 120_000 };
+
+async function run(source: string, flowName?: string) {
+  const ws = workspace({ 'l.flow.ts': flowSource(source) });
+  const { runner, store } = await makeRunner(tempDir());
+  const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'l.flow.ts') }, ...(flowName ? { flowName } : {}) })).done;
+  const logs = await logsOf(store, detail.id);
+  return { detail, logs, ofTask: (name: string): LogRecord[] => logs.filter((l) => l.taskRunId === detail.taskRuns.find((t) => t.name === name)?.id) };
+}
+
+describe('logs', T, () => {
+  it('stdout and stderr writes interleave with console calls in the order written; a write without a newline is a line of its own', async () => {
+    const { logs } = await run(`export default flow({ name: 'order' }, async () => {
+  console.log('one');
+  process.stdout.write('two');
+  process.stderr.write('three\\n');
+  console.error('four');
+  process.stdout.write('five\\nsix\\n');
+  console.warn('seven');
+  process.stdout.write('eight');
+  process.stdout.write('nine');
+});`);
+    const printed = logs.filter((l) => l.source.startsWith('Flow run') && !l.message.startsWith('Finished in state')).map((l) => `${l.level} ${l.message}`);
+    assert.deepEqual(printed, ['INFO one', 'INFO two', 'WARNING three', 'ERROR four', 'INFO five', 'INFO six', 'WARNING seven', 'INFO eight', 'INFO nine']);
+  });
+
+  it("logs from a task's retryCondition and from its abort listeners belong to that task run", async () => {
+    const { detail, ofTask } = await run(`
+const picky = task({ name: 'picky', retries: 2, retryDelaySeconds: 0, retryCondition: (e) => { getRunLogger().info('deciding about ' + (e as Error).message); console.log('printed while deciding'); return false; } }, async () => { throw new Error('nope'); });
+const slow = task({ name: 'slow', timeoutSeconds: 0.3 }, async () => {
+  const { signal } = getRunContext();
+  signal.addEventListener('abort', () => { getRunLogger().warning('aborted: cleaning up'); console.log('printed from the listener'); });
+  await new Promise((r) => { const t = setTimeout(r, 20_000); signal.addEventListener('abort', () => { clearTimeout(t); r(undefined); }); });
+});
+export default flow({ name: 'owners' }, async () => {
+  await picky().catch(() => undefined);
+  await slow().catch(() => undefined);
+});`);
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual(ofTask('picky-0').map((l) => l.message).slice(0, 2), ['deciding about nope', 'printed while deciding']);
+    const slow = ofTask('slow-0').map((l) => l.message);
+    assert.ok(slow.includes('aborted: cleaning up') && slow.includes('printed from the listener'), slow.join('\n'));
+  });
+
+  it("a task run ends with Finished in state Completed(); a map says it once for its completed runs; a failure line does not repeat the run's name", async () => {
+    const { logs, ofTask } = await run(`
+const one = task({ name: 'one' }, async () => 1);
+const sq = task({ name: 'sq' }, async (x: number) => x * x);
+const boom = task({ name: 'boom' }, async () => { throw new Error('kaput'); });
+const slow = task({ name: 'slow', timeoutSeconds: 0.2 }, async () => {
+  const { signal } = getRunContext();
+  await new Promise((r) => { const t = setTimeout(r, 20_000); signal.addEventListener('abort', () => { clearTimeout(t); r(undefined); }); });
+});
+export default flow({ name: 'finished' }, async () => {
+  await one();
+  await sq.map([1, 2, 3]);
+  await boom().catch(() => undefined);
+  await slow().catch(() => undefined);
+});`);
+    assert.deepEqual(ofTask('one-0').map((l) => `${l.level} ${l.source} - ${l.message}`), ["INFO Task run 'one-0' - Finished in state Completed()"]);
+    for (const name of ['sq-0', 'sq-1', 'sq-2']) assert.deepEqual(ofTask(name), [], `${name} logs nothing of its own`);
+    assert.ok(logs.some((l) => l.taskRunId === undefined && l.message === "Finished mapping task 'sq': 3 task runs completed"));
+    assert.deepEqual(ofTask('boom-0').map((l) => `${l.level} ${l.message}`), ["ERROR Finished in state Failed('kaput')"]);
+    assert.deepEqual(ofTask('slow-0').map((l) => `${l.level} ${l.message}`), ["ERROR Finished in state TimedOut('Task run exceeded timeout of 0.2 second(s)')"]);
+    assert.ok(!logs.some((l) => /Task run '[^']+' - .*Task run '/.test(`${l.source} - ${l.message}`)), 'no line names its run twice');
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * A flow file's view of the 'flowdeck' module, checked twice: by `npm run typecheck` against the source
+ * (tsconfig.json maps 'flowdeck' to src/engine/api.ts) and by test/extension/flowdeckTypes.test.ts
+ * against the generated flowdeck.d.ts users get. Each `@ts-expect-error` is a mistake that must not
+ * compile: if it ever did, the directive would be unused, which is itself an error.
+ */
+import { CancelledError, TimeoutError, exponentialBackoff, flow, getRunContext, getRunLogger, task, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
+
+const add = task({ name: 'add', retries: 2, retryDelaySeconds: exponentialBackoff(1), retryJitterFactor: 0.5 }, async (a: number, b: number) => a + b);
+const shout = task({ name: 'shout', cacheKey: (text: string) => text, cacheExpirationSeconds: 60 }, (text: string) => text.toUpperCase());
+const greet = task({ name: 'greet' }, async (name: string, greeting?: string) => `${greeting ?? 'Hello'}, ${name}`);
+const wide: MapOptions = { concurrency: 4 };
+
+export default flow(
+  { name: 'authoring', parameters: { times: { type: 'integer', default: 2, minimum: 1 } }, resumeOnCrash: true },
+  async ({ times }: { times: number }): Promise<number[]> => {
+    const context: RunContext = getRunContext();
+    getRunLogger().info(`${context.flowRunName}: ${times}`);
+    const pairs: number[] = await add.map([1, 2, 3], [10, 20, 30]);
+    const tens: number[] = await add.map([1, 2, 3], unmapped(10), wide);
+    const loud: string[] = await shout.map(new Set(['a', 'b']));
+    const greetings: string[] = await greet.map(['Ada', 'Grace'], { concurrency: 1 });
+    const polite: string[] = await greet.map(['Ada'], unmapped('Good day'));
+
+    // @ts-expect-error a two-argument task mapped with one list
+    await add.map([1, 2, 3]);
+    // @ts-expect-error the unmapped value has the wrong type
+    await add.map([1, 2, 3], unmapped('10'));
+    // @ts-expect-error only unmapped() makes an unmapped value
+    await add.map([1, 2, 3], { unmapped: 10 });
+    // @ts-expect-error the list's items have the wrong type
+    await shout.map([1, 2]);
+    // @ts-expect-error map options come after every argument
+    await add.map([1], { concurrency: 2 });
+    // @ts-expect-error a task is called with its own arguments
+    await add(1);
+
+    try {
+      await add(1, 2);
+    } catch (error) {
+      if (error instanceof TimeoutError || error instanceof CancelledError) throw error;
+    }
+    const state: State | undefined = undefined;
+    return [...pairs, ...tens, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
+  },
+);
+
+// @ts-expect-error a misspelt option
+task({ name: 'typo', retires: 3 }, () => 1);
+// @ts-expect-error a misspelt parameter type
+flow({ name: 'typo', parameters: { version: { type: 'strng' } } }, async () => 1);
