@@ -124,4 +124,32 @@ describe('Postgres store', T, () => {
       clearTimeout(timer);
     }
   });
+
+  it('a worker that died after claiming a queued run but before taking it up leaves it queued again, for another worker to claim', async () => {
+    const schema = freshSchema();
+    const lease = { heartbeatMs: 100, lapseMs: 600 };
+    const dying = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease, detectCrashed: false });
+    const other = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease, detectCrashed: false });
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      const run = await other.shared.enqueue({ queue: 'q', flowName: 'f', source: 'builtin:github-repo-stats', parameters: {} });
+      // The dying worker's queue has the job locked, and it has claimed the start.
+      await dying.lease!.addQueueWorker('pool-of-the-dying-worker');
+      await client.query(`update "${schema}_queue"._private_jobs set locked_by = 'pool-of-the-dying-worker', locked_at = now()`);
+      assert.equal(await dying.claim(`start:${run.id}`), true);
+      assert.equal(await other.claim(`start:${run.id}`), false);
+      // It stops responding.
+      await client.query(`update "${schema}".hosts set last_seen = now() - interval '1 hour' where id = $1`, [dying.lease!.id]);
+      await other.markCrashed();
+      assert.equal((await other.get(run.id))!.state.name, 'Scheduled');
+      const { rows } = await client.query<{ locked_by: string | null }>(`select locked_by from "${schema}_queue"._private_jobs where key = $1`, [`run:${run.id}`]);
+      assert.deepEqual(rows, [{ locked_by: null }], 'a job for the run is there for any worker to take');
+      assert.equal(await other.claim(`start:${run.id}`), true);
+    } finally {
+      await client.end();
+      await dying.close().catch(() => undefined);
+      await other.close();
+    }
+  });
 });

@@ -2,7 +2,8 @@
  * Settling the runs of hosts that stopped responding. Deleting a lapsed host's row is the decision — one
  * statement, so exactly one process makes it however many look at once — and then each of its unfinished
  * runs turns Crashed (journal record and index state in one transaction, only if it is still unfinished
- * and still that host's), its queue jobs are freed, and a run its flow lets resume (`retries` left, or
+ * and still that host's), runs it had claimed but not yet taken up are queued again, its queue jobs are
+ * freed, and a run its flow lets resume (`retries` left, or
  * `resumeOnCrash`) is queued again under a key naming its next attempt, so it is resumed once.
  */
 import type { Pool } from 'pg';
@@ -42,8 +43,12 @@ export class CrashReaper {
         : `delete from ${this.s}.hosts where id = $1 returning id, queue_worker_ids`,
       only === undefined ? [] : [only],
     );
-    const queueWorkers = gone.flatMap((g) => g.queue_worker_ids);
-    if (queueWorkers.length > 0 && this.hasQueue()) await unlockQueueWorkers(this.pool, this.schema, queueWorkers);
+    if (gone.length > 0 && this.hasQueue()) {
+      // Before the jobs are freed: a worker handed one again must find its claim free.
+      await this.releaseClaims(gone.map((g) => g.id));
+      const queueWorkers = gone.flatMap((g) => g.queue_worker_ids);
+      if (queueWorkers.length > 0) await unlockQueueWorkers(this.pool, this.schema, queueWorkers);
+    }
     // Runs whose owner has no lease (its row went now or earlier); runs waiting for a worker have no owner yet.
     const { rows: orphans } = await this.pool.query<{ id: string; owner_session: string | null }>(
       `select id, owner_session from ${this.s}.runs r where ${UNFINISHED} and state_type <> 'SCHEDULED'
@@ -52,6 +57,22 @@ export class CrashReaper {
     const crashed: string[] = [];
     for (const o of orphans) if (await this.crash(o.id, o.owner_session)) crashed.push(o.id);
     return crashed;
+  }
+
+  /**
+   * A worker that died between claiming a run's start (or resume) and taking the run up left the run
+   * Scheduled (or Crashed) with a claim nobody will use: the claim goes and the run is queued again
+   * under the same job key (a job still locked by the dead worker loses its key to the new one).
+   */
+  private async releaseClaims(sessions: string[]): Promise<void> {
+    const { rows } = await this.pool.query<{ id: string; queue: string; key: string }>(
+      `delete from ${this.s}.claims c using ${this.s}.runs r
+        where c.session = any($1::uuid[]) and r.queue is not null
+          and ((r.state_type = 'SCHEDULED' and c.key = 'start:' || r.id) or (r.state_type = 'CRASHED' and c.key = 'resume:' || r.id || ':' || (r.attempt + 1)))
+        returning r.id, r.queue, c.key`,
+      [sessions],
+    );
+    for (const r of rows) await addRunJob(this.pool, this.schema, r.queue, r.id, r.key.startsWith('start:') ? `run:${r.id}` : r.key);
   }
 
   private async crash(id: string, session: string | null): Promise<boolean> {

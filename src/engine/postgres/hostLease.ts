@@ -50,6 +50,7 @@ export class HostLease {
   /** Set once this lease can no longer be trusted: nothing more is written under it. */
   fenced = false;
   running = 0;
+  /** The queue's ids for this process (graphile-worker locks a job with its pool's id), freed when the lease lapses. */
   queueWorkerIds: string[] = [];
   private timer?: NodeJS.Timeout;
   private lastOk: number;
@@ -99,6 +100,16 @@ export class HostLease {
    */
   get fenceAfterMs(): number {
     return Math.min(this.timing.lapseMs * 0.6, this.timing.lapseMs - 2 * this.timing.heartbeatMs);
+  }
+
+  /**
+   * Records a queue id of this process now, not at the next heartbeat: it may lock a job at once, and a
+   * job locked by an id the lease does not name would stay locked after this process died.
+   */
+  async addQueueWorker(id: string): Promise<void> {
+    this.queueWorkerIds = [...this.queueWorkerIds, id];
+    if (this.fenced) return;
+    await this.pool.query(`update ${this.table} set queue_worker_ids = $2 where id = $1`, [this.id, this.queueWorkerIds]);
   }
 
   private async beat(): Promise<void> {

@@ -11,7 +11,8 @@
  * (hostLease.ts) proves it is alive; each heartbeat also settles runs of workers whose lease lapsed. Losing
  * its own lease (cut off from the database), it kills its runs at once: they are resumed elsewhere.
  */
-import { run as runQueue, type Runner } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { run as runQueue, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { FlowRunner } from '../runner';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { state } from '../states';
@@ -50,7 +51,14 @@ export class QueueWorker {
   async start(): Promise<void> {
     const lease = this.store.lease!;
     this.offCancel = this.store.onCancelRequest((runId) => void this.cancelIfHere(runId));
+    // graphile-worker locks a job with its pool's id, made while `run` starts: only an emitter of our own
+    // hears it in time.
+    const events: WorkerEvents = new EventEmitter();
+    events.on('pool:create', ({ workerPool }) => {
+      lease.addQueueWorker(workerPool.id).catch((e: Error) => this.options.say(`could not record the queue's id in the lease: ${e.message}`));
+    });
     const runner = await runQueue({
+      events,
       pgPool: this.store.pool,
       schema: queueSchemaOf(this.store.schema),
       concurrency: this.options.concurrency,
@@ -59,9 +67,6 @@ export class QueueWorker {
       pollInterval: Math.min(2000, lease.timing.heartbeatMs),
       logger: silentLogger((message) => this.options.say(`queue: ${message}`)),
       taskList: { [taskIdentifier(this.options.queue)]: async (payload) => (isRunJob(payload) ? this.take(payload.runId) : undefined) },
-    });
-    runner.events.on('worker:create', ({ worker }) => {
-      lease.queueWorkerIds = [...lease.queueWorkerIds, worker.workerId];
     });
     this.queueRunner = runner;
     // Each heartbeat: settle runs of workers that stopped responding (and queue their resumes).
