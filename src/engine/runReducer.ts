@@ -2,7 +2,7 @@
  * The one reducer from journal records to run state. The runner folds records as they happen; the store
  * folds a run's file when it is read back; both get the same answer because both call `applyRecord`.
  */
-import type { FlowRunDetail, FlowRunSummary, RunCreatedRecord, RunRecord, TaskRunRecord } from './records';
+import type { FlowRunDetail, FlowRunSummary, RunCreatedRecord, RunRecord, TaskRunCompact, TaskRunRecord } from './records';
 import { isTerminal, state, type Failure, type State, type StateName } from './states';
 
 export interface RunFold {
@@ -67,26 +67,11 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
     }
     case 'task': {
       if (fold.tasks.has(r.id)) return 'none';
-      const t: TaskRunRecord = { id: r.id, flowRunId: d.id, name: r.name, taskName: r.taskName, state: state('Pending', undefined, r.ts), attempts: 0, flowAttempt: d.attempt };
-      if (r.cacheKey !== undefined) t.cacheKey = r.cacheKey;
-      if (r.tags !== undefined) t.tags = r.tags;
-      if (r.call !== undefined) t.call = r.call;
-      if (r.reusedFrom !== undefined) t.reusedFrom = r.reusedFrom;
-      fold.tasks.set(r.id, t);
-      d.taskRuns.push(t);
+      addTaskRun(fold, r, r.ts);
       return 'task';
     }
     case 'trun': {
-      let t = fold.tasks.get(r.id);
-      if (!t) {
-        t = { id: r.id, flowRunId: d.id, name: r.name, taskName: r.taskName, state: state('Pending', undefined, r.ts), attempts: 0, flowAttempt: d.attempt };
-        if (r.cacheKey !== undefined) t.cacheKey = r.cacheKey;
-        if (r.tags !== undefined) t.tags = r.tags;
-        if (r.call !== undefined) t.call = r.call;
-        if (r.reusedFrom !== undefined) t.reusedFrom = r.reusedFrom;
-        fold.tasks.set(r.id, t);
-        d.taskRuns.push(t);
-      }
+      const t = fold.tasks.get(r.id) ?? addTaskRun(fold, r, r.ts);
       t.state = state(r.state, r.message, r.end);
       t.attempts = r.attempt ?? 1;
       t.startTime ??= r.start;
@@ -120,6 +105,19 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
     case 'run':
       return 'none';
   }
+}
+
+/** A task run's first record (its start, or its whole life in one `trun` line) adds it, Pending, to the run. */
+function addTaskRun(fold: RunFold, r: Pick<TaskRunCompact, 'id' | 'name' | 'taskName' | 'cacheKey' | 'tags' | 'call' | 'reusedFrom'>, ts: number): TaskRunRecord {
+  const d = fold.detail;
+  const t: TaskRunRecord = { id: r.id, flowRunId: d.id, name: r.name, taskName: r.taskName, state: state('Pending', undefined, ts), attempts: 0, flowAttempt: d.attempt };
+  if (r.cacheKey !== undefined) t.cacheKey = r.cacheKey;
+  if (r.tags !== undefined) t.tags = r.tags;
+  if (r.call !== undefined) t.call = r.call;
+  if (r.reusedFrom !== undefined) t.reusedFrom = r.reusedFrom;
+  fold.tasks.set(r.id, t);
+  d.taskRuns.push(t);
+  return t;
 }
 
 /** Task runs a finished flow run left unfinished end with it. */

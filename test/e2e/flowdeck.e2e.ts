@@ -237,10 +237,23 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       runs.sleeper = runName;
       await waitForRunState(page, runName, 'Running', 30_000);
       await waitForOutputLog(server, new RegExp(`Flow run '${runName}' - Sleeper started`));
-      const t0 = Date.now();
-      await clickInlineAction(runRow(page, runName), 'Cancel Run');
-      await waitForRunState(page, runName, 'Cancelled', 30_000);
+      // The row redraws while its run goes (its duration ticks); VS Code's tree loses a click that straddles
+      // a redraw, and a user whose click did nothing clicks again — so does the test, once, and counts it.
+      let clicks = 0;
+      let t0 = 0;
+      for (;;) {
+        t0 = Date.now();
+        await clickInlineAction(runRow(page, runName), 'Cancel Run');
+        clicks++;
+        try {
+          await waitForRunState(page, runName, 'Cancelled', clicks === 1 ? 15_000 : 30_000);
+          break;
+        } catch (error) {
+          if (clicks >= 2 || !/never showed Cancelled .*last description: Running/.test(String(error))) throw error;
+        }
+      }
       metric('cancel_click_to_cancelled_ms', Date.now() - t0);
+      metric('cancel_clicks', clicks);
       const text = await waitForOutputChannel(page, 'Flowdeck', new RegExp(`Flow run '${runName}' - Finished in state Cancelled\\(`), { timeoutMs: 30_000 });
       const lines = linesOfRun(text, runName, 'sleeper').join('\n');
       assert.match(lines, /Sleeper saw the cancel signal/);

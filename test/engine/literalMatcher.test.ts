@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LiteralMatcher } from '../../src/engine/literalMatcher';
+import { seeded } from '../support/seeded';
 
 /** The specification, spelled out slowly: at each position, the longest literal starting there. */
 function reference(literals: readonly string[], text: string): number[] | undefined {
@@ -17,14 +18,6 @@ function randomText(random: () => number, length: number): string {
   let text = '';
   for (let i = 0; i < length; i++) text += 'abcd.*(|'[Math.floor(random() * 8)];
   return text;
-}
-
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
 }
 
 describe('literalMatcher', { timeout: 30_000 }, () => {

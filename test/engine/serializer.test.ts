@@ -2,19 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stringify } from 'devalue';
 import { parseSerialized, serialize } from '../../src/engine/serializer';
-
-/** A deterministic random source, so a failure repeats. */
-function random(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    return x / 2 ** 31;
-  };
-}
+import { seeded } from '../support/seeded';
 
 describe('serializer fast paths', { timeout: 60_000 }, () => {
   it('write exactly what devalue writes for primitives and short arrays of them (call identities depend on it)', () => {
-    const rnd = random(7);
+    const rnd = seeded(7);
     const pieces = ['a', 'noop', '', '<', '"', '\\', '\n', 'é', '\u2028', '\ud800', '😀', 'x'.repeat(199), 'x'.repeat(200)];
     const value = (): unknown => {
       const r = rnd();

@@ -33,6 +33,17 @@ export function emit(message: WorkerMessage, urgent = false): void {
   send(message, urgent);
 }
 
+/** The texts a task run's start names (also carried by the one-line `trun` record), masked. */
+function maskedTaskStart<T extends { name: string; taskName: string; cacheKey?: string; call?: { key: string } }>(m: T): T {
+  return {
+    ...m,
+    name: mask(m.name),
+    taskName: mask(m.taskName),
+    ...(m.cacheKey !== undefined ? { cacheKey: mask(m.cacheKey) } : {}),
+    ...(m.call !== undefined ? { call: { ...m.call, key: mask(m.call.key) } } : {}),
+  };
+}
+
 /** A message with every text user code could have put in it masked. */
 export function masked(m: WorkerMessage): WorkerMessage {
   switch (m.k) {
@@ -48,22 +59,12 @@ export function masked(m: WorkerMessage): WorkerMessage {
       return out;
     }
     case 'task':
-      return {
-        ...m,
-        name: mask(m.name),
-        taskName: mask(m.taskName),
-        ...(m.cacheKey !== undefined ? { cacheKey: mask(m.cacheKey) } : {}),
-        ...(m.call !== undefined ? { call: { ...m.call, key: mask(m.call.key) } } : {}),
-      };
+      return maskedTaskStart(m);
     case 'result':
       return m.note === undefined ? m : { ...m, note: mask(m.note) };
     case 'trun':
       return {
-        ...m,
-        name: mask(m.name),
-        taskName: mask(m.taskName),
-        ...(m.cacheKey !== undefined ? { cacheKey: mask(m.cacheKey) } : {}),
-        ...(m.call !== undefined ? { call: { ...m.call, key: mask(m.call.key) } } : {}),
+        ...maskedTaskStart(m),
         ...(m.message !== undefined ? { message: mask(m.message) } : {}),
         ...(m.note !== undefined ? { note: mask(m.note) } : {}),
       };

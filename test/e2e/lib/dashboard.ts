@@ -27,11 +27,17 @@ export async function saveThroughDialog(page: Page, target: string, timeoutMs = 
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
   const suggested = await input.inputValue();
   await input.fill(target);
-  await page.waitForTimeout(200); // the dialog validates the typed path before it accepts
-  await input.press('Enter');
+  // The dialog validates the typed path before it accepts Enter; on a loaded machine that can take longer
+  // than any fixed pause, and an Enter pressed before it is ignored. Press again while the dialog still
+  // shows the path typed (bounded by the deadline).
   const deadline = Date.now() + timeoutMs;
+  let pressedAt = 0;
   while (!fs.existsSync(target) || fs.statSync(target).size === 0) {
     if (Date.now() > deadline) throw new Error(`${target} was not written within ${timeoutMs} ms (the dialog suggested ${suggested})`);
+    if (Date.now() - pressedAt > 1_500 && (await input.isVisible()) && (await input.inputValue()) === target) {
+      await input.press('Enter');
+      pressedAt = Date.now();
+    }
     await page.waitForTimeout(100);
   }
   // The write may still be going on; wait until the size stops changing.
