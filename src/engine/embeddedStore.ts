@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
 import { FileKeyValueStore } from './keyValueStore';
 import { JournalFile } from './journalFile';
+import { newRunRecords } from './newRunRecords';
 import { scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowRunDetail, FlowRunSummary, IndexRecord, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from './records';
@@ -309,26 +310,8 @@ export class EmbeddedStore implements RunStore {
     const id = randomUUID();
     const name = await this.claimName(id);
     const owner = run.owner ?? currentProcess();
-    const created: RunCreatedRecord = {
-      k: 'run',
-      runId: id,
-      name,
-      flowName: run.flowName,
-      source: run.source,
-      parameters: run.parameters,
-      created: run.state?.timestamp ?? Date.now(),
-      owner,
-    };
-    if (run.parentRunId !== undefined) created.parentRunId = run.parentRunId;
-    if (run.parentTaskRunId !== undefined) created.parentTaskRunId = run.parentTaskRunId;
-    if (run.trigger !== undefined) created.trigger = run.trigger;
-    if (run.call !== undefined) created.call = run.call;
-    if (run.sourceHash !== undefined) created.sourceHash = run.sourceHash;
-    if (run.resumeOnCrash) created.resumeOnCrash = true;
-    const first = run.state ?? state('Pending', undefined, created.created);
+    const { created, first, records } = newRunRecords(run, id, name, owner);
     const journal = await JournalFile.open(this.runFile(id), { durable: this.durable });
-    const records: RunRecord[] = [created];
-    if (first.name !== 'Pending') records.push({ k: 'state', runId: id, name: first.name, ts: first.timestamp, ...(first.message !== undefined ? { message: first.message } : {}) });
     try {
       await journal.append(lines(records));
       const summary: FlowRunSummary = { id, name, flowName: run.flowName, source: run.source, state: first, created: created.created, owner, attempt: 1, seq: 0 };

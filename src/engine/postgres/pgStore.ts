@@ -17,11 +17,12 @@ import { Pool } from 'pg';
 import { systemClock, type Clock } from '../clock';
 import { currentProcess } from '../processIdentity';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord } from '../records';
+import { newRunRecords } from '../newRunRecords';
 import { randomRunName } from '../runNames';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import type { ListOptions, NewRun, ResolvedRun, RunHandle, RunStore } from '../runStore';
-import { isTerminal, state } from '../states';
+import { isTerminal } from '../states';
 import { privateDir } from '../storeHome';
 import { ChangeFeed, type Channel } from './changeFeed';
 import { PostgresStoreError, connectionMasker, redactUrl } from './connection';
@@ -426,18 +427,10 @@ export class PgStore implements RunStore {
   async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string }): Promise<RunCreatedRecord> {
     const id = randomUUID();
     const owner = run.owner ? { ...run.owner, hostname: this.hostname } : this.me();
-    const first = run.state ?? state('Pending', undefined, Date.now());
     for (let tries = 0; ; tries++) {
       const name = randomRunName();
-      const created: RunCreatedRecord = { k: 'run', runId: id, name, flowName: run.flowName, source: run.source, parameters: run.parameters, created: first.timestamp, owner };
-      if (run.parentRunId !== undefined) created.parentRunId = run.parentRunId;
-      if (run.parentTaskRunId !== undefined) created.parentTaskRunId = run.parentTaskRunId;
-      if (run.trigger !== undefined) created.trigger = run.trigger;
-      if (run.call !== undefined) created.call = run.call;
-      if (run.sourceHash !== undefined) created.sourceHash = run.sourceHash;
-      if (run.resumeOnCrash) created.resumeOnCrash = true;
-      const lines = [JSON.stringify(created)];
-      if (first.name !== 'Pending') lines.push(JSON.stringify({ k: 'state', runId: id, name: first.name, ts: first.timestamp, ...(first.message !== undefined ? { message: first.message } : {}) }));
+      const { created, first, records } = newRunRecords(run, id, name, owner);
+      const lines = records.map((r) => JSON.stringify(r));
       const client = await this.pool.connect().catch((e: unknown) => this.fail(e, 'create a run'));
       try {
         await client.query('begin');
