@@ -75,7 +75,7 @@ const builds = [
     platform: 'browser',
     target: 'es2022',
     format: 'iife',
-    entryPoints: { dashboard: 'src/webview/main.ts' },
+    entryPoints: { dashboard: 'src/webview/main.ts', runDetails: 'src/webview/runDetails/main.ts' },
     outdir: join(out, 'webview'),
   },
 ];

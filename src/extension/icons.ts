@@ -51,4 +51,5 @@ export const ITEM_ICONS = {
   fileError: { id: 'error', color: 'errorForeground' },
   flowProblem: { id: 'warning', color: 'problemsWarningIcon.foreground' },
   loadMore: { id: 'ellipsis' },
+  summary: { id: 'checklist' },
 } as const satisfies Record<string, IconSpec>;

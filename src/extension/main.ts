@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { GitHubAccount } from './accounts/github';
+import { registerGitHubSignInHint } from './accounts/githubSignInHint';
 import { YouTubeAccount } from './accounts/youtube';
 import { registerCancelRun } from './commands/cancelRun';
 import { registerClearHistory } from './commands/clearHistory';
@@ -16,9 +17,12 @@ import { registerDeleteRun } from './commands/deleteRun';
 import { registerDisconnectGitHub } from './commands/disconnectGitHub';
 import { registerDisconnectYouTube } from './commands/disconnectYouTube';
 import { registerFilterRuns } from './commands/filterRuns';
+import { registerGoToFailure } from './commands/goToFailure';
+import { registerGroupRuns, restoreRunsGrouping } from './commands/groupRuns';
 import { registerLoadMoreRuns } from './commands/loadMoreRuns';
 import { registerOpenDashboard } from './commands/openDashboard';
 import { registerOpenFlowSource } from './commands/openFlowSource';
+import { registerOpenRun } from './commands/openRun';
 import { registerOpenRunInDashboard } from './commands/openRunInDashboard';
 import { registerRefreshFlows } from './commands/refreshFlows';
 import { registerRefreshRuns } from './commands/refreshRuns';
@@ -27,16 +31,21 @@ import { registerRetryFromFailure } from './commands/retryFromFailure';
 import { registerRunFlow } from './commands/runFlow';
 import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
 import { registerRunOnWorkers } from './commands/runOnWorkers';
+import { registerRunSelectedFlow } from './commands/runSelectedFlow';
+import { registerSearchRuns } from './commands/searchRuns';
 import { registerSetGitHubToken } from './commands/setGitHubToken';
 import { registerShowOutput } from './commands/showOutput';
 import { registerShowRunLogs } from './commands/showRunLogs';
 import { registerSignInGitHub } from './commands/signInGitHub';
 import { DashboardPanels } from './dashboard/panel';
+import { FailureDiagnostics } from './failures/failureDiagnostics';
 import { registerFlowCodeLens } from './flows/codeLens';
 import { FlowIndex } from './flows/flowIndex';
 import { FlowsTreeProvider } from './flows/flowsTree';
 import { FlowdeckHost } from './host';
+import { RunLogDocuments } from './logs/runLogDocuments';
 import { RunOutput } from './output/runOutput';
+import { RunDetailsPanels } from './runDetails/runDetailsPanels';
 import { RunLauncher } from './runs/launcher';
 import { RunsTreeProvider } from './runs/runsTree';
 import type { Flowdeck } from './services';
@@ -60,7 +69,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const flowIndex = new FlowIndex();
   const runsTree = new RunsTreeProvider(host);
   const dashboard = new DashboardPanels({ extensionUri: context.extensionUri, host, launcher, output });
-  const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, github, youtube };
+  const runLogs = new RunLogDocuments(host);
+  const runDetails = new RunDetailsPanels({ extensionUri: context.extensionUri, host, output, flowIndex, runLogs });
+  const failures = new FailureDiagnostics(host);
+  const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, runDetails, runLogs, github, youtube };
   shutdown = () => host.dispose();
 
   const flowsTree = new FlowsTreeProvider(flowIndex);
@@ -78,6 +90,9 @@ export function activate(context: vscode.ExtensionContext): void {
     workersTree,
     workersView,
     dashboard,
+    runLogs,
+    runDetails,
+    failures,
     vscode.window.createTreeView('flowdeck.flows', { treeDataProvider: flowsTree }),
     // Holds only welcome content (package.json viewsWelcome), shown while the workspace has no flow files.
     vscode.window.registerTreeDataProvider('flowdeck.gettingStarted', { getTreeItem: (item: vscode.TreeItem) => item, getChildren: () => [] }),
@@ -111,11 +126,20 @@ export function activate(context: vscode.ExtensionContext): void {
   registerConnectYouTube(context, flowdeck);
   registerDisconnectYouTube(context, flowdeck);
   registerShowOutput(context, flowdeck);
+  registerOpenRun(context, flowdeck);
+  registerGoToFailure(context, flowdeck);
+  registerSearchRuns(context, flowdeck);
+  registerGroupRuns(context, flowdeck);
+  registerRunSelectedFlow(context, flowdeck, runsView);
+  restoreRunsGrouping(context, flowdeck);
+  registerGitHubSignInHint(context, host);
   registerFlowCodeLens(context, flowIndex);
   registerStatusBar(context, host);
   registerStoreHealth(context, host, output);
 
   output.note(`Flowdeck activated in ${(performance.now() - started).toFixed(1)} ms`);
+  // Failures of the latest runs go back to their lines once the history has been read (not during activation).
+  setTimeout(() => void failures.restore().catch((e: Error) => output.note(`Could not look for failed runs: ${e.message}`, 'WARNING')), 0);
 }
 
 /** Cancels the runs still going (their state records why) and waits for their workers to stop. */

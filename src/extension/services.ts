@@ -7,7 +7,9 @@ import type { YouTubeAccount } from './accounts/youtube';
 import type { DashboardPanels } from './dashboard/panel';
 import type { FlowIndex } from './flows/flowIndex';
 import type { FlowdeckHost } from './host';
+import type { RunLogDocuments } from './logs/runLogDocuments';
 import type { RunOutput } from './output/runOutput';
+import type { RunDetailsPanels } from './runDetails/runDetailsPanels';
 import type { RunLauncher } from './runs/launcher';
 import type { RunsTreeProvider } from './runs/runsTree';
 
@@ -18,6 +20,8 @@ export interface Flowdeck {
   flowIndex: FlowIndex;
   runsTree: RunsTreeProvider;
   dashboard: DashboardPanels;
+  runDetails: RunDetailsPanels;
+  runLogs: RunLogDocuments;
   github: GitHubAccount;
   youtube: YouTubeAccount;
 }

@@ -40,23 +40,39 @@ export interface DisplayRow {
   first: boolean;
   /** `source - message` for a first row, the continued text otherwise. */
   text: string;
+  /** The tag the line was appended with (0: none), e.g. which task run wrote it. */
+  tag: number;
 }
+
+/** Which lines show: at or above a level, with one of some tags, containing some text (case-insensitive). */
+export interface RowFilter {
+  minLevel: LogLevel;
+  /** null: any tag. */
+  tags: ReadonlySet<number> | null;
+  /** Empty: any text. A multi-line message shows whole when any of its lines contains the text. */
+  text: string;
+}
+
+const NO_FILTER: RowFilter = { minLevel: 'DEBUG', tags: null, text: '' };
 
 export class LogStore {
   private ts = new Float64Array(1024);
   private levels = new Uint8Array(1024);
+  private tags = new Uint32Array(1024);
   private texts: string[] = [];
   private size = 0;
-  /** Rows matching the minimum level, kept only while a filter is on. */
+  /** Rows matching the filter, kept only while a filter is on. */
   private filtered: Uint32Array | null = null;
   private filteredSize = 0;
+  private filter: RowFilter = NO_FILTER;
   private minLevel = 0;
+  private needle = '';
   /** Lines (not rows) received, including dropped ones. */
   lineCount = 0;
   droppedRows = 0;
   readonly countsByLevel: number[] = LEVELS.map(() => 0);
 
-  /** Rows currently shown (after the level filter). */
+  /** Rows currently shown (after the filter). */
   get length(): number {
     return this.filtered ? this.filteredSize : this.size;
   }
@@ -74,25 +90,29 @@ export class LogStore {
     if (this.filtered) this.filteredSize = 0;
   }
 
-  append(lines: readonly LogLine[]): void {
+  /** Appends lines; `tagOf` gives each a tag the filter can select by (0: none). */
+  append(lines: readonly LogLine[], tagOf?: (line: LogLine) => number): void {
     for (const line of lines) {
       const level = LEVELS.indexOf(line.level);
       const levelIndex = level < 0 ? 1 : level;
+      const tag = tagOf ? tagOf(line) : 0;
       this.lineCount += 1;
       this.countsByLevel[levelIndex]! += 1;
+      const from = this.size;
       const head = `${line.source} - ${line.message}`;
       if (head.indexOf('\n') < 0) {
-        this.push(line.ts, levelIndex, head);
+        this.push(line.ts, levelIndex, head, tag);
       } else {
         // Each line of a traceback gets its own row, so rows keep one height and the window maths stays exact.
         const parts = head.replace(/\r\n?/g, '\n').split('\n');
-        parts.forEach((part, i) => this.push(line.ts, i === 0 ? levelIndex : levelIndex | CONTINUATION, part));
+        parts.forEach((part, i) => this.push(line.ts, i === 0 ? levelIndex : levelIndex | CONTINUATION, part, tag));
       }
+      if (this.filtered && this.matches(from, this.size)) for (let row = from; row < this.size; row++) this.pushFiltered(row);
     }
     if (this.size > MAX_ROWS) this.dropOldest(this.size - MAX_ROWS + Math.floor(MAX_ROWS / 10));
   }
 
-  private push(ts: number, level: number, text: string): void {
+  private push(ts: number, level: number, text: string, tag: number): void {
     if (this.size === this.ts.length) {
       const ts2 = new Float64Array(this.ts.length * 2);
       ts2.set(this.ts);
@@ -100,12 +120,24 @@ export class LogStore {
       const lv2 = new Uint8Array(this.levels.length * 2);
       lv2.set(this.levels);
       this.levels = lv2;
+      const tg2 = new Uint32Array(this.tags.length * 2);
+      tg2.set(this.tags);
+      this.tags = tg2;
     }
     this.ts[this.size] = ts;
     this.levels[this.size] = level;
+    this.tags[this.size] = tag;
     this.texts.push(text);
-    if (this.filtered && (level & ~CONTINUATION) >= this.minLevel) this.pushFiltered(this.size);
     this.size += 1;
+  }
+
+  /** Whether the line made of rows [from, to) passes the filter. */
+  private matches(from: number, to: number): boolean {
+    if ((this.levels[from]! & ~CONTINUATION) < this.minLevel) return false;
+    if (this.filter.tags && !this.filter.tags.has(this.tags[from]!)) return false;
+    if (this.needle === '') return true;
+    for (let row = from; row < to; row++) if (this.texts[row]!.toLowerCase().includes(this.needle)) return true;
+    return false;
   }
 
   private pushFiltered(row: number): void {
@@ -119,8 +151,11 @@ export class LogStore {
   }
 
   private dropOldest(count: number): void {
+    // Whole lines only: a continuation row left at the top would lose its line's first row.
+    while (count < this.size && (this.levels[count]! & CONTINUATION) !== 0) count++;
     this.ts.copyWithin(0, count, this.size);
     this.levels.copyWithin(0, count, this.size);
+    this.tags.copyWithin(0, count, this.size);
     this.texts.splice(0, count);
     this.size -= count;
     this.droppedRows += count;
@@ -129,8 +164,14 @@ export class LogStore {
 
   /** Show only rows at or above `level`; DEBUG shows everything. */
   setMinLevel(level: LogLevel): void {
-    this.minLevel = LEVELS.indexOf(level);
-    if (this.minLevel <= 0) {
+    this.setFilter({ ...this.filter, minLevel: level });
+  }
+
+  setFilter(filter: RowFilter): void {
+    this.filter = { ...filter };
+    this.minLevel = Math.max(0, LEVELS.indexOf(filter.minLevel));
+    this.needle = filter.text.toLowerCase();
+    if (this.minLevel <= 0 && filter.tags === null && this.needle === '') {
       this.filtered = null;
       return;
     }
@@ -140,8 +181,11 @@ export class LogStore {
   private rebuildFilter(): void {
     this.filtered = new Uint32Array(Math.max(1024, this.size));
     this.filteredSize = 0;
-    for (let row = 0; row < this.size; row++) {
-      if ((this.levels[row]! & ~CONTINUATION) >= this.minLevel) this.filtered[this.filteredSize++] = row;
+    let from = 0;
+    for (let row = 1; row <= this.size; row++) {
+      if (row < this.size && (this.levels[row]! & CONTINUATION) !== 0) continue;
+      if (this.matches(from, row)) for (let r = from; r < row; r++) this.filtered[this.filteredSize++] = r;
+      from = row;
     }
   }
 
@@ -149,7 +193,7 @@ export class LogStore {
   row(index: number): DisplayRow {
     const at = this.filtered ? this.filtered[index]! : index;
     const level = this.levels[at]!;
-    return { ts: this.ts[at]!, level: LEVELS[level & ~CONTINUATION]!, first: (level & CONTINUATION) === 0, text: this.texts[at]! };
+    return { ts: this.ts[at]!, level: LEVELS[level & ~CONTINUATION]!, first: (level & CONTINUATION) === 0, text: this.texts[at]!, tag: this.tags[at]! };
   }
 }
 

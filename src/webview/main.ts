@@ -7,6 +7,7 @@ import type { HostRequest } from './chartCard';
 import { applyChartDefaults, ChartGroup } from './chartSetup';
 import { h } from './dom';
 import { LogView } from './logView';
+import { showNotice } from './notices';
 import {
   parseWebviewState,
   type BuiltinFlowId,
@@ -30,9 +31,6 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-/** How long a Run button stays "Starting…" if the host never answers with a model or a notice. */
-const STARTING_TIMEOUT_MS = 15_000;
-
 function isHostMessage(data: unknown): data is HostToWebview {
   if (typeof data !== 'object' || data === null) return false;
   const m = data as Record<string, unknown>;
@@ -44,7 +42,7 @@ function isHostMessage(data: unknown): data is HostToWebview {
     case 'notice':
       return typeof m.message === 'string';
     case 'reply':
-      return typeof m.req === 'number' && typeof m.message === 'string';
+      return typeof m.req === 'number' && typeof m.ok === 'boolean' && typeof m.message === 'string';
     default:
       return false;
   }
@@ -56,8 +54,10 @@ class Dashboard {
   private model: DashboardModel | undefined;
   private palette = readPalette();
   private readonly hidden: Set<string>;
+  /** Flows whose Run was pressed and not answered yet: each request's reply ends its flow's "Starting…". */
   private readonly starting = new Set<BuiltinFlowId>();
-  private readonly startingTimers = new Map<BuiltinFlowId, number>();
+  /** Run requests not answered yet, and the flow each starts. */
+  private readonly startRequests = new Map<number, BuiltinFlowId>();
   private readonly logs = new LogView({
     onPickRun: (runId) => this.post({ type: 'showLogs', runId }),
     onSave: (runId) => this.request({ type: 'saveLog', runId }),
@@ -66,7 +66,7 @@ class Dashboard {
   private readonly keys: Record<Slot, string> = { github: '', youtube: '', timeline: '' };
   private prefs: ChartPreferences;
   private readonly controls = { addRepository: addRepositoryForm((repo) => this.request({ type: 'addRepository', repo })) };
-  /** Requests sent and not answered yet; the reply says how each went. */
+  /** Other requests sent and not answered yet; the reply says how each went. */
   private readonly pending = new Set<number>();
   private nextRequest = 1;
   private readonly topbar = h('div', { class: 'topbar-slot' });
@@ -114,7 +114,6 @@ class Dashboard {
   private receive(message: HostToWebview): void {
     switch (message.type) {
       case 'model':
-        this.starting.clear();
         this.model = message.model;
         this.render();
         this.save();
@@ -123,14 +122,22 @@ class Dashboard {
         this.logs.receive(message.runId, message.lines, message.reset === true);
         break;
       case 'notice':
-        if (message.level === 'error') this.clearStarting();
         this.notify(message.level, message.message);
         break;
-      case 'reply':
+      case 'reply': {
+        const flowId = this.startRequests.get(message.req);
+        if (flowId !== undefined) {
+          this.startRequests.delete(message.req);
+          if (![...this.startRequests.values()].includes(flowId)) this.starting.delete(flowId);
+          this.notify(message.ok ? 'info' : 'error', message.message);
+          this.render();
+          break;
+        }
         if (!this.pending.delete(message.req)) break;
         // A cancelled save dialog needs no word.
         if (message.ok || message.message !== 'Not saved.') this.notify(message.ok ? 'info' : 'error', message.message);
         break;
+      }
     }
   }
 
@@ -165,22 +172,10 @@ class Dashboard {
   }
 
   private runFlow(flowId: BuiltinFlowId): void {
+    const req = this.nextRequest++;
+    this.startRequests.set(req, flowId);
     this.starting.add(flowId);
-    window.clearTimeout(this.startingTimers.get(flowId));
-    this.startingTimers.set(
-      flowId,
-      window.setTimeout(() => {
-        this.starting.delete(flowId);
-        this.render();
-      }, STARTING_TIMEOUT_MS),
-    );
-    this.post({ type: 'runFlow', flowId });
-    this.render();
-  }
-
-  private clearStarting(): void {
-    if (this.starting.size === 0) return;
-    this.starting.clear();
+    this.post({ type: 'runFlow', req, flowId });
     this.render();
   }
 
@@ -236,15 +231,7 @@ class Dashboard {
   }
 
   private notify(level: 'info' | 'error', text: string): void {
-    const toast = h(
-      'div',
-      { class: `notice ${level}`, attrs: { role: level === 'error' ? 'alert' : 'status' } },
-      h('span', null, text),
-      h('button', { class: 'icon-button', title: 'Dismiss', attrs: { 'aria-label': 'Dismiss' }, onClick: () => toast.remove() }, '×'),
-    );
-    this.notices.append(toast);
-    // Errors wait to be read and dismissed; information fades on its own.
-    if (level === 'info') window.setTimeout(() => toast.remove(), 8000);
+    showNotice(this.notices, level, text);
   }
 }
 

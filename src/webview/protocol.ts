@@ -140,6 +140,8 @@ export type SectionWithChoices<T> = Section<T> & {
   choices: RunRef[];
   /** True when the host follows the latest completed run rather than a chosen one. */
   followingLatest: boolean;
+  /** The flow's newest run, when it failed after the run shown: the section says so at its top. */
+  latestFailed?: RunRef;
 };
 
 /** What the user chose. Absent fields mean "follow the latest". */
@@ -186,7 +188,7 @@ export type HostToWebview =
   | { type: 'model'; model: DashboardModel }
   /** `reset` replaces what the webview holds for that run (first batch, or a switch of run). */
   | { type: 'logs'; runId: string; lines: LogLine[]; reset?: boolean }
-  /** Feedback on a request, e.g. a flow that could not be started. */
+  /** Feedback the host gives by itself, e.g. a message it could not read. */
   | { type: 'notice'; level: 'info' | 'error'; message: string }
   /** The answer to a request that carried `req`: what happened, to show the user. */
   | { type: 'reply'; req: number; ok: boolean; message: string };
@@ -197,7 +199,13 @@ export type HostToWebview =
 export type WebviewToHost =
   /** Sent once the script has loaded; carries the restored selection after a reload. */
   | { type: 'ready'; selection?: DashboardSelection }
-  | { type: 'runFlow'; flowId: BuiltinFlowId }
+  /** Answered with a reply: started (the model then shows the run), or why not. */
+  | { type: 'runFlow'; req: number; flowId: BuiltinFlowId }
+  /** A run's details panel, or Retry from Failure on it (a section's failed latest run). */
+  | { type: 'openRun'; runId: string }
+  | { type: 'retryFromFailure'; runId: string }
+  /** The Runs view, filtered to the flows of the runs listed here ("N older runs"). */
+  | { type: 'showOlderRuns' }
   /** A click on a run: show its logs and, for a completed built-in run, chart it. */
   | { type: 'selectRun'; runId: string }
   /** null goes back to following the latest completed run. */
@@ -265,6 +273,11 @@ function runId(value: unknown, what: string): string {
   return value;
 }
 
+function requestId(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ProtocolError(`${what} must be a request number, got ${describe(value)}`);
+  return value;
+}
+
 function optionalRunId(value: unknown, what: string): string | null {
   return value === null ? null : runId(value, what);
 }
@@ -308,11 +321,6 @@ function repository(value: unknown, what: string): string {
   return value;
 }
 
-function requestId(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ProtocolError(`${what} must be a request number, got ${describe(value)}`);
-  return value;
-}
-
 function boundedText(value: unknown, what: string): string {
   if (typeof value !== 'string') throw new ProtocolError(`${what} must be a string, got ${describe(value)}`);
   if (value.length > MAX_EXPORT_CHARS) throw new ProtocolError(`${what} is ${value.length} characters, more than the ${MAX_EXPORT_CHARS} accepted`);
@@ -337,15 +345,20 @@ export function parseWebviewMessage(value: unknown): WebviewToHost {
         : { type, selection: parseSelection(fields.selection, 'ready.selection') };
     }
     case 'runFlow': {
-      onlyKeys(fields, ['type', 'flowId'], 'runFlow');
+      onlyKeys(fields, ['type', 'req', 'flowId'], 'runFlow');
       const flowId = fields.flowId;
       if (!BUILTIN_FLOW_IDS.some((id) => id === flowId)) {
         throw new ProtocolError(
           `runFlow.flowId must be one of ${BUILTIN_FLOW_IDS.join(', ')}, got ${describe(flowId)}`,
         );
       }
-      return { type, flowId: flowId as BuiltinFlowId };
+      return { type, req: requestId(fields.req, 'runFlow.req'), flowId: flowId as BuiltinFlowId };
     }
+    case 'showOlderRuns':
+      onlyKeys(fields, ['type'], type);
+      return { type };
+    case 'openRun':
+    case 'retryFromFailure':
     case 'selectRun': {
       onlyKeys(fields, ['type', 'runId'], type);
       return { type, runId: runId(fields.runId, `${type}.runId`) };

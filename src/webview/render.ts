@@ -13,7 +13,7 @@ import type { Palette } from './theme';
 export interface RenderContext extends ExportContext {
   post(message: WebviewToHost): void;
   runFlow(flowId: BuiltinFlowId): void;
-  /** Flows whose Run button was pressed and whose new run the model doesn't show yet. */
+  /** Flows whose Run button was pressed and whose start the host has not answered yet. */
   starting: ReadonlySet<BuiltinFlowId>;
   model: DashboardModel;
   prefs: ChartPreferences;
@@ -104,6 +104,25 @@ export function note(text: string | undefined): HTMLElement | null {
   return text ? h('p', { class: 'note' }, text) : null;
 }
 
+/** "Latest attempt failed 16:12 — quota exceeded", above the run a section still shows, with the ways on. */
+export function latestFailedNote(section: { latestFailed?: RunRef }, ctx: RenderContext): HTMLElement | null {
+  const run = section.latestFailed;
+  if (!run) return null;
+  const button = (label: string, message: WebviewToHost) => h('button', { class: 'button secondary small', onClick: () => ctx.post(message) }, label);
+  return h(
+    'div',
+    { class: 'note latest-failed', attrs: { role: 'status' } },
+    h('span', null, `Latest attempt ${run.state.name.toLowerCase()} ${formatWhen(run.endTime ?? run.created)}`, run.state.message ? ` — ${run.state.message}` : ''),
+    h(
+      'span',
+      { class: 'actions' },
+      button('Show Logs', { type: 'showLogs', runId: run.id }),
+      button('Retry from Failure', { type: 'retryFromFailure', runId: run.id }),
+      button('Open Run', { type: 'openRun', runId: run.id }),
+    ),
+  );
+}
+
 export function sectionEmpty(flowId: BuiltinFlowId, lastAttempt: RunRef | undefined, ctx: RenderContext): HTMLElement {
   const last = lastAttempt
     ? h(
@@ -146,7 +165,10 @@ export function renderRuns(ctx: RenderContext): HTMLElement {
       ),
     );
   });
-  const more = totalRuns > recentRuns.length ? h('p', { class: 'footnote muted' }, `${formatInteger(totalRuns - recentRuns.length)} older runs not shown.`) : null;
+  const more =
+    totalRuns > recentRuns.length
+      ? h('p', { class: 'footnote' }, h('button', { class: 'link', title: 'Show them in the Runs view', onClick: () => ctx.post({ type: 'showOlderRuns' }) }, `${formatInteger(totalRuns - recentRuns.length)} older runs`), h('span', { class: 'muted' }, ' in the Runs view'))
+      : null;
   return h(
     'section',
     { class: 'card runs' },

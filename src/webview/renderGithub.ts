@@ -9,7 +9,7 @@ import { starSeries, starTable, starVelocity, type StarSeries } from './chartDat
 import { detail, h, select, separator } from './dom';
 import { formatDay, formatDelta, formatInteger, formatWhen, type SeriesColor } from './format';
 import { isRepository, type ComparedRepository, type GithubCounts, type GithubView, type RunRef } from './protocol';
-import { noCharts, note, runPicker, sectionEmpty, sectionHeader, stateBadge, unchartable, type Drawn, type RenderContext } from './render';
+import { latestFailedNote, noCharts, note, runPicker, sectionEmpty, sectionHeader, stateBadge, unchartable, type Drawn, type RenderContext } from './render';
 import { HISTORY_METRICS, repoColor, runHistoryChart, starComparisonChart, starVelocityChart } from './starCharts';
 
 const GITHUB_CARDS: [keyof GithubCounts, string][] = [
@@ -195,12 +195,12 @@ export function renderGithub(ctx: RenderContext): Drawn {
   if (section.status !== 'ok') {
     const title = section.status === 'none' ? ['GitHub'] : ['GitHub', detail(section.run.name)];
     const body = section.status === 'none' ? sectionEmpty('github-repo-stats', section.lastAttempt, ctx) : unchartable(section.reason, section.run);
-    return noCharts(h('section', { class: 'card github' }, sectionHeader(title, picker), note(section.note), body));
+    return noCharts(h('section', { class: 'card github' }, sectionHeader(title, picker), latestFailedNote(section, ctx), note(section.note), body));
   }
   const { view, run } = section;
   const link = h('a', { attrs: { href: `https://github.com/${view.repo}` }, title: `Open ${view.repo} on GitHub` }, view.repo);
   const { body, charts } = githubBody(view, run, ctx);
-  const element = h('section', { class: 'card github' }, sectionHeader(['GitHub', separator(), link], picker), note(section.note), body);
+  const element = h('section', { class: 'card github' }, sectionHeader(['GitHub', separator(), link], picker), latestFailedNote(section, ctx), note(section.note), body);
   return {
     element,
     mount: (palette) => {

@@ -9,7 +9,7 @@ import type { Table } from './csv';
 import { detail, h, select, separator } from './dom';
 import { formatChange, formatCount, formatDay, formatInteger, formatSeconds, formatWhen, metricInfo } from './format';
 import type { RangeChoice, TopVideo, YoutubeView } from './protocol';
-import { noCharts, note, runPicker, sectionEmpty, sectionHeader, unchartable, type Drawn, type RenderContext } from './render';
+import { latestFailedNote, noCharts, note, runPicker, sectionEmpty, sectionHeader, unchartable, type Drawn, type RenderContext } from './render';
 import { metricChart } from './youtubeCharts';
 
 function daysWithout(n: number): string {
@@ -136,7 +136,7 @@ export function renderYoutube(ctx: RenderContext, hidden: ReadonlySet<string>, o
   if (section.status !== 'ok') {
     const title = section.status === 'none' ? ['YouTube'] : ['YouTube', detail(section.run.name)];
     const body = section.status === 'none' ? sectionEmpty('youtube-channel-analytics', section.lastAttempt, ctx) : unchartable(section.reason, section.run);
-    return noCharts(h('section', { class: 'card youtube' }, sectionHeader(title, picker, ranges), note(section.note), body));
+    return noCharts(h('section', { class: 'card youtube' }, sectionHeader(title, picker, ranges), latestFailedNote(section, ctx), note(section.note), body));
   }
   const { view, run } = section;
   const lifetime = h(
@@ -190,6 +190,7 @@ export function renderYoutube(ctx: RenderContext, hidden: ReadonlySet<string>, o
     'section',
     { class: 'card youtube' },
     sectionHeader(['YouTube', separator(), h('span', null, view.channel.title)], picker, ranges),
+    latestFailedNote(section, ctx),
     note(section.note),
     lifetime,
     h('div', { class: 'stats metrics' }, metricCards(view, hidden, onToggle)),

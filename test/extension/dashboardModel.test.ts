@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DashboardRun } from '../../src/extension/dashboard/dashboardRun';
 import { state, type StateName } from '../../src/engine/states';
-import { buildDashboardModel, readsWanted, RECENT_RUNS_LIMIT, toLogLines, type DashboardInput } from '../../src/extension/dashboard/model';
+import { buildDashboardModel, fallbackReads, readsWanted, RECENT_RUNS_LIMIT, toLogLines, type DashboardInput } from '../../src/extension/dashboard/model';
 import { readGithubResult, readGithubSnapshot, readYoutubeResult, ResultShapeError, type RepoSnapshot } from '../../src/extension/dashboard/results';
 import { nextSelection } from '../../src/extension/dashboard/selection';
 import { rangeChoices, rangeProblem, youtubeRunOfRange } from '../../src/extension/dashboard/youtubeRanges';
@@ -303,6 +303,30 @@ describe('buildDashboardModel', () => {
     }
   });
 
+  it('when the latest result cannot be charted, the last one that can is shown, with a note (a chosen run is shown as chosen)', () => {
+    const runs = [run('y1', 'youtube-channel-analytics', 1), run('y2', 'youtube-channel-analytics', 2)];
+    const results = new Map<string, unknown>([['y1', youtube()], ['y2', youtube({ metrics: [] })]]);
+    const model = buildDashboardModel({ runs, results });
+    assert.equal(model.youtube.status, 'ok');
+    assert.equal(model.youtube.status === 'ok' && model.youtube.run.id, 'y1');
+    assert.match(model.youtube.note ?? '', /^Run run-y2 could not be charted \(Can't chart this result: result.metrics is empty, so there is nothing to chart\); showing run run-y1, the latest that could be\.$/);
+    assert.deepEqual(fallbackReads(runs, buildDashboardModel({ runs, results: new Map([['y2', youtube({ metrics: [] })]]) })), ['y1'], 'the runs before are read only when the latest fails to chart');
+    assert.deepEqual(fallbackReads(runs, model), [], 'nothing more once charted');
+    const chosen = buildDashboardModel({ runs, results, selection: { youtubeRunId: 'y2' } });
+    assert.equal(chosen.youtube.status, 'unchartable', 'a run the user picked is not swapped for another');
+  });
+
+  it("a section whose latest run failed says so above the run it still charts", () => {
+    const runs = [run('g1', 'github-repo-stats', 1), run('g2', 'github-repo-stats', 2, 'Failed', 'quota exceeded')];
+    const model = buildDashboardModel({ runs, results: new Map([['g1', github('a/b', 10)]]) });
+    assert.equal(model.github.status === 'ok' && model.github.run.id, 'g1');
+    assert.equal(model.github.latestFailed?.id, 'g2');
+    assert.equal(model.github.latestFailed?.state.message, 'quota exceeded');
+    const recovered = buildDashboardModel({ runs: [...runs, run('g3', 'github-repo-stats', 3)], results: new Map([['g3', github('a/b', 11)]]) });
+    assert.equal(recovered.github.latestFailed, undefined, 'a later completed run ends the warning');
+    assert.equal(buildDashboardModel({ runs: [run('g1', 'github-repo-stats', 1, 'Cancelled')], results: new Map() }).github.latestFailed, undefined);
+  });
+
   it('says when a completed run has no stored result', () => {
     const model = buildDashboardModel({ runs: [run('y1', 'youtube-channel-analytics', 1)], results: new Map() });
     assert.equal(model.youtube.status === 'unchartable' && model.youtube.reason, 'The result of this run is not stored.');
@@ -392,7 +416,7 @@ describe('nextSelection', () => {
 
   it('starting a flow follows its new run and its coming result', () => {
     const all = { youtubeRunId: 'y1', githubRunId: 'g1', logRunId: 'e1' };
-    assert.deepEqual(nextSelection(all, { type: 'runFlow', flowId: 'github-repo-stats' }, runs), { youtubeRunId: 'y1' });
+    assert.deepEqual(nextSelection(all, { type: 'runFlow', req: 1, flowId: 'github-repo-stats' }, runs), { youtubeRunId: 'y1' });
   });
 
   it('ready restores the saved selection, or keeps the current one', () => {

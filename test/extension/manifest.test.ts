@@ -58,8 +58,10 @@ test('every command is in the Flowdeck category, and the titles the issue names 
 });
 
 test('every contributed command is registered, and every registered command is contributed', () => {
-  const registered = new Set([...extensionSource.matchAll(/registerCommand\('([\w.]+)'/g)].map((m) => m[1]!));
-  assert.deepEqual([...registered].sort(), [...commands.keys()].sort());
+  const registered = [...extensionSource.matchAll(/registerCommand\('([\w.]+)'/g)].map((m) => m[1]!);
+  assert.deepEqual(registered.filter((id, i) => registered.indexOf(id) !== i), [], 'each command is registered once (a second registration throws at activation)');
+  assert.deepEqual([...new Set(registered)].sort(), [...commands.keys()].sort());
+  assert.deepEqual(c.commands.map((cmd) => cmd.command).filter((id, i, all) => all.indexOf(id) !== i), [], 'each command is contributed once');
 });
 
 test('menus refer only to contributed commands; commands that need a tree item are hidden from the palette', () => {

@@ -4,11 +4,18 @@ import type { FlowRunSummary, TaskRunRecord } from '../../src/engine/records';
 import { state, type StateName } from '../../src/engine/states';
 import {
   describeFilter,
+  filterSummary,
+  isFiltered,
   escapeMarkdown,
   formatAge,
   formatDuration,
+  flatRunDescription,
+  flowGroupAccessibilityLabel,
+  flowGroupDescription,
+  runAccessibilityLabel,
   runContextValue,
   runDescription,
+  taskContextValue,
   runTooltip,
   runningText,
   taskDescription,
@@ -112,25 +119,55 @@ function commandsFor(contextValue: string): string[] {
   return [...runMenus()].filter(([, res]) => res.some((re) => re.test(contextValue))).map(([c]) => c).sort();
 }
 
-test('a running run of this window offers Cancel, Show Logs and Open in Dashboard', () => {
+test('a running run of this window offers Cancel, Open Run, Show Logs and Open in Dashboard', () => {
   const value = runContextValue(run('Running'), { cancelable: true, subflow: false });
-  assert.deepEqual(commandsFor(value), ['flowdeck.cancelRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.deepEqual(commandsFor(value), ['flowdeck.cancelRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
 });
 
 test('a running run of another process cannot be cancelled from here', () => {
   const value = runContextValue(run('Running'), { cancelable: false, subflow: false });
-  assert.deepEqual(commandsFor(value), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.deepEqual(commandsFor(value), ['flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
 });
 
-test('a finished run offers Rerun and Delete, one that did not complete Retry from Failure too; a finished subflow run offers neither', () => {
-  const completed = runContextValue(run('Completed'), { cancelable: false, subflow: false });
-  assert.deepEqual(commandsFor(completed), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
-  for (const name of ['Failed', 'TimedOut', 'Crashed', 'Cancelled'] as const) {
-    const value = runContextValue(run(name), { cancelable: false, subflow: false });
-    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.showRunLogs'], name);
-  }
+test('a finished run offers Rerun and Delete; a finished subflow run offers neither', () => {
+  const value = runContextValue(run('Completed'), { cancelable: false, subflow: false });
+  assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.showRunLogs']);
   const sub = runContextValue(run('Completed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
-  assert.deepEqual(commandsFor(sub), ['flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.deepEqual(commandsFor(sub), ['flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+});
+
+test('a run that did not complete can be retried from its failure; a failed one also goes to its failure', () => {
+  for (const name of ['Crashed', 'Cancelled'] as const) {
+    const value = runContextValue(run(name), { cancelable: false, subflow: false });
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.showRunLogs'], name);
+  }
+  for (const name of ['Failed', 'TimedOut'] as const) {
+    const value = runContextValue(run(name), { cancelable: false, subflow: false });
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.goToFailure', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.showRunLogs'], name);
+  }
+  // A subflow is retried with its top-level run, but its failure is still a place to go to.
+  const sub = runContextValue(run('Failed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
+  assert.deepEqual(commandsFor(sub), ['flowdeck.goToFailure', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
+  assert.equal(taskContextValue({ state: state('Failed', 'boom') }), 'taskrun failure');
+  assert.equal(taskContextValue({ state: state('Completed') }), 'taskrun');
+});
+
+test('a flow\'s row in the grouped view reads "12 runs · last Failed 2 h ago"; flat rows put the flow first', () => {
+  const last = run('Failed', { endTime: NOW - 2 * 60 * MINUTE }, NOW - 2 * 60 * MINUTE);
+  assert.equal(flowGroupDescription({ runs: 12, last }, NOW), '12 runs · last Failed 2 h ago');
+  assert.equal(flowGroupDescription({ runs: 12, matching: 3, last }, NOW), '3 of 12 runs · last Failed 2 h ago');
+  assert.equal(flowGroupDescription({ runs: 1, last: run('Running', { startTime: NOW - SECOND }, NOW - SECOND) }, NOW), '1 run · last Running');
+  const done = run('Completed', { startTime: NOW - 2 * MINUTE - 1800, endTime: NOW - 2 * MINUTE });
+  assert.equal(flatRunDescription(done, NOW), 'hello · Completed · 1.8 s · 2 min ago');
+});
+
+test('screen readers hear flow, run, state, duration and time in words, not the tooltip', () => {
+  const done = run('Completed', { startTime: NOW - 2 * MINUTE - 1800, endTime: NOW - 2 * MINUTE });
+  assert.equal(runAccessibilityLabel(done, NOW), 'Flow hello, run light-potoo, Completed, took 1.8 seconds, 2 minutes ago');
+  const going = run('Running', { startTime: NOW - 12 * SECOND }, NOW - 12 * SECOND);
+  assert.equal(runAccessibilityLabel(going, NOW), 'Flow hello, run light-potoo, Running, running for 12 seconds');
+  assert.equal(flowGroupAccessibilityLabel('hello', '12 runs · last Failed 2 h ago'), 'Flow hello, 12 runs, last Failed 2 hours ago');
+  assert.ok(runAccessibilityLabel(done, NOW).length < 100, 'short');
 });
 
 test('context value tokens are never part of one another', () => {
@@ -157,11 +194,15 @@ test('markdown escaping keeps names literal', () => {
   assert.equal(escapeMarkdown('a_b*[c](d)'), 'a\\_b\\*\\[c\\]\\(d\\)');
 });
 
-test('the filter reads as its flow and state', () => {
+test('the filter reads as its states, flows and search text, with how many runs it keeps', () => {
   assert.equal(describeFilter({}), undefined);
-  assert.equal(describeFilter({ flowName: 'hello' }), 'hello');
-  assert.equal(describeFilter({ stateType: 'FAILED' }), 'Failed');
-  assert.equal(describeFilter({ flowName: 'hello', stateType: 'COMPLETED' }), 'hello · Completed');
+  assert.equal(describeFilter({ flowNames: ['hello'] }), 'hello');
+  assert.equal(describeFilter({ stateTypes: ['FAILED', 'CRASHED'] }), 'Failed, Crashed');
+  assert.equal(describeFilter({ flowNames: ['hello', 'burst'], stateTypes: ['COMPLETED'], search: 'potoo' }), 'Completed · hello, burst · “potoo”');
+  assert.equal(filterSummary({ stateTypes: ['FAILED'] }, 12, 2000), 'Failed — 12 of 2,000 runs');
+  assert.equal(filterSummary({}, 5, 5), undefined);
+  assert.equal(isFiltered({ flowNames: [] }), false);
+  assert.equal(isFiltered({ search: 'x' }), true);
 });
 
 test('the status bar counts running flows in the singular and plural', () => {

@@ -92,8 +92,8 @@ describe('LogStore', () => {
     store.append([line(5000, 'ERROR', 'boom')]);
     assert.equal(store.length, 5001);
     assert.equal(store.lineCount, 5001);
-    assert.deepEqual(store.row(0), { ts: line(0).ts, level: 'INFO', first: true, text: 'flowdeck.engine - line 0' });
-    assert.deepEqual(store.row(5000), { ts: line(5000).ts, level: 'ERROR', first: true, text: 'flowdeck.engine - boom' });
+    assert.deepEqual(store.row(0), { ts: line(0).ts, level: 'INFO', first: true, text: 'flowdeck.engine - line 0', tag: 0 });
+    assert.deepEqual(store.row(5000), { ts: line(5000).ts, level: 'ERROR', first: true, text: 'flowdeck.engine - boom', tag: 0 });
   });
 
   it('splits multi-line messages into continuation rows of the same level', () => {
@@ -128,6 +128,25 @@ describe('LogStore', () => {
     assert.equal(store.row(3).level, 'CRITICAL');
     store.setMinLevel('DEBUG');
     assert.equal(store.length, 7);
+  });
+
+  it('filters by tag and by text, whole multi-line messages, combined with the level', () => {
+    const store = new LogStore();
+    const tagged = (i: number, tag: number, level: LogLine['level'], message: string) => ({ ...line(i, level, message), tag });
+    const lines = [tagged(0, 1, 'INFO', 'fetch page 1'), tagged(1, 2, 'ERROR', 'Quota exceeded\n  at fetch (flow.ts:3)'), tagged(2, 1, 'DEBUG', 'retrying'), tagged(3, 0, 'INFO', 'flow line')];
+    store.append(lines, (l) => (l as LogLine & { tag: number }).tag);
+    const shown = () => Array.from({ length: store.length }, (_, i) => store.row(i).text);
+    store.setFilter({ minLevel: 'DEBUG', tags: new Set([1]), text: '' });
+    assert.deepEqual(shown(), ['flowdeck.engine - fetch page 1', 'flowdeck.engine - retrying']);
+    store.setFilter({ minLevel: 'DEBUG', tags: null, text: 'FLOW.TS' });
+    assert.deepEqual(shown(), ['flowdeck.engine - Quota exceeded', '  at fetch (flow.ts:3)'], 'a match on a later line shows the whole message');
+    store.setFilter({ minLevel: 'INFO', tags: new Set([1, 0]), text: '' });
+    assert.deepEqual(shown(), ['flowdeck.engine - fetch page 1', 'flowdeck.engine - flow line']);
+    store.append([tagged(4, 1, 'WARNING', 'late line')], (l) => (l as LogLine & { tag: number }).tag);
+    assert.equal(store.row(store.length - 1).text, 'flowdeck.engine - late line', 'lines appended later are filtered too');
+    assert.equal(store.row(store.length - 1).tag, 1);
+    store.setFilter({ minLevel: 'DEBUG', tags: null, text: '' });
+    assert.equal(store.length, 6);
   });
 
   it('starts over on clear', () => {

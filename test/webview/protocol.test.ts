@@ -23,8 +23,11 @@ describe('parseWebviewMessage', () => {
       { type: 'ready' },
       { type: 'ready', selection: {} },
       { type: 'ready', selection: { youtubeRunId: 'abc', githubRunId: 'A-1_b', logRunId: 'x'.repeat(64) } },
-      { type: 'runFlow', flowId: 'github-repo-stats' },
-      { type: 'runFlow', flowId: 'youtube-channel-analytics' },
+      { type: 'runFlow', req: 1, flowId: 'github-repo-stats' },
+      { type: 'runFlow', req: 2, flowId: 'youtube-channel-analytics' },
+      { type: 'openRun', runId: 'r4' },
+      { type: 'retryFromFailure', runId: 'r5' },
+      { type: 'showOlderRuns' },
       { type: 'selectRun', runId: 'r1' },
       { type: 'selectYoutubeRun', runId: 'r2' },
       { type: 'selectYoutubeRun', runId: null },
@@ -62,10 +65,14 @@ describe('parseWebviewMessage', () => {
   });
 
   it('refuses flow ids other than the built-in flows', () => {
-    rejects({ type: 'runFlow' }, /runFlow.flowId must be one of github-repo-stats, youtube-channel-analytics, got undefined/);
-    rejects({ type: 'runFlow', flowId: 'rm -rf' }, /runFlow.flowId must be one of .*got the string 'rm -rf'/);
-    rejects({ type: 'runFlow', flowId: '/home/me/flow.ts' }, /runFlow.flowId/);
-    rejects({ type: 'runFlow', flowId: ['github-repo-stats'] }, /got an array/);
+    rejects({ type: 'runFlow', req: 1 }, /runFlow.flowId must be one of github-repo-stats, youtube-channel-analytics, got undefined/);
+    rejects({ type: 'runFlow', req: 1, flowId: 'rm -rf' }, /runFlow.flowId must be one of .*got the string 'rm -rf'/);
+    rejects({ type: 'runFlow', req: 1, flowId: '/home/me/flow.ts' }, /runFlow.flowId/);
+    rejects({ type: 'runFlow', req: 1, flowId: ['github-repo-stats'] }, /got an array/);
+    rejects({ type: 'runFlow', flowId: 'github-repo-stats' }, /runFlow.req must be a request number, got undefined/);
+    rejects({ type: 'runFlow', req: 'x', flowId: 'github-repo-stats' }, /runFlow.req must be a request number/);
+    rejects({ type: 'openRun', runId: '../x' }, /not a run id/);
+    rejects({ type: 'showOlderRuns', flowNames: ['x'] }, /unexpected field 'flowNames'/);
   });
 
   it('refuses run ids outside [A-Za-z0-9_-]{1,64}', () => {
@@ -89,7 +96,7 @@ describe('parseWebviewMessage', () => {
 
   it('refuses unexpected fields, so a typo is not silently ignored', () => {
     rejects({ type: 'ready', extra: 1 }, /ready has an unexpected field 'extra'/);
-    rejects({ type: 'runFlow', flowId: 'github-repo-stats', parameters: { repo: 'a/b' } }, /unexpected field 'parameters'/);
+    rejects({ type: 'runFlow', req: 1, flowId: 'github-repo-stats', parameters: { repo: 'a/b' } }, /unexpected field 'parameters'/);
     rejects({ type: 'selectRun', runId: 'r1', run_id: 'r1' }, /unexpected field 'run_id'/);
     rejects({ type: 'ready', selection: { logRunID: 'r1' } }, /ready.selection has an unexpected field 'logRunID'/);
   });

@@ -1,11 +1,20 @@
-/** The run a run command applies to: a Runs view item, or a run id or name (from another extension or a test). */
+/**
+ * The run a run command applies to: a Runs view item, a run's log document (its editor title actions), or a
+ * run id or name (from a webview, another extension or a test).
+ */
+import * as vscode from 'vscode';
 import type { FlowRunSummary } from '../../engine/records';
 import type { FlowdeckHost } from '../host';
+import { runIdOfLogUri } from '../logs/runLogDocuments';
 import { RunNode } from '../runs/runsTree';
 
 export async function runFrom(arg: unknown, host: FlowdeckHost): Promise<FlowRunSummary | undefined> {
   if (arg instanceof RunNode) return (await (await host.store()).get(arg.run.id)) ?? arg.run;
-  if (typeof arg === 'string') return (await host.store()).get(arg);
+  if (arg instanceof vscode.Uri) {
+    const id = runIdOfLogUri(arg);
+    return id === undefined ? undefined : (await host.store()).get(id);
+  }
+  if (typeof arg === 'string' && arg.length <= 200) return (await host.store()).get(arg);
   return undefined;
 }
 

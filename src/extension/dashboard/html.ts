@@ -40,34 +40,59 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   ].join('; ');
 }
 
+/**
+ * The policy for a page, after checking what goes into it. `webview.cspSource` is one source or, in some
+ * hosts (code-server: `'self' https://*.vscode-cdn.net`), several. Each must be a host source or 'self':
+ * anything else ('unsafe-inline', a `;` starting a new directive) would widen the policy.
+ */
+function checkedPolicy(who: string, cspSource: string, nonce: string): string {
+  if (!NONCE.test(nonce)) throw new Error(`${who}: the nonce must be at least 32 letters or digits (use makeNonce())`);
+  const sources = cspSource.trim().split(/\s+/);
+  if (cspSource.trim() === '' || !sources.every((s) => s === "'self'" || /^[^\s'";,]+$/.test(s))) {
+    throw new Error(`${who}: '${cspSource}' is not a list of CSP host sources`);
+  }
+  return contentSecurityPolicy(cspSource, nonce);
+}
+
 function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function dashboardHtml(options: DashboardHtmlOptions): string {
-  const { cspSource, scriptUri, styleUri, nonce } = options;
-  if (!NONCE.test(nonce)) throw new Error('dashboardHtml: the nonce must be at least 32 letters or digits (use makeNonce())');
-  // `webview.cspSource` is one source or, in some hosts (code-server: `'self' https://*.vscode-cdn.net`),
-  // several. Each must be a host source or 'self': anything else ('unsafe-inline', a `;` starting a new
-  // directive) would widen the policy.
-  const sources = cspSource.trim().split(/\s+/);
-  if (cspSource.trim() === '' || !sources.every((s) => s === "'self'" || /^[^\s'";,]+$/.test(s))) {
-    throw new Error(`dashboardHtml: '${cspSource}' is not a list of CSP host sources`);
-  }
-  const csp = escapeAttribute(contentSecurityPolicy(cspSource, nonce));
+export function escapeText(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * A webview page of Flowdeck's: the checked policy, the stylesheets, one nonce'd script and the markup
+ * shown until the script draws (`main`, already escaped).
+ */
+export function webviewPage(options: { who: string; title: string; cspSource: string; nonce: string; styleUris: readonly string[]; scriptUri: string; main: string }): string {
+  const csp = escapeAttribute(checkedPolicy(options.who, options.cspSource, options.nonce));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeAttribute(styleUri)}">
-<title>Flowdeck Dashboard</title>
+${options.styleUris.map((uri) => `<link rel="stylesheet" href="${escapeAttribute(uri)}">`).join('\n')}
+<title>${escapeText(options.title)}</title>
 </head>
 <body>
-<main id="app" class="app" aria-live="polite"><p class="loading">Loading the dashboard…</p></main>
-<script nonce="${nonce}" src="${escapeAttribute(scriptUri)}"></script>
+${options.main}
+<script nonce="${options.nonce}" src="${escapeAttribute(options.scriptUri)}"></script>
 </body>
 </html>
 `;
+}
+
+export function dashboardHtml(options: DashboardHtmlOptions): string {
+  return webviewPage({
+    who: 'dashboardHtml',
+    title: 'Flowdeck Dashboard',
+    cspSource: options.cspSource,
+    nonce: options.nonce,
+    styleUris: [options.styleUri],
+    scriptUri: options.scriptUri,
+    main: '<main id="app" class="app" aria-live="polite"><p class="loading">Loading the dashboard…</p></main>',
+  });
 }

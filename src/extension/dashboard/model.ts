@@ -25,6 +25,8 @@ import { rangeChoices } from './youtubeRanges';
 export const RECENT_RUNS_LIMIT = 20;
 /** Entries in each run picker; the chosen run is always added even when older. */
 export const CHOICES_LIMIT = 30;
+/** How many older completed runs are tried when the latest one's result can't be charted. */
+export const FALLBACK_LIMIT = 3;
 
 export interface DashboardInput {
   runs: readonly DashboardRun[];
@@ -78,15 +80,42 @@ function chartSection<V>(
   const completed = completedOf(sorted, flowId);
   const target = resolveTarget(sorted, flowId, chosenId);
   const choices = choicesFor(completed, target.run);
-  const base = { choices, followingLatest: target.followingLatest, ...(target.note ? { note: target.note } : {}) };
+  const base = { choices, followingLatest: target.followingLatest, ...(target.note ? { note: target.note } : {}), ...latestFailure(sorted, flowId, target.run) };
   if (!target.run) return { status: 'none', ...lastAttempt(sorted, flowId), ...base };
-  const run = toRunRef(target.run);
-  if (!results.has(run.id)) return { status: 'unchartable', run, reason: 'The result of this run is not stored.', ...base };
-  try {
-    return { status: 'ok', run, view: read(results.get(run.id), target.run), ...base };
-  } catch (error) {
-    return { status: 'unchartable', run, reason: unchartable(error), ...base };
+  const chart = (candidate: DashboardRun): { view: V } | { reason: string } => {
+    if (!results.has(candidate.id)) return { reason: 'The result of this run is not stored.' };
+    try {
+      return { view: read(results.get(candidate.id), candidate) };
+    } catch (error) {
+      return { reason: unchartable(error) };
+    }
+  };
+  const charted = chart(target.run);
+  if ('view' in charted) return { status: 'ok', run: toRunRef(target.run), view: charted.view, ...base };
+  // Following the latest run, one whose result can't be charted doesn't blank the section: the last one
+  // that can be is shown, with a note saying why.
+  if (target.followingLatest) {
+    for (const older of fallbacksOf(completed, target.run)) {
+      const fallback = chart(older);
+      if ('view' in fallback) {
+        return { status: 'ok', run: toRunRef(older), view: fallback.view, ...base, note: `Run ${target.run.name} could not be charted (${charted.reason.replace(/\.$/, '')}); showing run ${older.name}, the latest that could be.` };
+      }
+    }
   }
+  return { status: 'unchartable', run: toRunRef(target.run), reason: charted.reason, ...base };
+}
+
+/** The newest run of the flow when it failed after the run a section shows: the section says so at its top. */
+export function latestFailure(sorted: readonly DashboardRun[], flowId: BuiltinFlowId, shown: DashboardRun | undefined): { latestFailed?: RunRef } {
+  const latest = sorted.find((r) => builtinFlowOf(r) === flowId);
+  if (!shown || !latest || latest === shown || latest.created < shown.created) return {};
+  return latest.state.type === 'FAILED' || latest.state.type === 'CRASHED' ? { latestFailed: toRunRef(latest) } : {};
+}
+
+/** The completed runs just older than `run`, tried in turn when its result can't be charted. */
+function fallbacksOf(completed: readonly DashboardRun[], run: DashboardRun): DashboardRun[] {
+  const at = completed.indexOf(run);
+  return completed.slice(at + 1, at + 1 + FALLBACK_LIMIT);
 }
 
 function choicesFor(completed: readonly DashboardRun[], target: DashboardRun | undefined): RunRef[] {
@@ -146,6 +175,22 @@ export function readsWanted(runs: readonly DashboardRun[], selection: DashboardS
   if (github) results.add(github.id);
   for (const run of latestRunsOf(selection.compareRepos ?? [], sorted).values()) results.add(run.id);
   return { results: [...results], snapshots: historyRunIds(github, sorted) };
+}
+
+/**
+ * Results a model needs read too: a section following the latest run whose result can't be charted falls
+ * back to the runs before it, so theirs are read then (and only then), and the model built again.
+ */
+export function fallbackReads(runs: readonly DashboardRun[], model: DashboardModel): string[] {
+  const sorted = newestFirst(runs);
+  const ids: string[] = [];
+  for (const [flowId, section] of [['youtube-channel-analytics', model.youtube], ['github-repo-stats', model.github]] as const) {
+    if (section.status !== 'unchartable' || !section.followingLatest) continue;
+    const completed = completedOf(sorted, flowId);
+    const target = completed.find((r) => r.id === section.run.id);
+    if (target) ids.push(...fallbacksOf(completed, target).map((r) => r.id));
+  }
+  return ids;
 }
 
 /** The charted github run (chosen or latest completed), so the host can keep it charted while runs for other repositories start. */

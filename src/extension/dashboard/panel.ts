@@ -24,7 +24,7 @@ import { Throttle } from '../util/throttle';
 import { createDashboardData, type DashboardData } from './data';
 import { copyText, openVideo, saveChartFile, saveLogFile, type Outcome } from './exports';
 import { dashboardHtml, makeNonce } from './html';
-import { buildDashboardModel, chartedGithubRun, logRunIdOf, readsWanted, toLogLines } from './model';
+import { buildDashboardModel, chartedGithubRun, fallbackReads, logRunIdOf, readsWanted, toLogLines } from './model';
 import type { RepoSnapshot } from './results';
 import { newestFirst } from './runRefs';
 import { nextSelection } from './selection';
@@ -55,6 +55,8 @@ class DashboardPanel implements vscode.Disposable {
   /** A model is being built; another push waits for it and then builds once more. */
   private building = false;
   private buildAgain = false;
+  /** Flows of the runs the dashboard lists: "N older runs" opens the Runs view on them. */
+  private listedFlows = new Set<string>();
   private readonly modelPush = new Throttle(MODEL_MS, () => void this.pushModel());
   private readonly logPush = new Throttle(LOGS_MS, () => this.pushLines());
   private readonly disposables: vscode.Disposable[] = [];
@@ -132,8 +134,17 @@ class DashboardPanel implements vscode.Disposable {
         void this.apply(message);
         return;
       case 'runFlow':
-        void this.runFlow(message.flowId);
+        void this.answer(message.req, this.runFlow(message.flowId).then((started) => (started.ok ? { ok: true, message: `Started flow run '${started.name}'.` } : started)));
         void this.apply(message);
+        return;
+      case 'openRun':
+        void vscode.commands.executeCommand('flowdeck.openRun', message.runId);
+        return;
+      case 'retryFromFailure':
+        void vscode.commands.executeCommand('flowdeck.retryFromFailure', message.runId);
+        return;
+      case 'showOlderRuns':
+        void vscode.commands.executeCommand('flowdeck.filterRuns', { flowNames: [...this.listedFlows] });
         return;
       case 'addRepository':
         void this.answer(message.req, this.addRepository(message));
@@ -180,13 +191,14 @@ class DashboardPanel implements vscode.Disposable {
     await this.pushModel();
   }
 
-  private async runFlow(flowId: string, parameters?: Record<string, unknown>): Promise<string | undefined> {
+  /** Starts a built-in flow: the new run's name, or why it did not start (the webview then stops saying "Starting…"). */
+  private async runFlow(flowId: string, parameters?: Record<string, unknown>): Promise<{ ok: true; name: string } | { ok: false; message: string }> {
+    let error: string | undefined;
     const active = await this.deps.launcher.run(
       { source: { kind: 'builtin', id: flowId }, ...(parameters ? { parameters } : {}) },
-      { fromEditor: false, onError: (message) => this.post({ type: 'notice', level: 'error', message }) },
+      { fromEditor: false, onError: (message) => (error = message) },
     );
-    if (active && !parameters) this.post({ type: 'notice', level: 'info', message: `Started flow run '${active.name}'.` });
-    return active?.name;
+    return active ? { ok: true, name: active.name } : { ok: false, message: error ?? `${flowId} did not start.` };
   }
 
   /** Compares another repository: from its latest stored run, or from a run started for it now. */
@@ -206,10 +218,10 @@ class DashboardPanel implements vscode.Disposable {
     if (ofRepo.some((r) => r.state.type === 'COMPLETED')) outcome = { ok: true, message: `Comparing with ${message.repo} from its latest run.` };
     else if (ofRepo.some((r) => r.state.type === 'RUNNING' || r.state.type === 'PENDING')) outcome = { ok: true, message: `Comparing with ${message.repo} once its run completes.` };
     else {
-      const name = await this.runFlow('github-repo-stats', { repo: message.repo });
-      outcome = name
-        ? { ok: true, message: `Started run '${name}' of github-repo-stats for ${message.repo}.` }
-        : { ok: false, message: `Could not start github-repo-stats for ${message.repo}.` };
+      const started = await this.runFlow('github-repo-stats', { repo: message.repo });
+      outcome = started.ok
+        ? { ok: true, message: `Started run '${started.name}' of github-repo-stats for ${message.repo}.` }
+        : { ok: false, message: `Could not start github-repo-stats for ${message.repo}: ${started.message}` };
     }
     await this.pushModel();
     return outcome;
@@ -232,15 +244,15 @@ class DashboardPanel implements vscode.Disposable {
     }
     const chartedRun = shown && shown.status !== 'none' ? runs.find((r) => r.id === shown.run.id) : undefined;
     const metrics = chartedRun?.parameters.metrics;
-    const name = await this.runFlow('youtube-channel-analytics', { startDate, endDate, ...(typeof metrics === 'string' ? { metrics } : {}) });
-    if (!name) return { ok: false, message: `Could not start youtube-channel-analytics for ${startDate} to ${endDate}.` };
+    const started = await this.runFlow('youtube-channel-analytics', { startDate, endDate, ...(typeof metrics === 'string' ? { metrics } : {}) });
+    if (!started.ok) return { ok: false, message: `Could not start youtube-channel-analytics for ${startDate} to ${endDate}: ${started.message}` };
     // Follow the latest run, which is the new one, and its logs.
     const next = { ...this.selection };
     delete next.youtubeRunId;
     delete next.logRunId;
     this.selection = next;
     await this.pushModel();
-    return { ok: true, message: `Started run '${name}' for ${startDate} to ${endDate}; its charts appear when it completes.` };
+    return { ok: true, message: `Started run '${started.name}' for ${startDate} to ${endDate}; its charts appear when it completes.` };
   }
 
   private async saveLog(runId: string): Promise<Outcome> {
@@ -284,8 +296,14 @@ class DashboardPanel implements vscode.Disposable {
       const snapshot = await this.data.readSnapshot(id);
       if (snapshot) snapshots.set(id, snapshot);
     }
-    const model = buildDashboardModel({ runs, results, snapshots, selection });
+    let model = buildDashboardModel({ runs, results, snapshots, selection });
+    const fallbacks = fallbackReads(runs, model).filter((id) => !results.has(id));
+    if (fallbacks.length > 0) {
+      for (const id of fallbacks) results.set(id, await this.data.readResult(id));
+      model = buildDashboardModel({ runs, results, snapshots, selection });
+    }
     this.shown = model;
+    this.listedFlows = new Set(model.recentRuns.map((r) => r.flowName));
     this.post({ type: 'model', model });
     const logRunId = logRunIdOf(model);
     if (logRunId !== this.logRunId || this.logsStale) {

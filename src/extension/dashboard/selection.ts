@@ -57,6 +57,9 @@ export function nextSelection(
     case 'copyText':
     case 'saveLog':
     case 'openVideo':
+    case 'openRun':
+    case 'retryFromFailure':
+    case 'showOlderRuns':
       return next;
   }
 }

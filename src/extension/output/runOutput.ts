@@ -27,12 +27,6 @@ export class RunOutput implements vscode.Disposable {
     this.log({ ts: Date.now(), level, source: EXTENSION_SOURCE, message });
   }
 
-  /** A stored run's logs, after a header naming the run. */
-  printRun(header: string, records: readonly LogRecord[]): void {
-    this.batcher.push(header);
-    for (const r of records) this.batcher.push(formatLogLine(r));
-  }
-
   /** Shows the channel without taking focus from the editor. */
   reveal(): void {
     this.batcher.flush();

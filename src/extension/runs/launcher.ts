@@ -10,6 +10,7 @@ import type { FlowdeckHost, StartRequest } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import { readSettings } from '../settings';
 import { canRun } from '../trust';
+import { noticeFailure } from './failureNotice';
 
 const OPEN_FILE = 'Open File';
 const SHOW_OUTPUT = 'Show Output';
@@ -49,6 +50,8 @@ export class RunLauncher {
     if (fromEditor && reveal === 'onRun') this.output.reveal();
     void active.done.then((detail) => {
       if (detail.state.type !== 'COMPLETED' && reveal === 'onFailure') this.output.reveal();
+      // The dashboard shows a failed run's state itself.
+      if (fromEditor) void noticeFailure(detail);
     });
     return active;
   }
@@ -64,10 +67,12 @@ export class RunLauncher {
       else void this.showStartError(run.name, e);
       return undefined;
     }
+    const fromEditor = options.fromEditor ?? true;
     const reveal = readSettings().revealOutput;
-    if ((options.fromEditor ?? true) && reveal === 'onRun') this.output.reveal();
+    if (fromEditor && reveal === 'onRun') this.output.reveal();
     void active.done.then((detail) => {
       if (detail.state.type !== 'COMPLETED' && reveal === 'onFailure') this.output.reveal();
+      if (fromEditor) void noticeFailure(detail);
     });
     return active;
   }

@@ -55,6 +55,48 @@ export function runDescription(run: Pick<FlowRunSummary, 'state' | 'created' | '
   return parts.join(' · ');
 }
 
+/** The Runs view listed flat: `hello · Completed · 1.2 s · 2 min ago`, the flow first (the run name is the label). */
+export function flatRunDescription(run: Pick<FlowRunSummary, 'flowName' | 'state' | 'created' | 'startTime' | 'endTime'>, now: number): string {
+  return `${run.flowName} · ${runDescription(run, now)}`;
+}
+
+/**
+ * A flow's row when runs are grouped by flow: `12 runs · last Failed 2 h ago`; with a filter that leaves
+ * fewer, `3 of 12 runs · …`. "last" is the flow's newest run, whatever the filter.
+ */
+export function flowGroupDescription(group: { runs: number; matching?: number; last: Pick<FlowRunSummary, 'state' | 'created' | 'endTime'> }, now: number): string {
+  const total = `${group.runs.toLocaleString('en-US')} run${group.runs === 1 ? '' : 's'}`;
+  const count = group.matching !== undefined && group.matching !== group.runs ? `${group.matching.toLocaleString('en-US')} of ${total}` : total;
+  const last = group.last;
+  const when = isTerminal(last.state.type) ? ` ${formatAge(now - (last.endTime ?? last.state.timestamp))}` : '';
+  return `${count} · last ${last.state.name}${when}`;
+}
+
+/** `1.2 s` → `1.2 seconds`: what a screen reader should say rather than spell. */
+function spoken(text: string): string {
+  return text.replace(/\b(\d+(?:\.\d+)?) (ms|s|min|h)\b/g, (_m, n: string, unit: string) => {
+    const word = { ms: 'millisecond', s: 'second', min: 'minute', h: 'hour' }[unit as 'ms' | 's' | 'min' | 'h'];
+    return `${n} ${word}${n === '1' ? '' : 's'}`;
+  });
+}
+
+/** Short labels for screen readers: flow, run, state, duration and time — not the tooltip. */
+export function runAccessibilityLabel(run: Pick<FlowRunSummary, 'name' | 'flowName' | 'state' | 'created' | 'startTime' | 'endTime'>, now: number): string {
+  const parts = [`Flow ${run.flowName}`, `run ${run.name}`, run.state.name];
+  const took = elapsed(run, now);
+  if (took !== undefined) parts.push(spoken(isTerminal(run.state.type) ? `took ${formatDuration(took)}` : `running for ${formatDuration(took)}`));
+  if (isTerminal(run.state.type)) parts.push(spoken(formatAge(now - (run.endTime ?? run.state.timestamp))));
+  return parts.join(', ');
+}
+
+export function flowGroupAccessibilityLabel(flowName: string, description: string): string {
+  return spoken(`Flow ${flowName}, ${description.replace(/ · /g, ', ')}`);
+}
+
+export function taskAccessibilityLabel(task: Pick<TaskRunRecord, 'name' | 'state' | 'startTime' | 'endTime' | 'attempts'>, now: number): string {
+  return spoken(`Task run ${task.name}, ${taskDescription(task, now).replace(/ · /g, ', ')}`);
+}
+
 /** `Completed · 0.3 s`, `Failed · 2.1 s · 3 attempts`: attempts show when there was more than one. */
 export function taskDescription(task: Pick<TaskRunRecord, 'state' | 'startTime' | 'endTime' | 'attempts'>, now: number): string {
   const parts: string[] = [task.state.name];
@@ -82,7 +124,13 @@ export function runContextValue(run: Pick<FlowRunSummary, 'state'>, caps: RunCap
   if (finished && !caps.subflow) tokens.push('rerunnable', 'deletable');
   // Failed, Crashed, Cancelled (TimedOut is a Failed): the same run can go on from its checkpoints.
   if (finished && !caps.subflow && run.state.type !== 'COMPLETED') tokens.push('resumable');
+  if (run.state.type === 'FAILED') tokens.push('failure');
   return tokens.join(' ');
+}
+
+/** A task run's tokens: `failure` when it failed (Go to Failure). */
+export function taskContextValue(task: Pick<TaskRunRecord, 'state'>): string {
+  return task.state.type === 'FAILED' ? 'taskrun failure' : 'taskrun';
 }
 
 /**
@@ -145,10 +193,12 @@ export function runningText(count: number): string {
   return `$(sync~spin) ${count} flow${count === 1 ? '' : 's'} running`;
 }
 
-/** What the Runs view's filter keeps; both unset shows every run. */
+/** What the Runs view's filter keeps; nothing set shows every run. Several states or flows: any of them. */
 export interface RunsFilter {
-  flowName?: string;
-  stateType?: StateType;
+  flowNames?: readonly string[];
+  stateTypes?: readonly StateType[];
+  /** Run or flow names containing this text (case-insensitive). */
+  search?: string;
 }
 
 const STATE_TYPE_LABELS: Record<StateType, string> = {
@@ -170,12 +220,24 @@ export function stateTypeLabel(type: StateType): string {
 /** The state types offered by the filter, in the order people look for them. */
 export const FILTER_STATE_TYPES: readonly StateType[] = ['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED', 'RUNNING', 'PENDING'];
 
-/** `hello · Failed`: shown as the view's description while a filter is on. */
+export function isFiltered(filter: RunsFilter): boolean {
+  return (filter.flowNames?.length ?? 0) > 0 || (filter.stateTypes?.length ?? 0) > 0 || (filter.search ?? '') !== '';
+}
+
+/** `Failed, Crashed · hello · “potoo”`: shown as the view's description while a filter is on. */
 export function describeFilter(filter: RunsFilter): string | undefined {
   const parts: string[] = [];
-  if (filter.flowName !== undefined) parts.push(filter.flowName);
-  if (filter.stateType !== undefined) parts.push(stateTypeLabel(filter.stateType));
+  if (filter.stateTypes?.length) parts.push(filter.stateTypes.map(stateTypeLabel).join(', '));
+  if (filter.flowNames?.length) parts.push(filter.flowNames.join(', '));
+  if (filter.search) parts.push(`“${filter.search}”`);
   return parts.length === 0 ? undefined : parts.join(' · ');
+}
+
+/** The view's description: the filter and how many runs it keeps, `Failed · hello — 12 of 2,000 runs`. */
+export function filterSummary(filter: RunsFilter, matching: number, total: number): string | undefined {
+  const described = describeFilter(filter);
+  if (described === undefined) return undefined;
+  return `${described} — ${matching.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} run${total === 1 ? '' : 's'}`;
 }
 
 /** A representative state name for the icon of a state type (used by the filter picker). */

@@ -1,95 +1,50 @@
 /**
- * The Runs view: top-level runs newest first, 200 at a time, each expanding into its task runs and
- * subflow runs. Runs of this window update from the runner's events, runs of other processes (the CLI)
- * from the store watcher. Only the nodes that changed are redrawn, at most every REDRAW_MS.
+ * The Runs view: grouped by flow (each flow's runs newest first, a page at a time) or one flat list of
+ * top-level runs; each run expands into its task runs and subflow runs. Runs of this window update from
+ * the runner's events, runs of other processes (the CLI) from the store watcher. Only the rows that look
+ * different are redrawn, at most every REDRAW_MS: a redraw under the pointer can swallow a click.
  */
 import * as vscode from 'vscode';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import type { ListOptions } from '../../engine/runStore';
 import { isTerminal } from '../../engine/states';
 import type { FlowdeckHost, StoreChange } from '../host';
-import { ITEM_ICONS, stateIcon } from '../icons';
-import { themeIcon } from '../themeIcon';
 import { Throttle } from '../util/throttle';
-import { describeFilter, runContextValue, runDescription, runTooltip, taskDescription, taskTooltip, type RunsFilter } from './present';
+import { filterSummary, isFiltered, runTooltip, taskTooltip, type RunsFilter } from './present';
+import { FlowGroupNode, GROUP_PAGE, LoadMoreNode, RunNode, TASKS_PAGE, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
+import { shapeFlowGroups, shapeRunChildren } from './treeShape';
+
+export { FlowGroupNode, LoadMoreNode, RunNode, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
 
 export const RUNS_PAGE = 200;
-/** Task runs listed under one run before a "more" item; a 20,000-task run stays usable. */
-export const TASKS_PAGE = 500;
 const REDRAW_MS = 150;
-/** Durations of going runs tick every second; ages ("2 min ago") every half minute. */
-const TICK_MS = 1000;
+/**
+ * Durations of going runs tick every 5 s; ages ("2 min ago") every half minute. Each tick redraws the row,
+ * and a click whose press and release straddle a redraw is lost (measured: 1 click in 8 with a tick every
+ * second), so the rows of going runs are not redrawn more often: their details panel shows the live time.
+ */
+const TICK_MS = 5000;
 const AGE_TICK_MS = 30_000;
-
-export class RunNode extends vscode.TreeItem {
-  /** Task runs of a finished run, read once from its file. */
-  finishedTasks?: TaskRunRecord[];
-  /** Task runs of a going run that is expanded, kept current from the runner's events. */
-  liveTasks?: Map<string, TaskRunRecord>;
-  /** How many of its task runs are listed. */
-  taskLimit = TASKS_PAGE;
-
-  constructor(
-    public run: FlowRunSummary,
-    cancelable: boolean,
-    now: number,
-  ) {
-    super(run.name, vscode.TreeItemCollapsibleState.Collapsed);
-    this.id = `run/${run.id}`;
-    this.update(run, cancelable, now);
-  }
-
-  update(run: FlowRunSummary, cancelable: boolean, now: number): void {
-    if (run.state.timestamp !== this.run.state.timestamp) this.finishedTasks = undefined;
-    this.run = run;
-    this.description = runDescription(run, now);
-    this.iconPath = themeIcon(stateIcon(run.state));
-    this.contextValue = runContextValue(run, { cancelable, subflow: run.parentRunId !== undefined });
-  }
-}
-
-export class TaskRunNode extends vscode.TreeItem {
-  constructor(
-    readonly parent: RunNode,
-    readonly task: TaskRunRecord,
-    now: number,
-  ) {
-    super(task.name, vscode.TreeItemCollapsibleState.None);
-    this.id = `task/${task.id}`;
-    this.description = taskDescription(task, now);
-    this.iconPath = themeIcon(stateIcon(task.state));
-    this.contextValue = 'taskrun';
-  }
-}
-
-/** "Load more…" at the end of a page: more runs (no parent) or more task runs of `parent`. */
-export class LoadMoreNode extends vscode.TreeItem {
-  constructor(
-    readonly parent: RunNode | undefined,
-    remaining: number | undefined,
-  ) {
-    super('Load more…', vscode.TreeItemCollapsibleState.None);
-    this.id = parent ? `more/${parent.run.id}` : 'more/runs';
-    this.iconPath = themeIcon(ITEM_ICONS.loadMore);
-    if (remaining !== undefined) this.description = `${remaining.toLocaleString('en-US')} more`;
-    this.contextValue = 'loadmore';
-    this.command = { command: 'flowdeck.loadMoreRuns', title: 'Load More', arguments: [this] };
-  }
-}
-
-export type RunsTreeNode = RunNode | TaskRunNode | LoadMoreNode;
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsTreeNode | RunsTreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
   private filter: RunsFilter = {};
+  private grouped = true;
   private shown = RUNS_PAGE;
   /** Every RunNode the view holds (top-level and subflows), by run id: events update these in place. */
   private readonly nodes = new Map<string, RunNode>();
+  private readonly groups = new Map<string, FlowGroupNode>();
+  /** How many runs each flow group lists, kept across redraws. */
+  private readonly groupLimits = new Map<string, number>();
   private readonly expanded = new Set<string>();
-  private readonly dirty = new Set<RunNode>();
+  private readonly dirty = new Set<RunsTreeNode>();
   private rootDirty = false;
+  /** A top-level run changed: its flow's row may read differently (grouped view). */
+  private groupsStale = false;
+  /** After a filter change the view goes back to its top (it would otherwise stay far down the old list). */
+  private revealTop = false;
   private readonly redraw = new Throttle(REDRAW_MS, () => this.flush());
   private readonly disposables: vscode.Disposable[] = [];
   private ticker?: NodeJS.Timeout;
@@ -126,9 +81,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   setFilter(filter: RunsFilter): void {
     this.filter = { ...filter };
     this.shown = RUNS_PAGE;
-    const description = describeFilter(this.filter);
-    if (this.view) this.view.description = description;
-    void vscode.commands.executeCommand('setContext', 'flowdeck.runsFiltered', description !== undefined);
+    this.groupLimits.clear();
+    this.revealTop = true;
+    void vscode.commands.executeCommand('setContext', 'flowdeck.runsFiltered', isFiltered(this.filter));
+    this.refresh();
+  }
+
+  get isGrouped(): boolean {
+    return this.grouped;
+  }
+
+  /** Grouped by flow, or one list (the flow then shows first in each run's description). */
+  setGrouped(grouped: boolean): void {
+    if (grouped === this.grouped) return;
+    this.grouped = grouped;
+    this.nodes.clear();
+    this.groups.clear();
+    this.revealTop = true;
     this.refresh();
   }
 
@@ -139,8 +108,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   loadMore(node: LoadMoreNode): void {
-    if (node.parent) {
+    if (node.parent instanceof RunNode) {
       node.parent.taskLimit += TASKS_PAGE;
+      this.markDirty(node.parent);
+    } else if (node.parent instanceof FlowGroupNode) {
+      node.parent.limit += GROUP_PAGE;
+      this.groupLimits.set(node.parent.flowName, node.parent.limit);
       this.markDirty(node.parent);
     } else {
       this.shown += RUNS_PAGE;
@@ -165,13 +138,18 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   getParent(node: RunsTreeNode): RunsTreeNode | undefined {
-    if (node instanceof RunNode) return node.run.parentRunId ? this.nodes.get(node.run.parentRunId) : undefined;
+    if (node instanceof FlowGroupNode) return undefined;
+    if (node instanceof RunNode) {
+      if (node.run.parentRunId) return this.nodes.get(node.run.parentRunId);
+      return this.grouped ? this.groups.get(node.run.flowName) : undefined;
+    }
     return node.parent;
   }
 
   async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
     try {
       if (!node) return await this.roots();
+      if (node instanceof FlowGroupNode) return await this.runsOf(node);
       if (node instanceof RunNode) return await this.childrenOf(node);
       return [];
     } catch (e) {
@@ -183,8 +161,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private listOptions(): ListOptions {
     return {
       rootsOnly: true,
-      ...(this.filter.flowName !== undefined ? { flowNames: [this.filter.flowName] } : {}),
-      ...(this.filter.stateType !== undefined ? { stateTypes: [this.filter.stateType] } : {}),
+      ...(this.filter.flowNames?.length ? { flowNames: this.filter.flowNames } : {}),
+      ...(this.filter.stateTypes?.length ? { stateTypes: this.filter.stateTypes } : {}),
+      ...(this.filter.search ? { search: this.filter.search } : {}),
     };
   }
 
@@ -196,27 +175,89 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   private async roots(): Promise<RunsTreeNode[]> {
     const store = await this.host.store();
+    const filtered = isFiltered(this.filter);
+    const items = this.grouped ? await this.groupRoots() : await this.flatRoots();
+    if (this.view) {
+      const total = filtered ? await store.count({ rootsOnly: true }) : 0;
+      this.view.description = filtered ? filterSummary(this.filter, await store.count(this.listOptions()), total) : undefined;
+      this.view.message = items.length === 0 && filtered ? 'No runs match the filter. Change it with Filter Runs… or Search Runs…, or clear it.' : undefined;
+    }
+    this.startTicker();
+    if (this.revealTop && items.length > 0) {
+      this.revealTop = false;
+      const first = items[0]!;
+      // After this answer has reached the view, so the item exists there.
+      setTimeout(() => void this.view?.reveal(first, { select: false, focus: false }).then(undefined, () => undefined), 0);
+    }
+    return items;
+  }
+
+  private async groupRoots(): Promise<RunsTreeNode[]> {
+    const store = await this.host.store();
+    const flows = await store.flows();
+    let matching: Map<string, number> | undefined;
+    if (isFiltered(this.filter)) {
+      matching = new Map();
+      for (const f of flows) matching.set(f.flowName, await store.count({ ...this.listOptions(), flowNames: [f.flowName] }));
+    }
     const now = Date.now();
-    const page = await store.list({ ...this.listOptions(), limit: this.shown + 1 });
-    const kept = new Map<string, RunNode>();
-    const items: RunsTreeNode[] = page.slice(0, this.shown).map((run) => {
-      const node = this.nodes.get(run.id) ?? new RunNode(run, false, now);
-      node.update(run, this.host.isCancelable(run.id, run), now);
-      kept.set(run.id, node);
+    const shaped = shapeFlowGroups(flows, this.filter, matching);
+    const kept = new Map<string, FlowGroupNode>();
+    const items = shaped.map((group) => {
+      let node = this.groups.get(group.flowName);
+      if (node) node.update(group, now);
+      else node = new FlowGroupNode(group, now);
+      node.limit = this.groupLimits.get(group.flowName) ?? GROUP_PAGE;
+      kept.set(group.flowName, node);
       return node;
     });
-    // Subflow nodes stay while their top-level run is listed.
-    for (const [id, node] of this.nodes) if (node.run.parentRunId && kept.has(rootOf(node.run, this.nodes))) kept.set(id, node);
-    this.nodes.clear();
-    for (const [id, node] of kept) this.nodes.set(id, node);
-    for (const id of this.expanded) if (!this.nodes.has(id)) this.expanded.delete(id);
+    this.groups.clear();
+    for (const [name, node] of kept) this.groups.set(name, node);
+    this.pruneNodes((run) => kept.has(run.flowName));
+    return items;
+  }
+
+  private async flatRoots(): Promise<RunsTreeNode[]> {
+    const store = await this.host.store();
+    const page = await store.list({ ...this.listOptions(), limit: this.shown + 1 });
+    const items: RunsTreeNode[] = page.slice(0, this.shown).map((run) => this.runNode(run, true));
+    const listed = new Set(page.slice(0, this.shown).map((r) => r.id));
+    this.pruneNodes((run) => listed.has(run.id));
     if (page.length > this.shown) {
       const total = await store.count(this.listOptions());
       items.push(new LoadMoreNode(undefined, total - this.shown));
     }
-    if (this.view) this.view.message = items.length === 0 && describeFilter(this.filter) ? 'No runs match the filter. Change it with Filter Runs… or clear it.' : undefined;
-    this.startTicker();
     return items;
+  }
+
+  /** The runs of one flow, newest first, a page at a time. */
+  private async runsOf(group: FlowGroupNode): Promise<RunsTreeNode[]> {
+    const store = await this.host.store();
+    const options = { ...this.listOptions(), flowNames: [group.flowName] };
+    const page = await store.list({ ...options, limit: group.limit + 1 });
+    const items: RunsTreeNode[] = page.slice(0, group.limit).map((run) => this.runNode(run, false));
+    const listed = new Set(page.slice(0, group.limit).map((r) => r.id));
+    this.pruneNodes((root) => root.flowName !== group.flowName || listed.has(root.id));
+    if (page.length > group.limit) items.push(new LoadMoreNode(group, (await store.count(options)) - group.limit));
+    return items;
+  }
+
+  private runNode(run: FlowRunSummary, flat: boolean): RunNode {
+    const now = Date.now();
+    let node = this.nodes.get(run.id);
+    if (!node || node.flat !== flat) node = new RunNode(run, false, now, flat);
+    node.update(run, this.host.isCancelable(run.id, run), now);
+    this.nodes.set(run.id, node);
+    return node;
+  }
+
+  /** Forgets nodes of top-level runs no longer listed (and their subflows). */
+  private pruneNodes(keep: (root: FlowRunSummary) => boolean): void {
+    for (const [id, node] of this.nodes) {
+      const root = rootRun(node.run, this.nodes);
+      if (!root || !keep(root)) this.nodes.delete(id);
+    }
+    for (const id of this.expanded) if (!this.nodes.has(id)) this.expanded.delete(id);
   }
 
   private async childrenOf(node: RunNode): Promise<RunsTreeNode[]> {
@@ -226,27 +267,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const tasks = await this.tasksOf(node);
     const subflows = (await store.list({ parentRunId: node.run.id })).reverse();
     const now = Date.now();
-    const items: RunsTreeNode[] = [];
-    // A subflow run sits right after the task run that started it, else after the task runs.
-    const byTask = new Map<string, FlowRunSummary[]>();
-    const loose: FlowRunSummary[] = [];
-    for (const s of subflows) {
-      if (s.parentTaskRunId && tasks.some((t) => t.id === s.parentTaskRunId)) byTask.set(s.parentTaskRunId, [...(byTask.get(s.parentTaskRunId) ?? []), s]);
-      else loose.push(s);
-    }
-    const subflowNode = (run: FlowRunSummary): RunNode => {
-      const existing = this.nodes.get(run.id) ?? new RunNode(run, false, now);
-      existing.update(run, false, now);
-      this.nodes.set(run.id, existing);
-      return existing;
-    };
-    for (const task of tasks.slice(0, node.taskLimit)) {
-      items.push(new TaskRunNode(node, task, now));
-      for (const s of byTask.get(task.id) ?? []) items.push(subflowNode(s));
-    }
-    for (const s of loose) items.push(subflowNode(s));
-    if (tasks.length > node.taskLimit) items.push(new LoadMoreNode(node, tasks.length - node.taskLimit));
-    return items;
+    return shapeRunChildren(tasks, subflows, node.taskLimit).map((child) => {
+      switch (child.kind) {
+        case 'summary':
+          return new TaskSummaryNode(node, child.counts);
+        case 'task':
+          return new TaskRunNode(node, child.task, now);
+        case 'subflow': {
+          const sub = this.nodes.get(child.run.id) ?? new RunNode(child.run, false, now, false);
+          sub.update(child.run, false, now);
+          this.nodes.set(child.run.id, sub);
+          return sub;
+        }
+        case 'more':
+          return new LoadMoreNode(node, child.remaining);
+      }
+    });
   }
 
   /**
@@ -266,11 +302,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const node = this.nodes.get(run.id);
     if (node) {
       if (isTerminal(run.state.type)) node.liveTasks = undefined;
-      node.update(run, this.host.isCancelable(run.id, run), Date.now());
-      this.markDirty(node);
+      if (node.update(run, this.host.isCancelable(run.id, run), Date.now())) this.markDirty(node);
+      // A flow's row says how its newest run is doing.
+      if (this.grouped && !run.parentRunId) this.markGroupsStale();
     } else if (!run.parentRunId) {
-      this.rootDirty = true;
-      this.redraw.schedule();
+      this.onNewRootRun(run.flowName);
     } else {
       const parent = this.nodes.get(run.parentRunId);
       if (parent && this.expanded.has(parent.run.id)) this.markDirty(parent);
@@ -287,6 +323,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private onStore(change: StoreChange): void {
     if (change.reset) {
       this.nodes.clear();
+      this.groups.clear();
       this.expanded.clear();
       this.refresh();
       return;
@@ -303,26 +340,70 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       const run = runs[i];
       const parent = run?.parentRunId ? this.nodes.get(run.parentRunId) : undefined;
       if (node && run) {
-        node.update(run, this.host.isCancelable(id, run), now);
-        this.markDirty(node);
+        if (node.update(run, this.host.isCancelable(id, run), now)) this.markDirty(node);
+        if (this.grouped && !run.parentRunId) this.markGroupsStale();
       } else if (parent) {
         // A new subflow run of a run that is shown: its parent's children change.
         if (this.expanded.has(parent.run.id)) this.markDirty(parent);
-      } else if (!run?.parentRunId) {
-        // Created or deleted elsewhere: the list itself changes.
-        this.rootDirty = true;
+      } else if (run && !run.parentRunId) {
+        this.onNewRootRun(run.flowName);
+      } else if (!run) {
+        // Deleted elsewhere: the list itself changes.
+        this.refresh();
       }
     }
-    if (this.rootDirty) this.redraw.schedule();
   }
 
-  private markDirty(node: RunNode): void {
+  /** A top-level run not shown yet: its flow's runs change (grouped), or the list does (flat, or a new flow). */
+  private onNewRootRun(flowName: string): void {
+    const group = this.grouped ? this.groups.get(flowName) : undefined;
+    if (!group) {
+      this.refresh();
+      return;
+    }
+    this.markDirty(group);
+    this.markGroupsStale();
+  }
+
+  private markGroupsStale(): void {
+    this.groupsStale = true;
+    this.redraw.schedule();
+  }
+
+  /**
+   * Updates the flow rows in place from the history's per-flow summary; the whole list is redrawn only
+   * when the flows or their order changed (or a filter needs counts per flow).
+   */
+  private async refreshGroups(): Promise<void> {
+    if (isFiltered(this.filter)) {
+      this.refresh();
+      return;
+    }
+    const shaped = shapeFlowGroups(await (await this.host.store()).flows(), this.filter);
+    const shown = [...this.groups.keys()];
+    if (!this.grouped || shaped.length !== shown.length || shaped.some((g, i) => g.flowName !== shown[i])) {
+      this.refresh();
+      return;
+    }
+    const now = Date.now();
+    for (const group of shaped) {
+      const node = this.groups.get(group.flowName)!;
+      if (node.update(group, now)) this.markDirty(node);
+    }
+  }
+
+  private markDirty(node: RunsTreeNode): void {
     this.dirty.add(node);
     this.redraw.schedule();
   }
 
   private flush(): void {
+    if (this.groupsStale && !this.rootDirty) {
+      this.groupsStale = false;
+      void this.refreshGroups().catch(() => this.refresh());
+    }
     if (this.rootDirty) {
+      this.groupsStale = false;
       this.rootDirty = false;
       this.dirty.clear();
       this.changed.fire(undefined);
@@ -352,19 +433,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (ages) this.lastAgeTick = now;
     for (const node of this.nodes.values()) {
       if (!ages && isTerminal(node.run.state.type)) continue;
-      node.update(node.run, this.host.isCancelable(node.run.id, node.run), now);
-      this.dirty.add(node);
+      if (node.update(node.run, this.host.isCancelable(node.run.id, node.run), now)) this.dirty.add(node);
+    }
+    if (ages) {
+      for (const group of this.groups.values()) if (group.update(group.group, now)) this.dirty.add(group);
     }
     if (this.dirty.size > 0) this.redraw.schedule();
   }
 }
 
-function rootOf(run: FlowRunSummary, nodes: ReadonlyMap<string, RunNode>): string {
+/** The top-level run above `run` (itself when it is one); undefined when an ancestor is not held. */
+function rootRun(run: FlowRunSummary, nodes: ReadonlyMap<string, RunNode>): FlowRunSummary | undefined {
   let current = run;
   for (let depth = 0; current.parentRunId && depth < 100; depth++) {
     const parent = nodes.get(current.parentRunId);
-    if (!parent) return current.parentRunId;
+    if (!parent) return undefined;
     current = parent.run;
   }
-  return current.id;
+  return current;
 }

@@ -95,7 +95,8 @@ export async function runFlowFromTree(page: Page, flowName: string, timeoutMs = 
   await clickInlineAction(row, 'Run Flow');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const fresh = (await runRows(page)).find((r) => r.label !== '' && !before.has(r.label) && !/^Load more/.test(r.label));
+    // A run row's description starts with its state (grouped) or its flow (flat); a flow's row with a count.
+    const fresh = (await runRows(page)).find((r) => r.label !== '' && !before.has(r.label) && !/^Load more/.test(r.label) && !/^\d[\d,]* runs? ·/.test(r.description));
     if (fresh) return { runName: fresh.label, clickedAt };
     if (Date.now() > deadline) throw new Error(`no new run appeared in the Runs view within ${timeoutMs} ms after Run Flow on '${flowName}'`);
     await page.waitForTimeout(50);

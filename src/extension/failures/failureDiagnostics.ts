@@ -1,0 +1,131 @@
+/**
+ * Failures at their line: when a run of a workspace flow fails, the line the worker's source-mapped stack
+ * points at gets a "Flowdeck" problem (related information: the run's log) and an inline note; both go when
+ * a later run of that flow completes. Runs of other processes count too (the store tells about them), and
+ * the latest run of each flow is looked at once when the history is first read, so a reload keeps them.
+ */
+import * as vscode from 'vscode';
+import type { FlowRunSummary } from '../../engine/records';
+import { isTerminal } from '../../engine/states';
+import type { FlowdeckHost } from '../host';
+import { runLogUri } from '../logs/runLogDocuments';
+import { escapeMarkdown, formatAge } from '../runs/present';
+import { FailureBook, type FailureSite } from './failureSite';
+
+export class FailureDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('Flowdeck');
+  private readonly decoration = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('editorError.foreground'), margin: '0 0 0 2em', fontStyle: 'italic' },
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.errorForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Right,
+  });
+  private book = newBook();
+  private readonly disposables: vscode.Disposable[];
+  private restored = false;
+
+  constructor(private readonly host: FlowdeckHost) {
+    this.disposables = [
+      this.collection,
+      this.decoration,
+      host.onDidChangeRun((run) => void this.onRun(run)),
+      host.onDidChangeStore((change) => {
+        if (change.reset) this.reset();
+        else for (const id of change.ids) void this.onRunId(id);
+      }),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.decorate(e))),
+    ];
+  }
+
+  /** Looks at the latest run of each flow in the history (once, when the history has been opened). */
+  async restore(): Promise<void> {
+    this.restored = true;
+    const store = await this.host.store();
+    for (const f of await store.flows()) {
+      if (f.last.state.type === 'FAILED') await this.onRunId(f.last.id);
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  /** Another store (a changed `flowdeck.home`): what was shown belonged to the old one. */
+  private reset(): void {
+    this.book = newBook();
+    this.collection.clear();
+    for (const editor of vscode.window.visibleTextEditors) editor.setDecorations(this.decoration, []);
+    void this.restore().catch(() => undefined);
+  }
+
+  private async onRun(run: FlowRunSummary): Promise<void> {
+    if (!this.restored) await this.restore();
+    if (isTerminal(run.state.type)) await this.onRunId(run.id);
+  }
+
+  private async onRunId(id: string): Promise<void> {
+    try {
+      const store = await this.host.store();
+      const summary = await store.get(id);
+      if (!summary || !isTerminal(summary.state.type)) return;
+      if (summary.state.type !== 'FAILED' && summary.state.type !== 'COMPLETED') return;
+      // Only a failure needs the journal (where it failed); a completed run's index line says enough.
+      const detail = summary.state.type === 'FAILED' ? await store.readRun(id) : undefined;
+      if (summary.state.type === 'FAILED' && !detail) return;
+      for (const file of this.book.record(summary, detail)) this.show(file);
+    } catch {
+      // A run deleted meanwhile, or a journal unreadable: nothing to point at.
+    }
+  }
+
+  private show(file: string): void {
+    const uri = vscode.Uri.file(file);
+    const sites = this.book.sitesIn(file);
+    this.collection.set(
+      uri,
+      sites.map((site) => {
+        const at = new vscode.Position(Math.max(0, site.line - 1), Math.max(0, site.column - 1));
+        const d = new vscode.Diagnostic(new vscode.Range(at, at.translate(0, 10_000)), site.message, vscode.DiagnosticSeverity.Error);
+        d.source = 'Flowdeck';
+        d.code = `flow run ${site.runName}`;
+        d.relatedInformation = [
+          new vscode.DiagnosticRelatedInformation(
+            new vscode.Location(runLogUri({ id: site.runId, name: site.runName }), new vscode.Position(0, 0)),
+            `Flow run '${site.runName}' of flow '${site.flowName}'${site.taskRunName ? `, task run '${site.taskRunName}'` : ''} failed here`,
+          ),
+        ];
+        return d;
+      }),
+    );
+    for (const editor of vscode.window.visibleTextEditors) if (editor.document.uri.fsPath === file) this.decorate(editor);
+  }
+
+  private decorate(editor: vscode.TextEditor): void {
+    if (editor.document.uri.scheme !== 'file') return;
+    const sites = this.book.sitesIn(editor.document.uri.fsPath);
+    editor.setDecorations(
+      this.decoration,
+      sites
+        .filter((s) => s.line - 1 < editor.document.lineCount)
+        .map((site) => {
+          const line = editor.document.lineAt(site.line - 1);
+          return {
+            range: line.range,
+            renderOptions: { after: { contentText: `✗ failed in run ${site.runName}, ${formatAge(Date.now() - site.at)}: ${site.message.slice(0, 120)}` } },
+            hoverMessage: hover(site),
+          };
+        }),
+    );
+  }
+}
+
+function hover(site: FailureSite): vscode.MarkdownString {
+  const args = encodeURIComponent(JSON.stringify([site.runId]));
+  const md = new vscode.MarkdownString(`Flowdeck: flow run **${escapeMarkdown(site.runName)}** failed here: ${escapeMarkdown(site.message)}\n\n[Open Run](command:flowdeck.openRun?${args})`);
+  md.isTrusted = { enabledCommands: ['flowdeck.openRun'] };
+  return md;
+}
+
+/** Only files of the workspace's folders get problems: a flow run from elsewhere is not this workspace's code. */
+function newBook(): FailureBook {
+  return new FailureBook((file) => vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file)) !== undefined);
+}

@@ -1,0 +1,106 @@
+/**
+ * What a run's details panel shows, from what the store and the journal say: the header, the failure card,
+ * and the timeline's items. Pure (no `vscode`): the panel sends these, tests check them.
+ */
+import type { FlowRunDetail, FlowRunSummary, RunTrigger, TaskRunRecord } from '../../engine/records';
+import { isTerminal } from '../../engine/states';
+import type { FailureView, ResultView, RunHeader, TimelineItem, TimelineState } from '../../webview/runDetails/protocol';
+import { failedTaskOf } from '../failures/failureSite';
+import type { TaskStateChange } from '../runs/journalFollower';
+
+const PARAMETERS_LIMIT = 4000;
+
+export function triggerLabel(trigger: RunTrigger | undefined): string {
+  if (!trigger || trigger.kind === 'manual') return 'manual';
+  if (trigger.kind === 'schedule') return `schedule ${trigger.id}`;
+  return 'resume';
+}
+
+export function parametersText(parameters: Record<string, unknown>): string {
+  let text: string;
+  try {
+    text = Object.keys(parameters).length === 0 ? 'none' : JSON.stringify(parameters, null, 2);
+  } catch {
+    text = '(not printable)';
+  }
+  return text.length > PARAMETERS_LIMIT ? `${text.slice(0, PARAMETERS_LIMIT)}…` : text;
+}
+
+export interface HeaderContext {
+  /** This window runs it and can cancel it. */
+  cancelable: boolean;
+  /** The flow's source as people know it: a workspace-relative path, or `built-in`. */
+  sourceLabel: string;
+  /** A user file path as shown (workspace-relative). */
+  pathLabel: (file: string) => string;
+  parent?: { id: string; name: string };
+  result: ResultView;
+}
+
+/** The failure card: the flow run's own failure, else the task run's it points to. */
+export function failureViewOf(detail: FlowRunDetail, pathLabel: (file: string) => string): FailureView | undefined {
+  if (detail.state.type !== 'FAILED') return undefined;
+  const own = detail.state.failure;
+  const task: TaskRunRecord | undefined = own?.frame ? undefined : failedTaskOf(detail);
+  const failure = own?.frame ? own : (task?.state.failure ?? own);
+  if (!failure) return { name: detail.state.name, message: detail.state.message ?? 'The run failed.', causes: [] };
+  const view: FailureView = { name: failure.name, message: failure.message, causes: failure.causes ?? [] };
+  if (failure.stack) view.stack = failure.stack;
+  if (failure.frame) view.where = `${pathLabel(failure.frame.file)}:${failure.frame.line}:${failure.frame.column}`;
+  if (task && failure === task.state.failure) {
+    view.taskRunId = task.id;
+    view.taskRunName = task.name;
+  }
+  return view;
+}
+
+export function headerOf(detail: FlowRunDetail, ctx: HeaderContext): RunHeader {
+  const finished = isTerminal(detail.state.type);
+  const root = detail.parentRunId === undefined;
+  const header: RunHeader = {
+    id: detail.id,
+    name: detail.name,
+    flowName: detail.flowName,
+    source: ctx.sourceLabel,
+    state: { type: detail.state.type, name: detail.state.name, timestamp: detail.state.timestamp, ...(detail.state.message !== undefined ? { message: detail.state.message } : {}) },
+    attempt: detail.attempt,
+    trigger: triggerLabel(detail.trigger),
+    created: detail.created,
+    parameters: parametersText(detail.parameters),
+    actions: {
+      cancel: ctx.cancelable && !finished,
+      retryFromFailure: finished && root && detail.state.type !== 'COMPLETED',
+      rerun: finished && root,
+      openSource: !detail.source.startsWith('builtin:'),
+    },
+    result: ctx.result,
+    skippedRecords: detail.skippedRecords,
+  };
+  if (detail.startTime !== undefined) header.startTime = detail.startTime;
+  if (detail.endTime !== undefined) header.endTime = detail.endTime;
+  if (ctx.parent) header.parent = ctx.parent;
+  const failure = failureViewOf(detail, ctx.pathLabel);
+  if (failure) header.failure = failure;
+  return header;
+}
+
+/** A task run's bar: every state it went through (from the journal), else what its record says. */
+export function taskItemOf(task: TaskRunRecord, history: readonly TaskStateChange[] | undefined): TimelineItem {
+  let states: TimelineState[];
+  if (history && history.length > 0) {
+    states = history.map((s) => (s.attempt !== undefined ? { name: s.name, ts: s.ts, attempt: s.attempt } : { name: s.name, ts: s.ts }));
+  } else {
+    states = [];
+    if (task.startTime !== undefined) states.push({ name: 'Running', ts: task.startTime, attempt: Math.max(1, task.attempts) });
+    states.push({ name: task.state.name, ts: task.state.timestamp });
+  }
+  return { id: task.id, name: task.name, kind: 'task', group: task.taskName, states };
+}
+
+/** A subflow run's bar, from its line in the index: created, started, ended. */
+export function subflowItemOf(run: FlowRunSummary): TimelineItem {
+  const states: TimelineState[] = [{ name: 'Pending', ts: run.created }];
+  if (run.startTime !== undefined) states.push({ name: 'Running', ts: run.startTime, attempt: run.attempt });
+  if (isTerminal(run.state.type) || run.state.timestamp > (run.startTime ?? run.created)) states.push({ name: run.state.name, ts: run.state.timestamp });
+  return { id: run.id, name: run.name, kind: 'subflow', group: run.flowName, states };
+}

@@ -1,0 +1,368 @@
+/**
+ * One run's details panel. Each time its webview says `ready` (it starts empty again after being hidden),
+ * the run's journal is read from the start by a fresh follower and streamed to it — header, timeline, logs —
+ * and from then on only what is appended, whichever process writes it. Every message from the webview is
+ * parsed by the protocol first; every request gets one reply.
+ */
+import { relative } from 'node:path';
+import * as vscode from 'vscode';
+import type { FlowRunDetail, FlowRunSummary, LogRecord } from '../../engine/records';
+import { deserialize, parseSerialized, toJsonView } from '../../engine/serializer';
+import { isTerminal } from '../../engine/states';
+import {
+  logLineMatches,
+  parseRunDetailsMessage,
+  ProtocolError,
+  type HostToRunDetails,
+  type LogFilter,
+  type ResultView,
+  type RunDetailsToHost,
+  type RunLogLine,
+  type TimelineItem,
+} from '../../webview/runDetails/protocol';
+import { formatLogLine } from '../../engine/logFormat';
+import type { FlowIndex } from '../flows/flowIndex';
+import type { FlowdeckHost } from '../host';
+import type { RunLogDocuments } from '../logs/runLogDocuments';
+import type { RunOutput } from '../output/runOutput';
+import { openAt } from '../runs/launcher';
+import { JournalFollower } from '../runs/journalFollower';
+import { journalSourceOf } from '../runs/journalSource';
+import { Throttle } from '../util/throttle';
+import { headerOf, subflowItemOf, taskItemOf } from './detailsModel';
+import { runDetailsHtml } from './html';
+import { makeNonce } from '../dashboard/html';
+import { nodeOf, pageOf } from './resultPages';
+
+const HEADER_MS = 200;
+const TIMELINE_MS = 200;
+const LOGS_MS = 100;
+/** Log lines per message: a big journal streams in pieces the webview can take. */
+const LINES_PER_MESSAGE = 5000;
+/** A result kept in a file is shown up to this size: reading it back is a synchronous parse. */
+const MAX_SHOWN_RESULT_BYTES = 4 * 1024 * 1024;
+/** More lines than this are not put on the clipboard (Save as .log takes any number). */
+const MAX_CLIPBOARD_LINES = 200_000;
+
+export interface RunDetailsDeps {
+  extensionUri: vscode.Uri;
+  host: FlowdeckHost;
+  output: RunOutput;
+  flowIndex: FlowIndex;
+  runLogs: RunLogDocuments;
+  /** Opens (or reveals) another run's panel: a subflow's, a parent's. */
+  openRun(runId: string): void;
+}
+
+export class RunDetailsPanel implements vscode.Disposable {
+  private ready = false;
+  private follower?: JournalFollower;
+  private subflows = new Map<string, FlowRunSummary>();
+  private resultValue: { runState: number; value: unknown; view: ResultView } | undefined;
+  private logsReset = true;
+  private timelineReset = true;
+  private pendingLines: RunLogLine[] = [];
+  private readonly changedItems = new Set<string>();
+  private readonly headerPush = new Throttle(HEADER_MS, () => void this.pushHeader());
+  private readonly timelinePush = new Throttle(TIMELINE_MS, () => this.pushTimeline());
+  private readonly logPush = new Throttle(LOGS_MS, () => this.pushLogs());
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly runId: string,
+    runName: string,
+    private readonly deps: RunDetailsDeps,
+    onDispose: () => void,
+  ) {
+    const media = vscode.Uri.joinPath(deps.extensionUri, 'media');
+    const scripts = vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
+    panel.title = `Run ${runName}`;
+    panel.iconPath = vscode.Uri.joinPath(media, 'flowdeck.svg');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [scripts, media] };
+    panel.webview.html = runDetailsHtml({
+      cspSource: panel.webview.cspSource,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(scripts, 'runDetails.js')).toString(),
+      styleUris: ['dashboard.css', 'runDetails.css'].map((css) => panel.webview.asWebviewUri(vscode.Uri.joinPath(media, css)).toString()),
+      nonce: makeNonce(),
+      runName,
+    });
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down; it says `ready` again when shown.
+        if (!panel.visible) this.stop();
+      }),
+      panel.onDidDispose(() => {
+        this.dispose();
+        onDispose();
+      }),
+      deps.host.onDidChangeRun((run) => this.onRun(run)),
+      deps.host.onDidChangeStore((change) => void this.onStore(change.ids, change.reset)),
+    );
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  dispose(): void {
+    this.stop();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private stop(): void {
+    this.ready = false;
+    this.follower?.close();
+    this.follower = undefined;
+    this.pendingLines = [];
+    this.changedItems.clear();
+  }
+
+  private receive(raw: unknown): void {
+    let message: RunDetailsToHost;
+    try {
+      message = parseRunDetailsMessage(raw);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.deps.output.note(`A run details panel sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
+      return;
+    }
+    if (message.type === 'ready') {
+      void this.start();
+      return;
+    }
+    void this.answer(message.req, () => this.handle(message));
+  }
+
+  private async answer(req: number, work: () => Promise<{ ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] }>): Promise<void> {
+    let reply: { ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] };
+    try {
+      reply = await work();
+    } catch (e) {
+      reply = { ok: false, message: (e as Error).message };
+    }
+    this.post({ type: 'reply', req, ...reply });
+  }
+
+  private async handle(message: Exclude<RunDetailsToHost, { type: 'ready' }>): Promise<{ ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] }> {
+    const run = await (await this.deps.host.store()).get(this.runId);
+    if (!run) return { ok: false, message: 'This run is no longer in the run history.' };
+    switch (message.type) {
+      case 'action':
+        switch (message.action) {
+          case 'cancel':
+            return this.deps.host.cancel(this.runId) ? { ok: true, message: `Cancelling flow run '${run.name}'.` } : { ok: false, message: `Flow run '${run.name}' is not running in this window, so it cannot be cancelled here.` };
+          case 'retryFromFailure':
+            await vscode.commands.executeCommand('flowdeck.retryFromFailure', this.runId);
+            return { ok: true };
+          case 'rerun':
+            await vscode.commands.executeCommand('flowdeck.rerunRun', this.runId);
+            return { ok: true };
+          case 'openSource':
+            return this.openSource(run);
+          case 'showLogs':
+            await this.deps.runLogs.show(run);
+            return { ok: true };
+        }
+        break;
+      case 'goToFailure':
+        await vscode.commands.executeCommand('flowdeck.goToFailure', { runId: this.runId, ...(message.taskRunId !== undefined ? { taskRunId: message.taskRunId } : {}) });
+        return { ok: true };
+      case 'openRun':
+        this.deps.openRun(message.runId);
+        return { ok: true };
+      case 'exportLogs':
+        return this.exportLogs(run, message.to, message.filter);
+      case 'expandResult': {
+        const page = this.resultValue ? pageOf(this.resultValue.value, message.path, message.offset) : undefined;
+        return page ? { ok: true, page } : { ok: false, message: 'That part of the result is not there.' };
+      }
+    }
+  }
+
+  private async openSource(run: FlowRunSummary): Promise<{ ok: boolean; message?: string }> {
+    if (run.source.startsWith('builtin:')) return { ok: false, message: 'Built-in flows ship compiled with Flowdeck; there is no source file to open.' };
+    const files = await this.deps.flowIndex.all();
+    const flow = files.find((f) => f.file === run.source)?.flows.find((f) => f.name === run.flowName);
+    await openAt(run.source, flow?.line ?? 1, flow?.column ?? 1);
+    return { ok: true };
+  }
+
+  private async exportLogs(run: FlowRunSummary, to: 'clipboard' | 'file', filter: LogFilter): Promise<{ ok: boolean; message?: string }> {
+    const store = await this.deps.host.store();
+    const taskNames = new Map((this.follower?.fold?.detail.taskRuns ?? []).map((t) => [t.id, t.taskName]));
+    const lines: string[] = [];
+    await store.readLogs(this.runId, (logs) => {
+      for (const r of logs) if (logLineMatches(filter, r, (id) => taskNames.get(id))) lines.push(formatLogLine(r));
+    });
+    if (to === 'clipboard') {
+      if (lines.length > MAX_CLIPBOARD_LINES) return { ok: false, message: `${lines.length.toLocaleString('en-US')} lines are too many for the clipboard; use Save as .log.` };
+      await vscode.env.clipboard.writeText(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+      return { ok: true, message: `Copied ${lines.length.toLocaleString('en-US')} line${lines.length === 1 ? '' : 's'}.` };
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: `Save the log of flow run '${run.name}'`,
+      saveLabel: 'Save Log',
+      filters: { Log: ['log'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${run.name}.log`) } : {}),
+    });
+    if (!target) return { ok: false, message: 'Not saved.' };
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(lines.length === 0 ? '' : `${lines.join('\n')}\n`));
+    return { ok: true, message: `Saved ${lines.length.toLocaleString('en-US')} line${lines.length === 1 ? '' : 's'} to ${target.fsPath}.` };
+  }
+
+  private post(message: HostToRunDetails): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  /** The webview is (again) empty: read the run from the start and stream it. */
+  private async start(): Promise<void> {
+    this.stop();
+    this.ready = true;
+    this.logsReset = true;
+    this.timelineReset = true;
+    const store = await this.deps.host.store();
+    const summary = await store.get(this.runId);
+    if (!summary) {
+      this.post({ type: 'logs', reset: true, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: 'This run is no longer in the run history (it was deleted).' }] });
+      return;
+    }
+    this.subflows = new Map((await store.list({ parentRunId: this.runId })).map((r) => [r.id, r]));
+    const follower = new JournalFollower(
+      journalSourceOf(store, this.runId),
+      this.runId,
+      (batch) => {
+        for (const r of batch.records) if (r.k === 'log') this.pendingLines.push(lineOf(r));
+        for (const id of batch.tasks) this.changedItems.add(id);
+        if (batch.run) this.headerPush.schedule();
+        if (this.pendingLines.length >= LINES_PER_MESSAGE) this.logPush.flush();
+        if (this.pendingLines.length > 0) this.logPush.schedule();
+        if (this.changedItems.size > 0) this.timelinePush.schedule();
+      },
+      (e) => this.post({ type: 'logs', reset: false, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: `The run's journal can no longer be read: ${e.message}` }] }),
+    );
+    this.follower = follower;
+    await follower.catchUp();
+    if (this.follower !== follower) return;
+    follower.mergeSummary(summary);
+    follower.follow();
+    for (const id of this.subflows.keys()) this.changedItems.add(id);
+    this.logPush.flush();
+    this.headerPush.schedule();
+    this.timelinePush.flush();
+  }
+
+  private onRun(run: FlowRunSummary): void {
+    if (run.id === this.runId) {
+      this.follower?.poke();
+      this.headerPush.schedule();
+    } else if (run.parentRunId === this.runId) {
+      this.subflows.set(run.id, run);
+      this.changedItems.add(run.id);
+      this.timelinePush.schedule();
+    }
+  }
+
+  private async onStore(ids: readonly string[], reset: boolean): Promise<void> {
+    if (!this.ready) return;
+    const store = await this.deps.host.store();
+    for (const id of reset ? [this.runId] : ids) {
+      const run = await store.get(id);
+      if (!run) continue;
+      if (id === this.runId) {
+        this.follower?.mergeSummary(run);
+        this.follower?.poke();
+        this.headerPush.schedule();
+      } else if (run.parentRunId === this.runId) {
+        this.onRun(run);
+      }
+    }
+  }
+
+  private async pushHeader(): Promise<void> {
+    const detail = this.follower?.fold?.detail;
+    if (!this.ready || !detail) return;
+    const store = await this.deps.host.store();
+    const parent = detail.parentRunId ? await store.get(detail.parentRunId) : undefined;
+    const header = headerOf(detail, {
+      cancelable: this.deps.host.isCancelable(this.runId, detail),
+      sourceLabel: sourceLabel(detail.source),
+      pathLabel: (file) => vscode.workspace.asRelativePath(file, false),
+      ...(parent ? { parent: { id: parent.id, name: parent.name } } : {}),
+      result: await this.result(detail),
+    });
+    this.panel.title = `Run ${detail.name}`;
+    this.post({ type: 'header', header });
+  }
+
+  /** The result as the viewer shows it; read once the run has finished (a result never changes after). */
+  private async result(detail: FlowRunDetail): Promise<ResultView> {
+    if (!isTerminal(detail.state.type)) return { kind: 'none', note: 'The result shows when the run has finished.' };
+    if (this.resultValue?.runState === detail.state.timestamp) return this.resultValue.view;
+    let value: unknown;
+    let view: ResultView;
+    try {
+      if (detail.result) {
+        value = toJsonView(deserialize(detail.result.dv));
+        view = { kind: 'value', root: nodeOf(value) };
+      } else if (detail.resultRef && detail.resultRef.bytes > MAX_SHOWN_RESULT_BYTES) {
+        view = { kind: 'tooLarge', bytes: detail.resultRef.bytes };
+      } else if (detail.resultRef) {
+        value = toJsonView(parseSerialized(await (await this.deps.host.store()).readResultText(this.runId, detail.resultRef)));
+        view = { kind: 'value', root: nodeOf(value) };
+      } else {
+        view = { kind: 'none', note: detail.resultNote ?? (detail.state.type === 'COMPLETED' ? 'The flow returned nothing.' : `No result: the run ended ${detail.state.name}.`) };
+      }
+    } catch (e) {
+      view = { kind: 'none', note: `The result could not be read: ${(e as Error).message}` };
+    }
+    this.resultValue = { runState: detail.state.timestamp, value, view };
+    return view;
+  }
+
+  private pushTimeline(): void {
+    const follower = this.follower;
+    if (!this.ready || !follower?.fold) return;
+    const fold = follower.fold;
+    const items: TimelineItem[] = [];
+    const reset = this.timelineReset;
+    const ids = reset ? [...fold.tasks.keys(), ...this.subflows.keys()] : [...this.changedItems];
+    for (const id of ids) {
+      const task = fold.tasks.get(id);
+      if (task) items.push(taskItemOf(task, follower.taskStates.get(id)));
+      else {
+        const sub = this.subflows.get(id);
+        if (sub) items.push(subflowItemOf(sub));
+      }
+    }
+    this.changedItems.clear();
+    if (items.length === 0 && !reset) return;
+    this.timelineReset = false;
+    this.post({ type: 'timeline', reset, items, now: Date.now() });
+  }
+
+  private pushLogs(): void {
+    if (!this.ready || (this.pendingLines.length === 0 && !this.logsReset)) return;
+    const lines = this.pendingLines;
+    this.pendingLines = [];
+    for (let i = 0; i < lines.length || this.logsReset; i += LINES_PER_MESSAGE) {
+      this.post({ type: 'logs', reset: this.logsReset, lines: lines.slice(i, i + LINES_PER_MESSAGE) });
+      this.logsReset = false;
+    }
+  }
+}
+
+function lineOf(r: LogRecord): RunLogLine {
+  const line: RunLogLine = { ts: r.ts, level: r.level, source: r.source, message: r.message };
+  if (r.taskRunId !== undefined) line.taskRunId = r.taskRunId;
+  return line;
+}
+
+/** `flows/hello.flow.ts` for a workspace file, the path elsewhere, `built-in` for the built-in flows. */
+function sourceLabel(source: string): string {
+  if (source.startsWith('builtin:')) return 'built-in';
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(source));
+  return folder ? relative(folder.uri.fsPath, source) : source;
+}

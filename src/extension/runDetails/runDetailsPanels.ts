@@ -1,0 +1,63 @@
+/** The run details panels: one per run, opened or brought forward, restored after a window reload. */
+import * as vscode from 'vscode';
+import { parseRunDetailsState, RUN_DETAILS_VIEW_TYPE } from '../../webview/runDetails/protocol';
+import { RunDetailsPanel, type RunDetailsDeps } from './runDetailsPanel';
+
+export class RunDetailsPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, RunDetailsPanel>();
+  private readonly serializer: vscode.Disposable;
+  private readonly deps: RunDetailsDeps;
+
+  constructor(deps: Omit<RunDetailsDeps, 'openRun'>) {
+    this.deps = { ...deps, openRun: (runId) => void this.show(runId) };
+    this.serializer = vscode.window.registerWebviewPanelSerializer(RUN_DETAILS_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        let runId: string;
+        try {
+          runId = parseRunDetailsState(state).runId;
+        } catch (e) {
+          deps.output.note(`A run details panel could not be restored: ${(e as Error).message}`, 'WARNING');
+          panel.dispose();
+          return;
+        }
+        const run = await (await deps.host.store()).get(runId);
+        if (!run || this.panels.has(runId)) {
+          // Deleted since, or restored twice: nothing (more) to show.
+          panel.dispose();
+          return;
+        }
+        this.adopt(panel, runId, run.name);
+      },
+    });
+  }
+
+  /** Opens the run's panel, or brings it forward. Returns false when there is no such run. */
+  async show(runId: string): Promise<boolean> {
+    const open = this.panels.get(runId);
+    if (open) {
+      open.reveal();
+      return true;
+    }
+    const run = await (await this.deps.host.store()).get(runId);
+    if (!run) return false;
+    if (this.panels.has(runId)) return true;
+    const panel = vscode.window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, `Run ${run.name}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
+    });
+    this.adopt(panel, run.id, run.name);
+    return true;
+  }
+
+  dispose(): void {
+    this.serializer.dispose();
+    for (const p of [...this.panels.values()]) p.panel.dispose();
+  }
+
+  private adopt(panel: vscode.WebviewPanel, runId: string, runName: string): void {
+    const created = new RunDetailsPanel(panel, runId, runName, this.deps, () => {
+      if (this.panels.get(runId) === created) this.panels.delete(runId);
+    });
+    this.panels.set(runId, created);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The shape of the Runs view, as plain data: which flow groups show and in what order, and what a run's
+ * children are (a summary of many task runs with the failed ones first, subflows after the task run that
+ * started them, a "more" entry past a page). Pure (no `vscode`): the tree turns entries into TreeItems,
+ * and tests check the shaping directly.
+ */
+import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
+
+/** From this many task runs on, a run's children start with a summary and list failed task runs first. */
+export const SUMMARY_MIN_TASKS = 20;
+
+export interface TaskCounts {
+  total: number;
+  /** Completed and Cached. */
+  completed: number;
+  /** Failed, TimedOut and Crashed. */
+  failed: number;
+  cancelled: number;
+  /** Not finished yet (pending, running, awaiting a retry). */
+  going: number;
+}
+
+export function countTasks(tasks: readonly Pick<TaskRunRecord, 'state'>[]): TaskCounts {
+  const c: TaskCounts = { total: tasks.length, completed: 0, failed: 0, cancelled: 0, going: 0 };
+  for (const t of tasks) {
+    switch (t.state.type) {
+      case 'COMPLETED':
+        c.completed++;
+        break;
+      case 'FAILED':
+      case 'CRASHED':
+        c.failed++;
+        break;
+      case 'CANCELLED':
+        c.cancelled++;
+        break;
+      default:
+        c.going++;
+    }
+  }
+  return c;
+}
+
+/** `500 task runs: 497 ✓ 3 ✗`, then `2 cancelled`, `4 going` when there are any. */
+export function taskSummaryLabel(c: TaskCounts): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const parts = [`${n(c.total)} task run${c.total === 1 ? '' : 's'}: ${n(c.completed)} ✓ ${n(c.failed)} ✗`];
+  if (c.cancelled > 0) parts.push(`${n(c.cancelled)} cancelled`);
+  if (c.going > 0) parts.push(`${n(c.going)} going`);
+  return parts.join(' · ');
+}
+
+/** The same, for a screen reader: words instead of ✓ and ✗. */
+export function taskSummaryAccessibilityLabel(c: TaskCounts): string {
+  const parts = [`${c.total} task runs`, `${c.completed} completed`, `${c.failed} failed`];
+  if (c.cancelled > 0) parts.push(`${c.cancelled} cancelled`);
+  if (c.going > 0) parts.push(`${c.going} not finished`);
+  return parts.join(', ');
+}
+
+export type RunChild =
+  | { kind: 'summary'; counts: TaskCounts }
+  | { kind: 'task'; task: TaskRunRecord }
+  | { kind: 'subflow'; run: FlowRunSummary }
+  | { kind: 'more'; remaining: number };
+
+function failedFirst(tasks: readonly TaskRunRecord[]): TaskRunRecord[] {
+  const failed: TaskRunRecord[] = [];
+  const rest: TaskRunRecord[] = [];
+  for (const t of tasks) (t.state.type === 'FAILED' || t.state.type === 'CRASHED' ? failed : rest).push(t);
+  return [...failed, ...rest];
+}
+
+/**
+ * A run's children: up to `limit` task runs (in the order they started; failed ones first once there are
+ * SUMMARY_MIN_TASKS or more, under a summary), each followed by the subflow runs it started; subflows of
+ * no listed task run come after; then "more" when task runs were left out. `subflows` oldest first.
+ */
+export function shapeRunChildren(tasks: readonly TaskRunRecord[], subflows: readonly FlowRunSummary[], limit: number): RunChild[] {
+  const many = tasks.length >= SUMMARY_MIN_TASKS;
+  const ordered = many ? failedFirst(tasks) : [...tasks];
+  const listed = ordered.slice(0, Math.max(0, limit));
+  const listedIds = new Set(listed.map((t) => t.id));
+  const byTask = new Map<string, FlowRunSummary[]>();
+  const loose: FlowRunSummary[] = [];
+  for (const s of subflows) {
+    if (s.parentTaskRunId !== undefined && listedIds.has(s.parentTaskRunId)) {
+      const list = byTask.get(s.parentTaskRunId);
+      if (list) list.push(s);
+      else byTask.set(s.parentTaskRunId, [s]);
+    } else {
+      loose.push(s);
+    }
+  }
+  const out: RunChild[] = many ? [{ kind: 'summary', counts: countTasks(tasks) }] : [];
+  for (const task of listed) {
+    out.push({ kind: 'task', task });
+    for (const run of byTask.get(task.id) ?? []) out.push({ kind: 'subflow', run });
+  }
+  for (const run of loose) out.push({ kind: 'subflow', run });
+  if (ordered.length > listed.length) out.push({ kind: 'more', remaining: ordered.length - listed.length });
+  return out;
+}
+
+export interface FlowEntry {
+  flowName: string;
+  /** Top-level runs of the flow in the history. */
+  runs: number;
+  /** Its newest top-level run. */
+  last: FlowRunSummary;
+}
+
+export interface FlowGroup extends FlowEntry {
+  /** Runs the filter keeps; undefined when no filter is on. */
+  matching?: number;
+}
+
+/**
+ * The flow groups to show, newest activity first: with a filter, only flows it names (when it names any)
+ * and only flows with runs it keeps, each with that count.
+ */
+export function shapeFlowGroups(flows: readonly FlowEntry[], filter: { flowNames?: readonly string[] }, matching?: ReadonlyMap<string, number>): FlowGroup[] {
+  const named = filter.flowNames && filter.flowNames.length > 0 ? new Set(filter.flowNames) : undefined;
+  const groups: FlowGroup[] = [];
+  for (const f of flows) {
+    if (named && !named.has(f.flowName)) continue;
+    if (matching) {
+      const count = matching.get(f.flowName) ?? 0;
+      if (count === 0) continue;
+      groups.push({ ...f, matching: count });
+    } else {
+      groups.push({ ...f });
+    }
+  }
+  return groups.sort((a, b) => b.last.created - a.last.created || (a.flowName < b.flowName ? -1 : 1));
+}

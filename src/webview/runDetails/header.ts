@@ -1,0 +1,81 @@
+/** The top of a run's details: who it is, how it went, and what can be done with it. */
+import { h } from '../dom';
+import { formatDuration } from '../format';
+import type { FailureView, RunAction, RunHeader } from './protocol';
+
+export interface HeaderEvents {
+  onAction(action: RunAction): void;
+  onGoToFailure(taskRunId?: string): void;
+  onOpenRun(runId: string): void;
+}
+
+const ACTIONS: { action: RunAction; label: string; title: string; enabled: (h: RunHeader) => boolean }[] = [
+  { action: 'cancel', label: 'Cancel', title: 'Cancel this run', enabled: (x) => x.actions.cancel },
+  { action: 'retryFromFailure', label: 'Retry from Failure', title: 'Resume this run: completed task runs are reused', enabled: (x) => x.actions.retryFromFailure },
+  { action: 'rerun', label: 'Rerun', title: 'Run the flow again from the start with the same parameters', enabled: (x) => x.actions.rerun },
+  { action: 'openSource', label: 'Open Flow Source', title: "Open the flow's file", enabled: (x) => x.actions.openSource },
+  { action: 'showLogs', label: 'Show Logs', title: 'Open the log as a document', enabled: () => true },
+];
+
+/** `2026-11-26 14:03:07` in local time. */
+export function formatStamp(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function durationOf(header: RunHeader, now: number): string | undefined {
+  const start = header.startTime ?? header.created;
+  const going = header.endTime === undefined && ['RUNNING', 'PENDING', 'CANCELLING', 'SCHEDULED', 'PAUSED'].includes(header.state.type);
+  const end = header.endTime ?? (going ? now : undefined);
+  return end === undefined ? undefined : formatDuration(end - start);
+}
+
+/** The one action that stands out: what a user most likely wants next. */
+function primaryAction(header: RunHeader): RunAction | undefined {
+  if (header.actions.cancel) return 'cancel';
+  if (header.actions.retryFromFailure) return 'retryFromFailure';
+  return header.actions.rerun ? 'rerun' : undefined;
+}
+
+export function renderHeader(header: RunHeader, now: number, events: HeaderEvents): HTMLElement {
+  const fact = (label: string, value: Node | string) => [h('dt', null, label), h('dd', null, value)];
+  const duration = durationOf(header, now);
+  const facts = h(
+    'dl',
+    { class: 'facts' },
+    ...fact('Flow', `${header.flowName} · ${header.source}`),
+    ...fact('State', h('span', { class: `state state-${header.state.type.toLowerCase()}` }, header.state.name, header.state.message ? ` — ${header.state.message}` : '')),
+    ...fact('Attempt', String(header.attempt)),
+    ...fact('Trigger', header.trigger),
+    ...fact('Duration', h('span', { class: 'duration' }, duration ?? '—')),
+    ...fact('Started', header.startTime !== undefined ? formatStamp(header.startTime) : `created ${formatStamp(header.created)}`),
+    ...fact('Ended', header.endTime !== undefined ? formatStamp(header.endTime) : '—'),
+    ...(header.parent ? fact('Subflow of', h('button', { class: 'link', onClick: () => events.onOpenRun(header.parent!.id) }, header.parent.name)) : []),
+    ...fact('Parameters', h('pre', { class: 'parameters' }, header.parameters)),
+  );
+  const actions = h(
+    'div',
+    { class: 'actions', attrs: { role: 'toolbar', 'aria-label': 'Run actions' } },
+    ...ACTIONS.filter((a) => a.enabled(header)).map((a) =>
+      h('button', { class: `button ${a.action === primaryAction(header) ? 'primary' : 'secondary'}`, title: a.title, attrs: { 'data-action': a.action }, onClick: () => events.onAction(a.action) }, a.label),
+    ),
+  );
+  const notes = header.skippedRecords > 0 ? h('p', { class: 'muted' }, `${header.skippedRecords} unreadable line${header.skippedRecords === 1 ? ' was' : 's were'} skipped in this run's journal.`) : null;
+  return h('header', { class: 'run-header' }, h('h1', null, `Run ${header.name}`), actions, facts, notes);
+}
+
+export function renderFailure(failure: FailureView, events: HeaderEvents): HTMLElement {
+  const title = failure.name && failure.name !== 'Error' && !failure.message.startsWith(failure.name) ? `${failure.name}: ${failure.message}` : failure.message;
+  return h(
+    'section',
+    { class: 'card failure', attrs: { role: 'alert', 'aria-labelledby': 'failure-title' } },
+    h('h2', { class: 'section-title', attrs: { id: 'failure-title' } }, failure.taskRunName ? `Failed in task run ${failure.taskRunName}` : 'Failed'),
+    h('p', { class: 'failure-message' }, title),
+    failure.causes.length > 0 ? h('ol', { class: 'causes', attrs: { 'aria-label': 'Caused by' } }, ...failure.causes.map((c) => h('li', null, h('span', { class: 'muted' }, 'Caused by: '), c))) : null,
+    failure.where
+      ? h('p', null, 'At ', h('button', { class: 'link frame', title: 'Open the file at this line', onClick: () => events.onGoToFailure(failure.taskRunId) }, failure.where))
+      : h('p', { class: 'muted' }, 'No line of your code is on its stack.'),
+    failure.stack ? h('details', null, h('summary', null, 'Stack'), h('pre', { class: 'stack' }, failure.stack)) : null,
+  );
+}

@@ -1,0 +1,408 @@
+/**
+ * Monitoring in a real VS Code (code-server 4.100.3): the Runs view grouped by flow and listed flat, a
+ * run's details panel (timeline bars and task names drawn on its canvas, a click on a bar filtering the
+ * logs), a failing workspace flow's Problems entry on the right line with Go to Failure, Show Logs as a
+ * `flowdeck-run:` document, the timeline recoloured by a theme switch, and a stored run of 20,000 task
+ * runs drawn (its layout and draw times printed as `[e2e-metric]` lines, not asserted).
+ *
+ *   bash test/e2e/run.sh test/e2e/monitoring.e2e.ts
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { RunRecord } from '../../src/engine/records';
+import { state } from '../../src/engine/states';
+import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
+import { clickInlineAction, findWebviewFrame, launchBrowser, newPage, openWorkbench, pickQuickItem, readEditorText, REPO_ROOT, runCommand, screenshot, startCodeServer, type CodeServer } from './lib/codeServer';
+import {
+  canvasInk,
+  clearNotifications,
+  flowdeckVsix,
+  hidePanel,
+  makeScenarioDirs,
+  metric,
+  runFlowFromTree,
+  runRow,
+  runRows,
+  rowByLabel,
+  sidebarPane,
+  waitForRunState,
+  widenSidebar,
+  withDiagnostics,
+} from './lib/flowdeck';
+
+declare function getComputedStyle(el: unknown, pseudo: string): { content: string };
+
+const BIG_TASKS = 20_000;
+const BIG_FLOW = 'big-map';
+
+/** A finished run of 20,000 task runs (eight at a time, a few failed), written straight into the store. */
+async function storeBigRun(home: string, workspace: string): Promise<string> {
+  const store = await EmbeddedStore.open(home, { durable: false });
+  const handle = await store.createRun({ flowName: BIG_FLOW, source: path.join(workspace, 'big-map.flow.ts'), parameters: { items: BIG_TASKS } });
+  const base = Date.now() - 30 * 60_000;
+  const id = handle.id;
+  let batch: RunRecord[] = [{ k: 'state', runId: id, name: 'Running', ts: base, attempt: 1 }];
+  let end = base;
+  for (let i = 0; i < BIG_TASKS; i++) {
+    const start = base + 5 + Math.floor(i / 8) * 40 + (i % 8);
+    const taskId = `big-${i.toString(36)}`;
+    end = start + 30;
+    batch.push(
+      { k: 'task', runId: id, id: taskId, name: `work-${i}`, taskName: 'work', ts: start },
+      { k: 'tstate', runId: id, id: taskId, name: 'Running', ts: start + 1, attempt: 1 },
+      { k: 'tstate', runId: id, id: taskId, name: i % 2500 === 7 ? 'Failed' : 'Completed', ts: end },
+    );
+    if (i % 10 === 0) batch.push({ k: 'log', runId: id, taskRunId: taskId, ts: start + 2, level: 'INFO', source: `Task run 'work-${i}'`, message: `item ${i}` });
+    if (batch.length >= 6000) {
+      await handle.append(batch);
+      batch = [];
+    }
+  }
+  batch.push({ k: 'state', runId: id, name: 'Completed', ts: end + 5 });
+  await handle.append(batch);
+  await handle.setState(state('Completed', undefined, end + 5), { startTime: base, endTime: end + 5 });
+  await handle.close();
+  await store.close();
+  return handle.name;
+}
+
+/** A screenshot for the README: the pointer parked where it shows no hover, the layout settled. */
+async function readmeShot(page: Page, name: string): Promise<void> {
+  await page.mouse.move(1100, 51);
+  await page.waitForTimeout(400);
+  await screenshot(page, name);
+}
+
+/** "Flowdeck: Open Run" from the palette, picking the run by name. */
+async function openRunFromPalette(page: Page, runName: string): Promise<void> {
+  await runCommand(page, 'Flowdeck: Open Run');
+  await page.locator('.quick-input-widget input').fill(runName);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: runName }).first().click();
+}
+
+/** Waits until `read` gives a value `ok` accepts (polling, bounded). */
+async function until<T>(page: Page, what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read().catch(() => last);
+    if (last !== undefined && ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+    await page.waitForTimeout(150);
+  }
+}
+
+/** The dataset the timeline writes on its canvas (bar count, layout and draw times). */
+function timelineData(frame: FrameLocator): Promise<{ bars: number; rows: number; layoutMs: number; drawMs: number }> {
+  return frame.locator('.timeline-canvas').evaluate((c: any) => ({ bars: Number(c.dataset.bars ?? -1), rows: Number(c.dataset.rows ?? -1), layoutMs: Number(c.dataset.layoutMs ?? -1), drawMs: Number(c.dataset.drawMs ?? -1) }));
+}
+
+/** The colour of one canvas pixel (CSS px from the top left), as [r, g, b, a]. */
+function pixel(frame: FrameLocator, x: number, y: number): Promise<number[]> {
+  return frame.locator('.timeline-canvas').evaluate(
+    (c: any, at: { x: number; y: number }) => {
+      const ratio = c.width / c.clientWidth;
+      return Array.from(c.getContext('2d').getImageData(Math.round(at.x * ratio), Math.round(at.y * ratio), 1, 1).data) as number[];
+    },
+    { x, y },
+  );
+}
+
+describe('Flowdeck in code-server: monitoring', () => {
+  let dirs: ReturnType<typeof makeScenarioDirs>;
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  let bigRun: string;
+  let cli: ChildProcess | undefined;
+  let gh: FakeGitHub;
+  const runs: Record<string, string> = {};
+
+  before(async () => {
+    dirs = makeScenarioDirs('monitoring');
+    bigRun = await storeBigRun(dirs.home, dirs.workspace);
+    gh = await startFakeGitHub({ repos: [{ fullName: 'PrefectHQ/prefect', stars: 120 }] });
+    server = await startCodeServer({
+      workspace: dirs.workspace,
+      vsixPath: flowdeckVsix(),
+      env: { FLOWDECK_HOME: dirs.home, FLOWDECK_GITHUB_API_URL: gh.url, GITHUB_TOKEN: undefined },
+      settings: { 'flowdeck.revealOutput': 'never' },
+    });
+    browser = await launchBrowser();
+    page = await newPage(browser);
+    await openWorkbench(page, server.url);
+  });
+
+  after(async () => {
+    cli?.kill('SIGKILL');
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await gh?.close();
+    if (dirs) fs.rmSync(dirs.root, { recursive: true, force: true });
+  });
+
+  test('the Runs view groups runs by flow ("1 run · last Completed"); listed flat, each run names its flow first', async () => {
+    await withDiagnostics(page, server, 'runs-grouped', async () => {
+      const { runName } = await runFlowFromTree(page, 'hello', 60_000);
+      runs.hello = runName;
+      await widenSidebar(page, 460);
+      await waitForRunState(page, runName, 'Completed', 60_000);
+      const flows = await until(page, 'flow rows', () => runRows(page), (rows) => rows.some((r) => r.label === 'hello' && /^1 run · last Completed/.test(r.description)));
+      assert.ok(flows.some((r) => r.label === BIG_FLOW && /^1 run · last Completed/.test(r.description)), `the stored run's flow has a row: ${JSON.stringify(flows)}`);
+      const level = await runRow(page, runName).getAttribute('aria-level');
+      assert.equal(level, '2', 'a run sits under its flow');
+      const a11y = await runRow(page, runName).getAttribute('aria-label');
+      assert.match(a11y ?? '', new RegExp(`^Flow hello, run ${runName}, Completed, took [\\d.]+ \\w+, `), 'a short label that reads flow, run, state, duration, time');
+      await screenshot(page, 'runs-grouped');
+
+      await runCommand(page, 'Flowdeck: Show Runs as List');
+      // The list is redrawn as a whole: rows of the grouped tree may linger for a frame.
+      await until(page, 'flat rows, no flow rows', () => runRows(page), (rows) => rows.some((r) => r.label === runName && r.description.startsWith('hello · Completed · ')) && !rows.some((r) => r.label === 'hello'));
+      assert.equal(await runRow(page, runName).getAttribute('aria-level'), '1');
+      await runCommand(page, 'Flowdeck: Group Runs by Flow');
+      await until(page, 'grouped again', () => runRows(page), (rows) => rows.some((r) => r.label === 'hello' && r.description.startsWith('1 run')));
+    });
+  });
+
+  test('Enter on a flow row runs the flow', async () => {
+    await withDiagnostics(page, server, 'enter-flow', async () => {
+      const before = new Set((await runRows(page)).map((r) => r.label));
+      const flowRow = rowByLabel(page, 'Runs', 'hello');
+      // A click selects the row (and folds it: unfold it again, keeping the selection).
+      await flowRow.click({ position: { x: 120, y: 10 } });
+      if ((await flowRow.getAttribute('aria-expanded')) === 'false') await flowRow.click({ position: { x: 120, y: 10 } });
+      await page.keyboard.press('Enter');
+      const rows = await until(page, 'a second hello run', () => runRows(page), (rows) => rows.some((r) => r.label === 'hello' && /^2 runs/.test(r.description)));
+      const fresh = rows.find((r) => !before.has(r.label) && /^(Pending|Running|Completed)/.test(r.description));
+      assert.ok(fresh, `a new run row: ${JSON.stringify(rows)}`);
+      await waitForRunState(page, fresh!.label, 'Completed', 60_000);
+    });
+  });
+
+  test("a run's details: timeline bars and task names on the canvas; a click on a bar filters the logs", async () => {
+    await withDiagnostics(page, server, 'run-details', async () => {
+      await hidePanel(page);
+      await runCommand(page, 'View: Close All Editors');
+      const { runName } = await runFlowFromTree(page, 'pipeline', 60_000);
+      runs.pipeline = runName;
+      await waitForRunState(page, runName, 'Completed', 90_000);
+      await runRow(page, runName).locator('.label-name').click();
+      await page.locator('.tab', { hasText: `Run ${runName}` }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      const frame = await findWebviewFrame(page, '.timeline-canvas');
+      await frame.locator('h1', { hasText: `Run ${runName}` }).waitFor({ state: 'visible', timeout: 15_000 });
+      const data = await until(page, 'timeline bars', () => timelineData(frame), (d) => d.bars === 26);
+      assert.equal(data.rows, 26, 'a row per task run');
+      await page.waitForTimeout(300);
+      const [ink] = await canvasInk(frame, '.timeline-canvas');
+      assert.ok(ink && ink.inked > 2000 && ink.colours >= 4, `bars drawn: ${JSON.stringify(ink)}`);
+      // Task names are drawn in the left column: ink there, row by row.
+      const nameInk = await frame.locator('.timeline-canvas').evaluate((c: any) => {
+        const ratio = c.width / c.clientWidth;
+        const data = c.getContext('2d').getImageData(0, Math.round(24 * ratio), Math.round(160 * ratio), Math.round(200 * ratio)).data as Uint8ClampedArray;
+        const bg = [data[0], data[1], data[2]];
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - bg[0]!) + Math.abs(data[i + 1]! - bg[1]!) + Math.abs(data[i + 2]! - bg[2]!) > 60) n++;
+        return n;
+      });
+      assert.ok(nameInk > 300, `task names in the name column (${nameInk} pixels)`);
+      assert.match(await frame.locator('.run-header').innerText(), /Completed/);
+      assert.match(await frame.locator('.result').innerText(), /total/);
+
+      // Row 1 is work-0 (prepare-0 started first): a click selects it and the logs show only its lines.
+      const box = (await frame.locator('.timeline-canvas').boundingBox())!;
+      await page.mouse.click(box.x + 60, box.y + 22 + 20 * 1 + 10);
+      const texts = await until(
+        page,
+        "work-0's lines only",
+        () => frame.locator('.logs .log-row:not([hidden]) .log-text').allInnerTexts(),
+        (t) => t.length > 0 && t.every((line) => line.startsWith("Task run 'work-0'")),
+      );
+      assert.ok(texts.some((t) => t.includes('Working on item 0')));
+      assert.match(await frame.locator('.logs select[aria-label="Show the lines of"]').inputValue(), /^run:/);
+      await readmeShot(page, 'run-details');
+
+      // The upload task's retry: two attempts, in its tooltip-like description for the keyboard.
+      await frame.locator('.logs select[aria-label="Show the lines of"]').selectOption({ value: 'task:upload' });
+      await until(page, 'upload lines', () => frame.locator('.logs .log-row:not([hidden]) .log-text').allInnerTexts(), (t) => t.some((x) => x.includes('Uploaded a total of')));
+    });
+  });
+
+  test('a failing workspace flow puts a Problems entry on its line; Go to Failure opens the file there', async () => {
+    await withDiagnostics(page, server, 'failure', async () => {
+      const { runName } = await runFlowFromTree(page, 'failing', 60_000);
+      runs.failing = runName;
+      await waitForRunState(page, runName, 'Failed', 60_000);
+      await clearNotifications(page);
+      await runCommand(page, 'View: Close All Editors');
+      await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'the reactor is out of coolant' }).first();
+      await problem.waitFor({ state: 'visible', timeout: 30_000 });
+      const text = await problem.innerText();
+      assert.match(text, /Flowdeck/);
+      assert.match(text, /\[Ln 7, Col \d+\]/, `the throw's line: ${text}`);
+
+      await runRow(page, runName).click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-item', { hasText: /^Go to Failure/ }).first();
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      await item.hover();
+      await page.keyboard.press('Enter');
+      await page.locator('.tab.active', { hasText: 'failing.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
+      await until(page, 'the cursor on line 7', () => page.locator('.part.statusbar').innerText(), (t) => /Ln 7, Col \d+/.test(t));
+      // The inline note after the line (an ::after decoration: its text is in the CSS, not the DOM).
+      const note = await until(
+        page,
+        'the inline note',
+        () =>
+          page.locator('.part.editor .view-line span').evaluateAll((spans: any[]) =>
+            spans.map((el) => getComputedStyle(el, '::after').content as string).find((c) => c.includes('failed in run')) ?? '',
+          ),
+        (c) => c.includes(runName),
+      );
+      assert.match(note, /the reactor is out of coolant/);
+      await readmeShot(page, 'failure-at-line');
+
+      // The run's failure card links to the same line.
+      await hidePanel(page);
+      await runCommand(page, 'View: Close All Editors');
+      await runRow(page, runName).locator('.label-name').click();
+      const frame = await findWebviewFrame(page, '.failure');
+      const link = frame.locator('.failure .frame');
+      assert.match(await link.innerText(), /^failing\.flow\.ts:7:\d+$/);
+      assert.match(await frame.locator('.failure').innerText(), /e2e failure on purpose: the reactor is out of coolant/);
+      assert.match(await frame.locator('.failure .section-title').innerText(), /^Failed/);
+      await readmeShot(page, 'run-failure-card');
+      await link.click();
+      await page.locator('.tab.active', { hasText: 'failing.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
+      await until(page, 'the cursor on line 7 again', () => page.locator('.part.statusbar').innerText(), (t) => /Ln 7, Col \d+/.test(t));
+    });
+  });
+
+  test('Show Logs opens the run\'s log as a flowdeck-run: document with its date on the first line', async () => {
+    await withDiagnostics(page, server, 'show-logs', async () => {
+      await hidePanel(page);
+      await clickInlineAction(runRow(page, runs.pipeline!), 'Show Logs');
+      const tab = page.locator('.tab.active', { hasText: `${runs.pipeline}.log` });
+      await tab.waitFor({ state: 'visible', timeout: 15_000 });
+      const editor = page.locator('.part.editor .monaco-editor').first();
+      const text = await until(page, 'the log text', () => readEditorText(page, editor), (t) => t.includes('Uploaded a total of'));
+      const first = text.split('\n')[0]!;
+      assert.match(first, new RegExp(`^Flow run '${runs.pipeline}' of flow 'pipeline' · \\d{4}-\\d{2}-\\d{2} \\(local times\\) · Completed`));
+      assert.match(text, /\d{2}:\d{2}:\d{2}\.\d{3} \| INFO {4}\| Task run 'work-3' - Working on item 3/);
+      assert.match(await page.locator('.part.statusbar').innerText(), /\bLog\b/, 'language log');
+      await readmeShot(page, 'run-log-document');
+    });
+  });
+
+  test('Search Runs keeps the runs whose name or flow matches, says how many as you type, and the view says what it keeps', async () => {
+    await withDiagnostics(page, server, 'search', async () => {
+      await runCommand(page, 'Flowdeck: Search Runs…');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill('pipe');
+      await until(page, 'the count as you type', () => page.locator('.quick-input-widget .quick-input-message').innerText(), (t) => /^1 run matches\b/.test(t.trim()));
+      await input.press('Enter');
+      const rows = await until(page, 'only pipeline runs', () => runRows(page), (rows) => rows.length === 2 && rows[0]!.label === 'pipeline');
+      assert.match(rows[1]!.description, /^Completed/);
+      const description = await sidebarPane(page, 'Runs').locator('.pane-header .description').innerText();
+      assert.match(description, /“pipe” — 1 of \d+ runs/);
+      await runCommand(page, 'Flowdeck: Clear Runs Filter');
+      await until(page, 'every flow again', () => runRows(page), (rows) => rows.some((r) => r.label === 'hello'));
+    });
+  });
+
+  test("a CLI run's details and log document grow while it runs, as its journal grows", async () => {
+    await withDiagnostics(page, server, 'cli-live', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      const before = new Set((await runRows(page)).map((r) => r.label));
+      cli = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'run', path.join(dirs.workspace, 'ticker.flow.ts'), '--param', 'ticks=100'], {
+        cwd: dirs.workspace,
+        env: { ...process.env, FLOWDECK_HOME: dirs.home, NODE_OPTIONS: '' },
+        stdio: 'ignore',
+      });
+      const rows = await until(page, 'the CLI run in the Runs view', () => runRows(page), (rows) => rows.some((r) => !before.has(r.label) && /^Running/.test(r.description)), 60_000);
+      const runName = rows.find((r) => !before.has(r.label) && /^Running/.test(r.description))!.label;
+      await openRunFromPalette(page, runName);
+      const frame = await findWebviewFrame(page, '.timeline-canvas');
+      await frame.locator('h1', { hasText: `Run ${runName}` }).waitFor({ state: 'visible', timeout: 15_000 });
+      const counts: number[] = [];
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline && counts.length < 4; ) {
+        const text = await frame.locator('.logs .log-counts').innerText().catch(() => '');
+        const n = Number(/^([\d,]+) lines?/.exec(text)?.[1]?.replace(/,/g, '') ?? 0);
+        if (n > 0 && n !== counts.at(-1)) counts.push(n);
+        await page.waitForTimeout(700);
+      }
+      assert.ok(counts.length >= 4 && counts.every((n, i) => i === 0 || n > counts[i - 1]!), `the log grew while the CLI run went on: ${counts}`);
+      assert.match(await frame.locator('.run-header').innerText(), /Running/);
+      metric('cli_run_log_samples_growing', counts.length);
+
+      await frame.locator('.run-header button[data-action="showLogs"]').click();
+      const editor = page.locator('.part.editor .monaco-editor').first();
+      const first = await until(page, 'the document', () => readEditorText(page, editor), (t) => /tick \d+ of 100/.test(t));
+      const last = (t: string) => Math.max(...[...t.matchAll(/tick (\d+) of 100/g)].map((m) => Number(m[1])));
+      await until(page, 'the document growing', () => readEditorText(page, editor), (t) => last(t) > last(first) + 3, 30_000);
+      cli.kill('SIGINT');
+    });
+  });
+
+  test('github-repo-stats without a token offers "Sign in to GitHub" once, as a notification with the action', async () => {
+    await withDiagnostics(page, server, 'github-hint', async () => {
+      await clearNotifications(page);
+      const offer = page.locator('.notification-toast', { hasText: 'Sign in to GitHub for 5,000 requests an hour' });
+      const first = await runFlowFromTree(page, 'github-repo-stats', 60_000);
+      await waitForRunState(page, first.runName, 'Completed', 90_000);
+      await offer.first().waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(await offer.locator('.monaco-button', { hasText: /^Sign in to GitHub$/ }).count(), 1, 'with the action');
+      assert.ok(gh.requests.every((r) => !r.headers.authorization), 'the run read GitHub anonymously');
+      await clearNotifications(page);
+      const second = await runFlowFromTree(page, 'github-repo-stats', 60_000);
+      await waitForRunState(page, second.runName, 'Completed', 90_000);
+      await page.waitForTimeout(1500);
+      assert.equal(await offer.count(), 0, 'offered once');
+    });
+  });
+
+  test('a stored run of 20,000 task runs opens and draws; the timeline recolours with the theme', async () => {
+    await withDiagnostics(page, server, 'big-run', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await openRunFromPalette(page, bigRun);
+      await page.locator('.tab', { hasText: `Run ${bigRun}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      const frame = await findWebviewFrame(page, '.timeline-canvas');
+      const t0 = Date.now();
+      const data = await until(page, '20,000 bars', () => timelineData(frame), (d) => d.bars === BIG_TASKS && d.drawMs >= 0, 120_000);
+      metric('timeline_20000_open_to_drawn_ms', Date.now() - t0);
+      metric('timeline_20000_layout_ms', data.layoutMs);
+      metric('timeline_20000_draw_ms', data.drawMs);
+      metric('timeline_20000_rows', data.rows);
+      assert.ok(data.rows <= 16, `packed rows: ${data.rows}`);
+      // Zoomed in, only what is in view is drawn.
+      await frame.locator('.timeline-canvas').focus();
+      for (let i = 0; i < 6; i++) await page.keyboard.press('+');
+      await page.waitForTimeout(300);
+      metric('timeline_20000_zoomed_draw_ms', (await timelineData(frame)).drawMs);
+      await until(page, 'log lines', () => frame.locator('.logs .log-counts').innerText(), (t) => /2,000 lines/.test(t), 60_000);
+
+      const before = await pixel(frame, 3, 3);
+      await runCommand(page, 'Preferences: Color Theme');
+      await pickQuickItem(page, 'Dark Modern');
+      const after = await until(page, 'a recoloured timeline', () => pixel(frame, 3, 3), (p) => p.join() !== before.join(), 15_000);
+      assert.ok(after[0]! < before[0]!, `a dark background after a light one: ${before} → ${after}`);
+      await screenshot(page, 'run-details-dark');
+    });
+  });
+
+  test('an open run details panel comes back after the window reloads', async () => {
+    await withDiagnostics(page, server, 'reload', async () => {
+      await page.reload();
+      await openWorkbench(page, server.url);
+      await page.locator('.tab', { hasText: `Run ${bigRun}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await page.locator('.tab', { hasText: `Run ${bigRun}` }).first().click();
+      const frame = await findWebviewFrame(page, '.timeline-canvas', 60_000);
+      await frame.locator('h1', { hasText: `Run ${bigRun}` }).waitFor({ state: 'visible', timeout: 60_000 });
+      await until(page, 'its timeline', () => timelineData(frame), (d) => d.bars === BIG_TASKS, 120_000);
+    });
+  });
+});

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FlowRunDetail, FlowRunSummary, TaskRunRecord } from '../../src/engine/records';
+import { state } from '../../src/engine/states';
+import { headerOf, parametersText, subflowItemOf, taskItemOf, triggerLabel } from '../../src/extension/runDetails/detailsModel';
+import { runDetailsHtml } from '../../src/extension/runDetails/html';
+import { makeNonce } from '../../src/extension/dashboard/html';
+
+const ctx = { cancelable: false, sourceLabel: 'flows/etl.flow.ts', pathLabel: (f: string) => f.replace('/ws/', ''), result: { kind: 'none' as const } };
+
+function detail(fields: Partial<FlowRunDetail> = {}): FlowRunDetail {
+  return {
+    id: 'r1',
+    name: 'light-potoo',
+    flowName: 'etl',
+    source: '/ws/flows/etl.flow.ts',
+    state: state('Completed', undefined, 5000),
+    created: 1000,
+    startTime: 1100,
+    endTime: 5000,
+    owner: { pid: 1, hostname: 'h' },
+    attempt: 1,
+    seq: 3,
+    parameters: { repo: 'a/b' },
+    states: [],
+    taskRuns: [],
+    skippedRecords: 0,
+    ...fields,
+  };
+}
+
+test('the header carries what the panel shows and which actions fit the run', () => {
+  const done = headerOf(detail(), ctx);
+  assert.equal(done.trigger, 'manual');
+  assert.equal(done.parameters, '{\n  "repo": "a/b"\n}');
+  assert.deepEqual(done.actions, { cancel: false, retryFromFailure: false, rerun: true, openSource: true });
+  const failed = headerOf(detail({ state: state('Failed', 'boom', 5000, { name: 'Error', message: 'boom', frame: { file: '/ws/flows/etl.flow.ts', line: 3, column: 5 } }) }), ctx);
+  assert.deepEqual(failed.actions, { cancel: false, retryFromFailure: true, rerun: true, openSource: true });
+  assert.deepEqual(failed.failure, { name: 'Error', message: 'boom', causes: [], where: 'flows/etl.flow.ts:3:5' });
+  const going = headerOf(detail({ state: state('Running', undefined, 2000), endTime: undefined }), { ...ctx, cancelable: true });
+  assert.deepEqual(going.actions, { cancel: true, retryFromFailure: false, rerun: false, openSource: true });
+  const sub = headerOf(detail({ parentRunId: 'p', state: state('Failed', 'x', 5000) }), { ...ctx, parent: { id: 'p', name: 'big-owl' } });
+  assert.equal(sub.actions.retryFromFailure, false, 'a subflow is retried with its top-level run');
+  assert.deepEqual(sub.parent, { id: 'p', name: 'big-owl' });
+  assert.equal(headerOf(detail({ source: 'builtin:github-repo-stats' }), ctx).actions.openSource, false);
+});
+
+test("a failed run whose own failure has no line shows its task run's failure, naming the task run", () => {
+  const task: TaskRunRecord = { id: 't1', flowRunId: 'r1', name: 'load-0', taskName: 'load', state: state('Failed', 'quota', 4000, { name: 'QuotaError', message: 'quota', causes: ['429'], frame: { file: '/ws/flows/etl.flow.ts', line: 20, column: 3 } }), attempts: 3, flowAttempt: 1 };
+  const h = headerOf(detail({ state: state('Failed', 'quota', 5000, { name: 'QuotaError', message: 'quota' }), taskRuns: [task] }), ctx);
+  assert.deepEqual(h.failure, { name: 'QuotaError', message: 'quota', causes: ['429'], where: 'flows/etl.flow.ts:20:3', taskRunId: 't1', taskRunName: 'load-0' });
+});
+
+test('timeline items: a task run with its whole history, a subflow from its index line', () => {
+  const task: TaskRunRecord = { id: 't1', flowRunId: 'r1', name: 'fetch-0', taskName: 'fetch', state: state('Completed', undefined, 300), attempts: 2, flowAttempt: 1, startTime: 110, endTime: 300 };
+  const history = [{ name: 'Pending' as const, ts: 100 }, { name: 'Running' as const, ts: 110, attempt: 1 }, { name: 'AwaitingRetry' as const, ts: 150, message: 'Retry 1/1' }, { name: 'Retrying' as const, ts: 200, attempt: 2 }, { name: 'Completed' as const, ts: 300 }];
+  assert.deepEqual(taskItemOf(task, history).states.map((s) => s.name), ['Pending', 'Running', 'AwaitingRetry', 'Retrying', 'Completed']);
+  assert.deepEqual(taskItemOf(task, undefined).states, [{ name: 'Running', ts: 110, attempt: 2 }, { name: 'Completed', ts: 300 }], 'without a history, what the record says');
+  const sub: FlowRunSummary = { id: 's1', name: 'tiny-wren', flowName: 'child', source: '/ws/c.flow.ts', state: state('Failed', 'x', 900), created: 500, startTime: 510, endTime: 900, owner: { pid: 1, hostname: 'h' }, attempt: 1, seq: 2 };
+  assert.deepEqual(subflowItemOf(sub), { id: 's1', name: 'tiny-wren', kind: 'subflow', group: 'child', states: [{ name: 'Pending', ts: 500 }, { name: 'Running', ts: 510, attempt: 1 }, { name: 'Failed', ts: 900 }] });
+});
+
+test('triggers and parameters read plainly, bounded', () => {
+  assert.equal(triggerLabel({ kind: 'schedule', id: 'nightly', slot: 3 }), 'schedule nightly');
+  assert.equal(triggerLabel({ kind: 'resume' }), 'resume');
+  assert.equal(parametersText({}), 'none');
+  assert.ok(parametersText({ big: 'x'.repeat(10_000) }).length <= 4001);
+});
+
+test('the panel page has the dashboard\'s strict policy: one nonce\'d script, nothing inline, names escaped', () => {
+  const nonce = makeNonce();
+  const html = runDetailsHtml({ cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/runDetails.js', styleUris: ['https://x/a.css', 'https://x/b.css'], nonce, runName: '<img onerror=1>' });
+  assert.match(html, new RegExp(`script-src 'nonce-${nonce}'`));
+  assert.match(html, /default-src 'none'/);
+  assert.doesNotMatch(html, /unsafe-inline|unsafe-eval/);
+  assert.equal(html.match(/<script/g)?.length, 1);
+  assert.equal(html.match(/<link rel="stylesheet"/g)?.length, 2);
+  assert.doesNotMatch(html, /<img/);
+  assert.throws(() => runDetailsHtml({ cspSource: "'unsafe-inline'", scriptUri: 's', styleUris: [], nonce, runName: 'r' }), /not a list of CSP host sources/);
+});

@@ -1,0 +1,187 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile } from 'node:fs/promises';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { RunRecord } from '../../src/engine/records';
+import { JournalFollower, type JournalBatch } from '../../src/extension/runs/journalFollower';
+import { fileJournal, journalSourceOf } from '../../src/extension/runs/journalSource';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { tempDir, waitFor } from '../support/engine';
+
+async function storeWithRun() {
+  const store = await EmbeddedStore.open(tempDir(), { durable: false });
+  const handle = await store.createRun({ flowName: 'hello', source: '/ws/hello.flow.ts', parameters: { n: 1 } });
+  return { store, handle, file: store.runFile(handle.id) };
+}
+
+function collect() {
+  const batches: JournalBatch[] = [];
+  const errors: Error[] = [];
+  return {
+    batches,
+    errors,
+    records: () => batches.flatMap((b) => b.records),
+    logs: () => batches.flatMap((b) => b.records).filter((r) => r.k === 'log').map((r) => (r as { message: string }).message),
+    onBatch: (b: JournalBatch) => void batches.push(b),
+    onError: (e: Error) => void errors.push(e),
+  };
+}
+
+const log = (runId: string, message: string, taskRunId?: string): RunRecord => ({ k: 'log', runId, ts: Date.now(), level: 'INFO', source: 'test', message, ...(taskRunId ? { taskRunId } : {}) });
+
+test('each catch-up reads only what was appended since the last one, and a half-written line waits for its end', async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
+  await follower.catchUp();
+  assert.equal(follower.fold?.detail.name, handle.name, 'the run record starts the fold');
+  assert.deepEqual(follower.fold?.detail.parameters, { n: 1 });
+
+  await handle.append([log(handle.id, 'one'), log(handle.id, 'two')]);
+  await follower.catchUp();
+  assert.deepEqual(seen.logs(), ['one', 'two']);
+
+  // A reader can see a write half done: the file then ends in part of a line.
+  const line = JSON.stringify(log(handle.id, 'three'));
+  await appendFile(file, `\n${line.slice(0, 20)}`);
+  await follower.catchUp();
+  assert.deepEqual(seen.logs(), ['one', 'two'], 'a torn line is not read yet');
+  const at = follower.position;
+  await appendFile(file, `${line.slice(20)}\n`);
+  await follower.catchUp();
+  assert.deepEqual(seen.logs(), ['one', 'two', 'three'], 'nothing twice, nothing lost');
+  assert.ok(follower.position > at);
+  assert.equal(seen.errors.length, 0);
+  follower.close();
+  await handle.close();
+  await store.close();
+});
+
+test('task runs keep every state they went through: attempts, the wait before a retry, the end', async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
+  const id = handle.id;
+  await handle.append([
+    { k: 'state', runId: id, name: 'Running', ts: 1000 },
+    { k: 'task', runId: id, id: 't1', name: 'fetch-0', taskName: 'fetch', ts: 1001 },
+    { k: 'tstate', runId: id, id: 't1', name: 'Running', ts: 1002, attempt: 1 },
+    { k: 'tstate', runId: id, id: 't1', name: 'AwaitingRetry', ts: 1100, message: 'Retry 1/2 in 1 second' },
+    { k: 'tstate', runId: id, id: 't1', name: 'Retrying', ts: 2100, attempt: 2 },
+    { k: 'tstate', runId: id, id: 't1', name: 'Failed', ts: 2200, failure: { name: 'Error', message: 'boom', frame: { file: '/ws/hello.flow.ts', line: 7, column: 11 } } },
+    { k: 'task', runId: id, id: 't2', name: 'fetch-1', taskName: 'fetch', ts: 2300 },
+    { k: 'state', runId: id, name: 'Failed', ts: 2400, message: 'boom' },
+  ]);
+  await follower.catchUp();
+  const t1 = follower.taskStates.get('t1')!.map((s) => `${s.name}@${s.ts}${s.attempt ? `#${s.attempt}` : ''}`);
+  assert.deepEqual(t1, ['Pending@1001', 'Running@1002#1', 'AwaitingRetry@1100', 'Retrying@2100#2', 'Failed@2200']);
+  assert.equal(follower.taskStates.get('t1')!.at(-1)!.failure?.frame?.line, 7);
+  // t2 never ran: the run's end settles it, and its history says so.
+  assert.deepEqual(follower.taskStates.get('t2')!.map((s) => s.name), ['Pending', 'Failed']);
+  assert.equal(follower.fold!.detail.state.name, 'Failed');
+  const last = seen.batches.at(-1)!;
+  assert.ok(last.run && last.tasks.has('t1') && last.tasks.has('t2'));
+  follower.close();
+  await handle.close();
+  await store.close();
+});
+
+test('a quick task run written as one record has its whole history: pending, running, its end', async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
+  await handle.append([
+    { k: 'state', runId: handle.id, name: 'Running', ts: 1000 },
+    { k: 'trun', runId: handle.id, id: 't1', name: 'add-0', taskName: 'add', ts: 1001, start: 1002, end: 1003, state: 'Completed', value: 3 },
+  ]);
+  await follower.catchUp();
+  assert.deepEqual(follower.taskStates.get('t1')!.map((s) => `${s.name}@${s.ts}`), ['Pending@1001', 'Running@1002', 'Completed@1003']);
+  assert.ok(seen.batches.some((b) => b.tasks.has('t1')));
+  follower.close();
+  await handle.close();
+  await store.close();
+});
+
+test('following picks up appends by itself (watch or poll) and stops looking once closed', { timeout: 30_000 }, async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError, { intervalMs: 10, pollMs: 200 });
+  await follower.catchUp();
+  follower.follow();
+  for (let i = 0; i < 5; i++) await handle.append([log(handle.id, `line ${i}`)]);
+  await waitFor(() => seen.logs().length === 5, 'the five lines arrive', 10_000);
+  follower.close();
+  await handle.append([log(handle.id, 'after close')]);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(seen.logs(), ['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+  await handle.close();
+  await store.close();
+});
+
+test('a finished run that starts a new attempt (a resume) is followed on', { timeout: 30_000 }, async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError, { intervalMs: 10, pollMs: 200 });
+  await handle.append([{ k: 'state', runId: handle.id, name: 'Running', ts: 1000 }, { k: 'state', runId: handle.id, name: 'Failed', ts: 2000, message: 'boom' }]);
+  await follower.catchUp();
+  follower.follow();
+  assert.equal(follower.fold!.detail.state.name, 'Failed');
+  await handle.append([{ k: 'state', runId: handle.id, name: 'AwaitingRetry', ts: 3000, attempt: 2 }, log(handle.id, 'resumed')]);
+  await waitFor(() => seen.logs().includes('resumed'), 'the new attempt read', 10_000);
+  assert.equal(follower.fold!.detail.state.name, 'AwaitingRetry');
+  assert.equal(follower.fold!.detail.attempt, 2);
+  follower.close();
+  await handle.close();
+  await store.close();
+});
+
+test('a state only the index knows (a crash mark) is merged into the fold', async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
+  await follower.catchUp();
+  const summary = (await store.get(handle.id))!;
+  const crashed = { ...summary, state: { type: 'CRASHED' as const, name: 'Crashed' as const, timestamp: Date.now() + 1000, message: 'host process ended' } };
+  assert.equal(follower.mergeSummary(crashed), true);
+  assert.equal(follower.fold!.detail.state.name, 'Crashed');
+  assert.equal(follower.mergeSummary(crashed), false, 'the same word twice changes nothing');
+  follower.close();
+  await handle.close();
+  await store.close();
+});
+
+test('a journal that is gone is reported, not thrown', async () => {
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(`${tempDir()}/missing.jsonl`, 'abc'), 'abc', seen.onBatch, seen.onError);
+  await follower.catchUp();
+  assert.equal(seen.errors.length, 1);
+  assert.match(seen.errors[0]!.message, /ENOENT/);
+});
+
+test('follows a run of another machine from a shared store: woken by its notifications, every record once, across pages', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  const schema = freshSchema();
+  const writer = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+  const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+  const handle = await writer.createRun({ flowName: 'far', source: 'builtin:x', parameters: {} });
+  const seen = collect();
+  // The poll is pushed out of the way: only a notification can wake the follower within the test.
+  const follower = new JournalFollower(journalSourceOf(reader, handle.id), handle.id, seen.onBatch, seen.onError, { pollMs: 600_000 });
+  try {
+    await follower.catchUp();
+    assert.equal(follower.fold?.detail.name, handle.name);
+    follower.follow();
+    const messages = Array.from({ length: 2500 }, (_, i) => `line ${i}`);
+    await handle.append(messages.map((m) => log(handle.id, m)));
+    await waitFor(() => seen.logs().length >= messages.length, 'the appended lines to reach the follower', 60_000);
+    await handle.append([log(handle.id, 'last')]);
+    await waitFor(() => seen.logs().includes('last'), 'the last line to reach the follower', 60_000);
+    assert.deepEqual(seen.logs(), [...messages, 'last']);
+    assert.equal(seen.errors.length, 0);
+  } finally {
+    follower.close();
+    await handle.close();
+    await reader.close();
+    await writer.close();
+  }
+});
