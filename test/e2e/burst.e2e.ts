@@ -8,36 +8,25 @@
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
-import { launchBrowser, newPage, openWorkbench, startCodeServer, type CodeServer } from './lib/codeServer';
-import { flowdeckVsix, makeScenarioDirs, metric, runFlowFromTree, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import type { CodeServer } from './lib/codeServer';
+import { makeScenarioDirs, metric, runFlowFromTree, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 describe('Flowdeck in code-server: a 50,000-line log burst', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
+  let scenario: Scenario | undefined;
+
   before(async () => {
-    dirs = makeScenarioDirs('burst');
-    server = await startCodeServer({
-      workspace: dirs.workspace,
-      vsixPath: flowdeckVsix(),
-      env: { FLOWDECK_HOME: dirs.home, GITHUB_TOKEN: undefined },
-      settings: { 'flowdeck.diagnostics.eventLoop': true, 'flowdeck.revealOutput': 'onRun' },
-    });
-    browser = await launchBrowser();
-    page = await newPage(browser);
-    await openWorkbench(page, server.url);
+    scenario = await openScenario('burst', { settings: { 'flowdeck.diagnostics.eventLoop': true, 'flowdeck.revealOutput': 'onRun' } });
+    ({ dirs, server, page } = scenario);
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (dirs) fs.rmSync(dirs.root, { recursive: true, force: true });
-  });
+  after(() => closeScenario(scenario));
 
   test('the Runs view shows Completed soon after the run ends; every line is kept; the host loop never stalls long', async () => {
     await withDiagnostics(page, server, 'burst', async () => {

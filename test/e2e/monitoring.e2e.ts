@@ -10,18 +10,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
-import { clickInlineAction, findWebviewFrame, launchBrowser, newPage, openWorkbench, pickQuickItem, readEditorText, REPO_ROOT, runCommand, screenshot, startCodeServer, type CodeServer } from './lib/codeServer';
+import { clickInlineAction, findWebviewFrame, openWorkbench, pickQuickItem, readEditorText, REPO_ROOT, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import {
   canvasInk,
   clearNotifications,
-  flowdeckVsix,
   hidePanel,
   makeScenarioDirs,
   metric,
@@ -34,6 +32,7 @@ import {
   widenSidebar,
   withDiagnostics,
 } from './lib/flowdeck';
+import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 declare function getComputedStyle(el: unknown, pseudo: string): { content: string };
 
@@ -116,34 +115,27 @@ function pixel(frame: FrameLocator, x: number, y: number): Promise<number[]> {
 describe('Flowdeck in code-server: monitoring', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
   let bigRun: string;
   let cli: ChildProcess | undefined;
   let gh: FakeGitHub;
   const runs: Record<string, string> = {};
 
+  let scenario: Scenario | undefined;
+
   before(async () => {
-    dirs = makeScenarioDirs('monitoring');
-    bigRun = await storeBigRun(dirs.home, dirs.workspace);
     gh = await startFakeGitHub({ repos: [{ fullName: 'PrefectHQ/prefect', stars: 120 }] });
-    server = await startCodeServer({
-      workspace: dirs.workspace,
-      vsixPath: flowdeckVsix(),
-      env: { FLOWDECK_HOME: dirs.home, FLOWDECK_GITHUB_API_URL: gh.url, GITHUB_TOKEN: undefined },
-      settings: { 'flowdeck.revealOutput': 'never' },
+    scenario = await openScenario('monitoring', async (scenarioDirs) => {
+      bigRun = await storeBigRun(scenarioDirs.home, scenarioDirs.workspace);
+      return { env: { FLOWDECK_GITHUB_API_URL: gh.url }, settings: { 'flowdeck.revealOutput': 'never' } };
     });
-    browser = await launchBrowser();
-    page = await newPage(browser);
-    await openWorkbench(page, server.url);
+    ({ dirs, server, page } = scenario);
   });
 
   after(async () => {
     cli?.kill('SIGKILL');
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await closeScenario(scenario);
     await gh?.close();
-    if (dirs) fs.rmSync(dirs.root, { recursive: true, force: true });
   });
 
   test('the Runs view groups runs by flow ("1 run · last Completed"); listed flat, each run names its flow first', async () => {

@@ -6,31 +6,25 @@
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
-import { clickInlineAction, launchBrowser, newPage, openWorkbench, startCodeServer, type CodeServer } from './lib/codeServer';
-import { flowdeckVsix, makeScenarioDirs, metric, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { clickInlineAction, type CodeServer } from './lib/codeServer';
+import { makeScenarioDirs, metric, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 describe('Flowdeck in code-server: Retry from Failure', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
+  let scenario: Scenario | undefined;
+
   before(async () => {
-    dirs = makeScenarioDirs('resume');
-    server = await startCodeServer({ workspace: dirs.workspace, vsixPath: flowdeckVsix(), env: { FLOWDECK_HOME: dirs.home, GITHUB_TOKEN: undefined } });
-    browser = await launchBrowser();
-    page = await newPage(browser);
-    await openWorkbench(page, server.url);
+    scenario = await openScenario('resume');
+    ({ dirs, server, page } = scenario);
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (dirs) fs.rmSync(dirs.root, { recursive: true, force: true });
-  });
+  after(() => closeScenario(scenario));
 
   test('a failed run, retried from the Runs view, completes as attempt 2 and says what it reused', async () => {
     await withDiagnostics(page, server, 'resume', async () => {

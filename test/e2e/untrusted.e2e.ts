@@ -8,19 +8,16 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  launchBrowser,
-  newPage,
   notifications,
   openViewContainer,
-  openWorkbench,
   screenshot,
-  startCodeServer,
   waitForOutputChannel,
   type CodeServer,
 } from './lib/codeServer';
-import { flowRow, flowdeckVsix, linesOfRun, makeScenarioDirs, runFlowFromTree, runRows, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { flowRow, linesOfRun, makeScenarioDirs, runFlowFromTree, runRows, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
 
 const UNTRUSTED = 'Flowdeck runs workspace flows only in a trusted workspace';
@@ -29,29 +26,19 @@ describe('Flowdeck in code-server: untrusted workspace (Restricted Mode)', () =>
   let dirs: ReturnType<typeof makeScenarioDirs>;
   let gh: FakeGitHub;
   let server: CodeServer;
-  let browser: Browser;
   let page: Page;
 
+  let scenario: Scenario | undefined;
+
   before(async () => {
-    const vsix = flowdeckVsix();
-    dirs = makeScenarioDirs('untrusted');
     gh = await startFakeGitHub({ repos: [{ fullName: 'PrefectHQ/prefect', stars: 812, forks: 40, subscribers: 9, openIssues: 3, openPulls: 1 }] });
-    server = await startCodeServer({
-      workspace: dirs.workspace,
-      vsixPath: vsix,
-      trusted: false,
-      env: { FLOWDECK_HOME: dirs.home, FLOWDECK_GITHUB_API_URL: gh.url, GITHUB_TOKEN: undefined },
-    });
-    browser = await launchBrowser();
-    page = await newPage(browser);
-    await openWorkbench(page, server.url);
+    scenario = await openScenario('untrusted', { trusted: false, env: { FLOWDECK_GITHUB_API_URL: gh.url } });
+    ({ dirs, server, page } = scenario);
   });
 
   after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await closeScenario(scenario);
     await gh?.close();
-    if (dirs) fs.rmSync(dirs.root, { recursive: true, force: true });
   });
 
   test('a workspace flow is refused with the reason and no run starts', async () => {
