@@ -33,6 +33,14 @@ after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
+// A file the test runner stops (its timeout) gets SIGTERM and runs no `after` hooks: its workers would
+// live on, orphaned. They go with it.
+const live = new Set<ChildProcess>();
+process.once('SIGTERM', () => {
+  for (const c of live) c.kill('SIGKILL');
+  process.exit(143);
+});
+
 /** Whether workers can be put in network namespaces here (root, `ip netns` works); the reason when not. */
 export function netnsUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root: network namespaces need root';
@@ -143,7 +151,9 @@ export async function startWorker(spec: WorkerSpec): Promise<WorkerProc> {
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  live.add(child);
   const exited = new Promise<void>((res) => child.on('exit', () => res()));
+  void exited.then(() => live.delete(child));
   let gone = false;
   void exited.then(() => (gone = true));
   const stop = async (): Promise<void> => {
