@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { SecretMasker, maskError, secretsFromEnv } from '../engine/secrets';
 import { neutraliseTerminal } from '../engine/terminalText';
+import { artifactsCommand } from './commands/artifacts';
 import { checkCommand } from './commands/check';
 import { flowsCommand } from './commands/flows';
 import { logsCommand } from './commands/logs';
@@ -20,6 +21,7 @@ Commands:
   resume <run>               resume a failed or crashed run from its checkpoints (same run, new attempt)
   runs                       run history, newest first
   logs <run id or name>      the stored logs of a run
+  artifacts <run id or name> the charts, tables, markdown and links a run created
   flows [file or folder]     the flows in flow files, without running them
   check [file or folder...]  type-check flow files with the workspace's TypeScript
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
@@ -55,7 +57,7 @@ async function auth(argv: string[], io: CliIo): Promise<number> {
   return EXIT.badInput;
 }
 
-const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, flows: flowsCommand, check: checkCommand, auth, worker: workerCommand };
+const COMMANDS: Record<string, Command> = { run: runCommand, resume: resumeCommand, runs: runsCommand, logs: logsCommand, artifacts: artifactsCommand, flows: flowsCommand, check: checkCommand, auth, worker: workerCommand };
 
 export async function main(args: string[], cliIo: CliIo): Promise<number> {
   let argv: string[];

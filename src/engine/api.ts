@@ -3,14 +3,17 @@
  * (CLI or extension) never calls user code. Everything exported here is public: the users' flowdeck.d.ts
  * is generated from this file, with the types of types.ts.
  */
+import { chartData, linkData, markdownData, tableData } from './artifacts';
 import { checkFlowOptions, checkTaskOptions } from './options';
-import type { Flow, FlowOptions, RunContext, RunLogger, Task, TaskOptions, Unmapped } from './types';
+import type { ChartArtifactInput, Flow, FlowOptions, RunContext, RunLogger, TableRowInput, Task, TaskOptions, Unmapped } from './types';
 import { currentContext, currentLogger } from './worker/context';
 import { runFlow } from './worker/flowRun';
+import { publishArtifact } from './worker/artifacts';
 import { UnmappedValue } from './worker/mapArguments';
 import { mapTask, runTask } from './worker/taskRun';
 
 export type {
+  ChartArtifactInput,
   Failure,
   Flow,
   FlowOptions,
@@ -30,6 +33,7 @@ export type {
   State,
   StateName,
   StateType,
+  TableRowInput,
   Task,
   TaskOptions,
   Unmapped,
@@ -37,6 +41,7 @@ export type {
 /** Prefect's `exponential_backoff(factor)`: pass as `retryDelaySeconds` for `factor * 2 ** (retry - 1)` seconds. */
 export { exponentialBackoff } from './retryPolicy';
 export { CancelledError, TimeoutError } from './runErrors';
+export { ArtifactError } from './artifacts';
 
 /** Marks flow objects, across copies of this module (a flow file's own import and the worker's). */
 const FLOW_MARK = Symbol.for('flowdeck.flow');
@@ -82,4 +87,34 @@ export function getRunLogger(): RunLogger {
 /** The executing run: ids, names, the AbortSignal that fires on cancel or timeout, and a key-value store. */
 export function getRunContext(): RunContext {
   return currentContext('getRunContext()');
+}
+
+/*
+ * Artifacts: called inside a flow or task run, each stores a keyed artifact with that run, shown in the
+ * dashboard (the latest of each key per flow) and by `flowdeck artifacts <run>`. Keys are 1-64 of a-z,
+ * 0-9 and -; another artifact of the same key in the same run replaces it. A bad artifact throws an
+ * ArtifactError saying what to change (limits: README "Artifacts"). Secrets are masked as in logs.
+ */
+
+/** A markdown document (GitHub-flavoured; rendered sanitised: no scripts, no raw HTML handlers). */
+export function createMarkdownArtifact(key: string, markdown: string): void {
+  publishArtifact('createMarkdownArtifact', key, () => {
+    if (typeof markdown !== 'string') throw new TypeError(`the markdown must be a string, got ${typeof markdown}`);
+    return markdownData(markdown);
+  });
+}
+
+/** A table: rows of objects (their keys are the columns) or rows of cells (`string[][]`, no header). */
+export function createTableArtifact(key: string, rows: readonly TableRowInput[]): void {
+  publishArtifact('createTableArtifact', key, () => tableData(rows));
+}
+
+/** A link (http or https only), with an optional label shown instead of the URL. */
+export function createLinkArtifact(key: string, url: string, label?: string): void {
+  publishArtifact('createLinkArtifact', key, () => linkData(url, label));
+}
+
+/** A line or bar chart: one value (or null, a gap) per `x` in each series, e.g. `{ kind: 'line', x: dates, series: { p50, p95 }, yLabel: 'ms' }`. */
+export function createChartArtifact(key: string, chart: ChartArtifactInput): void {
+  publishArtifact('createChartArtifact', key, () => chartData(chart));
 }

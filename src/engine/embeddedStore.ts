@@ -11,6 +11,7 @@
  * are durable before they are acknowledged (fdatasync per batch) unless `durable: false`.
  */
 import { randomUUID } from 'node:crypto';
+import type { Artifact } from './artifacts';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
@@ -243,6 +244,38 @@ export class EmbeddedStore implements RunStore {
     }
   }
 
+  async readArtifacts(id: string): Promise<Artifact[] | undefined> {
+    const latest = new Map<string, Artifact>();
+    try {
+      await scanJsonLines(
+        this.runFile(id),
+        0,
+        (v) => {
+          // Only artifact lines are checked in full; the rest are passed over without a second look.
+          if (typeof v !== 'object' || v === null || (v as { k?: unknown }).k !== 'artifact') return null;
+          const r = asRunRecord(v, id);
+          return r?.k === 'artifact' ? r : null;
+        },
+        (records) => {
+          for (const r of records) {
+            if (r === null) continue;
+            const { k: _k, ...artifact } = r;
+            latest.set(r.key, artifact);
+          }
+        },
+      );
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return [...latest.values()];
+  }
+
+  /** @internal The handle's index write for artifact keys. */
+  async addArtifactKeys(id: string, keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.appendIndex([{ k: 'art', id, keys: [...keys] }]);
+  }
+
   async readResultText(runId: string, ref: ResultRef): Promise<string> {
     if (!/^[A-Za-z0-9_.-]+$/.test(ref.file) || ref.file.startsWith('.')) throw new Error(`Not a result file name: ${JSON.stringify(ref.file)}`);
     return readFile(join(this.resultsDir(runId), ref.file), 'utf8');
@@ -450,6 +483,12 @@ class EmbeddedRunHandle implements RunHandle {
 
   flush(): Promise<void> {
     return this.journal.flush();
+  }
+
+  async addArtifactKeys(keys: readonly string[]): Promise<void> {
+    // The index never names an artifact the journal does not hold yet.
+    await this.journal.flush();
+    await this.store.addArtifactKeys(this.id, keys);
   }
 
   close(): Promise<void> {

@@ -147,6 +147,7 @@ export class Execution {
 
   /** Folds a record and tells listeners; journal text is queued by the caller. */
   fold(live: LiveRun, r: RunRecord): void {
+    const newKey = r.k === 'artifact' && !live.fold.detail.artifacts?.some((a) => a.key === r.key);
     const change = applyRecord(live.fold, r);
     if (change === 'task') {
       const id = r.k === 'task' || r.k === 'tstate' || r.k === 'trun' ? r.id : undefined;
@@ -154,6 +155,10 @@ export class Execution {
       if (t) this.events.task(live.fold.detail.id, t);
     } else if (change === 'log' && r.k === 'log') {
       this.events.log(r);
+    } else if (newKey && r.k === 'artifact') {
+      // The index learns the key once the journal holds the artifact (the handle waits for that).
+      this.flushPending();
+      this.track(live.fold.detail.id, live.handle.addArtifactKeys([r.key]));
     }
   }
 

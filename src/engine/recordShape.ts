@@ -3,6 +3,7 @@
  * version understands is skipped and counted, like a torn one, instead of breaking every command.
  * Records written by Flowdeck 0.1.0 (other field names) are read as their current equivalents.
  */
+import { ARTIFACT_KEY_PATTERN, ARTIFACT_LIMITS, artifactProblem, type ArtifactData } from './artifacts';
 import type { CallIdentity, IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
 import { flatten } from './serializer';
 import { isStateName, type Failure, type State } from './states';
@@ -110,6 +111,12 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       if (taskRunId !== undefined) r.taskRunId = taskRunId as string;
       return r;
     }
+    case 'artifact': {
+      if (!str(v.key) || !ARTIFACT_KEY_PATTERN.test(v.key) || !num(v.ts) || !optStr(v.taskRunId) || artifactProblem(v.data) !== undefined) return undefined;
+      const r: RunRecord = { k: 'artifact', runId, key: v.key, ts: v.ts, data: v.data as ArtifactData };
+      if (v.taskRunId !== undefined) r.taskRunId = v.taskRunId as string;
+      return r;
+    }
     case 'result':
     case 'tresult': {
       const taskRunId = v.k === 'tresult' ? v.id : v.taskRunId;
@@ -149,8 +156,9 @@ export function asIndexRecord(v: unknown): IndexRecord | undefined {
       if (!str(v.name) || !str(v.flowName) || !str(v.source) || !num(v.created) || !isOwner(v.owner) || !isState(v.state)) return undefined;
       if (!optStr(v.parentRunId) || !optStr(v.parentTaskRunId) || !optNum(v.startTime) || !optNum(v.endTime)) return undefined;
       // 0.1.0 kept parameters in the index; they live in the run's file.
-      const { parameters: _parameters, ...rest } = v;
-      return { ...rest, attempt: num(v.attempt) ? v.attempt : 1, seq: num(v.seq) ? v.seq : 0 } as IndexRecord;
+      const { parameters: _parameters, artifactKeys: rawKeys, ...rest } = v;
+      const keys = artifactKeys(rawKeys);
+      return { ...rest, attempt: num(v.attempt) ? v.attempt : 1, seq: num(v.seq) ? v.seq : 0, ...(keys ? { artifactKeys: keys } : {}) } as IndexRecord;
     }
     case 'state': {
       if (!isState(v.state) || !optNum(v.seq) || !optNum(v.startTime) || !optNum(v.endTime) || !optNum(v.attempt)) return undefined;
@@ -159,7 +167,16 @@ export function asIndexRecord(v: unknown): IndexRecord | undefined {
     }
     case 'del':
       return { k: 'del', id: v.id };
+    case 'art': {
+      const keys = artifactKeys(v.keys);
+      return keys ? { k: 'art', id: v.id, keys } : undefined;
+    }
     default:
       return undefined;
   }
+}
+
+function artifactKeys(v: unknown): string[] | undefined {
+  if (!Array.isArray(v) || v.length > ARTIFACT_LIMITS.keysPerRun || !v.every((k) => str(k) && ARTIFACT_KEY_PATTERN.test(k))) return undefined;
+  return v as string[];
 }

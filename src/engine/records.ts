@@ -3,6 +3,7 @@
  * `RunRecord`s (one JSON line each); everything a view shows is folded from them by the run reducer
  * (runReducer.ts), live in the runner and on replay from the store alike.
  */
+import type { Artifact, ArtifactData } from './artifacts';
 import type { Failure, LogLevel, State, StateName } from './types';
 
 export type { LogLevel } from './types';
@@ -57,6 +58,8 @@ export interface FlowRunSummary {
   trigger?: RunTrigger;
   /** The flow asked to be resumed automatically after its host died. */
   resumeOnCrash?: boolean;
+  /** Keys of the artifacts the run (or its task runs) created, so the latest of a key is found without reading journals. */
+  artifactKeys?: string[];
 }
 
 /** Where a result too large to keep inside the journal is stored, relative to the run's results folder. */
@@ -119,6 +122,8 @@ export interface FlowRunDetail extends FlowRunSummary {
   /** A subflow run's call identity in its parent. */
   call?: CallIdentity;
   sourceHash?: string;
+  /** The latest artifact of each key the run (or its task runs) created, in the order the keys first appeared. */
+  artifacts?: Artifact[];
 }
 
 /** The journal of one run: one JSON line per record, in the order they happened. */
@@ -128,8 +133,19 @@ export type RunRecord =
   | { k: 'task'; runId: string; id: string; name: string; taskName: string; ts: number; cacheKey?: string; tags?: string[]; call?: CallIdentity; reusedFrom?: { attempt: number; taskRunId: string } }
   | { k: 'tstate'; runId: string; id: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
   | LogRecord
+  | ArtifactRecord
   | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string }
   | TaskRunCompact;
+
+/** An artifact a flow or task run created (artifacts.ts): the data is checked by `artifactProblem`. */
+export interface ArtifactRecord {
+  k: 'artifact';
+  runId: string;
+  taskRunId?: string;
+  key: string;
+  ts: number;
+  data: ArtifactData;
+}
 
 /**
  * A whole task run in one record, for the common case of a task that started and ended between two
@@ -183,4 +199,6 @@ export interface RunCreatedRecord {
 export type IndexRecord =
   | ({ k: 'run' } & FlowRunSummary)
   | { k: 'state'; id: string; seq: number; state: State; startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }
-  | { k: 'del'; id: string };
+  | { k: 'del'; id: string }
+  /** The run created artifacts of these keys (added to the ones it had). */
+  | { k: 'art'; id: string; keys: string[] };

@@ -197,6 +197,16 @@ export class RunIndex {
       else if (r.state.type === 'SCHEDULED' || r.state.type === 'PENDING') delete run.endTime;
       return r.id;
     }
+    if (r.k === 'art') {
+      const run = this.runs.get(r.id);
+      if (!run) return undefined;
+      const keys = new Set(run.artifactKeys);
+      const before = keys.size;
+      for (const key of r.keys) keys.add(key);
+      if (keys.size === before) return undefined;
+      run.artifactKeys = [...keys];
+      return r.id;
+    }
     const run = this.runs.get(r.id);
     this.deleted.add(r.id);
     if (!run) return undefined;
@@ -345,7 +355,7 @@ export class RunIndex {
 
 /** Index lines stay small: long state messages are cut, failure details left out (the run's journal has them whole). */
 function shrink(r: IndexRecord): IndexRecord {
-  if (r.k === 'del') return r;
+  if (r.k === 'del' || r.k === 'art') return r;
   const small = indexState(r.state);
   return small === r.state ? r : { ...r, state: small };
 }

@@ -12,7 +12,7 @@ export interface RunFold {
 }
 
 /** What applying a record changed, so a live view knows what to redraw. */
-export type Change = 'run' | 'task' | 'log' | 'result' | 'none';
+export type Change = 'run' | 'task' | 'log' | 'result' | 'artifact' | 'none';
 
 export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
   const pending = state('Pending', undefined, created.created);
@@ -102,6 +102,14 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
     }
     case 'log':
       return 'log';
+    case 'artifact': {
+      const { k: _k, ...artifact } = r;
+      const list = (d.artifacts ??= []);
+      const at = list.findIndex((a) => a.key === r.key);
+      if (at === -1) list.push(artifact);
+      else list[at] = artifact;
+      return 'artifact';
+    }
     case 'run':
       return 'none';
   }

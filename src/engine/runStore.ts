@@ -3,6 +3,7 @@
  * runner, the CLI and the editor. Asynchronous throughout, so no caller ever waits on the disk or the
  * network with its thread.
  */
+import type { Artifact } from './artifacts';
 import type { KeyValueStore } from './keyValueStore';
 import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
@@ -58,6 +59,8 @@ export interface RunHandle {
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void>;
   /** Resolves when everything appended so far is durable. */
   flush(): Promise<void>;
+  /** Notes in the index that the run has artifacts of these keys, once the journal holding them is durable. */
+  addArtifactKeys(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,6 +98,11 @@ export interface RunStore {
   parametersOf(id: string): Promise<Record<string, unknown> | undefined>;
   /** Hands the run's log records to `onLogs`, in order, a batch at a time. */
   readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options?: { taskRunId?: string }): Promise<{ found: boolean }>;
+  /**
+   * The latest artifact of each key in a run, read from its journal without folding the rest;
+   * undefined when the run's journal is gone.
+   */
+  readArtifacts(id: string): Promise<Artifact[] | undefined>;
   /** The text (devalue) of a result stored out of line. */
   readResultText(runId: string, ref: ResultRef): Promise<string>;
   /** The local folder a run's out-of-line results are in (the worker reads and writes them there). */

@@ -519,6 +519,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'task':
       case 'trun':
       case 'log':
+      case 'artifact':
       case 'result': {
         const live = execution.runs.get(message.runId);
         if (live) execution.workerRecord(live, message, line);

@@ -214,3 +214,15 @@ export interface RunContext {
   /** The store folder (FLOWDECK_HOME). */
   home: string;
 }
+
+/** What `createChartArtifact` takes: `series` maps a name to one value (or null, a gap) per `x`. */
+export interface ChartArtifactInput {
+  kind: 'line' | 'bar';
+  x: readonly (string | number | Date)[];
+  series: Readonly<Record<string, readonly (number | null)[]>>;
+  /** The y axis' title, e.g. `ms`. */
+  yLabel?: string;
+}
+
+/** A table row: an object (its keys are the columns) or a list of cells. */
+export type TableRowInput = Readonly<Record<string, unknown>> | readonly unknown[];

@@ -41,6 +41,12 @@ export class ChartGroup {
     this.charts.push(entry);
   }
 
+  /** Takes over another group's charts (a section made of parts). */
+  adopt(other: ChartGroup): void {
+    this.charts.push(...other.charts);
+    other.charts = [];
+  }
+
   repaint(palette: Palette): void {
     for (const { chart, paint } of this.charts) {
       paint(palette);

@@ -7,6 +7,7 @@ import type { HostRequest } from './chartCard';
 import { applyChartDefaults, ChartGroup } from './chartSetup';
 import { h } from './dom';
 import { LogView } from './logView';
+import { markdownRenderer } from './markdown';
 import { showNotice } from './notices';
 import {
   parseWebviewState,
@@ -18,6 +19,7 @@ import {
   type WebviewToHost,
 } from './protocol';
 import { renderRuns, renderTopbar, renderWelcome, type Drawn, type RenderContext } from './render';
+import { renderArtifactSections, TablePages, type ArtifactContext } from './renderArtifacts';
 import { addRepositoryForm, renderGithub } from './renderGithub';
 import { renderTimeline } from './renderTimeline';
 import { renderYoutube } from './renderYoutube';
@@ -43,12 +45,14 @@ function isHostMessage(data: unknown): data is HostToWebview {
       return typeof m.message === 'string';
     case 'reply':
       return typeof m.req === 'number' && typeof m.ok === 'boolean' && typeof m.message === 'string';
+    case 'tableRows':
+      return typeof m.runId === 'string' && typeof m.key === 'string' && typeof m.offset === 'number' && typeof m.total === 'number' && Array.isArray(m.rows);
     default:
       return false;
   }
 }
 
-type Slot = 'github' | 'youtube' | 'timeline';
+type Slot = 'github' | 'youtube' | 'timeline' | 'artifacts';
 
 class Dashboard {
   private model: DashboardModel | undefined;
@@ -62,8 +66,10 @@ class Dashboard {
     onPickRun: (runId) => this.post({ type: 'showLogs', runId }),
     onSave: (runId) => this.request({ type: 'saveLog', runId }),
   });
-  private readonly groups: Record<Slot, ChartGroup> = { github: new ChartGroup(), youtube: new ChartGroup(), timeline: new ChartGroup() };
-  private readonly keys: Record<Slot, string> = { github: '', youtube: '', timeline: '' };
+  private readonly groups: Record<Slot, ChartGroup> = { github: new ChartGroup(), youtube: new ChartGroup(), timeline: new ChartGroup(), artifacts: new ChartGroup() };
+  private readonly keys: Record<Slot, string> = { github: '', youtube: '', timeline: '', artifacts: '' };
+  private readonly tables = new TablePages();
+  private readonly markdown = markdownRenderer(window);
   private prefs: ChartPreferences;
   private readonly controls = { addRepository: addRepositoryForm((repo) => this.request({ type: 'addRepository', repo })) };
   /** Other requests sent and not answered yet; the reply says how each went. */
@@ -77,6 +83,7 @@ class Dashboard {
     runs: h('div', { class: 'slot slot-runs' }),
     youtube: h('div', { class: 'slot slot-youtube' }),
     timeline: h('div', { class: 'slot slot-timeline' }),
+    artifacts: h('div', { class: 'slot slot-artifacts' }),
   };
   private readonly grid = h(
     'div',
@@ -85,6 +92,7 @@ class Dashboard {
     this.slots.runs,
     this.slots.youtube,
     this.slots.timeline,
+    this.slots.artifacts,
     h('div', { class: 'slot slot-logs' }, this.logs.element),
   );
 
@@ -123,6 +131,9 @@ class Dashboard {
         break;
       case 'notice':
         this.notify(message.level, message.message);
+        break;
+      case 'tableRows':
+        this.tables.receive(message.runId, message.key, message.offset, message.rows, message.total);
         break;
       case 'reply': {
         const flowId = this.startRequests.get(message.req);
@@ -200,6 +211,8 @@ class Dashboard {
       renderYoutube(ctx, this.hidden, (metric) => this.toggleMetric(metric)),
     );
     this.redraw('timeline', JSON.stringify([model.github, model.compared, model.youtube]), () => renderTimeline(ctx));
+    const artifacts: ArtifactContext = { ...ctx, tables: this.tables, markdown: this.markdown };
+    this.redraw('artifacts', JSON.stringify(model.artifacts), () => renderArtifactSections(artifacts, model.artifacts));
   }
 
   /** Redraws a chart section only when what it shows changed. */

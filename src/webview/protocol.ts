@@ -6,6 +6,7 @@
  * until then, answers with a `model` and the selected run's `logs`, and afterwards sends a new `model`
  * whenever runs change and `logs` as lines are written.
  */
+import { ARTIFACT_KEY_PATTERN, urlProblem, type ArtifactData, type ChartData, type TableCell } from '../engine/artifacts';
 import type { LogLevel } from '../engine/records';
 import type { StateName, StateType } from '../engine/states';
 import { REPO_PATTERN } from '../flows/github/parameters';
@@ -14,6 +15,8 @@ import type { TopVideo } from '../flows/youtube/topVideos';
 
 /** The built-in flows' own shapes, as the dashboard reads them from their results. */
 export type { Release, TopVideo };
+/** Artifacts as flows create them (src/engine/artifacts.ts). */
+export type { ArtifactData, ChartData, TableCell };
 
 export const BUILTIN_FLOW_IDS = ['github-repo-stats', 'youtube-channel-analytics'] as const;
 export type BuiltinFlowId = (typeof BUILTIN_FLOW_IDS)[number];
@@ -23,6 +26,8 @@ export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** How many repositories the star-history chart compares with the charted one. */
 export const MAX_COMPARED_REPOSITORIES = 6;
+/** Rows of a table artifact the model carries; the webview asks for other pages with `tableRows`. */
+export const TABLE_PAGE_ROWS = 50;
 /** Bounds of what the webview may hand the host to save or copy. */
 export const MAX_EXPORT_CHARS = 12 * 1024 * 1024;
 export const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
@@ -153,6 +158,24 @@ export interface DashboardSelection {
   compareRepos?: string[];
 }
 
+/** An artifact as the dashboard shows it; a table's `data.rows` is its first page. */
+export interface ArtifactView {
+  key: string;
+  runId: string;
+  runName: string;
+  /** Epoch ms when it was created. */
+  ts: number;
+  data: ArtifactData;
+  /** For a table: how many rows it has in all. */
+  totalRows?: number;
+}
+
+/** The latest artifact of each key of one flow's runs, newest first. */
+export interface FlowArtifactsView {
+  flowName: string;
+  artifacts: ArtifactView[];
+}
+
 export interface DashboardModel {
   /** Epoch ms when the host built the model. */
   generatedAt: number;
@@ -170,6 +193,8 @@ export interface DashboardModel {
   /** Whose logs the panel streams: the chosen run, or the latest run when following. */
   logs: { run: RunRef | null; followingLatest: boolean };
   selection: DashboardSelection;
+  /** One section per flow whose runs created artifacts, the flow with the newest first. */
+  artifacts: FlowArtifactsView[];
 }
 
 /** One log line as shown; the run id travels once per `logs` message instead of once per line. */
@@ -191,7 +216,9 @@ export type HostToWebview =
   /** Feedback the host gives by itself, e.g. a message it could not read. */
   | { type: 'notice'; level: 'info' | 'error'; message: string }
   /** The answer to a request that carried `req`: what happened, to show the user. */
-  | { type: 'reply'; req: number; ok: boolean; message: string };
+  | { type: 'reply'; req: number; ok: boolean; message: string }
+  /** A page of a table artifact's rows, asked for with `tableRows`. */
+  | { type: 'tableRows'; runId: string; key: string; offset: number; rows: TableCell[][]; total: number };
 
 // ---------------------------------------------------------------------------------------------------
 // Webview → host. Everything here is untrusted input: the host calls parseWebviewMessage first.
@@ -223,7 +250,11 @@ export type WebviewToHost =
   | { type: 'copyText'; req: number; text: string }
   /** Save a run's whole log, as the output channel prints it. */
   | { type: 'saveLog'; req: number; runId: string }
-  | { type: 'openVideo'; url: string };
+  | { type: 'openVideo'; url: string }
+  /** A page of a table artifact: TABLE_PAGE_ROWS rows from `offset`. */
+  | { type: 'tableRows'; runId: string; key: string; offset: number }
+  /** A link artifact (or a link in a markdown artifact): http and https only. */
+  | { type: 'openLink'; url: string };
 
 /** What the webview saves with setState and the host's WebviewPanelSerializer gets back: an identity. */
 export interface WebviewState {
@@ -410,6 +441,20 @@ export function parseWebviewMessage(value: unknown): WebviewToHost {
       if (typeof url !== 'string' || !YOUTUBE_WATCH_URL.test(url)) {
         throw new ProtocolError(`openVideo.url must be https://www.youtube.com/watch?v=<video id>, got ${describe(url)}`);
       }
+      return { type, url };
+    }
+    case 'tableRows': {
+      onlyKeys(fields, ['type', 'runId', 'key', 'offset'], type);
+      const { key, offset } = fields;
+      if (typeof key !== 'string' || !ARTIFACT_KEY_PATTERN.test(key)) throw new ProtocolError(`tableRows.key must be an artifact key, got ${describe(key)}`);
+      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw new ProtocolError(`tableRows.offset must be a row number, got ${describe(offset)}`);
+      return { type, runId: runId(fields.runId, 'tableRows.runId'), key, offset };
+    }
+    case 'openLink': {
+      onlyKeys(fields, ['type', 'url'], type);
+      const url = fields.url;
+      const problem = typeof url === 'string' ? urlProblem(url) : 'it is not a string';
+      if (problem !== undefined || typeof url !== 'string') throw new ProtocolError(`openLink.url must be an http or https URL: ${problem}`);
       return { type, url };
     }
     default:

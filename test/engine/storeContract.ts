@@ -289,6 +289,32 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it('keeps artifacts in the journal: the latest of each key read back, the keys on the run once written', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const h = await store.createRun(newRun());
+        const ts = Date.now();
+        await h.append([
+          { k: 'artifact', runId: h.id, key: 'notes', ts, data: { kind: 'markdown', markdown: '# first' } },
+          log(h.id, 'between', ts),
+          { k: 'artifact', runId: h.id, taskRunId: 't1', key: 'rows', ts: ts + 1, data: { kind: 'table', columns: ['a'], rows: [[1]] } },
+          { k: 'artifact', runId: h.id, key: 'notes', ts: ts + 2, data: { kind: 'markdown', markdown: '# second' } },
+        ]);
+        assert.equal((await store.get(h.id))!.artifactKeys, undefined);
+        await h.addArtifactKeys(['notes', 'rows']);
+        await h.addArtifactKeys(['notes']);
+        assert.deepEqual([...(await store.get(h.id))!.artifactKeys!].sort(), ['notes', 'rows']);
+        const artifacts = (await store.readArtifacts(h.id))!;
+        assert.deepEqual(
+          artifacts.map((a) => [a.key, a.data.kind === 'markdown' ? a.data.markdown : a.data.kind, a.taskRunId ?? null]).sort(),
+          [['notes', '# second', null], ['rows', 'table', 't1']],
+        );
+        assert.equal(await store.readArtifacts('no-such-run'), undefined);
+        await h.close();
+        await store.close();
+      });
+    });
+
     it('caches results until they expire by the injected clock, and purges them', async () => {
       await withSpace(backend, async (_space, open) => {
         let now = 1_000_000;

@@ -70,4 +70,47 @@ describe('dashboard data', () => {
     assert.equal(((await data.readResult(r1)) as { stars: number }).stars, 11, 'not cached while the run is unfinished');
     await store.close();
   });
+
+  it('reads the latest artifact of each key per flow from only the runs holding them, a running run again when it has a new key, and table pages', { timeout: 20_000 }, async () => {
+    const store = await EmbeddedStore.open(tempDir('flowdeck-dashboard-data-'));
+    const make = async (created: number, records: { key: string; text: string }[], end?: StateName): Promise<{ id: string; handle: Awaited<ReturnType<EmbeddedStore['createRun']>> }> => {
+      const h = await store.createRun({ flowName: 'daily', source: '/w/daily.flow.ts', parameters: {}, state: state('Pending', undefined, created) });
+      for (const r of records) {
+        await h.append([{ k: 'artifact', runId: h.id, key: r.key, ts: created + 1, data: { kind: 'markdown', markdown: r.text } }]);
+        await h.addArtifactKeys([r.key]);
+      }
+      if (end) {
+        await h.append([{ k: 'state', runId: h.id, name: end, ts: created + 2 }]);
+        await h.setState(state(end, undefined, created + 2));
+      }
+      return { id: h.id, handle: h };
+    };
+    const old = await make(1_000, [{ key: 'report', text: 'old report' }, { key: 'sheet', text: 'old sheet' }], 'Completed');
+    const rows = Array.from({ length: 70 }, (_, i) => [`r${i}`]);
+    const tableRun = await store.createRun({ flowName: 'daily', source: '/w/daily.flow.ts', parameters: {}, state: state('Pending', undefined, 1_500) });
+    await tableRun.append([{ k: 'artifact', runId: tableRun.id, key: 'rows', ts: 1_501, data: { kind: 'table', rows } }]);
+    await tableRun.addArtifactKeys(['rows']);
+    await tableRun.close();
+    const live = await make(2_000, [{ key: 'report', text: 'new report' }]);
+    const data = createDashboardData(async () => store);
+
+    const texts = async (): Promise<string[]> => {
+      const [flow] = await data.readFlowArtifacts(await data.listRuns());
+      return flow!.artifacts.map((a) => `${a.key}:${a.data.kind === 'markdown' ? a.data.markdown : a.data.kind}`).sort();
+    };
+    assert.deepEqual(await texts(), ['report:new report', 'rows:table', 'sheet:old sheet']);
+    // The finished run's artifacts are not read again: its file can go.
+    unlinkSync(store.runFile(old.id));
+    // The running run: read again once it has a new key.
+    await live.handle.append([{ k: 'artifact', runId: live.id, key: 'report', ts: 2_005, data: { kind: 'markdown', markdown: 'newer report' } }]);
+    assert.deepEqual(await texts(), ['report:new report', 'rows:table', 'sheet:old sheet'], 'same keys: not read again while it runs');
+    await live.handle.append([{ k: 'artifact', runId: live.id, key: 'chart-notes', ts: 2_006, data: { kind: 'markdown', markdown: 'notes' } }]);
+    await live.handle.addArtifactKeys(['chart-notes']);
+    assert.deepEqual(await texts(), ['chart-notes:notes', 'report:newer report', 'rows:table', 'sheet:old sheet']);
+    await live.handle.close();
+
+    assert.deepEqual(await data.readTablePage(tableRun.id, 'rows', 50), { rows: rows.slice(50), total: 70 });
+    assert.equal(await data.readTablePage(tableRun.id, 'nope', 0), undefined);
+    await store.close();
+  });
 });

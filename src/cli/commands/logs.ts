@@ -3,6 +3,7 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { resolveRunRef } from '../resolveRun';
 
 export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name>
 
@@ -17,16 +18,8 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`flowdeck logs takes one run id or name\n\n${LOGS_HELP}`);
   const store = await openStore(io, 'read');
   try {
-    const ref = positionals[0]!;
-    const { run, ambiguous } = await store.resolve(ref);
-    if (ambiguous) {
-      write(io.stderr, `flowdeck: '${ref}' matches ${ambiguous.length} runs (${ambiguous.slice(0, 5).map((r) => r.name).join(', ')}${ambiguous.length > 5 ? ', …' : ''}); give more of the id`);
-      return EXIT.badInput;
-    }
-    if (!run) {
-      write(io.stderr, `flowdeck: no run with id, id prefix or name '${ref}' in ${store.location}; \`flowdeck runs\` lists them`);
-      return EXIT.badInput;
-    }
+    const run = await resolveRunRef(store, positionals[0]!, io, 'logs');
+    if (!run) return EXIT.badInput;
     const { found } = await store.readLogs(run.id, async (logs) => {
       let text = '';
       for (const l of logs) text += `${neutraliseTerminal(formatLogLine(l))}\n`;

@@ -102,6 +102,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'artifact keys of a run',
+    sql: `
+      -- The keys of the artifacts a run published, as the embedded index keeps them (the artifacts are journal records).
+      alter table :S.runs add column artifact_keys text[];
+    `,
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;

@@ -26,6 +26,7 @@ export interface HandleContext {
   channels: { runs: string; journal: string };
   connect(): Promise<PoolClient>;
   describe(e: unknown): string;
+  addArtifactKeys(id: string, keys: readonly string[]): Promise<void>;
 }
 
 /** `owner`: created (or taken over) by this process; `open`: a note added to someone else's run (a crash mark, a hook's logs). */
@@ -82,6 +83,12 @@ export class PgRunHandle implements RunHandle {
 
   flush(): Promise<void> {
     return this.draining ?? Promise.resolve();
+  }
+
+  async addArtifactKeys(keys: readonly string[]): Promise<void> {
+    // The run's row never names an artifact its journal does not hold yet.
+    await this.flush();
+    await this.ctx.addArtifactKeys(this.id, keys);
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
+import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
 import { currentProcess } from '../processIdentity';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord } from '../records';
@@ -59,7 +60,7 @@ export interface PgStoreOptions {
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
-const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash`;
+const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys`;
 
 interface RunRow {
   id: string;
@@ -77,6 +78,7 @@ interface RunRow {
   owner: ProcessIdentity;
   trigger: FlowRunSummary['trigger'] | null;
   resume_on_crash: boolean;
+  artifact_keys: string[] | null;
 }
 
 function toSummary(r: RunRow): FlowRunSummary {
@@ -87,6 +89,7 @@ function toSummary(r: RunRow): FlowRunSummary {
   if (r.parent_task_run_id !== null) s.parentTaskRunId = r.parent_task_run_id;
   if (r.trigger !== null) s.trigger = r.trigger;
   if (r.resume_on_crash) s.resumeOnCrash = true;
+  if (r.artifact_keys && r.artifact_keys.length > 0) s.artifactKeys = r.artifact_keys;
   return s;
 }
 
@@ -366,6 +369,32 @@ export class PgStore implements RunStore {
     return join(this.home, 'results', runId);
   }
 
+  async readArtifacts(id: string): Promise<Artifact[] | undefined> {
+    const runs = await this.rows<{ id: string }>(`select id from ${this.t('runs')} where id = $1`, [id], 'read artifacts');
+    if (runs.length === 0) return undefined;
+    const latest = new Map<string, Artifact>();
+    await this.scan(id, 0, (lines) => {
+      for (const { line } of lines) {
+        const r = lineRecord(line, id);
+        if (r?.k !== 'artifact') continue;
+        const { k: _k, ...artifact } = r;
+        latest.set(r.key, artifact);
+      }
+    }, 'artifact');
+    return [...latest.values()];
+  }
+
+  /** @internal The run's artifact keys, once the records holding them are written (PgRunHandle.addArtifactKeys). */
+  async addArtifactKeys(id: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.rows(
+      `update ${this.t('runs')} set artifact_keys = array(select distinct k from unnest(coalesce(artifact_keys, '{}') || $2::text[]) as k order by k) where id = $1`,
+      [id, keys],
+      'record artifact keys',
+    );
+    await this.rows('select pg_notify($1, $2)', [this.channels.runs, id], 'record artifact keys');
+  }
+
   async claim(key: string): Promise<boolean> {
     this.assertWritable();
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
@@ -413,6 +442,7 @@ export class PgStore implements RunStore {
       channels: this.channels,
       connect: () => this.pool.connect(),
       describe: (e) => this.describe(e),
+      addArtifactKeys: (id, keys) => this.addArtifactKeys(id, keys),
     };
   }
 

@@ -62,6 +62,8 @@ export function masked(m: WorkerMessage): WorkerMessage {
       return maskedTaskStart(m);
     case 'result':
       return m.note === undefined ? m : { ...m, note: mask(m.note) };
+    case 'artifact':
+      return { ...m, data: masker.maskValue(m.data) };
     case 'trun':
       return {
         ...maskedTaskStart(m),

@@ -5,16 +5,21 @@
  * Results of finished runs never change, so they are cached: whole results (with star histories) in a
  * small most-recently-used cache, the few counts the metrics over time need for every run they were read of.
  */
+import type { Artifact, TableCell } from '../../engine/artifacts';
+import { latestHolders } from '../../engine/latestArtifacts';
 import type { LogRecord } from '../../engine/records';
 import type { RunStore } from '../../engine/runStore';
 import { deserialize, parseSerialized, toJsonView } from '../../engine/serializer';
 import { isTerminal } from '../../engine/states';
+import { flowsWithArtifacts, MAX_ARTIFACT_KEYS_SHOWN, tablePage, type FlowArtifacts } from './artifactSections';
 import type { DashboardRun } from './dashboardRun';
 import { runsOfRepository as runsOfRepositoryIn } from './repositories';
 import { readGithubSnapshot, ResultShapeError, type RepoSnapshot } from './results';
 
 /** Whole results kept: the charted runs and the compared repositories' latest runs fit. */
 const RESULT_CACHE_SIZE = 24;
+/** Artifacts of finished runs kept: the sections' holders fit. */
+const ARTIFACT_CACHE_SIZE = 64;
 /** Snapshots are a few numbers each; this bounds them if the history grows past what the store keeps. */
 const SNAPSHOT_CACHE_SIZE = 10_000;
 
@@ -28,6 +33,10 @@ export interface DashboardData {
   readLogs(runId: string): Promise<LogRecord[]>;
   /** github-repo-stats runs (any state) asked for `repo`, newest first. */
   runsOfRepository(repo: string): Promise<DashboardRun[]>;
+  /** The latest artifact of each key of the flows that have artifacts; only the journals holding them are read. */
+  readFlowArtifacts(runs: readonly DashboardRun[]): Promise<FlowArtifacts[]>;
+  /** A page of a table artifact's rows; undefined when the run or the table is gone. */
+  readTablePage(runId: string, key: string, offset: number): Promise<{ rows: TableCell[][]; total: number } | undefined>;
 }
 
 /** Results the charts draw are small; one kept in a file of its own is read only up to this size. */
@@ -38,6 +47,8 @@ export function createDashboardData(store: () => Promise<RunStore>): DashboardDa
   const snapshots = new Map<string, RepoSnapshot | undefined>();
   /** Parameters never change: each run's are read once, from its journal's first record. */
   const parameters = new Map<string, Record<string, unknown>>();
+  /** Read artifacts by run, with whether the run had finished and how many keys it had then. */
+  const artifacts = new Map<string, { list: Artifact[]; final: boolean; keys: number }>();
 
   const remember = <V>(cache: Map<string, V>, limit: number, id: string, value: V): V => {
     cache.delete(id);
@@ -72,8 +83,40 @@ export function createDashboardData(store: () => Promise<RunStore>): DashboardDa
     return out;
   };
 
+  /**
+   * A run's artifacts. A finished run's never change, so they are read once; a running one's journal is
+   * read again only when the index lists a new key (an artifact replaced under the same key mid-run shows
+   * when the run ends), not on every model push while it logs.
+   */
+  const artifactsOf = async (runId: string): Promise<Artifact[]> => {
+    const s = await store();
+    const run = await s.get(runId);
+    const final = run !== undefined && isTerminal(run.state.type);
+    const keys = run?.artifactKeys?.length ?? 0;
+    const cached = artifacts.get(runId);
+    if (cached && (cached.final || (!final && cached.keys === keys))) return remember(artifacts, ARTIFACT_CACHE_SIZE, runId, cached).list;
+    const list = (await s.readArtifacts(runId)) ?? [];
+    return remember(artifacts, ARTIFACT_CACHE_SIZE, runId, { list, final, keys }).list;
+  };
+
   return {
     listRuns,
+    readFlowArtifacts: async (runs) => {
+      const out: FlowArtifacts[] = [];
+      for (const flowName of flowsWithArtifacts(runs)) {
+        const found: Artifact[] = [];
+        for (const [runId, keys] of latestHolders(runs.filter((r) => r.flowName === flowName), MAX_ARTIFACT_KEYS_SHOWN)) {
+          const wanted = new Set(keys);
+          found.push(...(await artifactsOf(runId)).filter((a) => wanted.has(a.key)));
+        }
+        out.push({ flowName, artifacts: found });
+      }
+      return out;
+    },
+    readTablePage: async (runId, key, offset) => {
+      const artifact = (await artifactsOf(runId)).find((a) => a.key === key);
+      return artifact ? tablePage(artifact, offset) : undefined;
+    },
     readResult: async (runId) => {
       if (results.has(runId)) return remember(results, RESULT_CACHE_SIZE, runId, results.get(runId));
       const { value, final } = await readFinal(runId);

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { LogRecord } from '../../engine/records';
 import { formatLogLine } from '../../webview/logStore';
+import { urlProblem } from '../../engine/artifacts';
 import { PNG_DATA_URL_PREFIX, YOUTUBE_WATCH_URL } from '../../webview/protocol';
 
 /** What a request came to, for the webview's reply. */
@@ -71,5 +72,14 @@ export async function openVideo(url: string): Promise<void> {
   if (!YOUTUBE_WATCH_URL.test(url)) throw new Error(`Refusing to open ${url.slice(0, 80)}: not a YouTube watch URL.`);
   const uri = vscode.Uri.parse(url, true);
   if (uri.scheme !== 'https' || uri.authority !== 'www.youtube.com' || uri.path !== '/watch') throw new Error(`Refusing to open ${url.slice(0, 80)}.`);
+  await vscode.env.openExternal(uri);
+}
+
+/** Opens a link of an artifact in the browser: http and https only, checked again here. */
+export async function openLink(url: string): Promise<void> {
+  const problem = urlProblem(url);
+  if (problem) throw new Error(`Refusing to open the link: ${problem}.`);
+  const uri = vscode.Uri.parse(url, true);
+  if (uri.scheme !== 'https' && uri.scheme !== 'http') throw new Error(`Refusing to open ${url.slice(0, 80)}: only http and https links open.`);
   await vscode.env.openExternal(uri);
 }

@@ -17,6 +17,7 @@ import {
   type SectionWithChoices,
   type YoutubeView,
 } from '../../webview/protocol';
+import { artifactSections, type FlowArtifacts } from './artifactSections';
 import { comparedRepositories, historyRunIds, latestRunsOf, withHistory } from './repositories';
 import { readGithubResult, readYoutubeResult, ResultShapeError, type RepoSnapshot } from './results';
 import { builtinFlowOf, newestFirst, toRunRef } from './runRefs';
@@ -35,6 +36,8 @@ export interface DashboardInput {
   /** Counts of earlier runs of the charted repository: those `readsWanted(...).snapshots` names. */
   snapshots?: ReadonlyMap<string, RepoSnapshot>;
   selection?: DashboardSelection;
+  /** The latest artifacts of the flows that have some (./data reads them). */
+  artifacts?: readonly FlowArtifacts[];
   now?: number;
 }
 
@@ -158,6 +161,7 @@ export function buildDashboardModel(input: DashboardInput): DashboardModel {
     compared: comparedRepositories(selection.compareRepos ?? [], github.status === 'ok' ? github.view.repo : undefined, sorted, input.results),
     logs: { run: logRun ? toRunRef(logRun) : null, followingLatest: chosenLogRun === undefined },
     selection: { ...selection },
+    artifacts: artifactSections(input.artifacts ?? [], sorted),
   };
 }
 

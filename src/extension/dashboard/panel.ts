@@ -22,7 +22,7 @@ import type { RunOutput } from '../output/runOutput';
 import type { RunLauncher } from '../runs/launcher';
 import { Throttle } from '../util/throttle';
 import { createDashboardData, type DashboardData } from './data';
-import { copyText, openVideo, saveChartFile, saveLogFile, type Outcome } from './exports';
+import { copyText, openLink, openVideo, saveChartFile, saveLogFile, type Outcome } from './exports';
 import { dashboardHtml, makeNonce } from './html';
 import { buildDashboardModel, chartedGithubRun, fallbackReads, logRunIdOf, readsWanted, toLogLines } from './model';
 import type { RepoSnapshot } from './results';
@@ -164,6 +164,12 @@ class DashboardPanel implements vscode.Disposable {
       case 'openVideo':
         openVideo(message.url).catch((e: unknown) => this.post({ type: 'notice', level: 'error', message: (e as Error).message }));
         return;
+      case 'openLink':
+        openLink(message.url).catch((e: unknown) => this.post({ type: 'notice', level: 'error', message: (e as Error).message }));
+        return;
+      case 'tableRows':
+        void this.sendTableRows(message.runId, message.key, message.offset);
+        return;
       default:
         void this.apply(message);
     }
@@ -261,6 +267,16 @@ class DashboardPanel implements vscode.Disposable {
     return saveLogFile(run.name, await this.data.readLogs(runId));
   }
 
+  private async sendTableRows(runId: string, key: string, offset: number): Promise<void> {
+    try {
+      const page = await this.data.readTablePage(runId, key, offset);
+      if (page) this.post({ type: 'tableRows', runId, key, offset, ...page });
+      else this.post({ type: 'notice', level: 'error', message: `The table '${key}' is no longer stored.` });
+    } catch (e) {
+      this.post({ type: 'notice', level: 'error', message: `Could not read the table '${key}': ${(e as Error).message}` });
+    }
+  }
+
   private post(message: HostToWebview): void {
     if (this.ready) void this.panel.webview.postMessage(message);
   }
@@ -296,11 +312,12 @@ class DashboardPanel implements vscode.Disposable {
       const snapshot = await this.data.readSnapshot(id);
       if (snapshot) snapshots.set(id, snapshot);
     }
-    let model = buildDashboardModel({ runs, results, snapshots, selection });
+    const artifacts = await this.data.readFlowArtifacts(runs);
+    let model = buildDashboardModel({ runs, results, snapshots, selection, artifacts });
     const fallbacks = fallbackReads(runs, model).filter((id) => !results.has(id));
     if (fallbacks.length > 0) {
       for (const id of fallbacks) results.set(id, await this.data.readResult(id));
-      model = buildDashboardModel({ runs, results, snapshots, selection });
+      model = buildDashboardModel({ runs, results, snapshots, selection, artifacts });
     }
     this.shown = model;
     this.listedFlows = new Set(model.recentRuns.map((r) => r.flowName));

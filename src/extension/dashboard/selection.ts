@@ -57,6 +57,8 @@ export function nextSelection(
     case 'copyText':
     case 'saveLog':
     case 'openVideo':
+    case 'tableRows':
+    case 'openLink':
     case 'openRun':
     case 'retryFromFailure':
     case 'showOlderRuns':

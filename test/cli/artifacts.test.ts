@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli, tempDir, workspace } from '../support/engine';
+
+const flowFile = `import { flow, task, createMarkdownArtifact, createTableArtifact, createLinkArtifact, createChartArtifact } from 'flowdeck';
+const rank = task({ name: 'rank' }, async () => createTableArtifact('top-customers', [{ name: 'Ada', spend: 120 }, { name: 'Bob', spend: 80 }]));
+export default flow({ name: 'daily' }, async () => {
+  await rank();
+  createChartArtifact('latency', { kind: 'bar', x: ['mon', 'tue'], series: { p50: [10, 12], p95: [30, 31] }, yLabel: 'ms' });
+  createMarkdownArtifact('report', '# Daily report\\n| a | b |\\n|---|---|\\n| 1 | 2 |');
+  createLinkArtifact('sheet', 'https://example.com/sheet', 'The spreadsheet');
+});`;
+
+describe('flowdeck artifacts', () => {
+  it('lists each kind a run created (key, kind, task run, summary), prints all of it with --json, and exits 2 for an unknown run', async () => {
+    const ws = workspace({ 'daily.flow.ts': flowFile });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const run = await runCli(['run', 'daily.flow.ts', '--json'], { cwd: ws, env });
+    assert.equal(run.code, 0, run.stderr);
+    const doc = JSON.parse(run.stdout) as { id: string; name: string };
+
+    const table = await runCli(['artifacts', doc.name], { cwd: ws, env });
+    assert.equal(table.code, 0, table.stderr);
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^KEY\s+KIND\s+TASK RUN\s+SUMMARY$/);
+    assert.match(lines[1]!, /^top-customers\s+table\s+rank-0\s+2 rows × 2 columns$/);
+    assert.match(lines[2]!, /^latency\s+chart\s+-\s+bar chart: p50, p95 \(2 points\)$/);
+    assert.match(lines[3]!, /^report\s+markdown\s+-\s+Daily report$/);
+    assert.match(lines[4]!, /^sheet\s+link\s+-\s+The spreadsheet \(https:\/\/example\.com\/sheet\)$/);
+
+    const json = await runCli(['artifacts', doc.id.slice(0, 8), '--json'], { cwd: ws, env });
+    assert.equal(json.code, 0, json.stderr);
+    const out = JSON.parse(json.stdout);
+    assert.deepEqual(out.run, { id: doc.id, name: doc.name, flowName: 'daily' });
+    assert.deepEqual(out.artifacts.map((a: { key: string; kind: string; taskRun: string | null }) => [a.key, a.kind, a.taskRun]), [
+      ['top-customers', 'table', 'rank-0'],
+      ['latency', 'chart', null],
+      ['report', 'markdown', null],
+      ['sheet', 'link', null],
+    ]);
+    assert.deepEqual(out.artifacts[0].data, { kind: 'table', columns: ['name', 'spend'], rows: [['Ada', 120], ['Bob', 80]] });
+    assert.ok(!Number.isNaN(Date.parse(out.artifacts[0].created)));
+
+    const missing = await runCli(['artifacts', 'no-such-run'], { cwd: ws, env });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no run with id, id prefix or name 'no-such-run'/);
+    const usage = await runCli(['artifacts'], { cwd: ws, env });
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /takes one run id or name/);
+  });
+});

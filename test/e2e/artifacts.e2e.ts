@@ -1,0 +1,105 @@
+/**
+ * Artifacts in a real VS Code: a workspace flow creates a chart, a markdown report (with a table, and
+ * hostile markup that must not survive), a table of 120 rows and a link; run from the Flows view, its
+ * artifacts appear in the dashboard's section for that flow, drawn and paged.
+ *
+ *   bash test/e2e/run.sh test/e2e/artifacts.e2e.ts
+ */
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { runCommand, screenshot, webviewFrame, type CodeServer } from './lib/codeServer';
+import { inTallWindow } from './lib/dashboard';
+import { canvasInk, hidePanel, metric, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { closeScenario, openScenario, type Scenario } from './lib/scenario';
+
+const FLOW = `import { flow, task, createChartArtifact, createMarkdownArtifact, createTableArtifact, createLinkArtifact } from 'flowdeck';
+
+const rank = task({ name: 'rank' }, async () => {
+  const rows = Array.from({ length: 120 }, (_, i) => ({ customer: 'customer-' + (i + 1), spend: 1000 - i }));
+  createTableArtifact('top-customers', rows);
+});
+
+export default flow({ name: 'artifact-report' }, async () => {
+  await rank();
+  createChartArtifact('latency', { kind: 'line', x: ['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04'], series: { p50: [12, 15, 11, 14], p95: [40, 52, 38, 61] }, yLabel: 'ms' });
+  createMarkdownArtifact('report', [
+    '# Daily report',
+    '',
+    '| region | orders |',
+    '|---|---:|',
+    '| north | 1,204 |',
+    '| south | 987 |',
+    '',
+    '<img src="x" onerror="document.body.dataset.pwned = 1"> [harmless](javascript:alert(1)) <script>document.body.dataset.pwned = 2</script>',
+  ].join('\\n'));
+  createLinkArtifact('sheet', 'https://example.com/sheet', 'The spreadsheet');
+});
+`;
+
+describe('Flowdeck in code-server: artifacts', () => {
+  let server: CodeServer;
+  let page: Page;
+  let scenario: Scenario | undefined;
+
+  before(async () => {
+    scenario = await openScenario('artifacts', (dirs) => {
+      fs.writeFileSync(path.join(dirs.workspace, 'artifact-report.flow.ts'), FLOW);
+      return {};
+    });
+    ({ server, page } = scenario);
+  });
+
+  after(() => closeScenario(scenario));
+
+  test("a flow's chart, markdown table, paged table and link show in its dashboard section; hostile markup does not run", async () => {
+    await withDiagnostics(page, server, 'artifacts', async () => {
+      const { runName, clickedAt } = await runFlowFromTree(page, 'artifact-report');
+      await waitForRunState(page, runName, 'Completed', 90_000);
+      await hidePanel(page);
+      await runCommand(page, 'View: Close All Editors');
+      await runCommand(page, 'Flowdeck: Open Dashboard');
+      const frame = webviewFrame(page);
+      const section = frame.locator('section.artifacts[data-flow="artifact-report"]');
+      await section.waitFor({ state: 'visible', timeout: 30_000 });
+      metric('artifacts_run_to_section_ms', Date.now() - clickedAt);
+
+      // The chart: drawn by chart.js with ink, and the PNG/CSV export actions every chart has.
+      const chart = section.locator('[data-artifact-key="latency"]');
+      let inks: Awaited<ReturnType<typeof canvasInk>> = [];
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await page.waitForTimeout(50)) {
+        inks = await canvasInk(frame, 'section.artifacts [data-artifact-key="latency"] canvas').catch(() => []);
+        if (inks[0] && inks[0].inked > 500) break;
+      }
+      assert.ok(inks[0] && inks[0].inked > 500, `the latency chart has ink: ${JSON.stringify(inks)}`);
+      metric('artifact_chart_inked_pixels', inks[0]!.inked);
+      for (const label of ['Save as PNG', 'Copy as CSV', 'Save as CSV']) assert.equal(await chart.locator(`button[aria-label="${label}"]`).count(), 1, label);
+
+      // The markdown report: its table rendered, the hostile parts gone and never run.
+      const report = section.locator('[data-artifact-key="report"] .markdown-body');
+      assert.equal(await report.locator('h1').textContent(), 'Daily report');
+      assert.deepEqual(await report.locator('td').allTextContents(), ['north', '1,204', 'south', '987']);
+      assert.equal(await report.locator('script, img[onerror], a[href^="javascript"]').count(), 0);
+      assert.equal(await frame.locator('body').getAttribute('data-pwned'), null);
+
+      // The README's screenshot, of the section as it first shows.
+      await inTallWindow(page, async () => {
+        await section.scrollIntoViewIfNeeded();
+        await screenshot(page, 'artifacts');
+      });
+
+      // The table: the first 50 of 120 rows, then the next page from the host.
+      const table = section.locator('[data-artifact-key="top-customers"]');
+      assert.equal(await table.locator('tbody tr').count(), 50);
+      assert.match((await table.locator('.table-status').textContent()) ?? '', /Rows 1–50 of 120/);
+      await table.locator('button[aria-label="Next rows"]').click();
+      await table.locator('.table-status', { hasText: /Rows 51–100 of 120/ }).waitFor({ timeout: 15_000 });
+      assert.equal(await table.locator('tbody tr').first().locator('td').first().textContent(), 'customer-51');
+
+      // The link, labelled.
+      assert.equal(await section.locator('[data-artifact-key="sheet"] .artifact-link').textContent(), 'The spreadsheet');
+    });
+  });
+});

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ARTIFACT_LIMITS, artifactProblem, artifactSummary, chartData, linkData, markdownData, tableData } from '../../src/engine/artifacts';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { latestArtifacts } from '../../src/engine/latestArtifacts';
+import { makeRunner, tempDir, workspace } from '../support/engine';
+
+const source = (body: string): string =>
+  `import { flow, task, createMarkdownArtifact, createTableArtifact, createLinkArtifact, createChartArtifact } from 'flowdeck';\n${body}\n`;
+
+describe('artifact data', () => {
+  it('turns rows of objects into columns (every key, first seen first) and cells JSON keeps', () => {
+    const t = tableData([{ name: 'Ada', spend: 12.5 }, { name: 'Bob', since: new Date('2026-01-02T00:00:00Z'), tags: ['a'] }, { spend: Infinity }]);
+    assert.deepEqual(t, {
+      kind: 'table',
+      columns: ['name', 'spend', 'since', 'tags'],
+      rows: [
+        ['Ada', 12.5, null, null],
+        ['Bob', null, '2026-01-02T00:00:00.000Z', '["a"]'],
+        [null, 'Infinity', null, null],
+      ],
+    });
+    assert.equal(artifactProblem(t), undefined);
+    assert.equal(artifactSummary(t), '3 rows × 4 columns');
+    const plain = tableData([['a', 'b'], ['c', 'd']]);
+    assert.deepEqual(plain, { kind: 'table', rows: [['a', 'b'], ['c', 'd']] });
+  });
+
+  it('says what is wrong: chart series lengths, URL schemes, sizes, kinds', () => {
+    assert.match(artifactProblem(chartData({ kind: 'line', x: [1, 2, 3], series: { p50: [1, 2] } }))!, /series 'p50' has 2 values for 3 x values/);
+    assert.match(artifactProblem(chartData({ kind: 'pie', x: [1], series: { a: [1] } }))!, /kind must be 'line' or 'bar'/);
+    assert.match(artifactProblem(chartData({ kind: 'bar', x: [1], series: {} }))!, /at least one series/);
+    assert.match(artifactProblem(chartData({ kind: 'bar', x: [1], series: { a: ['x'] } }))!, /must hold numbers/);
+    assert.equal(artifactProblem(chartData({ kind: 'line', x: [new Date(0), '2026-01-02'], series: { a: [1, null] }, yLabel: 'ms' })), undefined);
+    assert.match(artifactProblem(linkData('javascript:alert(1)', undefined))!, /only http and https/);
+    assert.match(artifactProblem(linkData('file:///etc/passwd', undefined))!, /only http and https/);
+    assert.match(artifactProblem(linkData('not a url', undefined))!, /is not a URL/);
+    assert.equal(artifactProblem(linkData('https://example.com/sheet', 'The sheet')), undefined);
+    assert.match(artifactProblem(markdownData('x'.repeat(ARTIFACT_LIMITS.markdownChars + 1)))!, /more than the 65536 allowed/);
+    assert.throws(() => tableData(Array.from({ length: ARTIFACT_LIMITS.tableRows + 1 }, () => ({ a: 1 }))), /more than the 5000 allowed/);
+    assert.match(artifactProblem(tableData([{ a: 'x'.repeat(ARTIFACT_LIMITS.cellChars + 1) }]))!, /more than the 1000 allowed/);
+    assert.match(artifactProblem(chartData({ kind: 'line', x: Array.from({ length: ARTIFACT_LIMITS.chartPoints + 1 }, (_, i) => i), series: { a: Array.from({ length: ARTIFACT_LIMITS.chartPoints + 1 }, () => 1) } }))!, /more than the 5000 allowed/);
+    // Each cell within its limit, the whole over the byte limit.
+    const wide = Array.from({ length: 2000 }, () => Array.from({ length: 10 }, () => 'y'.repeat(100)));
+    assert.match(artifactProblem(tableData(wide))!, /bytes as JSON, more than the 1048576 allowed/);
+    assert.match(artifactProblem({ kind: 'video' })!, /unknown artifact kind/);
+  });
+});
+
+describe('artifacts of runs', () => {
+  it('stores each kind with its run (flow or task run), folds it into the run, masks secrets and finds the latest of each key per flow', async () => {
+    const home = tempDir();
+    const ws = workspace({
+      'report.flow.ts': source(`
+const crunch = task({ name: 'crunch' }, async () => {
+  createTableArtifact('top-customers', [{ name: 'Ada', spend: 120 }, { name: 'Bob', spend: 80 }]);
+  return 1;
+});
+export default flow({ name: 'report' }, async ({ round }: { round: number }) => {
+  await crunch();
+  createChartArtifact('latency', { kind: 'line', x: ['2026-01-01', '2026-01-02'], series: { p50: [10, 12 + round], p95: [30, null] }, yLabel: 'ms' });
+  createMarkdownArtifact('report', '# Daily report ' + round + '\\nToken: ' + process.env.GITHUB_TOKEN);
+  if (round === 1) createLinkArtifact('sheet', 'https://example.com/sheet?t=' + process.env.GITHUB_TOKEN, 'The spreadsheet');
+  createMarkdownArtifact('report', '# Daily report ' + round + ' (final)\\nToken: ' + process.env.GITHUB_TOKEN);
+});`),
+    });
+    const secret = 'ghp_artifactSecret0123456789abcdef';
+    const { store, runner } = await makeRunner(home, { env: { ...process.env, FLOWDECK_HOME: home, GITHUB_TOKEN: secret } });
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'report.flow.ts') }, parameters: { round: 1 } })).done;
+    assert.equal(first.state.type, 'COMPLETED', first.state.message);
+    const second = await (await runner.start({ source: { kind: 'file', path: join(ws, 'report.flow.ts') }, parameters: { round: 2 } })).done;
+    assert.equal(second.state.type, 'COMPLETED', second.state.message);
+
+    const detail = (await store.readRun(first.id))!;
+    assert.deepEqual(detail.artifacts!.map((a) => [a.key, a.data.kind]), [['top-customers', 'table'], ['latency', 'chart'], ['report', 'markdown'], ['sheet', 'link']]);
+    const crunch = detail.taskRuns.find((t) => t.name === 'crunch-0')!;
+    assert.equal(detail.artifacts![0]!.taskRunId, crunch.id);
+    assert.equal(detail.artifacts![1]!.taskRunId, undefined);
+    const report = detail.artifacts!.find((a) => a.key === 'report')!;
+    assert.equal(report.data.kind === 'markdown' && report.data.markdown, '# Daily report 1 (final)\nToken: ***');
+    const link = detail.artifacts!.find((a) => a.key === 'sheet')!.data;
+    assert.deepEqual(link, { kind: 'link', url: 'https://example.com/sheet?t=***', label: 'The spreadsheet' });
+    // The live fold and the replay agree (one reducer).
+    assert.deepEqual(first.artifacts, detail.artifacts);
+    assert.deepEqual(await store.readArtifacts(first.id), detail.artifacts);
+
+    // A fresh process sees the keys in the index, and after compaction in the snapshot.
+    for (const compact of [false, true]) {
+      const other = await EmbeddedStore.open(home);
+      if (compact) assert.equal(await other.compact(), true);
+      const reopened = await EmbeddedStore.open(home);
+      assert.deepEqual((await reopened.get(first.id))!.artifactKeys, ['top-customers', 'latency', 'report', 'sheet']);
+      assert.deepEqual((await reopened.get(second.id))!.artifactKeys, ['top-customers', 'latency', 'report']);
+      const latest = await latestArtifacts(reopened, 'report');
+      assert.deepEqual(latest.map((a) => [a.key, a.runId === second.id ? 'second' : 'first']).sort(), [['latency', 'second'], ['report', 'second'], ['sheet', 'first'], ['top-customers', 'second']]);
+      const chart = latest.find((a) => a.key === 'latency')!.data;
+      assert.deepEqual(chart, { kind: 'chart', chart: { kind: 'line', x: ['2026-01-01', '2026-01-02'], series: [{ name: 'p50', values: [10, 14] }, { name: 'p95', values: [30, null] }], yLabel: 'ms' } });
+      await other.close();
+      await reopened.close();
+    }
+  });
+
+  it('fails the call with an error naming the artifact and the problem', async () => {
+    const home = tempDir();
+    const cases: [string, RegExp][] = [
+      [`createMarkdownArtifact('Bad Key', 'x')`, /createMarkdownArtifact: the key 'Bad Key' must be 1-64 of a-z, 0-9 and -/],
+      [`createChartArtifact('latency', { kind: 'line', x: [1, 2, 3], series: { p50: [1, 2] } })`, /createChartArtifact\('latency'\): series 'p50' has 2 values for 3 x values/],
+      [`createLinkArtifact('docs', 'javascript:alert(1)')`, /createLinkArtifact\('docs'\): only http and https links are allowed, got javascript:/],
+      [`createMarkdownArtifact('big', 'x'.repeat(70000))`, /createMarkdownArtifact\('big'\): the markdown is 70000 characters, more than the 65536 allowed/],
+      [`for (let i = 0; i <= 100; i++) createLinkArtifact('k' + i, 'https://example.com')`, /createLinkArtifact\('k100'\): a run may create artifacts of at most 100 keys/],
+    ];
+    const ws = workspace(Object.fromEntries(cases.map(([call], i) => [`bad${i}.flow.ts`, source(`export default flow({ name: 'bad${i}' }, async () => { ${call}; });`)])));
+    const { store, runner } = await makeRunner(home);
+    for (let i = 0; i < cases.length; i++) {
+      const run = await (await runner.start({ source: { kind: 'file', path: join(ws, `bad${i}.flow.ts`) } })).done;
+      assert.equal(run.state.type, 'FAILED');
+      assert.match(run.state.message ?? '', cases[i]![1]);
+    }
+    // What passed before the failing call is kept: the 100 keys of the last flow.
+    const last = (await store.list({ flowNames: [`bad${cases.length - 1}`] }))[0]!;
+    assert.equal(last.artifactKeys?.length, 100);
+    // Outside a run there is no run to keep it.
+    const api = await import('../../src/engine/api');
+    assert.throws(() => api.createMarkdownArtifact('x', 'y'), /createMarkdownArtifact\('x'\) was called outside a flow or task run/);
+  });
+});
