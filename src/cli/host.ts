@@ -20,7 +20,7 @@ export function openStore(io: CliIo, mode: 'read' | 'write' = 'write'): Promise<
   return openRunStore({ env: io.env, readOnly: mode === 'read' });
 }
 
-export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: boolean; standby?: boolean } = {}): FlowRunner {
+export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: boolean } = {}): FlowRunner {
   let stored: CredentialStore = {};
   try {
     stored = readCredentials(store.home);
@@ -34,7 +34,6 @@ export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: 
     builtinDir: join(distDir(), 'flows'),
     env: io.env,
     ...(options.foldTasks !== undefined ? { foldTasks: options.foldTasks } : {}),
-    ...(options.standby ? { standby: true } : {}),
     secrets: secretValuesFrom(io.env, stored),
     // A flow that refreshed an OAuth token hands it back; keep it for the next run, unless the credentials
     // came from the environment.

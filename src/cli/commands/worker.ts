@@ -85,10 +85,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     worker: { queue, concurrency },
     onLeaseLost: (why) => worker?.leaseLost(why),
   })) as PgStore;
-  // A worker process forked ahead for the next run, as in the editor: a run taken from the queue skips
-  // Node's start-up and the worker's loading.
-  const runner = createRunner(store, io, { standby: true });
-  runner.prepareStandby(flowsDir ? { cwd: flowsDir } : {});
+  const runner = createRunner(store, io);
   runner.on('storeError', (runId, e) => say(`run ${runId}: ${e.message}`));
   worker = new (loadPostgres().QueueWorker)(store, runner, { queue, concurrency, ...(flowsDir ? { flowsDir } : {}), say });
   let stops = 0;
