@@ -53,6 +53,11 @@ export function isArtifactMessageType(type: string): type is (typeof ARTIFACT_ME
   return (ARTIFACT_MESSAGE_TYPES as readonly string[]).includes(type);
 }
 
+/** Whether a parsed message of a webview is one of these, for the host's shared handler. */
+export function isArtifactMessage<M extends { type: string }>(message: M): message is Extract<M, ArtifactToHost | ExportToHost> {
+  return isArtifactMessageType(message.type);
+}
+
 function boundedText(value: unknown, what: string): string {
   if (typeof value !== 'string') throw new ProtocolError(`${what} must be a string, got ${describe(value)}`);
   if (value.length > MAX_EXPORT_CHARS) throw new ProtocolError(`${what} is ${value.length} characters, more than the ${MAX_EXPORT_CHARS} accepted`);

@@ -17,6 +17,7 @@ import {
   type LogLine,
   type WebviewToHost,
 } from '../../webview/protocol';
+import { isArtifactMessage } from '../../webview/artifactMessages';
 import type { FlowdeckHost } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import type { RunLauncher } from '../runs/launcher';
@@ -130,6 +131,10 @@ class DashboardPanel implements vscode.Disposable {
       this.deps.output.note(`The dashboard sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
       return;
     }
+    if (isArtifactMessage(message)) {
+      void handleArtifactMessage(message, this.artifactPanel, editorExports);
+      return;
+    }
     switch (message.type) {
       case 'ready':
         this.ready = true;
@@ -162,12 +167,6 @@ class DashboardPanel implements vscode.Disposable {
         return;
       case 'openVideo':
         openVideo(message.url).catch((e: unknown) => this.post({ type: 'notice', level: 'error', message: (e as Error).message }));
-        return;
-      case 'saveFile':
-      case 'copyText':
-      case 'openLink':
-      case 'tableRows':
-        void handleArtifactMessage(message, this.artifactPanel, editorExports);
         return;
       default:
         void this.apply(message);

@@ -22,6 +22,7 @@ import {
   type TimelineItem,
 } from '../../webview/runDetails/protocol';
 import { formatLogLine } from '../../engine/logFormat';
+import { isArtifactMessage, type ArtifactToHost, type ExportToHost } from '../../webview/artifactMessages';
 import type { FlowIndex } from '../flows/flowIndex';
 import type { FlowdeckHost } from '../host';
 import type { RunLogDocuments } from '../logs/runLogDocuments';
@@ -137,19 +138,9 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.deps.output.note(`A run details panel sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
       return;
     }
-    switch (message.type) {
-      case 'ready':
-        void this.start();
-        return;
-      case 'saveFile':
-      case 'copyText':
-      case 'openLink':
-      case 'tableRows':
-        void handleArtifactMessage(message, this.artifactPanel, editorExports);
-        return;
-      default:
-        void this.answer(message.req, () => this.handle(message));
-    }
+    if (message.type === 'ready') void this.start();
+    else if (isArtifactMessage(message)) void handleArtifactMessage(message, this.artifactPanel, editorExports);
+    else void this.answer(message.req, () => this.handle(message));
   }
 
   private async answer(req: number, work: () => Promise<{ ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] }>): Promise<void> {
@@ -162,7 +153,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     this.post({ type: 'reply', req, ...reply });
   }
 
-  private async handle(message: Extract<RunDetailsToHost, { type: 'action' | 'goToFailure' | 'openRun' | 'exportLogs' | 'expandResult' }>): Promise<{ ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] }> {
+  private async handle(message: Exclude<RunDetailsToHost, { type: 'ready' } | ArtifactToHost | ExportToHost>): Promise<{ ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] }> {
     const run = await (await this.deps.host.store()).get(this.runId);
     if (!run) return { ok: false, message: 'This run is no longer in the run history.' };
     switch (message.type) {
