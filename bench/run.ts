@@ -16,6 +16,7 @@
  *   8. peak memory (host and worker) of a CLI run mapping 20,000 and 1,000,000 no-op tasks
  *   9. the scheduler with 1,000 schedules: computing next slots (vs croner's own nextRun), one look at
  *      the store (a tick), and the CPU it uses while nothing is due
+ *  10. the Postgres store and its workers (bench/postgres.ts; skipped, saying why, without Postgres)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -23,6 +24,7 @@ import * as os from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmbeddedStore } from '../src/engine/embeddedStore';
+import { postgresBench } from './postgres';
 import { FlowRunner } from '../src/engine/runner';
 import { state } from '../src/engine/states';
 import { schedulerBench } from './scheduler';
@@ -354,6 +356,7 @@ async function main(): Promise<void> {
   const warm = await warmRun();
   const memory = [await peakMemory(TASKS), ...(BIG_TASKS > 0 ? [await peakMemory(BIG_TASKS)] : [])];
   const scheduler = await schedulerBench(ROUNDS);
+  const postgres = await postgresBench(ROUNDS);
   const f = (n: unknown, d = 1): string => (n as number).toFixed(d);
   const rows: [string, string, string][] = [
     [
@@ -385,13 +388,15 @@ async function main(): Promise<void> {
       '—',
     ],
   ];
+  if ('rows' in postgres) rows.push(...postgres.rows);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   const load = os.loadavg().map((l) => l.toFixed(1)).join(', ');
   console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}; load average ${load}; Node ${process.version}; ${ROUNDS} rounds, interleaved\n`);
   console.log(`${'Benchmark'.padEnd(w0)}  ${'Result (median of rounds, spread)'.padEnd(w1)}  Target`);
   for (const r of rows) console.log(`${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`);
-  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, engine, resume, open, cli, warm, memory, scheduler }, null, 2)}\n`);
+  if ('skipped' in postgres) console.log(postgres.skipped);
+  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, engine, resume, open, cli, warm, memory, scheduler, postgres: 'results' in postgres ? postgres.results : postgres.skipped }, null, 2)}\n`);
 }
 
 main().catch((e) => {

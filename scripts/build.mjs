@@ -56,6 +56,10 @@ const builds = [
   // Node's module hooks for the worker, loaded on Node's loader thread by module.register().
   { ...node, entryPoints: { 'module-hooks': 'src/engine/worker/moduleHooks.ts' }, outdir: out, sourcemap: false },
   { ...node, entryPoints: { 'cli-auth': 'src/cli/commands/authYoutube.ts' }, outdir: out },
+  // The Postgres backend (pg, graphile-worker), required by the CLI and the extension only with a Postgres
+  // store (src/engine/postgres/load.ts). graphile-worker's config loader can read TypeScript config files,
+  // which Flowdeck never asks it to: typescript stays out.
+  { ...node, entryPoints: { postgres: 'src/engine/postgres/index.ts' }, outdir: out, external: [...node.external, 'typescript'] },
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: out },
   // Loaded by the extension on first use (a worker thread; src/extension/lazyBundles.ts), not at activation.
   { ...withLazyParsers, entryPoints: { 'discovery-worker': 'src/extension/flows/discoveryWorker.ts', 'youtube-connect': 'src/extension/youtubeConnect.ts' }, outdir: out },

@@ -7,14 +7,29 @@ import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 import { forkEarlyWorker } from '../engine/standbyWorker';
 import { defaultHome } from '../engine/storeHome';
+import { takeStoreOption } from './storeOption';
 
 // Node 22.1+ keeps compiled code of the bundles between runs; older Nodes have no such cache.
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
-const [command, ...rest] = process.argv.slice(2);
-if ((command === 'run' || command === 'resume') && !rest.some((a) => a === '--help' || a === '-h')) {
+/** A command that runs a flow here (`run --queue` hands it to a worker elsewhere), and the environment it will run with. */
+function localRun(): NodeJS.ProcessEnv | undefined {
+  let line: { argv: string[]; env: NodeJS.ProcessEnv };
   try {
-    forkEarlyWorker({ workerPath: join(__dirname, 'worker.js'), env: { ...process.env, FLOWDECK_HOME: defaultHome(process.env) } });
+    line = takeStoreOption(process.argv.slice(2), process.env);
+  } catch {
+    return undefined; // main says what is wrong with the line.
+  }
+  const [command, ...rest] = line.argv;
+  if (command !== 'run' && command !== 'resume') return undefined;
+  if (rest.some((a) => a === '--help' || a === '-h' || a === '--queue' || a.startsWith('--queue='))) return undefined;
+  return line.env;
+}
+
+const runEnv = localRun();
+if (runEnv) {
+  try {
+    forkEarlyWorker({ workerPath: join(__dirname, 'worker.js'), env: { ...runEnv, FLOWDECK_HOME: defaultHome(runEnv) } });
   } catch {
     // The runner forks its own and says what went wrong.
   }

@@ -13,7 +13,9 @@ import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
 import { schedulesCommand } from './commands/schedules';
 import { serveCommand } from './commands/serve';
-import { StoreHomeError } from '../engine/storeErrors';
+import { StoreHomeError, StoreUrlError } from '../engine/storeErrors';
+import { workerCommand } from './commands/worker';
+import { StoreOptionError, takeStoreOption } from './storeOption';
 import { EXIT, UsageError, write, type CliIo } from './io';
 
 const HELP = `Usage: flowdeck <command> [options]
@@ -31,9 +33,11 @@ Commands:
   schedules                  every schedule with its next run time, source and state
   limit set|ls|rm            concurrency limits by tag (github-api, youtube-api, your own)
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
+  worker                     take runs queued on a Postgres store and run them (flowdeck worker --help)
 
 Run \`flowdeck help <command>\` (or \`flowdeck <command> --help\`) for a command's options.
-Environment: FLOWDECK_HOME (store, default ~/.flowdeck), GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
+Every command takes --store URL: a postgres:// URL for a store several machines share (FLOWDECK_STORE).
+Environment: FLOWDECK_HOME (store, default ~/.flowdeck), FLOWDECK_STORE, GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
 FLOWDECK_GOOGLE_API_URL, FLOWDECK_GOOGLE_TOKEN_URL, FLOWDECK_GOOGLE_CLIENT_ID,
 FLOWDECK_GOOGLE_CLIENT_SECRET, FLOWDECK_YOUTUBE_REFRESH_TOKEN, FLOWDECK_NOTIFY_URL (serve).`;
 
@@ -74,9 +78,20 @@ const COMMANDS: Record<string, Command> = {
   schedules: schedulesCommand,
   limit: limitCommand,
   auth,
+  worker: workerCommand,
 };
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(args: string[], cliIo: CliIo): Promise<number> {
+  let argv: string[];
+  let env: NodeJS.ProcessEnv;
+  try {
+    ({ argv, env } = takeStoreOption(args, cliIo.env));
+  } catch (e) {
+    if (!(e instanceof StoreOptionError)) throw e;
+    write(cliIo.stderr, `flowdeck: ${e.message}`);
+    return EXIT.badInput;
+  }
+  const io = env === cliIo.env ? cliIo : { ...cliIo, env };
   const [name, ...rest] = argv;
   if (name === 'help' && rest.length > 0) {
     // `flowdeck help run` is `flowdeck run --help`.
@@ -101,8 +116,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command(rest, io);
   } catch (e) {
-    if (e instanceof StoreHomeError) {
-      write(io.stderr, `flowdeck: ${e.message}`);
+    // A store that cannot be used (an unusable folder, a URL that is not one, a database that refuses) is
+    // bad input, and its message names what to fix — never the connection string's password.
+    if (e instanceof StoreHomeError || e instanceof StoreUrlError || (e as Error).name === 'PostgresStoreError') {
+      write(io.stderr, `flowdeck: ${neutraliseTerminal(maskStoreSecrets((e as Error).message, io.env))}`);
       return EXIT.badInput;
     }
     if (e instanceof UsageError) {
@@ -113,6 +130,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);
     return EXIT.runFailed;
   }
+}
+
+function maskStoreSecrets(text: string, env: NodeJS.ProcessEnv): string {
+  return new SecretMasker(secretsFromEnv(env)).mask(text);
 }
 
 /** An error nobody expected, printed whole (stack and causes) for a bug report, but without the secrets. */

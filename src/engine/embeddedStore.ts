@@ -20,6 +20,7 @@ import { EmbeddedLimitStore } from './embeddedLimitStore';
 import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
 import { JournalFile } from './journalFile';
+import { newRunRecords } from './newRunRecords';
 import { scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowRunDetail, FlowRunSummary, IndexRecord, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from './records';
@@ -27,7 +28,7 @@ import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
 import { RunIndex } from './runIndex';
 import { uniqueRunName } from './runNames';
-import { applyRecord, mergeIndexState, startFold, type RunFold } from './runReducer';
+import { JournalReplay } from './runReducer';
 import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type RunHandle, type RunStore } from './runStore';
 import { isTerminal, state, type State } from './states';
 import { StoreWriteError } from './storeErrors';
@@ -185,33 +186,16 @@ export class EmbeddedStore implements RunStore {
   async readRun(id: string): Promise<FlowRunDetail | undefined> {
     const summary = this.index.runs.get(id);
     if (!summary) return undefined;
-    let fold: RunFold | undefined;
-    let skipped = 0;
+    const replay = new JournalReplay(summary);
     try {
       const scan = await scanJsonLines(this.runFile(id), 0, (v) => asRunRecord(v, id), (records) => {
-        for (const r of records) {
-          if (!fold) {
-            if (r.k !== 'run') {
-              skipped++;
-              continue;
-            }
-            fold = startFold(r);
-          } else {
-            applyRecord(fold, r);
-          }
-        }
+        for (const r of records) replay.add(r);
       });
-      skipped += scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0);
+      replay.skipped += scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
-    if (!fold) {
-      fold = startFold({ k: 'run', runId: id, name: summary.name, flowName: summary.flowName, source: summary.source, parameters: {}, created: summary.created, owner: summary.owner });
-      fold.detail.missingJournal = true;
-    }
-    mergeIndexState(fold, summary);
-    fold.detail.skippedRecords += skipped;
-    return fold.detail;
+    return replay.detail();
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
@@ -366,26 +350,8 @@ export class EmbeddedStore implements RunStore {
     const id = randomUUID();
     const name = await this.claimName(id);
     const owner = run.owner ?? currentProcess();
-    const created: RunCreatedRecord = {
-      k: 'run',
-      runId: id,
-      name,
-      flowName: run.flowName,
-      source: run.source,
-      parameters: run.parameters,
-      created: run.state?.timestamp ?? Date.now(),
-      owner,
-    };
-    if (run.parentRunId !== undefined) created.parentRunId = run.parentRunId;
-    if (run.parentTaskRunId !== undefined) created.parentTaskRunId = run.parentTaskRunId;
-    if (run.trigger !== undefined) created.trigger = run.trigger;
-    if (run.call !== undefined) created.call = run.call;
-    if (run.sourceHash !== undefined) created.sourceHash = run.sourceHash;
-    if (run.resumeOnCrash) created.resumeOnCrash = true;
-    const first = run.state ?? state('Pending', undefined, created.created);
+    const { created, first, records } = newRunRecords(run, id, name, owner);
     const journal = await JournalFile.open(this.runFile(id), { durable: this.durable });
-    const records: RunRecord[] = [created];
-    if (first.name !== 'Pending') records.push({ k: 'state', runId: id, name: first.name, ts: first.timestamp, ...(first.message !== undefined ? { message: first.message } : {}) });
     try {
       await journal.append(lines(records));
       const summary: FlowRunSummary = { id, name, flowName: run.flowName, source: run.source, state: first, created: created.created, owner, attempt: 1, seq: 0 };

@@ -192,6 +192,8 @@ export class Execution {
 
   private applyState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line: string | undefined): Promise<void> {
     const detail = live.fold.detail;
+    // A new attempt, or a run created ahead of time being taken up, may be run by another process than the last.
+    const takesOver = r.name === 'AwaitingRetry' || (r.name === 'Pending' && detail.state.type === 'SCHEDULED');
     if (applyRecord(live.fold, r) === 'none') return Promise.resolve();
     live.pending += line !== undefined ? `${line}\n` : `${JSON.stringify(r)}\n`;
     const s = detail.state;
@@ -202,8 +204,7 @@ export class Execution {
       ...(detail.startTime !== undefined ? { startTime: detail.startTime } : {}),
       ...(detail.endTime !== undefined ? { endTime: detail.endTime } : {}),
       attempt: detail.attempt,
-      // A new attempt may be run by another process than the last: the index names the new owner.
-      ...(r.name === 'AwaitingRetry' ? { owner: currentProcess() } : {}),
+      ...(takesOver ? { owner: currentProcess() } : {}),
     };
     if (!done) {
       this.track(detail.id, live.handle.setState(s, times));

@@ -20,6 +20,7 @@ import { FILE_MODE, writeLines } from './journalFile';
 import { scanJsonLines } from './jsonLines';
 import type { FlowRunSummary, IndexRecord } from './records';
 import { asIndexRecord } from './recordShape';
+import type { State } from './states';
 import { StoreWriteError } from './storeErrors';
 
 const SEGMENT = /^index-(\d{10})\.jsonl$/;
@@ -355,10 +356,16 @@ export class RunIndex {
 /** Index lines stay small: long state messages are cut, failure details left out (the run's journal has them whole). */
 function shrink(r: IndexRecord): IndexRecord {
   if (r.k === 'del' || r.k === 'art') return r;
-  const message = r.state.message;
-  if ((message === undefined || message.length <= MAX_INDEX_MESSAGE) && r.state.failure === undefined) return r;
-  const { failure: _failure, ...small } = r.state;
-  return { ...r, state: message !== undefined && message.length > MAX_INDEX_MESSAGE ? { ...small, message: `${message.slice(0, MAX_INDEX_MESSAGE)}…` } : small };
+  const small = indexState(r.state);
+  return small === r.state ? r : { ...r, state: small };
+}
+
+/** A state as every backend's index keeps it: the message cut to 1000 characters, without failure details. */
+export function indexState(s: State): State {
+  const message = s.message;
+  if ((message === undefined || message.length <= MAX_INDEX_MESSAGE) && s.failure === undefined) return s;
+  const { failure: _failure, ...small } = s;
+  return message !== undefined && message.length > MAX_INDEX_MESSAGE ? { ...small, message: `${message.slice(0, MAX_INDEX_MESSAGE)}…` } : small;
 }
 
 /** Whether the open file is still the one at `path` (not deleted or replaced). */

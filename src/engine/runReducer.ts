@@ -186,3 +186,33 @@ export function summaryOf(d: FlowRunDetail): FlowRunSummary {
   if (d.resumeOnCrash) s.resumeOnCrash = true;
   return s;
 }
+
+/**
+ * A stored journal folded record by record into its run's detail — the store's side of the reducer, for
+ * every backend: records before the creation record are skipped and counted, the index's latest state is
+ * merged in, and a run without a journal says so.
+ */
+export class JournalReplay {
+  private fold?: RunFold;
+  skipped = 0;
+
+  constructor(private readonly summary: FlowRunSummary) {}
+
+  add(r: RunRecord): void {
+    if (this.fold) applyRecord(this.fold, r);
+    else if (r.k === 'run') this.fold = startFold(r);
+    else this.skipped++;
+  }
+
+  detail(): FlowRunDetail {
+    const s = this.summary;
+    let fold = this.fold;
+    if (!fold) {
+      fold = startFold({ k: 'run', runId: s.id, name: s.name, flowName: s.flowName, source: s.source, parameters: {}, created: s.created, owner: s.owner });
+      fold.detail.missingJournal = true;
+    }
+    mergeIndexState(fold, s);
+    fold.detail.skippedRecords += this.skipped;
+    return fold.detail;
+  }
+}

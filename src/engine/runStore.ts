@@ -1,5 +1,5 @@
 /**
- * The run store: what every backend (the embedded files under FLOWDECK_HOME; Postgres later) offers the
+ * The run store: what every backend (the embedded files under FLOWDECK_HOME; Postgres) offers the
  * runner, the CLI and the editor. Asynchronous throughout, so no caller ever waits on the disk or the
  * network with its thread.
  */
@@ -9,6 +9,7 @@ import type { LimitStore } from './limits/limitStore';
 import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
 import type { ScheduleStore } from './schedules/scheduleStore';
+import type { SharedStore } from './sharedStore';
 import type { State, StateType } from './states';
 
 export interface ListOptions {
@@ -85,6 +86,8 @@ export interface RunStore {
   readonly limits: LimitStore;
   /** Lines of the index that could not be read. */
   readonly skippedIndexRecords: number;
+  /** Set by a store several machines share (Postgres): pushed changes, queued runs, remote cancel, workers. */
+  readonly shared?: SharedStore;
 
   /** Picks up what other processes wrote since the last look; returns the ids of runs that changed. */
   refresh(): Promise<string[]>;

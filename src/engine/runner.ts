@@ -78,6 +78,8 @@ export interface ActiveRun {
   readonly flowName: string;
   /** Resolves when the run has reached a final state and its worker has exited. */
   readonly done: Promise<FlowRunDetail>;
+  /** The flow as its worker loaded it (its retries, resumeOnCrash, timeout). */
+  readonly flow?: FlowInfo;
 }
 
 const BUILTIN_ID = /^[a-z0-9-]+$/;
@@ -94,7 +96,11 @@ const COMPACT_TASK = '{"k":"trun","runId":"';
 /** What a launched worker runs: a new run, a run created ahead of time (a schedule's slot), or a new attempt of an existing one. */
 type LaunchTarget =
   | { kind: 'new'; sourceHash?: string }
-  | { kind: 'scheduled'; detail: FlowRunDetail; sourceHash?: string; until?: () => Promise<void> }
+  /**
+   * A run created ahead of time (a schedule's slot, or a run queued for a worker), taken up for its first
+   * attempt — for a slot, once `until` resolves (the slot is due).
+   */
+  | { kind: 'created'; detail: FlowRunDetail; takenBy?: string; sourceHash?: string; until?: () => Promise<void> }
   | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string };
 
 /** The content hash of a flow's module, so a resumed run can say when its code changed. */
@@ -222,7 +228,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const launched = scheduled ? { ...request, parameters: scheduled.parameters } : request;
     return this.withSlot(options.signal, async () => {
       const sourceHash = await hashFile(modulePath);
-      return this.launch(launched, modulePath, options.signal, scheduled ? { kind: 'scheduled', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) } : { kind: 'new', sourceHash });
+      return this.launch(launched, modulePath, options.signal, scheduled ? { kind: 'created', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) } : { kind: 'new', sourceHash });
     });
   }
 
@@ -255,7 +261,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * attempt. Completed calls of earlier attempts are returned from their checkpoints instead of running
    * again; subflows resume the same way. Throws BadInputError when the run cannot be resumed.
    */
-  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string } = {}): Promise<ActiveRun> {
+  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource } = {}): Promise<ActiveRun> {
     const { run, ambiguous } = await this.store.resolve(ref);
     if (ambiguous) throw new BadInputError('not-resumable', `'${ref}' matches ${ambiguous.length} runs; give more of the id`);
     if (!run) throw new BadInputError('not-resumable', `No run with id, id prefix or name '${ref}' in ${this.store.location}`);
@@ -269,7 +275,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
     const detail = await this.store.readRun(run.id);
     if (!detail || detail.missingJournal) throw new BadInputError('not-resumable', `Run '${run.name}' cannot be resumed: its journal is missing from ${this.store.location}`);
-    const source: FlowSource = detail.source.startsWith('builtin:') ? { kind: 'builtin', id: detail.source.slice('builtin:'.length) } : { kind: 'file', path: detail.source };
+    // A worker on another machine runs its own copy of the flow file (`source`); here, the file the run names.
+    const source: FlowSource = options.source ?? (detail.source.startsWith('builtin:') ? { kind: 'builtin', id: detail.source.slice('builtin:'.length) } : { kind: 'file', path: detail.source });
     const request: RunRequest = { source, flowName: detail.flowName, parameters: detail.parameters, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) };
     const modulePath = this.resolveModule(source);
     const summary = resumePlanFor(detail, detail.attempt + 1);
@@ -277,6 +284,18 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return this.withSlot(options.signal, async () =>
       this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming' }),
     );
+  }
+
+  /**
+   * Runs a run that was created ahead of time (queued for workers, in state Scheduled) as its first
+   * attempt, from `request.source` (this machine's copy of its flow). Throws BadInputError when the flow
+   * cannot be loaded or refuses the run's parameters; the run is then left as it was, for the caller to end.
+   */
+  async startCreated(runId: string, request: RunRequest, options: { signal?: AbortSignal; takenBy: string }): Promise<ActiveRun> {
+    const detail = await this.store.readRun(runId);
+    if (!detail || detail.state.type !== 'SCHEDULED') throw new BadInputError('not-resumable', `Run ${runId} is not waiting to start (it is ${detail?.state.name ?? 'not in the store'})`);
+    const modulePath = this.resolveModule(request.source);
+    return this.withSlot(options.signal, async () => this.launch({ ...request, parameters: detail.parameters }, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));
   }
 
   /** Every subflow run below `rootId`, by parent, with its history. */
@@ -379,7 +398,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (message.k === 'ready') {
           if (started || !execution) return;
           started = true;
-          const begin: Promise<ResumePlan | undefined> = target.kind === 'new' ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash) : this.adoptRoot(execution, message.flow, target);
+          const begin =
+            target.kind === 'new'
+              ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash)
+              : target.kind === 'created'
+                ? this.takeCreated(execution, message.flow, target)
+                : this.adoptRoot(execution, message.flow, target);
           void begin.then(
             (resume) => {
               this.armDeadlineFor(execution!);
@@ -450,24 +474,29 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return undefined;
   }
 
-  /**
-   * Takes up an existing run: a run created ahead of time starts as its first attempt (Pending); any
-   * other run goes on as a new attempt (AwaitingRetry, owned by this process, its checkpoints to hand over).
-   */
-  private async adoptRoot(execution: Execution, flow: FlowInfo, target: Exclude<LaunchTarget, { kind: 'new' }>): Promise<ResumePlan | undefined> {
-    if (target.kind === 'scheduled') await target.until?.();
+  /** Takes up a run created ahead of time (once it is due, for a schedule's slot): Pending, owned by this process from now on. */
+  private async takeCreated(execution: Execution, flow: FlowInfo, target: Extract<LaunchTarget, { kind: 'created' }>): Promise<undefined> {
+    await target.until?.();
     execution.flow = flow;
     const { detail } = target;
-    if (target.kind === 'existing') for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;
     this.executions.set(detail.id, execution);
-    if (target.kind === 'scheduled') {
-      const s = state('Pending');
-      void execution.flowState(live, { k: 'state', runId: detail.id, name: s.name, ts: s.timestamp });
-      execution.flushPending();
-      return undefined;
-    }
+    const s = target.takenBy === undefined ? state('Pending') : state('Pending', `Taken by ${target.takenBy}`);
+    void execution.flowState(live, { k: 'state', runId: detail.id, name: s.name, ts: s.timestamp, ...(s.message !== undefined ? { message: s.message } : {}) });
+    if (target.takenBy !== undefined) execution.log(live, 'INFO', flowRunSource(detail.name), `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'`);
+    execution.flushPending();
+    return undefined;
+  }
+
+  /** Takes up an existing run for a new attempt: AwaitingRetry, owned by this process, its checkpoints to hand over. */
+  private async adoptRoot(execution: Execution, flow: FlowInfo, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
+    execution.flow = flow;
+    const { detail } = target;
+    for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
+    const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
+    execution.root = live;
+    this.executions.set(detail.id, execution);
     const { summary } = target;
     this.beginAttempt(execution, live, summary, target.why);
     if (target.sourceHash && detail.sourceHash && target.sourceHash !== detail.sourceHash) {

@@ -46,3 +46,8 @@ export class StoreHomeError extends Error {
     super(`The Flowdeck store folder ${home} cannot be used: ${reason}. Set FLOWDECK_HOME (or the flowdeck.home setting) to a folder you can write, or leave it unset for ~/.flowdeck.`);
   }
 }
+
+/** FLOWDECK_STORE (or --store, or the flowdeck.store setting) names no store this version can open: bad input, exit code 2. */
+export class StoreUrlError extends Error {
+  override readonly name = 'StoreUrlError';
+}

@@ -15,6 +15,7 @@ import { FlowRunner, type ActiveRun } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
 import { sourceOfEntry, type ScheduleEntry } from '../engine/schedules/scheduleEntries';
 import type { SlotStart } from '../engine/schedules/scheduler';
+import type { StoreHealth } from '../engine/sharedStore';
 import { isTerminal } from '../engine/states';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
@@ -68,6 +69,9 @@ export class FlowdeckHost implements vscode.Disposable {
   private readonly logEmitter = new vscode.EventEmitter<LogRecord>();
   private readonly storeEmitter = new vscode.EventEmitter<StoreChange>();
   private readonly activeEmitter = new vscode.EventEmitter<number>();
+  private readonly healthEmitter = new vscode.EventEmitter<StoreHealth>();
+  /** Stops listening to a shared store's changes. */
+  private unwatchShared?: () => void;
 
   /** A run of this window was created or changed state. */
   readonly onDidChangeRun = this.runEmitter.event;
@@ -76,6 +80,8 @@ export class FlowdeckHost implements vscode.Disposable {
   readonly onDidChangeStore = this.storeEmitter.event;
   /** How many top-level runs of this window are going. */
   readonly onDidChangeActiveCount = this.activeEmitter.event;
+  /** A shared (Postgres) store became unreachable, or reachable again. */
+  readonly onDidChangeStoreHealth = this.healthEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -96,14 +102,20 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   private async openStore(): Promise<RunStore> {
-    const home = readSettings().home;
+    const { home, store: url } = readSettings();
     let store: RunStore;
     try {
-      store = await openStore({ home });
+      store = await openStore({ home, store: url, kind: 'editor' });
     } catch (e) {
-      throw new Error(`Could not open the run store at ${home}: ${(e as Error).message}. Check the "flowdeck.home" setting and the folder's permissions.`);
+      // A Postgres store's error names it without its password; the setting itself is never shown.
+      throw new Error(
+        url
+          ? `Could not open the Postgres run store set in "flowdeck.store": ${(e as Error).message}. Check the setting, the network and the database.`
+          : `Could not open the run store at ${home}: ${(e as Error).message}. Check the "flowdeck.home" setting and the folder's permissions.`,
+      );
     }
     this.storeInstance = store;
+    void vscode.commands.executeCommand('setContext', 'flowdeck.sharedStore', store.shared !== undefined);
     this.watchStore(store);
     this.watchForDeadOwners(store);
     setTimeout(() => void this.resumeCrashedRuns(), 0);
@@ -114,9 +126,13 @@ export class FlowdeckHost implements vscode.Disposable {
     return this.activeRoots.size;
   }
 
-  /** True when this window runs `runId` (a top-level run) and it has not finished. */
-  isCancelable(runId: string): boolean {
-    return this.activeRoots.has(runId);
+  /**
+   * True when this window runs `runId` (a top-level run) and it has not finished — or, with a shared store,
+   * when `run` is a top-level run going anywhere (the cancel reaches the worker running it).
+   */
+  isCancelable(runId: string, run?: FlowRunSummary): boolean {
+    if (this.activeRoots.has(runId)) return true;
+    return this.storeInstance?.shared !== undefined && run !== undefined && !run.parentRunId && !isTerminal(run.state.type);
   }
 
   /** True when `runId` (top-level or subflow) runs in this window, so onDidChangeTask keeps it current. */
@@ -180,7 +196,15 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   cancel(runId: string): boolean {
-    return this.runnerInstance?.cancel(runId) ?? false;
+    if (this.runnerInstance?.cancel(runId)) return true;
+    const shared = this.storeInstance?.shared;
+    if (!shared) return false;
+    // Runs of other machines: the request reaches the worker running the run (or cancels it before one takes it).
+    void shared.requestCancel(runId, 'Cancelled from VS Code').then(
+      (outcome) => outcome === 'finished' && this.output.note(`Run ${runId} had already finished; nothing to cancel.`),
+      (e: Error) => this.output.note(`Could not cancel run ${runId}: ${e.message}`, 'ERROR'),
+    );
+    return true;
   }
 
   /** Deletes finished runs (with their subflows and files), then tells the views. Returns the ids deleted. */
@@ -214,23 +238,26 @@ export class FlowdeckHost implements vscode.Disposable {
     clearTimeout(this.pruneTimer);
     this.storeRefresh.dispose();
     clearInterval(this.ownerCheck);
-    this.closeStore();
-    // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers.
+    // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers; the
+    // store closes after, so their ends are recorded (a Postgres store's connections close with it).
     await this.runnerInstance?.dispose();
-    for (const e of [this.runEmitter, this.taskEmitter, this.logEmitter, this.storeEmitter, this.activeEmitter]) e.dispose();
+    this.closeStore();
+    for (const e of [this.runEmitter, this.taskEmitter, this.logEmitter, this.storeEmitter, this.activeEmitter, this.healthEmitter]) e.dispose();
   }
 
   private async runner(): Promise<FlowRunner> {
     const store = await this.store();
     if (!this.runnerInstance) {
       const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+      const { maxConcurrentRuns, standbyWorker: standby, store: url } = readSettings();
       const runner = new FlowRunner(store, {
         workerPath: vscode.Uri.joinPath(dist, 'worker.js').fsPath,
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
-        maxConcurrentRuns: readSettings().maxConcurrentRuns,
-        standby: readSettings().standbyWorker,
+        maxConcurrentRuns,
+        standby,
         concurrencyLimits: () => readSettings().concurrencyLimits,
-        env: process.env,
+        // The store's URL as the variable runs would see it: its password is masked like any connection string's.
+        env: url ? { ...process.env, FLOWDECK_STORE: url } : process.env,
         onCredentials: (service, patch) => {
           // Credentials from the editor's own environment (CI, tests) are not the connected account's.
           if (service === 'youtube' && mayStoreRefreshedCredentials(service, process.env)) {
@@ -314,6 +341,11 @@ export class FlowdeckHost implements vscode.Disposable {
    * journals of running runs change all the time and are not what the views list.
    */
   private watchStore(store: RunStore): void {
+    if (store.shared) {
+      // Postgres pushes changes (LISTEN/NOTIFY): nothing to watch on disk, nothing polled.
+      this.unwatchShared = store.shared.watch({ runs: () => this.storeRefresh.schedule(), health: (h) => this.healthEmitter.fire(h) });
+      return;
+    }
     const runsDir = join(store.home, 'runs');
     try {
       this.watcher = watch(runsDir, { persistent: false }, (_event, file) => {
@@ -363,6 +395,8 @@ export class FlowdeckHost implements vscode.Disposable {
   private closeStore(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    this.unwatchShared?.();
+    this.unwatchShared = undefined;
     void this.storeInstance?.close();
     this.storeInstance = undefined;
   }

@@ -31,6 +31,7 @@ import { registerRerunRun } from './commands/rerunRun';
 import { registerRetryFromFailure } from './commands/retryFromFailure';
 import { registerRunFlow } from './commands/runFlow';
 import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
+import { registerRunOnWorkers } from './commands/runOnWorkers';
 import { registerRunSelectedFlow } from './commands/runSelectedFlow';
 import { registerScheduleFlow } from './commands/scheduleFlow';
 import { registerSearchRuns } from './commands/searchRuns';
@@ -53,6 +54,8 @@ import { RunNotices } from './schedules/runNotices';
 import { WindowSchedules } from './schedules/windowSchedules';
 import type { Flowdeck } from './services';
 import { registerStatusBar } from './statusBar';
+import { registerStoreHealth } from './storeHealth';
+import { WorkersTreeProvider } from './workers/workersTree';
 
 /**
  * The one piece of module state: deactivate() must wait for active runs to be cancelled, and VS Code
@@ -89,12 +92,17 @@ export function activate(context: vscode.ExtensionContext): void {
   const flowsTree = new FlowsTreeProvider(flowIndex, schedules);
   const runsView = vscode.window.createTreeView('flowdeck.runs', { treeDataProvider: runsTree, canSelectMany: true });
   runsTree.attach(runsView);
+  const workersTree = new WorkersTreeProvider(host);
+  const workersView = vscode.window.createTreeView('flowdeck.workers', { treeDataProvider: workersTree });
+  workersTree.attach(workersView);
   context.subscriptions.push(
     output,
     flowIndex,
     flowsTree,
     runsTree,
     runsView,
+    workersTree,
+    workersView,
     dashboard,
     runLogs,
     runDetails,
@@ -104,12 +112,13 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerTreeDataProvider('flowdeck.gettingStarted', { getTreeItem: (item: vscode.TreeItem) => item, getChildren: () => [] }),
     host.onDidLog((record) => output.log(record)),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('flowdeck.home') || e.affectsConfiguration('flowdeck.maxConcurrentRuns') || e.affectsConfiguration('flowdeck.standbyWorker')) host.reconfigure();
+      if (['home', 'store', 'maxConcurrentRuns', 'standbyWorker'].some((name) => e.affectsConfiguration(`flowdeck.${name}`))) host.reconfigure();
     }),
   );
 
   registerRunFlow(context, flowdeck);
   registerRunFlowWithParameters(context, flowdeck);
+  registerRunOnWorkers(context, flowdeck);
   registerOpenFlowSource(context);
   registerRefreshFlows(context, flowdeck);
   registerCreateFlow(context);
@@ -140,6 +149,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerGitHubSignInHint(context, host);
   registerFlowCodeLens(context, flowIndex);
   registerStatusBar(context, host, schedules);
+  registerStoreHealth(context, host, output);
   registerScheduleFlow(context, flowdeck, schedules);
   registerManageSchedule(context, flowdeck, schedules);
   // Schedules start after activation (they open the store and scan the workspace), not during it.

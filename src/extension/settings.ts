@@ -17,6 +17,8 @@ export interface FlowdeckSettings {
   githubApiUrl: string;
   /** The store folder: the setting, else FLOWDECK_HOME, else ~/.flowdeck (the CLI's default too). */
   home: string;
+  /** A postgres:// URL of a store several machines share (else FLOWDECK_STORE); undefined for the embedded store. */
+  store: string | undefined;
   maxConcurrentRuns: number;
   runHistoryLimit: number;
   /** Log the longest event-loop block while each run went. */
@@ -49,11 +51,13 @@ export function readSettings(): FlowdeckSettings {
   const c = vscode.workspace.getConfiguration('flowdeck');
   const reveal = c.get<string>('revealOutput', 'onRun');
   const home = c.get<string>('home', '').trim();
+  const store = c.get<string>('store', '').trim() || process.env.FLOWDECK_STORE?.trim() || undefined;
   return {
     flowGlob: c.get<string>('flowGlob', DEFAULT_FLOW_GLOB).trim() || DEFAULT_FLOW_GLOB,
     revealOutput: reveal === 'onFailure' || reveal === 'never' ? reveal : 'onRun',
     githubApiUrl: c.get<string>('github.apiUrl', '').trim(),
     home: home === '' ? defaultHome(process.env) : expandHome(home),
+    store,
     maxConcurrentRuns: Math.max(1, Math.floor(c.get<number>('maxConcurrentRuns', 4))),
     runHistoryLimit: Math.max(1, Math.floor(c.get<number>('runHistoryLimit', 1000))),
     diagnoseEventLoop: c.get<boolean>('diagnostics.eventLoop', false) === true,

@@ -5,13 +5,16 @@
 import { chartPng } from './chartSetup';
 import { exportName, toCsv, type Table } from './csv';
 import { h, type Child } from './dom';
+import type { ExportToHost } from './artifactMessages';
 import type { WebviewToHost } from './protocol';
 
-/** A request to the host; `req` is filled in by the dashboard, which shows the reply. */
-export type HostRequest = WebviewToHost extends infer M ? (M extends { req: number } ? Omit<M, 'req'> : never) : never;
+/** A request without its number: the webview adds one, and shows the reply. */
+export type WithoutReq<M> = M extends { req: number } ? Omit<M, 'req'> : never;
+/** A request of the dashboard's to the host. */
+export type HostRequest = WithoutReq<WebviewToHost>;
 
 export interface ExportContext {
-  request(message: HostRequest): void;
+  request(message: WithoutReq<ExportToHost>): void;
   /** The editor background, painted behind a saved chart. */
   background(): string;
 }

@@ -6,35 +6,30 @@
  * until then, answers with a `model` and the selected run's `logs`, and afterwards sends a new `model`
  * whenever runs change and `logs` as lines are written.
  */
-import { ARTIFACT_KEY_PATTERN, urlProblem, type ArtifactData, type ChartData, type TableCell } from '../engine/artifacts';
+import type { ArtifactData, ChartData, TableCell } from '../engine/artifacts';
 import type { LogLevel } from '../engine/records';
 import type { StateName, StateType } from '../engine/states';
 import { REPO_PATTERN } from '../flows/github/parameters';
 import type { Release } from '../flows/github/releases';
 import type { TopVideo } from '../flows/youtube/topVideos';
+import { isArtifactMessageType, parseArtifactMessage, type ArtifactToHost, type ArtifactToWebview, type ArtifactView, type ExportToHost } from './artifactMessages';
+import { describe, onlyKeys, ProtocolError, record, requestId, RUN_ID_PATTERN, runId, truncate } from './protocolFields';
 
 /** The built-in flows' own shapes, as the dashboard reads them from their results. */
 export type { Release, TopVideo };
 /** Artifacts as flows create them (src/engine/artifacts.ts). */
-export type { ArtifactData, ChartData, TableCell };
+export type { ArtifactData, ArtifactView, ChartData, TableCell };
+export { MAX_EXPORT_CHARS, PNG_DATA_URL_PREFIX, TABLE_PAGE_ROWS } from './artifactMessages';
+export { ProtocolError, RUN_ID_PATTERN };
 
 export const BUILTIN_FLOW_IDS = ['github-repo-stats', 'youtube-channel-analytics'] as const;
 export type BuiltinFlowId = (typeof BUILTIN_FLOW_IDS)[number];
 
-/** Run ids reach file paths on the host, so anything outside this alphabet is refused. */
-export const RUN_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-
 /** How many repositories the star-history chart compares with the charted one. */
 export const MAX_COMPARED_REPOSITORIES = 6;
-/** Rows of a table artifact the model carries; the webview asks for other pages with `tableRows`. */
-export const TABLE_PAGE_ROWS = 50;
-/** Bounds of what the webview may hand the host to save or copy. */
-export const MAX_EXPORT_CHARS = 12 * 1024 * 1024;
-export const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
 /** The only external links the dashboard opens: a YouTube video's watch page. */
 export const YOUTUBE_WATCH_URL = /^https:\/\/www\.youtube\.com\/watch\?v=[A-Za-z0-9_-]{11}$/;
 const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
-const FILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,99}\.(png|csv)$/;
 
 // ---------------------------------------------------------------------------------------------------
 // The model the host builds (see src/extension/dashboard/model.ts) and the webview draws.
@@ -158,18 +153,6 @@ export interface DashboardSelection {
   compareRepos?: string[];
 }
 
-/** An artifact as the dashboard shows it; a table's `data.rows` is its first page. */
-export interface ArtifactView {
-  key: string;
-  runId: string;
-  runName: string;
-  /** Epoch ms when it was created. */
-  ts: number;
-  data: ArtifactData;
-  /** For a table: how many rows it has in all. */
-  totalRows?: number;
-}
-
 /** The latest artifact of each key of one flow's runs, newest first. */
 export interface FlowArtifactsView {
   flowName: string;
@@ -213,12 +196,10 @@ export type HostToWebview =
   | { type: 'model'; model: DashboardModel }
   /** `reset` replaces what the webview holds for that run (first batch, or a switch of run). */
   | { type: 'logs'; runId: string; lines: LogLine[]; reset?: boolean }
-  /** Feedback the host gives by itself, e.g. a message it could not read. */
-  | { type: 'notice'; level: 'info' | 'error'; message: string }
   /** The answer to a request that carried `req`: what happened, to show the user. */
   | { type: 'reply'; req: number; ok: boolean; message: string }
-  /** A page of a table artifact's rows, asked for with `tableRows`. */
-  | { type: 'tableRows'; runId: string; key: string; offset: number; rows: TableCell[][]; total: number };
+  /** Table pages and notices (./artifactMessages). */
+  | ArtifactToWebview;
 
 // ---------------------------------------------------------------------------------------------------
 // Webview → host. Everything here is untrusted input: the host calls parseWebviewMessage first.
@@ -245,16 +226,12 @@ export type WebviewToHost =
   | { type: 'removeRepository'; repo: string }
   /** Chart this range: a stored run of it, or a new run for it. */
   | { type: 'chooseYoutubeRange'; req: number; startDate: string; endDate: string }
-  /** Save a chart (`png`: a data: URL) or its data (`csv`: text) where the user picks. */
-  | { type: 'saveFile'; req: number; format: 'png' | 'csv'; name: string; data: string }
-  | { type: 'copyText'; req: number; text: string }
   /** Save a run's whole log, as the output channel prints it. */
   | { type: 'saveLog'; req: number; runId: string }
   | { type: 'openVideo'; url: string }
-  /** A page of a table artifact: TABLE_PAGE_ROWS rows from `offset`. */
-  | { type: 'tableRows'; runId: string; key: string; offset: number }
-  /** A link artifact (or a link in a markdown artifact): http and https only. */
-  | { type: 'openLink'; url: string };
+  /** Table pages, links and exports of artifacts and charts (./artifactMessages). */
+  | ArtifactToHost
+  | ExportToHost;
 
 /** What the webview saves with setState and the host's WebviewPanelSerializer gets back: an identity. */
 export interface WebviewState {
@@ -277,51 +254,8 @@ export const DEFAULT_CHART_PREFERENCES: ChartPreferences = { logScale: false, al
 
 export const EMPTY_WEBVIEW_STATE: WebviewState = { version: 1, selection: {}, hiddenMetrics: [], charts: DEFAULT_CHART_PREFERENCES };
 
-export class ProtocolError extends Error {
-  override name = 'ProtocolError';
-}
-
-type Fields = Record<string, unknown>;
-
-function record(value: unknown, what: string): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ProtocolError(`${what} must be an object, got ${describe(value)}`);
-  }
-  return value as Fields;
-}
-
-function onlyKeys(fields: Fields, allowed: readonly string[], what: string): void {
-  for (const key of Object.keys(fields)) {
-    if (!allowed.includes(key)) throw new ProtocolError(`${what} has an unexpected field '${key}'`);
-  }
-}
-
-function runId(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new ProtocolError(`${what} must be a string, got ${describe(value)}`);
-  if (!RUN_ID_PATTERN.test(value)) {
-    throw new ProtocolError(`${what} '${truncate(value)}' is not a run id (1-64 of A-Z a-z 0-9 _ -)`);
-  }
-  return value;
-}
-
-function requestId(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ProtocolError(`${what} must be a request number, got ${describe(value)}`);
-  return value;
-}
-
 function optionalRunId(value: unknown, what: string): string | null {
   return value === null ? null : runId(value, what);
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string '${truncate(value)}'`;
-  return typeof value;
-}
-
-function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 function parseSelection(value: unknown, what: string): DashboardSelection {
@@ -352,12 +286,6 @@ function repository(value: unknown, what: string): string {
   return value;
 }
 
-function boundedText(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new ProtocolError(`${what} must be a string, got ${describe(value)}`);
-  if (value.length > MAX_EXPORT_CHARS) throw new ProtocolError(`${what} is ${value.length} characters, more than the ${MAX_EXPORT_CHARS} accepted`);
-  return value;
-}
-
 function day(value: unknown, what: string): string {
   if (typeof value !== 'string' || !DAY_PATTERN.test(value)) throw new ProtocolError(`${what} must be a day written YYYY-MM-DD, got ${describe(value)}`);
   return value;
@@ -368,6 +296,7 @@ export function parseWebviewMessage(value: unknown): WebviewToHost {
   const fields = record(value, 'message');
   const type = fields.type;
   if (typeof type !== 'string') throw new ProtocolError(`message.type must be a string, got ${describe(type)}`);
+  if (isArtifactMessageType(type)) return parseArtifactMessage(fields, type);
   switch (type) {
     case 'ready': {
       onlyKeys(fields, ['type', 'selection'], 'ready');
@@ -413,24 +342,6 @@ export function parseWebviewMessage(value: unknown): WebviewToHost {
       onlyKeys(fields, ['type', 'req', 'startDate', 'endDate'], type);
       return { type, req: requestId(fields.req, `${type}.req`), startDate: day(fields.startDate, `${type}.startDate`), endDate: day(fields.endDate, `${type}.endDate`) };
     }
-    case 'saveFile': {
-      onlyKeys(fields, ['type', 'req', 'format', 'name', 'data'], type);
-      const format = fields.format;
-      if (format !== 'png' && format !== 'csv') throw new ProtocolError(`saveFile.format must be png or csv, got ${describe(format)}`);
-      const name = fields.name;
-      if (typeof name !== 'string' || !FILE_NAME_PATTERN.test(name) || !name.endsWith(`.${format}`)) {
-        throw new ProtocolError(`saveFile.name must be a plain file name ending in .${format}, got ${describe(name)}`);
-      }
-      const data = boundedText(fields.data, 'saveFile.data');
-      if (format === 'png' && !(data.startsWith(PNG_DATA_URL_PREFIX) && /^[A-Za-z0-9+/]*={0,2}$/.test(data.slice(PNG_DATA_URL_PREFIX.length)))) {
-        throw new ProtocolError(`saveFile.data must be a ${PNG_DATA_URL_PREFIX}… URL`);
-      }
-      return { type, req: requestId(fields.req, 'saveFile.req'), format, name, data };
-    }
-    case 'copyText': {
-      onlyKeys(fields, ['type', 'req', 'text'], type);
-      return { type, req: requestId(fields.req, `${type}.req`), text: boundedText(fields.text, `${type}.text`) };
-    }
     case 'saveLog': {
       onlyKeys(fields, ['type', 'req', 'runId'], type);
       return { type, req: requestId(fields.req, `${type}.req`), runId: runId(fields.runId, `${type}.runId`) };
@@ -441,20 +352,6 @@ export function parseWebviewMessage(value: unknown): WebviewToHost {
       if (typeof url !== 'string' || !YOUTUBE_WATCH_URL.test(url)) {
         throw new ProtocolError(`openVideo.url must be https://www.youtube.com/watch?v=<video id>, got ${describe(url)}`);
       }
-      return { type, url };
-    }
-    case 'tableRows': {
-      onlyKeys(fields, ['type', 'runId', 'key', 'offset'], type);
-      const { key, offset } = fields;
-      if (typeof key !== 'string' || !ARTIFACT_KEY_PATTERN.test(key)) throw new ProtocolError(`tableRows.key must be an artifact key, got ${describe(key)}`);
-      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw new ProtocolError(`tableRows.offset must be a row number, got ${describe(offset)}`);
-      return { type, runId: runId(fields.runId, 'tableRows.runId'), key, offset };
-    }
-    case 'openLink': {
-      onlyKeys(fields, ['type', 'url'], type);
-      const url = fields.url;
-      const problem = typeof url === 'string' ? urlProblem(url) : 'it is not a string';
-      if (problem !== undefined || typeof url !== 'string') throw new ProtocolError(`openLink.url must be an http or https URL: ${problem}`);
       return { type, url };
     }
     default:

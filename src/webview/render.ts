@@ -4,7 +4,7 @@
  * and its charts are made after it is in the document (chart.js measures its container), hence `mount`.
  */
 import { ChartGroup } from './chartSetup';
-import type { ExportContext } from './chartCard';
+import type { ExportContext, HostRequest } from './chartCard';
 import { h, select, type Child } from './dom';
 import { formatDuration, formatInteger, formatWhen } from './format';
 import type { BuiltinFlowId, ChartPreferences, DashboardModel, RunRef, SectionWithChoices, WebviewToHost } from './protocol';
@@ -12,6 +12,8 @@ import type { Palette } from './theme';
 
 export interface RenderContext extends ExportContext {
   post(message: WebviewToHost): void;
+  /** Any of the dashboard's requests (an export, a range, a repository to compare). */
+  request(message: HostRequest): void;
   runFlow(flowId: BuiltinFlowId): void;
   /** Flows whose Run button was pressed and whose start the host has not answered yet. */
   starting: ReadonlySet<BuiltinFlowId>;

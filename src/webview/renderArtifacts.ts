@@ -1,7 +1,7 @@
 /**
  * Artifacts as the webview shows them: a chart card (PNG and CSV like every chart), a sanitised
  * markdown document, a paged table, a link opened through the host. `renderArtifact` draws one and is
- * what any view of artifacts uses (the dashboard's sections here; a run's details later);
+ * what any view of artifacts uses (the dashboard's sections here, a run's details in ./runDetails);
  * `renderArtifactSections` is the dashboard's section per flow.
  */
 import { artifactChart, artifactChartTable } from './artifactChart';
@@ -9,11 +9,12 @@ import { chartCard, csvActions, type ExportContext } from './chartCard';
 import { ChartGroup } from './chartSetup';
 import { h, separator } from './dom';
 import { formatInteger, formatWhen } from './format';
-import { TABLE_PAGE_ROWS, type ArtifactView, type FlowArtifactsView, type TableCell, type WebviewToHost } from './protocol';
+import { TABLE_PAGE_ROWS, type ArtifactToHost, type ArtifactView } from './artifactMessages';
+import type { FlowArtifactsView, TableCell } from './protocol';
 import type { Drawn } from './render';
 
 export interface ArtifactContext extends ExportContext {
-  post(message: WebviewToHost): void;
+  post(message: ArtifactToHost): void;
   tables: TablePages;
   /** Markdown to sanitised HTML (./markdown.ts, made with the page's window). */
   markdown(text: string): string;

@@ -23,6 +23,7 @@ import {
   hidePanel,
   makeScenarioDirs,
   metric,
+  openRunFromPalette,
   runFlowFromTree,
   runRow,
   runRows,
@@ -75,13 +76,6 @@ async function readmeShot(page: Page, name: string): Promise<void> {
   await page.mouse.move(1100, 51);
   await page.waitForTimeout(400);
   await screenshot(page, name);
-}
-
-/** "Flowdeck: Open Run" from the palette, picking the run by name. */
-async function openRunFromPalette(page: Page, runName: string): Promise<void> {
-  await runCommand(page, 'Flowdeck: Open Run');
-  await page.locator('.quick-input-widget input').fill(runName);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: runName }).first().click();
 }
 
 /** Waits until `read` gives a value `ok` accepts (polling, bounded). */

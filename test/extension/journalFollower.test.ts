@@ -4,6 +4,9 @@ import { appendFile } from 'node:fs/promises';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunRecord } from '../../src/engine/records';
 import { JournalFollower, type JournalBatch } from '../../src/extension/runs/journalFollower';
+import { fileJournal, journalSourceOf } from '../../src/extension/runs/journalSource';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 import { tempDir, waitFor } from '../support/engine';
 
 async function storeWithRun() {
@@ -30,7 +33,7 @@ const log = (runId: string, message: string, taskRunId?: string): RunRecord => (
 test('each catch-up reads only what was appended since the last one, and a half-written line waits for its end', async () => {
   const { store, handle, file } = await storeWithRun();
   const seen = collect();
-  const follower = new JournalFollower(file, handle.id, seen.onBatch, seen.onError);
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
   await follower.catchUp();
   assert.equal(follower.fold?.detail.name, handle.name, 'the run record starts the fold');
   assert.deepEqual(follower.fold?.detail.parameters, { n: 1 });
@@ -44,11 +47,11 @@ test('each catch-up reads only what was appended since the last one, and a half-
   await appendFile(file, `\n${line.slice(0, 20)}`);
   await follower.catchUp();
   assert.deepEqual(seen.logs(), ['one', 'two'], 'a torn line is not read yet');
-  const at = follower.bytesRead;
+  const at = follower.position;
   await appendFile(file, `${line.slice(20)}\n`);
   await follower.catchUp();
   assert.deepEqual(seen.logs(), ['one', 'two', 'three'], 'nothing twice, nothing lost');
-  assert.ok(follower.bytesRead > at);
+  assert.ok(follower.position > at);
   assert.equal(seen.errors.length, 0);
   follower.close();
   await handle.close();
@@ -58,7 +61,7 @@ test('each catch-up reads only what was appended since the last one, and a half-
 test('task runs keep every state they went through: attempts, the wait before a retry, the end', async () => {
   const { store, handle, file } = await storeWithRun();
   const seen = collect();
-  const follower = new JournalFollower(file, handle.id, seen.onBatch, seen.onError);
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
   const id = handle.id;
   await handle.append([
     { k: 'state', runId: id, name: 'Running', ts: 1000 },
@@ -87,7 +90,7 @@ test('task runs keep every state they went through: attempts, the wait before a 
 test('a quick task run written as one record has its whole history: pending, running, its end', async () => {
   const { store, handle, file } = await storeWithRun();
   const seen = collect();
-  const follower = new JournalFollower(file, handle.id, seen.onBatch, seen.onError);
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
   await handle.append([
     { k: 'state', runId: handle.id, name: 'Running', ts: 1000 },
     { k: 'trun', runId: handle.id, id: 't1', name: 'add-0', taskName: 'add', ts: 1001, start: 1002, end: 1003, state: 'Completed', value: 3 },
@@ -103,7 +106,7 @@ test('a quick task run written as one record has its whole history: pending, run
 test('following picks up appends by itself (watch or poll) and stops looking once closed', { timeout: 30_000 }, async () => {
   const { store, handle, file } = await storeWithRun();
   const seen = collect();
-  const follower = new JournalFollower(file, handle.id, seen.onBatch, seen.onError, { intervalMs: 10, pollMs: 200 });
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError, { intervalMs: 10, pollMs: 200 });
   await follower.catchUp();
   follower.follow();
   for (let i = 0; i < 5; i++) await handle.append([log(handle.id, `line ${i}`)]);
@@ -119,7 +122,7 @@ test('following picks up appends by itself (watch or poll) and stops looking onc
 test('a finished run that starts a new attempt (a resume) is followed on', { timeout: 30_000 }, async () => {
   const { store, handle, file } = await storeWithRun();
   const seen = collect();
-  const follower = new JournalFollower(file, handle.id, seen.onBatch, seen.onError, { intervalMs: 10, pollMs: 200 });
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError, { intervalMs: 10, pollMs: 200 });
   await handle.append([{ k: 'state', runId: handle.id, name: 'Running', ts: 1000 }, { k: 'state', runId: handle.id, name: 'Failed', ts: 2000, message: 'boom' }]);
   await follower.catchUp();
   follower.follow();
@@ -136,7 +139,7 @@ test('a finished run that starts a new attempt (a resume) is followed on', { tim
 test('a state only the index knows (a crash mark) is merged into the fold', async () => {
   const { store, handle, file } = await storeWithRun();
   const seen = collect();
-  const follower = new JournalFollower(file, handle.id, seen.onBatch, seen.onError);
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
   await follower.catchUp();
   const summary = (await store.get(handle.id))!;
   const crashed = { ...summary, state: { type: 'CRASHED' as const, name: 'Crashed' as const, timestamp: Date.now() + 1000, message: 'host process ended' } };
@@ -150,8 +153,35 @@ test('a state only the index knows (a crash mark) is merged into the fold', asyn
 
 test('a journal that is gone is reported, not thrown', async () => {
   const seen = collect();
-  const follower = new JournalFollower(`${tempDir()}/missing.jsonl`, 'abc', seen.onBatch, seen.onError);
+  const follower = new JournalFollower(fileJournal(`${tempDir()}/missing.jsonl`, 'abc'), 'abc', seen.onBatch, seen.onError);
   await follower.catchUp();
   assert.equal(seen.errors.length, 1);
   assert.match(seen.errors[0]!.message, /ENOENT/);
+});
+
+test('follows a run of another machine from a shared store: woken by its notifications, every record once, across pages', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  const schema = freshSchema();
+  const writer = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+  const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+  const handle = await writer.createRun({ flowName: 'far', source: 'builtin:x', parameters: {} });
+  const seen = collect();
+  // The poll is pushed out of the way: only a notification can wake the follower within the test.
+  const follower = new JournalFollower(journalSourceOf(reader, handle.id), handle.id, seen.onBatch, seen.onError, { pollMs: 600_000 });
+  try {
+    await follower.catchUp();
+    assert.equal(follower.fold?.detail.name, handle.name);
+    follower.follow();
+    const messages = Array.from({ length: 2500 }, (_, i) => `line ${i}`);
+    await handle.append(messages.map((m) => log(handle.id, m)));
+    await waitFor(() => seen.logs().length >= messages.length, 'the appended lines to reach the follower', 60_000);
+    await handle.append([log(handle.id, 'last')]);
+    await waitFor(() => seen.logs().includes('last'), 'the last line to reach the follower', 60_000);
+    assert.deepEqual(seen.logs(), [...messages, 'last']);
+    assert.equal(seen.errors.length, 0);
+  } finally {
+    follower.close();
+    await handle.close();
+    await reader.close();
+    await writer.close();
+  }
 });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { FlowSource } from '../../engine/protocol';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { parseCommandArgs } from '../args';
+import { enqueueRun } from '../enqueueRun';
 import { followRun } from '../followRun';
 import { openStore } from '../host';
 import { parameterInput, type ParameterInput } from '../parameterArgs';
@@ -19,6 +20,10 @@ Options:
                        for a parameter the flow does not declare, JSON when it parses as JSON, else text
   --params JSON        all parameters as one JSON object (--param entries override it)
   --json               print the finished run as one JSON document on stdout
+  --queue NAME         queue the run for \`flowdeck worker\`s instead of running it here (Postgres store):
+                       it is created Scheduled and a worker on any machine takes it
+  --wait               with --queue: follow the run to its end like a local run (logs, exit code)
+  --root DIR           with --queue: the workspace root flow files are named relative to (default: here)
   -h, --help           this help
 
 Exit codes: 0 Completed; 1 Failed, Crashed or Cancelled; 2 bad input (missing file, no such flow,
@@ -42,6 +47,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     param: { type: 'string', multiple: true },
     params: { type: 'string' },
     json: { type: 'boolean' },
+    queue: { type: 'string' },
+    wait: { type: 'boolean' },
+    root: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -62,9 +70,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.badInput;
   }
 
+  if ((values.wait || values.root !== undefined) && values.queue === undefined) throw new UsageError(`--wait and --root go with --queue\n\n${RUN_HELP}`);
   const store = await openStore(io);
   try {
     const target = positionals[0]!;
+    if (values.queue !== undefined) {
+      return await enqueueRun(store, io, { target, queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), input, wait: values.wait === true, json: values.json === true, ...(values.flow !== undefined ? { flowName: values.flow } : {}) });
+    }
     return await followRun(store, io, { json: values.json === true }, (runner, signal) =>
       runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input }, { signal }),
     );

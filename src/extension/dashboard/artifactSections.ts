@@ -36,7 +36,8 @@ export function tablePage(artifact: Artifact, offset: number): { rows: TableCell
   return { rows: rows.slice(offset, offset + TABLE_PAGE_ROWS), total: rows.length };
 }
 
-function toView(a: Artifact, runName: string): ArtifactView {
+/** An artifact as a webview gets it: a table with its first page of rows and how many it has. */
+export function artifactView(a: Artifact, runName: string): ArtifactView {
   const view: ArtifactView = { key: a.key, runId: a.runId, runName, ts: a.ts, data: a.data };
   if (a.data.kind === 'table') {
     view.data = { ...a.data, rows: a.data.rows.slice(0, TABLE_PAGE_ROWS) };
@@ -54,7 +55,7 @@ export function artifactSections(flows: readonly FlowArtifacts[], runs: readonly
       .filter((a) => names.has(a.runId))
       .sort((a, b) => b.ts - a.ts || (a.key < b.key ? -1 : 1))
       .slice(0, MAX_ARTIFACT_KEYS_SHOWN)
-      .map((a) => toView(a, names.get(a.runId)!));
+      .map((a) => artifactView(a, names.get(a.runId)!));
     if (artifacts.length > 0) sections.push({ flowName: flow.flowName, artifacts });
   }
   return sections.sort((a, b) => b.artifacts[0]!.ts - a.artifacts[0]!.ts);

@@ -10,12 +10,9 @@ import type { LogRecord } from '../../engine/records';
 import { formatLogLine } from '../../webview/logStore';
 import { urlProblem } from '../../engine/artifacts';
 import { PNG_DATA_URL_PREFIX, YOUTUBE_WATCH_URL } from '../../webview/protocol';
+import type { ExportActions, Outcome } from '../artifacts/artifactRequests';
 
-/** What a request came to, for the webview's reply. */
-export interface Outcome {
-  ok: boolean;
-  message: string;
-}
+export type { Outcome };
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -83,3 +80,6 @@ export async function openLink(url: string): Promise<void> {
   if (uri.scheme !== 'https' && uri.scheme !== 'http') throw new Error(`Refusing to open ${url.slice(0, 80)}: only http and https links open.`);
   await vscode.env.openExternal(uri);
 }
+
+/** What every panel showing charts and artifacts has the editor do. */
+export const editorExports: ExportActions = { saveFile: saveChartFile, copyText, openLink };

@@ -17,12 +17,14 @@ import {
   type LogLine,
   type WebviewToHost,
 } from '../../webview/protocol';
+import { isArtifactMessage } from '../../webview/artifactMessages';
 import type { FlowdeckHost } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import type { RunLauncher } from '../runs/launcher';
 import { Throttle } from '../util/throttle';
 import { createDashboardData, type DashboardData } from './data';
-import { copyText, openLink, openVideo, saveChartFile, saveLogFile, type Outcome } from './exports';
+import { answer, handleArtifactMessage, type ArtifactPanel } from '../artifacts/artifactRequests';
+import { editorExports, openVideo, saveLogFile, type Outcome } from './exports';
 import { dashboardHtml, makeNonce } from './html';
 import { buildDashboardModel, chartedGithubRun, fallbackReads, logRunIdOf, readsWanted, toLogLines } from './model';
 import type { RepoSnapshot } from './results';
@@ -57,6 +59,10 @@ class DashboardPanel implements vscode.Disposable {
   private buildAgain = false;
   /** Flows of the runs the dashboard lists: "N older runs" opens the Runs view on them. */
   private listedFlows = new Set<string>();
+  private readonly artifactPanel: ArtifactPanel = {
+    readTablePage: (runId, key, offset) => this.data.readTablePage(runId, key, offset),
+    post: (message) => this.post(message),
+  };
   private readonly modelPush = new Throttle(MODEL_MS, () => void this.pushModel());
   private readonly logPush = new Throttle(LOGS_MS, () => this.pushLines());
   private readonly disposables: vscode.Disposable[] = [];
@@ -125,6 +131,10 @@ class DashboardPanel implements vscode.Disposable {
       this.deps.output.note(`The dashboard sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
       return;
     }
+    if (isArtifactMessage(message)) {
+      void handleArtifactMessage(message, this.artifactPanel, editorExports);
+      return;
+    }
     switch (message.type) {
       case 'ready':
         this.ready = true;
@@ -152,37 +162,19 @@ class DashboardPanel implements vscode.Disposable {
       case 'chooseYoutubeRange':
         void this.answer(message.req, this.chooseYoutubeRange(message.startDate, message.endDate));
         return;
-      case 'saveFile':
-        void this.answer(message.req, saveChartFile(message.format, message.name, message.data));
-        return;
-      case 'copyText':
-        void this.answer(message.req, copyText(message.text, 'the chart data as CSV'));
-        return;
       case 'saveLog':
         void this.answer(message.req, this.saveLog(message.runId));
         return;
       case 'openVideo':
         openVideo(message.url).catch((e: unknown) => this.post({ type: 'notice', level: 'error', message: (e as Error).message }));
         return;
-      case 'openLink':
-        openLink(message.url).catch((e: unknown) => this.post({ type: 'notice', level: 'error', message: (e as Error).message }));
-        return;
-      case 'tableRows':
-        void this.sendTableRows(message.runId, message.key, message.offset);
-        return;
       default:
         void this.apply(message);
     }
   }
 
-  private async answer(req: number, outcome: Promise<Outcome>): Promise<void> {
-    let result: Outcome;
-    try {
-      result = await outcome;
-    } catch (e) {
-      result = { ok: false, message: (e as Error).message };
-    }
-    this.post({ type: 'reply', req, ...result });
+  private answer(req: number, outcome: Promise<Outcome>): Promise<void> {
+    return answer(req, outcome, (reply) => this.post(reply));
   }
 
   private async apply(message: WebviewToHost): Promise<void> {
@@ -265,16 +257,6 @@ class DashboardPanel implements vscode.Disposable {
     const run = (await this.data.listRuns()).find((r) => r.id === runId);
     if (!run) return { ok: false, message: 'That run is no longer stored.' };
     return saveLogFile(run.name, await this.data.readLogs(runId));
-  }
-
-  private async sendTableRows(runId: string, key: string, offset: number): Promise<void> {
-    try {
-      const page = await this.data.readTablePage(runId, key, offset);
-      if (page) this.post({ type: 'tableRows', runId, key, offset, ...page });
-      else this.post({ type: 'notice', level: 'error', message: `The table '${key}' is no longer stored.` });
-    } catch (e) {
-      this.post({ type: 'notice', level: 'error', message: `Could not read the table '${key}': ${(e as Error).message}` });
-    }
   }
 
   private post(message: HostToWebview): void {

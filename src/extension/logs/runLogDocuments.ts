@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import type { LogRecord } from '../../engine/records';
 import { RUN_ID_PATTERN } from '../../webview/protocol';
 import type { FlowdeckHost } from '../host';
-import { JournalFollower, journalFileOf } from '../runs/journalFollower';
+import { JournalFollower } from '../runs/journalFollower';
+import { journalSourceOf } from '../runs/journalSource';
 import { elapsed, formatDuration } from '../runs/present';
 import { Throttle } from '../util/throttle';
 import { RunLogText, type RunLogHead } from './runLogText';
@@ -98,7 +99,7 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
       this.changed.fire(uri);
     });
     const follower = new JournalFollower(
-      journalFileOf(store, runId),
+      journalSourceOf(store, runId),
       runId,
       (batch) => {
         const logs = batch.records.filter((r): r is LogRecord => r.k === 'log');

@@ -1,10 +1,11 @@
 /**
  * What a run's details panel shows, from what the store and the journal say: the header, the failure card,
- * and the timeline's items. Pure (no `vscode`): the panel sends these, tests check them.
+ * the timeline's items and the artifacts. Pure (no `vscode`): the panel sends these, tests check them.
  */
 import type { FlowRunDetail, FlowRunSummary, RunTrigger, TaskRunRecord } from '../../engine/records';
 import { isTerminal } from '../../engine/states';
-import type { FailureView, ResultView, RunHeader, TimelineItem, TimelineState } from '../../webview/runDetails/protocol';
+import type { ArtifactView, FailureView, ResultView, RunHeader, TimelineItem, TimelineState } from '../../webview/runDetails/protocol';
+import { artifactView, tablePage } from '../dashboard/artifactSections';
 import { failedTaskOf } from '../failures/failureSite';
 import type { TaskStateChange } from '../runs/journalFollower';
 
@@ -103,4 +104,16 @@ export function subflowItemOf(run: FlowRunSummary): TimelineItem {
   if (run.startTime !== undefined) states.push({ name: 'Running', ts: run.startTime, attempt: run.attempt });
   if (isTerminal(run.state.type) || run.state.timestamp > (run.startTime ?? run.created)) states.push({ name: run.state.name, ts: run.state.timestamp });
   return { id: run.id, name: run.name, kind: 'subflow', group: run.flowName, states };
+}
+
+/** The run's artifacts and its task runs', each titled with the run or task run that created it. */
+export function artifactViewsOf(detail: FlowRunDetail): ArtifactView[] {
+  const taskNames = new Map(detail.taskRuns.map((t) => [t.id, t.name]));
+  return (detail.artifacts ?? []).map((a) => artifactView(a, (a.taskRunId !== undefined ? taskNames.get(a.taskRunId) : undefined) ?? detail.name));
+}
+
+/** A page of one of the run's table artifacts; undefined when the run holds no such table. */
+export function runTablePage(detail: FlowRunDetail | undefined, runId: string, key: string, offset: number): ReturnType<typeof tablePage> {
+  const artifact = detail?.id === runId ? detail.artifacts?.find((a) => a.key === key) : undefined;
+  return artifact ? tablePage(artifact, offset) : undefined;
 }

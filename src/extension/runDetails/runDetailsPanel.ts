@@ -1,6 +1,7 @@
 /**
  * One run's details panel. Each time its webview says `ready` (it starts empty again after being hidden),
- * the run's journal is read from the start by a fresh follower and streamed to it — header, timeline, logs —
+ * the run's journal is read from the start by a fresh follower and streamed to it — header, timeline, logs,
+ * artifacts —
  * and from then on only what is appended, whichever process writes it. Every message from the webview is
  * parsed by the protocol first; every request gets one reply.
  */
@@ -21,14 +22,18 @@ import {
   type TimelineItem,
 } from '../../webview/runDetails/protocol';
 import { formatLogLine } from '../../engine/logFormat';
+import { isArtifactMessage, type ArtifactToHost, type ExportToHost } from '../../webview/artifactMessages';
 import type { FlowIndex } from '../flows/flowIndex';
 import type { FlowdeckHost } from '../host';
 import type { RunLogDocuments } from '../logs/runLogDocuments';
 import type { RunOutput } from '../output/runOutput';
 import { openAt } from '../runs/launcher';
-import { JournalFollower, journalFileOf } from '../runs/journalFollower';
+import { JournalFollower } from '../runs/journalFollower';
+import { journalSourceOf } from '../runs/journalSource';
 import { Throttle } from '../util/throttle';
-import { headerOf, subflowItemOf, taskItemOf } from './detailsModel';
+import { handleArtifactMessage, type ArtifactPanel } from '../artifacts/artifactRequests';
+import { editorExports } from '../dashboard/exports';
+import { artifactViewsOf, headerOf, runTablePage, subflowItemOf, taskItemOf } from './detailsModel';
 import { runDetailsHtml } from './html';
 import { makeNonce } from '../dashboard/html';
 import { nodeOf, pageOf } from './resultPages';
@@ -36,6 +41,7 @@ import { nodeOf, pageOf } from './resultPages';
 const HEADER_MS = 200;
 const TIMELINE_MS = 200;
 const LOGS_MS = 100;
+const ARTIFACTS_MS = 250;
 /** Log lines per message: a big journal streams in pieces the webview can take. */
 const LINES_PER_MESSAGE = 5000;
 /** A result kept in a file is shown up to this size: reading it back is a synchronous parse. */
@@ -65,6 +71,12 @@ export class RunDetailsPanel implements vscode.Disposable {
   private readonly headerPush = new Throttle(HEADER_MS, () => void this.pushHeader());
   private readonly timelinePush = new Throttle(TIMELINE_MS, () => this.pushTimeline());
   private readonly logPush = new Throttle(LOGS_MS, () => this.pushLogs());
+  private readonly artifactPush = new Throttle(ARTIFACTS_MS, () => this.pushArtifacts());
+  /** Table pages come from the artifacts the follower folded: the run's own, nothing else. */
+  private readonly artifactPanel: ArtifactPanel = {
+    readTablePage: async (runId, key, offset) => runTablePage(this.follower?.fold?.detail, runId, key, offset),
+    post: (message) => this.post(message),
+  };
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -127,11 +139,9 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.deps.output.note(`A run details panel sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
       return;
     }
-    if (message.type === 'ready') {
-      void this.start();
-      return;
-    }
-    void this.answer(message.req, () => this.handle(message));
+    if (message.type === 'ready') void this.start();
+    else if (isArtifactMessage(message)) void handleArtifactMessage(message, this.artifactPanel, editorExports);
+    else void this.answer(message.req, () => this.handle(message));
   }
 
   private async answer(req: number, work: () => Promise<{ ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] }>): Promise<void> {
@@ -144,7 +154,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     this.post({ type: 'reply', req, ...reply });
   }
 
-  private async handle(message: Exclude<RunDetailsToHost, { type: 'ready' }>): Promise<{ ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] }> {
+  private async handle(message: Exclude<RunDetailsToHost, { type: 'ready' } | ArtifactToHost | ExportToHost>): Promise<{ ok: boolean; message?: string; page?: Extract<HostToRunDetails, { type: 'reply' }>['page'] }> {
     const run = await (await this.deps.host.store()).get(this.runId);
     if (!run) return { ok: false, message: 'This run is no longer in the run history.' };
     switch (message.type) {
@@ -230,7 +240,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     }
     this.subflows = new Map((await store.list({ parentRunId: this.runId })).map((r) => [r.id, r]));
     const follower = new JournalFollower(
-      journalFileOf(store, this.runId),
+      journalSourceOf(store, this.runId),
       this.runId,
       (batch) => {
         for (const r of batch.records) if (r.k === 'log') this.pendingLines.push(lineOf(r));
@@ -239,6 +249,7 @@ export class RunDetailsPanel implements vscode.Disposable {
         if (this.pendingLines.length >= LINES_PER_MESSAGE) this.logPush.flush();
         if (this.pendingLines.length > 0) this.logPush.schedule();
         if (this.changedItems.size > 0) this.timelinePush.schedule();
+        if (batch.records.some((r) => r.k === 'artifact')) this.artifactPush.schedule();
       },
       (e) => this.post({ type: 'logs', reset: false, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: `The run's journal can no longer be read: ${e.message}` }] }),
     );
@@ -251,6 +262,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     this.logPush.flush();
     this.headerPush.schedule();
     this.timelinePush.flush();
+    this.artifactPush.flush();
   }
 
   private onRun(run: FlowRunSummary): void {
@@ -286,7 +298,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     const store = await this.deps.host.store();
     const parent = detail.parentRunId ? await store.get(detail.parentRunId) : undefined;
     const header = headerOf(detail, {
-      cancelable: this.deps.host.isCancelable(this.runId),
+      cancelable: this.deps.host.isCancelable(this.runId, detail),
       sourceLabel: sourceLabel(detail.source),
       pathLabel: (file) => vscode.workspace.asRelativePath(file, false),
       ...(parent ? { parent: { id: parent.id, name: parent.name } } : {}),
@@ -340,6 +352,11 @@ export class RunDetailsPanel implements vscode.Disposable {
     if (items.length === 0 && !reset) return;
     this.timelineReset = false;
     this.post({ type: 'timeline', reset, items, now: Date.now() });
+  }
+
+  private pushArtifacts(): void {
+    const detail = this.follower?.fold?.detail;
+    if (this.ready && detail) this.post({ type: 'artifacts', artifacts: artifactViewsOf(detail) });
   }
 
   private pushLogs(): void {

@@ -1,19 +1,16 @@
 /**
- * Follows one run's journal file as it grows, whichever process writes it (this window's runner or a CLI
- * run): the first read folds the whole file with the engine's reducer, later reads start where the last
- * one stopped, so a file is never read twice. Reads are asked for by a watch on the file, by the caller
- * (a run event), and by a slow poll while the run is unfinished (watches can miss changes on some file
- * systems). Each read hands its records on in batches, as the chunked reader yields them.
+ * Follows one run's journal as it grows, whichever process writes it (this window's runner, a CLI run, a
+ * worker on another machine): the first read folds the whole journal with the engine's reducer, later
+ * reads start where the last one stopped, so nothing is read twice. Reads are asked for by the source's
+ * watch (the file on disk, or the shared store's notifications), by the caller (a run event), and by a
+ * slow poll while the run is unfinished (watches can miss changes). Each read hands its records on in
+ * batches, as the source yields them (journalSource.ts).
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { EmbeddedStore } from '../../engine/embeddedStore';
-import { scanJsonLines } from '../../engine/jsonLines';
 import type { FlowRunSummary, RunRecord } from '../../engine/records';
-import { asRunRecord } from '../../engine/recordShape';
 import { applyRecord, mergeIndexState, startFold, type RunFold } from '../../engine/runReducer';
-import type { RunStore } from '../../engine/runStore';
 import { isTerminal, type Failure, type StateName } from '../../engine/states';
 import { Throttle } from '../util/throttle';
+import type { JournalSource } from './journalSource';
 
 /** One state a task run went through: the timeline draws its attempts, waits and retries from these. */
 export interface TaskStateChange {
@@ -36,7 +33,7 @@ export interface JournalBatch {
 export interface FollowOptions {
   /** Reads asked for within this interval are one read (default 100 ms). */
   intervalMs?: number;
-  /** How often an unfinished run's file is looked at without a watch event (default 1 s). */
+  /** How often an unfinished run's journal is read without a watch event (default: the source's). */
   pollMs?: number;
 }
 
@@ -46,7 +43,7 @@ export class JournalFollower {
   private readonly histories = new Map<string, TaskStateChange[]>();
   private reading?: Promise<void>;
   private again = false;
-  private watcher?: FSWatcher;
+  private unwatch?: () => void;
   private poll?: NodeJS.Timeout;
   private readonly throttle: Throttle;
   private closed = false;
@@ -55,7 +52,7 @@ export class JournalFollower {
   skipped = 0;
 
   constructor(
-    readonly file: string,
+    private readonly source: JournalSource,
     readonly runId: string,
     private readonly onBatch: (batch: JournalBatch) => void,
     private readonly onError: (error: Error) => void,
@@ -69,14 +66,14 @@ export class JournalFollower {
     return this.foldState;
   }
 
+  /** Where the next read starts: a byte offset in a journal file, a sequence number in a shared store. */
+  get position(): number {
+    return this.offset;
+  }
+
   /** Every state each task run went through, in order. */
   get taskStates(): ReadonlyMap<string, readonly TaskStateChange[]> {
     return this.histories;
-  }
-
-  /** Bytes read so far (the offset the next read starts at). */
-  get bytesRead(): number {
-    return this.offset;
   }
 
   /** Reads whatever was appended since the last read. Calls during a read make one more read after it. */
@@ -106,19 +103,11 @@ export class JournalFollower {
     if (!this.closed) this.throttle.schedule();
   }
 
-  /** Watches the file and, while the run is unfinished, polls it. */
+  /** Watches the journal and, while the run is unfinished, polls it. */
   follow(): void {
     if (this.closed || this.following) return;
     this.following = true;
-    try {
-      this.watcher = watch(this.file, { persistent: false }, () => this.poke());
-      this.watcher.on('error', () => {
-        this.watcher?.close();
-        this.watcher = undefined;
-      });
-    } catch {
-      // No watch (the file is gone, or the platform refuses): the poll below still catches up.
-    }
+    this.unwatch = this.source.watch(() => this.poke());
     this.schedulePoll();
   }
 
@@ -140,8 +129,8 @@ export class JournalFollower {
   close(): void {
     this.closed = true;
     this.throttle.dispose();
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.unwatch?.();
+    this.unwatch = undefined;
     clearTimeout(this.poll);
   }
 
@@ -154,25 +143,20 @@ export class JournalFollower {
     this.poll = setTimeout(() => {
       this.poll = undefined;
       void this.catchUp().then(() => this.schedulePoll());
-    }, this.options.pollMs ?? 1000);
+    }, this.options.pollMs ?? this.source.pollMs);
     this.poll.unref?.();
   }
 
   private async readOnce(): Promise<void> {
-    const scan = await scanJsonLines(
-      this.file,
-      this.offset,
-      (v) => asRunRecord(v, this.runId),
-      (records) => {
-        if (this.closed) return;
-        const tasks = new Set<string>();
-        let run = false;
-        for (const r of records) {
-          if (this.apply(r, tasks)) run = true;
-        }
-        this.onBatch({ records, tasks, run });
-      },
-    );
+    const scan = await this.source.read(this.offset, (records) => {
+      if (this.closed) return;
+      const tasks = new Set<string>();
+      let run = false;
+      for (const r of records) {
+        if (this.apply(r, tasks)) run = true;
+      }
+      this.onBatch({ records, tasks, run });
+    });
     this.offset = scan.end;
     this.skipped += scan.skipped;
     // A finished run that starts again (a resumed attempt) is polled again too.
@@ -216,10 +200,4 @@ export class JournalFollower {
     }
     return change === 'run' || change === 'result';
   }
-}
-
-/** The journal file of a run in `store`. Following a run needs the embedded store's files. */
-export function journalFileOf(store: RunStore, runId: string): string {
-  if (store instanceof EmbeddedStore) return store.runFile(runId);
-  throw new Error(`Following a run live needs Flowdeck's embedded run store; ${store.location} is not one.`);
 }

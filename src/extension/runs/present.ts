@@ -180,7 +180,7 @@ export function runTooltip(run: FlowRunSummary & { parameters?: Record<string, u
     const keys = Object.keys(run.parameters);
     lines.push('', keys.length === 0 ? 'Parameters: none' : `Parameters:\n\n${fence(JSON.stringify(run.parameters, null, 2))}`);
   }
-  lines.push('', `Source: ${escapeMarkdown(run.source)}`);
+  lines.push('', `Source: ${escapeMarkdown(run.source)}`, '', `Host: ${escapeMarkdown(run.owner.hostname)}`);
   return lines.join('\n');
 }
 

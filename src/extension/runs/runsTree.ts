@@ -246,7 +246,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const now = Date.now();
     let node = this.nodes.get(run.id);
     if (!node || node.flat !== flat) node = new RunNode(run, false, now, flat);
-    node.update(run, this.host.isCancelable(run.id), now);
+    node.update(run, this.host.isCancelable(run.id, run), now);
     this.nodes.set(run.id, node);
     return node;
   }
@@ -302,7 +302,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const node = this.nodes.get(run.id);
     if (node) {
       if (isTerminal(run.state.type)) node.liveTasks = undefined;
-      if (node.update(run, this.host.isCancelable(run.id), Date.now())) this.markDirty(node);
+      if (node.update(run, this.host.isCancelable(run.id, run), Date.now())) this.markDirty(node);
       // A flow's row says how its newest run is doing.
       if (this.grouped && !run.parentRunId) this.markGroupsStale();
     } else if (!run.parentRunId) {
@@ -340,7 +340,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       const run = runs[i];
       const parent = run?.parentRunId ? this.nodes.get(run.parentRunId) : undefined;
       if (node && run) {
-        if (node.update(run, this.host.isCancelable(id), now)) this.markDirty(node);
+        if (node.update(run, this.host.isCancelable(id, run), now)) this.markDirty(node);
         if (this.grouped && !run.parentRunId) this.markGroupsStale();
       } else if (parent) {
         // A new subflow run of a run that is shown: its parent's children change.
@@ -433,7 +433,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (ages) this.lastAgeTick = now;
     for (const node of this.nodes.values()) {
       if (!ages && isTerminal(node.run.state.type)) continue;
-      if (node.update(node.run, this.host.isCancelable(node.run.id), now)) this.dirty.add(node);
+      if (node.update(node.run, this.host.isCancelable(node.run.id, node.run), now)) this.dirty.add(node);
     }
     if (ages) {
       for (const group of this.groups.values()) if (group.update(group.group, now)) this.dirty.add(group);

@@ -1,13 +1,16 @@
 /**
  * Entry of a run's details panel (bundled to dist/webview/runDetails.js): header and actions, the
- * failure card, the timeline, the logs and the result. Says `ready`, then draws what the host sends;
+ * failure card, the timeline, the logs, the result and the artifacts. Says `ready`, then draws what the host sends;
  * each request it makes carries a number, and the host's reply with that number settles it.
  */
+import type { WithoutReq } from '../chartCard';
+import { applyChartDefaults } from '../chartSetup';
 import { h } from '../dom';
 import { showNotice } from '../notices';
 import { readPalette, watchTheme } from '../theme';
 import { durationOf, renderFailure, renderHeader, type HeaderEvents } from './header';
 import type { HostToRunDetails, ResultPage, RunDetailsState, RunDetailsToHost, RunHeader } from './protocol';
+import { RunArtifactsView } from './artifactsView';
 import { ResultView } from './resultView';
 import { RunLogView } from './runLogView';
 import { TimelineView } from './timelineView';
@@ -22,7 +25,7 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 type Reply = Extract<HostToRunDetails, { type: 'reply' }>;
 /** A request without its number: the panel adds one. */
-type Request = RunDetailsToHost extends infer M ? (M extends { req: number } ? Omit<M, 'req'> : never) : never;
+type Request = WithoutReq<RunDetailsToHost>;
 
 function isHostMessage(data: unknown): data is HostToRunDetails {
   if (typeof data !== 'object' || data === null) return false;
@@ -36,6 +39,12 @@ function isHostMessage(data: unknown): data is HostToRunDetails {
       return Array.isArray(m.lines);
     case 'reply':
       return typeof m.req === 'number' && typeof m.ok === 'boolean';
+    case 'artifacts':
+      return Array.isArray(m.artifacts);
+    case 'tableRows':
+      return typeof m.runId === 'string' && typeof m.key === 'string' && typeof m.offset === 'number' && typeof m.total === 'number' && Array.isArray(m.rows);
+    case 'notice':
+      return typeof m.message === 'string' && (m.level === 'info' || m.level === 'error');
     default:
       return false;
   }
@@ -54,6 +63,7 @@ class RunDetails {
   private readonly timeline: TimelineView;
   private readonly logs: RunLogView;
   private readonly result: ResultView;
+  private readonly artifacts: RunArtifactsView;
   private readonly headerEvents: HeaderEvents = {
     onAction: (action) => void this.request({ type: 'action', action }),
     onGoToFailure: (taskRunId) => void this.request(taskRunId === undefined ? { type: 'goToFailure' } : { type: 'goToFailure', taskRunId }),
@@ -76,8 +86,19 @@ class RunDetails {
       onTaskRunFilter: (taskRunId) => this.timeline.select(taskRunId),
     });
     this.result = new ResultView(async (path, offset) => (await this.request({ type: 'expandResult', path, offset })).page as ResultPage | undefined);
+    applyChartDefaults(this.palette);
+    this.artifacts = new RunArtifactsView(
+      {
+        post: (message) => this.vscode.postMessage(message),
+        request: (message) => void this.request(message),
+        background: () => this.palette.background,
+      },
+      this.palette,
+    );
     watchTheme((palette) => {
       this.palette = palette;
+      applyChartDefaults(palette);
+      this.artifacts.setPalette(palette);
       this.timeline.setPalette(palette);
       this.logs.remeasure();
     });
@@ -89,7 +110,7 @@ class RunDetails {
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (isHostMessage(event.data)) this.receive(event.data);
     });
-    this.root.replaceChildren(this.headerSlot, this.notices, this.failureSlot, this.timeline.element, this.logs.element, this.result.element);
+    this.root.replaceChildren(this.headerSlot, this.notices, this.failureSlot, this.timeline.element, this.logs.element, this.result.element, this.artifacts.element);
     this.vscode.postMessage({ type: 'ready' });
   }
 
@@ -113,6 +134,15 @@ class RunDetails {
         break;
       case 'logs':
         this.logs.receive(message.lines, message.reset);
+        break;
+      case 'artifacts':
+        this.artifacts.show(message.artifacts);
+        break;
+      case 'tableRows':
+        this.artifacts.receiveRows(message.runId, message.key, message.offset, message.rows, message.total);
+        break;
+      case 'notice':
+        this.notify(message.level, message.message);
         break;
       case 'reply': {
         const settle = this.pending.get(message.req);

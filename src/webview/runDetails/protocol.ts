@@ -6,9 +6,11 @@
  */
 import type { LogLevel } from '../../engine/records';
 import type { StateName, StateType } from '../../engine/states';
-import { RUN_ID_PATTERN } from '../protocol';
+import { isArtifactMessageType, parseArtifactMessage, type ArtifactToHost, type ArtifactToWebview, type ArtifactView, type ExportToHost } from '../artifactMessages';
+import { onlyKeys, ProtocolError, record, requestId, RUN_ID_PATTERN, runId, truncate } from '../protocolFields';
 
-export { RUN_ID_PATTERN };
+export { ProtocolError, RUN_ID_PATTERN };
+export type { ArtifactView };
 
 export const RUN_DETAILS_VIEW_TYPE = 'flowdeck.runDetails';
 
@@ -127,7 +129,11 @@ export type HostToRunDetails =
   /** `reset` replaces every item; otherwise items replace those with the same id or are added. `now` is the host's clock, for bars still going. */
   | { type: 'timeline'; reset: boolean; items: TimelineItem[]; now: number }
   | { type: 'logs'; reset: boolean; lines: RunLogLine[] }
-  | { type: 'reply'; req: number; ok: boolean; message?: string; page?: ResultPage };
+  /** Every artifact the run and its task runs created (the latest of each key), in the order the keys first appeared. */
+  | { type: 'artifacts'; artifacts: ArtifactView[] }
+  | { type: 'reply'; req: number; ok: boolean; message?: string; page?: ResultPage }
+  /** Table pages and notices (../artifactMessages). */
+  | ArtifactToWebview;
 
 // ---------------------------------------------------------------------------------------------------
 // Webview → host. Untrusted: the host calls parseRunDetailsMessage first.
@@ -143,16 +149,15 @@ export type RunDetailsToHost =
   /** A subflow's bar: its own details. */
   | { type: 'openRun'; req: number; runId: string }
   | { type: 'exportLogs'; req: number; to: 'clipboard' | 'file'; filter: LogFilter }
-  | { type: 'expandResult'; req: number; path: (string | number)[]; offset: number };
+  | { type: 'expandResult'; req: number; path: (string | number)[]; offset: number }
+  /** Table pages, links and exports of the artifacts, as the dashboard asks for them (../artifactMessages). */
+  | ArtifactToHost
+  | ExportToHost;
 
 /** What the webview saves with setState and the serializer gets back: which run. */
 export interface RunDetailsState {
   version: 1;
   runId: string;
-}
-
-export class ProtocolError extends Error {
-  override name = 'ProtocolError';
 }
 
 const LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
@@ -162,22 +167,6 @@ const MAX_SEARCH = 500;
 const MAX_PATH = 64;
 const MAX_KEY = 10_000;
 
-type Fields = Record<string, unknown>;
-
-function record(value: unknown, what: string): Fields {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError(`${what} must be an object`);
-  return value as Fields;
-}
-
-function onlyKeys(fields: Fields, allowed: readonly string[], what: string): void {
-  for (const key of Object.keys(fields)) if (!allowed.includes(key)) throw new ProtocolError(`${what} has an unexpected field '${key.slice(0, 40)}'`);
-}
-
-function requestId(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ProtocolError(`${what}.req must be a request number`);
-  return value;
-}
-
 function text(value: unknown, what: string, max: number): string {
   if (typeof value !== 'string') throw new ProtocolError(`${what} must be a string`);
   if (value.length > max) throw new ProtocolError(`${what} is longer than ${max} characters`);
@@ -186,12 +175,6 @@ function text(value: unknown, what: string, max: number): string {
 
 function optionalText(value: unknown, what: string, max: number): string | undefined {
   return value === undefined ? undefined : text(value, what, max);
-}
-
-function runId(value: unknown, what: string): string {
-  const id = text(value, what, 64);
-  if (!RUN_ID_PATTERN.test(id)) throw new ProtocolError(`${what} is not a run id`);
-  return id;
 }
 
 function parseFilter(value: unknown): LogFilter {
@@ -219,6 +202,7 @@ function parsePath(value: unknown): (string | number)[] {
 /** Checks a message from the webview; throws ProtocolError saying what is wrong. */
 export function parseRunDetailsMessage(value: unknown): RunDetailsToHost {
   const m = record(value, 'message');
+  if (typeof m.type === 'string' && isArtifactMessageType(m.type)) return parseArtifactMessage(m, m.type);
   switch (m.type) {
     case 'ready':
       onlyKeys(m, ['type'], 'ready');
@@ -226,29 +210,29 @@ export function parseRunDetailsMessage(value: unknown): RunDetailsToHost {
     case 'action': {
       onlyKeys(m, ['type', 'req', 'action'], 'action');
       if (!RUN_ACTIONS.includes(m.action as RunAction)) throw new ProtocolError(`action.action must be one of ${RUN_ACTIONS.join(', ')}`);
-      return { type: 'action', req: requestId(m.req, 'action'), action: m.action as RunAction };
+      return { type: 'action', req: requestId(m.req, 'action.req'), action: m.action as RunAction };
     }
     case 'goToFailure': {
       onlyKeys(m, ['type', 'req', 'taskRunId'], 'goToFailure');
       const taskRunId = optionalText(m.taskRunId, 'goToFailure.taskRunId', MAX_ID);
-      return { type: 'goToFailure', req: requestId(m.req, 'goToFailure'), ...(taskRunId !== undefined ? { taskRunId } : {}) };
+      return { type: 'goToFailure', req: requestId(m.req, 'goToFailure.req'), ...(taskRunId !== undefined ? { taskRunId } : {}) };
     }
     case 'openRun':
       onlyKeys(m, ['type', 'req', 'runId'], 'openRun');
-      return { type: 'openRun', req: requestId(m.req, 'openRun'), runId: runId(m.runId, 'openRun.runId') };
+      return { type: 'openRun', req: requestId(m.req, 'openRun.req'), runId: runId(m.runId, 'openRun.runId') };
     case 'exportLogs': {
       onlyKeys(m, ['type', 'req', 'to', 'filter'], 'exportLogs');
       if (m.to !== 'clipboard' && m.to !== 'file') throw new ProtocolError("exportLogs.to must be 'clipboard' or 'file'");
-      return { type: 'exportLogs', req: requestId(m.req, 'exportLogs'), to: m.to, filter: parseFilter(m.filter) };
+      return { type: 'exportLogs', req: requestId(m.req, 'exportLogs.req'), to: m.to, filter: parseFilter(m.filter) };
     }
     case 'expandResult': {
       onlyKeys(m, ['type', 'req', 'path', 'offset'], 'expandResult');
       const offset = m.offset;
       if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) throw new ProtocolError('expandResult.offset must be a whole number');
-      return { type: 'expandResult', req: requestId(m.req, 'expandResult'), path: parsePath(m.path), offset };
+      return { type: 'expandResult', req: requestId(m.req, 'expandResult.req'), path: parsePath(m.path), offset };
     }
     default:
-      throw new ProtocolError(`unknown message type ${typeof m.type === 'string' ? `'${m.type.slice(0, 40)}'` : typeof m.type}`);
+      throw new ProtocolError(`unknown message type ${typeof m.type === 'string' ? `'${truncate(m.type)}'` : typeof m.type}`);
   }
 }
 

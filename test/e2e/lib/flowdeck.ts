@@ -259,3 +259,10 @@ export async function hidePanel(page: Page): Promise<void> {
   if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel');
 }
 
+
+/** "Flowdeck: Open Run" from the palette, picking the run by name. */
+export async function openRunFromPalette(page: Page, runName: string): Promise<void> {
+  await runCommand(page, 'Flowdeck: Open Run');
+  await page.locator('.quick-input-widget input').fill(runName);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: runName }).first().click();
+}

@@ -1,0 +1,111 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { openStore as openRunStore, storeUrl } from '../../engine/openStore';
+import { checkLease, leaseFromEnv } from '../../engine/postgres/hostLease';
+import { loadPostgres } from '../../engine/postgres/load';
+import type { PgStore } from '../../engine/postgres/pgStore';
+import type { QueueWorker } from '../../engine/postgres/queueWorker';
+import { DEFAULT_QUEUE, checkQueueName } from '../../engine/postgres/queueName';
+import { neutraliseTerminal } from '../../engine/terminalText';
+import { parseCommandArgs } from '../args';
+import { createRunner } from '../host';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+
+export const WORKER_HELP = `Usage: flowdeck worker [options]
+
+Takes runs queued on a Postgres store (\`flowdeck run … --queue NAME\`, Run on Workers in VS Code) and
+runs each as \`flowdeck run\` does: a worker process per run, timeouts, cancel, logs live in the store.
+Needs FLOWDECK_STORE (or --store) set to a postgres:// URL. Runs until stopped: SIGTERM or Ctrl-C takes no
+more runs and waits for those in progress; a second one cancels them.
+
+Options:
+  --queue NAME         the queue to serve (default: default)
+  --concurrency N      runs at once (default: 1)
+  --flows DIR          this machine's copy of the workspace: queued flow files are looked up by their path
+                       relative to the workspace root, and must have the content hash they were queued with.
+                       Without it, the worker runs built-in flows only.
+  --name HOST          the host name its runs show (default: this machine's, ${hostname()})
+  --heartbeat SECONDS  how often it proves it is alive (default 5; FLOWDECK_HEARTBEAT_SECONDS)
+  --lease SECONDS      how long after its last heartbeat others take its runs over (default 30; FLOWDECK_LEASE_SECONDS)
+  -h, --help           this help
+
+A worker that stops responding (machine off, process killed, network cut) loses its runs after the lease:
+they turn Crashed ("worker HOST stopped responding"), and those whose flow allows it (retries left, or
+resumeOnCrash) are resumed on another worker from their checkpoints.`;
+
+function positiveNumber(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export async function workerCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('worker', argv, {
+    queue: { type: 'string' },
+    concurrency: { type: 'string' },
+    flows: { type: 'string' },
+    name: { type: 'string' },
+    heartbeat: { type: 'string' },
+    lease: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    write(io.stdout, WORKER_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`flowdeck worker takes no arguments, got '${positionals[0]}'; \`flowdeck worker --help\` lists its options`);
+  if (storeUrl({ env: io.env }) === undefined) throw new UsageError('flowdeck worker needs a Postgres store: set FLOWDECK_STORE (or --store) to a postgres:// URL');
+  let queue: string;
+  try {
+    queue = checkQueueName(values.queue ?? DEFAULT_QUEUE);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const concurrency = positiveNumber(values.concurrency, '--concurrency') ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, got ${values.concurrency}`);
+  const envLease = leaseFromEnv(io.env);
+  let lease;
+  try {
+    lease = checkLease({ heartbeatMs: (positiveNumber(values.heartbeat, '--heartbeat') ?? envLease.heartbeatMs / 1000) * 1000, lapseMs: (positiveNumber(values.lease, '--lease') ?? envLease.lapseMs / 1000) * 1000 });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const name = values.name ?? io.env.FLOWDECK_WORKER_NAME ?? hostname();
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new UsageError(`--name must be a host name (letters, digits, '.', '-', '_', ':'), got ${JSON.stringify(name)}`);
+  const flowsDir = values.flows !== undefined ? resolve(io.cwd, values.flows) : undefined;
+
+  const say = (message: string): void => write(io.stderr, `flowdeck worker ${name}: ${neutraliseTerminal(message)}`);
+  let worker: QueueWorker | undefined;
+  const store = (await openRunStore({
+    env: io.env,
+    kind: 'worker',
+    hostname: name,
+    lease,
+    worker: { queue, concurrency },
+    onLeaseLost: (why) => worker?.leaseLost(why),
+  })) as PgStore;
+  const runner = createRunner(store, io);
+  runner.on('storeError', (runId, e) => say(`run ${runId}: ${e.message}`));
+  worker = new (loadPostgres().QueueWorker)(store, runner, { queue, concurrency, ...(flowsDir ? { flowsDir } : {}), say });
+  let stops = 0;
+  let stopped: () => void = () => undefined;
+  const done = new Promise<void>((r) => (stopped = r));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stops++;
+    say(stops === 1 ? `${signal}: taking no more runs; waiting for ${worker!.running} in progress (again to cancel them)` : `${signal}: cancelling the runs in progress`);
+    void worker!.stop(stops > 1).then(() => stopped());
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const sig of signals) process.on(sig, onSignal);
+  try {
+    await worker.start();
+    say(`serving queue '${queue}' (concurrency ${concurrency}${flowsDir ? `, flows from ${flowsDir}` : ', built-in flows only'}) on ${store.location}`);
+    await done;
+    return EXIT.ok;
+  } finally {
+    for (const sig of signals) process.off(sig, onSignal);
+    await runner.dispose();
+    await store.close();
+  }
+}

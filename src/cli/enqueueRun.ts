@@ -1,0 +1,62 @@
+/** `flowdeck run … --queue NAME`: the run is created Scheduled and handed to the workers of that queue. */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { discoverFlows } from '../engine/flowDiscovery';
+import { ParameterError, parametersFromText } from '../engine/parameters';
+import { checkQueueName } from '../engine/postgres/queueName';
+import type { FlowSource } from '../engine/protocol';
+import { queuedFlowFor } from '../engine/queuedFlow';
+import { BadInputError } from '../engine/runRequest';
+import { SecretMasker, secretsFromEnv } from '../engine/secrets';
+import type { RunStore } from '../engine/runStore';
+import { neutraliseTerminal } from '../engine/terminalText';
+import { followQueued } from './followQueued';
+import { EXIT, UsageError, write, type CliIo } from './io';
+import type { ParameterInput } from './parameterArgs';
+
+export interface EnqueueOptions {
+  target: string;
+  queue: string;
+  root: string;
+  flowName?: string;
+  input: ParameterInput;
+  wait: boolean;
+  json: boolean;
+}
+
+export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOptions): Promise<number> {
+  const shared = store.shared;
+  if (!shared) throw new UsageError(`--queue needs a Postgres store that workers share: set FLOWDECK_STORE (or --store) to a postgres:// URL (the store now is ${store.location})`);
+  try {
+    checkQueueName(options.queue);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const path = resolve(io.cwd, options.target);
+  const source: FlowSource = /^[a-z0-9-]+$/.test(options.target) && !existsSync(path) ? { kind: 'builtin', id: options.target } : { kind: 'file', path };
+  let flow;
+  try {
+    flow = await queuedFlowFor(source, options.root, options.flowName, discoverFlows);
+  } catch (e) {
+    if (!(e instanceof BadInputError)) throw e;
+    write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
+    return EXIT.badInput;
+  }
+  // `--param` texts are read by the declarations here, since the run is created now; a flow whose
+  // declarations cannot be read without running it gets them read as for an undeclared parameter, and
+  // the worker still validates them.
+  const masker = new SecretMasker(secretsFromEnv(io.env));
+  let parameters: Record<string, unknown>;
+  try {
+    parameters = { ...options.input.parameters, ...parametersFromText(flow.flowName, flow.parameters, options.input.parameterText, { mask: (t) => masker.mask(t) }) };
+  } catch (e) {
+    if (!(e instanceof ParameterError)) throw e;
+    write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
+    return EXIT.badInput;
+  }
+  const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}) });
+  write(io.stderr, `Queued flow run '${run.name}' (${run.id}) of flow '${neutraliseTerminal(run.flowName)}' on queue '${options.queue}'`);
+  if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });
+  if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, queue: options.queue, state: { type: run.state.type, name: run.state.name } }));
+  return EXIT.ok;
+}

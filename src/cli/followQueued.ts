@@ -1,0 +1,67 @@
+/**
+ * `flowdeck run … --queue NAME --wait`: follows a run a worker elsewhere runs, from the store — its logs
+ * and its subflows' as they are written (LISTEN/NOTIFY wakes it; nothing polls), until it ends. Ctrl-C
+ * asks for the run to be cancelled wherever it runs; a second one stops following at once.
+ */
+import { formatLogLine } from '../engine/logFormat';
+import type { RunStore } from '../engine/runStore';
+import type { SharedStore } from '../engine/sharedStore';
+import { isTerminal } from '../engine/states';
+import { neutraliseTerminal } from '../engine/terminalText';
+import { EXIT, write, type CliIo } from './io';
+import { runJson } from './runJson';
+
+/** A missed notification (a reconnect) costs at most this long a pause: a bound, not a polling loop. */
+const WAKE_MS = 10_000;
+
+export async function followQueued(store: RunStore, shared: SharedStore, io: CliIo, runId: string, options: { json: boolean }): Promise<number> {
+  let wake: () => void = () => undefined;
+  const nudge = (): void => wake();
+  const off = shared.watch({ runs: nudge, journal: nudge, health: (h) => !h.ok && write(io.stderr, `flowdeck: ${h.message ?? 'the store is unreachable'}; still following`) });
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      write(io.stderr, 'Cancelling the run wherever it runs (Ctrl-C again to stop following at once)…');
+      void shared.requestCancel(runId, signal === 'SIGINT' ? 'Cancelled by Ctrl-C' : `Cancelled: the flowdeck process was asked to stop (${signal})`).catch((e: Error) => write(io.stderr, `flowdeck: ${e.message}`));
+    }
+    nudge();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
+  // The run and its subflows: each journal read from where it was left.
+  const seen = new Map<string, number>([[runId, 0]]);
+  try {
+    for (;;) {
+      const woken = new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, WAKE_MS).unref();
+      });
+      for (const r of await store.runTree(runId)) if (!seen.has(r.id)) seen.set(r.id, 0);
+      for (const [id, after] of seen) {
+        for (let last = after; ; ) {
+          const { records, last: next } = await shared.readRecords(id, last, 2000);
+          for (const r of records) if (r.k === 'log') io.stderr.write(`${neutraliseTerminal(formatLogLine(r))}\n`);
+          seen.set(id, next);
+          if (records.length < 2000 || next === last) break;
+          last = next;
+        }
+      }
+      const run = await store.get(runId);
+      if (!run) {
+        write(io.stderr, `flowdeck: run ${runId} is no longer in the store`);
+        return EXIT.runFailed;
+      }
+      if (isTerminal(run.state.type)) {
+        const detail = (await store.readRun(runId))!;
+        if (options.json) write(io.stdout, JSON.stringify(await runJson(detail, store, { loadResultFiles: true }), null, 2));
+        return interrupts > 1 ? EXIT.interrupted : run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
+      }
+      if (interrupts > 1) return EXIT.interrupted;
+      await woken;
+    }
+  } finally {
+    off();
+    for (const sig of signals) process.off(sig, onSignal);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Settling the runs of hosts that stopped responding. Deleting a lapsed host's row is the decision — one
+ * statement, so exactly one process makes it however many look at once — and then each of its unfinished
+ * runs turns Crashed (journal record and index state in one transaction, only if it is still unfinished
+ * and still that host's), runs it had claimed but not yet taken up are queued again, its queue jobs are
+ * freed, and a run its flow lets resume (`retries` left, or
+ * `resumeOnCrash`) is queued again under a key naming its next attempt, so it is resumed once.
+ */
+import type { Pool } from 'pg';
+import type { RunRecord } from '../records';
+import { CRASHED_HOST_MESSAGE } from '../runStore';
+import { indexState } from '../runIndex';
+import { state } from '../states';
+import { addRunJob, unlockQueueWorkers } from './runQueue';
+
+const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
+
+export function workerStoppedMessage(hostname: string): string {
+  return `worker ${hostname} stopped responding`;
+}
+
+export interface Reaped {
+  runIds: string[];
+}
+
+export class CrashReaper {
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+    private readonly channel: string,
+    private readonly hasQueue: () => boolean,
+  ) {}
+
+  private get s(): string {
+    return `"${this.schema}"`;
+  }
+
+  /** Hosts whose lease lapsed (or `only`, a lease this process gave up) go; their runs are settled. */
+  async reap(only?: string): Promise<string[]> {
+    const { rows: gone } = await this.pool.query<{ id: string; queue_worker_ids: string[] }>(
+      only === undefined
+        ? `delete from ${this.s}.hosts where last_seen < now() - lease_ms * interval '1 millisecond' returning id, queue_worker_ids`
+        : `delete from ${this.s}.hosts where id = $1 returning id, queue_worker_ids`,
+      only === undefined ? [] : [only],
+    );
+    if (gone.length > 0 && this.hasQueue()) {
+      // Before the jobs are freed: a worker handed one again must find its claim free.
+      await this.releaseClaims(gone.map((g) => g.id));
+      const queueWorkers = gone.flatMap((g) => g.queue_worker_ids);
+      if (queueWorkers.length > 0) await unlockQueueWorkers(this.pool, this.schema, queueWorkers);
+    }
+    // Runs whose owner has no lease (its row went now or earlier); runs waiting for a worker have no owner yet.
+    const { rows: orphans } = await this.pool.query<{ id: string; owner_session: string | null }>(
+      `select id, owner_session from ${this.s}.runs r where ${UNFINISHED} and state_type <> 'SCHEDULED'
+         and (owner_session is null or not exists (select 1 from ${this.s}.hosts h where h.id = r.owner_session))`,
+    );
+    const crashed: string[] = [];
+    for (const o of orphans) if (await this.crash(o.id, o.owner_session)) crashed.push(o.id);
+    return crashed;
+  }
+
+  /**
+   * A worker that died between claiming a run's start (or resume) and taking the run up left the run
+   * Scheduled (or Crashed) with a claim nobody will use: the claim goes and the run is queued again
+   * under the same job key (a job still locked by the dead worker loses its key to the new one).
+   */
+  private async releaseClaims(sessions: string[]): Promise<void> {
+    const { rows } = await this.pool.query<{ id: string; queue: string; key: string }>(
+      `delete from ${this.s}.claims c using ${this.s}.runs r
+        where c.session = any($1::uuid[]) and r.queue is not null
+          and ((r.state_type = 'SCHEDULED' and c.key = 'start:' || r.id) or (r.state_type = 'CRASHED' and c.key = 'resume:' || r.id || ':' || (r.attempt + 1)))
+        returning r.id, r.queue, c.key`,
+      [sessions],
+    );
+    for (const r of rows) await addRunJob(this.pool, this.schema, r.queue, r.id, r.key.startsWith('start:') ? `run:${r.id}` : r.key);
+  }
+
+  private async crash(id: string, session: string | null): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<{ owner: { hostname?: string }; queue: string | null; root_queue: string | null; attempt: number; retries: number | null; resume_on_crash: boolean; parent_run_id: string | null; seq: string }>(
+        `select r.owner, r.queue, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.attempt, r.retries, r.resume_on_crash, r.parent_run_id, r.journal_seq as seq
+           from ${this.s}.runs r where r.id = $1 and ${UNFINISHED} and r.owner_session is not distinct from $2::uuid for update`,
+        [id, session],
+      );
+      const run = rows[0];
+      if (!run) {
+        await client.query('rollback');
+        return false;
+      }
+      const hostname = run.owner?.hostname ?? 'unknown';
+      const message = run.root_queue !== null ? workerStoppedMessage(hostname) : CRASHED_HOST_MESSAGE;
+      const s = state('Crashed', message);
+      const record: RunRecord = { k: 'state', runId: id, name: s.name, ts: s.timestamp, message };
+      await client.query(`insert into ${this.s}.records (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3)`, [id, run.seq, JSON.stringify(record)]);
+      await client.query(`update ${this.s}.runs set journal_seq = journal_seq + 1, seq = seq + 1, state = $2, state_type = 'CRASHED', end_time = $3 where id = $1`, [id, indexState(s), s.timestamp]);
+      const resumable = run.parent_run_id === null && run.queue !== null && (run.resume_on_crash || run.attempt <= (run.retries ?? 0));
+      if (resumable && this.hasQueue()) await addRunJob(client, this.schema, run.queue!, id, `resume:${id}:${run.attempt + 1}`);
+      await client.query('select pg_notify($1, $2)', [this.channel, id]);
+      await client.query('commit');
+      return true;
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+}

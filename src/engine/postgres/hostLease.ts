@@ -1,0 +1,160 @@
+/**
+ * A process's lease on the shared store: a row in `hosts` it refreshes every heartbeat. Other processes
+ * judge it dead once the row is older than its lease (by the database's clock, so clocks of different
+ * machines never matter) and take over: its runs turn Crashed and those that may resume go back to the
+ * queue. A process that cannot refresh its row for most of its lease fences itself before anyone else
+ * could take over — it stops writing under that lease — so a cut-off worker that comes back never runs
+ * a run that was already handed to another.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Clock } from '../clock';
+
+export type HostKind = 'worker' | 'cli' | 'editor';
+
+export interface LeaseTiming {
+  /** How often the row is refreshed. */
+  heartbeatMs: number;
+  /** How long after its last heartbeat a host counts as gone. */
+  lapseMs: number;
+}
+
+export const DEFAULT_LEASE: LeaseTiming = { heartbeatMs: 5000, lapseMs: 30_000 };
+
+/** FLOWDECK_HEARTBEAT_SECONDS and FLOWDECK_LEASE_SECONDS, when set to sensible numbers. */
+export function leaseFromEnv(env: NodeJS.ProcessEnv, fallback: LeaseTiming = DEFAULT_LEASE): LeaseTiming {
+  const seconds = (name: string): number | undefined => {
+    const v = Number(env[name]);
+    return env[name] !== undefined && Number.isFinite(v) && v > 0 ? v * 1000 : undefined;
+  };
+  return checkLease({ heartbeatMs: seconds('FLOWDECK_HEARTBEAT_SECONDS') ?? fallback.heartbeatMs, lapseMs: seconds('FLOWDECK_LEASE_SECONDS') ?? fallback.lapseMs });
+}
+
+export function checkLease(t: LeaseTiming): LeaseTiming {
+  if (!(t.heartbeatMs >= 50) || !(t.lapseMs >= 3 * t.heartbeatMs)) {
+    throw new RangeError(`A lease of ${t.lapseMs / 1000} s with a heartbeat every ${t.heartbeatMs / 1000} s cannot work: the lease must be at least three heartbeats (and a heartbeat at least 0.05 s)`);
+  }
+  return t;
+}
+
+export interface HostInfo {
+  hostname: string;
+  pid: number;
+  kind: HostKind;
+  queue?: string;
+  concurrency?: number;
+}
+
+export class HostLease {
+  id = randomUUID();
+  /** Set once this lease can no longer be trusted: nothing more is written under it. */
+  fenced = false;
+  running = 0;
+  /** The queue's ids for this process (graphile-worker locks a job with its pool's id), freed when the lease lapses. */
+  queueWorkerIds: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private lastOk: number;
+  private beating = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly table: string,
+    readonly info: HostInfo,
+    readonly timing: LeaseTiming,
+    private readonly clock: Clock,
+    /** Called once when the lease is lost (fenced here, or taken away by another process). */
+    private readonly onLost: (why: string) => void,
+  ) {
+    this.lastOk = clock.now();
+  }
+
+  async start(): Promise<void> {
+    await this.insert();
+    this.tick();
+  }
+
+  private tick(): void {
+    this.timer = setInterval(() => {
+      // Checked on every tick, also while a heartbeat hangs on a dead connection (a cut network sends no reset).
+      if (this.clock.now() - this.lastOk > this.fenceAfterMs) {
+        this.lose(`no heartbeat reached the database for ${Math.round((this.clock.now() - this.lastOk) / 1000)} s`);
+        return;
+      }
+      void this.beat();
+    }, this.timing.heartbeatMs);
+    this.timer.unref();
+  }
+
+  private async insert(): Promise<void> {
+    await this.pool.query({
+      text: `insert into ${this.table} (id, hostname, pid, kind, queue, concurrency, lease_ms) values ($1, $2, $3, $4, $5, $6, $7)`,
+      values: [this.id, this.info.hostname, this.info.pid, this.info.kind, this.info.queue ?? null, this.info.concurrency ?? null, this.timing.lapseMs],
+      query_timeout: this.timing.lapseMs,
+    } as import('pg').QueryConfig);
+    this.lastOk = this.clock.now();
+  }
+
+  /**
+   * No heartbeat got through for this long: stop before others may take over — at most 60% of the lease
+   * (a margin for a slow machine's timers) and at least two heartbeats before it lapses.
+   */
+  get fenceAfterMs(): number {
+    return Math.min(this.timing.lapseMs * 0.6, this.timing.lapseMs - 2 * this.timing.heartbeatMs);
+  }
+
+  /**
+   * Records a queue id of this process now, not at the next heartbeat: it may lock a job at once, and a
+   * job locked by an id the lease does not name would stay locked after this process died.
+   */
+  async addQueueWorker(id: string): Promise<void> {
+    this.queueWorkerIds = [...this.queueWorkerIds, id];
+    if (this.fenced) return;
+    await this.pool.query(`update ${this.table} set queue_worker_ids = $2 where id = $1`, [this.id, this.queueWorkerIds]);
+  }
+
+  private async beat(): Promise<void> {
+    if (this.beating || this.fenced) return;
+    this.beating = true;
+    const id = this.id;
+    try {
+      const { rowCount } = await this.pool.query({
+        text: `update ${this.table} set last_seen = now(), running = $2, queue_worker_ids = $3 where id = $1`,
+        values: [id, this.running, this.queueWorkerIds],
+        // A heartbeat that cannot get through in time counts as missed (the tick above decides when that is fatal).
+        query_timeout: this.fenceAfterMs,
+      } as import('pg').QueryConfig);
+      if (id !== this.id) return;
+      if (rowCount === 0) this.lose('another process found its lease lapsed and took its runs over');
+      else this.lastOk = this.clock.now();
+    } catch {
+      // Missed; the tick decides.
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private lose(why: string): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    clearInterval(this.timer);
+    this.onLost(why);
+  }
+
+  /** A fresh lease (a new id) after this one was lost; the old one's runs are someone else's to settle. */
+  async renew(): Promise<string> {
+    const old = this.id;
+    this.id = randomUUID();
+    await this.insert();
+    this.fenced = false;
+    this.tick();
+    return old;
+  }
+
+  /** Ends the lease: the row goes, so anything still owned under it counts as crashed at once. */
+  async end(): Promise<void> {
+    clearInterval(this.timer);
+    if (this.fenced) return;
+    this.fenced = true;
+    await this.pool.query(`delete from ${this.table} where id = $1`, [this.id]).catch(() => undefined);
+  }
+}

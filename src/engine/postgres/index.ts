@@ -1,0 +1,3 @@
+/** The Postgres backend as one bundle (dist/postgres.js), loaded only by processes that use it (load.ts). */
+export { PgStore } from './pgStore';
+export { QueueWorker } from './queueWorker';

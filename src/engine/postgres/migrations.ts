@@ -1,0 +1,155 @@
+/**
+ * The Postgres store's schema, as numbered migrations. Every process that opens the store applies the
+ * ones its database lacks, all in one transaction under an advisory lock: two processes starting at once
+ * never both migrate, and a failed migration leaves the schema as it was. A new kind of stored state (the
+ * schedules' slots, concurrency limits) is a new entry at the end; an applied entry never changes.
+ */
+import type { PoolClient } from 'pg';
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL with `:S` standing for the store's (quoted) schema. */
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'runs, journals, results, hosts, claims, cache, key-value',
+    sql: `
+      -- Processes using the store (workers, CLI runs, editors): a run's owner is alive while its row is fresh.
+      create table :S.hosts (
+        id uuid primary key,
+        hostname text not null,
+        pid integer not null,
+        kind text not null check (kind in ('worker', 'cli', 'editor')),
+        queue text,
+        concurrency integer,
+        running integer not null default 0,
+        queue_worker_ids text[] not null default '{}',
+        -- How long after its last heartbeat the host counts as gone (each host says its own).
+        lease_ms integer not null,
+        started_at timestamptz not null default now(),
+        last_seen timestamptz not null default now()
+      );
+
+      -- The run index: one row per run, its latest state and a per-run sequence number.
+      create table :S.runs (
+        id text primary key,
+        name text not null unique,
+        flow_name text not null,
+        source text not null,
+        parent_run_id text,
+        parent_task_run_id text,
+        created bigint not null,
+        seq bigint not null default 0,
+        state jsonb not null,
+        state_type text not null,
+        start_time bigint,
+        end_time bigint,
+        attempt integer not null default 1,
+        owner jsonb not null,
+        -- The hosts row of the process running it; null while it waits for a worker.
+        owner_session uuid,
+        trigger jsonb,
+        resume_on_crash boolean not null default false,
+        source_hash text,
+        -- The flow's retries, learnt when a worker loads it: how many attempts a crash may resume.
+        retries integer,
+        queue text,
+        cancel_reason text,
+        journal_seq bigint not null default 0
+      );
+      create index runs_newest on :S.runs (created desc, id);
+      create index runs_parent on :S.runs (parent_run_id) where parent_run_id is not null;
+      create index runs_unfinished on :S.runs (owner_session) where state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED');
+
+      -- A run's journal: its records as the very lines the worker sent (already masked), in order.
+      create table :S.records (
+        run_id text not null references :S.runs (id) on delete cascade,
+        seq bigint not null,
+        kind text not null,
+        line text not null,
+        primary key (run_id, seq)
+      );
+
+      -- Results too large for a journal line, moved here from the worker's results folder.
+      create table :S.results (
+        run_id text not null references :S.runs (id) on delete cascade,
+        file text not null,
+        content text not null,
+        primary key (run_id, file)
+      );
+
+      create table :S.claims (
+        key text primary key,
+        session uuid,
+        claimed_at timestamptz not null default now()
+      );
+
+      -- Keys are kept only as hashes: a key may hold a secret.
+      create table :S.cache (
+        key_hash text primary key,
+        value text not null,
+        expires_at bigint
+      );
+      create table :S.kv (
+        namespace text not null,
+        key_hash text not null,
+        value jsonb not null,
+        primary key (namespace, key_hash)
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'artifact keys of a run',
+    sql: `
+      -- The keys of the artifacts a run published, as the embedded index keeps them (the artifacts are journal records).
+      alter table :S.runs add column artifact_keys text[];
+    `,
+  },
+];
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
+
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`Not a schema name for the Flowdeck store: ${JSON.stringify(schema)} (lowercase letters, digits and _, at most 41)`);
+  return schema;
+}
+
+/** The advisory lock key of a schema's migrations (any stable 64-bit number per schema). */
+function lockKey(schema: string): string {
+  let h = 0n;
+  for (const c of `flowdeck-migrate:${schema}`) h = (h * 31n + BigInt(c.codePointAt(0)!)) & 0x7fffffffffffffffn;
+  return h.toString();
+}
+
+/** Applies the migrations the schema lacks; returns the versions applied. */
+export async function migrate(client: PoolClient, schema: string, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const s = `"${checkSchemaName(schema)}"`;
+  await client.query('begin');
+  try {
+    await client.query('select pg_advisory_xact_lock($1::bigint)', [lockKey(schema)]);
+    await client.query(`create schema if not exists ${s}`);
+    await client.query(`create table if not exists ${s}.migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    const { rows } = await client.query<{ version: number }>(`select version from ${s}.migrations`);
+    const have = new Set(rows.map((r) => r.version));
+    const newest = Math.max(0, ...have);
+    const known = Math.max(0, ...migrations.map((m) => m.version));
+    if (newest > known) throw new Error(`The Flowdeck store in schema ${schema} was migrated by a newer Flowdeck (version ${newest}; this one knows up to ${known}): update Flowdeck on this machine`);
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (have.has(m.version)) continue;
+      await client.query(m.sql.replaceAll(':S', s));
+      await client.query(`insert into ${s}.migrations (version, name) values ($1, $2)`, [m.version, m.name]);
+      applied.push(m.version);
+    }
+    await client.query('commit');
+    return applied;
+  } catch (e) {
+    await client.query('rollback').catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The writer of one run in Postgres. Appends go out in order, one statement per batch (appends made while
+ * one is in flight are sent together), each atomic: the records, the journal's new length, and a
+ * notification for followers. A result record that names a file (`{ k: 'result', ref }`: the worker
+ * wrote a large result to the run's local results folder) moves that file's content into the database
+ * in the same transaction — so the result is stored exactly when its record is — and the local copy goes.
+ *
+ * Writes are fenced: a handle writes only while its lease is current and, for the run's owner, only
+ * while the run is still its own. A worker that was cut off and came back finds its writes refused
+ * (StoreWriteError), and its runner stops the run, instead of writing into a run another worker resumed.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PoolClient } from 'pg';
+import type { ProcessIdentity, RunCreatedRecord, RunRecord } from '../records';
+import { indexState } from '../runIndex';
+import type { RunHandle } from '../runStore';
+import type { State } from '../states';
+import { StoreWriteError } from '../storeErrors';
+import type { HostLease } from './hostLease';
+
+/** What the handle needs of its store. */
+export interface HandleContext {
+  schema: string;
+  location: string;
+  channels: { runs: string; journal: string };
+  connect(): Promise<PoolClient>;
+  describe(e: unknown): string;
+  addArtifactKeys(id: string, keys: readonly string[]): Promise<void>;
+}
+
+/** `owner`: created (or taken over) by this process; `open`: a note added to someone else's run (a crash mark, a hook's logs). */
+export type HandleRole = 'owner' | 'open';
+
+const KIND = /^\{"k":"([a-z]+)"/;
+const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
+
+interface Pending {
+  lines: string[];
+  state?: { s: State; extra: SetStateExtra };
+  resolve(): void;
+  reject(e: Error): void;
+}
+
+type SetStateExtra = { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity };
+
+export class PgRunHandle implements RunHandle {
+  readonly id: string;
+  readonly name: string;
+  private queue: Pending[] = [];
+  private draining?: Promise<void>;
+  private closed = false;
+
+  constructor(
+    private readonly ctx: HandleContext,
+    readonly created: RunCreatedRecord,
+    readonly resultsDir: string,
+    private readonly lease: HostLease,
+    private readonly leaseId: string,
+    private role: HandleRole,
+    /** The owner identity this process writes (its host name as the store shows it). */
+    private readonly me: ProcessIdentity,
+  ) {
+    this.id = created.runId;
+    this.name = created.name;
+  }
+
+  append(records: readonly RunRecord[]): Promise<void> {
+    return records.length === 0 ? Promise.resolve() : this.enqueue(records.map((r) => JSON.stringify(r)));
+  }
+
+  appendText(text: string): Promise<void> {
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    return lines.length === 0 ? Promise.resolve() : this.enqueue(lines);
+  }
+
+  setState(s: State, extra: SetStateExtra = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ lines: [], state: { s, extra }, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.draining ?? Promise.resolve();
+  }
+
+  async addArtifactKeys(keys: readonly string[]): Promise<void> {
+    // The run's row never names an artifact its journal does not hold yet.
+    await this.flush();
+    await this.ctx.addArtifactKeys(this.id, keys);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private enqueue(lines: string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new StoreWriteError(`The run ${this.id} was closed for writing`, this.ctx.location));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ lines, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        // Journal lines queued before a state change go out with it, in one transaction; the state after them.
+        const batch: Pending[] = [];
+        while (this.queue.length > 0) {
+          const next = this.queue.shift()!;
+          batch.push(next);
+          if (next.state) break;
+        }
+        try {
+          await this.write(batch.flatMap((p) => p.lines), batch[batch.length - 1]!.state);
+          for (const p of batch) p.resolve();
+        } catch (e) {
+          const error = e instanceof StoreWriteError ? e : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  /** The condition under which this handle may write: its lease is current and, as owner, the run is its own. */
+  private guard(role: HandleRole, leaseParam: string): string {
+    const s = `"${this.ctx.schema}"`;
+    const leaseLive = `exists (select 1 from ${s}.hosts h where h.id = ${leaseParam})`;
+    return role === 'owner'
+      ? `runs.owner_session = ${leaseParam} and ${leaseLive}`
+      : `(runs.owner_session is null or runs.owner_session = ${leaseParam} or not exists (select 1 from ${s}.hosts h where h.id = runs.owner_session))`;
+  }
+
+  private async write(lines: string[], state: Pending['state']): Promise<void> {
+    if (this.lease.fenced && this.lease.id === this.leaseId) throw this.fencedError();
+    if (this.lease.id !== this.leaseId && this.role === 'owner') throw this.fencedError();
+    const s = `"${this.ctx.schema}"`;
+    const results = await this.resultFiles(lines);
+    const client = await this.ctx.connect();
+    try {
+      await client.query('begin');
+      if (lines.length > 0) {
+        const kinds = lines.map((l) => KIND.exec(l)?.[1] ?? 'unknown');
+        const { rows } = await client.query<{ base: string }>(
+          `update ${s}.runs set journal_seq = journal_seq + $2 where id = $1 and ${this.guard(this.role, '$3::uuid')} returning journal_seq - $2 as base`,
+          [this.id, lines.length, this.leaseId],
+        );
+        if (rows.length === 0) throw await this.refusal(client);
+        await client.query(
+          `insert into ${s}.records (run_id, seq, kind, line) select $1, $2::bigint + t.ord, t.kind, t.line from unnest($3::text[], $4::text[]) with ordinality as t(kind, line, ord)`,
+          [this.id, rows[0]!.base, kinds, lines],
+        );
+        for (const r of results) {
+          await client.query(`insert into ${s}.results (run_id, file, content) values ($1, $2, $3) on conflict (run_id, file) do update set content = excluded.content`, [r.runId, r.file, r.content]);
+        }
+        await client.query('select pg_notify($1, $2)', [this.ctx.channels.journal, this.id]);
+      }
+      if (state) await this.writeState(client, state.s, state.extra);
+      await client.query('commit');
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+    // In the database now: the local copies have done their job.
+    for (const r of results) await rm(r.path, { force: true }).catch(() => undefined);
+  }
+
+  private async writeState(client: PoolClient, st: State, extra: SetStateExtra): Promise<void> {
+    const s = `"${this.ctx.schema}"`;
+    const small = indexState(st);
+    const takeOver = extra.owner !== undefined;
+    const clearsEnd = extra.endTime === undefined && (st.type === 'SCHEDULED' || st.type === 'PENDING');
+    // Taking a run over (a new attempt) is allowed where an outsider may write; the run is this process's after.
+    const guard = this.guard(takeOver ? 'open' : this.role, '$9::uuid');
+    const { rowCount } = await client.query(
+      `update ${s}.runs set seq = seq + 1, state = $2, state_type = $3,
+         start_time = coalesce($4, start_time),
+         end_time = case when $5::bigint is not null then $5::bigint when $6 then null else end_time end,
+         attempt = coalesce($7, attempt),
+         owner = coalesce($8, owner),
+         owner_session = case when $10 then $9::uuid else owner_session end
+       where id = $1 and ${guard}`,
+      [this.id, small, st.type, extra.startTime ?? null, extra.endTime ?? null, clearsEnd, extra.attempt ?? null, takeOver ? { ...extra.owner, hostname: this.me.hostname } : null, this.leaseId, takeOver],
+    );
+    if (rowCount === 0) throw await this.refusal(client);
+    if (takeOver) this.role = 'owner';
+    await client.query('select pg_notify($1, $2)', [this.ctx.channels.runs, this.id]);
+  }
+
+  /** Why a write was refused, for the run's final message. */
+  private async refusal(client: PoolClient): Promise<StoreWriteError> {
+    const s = `"${this.ctx.schema}"`;
+    const { rows } = await client.query<{ owner: { hostname?: string } | null; mine: boolean; live: boolean }>(
+      `select owner, owner_session = $2::uuid as mine, exists (select 1 from ${s}.hosts where id = $2::uuid) as live from ${s}.runs where id = $1`,
+      [this.id, this.leaseId],
+    );
+    const row = rows[0];
+    if (!row) return new StoreWriteError(`Run ${this.name} is no longer in the store ${this.ctx.location} (deleted)`, this.ctx.location);
+    if (!row.live) return this.fencedError();
+    return new StoreWriteError(`Run ${this.name} was taken over by ${row.owner?.hostname ?? 'another host'}; this host no longer writes to it`, this.ctx.location);
+  }
+
+  private fencedError(): StoreWriteError {
+    return new StoreWriteError(`This host (${this.me.hostname}) lost its lease on the store ${this.ctx.location}: its runs may be resumed elsewhere, so it stops writing them`, this.ctx.location, 'ELEASE');
+  }
+
+  /** Result records that point at a file in a results folder: the content to move into the database. */
+  private async resultFiles(lines: readonly string[]): Promise<{ runId: string; file: string; path: string; content: string }[]> {
+    const out: { runId: string; file: string; path: string; content: string }[] = [];
+    for (const line of lines) {
+      if (!line.startsWith('{"k":"result"') || !line.includes('"ref":')) continue;
+      let record: { runId?: unknown; ref?: { file?: unknown } };
+      try {
+        record = JSON.parse(line) as typeof record;
+      } catch {
+        continue;
+      }
+      const file = record.ref?.file;
+      if (typeof file !== 'string' || !RESULT_FILE.test(file) || file.startsWith('.') || record.runId !== this.id) continue;
+      const path = join(this.resultsDir, file);
+      try {
+        out.push({ runId: this.id, file, path, content: await readFile(path, 'utf8') });
+      } catch (e) {
+        throw new StoreWriteError(`Could not move the result file ${path} of run ${this.name} into the store: ${(e as Error).message}`, path, (e as NodeJS.ErrnoException).code);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * What the Postgres store offers a store several machines share (sharedStore.ts): changes pushed by
+ * LISTEN/NOTIFY, runs queued for workers, cancel requests that reach the worker running a run, the
+ * workers alive, a run's journal read from where a follower left it.
+ */
+import type { PoolClient } from 'pg';
+import type { FlowRunSummary, RunRecord } from '../records';
+import { indexState } from '../runIndex';
+import type { CancelOutcome, QueuedRun, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
+import { isTerminal, state } from '../states';
+import type { Channel } from './changeFeed';
+import { READ_BATCH, lineRecord } from './journalRows';
+import type { PgStore } from './pgStore';
+import { checkQueueName } from './queueName';
+
+export class PgShared implements SharedStore {
+  constructor(private readonly store: PgStore) {}
+
+  get health(): StoreHealth {
+    return this.store.feed.healthy;
+  }
+
+  watch(listener: SharedStoreListener): () => void {
+    const off = this.store.feed.subscribe({
+      notify: (channel: Channel, payload: string) => {
+        if (channel === 'runs') listener.runs?.();
+        else if (channel === 'journal') listener.journal?.(payload);
+      },
+      health: (h) => listener.health?.(h),
+      resync: () => listener.runs?.(),
+    });
+    void this.store.feed.start().catch((e: unknown) => this.store.feed.setHealth({ ok: false, message: this.store.describe(e) }));
+    return off;
+  }
+
+  /** Creates the run in state Scheduled and hands it to the queue, in one transaction. */
+  async enqueue(run: QueuedRun): Promise<FlowRunSummary> {
+    this.store.assertWritable();
+    checkQueueName(run.queue);
+    const created = await this.store.insertRun(
+      {
+        flowName: run.flowName,
+        source: run.source,
+        parameters: run.parameters,
+        state: state('Scheduled', `Waiting for a worker on queue '${run.queue}'`),
+        ...(run.sourceHash ? { sourceHash: run.sourceHash } : {}),
+        ...(run.trigger ? { trigger: run.trigger } : {}),
+      },
+      { ownerSession: null, queue: run.queue },
+    );
+    return (await this.store.get(created.runId))!;
+  }
+
+  async requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
+    this.store.assertWritable();
+    const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'cancel a run'));
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<{ state_type: string; journal_seq: string }>(`select state_type, journal_seq from ${this.store.t('runs')} where id = $1 for update`, [runId]);
+      const run = rows[0];
+      let outcome: CancelOutcome;
+      if (!run) outcome = 'unknown';
+      else if (isTerminal(run.state_type as FlowRunSummary['state']['type'])) outcome = 'finished';
+      else if (run.state_type === 'SCHEDULED') {
+        // Not taken yet: cancelled here and now; the worker that gets its job finds it finished.
+        const s = state('Cancelled', reason);
+        await client.query(`insert into ${this.store.t('records')} (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3)`, [runId, run.journal_seq, JSON.stringify({ k: 'state', runId, name: s.name, ts: s.timestamp, message: reason })]);
+        await client.query(`update ${this.store.t('runs')} set journal_seq = journal_seq + 1, seq = seq + 1, state = $2, state_type = 'CANCELLED', end_time = $3 where id = $1`, [runId, indexState(s), s.timestamp]);
+        await client.query('select pg_notify($1, $2)', [this.store.channels.runs, runId]);
+        outcome = 'cancelled';
+      } else {
+        await client.query(`update ${this.store.t('runs')} set cancel_reason = $2 where id = $1`, [runId, reason]);
+        await client.query('select pg_notify($1, $2)', [this.store.channels.cancel, runId]);
+        outcome = 'requested';
+      }
+      await client.query('commit');
+      return outcome;
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      this.store.fail(e, 'cancel a run');
+    } finally {
+      client.release();
+    }
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    const rows = await this.store.rows<{ id: string; hostname: string; pid: number; queue: string; concurrency: number; running: number; last_seen: Date; started_at: Date }>(
+      `select id, hostname, pid, queue, concurrency, running, last_seen, started_at from ${this.store.t('hosts')}
+        where kind = 'worker' and last_seen >= now() - lease_ms * interval '1 millisecond' order by started_at, id`,
+      [],
+      'list workers',
+    );
+    return rows.map((r) => ({ id: r.id, hostname: r.hostname, pid: r.pid, queue: r.queue, concurrency: r.concurrency, running: r.running, lastHeartbeat: r.last_seen.getTime(), startedAt: r.started_at.getTime() }));
+  }
+
+  async readRecords(runId: string, afterSeq: number, limit = READ_BATCH): Promise<{ records: RunRecord[]; last: number }> {
+    const rows = await this.store.rows<{ seq: string; line: string }>(`select seq, line from ${this.store.t('records')} where run_id = $1 and seq > $2 order by seq limit $3`, [runId, afterSeq, limit], 'read a run journal');
+    const records = rows.map((r) => lineRecord(r.line, runId)).filter((r): r is RunRecord => r !== undefined);
+    return { records, last: rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : afterSeq };
+  }
+}

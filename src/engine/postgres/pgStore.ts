@@ -1,0 +1,591 @@
+/**
+ * The run store in Postgres (node-postgres), for history shared by several machines. The same records
+ * as the embedded store, folded by the same reducer: `runs` is the index (one row per run with its latest
+ * state and a per-run `seq`), `records` the journals (the lines workers send, already masked), `results`
+ * the results too large for a line. Everything lives in one schema of its own (default `flowdeck`),
+ * created and migrated by numbered migrations (migrations.ts); the job queue in `<schema>_queue`.
+ *
+ * A process that writes holds a lease (hostLease.ts); runs of hosts whose lease lapsed are settled by
+ * whoever notices first (crashReaper.ts). Other processes hear of changes by LISTEN/NOTIFY (changeFeed.ts).
+ * The connection string's password is never shown: `location` is the URL without it, and errors are masked.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import type { Artifact } from '../artifacts';
+import { systemClock, type Clock } from '../clock';
+import { currentProcess } from '../processIdentity';
+import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord } from '../records';
+import { newRunRecords } from '../newRunRecords';
+import { randomRunName } from '../runNames';
+import { indexState } from '../runIndex';
+import { JournalReplay } from '../runReducer';
+import type { ListOptions, NewRun, ResolvedRun, RunHandle, RunStore } from '../runStore';
+import { isTerminal } from '../states';
+import { privateDir } from '../storeHome';
+import { ChangeFeed, type Channel } from './changeFeed';
+import { PostgresStoreError, connectionMasker, redactUrl } from './connection';
+import { CrashReaper } from './crashReaper';
+import { DEFAULT_LEASE, HostLease, type HostKind, type LeaseTiming } from './hostLease';
+import { checkSchemaName, migrate } from './migrations';
+import { PgKeyValueStore } from './pgKeyValueStore';
+import { PgResultCache } from './pgResultCache';
+import { READ_BATCH, lineRecord } from './journalRows';
+import { PgShared } from './pgShared';
+import { PgRunHandle, type HandleContext } from './pgRunHandle';
+import { addRunJob, migrateQueue } from './runQueue';
+import { PgNoLimits, PgNoSchedules } from './pgNoSchedules';
+
+export interface PgStoreOptions {
+  /** Local folder for compiled flows and results on their way into the database (FLOWDECK_HOME). */
+  home: string;
+  /** Default `flowdeck`. */
+  schema?: string;
+  readOnly?: boolean;
+  clock?: Clock;
+  /** What this process is, for the hosts list (default `cli`). */
+  kind?: HostKind;
+  /** The host name runs of this process show (default the machine's). */
+  hostname?: string;
+  lease?: LeaseTiming;
+  /** A worker's queue and concurrency, shown in the Workers list. */
+  worker?: { queue: string; concurrency: number };
+  /** Called when this process's lease is lost (fenced, or taken by another): its runs must stop. */
+  onLeaseLost?: (why: string) => void;
+  /** Mark runs of hosts that stopped responding Crashed on open (default true). */
+  detectCrashed?: boolean;
+}
+
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
+const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
+const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys`;
+
+interface RunRow {
+  id: string;
+  name: string;
+  flow_name: string;
+  source: string;
+  parent_run_id: string | null;
+  parent_task_run_id: string | null;
+  created: string;
+  seq: string;
+  state: FlowRunSummary['state'];
+  start_time: string | null;
+  end_time: string | null;
+  attempt: number;
+  owner: ProcessIdentity;
+  trigger: FlowRunSummary['trigger'] | null;
+  resume_on_crash: boolean;
+  artifact_keys: string[] | null;
+}
+
+function toSummary(r: RunRow): FlowRunSummary {
+  const s: FlowRunSummary = { id: r.id, name: r.name, flowName: r.flow_name, source: r.source, state: r.state, created: Number(r.created), owner: r.owner, attempt: r.attempt, seq: Number(r.seq) };
+  if (r.start_time !== null) s.startTime = Number(r.start_time);
+  if (r.end_time !== null) s.endTime = Number(r.end_time);
+  if (r.parent_run_id !== null) s.parentRunId = r.parent_run_id;
+  if (r.parent_task_run_id !== null) s.parentTaskRunId = r.parent_task_run_id;
+  if (r.trigger !== null) s.trigger = r.trigger;
+  if (r.resume_on_crash) s.resumeOnCrash = true;
+  if (r.artifact_keys && r.artifact_keys.length > 0) s.artifactKeys = r.artifact_keys;
+  return s;
+}
+
+
+export class PgStore implements RunStore {
+  readonly cache: PgResultCache;
+  readonly kv: PgKeyValueStore;
+  readonly schedules = new PgNoSchedules();
+  readonly limits = new PgNoLimits();
+  readonly location: string;
+  readonly readOnly: boolean;
+  readonly skippedIndexRecords = 0;
+  readonly schema: string;
+  readonly hostname: string;
+  readonly lease?: HostLease;
+  readonly shared: PgShared;
+  private readonly masker;
+  /** @internal */
+  readonly feed: ChangeFeed;
+  private readonly reaper: CrashReaper;
+  private readonly changed = new Set<string>();
+  private resyncDue = false;
+  private unfinished = false;
+  private missingSchema = false;
+  private queueReady = false;
+
+  private constructor(
+    readonly pool: Pool,
+    url: string,
+    readonly options: PgStoreOptions,
+  ) {
+    this.schema = checkSchemaName(options.schema ?? 'flowdeck');
+    this.location = redactUrl(url);
+    this.masker = connectionMasker(url);
+    this.readOnly = options.readOnly ?? false;
+    this.hostname = options.hostname ?? osHostname();
+    const clock = options.clock ?? systemClock;
+    this.cache = new PgResultCache(pool, this.t('cache'), clock);
+    this.kv = new PgKeyValueStore(pool, this.t('kv'));
+    this.feed = new ChangeFeed({ connectionString: url, application_name: 'flowdeck-listen' }, this.channels, (e) => this.describe(e));
+    this.reaper = new CrashReaper(pool, this.schema, this.channels.runs, () => this.queueReady);
+    if (!this.readOnly) {
+      this.lease = new HostLease(
+        pool,
+        this.t('hosts'),
+        { hostname: this.hostname, pid: process.pid, kind: options.kind ?? 'cli', ...(options.worker ?? {}) },
+        options.lease ?? DEFAULT_LEASE,
+        clock,
+        (why) => this.onLeaseLost(why),
+      );
+    }
+    this.feed.subscribe({
+      notify: (channel, id) => {
+        if (channel === 'runs') this.changed.add(id);
+      },
+      resync: () => (this.resyncDue = true),
+    });
+    this.shared = new PgShared(this);
+  }
+
+  /** Connects, migrates (unless read-only) and, by default, settles runs of hosts that stopped responding. */
+  static async open(url: string, options: PgStoreOptions): Promise<PgStore> {
+    const masker = connectionMasker(url);
+    const location = redactUrl(url);
+    const pool = new Pool({ connectionString: url, max: 8, application_name: 'flowdeck', connectionTimeoutMillis: 15_000 });
+    // A client losing its connection must not take the process down (idle or checked out, as the queue
+    // keeps some): the next query says why, and the lease and the feed notice on their own.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const store = new PgStore(pool, url, options);
+    try {
+      const client = await pool.connect();
+      try {
+        if (store.readOnly) {
+          const { rows } = await client.query<{ t: string | null }>('select to_regclass($1) as t', [`"${store.schema}".runs`]);
+          store.missingSchema = rows[0]?.t === null;
+        } else {
+          await migrate(client, store.schema);
+        }
+      } finally {
+        client.release();
+      }
+      if (!store.readOnly) {
+        await migrateQueue(pool, store.schema);
+        store.queueReady = true;
+        await store.lease!.start();
+        if (options.detectCrashed !== false) await store.markCrashed();
+      }
+      await store.updateUnfinished();
+    } catch (e) {
+      await store.close().catch(() => undefined);
+      throw PostgresStoreError.from(e, location, masker, 'open the run store');
+    }
+    return store;
+  }
+
+  get home(): string {
+    return this.options.home;
+  }
+
+  get channels(): Record<Channel, string> {
+    return { runs: `${this.schema}_runs`, journal: `${this.schema}_journal`, cancel: `${this.schema}_cancel` };
+  }
+
+  /** A table of the store's schema, quoted. */
+  t(name: string): string {
+    return `"${this.schema}".${name}`;
+  }
+
+  describe(e: unknown): string {
+    return this.masker.mask(String((e as Error)?.message ?? e));
+  }
+
+  /** @internal Throws the error as a user reads it (the store's location, never its password). */
+  fail(e: unknown, doing: string): never {
+    throw PostgresStoreError.from(e, this.location, this.masker, doing);
+  }
+
+  /** @internal A query of the backend's own modules; `doing` says what failed, for the error. */
+  async rows<T extends object>(sql: string, params: unknown[], doing: string): Promise<T[]> {
+    if (this.missingSchema) return [];
+    try {
+      return (await this.pool.query<T>(sql, params)).rows;
+    } catch (e) {
+      this.fail(e, doing);
+    }
+  }
+
+  private onLeaseLost(why: string): void {
+    this.feed.setHealth({ ok: false, message: `This host lost its lease on the store: ${why}` });
+    this.options.onLeaseLost?.(why);
+    // Once the database answers again: a fresh lease, and the old one's runs settled (resumed elsewhere if they may).
+    const retry = (): void => {
+      void this.lease!.renew().then(
+        (old) => this.reaper.reap(old).then(() => this.feed.setHealth({ ok: true }), () => undefined),
+        () => setTimeout(retry, this.lease!.timing.heartbeatMs).unref(),
+      );
+    };
+    retry();
+  }
+
+  async refresh(): Promise<string[]> {
+    await this.feed.start().catch((e: unknown) => this.fail(e, 'listen for changes'));
+    const ids = [...this.changed];
+    this.changed.clear();
+    if (this.resyncDue) {
+      this.resyncDue = false;
+      const rows = await this.rows<{ id: string }>(`select id from ${this.t('runs')} where ${UNFINISHED} or id in (select id from ${this.t('runs')} order by created desc limit 200)`, [], 'read the run history');
+      ids.push(...rows.map((r) => r.id));
+    }
+    if (ids.length > 0) await this.updateUnfinished();
+    return [...new Set(ids)];
+  }
+
+  private async updateUnfinished(): Promise<void> {
+    const rows = await this.rows<{ any: boolean }>(`select exists (select 1 from ${this.t('runs')} where ${UNFINISHED}) as any`, [], 'read the run history');
+    this.unfinished = rows[0]?.any ?? false;
+  }
+
+  private where(options: ListOptions): { sql: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (options.rootsOnly) clauses.push('parent_run_id is null');
+    if (options.parentRunId !== undefined) {
+      params.push(options.parentRunId);
+      clauses.push(`parent_run_id = $${params.length}`);
+    }
+    if (options.flowNames && options.flowNames.length > 0) {
+      params.push([...options.flowNames]);
+      clauses.push(`flow_name = any($${params.length}::text[])`);
+    }
+    if (options.stateTypes && options.stateTypes.length > 0) {
+      params.push([...options.stateTypes]);
+      clauses.push(`state_type = any($${params.length}::text[])`);
+    }
+    if (options.search) {
+      params.push(`%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      clauses.push(`(name ilike $${params.length} or flow_name ilike $${params.length})`);
+    }
+    return { sql: clauses.length > 0 ? `where ${clauses.join(' and ')}` : '', params };
+  }
+
+  async list(options: ListOptions = {}): Promise<FlowRunSummary[]> {
+    const { sql, params } = this.where(options);
+    params.push(options.limit ?? null, options.offset ?? 0);
+    const rows = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} ${sql} order by created desc, id limit $${params.length - 1} offset $${params.length}`, params, 'list runs');
+    return rows.map(toSummary);
+  }
+
+  async count(options: ListOptions = {}): Promise<number> {
+    const { sql, params } = this.where(options);
+    const rows = await this.rows<{ n: string }>(`select count(*) as n from ${this.t('runs')} ${sql}`, params, 'count runs');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async flows(): Promise<{ flowName: string; runs: number; last: FlowRunSummary }[]> {
+    const rows = await this.rows<RunRow & { runs: string }>(
+      `select * from (select distinct on (flow_name) ${SUMMARY}, count(*) over (partition by flow_name) as runs
+         from ${this.t('runs')} where parent_run_id is null order by flow_name, created desc, id) f order by created desc, id`,
+      [],
+      'list flows',
+    );
+    return rows.map((r) => ({ flowName: r.flow_name, runs: Number(r.runs), last: toSummary(r) }));
+  }
+
+  async resolve(ref: string): Promise<ResolvedRun> {
+    const exact = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1 or name = $1 order by (id = $1) desc limit 1`, [ref], 'find a run');
+    if (exact[0]) return { run: toSummary(exact[0]) };
+    if (ref.length < 4 || !RUN_ID.test(ref)) return {};
+    const matches = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id like $1 order by created desc, id limit 50`, [`${ref.replace(/_/g, '\\_')}%`], 'find a run');
+    if (matches.length === 1) return { run: toSummary(matches[0]!) };
+    return matches.length > 1 ? { ambiguous: matches.map(toSummary) } : {};
+  }
+
+  async get(ref: string): Promise<FlowRunSummary | undefined> {
+    return (await this.resolve(ref)).run;
+  }
+
+  /** The journal's records in order, a batch at a time. */
+  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string): Promise<number> {
+    let after = afterSeq;
+    for (;;) {
+      const rows = await this.rows<{ seq: string; line: string }>(
+        `select seq, line from ${this.t('records')} where run_id = $1 and seq > $2 ${kind ? 'and kind = $4' : ''} order by seq limit $3`,
+        kind ? [id, after, READ_BATCH, kind] : [id, after, READ_BATCH],
+        'read a run journal',
+      );
+      if (rows.length === 0) return after;
+      after = Number(rows[rows.length - 1]!.seq);
+      await onBatch(rows.map((r) => ({ seq: Number(r.seq), line: r.line })));
+      if (rows.length < READ_BATCH) return after;
+    }
+  }
+
+  async readRun(id: string): Promise<FlowRunDetail | undefined> {
+    const row = (await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1`, [id], 'read a run'))[0];
+    if (!row) return undefined;
+    const replay = new JournalReplay(toSummary(row));
+    await this.scan(id, 0, (batch) => {
+      for (const { line } of batch) {
+        const r = lineRecord(line, id);
+        if (r) replay.add(r);
+        else replay.skipped++;
+      }
+    });
+    return replay.detail();
+  }
+
+  async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
+    const rows = await this.rows<{ line: string }>(`select line from ${this.t('records')} where run_id = $1 order by seq limit 1`, [id], 'read a run');
+    const r = rows[0] ? lineRecord(rows[0].line, id) : undefined;
+    return r?.k === 'run' ? r.parameters : undefined;
+  }
+
+  async readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options: { taskRunId?: string } = {}): Promise<{ found: boolean }> {
+    const exists = await this.rows<{ id: string }>(`select id from ${this.t('runs')} where id = $1`, [id], 'read logs');
+    if (exists.length === 0) return { found: false };
+    await this.scan(
+      id,
+      0,
+      (batch) => {
+        const logs = batch.map(({ line }) => lineRecord(line, id)).filter((r): r is LogRecord => r?.k === 'log' && (options.taskRunId === undefined || r.taskRunId === options.taskRunId));
+        return logs.length > 0 ? onLogs(logs) : undefined;
+      },
+      'log',
+    );
+    return { found: true };
+  }
+
+  async readResultText(runId: string, ref: ResultRef): Promise<string> {
+    if (!RESULT_FILE.test(ref.file) || ref.file.startsWith('.')) throw new Error(`Not a result file name: ${JSON.stringify(ref.file)}`);
+    const rows = await this.rows<{ content: string }>(`select content from ${this.t('results')} where run_id = $1 and file = $2`, [runId, ref.file], 'read a result');
+    if (!rows[0]) throw Object.assign(new Error(`The result ${ref.file} of run ${runId} is not in the store ${this.location}`), { code: 'ENOENT' });
+    return rows[0].content;
+  }
+
+  resultsDir(runId: string): string {
+    if (!RUN_ID.test(runId)) throw new Error(`Not a run id: ${JSON.stringify(runId)}`);
+    return join(this.home, 'results', runId);
+  }
+
+  async readArtifacts(id: string): Promise<Artifact[] | undefined> {
+    const runs = await this.rows<{ id: string }>(`select id from ${this.t('runs')} where id = $1`, [id], 'read artifacts');
+    if (runs.length === 0) return undefined;
+    const latest = new Map<string, Artifact>();
+    await this.scan(id, 0, (lines) => {
+      for (const { line } of lines) {
+        const r = lineRecord(line, id);
+        if (r?.k !== 'artifact') continue;
+        const { k: _k, ...artifact } = r;
+        latest.set(r.key, artifact);
+      }
+    }, 'artifact');
+    return [...latest.values()];
+  }
+
+  /** @internal The run's artifact keys, once the records holding them are written (PgRunHandle.addArtifactKeys). */
+  async addArtifactKeys(id: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.rows(
+      `update ${this.t('runs')} set artifact_keys = array(select distinct k from unnest(coalesce(artifact_keys, '{}') || $2::text[]) as k order by k) where id = $1`,
+      [id, keys],
+      'record artifact keys',
+    );
+    await this.rows('select pg_notify($1, $2)', [this.channels.runs, id], 'record artifact keys');
+  }
+
+  async claim(key: string): Promise<boolean> {
+    this.assertWritable();
+    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
+    const rows = await this.rows<{ key: string }>(`insert into ${this.t('claims')} (key, session) values ($1, $2) on conflict do nothing returning key`, [key, this.lease!.id], 'claim');
+    return rows.length === 1;
+  }
+
+  async runTree(id: string): Promise<FlowRunSummary[]> {
+    const rows = await this.rows<RunRow>(
+      `with recursive t as (select ${SUMMARY} from ${this.t('runs')} where id = $1
+         union all select ${SUMMARY.split(', ').map((c) => `r.${c}`).join(', ')} from ${this.t('runs')} r join t on r.parent_run_id = t.id)
+       select * from t`,
+      [id],
+      'read a run tree',
+    );
+    const runs = rows.map(toSummary);
+    const children = new Map<string, FlowRunSummary[]>();
+    for (const r of runs) if (r.parentRunId) children.set(r.parentRunId, [...(children.get(r.parentRunId) ?? []), r]);
+    const root = runs.find((r) => r.id === id);
+    if (!root) return [];
+    // Parents first; below a parent the oldest first, the order they were started in (as the embedded store).
+    const out: FlowRunSummary[] = [];
+    const queue = [root];
+    while (queue.length > 0) {
+      const r = queue.shift()!;
+      out.push(r);
+      queue.push(...(children.get(r.id) ?? []).sort((a, b) => a.created - b.created || (a.id < b.id ? 1 : -1)));
+    }
+    return out;
+  }
+
+  /** @internal */
+  assertWritable(): void {
+    if (this.readOnly) throw new Error('This store was opened read-only');
+  }
+
+  private me(): ProcessIdentity {
+    return { ...currentProcess(), hostname: this.hostname };
+  }
+
+  private handleContext(): HandleContext {
+    return {
+      schema: this.schema,
+      location: this.location,
+      channels: this.channels,
+      connect: () => this.pool.connect(),
+      describe: (e) => this.describe(e),
+      addArtifactKeys: (id, keys) => this.addArtifactKeys(id, keys),
+    };
+  }
+
+  async createRun(run: NewRun): Promise<RunHandle> {
+    this.assertWritable();
+    const created = await this.insertRun(run, { ownerSession: this.lease!.id });
+    return new PgRunHandle(this.handleContext(), created, this.resultsDir(created.runId), this.lease!, this.lease!.id, 'owner', this.me());
+  }
+
+  /** Inserts the run (index row, first journal records) in one transaction; `queue` hands it to the workers too. */
+  /** @internal */
+  async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string }): Promise<RunCreatedRecord> {
+    const id = randomUUID();
+    const owner = run.owner ? { ...run.owner, hostname: this.hostname } : this.me();
+    for (let tries = 0; ; tries++) {
+      const name = randomRunName();
+      const { created, first, records } = newRunRecords(run, id, name, owner);
+      const lines = records.map((r) => JSON.stringify(r));
+      const client = await this.pool.connect().catch((e: unknown) => this.fail(e, 'create a run'));
+      try {
+        await client.query('begin');
+        await client.query(
+          `insert into ${this.t('runs')} (id, name, flow_name, source, parent_run_id, parent_task_run_id, created, state, state_type, owner, owner_session, trigger, resume_on_crash, source_hash, queue, journal_seq)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+          [id, name, run.flowName, run.source, run.parentRunId ?? null, run.parentTaskRunId ?? null, created.created, indexState(first), first.type, owner, how.ownerSession, run.trigger ?? null, run.resumeOnCrash === true, run.sourceHash ?? null, how.queue ?? null, lines.length],
+        );
+        await client.query(`insert into ${this.t('records')} (run_id, seq, kind, line) select $1, t.ord, t.kind, t.line from unnest($2::text[], $3::text[]) with ordinality as t(kind, line, ord)`, [
+          id,
+          lines.map((_, i) => (i === 0 ? 'run' : 'state')),
+          lines,
+        ]);
+        if (how.queue !== undefined) await addRunJob(client, this.schema, how.queue, id, `run:${id}`);
+        await client.query('select pg_notify($1, $2)', [this.channels.runs, id]);
+        await client.query('commit');
+        this.unfinished ||= !isTerminal(first.type);
+        return created;
+      } catch (e) {
+        await client.query('rollback').catch(() => undefined);
+        // Two processes picked the same name: pick another.
+        if ((e as { code?: string; constraint?: string }).code === '23505' && /name/.test((e as { constraint?: string }).constraint ?? '') && tries < 50) continue;
+        this.fail(e, 'create a run');
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  async openRun(id: string): Promise<RunHandle> {
+    this.assertWritable();
+    const summary = await this.get(id);
+    if (!summary || summary.id !== id) throw new Error(`No run ${id} in ${this.location}`);
+    const created: RunCreatedRecord = { k: 'run', runId: id, name: summary.name, flowName: summary.flowName, source: summary.source, parameters: {}, created: summary.created, owner: summary.owner };
+    // A root run opened to take it up again (resume): its checkpointed results, and its subflows', must be
+    // on this machine for the worker that reuses them.
+    if (!summary.parentRunId) await this.materializeResults(id);
+    return new PgRunHandle(this.handleContext(), created, this.resultsDir(id), this.lease!, this.lease!.id, 'open', this.me());
+  }
+
+  /** Writes the stored out-of-line results of a run tree into their local results folders. */
+  private async materializeResults(rootId: string): Promise<void> {
+    const rows = await this.rows<{ run_id: string; file: string; content: string }>(
+      `with recursive t as (select id from ${this.t('runs')} where id = $1 union all select r.id from ${this.t('runs')} r join t on r.parent_run_id = t.id)
+       select run_id, file, content from ${this.t('results')} where run_id in (select id from t)`,
+      [rootId],
+      'read results',
+    );
+    for (const r of rows) {
+      const dir = this.resultsDir(r.run_id);
+      await mkdir(join(this.home, 'results'), { recursive: true, mode: 0o700 });
+      await privateDir(dir);
+      await writeFile(join(dir, r.file), r.content, { mode: 0o600 });
+    }
+  }
+
+  async markCrashed(): Promise<string[]> {
+    if (this.readOnly || this.missingSchema) return [];
+    try {
+      const crashed = await this.reaper.reap();
+      await this.updateUnfinished();
+      return crashed;
+    } catch (e) {
+      this.fail(e, 'settle runs of hosts that stopped responding');
+    }
+  }
+
+  hasUnfinishedRuns(): boolean {
+    return this.unfinished;
+  }
+
+  async delete(ids: readonly string[]): Promise<string[]> {
+    this.assertWritable();
+    const targets = new Set<string>();
+    for (const id of ids) for (const r of await this.runTree(id)) targets.add(r.id);
+    if (targets.size === 0) return [];
+    const rows = await this.rows<{ id: string }>(
+      `with d as (delete from ${this.t('runs')} r where id = any($1::text[])
+         and (state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') or (owner_session is not null and not exists (select 1 from ${this.t('hosts')} h where h.id = r.owner_session)))
+         returning id)
+       select id, pg_notify($2, id) from d`,
+      [[...targets], this.channels.runs],
+      'delete runs',
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async prune(limit: number): Promise<string[]> {
+    const rows = await this.rows<{ id: string }>(
+      `select id from ${this.t('runs')} where parent_run_id is null and state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') order by created desc, id offset $1`,
+      [limit],
+      'prune the run history',
+    );
+    return rows.length === 0 ? [] : this.delete(rows.map((r) => r.id));
+  }
+
+  /** The flow's own retries, learnt when a worker loaded it: a crash resumes the run while attempts are left. */
+  async recordRetries(runId: string, retries: number): Promise<void> {
+    await this.rows(`update ${this.t('runs')} set retries = $2 where id = $1`, [runId, retries], 'record a run');
+  }
+
+  /** The queue a run was handed to, and the content hash it was queued with. */
+  async queuedAs(runId: string): Promise<{ queue: string | null; sourceHash: string | null; retries: number | null; cancelReason: string | null } | undefined> {
+    const rows = await this.rows<{ queue: string | null; source_hash: string | null; retries: number | null; cancel_reason: string | null }>(
+      `select queue, source_hash, retries, cancel_reason from ${this.t('runs')} where id = $1`,
+      [runId],
+      'read a run',
+    );
+    const r = rows[0];
+    return r ? { queue: r.queue, sourceHash: r.source_hash, retries: r.retries, cancelReason: r.cancel_reason } : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.feed.close();
+    await this.lease?.end();
+    await this.pool.end().catch(() => undefined);
+  }
+
+  /** Subscribes to cancel requests (for a worker): `onCancel(runId)` for each. */
+  onCancelRequest(onCancel: (runId: string) => void): () => void {
+    const off = this.feed.subscribe({ notify: (channel, id) => channel === 'cancel' && onCancel(id) });
+    void this.feed.start().catch(() => undefined);
+    return off;
+  }
+}

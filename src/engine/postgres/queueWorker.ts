@@ -1,0 +1,185 @@
+/**
+ * `flowdeck worker`: takes runs from a queue (graphile-worker) and runs each as the CLI does — a worker
+ * process per run through the FlowRunner, with its timeouts, cancel and live logs, all into the store.
+ *
+ * A job only says which run; what happens is decided from the run itself: a Scheduled run is started (its
+ * first attempt claimed once: `start:<id>`), a run that crashed with its worker is resumed from its
+ * checkpoints when its flow allows (`resume:<id>:<attempt>`, claimed once), anything else is left alone.
+ * So a job delivered twice, or a resume queued both by the reaper and by a freed job, runs once.
+ *
+ * The job is held while the run goes, so `--concurrency` bounds the runs in progress. The worker's lease
+ * (hostLease.ts) proves it is alive; each heartbeat also settles runs of workers whose lease lapsed. Losing
+ * its own lease (cut off from the database), it kills its runs at once: they are resumed elsewhere.
+ */
+import { EventEmitter } from 'node:events';
+import { run as runQueue, type Runner, type WorkerEvents } from 'graphile-worker';
+import type { FlowRunner } from '../runner';
+import { CRASHED_HOST_MESSAGE } from '../runStore';
+import { state } from '../states';
+import { workerSourceFor } from '../flowCopy';
+import type { PgStore } from './pgStore';
+import { isRunJob, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
+
+export interface QueueWorkerOptions {
+  queue: string;
+  concurrency: number;
+  /** This machine's copy of the workspace (flow files by their relative path); built-ins only when unset. */
+  flowsDir?: string;
+  /** What the worker says about itself (stderr). */
+  say(message: string): void;
+}
+
+export class QueueWorker {
+  private queueRunner?: Runner;
+  private readonly active = new Map<string, Promise<unknown>>();
+  private sweeper?: NodeJS.Timeout;
+  private offCancel?: () => void;
+  readonly name: string;
+
+  constructor(
+    private readonly store: PgStore,
+    private readonly runner: FlowRunner,
+    private readonly options: QueueWorkerOptions,
+  ) {
+    this.name = `worker ${store.hostname}`;
+  }
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  async start(): Promise<void> {
+    const lease = this.store.lease!;
+    this.offCancel = this.store.onCancelRequest((runId) => void this.cancelIfHere(runId));
+    // graphile-worker locks a job with its pool's id, made while `run` starts: only an emitter of our own
+    // hears it in time.
+    const events: WorkerEvents = new EventEmitter();
+    events.on('pool:create', ({ workerPool }) => {
+      lease.addQueueWorker(workerPool.id).catch((e: Error) => this.options.say(`could not record the queue's id in the lease: ${e.message}`));
+    });
+    const runner = await runQueue({
+      events,
+      pgPool: this.store.pool,
+      schema: queueSchemaOf(this.store.schema),
+      concurrency: this.options.concurrency,
+      noHandleSignals: true,
+      // New jobs arrive by LISTEN/NOTIFY at once; this only paces retries and jobs freed from dead workers.
+      pollInterval: Math.min(2000, lease.timing.heartbeatMs),
+      logger: silentLogger((message) => this.options.say(`queue: ${message}`)),
+      taskList: { [taskIdentifier(this.options.queue)]: async (payload) => (isRunJob(payload) ? this.take(payload.runId) : undefined) },
+    });
+    this.queueRunner = runner;
+    // Each heartbeat: settle runs of workers that stopped responding (and queue their resumes).
+    let sweeping = false;
+    this.sweeper = setInterval(() => {
+      lease.running = this.active.size;
+      if (sweeping || lease.fenced) return;
+      sweeping = true;
+      void this.store
+        .markCrashed()
+        .then(
+          (crashed) => crashed.length > 0 && this.options.say(`marked ${crashed.length} run(s) of unresponsive hosts Crashed`),
+          (e: Error) => this.options.say(e.message),
+        )
+        .finally(() => (sweeping = false));
+    }, lease.timing.heartbeatMs);
+    this.sweeper.unref();
+  }
+
+  /** The lease is gone: every run here is killed now, before another worker resumes it. */
+  leaseLost(why: string): void {
+    this.options.say(`lost the lease on the store (${why}): stopping ${this.active.size} run(s); they are resumed elsewhere`);
+    for (const id of this.active.keys()) this.runner.kill(id, `${this.name} lost its lease on the store`);
+  }
+
+  private async take(runId: string): Promise<void> {
+    const run = await this.store.get(runId);
+    if (!run || run.id !== runId || run.parentRunId) return;
+    if (run.state.type === 'SCHEDULED') {
+      if (!(await this.store.claim(`start:${runId}`))) return;
+      await this.track(runId, () => this.startRun(runId, run.source));
+      return;
+    }
+    const crashedHere = run.state.type === 'CRASHED' && (run.state.message?.startsWith('worker ') || run.state.message === CRASHED_HOST_MESSAGE);
+    if (!crashedHere) return;
+    const queued = await this.store.queuedAs(runId);
+    if (!queued || !(run.resumeOnCrash || run.attempt <= (queued.retries ?? 0))) return;
+    if (!(await this.store.claim(`resume:${runId}:${run.attempt + 1}`))) return;
+    await this.track(runId, () => this.resumeRun(runId, run.source, queued.sourceHash));
+  }
+
+  private async track(runId: string, go: () => Promise<void>): Promise<void> {
+    const p = go().catch((e: Error) => this.options.say(`run ${runId}: ${e.message}`));
+    this.active.set(runId, p);
+    this.store.lease!.running = this.active.size;
+    try {
+      await p;
+    } finally {
+      this.active.delete(runId);
+      this.store.lease!.running = this.active.size;
+    }
+  }
+
+  private async startRun(runId: string, sourceRef: string): Promise<void> {
+    const queued = await this.store.queuedAs(runId);
+    let active;
+    try {
+      const source = await workerSourceFor({ source: sourceRef, sourceHash: queued?.sourceHash }, this.options.flowsDir, this.store.hostname);
+      active = await this.runner.startCreated(runId, { source, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) }, { takenBy: this.name });
+    } catch (e) {
+      // Claimed, so no other worker will start it: it must end here, saying why.
+      await this.failUnstarted(runId, isBadInput(e) ? e.message : this.store.describe(e));
+      return;
+    }
+    this.options.say(`running ${active.name} (${active.flowName})`);
+    await this.store.recordRetries(runId, active.flow?.retries ?? 0);
+    if (queued?.cancelReason) this.runner.cancel(runId, queued.cancelReason);
+    const end = await active.done;
+    this.options.say(`${active.name} ended ${end.state.name}`);
+  }
+
+  private async resumeRun(runId: string, sourceRef: string, sourceHash: string | null): Promise<void> {
+    let active;
+    try {
+      const source = await workerSourceFor({ source: sourceRef, sourceHash }, this.options.flowsDir, this.store.hostname);
+      active = await this.runner.resume(runId, { source, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) });
+    } catch (e) {
+      if (!isBadInput(e)) throw e;
+      this.options.say(`could not resume run ${runId}: ${e.message}`);
+      return;
+    }
+    this.options.say(`resuming ${active.name} (${active.flowName}) from its checkpoints`);
+    const end = await active.done;
+    this.options.say(`${active.name} ended ${end.state.name}`);
+  }
+
+  /** A run that could not even start here (no such flow file, another version of it, parameters refused) ends Failed saying why. */
+  private async failUnstarted(runId: string, message: string): Promise<void> {
+    const handle = await this.store.openRun(runId);
+    const s = state('Failed', `${this.name} could not start the run: ${message}`);
+    await handle.append([{ k: 'state', runId, name: s.name, ts: s.timestamp, message: s.message! }]);
+    await handle.setState(s, { endTime: s.timestamp, owner: { pid: process.pid, hostname: this.store.hostname } });
+    await handle.close();
+    this.options.say(`run ${runId} failed to start: ${message}`);
+  }
+
+  private async cancelIfHere(runId: string): Promise<void> {
+    if (!this.active.has(runId)) return;
+    const queued = await this.store.queuedAs(runId);
+    this.runner.cancel(runId, queued?.cancelReason ?? 'Cancelled by request');
+  }
+
+  /** Takes no more runs and waits for those in progress to end (a second call cancels them). */
+  async stop(cancelRuns = false): Promise<void> {
+    clearInterval(this.sweeper);
+    this.offCancel?.();
+    if (cancelRuns) for (const id of this.active.keys()) this.runner.cancel(id, `Cancelled: ${this.name} is shutting down`);
+    await this.queueRunner?.stop();
+    await Promise.allSettled([...this.active.values()]);
+  }
+}
+
+/** By name: the runner may come from another bundle than this module (dist/cli.js vs dist/postgres.js). */
+function isBadInput(e: unknown): e is Error {
+  return e instanceof Error && e.name === 'BadInputError';
+}

@@ -1,0 +1,53 @@
+/**
+ * The job queue runs are handed to workers on: graphile-worker, in a schema of its own next to the
+ * store's. A job only says "run R needs a worker"; the run itself, its state and its ownership live in
+ * the store, so a job that is delivered twice (a worker died holding it) finds the run already taken and
+ * does nothing — at most one worker ever claims a run's attempt (RunStore.claim).
+ */
+import { Logger, runMigrations } from 'graphile-worker';
+import type { Pool, PoolClient } from 'pg';
+import { checkQueueName } from './queueName';
+
+
+export function queueSchemaOf(schema: string): string {
+  return `${schema}_queue`;
+}
+
+/** graphile-worker's task identifier for the runs of a queue: a worker takes only the queues it serves. */
+export function taskIdentifier(queue: string): string {
+  return `flowdeck-run:${checkQueueName(queue)}`;
+}
+
+export interface RunJob {
+  runId: string;
+}
+
+export function isRunJob(payload: unknown): payload is RunJob {
+  return typeof payload === 'object' && payload !== null && typeof (payload as RunJob).runId === 'string';
+}
+
+/** Creates or updates graphile-worker's own schema (its migrations, its lock). */
+export async function migrateQueue(pool: Pool, schema: string): Promise<void> {
+  await runMigrations({ pgPool: pool, schema: queueSchemaOf(schema), logger: silentLogger() });
+}
+
+/**
+ * Adds the job for run `runId` inside the caller's transaction, so a run is queued exactly when it is
+ * created (or marked for resuming). `key` dedupes: adding the same key twice leaves one job.
+ */
+export async function addRunJob(client: Pool | PoolClient, schema: string, queue: string, runId: string, key: string): Promise<void> {
+  await client.query(`select "${queueSchemaOf(schema)}".add_job($1, json_build_object('runId', $2::text), max_attempts => 10, job_key => $3, job_key_mode => 'preserve_run_at')`, [taskIdentifier(queue), runId, key]);
+}
+
+/** Frees the jobs a dead worker held, so another worker is handed them again. */
+export async function unlockQueueWorkers(client: Pool | PoolClient, schema: string, workerIds: readonly string[]): Promise<void> {
+  if (workerIds.length === 0) return;
+  await client.query(`select "${queueSchemaOf(schema)}".force_unlock_workers($1::text[])`, [workerIds]);
+}
+
+/** graphile-worker logs through this; the store says what matters itself. */
+export function silentLogger(onError?: (message: string) => void): Logger {
+  return new Logger(() => (level, message) => {
+    if (level === 'error') onError?.(message);
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * What a store shared by several machines (Postgres) offers besides the RunStore every backend has:
+ * changes pushed as they happen, the connection's health, runs queued for workers, cancel requests that
+ * reach whichever machine runs the run, and the workers that are alive. `RunStore.shared` is set only
+ * by such a backend; the embedded store has none of this.
+ */
+import type { FlowRunSummary, RunRecord, RunTrigger } from './records';
+
+export interface StoreHealth {
+  ok: boolean;
+  /** Why not, in words for a user (never the connection string's password). */
+  message?: string;
+}
+
+export interface SharedStoreListener {
+  /** Runs were created, changed state or were deleted somewhere: `refresh()` says which. */
+  runs?(): void;
+  /** A run's journal grew (`readRecords` from the last seq seen). */
+  journal?(runId: string): void;
+  health?(health: StoreHealth): void;
+}
+
+export interface WorkerInfo {
+  id: string;
+  hostname: string;
+  pid: number;
+  queue: string;
+  concurrency: number;
+  /** Runs it has in progress, as of its last heartbeat. */
+  running: number;
+  /** Epoch ms, by the database's clock. */
+  lastHeartbeat: number;
+  startedAt: number;
+}
+
+/** A run for a worker to take: created now, in state Scheduled, and handed to the queue. */
+export interface QueuedRun {
+  queue: string;
+  flowName: string;
+  /** `builtin:<id>`, or the flow file's path relative to the workspace root (workers have it under --flows). */
+  source: string;
+  parameters: Record<string, unknown>;
+  /** The flow file's content hash (sha256, hex): a worker whose copy differs fails the run naming both. */
+  sourceHash?: string;
+  trigger?: RunTrigger;
+}
+
+export type CancelOutcome =
+  /** It had not started: it is Cancelled now. */
+  | 'cancelled'
+  /** It runs somewhere: the process running it was told (it ends Cancelled shortly). */
+  | 'requested'
+  | 'finished'
+  | 'unknown';
+
+export interface SharedStore {
+  readonly health: StoreHealth;
+  /** Starts listening (LISTEN/NOTIFY) and calls back until the returned function is called. */
+  watch(listener: SharedStoreListener): () => void;
+  enqueue(run: QueuedRun): Promise<FlowRunSummary>;
+  requestCancel(runId: string, reason: string): Promise<CancelOutcome>;
+  /** Workers whose lease is current, oldest first. */
+  workers(): Promise<WorkerInfo[]>;
+  /** A run's journal records after `afterSeq` (0 = from the start), at most `limit`, and the last seq read. */
+  readRecords(runId: string, afterSeq: number, limit?: number): Promise<{ records: RunRecord[]; last: number }>;
+}

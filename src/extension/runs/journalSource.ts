@@ -1,0 +1,66 @@
+/**
+ * Where a followed run's journal is read from: the embedded store's journal file (read from a byte offset,
+ * watched on disk), or a shared store's journal rows (read from a sequence number, woken by the store's
+ * LISTEN/NOTIFY). JournalFollower folds either the same way.
+ */
+import { watch } from 'node:fs';
+import { EmbeddedStore } from '../../engine/embeddedStore';
+import { scanJsonLines } from '../../engine/jsonLines';
+import type { RunRecord } from '../../engine/records';
+import { asRunRecord } from '../../engine/recordShape';
+import type { RunStore } from '../../engine/runStore';
+import type { SharedStore } from '../../engine/sharedStore';
+
+export interface JournalSource {
+  /** Reads the records after `from` (0: from the start) in batches; returns where the next read starts and the lines skipped as malformed. */
+  read(from: number, onBatch: (records: RunRecord[]) => void): Promise<{ end: number; skipped: number }>;
+  /** Calls `changed` when the journal may have grown, until the returned function is called. */
+  watch(changed: () => void): () => void;
+  /** How often an unfinished run's journal is read without being told it changed. */
+  readonly pollMs: number;
+}
+
+/** A run's journal file: watched on disk, and polled every second (watches miss changes on some file systems). */
+export function fileJournal(file: string, runId: string): JournalSource {
+  return {
+    pollMs: 1000,
+    read: async (from, onBatch) => scanJsonLines(file, from, (v) => asRunRecord(v, runId), onBatch),
+    watch: (changed) => {
+      try {
+        const watcher = watch(file, { persistent: false }, changed);
+        watcher.on('error', () => watcher.close());
+        return () => watcher.close();
+      } catch {
+        // No watch (the file is gone, or the platform refuses): the poll still catches up.
+        return () => undefined;
+      }
+    },
+  };
+}
+
+const PAGE = 2000;
+
+/** A run's journal in a shared store: read by sequence number, woken by the store's notifications (polled only rarely, in case one was missed while reconnecting). */
+export function sharedJournal(shared: SharedStore, runId: string): JournalSource {
+  return {
+    pollMs: 15_000,
+    read: async (from, onBatch) => {
+      let after = from;
+      for (;;) {
+        const { records, last } = await shared.readRecords(runId, after, PAGE);
+        if (records.length > 0) onBatch(records);
+        const full = last - after >= PAGE;
+        after = last;
+        if (!full) return { end: after, skipped: 0 };
+      }
+    },
+    watch: (changed) => shared.watch({ journal: (id) => id === runId && changed() }),
+  };
+}
+
+/** The journal of run `runId` in `store`, to follow live. */
+export function journalSourceOf(store: RunStore, runId: string): JournalSource {
+  if (store instanceof EmbeddedStore) return fileJournal(store.runFile(runId), runId);
+  if (store.shared) return sharedJournal(store.shared, runId);
+  throw new Error(`Following a run live needs the embedded run store or a shared one; ${store.location} is neither.`);
+}

@@ -1,0 +1,77 @@
+/**
+ * The Workers view (shown with a Postgres store): the `flowdeck worker`s whose lease is current — host,
+ * queue, runs in progress of its concurrency, last heartbeat. Workers report by heartbeat only, so the
+ * list is read again every few seconds while the view is visible, and not at all otherwise.
+ */
+import * as vscode from 'vscode';
+import type { WorkerInfo } from '../../engine/sharedStore';
+import type { FlowdeckHost } from '../host';
+import { formatDuration } from '../runs/present';
+
+const REFRESH_MS = 5000;
+
+export class WorkerNode extends vscode.TreeItem {
+  constructor(readonly worker: WorkerInfo, now: number) {
+    super(worker.hostname, vscode.TreeItemCollapsibleState.None);
+    this.id = `worker/${worker.id}`;
+    this.description = workerDescription(worker, now);
+    this.tooltip = `${worker.hostname} (pid ${worker.pid}) serves queue '${worker.queue}'\n${worker.running} of ${worker.concurrency} run(s) in progress\nLast heartbeat ${formatDuration(Math.max(0, now - worker.lastHeartbeat))} ago; up for ${formatDuration(Math.max(0, now - worker.startedAt))}`;
+    this.iconPath = new vscode.ThemeIcon(worker.running > 0 ? 'server-process' : 'server');
+    this.contextValue = 'worker';
+  }
+}
+
+export function workerDescription(w: WorkerInfo, now: number): string {
+  return `${w.queue} · ${w.running}/${w.concurrency} running · ${formatDuration(Math.max(0, now - w.lastHeartbeat))} ago`;
+}
+
+export class WorkersTreeProvider implements vscode.TreeDataProvider<WorkerNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private timer?: NodeJS.Timeout;
+  private view?: vscode.TreeView<WorkerNode>;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly host: FlowdeckHost) {
+    this.disposables.push(host.onDidChangeStore(() => this.changed.fire()));
+  }
+
+  attach(view: vscode.TreeView<WorkerNode>): void {
+    this.view = view;
+    this.disposables.push(view.onDidChangeVisibility(() => this.schedule()));
+    this.schedule();
+  }
+
+  private schedule(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (!this.view?.visible) return;
+    this.timer = setInterval(() => this.changed.fire(), REFRESH_MS);
+  }
+
+  getTreeItem(node: WorkerNode): WorkerNode {
+    return node;
+  }
+
+  async getChildren(node?: WorkerNode): Promise<WorkerNode[]> {
+    if (node) return [];
+    const shared = this.host.openedStore?.shared ?? (await this.host.store().catch(() => undefined))?.shared;
+    if (!shared) return [];
+    try {
+      const workers = await shared.workers();
+      if (this.view) this.view.message = workers.length === 0 ? 'No worker is alive on this store. Start one with: flowdeck worker --flows <workspace>' : undefined;
+      const now = Date.now();
+      return workers.map((w) => new WorkerNode(w, now));
+    } catch (e) {
+      // The store is unreachable: the status bar says so; the view keeps saying what it can.
+      if (this.view) this.view.message = `Could not list workers: ${(e as Error).message}`;
+      return [];
+    }
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * `flowdeck run … --queue NAME [--wait]` with a `flowdeck worker`: exit codes as for a local run, the
+ * worker's copy of a flow file checked by content hash, cancel from another process reaching the worker.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { startWorker } from '../support/workers';
+
+const FLOWS = {
+  'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async ({ n }: { n: number }) => { getRunLogger().info('adding ' + n); return n + 1; });`),
+  'flows/fails.flow.ts': flowSource(`export default flow({ name: 'fails' }, async () => { throw new Error('boom from the flow'); });`),
+  'flows/release.flow.ts': flowSource(`export default flow({ name: 'release', parameters: { version: { type: 'string' }, times: { type: 'integer', default: 1 } } }, async (p: Record<string, unknown>) => p);`),
+  'flows/slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); j(new Error('stopped')); }); }); });`),
+};
+
+describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
+  it('runs on a worker and follows it like a local run: logs, JSON, exit codes; a differing flow file fails naming both hashes; cancel reaches the worker', async () => {
+    const ws = workspace(FLOWS);
+    // The worker's copy of the workspace: the same files, except one edited.
+    const copy = workspace({ ...FLOWS, 'flows/fails.flow.ts': `${FLOWS['flows/fails.flow.ts']}\n// edited on the worker\n` });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'q1', flowsDir: copy, concurrency: 2 });
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    try {
+      const ok = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default', '--wait', '--json', '--param', 'n=41'], { cwd: ws, env });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(JSON.parse(ok.stdout).result, 42);
+      assert.match(ok.stderr, /Queued flow run '[a-z]+-[a-z]+'/);
+      assert.match(ok.stderr, /adding 41/);
+      assert.match(ok.stderr, /worker q1 took flow run/);
+
+      const differs = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
+      assert.equal(differs.code, 1, differs.stderr);
+      const failed = (await store.list({ flowNames: ['fails'] }))[0]!;
+      assert.equal(failed.state.name, 'Failed');
+      assert.match(failed.state.message!, /content hash is [0-9a-f]{64}, the run was queued with [0-9a-f]{64}/);
+
+      // The same file on both sides: the flow's own failure, exit 1.
+      writeFileSync(join(copy, 'flows', 'fails.flow.ts'), FLOWS['flows/fails.flow.ts']);
+      const boom = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
+      assert.equal(boom.code, 1);
+      assert.match(boom.stderr, /boom from the flow/);
+
+      // Queued without --wait: exit 0 at once; cancelled from this machine while the worker runs it.
+      const queued = await runCli(['run', 'flows/slow.flow.ts', '--queue', 'default', '--json'], { cwd: ws, env });
+      assert.equal(queued.code, 0, queued.stderr);
+      const id = JSON.parse(queued.stdout).id as string;
+      await waitFor(async () => (await store.get(id))?.state.name === 'Running', 'the slow run to start on the worker', 60_000);
+      const canceller = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+      assert.equal(await canceller.shared.requestCancel(id, 'Cancelled from another machine'), 'requested');
+      await canceller.close();
+      await waitFor(async () => (await store.get(id))?.state.name === 'Cancelled', 'the cancel to reach the worker', 60_000);
+
+      const usage = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default'], { cwd: ws, env: { FLOWDECK_STORE: '', FLOWDECK_HOME: tempDir() } });
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /--queue needs a Postgres store/);
+      const bad = await runCli(['runs', '--store', 'mysql://x@y/z'], { cwd: ws });
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /must be a postgres:\/\/ URL/);
+    } finally {
+      await store.close();
+      await worker.stop();
+    }
+  });
+
+  it('cancels a queued run that no worker has taken yet, at once', async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const queued = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'nobody-serves-this', '--json', '--param', 'n=1'], { cwd: ws, env });
+    assert.equal(queued.code, 0, queued.stderr);
+    const id = JSON.parse(queued.stdout).id as string;
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    try {
+      assert.equal((await store.get(id))!.state.name, 'Scheduled');
+      assert.equal(await store.shared.requestCancel(id, 'not needed'), 'cancelled');
+      assert.equal((await store.get(id))!.state.name, 'Cancelled');
+      assert.equal(await store.shared.requestCancel(id, 'again'), 'finished');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads --param texts by the declared types when it queues (2.0 stays "2.0" for a string), refuses a bad one without queuing, and takes --store before the command', async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const queued = await runCli(['--store', pgUrl(), 'run', 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--json', '--param', 'version=2.0', '--param', 'times=3'], { cwd: ws, env });
+    assert.equal(queued.code, 0, queued.stderr);
+    const id = JSON.parse(queued.stdout).id as string;
+    const refused = await runCli(['run', `--store=${pgUrl()}`, 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--param', 'version=2.0', '--param', 'times=often'], { cwd: ws, env });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /'times' must be a whole number, got "often"/);
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    try {
+      assert.deepEqual((await store.readRun(id))!.parameters, { version: '2.0', times: 3 });
+      assert.equal(await store.count({}), 1, 'the refused run was not queued');
+    } finally {
+      await store.close();
+    }
+  });
+});

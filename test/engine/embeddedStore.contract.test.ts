@@ -1,0 +1,25 @@
+/** The store contract (storeContract.ts) against the embedded store: files under a temporary FLOWDECK_HOME. */
+import { spawnSync } from 'node:child_process';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { currentProcess } from '../../src/engine/processIdentity';
+import { state } from '../../src/engine/states';
+import { tempDir } from '../support/engine';
+import { storeContract } from './storeContract';
+
+storeContract({
+  name: 'embedded',
+  space: async () => {
+    const home = tempDir();
+    return {
+      open: (options = {}) => EmbeddedStore.open(home, { ...options, detectCrashed: false }),
+      deadOwnerRun: async (store, run) => {
+        // A process that has exited: its PID (with another start time) no longer names a live process.
+        const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+        const h = await store.createRun({ ...run, owner: { ...currentProcess(), pid: dead, startTicks: 1 } });
+        await h.setState(state('Running'));
+        await h.close();
+        return h.id;
+      },
+    };
+  },
+});

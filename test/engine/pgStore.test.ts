@@ -1,0 +1,155 @@
+/**
+ * What only the Postgres store has: migrations under a lock, the password kept out of sight, TLS options
+ * passed through, large results moved into the database, leases and fencing between processes.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Client } from 'pg';
+import { redactUrl } from '../../src/engine/postgres/connection';
+import { MIGRATIONS } from '../../src/engine/postgres/migrations';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import { state } from '../../src/engine/states';
+import { ROOT, tempDir, waitFor } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+const T = { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) };
+
+function withPassword(url: string, password: string): string {
+  const u = new URL(url);
+  u.password = password;
+  return u.toString();
+}
+
+describe('Postgres store', T, () => {
+  it('migrates a new schema once when several processes open it at the same moment, and refuses a newer schema', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => PgStore.open(pgUrl(), { home: tempDir(), schema })));
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>(`select version from "${schema}".migrations order by version`);
+      assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+      await client.query(`insert into "${schema}".migrations (version, name) values (9999, 'from the future')`);
+    } finally {
+      await client.end();
+    }
+    await assert.rejects(PgStore.open(pgUrl(), { home: tempDir(), schema }), /migrated by a newer Flowdeck \(version 9999/);
+    for (const s of stores) await s.close();
+  });
+
+  it('never shows the connection string\'s password: not in its location, not in an error', async () => {
+    const secret = 'pw-Zq81xK-never-shown';
+    const schema = freshSchema();
+    const store = await PgStore.open(withPassword(pgUrl(), secret), { home: tempDir(), schema });
+    assert.ok(!store.location.includes(secret), store.location);
+    assert.equal(store.location, redactUrl(withPassword(pgUrl(), secret)));
+    await store.close();
+    const missing = new URL(withPassword(pgUrl(), secret));
+    missing.pathname = '/no_such_database_here';
+    const error = await PgStore.open(missing.toString(), { home: tempDir(), schema }).then(
+      () => assert.fail('opened a database that does not exist'),
+      (e: Error) => e,
+    );
+    assert.match(error.message, /no_such_database_here/);
+    assert.match(error.message, /createdb/);
+    assert.ok(!error.message.includes(secret), error.message);
+    assert.equal(redactUrl('postgres://app:pw@db:5432/flows?sslmode=verify-full&password=pw2'), 'postgres://app@db:5432/flows?sslmode=verify-full&password=***');
+  });
+
+  it('passes TLS options through to the connection (sslmode=require against a server without TLS says so)', async () => {
+    const u = new URL(pgUrl());
+    u.searchParams.set('sslmode', 'require');
+    await assert.rejects(PgStore.open(u.toString(), { home: tempDir(), schema: freshSchema() }), /SSL|TLS/i);
+  });
+
+  it('moves a result file into the database when its record is appended; another machine reads it, and gets it back in its own folder to resume', async () => {
+    const schema = freshSchema();
+    const here = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    const h = await here.createRun({ flowName: 'f', source: 'flows/x.flow.ts', parameters: {} });
+    const text = JSON.stringify(['y'.repeat(400_000)]);
+    mkdirSync(h.resultsDir, { recursive: true });
+    writeFileSync(join(h.resultsDir, 'task-1.dv'), text);
+    await h.appendText(`${JSON.stringify({ k: 'result', runId: h.id, ref: { file: 'task-1.dv', bytes: text.length } })}\n`);
+    assert.equal(existsSync(join(h.resultsDir, 'task-1.dv')), false, 'the local copy goes once it is stored');
+    await h.setState(state('Crashed', 'host process ended'), { endTime: Date.now() });
+    await h.close();
+    const elsewhere = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    assert.equal(await elsewhere.readResultText(h.id, { file: 'task-1.dv', bytes: text.length }), text);
+    const reopened = await elsewhere.openRun(h.id);
+    assert.equal(readFileSync(join(reopened.resultsDir, 'task-1.dv'), 'utf8'), text);
+    await reopened.close();
+    // A record naming a file that is not there is refused (and says which), rather than stored without its result.
+    const h2 = await here.createRun({ flowName: 'f', source: 'x', parameters: {} });
+    await assert.rejects(h2.appendText(`${JSON.stringify({ k: 'result', runId: h2.id, ref: { file: 'gone.dv', bytes: 1 } })}\n`), /gone\.dv/);
+    await here.close();
+    await elsewhere.close();
+  });
+
+  it('a process that stops responding loses its runs after its lease; when it wakes up, its writes are refused', async () => {
+    const schema = freshSchema();
+    const home = tempDir();
+    // A separate process holds a run, with a lease of 1.5 s (heartbeat 0.25 s), then is frozen.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'fixtures', 'pgLeaseHolder.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, PG_URL: pgUrl(), PG_SCHEMA: schema, PG_HOME: home },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await waitFor(() => out.includes('holding '), 'the holder to create its run', 60_000);
+      const runId = /holding (\S+)/.exec(out)![1]!;
+      child.kill('SIGSTOP');
+      const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema, detectCrashed: false });
+      try {
+        await waitFor(async () => (await reader.markCrashed()).includes(runId), 'the frozen holder\'s run to be marked Crashed', 30_000);
+        assert.equal((await reader.get(runId))!.state.name, 'Crashed');
+        child.kill('SIGCONT');
+        child.stdin!.write('append\n');
+        await waitFor(() => out.includes('append:'), 'the holder to try writing again', 30_000);
+        assert.match(out, /append: refused .*lost its lease/);
+        assert.equal((await reader.readRun(runId))!.states.at(-1)!.name, 'Crashed');
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      child.kill('SIGCONT');
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  });
+
+  it('a worker that died after claiming a queued run but before taking it up leaves it queued again, for another worker to claim', async () => {
+    const schema = freshSchema();
+    const lease = { heartbeatMs: 100, lapseMs: 600 };
+    const dying = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease, detectCrashed: false });
+    const other = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease, detectCrashed: false });
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      const run = await other.shared.enqueue({ queue: 'q', flowName: 'f', source: 'builtin:github-repo-stats', parameters: {} });
+      // The dying worker's queue has the job locked, and it has claimed the start.
+      await dying.lease!.addQueueWorker('pool-of-the-dying-worker');
+      await client.query(`update "${schema}_queue"._private_jobs set locked_by = 'pool-of-the-dying-worker', locked_at = now()`);
+      assert.equal(await dying.claim(`start:${run.id}`), true);
+      assert.equal(await other.claim(`start:${run.id}`), false);
+      // It stops responding.
+      await client.query(`update "${schema}".hosts set last_seen = now() - interval '1 hour' where id = $1`, [dying.lease!.id]);
+      await other.markCrashed();
+      assert.equal((await other.get(run.id))!.state.name, 'Scheduled');
+      const { rows } = await client.query<{ locked_by: string | null }>(`select locked_by from "${schema}_queue"._private_jobs where key = $1`, [`run:${run.id}`]);
+      assert.deepEqual(rows, [{ locked_by: null }], 'a job for the run is there for any worker to take');
+      assert.equal(await other.claim(`start:${run.id}`), true);
+    } finally {
+      await client.end();
+      await dying.close().catch(() => undefined);
+      await other.close();
+    }
+  });
+});

@@ -1,0 +1,351 @@
+/**
+ * The contract every run store backend keeps, as one suite: `storeContract(backend)` registers the same
+ * tests for a backend (test/engine/embeddedStore.contract.test.ts, pgStore.contract.test.ts). Each test
+ * gets a fresh, empty store location ("space") and may open it several times, as several processes would.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Clock } from '../../src/engine/clock';
+import type { RunRecord } from '../../src/engine/records';
+import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
+import { state } from '../../src/engine/states';
+import { logsOf, valueOf, waitFor } from '../support/engine';
+
+export interface StoreSpace {
+  /** Opens the space's store (another instance each call, as another process would). */
+  open(options?: { clock?: Clock; readOnly?: boolean }): Promise<RunStore>;
+  /** A run, Running, whose owning process is gone (crashed without a word). */
+  deadOwnerRun(store: RunStore, run: NewRun): Promise<string>;
+}
+
+export interface StoreBackend {
+  name: string;
+  /** Set when the backend cannot be tested here: the suite is skipped saying why. */
+  skip?: string;
+  space(): Promise<StoreSpace>;
+}
+
+const T = { timeout: 60_000 };
+
+function newRun(over: Partial<NewRun> = {}): NewRun {
+  return { flowName: 'f', source: '/x.flow.ts', parameters: { p: 1 }, ...over };
+}
+
+const log = (runId: string, message: string, ts = 1, taskRunId?: string): RunRecord => ({ k: 'log', runId, ts, level: 'INFO', source: 's', message, ...(taskRunId ? { taskRunId } : {}) });
+
+/** Every store opened by a test is closed when it ends, also when it fails. */
+async function withSpace(backend: StoreBackend, body: (space: StoreSpace, open: StoreSpace['open']) => Promise<void>): Promise<void> {
+  const space = await backend.space();
+  const opened: RunStore[] = [];
+  const open: StoreSpace['open'] = async (options) => {
+    const s = await space.open(options);
+    opened.push(s);
+    return s;
+  };
+  try {
+    await body(space, open);
+  } finally {
+    for (const s of opened.reverse()) await s.close().catch(() => undefined);
+  }
+}
+
+async function finished(store: RunStore, over: Partial<NewRun> = {}, end = 'Completed' as const): Promise<RunHandle> {
+  const h = await store.createRun(newRun(over));
+  await h.setState(state('Running'));
+  await h.append([{ k: 'state', runId: h.id, name: end, ts: Date.now() }]);
+  await h.setState(state(end), { endTime: Date.now() });
+  return h;
+}
+
+export function storeContract(backend: StoreBackend): void {
+  const opts = { ...T, ...(backend.skip !== undefined ? { skip: backend.skip } : {}) };
+
+  describe(`run store contract: ${backend.name}`, opts, () => {
+    it('creates a run that lists, resolves and reads back with its parameters, states and journal', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const h = await store.createRun(newRun({ parameters: { repo: 'a/b', n: 2 } }));
+        assert.equal(h.created.parameters.repo, 'a/b');
+        const running = state('Running');
+        await h.append([
+          { k: 'state', runId: h.id, name: 'Running', ts: running.timestamp },
+          { k: 'task', runId: h.id, id: 't1', name: 'fetch-0', taskName: 'fetch', ts: running.timestamp, call: { key: 'fetch#0', argsHash: 'h' } },
+          { k: 'tstate', runId: h.id, id: 't1', name: 'Running', ts: running.timestamp },
+          log(h.id, 'fetching', running.timestamp, 't1'),
+          { k: 'result', runId: h.id, taskRunId: 't1', value: [42] },
+          { k: 'tstate', runId: h.id, id: 't1', name: 'Completed', ts: running.timestamp + 1 },
+          log(h.id, 'done', running.timestamp + 2),
+          { k: 'result', runId: h.id, value: ['ok'] },
+        ]);
+        await h.setState(running, { startTime: running.timestamp, attempt: 1 });
+        const end = state('Completed');
+        await h.append([{ k: 'state', runId: h.id, name: 'Completed', ts: end.timestamp }]);
+        await h.setState(end, { startTime: running.timestamp, endTime: end.timestamp });
+        await h.close();
+
+        const other = await open();
+        const listed = await other.list();
+        assert.deepEqual(listed.map((r) => [r.id, r.name, r.state.name]), [[h.id, h.name, 'Completed']]);
+        assert.equal(listed[0]!.seq, 2);
+        assert.equal(listed[0]!.startTime, running.timestamp);
+        assert.equal(listed[0]!.endTime, end.timestamp);
+        assert.equal(await other.count(), 1);
+        assert.equal((await other.resolve(h.name)).run?.id, h.id);
+        assert.equal((await other.get(h.id.slice(0, 8)))?.id, h.id);
+        assert.deepEqual(await other.parametersOf(h.id), { repo: 'a/b', n: 2 });
+        const detail = (await other.readRun(h.id))!;
+        assert.deepEqual(detail.states.map((s) => s.name), ['Pending', 'Running', 'Completed']);
+        assert.equal(detail.taskRuns.length, 1);
+        assert.equal(detail.taskRuns[0]!.state.name, 'Completed');
+        assert.deepEqual(valueOf(detail.taskRuns[0]!), 42);
+        assert.deepEqual(valueOf(detail), 'ok');
+        assert.equal(detail.skippedRecords, 0);
+        assert.deepEqual((await logsOf(other, h.id)).map((l) => l.message), ['fetching', 'done']);
+        const taskLogs: string[] = [];
+        await other.readLogs(h.id, (logs) => void taskLogs.push(...logs.map((l) => l.message)), { taskRunId: 't1' });
+        assert.deepEqual(taskLogs, ['fetching']);
+        assert.deepEqual(await other.readLogs('no-such-run', () => undefined), { found: false });
+        assert.equal(await other.readRun('no-such-run'), undefined);
+      });
+    });
+
+    it('keeps journal text exactly as appended, batch after batch, in order', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const h = await store.createRun(newRun());
+        // The worker's lines are stored as they came (masked there); many small appends in flight at once.
+        await Promise.all(Array.from({ length: 200 }, (_, i) => h.appendText(`${JSON.stringify(log(h.id, `line ${i}`, i))}\n`)));
+        await h.appendText(`${JSON.stringify(log(h.id, 'a'))}\n${JSON.stringify(log(h.id, 'b'))}\n`);
+        await h.flush();
+        const messages = (await logsOf(store, h.id)).map((l) => l.message);
+        assert.deepEqual(messages, [...Array.from({ length: 200 }, (_, i) => `line ${i}`), 'a', 'b']);
+      });
+    });
+
+    it('takes the index as authoritative for the latest state (a crash mark written only there)', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const h = await store.createRun(newRun());
+        await h.append([{ k: 'state', runId: h.id, name: 'Running', ts: 10 }]);
+        await h.setState(state('Running', undefined, 10));
+        await h.setState(state('Crashed', 'host process ended', 20), { endTime: 20 });
+        const detail = (await store.readRun(h.id))!;
+        assert.deepEqual(detail.states.map((s) => s.name), ['Pending', 'Running', 'Crashed']);
+        assert.equal(detail.seq, 2);
+        assert.equal(detail.endTime, 20);
+      });
+    });
+
+    it('lists newest first with every filter, pages, and counts the same way', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const a = await finished(store, { flowName: 'alpha1', state: state('Pending', undefined, 1000) });
+        const b = await finished(store, { flowName: 'beta1', state: state('Pending', undefined, 2000) }, 'Completed');
+        const c = await store.createRun(newRun({ flowName: 'alpha1', state: state('Pending', undefined, 3000) }));
+        await c.setState(state('Running'));
+        const child = await store.createRun(newRun({ flowName: 'sub_flow', parentRunId: c.id, state: state('Pending', undefined, 3500) }));
+        assert.deepEqual((await store.list()).map((r) => r.id), [child.id, c.id, b.id, a.id]);
+        assert.deepEqual((await store.list({ rootsOnly: true })).map((r) => r.id), [c.id, b.id, a.id]);
+        assert.deepEqual((await store.list({ parentRunId: c.id })).map((r) => r.id), [child.id]);
+        assert.deepEqual((await store.list({ flowNames: ['alpha1'] })).map((r) => r.id), [c.id, a.id]);
+        assert.deepEqual((await store.list({ stateTypes: ['RUNNING'] })).map((r) => r.id), [c.id]);
+        // Run names are letters and hyphens only: a search with a digit matches flow names alone.
+        assert.deepEqual((await store.list({ search: 'HA1' })).map((r) => r.id), [c.id, a.id]);
+        // `_` is a letter to search for, not a wildcard.
+        assert.deepEqual((await store.list({ search: 'b_f' })).map((r) => r.id), [child.id]);
+        assert.ok((await store.list({ search: b.name.toUpperCase() })).some((r) => r.id === b.id));
+        assert.deepEqual((await store.list({ rootsOnly: true, limit: 1, offset: 1 })).map((r) => r.id), [b.id]);
+        assert.equal(await store.count({ rootsOnly: true, flowNames: ['alpha1'] }), 2);
+        assert.equal(await store.count({ stateTypes: ['COMPLETED'] }), 2);
+        const flows = await store.flows();
+        assert.deepEqual(flows.map((f) => [f.flowName, f.runs, f.last.id]), [['alpha1', 2, c.id], ['beta1', 1, b.id]]);
+        assert.equal(store.hasUnfinishedRuns(), true);
+      });
+    });
+
+    it('resolves by id, name or unique prefix; says when a prefix is ambiguous; never guesses from under 4 characters', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const runs = await Promise.all(Array.from({ length: 40 }, () => store.createRun(newRun())));
+        const byFirst = new Map<string, string[]>();
+        for (const r of runs) byFirst.set(r.id[0]!, [...(byFirst.get(r.id[0]!) ?? []), r.id]);
+        const [prefix, ids] = [...byFirst].find(([, v]) => v.length > 1)!;
+        assert.deepEqual(await store.resolve(prefix), {});
+        const longer = runs.find((r) => r.id === ids[0])!.id.slice(0, 12);
+        assert.equal((await store.resolve(longer)).run?.id, ids[0]);
+        assert.deepEqual(await store.resolve('zzzz'), {});
+        const names = new Set(runs.map((r) => r.name));
+        assert.equal(names.size, runs.length, 'run names are unique');
+      });
+    });
+
+    it('gives a run tree parents first, subflows oldest first', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const root = await store.createRun(newRun({ state: state('Pending', undefined, 100) }));
+        const s1 = await store.createRun(newRun({ parentRunId: root.id, state: state('Pending', undefined, 200) }));
+        const s2 = await store.createRun(newRun({ parentRunId: root.id, state: state('Pending', undefined, 300) }));
+        const s11 = await store.createRun(newRun({ parentRunId: s1.id, state: state('Pending', undefined, 400) }));
+        assert.deepEqual((await store.runTree(root.id)).map((r) => r.id), [root.id, s1.id, s2.id, s11.id]);
+        assert.deepEqual((await store.runTree(s1.id)).map((r) => r.id), [s1.id, s11.id]);
+        assert.deepEqual(await store.runTree('nope'), []);
+      });
+    });
+
+    it('claims a key for exactly one caller across store instances', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const stores = [await open(), await open(), await open()];
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.claim('resume:run-1:2')));
+        assert.equal(results.filter(Boolean).length, 1);
+        assert.equal(await stores[0]!.claim('resume:run-1:3'), true);
+        await assert.rejects(stores[0]!.claim('has spaces'), /Not a claim key/);
+      });
+    });
+
+    it('tells another instance which runs changed (refresh)', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const a = await open();
+        const b = await open();
+        await b.refresh();
+        const h = await a.createRun(newRun());
+        const seen = new Set<string>();
+        await waitFor(async () => {
+          for (const id of await b.refresh()) seen.add(id);
+          return seen.has(h.id);
+        }, 'the new run to be picked up', 20_000);
+        await h.setState(state('Running'));
+        seen.clear();
+        await waitFor(async () => {
+          for (const id of await b.refresh()) seen.add(id);
+          return seen.has(h.id);
+        }, 'the state change to be picked up', 20_000);
+        assert.equal((await b.get(h.id))!.state.name, 'Running');
+      });
+    });
+
+    it('deletes finished runs with their subflows and leaves running ones; prunes to a limit', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await finished(store, { state: state('Pending', undefined, 1000 + i) })).id);
+        const child = await finished(store, { parentRunId: ids[0]!, state: state('Pending', undefined, 1500) });
+        const running = await store.createRun(newRun({ state: state('Pending', undefined, 2000) }));
+        await running.setState(state('Running'));
+        assert.deepEqual((await store.delete([ids[0]!, running.id])).sort(), [ids[0]!, child.id].sort());
+        assert.equal(await store.readRun(child.id), undefined);
+        assert.deepEqual((await store.prune(2)).sort(), [ids[1]!, ids[2]!].sort());
+        assert.deepEqual((await store.list({ rootsOnly: true })).map((r) => r.id), [running.id, ids[4]!, ids[3]!]);
+        const again = await open();
+        assert.equal(await again.count(), 3);
+      });
+    });
+
+    it('reads back a result stored out of line, from any instance; refuses result names that leave the folder', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const h = await store.createRun(newRun());
+        // What the worker does: a file in the run's results folder, then a record naming it.
+        const text = JSON.stringify([{ big: 'x'.repeat(300_000) }]);
+        mkdirSync(h.resultsDir, { recursive: true });
+        writeFileSync(join(h.resultsDir, 'result.dv'), text);
+        await h.appendText(`${JSON.stringify({ k: 'result', runId: h.id, ref: { file: 'result.dv', bytes: text.length } })}\n`);
+        await h.close();
+        const other = await open();
+        const detail = (await other.readRun(h.id))!;
+        assert.deepEqual(detail.resultRef, { file: 'result.dv', bytes: text.length });
+        assert.equal(await other.readResultText(h.id, detail.resultRef!), text);
+        await assert.rejects(other.readResultText(h.id, { file: '../secret', bytes: 1 }), /Not a result file name/);
+      });
+    });
+
+    it('marks a run whose owner is gone as Crashed, in its journal too, and leaves live owners alone', async () => {
+      await withSpace(backend, async (space, open) => {
+        const store = await open();
+        const gone = await space.deadOwnerRun(store, newRun());
+        const alive = await store.createRun(newRun());
+        await alive.setState(state('Running'));
+        const reader = await open();
+        const crashed = await reader.markCrashed();
+        assert.ok(crashed.includes(gone), `crashed: ${crashed.join(', ')}`);
+        assert.ok(!crashed.includes(alive.id));
+        assert.equal((await reader.get(gone))!.state.name, 'Crashed');
+        assert.equal((await reader.get(alive.id))!.state.name, 'Running');
+        assert.equal((await reader.readRun(gone))!.states.at(-1)!.name, 'Crashed');
+        assert.deepEqual(await reader.markCrashed(), []);
+      });
+    });
+
+    it('opened read-only, never writes', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        await finished(store);
+        const ro = await open({ readOnly: true });
+        assert.equal(ro.readOnly, true);
+        assert.equal(await ro.count(), 1);
+        await assert.rejects(ro.createRun(newRun()), /read-only/);
+        await assert.rejects(ro.claim('k'), /read-only/);
+      });
+    });
+
+    it('keeps artifacts in the journal: the latest of each key read back, the keys on the run once written', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const h = await store.createRun(newRun());
+        const ts = Date.now();
+        await h.append([
+          { k: 'artifact', runId: h.id, key: 'notes', ts, data: { kind: 'markdown', markdown: '# first' } },
+          log(h.id, 'between', ts),
+          { k: 'artifact', runId: h.id, taskRunId: 't1', key: 'rows', ts: ts + 1, data: { kind: 'table', columns: ['a'], rows: [[1]] } },
+          { k: 'artifact', runId: h.id, key: 'notes', ts: ts + 2, data: { kind: 'markdown', markdown: '# second' } },
+        ]);
+        assert.equal((await store.get(h.id))!.artifactKeys, undefined);
+        await h.addArtifactKeys(['notes', 'rows']);
+        await h.addArtifactKeys(['notes']);
+        assert.deepEqual([...(await store.get(h.id))!.artifactKeys!].sort(), ['notes', 'rows']);
+        const artifacts = (await store.readArtifacts(h.id))!;
+        assert.deepEqual(
+          artifacts.map((a) => [a.key, a.data.kind === 'markdown' ? a.data.markdown : a.data.kind, a.taskRunId ?? null]).sort(),
+          [['notes', '# second', null], ['rows', 'table', 't1']],
+        );
+        assert.equal(await store.readArtifacts('no-such-run'), undefined);
+        await h.close();
+        await store.close();
+      });
+    });
+
+    it('caches results until they expire by the injected clock, and purges them', async () => {
+      await withSpace(backend, async (_space, open) => {
+        let now = 1_000_000;
+        const store = await open({ clock: { now: () => now } });
+        await store.cache.put('task:key', '["v"]', now + 1000);
+        await store.cache.put('task:forever', '["w"]');
+        assert.equal(await store.cache.get('task:key'), '["v"]');
+        now += 999;
+        assert.equal(await store.cache.get('task:key'), '["v"]');
+        now += 1;
+        assert.equal(await store.cache.get('task:key'), undefined);
+        assert.equal(await store.cache.purge(), 1);
+        assert.equal(await store.cache.get('task:forever'), '["w"]');
+        await store.cache.put('task:forever', '["x"]');
+        assert.equal(await store.cache.get('task:forever'), '["x"]');
+      });
+    });
+
+    it('keeps key-value entries by namespace, any JSON value, and bounds their size', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        await store.kv.set('etags', 'https://x/a', 'W/"1"');
+        await store.kv.set('cursors', 'https://x/a', { page: 3, done: false, list: [1, null] });
+        assert.equal(await store.kv.get('etags', 'https://x/a'), 'W/"1"');
+        assert.deepEqual(await store.kv.get('cursors', 'https://x/a'), { page: 3, done: false, list: [1, null] });
+        assert.equal(await store.kv.get('etags', 'other'), undefined);
+        await store.kv.set('etags', 'https://x/a', 'W/"2"');
+        const other = await open();
+        assert.equal(await other.kv.get('etags', 'https://x/a'), 'W/"2"');
+        await assert.rejects(store.kv.set('big', 'k', 'x'.repeat(2 * 1024 * 1024)), /limit/);
+      });
+    });
+  });
+}

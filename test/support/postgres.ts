@@ -1,0 +1,38 @@
+/**
+ * Postgres for tests: FLOWDECK_TEST_PG_URL names a database (`bash test/support/pg-up.sh` starts one and
+ * prints it). Each test gets a schema of its own, dropped afterwards, so test files run side by side.
+ * Without the variable, Postgres tests skip saying so — except in CI (CI=true), where they fail.
+ */
+import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
+import { Client } from 'pg';
+
+export const PG_URL = process.env.FLOWDECK_TEST_PG_URL;
+
+/** Why Postgres tests cannot run here; undefined when they can (and always in CI: a missing server fails there). */
+export const PG_SKIP: string | undefined =
+  PG_URL || process.env.CI === 'true' ? undefined : 'no Postgres: set FLOWDECK_TEST_PG_URL (export FLOWDECK_TEST_PG_URL=$(bash test/support/pg-up.sh | tail -n 1))';
+
+export function pgUrl(): string {
+  if (!PG_URL) throw new Error('FLOWDECK_TEST_PG_URL is not set: CI must start Postgres (bash test/support/pg-up.sh) before the tests');
+  return PG_URL;
+}
+
+const schemas: string[] = [];
+after(async () => {
+  if (schemas.length === 0 || !PG_URL) return;
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    for (const s of schemas) await client.query(`drop schema if exists "${s}" cascade; drop schema if exists "${s}_queue" cascade`);
+  } finally {
+    await client.end();
+  }
+});
+
+/** A fresh schema name for one test's store (dropped, with its queue schema, when the file's tests end). */
+export function freshSchema(): string {
+  const s = `t_${randomBytes(6).toString('hex')}`;
+  schemas.push(s);
+  return s;
+}
