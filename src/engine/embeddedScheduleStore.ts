@@ -15,7 +15,7 @@ import { createClaim, readClaim, removeAbandoned, removeOwn, UNREADABLE_CLAIM_MS
 import { FILE_MODE } from './journalFile';
 import { currentProcess, isAlive } from './processIdentity';
 import { checkSchedule } from './schedules/scheduleSpec';
-import { SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
+import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
 import { StoreWriteError } from './storeErrors';
 import { privateDir } from './storeHome';
 
@@ -161,20 +161,19 @@ export class EmbeddedScheduleStore implements ScheduleStore {
   }
 
   async setPaused(id: string, paused: boolean): Promise<void> {
-    checkId(id);
+    checkScheduleId(id);
     await this.append([{ k: paused ? 'pause' : 'resume', id }]);
   }
 
   async markSeen(ids: readonly string[], at: number): Promise<void> {
     await this.catchUp();
     const unseen = ids.filter((id) => !this.seen.has(id));
-    for (const id of unseen) checkId(id);
+    for (const id of unseen) checkScheduleId(id);
     await this.append(unseen.map((id) => ({ k: 'seen', id, at })));
   }
 
   private slotFile(scheduleId: string, slot: number): string {
-    checkId(scheduleId);
-    if (!Number.isSafeInteger(slot) || slot < 0) throw new Error(`Not a slot time: ${slot}`);
+    checkSlot(scheduleId, slot);
     return join(this.slotsDir, scheduleId, String(slot));
   }
 
@@ -211,10 +210,6 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     slots.sort((a, b) => b - a);
     await Promise.all(slots.slice(KEEP_SLOTS).map((s) => rm(join(dir, String(s)), { force: true })));
   }
-}
-
-function checkId(id: string): void {
-  if (!SCHEDULE_ID.test(id)) throw new Error(`Not a schedule id: ${JSON.stringify(id)}`);
 }
 
 /** A record of the log, or undefined when the line is not one this version understands. */

@@ -37,6 +37,11 @@ export function checkLease(t: LeaseTiming): LeaseTiming {
   return t;
 }
 
+/** SQL: the hosts row (aliased `h`) of the process whose lease is `session` is fresh — that process is alive. */
+export function liveSession(hostsTable: string, session: string): string {
+  return `exists (select 1 from ${hostsTable} h where h.id = ${session} and h.last_seen >= now() - h.lease_ms * interval '1 millisecond')`;
+}
+
 export interface HostInfo {
   hostname: string;
   pid: number;

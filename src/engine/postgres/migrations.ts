@@ -110,6 +110,50 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table :S.runs add column artifact_keys text[];
     `,
   },
+  {
+    version: 3,
+    name: 'schedules, slot claims, concurrency limits and their leases',
+    sql: `
+      -- Schedules added without editing code (schedule_paused and schedule_seen also name schedules declared in flow files).
+      create table :S.schedules (
+        id text primary key,
+        flow_name text not null,
+        source text not null,
+        schedule jsonb not null,
+        created bigint not null
+      );
+      create table :S.schedule_paused (id text primary key);
+      -- When a scheduler first saw a schedule: the first insert wins.
+      create table :S.schedule_seen (id text primary key, at bigint not null);
+      -- A slot's claim: the primary key lets one process have it; session is the claimant's hosts row,
+      -- so a claimant whose lease lapsed is dead.
+      create table :S.schedule_slots (
+        schedule_id text not null,
+        slot bigint not null,
+        session uuid not null,
+        owner jsonb not null,
+        claimed_at timestamptz not null default now(),
+        primary key (schedule_id, slot)
+      );
+
+      create table :S.limits (
+        tag text primary key,
+        max_running integer not null check (max_running >= 1)
+      );
+      -- Slot n of a tag, held by one task run of the process whose lease is session.
+      create table :S.limit_leases (
+        tag text not null,
+        slot integer not null,
+        nonce text not null,
+        session uuid not null,
+        owner jsonb not null,
+        run_id text not null,
+        task_run_id text not null,
+        since bigint not null,
+        primary key (tag, slot)
+      );
+    `,
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;

@@ -36,7 +36,8 @@ import { READ_BATCH, lineRecord } from './journalRows';
 import { PgShared } from './pgShared';
 import { PgRunHandle, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
-import { PgNoLimits, PgNoSchedules } from './pgNoSchedules';
+import { PgLimitStore } from './pgLimitStore';
+import { PgScheduleStore } from './pgScheduleStore';
 
 export interface PgStoreOptions {
   /** Local folder for compiled flows and results on their way into the database (FLOWDECK_HOME). */
@@ -98,8 +99,8 @@ function toSummary(r: RunRow): FlowRunSummary {
 export class PgStore implements RunStore {
   readonly cache: PgResultCache;
   readonly kv: PgKeyValueStore;
-  readonly schedules = new PgNoSchedules();
-  readonly limits = new PgNoLimits();
+  readonly schedules: PgScheduleStore;
+  readonly limits: PgLimitStore;
   readonly location: string;
   readonly readOnly: boolean;
   readonly skippedIndexRecords = 0;
@@ -149,6 +150,8 @@ export class PgStore implements RunStore {
       resync: () => (this.resyncDue = true),
     });
     this.shared = new PgShared(this);
+    this.schedules = new PgScheduleStore(this);
+    this.limits = new PgLimitStore(this);
   }
 
   /** Connects, migrates (unless read-only) and, by default, settles runs of hosts that stopped responding. */
@@ -434,7 +437,8 @@ export class PgStore implements RunStore {
     if (this.readOnly) throw new Error('This store was opened read-only');
   }
 
-  private me(): ProcessIdentity {
+  /** @internal Who this process is, as the runs, slot claims and leases it owns name it. */
+  me(): ProcessIdentity {
     return { ...currentProcess(), hostname: this.hostname };
   }
 

@@ -64,3 +64,13 @@ export interface ScheduleStore {
 
 /** Schedule ids: ten lowercase hex digits (stored ones random; declared ones a hash of file, flow and position). */
 export const SCHEDULE_ID = /^[0-9a-f]{10}$/;
+
+export function checkScheduleId(id: string): void {
+  if (!SCHEDULE_ID.test(id)) throw new Error(`Not a schedule id: ${JSON.stringify(id)}`);
+}
+
+/** A slot of a schedule: its id and the slot's time (epoch ms). */
+export function checkSlot(scheduleId: string, slot: number): void {
+  checkScheduleId(scheduleId);
+  if (!Number.isSafeInteger(slot) || slot < 0) throw new Error(`Not a slot time: ${slot}`);
+}
