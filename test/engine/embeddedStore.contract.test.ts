@@ -3,10 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { currentProcess } from '../../src/engine/processIdentity';
 import { state } from '../../src/engine/states';
-import { tempDir } from '../support/engine';
-import { storeContract } from './storeContract';
+import { join } from 'node:path';
+import { inOwnProcess, ROOT, tempDir } from '../support/engine';
+import { scheduleAndLimitContract, storeContract, type StoreBackend } from './storeContract';
 
-storeContract({
+const backend: StoreBackend = {
   name: 'embedded',
   space: async () => {
     const home = tempDir();
@@ -20,6 +21,11 @@ storeContract({
         await h.close();
         return h.id;
       },
+      // An exited process's PID no longer names a live process.
+      inDeadProcess: (body) => inOwnProcess(`require(${JSON.stringify(join(ROOT, 'src', 'engine', 'embeddedStore.ts'))}).EmbeddedStore.open(${JSON.stringify(home)})`, body),
     };
   },
-});
+};
+
+storeContract(backend);
+scheduleAndLimitContract(backend);

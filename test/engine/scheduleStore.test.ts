@@ -1,3 +1,4 @@
+/** The embedded store's schedules across real processes (what every backend keeps is in storeContract.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -18,35 +19,6 @@ function inProcess(home: string, body: string, options: { keep?: (child: ReturnT
   options.keep?.(child);
   return new Promise((res) => child.on('close', (code) => res({ code, out })));
 }
-
-test('added, paused, resumed and removed schedules are seen by every store on the folder; the first "seen" wins', { timeout: 60_000 }, async () => {
-  const home = tempDir();
-  const a = await EmbeddedStore.open(home);
-  const b = await EmbeddedStore.open(home);
-  const s = await a.schedules.add({ flowName: 'daily', source: '/ws/daily.flow.ts', schedule: { cron: '0 9 * * *', timezone: 'Europe/Madrid' } });
-  assert.match(s.id, /^[0-9a-f]{10}$/);
-  assert.deepEqual((await b.schedules.read()).added.map((x) => [x.id, x.flowName, x.schedule.cron]), [[s.id, 'daily', '0 9 * * *']]);
-  await b.schedules.setPaused(s.id, true);
-  assert.ok((await a.schedules.read()).paused.has(s.id));
-  await a.schedules.setPaused(s.id, false);
-  assert.ok(!(await b.schedules.read()).paused.has(s.id));
-  // A schedule declared in code is paused by id too.
-  await a.schedules.setPaused('0123456789', true);
-  assert.ok((await b.schedules.read()).paused.has('0123456789'));
-
-  await a.schedules.markSeen([s.id, '0123456789'], 1000);
-  await b.schedules.markSeen(['0123456789', 'abcdefabcd'], 2000);
-  const seen = (await a.schedules.read()).firstSeen;
-  assert.deepEqual([seen.get(s.id), seen.get('0123456789'), seen.get('abcdefabcd')], [1000, 1000, 2000]);
-
-  assert.equal(await b.schedules.remove(s.id), true);
-  assert.equal(await a.schedules.remove(s.id), false);
-  const after = await a.schedules.read();
-  assert.deepEqual([after.added.length, after.firstSeen.has(s.id)], [0, false]);
-  await assert.rejects(a.schedules.add({ flowName: 'x', source: 'builtin:x', schedule: { cron: 'nope' } }), /not valid/);
-  await a.close();
-  await b.close();
-});
 
 test('a slot is claimed by exactly one of six processes racing for it', { timeout: 120_000 }, async () => {
   const home = tempDir();

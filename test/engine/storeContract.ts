@@ -18,6 +18,11 @@ export interface StoreSpace {
   open(options?: { clock?: Clock; readOnly?: boolean }): Promise<RunStore>;
   /** A run, Running, whose owning process is gone (crashed without a word). */
   deadOwnerRun(store: RunStore, run: NewRun): Promise<string>;
+  /**
+   * Runs `body` (JavaScript, with `store` open on the space) in a process of its own that then dies
+   * without closing the store; resolves with what it printed, once the store counts it dead.
+   */
+  inDeadProcess(body: string): Promise<string>;
 }
 
 export interface StoreBackend {
@@ -345,6 +350,153 @@ export function storeContract(backend: StoreBackend): void {
         const other = await open();
         assert.equal(await other.kv.get('etags', 'https://x/a'), 'W/"2"');
         await assert.rejects(store.kv.set('big', 'k', 'x'.repeat(2 * 1024 * 1024)), /limit/);
+      });
+    });
+  });
+}
+
+/** Schedules and concurrency limits, kept by the store for every process sharing it (the same tests for each backend). */
+export function scheduleAndLimitContract(backend: StoreBackend): void {
+  const opts = { ...T, ...(backend.skip !== undefined ? { skip: backend.skip } : {}) };
+  const SLOT = 1_700_000_000_000;
+  const holder = (n: number) => ({ runId: 'r', taskRunId: `t${n}` });
+
+  describe(`schedule and limit store contract: ${backend.name}`, opts, () => {
+    it('shares added, paused, resumed and removed schedules with every instance; the first "seen" wins', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const a = await open();
+        const b = await open();
+        const s = await a.schedules.add({ flowName: 'daily', source: '/ws/daily.flow.ts', schedule: { cron: '0 9 * * *', timezone: 'Europe/Madrid', parameters: { full: true } } });
+        assert.match(s.id, /^[0-9a-f]{10}$/);
+        const seenByB = (await b.schedules.read()).added;
+        assert.deepEqual(seenByB, [s]);
+        await b.schedules.setPaused(s.id, true);
+        await b.schedules.setPaused(s.id, true);
+        assert.ok((await a.schedules.read()).paused.has(s.id));
+        await a.schedules.setPaused(s.id, false);
+        assert.ok(!(await b.schedules.read()).paused.has(s.id));
+        // A schedule declared in code is paused by id too.
+        await a.schedules.setPaused('0123456789', true);
+        assert.ok((await b.schedules.read()).paused.has('0123456789'));
+        await a.schedules.markSeen([s.id, '0123456789'], 1000);
+        await b.schedules.markSeen(['0123456789', 'abcdefabcd'], 2000);
+        const seen = (await a.schedules.read()).firstSeen;
+        assert.deepEqual([seen.get(s.id), seen.get('0123456789'), seen.get('abcdefabcd')], [1000, 1000, 2000]);
+        assert.equal((await a.schedules.claimSlot(s.id, SLOT)).claimed, true);
+        assert.equal(await b.schedules.remove(s.id), true);
+        assert.equal(await a.schedules.remove(s.id), false);
+        const after = await a.schedules.read();
+        assert.deepEqual([after.added.length, after.firstSeen.has(s.id), after.paused.has('0123456789')], [0, false, true]);
+        await assert.rejects(a.schedules.add({ flowName: 'x', source: 'builtin:x', schedule: { cron: 'nope' } }), /not valid/);
+        await assert.rejects(a.schedules.setPaused('../x', true), /Not a schedule id/);
+      });
+    });
+
+    it('gives a slot to exactly one of many instances racing for it; a released slot can be claimed again', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const stores = await Promise.all(Array.from({ length: 4 }, () => open()));
+        const results = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 4]!.schedules.claimSlot('00000000aa', SLOT)));
+        assert.equal(results.filter((r) => r.claimed).length, 1);
+        const winner = stores[results.findIndex((r) => r.claimed) % 4]!;
+        const lost = results.find((r) => !r.claimed)!;
+        assert.equal(lost.claimed === false && lost.holder?.pid, process.pid);
+        await winner.schedules.releaseSlot('00000000aa', SLOT);
+        assert.equal((await stores[0]!.schedules.claimSlot('00000000aa', SLOT)).claimed, true);
+        // Many slots later the newest still claim once.
+        for (let i = 1; i <= 45; i++) assert.equal((await stores[1]!.schedules.claimSlot('00000000aa', SLOT + i * 1000)).claimed, true);
+        assert.equal((await stores[2]!.schedules.claimSlot('00000000aa', SLOT + 45_000)).claimed, false);
+      });
+    });
+
+    it("takes a dead claimant's slot over once, only when its run was never created; never a live claimant's", async () => {
+      await withSpace(backend, async (space, open) => {
+        const store = await open();
+        const other = await open();
+        const out = await space.inDeadProcess(`console.log(process.pid, (await store.schedules.claimSlot('00000000bb', ${SLOT})).claimed);`);
+        const [deadPid, won] = out.trim().split('\n')[0]!.split(' ');
+        assert.equal(won, 'true');
+        // Its run exists (the scheduler says so): the slot stays claimed.
+        const kept = await store.schedules.claimSlot('00000000bb', SLOT, { abandoned: async () => false });
+        assert.equal(kept.claimed === false && kept.holder?.pid, Number(deadPid));
+        // It died before creating it: of several takers at once, one takes it over.
+        const takers = await Promise.all([store, other, store, other].map((s) => s.schedules.claimSlot('00000000bb', SLOT, { abandoned: async () => true })));
+        assert.equal(takers.filter((t) => t.claimed).length, 1, JSON.stringify(takers));
+        const took = takers.find((t) => t.claimed)!;
+        assert.equal(took.claimed && took.tookOverFrom?.pid, Number(deadPid));
+
+        // A live claimant (another instance): the abandoned check is not even asked.
+        assert.equal((await other.schedules.claimSlot('00000000bb', SLOT + 1000)).claimed, true);
+        let asked = false;
+        const live = await store.schedules.claimSlot('00000000bb', SLOT + 1000, { abandoned: async () => (asked = true) });
+        assert.deepEqual([live.claimed, asked], [false, false]);
+      });
+    });
+
+    it('sets, lists and removes limits; bad tags and limits are refused saying why', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        await store.limits.set('github-api', 2);
+        await store.limits.set('api', 1);
+        await store.limits.set('api', 3);
+        const other = await open();
+        assert.deepEqual(await other.limits.list(), [{ tag: 'api', limit: 3 }, { tag: 'github-api', limit: 2 }]);
+        assert.equal(await other.limits.remove('api'), true);
+        assert.equal(await store.limits.remove('api'), false);
+        assert.deepEqual(await store.limits.list(), [{ tag: 'github-api', limit: 2 }]);
+        await assert.rejects(store.limits.set('../etc', 1), /cannot be limited/);
+        await assert.rejects(store.limits.set('api', 0), /whole number from 1 to 1000/);
+        await assert.rejects(store.limits.set('api', 1.5), /whole number/);
+      });
+    });
+
+    it('gives out as many slots as the limit across instances racing; a released slot is given again', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const stores = await Promise.all(Array.from({ length: 3 }, () => open()));
+        const got = await Promise.all(Array.from({ length: 9 }, (_, i) => stores[i % 3]!.limits.tryAcquire('api', 2, holder(i))));
+        const held = got.filter((l) => l !== undefined);
+        assert.deepEqual(held.map((l) => l!.slot).sort(), [0, 1]);
+        const leases = await stores[0]!.limits.leases('api');
+        assert.deepEqual(leases.map((l) => l.holder.taskRunId).sort(), got.map((l, i) => (l ? `t${i}` : undefined)).filter((x) => x !== undefined).sort());
+        assert.ok(leases.every((l) => l.owner.pid === process.pid && l.since > 0));
+        assert.equal(await stores[1]!.limits.tryAcquire('api', 2, holder(10)), undefined);
+        const first = held[0]!;
+        await stores[got.indexOf(first) % 3]!.limits.release(first);
+        assert.equal((await stores[2]!.limits.tryAcquire('api', 2, holder(11)))?.slot, first.slot);
+      });
+    });
+
+    it("takes a dead holder's slot back; a lowered limit applies as slots are given back", async () => {
+      await withSpace(backend, async (space, open) => {
+        const store = await open();
+        const out = await space.inDeadProcess(`console.log((await store.limits.tryAcquire('api', 1, { runId: 'other', taskRunId: 't' })) ? 'held' : 'none');`);
+        assert.equal(out.trim().split('\n')[0], 'held');
+        const lease = await store.limits.tryAcquire('api', 1, holder(1));
+        assert.equal(lease?.slot, 0, 'the slot of the dead process is free');
+        assert.deepEqual((await store.limits.leases('api')).map((l) => l.holder.runId), ['r']);
+
+        const b = (await store.limits.tryAcquire('api', 2, holder(2)))!;
+        assert.equal(b.slot, 1);
+        // Lowered to 1: slot 1 stays held until given back, and no new one is given while slot 0 is held.
+        assert.equal(await store.limits.tryAcquire('api', 1, holder(3)), undefined);
+        await store.limits.release(b);
+        assert.equal(await store.limits.tryAcquire('api', 1, holder(3)), undefined);
+        await store.limits.release(lease!);
+        assert.equal((await store.limits.tryAcquire('api', 1, holder(3)))?.slot, 0);
+      });
+    });
+
+    it('opened read-only, reads schedules and limits and changes none', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        await store.limits.set('api', 2);
+        const s = await store.schedules.add({ flowName: 'f', source: 'builtin:f', schedule: { intervalSeconds: 60 } });
+        const ro = await open({ readOnly: true });
+        assert.deepEqual((await ro.schedules.read()).added.map((x) => x.id), [s.id]);
+        assert.deepEqual(await ro.limits.list(), [{ tag: 'api', limit: 2 }]);
+        await assert.rejects(ro.schedules.add({ flowName: 'f', source: 'builtin:f', schedule: { intervalSeconds: 60 } }), /read-only/);
+        await assert.rejects(ro.schedules.claimSlot(s.id, SLOT), /read-only/);
+        await assert.rejects(ro.limits.set('api', 3), /read-only/);
+        await assert.rejects(ro.limits.tryAcquire('api', 2, holder(1)), /read-only/);
       });
     });
   });

@@ -108,3 +108,15 @@ export function alive(pid: number): boolean {
 export function flowSource(body: string): string {
   return `import { flow, task, getRunLogger, getRunContext } from 'flowdeck';\n${body}\n`;
 }
+
+/**
+ * Runs `body` (JavaScript, with `store` from `openStore` in scope) in a node process of its own, which
+ * exits without closing the store (as a process that dies would); resolves with what it printed.
+ */
+export function inOwnProcess(openStore: string, body: string): Promise<string> {
+  const script = `(async () => { const store = await ${openStore}; ${body} process.exit(0); })().catch((e) => { console.error(e); process.exit(3); });`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  return new Promise((res, rej) => child.on('close', (code) => (code === 0 ? res(out) : rej(new Error(`the process exited with ${code}`)))));
+}
