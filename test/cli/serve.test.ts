@@ -12,8 +12,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { FlowRunSummary } from '../../src/engine/records';
+import type { RunStore } from '../../src/engine/runStore';
 import { CLI, flowSource, tempDir, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 interface Served {
   child: ChildProcess;
@@ -39,8 +42,8 @@ async function stop(s: Served): Promise<number | null> {
   return s.exited;
 }
 
-async function scheduledRuns(home: string): Promise<FlowRunSummary[]> {
-  const store = await EmbeddedStore.open(home, { readOnly: true });
+async function scheduledRuns(home: string, openStore: () => Promise<RunStore> = () => EmbeddedStore.open(home, { readOnly: true })): Promise<FlowRunSummary[]> {
+  const store = await openStore();
   try {
     return (await store.list()).filter((r) => r.trigger?.kind === 'schedule');
   } finally {
@@ -178,5 +181,26 @@ export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSe
       assert.equal(await s.exited, 2);
       assert.match(s.stderr(), message);
     }
+  });
+});
+
+describe('flowdeck serve on a Postgres store', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
+  it('three serve processes on one Postgres store, each with a home of its own, run each slot once', { timeout: 180_000 }, async () => {
+    const schema = freshSchema();
+    const cwd = workspace({ 'tick.flow.ts': EVERY_2S });
+    const env = () => ({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() });
+    const runs = () => scheduledRuns('', () => PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true }));
+    const three = [serve([], cwd, env()), serve([], cwd, env()), serve([], cwd, env())];
+    await waitFor(async () => (await runs()).filter((r) => r.state.name === 'Completed').length >= 6, 'six completed scheduled runs', 150_000);
+    for (const s of three) assert.equal(await stop(s), 0, s.stderr());
+    const all = await runs();
+    const slots = all.map(slotOf).sort();
+    assert.equal(new Set(slots).size, slots.length, `one run per slot: ${slots.map((x) => new Date(x).toISOString()).join(', ')}`);
+    const starters = three.map((s) => (s.stderr().match(/Started flow run/g) ?? []).length);
+    assert.equal(starters.reduce((a, b) => a + b, 0), all.filter((r) => r.startTime !== undefined).length, 'every run was started by one of them');
+    // Stopping gave back the slots prepared and not started: no run is left waiting.
+    assert.deepEqual(all.filter((r) => r.state.name !== 'Completed').map((r) => r.state.name), []);
+    for (const s of three) assert.doesNotMatch(s.stderr(), /ERROR/);
+    console.log(`runs started by each serve process: ${starters.join(', ')}`);
   });
 });
