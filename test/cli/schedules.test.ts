@@ -96,8 +96,10 @@ describe('flowdeck schedule and schedules', () => {
   it('rejects bad input with exit 2 and a message naming what was wrong, storing nothing', { timeout: 120_000 }, async () => {
     const home = tempDir();
     const cwd = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'a' }, async () => 1);\nexport const b = flow({ name: 'b' }, async () => 2);`) });
-    const env = { FLOWDECK_HOME: home };
+    const secret = 's3cr3t-token-value-42';
+    const env = { FLOWDECK_HOME: home, GITHUB_TOKEN: secret };
     const cases: [string[], RegExp][] = [
+      [['schedule', 'add', 'github-repo-stats', '--every', '1h', '--param', `repo=octo/${secret}`], /a parameter of the schedule holds a secret .*read the secret from its environment/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '61 * * * *'], /cron '61 \* \* \* \*' is not valid/],
       [['schedule', 'add', 'github-repo-stats', '--every', '15x'], /--every takes a number and a unit/],
       [['schedule', 'add', 'github-repo-stats'], /needs one of --cron EXPR and --every 15m/],
@@ -113,6 +115,7 @@ describe('flowdeck schedule and schedules', () => {
       const r = await runCli(args, { cwd, env });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message, args.join(' '));
+      assert.ok(!r.stderr.includes(secret), r.stderr);
     }
     assert.deepEqual(await schedules(home, cwd), []);
   });

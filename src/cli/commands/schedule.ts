@@ -121,6 +121,8 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
     // Each --param is read by its declared type, as `flowdeck run` reads it.
     const input = parameterInput(values, mask);
     const params = { ...input.parameters, ...parametersFromText(flow.flowName, flow.declarations, input.parameterText, { mask }) };
+    // A schedule is kept in the store (files, or Postgres shared by every machine): a secret never goes there.
+    if (mask(JSON.stringify(params)) !== JSON.stringify(params)) return fail(`a parameter of the schedule holds a secret (${mask(JSON.stringify(params))}); schedules are kept in the store, so let the flow read the secret from its environment instead`);
     if (Object.keys(params).length > 0 || values.params !== undefined) given.parameters = params;
     schedule = checkSchedule(given, flow.flowName, flow.declarations);
   } catch (e) {
