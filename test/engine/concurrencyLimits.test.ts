@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { CLI, flowSource, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const LIMITED = flowSource(`
 const call = task({ name: 'call', tags: ['api', 'other'] }, async (i: number) => {
@@ -53,6 +54,22 @@ test('limit api = 1 holds across two CLI processes: eight task bodies, no two at
   const bodies = runs.flatMap((r) => (JSON.parse(r.stdout) as { result: [number, number][] }).result);
   assert.equal(bodies.length, 8);
   assertNoOverlap(bodies);
+});
+
+test('limit api = 1 on a Postgres store holds across three CLI processes, each with a home of its own: twelve task bodies, no two at once', { timeout: 180_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  const dir = workspace({ 'limited.flow.ts': LIMITED });
+  const schema = freshSchema();
+  const env = () => ({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() });
+  const set = await runCli(['limit', 'set', 'api', '1'], { cwd: dir, env: env() });
+  assert.equal(set.code, 0, set.stderr);
+  const runs = await Promise.all([0, 1, 2].map(() => runCli(['run', 'limited.flow.ts', '--flow', 'four', '--json'], { cwd: dir, env: env() })));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  const bodies = runs.flatMap((r) => (JSON.parse(r.stdout) as { result: [number, number][] }).result);
+  assert.equal(bodies.length, 12);
+  assertNoOverlap(bodies);
+  const ls = await runCli(['limit', 'ls'], { cwd: dir, env: env() });
+  // Every slot was given back when the runs ended.
+  assert.match(ls.stdout, /^api +0\/1 in use$/m);
 });
 
 test("a killed holder's slot is taken back at once: the next task run gets it within a second (the issue's bound)", { timeout: 120_000 }, async () => {

@@ -8,8 +8,9 @@ export const LIMIT_HELP = `Usage: flowdeck limit set <tag> <n>
        flowdeck limit rm <tag>
 
 Concurrency limits by tag: at most n task runs whose tags include <tag> run at once, across every
-process sharing the store (CLI runs, \`flowdeck serve\`, editor windows). The others wait in state
-AwaitingConcurrencySlot until a slot is free; a slot held by a process that died is free at once.
+process sharing the store (CLI runs, \`flowdeck serve\`, workers, editor windows; on Postgres, every
+machine). The others wait in state AwaitingConcurrencySlot until a slot is free; a slot held by a process
+that died is free at once (on Postgres, once its lease lapses).
 The built-in flows tag their API tasks github-api and youtube-api.
 
 Examples:
