@@ -1,6 +1,6 @@
 /**
- * The contract every run store backend keeps, as one suite: `storeContract(backend)` registers the same
- * tests for a backend (test/engine/embeddedStore.contract.test.ts, pgStore.contract.test.ts). Each test
+ * The contract every run store backend keeps, as one suite: `storeContract(backend)` and
+ * `scheduleAndLimitContract(backend)` register the same tests for a backend (test/engine/embeddedStore.contract.test.ts, pgStore.contract.test.ts). Each test
  * gets a fresh, empty store location ("space") and may open it several times, as several processes would.
  */
 import assert from 'node:assert/strict';
