@@ -10,14 +10,7 @@ import { PG_SKIP, pgUrl } from '../support/postgres';
 import { allEnded, assertNoCheckpointRedone, describeRuns, effectFlow, enqueue, setup } from '../support/effectFlows';
 import { startWorker, type WorkerProc } from '../support/workers';
 
-// Known bug, open in issue 15: run beside another test file's workers on a loaded machine, this test has seen
-// live, idle workers take none of the queued runs for minutes (in about one full `npm test` in three; never
-// alone, in 8 runs). Until its cause is found it runs only when asked: FLOWDECK_TEST_WORKER_KILL=1.
-const KNOWN_BUG =
-  process.env.FLOWDECK_TEST_WORKER_KILL === '1' ? undefined : 'known intermittent bug (issue 15: idle workers sometimes take no queued runs); FLOWDECK_TEST_WORKER_KILL=1 runs it';
-const SKIP = PG_SKIP ?? KNOWN_BUG;
-
-describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(SKIP !== undefined ? { skip: SKIP } : {}) }, () => {
+describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   it('kill -9 of a worker mid-run: its runs turn Crashed, are resumed on the others from their checkpoints, and complete', async () => {
     // 20 tasks of 400 ms: a run is still going a while after it is seen partway through, even on a loaded machine.
     const { ws, schema, store, effectsFile } = await setup({ 'slow.flow.ts': effectFlow('slow', 400, 'retries: 1') });

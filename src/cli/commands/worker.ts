@@ -87,10 +87,15 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   })) as PgStore;
   const runner = createRunner(store, io);
   runner.on('storeError', (runId, e) => say(`run ${runId}: ${e.message}`));
-  worker = new (loadPostgres().QueueWorker)(store, runner, { queue, concurrency, ...(flowsDir ? { flowsDir } : {}), say });
   let stops = 0;
   let stopped: () => void = () => undefined;
+  let exit: number = EXIT.ok;
   const done = new Promise<void>((r) => (stopped = r));
+  const onFatal = (): void => {
+    exit = EXIT.runFailed;
+    void worker!.stop().then(() => stopped());
+  };
+  worker = new (loadPostgres().QueueWorker)(store, runner, { queue, concurrency, ...(flowsDir ? { flowsDir } : {}), say, onFatal });
   const onSignal = (signal: NodeJS.Signals): void => {
     stops++;
     say(stops === 1 ? `${signal}: taking no more runs; waiting for ${worker!.running} in progress (again to cancel them)` : `${signal}: cancelling the runs in progress`);
@@ -102,7 +107,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     await worker.start();
     say(`serving queue '${queue}' (concurrency ${concurrency}${flowsDir ? `, flows from ${flowsDir}` : ', built-in flows only'}) on ${store.location}`);
     await done;
-    return EXIT.ok;
+    return exit;
   } finally {
     for (const sig of signals) process.off(sig, onSignal);
     await runner.dispose();

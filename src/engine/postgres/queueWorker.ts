@@ -27,6 +27,8 @@ export interface QueueWorkerOptions {
   flowsDir?: string;
   /** What the worker says about itself (stderr). */
   say(message: string): void;
+  /** The queue stopped and could not be started again: the worker can take no runs and should exit. */
+  onFatal?(error: Error): void;
 }
 
 export class QueueWorker {
@@ -34,6 +36,7 @@ export class QueueWorker {
   private readonly active = new Map<string, Promise<unknown>>();
   private sweeper?: NodeJS.Timeout;
   private offCancel?: () => void;
+  private stopping = false;
   readonly name: string;
 
   constructor(
@@ -57,18 +60,7 @@ export class QueueWorker {
     events.on('pool:create', ({ workerPool }) => {
       lease.addQueueWorker(workerPool.id).catch((e: Error) => this.options.say(`could not record the queue's id in the lease: ${e.message}`));
     });
-    const runner = await runQueue({
-      events,
-      pgPool: this.store.pool,
-      schema: queueSchemaOf(this.store.schema),
-      concurrency: this.options.concurrency,
-      noHandleSignals: true,
-      // New jobs arrive by LISTEN/NOTIFY at once; this only paces retries and jobs freed from dead workers.
-      pollInterval: Math.min(2000, lease.timing.heartbeatMs),
-      logger: silentLogger((message) => this.options.say(`queue: ${message}`)),
-      taskList: { [taskIdentifier(this.options.queue)]: async (payload) => (isRunJob(payload) ? this.take(payload.runId) : undefined) },
-    });
-    this.queueRunner = runner;
+    await this.startQueue(events);
     // Each heartbeat: settle runs of workers that stopped responding (and queue their resumes).
     let sweeping = false;
     this.sweeper = setInterval(() => {
@@ -84,6 +76,43 @@ export class QueueWorker {
         .finally(() => (sweeping = false));
     }, lease.timing.heartbeatMs);
     this.sweeper.unref();
+  }
+
+  private async startQueue(events: WorkerEvents): Promise<void> {
+    const runner = await runQueue({
+      events,
+      pgPool: this.store.pool,
+      schema: queueSchemaOf(this.store.schema),
+      concurrency: this.options.concurrency,
+      noHandleSignals: true,
+      // New jobs arrive by LISTEN/NOTIFY at once; this only paces retries and jobs freed from dead workers.
+      pollInterval: Math.min(2000, this.store.lease!.timing.heartbeatMs),
+      logger: silentLogger((message) => this.options.say(`queue: ${message}`)),
+      taskList: { [taskIdentifier(this.options.queue)]: async (payload) => (isRunJob(payload) ? this.take(payload.runId) : undefined) },
+    });
+    this.queueRunner = runner;
+    runner.promise.then(
+      () => this.queueStopped(events, 'it stopped'),
+      (e: Error) => this.queueStopped(events, e.message),
+    );
+  }
+
+  /**
+   * graphile-worker stops taking jobs when any schema of the database gets a breaking migration: its
+   * `worker:migrate` notification does not say which schema, so a second Flowdeck store (or any other
+   * application's graphile-worker) installed in the same database stopped every worker of this one, which
+   * lived on taking nothing. The queue is started again instead: that migrates nothing when this store's
+   * queue is current, and refuses, saying why, a queue schema too new for this Flowdeck.
+   */
+  private queueStopped(events: WorkerEvents, why: string): void {
+    if (this.stopping) return;
+    // graphile-worker marks the process for a breaking migration it heard of (exit code 57): not ours.
+    if (process.exitCode === 57) process.exitCode = undefined;
+    this.options.say(`the queue stopped taking runs (${why}); starting it again`);
+    this.startQueue(events).catch((e: Error) => {
+      this.options.say(`could not start the queue again: ${e.message}`);
+      this.options.onFatal?.(e);
+    });
   }
 
   /** The lease is gone: every run here is killed now, before another worker resumes it. */
@@ -171,6 +200,7 @@ export class QueueWorker {
 
   /** Takes no more runs and waits for those in progress to end (a second call cancels them). */
   async stop(cancelRuns = false): Promise<void> {
+    this.stopping = true;
     clearInterval(this.sweeper);
     this.offCancel?.();
     if (cancelRuns) for (const id of this.active.keys()) this.runner.cancel(id, `Cancelled: ${this.name} is shutting down`);
