@@ -65,8 +65,13 @@ export const flowRow = (page: Page, flowName: string) => rowByLabel(page, 'Flows
 export const runRow = (page: Page, runName: string) => rowByLabel(page, 'Runs', runName);
 
 /** Label and description of every rendered row of the Runs view. */
-export async function runRows(page: Page): Promise<{ label: string; description: string }[]> {
-  return sidebarPane(page, 'Runs')
+export function runRows(page: Page): Promise<{ label: string; description: string }[]> {
+  return paneRows(page, 'Runs');
+}
+
+/** Label and description of every rendered row of a side-bar pane. */
+export async function paneRows(page: Page, pane: string): Promise<{ label: string; description: string }[]> {
+  return sidebarPane(page, pane)
     .locator('.monaco-list-row')
     .evaluateAll((els: any[]) =>
       els.map((e) => ({
