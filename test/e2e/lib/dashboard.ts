@@ -25,18 +25,30 @@ export async function canvasDigest(frame: FrameLocator, selector: string): Promi
 export async function saveThroughDialog(page: Page, target: string, timeoutMs = 20_000): Promise<Buffer> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: timeoutMs });
-  const suggested = await input.inputValue();
-  await input.fill(target);
-  // The dialog validates the typed path before it accepts Enter; on a loaded machine that can take longer
-  // than any fixed pause, and an Enter pressed before it is ignored. Press again while the dialog still
-  // shows the path typed (bounded by the deadline).
+  // The simple save dialog fills in its suggestion after it shows (the folder, then the file name): a path
+  // typed before it settles is overwritten. Wait (bounded) until the suggestion names a file and holds still.
+  let suggested = await input.inputValue();
+  for (const settle = Date.now() + 5_000; Date.now() < settle; ) {
+    await page.waitForTimeout(200);
+    const now = await input.inputValue();
+    if (now === suggested && /\.[A-Za-z0-9]+$/.test(now)) break;
+    suggested = now;
+  }
+  // Enter is ignored until the dialog has validated the typed path, which on a loaded machine can take longer
+  // than any fixed pause: while the dialog is open, type the path again if it was replaced, and press Enter
+  // again now and then (bounded by the deadline).
   const deadline = Date.now() + timeoutMs;
   let pressedAt = 0;
   while (!fs.existsSync(target) || fs.statSync(target).size === 0) {
-    if (Date.now() > deadline) throw new Error(`${target} was not written within ${timeoutMs} ms (the dialog suggested ${suggested})`);
-    if (Date.now() - pressedAt > 1_500 && (await input.isVisible()) && (await input.inputValue()) === target) {
-      await input.press('Enter');
-      pressedAt = Date.now();
+    if (Date.now() > deadline) throw new Error(`${target} was not written within ${timeoutMs} ms (the dialog suggested ${suggested}; it shows ${await input.inputValue().catch(() => '(closed)')})`);
+    if (await input.isVisible()) {
+      if ((await input.inputValue()) !== target) {
+        await input.fill(target);
+        pressedAt = Date.now();
+      } else if (Date.now() - pressedAt > 1_500) {
+        await input.press('Enter');
+        pressedAt = Date.now();
+      }
     }
     await page.waitForTimeout(100);
   }
