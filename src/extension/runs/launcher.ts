@@ -46,16 +46,23 @@ export class RunLauncher {
       void this.showStartError(label, e);
       return undefined;
     }
-    // Started from the dashboard, nobody follows its logs: its failure is notified (flowdeck.notify).
+    this.follow(active, fromEditor);
+    return active;
+  }
+
+  /**
+   * After a start or a resume: the output comes forward as `flowdeck.revealOutput` says, and a failure is
+   * told in the editor. Started from the dashboard, nobody follows its logs (the dashboard shows a failed
+   * run's state itself): its failure is notified instead (flowdeck.notify).
+   */
+  private follow(active: ActiveRun, fromEditor: boolean): void {
     if (!fromEditor) this.host.markUnwatched(active.id);
     const reveal = readSettings().revealOutput;
     if (fromEditor && reveal === 'onRun') this.output.reveal();
     void active.done.then((detail) => {
       if (detail.state.type !== 'COMPLETED' && reveal === 'onFailure') this.output.reveal();
-      // The dashboard shows a failed run's state itself.
       if (fromEditor) void noticeFailure(detail);
     });
-    return active;
   }
 
   /** Resumes a run that did not complete (Retry from Failure): the same run, a new attempt. */
@@ -69,13 +76,7 @@ export class RunLauncher {
       else void this.showStartError(run.name, e);
       return undefined;
     }
-    const fromEditor = options.fromEditor ?? true;
-    const reveal = readSettings().revealOutput;
-    if (fromEditor && reveal === 'onRun') this.output.reveal();
-    void active.done.then((detail) => {
-      if (detail.state.type !== 'COMPLETED' && reveal === 'onFailure') this.output.reveal();
-      if (fromEditor) void noticeFailure(detail);
-    });
+    this.follow(active, options.fromEditor ?? true);
     return active;
   }
 
