@@ -1,10 +1,14 @@
+/** `fn(0)` … `fn(n - 1)` all started at once. */
+function allAtOnce<R>(n: number, fn: (index: number) => Promise<R>): Promise<R[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => fn(i)));
+}
+
 /**
- * Runs `fn` over `items` with at most `limit` calls in flight; results in input order. After a failure no
- * more calls start, and the promise rejects with that failure.
+ * Runs `fn(0)` … `fn(n - 1)` with at most `limit` calls in flight; results in index order. After a
+ * failure no more calls start, and the promise rejects with that failure.
  */
-export async function mapWithLimit<T, R>(items: readonly T[], limit: number | undefined, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const n = items.length;
-  if (!limit || limit >= n) return Promise.all(items.map(fn));
+export async function mapWithLimit<R>(n: number, limit: number | undefined, fn: (index: number) => Promise<R>): Promise<R[]> {
+  if (!limit || limit >= n) return allAtOnce(n, fn);
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${limit}`);
   const results = new Array<R>(n);
   let next = 0;
@@ -13,7 +17,7 @@ export async function mapWithLimit<T, R>(items: readonly T[], limit: number | un
     while (!failed && next < n) {
       const i = next++;
       try {
-        results[i] = await fn(items[i]!, i);
+        results[i] = await fn(i);
       } catch (e) {
         failed = true;
         throw e;
@@ -25,13 +29,12 @@ export async function mapWithLimit<T, R>(items: readonly T[], limit: number | un
 }
 
 /**
- * Runs `fn` over every item as if all started at once (`Promise.all(items.map(fn))`: a failure rejects
- * at once and the other calls still run), but with at most `window` calls started and unsettled at a
- * time, so a million items do not hold a million calls' state in memory together. Results in input order.
+ * Runs `fn(0)` … `fn(n - 1)` as if all started at once (`Promise.all`: a failure rejects at once and
+ * the other calls still run), but with at most `window` calls started and unsettled at a time, so a
+ * million calls do not hold a million calls' state in memory together. Results in index order.
  */
-export function mapAll<T, R>(items: readonly T[], window: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const n = items.length;
-  if (n <= window) return Promise.all(items.map(fn));
+export function mapAll<R>(n: number, window: number, fn: (index: number) => Promise<R>): Promise<R[]> {
+  if (n <= window) return allAtOnce(n, fn);
   return new Promise<R[]>((resolve, reject) => {
     const results = new Array<R>(n);
     let next = 0;
@@ -41,7 +44,7 @@ export function mapAll<T, R>(items: readonly T[], window: number, fn: (item: T, 
       const i = next++;
       let call: Promise<R>;
       try {
-        call = fn(items[i]!, i);
+        call = fn(i);
       } catch (e) {
         call = Promise.reject(e);
       }

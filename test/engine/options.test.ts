@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flow, task, unmapped } from '../../src/engine/api';
 import { BadInputError } from '../../src/engine/runner';
-import { mapCalls } from '../../src/engine/worker/mapArguments';
+import { mapCalls, type MapCalls } from '../../src/engine/worker/mapArguments';
 import { flowSource, makeRunner, tempDir, valueOf, workspace } from '../support/engine';
 
 const T = { timeout: 120_000 };
@@ -60,14 +60,25 @@ describe('task and flow options', T, () => {
   });
 });
 
+/** Every call's argument list of a map, in order. */
+function callsOf(m: MapCalls): unknown[][] {
+  return Array.from({ length: m.count }, (_, i) => m.argsAt(i));
+}
+
 describe('task.map arguments', T, () => {
   it('turns lists and unmapped values into calls; options may follow', () => {
-    assert.deepEqual(mapCalls('add', [[1, 2, 3], unmapped(10)]).calls, [[1, 10], [2, 10], [3, 10]]);
-    assert.deepEqual(mapCalls('add', [new Set([1, 2]), (function* () { yield 'a'; yield 'b'; })()]).calls, [[1, 'a'], [2, 'b']]);
-    assert.deepEqual(mapCalls('one', [[[1, 2], [3]], { concurrency: 2 }]), { calls: [[[1, 2]], [[3]]], options: { concurrency: 2 } });
-    assert.deepEqual(mapCalls('one', [[]]).calls, []);
+    assert.deepEqual(callsOf(mapCalls('add', [[1, 2, 3], unmapped(10)])), [[1, 10], [2, 10], [3, 10]]);
+    assert.deepEqual(callsOf(mapCalls('add', [new Set([1, 2]), (function* () { yield 'a'; yield 'b'; })()])), [[1, 'a'], [2, 'b']]);
+    const withOptions = mapCalls('one', [[[1, 2], [3]], { concurrency: 2 }]);
+    assert.deepEqual(callsOf(withOptions), [[[1, 2]], [[3]]]);
+    assert.deepEqual(withOptions.options, { concurrency: 2 });
+    assert.deepEqual(callsOf(mapCalls('one', [[]])), []);
+    const mutable = [1, 2];
+    const taken = mapCalls('one', [mutable]);
+    mutable.push(3);
+    assert.deepEqual(callsOf(taken), [[1], [2]], 'the lists as they were when map was called');
     const shared = { big: true };
-    const [a, b] = mapCalls('one', [[1, 2], unmapped(shared)]).calls;
+    const [a, b] = callsOf(mapCalls('one', [[1, 2], unmapped(shared)]));
     assert.equal(a![1], shared, 'the same value, not a copy');
     assert.equal(b![1], shared);
   });

@@ -102,6 +102,36 @@ export default flow({ name: 'map50' }, async () => {
     assert.ok((await logsOf(store, first.id)).some((l) => /Resuming flow run '.+' \(attempt 2\): 43 of 50 task runs reused/.test(l.message)));
   });
 
+  it('a map of 10,000 calls (over its window; two lists and an unmapped value): the whole result in order, and a resume reuses all but the failed call', async () => {
+    const N = 10_000;
+    const dir = tempDir();
+    const gate = join(dir, 'fixed');
+    const ran = join(dir, 'ran.txt');
+    const ws = workspace({
+      'big.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+import { unmapped } from 'flowdeck';
+const add = task({ name: 'add' }, async (a: number, b: string, offset: number) => {
+  appendFileSync(${JSON.stringify(ran)}, a + '\\n');
+  if (a === ${N - 1} && !existsSync(${JSON.stringify(gate)})) throw new Error('not yet');
+  return a + Number(b) + offset;
+});
+export default flow({ name: 'big-map' }, async () => add.map(Array.from({ length: ${N} }, (_, i) => i), Array.from({ length: ${N} }, (_, i) => String(i * 2)), unmapped(7)));`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'big.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    writeFileSync(gate, '');
+    const second = await (await runner.resume(first.id)).done;
+    assert.equal(second.state.name, 'Completed', second.state.message);
+    const value = valueOf(second) as number[];
+    assert.equal(value.length, N);
+    assert.ok(value.every((v, i) => v === i * 3 + 7), 'call i got item i of each list and the unmapped value');
+    const counts = effects(ran);
+    assert.equal(counts.size, N, 'every call ran');
+    assert.deepEqual([...counts].filter(([, n]) => n !== 1), [[String(N - 1), 2]], 'only the failed call ran again');
+    assert.ok((await logsOf(store, first.id)).some((l) => l.message.endsWith(`(attempt 2): ${N - 1} of ${N} task runs reused`)));
+  });
+
   it('nested subflows resume the same way: completed ones are reused whole, the failed one resumes from its own checkpoints', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');

@@ -102,7 +102,9 @@ describe('mapWithLimit', () => {
   it('keeps input order and the limit, and stops starting work after a failure', async () => {
     let active = 0;
     let peak = 0;
-    const out = await mapWithLimit([5, 1, 4, 2, 3], 2, async (x) => {
+    const delays = [5, 1, 4, 2, 3];
+    const out = await mapWithLimit(delays.length, 2, async (i) => {
+      const x = delays[i]!;
       active++;
       peak = Math.max(peak, active);
       await new Promise((r) => setTimeout(r, x * 3));
@@ -113,9 +115,9 @@ describe('mapWithLimit', () => {
     assert.equal(peak, 2);
     const started: number[] = [];
     await assert.rejects(
-      mapWithLimit([1, 2, 3, 4, 5, 6], 1, async (x) => {
-        started.push(x);
-        if (x === 2) throw new Error('two');
+      mapWithLimit(6, 1, async (i) => {
+        started.push(i + 1);
+        if (i + 1 === 2) throw new Error('two');
       }),
       /two/,
     );
@@ -130,7 +132,7 @@ describe('mapAll', () => {
     const release: (() => void)[] = [];
     const items = Array.from({ length: 50 }, (_, i) => i);
     const started: number[] = [];
-    const out = mapAll(items, 8, async (x) => {
+    const out = mapAll(items.length, 8, async (x) => {
       started.push(x);
       active++;
       peak = Math.max(peak, active);
@@ -149,6 +151,7 @@ describe('mapAll', () => {
     assert.equal(peak, 8);
     assert.deepEqual(started, items, 'every call started, in input order, the failure notwithstanding');
     assert.match(String(rejection), /three/);
-    assert.deepEqual(await mapAll([3, 1, 2], 2, async (x) => x * 10), [30, 10, 20]);
+    const small = [3, 1, 2];
+    assert.deepEqual(await mapAll(small.length, 2, async (i) => small[i]! * 10), [30, 10, 20]);
   });
 });

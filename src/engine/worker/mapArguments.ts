@@ -22,8 +22,9 @@ function isOptions(value: unknown): value is MapOptions {
 }
 
 export interface MapCalls {
-  /** The arguments of each call, in input order. */
-  calls: unknown[][];
+  count: number;
+  /** The arguments of call `i`, made when it starts: a big map never holds every call's list at once. */
+  argsAt(i: number): unknown[];
   options: MapOptions;
 }
 
@@ -48,6 +49,5 @@ export function mapCalls(taskName: string, given: readonly unknown[]): MapCalls 
     return { items };
   });
   if (length === undefined) throw new TypeError(`${what} needs a list to map over; unmapped(...) arguments are passed to each call of it`);
-  const calls = Array.from({ length }, (_, i) => columns.map((c) => ('items' in c ? c.items[i] : c.same)));
-  return { calls, options };
+  return { count: length, argsAt: (i) => columns.map((c) => ('items' in c ? c.items[i] : c.same)), options };
 }

@@ -162,9 +162,9 @@ export const MAP_WINDOW = 4096;
  * once for all; failures are still logged per task run.
  */
 export async function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, given: readonly unknown[]): Promise<Awaited<R>[]> {
-  const { calls, options: mapOptions } = mapCalls(options.name, given);
-  const call = (args: A): Promise<Awaited<R>> => runTask(options, fn, args, true);
-  const values = await (mapOptions.concurrency === undefined ? mapAll(calls as A[], MAP_WINDOW, call) : mapWithLimit(calls as A[], mapOptions.concurrency, call));
-  if (storage.getStore()) currentLogger().info(`Finished mapping task '${options.name}': ${calls.length} task run${calls.length === 1 ? '' : 's'} completed`);
+  const { count, argsAt, options: mapOptions } = mapCalls(options.name, given);
+  const call = (i: number): Promise<Awaited<R>> => runTask(options, fn, argsAt(i) as A, true);
+  const values = await (mapOptions.concurrency === undefined ? mapAll(count, MAP_WINDOW, call) : mapWithLimit(count, mapOptions.concurrency, call));
+  if (storage.getStore()) currentLogger().info(`Finished mapping task '${options.name}': ${count} task run${count === 1 ? '' : 's'} completed`);
   return values;
 }
