@@ -36,6 +36,9 @@ const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** The big map of the memory figure (BENCH_BIG_TASKS=0 leaves it out). */
 const BIG_TASKS = Number(process.env.BENCH_BIG_TASKS ?? 1_000_000);
+/** BENCH_ONLY=memory,extension runs only those figures (names as in results.json); unset runs all. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const wanted = (figure: string): boolean => ONLY.size === 0 || ONLY.has(figure);
 
 interface Sample {
   wallMs: number;
@@ -349,54 +352,78 @@ async function peakMemory(n: number): Promise<{ tasks: number; hostMb: number; w
 }
 
 async function main(): Promise<void> {
-  const engine = await engineVsFloor();
-  const resume = await resumeBench();
-  const open = await storeOpen();
-  const cli = cliOneTask();
-  const warm = await warmRun();
-  const memory = [await peakMemory(TASKS), ...(BIG_TASKS > 0 ? [await peakMemory(BIG_TASKS)] : [])];
-  const scheduler = await schedulerBench(ROUNDS);
-  const postgres = await postgresBench(ROUNDS);
   const f = (n: unknown, d = 1): string => (n as number).toFixed(d);
-  const rows: [string, string, string][] = [
-    [
-      `CPU per no-op task (${TASKS.toLocaleString('en')} mapped; host + worker)`,
-      `${f(engine.cpuRatio, 2)}× the journal floor (${engine.cpuRatioSpread}); ${f(engine.engineCpuUsPerTask)} µs vs ${f(engine.floorCpuUsPerTask)} µs`,
-      '≤ 2×',
-    ],
-    [`  vs an in-memory p-queue + p-retry loop`, `${f(engine.queueCpuRatio, 1)}× (${f(engine.queueCpuUsPerTask)} µs/task in p-queue)`, '—'],
-    [`  the editor's host (keeps and shows every task run)`, `${f(engine.foldedCpuRatio, 2)}× the journal floor (${f(engine.foldedCpuUsPerTask)} µs/task)`, '—'],
-    [`Wall time per task, fsync per batch`, `${f(engine.engineWallUsPerTask)} µs (${(engine.engineTasksPerSecond as number).toLocaleString('en')} tasks/s); floor ${f(engine.floorWallUsPerTask)} µs`, '—'],
-    [`What fsync costs a ${TASKS.toLocaleString('en')}-task run`, `${f(engine.fsyncWallMsPerRun, 0)} ms wall (${f(engine.nosyncWallUsPerTask)} µs/task without fsync)`, '—'],
-    ['What keeping every result (the checkpoints) costs', `${f(engine.checkpointCpuRatio, 2)}× the CPU of the same run with persistResult: false (${f(engine.unkeptCpuUsPerTask)} µs/task)`, '—'],
-    [`Resume a ${TASKS.toLocaleString('en')}-task run failed at its last task`, `${f(resume.resumeMs, 0)} ms to reuse ${(TASKS - 1).toLocaleString('en')} calls and run the last (${f(resume.ratio, 2)}× the first run's ${f(resume.firstRunMs, 0)} ms)`, '—'],
-    [`Open a store of ${open.runs.toLocaleString('en')} runs`, `${f(open.openMs)} ms (first open, folding the index: ${f(open.firstOpenMs, 0)} ms)`, '≤ 150 ms'],
-    ['One-task CLI run vs `node -e 0`', `${f(cli.ratio, 2)}× (${cli.ratioSpread}); ${f(cli.cliMs, 0)} ms vs ${f(cli.nodeMs, 0)} ms`, '≤ 2.2×'],
-    [
+  const rows: [string, string, string][] = [];
+  const results: Record<string, unknown> = {};
+  if (wanted('engine')) {
+    const engine = (results.engine = await engineVsFloor());
+    rows.push(
+      [
+        `CPU per no-op task (${TASKS.toLocaleString('en')} mapped; host + worker)`,
+        `${f(engine.cpuRatio, 2)}× the journal floor (${engine.cpuRatioSpread}); ${f(engine.engineCpuUsPerTask)} µs vs ${f(engine.floorCpuUsPerTask)} µs`,
+        '≤ 2×',
+      ],
+      [`  vs an in-memory p-queue + p-retry loop`, `${f(engine.queueCpuRatio, 1)}× (${f(engine.queueCpuUsPerTask)} µs/task in p-queue)`, '—'],
+      [`  the editor's host (keeps and shows every task run)`, `${f(engine.foldedCpuRatio, 2)}× the journal floor (${f(engine.foldedCpuUsPerTask)} µs/task)`, '—'],
+      [`Wall time per task, fsync per batch`, `${f(engine.engineWallUsPerTask)} µs (${(engine.engineTasksPerSecond as number).toLocaleString('en')} tasks/s); floor ${f(engine.floorWallUsPerTask)} µs`, '—'],
+      [`What fsync costs a ${TASKS.toLocaleString('en')}-task run`, `${f(engine.fsyncWallMsPerRun, 0)} ms wall (${f(engine.nosyncWallUsPerTask)} µs/task without fsync)`, '—'],
+      ['What keeping every result (the checkpoints) costs', `${f(engine.checkpointCpuRatio, 2)}× the CPU of the same run with persistResult: false (${f(engine.unkeptCpuUsPerTask)} µs/task)`, '—'],
+    );
+  }
+  if (wanted('resume')) {
+    const resume = (results.resume = await resumeBench());
+    rows.push([`Resume a ${TASKS.toLocaleString('en')}-task run failed at its last task`, `${f(resume.resumeMs, 0)} ms to reuse ${(TASKS - 1).toLocaleString('en')} calls and run the last (${f(resume.ratio, 2)}× the first run's ${f(resume.firstRunMs, 0)} ms)`, '—']);
+  }
+  if (wanted('open')) {
+    const open = (results.open = await storeOpen());
+    rows.push([`Open a store of ${open.runs.toLocaleString('en')} runs`, `${f(open.openMs)} ms (first open, folding the index: ${f(open.firstOpenMs, 0)} ms)`, '≤ 150 ms']);
+  }
+  if (wanted('cli')) {
+    const cli = (results.cli = cliOneTask());
+    rows.push(['One-task CLI run vs `node -e 0`', `${f(cli.ratio, 2)}× (${cli.ratioSpread}); ${f(cli.cliMs, 0)} ms vs ${f(cli.nodeMs, 0)} ms`, '≤ 2.2×']);
+  }
+  if (wanted('warm')) {
+    const warm = (results.warm = await warmRun());
+    rows.push([
       'Warm one-task run in a long-lived host, start → result',
       `${f(warm.warmResultMs)} ms (${warm.warmResultSpread}); worker gone at ${f(warm.warmDoneMs)} ms; cold ${f(warm.coldResultMs)} ms = ${f(warm.coldOverWarm, 1)}× warm`,
       '≤ 10 ms',
-    ],
-    ...memory.map((m): [string, string, string] => [
-      `Peak memory, CLI run mapping ${m.tasks.toLocaleString('en')} tasks`,
-      `${f(m.hostMb + m.workerMb, 0)} MB (CLI ${f(m.hostMb, 0)} MB + worker ${f(m.workerMb, 0)} MB; ${f(m.seconds)} s)`,
-      m.tasks >= 1_000_000 ? '≤ 300 MB' : '—',
-    ]),
-    [
+    ]);
+  }
+  if (wanted('memory')) {
+    const memory = (results.memory = [await peakMemory(TASKS), ...(BIG_TASKS > 0 ? [await peakMemory(BIG_TASKS)] : [])]);
+    rows.push(
+      ...memory.map((m): [string, string, string] => [
+        `Peak memory, CLI run mapping ${m.tasks.toLocaleString('en')} tasks`,
+        `${f(m.hostMb + m.workerMb, 0)} MB (CLI ${f(m.hostMb, 0)} MB + worker ${f(m.workerMb, 0)} MB; ${f(m.seconds)} s)`,
+        m.tasks >= 1_000_000 ? '≤ 300 MB' : '—',
+      ]),
+    );
+  }
+  if (wanted('scheduler')) {
+    const scheduler = (results.scheduler = await schedulerBench(ROUNDS));
+    rows.push([
       `Scheduler, ${scheduler.schedules} schedules: next slots; one tick; idle`,
       `${f(scheduler.nextSlotUs)} µs/schedule (${f(scheduler.nextSlotRatio, 2)}× croner's nextRun); tick ${f(scheduler.tickMs)} ms wall (${scheduler.tickSpread}), ${f(scheduler.tickCpuMs)} ms CPU; first ${f(scheduler.firstTickMs, 0)} ms; idle ${f(scheduler.idleCpuMsPerS, 2)} ms CPU/s`,
       '—',
-    ],
-  ];
-  if ('rows' in postgres) rows.push(...postgres.rows);
+    ]);
+  }
+  let skipped: string | undefined;
+  if (wanted('postgres')) {
+    const postgres = await postgresBench(ROUNDS);
+    if ('rows' in postgres) rows.push(...postgres.rows);
+    results.postgres = 'results' in postgres ? postgres.results : (skipped = postgres.skipped);
+  }
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   const load = os.loadavg().map((l) => l.toFixed(1)).join(', ');
   console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}; load average ${load}; Node ${process.version}; ${ROUNDS} rounds, interleaved\n`);
   console.log(`${'Benchmark'.padEnd(w0)}  ${'Result (median of rounds, spread)'.padEnd(w1)}  Target`);
   for (const r of rows) console.log(`${r[0].padEnd(w0)}  ${r[1].padEnd(w1)}  ${r[2]}`);
-  if ('skipped' in postgres) console.log(postgres.skipped);
-  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, engine, resume, open, cli, warm, memory, scheduler, postgres: 'results' in postgres ? postgres.results : postgres.skipped }, null, 2)}\n`);
+  if (skipped) console.log(skipped);
+  // A partial run (BENCH_ONLY) does not overwrite the full record.
+  const out = ONLY.size === 0 ? 'results.json' : 'results.partial.json';
+  writeFileSync(join(ROOT, 'bench', out), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), rounds: ROUNDS, ...results }, null, 2)}\n`);
 }
 
 main().catch((e) => {
