@@ -31,6 +31,8 @@ export interface Transpiler {
   readonly id: string;
   /** Types removed, in `output` format; with an inline source map unless `sourceMap` is false. */
   transform(source: string, file: string, output: OutputFormat, sourceMap?: boolean): string;
+  /** Stops what it keeps running between transforms (esbuild's worker thread); the next transform starts it again. */
+  release?(): void;
 }
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
@@ -70,6 +72,9 @@ function esbuildTranspiler(): Transpiler | undefined {
         const column = loc ? Buffer.from(loc.lineText).subarray(0, loc.column).toString('utf8').length + 1 : 1;
         throw new CompileError(file, loc?.line ?? 1, column, first.text);
       }
+    },
+    release() {
+      void esbuild?.stop();
     },
   };
 }
@@ -130,6 +135,14 @@ let lineKeeping: Transpiler | undefined;
 export function transpiler(): Transpiler {
   chosen ??= esbuildTranspiler() ?? sucraseTranspiler();
   return chosen;
+}
+
+/**
+ * Lets go of the transpiler's running parts once a worker has loaded its flow: esbuild's worker thread
+ * holds ~15 MB for the rest of a run that may never compile again (a module imported later starts it anew).
+ */
+export function releaseTranspiler(): void {
+  chosen?.release?.();
 }
 
 /** sucrase keeps every line where it was, so positions found in its output are positions in the source. */

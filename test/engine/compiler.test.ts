@@ -85,3 +85,28 @@ describe('compile cache', () => {
     for (const f of readdirSync(dir)) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600);
   });
 });
+
+describe('releasing the transpiler', () => {
+  it("stops esbuild's worker thread once a flow is loaded, and a later compile (a module imported during the run) starts it again", { timeout: T }, () => {
+    const script = `
+      const { transpiler, releaseTranspiler } = require(${JSON.stringify(join(ROOT, 'src/engine/compiler.ts'))});
+      const threads = () => require('node:fs').readdirSync('/proc/self/task').length;
+      const before = threads();
+      const first = transpiler().transform('const a: number = 1; export { a };', '/ws/a.flow.ts', 'preserve', false);
+      const running = threads();
+      releaseTranspiler();
+      setTimeout(() => {
+        const released = threads();
+        const again = transpiler().transform('const b: string = "x"; export { b };', '/ws/b.flow.ts', 'preserve', false);
+        console.log(JSON.stringify({ before, running, released, first, again }));
+        releaseTranspiler();
+      }, 500);`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, FLOWDECK_COMPILER: 'esbuild' } });
+    const out = JSON.parse(r.stdout.trim()) as { before: number; running: number; released: number; first: string; again: string };
+    console.log(`threads: ${out.before} before, ${out.running} compiling, ${out.released} released`);
+    assert.ok(out.running > out.before, 'esbuild ran on a thread of its own');
+    assert.ok(out.released < out.running, 'and it went');
+    assert.match(out.first, /const a = 1/);
+    assert.match(out.again, /const b = "x"/);
+  });
+});

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import * as api from '../api';
 import { compileFile } from '../compileCache';
-import { CompileError } from '../compiler';
+import { CompileError, releaseTranspiler } from '../compiler';
 import { discoverFile } from '../flowDiscovery';
 import { moduleFormat } from '../moduleFormat';
 import type { LoadRejection } from '../protocol';
@@ -183,6 +183,8 @@ export async function loadFlow(modulePath: string, where: string, flowName: stri
   } catch (e) {
     if (e instanceof LoadError) throw e;
     throw loadFailure(e, modulePath, where);
+  } finally {
+    releaseTranspiler();
   }
   return pickFlow(exports, where, flowName);
 }
