@@ -35,6 +35,17 @@ export default flow({ name: 'five-steps' }, async () => {
 });`);
 }
 
+/** Runs the flow in `file` until it fails, lets `fix` take away what failed it, and resumes it to Completed. */
+async function failThenResume(file: string, fix: () => void) {
+  const { runner, store } = await makeRunner(tempDir());
+  const first = await (await runner.start({ source: { kind: 'file', path: file } })).done;
+  assert.equal(first.state.name, 'Failed');
+  fix();
+  const second = await (await runner.resume(first.id)).done;
+  assert.equal(second.state.name, 'Completed', second.state.message);
+  return { first, second, store };
+}
+
 describe('flowdeck resume', T, () => {
   it('five tasks, the 4th fails: resume completes, tasks 1–3 ran once in all, 4–5 once after the fix', async () => {
     const dir = tempDir();
@@ -88,12 +99,7 @@ export default flow({ name: 'map50' }, async () => {
   return settled.reduce((sum, s) => sum + (s.status === 'fulfilled' ? s.value : 0), 0);
 });`),
     });
-    const { runner, store } = await makeRunner(tempDir());
-    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'map.flow.ts') } })).done;
-    assert.equal(first.state.name, 'Failed');
-    writeFileSync(gate, '');
-    const second = await (await runner.resume(first.id)).done;
-    assert.equal(second.state.name, 'Completed', second.state.message);
+    const { first, second, store } = await failThenResume(join(ws, 'map.flow.ts'), () => writeFileSync(gate, ''));
     assert.equal(valueOf(second), (49 * 50) / 2);
     const counts = effects(log);
     const twice = [...counts].filter(([, n]) => n === 2).map(([k]) => k).sort();
@@ -117,12 +123,7 @@ const add = task({ name: 'add' }, async (a: number, b: string, offset: number) =
 });
 export default flow({ name: 'big-map' }, async () => add.map(Array.from({ length: ${N} }, (_, i) => i), Array.from({ length: ${N} }, (_, i) => String(i * 2)), unmapped(7)));`),
     });
-    const { runner, store } = await makeRunner(tempDir());
-    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'big.flow.ts') } })).done;
-    assert.equal(first.state.name, 'Failed');
-    writeFileSync(gate, '');
-    const second = await (await runner.resume(first.id)).done;
-    assert.equal(second.state.name, 'Completed', second.state.message);
+    const { first, second, store } = await failThenResume(join(ws, 'big.flow.ts'), () => writeFileSync(gate, ''));
     const value = valueOf(second) as number[];
     assert.equal(value.length, N);
     assert.ok(value.every((v, i) => v === i * 3 + 7), 'call i got item i of each list and the unmapped value');
@@ -147,12 +148,7 @@ const leaf = flow({ name: 'leaf' }, async ({ id }: { id: string }) => [await wor
 const middle = flow({ name: 'middle' }, async () => [...(await leaf({ id: 'a' })), ...(await leaf({ id: 'b' }))]);
 export default flow({ name: 'nest' }, async () => [await work('root'), ...(await middle())]);`),
     });
-    const { runner, store } = await makeRunner(tempDir());
-    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'nest.flow.ts') } })).done;
-    assert.equal(first.state.name, 'Failed');
-    writeFileSync(gate, '');
-    const second = await (await runner.resume(first.id)).done;
-    assert.equal(second.state.name, 'Completed', second.state.message);
+    const { first, second, store } = await failThenResume(join(ws, 'nest.flow.ts'), () => writeFileSync(gate, ''));
     assert.deepEqual(valueOf(second), ['root', 'leaf-a:1', 'leaf-a:2', 'leaf-b:1', 'leaf-b:2']);
     const counts = effects(log);
     assert.deepEqual(Object.fromEntries(counts), { root: 1, 'leaf-a:1': 1, 'leaf-a:2': 1, 'leaf-b:1': 1, 'leaf-b:2': 2 });
@@ -174,12 +170,7 @@ const b = task({ name: 'b' }, async () => { appendFileSync(${JSON.stringify(log)
 const c = task({ name: 'c' }, async (v: string) => { if (v === 'v1') throw new Error('v1 is wrong'); return v; });
 export default flow({ name: 'args' }, async () => { const v = readFileSync(${JSON.stringify(input)}, 'utf8'); await b(); await a(v); return c(v); });`),
     });
-    const { runner } = await makeRunner(tempDir());
-    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'args.flow.ts') } })).done;
-    assert.equal(first.state.name, 'Failed');
-    writeFileSync(input, 'v2');
-    const second = await (await runner.resume(first.id)).done;
-    assert.equal(second.state.name, 'Completed', second.state.message);
+    const { second } = await failThenResume(join(ws, 'args.flow.ts'), () => writeFileSync(input, 'v2'));
     assert.equal(valueOf(second), 'v2');
     assert.deepEqual(Object.fromEntries(effects(log)), { b: 1, 'a v1': 1, 'a v2': 1 });
   });
