@@ -5,7 +5,6 @@
  * it properly instead), and killing the group takes every process the flow started with it.
  */
 import * as nodeModule from 'node:module';
-import { setFlagsFromString } from 'node:v8';
 import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
@@ -20,10 +19,6 @@ import { cancelAll } from './signals';
 
 // Node 22.1+ keeps compiled code between runs (the worker's bundle and flow modules); older Nodes have no such cache.
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-// V8 lets the old space grow to up to 4× what survived the last full collection before the next one: a
-// big map's short-lived task state then peaks at ~165 MB of heap over ~35 MB live. 1.5× keeps a
-// 1,000,000-task map at ~170 MB worker RSS instead of ~250, at no CPU cost measured (`npm run bench`).
-setFlagsFromString('--heap-growing-percent=50');
 watchHost();
 captureOutput();
 

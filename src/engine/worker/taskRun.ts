@@ -10,6 +10,7 @@ import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
 import { callIdentity, restore, reusableFor } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
+import { withBoundedHeapGrowth } from './heapGrowth';
 import { Ctx, currentLogger, storage } from './context';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
@@ -166,7 +167,8 @@ export const MAP_WINDOW = 1024;
 export async function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, given: readonly unknown[]): Promise<Awaited<R>[]> {
   const { count, argsAt, options: mapOptions } = mapCalls(options.name, given);
   const call = (i: number): Promise<Awaited<R>> => runTask(options, fn, argsAt(i) as A, true);
-  const values = await (mapOptions.concurrency === undefined ? mapAll(count, MAP_WINDOW, call) : mapWithLimit(count, mapOptions.concurrency, call));
+  const run = (): Promise<Awaited<R>[]> => (mapOptions.concurrency === undefined ? mapAll(count, MAP_WINDOW, call) : mapWithLimit(count, mapOptions.concurrency, call));
+  const values = await (count > MAP_WINDOW ? withBoundedHeapGrowth(run) : run());
   if (storage.getStore()) currentLogger().info(`Finished mapping task '${options.name}': ${count} task run${count === 1 ? '' : 's'} completed`);
   return values;
 }
