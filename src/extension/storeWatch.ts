@@ -32,6 +32,7 @@ export class StoreWatch {
   private unwatchShared?: () => void;
   private ownerCheck?: NodeJS.Timeout;
   private readonly storeRefresh: Throttle;
+  private readonly stopListening: () => void;
   private disposed = false;
 
   constructor(
@@ -39,6 +40,9 @@ export class StoreWatch {
     private readonly options: StoreWatchOptions,
   ) {
     this.storeRefresh = new Throttle(STORE_REFRESH_MS, () => void this.refresh(), options.timers ?? realTimers);
+    // Told of every look, not only this watch's own: the window's scheduler looks at the store every few
+    // seconds, and a change it picked up first would otherwise never reach the views.
+    this.stopListening = store.onRunsChanged((ids) => this.options.onChange(ids));
     this.watchStore();
     this.watchForDeadOwners();
   }
@@ -73,8 +77,9 @@ export class StoreWatch {
     if (this.disposed) return;
     const store = this.store;
     try {
-      const ids = [...(await store.refresh()), ...(await store.markCrashed())];
-      if (ids.length > 0 && !this.disposed) this.options.onChange(ids);
+      // What they find is told to the listener set up above.
+      await store.refresh();
+      await store.markCrashed();
       this.watchForDeadOwners();
     } catch (e) {
       this.options.note(`Could not read the run history at ${store.location}: ${(e as Error).message}`, 'WARNING');
@@ -91,16 +96,14 @@ export class StoreWatch {
         this.ownerCheck = undefined;
         return;
       }
-      void store.markCrashed().then(
-        (crashed) => crashed.length > 0 && !this.disposed && this.options.onChange(crashed),
-        () => undefined,
-      );
+      void store.markCrashed().catch(() => undefined);
     }, OWNER_CHECK_MS);
     this.ownerCheck.unref?.();
   }
 
   dispose(): void {
     this.disposed = true;
+    this.stopListening();
     this.storeRefresh.dispose();
     clearInterval(this.ownerCheck);
     this.ownerCheck = undefined;
