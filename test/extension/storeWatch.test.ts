@@ -23,7 +23,19 @@ function windowScheduler(store: EmbeddedStore, pollMs?: number): Scheduler {
   return new Scheduler(store, { start: () => Promise.reject(new Error('no schedules in this test')), log: () => undefined }, pollMs === undefined ? {} : { pollMs });
 }
 
-test("a run another process writes reaches the window's views even when the window's scheduler looked at the store first", { timeout: 60_000 }, async () => {
+interface Window {
+  editor: EmbeddedStore;
+  /** Another process's store on the same folder (the CLI's). */
+  cli: EmbeddedStore;
+  watch: StoreWatch;
+  scheduler: Scheduler;
+  /** Run ids the watch reported, in order. */
+  reported: string[];
+  notes: string[];
+}
+
+/** An editor window's store, watch (looking only when told) and scheduler, beside a CLI's store on one folder. */
+async function withWindow(body: (w: Window) => Promise<void>): Promise<void> {
   const home = tempDir();
   const editor = await EmbeddedStore.open(home, { durable: false });
   const cli = await EmbeddedStore.open(home, { durable: false });
@@ -32,6 +44,17 @@ test("a run another process writes reaches the window's views even when the wind
   const watch = new StoreWatch(editor, { onChange: (ids) => reported.push(...ids), onHealth: () => undefined, note: (m) => notes.push(m), timers: heldTimers });
   const scheduler = windowScheduler(editor);
   try {
+    await body({ editor, cli, watch, scheduler, reported, notes });
+  } finally {
+    watch.dispose();
+    await scheduler.stop();
+    await cli.close();
+    await editor.close();
+  }
+}
+
+test("a run another process writes reaches the window's views even when the window's scheduler looked at the store first", { timeout: 60_000 }, () =>
+  withWindow(async ({ editor, cli, watch, scheduler, reported, notes }) => {
     const handle = await cli.createRun({ flowName: 'ticker', source: '/ws/ticker.flow.ts', parameters: { ticks: 100 } });
     // The scheduler's pass comes between the other process's write and the watch's look.
     await scheduler.tick();
@@ -48,44 +71,28 @@ test("a run another process writes reaches the window's views even when the wind
     assert.equal(reported.length, 2, 'nothing is reported twice');
     assert.deepEqual(notes, []);
     await handle.close();
-  } finally {
-    watch.dispose();
-    await scheduler.stop();
-    await cli.close();
-    await editor.close();
-  }
-});
+  }),
+);
 
-test('a run whose process died is shown Crashed even when the scheduler was the one to find it', { timeout: 60_000 }, async () => {
-  const home = tempDir();
-  const editor = await EmbeddedStore.open(home, { durable: false });
-  const cli = await EmbeddedStore.open(home, { durable: false });
-  const reported: string[] = [];
-  const watch = new StoreWatch(editor, { onChange: (ids) => reported.push(...ids), onHealth: () => undefined, note: () => undefined, timers: heldTimers });
-  const scheduler = windowScheduler(editor);
-  try {
-    // A process that has exited owns the run (its start time differs from whatever gets its pid next).
-    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
-    const handle = await cli.createRun({ flowName: 'ticker', source: '/ws/ticker.flow.ts', parameters: {}, owner: { ...currentProcess(), pid: gone, startTicks: 1 } });
+test('a run whose process died is shown Crashed even when the scheduler was the one to find it', { timeout: 60_000 }, () =>
+  withWindow(async ({ editor, cli, watch, scheduler, reported }) => {
+    // A process that has exited owns the runs (its start time differs from whatever gets its pid next).
+    const gone = { ...currentProcess(), pid: spawnSync(process.execPath, ['-e', '0']).pid, startTicks: 1 };
+    const handle = await cli.createRun({ flowName: 'ticker', source: '/ws/ticker.flow.ts', parameters: {}, owner: gone });
     await handle.close();
     await watch.refresh();
     assert.equal((await editor.get(handle.id))?.state.name, 'Crashed', 'the watch marks it itself when it looks first');
     assert.ok(reported.includes(handle.id), 'and reports it');
     reported.length = 0;
 
-    const second = await cli.createRun({ flowName: 'ticker', source: '/ws/ticker.flow.ts', parameters: {}, owner: { ...currentProcess(), pid: gone, startTicks: 1 } });
+    const second = await cli.createRun({ flowName: 'ticker', source: '/ws/ticker.flow.ts', parameters: {}, owner: gone });
     await second.close();
     await scheduler.tick();
     assert.equal((await editor.get(second.id))?.state.name, 'Crashed', 'the scheduler marked it');
     await watch.refresh();
     assert.ok(reported.includes(second.id), `the crash the scheduler found is reported: ${JSON.stringify(reported)}`);
-  } finally {
-    watch.dispose();
-    await scheduler.stop();
-    await cli.close();
-    await editor.close();
-  }
-});
+  }),
+);
 
 test('every state another process writes is reported while the scheduler polls the same store every 10 ms (real watch, real timers)', { timeout: 120_000 }, async () => {
   const RUNS = 15;
