@@ -55,6 +55,8 @@ export class RunIndex {
   constructor(
     readonly dir: string,
     private readonly durable: boolean,
+    /** Told what every look found changed, whoever looked (compaction looks too). */
+    private readonly onChanged: (ids: ReadonlySet<string>) => void = () => undefined,
   ) {}
 
   private segmentPath(n: number): string {
@@ -95,6 +97,12 @@ export class RunIndex {
    * included). Starts over from the newest snapshot when compaction removed what it was reading.
    */
   async refresh(): Promise<Set<string>> {
+    const changed = await this.look();
+    if (changed.size > 0) this.onChanged(changed);
+    return changed;
+  }
+
+  private async look(): Promise<Set<string>> {
     for (let attempt = 0; ; attempt++) {
       try {
         const files = await this.files();
