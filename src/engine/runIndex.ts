@@ -97,7 +97,12 @@ export class RunIndex {
    * included). Starts over from the newest snapshot when compaction removed what it was reading.
    */
   async refresh(): Promise<Set<string>> {
-    const changed = await this.look();
+    // One look at a time: two would read the same segment from one shared offset, and a reload clears
+    // what the other is folding into. Each look starts once the one before it has ended, so it still
+    // sees everything appended before it was asked for.
+    const look = this.looking.then(() => this.look());
+    this.looking = look.catch(() => undefined);
+    const changed = await look;
     if (changed.size > 0) this.onChanged(changed);
     return changed;
   }
@@ -128,6 +133,7 @@ export class RunIndex {
     }
   }
 
+  private looking: Promise<unknown> = Promise.resolve();
   private loaded = false;
   private loadedSnapshot?: number;
   private loadedLegacy = false;
