@@ -14,6 +14,8 @@ import { Throttle, realTimers, type Timers } from './util/throttle';
 const STORE_REFRESH_MS = 150;
 /** How often to check whether the processes owning unfinished runs are still alive. */
 const OWNER_CHECK_MS = 3000;
+/** While the store's folder cannot be watched: how often it is looked at instead, and watching tried again. */
+export const UNWATCHED_POLL_MS = 2000;
 
 /** Index files of the embedded store: a change to one of them means another process changed the history. */
 const INDEX_FILE = /^(index-\d+|snapshot-\d+)\.jsonl$/;
@@ -25,12 +27,17 @@ export interface StoreWatchOptions {
   onHealth(health: StoreHealth): void;
   note(message: string, level: 'WARNING'): void;
   timers?: Timers;
+  /** fs.watch (tests give one that fails, as the system's watch limit makes it fail). */
+  watchFolder?: (path: string, options: { persistent: boolean }, listener: (event: string, file: string | null) => void) => FSWatcher;
 }
 
 export class StoreWatch {
   private watcher?: FSWatcher;
   private unwatchShared?: () => void;
   private ownerCheck?: NodeJS.Timeout;
+  /** Set while the folder is not watched: the next look (and try to watch it again). */
+  private unwatchedPoll?: unknown;
+  private readonly timers: Timers;
   private readonly storeRefresh: Throttle;
   private readonly stopListening: () => void;
   private disposed = false;
@@ -39,7 +46,8 @@ export class StoreWatch {
     private readonly store: RunStore,
     private readonly options: StoreWatchOptions,
   ) {
-    this.storeRefresh = new Throttle(STORE_REFRESH_MS, () => void this.refresh(), options.timers ?? realTimers);
+    this.timers = options.timers ?? realTimers;
+    this.storeRefresh = new Throttle(STORE_REFRESH_MS, () => void this.refresh(), this.timers);
     // Told of every look, not only this watch's own: the window's scheduler looks at the store every few
     // seconds, and a change it picked up first would otherwise never reach the views.
     this.stopListening = store.onRunsChanged((ids) => this.options.onChange(ids));
@@ -58,15 +66,48 @@ export class StoreWatch {
       this.unwatchShared = store.shared.watch({ runs: () => this.storeRefresh.schedule(), health: (h) => this.options.onHealth(h) });
       return;
     }
-    const runsDir = join(store.home, 'runs');
+    this.watchFolder(join(store.home, 'runs'));
+  }
+
+  private watchFolder(runsDir: string): void {
+    if (this.disposed) return;
+    let watcher: FSWatcher;
     try {
-      this.watcher = watch(runsDir, { persistent: false }, (_event, file) => {
+      watcher = (this.options.watchFolder ?? watch)(runsDir, { persistent: false }, (_event, file) => {
         if (file === null || INDEX_FILE.test(file)) this.storeRefresh.schedule();
       });
-      this.watcher.on('error', () => this.watcher?.close());
     } catch (e) {
-      this.options.note(`Runs made outside this window will show after a refresh: cannot watch ${runsDir} (${(e as Error).message})`, 'WARNING');
+      this.unwatched(runsDir, e as Error);
+      return;
     }
+    watcher.on('error', (e) => {
+      watcher.close();
+      if (this.watcher === watcher) this.watcher = undefined;
+      this.unwatched(runsDir, e);
+    });
+    this.watcher = watcher;
+    if (this.unwatchedPoll !== undefined) {
+      this.unwatchedPoll = undefined;
+      this.options.note(`Watching ${runsDir} again: runs made outside this window show as they change`, 'WARNING');
+    }
+  }
+
+  /**
+   * The folder cannot be watched (the system's limit on watches reached, the folder replaced): the store
+   * is looked at every few seconds instead, and watching tried again each time, so the views never stop
+   * following other processes' runs.
+   */
+  private unwatched(runsDir: string, e: Error): void {
+    if (this.disposed) return;
+    if (this.unwatchedPoll === undefined) {
+      this.options.note(`Cannot watch ${runsDir} (${e.message}): runs made outside this window are looked for every ${UNWATCHED_POLL_MS / 1000} s until it can be watched again`, 'WARNING');
+    }
+    // What changed while nobody was watching is picked up now, and again at every try.
+    this.storeRefresh.schedule();
+    this.unwatchedPoll = this.timers.setTimeout(() => {
+      this.storeRefresh.schedule();
+      this.watchFolder(runsDir);
+    }, UNWATCHED_POLL_MS);
   }
 
   /**
@@ -109,6 +150,7 @@ export class StoreWatch {
     this.ownerCheck = undefined;
     this.watcher?.close();
     this.watcher = undefined;
+    if (this.unwatchedPoll !== undefined) this.timers.clearTimeout(this.unwatchedPoll);
     this.unwatchShared?.();
     this.unwatchShared = undefined;
   }

@@ -5,12 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { watch } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { currentProcess } from '../../src/engine/processIdentity';
 import { Scheduler } from '../../src/engine/schedules/scheduler';
 import { state } from '../../src/engine/states';
-import { StoreWatch } from '../../src/extension/storeWatch';
+import { StoreWatch, UNWATCHED_POLL_MS, type StoreWatchOptions } from '../../src/extension/storeWatch';
 import type { Timers } from '../../src/extension/util/throttle';
 import { ROOT, tempDir, waitFor } from '../support/engine';
 
@@ -160,6 +161,71 @@ const { state } = require(${JSON.stringify(join(ROOT, 'src', 'engine', 'states.t
     await scheduler.stop();
     child.kill('SIGKILL');
     await exited;
+    await editor.close();
+  }
+});
+
+test('a store folder that cannot be watched is looked at every few seconds, and watched again once it can be', { timeout: 60_000 }, async () => {
+  const home = tempDir();
+  const editor = await EmbeddedStore.open(home, { durable: false });
+  const cli = await EmbeddedStore.open(home, { durable: false });
+  // Timers the test fires: the poll's delay is the one asked for, never waited out.
+  let pending: { fn: () => void; ms: number }[] = [];
+  const timers: Timers = {
+    now: () => 0,
+    setTimeout: (fn, ms) => {
+      const t = { fn, ms };
+      pending.push(t);
+      return t;
+    },
+    clearTimeout: (t) => {
+      pending = pending.filter((p) => p !== t);
+    },
+  };
+  // Runs what is due. The looks it starts are asynchronous: the test waits for what they report (a look of
+  // its own would report too, and prove nothing).
+  const fire = (): number[] => {
+    const due = pending;
+    pending = [];
+    for (const t of due) t.fn();
+    return due.map((t) => t.ms);
+  };
+  let refusals = 3;
+  const tries: string[] = [];
+  const watchFolder: StoreWatchOptions['watchFolder'] = (path, options, listener) => {
+    tries.push(path);
+    if (refusals-- > 0) throw Object.assign(new Error('System limit for number of file watchers reached'), { code: 'ENOSPC' });
+    return watch(path, options, (event, file) => listener(event, file));
+  };
+  const reported: string[] = [];
+  const notes: string[] = [];
+  const storeWatch = new StoreWatch(editor, { onChange: (ids) => reported.push(...ids), onHealth: () => undefined, note: (m) => notes.push(m), timers, watchFolder });
+  try {
+    assert.equal(tries.length, 1);
+    assert.match(notes[0] ?? '', /Cannot watch .*System limit for number of file watchers reached.*every 2 s/);
+    // Due: a look at once (to catch up) and the poll, which looks again and tries to watch again (refused).
+    assert.deepEqual(fire().sort(), [0, UNWATCHED_POLL_MS]);
+    assert.equal(tries.length, 2);
+    const first = await cli.createRun({ flowName: 'ticker', source: '/ws/ticker.flow.ts', parameters: {} });
+    // The poll's look finds the run written while the folder is unwatched; its try to watch is refused again.
+    fire();
+    assert.equal(tries.length, 3);
+    await waitFor(() => reported.includes(first.id), 'the run written while the folder is unwatched to be reported', 20_000);
+    assert.equal(notes.length, 1, `one note for the whole spell: ${notes.join(' | ')}`);
+    // The next try watches it: changes are reported as they happen again, with no poll left.
+    while (tries.length < 4) assert.ok(fire().length > 0, 'a poll is due until the folder is watched');
+    assert.match(notes.at(-1) ?? '', /Watching .* again/);
+    const second = await cli.createRun({ flowName: 'ticker', source: '/ws/ticker.flow.ts', parameters: {} });
+    await waitFor(() => {
+      fire();
+      return reported.includes(second.id);
+    }, 'the watch to report a run made once it watches again', 20_000);
+    assert.ok(!pending.some((t) => t.ms === UNWATCHED_POLL_MS), 'no poll once watched');
+    await first.close();
+    await second.close();
+  } finally {
+    storeWatch.dispose();
+    await cli.close();
     await editor.close();
   }
 });
