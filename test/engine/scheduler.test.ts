@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { FlowRunSummary } from '../../src/engine/records';
@@ -17,7 +16,7 @@ import type { Schedule } from '../../src/engine/schedules/scheduleSpec';
 import { FlowRunner } from '../../src/engine/runner';
 import { isTerminal } from '../../src/engine/states';
 import { DIST, flowSource, inOwnProcess, logsOf, makeRunner, ROOT, tempDir, waitFor, workspace } from '../support/engine';
-import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { PG_SKIP, freshSchema, leaseLapsed, pgUrl } from '../support/postgres';
 
 const FLOWS = flowSource(`
 import { existsSync } from 'node:fs';
@@ -263,13 +262,7 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
        console.log('RUN', h.id, 'LEASE', store.lease.id);`,
     );
     const [, deadRun, deadLease] = /^RUN (\S+) LEASE (\S+)$/m.exec(out)!;
-    const client = new Client({ connectionString: pgUrl() });
-    await client.connect();
-    try {
-      await waitFor(async () => (await client.query(`select 1 from "${schema}".hosts where id = $1 and last_seen >= now() - lease_ms * interval '1 millisecond'`, [deadLease])).rowCount === 0, "machine A's lease to lapse", 30_000);
-    } finally {
-      await client.end();
-    }
+    await leaseLapsed(schema, deadLease!, 30_000);
 
     // Machines B and C look at once: one of them takes the slot over.
     const b = await machine('machine-b', schema, entry);
