@@ -19,6 +19,7 @@ import { isTerminal } from '../engine/states';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
 import type { YouTubeAccount } from './accounts/youtube';
+import type { EditorSecrets } from './schedules/scheduleSecrets';
 import { sourceOfRun } from './flows/flowRef';
 import type { RunOutput } from './output/runOutput';
 import { readSettings } from './settings';
@@ -238,15 +239,14 @@ export class FlowdeckHost implements vscode.Disposable {
     const store = await this.store();
     if (!this.runnerInstance) {
       const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-      const { maxConcurrentRuns, standbyWorker: standby, store: url } = readSettings();
+      const { maxConcurrentRuns, standbyWorker: standby } = readSettings();
       const runner = new FlowRunner(store, {
         workerPath: vscode.Uri.joinPath(dist, 'worker.js').fsPath,
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
         maxConcurrentRuns,
         standby,
         concurrencyLimits: () => readSettings().concurrencyLimits,
-        // The store's URL as the variable runs would see it: its password is masked like any connection string's.
-        env: url ? { ...process.env, FLOWDECK_STORE: url } : process.env,
+        env: hostEnv(),
         onCredentials: (service, patch) => {
           // Credentials from the editor's own environment (CI, tests) are not the connected account's.
           if (service === 'youtube' && mayStoreRefreshedCredentials(service, process.env)) {
@@ -261,6 +261,11 @@ export class FlowdeckHost implements vscode.Disposable {
       this.runnerInstance = runner;
     }
     return this.runnerInstance;
+  }
+
+  /** What the editor knows as secret: its environment's, and the connected accounts' credentials. */
+  async knownSecrets(): Promise<EditorSecrets> {
+    return { env: hostEnv(), accounts: { GITHUB_TOKEN: await this.accounts.github.tokenForRun(), ...youTubeEnv(await this.accounts.youtube.read()) } };
   }
 
   /** Tokens go only to the built-in flow that uses them; workspace flows get the host's environment, as in the CLI. */
@@ -348,4 +353,10 @@ function workingFolder(source: FlowSource): string | undefined {
     return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(source.path))?.uri.fsPath ?? dirname(source.path);
   }
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+/** The environment runs get: the host's, with the store setting's URL as the variable (its password masked like any connection string's). */
+function hostEnv(): NodeJS.ProcessEnv {
+  const url = readSettings().store;
+  return url ? { ...process.env, FLOWDECK_STORE: url } : process.env;
 }
