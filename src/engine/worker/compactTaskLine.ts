@@ -7,6 +7,20 @@
  */
 import type { TaskRunCompact } from '../records';
 
+/** The last run id and task name as JSON: every line of a big map repeats both. */
+let runIdText = ['', '""'];
+let taskNameText = ['', '""'];
+
+function quotedRunId(id: string): string {
+  if (runIdText[0] !== id) runIdText = [id, JSON.stringify(id)];
+  return runIdText[1]!;
+}
+
+function quotedTaskName(name: string): string {
+  if (taskNameText[0] !== name) taskNameText = [name, JSON.stringify(name)];
+  return taskNameText[1]!;
+}
+
 export function compactTaskLine(r: Omit<TaskRunCompact, 'value'>, valueText?: string): string {
   const plain =
     r.attempt === undefined && r.message === undefined && r.cacheKey === undefined && r.tags === undefined && r.reusedFrom === undefined && r.ref === undefined && r.note === undefined;
@@ -14,7 +28,7 @@ export function compactTaskLine(r: Omit<TaskRunCompact, 'value'>, valueText?: st
   if (plain) {
     const q = JSON.stringify;
     // Times are whole epoch milliseconds and state names plain words: written as they are.
-    line = `{"k":"trun","runId":${q(r.runId)},"id":${q(r.id)},"name":${q(r.name)},"taskName":${q(r.taskName)},"ts":${r.ts},"start":${r.start},"end":${r.end},"state":"${r.state}"`;
+    line = `{"k":"trun","runId":${quotedRunId(r.runId)},"id":${q(r.id)},"name":${q(r.name)},"taskName":${quotedTaskName(r.taskName)},"ts":${r.ts},"start":${r.start},"end":${r.end},"state":"${r.state}"`;
     if (r.call !== undefined) line += r.call.argsHash === undefined ? `,"call":{"key":${q(r.call.key)}}` : `,"call":{"key":${q(r.call.key)},"argsHash":${q(r.call.argsHash)}}`;
     return valueText === undefined ? `${line}}` : `${line},"value":${valueText}}`;
   }
