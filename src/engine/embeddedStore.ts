@@ -26,6 +26,7 @@ import { currentProcess, isAlive } from './processIdentity';
 import type { FlowRunDetail, FlowRunSummary, IndexRecord, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
+import { RunChanges, type RunChangeListener } from './runChanges';
 import { RunIndex } from './runIndex';
 import { uniqueRunName } from './runNames';
 import { JournalReplay } from './runReducer';
@@ -62,6 +63,7 @@ export class EmbeddedStore implements RunStore {
   private sorted?: FlowRunSummary[];
   private sortedVersion = -1;
   private version = 0;
+  private readonly changes = new RunChanges();
 
   private constructor(
     readonly home: string,
@@ -70,7 +72,10 @@ export class EmbeddedStore implements RunStore {
     this.runsDir = join(home, 'runs');
     this.readOnly = options.readOnly ?? false;
     this.durable = options.durable ?? true;
-    this.index = new RunIndex(this.runsDir, this.durable);
+    this.index = new RunIndex(this.runsDir, this.durable, (ids) => {
+      this.version++;
+      this.changes.tell(ids);
+    });
     const clock = options.clock ?? systemClock;
     this.cache = new FileResultCache(home, clock);
     this.kv = new FileKeyValueStore(home);
@@ -117,9 +122,11 @@ export class EmbeddedStore implements RunStore {
   }
 
   async refresh(): Promise<string[]> {
-    const changed = await this.index.refresh();
-    if (changed.size > 0) this.version++;
-    return [...changed];
+    return [...(await this.index.refresh())];
+  }
+
+  onRunsChanged(listener: RunChangeListener): () => void {
+    return this.changes.listen(listener);
   }
 
   private all(): FlowRunSummary[] {
@@ -416,6 +423,7 @@ export class EmbeddedStore implements RunStore {
       }
       await this.setRunState(run.id, s, { endTime: s.timestamp });
     }
+    this.changes.tell(crashed);
     return crashed;
   }
 

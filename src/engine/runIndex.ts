@@ -55,6 +55,8 @@ export class RunIndex {
   constructor(
     readonly dir: string,
     private readonly durable: boolean,
+    /** Told what every look found changed, whoever looked (compaction looks too). */
+    private readonly onChanged: (ids: ReadonlySet<string>) => void = () => undefined,
   ) {}
 
   private segmentPath(n: number): string {
@@ -95,6 +97,17 @@ export class RunIndex {
    * included). Starts over from the newest snapshot when compaction removed what it was reading.
    */
   async refresh(): Promise<Set<string>> {
+    // One look at a time: two would read the same segment from one shared offset, and a reload clears
+    // what the other is folding into. Each look starts once the one before it has ended, so it still
+    // sees everything appended before it was asked for.
+    const look = this.looking.then(() => this.look());
+    this.looking = look.catch(() => undefined);
+    const changed = await look;
+    if (changed.size > 0) this.onChanged(changed);
+    return changed;
+  }
+
+  private async look(): Promise<Set<string>> {
     for (let attempt = 0; ; attempt++) {
       try {
         const files = await this.files();
@@ -120,6 +133,7 @@ export class RunIndex {
     }
   }
 
+  private looking: Promise<unknown> = Promise.resolve();
   private loaded = false;
   private loadedSnapshot?: number;
   private loadedLegacy = false;

@@ -8,6 +8,7 @@ import type { KeyValueStore } from './keyValueStore';
 import type { LimitStore } from './limits/limitStore';
 import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
+import type { RunChangeListener } from './runChanges';
 import type { ScheduleStore } from './schedules/scheduleStore';
 import type { SharedStore } from './sharedStore';
 import type { State, StateType } from './states';
@@ -91,6 +92,11 @@ export interface RunStore {
 
   /** Picks up what other processes wrote since the last look; returns the ids of runs that changed. */
   refresh(): Promise<string[]>;
+  /**
+   * Calls `listener` with the ids of runs changed by other processes, whoever's refresh() picked them up,
+   * and of runs markCrashed() marked: a look taken for another purpose (a scheduler's) swallows nothing.
+   */
+  onRunsChanged(listener: RunChangeListener): () => void;
   /** Newest first. */
   list(options?: ListOptions): Promise<FlowRunSummary[]>;
   count(options?: ListOptions): Promise<number>;

@@ -95,7 +95,7 @@ const COMPACT_TASK = '{"k":"trun","runId":"';
 
 /** What a launched worker runs: a new run, a run created ahead of time (a schedule's slot), or a new attempt of an existing one. */
 type LaunchTarget =
-  | { kind: 'new'; sourceHash?: string }
+  | { kind: 'new'; sourceHash: Promise<string | undefined> }
   /**
    * A run created ahead of time (a schedule's slot, or a run queued for a worker), taken up for its first
    * attempt — for a slot, once `until` resolves (the slot is due).
@@ -227,8 +227,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const scheduled = options.runId === undefined ? undefined : await this.scheduledRun(options.runId);
     const launched = scheduled ? { ...request, parameters: scheduled.parameters } : request;
     return this.withSlot(options.signal, async () => {
+      // A new run's worker loads the flow while the host hashes the file: the hash is wanted only when the run is created.
+      if (!scheduled) return this.launch(launched, modulePath, options.signal, { kind: 'new', sourceHash: hashFile(modulePath) });
       const sourceHash = await hashFile(modulePath);
-      return this.launch(launched, modulePath, options.signal, scheduled ? { kind: 'created', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) } : { kind: 'new', sourceHash });
+      return this.launch(launched, modulePath, options.signal, { kind: 'created', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) });
     });
   }
 
@@ -455,9 +457,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     });
   }
 
-  private async createRoot(execution: Execution, request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>, sourceHash: string | undefined): Promise<undefined> {
+  private async createRoot(execution: Execution, request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>, hashing: Promise<string | undefined>): Promise<undefined> {
     const source = request.source.kind === 'file' ? resolve(request.source.path) : `builtin:${request.source.id}`;
     execution.flow = flow;
+    const sourceHash = await hashing;
     const handle = await this.store.createRun({
       flowName: flow.name,
       source,

@@ -161,7 +161,7 @@ export interface Schedule {
 }
 
 export interface MapOptions {
-  /** At most this many task runs at once (a whole number ≥ 1). Unset: all of them (to bound memory, at most 4,096 are started and unfinished at a time). */
+  /** At most this many task runs at once (a whole number ≥ 1). Unset: all of them (to bound memory, at most 1,024 are started and unfinished at a time). */
   concurrency?: number;
 }
 

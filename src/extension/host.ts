@@ -3,8 +3,7 @@
  * `flowdeck.home` and a FlowRunner whose workers and built-in flows ship in dist/. Both are created on
  * first use, not during activation. Views listen to the events here and never touch the runner.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { mayStoreRefreshedCredentials } from '../engine/credentials';
@@ -20,17 +19,14 @@ import { isTerminal } from '../engine/states';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
 import type { YouTubeAccount } from './accounts/youtube';
+import type { EditorSecrets } from './schedules/scheduleSecrets';
 import { sourceOfRun } from './flows/flowRef';
 import type { RunOutput } from './output/runOutput';
 import { readSettings } from './settings';
-import { Throttle } from './util/throttle';
+import { StoreWatch } from './storeWatch';
 
-/** How often changes other processes make to the store (CLI runs) are picked up, at most. */
-const STORE_REFRESH_MS = 150;
 /** Pruning waits for a quiet moment after runs finish. */
 const PRUNE_DELAY_MS = 2000;
-/** How often to check whether the processes owning unfinished runs are still alive. */
-const OWNER_CHECK_MS = 3000;
 
 export interface StoreChange {
   /** Runs created, changed or deleted by another process. */
@@ -45,22 +41,17 @@ export interface StartRequest {
   parameters?: Record<string, unknown>;
 }
 
-/** Index files of the embedded store: a change to one of them means another process changed the history. */
-const INDEX_FILE = /^(index-\d+|snapshot-\d+)\.jsonl$/;
-
 export class FlowdeckHost implements vscode.Disposable {
   private storeInstance?: RunStore;
   private storeOpening?: Promise<RunStore>;
   private runnerInstance?: FlowRunner;
-  private watcher?: FSWatcher;
+  private storeWatch?: StoreWatch;
   private readonly activeRoots = new Set<string>();
   /** Every unfinished run of this window, subflows included: their task runs arrive as events. */
   private readonly liveRuns = new Set<string>();
   private reopenWhenIdle = false;
-  private readonly storeRefresh = new Throttle(STORE_REFRESH_MS, () => this.refreshStore());
   private pruneTimer?: NodeJS.Timeout;
   private loopDelay?: IntervalHistogram;
-  private ownerCheck?: NodeJS.Timeout;
   /** Runs this window started that nobody asked for here (scheduled, resumed by themselves): their end is notified. */
   private readonly unwatched = new Set<string>();
 
@@ -70,8 +61,6 @@ export class FlowdeckHost implements vscode.Disposable {
   private readonly storeEmitter = new vscode.EventEmitter<StoreChange>();
   private readonly activeEmitter = new vscode.EventEmitter<number>();
   private readonly healthEmitter = new vscode.EventEmitter<StoreHealth>();
-  /** Stops listening to a shared store's changes. */
-  private unwatchShared?: () => void;
 
   /** A run of this window was created or changed state. */
   readonly onDidChangeRun = this.runEmitter.event;
@@ -116,8 +105,11 @@ export class FlowdeckHost implements vscode.Disposable {
     }
     this.storeInstance = store;
     void vscode.commands.executeCommand('setContext', 'flowdeck.sharedStore', store.shared !== undefined);
-    this.watchStore(store);
-    this.watchForDeadOwners(store);
+    this.storeWatch = new StoreWatch(store, {
+      onChange: (ids) => this.storeEmitter.fire({ ids: [...ids], reset: false }),
+      onHealth: (health) => this.healthEmitter.fire(health),
+      note: (message, level) => this.output.note(message, level),
+    });
     setTimeout(() => void this.resumeCrashedRuns(), 0);
     return store;
   }
@@ -236,8 +228,6 @@ export class FlowdeckHost implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     clearTimeout(this.pruneTimer);
-    this.storeRefresh.dispose();
-    clearInterval(this.ownerCheck);
     // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers; the
     // store closes after, so their ends are recorded (a Postgres store's connections close with it).
     await this.runnerInstance?.dispose();
@@ -249,15 +239,14 @@ export class FlowdeckHost implements vscode.Disposable {
     const store = await this.store();
     if (!this.runnerInstance) {
       const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
-      const { maxConcurrentRuns, standbyWorker: standby, store: url } = readSettings();
+      const { maxConcurrentRuns, standbyWorker: standby } = readSettings();
       const runner = new FlowRunner(store, {
         workerPath: vscode.Uri.joinPath(dist, 'worker.js').fsPath,
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
         maxConcurrentRuns,
         standby,
         concurrencyLimits: () => readSettings().concurrencyLimits,
-        // The store's URL as the variable runs would see it: its password is masked like any connection string's.
-        env: url ? { ...process.env, FLOWDECK_STORE: url } : process.env,
+        env: hostEnv(),
         onCredentials: (service, patch) => {
           // Credentials from the editor's own environment (CI, tests) are not the connected account's.
           if (service === 'youtube' && mayStoreRefreshedCredentials(service, process.env)) {
@@ -272,6 +261,11 @@ export class FlowdeckHost implements vscode.Disposable {
       this.runnerInstance = runner;
     }
     return this.runnerInstance;
+  }
+
+  /** What the editor knows as secret: its environment's, and the connected accounts' credentials. */
+  async knownSecrets(): Promise<EditorSecrets> {
+    return { env: hostEnv(), accounts: { GITHUB_TOKEN: await this.accounts.github.tokenForRun(), ...youTubeEnv(await this.accounts.youtube.read()) } };
   }
 
   /** Tokens go only to the built-in flow that uses them; workspace flows get the host's environment, as in the CLI. */
@@ -336,67 +330,14 @@ export class FlowdeckHost implements vscode.Disposable {
     }
   }
 
-  /**
-   * Watches the store's folder for changes to its index (runs other processes create or end); the
-   * journals of running runs change all the time and are not what the views list.
-   */
-  private watchStore(store: RunStore): void {
-    if (store.shared) {
-      // Postgres pushes changes (LISTEN/NOTIFY): nothing to watch on disk, nothing polled.
-      this.unwatchShared = store.shared.watch({ runs: () => this.storeRefresh.schedule(), health: (h) => this.healthEmitter.fire(h) });
-      return;
-    }
-    const runsDir = join(store.home, 'runs');
-    try {
-      this.watcher = watch(runsDir, { persistent: false }, (_event, file) => {
-        if (file === null || INDEX_FILE.test(file)) this.storeRefresh.schedule();
-      });
-      this.watcher.on('error', () => this.watcher?.close());
-    } catch (e) {
-      this.output.note(`Runs made outside this window will show after a refresh: cannot watch ${runsDir} (${(e as Error).message})`, 'WARNING');
-    }
-  }
-
-  /**
-   * Picks up what other processes wrote to the store (the watcher calls this too), and marks runs whose
-   * process died without a word — a killed CLI run writes nothing the watcher could see — as Crashed.
-   */
+  /** Picks up what other processes wrote to the store now (Refresh). */
   refreshStore(): void {
-    const store = this.storeInstance;
-    if (!store) return;
-    void (async () => {
-      try {
-        const ids = [...(await store.refresh()), ...(await store.markCrashed())];
-        if (ids.length > 0) this.storeEmitter.fire({ ids, reset: false });
-        this.watchForDeadOwners(store);
-      } catch (e) {
-        this.output.note(`Could not read the run history at ${store.location}: ${(e as Error).message}`, 'WARNING');
-      }
-    })();
-  }
-
-  /** While another process has runs in flight, looks every few seconds whether it is still alive. */
-  private watchForDeadOwners(store: RunStore): void {
-    if (this.ownerCheck || !store.hasUnfinishedRuns()) return;
-    this.ownerCheck = setInterval(() => {
-      if (this.storeInstance !== store || !store.hasUnfinishedRuns()) {
-        clearInterval(this.ownerCheck);
-        this.ownerCheck = undefined;
-        return;
-      }
-      void store.markCrashed().then(
-        (crashed) => crashed.length > 0 && this.storeEmitter.fire({ ids: crashed, reset: false }),
-        () => undefined,
-      );
-    }, OWNER_CHECK_MS);
-    this.ownerCheck.unref?.();
+    void this.storeWatch?.refresh();
   }
 
   private closeStore(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
-    this.unwatchShared?.();
-    this.unwatchShared = undefined;
+    this.storeWatch?.dispose();
+    this.storeWatch = undefined;
     void this.storeInstance?.close();
     this.storeInstance = undefined;
   }
@@ -412,4 +353,10 @@ function workingFolder(source: FlowSource): string | undefined {
     return vscode.workspace.getWorkspaceFolder(vscode.Uri.file(source.path))?.uri.fsPath ?? dirname(source.path);
   }
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+/** The environment runs get: the host's, with the store setting's URL as the variable (its password masked like any connection string's). */
+function hostEnv(): NodeJS.ProcessEnv {
+  const url = readSettings().store;
+  return url ? { ...process.env, FLOWDECK_STORE: url } : process.env;
 }

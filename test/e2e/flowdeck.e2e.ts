@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import {
   clickInlineAction,
+  hoverTooltip,
   launchBrowser,
   newPage,
   openViewContainer,
@@ -224,10 +225,7 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       assert.match(lines.at(-1)!, new RegExp(`\\| ERROR +\\| Flow run '${runName}' - Finished in state Failed\\('e2e failure on purpose: the reactor is out of coolant'\\)$`));
 
       // The row's tooltip carries the state and the message, as a user hovering it sees.
-      await runRow(page, runName).hover();
-      const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'the reactor is out of coolant' }).first();
-      await assert.doesNotReject(hover.waitFor({ state: 'visible', timeout: 10_000 }), 'hover shows the error message');
-      await page.mouse.move(700, 450);
+      await hoverTooltip(page, runRow(page, runName), 'the reactor is out of coolant');
     });
   });
 

@@ -1,8 +1,10 @@
 /**
  * A Postgres store in a real VS Code: with `flowdeck.store` set to a postgres:// URL, the Workers view
  * lists a live `flowdeck worker` (another process, its own host name); a run queued from the CLI appears
- * in the Runs view live, is run by that worker to Completed, and its tooltip names the worker's host; the
- * worker, stopped, leaves the Workers view.
+ * in the Runs view live, is run by that worker to Completed, and its tooltip names the worker's host; "Run
+ * on Workers…" queues a run from the editor that the worker completes; the editor's connection cut (it
+ * reaches Postgres through a forwarder of this test's) shows a status bar warning while the views keep
+ * their rows, and restored, the warning goes; the worker, stopped, leaves the Workers view.
  *
  *   export FLOWDECK_TEST_PG_URL=$(bash test/support/pg-up.sh | tail -n 1)
  *   bash test/e2e/run.sh test/e2e/postgres.e2e.ts
@@ -10,11 +12,13 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { PgStore } from '../../src/engine/postgres/pgStore';
 import { runCli, tempDir } from '../support/engine';
+import { startForwarder, type Forwarder } from '../support/forwarder';
 import { startWorker, type WorkerProc } from '../support/workers';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
-import { openViewContainer, type CodeServer } from './lib/codeServer';
-import { metric, paneRows, rowByLabel, runRow, sidebarPane, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { hoverTooltip, openViewContainer, pickQuickItem, quickInput, runCommand, type CodeServer } from './lib/codeServer';
+import { clearNotifications, metric, paneRows, rowByLabel, runRow, sidebarPane, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const WORKER = 'e2e-worker-1';
@@ -27,6 +31,11 @@ async function expandPane(page: Page, title: string): Promise<void> {
 }
 
 const workerRows = (page: Page) => paneRows(page, 'Workers');
+
+/** The message a view shows above its rows (empty when none). */
+const viewMessage = async (page: Page, title: string): Promise<string> => ((await sidebarPane(page, title).locator('.message:visible').allInnerTexts()).join(' ').trim());
+
+const storeWarning = (page: Page) => page.locator('.part.statusbar .statusbar-item').filter({ hasText: 'Flowdeck store unreachable' });
 
 async function until<T>(page: Page, what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -44,14 +53,18 @@ describe('Flowdeck in code-server: a Postgres store shared with a worker', { ski
   let scenario: Scenario | undefined;
   let worker: WorkerProc | undefined;
   let workspace: string;
+  /** The editor's way to Postgres, which a test cuts. */
+  let forwarder: Forwarder | undefined;
   const schema = PG_SKIP ? '' : freshSchema();
   const storeEnv = (): NodeJS.ProcessEnv => ({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema });
 
   before(async () => {
+    forwarder = await startForwarder('127.0.0.1', Number(new URL(pgUrl()).port));
     scenario = await openScenario('postgres', {
-      settings: { 'flowdeck.store': pgUrl() },
+      settings: { 'flowdeck.store': forwarder.url(pgUrl()) },
       // The setting names the database; the schema of this run comes from the environment, as for the CLI.
-      env: { FLOWDECK_STORE_SCHEMA: schema },
+      // A lease longer than any cut below: the editor keeps its lease, so only the connection is tested.
+      env: { FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_LEASE_SECONDS: '300' },
     });
     ({ server, page } = scenario);
     workspace = scenario.dirs.workspace;
@@ -62,6 +75,7 @@ describe('Flowdeck in code-server: a Postgres store shared with a worker', { ski
   after(async () => {
     await worker?.stop();
     await closeScenario(scenario);
+    await forwarder?.close();
   });
 
   test('the Workers view lists the live worker with its queue', async () => {
@@ -86,10 +100,65 @@ describe('Flowdeck in code-server: a Postgres store shared with a worker', { ski
       const done = await waitForRunState(page, run.name, 'Completed', 120_000);
       metric('queued_to_completed_shown_ms', done.seenAt - queuedAt);
 
-      await runRow(page, run.name).hover();
-      const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: `Host: ${WORKER}` }).first();
-      await assert.doesNotReject(hover.waitFor({ state: 'visible', timeout: 15_000 }), `the run's tooltip names host ${WORKER}`);
-      await page.mouse.move(0, 0);
+      metric('tooltip_hovers', await hoverTooltip(page, runRow(page, run.name), `Host: ${WORKER}`));
+    });
+  });
+
+  test('Run on Workers… queues a run from the editor; the worker completes it and the Runs view shows Completed', async () => {
+    await withDiagnostics(page, server, 'postgres-run-on-workers', async () => {
+      await expandPane(page, 'Runs');
+      await clearNotifications(page);
+      await runCommand(page, 'Flowdeck: Run on Workers…');
+      await pickQuickItem(page, 'hello');
+      const queue = quickInput(page).locator('input');
+      await queue.waitFor({ state: 'visible', timeout: 15_000 });
+      await until(page, 'the queue input to offer the default queue', 15_000, async () => ((await queue.inputValue()) === 'default' ? true : undefined));
+      const queuedAt = Date.now();
+      await queue.press('Enter');
+      const toast = page.locator('.notification-toast').filter({ hasText: /Queued flow run '[a-z]+-[a-z]+' on queue 'default'/ }).first();
+      await toast.waitFor({ state: 'visible', timeout: 30_000 });
+      const name = /Queued flow run '([a-z]+-[a-z]+)'/.exec(await toast.innerText())![1]!;
+      const done = await waitForRunState(page, name, 'Completed', 120_000);
+      metric('run_on_workers_to_completed_shown_ms', done.seenAt - queuedAt);
+      const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+      try {
+        const { run } = await store.resolve(name);
+        assert.deepEqual([run?.flowName, run?.state.name, run?.owner.hostname], ['hello', 'Completed', WORKER], 'the worker ran it');
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  test("the editor's connection cut: a status bar warning, the views keep their rows; back, the warning goes and the views read again", async () => {
+    await withDiagnostics(page, server, 'postgres-connection-lost', async () => {
+      await expandPane(page, 'Runs');
+      await expandPane(page, 'Workers');
+      const runsBefore = (await paneRows(page, 'Runs')).map((r) => r.label);
+      assert.ok(runsBefore.length > 0, 'the Runs view lists runs before the cut');
+      await until(page, `the Workers view to list ${WORKER}`, 30_000, async () => ((await rowByLabel(page, 'Workers', WORKER).count()) > 0 ? true : undefined));
+      const cutAt = Date.now();
+      forwarder!.cut();
+      try {
+        await storeWarning(page).first().waitFor({ state: 'visible', timeout: 60_000 });
+        metric('connection_cut_to_warning_ms', Date.now() - cutAt);
+        // Read again while the store is out of reach: the reads fail, say so, and the rows stay.
+        await runCommand(page, 'Flowdeck: Refresh Runs');
+        const message = await until(page, 'the Runs view to say it could not read the store', 60_000, async () => (await viewMessage(page, 'Runs')) || undefined);
+        assert.deepEqual((await paneRows(page, 'Runs')).map((r) => r.label), runsBefore, `the Runs view keeps its rows (message: ${message})`);
+        await until(page, 'the Workers view to say it could not list workers', 60_000, async () => (/Could not list workers/.test(await viewMessage(page, 'Workers')) ? true : undefined));
+        assert.ok((await rowByLabel(page, 'Workers', WORKER).count()) > 0, 'the Workers view keeps its row');
+        assert.ok(await storeWarning(page).first().isVisible(), 'the warning stays while the store is out of reach');
+      } finally {
+        forwarder!.restore();
+      }
+      const restoredAt = Date.now();
+      // The feed reconnects with a growing pause (at most 30 s).
+      await until(page, 'the status bar warning to go', 90_000, async () => ((await storeWarning(page).count()) === 0 || !(await storeWarning(page).first().isVisible()) ? true : undefined));
+      metric('connection_back_to_warning_gone_ms', Date.now() - restoredAt);
+      await until(page, 'the Runs view to read the store again (its message gone)', 60_000, async () => ((await viewMessage(page, 'Runs')) === '' ? true : undefined));
+      const runsAfter = (await paneRows(page, 'Runs')).map((r) => r.label);
+      for (const label of runsBefore) assert.ok(runsAfter.includes(label), `${label} is still listed: ${runsAfter.join(', ')}`);
     });
   });
 

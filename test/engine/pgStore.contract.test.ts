@@ -2,9 +2,8 @@
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import { state } from '../../src/engine/states';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { inOwnProcess, ROOT, tempDir, waitFor } from '../support/engine';
-import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { inOwnProcess, ROOT, tempDir } from '../support/engine';
+import { PG_SKIP, freshSchema, leaseLapsed, pgUrl } from '../support/postgres';
 import { scheduleAndLimitContract, storeContract, type StoreBackend } from './storeContract';
 
 const backend: StoreBackend = {
@@ -27,14 +26,7 @@ const backend: StoreBackend = {
       inDeadProcess: async (body) => {
         const options = JSON.stringify({ home, schema, detectCrashed: false, lease: { heartbeatMs: 50, lapseMs: 300 } });
         const out = await inOwnProcess(`require(${JSON.stringify(join(ROOT, 'src', 'engine', 'postgres', 'pgStore.ts'))}).PgStore.open(${JSON.stringify(pgUrl())}, ${options})`, `${body} console.log('LEASE', store.lease.id);`);
-        const lease = /^LEASE (\S+)$/m.exec(out)![1];
-        const client = new Client({ connectionString: pgUrl() });
-        await client.connect();
-        try {
-          await waitFor(async () => (await client.query(`select 1 from "${schema}".hosts where id = $1 and last_seen >= now() - lease_ms * interval '1 millisecond'`, [lease])).rowCount === 0, 'the dead process\'s lease to lapse', 20_000);
-        } finally {
-          await client.end();
-        }
+        await leaseLapsed(schema, /^LEASE (\S+)$/m.exec(out)![1]!);
         return out;
       },
     };

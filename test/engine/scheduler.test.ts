@@ -2,18 +2,21 @@
  * The scheduler with an injected clock: slots, DST, catchup and overlap are computed by moving the clock
  * and calling tick(), while the runs themselves are real (worker processes, the store).
  */
-import { test } from 'node:test';
+import { after, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { sourceOfEntry, type ScheduleEntry } from '../../src/engine/schedules/scheduleEntries';
 import { Scheduler } from '../../src/engine/schedules/scheduler';
 import type { Schedule } from '../../src/engine/schedules/scheduleSpec';
+import { FlowRunner } from '../../src/engine/runner';
 import { isTerminal } from '../../src/engine/states';
-import { flowSource, logsOf, makeRunner, ROOT, tempDir, waitFor, workspace } from '../support/engine';
+import { DIST, flowSource, inOwnProcess, logsOf, makeRunner, ROOT, tempDir, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, leaseLapsed, pgUrl } from '../support/postgres';
 
 const FLOWS = flowSource(`
 import { existsSync } from 'node:fs';
@@ -213,4 +216,77 @@ test('a claimant that died before creating its run (or before starting it) gives
   const slots = (await check.list()).filter((r) => r.trigger?.kind === 'schedule').map(slotOf);
   assert.equal(new Set(slots).size, slots.length, 'one run per slot');
   await check.close();
+});
+
+describe('on a Postgres store shared by machines', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
+  const COUNTED = flowSource(`
+import { appendFileSync } from 'node:fs';
+export const counted = flow({ name: 'counted' }, async ({ file }: { file: string }) => {
+  appendFileSync(file, 'ran\\n');
+  return 'done';
+});
+`);
+  const SLOT = at('2025-06-01T10:01:00Z');
+
+  /** A machine of its own: a store under its host name, a runner, a scheduler on its own clock. */
+  async function machine(name: string, schema: string, entry: ScheduleEntry) {
+    const home = tempDir(`flowdeck-${name}-`);
+    const store = await PgStore.open(pgUrl(), { home, schema, hostname: name, kind: 'cli' });
+    after(() => store.close());
+    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, cancelGraceMs: 1000, timeoutGraceMs: 1000 });
+    const clock = { t: 0, now: () => clock.t };
+    const logs: string[] = [];
+    const scheduler = new Scheduler(store, { start: (e, runId, o) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => logs.push(`${level} ${m}`) }, { clock });
+    scheduler.setDeclared([entry]);
+    const tickAt = async (time: string) => {
+      clock.t = at(time);
+      await scheduler.tick();
+    };
+    return { name, store, logs, scheduler, tickAt };
+  }
+
+  it("a slot whose run was created by a machine that then died is taken over by one live machine and run once; a live machine's slot is never taken", { timeout: 180_000 }, async () => {
+    const schema = freshSchema();
+    const dir = workspace({ 'counted.flow.ts': COUNTED });
+    const counter = join(tempDir(), 'ran.txt');
+    writeFileSync(counter, '');
+    const entry: ScheduleEntry = { id: 'cccccccccc', flowName: 'counted', source: join(dir, 'counted.flow.ts'), schedule: { intervalSeconds: 60, parameters: { file: counter } }, origin: 'code' };
+    // Machine A claims slot 10:01, creates its run (Scheduled) and dies before starting it: its lease lapses.
+    const options = JSON.stringify({ home: tempDir(), schema, hostname: 'machine-a', lease: { heartbeatMs: 50, lapseMs: 300 } });
+    const out = await inOwnProcess(
+      `require(${JSON.stringify(join(ROOT, 'src', 'engine', 'postgres', 'pgStore.ts'))}).PgStore.open(${JSON.stringify(pgUrl())}, ${options})`,
+      `const { state } = require(${JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'))});
+       if (!(await store.schedules.claimSlot(${JSON.stringify(entry.id)}, ${SLOT})).claimed) throw new Error('slot not claimed');
+       const h = await store.createRun({ flowName: 'counted', source: ${JSON.stringify(entry.source)}, parameters: { file: ${JSON.stringify(counter)} }, trigger: { kind: 'schedule', id: ${JSON.stringify(entry.id)}, slot: ${SLOT} }, state: state('Scheduled') });
+       await h.close();
+       console.log('RUN', h.id, 'LEASE', store.lease.id);`,
+    );
+    const [, deadRun, deadLease] = /^RUN (\S+) LEASE (\S+)$/m.exec(out)!;
+    await leaseLapsed(schema, deadLease!, 30_000);
+
+    // Machines B and C look at once: one of them takes the slot over.
+    const b = await machine('machine-b', schema, entry);
+    const c = await machine('machine-c', schema, entry);
+    await Promise.all([b.tickAt('2025-06-01T10:00:30Z'), c.tickAt('2025-06-01T10:00:30Z')]);
+    const took = [b, c].filter((m) => m.logs.some((l) => /took over slot 2025-06-01T10:01:00.000Z from process \d+, which ended before starting it/.test(l)));
+    assert.equal(took.length, 1, [...b.logs, ...c.logs].join('\n'));
+    const owner = took[0]!;
+    const other = owner === b ? c : b;
+    assert.equal(await owner.store.get(deadRun!), undefined, "the dead machine's run of the slot is gone");
+    const slotRuns = async () => (await owner.store.list()).filter((r) => r.trigger?.kind === 'schedule' && r.trigger.slot === SLOT);
+    const [prepared] = await slotRuns();
+    assert.deepEqual([prepared?.state.name, prepared?.owner.hostname], ['Scheduled', owner.name]);
+
+    // The other machine, past the slot and its second look, finds the slot's holder alive: it takes nothing.
+    for (const time of ['2025-06-01T10:01:00.100Z', '2025-06-01T10:01:04Z', '2025-06-01T10:01:30Z']) await other.tickAt(time);
+    assert.deepEqual((await slotRuns()).map((r) => [r.id, r.state.name, r.startTime]), [[prepared!.id, 'Scheduled', undefined]]);
+    assert.ok(!other.logs.some((l) => /took over|ERROR/.test(l)), other.logs.join('\n'));
+
+    // Its holder, when its own clock reaches the slot, runs it.
+    await owner.tickAt('2025-06-01T10:01:00.100Z');
+    await waitFor(async () => (await owner.store.get(prepared!.id))?.state.name === 'Completed', "the slot's run to complete", 60_000);
+    await Promise.all([b.scheduler.stop(), c.scheduler.stop()]);
+    assert.deepEqual((await slotRuns()).map((r) => [r.state.name, r.owner.hostname]), [['Completed', owner.name]]);
+    assert.equal(readFileSync(counter, 'utf8'), 'ran\n', 'the flow ran once');
+  });
 });

@@ -230,6 +230,33 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it("tells every listener what any caller's refresh picked up, and what markCrashed marked", async () => {
+      await withSpace(backend, async (space, open) => {
+        const a = await open();
+        const b = await open();
+        await b.refresh();
+        const heard: string[] = [];
+        const stop = b.onRunsChanged((ids) => heard.push(...ids));
+        const h = await a.createRun(newRun());
+        // Another part of the process (a scheduler) looks and keeps the answer to itself.
+        await waitFor(async () => (await b.refresh()).includes(h.id) || heard.includes(h.id), 'the new run to be picked up', 20_000);
+        assert.ok(heard.includes(h.id), 'the listener heard of the new run');
+        const dead = await space.deadOwnerRun(a, newRun());
+        heard.length = 0;
+        await waitFor(async () => {
+          await b.refresh();
+          await b.markCrashed();
+          return heard.includes(dead);
+        }, 'the crashed run to be told', 20_000);
+        stop();
+        heard.length = 0;
+        await h.setState(state('Running'));
+        await waitFor(async () => (await b.refresh()).includes(h.id), 'the state change to be picked up', 20_000);
+        assert.deepEqual(heard, [], 'a stopped listener hears nothing');
+        await h.close();
+      });
+    });
+
     it('deletes finished runs with their subflows and leaves running ones; prunes to a limit', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

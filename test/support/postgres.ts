@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import { Client } from 'pg';
+import { waitFor } from './engine';
 
 export const PG_URL = process.env.FLOWDECK_TEST_PG_URL;
 
@@ -35,4 +36,15 @@ export function freshSchema(): string {
   const s = `t_${randomBytes(6).toString('hex')}`;
   schemas.push(s);
   return s;
+}
+
+/** Waits (bounded) until the lease `id` in `schema` has lapsed by the database's clock: its process counts as dead. */
+export async function leaseLapsed(schema: string, id: string, timeoutMs = 20_000): Promise<void> {
+  const client = new Client({ connectionString: pgUrl() });
+  await client.connect();
+  try {
+    await waitFor(async () => (await client.query(`select 1 from "${schema}".hosts where id = $1 and last_seen >= now() - lease_ms * interval '1 millisecond'`, [id])).rowCount === 0, `lease ${id} to lapse`, timeoutMs);
+  } finally {
+    await client.end();
+  }
 }

@@ -6,9 +6,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { after } from 'node:test';
 import { CLI, ROOT, tempDir, waitFor } from './engine';
+import { startForwarder } from './forwarder';
 
 export interface WorkerProc {
   name: string;
@@ -80,27 +80,8 @@ async function makeNetns(pgPort: number): Promise<{ ns: Netns; url: (base: strin
   ip('netns', 'exec', name, 'ip', 'addr', 'add', `${nsIp}/30`, 'dev', nsIf);
   ip('netns', 'exec', name, 'ip', 'link', 'set', nsIf, 'up');
   ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((inbound) => {
-    const outbound = createConnection({ host: '127.0.0.1', port: pgPort });
-    sockets.add(inbound).add(outbound);
-    inbound.pipe(outbound).pipe(inbound);
-    const close = (): void => {
-      inbound.destroy();
-      outbound.destroy();
-    };
-    inbound.on('error', close).on('close', close);
-    outbound.on('error', close).on('close', close);
-  });
-  await new Promise<void>((res, rej) => server.once('error', rej).listen(0, hostIp, () => res()));
-  const port = (server.address() as { port: number }).port;
-  cleanups.push(
-    () =>
-      new Promise<void>((res) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => res());
-      }),
-  );
+  const forwarder = await startForwarder(hostIp, pgPort);
+  cleanups.push(() => forwarder.close());
   return {
     ns: {
       name,
@@ -111,12 +92,7 @@ async function makeNetns(pgPort: number): Promise<{ ns: Netns; url: (base: strin
         ip('netns', 'exec', name, 'ip', 'addr', 'replace', `${nsIp}/30`, 'dev', nsIf);
       },
     },
-    url: (base) => {
-      const u = new URL(base);
-      u.hostname = hostIp;
-      u.port = String(port);
-      return u.toString();
-    },
+    url: (base) => forwarder.url(base),
   };
 }
 

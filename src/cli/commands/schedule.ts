@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { discoverFile } from '../../engine/flowDiscovery';
 import { parametersFromText, type ParameterDeclarations } from '../../engine/parameters';
 import { findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
-import { checkSchedule, describeSchedule, parseEvery, ScheduleError, type Schedule } from '../../engine/schedules/scheduleSpec';
+import { checkSchedule, describeSchedule, parseEvery, refuseSecretParameters, ScheduleError, type Schedule } from '../../engine/schedules/scheduleSpec';
 import { SlotTimes } from '../../engine/schedules/slotTimes';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { neutraliseTerminal } from '../../engine/terminalText';
@@ -121,8 +121,7 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
     // Each --param is read by its declared type, as `flowdeck run` reads it.
     const input = parameterInput(values, mask);
     const params = { ...input.parameters, ...parametersFromText(flow.flowName, flow.declarations, input.parameterText, { mask }) };
-    // A schedule is kept in the store (files, or Postgres shared by every machine): a secret never goes there.
-    if (mask(JSON.stringify(params)) !== JSON.stringify(params)) return fail(`a parameter of the schedule holds a secret (${mask(JSON.stringify(params))}); schedules are kept in the store, so let the flow read the secret from its environment instead`);
+    refuseSecretParameters(params, mask);
     if (Object.keys(params).length > 0 || values.params !== undefined) given.parameters = params;
     schedule = checkSchedule(given, flow.flowName, flow.declarations);
   } catch (e) {

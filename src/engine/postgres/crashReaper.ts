@@ -49,9 +49,11 @@ export class CrashReaper {
       const queueWorkers = gone.flatMap((g) => g.queue_worker_ids);
       if (queueWorkers.length > 0) await unlockQueueWorkers(this.pool, this.schema, queueWorkers);
     }
-    // Runs whose owner has no lease (its row went now or earlier); runs waiting for a worker have no owner yet.
+    // Runs whose owner has no lease (its row went now or earlier). Runs waiting for a worker have no owner
+    // yet and stay; a run its process created ahead (a schedule's slot) or took up for a new attempt
+    // (AwaitingRetry) has one, and goes with it.
     const { rows: orphans } = await this.pool.query<{ id: string; owner_session: string | null }>(
-      `select id, owner_session from ${this.s}.runs r where ${UNFINISHED} and state_type <> 'SCHEDULED'
+      `select id, owner_session from ${this.s}.runs r where ${UNFINISHED} and (state_type <> 'SCHEDULED' or owner_session is not null)
          and (owner_session is null or not exists (select 1 from ${this.s}.hosts h where h.id = r.owner_session))`,
     );
     const crashed: string[] = [];

@@ -19,6 +19,7 @@ import { systemClock, type Clock } from '../clock';
 import { currentProcess } from '../processIdentity';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord } from '../records';
 import { newRunRecords } from '../newRunRecords';
+import { RunChanges, type RunChangeListener } from '../runChanges';
 import { randomRunName } from '../runNames';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
@@ -113,6 +114,7 @@ export class PgStore implements RunStore {
   readonly feed: ChangeFeed;
   private readonly reaper: CrashReaper;
   private readonly changed = new Set<string>();
+  private readonly changes = new RunChanges();
   private resyncDue = false;
   private unfinished = false;
   private missingSchema = false;
@@ -245,7 +247,13 @@ export class PgStore implements RunStore {
       ids.push(...rows.map((r) => r.id));
     }
     if (ids.length > 0) await this.updateUnfinished();
-    return [...new Set(ids)];
+    const unique = [...new Set(ids)];
+    this.changes.tell(unique);
+    return unique;
+  }
+
+  onRunsChanged(listener: RunChangeListener): () => void {
+    return this.changes.listen(listener);
   }
 
   private async updateUnfinished(): Promise<void> {
@@ -529,6 +537,7 @@ export class PgStore implements RunStore {
     try {
       const crashed = await this.reaper.reap();
       await this.updateUnfinished();
+      this.changes.tell(crashed);
       return crashed;
     } catch (e) {
       this.fail(e, 'settle runs of hosts that stopped responding');

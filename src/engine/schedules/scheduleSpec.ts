@@ -112,3 +112,13 @@ export function describeSchedule(s: Schedule): string {
   for (const [unit, size] of [['d', 86400], ['h', 3600], ['min', 60]] as const) if (n % size === 0) return `every ${n / size} ${unit}`;
   return `every ${n} s`;
 }
+
+/**
+ * Refuses parameters holding a secret (what `mask` changes): a schedule is kept in the store (files, or
+ * Postgres shared by every machine), and a secret never goes there. The message shows them masked.
+ */
+export function refuseSecretParameters(parameters: Record<string, unknown>, mask: (text: string) => string): void {
+  const text = JSON.stringify(parameters);
+  const masked = mask(text);
+  if (masked !== text) throw new ScheduleError(`a parameter of the schedule holds a secret (${masked}); schedules are kept in the store, so let the flow read the secret from its environment instead`);
+}

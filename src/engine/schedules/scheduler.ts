@@ -4,15 +4,14 @@
  * starts when due, by whichever process sharing the store claimed the slot first (the store's slot claim),
  * so each slot runs once however many editor windows and `flowdeck serve` processes run schedules. A
  * process that lost the claim looks again once the slot is due: a claimant that died before creating its
- * run gave the slot up, and the slot is taken over. A process that stops gives back the slots it claimed
- * and has not started.
+ * run, or before starting it, gave the slot up (on any machine: the store judges who died), and the slot
+ * is taken over. A process that stops gives back the slots it claimed and has not started.
  *
  * Time comes from an injected clock and every decision is made in `tick()`, so tests compute DST
  * changes, catchup and overlap by moving the clock instead of waiting.
  */
 import { EventEmitter } from 'node:events';
 import { systemClock, type Clock } from '../clock';
-import { isAlive } from '../processIdentity';
 import type { FlowRunSummary } from '../records';
 import type { ActiveRun } from '../runner';
 import type { RunStore } from '../runStore';
@@ -190,10 +189,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private async pass(): Promise<void> {
     const now = this.clock.now();
     await this.store.refresh();
-    if (this.store.hasUnfinishedRuns()) {
-      const crashed = await this.store.markCrashed();
-      if (crashed.length > 0) this.host.onCrashed?.(crashed);
-    }
+    if (this.store.hasUnfinishedRuns()) await this.settleCrashed();
     let state = await this.store.schedules.read();
     const entries = [...this.declared, ...state.added.map(storedEntry)].filter((e) => this.host.accepts?.(e) ?? true);
     const unseen = entries.filter((e) => !state.firstSeen.has(e.id)).map((e) => e.id);
@@ -315,11 +311,22 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
   }
 
-  /** A dead claimant left the slot: it never created the run, or the run never started. */
+  /**
+   * A dead claimant left the slot: it never created the run, or the run never started. Whether the run's
+   * owner is gone is the store's to judge, as only it can on every machine (a Postgres store by the
+   * owner's lease, the embedded store by pid on this one): the runs it finds orphaned turn Crashed.
+   */
   private async abandoned(entry: ScheduleEntry, slot: number): Promise<boolean> {
     await this.store.refresh();
+    await this.settleCrashed();
     const run = await this.runOfSlot(entry, slot);
-    return !run || (run.startTime === undefined && (run.state.name === 'Scheduled' || run.state.type === 'CRASHED') && !isAlive(run.owner));
+    return !run || (run.startTime === undefined && run.state.type === 'CRASHED');
+  }
+
+  /** Marks runs of processes that are gone Crashed; the host resumes those that ask for it. */
+  private async settleCrashed(): Promise<void> {
+    const crashed = await this.store.markCrashed();
+    if (crashed.length > 0) this.host.onCrashed?.(crashed);
   }
 
   private async runOfSlot(entry: ScheduleEntry, slot: number): Promise<FlowRunSummary | undefined> {

@@ -8,12 +8,13 @@
  */
 import type { StateName } from '../states';
 import { state, type Failure, type State } from '../states';
-import type { CallIdentity } from '../records';
+import type { CallIdentity, TaskRunCompact } from '../records';
 import { armIdle, onIdle, sendLine } from './eventPipe';
 import { emit, masked, masker } from './hostLink';
+import { compactTaskLine } from './compactTaskLine';
 import { sendResult, type Kept } from './results';
 
-interface Extras {
+export interface TaskExtras {
   cacheKey?: string;
   tags?: string[];
   call?: CallIdentity;
@@ -46,7 +47,7 @@ export class TaskJournal {
     private readonly name: string,
     private readonly taskName: string,
     private readonly ts: number,
-    private readonly extras: Extras,
+    private readonly extras: TaskExtras,
   ) {}
 
   /** Attempt `attemptNo` begins; held back when it can be. */
@@ -90,25 +91,18 @@ export class TaskJournal {
     }
     held.delete(this.id);
     this.started = true;
-    const record = {
-      k: 'trun' as const,
-      runId: this.runId,
-      id: this.id,
-      name: this.name,
-      taskName: this.taskName,
-      ts: this.ts,
-      start: this.startTs || now,
-      end: now,
-      state: name,
-      ...(this.attempt !== 1 ? { attempt: this.attempt } : {}),
-      ...(message !== undefined ? { message } : {}),
-      ...this.extras,
-      ...(kept?.kind === 'file' ? { ref: kept.ref } : {}),
-      ...(kept?.kind === 'dropped' ? { note: kept.note } : {}),
-    };
-    const line = JSON.stringify(masker.size > 0 ? masked(record) : record);
-    // The value is serialized (and masked) already: spliced in as it is, never parsed again here.
-    sendLine(kept?.kind === 'inline' ? `${line.slice(0, -1)},"value":${kept.text}}` : line);
+    // Filled in place, not spread together: a big map makes one of these per task run.
+    const record: Omit<TaskRunCompact, 'value'> = { k: 'trun', runId: this.runId, id: this.id, name: this.name, taskName: this.taskName, ts: this.ts, start: this.startTs || now, end: now, state: name };
+    if (this.attempt !== 1) record.attempt = this.attempt;
+    if (message !== undefined) record.message = message;
+    const x = this.extras;
+    if (x.cacheKey !== undefined) record.cacheKey = x.cacheKey;
+    if (x.tags !== undefined) record.tags = x.tags;
+    if (x.call !== undefined) record.call = x.call;
+    if (x.reusedFrom !== undefined) record.reusedFrom = x.reusedFrom;
+    if (kept?.kind === 'file') record.ref = kept.ref;
+    else if (kept?.kind === 'dropped') record.note = kept.note;
+    sendLine(compactTaskLine(masker.size > 0 ? (masked(record as TaskRunCompact) as TaskRunCompact) : record, kept?.kind === 'inline' ? kept.text : undefined));
     return state(name, message, now);
   }
 }

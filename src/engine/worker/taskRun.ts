@@ -19,7 +19,7 @@ import { mapCalls } from './mapArguments';
 import { keepValue, type Kept } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { CancelledError, attempt, scopedSignal } from './signals';
-import { TaskJournal } from './taskJournal';
+import { TaskJournal, type TaskExtras } from './taskJournal';
 
 /** Task run ids: unique per worker process and short, since a big map sends tens of thousands. */
 const idPrefix = randomUUID().slice(0, 8);
@@ -49,12 +49,12 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   const keep = options.persistResult !== false;
   const call = keep ? callIdentity(options.name, index, args) : undefined;
   const reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call) : undefined;
-  const extras = {
-    ...(cacheKey !== undefined ? { cacheKey } : {}),
-    ...(options.tags !== undefined ? { tags: options.tags } : {}),
-    ...(call !== undefined ? { call } : {}),
-    ...(reusable ? { reusedFrom: { attempt: reusable.attempt, taskRunId: reusable.taskRunId } } : {}),
-  };
+  // One object, filled in place: a big map makes one per task run.
+  const extras: TaskExtras = {};
+  if (cacheKey !== undefined) extras.cacheKey = cacheKey;
+  if (options.tags !== undefined) extras.tags = options.tags;
+  if (call !== undefined) extras.call = call;
+  if (reusable) extras.reusedFrom = { attempt: reusable.attempt, taskRunId: reusable.taskRunId };
   const journal = new TaskJournal(runId, id, name, options.name, Date.now(), extras);
   const taskCtx = new Ctx(scope, parent.signalSource, id, name);
 
@@ -77,33 +77,16 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   }
 
   const label = `Task run '${name}'`;
-  const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: options.retryJitterFactor ?? 0, condition: options.retryCondition };
-  const attemptOnce = (attemptNo: number): Promise<unknown> => {
-    if (options.timeoutSeconds === undefined) {
-      journal.begin(attemptNo);
-      // A cancel ends the flow run, which waits for (or abandons) its task runs: no per-task race here.
-      return storage.run(taskCtx, () => Promise.resolve(fn(...args)));
-    }
-    const scoped = scopedSignal(parent.signalSource, options.timeoutSeconds, label, (f) => storage.run(taskCtx, f));
-    journal.begin(attemptNo, scoped.deadline!);
-    const onUnsettled = unsettledAfterTimeout((message) => journal.state('TimedOut', message));
-    const attemptCtx = new Ctx(scope, scoped.signal, id, name);
-    return storage.run(attemptCtx, () => attempt(() => fn(...args), scoped.signal, graceFor, onUnsettled)).finally(() => {
-      attemptCtx.dispose();
-      scoped.dispose();
-    });
-  };
-  // Each attempt holds its limited tags' slots (none across a retry's wait), as in Prefect.
-  const once = (attemptNo: number): Promise<unknown> => {
-    // The host may show the task run AwaitingConcurrencySlot while it waits: its creation goes out first.
-    if (options.tags && options.tags.length > 0) journal.materialize();
-    return withConcurrencySlots(runId, id, options.tags, parent.signalSource, () => attemptOnce(attemptNo));
-  };
   try {
-    const value =
-      plan.retries > 0
-        ? await storage.run(taskCtx, () => withRetries(plan, parent.signalSource, taskCtx.logger, (n, message) => journal.state(n, message), once))
-        : await once(1);
+    let value: unknown;
+    if (options.timeoutSeconds === undefined && !options.retries && !options.tags?.length) {
+      // The common task run — no retries, timeout or limited tags — is one call in its context. A cancel
+      // ends the flow run, which waits for (or abandons) its task runs: no per-task race here.
+      journal.begin(1);
+      value = await storage.run(taskCtx, fn, ...args);
+    } else {
+      value = await attempts(options, fn, args, { parent, journal, taskCtx, label });
+    }
     let kept: Kept | undefined;
     if (keep || cacheKey !== undefined) {
       kept = keepTaskResult(value, label, scope.resultsDir, id);
@@ -134,6 +117,42 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
   }
 }
 
+interface Attempting {
+  parent: Ctx;
+  journal: TaskJournal;
+  taskCtx: Ctx;
+  label: string;
+}
+
+/** A task run's attempts: retries, each attempt's timeout, and the slots of its limited tags. */
+function attempts<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, at: Attempting): Promise<unknown> {
+  const { parent, journal, taskCtx, label } = at;
+  const { scope, signalSource } = parent;
+  const id = taskCtx.taskRunId!;
+  const plan: RetryPlan = { retries: options.retries ?? 0, delay: options.retryDelaySeconds, jitter: options.retryJitterFactor ?? 0, condition: options.retryCondition };
+  const attemptOnce = (attemptNo: number): Promise<unknown> => {
+    if (options.timeoutSeconds === undefined) {
+      journal.begin(attemptNo);
+      return storage.run(taskCtx, () => Promise.resolve(fn(...args)));
+    }
+    const scoped = scopedSignal(signalSource, options.timeoutSeconds, label, (f) => storage.run(taskCtx, f));
+    journal.begin(attemptNo, scoped.deadline!);
+    const onUnsettled = unsettledAfterTimeout((message) => journal.state('TimedOut', message));
+    const attemptCtx = new Ctx(scope, scoped.signal, id, taskCtx.taskRunName);
+    return storage.run(attemptCtx, () => attempt(() => fn(...args), scoped.signal, graceFor, onUnsettled)).finally(() => {
+      attemptCtx.dispose();
+      scoped.dispose();
+    });
+  };
+  // Each attempt holds its limited tags' slots (none across a retry's wait), as in Prefect.
+  const once = (attemptNo: number): Promise<unknown> => {
+    // The host may show the task run AwaitingConcurrencySlot while it waits: its creation goes out first.
+    if (options.tags && options.tags.length > 0) journal.materialize();
+    return withConcurrencySlots(scope.id, id, options.tags, signalSource, () => attemptOnce(attemptNo));
+  };
+  return plan.retries > 0 ? storage.run(taskCtx, () => withRetries(plan, signalSource, taskCtx.logger, (n, message) => journal.state(n, message), once)) : once(1);
+}
+
 /**
  * A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails,
  * saying where in the value (a plain Error: the message says it all, no class name in front of it).
@@ -151,10 +170,10 @@ function keepTaskResult(value: unknown, label: string, resultsDir: string, id: s
 
 /**
  * How many task runs of a map without `concurrency` are started and unfinished at a time. More would
- * change nothing for the flow (they all run, a failure rejects the map at once) but memory: a map over a
- * million items would hold a million task runs' state together. Not more than 1,024: with 4,096 a task
- * run's state lived through two young-generation collections and was promoted, so old-space garbage
- * piled up (a 1,000,000-task map: 265 → 246 MB worker peak, 22.5 → 17.9 s CPU with 1,024; `npm run bench`).
+ * change nothing for the flow (they all run, a failure rejects the map at once) but memory and CPU: a map
+ * over a million items would hold a million task runs' state together, and the garbage collector copies
+ * every unfinished task run's state again and again (4,096 at a time cost 20% more CPU per no-op task than
+ * 1,024 in `npm run bench`; a 1,000,000-task map's worker peaked ~20 MB higher).
  */
 export const MAP_WINDOW = 1024;
 

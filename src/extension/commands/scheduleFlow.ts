@@ -12,6 +12,7 @@ import { flowRefFrom } from '../flows/pickFlow';
 import type { FlowRef } from '../flows/flowRef';
 import { promptParameters } from '../parameters/promptParameters';
 import type { Flowdeck } from '../services';
+import { refuseKnownSecrets } from '../schedules/scheduleSecrets';
 import type { WindowSchedules } from '../schedules/windowSchedules';
 
 const NEXT_SHOWN = 5;
@@ -39,6 +40,8 @@ export function registerScheduleFlow(context: vscode.ExtensionContext, flowdeck:
       }
       let schedule: Schedule;
       try {
+        // Kept in the store, shared by every machine on it: a secret never goes there.
+        if (parameters) refuseKnownSecrets(parameters, await flowdeck.host.knownSecrets());
         schedule = checkSchedule({ ...when, ...(parameters ? { parameters } : {}) }, ref.flowName, ref.parameters);
       } catch (e) {
         void vscode.window.showErrorMessage(`Could not schedule ${ref.flowName}: ${(e as Error).message}`);

@@ -40,6 +40,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private readonly groupLimits = new Map<string, number>();
   private readonly expanded = new Set<string>();
   private readonly dirty = new Set<RunsTreeNode>();
+  /** What the view listed last, at the top and under each node: shown again while the store cannot be read. */
+  private lastRoots?: RunsTreeNode[];
+  /** The last read of the store failed. */
+  private unreadable = false;
+  private readonly lastChildren = new WeakMap<RunsTreeNode, RunsTreeNode[]>();
   private rootDirty = false;
   /** A top-level run changed: its flow's row may read differently (grouped view). */
   private groupsStale = false;
@@ -57,6 +62,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       host.onDidChangeRun((run) => this.onRun(run)),
       host.onDidChangeTask(({ runId, task }) => this.onTask(runId, task)),
       host.onDidChangeStore((change) => this.onStore(change)),
+      // Read again once the store is back, so the list catches up and the error it shows goes.
+      host.onDidChangeStoreHealth((health) => health.ok && this.unreadable && this.refresh()),
     );
   }
 
@@ -148,14 +155,27 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
     try {
-      if (!node) return await this.roots();
-      if (node instanceof FlowGroupNode) return await this.runsOf(node);
-      if (node instanceof RunNode) return await this.childrenOf(node);
-      return [];
+      const children = await this.childrenFor(node);
+      if (node) this.lastChildren.set(node, children);
+      else {
+        // The top is read again after a failure (and clears the error shown): the view has caught up.
+        this.lastRoots = children;
+        this.unreadable = false;
+      }
+      return children;
     } catch (e) {
+      this.unreadable = true;
+      // The store cannot be read (a shared store out of reach): the view keeps what it had, and says why.
       if (this.view) this.view.message = (e as Error).message;
-      return [];
+      return (node ? this.lastChildren.get(node) : this.lastRoots) ?? [];
     }
+  }
+
+  private async childrenFor(node: RunsTreeNode | undefined): Promise<RunsTreeNode[]> {
+    if (!node) return this.roots();
+    if (node instanceof FlowGroupNode) return this.runsOf(node);
+    if (node instanceof RunNode) return this.childrenOf(node);
+    return [];
   }
 
   private listOptions(): ListOptions {
@@ -322,6 +342,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   private onStore(change: StoreChange): void {
     if (change.reset) {
+      this.lastRoots = undefined;
       this.nodes.clear();
       this.groups.clear();
       this.expanded.clear();

@@ -30,6 +30,8 @@ export class WorkersTreeProvider implements vscode.TreeDataProvider<WorkerNode>,
   readonly onDidChangeTreeData = this.changed.event;
   private timer?: NodeJS.Timeout;
   private view?: vscode.TreeView<WorkerNode>;
+  /** The workers listed last, shown again while the store cannot be read. */
+  private last: WorkerNode[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly host: FlowdeckHost) {
@@ -61,11 +63,12 @@ export class WorkersTreeProvider implements vscode.TreeDataProvider<WorkerNode>,
       const workers = await shared.workers();
       if (this.view) this.view.message = workers.length === 0 ? 'No worker is alive on this store. Start one with: flowdeck worker --flows <workspace>' : undefined;
       const now = Date.now();
-      return workers.map((w) => new WorkerNode(w, now));
+      this.last = workers.map((w) => new WorkerNode(w, now));
+      return this.last;
     } catch (e) {
-      // The store is unreachable: the status bar says so; the view keeps saying what it can.
+      // The store is unreachable: the status bar says so; the view keeps what it listed, and says why.
       if (this.view) this.view.message = `Could not list workers: ${(e as Error).message}`;
-      return [];
+      return this.last;
     }
   }
 

@@ -515,6 +515,25 @@ export function treeRow(page: Page, text: string | RegExp, scope = '.part.sideba
   return page.locator(scope).locator('.monaco-list-row').filter({ hasText: text }).first();
 }
 
+/**
+ * Hovers `row` until its tooltip shows `text`; returns how many hovers it took. A row redrawn under the
+ * mouse (its state changed) or a hover that came too early shows no tooltip: the mouse leaves and hovers again.
+ */
+export async function hoverTooltip(page: Page, row: Locator, text: string | RegExp, timeoutMs = 30_000): Promise<number> {
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: text }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (let tries = 1; ; tries++) {
+    await row.hover();
+    const shown = await hover.waitFor({ state: 'visible', timeout: Math.max(1_000, Math.min(6_000, deadline - Date.now())) }).then(
+      () => true,
+      () => false,
+    );
+    await page.mouse.move(0, 0);
+    if (shown) return tries;
+    if (Date.now() >= deadline) throw new Error(`no tooltip showing ${String(text)} after ${tries} hovers in ${timeoutMs} ms`);
+  }
+}
+
 /** Hovers a tree row and clicks its inline action (menus `view/item/context` group `inline`) by title. */
 export async function clickInlineAction(row: Locator, title: string, timeoutMs = 10_000): Promise<void> {
   await row.hover();

@@ -1,0 +1,20 @@
+/**
+ * The secrets a schedule's parameters may not hold in the editor: as `flowdeck schedule add` refuses those
+ * of its environment (the same engine check), and also the tokens of the accounts connected in the editor.
+ */
+import { refuseSecretParameters } from '../../engine/schedules/scheduleSpec';
+import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
+import type { EnvCandidates } from '../accounts/runEnv';
+
+export interface EditorSecrets {
+  /** The extension host's environment, with the store setting's URL as FLOWDECK_STORE. */
+  env: NodeJS.ProcessEnv;
+  /** Connected accounts' credentials, under the names runs get them by. */
+  accounts: EnvCandidates;
+}
+
+/** Throws ScheduleError (the secret masked in its message) when a parameter holds a secret the editor knows. */
+export function refuseKnownSecrets(parameters: Record<string, unknown>, secrets: EditorSecrets): void {
+  const masker = new SecretMasker([...secretsFromEnv(secrets.env), ...secretsFromEnv(secrets.accounts)]);
+  refuseSecretParameters(parameters, (text) => masker.mask(text));
+}
