@@ -19,26 +19,36 @@ describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(PG_SKIP
       const { ws, schema, store, effectsFile } = await setup({ 'slow.flow.ts': effectFlow('slow', 800, 'retries: 1') });
       const lease = { heartbeatSeconds: 0.25, leaseSeconds: 3 };
       const workers: WorkerProc[] = [];
+      // Where the test is, printed as it goes: the runner's file timeout (180 s) would otherwise end it saying nothing.
+      const began = Date.now();
+      const step = (what: string): void => console.log(`netcut +${((Date.now() - began) / 1000).toFixed(1)} s: ${what}`);
       try {
         workers.push(await startWorker({ url: pgUrl(), schema, name: 'n1', flowsDir: ws, concurrency: 2, env: { EFFECTS: effectsFile }, netns: true, ...lease }));
+        step('n1 serving in its namespace');
         const ids = await enqueue(store, ws, 'slow.flow.ts', 2);
         await waitFor(async () => {
           const runs = await allEnded(store, ids);
           if (!runs.every((r) => r.state.type === 'RUNNING' && r.owner.hostname === 'n1')) return false;
           const done = await Promise.all(runs.map(async (r) => (await store.readRun(r.id))!.taskRuns.filter((t) => t.state.type === 'COMPLETED').length));
           return done.every((n) => n >= 3);
-        }, 'worker n1 to be partway through both runs', 120_000);
+        }, 'worker n1 to be partway through both runs', 60_000);
+        step('n1 partway through both runs');
         for (const name of ['n2', 'n3']) workers.push(await startWorker({ url: pgUrl(), schema, name, flowsDir: ws, concurrency: 2, env: { EFFECTS: effectsFile }, ...lease }));
         // The runs last 16 s each: still going on n1 when the others are up (else the cut tests nothing).
         assert.ok((await allEnded(store, ids)).every((r) => r.state.type === 'RUNNING' && r.owner.hostname === 'n1'), await describeRuns(store, ids));
+        step('n2 and n3 serving; cutting n1');
         const cutAt = Date.now();
         workers[0]!.netns!.cut();
-        await waitFor(async () => (await allEnded(store, ids)).every((r) => r.owner.hostname !== 'n1' && r.attempt >= 2), 'both runs to be taken over', 120_000).catch(async (e: Error) => {
+        await waitFor(async () => (await allEnded(store, ids)).every((r) => r.owner.hostname !== 'n1' && r.attempt >= 2), 'both runs to be taken over', 45_000).catch(async (e: Error) => {
           throw new Error(`${e.message}\n${await describeRuns(store, ids)}\n--- n2:\n${workers[1]!.output().slice(-2000)}\n--- n3:\n${workers[2]!.output().slice(-2000)}`);
         });
+        step('both runs taken over; n1 back');
         workers[0]!.netns!.restore();
-        await waitFor(async () => (await allEnded(store, ids)).every((r) => r.state.type === 'COMPLETED'), 'both runs to complete', 240_000);
-        await waitFor(() => workers[0]!.output().includes('lost the lease'), 'n1 to say it lost its lease', 60_000);
+        await waitFor(async () => (await allEnded(store, ids)).every((r) => r.state.type === 'COMPLETED'), 'both runs to complete', 45_000).catch(async (e: Error) => {
+          throw new Error(`${e.message}\n${await describeRuns(store, ids)}`);
+        });
+        step('both runs Completed');
+        await waitFor(() => workers[0]!.output().includes('lost the lease'), 'n1 to say it lost its lease', 15_000);
         const { redoneInFlight } = await assertNoCheckpointRedone(store, effectsFile, ids);
         const after = effects(effectsFile).filter((e) => e.host === 'n1' && e.ts > cutAt + 3000);
         assert.deepEqual(after, [], 'n1 did nothing once its lease had lapsed');
@@ -48,6 +58,7 @@ describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(PG_SKIP
         }
         console.log(`network cut of n1 (namespace link down): both runs resumed on ${[...new Set((await allEnded(store, ids)).map((r) => r.owner.hostname))].join(', ')}; ${redoneInFlight} task(s) in flight at the cut ran again`);
       } finally {
+        step('stopping the workers');
         for (const w of workers) await w.stop();
         await store.close();
       }
