@@ -288,13 +288,14 @@ describe('Flowdeck in code-server: monitoring', () => {
     await withDiagnostics(page, server, 'search', async () => {
       await runCommand(page, 'Flowdeck: Search Runs…');
       const input = page.locator('.quick-input-widget input');
-      await input.fill('pipe');
+      // The flow's whole name: a part of it ('pipe') is in generated run names too ('kindred-sandpiper').
+      await input.fill('pipeline');
       await until(page, 'the count as you type', () => page.locator('.quick-input-widget .quick-input-message').innerText(), (t) => /^1 run matches\b/.test(t.trim()));
       await input.press('Enter');
       const rows = await until(page, 'only pipeline runs', () => runRows(page), (rows) => rows.length === 2 && rows[0]!.label === 'pipeline');
       assert.match(rows[1]!.description, /^Completed/);
       const description = await sidebarPane(page, 'Runs').locator('.pane-header .description').innerText();
-      assert.match(description, /“pipe” — 1 of \d+ runs/);
+      assert.match(description, /“pipeline” — 1 of \d+ runs/);
       await runCommand(page, 'Flowdeck: Clear Runs Filter');
       await until(page, 'every flow again', () => runRows(page), (rows) => rows.some((r) => r.label === 'hello'));
     });

@@ -12,15 +12,22 @@ export class RunDetailsPanels implements vscode.Disposable {
     this.deps = { ...deps, openRun: (runId) => void this.show(runId) };
     this.serializer = vscode.window.registerWebviewPanelSerializer(RUN_DETAILS_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => {
-        let runId: string;
+        const store = await deps.host.store();
+        let runId: string | undefined;
         try {
           runId = parseRunDetailsState(state).runId;
         } catch (e) {
-          deps.output.note(`A run details panel could not be restored: ${(e as Error).message}`, 'WARNING');
-          panel.dispose();
-          return;
+          // The webview's saved state can be lost (a reload before the workbench kept it); the tab's title,
+          // which the workbench keeps with the tab, names the run.
+          const named = /^Run (\S+)$/.exec(panel.title)?.[1];
+          runId = named === undefined ? undefined : (await store.resolve(named)).run?.id;
+          if (runId === undefined) {
+            deps.output.note(`A run details panel could not be restored: ${(e as Error).message}`, 'WARNING');
+            panel.dispose();
+            return;
+          }
         }
-        const run = await (await deps.host.store()).get(runId);
+        const run = await store.get(runId);
         if (!run || this.panels.has(runId)) {
           // Deleted since, or restored twice: nothing (more) to show.
           panel.dispose();
