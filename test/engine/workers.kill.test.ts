@@ -6,18 +6,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { waitFor } from '../support/engine';
-import { PG_SKIP, pgUrl } from '../support/postgres';
+import { PG_SKIP } from '../support/postgres';
 import { allEnded, assertNoCheckpointRedone, describeRuns, effectFlow, enqueue, setup } from '../support/effectFlows';
 import { startWorker, type WorkerProc } from '../support/workers';
 
 describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   it('kill -9 of a worker mid-run: its runs turn Crashed, are resumed on the others from their checkpoints, and complete', async () => {
     // 20 tasks of 400 ms: a run is still going a while after it is seen partway through, even on a loaded machine.
-    const { ws, schema, store, effectsFile } = await setup({ 'slow.flow.ts': effectFlow('slow', 400, 'retries: 1') });
+    // A database of its own, as the network-cut test: other files' fresh queues would stop these workers' queues.
+    const { ws, schema, url, store, effectsFile } = await setup({ 'slow.flow.ts': effectFlow('slow', 400, 'retries: 1') }, { ownDatabase: true });
     const lease = { heartbeatSeconds: 0.25, leaseSeconds: 2 };
     const workers: WorkerProc[] = [];
     try {
-      for (const name of ['k1', 'k2', 'k3']) workers.push(await startWorker({ url: pgUrl(), schema, name, flowsDir: ws, concurrency: 2, env: { EFFECTS: effectsFile }, ...lease }));
+      for (const name of ['k1', 'k2', 'k3']) workers.push(await startWorker({ url, schema, name, flowsDir: ws, concurrency: 2, env: { EFFECTS: effectsFile }, ...lease }));
       const ids = await enqueue(store, ws, 'slow.flow.ts', 6);
       // The victim: whichever worker is first seen partway through a run (the queue decides who takes what).
       let victim: FlowRunSummary | undefined;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { waitFor } from '../support/engine';
-import { PG_SKIP, pgUrl } from '../support/postgres';
+import { PG_SKIP } from '../support/postgres';
 import { allEnded, assertNoCheckpointRedone, describeRuns, effectFlow, effects, enqueue, setup } from '../support/effectFlows';
 import { netnsUnavailable, startWorker, type WorkerProc } from '../support/workers';
 
@@ -16,14 +16,16 @@ describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(PG_SKIP
     'a worker cut off from the network fences itself; its runs are resumed elsewhere, and nothing runs twice when it comes back',
     noNetns !== undefined ? { skip: `network namespaces unavailable (${noNetns}); separate worker processes are used for the other tests` } : {},
     async () => {
-      const { ws, schema, store, effectsFile } = await setup({ 'slow.flow.ts': effectFlow('slow', 800, 'retries: 1') });
+      // A database of its own: other files' fresh queues beside it stopped these workers' queues again and
+      // again (graphile-worker's database-wide migration notice), and the takeover did not come in time.
+      const { ws, schema, url, store, effectsFile } = await setup({ 'slow.flow.ts': effectFlow('slow', 800, 'retries: 1') }, { ownDatabase: true });
       const lease = { heartbeatSeconds: 0.25, leaseSeconds: 3 };
       const workers: WorkerProc[] = [];
       // Where the test is, printed as it goes: the runner's file timeout (180 s) would otherwise end it saying nothing.
       const began = Date.now();
       const step = (what: string): void => console.log(`netcut +${((Date.now() - began) / 1000).toFixed(1)} s: ${what}`);
       try {
-        workers.push(await startWorker({ url: pgUrl(), schema, name: 'n1', flowsDir: ws, concurrency: 2, env: { EFFECTS: effectsFile }, netns: true, ...lease }));
+        workers.push(await startWorker({ url, schema, name: 'n1', flowsDir: ws, concurrency: 2, env: { EFFECTS: effectsFile }, netns: true, ...lease }));
         step('n1 serving in its namespace');
         const ids = await enqueue(store, ws, 'slow.flow.ts', 2);
         await waitFor(async () => {
@@ -33,7 +35,7 @@ describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(PG_SKIP
           return done.every((n) => n >= 3);
         }, 'worker n1 to be partway through both runs', 60_000);
         step('n1 partway through both runs');
-        for (const name of ['n2', 'n3']) workers.push(await startWorker({ url: pgUrl(), schema, name, flowsDir: ws, concurrency: 2, env: { EFFECTS: effectsFile }, ...lease }));
+        for (const name of ['n2', 'n3']) workers.push(await startWorker({ url, schema, name, flowsDir: ws, concurrency: 2, env: { EFFECTS: effectsFile }, ...lease }));
         // The runs last 16 s each: still going on n1 when the others are up (else the cut tests nothing).
         assert.ok((await allEnded(store, ids)).every((r) => r.state.type === 'RUNNING' && r.owner.hostname === 'n1'), await describeRuns(store, ids));
         step('n2 and n3 serving; cutting n1');

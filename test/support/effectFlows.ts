@@ -11,7 +11,7 @@ import { PgStore } from '../../src/engine/postgres/pgStore';
 import { queuedFlowFor } from '../../src/engine/queuedFlow';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { flowSource, tempDir, workspace } from './engine';
-import { freshSchema, pgUrl } from './postgres';
+import { freshSchema, ownDatabaseUrl, pgUrl } from './postgres';
 
 export const TASKS = 20;
 
@@ -49,13 +49,15 @@ export function effects(file: string): Effect[] {
     });
 }
 
-export async function setup(files: Record<string, string>): Promise<{ ws: string; schema: string; store: PgStore; effectsFile: string }> {
+/** `ownDatabase`: the store in a database of its own (ownDatabaseUrl), its `url` for the workers. */
+export async function setup(files: Record<string, string>, options: { ownDatabase?: boolean } = {}): Promise<{ ws: string; schema: string; url: string; store: PgStore; effectsFile: string }> {
   const ws = workspace(files);
   const schema = freshSchema();
-  const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, detectCrashed: false });
+  const url = options.ownDatabase ? await ownDatabaseUrl() : pgUrl();
+  const store = await PgStore.open(url, { home: tempDir(), schema, detectCrashed: false });
   const effectsFile = join(tempDir(), 'effects.log');
   writeFileSync(effectsFile, '');
-  return { ws, schema, store, effectsFile };
+  return { ws, schema, url, store, effectsFile };
 }
 
 export async function enqueue(store: PgStore, ws: string, file: string, n: number): Promise<string[]> {

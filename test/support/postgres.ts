@@ -31,6 +31,38 @@ after(async () => {
   }
 });
 
+const databases: string[] = [];
+after(async () => {
+  if (databases.length === 0 || !PG_URL) return;
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    for (const d of databases) await client.query(`drop database if exists "${d}" with (force)`);
+  } finally {
+    await client.end();
+  }
+});
+
+/**
+ * A database of its own for tests whose workers must not hear other test files: graphile-worker announces a
+ * breaking migration of any schema to the whole database (`worker:migrate`), so every fresh store another
+ * file installs beside them stops and restarts their queues. Dropped when the file's tests end.
+ */
+export async function ownDatabaseUrl(): Promise<string> {
+  const name = `t_db_${randomBytes(6).toString('hex')}`;
+  const client = new Client({ connectionString: pgUrl() });
+  await client.connect();
+  try {
+    await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+  databases.push(name);
+  const url = new URL(pgUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 /** A fresh schema name for one test's store (dropped, with its queue schema, when the file's tests end). */
 export function freshSchema(): string {
   const s = `t_${randomBytes(6).toString('hex')}`;
