@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { Client } from 'pg';
 import { redactUrl } from '../../src/engine/postgres/connection';
 import { MIGRATIONS } from '../../src/engine/postgres/migrations';
-import { PgStore } from '../../src/engine/postgres/pgStore';
+import { IDLE_IN_TRANSACTION_MS, PgStore } from '../../src/engine/postgres/pgStore';
 import { state } from '../../src/engine/states';
 import { ROOT, tempDir, waitFor } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
@@ -122,6 +122,39 @@ describe('Postgres store', T, () => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(timer);
+    }
+  });
+
+  it("a worker cut off in the middle of a write (its session left holding the run's row) does not stall the sweep, and its run is settled once the server ends that session", async () => {
+    const schema = freshSchema();
+    const lease = { heartbeatMs: 100, lapseMs: 600 };
+    const cut = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease, detectCrashed: false });
+    const sweeper = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease, detectCrashed: false });
+    // What a cut worker's session looks like from the server: inside a transaction that took the run's row,
+    // then nothing. (Flowdeck's own sessions are ended by the server after IDLE_IN_TRANSACTION_MS; this
+    // stand-in asks for 1 s.)
+    const cutSession = new Client({ connectionString: pgUrl() });
+    cutSession.on('error', () => undefined);
+    await cutSession.connect();
+    const { rows: setting } = await sweeper.pool.query<{ idle_in_transaction_session_timeout: string }>('show idle_in_transaction_session_timeout');
+    assert.equal(setting[0]!.idle_in_transaction_session_timeout, `${IDLE_IN_TRANSACTION_MS / 1000}s`, "the store's sessions are ended by the server when left idle in a transaction");
+    try {
+      const held = await cut.createRun({ flowName: 'f', source: 'x', parameters: {} });
+      const free = await cut.createRun({ flowName: 'f', source: 'x', parameters: {} });
+      await cutSession.query(`set idle_in_transaction_session_timeout = '1s'`);
+      await cutSession.query('begin');
+      await cutSession.query(`select id from "${schema}".runs where id = $1 for update`, [held.id]);
+      // The worker is gone as far as the store is concerned: its lease is no more.
+      await cut.lease!.end();
+      // The sweep goes past the locked row (it used to wait on it for as long as the session lived: hours).
+      const first = await sweeper.markCrashed();
+      assert.deepEqual(first, [free.id], 'the run whose row is free is settled at once; the locked one is left for the next sweep');
+      await waitFor(async () => (await sweeper.markCrashed()).includes(held.id), 'the held run to be settled once the server ended the cut session', 30_000);
+      assert.equal((await sweeper.get(held.id))!.state.name, 'Crashed');
+    } finally {
+      await cutSession.end().catch(() => undefined);
+      await cut.close().catch(() => undefined);
+      await sweeper.close();
     }
   });
 

@@ -83,7 +83,7 @@ export class CrashReaper {
       await client.query('begin');
       const { rows } = await client.query<{ owner: { hostname?: string }; queue: string | null; root_queue: string | null; attempt: number; retries: number | null; resume_on_crash: boolean; parent_run_id: string | null; seq: string }>(
         `select r.owner, r.queue, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.attempt, r.retries, r.resume_on_crash, r.parent_run_id, r.journal_seq as seq
-           from ${this.s}.runs r where r.id = $1 and ${UNFINISHED} and r.owner_session is not distinct from $2::uuid for update`,
+           from ${this.s}.runs r where r.id = $1 and ${UNFINISHED} and r.owner_session is not distinct from $2::uuid for update of r skip locked`,
         [id, session],
       );
       const run = rows[0];

@@ -40,6 +40,9 @@ import { addRunJob, migrateQueue } from './runQueue';
 import { PgLimitStore } from './pgLimitStore';
 import { PgScheduleStore } from './pgScheduleStore';
 
+/** How long the server lets a session of ours sit idle inside a transaction before ending it (see open). */
+export const IDLE_IN_TRANSACTION_MS = 15_000;
+
 export interface PgStoreOptions {
   /** Local folder for compiled flows and results on their way into the database (FLOWDECK_HOME). */
   home: string;
@@ -160,7 +163,17 @@ export class PgStore implements RunStore {
   static async open(url: string, options: PgStoreOptions): Promise<PgStore> {
     const masker = connectionMasker(url);
     const location = redactUrl(url);
-    const pool = new Pool({ connectionString: url, max: 8, application_name: 'flowdeck', connectionTimeoutMillis: 15_000 });
+    const pool = new Pool({
+      connectionString: url,
+      max: 8,
+      application_name: 'flowdeck',
+      connectionTimeoutMillis: 15_000,
+      // A process cut off from the network in the middle of a transaction leaves its session open on the
+      // server (nothing tells Postgres the client is gone for hours), holding the row locks it took: the
+      // server ends such a session once it has sat idle this long, so the locks go and its runs can be
+      // settled. Flowdeck's transactions are a few statements with no waiting between them.
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+    });
     // A client losing its connection must not take the process down (idle or checked out, as the queue
     // keeps some): the next query says why, and the lease and the feed notice on their own.
     pool.on('error', () => undefined);
