@@ -99,5 +99,7 @@ const types = flowdeckTypes();
 await bundles;
 await mkdir(out, { recursive: true });
 await writeFile(join(out, 'flowdeck.d.ts'), types);
+// A standby worker imports this while it waits, so that ES module loading is warm for its flow (src/engine/worker/loadFlow.ts).
+await writeFile(join(out, 'warm-up.mjs'), '// Imported by a worker waiting for its run: the first import of a module file costs the most.\nexport {};\n');
 // `npm link` (scripts/setup.sh) points the flowdeck command at this file: it must stay executable.
 if (!watch) await chmod(join(out, 'cli.js'), 0o755);

@@ -6,7 +6,7 @@
  * killed and the run forks its own. An idle standby exits with its host like any worker.
  */
 import type { ChildProcess } from 'node:child_process';
-import { forkWorker, spawnKey, type WorkerSpawnOptions } from './workerFork';
+import { forkWorker, spawnKey, type Ahead, type WorkerSpawnOptions } from './workerFork';
 
 /** Where the CLI's entry leaves the worker it forked before loading the rest of the CLI. */
 const EARLY = Symbol.for('flowdeck.earlyWorker');
@@ -49,8 +49,11 @@ export class StandbyWorker {
     return undefined;
   }
 
-  /** Forks a standby for the next run like `options`, `afterMs` from now (once the host is idle), unless one is ready. */
-  prepare(options: WorkerSpawnOptions, afterMs = 0): void {
+  /**
+   * Forks a standby for the next run like `options`, `afterMs` from now (once the host is idle), unless one
+   * is ready; `ahead` says how it readies itself.
+   */
+  prepare(options: WorkerSpawnOptions, afterMs = 0, ahead: Ahead = 'hooks'): void {
     if (this.disposed) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -62,7 +65,7 @@ export class StandbyWorker {
       this.ready = undefined;
       let child: ChildProcess;
       try {
-        child = forkWorker(options, true);
+        child = forkWorker(options, ahead);
       } catch {
         return; // The run that needs a worker will fork one and say what went wrong.
       }
@@ -108,8 +111,8 @@ export function refHandles(child: ChildProcess): void {
 }
 
 /** The CLI's entry: forks the worker first thing and leaves it for the runner the command creates. */
-export function forkEarlyWorker(options: WorkerSpawnOptions): void {
-  const child = forkWorker(options, true);
+export function forkEarlyWorker(options: WorkerSpawnOptions, ahead: Ahead = 'hooks'): void {
+  const child = forkWorker(options, ahead);
   unrefHandles(child);
   child.on('error', () => undefined);
   (globalThis as Record<symbol, unknown>)[EARLY] = { child, options };

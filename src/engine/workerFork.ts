@@ -12,11 +12,16 @@ export interface WorkerSpawnOptions {
 }
 
 /**
- * Forks the worker: its own process group (and session), the event pipe on EVENT_FD, an IPC channel
- * after it. `ahead`: forked before its run is known (a standby), so it readies its module hooks while it
- * waits.
+ * How a worker forked before its run is known (a standby) readies itself while it waits: with Node's
+ * module hooks when its flow will likely need them (the last run's did), without them otherwise.
  */
-export function forkWorker(options: WorkerSpawnOptions, ahead = false): ChildProcess {
+export type Ahead = 'hooks' | 'no-hooks';
+
+/**
+ * Forks the worker: its own process group (and session), the event pipe on EVENT_FD, an IPC channel
+ * after it. `ahead`: forked before its run is known (a standby).
+ */
+export function forkWorker(options: WorkerSpawnOptions, ahead?: Ahead): ChildProcess {
   const profile = options.env.FLOWDECK_WORKER_PROF ?? process.env.FLOWDECK_WORKER_PROF;
   const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'pipe', 'pipe'];
   stdio[EVENT_FD] = 'pipe';
@@ -24,7 +29,7 @@ export function forkWorker(options: WorkerSpawnOptions, ahead = false): ChildPro
   return fork(options.workerPath, [], {
     cwd: options.cwd,
     // The worker watches this process and goes when it does (worker/hostWatch.ts).
-    env: { ...options.env, FLOWDECK_HOST_PID: String(process.pid), ...(ahead ? { FLOWDECK_WORKER_AHEAD: '1' } : {}) },
+    env: { ...options.env, FLOWDECK_HOST_PID: String(process.pid), ...(ahead ? { FLOWDECK_WORKER_AHEAD: ahead } : {}) },
     // Source maps make user code's stack traces point at the .ts lines they wrote.
     execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     stdio,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
@@ -30,6 +30,41 @@ for (const compiler of COMPILERS) {
         assert.match(r.stderr, new RegExp(`Task run 'logged-0' - helper task from ${ext}`));
       });
     }
+  });
+
+  describe(`ES module flows that import only 'flowdeck' and built-ins (${compiler})`, () => {
+    const DIRECT = `import { flow, task } from 'flowdeck';
+import { basename } from 'node:path';
+const double = task({ name: 'double' }, async (n: number): Promise<number> => n * 2);
+const top: number = await Promise.resolve(20);
+export default flow({ name: 'direct' }, async (p: { fail?: boolean }) => {
+  if (p.fail) throw new Error('thrown on line 6');
+  return { metaUrl: import.meta.url, file: basename(import.meta.filename), dir: import.meta.dirname, value: await double(top) };
+});
+`;
+    it('load without the module hooks, from a private copy in the store: import.meta and stack frames are the flow file\'s own', { timeout: T }, async () => {
+      const ws = fixtureWorkspace('esm', { 'sub dir/direct.flow.ts': DIRECT });
+      const home = tempDir();
+      const r = await runCli(['run', 'sub dir/direct.flow.ts', '--json'], { cwd: ws, env: env(home) });
+      assert.equal(r.code, 0, r.stderr);
+      const file = join(ws, 'sub dir', 'direct.flow.ts');
+      assert.deepEqual(JSON.parse(r.stdout).result, { metaUrl: pathToFileURL(file).href, file: 'direct.flow.ts', dir: join(ws, 'sub dir'), value: 40 });
+      // The copy the worker imported (the hooks path compiles into .js cache files only).
+      const copies = readdirSync(join(home, 'compiled')).filter((f) => f.endsWith('.mjs'));
+      assert.equal(copies.length, 1, copies.join(', '));
+      const copy = join(home, 'compiled', copies[0]!);
+      assert.equal(statSync(copy).mode & 0o777, 0o600);
+      assert.match(readFileSync(copy, 'utf8'), /^import\.meta\.url = /);
+      const failed = await runCli(['run', 'sub dir/direct.flow.ts', '--param', 'fail=true'], { cwd: ws, env: env(home) });
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(failed.stderr, /Error: thrown on line 6/);
+      assert.ok(failed.stderr.split('\n').some((l) => l.includes(`${file}:6:`)), failed.stderr);
+      assert.deepEqual(readdirSync(join(home, 'compiled')).filter((f) => f.endsWith('.mjs')), copies, 'the second run imports the same copy');
+      writeFileSync(copy, 'export default 1;\n');
+      const edited = await runCli(['run', 'sub dir/direct.flow.ts', '--json'], { cwd: ws, env: env(home) });
+      assert.equal(edited.code, 0, edited.stderr);
+      assert.equal(JSON.parse(edited.stdout).result.value, 40, 'a copy changed in the store is written again before it is imported');
+    });
   });
 
   describe(`CommonJS flows (${compiler})`, () => {

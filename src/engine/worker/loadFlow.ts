@@ -15,7 +15,9 @@ import { CompileError, releaseTranspiler, transpiler, type OutputFormat } from '
 import { discoverFile } from '../flowDiscovery';
 import { moduleFormat } from '../moduleFormat';
 import type { LoadRejection } from '../protocol';
-import { API_GLOBAL, COMPILE_ERROR_CODE, type CompileReply, type CompileRequest, type HooksData } from './moduleHooks';
+import { API_GLOBAL } from './apiModule';
+import { apiModuleUrl, moduleFile, relocatableModule } from './directImport';
+import { COMPILE_ERROR_CODE, type CompileReply, type CompileRequest, type HooksData } from './moduleHooks';
 
 export type AnyFlow = api.Flow<Record<string, unknown>, unknown>;
 
@@ -84,11 +86,27 @@ function compileForImport(request: CompileRequest, home: string): CompileReply {
   }
 }
 
-/** Starting Node's loader thread takes time: only a flow that is an ES module pays for it. */
+let apiShared = false;
+
+let hooksNeeded = false;
+
+/** Whether loading the flow needed the module hooks (whether or not a standby had registered them ahead). */
+export function neededModuleHooks(): boolean {
+  return hooksNeeded;
+}
+
+/** Leaves the API object where the 'flowdeck' module, however it is loaded, finds it. */
+function shareApi(): void {
+  if (apiShared) return;
+  apiShared = true;
+  Object.defineProperty(globalThis, Symbol.for(API_GLOBAL), { value: api });
+}
+
+/** Starting Node's loader thread takes time: only an ES module flow that needs the hooks pays for it. */
 function installImportHooks(): void {
   if (importHooks) return;
   importHooks = true;
-  Object.defineProperty(globalThis, Symbol.for(API_GLOBAL), { value: api });
+  shareApi();
   const { port1, port2 } = new MessageChannel();
   port1.on('message', (request: CompileRequest) => port1.postMessage(compileForImport(request, storeHome)));
   port1.unref();
@@ -97,17 +115,31 @@ function installImportHooks(): void {
 }
 
 /**
- * A worker started ahead of time (a standby) installs its module hooks while it waits, so a run's load
- * does not wait for Node's loader thread to start.
+ * A worker started ahead of time (a standby) readies what its run's load will need while it waits: the
+ * compiler is found, and — for a flow that will need the module hooks (`hooks`, as its host guesses) —
+ * Node's loader thread is started and its resolve and load paths run once; otherwise ES module loading
+ * runs once without it. Registering the hooks would send a flow that needs none through the thread too.
  */
-export function prewarm(): void {
+export function prewarm(hooks: boolean): void {
   installRequireHooks();
-  installImportHooks();
-  // The compiler is found, and the loader thread's resolve and load paths run once (and keep 'flowdeck'
-  // loaded), before a run needs them: a warm run's load then costs a few milliseconds less.
   transpiler();
-  const api = 'flowdeck';
-  void import(api).catch(() => undefined);
+  if (hooks) {
+    installImportHooks();
+    const api = 'flowdeck';
+    void import(api).catch(() => undefined);
+  } else {
+    shareApi();
+    relocatableModule('', '', apiUrl());
+    void import(apiUrl())
+      .then(() => import(pathToFileURL(join(ownDir, 'warm-up.mjs')).href))
+      .catch(() => undefined);
+  }
+}
+
+let apiModule: string | undefined;
+function apiUrl(): string {
+  apiModule ??= apiModuleUrl(Object.keys(api));
+  return apiModule;
 }
 
 /** `name: '...'` values, as written: two flows can share a name only if one of these repeats. */
@@ -141,6 +173,14 @@ async function loadModule(modulePath: string, home: string): Promise<unknown> {
   if (modulePath.startsWith(ownDir)) return req(modulePath);
   const { moduleSyntax } = compiled(modulePath, home, 'preserve');
   if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return req(modulePath);
+  const relocated = relocatableModule(compiled(modulePath, home, 'preserve').code, modulePath, apiUrl());
+  hooksNeeded = relocated === undefined;
+  // Once registered (a standby's guess), the hooks see every import: the flow goes through them then.
+  const url = relocated === undefined || importHooks ? undefined : moduleFile(home, relocated);
+  if (url) {
+    shareApi();
+    return import(url);
+  }
   installImportHooks();
   return import(pathToFileURL(modulePath).href);
 }

@@ -13,7 +13,7 @@ import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
 import { flushAll } from './eventPipe';
 import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
-import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
+import { LoadError, loadFlow, prewarm, neededModuleHooks, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 
@@ -44,10 +44,11 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
 // Without its host the worker has nobody to report to (the host-watch thread covers a blocked loop).
 process.on('disconnect', () => process.exit(0));
 
-// Forked ahead of its run (a standby): ready the module hooks while nothing else is going on.
-if (process.env.FLOWDECK_WORKER_AHEAD === '1') {
+// Forked ahead of its run (a standby): ready what loading a flow takes while nothing else is going on.
+const ahead = process.env.FLOWDECK_WORKER_AHEAD;
+if (ahead) {
   delete process.env.FLOWDECK_WORKER_AHEAD;
-  setImmediate(prewarm);
+  setImmediate(() => prewarm(ahead === 'hooks'));
 }
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
@@ -78,7 +79,7 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     if (o.version !== undefined) info.version = o.version;
     if (o.timeoutSeconds !== undefined) info.timeoutSeconds = o.timeoutSeconds;
     if (declarations !== undefined) info.parameters = declarations;
-    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters) }, true);
+    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}) }, true);
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';
     emit({ k: 'rejected', reason, message: (e as Error).message }, true);

@@ -11,6 +11,7 @@ import type { InitializeHook, LoadHook, ResolveHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import type { ModuleFormat } from '../moduleFormat';
+import { apiModuleSource } from './apiModule';
 
 export interface HooksData {
   /** The names the API exports, so that `import { flow } from 'flowdeck'` links. */
@@ -28,14 +29,11 @@ export interface CompileRequest {
 
 export type CompileReply = { id: number; format: ModuleFormat; code: string } | { id: number; error: string; compileError: boolean };
 
-/** Where the worker leaves its API object for the 'flowdeck' module to export. */
-export const API_GLOBAL = 'flowdeck.api';
 /** The `code` of an error that is a compile error of a flow source (errors cross threads as plain Errors). */
 export const COMPILE_ERROR_CODE = 'FLOWDECK_COMPILE_ERROR';
 
 const API_URL = 'flowdeck:api';
 const COMPILED = /\.[cm]?[jt]sx?$/;
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 let data: HooksData | undefined;
 let nextId = 1;
@@ -88,13 +86,8 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   }
 };
 
-function apiModule(): string {
-  const names = data!.apiExports.filter((n) => n !== 'default' && IDENTIFIER.test(n));
-  return `const api = globalThis[Symbol.for(${JSON.stringify(API_GLOBAL)})];\nexport default api;\nexport const { ${names.join(', ')} } = api;\n`;
-}
-
 export const load: LoadHook = async (url, context, nextLoad) => {
-  if (url === API_URL) return { format: 'module', source: apiModule(), shortCircuit: true };
+  if (url === API_URL) return { format: 'module', source: apiModuleSource(data!.apiExports), shortCircuit: true };
   if (!workspaceFile(url)) return nextLoad(url, context);
   const file = fileURLToPath(url);
   if (COMPILED.test(file)) {
