@@ -27,6 +27,11 @@ describe('a flow module imported without the module hooks', { timeout: 60_000 },
     assert.ok(first!.endsWith(`import { flow } from '${API}';`), first);
   });
 
+  it('keeps a hashbang first', () => {
+    const out = relocatableModule(`#!/usr/bin/env node\nexport const here = import.meta.url;\n`, FILE, API)!;
+    assert.match(out, /^#!\/usr\/bin\/env node\nimport\.meta\.url = "file:\/\/\/work\/flows\/my%20flow\.ts"; .*export const here = import\.meta\.url;\n$/);
+  });
+
   it('needs the hooks for relative imports, packages, import(), import.meta.resolve, import attributes and unparsable code', () => {
     for (const code of [
       `import { flow } from 'flowdeck';\nimport { helper } from './helper';\n`,

@@ -60,9 +60,11 @@ export function relocatableModule(code: string, file: string, apiUrl: string): s
   out += code.slice(at);
   if (!meta) return out;
   const url = pathToFileURL(file).href;
-  // One line, so the source map's lines still hold.
+  // One line, so the source map's lines still hold: the first, or the second after a hashbang (which must come first).
   const prefix = `import.meta.url = ${JSON.stringify(url)}; import.meta.filename = ${JSON.stringify(file)}; import.meta.dirname = ${JSON.stringify(dirname(file))}; `;
-  return prefix + out;
+  const hashbang = out.startsWith('#!') ? out.indexOf('\n') + 1 : 0;
+  if (out.startsWith('#!') && hashbang === 0) return undefined;
+  return out.slice(0, hashbang) + prefix + out.slice(hashbang);
 }
 
 /**
