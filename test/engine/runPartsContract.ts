@@ -1,7 +1,8 @@
 /**
  * `RunStore.readRunParts` against `readRun`, for every backend (registered by embeddedStore.contract.test.ts
  * and pgStore.contract.test.ts): a run read in parts — with windows from 1 record up, so task runs come out
- * both in their window and late — is the very detail `readRun` folds. The journals are seeded mixes of what workers write: compact and long task
+ * both in their window and late — is the very detail `readRun` folds, and `runs --json` prints the very
+ * text it printed from `readRun`. The journals are seeded mixes of what workers write: compact and long task
  * runs, retries, slot waits, failures, reuse after a resume, task runs the flow's end settles, records after
  * a task run ended, second creation records, records about unknown task runs, a crash marked in the index only.
  */
@@ -11,6 +12,8 @@ import type { FlowRunDetail, RunRecord } from '../../src/engine/records';
 import type { RunHandle, RunStore } from '../../src/engine/runStore';
 import type { RunPartsOptions } from '../../src/engine/runTaskStream';
 import { state, type StateName } from '../../src/engine/states';
+import { runJson } from '../../src/cli/runJson';
+import { writeRunJson } from '../../src/cli/runJsonStream';
 import { seeded } from '../support/seeded';
 import { withSpace, type StoreBackend } from './storeContract';
 
@@ -100,6 +103,18 @@ async function inParts(store: RunStore, id: string, options?: RunPartsOptions): 
   return { ...parts.detail, taskRuns };
 }
 
+/** What `runs --json` printed for a run before it was streamed. */
+async function printedBefore(store: RunStore, id: string, indent: string): Promise<string> {
+  const text = JSON.stringify(await runJson((await store.readRun(id))!, store, { loadResultFiles: false }), null, 2);
+  return `${indent}${text.replace(/\n/g, `\n${indent}`)}`;
+}
+
+async function printedNow(store: RunStore, id: string, indent: string, options?: RunPartsOptions): Promise<string> {
+  let text = '';
+  await writeRunJson((await store.readRunParts(id, options))!, store, async (s) => void (text += s), { loadResultFiles: false, indent });
+  return text;
+}
+
 /** Seeded runs: ended in the journal (Completed), still running, and crashed with the mark in the index only. */
 async function seededRuns(store: RunStore): Promise<{ id: string; what: string }[]> {
   const runs: { id: string; what: string }[] = [];
@@ -140,6 +155,21 @@ export function runPartsContract(backend: StoreBackend): void {
           for (const window of WINDOWS) assert.deepEqual(await inParts(store, id, window === undefined ? {} : { window }), want, `${what}, window ${window}`);
         }
         assert.equal(await store.readRunParts('no-such-run'), undefined);
+      });
+    });
+
+    it('prints runs --json byte for byte as it did from readRun, task runs or none', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const empty = await store.createRun({ flowName: 'empty', source: '/e.flow.ts', parameters: { list: [1, { taskRuns: [] }], text: '\n  "taskRuns": []' } });
+        await empty.append([{ k: 'state', runId: empty.id, name: 'Running', ts: 5 }, { k: 'result', runId: empty.id, value: { taskRuns: [] } }]);
+        await empty.close();
+        for (const { id, what } of [...(await seededRuns(store)), { id: empty.id, what: 'no task runs' }]) {
+          for (const indent of ['', '  ']) {
+            const before = await printedBefore(store, id, indent);
+            for (const window of [1, undefined]) assert.equal(await printedNow(store, id, indent, window === undefined ? {} : { window }), before, `${what}, indent '${indent}', window ${window}`);
+          }
+        }
       });
     });
 
