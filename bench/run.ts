@@ -13,7 +13,8 @@
  *   5. opening a store of 10,000 runs
  *   6. a one-task CLI run vs a bare `node -e 0`
  *   7. a warm one-task run in a long-lived host (standby worker) vs a cold one (forking the worker)
- *   8. peak memory (host and worker) of a CLI run mapping 20,000 and 1,000,000 no-op tasks
+ *   8. peak memory (host and worker) of a CLI run mapping 20,000 and 1,000,000 no-op tasks, and of
+ *      `flowdeck runs --json` printing each of those runs
  *   9. the extension's own code (VS Code stand-in): activate(), and the Runs view opening over 10,000 runs
  *  10. the scheduler with 1,000 schedules: computing next slots (vs croner's own nextRun), one look at
  *      the store (a tick), and the CPU it uses while nothing is due
@@ -319,8 +320,26 @@ export default flow({ name: 'memory' }, async ({ n }: { n: number }) => {
   return out.length;
 });`;
 
-/** Peak resident memory of the CLI's process and of its worker for a CLI run mapping `n` no-op tasks. */
-async function peakMemory(n: number): Promise<{ tasks: number; hostMb: number; workerMb: number; seconds: number }> {
+/**
+ * Peak resident memory of `flowdeck runs --json --limit 1` printing the run in `home` (to /dev/null), as the
+ * process reports it when it exits, and how long it took.
+ */
+function runsJsonMemory(dir: string): { mb: number; seconds: number } {
+  const preload = join(dir, 'peak.cjs');
+  writeFileSync(preload, `process.on('exit', () => require('node:fs').writeSync(2, '\\nPEAK_RSS_KB=' + process.resourceUsage().maxRSS + '\\n'));`);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--require', preload, join(DIST, 'cli.js'), 'runs', '--json', '--limit', '1'], { cwd: dir, env: { ...process.env, FLOWDECK_HOME: join(dir, 'home') }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const seconds = (performance.now() - t0) / 1000;
+  const peak = /PEAK_RSS_KB=(\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !peak) throw new Error(`runs --json benchmark failed: ${r.stderr.slice(-2000)}`);
+  return { mb: Number(peak[1]) / 1024, seconds };
+}
+
+/**
+ * Peak resident memory of the CLI's process and of its worker for a CLI run mapping `n` no-op tasks; then
+ * of `runs --json` printing that run.
+ */
+async function peakMemory(n: number): Promise<{ tasks: number; hostMb: number; workerMb: number; seconds: number; runsJsonMb: number; runsJsonSeconds: number }> {
   const dir = scratch();
   writeFileSync(join(dir, 'memory.flow.ts'), MEMORY_FLOW);
   const t0 = performance.now();
@@ -339,10 +358,11 @@ async function peakMemory(n: number): Promise<{ tasks: number; hostMb: number; w
   const code = await new Promise<number | null>((r) => child.on('exit', r));
   clearInterval(poll);
   const seconds = (performance.now() - t0) / 1000;
-  rmSync(dir, { recursive: true, force: true });
   const worker = /worker-peak-rss-kb=(\d+)/.exec(stderr);
   if (code !== 0 || !worker) throw new Error(`memory benchmark run (${n} tasks) failed: ${stderr.slice(-2000)}`);
-  return { tasks: n, hostMb: hostKb / 1024, workerMb: Number(worker[1]) / 1024, seconds };
+  const runsJson = runsJsonMemory(dir);
+  rmSync(dir, { recursive: true, force: true });
+  return { tasks: n, hostMb: hostKb / 1024, workerMb: Number(worker[1]) / 1024, seconds, runsJsonMb: runsJson.mb, runsJsonSeconds: runsJson.seconds };
 }
 
 async function main(): Promise<void> {
@@ -387,10 +407,13 @@ async function main(): Promise<void> {
   if (wanted('memory')) {
     const memory = (results.memory = [await peakMemory(TASKS), ...(BIG_TASKS > 0 ? [await peakMemory(BIG_TASKS)] : [])]);
     rows.push(
-      ...memory.map((m): [string, string, string] => [
-        `Peak memory, CLI run mapping ${m.tasks.toLocaleString('en')} tasks`,
-        `${f(m.hostMb + m.workerMb, 0)} MB (CLI ${f(m.hostMb, 0)} MB + worker ${f(m.workerMb, 0)} MB; ${f(m.seconds)} s)`,
-        m.tasks >= 1_000_000 ? '≤ 300 MB' : '—',
+      ...memory.flatMap((m): [string, string, string][] => [
+        [
+          `Peak memory, CLI run mapping ${m.tasks.toLocaleString('en')} tasks`,
+          `${f(m.hostMb + m.workerMb, 0)} MB (CLI ${f(m.hostMb, 0)} MB + worker ${f(m.workerMb, 0)} MB; ${f(m.seconds)} s)`,
+          m.tasks >= 1_000_000 ? '≤ 300 MB' : '—',
+        ],
+        [`  \`runs --json\` of that run (to /dev/null)`, `${f(m.runsJsonMb, 0)} MB peak (${f(m.runsJsonSeconds)} s)`, '—'],
       ]),
     );
   }

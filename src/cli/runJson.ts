@@ -1,5 +1,5 @@
 /** The JSON shape `flowdeck run --json` and `flowdeck runs --json` print for a run. */
-import type { FlowRunDetail, ResultRef, RunTrigger, StoredValue } from '../engine/records';
+import type { FlowRunDetail, ResultRef, RunTrigger, StoredValue, TaskRunRecord } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import { deserialize, parseSerialized, toJsonView } from '../engine/serializer';
 import type { State } from '../engine/states';
@@ -18,20 +18,22 @@ export interface RunJson {
   resultBytes?: number;
   /** Set when the result was not kept, saying why. */
   resultNote?: string;
-  taskRuns: {
-    id: string;
-    name: string;
-    state: { type: State['type']; name: State['name']; message?: string };
-    attempts: number;
-    startTime: string | null;
-    endTime: string | null;
-    /** The flow run's attempt the task run's work comes from (an earlier one when it was reused). */
-    attempt: number;
-    /** Time spent waiting for a slot of a tag's concurrency limit (AwaitingConcurrencySlot). */
-    slotWaitMs: number;
-  }[];
+  taskRuns: TaskRunJson[];
   /** The run's attempt: 1, or more once it was retried or resumed. */
   attempt: number;
+}
+
+export interface TaskRunJson {
+  id: string;
+  name: string;
+  state: { type: State['type']; name: State['name']; message?: string };
+  attempts: number;
+  startTime: string | null;
+  endTime: string | null;
+  /** The flow run's attempt the task run's work comes from (an earlier one when it was reused). */
+  attempt: number;
+  /** Time spent waiting for a slot of a tag's concurrency limit (AwaitingConcurrencySlot). */
+  slotWaitMs: number;
 }
 
 function iso(ts: number | undefined): string | null {
@@ -49,6 +51,19 @@ export async function resultJson(store: RunStore, runId: string, stored: StoredV
   return null;
 }
 
+export function taskRunJson(t: TaskRunRecord): TaskRunJson {
+  return {
+    id: t.id,
+    name: t.name,
+    state: stateJson(t.state),
+    attempts: t.attempts,
+    startTime: iso(t.startTime),
+    endTime: iso(t.endTime),
+    attempt: t.reusedFrom?.attempt ?? t.flowAttempt,
+    slotWaitMs: t.slotWaitMs ?? 0,
+  };
+}
+
 export async function runJson(run: FlowRunDetail, store: RunStore, options: { loadResultFiles: boolean }): Promise<RunJson> {
   const out: RunJson = {
     id: run.id,
@@ -59,16 +74,7 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
     startTime: iso(run.startTime),
     endTime: iso(run.endTime),
     result: await resultJson(store, run.id, run.result, run.resultRef, options.loadResultFiles),
-    taskRuns: run.taskRuns.map((t) => ({
-      id: t.id,
-      name: t.name,
-      state: stateJson(t.state),
-      attempts: t.attempts,
-      startTime: iso(t.startTime),
-      endTime: iso(t.endTime),
-      attempt: t.reusedFrom?.attempt ?? t.flowAttempt,
-      slotWaitMs: t.slotWaitMs ?? 0,
-    })),
+    taskRuns: run.taskRuns.map(taskRunJson),
     attempt: run.attempt,
   };
   if (run.trigger) out.trigger = run.trigger;

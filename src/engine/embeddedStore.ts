@@ -30,6 +30,7 @@ import { RunChanges, type RunChangeListener } from './runChanges';
 import { RunIndex } from './runIndex';
 import { uniqueRunName } from './runNames';
 import { JournalReplay } from './runReducer';
+import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
 import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type RunHandle, type RunStore } from './runStore';
 import { isTerminal, state, type State } from './states';
 import { StoreWriteError } from './storeErrors';
@@ -203,6 +204,34 @@ export class EmbeddedStore implements RunStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
     return replay.detail();
+  }
+
+  async readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined> {
+    const listed = this.index.runs.get(id);
+    if (!listed) return undefined;
+    // Every read folds against the state the index had when the first began, as readRun's one read does.
+    const summary = { ...listed };
+    const path = this.runFile(id);
+    /** Where the first read ended: later reads stop there, so every read sees the same records. */
+    let end: number | undefined;
+    let missing = false;
+    return readRunParts(
+      summary,
+      async (onRecords) => {
+        if (missing) return { skipped: 0 };
+        try {
+          const scan = await scanJsonLines(path, 0, (v) => asRunRecord(v, id), onRecords, end === undefined ? {} : { end });
+          end ??= scan.end;
+          return { skipped: scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0) };
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          if (end !== undefined) throw new Error(`The journal of run ${id} was deleted while it was read (${path})`);
+          missing = true;
+          return { skipped: 0 };
+        }
+      },
+      options,
+    );
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {

@@ -30,7 +30,7 @@ export async function scanJsonLines<T>(
   start: number,
   parse: (value: unknown) => T | undefined,
   onRecords: (records: T[]) => void | Promise<void>,
-  options: { maxLineBytes?: number; signal?: AbortSignal } = {},
+  options: { maxLineBytes?: number; signal?: AbortSignal; /** Read nothing from this offset on. */ end?: number } = {},
 ): Promise<ScanResult> {
   const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
   const fh = await open(path, 'r');
@@ -43,7 +43,9 @@ export async function scanJsonLines<T>(
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       options.signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+      const want = options.end === undefined ? CHUNK : Math.min(CHUNK, options.end - pos);
+      if (want <= 0) break;
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
       let chunk = buf.subarray(0, bytesRead);

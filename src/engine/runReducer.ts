@@ -122,6 +122,25 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
   }
 }
 
+/**
+ * The task run a record changes, if any: what `applyRecord` folds into one task run alone. A task run's
+ * fold depends only on these records and on the flow run's own (its attempt, a final state settling it),
+ * never on another task run's — so a journal folds to the same task run with other task runs' records
+ * left out (runTaskStream.ts reads a huge run that way).
+ */
+export function taskRunOf(r: RunRecord): string | undefined {
+  switch (r.k) {
+    case 'task':
+    case 'trun':
+    case 'tstate':
+      return r.id;
+    case 'result':
+      return r.taskRunId;
+    default:
+      return undefined;
+  }
+}
+
 /** A task run leaving AwaitingConcurrencySlot: the wait counts. */
 function addSlotWait(t: TaskRunRecord, until: number): void {
   if (t.state.name === 'AwaitingConcurrencySlot') t.slotWaitMs = (t.slotWaitMs ?? 0) + Math.max(0, until - t.state.timestamp);
@@ -197,6 +216,11 @@ export class JournalReplay {
   skipped = 0;
 
   constructor(private readonly summary: FlowRunSummary) {}
+
+  /** The fold so far; undefined until the creation record. */
+  get current(): RunFold | undefined {
+    return this.fold;
+  }
 
   add(r: RunRecord): void {
     if (this.fold) applyRecord(this.fold, r);

@@ -9,6 +9,7 @@ import type { LimitStore } from './limits/limitStore';
 import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
 import type { RunChangeListener } from './runChanges';
+import type { RunParts, RunPartsOptions } from './runTaskStream';
 import type { ScheduleStore } from './schedules/scheduleStore';
 import type { SharedStore } from './sharedStore';
 import type { State, StateType } from './states';
@@ -106,6 +107,11 @@ export interface RunStore {
   resolve(ref: string): Promise<ResolvedRun>;
   get(ref: string): Promise<FlowRunSummary | undefined>;
   readRun(id: string): Promise<FlowRunDetail | undefined>;
+  /**
+   * What `readRun` gives, in bounded memory for a run of any size: the detail without its task runs, then
+   * the task runs a batch at a time, in the same order and folded the same way (runTaskStream.ts).
+   */
+  readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined>;
   /** A run's parameters alone (its journal's first record), without folding the rest. */
   parametersOf(id: string): Promise<Record<string, unknown> | undefined>;
   /** Hands the run's log records to `onLogs`, in order, a batch at a time. */

@@ -5,6 +5,7 @@ import { currentProcess } from '../../src/engine/processIdentity';
 import { state } from '../../src/engine/states';
 import { join } from 'node:path';
 import { inOwnProcess, ROOT, tempDir } from '../support/engine';
+import { runPartsContract } from './runPartsContract';
 import { scheduleAndLimitContract, storeContract, type StoreBackend } from './storeContract';
 
 const backend: StoreBackend = {
@@ -29,3 +30,4 @@ const backend: StoreBackend = {
 
 storeContract(backend);
 scheduleAndLimitContract(backend);
+runPartsContract(backend);

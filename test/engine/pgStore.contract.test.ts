@@ -4,6 +4,7 @@ import { state } from '../../src/engine/states';
 import { join } from 'node:path';
 import { inOwnProcess, ROOT, tempDir } from '../support/engine';
 import { PG_SKIP, freshSchema, leaseLapsed, pgUrl } from '../support/postgres';
+import { runPartsContract } from './runPartsContract';
 import { scheduleAndLimitContract, storeContract, type StoreBackend } from './storeContract';
 
 const backend: StoreBackend = {
@@ -35,3 +36,4 @@ const backend: StoreBackend = {
 
 storeContract(backend);
 scheduleAndLimitContract(backend);
+runPartsContract(backend);

@@ -41,7 +41,7 @@ function newRun(over: Partial<NewRun> = {}): NewRun {
 const log = (runId: string, message: string, ts = 1, taskRunId?: string): RunRecord => ({ k: 'log', runId, ts, level: 'INFO', source: 's', message, ...(taskRunId ? { taskRunId } : {}) });
 
 /** Every store opened by a test is closed when it ends, also when it fails. */
-async function withSpace(backend: StoreBackend, body: (space: StoreSpace, open: StoreSpace['open']) => Promise<void>): Promise<void> {
+export async function withSpace(backend: StoreBackend, body: (space: StoreSpace, open: StoreSpace['open']) => Promise<void>): Promise<void> {
   const space = await backend.space();
   const opened: RunStore[] = [];
   const open: StoreSpace['open'] = async (options) => {

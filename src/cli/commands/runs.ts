@@ -4,7 +4,7 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
-import { runJson } from '../runJson';
+import { writeRunJson } from '../runJsonStream';
 
 export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME]
 
@@ -68,8 +68,9 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * One run at a time, written as it is read: a history with huge runs never becomes one giant string.
- * Results kept in files of their own are not loaded (their size is given instead).
+ * One run at a time, each written as it is read (its task runs a batch at a time): a huge run is never held
+ * whole, nor made one giant string. Pretty-printed, each run as `JSON.stringify(run, null, 2)` indented two
+ * spaces. Results kept in files of their own are not loaded (their size is given instead).
  */
 async function printJsonArray(runs: readonly FlowRunSummary[], store: RunStore, io: CliIo): Promise<void> {
   if (runs.length === 0) {
@@ -78,16 +79,12 @@ async function printJsonArray(runs: readonly FlowRunSummary[], store: RunStore, 
   }
   await writeOut(io, '[\n');
   for (let i = 0; i < runs.length; i++) {
-    const detail = await store.readRun(runs[i]!.id);
-    if (!detail) continue;
-    const json = await runJson(detail, store, { loadResultFiles: false });
-    await writeOut(io, `${indent(JSON.stringify(json, null, 2))}${i < runs.length - 1 ? ',' : ''}\n`);
+    const parts = await store.readRunParts(runs[i]!.id);
+    if (!parts) continue;
+    await writeRunJson(parts, store, (text) => writeOut(io, text), { loadResultFiles: false, indent: '  ' });
+    await writeOut(io, `${i < runs.length - 1 ? ',' : ''}\n`);
   }
   await writeOut(io, ']\n');
-}
-
-function indent(text: string): string {
-  return `  ${text.replace(/\n/g, '\n  ')}`;
 }
 
 /** Writes and waits for the stream to take it (backpressure), so memory stays flat. */

@@ -17,12 +17,13 @@ import { Pool } from 'pg';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
 import { currentProcess } from '../processIdentity';
-import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord } from '../records';
+import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from '../records';
 import { newRunRecords } from '../newRunRecords';
 import { RunChanges, type RunChangeListener } from '../runChanges';
 import { randomRunName } from '../runNames';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
+import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
 import type { ListOptions, NewRun, ResolvedRun, RunHandle, RunStore } from '../runStore';
 import { isTerminal } from '../states';
 import { privateDir } from '../storeHome';
@@ -334,12 +335,13 @@ export class PgStore implements RunStore {
   }
 
   /** The journal's records in order, a batch at a time. */
-  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string): Promise<number> {
+  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string, untilSeq?: number): Promise<number> {
     let after = afterSeq;
     for (;;) {
+      const params: unknown[] = [id, after, READ_BATCH];
       const rows = await this.rows<{ seq: string; line: string }>(
-        `select seq, line from ${this.t('records')} where run_id = $1 and seq > $2 ${kind ? 'and kind = $4' : ''} order by seq limit $3`,
-        kind ? [id, after, READ_BATCH, kind] : [id, after, READ_BATCH],
+        `select seq, line from ${this.t('records')} where run_id = $1 and seq > $2 ${kind ? `and kind = $${params.push(kind)}` : ''} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`,
+        params,
         'read a run journal',
       );
       if (rows.length === 0) return after;
@@ -361,6 +363,37 @@ export class PgStore implements RunStore {
       }
     });
     return replay.detail();
+  }
+
+  async readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined> {
+    const row = (await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1`, [id], 'read a run'))[0];
+    if (!row) return undefined;
+    /** The last record the first read saw: later reads stop there, so every read sees the same records. */
+    let until: number | undefined;
+    return readRunParts(
+      toSummary(row),
+      async (onRecords) => {
+        let skipped = 0;
+        const last = await this.scan(
+          id,
+          0,
+          (batch) => {
+            const records: RunRecord[] = [];
+            for (const { line } of batch) {
+              const r = lineRecord(line, id);
+              if (r) records.push(r);
+              else skipped++;
+            }
+            return onRecords(records);
+          },
+          undefined,
+          until,
+        );
+        until ??= last;
+        return { skipped };
+      },
+      options,
+    );
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
