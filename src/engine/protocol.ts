@@ -111,8 +111,7 @@ export interface SubflowReply {
 
 /** Everything but journal records: how the worker talks to its host. */
 export type ControlMessage =
-  /** `moduleHooks`: loading the flow needed Node's module hooks (a standby for the next run readies them ahead). */
-  | { k: 'ready'; flow: FlowInfo; parameters: Record<string, unknown>; moduleHooks?: true }
+  | { k: 'ready'; flow: FlowInfo; parameters: Record<string, unknown> }
   | { k: 'rejected'; reason: LoadRejection; message: string }
   | ({ k: 'req'; reqId: number } & Request)
   /** A value registered as secret at run time: the host masks it in what it prints too. */

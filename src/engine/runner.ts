@@ -21,7 +21,7 @@ import { CRASHED_HOST_MESSAGE, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isTerminal, state } from './states';
 import { StandbyWorker } from './standbyWorker';
-import type { Ahead, WorkerSpawnOptions } from './workerFork';
+import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
 
 export { BadInputError, type RunRequest } from './runRequest';
@@ -137,8 +137,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private readonly limits: WorkerLimits;
   private readonly gate: ConcurrencyGate;
   private readonly standby: StandbyWorker;
-  /** How the next standby readies itself: as the last run's flow needed (the first guess: with the module hooks). */
-  private standbyAhead: Ahead = 'hooks';
 
   constructor(
     readonly store: RunStore,
@@ -156,7 +154,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * so even the first run is warm. Later standbys follow the last run's.
    */
   prepareStandby(request: Pick<RunRequest, 'env' | 'cwd'> = {}): void {
-    if (this.options.standby) this.standby.prepare(this.spawnOptions(request), 0, this.standbyAhead);
+    if (this.options.standby) this.standby.prepare(this.spawnOptions(request));
   }
 
   /** Masks a value from now on, in everything this runner stores or emits. */
@@ -340,7 +338,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const options = this.spawnOptions(request);
     const worker = new WorkerProcess(options, onLines, onOutput, this.standby.take(options));
     // The next run's worker starts once this one is done, while the host has nothing else to do.
-    if (this.options.standby) void worker.exited.then(() => this.standby.prepare(options, STANDBY_DELAY_MS, this.standbyAhead));
+    if (this.options.standby) void worker.exited.then(() => this.standby.prepare(options, STANDBY_DELAY_MS));
     return worker;
   }
 
@@ -402,7 +400,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (message.k === 'ready') {
           if (started || !execution) return;
           started = true;
-          this.standbyAhead = message.moduleHooks ? 'hooks' : 'no-hooks';
           const begin =
             target.kind === 'new'
               ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash)

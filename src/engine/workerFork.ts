@@ -12,8 +12,9 @@ export interface WorkerSpawnOptions {
 }
 
 /**
- * How a worker forked before its run is known (a standby) readies itself while it waits: with Node's
- * module hooks when its flow will likely need them (the last run's did), without them otherwise.
+ * How a worker forked before its run is known readies itself while it waits: with Node's module hooks
+ * (a standby in a long-lived host), or without them for a flow that will likely need none (the CLI's
+ * early worker, by a glance at the flow file: registering them would put their thread's start on the run's path).
  */
 export type Ahead = 'hooks' | 'no-hooks';
 

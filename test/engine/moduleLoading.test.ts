@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, it } from 'node:test';
@@ -64,6 +64,21 @@ export default flow({ name: 'direct' }, async (p: { fail?: boolean }) => {
       const edited = await runCli(['run', 'sub dir/direct.flow.ts', '--json'], { cwd: ws, env: env(home) });
       assert.equal(edited.code, 0, edited.stderr);
       assert.equal(JSON.parse(edited.stdout).result.value, 40, 'a copy changed in the store is written again before it is imported');
+    });
+    it("the CLI's worker readies itself by a glance at the flow file: without the hooks for this one, with them for one importing a helper", { timeout: T }, async (t) => {
+      if (!existsSync('/proc/self/environ')) return t.skip('needs /proc to see how the worker was forked');
+      const ahead = `readFileSync('/proc/self/environ', 'utf8').split('\\0').find((e) => e.startsWith('FLOWDECK_WORKER_AHEAD='))`;
+      const ws = fixtureWorkspace('esm', {
+        'direct.flow.ts': `import { flow } from 'flowdeck';\nimport { readFileSync } from 'node:fs';\nexport default flow({ name: 'direct' }, async () => ${ahead});\n`,
+        'helped.flow.ts': `import { flow } from 'flowdeck';\nimport { readFileSync } from 'node:fs';\nimport { value } from './value';\nexport default flow({ name: 'helped' }, async () => [${ahead}, value]);\n`,
+        'value.ts': `export const value: number = 7;\n`,
+      });
+      const direct = await runCli(['run', 'direct.flow.ts', '--json'], { cwd: ws, env: env() });
+      assert.equal(direct.code, 0, direct.stderr);
+      assert.equal(JSON.parse(direct.stdout).result, 'FLOWDECK_WORKER_AHEAD=no-hooks');
+      const helped = await runCli(['run', 'helped.flow.ts', '--json'], { cwd: ws, env: env() });
+      assert.equal(helped.code, 0, helped.stderr);
+      assert.deepEqual(JSON.parse(helped.stdout).result, ['FLOWDECK_WORKER_AHEAD=hooks', 7]);
     });
   });
 

@@ -88,12 +88,6 @@ function compileForImport(request: CompileRequest, home: string): CompileReply {
 
 let apiShared = false;
 
-let hooksNeeded = false;
-
-/** Whether loading the flow needed the module hooks (whether or not a standby had registered them ahead). */
-export function neededModuleHooks(): boolean {
-  return hooksNeeded;
-}
 
 /** Leaves the API object where the 'flowdeck' module, however it is loaded, finds it. */
 function shareApi(): void {
@@ -173,10 +167,9 @@ async function loadModule(modulePath: string, home: string): Promise<unknown> {
   if (modulePath.startsWith(ownDir)) return req(modulePath);
   const { moduleSyntax } = compiled(modulePath, home, 'preserve');
   if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return req(modulePath);
-  const relocated = relocatableModule(compiled(modulePath, home, 'preserve').code, modulePath, apiUrl());
-  hooksNeeded = relocated === undefined;
-  // Once registered (a standby's guess), the hooks see every import: the flow goes through them then.
-  const url = relocated === undefined || importHooks ? undefined : moduleFile(home, relocated);
+  // Once registered (by a standby, ahead of its flow), the hooks see every import: the flow goes through them.
+  const relocated = importHooks ? undefined : relocatableModule(compiled(modulePath, home, 'preserve').code, modulePath, apiUrl());
+  const url = relocated === undefined ? undefined : moduleFile(home, relocated);
   if (url) {
     shareApi();
     return import(url);

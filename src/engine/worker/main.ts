@@ -13,7 +13,7 @@ import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
 import { flushAll } from './eventPipe';
 import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
-import { LoadError, loadFlow, prewarm, neededModuleHooks, type AnyFlow } from './loadFlow';
+import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 
@@ -79,7 +79,7 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     if (o.version !== undefined) info.version = o.version;
     if (o.timeoutSeconds !== undefined) info.timeoutSeconds = o.timeoutSeconds;
     if (declarations !== undefined) info.parameters = declarations;
-    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}) }, true);
+    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters) }, true);
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';
     emit({ k: 'rejected', reason, message: (e as Error).message }, true);
