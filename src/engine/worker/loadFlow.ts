@@ -88,7 +88,6 @@ function compileForImport(request: CompileRequest, home: string): CompileReply {
 
 let apiShared = false;
 
-
 /** Leaves the API object where the 'flowdeck' module, however it is loaded, finds it. */
 function shareApi(): void {
   if (apiShared) return;
@@ -109,10 +108,11 @@ function installImportHooks(): void {
 }
 
 /**
- * A worker started ahead of time (a standby) readies what its run's load will need while it waits: the
- * compiler is found, and — for a flow that will need the module hooks (`hooks`, as its host guesses) —
- * Node's loader thread is started and its resolve and load paths run once; otherwise ES module loading
- * runs once without it. Registering the hooks would send a flow that needs none through the thread too.
+ * A worker started ahead of time readies what its run's load will need while it waits: the compiler is
+ * found and, with `hooks` (a standby in a long-lived host), Node's loader thread is started and its resolve
+ * and load paths run once; without (the CLI's worker, for a flow file that imports only 'flowdeck' and
+ * built-ins), the import lexer and ES module loading run once instead — registering the hooks would put
+ * their thread's start on the run's path, and send the flow through it.
  */
 export function prewarm(hooks: boolean): void {
   installRequireHooks();
@@ -123,7 +123,7 @@ export function prewarm(hooks: boolean): void {
     void import(api).catch(() => undefined);
   } else {
     shareApi();
-    relocatableModule('', '', apiUrl());
+    relocatableModule('export {};', '', apiUrl());
     void import(apiUrl())
       .then(() => import(pathToFileURL(join(ownDir, 'warm-up.mjs')).href))
       .catch(() => undefined);
