@@ -9,7 +9,7 @@ import type { SharedStore } from '../engine/sharedStore';
 import { isTerminal } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
-import { runJson } from './runJson';
+import { printRunJson } from './runJsonStream';
 
 /** A missed notification (a reconnect) costs at most this long a pause: a bound, not a polling loop. */
 const WAKE_MS = 10_000;
@@ -53,8 +53,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
         return EXIT.runFailed;
       }
       if (isTerminal(run.state.type)) {
-        const detail = (await store.readRun(runId))!;
-        if (options.json) write(io.stdout, JSON.stringify(await runJson(detail, store, { loadResultFiles: true }), null, 2));
+        if (options.json) await printRunJson(store, runId, io.stdout);
         return interrupts > 1 ? EXIT.interrupted : run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
       }
       if (interrupts > 1) return EXIT.interrupted;

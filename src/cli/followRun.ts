@@ -4,17 +4,17 @@
  * only this process gets them), a second one stops it at once, `--json` prints the finished run.
  */
 import { formatLogLine } from '../engine/logFormat';
-import type { FlowRunDetail } from '../engine/records';
 import { BadInputError, type ActiveRun, type FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { createRunner } from './host';
 import { EXIT, write, type CliIo } from './io';
-import { runJson } from './runJson';
+import { printRunJson } from './runJsonStream';
 
 export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
-  // Without --json nothing here needs the task runs: they go to the store without being folded.
-  const runner = createRunner(store, io, { foldTasks: options.json });
+  // Nothing here holds the task runs (a map's can be millions): they go to the store without being folded,
+  // and --json reads them back from there.
+  const runner = createRunner(store, io, { foldTasks: false });
   const runIds = new Set<string>();
   runner.on('run', (r) => {
     if (runIds.size === 0 || (r.parentRunId && runIds.has(r.parentRunId))) runIds.add(r.id);
@@ -60,22 +60,10 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
       throw e;
     }
     const detail = await active.done;
-    if (options.json) await printJson(detail, store, io);
+    if (options.json) await printRunJson(store, detail.id, io.stdout, detail);
     if (stoppedAtOnce) return EXIT.interrupted;
     return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } finally {
     for (const sig of signals) process.off(sig, onSignal);
   }
-}
-
-async function printJson(detail: FlowRunDetail, store: RunStore, io: CliIo): Promise<void> {
-  const json = await runJson(detail, store, { loadResultFiles: true });
-  let text: string;
-  try {
-    text = JSON.stringify(json, null, 2);
-  } catch (e) {
-    // A result too large for one string: everything else is still printed.
-    text = JSON.stringify({ ...json, result: null, resultNote: `The result is too large to print (${(e as Error).message}); it is kept in the store` }, null, 2);
-  }
-  write(io.stdout, text);
 }

@@ -16,3 +16,11 @@ export class UsageError extends Error {
 export function write(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
+
+/** Writes and waits for the stream to take it (backpressure), so a long output keeps memory flat. */
+export function writeDrained(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.write(text)) resolve();
+    else stream.once('drain', () => resolve());
+  });
+}

@@ -1,17 +1,26 @@
 /**
  * A run's JSON (runJson.ts) written as its task runs are read (RunStore.readRunParts), for runs too large
  * to hold: the very text `JSON.stringify(runJson(run), null, 2)` gives — pretty-printed, as `runs --json`
- * has always printed it — every line indented by `indent`, and never held whole.
+ * and `run --json` have always printed it — every line indented by `indent`, and never held whole.
  */
+import type { FlowRunDetail } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import type { RunParts } from '../engine/runTaskStream';
+import { writeDrained } from './io';
 import { runJson, taskRunJson } from './runJson';
 
 /** The task runs' key in the printed run: only the run's own keys start a line after two spaces. */
 const TASK_RUNS = '\n  "taskRuns": []';
 
 export async function writeRunJson(parts: RunParts, store: RunStore, write: (text: string) => Promise<void>, options: { loadResultFiles: boolean; indent: string }): Promise<void> {
-  const text = JSON.stringify(await runJson(parts.detail, store, { loadResultFiles: options.loadResultFiles }), null, 2);
+  const json = await runJson(parts.detail, store, { loadResultFiles: options.loadResultFiles });
+  let text: string;
+  try {
+    text = JSON.stringify(json, null, 2);
+  } catch (e) {
+    // A result too large for one string: everything else is still printed.
+    text = JSON.stringify({ ...json, result: null, resultNote: `The result is too large to print (${(e as Error).message}); it is kept in the store` }, null, 2);
+  }
   const at = text.indexOf(TASK_RUNS);
   if (at === -1) throw new Error('runJson printed no taskRuns key');
   const nl = `\n${options.indent}`;
@@ -28,4 +37,18 @@ export async function writeRunJson(parts: RunParts, store: RunStore, write: (tex
     await write(lines(chunk));
   });
   await write(lines(`${first ? '' : '\n  '}]${text.slice(at + TASK_RUNS.length)}`));
+}
+
+/**
+ * A finished run as the one JSON document `run --json` (and `resume --json`) print on stdout, its result
+ * loaded even when kept in a file of its own. `ended`, the run as this process ended it, is printed as it
+ * is — its state is the one the exit code follows, even when the store could not record it — with the task
+ * runs the store has (the runner kept none).
+ */
+export async function printRunJson(store: RunStore, id: string, stdout: NodeJS.WritableStream, ended?: FlowRunDetail): Promise<void> {
+  const stored = await store.readRunParts(id);
+  const parts: RunParts | undefined = ended ? { detail: { ...ended, taskRuns: [] }, readTaskRuns: async (onTaskRuns) => stored?.readTaskRuns(onTaskRuns) } : stored;
+  if (!parts) throw new Error(`Run ${id} is no longer in the store, so it cannot be printed`);
+  await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: true, indent: '' });
+  await writeDrained(stdout, '\n');
 }

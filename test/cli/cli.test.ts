@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, flowSource, tempDir, workspace } from '../support/engine';
+import { runJson } from '../../src/cli/runJson';
+import { printRunJson } from '../../src/cli/runJsonStream';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { FlowRunDetail } from '../../src/engine/records';
+import type { RunStore } from '../../src/engine/runStore';
+import { makeRunner, runCli, flowSource, tempDir, workspace } from '../support/engine';
+import { sink } from '../support/sink';
 
 const ok = flowSource(`
 const greet = task({ name: 'greet' }, async (who: string) => { getRunLogger().info('Hello ' + who); return 'Hello ' + who; });
@@ -90,6 +97,91 @@ describe('flowdeck run', () => {
       assert.deepEqual(JSON.parse(runs.stdout), []);
     });
   }
+});
+
+/**
+ * A run with a retried task, a failed one, and — once resumed past the task that failed it — a result kept
+ * in a file of its own (results over 1 KB are, with FLOWDECK_INLINE_RESULT_KB=1).
+ */
+function mixedFlow(gate: string): string {
+  return flowSource(`import { existsSync } from 'node:fs';
+let tries = 0;
+const flaky = task({ name: 'flaky', retries: 2, retryDelaySeconds: 0 }, async (i: number) => { if (++tries % 2 === 1) throw new Error('flaky ' + i); return i; });
+const doomed = task({ name: 'doomed' }, async () => { throw new Error('doomed'); });
+const gated = task({ name: 'gated' }, async () => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('not ready'); return 'ready'; });
+export default flow({ name: 'mixed' }, async () => {
+  const got = [await flaky(1), await flaky(2)];
+  await doomed().catch(() => undefined);
+  return { got, gated: await gated(), blob: 'x'.repeat(4096) };
+});`);
+}
+
+/** What `run --json` printed before it read task runs from the store: the run as the runner folded it, whole. */
+async function printedWhole(detail: FlowRunDetail, store: RunStore): Promise<string> {
+  return `${JSON.stringify(await runJson(detail, store, { loadResultFiles: true }), null, 2)}\n`;
+}
+
+/** The mix the runs must hold for the comparisons to be about anything. */
+function assertMixed(detail: FlowRunDetail, outOfLine: boolean): void {
+  assert.ok(detail.taskRuns.some((t) => t.name.startsWith('flaky') && t.attempts === 2), 'a retried task run');
+  assert.ok(detail.taskRuns.some((t) => t.state.name === 'Failed'), 'a failed task run');
+  if (outOfLine) assert.ok(detail.resultRef && !detail.result, 'the result is kept out of line');
+}
+
+describe('flowdeck run --json and resume --json: the run printed with its task runs read from the store', { timeout: 180_000 }, () => {
+  it('prints the very text the whole run printed before, for a failed run and its resumed attempt', async () => {
+    const gate = join(tempDir(), 'ready');
+    const ws = workspace({ 'mixed.flow.ts': mixedFlow(gate) });
+    const home = tempDir();
+    const env = { FLOWDECK_HOME: home, FLOWDECK_INLINE_RESULT_KB: '1' };
+    const failed = await runCli(['run', 'mixed.flow.ts', '--json'], { cwd: ws, env });
+    assert.equal(failed.code, 1, failed.stderr);
+    const { id } = JSON.parse(failed.stdout) as { id: string };
+    const firstAttempt = await EmbeddedStore.open(home, { readOnly: true });
+    try {
+      const detail = (await firstAttempt.readRun(id))!;
+      assertMixed(detail, false);
+      assert.equal(failed.stdout, await printedWhole(detail, firstAttempt));
+    } finally {
+      await firstAttempt.close();
+    }
+
+    writeFileSync(gate, '');
+    const resumed = await runCli(['resume', id, '--json'], { cwd: ws, env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    try {
+      const detail = (await store.readRun(id))!;
+      assertMixed(detail, true);
+      assert.equal(detail.attempt, 2);
+      assert.equal(resumed.stdout, await printedWhole(detail, store));
+      assert.equal((JSON.parse(resumed.stdout) as { result: { blob: string } }).result.blob.length, 4096);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('prints what the runner folded live, task runs and all, before it kept none (same run, old and new path)', async () => {
+    const gate = join(tempDir(), 'ready');
+    const ws = workspace({ 'mixed.flow.ts': mixedFlow(gate) });
+    const home = tempDir();
+    // Task runs folded live, as `run --json` had the runner do.
+    const { store, runner } = await makeRunner(home, { env: { ...process.env, FLOWDECK_HOME: home, FLOWDECK_INLINE_RESULT_KB: '1' } });
+    const printed = async (detail: FlowRunDetail): Promise<string> => {
+      const out = sink();
+      await printRunJson(store, detail.id, out.stream, detail);
+      return out.text();
+    };
+    const failed = await (await runner.start({ source: { kind: 'file', path: join(ws, 'mixed.flow.ts') } })).done;
+    assert.equal(failed.state.name, 'Failed');
+    assertMixed(failed, false);
+    assert.equal(await printed(failed), await printedWhole(failed, store));
+    writeFileSync(gate, '');
+    const resumed = await (await runner.resume(failed.id)).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    assertMixed(resumed, true);
+    assert.equal(await printed(resumed), await printedWhole(resumed, store));
+  });
 });
 
 describe('flowdeck runs, logs, flows, help', () => {

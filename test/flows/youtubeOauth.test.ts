@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { authYoutubeCommand } from '../../src/cli/commands/authYoutube';
 import { CredentialsFileError, credentialsPath, mergeCredentials, readCredentials, secretValuesFrom } from '../../src/engine/credentials';
@@ -15,6 +14,7 @@ import { YouTubeError } from '../../src/flows/youtube/errors';
 import { connectYouTube, readClientSecretFile, type ConnectYouTubeOptions } from '../../src/flows/youtube/oauth';
 import { tempDir } from '../support/engine';
 import { ANALYTICS_SCOPE, YOUTUBE_SCOPE, startFakeGoogle, type BrowserVisit, type FakeGoogle } from '../support/fakeGoogle';
+import { sink } from '../support/sink';
 
 let fake: FakeGoogle;
 
@@ -239,19 +239,6 @@ describe('credentials file', () => {
     assert.deepEqual(secrets, [...secrets].sort((a, b) => b.length - a.length));
   });
 });
-
-/** Collects what a command writes; calls `onText` with everything written so far. */
-function sink(onText?: (text: string) => void): { stream: Writable; text: () => string } {
-  let text = '';
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text += chunk.toString();
-      onText?.(text);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 describe('flowdeck auth youtube', () => {
   function env(home: string): NodeJS.ProcessEnv {

@@ -3,7 +3,7 @@ import type { RunStore } from '../../engine/runStore';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
-import { EXIT, UsageError, write, type CliIo } from '../io';
+import { EXIT, UsageError, write, writeDrained, type CliIo } from '../io';
 import { writeRunJson } from '../runJsonStream';
 
 export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME]
@@ -77,20 +77,12 @@ async function printJsonArray(runs: readonly FlowRunSummary[], store: RunStore, 
     write(io.stdout, '[]');
     return;
   }
-  await writeOut(io, '[\n');
+  await writeDrained(io.stdout, '[\n');
   for (let i = 0; i < runs.length; i++) {
     const parts = await store.readRunParts(runs[i]!.id);
     if (!parts) continue;
-    await writeRunJson(parts, store, (text) => writeOut(io, text), { loadResultFiles: false, indent: '  ' });
-    await writeOut(io, `${i < runs.length - 1 ? ',' : ''}\n`);
+    await writeRunJson(parts, store, (text) => writeDrained(io.stdout, text), { loadResultFiles: false, indent: '  ' });
+    await writeDrained(io.stdout, `${i < runs.length - 1 ? ',' : ''}\n`);
   }
-  await writeOut(io, ']\n');
-}
-
-/** Writes and waits for the stream to take it (backpressure), so memory stays flat. */
-function writeOut(io: CliIo, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (io.stdout.write(text)) resolve();
-    else io.stdout.once('drain', () => resolve());
-  });
+  await writeDrained(io.stdout, ']\n');
 }
