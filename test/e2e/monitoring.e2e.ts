@@ -16,13 +16,14 @@ import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
-import { clickInlineAction, findWebviewFrame, openWorkbench, pickQuickItem, readEditorText, REPO_ROOT, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { clickInlineAction, findWebviewFrame, pickQuickItem, readEditorText, reloadWindow, REPO_ROOT, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import {
   canvasInk,
   clearNotifications,
   hidePanel,
   makeScenarioDirs,
   metric,
+  openRunByClick,
   openRunFromPalette,
   runFlowFromTree,
   runRow,
@@ -177,8 +178,7 @@ describe('Flowdeck in code-server: monitoring', () => {
       const { runName } = await runFlowFromTree(page, 'pipeline', 60_000);
       runs.pipeline = runName;
       await waitForRunState(page, runName, 'Completed', 90_000);
-      await runRow(page, runName).locator('.label-name').click();
-      await page.locator('.tab', { hasText: `Run ${runName}` }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await openRunByClick(page, runName);
       const frame = await findWebviewFrame(page, '.timeline-canvas');
       await frame.locator('h1', { hasText: `Run ${runName}` }).waitFor({ state: 'visible', timeout: 15_000 });
       const data = await until(page, 'timeline bars', () => timelineData(frame), (d) => d.bars === 26);
@@ -255,7 +255,7 @@ describe('Flowdeck in code-server: monitoring', () => {
       // The run's failure card links to the same line.
       await hidePanel(page);
       await runCommand(page, 'View: Close All Editors');
-      await runRow(page, runName).locator('.label-name').click();
+      await openRunByClick(page, runName);
       const frame = await findWebviewFrame(page, '.failure');
       const link = frame.locator('.failure .frame');
       assert.match(await link.innerText(), /^failing\.flow\.ts:7:\d+$/);
@@ -383,8 +383,7 @@ describe('Flowdeck in code-server: monitoring', () => {
 
   test('an open run details panel comes back after the window reloads', async () => {
     await withDiagnostics(page, server, 'reload', async () => {
-      await page.reload();
-      await openWorkbench(page, server.url);
+      await reloadWindow(page);
       await page.locator('.tab', { hasText: `Run ${bigRun}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
       await page.locator('.tab', { hasText: `Run ${bigRun}` }).first().click();
       const frame = await findWebviewFrame(page, '.timeline-canvas', 60_000);

@@ -418,6 +418,25 @@ export async function newPage(browser: Browser, opts: { width?: number; height?:
 export async function openWorkbench(page: Page, url: string, timeoutMs = 60_000): Promise<number> {
   const t0 = Date.now();
   await page.goto(url, { waitUntil: 'domcontentloaded', timeout: timeoutMs });
+  await workbenchReady(page, timeoutMs);
+  return Date.now() - t0;
+}
+
+/**
+ * Reloads the window as *Developer: Reload Window* does — the workbench shuts down in order and keeps its
+ * state (open editors, webview panels) first, which a bare page reload can cut short — and waits for it.
+ */
+export async function reloadWindow(page: Page, timeoutMs = 60_000): Promise<void> {
+  const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: timeoutMs });
+  // The palette goes with the page: what runCommand waits for after the click may never come.
+  await runCommand(page, 'Developer: Reload Window').catch(() => undefined);
+  await navigated;
+  await page.waitForLoadState('domcontentloaded', { timeout: timeoutMs });
+  await workbenchReady(page, timeoutMs);
+}
+
+/** Waits for the workbench of a page that has loaded: its parts and its connection to the server. */
+async function workbenchReady(page: Page, timeoutMs: number): Promise<void> {
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs });
   await page
     .locator('.part.activitybar .action-item, .part.sidebar .composite-bar .action-item')
@@ -430,7 +449,6 @@ export async function openWorkbench(page: Page, url: string, timeoutMs = 60_000)
     .locator('.part.sidebar .pane-header, .part.editor .editor-group-container')
     .first()
     .waitFor({ state: 'visible', timeout: timeoutMs });
-  return Date.now() - t0;
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

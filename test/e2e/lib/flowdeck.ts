@@ -64,6 +64,25 @@ export function rowByLabel(page: Page, pane: string, label: string): Locator {
 export const flowRow = (page: Page, flowName: string) => rowByLabel(page, 'Flows', flowName);
 export const runRow = (page: Page, runName: string) => rowByLabel(page, 'Runs', runName);
 
+/**
+ * Clicks a run's row until its details tab shows. VS Code hands a tree row's command to the extension by a
+ * token it drops when the row is redrawn, so a click landing just after a redraw (a run that has just ended
+ * is redrawn as its summary settles) runs nothing and says "Actual command not found"; a person clicks again.
+ */
+export async function openRunByClick(page: Page, runName: string, timeoutMs = 30_000): Promise<number> {
+  const tab = page.locator('.tab', { hasText: `Run ${runName}` }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (let clicks = 1; ; clicks++) {
+    await runRow(page, runName).locator('.label-name').click();
+    const shown = await tab.waitFor({ state: 'visible', timeout: Math.max(1_000, Math.min(5_000, deadline - Date.now())) }).then(
+      () => true,
+      () => false,
+    );
+    if (shown) return clicks;
+    if (Date.now() >= deadline) throw new Error(`no details tab for run ${runName} after ${clicks} clicks in ${timeoutMs} ms`);
+  }
+}
+
 /** Label and description of every rendered row of the Runs view. */
 export function runRows(page: Page): Promise<{ label: string; description: string }[]> {
   return paneRows(page, 'Runs');
