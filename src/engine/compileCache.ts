@@ -45,16 +45,26 @@ function readVerified(path: string): CompiledFile | undefined {
   return sha256(code) === header[2] ? { code, moduleSyntax: header[1] === 'esm' } : undefined;
 }
 
-function write(dir: string, path: string, compiled: CompiledFile): void {
+/**
+ * Writes `text` to `path` in the `compiled` folder `dir` (0700; the file 0600), whole or not at all: a
+ * reader sees the old file or the new one. False when the store cannot keep it (read-only, full).
+ */
+export function writeCompiledFile(dir: string, path: string, text: string): boolean {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(tmp, `// flowdeck-compiled ${compiled.moduleSyntax ? 'esm' : 'cjs'} ${sha256(compiled.code)}\n${compiled.code}`, { mode: 0o600 });
+    writeFileSync(tmp, text, { mode: 0o600 });
     renameSync(tmp, path);
+    return true;
   } catch {
-    // A read-only or full store only costs a compile next time.
+    return false;
   }
+}
+
+function write(dir: string, path: string, compiled: CompiledFile): void {
+  // A store that cannot keep it only costs a compile next time.
+  writeCompiledFile(dir, path, `// flowdeck-compiled ${compiled.moduleSyntax ? 'esm' : 'cjs'} ${sha256(compiled.code)}\n${compiled.code}`);
 }
 
 /**

@@ -11,13 +11,13 @@
  * `.dirname` are its own file's (set on the first line, so no line moves), and with the inline source
  * map its stack frames name its own file and lines.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as lexModule } from 'es-module-lexer';
-
+import { writeCompiledFile } from '../compileCache';
 import { apiModuleSource } from './apiModule';
 
 const META_PROPERTY = /^\s*\.\s*(url|filename|dirname)\b/;
@@ -80,14 +80,5 @@ export function moduleFile(home: string, text: string): string | undefined {
   } catch {
     // Not there yet.
   }
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, path);
-    return pathToFileURL(path).href;
-  } catch {
-    return undefined;
-  }
+  return writeCompiledFile(dir, path, text) ? pathToFileURL(path).href : undefined;
 }

@@ -165,10 +165,10 @@ function refuseDuplicateNames(modulePath: string, where: string): void {
 async function loadModule(modulePath: string, home: string): Promise<unknown> {
   const req = Module.createRequire(`${dirname(modulePath)}/`);
   if (modulePath.startsWith(ownDir)) return req(modulePath);
-  const { moduleSyntax } = compiled(modulePath, home, 'preserve');
+  const { code, moduleSyntax } = compiled(modulePath, home, 'preserve');
   if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return req(modulePath);
   // Once registered (by a standby, ahead of its flow), the hooks see every import: the flow goes through them.
-  const relocated = importHooks ? undefined : relocatableModule(compiled(modulePath, home, 'preserve').code, modulePath, apiUrl());
+  const relocated = importHooks ? undefined : relocatableModule(code, modulePath, apiUrl());
   const url = relocated === undefined ? undefined : moduleFile(home, relocated);
   if (url) {
     shareApi();
