@@ -154,4 +154,27 @@ describe('mapAll', () => {
     const small = [3, 1, 2];
     assert.deepEqual(await mapAll(small.length, 2, async (i) => small[i]! * 10), [30, 10, 20]);
   });
+
+  it('keeps quick calls to the narrow window, and lets calls that wait widen it once the loop turns', async () => {
+    const peakOf = async (call: () => Promise<void>): Promise<{ peak: number; out: number[] }> => {
+      let active = 0;
+      let peak = 0;
+      const out = await mapAll(200, 4, async (i) => {
+        active++;
+        peak = Math.max(peak, active);
+        await call();
+        active--;
+        return i;
+      }, 16);
+      return { peak, out };
+    };
+    const quick = await peakOf(async () => {
+      for (let k = 0; k < 5; k++) await Promise.resolve();
+    });
+    assert.equal(quick.peak, 4, 'calls that settle without the loop turning never go past the window');
+    assert.deepEqual(quick.out, Array.from({ length: 200 }, (_, i) => i));
+    const waiting = await peakOf(() => new Promise<void>((r) => setTimeout(r, 1)));
+    assert.equal(waiting.peak, 16, 'calls waiting on a timer run up to the wide window');
+    assert.deepEqual(waiting.out, Array.from({ length: 200 }, (_, i) => i));
+  });
 });
