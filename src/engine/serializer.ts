@@ -137,6 +137,13 @@ function plainText(v: unknown): string | undefined {
  */
 function shortArray(arr: readonly unknown[]): string | undefined {
   if (arr.length > 16 || Object.getPrototypeOf(arr) !== Array.prototype) return undefined;
+  if (arr.length === 1 && 0 in arr) {
+    // One argument, the common call (a map over items): no bookkeeping of repeated values needed.
+    const v = arr[0];
+    if (v === undefined) return '[[-1]]';
+    const text = plainText(v);
+    return text === undefined ? undefined : `[[1],${text}]`;
+  }
   const refs: string[] = [];
   const values: string[] = [];
   const seen = new Map<unknown, number>();

@@ -29,6 +29,9 @@ describe('serializer fast paths', { timeout: 60_000 }, () => {
     // Arrays with holes and other prototypes go the long way and still match.
     // eslint-disable-next-line no-sparse-arrays
     for (const v of [[1, , 3], Object.assign(Object.create(null), { 0: 1 })]) assert.equal(serialize(v), stringify(v));
+    // One argument, a map's call: its own fast path.
+    // eslint-disable-next-line no-sparse-arrays
+    for (const v of [[7], ['a'], [undefined], [null], [true], [-0], [NaN], ['"'], [{ a: 1 }], [[1]], [,]]) assert.equal(serialize(v), stringify(v), `for [${String(v[0])}]`);
     console.log(`serializer fast paths: ${checked} values matched devalue`);
   });
 });

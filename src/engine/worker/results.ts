@@ -29,6 +29,8 @@ export function keepValue(value: unknown, what: string, resultsDir: string, file
     if (e instanceof SerializeError && /too large/.test(e.message)) return { kind: 'dropped', note: `${what} returned a result too large to keep (${e.message}); the limit is ${mib(limits.maxResultBytes)}` };
     throw e;
   }
+  // A UTF-16 unit is at most 3 bytes of UTF-8: a short text is inline without counting its bytes.
+  if (text.length * 3 <= limits.inlineResultBytes) return { kind: 'inline', text };
   const bytes = Buffer.byteLength(text);
   if (bytes <= limits.inlineResultBytes) return { kind: 'inline', text };
   if (bytes > limits.maxResultBytes) {
