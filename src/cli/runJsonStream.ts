@@ -46,9 +46,27 @@ export async function writeRunJson(parts: RunParts, store: RunStore, write: (tex
  * runs the store has (the runner kept none).
  */
 export async function printRunJson(store: RunStore, id: string, stdout: NodeJS.WritableStream, ended?: FlowRunDetail): Promise<void> {
+  await writeEndedRunJson(store, id, stdout, ended, '');
+  await writeDrained(stdout, '\n');
+}
+
+/** Finished runs as one JSON array (`resume --crashed --json`), each as printRunJson prints it. */
+export async function printRunsJson(store: RunStore, ended: readonly FlowRunDetail[], stdout: NodeJS.WritableStream): Promise<void> {
+  if (ended.length === 0) {
+    await writeDrained(stdout, '[]\n');
+    return;
+  }
+  await writeDrained(stdout, '[\n');
+  for (let i = 0; i < ended.length; i++) {
+    await writeEndedRunJson(store, ended[i]!.id, stdout, ended[i], '  ');
+    await writeDrained(stdout, `${i < ended.length - 1 ? ',' : ''}\n`);
+  }
+  await writeDrained(stdout, ']\n');
+}
+
+async function writeEndedRunJson(store: RunStore, id: string, stdout: NodeJS.WritableStream, ended: FlowRunDetail | undefined, indent: string): Promise<void> {
   const stored = await store.readRunParts(id);
   const parts: RunParts | undefined = ended ? { detail: { ...ended, taskRuns: [] }, readTaskRuns: async (onTaskRuns) => stored?.readTaskRuns(onTaskRuns) } : stored;
   if (!parts) throw new Error(`Run ${id} is no longer in the store, so it cannot be printed`);
-  await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: true, indent: '' });
-  await writeDrained(stdout, '\n');
+  await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: true, indent });
 }

@@ -260,11 +260,20 @@ export default flow({ name: 'long', resumeOnCrash: true }, async () => { let s =
     cli.kill('SIGKILL');
     await new Promise((r) => cli.on('exit', r));
     writeFileSync(join(dir, 'go'), '');
-    const [a, b] = await Promise.all([runCli(['resume', '--crashed'], { cwd: ws, env: { FLOWDECK_HOME: home } }), runCli(['resume', '--crashed'], { cwd: ws, env: { FLOWDECK_HOME: home } })]);
+    const [a, b] = await Promise.all([runCli(['resume', '--crashed', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } }), runCli(['resume', '--crashed'], { cwd: ws, env: { FLOWDECK_HOME: home } })]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
-    const resumedBy = [a, b].filter((r) => /Completed/.test(r.stdout));
+    // --json: stdout is one JSON array of the runs this process resumed, as they ended (none: []).
+    const printed = JSON.parse(a.stdout) as { name: string; attempt: number; state: { name: string }; result: unknown; taskRuns: unknown[] }[];
+    assert.ok(Array.isArray(printed), a.stdout);
+    const resumedBy = [printed.length === 1, /Completed/.test(b.stdout)].filter(Boolean);
     assert.equal(resumedBy.length, 1, `exactly one resumed it:\n${a.stdout}\n${b.stdout}`);
+    if (printed.length === 1) {
+      assert.equal(printed[0]!.state.name, 'Completed');
+      assert.equal(printed[0]!.attempt, 2);
+      assert.equal(printed[0]!.result, 10);
+      assert.equal(printed[0]!.taskRuns.length >= 4, true, 'its task runs, from both attempts');
+    } else assert.equal(printed.length, 0);
     const store = await EmbeddedStore.open(home, { readOnly: true });
     const run = (await store.list())[0]!;
     assert.equal(run.state.name, 'Completed');

@@ -1,11 +1,12 @@
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
+import { printRunsJson } from '../runJsonStream';
 import { createRunner, openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--json]
-       flowdeck resume --crashed
+       flowdeck resume --crashed [--json]
 
 Resumes a run that did not complete (Failed, Crashed, Cancelled, TimedOut): the same run, a new attempt.
 Task calls that completed in an earlier attempt with the same arguments return their kept result
@@ -13,7 +14,8 @@ without running again; failed, cancelled and never-reached calls run; subflows r
 The flow function itself runs again from the top, so code between tasks must be safe to repeat.
 
 Options:
-  --json       print the finished run as one JSON document on stdout (as \`flowdeck run --json\`)
+  --json       print the finished run as one JSON document on stdout (as \`flowdeck run --json\`);
+               with --crashed, the resumed runs as one JSON array (\`[]\` when there were none)
   --crashed    resume every run of a flow with \`resumeOnCrash: true\` that a dying host left Crashed
   -h, --help   this help
 
@@ -28,7 +30,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
   }
   if (values.crashed) {
     if (positionals.length > 0) throw new UsageError(`--crashed takes no run; it resumes every crashed run of a flow with resumeOnCrash\n\n${RESUME_HELP}`);
-    return resumeCrashed(io);
+    return resumeCrashed(io, values.json === true);
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck resume takes one run id, id prefix or name\n\n${RESUME_HELP}`);
   const store = await openStore(io);
@@ -40,18 +42,21 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
   }
 }
 
-async function resumeCrashed(io: CliIo): Promise<number> {
+async function resumeCrashed(io: CliIo, json: boolean): Promise<number> {
   const store = await openStore(io);
   try {
     const runner = createRunner(store, io);
     const started = await runner.resumeCrashed({ cwd: io.cwd });
     if (started.length === 0) {
-      write(io.stdout, 'No crashed runs to resume (only runs of flows with resumeOnCrash: true that a dying host left Crashed are resumed).');
+      // With --json, stdout holds only the document: an empty array.
+      if (json) await printRunsJson(store, [], io.stdout);
+      write(json ? io.stderr : io.stdout, 'No crashed runs to resume (only runs of flows with resumeOnCrash: true that a dying host left Crashed are resumed).');
       return EXIT.ok;
     }
     for (const a of started) write(io.stderr, neutraliseTerminal(`Resuming flow run '${a.name}' (${a.flowName})…`));
     const ends = await Promise.all(started.map((a) => a.done));
-    for (const d of ends) write(io.stdout, neutraliseTerminal(`${d.name}  ${d.flowName}  ${d.state.name}${d.state.message ? `  ${d.state.message}` : ''}`));
+    if (json) await printRunsJson(store, ends, io.stdout);
+    else for (const d of ends) write(io.stdout, neutraliseTerminal(`${d.name}  ${d.flowName}  ${d.state.name}${d.state.message ? `  ${d.state.message}` : ''}`));
     return ends.every((d) => d.state.type === 'COMPLETED') ? EXIT.ok : EXIT.runFailed;
   } finally {
     await store.close();
