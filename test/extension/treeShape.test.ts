@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FlowRunSummary, TaskRunRecord } from '../../src/engine/records';
 import { state, type StateName } from '../../src/engine/states';
-import { countTasks, shapeFlowGroups, shapeRunChildren, SUMMARY_MIN_TASKS, taskSummaryAccessibilityLabel, taskSummaryLabel } from '../../src/extension/runs/treeShape';
+import { countTasks, shapeFlowGroups, shapeRunChildren, SUMMARY_MIN_TASKS, TaskDigest, taskSummaryAccessibilityLabel, taskSummaryLabel } from '../../src/extension/runs/treeShape';
 
 function task(i: number, name: StateName = 'Completed'): TaskRunRecord {
   return { id: `t${i}`, flowRunId: 'r', name: `work-${i}`, taskName: 'work', state: state(name, undefined, 1000 + i), attempts: 1, flowAttempt: 1 };
@@ -14,7 +14,7 @@ function run(id: string, fields: Partial<FlowRunSummary> = {}): FlowRunSummary {
 
 test('a run with a few task runs lists them in order, each subflow after the task run that started it', () => {
   const tasks = [task(0), task(1, 'Failed'), task(2)];
-  const children = shapeRunChildren(tasks, [run('s1', { parentTaskRunId: 't1' }), run('s2')], 500);
+  const children = shapeRunChildren(TaskDigest.of(tasks, 500), [run('s1', { parentTaskRunId: 't1' }), run('s2')], 500);
   assert.deepEqual(
     children.map((c) => (c.kind === 'task' ? c.task.id : c.kind === 'subflow' ? c.run.id : c.kind)),
     ['t0', 't1', 's1', 't2', 's2'],
@@ -24,7 +24,7 @@ test('a run with a few task runs lists them in order, each subflow after the tas
 
 test('500 task runs: a summary first ("500 task runs: 497 ✓ 3 ✗"), then the failed ones, then the rest in order', () => {
   const tasks = Array.from({ length: 500 }, (_, i) => task(i, i === 10 || i === 250 ? 'Failed' : i === 499 ? 'Crashed' : 'Completed'));
-  const children = shapeRunChildren(tasks, [], 500);
+  const children = shapeRunChildren(TaskDigest.of(tasks, 500), [], 500);
   assert.equal(children[0]!.kind, 'summary');
   assert.equal(taskSummaryLabel((children[0] as { counts: ReturnType<typeof countTasks> }).counts), '500 task runs: 497 ✓ 3 ✗');
   const ids = children.slice(1).map((c) => (c.kind === 'task' ? c.task.id : c.kind));
@@ -34,10 +34,41 @@ test('500 task runs: a summary first ("500 task runs: 497 ✓ 3 ✗"), then the 
 
 test('past the page, a "more" entry counts the task runs left out; failed ones are never the ones left out', () => {
   const tasks = Array.from({ length: 1200 }, (_, i) => task(i, i === 1199 ? 'Failed' : 'Completed'));
-  const children = shapeRunChildren(tasks, [], 500);
+  const children = shapeRunChildren(TaskDigest.of(tasks, 500), [], 500);
   assert.equal(children.length, 1 + 500 + 1);
   assert.deepEqual(children.at(-1), { kind: 'more', remaining: 700 });
   assert.equal((children[1] as { task: TaskRunRecord }).task.id, 't1199');
+});
+
+test("a run's task runs taken a batch at a time keep only what is listed, and shape the same children as all at once", () => {
+  const N = 100_000;
+  const failedAt = new Set([3, 40_000, 99_999]);
+  const all = (): Generator<TaskRunRecord> =>
+    (function* () {
+      for (let i = 0; i < N; i++) yield task(i, failedAt.has(i) ? 'Failed' : i % 1000 === 7 ? 'Cancelled' : 'Completed');
+    })();
+  const batched = new TaskDigest(500);
+  let batch: TaskRunRecord[] = [];
+  for (const t of all()) {
+    batch.push(t);
+    if (batch.length === 4096) batched.add(batch.splice(0));
+  }
+  batched.add(batch);
+  const children = shapeRunChildren(batched, [], 500);
+  assert.deepEqual(children[0], { kind: 'summary', counts: { total: N, completed: N - 3 - 100, failed: 3, cancelled: 100, going: 0 } });
+  const ids = children.slice(1, -1).map((c) => (c.kind === 'task' ? c.task.id : c.kind));
+  assert.deepEqual(ids.slice(0, 5), ['t3', 't40000', 't99999', 't0', 't1']);
+  assert.equal(ids.length, 500);
+  assert.deepEqual(children.at(-1), { kind: 'more', remaining: N - 500 });
+  // "Load more": a digest with a larger limit lists more, the same way.
+  const more = shapeRunChildren(TaskDigest.of(all(), 1000), [], 1000);
+  assert.deepEqual(more.slice(1, 501), children.slice(1, 501));
+  assert.deepEqual(more.at(-1), { kind: 'more', remaining: N - 1000 });
+  // A few task runs, in batches: no summary, in the order they started.
+  const few = new TaskDigest(500);
+  few.add([task(0), task(1, 'Failed')]);
+  few.add([task(2)]);
+  assert.deepEqual(shapeRunChildren(few, [], 500).map((c) => (c.kind === 'task' ? c.task.id : c.kind)), ['t0', 't1', 't2']);
 });
 
 test('the summary counts cancelled and unfinished task runs too, and reads in words for a screen reader', () => {

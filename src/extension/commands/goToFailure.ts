@@ -3,6 +3,7 @@
  * frame of its stack in the user's code, source-mapped to the .ts line.
  */
 import * as vscode from 'vscode';
+import { readFailedRun } from '../failures/failedRun';
 import { failureSiteOf } from '../failures/failureSite';
 import { TaskRunNode } from '../runs/runsTree';
 import { openAt } from '../runs/launcher';
@@ -24,7 +25,7 @@ export function registerGoToFailure(context: vscode.ExtensionContext, flowdeck: 
       const target = taskArgument(arg);
       const run = await runFrom(target?.runId ?? arg, flowdeck.host);
       if (!run) return;
-      const detail = await (await flowdeck.host.store()).readRun(run.id);
+      const detail = await readFailedRun(await flowdeck.host.store(), run.id, target?.taskRunId);
       const site = detail && failureSiteOf(detail, target?.taskRunId);
       if (!site) {
         const choice = await vscode.window.showInformationMessage(

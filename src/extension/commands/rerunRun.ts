@@ -9,8 +9,9 @@ export function registerRerunRun(context: vscode.ExtensionContext, flowdeck: Flo
     vscode.commands.registerCommand('flowdeck.rerunRun', async (arg?: unknown) => {
       const run = await runFrom(arg, flowdeck.host);
       if (!run) return;
-      const detail = await (await flowdeck.host.store()).readRun(run.id);
-      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters: detail?.parameters ?? {} });
+      // Its parameters, without reading its task runs.
+      const parts = await (await flowdeck.host.store()).readRunParts(run.id);
+      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters: parts?.detail.parameters ?? {} });
     }),
   );
 }

@@ -11,6 +11,7 @@ import type { FlowdeckHost } from '../host';
 import { runLogUri } from '../logs/runLogDocuments';
 import { escapeMarkdown, formatAge } from '../runs/present';
 import { FailureBook, type FailureSite } from './failureSite';
+import { readFailedRun } from './failedRun';
 
 export class FailureDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('Flowdeck');
@@ -69,7 +70,7 @@ export class FailureDiagnostics implements vscode.Disposable {
       if (!summary || !isTerminal(summary.state.type)) return;
       if (summary.state.type !== 'FAILED' && summary.state.type !== 'COMPLETED') return;
       // Only a failure needs the journal (where it failed); a completed run's index line says enough.
-      const detail = summary.state.type === 'FAILED' ? await store.readRun(id) : undefined;
+      const detail = summary.state.type === 'FAILED' ? await readFailedRun(store, id) : undefined;
       if (summary.state.type === 'FAILED' && !detail) return;
       for (const file of this.book.record(summary, detail)) this.show(file);
     } catch {

@@ -20,7 +20,7 @@ import {
   taskContextValue,
   taskDescription,
 } from './present';
-import { taskSummaryAccessibilityLabel, taskSummaryLabel, type FlowGroup, type TaskCounts } from './treeShape';
+import { taskSummaryAccessibilityLabel, taskSummaryLabel, type FlowGroup, type TaskCounts, type TaskDigest } from './treeShape';
 
 /**
  * What a row shows. Redrawing a row replaces its label's elements, and a click whose press and release
@@ -71,8 +71,8 @@ export class FlowGroupNode extends vscode.TreeItem implements Pick<FlowRef, 'kin
 }
 
 export class RunNode extends vscode.TreeItem {
-  /** Task runs of a finished run, read once from its file. */
-  finishedTasks?: TaskRunRecord[];
+  /** What is listed of a finished run's task runs, read once from its journal. */
+  finishedTasks?: TaskDigest;
   /** Task runs of a going run that is expanded, kept current from the runner's events. */
   liveTasks?: Map<string, TaskRunRecord>;
   /** How many of its task runs are listed. */

@@ -12,7 +12,7 @@ import type { FlowdeckHost, StoreChange } from '../host';
 import { Throttle } from '../util/throttle';
 import { filterSummary, isFiltered, runTooltip, taskTooltip, type RunsFilter } from './present';
 import { FlowGroupNode, GROUP_PAGE, LoadMoreNode, RunNode, TASKS_PAGE, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
-import { shapeFlowGroups, shapeRunChildren } from './treeShape';
+import { shapeFlowGroups, shapeRunChildren, TaskDigest } from './treeShape';
 
 export { FlowGroupNode, LoadMoreNode, RunNode, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
 
@@ -136,8 +136,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   async resolveTreeItem(item: vscode.TreeItem, node: RunsTreeNode): Promise<vscode.TreeItem> {
     if (node instanceof RunNode) {
       // Parameters live in the run's journal, not the index: read when the tooltip is wanted.
-      const detail = await this.host.openedStore?.readRun(node.run.id).catch(() => undefined);
-      item.tooltip = new vscode.MarkdownString(runTooltip({ ...node.run, parameters: detail?.parameters }, Date.now()));
+      // Its detail without its task runs: a run of a million task runs is not read whole for a tooltip.
+      const parts = await this.host.openedStore?.readRunParts(node.run.id).catch(() => undefined);
+      item.tooltip = new vscode.MarkdownString(runTooltip({ ...node.run, parameters: parts?.detail.parameters }, Date.now()));
     } else if (node instanceof TaskRunNode) {
       item.tooltip = new vscode.MarkdownString(taskTooltip(node.task, Date.now()));
     }
@@ -307,15 +308,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   /**
    * A finished run's task runs are read once; a run of this window is read once and then follows the
-   * runner's events; a run of another process (the CLI) is read again each time it is redrawn.
+   * runner's events; a run of another process (the CLI) is read again each time it is redrawn. Read a batch
+   * at a time into a digest, which keeps only what is listed: a run of a million task runs is never held.
    */
-  private async tasksOf(node: RunNode): Promise<TaskRunRecord[]> {
-    if (node.liveTasks) return [...node.liveTasks.values()];
-    if (node.finishedTasks) return node.finishedTasks;
-    const tasks = (await (await this.host.store()).readRun(node.run.id))?.taskRuns ?? [];
-    if (isTerminal(node.run.state.type)) node.finishedTasks = tasks;
-    else if (this.host.isLive(node.run.id)) node.liveTasks = new Map(tasks.map((t) => [t.id, t]));
-    return tasks;
+  private async tasksOf(node: RunNode): Promise<TaskDigest> {
+    if (node.liveTasks) return TaskDigest.of(node.liveTasks.values(), node.taskLimit);
+    if (node.finishedTasks && node.finishedTasks.limit >= node.taskLimit) return node.finishedTasks;
+    const store = await this.host.store();
+    if (!isTerminal(node.run.state.type) && this.host.isLive(node.run.id)) {
+      // The runner of this window already holds every task run of its runs, and will send each change.
+      const tasks = (await store.readRun(node.run.id))?.taskRuns ?? [];
+      node.liveTasks = new Map(tasks.map((t) => [t.id, t]));
+      return TaskDigest.of(tasks, node.taskLimit);
+    }
+    const digest = new TaskDigest(node.taskLimit);
+    await (await store.readRunParts(node.run.id))?.readTaskRuns((batch) => digest.add(batch));
+    if (isTerminal(node.run.state.type)) node.finishedTasks = digest;
+    return digest;
   }
 
   private onRun(run: FlowRunSummary): void {

@@ -21,24 +21,70 @@ export interface TaskCounts {
 }
 
 export function countTasks(tasks: readonly Pick<TaskRunRecord, 'state'>[]): TaskCounts {
-  const c: TaskCounts = { total: tasks.length, completed: 0, failed: 0, cancelled: 0, going: 0 };
-  for (const t of tasks) {
-    switch (t.state.type) {
-      case 'COMPLETED':
-        c.completed++;
-        break;
-      case 'FAILED':
-      case 'CRASHED':
-        c.failed++;
-        break;
-      case 'CANCELLED':
-        c.cancelled++;
-        break;
-      default:
-        c.going++;
+  const c: TaskCounts = { total: 0, completed: 0, failed: 0, cancelled: 0, going: 0 };
+  for (const t of tasks) countTask(c, t);
+  return c;
+}
+
+function countTask(c: TaskCounts, t: Pick<TaskRunRecord, 'state'>): void {
+  c.total++;
+  switch (t.state.type) {
+    case 'COMPLETED':
+      c.completed++;
+      break;
+    case 'FAILED':
+    case 'CRASHED':
+      c.failed++;
+      break;
+    case 'CANCELLED':
+      c.cancelled++;
+      break;
+    default:
+      c.going++;
+  }
+}
+
+function isFailed(t: TaskRunRecord): boolean {
+  return t.state.type === 'FAILED' || t.state.type === 'CRASHED';
+}
+
+/**
+ * What a run's children need of its task runs, taken a batch at a time: their counts, and the first `limit`
+ * in the order they started and of the failed ones and the others — never every task run, so a run of a
+ * million task runs is listed in bounded memory.
+ */
+export class TaskDigest {
+  readonly counts: TaskCounts = { total: 0, completed: 0, failed: 0, cancelled: 0, going: 0 };
+  private readonly first: TaskRunRecord[] = [];
+  private readonly failed: TaskRunRecord[] = [];
+  private readonly others: TaskRunRecord[] = [];
+
+  constructor(readonly limit: number) {}
+
+  static of(tasks: Iterable<TaskRunRecord>, limit: number): TaskDigest {
+    const d = new TaskDigest(limit);
+    d.add(tasks);
+    return d;
+  }
+
+  add(tasks: Iterable<TaskRunRecord>): void {
+    for (const t of tasks) {
+      countTask(this.counts, t);
+      if (this.first.length < this.limit) this.first.push(t);
+      const list = isFailed(t) ? this.failed : this.others;
+      if (list.length < this.limit) list.push(t);
     }
   }
-  return c;
+
+  /** Whether the run's children start with a summary and list failed task runs first. */
+  get many(): boolean {
+    return this.counts.total >= SUMMARY_MIN_TASKS;
+  }
+
+  /** The task runs listed: the first `limit`, failed ones first when there are many. */
+  listed(): TaskRunRecord[] {
+    return this.many ? [...this.failed, ...this.others].slice(0, this.limit) : [...this.first];
+  }
 }
 
 /** `500 task runs: 497 ✓ 3 ✗`, then `2 cancelled`, `4 going` when there are any. */
@@ -64,22 +110,13 @@ export type RunChild =
   | { kind: 'subflow'; run: FlowRunSummary }
   | { kind: 'more'; remaining: number };
 
-function failedFirst(tasks: readonly TaskRunRecord[]): TaskRunRecord[] {
-  const failed: TaskRunRecord[] = [];
-  const rest: TaskRunRecord[] = [];
-  for (const t of tasks) (t.state.type === 'FAILED' || t.state.type === 'CRASHED' ? failed : rest).push(t);
-  return [...failed, ...rest];
-}
-
 /**
  * A run's children: up to `limit` task runs (in the order they started; failed ones first once there are
  * SUMMARY_MIN_TASKS or more, under a summary), each followed by the subflow runs it started; subflows of
  * no listed task run come after; then "more" when task runs were left out. `subflows` oldest first.
  */
-export function shapeRunChildren(tasks: readonly TaskRunRecord[], subflows: readonly FlowRunSummary[], limit: number): RunChild[] {
-  const many = tasks.length >= SUMMARY_MIN_TASKS;
-  const ordered = many ? failedFirst(tasks) : [...tasks];
-  const listed = ordered.slice(0, Math.max(0, limit));
+export function shapeRunChildren(tasks: TaskDigest, subflows: readonly FlowRunSummary[], limit: number): RunChild[] {
+  const listed = tasks.listed().slice(0, Math.max(0, limit));
   const listedIds = new Set(listed.map((t) => t.id));
   const byTask = new Map<string, FlowRunSummary[]>();
   const loose: FlowRunSummary[] = [];
@@ -92,13 +129,13 @@ export function shapeRunChildren(tasks: readonly TaskRunRecord[], subflows: read
       loose.push(s);
     }
   }
-  const out: RunChild[] = many ? [{ kind: 'summary', counts: countTasks(tasks) }] : [];
+  const out: RunChild[] = tasks.many ? [{ kind: 'summary', counts: { ...tasks.counts } }] : [];
   for (const task of listed) {
     out.push({ kind: 'task', task });
     for (const run of byTask.get(task.id) ?? []) out.push({ kind: 'subflow', run });
   }
   for (const run of loose) out.push({ kind: 'subflow', run });
-  if (ordered.length > listed.length) out.push({ kind: 'more', remaining: ordered.length - listed.length });
+  if (tasks.counts.total > listed.length) out.push({ kind: 'more', remaining: tasks.counts.total - listed.length });
   return out;
 }
 
