@@ -1,7 +1,11 @@
 /**
  * The worker's side of the event pipe: messages are buffered briefly and written with synchronous
- * writes. A write happens from inside `send` once the oldest buffered message is FLUSH_MS old, so a
- * worker whose event loop never turns (a synchronous loop, a busy map) still reports; the timer only
+ * writes. Each line is encoded into one reused buffer as it is sent, so the line's string dies young:
+ * kept as strings until the write, a big map's lines (~150 KB in a flush interval, each a chain of
+ * concatenated pieces) were copied by every young-generation collection in between.
+ *
+ * A write happens from inside `send` once the oldest buffered message is FLUSH_MS old, so a worker whose
+ * event loop never turns (a synchronous loop, a busy map) still reports; the timer only
  * covers a quiet moment. On every way out of the process — `process.exit`, an uncaught error, a
  * signal the process handles — the buffer is written before the process goes. Only a SIGKILL can lose
  * anything, and then only the last FLUSH_MS.
@@ -14,8 +18,9 @@ import { EVENT_FD, type WorkerMessage } from '../protocol';
 const FLUSH_MS = 10;
 const FLUSH_BYTES = 256 * 1024;
 
-let buffer: string[] = [];
-let bytes = 0;
+/** Encoded lines not yet written: the first `buffered` bytes of `out`. */
+const out = Buffer.allocUnsafe(FLUSH_BYTES);
+let buffered = 0;
 let oldest = 0;
 let timer: NodeJS.Timeout | undefined;
 let hostGone = false;
@@ -45,10 +50,19 @@ function idleFlush(): void {
 
 /** Queues one message, already serialized as a JSON line without its newline. */
 export function sendLine(line: string, urgent = false): void {
-  if (buffer.length === 0) oldest = Date.now();
-  buffer.push(line, '\n');
-  bytes += line.length + 1;
-  if (urgent || bytes >= FLUSH_BYTES || Date.now() - oldest >= FLUSH_MS) flush();
+  // A UTF-16 unit is at most 3 bytes of UTF-8: room for the line and its newline, or write what is buffered.
+  if (buffered + line.length * 3 + 1 > FLUSH_BYTES) {
+    flush();
+    if (line.length * 3 + 1 > FLUSH_BYTES) {
+      // Longer than the buffer can surely hold: written on its own.
+      if (!hostGone) writeAll(Buffer.from(`${line}\n`, 'utf8'));
+      return;
+    }
+  }
+  if (buffered === 0) oldest = Date.now();
+  buffered += out.write(line, buffered, 'utf8');
+  out[buffered++] = 0x0a;
+  if (urgent || Date.now() - oldest >= FLUSH_MS) flush();
   else timer ??= setTimeout(idleFlush, FLUSH_MS);
 }
 
@@ -69,12 +83,11 @@ export function flush(): void {
     timer = undefined;
   }
   if (idleHooks.some((h) => h.pending())) armIdle();
-  if (buffer.length === 0) return;
-  const text = buffer.join('');
-  buffer = [];
-  bytes = 0;
+  if (buffered === 0) return;
+  const bytes = buffered;
+  buffered = 0;
   if (hostGone) return;
-  writeAll(Buffer.from(text, 'utf8'));
+  writeAll(out.subarray(0, bytes));
 }
 
 function writeAll(data: Buffer): void {
