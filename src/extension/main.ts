@@ -1,8 +1,10 @@
 /**
- * Entry point. Activation only wires things up: commands, views, the status bar. The store opens when a
- * view first asks for runs, the runner when a run starts, the flow parser on the first scan, the OAuth
- * code on "Connect YouTube Account" — so activation stays in the low milliseconds (it is timed and
- * logged to the output channel).
+ * Entry point. Activation only wires things up: commands, views, providers, webview serializers. The
+ * store opens when a view first asks for runs, the runner when a run starts, the flow parser on the first
+ * scan, the OAuth code on "Connect YouTube Account"; the panels, the launcher, the schedules and the
+ * status bar items are built on first use (util/onFirstUse.ts) — each component built here would cost its
+ * first-time compilation — so activation stays in the low milliseconds (it is timed and logged to the
+ * output channel).
  */
 import * as vscode from 'vscode';
 import { GitHubAccount } from './accounts/github';
