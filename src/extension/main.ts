@@ -1,8 +1,10 @@
 /**
- * Entry point. Activation only wires things up: commands, views, the status bar. The store opens when a
- * view first asks for runs, the runner when a run starts, the flow parser on the first scan, the OAuth
- * code on "Connect YouTube Account" — so activation stays in the low milliseconds (it is timed and
- * logged to the output channel).
+ * Entry point. Activation only wires things up: commands, views, providers, webview serializers. The
+ * store opens when a view first asks for runs, the runner when a run starts, the flow parser on the first
+ * scan, the OAuth code on "Connect YouTube Account"; the panels, the launcher, the schedules and the
+ * status bar items are built on first use (util/onFirstUse.ts) — each component built here would cost its
+ * first-time compilation — so activation stays in the low milliseconds (it is timed and logged to the
+ * output channel).
  */
 import * as vscode from 'vscode';
 import { GitHubAccount } from './accounts/github';
@@ -39,7 +41,7 @@ import { registerSetGitHubToken } from './commands/setGitHubToken';
 import { registerShowOutput } from './commands/showOutput';
 import { registerShowRunLogs } from './commands/showRunLogs';
 import { registerSignInGitHub } from './commands/signInGitHub';
-import { DashboardPanels } from './dashboard/panel';
+import { DashboardPanels, registerDashboardRestore } from './dashboard/panel';
 import { FailureDiagnostics } from './failures/failureDiagnostics';
 import { registerFlowCodeLens } from './flows/codeLens';
 import { FlowIndex } from './flows/flowIndex';
@@ -47,7 +49,7 @@ import { FlowsTreeProvider } from './flows/flowsTree';
 import { FlowdeckHost } from './host';
 import { RunLogDocuments } from './logs/runLogDocuments';
 import { RunOutput } from './output/runOutput';
-import { RunDetailsPanels } from './runDetails/runDetailsPanels';
+import { RunDetailsPanels, registerRunDetailsRestore } from './runDetails/runDetailsPanels';
 import { RunLauncher } from './runs/launcher';
 import { RunsTreeProvider } from './runs/runsTree';
 import { RunNotices } from './schedules/runNotices';
@@ -55,6 +57,7 @@ import { WindowSchedules } from './schedules/windowSchedules';
 import type { Flowdeck } from './services';
 import { registerStatusBar } from './statusBar';
 import { registerStoreHealth } from './storeHealth';
+import { OnFirstUse } from './util/onFirstUse';
 import { WorkersTreeProvider } from './workers/workersTree';
 
 /**
@@ -70,17 +73,48 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const output = new RunOutput();
   const github = new GitHubAccount(context);
-  const youtube = new YouTubeAccount(context.secrets);
-  const host = new FlowdeckHost(context.extensionUri, { github, youtube }, output);
-  const launcher = new RunLauncher(host, output);
+  const youtube = new OnFirstUse(() => new YouTubeAccount(context.secrets));
+  const host = new FlowdeckHost(
+    context.extensionUri,
+    {
+      github,
+      get youtube() {
+        return youtube.value;
+      },
+    },
+    output,
+  );
+  const launcher = new OnFirstUse(() => new RunLauncher(host, output));
   const flowIndex = new FlowIndex();
   const runsTree = new RunsTreeProvider(host);
-  const dashboard = new DashboardPanels({ extensionUri: context.extensionUri, host, launcher, output });
   const runLogs = new RunLogDocuments(host);
-  const runDetails = new RunDetailsPanels({ extensionUri: context.extensionUri, host, output, flowIndex, runLogs });
-  const failures = new FailureDiagnostics(host);
-  const flowdeck: Flowdeck = { host, output, launcher, flowIndex, runsTree, dashboard, runDetails, runLogs, github, youtube };
-  const schedules = new WindowSchedules(host, flowIndex, output);
+  const dashboard = new OnFirstUse(() => new DashboardPanels({ extensionUri: context.extensionUri, host, launcher: launcher.value, output }));
+  const runDetails = new OnFirstUse(() => new RunDetailsPanels({ extensionUri: context.extensionUri, host, output, flowIndex, runLogs }));
+  const schedules = new OnFirstUse(() => new WindowSchedules(host, flowIndex, output));
+  const failures = new OnFirstUse(() => new FailureDiagnostics(host));
+  const flowdeck: Flowdeck = {
+    host,
+    output,
+    flowIndex,
+    runsTree,
+    runLogs,
+    github,
+    get launcher() {
+      return launcher.value;
+    },
+    get dashboard() {
+      return dashboard.value;
+    },
+    get runDetails() {
+      return runDetails.value;
+    },
+    get schedules() {
+      return schedules.value;
+    },
+    get youtube() {
+      return youtube.value;
+    },
+  };
   const notices = new RunNotices(host);
   // Slots prepared by this window are given back before its runs are cancelled.
   shutdown = async () => {
@@ -107,6 +141,11 @@ export function activate(context: vscode.ExtensionContext): void {
     runLogs,
     runDetails,
     failures,
+    launcher,
+    youtube,
+    // VS Code asks for these at activation; the panels are built only when there is one to restore.
+    registerDashboardRestore(dashboard),
+    registerRunDetailsRestore(runDetails),
     vscode.window.createTreeView('flowdeck.flows', { treeDataProvider: flowsTree }),
     // Holds only welcome content (package.json viewsWelcome), shown while the workspace has no flow files.
     vscode.window.registerTreeDataProvider('flowdeck.gettingStarted', { getTreeItem: (item: vscode.TreeItem) => item, getChildren: () => [] }),
@@ -150,15 +189,21 @@ export function activate(context: vscode.ExtensionContext): void {
   registerFlowCodeLens(context, flowIndex);
   registerStatusBar(context, host, schedules);
   registerStoreHealth(context, host, output);
-  registerScheduleFlow(context, flowdeck, schedules);
-  registerManageSchedule(context, flowdeck, schedules);
+  registerScheduleFlow(context, flowdeck);
+  registerManageSchedule(context, flowdeck);
   // Schedules start after activation (they open the store and scan the workspace), not during it.
-  const startSchedules = setTimeout(() => schedules.apply(), SCHEDULES_START_MS);
-  context.subscriptions.push({ dispose: () => clearTimeout(startSchedules) });
+  const startSchedules = setTimeout(() => schedules.value.apply(), SCHEDULES_START_MS);
+  // Failures of the latest runs go back to their lines once the history has been read (not during
+  // activation); from then on they follow the runs.
+  const restoreFailures = setTimeout(() => void failures.value.restore().catch((e: Error) => output.note(`Could not look for failed runs: ${e.message}`, 'WARNING')), 0);
+  context.subscriptions.push({
+    dispose: () => {
+      clearTimeout(startSchedules);
+      clearTimeout(restoreFailures);
+    },
+  });
 
   output.note(`Flowdeck activated in ${(performance.now() - started).toFixed(1)} ms`);
-  // Failures of the latest runs go back to their lines once the history has been read (not during activation).
-  setTimeout(() => void failures.restore().catch((e: Error) => output.note(`Could not look for failed runs: ${e.message}`, 'WARNING')), 0);
 }
 
 /** Cancels the runs still going (their state records why) and waits for their workers to stop. */

@@ -1,6 +1,7 @@
 /**
- * What the commands work with, created once in activate() and handed to each `registerX(context, flowdeck)`,
- * instead of module-level globals.
+ * What the commands work with, created in activate() and handed to each `registerX(context, flowdeck)`,
+ * instead of module-level globals. Those a window may never use (the panels, the launcher, the YouTube
+ * account, the schedules) are built the first time a command reads them (util/onFirstUse.ts).
  */
 import type { GitHubAccount } from './accounts/github';
 import type { YouTubeAccount } from './accounts/youtube';
@@ -12,16 +13,18 @@ import type { RunOutput } from './output/runOutput';
 import type { RunDetailsPanels } from './runDetails/runDetailsPanels';
 import type { RunLauncher } from './runs/launcher';
 import type { RunsTreeProvider } from './runs/runsTree';
+import type { WindowSchedules } from './schedules/windowSchedules';
 
 export interface Flowdeck {
-  host: FlowdeckHost;
-  output: RunOutput;
-  launcher: RunLauncher;
-  flowIndex: FlowIndex;
-  runsTree: RunsTreeProvider;
-  dashboard: DashboardPanels;
-  runDetails: RunDetailsPanels;
-  runLogs: RunLogDocuments;
-  github: GitHubAccount;
-  youtube: YouTubeAccount;
+  readonly host: FlowdeckHost;
+  readonly output: RunOutput;
+  readonly launcher: RunLauncher;
+  readonly flowIndex: FlowIndex;
+  readonly runsTree: RunsTreeProvider;
+  readonly dashboard: DashboardPanels;
+  readonly runDetails: RunDetailsPanels;
+  readonly runLogs: RunLogDocuments;
+  readonly schedules: WindowSchedules;
+  readonly github: GitHubAccount;
+  readonly youtube: YouTubeAccount;
 }

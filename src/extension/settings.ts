@@ -47,13 +47,18 @@ function expandHome(path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
+/** `flowdeck.flowGlob` alone: what activation needs (the CodeLens provider's pattern), without reading the rest. */
+export function readFlowGlob(c: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration('flowdeck')): string {
+  return c.get<string>('flowGlob', DEFAULT_FLOW_GLOB).trim() || DEFAULT_FLOW_GLOB;
+}
+
 export function readSettings(): FlowdeckSettings {
   const c = vscode.workspace.getConfiguration('flowdeck');
   const reveal = c.get<string>('revealOutput', 'onRun');
   const home = c.get<string>('home', '').trim();
   const store = c.get<string>('store', '').trim() || process.env.FLOWDECK_STORE?.trim() || undefined;
   return {
-    flowGlob: c.get<string>('flowGlob', DEFAULT_FLOW_GLOB).trim() || DEFAULT_FLOW_GLOB,
+    flowGlob: readFlowGlob(c),
     revealOutput: reveal === 'onFailure' || reveal === 'never' ? reveal : 'onRun',
     githubApiUrl: c.get<string>('github.apiUrl', '').trim(),
     home: home === '' ? defaultHome(process.env) : expandHome(home),

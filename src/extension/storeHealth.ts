@@ -7,21 +7,18 @@ import type { FlowdeckHost } from './host';
 import type { RunOutput } from './output/runOutput';
 
 export function registerStoreHealth(context: vscode.ExtensionContext, host: FlowdeckHost, output: RunOutput): void {
-  const item = vscode.window.createStatusBarItem('flowdeck.storeHealth', vscode.StatusBarAlignment.Left, 9);
-  item.name = 'Flowdeck Store';
-  item.text = '$(warning) Flowdeck store unreachable';
-  item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
-  item.command = 'flowdeck.showOutput';
+  // Made the first time the store is out of reach (not at activation): most windows never see it.
+  let item: vscode.StatusBarItem | undefined;
   let down = false;
   context.subscriptions.push(
-    item,
     host.onDidChangeStoreHealth((health) => {
       if (health.ok) {
-        item.hide();
+        item?.hide();
         if (down) output.note('The Flowdeck store is reachable again.');
         down = false;
         return;
       }
+      item ??= warningItem(context);
       item.tooltip = `${health.message ?? 'The Flowdeck store cannot be reached.'}\nThe views show what they had; they catch up when the connection is back.`;
       item.show();
       if (!down) {
@@ -32,4 +29,14 @@ export function registerStoreHealth(context: vscode.ExtensionContext, host: Flow
       }
     }),
   );
+}
+
+function warningItem(context: vscode.ExtensionContext): vscode.StatusBarItem {
+  const item = vscode.window.createStatusBarItem('flowdeck.storeHealth', vscode.StatusBarAlignment.Left, 9);
+  item.name = 'Flowdeck Store';
+  item.text = '$(warning) Flowdeck store unreachable';
+  item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+  item.command = 'flowdeck.showOutput';
+  context.subscriptions.push(item);
+  return item;
 }

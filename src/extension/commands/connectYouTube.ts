@@ -36,49 +36,51 @@ async function chooseClient(oauth: YouTubeConnectModule): Promise<OAuthClient | 
 
 export function registerConnectYouTube(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.connectYouTube', async () => {
-      const oauth = loadYouTubeConnect();
-      const { YouTubeError } = oauth;
-      try {
-        const client = await chooseClient(oauth);
-        if (!client) return;
-        const tokens = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: 'Connecting YouTube', cancellable: true },
-          (progress, cancel) => {
-            progress.report({ message: 'finish signing in in the browser page that opened…' });
-            const abort = new AbortController();
-            cancel.onCancellationRequested(() => abort.abort());
-            return oauth.connectYouTube({
-              clientId: client.clientId,
-              clientSecret: client.clientSecret,
-              openBrowser: async (url) => {
-                // As the CLI prints it: the link still works when no browser can be opened from here (a remote
-                // editor, a sandbox), and it holds nothing secret (PKCE keeps the verifier in this process).
-                flowdeck.output.note(`Opening Google's sign-in page. If no browser page opened, open this link: ${url}`);
-                if (!(await vscode.env.openExternal(vscode.Uri.parse(url)))) {
-                  throw new YouTubeError('authorization-failed', 'The sign-in page was not opened, so connecting stopped. Connect again and allow opening the link.');
-                }
-              },
-              authUrl: envValue('FLOWDECK_GOOGLE_AUTH_URL'),
-              tokenUrl: envValue('FLOWDECK_GOOGLE_TOKEN_URL'),
-              redirectUri: client.redirectUri,
-              signal: abort.signal,
-            });
-          },
-        );
-        await flowdeck.youtube.save({
-          client_id: client.clientId,
-          client_secret: client.clientSecret,
-          refresh_token: tokens.refresh_token,
-          access_token: tokens.access_token,
-          ...(tokens.expiry_date === undefined ? {} : { expiry_date: tokens.expiry_date }),
-        });
-        void vscode.window.showInformationMessage('YouTube connected. Run youtube-channel-analytics from the Flows view.');
-      } catch (e) {
-        // Cancelling the progress notification is the user's own choice, not an error.
-        if (e instanceof YouTubeError && e.code === 'cancelled') return;
-        void vscode.window.showErrorMessage(`Could not connect YouTube: ${(e as Error).message}`);
-      }
-    }),
+    vscode.commands.registerCommand('flowdeck.connectYouTube', () => connectYouTube(flowdeck)),
   );
+}
+
+async function connectYouTube(flowdeck: Flowdeck): Promise<void> {
+  const oauth = loadYouTubeConnect();
+  const { YouTubeError } = oauth;
+  try {
+    const client = await chooseClient(oauth);
+    if (!client) return;
+    const tokens = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Connecting YouTube', cancellable: true },
+      (progress, cancel) => {
+        progress.report({ message: 'finish signing in in the browser page that opened…' });
+        const abort = new AbortController();
+        cancel.onCancellationRequested(() => abort.abort());
+        return oauth.connectYouTube({
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          openBrowser: async (url) => {
+            // As the CLI prints it: the link still works when no browser can be opened from here (a remote
+            // editor, a sandbox), and it holds nothing secret (PKCE keeps the verifier in this process).
+            flowdeck.output.note(`Opening Google's sign-in page. If no browser page opened, open this link: ${url}`);
+            if (!(await vscode.env.openExternal(vscode.Uri.parse(url)))) {
+              throw new YouTubeError('authorization-failed', 'The sign-in page was not opened, so connecting stopped. Connect again and allow opening the link.');
+            }
+          },
+          authUrl: envValue('FLOWDECK_GOOGLE_AUTH_URL'),
+          tokenUrl: envValue('FLOWDECK_GOOGLE_TOKEN_URL'),
+          redirectUri: client.redirectUri,
+          signal: abort.signal,
+        });
+      },
+    );
+    await flowdeck.youtube.save({
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      refresh_token: tokens.refresh_token,
+      access_token: tokens.access_token,
+      ...(tokens.expiry_date === undefined ? {} : { expiry_date: tokens.expiry_date }),
+    });
+    void vscode.window.showInformationMessage('YouTube connected. Run youtube-channel-analytics from the Flows view.');
+  } catch (e) {
+    // Cancelling the progress notification is the user's own choice, not an error.
+    if (e instanceof YouTubeError && e.code === 'cancelled') return;
+    void vscode.window.showErrorMessage(`Could not connect YouTube: ${(e as Error).message}`);
+  }
 }

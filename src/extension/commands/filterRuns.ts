@@ -26,40 +26,42 @@ export function filterArgument(arg: unknown): RunsFilter | undefined {
 
 export function registerFilterRuns(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.filterRuns', async (arg?: unknown) => {
-      const given = filterArgument(arg);
-      if (given) {
-        flowdeck.runsTree.setFilter(given);
-        await vscode.commands.executeCommand('flowdeck.runs.focus');
-        return;
-      }
-      const current = flowdeck.runsTree.getFilter();
-      const store = await flowdeck.host.store();
-      const flows = (await store.flows()).sort((a, b) => a.flowName.localeCompare(b.flowName));
-      const count = (n: number) => `${n.toLocaleString('en-US')} run${n === 1 ? '' : 's'}`;
-      const states: Item[] = [];
-      for (const type of FILTER_STATE_TYPES) {
-        const n = await store.count({ rootsOnly: true, stateTypes: [type] });
-        states.push({ label: `$(${stateIcon({ type, name: stateNameOfType(type) }).id.replace('~spin', '')}) ${stateTypeLabel(type)}`, description: count(n), stateType: type });
-      }
-      const flowItems = flows.map((f): Item => ({ label: `$(symbol-event) ${f.flowName}`, description: count(f.runs), flowName: f.flowName }));
-      const pick = vscode.window.createQuickPick<Item>();
-      pick.title = 'Filter Runs';
-      pick.placeholder = 'Pick states and flows: runs in any picked state, of any picked flow. Pick none to see all runs.';
-      pick.canSelectMany = true;
-      pick.matchOnDescription = true;
-      pick.items = [{ label: 'State', kind: vscode.QuickPickItemKind.Separator }, ...states, { label: 'Flow', kind: vscode.QuickPickItemKind.Separator }, ...flowItems];
-      pick.selectedItems = [...states.filter((i) => current.stateTypes?.includes(i.stateType!)), ...flowItems.filter((i) => current.flowNames?.includes(i.flowName!))];
-      const accepted = await new Promise<readonly Item[] | undefined>((resolve) => {
-        pick.onDidAccept(() => resolve(pick.selectedItems));
-        pick.onDidHide(() => resolve(undefined));
-        pick.show();
-      });
-      pick.dispose();
-      if (!accepted) return;
-      const stateTypes = accepted.flatMap((i) => (i.stateType ? [i.stateType] : []));
-      const flowNames = accepted.flatMap((i) => (i.flowName ? [i.flowName] : []));
-      flowdeck.runsTree.setFilter({ ...(current.search ? { search: current.search } : {}), ...(stateTypes.length ? { stateTypes } : {}), ...(flowNames.length ? { flowNames } : {}) });
-    }),
+    vscode.commands.registerCommand('flowdeck.filterRuns', (arg?: unknown) => filterRuns(flowdeck, arg)),
   );
+}
+
+async function filterRuns(flowdeck: Flowdeck, arg?: unknown): Promise<void> {
+  const given = filterArgument(arg);
+  if (given) {
+    flowdeck.runsTree.setFilter(given);
+    await vscode.commands.executeCommand('flowdeck.runs.focus');
+    return;
+  }
+  const current = flowdeck.runsTree.getFilter();
+  const store = await flowdeck.host.store();
+  const flows = (await store.flows()).sort((a, b) => a.flowName.localeCompare(b.flowName));
+  const count = (n: number) => `${n.toLocaleString('en-US')} run${n === 1 ? '' : 's'}`;
+  const states: Item[] = [];
+  for (const type of FILTER_STATE_TYPES) {
+    const n = await store.count({ rootsOnly: true, stateTypes: [type] });
+    states.push({ label: `$(${stateIcon({ type, name: stateNameOfType(type) }).id.replace('~spin', '')}) ${stateTypeLabel(type)}`, description: count(n), stateType: type });
+  }
+  const flowItems = flows.map((f): Item => ({ label: `$(symbol-event) ${f.flowName}`, description: count(f.runs), flowName: f.flowName }));
+  const pick = vscode.window.createQuickPick<Item>();
+  pick.title = 'Filter Runs';
+  pick.placeholder = 'Pick states and flows: runs in any picked state, of any picked flow. Pick none to see all runs.';
+  pick.canSelectMany = true;
+  pick.matchOnDescription = true;
+  pick.items = [{ label: 'State', kind: vscode.QuickPickItemKind.Separator }, ...states, { label: 'Flow', kind: vscode.QuickPickItemKind.Separator }, ...flowItems];
+  pick.selectedItems = [...states.filter((i) => current.stateTypes?.includes(i.stateType!)), ...flowItems.filter((i) => current.flowNames?.includes(i.flowName!))];
+  const accepted = await new Promise<readonly Item[] | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems));
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
+  });
+  pick.dispose();
+  if (!accepted) return;
+  const stateTypes = accepted.flatMap((i) => (i.stateType ? [i.stateType] : []));
+  const flowNames = accepted.flatMap((i) => (i.flowName ? [i.flowName] : []));
+  flowdeck.runsTree.setFilter({ ...(current.search ? { search: current.search } : {}), ...(stateTypes.length ? { stateTypes } : {}), ...(flowNames.length ? { flowNames } : {}) });
 }

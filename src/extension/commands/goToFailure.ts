@@ -21,21 +21,23 @@ function taskArgument(arg: unknown): { runId: string; taskRunId?: string } | und
 
 export function registerGoToFailure(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.goToFailure', async (arg?: unknown) => {
-      const target = taskArgument(arg);
-      const run = await runFrom(target?.runId ?? arg, flowdeck.host);
-      if (!run) return;
-      const detail = await readFailedRun(await flowdeck.host.store(), run.id, target?.taskRunId);
-      const site = detail && failureSiteOf(detail, target?.taskRunId);
-      if (!site) {
-        const choice = await vscode.window.showInformationMessage(
-          `Flow run '${run.name}' (${run.state.name}) has no failure in your code to go to: nothing it threw came from a line of a flow file. Its log says what happened.`,
-          'Show Logs',
-        );
-        if (choice) await vscode.commands.executeCommand('flowdeck.showRunLogs', run.id);
-        return;
-      }
-      await openAt(site.file, site.line, site.column);
-    }),
+    vscode.commands.registerCommand('flowdeck.goToFailure', (arg?: unknown) => goToFailure(flowdeck, arg)),
   );
+}
+
+async function goToFailure(flowdeck: Flowdeck, arg?: unknown): Promise<void> {
+  const target = taskArgument(arg);
+  const run = await runFrom(target?.runId ?? arg, flowdeck.host);
+  if (!run) return;
+  const detail = await readFailedRun(await flowdeck.host.store(), run.id, target?.taskRunId);
+  const site = detail && failureSiteOf(detail, target?.taskRunId);
+  if (!site) {
+    const choice = await vscode.window.showInformationMessage(
+      `Flow run '${run.name}' (${run.state.name}) has no failure in your code to go to: nothing it threw came from a line of a flow file. Its log says what happened.`,
+      'Show Logs',
+    );
+    if (choice) await vscode.commands.executeCommand('flowdeck.showRunLogs', run.id);
+    return;
+  }
+  await openAt(site.file, site.line, site.column);
 }

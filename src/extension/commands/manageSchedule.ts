@@ -7,36 +7,36 @@ import { findSchedule, type ScheduleView } from '../../engine/schedules/schedule
 import { describeSchedule } from '../../engine/schedules/scheduleSpec';
 import { FlowNode } from '../flows/flowsTree';
 import type { Flowdeck } from '../services';
-import type { WindowSchedules } from '../schedules/windowSchedules';
 
 type Action = 'pause' | 'resume' | 'remove';
 
 const TITLES: Record<Action, string> = { pause: 'Pause Schedule', resume: 'Resume Schedule', remove: 'Remove Schedule' };
 
-export function registerManageSchedule(context: vscode.ExtensionContext, flowdeck: Flowdeck, schedules: WindowSchedules): void {
-  const apply = (action: Action) => async (arg?: unknown) => {
-    const view = await pick(action, arg, await schedules.views());
-    if (!view) return;
-    const { entry } = view;
-    const what = `schedule ${entry.id} of ${entry.flowName} (${describeSchedule(entry.schedule)})`;
-    const store = await flowdeck.host.store();
-    if (action === 'remove') {
-      if (entry.origin === 'code') {
-        void vscode.window.showWarningMessage(`The ${what} is written in the flow's options; remove it there, or pause it.`);
-        return;
-      }
-      await store.schedules.remove(entry.id);
-    } else {
-      await store.schedules.setPaused(entry.id, action === 'pause');
-    }
-    schedules.refresh();
-    void vscode.window.showInformationMessage(`${action === 'pause' ? 'Paused' : action === 'resume' ? 'Resumed' : 'Removed'} ${what}.`);
-  };
+export function registerManageSchedule(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.pauseSchedule', apply('pause')),
-    vscode.commands.registerCommand('flowdeck.resumeSchedule', apply('resume')),
-    vscode.commands.registerCommand('flowdeck.removeSchedule', apply('remove')),
+    vscode.commands.registerCommand('flowdeck.pauseSchedule', (arg?: unknown) => manageSchedule(flowdeck, 'pause', arg)),
+    vscode.commands.registerCommand('flowdeck.resumeSchedule', (arg?: unknown) => manageSchedule(flowdeck, 'resume', arg)),
+    vscode.commands.registerCommand('flowdeck.removeSchedule', (arg?: unknown) => manageSchedule(flowdeck, 'remove', arg)),
   );
+}
+
+async function manageSchedule(flowdeck: Flowdeck, action: Action, arg: unknown): Promise<void> {
+  const view = await pick(action, arg, await flowdeck.schedules.views());
+  if (!view) return;
+  const { entry } = view;
+  const what = `schedule ${entry.id} of ${entry.flowName} (${describeSchedule(entry.schedule)})`;
+  const store = await flowdeck.host.store();
+  if (action === 'remove') {
+    if (entry.origin === 'code') {
+      void vscode.window.showWarningMessage(`The ${what} is written in the flow's options; remove it there, or pause it.`);
+      return;
+    }
+    await store.schedules.remove(entry.id);
+  } else {
+    await store.schedules.setPaused(entry.id, action === 'pause');
+  }
+  flowdeck.schedules.refresh();
+  void vscode.window.showInformationMessage(`${action === 'pause' ? 'Paused' : action === 'resume' ? 'Resumed' : 'Removed'} ${what}.`);
 }
 
 /** The schedule the command applies to: by id, or one of the flow's (asked when it has several). */

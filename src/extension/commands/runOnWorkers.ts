@@ -7,39 +7,41 @@ import type { Flowdeck } from '../services';
 
 export function registerRunOnWorkers(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.runOnWorkers', async (arg?: unknown) => {
-      const ref = await flowRefFrom(arg, flowdeck.flowIndex, 'Run on Workers');
-      if (!ref) return;
-      const store = await flowdeck.host.store();
-      if (!store.shared) {
-        void vscode.window.showInformationMessage('Run on Workers needs a Postgres store that workers share: set "flowdeck.store" to a postgres:// URL.');
-        return;
-      }
-      const queue = await vscode.window.showInputBox({
-        title: `Run '${ref.flowName}' on Workers`,
-        prompt: 'Queue (workers take runs from the queues they serve: flowdeck worker --queue NAME)',
-        value: context.globalState.get<string>('flowdeck.lastQueue', DEFAULT_QUEUE),
-        validateInput: (v) => {
-          try {
-            checkQueueName(v);
-            return undefined;
-          } catch (e) {
-            return (e as Error).message;
-          }
-        },
-      });
-      if (queue === undefined) return;
-      await context.globalState.update('flowdeck.lastQueue', queue);
-      const root = ref.source.kind === 'file' ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(ref.source.path))?.uri.fsPath : undefined;
-      try {
-        const flow = await queuedFlowFor(ref.source, root ?? '/', ref.flowName);
-        const run = await store.shared.enqueue({ queue, parameters: {}, ...flow });
-        flowdeck.output.note(`Queued flow run '${run.name}' of flow '${run.flowName}' on queue '${queue}'`);
-        flowdeck.host.refreshStore();
-        void vscode.window.showInformationMessage(`Queued flow run '${run.name}' on queue '${queue}': a worker serving it will take it.`);
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Could not queue '${ref.flowName}': ${(e as Error).message}`);
-      }
-    }),
+    vscode.commands.registerCommand('flowdeck.runOnWorkers', (arg?: unknown) => runOnWorkers(flowdeck, context, arg)),
   );
+}
+
+async function runOnWorkers(flowdeck: Flowdeck, context: vscode.ExtensionContext, arg?: unknown): Promise<void> {
+  const ref = await flowRefFrom(arg, flowdeck.flowIndex, 'Run on Workers');
+  if (!ref) return;
+  const store = await flowdeck.host.store();
+  if (!store.shared) {
+    void vscode.window.showInformationMessage('Run on Workers needs a Postgres store that workers share: set "flowdeck.store" to a postgres:// URL.');
+    return;
+  }
+  const queue = await vscode.window.showInputBox({
+    title: `Run '${ref.flowName}' on Workers`,
+    prompt: 'Queue (workers take runs from the queues they serve: flowdeck worker --queue NAME)',
+    value: context.globalState.get<string>('flowdeck.lastQueue', DEFAULT_QUEUE),
+    validateInput: (v) => {
+      try {
+        checkQueueName(v);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    },
+  });
+  if (queue === undefined) return;
+  await context.globalState.update('flowdeck.lastQueue', queue);
+  const root = ref.source.kind === 'file' ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(ref.source.path))?.uri.fsPath : undefined;
+  try {
+    const flow = await queuedFlowFor(ref.source, root ?? '/', ref.flowName);
+    const run = await store.shared.enqueue({ queue, parameters: {}, ...flow });
+    flowdeck.output.note(`Queued flow run '${run.name}' of flow '${run.flowName}' on queue '${queue}'`);
+    flowdeck.host.refreshStore();
+    void vscode.window.showInformationMessage(`Queued flow run '${run.name}' on queue '${queue}': a worker serving it will take it.`);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Could not queue '${ref.flowName}': ${(e as Error).message}`);
+  }
 }

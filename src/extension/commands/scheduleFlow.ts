@@ -13,53 +13,54 @@ import type { FlowRef } from '../flows/flowRef';
 import { promptParameters } from '../parameters/promptParameters';
 import type { Flowdeck } from '../services';
 import { refuseKnownSecrets } from '../schedules/scheduleSecrets';
-import type { WindowSchedules } from '../schedules/windowSchedules';
 
 const NEXT_SHOWN = 5;
 
-export function registerScheduleFlow(context: vscode.ExtensionContext, flowdeck: Flowdeck, schedules: WindowSchedules): void {
+export function registerScheduleFlow(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.scheduleFlow', async (arg?: unknown) => {
-      const ref = await flowRefFrom(arg, flowdeck.flowIndex, 'Schedule Flow');
-      if (!ref) return;
-      const when = await askWhen(ref);
-      if (!when) return;
-      let parameters: Record<string, unknown> | undefined;
-      if (ref.parameters === undefined || Object.keys(ref.parameters).length > 0) {
-        const how = await vscode.window.showQuickPick(['Default parameters', 'Set parameters…'], { title: `Schedule ${ref.flowName}: parameters of its runs` });
-        if (!how) return;
-        if (how !== 'Default parameters') {
-          try {
-            parameters = await promptParameters(ref.flowName, ref.parameters);
-          } catch (e) {
-            void vscode.window.showErrorMessage((e as Error).message);
-            return;
-          }
-          if (!parameters) return;
-        }
-      }
-      let schedule: Schedule;
+    vscode.commands.registerCommand('flowdeck.scheduleFlow', (arg?: unknown) => scheduleFlow(flowdeck, arg)),
+  );
+}
+
+async function scheduleFlow(flowdeck: Flowdeck, arg?: unknown): Promise<void> {
+  const ref = await flowRefFrom(arg, flowdeck.flowIndex, 'Schedule Flow');
+  if (!ref) return;
+  const when = await askWhen(ref);
+  if (!when) return;
+  let parameters: Record<string, unknown> | undefined;
+  if (ref.parameters === undefined || Object.keys(ref.parameters).length > 0) {
+    const how = await vscode.window.showQuickPick(['Default parameters', 'Set parameters…'], { title: `Schedule ${ref.flowName}: parameters of its runs` });
+    if (!how) return;
+    if (how !== 'Default parameters') {
       try {
-        // Kept in the store, shared by every machine on it: a secret never goes there.
-        if (parameters) refuseKnownSecrets(parameters, await flowdeck.host.knownSecrets());
-        schedule = checkSchedule({ ...when, ...(parameters ? { parameters } : {}) }, ref.flowName, ref.parameters);
+        parameters = await promptParameters(ref.flowName, ref.parameters);
       } catch (e) {
-        void vscode.window.showErrorMessage(`Could not schedule ${ref.flowName}: ${(e as Error).message}`);
+        void vscode.window.showErrorMessage((e as Error).message);
         return;
       }
-      const next = new SlotTimes(schedule).upcoming(Date.now(), NEXT_SHOWN);
-      const save = await vscode.window.showInformationMessage(
-        `Schedule ${ref.flowName} ${describeSchedule(schedule)}?`,
-        { modal: true, detail: `Next runs: ${nextTimesText(next)}.\n\nIt runs while this window (or \`flowdeck serve\`) is open.` },
-        'Save Schedule',
-      );
-      if (save !== 'Save Schedule') return;
-      const store = await flowdeck.host.store();
-      const added = await store.schedules.add({ flowName: ref.flowName, source: ref.source.kind === 'builtin' ? `builtin:${ref.source.id}` : ref.source.path, schedule });
-      schedules.refresh();
-      void vscode.window.showInformationMessage(`Scheduled ${ref.flowName} ${describeSchedule(schedule)} (schedule ${added.id}); next run ${nextTimesText(next.slice(0, 1))}.`);
-    }),
+      if (!parameters) return;
+    }
+  }
+  let schedule: Schedule;
+  try {
+    // Kept in the store, shared by every machine on it: a secret never goes there.
+    if (parameters) refuseKnownSecrets(parameters, await flowdeck.host.knownSecrets());
+    schedule = checkSchedule({ ...when, ...(parameters ? { parameters } : {}) }, ref.flowName, ref.parameters);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Could not schedule ${ref.flowName}: ${(e as Error).message}`);
+    return;
+  }
+  const next = new SlotTimes(schedule).upcoming(Date.now(), NEXT_SHOWN);
+  const save = await vscode.window.showInformationMessage(
+    `Schedule ${ref.flowName} ${describeSchedule(schedule)}?`,
+    { modal: true, detail: `Next runs: ${nextTimesText(next)}.\n\nIt runs while this window (or \`flowdeck serve\`) is open.` },
+    'Save Schedule',
   );
+  if (save !== 'Save Schedule') return;
+  const store = await flowdeck.host.store();
+  const added = await store.schedules.add({ flowName: ref.flowName, source: ref.source.kind === 'builtin' ? `builtin:${ref.source.id}` : ref.source.path, schedule });
+  flowdeck.schedules.refresh();
+  void vscode.window.showInformationMessage(`Scheduled ${ref.flowName} ${describeSchedule(schedule)} (schedule ${added.id}); next run ${nextTimesText(next.slice(0, 1))}.`);
 }
 
 type When = Pick<Schedule, 'cron' | 'intervalSeconds' | 'timezone'>;

@@ -4,32 +4,34 @@ import type { Flowdeck } from '../services';
 
 export function registerSearchRuns(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.searchRuns', async () => {
-      const current = flowdeck.runsTree.getFilter();
-      const store = await flowdeck.host.store();
-      const box = vscode.window.createInputBox();
-      box.title = 'Search Runs';
-      box.placeholder = 'Part of a run name (light-potoo) or a flow name; empty shows all runs';
-      box.value = current.search ?? '';
-      let asked = 0;
-      const count = async (text: string): Promise<void> => {
-        const mine = ++asked;
-        const { search: _old, ...rest } = current;
-        const n = await store.count({ rootsOnly: true, ...rest, ...(text ? { search: text } : {}) });
-        // An older count must not overwrite a newer one.
-        if (mine === asked) box.prompt = `${n.toLocaleString('en-US')} run${n === 1 ? '' : 's'} match${n === 1 ? 'es' : ''}`;
-      };
-      box.onDidChangeValue((text) => void count(text.trim().slice(0, 200)));
-      void count(box.value);
-      const accepted = await new Promise<string | undefined>((resolve) => {
-        box.onDidAccept(() => resolve(box.value.trim().slice(0, 200)));
-        box.onDidHide(() => resolve(undefined));
-        box.show();
-      });
-      box.dispose();
-      if (accepted === undefined) return;
-      const { search: _old, ...rest } = current;
-      flowdeck.runsTree.setFilter(accepted ? { ...rest, search: accepted } : rest);
-    }),
+    vscode.commands.registerCommand('flowdeck.searchRuns', () => searchRuns(flowdeck)),
   );
+}
+
+async function searchRuns(flowdeck: Flowdeck): Promise<void> {
+  const current = flowdeck.runsTree.getFilter();
+  const store = await flowdeck.host.store();
+  const box = vscode.window.createInputBox();
+  box.title = 'Search Runs';
+  box.placeholder = 'Part of a run name (light-potoo) or a flow name; empty shows all runs';
+  box.value = current.search ?? '';
+  let asked = 0;
+  const count = async (text: string): Promise<void> => {
+    const mine = ++asked;
+    const { search: _old, ...rest } = current;
+    const n = await store.count({ rootsOnly: true, ...rest, ...(text ? { search: text } : {}) });
+    // An older count must not overwrite a newer one.
+    if (mine === asked) box.prompt = `${n.toLocaleString('en-US')} run${n === 1 ? '' : 's'} match${n === 1 ? 'es' : ''}`;
+  };
+  box.onDidChangeValue((text) => void count(text.trim().slice(0, 200)));
+  void count(box.value);
+  const accepted = await new Promise<string | undefined>((resolve) => {
+    box.onDidAccept(() => resolve(box.value.trim().slice(0, 200)));
+    box.onDidHide(() => resolve(undefined));
+    box.show();
+  });
+  box.dispose();
+  if (accepted === undefined) return;
+  const { search: _old, ...rest } = current;
+  flowdeck.runsTree.setFilter(accepted ? { ...rest, search: accepted } : rest);
 }

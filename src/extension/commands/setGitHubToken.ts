@@ -4,17 +4,19 @@ import type { Flowdeck } from '../services';
 
 export function registerSetGitHubToken(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.setGitHubToken', async () => {
-      const token = await vscode.window.showInputBox({
-        title: 'GitHub Token',
-        prompt: 'A GitHub personal access token (fine-grained, read-only access is enough). Kept in the editor\'s secret storage.',
-        password: true,
-        ignoreFocusOut: true,
-        validateInput: (v) => (v.trim() === '' ? 'Paste a token, or press Escape' : /\s/.test(v.trim()) ? 'A token has no spaces' : undefined),
-      });
-      if (token === undefined) return;
-      await flowdeck.github.setToken(token.trim());
-      void vscode.window.showInformationMessage('GitHub token saved. Runs use it when the editor is not signed in to GitHub.');
-    }),
+    vscode.commands.registerCommand('flowdeck.setGitHubToken', () => setGitHubToken(flowdeck)),
   );
+}
+
+async function setGitHubToken(flowdeck: Flowdeck): Promise<void> {
+  const token = await vscode.window.showInputBox({
+    title: 'GitHub Token',
+    prompt: 'A GitHub personal access token (fine-grained, read-only access is enough). Kept in the editor\'s secret storage.',
+    password: true,
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() === '' ? 'Paste a token, or press Escape' : /\s/.test(v.trim()) ? 'A token has no spaces' : undefined),
+  });
+  if (token === undefined) return;
+  await flowdeck.github.setToken(token.trim());
+  void vscode.window.showInformationMessage('GitHub token saved. Runs use it when the editor is not signed in to GitHub.');
 }

@@ -21,6 +21,7 @@ import { isArtifactMessage } from '../../webview/artifactMessages';
 import type { FlowdeckHost } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import type { RunLauncher } from '../runs/launcher';
+import type { OnFirstUse } from '../util/onFirstUse';
 import { Throttle } from '../util/throttle';
 import { createDashboardData, type DashboardData } from './data';
 import { answer, handleArtifactMessage, type ArtifactPanel } from '../artifacts/artifactRequests';
@@ -337,20 +338,18 @@ class DashboardPanel implements vscode.Disposable {
 /** Opens the dashboard, or brings the open one forward; restores it after a window reload. */
 export class DashboardPanels implements vscode.Disposable {
   private current?: DashboardPanel;
-  private readonly serializer: vscode.Disposable;
 
-  constructor(private readonly deps: Deps) {
-    this.serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state: unknown) => {
-        let selection: DashboardSelection = {};
-        try {
-          selection = parseWebviewState(state).selection;
-        } catch (e) {
-          deps.output.note(`The dashboard's saved state was unreadable, so it starts fresh: ${(e as Error).message}`, 'WARNING');
-        }
-        this.adopt(panel, selection);
-      },
-    });
+  constructor(private readonly deps: Deps) {}
+
+  /** Takes back the panel a window reload left, with the selection it had. */
+  restore(panel: vscode.WebviewPanel, state: unknown): void {
+    let selection: DashboardSelection = {};
+    try {
+      selection = parseWebviewState(state).selection;
+    } catch (e) {
+      this.deps.output.note(`The dashboard's saved state was unreadable, so it starts fresh: ${(e as Error).message}`, 'WARNING');
+    }
+    this.adopt(panel, selection);
   }
 
   show(runId?: string): void {
@@ -367,7 +366,6 @@ export class DashboardPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.serializer.dispose();
     this.current?.panel.dispose();
   }
 
@@ -378,4 +376,14 @@ export class DashboardPanels implements vscode.Disposable {
     });
     this.current = created;
   }
+}
+
+/**
+ * Restores the dashboard after a window reload. Registered at activation (VS Code asks for it then); the
+ * panels are built only when there is a dashboard to restore.
+ */
+export function registerDashboardRestore(dashboard: OnFirstUse<DashboardPanels>): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+    deserializeWebviewPanel: async (panel, state: unknown) => dashboard.value.restore(panel, state),
+  });
 }

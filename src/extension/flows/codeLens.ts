@@ -4,18 +4,19 @@
  */
 import * as vscode from 'vscode';
 import { MAX_SCAN_BYTES } from '../../engine/scanLimit';
-import { readSettings } from '../settings';
+import { readFlowGlob } from '../settings';
+import type { OnFirstUse } from '../util/onFirstUse';
 import type { DiscoveryClient } from './discoveryClient';
 import type { FlowIndex } from './flowIndex';
 import { fileFlowRef } from './flowRef';
 
 class FlowCodeLensProvider implements vscode.CodeLensProvider {
-  constructor(private readonly discovery: DiscoveryClient) {}
+  constructor(private readonly discovery: OnFirstUse<DiscoveryClient>) {}
 
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     // The length without building the text: a document too large to scan gets no lenses.
     if (document.offsetAt(new vscode.Position(document.lineCount, 0)) > MAX_SCAN_BYTES) return [];
-    const found = await this.discovery.text(document.uri.fsPath, document.getText());
+    const found = await this.discovery.value.text(document.uri.fsPath, document.getText());
     // A file that does not parse has no lenses; the Flows view says what is wrong with it.
     if (token.isCancellationRequested || found.error) return [];
     return found.flows.flatMap((flow) => {
@@ -35,7 +36,7 @@ export function registerFlowCodeLens(context: vscode.ExtensionContext, index: Fl
   let registration: vscode.Disposable | undefined;
   const register = (): void => {
     registration?.dispose();
-    registration = vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: readSettings().flowGlob }, provider);
+    registration = vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: readFlowGlob() }, provider);
   };
   register();
   context.subscriptions.push(

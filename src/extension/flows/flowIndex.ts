@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { FileFlows } from '../../engine/flowDiscovery';
 import { readSettings } from '../settings';
+import { OnFirstUse } from '../util/onFirstUse';
 import { DiscoveryClient } from './discoveryClient';
 
 const EXCLUDE = '**/node_modules/**';
@@ -23,7 +24,7 @@ export class FlowIndex implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   /** Shared with the CodeLens provider, which scans editors' unsaved text. */
-  readonly discovery = new DiscoveryClient(join(__dirname, 'discovery-worker.js'));
+  readonly discovery = new OnFirstUse(() => new DiscoveryClient(join(__dirname, 'discovery-worker.js')));
 
   /** The set of files or the flows in one of them changed. */
   readonly onDidChange = this.changed.event;
@@ -58,7 +59,7 @@ export class FlowIndex implements vscode.Disposable {
     const glob = readSettings().flowGlob;
     this.watch(glob);
     const uris = vscode.workspace.workspaceFolders ? await vscode.workspace.findFiles(glob, EXCLUDE, MAX_FILES) : [];
-    const found = await Promise.all(uris.map((uri) => this.discovery.file(uri.fsPath)));
+    const found = await Promise.all(uris.map((uri) => this.discovery.value.file(uri.fsPath)));
     this.files = new Map(found.map((f) => [f.file, f]));
     void vscode.commands.executeCommand('setContext', 'flowdeck.noWorkspaceFlows', this.files.size === 0);
   }
@@ -78,7 +79,7 @@ export class FlowIndex implements vscode.Disposable {
   private async update(uri: vscode.Uri): Promise<void> {
     if (inNodeModules(uri) || !this.scan) return;
     await this.scan;
-    const found = await this.discovery.file(uri.fsPath);
+    const found = await this.discovery.value.file(uri.fsPath);
     this.files.set(found.file, found);
     this.settle();
   }

@@ -1,41 +1,41 @@
 /** The run details panels: one per run, opened or brought forward, restored after a window reload. */
 import * as vscode from 'vscode';
 import { parseRunDetailsState, RUN_DETAILS_VIEW_TYPE } from '../../webview/runDetails/protocol';
+import type { OnFirstUse } from '../util/onFirstUse';
 import { RunDetailsPanel, type RunDetailsDeps } from './runDetailsPanel';
 
 export class RunDetailsPanels implements vscode.Disposable {
   private readonly panels = new Map<string, RunDetailsPanel>();
-  private readonly serializer: vscode.Disposable;
   private readonly deps: RunDetailsDeps;
 
   constructor(deps: Omit<RunDetailsDeps, 'openRun'>) {
     this.deps = { ...deps, openRun: (runId) => void this.show(runId) };
-    this.serializer = vscode.window.registerWebviewPanelSerializer(RUN_DETAILS_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state: unknown) => {
-        const store = await deps.host.store();
-        let runId: string | undefined;
-        try {
-          runId = parseRunDetailsState(state).runId;
-        } catch (e) {
-          // The webview's saved state can be lost (a reload before the workbench kept it); the tab's title,
-          // which the workbench keeps with the tab, names the run.
-          const named = /^Run (\S+)$/.exec(panel.title)?.[1];
-          runId = named === undefined ? undefined : (await store.resolve(named)).run?.id;
-          if (runId === undefined) {
-            deps.output.note(`A run details panel could not be restored: ${(e as Error).message}`, 'WARNING');
-            panel.dispose();
-            return;
-          }
-        }
-        const run = await store.get(runId);
-        if (!run || this.panels.has(runId)) {
-          // Deleted since, or restored twice: nothing (more) to show.
-          panel.dispose();
-          return;
-        }
-        this.adopt(panel, runId, run.name);
-      },
-    });
+  }
+
+  /** Takes back a panel a window reload left: the run its saved state (or, failing that, its title) names. */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const store = await this.deps.host.store();
+    let runId: string | undefined;
+    try {
+      runId = parseRunDetailsState(state).runId;
+    } catch (e) {
+      // The webview's saved state can be lost (a reload before the workbench kept it); the tab's title,
+      // which the workbench keeps with the tab, names the run.
+      const named = /^Run (\S+)$/.exec(panel.title)?.[1];
+      runId = named === undefined ? undefined : (await store.resolve(named)).run?.id;
+      if (runId === undefined) {
+        this.deps.output.note(`A run details panel could not be restored: ${(e as Error).message}`, 'WARNING');
+        panel.dispose();
+        return;
+      }
+    }
+    const run = await store.get(runId);
+    if (!run || this.panels.has(runId)) {
+      // Deleted since, or restored twice: nothing (more) to show.
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel, runId, run.name);
   }
 
   /** Opens the run's panel, or brings it forward. Returns false when there is no such run. */
@@ -57,7 +57,6 @@ export class RunDetailsPanels implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.serializer.dispose();
     for (const p of [...this.panels.values()]) p.panel.dispose();
   }
 
@@ -67,4 +66,14 @@ export class RunDetailsPanels implements vscode.Disposable {
     });
     this.panels.set(runId, created);
   }
+}
+
+/**
+ * Restores run details panels after a window reload. Registered at activation (VS Code asks for it then);
+ * the panels are built only when there is one to restore.
+ */
+export function registerRunDetailsRestore(runDetails: OnFirstUse<RunDetailsPanels>): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(RUN_DETAILS_VIEW_TYPE, {
+    deserializeWebviewPanel: (panel, state: unknown) => runDetails.value.restore(panel, state),
+  });
 }
