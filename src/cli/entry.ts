@@ -4,16 +4,16 @@
  * store and finds the flow; the runner then uses that worker if its options match (StandbyWorker).
  */
 import { readFileSync, statSync } from 'node:fs';
-import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 import { importHint } from '../engine/importHint';
+import { enableNodeCompileCache } from '../engine/nodeCompileCache';
 import { forkEarlyWorker } from '../engine/standbyWorker';
 import type { Ahead } from '../engine/workerFork';
 import { defaultHome } from '../engine/storeHome';
 import { takeStoreOption } from './storeOption';
 
 // Node 22.1+ keeps compiled code of the bundles between runs; older Nodes have no such cache.
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+enableNodeCompileCache(defaultHome(process.env));
 
 /** Larger flow files are not read here: the worker readies its module hooks, as for one that needs them. */
 const HINT_MAX_BYTES = 256 * 1024;

@@ -4,7 +4,7 @@
  * The worker leads its own process group: the host's terminal signals do not reach it (the host cancels
  * it properly instead), and killing the group takes every process the flow started with it.
  */
-import * as nodeModule from 'node:module';
+import { enableNodeCompileCache } from '../nodeCompileCache';
 import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
@@ -17,8 +17,8 @@ import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 
-// Node 22.1+ keeps compiled code between runs (the worker's bundle and flow modules); older Nodes have no such cache.
-(nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// Node 22.1+ keeps compiled code between runs (the worker's bundle and flow modules), in the store's private folder.
+enableNodeCompileCache(process.env.FLOWDECK_HOME);
 watchHost();
 captureOutput();
 
