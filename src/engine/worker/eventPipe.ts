@@ -19,6 +19,8 @@ let bytes = 0;
 let oldest = 0;
 let timer: NodeJS.Timeout | undefined;
 let hostGone = false;
+/** A standby's rehearsal is running (warmUp.ts): what it sends is dropped, never written. */
+let muted = false;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 const idleHooks: { run(): void; pending(): boolean }[] = [];
@@ -62,6 +64,16 @@ export function send(message: WorkerMessage, urgent = false): void {
   sendLine(JSON.stringify(message), urgent);
 }
 
+/** From now on, until unmuted, messages go nowhere; what is buffered before goes out first. */
+export function mute(on: boolean): void {
+  if (on) flush();
+  else if (buffer.length > 0) {
+    buffer = [];
+    bytes = 0;
+  }
+  muted = on;
+}
+
 /** Writes everything buffered, now. */
 export function flush(): void {
   if (timer) {
@@ -73,7 +85,7 @@ export function flush(): void {
   const text = buffer.join('');
   buffer = [];
   bytes = 0;
-  if (hostGone) return;
+  if (hostGone || muted) return;
   writeAll(Buffer.from(text, 'utf8'));
 }
 
