@@ -57,7 +57,7 @@ async function runInStandby(delayMs: number): Promise<{ lines: string[]; runId: 
       }
     },
     () => undefined,
-    forkWorker(options, 'hooks'),
+    forkWorker(options, 'standby'),
   );
   const guard = setTimeout(() => worker.killGroup(), 90_000);
   after(() => clearTimeout(guard));

@@ -49,12 +49,12 @@ process.on('disconnect', () => process.exit(0));
 const ahead = process.env.FLOWDECK_WORKER_AHEAD;
 if (ahead) delete process.env.FLOWDECK_WORKER_AHEAD;
 /**
- * A standby in a long-lived host (`hooks`) also rehearses a run (warmUp.ts). Its run's load waits for
- * that, and this is set before any message can arrive, so the rehearsal always comes first and nothing
- * of it can mix with the run. The CLI's early worker gets its run at once: it only readies.
+ * A standby in a long-lived host also rehearses a run (warmUp.ts). Its run's load waits for that, and
+ * this is set before any message can arrive, so the rehearsal always comes first and nothing of it can
+ * mix with the run. The CLI's early worker gets its run at once: it only readies.
  */
 const readied: Promise<void> =
-  ahead === 'hooks'
+  ahead === 'standby'
     ? new Promise<void>((r) => setImmediate(r))
         .then(() => {
           prewarm(true);
@@ -62,7 +62,7 @@ const readied: Promise<void> =
         })
         .catch(() => undefined)
     : Promise.resolve();
-if (ahead && ahead !== 'hooks') setImmediate(() => prewarm(false));
+if (ahead === 'hooks' || ahead === 'no-hooks') setImmediate(() => prewarm(ahead === 'hooks'));
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
