@@ -51,9 +51,9 @@ export class StandbyWorker {
 
   /**
    * Forks a standby for the next run like `options`, `afterMs` from now (once the host is idle), unless one
-   * is ready. It readies Node's module hooks while it waits: their thread is then started off the run's path,
-   * and a flow that needs none loads through them as fast as without them (measured: a warm one-task run
-   * took the same 20–30 ms either way on a loaded 2-core machine).
+   * is ready. It rehearses a run (worker/warmUp.ts) and readies Node's module hooks while it waits: their
+   * thread is then started off the run's path, and a flow that needs none loads through them as fast as
+   * without them (measured: a warm one-task run took the same 20–30 ms either way on a loaded 2-core machine).
    */
   prepare(options: WorkerSpawnOptions, afterMs = 0): void {
     if (this.disposed) return;
@@ -67,7 +67,7 @@ export class StandbyWorker {
       this.ready = undefined;
       let child: ChildProcess;
       try {
-        child = forkWorker(options, 'hooks');
+        child = forkWorker(options, 'standby');
       } catch {
         return; // The run that needs a worker will fork one and say what went wrong.
       }

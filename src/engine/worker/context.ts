@@ -137,6 +137,11 @@ export function setFallbackContext(ctx: Ctx): void {
   fallbackCtx ??= ctx;
 }
 
+/** Forgets the fallback: the standby's rehearsal run must not be where the real run's stray lines go. */
+export function clearFallbackContext(): void {
+  fallbackCtx = undefined;
+}
+
 /**
  * The current run's logger. Callbacks that lose the async context (an AbortSignal listener runs in the
  * context of whoever aborted) still log to the flow run rather than failing.

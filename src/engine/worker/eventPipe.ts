@@ -24,6 +24,8 @@ let buffered = 0;
 let oldest = 0;
 let timer: NodeJS.Timeout | undefined;
 let hostGone = false;
+/** A standby's rehearsal is running (warmUp.ts): what it sends is dropped, never written. */
+let muted = false;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 const idleHooks: { run(): void; pending(): boolean }[] = [];
@@ -55,7 +57,7 @@ export function sendLine(line: string, urgent = false): void {
     flush();
     if (line.length * 3 + 1 > FLUSH_BYTES) {
       // Longer than the buffer can surely hold: written on its own.
-      if (!hostGone) writeAll(Buffer.from(`${line}\n`, 'utf8'));
+      if (!hostGone && !muted) writeAll(Buffer.from(`${line}\n`, 'utf8'));
       return;
     }
   }
@@ -76,6 +78,13 @@ export function send(message: WorkerMessage, urgent = false): void {
   sendLine(JSON.stringify(message), urgent);
 }
 
+/** From now on, until unmuted, messages go nowhere; what is buffered before goes out first. */
+export function mute(on: boolean): void {
+  if (on) flush();
+  else buffered = 0;
+  muted = on;
+}
+
 /** Writes everything buffered, now. */
 export function flush(): void {
   if (timer) {
@@ -86,7 +95,7 @@ export function flush(): void {
   if (buffered === 0) return;
   const bytes = buffered;
   buffered = 0;
-  if (hostGone) return;
+  if (hostGone || muted) return;
   writeAll(out.subarray(0, bytes));
 }
 

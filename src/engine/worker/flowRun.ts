@@ -121,7 +121,7 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
  * completed calls of earlier attempts instead of running them; so does each of its own retries.
  */
 export async function executeFlowRun(
-  flowObj: Flow<Record<string, unknown>, unknown> | Flow<never, unknown>,
+  flowObj: Pick<Flow<Record<string, unknown>, unknown>, 'options' | 'fn'> | Pick<Flow<never, unknown>, 'options' | 'fn'>,
   run: { id: string; name: string; resultsDir: string },
   parameters: Record<string, unknown>,
   parentSignal: AbortSignal = rootController.signal,

@@ -16,6 +16,7 @@ import { watchHost } from './hostWatch';
 import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
+import { rehearse } from './warmUp';
 
 // Node 22.1+ keeps compiled code between runs (the worker's bundle and flow modules), in the store's private folder.
 enableNodeCompileCache(process.env.FLOWDECK_HOME);
@@ -46,14 +47,27 @@ process.on('disconnect', () => process.exit(0));
 
 // Forked ahead of its run (a standby): ready what loading a flow takes while nothing else is going on.
 const ahead = process.env.FLOWDECK_WORKER_AHEAD;
-if (ahead) {
-  delete process.env.FLOWDECK_WORKER_AHEAD;
-  setImmediate(() => prewarm(ahead === 'hooks'));
-}
+if (ahead) delete process.env.FLOWDECK_WORKER_AHEAD;
+/**
+ * A standby in a long-lived host also rehearses a run (warmUp.ts). Its run's load waits for that, and
+ * this is set before any message can arrive, so the rehearsal always comes first and nothing of it can
+ * mix with the run. The CLI's early worker gets its run at once: it only readies.
+ */
+const readied: Promise<void> =
+  ahead === 'standby'
+    ? new Promise<void>((r) => setImmediate(r))
+        .then(() => {
+          prewarm(true);
+          return rehearse();
+        })
+        .catch(() => undefined)
+    : Promise.resolve();
+if (ahead === 'hooks' || ahead === 'no-hooks') setImmediate(() => prewarm(ahead === 'hooks'));
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
 async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promise<void> {
+  await readied;
   configure({ secrets: message.secrets, limits: message.limits, home: message.home });
   const where = message.source.kind === 'file' ? message.source.path : `built-in flow '${message.source.id}'`;
   try {

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { HostToWorker } from '../../src/engine/protocol';
+import { workerLimits } from '../../src/engine/runner';
+import { forkWorker } from '../../src/engine/workerFork';
+import { WorkerProcess } from '../../src/engine/workerProcess';
+import { DIST, flowSource, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+
+const T = { timeout: 120_000 };
+
+/**
+ * A callback started at the module's top level belongs to no run: it logs through the fallback context,
+ * which must be the real run's, never the rehearsal's.
+ */
+const AFTER_REHEARSAL = flowSource(`let go = false;
+let strayDone: () => void = () => undefined;
+const stray = new Promise<void>((r) => (strayDone = r));
+const poll = setInterval(() => {
+  if (!go) return;
+  clearInterval(poll);
+  getRunLogger().info('stray line');
+  strayDone();
+}, 5);
+const step = task({ name: 'step' }, async (n: number) => n + 1);
+export default flow({ name: 'the-flow' }, async () => {
+  go = true;
+  await stray;
+  return step(1);
+});`);
+
+interface Line {
+  k: string;
+  runId?: string;
+  name?: string;
+  message?: string;
+}
+
+/** A standby forked as a long-lived host forks it, given its run after `delayMs`: every line it sent on its event pipe. */
+async function runInStandby(delayMs: number): Promise<{ lines: string[]; runId: string; code: number | null }> {
+  const home = tempDir();
+  const ws = workspace({ 'after.flow.ts': AFTER_REHEARSAL });
+  const file = join(ws, 'after.flow.ts');
+  const runId = randomUUID();
+  const resultsDir = join(home, 'results', runId);
+  mkdirSync(resultsDir, { recursive: true });
+  const options = { workerPath: join(DIST, 'worker.js'), env: { ...process.env, FLOWDECK_HOME: home } };
+  const lines: string[] = [];
+  const worker: WorkerProcess = new WorkerProcess(
+    options,
+    (chunk) => {
+      for (const line of chunk) {
+        lines.push(line);
+        if ((JSON.parse(line) as Line).k === 'ready') worker.send({ t: 'start', runId, runName: 'the-run', resultsDir });
+      }
+    },
+    () => undefined,
+    forkWorker(options, 'standby'),
+  );
+  const guard = setTimeout(() => worker.killGroup(), 90_000);
+  after(() => clearTimeout(guard));
+  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  const load: HostToWorker = { t: 'load', source: { kind: 'file', path: file }, modulePath: file, parameters: {}, home, secrets: [], limits: workerLimits(process.env, {}) };
+  worker.send(load);
+  const { code } = await worker.exited;
+  return { lines, runId, code };
+}
+
+describe("a standby's rehearsal (warm-up while it waits)", () => {
+  for (const delayMs of [0, 1500]) {
+    it(`sends nothing and leaves nothing to its run (run given ${delayMs === 0 ? 'at once' : 'after a wait'}): the run's ready comes first, every record is the run's, task names count from 0, a stray callback logs to the run`, T, async () => {
+      const { lines, runId, code } = await runInStandby(delayMs);
+      assert.equal(code, 0);
+      const messages = lines.map((l) => JSON.parse(l) as Line);
+      assert.equal(messages[0]?.k, 'ready', `the first line is the run's ready, not the rehearsal's: ${lines[0]}`);
+      for (const line of lines) assert.doesNotMatch(line, /"rehearsal(-\d+)?"|00000000-0000-0000-0000-000000000000/, 'nothing of the rehearsal reaches the host');
+      for (const m of messages) if (m.runId !== undefined) assert.equal(m.runId, runId, `a record of another run: ${JSON.stringify(m)}`);
+      assert.ok(messages.some((m) => (m.k === 'trun' || m.k === 'task') && m.name === 'step-0'), `the run's first task run is step-0: ${lines.join('\n')}`);
+      assert.ok(messages.some((m) => m.k === 'log' && m.message === 'stray line'), 'the stray line went to the run');
+      assert.ok(messages.some((m) => m.k === 'state' && m.name === 'Completed'));
+      assert.equal(messages.at(-1)?.k, 'finished');
+    });
+  }
+
+  it("a run's flow code starts only once the run is in the store, its journal and the index (standby and fresh worker alike)", T, async () => {
+    const ws = workspace({
+      'sees.flow.ts': flowSource(`import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+export default flow({ name: 'sees-itself' }, async () => {
+  const id = getRunContext().flowRunId;
+  const runs = join(process.env.FLOWDECK_HOME!, 'runs');
+  const journal = readFileSync(join(runs, id + '.jsonl'), 'utf8');
+  const index = readdirSync(runs).filter((f) => /^index-.*\\.jsonl$/.test(f)).map((f) => readFileSync(join(runs, f), 'utf8')).join('');
+  return { inJournal: journal.includes('"k":"run"') && journal.includes(id), inIndex: index.includes(id) };
+});`),
+    });
+    for (const standby of [true, false]) {
+      const { runner } = await makeRunner(tempDir(), { standby });
+      after(() => runner.dispose());
+      if (standby) {
+        runner.prepareStandby();
+        await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+      }
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'sees.flow.ts') } })).done;
+      assert.equal(detail.state.type, 'COMPLETED', detail.state.message);
+      assert.deepEqual(valueOf(detail), { inJournal: true, inIndex: true }, `standby: ${standby}`);
+    }
+  });
+});
