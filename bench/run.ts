@@ -6,7 +6,8 @@
  *
  *   1. no-op tasks through the whole engine (worker process, event pipe, journal with fsync per batch)
  *      vs the journal floor: the same three records per task appended in batches with one fdatasync;
- *      and vs an in-memory p-queue + p-retry loop (no durability at all)
+ *      and vs an in-memory p-queue + p-retry loop (no durability at all); the same map through the real
+ *      `flowdeck run` (CPU of the CLI and its worker, from bash's `time`): one more task vs the floor
  *   2. what durability costs: the engine run again with fsync off
  *   3. what keeping every task's result (the checkpoint) costs: the same run with `persistResult: false`
  *   4. resuming a 20,000-task run that failed at its last task: 19,999 calls reused
@@ -163,8 +164,9 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
   const cpuRatios = engine.map((e, i) => e.cpuMs / floor[i]!.cpuMs);
   // What one more task costs, without what a run costs once (forking the worker, its first-time JIT, the
   // run's creation and end): the whole run less a run a tenth as long, over the tasks between them.
-  const marginalUs = engine.map((e, i) => ((e.cpuMs - tenth[i]!.cpuMs) * 1000) / (TASKS * 0.9));
-  const marginalRatios = marginalUs.map((us, i) => us / ((floor[i]!.cpuMs * 1000) / TASKS));
+  // Medians first: a round's difference of two noisy figures is noisier than either (its spread is shown).
+  const marginalUs = ((median(engine.map((e) => e.cpuMs)) - median(tenth.map((e) => e.cpuMs))) * 1000) / (TASKS * 0.9);
+  const marginalRatios = engine.map((e, i) => ((e.cpuMs - tenth[i]!.cpuMs) * 1000) / (TASKS * 0.9) / ((floor[i]!.cpuMs * 1000) / TASKS));
   return {
     tasks: TASKS,
     engineCpuUsPerTask: perTask(engine, 'cpuMs'),
@@ -174,8 +176,8 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
     floorWallUsPerTask: perTask(floor, 'wallMs'),
     cpuRatio: median(cpuRatios),
     cpuRatioSpread: spread(cpuRatios),
-    marginalCpuUsPerTask: median(marginalUs),
-    marginalCpuRatio: median(marginalRatios),
+    marginalCpuUsPerTask: marginalUs,
+    marginalCpuRatio: marginalUs / ((median(floor.map((x) => x.cpuMs)) * 1000) / TASKS),
     marginalCpuRatioSpread: spread(marginalRatios),
     tenthRunCpuMs: median(tenth.map((x) => x.cpuMs)),
     queueCpuUsPerTask: perTask(queue, 'cpuMs'),
@@ -187,6 +189,47 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
     fsyncWallMsPerRun: median(engine.map((e) => e.wallMs)) - median(nosync.map((e) => e.wallMs)),
     unkeptCpuUsPerTask: perTask(unkept, 'cpuMs'),
     checkpointCpuRatio: median(engine.map((e, i) => e.cpuMs / unkept[i]!.cpuMs)),
+  };
+}
+
+/** CPU (user + system) of a command and of every process it waited for (the CLI's worker), from bash's `time`. */
+function cpuOfCommand(args: string[], cwd: string, env: NodeJS.ProcessEnv): number {
+  const r = spawnSync('bash', ['-c', 'TIMEFORMAT="%3U %3S"; { time "$@" > /dev/null 2>&1 ; } 2>&1', 'bash', ...args], { cwd, env, encoding: 'utf8' });
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stdout);
+  if (r.status !== 0 || !m) throw new Error(`${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}`);
+  return (Number(m[1]) + Number(m[2])) * 1000;
+}
+
+/**
+ * The same no-op map through the real `flowdeck run` (the bundled CLI as host, its worker, the store with
+ * fsync): the CPU of both processes, whole runs of TASKS and of a tenth as many; what one more task costs is
+ * their difference over the tasks between them. Beside the journal floor, measured in the same rounds.
+ */
+function cliTasks(): Record<string, unknown> {
+  const dir = scratch();
+  writeFileSync(join(dir, 'noop.flow.ts'), NOOP_FLOW);
+  const env = { ...process.env, FLOWDECK_HOME: join(dir, 'home') };
+  const run = (n: number): number => cpuOfCommand([process.execPath, join(DIST, 'cli.js'), 'run', 'noop.flow.ts', '--param', `n=${n}`], dir, env);
+  run(TASKS / 10);
+  const full: number[] = [];
+  const tenth: number[] = [];
+  const floor: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    full.push(run(TASKS));
+    floor.push(journalRound(dir).cpuMs);
+    tenth.push(run(TASKS / 10));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const floorUs = (median(floor) * 1000) / TASKS;
+  const marginalUs = ((median(full) - median(tenth)) * 1000) / (TASKS * 0.9);
+  return {
+    tasks: TASKS,
+    fullRunCpuMs: median(full),
+    tenthRunCpuMs: median(tenth),
+    floorCpuUsPerTask: floorUs,
+    marginalCpuUsPerTask: marginalUs,
+    marginalCpuRatio: marginalUs / floorUs,
+    marginalCpuRatioSpread: spread(full.map((x, i) => ((x - tenth[i]!) * 1000) / (TASKS * 0.9) / ((floor[i]! * 1000) / TASKS))),
   };
 }
 
@@ -389,7 +432,7 @@ async function main(): Promise<void> {
       ],
       [
         `  one more task (the run less a run of ${(TASKS / 10).toLocaleString('en')} tasks, per task between them)`,
-        `${f(engine.marginalCpuRatio, 2)}× the journal floor (${engine.marginalCpuRatioSpread}); ${f(engine.marginalCpuUsPerTask)} µs; a ${(TASKS / 10).toLocaleString('en')}-task run ${f(engine.tenthRunCpuMs, 0)} ms CPU`,
+        `${f(engine.marginalCpuRatio, 2)}× the journal floor (rounds ${engine.marginalCpuRatioSpread}); ${f(engine.marginalCpuUsPerTask)} µs; a ${(TASKS / 10).toLocaleString('en')}-task run ${f(engine.tenthRunCpuMs, 0)} ms CPU`,
         '≤ 2×',
       ],
       [`  vs an in-memory p-queue + p-retry loop`, `${f(engine.queueCpuRatio, 1)}× (${f(engine.queueCpuUsPerTask)} µs/task in p-queue)`, '—'],
@@ -398,6 +441,14 @@ async function main(): Promise<void> {
       [`What fsync costs a ${TASKS.toLocaleString('en')}-task run`, `${f(engine.fsyncWallMsPerRun, 0)} ms wall (${f(engine.nosyncWallUsPerTask)} µs/task without fsync)`, '—'],
       ['What keeping every result (the checkpoints) costs', `${f(engine.checkpointCpuRatio, 2)}× the CPU of the same run with persistResult: false (${f(engine.unkeptCpuUsPerTask)} µs/task)`, '—'],
     );
+  }
+  if (wanted('clitasks')) {
+    const c = (results.clitasks = cliTasks());
+    rows.push([
+      `CPU per no-op task through \`flowdeck run\` (its CLI + worker), one more task`,
+      `${f(c.marginalCpuRatio, 2)}× the journal floor (rounds ${c.marginalCpuRatioSpread}); ${f(c.marginalCpuUsPerTask)} µs vs ${f(c.floorCpuUsPerTask)} µs; whole runs ${f(c.fullRunCpuMs, 0)} and ${f(c.tenthRunCpuMs, 0)} ms CPU`,
+      '≤ 2×',
+    ]);
   }
   if (wanted('resume')) {
     const resume = (results.resume = await resumeBench());
