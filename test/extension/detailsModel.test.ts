@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FlowRunDetail, FlowRunSummary, TaskRunRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
-import { headerOf, parametersText, subflowItemOf, taskItemOf, triggerLabel } from '../../src/extension/runDetails/detailsModel';
+import { headerOf, parametersText, subflowItemOf, taskItemOf, timelineTaskIds, triggerLabel } from '../../src/extension/runDetails/detailsModel';
 import { runDetailsHtml } from '../../src/extension/runDetails/html';
 import { makeNonce } from '../../src/extension/dashboard/html';
 
@@ -77,4 +77,18 @@ test('the panel page has the dashboard\'s strict policy: one nonce\'d script, no
   assert.equal(html.match(/<link rel="stylesheet"/g)?.length, 2);
   assert.doesNotMatch(html, /<img/);
   assert.throws(() => runDetailsHtml({ cspSource: "'unsafe-inline'", scriptUri: 's', styleUris: [], nonce, runName: 'r' }), /not a list of CSP host sources/);
+});
+
+test("a huge run's timeline draws a bounded number of task runs: every failed one first, then the first to start", () => {
+  const task = (i: number, name: 'Completed' | 'Failed' | 'Crashed' | 'Running'): TaskRunRecord => ({ id: `t${i}`, flowRunId: 'r1', name: `step-${i}`, taskName: 'step', state: state(name, undefined, 1000 + i), attempts: 1, flowAttempt: 1 });
+  const small = new Map([0, 1, 2].map((i) => [`t${i}`, task(i, i === 1 ? 'Failed' : 'Completed')] as const));
+  assert.deepEqual(timelineTaskIds(small, 10), ['t0', 't1', 't2'], 'a run within the bound: all of them, in order');
+  const big = new Map(Array.from({ length: 100 }, (_, i) => [`t${i}`, task(i, i === 70 ? 'Failed' : i === 95 ? 'Crashed' : i === 3 ? 'Running' : 'Completed')] as const));
+  const ids = timelineTaskIds(big, 10);
+  assert.equal(ids.length, 10);
+  assert.deepEqual(ids.slice(0, 2), ['t70', 't95']);
+  assert.deepEqual(ids.slice(2), ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7']);
+  // More failed task runs than the bound: the first of them.
+  const failing = new Map(Array.from({ length: 30 }, (_, i) => [`t${i}`, task(i, 'Failed')] as const));
+  assert.deepEqual(timelineTaskIds(failing, 5), ['t0', 't1', 't2', 't3', 't4']);
 });

@@ -86,6 +86,28 @@ export function headerOf(detail: FlowRunDetail, ctx: HeaderContext): RunHeader {
 }
 
 /** A task run's bar: every state it went through (from the journal), else what its record says. */
+/** How many task runs a timeline draws: a run of a million would be a message of hundreds of megabytes. */
+export const MAX_TIMELINE_TASKS = 20_000;
+
+/**
+ * The task runs a timeline draws, when the run has more than `max`: every failed one (up to `max`), then the
+ * first to start. `tasks` in the order they were created.
+ */
+export function timelineTaskIds(tasks: ReadonlyMap<string, TaskRunRecord>, max = MAX_TIMELINE_TASKS): string[] {
+  if (tasks.size <= max) return [...tasks.keys()];
+  const ids: string[] = [];
+  for (const [id, t] of tasks) {
+    if (ids.length >= max) break;
+    if (t.state.type === 'FAILED' || t.state.type === 'CRASHED') ids.push(id);
+  }
+  const chosen = new Set(ids);
+  for (const id of tasks.keys()) {
+    if (ids.length >= max) break;
+    if (!chosen.has(id)) ids.push(id);
+  }
+  return ids;
+}
+
 export function taskItemOf(task: TaskRunRecord, history: readonly TaskStateChange[] | undefined): TimelineItem {
   let states: TimelineState[];
   if (history && history.length > 0) {

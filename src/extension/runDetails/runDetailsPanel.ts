@@ -33,7 +33,7 @@ import { journalSourceOf } from '../runs/journalSource';
 import { Throttle } from '../util/throttle';
 import { handleArtifactMessage, type ArtifactPanel } from '../artifacts/artifactRequests';
 import { editorExports } from '../dashboard/exports';
-import { artifactViewsOf, headerOf, runTablePage, subflowItemOf, taskItemOf } from './detailsModel';
+import { MAX_TIMELINE_TASKS, artifactViewsOf, headerOf, runTablePage, subflowItemOf, taskItemOf, timelineTaskIds } from './detailsModel';
 import { runDetailsHtml } from './html';
 import { makeNonce } from '../dashboard/html';
 import { nodeOf, pageOf } from './resultPages';
@@ -68,6 +68,9 @@ export class RunDetailsPanel implements vscode.Disposable {
   private timelineReset = true;
   private pendingLines: RunLogLine[] = [];
   private readonly changedItems = new Set<string>();
+  /** The task runs the timeline draws (all of them, unless the run has more than MAX_TIMELINE_TASKS). */
+  private drawnTasks = new Set<string>();
+  private omittedShown = 0;
   private readonly headerPush = new Throttle(HEADER_MS, () => void this.pushHeader());
   private readonly timelinePush = new Throttle(TIMELINE_MS, () => this.pushTimeline());
   private readonly logPush = new Throttle(LOGS_MS, () => this.pushLogs());
@@ -339,19 +342,28 @@ export class RunDetailsPanel implements vscode.Disposable {
     const fold = follower.fold;
     const items: TimelineItem[] = [];
     const reset = this.timelineReset;
-    const ids = reset ? [...fold.tasks.keys(), ...this.subflows.keys()] : [...this.changedItems];
+    if (reset) this.drawnTasks = new Set(timelineTaskIds(fold.tasks));
+    const ids = reset ? [...this.drawnTasks, ...this.subflows.keys()] : [...this.changedItems];
     for (const id of ids) {
       const task = fold.tasks.get(id);
-      if (task) items.push(taskItemOf(task, follower.taskStates.get(id)));
-      else {
+      if (task) {
+        // A huge run's timeline keeps to the task runs it drew, and takes new ones only while there is room.
+        if (!this.drawnTasks.has(id)) {
+          if (this.drawnTasks.size >= MAX_TIMELINE_TASKS) continue;
+          this.drawnTasks.add(id);
+        }
+        items.push(taskItemOf(task, follower.taskStates.get(id)));
+      } else {
         const sub = this.subflows.get(id);
         if (sub) items.push(subflowItemOf(sub));
       }
     }
     this.changedItems.clear();
-    if (items.length === 0 && !reset) return;
+    const omitted = fold.tasks.size - this.drawnTasks.size;
+    if (items.length === 0 && !reset && omitted === this.omittedShown) return;
     this.timelineReset = false;
-    this.post({ type: 'timeline', reset, items, now: Date.now() });
+    this.omittedShown = omitted;
+    this.post({ type: 'timeline', reset, items, now: Date.now(), ...(omitted > 0 ? { omitted } : {}) });
   }
 
   private pushArtifacts(): void {

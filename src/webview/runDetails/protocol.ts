@@ -126,8 +126,12 @@ export interface LogFilter {
 
 export type HostToRunDetails =
   | { type: 'header'; header: RunHeader }
-  /** `reset` replaces every item; otherwise items replace those with the same id or are added. `now` is the host's clock, for bars still going. */
-  | { type: 'timeline'; reset: boolean; items: TimelineItem[]; now: number }
+  /**
+   * `reset` replaces every item; otherwise items replace those with the same id or are added. `now` is the
+   * host's clock, for bars still going. `omitted`: task runs of the run not drawn (a huge run's timeline
+   * holds a bounded number of them).
+   */
+  | { type: 'timeline'; reset: boolean; items: TimelineItem[]; now: number; omitted?: number }
   | { type: 'logs'; reset: boolean; lines: RunLogLine[] }
   /** Every artifact the run and its task runs created (the latest of each key), in the order the keys first appeared. */
   | { type: 'artifacts'; artifacts: ArtifactView[] }

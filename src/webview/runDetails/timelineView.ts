@@ -45,6 +45,8 @@ export class TimelineView {
   private readonly canvas: HTMLCanvasElement;
   private readonly tip: HTMLElement;
   private readonly status: HTMLElement;
+  /** Says how many task runs a huge run's timeline leaves out. */
+  private readonly omittedNote: HTMLElement;
   private items: TimelineItem[] = [];
   private readonly index = new Map<string, number>();
   private layout: TimelineLayout = layoutTimeline([], 0);
@@ -69,6 +71,7 @@ export class TimelineView {
     this.canvas = h('canvas', { class: 'timeline-canvas', attrs: { tabindex: '0', role: 'img', 'aria-label': 'Timeline of the run: no task runs yet' } });
     this.tip = h('div', { class: 'timeline-tip', hidden: true, attrs: { role: 'tooltip' } });
     this.status = h('p', { class: 'sr-only', attrs: { 'aria-live': 'polite' } });
+    this.omittedNote = h('p', { class: 'muted timeline-omitted', hidden: true });
     const button = (label: string, title: string, onClick: () => void) => h('button', { class: 'button secondary small', title, attrs: { 'aria-label': title }, onClick }, label);
     this.element = h(
       'section',
@@ -86,6 +89,7 @@ export class TimelineView {
           button('Fit', 'Fit the whole run', () => this.fit()),
         ),
       ),
+      this.omittedNote,
       h('div', { class: 'timeline-frame' }, this.canvas, this.tip),
       this.status,
     );
@@ -122,6 +126,15 @@ export class TimelineView {
     this.dirtyLayout = true;
     this.pendingSelect = selectedId;
     this.schedule();
+  }
+
+  /** How many of the run's task runs the host left out of the timeline (0: none). */
+  setOmitted(omitted: number): void {
+    this.omittedNote.hidden = omitted <= 0;
+    if (omitted <= 0) return;
+    const drawn = this.items.filter((i) => i.kind === 'task').length;
+    const n = (x: number): string => x.toLocaleString('en-US');
+    this.omittedNote.textContent = `Showing ${n(drawn)} of ${n(drawn + omitted)} task runs: every failed one and the first to start.`;
   }
 
   /** The host's clock moved on (a going run's bars grow). */
