@@ -63,6 +63,10 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
       const bad = await runCli(['runs', '--store', 'mysql://x@y/z'], { cwd: ws });
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /must be a postgres:\/\/ URL/);
+    } catch (e) {
+      // What the worker saw says why a run was not taken or did not end.
+      (e as Error).message += `\nworker q1 printed:\n${worker.output().slice(-4000)}`;
+      throw e;
     } finally {
       await store.close();
       await worker.stop();

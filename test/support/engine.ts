@@ -81,7 +81,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+/**
+ * Runs the CLI to its end. Bounded (`timeoutMs`, 150 s by default: under a test file's 180 s): a command that
+ * hangs is killed and the test fails saying which, with what it printed, instead of the whole file timing out.
+ */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; timeoutMs?: number; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
   const spawnOptions: SpawnOptions = { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false };
   const child = spawn(process.execPath, [CLI, ...args], spawnOptions);
   let stdout = '';
@@ -91,7 +95,17 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     stderr += c;
     options.onStderr?.(c, child);
   });
-  return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+  const timeoutMs = options.timeoutMs ?? 150_000;
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      rej(new Error(`flowdeck ${args.join(' ')} did not end within ${timeoutMs / 1000} s; it printed:\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`));
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      res({ code, signal, stdout, stderr });
+    });
+  });
 }
 
 /** Whether a process exists (signal 0). */
