@@ -1,8 +1,8 @@
 /**
  * Entry point. Activation only wires things up: commands, views, providers, webview serializers. The
  * store opens when a view first asks for runs, the runner when a run starts, the flow parser on the first
- * scan, the OAuth code on "Connect YouTube Account"; the panels, the launcher, the schedules and the
- * status bar items are built on first use (util/onFirstUse.ts) — each component built here would cost its
+ * scan, the OAuth code on "Connect YouTube Account"; the panels, the launcher and the status bar items are
+ * built on first use (util/onFirstUse.ts) — each component built here would cost its
  * first-time compilation — so activation stays in the low milliseconds (it is timed and logged to the
  * output channel).
  */
@@ -123,7 +123,10 @@ export function activate(context: vscode.ExtensionContext): void {
     await host.dispose();
   };
 
-  const flowsTree = new FlowsTreeProvider(flowIndex, schedules);
+  // The schedules are built here, not on first use: they follow the flow index from its first scan, and the
+  // Flows view their changes. Built when the view first asked, their first reading redrew the view just as
+  // it had been drawn, and a click on a row's Run Flow then reached the command without its flow (e2e, CI).
+  const flowsTree = new FlowsTreeProvider(flowIndex, schedules.value);
   const runsView = vscode.window.createTreeView('flowdeck.runs', { treeDataProvider: runsTree, canSelectMany: true });
   runsTree.attach(runsView);
   const workersTree = new WorkersTreeProvider(host);

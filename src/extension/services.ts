@@ -1,7 +1,7 @@
 /**
  * What the commands work with, created in activate() and handed to each `registerX(context, flowdeck)`,
  * instead of module-level globals. Those a window may never use (the panels, the launcher, the YouTube
- * account, the schedules) are built the first time a command reads them (util/onFirstUse.ts).
+ * account) are built the first time a command reads them (util/onFirstUse.ts).
  */
 import type { GitHubAccount } from './accounts/github';
 import type { YouTubeAccount } from './accounts/youtube';

@@ -12,7 +12,6 @@ import { BUILTIN_FLOWS } from '../builtinFlows';
 import { ITEM_ICONS } from '../icons';
 import { escapeMarkdown } from '../runs/present';
 import { themeIcon } from '../themeIcon';
-import type { OnFirstUse } from '../util/onFirstUse';
 import type { FlowIndex } from './flowIndex';
 import { builtinFlowRef, fileFlowRef, type FlowRef } from './flowRef';
 
@@ -113,21 +112,17 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
   private readonly changed = new vscode.EventEmitter<FlowsTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
-  private scheduleWatch?: vscode.Disposable;
 
   constructor(
     private readonly index: FlowIndex,
-    /** Built (and watched) when the view first shows flows, which is when their schedules are first shown. */
-    private readonly schedules?: OnFirstUse<ScheduleSource>,
+    private readonly schedules?: ScheduleSource,
   ) {
-    this.subscription = index.onDidChange(() => this.changed.fire(undefined));
+    this.subscription = vscode.Disposable.from(index.onDidChange(() => this.changed.fire(undefined)), ...(schedules ? [schedules.onDidChange(() => this.changed.fire(undefined))] : []));
   }
 
   /** The schedules of each flow, by its source as runs record it and its name. */
   private async schedulesOf(): Promise<(source: string, flowName: string) => ScheduleView[]> {
-    const schedules = this.schedules?.value;
-    this.scheduleWatch ??= schedules?.onDidChange(() => this.changed.fire(undefined));
-    const views = schedules ? await schedules.views().catch(() => []) : [];
+    const views = this.schedules ? await this.schedules.views().catch(() => []) : [];
     return (source, flowName) => views.filter((v) => v.entry.source === source && v.entry.flowName === flowName);
   }
 
@@ -152,7 +147,6 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
 
   dispose(): void {
     this.subscription.dispose();
-    this.scheduleWatch?.dispose();
     this.changed.dispose();
   }
 }
