@@ -8,17 +8,15 @@ import { mkdirSync, statSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 
-export function enableNodeCompileCache(home: string | undefined): string | undefined {
+export function enableNodeCompileCache(home: string | undefined): void {
   const enable = (nodeModule as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
-  if (!enable || !home) return undefined;
+  if (!enable || !home) return;
   try {
-    if (!statSync(home).isDirectory()) return undefined;
+    if (!statSync(home).isDirectory()) return;
     const dir = join(home, 'compiled', 'node');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     enable(dir);
-    return dir;
   } catch {
     // No cache: everything is compiled as usual.
-    return undefined;
   }
 }

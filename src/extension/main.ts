@@ -90,7 +90,10 @@ export function activate(context: vscode.ExtensionContext): void {
   const runLogs = new RunLogDocuments(host);
   const dashboard = new OnFirstUse(() => new DashboardPanels({ extensionUri: context.extensionUri, host, launcher: launcher.value, output }));
   const runDetails = new OnFirstUse(() => new RunDetailsPanels({ extensionUri: context.extensionUri, host, output, flowIndex, runLogs }));
-  const schedules = new OnFirstUse(() => new WindowSchedules(host, flowIndex, output));
+  // Built here, not on first use: the schedules follow the flow index from its first scan, and the Flows view
+  // their changes. Built when the view first asked, their first reading redrew the view just as it had been
+  // drawn, and a click on a row's Run Flow then reached the command without its flow (e2e, CI).
+  const schedules = new WindowSchedules(host, flowIndex, output);
   const failures = new OnFirstUse(() => new FailureDiagnostics(host));
   const flowdeck: Flowdeck = {
     host,
@@ -99,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): void {
     runsTree,
     runLogs,
     github,
+    schedules,
     get launcher() {
       return launcher.value;
     },
@@ -107,9 +111,6 @@ export function activate(context: vscode.ExtensionContext): void {
     },
     get runDetails() {
       return runDetails.value;
-    },
-    get schedules() {
-      return schedules.value;
     },
     get youtube() {
       return youtube.value;
@@ -123,10 +124,7 @@ export function activate(context: vscode.ExtensionContext): void {
     await host.dispose();
   };
 
-  // The schedules are built here, not on first use: they follow the flow index from its first scan, and the
-  // Flows view their changes. Built when the view first asked, their first reading redrew the view just as
-  // it had been drawn, and a click on a row's Run Flow then reached the command without its flow (e2e, CI).
-  const flowsTree = new FlowsTreeProvider(flowIndex, schedules.value);
+  const flowsTree = new FlowsTreeProvider(flowIndex, schedules);
   const runsView = vscode.window.createTreeView('flowdeck.runs', { treeDataProvider: runsTree, canSelectMany: true });
   runsTree.attach(runsView);
   const workersTree = new WorkersTreeProvider(host);
@@ -195,7 +193,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerScheduleFlow(context, flowdeck);
   registerManageSchedule(context, flowdeck);
   // Schedules start after activation (they open the store and scan the workspace), not during it.
-  const startSchedules = setTimeout(() => schedules.value.apply(), SCHEDULES_START_MS);
+  const startSchedules = setTimeout(() => schedules.apply(), SCHEDULES_START_MS);
   // Failures of the latest runs go back to their lines once the history has been read (not during
   // activation); from then on they follow the runs.
   const restoreFailures = setTimeout(() => void failures.value.restore().catch((e: Error) => output.note(`Could not look for failed runs: ${e.message}`, 'WARNING')), 0);

@@ -6,9 +6,8 @@ import * as vscode from 'vscode';
 import type { FlowdeckHost } from './host';
 import { runningText } from './runs/present';
 import type { WindowSchedules } from './schedules/windowSchedules';
-import type { OnFirstUse } from './util/onFirstUse';
 
-export function registerStatusBar(context: vscode.ExtensionContext, host: FlowdeckHost, schedules: OnFirstUse<WindowSchedules>): void {
+export function registerStatusBar(context: vscode.ExtensionContext, host: FlowdeckHost, schedules: WindowSchedules): void {
   // Made when a run first starts (not at activation): many windows run nothing for a long while.
   let item: vscode.StatusBarItem | undefined;
   context.subscriptions.push(
@@ -17,7 +16,7 @@ export function registerStatusBar(context: vscode.ExtensionContext, host: Flowde
         item?.hide();
         return;
       }
-      item ??= runningItem(context, schedules.value);
+      item ??= runningItem(context, schedules);
       item.text = runningText(count);
       item.show();
     }),
