@@ -90,9 +90,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const runLogs = new RunLogDocuments(host);
   const dashboard = new OnFirstUse(() => new DashboardPanels({ extensionUri: context.extensionUri, host, launcher: launcher.value, output }));
   const runDetails = new OnFirstUse(() => new RunDetailsPanels({ extensionUri: context.extensionUri, host, output, flowIndex, runLogs }));
-  // Built here, not on first use: the schedules follow the flow index from its first scan, and the Flows view
-  // their changes. Built when the view first asked, their first reading redrew the view just as it had been
-  // drawn, and a click on a row's Run Flow then reached the command without its flow (e2e, CI).
+  // Built here, not on first use: every window runs its workspace's schedules (they start below, shortly
+  // after activation), and the Flows view follows their changes.
   const schedules = new WindowSchedules(host, flowIndex, output);
   const failures = new OnFirstUse(() => new FailureDiagnostics(host));
   const flowdeck: Flowdeck = {

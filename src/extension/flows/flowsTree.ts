@@ -12,6 +12,7 @@ import { BUILTIN_FLOWS } from '../builtinFlows';
 import { ITEM_ICONS } from '../icons';
 import { escapeMarkdown } from '../runs/present';
 import { themeIcon } from '../themeIcon';
+import { ChangeGate } from '../util/changeGate';
 import type { FlowIndex } from './flowIndex';
 import { builtinFlowRef, fileFlowRef, type FlowRef } from './flowRef';
 
@@ -112,18 +113,27 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
   private readonly changed = new vscode.EventEmitter<FlowsTreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  /** Redraws only when the files, their flows or the schedules shown changed (see ChangeGate: a redraw can lose a click). */
+  private readonly gate: ChangeGate;
+  /** The schedules as of the last drawing of the top level, which the rows below it show. */
+  private drawnSchedules: readonly ScheduleView[] = [];
 
   constructor(
     private readonly index: FlowIndex,
     private readonly schedules?: ScheduleSource,
   ) {
-    this.subscription = vscode.Disposable.from(index.onDidChange(() => this.changed.fire(undefined)), ...(schedules ? [schedules.onDidChange(() => this.changed.fire(undefined))] : []));
+    this.gate = new ChangeGate(async () => signature(...(await this.read())), () => this.changed.fire(undefined));
+    const poke = (): void => void this.gate.poke();
+    this.subscription = vscode.Disposable.from(index.onDidChange(poke), ...(schedules ? [schedules.onDidChange(poke)] : []));
+  }
+
+  private async read(): Promise<[FileFlows[], ScheduleView[]]> {
+    return Promise.all([this.index.all(), this.schedules ? this.schedules.views().catch(() => []) : []]);
   }
 
   /** The schedules of each flow, by its source as runs record it and its name. */
-  private async schedulesOf(): Promise<(source: string, flowName: string) => ScheduleView[]> {
-    const views = this.schedules ? await this.schedules.views().catch(() => []) : [];
-    return (source, flowName) => views.filter((v) => v.entry.source === source && v.entry.flowName === flowName);
+  private schedulesOf(source: string, flowName: string): ScheduleView[] {
+    return this.drawnSchedules.filter((v) => v.entry.source === source && v.entry.flowName === flowName);
   }
 
   getTreeItem(node: FlowsTreeNode): vscode.TreeItem {
@@ -132,16 +142,16 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
 
   async getChildren(node?: FlowsTreeNode): Promise<FlowsTreeNode[]> {
     if (node instanceof BuiltinGroupNode) {
-      const of = await this.schedulesOf();
-      return BUILTIN_FLOWS.map((f) => new FlowNode(builtinFlowRef(f), of(`builtin:${f.id}`, f.name)));
+      return BUILTIN_FLOWS.map((f) => new FlowNode(builtinFlowRef(f), this.schedulesOf(`builtin:${f.id}`, f.name)));
     }
     if (node instanceof FileNode) {
       const { file, flows, problems } = node.flows;
-      const of = await this.schedulesOf();
-      return [...flows.map((f) => new FlowNode(fileFlowRef(file, f), of(file, f.name))), ...problems.map((p) => new FlowProblemNode(file, p))];
+      return [...flows.map((f) => new FlowNode(fileFlowRef(file, f), this.schedulesOf(file, f.name))), ...problems.map((p) => new FlowProblemNode(file, p))];
     }
     if (node) return [];
-    const files = await this.index.all();
+    const [files, schedules] = await this.read();
+    this.drawnSchedules = schedules;
+    this.gate.drawn(signature(files, schedules));
     return [new BuiltinGroupNode(), ...files.map((f) => (f.error ? new FileErrorNode(f, where(f.file)) : new FileNode(f, where(f.file))))];
   }
 
@@ -149,6 +159,11 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** What the view shows of the files and schedules, as text to compare: a schedule's next time shows on its flow's row. */
+function signature(files: readonly FileFlows[], schedules: readonly ScheduleView[]): string {
+  return JSON.stringify([files, schedules.map((v) => [v.entry, v.paused, v.next])]);
 }
 
 /** The file's folder relative to its workspace folder, prefixed by the folder's name in a multi-root workspace. */
