@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Artifact } from './artifacts';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { systemClock, type Clock } from './clock';
 import { EmbeddedLimitStore } from './embeddedLimitStore';
 import { EmbeddedScheduleStore } from './embeddedScheduleStore';
@@ -242,16 +243,24 @@ export class EmbeddedStore implements RunStore {
       return undefined;
     }
     try {
-      // The creation record is the first line (after the batch's leading newline); read until it ends.
-      let text = '';
+      // The creation record is the first line (after the batch's leading newline); read until it ends. Decoded
+      // as a stream (a character may straddle two reads), each read searched once.
+      const decoder = new StringDecoder('utf8');
       const buf = Buffer.allocUnsafe(64 * 1024);
-      for (let pos = 0; text.length < MAX_FIRST_RECORD; ) {
+      let text = '';
+      let start = -1;
+      for (let pos = 0; pos < MAX_FIRST_RECORD; ) {
         const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
         if (bytesRead === 0) break;
         pos += bytesRead;
-        text += buf.toString('utf8', 0, bytesRead);
-        const start = text.search(/\S/);
-        const end = start === -1 ? -1 : text.indexOf('\n', start);
+        const from = text.length;
+        text += decoder.write(buf.subarray(0, bytesRead));
+        if (start === -1) {
+          const first = text.slice(from).search(/\S/);
+          if (first === -1) continue;
+          start = from + first;
+        }
+        const end = text.indexOf('\n', Math.max(start, from));
         if (end !== -1) {
           const r = asRunRecord(JSON.parse(text.slice(start, end)), id);
           return r?.k === 'run' ? r.parameters : undefined;

@@ -224,8 +224,9 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       const lines = linesOfRun(text, runName, 'failing');
       assert.match(lines.at(-1)!, new RegExp(`\\| ERROR +\\| Flow run '${runName}' - Finished in state Failed\\('e2e failure on purpose: the reactor is out of coolant'\\)$`));
 
-      // The row's tooltip carries the state and the message, as a user hovering it sees.
-      await hoverTooltip(page, runRow(page, runName), 'the reactor is out of coolant');
+      // The row's tooltip carries the state, the message and the parameters (its journal's first record), as a
+      // user hovering it sees.
+      await hoverTooltip(page, runRow(page, runName), /the reactor is out of coolant[\s\S]*Parameters: none/);
     });
   });
 

@@ -68,6 +68,23 @@ export function storeContract(backend: StoreBackend): void {
   const opts = { ...T, ...(backend.skip !== undefined ? { skip: backend.skip } : {}) };
 
   describe(`run store contract: ${backend.name}`, opts, () => {
+    it("reads a run's parameters alone, whole, however long and whatever characters they hold", async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        // Two- and four-byte characters over many of the reader's 64 KB reads: some straddle two reads.
+        const notes = 'é😀'.repeat(70_000);
+        const h = await store.createRun(newRun({ parameters: { notes, n: 3 } }));
+        await h.append(Array.from({ length: 200 }, (_, i) => log(h.id, `line ${i}`)));
+        await h.close();
+        const other = await open();
+        const read = await other.parametersOf(h.id);
+        assert.equal(read?.n, 3);
+        assert.equal((read?.notes as string).length, notes.length);
+        assert.ok(read?.notes === notes, 'the text comes back unchanged');
+        assert.equal(await other.parametersOf('no-such-run'), undefined);
+      });
+    });
+
     it('creates a run that lists, resolves and reads back with its parameters, states and journal', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

@@ -9,9 +9,13 @@ export function registerRerunRun(context: vscode.ExtensionContext, flowdeck: Flo
     vscode.commands.registerCommand('flowdeck.rerunRun', async (arg?: unknown) => {
       const run = await runFrom(arg, flowdeck.host);
       if (!run) return;
-      // Its parameters, without reading its task runs.
-      const parts = await (await flowdeck.host.store()).readRunParts(run.id);
-      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters: parts?.detail.parameters ?? {} });
+      // Its parameters: its journal's first record alone.
+      const parameters = await (await flowdeck.host.store()).parametersOf(run.id);
+      if (!parameters) {
+        void vscode.window.showErrorMessage(`Could not read the parameters of run '${run.name}' (its journal's first record is missing or unreadable), so it was not rerun. Use "Run Flow with Parameters" on '${run.flowName}' instead.`);
+        return;
+      }
+      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters });
     }),
   );
 }

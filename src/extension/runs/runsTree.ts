@@ -135,10 +135,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   /** Tooltips are built on hover: a busy run redraws hundreds of task runs several times a second. */
   async resolveTreeItem(item: vscode.TreeItem, node: RunsTreeNode): Promise<vscode.TreeItem> {
     if (node instanceof RunNode) {
-      // Parameters live in the run's journal, not the index: read when the tooltip is wanted.
-      // Its detail without its task runs: a run of a million task runs is not read whole for a tooltip.
-      const parts = await this.host.openedStore?.readRunParts(node.run.id).catch(() => undefined);
-      item.tooltip = new vscode.MarkdownString(runTooltip({ ...node.run, parameters: parts?.detail.parameters }, Date.now()));
+      // Parameters live in the run's journal, not the index: its first record alone, read when the tooltip
+      // is wanted (a run of a million task runs is not read for a tooltip).
+      const parameters = await this.host.openedStore?.parametersOf(node.run.id).catch(() => undefined);
+      item.tooltip = new vscode.MarkdownString(runTooltip({ ...node.run, parameters }, Date.now()));
     } else if (node instanceof TaskRunNode) {
       item.tooltip = new vscode.MarkdownString(taskTooltip(node.task, Date.now()));
     }
