@@ -46,27 +46,40 @@ export async function writeRunJson(parts: RunParts, store: RunStore, write: (tex
  * runs the store has (the runner kept none).
  */
 export async function printRunJson(store: RunStore, id: string, stdout: NodeJS.WritableStream, ended?: FlowRunDetail): Promise<void> {
-  await writeEndedRunJson(store, id, stdout, ended, '');
+  await writeRunJson(await endedRunParts(store, id, ended), store, (text) => writeDrained(stdout, text), { loadResultFiles: true, indent: '' });
   await writeDrained(stdout, '\n');
 }
 
 /** Finished runs as one JSON array (`resume --crashed --json`), each as printRunJson prints it. */
 export async function printRunsJson(store: RunStore, ended: readonly FlowRunDetail[], stdout: NodeJS.WritableStream): Promise<void> {
-  if (ended.length === 0) {
-    await writeDrained(stdout, '[]\n');
-    return;
-  }
-  await writeDrained(stdout, '[\n');
-  for (let i = 0; i < ended.length; i++) {
-    await writeEndedRunJson(store, ended[i]!.id, stdout, ended[i], '  ');
-    await writeDrained(stdout, `${i < ended.length - 1 ? ',' : ''}\n`);
-  }
-  await writeDrained(stdout, ']\n');
+  await printRunJsonArray(store, ended.length, (i) => endedRunParts(store, ended[i]!.id, ended[i]), stdout, { loadResultFiles: true });
 }
 
-async function writeEndedRunJson(store: RunStore, id: string, stdout: NodeJS.WritableStream, ended: FlowRunDetail | undefined, indent: string): Promise<void> {
+/**
+ * Runs as one JSON array, pretty-printed, each run written as it is read (its task runs a batch at a time):
+ * a huge run is never held whole. A run `partsOf` no longer finds (deleted meanwhile) is left out, and
+ * leaves no stray comma behind.
+ */
+export async function printRunJsonArray(
+  store: RunStore,
+  count: number,
+  partsOf: (i: number) => Promise<RunParts | undefined>,
+  stdout: NodeJS.WritableStream,
+  options: { loadResultFiles: boolean },
+): Promise<void> {
+  let written = 0;
+  for (let i = 0; i < count; i++) {
+    const parts = await partsOf(i);
+    if (!parts) continue;
+    await writeDrained(stdout, written++ === 0 ? '[\n' : ',\n');
+    await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: options.loadResultFiles, indent: '  ' });
+  }
+  await writeDrained(stdout, written === 0 ? '[]\n' : '\n]\n');
+}
+
+async function endedRunParts(store: RunStore, id: string, ended: FlowRunDetail | undefined): Promise<RunParts> {
   const stored = await store.readRunParts(id);
   const parts: RunParts | undefined = ended ? { detail: { ...ended, taskRuns: [] }, readTaskRuns: async (onTaskRuns) => stored?.readTaskRuns(onTaskRuns) } : stored;
   if (!parts) throw new Error(`Run ${id} is no longer in the store, so it cannot be printed`);
-  await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: true, indent });
+  return parts;
 }

@@ -1,10 +1,9 @@
 import type { FlowRunSummary } from '../../engine/records';
-import type { RunStore } from '../../engine/runStore';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
-import { EXIT, UsageError, write, writeDrained, type CliIo } from '../io';
-import { writeRunJson } from '../runJsonStream';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+import { printRunJsonArray } from '../runJsonStream';
 
 export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME]
 
@@ -49,7 +48,8 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT.badInput;
     }
     if (values.json) {
-      await printJsonArray(runs, store, io);
+      // Results kept in files of their own are not loaded (their size is given instead).
+      await printRunJsonArray(store, runs.length, (i) => store.readRunParts(runs[i]!.id), io.stdout, { loadResultFiles: false });
       return EXIT.ok;
     }
     if (runs.length === 0) {
@@ -65,24 +65,4 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await store.close();
   }
-}
-
-/**
- * One run at a time, each written as it is read (its task runs a batch at a time): a huge run is never held
- * whole, nor made one giant string. Pretty-printed, each run as `JSON.stringify(run, null, 2)` indented two
- * spaces. Results kept in files of their own are not loaded (their size is given instead).
- */
-async function printJsonArray(runs: readonly FlowRunSummary[], store: RunStore, io: CliIo): Promise<void> {
-  if (runs.length === 0) {
-    write(io.stdout, '[]');
-    return;
-  }
-  await writeDrained(io.stdout, '[\n');
-  for (let i = 0; i < runs.length; i++) {
-    const parts = await store.readRunParts(runs[i]!.id);
-    if (!parts) continue;
-    await writeRunJson(parts, store, (text) => writeDrained(io.stdout, text), { loadResultFiles: false, indent: '  ' });
-    await writeDrained(io.stdout, `${i < runs.length - 1 ? ',' : ''}\n`);
-  }
-  await writeDrained(io.stdout, ']\n');
 }

@@ -1,0 +1,48 @@
+/**
+ * Runs printed as one JSON array, each as it is read (`runs --json`, `resume --crashed --json`): the text
+ * parses whatever runs are left out on the way.
+ */
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
+import { printRunJsonArray } from '../../src/cli/runJsonStream';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { state } from '../../src/engine/states';
+import { tempDir } from '../support/engine';
+
+async function printed(body: (out: PassThrough) => Promise<void>): Promise<string> {
+  const out = new PassThrough();
+  let text = '';
+  out.setEncoding('utf8').on('data', (c: string) => (text += c));
+  await body(out);
+  out.end();
+  return text;
+}
+
+test('a run gone from the store while the array is printed is left out, and the array still parses', { timeout: 60_000 }, async () => {
+  const store = await EmbeddedStore.open(tempDir());
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: { i } });
+      await h.setState(state('Completed'), { endTime: Date.now() });
+      await h.close();
+      ids.push(h.id);
+    }
+    for (const gone of [0, 1, 2]) {
+      const text = await printed((out) => printRunJsonArray(store, ids.length, (i) => (i === gone ? Promise.resolve(undefined) : store.readRunParts(ids[i]!)), out, { loadResultFiles: false }));
+      const runs = JSON.parse(text) as { id: string; parameters: { i: number } }[];
+      assert.deepEqual(runs.map((r) => r.id), ids.filter((_, i) => i !== gone), `run ${gone} left out`);
+      assert.ok(text.endsWith('\n]\n'));
+    }
+    const none = await printed((out) => printRunJsonArray(store, ids.length, () => Promise.resolve(undefined), out, { loadResultFiles: false }));
+    assert.equal(none, '[]\n');
+    const all = await printed((out) => printRunJsonArray(store, ids.length, (i) => store.readRunParts(ids[i]!), out, { loadResultFiles: false }));
+    const parsed = JSON.parse(all) as { parameters: { i: number } }[];
+    assert.deepEqual(parsed.map((r) => r.parameters.i), [0, 1, 2]);
+    // Pretty-printed as before: each run indented two spaces inside the array.
+    assert.match(all, /^\[\n  \{\n    "id": /);
+  } finally {
+    await store.close();
+  }
+});
