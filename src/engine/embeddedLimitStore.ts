@@ -8,14 +8,13 @@
  * Taking a slot is creating one of the limit's files with O_EXCL, so at most `limit` task runs hold one
  * however many processes try at once. A lowered limit applies as the slots above it are given back.
  */
-import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClaim, readClaim, removeAbandoned, removeOwn, UNREADABLE_CLAIM_MS } from './claimFiles';
-import { FILE_MODE } from './journalFile';
 import { checkLimit, LIMIT_TAG, type ConcurrencyLimit, type Lease, type LeaseHolder, type LeaseInfo, type LimitStore } from './limits/limitStore';
 import { isAlive } from './processIdentity';
 import { StoreWriteError } from './storeErrors';
+import { replaceFile } from './replaceFile';
 import { privateDir } from './storeHome';
 
 export class EmbeddedLimitStore implements LimitStore {
@@ -50,14 +49,9 @@ export class EmbeddedLimitStore implements LimitStore {
     checkLimit(tag, limit);
     await privateDir(this.dir);
     const file = join(this.dir, `${tag}.json`);
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify({ tag, limit }), { mode: FILE_MODE });
-      await rename(tmp, file);
-    } catch (e) {
-      await unlink(tmp).catch(() => undefined);
+    await replaceFile(file, JSON.stringify({ tag, limit })).catch((e: unknown) => {
       throw StoreWriteError.from(e, file);
-    }
+    });
   }
 
   async remove(tag: string): Promise<boolean> {

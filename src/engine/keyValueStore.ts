@@ -2,10 +2,10 @@
  * Small values flows keep across runs (`getRunContext().kv`: ETags, cursors), by namespace and key.
  * Values arrive masked from the worker; keys are hashed into file names and checked on reading.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FILE_MODE } from './journalFile';
 import { keyHash } from './resultCache';
+import { replaceFile } from './replaceFile';
 import { privateDir } from './storeHome';
 
 export interface KeyValueStore {
@@ -42,8 +42,6 @@ export class FileKeyValueStore implements KeyValueStore {
     const text = JSON.stringify({ keyHash: hash, value });
     if (Buffer.byteLength(text) > MAX_KV_VALUE_BYTES) throw new RangeError(`kv value for '${namespace}' is ${Buffer.byteLength(text)} bytes; the limit is ${MAX_KV_VALUE_BYTES} (keep large data in task results)`);
     await privateDir(dir);
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, text, { mode: FILE_MODE });
-    await rename(tmp, file);
+    await replaceFile(file, text);
   }
 }

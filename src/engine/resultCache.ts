@@ -4,10 +4,11 @@
  * key itself is never written: files are named by its hash, and the hash is checked on reading.
  */
 import { createHash } from 'node:crypto';
-import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from './clock';
 import { FILE_MODE } from './journalFile';
+import { replaceFile } from './replaceFile';
 import { privateDir } from './storeHome';
 
 export interface ResultCache {
@@ -69,9 +70,7 @@ export class FileResultCache implements ResultCache {
     const hash = keyHash(key);
     const header: Header = expiresAt === undefined ? { keyHash: hash } : { keyHash: hash, expiresAt };
     const target = this.file(hash);
-    const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(header)}\n${serialized}`, { mode: FILE_MODE });
-    await rename(tmp, target);
+    await replaceFile(target, `${JSON.stringify(header)}\n${serialized}`);
   }
 
   async purge(): Promise<number> {
