@@ -68,28 +68,6 @@ export function sendLine(line: string, urgent = false): void {
   else timer ??= setTimeout(idleFlush, FLUSH_MS);
 }
 
-/**
- * Where a line of at most `maxBytes` bytes (without its newline) may be written into `pipeBuffer` now
- * — what is buffered goes out first when there is no room — or -1 when a line that long is sent with
- * sendLine. The line is then written in place and ends with commitLine: no string is made of it.
- */
-export function reserveLine(maxBytes: number): number {
-  if (maxBytes + 1 > FLUSH_BYTES) return -1;
-  if (buffered + maxBytes + 1 > FLUSH_BYTES) flush();
-  if (buffered === 0) oldest = Date.now();
-  return buffered;
-}
-
-/** The line written at the position reserveLine gave ends at `end`. */
-export function commitLine(end: number): void {
-  buffered = end;
-  out[buffered++] = 0x0a;
-  if (Date.now() - oldest >= FLUSH_MS) flush();
-  else timer ??= setTimeout(idleFlush, FLUSH_MS);
-}
-
-export const pipeBuffer = out;
-
 /** Everything held back and buffered goes out: the process is about to end. */
 export function flushAll(): void {
   for (const hook of idleHooks) hook.run();

@@ -9,9 +9,9 @@
 import type { StateName } from '../states';
 import { state, type Failure, type State } from '../states';
 import type { CallIdentity, TaskRunCompact } from '../records';
-import { armIdle, commitLine, onIdle, pipeBuffer, reserveLine, sendLine } from './eventPipe';
+import { armIdle, onIdle, sendLine } from './eventPipe';
 import { emit, masked, masker } from './hostLink';
-import { compactTaskLine, plainLineBound, writePlainLine } from './compactTaskLine';
+import { compactTaskLine } from './compactTaskLine';
 import { sendResult, type Kept } from './results';
 
 export interface TaskExtras {
@@ -91,27 +91,18 @@ export class TaskJournal {
     }
     held.delete(this.id);
     this.started = true;
-    const x = this.extras;
-    const valueText = kept?.kind === 'inline' ? kept.text : undefined;
-    if (masker.size === 0 && this.attempt === 1 && message === undefined && x.cacheKey === undefined && x.tags === undefined && x.reusedFrom === undefined && (kept === undefined || valueText !== undefined)) {
-      // The common line, written straight into the pipe's buffer (compactTaskLine.ts).
-      const at = reserveLine(plainLineBound(this.runId, this.id, this.name, this.taskName, name, x.call, valueText));
-      if (at >= 0) {
-        commitLine(writePlainLine(pipeBuffer, at, this.runId, this.id, this.name, this.taskName, this.ts, this.startTs || now, now, name, x.call, valueText));
-        return state(name, message, now);
-      }
-    }
     // Filled in place, not spread together: a big map makes one of these per task run.
     const record: Omit<TaskRunCompact, 'value'> = { k: 'trun', runId: this.runId, id: this.id, name: this.name, taskName: this.taskName, ts: this.ts, start: this.startTs || now, end: now, state: name };
     if (this.attempt !== 1) record.attempt = this.attempt;
     if (message !== undefined) record.message = message;
+    const x = this.extras;
     if (x.cacheKey !== undefined) record.cacheKey = x.cacheKey;
     if (x.tags !== undefined) record.tags = x.tags;
     if (x.call !== undefined) record.call = x.call;
     if (x.reusedFrom !== undefined) record.reusedFrom = x.reusedFrom;
     if (kept?.kind === 'file') record.ref = kept.ref;
     else if (kept?.kind === 'dropped') record.note = kept.note;
-    sendLine(compactTaskLine(masker.size > 0 ? (masked(record as TaskRunCompact) as TaskRunCompact) : record, valueText));
+    sendLine(compactTaskLine(masker.size > 0 ? (masked(record as TaskRunCompact) as TaskRunCompact) : record, kept?.kind === 'inline' ? kept.text : undefined));
     return state(name, message, now);
   }
 }
