@@ -73,7 +73,9 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
   const extras: TaskExtras = {};
   if (options.tags !== undefined) extras.tags = options.tags;
   if (call !== undefined) extras.call = call;
-  const journal = new TaskJournal(scope.id, id, name, options.name, Date.now(), extras);
+  // Created and started in the same moment: one reading of the clock for both.
+  const now = Date.now();
+  const journal = new TaskJournal(scope.id, id, name, options.name, now, extras);
   const taskCtx = new Ctx(scope, parent.signalSource, id, name);
   const failed = (error: unknown): void => {
     taskFailed(parent, options, error, journal, taskCtx).then(undefined, fail);
@@ -96,7 +98,7 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
     taskCtx.dispose();
     ok(slot, value as Awaited<R>);
   };
-  journal.begin(1);
+  journal.begin(1, undefined, now);
   let value: unknown;
   try {
     value = storage.run(taskCtx, fn, ...args);
