@@ -40,42 +40,37 @@ export async function mapWithLimit<R>(n: number, limit: number | undefined, fn: 
  */
 export function mapAll<R>(n: number, window: number, fn: (index: number) => Promise<R>, wideWindow = window): Promise<R[]> {
   if (n <= window) return allAtOnce(n, fn);
-  return new Promise<R[]>((resolve, reject) => {
-    const results = new Array<R>(n);
-    let limit = window;
-    let next = 0;
-    let settled = 0;
-    let failed = false;
-    const start = (): void => {
-      const i = next++;
+  return mapEach<R>(
+    n,
+    window,
+    (i, ok, fail) => {
       let call: Promise<R>;
       try {
         call = fn(i);
       } catch (e) {
         call = Promise.reject(e);
       }
-      call.then(
-        (value) => {
-          results[i] = value;
-          done();
-        },
-        (e: unknown) => {
-          if (!failed) {
-            failed = true;
-            reject(e);
-          }
-          done();
-        },
-      );
-    };
-    const fill = (): void => {
-      while (next < n && next - settled < limit) start();
-    };
-    // Runs only once the loop turns with calls still unsettled: they are waiting, so more may wait together.
-    const widen = wideWindow > window ? setImmediate(() => {
-      limit = wideWindow;
-      fill();
-    }) : undefined;
+      call.then((value) => ok(i, value), fail);
+    },
+    wideWindow,
+  );
+}
+
+/**
+ * Starts call `index`, which reports its end by `ok(index, value)` or `fail(error)`, once, at once or
+ * later: a call made of callbacks costs no promise of its own (a big map makes tens of thousands).
+ */
+export type StartCall<R> = (index: number, ok: (index: number, value: R) => void, fail: (error: unknown) => void) => void;
+
+/** mapAll, for calls that report their end by callback. */
+export function mapEach<R>(n: number, window: number, start: StartCall<R>, wideWindow = window): Promise<R[]> {
+  return new Promise<R[]>((resolve, reject) => {
+    const results = new Array<R>(n);
+    let limit = window;
+    let next = 0;
+    let settled = 0;
+    let failed = false;
+    let filling = false;
     const done = (): void => {
       settled++;
       if (next < n) fill();
@@ -84,6 +79,42 @@ export function mapAll<R>(n: number, window: number, fn: (index: number) => Prom
         if (!failed) resolve(results);
       }
     };
-    fill();
+    const ok = (i: number, value: R): void => {
+      results[i] = value;
+      done();
+    };
+    const fail = (e: unknown): void => {
+      if (!failed) {
+        failed = true;
+        reject(e);
+      }
+      done();
+    };
+    // A call that ends while it starts ends inside this loop, which then goes on: no recursion.
+    const fill = (): void => {
+      if (filling) return;
+      filling = true;
+      try {
+        while (next < n && next - settled < limit) {
+          const i = next++;
+          try {
+            start(i, ok, fail);
+          } catch (e) {
+            fail(e);
+          }
+        }
+      } finally {
+        filling = false;
+      }
+    };
+    // Runs only once the loop turns with calls still unsettled: they are waiting, so more may wait together.
+    const widen: NodeJS.Immediate | undefined = n > window && wideWindow > window
+      ? setImmediate(() => {
+          limit = wideWindow;
+          fill();
+        })
+      : undefined;
+    if (n === 0) resolve(results);
+    else fill();
   });
 }

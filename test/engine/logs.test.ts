@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LogRecord } from '../../src/engine/records';
-import { flowSource, logsOf, makeRunner, tempDir, workspace } from '../support/engine';
+import { flowSource, logsOf, makeRunner, tempDir, valueOf, workspace } from '../support/engine';
 
 const T = { timeout: 120_000 };
 
@@ -74,5 +74,42 @@ export default flow({ name: 'finished' }, async () => {
     assert.deepEqual(ofTask('boom-0').map((l) => `${l.level} ${l.message}`), ["ERROR Finished in state Failed('kaput')"]);
     assert.deepEqual(ofTask('slow-0').map((l) => `${l.level} ${l.message}`), ["ERROR Finished in state TimedOut('Task run exceeded timeout of 0.2 second(s)')"]);
     assert.ok(!logs.some((l) => /Task run '[^']+' - .*Task run '/.test(`${l.source} - ${l.message}`)), 'no line names its run twice');
+  });
+  it('each task run of a map wider than its window has its own context and logs, before and after an await, sync or async; a failed call is logged as its own and rejects the map', async () => {
+    const { detail, logs, ofTask } = await run(`
+const who = task({ name: 'who' }, async (i: number) => {
+  const before = getRunContext().taskRunName;
+  await new Promise((r) => setImmediate(r));
+  if (i % 100 === 7) getRunLogger().info('item ' + i);
+  return [before, getRunContext().taskRunName];
+});
+const syncWho = task({ name: 'sync-who' }, (i: number) => {
+  if (i % 100 === 3) getRunLogger().info('sync item ' + i);
+  return getRunContext().taskRunName;
+});
+const later = task({ name: 'later' }, (i: number) => ({ then: (ok: (v: number) => void) => ok(i * 2) }));
+const fails = task({ name: 'fails' }, async (i: number) => {
+  if (i === 300) throw new Error('item 300 broke');
+  return i;
+});
+const items = Array.from({ length: 600 }, (_, i) => i);
+export default flow({ name: 'ctx-map' }, async () => {
+  const a = await who.map(items);
+  const b = await syncWho.map(items);
+  const c = await later.map([1, 2, 3]);
+  const error = await fails.map(items).then(() => 'none', (e: Error) => e.message);
+  return { a: a.every(([before, after], i) => before === 'who-' + i && after === 'who-' + i), b: b.every((name, i) => name === 'sync-who-' + i), c, error, ctx: getRunContext().taskRunId ?? 'flow' };
+});`);
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    const value = valueOf(detail) as Record<string, unknown>;
+    assert.deepEqual(value, { a: true, b: true, c: [2, 4, 6], error: 'item 300 broke', ctx: 'flow' });
+    for (const i of [7, 107, 507]) assert.deepEqual(ofTask(`who-${i}`).map((l) => l.message), [`item ${i}`]);
+    for (const i of [3, 303]) assert.deepEqual(ofTask(`sync-who-${i}`).map((l) => l.message), [`sync item ${i}`]);
+    assert.equal(logs.filter((l) => /^(sync )?item /.test(l.message)).length, 12, 'each line once, and no other task run logged');
+    assert.deepEqual(ofTask('fails-300').map((l) => `${l.level} ${l.message}`), ["ERROR Finished in state Failed('item 300 broke')"]);
+    const states = new Map(detail.taskRuns.map((t) => [t.name, t.state.name]));
+    assert.equal(states.get('fails-300'), 'Failed');
+    assert.equal(states.get('fails-299'), 'Completed');
+    assert.equal(states.get('who-599'), 'Completed');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mapAll, mapWithLimit } from '../../src/engine/concurrency';
+import { mapAll, mapEach, mapWithLimit } from '../../src/engine/concurrency';
 import { formatLogLine, formatTime } from '../../src/engine/logFormat';
 import { ParameterError, validateParameters } from '../../src/engine/parameters';
 import { splitAssignment } from '../../src/cli/parameterArgs';
@@ -176,5 +176,32 @@ describe('mapAll', () => {
     const waiting = await peakOf(() => new Promise<void>((r) => setTimeout(r, 1)));
     assert.equal(waiting.peak, 16, 'calls waiting on a timer run up to the wide window');
     assert.deepEqual(waiting.out, Array.from({ length: 200 }, (_, i) => i));
+  });
+});
+
+describe('mapEach', () => {
+  it('takes calls that end while they start (a synchronous task) without recursing, in order, and rejects with the first failure once', async () => {
+    const n = 100_000;
+    let depth = 0;
+    let deepest = 0;
+    const out = await mapEach<number>(n, 256, (i, ok) => {
+      depth++;
+      deepest = Math.max(deepest, depth);
+      ok(i, i * 2);
+      depth--;
+    }, 1024);
+    assert.equal(deepest, 1, 'each call started after the one before had returned');
+    assert.equal(out.length, n);
+    assert.ok(out.every((v, i) => v === i * 2));
+    const started: number[] = [];
+    const failing = mapEach<number>(10, 4, (i, ok, fail) => {
+      started.push(i);
+      if (i % 3 === 1) fail(new Error(`call ${i}`));
+      else queueMicrotask(() => ok(i, i));
+    });
+    await assert.rejects(failing, /call 1$/);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, Array.from({ length: 10 }, (_, i) => i), 'every call started, the failures notwithstanding');
+    assert.deepEqual(await mapEach(0, 4, () => assert.fail('no call')), []);
   });
 });

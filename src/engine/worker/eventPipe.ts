@@ -50,8 +50,11 @@ function idleFlush(): void {
   flush();
 }
 
-/** Queues one message, already serialized as a JSON line without its newline. */
-export function sendLine(line: string, urgent = false): void {
+/**
+ * Queues one message, already serialized as a JSON line without its newline. `now`: the time, when the
+ * caller has just read the clock (a read costs ~0.1 µs here, and a big map sends a line per task run).
+ */
+export function sendLine(line: string, urgent = false, now = Date.now()): void {
   // A UTF-16 unit is at most 3 bytes of UTF-8: room for the line and its newline, or write what is buffered.
   if (buffered + line.length * 3 + 1 > FLUSH_BYTES) {
     flush();
@@ -61,10 +64,10 @@ export function sendLine(line: string, urgent = false): void {
       return;
     }
   }
-  if (buffered === 0) oldest = Date.now();
+  if (buffered === 0) oldest = now;
   buffered += out.write(line, buffered, 'utf8');
   out[buffered++] = 0x0a;
-  if (urgent || Date.now() - oldest >= FLUSH_MS) flush();
+  if (urgent || now - oldest >= FLUSH_MS) flush();
   else timer ??= setTimeout(idleFlush, FLUSH_MS);
 }
 

@@ -49,5 +49,19 @@ export function mapCalls(taskName: string, given: readonly unknown[]): MapCalls 
     return { items };
   });
   if (length === undefined) throw new TypeError(`${what} needs a list to map over; unmapped(...) arguments are passed to each call of it`);
-  return { count: length, argsAt: (i) => columns.map((c) => ('items' in c ? c.items[i] : c.same)), options };
+  return { count: length, argsAt: argsOf(columns), options };
+}
+
+/** Call `i`'s argument list, made without a callback per call: a big map makes one per item. */
+function argsOf(columns: ({ items: unknown[] } | { same: unknown })[]): (i: number) => unknown[] {
+  const only = columns.length === 1 ? columns[0]! : undefined;
+  if (only && 'items' in only) {
+    const items = only.items;
+    return (i) => [items[i]];
+  }
+  return (i) => {
+    const args: unknown[] = [];
+    for (const column of columns) args.push('items' in column ? column.items[i] : column.same);
+    return args;
+  };
 }

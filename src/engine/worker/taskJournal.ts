@@ -50,11 +50,11 @@ export class TaskJournal {
     private readonly extras: TaskExtras,
   ) {}
 
-  /** Attempt `attemptNo` begins; held back when it can be. */
-  begin(attemptNo: number, deadline?: number): void {
+  /** Attempt `attemptNo` begins (at `at`); held back when it can be. */
+  begin(attemptNo: number, deadline?: number, at = Date.now()): void {
     this.attempt = attemptNo;
     if (attemptNo === 1 && deadline === undefined && !this.started) {
-      this.startTs = Date.now();
+      this.startTs = at;
       held.set(this.id, this);
       armIdle();
       return;
@@ -102,7 +102,7 @@ export class TaskJournal {
     if (x.reusedFrom !== undefined) record.reusedFrom = x.reusedFrom;
     if (kept?.kind === 'file') record.ref = kept.ref;
     else if (kept?.kind === 'dropped') record.note = kept.note;
-    sendLine(compactTaskLine(masker.size > 0 ? (masked(record as TaskRunCompact) as TaskRunCompact) : record, kept?.kind === 'inline' ? kept.text : undefined));
+    sendLine(compactTaskLine(masker.size > 0 ? (masked(record as TaskRunCompact) as TaskRunCompact) : record, kept?.kind === 'inline' ? kept.text : undefined), false, now);
     return state(name, message, now);
   }
 }

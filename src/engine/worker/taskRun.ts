@@ -4,14 +4,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TaskOptions } from '../types';
-import { mapAll, mapWithLimit } from '../concurrency';
+import { mapEach, mapWithLimit, type StartCall } from '../concurrency';
 import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
 import { callIdentity, restore, reusableFor } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
 import { withBoundedHeapGrowth } from './heapGrowth';
-import { Ctx, currentLogger, storage } from './context';
+import { Ctx, currentLogger, storage, type FlowRunScope } from './context';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
 import { request } from './hostLink';
@@ -25,16 +25,100 @@ import { TaskJournal, type TaskExtras } from './taskJournal';
 const idPrefix = randomUUID().slice(0, 8);
 let nextTaskId = 0;
 
+/** What a quick task run calls when it has settled: `slot` is handed back as it was given (a map's item index). */
+export type Settled<R> = (slot: number, value: R) => void;
+
 /** `mapped`: one call of a `task.map`, which says once for all its task runs that they completed (see mapTask). */
-export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped = false): Promise<Awaited<R>> {
+export function runTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped = false): Promise<Awaited<R>> {
   const parent = storage.getStore();
   // Outside a flow a task is a plain function call, as in Prefect 3: handy in unit tests of flow code.
-  if (!parent) return (await fn(...args)) as Awaited<R>;
+  if (!parent) return plainCall(fn, args);
+  if (isQuick(options, parent)) return new Promise((resolve, reject) => quickRun(parent, options, fn, args, mapped, 0, (_, value) => resolve(value), reject));
+  return fullRun(parent, options, fn, args, mapped);
+}
+
+async function plainCall<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, args: A): Promise<Awaited<R>> {
+  return (await fn(...args)) as Awaited<R>;
+}
+
+/**
+ * The common task run — no cache key, retries, timeout, limited tags or completion hooks, and no earlier
+ * attempt whose calls it could reuse — is one call in its context, followed by callbacks rather than
+ * awaited: a big map runs tens of thousands, and every promise of a task run pays Node's async-context
+ * hooks and the garbage collector (an `async` frame, its `await` and the map's `then` were three more
+ * promises a task run). A cancel ends the flow run, which waits for (or abandons) its task runs: no
+ * per-task race here.
+ */
+function isQuick(options: TaskOptions<never>, parent: Ctx): boolean {
+  return options.cacheKey === undefined && options.timeoutSeconds === undefined && !options.retries && !options.tags?.length && options.onCompletion === undefined && parent.scope.checkpoints.size === 0;
+}
+
+/** The next task run of `options.name` in this flow run: its index, id and name. */
+function nextTaskRun(scope: FlowRunScope, taskName: string): { index: number; id: string; name: string } {
+  const index = scope.taskCounters.get(taskName) ?? 0;
+  scope.taskCounters.set(taskName, index + 1);
+  return { index, id: `${idPrefix}-${(nextTaskId++).toString(36)}`, name: `${taskName}-${index}` };
+}
+
+function labelOf(name: string): string {
+  return `Task run '${name}'`;
+}
+
+/** Runs a quick task run (isQuick) and calls `ok(slot, value)` or `fail(error)` once it has ended. */
+function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean, slot: number, ok: Settled<Awaited<R>>, fail: (error: unknown) => void): void {
   const scope = parent.scope;
-  const index = scope.taskCounters.get(options.name) ?? 0;
-  scope.taskCounters.set(options.name, index + 1);
-  const id = `${idPrefix}-${(nextTaskId++).toString(36)}`;
-  const name = `${options.name}-${index}`;
+  const { index, id, name } = nextTaskRun(scope, options.name);
+  const keep = options.persistResult !== false;
+  const call = keep ? callIdentity(options.name, index, args) : undefined;
+  const extras: TaskExtras = {};
+  if (options.tags !== undefined) extras.tags = options.tags;
+  if (call !== undefined) extras.call = call;
+  // Created and started in the same moment: one reading of the clock for both.
+  const now = Date.now();
+  const journal = new TaskJournal(scope.id, id, name, options.name, now, extras);
+  const taskCtx = new Ctx(scope, parent.signalSource, id, name);
+  const failed = (error: unknown): void => {
+    taskFailed(parent, options, error, journal, taskCtx).then(undefined, fail);
+  };
+  const finish = (value: unknown): void => {
+    try {
+      let kept: Kept | undefined;
+      if (keep) {
+        kept = keepTaskResult(value, name, scope.resultsDir, id);
+        if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
+        // Kept for the flow's own next attempt, when it has one to come (a resume reads the journal instead).
+        else if (call?.argsHash !== undefined && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
+      }
+      const final = journal.end('Completed', kept);
+      if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    taskCtx.dispose();
+    ok(slot, value as Awaited<R>);
+  };
+  journal.begin(1, undefined, now);
+  let value: unknown;
+  try {
+    value = storage.run(taskCtx, fn, ...args);
+  } catch (error) {
+    failed(error);
+    return;
+  }
+  if (value instanceof Promise) value.then(finish, failed);
+  else if (isThenable(value)) Promise.resolve(value).then(finish, failed);
+  else finish(value);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Any other task run: a cache key, retries, a timeout, limited tags, hooks, or calls it may reuse. */
+async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean): Promise<Awaited<R>> {
+  const scope = parent.scope;
+  const { index, id, name } = nextTaskRun(scope, options.name);
   const runId = scope.id;
 
   let cacheKey: string | undefined;
@@ -76,20 +160,17 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     }
   }
 
-  const label = `Task run '${name}'`;
   try {
     let value: unknown;
     if (options.timeoutSeconds === undefined && !options.retries && !options.tags?.length) {
-      // The common task run — no retries, timeout or limited tags — is one call in its context. A cancel
-      // ends the flow run, which waits for (or abandons) its task runs: no per-task race here.
       journal.begin(1);
       value = await storage.run(taskCtx, fn, ...args);
     } else {
-      value = await attempts(options, fn, args, { parent, journal, taskCtx, label });
+      value = await attempts(options, fn, args, { parent, journal, taskCtx, label: labelOf(name) });
     }
     let kept: Kept | undefined;
     if (keep || cacheKey !== undefined) {
-      kept = keepTaskResult(value, label, scope.resultsDir, id);
+      kept = keepTaskResult(value, name, scope.resultsDir, id);
       if (keep) {
         if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
         // Kept for the flow's own next attempt, when it has one to come (a resume reads the journal instead).
@@ -103,14 +184,22 @@ export async function runTask<A extends unknown[], R>(options: TaskOptions<A>, f
     const final = journal.end('Completed', keep ? kept : undefined);
     if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
     if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
+    taskCtx.dispose();
     return value as Awaited<R>;
   } catch (error) {
+    return taskFailed(parent, options, error, journal, taskCtx);
+  }
+}
+
+/** A task run's failure (or cancel): its final state, its log line and failure hooks; rejects with `error`. */
+async function taskFailed(parent: Ctx, options: TaskOptions<never>, error: unknown, journal: TaskJournal, taskCtx: Ctx): Promise<never> {
+  try {
     // Code that fails because its flow run was cancelled (an aborted fetch) was cancelled, not failed.
     const cause = parent.signalSource.aborted && parent.signalSource.reason instanceof CancelledError ? parent.signalSource.reason : error;
-    const [stateName, message] = finalStateFor(cause, { label, kind: 'Task run' });
+    const [stateName, message] = finalStateFor(cause, { label: labelOf(taskCtx.taskRunName!), kind: 'Task run' });
     const final = journal.state(stateName, message, stateName === 'Failed' ? { failure: failureOf(error, OWN_DIR) } : undefined);
     if (stateName !== 'Cancelled') taskCtx.logger.error(`Finished in state ${formatState(final)}`);
-    if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id, name, state: final }, taskCtx.logger));
+    if (options.onFailure && stateName !== 'Cancelled') await storage.run(taskCtx, () => runHooks('onFailure', hooksOf(options.onFailure), { id: taskCtx.taskRunId!, name: taskCtx.taskRunName!, state: final }, taskCtx.logger));
     throw error;
   } finally {
     taskCtx.dispose();
@@ -157,12 +246,12 @@ function attempts<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args:
  * A result the task asked to keep (persistResult, cacheKey) must be keepable: otherwise the task fails,
  * saying where in the value (a plain Error: the message says it all, no class name in front of it).
  */
-function keepTaskResult(value: unknown, label: string, resultsDir: string, id: string): Kept {
+function keepTaskResult(value: unknown, name: string, resultsDir: string, id: string): Kept {
   try {
-    return keepValue(value, label, resultsDir, `${id}.dv`);
+    return keepValue(value, labelOf(name), resultsDir, `${id}.dv`);
   } catch (e) {
     if (e instanceof SerializeError) {
-      throw new Error(`${label} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`);
+      throw new Error(`${labelOf(name)} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`);
     }
     throw e;
   }
@@ -190,8 +279,14 @@ export const MAP_WIDE_WINDOW = 1024;
 export async function mapTask<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, given: readonly unknown[]): Promise<Awaited<R>[]> {
   const { count, argsAt, options: mapOptions } = mapCalls(options.name, given);
   const call = (i: number): Promise<Awaited<R>> => runTask(options, fn, argsAt(i) as A, true);
-  const run = (): Promise<Awaited<R>[]> => (mapOptions.concurrency === undefined ? mapAll(count, MAP_WINDOW, call, MAP_WIDE_WINDOW) : mapWithLimit(count, mapOptions.concurrency, call));
+  const parent = storage.getStore();
+  const quick = parent !== undefined && isQuick(options, parent);
+  const start: StartCall<Awaited<R>> = (i, ok, fail) => {
+    if (quick) quickRun(parent, options, fn, argsAt(i) as A, true, i, ok, fail);
+    else call(i).then((value) => ok(i, value), fail);
+  };
+  const run = (): Promise<Awaited<R>[]> => (mapOptions.concurrency === undefined ? mapEach(count, MAP_WINDOW, start, MAP_WIDE_WINDOW) : mapWithLimit(count, mapOptions.concurrency, call));
   const values = await (count > MAP_WIDE_WINDOW ? withBoundedHeapGrowth(run) : run());
-  if (storage.getStore()) currentLogger().info(`Finished mapping task '${options.name}': ${count} task run${count === 1 ? '' : 's'} completed`);
+  if (parent) currentLogger().info(`Finished mapping task '${options.name}': ${count} task run${count === 1 ? '' : 's'} completed`);
   return values;
 }
