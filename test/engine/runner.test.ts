@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BadInputError } from '../../src/engine/runner';
@@ -390,6 +390,36 @@ export default flow({ name: 'who' }, async () => ({ pid: process.pid, loads }));
       seen.push(out.pid);
     }
     assert.equal(new Set(seen).size, 3, 'never the same worker twice');
+  });
+
+  it("readies the next standby as the last run's flow needed — without Node's module hooks after a flow importing only 'flowdeck', with them after one importing a helper or written as CommonJS — and a wrong guess still runs the flow", async (t) => {
+    const environ = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    if (!existsSync(`/proc/${process.pid}/environ`)) return t.skip('needs /proc to see how a standby was forked');
+    const ws = workspace({
+      'who.flow.ts': WHO,
+      'helper.ts': `export const helped = 'helped';\n`,
+      'helped.flow.ts': `import { flow } from 'flowdeck';\nimport { helped } from './helper';\nexport default flow({ name: 'helped' }, async () => ({ pid: process.pid, helped }));\n`,
+      'common.flow.cjs': `const { flow } = require('flowdeck');\nmodule.exports = flow({ name: 'common' }, async () => ({ pid: process.pid }));\n`,
+    });
+    const { runner } = await makeRunner(tempDir(), { standby: true });
+    after(() => runner.dispose());
+    runner.prepareStandby();
+    const seen: string[] = [];
+    const standbyMode = async (): Promise<{ pid: number; mode: string }> => {
+      await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+      const pid = runner.standbyPid()!;
+      return { pid, mode: environ(pid).find((e) => e.startsWith('FLOWDECK_WORKER_AHEAD='))?.slice('FLOWDECK_WORKER_AHEAD='.length) ?? 'none' };
+    };
+    for (const file of ['who.flow.ts', 'who.flow.ts', 'helped.flow.ts', 'who.flow.ts', 'common.flow.cjs']) {
+      const { pid, mode } = await standbyMode();
+      seen.push(mode);
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, file) } })).done;
+      assert.equal(detail.state.type, 'COMPLETED', `${file}: ${detail.state.message}`);
+      assert.equal((valueOf(detail) as { pid: number }).pid, pid, 'the run used the standby');
+      if (file === 'helped.flow.ts') assert.equal((valueOf(detail) as { helped: string }).helped, 'helped');
+    }
+    seen.push((await standbyMode()).mode);
+    assert.deepEqual(seen, ['standby', 'standby-no-hooks', 'standby-no-hooks', 'standby', 'standby-no-hooks', 'standby']);
   });
 
   it('forks a fresh worker for a run whose environment differs, and the standby goes; dispose kills the standby', async () => {
