@@ -542,6 +542,10 @@ class EmbeddedRunHandle implements RunHandle {
     return text.length === 0 ? Promise.resolve() : this.journal.append(text);
   }
 
+  appendAfterAll(text: string): Promise<void> {
+    return this.journal.appendAfterAll(text);
+  }
+
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void> {
     return this.store.setRunState(this.id, s, extra);
   }
