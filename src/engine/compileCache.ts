@@ -62,6 +62,16 @@ export function writeCompiledFile(dir: string, path: string, text: string): bool
   }
 }
 
+/** `writeCompiledFile`, unless `path` already holds `text`. False when the store cannot keep it. */
+export function keepCompiledFile(dir: string, path: string, text: string): boolean {
+  try {
+    if (readFileSync(path, 'utf8') === text) return true;
+  } catch {
+    // Not there yet.
+  }
+  return writeCompiledFile(dir, path, text);
+}
+
 function write(dir: string, path: string, compiled: CompiledFile): void {
   // A store that cannot keep it only costs a compile next time.
   writeCompiledFile(dir, path, `// flowdeck-compiled ${compiled.moduleSyntax ? 'esm' : 'cjs'} ${sha256(compiled.code)}\n${compiled.code}`);

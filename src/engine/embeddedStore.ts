@@ -374,10 +374,19 @@ export class EmbeddedStore implements RunStore {
     if (this.readOnly) throw new Error('This store was opened read-only');
   }
 
+  /** The names folder, made (and closed to others) once per store opened: a claim is then one exclusive create. */
+  private namesDir?: Promise<void>;
+
   private async claimName(id: string): Promise<string> {
     const dir = join(this.runsDir, 'names');
-    await privateDir(dir);
     for (let tries = 0; ; tries++) {
+      this.namesDir ??= privateDir(dir);
+      try {
+        await this.namesDir;
+      } catch (e) {
+        this.namesDir = undefined;
+        throw StoreWriteError.from(e, dir);
+      }
       const name = uniqueRunName((n) => this.index.byName.has(n));
       try {
         const fh = await open(join(dir, name), 'wx', 0o600);
@@ -385,7 +394,10 @@ export class EmbeddedStore implements RunStore {
         await fh.close();
         return name;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 50) throw StoreWriteError.from(e, join(dir, name));
+        const code = (e as NodeJS.ErrnoException).code;
+        // ENOENT: the folder went since it was made (someone tidied the store); it is made again.
+        if (code === 'ENOENT') this.namesDir = undefined;
+        if ((code !== 'EEXIST' && code !== 'ENOENT') || tries > 50) throw StoreWriteError.from(e, join(dir, name));
       }
     }
   }
@@ -393,10 +405,19 @@ export class EmbeddedStore implements RunStore {
   async createRun(run: NewRun): Promise<RunHandle> {
     this.assertWritable();
     const id = randomUUID();
-    const name = await this.claimName(id);
+    // The journal is opened (created empty) while the name is claimed: neither needs the other.
+    const opening = JournalFile.open(this.runFile(id), { durable: this.durable });
+    void opening.catch(() => undefined);
+    let name: string;
+    try {
+      name = await this.claimName(id);
+    } catch (e) {
+      await opening.then((j) => j.close().then(() => rm(this.runFile(id), { force: true })), () => undefined);
+      throw e;
+    }
+    const journal = await opening;
     const owner = run.owner ?? currentProcess();
     const { created, first, records } = newRunRecords(run, id, name, owner);
-    const journal = await JournalFile.open(this.runFile(id), { durable: this.durable });
     try {
       await journal.append(lines(records));
       const summary: FlowRunSummary = { id, name, flowName: run.flowName, source: run.source, state: first, created: created.created, owner, attempt: 1, seq: 0 };
@@ -528,6 +549,10 @@ class EmbeddedRunHandle implements RunHandle {
 
   appendText(text: string): Promise<void> {
     return text.length === 0 ? Promise.resolve() : this.journal.append(text);
+  }
+
+  appendAfterAll(text: string): Promise<void> {
+    return this.journal.appendAfterAll(text);
   }
 
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void> {

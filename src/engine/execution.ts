@@ -168,8 +168,8 @@ export class Execution {
 
   /**
    * A flow run's new state: folded and shown at once, written to the index after the journal. A final
-   * state waits until everything before it is durable, and is reported only then; if any of the run's
-   * records could not be written, the run ends Failed saying so, never Completed.
+   * state is written only once everything before it is, and is reported only when durable; if any of the
+   * run's records could not be written, the run ends Failed saying so, never Completed.
    */
   flowState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line?: string): Promise<void> {
     const detail = live.fold.detail;
@@ -177,8 +177,21 @@ export class Execution {
       if (live.finishing || isTerminal(detail.state.type)) return Promise.resolve();
       live.finishing = true;
       this.flushPending();
-      const done = live.handle.flush().then(() => {
+      const finished = this.finishedLog(live, r);
+      // The final state and its log line are written once all before them is durable, and never if any of it failed.
+      const journaled: Promise<boolean> =
+        live.writeError || !live.handle.appendAfterAll
+          ? live.handle.flush().then(() => false)
+          : live.handle.appendAfterAll(`${line ?? JSON.stringify(r)}\n${JSON.stringify(finished)}\n`).then(
+              () => true,
+              (e: Error) => {
+                if (!live.writeError) this.onStoreError(detail.id, e);
+                return false;
+              },
+            );
+      const done = journaled.then((written) => {
         live.finishing = false;
+        if (written) return this.applyState(live, r, line, finished);
         const final: Extract<RunRecord, { k: 'state' }> = live.writeError
           ? { k: 'state', runId: detail.id, name: 'Failed', ts: Date.now(), message: `Flowdeck could not record the run, so it was stopped: ${live.writeError.message}` }
           : r;
@@ -190,15 +203,26 @@ export class Execution {
     return this.applyState(live, r, line);
   }
 
-  private applyState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line: string | undefined): Promise<void> {
+  /** The engine's line after a run's final state `r`. */
+  private finishedLog(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>): LogRecord {
+    const type = stateType(r.name);
+    const level: LogLevel = type === 'COMPLETED' || type === 'CANCELLED' ? 'INFO' : 'ERROR';
+    return { k: 'log', runId: live.fold.detail.id, ts: r.ts, level, source: flowRunSource(live.fold.detail.name), message: `Finished in state ${formatState(r)}` };
+  }
+
+  /** `journaled`: a final state whose line and this log line are durable in the journal already. */
+  private applyState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line: string | undefined, journaled?: LogRecord): Promise<void> {
     const detail = live.fold.detail;
     // A new attempt, or a run created ahead of time being taken up, may be run by another process than the last.
     const takesOver = r.name === 'AwaitingRetry' || (r.name === 'Pending' && detail.state.type === 'SCHEDULED');
     if (applyRecord(live.fold, r) === 'none') return Promise.resolve();
-    live.pending += line !== undefined ? `${line}\n` : `${JSON.stringify(r)}\n`;
     const s = detail.state;
     const done = isTerminal(s.type);
-    if (done) this.log(live, s.type === 'COMPLETED' || s.type === 'CANCELLED' ? 'INFO' : 'ERROR', flowRunSource(detail.name), `Finished in state ${formatState(s)}`, s.timestamp);
+    if (journaled) this.fold(live, journaled);
+    else {
+      live.pending += line !== undefined ? `${line}\n` : `${JSON.stringify(r)}\n`;
+      if (done) this.record(live, this.finishedLog(live, r));
+    }
     this.flushPending();
     const times = {
       ...(detail.startTime !== undefined ? { startTime: detail.startTime } : {}),
@@ -211,8 +235,7 @@ export class Execution {
       this.events.run(summaryOf(detail));
       return Promise.resolve();
     }
-    const written = live.handle
-      .flush()
+    const written = (journaled ? Promise.resolve() : live.handle.flush())
       .then(() => live.handle.setState(s, times))
       .catch((e: Error) => this.onStoreError(detail.id, e))
       .then(() => this.events.run(summaryOf(detail)));

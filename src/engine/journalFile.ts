@@ -12,16 +12,20 @@ import { StoreWriteError } from './storeErrors';
 
 export const FILE_MODE = 0o600;
 
-interface Waiter {
+interface Entry {
+  text: string;
+  /** Written only if every batch before it was (a run's final state). */
+  afterAll: boolean;
   resolve(): void;
   reject(e: Error): void;
 }
 
 export class JournalFile {
-  private pending: string[] = [];
-  private waiters: Waiter[] = [];
+  private pending: Entry[] = [];
   private draining?: Promise<void>;
   private closed = false;
+  /** A batch of this file failed: what must come after all before it is refused from now on. */
+  private failure?: Error;
 
   private constructor(
     readonly path: string,
@@ -42,10 +46,23 @@ export class JournalFile {
 
   /** Queues `text` (whole lines, each ending in a newline); resolves once it is written (and synced). */
   append(text: string): Promise<void> {
+    return this.queue(text, false);
+  }
+
+  /**
+   * As `append`, but `text` is written only once everything appended before it is written and synced:
+   * refused (rejected, never written) after any batch of this file failed. It starts a batch of its own
+   * (what is appended after it may join it): within one write a crash may keep a later page and lose an
+   * earlier one, and a run's final state must never be on disk without the records before it.
+   */
+  appendAfterAll(text: string): Promise<void> {
+    return this.queue(text, true);
+  }
+
+  private queue(text: string, afterAll: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new StoreWriteError(`${this.path} is closed`, this.path));
     return new Promise<void>((resolve, reject) => {
-      this.pending.push(text);
-      this.waiters.push({ resolve, reject });
+      this.pending.push({ text, afterAll, resolve, reject });
       this.draining ??= this.drain();
     });
   }
@@ -63,19 +80,31 @@ export class JournalFile {
   }
 
   private async drain(): Promise<void> {
+    // Not a step before `draining` holds this drain: a batch refused whole would end it unawaited, and
+    // `draining` would then hold a drain that is over, which nothing would start again.
+    await Promise.resolve();
     try {
       while (this.pending.length > 0) {
-        const text = `\n${this.pending.join('')}`;
-        const waiters = this.waiters;
-        this.pending = [];
-        this.waiters = [];
+        // A batch ends before the next entry that must come after all before it (see appendAfterAll).
+        let cut = this.pending.findIndex((e, i) => i > 0 && e.afterAll);
+        if (cut === -1) cut = this.pending.length;
+        let batch = this.pending.slice(0, cut);
+        this.pending = this.pending.slice(cut);
+        if (this.failure) {
+          for (const e of batch) if (e.afterAll) e.reject(this.failure);
+          batch = batch.filter((e) => !e.afterAll);
+          if (batch.length === 0) continue;
+        }
+        let text = '\n';
+        for (const e of batch) text += e.text;
         try {
           await writeLines(this.fh, Buffer.from(text, 'utf8'), this.path);
           if (this.durable) await this.fh.datasync();
-          for (const w of waiters) w.resolve();
+          for (const e of batch) e.resolve();
         } catch (e) {
           const error = StoreWriteError.from(e, this.path);
-          for (const w of waiters) w.reject(error);
+          this.failure ??= error;
+          for (const w of batch) w.reject(error);
         }
       }
     } finally {

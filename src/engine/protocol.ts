@@ -111,7 +111,8 @@ export interface SubflowReply {
 
 /** Everything but journal records: how the worker talks to its host. */
 export type ControlMessage =
-  | { k: 'ready'; flow: FlowInfo; parameters: Record<string, unknown> }
+  /** `moduleHooks`: loading the flow needed Node's module hooks (the next standby readies them ahead). */
+  | { k: 'ready'; flow: FlowInfo; parameters: Record<string, unknown>; moduleHooks?: true }
   | { k: 'rejected'; reason: LoadRejection; message: string }
   | ({ k: 'req'; reqId: number } & Request)
   /** A value registered as secret at run time: the host masks it in what it prints too. */

@@ -274,14 +274,19 @@ export class RunIndex {
       const path = this.segmentPath(n);
       try {
         await writeLines(fh, buf, path);
-        if (this.durable) await fh.datasync();
       } catch (e) {
         throw StoreWriteError.from(e, path);
       }
-      // The batch is safe only if the segment is still the newest and still in place: then any compaction
-      // to come seals it first and reads it afterwards. Otherwise a compactor may have read it before
-      // the batch landed (or deleted it): the batch goes to the newest segment too.
-      if (!(await exists(this.segmentPath(n + 1))) && (await isSameFile(fh, path))) return;
+      // The batch is safe only if the segment is still the newest and still in place once the batch has
+      // landed: then any compaction to come seals it first and reads it afterwards. Otherwise a compactor
+      // may have read it before the batch landed (or deleted it): the batch goes to the newest segment too.
+      // The sync is for a crash, not for other processes: the look goes alongside it.
+      const [, sealed, inPlace] = await Promise.all([
+        this.durable ? fh.datasync().catch((e: unknown) => Promise.reject(StoreWriteError.from(e, path))) : undefined,
+        exists(this.segmentPath(n + 1)),
+        isSameFile(fh, path),
+      ]);
+      if (!sealed && inPlace) return;
       if (hops > 100) throw new StoreWriteError(`Could not append to the run index in ${this.dir}: it keeps being compacted`, path);
       await fh.close().catch(() => undefined);
       this.appendTo = undefined;

@@ -59,6 +59,11 @@ export interface RunHandle {
   append(records: readonly RunRecord[]): Promise<void>;
   /** Appends journal lines already serialized (each ending in a newline). */
   appendText(text: string): Promise<void>;
+  /**
+   * Appends lines only once everything appended before them is written and synced (else rejects, writing
+   * nothing): a run's final state. Without it, the host waits for `flush` first.
+   */
+  appendAfterAll?(text: string): Promise<void>;
   /** Records the run's new state in the index, after the journal holds it. */
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void>;
   /** Resolves when everything appended so far is durable. */

@@ -137,6 +137,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private readonly limits: WorkerLimits;
   private readonly gate: ConcurrencyGate;
   private readonly standby: StandbyWorker;
+  /** Whether the next standby readies Node's module hooks: as the last run's flow needed (the first guess: yes). */
+  private standbyHooks = true;
 
   constructor(
     readonly store: RunStore,
@@ -154,7 +156,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * so even the first run is warm. Later standbys follow the last run's.
    */
   prepareStandby(request: Pick<RunRequest, 'env' | 'cwd'> = {}): void {
-    if (this.options.standby) this.standby.prepare(this.spawnOptions(request));
+    if (this.options.standby) this.standby.prepare(this.spawnOptions(request), 0, this.standbyHooks);
   }
 
   /** Masks a value from now on, in everything this runner stores or emits. */
@@ -338,7 +340,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const options = this.spawnOptions(request);
     const worker = new WorkerProcess(options, onLines, onOutput, this.standby.take(options));
     // The next run's worker starts once this one is done, while the host has nothing else to do.
-    if (this.options.standby) void worker.exited.then(() => this.standby.prepare(options, STANDBY_DELAY_MS));
+    if (this.options.standby) void worker.exited.then(() => this.standby.prepare(options, STANDBY_DELAY_MS, this.standbyHooks));
     return worker;
   }
 
@@ -400,6 +402,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (message.k === 'ready') {
           if (started || !execution) return;
           started = true;
+          this.standbyHooks = message.moduleHooks === true;
           const begin =
             target.kind === 'new'
               ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash)

@@ -51,11 +51,11 @@ export class StandbyWorker {
 
   /**
    * Forks a standby for the next run like `options`, `afterMs` from now (once the host is idle), unless one
-   * is ready. It rehearses a run (worker/warmUp.ts) and readies Node's module hooks while it waits: their
-   * thread is then started off the run's path, and a flow that needs none loads through them as fast as
-   * without them (measured: a warm one-task run took the same 20–30 ms either way on a loaded 2-core machine).
+   * is ready. It rehearses a run (worker/warmUp.ts) while it waits, and with `hooks` readies Node's module
+   * hooks: their thread is then started off the run's path. Without, a flow that needs them registers them
+   * when it loads (a wrong guess costs time, never correctness).
    */
-  prepare(options: WorkerSpawnOptions, afterMs = 0): void {
+  prepare(options: WorkerSpawnOptions, afterMs = 0, hooks = true): void {
     if (this.disposed) return;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -67,7 +67,7 @@ export class StandbyWorker {
       this.ready = undefined;
       let child: ChildProcess;
       try {
-        child = forkWorker(options, 'standby');
+        child = forkWorker(options, hooks ? 'standby' : 'standby-no-hooks');
       } catch {
         return; // The run that needs a worker will fork one and say what went wrong.
       }

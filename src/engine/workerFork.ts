@@ -14,11 +14,13 @@ export interface WorkerSpawnOptions {
 /**
  * How a worker forked before its run is known readies itself while it waits: with Node's module hooks,
  * or without them for a flow that will likely need none (the CLI's early worker, by a glance at the flow
- * file: registering them would put their thread's start on the run's path). A `standby` in a long-lived
- * host readies the hooks and also rehearses a run (worker/warmUp.ts): it has time to, and its run's load
- * waits for that, which the CLI's run, arriving at once, should not.
+ * file: registering them would put their thread's start on the run's path). A standby in a long-lived
+ * host also rehearses a run (worker/warmUp.ts): it has time to, and its run's load waits for that, which
+ * the CLI's run, arriving at once, should not. It readies the hooks (`standby`) unless the last run's flow
+ * needed none (`standby-no-hooks`): through the hooks' thread, such a flow's load took 1.5 ms more CPU
+ * and a few thread hops more.
  */
-export type Ahead = 'hooks' | 'no-hooks' | 'standby';
+export type Ahead = 'hooks' | 'no-hooks' | 'standby' | 'standby-no-hooks';
 
 /**
  * Forks the worker: its own process group (and session), the event pipe on EVENT_FD, an IPC channel

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -84,6 +84,27 @@ describe('run store: journals', T, () => {
     const detail = (await store.readRun(h.id))!;
     assert.equal(detail.missingJournal, true);
     assert.deepEqual(await store.readLogs(h.id, () => undefined), { found: false });
+    await store.close();
+  });
+
+  it("creates a run again after its names folder went, and a name that cannot be claimed leaves no journal behind", async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home);
+    const first = await store.createRun(newRun());
+    await first.close();
+    const names = join(home, 'runs', 'names');
+    rmSync(names, { recursive: true });
+    const second = await store.createRun(newRun());
+    await second.close();
+    assert.equal(readFileSync(join(names, second.name), 'utf8'), second.id);
+    assert.equal(statSync(names).mode & 0o777, 0o700);
+    rmSync(names, { recursive: true });
+    writeFileSync(names, 'not a folder\n');
+    const journals = () => readdirSync(join(home, 'runs')).filter((f) => f.endsWith('.jsonl') && !f.startsWith('index'));
+    const before = journals();
+    await assert.rejects(store.createRun(newRun()), /names/);
+    assert.deepEqual(journals(), before, 'no journal of a run that was never created');
+    assert.deepEqual((await store.list()).map((r) => r.id).sort(), [first.id, second.id].sort());
     await store.close();
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BadInputError } from '../../src/engine/runner';
@@ -26,6 +26,38 @@ describe('flow runs: states', () => {
     assert.ok(stored.states.every((s, i) => i === 0 || s.timestamp >= stored.states[i - 1]!.timestamp));
     assert.equal(valueOf(stored), 42);
     assert.deepEqual(stored.parameters, { x: 40 });
+  });
+
+  it("reports a final state only once the journal holds it after the run's last records, with its Finished line, and the index holds it too", async () => {
+    const ws = workspace({ 'last.flow.ts': flowSource(`const step = task({ name: 'step' }, async (n: number) => n * 2);\nexport default flow({ name: 'last' }, async () => { getRunLogger().info('last words'); return step(21); });`) });
+    for (const standby of [false, true]) {
+      const home = tempDir();
+      const { runner } = await makeRunner(home, { standby });
+      after(() => runner.dispose());
+      if (standby) {
+        runner.prepareStandby();
+        await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+      }
+      const seen: string[][] = [];
+      runner.on('run', (s) => {
+        if (s.state.type !== 'COMPLETED') return;
+        // What is on file when the state is reported (read at once: a later write could not be in it).
+        const journal = readFileSync(join(home, 'runs', `${s.id}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { k: string; name?: string; message?: string });
+        const index = readdirSync(join(home, 'runs')).filter((f) => /^index-.*\.jsonl$/.test(f)).map((f) => readFileSync(join(home, 'runs', f), 'utf8')).join('');
+        seen.push(journal.map((r) => `${r.k}${r.name ? ` ${r.name}` : ''}${r.k === 'log' ? ` ${r.message}` : ''}`));
+        seen.push([String(index.includes(`"id":"${s.id}"`) && /"state":\{[^}]*"name":"Completed"/.test(index))]);
+      });
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'last.flow.ts') } })).done;
+      assert.equal(detail.state.name, 'Completed', detail.state.message);
+      assert.equal(valueOf(detail), 42);
+      assert.equal(seen.length, 2, 'reported once');
+      const [journal, index] = seen as [string[], string[]];
+      const at = (line: string): number => journal.findIndex((l) => l.startsWith(line));
+      for (const line of ['run', 'state Running', 'log last words', 'trun step-0', 'result', 'state Completed', 'log Finished in state Completed()']) assert.ok(at(line) >= 0, `${line} in ${journal.join(' | ')}`);
+      assert.ok(at('trun step-0') < at('state Completed') && at('result') < at('state Completed') && at('log last words') < at('state Completed'), journal.join(' | '));
+      assert.deepEqual(journal.slice(-2), ['state Completed', 'log Finished in state Completed()'], journal.join(' | '));
+      assert.deepEqual(index, ['true'], `standby ${standby}: the index says Completed when it is reported`);
+    }
   });
 
   it('fails the flow when a task throws and the flow does not catch it, naming the error', async () => {
@@ -390,6 +422,36 @@ export default flow({ name: 'who' }, async () => ({ pid: process.pid, loads }));
       seen.push(out.pid);
     }
     assert.equal(new Set(seen).size, 3, 'never the same worker twice');
+  });
+
+  it("readies the next standby as the last run's flow needed — without Node's module hooks after a flow importing only 'flowdeck', with them after one importing a helper or written as CommonJS — and a wrong guess still runs the flow", async (t) => {
+    const environ = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    if (!existsSync(`/proc/${process.pid}/environ`)) return t.skip('needs /proc to see how a standby was forked');
+    const ws = workspace({
+      'who.flow.ts': WHO,
+      'helper.ts': `export const helped = 'helped';\n`,
+      'helped.flow.ts': `import { flow } from 'flowdeck';\nimport { helped } from './helper';\nexport default flow({ name: 'helped' }, async () => ({ pid: process.pid, helped }));\n`,
+      'common.flow.cjs': `const { flow } = require('flowdeck');\nmodule.exports = flow({ name: 'common' }, async () => ({ pid: process.pid }));\n`,
+    });
+    const { runner } = await makeRunner(tempDir(), { standby: true });
+    after(() => runner.dispose());
+    runner.prepareStandby();
+    const seen: string[] = [];
+    const standbyMode = async (): Promise<{ pid: number; mode: string }> => {
+      await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+      const pid = runner.standbyPid()!;
+      return { pid, mode: environ(pid).find((e) => e.startsWith('FLOWDECK_WORKER_AHEAD='))?.slice('FLOWDECK_WORKER_AHEAD='.length) ?? 'none' };
+    };
+    for (const file of ['who.flow.ts', 'who.flow.ts', 'helped.flow.ts', 'who.flow.ts', 'common.flow.cjs']) {
+      const { pid, mode } = await standbyMode();
+      seen.push(mode);
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, file) } })).done;
+      assert.equal(detail.state.type, 'COMPLETED', `${file}: ${detail.state.message}`);
+      assert.equal((valueOf(detail) as { pid: number }).pid, pid, 'the run used the standby');
+      if (file === 'helped.flow.ts') assert.equal((valueOf(detail) as { helped: string }).helped, 'helped');
+    }
+    seen.push((await standbyMode()).mode);
+    assert.deepEqual(seen, ['standby', 'standby-no-hooks', 'standby-no-hooks', 'standby', 'standby-no-hooks', 'standby']);
   });
 
   it('forks a fresh worker for a run whose environment differs, and the standby goes; dispose kills the standby', async () => {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { HostToWorker } from '../../src/engine/protocol';
 import { workerLimits } from '../../src/engine/runner';
+import { rehearsalFlowFile } from '../../src/engine/worker/warmUp';
 import { forkWorker } from '../../src/engine/workerFork';
 import { WorkerProcess } from '../../src/engine/workerProcess';
 import { DIST, flowSource, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
@@ -39,8 +40,7 @@ interface Line {
 }
 
 /** A standby forked as a long-lived host forks it, given its run after `delayMs`: every line it sent on its event pipe. */
-async function runInStandby(delayMs: number): Promise<{ lines: string[]; runId: string; code: number | null }> {
-  const home = tempDir();
+async function runInStandby(delayMs: number, home = tempDir()): Promise<{ lines: string[]; runId: string; code: number | null }> {
   const ws = workspace({ 'after.flow.ts': AFTER_REHEARSAL });
   const file = join(ws, 'after.flow.ts');
   const runId = randomUUID();
@@ -83,6 +83,32 @@ describe("a standby's rehearsal (warm-up while it waits)", () => {
       assert.equal(messages.at(-1)?.k, 'finished');
     });
   }
+
+  it("rehearses loading with a flow file of its own, kept in the store's private compiled folder and written once", T, async () => {
+    const home = tempDir();
+    const first = await runInStandby(1500, home);
+    assert.equal(first.code, 0);
+    const file = rehearsalFlowFile(home);
+    assert.ok(file.startsWith(join(home, 'compiled')), file);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(join(home, 'compiled')).mode & 0o777, 0o700);
+    assert.match(readFileSync(file, 'utf8'), /from 'flowdeck'/);
+    const written = statSync(file).mtimeMs;
+    const second = await runInStandby(1500, home);
+    assert.equal(second.code, 0);
+    assert.equal(statSync(file).mtimeMs, written, 'the next standby finds the file as it is and leaves it');
+    assert.ok(second.lines.some((l) => (JSON.parse(l) as Line).name === 'Completed'), second.lines.join('\n'));
+  });
+
+  it('a store that cannot keep the rehearsal file (compiled is not a folder): the standby still runs its run', T, async () => {
+    const home = tempDir();
+    writeFileSync(join(home, 'compiled'), 'not a folder\n');
+    const { lines, code } = await runInStandby(1500, home);
+    assert.equal(code, 0);
+    const messages = lines.map((l) => JSON.parse(l) as Line);
+    assert.equal(messages[0]?.k, 'ready', lines.join('\n'));
+    assert.ok(messages.some((m) => m.k === 'state' && m.name === 'Completed'), lines.join('\n'));
+  });
 
   it("a run's flow code starts only once the run is in the store, its journal and the index (standby and fresh worker alike)", T, async () => {
     const ws = workspace({

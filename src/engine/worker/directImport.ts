@@ -12,12 +12,11 @@
  * map its stack frames name its own file and lines.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as lexModule } from 'es-module-lexer';
-import { writeCompiledFile } from '../compileCache';
+import { keepCompiledFile } from '../compileCache';
 import { apiModuleSource } from './apiModule';
 
 const META_PROPERTY = /^\s*\.\s*(url|filename|dirname)\b/;
@@ -75,10 +74,5 @@ export function moduleFile(home: string, text: string): string | undefined {
   if (!home) return undefined;
   const dir = join(home, 'compiled');
   const path = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 40)}.mjs`);
-  try {
-    if (readFileSync(path, 'utf8') === text) return pathToFileURL(path).href;
-  } catch {
-    // Not there yet.
-  }
-  return writeCompiledFile(dir, path, text) ? pathToFileURL(path).href : undefined;
+  return keepCompiledFile(dir, path, text) ? pathToFileURL(path).href : undefined;
 }

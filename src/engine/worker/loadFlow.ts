@@ -88,6 +88,13 @@ function compileForImport(request: CompileRequest, home: string): CompileReply {
 
 let apiShared = false;
 
+let hooksNeeded = true;
+
+/** Whether the flow loaded last needed Node's module hooks (whether or not they were registered ahead). */
+export function neededModuleHooks(): boolean {
+  return hooksNeeded;
+}
+
 /** Leaves the API object where the 'flowdeck' module, however it is loaded, finds it. */
 function shareApi(): void {
   if (apiShared) return;
@@ -164,12 +171,15 @@ function refuseDuplicateNames(modulePath: string, where: string): void {
 
 async function loadModule(modulePath: string, home: string): Promise<unknown> {
   const req = Module.createRequire(`${dirname(modulePath)}/`);
-  if (modulePath.startsWith(ownDir)) return req(modulePath);
+  // A built-in flow is a bundle of Flowdeck's own; a CommonJS flow may import() workspace files later on.
+  hooksNeeded = !modulePath.startsWith(ownDir);
+  if (!hooksNeeded) return req(modulePath);
   const { code, moduleSyntax } = compiled(modulePath, home, 'preserve');
   if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return req(modulePath);
+  const relocated = relocatableModule(code, modulePath, apiUrl());
+  hooksNeeded = relocated === undefined;
   // Once registered (by a standby, ahead of its flow), the hooks see every import: the flow goes through them.
-  const relocated = importHooks ? undefined : relocatableModule(code, modulePath, apiUrl());
-  const url = relocated === undefined ? undefined : moduleFile(home, relocated);
+  const url = relocated === undefined || importHooks ? undefined : moduleFile(home, relocated);
   if (url) {
     shareApi();
     return import(url);

@@ -13,7 +13,7 @@ import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
 import { flushAll } from './eventPipe';
 import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
-import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
+import { LoadError, loadFlow, neededModuleHooks, prewarm, type AnyFlow } from './loadFlow';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 import { rehearse } from './warmUp';
@@ -54,10 +54,10 @@ if (ahead) delete process.env.FLOWDECK_WORKER_AHEAD;
  * mix with the run. The CLI's early worker gets its run at once: it only readies.
  */
 const readied: Promise<void> =
-  ahead === 'standby'
+  ahead === 'standby' || ahead === 'standby-no-hooks'
     ? new Promise<void>((r) => setImmediate(r))
         .then(() => {
-          prewarm(true);
+          prewarm(ahead === 'standby');
           return rehearse();
         })
         .catch(() => undefined)
@@ -93,7 +93,7 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     if (o.version !== undefined) info.version = o.version;
     if (o.timeoutSeconds !== undefined) info.timeoutSeconds = o.timeoutSeconds;
     if (declarations !== undefined) info.parameters = declarations;
-    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters) }, true);
+    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}) }, true);
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';
     emit({ k: 'rejected', reason, message: (e as Error).message }, true);

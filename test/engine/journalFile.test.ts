@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { JournalFile } from '../../src/engine/journalFile';
+import { ROOT, tempDir } from '../support/engine';
+
+const T = { timeout: 120_000 };
+
+describe('journal file: what must come after all before it (a run\'s final state)', T, () => {
+  it('starts a batch of its own, after the lines before it are written and synced; lines after it may join it', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const journal = await JournalFile.open(path, { durable: true });
+    const order: string[] = [];
+    await journal.append('{"n":1}\n').then(() => order.push('first'));
+    const last = journal.append('{"n":2}\n').then(() => order.push('last'));
+    const final = journal.appendAfterAll('{"n":3}\n').then(() => order.push('final'));
+    const after = journal.append('{"n":4}\n').then(() => order.push('after'));
+    await Promise.all([last, final, after]);
+    assert.deepEqual(order, ['first', 'last', 'final', 'after'], 'each resolves in the order it came');
+    // Every batch starts on a fresh line: the first went alone, the last alone (queued with the final, which
+    // must not share its write), the final with what came after it.
+    assert.equal(readFileSync(path, 'utf8'), '\n{"n":1}\n\n{"n":2}\n\n{"n":3}\n{"n":4}\n');
+    await journal.close();
+  });
+
+  it('is never written after a write before it failed (a full disk), even once there is room again; a plain line still is', async (t) => {
+    const probe = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt && echo ok'], { encoding: 'utf8' });
+    if (probe.stdout.trim() !== 'ok') return t.skip(`a private tmpfs cannot be mounted here (unshare -rm: ${probe.stderr.trim() || probe.status})`);
+    const dir = tempDir();
+    const script = join(dir, 'script.ts');
+    // A 128 KB file system with 64 KB taken: a 100 KB line fails (ENOSPC), the final lines queued behind it
+    // are refused; the filler goes, and a final after the failure is refused too, while a plain line is written.
+    writeFileSync(
+      script,
+      `import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { JournalFile } from ${JSON.stringify(join(ROOT, 'src/engine/journalFile'))};
+(async () => {
+  writeFileSync('/mnt/filler', Buffer.alloc(64 * 1024));
+  const journal = await JournalFile.open('/mnt/run.jsonl', { durable: true });
+  const outcome = (p: Promise<void>) => p.then(() => 'written', (e: Error) => e.message);
+  const big = outcome(journal.append('{"big":"' + 'x'.repeat(100_000) + '"}\\n'));
+  const queued = outcome(journal.appendAfterAll('{"final":"queued"}\\n'));
+  const results = [await big, await queued];
+  rmSync('/mnt/filler');
+  results.push(await outcome(journal.appendAfterAll('{"final":"later"}\\n')), await outcome(journal.append('{"plain":"later"}\\n')));
+  console.log(JSON.stringify({ results, text: readFileSync('/mnt/run.jsonl', 'utf8').replace(/x+/, 'x…') }));
+  process.exit(0);
+})();`,
+    );
+    const mount = `mount -t tmpfs -o size=128k tmpfs /mnt && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(script)}`;
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', mount], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const { results, text } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: string[]; text: string };
+    const [big, queued, later, plain] = results;
+    assert.match(big!, /no space left on the device \(ENOSPC\)/);
+    assert.equal(queued, big, 'the final lines queued behind the failed write are refused with its reason');
+    assert.equal(later, big, 'and so are final lines appended once there is room again');
+    assert.equal(plain, 'written', 'a plain line is written once there is room');
+    assert.doesNotMatch(text, /final/);
+    assert.match(text, /\{"plain":"later"\}/);
+  });
+});
