@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { EVENT_FD, type HostToWorker } from './protocol';
-import { refHandles } from './standbyWorker';
+import { refHandles, unrefHandles } from './standbyWorker';
 import { forkWorker, type WorkerSpawnOptions } from './workerFork';
 
 export type { WorkerSpawnOptions } from './workerFork';
@@ -17,6 +17,8 @@ export type { WorkerSpawnOptions } from './workerFork';
 const MAX_EVENT_LINE = 128 * 1024 * 1024;
 /** After the worker exits, how long to wait for the rest of its output before settling. */
 const DRAIN_MS = 2000;
+/** The worker's last line (eventPipe.ts `endPipe`), as it writes it. */
+const EXITING = '{"k":"exiting","code":';
 
 export interface WorkerExit {
   code: number | null;
@@ -28,6 +30,7 @@ export class WorkerProcess {
   /** Settles once the process has exited and its pipes are read to the end (or DRAIN_MS passed). */
   readonly exited: Promise<WorkerExit>;
   private exitInfo?: WorkerExit;
+  private exitTimer?: NodeJS.Timeout;
 
   /**
    * `onLines` gets the event pipe's complete lines a chunk at a time (so the host can hand a chunk's
@@ -46,8 +49,14 @@ export class WorkerProcess {
     const each = (handler: (line: string) => void) => (lines: string[]) => {
       for (const l of lines) handler(l);
     };
+    let exiting: number | undefined;
+    const onEvents = (lines: string[]): void => {
+      const last = lines[lines.length - 1]!;
+      if (last.startsWith(EXITING)) exiting = Number.parseInt(last.slice(EXITING.length), 10);
+      onLines(lines);
+    };
     const pipes: [Readable | null | undefined, (lines: string[]) => void][] = [
-      [this.child.stdio[EVENT_FD] as Readable | null, onLines],
+      [this.child.stdio[EVENT_FD] as Readable | null, onEvents],
       [this.child.stdout, each((l) => onOutput('stdout', l))],
       [this.child.stderr, each((l) => onOutput('stderr', l))],
     ];
@@ -56,6 +65,7 @@ export class WorkerProcess {
       const settle = (info: WorkerExit): void => {
         if (this.exitInfo) return;
         this.exitInfo = info;
+        clearTimeout(this.exitTimer);
         // The flow may have started processes of its own: they go with it.
         this.killGroup();
         const drained = Promise.all(ended).then(() => undefined);
@@ -64,7 +74,21 @@ export class WorkerProcess {
       };
       this.child.on('exit', (code, signal) => settle({ code, signal }));
       this.child.on('error', () => settle({ code: null, signal: null }));
+      // The worker ran its exit handlers and closed its pipes: all it had to say has been read. What is left
+      // is the process's teardown (~10–30 ms), which nobody needs to wait for.
+      void Promise.all(ended).then(() => {
+        if (exiting === undefined || !Number.isSafeInteger(exiting)) return;
+        unrefHandles(this.child);
+        settle({ code: exiting, signal: null });
+      });
     });
+  }
+
+  /** The worker said it is done: it gets `graceMs` to exit (its flow's exit handlers), then it is killed. */
+  expectExit(graceMs: number): void {
+    if (this.exitInfo || this.exitTimer) return;
+    this.exitTimer = setTimeout(() => this.killGroup(), graceMs);
+    this.exitTimer.unref();
   }
 
   get pid(): number | undefined {

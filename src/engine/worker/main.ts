@@ -10,7 +10,7 @@ import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { errorMessage, errorReport } from './errors';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
-import { flushAll } from './eventPipe';
+import { endPipe, flushAll } from './eventPipe';
 import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
 import { LoadError, loadFlow, prewarm, type AnyFlow } from './loadFlow';
@@ -97,13 +97,24 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';
     emit({ k: 'rejected', reason, message: (e as Error).message }, true);
-    process.exit(0);
+    exitWorker();
   }
+}
+
+/**
+ * Ends the worker with its work done. The handler added here runs after every exit handler the flow
+ * added, so what those log still reaches the run; then it closes the pipes, which tells the host the
+ * process has nothing more to say (it need not wait for the process's teardown).
+ */
+function exitWorker(): void {
+  // An exit handler may have set process.exitCode: that is the code the process ends with.
+  process.on('exit', (code) => endPipe(typeof process.exitCode === 'number' ? process.exitCode : code));
+  process.exit(0);
 }
 
 function finish(): void {
   emit({ k: 'finished' }, true);
-  process.exit(0);
+  exitWorker();
 }
 
 process.on('message', (message: HostToWorker) => {
