@@ -62,11 +62,22 @@ const readied: Promise<void> =
         })
         .catch(() => undefined)
     : Promise.resolve();
-if (ahead === 'hooks' || ahead === 'no-hooks') setImmediate(() => prewarm(ahead === 'hooks'));
+/**
+ * The CLI's worker readies only while it waits for its load. The CLI usually sends the load before this
+ * worker has started (it opens the store while the worker's Node starts): the load then comes first, and
+ * readying as well would only compete with it (measured: it ran midway through the load).
+ */
+let loading = false;
+if (ahead === 'hooks' || ahead === 'no-hooks') {
+  setImmediate(() => {
+    if (!loading) prewarm(ahead === 'hooks');
+  });
+}
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
 async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promise<void> {
+  loading = true;
   await readied;
   configure({ secrets: message.secrets, limits: message.limits, home: message.home });
   const where = message.source.kind === 'file' ? message.source.path : `built-in flow '${message.source.id}'`;
