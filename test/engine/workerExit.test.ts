@@ -4,6 +4,8 @@
  * the run; the CLI's exit code is the run's; a worker whose exit handler never returns is killed.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { alive, flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
@@ -41,6 +43,17 @@ export default flow({ name: 'bye' }, async () => {
       }
     });
   }
+
+  it('lets a profiled worker (FLOWDECK_WORKER_PROF) write its CPU profile, which it does after its exit handlers', async () => {
+    const ws = workspace({ 'one.flow.ts': flowSource(`export default flow({ name: 'one' }, async () => 1);`) });
+    const profiles = tempDir();
+    const r = await runCli(['run', 'one.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir(), FLOWDECK_WORKER_PROF: profiles } });
+    assert.equal(r.code, 0, r.stderr);
+    const written = readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile'));
+    assert.equal(written.length, 1, `profiles written: ${written.join(', ')}`);
+    const profile = JSON.parse(readFileSync(join(profiles, written[0]!), 'utf8')) as { nodes: unknown[] };
+    assert.ok(profile.nodes.length > 0);
+  });
 
   it('kills a worker whose exit handler never returns, and the run stays Completed', async () => {
     const home = tempDir();

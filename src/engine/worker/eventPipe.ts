@@ -80,15 +80,15 @@ export function send(message: WorkerMessage, urgent = false): void {
 
 /**
  * The last thing the worker says, from its last exit handler: every exit handler has run (what they logged
- * goes out first) and the process ends with `code`. Then its pipes close, so the host can be done with it
- * without waiting for the process's teardown; nothing is written after.
+ * goes out first) and the process ends with `code`. Then, with `close`, its pipes close, so the host can be
+ * done with it without waiting for the process's teardown; nothing is written after.
  */
-export function endPipe(code: number): void {
+export function endPipe(code: number, close: boolean): void {
   flushAll();
   if (!hostGone && !muted) {
     sendLine(JSON.stringify({ k: 'exiting', code } satisfies WorkerMessage), true);
     // The host reads the raw stdout/stderr to their end too; what the flow started is killed with the group.
-    for (const fd of [EVENT_FD, 1, 2]) {
+    for (const fd of close ? [EVENT_FD, 1, 2] : []) {
       try {
         closeSync(fd);
       } catch {

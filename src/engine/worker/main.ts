@@ -118,8 +118,11 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
  * process has nothing more to say (it need not wait for the process's teardown).
  */
 function exitWorker(): void {
+  // A worker profiled (FLOWDECK_WORKER_PROF, or --heap-prof, V8 coverage) writes its profile after the exit
+  // handlers: its pipes stay open until the process ends, so that its host does not kill it first.
+  const profiled = process.execArgv.some((a) => /^--(cpu-prof|heap-prof|prof)\b/.test(a)) || process.env.NODE_V8_COVERAGE !== undefined;
   // An exit handler may have set process.exitCode: that is the code the process ends with.
-  process.on('exit', (code) => endPipe(typeof process.exitCode === 'number' ? process.exitCode : code));
+  process.on('exit', (code) => endPipe(typeof process.exitCode === 'number' ? process.exitCode : code, !profiled));
   process.exit(0);
 }
 
