@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { EVENT_FD, type HostToWorker } from './protocol';
-import { refHandles, unrefHandles } from './standbyWorker';
+import { refHandles } from './standbyWorker';
 import { forkWorker, type WorkerSpawnOptions } from './workerFork';
 
 export type { WorkerSpawnOptions } from './workerFork';
@@ -72,15 +72,18 @@ export class WorkerProcess {
         const timer = new Promise<void>((r) => setTimeout(r, DRAIN_MS).unref());
         void Promise.race([drained, timer]).then(() => resolve(info));
       };
-      this.child.on('exit', (code, signal) => settle({ code, signal }));
-      this.child.on('error', () => settle({ code: null, signal: null }));
       // The worker ran its exit handlers and closed its pipes: all it had to say has been read. What is left
-      // is the process's teardown (~10–30 ms), which nobody needs to wait for.
+      // is Node's teardown (~10–30 ms), which nobody needs to wait for: it is killed (with whatever the flow
+      // started) and ends at once, still waited for as this process's child (its CPU time counted with ours),
+      // with the code it was ending with.
+      let endedWith: number | undefined;
       void Promise.all(ended).then(() => {
         if (exiting === undefined || !Number.isSafeInteger(exiting)) return;
-        unrefHandles(this.child);
-        settle({ code: exiting, signal: null });
+        endedWith = exiting;
+        this.killGroup();
       });
+      this.child.on('exit', (code, signal) => settle(endedWith !== undefined ? { code: endedWith, signal: null } : { code, signal }));
+      this.child.on('error', () => settle({ code: null, signal: null }));
     });
   }
 

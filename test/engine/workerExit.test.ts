@@ -55,6 +55,16 @@ export default flow({ name: 'bye' }, async () => {
     assert.ok(profile.nodes.length > 0);
   });
 
+  it("has waited for the worker's end when the run is done: it is gone, its CPU time counted as its host's child", async () => {
+    const home = tempDir();
+    const ws = workspace({ 'pid.flow.ts': flowSource(`export default flow({ name: 'pid' }, async () => process.pid);`) });
+    const { runner } = await makeRunner(home);
+    const detail = await (await runner.start({ source: { kind: 'file', path: `${ws}/pid.flow.ts` } })).done;
+    assert.equal(detail.state.name, 'Completed');
+    // A process that ended but was not waited for still answers signal 0 (a zombie): this one was waited for.
+    assert.equal(alive(valueOf(detail) as number), false);
+  });
+
   it('kills a worker whose exit handler never returns, and the run stays Completed', async () => {
     const home = tempDir();
     const ws = workspace({
