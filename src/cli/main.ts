@@ -157,12 +157,35 @@ function endQuietlyOnClosedPipes(): void {
   });
 }
 
+/**
+ * Commands that have awaited all their work when they return: once what they printed is handed to the
+ * system, the process ends at once. Left to end by itself, Node first tears down its heap and handles
+ * (~5–15 ms measured for a one-task run), which the user waits for.
+ */
+const ENDS_WHEN_DONE = new Set(['run', 'resume']);
+
+function commandOf(args: string[]): string | undefined {
+  try {
+    return takeStoreOption(args, {}).argv[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function endNow(code: number): void {
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+  // Something is still being written (a slow pipe): Node ends once it is out.
+  process.exitCode = code;
+}
+
 /** Runs the command line this process was started with. */
 export function runMain(): void {
   endQuietlyOnClosedPipes();
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
+  const args = process.argv.slice(2);
+  main(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
     (code) => {
-      process.exitCode = code;
+      if (ENDS_WHEN_DONE.has(commandOf(args) ?? '')) endNow(code);
+      else process.exitCode = code;
     },
     (e: unknown) => {
       process.stderr.write(`flowdeck: ${unexpected(e, process.env)}\n`);

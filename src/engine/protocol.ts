@@ -120,6 +120,8 @@ export type ControlMessage =
   | { k: 'credentials'; service: string; patch: Record<string, unknown> }
   /** The worker is about to die (an uncaught error, or killing itself over a timeout); says why. */
   | { k: 'fatal'; message: string; state?: 'TimedOut' }
-  | { k: 'finished' };
+  | { k: 'finished' }
+  /** The last line: every exit handler has run and the process ends with `code`; its pipes close next. */
+  | { k: 'exiting'; code: number };
 
 export type WorkerMessage = Exclude<RunRecord, { k: 'run' }> | ControlMessage;

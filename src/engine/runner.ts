@@ -37,6 +37,8 @@ export interface RunnerOptions {
   cancelGraceMs?: number;
   /** How long past a timeout code that has not stopped is given before its worker is killed. */
   timeoutGraceMs?: number;
+  /** How long a worker that has finished its run gets to exit (the flow's exit handlers) before it is killed. */
+  exitGraceMs?: number;
   /** How long a crashed flow's onCrashed hooks may take in their fresh worker. */
   crashHookBudgetMs?: number;
   maxConcurrentRuns?: number;
@@ -76,7 +78,7 @@ export interface ActiveRun {
   readonly id: string;
   readonly name: string;
   readonly flowName: string;
-  /** Resolves when the run has reached a final state and its worker has exited. */
+  /** Resolves when the run has reached a final state and its worker has exited (or ran its exit handlers and closed its pipes). */
   readonly done: Promise<FlowRunDetail>;
   /** The flow as its worker loaded it (its retries, resumeOnCrash, timeout). */
   readonly flow?: FlowInfo;
@@ -89,6 +91,11 @@ const CREDENTIAL_OWNERS: Record<string, string> = { youtube: 'builtin:youtube-ch
 
 /** How long after a worker exits its standby replacement is forked. */
 const STANDBY_DELAY_MS = 50;
+/**
+ * How long a worker that said it finished gets to exit before it is killed: its flow's exit handlers run
+ * then, and one that never returns would otherwise keep the run's host waiting for ever.
+ */
+const EXIT_GRACE_MS = 10_000;
 
 /** How the worker writes a compact task run record: the run id (a UUID, 36 characters) follows. */
 const COMPACT_TASK = '{"k":"trun","runId":"';
@@ -581,9 +588,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         execution.fatal = message.message;
         if (message.state === 'TimedOut') execution.killReason ??= { name: 'TimedOut', message: message.message };
         return;
+      case 'finished':
+        execution.worker.expectExit(this.options.exitGraceMs ?? EXIT_GRACE_MS);
+        return;
       case 'ready':
       case 'rejected':
-      case 'finished':
+      case 'exiting':
         return;
     }
   }

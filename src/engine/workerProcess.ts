@@ -17,6 +17,8 @@ export type { WorkerSpawnOptions } from './workerFork';
 const MAX_EVENT_LINE = 128 * 1024 * 1024;
 /** After the worker exits, how long to wait for the rest of its output before settling. */
 const DRAIN_MS = 2000;
+/** The worker's last line (eventPipe.ts `endPipe`), as it writes it. */
+const EXITING = '{"k":"exiting","code":';
 
 export interface WorkerExit {
   code: number | null;
@@ -28,6 +30,7 @@ export class WorkerProcess {
   /** Settles once the process has exited and its pipes are read to the end (or DRAIN_MS passed). */
   readonly exited: Promise<WorkerExit>;
   private exitInfo?: WorkerExit;
+  private exitTimer?: NodeJS.Timeout;
 
   /**
    * `onLines` gets the event pipe's complete lines a chunk at a time (so the host can hand a chunk's
@@ -46,8 +49,14 @@ export class WorkerProcess {
     const each = (handler: (line: string) => void) => (lines: string[]) => {
       for (const l of lines) handler(l);
     };
+    let exiting: number | undefined;
+    const onEvents = (lines: string[]): void => {
+      const last = lines[lines.length - 1]!;
+      if (last.startsWith(EXITING)) exiting = Number.parseInt(last.slice(EXITING.length), 10);
+      onLines(lines);
+    };
     const pipes: [Readable | null | undefined, (lines: string[]) => void][] = [
-      [this.child.stdio[EVENT_FD] as Readable | null, onLines],
+      [this.child.stdio[EVENT_FD] as Readable | null, onEvents],
       [this.child.stdout, each((l) => onOutput('stdout', l))],
       [this.child.stderr, each((l) => onOutput('stderr', l))],
     ];
@@ -56,15 +65,33 @@ export class WorkerProcess {
       const settle = (info: WorkerExit): void => {
         if (this.exitInfo) return;
         this.exitInfo = info;
+        clearTimeout(this.exitTimer);
         // The flow may have started processes of its own: they go with it.
         this.killGroup();
         const drained = Promise.all(ended).then(() => undefined);
         const timer = new Promise<void>((r) => setTimeout(r, DRAIN_MS).unref());
         void Promise.race([drained, timer]).then(() => resolve(info));
       };
-      this.child.on('exit', (code, signal) => settle({ code, signal }));
+      // The worker ran its exit handlers and closed its pipes: all it had to say has been read. What is left
+      // is Node's teardown (~10–30 ms), which nobody needs to wait for: it is killed (with whatever the flow
+      // started) and ends at once, still waited for as this process's child (its CPU time counted with ours),
+      // with the code it was ending with.
+      let endedWith: number | undefined;
+      void Promise.all(ended).then(() => {
+        if (exiting === undefined || !Number.isSafeInteger(exiting)) return;
+        endedWith = exiting;
+        this.killGroup();
+      });
+      this.child.on('exit', (code, signal) => settle(endedWith !== undefined ? { code: endedWith, signal: null } : { code, signal }));
       this.child.on('error', () => settle({ code: null, signal: null }));
     });
+  }
+
+  /** The worker said it is done: it gets `graceMs` to exit (its flow's exit handlers), then it is killed. */
+  expectExit(graceMs: number): void {
+    if (this.exitInfo || this.exitTimer) return;
+    this.exitTimer = setTimeout(() => this.killGroup(), graceMs);
+    this.exitTimer.unref();
   }
 
   get pid(): number | undefined {

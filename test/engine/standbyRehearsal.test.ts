@@ -80,7 +80,8 @@ describe("a standby's rehearsal (warm-up while it waits)", () => {
       assert.ok(messages.some((m) => (m.k === 'trun' || m.k === 'task') && m.name === 'step-0'), `the run's first task run is step-0: ${lines.join('\n')}`);
       assert.ok(messages.some((m) => m.k === 'log' && m.message === 'stray line'), 'the stray line went to the run');
       assert.ok(messages.some((m) => m.k === 'state' && m.name === 'Completed'));
-      assert.equal(messages.at(-1)?.k, 'finished');
+      assert.equal(messages.at(-2)?.k, 'finished');
+      assert.deepEqual(messages.at(-1), { k: 'exiting', code: 0 }, 'the last line says the exit handlers ran');
     });
   }
 

@@ -12,7 +12,7 @@
  *
  * A full pipe blocks the write: the host is behind, and the worker waits for it (backpressure).
  */
-import { writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { EVENT_FD, type WorkerMessage } from '../protocol';
 
 const FLUSH_MS = 10;
@@ -79,6 +79,27 @@ export function flushAll(): void {
 
 export function send(message: WorkerMessage, urgent = false): void {
   sendLine(JSON.stringify(message), urgent);
+}
+
+/**
+ * The last thing the worker says, from its last exit handler: every exit handler has run (what they logged
+ * goes out first) and the process ends with `code`. Then, with `close`, its pipes close, so the host can be
+ * done with it without waiting for the process's teardown; nothing is written after.
+ */
+export function endPipe(code: number, close: boolean): void {
+  flushAll();
+  if (!hostGone && !muted) {
+    sendLine(JSON.stringify({ k: 'exiting', code } satisfies WorkerMessage), true);
+    // The host reads the raw stdout/stderr to their end too; what the flow started is killed with the group.
+    for (const fd of close ? [EVENT_FD, 1, 2] : []) {
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+  hostGone = true;
 }
 
 /** From now on, until unmuted, messages go nowhere; what is buffered before goes out first. */

@@ -10,7 +10,7 @@ import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { errorMessage, errorReport } from './errors';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
-import { flushAll } from './eventPipe';
+import { endPipe, flushAll } from './eventPipe';
 import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
 import { LoadError, loadFlow, neededModuleHooks, prewarm, type AnyFlow } from './loadFlow';
@@ -62,11 +62,22 @@ const readied: Promise<void> =
         })
         .catch(() => undefined)
     : Promise.resolve();
-if (ahead === 'hooks' || ahead === 'no-hooks') setImmediate(() => prewarm(ahead === 'hooks'));
+/**
+ * The CLI's worker readies only while it waits for its load. The CLI usually sends the load before this
+ * worker has started (it opens the store while the worker's Node starts): the load then comes first, and
+ * readying as well would only compete with it (measured: it ran midway through the load).
+ */
+let loading = false;
+if (ahead === 'hooks' || ahead === 'no-hooks') {
+  setImmediate(() => {
+    if (!loading) prewarm(ahead === 'hooks');
+  });
+}
 
 let loaded: { flow: AnyFlow; parameters: Record<string, unknown> } | undefined;
 
 async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promise<void> {
+  loading = true;
   await readied;
   configure({ secrets: message.secrets, limits: message.limits, home: message.home });
   const where = message.source.kind === 'file' ? message.source.path : `built-in flow '${message.source.id}'`;
@@ -97,13 +108,27 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';
     emit({ k: 'rejected', reason, message: (e as Error).message }, true);
-    process.exit(0);
+    exitWorker();
   }
+}
+
+/**
+ * Ends the worker with its work done. The handler added here runs after every exit handler the flow
+ * added, so what those log still reaches the run; then it closes the pipes, which tells the host the
+ * process has nothing more to say (it need not wait for the process's teardown).
+ */
+function exitWorker(): void {
+  // A worker profiled (FLOWDECK_WORKER_PROF, or --heap-prof, V8 coverage) writes its profile after the exit
+  // handlers: its pipes stay open until the process ends, so that its host does not kill it first.
+  const profiled = process.execArgv.some((a) => /^--(cpu-prof|heap-prof|prof)\b/.test(a)) || process.env.NODE_V8_COVERAGE !== undefined;
+  // An exit handler may have set process.exitCode: that is the code the process ends with.
+  process.on('exit', (code) => endPipe(typeof process.exitCode === 'number' ? process.exitCode : code, !profiled));
+  process.exit(0);
 }
 
 function finish(): void {
   emit({ k: 'finished' }, true);
-  process.exit(0);
+  exitWorker();
 }
 
 process.on('message', (message: HostToWorker) => {
