@@ -397,4 +397,79 @@ describe('store writes are checked', T, () => {
     assert.equal(out.small, 'Completed');
     assert.equal(out.value, 'fine');
   });
+
+  it('a run whose records are all written but whose final state is refused ends Failed, never Completed, on disk and as reported', async (t) => {
+    if (spawnSync('prlimit', ['--version']).status !== 0) {
+      t.skip('prlimit (util-linux) is needed to cap the file size for this test');
+      return;
+    }
+    const ws = workspace({
+      'last.flow.ts': flowSource(`import { existsSync } from 'node:fs';
+const step = task({ name: 'step' }, async () => 1);
+export default flow({ name: 'last' }, async () => {
+  await step();
+  getRunLogger().info('cap me');
+  for (let i = 0; i < 3000 && !existsSync(process.env.CAPPED_FILE!); i++) await new Promise((r) => setTimeout(r, 10));
+  return 7;
+});`),
+    });
+    // The host caps its own file size at the journal's size once 'cap me' is on disk, plus exactly the bytes
+    // the run writes before its final state (measured on an uncapped run of the same flow): every record
+    // fits, the final state's write does not (EFBIG).
+    const host = join(ws, 'host.ts');
+    writeFileSync(
+      host,
+      `import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRunner } from ${JSON.stringify(join(ROOT, 'test/support/engine'))};
+import { EmbeddedStore } from ${JSON.stringify(join(ROOT, 'src/engine/embeddedStore'))};
+const ws = ${JSON.stringify(ws)};
+async function once(home: string, capped: string, room: number | undefined) {
+  const { runner, store } = await makeRunner(home, { env: { ...process.env, FLOWDECK_HOME: home, CAPPED_FILE: capped } });
+  let marker = -1;
+  runner.on('log', (l) => {
+    if (l.message !== 'cap me') return;
+    void (async () => {
+      const journal = join(home, 'runs', l.runId + '.jsonl');
+      for (let i = 0; i < 3000 && !readFileSync(journal, 'utf8').includes('"cap me"'); i++) await new Promise((r) => setTimeout(r, 10));
+      marker = readFileSync(journal).length;
+      if (room !== undefined) {
+        const r = spawnSync('prlimit', ['--pid', String(process.pid), '--fsize=' + (marker + room) + ':unlimited'], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error('prlimit: ' + r.stderr);
+      }
+      writeFileSync(capped, '');
+    })();
+  });
+  // Once the final state is refused, there is room again (as when a user frees some): the end is recorded.
+  runner.on('storeError', () => void spawnSync('prlimit', ['--pid', String(process.pid), '--fsize=unlimited:unlimited']));
+  const done = await (await runner.start({ source: { kind: 'file', path: join(ws, 'last.flow.ts') } })).done;
+  const journal = readFileSync(join(home, 'runs', done.id + '.jsonl'), 'utf8');
+  await store.close();
+  const reopened = await EmbeddedStore.open(home, { readOnly: true });
+  return { done, journal, marker, stored: (await reopened.get(done.id))!.state };
+}
+(async () => {
+  const free = await once(join(ws, 'free'), join(ws, 'free-capped'), undefined);
+  const finalAt = free.journal.lastIndexOf('\\n{"k":"state"');
+  const room = finalAt - free.marker;
+  const capped = await once(join(ws, 'capped'), join(ws, 'capped-capped'), room);
+  console.log(JSON.stringify({ free: free.done.state.name, room, done: capped.done.state, stored: capped.stored, journal: capped.journal, value: capped.done.result !== undefined }));
+  process.exit(0);
+})();`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', host], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { free: string; room: number; done: { name: string; message: string }; stored: { name: string }; journal: string };
+    assert.equal(out.free, 'Completed');
+    assert.ok(out.room > 0 && out.room < 400, `the bytes before the final state: ${out.room}`);
+    // Everything before the final state reached the journal (the result among it); the final state never
+    // did: the journal ends Failed, saying why, as the host reported and the reopened store says.
+    assert.match(out.journal, /"k":"result"[^\n]*"value":\[7\]/);
+    assert.doesNotMatch(out.journal, /"name":"Completed","ts"/);
+    assert.equal(out.done.name, 'Failed');
+    assert.match(out.done.message, /Flowdeck could not record the run, so it was stopped: Could not write .*EFBIG/);
+    assert.match(out.journal, /"k":"state"[^\n]*"name":"Failed"[^\n]*could not record the run/);
+    assert.equal(out.stored.name, 'Failed');
+  });
 });
