@@ -402,20 +402,21 @@ export class EmbeddedStore implements RunStore {
     }
   }
 
-  async createRun(run: NewRun): Promise<RunHandle> {
+  async createRun(details: NewRun | Promise<NewRun>): Promise<RunHandle> {
     this.assertWritable();
     const id = randomUUID();
-    // The journal is opened (created empty) while the name is claimed: neither needs the other.
+    // The journal is opened (created empty) while the name is claimed and the details come: none needs another.
     const opening = JournalFile.open(this.runFile(id), { durable: this.durable });
-    void opening.catch(() => undefined);
+    const claiming = this.claimName(id);
     let name: string;
+    let journal: JournalFile;
+    let run: NewRun;
     try {
-      name = await this.claimName(id);
+      [name, journal, run] = await Promise.all([claiming, opening, details]);
     } catch (e) {
-      await opening.then((j) => j.close().then(() => rm(this.runFile(id), { force: true })), () => undefined);
+      await this.undoCreation(id, opening, claiming);
       throw e;
     }
-    const journal = await opening;
     const owner = run.owner ?? currentProcess();
     const { created, first, records } = newRunRecords(run, id, name, owner);
     try {
@@ -431,6 +432,13 @@ export class EmbeddedStore implements RunStore {
       throw e;
     }
     return new EmbeddedRunHandle(this, created, journal);
+  }
+
+  /** A creation given up before its journal was written: its empty journal and its name's claim go. */
+  private async undoCreation(id: string, opening: Promise<JournalFile>, claiming: Promise<string>): Promise<void> {
+    const [journal, name] = await Promise.allSettled([opening, claiming]);
+    if (journal.status === 'fulfilled') await journal.value.close().then(() => rm(this.runFile(id), { force: true })).catch(() => undefined);
+    if (name.status === 'fulfilled') await rm(join(this.runsDir, 'names', name.value), { force: true }).catch(() => undefined);
   }
 
   async openRun(id: string): Promise<RunHandle> {

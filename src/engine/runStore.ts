@@ -137,7 +137,12 @@ export interface RunStore {
   claim(key: string): Promise<boolean>;
   /** The run and every subflow below it, parents first. */
   runTree(id: string): Promise<FlowRunSummary[]>;
-  createRun(run: NewRun): Promise<RunHandle>;
+  /**
+   * Creates a run: its journal's first records, then its line in the index. `run` may still be coming (a
+   * new run's flow is loading in its worker): what needs none of it (a unique name claimed, the journal
+   * opened) is done meanwhile. When it rejects, no trace of the run is left and this rejects with its reason.
+   */
+  createRun(run: NewRun | Promise<NewRun>): Promise<RunHandle>;
   /** A handle on an existing run, to add to its journal (crash hooks, crash marks, resume). */
   openRun(id: string): Promise<RunHandle>;
   /** Marks unfinished runs whose owning process is gone as Crashed; returns their ids. */

@@ -17,7 +17,7 @@ import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowRe
 import { resumePlanFor, type ResumeSummary } from './resumePlan';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
-import { CRASHED_HOST_MESSAGE, type RunStore } from './runStore';
+import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isTerminal, state } from './states';
 import { StandbyWorker } from './standbyWorker';
@@ -102,7 +102,7 @@ const COMPACT_TASK = '{"k":"trun","runId":"';
 
 /** What a launched worker runs: a new run, a run created ahead of time (a schedule's slot), or a new attempt of an existing one. */
 type LaunchTarget =
-  | { kind: 'new'; sourceHash: Promise<string | undefined> }
+  | { kind: 'new' }
   /**
    * A run created ahead of time (a schedule's slot, or a run queued for a worker), taken up for its first
    * attempt — for a slot, once `until` resolves (the slot is due).
@@ -236,8 +236,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const scheduled = options.runId === undefined ? undefined : await this.scheduledRun(options.runId);
     const launched = scheduled ? { ...request, parameters: scheduled.parameters } : request;
     return this.withSlot(options.signal, async () => {
-      // A new run's worker loads the flow while the host hashes the file: the hash is wanted only when the run is created.
-      if (!scheduled) return this.launch(launched, modulePath, options.signal, { kind: 'new', sourceHash: hashFile(modulePath) });
+      if (!scheduled) return this.launch(launched, modulePath, options.signal, { kind: 'new' });
       const sourceHash = await hashFile(modulePath);
       return this.launch(launched, modulePath, options.signal, { kind: 'created', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) });
     });
@@ -340,12 +339,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return started;
   }
 
-  private spawn(request: RunRequest, onLines: (lines: string[]) => void, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
+  /** A worker for `request`, told to load `modulePath` before anything else is set up (its load is the longest step). */
+  private spawn(request: RunRequest, modulePath: string, onLines: (lines: string[]) => void, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
     // Values of the extra environment that are secrets by their name (a token from the editor's sign-in);
     // settings passed the same way (an API URL) stay readable.
     for (const value of secretsFromEnv(request.env ?? {})) this.masker.add(value);
     const options = this.spawnOptions(request);
-    const worker = new WorkerProcess(options, onLines, onOutput, this.standby.take(options));
+    const worker = new WorkerProcess(options, this.loadMessage(request, modulePath), onLines, onOutput, this.standby.take(options));
     // The next run's worker starts once this one is done, while the host has nothing else to do.
     if (this.options.standby) void worker.exited.then(() => this.standby.prepare(options, STANDBY_DELAY_MS, this.standbyHooks));
     return worker;
@@ -377,19 +377,22 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private launch(request: RunRequest, modulePath: string, signal: AbortSignal | undefined, target: LaunchTarget): Promise<Execution> {
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
-      // Given up while the flow loads (Ctrl-C): no run is created, the loading worker goes.
-      signal?.addEventListener(
-        'abort',
-        () => {
-          if (started) return;
-          started = true;
-          execution?.worker.killGroup();
-          rejectStart(signal.reason);
-        },
-        { once: true },
-      );
       let stderrTail = '';
       let execution: Execution | undefined;
+      let creating: Promise<RunHandle> | undefined;
+      /** A new run's details, once its worker has loaded the flow (the run is created meanwhile). */
+      let loaded: { resolve(flow: { info: FlowInfo; parameters: Record<string, unknown> }): void; reject(e: unknown): void } | undefined;
+      /** Gives up before the run starts: no run is created (what its creation began is undone); `kill`: the worker goes too. */
+      const giveUp = (e: unknown, kill: boolean): void => {
+        if (started) return;
+        started = true;
+        loaded?.reject(e);
+        if (kill) execution?.worker.killGroup();
+        // What the run's creation began is undone before the caller hears (a CLI may exit at once).
+        void (creating ?? Promise.resolve()).catch(() => undefined).then(() => rejectStart(e));
+      };
+      // Given up while the flow loads (Ctrl-C): no run is created, the loading worker goes.
+      signal?.addEventListener('abort', () => giveUp(signal.reason, true), { once: true });
       const foldTasks = this.options.foldTasks !== false;
       const onLine = (line: string): void => {
         // The hot path of a big map: a whole task run in one line, kept as it came when nobody folds it.
@@ -410,12 +413,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           if (started || !execution) return;
           started = true;
           this.standbyHooks = message.moduleHooks === true;
+          execution.flow = message.flow;
+          loaded?.resolve({ info: message.flow, parameters: message.parameters });
           const begin =
-            target.kind === 'new'
-              ? this.createRoot(execution, request, message.flow, message.parameters, target.sourceHash)
-              : target.kind === 'created'
-                ? this.takeCreated(execution, message.flow, target)
-                : this.adoptRoot(execution, message.flow, target);
+            target.kind === 'new' ? this.createRoot(execution, creating!) : target.kind === 'created' ? this.takeCreated(execution, target) : this.adoptRoot(execution, target);
           void begin.then(
             (resume) => {
               this.armDeadlineFor(execution!);
@@ -430,14 +431,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           return;
         }
         if (message.k === 'rejected') {
-          if (started) return;
-          started = true;
-          rejectStart(new BadInputError(message.reason, this.masker.mask(message.message)));
+          giveUp(new BadInputError(message.reason, this.masker.mask(message.message)), false);
           return;
         }
         if (execution) this.onMessage(execution, message, line);
       };
-      const worker = this.spawn(request, (lines) => {
+      const worker = this.spawn(request, modulePath, (lines) => {
         for (const line of lines) onLine(line);
         execution?.flushPending();
       }, (stream, line) => {
@@ -453,12 +452,19 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         log: (l) => this.emit('log', l),
         storeError: (runId, e) => this.emit('storeError', runId, e),
       });
-      worker.send(this.loadMessage(request, modulePath));
+      if (target.kind === 'new') {
+        // The run is created while its flow loads: its name claimed and its journal opened now, its records
+        // written once the worker says what the flow is (the host hashes the file meanwhile).
+        const hashing = hashFile(modulePath);
+        const flow = new Promise<{ info: FlowInfo; parameters: Record<string, unknown> }>((resolve, reject) => (loaded = { resolve, reject }));
+        creating = this.store.createRun(flow.then(async ({ info, parameters }) => this.newRun(request, info, parameters, await hashing)));
+        // A creation that fails while the flow loads ends the start at once, and the loading worker with it.
+        creating.catch((e: unknown) => giveUp(e, true));
+      }
       void worker.exited.then(async (how) => {
         if (!started) {
-          started = true;
           const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
-          rejectStart(new Error(`The flow's worker process stopped while loading (${exit})${stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : ''}`));
+          giveUp(new Error(`The flow's worker process stopped while loading (${exit})${stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : ''}`), false);
           return;
         }
         if (execution!.runs.size === 0) return;
@@ -467,30 +473,31 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     });
   }
 
-  private async createRoot(execution: Execution, request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>, hashing: Promise<string | undefined>): Promise<undefined> {
-    const source = request.source.kind === 'file' ? resolve(request.source.path) : `builtin:${request.source.id}`;
-    execution.flow = flow;
-    const sourceHash = await hashing;
-    const handle = await this.store.createRun({
+  /** What a new run is created with, once its worker has loaded the flow. */
+  private newRun(request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>, sourceHash: string | undefined): NewRun {
+    return {
       flowName: flow.name,
-      source,
+      source: request.source.kind === 'file' ? resolve(request.source.path) : `builtin:${request.source.id}`,
       parameters,
       ...(request.trigger ? { trigger: request.trigger } : {}),
       ...(sourceHash ? { sourceHash } : {}),
       ...(flow.resumeOnCrash ? { resumeOnCrash: true } : {}),
-    });
+    };
+  }
+
+  /** A new run, created while its flow loaded. Its 'Created' line goes to the journal with the worker's first records. */
+  private async createRoot(execution: Execution, creating: Promise<RunHandle>): Promise<undefined> {
+    const handle = await creating;
     const live = execution.adopt(handle, handle.created);
     execution.root = live;
     this.executions.set(handle.id, execution);
     execution.createdLog(live);
-    execution.flushPending();
     return undefined;
   }
 
   /** Takes up a run created ahead of time (once it is due, for a schedule's slot): Pending, owned by this process from now on. */
-  private async takeCreated(execution: Execution, flow: FlowInfo, target: Extract<LaunchTarget, { kind: 'created' }>): Promise<undefined> {
+  private async takeCreated(execution: Execution, target: Extract<LaunchTarget, { kind: 'created' }>): Promise<undefined> {
     await target.until?.();
-    execution.flow = flow;
     const { detail } = target;
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;
@@ -503,8 +510,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   /** Takes up an existing run for a new attempt: AwaitingRetry, owned by this process, its checkpoints to hand over. */
-  private async adoptRoot(execution: Execution, flow: FlowInfo, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
-    execution.flow = flow;
+  private async adoptRoot(execution: Execution, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
     const { detail } = target;
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
@@ -793,6 +799,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     let pending = '';
     const hooks = this.spawn(
       execution.request,
+      execution.modulePath,
       (lines) => {
         for (const line of lines) {
           let m: WorkerMessage;
@@ -810,7 +817,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       },
       () => undefined,
     );
-    hooks.send(this.loadMessage(execution.request, execution.modulePath));
     const timer = setTimeout(() => hooks.killGroup(), this.options.crashHookBudgetMs ?? 10_000);
     await hooks.exited;
     clearTimeout(timer);

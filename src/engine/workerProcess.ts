@@ -33,17 +33,20 @@ export class WorkerProcess {
   private exitTimer?: NodeJS.Timeout;
 
   /**
-   * `onLines` gets the event pipe's complete lines a chunk at a time (so the host can hand a chunk's
-   * records to the store together); `onOutput` the raw stdout/stderr lines. `standby`: a worker forked
-   * ahead of time with these options (StandbyWorker), used instead of forking one.
+   * `first` is sent to the worker before anything else is set up here (its load: the longest step of a
+   * short run). `onLines` gets the event pipe's complete lines a chunk at a time (so the host can hand a
+   * chunk's records to the store together); `onOutput` the raw stdout/stderr lines. `standby`: a worker
+   * forked ahead of time with these options (StandbyWorker), used instead of forking one.
    */
   constructor(
     options: WorkerSpawnOptions,
+    first: HostToWorker,
     onLines: (lines: string[]) => void,
     onOutput: (stream: 'stdout' | 'stderr', line: string) => void,
     standby?: ChildProcess,
   ) {
     this.child = standby ?? forkWorker(options);
+    this.send(first);
     if (standby) refHandles(standby);
     const ended: Promise<void>[] = [];
     const each = (handler: (line: string) => void) => (lines: string[]) => {

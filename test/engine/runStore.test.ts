@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -105,6 +105,37 @@ describe('run store: journals', T, () => {
     await assert.rejects(store.createRun(newRun()), /names/);
     assert.deepEqual(journals(), before, 'no journal of a run that was never created');
     assert.deepEqual((await store.list()).map((r) => r.id).sort(), [first.id, second.id].sort());
+    await store.close();
+  });
+
+  it("creates a run from details still to come (its flow loading): a name that cannot be claimed fails it at once, and details refused leave no journal and no name claimed", async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home);
+    const runs = join(home, 'runs');
+    const journals = () => readdirSync(runs).filter((f) => f.endsWith('.jsonl') && !f.startsWith('index'));
+    const claims = () => (existsSync(join(runs, 'names')) ? readdirSync(join(runs, 'names')) : []);
+    let give!: (run: NewRun) => void;
+    const later = store.createRun(new Promise<NewRun>((r) => (give = r)));
+    // The name is claimed and the journal opened while the details are awaited.
+    await waitFor(() => claims().length === 1 && journals().length === 1, 'the name claimed and the journal opened before the details come');
+    assert.equal(await store.count(), 0, 'no run before its details');
+    give(newRun({ flowName: 'came-later' }));
+    const h = await later;
+    assert.deepEqual(claims(), [h.name]);
+    assert.deepEqual(journals(), [`${h.id}.jsonl`]);
+    assert.equal((await store.get(h.id))?.flowName, 'came-later');
+    await h.close();
+
+    await assert.rejects(store.createRun(Promise.reject(new Error('the flow did not load'))), /the flow did not load/);
+    assert.deepEqual(journals(), [`${h.id}.jsonl`], 'no journal of a run that was never created');
+    assert.deepEqual(claims(), [h.name], 'no name claimed for it');
+
+    rmSync(join(runs, 'names'), { recursive: true });
+    writeFileSync(join(runs, 'names'), 'not a folder\n');
+    // Details that never come: the failed claim ends the creation all the same.
+    await assert.rejects(store.createRun(new Promise<NewRun>(() => undefined)), /names/);
+    assert.deepEqual(journals(), [`${h.id}.jsonl`]);
+    assert.equal(await store.count(), 1);
     await store.close();
   });
 

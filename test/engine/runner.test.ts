@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BadInputError } from '../../src/engine/runner';
-import { alive, flowSource, logsOf, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+import { BadInputError, FlowRunner } from '../../src/engine/runner';
+import type { NewRun } from '../../src/engine/runStore';
+import { DIST, alive, flowSource, logsOf, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 
 async function run(files: Record<string, string>, entry: string, parameters: Record<string, unknown> = {}, env?: Record<string, string>) {
   const ws = workspace(files);
@@ -397,6 +398,81 @@ describe('input problems create no run', () => {
     const { runner } = await makeRunner(tempDir());
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'two.flow.ts') } }), /has 2 flows \(alpha, beta\); pick one with --flow NAME/);
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'two.flow.ts') }, flowName: 'gamma' }), /no flow named 'gamma'; it has: alpha, beta/);
+  });
+});
+
+describe('a new run, created while its flow loads', () => {
+  const journals = (home: string): string[] => readdirSync(join(home, 'runs')).filter((f) => f.endsWith('.jsonl') && !f.startsWith('index'));
+
+  it("ends its start at once with the store's error when its name cannot be claimed while the flow still loads: the loading worker goes, no run or journal is left", { timeout: 120_000 }, async () => {
+    const home = tempDir();
+    const ws = workspace({});
+    const loadedMark = join(ws, 'loaded');
+    writeFileSync(
+      join(ws, 'slow.flow.ts'),
+      flowSource(`import { writeFileSync } from 'node:fs';
+// A flow whose module takes long to load (its own top-level await).
+await new Promise((r) => setTimeout(r, 20_000));
+writeFileSync(${JSON.stringify(loadedMark)}, 'loaded');
+export default flow({ name: 'slow' }, async () => 1);`),
+    );
+    const { store, runner } = await makeRunner(home, { standby: true });
+    after(() => runner.dispose());
+    runner.prepareStandby();
+    await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+    const worker = runner.standbyPid()!;
+    writeFileSync(join(home, 'runs', 'names'), 'not a folder\n');
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'slow.flow.ts') } }), /Could not write .*names/);
+    assert.equal(existsSync(loadedMark), false, 'the start ended while the flow was still loading');
+    await waitFor(() => !alive(worker), 'the loading worker to be killed', 30_000);
+    assert.equal(await store.count(), 0);
+    assert.deepEqual(journals(home), []);
+  });
+
+  it("never starts the flow's code before its run is in the journal and the index, however long creating it takes", { timeout: 120_000 }, async () => {
+    const ws = workspace({
+      'order.flow.ts': flowSource(`import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+export default flow({ name: 'order' }, async () => {
+  const id = getRunContext().flowRunId;
+  const runs = join(process.env.FLOWDECK_HOME!, 'runs');
+  const journal = readFileSync(join(runs, id + '.jsonl'), 'utf8');
+  const index = readdirSync(runs).filter((f) => /^index-.*\.jsonl$/.test(f)).map((f) => readFileSync(join(runs, f), 'utf8')).join('');
+  return { journal: journal.includes('"k":"run","runId":"' + id + '"'), index: index.includes('"id":"' + id + '"') };
+});`),
+    });
+    for (const standby of [false, true]) {
+      const home = tempDir();
+      const { store } = await makeRunner(home);
+      const steps: string[] = [];
+      // A store whose disk is slow: the run's records are written well after its flow has loaded.
+      const slowDisk = new Proxy(store, {
+        get(target, key) {
+          if (key === 'createRun') {
+            return async (run: NewRun | Promise<NewRun>) => {
+              const details = await run;
+              steps.push('flow loaded');
+              await new Promise((r) => setTimeout(r, 300));
+              const handle = await target.createRun(details);
+              steps.push('run created');
+              return handle;
+            };
+          }
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const runner = new FlowRunner(slowDisk, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, standby });
+      after(() => runner.dispose());
+      if (standby) {
+        runner.prepareStandby();
+        await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+      }
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'order.flow.ts') } })).done;
+      assert.equal(detail.state.name, 'Completed', detail.state.message);
+      assert.deepEqual(valueOf(detail), { journal: true, index: true }, `standby ${standby}: the flow's code saw its run on file`);
+      assert.deepEqual(steps, ['flow loaded', 'run created']);
+    }
   });
 });
 

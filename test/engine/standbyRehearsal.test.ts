@@ -48,8 +48,12 @@ async function runInStandby(delayMs: number, home = tempDir()): Promise<{ lines:
   mkdirSync(resultsDir, { recursive: true });
   const options = { workerPath: join(DIST, 'worker.js'), env: { ...process.env, FLOWDECK_HOME: home } };
   const lines: string[] = [];
+  const standby = forkWorker(options, 'standby');
+  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  const load: HostToWorker = { t: 'load', source: { kind: 'file', path: file }, modulePath: file, parameters: {}, home, secrets: [], limits: workerLimits(process.env, {}) };
   const worker: WorkerProcess = new WorkerProcess(
     options,
+    load,
     (chunk) => {
       for (const line of chunk) {
         lines.push(line);
@@ -57,13 +61,10 @@ async function runInStandby(delayMs: number, home = tempDir()): Promise<{ lines:
       }
     },
     () => undefined,
-    forkWorker(options, 'standby'),
+    standby,
   );
   const guard = setTimeout(() => worker.killGroup(), 90_000);
   after(() => clearTimeout(guard));
-  if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-  const load: HostToWorker = { t: 'load', source: { kind: 'file', path: file }, modulePath: file, parameters: {}, home, secrets: [], limits: workerLimits(process.env, {}) };
-  worker.send(load);
   const { code } = await worker.exited;
   return { lines, runId, code };
 }

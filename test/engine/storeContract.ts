@@ -85,6 +85,22 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it('creates a run from details that come later (its flow loading), and nothing from details refused', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        let give!: (run: NewRun) => void;
+        const later = store.createRun(new Promise<NewRun>((r) => (give = r)));
+        give(newRun({ flowName: 'came-later', parameters: { n: 7 } }));
+        const h = await later;
+        assert.equal(h.created.flowName, 'came-later');
+        await h.close();
+        await assert.rejects(store.createRun(Promise.reject(new Error('the flow did not load'))), /the flow did not load/);
+        const other = await open();
+        assert.deepEqual((await other.list()).map((r) => [r.id, r.flowName]), [[h.id, 'came-later']]);
+        assert.deepEqual(await other.parametersOf(h.id), { n: 7 });
+      });
+    });
+
     it('creates a run that lists, resolves and reads back with its parameters, states and journal', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

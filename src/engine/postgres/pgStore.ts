@@ -507,9 +507,9 @@ export class PgStore implements RunStore {
     };
   }
 
-  async createRun(run: NewRun): Promise<RunHandle> {
+  async createRun(run: NewRun | Promise<NewRun>): Promise<RunHandle> {
     this.assertWritable();
-    const created = await this.insertRun(run, { ownerSession: this.lease!.id });
+    const created = await this.insertRun(await run, { ownerSession: this.lease!.id });
     return new PgRunHandle(this.handleContext(), created, this.resultsDir(created.runId), this.lease!, this.lease!.id, 'owner', this.me());
   }
 
