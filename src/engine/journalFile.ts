@@ -1,16 +1,24 @@
 /**
  * An append-only file of JSON lines, written asynchronously: appends queue up and go out together in one
- * `write` (and one `fdatasync` when durable) — a group commit, so a burst of records costs one write
+ * `write`, synced when durable — a group commit, so a burst of records costs one write
  * and one sync, never a sync per line, and never a blocked thread.
  *
  * Every batch starts with a newline. A batch torn by a crash (or a short write on a full disk) then
  * never runs into the next one: the torn line is skipped on reading, whole lines before and after it
  * are kept. Several processes may append to one file: with O_APPEND each `write` lands whole at the end.
  */
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { StoreWriteError } from './storeErrors';
 
 export const FILE_MODE = 0o600;
+
+/**
+ * Where the platform has it (not Windows), a durable journal is opened with O_DSYNC: each write returns
+ * once it is on disk, as a write and an fdatasync would, in one call — one trip to the thread pool per
+ * batch instead of two, on the path of every run's creation and end.
+ */
+const O_DSYNC: number = constants.O_DSYNC ?? 0;
 
 interface Entry {
   text: string;
@@ -30,18 +38,20 @@ export class JournalFile {
   private constructor(
     readonly path: string,
     private readonly fh: FileHandle,
-    private readonly durable: boolean,
+    /** fdatasync after each batch's write (durable, and the file not opened with O_DSYNC). */
+    private readonly syncAfterWrite: boolean,
   ) {}
 
   /** Opens `path` for appending, creating it (mode 0600). */
   static async open(path: string, options: { durable: boolean }): Promise<JournalFile> {
+    const dsync = options.durable ? O_DSYNC : 0;
     let fh: FileHandle;
     try {
-      fh = await open(path, 'a', FILE_MODE);
+      fh = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | dsync, FILE_MODE);
     } catch (e) {
       throw StoreWriteError.from(e, path);
     }
-    return new JournalFile(path, fh, options.durable);
+    return new JournalFile(path, fh, options.durable && dsync === 0);
   }
 
   /** Queues `text` (whole lines, each ending in a newline); resolves once it is written (and synced). */
@@ -99,7 +109,7 @@ export class JournalFile {
         for (const e of batch) text += e.text;
         try {
           await writeLines(this.fh, Buffer.from(text, 'utf8'), this.path);
-          if (this.durable) await this.fh.datasync();
+          if (this.syncAfterWrite) await this.fh.datasync();
           for (const e of batch) e.resolve();
         } catch (e) {
           const error = StoreWriteError.from(e, this.path);

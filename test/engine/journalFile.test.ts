@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { constants, readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { JournalFile } from '../../src/engine/journalFile';
@@ -60,5 +60,33 @@ import { JournalFile } from ${JSON.stringify(join(ROOT, 'src/engine/journalFile'
     assert.equal(plain, 'written', 'a plain line is written once there is room');
     assert.doesNotMatch(text, /final/);
     assert.match(text, /\{"plain":"later"\}/);
+  });
+});
+
+describe('journal file: durability', T, () => {
+  it('is written synchronously to disk when durable (O_DSYNC: each write returns once on disk), and not when not', async (t) => {
+    if (process.platform !== 'linux') return t.skip('reads the open flags from /proc/self/fdinfo');
+    // How the kernel shows an open file's flags: octal, O_DSYNC is 010000 on Linux.
+    const flagsOf = (path: string): number => {
+      const fd = readdirSync('/proc/self/fd').find((n) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${n}`) === path;
+        } catch {
+          return false;
+        }
+      });
+      assert.ok(fd !== undefined, `${path} is open`);
+      return Number.parseInt(/^flags:\s+(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+    };
+    const dir = realpathSync(tempDir());
+    const durable = await JournalFile.open(join(dir, 'durable.jsonl'), { durable: true });
+    const loose = await JournalFile.open(join(dir, 'loose.jsonl'), { durable: false });
+    assert.equal(flagsOf(join(dir, 'durable.jsonl')) & constants.O_DSYNC, constants.O_DSYNC);
+    assert.equal(flagsOf(join(dir, 'loose.jsonl')) & constants.O_DSYNC, 0);
+    await durable.append('{"n":1}\n');
+    await loose.append('{"n":1}\n');
+    await durable.close();
+    await loose.close();
+    assert.equal(readFileSync(join(dir, 'durable.jsonl'), 'utf8'), '\n{"n":1}\n');
   });
 });
