@@ -35,8 +35,8 @@ test('each catch-up reads only what was appended since the last one, and a half-
   const seen = collect();
   const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
   await follower.catchUp();
-  assert.equal(follower.fold?.detail.name, handle.name, 'the run record starts the fold');
-  assert.deepEqual(follower.fold?.detail.parameters, { n: 1 });
+  assert.equal(follower.fold?.run.name, handle.name, 'the run record starts the fold');
+  assert.deepEqual(follower.fold?.run.parameters, { n: 1 });
 
   await handle.append([log(handle.id, 'one'), log(handle.id, 'two')]);
   await follower.catchUp();
@@ -79,7 +79,7 @@ test('task runs keep every state they went through: attempts, the wait before a 
   assert.equal(follower.taskStates.get('t1')!.at(-1)!.failure?.frame?.line, 7);
   // t2 never ran: the run's end settles it, and its history says so.
   assert.deepEqual(follower.taskStates.get('t2')!.map((s) => s.name), ['Pending', 'Failed']);
-  assert.equal(follower.fold!.detail.state.name, 'Failed');
+  assert.equal(follower.fold!.run.state.name, 'Failed');
   const last = seen.batches.at(-1)!;
   assert.ok(last.run && last.tasks.has('t1') && last.tasks.has('t2'));
   follower.close();
@@ -126,11 +126,11 @@ test('a finished run that starts a new attempt (a resume) is followed on', { tim
   await handle.append([{ k: 'state', runId: handle.id, name: 'Running', ts: 1000 }, { k: 'state', runId: handle.id, name: 'Failed', ts: 2000, message: 'boom' }]);
   await follower.catchUp();
   follower.follow();
-  assert.equal(follower.fold!.detail.state.name, 'Failed');
+  assert.equal(follower.fold!.run.state.name, 'Failed');
   await handle.append([{ k: 'state', runId: handle.id, name: 'AwaitingRetry', ts: 3000, attempt: 2 }, log(handle.id, 'resumed')]);
   await waitFor(() => seen.logs().includes('resumed'), 'the new attempt read', 10_000);
-  assert.equal(follower.fold!.detail.state.name, 'AwaitingRetry');
-  assert.equal(follower.fold!.detail.attempt, 2);
+  assert.equal(follower.fold!.run.state.name, 'AwaitingRetry');
+  assert.equal(follower.fold!.run.attempt, 2);
   follower.close();
   await handle.close();
   await store.close();
@@ -144,7 +144,7 @@ test('a state only the index knows (a crash mark) is merged into the fold', asyn
   const summary = (await store.get(handle.id))!;
   const crashed = { ...summary, state: { type: 'CRASHED' as const, name: 'Crashed' as const, timestamp: Date.now() + 1000, message: 'host process ended' } };
   assert.equal(follower.mergeSummary(crashed), true);
-  assert.equal(follower.fold!.detail.state.name, 'Crashed');
+  assert.equal(follower.fold!.run.state.name, 'Crashed');
   assert.equal(follower.mergeSummary(crashed), false, 'the same word twice changes nothing');
   follower.close();
   await handle.close();
@@ -169,7 +169,7 @@ test('follows a run of another machine from a shared store: woken by its notific
   const follower = new JournalFollower(journalSourceOf(reader, handle.id), handle.id, seen.onBatch, seen.onError, { pollMs: 600_000 });
   try {
     await follower.catchUp();
-    assert.equal(follower.fold?.detail.name, handle.name);
+    assert.equal(follower.fold?.run.name, handle.name);
     follower.follow();
     const messages = Array.from({ length: 2500 }, (_, i) => `line ${i}`);
     await handle.append(messages.map((m) => log(handle.id, m)));
