@@ -27,6 +27,7 @@ import * as os from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmbeddedStore } from '../src/engine/embeddedStore';
+import { DEFAULT_FOLD_BOUNDS } from '../src/engine/boundedFold';
 import { extensionBench } from './extension';
 import { storeWithRuns } from './manyRuns';
 import { postgresBench } from './postgres';
@@ -75,9 +76,9 @@ export default flow({ name: 'noop-map' }, async ({ n }: { n: number }) => {
 });`;
 
 /** One engine run of TASKS no-op tasks: wall time and CPU time of host and worker together. */
-async function engineRound(dir: string, durable: boolean, flowName = 'noop-map', foldTasks = false, tasks = TASKS): Promise<Sample> {
+async function engineRound(dir: string, durable: boolean, flowName = 'noop-map', foldTasks: boolean | 'bounded' = false, tasks = TASKS): Promise<Sample> {
   const store = await EmbeddedStore.open(join(dir, durable ? 'home' : 'home-nosync'), { durable });
-  // foldTasks false: the CLI's host, which keeps no task run in memory; true: the editor's, which shows them.
+  // foldTasks false: the CLI's host, which keeps no task run in memory; 'bounded': the editor's, which shows them.
   const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), foldTasks });
   const cpu = process.cpuUsage();
   const t0 = performance.now();
@@ -86,7 +87,7 @@ async function engineRound(dir: string, durable: boolean, flowName = 'noop-map',
   const wallMs = performance.now() - t0;
   const hostCpu = cpuMsSince(cpu);
   await store.close();
-  if (detail.state.type !== 'COMPLETED' || (foldTasks && detail.taskRuns.length !== tasks)) throw new Error(`benchmark run ended ${detail.state.name} with ${detail.taskRuns.length} task runs`);
+  if (detail.state.type !== 'COMPLETED' || (foldTasks && detail.taskRuns.length !== Math.min(tasks, DEFAULT_FOLD_BOUNDS.first))) throw new Error(`benchmark run ended ${detail.state.name} with ${detail.taskRuns.length} task runs`);
   const { deserialize } = await import('../src/engine/serializer');
   const result = deserialize(detail.result!.dv) as { workerCpuMs: number };
   return { wallMs, cpuMs: hostCpu + result.workerCpuMs };
@@ -156,7 +157,7 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
     floor.push(journalRound(dir));
     nosync.push(await engineRound(dir, false));
     unkept.push(await engineRound(dir, true, 'noop-unkept'));
-    folded.push(await engineRound(dir, true, 'noop-map', true));
+    folded.push(await engineRound(dir, true, 'noop-map', 'bounded'));
     queue.push(await pQueueRound());
   }
   rmSync(dir, { recursive: true, force: true });
@@ -437,7 +438,7 @@ async function main(): Promise<void> {
         '≤ 2×',
       ],
       [`  vs an in-memory p-queue + p-retry loop`, `${f(engine.queueCpuRatio, 1)}× (${f(engine.queueCpuUsPerTask)} µs/task in p-queue)`, '—'],
-      [`  the editor's host (keeps and shows every task run)`, `${f(engine.foldedCpuRatio, 2)}× the journal floor (${f(engine.foldedCpuUsPerTask)} µs/task)`, '—'],
+      [`  the editor's host (shows every task run, holds a bounded number)`, `${f(engine.foldedCpuRatio, 2)}× the journal floor (${f(engine.foldedCpuUsPerTask)} µs/task)`, '—'],
       [`Wall time per task, fsync per batch`, `${f(engine.engineWallUsPerTask)} µs (${(engine.engineTasksPerSecond as number).toLocaleString('en')} tasks/s); floor ${f(engine.floorWallUsPerTask)} µs`, '—'],
       [`What fsync costs a ${TASKS.toLocaleString('en')}-task run`, `${f(engine.fsyncWallMsPerRun, 0)} ms wall (${f(engine.nosyncWallUsPerTask)} µs/task without fsync)`, '—'],
       ['What keeping every result (the checkpoints) costs', `${f(engine.checkpointCpuRatio, 2)}× the CPU of the same run with persistResult: false (${f(engine.unkeptCpuUsPerTask)} µs/task)`, '—'],

@@ -45,9 +45,11 @@ export interface RunnerOptions {
   /**
    * Keep every task run of a run in memory and tell 'task' listeners (default true). A host that needs
    * neither (the CLI without --json) sets false: task records then go to the journal as they came,
-   * unparsed, and a run's `done` detail lists no task runs (the store has them all).
+   * unparsed, and a run's `done` detail lists no task runs (the store has them all). `'bounded'` (the
+   * editor): tell 'task' listeners, but hold only what BoundedFold holds — a run's `done` detail lists
+   * the first task runs, the failed ones and the unfinished ones its end settled, up to its bounds.
    */
-  foldTasks?: boolean;
+  foldTasks?: boolean | 'bounded';
   /**
    * Refreshed credentials a flow hands back (OAuth tokens); never stored with the run. Only the built-in
    * flow of a service may hand back its credentials: a workspace flow could otherwise overwrite them.
@@ -447,12 +449,19 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           execution.flushPending();
         }
       });
-      execution = new Execution(worker, request, modulePath, this.store, {
-        run: (s) => this.onRunEvent(execution!, s),
-        task: (runId, t) => this.emit('task', runId, t),
-        log: (l) => this.emit('log', l),
-        storeError: (runId, e) => this.emit('storeError', runId, e),
-      });
+      execution = new Execution(
+        worker,
+        request,
+        modulePath,
+        this.store,
+        {
+          run: (s) => this.onRunEvent(execution!, s),
+          task: (runId, t) => this.emit('task', runId, t),
+          log: (l) => this.emit('log', l),
+          storeError: (runId, e) => this.emit('storeError', runId, e),
+        },
+        { bounded: this.options.foldTasks === 'bounded' },
+      );
       worker.send(this.loadMessage(request, modulePath));
       void worker.exited.then(async (how) => {
         if (!started) {

@@ -245,6 +245,8 @@ export class FlowdeckHost implements vscode.Disposable {
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
         maxConcurrentRuns,
         standby,
+        // The editor shows runs (the Runs view hears of each task run) but must not hold a huge map's every task run.
+        foldTasks: 'bounded',
         concurrencyLimits: () => readSettings().concurrencyLimits,
         env: hostEnv(),
         onCredentials: (service, patch) => {

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { BoundedFold, type FoldBounds } from '../../src/engine/boundedFold';
 import type { RunRecord, TaskRunRecord } from '../../src/engine/records';
 import { applyRecord, startFold, type RunFold } from '../../src/engine/runReducer';
 import type { StateName } from '../../src/engine/states';
 import { timelineTaskIds } from '../../src/extension/runDetails/detailsModel';
+import { flowSource, makeRunner, tempDir, workspace } from '../support/engine';
 
 const RUN = '00000000-0000-4000-8000-000000000001';
 
@@ -113,4 +115,26 @@ test('a resumed run taken over with its earlier attempts holds only what the bou
   assert.equal(taken.tasks.size, 1000 + 5);
   assert.deepEqual(taken.counts(), countsOf(earlier.taskRuns));
   assert.equal(taken.run.taskRuns.length, 0);
+});
+
+test("the editor's runner tells of every task run of a 25,000-task map but holds only the bound's: its done detail lists the first 20,000 and the failed ones", { timeout: 180_000 }, async () => {
+  const ws = workspace({
+    'big.flow.ts': flowSource(`const step = task({ name: 'step' }, async (i: number) => { if (i === 24_000) throw new Error('item ' + i + ' failed'); return i; });
+export default flow({ name: 'big' }, async () => (await step.map(Array.from({ length: 25_000 }, (_, i) => i))).length);`),
+  });
+  const { store, runner } = await makeRunner(tempDir(), { foldTasks: 'bounded' });
+  const told = new Set<string>();
+  runner.on('task', (_runId, t) => told.add(t.id));
+  const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'big.flow.ts') } })).done;
+  await runner.dispose();
+  const stored = (await store.readRun(detail.id))!;
+  const storedFailed = stored.taskRuns.filter((t) => t.state.type === 'FAILED');
+  console.log(`25,000 task runs: told of ${told.size}, done lists ${detail.taskRuns.length}, ${storedFailed.length} failed in the store`);
+  assert.equal(detail.state.name, 'Failed', detail.state.message);
+  assert.equal(stored.taskRuns.length, 25_000);
+  assert.equal(told.size, 25_000, "'task' listeners hear of every task run");
+  assert.deepEqual(detail.taskRuns.slice(0, 20_000).map((t) => t.id), stored.taskRuns.slice(0, 20_000).map((t) => t.id), 'the first 20,000');
+  assert.deepEqual(detail.taskRuns.slice(20_000).map((t) => t.id), storedFailed.filter((t) => stored.taskRuns.indexOf(t) >= 20_000).map((t) => t.id), 'then only the failed ones');
+  assert.ok(detail.taskRuns.some((t) => t.state.failure?.message === 'item 24000 failed'), 'the failing item is held');
+  assert.ok(detail.taskRuns.length < 25_000);
 });
