@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { BoundedFold } from './boundedFold';
 import { Execution, type LiveRun } from './execution';
 import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
@@ -176,6 +177,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   active(): ActiveRun[] {
     // Subflow runs map to their root's execution too: list each execution once.
     return [...new Set(this.executions.values())];
+  }
+
+  /** A run of this runner as it is folded while it goes (with foldTasks 'bounded'); undefined once it has ended. */
+  liveFold(runId: string): BoundedFold | undefined {
+    return this.executions.get(runId)?.runs.get(runId)?.bounded;
   }
 
   /** The built-in flow ids available to run. */
