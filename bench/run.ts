@@ -32,6 +32,7 @@ import { extensionBench } from './extension';
 import { storeWithRuns } from './manyRuns';
 import { postgresBench } from './postgres';
 import { FlowRunner } from '../src/engine/runner';
+import { runDetailsBench } from './runDetails';
 import { schedulerBench } from './scheduler';
 import { median, spread } from './stats';
 
@@ -41,6 +42,8 @@ const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** The big map of the memory figure (BENCH_BIG_TASKS=0 leaves it out). */
 const BIG_TASKS = Number(process.env.BENCH_BIG_TASKS ?? 1_000_000);
+/** The finished map the details panel's figure folds. */
+const DETAILS_TASKS = Number(process.env.BENCH_DETAILS_TASKS ?? 200_000);
 /** BENCH_ONLY=memory,extension runs only those figures (names as in results.json); unset runs all. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const wanted = (figure: string): boolean => ONLY.size === 0 || ONLY.has(figure);
@@ -495,6 +498,14 @@ async function main(): Promise<void> {
         '≤ 100 ms',
       ],
     );
+  }
+  if (wanted('details')) {
+    const d = (results.details = await runDetailsBench(ROUNDS, DETAILS_TASKS));
+    rows.push([
+      `Run details panel folding a finished ${DETAILS_TASKS.toLocaleString('en')}-task map`,
+      `${f(d.panelHeldMb)} MB held (${d.panelHeldSpread}; ${(d.panelTasksHeld as number).toLocaleString('en')} task runs) = ${f(d.heldRatio, 2)}× the whole fold's ${f(d.wholeHeldMb)} MB; ${f(d.panelCpuMs, 0)} ms CPU = ${f(d.cpuRatio, 2)}×; at most ${f(d.panelMaxBatchCpuMs, 0)} ms CPU in one go`,
+      '—',
+    ]);
   }
   if (wanted('scheduler')) {
     const scheduler = (results.scheduler = await schedulerBench(ROUNDS));
