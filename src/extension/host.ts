@@ -3,11 +3,11 @@
  * `flowdeck.home` and a FlowRunner whose workers and built-in flows ship in dist/. Both are created on
  * first use, not during activation. Views listen to the events here and never touch the runner.
  */
-import type { BoundedFold } from '../engine/boundedFold';
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { mayStoreRefreshedCredentials } from '../engine/credentials';
+import type { BoundedFold } from '../engine/boundedFold';
 import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
 import { openStore } from '../engine/openStore';
