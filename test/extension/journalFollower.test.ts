@@ -87,6 +87,30 @@ test('task runs keep every state they went through: attempts, the wait before a 
   await store.close();
 });
 
+test("a huge run is followed holding a bounded number of task runs and their states, counting the others", { timeout: 60_000 }, async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError, { bounds: { first: 100, failed: 10, window: 50 } });
+  const id = handle.id;
+  const records: RunRecord[] = [{ k: 'state', runId: id, name: 'Running', ts: 1000 }];
+  for (let i = 0; i < 5000; i++) records.push({ k: 'trun', runId: id, id: `t${i}`, name: `add-${i}`, taskName: 'add', ts: 1001 + i, start: 1001 + i, end: 1002 + i, state: i % 100 === 99 ? 'Failed' : 'Completed' });
+  await handle.append(records);
+  await follower.catchUp();
+  const fold = follower.fold!;
+  assert.equal(fold.total, 5000);
+  assert.ok(fold.tasks.size <= 100 + 10 + 50, `holds ${fold.tasks.size} task runs`);
+  assert.ok(follower.taskStates.size <= fold.tasks.size, `and ${follower.taskStates.size} histories`);
+  await handle.append([{ k: 'state', runId: id, name: 'Failed', ts: 9000, message: 'fifty failed' }]);
+  await follower.catchUp();
+  assert.equal(fold.tasks.size, 100 + 10, 'once it ended: the first ones and the first failed ones');
+  assert.deepEqual([...follower.taskStates.keys()].sort(), [...fold.tasks.keys()].sort(), 'a history for each task run held, no other');
+  assert.deepEqual(fold.counts(), { Completed: 4950, Failed: 50 });
+  assert.equal(seen.errors.length, 0);
+  follower.close();
+  await handle.close();
+  await store.close();
+});
+
 test('a quick task run written as one record has its whole history: pending, running, its end', async () => {
   const { store, handle, file } = await storeWithRun();
   const seen = collect();
