@@ -8,7 +8,8 @@ import { ENGINE_SOURCE, flowRunSource } from './logFormat';
 import { currentProcess } from './processIdentity';
 import type { FlowInfo } from './protocol';
 import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, TaskRunRecord } from './records';
-import { applyRecord, startFold, summaryOf, type RunFold } from './runReducer';
+import { BoundedFold } from './boundedFold';
+import { applyRecord, startFold, summaryOf, type Change, type RunFold } from './runReducer';
 import type { RunRequest } from './runRequest';
 import type { RunHandle, RunStore } from './runStore';
 import { formatState, isTerminal, state, stateType, type State, type StateName } from './states';
@@ -24,6 +25,8 @@ export interface ExecutionEvents {
 export interface LiveRun {
   handle: RunHandle;
   fold: RunFold;
+  /** With `bounded`: the fold seen through BoundedFold, which lets go of task runs it no longer needs. */
+  bounded?: BoundedFold;
   /** Journal lines received but not yet handed to the store. */
   pending: string;
   /** A write of this run's records failed: it cannot end Completed (its record would be incomplete). */
@@ -63,6 +66,7 @@ export class Execution {
     readonly modulePath: string,
     private readonly store: RunStore,
     private readonly events: ExecutionEvents,
+    private readonly options: { bounded?: boolean } = {},
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -89,6 +93,7 @@ export class Execution {
 
   private adoptFold(handle: RunHandle, fold: RunFold): LiveRun {
     const live: LiveRun = { handle, fold, pending: '' };
+    if (this.options.bounded) live.bounded = new BoundedFold(fold);
     this.runs.set(handle.id, live);
     this.events.run(summaryOf(live.fold.detail));
     return live;
@@ -148,7 +153,7 @@ export class Execution {
   /** Folds a record and tells listeners; journal text is queued by the caller. */
   fold(live: LiveRun, r: RunRecord): void {
     const newKey = r.k === 'artifact' && !live.fold.detail.artifacts?.some((a) => a.key === r.key);
-    const change = applyRecord(live.fold, r);
+    const change = this.apply(live, r);
     if (change === 'task') {
       const id = r.k === 'task' || r.k === 'tstate' || r.k === 'trun' ? r.id : undefined;
       const t = id !== undefined ? live.fold.tasks.get(id) : undefined;
@@ -160,6 +165,10 @@ export class Execution {
       this.flushPending();
       this.track(live.fold.detail.id, live.handle.addArtifactKeys([r.key]));
     }
+  }
+
+  private apply(live: LiveRun, r: RunRecord): Change {
+    return live.bounded ? live.bounded.apply(r) : applyRecord(live.fold, r);
   }
 
   log(live: LiveRun, level: LogLevel, source: string, message: string, ts = Date.now()): void {
@@ -215,7 +224,7 @@ export class Execution {
     const detail = live.fold.detail;
     // A new attempt, or a run created ahead of time being taken up, may be run by another process than the last.
     const takesOver = r.name === 'AwaitingRetry' || (r.name === 'Pending' && detail.state.type === 'SCHEDULED');
-    if (applyRecord(live.fold, r) === 'none') return Promise.resolve();
+    if (this.apply(live, r) === 'none') return Promise.resolve();
     const s = detail.state;
     const done = isTerminal(s.type);
     if (journaled) this.fold(live, journaled);
@@ -302,7 +311,7 @@ export class Execution {
 
   resolve(): void {
     const d = this.root.fold.detail;
-    this.resolveDone({ ...d, taskRuns: [...d.taskRuns] });
+    this.resolveDone(this.root.bounded ? this.root.bounded.detail() : { ...d, taskRuns: [...d.taskRuns] });
   }
 
   /** The store the runs are kept in (for the runner's requests). */

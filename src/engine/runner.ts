@@ -9,6 +9,7 @@ import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { BoundedFold } from './boundedFold';
 import { Execution, type LiveRun } from './execution';
 import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
@@ -45,9 +46,11 @@ export interface RunnerOptions {
   /**
    * Keep every task run of a run in memory and tell 'task' listeners (default true). A host that needs
    * neither (the CLI without --json) sets false: task records then go to the journal as they came,
-   * unparsed, and a run's `done` detail lists no task runs (the store has them all).
+   * unparsed, and a run's `done` detail lists no task runs (the store has them all). `'bounded'` (the
+   * editor): tell 'task' listeners, but hold only what BoundedFold holds — a run's `done` detail lists
+   * the first task runs, the failed ones and the unfinished ones its end settled, up to its bounds.
    */
-  foldTasks?: boolean;
+  foldTasks?: boolean | 'bounded';
   /**
    * Refreshed credentials a flow hands back (OAuth tokens); never stored with the run. Only the built-in
    * flow of a service may hand back its credentials: a workspace flow could otherwise overwrite them.
@@ -174,6 +177,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   active(): ActiveRun[] {
     // Subflow runs map to their root's execution too: list each execution once.
     return [...new Set(this.executions.values())];
+  }
+
+  /** A run of this runner as it is folded while it goes (with foldTasks 'bounded'); undefined once it has ended. */
+  liveFold(runId: string): BoundedFold | undefined {
+    return this.executions.get(runId)?.runs.get(runId)?.bounded;
   }
 
   /** The built-in flow ids available to run. */
@@ -451,7 +459,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         task: (runId, t) => this.emit('task', runId, t),
         log: (l) => this.emit('log', l),
         storeError: (runId, e) => this.emit('storeError', runId, e),
-      });
+      }, { bounded: this.options.foldTasks === 'bounded' });
       if (target.kind === 'new') {
         // The run is created while its flow loads: its name claimed and its journal opened now, its records
         // written once the worker says what the flow is (the host hashes the file meanwhile).

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { mayStoreRefreshedCredentials } from '../engine/credentials';
+import type { BoundedFold } from '../engine/boundedFold';
 import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
 import { openStore } from '../engine/openStore';
@@ -47,8 +48,6 @@ export class FlowdeckHost implements vscode.Disposable {
   private runnerInstance?: FlowRunner;
   private storeWatch?: StoreWatch;
   private readonly activeRoots = new Set<string>();
-  /** Every unfinished run of this window, subflows included: their task runs arrive as events. */
-  private readonly liveRuns = new Set<string>();
   private reopenWhenIdle = false;
   private pruneTimer?: NodeJS.Timeout;
   private loopDelay?: IntervalHistogram;
@@ -127,9 +126,9 @@ export class FlowdeckHost implements vscode.Disposable {
     return this.storeInstance?.shared !== undefined && run !== undefined && !run.parentRunId && !isTerminal(run.state.type);
   }
 
-  /** True when `runId` (top-level or subflow) runs in this window, so onDidChangeTask keeps it current. */
-  isLive(runId: string): boolean {
-    return this.liveRuns.has(runId);
+  /** A run going in this window as its runner folds it: counts of its task runs, and a bounded number of them. */
+  liveFold(runId: string): BoundedFold | undefined {
+    return this.runnerInstance?.liveFold(runId);
   }
 
   /** Throws BadInputError (no run created) when the file, flow or parameters are wrong. */
@@ -245,6 +244,8 @@ export class FlowdeckHost implements vscode.Disposable {
         builtinDir: vscode.Uri.joinPath(dist, 'flows').fsPath,
         maxConcurrentRuns,
         standby,
+        // The editor shows runs (the Runs view hears of each task run) but must not hold a huge map's every task run.
+        foldTasks: 'bounded',
         concurrencyLimits: () => readSettings().concurrencyLimits,
         env: hostEnv(),
         onCredentials: (service, patch) => {
@@ -279,8 +280,6 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   private onRun(run: FlowRunSummary): void {
-    if (isTerminal(run.state.type)) this.liveRuns.delete(run.id);
-    else this.liveRuns.add(run.id);
     if (!run.parentRunId) {
       const before = this.activeRoots.size;
       if (isTerminal(run.state.type)) this.activeRoots.delete(run.id);

@@ -35,8 +35,8 @@ test('each catch-up reads only what was appended since the last one, and a half-
   const seen = collect();
   const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError);
   await follower.catchUp();
-  assert.equal(follower.fold?.detail.name, handle.name, 'the run record starts the fold');
-  assert.deepEqual(follower.fold?.detail.parameters, { n: 1 });
+  assert.equal(follower.fold?.run.name, handle.name, 'the run record starts the fold');
+  assert.deepEqual(follower.fold?.run.parameters, { n: 1 });
 
   await handle.append([log(handle.id, 'one'), log(handle.id, 'two')]);
   await follower.catchUp();
@@ -79,9 +79,33 @@ test('task runs keep every state they went through: attempts, the wait before a 
   assert.equal(follower.taskStates.get('t1')!.at(-1)!.failure?.frame?.line, 7);
   // t2 never ran: the run's end settles it, and its history says so.
   assert.deepEqual(follower.taskStates.get('t2')!.map((s) => s.name), ['Pending', 'Failed']);
-  assert.equal(follower.fold!.detail.state.name, 'Failed');
+  assert.equal(follower.fold!.run.state.name, 'Failed');
   const last = seen.batches.at(-1)!;
   assert.ok(last.run && last.tasks.has('t1') && last.tasks.has('t2'));
+  follower.close();
+  await handle.close();
+  await store.close();
+});
+
+test("a huge run is followed holding a bounded number of task runs and their states, counting the others", { timeout: 60_000 }, async () => {
+  const { store, handle, file } = await storeWithRun();
+  const seen = collect();
+  const follower = new JournalFollower(fileJournal(file, handle.id), handle.id, seen.onBatch, seen.onError, { bounds: { first: 100, failed: 10, window: 50 } });
+  const id = handle.id;
+  const records: RunRecord[] = [{ k: 'state', runId: id, name: 'Running', ts: 1000 }];
+  for (let i = 0; i < 5000; i++) records.push({ k: 'trun', runId: id, id: `t${i}`, name: `add-${i}`, taskName: 'add', ts: 1001 + i, start: 1001 + i, end: 1002 + i, state: i % 100 === 99 ? 'Failed' : 'Completed' });
+  await handle.append(records);
+  await follower.catchUp();
+  const fold = follower.fold!;
+  assert.equal(fold.total, 5000);
+  assert.ok(fold.tasks.size <= 100 + 10 + 50, `holds ${fold.tasks.size} task runs`);
+  assert.ok(follower.taskStates.size <= fold.tasks.size, `and ${follower.taskStates.size} histories`);
+  await handle.append([{ k: 'state', runId: id, name: 'Failed', ts: 9000, message: 'fifty failed' }]);
+  await follower.catchUp();
+  assert.equal(fold.tasks.size, 100 + 10, 'once it ended: the first ones and the first failed ones');
+  assert.deepEqual([...follower.taskStates.keys()].sort(), [...fold.tasks.keys()].sort(), 'a history for each task run held, no other');
+  assert.deepEqual(fold.counts(), { Completed: 4950, Failed: 50 });
+  assert.equal(seen.errors.length, 0);
   follower.close();
   await handle.close();
   await store.close();
@@ -126,11 +150,11 @@ test('a finished run that starts a new attempt (a resume) is followed on', { tim
   await handle.append([{ k: 'state', runId: handle.id, name: 'Running', ts: 1000 }, { k: 'state', runId: handle.id, name: 'Failed', ts: 2000, message: 'boom' }]);
   await follower.catchUp();
   follower.follow();
-  assert.equal(follower.fold!.detail.state.name, 'Failed');
+  assert.equal(follower.fold!.run.state.name, 'Failed');
   await handle.append([{ k: 'state', runId: handle.id, name: 'AwaitingRetry', ts: 3000, attempt: 2 }, log(handle.id, 'resumed')]);
   await waitFor(() => seen.logs().includes('resumed'), 'the new attempt read', 10_000);
-  assert.equal(follower.fold!.detail.state.name, 'AwaitingRetry');
-  assert.equal(follower.fold!.detail.attempt, 2);
+  assert.equal(follower.fold!.run.state.name, 'AwaitingRetry');
+  assert.equal(follower.fold!.run.attempt, 2);
   follower.close();
   await handle.close();
   await store.close();
@@ -144,7 +168,7 @@ test('a state only the index knows (a crash mark) is merged into the fold', asyn
   const summary = (await store.get(handle.id))!;
   const crashed = { ...summary, state: { type: 'CRASHED' as const, name: 'Crashed' as const, timestamp: Date.now() + 1000, message: 'host process ended' } };
   assert.equal(follower.mergeSummary(crashed), true);
-  assert.equal(follower.fold!.detail.state.name, 'Crashed');
+  assert.equal(follower.fold!.run.state.name, 'Crashed');
   assert.equal(follower.mergeSummary(crashed), false, 'the same word twice changes nothing');
   follower.close();
   await handle.close();
@@ -169,7 +193,7 @@ test('follows a run of another machine from a shared store: woken by its notific
   const follower = new JournalFollower(journalSourceOf(reader, handle.id), handle.id, seen.onBatch, seen.onError, { pollMs: 600_000 });
   try {
     await follower.catchUp();
-    assert.equal(follower.fold?.detail.name, handle.name);
+    assert.equal(follower.fold?.run.name, handle.name);
     follower.follow();
     const messages = Array.from({ length: 2500 }, (_, i) => `line ${i}`);
     await handle.append(messages.map((m) => log(handle.id, m)));

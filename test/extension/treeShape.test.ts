@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { BoundedFold } from '../../src/engine/boundedFold';
 import type { FlowRunSummary, TaskRunRecord } from '../../src/engine/records';
+import { startFold } from '../../src/engine/runReducer';
 import { state, type StateName } from '../../src/engine/states';
 import { countTasks, shapeFlowGroups, shapeRunChildren, SUMMARY_MIN_TASKS, TaskDigest, taskSummaryAccessibilityLabel, taskSummaryLabel } from '../../src/extension/runs/treeShape';
 
@@ -89,4 +91,19 @@ test('flow groups: newest activity first; a filter keeps the flows it names and 
   const matching = new Map([['hello', 2], ['burst', 0], ['failing', 5]]);
   assert.deepEqual(shapeFlowGroups(flows, {}, matching).map((g) => [g.flowName, g.matching]), [['failing', 5], ['hello', 2]]);
   assert.deepEqual(shapeFlowGroups(flows, { flowNames: ['hello', 'burst'] }, matching).map((g) => g.flowName), ['hello']);
+});
+
+test("a run going in this window is listed from its runner's bounded fold: the counts of every task run, the first of those held", () => {
+  const fold = new BoundedFold(startFold({ k: 'run', runId: 'r', name: 'r', flowName: 'hello', source: '/ws/hello.flow.ts', parameters: {}, created: 1, owner: { pid: 1, hostname: 'h' } }), { first: 100, failed: 10, window: 16 });
+  for (let i = 0; i < 5000; i++) {
+    const name: StateName = i === 4321 ? 'Failed' : i === 4999 ? 'Running' : i % 1000 === 7 ? 'Cancelled' : 'Completed';
+    fold.apply({ k: 'trun', runId: 'r', id: `t${i}`, name: `work-${i}`, taskName: 'work', ts: 1000 + i, start: 1000 + i, end: 1001 + i, state: name });
+  }
+  assert.ok(fold.tasks.size < 200, `the fold holds ${fold.tasks.size}`);
+  const children = shapeRunChildren(TaskDigest.ofFold(fold, 50), [], 50);
+  assert.deepEqual(children[0], { kind: 'summary', counts: { total: 5000, completed: 5000 - 1 - 1 - 5, failed: 1, cancelled: 5, going: 1 } });
+  const ids = children.slice(1, -1).map((c) => (c.kind === 'task' ? c.task.id : c.kind));
+  assert.deepEqual(ids.slice(0, 3), ['t4321', 't0', 't1'], 'failed first, then the first to start');
+  assert.equal(ids.length, 50);
+  assert.deepEqual(children.at(-1), { kind: 'more', remaining: 5000 - 50 });
 });

@@ -89,7 +89,7 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
     const existing = this.open.get(key);
     if (existing) return existing;
     const head = (): RunLogHead => {
-      const run = follower.fold?.detail ?? summary;
+      const run = follower.fold?.run ?? summary;
       const took = elapsed(run, Date.now());
       return { runName: run.name, flowName: run.flowName, created: run.created, status: took === undefined ? run.state.name : `${run.state.name} · ${formatDuration(took)}` };
     };

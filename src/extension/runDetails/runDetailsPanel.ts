@@ -77,7 +77,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   private readonly artifactPush = new Throttle(ARTIFACTS_MS, () => this.pushArtifacts());
   /** Table pages come from the artifacts the follower folded: the run's own, nothing else. */
   private readonly artifactPanel: ArtifactPanel = {
-    readTablePage: async (runId, key, offset) => runTablePage(this.follower?.fold?.detail, runId, key, offset),
+    readTablePage: async (runId, key, offset) => runTablePage(this.follower?.fold?.run, runId, key, offset),
     post: (message) => this.post(message),
   };
   private readonly disposables: vscode.Disposable[] = [];
@@ -203,7 +203,7 @@ export class RunDetailsPanel implements vscode.Disposable {
 
   private async exportLogs(run: FlowRunSummary, to: 'clipboard' | 'file', filter: LogFilter): Promise<{ ok: boolean; message?: string }> {
     const store = await this.deps.host.store();
-    const taskNames = new Map((this.follower?.fold?.detail.taskRuns ?? []).map((t) => [t.id, t.taskName]));
+    const taskNames = new Map([...(this.follower?.fold?.tasks.values() ?? [])].map((t) => [t.id, t.taskName]));
     const lines: string[] = [];
     await store.readLogs(this.runId, (logs) => {
       for (const r of logs) if (logLineMatches(filter, r, (id) => taskNames.get(id))) lines.push(formatLogLine(r));
@@ -296,7 +296,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   }
 
   private async pushHeader(): Promise<void> {
-    const detail = this.follower?.fold?.detail;
+    const detail = this.follower?.fold?.detail();
     if (!this.ready || !detail) return;
     const store = await this.deps.host.store();
     const parent = detail.parentRunId ? await store.get(detail.parentRunId) : undefined;
@@ -359,7 +359,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       }
     }
     this.changedItems.clear();
-    const omitted = fold.tasks.size - this.drawnTasks.size;
+    const omitted = fold.total - this.drawnTasks.size;
     if (items.length === 0 && !reset && omitted === this.omittedShown) return;
     this.timelineReset = false;
     this.omittedShown = omitted;
@@ -367,7 +367,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   }
 
   private pushArtifacts(): void {
-    const detail = this.follower?.fold?.detail;
+    const detail = this.follower?.fold?.detail();
     if (this.ready && detail) this.post({ type: 'artifacts', artifacts: artifactViewsOf(detail) });
   }
 

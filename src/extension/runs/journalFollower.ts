@@ -1,13 +1,15 @@
 /**
  * Follows one run's journal as it grows, whichever process writes it (this window's runner, a CLI run, a
- * worker on another machine): the first read folds the whole journal with the engine's reducer, later
+ * worker on another machine): the first read folds the whole journal with the engine's reducer (holding a
+ * bounded number of its task runs: boundedFold.ts), later
  * reads start where the last one stopped, so nothing is read twice. Reads are asked for by the source's
  * watch (the file on disk, or the shared store's notifications), by the caller (a run event), and by a
  * slow poll while the run is unfinished (watches can miss changes). Each read hands its records on in
  * batches, as the source yields them (journalSource.ts).
  */
 import type { FlowRunSummary, RunRecord } from '../../engine/records';
-import { applyRecord, mergeIndexState, startFold, type RunFold } from '../../engine/runReducer';
+import { BoundedFold, type FoldBounds } from '../../engine/boundedFold';
+import { startFold } from '../../engine/runReducer';
 import { isTerminal, type Failure, type StateName } from '../../engine/states';
 import { Throttle } from '../util/throttle';
 import type { JournalSource } from './journalSource';
@@ -35,11 +37,13 @@ export interface FollowOptions {
   intervalMs?: number;
   /** How often an unfinished run's journal is read without a watch event (default: the source's). */
   pollMs?: number;
+  /** How many task runs the fold holds (default: BoundedFold's). */
+  bounds?: Partial<FoldBounds>;
 }
 
 export class JournalFollower {
   private offset = 0;
-  private foldState?: RunFold;
+  private foldState?: BoundedFold;
   private readonly histories = new Map<string, TaskStateChange[]>();
   private reading?: Promise<void>;
   private again = false;
@@ -61,8 +65,8 @@ export class JournalFollower {
     this.throttle = new Throttle(options.intervalMs ?? 100, () => void this.catchUp());
   }
 
-  /** The run as folded so far; undefined before the first read found its `run` record. */
-  get fold(): RunFold | undefined {
+  /** The run as folded so far, holding a bounded number of its task runs; undefined before the first read found its `run` record. */
+  get fold(): BoundedFold | undefined {
     return this.foldState;
   }
 
@@ -71,7 +75,7 @@ export class JournalFollower {
     return this.offset;
   }
 
-  /** Every state each task run went through, in order. */
+  /** Every state each task run the fold holds went through, in order. */
   get taskStates(): ReadonlyMap<string, readonly TaskStateChange[]> {
     return this.histories;
   }
@@ -118,9 +122,9 @@ export class JournalFollower {
   mergeSummary(summary: FlowRunSummary): boolean {
     const fold = this.foldState;
     if (!fold) return false;
-    const before = fold.detail.states.length;
-    mergeIndexState(fold, summary);
-    if (fold.detail.states.length === before) return false;
+    const before = fold.run.states.length;
+    fold.mergeSummary(summary);
+    if (fold.run.states.length === before) return false;
     this.onBatch({ records: [], tasks: new Set(), run: true });
     this.schedulePoll();
     return true;
@@ -138,7 +142,7 @@ export class JournalFollower {
     clearTimeout(this.poll);
     this.poll = undefined;
     if (this.closed) return;
-    const state = this.foldState?.detail.state;
+    const state = this.foldState?.run.state;
     if (state && isTerminal(state.type)) return;
     this.poll = setTimeout(() => {
       this.poll = undefined;
@@ -167,10 +171,10 @@ export class JournalFollower {
   private apply(r: RunRecord, tasks: Set<string>): boolean {
     if (!this.foldState) {
       if (r.k !== 'run') return false;
-      this.foldState = startFold(r);
+      this.foldState = new BoundedFold(startFold(r), this.options.bounds, (id) => this.histories.delete(id));
       return true;
     }
-    const change = applyRecord(this.foldState, r);
+    const change = this.foldState.apply(r);
     if (r.k === 'task' && change === 'task') {
       this.histories.set(r.id, [{ name: 'Pending', ts: r.ts }]);
       tasks.add(r.id);
@@ -187,9 +191,9 @@ export class JournalFollower {
       if (r.failure !== undefined) entry.failure = r.failure;
       this.histories.get(r.id)?.push(entry);
       tasks.add(r.id);
-    } else if (r.k === 'state' && change === 'run' && isTerminal(this.foldState.detail.state.type)) {
+    } else if (r.k === 'state' && change === 'run' && isTerminal(this.foldState.run.state.type)) {
       // Task runs the run's end settled (left unfinished) changed too.
-      for (const t of this.foldState.detail.taskRuns) {
+      for (const t of this.foldState.tasks.values()) {
         const history = this.histories.get(t.id);
         const last = history?.[history.length - 1];
         if (history && last && last.name !== t.state.name) {

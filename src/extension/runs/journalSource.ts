@@ -20,11 +20,15 @@ export interface JournalSource {
   readonly pollMs: number;
 }
 
+/** Bytes of a journal file read at a time: ~1,000 task runs' lines, some milliseconds of parsing and folding. */
+const READ_CHUNK = 256 * 1024;
+
 /** A run's journal file: watched on disk, and polled every second (watches miss changes on some file systems). */
 export function fileJournal(file: string, runId: string): JournalSource {
   return {
     pollMs: 1000,
-    read: async (from, onBatch) => scanJsonLines(file, from, (v) => asRunRecord(v, runId), onBatch),
+    // Read on the extension host's thread: each chunk is parsed and folded in one go, so chunks are small.
+    read: async (from, onBatch) => scanJsonLines(file, from, (v) => asRunRecord(v, runId), onBatch, { chunkBytes: READ_CHUNK }),
     watch: (changed) => {
       try {
         const watcher = watch(file, { persistent: false }, changed);

@@ -73,8 +73,6 @@ export class FlowGroupNode extends vscode.TreeItem implements Pick<FlowRef, 'kin
 export class RunNode extends vscode.TreeItem {
   /** What is listed of a finished run's task runs, read once from its journal. */
   finishedTasks?: TaskDigest;
-  /** Task runs of a going run that is expanded, kept current from the runner's events. */
-  liveTasks?: Map<string, TaskRunRecord>;
   /** How many of its task runs are listed. */
   taskLimit = TASKS_PAGE;
 

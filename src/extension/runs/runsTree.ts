@@ -5,7 +5,7 @@
  * different are redrawn, at most every REDRAW_MS: a redraw under the pointer can swallow a click.
  */
 import * as vscode from 'vscode';
-import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
+import type { FlowRunSummary } from '../../engine/records';
 import type { ListOptions } from '../../engine/runStore';
 import { isTerminal } from '../../engine/states';
 import type { FlowdeckHost, StoreChange } from '../host';
@@ -60,7 +60,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     this.disposables.push(
       this.changed,
       host.onDidChangeRun((run) => this.onRun(run)),
-      host.onDidChangeTask(({ runId, task }) => this.onTask(runId, task)),
+      host.onDidChangeTask(({ runId }) => this.onTask(runId)),
       host.onDidChangeStore((change) => this.onStore(change)),
       // Read again once the store is back, so the list catches up and the error it shows goes.
       host.onDidChangeStoreHealth((health) => health.ok && this.unreadable && this.refresh()),
@@ -75,7 +75,6 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       view.onDidCollapseElement(({ element }) => {
         if (!(element instanceof RunNode)) return;
         this.expanded.delete(element.run.id);
-        element.liveTasks = undefined;
       }),
       view.onDidChangeVisibility(({ visible }) => (visible ? this.refresh() : this.stopTicker())),
     );
@@ -307,20 +306,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   /**
-   * A finished run's task runs are read once; a run of this window is read once and then follows the
-   * runner's events; a run of another process (the CLI) is read again each time it is redrawn. Read a batch
-   * at a time into a digest, which keeps only what is listed: a run of a million task runs is never held.
+   * A finished run's task runs are read once; a run going in this window is listed from its runner's fold
+   * (its counts and the bounded number of task runs it holds) and redrawn on the runner's events; a run of
+   * another process (the CLI) is read again each time it is redrawn. Read a batch at a time into a digest,
+   * which keeps only what is listed: a run of a million task runs is never held.
    */
   private async tasksOf(node: RunNode): Promise<TaskDigest> {
-    if (node.liveTasks) return TaskDigest.of(node.liveTasks.values(), node.taskLimit);
+    const live = isTerminal(node.run.state.type) ? undefined : this.host.liveFold(node.run.id);
+    if (live) return TaskDigest.ofFold(live, node.taskLimit);
     if (node.finishedTasks && node.finishedTasks.limit >= node.taskLimit) return node.finishedTasks;
     const store = await this.host.store();
-    if (!isTerminal(node.run.state.type) && this.host.isLive(node.run.id)) {
-      // The runner of this window already holds every task run of its runs, and will send each change.
-      const tasks = (await store.readRun(node.run.id))?.taskRuns ?? [];
-      node.liveTasks = new Map(tasks.map((t) => [t.id, t]));
-      return TaskDigest.of(tasks, node.taskLimit);
-    }
     const digest = new TaskDigest(node.taskLimit);
     await (await store.readRunParts(node.run.id))?.readTaskRuns((batch) => digest.add(batch));
     if (isTerminal(node.run.state.type)) node.finishedTasks = digest;
@@ -330,7 +325,6 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private onRun(run: FlowRunSummary): void {
     const node = this.nodes.get(run.id);
     if (node) {
-      if (isTerminal(run.state.type)) node.liveTasks = undefined;
       if (node.update(run, this.host.isCancelable(run.id, run), Date.now())) this.markDirty(node);
       // A flow's row says how its newest run is doing.
       if (this.grouped && !run.parentRunId) this.markGroupsStale();
@@ -342,11 +336,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     }
   }
 
-  private onTask(runId: string, task: TaskRunRecord): void {
+  private onTask(runId: string): void {
     const node = this.nodes.get(runId);
-    if (!node || !this.expanded.has(runId)) return;
-    if (node.liveTasks) node.liveTasks.set(task.id, task);
-    this.markDirty(node);
+    if (node && this.expanded.has(runId)) this.markDirty(node);
   }
 
   private onStore(change: StoreChange): void {

@@ -4,7 +4,9 @@
  * started them, a "more" entry past a page). Pure (no `vscode`): the tree turns entries into TreeItems,
  * and tests check the shaping directly.
  */
+import type { BoundedFold } from '../../engine/boundedFold';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
+import { stateType, type StateName, type StateType } from '../../engine/states';
 
 /** From this many task runs on, a run's children start with a summary and list failed task runs first. */
 export const SUMMARY_MIN_TASKS = 20;
@@ -22,25 +24,25 @@ export interface TaskCounts {
 
 export function countTasks(tasks: readonly Pick<TaskRunRecord, 'state'>[]): TaskCounts {
   const c: TaskCounts = { total: 0, completed: 0, failed: 0, cancelled: 0, going: 0 };
-  for (const t of tasks) countTask(c, t);
+  for (const t of tasks) countTask(c, t.state.type);
   return c;
 }
 
-function countTask(c: TaskCounts, t: Pick<TaskRunRecord, 'state'>): void {
-  c.total++;
-  switch (t.state.type) {
+function countTask(c: TaskCounts, type: StateType, n = 1): void {
+  c.total += n;
+  switch (type) {
     case 'COMPLETED':
-      c.completed++;
+      c.completed += n;
       break;
     case 'FAILED':
     case 'CRASHED':
-      c.failed++;
+      c.failed += n;
       break;
     case 'CANCELLED':
-      c.cancelled++;
+      c.cancelled += n;
       break;
     default:
-      c.going++;
+      c.going += n;
   }
 }
 
@@ -67,13 +69,25 @@ export class TaskDigest {
     return d;
   }
 
+  /** A run going in this window, from its runner's fold: the counts it keeps, the task runs it holds. */
+  static ofFold(fold: BoundedFold, limit: number): TaskDigest {
+    const d = new TaskDigest(limit);
+    for (const [name, n] of Object.entries(fold.counts())) countTask(d.counts, stateType(name as StateName), n);
+    for (const t of fold.tasks.values()) d.list(t);
+    return d;
+  }
+
   add(tasks: Iterable<TaskRunRecord>): void {
     for (const t of tasks) {
-      countTask(this.counts, t);
-      if (this.first.length < this.limit) this.first.push(t);
-      const list = isFailed(t) ? this.failed : this.others;
-      if (list.length < this.limit) list.push(t);
+      countTask(this.counts, t.state.type);
+      this.list(t);
     }
+  }
+
+  private list(t: TaskRunRecord): void {
+    if (this.first.length < this.limit) this.first.push(t);
+    const list = isFailed(t) ? this.failed : this.others;
+    if (list.length < this.limit) list.push(t);
   }
 
   /** Whether the run's children start with a summary and list failed task runs first. */
