@@ -52,7 +52,9 @@ const builds = [
   { ...withLazyParsers, entryPoints: { 'cli-main': 'src/cli/main.ts' }, outdir: out },
   // No source map for the worker: it runs with --enable-source-maps (for user code), which would load
   // and parse the bundle's own map at every start.
-  { ...withLazyParsers, entryPoints: { worker: 'src/engine/worker/main.ts' }, outdir: out, sourcemap: false },
+  { ...withLazyParsers, entryPoints: { 'worker-main': 'src/engine/worker/main.ts' }, outdir: out, sourcemap: false },
+  // The worker's entry loads the worker with V8's code cache (src/engine/bundleCodeCache.ts), as the CLI's does.
+  { ...node, entryPoints: { worker: 'src/engine/worker/entry.ts' }, outdir: out, sourcemap: false },
   // Node's module hooks for the worker, loaded on Node's loader thread by module.register().
   { ...node, entryPoints: { 'module-hooks': 'src/engine/worker/moduleHooks.ts' }, outdir: out, sourcemap: false },
   { ...node, entryPoints: { 'cli-auth': 'src/cli/commands/authYoutube.ts' }, outdir: out },

@@ -3,10 +3,11 @@
  * path and the content. Each cache file starts with a header holding the hash of the code after it, so a
  * file that is empty, truncated or edited is compiled again instead of being loaded.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as lexModule } from 'es-module-lexer';
+import { writeCompiledFile } from './compiledFile';
 import { transpiler, type OutputFormat } from './compiler';
 
 export interface CompiledFile {
@@ -43,23 +44,6 @@ function readVerified(path: string): CompiledFile | undefined {
   if (!header) return undefined;
   const code = text.slice(header[0].length);
   return sha256(code) === header[2] ? { code, moduleSyntax: header[1] === 'esm' } : undefined;
-}
-
-/**
- * Writes `text` to `path` in the `compiled` folder `dir` (0700; the file 0600), whole or not at all: a
- * reader sees the old file or the new one. False when the store cannot keep it (read-only, full).
- */
-export function writeCompiledFile(dir: string, path: string, text: string): boolean {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(tmp, text, { mode: 0o600 });
-    renameSync(tmp, path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `writeCompiledFile`, unless `path` already holds `text`. False when the store cannot keep it. */

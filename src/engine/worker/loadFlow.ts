@@ -17,6 +17,7 @@ import { moduleFormat } from '../moduleFormat';
 import type { LoadRejection } from '../protocol';
 import { API_GLOBAL } from './apiModule';
 import { apiModuleUrl, moduleFile, relocatableModule } from './directImport';
+import { importModule } from './moduleImport';
 import { COMPILE_ERROR_CODE, type CompileReply, type CompileRequest, type HooksData } from './moduleHooks';
 
 export type AnyFlow = api.Flow<Record<string, unknown>, unknown>;
@@ -127,12 +128,12 @@ export function prewarm(hooks: boolean): void {
   if (hooks) {
     installImportHooks();
     const api = 'flowdeck';
-    void import(api).catch(() => undefined);
+    void importModule(api).catch(() => undefined);
   } else {
     shareApi();
     relocatableModule('export {};', '', apiUrl());
-    void import(apiUrl())
-      .then(() => import(pathToFileURL(join(ownDir, 'warm-up.mjs')).href))
+    void importModule(apiUrl())
+      .then(() => importModule(pathToFileURL(join(ownDir, 'warm-up.mjs')).href))
       .catch(() => undefined);
   }
 }
@@ -182,10 +183,10 @@ async function loadModule(modulePath: string, home: string): Promise<unknown> {
   const url = relocated === undefined || importHooks ? undefined : moduleFile(home, relocated);
   if (url) {
     shareApi();
-    return import(url);
+    return importModule(url);
   }
   installImportHooks();
-  return import(pathToFileURL(modulePath).href);
+  return importModule(pathToFileURL(modulePath).href);
 }
 
 function loadFailure(e: unknown, modulePath: string, where: string): LoadError {

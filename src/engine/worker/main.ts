@@ -4,7 +4,6 @@
  * The worker leads its own process group: the host's terminal signals do not reach it (the host cancels
  * it properly instead), and killing the group takes every process the flow started with it.
  */
-import { enableNodeCompileCache } from '../nodeCompileCache';
 import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
@@ -18,8 +17,8 @@ import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 import { rehearse } from './warmUp';
 
-// Node 22.1+ keeps compiled code between runs (the worker's bundle and flow modules), in the store's private folder.
-enableNodeCompileCache(process.env.FLOWDECK_HOME);
+export { useImport } from './moduleImport';
+
 watchHost();
 captureOutput();
 
