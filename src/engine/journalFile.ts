@@ -105,10 +105,8 @@ export class JournalFile {
           batch = batch.filter((e) => !e.afterAll);
           if (batch.length === 0) continue;
         }
-        let text = '\n';
-        for (const e of batch) text += e.text;
         try {
-          await writeLines(this.fh, Buffer.from(text, 'utf8'), this.path);
+          await writeLines(this.fh, batchBytes(batch), this.path);
           if (this.syncAfterWrite) await this.fh.datasync();
           for (const e of batch) e.resolve();
         } catch (e) {
@@ -121,6 +119,21 @@ export class JournalFile {
       this.draining = undefined;
     }
   }
+}
+
+/**
+ * A batch's bytes: a newline, then each entry's text. Each text is encoded on its own into one buffer:
+ * joined into one string first, a big map's batch (thousands of lines, each entry a chain of them) took
+ * 5–10× the CPU to encode, flattening the whole chain at once.
+ */
+function batchBytes(batch: readonly Entry[]): Buffer {
+  let size = 1;
+  for (const e of batch) size += Buffer.byteLength(e.text, 'utf8');
+  const buf = Buffer.allocUnsafe(size);
+  buf[0] = 0x0a;
+  let at = 1;
+  for (const e of batch) at += buf.write(e.text, at, 'utf8');
+  return buf;
 }
 
 /**

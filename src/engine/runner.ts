@@ -402,10 +402,15 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       // Given up while the flow loads (Ctrl-C): no run is created, the loading worker goes.
       signal?.addEventListener('abort', () => giveUp(signal.reason, true), { once: true });
       const foldTasks = this.options.foldTasks !== false;
+      // The run the last compact line went to: a map's lines all name the same run, compared in place.
+      let lastCompact: LiveRun | undefined;
       const onLine = (line: string): void => {
         // The hot path of a big map: a whole task run in one line, kept as it came when nobody folds it.
         if (!foldTasks && execution && line.startsWith(COMPACT_TASK) && line.charCodeAt(COMPACT_TASK.length + 36) === 34) {
-          const live = execution.runs.get(line.slice(COMPACT_TASK.length, COMPACT_TASK.length + 36));
+          const live =
+            lastCompact !== undefined && line.startsWith(lastCompact.fold.detail.id, COMPACT_TASK.length)
+              ? lastCompact
+              : (lastCompact = execution.runs.get(line.slice(COMPACT_TASK.length, COMPACT_TASK.length + 36)));
           if (live) {
             live.pending += `${line}\n`;
             return;

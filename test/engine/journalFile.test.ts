@@ -8,6 +8,26 @@ import { ROOT, tempDir } from '../support/engine';
 
 const T = { timeout: 120_000 };
 
+describe('journal file: a batch', T, () => {
+  it('holds every entry appended in one turn, byte for byte and in order, whatever characters they hold', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const journal = await JournalFile.open(path, { durable: true });
+    const texts = ['noop', 'é', '😀', '\u2028', '漢字', 'a'.repeat(70_000)];
+    const entries: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Each entry a chain of lines, as the host queues a chunk of a worker's output.
+      let entry = '';
+      for (let j = 0; j < 1 + (i % 3); j++) entry += `${JSON.stringify({ i, j, t: texts[(i + j) % texts.length] })}\n`;
+      entries.push(entry);
+    }
+    // A lone surrogate goes out as UTF-8's replacement character, as Buffer.from writes it.
+    entries.push(`${JSON.stringify({ lone: 'x' })}\n`.replace('x', '\ud800'));
+    await Promise.all(entries.map((e) => journal.append(e)));
+    await journal.close();
+    assert.deepEqual(readFileSync(path), Buffer.from(`\n${entries.join('')}`, 'utf8'), 'one batch: a newline, then every entry as given');
+  });
+});
+
 describe('journal file: what must come after all before it (a run\'s final state)', T, () => {
   it('starts a batch of its own, after the lines before it are written and synced; lines after it may join it', async () => {
     const path = join(tempDir(), 'run.jsonl');

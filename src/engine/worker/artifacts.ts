@@ -5,7 +5,6 @@
 import { ARTIFACT_LIMITS, artifactProblem, ArtifactError, keyProblem, type ArtifactData } from '../artifacts';
 import { storage, type FlowRunScope } from './context';
 import { emit, masker } from './hostLink';
-import { releaseFor } from './taskJournal';
 
 /** Keys each flow run has used, to hold it to ARTIFACT_LIMITS.keysPerRun. */
 const keysOf = new WeakMap<FlowRunScope, Set<string>>();
@@ -31,6 +30,6 @@ export function publishArtifact(fn: string, key: string, build: () => ArtifactDa
   if (problem) throw new ArtifactError(`${where}: ${problem}`);
   keys.add(key);
   // A task run is created in the journal before anything it records.
-  if (ctx.taskRunId !== undefined) releaseFor(ctx.taskRunId);
+  ctx.journal?.materialize();
   emit({ k: 'artifact', runId: ctx.scope.id, ...(ctx.taskRunId !== undefined ? { taskRunId: ctx.taskRunId } : {}), key, ts: Date.now(), data });
 }

@@ -8,7 +8,7 @@ import type { KeyValueStore, LogLevel, RunContext, RunLogger } from '../types';
 import type { Reusable } from './checkpoints';
 import { emit, home, limits, registerSecret, request } from './hostLink';
 import { childController, releaseController } from './signals';
-import { releaseFor } from './taskJournal';
+import type { TaskJournal } from './taskJournal';
 
 export interface FlowRunScope {
   id: string;
@@ -41,15 +41,15 @@ function bounded(message: string): string {
   return `${kept}… (${Buffer.byteLength(message) - Buffer.byteLength(kept)} more bytes cut: log lines are limited to ${max} bytes)`;
 }
 
-export function makeLogger(runId: string, taskRunId: string | undefined, source: string): RunLogger {
+/** `journal`: the task run's, whose creation must reach the journal before its first line. */
+export function makeLogger(runId: string, taskRunId: string | undefined, source: string, journal?: TaskJournal): RunLogger {
   const log = (level: LogLevel, message: unknown): void => {
     const record = { k: 'log' as const, runId, ts: Date.now(), level, source, message: bounded(String(message)) };
     if (taskRunId === undefined) {
       emit(record);
       return;
     }
-    // A task run is created in the journal before its first line.
-    releaseFor(taskRunId);
+    journal?.materialize();
     emit({ ...record, taskRunId });
   };
   return {
@@ -84,6 +84,8 @@ export class Ctx implements RunContext {
     readonly signalSource: AbortSignal,
     readonly taskRunId?: string,
     readonly taskRunName?: string,
+    /** A task run's journal: what it logs or records goes out after its creation. */
+    readonly journal?: TaskJournal,
   ) {
     this.flowRunId = scope.id;
     this.flowRunName = scope.name;
@@ -107,7 +109,7 @@ export class Ctx implements RunContext {
 
   // Made on first use: most task runs never log.
   get logger(): RunLogger {
-    this.ownLogger ??= makeLogger(this.scope.id, this.taskRunId, this.taskRunName ? taskRunSource(this.taskRunName) : flowRunSource(this.scope.name));
+    this.ownLogger ??= makeLogger(this.scope.id, this.taskRunId, this.taskRunName ? taskRunSource(this.taskRunName) : flowRunSource(this.scope.name), this.journal);
     return this.ownLogger;
   }
 

@@ -21,25 +21,28 @@ export interface TaskExtras {
   reusedFrom?: { attempt: number; taskRunId: string };
 }
 
-/** Task runs whose start is held back, by id. */
-const held = new Map<string, TaskJournal>();
+/**
+ * Task runs whose start is held back, oldest first: a list through the journals themselves, so holding and
+ * letting go cost a big map's task runs no allocation and no lookup (whoever must release one has it).
+ */
+let firstHeld: TaskJournal | undefined;
+let lastHeld: TaskJournal | undefined;
 
 /** Every held-back start goes out (the worker is idle or exiting: what is running must be shown). */
 export function releaseHeld(): void {
-  for (const j of [...held.values()]) j.materialize();
+  while (firstHeld) firstHeld.materialize();
 }
 
-/** The start of a task run that is about to log, so its log lines follow its creation. */
-export function releaseFor(taskRunId: string): void {
-  held.get(taskRunId)?.materialize();
-}
-
-onIdle(releaseHeld, () => held.size > 0);
+onIdle(releaseHeld, () => firstHeld !== undefined);
 
 export class TaskJournal {
   private started = false;
   private startTs = 0;
   private attempt = 1;
+  /** Neighbours in the list of held-back starts, while this one is in it. */
+  private prevHeld: TaskJournal | undefined = undefined;
+  private nextHeld: TaskJournal | undefined = undefined;
+  private isHeld = false;
 
   constructor(
     private readonly runId: string,
@@ -55,7 +58,7 @@ export class TaskJournal {
     this.attempt = attemptNo;
     if (attemptNo === 1 && deadline === undefined && !this.started) {
       this.startTs = at;
-      held.set(this.id, this);
+      this.hold();
       armIdle();
       return;
     }
@@ -67,7 +70,7 @@ export class TaskJournal {
   materialize(): void {
     if (this.started) return;
     this.started = true;
-    held.delete(this.id);
+    this.letGo();
     emit({ k: 'task', runId: this.runId, id: this.id, name: this.name, taskName: this.taskName, ts: this.ts, ...this.extras });
     if (this.startTs !== 0) emit({ k: 'tstate', runId: this.runId, id: this.id, name: 'Running', ts: this.startTs, attempt: this.attempt });
   }
@@ -89,7 +92,7 @@ export class TaskJournal {
       if (kept) sendResult(this.runId, this.id, kept);
       return this.state(name, message);
     }
-    held.delete(this.id);
+    this.letGo();
     this.started = true;
     // Filled in place, not spread together: a big map makes one of these per task run.
     const record: Omit<TaskRunCompact, 'value'> = { k: 'trun', runId: this.runId, id: this.id, name: this.name, taskName: this.taskName, ts: this.ts, start: this.startTs || now, end: now, state: name };
@@ -104,5 +107,24 @@ export class TaskJournal {
     else if (kept?.kind === 'dropped') record.note = kept.note;
     sendLine(compactTaskLine(masker.size > 0 ? (masked(record as TaskRunCompact) as TaskRunCompact) : record, kept?.kind === 'inline' ? kept.text : undefined), false, now);
     return state(name, message, now);
+  }
+
+  private hold(): void {
+    if (this.isHeld) return;
+    this.isHeld = true;
+    this.prevHeld = lastHeld;
+    if (lastHeld) lastHeld.nextHeld = this;
+    else firstHeld = this;
+    lastHeld = this;
+  }
+
+  private letGo(): void {
+    if (!this.isHeld) return;
+    this.isHeld = false;
+    if (this.prevHeld) this.prevHeld.nextHeld = this.nextHeld;
+    else firstHeld = this.nextHeld;
+    if (this.nextHeld) this.nextHeld.prevHeld = this.prevHeld;
+    else lastHeld = this.prevHeld;
+    this.prevHeld = this.nextHeld = undefined;
   }
 }

@@ -76,7 +76,7 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
   // Created and started in the same moment: one reading of the clock for both.
   const now = Date.now();
   const journal = new TaskJournal(scope.id, id, name, options.name, now, extras);
-  const taskCtx = new Ctx(scope, parent.signalSource, id, name);
+  const taskCtx = new Ctx(scope, parent.signalSource, id, name, journal);
   const failed = (error: unknown): void => {
     taskFailed(parent, options, error, journal, taskCtx).then(undefined, fail);
   };
@@ -140,7 +140,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
   if (call !== undefined) extras.call = call;
   if (reusable) extras.reusedFrom = { attempt: reusable.attempt, taskRunId: reusable.taskRunId };
   const journal = new TaskJournal(runId, id, name, options.name, Date.now(), extras);
-  const taskCtx = new Ctx(scope, parent.signalSource, id, name);
+  const taskCtx = new Ctx(scope, parent.signalSource, id, name, journal);
 
   if (reusable && call) {
     // Completed in an earlier attempt with the same arguments: its result, without running it again.
@@ -227,7 +227,7 @@ function attempts<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args:
     const scoped = scopedSignal(signalSource, options.timeoutSeconds, label, (f) => storage.run(taskCtx, f));
     journal.begin(attemptNo, scoped.deadline!);
     const onUnsettled = unsettledAfterTimeout((message) => journal.state('TimedOut', message));
-    const attemptCtx = new Ctx(scope, scoped.signal, id, taskCtx.taskRunName);
+    const attemptCtx = new Ctx(scope, scoped.signal, id, taskCtx.taskRunName, journal);
     return storage.run(attemptCtx, () => attempt(() => fn(...args), scoped.signal, graceFor, onUnsettled)).finally(() => {
       attemptCtx.dispose();
       scoped.dispose();
