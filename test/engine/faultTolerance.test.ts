@@ -160,10 +160,12 @@ export default flow({ name: 'cleanup', onCancellation: () => { writeFileSync(${J
     const dir = tempDir();
     const ws = workspace({
       'stuck.flow.ts': flowSource(`import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 export default flow({ name: 'stuck' }, async () => {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  writeFileSync(${JSON.stringify(join(dir, 'pids.json'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
+  // Whole or not at all: the test reads it as soon as it exists.
+  writeFileSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
+  renameSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, ${JSON.stringify(join(dir, 'pids.json'))});
   getRunLogger().info('spawned');
   for (;;) await new Promise((r) => setTimeout(r, 1000));
 });`),
@@ -221,10 +223,12 @@ describe('a worker never outlives its host', T, () => {
     const home = tempDir();
     const ws = workspace({
       'spin.flow.ts': flowSource(`import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 export default flow({ name: 'spin' }, async () => {
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  writeFileSync(${JSON.stringify(join(dir, 'pids.json'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
+  // Whole or not at all: the test reads it as soon as it exists.
+  writeFileSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
+  renameSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, ${JSON.stringify(join(dir, 'pids.json'))});
   for (;;) {}
 });`),
     });
