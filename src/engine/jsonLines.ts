@@ -43,7 +43,12 @@ export async function scanJsonLines<T>(
   const fh = await open(path, 'r');
   const result: ScanResult = { end: start, skipped: 0, tooLarge: 0, tail: 0 };
   try {
-    let carry: Buffer = Buffer.alloc(0);
+    /**
+     * The start of a line the chunks read so far have not ended, kept as the chunks came: joined once,
+     * when its end comes (joining at every read, and searching it from its start, was quadratic in a long line).
+     */
+    let carry: Buffer[] = [];
+    let carryBytes = 0;
     /** Skipping the rest of a line that is over the limit. */
     let skippingLong = false;
     let pos = start;
@@ -56,57 +61,74 @@ export async function scanJsonLines<T>(
       const { bytesRead } = await fh.read(buf, 0, want, pos);
       if (bytesRead === 0) break;
       pos += bytesRead;
-      let chunk = buf.subarray(0, bytesRead);
+      const chunk = buf.subarray(0, bytesRead);
+      const base = pos - bytesRead;
+      const batch: T[] = [];
+      const tooLarge = (): void => {
+        result.skipped++;
+        result.tooLarge++;
+      };
+      const line = (bytes: Buffer, from: number, to: number): void => {
+        if (to === from) return;
+        if (to - from > maxLine) return tooLarge();
+        let record: T | undefined;
+        try {
+          record = parse(JSON.parse(bytes.toString('utf8', from, to)));
+        } catch {
+          record = undefined;
+        }
+        if (record === undefined) result.skipped++;
+        else batch.push(record);
+      };
       let from = 0;
-      if (skippingLong) {
+      if (skippingLong || carryBytes > 0) {
         const nl = chunk.indexOf(0x0a);
         if (nl === -1) {
-          result.end = pos;
+          if (!skippingLong && carryBytes + bytesRead > maxLine) {
+            tooLarge();
+            skippingLong = true;
+            carry = [];
+            carryBytes = 0;
+          } else if (!skippingLong) {
+            // Copied: `buf` is reused by the next read.
+            carry.push(Buffer.from(chunk));
+            carryBytes += bytesRead;
+          }
+          if (skippingLong) result.end = pos;
           continue;
         }
+        if (!skippingLong) {
+          if (carryBytes + nl > maxLine) tooLarge();
+          else {
+            const whole = Buffer.concat([...carry, chunk.subarray(0, nl)]);
+            line(whole, 0, whole.length);
+          }
+        }
         skippingLong = false;
+        carry = [];
+        carryBytes = 0;
         from = nl + 1;
-        result.end = pos - bytesRead + from;
-      } else if (carry.length > 0) {
-        chunk = Buffer.concat([carry, chunk]);
-        carry = Buffer.alloc(0);
+        result.end = base + from;
       }
-      const base = pos - chunk.length;
-      const batch: T[] = [];
       for (;;) {
         const nl = chunk.indexOf(0x0a, from);
         if (nl === -1) break;
-        if (nl > from) {
-          if (nl - from > maxLine) {
-            result.skipped++;
-            result.tooLarge++;
-          } else {
-            let record: T | undefined;
-            try {
-              record = parse(JSON.parse(chunk.toString('utf8', from, nl)));
-            } catch {
-              record = undefined;
-            }
-            if (record === undefined) result.skipped++;
-            else batch.push(record);
-          }
-        }
+        line(chunk, from, nl);
         from = nl + 1;
         result.end = base + from;
       }
       if (batch.length > 0) await onRecords(batch);
-      const rest = chunk.length - from;
+      const rest = bytesRead - from;
       if (rest > maxLine) {
-        result.skipped++;
-        result.tooLarge++;
+        tooLarge();
         skippingLong = true;
         result.end = pos;
       } else if (rest > 0) {
-        // Copied: `buf` is reused by the next read.
-        carry = Buffer.from(chunk.subarray(from));
+        carry = [Buffer.from(chunk.subarray(from))];
+        carryBytes = rest;
       }
     }
-    result.tail = skippingLong ? 0 : carry.length;
+    result.tail = skippingLong ? 0 : carryBytes;
   } finally {
     await fh.close();
   }

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { scanJsonLines } from '../../src/engine/jsonLines';
+import { tempDir } from '../support/engine';
+
+const T = { timeout: 60_000 };
+
+async function scan(text: string, options: { maxLineBytes: number; chunkBytes: number }) {
+  const path = join(tempDir(), 'lines.jsonl');
+  writeFileSync(path, text);
+  const records: unknown[] = [];
+  const result = await scanJsonLines(path, 0, (v) => v, (batch) => void records.push(...batch), options);
+  return { records, result, bytes: Buffer.byteLength(text) };
+}
+
+describe('reading JSON lines in chunks', T, () => {
+  it('reads lines that span many chunks whole, skips and counts one over the limit, and keeps reading after it', async () => {
+    const long = { s: 'é'.repeat(400) };
+    const tooLong = { s: 'x'.repeat(5000) };
+    const text = `${JSON.stringify({ n: 1 })}\n${JSON.stringify(long)}\n${JSON.stringify(tooLong)}\n${JSON.stringify({ n: 2 })}\nnot json\n{"torn":`;
+    for (const chunkBytes of [7, 64, 1000, 1 << 16]) {
+      const { records, result, bytes } = await scan(text, { maxLineBytes: 1000, chunkBytes });
+      assert.deepEqual(records, [{ n: 1 }, long, { n: 2 }], `chunks of ${chunkBytes}`);
+      assert.equal(result.tooLarge, 1);
+      assert.equal(result.skipped, 2);
+      assert.equal(result.tail, '{"torn":'.length);
+      assert.equal(result.end, bytes - result.tail);
+    }
+  });
+
+  it('reads a line over the limit without joining it: a 16 MB line in 1 KB chunks', async () => {
+    const text = `{"a":1}\n{"b":"${'y'.repeat(16 * 1024 * 1024)}"}\n{"c":3}\n`;
+    const { records, result, bytes } = await scan(text, { maxLineBytes: 1024 * 1024, chunkBytes: 1024 });
+    assert.deepEqual(records, [{ a: 1 }, { c: 3 }]);
+    assert.equal(result.tooLarge, 1);
+    assert.equal(result.end, bytes);
+    assert.equal(result.tail, 0);
+  });
+
+  it('reads a long line under the limit in many small chunks (joined once, not at every read)', async () => {
+    const value = 'z'.repeat(8 * 1024 * 1024);
+    const { records, result } = await scan(`{"v":"${value}"}\n`, { maxLineBytes: 64 * 1024 * 1024, chunkBytes: 4096 });
+    assert.equal((records[0] as { v: string }).v.length, value.length);
+    assert.equal(result.skipped, 0);
+  });
+});
