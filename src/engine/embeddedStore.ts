@@ -5,6 +5,7 @@
  *   runs/<id>.jsonl                         a run's journal: every record, in order (journalFile.ts)
  *   runs/<id>.results/                      results too large for the journal, one file each
  *   runs/names/<name>                       claims a run name, so two processes never pick the same
+ *                                           (what a creation that died part-way leaves: abandonedCreations.ts)
  *   cache/, kv/                             resultCache.ts, keyValueStore.ts
  *   schedules/, limits/                     embeddedScheduleStore.ts, embeddedLimitStore.ts
  *
@@ -12,6 +13,7 @@
  * are durable before they are acknowledged (fdatasync per batch) unless `durable: false`.
  */
 import { randomUUID } from 'node:crypto';
+import { nameClaimText, sweepDaily, type Listed, type Swept } from './abandonedCreations';
 import type { Artifact } from './artifacts';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,6 +68,7 @@ export class EmbeddedStore implements RunStore {
   private sortedVersion = -1;
   private version = 0;
   private readonly changes = new RunChanges();
+  private readonly clock: Clock;
 
   private constructor(
     readonly home: string,
@@ -78,7 +81,7 @@ export class EmbeddedStore implements RunStore {
       this.version++;
       this.changes.tell(ids);
     });
-    const clock = options.clock ?? systemClock;
+    const clock = (this.clock = options.clock ?? systemClock);
     this.cache = new FileResultCache(home, clock);
     this.kv = new FileKeyValueStore(home);
     this.schedules = new EmbeddedScheduleStore(home, { readOnly: this.readOnly, durable: this.durable });
@@ -104,8 +107,19 @@ export class EmbeddedStore implements RunStore {
       if (options.compact !== false && store.index.compactionDue) await store.index.compact();
       // Expired cache entries are never read, but take space: cleared at most once a day, in the background.
       void store.cache.purgeDaily().catch(() => undefined);
+      // So are the files of a creation whose process died part-way; close() waits for this one.
+      store.sweeping = sweepDaily(store.runsDir, () => store.listed(), store.clock).catch(() => undefined);
     }
     return store;
+  }
+
+  /** The daily sweep of abandoned creations started by open(), if one was due. */
+  private sweeping: Promise<Swept | undefined> = Promise.resolve(undefined);
+
+  /** What the index lists, read again. */
+  private async listed(): Promise<Listed> {
+    await this.index.refresh();
+    return { hasRun: (id) => this.index.runs.has(id), hasName: (name) => this.index.byName.has(name) };
   }
 
   runFile(id: string): string {
@@ -390,7 +404,7 @@ export class EmbeddedStore implements RunStore {
       const name = uniqueRunName((n) => this.index.byName.has(n));
       try {
         const fh = await open(join(dir, name), 'wx', 0o600);
-        await fh.writeFile(id);
+        await fh.writeFile(nameClaimText(id, currentProcess()));
         await fh.close();
         return name;
       } catch (e) {
@@ -532,6 +546,7 @@ export class EmbeddedStore implements RunStore {
   }
 
   async close(): Promise<void> {
+    await this.sweeping;
     await this.index.close();
   }
 }

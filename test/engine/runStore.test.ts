@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parseNameClaim } from '../../src/engine/abandonedCreations';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { currentProcess } from '../../src/engine/processIdentity';
 import type { FlowRunSummary, RunRecord } from '../../src/engine/records';
@@ -96,7 +97,7 @@ describe('run store: journals', T, () => {
     rmSync(names, { recursive: true });
     const second = await store.createRun(newRun());
     await second.close();
-    assert.equal(readFileSync(join(names, second.name), 'utf8'), second.id);
+    assert.equal(parseNameClaim(readFileSync(join(names, second.name), 'utf8'))?.id, second.id);
     assert.equal(statSync(names).mode & 0o777, 0o700);
     rmSync(names, { recursive: true });
     writeFileSync(names, 'not a folder\n');

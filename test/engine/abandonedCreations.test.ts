@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { nameClaimText, parseNameClaim, sweepAbandonedCreations, UNOWNED_AGE_MS, type Listed } from '../../src/engine/abandonedCreations';
+import type { Clock } from '../../src/engine/clock';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { currentProcess } from '../../src/engine/processIdentity';
+import type { NewRun } from '../../src/engine/runStore';
+import { ROOT, tempDir, waitFor } from '../support/engine';
+
+const T = { timeout: 60_000 };
+const DAY = 24 * 60 * 60 * 1000;
+
+/** A process that is certainly gone: it ran under another boot of this machine. */
+const DEAD = { pid: 1, hostname: hostname(), bootId: 'another-boot', startTicks: 1 };
+/** Two days ahead: the daily sweep is due whenever the store last ran it. */
+const later: Clock = { now: () => Date.now() + 2 * DAY };
+
+const newRun = (over: Partial<NewRun> = {}): NewRun => ({ flowName: 'f', source: '/x.flow.ts', parameters: {}, ...over });
+const runsOf = (home: string): string[] => readdirSync(join(home, 'runs')).filter((f) => /^[0-9a-f-]{36}\.(jsonl|results)$/.test(f)).sort();
+const claimsOf = (home: string): string[] => (existsSync(join(home, 'runs', 'names')) ? readdirSync(join(home, 'runs', 'names')).sort() : []);
+
+/** Leaves what a creation leaves in `home` when its process dies at `stage`. */
+function leaveCreation(home: string, id: string, name: string, stage: 'claimed' | 'recorded', owner: object | undefined): void {
+  mkdirSync(join(home, 'runs', 'names'), { recursive: true });
+  writeFileSync(join(home, 'runs', 'names', name), owner ? JSON.stringify({ id, owner }) : id);
+  const record = { k: 'run', runId: id, name, flowName: 'f', source: '/x.flow.ts', parameters: {}, created: 1, owner: owner ?? DEAD };
+  writeFileSync(join(home, 'runs', `${id}.jsonl`), stage === 'recorded' ? `${JSON.stringify(record)}\n` : '');
+}
+
+describe('abandoned creations', T, () => {
+  it('a host killed while its run is being created leaves a journal and a name claim; the next store open sweeps them, and the name can be claimed again', async () => {
+    const home = tempDir();
+    // A host creating a run whose flow never finishes loading (its details never come), killed then.
+    const script = `
+      const { EmbeddedStore } = require(${JSON.stringify(join(ROOT, 'src/engine/embeddedStore.ts'))});
+      EmbeddedStore.open(${JSON.stringify(home)}).then((store) => {
+        store.createRun(new Promise(() => undefined)).catch(() => undefined);
+      });
+      setInterval(() => undefined, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: 'ignore', cwd: ROOT });
+    try {
+      await waitFor(() => existsSync(join(home, 'runs')) && runsOf(home).length === 1 && claimsOf(home).some((n) => parseNameClaim(readFileSync(join(home, 'runs', 'names', n), 'utf8')) !== undefined), 'the run being created');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+    const [name] = claimsOf(home);
+    const claim = parseNameClaim(readFileSync(join(home, 'runs', 'names', name!), 'utf8'));
+    assert.equal(claim?.owner?.pid, child.pid, 'the claim names the host that made it');
+    assert.deepEqual(runsOf(home), [`${claim!.id}.jsonl`]);
+
+    const store = await EmbeddedStore.open(home, { clock: later });
+    await store.close();
+    assert.deepEqual(runsOf(home), [], 'the journal of the run never created is gone');
+    assert.deepEqual(claimsOf(home), [], 'and its name is free again');
+    assert.equal(await store.count(), 0);
+  });
+
+  it('sweeps journals, results and claims whose creator is dead or, when none can be told, a day old; keeps listed runs and creations in progress', async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home);
+    const listed = await store.createRun(newRun());
+    await listed.close();
+    await store.close();
+    const id = (n: number): string => `0000000${n}-0000-4000-8000-000000000000`;
+    leaveCreation(home, id(1), 'dead-claimed', 'claimed', DEAD);
+    leaveCreation(home, id(2), 'dead-recorded', 'recorded', DEAD);
+    mkdirSync(join(home, 'runs', `${id(2)}.results`));
+    writeFileSync(join(home, 'runs', `${id(2)}.results`, 'r1'), 'x');
+    leaveCreation(home, id(3), 'alive-claimed', 'claimed', currentProcess());
+    // Claims from before the owner was written, an unowned journal and a torn claim: judged by age.
+    leaveCreation(home, id(4), 'old-unowned', 'claimed', undefined);
+    leaveCreation(home, id(5), 'new-unowned', 'claimed', undefined);
+    writeFileSync(join(home, 'runs', 'names', 'old-torn'), '{"id":"0000');
+    writeFileSync(join(home, 'runs', 'names', 'new-torn'), '');
+    const past = (Date.now() - UNOWNED_AGE_MS - DAY) / 1000;
+    for (const f of [`runs/names/old-unowned`, `runs/${id(4)}.jsonl`, 'runs/names/old-torn']) utimesSync(join(home, f), past, past);
+    // The sweep of the first open was today: its marker goes, so this open sweeps again.
+    rmSync(join(home, 'runs', '.swept'));
+
+    const again = await EmbeddedStore.open(home);
+    await again.close();
+    assert.deepEqual(runsOf(home), [`${id(3)}.jsonl`, `${id(5)}.jsonl`, `${listed.id}.jsonl`].sort());
+    assert.deepEqual(claimsOf(home), ['alive-claimed', 'new-torn', 'new-unowned', listed.name].sort());
+    assert.equal((await again.get(listed.id))?.name, listed.name, 'the listed run is untouched');
+  });
+
+  it('looks at the index again before removing: a run its creator listed before dying is kept', T, async () => {
+    const home = tempDir();
+    const runs = join(home, 'runs');
+    mkdirSync(runs, { recursive: true });
+    const id = '00000001-0000-4000-8000-000000000000';
+    leaveCreation(home, id, 'listed-late', 'recorded', DEAD);
+    let looks = 0;
+    const index = async (): Promise<Listed> => {
+      looks++;
+      // The first look is from before the creator listed its run; the second from after.
+      const now = looks > 1;
+      return { hasRun: (x) => now && x === id, hasName: (n) => now && n === 'listed-late' };
+    };
+    const swept = await sweepAbandonedCreations(runs, index, { now: () => Date.now() });
+    assert.equal(looks, 2);
+    assert.deepEqual(swept, { runs: [], names: [] });
+    assert.deepEqual(runsOf(home), [`${id}.jsonl`]);
+    assert.deepEqual(claimsOf(home), ['listed-late']);
+  });
+
+  it('runs at most once a day', T, async () => {
+    const home = tempDir();
+    await (await EmbeddedStore.open(home)).close();
+    leaveCreation(home, '00000001-0000-4000-8000-000000000000', 'dead', 'claimed', DEAD);
+    await (await EmbeddedStore.open(home)).close();
+    assert.deepEqual(claimsOf(home), ['dead'], 'swept less than a day ago: not again');
+    await (await EmbeddedStore.open(home, { clock: later })).close();
+    assert.deepEqual(claimsOf(home), []);
+  });
+
+  it('reads what a claim says, old and new, and nothing else', T, () => {
+    const owner = currentProcess();
+    assert.deepEqual(parseNameClaim(nameClaimText('00000001-0000-4000-8000-000000000000', owner)), { id: '00000001-0000-4000-8000-000000000000', owner });
+    assert.deepEqual(parseNameClaim('00000001-0000-4000-8000-000000000000'), { id: '00000001-0000-4000-8000-000000000000' });
+    assert.deepEqual(parseNameClaim('{"id":"x","owner":{"pid":"1"}}'), { id: 'x' });
+    assert.equal(parseNameClaim(''), undefined);
+    assert.equal(parseNameClaim('{"id":'), undefined);
+    assert.equal(parseNameClaim('[1]'), undefined);
+  });
+});
