@@ -45,9 +45,11 @@ export type ArtifactToHost =
 export type ExportToHost =
   /** Save a chart (`png`: a data: URL) or its data (`csv`: text) where the user picks. */
   | { type: 'saveFile'; req: number; format: 'png' | 'csv'; name: string; data: string }
-  | { type: 'copyText'; req: number; text: string };
+  | { type: 'copyText'; req: number; text: string }
+  /** A table artifact, every row of it, as CSV: saved where the user picks, or copied. The webview holds only a page. */
+  | { type: 'exportTable'; req: number; runId: string; key: string; to: 'file' | 'clipboard' };
 
-export const ARTIFACT_MESSAGE_TYPES = ['tableRows', 'openLink', 'saveFile', 'copyText'] as const;
+export const ARTIFACT_MESSAGE_TYPES = ['tableRows', 'openLink', 'saveFile', 'copyText', 'exportTable'] as const;
 
 export function isArtifactMessageType(type: string): type is (typeof ARTIFACT_MESSAGE_TYPES)[number] {
   return (ARTIFACT_MESSAGE_TYPES as readonly string[]).includes(type);
@@ -84,6 +86,13 @@ export function parseArtifactMessage(fields: Fields, type: (typeof ARTIFACT_MESS
     case 'copyText': {
       onlyKeys(fields, ['type', 'req', 'text'], type);
       return { type, req: requestId(fields.req, `${type}.req`), text: boundedText(fields.text, `${type}.text`) };
+    }
+    case 'exportTable': {
+      onlyKeys(fields, ['type', 'req', 'runId', 'key', 'to'], type);
+      const { key, to } = fields;
+      if (typeof key !== 'string' || !ARTIFACT_KEY_PATTERN.test(key)) throw new ProtocolError(`exportTable.key must be an artifact key, got ${describe(key)}`);
+      if (to !== 'file' && to !== 'clipboard') throw new ProtocolError(`exportTable.to must be file or clipboard, got ${describe(to)}`);
+      return { type, req: requestId(fields.req, 'exportTable.req'), runId: runId(fields.runId, 'exportTable.runId'), key, to };
     }
     case 'tableRows': {
       onlyKeys(fields, ['type', 'runId', 'key', 'offset'], type);

@@ -27,15 +27,19 @@ export interface CsvExport {
 
 /** The CSV buttons alone, for a table (top videos, the days of a range). */
 export function csvActions(ctx: ExportContext, data: CsvExport, what: string): HTMLElement {
+  return csvButtons(what, {
+    copy: () => ctx.request({ type: 'copyText', text: toCsv(data.table()) }),
+    save: () => ctx.request({ type: 'saveFile', format: 'csv', name: exportName(data.name, 'csv'), data: toCsv(data.table()) }),
+  });
+}
+
+/** Copy CSV and Save CSV, doing what they are given: a table the webview holds only a page of asks the host. */
+export function csvButtons(what: string, on: { copy: () => void; save: () => void }): HTMLElement {
   return h(
     'span',
     { class: 'export-actions' },
-    h('button', { class: 'link-button', title: `Copy ${what} as CSV`, attrs: { 'aria-label': 'Copy as CSV' }, onClick: () => ctx.request({ type: 'copyText', text: toCsv(data.table()) }) }, 'Copy CSV'),
-    h(
-      'button',
-      { class: 'link-button', title: `Save ${what} as a CSV file`, attrs: { 'aria-label': 'Save as CSV' }, onClick: () => ctx.request({ type: 'saveFile', format: 'csv', name: exportName(data.name, 'csv'), data: toCsv(data.table()) }) },
-      'Save CSV',
-    ),
+    h('button', { class: 'link-button', title: `Copy ${what} as CSV`, attrs: { 'aria-label': 'Copy as CSV' }, onClick: on.copy }, 'Copy CSV'),
+    h('button', { class: 'link-button', title: `Save ${what} as a CSV file`, attrs: { 'aria-label': 'Save as CSV' }, onClick: on.save }, 'Save CSV'),
   );
 }
 

@@ -3,6 +3,7 @@
  * digits (no thousands separators, a dot for decimals) so spreadsheets and scripts read them back exactly,
  * days as YYYY-MM-DD, empty cells for gaps.
  */
+import type { TableCell } from '../engine/artifacts';
 
 export type Cell = string | number | null;
 
@@ -24,6 +25,15 @@ function cell(value: Cell): string {
 
 export function toCsv(table: Table): string {
   return [table.header, ...table.rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** A table artifact as CSV's table: its columns (numbered when it has none), true and false as words. */
+export function artifactCsvTable(columns: readonly string[] | undefined, rows: readonly (readonly TableCell[])[]): Table {
+  const width = columns?.length ?? rows.reduce((n, r) => Math.max(n, r.length), 0);
+  return {
+    header: columns ? [...columns] : Array.from({ length: width }, (_, i) => `column ${i + 1}`),
+    rows: rows.map((r) => r.map((c) => (typeof c === 'boolean' ? String(c) : c))),
+  };
 }
 
 /** A file name for a chart's export: `star-history-acme-alpha.csv`. */

@@ -5,7 +5,8 @@
  * `renderArtifactSections` is the dashboard's section per flow.
  */
 import { artifactChart, artifactChartTable } from './artifactChart';
-import { chartCard, csvActions, type ExportContext } from './chartCard';
+import { chartCard, csvActions, csvButtons, type ExportContext } from './chartCard';
+import { artifactCsvTable } from './csv';
 import { ChartGroup } from './chartSetup';
 import { h, separator } from './dom';
 import { formatInteger, formatWhen } from './format';
@@ -76,8 +77,15 @@ function artifactTable(ctx: ArtifactContext, view: ArtifactView & { data: { kind
   });
   show(0, view.data.rows);
   const pager = total > TABLE_PAGE_ROWS ? h('span', { class: 'table-pager' }, prev, status, next) : status;
-  // A table the webview holds whole exports as CSV, like the built-ins' tables.
-  const csv = total <= view.data.rows.length ? csvActions(ctx, { name: view.key, table: () => ({ header: columns ?? (view.data.rows[0] ?? []).map((_, i) => `column ${i + 1}`), rows: view.data.rows.map((r) => r.map((c) => (typeof c === 'boolean' ? String(c) : c))) }) }, `the table ${view.key}`) : null;
+  // A table the webview holds whole exports as CSV here, like the built-ins' tables; a longer one, every row of it, from the host.
+  const what = `the table ${view.key}`;
+  const csv =
+    total <= view.data.rows.length
+      ? csvActions(ctx, { name: view.key, table: () => artifactCsvTable(columns, view.data.rows) }, what)
+      : csvButtons(what, {
+          copy: () => ctx.request({ type: 'exportTable', runId: view.runId, key: view.key, to: 'clipboard' }),
+          save: () => ctx.request({ type: 'exportTable', runId: view.runId, key: view.key, to: 'file' }),
+        });
   return h('div', { class: 'artifact-table' }, body, h('div', { class: 'table-pager' }, pager, csv));
 }
 

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import type { FrameLocator, Page } from 'playwright-core';
 import { findWebviewFrame, runCommand, screenshot, webviewFrame, type CodeServer } from './lib/codeServer';
 import { inTallWindow } from './lib/dashboard';
@@ -151,6 +152,18 @@ describe('Flowdeck in code-server: artifacts', () => {
       await table.locator('button[aria-label="Next rows"]').click();
       await table.locator('.table-status', { hasText: /Rows 51–100 of 120/ }).waitFor({ timeout: 15_000 });
       assert.equal(await table.locator('tbody tr').first().locator('td').first().textContent(), 'customer-51');
+
+      // Copy as CSV takes every row from the host, not the page the webview holds.
+      await page.evaluate(() => (globalThis as any).navigator.clipboard.writeText('(nothing copied)'));
+      await table.getByRole('button', { name: 'Copy as CSV' }).click();
+      let csv = '';
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && !csv.startsWith('customer,'); ) {
+        csv = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText());
+        await page.waitForTimeout(100);
+      }
+      const rows = parse(csv, { columns: true }) as Record<string, string>[];
+      assert.equal(rows.length, 120, `every row of the table: ${csv.slice(0, 200)}`);
+      assert.equal(rows[119]!.customer, 'customer-120');
       await screenshot(page, 'run-details-artifacts');
     });
   });

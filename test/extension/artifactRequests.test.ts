@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import type { RunRecord } from '../../src/engine/records';
 import { applyRecord, startFold } from '../../src/engine/runReducer';
 import { handleArtifactMessage, type ArtifactPanel, type ExportActions, type Outcome } from '../../src/extension/artifacts/artifactRequests';
-import { artifactViewsOf, runTablePage } from '../../src/extension/runDetails/detailsModel';
-import { MAX_EXPORT_CHARS, TABLE_PAGE_ROWS } from '../../src/webview/artifactMessages';
+import { artifactViewsOf, runTable } from '../../src/extension/runDetails/detailsModel';
+import { isArtifactMessage, MAX_EXPORT_CHARS, TABLE_PAGE_ROWS } from '../../src/webview/artifactMessages';
 import { parseRunDetailsMessage, ProtocolError } from '../../src/webview/runDetails/protocol';
 
 const RUN = 'run-1';
@@ -33,7 +34,7 @@ function foldedRun() {
 
 function panelOf(detail = foldedRun()): ArtifactPanel & { posted: unknown[] } {
   const posted: unknown[] = [];
-  return { posted, readTablePage: async (runId, key, offset) => runTablePage(detail, runId, key, offset), post: (m) => void posted.push(m) };
+  return { posted, readTable: async (runId, key) => runTable(detail, runId, key), post: (m) => void posted.push(m) };
 }
 
 function actionsRecording(outcomes: { save?: () => Promise<Outcome>; open?: (url: string) => Promise<void> } = {}): ExportActions & { calls: unknown[][] } {
@@ -49,7 +50,7 @@ function actionsRecording(outcomes: { save?: () => Promise<Outcome>; open?: (url
 /** Parses as the panel does, then handles. */
 async function send(raw: unknown, panel: ArtifactPanel, actions: ExportActions): Promise<void> {
   const message = parseRunDetailsMessage(raw);
-  assert.ok(message.type === 'tableRows' || message.type === 'openLink' || message.type === 'saveFile' || message.type === 'copyText', `parsed as an artifact message: ${message.type}`);
+  if (!isArtifactMessage(message)) assert.fail(`not parsed as an artifact message: ${message.type}`);
   await handleArtifactMessage(message, panel, actions);
 }
 
@@ -105,6 +106,29 @@ describe("a run details panel's artifact messages", () => {
     assert.deepEqual(actions.calls[1], ['copyText', 'x,p50\na,1\n', 'the data as CSV']);
   });
 
+  it('exports a table of many pages whole, as CSV the way spreadsheets read it back: saved under its key, or copied; a table gone says so', async () => {
+    const panel = panelOf();
+    const saved: string[] = [];
+    const actions = actionsRecording();
+    const save = actions.saveFile;
+    actions.saveFile = (format, name, data) => (saved.push(data), save(format, name, data));
+    await send({ type: 'exportTable', req: 1, runId: RUN, key: 'top-customers', to: 'file' }, panel, actions);
+    await send({ type: 'exportTable', req: 2, runId: RUN, key: 'top-customers', to: 'clipboard' }, panel, actions);
+    await send({ type: 'exportTable', req: 3, runId: RUN, key: 'nothing-here', to: 'file' }, panel, actions);
+    const records = parse(saved[0]!, { columns: true }) as { customer: string; spend: string }[];
+    assert.equal(records.length, 120, 'every row, not the page the webview holds');
+    assert.deepEqual(records[119], { customer: 'customer-120', spend: '881' });
+    assert.deepEqual(actions.calls[0], ['saveFile', 'csv', 'top-customers.csv', saved[0]!.length]);
+    assert.equal(actions.calls[1]![1], saved[0], 'the clipboard gets the same CSV');
+    assert.equal(actions.calls[1]![2], 'the table top-customers as CSV');
+    assert.deepEqual(panel.posted, [
+      { type: 'reply', req: 1, ok: true, message: 'Saved /w/top-customers.csv.' },
+      { type: 'reply', req: 2, ok: true, message: 'Copied the table top-customers as CSV to the clipboard.' },
+      { type: 'reply', req: 3, ok: false, message: "The table 'nothing-here' is no longer stored." },
+    ]);
+    assert.equal(actions.calls.length, 2, 'nothing saved for a table that is gone');
+  });
+
   it('refuses hostile messages before anything is done, saying what was wrong', () => {
     const refused: [unknown, RegExp][] = [
       [{ type: 'openLink', url: 'javascript:alert(1)' }, /openLink.url must be an http or https URL/],
@@ -119,6 +143,10 @@ describe("a run details panel's artifact messages", () => {
       [{ type: 'saveFile', req: 1, format: 'exe', name: 'a.exe', data: '' }, /saveFile.format must be png or csv/],
       [{ type: 'saveFile', format: 'csv', name: 'a.csv', data: '' }, /saveFile.req must be a request number/],
       [{ type: 'copyText', req: 1, text: 'x'.repeat(MAX_EXPORT_CHARS + 1) }, /copyText.text is \d+ characters, more than the \d+ accepted/],
+      [{ type: 'exportTable', req: 1, runId: RUN, key: '../x', to: 'file' }, /exportTable.key must be an artifact key/],
+      [{ type: 'exportTable', req: 1, runId: RUN, key: 'top', to: '/tmp/out.csv' }, /exportTable.to must be file or clipboard/],
+      [{ type: 'exportTable', runId: RUN, key: 'top', to: 'file' }, /exportTable.req must be a request number/],
+      [{ type: 'exportTable', req: 1, runId: RUN, key: 'top', to: 'file', name: 'x.csv' }, /unexpected field 'name'/],
     ];
     for (const [raw, pattern] of refused) {
       assert.throws(() => parseRunDetailsMessage(raw), (e: unknown) => e instanceof ProtocolError && pattern.test(e.message), JSON.stringify(raw).slice(0, 100));

@@ -4,7 +4,7 @@ import type { Artifact } from '../../src/engine/artifacts';
 import { latestHolders } from '../../src/engine/latestArtifacts';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
-import { artifactSections, flowsWithArtifacts, MAX_ARTIFACT_KEYS_SHOWN, tablePage } from '../../src/extension/dashboard/artifactSections';
+import { artifactSections, flowsWithArtifacts, MAX_ARTIFACT_KEYS_SHOWN, tableOf, tablePage } from '../../src/extension/dashboard/artifactSections';
 import { buildDashboardModel } from '../../src/extension/dashboard/model';
 import { parseWebviewMessage, ProtocolError, TABLE_PAGE_ROWS } from '../../src/webview/protocol';
 
@@ -48,8 +48,8 @@ describe('dashboard artifact sections', () => {
     assert.deepEqual(top.data.kind === 'table' && top.data.rows[0], ['row 0', 0]);
     // The stored artifact is not cut by building the model.
     assert.equal(table.data.kind === 'table' && table.data.rows.length, 120);
-    assert.deepEqual(tablePage(table, 100), { rows: rows.slice(100), total: 120 });
-    assert.equal(tablePage(md('r', 'c', 1), 0), undefined);
+    assert.deepEqual(tablePage(tableOf(table)!, 100), { rows: rows.slice(100), total: 120 });
+    assert.equal(tableOf(md('r', 'c', 1)), undefined);
     assert.deepEqual(artifactSections([], runs), []);
   });
 

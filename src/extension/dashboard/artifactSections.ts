@@ -3,7 +3,7 @@
  * Pure (the artifacts are read by ./data), so what is shown, in what order and how much of a table goes
  * in the model is testable on its own.
  */
-import type { Artifact, TableCell } from '../../engine/artifacts';
+import type { Artifact, ArtifactData, TableCell } from '../../engine/artifacts';
 import type { FlowRunSummary } from '../../engine/records';
 import { TABLE_PAGE_ROWS, type ArtifactView, type FlowArtifactsView } from '../../webview/protocol';
 
@@ -29,11 +29,17 @@ export function flowsWithArtifacts(runs: readonly FlowRunSummary[], limit = MAX_
   return names;
 }
 
+/** A table artifact's data: its columns, if named, and every row. */
+export type TableData = Extract<ArtifactData, { kind: 'table' }>;
+
+/** The table an artifact holds; undefined when it is not a table. */
+export function tableOf(artifact: Artifact | undefined): TableData | undefined {
+  return artifact?.data.kind === 'table' ? artifact.data : undefined;
+}
+
 /** One page of a table's rows, from `offset`. */
-export function tablePage(artifact: Artifact, offset: number): { rows: TableCell[][]; total: number } | undefined {
-  if (artifact.data.kind !== 'table') return undefined;
-  const { rows } = artifact.data;
-  return { rows: rows.slice(offset, offset + TABLE_PAGE_ROWS), total: rows.length };
+export function tablePage(table: TableData, offset: number): { rows: TableCell[][]; total: number } {
+  return { rows: table.rows.slice(offset, offset + TABLE_PAGE_ROWS), total: table.rows.length };
 }
 
 /** An artifact as a webview gets it: a table with its first page of rows and how many it has. */

@@ -5,13 +5,13 @@
  * Results of finished runs never change, so they are cached: whole results (with star histories) in a
  * small most-recently-used cache, the few counts the metrics over time need for every run they were read of.
  */
-import type { Artifact, TableCell } from '../../engine/artifacts';
+import type { Artifact } from '../../engine/artifacts';
 import { latestHolders } from '../../engine/latestArtifacts';
 import type { LogRecord } from '../../engine/records';
 import type { RunStore } from '../../engine/runStore';
 import { deserialize, parseSerialized, toJsonView } from '../../engine/serializer';
 import { isTerminal } from '../../engine/states';
-import { flowsWithArtifacts, MAX_ARTIFACT_KEYS_SHOWN, tablePage, type FlowArtifacts } from './artifactSections';
+import { flowsWithArtifacts, MAX_ARTIFACT_KEYS_SHOWN, tableOf, type FlowArtifacts, type TableData } from './artifactSections';
 import type { DashboardRun } from './dashboardRun';
 import { runsOfRepository as runsOfRepositoryIn } from './repositories';
 import { readGithubSnapshot, ResultShapeError, type RepoSnapshot } from './results';
@@ -35,8 +35,8 @@ export interface DashboardData {
   runsOfRepository(repo: string): Promise<DashboardRun[]>;
   /** The latest artifact of each key of the flows that have artifacts; only the journals holding them are read. */
   readFlowArtifacts(runs: readonly DashboardRun[]): Promise<FlowArtifacts[]>;
-  /** A page of a table artifact's rows; undefined when the run or the table is gone. */
-  readTablePage(runId: string, key: string, offset: number): Promise<{ rows: TableCell[][]; total: number } | undefined>;
+  /** A table artifact; undefined when the run or the table is gone. */
+  readTable(runId: string, key: string): Promise<TableData | undefined>;
 }
 
 /** Results the charts draw are small; one kept in a file of its own is read only up to this size. */
@@ -113,10 +113,7 @@ export function createDashboardData(store: () => Promise<RunStore>): DashboardDa
       }
       return out;
     },
-    readTablePage: async (runId, key, offset) => {
-      const artifact = (await artifactsOf(runId)).find((a) => a.key === key);
-      return artifact ? tablePage(artifact, offset) : undefined;
-    },
+    readTable: async (runId, key) => tableOf((await artifactsOf(runId)).find((a) => a.key === key)),
     readResult: async (runId) => {
       if (results.has(runId)) return remember(results, RESULT_CACHE_SIZE, runId, results.get(runId));
       const { value, final } = await readFinal(runId);

@@ -61,7 +61,7 @@ class DashboardPanel implements vscode.Disposable {
   /** Flows of the runs the dashboard lists: "N older runs" opens the Runs view on them. */
   private listedFlows = new Set<string>();
   private readonly artifactPanel: ArtifactPanel = {
-    readTablePage: (runId, key, offset) => this.data.readTablePage(runId, key, offset),
+    readTable: (runId, key) => this.data.readTable(runId, key),
     post: (message) => this.post(message),
   };
   private readonly modelPush = new Throttle(MODEL_MS, () => void this.pushModel());

@@ -55,6 +55,7 @@ export function nextSelection(
     case 'chooseYoutubeRange':
     case 'saveFile':
     case 'copyText':
+    case 'exportTable':
     case 'saveLog':
     case 'openVideo':
     case 'tableRows':

@@ -5,7 +5,7 @@
 import type { FlowRunDetail, FlowRunSummary, RunTrigger, TaskRunRecord } from '../../engine/records';
 import { isTerminal } from '../../engine/states';
 import type { ArtifactView, FailureView, ResultView, RunHeader, TimelineItem, TimelineState } from '../../webview/runDetails/protocol';
-import { artifactView, tablePage } from '../dashboard/artifactSections';
+import { artifactView, tableOf, type TableData } from '../dashboard/artifactSections';
 import { failedTaskOf } from '../failures/failureSite';
 import type { TaskStateChange } from '../runs/journalFollower';
 
@@ -134,8 +134,7 @@ export function artifactViewsOf(detail: FlowRunDetail): ArtifactView[] {
   return (detail.artifacts ?? []).map((a) => artifactView(a, (a.taskRunId !== undefined ? taskNames.get(a.taskRunId) : undefined) ?? detail.name));
 }
 
-/** A page of one of the run's table artifacts; undefined when the run holds no such table. */
-export function runTablePage(detail: FlowRunDetail | undefined, runId: string, key: string, offset: number): ReturnType<typeof tablePage> {
-  const artifact = detail?.id === runId ? detail.artifacts?.find((a) => a.key === key) : undefined;
-  return artifact ? tablePage(artifact, offset) : undefined;
+/** One of the run's table artifacts; undefined when the run holds no such table. */
+export function runTable(detail: FlowRunDetail | undefined, runId: string, key: string): TableData | undefined {
+  return tableOf(detail?.id === runId ? detail.artifacts?.find((a) => a.key === key) : undefined);
 }

@@ -33,7 +33,7 @@ import { journalSourceOf } from '../runs/journalSource';
 import { Throttle } from '../util/throttle';
 import { handleArtifactMessage, type ArtifactPanel } from '../artifacts/artifactRequests';
 import { editorExports } from '../dashboard/exports';
-import { MAX_TIMELINE_TASKS, artifactViewsOf, headerOf, runTablePage, subflowItemOf, taskItemOf, timelineTaskIds } from './detailsModel';
+import { MAX_TIMELINE_TASKS, artifactViewsOf, headerOf, runTable, subflowItemOf, taskItemOf, timelineTaskIds } from './detailsModel';
 import { runDetailsHtml } from './html';
 import { makeNonce } from '../dashboard/html';
 import { nodeOf, pageOf } from './resultPages';
@@ -77,7 +77,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   private readonly artifactPush = new Throttle(ARTIFACTS_MS, () => this.pushArtifacts());
   /** Table pages come from the artifacts the follower folded: the run's own, nothing else. */
   private readonly artifactPanel: ArtifactPanel = {
-    readTablePage: async (runId, key, offset) => runTablePage(this.follower?.fold?.run, runId, key, offset),
+    readTable: async (runId, key) => runTable(this.follower?.fold?.run, runId, key),
     post: (message) => this.post(message),
   };
   private readonly disposables: vscode.Disposable[] = [];
