@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { FrameLocator, Page } from 'playwright-core';
 import { findWebviewFrame, runCommand, screenshot, webviewFrame, type CodeServer } from './lib/codeServer';
-import { inTallWindow } from './lib/dashboard';
+import { copiedText, inTallWindow } from './lib/dashboard';
 import { canvasInk, hidePanel, metric, openRunFromPalette, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
@@ -154,13 +154,7 @@ describe('Flowdeck in code-server: artifacts', () => {
       assert.equal(await table.locator('tbody tr').first().locator('td').first().textContent(), 'customer-51');
 
       // Copy as CSV takes every row from the host, not the page the webview holds.
-      await page.evaluate(() => (globalThis as any).navigator.clipboard.writeText('(nothing copied)'));
-      await table.getByRole('button', { name: 'Copy as CSV' }).click();
-      let csv = '';
-      for (const deadline = Date.now() + 15_000; Date.now() < deadline && !csv.startsWith('customer,'); ) {
-        csv = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText());
-        await page.waitForTimeout(100);
-      }
+      const csv = await copiedText(page, () => table.getByRole('button', { name: 'Copy as CSV' }).click(), (t) => t.startsWith('customer,'));
       const rows = parse(csv, { columns: true }) as Record<string, string>[];
       assert.equal(rows.length, 120, `every row of the table: ${csv.slice(0, 200)}`);
       assert.equal(rows[119]!.customer, 'customer-120');

@@ -47,7 +47,7 @@ import {
   withDiagnostics,
 } from './lib/flowdeck';
 import { parse } from 'csv-parse/sync';
-import { canvasDigest, inTallWindow, pngInk, PNG_SIGNATURE, saveThroughDialog, waitForAttribute } from './lib/dashboard';
+import { canvasDigest, copiedText, inTallWindow, pngInk, PNG_SIGNATURE, saveThroughDialog, waitForAttribute } from './lib/dashboard';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
 import { DEFAULT_VIDEOS, defaultFigures, startFakeGoogle, type FakeGoogle } from '../support/fakeGoogle';
 
@@ -477,14 +477,8 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       assert.match(href ?? '', /^https:\/\/www\.youtube\.com\/watch\?v=[A-Za-z0-9_-]{11}$/);
 
       // Copy as CSV of the Views chart: the clipboard holds the day-by-day figures the fake served.
-      await page.evaluate(() => (globalThis as any).navigator.clipboard.writeText('(nothing copied)'));
       const viewsCard = youtube.locator('.chart-card', { has: frame.locator('.chart-name', { hasText: /^Views$/ }) });
-      await viewsCard.getByRole('button', { name: 'Copy as CSV' }).click();
-      let csv = '';
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline && !csv.startsWith('date,'); ) {
-        csv = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText());
-        await page.waitForTimeout(100);
-      }
+      const csv = await copiedText(page, () => viewsCard.getByRole('button', { name: 'Copy as CSV' }).click(), (t) => t.startsWith('date,'));
       const table = parse(csv, { columns: true }) as Record<string, string>[];
       assert.ok(table.length >= 7, `a row per day: ${csv.slice(0, 200)}`);
       for (const row of table) {

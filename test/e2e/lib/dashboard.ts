@@ -110,3 +110,18 @@ export async function waitForAttribute(locator: Locator, name: string, pattern: 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * What a Copy button puts on the clipboard: the clipboard is set to a sentinel, `copy` clicks, and the text is
+ * read until `ready` accepts it (the copy goes through the host, so it comes a moment later).
+ */
+export async function copiedText(page: Page, copy: () => Promise<void>, ready: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  await page.evaluate(() => (globalThis as any).navigator.clipboard.writeText('(nothing copied)'));
+  await copy();
+  let text = '';
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline && !ready(text); ) {
+    text = await page.evaluate(() => (globalThis as any).navigator.clipboard.readText());
+    await page.waitForTimeout(100);
+  }
+  return text;
+}
