@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EVENT_FD } from './protocol';
+import { WATCHED_BY_HOST, hostCanWatch, watchWorker } from './workerWatch';
 
 export interface WorkerSpawnOptions {
   workerPath: string;
@@ -26,20 +27,29 @@ export type Ahead = 'hooks' | 'no-hooks' | 'standby' | 'standby-no-hooks';
  * Forks the worker: its own process group (and session), the event pipe on EVENT_FD, an IPC channel
  * after it. `ahead`: forked before its run is known (a standby).
  */
-export function forkWorker(options: WorkerSpawnOptions, ahead?: Ahead): ChildProcess {
+export function forkWorker(options: WorkerSpawnOptions, ahead?: Ahead, hostWatches = hostCanWatch()): ChildProcess {
   const profile = options.env.FLOWDECK_WORKER_PROF ?? process.env.FLOWDECK_WORKER_PROF;
   const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'pipe', 'pipe'];
   stdio[EVENT_FD] = 'pipe';
   stdio.push('ipc');
-  return fork(options.workerPath, [], {
+  const child = fork(options.workerPath, [], {
     cwd: options.cwd,
-    // The worker watches this process and goes when it does (worker/hostWatch.ts).
-    env: { ...options.env, FLOWDECK_HOST_PID: String(process.pid), ...(ahead ? { FLOWDECK_WORKER_AHEAD: ahead } : {}) },
+    // The worker goes when this process does: watched from here (workerWatch.ts), else by itself
+    // (worker/hostWatch.ts), given this process's pid either way.
+    env: { ...options.env, FLOWDECK_HOST_PID: String(process.pid), ...(hostWatches ? { [WATCHED_BY_HOST]: '1' } : {}), ...(ahead ? { FLOWDECK_WORKER_AHEAD: ahead } : {}) },
     // Source maps make user code's stack traces point at the .ts lines they wrote.
     execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     stdio,
     detached: true,
   });
+  if (!hostWatches || child.pid === undefined || watchWorker(child)) return child;
+  // Told it is watched, and it is not: it goes, and one that watches itself takes its place.
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+  return forkWorker(options, ahead, false);
 }
 
 /**

@@ -242,6 +242,47 @@ export default flow({ name: 'spin' }, async () => {
     await store.close();
   });
 
+  it('the host watches its worker (not the worker itself, at its start), and the watch ends with the run', async (t) => {
+    if (process.platform === 'win32' || !existsSync('/proc/self/stat')) return t.skip('reads processes from /proc');
+    const dir = tempDir();
+    const gate = join(dir, 'gate');
+    const ws = workspace({
+      'wait.flow.ts': flowSource(`import { existsSync, renameSync, writeFileSync } from 'node:fs';
+export default flow({ name: 'wait' }, async () => {
+  writeFileSync(${JSON.stringify(join(dir, 'pid.tmp'))}, String(process.pid));
+  renameSync(${JSON.stringify(join(dir, 'pid.tmp'))}, ${JSON.stringify(join(dir, 'pid'))});
+  for (let i = 0; i < 600 && !existsSync(${JSON.stringify(gate)}); i++) await new Promise((r) => setTimeout(r, 100));
+});`),
+    });
+    const cli = spawn(process.execPath, [CLI, 'run', 'wait.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: tempDir() }, stdio: 'ignore' });
+    const ended = new Promise<number | null>((res) => cli.on('exit', (code) => res(code)));
+    await waitFor(() => existsSync(join(dir, 'pid')), 'the flow to start', 60_000);
+    const worker = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    /** Processes not yet ended (a zombie has ended), with their parent and command line. */
+    const processes = (): { pid: number; ppid: number; args: string[] }[] =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .flatMap((d) => {
+          try {
+            const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+            const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            if (state === 'Z') return [];
+            return [{ pid: Number(d), ppid: Number(ppid), args: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1) }];
+          } catch {
+            return []; // Ended meanwhile.
+          }
+        });
+    const watches = () => processes().filter((p) => p.args.includes('flowdeck-host-watch') && p.args.includes(String(worker)));
+    const now = watches();
+    assert.equal(now.length, 1, `one watch of the worker: ${JSON.stringify(now)}`);
+    assert.equal(now[0]!.ppid, cli.pid, 'the CLI started the watch');
+    assert.deepEqual(now[0]!.args.slice(-2), [String(cli.pid), String(worker)]);
+    assert.deepEqual(processes().filter((p) => p.ppid === worker), [], 'the worker started no process of its own');
+    writeFileSync(gate, '');
+    assert.equal(await ended, 0);
+    await waitFor(() => watches().length === 0 && !processes().some((p) => p.pid === worker), 'the watch and the worker to be gone', 30_000);
+  });
+
   it('a worker whose host died before its watch began goes at once (the host pid comes from the host, not from the parent at start)', async () => {
     // FLOWDECK_HOST_PID names a process that is not the worker's parent: as if the host had died while
     // the worker started, leaving it a child of init.

@@ -41,7 +41,7 @@ for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
   process.on(signal, () => cancelAll(`Cancelled: the flow's process received ${signal}`));
 }
 
-// Without its host the worker has nobody to report to (the host-watch thread covers a blocked loop).
+// Without its host the worker has nobody to report to (its host's watch covers a blocked loop: hostWatch.ts).
 process.on('disconnect', () => process.exit(0));
 
 // Forked ahead of its run (a standby): ready what loading a flow takes while nothing else is going on.

@@ -1,0 +1,68 @@
+/**
+ * A worker must not outlive its host: user code left running with nobody to record it could do
+ * anything, twice. Where there is a POSIX shell, the host starts the worker's watch itself, right after
+ * forking it: a small shell process that checks once a second that the worker is still the host's child —
+ * reading the worker's parent from /proc where there is one (a host that died is never mistaken for a live
+ * one: its children have a new parent at once), else asking whether the host is alive — and when not,
+ * kills the worker's whole process group (the worker leads it), so processes the flow started die too. It
+ * runs even while the worker's main thread is stuck in a synchronous loop (while that loop runs, the IPC
+ * channel's 'disconnect' ends the worker at once: worker/main.ts).
+ *
+ * Started by the host, not by the worker: starting a process from Node forks the whole process and waits
+ * for its exec (2–7 ms measured in the worker, at the start of every run), which the worker did before it
+ * could load its flow, where the host has that time to spare (it waits for the worker's Node to start).
+ * Where the host cannot, the worker watches from a thread of its own (worker/hostWatch.ts).
+ *
+ * Not a library: the Node packages that kill children with their parent watch from the child's event
+ * loop (blind to a stuck loop) or need a native addon (prctl's PDEATHSIG, which would also spare the
+ * processes the flow started).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Told to the worker in its environment: its host watches it, so it need not watch itself. */
+export const WATCHED_BY_HOST = 'FLOWDECK_WATCHED_BY_HOST';
+
+const WATCH_SH = `h=$1 w=$2
+hosted() {
+  if [ -r /proc/$w/stat ]; then
+    read -r s < /proc/$w/stat || return 1
+    set -- \${s##*) }
+    [ "$2" = "$h" ]
+  else
+    kill -0 "$h" 2>/dev/null
+  fi
+}
+while kill -0 "$w" 2>/dev/null && hosted; do sleep 1; done
+if kill -0 "$w" 2>/dev/null; then kill -9 -"$w" 2>/dev/null || kill -9 "$w"; fi`;
+
+/** Whether this host can watch its workers (a POSIX shell). */
+export function hostCanWatch(): boolean {
+  return process.platform !== 'win32';
+}
+
+/**
+ * Starts the watch of the just-forked `worker`; false if it could not be started. The watch is a process
+ * group of its own (the shell and its `sleep`), never keeps the host's loop alive, and is ended with its
+ * worker: no watch outlives the run it guarded.
+ */
+export function watchWorker(worker: ChildProcess): boolean {
+  if (worker.pid === undefined) return false;
+  let watch: ChildProcess;
+  try {
+    watch = spawn('/bin/sh', ['-c', WATCH_SH, 'flowdeck-host-watch', String(process.pid), String(worker.pid)], { stdio: 'ignore', detached: true });
+  } catch {
+    return false;
+  }
+  watch.on('error', () => undefined);
+  if (watch.pid === undefined) return false;
+  watch.unref();
+  const pid = watch.pid;
+  worker.once('exit', () => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  });
+  return true;
+}
