@@ -530,6 +530,22 @@ export default flow({ name: 'who' }, async () => ({ pid: process.pid, loads }));
     assert.deepEqual(seen, ['standby', 'standby-no-hooks', 'standby-no-hooks', 'standby', 'standby-no-hooks', 'standby']);
   });
 
+  it("runs a flow file as it is now, not as a standby's copy of it was made last time: changed, changed back", async () => {
+    const version = (n: number): string => flowSource(`export default flow({ name: 'versioned' }, async () => ({ version: ${n}, pid: process.pid }));`);
+    const ws = workspace({ 'versioned.flow.ts': version(1) });
+    const { runner } = await makeRunner(tempDir(), { standby: true });
+    after(() => runner.dispose());
+    runner.prepareStandby();
+    for (const n of [1, 1, 2, 1]) {
+      writeFileSync(join(ws, 'versioned.flow.ts'), version(n));
+      await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+      const pid = runner.standbyPid()!;
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'versioned.flow.ts') } })).done;
+      assert.equal(detail.state.type, 'COMPLETED', detail.state.message);
+      assert.deepEqual(valueOf(detail), { version: n, pid }, 'the version on disk, in the standby');
+    }
+  });
+
   it('forks a fresh worker for a run whose environment differs, and the standby goes; dispose kills the standby', async () => {
     const ws = workspace({ 'who.flow.ts': WHO });
     const { runner } = await makeRunner(tempDir(), { standby: true });
