@@ -172,10 +172,10 @@ function refuseDuplicateNames(modulePath: string, source: string, where: string)
 
 /** A workspace flow file, read once: for the duplicate names, the copy kept for it, the compiler. */
 async function loadModule(modulePath: string, home: string, where: string): Promise<unknown> {
-  const req = Module.createRequire(`${dirname(modulePath)}/`);
+  const required = (): unknown => Module.createRequire(`${dirname(modulePath)}/`)(modulePath);
   // A built-in flow is a bundle of Flowdeck's own; a CommonJS flow may import() workspace files later on.
   hooksNeeded = !modulePath.startsWith(ownDir);
-  if (!hooksNeeded) return req(modulePath);
+  if (!hooksNeeded) return required();
   const source = readFileSync(modulePath, 'utf8');
   refuseDuplicateNames(modulePath, source, where);
   // Once registered (by a standby, ahead of its flow), the hooks see every import: the flow goes through them.
@@ -187,7 +187,7 @@ async function loadModule(modulePath: string, home: string, where: string): Prom
     return importModule(kept);
   }
   const { code, moduleSyntax } = compiled(modulePath, home, 'preserve', source);
-  if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return req(modulePath);
+  if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return required();
   const relocated = relocatableModule(code, modulePath, apiUrl());
   hooksNeeded = relocated === undefined;
   // Not for a file that is an ES module only by its package.json: a copy found by content alone would outlive a change there.
