@@ -29,6 +29,8 @@ export interface LiveRun {
   bounded?: BoundedFold;
   /** Journal lines received but not yet handed to the store. */
   pending: string;
+  /** Resolves once the lines last handed to the store are written (or failed). */
+  written?: Promise<void>;
   /** A write of this run's records failed: it cannot end Completed (its record would be incomplete). */
   writeError?: Error;
   /** Its final state is waiting for the journal to be on disk. */
@@ -134,7 +136,9 @@ export class Execution {
       if (live.pending.length === 0) continue;
       const text = live.pending;
       live.pending = '';
-      this.track(id, live.handle.appendText(text));
+      const written = live.handle.appendText(text);
+      live.written = written.catch(() => undefined);
+      this.track(id, written);
     }
   }
 
@@ -240,7 +244,12 @@ export class Execution {
       ...(takesOver ? { owner: currentProcess() } : {}),
     };
     if (!done) {
-      this.track(detail.id, live.handle.setState(s, times));
+      // The index follows the journal, and a state already followed by another (a quick run's Running by
+      // its end, final once it is written) is not written there at all: its successor's write says the same and more, and one
+      // synced index write fewer goes alongside the run's last journal writes. A state that changes the
+      // run's owner is always written, at once: the owner is what tells a live run from a crashed one.
+      const indexed = takesOver ? live.handle.setState(s, times) : (live.written ?? Promise.resolve()).then(() => (detail.state === s && !live.finishing ? live.handle.setState(s, times) : undefined));
+      this.track(detail.id, indexed);
       this.events.run(summaryOf(detail));
       return Promise.resolve();
     }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { importHint } from '../../src/engine/importHint';
-import { moduleFile, relocatableModule } from '../../src/engine/worker/directImport';
+import { copyPath, keepCopy, keptCopy, relocatableModule } from '../../src/engine/worker/directImport';
 import { tempDir } from '../support/engine';
 
 const API = 'data:text/javascript,api';
@@ -47,17 +47,33 @@ describe('a flow module imported without the module hooks', { timeout: 60_000 },
     }
   });
 
-  it('writes the module once into the store, private to the user, and again when the copy there was changed', () => {
+  it('keeps the copy in the store, private to the user, found again only whole and only for the same file, content, compiler and API', () => {
     const home = tempDir();
-    const url = moduleFile(home, 'export const a = 1;\n')!;
-    const path = new URL(url).pathname;
+    const source = 'export const a: number = 1;\n';
+    const path = copyPath(home, FILE, source, 'esbuild@1', API);
     assert.ok(path.startsWith(join(home, 'compiled')), path);
+    assert.equal(keptCopy(path), undefined, 'nothing kept yet');
+    const url = keepCopy(path, 'export const a = 1;\n')!;
+    assert.equal(new URL(url).pathname, path);
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.equal(statSync(join(home, 'compiled')).mode & 0o777, 0o700);
-    const written = statSync(path).mtimeMs;
-    assert.equal(moduleFile(home, 'export const a = 1;\n'), url);
-    assert.equal(statSync(path).mtimeMs, written, 'an identical copy is not written again');
-    assert.equal(moduleFile('', 'export const a = 1;\n'), undefined, 'no store, no file: the hooks load the module');
+    assert.ok(readFileSync(path, 'utf8').startsWith('export const a = 1;\n\n// flowdeck-direct '), 'the seal is a line after the module: no line of it moves');
+    assert.equal(keptCopy(path), url);
+    for (const other of [
+      copyPath(home, FILE, 'export const a: number = 2;\n', 'esbuild@1', API),
+      copyPath(home, '/work/flows/other.ts', source, 'esbuild@1', API),
+      copyPath(home, FILE, source, 'sucrase@1', API),
+      copyPath(home, FILE, source, 'esbuild@1', `${API}2`),
+    ]) {
+      assert.notEqual(other, path);
+    }
+    writeFileSync(path, readFileSync(path, 'utf8').replace('a = 1', 'a = 2'));
+    assert.equal(keptCopy(path), undefined, 'an edited copy is made again');
+    keepCopy(path, 'export const a = 1;\n');
+    truncateSync(path, 10);
+    assert.equal(keptCopy(path), undefined, 'a copy cut short is made again');
+    truncateSync(path, 0);
+    assert.equal(keptCopy(path), undefined, 'an emptied copy is made again');
   });
 });
 

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } fr
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BadInputError, FlowRunner } from '../../src/engine/runner';
-import type { NewRun } from '../../src/engine/runStore';
+import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
+import type { State } from '../../src/engine/states';
 import { DIST, alive, flowSource, logsOf, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 
 async function run(files: Record<string, string>, entry: string, parameters: Record<string, unknown> = {}, env?: Record<string, string>) {
@@ -476,6 +477,92 @@ export default flow({ name: 'order' }, async () => {
   });
 });
 
+/**
+ * A store whose run handles say when the run's Running line reaches the journal and when the index is
+ * given each state; with `hold`, the Running line (and every line after it) reaches the journal only once
+ * the run's final state is on its way there — so the run has ended before its Running line is written.
+ */
+async function watchedStore(home: string, hold: boolean): Promise<{ store: RunStore; steps: string[] }> {
+  const { store } = await makeRunner(home);
+  const steps: string[] = [];
+  const watch = (handle: RunHandle): RunHandle => {
+    let held: { text: string; done: (p: Promise<void>) => void }[] | undefined;
+    return new Proxy(handle, {
+      get(target, key) {
+        if (key === 'appendText') {
+          return (text: string) => {
+            const running = text.includes('"name":"Running"');
+            if (hold && (running || held)) return new Promise<void>((resolve) => (held ??= []).push({ text, done: (p) => resolve(p) }));
+            const written = target.appendText(text);
+            return running ? written.then(() => void steps.push('journal: Running')) : written;
+          };
+        }
+        if (key === 'appendAfterAll') {
+          return (text: string) => {
+            for (const h of held ?? []) h.done(target.appendText(h.text).then(() => void (h.text.includes('"name":"Running"') && steps.push('journal: Running'))));
+            held = undefined;
+            return target.appendAfterAll!(text);
+          };
+        }
+        if (key === 'setState') return (s: State, extra?: Record<string, unknown>) => (steps.push(`index: ${s.name}`), target.setState(s, extra));
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+  const watched = new Proxy(store, {
+    get(target, key) {
+      if (key === 'createRun') return async (run: NewRun | Promise<NewRun>) => watch(await target.createRun(run));
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store: watched, steps };
+}
+
+describe("the index follows a run's journal", () => {
+  it("is given a run's Running only once the journal holds it", async () => {
+    const home = tempDir();
+    const ws = workspace({
+      'long.flow.ts': flowSource(`import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+export default flow({ name: 'long' }, async () => {
+  // Long enough for the index to be given Running: it says so before the run ends.
+  const runs = join(process.env.FLOWDECK_HOME!, 'runs');
+  const id = getRunContext().flowRunId;
+  for (let i = 0; i < 3000; i++) {
+    const index = readdirSync(runs).filter((f) => /^index-.*\.jsonl$/.test(f)).map((f) => readFileSync(join(runs, f), 'utf8')).join('');
+    if (index.includes('"id":"' + id + '","seq":1,"state":{"type":"RUNNING"')) return 'seen';
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return 'not seen';
+});`),
+    });
+    const { store, steps } = await watchedStore(home, false);
+    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home } });
+    after(() => runner.dispose());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'long.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(valueOf(detail), 'seen');
+    assert.deepEqual(steps, ['journal: Running', 'index: Running', 'index: Completed']);
+  });
+
+  it('is not given a Running that the run ended after before the journal held it: its final state says the rest', async () => {
+    const home = tempDir();
+    const ws = workspace({ 'quick.flow.ts': flowSource(`export default flow({ name: 'quick' }, async () => 1);`) });
+    const { store, steps } = await watchedStore(home, true);
+    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home } });
+    after(() => runner.dispose());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'quick.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual(steps, ['journal: Running', 'index: Completed']);
+    const indexed = (await store.list()).find((r) => r.id === detail.id)!;
+    assert.equal(indexed.state.name, 'Completed');
+    assert.equal(indexed.startTime, detail.startTime, 'the start time is on the index all the same');
+    assert.deepEqual((await store.readRun(detail.id))!.states.map((s) => s.name), ['Pending', 'Running', 'Completed']);
+  });
+});
+
 describe('a standby worker (a long-lived host)', () => {
   const WHO = flowSource(`const g = globalThis as { loads?: number };
 g.loads = (g.loads ?? 0) + 1;
@@ -528,6 +615,22 @@ export default flow({ name: 'who' }, async () => ({ pid: process.pid, loads }));
     }
     seen.push((await standbyMode()).mode);
     assert.deepEqual(seen, ['standby', 'standby-no-hooks', 'standby-no-hooks', 'standby', 'standby-no-hooks', 'standby']);
+  });
+
+  it("runs a flow file as it is now, not as a standby's copy of it was made last time: changed, changed back", async () => {
+    const version = (n: number): string => flowSource(`export default flow({ name: 'versioned' }, async () => ({ version: ${n}, pid: process.pid }));`);
+    const ws = workspace({ 'versioned.flow.ts': version(1) });
+    const { runner } = await makeRunner(tempDir(), { standby: true });
+    after(() => runner.dispose());
+    runner.prepareStandby();
+    for (const n of [1, 1, 2, 1]) {
+      writeFileSync(join(ws, 'versioned.flow.ts'), version(n));
+      await waitFor(() => runner.standbyPid() !== undefined, 'a standby worker', 30_000);
+      const pid = runner.standbyPid()!;
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'versioned.flow.ts') } })).done;
+      assert.equal(detail.state.type, 'COMPLETED', detail.state.message);
+      assert.deepEqual(valueOf(detail), { version: n, pid }, 'the version on disk, in the standby');
+    }
   });
 
   it('forks a fresh worker for a run whose environment differs, and the standby goes; dispose kills the standby', async () => {

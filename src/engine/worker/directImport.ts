@@ -4,7 +4,7 @@
  * every import goes through that thread. A flow that is an ES module whose imports are only 'flowdeck'
  * and Node's built-ins needs none of what the hooks do: its compiled code, with 'flowdeck' pointing at a
  * module that exports this worker's API object, is written to the store's `compiled` folder and
- * imported from there. Anything else (relative imports, packages, `import()`, `import.meta.resolve`)
+ * imported from there — and found there again, by the flow file's content, by the next run of it. Anything else (relative imports, packages, `import()`, `import.meta.resolve`)
  * goes through the hooks, as before.
  *
  * What the module sees is what it would see through the hooks: `import.meta.url`, `.filename` and
@@ -12,11 +12,12 @@
  * map its stack frames name its own file and lines.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as lexModule } from 'es-module-lexer';
-import { keepCompiledFile } from '../compileCache';
+import { writeCompiledFile } from '../compiledFile';
 import { apiModuleSource } from './apiModule';
 
 const META_PROPERTY = /^\s*\.\s*(url|filename|dirname)\b/;
@@ -66,13 +67,43 @@ export function relocatableModule(code: string, file: string, apiUrl: string): s
   return out.slice(0, hashbang) + prefix + out.slice(hashbang);
 }
 
+/** What a kept copy ends with: the hash of everything before it, so a copy emptied, cut short or edited is made again. */
+const SEAL = '\n// flowdeck-direct ';
+const SEALED_HASH = /^[0-9a-f]{64}\n$/;
+
 /**
- * The URL of a file under `<home>/compiled` holding `text`, written there unless it already is. Undefined
- * when the store cannot keep it (no store, read-only, full): the hooks load the module instead.
+ * Where the copy of the flow file `file` (its content `source`) is kept: named by all it is made from — the
+ * copy's shape ('direct-1', bumped when relocatableModule changes what it makes), the compiler, the API
+ * module it links to — so a run of an unchanged file finds it without compiling, lexing or comparing.
  */
-export function moduleFile(home: string, text: string): string | undefined {
-  if (!home) return undefined;
-  const dir = join(home, 'compiled');
-  const path = join(dir, `${createHash('sha256').update(text).digest('hex').slice(0, 40)}.mjs`);
-  return keepCompiledFile(dir, path, text) ? pathToFileURL(path).href : undefined;
+export function copyPath(home: string, file: string, source: string, compilerId: string, apiUrl: string): string {
+  const hash = createHash('sha256');
+  for (const part of ['direct-1', compilerId, apiUrl, file, source]) hash.update(part).update('\0');
+  return join(home, 'compiled', `${hash.digest('hex').slice(0, 40)}.mjs`);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The URL of the copy at `path`, if it is there whole (one read); undefined otherwise. */
+export function keptCopy(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const at = text.lastIndexOf(SEAL);
+  if (at === -1 || !SEALED_HASH.test(text.slice(at + SEAL.length))) return undefined;
+  return sha256(text.slice(0, at)) === text.slice(at + SEAL.length, at + SEAL.length + 64) ? pathToFileURL(path).href : undefined;
+}
+
+/**
+ * Keeps `text` as the copy at `path` (sealed with its hash, on a line of its own after it, so no line
+ * of the module moves) and returns its URL. Undefined when the store cannot keep it (read-only, full):
+ * the hooks load the module instead.
+ */
+export function keepCopy(path: string, text: string): string | undefined {
+  return writeCompiledFile(dirname(path), path, `${text}${SEAL}${sha256(text)}\n`) ? pathToFileURL(path).href : undefined;
 }

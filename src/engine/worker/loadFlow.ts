@@ -16,7 +16,7 @@ import { discoverFile } from '../flowDiscovery';
 import { moduleFormat } from '../moduleFormat';
 import type { LoadRejection } from '../protocol';
 import { API_GLOBAL } from './apiModule';
-import { apiModuleUrl, moduleFile, relocatableModule } from './directImport';
+import { apiModuleUrl, copyPath, keepCopy, keptCopy, relocatableModule } from './directImport';
 import { importModule } from './moduleImport';
 import { COMPILE_ERROR_CODE, type CompileReply, type CompileRequest, type HooksData } from './moduleHooks';
 
@@ -39,11 +39,11 @@ export class LoadError extends Error {
  */
 const compiledHere = new Map<string, CompiledFile>();
 
-function compiled(file: string, home: string, output: OutputFormat): CompiledFile {
+function compiled(file: string, home: string, output: OutputFormat, source?: string): CompiledFile {
   const key = `${output}\0${file}`;
   let c = compiledHere.get(key);
   if (!c) {
-    c = compileFile(file, home, output);
+    c = source === undefined ? compileFile(file, home, output) : compileFile(file, home, output, source);
     compiledHere.set(key, c);
   }
   return c;
@@ -164,23 +164,34 @@ function repeatsALiteralName(source: string): boolean {
  * A file that names two flows alike is refused before any of its code runs, with discovery's message.
  * The parser runs only when a literal name repeats, which in most flow files none does.
  */
-function refuseDuplicateNames(modulePath: string, where: string): void {
-  if (!repeatsALiteralName(readFileSync(modulePath, 'utf8'))) return;
+function refuseDuplicateNames(modulePath: string, source: string, where: string): void {
+  if (!repeatsALiteralName(source)) return;
   const { error } = discoverFile(modulePath);
   if (error?.kind === 'duplicate') throw new LoadError('no-flow', `${where}:${error.line}:${error.column}: ${error.message}`);
 }
 
-async function loadModule(modulePath: string, home: string): Promise<unknown> {
-  const req = Module.createRequire(`${dirname(modulePath)}/`);
+/** A workspace flow file, read once: for the duplicate names, the copy kept for it, the compiler. */
+async function loadModule(modulePath: string, home: string, where: string): Promise<unknown> {
+  const required = (): unknown => Module.createRequire(`${dirname(modulePath)}/`)(modulePath);
   // A built-in flow is a bundle of Flowdeck's own; a CommonJS flow may import() workspace files later on.
   hooksNeeded = !modulePath.startsWith(ownDir);
-  if (!hooksNeeded) return req(modulePath);
-  const { code, moduleSyntax } = compiled(modulePath, home, 'preserve');
-  if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return req(modulePath);
+  if (!hooksNeeded) return required();
+  const source = readFileSync(modulePath, 'utf8');
+  refuseDuplicateNames(modulePath, source, where);
+  // Once registered (by a standby, ahead of its flow), the hooks see every import: the flow goes through them.
+  const copy = importHooks || !home ? undefined : copyPath(home, modulePath, source, transpiler().id, apiUrl());
+  const kept = copy === undefined ? undefined : keptCopy(copy);
+  if (kept !== undefined) {
+    hooksNeeded = false;
+    shareApi();
+    return importModule(kept);
+  }
+  const { code, moduleSyntax } = compiled(modulePath, home, 'preserve', source);
+  if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return required();
   const relocated = relocatableModule(code, modulePath, apiUrl());
   hooksNeeded = relocated === undefined;
-  // Once registered (by a standby, ahead of its flow), the hooks see every import: the flow goes through them.
-  const url = relocated === undefined || importHooks ? undefined : moduleFile(home, relocated);
+  // Not for a file that is an ES module only by its package.json: a copy found by content alone would outlive a change there.
+  const url = relocated === undefined || copy === undefined || !moduleSyntax ? undefined : keepCopy(copy, relocated);
   if (url) {
     shareApi();
     return importModule(url);
@@ -243,8 +254,7 @@ export async function loadFlow(modulePath: string, where: string, flowName: stri
   installRequireHooks();
   let exports: unknown;
   try {
-    if (!modulePath.startsWith(ownDir)) refuseDuplicateNames(modulePath, where);
-    exports = await loadModule(modulePath, home);
+    exports = await loadModule(modulePath, home, where);
   } catch (e) {
     if (e instanceof LoadError) throw e;
     throw loadFailure(e, modulePath, where);
