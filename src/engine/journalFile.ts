@@ -20,8 +20,14 @@ export const FILE_MODE = 0o600;
  */
 const O_DSYNC: number = constants.O_DSYNC ?? 0;
 
+/**
+ * Journal lines as one text, or in pieces: text and bytes passed through as they came (the worker's
+ * ready-made lines), each piece whole lines ending in a newline.
+ */
+export type JournalText = string | readonly (string | Buffer)[];
+
 interface Entry {
-  text: string;
+  text: JournalText;
   /** Written only if every batch before it was (a run's final state). */
   afterAll: boolean;
   resolve(): void;
@@ -55,7 +61,7 @@ export class JournalFile {
   }
 
   /** Queues `text` (whole lines, each ending in a newline); resolves once it is written (and synced). */
-  append(text: string): Promise<void> {
+  append(text: JournalText): Promise<void> {
     return this.queue(text, false);
   }
 
@@ -69,7 +75,7 @@ export class JournalFile {
     return this.queue(text, true);
   }
 
-  private queue(text: string, afterAll: boolean): Promise<void> {
+  private queue(text: JournalText, afterAll: boolean): Promise<void> {
     if (this.closed) return Promise.reject(new StoreWriteError(`${this.path} is closed`, this.path));
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ text, afterAll, resolve, reject });
@@ -124,15 +130,21 @@ export class JournalFile {
 /**
  * A batch's bytes: a newline, then each entry's text. Each text is encoded on its own into one buffer:
  * joined into one string first, a big map's batch (thousands of lines, each entry a chain of them) took
- * 5–10× the CPU to encode, flattening the whole chain at once.
+ * 5–10× the CPU to encode, flattening the whole chain at once. Bytes passed through are copied as they are.
  */
 function batchBytes(batch: readonly Entry[]): Buffer {
   let size = 1;
-  for (const e of batch) size += Buffer.byteLength(e.text, 'utf8');
+  for (const e of batch) {
+    if (typeof e.text === 'string') size += Buffer.byteLength(e.text, 'utf8');
+    else for (const piece of e.text) size += typeof piece === 'string' ? Buffer.byteLength(piece, 'utf8') : piece.length;
+  }
   const buf = Buffer.allocUnsafe(size);
   buf[0] = 0x0a;
   let at = 1;
-  for (const e of batch) at += buf.write(e.text, at, 'utf8');
+  for (const e of batch) {
+    if (typeof e.text === 'string') at += buf.write(e.text, at, 'utf8');
+    else for (const piece of e.text) at += typeof piece === 'string' ? buf.write(piece, at, 'utf8') : piece.copy(buf, at);
+  }
   return buf;
 }
 
