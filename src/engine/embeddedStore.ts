@@ -22,7 +22,7 @@ import { systemClock, type Clock } from './clock';
 import { EmbeddedLimitStore } from './embeddedLimitStore';
 import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
-import { JournalFile } from './journalFile';
+import { JournalFile, type JournalText } from './journalFile';
 import { newRunRecords } from './newRunRecords';
 import { scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive } from './processIdentity';
@@ -570,7 +570,7 @@ class EmbeddedRunHandle implements RunHandle {
     return records.length === 0 ? Promise.resolve() : this.journal.append(lines(records));
   }
 
-  appendText(text: string): Promise<void> {
+  appendText(text: JournalText): Promise<void> {
     return text.length === 0 ? Promise.resolve() : this.journal.append(text);
   }
 

@@ -9,6 +9,7 @@ import { currentProcess } from './processIdentity';
 import type { FlowInfo } from './protocol';
 import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, TaskRunRecord } from './records';
 import { BoundedFold } from './boundedFold';
+import { PendingLines } from './pendingLines';
 import { applyRecord, startFold, summaryOf, type Change, type RunFold } from './runReducer';
 import type { RunRequest } from './runRequest';
 import type { RunHandle, RunStore } from './runStore';
@@ -28,7 +29,7 @@ export interface LiveRun {
   /** With `bounded`: the fold seen through BoundedFold, which lets go of task runs it no longer needs. */
   bounded?: BoundedFold;
   /** Journal lines received but not yet handed to the store. */
-  pending: string;
+  pending: PendingLines;
   /** Resolves once the lines last handed to the store are written (or failed). */
   written?: Promise<void>;
   /** A write of this run's records failed: it cannot end Completed (its record would be incomplete). */
@@ -94,7 +95,7 @@ export class Execution {
   }
 
   private adoptFold(handle: RunHandle, fold: RunFold): LiveRun {
-    const live: LiveRun = { handle, fold, pending: '' };
+    const live: LiveRun = { handle, fold, pending: new PendingLines() };
     if (this.options.bounded) live.bounded = new BoundedFold(fold);
     this.runs.set(handle.id, live);
     this.events.run(summaryOf(live.fold.detail));
@@ -133,10 +134,8 @@ export class Execution {
   /** Journal lines queued during one chunk of worker output go to the store together. */
   flushPending(): void {
     for (const [id, live] of this.runs) {
-      if (live.pending.length === 0) continue;
-      const text = live.pending;
-      live.pending = '';
-      const written = live.handle.appendText(text);
+      if (live.pending.isEmpty) continue;
+      const written = live.handle.appendText(live.pending.take());
       live.written = written.catch(() => undefined);
       this.track(id, written);
     }
@@ -144,13 +143,13 @@ export class Execution {
 
   /** A journal record from the worker: kept as the very line it came as. */
   workerRecord(live: LiveRun, r: RunRecord, line: string): void {
-    live.pending += `${line}\n`;
+    live.pending.add(`${line}\n`);
     this.fold(live, r);
   }
 
   /** A record the host itself writes (engine log lines, states it decides). */
   record(live: LiveRun, r: RunRecord): void {
-    live.pending += `${JSON.stringify(r)}\n`;
+    live.pending.add(`${JSON.stringify(r)}\n`);
     this.fold(live, r);
   }
 
@@ -233,7 +232,7 @@ export class Execution {
     const done = isTerminal(s.type);
     if (journaled) this.fold(live, journaled);
     else {
-      live.pending += line !== undefined ? `${line}\n` : `${JSON.stringify(r)}\n`;
+      live.pending.add(line !== undefined ? `${line}\n` : `${JSON.stringify(r)}\n`);
       if (done) this.record(live, this.finishedLog(live, r));
     }
     this.flushPending();

@@ -4,6 +4,7 @@
  * network with its thread.
  */
 import type { Artifact } from './artifacts';
+import type { JournalText } from './journalFile';
 import type { KeyValueStore } from './keyValueStore';
 import type { LimitStore } from './limits/limitStore';
 import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
@@ -57,8 +58,8 @@ export interface RunHandle {
   readonly resultsDir: string;
   /** Appends records to the run's journal; resolves once they are durable. */
   append(records: readonly RunRecord[]): Promise<void>;
-  /** Appends journal lines already serialized (each ending in a newline). */
-  appendText(text: string): Promise<void>;
+  /** Appends journal lines already serialized (each ending in a newline), as one text or in pieces. */
+  appendText(text: JournalText): Promise<void>;
   /**
    * Appends lines only once everything appended before them is written and synced (else rejects, writing
    * nothing): a run's final state. Without it, the host waits for `flush` first.

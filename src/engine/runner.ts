@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BoundedFold } from './boundedFold';
+import type { EventSink } from './eventReader';
 import { Execution, type LiveRun } from './execution';
 import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
@@ -101,7 +102,14 @@ const STANDBY_DELAY_MS = 50;
 const EXIT_GRACE_MS = 10_000;
 
 /** How the worker writes a compact task run record: the run id (a UUID, 36 characters) follows. */
-const COMPACT_TASK = '{"k":"trun","runId":"';
+const COMPACT_TASK = Buffer.from('{"k":"trun","runId":"', 'latin1');
+const RUN_ID_LENGTH = 36;
+
+/** Whether `chunk` holds `bytes` at `at`. */
+function bytesAt(chunk: Buffer, at: number, bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (chunk[at + i] !== bytes[i]) return false;
+  return true;
+}
 
 /** What a launched worker runs: a new run, a run created ahead of time (a schedule's slot), or a new attempt of an existing one. */
 type LaunchTarget =
@@ -348,12 +356,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   /** A worker for `request`, told to load `modulePath` before anything else is set up (its load is the longest step). */
-  private spawn(request: RunRequest, modulePath: string, onLines: (lines: string[]) => void, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
+  private spawn(request: RunRequest, modulePath: string, events: EventSink, onOutput: (stream: 'stdout' | 'stderr', line: string) => void): WorkerProcess {
     // Values of the extra environment that are secrets by their name (a token from the editor's sign-in);
     // settings passed the same way (an API URL) stay readable.
     for (const value of secretsFromEnv(request.env ?? {})) this.masker.add(value);
     const options = this.spawnOptions(request);
-    const worker = new WorkerProcess(options, this.loadMessage(request, modulePath), onLines, onOutput, this.standby.take(options));
+    const worker = new WorkerProcess(options, this.loadMessage(request, modulePath), events, onOutput, this.standby.take(options));
     // The next run's worker starts once this one is done, while the host has nothing else to do.
     if (this.options.standby) void worker.exited.then(() => this.standby.prepare(options, STANDBY_DELAY_MS, this.standbyHooks));
     return worker;
@@ -402,20 +410,23 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       // Given up while the flow loads (Ctrl-C): no run is created, the loading worker goes.
       signal?.addEventListener('abort', () => giveUp(signal.reason, true), { once: true });
       const foldTasks = this.options.foldTasks !== false;
-      // The run the last compact line went to: a map's lines all name the same run, compared in place.
+      // The run the last compact line went to (and its id's bytes): a map's lines all name the same run, compared in place.
       let lastCompact: LiveRun | undefined;
-      const onLine = (line: string): void => {
-        // The hot path of a big map: a whole task run in one line, kept as it came when nobody folds it.
-        if (!foldTasks && execution && line.startsWith(COMPACT_TASK) && line.charCodeAt(COMPACT_TASK.length + 36) === 34) {
-          const live =
-            lastCompact !== undefined && line.startsWith(lastCompact.fold.detail.id, COMPACT_TASK.length)
-              ? lastCompact
-              : (lastCompact = execution.runs.get(line.slice(COMPACT_TASK.length, COMPACT_TASK.length + 36)));
-          if (live) {
-            live.pending += `${line}\n`;
-            return;
-          }
+      let lastCompactId: Buffer | undefined;
+      /** The hot path of a big map: a whole task run in one line, kept as the bytes it came as when nobody folds it. */
+      const raw = (chunk: Buffer, start: number, end: number): boolean => {
+        const idAt = start + COMPACT_TASK.length;
+        if (foldTasks || !execution || end - idAt < RUN_ID_LENGTH + 2 || chunk[idAt + RUN_ID_LENGTH] !== 0x22 || !bytesAt(chunk, start, COMPACT_TASK)) return false;
+        if (lastCompact === undefined || !bytesAt(chunk, idAt, lastCompactId!)) {
+          const id = chunk.toString('latin1', idAt, idAt + RUN_ID_LENGTH);
+          lastCompact = execution.runs.get(id);
+          if (lastCompact === undefined) return false;
+          lastCompactId = Buffer.from(id, 'latin1');
         }
+        lastCompact.pending.addBytes(chunk, start, end);
+        return true;
+      };
+      const onLine = (line: string): void => {
         let message: WorkerMessage;
         try {
           message = JSON.parse(line) as WorkerMessage;
@@ -449,10 +460,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         }
         if (execution) this.onMessage(execution, message, line);
       };
-      const worker = this.spawn(request, modulePath, (lines) => {
-        for (const line of lines) onLine(line);
-        execution?.flushPending();
-      }, (stream, line) => {
+      const worker = this.spawn(request, modulePath, { raw, line: onLine, read: () => execution?.flushPending() }, (stream, line) => {
         if (stream === 'stderr') stderrTail = (stderrTail + line + '\n').slice(-2000);
         if (execution && started && execution.runs.size > 0) {
           execution.log(execution.root, stream === 'stdout' ? 'INFO' : 'WARNING', flowRunSource(execution.name), this.masker.mask(line));
@@ -813,20 +821,22 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const hooks = this.spawn(
       execution.request,
       execution.modulePath,
-      (lines) => {
-        for (const line of lines) {
+      {
+        raw: () => false,
+        line: (line) => {
           let m: WorkerMessage;
           try {
             m = JSON.parse(line) as WorkerMessage;
           } catch {
-            continue;
+            return;
           }
           if (m.k === 'ready') hooks.send({ t: 'crashed-hook', runId: root.id, runName: root.name, message: root.state.message ?? '' });
           else if (m.k === 'log' && m.runId === root.id) {
             pending += `${line}\n`;
             this.emit('log', m);
           }
-        }
+        },
+        read: () => undefined,
       },
       () => undefined,
     );

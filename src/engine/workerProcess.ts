@@ -6,15 +6,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { readEvents, type EventSink } from './eventReader';
 import { EVENT_FD, type HostToWorker } from './protocol';
 import { refHandles } from './standbyWorker';
 import { forkWorker, type WorkerSpawnOptions } from './workerFork';
 
 export type { WorkerSpawnOptions } from './workerFork';
 
-/** A line on the event pipe longer than this is dropped (the worker never writes one). */
-const MAX_EVENT_LINE = 128 * 1024 * 1024;
 /** After the worker exits, how long to wait for the rest of its output before settling. */
 const DRAIN_MS = 2000;
 /** The worker's last line (eventPipe.ts `endPipe`), as it writes it. */
@@ -34,14 +32,14 @@ export class WorkerProcess {
 
   /**
    * `first` is sent to the worker before anything else is set up here (its load: the longest step of a
-   * short run). `onLines` gets the event pipe's complete lines a chunk at a time (so the host can hand a
-   * chunk's records to the store together); `onOutput` the raw stdout/stderr lines. `standby`: a worker
-   * forked ahead of time with these options (StandbyWorker), used instead of forking one.
+   * short run). `events` gets the event pipe's lines (and is told when a read's lines have all come, so the
+   * host can hand a read's records to the store together); `onOutput` the raw stdout/stderr lines.
+   * `standby`: a worker forked ahead of time with these options (StandbyWorker), used instead of forking one.
    */
   constructor(
     options: WorkerSpawnOptions,
     first: HostToWorker,
-    onLines: (lines: string[]) => void,
+    events: EventSink,
     onOutput: (stream: 'stdout' | 'stderr', line: string) => void,
     standby?: ChildProcess,
   ) {
@@ -49,21 +47,23 @@ export class WorkerProcess {
     this.send(first);
     if (standby) refHandles(standby);
     const ended: Promise<void>[] = [];
-    const each = (handler: (line: string) => void) => (lines: string[]) => {
-      for (const l of lines) handler(l);
-    };
     let exiting: number | undefined;
-    const onEvents = (lines: string[]): void => {
-      const last = lines[lines.length - 1]!;
-      if (last.startsWith(EXITING)) exiting = Number.parseInt(last.slice(EXITING.length), 10);
-      onLines(lines);
-    };
-    const pipes: [Readable | null | undefined, (lines: string[]) => void][] = [
-      [this.child.stdio[EVENT_FD] as Readable | null, onEvents],
-      [this.child.stdout, each((l) => onOutput('stdout', l))],
-      [this.child.stderr, each((l) => onOutput('stderr', l))],
-    ];
-    for (const [stream, handler] of pipes) if (stream) ended.push(readLines(stream, handler));
+    const eventPipe = this.child.stdio[EVENT_FD] as Readable | null;
+    if (eventPipe) {
+      ended.push(
+        readEvents(eventPipe, {
+          raw: (chunk, start, end) => events.raw(chunk, start, end),
+          line: (line) => {
+            if (line.startsWith(EXITING)) exiting = Number.parseInt(line.slice(EXITING.length), 10);
+            events.line(line);
+          },
+          read: () => events.read(),
+        }),
+      );
+    }
+    const output = (stream: 'stdout' | 'stderr'): EventSink => ({ raw: () => false, line: (line) => onOutput(stream, line), read: () => undefined });
+    if (this.child.stdout) ended.push(readEvents(this.child.stdout, output('stdout')));
+    if (this.child.stderr) ended.push(readEvents(this.child.stderr, output('stderr')));
     this.exited = new Promise<WorkerExit>((resolve) => {
       const settle = (info: WorkerExit): void => {
         if (this.exitInfo) return;
@@ -128,50 +128,4 @@ export class WorkerProcess {
       }
     }
   }
-}
-
-function readLines(stream: Readable, onLines: (lines: string[]) => void): Promise<void> {
-  const decoder = new StringDecoder('utf8');
-  let partial = '';
-  let dropping = false;
-  return new Promise<void>((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      const piece = decoder.write(chunk);
-      const lines: string[] = [];
-      const emit = (line: string): void => {
-        if (dropping) dropping = false;
-        else if (line.length > 0) lines.push(line);
-      };
-      let nl = piece.indexOf('\n');
-      if (nl === -1) {
-        // Only the new piece is searched: a long line arriving in many chunks costs linear time.
-        partial += piece;
-      } else {
-        emit(partial + piece.slice(0, nl));
-        let from = nl + 1;
-        while ((nl = piece.indexOf('\n', from)) !== -1) {
-          emit(piece.slice(from, nl));
-          from = nl + 1;
-        }
-        partial = piece.slice(from);
-      }
-      if (partial.length > MAX_EVENT_LINE) {
-        partial = '';
-        dropping = true;
-      }
-      if (lines.length > 0) onLines(lines);
-    });
-    let ended = false;
-    const done = (): void => {
-      if (ended) return;
-      ended = true;
-      const rest = partial + decoder.end();
-      partial = '';
-      if (!dropping && rest.length > 0) onLines([rest]);
-      resolve();
-    };
-    stream.on('end', done);
-    stream.on('close', done);
-    stream.on('error', done);
-  });
 }

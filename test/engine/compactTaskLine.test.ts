@@ -15,8 +15,9 @@ describe('the trun line a quick task run sends', { timeout: 60_000 }, () => {
       const r: Omit<TaskRunCompact, 'value'> = {
         k: 'trun',
         runId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
-        id: `abcd1234-${i.toString(36)}`,
-        name: `${taskName}-${i}`,
+        // Mostly as the worker makes them; sometimes anything (a name or id that only looks like one).
+        id: rnd() < 0.9 ? `abcd1234-${i.toString(36)}` : pick(['ABCD-1', 'x"1', 'a\\b', 'é-1', '']),
+        name: rnd() < 0.8 ? `${taskName}-${i}` : pick([`${taskName}-`, `${taskName}-x${i}`, `${taskName}y-${i}`, `${taskName}+${i}`, `${taskName}-${i}"`, pick(texts)]),
         taskName,
         ts: 1_700_000_000_000 + i,
         start: 1_700_000_000_001 + i,
@@ -28,7 +29,8 @@ describe('the trun line a quick task run sends', { timeout: 60_000 }, () => {
       if (rnd() < 0.1) r.cacheKey = pick(texts);
       if (rnd() < 0.1) r.tags = [pick(texts)];
       const call = rnd();
-      if (call < 0.6) r.call = { key: `${taskName}#${i}`, argsHash: `=[${pick(texts).length}]` };
+      if (call < 0.5) r.call = { key: `${taskName}#${i}`, argsHash: `=[${pick(texts).length}]` };
+      else if (call < 0.6) r.call = { key: pick([`${taskName}#`, `${taskName}#1.5`, `${taskName}-${i}`, pick(texts)]), argsHash: `=[${JSON.stringify(pick(texts))}]` };
       else if (call < 0.7) r.call = { key: `${taskName}#${i}` };
       if (rnd() < 0.05) r.reusedFrom = { attempt: 1, taskRunId: 'x-1' };
       if (rnd() < 0.05) r.ref = { file: 'x.dv', bytes: 300_000 };

@@ -28,6 +28,29 @@ describe('journal file: a batch', T, () => {
   });
 });
 
+describe('journal file: text and bytes passed through (the worker\'s own lines)', T, () => {
+  it('are written in the order given, byte for byte, in one batch; many pieces as well as few', async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const journal = await JournalFile.open(path, { durable: true });
+    const expected: Buffer[] = [Buffer.from('\n')];
+    const appends: Promise<void>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const read = Buffer.from(`{"read":${i},"t":"é😀"}\n{"read":${i},"n":2}\n`, 'utf8');
+      // Text alone, bytes alone, and both in one entry (a run's pending lines), with a piece of a read.
+      const text = i % 3 === 0 ? `{"text":${i},"t":"漢字"}\n` : [`{"text":${i}}\n`, read.subarray(0, read.indexOf(0x0a) + 1), `{"after":${i}}\n`];
+      appends.push(journal.append(i % 5 === 0 ? [read] : text));
+      const pieces = i % 5 === 0 ? [read] : typeof text === 'string' ? [text] : text;
+      for (const p of pieces) expected.push(typeof p === 'string' ? Buffer.from(p, 'utf8') : p);
+    }
+    await Promise.all(appends);
+    // A batch of a few pieces (each written from where it is), after the one of many.
+    await journal.append(['{"x":1}\n', Buffer.from('{"y":2}\n{"z":3}\n').subarray(8)]);
+    expected.push(Buffer.from('\n{"x":1}\n{"z":3}\n'));
+    await journal.close();
+    assert.deepEqual(readFileSync(path), Buffer.concat(expected));
+  });
+});
+
 describe('journal file: what must come after all before it (a run\'s final state)', T, () => {
   it('starts a batch of its own, after the lines before it are written and synced; lines after it may join it', async () => {
     const path = join(tempDir(), 'run.jsonl');

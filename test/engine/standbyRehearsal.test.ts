@@ -54,11 +54,13 @@ async function runInStandby(delayMs: number, home = tempDir()): Promise<{ lines:
   const worker: WorkerProcess = new WorkerProcess(
     options,
     load,
-    (chunk) => {
-      for (const line of chunk) {
+    {
+      raw: () => false,
+      line: (line) => {
         lines.push(line);
         if ((JSON.parse(line) as Line).k === 'ready') worker.send({ t: 'start', runId, runName: 'the-run', resultsDir });
-      }
+      },
+      read: () => undefined,
     },
     () => undefined,
     standby,

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { PoolClient } from 'pg';
 import type { ProcessIdentity, RunCreatedRecord, RunRecord } from '../records';
 import { indexState } from '../runIndex';
+import type { JournalText } from '../journalFile';
 import type { RunHandle } from '../runStore';
 import type { State } from '../states';
 import { StoreWriteError } from '../storeErrors';
@@ -69,8 +70,9 @@ export class PgRunHandle implements RunHandle {
     return records.length === 0 ? Promise.resolve() : this.enqueue(records.map((r) => JSON.stringify(r)));
   }
 
-  appendText(text: string): Promise<void> {
-    const lines = text.split('\n').filter((l) => l.length > 0);
+  appendText(text: JournalText): Promise<void> {
+    const whole = typeof text === 'string' ? text : text.map((piece) => (typeof piece === 'string' ? piece : piece.toString('utf8'))).join('');
+    const lines = whole.split('\n').filter((l) => l.length > 0);
     return lines.length === 0 ? Promise.resolve() : this.enqueue(lines);
   }
 
