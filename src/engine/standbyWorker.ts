@@ -7,6 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { forkWorker, spawnKey, type Ahead, type WorkerSpawnOptions } from './workerFork';
+import { hostCanWatch } from './workerWatch';
 
 /** Where the CLI's entry leaves the worker it forked before loading the rest of the CLI. */
 const EARLY = Symbol.for('flowdeck.earlyWorker');
@@ -114,7 +115,7 @@ export function refHandles(child: ChildProcess): void {
 
 /** The CLI's entry: forks the worker first thing and leaves it for the runner the command creates. */
 export function forkEarlyWorker(options: WorkerSpawnOptions, ahead: Ahead = 'hooks'): void {
-  const child = forkWorker(options, ahead);
+  const child = forkWorker(options, ahead, hostCanWatch());
   unrefHandles(child);
   child.on('error', () => undefined);
   (globalThis as Record<symbol, unknown>)[EARLY] = { child, options };

@@ -4,7 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { EVENT_FD } from './protocol';
-import { WATCHED_BY_HOST, hostCanWatch, watchWorker } from './workerWatch';
+import { WATCHED_BY_HOST, watchWorker } from './workerWatch';
 
 export interface WorkerSpawnOptions {
   workerPath: string;
@@ -25,9 +25,10 @@ export type Ahead = 'hooks' | 'no-hooks' | 'standby' | 'standby-no-hooks';
 
 /**
  * Forks the worker: its own process group (and session), the event pipe on EVENT_FD, an IPC channel
- * after it. `ahead`: forked before its run is known (a standby).
+ * after it. `ahead`: forked before its run is known (a standby). `hostWatches`: this process starts the
+ * worker's watch (the CLI's first worker: workerWatch.ts says why only that one).
  */
-export function forkWorker(options: WorkerSpawnOptions, ahead?: Ahead, hostWatches = hostCanWatch()): ChildProcess {
+export function forkWorker(options: WorkerSpawnOptions, ahead?: Ahead, hostWatches = false): ChildProcess {
   const profile = options.env.FLOWDECK_WORKER_PROF ?? process.env.FLOWDECK_WORKER_PROF;
   const stdio: ('ignore' | 'pipe' | 'ipc')[] = ['ignore', 'pipe', 'pipe'];
   stdio[EVENT_FD] = 'pipe';

@@ -8,10 +8,13 @@
  * runs even while the worker's main thread is stuck in a synchronous loop (while that loop runs, the IPC
  * channel's 'disconnect' ends the worker at once: worker/main.ts).
  *
- * Started by the host, not by the worker: starting a process from Node forks the whole process and waits
- * for its exec (2–7 ms measured in the worker, at the start of every run), which the worker did before it
- * could load its flow, where the host has that time to spare (it waits for the worker's Node to start).
- * Where the host cannot, the worker watches from a thread of its own (worker/hostWatch.ts).
+ * Who starts it: the CLI, for the worker it forks first thing — starting a process from Node forks the whole
+ * process and waits for its exec (2–7 ms measured in the worker), which the worker would do before it could
+ * load its flow, while the CLI has that time to spare (it waits for the worker's Node to start). Everywhere
+ * else the worker starts it itself (worker/hostWatch.ts): an editor's worker is a standby, forked while
+ * idle, whose own start is off the run's path, and forking the extension host (hundreds of MB) blocks its
+ * thread for tens of milliseconds (31 ms measured at 630 MB), as long as forking the worker itself.
+ * Where there is no shell, the worker watches from a thread.
  *
  * Not a library: the Node packages that kill children with their parent watch from the child's event
  * loop (blind to a stuck loop) or need a native addon (prctl's PDEATHSIG, which would also spare the
@@ -47,15 +50,8 @@ export function hostCanWatch(): boolean {
  */
 export function watchWorker(worker: ChildProcess): boolean {
   if (worker.pid === undefined) return false;
-  let watch: ChildProcess;
-  try {
-    watch = spawn('/bin/sh', ['-c', WATCH_SH, 'flowdeck-host-watch', String(process.pid), String(worker.pid)], { stdio: 'ignore', detached: true });
-  } catch {
-    return false;
-  }
-  watch.on('error', () => undefined);
-  if (watch.pid === undefined) return false;
-  watch.unref();
+  const watch = startWatch(process.pid, worker.pid, true, () => undefined);
+  if (watch?.pid === undefined) return false;
   const pid = watch.pid;
   worker.once('exit', () => {
     try {
@@ -65,4 +61,21 @@ export function watchWorker(worker: ChildProcess): boolean {
     }
   });
   return true;
+}
+
+/**
+ * The watch of `worker` for `host` as a shell process, unref'd; undefined if it could not be started.
+ * `ownGroup`: started by the host, it must survive a kill of the host's group; `onError` hears a spawn that
+ * failed later (no /bin/sh).
+ */
+export function startWatch(host: number, worker: number, ownGroup: boolean, onError: () => void): ChildProcess | undefined {
+  let watch: ChildProcess;
+  try {
+    watch = spawn('/bin/sh', ['-c', WATCH_SH, 'flowdeck-host-watch', String(host), String(worker)], { stdio: 'ignore', detached: ownGroup });
+  } catch {
+    return undefined;
+  }
+  watch.on('error', onError);
+  watch.unref();
+  return watch;
 }

@@ -10,7 +10,29 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { FlowRunner } from '../../src/engine/runner';
 import { CLI, DIST, ROOT, alive, flowSource, logsOf, makeRunner, runCli, tempDir, waitFor, workspace } from '../support/engine';
+
+/** Processes not yet ended (a zombie has ended), with their parent and command line. */
+function processes(): { pid: number; ppid: number; args: string[] }[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (state === 'Z') return [];
+        return [{ pid: Number(d), ppid: Number(ppid), args: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1) }];
+      } catch {
+        return []; // Ended meanwhile.
+      }
+    });
+}
+
+/** The host-watch shells watching `worker`. */
+function watchesOf(worker: number): { pid: number; ppid: number; args: string[] }[] {
+  return processes().filter((p) => p.args.includes('flowdeck-host-watch') && p.args.includes(String(worker)));
+}
 
 const T = { timeout: 120_000 };
 
@@ -242,7 +264,25 @@ export default flow({ name: 'spin' }, async () => {
     await store.close();
   });
 
-  it('the host watches its worker (not the worker itself, at its start), and the watch ends with the run', async (t) => {
+  it("an editor's standby worker starts its own watch: the host, a large process there, is not forked once more", async (t) => {
+    if (process.platform === 'win32' || !existsSync('/proc/self/stat')) return t.skip('reads processes from /proc');
+    const store = await EmbeddedStore.open(tempDir());
+    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), standby: true });
+    try {
+      runner.prepareStandby();
+      await waitFor(() => runner.standbyPid() !== undefined, 'the standby worker', 30_000);
+      const worker = runner.standbyPid()!;
+      await waitFor(() => watchesOf(worker).length === 1, "the standby's watch", 30_000);
+      const [watch] = watchesOf(worker);
+      assert.equal(watch!.ppid, worker, 'the worker started its watch');
+      assert.deepEqual(watch!.args.slice(-2), [String(process.pid), String(worker)]);
+    } finally {
+      await runner.dispose();
+      await store.close();
+    }
+  });
+
+  it('the CLI watches its worker (not the worker itself, at its start), and the watch ends with the run', async (t) => {
     if (process.platform === 'win32' || !existsSync('/proc/self/stat')) return t.skip('reads processes from /proc');
     const dir = tempDir();
     const gate = join(dir, 'gate');
@@ -258,21 +298,7 @@ export default flow({ name: 'wait' }, async () => {
     const ended = new Promise<number | null>((res) => cli.on('exit', (code) => res(code)));
     await waitFor(() => existsSync(join(dir, 'pid')), 'the flow to start', 60_000);
     const worker = Number(readFileSync(join(dir, 'pid'), 'utf8'));
-    /** Processes not yet ended (a zombie has ended), with their parent and command line. */
-    const processes = (): { pid: number; ppid: number; args: string[] }[] =>
-      readdirSync('/proc')
-        .filter((d) => /^\d+$/.test(d))
-        .flatMap((d) => {
-          try {
-            const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-            const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-            if (state === 'Z') return [];
-            return [{ pid: Number(d), ppid: Number(ppid), args: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').slice(0, -1) }];
-          } catch {
-            return []; // Ended meanwhile.
-          }
-        });
-    const watches = () => processes().filter((p) => p.args.includes('flowdeck-host-watch') && p.args.includes(String(worker)));
+    const watches = () => watchesOf(worker);
     const now = watches();
     assert.equal(now.length, 1, `one watch of the worker: ${JSON.stringify(now)}`);
     assert.equal(now[0]!.ppid, cli.pid, 'the CLI started the watch');

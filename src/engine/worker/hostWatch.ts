@@ -1,16 +1,16 @@
 /**
- * A worker must not outlive its host (workerWatch.ts says why and how the host watches it). A worker
- * whose host could not watch it watches the host itself, from a thread — it runs even while the main
- * thread is stuck in a synchronous loop — and when the host is gone it kills its whole process group (the
- * worker leads it), so processes the flow started die too. A thread is a second Node environment (~70 ms
- * of CPU at its start), which is why the host watches where it can.
+ * A worker must not outlive its host (workerWatch.ts says why, and when the host starts the watch). A
+ * worker its host does not watch starts the same shell watch on itself, or, where there is no shell,
+ * watches from a thread — it runs even while the main thread is stuck in a synchronous loop — and when the
+ * host is gone it kills its whole process group (the worker leads it), so processes the flow started die
+ * too. A thread is a second Node environment (~70 ms of CPU at its start): the last resort.
  *
  * The host's pid comes from the host (FLOWDECK_HOST_PID), not from reading the parent when the worker
  * starts: under load a process can take long to start, and a host that died meanwhile would leave the
  * worker orphaned with a parent (init) that never changes.
  */
 import { Worker } from 'node:worker_threads';
-import { WATCHED_BY_HOST } from '../workerWatch';
+import { startWatch, WATCHED_BY_HOST } from '../workerWatch';
 
 const WATCH_THREAD = `
 const { workerData: host } = require('node:worker_threads');
@@ -41,5 +41,7 @@ export function watchHost(): void {
       process.kill(process.pid, 'SIGKILL');
     }
   }
-  if (!watched) new Worker(WATCH_THREAD, { eval: true, stdout: false, stderr: false, workerData: host }).unref();
+  if (watched) return;
+  const inThread = (): void => new Worker(WATCH_THREAD, { eval: true, stdout: false, stderr: false, workerData: host }).unref();
+  if (process.platform === 'win32' || !startWatch(host, process.pid, false, inThread)) inThread();
 }
