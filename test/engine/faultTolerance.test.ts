@@ -264,6 +264,55 @@ export default flow({ name: 'spin' }, async () => {
     await store.close();
   });
 
+  it('a worker busy logging whose host is killed stops at its next write, with its children, even with its watch gone too', async (t) => {
+    if (process.platform === 'win32' || !existsSync('/proc/self/stat')) return t.skip('reads processes from /proc');
+    const dir = tempDir();
+    const home = tempDir();
+    const ws = workspace({
+      'chatty.flow.ts': flowSource(`import { spawn } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
+export default flow({ name: 'chatty' }, async () => {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  writeFileSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
+  renameSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, ${JSON.stringify(join(dir, 'pids.json'))});
+  // Never yields to the event loop (so no IPC disconnect is heard); logs a line every millisecond.
+  const log = getRunLogger();
+  for (let last = 0; ; ) {
+    const now = Date.now();
+    if (now - last >= 1) {
+      last = now;
+      log.info('tick');
+    }
+  }
+});`),
+    });
+    const cli = spawn(process.execPath, [CLI, 'run', 'chatty.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore' });
+    const ended = new Promise<void>((res) => cli.on('exit', () => res()));
+    await waitFor(() => existsSync(join(dir, 'pids.json')), 'the flow to start', 60_000);
+    const pids = JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')) as { worker: number; grandchild: number };
+    // Should it not stop, nothing else would: it must not spin on through the rest of the tests.
+    t.after(() => {
+      for (const pid of [-pids.worker, pids.worker, pids.grandchild]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone, as it should be.
+        }
+      }
+    });
+    // The watch would end the worker within a second; without it, only the worker's own write can tell.
+    const watches = watchesOf(pids.worker);
+    assert.equal(watches.length, 1, `one watch of the worker: ${JSON.stringify(watches)}`);
+    process.kill(-watches[0]!.pid, 'SIGKILL');
+    await waitFor(() => watchesOf(pids.worker).length === 0, 'the watch to be gone', 30_000);
+    cli.kill('SIGKILL');
+    await ended;
+    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the worker, writing to a pipe nobody reads, and its child to die', 30_000);
+    const store = await EmbeddedStore.open(home);
+    assert.equal((await store.list())[0]!.state.name, 'Crashed');
+    await store.close();
+  });
+
   it("an editor's standby worker starts its own watch: the host, a large process there, is not forked once more", async (t) => {
     if (process.platform === 'win32' || !existsSync('/proc/self/stat')) return t.skip('reads processes from /proc');
     const store = await EmbeddedStore.open(tempDir());

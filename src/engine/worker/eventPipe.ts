@@ -27,6 +27,16 @@ let hostGone = false;
 /** A standby's rehearsal is running (warmUp.ts): what it sends is dropped, never written. */
 let muted = false;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** What the worker does once a write finds the host gone (worker/main.ts: it ends, with its group). */
+let hostLost: () => void = () => undefined;
+
+/**
+ * `then` runs when a write finds nobody reading the pipe (EPIPE): only the host reads it, so the host is
+ * gone, and nothing the flow does from then on is recorded.
+ */
+export function whenHostLost(then: () => void): void {
+  hostLost = then;
+}
 
 const idleHooks: { run(): void; pending(): boolean }[] = [];
 
@@ -134,8 +144,11 @@ function writeAll(data: Buffer): void {
         Atomics.wait(sleeper, 0, 0, 1);
         continue;
       }
-      // EPIPE, ECONNRESET: the host is gone, and the host-watch thread ends this process.
       hostGone = true;
+      // EPIPE: the host is gone. The worker stops here, at its first write after, rather than at its watch's
+      // next look (up to a second of task runs whose records nobody keeps, and that a resume runs again).
+      if (code === 'EPIPE') hostLost();
+      // Otherwise (a pipe that is not there) nothing more is written; the watch ends this process.
       return;
     }
   }

@@ -11,6 +11,7 @@ import { callIdentity, checkpointMap, restore } from './checkpoints';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
 import { errorMessage, errorReport, failureOf, isExpected } from './errors';
 import { emit, flush, limits, masker, request } from './hostLink';
+import { killOwnGroup } from './ownGroup';
 import { keepValue, sendResult } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { CancelledError, TimeoutError, attempt, rootController, scopedSignal } from './signals';
@@ -67,11 +68,7 @@ export function unsettledAfterTimeout(onRecord?: (message: string) => void) {
     onRecord?.(message);
     emit({ k: 'fatal', message, state: 'TimedOut' }, true);
     flush();
-    try {
-      process.kill(-process.pid, 'SIGKILL');
-    } catch {
-      process.kill(process.pid, 'SIGKILL');
-    }
+    killOwnGroup();
   };
 }
 

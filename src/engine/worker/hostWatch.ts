@@ -11,6 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { startWatch, WATCHED_BY_HOST } from '../workerWatch';
+import { killOwnGroup } from './ownGroup';
 
 const WATCH_THREAD = `
 const { workerData: host } = require('node:worker_threads');
@@ -34,13 +35,7 @@ export function watchHost(): void {
   delete process.env.FLOWDECK_HOST_PID;
   delete process.env[WATCHED_BY_HOST];
   // Gone already (the host died while this process started): go now, before any user code loads.
-  if (process.ppid !== host) {
-    try {
-      process.kill(-process.pid, 'SIGKILL');
-    } catch {
-      process.kill(process.pid, 'SIGKILL');
-    }
-  }
+  if (process.ppid !== host) killOwnGroup();
   if (watched) return;
   const inThread = (): void => new Worker(WATCH_THREAD, { eval: true, stdout: false, stderr: false, workerData: host }).unref();
   if (process.platform === 'win32' || !startWatch(host, process.pid, false, inThread)) inThread();

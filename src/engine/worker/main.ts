@@ -9,10 +9,11 @@ import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { errorMessage, errorReport } from './errors';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
-import { endPipe, flushAll } from './eventPipe';
+import { endPipe, flushAll, whenHostLost } from './eventPipe';
 import { configure, emit, masker, onReply } from './hostLink';
 import { watchHost } from './hostWatch';
 import { LoadError, loadFlow, neededModuleHooks, prewarm, type AnyFlow } from './loadFlow';
+import { killOwnGroup } from './ownGroup';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 import { rehearse } from './warmUp';
@@ -20,6 +21,8 @@ import { rehearse } from './warmUp';
 export { useImport } from './moduleImport';
 
 watchHost();
+// A write that finds the host gone ends the worker and what the flow started, even mid-loop.
+whenHostLost(killOwnGroup);
 captureOutput();
 
 // Whatever way the process ends (process.exit in user code included), what is buffered goes first,
