@@ -65,6 +65,32 @@ export default flow({ name: 'direct' }, async (p: { fail?: boolean }) => {
       assert.equal(edited.code, 0, edited.stderr);
       assert.equal(JSON.parse(edited.stdout).result.value, 40, 'a copy changed in the store is written again before it is imported');
     });
+    it('its top level runs once: loaded at once, through import() after require() refused its top-level await, and when it throws', { timeout: T }, async () => {
+      const dir = tempDir();
+      const counted = (name: string, rest: string): string => `import { flow } from 'flowdeck';
+import { appendFileSync } from 'node:fs';
+appendFileSync(${JSON.stringify(join(dir, name))}, 'x');
+const stack = new Error().stack ?? '';
+${rest}
+export default flow({ name: '${name}' }, async () => ({ sync: stack.includes('ModuleJobSync') }));
+`;
+      const ws = fixtureWorkspace('esm', {
+        'plain.flow.ts': counted('plain', ''),
+        'awaits.flow.ts': counted('awaits', 'await Promise.resolve();'),
+        'throws.flow.ts': counted('throws', "if (stack) throw new Error('thrown at the top level');"),
+      });
+      const home = tempDir();
+      const plain = await runCli(['run', 'plain.flow.ts', '--json'], { cwd: ws, env: env(home) });
+      assert.equal(plain.code, 0, plain.stderr);
+      // Where Node can require() an ES module, a flow without top-level await loads at once (moduleImport.ts).
+      assert.deepEqual(JSON.parse(plain.stdout).result, { sync: process.features.require_module === true });
+      const awaits = await runCli(['run', 'awaits.flow.ts', '--json'], { cwd: ws, env: env(home) });
+      assert.equal(awaits.code, 0, awaits.stderr);
+      const throws = await runCli(['run', 'throws.flow.ts'], { cwd: ws, env: env(home) });
+      assert.equal(throws.code, 2, throws.stderr);
+      assert.match(throws.stderr, /thrown at the top level/);
+      for (const name of ['plain', 'awaits', 'throws']) assert.equal(readFileSync(join(dir, name), 'utf8'), 'x', `${name}'s top level ran once`);
+    });
     it("the CLI's worker readies itself by a glance at the flow file: without the hooks for this one, with them for one importing a helper", { timeout: T }, async (t) => {
       if (!existsSync('/proc/self/environ')) return t.skip('needs /proc to see how the worker was forked');
       const ahead = `readFileSync('/proc/self/environ', 'utf8').split('\\0').find((e) => e.startsWith('FLOWDECK_WORKER_AHEAD='))`;

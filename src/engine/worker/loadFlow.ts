@@ -17,7 +17,7 @@ import { moduleFormat } from '../moduleFormat';
 import type { LoadRejection } from '../protocol';
 import { API_GLOBAL } from './apiModule';
 import { apiModuleUrl, copyPath, keepCopy, keptCopy, relocatableModule } from './directImport';
-import { importModule } from './moduleImport';
+import { importFile, importModule } from './moduleImport';
 import { COMPILE_ERROR_CODE, type CompileReply, type CompileRequest, type HooksData } from './moduleHooks';
 
 export type AnyFlow = api.Flow<Record<string, unknown>, unknown>;
@@ -71,8 +71,12 @@ function installRequireHooks(): void {
   type Loader = (m: { _compile(code: string, file: string): void }, file: string) => void;
   const extensions = (Module as unknown as { _extensions: Record<string, Loader> })._extensions;
   const jsLoader = extensions['.js']!;
+  // Node's own loader for .mjs: its own entry where Node has one, else the .js one (which knows .mjs).
+  const mjsLoader = extensions['.mjs'] ?? jsLoader;
   const compileHook: Loader = (m, file) => m._compile(compileForRequire(file, storeHome), file);
   for (const ext of ['.ts', '.mts', '.cts', '.tsx', '.mjs']) extensions[ext] = compileHook;
+  // A flow's direct-import copy (directImport.ts) is an ES module as it is: Node loads it itself (moduleImport.ts).
+  extensions['.mjs'] = (m, file) => (storeHome !== '' && file.startsWith(join(storeHome, 'compiled', '/')) ? mjsLoader(m, file) : compileHook(m, file));
   // Packages and Flowdeck's own bundles load as they are.
   extensions['.js'] = (m, file) => (file.includes(`${'/'}node_modules${'/'}`) || file.startsWith(ownDir) ? jsLoader(m, file) : compileHook(m, file));
 }
@@ -184,7 +188,7 @@ async function loadModule(modulePath: string, home: string, where: string): Prom
   if (kept !== undefined) {
     hooksNeeded = false;
     shareApi();
-    return importModule(kept);
+    return importFile(kept);
   }
   const { code, moduleSyntax } = compiled(modulePath, home, 'preserve', source);
   if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return required();
@@ -194,7 +198,7 @@ async function loadModule(modulePath: string, home: string, where: string): Prom
   const url = relocated === undefined || copy === undefined || !moduleSyntax ? undefined : keepCopy(copy, relocated);
   if (url) {
     shareApi();
-    return importModule(url);
+    return importFile(url);
   }
   installImportHooks();
   return importModule(pathToFileURL(modulePath).href);
