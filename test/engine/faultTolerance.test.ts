@@ -36,6 +36,21 @@ function watchesOf(worker: number): { pid: number; ppid: number; args: string[] 
 
 const T = { timeout: 120_000 };
 
+/**
+ * A flow that starts a child process, leaves `{ worker, grandchild }` pids in `dir/pids.json` (whole or not at
+ * all: the test reads it as soon as it exists), then runs `loop`.
+ */
+function withChildFlow(name: string, dir: string, loop: string): string {
+  return flowSource(`import { spawn } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
+export default flow({ name: '${name}' }, async () => {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  writeFileSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
+  renameSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, ${JSON.stringify(join(dir, 'pids.json'))});
+  ${loop}
+});`);
+}
+
 
 /** Every file under `dir`, read as text (for "this secret is nowhere on disk"). */
 function everyFile(dir: string): string {
@@ -244,15 +259,7 @@ describe('a worker never outlives its host', T, () => {
     const dir = tempDir();
     const home = tempDir();
     const ws = workspace({
-      'spin.flow.ts': flowSource(`import { spawn } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
-export default flow({ name: 'spin' }, async () => {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  // Whole or not at all: the test reads it as soon as it exists.
-  writeFileSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
-  renameSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, ${JSON.stringify(join(dir, 'pids.json'))});
-  for (;;) {}
-});`),
+      'spin.flow.ts': withChildFlow('spin', dir, 'for (;;) {}'),
     });
     const cli = spawn(process.execPath, [CLI, 'run', 'spin.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore' });
     await waitFor(() => existsSync(join(dir, 'pids.json')), 'the flow to start', 60_000);
@@ -269,22 +276,19 @@ export default flow({ name: 'spin' }, async () => {
     const dir = tempDir();
     const home = tempDir();
     const ws = workspace({
-      'chatty.flow.ts': flowSource(`import { spawn } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
-export default flow({ name: 'chatty' }, async () => {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  writeFileSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, JSON.stringify({ worker: process.pid, grandchild: child.pid }));
-  renameSync(${JSON.stringify(join(dir, 'pids.json.tmp'))}, ${JSON.stringify(join(dir, 'pids.json'))});
-  // Never yields to the event loop (so no IPC disconnect is heard); logs a line every millisecond.
-  const log = getRunLogger();
+      // Never yields to the event loop (so no IPC disconnect is heard); logs a line every millisecond.
+      'chatty.flow.ts': withChildFlow(
+        'chatty',
+        dir,
+        `const log = getRunLogger();
   for (let last = 0; ; ) {
     const now = Date.now();
     if (now - last >= 1) {
       last = now;
       log.info('tick');
     }
-  }
-});`),
+  }`,
+      ),
     });
     const cli = spawn(process.execPath, [CLI, 'run', 'chatty.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore' });
     const ended = new Promise<void>((res) => cli.on('exit', () => res()));
