@@ -36,6 +36,14 @@ function watchesOf(worker: number): { pid: number; ppid: number; args: string[] 
 
 const T = { timeout: 120_000 };
 
+/** Waits (bounded) for the worker and its child to be gone, then finds the run Crashed in the store at `home`. */
+async function diedAndCrashed(pids: { worker: number; grandchild: number }, home: string, what: string): Promise<void> {
+  await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), what, 30_000);
+  const store = await EmbeddedStore.open(home);
+  assert.equal((await store.list())[0]!.state.name, 'Crashed');
+  await store.close();
+}
+
 /**
  * A flow that starts a child process, leaves `{ worker, grandchild }` pids in `dir/pids.json` (whole or not at
  * all: the test reads it as soon as it exists), then runs `loop`.
@@ -265,10 +273,7 @@ describe('a worker never outlives its host', T, () => {
     await waitFor(() => existsSync(join(dir, 'pids.json')), 'the flow to start', 60_000);
     const pids = JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')) as { worker: number; grandchild: number };
     cli.kill('SIGKILL');
-    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the orphaned worker and its child to die', 30_000);
-    const store = await EmbeddedStore.open(home);
-    assert.equal((await store.list())[0]!.state.name, 'Crashed');
-    await store.close();
+    await diedAndCrashed(pids, home, 'the orphaned worker and its child to die');
   });
 
   it('a worker busy logging whose host is killed stops at its next write, with its children, even with its watch gone too', async (t) => {
@@ -311,10 +316,7 @@ describe('a worker never outlives its host', T, () => {
     await waitFor(() => watchesOf(pids.worker).length === 0, 'the watch to be gone', 30_000);
     cli.kill('SIGKILL');
     await ended;
-    await waitFor(() => !alive(pids.worker) && !alive(pids.grandchild), 'the worker, writing to a pipe nobody reads, and its child to die', 30_000);
-    const store = await EmbeddedStore.open(home);
-    assert.equal((await store.list())[0]!.state.name, 'Crashed');
-    await store.close();
+    await diedAndCrashed(pids, home, 'the worker, writing to a pipe nobody reads, and its child to die');
   });
 
   it("an editor's standby worker starts its own watch: the host, a large process there, is not forked once more", async (t) => {
