@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parse as lexModule } from 'es-module-lexer';
 import { writeCompiledFile } from './compiledFile';
 import { transpiler, type OutputFormat } from './compiler';
+import { readTextFile } from './readTextFile';
 
 export interface CompiledFile {
   code: string;
@@ -34,12 +35,8 @@ function hasModuleSyntax(code: string): boolean {
 }
 
 function readVerified(path: string): CompiledFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = readTextFile(path);
+  if (text === undefined) return undefined;
   const header = HEADER.exec(text);
   if (!header) return undefined;
   const code = text.slice(header[0].length);
@@ -48,12 +45,7 @@ function readVerified(path: string): CompiledFile | undefined {
 
 /** `writeCompiledFile`, unless `path` already holds `text`. False when the store cannot keep it. */
 export function keepCompiledFile(dir: string, path: string, text: string): boolean {
-  try {
-    if (readFileSync(path, 'utf8') === text) return true;
-  } catch {
-    // Not there yet.
-  }
-  return writeCompiledFile(dir, path, text);
+  return readTextFile(path) === text || writeCompiledFile(dir, path, text);
 }
 
 function write(dir: string, path: string, compiled: CompiledFile): void {

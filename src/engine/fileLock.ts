@@ -6,9 +6,10 @@
  * the extension host thread (the editor keeps credentials in SecretStorage).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentProcess, isAlive } from './processIdentity';
+import { readTextFile } from './readTextFile';
 import type { ProcessIdentity } from './records';
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -37,14 +38,6 @@ function tryCreate(path: string): string | undefined {
   return content;
 }
 
-function readContent(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 function ownerOf(content: string | undefined): ProcessIdentity | undefined {
   try {
     return content ? (JSON.parse(content) as LockContent).owner : undefined;
@@ -55,7 +48,7 @@ function ownerOf(content: string | undefined): ProcessIdentity | undefined {
 
 /** Removes `path` only if it still holds `content` (ours, or the dead owner's we judged). */
 function removeIf(path: string, content: string): void {
-  if (readContent(path) === content) unlinkSync(path);
+  if (readTextFile(path) === content) unlinkSync(path);
 }
 
 /** Takes over a lock whose owner is dead, if it still is that owner's. */
@@ -63,7 +56,7 @@ function takeOverDead(lockPath: string, judged: string): void {
   const takeover = `${lockPath}.takeover`;
   const mine = tryCreate(takeover);
   if (!mine) {
-    const other = readContent(takeover);
+    const other = readTextFile(takeover);
     const owner = ownerOf(other);
     let age = 0;
     try {
@@ -75,7 +68,7 @@ function takeOverDead(lockPath: string, judged: string): void {
     return;
   }
   try {
-    if (readContent(lockPath) === judged) unlinkSync(lockPath);
+    if (readTextFile(lockPath) === judged) unlinkSync(lockPath);
   } finally {
     removeIf(takeover, mine);
   }
@@ -88,7 +81,7 @@ function isLegacyLockDir(lockPath: string): boolean {
   } catch {
     return false;
   }
-  const owner = ownerOf(JSON.stringify({ owner: JSON.parse(readContent(join(lockPath, 'owner.json')) ?? 'null') as unknown }));
+  const owner = ownerOf(JSON.stringify({ owner: JSON.parse(readTextFile(join(lockPath, 'owner.json')) ?? 'null') as unknown }));
   if (!owner || !isAlive(owner)) rmSync(lockPath, { recursive: true, force: true });
   return true;
 }
@@ -100,7 +93,7 @@ export function withLock<T>(lockPath: string, fn: () => T, timeoutMs = 10_000): 
     mine = tryCreate(lockPath);
     if (mine) break;
     if (isLegacyLockDir(lockPath)) continue;
-    const content = readContent(lockPath);
+    const content = readTextFile(lockPath);
     const owner = ownerOf(content);
     if (content !== undefined && owner && !isAlive(owner)) {
       takeOverDead(lockPath, content);

@@ -12,12 +12,12 @@
  * map its stack frames name its own file and lines.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as lexModule } from 'es-module-lexer';
 import { writeCompiledFile } from '../compiledFile';
+import { readTextFile } from '../readTextFile';
 import { apiModuleSource } from './apiModule';
 
 const META_PROPERTY = /^\s*\.\s*(url|filename|dirname)\b/;
@@ -88,12 +88,8 @@ function sha256(text: string): string {
 
 /** The URL of the copy at `path`, if it is there whole (one read); undefined otherwise. */
 export function keptCopy(path: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = readTextFile(path);
+  if (text === undefined) return undefined;
   const at = text.lastIndexOf(SEAL);
   if (at === -1 || !SEALED_HASH.test(text.slice(at + SEAL.length))) return undefined;
   return sha256(text.slice(0, at)) === text.slice(at + SEAL.length, at + SEAL.length + 64) ? pathToFileURL(path).href : undefined;
