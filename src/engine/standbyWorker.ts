@@ -6,6 +6,7 @@
  * killed and the run forks its own. An idle standby exits with its host like any worker.
  */
 import type { ChildProcess } from 'node:child_process';
+import { killGroupOf } from './childGroup';
 import { forkWorker, spawnKey, type Ahead, type WorkerSpawnOptions } from './workerFork';
 import { hostCanWatch } from './workerWatch';
 
@@ -22,12 +23,7 @@ function alive(child: ChildProcess): boolean {
 }
 
 function kill(child: ChildProcess): void {
-  if (!alive(child) || child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL');
-  }
+  if (alive(child)) killGroupOf(child);
 }
 
 export class StandbyWorker {

@@ -3,6 +3,7 @@
  * CLI can fork the worker before it loads anything else, and both start up at once.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { killGroupOf } from './childGroup';
 import { EVENT_FD } from './protocol';
 import { WATCHED_BY_HOST, watchWorker } from './workerWatch';
 
@@ -45,11 +46,7 @@ export function forkWorker(options: WorkerSpawnOptions, ahead?: Ahead, hostWatch
   });
   if (!hostWatches || child.pid === undefined || watchWorker(child)) return child;
   // Told it is watched, and it is not: it goes, and one that watches itself takes its place.
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    child.kill('SIGKILL');
-  }
+  killGroupOf(child);
   return forkWorker(options, ahead, false);
 }
 

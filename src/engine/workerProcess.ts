@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { killGroupOf } from './childGroup';
 import { readEvents, type EventSink } from './eventReader';
 import { EVENT_FD, type HostToWorker } from './protocol';
 import { refHandles } from './standbyWorker';
@@ -116,16 +117,6 @@ export class WorkerProcess {
 
   /** Kills the worker and every process in its group. */
   killGroup(signal: NodeJS.Signals = 'SIGKILL'): void {
-    const pid = this.child.pid;
-    if (pid === undefined) return;
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      try {
-        this.child.kill(signal);
-      } catch {
-        // Already gone.
-      }
-    }
+    killGroupOf(this.child, signal);
   }
 }

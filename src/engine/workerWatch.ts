@@ -5,8 +5,9 @@
  * reading the worker's parent from /proc where there is one (a host that died is never mistaken for a live
  * one: its children have a new parent at once), else asking whether the host is alive — and when not,
  * kills the worker's whole process group (the worker leads it), so processes the flow started die too. It
- * runs even while the worker's main thread is stuck in a synchronous loop (while that loop runs, the IPC
- * channel's 'disconnect' ends the worker at once: worker/main.ts).
+ * runs even while the worker's main thread is stuck in a synchronous loop. Sooner than the watch: while the
+ * worker's loop turns, the IPC channel's 'disconnect' ends it, and its first write to the event pipe after
+ * the host is gone (EPIPE) ends it with its group, loop or not (worker/main.ts).
  *
  * Who starts it: the CLI, for the worker it forks first thing — starting a process from Node forks the whole
  * process and waits for its exec (2–7 ms measured in the worker), which the worker would do before it could
@@ -21,6 +22,7 @@
  * processes the flow started).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { killGroupOf } from './childGroup';
 
 /** Told to the worker in its environment: its host watches it, so it need not watch itself. */
 export const WATCHED_BY_HOST = 'FLOWDECK_WATCHED_BY_HOST';
@@ -52,14 +54,7 @@ export function watchWorker(worker: ChildProcess): boolean {
   if (worker.pid === undefined) return false;
   const watch = startWatch(process.pid, worker.pid, true, () => undefined);
   if (watch?.pid === undefined) return false;
-  const pid = watch.pid;
-  worker.once('exit', () => {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // Gone already.
-    }
-  });
+  worker.once('exit', () => killGroupOf(watch));
   return true;
 }
 

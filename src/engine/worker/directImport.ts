@@ -3,9 +3,9 @@
  * and waits for it — on Node 20 the largest part of a short run's start — and once they are registered
  * every import goes through that thread. A flow that is an ES module whose imports are only 'flowdeck'
  * and Node's built-ins needs none of what the hooks do: its compiled code, with 'flowdeck' pointing at a
- * module that exports this worker's API object, is written to the store's `compiled` folder and
- * imported from there — and found there again, by the flow file's content, by the next run of it. Anything else (relative imports, packages, `import()`, `import.meta.resolve`)
- * goes through the hooks, as before.
+ * module that exports this worker's API object, is written to the store's `compiled` folder and loaded
+ * from there (moduleImport.ts) — and found there again, by the flow file's content, by the next run of it.
+ * Anything else (relative imports, packages, `import()`, `import.meta.resolve`) goes through the hooks.
  *
  * What the module sees is what it would see through the hooks: `import.meta.url`, `.filename` and
  * `.dirname` are its own file's (set on the first line, so no line moves), and with the inline source

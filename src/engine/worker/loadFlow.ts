@@ -43,7 +43,7 @@ function compiled(file: string, home: string, output: OutputFormat, source?: str
   const key = `${output}\0${file}`;
   let c = compiledHere.get(key);
   if (!c) {
-    c = source === undefined ? compileFile(file, home, output) : compileFile(file, home, output, source);
+    c = compileFile(file, home, output, source);
     compiledHere.set(key, c);
   }
   return c;
