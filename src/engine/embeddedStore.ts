@@ -22,6 +22,7 @@ import { systemClock, type Clock } from './clock';
 import { EmbeddedLimitStore } from './embeddedLimitStore';
 import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
+import { finalStateInJournal } from './journalEnd';
 import { JournalFile, type JournalText } from './journalFile';
 import { newRunRecords } from './newRunRecords';
 import { scanJsonLines } from './jsonLines';
@@ -484,15 +485,23 @@ export class EmbeddedStore implements RunStore {
 
   async markCrashed(): Promise<string[]> {
     const crashed: string[] = [];
+    const ended: string[] = [];
     for (const run of [...this.index.runs.values()]) {
       if (isTerminal(run.state.type) || isAlive(run.owner)) continue;
-      const s = state('Crashed', CRASHED_HOST_MESSAGE);
-      crashed.push(run.id);
+      // Its host died after the journal took the run's final state, before the index did: it ended so.
+      const end = await finalStateInJournal(this.runFile(run.id), run.id).catch(() => undefined);
+      const s = end?.state ?? state('Crashed', CRASHED_HOST_MESSAGE);
+      (end ? ended : crashed).push(run.id);
       if (this.readOnly) {
         // Shown as it is, but recorded only by a process allowed to write.
         run.state = s;
-        run.endTime = s.timestamp;
+        run.endTime = end?.endTime ?? s.timestamp;
+        if (end?.startTime !== undefined) run.startTime ??= end.startTime;
         this.version++;
+        continue;
+      }
+      if (end) {
+        await this.setRunState(run.id, s, { ...(end.startTime !== undefined && run.startTime === undefined ? { startTime: end.startTime } : {}), endTime: end.endTime ?? s.timestamp });
         continue;
       }
       try {
@@ -504,7 +513,7 @@ export class EmbeddedStore implements RunStore {
       }
       await this.setRunState(run.id, s, { endTime: s.timestamp });
     }
-    this.changes.tell(crashed);
+    this.changes.tell([...crashed, ...ended]);
     return crashed;
   }
 

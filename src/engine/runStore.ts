@@ -146,7 +146,11 @@ export interface RunStore {
   createRun(run: NewRun | Promise<NewRun>): Promise<RunHandle>;
   /** A handle on an existing run, to add to its journal (crash hooks, crash marks, resume). */
   openRun(id: string): Promise<RunHandle>;
-  /** Marks unfinished runs whose owning process is gone as Crashed; returns their ids. */
+  /**
+   * Marks unfinished runs whose owning process is gone as Crashed; returns their ids. A run whose journal
+   * holds a final state the index never heard of (its host died between the two writes) ended in that
+   * state, and is listed so (journalEnd.ts), not Crashed.
+   */
   markCrashed(): Promise<string[]>;
   /** Whether any run is unfinished (someone may be running it). */
   hasUnfinishedRuns(): boolean;

@@ -14,11 +14,12 @@ const backend: StoreBackend = {
     const home = tempDir();
     return {
       open: (options = {}) => EmbeddedStore.open(home, { ...options, detectCrashed: false }),
-      deadOwnerRun: async (store, run) => {
+      deadOwnerRun: async (store, run, journal) => {
         // A process that has exited: its PID (with another start time) no longer names a live process.
         const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
         const h = await store.createRun({ ...run, owner: { ...currentProcess(), pid: dead, startTicks: 1 } });
         await h.setState(state('Running'));
+        if (journal) await h.append(journal(h.id));
         await h.close();
         return h.id;
       },

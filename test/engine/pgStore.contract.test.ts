@@ -15,11 +15,12 @@ const backend: StoreBackend = {
     const home = tempDir();
     return {
       open: (options = {}) => PgStore.open(pgUrl(), { home, schema, detectCrashed: false, ...options }),
-      deadOwnerRun: async (_store, run) => {
+      deadOwnerRun: async (_store, run, journal) => {
         // Another process (its own lease) that ends without finishing its run: its lease goes with it.
         const owner = await PgStore.open(pgUrl(), { home, schema, detectCrashed: false });
         const h = await owner.createRun(run);
         await h.setState(state('Running'));
+        if (journal) await h.append(journal(h.id));
         await owner.close();
         return h.id;
       },

@@ -16,8 +16,11 @@ import { logsOf, valueOf, waitFor } from '../support/engine';
 export interface StoreSpace {
   /** Opens the space's store (another instance each call, as another process would). */
   open(options?: { clock?: Clock; readOnly?: boolean }): Promise<RunStore>;
-  /** A run, Running, whose owning process is gone (crashed without a word). */
-  deadOwnerRun(store: RunStore, run: NewRun): Promise<string>;
+  /**
+   * A run, Running, whose owning process is gone (crashed without a word); `journal`: the records (for the
+   * run's id) its owner appended to its journal last, the index never told of them.
+   */
+  deadOwnerRun(store: RunStore, run: NewRun, journal?: (runId: string) => RunRecord[]): Promise<string>;
   /**
    * Runs `body` (JavaScript, with `store` open on the space) in a process of its own that then dies
    * without closing the store; resolves with what it printed, once the store counts it dead.
@@ -339,6 +342,40 @@ export function storeContract(backend: StoreBackend): void {
         assert.equal((await reader.get(alive.id))!.state.name, 'Running');
         assert.equal((await reader.readRun(gone))!.states.at(-1)!.name, 'Crashed');
         assert.deepEqual(await reader.markCrashed(), []);
+      });
+    });
+
+    it("settles a run whose journal took its final state before its owner died, before the index did, in that state: not Crashed, not resumed", async () => {
+      await withSpace(backend, async (space, open) => {
+        const store = await open();
+        const ts = Date.now();
+        const ending = (runId: string, name: 'Completed' | 'Failed', message?: string): RunRecord[] => [
+          { k: 'result', runId, value: [7] },
+          { k: 'state', runId, name, ts, ...(message !== undefined ? { message } : {}) },
+          log(runId, `Finished in state ${name}()`, ts),
+        ];
+        const completed = await space.deadOwnerRun(store, newRun({ resumeOnCrash: true }), (id) => ending(id, 'Completed'));
+        const failed = await space.deadOwnerRun(store, newRun(), (id) => ending(id, 'Failed', 'boom'));
+        // A new attempt began after the run had ended, and its owner died: that attempt crashed.
+        const retried = await space.deadOwnerRun(store, newRun(), (id) => [...ending(id, 'Failed', 'boom'), { k: 'state', runId: id, name: 'AwaitingRetry', ts: ts + 1, attempt: 2 }]);
+        const reader = await open();
+        const crashed = await reader.markCrashed();
+        assert.deepEqual(crashed, [retried]);
+        const c = (await reader.get(completed))!;
+        assert.equal(c.state.name, 'Completed');
+        assert.equal(c.endTime, ts);
+        assert.equal((await reader.get(failed))!.state.name, 'Failed');
+        assert.equal((await reader.get(failed))!.state.message, 'boom');
+        assert.equal((await reader.get(retried))!.state.name, 'Crashed');
+        const detail = (await reader.readRun(completed))!;
+        assert.equal(detail.state.name, 'Completed');
+        assert.ok(!detail.states.some((s) => s.name === 'Crashed'), detail.states.map((s) => s.name).join(', '));
+        assert.equal(valueOf(detail), 7);
+        // Settled for good: listed so by every instance, and never looked at again.
+        assert.deepEqual(await reader.markCrashed(), []);
+        const other = await open();
+        assert.deepEqual((await other.list({ stateTypes: ['CRASHED'] })).map((r) => r.id), [retried]);
+        assert.equal((await other.get(completed))!.state.name, 'Completed');
       });
     });
 

@@ -6,14 +6,18 @@
  * freed, and a run its flow lets resume (`retries` left, or
  * `resumeOnCrash`) is queued again under a key naming its next attempt, so it is resumed once.
  */
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { finalStateOf, type JournalEnd } from '../journalEnd';
 import type { RunRecord } from '../records';
+import { asRunRecord } from '../recordShape';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { indexState } from '../runIndex';
 import { state } from '../states';
 import { addRunJob, unlockQueueWorkers } from './runQueue';
 
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
+/** How many of a run's last state records decide how it ended: a final state, and any new attempt after it. */
+const LAST_STATES = 16;
 
 export function workerStoppedMessage(hostname: string): string {
   return `worker ${hostname} stopped responding`;
@@ -77,6 +81,21 @@ export class CrashReaper {
     for (const r of rows) await addRunJob(this.pool, this.schema, r.queue, r.id, r.key.startsWith('start:') ? `run:${r.id}` : r.key);
   }
 
+  /** The final state the run's last state records leave it in, if they leave it finished (journalEnd.ts). */
+  private async journalEnd(client: PoolClient, id: string): Promise<JournalEnd | undefined> {
+    const { rows } = await client.query<{ line: string }>(`select line from ${this.s}.records where run_id = $1 and kind = 'state' order by seq desc limit ${LAST_STATES}`, [id]);
+    const records: RunRecord[] = [];
+    for (const { line } of rows.reverse()) {
+      try {
+        const r = asRunRecord(JSON.parse(line), id);
+        if (r) records.push(r);
+      } catch {
+        // A line that does not parse is no state.
+      }
+    }
+    return finalStateOf(id, records);
+  }
+
   private async crash(id: string, session: string | null): Promise<boolean> {
     const client = await this.pool.connect();
     try {
@@ -89,6 +108,17 @@ export class CrashReaper {
       const run = rows[0];
       if (!run) {
         await client.query('rollback');
+        return false;
+      }
+      // Its host died after the journal took the run's final state, before the run's row did: it ended so.
+      const end = await this.journalEnd(client, id);
+      if (end) {
+        await client.query(
+          `update ${this.s}.runs set seq = seq + 1, state = $2, state_type = $3, start_time = coalesce(start_time, $4), end_time = $5 where id = $1`,
+          [id, indexState(end.state), end.state.type, end.startTime ?? null, end.endTime ?? end.state.timestamp],
+        );
+        await client.query('select pg_notify($1, $2)', [this.channel, id]);
+        await client.query('commit');
         return false;
       }
       const hostname = run.owner?.hostname ?? 'unknown';
