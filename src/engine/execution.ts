@@ -180,8 +180,9 @@ export class Execution {
 
   /**
    * A flow run's new state: folded and shown at once, written to the index after the journal. A final
-   * state is written only once everything before it is, and is reported only when durable; if any of the
-   * run's records could not be written, the run ends Failed saying so, never Completed.
+   * state is written only once everything before it is, and is reported only when durable — in the
+   * journal, which decides how a run ended should its host die before the index hears (journalEnd.ts); if
+   * any of the run's records could not be written, the run ends Failed saying so, never Completed.
    */
   flowState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line?: string): Promise<void> {
     const detail = live.fold.detail;
@@ -252,7 +253,16 @@ export class Execution {
       this.events.run(summaryOf(detail));
       return Promise.resolve();
     }
-    const written = (journaled ? Promise.resolve() : live.handle.flush())
+    if (journaled) {
+      // Durable in the journal, which decides how the run ended from now on (journalEnd.ts): reported now,
+      // not one synced index write later — once this process's index has it (setState applies it at once).
+      const indexed = live.handle.setState(s, times).catch((e: Error) => this.onStoreError(detail.id, e));
+      this.events.run(summaryOf(detail));
+      this.track(detail.id, indexed);
+      return indexed;
+    }
+    const written = live.handle
+      .flush()
       .then(() => live.handle.setState(s, times))
       .catch((e: Error) => this.onStoreError(detail.id, e))
       .then(() => this.events.run(summaryOf(detail)));
