@@ -78,6 +78,17 @@ describe('flow runs: states', () => {
     assert.ok(logs.some((l) => l.includes("Flow run '") && l.includes("Finished in state Failed('disk on fire')")));
   });
 
+  it("logs a failure's traceback with the user's frames (source-mapped) and Flowdeck's and Node's own folded into a line", async () => {
+    const { logs, ws } = await run({ 'tb.flow.ts': flowSource(`const step = task({ name: 'step' }, async () => {\n  throw new Error('deep trouble');\n});\nexport default flow({ name: 'tb' }, async () => step());`) }, 'tb.flow.ts');
+    const traceback = logs.find((l) => l.startsWith('ERROR') && l.includes('Encountered exception') && l.includes('deep trouble'));
+    assert.ok(traceback, logs.join('\n'));
+    assert.match(traceback, new RegExp(`${join(ws, 'tb.flow.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+`));
+    assert.match(traceback, /… \d+ Flowdeck\/Node frames?/);
+    assert.doesNotMatch(traceback, /\(node:|at node:|\(<anonymous>\)$/m, "no frame of Node's own modules or of the engine's built-ins is shown");
+    // The user's two frames (the task's function, the flow's call), each followed by what was folded.
+    assert.equal(traceback.split('\n').filter((l) => /^\s+at /.test(l)).length, 2, traceback);
+  });
+
   it('records where a failure comes from: the error, its causes, the first frame in the user\'s file (source-mapped)', async () => {
     const { detail, ws } = await run(
       {

@@ -33,9 +33,13 @@ export function errorMessage(error: unknown): string {
   return text;
 }
 
-/** Frames of Flowdeck's own bundles and of Node's internals, which say nothing about the user's code. */
+/**
+ * Frames of Flowdeck's own bundles, of Node's own modules (internal or public: `AsyncLocalStorage.run`,
+ * which every task run passes through, is in `node:async_hooks`) and of the engine's built-ins (`new
+ * Promise (<anonymous>)`, which a task run's timeout passes through), which say nothing about the user's code.
+ */
 function isOwnFrame(line: string, ownDir: string): boolean {
-  return line.includes(ownDir) || /\(node:internal\/|at node:internal\//.test(line) || /^\s*at async Promise\.all/.test(line);
+  return line.includes(ownDir) || /\(node:|at node:|\(<anonymous>\)$/.test(line) || /^\s*at async Promise\.all/.test(line);
 }
 
 function foldFrames(stack: string, ownDir: string): string {
