@@ -12,7 +12,7 @@ import { redactUrl } from '../../src/engine/postgres/connection';
 import { MIGRATIONS } from '../../src/engine/postgres/migrations';
 import { IDLE_IN_TRANSACTION_MS, PgStore } from '../../src/engine/postgres/pgStore';
 import { state } from '../../src/engine/states';
-import { ROOT, tempDir, waitFor } from '../support/engine';
+import { ROOT, logsOf, tempDir, waitFor } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const T = { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) };
@@ -38,6 +38,22 @@ describe('Postgres store', T, () => {
     }
     await assert.rejects(PgStore.open(pgUrl(), { home: tempDir(), schema }), /migrated by a newer Flowdeck \(version 9999/);
     for (const s of stores) await s.close();
+  });
+
+  it("writes a run's final state only if every batch before it was written: after a refused batch it is refused too, other lines still go", async () => {
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema: freshSchema() });
+    try {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      const line = (message: string): string => `${JSON.stringify({ k: 'log', runId: h.id, ts: 1, level: 'INFO', source: 's', message })}\n`;
+      await h.appendAfterAll!(line('first final, nothing failed yet'));
+      // A text column takes no NUL character: Postgres refuses the whole batch.
+      await assert.rejects(h.appendText(line('before').replace('before', 'bef\u0000ore')), /Could not record run/);
+      await assert.rejects(h.appendAfterAll!(line('final after a refused batch')), /Could not record run/);
+      await h.appendText(line('a plain line after it'));
+      assert.deepEqual((await logsOf(store, h.id)).map((l) => l.message), ['first final, nothing failed yet', 'a plain line after it']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('never shows the connection string\'s password: not in its location, not in an error', async () => {

@@ -38,6 +38,8 @@ const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
 
 interface Pending {
   lines: string[];
+  /** Written only if every batch before it was (a run's final state): see appendAfterAll. */
+  afterAll?: boolean;
   state?: { s: State; extra: SetStateExtra };
   resolve(): void;
   reject(e: Error): void;
@@ -51,6 +53,8 @@ export class PgRunHandle implements RunHandle {
   private queue: Pending[] = [];
   private draining?: Promise<void>;
   private closed = false;
+  /** A batch of this handle failed: what must come after all before it is refused from now on. */
+  private failure?: StoreWriteError;
 
   constructor(
     private readonly ctx: HandleContext,
@@ -76,6 +80,16 @@ export class PgRunHandle implements RunHandle {
     return lines.length === 0 ? Promise.resolve() : this.enqueue(lines);
   }
 
+  /**
+   * As appendText, but written only if every batch before it was: refused (rejected, never written) once
+   * any batch of this handle failed. A transaction is all or nothing, so it may go out with the lines
+   * queued before it: the run's final state is never in the database without the records before it.
+   */
+  appendAfterAll(text: string): Promise<void> {
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    return lines.length === 0 ? Promise.resolve() : this.enqueue(lines, true);
+  }
+
   setState(s: State, extra: SetStateExtra = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ lines: [], state: { s, extra }, resolve, reject });
@@ -98,29 +112,38 @@ export class PgRunHandle implements RunHandle {
     this.closed = true;
   }
 
-  private enqueue(lines: string[]): Promise<void> {
+  private enqueue(lines: string[], afterAll = false): Promise<void> {
     if (this.closed) return Promise.reject(new StoreWriteError(`The run ${this.id} was closed for writing`, this.ctx.location));
     return new Promise((resolve, reject) => {
-      this.queue.push({ lines, resolve, reject });
+      this.queue.push({ lines, ...(afterAll ? { afterAll } : {}), resolve, reject });
       this.draining ??= this.drain();
     });
   }
 
   private async drain(): Promise<void> {
+    // Not a step before `draining` holds this drain: a final state refused at once would end it unawaited,
+    // and `draining` would then hold a drain that is over, which nothing would start again.
+    await Promise.resolve();
     try {
       while (this.queue.length > 0) {
         // Journal lines queued before a state change go out with it, in one transaction; the state after them.
         const batch: Pending[] = [];
         while (this.queue.length > 0) {
           const next = this.queue.shift()!;
+          if (next.afterAll && this.failure) {
+            next.reject(this.failure);
+            continue;
+          }
           batch.push(next);
           if (next.state) break;
         }
+        if (batch.length === 0) continue;
         try {
           await this.write(batch.flatMap((p) => p.lines), batch[batch.length - 1]!.state);
           for (const p of batch) p.resolve();
         } catch (e) {
           const error = e instanceof StoreWriteError ? e : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
+          this.failure ??= error;
           for (const p of batch) p.reject(error);
         }
       }
