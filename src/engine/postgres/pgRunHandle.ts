@@ -36,6 +36,11 @@ export type HandleRole = 'owner' | 'open';
 const KIND = /^\{"k":"([a-z]+)"/;
 const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
 
+/** The non-empty lines of journal text. */
+function linesOf(text: string): string[] {
+  return text.split('\n').filter((l) => l.length > 0);
+}
+
 interface Pending {
   lines: string[];
   /** Written only if every batch before it was (a run's final state): see appendAfterAll. */
@@ -71,13 +76,12 @@ export class PgRunHandle implements RunHandle {
   }
 
   append(records: readonly RunRecord[]): Promise<void> {
-    return records.length === 0 ? Promise.resolve() : this.enqueue(records.map((r) => JSON.stringify(r)));
+    return this.enqueue(records.map((r) => JSON.stringify(r)));
   }
 
   appendText(text: JournalText): Promise<void> {
     const whole = typeof text === 'string' ? text : text.map((piece) => (typeof piece === 'string' ? piece : piece.toString('utf8'))).join('');
-    const lines = whole.split('\n').filter((l) => l.length > 0);
-    return lines.length === 0 ? Promise.resolve() : this.enqueue(lines);
+    return this.enqueue(linesOf(whole));
   }
 
   /**
@@ -86,8 +90,7 @@ export class PgRunHandle implements RunHandle {
    * queued before it: the run's final state is never in the database without the records before it.
    */
   appendAfterAll(text: string): Promise<void> {
-    const lines = text.split('\n').filter((l) => l.length > 0);
-    return lines.length === 0 ? Promise.resolve() : this.enqueue(lines, true);
+    return this.enqueue(linesOf(text), true);
   }
 
   setState(s: State, extra: SetStateExtra = {}): Promise<void> {
@@ -113,6 +116,7 @@ export class PgRunHandle implements RunHandle {
   }
 
   private enqueue(lines: string[], afterAll = false): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new StoreWriteError(`The run ${this.id} was closed for writing`, this.ctx.location));
     return new Promise((resolve, reject) => {
       this.queue.push({ lines, ...(afterAll ? { afterAll } : {}), resolve, reject });
