@@ -2,9 +2,11 @@
  * The Postgres store and its workers, for `npm run bench` (FLOWDECK_TEST_PG_URL names the database; without
  * it the section is skipped, saying so):
  *
- *   1. runs per second through the queue with 1, 2 and 4 `flowdeck worker` processes (one run at a time each)
+ *   1. runs per second through the queue with 1, 2 and 4 `flowdeck worker` processes (one run at a time each),
+ *      each count also with workers started `--no-standby` (each run's worker process forked when it comes)
  *   2. no-op tasks per second, the same engine run with the Postgres store vs the embedded store
- *   3. enqueue to start (Running), p50 and p95, one run at a time on idle workers
+ *   3. enqueue to start (Running), p50 and p95, one run at a time on idle workers: with their standby worker
+ *      process and with `--no-standby`, samples interleaved
  *   4. from a worker's death (kill -9) to its run resumed on another worker (lease 2 s, heartbeat 0.25 s)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -47,9 +49,10 @@ interface Worker {
   exited: Promise<void>;
 }
 
-function startWorker(url: string, schema: string, name: string, ws: string, lease?: { heartbeat: number; lease: number }): Promise<Worker> {
-  const args = [join(DIST, 'cli.js'), 'worker', '--name', name, '--flows', ws, '--concurrency', '1'];
+function startWorker(url: string, schema: string, name: string, ws: string, lease?: { heartbeat: number; lease: number }, options: { queue?: string; standby?: boolean } = {}): Promise<Worker> {
+  const args = [join(DIST, 'cli.js'), 'worker', '--name', name, '--flows', ws, '--concurrency', '1', '--queue', options.queue ?? 'default'];
   if (lease) args.push('--heartbeat', String(lease.heartbeat), '--lease', String(lease.lease));
+  if (options.standby === false) args.push('--no-standby');
   const child = spawn(process.execPath, args, { env: { ...process.env, FLOWDECK_STORE: url, FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: mkdtempSync(join(tmpdir(), 'flowdeck-bench-w-')) }, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   return new Promise((resolve, reject) => {
@@ -68,17 +71,17 @@ async function stopAll(workers: Worker[]): Promise<void> {
   for (const w of workers) w.child.kill('SIGKILL');
 }
 
-async function enqueue(store: PgStore, ws: string, file: string, parameters: Record<string, unknown> = {}): Promise<string> {
+async function enqueue(store: PgStore, ws: string, file: string, queue = 'default'): Promise<string> {
   const flow = await queuedFlowFor({ kind: 'file', path: join(ws, file) }, ws, file === 'slow.flow.ts' ? 'slow' : 'one');
-  return (await store.shared.enqueue({ queue: 'default', parameters, ...flow })).id;
+  return (await store.shared.enqueue({ queue, parameters: {}, ...flow })).id;
 }
 
-async function throughput(url: string, ws: string, workers: number, runs: number): Promise<number> {
+async function throughput(url: string, ws: string, workers: number, runs: number, standby = true): Promise<number> {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const store = await PgStore.open(url, { home: mkdtempSync(join(tmpdir(), 'flowdeck-bench-')), schema });
   const procs: Worker[] = [];
   try {
-    for (let i = 0; i < workers; i++) procs.push(await startWorker(url, schema, `b${i + 1}`, ws));
+    for (let i = 0; i < workers; i++) procs.push(await startWorker(url, schema, `b${i + 1}`, ws, undefined, { standby }));
     // A warm-up run per worker (compile cache, page cache), not counted.
     const warm = await Promise.all(procs.map(() => enqueue(store, ws, 'one.flow.ts')));
     await until(async () => (await Promise.all(warm.map((id) => store.get(id)))).every((r) => r?.state.type === 'COMPLETED'), 'warm-up runs');
@@ -138,20 +141,26 @@ async function noopTasks(url: string, ws: string, tasks: number, rounds: number)
   }
 }
 
-async function latency(url: string, ws: string, samples: number): Promise<{ p50: number; p95: number }> {
+/** Enqueue to start, one run at a time, on two idle workers with a standby and two without (`--no-standby`), samples alternating. */
+async function latency(url: string, ws: string, samples: number): Promise<{ p50: number; p95: number; cold: { p50: number; p95: number } }> {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const store = await PgStore.open(url, { home: mkdtempSync(join(tmpdir(), 'flowdeck-bench-')), schema });
   const procs: Worker[] = [];
   try {
-    for (let i = 0; i < 2; i++) procs.push(await startWorker(url, schema, `l${i + 1}`, ws));
-    const waits: number[] = [];
+    for (let i = 0; i < 2; i++) procs.push(await startWorker(url, schema, `l${i + 1}`, ws, undefined, { queue: 'warm' }));
+    for (let i = 0; i < 2; i++) procs.push(await startWorker(url, schema, `c${i + 1}`, ws, undefined, { queue: 'cold', standby: false }));
+    const waits: Record<'warm' | 'cold', number[]> = { warm: [], cold: [] };
     for (let i = 0; i < samples + 2; i++) {
-      const id = await enqueue(store, ws, 'one.flow.ts');
-      await until(async () => (await store.get(id))?.state.type === 'COMPLETED', 'a run');
-      const run = (await store.get(id))!;
-      if (i >= 2) waits.push(run.startTime! - run.created);
+      for (const queue of ['warm', 'cold'] as const) {
+        const id = await enqueue(store, ws, 'one.flow.ts', queue);
+        await until(async () => (await store.get(id))?.state.type === 'COMPLETED', 'a run');
+        const run = (await store.get(id))!;
+        if (i >= 2) waits[queue].push(run.startTime! - run.created);
+      }
+      // Idle workers: the one that ran forks its next standby meanwhile, as between a user's runs.
+      await new Promise((r) => setTimeout(r, 300));
     }
-    return { p50: percentile(waits, 50), p95: percentile(waits, 95) };
+    return { p50: percentile(waits.warm, 50), p95: percentile(waits.warm, 95), cold: { p50: percentile(waits.cold, 50), p95: percentile(waits.cold, 95) } };
   } finally {
     await stopAll(procs);
     await store.close();
@@ -194,7 +203,11 @@ export async function postgresBench(rounds: number): Promise<{ skipped: string }
   try {
     const runs = Number(process.env.BENCH_QUEUE_RUNS ?? 24);
     const perSecond: Record<number, number> = {};
-    for (const n of [1, 2, 4]) perSecond[n] = await throughput(url, ws, n, runs);
+    const coldPerSecond: Record<number, number> = {};
+    for (const n of [1, 2, 4]) {
+      perSecond[n] = await throughput(url, ws, n, runs);
+      coldPerSecond[n] = await throughput(url, ws, n, runs, false);
+    }
     const tasks = Number(process.env.BENCH_PG_TASKS ?? 5000);
     const noop = await noopTasks(url, ws, tasks, Math.min(rounds, 3));
     const wait = await latency(url, ws, 20);
@@ -202,12 +215,12 @@ export async function postgresBench(rounds: number): Promise<{ skipped: string }
     const f = (n: number, d = 1): string => n.toFixed(d);
     return {
       rows: [
-        [`Runs/s through the queue (${runs} one-task runs)`, `1 worker ${f(perSecond[1]!, 2)}, 2 workers ${f(perSecond[2]!, 2)}, 4 workers ${f(perSecond[4]!, 2)} (${f(perSecond[4]! / perSecond[1]!, 2)}× with 4)`, '—'],
+        [`Runs/s through the queue (${runs} one-task runs)`, `1 worker ${f(perSecond[1]!, 2)}, 2 workers ${f(perSecond[2]!, 2)}, 4 workers ${f(perSecond[4]!, 2)} (${f(perSecond[4]! / perSecond[1]!, 2)}× with 4); --no-standby ${f(coldPerSecond[1]!, 2)}, ${f(coldPerSecond[2]!, 2)}, ${f(coldPerSecond[4]!, 2)}`, '—'],
         [`No-op tasks/s, Postgres store vs embedded (${tasks.toLocaleString('en')} mapped)`, `${f(noop.pg, 0)} vs ${f(noop.embedded, 0)}: ${f(noop.ratio, 2)}×`, '—'],
-        ['Enqueue to start (Running) on idle workers', `p50 ${f(wait.p50, 0)} ms, p95 ${f(wait.p95, 0)} ms`, '—'],
+        ['Enqueue to start (Running) on idle workers', `p50 ${f(wait.p50, 0)} ms, p95 ${f(wait.p95, 0)} ms; --no-standby p50 ${f(wait.cold.p50, 0)} ms, p95 ${f(wait.cold.p95, 0)} ms (${f(wait.cold.p50 / wait.p50, 1)}×)`, '—'],
         ['Worker killed (-9) to its run resumed elsewhere', `${f(median(deaths) / 1000, 2)} s median (${deaths.map((d) => f(d / 1000, 2)).join(', ')}); lease 2 s, heartbeat 0.25 s`, '≈ lease'],
       ],
-      results: { queueRunsPerSecond: perSecond, queueRuns: runs, noop: { tasks, ...noop }, enqueueToStartMs: wait, deathToResumeMs: deaths },
+      results: { queueRunsPerSecond: perSecond, queueRunsPerSecondNoStandby: coldPerSecond, queueRuns: runs, noop: { tasks, ...noop }, enqueueToStartMs: wait, deathToResumeMs: deaths },
     };
   } finally {
     rmSync(ws, { recursive: true, force: true });

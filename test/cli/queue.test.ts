@@ -9,12 +9,15 @@ import { describe, it } from 'node:test';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { PROC_SKIP, processAlive, workerChildren } from '../support/childWorkers';
 import { startWorker } from '../support/workers';
 
 const FLOWS = {
   'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async ({ n }: { n: number }) => { getRunLogger().info('adding ' + n); return n + 1; });`),
   'flows/fails.flow.ts': flowSource(`export default flow({ name: 'fails' }, async () => { throw new Error('boom from the flow'); });`),
   'flows/release.flow.ts': flowSource(`export default flow({ name: 'release', parameters: { version: { type: 'string' }, times: { type: 'integer', default: 1 } } }, async (p: Record<string, unknown>) => p);`),
+  // Where and since when the run's worker process is: its pid and its start (epoch ms).
+  'flows/origin.flow.ts': flowSource(`export default flow({ name: 'origin' }, async () => ({ pid: process.pid, origin: performance.timeOrigin }));`),
   'flows/slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); j(new Error('stopped')); }); }); });`),
 };
 
@@ -70,6 +73,48 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
     } finally {
       await store.close();
       await worker.stop();
+    }
+  });
+
+  it('starts a queued run on the process the worker forked ahead (its standby), also after a run; with --no-standby, on one forked once it took the run', { ...(PROC_SKIP !== undefined ? { skip: PROC_SKIP } : {}) }, async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const warm = await startWorker({ url: pgUrl(), schema, name: 'warm', flowsDir: ws, concurrency: 1, queue: 'warm' });
+    const cold = await startWorker({ url: pgUrl(), schema, name: 'cold', flowsDir: ws, concurrency: 1, queue: 'cold', args: ['--no-standby'] });
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    const queued = async (queue: string): Promise<{ pid: number; origin: number; created: number }> => {
+      const r = await runCli(['run', 'flows/origin.flow.ts', '--queue', queue, '--wait', '--json'], { cwd: ws, env });
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { id: string; result: { pid: number; origin: number } };
+      return { ...out.result, created: (await store.get(out.id))!.created };
+    };
+    try {
+      const pids = new Set<number>();
+      for (let i = 0; i < 3; i++) {
+        // The process waiting for the next run (not the last run's, which may still be going).
+        let waiting: number[] = [];
+        await waitFor(() => (waiting = workerChildren(warm.child.pid!).filter((p) => !pids.has(p))).length === 1, "the worker's standby", 60_000);
+        const run = await queued('warm');
+        assert.equal(run.pid, waiting[0], `run ${i + 1} took the standby`);
+        assert.ok(run.origin < run.created, `run ${i + 1}'s process was up before the run was queued (${run.origin} vs ${run.created})`);
+        pids.add(run.pid);
+      }
+      // Stopping the worker takes its standby with it.
+      let last: number[] = [];
+      await waitFor(() => (last = workerChildren(warm.child.pid!).filter((p) => !pids.has(p))).length === 1, "the worker's next standby", 60_000);
+      await warm.stop();
+      await waitFor(() => !processAlive(last[0]!), 'the standby to go with its worker', 20_000);
+      for (let i = 0; i < 2; i++) {
+        const run = await queued('cold');
+        assert.ok(run.origin > run.created, `with --no-standby, run ${i + 1}'s process was forked after the run was queued (${run.origin} vs ${run.created})`);
+        assert.ok(!pids.has(run.pid));
+        pids.add(run.pid);
+      }
+    } finally {
+      await store.close();
+      await warm.stop();
+      await cold.stop();
     }
   });
 

@@ -108,6 +108,8 @@ export interface WorkerSpec {
   env?: NodeJS.ProcessEnv;
   /** Run it in a network namespace of its own. */
   netns?: boolean;
+  /** More options for `flowdeck worker`. */
+  args?: string[];
 }
 
 export async function startWorker(spec: WorkerSpec): Promise<WorkerProc> {
@@ -121,6 +123,7 @@ export async function startWorker(spec: WorkerSpec): Promise<WorkerProc> {
   const args = [CLI, 'worker', '--name', spec.name, '--flows', spec.flowsDir, '--concurrency', String(spec.concurrency ?? 2), '--queue', spec.queue ?? 'default'];
   if (spec.heartbeatSeconds !== undefined) args.push('--heartbeat', String(spec.heartbeatSeconds));
   if (spec.leaseSeconds !== undefined) args.push('--lease', String(spec.leaseSeconds));
+  args.push(...(spec.args ?? []));
   const env = { ...process.env, ...spec.env, FLOWDECK_STORE: url, FLOWDECK_STORE_SCHEMA: spec.schema, FLOWDECK_HOME: tempDir(`flowdeck-${spec.name}-`), EFFECT_HOST: spec.name };
   const command = netns ? 'ip' : process.execPath;
   const child = spawn(command, netns ? ['netns', 'exec', netns.name, process.execPath, ...args] : args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });

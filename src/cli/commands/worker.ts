@@ -27,6 +27,8 @@ Options:
   --name HOST          the host name its runs show (default: this machine's, ${hostname()})
   --heartbeat SECONDS  how often it proves it is alive (default 5; FLOWDECK_HEARTBEAT_SECONDS)
   --lease SECONDS      how long after its last heartbeat others take its runs over (default 30; FLOWDECK_LEASE_SECONDS)
+  --no-standby         fork each run's worker process when the run comes, rather than keeping one forked
+                       ahead (a run then starts ~150 ms later; the standby holds ~40 MB while it waits)
   -h, --help           this help
 
 A worker that stops responding (machine off, process killed, network cut) loses its runs after the lease:
@@ -48,6 +50,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     name: { type: 'string' },
     heartbeat: { type: 'string' },
     lease: { type: 'string' },
+    'no-standby': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -85,7 +88,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     worker: { queue, concurrency },
     onLeaseLost: (why) => worker?.leaseLost(why),
   })) as PgStore;
-  const runner = createRunner(store, io);
+  const runner = createRunner(store, io, { standby: values['no-standby'] !== true });
   runner.on('storeError', (runId, e) => say(`run ${runId}: ${e.message}`));
   let stops = 0;
   let stopped: () => void = () => undefined;
@@ -105,6 +108,8 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   for (const sig of signals) process.on(sig, onSignal);
   try {
     await worker.start();
+    // The first run is warm too: its worker process is forked now, for runs in the folder they run in.
+    runner.prepareStandby(flowsDir ? { cwd: flowsDir } : {});
     say(`serving queue '${queue}' (concurrency ${concurrency}${flowsDir ? `, flows from ${flowsDir}` : ', built-in flows only'}) on ${store.location}`);
     await done;
     return exit;
