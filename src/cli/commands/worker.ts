@@ -28,7 +28,8 @@ Options:
   --heartbeat SECONDS  how often it proves it is alive (default 5; FLOWDECK_HEARTBEAT_SECONDS)
   --lease SECONDS      how long after its last heartbeat others take its runs over (default 30; FLOWDECK_LEASE_SECONDS)
   --no-standby         fork each run's worker process when the run comes, rather than keeping one forked
-                       ahead (a run then starts ~150 ms later; the standby holds ~40 MB while it waits)
+                       ahead (each run then waits for a Node process to start, ~170 ms on a small machine;
+                       the standby holds ~40 MB while it waits)
   -h, --help           this help
 
 A worker that stops responding (machine off, process killed, network cut) loses its runs after the lease:
