@@ -292,9 +292,11 @@ async function storeOpen(): Promise<{ runs: number; openMs: number; firstOpenMs:
   return { runs: N, openMs: median(times), firstOpenMs };
 }
 
+const ONE_TASK = `import { flow, task } from 'flowdeck';\nconst one = task({ name: 'one' }, async () => 1);\nexport default flow({ name: 'one' }, async () => one());\n`;
+
 function cliOneTask(): Record<string, unknown> {
   const dir = scratch();
-  writeFileSync(join(dir, 'one.flow.ts'), `import { flow, task } from 'flowdeck';\nconst one = task({ name: 'one' }, async () => 1);\nexport default flow({ name: 'one' }, async () => one());\n`);
+  writeFileSync(join(dir, 'one.flow.ts'), ONE_TASK);
   const env: NodeJS.ProcessEnv = { ...process.env, FLOWDECK_HOME: join(dir, 'home') };
   // NODE_EXTRA_CA_CERTS, where it is set, is read and parsed at every Node start before any of its code
   // runs (Node 20: ~20 ms for Node's own roots and ~20 ms for 144 more certificates, here): a machine
@@ -347,8 +349,6 @@ function cliOneTask(): Record<string, unknown> {
     load: os.loadavg()[0],
   };
 }
-
-const ONE_TASK = `import { flow, task } from 'flowdeck';\nconst one = task({ name: 'one' }, async () => 1);\nexport default flow({ name: 'one' }, async () => one());\n`;
 
 /**
  * A one-task run in a long-lived host, from start() to its result (the Completed state) and to the end

@@ -74,14 +74,24 @@ export class WarmFloor {
     this.child.kill();
   }
 
+  /** Sends, then waits for the child's answer `kind`; rejects on any other answer, or if the child ends first. */
   private once(send: () => void, kind: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const onMessage = (m: { k: string; message?: string }): void => {
+      const done = (): void => {
         this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+      };
+      const onMessage = (m: { k: string; message?: string }): void => {
+        done();
         if (m.k === kind) resolve();
         else reject(new Error(`warm floor: ${m.message ?? m.k}`));
       };
+      const onExit = (code: number | null, signal: string | null): void => {
+        done();
+        reject(new Error(`warm floor: its process ended (${code ?? signal}) before answering '${kind}'`));
+      };
       this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
       send();
     });
   }
