@@ -7,7 +7,9 @@
  *   2. no-op tasks per second, the same engine run with the Postgres store vs the embedded store
  *   3. enqueue to start (Running), p50 and p95, one run at a time on idle workers: with their standby worker
  *      process and with `--no-standby`, samples interleaved
- *   4. from a worker's death (kill -9) to its run resumed on another worker (lease 2 s, heartbeat 0.25 s)
+ *   4. two runs queued together on a worker at --concurrency 2: enqueue to start of the later one, with two
+ *      standbys (its default) and with one (`--standby 1`), samples interleaved
+ *   5. from a worker's death (kill -9) to its run resumed on another worker (lease 2 s, heartbeat 0.25 s)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -49,10 +51,11 @@ interface Worker {
   exited: Promise<void>;
 }
 
-function startWorker(url: string, schema: string, name: string, ws: string, lease?: { heartbeat: number; lease: number }, options: { queue?: string; standby?: boolean } = {}): Promise<Worker> {
-  const args = [join(DIST, 'cli.js'), 'worker', '--name', name, '--flows', ws, '--concurrency', '1', '--queue', options.queue ?? 'default'];
+function startWorker(url: string, schema: string, name: string, ws: string, lease?: { heartbeat: number; lease: number }, options: { queue?: string; standby?: boolean | number; concurrency?: number } = {}): Promise<Worker> {
+  const args = [join(DIST, 'cli.js'), 'worker', '--name', name, '--flows', ws, '--concurrency', String(options.concurrency ?? 1), '--queue', options.queue ?? 'default'];
   if (lease) args.push('--heartbeat', String(lease.heartbeat), '--lease', String(lease.lease));
   if (options.standby === false) args.push('--no-standby');
+  if (typeof options.standby === 'number') args.push('--standby', String(options.standby));
   const child = spawn(process.execPath, args, { env: { ...process.env, FLOWDECK_STORE: url, FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: mkdtempSync(join(tmpdir(), 'flowdeck-bench-w-')) }, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   return new Promise((resolve, reject) => {
@@ -168,6 +171,37 @@ async function latency(url: string, ws: string, samples: number): Promise<{ p50:
   }
 }
 
+/**
+ * Two runs queued together on a worker at --concurrency 2: enqueue to start of the later of the two, on a
+ * worker keeping two standbys (its default) and on one keeping one (`--standby 1`), samples alternating.
+ */
+async function pairLatency(url: string, ws: string, samples: number): Promise<{ two: { p50: number; p95: number }; one: { p50: number; p95: number } }> {
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const store = await PgStore.open(url, { home: mkdtempSync(join(tmpdir(), 'flowdeck-bench-')), schema });
+  const procs: Worker[] = [];
+  try {
+    procs.push(await startWorker(url, schema, 'p2', ws, undefined, { queue: 'two', concurrency: 2 }));
+    procs.push(await startWorker(url, schema, 'p1', ws, undefined, { queue: 'one', concurrency: 2, standby: 1 }));
+    const waits: Record<'two' | 'one', number[]> = { two: [], one: [] };
+    for (let i = 0; i < samples + 2; i++) {
+      for (const queue of ['two', 'one'] as const) {
+        const ids = await Promise.all([0, 1].map(() => enqueue(store, ws, 'one.flow.ts', queue)));
+        await until(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((r) => r?.state.type === 'COMPLETED'), 'two runs');
+        const runs = (await Promise.all(ids.map((id) => store.get(id)))).map((r) => r!);
+        if (i >= 2) waits[queue].push(Math.max(...runs.map((r) => r.startTime! - r.created)));
+      }
+      // Idle workers: each forks its next standbys meanwhile, as between a user's runs.
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const stats = (xs: number[]): { p50: number; p95: number } => ({ p50: percentile(xs, 50), p95: percentile(xs, 95) });
+    return { two: stats(waits.two), one: stats(waits.one) };
+  } finally {
+    await stopAll(procs);
+    await store.close();
+    await dropSchema(url, schema);
+  }
+}
+
 async function deathToResume(url: string, ws: string, rounds: number): Promise<number[]> {
   const out: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -211,6 +245,7 @@ export async function postgresBench(rounds: number): Promise<{ skipped: string }
     const tasks = Number(process.env.BENCH_PG_TASKS ?? 5000);
     const noop = await noopTasks(url, ws, tasks, Math.min(rounds, 3));
     const wait = await latency(url, ws, 20);
+    const pair = await pairLatency(url, ws, 20);
     const deaths = await deathToResume(url, ws, Math.min(rounds, 3));
     const f = (n: number, d = 1): string => n.toFixed(d);
     return {
@@ -218,9 +253,10 @@ export async function postgresBench(rounds: number): Promise<{ skipped: string }
         [`Runs/s through the queue (${runs} one-task runs)`, `1 worker ${f(perSecond[1]!, 2)}, 2 workers ${f(perSecond[2]!, 2)}, 4 workers ${f(perSecond[4]!, 2)} (${f(perSecond[4]! / perSecond[1]!, 2)}× with 4); --no-standby ${f(coldPerSecond[1]!, 2)}, ${f(coldPerSecond[2]!, 2)}, ${f(coldPerSecond[4]!, 2)}`, '—'],
         [`No-op tasks/s, Postgres store vs embedded (${tasks.toLocaleString('en')} mapped)`, `${f(noop.pg, 0)} vs ${f(noop.embedded, 0)}: ${f(noop.ratio, 2)}×`, '—'],
         ['Enqueue to start (Running) on idle workers', `p50 ${f(wait.p50, 0)} ms, p95 ${f(wait.p95, 0)} ms; --no-standby p50 ${f(wait.cold.p50, 0)} ms, p95 ${f(wait.cold.p95, 0)} ms (${f(wait.cold.p50 / wait.p50, 1)}×)`, '—'],
+        ['Two runs queued together, --concurrency 2: enqueue to start of the later', `p50 ${f(pair.two.p50, 0)} ms, p95 ${f(pair.two.p95, 0)} ms with two standbys; --standby 1 p50 ${f(pair.one.p50, 0)} ms, p95 ${f(pair.one.p95, 0)} ms (${f(pair.one.p50 / pair.two.p50, 1)}×)`, '—'],
         ['Worker killed (-9) to its run resumed elsewhere', `${f(median(deaths) / 1000, 2)} s median (${deaths.map((d) => f(d / 1000, 2)).join(', ')}); lease 2 s, heartbeat 0.25 s`, '≈ lease'],
       ],
-      results: { queueRunsPerSecond: perSecond, queueRunsPerSecondNoStandby: coldPerSecond, queueRuns: runs, noop: { tasks, ...noop }, enqueueToStartMs: wait, deathToResumeMs: deaths },
+      results: { queueRunsPerSecond: perSecond, queueRunsPerSecondNoStandby: coldPerSecond, queueRuns: runs, noop: { tasks, ...noop }, enqueueToStartMs: wait, pairEnqueueToStartMs: pair, deathToResumeMs: deaths },
     };
   } finally {
     rmSync(ws, { recursive: true, force: true });

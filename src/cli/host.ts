@@ -21,13 +21,13 @@ export function openStore(io: CliIo, mode: 'read' | 'write' = 'write'): Promise<
 }
 
 /**
- * `standby`: a host that waits for runs nobody scheduled (`flowdeck worker`) keeps a worker process forked
- * ahead of its next run, as the editor does: the run starts on a process whose Node has started and that
- * has loaded a flow once, instead of forking one. Each run still gets a process of its own; a new standby
- * follows each run. (`serve` needs none: a scheduled run's worker is forked and its flow loaded ahead of
+ * `standby`: a host that waits for runs nobody scheduled (`flowdeck worker`) keeps that many worker
+ * processes forked ahead of its next runs (one for each run it may run at once), as the editor keeps one:
+ * a run starts on a process whose Node has started and that has loaded a flow once, instead of forking one.
+ * Each run still gets a process of its own; a new standby follows each run. (`serve` needs none: a scheduled run's worker is forked and its flow loaded ahead of
  * its slot.)
  */
-export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: boolean; standby?: boolean } = {}): FlowRunner {
+export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: boolean; standby?: number } = {}): FlowRunner {
   let stored: CredentialStore = {};
   try {
     stored = readCredentials(store.home);
@@ -41,7 +41,7 @@ export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: 
     builtinDir: join(distDir(), 'flows'),
     env: io.env,
     ...(options.foldTasks !== undefined ? { foldTasks: options.foldTasks } : {}),
-    ...(options.standby ? { standby: true } : {}),
+    ...(options.standby ? { standby: options.standby } : {}),
     secrets: secretValuesFrom(io.env, stored),
     // A flow that refreshed an OAuth token hands it back; keep it for the next run, unless the credentials
     // came from the environment.

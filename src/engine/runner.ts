@@ -61,10 +61,11 @@ export interface RunnerOptions {
   /** This host's own concurrency limits by tag (the editor's setting), besides those in the store. */
   concurrencyLimits?: () => Readonly<Record<string, number>>;
   /**
-   * Keep one worker forked ahead of time for the next run (a long-lived host: the editor, `serve`), so a
-   * run skips starting Node and loading the worker. Each run's worker is still its own.
+   * Keep a worker forked ahead of time for the next run (a long-lived host: the editor, `flowdeck worker`),
+   * so a run skips starting Node and loading the worker; a number keeps that many (a host running as many
+   * runs at once). Each run's worker is still its own.
    */
-  standby?: boolean;
+  standby?: boolean | number;
   /** A worker already forked for the first run (the CLI forks one before loading the engine). */
   earlyWorker?: { child: ChildProcess; options: WorkerSpawnOptions };
 }
@@ -166,12 +167,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.masker = new SecretMasker([...secretsFromEnv(options.env ?? process.env), ...(options.secrets ?? [])]);
     this.limits = workerLimits(options.env ?? process.env, options);
     this.gate = new ConcurrencyGate(store.limits, options.concurrencyLimits ? { ownLimits: options.concurrencyLimits } : {});
-    this.standby = new StandbyWorker(options.earlyWorker);
+    this.standby = new StandbyWorker(options.earlyWorker, typeof options.standby === 'number' ? Math.max(1, Math.floor(options.standby)) : 1);
   }
 
   /**
-   * Forks the standby worker now (with `standby` on), for runs with this request's environment and folder —
-   * so even the first run is warm. Later standbys follow the last run's.
+   * Forks the standby workers now (with `standby` on), for runs with this request's environment and folder,
+   * so even the first runs are warm. Later standbys follow the last run's.
    */
   prepareStandby(request: Pick<RunRequest, 'env' | 'cwd'> = {}): void {
     if (this.options.standby) this.standby.prepare(this.spawnOptions(request), 0, this.standbyHooks);
@@ -370,6 +371,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** The pid of the worker forked for the next run (`standby`), if one is waiting. */
   standbyPid(): number | undefined {
     return this.standby.pid;
+  }
+
+  /** The pids of the workers forked for the next runs (`standby`), the next first. */
+  standbyPids(): number[] {
+    return this.standby.pids;
   }
 
   private spawnOptions(request: Pick<RunRequest, 'env' | 'cwd'>): WorkerSpawnOptions {

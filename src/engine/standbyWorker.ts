@@ -1,9 +1,10 @@
 /**
- * One worker process forked ahead of time, so a run in a long-lived host (the editor, `flowdeck serve`)
- * skips Node's start-up and the worker's loading — most of a short run's time. It is never shared: a
- * run takes it, and a new one is forked for the next run once the host is idle. It is used only by a run
- * whose spawn options (program, folder, environment) are the ones it was forked with; otherwise it is
- * killed and the run forks its own. An idle standby exits with its host like any worker.
+ * Worker processes forked ahead of time (one, or as many as the host runs at once), so a run in a
+ * long-lived host (the editor, `flowdeck worker`) skips Node's start-up and the worker's loading: most of a
+ * short run's time. A standby is never shared: a run takes it, and a new one is forked once a run's worker
+ * has gone and the host is idle. A standby is used only by a run whose spawn options (program, folder,
+ * environment) are the ones it was forked with; otherwise it is killed and the run forks its own. An idle
+ * standby exits with its host like any worker.
  */
 import type { ChildProcess } from 'node:child_process';
 import { killGroupOf } from './childGroup';
@@ -27,30 +28,33 @@ function kill(child: ChildProcess): void {
 }
 
 export class StandbyWorker {
-  private ready?: Ready;
+  private ready: Ready[] = [];
   private timer?: NodeJS.Timeout;
   private disposed = false;
 
-  /** `initial`: a worker already forked (the CLI's early one) with the options it was forked with. */
-  constructor(initial?: { child: ChildProcess; options: WorkerSpawnOptions }) {
-    if (initial) this.ready = { key: spawnKey(initial.options), child: initial.child };
-  }
-
-  /** The standby, when it matches `options` and is still alive; otherwise undefined (and the standby goes). */
-  take(options: WorkerSpawnOptions): ChildProcess | undefined {
-    const ready = this.ready;
-    this.ready = undefined;
-    if (!ready) return undefined;
-    if (ready.key === spawnKey(options) && alive(ready.child)) return ready.child;
-    kill(ready.child);
-    return undefined;
+  /**
+   * `initial`: a worker already forked (the CLI's early one) with the options it was forked with. `size`:
+   * how many to keep waiting (a host running several runs at once: `flowdeck worker --concurrency N`).
+   */
+  constructor(initial?: { child: ChildProcess; options: WorkerSpawnOptions }, private readonly size = 1) {
+    if (initial) this.ready.push({ key: spawnKey(initial.options), child: initial.child });
   }
 
   /**
-   * Forks a standby for the next run like `options`, `afterMs` from now (once the host is idle), unless one
-   * is ready. It rehearses a run (worker/warmUp.ts) while it waits, and with `hooks` readies Node's module
-   * hooks: their thread is then started off the run's path. Without, a flow that needs them registers them
-   * when it loads (a wrong guess costs time, never correctness).
+   * A standby that matches `options` and is still alive, taken for a run; otherwise undefined. Standbys
+   * that no longer match (the host's environment or folder changed) or have died go.
+   */
+  take(options: WorkerSpawnOptions): ChildProcess | undefined {
+    const key = spawnKey(options);
+    this.dropStale(key);
+    return this.ready.shift()?.child;
+  }
+
+  /**
+   * Forks standbys for the next runs like `options`, `afterMs` from now (once the host is idle), until
+   * `size` are waiting. Each rehearses a run (worker/warmUp.ts) while it waits, and with `hooks` readies
+   * Node's module hooks: their thread is then started off the run's path. Without, a flow that needs them
+   * registers them when it loads (a wrong guess costs time, never correctness).
    */
   prepare(options: WorkerSpawnOptions, afterMs = 0, hooks = true): void {
     if (this.disposed) return;
@@ -59,34 +63,48 @@ export class StandbyWorker {
       this.timer = undefined;
       if (this.disposed) return;
       const key = spawnKey(options);
-      if (this.ready && this.ready.key === key && alive(this.ready.child)) return;
-      if (this.ready) kill(this.ready.child);
-      this.ready = undefined;
-      let child: ChildProcess;
-      try {
-        child = forkWorker(options, hooks ? 'standby' : 'standby-no-hooks');
-      } catch {
-        return; // The run that needs a worker will fork one and say what went wrong.
+      this.dropStale(key);
+      while (this.ready.length < this.size) {
+        let child: ChildProcess;
+        try {
+          child = forkWorker(options, hooks ? 'standby' : 'standby-no-hooks');
+        } catch {
+          return; // The run that needs a worker will fork one and say what went wrong.
+        }
+        // An idle standby does not keep the host's event loop alive.
+        unrefHandles(child);
+        child.on('error', () => undefined);
+        this.ready.push({ key, child });
       }
-      // An idle standby does not keep the host's event loop alive.
-      unrefHandles(child);
-      child.on('error', () => undefined);
-      this.ready = { key, child };
     }, afterMs);
     this.timer.unref();
   }
 
-  /** The pid of the worker waiting for the next run, if one is. */
+  /** The pid of the worker waiting for the next run, if one is (the first, of several). */
   get pid(): number | undefined {
-    return this.ready && alive(this.ready.child) ? this.ready.child.pid : undefined;
+    return this.pids[0];
   }
 
-  /** Kills the standby; no more are forked. */
+  /** The pids of the workers waiting for runs, the next first. */
+  get pids(): number[] {
+    return this.ready.filter((r) => alive(r.child)).map((r) => r.child.pid!);
+  }
+
+  /** Kills the standbys; no more are forked. */
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
-    if (this.ready) kill(this.ready.child);
-    this.ready = undefined;
+    for (const r of this.ready) kill(r.child);
+    this.ready = [];
+  }
+
+  /** Kills and forgets the standbys not forked with `key`'s options, and forgets those that died. */
+  private dropStale(key: string): void {
+    this.ready = this.ready.filter((r) => {
+      if (r.key === key && alive(r.child)) return true;
+      kill(r.child);
+      return false;
+    });
   }
 }
 

@@ -18,6 +18,8 @@ const FLOWS = {
   'flows/release.flow.ts': flowSource(`export default flow({ name: 'release', parameters: { version: { type: 'string' }, times: { type: 'integer', default: 1 } } }, async (p: Record<string, unknown>) => p);`),
   // Where and since when the run's worker process is: its pid and its start (epoch ms).
   'flows/origin.flow.ts': flowSource(`export default flow({ name: 'origin' }, async () => ({ pid: process.pid, origin: performance.timeOrigin }));`),
+  // The same, after a while: runs taken together overlap.
+  'flows/origin-later.flow.ts': flowSource(`export default flow({ name: 'origin-later' }, async () => { await new Promise((r) => setTimeout(r, 1500)); return { pid: process.pid, origin: performance.timeOrigin }; });`),
   'flows/slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); j(new Error('stopped')); }); }); });`),
 };
 
@@ -115,6 +117,42 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
       await store.close();
       await warm.stop();
       await cold.stop();
+    }
+  });
+
+  it('with --concurrency 2 keeps two standbys, and two runs queued together each start on one of them; --standby takes a count, checked', { ...(PROC_SKIP !== undefined ? { skip: PROC_SKIP } : {}) }, async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    for (const [args, why] of [[['--standby', 'two'], /--standby must be a whole number from 0 to 256, got "two"/], [['--standby', '2', '--no-standby'], /--no-standby and --standby 2 contradict/]] as const) {
+      const bad = await runCli(['worker', ...args], { cwd: ws, env });
+      assert.equal(bad.code, 2, bad.stderr);
+      assert.match(bad.stderr, why);
+    }
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'pair', flowsDir: ws, concurrency: 2, queue: 'pair' });
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    try {
+      let waiting: number[] = [];
+      await waitFor(() => (waiting = workerChildren(worker.child.pid!)).length === 2, "the worker's two standbys", 60_000);
+      const queued = await Promise.all([0, 1].map(async () => {
+        const r = await runCli(['run', 'flows/origin-later.flow.ts', '--queue', 'pair', '--wait', '--json'], { cwd: ws, env });
+        assert.equal(r.code, 0, r.stderr);
+        const out = JSON.parse(r.stdout) as { id: string; result: { pid: number; origin: number } };
+        const run = (await store.get(out.id))!;
+        return { ...out.result, created: run.created, start: run.startTime!, end: run.endTime! };
+      }));
+      const [a, b] = queued as [(typeof queued)[0], (typeof queued)[0]];
+      assert.ok(a.start < b.end && b.start < a.end, 'the two runs overlapped');
+      assert.deepEqual([a.pid, b.pid].sort(), [...waiting].sort(), 'each run started on one of the two standbys');
+      for (const run of [a, b]) assert.ok(run.origin < run.created, `the run's process was up before the run was queued (${run.origin} vs ${run.created})`);
+      // Both replaced once the host is idle again.
+      await waitFor(() => workerChildren(worker.child.pid!).filter((p) => p !== a.pid && p !== b.pid).length === 2, 'two new standbys', 60_000);
+    } catch (e) {
+      (e as Error).message += `\nworker pair printed:\n${worker.output().slice(-4000)}`;
+      throw e;
+    } finally {
+      await store.close();
+      await worker.stop();
     }
   });
 

@@ -603,6 +603,24 @@ export default flow({ name: 'who' }, async () => ({ pid: process.pid, loads }));
     assert.equal(new Set(seen).size, 3, 'never the same worker twice');
   });
 
+  it('keeps as many standbys as asked (a host running runs at once): runs started together each take one, both are replaced, and a run with another environment takes none and kills them', async () => {
+    const ws = workspace({ 'later.flow.ts': flowSource(`export default flow({ name: 'later' }, async () => { await new Promise((r) => setTimeout(r, 500)); return { pid: process.pid }; });`) });
+    const home = tempDir();
+    const { runner } = await makeRunner(home, { standby: 2 });
+    after(() => runner.dispose());
+    const source = { kind: 'file' as const, path: join(ws, 'later.flow.ts') };
+    runner.prepareStandby();
+    let waiting: number[] = [];
+    await waitFor(() => (waiting = runner.standbyPids()).length === 2, 'two standby workers', 30_000);
+    const both = await Promise.all([0, 1].map(async () => valueOf(await (await runner.start({ source })).done) as { pid: number }));
+    assert.deepEqual(both.map((o) => o.pid).sort(), [...waiting].sort(), 'each run took one of the two standbys');
+    let next: number[] = [];
+    await waitFor(() => (next = runner.standbyPids()).length === 2 && next.every((p) => !waiting.includes(p)), 'two new standbys', 30_000);
+    const other = valueOf(await (await runner.start({ source, env: { ...process.env, FLOWDECK_HOME: home, SOMETHING_ELSE: '1' } })).done) as { pid: number };
+    assert.ok(!next.includes(other.pid), 'a run with another environment forks its own worker');
+    await waitFor(() => !next.some(alive), 'the standbys that no longer match to go', 30_000);
+  });
+
   it("readies the next standby as the last run's flow needed — without Node's module hooks after a flow importing only 'flowdeck', with them after one importing a helper or written as CommonJS — and a wrong guess still runs the flow", async (t) => {
     const environ = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     if (!existsSync(`/proc/${process.pid}/environ`)) return t.skip('needs /proc to see how a standby was forked');
