@@ -14,7 +14,8 @@
  *   5. opening a store of 10,000 runs
  *   6. a one-task CLI run vs a bare `node -e 0`
  *   7. a warm one-task run in a long-lived host (standby worker) vs its floor (bench/warmFloor.ts: the
- *      steps any engine keeping Flowdeck's promises takes, alone) and vs a cold one (forking the worker)
+ *      steps any engine keeping Flowdeck's promises takes, alone) and vs a cold one (forking the worker);
+ *      also after both have waited 30 s (BENCH_LONG_IDLE_MS), as a standby waits between a user's runs
  *   8. peak memory (host and worker) of a CLI run mapping 20,000 and 1,000,000 no-op tasks, and of
  *      `flowdeck runs --json` printing each of those runs
  *   9. the extension's own code (VS Code stand-in): activate(), and the Runs view opening over 10,000 runs
@@ -45,6 +46,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** The big map of the memory figure (BENCH_BIG_TASKS=0 leaves it out). */
 const BIG_TASKS = Number(process.env.BENCH_BIG_TASKS ?? 1_000_000);
 /** The finished map the details panel's figure folds. */
+/** How long the warm run's standby (and its floor's process) wait before the long-idle rounds; 0 leaves them out. */
+const LONG_IDLE_MS = Number(process.env.BENCH_LONG_IDLE_MS ?? 30_000);
+const LONG_IDLE_ROUNDS = 3;
 const DETAILS_TASKS = Number(process.env.BENCH_DETAILS_TASKS ?? 200_000);
 /** BENCH_ONLY=memory,extension runs only those figures (names as in results.json); unset runs all. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
@@ -398,6 +402,22 @@ async function warmRun(): Promise<Record<string, unknown>> {
     await settle();
     fl.push(await floor.measure(url));
   }
+  // The same after a wait as long as a user's between two runs: the standby and the floor's process idle
+  // together for BENCH_LONG_IDLE_MS (0 leaves it out), then both run, in alternating order.
+  const lw: number[] = [];
+  const lf: number[] = [];
+  for (let r = 0; r < (LONG_IDLE_MS > 0 ? LONG_IDLE_ROUNDS : 0); r++) {
+    const url = floor.prepare();
+    await settle();
+    await new Promise((r) => setTimeout(r, LONG_IDLE_MS));
+    if (r % 2 === 0) {
+      lw.push((await once(warm)).resultMs);
+      lf.push(await floor.measure(url));
+    } else {
+      lf.push(await floor.measure(url));
+      lw.push((await once(warm)).resultMs);
+    }
+  }
   floor.dispose();
   await warm.dispose();
   await cold.dispose();
@@ -416,6 +436,7 @@ async function warmRun(): Promise<Record<string, unknown>> {
     coldResultMs: median(c.map((x) => x.resultMs)),
     coldDoneMs: median(c.map((x) => x.doneMs)),
     coldOverWarm: median(ratios),
+    ...(lw.length > 0 ? { longIdleS: LONG_IDLE_MS / 1000, longIdleWarmMs: median(lw), longIdleWarmSpread: spread(lw), longIdleFloorMs: median(lf), longIdleFloorSpread: spread(lf), longIdleOverFloor: median(lw.map((x, i) => x / lf[i]!)) } : {}),
   };
 }
 
@@ -526,6 +547,13 @@ async function main(): Promise<void> {
       `${f(warm.warmResultMs)} ms (${warm.warmResultSpread}) = ${f(warm.warmOverFloor, 2)}× its floor (rounds ${warm.warmOverFloorSpread}; floor ${f(warm.floorMs)} ms, ${warm.floorSpread}); worker gone at ${f(warm.warmDoneMs)} ms; cold ${f(warm.coldResultMs)} ms = ${f(warm.coldOverWarm, 1)}× warm`,
       '≤ 10 ms',
     ]);
+    if (warm.longIdleS !== undefined) {
+      rows.push([
+        `  after ${f(warm.longIdleS as number, 0)} s idle (the standby and the floor's process; ${LONG_IDLE_ROUNDS} rounds)`,
+        `${f(warm.longIdleWarmMs as number)} ms (${warm.longIdleWarmSpread}) = ${f(warm.longIdleOverFloor as number, 2)}× its floor (${f(warm.longIdleFloorMs as number)} ms, ${warm.longIdleFloorSpread})`,
+        '—',
+      ]);
+    }
   }
   if (wanted('memory')) {
     const memory = (results.memory = [await peakMemory(TASKS), ...(BIG_TASKS > 0 ? [await peakMemory(BIG_TASKS)] : [])]);

@@ -39,8 +39,10 @@ export function forkWorker(options: WorkerSpawnOptions, ahead?: Ahead, hostWatch
     // The worker goes when this process does: watched from here (workerWatch.ts), else by itself
     // (worker/hostWatch.ts), given this process's pid either way.
     env: { ...options.env, FLOWDECK_HOST_PID: String(process.pid), ...(hostWatches ? { [WATCHED_BY_HOST]: '1' } : {}), ...(ahead ? { FLOWDECK_WORKER_AHEAD: ahead } : {}) },
-    // Source maps make user code's stack traces point at the .ts lines they wrote.
-    execArgv: ['--enable-source-maps', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+    // Source maps make user code's stack traces point at the .ts lines they wrote. A standby, which may wait
+    // minutes, goes without V8's memory reducer: the collections it runs in an idle process left a warm run
+    // after 40 s of waiting at 22.5 ms (median of 7; 18.6–41.4) against 18.2 ms without (15.1–19.6).
+    execArgv: ['--enable-source-maps', ...(ahead === 'standby' || ahead === 'standby-no-hooks' ? ['--no-memory-reducer'] : []), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     stdio,
     detached: true,
   });
