@@ -4,6 +4,7 @@
  *
  *   1. runs per second through the queue with 1, 2 and 4 `flowdeck worker` processes (one run at a time each),
  *      each count also with workers started `--no-standby` (each run's worker process forked when it comes)
+ *      and one worker at --concurrency 2 keeping two standbys, one, and none
  *   2. no-op tasks per second, the same engine run with the Postgres store vs the embedded store
  *   3. enqueue to start (Running), p50 and p95, one run at a time on idle workers: with their standby worker
  *      process and with `--no-standby`, samples interleaved
@@ -79,12 +80,12 @@ async function enqueue(store: PgStore, ws: string, file: string, queue = 'defaul
   return (await store.shared.enqueue({ queue, parameters: {}, ...flow })).id;
 }
 
-async function throughput(url: string, ws: string, workers: number, runs: number, standby = true): Promise<number> {
+async function throughput(url: string, ws: string, workers: number, runs: number, standby: boolean | number = true, concurrency = 1): Promise<number> {
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const store = await PgStore.open(url, { home: mkdtempSync(join(tmpdir(), 'flowdeck-bench-')), schema });
   const procs: Worker[] = [];
   try {
-    for (let i = 0; i < workers; i++) procs.push(await startWorker(url, schema, `b${i + 1}`, ws, undefined, { standby }));
+    for (let i = 0; i < workers; i++) procs.push(await startWorker(url, schema, `b${i + 1}`, ws, undefined, { standby, concurrency }));
     // A warm-up run per worker (compile cache, page cache), not counted.
     const warm = await Promise.all(procs.map(() => enqueue(store, ws, 'one.flow.ts')));
     await until(async () => (await Promise.all(warm.map((id) => store.get(id)))).every((r) => r?.state.type === 'COMPLETED'), 'warm-up runs');
@@ -242,6 +243,14 @@ export async function postgresBench(rounds: number): Promise<{ skipped: string }
       perSecond[n] = await throughput(url, ws, n, runs);
       coldPerSecond[n] = await throughput(url, ws, n, runs, false);
     }
+    // One worker at --concurrency 2, its default two standbys against one and none, rounds alternating.
+    const pairPerSecond: Record<'two' | 'one' | 'none', number[]> = { two: [], one: [], none: [] };
+    for (let r = 0; r < Math.min(rounds, 3); r++) {
+      pairPerSecond.two.push(await throughput(url, ws, 1, runs, 2, 2));
+      pairPerSecond.one.push(await throughput(url, ws, 1, runs, 1, 2));
+      pairPerSecond.none.push(await throughput(url, ws, 1, runs, false, 2));
+    }
+    const pairRate = { two: median(pairPerSecond.two), one: median(pairPerSecond.one), none: median(pairPerSecond.none) };
     const tasks = Number(process.env.BENCH_PG_TASKS ?? 5000);
     const noop = await noopTasks(url, ws, tasks, Math.min(rounds, 3));
     const wait = await latency(url, ws, 20);
@@ -251,12 +260,13 @@ export async function postgresBench(rounds: number): Promise<{ skipped: string }
     return {
       rows: [
         [`Runs/s through the queue (${runs} one-task runs)`, `1 worker ${f(perSecond[1]!, 2)}, 2 workers ${f(perSecond[2]!, 2)}, 4 workers ${f(perSecond[4]!, 2)} (${f(perSecond[4]! / perSecond[1]!, 2)}× with 4); --no-standby ${f(coldPerSecond[1]!, 2)}, ${f(coldPerSecond[2]!, 2)}, ${f(coldPerSecond[4]!, 2)}`, '—'],
+        [`Runs/s, one worker at --concurrency 2 (${runs} runs queued at once)`, `${f(pairRate.two, 2)} with two standbys; ${f(pairRate.one, 2)} with one (--standby 1), ${f(pairRate.none, 2)} with none (medians of ${pairPerSecond.two.length})`, '—'],
         [`No-op tasks/s, Postgres store vs embedded (${tasks.toLocaleString('en')} mapped)`, `${f(noop.pg, 0)} vs ${f(noop.embedded, 0)}: ${f(noop.ratio, 2)}×`, '—'],
         ['Enqueue to start (Running) on idle workers', `p50 ${f(wait.p50, 0)} ms, p95 ${f(wait.p95, 0)} ms; --no-standby p50 ${f(wait.cold.p50, 0)} ms, p95 ${f(wait.cold.p95, 0)} ms (${f(wait.cold.p50 / wait.p50, 1)}×)`, '—'],
         ['Two runs queued together, --concurrency 2: enqueue to start of the later', `p50 ${f(pair.two.p50, 0)} ms, p95 ${f(pair.two.p95, 0)} ms with two standbys; --standby 1 p50 ${f(pair.one.p50, 0)} ms, p95 ${f(pair.one.p95, 0)} ms (${f(pair.one.p50 / pair.two.p50, 1)}×)`, '—'],
         ['Worker killed (-9) to its run resumed elsewhere', `${f(median(deaths) / 1000, 2)} s median (${deaths.map((d) => f(d / 1000, 2)).join(', ')}); lease 2 s, heartbeat 0.25 s`, '≈ lease'],
       ],
-      results: { queueRunsPerSecond: perSecond, queueRunsPerSecondNoStandby: coldPerSecond, queueRuns: runs, noop: { tasks, ...noop }, enqueueToStartMs: wait, pairEnqueueToStartMs: pair, deathToResumeMs: deaths },
+      results: { queueRunsPerSecond: perSecond, queueRunsPerSecondNoStandby: coldPerSecond, concurrency2RunsPerSecond: pairPerSecond, queueRuns: runs, noop: { tasks, ...noop }, enqueueToStartMs: wait, pairEnqueueToStartMs: pair, deathToResumeMs: deaths },
     };
   } finally {
     rmSync(ws, { recursive: true, force: true });
