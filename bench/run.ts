@@ -45,10 +45,10 @@ const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** The big map of the memory figure (BENCH_BIG_TASKS=0 leaves it out). */
 const BIG_TASKS = Number(process.env.BENCH_BIG_TASKS ?? 1_000_000);
-/** The finished map the details panel's figure folds. */
 /** How long the warm run's standby (and its floor's process) wait before the long-idle rounds; 0 leaves them out. */
 const LONG_IDLE_MS = Number(process.env.BENCH_LONG_IDLE_MS ?? 30_000);
 const LONG_IDLE_ROUNDS = 3;
+/** The finished map the details panel's figure folds. */
 const DETAILS_TASKS = Number(process.env.BENCH_DETAILS_TASKS ?? 200_000);
 /** BENCH_ONLY=memory,extension runs only those figures (names as in results.json); unset runs all. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));

@@ -24,8 +24,8 @@ export function openStore(io: CliIo, mode: 'read' | 'write' = 'write'): Promise<
  * `standby`: a host that waits for runs nobody scheduled (`flowdeck worker`) keeps that many worker
  * processes forked ahead of its next runs (one for each run it may run at once), as the editor keeps one:
  * a run starts on a process whose Node has started and that has loaded a flow once, instead of forking one.
- * Each run still gets a process of its own; a new standby follows each run. (`serve` needs none: a scheduled run's worker is forked and its flow loaded ahead of
- * its slot.)
+ * Each run still gets a process of its own; a new standby follows each run. (`serve` needs none: a
+ * scheduled run's worker is forked and its flow loaded ahead of its slot.)
  */
 export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: boolean; standby?: number } = {}): FlowRunner {
   let stored: CredentialStore = {};
