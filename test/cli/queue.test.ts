@@ -84,6 +84,7 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
     const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
     const warm = await startWorker({ url: pgUrl(), schema, name: 'warm', flowsDir: ws, concurrency: 1, queue: 'warm' });
     const cold = await startWorker({ url: pgUrl(), schema, name: 'cold', flowsDir: ws, concurrency: 1, queue: 'cold', args: ['--no-standby'] });
+    assert.match(cold.output(), /\(concurrency 1, no standby process, flows from /);
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
     const queued = async (queue: string): Promise<{ pid: number; origin: number; created: number }> => {
       const r = await runCli(['run', 'flows/origin.flow.ts', '--queue', queue, '--wait', '--json'], { cwd: ws, env });
@@ -132,6 +133,7 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
     const worker = await startWorker({ url: pgUrl(), schema, name: 'pair', flowsDir: ws, concurrency: 2, queue: 'pair' });
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
     try {
+      assert.match(worker.output(), /serving queue 'pair' \(concurrency 2, 2 standby processes forked ahead, flows from /);
       let waiting: number[] = [];
       await waitFor(() => (waiting = workerChildren(worker.child.pid!)).length === 2, "the worker's two standbys", 60_000);
       const queued = await Promise.all([0, 1].map(async () => {

@@ -127,7 +127,8 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     await worker.start();
     // The first run is warm too: its worker process is forked now, for runs in the folder they run in.
     runner.prepareStandby(flowsDir ? { cwd: flowsDir } : {});
-    say(`serving queue '${queue}' (concurrency ${concurrency}${flowsDir ? `, flows from ${flowsDir}` : ', built-in flows only'}) on ${store.location}`);
+    const standbys = standby === 0 ? 'no standby process' : `${standby} standby process${standby === 1 ? '' : 'es'} forked ahead`;
+    say(`serving queue '${queue}' (concurrency ${concurrency}, ${standbys}${flowsDir ? `, flows from ${flowsDir}` : ', built-in flows only'}) on ${store.location}`);
     await done;
     return exit;
   } finally {
