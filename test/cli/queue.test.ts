@@ -10,7 +10,7 @@ import { PgStore } from '../../src/engine/postgres/pgStore';
 import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 import { PROC_SKIP, processAlive, workerChildren } from '../support/childWorkers';
-import { startWorker } from '../support/workers';
+import { explainedBy, startWorker } from '../support/workers';
 
 const FLOWS = {
   'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async ({ n }: { n: number }) => { getRunLogger().info('adding ' + n); return n + 1; });`),
@@ -33,45 +33,43 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
     const worker = await startWorker({ url: pgUrl(), schema, name: 'q1', flowsDir: copy, concurrency: 2 });
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
     try {
-      const ok = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default', '--wait', '--json', '--param', 'n=41'], { cwd: ws, env });
-      assert.equal(ok.code, 0, ok.stderr);
-      assert.equal(JSON.parse(ok.stdout).result, 42);
-      assert.match(ok.stderr, /Queued flow run '[a-z]+-[a-z]+'/);
-      assert.match(ok.stderr, /adding 41/);
-      assert.match(ok.stderr, /worker q1 took flow run/);
+      await explainedBy(worker, async () => {
+        const ok = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default', '--wait', '--json', '--param', 'n=41'], { cwd: ws, env });
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.equal(JSON.parse(ok.stdout).result, 42);
+        assert.match(ok.stderr, /Queued flow run '[a-z]+-[a-z]+'/);
+        assert.match(ok.stderr, /adding 41/);
+        assert.match(ok.stderr, /worker q1 took flow run/);
 
-      const differs = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
-      assert.equal(differs.code, 1, differs.stderr);
-      const failed = (await store.list({ flowNames: ['fails'] }))[0]!;
-      assert.equal(failed.state.name, 'Failed');
-      assert.match(failed.state.message!, /content hash is [0-9a-f]{64}, the run was queued with [0-9a-f]{64}/);
+        const differs = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
+        assert.equal(differs.code, 1, differs.stderr);
+        const failed = (await store.list({ flowNames: ['fails'] }))[0]!;
+        assert.equal(failed.state.name, 'Failed');
+        assert.match(failed.state.message!, /content hash is [0-9a-f]{64}, the run was queued with [0-9a-f]{64}/);
 
-      // The same file on both sides: the flow's own failure, exit 1.
-      writeFileSync(join(copy, 'flows', 'fails.flow.ts'), FLOWS['flows/fails.flow.ts']);
-      const boom = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
-      assert.equal(boom.code, 1);
-      assert.match(boom.stderr, /boom from the flow/);
+        // The same file on both sides: the flow's own failure, exit 1.
+        writeFileSync(join(copy, 'flows', 'fails.flow.ts'), FLOWS['flows/fails.flow.ts']);
+        const boom = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
+        assert.equal(boom.code, 1);
+        assert.match(boom.stderr, /boom from the flow/);
 
-      // Queued without --wait: exit 0 at once; cancelled from this machine while the worker runs it.
-      const queued = await runCli(['run', 'flows/slow.flow.ts', '--queue', 'default', '--json'], { cwd: ws, env });
-      assert.equal(queued.code, 0, queued.stderr);
-      const id = JSON.parse(queued.stdout).id as string;
-      await waitFor(async () => (await store.get(id))?.state.name === 'Running', 'the slow run to start on the worker', 60_000);
-      const canceller = await PgStore.open(pgUrl(), { home: tempDir(), schema });
-      assert.equal(await canceller.shared.requestCancel(id, 'Cancelled from another machine'), 'requested');
-      await canceller.close();
-      await waitFor(async () => (await store.get(id))?.state.name === 'Cancelled', 'the cancel to reach the worker', 60_000);
+        // Queued without --wait: exit 0 at once; cancelled from this machine while the worker runs it.
+        const queued = await runCli(['run', 'flows/slow.flow.ts', '--queue', 'default', '--json'], { cwd: ws, env });
+        assert.equal(queued.code, 0, queued.stderr);
+        const id = JSON.parse(queued.stdout).id as string;
+        await waitFor(async () => (await store.get(id))?.state.name === 'Running', 'the slow run to start on the worker', 60_000);
+        const canceller = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+        assert.equal(await canceller.shared.requestCancel(id, 'Cancelled from another machine'), 'requested');
+        await canceller.close();
+        await waitFor(async () => (await store.get(id))?.state.name === 'Cancelled', 'the cancel to reach the worker', 60_000);
 
-      const usage = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default'], { cwd: ws, env: { FLOWDECK_STORE: '', FLOWDECK_HOME: tempDir() } });
-      assert.equal(usage.code, 2);
-      assert.match(usage.stderr, /--queue needs a Postgres store/);
-      const bad = await runCli(['runs', '--store', 'mysql://x@y/z'], { cwd: ws });
-      assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /must be a postgres:\/\/ URL/);
-    } catch (e) {
-      // What the worker saw says why a run was not taken or did not end.
-      (e as Error).message += `\nworker q1 printed:\n${worker.output().slice(-4000)}`;
-      throw e;
+        const usage = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default'], { cwd: ws, env: { FLOWDECK_STORE: '', FLOWDECK_HOME: tempDir() } });
+        assert.equal(usage.code, 2);
+        assert.match(usage.stderr, /--queue needs a Postgres store/);
+        const bad = await runCli(['runs', '--store', 'mysql://x@y/z'], { cwd: ws });
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /must be a postgres:\/\/ URL/);
+      });
     } finally {
       await store.close();
       await worker.stop();
@@ -133,25 +131,24 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
     const worker = await startWorker({ url: pgUrl(), schema, name: 'pair', flowsDir: ws, concurrency: 2, queue: 'pair' });
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
     try {
-      assert.match(worker.output(), /serving queue 'pair' \(concurrency 2, 2 standby processes forked ahead, flows from /);
-      let waiting: number[] = [];
-      await waitFor(() => (waiting = workerChildren(worker.child.pid!)).length === 2, "the worker's two standbys", 60_000);
-      const queued = await Promise.all([0, 1].map(async () => {
-        const r = await runCli(['run', 'flows/origin-later.flow.ts', '--queue', 'pair', '--wait', '--json'], { cwd: ws, env });
-        assert.equal(r.code, 0, r.stderr);
-        const out = JSON.parse(r.stdout) as { id: string; result: { pid: number; origin: number } };
-        const run = (await store.get(out.id))!;
-        return { ...out.result, created: run.created, start: run.startTime!, end: run.endTime! };
-      }));
-      const [a, b] = queued as [(typeof queued)[0], (typeof queued)[0]];
-      assert.ok(a.start < b.end && b.start < a.end, 'the two runs overlapped');
-      assert.deepEqual([a.pid, b.pid].sort(), [...waiting].sort(), 'each run started on one of the two standbys');
-      for (const run of [a, b]) assert.ok(run.origin < run.created, `the run's process was up before the run was queued (${run.origin} vs ${run.created})`);
-      // Both replaced once the host is idle again.
-      await waitFor(() => workerChildren(worker.child.pid!).filter((p) => p !== a.pid && p !== b.pid).length === 2, 'two new standbys', 60_000);
-    } catch (e) {
-      (e as Error).message += `\nworker pair printed:\n${worker.output().slice(-4000)}`;
-      throw e;
+      await explainedBy(worker, async () => {
+        assert.match(worker.output(), /serving queue 'pair' \(concurrency 2, 2 standby processes forked ahead, flows from /);
+        let waiting: number[] = [];
+        await waitFor(() => (waiting = workerChildren(worker.child.pid!)).length === 2, "the worker's two standbys", 60_000);
+        const queued = await Promise.all([0, 1].map(async () => {
+          const r = await runCli(['run', 'flows/origin-later.flow.ts', '--queue', 'pair', '--wait', '--json'], { cwd: ws, env });
+          assert.equal(r.code, 0, r.stderr);
+          const out = JSON.parse(r.stdout) as { id: string; result: { pid: number; origin: number } };
+          const run = (await store.get(out.id))!;
+          return { ...out.result, created: run.created, start: run.startTime!, end: run.endTime! };
+        }));
+        const [a, b] = queued as [(typeof queued)[0], (typeof queued)[0]];
+        assert.ok(a.start < b.end && b.start < a.end, 'the two runs overlapped');
+        assert.deepEqual([a.pid, b.pid].sort(), [...waiting].sort(), 'each run started on one of the two standbys');
+        for (const run of [a, b]) assert.ok(run.origin < run.created, `the run's process was up before the run was queued (${run.origin} vs ${run.created})`);
+        // Both replaced once the host is idle again.
+        await waitFor(() => workerChildren(worker.child.pid!).filter((p) => p !== a.pid && p !== b.pid).length === 2, 'two new standbys', 60_000);
+      });
     } finally {
       await store.close();
       await worker.stop();

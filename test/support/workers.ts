@@ -168,3 +168,13 @@ export async function startWorker(spec: WorkerSpec): Promise<WorkerProc> {
   if (gone) throw new Error(`worker ${spec.name} exited at start:\n${out}`);
   return w;
 }
+
+/** Runs `body`; a failure's message ends with what `worker` printed (why a run was not taken or did not end). */
+export async function explainedBy<T>(worker: WorkerProc, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    (e as Error).message += `\nworker ${worker.name} printed:\n${worker.output().slice(-4000)}`;
+    throw e;
+  }
+}
