@@ -57,6 +57,8 @@ export class Execution {
   cancelRequested = false;
   killReason?: { name: StateName; message: string };
   fatal?: string;
+  /** Settles once the root run's final state is on record and reported (set when that state arrives). */
+  rootEnded?: Promise<void>;
   /** Writes in flight; the run is settled only after all of them. */
   private readonly work = new Set<Promise<unknown>>();
   private storeFailure?: Error;
@@ -211,6 +213,8 @@ export class Execution {
         return this.applyState(live, final, live.writeError ? undefined : line);
       });
       this.track(detail.id, done);
+      // Right after the state is reported (`done` also waits for the index).
+      if (live === this.root) this.rootEnded = journaled.then(() => undefined);
       return done;
     }
     return this.applyState(live, r, line);

@@ -83,7 +83,9 @@ export type HostToWorker =
   | { t: 'start'; runId: string; runName: string; resultsDir: string; resume?: ResumePlan }
   | { t: 'cancel'; reason: string }
   | { t: 'reply'; reqId: number; value?: unknown; error?: string }
-  | { t: 'crashed-hook'; runId: string; runName: string; message: string };
+  | { t: 'crashed-hook'; runId: string; runName: string; message: string }
+  /** After `finished`: the run's end is on record, the worker may end (worker/main.ts `finish`). */
+  | { t: 'exit' };
 
 export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-parameters';
 

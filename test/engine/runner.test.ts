@@ -378,8 +378,13 @@ export const ko = flow({ name: 'ko', onFailure: [log('flow-failure')] }, async (
 
 describe('onCrashed hooks', () => {
   it('runs them in a fresh worker after the worker died, logging to the crashed run', async () => {
+    const marker = join(tempDir(), 'hooks-exited');
     const ws = workspace({
-      'oc.flow.ts': flowSource(`export default flow({ name: 'oc', onCrashed: (info) => getRunLogger().warning('cleanup after ' + info.state.name + ': ' + info.state.message) }, async () => { process.exit(4); });`),
+      'oc.flow.ts': flowSource(`import { writeFileSync } from 'node:fs';
+export default flow({ name: 'oc', onCrashed: (info) => {
+  process.on('exit', () => writeFileSync(${JSON.stringify(marker)}, 'x'));
+  getRunLogger().warning('cleanup after ' + info.state.name + ': ' + info.state.message);
+} }, async () => { process.exit(4); });`),
     });
     // The hooks have a budget of their own (crashHookBudgetMs, 10 s), separate from the cancel grace.
     const { store, runner } = await makeRunner(tempDir());
@@ -387,6 +392,8 @@ describe('onCrashed hooks', () => {
     assert.equal(detail.state.type, 'CRASHED');
     const lines = (await logsOf(store, detail.id)).map((l) => `${l.level} ${l.message}`);
     assert.ok(lines.some((l) => /^WARNING cleanup after Crashed: Worker process exited unexpectedly \(exit code 4\)/.test(l)), lines.join('\n'));
+    // It ended by itself once done (told to), not killed when its budget ran out.
+    assert.ok(existsSync(marker), "the hooks worker's exit handlers ran");
   });
 });
 
@@ -576,6 +583,55 @@ export default flow({ name: 'long' }, async () => {
     assert.equal(indexed.state.name, 'Completed');
     assert.equal(indexed.startTime, detail.startTime, 'the start time is on the index all the same');
     assert.deepEqual((await store.readRun(detail.id))!.states.map((s) => s.name), ['Pending', 'Running', 'Completed']);
+  });
+});
+
+describe('a finished worker', () => {
+  it("ends only once its run's end is on record, and its exit handlers still run and are logged", async () => {
+    const home = tempDir();
+    const marker = join(tempDir(), 'exited');
+    const ws = workspace({
+      'ends.flow.ts': flowSource(`import { writeFileSync } from 'node:fs';
+process.on('exit', () => {
+  writeFileSync(${JSON.stringify(marker)}, 'x');
+  console.log('exit handler ran');
+});
+export default flow({ name: 'ends' }, async () => 1);`),
+    });
+    const { store } = await makeRunner(home);
+    // A slow disk: the run's final state reaches the journal once the worker has run its exit handlers,
+    // or after 1.5 s — long after a worker that did not wait would have ended.
+    const slow = (handle: RunHandle): RunHandle =>
+      new Proxy(handle, {
+        get(target, key) {
+          if (key === 'appendAfterAll')
+            return async (text: string) => {
+              for (let i = 0; i < 150 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 10));
+              return target.appendAfterAll!(text);
+            };
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    const slowStore = new Proxy(store, {
+      get(target, key) {
+        if (key === 'createRun') return async (r: NewRun | Promise<NewRun>) => slow(await target.createRun(r));
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const runner = new FlowRunner(slowStore, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home } });
+    after(() => runner.dispose());
+    let exitedAtResult: boolean | undefined;
+    runner.on('run', (s) => {
+      if (s.state.type === 'COMPLETED') exitedAtResult ??= existsSync(marker);
+    });
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'ends.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(exitedAtResult, false, 'the worker had not begun to exit when its run was reported Completed');
+    assert.ok(existsSync(marker), "the worker's exit handlers ran once it was told to end");
+    const logs = (await logsOf(store, detail.id)).map((l) => l.message);
+    assert.ok(logs.includes('exit handler ran'), `the exit handler's line is in the run's logs: ${JSON.stringify(logs)}`);
   });
 });
 

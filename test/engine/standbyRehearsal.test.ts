@@ -58,7 +58,10 @@ async function runInStandby(delayMs: number, home = tempDir()): Promise<{ lines:
       raw: () => false,
       line: (line) => {
         lines.push(line);
-        if ((JSON.parse(line) as Line).k === 'ready') worker.send({ t: 'start', runId, runName: 'the-run', resultsDir });
+        const k = (JSON.parse(line) as Line).k;
+        if (k === 'ready') worker.send({ t: 'start', runId, runName: 'the-run', resultsDir });
+        // As the runner does once the run's end is on record.
+        else if (k === 'finished') worker.send({ t: 'exit' });
       },
       read: () => undefined,
     },

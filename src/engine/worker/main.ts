@@ -128,9 +128,20 @@ function exitWorker(): void {
   process.exit(0);
 }
 
+/** Longest a finished worker waits for its host's word (it is sent within seconds, or the host is gone). */
+const EXIT_WORD_WAIT_MS = 30_000;
+let finished = false;
+let exitWait: NodeJS.Timeout | undefined;
+
+/**
+ * The run is done: the host says when its end is on record (`exit`), and the worker ends then, so that its
+ * teardown does not compete with the host's last writes. It never waits past EXIT_WORD_WAIT_MS; a host
+ * that goes away ends it at once ('disconnect').
+ */
 function finish(): void {
+  finished = true;
   emit({ k: 'finished' }, true);
-  exitWorker();
+  exitWait = setTimeout(exitWorker, EXIT_WORD_WAIT_MS);
 }
 
 process.on('message', (message: HostToWorker) => {
@@ -148,6 +159,12 @@ process.on('message', (message: HostToWorker) => {
       break;
     case 'cancel':
       cancelAll(message.reason);
+      break;
+    case 'exit':
+      if (!finished) return;
+      finished = false;
+      clearTimeout(exitWait);
+      exitWorker();
       break;
     case 'reply':
       onReply(message.reqId, message.value, message.error);
