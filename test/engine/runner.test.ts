@@ -482,8 +482,7 @@ export default flow({ name: 'order' }, async () => {
               return handle;
             };
           }
-          const value: unknown = Reflect.get(target, key, target);
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          return member(target, key);
         },
       });
       const runner = new FlowRunner(slowDisk, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, standby });
@@ -528,19 +527,24 @@ async function watchedStore(home: string, hold: boolean): Promise<{ store: RunSt
           };
         }
         if (key === 'setState') return (s: State, extra?: Record<string, unknown>) => (steps.push(`index: ${s.name}`), target.setState(s, extra));
-        const value: unknown = Reflect.get(target, key, target);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        return member(target, key);
       },
     });
   };
-  const watched = new Proxy(store, {
-    get(target, key) {
-      if (key === 'createRun') return async (run: NewRun | Promise<NewRun>) => watch(await target.createRun(run));
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
+  return { store: wrappingHandles(store, watch), steps };
+}
+
+/** A member of `target` as the proxies here pass it on: a method bound to it. */
+function member(target: object, key: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, key, target);
+  return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+}
+
+/** `store`, with the handle of each run it creates passed through `wrap`. */
+function wrappingHandles(store: RunStore, wrap: (handle: RunHandle) => RunHandle): RunStore {
+  return new Proxy(store, {
+    get: (target, key) => (key === 'createRun' ? async (run: NewRun | Promise<NewRun>) => wrap(await target.createRun(run)) : member(target, key)),
   });
-  return { store: watched, steps };
 }
 
 describe("the index follows a run's journal", () => {
@@ -609,18 +613,10 @@ export default flow({ name: 'ends' }, async () => 1);`),
               for (let i = 0; i < 150 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 10));
               return target.appendAfterAll!(text);
             };
-          const value: unknown = Reflect.get(target, key, target);
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          return member(target, key);
         },
       });
-    const slowStore = new Proxy(store, {
-      get(target, key) {
-        if (key === 'createRun') return async (r: NewRun | Promise<NewRun>) => slow(await target.createRun(r));
-        const value: unknown = Reflect.get(target, key, target);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    const runner = new FlowRunner(slowStore, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home } });
+    const runner = new FlowRunner(wrappingHandles(store, slow), { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home } });
     after(() => runner.dispose());
     let exitedAtResult: boolean | undefined;
     runner.on('run', (s) => {
