@@ -22,20 +22,18 @@ export interface FoldBounds {
 /** As many as the details panel's timeline draws (MAX_TIMELINE_TASKS), and as many failed ones again. */
 export const DEFAULT_FOLD_BOUNDS: FoldBounds = { first: 20_000, failed: 20_000, window: 4096 };
 
-/** A held task run: when it was created (among the run's task runs) and last changed (among the records). */
-interface Held {
-  n: number;
-  at: number;
-}
-
-/** `Held.at` of a failed task run kept for good. */
+/** What `tracked` says of a failed task run kept for good. */
 const KEPT = -1;
 
 export type TaskStateCounts = Partial<Record<StateName, number>>;
 
 export class BoundedFold {
   private readonly bounds: FoldBounds;
-  private readonly held = new Map<string, Held>();
+  /**
+   * The task runs after the first `first` (those are held for good) that are still held: when each last
+   * changed (among the records), or KEPT.
+   */
+  private readonly tracked = new Map<string, number>();
   /** Finished task runs in the order they finished, to let go of once their window has passed. */
   private finished: { id: string; at: number }[] = [];
   private head = 0;
@@ -66,10 +64,10 @@ export class BoundedFold {
     this.takeCreated();
     if (change === 'task' || change === 'result') {
       const id = taskRunOf(r);
-      const held = id === undefined ? undefined : this.held.get(id);
+      const at = id === undefined ? undefined : this.tracked.get(id);
       // A failed task run kept for good stays so, whatever comes after.
-      if (held && held.at !== KEPT) {
-        held.at = this.at;
+      if (at !== undefined && at !== KEPT) {
+        this.tracked.set(id!, this.at);
         if (isTerminal(this.fold.tasks.get(id!)!.state.type)) this.finished.push({ id: id!, at: this.at });
       }
     } else if (r.k === 'state' && change === 'run') {
@@ -119,20 +117,26 @@ export class BoundedFold {
   /** After a state of the flow run: if final, it settled every unfinished task run, and no task record follows it. */
   private settled(): void {
     if (!isTerminal(this.fold.detail.state.type)) return;
-    for (const [id, t] of this.fold.tasks) {
-      const held = this.held.get(id);
-      if (held && held.at !== KEPT && isTerminal(t.state.type)) {
-        held.at = this.at;
+    for (const [id, at] of this.tracked) {
+      const t = this.fold.tasks.get(id);
+      if (at !== KEPT && t && isTerminal(t.state.type)) {
+        this.tracked.set(id, this.at);
         this.finished.push({ id, at: this.at });
       }
     }
   }
 
-  /** Task runs the reducer created are listed in the fold's `taskRuns`, which would hold them all: they are held here instead. */
+  /**
+   * Task runs the reducer created are listed in the fold's `taskRuns`, which would hold them all: they are
+   * held here instead. The first `first` are held for good, so only the later ones are tracked.
+   */
   private takeCreated(): void {
     const list = this.fold.detail.taskRuns;
     if (list.length === 0) return;
-    for (const t of list) this.held.set(t.id, { n: this.created++, at: this.at });
+    for (const t of list) {
+      const n = this.created++;
+      if (n >= this.bounds.first) this.tracked.set(t.id, this.at);
+    }
     list.length = 0;
   }
 
@@ -141,17 +145,15 @@ export class BoundedFold {
     const until = all ? Infinity : this.at - this.bounds.window;
     while (this.head < this.finished.length && this.finished[this.head]!.at <= until) {
       const { id, at } = this.finished[this.head++]!;
-      const held = this.held.get(id);
       const t = this.fold.tasks.get(id);
-      // Changed since (a later entry stands for it), kept already, or not finished after all.
-      if (!held || !t || held.at !== at || !isTerminal(t.state.type)) continue;
-      if (held.n < this.bounds.first) continue;
+      // Held for good (one of the first), changed since (a later entry stands for it), kept already, or not finished after all.
+      if (this.tracked.get(id) !== at || !t || !isTerminal(t.state.type)) continue;
       if ((t.state.type === 'FAILED' || t.state.type === 'CRASHED') && this.failedHeld < this.bounds.failed) {
         this.failedHeld++;
-        held.at = KEPT;
+        this.tracked.set(id, KEPT);
         continue;
       }
-      this.held.delete(id);
+      this.tracked.delete(id);
       this.fold.tasks.delete(id);
       this.letGo.set(t.state.name, (this.letGo.get(t.state.name) ?? 0) + 1);
       this.onLetGo?.(id);

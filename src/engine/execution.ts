@@ -143,9 +143,10 @@ export class Execution {
     }
   }
 
-  /** A journal record from the worker: kept as the very line it came as. */
-  workerRecord(live: LiveRun, r: RunRecord, line: string): void {
-    live.pending.add(`${line}\n`);
+  /** A journal record from the worker: kept as the very line it came as (its text, or its bytes as they came). */
+  workerRecord(live: LiveRun, r: RunRecord, line: string | { chunk: Buffer; start: number; end: number }): void {
+    if (typeof line === 'string') live.pending.add(`${line}\n`);
+    else live.pending.addBytes(line.chunk, line.start, line.end);
     this.fold(live, r);
   }
 

@@ -17,7 +17,7 @@ import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
 import { resumePlanFor, type ResumeSummary } from './resumePlan';
-import type { FlowRunDetail, FlowRunSummary, LogRecord, TaskRunRecord } from './records';
+import type { FlowRunDetail, FlowRunSummary, LogRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
@@ -421,17 +421,31 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       // The run the last compact line went to (and its id's bytes): a map's lines all name the same run, compared in place.
       let lastCompact: LiveRun | undefined;
       let lastCompactId: Buffer | undefined;
-      /** The hot path of a big map: a whole task run in one line, kept as the bytes it came as when nobody folds it. */
+      /**
+       * The hot path of a big map: a whole task run in one line, kept as the bytes it came as (the worker
+       * masked it). Where task runs are shown (the editor) it is folded too, from the same bytes: no text is
+       * made again for the journal.
+       */
       const raw = (chunk: Buffer, start: number, end: number): boolean => {
         const idAt = start + COMPACT_TASK.length;
-        if (foldTasks || !execution || end - idAt < RUN_ID_LENGTH + 2 || chunk[idAt + RUN_ID_LENGTH] !== 0x22 || !bytesAt(chunk, start, COMPACT_TASK)) return false;
+        if (!execution || end - idAt < RUN_ID_LENGTH + 2 || chunk[idAt + RUN_ID_LENGTH] !== 0x22 || !bytesAt(chunk, start, COMPACT_TASK)) return false;
         if (lastCompact === undefined || !bytesAt(chunk, idAt, lastCompactId!)) {
           const id = chunk.toString('latin1', idAt, idAt + RUN_ID_LENGTH);
           lastCompact = execution.runs.get(id);
           if (lastCompact === undefined) return false;
           lastCompactId = Buffer.from(id, 'latin1');
         }
-        lastCompact.pending.addBytes(chunk, start, end);
+        if (!foldTasks) {
+          lastCompact.pending.addBytes(chunk, start, end);
+          return true;
+        }
+        let record: RunRecord;
+        try {
+          record = JSON.parse(chunk.toString('utf8', start, end - 1)) as RunRecord;
+        } catch {
+          return false; // Not a line the host takes: dropped as any unreadable line is.
+        }
+        execution.workerRecord(lastCompact, record, { chunk, start, end });
         return true;
       };
       const onLine = (line: string): void => {
