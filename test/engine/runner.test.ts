@@ -382,7 +382,10 @@ describe('onCrashed hooks', () => {
     const ws = workspace({
       'oc.flow.ts': flowSource(`import { writeFileSync } from 'node:fs';
 export default flow({ name: 'oc', onCrashed: (info) => {
-  process.on('exit', () => writeFileSync(${JSON.stringify(marker)}, 'x'));
+  process.on('exit', () => {
+    writeFileSync(${JSON.stringify(marker)}, 'x');
+    console.log('the hooks worker ran its exit handlers');
+  });
   getRunLogger().warning('cleanup after ' + info.state.name + ': ' + info.state.message);
 } }, async () => { process.exit(4); });`),
     });
@@ -394,6 +397,7 @@ export default flow({ name: 'oc', onCrashed: (info) => {
     assert.ok(lines.some((l) => /^WARNING cleanup after Crashed: Worker process exited unexpectedly \(exit code 4\)/.test(l)), lines.join('\n'));
     // It ended by itself once done (told to), not killed when its budget ran out.
     assert.ok(existsSync(marker), "the hooks worker's exit handlers ran");
+    assert.ok(lines.includes('INFO the hooks worker ran its exit handlers'), `what they printed is in the run's logs: ${lines.join('\n')}`);
   });
 });
 

@@ -199,5 +199,7 @@ function keepFlowResult(run: { id: string; name: string; resultsDir: string }, v
 export async function runCrashedHooks(flowObj: Flow<Record<string, unknown>, unknown>, run: { id: string; name: string }, message: string): Promise<void> {
   const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', attempt: 1, taskCounters: new Map(), subflowCounters: new Map(), checkpoints: new Map(), completed: new Map(), retriesLeft: 0 };
   const ctx = new Ctx(scope, rootController.signal);
+  // What the hooks print outside their context (a stray callback, an exit handler) goes to the crashed run too.
+  setFallbackContext(ctx);
   await storage.run(ctx, () => runHooks('onCrashed', hooksOf(flowObj.options.onCrashed), { id: run.id, name: run.name, state: state('Crashed', message) }, ctx.logger));
 }
