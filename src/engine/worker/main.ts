@@ -130,7 +130,7 @@ function exitWorker(): void {
 
 /** Longest a finished worker waits for its host's word (it is sent within seconds, or the host is gone). */
 const EXIT_WORD_WAIT_MS = 30_000;
-let finished = false;
+/** Set once the run is done, while the worker waits for its host's word. */
 let exitWait: NodeJS.Timeout | undefined;
 
 /**
@@ -139,7 +139,6 @@ let exitWait: NodeJS.Timeout | undefined;
  * that goes away ends it at once ('disconnect').
  */
 function finish(): void {
-  finished = true;
   emit({ k: 'finished' }, true);
   exitWait = setTimeout(exitWorker, EXIT_WORD_WAIT_MS);
 }
@@ -161,9 +160,9 @@ process.on('message', (message: HostToWorker) => {
       cancelAll(message.reason);
       break;
     case 'exit':
-      if (!finished) return;
-      finished = false;
+      if (exitWait === undefined) return;
       clearTimeout(exitWait);
+      exitWait = undefined;
       exitWorker();
       break;
     case 'reply':
