@@ -7,7 +7,8 @@
  *   1. no-op tasks through the whole engine (worker process, event pipe, journal with fsync per batch)
  *      vs the journal floor: the same three records per task appended in batches with one fdatasync;
  *      and vs an in-memory p-queue + p-retry loop (no durability at all); the same map through the real
- *      `flowdeck run` (CPU of the CLI and its worker, from bash's `time`): one more task vs the floor
+ *      `flowdeck run` (CPU of the CLI and its worker, from bash's `time`): one more task vs the floor;
+ *      and what Node's async context (the task run's AsyncLocalStorage) costs the same number of calls
  *   2. what durability costs: the engine run again with fsync off
  *   3. what keeping every task's result (the checkpoint) costs: the same run with `persistResult: false`
  *   4. resuming a 20,000-task run that failed at its last task: 19,999 calls reused
@@ -135,6 +136,20 @@ function journalRound(dir: string): Sample {
   return { wallMs, cpuMs: cpuMsSince(cpu) };
 }
 
+/**
+ * What Node's async context costs TASKS no-op calls (bench/asyncContextChild.mjs): the CPU of the calls
+ * each in an AsyncLocalStorage context less the same calls plainly, each in a fresh process. The worker
+ * gives every task run its context this way; on Node 20 every promise then runs Node's async hooks.
+ */
+function asyncContextRound(): number {
+  const cpu = (mode: string): number => {
+    const r = spawnSync(process.execPath, [join(__dirname, 'asyncContextChild.mjs'), mode, String(TASKS)], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`async context benchmark (${mode}) failed: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { cpuMs: number }).cpuMs;
+  };
+  return cpu('context') - cpu('plain');
+}
+
 /** The same no-op tasks through p-queue and p-retry in memory: a task queue with retries and nothing recorded. */
 async function pQueueRound(): Promise<Sample> {
   const { default: PQueue } = await import('p-queue');
@@ -160,6 +175,7 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
   const floor: Sample[] = [];
   const queue: Sample[] = [];
   const tenth: Sample[] = [];
+  const context: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     engine.push(await engineRound(dir, true));
     tenth.push(await engineRound(dir, true, 'noop-map', false, TASKS / 10));
@@ -168,6 +184,7 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
     unkept.push(await engineRound(dir, true, 'noop-unkept'));
     folded.push(await engineRound(dir, true, 'noop-map', 'bounded'));
     queue.push(await pQueueRound());
+    context.push(asyncContextRound());
   }
   rmSync(dir, { recursive: true, force: true });
   const perTask = (xs: Sample[], k: keyof Sample): number => (median(xs.map((x) => x[k])) * 1000) / TASKS;
@@ -192,6 +209,9 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
     tenthRunCpuMs: median(tenth.map((x) => x.cpuMs)),
     queueCpuUsPerTask: perTask(queue, 'cpuMs'),
     queueCpuRatio: median(engine.map((e, i) => e.cpuMs / queue[i]!.cpuMs)),
+    asyncContextCpuUsPerTask: (median(context) * 1000) / TASKS,
+    asyncContextCpuRatio: median(context.map((c, i) => c / floor[i]!.cpuMs)),
+    asyncContextCpuRatioSpread: spread(context.map((c, i) => c / floor[i]!.cpuMs)),
     foldedCpuUsPerTask: perTask(folded, 'cpuMs'),
     foldedCpuRatio: median(folded.map((e, i) => e.cpuMs / floor[i]!.cpuMs)),
     nosyncWallUsPerTask: perTask(nosync, 'wallMs'),
@@ -509,6 +529,11 @@ async function main(): Promise<void> {
         `  one more task (the run less a run of ${(TASKS / 10).toLocaleString('en')} tasks, per task between them)`,
         `${f(engine.marginalCpuRatio, 2)}× the journal floor (rounds ${engine.marginalCpuRatioSpread}); ${f(engine.marginalCpuUsPerTask)} µs; a ${(TASKS / 10).toLocaleString('en')}-task run ${f(engine.tenthRunCpuMs, 0)} ms CPU`,
         '≤ 2×',
+      ],
+      [
+        `  of which Node's async context (a task run's two promises in an AsyncLocalStorage context vs plainly)`,
+        `${f(engine.asyncContextCpuUsPerTask)} µs/task = ${f(engine.asyncContextCpuRatio, 2)}× the journal floor (rounds ${engine.asyncContextCpuRatioSpread}); Node ${process.versions.node}`,
+        '—',
       ],
       [`  vs an in-memory p-queue + p-retry loop`, `${f(engine.queueCpuRatio, 1)}× (${f(engine.queueCpuUsPerTask)} µs/task in p-queue)`, '—'],
       [`  the editor's host (shows every task run, holds a bounded number)`, `${f(engine.foldedCpuRatio, 2)}× the journal floor (${f(engine.foldedCpuUsPerTask)} µs/task)`, '—'],
