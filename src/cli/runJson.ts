@@ -36,8 +36,22 @@ export interface TaskRunJson {
   slotWaitMs: number;
 }
 
-function iso(ts: number | undefined): string | null {
-  return ts === undefined ? null : new Date(ts).toISOString();
+/** The last two times made text: a big map's task runs, printed start then end, share their milliseconds. */
+const recent: [number, string][] = [
+  [Number.NaN, ''],
+  [Number.NaN, ''],
+];
+let older = 0;
+
+/** A time as ISO text. */
+export function isoTime(ts: number | undefined): string | null {
+  if (ts === undefined) return null;
+  if (recent[0]![0] === ts) return recent[0]![1];
+  if (recent[1]![0] === ts) return recent[1]![1];
+  const text = new Date(ts).toISOString();
+  recent[older] = [ts, text];
+  older = 1 - older;
+  return text;
 }
 
 function stateJson(s: State): RunJson['state'] {
@@ -57,8 +71,8 @@ export function taskRunJson(t: TaskRunRecord): TaskRunJson {
     name: t.name,
     state: stateJson(t.state),
     attempts: t.attempts,
-    startTime: iso(t.startTime),
-    endTime: iso(t.endTime),
+    startTime: isoTime(t.startTime),
+    endTime: isoTime(t.endTime),
     attempt: t.reusedFrom?.attempt ?? t.flowAttempt,
     slotWaitMs: t.slotWaitMs ?? 0,
   };
@@ -71,8 +85,8 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
     flowName: run.flowName,
     parameters: run.parameters,
     state: stateJson(run.state),
-    startTime: iso(run.startTime),
-    endTime: iso(run.endTime),
+    startTime: isoTime(run.startTime),
+    endTime: isoTime(run.endTime),
     result: await resultJson(store, run.id, run.result, run.resultRef, options.loadResultFiles),
     taskRuns: run.taskRuns.map(taskRunJson),
     attempt: run.attempt,

@@ -7,7 +7,8 @@ import type { FlowRunDetail } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import type { RunParts } from '../engine/runTaskStream';
 import { writeDrained } from './io';
-import { runJson, taskRunJson } from './runJson';
+import { runJson } from './runJson';
+import { taskRunJsonText } from './taskRunJsonText';
 
 /** The task runs' key in the printed run: only the run's own keys start a line after two spaces. */
 const TASK_RUNS = '\n  "taskRuns": []';
@@ -28,13 +29,15 @@ export async function writeRunJson(parts: RunParts, store: RunStore, write: (tex
   // Up to and with the array's `[`.
   await write(options.indent + lines(text.slice(0, at + TASK_RUNS.length - 1)));
   let first = true;
+  // Each task run's lines begin with the indent and four spaces; written as they are, not indented after.
+  const pad = `${options.indent}    `;
   await parts.readTaskRuns(async (taskRuns) => {
     let chunk = '';
     for (const t of taskRuns) {
-      chunk += `${first ? '' : ','}\n    ${JSON.stringify(taskRunJson(t), null, 2).replace(/\n/g, '\n    ')}`;
+      chunk += `${first ? '' : ','}\n${pad}${taskRunJsonText(t, pad)}`;
       first = false;
     }
-    await write(lines(chunk));
+    await write(chunk);
   });
   await write(lines(`${first ? '' : '\n  '}]${text.slice(at + TASK_RUNS.length)}`));
 }
