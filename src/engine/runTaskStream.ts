@@ -11,9 +11,11 @@
  *     be a second one (its id's hash was seen before: the reducer ignores a second `task` record).
  *  2. Only when some are late: the late task runs are folded alone (their records and the flow run's).
  *  3. The journal is folded again, handing each task run on, in order, once its window has passed — nothing
- *     can change it after that — or, for a late one, as read 2 folded it.
- * What is held: a window of task runs, the late ones (none in a run that ended normally), and 4–8 bytes per
- * task run for the hashes of their ids.
+ *     can change it after that — or, for a late one, as read 2 folded it. A task run final at its creation
+ *     (a map's one-line task run) that no later record is about is handed on as soon as those before it are:
+ *     read 1 noted the task runs a record was about after their creation (`touched`).
+ * What is held: a window of task runs (in read 3 only those waiting behind a touched one), the late ones
+ * (none in a run that ended normally), and 4–8 bytes per task run for the hashes of their ids.
  */
 import type { FlowRunDetail, FlowRunSummary, RunRecord, TaskRunRecord } from './records';
 import { JournalReplay, taskRunOf } from './runReducer';
@@ -57,15 +59,24 @@ export async function readRunParts(summary: FlowRunSummary, read: JournalReader,
   }
   return {
     detail: late.detail,
-    readTaskRuns: (onTaskRuns) => handOn(summary, read, window, late.ids, lateRuns, onTaskRuns),
+    readTaskRuns: (onTaskRuns) => handOn(summary, read, window, late, lateRuns, onTaskRuns),
   };
 }
 
-/** Read 1: the flow run's detail (without task runs) and the late task runs' ids. */
-async function findLate(summary: FlowRunSummary, read: JournalReader, window: number): Promise<{ detail: FlowRunDetail; ids: Set<string> }> {
+interface Late {
+  detail: FlowRunDetail;
+  /** The late task runs' ids. */
+  ids: Set<string>;
+  /** Task runs a record was about after their creation (a hash may stand for one that was not). */
+  touched: IdHashes;
+}
+
+/** Read 1: the flow run's detail (without task runs), the late task runs' ids and the touched ones. */
+async function findLate(summary: FlowRunSummary, read: JournalReader, window: number): Promise<Late> {
   const replay = new JournalReplay(summary);
   const ids = new Set<string>();
   const seen = new IdHashes();
+  const touched = new IdHashes();
   const queue = new TaskQueue();
   let at = 0;
   const { skipped } = await read((records) => {
@@ -79,6 +90,8 @@ async function findLate(summary: FlowRunSummary, read: JournalReader, window: nu
       if (id !== undefined && !fold!.tasks.has(id)) {
         if (r.k !== 'task' && r.k !== 'trun') ids.add(id);
         else if (!seen.add(id)) ids.add(id);
+      } else if (id !== undefined) {
+        touched.add(id);
       }
       replay.add(r);
       takeCreated(replay, queue, at);
@@ -88,7 +101,7 @@ async function findLate(summary: FlowRunSummary, read: JournalReader, window: nu
   replay.skipped += skipped;
   const detail = replay.detail();
   detail.taskRuns = [];
-  return { detail, ids };
+  return { detail, ids, touched };
 }
 
 /** Read 3: every task run handed on once it can no longer change. */
@@ -96,18 +109,20 @@ async function handOn(
   summary: FlowRunSummary,
   read: JournalReader,
   window: number,
-  late: ReadonlySet<string>,
+  { ids: late, touched }: Late,
   lateRuns: ReadonlyMap<string, TaskRunRecord>,
   onTaskRuns: (taskRuns: TaskRunRecord[]) => void | Promise<void>,
 ): Promise<void> {
   const replay = new JournalReplay(summary);
   const queue = new TaskQueue();
   const lateListed = new Set<string>();
+  // Final at its creation and nothing after it is about it: folding on cannot change it.
+  const settled = (t: TaskRunRecord): boolean => isTerminal(t.state.type) && !touched.has(t.id);
   let at = 0;
   await read((records) => {
     const out: TaskRunRecord[] = [];
     for (const r of records) {
-      for (let t = queue.due(at - window); t !== undefined; t = queue.due(at - window)) {
+      for (let t = queue.due(at - window, settled); t !== undefined; t = queue.due(at - window, settled)) {
         replay.current!.tasks.delete(t.id);
         out.push(t);
       }
@@ -153,9 +168,10 @@ class TaskQueue {
     this.ats.push(at);
   }
 
-  /** The first task run, taken off, if it was created before `before`. */
-  due(before: number): TaskRunRecord | undefined {
-    if (this.head === this.tasks.length || !(this.ats[this.head]! < before)) return undefined;
+  /** The first task run, taken off, if it was created before `before` or is `early`. */
+  due(before: number, early?: (t: TaskRunRecord) => boolean): TaskRunRecord | undefined {
+    if (this.head === this.tasks.length) return undefined;
+    if (!(this.ats[this.head]! < before) && !(early?.(this.tasks[this.head]!) ?? false)) return undefined;
     const t = this.tasks[this.head++]!;
     if (this.head === this.tasks.length) {
       this.tasks = [];
@@ -182,6 +198,17 @@ class IdHashes {
   add(id: string): boolean {
     if (this.size * 2 >= this.table.length) this.grow();
     return this.insert(this.table, hash(id));
+  }
+
+  /** Whether the id's hash is there (the id, or another with its hash, was added). */
+  has(id: string): boolean {
+    const h = hash(id);
+    const mask = this.table.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const v = this.table[i]!;
+      if (v === 0) return false;
+      if (v === h) return true;
+    }
   }
 
   private insert(table: Uint32Array, h: number): boolean {
