@@ -6,16 +6,17 @@
  * The reducer folds each task run from its own records and the flow run's (`taskRunOf`), so a journal can
  * be folded with only some task runs' records in it. Three reads of the journal:
  *  1. The flow run is folded, and each task run only while it is in its window: the `window` records after
- *     its creation record. A task run is *late* when a record about it comes after its window, when it is not
- *     final as its window ends (a later final flow state settles it), or when a creation record for it may
- *     be a second one (its id's hash was seen before: the reducer ignores a second `task` record).
+ *     its creation record, or less for one that is final sooner (it leaves once those before it have). A
+ *     task run is *late* when a record about it comes after it left, when it is not final as its window ends
+ *     (a later final flow state settles it), or when a creation record for it may be a second one (its id's
+ *     hash was seen before: the reducer ignores a second `task` record).
  *  2. Only when some are late: the late task runs are folded alone (their records and the flow run's).
  *  3. The journal is folded again, handing each task run on, in order, once its window has passed — nothing
  *     can change it after that — or, for a late one, as read 2 folded it. A task run final at its creation
  *     (a map's one-line task run) that no later record is about is handed on as soon as those before it are:
  *     read 1 noted the task runs a record was about after their creation (`touched`).
- * What is held: a window of task runs (in read 3 only those waiting behind a touched one), the late ones
- * (none in a run that ended normally), and 4–8 bytes per task run for the hashes of their ids.
+ * What is held: the task runs not yet final and those behind them, within their window; the late ones (none
+ * in a run that ended normally); and 4–8 bytes per task run for the hashes of their ids.
  */
 import type { FlowRunDetail, FlowRunSummary, RunRecord, TaskRunRecord } from './records';
 import { JournalReplay, taskRunOf } from './runReducer';
@@ -79,9 +80,12 @@ async function findLate(summary: FlowRunSummary, read: JournalReader, window: nu
   const touched = new IdHashes();
   const queue = new TaskQueue();
   let at = 0;
+  // A final task run leaves the fold at once (when those before it have): a record about it after that makes
+  // it late, as one after its window would, and read 2 folds it.
+  const final = (t: TaskRunRecord): boolean => isTerminal(t.state.type);
   const { skipped } = await read((records) => {
     for (const r of records) {
-      for (let t = queue.due(at - window); t !== undefined; t = queue.due(at - window)) {
+      for (let t = queue.due(at - window, final); t !== undefined; t = queue.due(at - window, final)) {
         replay.current!.tasks.delete(t.id);
         if (!isTerminal(t.state.type)) ids.add(t.id);
       }

@@ -1,7 +1,8 @@
 /**
  * A run read in parts hands a map's one-line task runs on as it reads them, not a window of records later:
- * a task run final at its creation that no later record is about cannot change. One a later record is about
- * waits (and those after it, to keep the order) and comes out as the whole journal folds it.
+ * a task run final at its creation that no later record is about cannot change. One a record is about long
+ * after is folded apart (late); one records were about soon after its creation waits (and those after it, to
+ * keep the order); either comes out as the whole journal folds it.
  * (runPartsContract.ts checks the folded task runs against `readRun` for every backend and window.)
  */
 import assert from 'node:assert/strict';
@@ -71,7 +72,7 @@ test("a map's one-line task runs are handed on as they are read", { timeout: 30_
   assert.ok(beforeLast >= 90, `task runs handed on before the last batch: ${beforeLast} (${handedBeforeBatch.join(', ')})`);
 });
 
-test('a task run a later record is about waits, with those after it, and comes out as the journal ends it', { timeout: 30_000 }, async () => {
+test('a one-line task run a record is about long after is folded apart, and holds none of the others back', { timeout: 30_000 }, async () => {
   const records = journal(100, [{ k: 'tstate', runId: RUN, id: 't5', name: 'Crashed', ts: 8_000, message: 'after the end' }]);
   const { taskRuns, handedBeforeBatch } = await readInBatches(records);
   assert.deepEqual(taskRuns, folded(records));
@@ -80,6 +81,29 @@ test('a task run a later record is about waits, with those after it, and comes o
     taskRuns.map((t) => t.id),
     Array.from({ length: 100 }, (_, i) => `t${i}`),
   );
-  // t0–t4 went out as they were read; t5 and everything after it waited.
+  // Late (a record about it came after it left the first read's fold), so folded apart before the hand-on
+  // read, and handed on in its place as that fold has it, with the others as they are read.
+  assert.ok(handedBeforeBatch.at(-1)! >= 90, `task runs handed on before the last batch: ${handedBeforeBatch.join(', ')}`);
+});
+
+test('a task run records were about after its creation waits, with those after it, and comes out as the journal ends it', { timeout: 30_000 }, async () => {
+  const records = journal(100);
+  // t5 written the long way: created, then running, then completed — each record after the first is about it.
+  const at = records.findIndex((r) => r.k === 'trun' && r.id === 't5');
+  records.splice(
+    at,
+    1,
+    { k: 'task', runId: RUN, id: 't5', name: 'noop-5', taskName: 'noop', ts: 2_005 },
+    { k: 'tstate', runId: RUN, id: 't5', name: 'Running', ts: 2_005, attempt: 1 },
+    { k: 'tstate', runId: RUN, id: 't5', name: 'Completed', ts: 2_006 },
+  );
+  const { taskRuns, handedBeforeBatch } = await readInBatches(records);
+  assert.deepEqual(taskRuns, folded(records));
+  assert.equal(taskRuns[5]!.state.name, 'Completed');
+  assert.deepEqual(
+    taskRuns.map((t) => t.id),
+    Array.from({ length: 100 }, (_, i) => `t${i}`),
+  );
+  // t0–t4 went out as they were read; t5 waited out its window (here, the journal's end), and the rest behind it.
   assert.equal(handedBeforeBatch.at(-1), 5);
 });
