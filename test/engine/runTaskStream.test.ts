@@ -62,6 +62,18 @@ function folded(records: RunRecord[]): TaskRunRecord[] {
   return replay.detail().taskRuns;
 }
 
+/** Reads the journal in parts: its task runs as the whole journal folds them, in order, t5 ending `t5State`. */
+async function readAsFolded(records: RunRecord[], t5State: string): Promise<number[]> {
+  const { taskRuns, handedBeforeBatch } = await readInBatches(records);
+  assert.deepEqual(taskRuns, folded(records));
+  assert.equal(taskRuns[5]!.state.name, t5State);
+  assert.deepEqual(
+    taskRuns.map((t) => t.id),
+    Array.from({ length: taskRuns.length }, (_, i) => `t${i}`),
+  );
+  return handedBeforeBatch;
+}
+
 test("a map's one-line task runs are handed on as they are read", { timeout: 30_000 }, async () => {
   const records = journal(100);
   const { taskRuns, handedBeforeBatch } = await readInBatches(records);
@@ -74,13 +86,7 @@ test("a map's one-line task runs are handed on as they are read", { timeout: 30_
 
 test('a one-line task run a record is about long after is folded apart, and holds none of the others back', { timeout: 30_000 }, async () => {
   const records = journal(100, [{ k: 'tstate', runId: RUN, id: 't5', name: 'Crashed', ts: 8_000, message: 'after the end' }]);
-  const { taskRuns, handedBeforeBatch } = await readInBatches(records);
-  assert.deepEqual(taskRuns, folded(records));
-  assert.equal(taskRuns[5]!.state.name, 'Crashed');
-  assert.deepEqual(
-    taskRuns.map((t) => t.id),
-    Array.from({ length: 100 }, (_, i) => `t${i}`),
-  );
+  const handedBeforeBatch = await readAsFolded(records, 'Crashed');
   // Late (a record about it came after it left the first read's fold), so folded apart before the hand-on
   // read, and handed on in its place as that fold has it, with the others as they are read.
   assert.ok(handedBeforeBatch.at(-1)! >= 90, `task runs handed on before the last batch: ${handedBeforeBatch.join(', ')}`);
@@ -97,13 +103,7 @@ test('a task run records were about after its creation waits, with those after i
     { k: 'tstate', runId: RUN, id: 't5', name: 'Running', ts: 2_005, attempt: 1 },
     { k: 'tstate', runId: RUN, id: 't5', name: 'Completed', ts: 2_006 },
   );
-  const { taskRuns, handedBeforeBatch } = await readInBatches(records);
-  assert.deepEqual(taskRuns, folded(records));
-  assert.equal(taskRuns[5]!.state.name, 'Completed');
-  assert.deepEqual(
-    taskRuns.map((t) => t.id),
-    Array.from({ length: 100 }, (_, i) => `t${i}`),
-  );
+  const handedBeforeBatch = await readAsFolded(records, 'Completed');
   // t0–t4 went out as they were read; t5 waited out its window (here, the journal's end), and the rest behind it.
   assert.equal(handedBeforeBatch.at(-1), 5);
 });
