@@ -36,17 +36,20 @@ function journal(n: number, after: RunRecord[] = []): RunRecord[] {
 }
 
 /**
- * Reads `records` in batches of 10, as a store hands a journal on, and notes before each batch of the reads
- * after the first (the one that hands task runs on; no task run is late here) how many were handed on.
+ * Reads `records` in batches of 10, as a store hands a journal on, and notes before each batch of the last
+ * read (the one that hands task runs on; a run with late task runs is read three times) how many were
+ * handed on.
  */
 async function readInBatches(records: RunRecord[]): Promise<{ taskRuns: TaskRunRecord[]; handedBeforeBatch: number[] }> {
   let reads = 0;
   const taskRuns: TaskRunRecord[] = [];
   const handedBeforeBatch: number[] = [];
   const read: JournalReader = async (onRecords) => {
-    const last = ++reads >= 2;
+    reads++;
+    // Each read but the first may be the last: what an earlier one noted goes.
+    handedBeforeBatch.length = 0;
     for (let i = 0; i < records.length; i += 10) {
-      if (last) handedBeforeBatch.push(taskRuns.length);
+      if (reads >= 2) handedBeforeBatch.push(taskRuns.length);
       await onRecords(records.slice(i, i + 10));
     }
     return { skipped: 0 };
