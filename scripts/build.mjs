@@ -56,7 +56,7 @@ const builds = [
   // The worker's entry loads the worker with V8's code cache (src/engine/bundleCodeCache.ts), as the CLI's does.
   { ...node, entryPoints: { worker: 'src/engine/worker/entry.ts' }, outdir: out, sourcemap: false },
   // Node's module hooks for the worker, loaded on Node's loader thread by module.register().
-  { ...node, entryPoints: { 'module-hooks': 'src/engine/worker/moduleHooks.ts' }, outdir: out, sourcemap: false },
+  { ...withLazyParsers, entryPoints: { 'module-hooks': 'src/engine/worker/moduleHooks.ts' }, outdir: out, sourcemap: false },
   { ...node, entryPoints: { 'cli-auth': 'src/cli/commands/authYoutube.ts' }, outdir: out },
   // The Postgres backend (pg, graphile-worker), required by the CLI and the extension only with a Postgres
   // store (src/engine/postgres/load.ts). graphile-worker's config loader can read TypeScript config files,

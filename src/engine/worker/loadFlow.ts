@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import Module, { register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel } from 'node:worker_threads';
 import * as api from '../api';
 import { compileFile, type CompiledFile } from '../compileCache';
 import { CompileError, releaseTranspiler, transpiler, type OutputFormat } from '../compiler';
@@ -18,7 +17,8 @@ import type { LoadRejection } from '../protocol';
 import { API_GLOBAL } from './apiModule';
 import { apiModuleUrl, copyPath, keepCopy, keptCopy, relocatableModule } from './directImport';
 import { importFile, importModule } from './moduleImport';
-import { COMPILE_ERROR_CODE, type CompileReply, type CompileRequest, type HooksData } from './moduleHooks';
+import { COMPILE_ERROR_CODE, type HooksData } from './moduleHooks';
+import { sharedTextBuffer, writeSharedText } from './sharedText';
 
 export type AnyFlow = api.Flow<Record<string, unknown>, unknown>;
 
@@ -57,6 +57,14 @@ function compileForRequire(file: string, home: string): string {
 
 /** The store whose `compiled` folder the hooks compile into: the one of the load being served. */
 let storeHome = '';
+/** The same, for the hooks on Node's loader thread (a path longer than this goes without the cache there). */
+const hooksHome = sharedTextBuffer(16 * 1024);
+
+function useStore(home: string): void {
+  storeHome = home;
+  writeSharedText(hooksHome, home);
+}
+
 let requireHooks = false;
 let importHooks = false;
 
@@ -81,16 +89,6 @@ function installRequireHooks(): void {
   extensions['.js'] = (m, file) => (file.includes(`${'/'}node_modules${'/'}`) || file.startsWith(ownDir) ? jsLoader(m, file) : compileHook(m, file));
 }
 
-/** What moduleHooks.ts gets for an imported workspace file: ES module code, or word to require() it. */
-function compileForImport(request: CompileRequest, home: string): CompileReply {
-  try {
-    const c = compiled(request.file, home, 'preserve');
-    return { id: request.id, format: moduleFormat(request.file, c.moduleSyntax), code: c.code };
-  } catch (e) {
-    return { id: request.id, error: (e as Error).message, compileError: e instanceof CompileError };
-  }
-}
-
 let apiShared = false;
 
 let hooksNeeded = true;
@@ -112,11 +110,8 @@ function installImportHooks(): void {
   if (importHooks) return;
   importHooks = true;
   shareApi();
-  const { port1, port2 } = new MessageChannel();
-  port1.on('message', (request: CompileRequest) => port1.postMessage(compileForImport(request, storeHome)));
-  port1.unref();
-  const data: HooksData = { apiExports: Object.keys(api), ownDirUrl: pathToFileURL(ownDir).href, port: port2 };
-  register(pathToFileURL(join(ownDir, 'module-hooks.js')), { data, transferList: [port2] });
+  const data: HooksData = { apiExports: Object.keys(api), ownDirUrl: pathToFileURL(ownDir).href, home: hooksHome };
+  register(pathToFileURL(join(ownDir, 'module-hooks.js')), { data });
 }
 
 /**
@@ -254,7 +249,7 @@ function pickFlow(exports: unknown, where: string, flowName: string | undefined)
  * folder caches compiled sources. Throws LoadError.
  */
 export async function loadFlow(modulePath: string, where: string, flowName: string | undefined, home: string): Promise<{ flow: AnyFlow; exportName: string }> {
-  storeHome = home;
+  useStore(home);
   installRequireHooks();
   let exports: unknown;
   try {

@@ -1,33 +1,34 @@
 /**
  * Node's module customization hooks for the worker (`module.register`), run on Node's loader thread for
  * everything loaded with `import`: 'flowdeck' is the worker's own API object, the workspace's TypeScript
- * and JavaScript are compiled (by the worker's main thread, asked over a port: it has the compiler
- * loaded already, and this thread starts faster without it), and TypeScript-style specifiers (`./lib`,
- * or `./lib.js` for `lib.ts`) resolve. An ES module stays one; a CommonJS file goes back to Node's
- * CommonJS loader, whose require() the worker hooks itself.
+ * and JavaScript are compiled, and TypeScript-style specifiers (`./lib`, or `./lib.js` for `lib.ts`)
+ * resolve. An ES module stays one; a CommonJS file goes back to Node's CommonJS loader, whose require()
+ * the worker hooks itself.
+ *
+ * The hooks compile here, on the loader thread, through the store's compile cache (a file compiled before
+ * is read back, the compiler never loaded). They never wait for the worker's main thread: from Node 24 the
+ * main thread waits for this one while it imports, so a hook that asked it for anything would wait
+ * forever — the run stuck in Pending with its flow half loaded (measured on Node 24.22: every flow that
+ * needs the hooks did, and a standby's rehearsal too). The store's folder comes through shared memory
+ * (sharedText.ts), set by the main thread before each load.
  */
 import { readFile } from 'node:fs/promises';
 import type { InitializeHook, LoadHook, ResolveHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { MessagePort } from 'node:worker_threads';
-import type { ModuleFormat } from '../moduleFormat';
+import { compileFile } from '../compileCache';
+import { CompileError, releaseTranspiler } from '../compiler';
+import { moduleFormat } from '../moduleFormat';
 import { apiModuleSource } from './apiModule';
+import { readSharedText } from './sharedText';
 
 export interface HooksData {
   /** The names the API exports, so that `import { flow } from 'flowdeck'` links. */
   apiExports: string[];
   /** URL of Flowdeck's own folder: its bundles load as they are. */
   ownDirUrl: string;
-  /** Where compile requests go; the main thread answers each with a CompileReply. */
-  port: MessagePort;
+  /** The store whose `compiled` folder caches compiled sources (sharedText.ts; '' for none). */
+  home: SharedArrayBuffer;
 }
-
-export interface CompileRequest {
-  id: number;
-  file: string;
-}
-
-export type CompileReply = { id: number; format: ModuleFormat; code: string } | { id: number; error: string; compileError: boolean };
 
 /** The `code` of an error that is a compile error of a flow source (errors cross threads as plain Errors). */
 export const COMPILE_ERROR_CODE = 'FLOWDECK_COMPILE_ERROR';
@@ -36,23 +37,28 @@ const API_URL = 'flowdeck:api';
 const COMPILED = /\.[cm]?[jt]sx?$/;
 
 let data: HooksData | undefined;
-let nextId = 1;
-const waiting = new Map<number, (reply: CompileReply) => void>();
 
 export const initialize: InitializeHook<HooksData> = (d) => {
   data = d;
-  d.port.on('message', (reply: CompileReply) => {
-    waiting.get(reply.id)?.(reply);
-    waiting.delete(reply.id);
-  });
 };
 
-function compile(file: string): Promise<CompileReply> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    waiting.set(id, resolve);
-    data!.port.postMessage({ id, file } satisfies CompileRequest);
-  });
+/** Compiles going on: the compiler's running parts (esbuild's service) are let go once none is. */
+let compiling = 0;
+
+function compileForImport(file: string): { format: 'module' | 'commonjs'; code: string } {
+  compiling++;
+  try {
+    const c = compileFile(file, readSharedText(data!.home), 'preserve');
+    return { format: moduleFormat(file, c.moduleSyntax), code: c.code };
+  } catch (e) {
+    // The main thread tells a compile error by its code: what crosses threads is a plain Error.
+    throw Object.assign(new Error((e as Error).message), e instanceof CompileError ? { code: COMPILE_ERROR_CODE } : {});
+  } finally {
+    // A module's imports are loaded together: one compiler serves them all, let go once they are done.
+    setImmediate(() => {
+      if (--compiling === 0) releaseTranspiler();
+    });
+  }
 }
 
 function workspaceFile(url: string): boolean {
@@ -91,10 +97,9 @@ export const load: LoadHook = async (url, context, nextLoad) => {
   if (!workspaceFile(url)) return nextLoad(url, context);
   const file = fileURLToPath(url);
   if (COMPILED.test(file)) {
-    const reply = await compile(file);
-    if ('error' in reply) throw Object.assign(new Error(reply.error), reply.compileError ? { code: COMPILE_ERROR_CODE } : {});
+    const compiled = compileForImport(file);
     // Without a source, Node loads a CommonJS module with its CommonJS loader, where require() is hooked.
-    return reply.format === 'commonjs' ? { format: 'commonjs', shortCircuit: true } : { format: 'module', source: reply.code, shortCircuit: true };
+    return compiled.format === 'commonjs' ? { format: 'commonjs', shortCircuit: true } : { format: 'module', source: compiled.code, shortCircuit: true };
   }
   if (file.endsWith('.json') && context.importAttributes.type !== 'json') {
     // TypeScript lets `import data from './data.json'` go without `with { type: 'json' }`; so do flows.
