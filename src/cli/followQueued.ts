@@ -37,6 +37,10 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
         wake = r;
         setTimeout(r, WAKE_MS).unref();
       });
+      // The state first, then the records: a run seen final has all its records written (its final state
+      // comes after them), so this read prints them all. Read the other way round, a run that ended between
+      // the two reads was reported without its last lines (a quick failure without its error).
+      const run = await store.get(runId);
       for (const r of await store.runTree(runId)) if (!seen.has(r.id)) seen.set(r.id, 0);
       for (const [id, after] of seen) {
         for (let last = after; ; ) {
@@ -47,7 +51,6 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
           last = next;
         }
       }
-      const run = await store.get(runId);
       if (!run) {
         write(io.stderr, `flowdeck: run ${runId} is no longer in the store`);
         return EXIT.runFailed;
