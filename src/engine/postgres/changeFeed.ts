@@ -54,7 +54,17 @@ export class ChangeFeed {
     client.on('error', (e) => this.lost(e));
     client.on('end', () => this.lost(new Error('the connection was closed')));
     await client.connect();
-    for (const name of Object.values(this.channels)) await client.query(`listen ${client.escapeIdentifier(name)}`);
+    for (const name of Object.values(this.channels)) {
+      if (this.closed) break;
+      await client.query(`listen ${client.escapeIdentifier(name)}`);
+    }
+    if (this.closed) {
+      // Closed while this connection was being made: it goes too, or it would keep the process alive.
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.client = client;
     this.pause = 500;
   }
