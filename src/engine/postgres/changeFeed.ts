@@ -60,9 +60,7 @@ export class ChangeFeed {
     }
     if (this.closed) {
       // Closed while this connection was being made: it goes too, or it would keep the process alive.
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
+      await endClient(client);
       return;
     }
     this.client = client;
@@ -73,9 +71,7 @@ export class ChangeFeed {
     if (this.closed || !this.client) return;
     const client = this.client;
     this.client = undefined;
-    client.removeAllListeners();
-    client.on('error', () => undefined);
-    void client.end().catch(() => undefined);
+    void endClient(client);
     this.setHealth({ ok: false, message: this.describe(e) });
     this.scheduleReconnect();
   }
@@ -109,10 +105,13 @@ export class ChangeFeed {
     clearTimeout(this.reconnectTimer);
     const client = this.client;
     this.client = undefined;
-    if (client) {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end().catch(() => undefined);
-    }
+    if (client) await endClient(client);
   }
+}
+
+/** Ends a connection quietly: nothing it says from now on reaches the feed. */
+async function endClient(client: Client): Promise<void> {
+  client.removeAllListeners();
+  client.on('error', () => undefined);
+  await client.end().catch(() => undefined);
 }
