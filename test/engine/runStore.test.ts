@@ -9,9 +9,12 @@ import { currentProcess } from '../../src/engine/processIdentity';
 import type { FlowRunSummary, RunRecord } from '../../src/engine/records';
 import { CRASHED_HOST_MESSAGE, type NewRun } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
-import { CLI, ROOT, flowSource, logsOf, tempDir, waitFor, workspace } from '../support/engine';
+import { CLI, ROOT, closingHandles, flowSource, logsOf, tempDir, waitFor, workspace } from '../support/engine';
 
 const T = { timeout: 60_000 };
+
+/** The store, its run handles closed with it (closingHandles). */
+const openStore = async (...args: Parameters<typeof EmbeddedStore.open>): Promise<EmbeddedStore> => closingHandles(await EmbeddedStore.open(...args));
 
 function newRun(over: Partial<NewRun> = {}): NewRun {
   return { flowName: 'f', source: '/x.flow.ts', parameters: { p: 1 }, ...over };
@@ -22,7 +25,7 @@ const log = (runId: string, message: string, ts = 1): RunRecord => ({ k: 'log', 
 describe('run store: journals', T, () => {
   it('skips a torn final record and loses nothing before it; the next batch starts on a fresh line', async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const h = await store.createRun(newRun());
     await h.append([log(h.id, 'first'), log(h.id, 'second')]);
     await h.close();
@@ -33,7 +36,7 @@ describe('run store: journals', T, () => {
     await again.setState(state('Completed'));
     await again.close();
     await store.close();
-    const reopened = await EmbeddedStore.open(home, { detectCrashed: false });
+    const reopened = await openStore(home, { detectCrashed: false });
     assert.deepEqual((await logsOf(reopened, h.id)).map((l) => l.message), ['first', 'second', 'after crash']);
     const detail = (await reopened.readRun(h.id))!;
     assert.equal(detail.skippedRecords, 1);
@@ -43,14 +46,14 @@ describe('run store: journals', T, () => {
 
   it('skips and counts a parseable record of the wrong shape, in a journal and in the index', async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const h = await store.createRun(newRun());
     await h.append([log(h.id, 'ok')]);
     await h.close();
     appendFileSync(store.runFile(h.id), '{"k":"log","ts":"not a number"}\n[1,2,3]\n{"k":"tstate"}\n');
     appendFileSync(join(home, 'runs', 'index-0000000000.jsonl'), '{"k":"run","id":42}\n{"k":"state","id":"' + h.id + '","state":"Completed"}\n"just a string"\n');
     await store.close();
-    const reopened = await EmbeddedStore.open(home, { detectCrashed: false });
+    const reopened = await openStore(home, { detectCrashed: false });
     assert.equal(reopened.skippedIndexRecords, 3);
     assert.equal((await reopened.get(h.id))!.state.name, 'Pending');
     const detail = (await reopened.readRun(h.id))!;
@@ -60,7 +63,7 @@ describe('run store: journals', T, () => {
 
   it('reads a journal larger than the line limit allows for one record as the records it holds, counting the oversized one', async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const h = await store.createRun(newRun());
     await h.append(Array.from({ length: 3000 }, (_, i) => log(h.id, `line ${i} ${'x'.repeat(500)}`)));
     await h.close();
@@ -78,7 +81,7 @@ describe('run store: journals', T, () => {
 
   it('says a journal is missing instead of showing an empty run', async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const h = await store.createRun(newRun());
     await h.close();
     spawnSync('rm', [store.runFile(h.id)]);
@@ -90,7 +93,7 @@ describe('run store: journals', T, () => {
 
   it("creates a run again after its names folder went, and a name that cannot be claimed leaves no journal behind", async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const first = await store.createRun(newRun());
     await first.close();
     const names = join(home, 'runs', 'names');
@@ -111,7 +114,7 @@ describe('run store: journals', T, () => {
 
   it("creates a run from details still to come (its flow loading): a name that cannot be claimed fails it at once, and details refused leave no journal and no name claimed", async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const runs = join(home, 'runs');
     const journals = () => readdirSync(runs).filter((f) => f.endsWith('.jsonl') && !f.startsWith('index'));
     const claims = () => (existsSync(join(runs, 'names')) ? readdirSync(join(runs, 'names')) : []);
@@ -141,7 +144,7 @@ describe('run store: journals', T, () => {
   });
 
   it('refuses ids that could escape the store folder', async () => {
-    const store = await EmbeddedStore.open(tempDir());
+    const store = await openStore(tempDir());
     assert.throws(() => store.runFile('../../etc/passwd'), /Not a run id/);
     await assert.rejects(store.readResultText('x', { file: '../secret', bytes: 1 }), /Not a result file name/);
     await store.close();
@@ -151,7 +154,7 @@ describe('run store: journals', T, () => {
 describe('run store: the index', T, () => {
   it('marks a non-terminal run whose owner is gone as Crashed on open, and leaves live owners alone', async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     const gone = await store.createRun(newRun({ owner: { ...currentProcess(), pid: dead, startTicks: 1 } }));
     const running = state('Running');
@@ -160,7 +163,7 @@ describe('run store: the index', T, () => {
     const alive = await store.createRun(newRun());
     await alive.setState(state('Running'));
     await store.close();
-    const reopened = await EmbeddedStore.open(home);
+    const reopened = await openStore(home);
     assert.equal((await reopened.get(gone.id))!.state.name, 'Crashed');
     assert.equal((await reopened.get(gone.id))!.state.message, CRASHED_HOST_MESSAGE);
     assert.equal((await reopened.get(alive.id))!.state.name, 'Running');
@@ -170,7 +173,7 @@ describe('run store: the index', T, () => {
   });
 
   it('treats a reused PID as a different process (start time differs)', async () => {
-    const store = await EmbeddedStore.open(tempDir());
+    const store = await openStore(tempDir());
     const h = await store.createRun(newRun({ owner: { ...currentProcess(), startTicks: (currentProcess().startTicks ?? 0) + 12345 } }));
     await h.setState(state('Running'));
     if (currentProcess().startTicks === undefined) assert.deepEqual(await store.markCrashed(), []);
@@ -180,29 +183,29 @@ describe('run store: the index', T, () => {
 
   it('opened read-only, shows a dead owner\'s run as Crashed without writing anything', async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     const h = await store.createRun(newRun({ owner: { ...currentProcess(), pid: dead, startTicks: 1 } }));
     await h.setState(state('Running'));
     await store.close();
     const listing = () => readdirSync(join(home, 'runs')).sort().map((f) => `${f}:${statSync(join(home, 'runs', f)).size}`);
     const before = listing();
-    const ro = await EmbeddedStore.open(home, { readOnly: true });
+    const ro = await openStore(home, { readOnly: true });
     assert.equal((await ro.get(h.id))!.state.name, 'Crashed');
     await assert.rejects(ro.createRun(newRun()), /read-only/);
     assert.deepEqual(listing(), before);
     await ro.close();
     // A folder that does not exist is an empty history, and stays nonexistent.
     const none = join(tempDir(), 'never-made');
-    const empty = await EmbeddedStore.open(none, { readOnly: true });
+    const empty = await openStore(none, { readOnly: true });
     assert.equal(await empty.count(), 0);
     assert.throws(() => statSync(none));
   });
 
   it('picks up runs other processes add (refresh) and survives compaction by another process', async () => {
     const home = tempDir();
-    const a = await EmbeddedStore.open(home);
-    const b = await EmbeddedStore.open(home);
+    const a = await openStore(home);
+    const b = await openStore(home);
     const first = await a.createRun(newRun());
     assert.deepEqual(await b.refresh(), [first.id]);
     for (let i = 0; i < 20; i++) await first.setState(state(i % 2 ? 'Running' : 'Pending'));
@@ -222,7 +225,7 @@ describe('run store: the index', T, () => {
 
   it('deletes runs with their subflows and journals, and prunes to a history limit', async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const h = await store.createRun(newRun({ state: state('Pending', undefined, 1000 + i) }));
@@ -239,13 +242,13 @@ describe('run store: the index', T, () => {
     assert.deepEqual(pruned.sort(), [ids[1]!, ids[2]!].sort());
     assert.deepEqual((await store.list({ rootsOnly: true })).map((r) => r.id), [running.id, ids[4]!, ids[3]!]);
     await store.close();
-    const reopened = await EmbeddedStore.open(home, { detectCrashed: false });
+    const reopened = await openStore(home, { detectCrashed: false });
     assert.equal(await reopened.count(), 3);
     await reopened.close();
   });
 
   it('finds a run by id, name or unique id prefix, and says when a prefix is ambiguous', async () => {
-    const store = await EmbeddedStore.open(tempDir());
+    const store = await openStore(tempDir());
     const h = await store.createRun(newRun());
     assert.equal((await store.resolve(h.id)).run!.id, h.id);
     assert.equal((await store.resolve(h.name)).run!.id, h.id);
@@ -281,7 +284,7 @@ describe('run store: the index', T, () => {
         .map((r) => JSON.stringify(r))
         .join('\n') + '\n',
     );
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const detail = (await store.readRun(id))!;
     assert.equal(detail.state.name, 'Completed');
     assert.deepEqual(detail.parameters, { a: 1 });
@@ -293,7 +296,7 @@ describe('run store: the index', T, () => {
     assert.equal(await store.compact(), true);
     assert.ok(!readdirSync(runs).includes('index.jsonl'));
     await store.close();
-    const again = await EmbeddedStore.open(home);
+    const again = await openStore(home);
     assert.equal((await again.get(id))!.state.name, 'Completed');
     await again.close();
   });
@@ -303,7 +306,7 @@ describe('run store: privacy', T, () => {
   it('keeps the store private to its user: folders 0700, files 0600, also an older store opened again', async () => {
     const home = tempDir();
     mkdirSync(join(home, 'runs'), { recursive: true, mode: 0o755 });
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     const h = await store.createRun(newRun());
     await h.close();
     await store.cache.put('k', '[1]');
@@ -321,7 +324,7 @@ describe('result cache and key-value store', T, () => {
   // Expiry by the clock is in the contract suite (storeContract.ts), for both stores.
   it('never writes a cache key itself', async () => {
     const home = tempDir();
-    const store = await EmbeddedStore.open(home);
+    const store = await openStore(home);
     await store.cache.put('task:secret-key-material', '["v"]', Date.now() + 60_000);
     assert.equal(await store.cache.get('task:secret-key-material'), '["v"]');
     for (const f of readdirSync(join(home, 'cache'))) assert.ok(!readFileSync(join(home, 'cache', f), 'utf8').includes('secret-key-material'));
@@ -334,7 +337,7 @@ describe('result cache and key-value store', T, () => {
   it('purges expired entries at most once a day', async () => {
     let now = Date.now();
     const home = tempDir();
-    const store = await EmbeddedStore.open(home, { clock: { now: () => now } });
+    const store = await openStore(home, { clock: { now: () => now } });
     await store.cache.put('a', '[1]', now + 10);
     await store.cache.purgeDaily();
     now += 60_000;
@@ -352,7 +355,7 @@ describe('run store: a long-lived reader', T, () => {
   it('notices a run whose owner died after the store was opened, and a killed CLI run turns Crashed keeping its logs', async () => {
     const home = tempDir();
     const ws = workspace({ 'slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('started'); await new Promise((r) => setTimeout(r, 60_000)); });`) });
-    const reader = await EmbeddedStore.open(home);
+    const reader = await openStore(home);
     const child = spawn(process.execPath, [CLI, 'run', join(ws, 'slow.flow.ts')], { cwd: ROOT, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore' });
     let run: FlowRunSummary | undefined;
     await waitFor(async () => {

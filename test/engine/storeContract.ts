@@ -11,7 +11,7 @@ import type { Clock } from '../../src/engine/clock';
 import type { RunRecord } from '../../src/engine/records';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
-import { logsOf, valueOf, waitFor } from '../support/engine';
+import { closingHandles, logsOf, valueOf, waitFor } from '../support/engine';
 
 export interface StoreSpace {
   /** Opens the space's store (another instance each call, as another process would). */
@@ -43,12 +43,12 @@ function newRun(over: Partial<NewRun> = {}): NewRun {
 
 const log = (runId: string, message: string, ts = 1, taskRunId?: string): RunRecord => ({ k: 'log', runId, ts, level: 'INFO', source: 's', message, ...(taskRunId ? { taskRunId } : {}) });
 
-/** Every store opened by a test is closed when it ends, also when it fails. */
+/** Every store opened by a test is closed when it ends, also when it fails, its run handles first (closingHandles). */
 export async function withSpace(backend: StoreBackend, body: (space: StoreSpace, open: StoreSpace['open']) => Promise<void>): Promise<void> {
   const space = await backend.space();
   const opened: RunStore[] = [];
   const open: StoreSpace['open'] = async (options) => {
-    const s = await space.open(options);
+    const s = closingHandles(await space.open(options));
     opened.push(s);
     return s;
   };

@@ -8,7 +8,7 @@ import type { Clock } from '../../src/engine/clock';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { FlowRunDetail, LogRecord } from '../../src/engine/records';
 import { FlowRunner, type RunnerOptions } from '../../src/engine/runner';
-import type { RunStore } from '../../src/engine/runStore';
+import type { RunHandle, RunStore } from '../../src/engine/runStore';
 import { deserialize } from '../../src/engine/serializer';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -54,6 +54,31 @@ export async function makeRunner(home: string, options: Partial<RunnerOptions> &
 }
 
 /** The value a run (or a task run) returned, as it was returned. */
+/**
+ * `store`, closing the run handles made through it when it closes (before it). A test that leaves a run
+ * going, as a crashed owner would, still closes its journal file: closing a handle writes nothing. A handle
+ * left to the garbage collector holds an open file of the embedded store, which Node 26 reports as an
+ * uncaught error ("A FileHandle object was closed during garbage collection") in whatever test runs then.
+ */
+export function closingHandles<S extends RunStore>(store: S): S {
+  const handles: RunHandle[] = [];
+  const kept = async (made: Promise<RunHandle>): Promise<RunHandle> => {
+    const h = await made;
+    handles.push(h);
+    return h;
+  };
+  const createRun = store.createRun.bind(store);
+  const openRun = store.openRun.bind(store);
+  const close = store.close.bind(store);
+  store.createRun = (details) => kept(createRun(details));
+  store.openRun = (id) => kept(openRun(id));
+  store.close = async () => {
+    for (const h of handles.splice(0)) await h.close().catch(() => undefined);
+    await close();
+  };
+  return store;
+}
+
 export function valueOf(run: Pick<FlowRunDetail, 'result'>): unknown {
   return run.result === undefined ? undefined : deserialize(run.result.dv);
 }
