@@ -34,22 +34,34 @@ export const UNREADABLE_CLAIM_MS = 5_000;
 /** A takeover file left by a process that died in the middle of a takeover is cleared after this long. */
 const STALE_TAKEOVER_MS = 10_000;
 
-/** Creates the claim; undefined when the file already exists. */
-export async function createClaim<T>(path: string, data: T): Promise<ClaimContent<T> | undefined> {
-  const content: ClaimContent<T> = { owner: currentProcess(), nonce: randomBytes(8).toString('hex'), data };
+/**
+ * Creates `path` holding `text`, if no file is there (O_EXCL); false when one is. A file that could not be
+ * written whole (a full disk) is closed and removed again before the error is thrown: left empty, it would
+ * hold its name for nobody, and left open, Node 26 would end the process when it is collected.
+ */
+export async function createExclusiveFile(path: string, text: string, mode = FILE_MODE): Promise<boolean> {
   let fh;
   try {
-    fh = await open(path, 'wx', FILE_MODE);
+    fh = await open(path, 'wx', mode);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
   try {
-    await fh.writeFile(JSON.stringify(content));
-  } finally {
-    await fh.close();
+    await fh.writeFile(text);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw e;
   }
-  return content;
+  await fh.close();
+  return true;
+}
+
+/** Creates the claim; undefined when the file already exists. */
+export async function createClaim<T>(path: string, data: T): Promise<ClaimContent<T> | undefined> {
+  const content: ClaimContent<T> = { owner: currentProcess(), nonce: randomBytes(8).toString('hex'), data };
+  return (await createExclusiveFile(path, JSON.stringify(content))) ? content : undefined;
 }
 
 /** The claim at `path`, or undefined when there is none. */

@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { nameClaimText, sweepDaily, type Listed, type Swept } from './abandonedCreations';
+import { createExclusiveFile } from './claimFiles';
 import type { Artifact } from './artifacts';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -354,12 +355,8 @@ export class EmbeddedStore implements RunStore {
     const dir = join(this.runsDir, 'claims');
     await privateDir(dir);
     try {
-      const fh = await open(join(dir, key.replace(/:/g, '_')), 'wx', 0o600);
-      await fh.writeFile(JSON.stringify(currentProcess()));
-      await fh.close();
-      return true;
+      return await createExclusiveFile(join(dir, key.replace(/:/g, '_')), JSON.stringify(currentProcess()), 0o600);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw StoreWriteError.from(e, join(dir, key));
     }
   }
@@ -403,17 +400,17 @@ export class EmbeddedStore implements RunStore {
         throw StoreWriteError.from(e, dir);
       }
       const name = uniqueRunName((n) => this.index.byName.has(n));
+      let created = false;
       try {
-        const fh = await open(join(dir, name), 'wx', 0o600);
-        await fh.writeFile(nameClaimText(id, currentProcess()));
-        await fh.close();
-        return name;
+        created = await createExclusiveFile(join(dir, name), nameClaimText(id, currentProcess()), 0o600);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         // ENOENT: the folder went since it was made (someone tidied the store); it is made again.
-        if (code === 'ENOENT') this.namesDir = undefined;
-        if ((code !== 'EEXIST' && code !== 'ENOENT') || tries > 50) throw StoreWriteError.from(e, join(dir, name));
+        if (code !== 'ENOENT' || tries > 50) throw StoreWriteError.from(e, join(dir, name));
+        this.namesDir = undefined;
       }
+      if (created) return name;
+      if (tries > 50) throw new StoreWriteError(`No free run name in ${dir} after ${tries + 1} tries`, join(dir, name));
     }
   }
 
@@ -506,8 +503,7 @@ export class EmbeddedStore implements RunStore {
       }
       try {
         const journal = await JournalFile.open(this.runFile(run.id), { durable: this.durable });
-        await journal.append(lines([{ k: 'state', runId: run.id, name: s.name, ts: s.timestamp, message: s.message }]));
-        await journal.close();
+        await closedAfter(journal, () => journal.append(lines([{ k: 'state', runId: run.id, name: s.name, ts: s.timestamp, message: s.message }])));
       } catch {
         // The journal is gone or unwritable; the index still records the crash.
       }
@@ -603,6 +599,19 @@ class EmbeddedRunHandle implements RunHandle {
 
   close(): Promise<void> {
     return this.journal.close();
+  }
+}
+
+/**
+ * `use(file)`, the file closed after it also when it fails (a full disk): a file handle left to the garbage
+ * collector is an uncaught error from Node 26 ("A FileHandle object was closed during garbage collection"),
+ * which would end this process — the CLI in the middle of recording its run's end.
+ */
+async function closedAfter<T>(file: { close(): Promise<void> }, use: () => Promise<T>): Promise<T> {
+  try {
+    return await use();
+  } finally {
+    await file.close().catch(() => undefined);
   }
 }
 

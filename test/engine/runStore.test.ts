@@ -371,3 +371,44 @@ describe('run store: a long-lived reader', T, () => {
     await reader.close();
   });
 });
+
+describe('run store: a full disk', T, () => {
+  it('a claim and a run whose name cannot be written fail saying why, leave no file open nor half made, and the claim is made once there is room', async (t) => {
+    if (process.platform !== 'linux') return t.skip('reads the open files from /proc/self/fd');
+    const probe = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt && echo ok'], { encoding: 'utf8' });
+    if (probe.stdout.trim() !== 'ok') return t.skip(`a private tmpfs cannot be mounted here (unshare -rm: ${probe.stderr.trim() || probe.status})`);
+    const script = join(tempDir(), 'script.ts');
+    // The store opens on a 256 KB file system, which a filler then takes whole: files can still be created
+    // (the claim, the run's name), not written. A file left open would be closed by the garbage collector,
+    // which Node 26 turns into an uncaught error that ends the process.
+    writeFileSync(
+      script,
+      `import { appendFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { EmbeddedStore } from ${JSON.stringify(join(ROOT, 'src/engine/embeddedStore'))};
+const openFiles = () => readdirSync('/proc/self/fd').map((n) => { try { return readlinkSync('/proc/self/fd/' + n); } catch { return ''; } }).filter((p) => p.startsWith('/mnt/'));
+(async () => {
+  const store = await EmbeddedStore.open('/mnt/home');
+  const before = openFiles();
+  try { for (;;) appendFileSync('/mnt/filler', Buffer.alloc(4096)); } catch {}
+  const outcome = (p: Promise<unknown>) => p.then(() => 'done', (e: Error) => e.message);
+  const claim = await outcome(store.claim('resume:run-1:2'));
+  const create = await outcome(store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} }));
+  const after = openFiles();
+  const left = [...readdirSync('/mnt/home/runs/claims'), ...readdirSync('/mnt/home/runs/names')];
+  rmSync('/mnt/filler');
+  const again = await outcome(store.claim('resume:run-1:2'));
+  console.log(JSON.stringify({ before, claim, create, after, left, again }));
+  process.exit(0);
+})();`,
+    );
+    const mount = `mount -t tmpfs -o size=256k tmpfs /mnt && exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(script)}`;
+    const r = spawnSync('unshare', ['-rm', 'sh', '-c', mount], { cwd: ROOT, encoding: 'utf8', timeout: 90_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const { before, claim, create, after, left, again } = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, string | string[]>;
+    assert.match(claim as string, /no space left on the device \(ENOSPC\)/);
+    assert.match(create as string, /no space left on the device \(ENOSPC\)/);
+    assert.deepEqual(after, before, 'no file of the store is left open');
+    assert.deepEqual(left, [], 'no claim nor name is left half made');
+    assert.equal(again, 'done', 'the claim is made once there is room');
+  });
+});
