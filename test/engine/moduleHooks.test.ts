@@ -51,15 +51,16 @@ describe("the worker's module hooks (dist/module-hooks.js)", () => {
 });
 
 /**
- * Another Node to run the module-loading and standby tests under (FLOWDECK_TEST_NODE, a path to its
- * binary; `.ci/run` fetches Node 24 for it): the hooks and the standby's rehearsal depend on how each Node
- * runs module customization hooks.
+ * Another Node to run the tests under whose outcome depends on the Node version (FLOWDECK_TEST_NODE, a
+ * path to its binary; `.ci/run` fetches Node 26 for it): module loading and the standby's rehearsal (how
+ * each Node runs module customization hooks), and the embedded store (Node 26 ends a process that leaves
+ * a file handle to the garbage collector).
  */
 const OTHER_NODE = process.env.FLOWDECK_TEST_NODE;
 
 describe('on another Node (FLOWDECK_TEST_NODE)', () => {
-  it('the module-loading and standby tests pass', { timeout: 600_000, skip: OTHER_NODE ? false : 'FLOWDECK_TEST_NODE is not set (.ci/run sets it to a Node 24)' }, async () => {
-    const files = ['test/engine/moduleLoading.test.ts', 'test/engine/standbyRehearsal.test.ts'];
+  it('the module-loading, standby and embedded store tests pass', { timeout: 600_000, skip: OTHER_NODE ? false : 'FLOWDECK_TEST_NODE is not set (.ci/run sets it to a Node 26)' }, async () => {
+    const files = ['test/engine/moduleLoading.test.ts', 'test/engine/standbyRehearsal.test.ts', 'test/engine/runStore.test.ts', 'test/engine/embeddedStore.contract.test.ts'];
     const child = spawn(OTHER_NODE!, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-timeout=240000', ...files], {
       cwd: ROOT,
       // Its own test run, not a part of this one (Node's test runner tells a child so by NODE_TEST_CONTEXT).
@@ -79,6 +80,6 @@ describe('on another Node (FLOWDECK_TEST_NODE)', () => {
     const figures = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? -1);
     console.log(`# on ${OTHER_NODE}: ${figures('tests')} tests, ${figures('pass')} passed, ${figures('fail')} failed`);
     assert.equal(code, 0, `the tests failed or hung on ${OTHER_NODE}:\n${out.slice(-6000)}`);
-    assert.ok(figures('pass') >= 30, `fewer tests ran than expected:\n${out.slice(-3000)}`);
+    assert.ok(figures('pass') >= 80, `fewer tests ran than expected:\n${out.slice(-3000)}`);
   });
 });
