@@ -17,6 +17,7 @@ import type { LoadRejection } from '../protocol';
 import { API_GLOBAL } from './apiModule';
 import { apiModuleUrl, copyPath, keepCopy, keptCopy, relocatableModule } from './directImport';
 import { importFile, importModule } from './moduleImport';
+import { inThreadHooksAvailable, registerInThreadHooks } from './inThreadHooks';
 import { COMPILE_ERROR_CODE, type HooksData } from './moduleHooks';
 import { sharedTextBuffer, writeSharedText } from './sharedText';
 
@@ -105,12 +106,27 @@ function shareApi(): void {
   Object.defineProperty(globalThis, Symbol.for(API_GLOBAL), { value: api });
 }
 
-/** Starting Node's loader thread takes time: only an ES module flow that needs the hooks pays for it. */
+/** A workspace file compiled for `import`, on this thread (inThreadHooks.ts). */
+function compileForImport(file: string): { format: 'module' | 'commonjs'; code: string } {
+  const c = compiled(file, storeHome, 'preserve');
+  return { format: moduleFormat(file, c.moduleSyntax), code: c.code };
+}
+
+/**
+ * The hooks for what is imported: on this thread where Node has `module.registerHooks` (inThreadHooks.ts),
+ * else on Node's loader thread (moduleHooks.ts), whose start takes time: only an ES module flow that needs
+ * the hooks pays for it.
+ */
 function installImportHooks(): void {
   if (importHooks) return;
   importHooks = true;
   shareApi();
-  const data: HooksData = { apiExports: Object.keys(api), ownDirUrl: pathToFileURL(ownDir).href, home: hooksHome };
+  const ownDirUrl = pathToFileURL(ownDir).href;
+  if (inThreadHooksAvailable) {
+    registerInThreadHooks({ apiExports: Object.keys(api), ownDirUrl, compile: compileForImport });
+    return;
+  }
+  const data: HooksData = { apiExports: Object.keys(api), ownDirUrl, home: hooksHome };
   register(pathToFileURL(join(ownDir, 'module-hooks.js')), { data });
 }
 

@@ -1,9 +1,10 @@
 /**
- * Node's module customization hooks for the worker (`module.register`), run on Node's loader thread for
- * everything loaded with `import`: 'flowdeck' is the worker's own API object, the workspace's TypeScript
- * and JavaScript are compiled, and TypeScript-style specifiers (`./lib`, or `./lib.js` for `lib.ts`)
- * resolve. An ES module stays one; a CommonJS file goes back to Node's CommonJS loader, whose require()
- * the worker hooks itself.
+ * Node's module customization hooks for the worker before Node 26 (`module.register`; from Node 26, which
+ * deprecates it, inThreadHooks.ts), run on Node's loader thread for everything loaded with `import`, as
+ * hookRules.ts decides: 'flowdeck' is the worker's own API object, the workspace's TypeScript and
+ * JavaScript are compiled, and TypeScript-style specifiers (`./lib`, or `./lib.js` for `lib.ts`) resolve.
+ * An ES module stays one; a CommonJS file goes back to Node's CommonJS loader, whose require() the worker
+ * hooks itself.
  *
  * The hooks compile here, on the loader thread, through the store's compile cache (a file compiled before
  * is read back, the compiler never loaded). They never wait for the worker's main thread: from Node 24 the
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { compileFile } from '../compileCache';
 import { CompileError, releaseTranspiler } from '../compiler';
 import { moduleFormat } from '../moduleFormat';
-import { apiModuleSource } from './apiModule';
+import { API_URL, COMPILED, apiModule, candidatesAfter, compiledModule, isBareJsonImport, isWorkspaceFile, jsonModule } from './hookRules';
 import { readSharedText } from './sharedText';
 
 export interface HooksData {
@@ -32,9 +33,6 @@ export interface HooksData {
 
 /** The `code` of an error that is a compile error of a flow source (errors cross threads as plain Errors). */
 export const COMPILE_ERROR_CODE = 'FLOWDECK_COMPILE_ERROR';
-
-const API_URL = 'flowdeck:api';
-const COMPILED = /\.[cm]?[jt]sx?$/;
 
 let data: HooksData | undefined;
 
@@ -62,15 +60,7 @@ function compileForImport(file: string): { format: 'module' | 'commonjs'; code: 
 }
 
 function workspaceFile(url: string): boolean {
-  return url.startsWith('file:') && !/\/node_modules\//.test(url) && !url.startsWith(data!.ownDirUrl);
-}
-
-/** What TypeScript accepts for a relative import that Node does not: no extension, or `.js` for `.ts`. */
-function typescriptCandidates(specifier: string): string[] {
-  const withJsExtension = /\.([cm]?)js(x?)$/.exec(specifier);
-  if (withJsExtension) return [`${specifier.slice(0, -withJsExtension[0].length)}.${withJsExtension[1]}ts${withJsExtension[2]}`];
-  if (/\.[a-z]+$/i.test(specifier)) return [];
-  return ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'].map((ext) => specifier + ext);
+  return isWorkspaceFile(url, data!.ownDirUrl);
 }
 
 export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
@@ -78,10 +68,7 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   try {
     return await nextResolve(specifier, context);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const relative = /^\.{0,2}\//.test(specifier);
-    if (!relative || !context.parentURL || !workspaceFile(context.parentURL) || (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_UNSUPPORTED_DIR_IMPORT')) throw e;
-    for (const candidate of typescriptCandidates(specifier)) {
+    for (const candidate of candidatesAfter(e, specifier, context.parentURL, data!.ownDirUrl)) {
       try {
         return await nextResolve(candidate, context);
       } catch {
@@ -93,19 +80,10 @@ export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
 };
 
 export const load: LoadHook = async (url, context, nextLoad) => {
-  if (url === API_URL) return { format: 'module', source: apiModuleSource(data!.apiExports), shortCircuit: true };
+  if (url === API_URL) return apiModule(data!.apiExports);
   if (!workspaceFile(url)) return nextLoad(url, context);
   const file = fileURLToPath(url);
-  if (COMPILED.test(file)) {
-    const compiled = compileForImport(file);
-    // Without a source, Node loads a CommonJS module with its CommonJS loader, where require() is hooked.
-    return compiled.format === 'commonjs' ? { format: 'commonjs', shortCircuit: true } : { format: 'module', source: compiled.code, shortCircuit: true };
-  }
-  if (file.endsWith('.json') && context.importAttributes.type !== 'json') {
-    // TypeScript lets `import data from './data.json'` go without `with { type: 'json' }`; so do flows.
-    const text = await readFile(file, 'utf8');
-    JSON.parse(text);
-    return { format: 'module', source: `export default JSON.parse(${JSON.stringify(text)});\n`, shortCircuit: true };
-  }
+  if (COMPILED.test(file)) return compiledModule(compileForImport(file));
+  if (isBareJsonImport(file, context.importAttributes)) return jsonModule(await readFile(file, 'utf8'));
   return nextLoad(url, context);
 };
