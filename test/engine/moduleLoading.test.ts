@@ -204,7 +204,7 @@ describe('compile cache', () => {
 describe('module hooks on Node 26', () => {
   it('a flow that needs the hooks runs without `module.register`, which Node 26 deprecates: no deprecated call at all', { timeout: T }, async (t) => {
     const major = Number(process.versions.node.split('.')[0]);
-    if (major < 26) return t.skip(`Node ${process.versions.node} runs the hooks on its loader thread (module.register); from Node 26 they run on the worker's own (module.registerHooks)`);
+    if (major < 26) return t.skip(`module.register is deprecated from Node 26 (this is ${process.versions.node}); where Node has module.registerHooks the hooks run on the worker's own thread`);
     const ws = fixtureWorkspace('esm', ESM_ONLY_LIMIT);
     // A deprecated call throws here: with module.register the worker crashed at its first import (DEP0205).
     const r = await runCli(['run', 'limit.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: tempDir(), NODE_OPTIONS: '--throw-deprecation' } });

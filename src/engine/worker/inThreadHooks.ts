@@ -1,6 +1,6 @@
 /**
- * The worker's module hooks on its own thread (`module.registerHooks`), where Node has them and has
- * deprecated `module.register` (Node 26: DEP0205, at runtime). They decide as the loader thread's hooks do
+ * The worker's module hooks on its own thread (`module.registerHooks`), wherever Node has them (22.15+,
+ * 23.5+, 24, 26; Node 26 deprecates `module.register`, DEP0205, at runtime). They decide as the loader thread's hooks do
  * (hookRules.ts), for what is loaded with `import`; what is `require()`d goes on to Node's CommonJS loader,
  * whose extensions the worker hooks itself (loadFlow.ts), as under `module.register`. No thread to start
  * and no shared memory: registering them and a first import took ~1–3 ms here against 80–130 ms for
@@ -18,8 +18,8 @@ type RegisterHooks = (hooks: {
 
 const registerHooks = (nodeModule as unknown as { registerHooks?: RegisterHooks }).registerHooks;
 
-/** From Node 26, where `module.register` is deprecated; older Nodes keep the loader thread's hooks. */
-export const inThreadHooksAvailable = typeof registerHooks === 'function' && Number(process.versions.node.split('.')[0]) >= 26;
+/** Node 20 (and 22 before 22.15) keeps the loader thread's hooks (moduleHooks.ts). */
+export const inThreadHooksAvailable = typeof registerHooks === 'function';
 
 export interface InThreadHooksOptions {
   apiExports: string[];

@@ -1,10 +1,10 @@
 /**
- * Node's module customization hooks for the worker before Node 26 (`module.register`; from Node 26, which
- * deprecates it, inThreadHooks.ts), run on Node's loader thread for everything loaded with `import`, as
- * hookRules.ts decides: 'flowdeck' is the worker's own API object, the workspace's TypeScript and
- * JavaScript are compiled, and TypeScript-style specifiers (`./lib`, or `./lib.js` for `lib.ts`) resolve.
- * An ES module stays one; a CommonJS file goes back to Node's CommonJS loader, whose require() the worker
- * hooks itself.
+ * Node's module customization hooks for the worker where Node has no `module.registerHooks` (Node 20, and
+ * 22 before 22.15; elsewhere inThreadHooks.ts): `module.register`, run on Node's loader thread for
+ * everything loaded with `import`, as hookRules.ts decides: 'flowdeck' is the worker's own API object, the
+ * workspace's TypeScript and JavaScript are compiled, and TypeScript-style specifiers (`./lib`, or
+ * `./lib.js` for `lib.ts`) resolve. An ES module stays one; a CommonJS file goes back to Node's CommonJS
+ * loader, whose require() the worker hooks itself.
  *
  * The hooks compile here, on the loader thread, through the store's compile cache (a file compiled before
  * is read back, the compiler never loaded). They never wait for the worker's main thread: from Node 24 the
