@@ -51,35 +51,39 @@ describe("the worker's module hooks (dist/module-hooks.js)", () => {
 });
 
 /**
- * Another Node to run the tests under whose outcome depends on the Node version (FLOWDECK_TEST_NODE, a
- * path to its binary; `.ci/run` fetches Node 26 for it): module loading and the standby's rehearsal (how
- * each Node runs module customization hooks), and the embedded store (Node 26 ends a process that leaves
- * a file handle to the garbage collector).
+ * Other Nodes to run the tests under whose outcome depends on the Node version (FLOWDECK_TEST_NODE, paths
+ * to their binaries joined by ':'; `.ci/run` fetches Node 22, 24 and 26): module loading and the standby's
+ * rehearsal (how each Node runs module customization hooks: on its loader thread, or from Node 22.15 on the
+ * worker's own), and the embedded store (Node 26 ends a process that leaves a file handle to the garbage
+ * collector).
  */
-const OTHER_NODE = process.env.FLOWDECK_TEST_NODE;
+const OTHER_NODES = (process.env.FLOWDECK_TEST_NODE ?? '').split(':').filter(Boolean);
 
-describe('on another Node (FLOWDECK_TEST_NODE)', () => {
-  it('the module-loading, standby and embedded store tests pass', { timeout: 600_000, skip: OTHER_NODE ? false : 'FLOWDECK_TEST_NODE is not set (.ci/run sets it to a Node 26)' }, async () => {
-    const files = ['test/engine/moduleLoading.test.ts', 'test/engine/standbyRehearsal.test.ts', 'test/engine/runStore.test.ts', 'test/engine/embeddedStore.contract.test.ts'];
-    const child = spawn(OTHER_NODE!, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-timeout=240000', ...files], {
-      cwd: ROOT,
-      // Its own test run, not a part of this one (Node's test runner tells a child so by NODE_TEST_CONTEXT).
-      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), FLOWDECK_TEST_NODE: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
-    const code = await new Promise<number | null>((res) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 560_000);
-      child.on('close', (c) => {
-        clearTimeout(timer);
-        res(c);
+describe('on other Nodes (FLOWDECK_TEST_NODE)', () => {
+  if (OTHER_NODES.length === 0) it('the module-loading, standby and embedded store tests pass', { skip: 'FLOWDECK_TEST_NODE is not set (.ci/run sets it to Node 22, 24 and 26)' }, () => undefined);
+  for (const node of OTHER_NODES) {
+    it(`the module-loading, standby and embedded store tests pass on ${node}`, { timeout: 600_000 }, async () => {
+      const files = ['test/engine/moduleLoading.test.ts', 'test/engine/standbyRehearsal.test.ts', 'test/engine/runStore.test.ts', 'test/engine/embeddedStore.contract.test.ts'];
+      const child = spawn(node, ['--import', 'tsx', '--test', '--test-reporter=tap', '--test-timeout=240000', ...files], {
+        cwd: ROOT,
+        // Its own test run, not a part of this one (Node's test runner tells a child so by NODE_TEST_CONTEXT).
+        env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), FLOWDECK_TEST_NODE: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
+      let out = '';
+      child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
+      const code = await new Promise<number | null>((res) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 560_000);
+        child.on('close', (c) => {
+          clearTimeout(timer);
+          res(c);
+        });
+      });
+      const figures = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? -1);
+      console.log(`# on ${node}: ${figures('tests')} tests, ${figures('pass')} passed, ${figures('fail')} failed`);
+      assert.equal(code, 0, `the tests failed or hung on ${node}:\n${out.slice(-6000)}`);
+      assert.ok(figures('pass') >= 80, `fewer tests ran than expected:\n${out.slice(-3000)}`);
     });
-    const figures = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? -1);
-    console.log(`# on ${OTHER_NODE}: ${figures('tests')} tests, ${figures('pass')} passed, ${figures('fail')} failed`);
-    assert.equal(code, 0, `the tests failed or hung on ${OTHER_NODE}:\n${out.slice(-6000)}`);
-    assert.ok(figures('pass') >= 80, `fewer tests ran than expected:\n${out.slice(-3000)}`);
-  });
+  }
 });
