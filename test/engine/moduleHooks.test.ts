@@ -82,7 +82,9 @@ describe('on other Nodes (FLOWDECK_TEST_NODE)', () => {
       });
       const figures = (name: string): number => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(out)?.[1] ?? -1);
       console.log(`# on ${node}: ${figures('tests')} tests, ${figures('pass')} passed, ${figures('fail')} failed`);
-      assert.equal(code, 0, `the tests failed or hung on ${node}:\n${out.slice(-6000)}`);
+      // What failed, with its error (the whole output is long; its end shows only the last file's tests).
+      const failures = out.split('\n').flatMap((line, i, lines) => (/^\s*not ok /.test(line) ? lines.slice(i, i + 40) : [])).join('\n');
+      assert.equal(code, 0, `the tests failed or hung on ${node}:\n${failures.slice(0, 20_000)}\n…\n${out.slice(-3000)}`);
       assert.ok(figures('pass') >= 80, `fewer tests ran than expected:\n${out.slice(-3000)}`);
     });
   }
