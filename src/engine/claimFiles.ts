@@ -39,10 +39,10 @@ const STALE_TAKEOVER_MS = 10_000;
  * written whole (a full disk) is closed and removed again before the error is thrown: left empty, it would
  * hold its name for nobody, and left open, Node 26 would end the process when it is collected.
  */
-export async function createExclusiveFile(path: string, text: string, mode = FILE_MODE): Promise<boolean> {
+export async function createExclusiveFile(path: string, text: string): Promise<boolean> {
   let fh;
   try {
-    fh = await open(path, 'wx', mode);
+    fh = await open(path, 'wx', FILE_MODE);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;

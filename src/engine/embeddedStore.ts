@@ -355,7 +355,7 @@ export class EmbeddedStore implements RunStore {
     const dir = join(this.runsDir, 'claims');
     await privateDir(dir);
     try {
-      return await createExclusiveFile(join(dir, key.replace(/:/g, '_')), JSON.stringify(currentProcess()), 0o600);
+      return await createExclusiveFile(join(dir, key.replace(/:/g, '_')), JSON.stringify(currentProcess()));
     } catch (e) {
       throw StoreWriteError.from(e, join(dir, key));
     }
@@ -400,16 +400,13 @@ export class EmbeddedStore implements RunStore {
         throw StoreWriteError.from(e, dir);
       }
       const name = uniqueRunName((n) => this.index.byName.has(n));
-      let created = false;
       try {
-        created = await createExclusiveFile(join(dir, name), nameClaimText(id, currentProcess()), 0o600);
+        if (await createExclusiveFile(join(dir, name), nameClaimText(id, currentProcess()))) return name;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
         // ENOENT: the folder went since it was made (someone tidied the store); it is made again.
-        if (code !== 'ENOENT' || tries > 50) throw StoreWriteError.from(e, join(dir, name));
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || tries > 50) throw StoreWriteError.from(e, join(dir, name));
         this.namesDir = undefined;
       }
-      if (created) return name;
       if (tries > 50) throw new StoreWriteError(`No free run name in ${dir} after ${tries + 1} tries`, join(dir, name));
     }
   }
@@ -503,7 +500,12 @@ export class EmbeddedStore implements RunStore {
       }
       try {
         const journal = await JournalFile.open(this.runFile(run.id), { durable: this.durable });
-        await closedAfter(journal, () => journal.append(lines([{ k: 'state', runId: run.id, name: s.name, ts: s.timestamp, message: s.message }])));
+        try {
+          await journal.append(lines([{ k: 'state', runId: run.id, name: s.name, ts: s.timestamp, message: s.message }]));
+        } finally {
+          // Also when the write failed (a full disk): on Node 26 a file left to the garbage collector ends the process.
+          await journal.close();
+        }
       } catch {
         // The journal is gone or unwritable; the index still records the crash.
       }
@@ -599,19 +601,6 @@ class EmbeddedRunHandle implements RunHandle {
 
   close(): Promise<void> {
     return this.journal.close();
-  }
-}
-
-/**
- * `use(file)`, the file closed after it also when it fails (a full disk): a file handle left to the garbage
- * collector is an uncaught error from Node 26 ("A FileHandle object was closed during garbage collection"),
- * which would end this process — the CLI in the middle of recording its run's end.
- */
-async function closedAfter<T>(file: { close(): Promise<void> }, use: () => Promise<T>): Promise<T> {
-  try {
-    return await use();
-  } finally {
-    await file.close().catch(() => undefined);
   }
 }
 
