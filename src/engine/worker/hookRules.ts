@@ -4,6 +4,7 @@
  * worker's API module; the workspace's TypeScript and JavaScript are compiled; TypeScript-style relative
  * specifiers (`./lib`, or `./lib.js` for `lib.ts`) resolve; a JSON file imports without its attribute.
  */
+import { moduleFormat } from '../moduleFormat';
 import { apiModuleSource } from './apiModule';
 
 export const API_URL = 'flowdeck:api';
@@ -50,7 +51,10 @@ export function jsonModule(text: string): { format: 'module'; source: string; sh
   return { format: 'module', source: `export default JSON.parse(${JSON.stringify(text)});\n`, shortCircuit: true };
 }
 
-/** A compiled workspace file as a load hook gives it: an ES module's code, or CommonJS left to Node's CommonJS loader (whose require() the worker hooks). */
-export function compiledModule(compiled: { format: 'module' | 'commonjs'; code: string }): { format: 'module' | 'commonjs'; source?: string; shortCircuit: true } {
-  return compiled.format === 'commonjs' ? { format: 'commonjs', shortCircuit: true } : { format: 'module', source: compiled.code, shortCircuit: true };
+/**
+ * A workspace file, compiled with its module syntax preserved, as a load hook gives it: an ES module's code,
+ * or CommonJS left to Node's CommonJS loader (whose require() the worker hooks).
+ */
+export function compiledModule(file: string, compiled: { code: string; moduleSyntax: boolean }): { format: 'module' | 'commonjs'; source?: string; shortCircuit: true } {
+  return moduleFormat(file, compiled.moduleSyntax) === 'commonjs' ? { format: 'commonjs', shortCircuit: true } : { format: 'module', source: compiled.code, shortCircuit: true };
 }

@@ -1,10 +1,11 @@
 /**
  * The worker's module hooks on its own thread (`module.registerHooks`), wherever Node has them (22.15+,
- * 23.5+, 24, 26; Node 26 deprecates `module.register`, DEP0205, at runtime). They decide as the loader thread's hooks do
- * (hookRules.ts), for what is loaded with `import`; what is `require()`d goes on to Node's CommonJS loader,
- * whose extensions the worker hooks itself (loadFlow.ts), as under `module.register`. No thread to start
- * and no shared memory: registering them and a first import took ~1–3 ms here against 80–130 ms for
- * `module.register` on Node 26.12 (a busy machine), and a compile error arrives as the CompileError it is.
+ * 23.5+, 24, 26; Node 26 deprecates `module.register`, DEP0205, at runtime). They decide as the loader
+ * thread's hooks do (hookRules.ts), for what is loaded with `import`; what is `require()`d goes on to
+ * Node's CommonJS loader, whose extensions the worker hooks itself (loadFlow.ts), as under
+ * `module.register`. No thread to start and no shared memory: registering them and a first import took
+ * ~1–3 ms here against 80–130 ms for `module.register` on Node 26.12 (a busy machine), and a compile error
+ * arrives as the CompileError it is.
  */
 import { readFileSync } from 'node:fs';
 import * as nodeModule from 'node:module';
@@ -24,8 +25,8 @@ export const inThreadHooksAvailable = typeof registerHooks === 'function';
 export interface InThreadHooksOptions {
   apiExports: string[];
   ownDirUrl: string;
-  /** Compiles a workspace file for `import` (throws CompileError). */
-  compile(file: string): { format: 'module' | 'commonjs'; code: string };
+  /** Compiles a workspace file for `import`, its module syntax preserved (throws CompileError). */
+  compile(file: string): { code: string; moduleSyntax: boolean };
 }
 
 const imported = (context: { conditions?: string[] }): boolean => context.conditions?.includes('require') !== true;
@@ -52,7 +53,7 @@ export function registerInThreadHooks(options: InThreadHooksOptions): void {
       if (url === API_URL) return apiModule(apiExports);
       if (!imported(context) || !isWorkspaceFile(url, ownDirUrl)) return next(url, context);
       const file = fileURLToPath(url);
-      if (COMPILED.test(file)) return compiledModule(compile(file));
+      if (COMPILED.test(file)) return compiledModule(file, compile(file));
       if (isBareJsonImport(file, context.importAttributes)) return jsonModule(readFileSync(file, 'utf8'));
       return next(url, context);
     },

@@ -106,12 +106,6 @@ function shareApi(): void {
   Object.defineProperty(globalThis, Symbol.for(API_GLOBAL), { value: api });
 }
 
-/** A workspace file compiled for `import`, on this thread (inThreadHooks.ts). */
-function compileForImport(file: string): { format: 'module' | 'commonjs'; code: string } {
-  const c = compiled(file, storeHome, 'preserve');
-  return { format: moduleFormat(file, c.moduleSyntax), code: c.code };
-}
-
 /**
  * The hooks for what is imported: on this thread where Node has `module.registerHooks` (inThreadHooks.ts),
  * else on Node's loader thread (moduleHooks.ts), whose start takes time: only an ES module flow that needs
@@ -123,7 +117,7 @@ function installImportHooks(): void {
   shareApi();
   const ownDirUrl = pathToFileURL(ownDir).href;
   if (inThreadHooksAvailable) {
-    registerInThreadHooks({ apiExports: Object.keys(api), ownDirUrl, compile: compileForImport });
+    registerInThreadHooks({ apiExports: Object.keys(api), ownDirUrl, compile: (file) => compiled(file, storeHome, 'preserve') });
     return;
   }
   const data: HooksData = { apiExports: Object.keys(api), ownDirUrl, home: hooksHome };

@@ -16,9 +16,8 @@
 import { readFile } from 'node:fs/promises';
 import type { InitializeHook, LoadHook, ResolveHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { compileFile } from '../compileCache';
+import { compileFile, type CompiledFile } from '../compileCache';
 import { CompileError, releaseTranspiler } from '../compiler';
-import { moduleFormat } from '../moduleFormat';
 import { API_URL, COMPILED, apiModule, candidatesAfter, compiledModule, isBareJsonImport, isWorkspaceFile, jsonModule } from './hookRules';
 import { readSharedText } from './sharedText';
 
@@ -43,11 +42,10 @@ export const initialize: InitializeHook<HooksData> = (d) => {
 /** Compiles going on: the compiler's running parts (esbuild's service) are let go once none is. */
 let compiling = 0;
 
-function compileForImport(file: string): { format: 'module' | 'commonjs'; code: string } {
+function compileForImport(file: string): CompiledFile {
   compiling++;
   try {
-    const c = compileFile(file, readSharedText(data!.home), 'preserve');
-    return { format: moduleFormat(file, c.moduleSyntax), code: c.code };
+    return compileFile(file, readSharedText(data!.home), 'preserve');
   } catch (e) {
     // The main thread tells a compile error by its code: what crosses threads is a plain Error.
     throw Object.assign(new Error((e as Error).message), e instanceof CompileError ? { code: COMPILE_ERROR_CODE } : {});
@@ -83,7 +81,7 @@ export const load: LoadHook = async (url, context, nextLoad) => {
   if (url === API_URL) return apiModule(data!.apiExports);
   if (!workspaceFile(url)) return nextLoad(url, context);
   const file = fileURLToPath(url);
-  if (COMPILED.test(file)) return compiledModule(compileForImport(file));
+  if (COMPILED.test(file)) return compiledModule(file, compileForImport(file));
   if (isBareJsonImport(file, context.importAttributes)) return jsonModule(await readFile(file, 'utf8'));
   return nextLoad(url, context);
 };
