@@ -58,12 +58,15 @@ function compileForRequire(file: string, home: string): string {
 
 /** The store whose `compiled` folder the hooks compile into: the one of the load being served. */
 let storeHome = '';
-/** The same, for the hooks on Node's loader thread (a path longer than this goes without the cache there). */
-const hooksHome = sharedTextBuffer(16 * 1024);
+/**
+ * The same, for the hooks on Node's loader thread (a path longer than this goes without the cache there):
+ * made when those hooks are registered (Node 20), not where the hooks run on this thread.
+ */
+let hooksHome: SharedArrayBuffer | undefined;
 
 function useStore(home: string): void {
   storeHome = home;
-  writeSharedText(hooksHome, home);
+  if (hooksHome) writeSharedText(hooksHome, home);
 }
 
 let requireHooks = false;
@@ -120,6 +123,8 @@ function installImportHooks(): void {
     registerInThreadHooks({ apiExports: Object.keys(api), ownDirUrl, compile: (file) => compiled(file, storeHome, 'preserve') });
     return;
   }
+  hooksHome = sharedTextBuffer(16 * 1024);
+  writeSharedText(hooksHome, storeHome);
   const data: HooksData = { apiExports: Object.keys(api), ownDirUrl, home: hooksHome };
   register(pathToFileURL(join(ownDir, 'module-hooks.js')), { data });
 }
