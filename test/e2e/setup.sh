@@ -13,7 +13,7 @@
 set -euo pipefail
 
 START_TS=$(date +%s)
-CS_VERSION=4.100.3
+CS_VERSION="${FLOWDECK_E2E_CODE_SERVER:-4.100.3}"
 CACHE_ROOT="${FLOWDECK_E2E_CACHE:-$HOME/.cache/flowdeck-e2e}"
 CS_DIR="$CACHE_ROOT/code-server-$CS_VERSION"
 MARKER="$CS_DIR/.flowdeck-e2e-ready"
@@ -52,7 +52,8 @@ command -v rg >/dev/null || { log "ripgrep (rg) missing after apt"; exit 1; }
 
 # ------------------------------------------------------------------------------------- code-server
 node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" = 20 ] || log "warning: code-server $CS_VERSION declares Node 20, this is Node $(node --version)"
+wanted_major=$(npm view "code-server@$CS_VERSION" engines.node 2>/dev/null || true)
+[ -z "$wanted_major" ] || [ "$node_major" = "$wanted_major" ] || log "warning: code-server $CS_VERSION declares Node $wanted_major, this is Node $(node --version)"
 
 is_ready() {
   [ -f "$MARKER" ] && grep -qx "code-server@$CS_VERSION node@$(node --version)" "$MARKER" \
@@ -101,6 +102,16 @@ if [ -n "$NODEDIR" ]; then npm_config_nodedir="$NODEDIR" npm rebuild argon2 </de
 
 VS="$WORK/node_modules/code-server/lib/vscode"
 cd "$VS"
+# Newer VS Code takes @parcel/watcher from a commit on GitHub, which cannot be fetched here: the registry's
+# release it was cut from stands in (its native module is rebuilt below like the others).
+if grep -q '"@parcel/watcher": "parcel-bundler/watcher#' package.json; then
+  log "lib/vscode: @parcel/watcher from the npm registry instead of GitHub"
+  npm pkg set 'dependencies.@parcel/watcher=^2.5.1'
+  node -e '
+    const fs = require("fs"); const w = JSON.parse(fs.readFileSync("npm-shrinkwrap.json", "utf8"));
+    delete w.packages["node_modules/@parcel/watcher"]; w.packages[""].dependencies["@parcel/watcher"] = "^2.5.1";
+    fs.writeFileSync("npm-shrinkwrap.json", JSON.stringify(w, null, 2));'
+fi
 log "lib/vscode: npm install --omit=dev --ignore-scripts"
 npm install --omit=dev --ignore-scripts </dev/null
 

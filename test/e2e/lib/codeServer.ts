@@ -24,7 +24,7 @@ import { chromium, type Browser, type BrowserContext, type FrameLocator, type Lo
 declare const document: any;
 declare const navigator: any;
 
-export const CODE_SERVER_VERSION = '4.100.3';
+export const CODE_SERVER_VERSION = process.env.FLOWDECK_E2E_CODE_SERVER ?? '4.100.3';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');
 export const CHROMIUM_PATH = process.env.FLOWDECK_E2E_CHROMIUM ?? '/usr/bin/chromium';
@@ -263,6 +263,10 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   fs.writeFileSync(configPath, 'auth: none\ncert: false\n');
   const settings = { ...DEFAULT_SETTINGS, ...(trusted ? {} : UNTRUSTED_SETTINGS), ...(opts.settings ?? {}) };
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  // And as the remote's (Machine) settings, where a recent VS Code in a browser reads machine-scoped
+  // settings (`flowdeck.store`) from; VS Code 1.100 read them from the user's settings too.
+  fs.mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
+  fs.writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
 
   const env = serverEnv(opts.env);
   const common = baseArgs(configPath, userDataDir, extensionsDir);
