@@ -21,7 +21,7 @@ import { registerDisconnectYouTube } from './commands/disconnectYouTube';
 import { registerFilterRuns } from './commands/filterRuns';
 import { registerGoToFailure } from './commands/goToFailure';
 import { registerGroupRuns, restoreRunsGrouping } from './commands/groupRuns';
-import { registerLoadMoreRuns } from './commands/loadMoreRuns';
+import { registerOpenRunsRow } from './commands/openRunsRow';
 import { registerManageSchedule } from './commands/manageSchedule';
 import { registerOpenDashboard } from './commands/openDashboard';
 import { registerOpenFlowSource } from './commands/openFlowSource';
@@ -171,7 +171,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerClearHistory(context, flowdeck);
   registerFilterRuns(context, flowdeck);
   registerClearRunsFilter(context, flowdeck);
-  registerLoadMoreRuns(context, flowdeck);
+  registerOpenRunsRow(context, flowdeck);
   registerOpenDashboard(context, flowdeck);
   registerSignInGitHub(context, flowdeck);
   registerSetGitHubToken(context, flowdeck);

@@ -67,7 +67,7 @@ test('every contributed command is registered, and every registered command is c
 test('menus refer only to contributed commands; commands that need a tree item are hidden from the palette', () => {
   for (const [menu, items] of Object.entries(c.menus)) for (const item of items) assert.ok(commands.has(item.command), `${menu}: ${item.command}`);
   const hidden = new Set(c.menus.commandPalette!.filter((i) => i.when === 'false').map((i) => i.command));
-  for (const id of ['flowdeck.openFlowSource', 'flowdeck.cancelRun', 'flowdeck.rerunRun', 'flowdeck.showRunLogs', 'flowdeck.openRunInDashboard', 'flowdeck.deleteRun', 'flowdeck.loadMoreRuns']) {
+  for (const id of ['flowdeck.openFlowSource', 'flowdeck.cancelRun', 'flowdeck.rerunRun', 'flowdeck.showRunLogs', 'flowdeck.openRunInDashboard', 'flowdeck.deleteRun', 'flowdeck.openRunsRow']) {
     assert.ok(hidden.has(id), `${id} is hidden from the palette`);
   }
   for (const id of ['flowdeck.runFlow', 'flowdeck.openDashboard', 'flowdeck.createFlow']) assert.ok(!hidden.has(id), `${id} stays in the palette`);

@@ -70,6 +70,9 @@ export class FlowGroupNode extends vscode.TreeItem implements Pick<FlowRef, 'kin
   }
 }
 
+/** What a click on a run, its task-run summary or "Load more…" does: no arguments, so a redraw cannot drop it (openRunsRow.ts). */
+const ROW_COMMAND: vscode.Command = { command: 'flowdeck.openRunsRow', title: 'Open' };
+
 export class RunNode extends vscode.TreeItem {
   /** What is listed of a finished run's task runs, read once from its journal. */
   finishedTasks?: TaskDigest;
@@ -85,8 +88,8 @@ export class RunNode extends vscode.TreeItem {
   ) {
     super(run.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `run/${run.id}`;
-    // Clicking a run (or Enter on it) opens its details.
-    this.command = { command: 'flowdeck.openRun', title: 'Open Run', arguments: [run.id] };
+    // Clicking a run (or Enter on it) opens its details: the command reads the view's selection (openRunsRow.ts).
+    this.command = ROW_COMMAND;
     this.update(run, cancelable, now);
   }
 
@@ -130,7 +133,7 @@ export class TaskSummaryNode extends vscode.TreeItem {
     this.tooltip = counts.failed > 0 ? 'Failed task runs are listed first. Click to see them all on the run\'s timeline.' : 'Click to see them all on the run\'s timeline.';
     this.contextValue = 'tasksummary';
     this.accessibilityInformation = { label: taskSummaryAccessibilityLabel(counts), role: 'treeitem' };
-    this.command = { command: 'flowdeck.openRun', title: 'Open Run', arguments: [parent.run.id] };
+    this.command = ROW_COMMAND;
   }
 }
 
@@ -145,7 +148,7 @@ export class LoadMoreNode extends vscode.TreeItem {
     this.iconPath = themeIcon(ITEM_ICONS.loadMore);
     if (remaining !== undefined) this.description = `${remaining.toLocaleString('en-US')} more`;
     this.contextValue = 'loadmore';
-    this.command = { command: 'flowdeck.loadMoreRuns', title: 'Load More', arguments: [this] };
+    this.command = ROW_COMMAND;
   }
 }
 

@@ -80,6 +80,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     );
   }
 
+  /**
+   * The row a click or Enter has just opened: VS Code selects it, and hands the selection over, before it
+   * runs the row's command (openRunsRow.ts). Several selected (Enter after Shift-clicks): the last.
+   */
+  openedRow(): RunsTreeNode | undefined {
+    return this.view?.selection.at(-1);
+  }
+
   getFilter(): RunsFilter {
     return { ...this.filter };
   }

@@ -65,22 +65,14 @@ export const flowRow = (page: Page, flowName: string) => rowByLabel(page, 'Flows
 export const runRow = (page: Page, runName: string) => rowByLabel(page, 'Runs', runName);
 
 /**
- * Clicks a run's row until its details tab shows. VS Code hands a tree row's command to the extension by a
- * token it drops when the row is redrawn, so a click landing just after a redraw (a run that has just ended
- * is redrawn as its summary settles) runs nothing and says "Actual command not found"; a person clicks again.
+ * Clicks a run's row once and waits for its details tab. A row's command reads the view's selection
+ * (openRunsRow.ts): it used to carry the run's id, which VS Code hands over by a token it drops when it
+ * redraws the row, so a click just after a run ended (its row is redrawn as its summary settles) could run
+ * nothing ("Actual command not found") and needed a second click. One click must do now.
  */
-export async function openRunByClick(page: Page, runName: string, timeoutMs = 30_000): Promise<number> {
-  const tab = page.locator('.tab', { hasText: `Run ${runName}` }).first();
-  const deadline = Date.now() + timeoutMs;
-  for (let clicks = 1; ; clicks++) {
-    await runRow(page, runName).locator('.label-name').click();
-    const shown = await tab.waitFor({ state: 'visible', timeout: Math.max(1_000, Math.min(5_000, deadline - Date.now())) }).then(
-      () => true,
-      () => false,
-    );
-    if (shown) return clicks;
-    if (Date.now() >= deadline) throw new Error(`no details tab for run ${runName} after ${clicks} clicks in ${timeoutMs} ms`);
-  }
+export async function openRunByClick(page: Page, runName: string, timeoutMs = 15_000): Promise<void> {
+  await runRow(page, runName).locator('.label-name').click();
+  await page.locator('.tab', { hasText: `Run ${runName}` }).first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** Label and description of every rendered row of the Runs view. */
