@@ -381,6 +381,18 @@ describe('Flowdeck in code-server: monitoring', () => {
     });
   });
 
+  test("a big run's task-run summary in the Runs view opens its details with one click", async () => {
+    await withDiagnostics(page, server, 'big-run-summary', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      const row = runRow(page, bigRun);
+      if ((await row.getAttribute('aria-expanded')) !== 'true') await row.locator('.monaco-tl-twistie').click();
+      const summary = sidebarPane(page, 'Runs').locator('.monaco-list-row', { hasText: /^\s*20,000 task runs: / }).first();
+      await summary.waitFor({ state: 'visible', timeout: 30_000 });
+      await summary.locator('.label-name').click();
+      await page.locator('.tab', { hasText: `Run ${bigRun}` }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    });
+  });
+
   test('an open run details panel comes back after the window reloads', async () => {
     await withDiagnostics(page, server, 'reload', async () => {
       await reloadWindow(page);
