@@ -159,9 +159,12 @@ export function storeContract(backend: StoreBackend): void {
         // The worker's lines are stored as they came (masked there); many small appends in flight at once.
         await Promise.all(Array.from({ length: 200 }, (_, i) => h.appendText(`${JSON.stringify(log(h.id, `line ${i}`, i))}\n`)));
         await h.appendText(`${JSON.stringify(log(h.id, 'a'))}\n${JSON.stringify(log(h.id, 'b'))}\n`);
+        // In pieces, as the worker's ready-made lines come: text and bytes, each piece whole lines.
+        const text = (m: string) => `${JSON.stringify(log(h.id, m))}\n`;
+        await h.appendText([text('c'), Buffer.from(text('d – ü') + text('e'), 'utf8'), text('f') + text('g')]);
         await h.flush();
         const messages = (await logsOf(store, h.id)).map((l) => l.message);
-        assert.deepEqual(messages, [...Array.from({ length: 200 }, (_, i) => `line ${i}`), 'a', 'b']);
+        assert.deepEqual(messages, [...Array.from({ length: 200 }, (_, i) => `line ${i}`), 'a', 'b', 'c', 'd – ü', 'e', 'f', 'g']);
       });
     });
 

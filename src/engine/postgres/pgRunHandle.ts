@@ -80,8 +80,11 @@ export class PgRunHandle implements RunHandle {
   }
 
   appendText(text: JournalText): Promise<void> {
-    const whole = typeof text === 'string' ? text : text.map((piece) => (typeof piece === 'string' ? piece : piece.toString('utf8'))).join('');
-    return this.enqueue(linesOf(whole));
+    if (typeof text === 'string') return this.enqueue(linesOf(text));
+    // Each piece is whole lines: split where it lies, not joined into one text first.
+    const lines: string[] = [];
+    for (const piece of text) for (const line of linesOf(typeof piece === 'string' ? piece : piece.toString('utf8'))) lines.push(line);
+    return this.enqueue(lines);
   }
 
   /**
