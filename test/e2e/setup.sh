@@ -51,10 +51,6 @@ command -v rg >/dev/null || { log "ripgrep (rg) missing after apt"; exit 1; }
 [ -x /usr/bin/chromium ] || { log "/usr/bin/chromium missing after apt"; exit 1; }
 
 # ------------------------------------------------------------------------------------- code-server
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-wanted_major=$(npm view "code-server@$CS_VERSION" engines.node 2>/dev/null || true)
-[ -z "$wanted_major" ] || [ "$node_major" = "$wanted_major" ] || log "warning: code-server $CS_VERSION declares Node $wanted_major, this is Node $(node --version)"
-
 is_ready() {
   [ -f "$MARKER" ] && grep -qx "code-server@$CS_VERSION node@$(node --version)" "$MARKER" \
     && [ -f "$CS_ENTRY" ] \
@@ -96,6 +92,9 @@ printf '{ "name": "flowdeck-e2e-code-server", "private": true }\n' > package.jso
 
 log "npm install --ignore-scripts code-server@$CS_VERSION"
 npm install --ignore-scripts --no-save --no-package-lock "code-server@$CS_VERSION" </dev/null
+wanted_major=$(node -p 'require("./node_modules/code-server/package.json").engines?.node ?? ""')
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ -z "$wanted_major" ] || [ "$node_major" = "$wanted_major" ] || log "warning: code-server $CS_VERSION declares Node $wanted_major, this is Node $(node --version)"
 log "npm rebuild argon2"
 # argon2's install script (node-pre-gyp) fails to download a prebuilt binary and falls back to a build.
 if [ -n "$NODEDIR" ]; then npm_config_nodedir="$NODEDIR" npm rebuild argon2 </dev/null; else npm rebuild argon2 </dev/null; fi
@@ -103,7 +102,7 @@ if [ -n "$NODEDIR" ]; then npm_config_nodedir="$NODEDIR" npm rebuild argon2 </de
 VS="$WORK/node_modules/code-server/lib/vscode"
 cd "$VS"
 # Newer VS Code takes @parcel/watcher from a commit on GitHub, which cannot be fetched here: the registry's
-# release it was cut from stands in (its native module is rebuilt below like the others).
+# release stands in (its native module is rebuilt below like the others).
 if grep -q '"@parcel/watcher": "parcel-bundler/watcher#' package.json; then
   log "lib/vscode: @parcel/watcher from the npm registry instead of GitHub"
   npm pkg set 'dependencies.@parcel/watcher=^2.5.1'
