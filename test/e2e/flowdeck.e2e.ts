@@ -536,6 +536,30 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       assert.match(text, new RegExp(`Flow run '${runName}' - Finished in state`));
     });
   });
+
+  test("a flow file that doesn't parse shows as file:line:column with the error, and a click opens it there", async () => {
+    await withDiagnostics(page, server, 'broken-file', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      const file = `${dirs.workspace}/broken.flow.ts`;
+      // Line 3, column 38: the parser stops at the stray `)`.
+      fs.writeFileSync(file, "import { flow } from 'flowdeck';\n\nexport default flow({ name: 'broken' }, ) => 1);\n");
+      try {
+        const row = sidebarPane(page, 'Flows').locator('.monaco-list-row', { hasText: /broken\.flow\.ts:3:\d+/ }).first();
+        await row.waitFor({ state: 'visible', timeout: 30_000 });
+        const label = (await row.locator('.label-name').innerText()).trim();
+        const column = Number(/:3:(\d+)$/.exec(label)?.[1]);
+        assert.ok(column > 0, `a position in the label: ${label}`);
+        assert.notEqual((await row.locator('.label-description').innerText()).trim(), '', 'the parser\'s message beside it');
+        await row.locator('.label-name').click();
+        await page.locator('.tab.active', { hasText: 'broken.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
+        const status = page.locator('.part.statusbar');
+        await status.locator('.statusbar-item', { hasText: `Ln 3, Col ${column}` }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+      await sidebarPane(page, 'Flows').locator('.monaco-list-row', { hasText: /broken\.flow\.ts/ }).first().waitFor({ state: 'detached', timeout: 30_000 });
+    });
+  });
 });
 
 /** Closes the dashboard's notices, so screenshots show the charts under them. */
