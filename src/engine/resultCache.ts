@@ -33,6 +33,8 @@ interface Header {
 /** `<home>/cache/<hash>.dv`: a JSON header line, then the value's devalue text. */
 export class FileResultCache implements ResultCache {
   readonly dir: string;
+  /** The purge going on, if one is. */
+  private purging?: Promise<void>;
 
   constructor(
     home: string,
@@ -99,8 +101,19 @@ export class FileResultCache implements ResultCache {
     return removed;
   }
 
-  /** Purges at most once a day (a marker file's time says when it last ran). */
-  async purgeDaily(): Promise<void> {
+  /**
+   * Purges at most once a day (a marker file's time says when it last ran), one purge at a time: a call
+   * while one goes (the store's own, started in the background at its opening) waits for that one, whose
+   * marker would otherwise land after this call looked at it.
+   */
+  purgeDaily(): Promise<void> {
+    this.purging ??= this.purgeIfDue().finally(() => {
+      this.purging = undefined;
+    });
+    return this.purging;
+  }
+
+  private async purgeIfDue(): Promise<void> {
     const marker = join(this.dir, '.purged');
     try {
       if (this.clock.now() - (await stat(marker)).mtimeMs < PURGE_INTERVAL_MS) return;
