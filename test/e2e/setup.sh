@@ -101,15 +101,15 @@ if [ -n "$NODEDIR" ]; then npm_config_nodedir="$NODEDIR" npm rebuild argon2 </de
 
 VS="$WORK/node_modules/code-server/lib/vscode"
 cd "$VS"
-# Newer VS Code takes @parcel/watcher from a commit on GitHub, which cannot be fetched here: the registry's
+# Some VS Code releases (1.106) take @parcel/watcher from a commit on GitHub, which cannot be fetched here: the registry's
 # release stands in (its native module is rebuilt below like the others).
 if grep -q '"@parcel/watcher": "parcel-bundler/watcher#' package.json; then
   log "lib/vscode: @parcel/watcher from the npm registry instead of GitHub"
-  npm pkg set 'dependencies.@parcel/watcher=^2.5.1'
   node -e '
-    const fs = require("fs"); const w = JSON.parse(fs.readFileSync("npm-shrinkwrap.json", "utf8"));
-    delete w.packages["node_modules/@parcel/watcher"]; w.packages[""].dependencies["@parcel/watcher"] = "^2.5.1";
-    fs.writeFileSync("npm-shrinkwrap.json", JSON.stringify(w, null, 2));'
+    const fs = require("fs");
+    const edit = (file, change) => { const j = JSON.parse(fs.readFileSync(file, "utf8")); change(j); fs.writeFileSync(file, JSON.stringify(j, null, 2)); };
+    edit("package.json", (p) => { p.dependencies["@parcel/watcher"] = "^2.5.1"; });
+    edit("npm-shrinkwrap.json", (w) => { delete w.packages["node_modules/@parcel/watcher"]; w.packages[""].dependencies["@parcel/watcher"] = "^2.5.1"; });'
 fi
 log "lib/vscode: npm install --omit=dev --ignore-scripts"
 npm install --omit=dev --ignore-scripts </dev/null

@@ -257,16 +257,16 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   const extensionsDir = path.join(tempDir, 'extensions');
   const configPath = path.join(tempDir, 'config.yaml');
   const logPath = path.join(tempDir, 'code-server.log');
-  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(extensionsDir, { recursive: true });
   // An explicit config file, so code-server neither reads nor writes ~/.config/code-server/config.yaml.
   fs.writeFileSync(configPath, 'auth: none\ncert: false\n');
   const settings = { ...DEFAULT_SETTINGS, ...(trusted ? {} : UNTRUSTED_SETTINGS), ...(opts.settings ?? {}) };
-  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
-  // And as the remote's (Machine) settings, where a recent VS Code in a browser reads machine-scoped
-  // settings (`flowdeck.store`) from; VS Code 1.100 read them from the user's settings too.
-  fs.mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
-  fs.writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
+  // As the user's settings and as the remote's (Machine), where a recent VS Code in a browser reads
+  // machine-scoped settings (`flowdeck.store`) from; VS Code 1.100 read them from the user's too.
+  for (const scope of ['User', 'Machine']) {
+    fs.mkdirSync(path.join(userDataDir, scope), { recursive: true });
+    fs.writeFileSync(path.join(userDataDir, scope, 'settings.json'), JSON.stringify(settings, null, 2));
+  }
 
   const env = serverEnv(opts.env);
   const common = baseArgs(configPath, userDataDir, extensionsDir);
