@@ -498,8 +498,10 @@ export function scheduleAndLimitContract(backend: StoreBackend): void {
         const results = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 4]!.schedules.claimSlot('00000000aa', SLOT)));
         assert.equal(results.filter((r) => r.claimed).length, 1);
         const winner = stores[results.findIndex((r) => r.claimed) % 4]!;
-        const lost = results.find((r) => !r.claimed)!;
-        assert.equal(lost.claimed === false && lost.holder?.pid, process.pid);
+        // A loser names the holder when it could read the claim; one that read it while it was being written cannot.
+        const holders = results.flatMap((r) => (r.claimed === false && r.holder ? [r.holder.pid] : []));
+        assert.ok(holders.length > 0, 'a loser names the holder');
+        assert.deepEqual(new Set(holders), new Set([process.pid]));
         await winner.schedules.releaseSlot('00000000aa', SLOT);
         assert.equal((await stores[0]!.schedules.claimSlot('00000000aa', SLOT)).claimed, true);
         // Many slots later the newest still claim once.
