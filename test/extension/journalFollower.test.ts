@@ -74,11 +74,11 @@ test('task runs keep every state they went through: attempts, the wait before a 
     { k: 'state', runId: id, name: 'Failed', ts: 2400, message: 'boom' },
   ]);
   await follower.catchUp();
-  const t1 = follower.taskStates.get('t1')!.map((s) => `${s.name}@${s.ts}${s.attempt ? `#${s.attempt}` : ''}`);
+  const t1 = follower.taskHistory('t1')!.map((s) => `${s.name}@${s.ts}${s.attempt ? `#${s.attempt}` : ''}`);
   assert.deepEqual(t1, ['Pending@1001', 'Running@1002#1', 'AwaitingRetry@1100', 'Retrying@2100#2', 'Failed@2200']);
-  assert.equal(follower.taskStates.get('t1')!.at(-1)!.failure?.frame?.line, 7);
+  assert.equal(follower.taskHistory('t1')!.at(-1)!.failure?.frame?.line, 7);
   // t2 never ran: the run's end settles it, and its history says so.
-  assert.deepEqual(follower.taskStates.get('t2')!.map((s) => s.name), ['Pending', 'Failed']);
+  assert.deepEqual(follower.taskHistory('t2')!.map((s) => s.name), ['Pending', 'Failed']);
   assert.equal(follower.fold!.run.state.name, 'Failed');
   const last = seen.batches.at(-1)!;
   assert.ok(last.run && last.tasks.has('t1') && last.tasks.has('t2'));
@@ -103,7 +103,10 @@ test("a huge run is followed holding a bounded number of task runs and their sta
   await handle.append([{ k: 'state', runId: id, name: 'Failed', ts: 9000, message: 'fifty failed' }]);
   await follower.catchUp();
   assert.equal(fold.tasks.size, 100 + 10, 'once it ended: the first ones and the first failed ones');
-  assert.deepEqual([...follower.taskStates.keys()].sort(), [...fold.tasks.keys()].sort(), 'a history for each task run held, no other');
+  assert.ok([...follower.taskStates.keys()].every((k) => fold.tasks.has(k)), 'no history kept of a task run let go');
+  for (const k of fold.tasks.keys()) assert.equal(follower.taskHistory(k)?.length, 3, `the whole history of ${k}`);
+  assert.deepEqual(follower.taskHistory('t99')!.map((s) => `${s.name}@${s.ts}`), ['Pending@1100', 'Running@1100', 'Failed@1101']);
+  assert.equal(follower.taskHistory('t4998'), undefined, 'one let go has none');
   assert.deepEqual(fold.counts(), { Completed: 4950, Failed: 50 });
   assert.equal(seen.errors.length, 0);
   follower.close();
@@ -118,9 +121,14 @@ test('a quick task run written as one record has its whole history: pending, run
   await handle.append([
     { k: 'state', runId: handle.id, name: 'Running', ts: 1000 },
     { k: 'trun', runId: handle.id, id: 't1', name: 'add-0', taskName: 'add', ts: 1001, start: 1002, end: 1003, state: 'Completed', value: 3 },
+    // Started as it was created, as a big map's task runs are: its record alone says it all.
+    { k: 'trun', runId: handle.id, id: 't2', name: 'add-1', taskName: 'add', ts: 1004, start: 1004, end: 1005, state: 'Failed', message: 'Error: no', attempt: 2 },
   ]);
   await follower.catchUp();
-  assert.deepEqual(follower.taskStates.get('t1')!.map((s) => `${s.name}@${s.ts}`), ['Pending@1001', 'Running@1002', 'Completed@1003']);
+  const line = (s: { name: string; ts: number; attempt?: number; message?: string }): string => `${s.name}@${s.ts}${s.attempt ? `#${s.attempt}` : ''}${s.message ? ` ${s.message}` : ''}`;
+  assert.deepEqual(follower.taskHistory('t1')!.map(line), ['Pending@1001', 'Running@1002#1', 'Completed@1003']);
+  assert.deepEqual(follower.taskHistory('t2')!.map(line), ['Pending@1004', 'Running@1004#2', 'Failed@1005 Error: no']);
+  assert.equal(follower.taskStates.has('t2'), false, 'read from its record, not kept');
   assert.ok(seen.batches.some((b) => b.tasks.has('t1')));
   follower.close();
   await handle.close();

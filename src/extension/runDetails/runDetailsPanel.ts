@@ -352,7 +352,7 @@ export class RunDetailsPanel implements vscode.Disposable {
           if (this.drawnTasks.size >= MAX_TIMELINE_TASKS) continue;
           this.drawnTasks.add(id);
         }
-        items.push(taskItemOf(task, follower.taskStates.get(id)));
+        items.push(taskItemOf(task, follower.taskHistory(id)));
       } else {
         const sub = this.subflows.get(id);
         if (sub) items.push(subflowItemOf(sub));

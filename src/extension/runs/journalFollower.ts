@@ -75,9 +75,24 @@ export class JournalFollower {
     return this.offset;
   }
 
-  /** Every state each task run the fold holds went through, in order. */
+  /**
+   * The histories kept, by task run id: one for each task run the fold holds, but for one whose whole life
+   * is a `trun` record and that started as it was created (a big map's every task run) — its record says
+   * it all, and taskHistory reads it from there.
+   */
   get taskStates(): ReadonlyMap<string, readonly TaskStateChange[]> {
     return this.histories;
+  }
+
+  /** Every state task run `id` went through, in order; undefined when the fold does not hold it. */
+  taskHistory(id: string): readonly TaskStateChange[] | undefined {
+    const kept = this.histories.get(id);
+    if (kept) return kept;
+    const t = this.foldState?.tasks.get(id);
+    if (t?.startTime === undefined) return undefined;
+    const end: TaskStateChange = { name: t.state.name, ts: t.state.timestamp };
+    if (t.state.message !== undefined) end.message = t.state.message;
+    return [{ name: 'Pending', ts: t.startTime }, { name: 'Running', ts: t.startTime, attempt: Math.max(1, t.attempts) }, end];
   }
 
   /** Reads whatever was appended since the last read. Calls during a read make one more read after it. */
@@ -179,10 +194,13 @@ export class JournalFollower {
       this.histories.set(r.id, [{ name: 'Pending', ts: r.ts }]);
       tasks.add(r.id);
     } else if (r.k === 'trun' && change === 'task') {
-      // A quick task run's whole life in one record: created, started, ended.
-      const history = this.histories.get(r.id) ?? [{ name: 'Pending', ts: r.ts }];
-      history.push({ name: 'Running', ts: r.start, attempt: r.attempt ?? 1 }, { name: r.state, ts: r.end, ...(r.message !== undefined ? { message: r.message } : {}) });
-      this.histories.set(r.id, history);
+      // A quick task run's whole life in one record: created, started, ended. Started as it was created (a
+      // big map's every task run), its task run record says it all (taskStates): no history is kept.
+      const history = this.histories.get(r.id) ?? (r.ts === r.start ? undefined : [{ name: 'Pending', ts: r.ts }]);
+      if (history) {
+        history.push({ name: 'Running', ts: r.start, attempt: r.attempt ?? 1 }, { name: r.state, ts: r.end, ...(r.message !== undefined ? { message: r.message } : {}) });
+        this.histories.set(r.id, history);
+      }
       tasks.add(r.id);
     } else if (r.k === 'tstate' && change === 'task') {
       const entry: TaskStateChange = { name: r.name, ts: r.ts };
