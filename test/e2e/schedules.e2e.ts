@@ -1,7 +1,8 @@
 /**
  * Schedules in a real VS Code: Schedule Flow… with an every-5-seconds interval makes scheduled runs that
- * complete while the window is open; a failing scheduled run (added from the CLI to the same store) shows
- * a notification with Show Logs, Retry from Failure and Open Flow.
+ * complete while the window is open, and the flow's row says when it runs next (or that it is paused); a
+ * failing scheduled run (added from the CLI to the same store) shows a notification with Show Logs, Retry
+ * from Failure and Open Flow.
  *
  *   bash test/e2e/run.sh test/e2e/schedules.e2e.ts
  */
@@ -13,16 +14,25 @@ import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { runCli } from '../support/engine';
 import { openViewContainer, pickQuickItem, quickInput, runCommand, type CodeServer } from './lib/codeServer';
-import { makeScenarioDirs, metric, withDiagnostics } from './lib/flowdeck';
+import { makeScenarioDirs, metric, paneRows, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
-async function scheduledRuns(home: string, flowName: string): Promise<FlowRunSummary[]> {
+async function runsOf(home: string, flowName: string): Promise<FlowRunSummary[]> {
   const store = await EmbeddedStore.open(home, { readOnly: true });
   try {
-    return (await store.list({ flowNames: [flowName] })).filter((r) => r.trigger?.kind === 'schedule');
+    return await store.list({ flowNames: [flowName] });
   } finally {
     await store.close();
   }
+}
+
+async function scheduledRuns(home: string, flowName: string): Promise<FlowRunSummary[]> {
+  return (await runsOf(home, flowName)).filter((r) => r.trigger?.kind === 'schedule');
+}
+
+/** The description of flow `flowName`'s row in the Flows view. */
+async function flowDescription(page: Page, flowName: string): Promise<string | undefined> {
+  return (await paneRows(page, 'Flows')).find((r) => r.label === flowName)?.description;
 }
 
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
@@ -70,8 +80,16 @@ describe('Flowdeck in code-server: schedules', () => {
       const slots = done.map((r) => (r.trigger as { slot: number }).slot);
       for (const slot of slots) assert.equal(slot % 5000, 0);
       assert.equal(new Set(slots).size, slots.length, 'one run per slot');
-      const listed = JSON.parse((await runCli(['schedules', '--json'], { env: { FLOWDECK_HOME: dirs.home }, cwd: dirs.root })).stdout) as { flowName: string; intervalSeconds: number; origin: string }[];
+      const listed = JSON.parse((await runCli(['schedules', '--json'], { env: { FLOWDECK_HOME: dirs.home }, cwd: dirs.root })).stdout) as { id: string; flowName: string; intervalSeconds: number; origin: string }[];
       assert.deepEqual(listed.map((s) => [s.flowName, s.intervalSeconds, s.origin]), [['hello', 5, 'store']]);
+      // The flow's own row says when it runs next, and that it is paused once it is (its row alone is
+      // redrawn: flowsViewChanges.ts), and again when it runs next once resumed.
+      await until("hello's row showing its next run", 15_000, async () => ((await flowDescription(page, 'hello'))?.match(/^next \d\d:\d\d$/) ? true : undefined));
+      const cli = (args: string[]) => runCli(args, { env: { FLOWDECK_HOME: dirs.home }, cwd: dirs.root });
+      assert.equal((await cli(['schedule', 'pause', listed[0]!.id])).code, 0);
+      await until("hello's row saying its schedule is paused", 15_000, async () => ((await flowDescription(page, 'hello')) === 'schedule paused' ? true : undefined));
+      assert.equal((await cli(['schedule', 'resume', listed[0]!.id])).code, 0);
+      await until("hello's row showing its next run again", 15_000, async () => ((await flowDescription(page, 'hello'))?.match(/^next \d\d:\d\d$/) ? true : undefined));
     });
   });
 

@@ -10,6 +10,7 @@ function view(initial: string) {
       v.reads++;
       return v.content;
     },
+    (content) => content,
     () => v.redraws++,
   );
   return { v, gate };
@@ -55,6 +56,7 @@ test('a burst of words is read at most twice (the one going and one after it) an
       if (reads === 1) await first;
       return content;
     },
+    (c) => c,
     () => redraws++,
   );
   gate.drawn('a');
@@ -71,12 +73,17 @@ test('a burst of words is read at most twice (the one going and one after it) an
 test('a read that fails redraws rather than leave the view stale, and the gate keeps working', { timeout: 10_000 }, async () => {
   let fail = true;
   let redraws = 0;
+  const seen: (string | undefined)[] = [];
   const gate = new ChangeGate(
     async () => {
       if (fail) throw new Error('store closed');
       return 'x';
     },
-    () => redraws++,
+    (c) => c,
+    (now) => {
+      redraws++;
+      seen.push(now);
+    },
   );
   gate.drawn('x');
   await gate.poke();
@@ -84,6 +91,7 @@ test('a read that fails redraws rather than leave the view stale, and the gate k
   fail = false;
   await gate.poke();
   assert.equal(redraws, 2, 'after a failed read the drawn content is unknown: the next good read redraws');
+  assert.deepEqual(seen, [undefined, 'x'], 'a failed read redraws all (nothing to redraw from), a good one hands its content on');
   await gate.poke();
   assert.equal(redraws, 2);
 });

@@ -13,17 +13,32 @@ import { ITEM_ICONS } from '../icons';
 import { escapeMarkdown } from '../runs/present';
 import { themeIcon } from '../themeIcon';
 import { ChangeGate } from '../util/changeGate';
+import { flowKey, flowsViewChanges, schedulesOf, type FlowsViewData } from './flowsViewChanges';
 import type { FlowIndex } from './flowIndex';
 import { builtinFlowRef, fileFlowRef, type FlowRef } from './flowRef';
 
 export class FlowNode extends vscode.TreeItem {
+  private shownSchedules: readonly ScheduleView[] = [];
+
   constructor(
     readonly ref: FlowRef,
     /** The flow's schedules (declared in its file or added to the store). */
-    readonly schedules: readonly ScheduleView[] = [],
+    schedules: readonly ScheduleView[] = [],
   ) {
     super(ref.flowName, vscode.TreeItemCollapsibleState.None);
     this.id = ref.source.kind === 'builtin' ? `builtin/${ref.source.id}` : `flow/${ref.source.path}#${ref.flowName}@${ref.location?.line}`;
+    this.show(schedules);
+  }
+
+  /** The flow's schedules as its row shows them. */
+  get schedules(): readonly ScheduleView[] {
+    return this.shownSchedules;
+  }
+
+  /** Shows `schedules` on this row: redrawn alone (the view fires it), it keeps its handle. */
+  show(schedules: readonly ScheduleView[]): void {
+    const ref = this.ref;
+    this.shownSchedules = schedules;
     const next = Math.min(...schedules.filter((v) => v.next !== undefined).map((v) => v.next!));
     // A clock on a flow that runs by itself, and when it runs next.
     this.iconPath = schedules.length > 0 ? themeIcon(ITEM_ICONS.scheduledFlow) : themeIcon(ITEM_ICONS.flow);
@@ -60,18 +75,30 @@ export class BuiltinGroupNode extends vscode.TreeItem {
 }
 
 export class FileNode extends vscode.TreeItem {
-  constructor(
-    readonly flows: FileFlows,
-    location: string,
-  ) {
-    const listed = flows.flows.length + flows.problems.length;
-    super(basename(flows.file), listed > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+  private listed: FileFlows;
+
+  constructor(flows: FileFlows, location: string) {
+    super(basename(flows.file));
     this.id = `file/${flows.file}`;
     this.resourceUri = vscode.Uri.file(flows.file);
     this.iconPath = vscode.ThemeIcon.File;
+    this.contextValue = 'flowFile';
+    this.listed = flows;
+    this.show(flows, location);
+  }
+
+  /** The file's flows and problems, as its rows below show them. */
+  get flows(): FileFlows {
+    return this.listed;
+  }
+
+  /** Shows the file's flows now: redrawn (the view fires it), its rows below are read again. */
+  show(flows: FileFlows, location: string): void {
+    this.listed = flows;
+    const listed = flows.flows.length + flows.problems.length;
+    this.collapsibleState = listed > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
     this.description = listed > 0 ? location : `${location ? `${location} · ` : ''}no flows found`;
     this.tooltip = listed > 0 ? flows.file : `${flows.file}\nNo exported flow({ name: '…' }, fn) call from 'flowdeck' was found in this file.`;
-    this.contextValue = 'flowFile';
   }
 }
 
@@ -110,19 +137,30 @@ export class FileErrorNode extends vscode.TreeItem {
 export type FlowsTreeNode = BuiltinGroupNode | FileNode | FileErrorNode | FlowNode | FlowProblemNode;
 
 export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<FlowsTreeNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<FlowsTreeNode | FlowsTreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
-  /** Redraws only when the files, their flows or the schedules shown changed (see ChangeGate: a redraw can lose a click). */
-  private readonly gate: ChangeGate;
-  /** The schedules as of the last drawing of the top level, which the rows below it show. */
-  private drawnSchedules: readonly ScheduleView[] = [];
+  /** Redraws only what changed of the files, their flows or the schedules shown (flowsViewChanges.ts: a redraw can lose a click). */
+  private readonly gate: ChangeGate<FlowsViewData>;
+  /** What the view was last drawn from: its files as of the last drawing of the top level, the schedules its rows show. */
+  private drawn?: { files: FileFlows[]; schedules: readonly ScheduleView[] };
+  /** The file rows of the top level drawn last, by file. */
+  private fileNodes = new Map<string, FileNode>();
+  /** The flow rows handed to VS Code, by flowKey: redrawn alone when their schedules change. */
+  private flowNodes = new Map<string, FlowNode>();
 
   constructor(
     private readonly index: FlowIndex,
     private readonly schedules?: ScheduleSource,
   ) {
-    this.gate = new ChangeGate(async () => signature(...(await this.read())), () => this.changed.fire(undefined));
+    this.gate = new ChangeGate<FlowsViewData>(
+      async () => {
+        const [files, schedules] = await this.read();
+        return { files, schedules };
+      },
+      (now) => signature(now.files, now.schedules),
+      (now) => this.redraw(now),
+    );
     const poke = (): void => void this.gate.poke();
     this.subscription = vscode.Disposable.from(index.onDidChange(poke), ...(schedules ? [schedules.onDidChange(poke)] : []));
   }
@@ -131,9 +169,40 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
     return Promise.all([this.index.all(), this.schedules ? this.schedules.views().catch(() => []) : []]);
   }
 
-  /** The schedules of each flow, by its source as runs record it and its name. */
-  private schedulesOf(source: string, flowName: string): ScheduleView[] {
-    return this.drawnSchedules.filter((v) => v.entry.source === source && v.entry.flowName === flowName);
+  /** Redraws what changed since the view was drawn from `this.drawn` (all of it when `now` could not be read). */
+  private redraw(now: FlowsViewData | undefined): void {
+    const drawn = this.drawn;
+    const change = now && drawn ? flowsViewChanges(drawn, now, BUILTIN_FLOWS.map((f) => ({ source: `builtin:${f.id}`, flowName: f.name }))) : ({ all: true } as const);
+    if (change.all || !now || !drawn) {
+      this.changed.fire(undefined);
+      return;
+    }
+    const redrawn: FlowsTreeNode[] = [];
+    for (const file of change.files) {
+      const node = this.fileNodes.get(file);
+      const flows = now.files.find((f) => f.file === file);
+      if (node && flows) {
+        node.show(flows, where(file));
+        redrawn.push(node);
+      }
+    }
+    for (const key of change.flows) {
+      const node = this.flowNodes.get(key);
+      if (node) {
+        node.show(schedulesOf(now.schedules, sourceOf(node.ref), node.ref.flowName));
+        redrawn.push(node);
+      }
+    }
+    this.drawn = { files: [...now.files], schedules: now.schedules };
+    if (redrawn.length > 0) this.changed.fire(redrawn);
+  }
+
+  /** The row of a flow, kept to be redrawn alone. */
+  private flowNode(ref: FlowRef): FlowNode {
+    const source = sourceOf(ref);
+    const node = new FlowNode(ref, schedulesOf(this.drawn?.schedules ?? [], source, ref.flowName));
+    this.flowNodes.set(flowKey(source, ref.flowName), node);
+    return node;
   }
 
   getTreeItem(node: FlowsTreeNode): vscode.TreeItem {
@@ -142,23 +211,38 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
 
   async getChildren(node?: FlowsTreeNode): Promise<FlowsTreeNode[]> {
     if (node instanceof BuiltinGroupNode) {
-      return BUILTIN_FLOWS.map((f) => new FlowNode(builtinFlowRef(f), this.schedulesOf(`builtin:${f.id}`, f.name)));
+      return BUILTIN_FLOWS.map((f) => this.flowNode(builtinFlowRef(f)));
     }
     if (node instanceof FileNode) {
       const { file, flows, problems } = node.flows;
-      return [...flows.map((f) => new FlowNode(fileFlowRef(file, f), this.schedulesOf(file, f.name))), ...problems.map((p) => new FlowProblemNode(file, p))];
+      return [...flows.map((f) => this.flowNode(fileFlowRef(file, f))), ...problems.map((p) => new FlowProblemNode(file, p))];
     }
     if (node) return [];
     const [files, schedules] = await this.read();
-    this.drawnSchedules = schedules;
+    this.drawn = { files, schedules };
     this.gate.drawn(signature(files, schedules));
-    return [new BuiltinGroupNode(), ...files.map((f) => (f.error ? new FileErrorNode(f, where(f.file)) : new FileNode(f, where(f.file))))];
+    this.fileNodes = new Map();
+    this.flowNodes = new Map();
+    return [
+      new BuiltinGroupNode(),
+      ...files.map((f) => {
+        if (f.error) return new FileErrorNode(f, where(f.file));
+        const fileNode = new FileNode(f, where(f.file));
+        this.fileNodes.set(f.file, fileNode);
+        return fileNode;
+      }),
+    ];
   }
 
   dispose(): void {
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** A flow's source as schedules (and runs) name it. */
+function sourceOf(ref: FlowRef): string {
+  return ref.source.kind === 'builtin' ? `builtin:${ref.source.id}` : ref.source.path;
 }
 
 /** What the view shows of the files and schedules, as text to compare: a schedule's next time shows on its flow's row. */

@@ -6,18 +6,21 @@
  * a file saved with the same flows, the schedules' first reading at start-up), so each such word is checked
  * against what was drawn: the view's content as a signature, read again and compared.
  */
-export class ChangeGate {
+export class ChangeGate<T> {
   private shown?: string;
   private tail: Promise<void> = Promise.resolve();
   private queued = false;
 
   /**
-   * @param read the signature of what the view would show now
-   * @param redraw tells the view to redraw (fires its change event)
+   * @param read what the view would show now
+   * @param signatureOf that, as text to compare
+   * @param redraw tells the view what changed: `now`, the content read, to redraw from (the view may redraw
+   *   only part of itself), or undefined when it could not be read (redraw it all)
    */
   constructor(
-    private readonly read: () => Promise<string>,
-    private readonly redraw: () => void,
+    private readonly read: () => Promise<T>,
+    private readonly signatureOf: (content: T) => string,
+    private readonly redraw: (now: T | undefined) => void,
   ) {}
 
   /** What the view has just been drawn from (its first drawing, or one the gate did not ask for). */
@@ -42,9 +45,17 @@ export class ChangeGate {
   }
 
   private async check(): Promise<void> {
-    const now = await this.read().catch(() => undefined);
-    if (now !== undefined && now === this.shown) return;
-    this.shown = now;
-    this.redraw();
+    let now: T | undefined;
+    let signature: string | undefined;
+    try {
+      now = await this.read();
+      signature = this.signatureOf(now);
+    } catch {
+      now = undefined;
+      signature = undefined;
+    }
+    if (signature !== undefined && signature === this.shown) return;
+    this.shown = signature;
+    this.redraw(now);
   }
 }

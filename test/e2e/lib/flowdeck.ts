@@ -110,9 +110,10 @@ export async function runFlowFromTree(page: Page, flowName: string, timeoutMs = 
   const clickedAt = Date.now();
   await clickInlineAction(row, 'Run Flow');
   const deadline = Date.now() + timeoutMs;
-  // A click that lands as VS Code redraws the Flows view reaches the command without its row (VS Code drops
-  // the rows' handles on a redraw), and the command asks which flow: the view redraws only when what it shows
-  // changed (ChangeGate), so the picker opening here is a fault, said as such.
+  // A click that lands as VS Code redraws the whole Flows view reaches the command without its row (VS Code
+  // drops the rows' handles then), and the command asks which flow: the view redraws only what changed, and
+  // all of it only when files come, go or stop parsing (flowsViewChanges.ts), so the picker opening here is a
+  // fault, said as such.
   const picker = page.locator('.quick-input-widget', { hasText: 'Choose a flow' });
   for (;;) {
     // A run row's description starts with its state (grouped) or its flow (flat); a flow's row with a count.
