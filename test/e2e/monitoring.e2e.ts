@@ -359,8 +359,23 @@ describe('Flowdeck in code-server: monitoring', () => {
       await page.locator('.tab', { hasText: `Run ${bigRun}` }).first().waitFor({ state: 'visible', timeout: 30_000 });
       const frame = await findWebviewFrame(page, '.timeline-canvas');
       const t0 = Date.now();
+      // The run ended half an hour ago: while its journal is read (its last state comes last), its header
+      // says so, never the Running the journal starts with.
+      const shownStates = new Set<string>();
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          const text = await frame.locator('.header-slot .state').first().textContent({ timeout: 500 }).catch(() => null);
+          if (text) shownStates.add(text.split(' — ')[0]!.trim());
+          await page.waitForTimeout(10);
+        }
+      })();
       const data = await until(page, '20,000 bars', () => timelineData(frame), (d) => d.bars === BIG_TASKS && d.drawMs >= 0, 120_000);
       metric('timeline_20000_open_to_drawn_ms', Date.now() - t0);
+      await until(page, 'the header saying Completed', () => frame.locator('.header-slot .state').first().textContent(), (t) => t?.startsWith('Completed') === true, 30_000);
+      watching = false;
+      await watcher;
+      assert.deepEqual([...shownStates], ['Completed'], `the header of a finished run said: ${[...shownStates].join(', ')}`);
       metric('timeline_20000_layout_ms', data.layoutMs);
       metric('timeline_20000_draw_ms', data.drawMs);
       metric('timeline_20000_rows', data.rows);

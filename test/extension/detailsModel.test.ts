@@ -45,6 +45,18 @@ test('the header carries what the panel shows and which actions fit the run', ()
   assert.equal(headerOf(detail({ source: 'builtin:github-repo-stats' }), ctx).actions.openSource, false);
 });
 
+test("a finished run read for the first time shows the index's state and times, never the Running its journal starts with", () => {
+  // Part-way through the journal: the run's last state and result are read last.
+  const partWay = detail({ state: state('Running', undefined, 1100), endTime: undefined, states: [state('Running', undefined, 1100)] });
+  const index: FlowRunSummary = { id: 'r1', name: 'light-potoo', flowName: 'etl', source: '/ws/flows/etl.flow.ts', state: state('Failed', 'boom', 5000), created: 1000, startTime: 1100, endTime: 5000, owner: { pid: 1, hostname: 'h' }, attempt: 1, seq: 3 };
+  const h = headerOf(partWay, { ...ctx, cancelable: true, reading: index });
+  assert.deepEqual([h.state.name, h.state.message, h.endTime], ['Failed', 'boom', 5000]);
+  assert.deepEqual(h.actions, { cancel: false, retryFromFailure: true, rerun: true, openSource: true }, 'a finished run is not cancelled');
+  assert.equal(h.failure, undefined, 'no failure card until the task runs it points at are read');
+  const going = headerOf(partWay, { ...ctx, cancelable: true });
+  assert.deepEqual([going.state.name, going.endTime, going.actions.cancel], ['Running', undefined, true], 'without the index: what the journal says so far');
+});
+
 test("a failed run whose own failure has no line shows its task run's failure, naming the task run", () => {
   const task: TaskRunRecord = { id: 't1', flowRunId: 'r1', name: 'load-0', taskName: 'load', state: state('Failed', 'quota', 4000, { name: 'QuotaError', message: 'quota', causes: ['429'], frame: { file: '/ws/flows/etl.flow.ts', line: 20, column: 3 } }), attempts: 3, flowAttempt: 1 };
   const h = headerOf(detail({ state: state('Failed', 'quota', 5000, { name: 'QuotaError', message: 'quota' }), taskRuns: [task] }), ctx);

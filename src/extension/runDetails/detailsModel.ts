@@ -36,6 +36,12 @@ export interface HeaderContext {
   pathLabel: (file: string) => string;
   parent?: { id: string; name: string };
   result: ResultView;
+  /**
+   * The run's line in the index while a run it says has finished is read for the first time: its journal's
+   * end (its last state, its result) is read last, so until then the header shows the index's state and
+   * times, never a Running the run left long ago, and no failure card yet.
+   */
+  reading?: FlowRunSummary;
 }
 
 /** The failure card: the flow run's own failure, else the task run's it points to. */
@@ -55,7 +61,9 @@ export function failureViewOf(detail: FlowRunDetail, pathLabel: (file: string) =
   return view;
 }
 
-export function headerOf(detail: FlowRunDetail, ctx: HeaderContext): RunHeader {
+export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
+  const index = ctx.reading;
+  const detail: FlowRunDetail = index ? { ...folded, state: index.state, ...(index.startTime !== undefined ? { startTime: index.startTime } : {}), ...(index.endTime !== undefined ? { endTime: index.endTime } : {}) } : folded;
   const finished = isTerminal(detail.state.type);
   const root = detail.parentRunId === undefined;
   const header: RunHeader = {
@@ -80,7 +88,7 @@ export function headerOf(detail: FlowRunDetail, ctx: HeaderContext): RunHeader {
   if (detail.startTime !== undefined) header.startTime = detail.startTime;
   if (detail.endTime !== undefined) header.endTime = detail.endTime;
   if (ctx.parent) header.parent = ctx.parent;
-  const failure = failureViewOf(detail, ctx.pathLabel);
+  const failure = index ? undefined : failureViewOf(detail, ctx.pathLabel);
   if (failure) header.failure = failure;
   return header;
 }

@@ -71,6 +71,10 @@ export class RunDetailsPanel implements vscode.Disposable {
   /** The task runs the timeline draws (all of them, unless the run has more than MAX_TIMELINE_TASKS). */
   private drawnTasks = new Set<string>();
   private omittedShown = 0;
+  /** The run's line in the index while a run it says has finished is read for the first time (HeaderContext.reading). */
+  private readingFinished?: FlowRunSummary;
+  /** Header pushes begun: one that a later one overtook posts nothing (it awaits the store). */
+  private headerPushes = 0;
   private readonly headerPush = new Throttle(HEADER_MS, () => void this.pushHeader());
   private readonly timelinePush = new Throttle(TIMELINE_MS, () => this.pushTimeline());
   private readonly logPush = new Throttle(LOGS_MS, () => this.pushLogs());
@@ -241,6 +245,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.post({ type: 'logs', reset: true, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: 'This run is no longer in the run history (it was deleted).' }] });
       return;
     }
+    this.readingFinished = isTerminal(summary.state.type) ? summary : undefined;
     this.subflows = new Map((await store.list({ parentRunId: this.runId })).map((r) => [r.id, r]));
     const follower = new JournalFollower(
       journalSourceOf(store, this.runId),
@@ -260,6 +265,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     await follower.catchUp();
     if (this.follower !== follower) return;
     follower.mergeSummary(summary);
+    this.readingFinished = undefined;
     follower.follow();
     for (const id of this.subflows.keys()) this.changedItems.add(id);
     this.logPush.flush();
@@ -298,15 +304,19 @@ export class RunDetailsPanel implements vscode.Disposable {
   private async pushHeader(): Promise<void> {
     const detail = this.follower?.fold?.detail();
     if (!this.ready || !detail) return;
+    const push = ++this.headerPushes;
+    const reading = this.readingFinished;
     const store = await this.deps.host.store();
     const parent = detail.parentRunId ? await store.get(detail.parentRunId) : undefined;
     const header = headerOf(detail, {
-      cancelable: this.deps.host.isCancelable(this.runId, detail),
+      cancelable: this.deps.host.isCancelable(this.runId, reading ?? detail),
       sourceLabel: sourceLabel(detail.source),
       pathLabel: (file) => vscode.workspace.asRelativePath(file, false),
       ...(parent ? { parent: { id: parent.id, name: parent.name } } : {}),
-      result: await this.result(detail),
+      result: reading ? { kind: 'none', note: 'The result shows once the run has been read.' } : await this.result(detail),
+      ...(reading ? { reading } : {}),
     });
+    if (push !== this.headerPushes) return;
     this.panel.title = `Run ${detail.name}`;
     this.post({ type: 'header', header });
   }
