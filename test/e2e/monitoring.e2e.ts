@@ -92,8 +92,10 @@ async function until<T>(page: Page, what: string, read: () => Promise<T>, ok: (v
 }
 
 /** The dataset the timeline writes on its canvas (bar count, layout and draw times). */
-function timelineData(frame: FrameLocator): Promise<{ bars: number; rows: number; layoutMs: number; drawMs: number }> {
-  return frame.locator('.timeline-canvas').evaluate((c: any) => ({ bars: Number(c.dataset.bars ?? -1), rows: Number(c.dataset.rows ?? -1), layoutMs: Number(c.dataset.layoutMs ?? -1), drawMs: Number(c.dataset.drawMs ?? -1) }));
+function timelineData(frame: FrameLocator): Promise<{ bars: number; rows: number; layoutMs: number; drawMs: number; spanMs: number }> {
+  return frame
+    .locator('.timeline-canvas')
+    .evaluate((c: any) => ({ bars: Number(c.dataset.bars ?? -1), rows: Number(c.dataset.rows ?? -1), layoutMs: Number(c.dataset.layoutMs ?? -1), drawMs: Number(c.dataset.drawMs ?? -1), spanMs: Number(c.dataset.spanMs ?? -1) }));
 }
 
 /** The colour of one canvas pixel (CSS px from the top left), as [r, g, b, a]. */
@@ -360,13 +362,17 @@ describe('Flowdeck in code-server: monitoring', () => {
       const frame = await findWebviewFrame(page, '.timeline-canvas');
       const t0 = Date.now();
       // The run ended half an hour ago: while its journal is read (its last state comes last), its header
-      // says so, never the Running the journal starts with.
+      // says so, never the Running the journal starts with, and a task run read part-way does not stretch
+      // the timeline to this moment (the run's task runs span under two minutes).
       const shownStates = new Set<string>();
+      let widestSpanMs = 0;
       let watching = true;
       const watcher = (async () => {
         while (watching) {
           const text = await frame.locator('.header-slot .state').first().textContent({ timeout: 500 }).catch(() => null);
           if (text) shownStates.add(text.split(' — ')[0]!.trim());
+          const span = await timelineData(frame).catch(() => undefined);
+          if (span && span.bars > 0) widestSpanMs = Math.max(widestSpanMs, span.spanMs);
           await page.waitForTimeout(10);
         }
       })();
@@ -376,6 +382,8 @@ describe('Flowdeck in code-server: monitoring', () => {
       watching = false;
       await watcher;
       assert.deepEqual([...shownStates], ['Completed'], `the header of a finished run said: ${[...shownStates].join(', ')}`);
+      metric('timeline_20000_widest_span_while_opening_s', (widestSpanMs / 1000).toFixed(1));
+      assert.ok(widestSpanMs > 0 && widestSpanMs < 5 * 60_000, `the timeline spanned ${(widestSpanMs / 1000).toFixed(0)} s while the run was read`);
       metric('timeline_20000_layout_ms', data.layoutMs);
       metric('timeline_20000_draw_ms', data.drawMs);
       metric('timeline_20000_rows', data.rows);

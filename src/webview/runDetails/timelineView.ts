@@ -183,6 +183,7 @@ export class TimelineView {
     this.canvas.dataset.layoutMs = this.lastLayoutMs.toFixed(1);
     this.canvas.dataset.bars = String(this.layout.bars.length);
     this.canvas.dataset.rows = String(this.layout.rowCount);
+    this.canvas.dataset.spanMs = String(this.layout.end - this.layout.start);
     if (this.pendingSelect !== undefined) {
       const item = this.index.get(this.pendingSelect);
       this.selected = item === undefined ? -1 : this.layout.bars.findIndex((b) => b.item === item);
