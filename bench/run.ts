@@ -5,7 +5,9 @@
  * bench/results.json.
  *
  *   1. no-op tasks through the whole engine (worker process, event pipe, journal with fsync per batch)
- *      vs the journal floor: the same three records per task appended in batches with one fdatasync;
+ *      vs the journal floor: the same three records per task appended in batches with one fdatasync (also
+ *      per task between a run and one a tenth as long, and between a run and one twice as long: past the
+ *      worker's warm-up);
  *      and vs an in-memory p-queue + p-retry loop (no durability at all); the same map through the real
  *      `flowdeck run` (CPU of the CLI and its worker, from bash's `time`): one more task vs the floor;
  *      and what Node's async context (the task run's AsyncLocalStorage) costs the same number of calls
@@ -175,10 +177,12 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
   const floor: Sample[] = [];
   const queue: Sample[] = [];
   const tenth: Sample[] = [];
+  const double: Sample[] = [];
   const context: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     engine.push(await engineRound(dir, true));
     tenth.push(await engineRound(dir, true, 'noop-map', false, TASKS / 10));
+    double.push(await engineRound(dir, true, 'noop-map', false, TASKS * 2));
     floor.push(journalRound(dir));
     nosync.push(await engineRound(dir, false));
     unkept.push(await engineRound(dir, true, 'noop-unkept'));
@@ -194,6 +198,11 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
   // Medians first: a round's difference of two noisy figures is noisier than either (its spread is shown).
   const marginalUs = ((median(engine.map((e) => e.cpuMs)) - median(tenth.map((e) => e.cpuMs))) * 1000) / (TASKS * 0.9);
   const marginalRatios = engine.map((e, i) => ((e.cpuMs - tenth[i]!.cpuMs) * 1000) / (TASKS * 0.9) / ((floor[i]!.cpuMs * 1000) / TASKS));
+  // A task past the worker's warm-up: V8 keeps optimizing the worker's code (its compiler runs on other
+  // threads, counted here) through the run's first several thousand tasks, so a run twice as long less the
+  // run measures what a task costs once that is done.
+  const pastWarmUpUs = ((median(double.map((e) => e.cpuMs)) - median(engine.map((e) => e.cpuMs))) * 1000) / TASKS;
+  const pastWarmUpRatios = double.map((d, i) => ((d.cpuMs - engine[i]!.cpuMs) * 1000) / TASKS / ((floor[i]!.cpuMs * 1000) / TASKS));
   return {
     tasks: TASKS,
     engineCpuUsPerTask: perTask(engine, 'cpuMs'),
@@ -207,6 +216,10 @@ async function engineVsFloor(): Promise<Record<string, unknown>> {
     marginalCpuRatio: marginalUs / ((median(floor.map((x) => x.cpuMs)) * 1000) / TASKS),
     marginalCpuRatioSpread: spread(marginalRatios),
     tenthRunCpuMs: median(tenth.map((x) => x.cpuMs)),
+    pastWarmUpCpuUsPerTask: pastWarmUpUs,
+    pastWarmUpCpuRatio: pastWarmUpUs / ((median(floor.map((x) => x.cpuMs)) * 1000) / TASKS),
+    pastWarmUpCpuRatioSpread: spread(pastWarmUpRatios),
+    doubleRunCpuMs: median(double.map((x) => x.cpuMs)),
     queueCpuUsPerTask: perTask(queue, 'cpuMs'),
     queueCpuRatio: median(engine.map((e, i) => e.cpuMs / queue[i]!.cpuMs)),
     asyncContextCpuUsPerTask: (median(context) * 1000) / TASKS,
@@ -529,6 +542,11 @@ async function main(): Promise<void> {
         `  one more task (the run less a run of ${(TASKS / 10).toLocaleString('en')} tasks, per task between them)`,
         `${f(engine.marginalCpuRatio, 2)}× the journal floor (rounds ${engine.marginalCpuRatioSpread}); ${f(engine.marginalCpuUsPerTask)} µs; a ${(TASKS / 10).toLocaleString('en')}-task run ${f(engine.tenthRunCpuMs, 0)} ms CPU`,
         '≤ 2×',
+      ],
+      [
+        `  a task past the worker's warm-up (a run of ${(TASKS * 2).toLocaleString('en')} less the run, per task between them)`,
+        `${f(engine.pastWarmUpCpuRatio, 2)}× the journal floor (rounds ${engine.pastWarmUpCpuRatioSpread}); ${f(engine.pastWarmUpCpuUsPerTask)} µs; a ${(TASKS * 2).toLocaleString('en')}-task run ${f(engine.doubleRunCpuMs, 0)} ms CPU`,
+        '—',
       ],
       [
         `  of which Node's async context (a task run's two promises in an AsyncLocalStorage context vs plainly)`,
