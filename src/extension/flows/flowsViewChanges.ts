@@ -3,7 +3,8 @@
  * rows' handles until VS Code has read them again, and a click on a row's inline *Run Flow* in that moment
  * reaches the command without its flow. So the view redraws the least that changed: a flow whose schedules
  * changed (its next time, most often) is redrawn alone, and keeps its handle; a file whose flows changed
- * has its rows read again; only files coming, going or failing to parse redraw the whole view.
+ * has its rows read again; only files coming, going, failing to parse or gaining (or losing) their first
+ * flow redraw the whole view.
  */
 import type { FileFlows } from '../../engine/flowDiscovery';
 import type { ScheduleView } from '../../engine/schedules/scheduleEntries';
