@@ -373,7 +373,12 @@ export class RunDetailsPanel implements vscode.Disposable {
     if (items.length === 0 && !reset && omitted === this.omittedShown) return;
     this.timelineReset = false;
     this.omittedShown = omitted;
-    this.post({ type: 'timeline', reset, items, now: Date.now(), ...(omitted > 0 ? { omitted } : {}) });
+    // A finished run read for the first time: a task run read part-way ended by the run's end at the latest —
+    // drawn to this moment instead, it stretched the timeline to it (seen in CI: 1,838 s for a run whose task
+    // runs span 100 s).
+    const reading = this.readingFinished;
+    const ended = reading ? (reading.endTime ?? reading.state.timestamp) : undefined;
+    this.post({ type: 'timeline', reset, items, now: Date.now(), ...(ended !== undefined ? { ended } : {}), ...(omitted > 0 ? { omitted } : {}) });
   }
 
   private pushArtifacts(): void {

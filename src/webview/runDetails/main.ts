@@ -34,7 +34,7 @@ function isHostMessage(data: unknown): data is HostToRunDetails {
     case 'header':
       return typeof m.header === 'object' && m.header !== null;
     case 'timeline':
-      return Array.isArray(m.items) && typeof m.now === 'number' && (m.omitted === undefined || typeof m.omitted === 'number');
+      return Array.isArray(m.items) && typeof m.now === 'number' && (m.omitted === undefined || typeof m.omitted === 'number') && (m.ended === undefined || typeof m.ended === 'number');
     case 'logs':
       return Array.isArray(m.lines);
     case 'reply':
@@ -129,7 +129,7 @@ class RunDetails {
         break;
       case 'timeline':
         this.skew = message.now - Date.now();
-        this.timeline.receive(message.items, message.reset, message.now);
+        this.timeline.receive(message.items, message.reset, message.ended ?? message.now);
         this.timeline.setOmitted(message.omitted ?? 0);
         this.logs.setItems(message.items);
         break;

@@ -129,9 +129,10 @@ export type HostToRunDetails =
   /**
    * `reset` replaces every item; otherwise items replace those with the same id or are added. `now` is the
    * host's clock, for bars still going. `omitted`: task runs of the run not drawn (a huge run's timeline
-   * holds a bounded number of them).
+   * holds a bounded number of them). `ended`: while a finished run is read for the first time, when it
+   * ended — bars still going (task runs read part-way) end there, not at `now`.
    */
-  | { type: 'timeline'; reset: boolean; items: TimelineItem[]; now: number; omitted?: number }
+  | { type: 'timeline'; reset: boolean; items: TimelineItem[]; now: number; omitted?: number; ended?: number }
   | { type: 'logs'; reset: boolean; lines: RunLogLine[] }
   /** Every artifact the run and its task runs created (the latest of each key), in the order the keys first appeared. */
   | { type: 'artifacts'; artifacts: ArtifactView[] }
