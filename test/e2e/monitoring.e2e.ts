@@ -185,6 +185,7 @@ describe('Flowdeck in code-server: monitoring', () => {
       await frame.locator('h1', { hasText: `Run ${runName}` }).waitFor({ state: 'visible', timeout: 15_000 });
       const data = await until(page, 'timeline bars', () => timelineData(frame), (d) => d.bars === 26);
       assert.equal(data.rows, 26, 'a row per task run');
+      assert.equal(await frame.locator('.timeline-note').isHidden(), true, 'no note over a row per task run');
       await page.waitForTimeout(300);
       const [ink] = await canvasInk(frame, '.timeline-canvas');
       assert.ok(ink && ink.inked > 2000 && ink.colours >= 4, `bars drawn: ${JSON.stringify(ink)}`);
@@ -388,6 +389,9 @@ describe('Flowdeck in code-server: monitoring', () => {
       metric('timeline_20000_draw_ms', data.drawMs);
       metric('timeline_20000_rows', data.rows);
       assert.ok(data.rows <= 16, `packed rows: ${data.rows}`);
+      // Packed rows have no name column: the note above the timeline says what a row is.
+      const note = await frame.locator('.timeline-note').innerText();
+      assert.equal(note, `20,000 task runs share ${data.rows} rows, each row holding runs that did not overlap: point at a bar for its name, or zoom in to read names on the bars.`);
       // Zoomed in, only what is in view is drawn.
       await frame.locator('.timeline-canvas').focus();
       for (let i = 0; i < 6; i++) await page.keyboard.press('+');

@@ -45,8 +45,13 @@ export class TimelineView {
   private readonly canvas: HTMLCanvasElement;
   private readonly tip: HTMLElement;
   private readonly status: HTMLElement;
-  /** Says how many task runs a huge run's timeline leaves out. */
-  private readonly omittedNote: HTMLElement;
+  /**
+   * Says how a big run's timeline reads: that its bars share rows (one row each is for up to
+   * ROW_PER_ITEM_LIMIT) and how many task runs the host left out of it.
+   */
+  private readonly note: HTMLElement;
+  private omittedText = '';
+  private packedText = '';
   private items: TimelineItem[] = [];
   private readonly index = new Map<string, number>();
   private layout: TimelineLayout = layoutTimeline([], 0);
@@ -71,7 +76,7 @@ export class TimelineView {
     this.canvas = h('canvas', { class: 'timeline-canvas', attrs: { tabindex: '0', role: 'img', 'aria-label': 'Timeline of the run: no task runs yet' } });
     this.tip = h('div', { class: 'timeline-tip', hidden: true, attrs: { role: 'tooltip' } });
     this.status = h('p', { class: 'sr-only', attrs: { 'aria-live': 'polite' } });
-    this.omittedNote = h('p', { class: 'muted timeline-omitted', hidden: true });
+    this.note = h('p', { class: 'muted timeline-note', hidden: true });
     const button = (label: string, title: string, onClick: () => void) => h('button', { class: 'button secondary small', title, attrs: { 'aria-label': title }, onClick }, label);
     this.element = h(
       'section',
@@ -89,7 +94,7 @@ export class TimelineView {
           button('Fit', 'Fit the whole run', () => this.fit()),
         ),
       ),
-      this.omittedNote,
+      this.note,
       h('div', { class: 'timeline-frame' }, this.canvas, this.tip),
       this.status,
     );
@@ -130,11 +135,15 @@ export class TimelineView {
 
   /** How many of the run's task runs the host left out of the timeline (0: none). */
   setOmitted(omitted: number): void {
-    this.omittedNote.hidden = omitted <= 0;
-    if (omitted <= 0) return;
     const drawn = this.items.filter((i) => i.kind === 'task').length;
-    const n = (x: number): string => x.toLocaleString('en-US');
-    this.omittedNote.textContent = `Showing ${n(drawn)} of ${n(drawn + omitted)} task runs: every failed one and the first to start.`;
+    this.omittedText = omitted > 0 ? `Showing ${count(drawn)} of ${count(drawn + omitted)} task runs: every failed one and the first to start.` : '';
+    this.showNote();
+  }
+
+  private showNote(): void {
+    const text = [this.omittedText, this.packedText].filter((t) => t !== '').join(' ');
+    this.note.hidden = text === '';
+    if (this.note.textContent !== text) this.note.textContent = text;
   }
 
   /** The host's clock moved on (a going run's bars grow). */
@@ -184,6 +193,9 @@ export class TimelineView {
     this.canvas.dataset.bars = String(this.layout.bars.length);
     this.canvas.dataset.rows = String(this.layout.rowCount);
     this.canvas.dataset.spanMs = String(this.layout.end - this.layout.start);
+    // Shared rows have no name column: say what a row is and how to find a bar's name.
+    this.packedText = this.layout.packed ? `${whatShares(this.items)} share ${count(this.layout.rowCount)} ${this.layout.rowCount === 1 ? 'row' : 'rows'}, each row holding runs that did not overlap: point at a bar for its name, or zoom in to read names on the bars.` : '';
+    this.showNote();
     if (this.pendingSelect !== undefined) {
       const item = this.index.get(this.pendingSelect);
       this.selected = item === undefined ? -1 : this.layout.bars.findIndex((b) => b.item === item);
@@ -585,6 +597,19 @@ export class TimelineView {
       ctx.fillText(this.items.length === 1 ? '1 run' : `${this.items.length} runs`, 6, AXIS_HEIGHT / 2);
     }
   }
+}
+
+function count(x: number): string {
+  return x.toLocaleString('en-US');
+}
+
+/** "20,000 task runs", "19,990 task runs and 10 subflow runs". */
+function whatShares(items: readonly TimelineItem[]): string {
+  const subflows = items.filter((i) => i.kind === 'subflow').length;
+  const tasks = items.length - subflows;
+  const runs = (n: number, kind: string): string => `${count(n)} ${kind} ${n === 1 ? 'run' : 'runs'}`;
+  if (subflows === 0) return runs(tasks, 'task');
+  return tasks === 0 ? runs(subflows, 'subflow') : `${runs(tasks, 'task')} and ${runs(subflows, 'subflow')}`;
 }
 
 /** A round step for ticks at least `minMs` apart: 1, 2, 5 × 10ⁿ ms, then seconds, minutes, hours. */
