@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parseCommandArgs } from '../../src/cli/args';
 import { runJson } from '../../src/cli/runJson';
 import { printRunJson } from '../../src/cli/runJsonStream';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -97,6 +98,15 @@ describe('flowdeck run', () => {
       assert.deepEqual(JSON.parse(runs.stdout), []);
     });
   }
+});
+
+describe('parseCommandArgs', () => {
+  it('reads a negative number standing alone as an argument, in its place among the others', () => {
+    const { values, positionals } = parseCommandArgs('limit', ['set', '-1.5', 'tag', '--json', '-2'], { json: { type: 'boolean' } });
+    assert.deepEqual(positionals, ['set', '-1.5', 'tag', '-2']);
+    assert.equal(values.json, true);
+    assert.throws(() => parseCommandArgs('limit', ['set', '-x'], { json: { type: 'boolean' } }), /unknown option '-x'/);
+  });
 });
 
 /**

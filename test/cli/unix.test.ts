@@ -67,6 +67,15 @@ describe("Flowdeck's own messages", T, () => {
       [['auth', 'github'], /^flowdeck auth: unknown service 'github'; the services are: youtube \(GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code\)/],
       [['auth', 'dropbox'], /^flowdeck auth: unknown service 'dropbox'; the services are: youtube\n/],
       [['help', 'frobnicate'], /^flowdeck help: unknown command 'frobnicate'/],
+      // Every command's own options, those of the schedule, serve and limit commands included.
+      ...['resume', 'logs', 'artifacts', 'flows', 'check', 'serve', 'schedule', 'schedules', 'limit', 'worker'].map(
+        (c): [string[], RegExp] => [[c, '--bogus'], new RegExp(`^flowdeck ${c}: unknown option '--bogus'; \`flowdeck ${c} --help\` lists its options\n$`)],
+      ),
+      [['limit', 'set', 'github-api', '-1'], /^flowdeck limit: the limit must be a whole number from 1 to 1000, got '-1'\n$/],
+      [['limit', 'set', 'github-api', '-1.5'], /^flowdeck limit: the limit must be a whole number from 1 to 1000, got '-1.5'\n$/],
+      [['schedule', 'add', 'x.flow.ts', '--every'], /^flowdeck schedule: --every needs a value\n$/],
+      [['serve', '--notify-url'], /^flowdeck serve: --notify-url needs a value\n$/],
+      [['schedules', '--json=yes'], /^flowdeck schedules: --json takes no value, got 'yes'\n$/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args, { env });
@@ -81,7 +90,7 @@ describe("Flowdeck's own messages", T, () => {
   });
 
   it('help <command> shows that command\'s help, for every command', async () => {
-    for (const command of ['run', 'resume', 'runs', 'logs', 'flows', 'check', 'auth']) {
+    for (const command of ['run', 'resume', 'runs', 'logs', 'artifacts', 'flows', 'check', 'auth', 'serve', 'schedule', 'schedules', 'limit', 'worker']) {
       const viaHelp = await runCli(['help', command]);
       const viaFlag = await runCli([command, '--help']);
       assert.equal(viaHelp.code, 0, `${command}: ${viaHelp.stderr}`);

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { LIMIT_TAG, MAX_LIMIT } from '../../engine/limits/limitStore';
+import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
@@ -18,7 +18,7 @@ Examples:
   flowdeck limit ls`;
 
 export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseCommandArgs('limit', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   const [action, ...rest] = positionals;
   if (values.help || action === undefined) {
     write(values.help ? io.stdout : io.stderr, LIMIT_HELP);

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { discoverFile } from '../../engine/flowDiscovery';
 import { parametersFromText, type ParameterDeclarations } from '../../engine/parameters';
 import { findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
@@ -7,6 +6,7 @@ import { SlotTimes } from '../../engine/schedules/slotTimes';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { BUILTIN_FLOWS } from '../../flows/builtins';
+import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { declaredIn, localTime, scheduleJson, whereFrom } from '../scheduleSources';
@@ -41,21 +41,17 @@ Examples:
   flowdeck schedule pause 3fa85f6457`;
 
 export async function scheduleCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      cron: { type: 'string' },
-      timezone: { type: 'string' },
-      every: { type: 'string' },
-      flow: { type: 'string' },
-      param: { type: 'string', multiple: true },
-      params: { type: 'string' },
-      catchup: { type: 'string' },
-      overlap: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandArgs('schedule', argv, {
+    cron: { type: 'string' },
+    timezone: { type: 'string' },
+    every: { type: 'string' },
+    flow: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    params: { type: 'string' },
+    catchup: { type: 'string' },
+    overlap: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
   const [action, ...rest] = positionals;
   if (values.help || action === undefined) {

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { scheduleViews } from '../../engine/schedules/scheduleEntries';
+import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, write, type CliIo } from '../io';
 import { declaredIn, fileErrors, scheduleJson, scheduleRows } from '../scheduleSources';
@@ -16,7 +16,7 @@ Options:
   -h, --help   this help`;
 
 export async function schedulesCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseCommandArgs('schedules', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, SCHEDULES_HELP);
     return EXIT.ok;

@@ -5,7 +5,6 @@
  */
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
@@ -19,6 +18,7 @@ import type { RunStore } from '../../engine/runStore';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { isTerminal } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
+import { parseCommandArgs } from '../args';
 import { createRunner, openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { declaredIn, fileErrors, localTime, scheduleRows } from '../scheduleSources';
@@ -43,11 +43,7 @@ Stopping cancels the runs going (their state says so) and gives back slots prepa
 const RESCAN_MS = 10_000;
 
 export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { 'notify-url': { type: 'string' }, notify: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values, positionals } = parseCommandArgs('serve', argv, { 'notify-url': { type: 'string' }, notify: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, SERVE_HELP);
     return EXIT.ok;
