@@ -25,6 +25,7 @@ import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
 import { finalStateInJournal } from './journalEnd';
 import { JournalFile, type JournalText } from './journalFile';
+import { finishedLog } from './finishedLog';
 import { newRunRecords } from './newRunRecords';
 import { scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive } from './processIdentity';
@@ -501,7 +502,9 @@ export class EmbeddedStore implements RunStore {
       try {
         const journal = await JournalFile.open(this.runFile(run.id), { durable: this.durable });
         try {
-          await journal.append(lines([{ k: 'state', runId: run.id, name: s.name, ts: s.timestamp, message: s.message }]));
+          // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
+          const record: RunRecord = { k: 'state', runId: run.id, name: s.name, ts: s.timestamp, message: s.message };
+          await journal.append(lines([record, finishedLog(run.name, record)]));
         } finally {
           // Also when the write failed (a full disk): on Node 26 a file left to the garbage collector ends the process.
           await journal.close();

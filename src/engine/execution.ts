@@ -4,7 +4,8 @@
  * itself when the worker cannot: a timeout the code ignores, a cancel, a crash, a store that cannot
  * be written.
  */
-import { ENGINE_SOURCE, flowRunSource } from './logFormat';
+import { finishedLog } from './finishedLog';
+import { ENGINE_SOURCE } from './logFormat';
 import { currentProcess } from './processIdentity';
 import type { FlowInfo } from './protocol';
 import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, TaskRunRecord } from './records';
@@ -13,7 +14,7 @@ import { PendingLines } from './pendingLines';
 import { applyRecord, startFold, summaryOf, type Change, type RunFold } from './runReducer';
 import type { RunRequest } from './runRequest';
 import type { RunHandle, RunStore } from './runStore';
-import { formatState, isTerminal, state, stateType, type State, type StateName } from './states';
+import { isTerminal, state, stateType, type State, type StateName } from './states';
 import type { WorkerProcess } from './workerProcess';
 
 export interface ExecutionEvents {
@@ -223,9 +224,7 @@ export class Execution {
 
   /** The engine's line after a run's final state `r`. */
   private finishedLog(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>): LogRecord {
-    const type = stateType(r.name);
-    const level: LogLevel = type === 'COMPLETED' || type === 'CANCELLED' ? 'INFO' : 'ERROR';
-    return { k: 'log', runId: live.fold.detail.id, ts: r.ts, level, source: flowRunSource(live.fold.detail.name), message: `Finished in state ${formatState(r)}` };
+    return finishedLog(live.fold.detail.name, { ...r, runId: live.fold.detail.id });
   }
 
   /** `journaled`: a final state whose line and this log line are durable in the journal already. */

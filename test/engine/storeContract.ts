@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Clock } from '../../src/engine/clock';
-import type { RunRecord } from '../../src/engine/records';
+import type { LogRecord, RunRecord } from '../../src/engine/records';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
 import { closingHandles, logsOf, valueOf, waitFor } from '../support/engine';
@@ -344,6 +344,11 @@ export function storeContract(backend: StoreBackend): void {
         assert.equal((await reader.get(gone))!.state.name, 'Crashed');
         assert.equal((await reader.get(alive.id))!.state.name, 'Running');
         assert.equal((await reader.readRun(gone))!.states.at(-1)!.name, 'Crashed');
+        // Its logs end as its host would have ended them, saying how it ended.
+        const logs: LogRecord[] = [];
+        await reader.readLogs(gone, (batch) => void logs.push(...batch));
+        const { name, state: crashedState } = (await reader.get(gone))!;
+        assert.deepEqual(logs.at(-1), { k: 'log', runId: gone, ts: crashedState.timestamp, level: 'ERROR', source: `Flow run '${name}'`, message: `Finished in state Crashed('${crashedState.message}')` });
         assert.deepEqual(await reader.markCrashed(), []);
       });
     });

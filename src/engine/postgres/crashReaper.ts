@@ -10,6 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import { finalStateOf, type JournalEnd } from '../journalEnd';
 import type { RunRecord } from '../records';
 import { asRunRecord } from '../recordShape';
+import { finishedLog } from '../finishedLog';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { indexState } from '../runIndex';
 import { state } from '../states';
@@ -100,8 +101,8 @@ export class CrashReaper {
     const client = await this.pool.connect();
     try {
       await client.query('begin');
-      const { rows } = await client.query<{ owner: { hostname?: string }; queue: string | null; root_queue: string | null; attempt: number; retries: number | null; resume_on_crash: boolean; parent_run_id: string | null; seq: string }>(
-        `select r.owner, r.queue, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.attempt, r.retries, r.resume_on_crash, r.parent_run_id, r.journal_seq as seq
+      const { rows } = await client.query<{ name: string; owner: { hostname?: string }; queue: string | null; root_queue: string | null; attempt: number; retries: number | null; resume_on_crash: boolean; parent_run_id: string | null; seq: string }>(
+        `select r.name, r.owner, r.queue, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.attempt, r.retries, r.resume_on_crash, r.parent_run_id, r.journal_seq as seq
            from ${this.s}.runs r where r.id = $1 and ${UNFINISHED} and r.owner_session is not distinct from $2::uuid for update of r skip locked`,
         [id, session],
       );
@@ -125,8 +126,14 @@ export class CrashReaper {
       const message = run.root_queue !== null ? workerStoppedMessage(hostname) : CRASHED_HOST_MESSAGE;
       const s = state('Crashed', message);
       const record: RunRecord = { k: 'state', runId: id, name: s.name, ts: s.timestamp, message };
-      await client.query(`insert into ${this.s}.records (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3)`, [id, run.seq, JSON.stringify(record)]);
-      await client.query(`update ${this.s}.runs set journal_seq = journal_seq + 1, seq = seq + 1, state = $2, state_type = 'CRASHED', end_time = $3 where id = $1`, [id, indexState(s), s.timestamp]);
+      // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
+      await client.query(`insert into ${this.s}.records (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
+        id,
+        run.seq,
+        JSON.stringify(record),
+        JSON.stringify(finishedLog(run.name, record)),
+      ]);
+      await client.query(`update ${this.s}.runs set journal_seq = journal_seq + 2, seq = seq + 1, state = $2, state_type = 'CRASHED', end_time = $3 where id = $1`, [id, indexState(s), s.timestamp]);
       const resumable = run.parent_run_id === null && run.queue !== null && (run.resume_on_crash || run.attempt <= (run.retries ?? 0));
       if (resumable && this.hasQueue()) await addRunJob(client, this.schema, run.queue!, id, `resume:${id}:${run.attempt + 1}`);
       await client.query('select pg_notify($1, $2)', [this.channel, id]);

@@ -1,0 +1,13 @@
+/**
+ * The engine's line after a flow run's final state — `Flow run 'x' - Finished in state Crashed('…')`, as
+ * Prefect writes it — whoever records that state: the run's host, or a store settling a run whose host died.
+ */
+import { flowRunSource } from './logFormat';
+import type { LogLevel, LogRecord, RunRecord } from './records';
+import { formatState, stateType } from './states';
+
+export function finishedLog(runName: string, r: Extract<RunRecord, { k: 'state' }>): LogRecord {
+  const type = stateType(r.name);
+  const level: LogLevel = type === 'COMPLETED' || type === 'CANCELLED' ? 'INFO' : 'ERROR';
+  return { k: 'log', runId: r.runId, ts: r.ts, level, source: flowRunSource(runName), message: `Finished in state ${formatState(r)}` };
+}
