@@ -3,13 +3,13 @@
  * schedule's slot, a concurrency slot): a file created with O_EXCL that names its owner (process
  * identity) and a random nonce. One caller creates it; the others see who holds it.
  *
- * A claim whose owner is dead can be removed, safely: only the process that creates the takeover file
- * for exactly that claim's content may remove it, and it reads the claim again just before removing it,
- * so a claim that changed meanwhile (taken over and claimed again) is never removed — a live owner's
+ * A claim whose owner is dead can be taken over, safely: only the process that creates the takeover file
+ * for exactly that claim's content may replace it, and it reads the claim again just before replacing it,
+ * so a claim that changed meanwhile (taken over and claimed again) is never replaced — a live owner's
  * claim never is. (fileLock.ts does the same, synchronously, for the CLI's credentials file.)
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { FILE_MODE } from './journalFile';
 import { currentProcess } from './processIdentity';
 import type { ProcessIdentity } from './records';
@@ -92,10 +92,13 @@ async function textOf(path: string): Promise<string | undefined> {
 }
 
 /**
- * Removes the claim at `path` if it still reads `judged` (a claim its caller found abandoned: its owner
- * dead). Of several processes judging the same claim, one removes it. Returns whether this call did.
+ * Replaces the claim at `path` with one of this process holding `data`, if it still reads `judged` (a claim
+ * its caller found abandoned: its owner dead). Of several processes judging the same claim, one replaces
+ * it and gets the new claim; the others get undefined. The new claim is renamed over the old one, so the
+ * file is never missing meanwhile: a process looking then sees a claim, never a slot nobody claimed (which
+ * it would claim without knowing it took it over).
  */
-export async function removeAbandoned(path: string, judged: string): Promise<boolean> {
+export async function replaceAbandoned<T>(path: string, judged: string, data: T): Promise<ClaimContent<T> | undefined> {
   const takeover = `${path}.takeover-${createHash('sha256').update(judged).digest('hex').slice(0, 16)}`;
   let fh;
   try {
@@ -104,13 +107,21 @@ export async function removeAbandoned(path: string, judged: string): Promise<boo
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     const age = await stat(takeover).then((s) => Date.now() - s.mtimeMs, () => 0);
     if (age > STALE_TAKEOVER_MS) await unlink(takeover).catch(() => undefined);
-    return false;
+    return undefined;
   }
   await fh.close();
   try {
-    if ((await textOf(path)) !== judged) return false;
-    await unlink(path);
-    return true;
+    if ((await textOf(path)) !== judged) return undefined;
+    const content: ClaimContent<T> = { owner: currentProcess(), nonce: randomBytes(8).toString('hex'), data };
+    const written = `${path}.new-${content.nonce}`;
+    try {
+      await writeFile(written, JSON.stringify(content), { mode: FILE_MODE, flag: 'wx' });
+      await rename(written, path);
+    } catch (e) {
+      await unlink(written).catch(() => undefined);
+      throw e;
+    }
+    return content;
   } finally {
     await unlink(takeover).catch(() => undefined);
   }

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClaim, readClaim, removeAbandoned, removeOwn, UNREADABLE_CLAIM_MS } from './claimFiles';
+import { createClaim, readClaim, removeOwn, replaceAbandoned, UNREADABLE_CLAIM_MS } from './claimFiles';
 import { FILE_MODE } from './journalFile';
 import { currentProcess, isAlive } from './processIdentity';
 import { checkSchedule } from './schedules/scheduleSpec';
@@ -191,8 +191,8 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     const notClaimed: SlotClaim = owner ? { claimed: false, holder: owner } : { claimed: false };
     const dead = owner ? !isAlive(owner) : held.ageMs > UNREADABLE_CLAIM_MS;
     if (!dead || !options.abandoned || !(await options.abandoned())) return notClaimed;
-    if (!(await removeAbandoned(file, held.text))) return notClaimed;
-    return (await createClaim(file, { at: Date.now() })) ? { claimed: true, ...(owner ? { tookOverFrom: owner } : {}) } : { claimed: false };
+    if (!(await replaceAbandoned(file, held.text, { at: Date.now() }))) return notClaimed;
+    return { claimed: true, ...(owner ? { tookOverFrom: owner } : {}) };
   }
 
   async releaseSlot(scheduleId: string, slot: number): Promise<void> {
