@@ -353,6 +353,36 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it('opened read-only, shows a run whose owner is gone as it ended — Crashed, or its journal\'s final state — and writes nothing', async () => {
+      await withSpace(backend, async (space, open) => {
+        const store = await open();
+        const ts = Date.now();
+        const gone = await space.deadOwnerRun(store, newRun());
+        const ended = await space.deadOwnerRun(store, newRun(), (id) => [{ k: 'state', runId: id, name: 'Completed', ts }, log(id, 'Finished in state Completed()', ts)]);
+        const alive = await store.createRun(newRun());
+        await alive.setState(state('Running'));
+        const ro = await open({ readOnly: true });
+        assert.deepEqual(await ro.markCrashed(), [gone]);
+        assert.equal((await ro.get(gone))!.state.name, 'Crashed');
+        assert.equal((await ro.get(gone))!.state.message, 'host process ended');
+        assert.ok((await ro.get(gone))!.endTime !== undefined);
+        assert.equal((await ro.get(ended))!.state.name, 'Completed');
+        assert.equal((await ro.get(ended))!.endTime, ts);
+        assert.equal((await ro.get(alive.id))!.state.name, 'Running');
+        // Listed, filtered and counted by the state shown.
+        const shown = new Map((await ro.list()).map((r) => [r.id, r.state.name]));
+        assert.deepEqual([shown.get(gone), shown.get(ended), shown.get(alive.id)], ['Crashed', 'Completed', 'Running']);
+        assert.deepEqual((await ro.list({ stateTypes: ['CRASHED'] })).map((r) => r.id), [gone]);
+        assert.deepEqual((await ro.list({ stateTypes: ['RUNNING'] })).map((r) => r.id), [alive.id]);
+        assert.equal(await ro.count({ stateTypes: ['CRASHED', 'COMPLETED'] }), 2);
+        assert.equal((await ro.readRun(gone))!.state.name, 'Crashed');
+        // Written by nobody: another instance still reads them unfinished.
+        const other = await open();
+        assert.equal((await other.get(gone))!.state.name, 'Running');
+        assert.equal((await other.get(ended))!.state.name, 'Running');
+      });
+    });
+
     it("settles a run whose journal took its final state before its owner died, before the index did, in that state: not Crashed, not resumed", async () => {
       await withSpace(backend, async (space, open) => {
         const store = await open();

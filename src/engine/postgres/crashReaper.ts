@@ -19,6 +19,8 @@ import { addRunJob, unlockQueueWorkers } from './runQueue';
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
 /** How many of a run's last state records decide how it ended: a final state, and any new attempt after it. */
 const LAST_STATES = 16;
+/** The most runs of lapsed processes a read-only look shows as ended (the newest): one read of each's last states. */
+const MAX_SHOWN_ENDS = 1000;
 
 export function workerStoppedMessage(hostname: string): string {
   return `worker ${hostname} stopped responding`;
@@ -67,6 +69,27 @@ export class CrashReaper {
   }
 
   /**
+   * How the unfinished runs of processes whose lease lapsed (or that have none) ended, as `reap` would
+   * settle them — their journal's final state, else Crashed — settling nothing: for a process that may
+   * not write (a read-only command), which shows them so, as the embedded store's read-only `markCrashed`.
+   */
+  async lapsedEnds(): Promise<Map<string, JournalEnd>> {
+    const { rows } = await this.pool.query<{ id: string; owner: { hostname?: string } | null; root_queue: string | null }>(
+      `select r.id, r.owner, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue
+         from ${this.s}.runs r where ${UNFINISHED} and (state_type <> 'SCHEDULED' or owner_session is not null)
+         and (owner_session is null or not exists (select 1 from ${this.s}.hosts h where h.id = r.owner_session and h.last_seen >= now() - h.lease_ms * interval '1 millisecond'))
+         order by r.created desc limit ${MAX_SHOWN_ENDS}`,
+    );
+    const ends = new Map<string, JournalEnd>();
+    for (const r of rows) {
+      const end = await this.journalEnd(this.pool, r.id);
+      const s = state('Crashed', r.root_queue !== null ? workerStoppedMessage(r.owner?.hostname ?? 'unknown') : CRASHED_HOST_MESSAGE);
+      ends.set(r.id, end ?? { state: s, endTime: s.timestamp });
+    }
+    return ends;
+  }
+
+  /**
    * A worker that died between claiming a run's start (or resume) and taking the run up left the run
    * Scheduled (or Crashed) with a claim nobody will use: the claim goes and the run is queued again
    * under the same job key (a job still locked by the dead worker loses its key to the new one).
@@ -83,7 +106,7 @@ export class CrashReaper {
   }
 
   /** The final state the run's last state records leave it in, if they leave it finished (journalEnd.ts). */
-  private async journalEnd(client: PoolClient, id: string): Promise<JournalEnd | undefined> {
+  private async journalEnd(client: Pool | PoolClient, id: string): Promise<JournalEnd | undefined> {
     const { rows } = await client.query<{ line: string }>(`select line from ${this.s}.records where run_id = $1 and kind = 'state' order by seq desc limit ${LAST_STATES}`, [id]);
     const records: RunRecord[] = [];
     for (const { line } of rows.reverse()) {

@@ -25,6 +25,7 @@ import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
 import type { ListOptions, NewRun, ResolvedRun, RunHandle, RunStore } from '../runStore';
+import type { JournalEnd } from '../journalEnd';
 import { isTerminal } from '../states';
 import { privateDir } from '../storeHome';
 import { ChangeFeed, type Channel } from './changeFeed';
@@ -117,6 +118,8 @@ export class PgStore implements RunStore {
   /** @internal */
   readonly feed: ChangeFeed;
   private readonly reaper: CrashReaper;
+  /** Opened read-only: unfinished runs whose process is gone, shown as they ended (markCrashed), never written. */
+  private shownEnds = new Map<string, JournalEnd>();
   private readonly changed = new Set<string>();
   private readonly changes = new RunChanges();
   private resyncDue = false;
@@ -196,8 +199,8 @@ export class PgStore implements RunStore {
         await migrateQueue(pool, store.schema);
         store.queueReady = true;
         await store.lease!.start();
-        if (options.detectCrashed !== false) await store.markCrashed();
       }
+      if (options.detectCrashed !== false) await store.markCrashed();
       await store.updateUnfinished();
     } catch (e) {
       await store.close().catch(() => undefined);
@@ -275,6 +278,17 @@ export class PgStore implements RunStore {
     this.unfinished = rows[0]?.any ?? false;
   }
 
+  /** A run's row as this store shows it: read-only, a run whose process is gone as it ended. */
+  private summary(row: RunRow): FlowRunSummary {
+    const s = toSummary(row);
+    const end = this.shownEnds.get(s.id);
+    if (end === undefined || isTerminal(s.state.type)) return s;
+    s.state = end.state;
+    s.endTime = end.endTime ?? end.state.timestamp;
+    if (end.startTime !== undefined) s.startTime ??= end.startTime;
+    return s;
+  }
+
   private where(options: ListOptions): { sql: string; params: unknown[] } {
     const clauses: string[] = [];
     const params: unknown[] = [];
@@ -289,7 +303,14 @@ export class PgStore implements RunStore {
     }
     if (options.stateTypes && options.stateTypes.length > 0) {
       params.push([...options.stateTypes]);
-      clauses.push(`state_type = any($${params.length}::text[])`);
+      const types = `$${params.length}::text[]`;
+      if (this.shownEnds.size === 0) clauses.push(`state_type = any(${types})`);
+      else {
+        // Runs shown as they ended (read-only, their process gone) are filtered by the state shown.
+        const wanted = new Set<string>(options.stateTypes);
+        params.push([...this.shownEnds.keys()], [...this.shownEnds].filter(([, e]) => wanted.has(e.state.type)).map(([id]) => id));
+        clauses.push(`((state_type = any(${types}) and not id = any($${params.length - 1}::text[])) or id = any($${params.length}::text[]))`);
+      }
     }
     if (options.search) {
       params.push(`%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
@@ -302,7 +323,7 @@ export class PgStore implements RunStore {
     const { sql, params } = this.where(options);
     params.push(options.limit ?? null, options.offset ?? 0);
     const rows = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} ${sql} order by created desc, id limit $${params.length - 1} offset $${params.length}`, params, 'list runs');
-    return rows.map(toSummary);
+    return rows.map((r) => this.summary(r));
   }
 
   async count(options: ListOptions = {}): Promise<number> {
@@ -318,16 +339,16 @@ export class PgStore implements RunStore {
       [],
       'list flows',
     );
-    return rows.map((r) => ({ flowName: r.flow_name, runs: Number(r.runs), last: toSummary(r) }));
+    return rows.map((r) => ({ flowName: r.flow_name, runs: Number(r.runs), last: this.summary(r) }));
   }
 
   async resolve(ref: string): Promise<ResolvedRun> {
     const exact = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1 or name = $1 order by (id = $1) desc limit 1`, [ref], 'find a run');
-    if (exact[0]) return { run: toSummary(exact[0]) };
+    if (exact[0]) return { run: this.summary(exact[0]) };
     if (ref.length < 4 || !RUN_ID.test(ref)) return {};
     const matches = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id like $1 order by created desc, id limit 50`, [`${ref.replace(/_/g, '\\_')}%`], 'find a run');
-    if (matches.length === 1) return { run: toSummary(matches[0]!) };
-    return matches.length > 1 ? { ambiguous: matches.map(toSummary) } : {};
+    if (matches.length === 1) return { run: this.summary(matches[0]!) };
+    return matches.length > 1 ? { ambiguous: matches.map((r) => this.summary(r)) } : {};
   }
 
   async get(ref: string): Promise<FlowRunSummary | undefined> {
@@ -354,7 +375,7 @@ export class PgStore implements RunStore {
   async readRun(id: string): Promise<FlowRunDetail | undefined> {
     const row = (await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1`, [id], 'read a run'))[0];
     if (!row) return undefined;
-    const replay = new JournalReplay(toSummary(row));
+    const replay = new JournalReplay(this.summary(row));
     await this.scan(id, 0, (batch) => {
       for (const { line } of batch) {
         const r = lineRecord(line, id);
@@ -371,7 +392,7 @@ export class PgStore implements RunStore {
     /** The last record the first read saw: later reads stop there, so every read sees the same records. */
     let until: number | undefined;
     return readRunParts(
-      toSummary(row),
+      this.summary(row),
       async (onRecords) => {
         let skipped = 0;
         const last = await this.scan(
@@ -470,7 +491,7 @@ export class PgStore implements RunStore {
       [id],
       'read a run tree',
     );
-    const runs = rows.map(toSummary);
+    const runs = rows.map((r) => this.summary(r));
     const children = new Map<string, FlowRunSummary[]>();
     for (const r of runs) if (r.parentRunId) children.set(r.parentRunId, [...(children.get(r.parentRunId) ?? []), r]);
     const root = runs.find((r) => r.id === id);
@@ -579,7 +600,17 @@ export class PgStore implements RunStore {
   }
 
   async markCrashed(): Promise<string[]> {
-    if (this.readOnly || this.missingSchema) return [];
+    if (this.missingSchema) return [];
+    if (this.readOnly) {
+      // Shown as they ended, but settled only by a process allowed to write (as the embedded store does).
+      try {
+        this.shownEnds = await this.reaper.lapsedEnds();
+      } catch (e) {
+        this.fail(e, 'read the runs of hosts that stopped responding');
+      }
+      this.changes.tell([...this.shownEnds.keys()]);
+      return [...this.shownEnds].filter(([, e]) => e.state.type === 'CRASHED').map(([id]) => id);
+    }
     try {
       const crashed = await this.reaper.reap();
       await this.updateUnfinished();
