@@ -13,7 +13,7 @@ import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
 import { schedulesCommand } from './commands/schedules';
 import { serveCommand } from './commands/serve';
-import { StoreHomeError, StoreUrlError } from '../engine/storeErrors';
+import { StoreHomeError, StoreSettingError, StoreUrlError } from '../engine/storeErrors';
 import { workerCommand } from './commands/worker';
 import { StoreOptionError, takeStoreOption } from './storeOption';
 import { EXIT, UsageError, write, type CliIo } from './io';
@@ -118,7 +118,7 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
   } catch (e) {
     // A store that cannot be used (an unusable folder, a URL that is not one, a database that refuses) is
     // bad input, and its message names what to fix — never the connection string's password.
-    if (e instanceof StoreHomeError || e instanceof StoreUrlError || (e as Error).name === 'PostgresStoreError') {
+    if (e instanceof StoreHomeError || e instanceof StoreUrlError || e instanceof StoreSettingError || (e as Error).name === 'PostgresStoreError') {
       write(io.stderr, `flowdeck: ${neutraliseTerminal(maskStoreSecrets((e as Error).message, io.env))}`);
       return EXIT.badInput;
     }

@@ -51,3 +51,8 @@ export class StoreHomeError extends Error {
 export class StoreUrlError extends Error {
   override readonly name = 'StoreUrlError';
 }
+
+/** A store setting that cannot work (FLOWDECK_LEASE_SECONDS with FLOWDECK_HEARTBEAT_SECONDS): bad input, exit code 2. */
+export class StoreSettingError extends Error {
+  override readonly name = 'StoreSettingError';
+}

@@ -89,6 +89,22 @@ describe("Flowdeck's own messages", T, () => {
     assert.equal(limited.code, 0, limited.stderr);
   });
 
+  it('a lease timing that cannot work, from the environment or the flags, is exit 2 and one line naming where it came from', async () => {
+    const env = { FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x', FLOWDECK_LEASE_SECONDS: '3', FLOWDECK_HEARTBEAT_SECONDS: '1' };
+    const why = 'A lease of 3 s with a heartbeat every 1 s cannot work: the lease must be at least four heartbeats (and a heartbeat at least 0.05 s)';
+    for (const [args, prefix] of [
+      [['runs'], 'flowdeck: FLOWDECK_LEASE_SECONDS and FLOWDECK_HEARTBEAT_SECONDS: '],
+      [['worker'], 'flowdeck worker: FLOWDECK_LEASE_SECONDS and FLOWDECK_HEARTBEAT_SECONDS: '],
+    ] as const) {
+      const r = await runCli([...args], { env });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr, `${prefix}${why}\n`);
+    }
+    const flags = await runCli(['worker', '--lease', '3', '--heartbeat', '1'], { env: { FLOWDECK_HOME: env.FLOWDECK_HOME, FLOWDECK_STORE: env.FLOWDECK_STORE } });
+    assert.equal(flags.code, 2, flags.stderr);
+    assert.equal(flags.stderr, `flowdeck worker: ${why}\n`);
+  });
+
   it('help <command> shows that command\'s help, for every command', async () => {
     for (const command of ['run', 'resume', 'runs', 'logs', 'artifacts', 'flows', 'check', 'auth', 'serve', 'schedule', 'schedules', 'limit', 'worker']) {
       const viaHelp = await runCli(['help', command]);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client } from 'pg';
 import { redactUrl } from '../../src/engine/postgres/connection';
+import { checkLease } from '../../src/engine/postgres/hostLease';
 import { MIGRATIONS } from '../../src/engine/postgres/migrations';
 import { IDLE_IN_TRANSACTION_MS, PgStore } from '../../src/engine/postgres/pgStore';
 import { state } from '../../src/engine/states';
@@ -195,12 +196,34 @@ describe('Postgres store', T, () => {
     }
   });
 
+  it('a lease is at least four heartbeats, and one that is keeps itself across heartbeats', async () => {
+    // At three, the lease's first tick found it a heartbeat old: past its fence (two heartbeats before it lapses).
+    assert.throws(() => checkLease({ heartbeatMs: 1000, lapseMs: 3000 }), /A lease of 3 s with a heartbeat every 1 s cannot work: the lease must be at least four heartbeats/);
+    assert.deepEqual(checkLease({ heartbeatMs: 1000, lapseMs: 4000 }), { heartbeatMs: 1000, lapseMs: 4000 });
+    await assert.rejects(PgStore.open(pgUrl(), { home: tempDir(), schema: freshSchema(), lease: { heartbeatMs: 1000, lapseMs: 3000 }, detectCrashed: false }), /at least four heartbeats/);
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema: freshSchema(), lease: { heartbeatMs: 1000, lapseMs: 4000 }, detectCrashed: false });
+    try {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      // Past the first tick and several more (each beat counted where the database takes it).
+      const seen = (): Promise<string> => store.pool.query<{ t: string }>(`select last_seen::text as t from "${store.schema}".hosts where id = $1`, [store.lease!.id]).then((r) => r.rows[0]?.t ?? '');
+      const first = await seen();
+      await waitFor(async () => (await seen()) !== first, 'a heartbeat to be taken', 20_000);
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal(store.lease!.fenced, false, 'the lease is kept');
+      await h.setState(state('Running'));
+      assert.equal((await store.get(h.id))!.state.name, 'Running');
+      await h.close();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a worker that died after claiming a queued run but before taking it up leaves it queued again, for another worker to claim', async () => {
     const schema = freshSchema();
     const lease = { heartbeatMs: 100, lapseMs: 600 };
     // The dying worker's heartbeat never comes within the test: one could refresh its lease just after the
     // test makes it look gone, and then nothing would be taken from it (seen on a busy machine).
-    const dying = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease: { heartbeatMs: 60_000, lapseMs: 180_000 }, detectCrashed: false });
+    const dying = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease: { heartbeatMs: 60_000, lapseMs: 240_000 }, detectCrashed: false });
     const other = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', lease, detectCrashed: false });
     const client = new Client({ connectionString: pgUrl() });
     await client.connect();

@@ -84,9 +84,9 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   const concurrency = positiveNumber(values.concurrency, '--concurrency') ?? 1;
   if (!Number.isInteger(concurrency) || concurrency > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, got ${values.concurrency}`);
   const standby = standbyCount(values.standby, values['no-standby'] === true, concurrency);
-  const envLease = leaseFromEnv(io.env);
   let lease;
   try {
+    const envLease = leaseFromEnv(io.env);
     lease = checkLease({ heartbeatMs: (positiveNumber(values.heartbeat, '--heartbeat') ?? envLease.heartbeatMs / 1000) * 1000, lapseMs: (positiveNumber(values.lease, '--lease') ?? envLease.lapseMs / 1000) * 1000 });
   } catch (e) {
     throw new UsageError((e as Error).message);

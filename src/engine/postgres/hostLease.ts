@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
+import { StoreSettingError } from '../storeErrors';
 import type { Clock } from '../clock';
 
 export type HostKind = 'worker' | 'cli' | 'editor';
@@ -27,12 +28,21 @@ export function leaseFromEnv(env: NodeJS.ProcessEnv, fallback: LeaseTiming = DEF
     const v = Number(env[name]);
     return env[name] !== undefined && Number.isFinite(v) && v > 0 ? v * 1000 : undefined;
   };
-  return checkLease({ heartbeatMs: seconds('FLOWDECK_HEARTBEAT_SECONDS') ?? fallback.heartbeatMs, lapseMs: seconds('FLOWDECK_LEASE_SECONDS') ?? fallback.lapseMs });
+  try {
+    return checkLease({ heartbeatMs: seconds('FLOWDECK_HEARTBEAT_SECONDS') ?? fallback.heartbeatMs, lapseMs: seconds('FLOWDECK_LEASE_SECONDS') ?? fallback.lapseMs });
+  } catch (e) {
+    throw new StoreSettingError(`FLOWDECK_LEASE_SECONDS and FLOWDECK_HEARTBEAT_SECONDS: ${(e as Error).message}`);
+  }
 }
 
+/**
+ * A lease lasts at least four heartbeats: a process fences itself once no heartbeat got through for
+ * `fenceAfterMs` — two heartbeats before its lease lapses — which must leave at least one heartbeat
+ * between. At three, the first tick after the lease's start already found it a heartbeat old and fenced it.
+ */
 export function checkLease(t: LeaseTiming): LeaseTiming {
-  if (!(t.heartbeatMs >= 50) || !(t.lapseMs >= 3 * t.heartbeatMs)) {
-    throw new RangeError(`A lease of ${t.lapseMs / 1000} s with a heartbeat every ${t.heartbeatMs / 1000} s cannot work: the lease must be at least three heartbeats (and a heartbeat at least 0.05 s)`);
+  if (!(t.heartbeatMs >= 50) || !(t.lapseMs >= 4 * t.heartbeatMs)) {
+    throw new RangeError(`A lease of ${t.lapseMs / 1000} s with a heartbeat every ${t.heartbeatMs / 1000} s cannot work: the lease must be at least four heartbeats (and a heartbeat at least 0.05 s)`);
   }
   return t;
 }
@@ -70,6 +80,7 @@ export class HostLease {
     /** Called once when the lease is lost (fenced here, or taken away by another process). */
     private readonly onLost: (why: string) => void,
   ) {
+    checkLease(timing);
     this.lastOk = clock.now();
   }
 
