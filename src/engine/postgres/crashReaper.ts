@@ -14,6 +14,7 @@ import { finishedLog } from '../finishedLog';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { indexState } from '../runIndex';
 import { state } from '../states';
+import { liveSession } from './hostLease';
 import { addRunJob, unlockQueueWorkers } from './runQueue';
 
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
@@ -24,6 +25,11 @@ const MAX_SHOWN_ENDS = 1000;
 
 export function workerStoppedMessage(hostname: string): string {
   return `worker ${hostname} stopped responding`;
+}
+
+/** Why a run whose process stopped responding crashed: its worker, for a queued run (or a subflow of one); else its host. */
+function crashMessage(rootQueue: string | null, owner: { hostname?: string } | null): string {
+  return rootQueue !== null ? workerStoppedMessage(owner?.hostname ?? 'unknown') : CRASHED_HOST_MESSAGE;
 }
 
 export interface Reaped {
@@ -77,13 +83,13 @@ export class CrashReaper {
     const { rows } = await this.pool.query<{ id: string; owner: { hostname?: string } | null; root_queue: string | null }>(
       `select r.id, r.owner, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue
          from ${this.s}.runs r where ${UNFINISHED} and (state_type <> 'SCHEDULED' or owner_session is not null)
-         and (owner_session is null or not exists (select 1 from ${this.s}.hosts h where h.id = r.owner_session and h.last_seen >= now() - h.lease_ms * interval '1 millisecond'))
+         and (owner_session is null or not ${liveSession(`${this.s}.hosts`, 'r.owner_session')})
          order by r.created desc limit ${MAX_SHOWN_ENDS}`,
     );
     const ends = new Map<string, JournalEnd>();
     for (const r of rows) {
       const end = await this.journalEnd(this.pool, r.id);
-      const s = state('Crashed', r.root_queue !== null ? workerStoppedMessage(r.owner?.hostname ?? 'unknown') : CRASHED_HOST_MESSAGE);
+      const s = state('Crashed', crashMessage(r.root_queue, r.owner));
       ends.set(r.id, end ?? { state: s, endTime: s.timestamp });
     }
     return ends;
@@ -145,8 +151,7 @@ export class CrashReaper {
         await client.query('commit');
         return false;
       }
-      const hostname = run.owner?.hostname ?? 'unknown';
-      const message = run.root_queue !== null ? workerStoppedMessage(hostname) : CRASHED_HOST_MESSAGE;
+      const message = crashMessage(run.root_queue, run.owner);
       const s = state('Crashed', message);
       const record: RunRecord = { k: 'state', runId: id, name: s.name, ts: s.timestamp, message };
       // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
