@@ -127,11 +127,6 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
       write(io.stderr, neutraliseTerminal(`flowdeck ${name}: ${e.message}`));
       return EXIT.badInput;
     }
-    // Node's parseArgs judging a command line that parseCommandArgs did not see first: bad input all the same.
-    if (typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).code!.startsWith('ERR_PARSE_ARGS_')) {
-      write(io.stderr, neutraliseTerminal(`flowdeck ${name}: ${(e as Error).message}; \`flowdeck ${name} --help\` lists its options`));
-      return EXIT.badInput;
-    }
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);
     return EXIT.runFailed;
   }
