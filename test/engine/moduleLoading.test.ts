@@ -91,6 +91,30 @@ export default flow({ name: '${name}' }, async () => ({ sync: stack.includes('Mo
       assert.match(throws.stderr, /thrown at the top level/);
       for (const name of ['plain', 'awaits', 'throws']) assert.equal(readFileSync(join(dir, name), 'utf8'), 'x', `${name}'s top level ran once`);
     });
+    it("an import of a name a module lacks is a load error naming it — 'flowdeck' by its name, with what it exports — loaded without the hooks or with them, creating no run", { timeout: T }, async () => {
+      const body = `export default flow({ name: 'lacks' }, async () => { log.info('x'); return 1; });\n`;
+      const ws = fixtureWorkspace('esm', {
+        'lacks.flow.ts': `import { flow, log } from 'flowdeck';\n${body}`,
+        'lacks.flow.mjs': `import { flow, log } from 'flowdeck';\n${body}`,
+        'helped.flow.ts': `import { flow, log } from 'flowdeck';\nimport { value } from './value';\n${body.replace('return 1', 'return value')}`,
+        'relative.flow.ts': `import { flow } from 'flowdeck';\nimport { nothing } from './value';\nexport default flow({ name: 'relative' }, async () => nothing);\n`,
+        'value.ts': `export const value: number = 7;\n`,
+      });
+      const home = tempDir();
+      // lacks.flow.ts twice: the second run imports the copy the first kept in the store.
+      for (const file of ['lacks.flow.ts', 'lacks.flow.ts', 'lacks.flow.mjs', 'helped.flow.ts']) {
+        const r = await runCli(['run', file], { cwd: ws, env: env(home) });
+        assert.equal(r.code, 2, r.stderr);
+        assert.ok(r.stderr.includes(`Loading ${join(ws, file)} failed: The requested module 'flowdeck' does not provide an export named 'log'; it exports ArtifactError, `), r.stderr);
+        assert.match(r.stderr, /, getRunLogger, /);
+        assert.doesNotMatch(r.stderr, /data:|bug in Node/);
+      }
+      const relative = await runCli(['run', 'relative.flow.ts'], { cwd: ws, env: env(home) });
+      assert.equal(relative.code, 2, relative.stderr);
+      assert.match(relative.stderr, /The requested module '\.\/value' does not provide an export named 'nothing'\n?$/);
+      const runs = await runCli(['runs', '--json'], { cwd: ws, env: env(home) });
+      assert.deepEqual(JSON.parse(runs.stdout), []);
+    });
     it("the CLI's worker readies itself by a glance at the flow file: without the hooks for this one, with them for one importing a helper", { timeout: T }, async (t) => {
       if (!existsSync('/proc/self/environ')) return t.skip('needs /proc to see how the worker was forked');
       const ahead = `readFileSync('/proc/self/environ', 'utf8').split('\\0').find((e) => e.startsWith('FLOWDECK_WORKER_AHEAD='))`;

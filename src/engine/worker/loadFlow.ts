@@ -227,7 +227,17 @@ function loadFailure(e: unknown, modulePath: string, where: string): LoadError {
     return new LoadError('module', `Loading ${where} failed: Cannot find module '${missing[1]}'${from}. Install the package in the workspace (npm install) or fix the import path.`);
   }
   const frame = err.stack?.split('\n').find((l) => /^\s+at /.test(l) && (l.includes(modulePath) || l.includes(where)));
-  return new LoadError('module', `Loading ${where} failed: ${err.message}${frame ? ` (${frame.trim()})` : ''}`);
+  return new LoadError('module', `Loading ${where} failed: ${apiNamed(err.message)}${frame ? ` (${frame.trim()})` : ''}`);
+}
+
+/**
+ * Node's message about the 'flowdeck' module, named as the flow names it (a flow loaded without the hooks
+ * imports it by a long `data:` URL), with what it does export when the flow asked for a name it lacks.
+ */
+function apiNamed(message: string): string {
+  const named = apiModule === undefined ? message : message.split(apiModule).join('flowdeck');
+  const missing = /^The requested module 'flowdeck' does not provide an export named '([^']*)'$/.exec(named);
+  return missing ? `${named}; it exports ${Object.keys(api).filter((k) => k !== 'default').sort().join(', ')}` : named;
 }
 
 function pickFlow(exports: unknown, where: string, flowName: string | undefined): { flow: AnyFlow; exportName: string } {
