@@ -67,6 +67,9 @@ describe('flowdeck serve', () => {
     assert.match(s.stderr(), /Next: tick \([0-9a-f]{10}\) at \d\d:\d\d:\d\d/);
     assert.match(s.stderr(), /Started flow run '[a-z]+-[a-z]+' of tick for /);
     assert.match(s.stderr(), /SIGTERM: stopping/);
+    // How long each took, as `flowdeck runs` and the editor say it: a run of milliseconds is not "0.0 s".
+    assert.match(s.stderr(), /Flow run '[a-z]+-[a-z]+' of tick ended Completed in (\d+ ms|\d\.\d s|\d+ s)$/m);
+    assert.doesNotMatch(s.stderr(), / in 0\.\d s/);
     const runs = await scheduledRuns(home);
     const slots = runs.map(slotOf);
     assert.equal(new Set(slots).size, slots.length, 'one run per slot');

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../engine/durationText';
 import type { FlowRunSummary } from '../../engine/records';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
@@ -25,8 +26,7 @@ function age(ms: number): string {
 
 function duration(r: FlowRunSummary): string {
   if (r.startTime === undefined) return '-';
-  const ms = (r.endTime ?? Date.now()) - r.startTime;
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+  return formatDuration((r.endTime ?? Date.now()) - r.startTime);
 }
 
 export async function runsCommand(argv: string[], io: CliIo): Promise<number> {

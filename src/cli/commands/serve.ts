@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
+import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
 import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
@@ -67,7 +68,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const onRun = (run: FlowRunSummary): void => {
     if (run.parentRunId || !unwatched.has(run.id) || !isTerminal(run.state.type)) return;
     unwatched.delete(run.id);
-    const took = run.startTime !== undefined && run.endTime !== undefined ? ` in ${((run.endTime - run.startTime) / 1000).toFixed(1)} s` : '';
+    const took = run.startTime !== undefined && run.endTime !== undefined ? ` in ${formatDuration(run.endTime - run.startTime)}` : '';
     log(masker.mask(`Flow run '${run.name}' of ${run.flowName} ended ${run.state.name}${took}${run.state.message ? `: ${run.state.message}` : ''}`));
     void notifier?.notifier.ended(run);
   };

@@ -2,23 +2,12 @@
  * What the Runs view shows for a run or a task run: label, description, tooltip text, context value.
  * Pure (no `vscode`): the tree nodes copy these onto TreeItems, and tests check them directly.
  */
+import { formatDuration } from '../../engine/durationText';
 import { formatTime } from '../../engine/logFormat';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import { isTerminal, type StateName, type StateType } from '../../engine/states';
 
-/** `430 ms`, `1.2 s`, `12 s`, `2 min 5 s`, `1 h 3 min`. */
-export function formatDuration(ms: number): string {
-  const safe = Math.max(0, ms);
-  // Most task runs take milliseconds; "0.0 s" would say nothing.
-  if (safe < 1000) return `${Math.floor(safe)} ms`;
-  if (safe < 10_000) return `${(Math.floor(safe / 100) / 10).toFixed(1)} s`;
-  const seconds = Math.floor(safe / 1000);
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return seconds % 60 === 0 ? `${minutes} min` : `${minutes} min ${seconds % 60} s`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
-}
+export { formatDuration };
 
 /** `just now`, `40 s ago`, `2 min ago`, `3 h ago`, `1 day ago`, `5 days ago`. */
 export function formatAge(ms: number): string {
