@@ -25,7 +25,7 @@ import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
 import { finalStateInJournal } from './journalEnd';
 import { JournalFile, type JournalText } from './journalFile';
-import { finishedLog } from './finishedLog';
+import { finishedLog, settledStateRecord } from './finishedLog';
 import { newRunRecords } from './newRunRecords';
 import { scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive } from './processIdentity';
@@ -71,6 +71,8 @@ export class EmbeddedStore implements RunStore {
   private sortedVersion = -1;
   private version = 0;
   private readonly changes = new RunChanges();
+  /** Opened read-only: runs shown Crashed (their host gone) that nobody settled yet, so their journal lacks the end line. */
+  private readonly shownCrashes = new Set<string>();
   private readonly clock: Clock;
 
   private constructor(
@@ -306,6 +308,9 @@ export class EmbeddedStore implements RunStore {
           return logs.length > 0 ? onLogs(logs) : undefined;
         },
       );
+      const shown = this.shownCrashes.has(id) && options.taskRunId === undefined ? this.index.runs.get(id) : undefined;
+      // Read-only, a run shown Crashed ends as its settling will end it: with the engine's end line.
+      if (shown) await onLogs([finishedLog(shown.name, settledStateRecord(id, shown.state))]);
       return { found: true };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { found: false };
@@ -489,6 +494,7 @@ export class EmbeddedStore implements RunStore {
       (end ? ended : crashed).push(run.id);
       if (this.readOnly) {
         // Shown as it is, but recorded only by a process allowed to write.
+        if (!end) this.shownCrashes.add(run.id);
         run.state = s;
         run.endTime = end?.endTime ?? s.timestamp;
         if (end?.startTime !== undefined) run.startTime ??= end.startTime;
@@ -503,7 +509,7 @@ export class EmbeddedStore implements RunStore {
         const journal = await JournalFile.open(this.runFile(run.id), { durable: this.durable });
         try {
           // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
-          const record: RunRecord = { k: 'state', runId: run.id, name: s.name, ts: s.timestamp, message: s.message };
+          const record = settledStateRecord(run.id, s);
           await journal.append(lines([record, finishedLog(run.name, record)]));
         } finally {
           // Also when the write failed (a full disk): on Node 26 a file left to the garbage collector ends the process.

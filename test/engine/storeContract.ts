@@ -376,10 +376,15 @@ export function storeContract(backend: StoreBackend): void {
         assert.deepEqual((await ro.list({ stateTypes: ['RUNNING'] })).map((r) => r.id), [alive.id]);
         assert.equal(await ro.count({ stateTypes: ['CRASHED', 'COMPLETED'] }), 2);
         assert.equal((await ro.readRun(gone))!.state.name, 'Crashed');
+        // Its logs end as its settling will end them; the run that ended has its own end line, once.
+        const shownState = (await ro.get(gone))!.state;
+        assert.deepEqual((await logsOf(ro, gone)).at(-1), { k: 'log', runId: gone, ts: shownState.timestamp, level: 'ERROR', source: `Flow run '${(await ro.get(gone))!.name}'`, message: `Finished in state Crashed('${shownState.message}')` });
+        assert.deepEqual((await logsOf(ro, ended)).map((l) => l.message).filter((m) => m.startsWith('Finished in state')), ['Finished in state Completed()']);
         // Written by nobody: another instance still reads them unfinished.
         const other = await open();
         assert.equal((await other.get(gone))!.state.name, 'Running');
         assert.equal((await other.get(ended))!.state.name, 'Running');
+        assert.deepEqual((await logsOf(other, gone)).filter((l) => l.message.startsWith('Finished in state')), []);
       });
     });
 

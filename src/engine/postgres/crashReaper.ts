@@ -10,7 +10,7 @@ import type { Pool, PoolClient } from 'pg';
 import { finalStateOf, type JournalEnd } from '../journalEnd';
 import type { RunRecord } from '../records';
 import { asRunRecord } from '../recordShape';
-import { finishedLog } from '../finishedLog';
+import { finishedLog, settledStateRecord } from '../finishedLog';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { indexState } from '../runIndex';
 import { state } from '../states';
@@ -31,6 +31,9 @@ export function workerStoppedMessage(hostname: string): string {
 function crashMessage(rootQueue: string | null, owner: { hostname?: string } | null): string {
   return rootQueue !== null ? workerStoppedMessage(owner?.hostname ?? 'unknown') : CRASHED_HOST_MESSAGE;
 }
+
+/** How a read-only look shows a lapsed process's run: its journal's final state (`inJournal`), else Crashed. */
+export type ShownEnd = JournalEnd & { inJournal: boolean };
 
 export interface Reaped {
   runIds: string[];
@@ -79,18 +82,18 @@ export class CrashReaper {
    * settle them — their journal's final state, else Crashed — settling nothing: for a process that may
    * not write (a read-only command), which shows them so, as the embedded store's read-only `markCrashed`.
    */
-  async lapsedEnds(): Promise<Map<string, JournalEnd>> {
+  async lapsedEnds(): Promise<Map<string, ShownEnd>> {
     const { rows } = await this.pool.query<{ id: string; owner: { hostname?: string } | null; root_queue: string | null }>(
       `select r.id, r.owner, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue
          from ${this.s}.runs r where ${UNFINISHED} and (state_type <> 'SCHEDULED' or owner_session is not null)
          and (owner_session is null or not ${liveSession(`${this.s}.hosts`, 'r.owner_session')})
          order by r.created desc limit ${MAX_SHOWN_ENDS}`,
     );
-    const ends = new Map<string, JournalEnd>();
+    const ends = new Map<string, ShownEnd>();
     for (const r of rows) {
       const end = await this.journalEnd(this.pool, r.id);
       const s = state('Crashed', crashMessage(r.root_queue, r.owner));
-      ends.set(r.id, end ?? { state: s, endTime: s.timestamp });
+      ends.set(r.id, end ? { ...end, inJournal: true } : { state: s, endTime: s.timestamp, inJournal: false });
     }
     return ends;
   }
@@ -153,7 +156,7 @@ export class CrashReaper {
       }
       const message = crashMessage(run.root_queue, run.owner);
       const s = state('Crashed', message);
-      const record: RunRecord = { k: 'state', runId: id, name: s.name, ts: s.timestamp, message };
+      const record = settledStateRecord(id, s);
       // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
       await client.query(`insert into ${this.s}.records (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
         id,

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
+import { finishedLog, settledStateRecord } from '../finishedLog';
 import { currentProcess } from '../processIdentity';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from '../records';
 import { newRunRecords } from '../newRunRecords';
@@ -25,12 +26,11 @@ import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
 import type { ListOptions, NewRun, ResolvedRun, RunHandle, RunStore } from '../runStore';
-import type { JournalEnd } from '../journalEnd';
-import { isTerminal } from '../states';
+import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
 import { ChangeFeed, type Channel } from './changeFeed';
 import { PostgresStoreError, connectionMasker, redactUrl } from './connection';
-import { CrashReaper } from './crashReaper';
+import { CrashReaper, type ShownEnd } from './crashReaper';
 import { DEFAULT_LEASE, HostLease, type HostKind, type LeaseTiming } from './hostLease';
 import { checkSchemaName, migrate } from './migrations';
 import { PgKeyValueStore } from './pgKeyValueStore';
@@ -119,7 +119,7 @@ export class PgStore implements RunStore {
   readonly feed: ChangeFeed;
   private readonly reaper: CrashReaper;
   /** Opened read-only: unfinished runs whose process is gone, shown as they ended (markCrashed), never written. */
-  private shownEnds = new Map<string, JournalEnd>();
+  private shownEnds = new Map<string, ShownEnd>();
   private readonly changed = new Set<string>();
   private readonly changes = new RunChanges();
   private resyncDue = false;
@@ -424,8 +424,8 @@ export class PgStore implements RunStore {
   }
 
   async readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options: { taskRunId?: string } = {}): Promise<{ found: boolean }> {
-    const exists = await this.rows<{ id: string }>(`select id from ${this.t('runs')} where id = $1`, [id], 'read logs');
-    if (exists.length === 0) return { found: false };
+    const exists = await this.rows<{ name: string; state_type: StateType }>(`select name, state_type from ${this.t('runs')} where id = $1`, [id], 'read logs');
+    if (!exists[0]) return { found: false };
     await this.scan(
       id,
       0,
@@ -435,6 +435,9 @@ export class PgStore implements RunStore {
       },
       'log',
     );
+    const shown = this.shownEnds.get(id);
+    // Read-only, a run shown Crashed that nobody settled yet ends as its settling will end it: with the engine's end line.
+    if (shown && !shown.inJournal && !isTerminal(exists[0].state_type) && options.taskRunId === undefined) await onLogs([finishedLog(exists[0].name, settledStateRecord(id, shown.state))]);
     return { found: true };
   }
 
@@ -604,7 +607,7 @@ export class PgStore implements RunStore {
     if (this.readOnly) {
       // Shown as they ended, but settled only by a process allowed to write (as the embedded store does).
       // Only a view: should it fail, the runs are shown as stored, and what failed shows on the next read.
-      this.shownEnds = await this.reaper.lapsedEnds().catch(() => new Map<string, JournalEnd>());
+      this.shownEnds = await this.reaper.lapsedEnds().catch(() => new Map<string, ShownEnd>());
       this.changes.tell([...this.shownEnds.keys()]);
       return [...this.shownEnds].filter(([, e]) => e.state.type === 'CRASHED').map(([id]) => id);
     }
