@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PgStore } from '../../src/engine/postgres/pgStore';
-import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
+import { flowSource, logsOf, runCli, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 import { PROC_SKIP, processAlive, workerChildren } from '../support/childWorkers';
 import { explainedBy, startWorker } from '../support/workers';
@@ -46,6 +46,11 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
         const failed = (await store.list({ flowNames: ['fails'] }))[0]!;
         assert.equal(failed.state.name, 'Failed');
         assert.match(failed.state.message!, /content hash is [0-9a-f]{64}, the run was queued with [0-9a-f]{64}/);
+        // Its logs say so too, as a run that started would end them; and so does the CLI that followed it.
+        const lastLog = (await logsOf(store, failed.id)).at(-1);
+        assert.equal(lastLog?.source, `Flow run '${failed.name}'`);
+        assert.match(lastLog?.message ?? '', /^Finished in state Failed\('worker q1 could not start the run: .*content hash is [0-9a-f]{64}, the run was queued with [0-9a-f]{64}/);
+        assert.match(differs.stderr, /Finished in state Failed\('worker q1 could not start the run: /);
 
         // The same file on both sides: the flow's own failure, exit 1.
         writeFileSync(join(copy, 'flows', 'fails.flow.ts'), FLOWS['flows/fails.flow.ts']);

@@ -13,6 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { run as runQueue, type Runner, type WorkerEvents } from 'graphile-worker';
+import { finishedLog, settledStateRecord } from '../finishedLog';
 import type { FlowRunner } from '../runner';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { state } from '../states';
@@ -186,7 +187,9 @@ export class QueueWorker {
   private async failUnstarted(runId: string, message: string): Promise<void> {
     const handle = await this.store.openRun(runId);
     const s = state('Failed', `${this.name} could not start the run: ${message}`);
-    await handle.append([{ k: 'state', runId, name: s.name, ts: s.timestamp, message: s.message! }]);
+    const record = settledStateRecord(runId, s);
+    // With the engine's end line: the run's logs say why it ended, as a run that started would.
+    await handle.append([record, finishedLog(handle.name, record)]);
     await handle.setState(s, { endTime: s.timestamp, owner: { pid: process.pid, hostname: this.store.hostname } });
     await handle.close();
     this.options.say(`run ${runId} failed to start: ${message}`);
