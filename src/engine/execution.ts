@@ -14,7 +14,7 @@ import { PendingLines } from './pendingLines';
 import { applyRecord, startFold, summaryOf, type Change, type RunFold } from './runReducer';
 import type { RunRequest } from './runRequest';
 import type { RunHandle, RunStore } from './runStore';
-import { isTerminal, state, stateType, type State, type StateName } from './states';
+import { isTerminal, state, stateType, type Failure, type State, type StateName } from './states';
 import type { WorkerProcess } from './workerProcess';
 
 export interface ExecutionEvents {
@@ -57,7 +57,9 @@ export class Execution {
   flow?: FlowInfo;
   cancelRequested = false;
   killReason?: { name: StateName; message: string };
+  /** What the worker said it died of (a `fatal` message: "after …"), and where in the user's code. */
   fatal?: string;
+  fatalFailure?: Failure;
   /** Settles once the root run's final state is on record and reported (set when that state arrives). */
   rootEnded?: Promise<void>;
   /** Writes in flight; the run is settled only after all of them. */
@@ -287,7 +289,7 @@ export class Execution {
       const final = this.finalState(how);
       // Subflows first: a parent ends after its children.
       for (const live of unfinished.reverse()) {
-        void this.flowState(live, { k: 'state', runId: live.fold.detail.id, name: final.name, ts: final.timestamp, ...(final.message !== undefined ? { message: final.message } : {}) });
+        void this.flowState(live, { k: 'state', runId: live.fold.detail.id, name: final.name, ts: final.timestamp, ...(final.message !== undefined ? { message: final.message } : {}), ...(final.failure ? { failure: final.failure } : {}) });
       }
     }
     this.flushPending();
@@ -323,7 +325,7 @@ export class Execution {
     if (this.killReason) return state(this.killReason.name, this.killReason.message, now);
     if (this.cancelRequested) return state('Cancelled', 'Cancelled by request; the worker process was stopped', now);
     const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
-    return state('Crashed', `Worker process exited unexpectedly (${exit})${this.fatal ? ` after an ${this.fatal}` : ''}`, now);
+    return state('Crashed', `Worker process exited unexpectedly (${exit})${this.fatal ? ` after ${this.fatal}` : ''}`, now, this.fatalFailure);
   }
 
   /** Runs adopted from an earlier attempt that this attempt never took up again. */

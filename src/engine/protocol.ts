@@ -10,6 +10,7 @@
  */
 import type { ParameterDeclarations } from './parameters';
 import type { CallIdentity, ResultRef, RunRecord } from './records';
+import type { Failure } from './states';
 
 /** Where a flow comes from. */
 export type FlowSource = { kind: 'file'; path: string } | { kind: 'builtin'; id: string };
@@ -120,8 +121,11 @@ export type ControlMessage =
   /** A value registered as secret at run time: the host masks it in what it prints too. */
   | { k: 'secret'; value: string }
   | { k: 'credentials'; service: string; patch: Record<string, unknown> }
-  /** The worker is about to die (an uncaught error, or killing itself over a timeout); says why. */
-  | { k: 'fatal'; message: string; state?: 'TimedOut' }
+  /**
+   * The worker is about to die (an uncaught error, `process.exit()` in the flow's code, or killing itself
+   * over a timeout); says why, as what follows "after", and where in the user's code, if it knows.
+   */
+  | { k: 'fatal'; message: string; state?: 'TimedOut'; failure?: Failure }
   | { k: 'finished' }
   /** The last line: every exit handler has run and the process ends with `code`; its pipes close next. */
   | { k: 'exiting'; code: number };

@@ -635,6 +635,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         return;
       case 'fatal':
         execution.fatal = message.message;
+        if (message.failure) execution.fatalFailure = message.failure;
         if (message.state === 'TimedOut') execution.killReason ??= { name: 'TimedOut', message: message.message };
         return;
       case 'finished':
@@ -805,7 +806,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     await execution.settled();
     if (isTerminal(d.state.type)) return false;
     const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
-    const why = `Worker process exited unexpectedly (${exit})${execution.fatal ? ` after an ${execution.fatal}` : ''}; resuming from its checkpoints`;
+    const why = `Worker process exited unexpectedly (${exit})${execution.fatal ? ` after ${execution.fatal}` : ''}; resuming from its checkpoints`;
     execution.log(root, 'WARNING', flowRunSource(d.name), why);
     execution.flushPending();
     await execution.settled();

@@ -10,13 +10,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
-import { clickInlineAction, findWebviewFrame, pickQuickItem, readEditorText, reloadWindow, REPO_ROOT, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { clickInlineAction, findWebviewFrame, notifications, pickQuickItem, readEditorText, reloadWindow, REPO_ROOT, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import {
   canvasInk,
   clearNotifications,
@@ -268,6 +269,29 @@ describe('Flowdeck in code-server: monitoring', () => {
       await link.click();
       await page.locator('.tab.active', { hasText: 'failing.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
       await until(page, 'the cursor on line 7 again', () => page.locator('.part.statusbar').innerText(), (t) => /Ln 7, Col \d+/.test(t));
+    });
+  });
+
+  test("a run whose flow calls process.exit() ends Crashed, pointing at that line: its card, its notification's Go to Failure", async () => {
+    await withDiagnostics(page, server, 'crash-line', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await clearNotifications(page);
+      fs.writeFileSync(path.join(dirs.workspace, 'exits.flow.ts'), `import { flow, task } from 'flowdeck';\nconst quit = task({ name: 'quit' }, async () => { process.exit(3); });\nexport default flow({ name: 'exits' }, async () => quit());\n`);
+      const { runName } = await runFlowFromTree(page, 'exits', 60_000);
+      await waitForRunState(page, runName, 'Crashed', 60_000);
+      const notice = await until(page, 'the crash notification', () => notifications(page), (n) => n.some((t) => t.includes(runName)));
+      assert.match(notice.find((t) => t.includes(runName))!, /ended Crashed: Worker process exited unexpectedly \(exit code 3\) after process\.exit\(3\) in the flow's code/);
+      await page.locator('.notification-toast', { hasText: runName }).locator('.monaco-button', { hasText: 'Go to Failure' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      await clearNotifications(page);
+      await openRunFromPalette(page, runName);
+      const frame = await findWebviewFrame(page, '.failure');
+      assert.match(await frame.locator('.failure .section-title').innerText(), /^Crashed$/);
+      assert.match(await frame.locator('.failure .failure-message').innerText(), /^process\.exit\(3\) was called$/);
+      assert.match(await frame.locator('.failure .frame').innerText(), /^exits\.flow\.ts:2:\d+$/);
+      await frame.locator('.failure .frame').click();
+      await page.locator('.tab.active', { hasText: 'exits.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
+      await until(page, 'the cursor on line 2', () => page.locator('.part.statusbar').innerText(), (t) => /Ln 2, Col \d+/.test(t));
+      await runCommand(page, 'View: Close All Editors');
     });
   });
 

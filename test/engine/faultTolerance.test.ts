@@ -70,11 +70,13 @@ function everyFile(dir: string): string {
   return text;
 }
 
+const EXIT_LINE = `const t = task({ name: 'doomed' }, async () => { getRunLogger().info('about to exit'); process.exit(3); });`;
+
 describe('the last words survive', T, () => {
   it('keeps the line logged just before process.exit, in the store and the CLI output', async () => {
     const ws = workspace({
       'exit.flow.ts': flowSource(`
-const t = task({ name: 'doomed' }, async () => { getRunLogger().info('about to exit'); process.exit(3); });
+${EXIT_LINE}
 export default flow({ name: 'exit' }, async () => { await t(); });`),
     });
     const home = tempDir();
@@ -86,6 +88,11 @@ export default flow({ name: 'exit' }, async () => { await t(); });`),
     assert.match(doc.state.message, /exit code 3/);
     const store = await EmbeddedStore.open(home, { readOnly: true });
     assert.ok((await logsOf(store, doc.id)).some((l) => l.message === 'about to exit'));
+    // Said where the flow's code called it, so the Crashed run points at that line.
+    const crashed = (await store.readRun(doc.id))!.state;
+    assert.match(crashed.message!, /^Worker process exited unexpectedly \(exit code 3\) after process\.exit\(3\) in the flow's code$/);
+    assert.equal(crashed.failure?.message, 'process.exit(3) was called');
+    assert.deepEqual(crashed.failure?.frame, { file: join(ws, 'exit.flow.ts'), line: 3, column: EXIT_LINE.indexOf('process.exit') + 'process.'.length + 1 });
   });
 
   it('keeps the lines before an uncaught exception, and says what was thrown', async () => {
@@ -99,7 +106,11 @@ export default flow({ name: 'exit' }, async () => { await t(); });`),
     const { runner, store } = await makeRunner(tempDir());
     const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'throw.flow.ts') } })).done;
     assert.equal(detail.state.name, 'Crashed');
-    assert.match(detail.state.message!, /uncaught exception: thrown from a timer/);
+    assert.match(detail.state.message!, /after an uncaught exception: thrown from a timer$/);
+    // Where it was thrown: the Crashed run's failure card and its Problems entry point at the line.
+    assert.equal(detail.state.failure?.message, 'thrown from a timer');
+    assert.equal(detail.state.failure?.frame?.file, join(ws, 'throw.flow.ts'));
+    assert.equal(detail.state.failure?.frame?.line, 4);
     const messages = (await logsOf(store, detail.id)).map((l) => l.message);
     assert.ok(messages.includes('last words'));
     assert.ok(messages.some((m) => m.includes('Uncaught exception') && m.includes('thrown from a timer')));

@@ -63,6 +63,13 @@ test("a failed run whose own failure has no line shows its task run's failure, n
   assert.deepEqual(h.failure, { name: 'QuotaError', message: 'quota', causes: ['429'], where: 'flows/etl.flow.ts:20:3', taskRunId: 't1', taskRunName: 'load-0' });
 });
 
+test("a crashed run shows a failure card only when it knows the line its worker was ended from", () => {
+  const where = { name: 'Error', message: 'process.exit(3) was called', stack: 'Error: process.exit(3) was called', frame: { file: '/ws/flows/etl.flow.ts', line: 7, column: 29 } };
+  const crashed = headerOf(detail({ state: state('Crashed', 'Worker process exited unexpectedly (exit code 3) after process.exit(3) in the flow\'s code', 5000, where) }), ctx);
+  assert.deepEqual(crashed.failure, { crashed: true, name: 'Error', message: 'process.exit(3) was called', causes: [], stack: 'Error: process.exit(3) was called', where: 'flows/etl.flow.ts:7:29' });
+  assert.equal(headerOf(detail({ state: state('Crashed', 'host process ended', 5000) }), ctx).failure, undefined);
+});
+
 test('timeline items: a task run with its whole history, a subflow from its index line', () => {
   const task: TaskRunRecord = { id: 't1', flowRunId: 'r1', name: 'fetch-0', taskName: 'fetch', state: state('Completed', undefined, 300), attempts: 2, flowAttempt: 1, startTime: 110, endTime: 300 };
   const history = [{ name: 'Pending' as const, ts: 100 }, { name: 'Running' as const, ts: 110, attempt: 1 }, { name: 'AwaitingRetry' as const, ts: 150, message: 'Retry 1/1' }, { name: 'Retrying' as const, ts: 200, attempt: 2 }, { name: 'Completed' as const, ts: 300 }];

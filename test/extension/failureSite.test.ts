@@ -55,6 +55,12 @@ test('nothing to point at: a crash, or a failure with no user frame', () => {
   assert.equal(failureSiteOf(detail('Failed', {}, { name: 'Error', message: 'in Flowdeck code' })), undefined);
 });
 
+test("a crash with a line of its own — process.exit() or an uncaught exception in the flow's code — points at it", () => {
+  const d = detail('Crashed', {}, { name: 'Error', message: 'process.exit(3) was called', frame: frame(7) });
+  const site = failureSiteOf(d)!;
+  assert.deepEqual([site.file, site.line, site.column, site.message], [FILE, 7, 9, 'process.exit(3) was called']);
+});
+
 test('long messages are cut', () => {
   assert.ok(failureMessage({ name: 'Error', message: 'x'.repeat(5000) }).length <= 501);
 });

@@ -7,7 +7,8 @@
 import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
-import { errorMessage, errorReport } from './errors';
+import { errorMessage, errorReport, failureOf } from './errors';
+import { reportExitCalls } from './exitCalls';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
 import { endPipe, flushAll, whenHostLost } from './eventPipe';
 import { configure, emit, masker, onReply } from './hostLink';
@@ -28,10 +29,11 @@ captureOutput();
 // Whatever way the process ends (process.exit in user code included), what is buffered goes first,
 // and task runs still running are shown as such.
 process.on('exit', () => flushAll());
+reportExitCalls(OWN_DIR);
 
 process.on('uncaughtException', (error) => {
   logOutsideRun('CRITICAL', `Uncaught exception in the flow's process: ${errorReport(error, OWN_DIR)}`);
-  emit({ k: 'fatal', message: `uncaught exception: ${errorMessage(error)}` }, true);
+  emit({ k: 'fatal', message: `an uncaught exception: ${errorMessage(error)}`, failure: failureOf(error, OWN_DIR) }, true);
   process.exit(70);
 });
 

@@ -51,7 +51,8 @@ export function failureSiteOf(detail: FlowRunDetail, taskRunId?: string): Failur
     if (!task || !failure?.frame) return undefined;
     return { ...base, ...failure.frame, message: failureMessage(failure), taskRunName: task.name, at: task.endTime ?? task.state.timestamp };
   }
-  const own = detail.state.type === 'FAILED' ? detail.state.failure : undefined;
+  // A Crashed run's own failure: where its worker was ended from (an uncaught exception, process.exit()).
+  const own = detail.state.type === 'FAILED' || detail.state.type === 'CRASHED' ? detail.state.failure : undefined;
   if (own?.frame) return { ...base, ...own.frame, message: failureMessage(own) };
   const task = failedTaskOf(detail);
   const failure = task?.state.failure;

@@ -3,7 +3,7 @@
  * the timeline's items and the artifacts. Pure (no `vscode`): the panel sends these, tests check them.
  */
 import type { FlowRunDetail, FlowRunSummary, RunTrigger, TaskRunRecord } from '../../engine/records';
-import { isTerminal } from '../../engine/states';
+import { isTerminal, type Failure } from '../../engine/states';
 import type { ArtifactView, FailureView, ResultView, RunHeader, TimelineItem, TimelineState } from '../../webview/runDetails/protocol';
 import { artifactView, tableOf, type TableData } from '../dashboard/artifactSections';
 import { failedTaskOf } from '../failures/failureSite';
@@ -44,20 +44,29 @@ export interface HeaderContext {
   reading?: FlowRunSummary;
 }
 
-/** The failure card: the flow run's own failure, else the task run's it points to. */
+/**
+ * The failure card: the flow run's own failure, else the task run's it points to; for a Crashed run, where
+ * its worker was ended from (an uncaught exception, `process.exit()` in the flow's code), when known.
+ */
 export function failureViewOf(detail: FlowRunDetail, pathLabel: (file: string) => string): FailureView | undefined {
+  if (detail.state.type === 'CRASHED' && detail.state.failure?.frame) return { ...failureFields(detail.state.failure, pathLabel), crashed: true };
   if (detail.state.type !== 'FAILED') return undefined;
   const own = detail.state.failure;
   const task: TaskRunRecord | undefined = own?.frame ? undefined : failedTaskOf(detail);
   const failure = own?.frame ? own : (task?.state.failure ?? own);
   if (!failure) return { name: detail.state.name, message: detail.state.message ?? 'The run failed.', causes: [] };
-  const view: FailureView = { name: failure.name, message: failure.message, causes: failure.causes ?? [] };
-  if (failure.stack) view.stack = failure.stack;
-  if (failure.frame) view.where = `${pathLabel(failure.frame.file)}:${failure.frame.line}:${failure.frame.column}`;
+  const view = failureFields(failure, pathLabel);
   if (task && failure === task.state.failure) {
     view.taskRunId = task.id;
     view.taskRunName = task.name;
   }
+  return view;
+}
+
+function failureFields(failure: Failure, pathLabel: (file: string) => string): FailureView {
+  const view: FailureView = { name: failure.name, message: failure.message, causes: failure.causes ?? [] };
+  if (failure.stack) view.stack = failure.stack;
+  if (failure.frame) view.where = `${pathLabel(failure.frame.file)}:${failure.frame.line}:${failure.frame.column}`;
   return view;
 }
 

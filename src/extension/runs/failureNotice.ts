@@ -13,7 +13,8 @@ const RETRY = 'Retry from Failure';
 export async function noticeFailure(detail: FlowRunDetail): Promise<void> {
   if (detail.state.type !== 'FAILED' && detail.state.type !== 'CRASHED') return;
   const site = failureSiteOf(detail);
-  const why = detail.state.failure ? failureMessage(detail.state.failure) : (detail.state.message ?? detail.state.name);
+  // A crash's own message says how the worker ended (and after what); a failure's, the error.
+  const why = detail.state.failure && detail.state.type === 'FAILED' ? failureMessage(detail.state.failure) : (detail.state.message ?? detail.state.name);
   const actions = [OPEN_RUN, ...(site ? [GO_TO_FAILURE] : []), ...(detail.parentRunId === undefined ? [RETRY] : [])];
   const choice = await vscode.window.showErrorMessage(`Flow run '${detail.name}' of flow '${detail.flowName}' ended ${detail.state.name}: ${why.slice(0, 300)}`, ...actions);
   if (choice === OPEN_RUN) await vscode.commands.executeCommand('flowdeck.openRun', detail.id);

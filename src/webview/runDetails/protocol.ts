@@ -34,6 +34,8 @@ export interface FailureView {
   /** Set when the failure is a task run's. */
   taskRunId?: string;
   taskRunName?: string;
+  /** The run crashed: its worker was ended from this line (an uncaught exception, `process.exit()`). */
+  crashed?: true;
 }
 
 /** A value of the result, as the viewer shows it before it is expanded. */
