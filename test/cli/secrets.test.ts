@@ -72,4 +72,22 @@ export default flow({ name: 'leak' }, async () => {
       assert.ok(!everything.includes(secret), secret);
     }
   });
+
+  it("a crash's message and failure (an uncaught exception naming a secret) are masked in output and store", async () => {
+    const ws = workspace({
+      'crash.flow.ts': flowSource(`
+export default flow({ name: 'crash' }, async () => {
+  setTimeout(() => { throw new Error('could not log in with ' + process.env.SMTP_PASS); }, 10);
+  await new Promise((r) => setTimeout(r, 5000));
+});`),
+    });
+    const home = tempDir();
+    const r = await runCli(['run', 'crash.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home, SMTP_PASS: 'smtp p@ss-w0rd' } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(JSON.parse(r.stdout).state.message, /after an uncaught exception: could not log in with \*\*\*$/);
+    const stored = filesUnder(home);
+    assert.match(stored, /"failure":\{"name":"Error","message":"could not log in with \*\*\*"/);
+    const everything = r.stderr + r.stdout + stored;
+    for (const secret of ['smtp p@ss-w0rd', encodeURIComponent('smtp p@ss-w0rd')]) assert.ok(!everything.includes(secret), secret);
+  });
 });

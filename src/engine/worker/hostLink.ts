@@ -3,6 +3,7 @@
  * on the way), requests that wait for a reply over IPC, and the secrets the worker masks.
  */
 import type { ControlMessage, Request, WorkerLimits, WorkerMessage } from '../protocol';
+import type { Failure } from '../states';
 import { SecretMasker, secretsFromEnv } from '../secrets';
 import { flush, send } from './eventPipe';
 
@@ -44,6 +45,10 @@ function maskedTaskStart<T extends { name: string; taskName: string; cacheKey?: 
   };
 }
 
+function maskedFailure(f: Failure): Failure {
+  return { ...f, name: mask(f.name), message: mask(f.message), ...(f.stack !== undefined ? { stack: mask(f.stack) } : {}), ...(f.causes ? { causes: f.causes.map(mask) } : {}) };
+}
+
 /** A message with every text user code could have put in it masked. */
 export function masked(m: WorkerMessage): WorkerMessage {
   switch (m.k) {
@@ -52,10 +57,7 @@ export function masked(m: WorkerMessage): WorkerMessage {
     case 'state':
     case 'tstate': {
       const out = m.message === undefined ? { ...m } : { ...m, message: mask(m.message) };
-      if (m.failure) {
-        const f = m.failure;
-        out.failure = { ...f, name: mask(f.name), message: mask(f.message), ...(f.stack !== undefined ? { stack: mask(f.stack) } : {}), ...(f.causes ? { causes: f.causes.map(mask) } : {}) };
-      }
+      if (m.failure) out.failure = maskedFailure(m.failure);
       return out;
     }
     case 'task':
@@ -71,7 +73,7 @@ export function masked(m: WorkerMessage): WorkerMessage {
         ...(m.note !== undefined ? { note: mask(m.note) } : {}),
       };
     case 'fatal':
-      return { ...m, message: mask(m.message) };
+      return { ...m, message: mask(m.message), ...(m.failure ? { failure: maskedFailure(m.failure) } : {}) };
     case 'rejected':
       return { ...m, message: mask(m.message) };
     case 'req':
