@@ -272,7 +272,7 @@ describe('Flowdeck in code-server: monitoring', () => {
     });
   });
 
-  test("a run whose flow calls process.exit() ends Crashed, pointing at that line: its card, its notification's Go to Failure", async () => {
+  test("a run whose flow calls process.exit() ends Crashed, pointing at that line: its card, its Problems entry, its notification's Go to Failure", async () => {
     await withDiagnostics(page, server, 'crash-line', async () => {
       await runCommand(page, 'View: Close All Editors');
       await clearNotifications(page);
@@ -283,6 +283,12 @@ describe('Flowdeck in code-server: monitoring', () => {
       assert.match(notice.find((t) => t.includes(runName))!, /ended Crashed: Worker process exited unexpectedly \(exit code 3\) after process\.exit\(3\) in the flow's code/);
       await page.locator('.notification-toast', { hasText: runName }).locator('.monaco-button', { hasText: 'Go to Failure' }).first().waitFor({ state: 'visible', timeout: 10_000 });
       await clearNotifications(page);
+      // A Problems entry on that line too.
+      await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)');
+      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'process.exit(3) was called' }).first();
+      await problem.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.match(await problem.innerText(), /\[Ln 2, Col \d+\]/);
+      await hidePanel(page);
       await openRunFromPalette(page, runName);
       const frame = await findWebviewFrame(page, '.failure');
       assert.match(await frame.locator('.failure .section-title').innerText(), /^Crashed$/);

@@ -213,7 +213,7 @@ export default flow({ name: 'crashy', retries: 1 }, async () => { let s = 0; for
     assert.equal(doc.state.name, 'Completed');
     assert.equal(doc.result, 10);
     assert.equal(doc.attempt, 2);
-    assert.match(r.stderr, /Worker process exited unexpectedly \(exit code 7\); resuming from its checkpoints/);
+    assert.match(r.stderr, /Worker process exited unexpectedly \(exit code 7\) after process\.exit\(7\) in the flow's code; resuming from its checkpoints/);
     assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1, 'step 3': 2, 'step 4': 1 });
   });
 

@@ -65,9 +65,9 @@ test('long messages are cut', () => {
   assert.ok(failureMessage({ name: 'Error', message: 'x'.repeat(5000) }).length <= 501);
 });
 
-/** As the adapter calls it: a failed run with its detail, any other with its index line only. */
+/** As the adapter calls it: a failed or crashed run with its detail, any other with its index line only. */
 function record(book: FailureBook, d: FlowRunDetail): string[] {
-  return d.state.type === 'FAILED' ? book.record(d, d) : book.record({ source: d.source, flowName: d.flowName, created: d.created, state: d.state });
+  return d.state.type === 'FAILED' || d.state.type === 'CRASHED' ? book.record(d, d) : book.record({ source: d.source, flowName: d.flowName, created: d.created, state: d.state });
 }
 
 test('the book shows the latest failure of each workspace flow and clears it when a later run completes', () => {
@@ -83,6 +83,14 @@ test('the book shows the latest failure of each workspace flow and clears it whe
   // A cancelled run says nothing about the code.
   assert.deepEqual(record(book, detail('Cancelled', { created: 1500 })), []);
   assert.equal(book.sitesIn(FILE).length, 1);
+
+  // Neither does a crash of its host (no line of the flow's code).
+  assert.deepEqual(record(book, detail('Crashed', { created: 1600 })), []);
+  assert.deepEqual(book.sitesIn(FILE).map((s) => s.line), [7]);
+
+  // A crash the flow's code caused (process.exit(), an uncaught exception) moves the problem to its line.
+  assert.deepEqual(record(book, detail('Crashed', { created: 1700 }, { name: 'Error', message: 'process.exit(3) was called', frame: frame(4) })), [FILE]);
+  assert.deepEqual(book.sitesIn(FILE).map((s) => [s.line, s.message]), [[4, 'process.exit(3) was called']]);
 
   // A later failure moves the problem to its line.
   record(book, detail('Failed', { created: 2000 }, { name: 'Error', message: 'boom again', frame: frame(9) }));

@@ -42,7 +42,7 @@ export class FailureDiagnostics implements vscode.Disposable {
     this.restored = true;
     const store = await this.host.store();
     for (const f of await store.flows()) {
-      if (f.last.state.type === 'FAILED') await this.onRunId(f.last.id);
+      if (f.last.state.type === 'FAILED' || f.last.state.type === 'CRASHED') await this.onRunId(f.last.id);
     }
   }
 
@@ -68,10 +68,14 @@ export class FailureDiagnostics implements vscode.Disposable {
       const store = await this.host.store();
       const summary = await store.get(id);
       if (!summary || !isTerminal(summary.state.type)) return;
-      if (summary.state.type !== 'FAILED' && summary.state.type !== 'COMPLETED') return;
-      // Only a failure needs the journal (where it failed); a completed run's index line says enough.
-      const detail = summary.state.type === 'FAILED' ? await readFailedRun(store, id) : undefined;
-      if (summary.state.type === 'FAILED' && !detail) return;
+      if (summary.state.type === 'COMPLETED') {
+        for (const file of this.book.record(summary)) this.show(file);
+        return;
+      }
+      if (summary.state.type !== 'FAILED' && summary.state.type !== 'CRASHED') return;
+      // A failure (or a crash the flow's code caused) needs the journal: where it failed.
+      const detail = await readFailedRun(store, id);
+      if (!detail) return;
       for (const file of this.book.record(summary, detail)) this.show(file);
     } catch {
       // A run deleted meanwhile, or a journal unreadable: nothing to point at.

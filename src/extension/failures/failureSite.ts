@@ -76,8 +76,9 @@ export class FailureBook {
 
   /**
    * Takes a finished run into account; returns the files whose failures changed. A Completed run clears its
-   * flow's failure; a Failed run (its detail: where it failed) with a site in the workspace sets it; other
-   * ends (cancelled, crashed) leave what was known.
+   * flow's failure; a Failed run (its detail: where it failed) with a site in the workspace sets it, and so
+   * does a Crashed run whose flow's code ended its worker (its own failure has a frame); other ends
+   * (cancelled, a host that died) leave what was known.
    */
   record(run: Pick<FlowRunSummary, 'source' | 'flowName' | 'created' | 'state'>, detail?: FlowRunDetail): string[] {
     const key = flowKey(run);
@@ -86,7 +87,7 @@ export class FailureBook {
     const before = known?.site?.file;
     if (run.state.type === 'COMPLETED') {
       this.byFlow.set(key, { created: run.created });
-    } else if (run.state.type === 'FAILED' && detail) {
+    } else if (detail && (run.state.type === 'FAILED' || (run.state.type === 'CRASHED' && detail.state.failure?.frame))) {
       const site = failureSiteOf(detail);
       this.byFlow.set(key, site && this.inWorkspace(site.file) ? { created: run.created, site } : { created: run.created });
     } else {
