@@ -14,6 +14,8 @@
 import { EventEmitter } from 'node:events';
 import { run as runQueue, type Runner, type WorkerEvents } from 'graphile-worker';
 import { finishedLog, settledStateRecord } from '../finishedLog';
+import { ENGINE_SOURCE } from '../logFormat';
+import type { LogRecord } from '../records';
 import type { FlowRunner } from '../runner';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { state } from '../states';
@@ -176,11 +178,27 @@ export class QueueWorker {
     } catch (e) {
       if (!isBadInput(e)) throw e;
       this.options.say(`could not resume run ${runId}: ${e.message}`);
+      await this.noteUnresumed(runId, e.message);
       return;
     }
     this.options.say(`resuming ${active.name} (${active.flowName}) from its checkpoints`);
     const end = await active.done;
     this.options.say(`${active.name} ended ${end.state.name}`);
+  }
+
+  /**
+   * A crashed run this worker claimed to resume and could not (its flow file missing here, or another
+   * version of it) stays Crashed, and no other worker takes that attempt: its logs say why, so the user
+   * sees it where they look, not only in this worker's output.
+   */
+  private async noteUnresumed(runId: string, message: string): Promise<void> {
+    const handle = await this.store.openRun(runId);
+    try {
+      const line: LogRecord = { k: 'log', runId, ts: Date.now(), level: 'ERROR', source: ENGINE_SOURCE, message: `${this.name} could not resume the run: ${message}; it stays Crashed (resume it with \`flowdeck resume ${handle.name}\` where the flow file is)` };
+      await handle.append([line]);
+    } finally {
+      await handle.close();
+    }
   }
 
   /** A run that could not even start here (no such flow file, another version of it, parameters refused) ends Failed saying why. */

@@ -1,0 +1,46 @@
+/**
+ * A crashed queued run that the worker taking up its resume cannot run (it has another version of the flow
+ * file) stays Crashed, and its logs say why: not only that worker's output.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { logsOf, tempDir, waitFor } from '../support/engine';
+import { PG_SKIP } from '../support/postgres';
+import { describeRuns, effectFlow, enqueue, setup } from '../support/effectFlows';
+import { startWorker, type WorkerProc } from '../support/workers';
+
+describe('flowdeck workers on a Postgres queue', { timeout: 300_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
+  it('a crashed run whose resume a worker cannot run (another version of its flow file) stays Crashed, its logs saying why', async () => {
+    // A database of its own, as the kill test: other files' fresh queues would stop these workers' queues.
+    const { ws, schema, url, store, effectsFile } = await setup({ 'slow.flow.ts': effectFlow('slow', 400, 'retries: 1') }, { ownDatabase: true });
+    // The second worker's copy of the workspace differs in the flow file.
+    const copy = join(tempDir(), 'copy');
+    cpSync(ws, copy, { recursive: true });
+    appendFileSync(join(copy, 'slow.flow.ts'), '\n// edited on this worker\n');
+    const lease = { heartbeatSeconds: 0.25, leaseSeconds: 2 };
+    const workers: WorkerProc[] = [];
+    try {
+      workers.push(await startWorker({ url, schema, name: 'u1', flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile }, ...lease }));
+      const [id] = await enqueue(store, ws, 'slow.flow.ts', 1);
+      await waitFor(async () => ((await store.readRun(id!))?.taskRuns.filter((t) => t.state.type === 'COMPLETED').length ?? 0) >= 2, 'the run to be partway through', 120_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await describeRuns(store, [id!])}\n${workers[0]!.output().slice(-1500)}`);
+      });
+      await workers[0]!.kill9();
+      const other = await startWorker({ url, schema, name: 'u2', flowsDir: copy, concurrency: 1, env: { EFFECTS: effectsFile }, ...lease });
+      workers.push(other);
+      await waitFor(async () => (await logsOf(store, id!)).some((l) => l.message.includes('could not resume the run')), "the run's logs to say it could not be resumed", 120_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await describeRuns(store, [id!])}\n${other.output().slice(-1500)}`);
+      });
+      const line = (await logsOf(store, id!)).at(-1)!;
+      assert.equal(line.level, 'ERROR');
+      assert.match(line.message, /^worker u2 could not resume the run: Worker u2 has a different slow\.flow\.ts: its content hash is [0-9a-f]{64}, the run was queued with [0-9a-f]{64}.*; it stays Crashed \(resume it with `flowdeck resume [a-z]+-[a-z]+` where the flow file is\)$/);
+      assert.equal((await store.get(id!))!.state.name, 'Crashed');
+      assert.match(other.output(), /could not resume run /);
+    } finally {
+      for (const w of workers) await w.stop();
+      await store.close();
+    }
+  });
+});
