@@ -25,7 +25,8 @@ import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
 import { finalStateInJournal } from './journalEnd';
 import { JournalFile, type JournalText } from './journalFile';
-import { finishedLog, settledStateRecord } from './finishedLog';
+import { finishedLog } from './finishedLog';
+import { stateRecord } from './stateRecord';
 import { newRunRecords } from './newRunRecords';
 import { scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive } from './processIdentity';
@@ -310,7 +311,7 @@ export class EmbeddedStore implements RunStore {
       );
       const shown = this.shownCrashes.has(id) && options.taskRunId === undefined ? this.index.runs.get(id) : undefined;
       // Read-only, a run shown Crashed ends as its settling will end it: with the engine's end line.
-      if (shown) await onLogs([finishedLog(shown.name, settledStateRecord(id, shown.state))]);
+      if (shown) await onLogs([finishedLog(shown.name, stateRecord(id, shown.state))]);
       return { found: true };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { found: false };
@@ -509,7 +510,7 @@ export class EmbeddedStore implements RunStore {
         const journal = await JournalFile.open(this.runFile(run.id), { durable: this.durable });
         try {
           // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
-          const record = settledStateRecord(run.id, s);
+          const record = stateRecord(run.id, s);
           await journal.append(lines([record, finishedLog(run.name, record)]));
         } finally {
           // Also when the write failed (a full disk): on Node 26 a file left to the garbage collector ends the process.

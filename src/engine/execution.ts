@@ -16,6 +16,7 @@ import type { RunRequest } from './runRequest';
 import type { RunHandle, RunStore } from './runStore';
 import { isTerminal, state, stateType, type Failure, type State, type StateName } from './states';
 import type { WorkerProcess } from './workerProcess';
+import { stateRecord } from './stateRecord';
 
 export interface ExecutionEvents {
   run(summary: FlowRunSummary): void;
@@ -289,7 +290,7 @@ export class Execution {
       const final = this.finalState(how);
       // Subflows first: a parent ends after its children.
       for (const live of unfinished.reverse()) {
-        void this.flowState(live, { k: 'state', runId: live.fold.detail.id, name: final.name, ts: final.timestamp, ...(final.message !== undefined ? { message: final.message } : {}), ...(final.failure ? { failure: final.failure } : {}) });
+        void this.flowState(live, stateRecord(live.fold.detail.id, final));
       }
     }
     this.flushPending();
@@ -310,7 +311,7 @@ export class Execution {
       for (const live of [...left]) {
         const d = live.fold.detail;
         try {
-          await live.handle.append([{ k: 'state', runId: d.id, name: d.state.name, ts: d.state.timestamp, ...(d.state.message !== undefined ? { message: d.state.message } : {}) }]);
+          await live.handle.append([stateRecord(d.id, d.state)]);
           await live.handle.setState(d.state, { ...(d.startTime !== undefined ? { startTime: d.startTime } : {}), ...(d.endTime !== undefined ? { endTime: d.endTime } : {}), attempt: d.attempt });
           left.delete(live);
         } catch {

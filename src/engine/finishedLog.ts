@@ -4,15 +4,10 @@
  */
 import { flowRunSource } from './logFormat';
 import type { LogLevel, LogRecord, RunRecord } from './records';
-import { formatState, stateType, type State } from './states';
+import { formatState, stateType } from './states';
 
 export function finishedLog(runName: string, r: Extract<RunRecord, { k: 'state' }>): LogRecord {
   const type = stateType(r.name);
   const level: LogLevel = type === 'COMPLETED' || type === 'CANCELLED' ? 'INFO' : 'ERROR';
   return { k: 'log', runId: r.runId, ts: r.ts, level, source: flowRunSource(runName), message: `Finished in state ${formatState(r)}` };
-}
-
-/** The state record a store writes when it settles a run in state `s` itself (its host gone). */
-export function settledStateRecord(runId: string, s: State): Extract<RunRecord, { k: 'state' }> {
-  return { k: 'state', runId, name: s.name, ts: s.timestamp, ...(s.message !== undefined ? { message: s.message } : {}) };
 }

@@ -2,6 +2,7 @@
 import type { ProcessIdentity, RunCreatedRecord, RunRecord } from './records';
 import type { NewRun } from './runStore';
 import { state, type State } from './states';
+import { stateRecord } from './stateRecord';
 
 /** The run's `run` record, its first state (Pending unless given), and the records to write: a state record too unless Pending. */
 export function newRunRecords(run: NewRun, id: string, name: string, owner: ProcessIdentity): { created: RunCreatedRecord; first: State; records: RunRecord[] } {
@@ -14,6 +15,6 @@ export function newRunRecords(run: NewRun, id: string, name: string, owner: Proc
   if (run.sourceHash !== undefined) created.sourceHash = run.sourceHash;
   if (run.resumeOnCrash) created.resumeOnCrash = true;
   const records: RunRecord[] = [created];
-  if (first.name !== 'Pending') records.push({ k: 'state', runId: id, name: first.name, ts: first.timestamp, ...(first.message !== undefined ? { message: first.message } : {}) });
+  if (first.name !== 'Pending') records.push(stateRecord(id, first));
   return { created, first, records };
 }

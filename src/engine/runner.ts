@@ -25,6 +25,7 @@ import { isTerminal, state } from './states';
 import { StandbyWorker } from './standbyWorker';
 import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
+import { stateRecord } from './stateRecord';
 
 export { BadInputError, type RunRequest } from './runRequest';
 
@@ -546,7 +547,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     execution.root = live;
     this.executions.set(detail.id, execution);
     const s = target.takenBy === undefined ? state('Pending') : state('Pending', `Taken by ${target.takenBy}`);
-    void execution.flowState(live, { k: 'state', runId: detail.id, name: s.name, ts: s.timestamp, ...(s.message !== undefined ? { message: s.message } : {}) });
+    void execution.flowState(live, stateRecord(detail.id, s));
     if (target.takenBy !== undefined) execution.log(live, 'INFO', flowRunSource(detail.name), `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'`);
     execution.flushPending();
     return undefined;
@@ -839,7 +840,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       try {
         const handle = await this.store.openRun(d.id);
         const s = state(end.type === 'CANCELLED' ? 'Cancelled' : 'Failed', `not resumed: attempt ${execution.root.fold.detail.attempt} of its parent ended without calling it again`);
-        await handle.append([{ k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message! }]);
+        await handle.append([stateRecord(d.id, s)]);
         await handle.setState(s, { endTime: s.timestamp });
         await handle.close();
       } catch (e) {

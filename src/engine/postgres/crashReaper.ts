@@ -10,7 +10,8 @@ import type { Pool, PoolClient } from 'pg';
 import { finalStateOf, type JournalEnd } from '../journalEnd';
 import type { RunRecord } from '../records';
 import { asRunRecord } from '../recordShape';
-import { finishedLog, settledStateRecord } from '../finishedLog';
+import { finishedLog } from '../finishedLog';
+import { stateRecord } from '../stateRecord';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { indexState } from '../runIndex';
 import { state } from '../states';
@@ -156,7 +157,7 @@ export class CrashReaper {
       }
       const message = crashMessage(run.root_queue, run.owner);
       const s = state('Crashed', message);
-      const record = settledStateRecord(id, s);
+      const record = stateRecord(id, s);
       // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
       await client.query(`insert into ${this.s}.records (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
         id,

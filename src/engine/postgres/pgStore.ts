@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
-import { finishedLog, settledStateRecord } from '../finishedLog';
+import { finishedLog } from '../finishedLog';
+import { stateRecord } from '../stateRecord';
 import { currentProcess } from '../processIdentity';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from '../records';
 import { newRunRecords } from '../newRunRecords';
@@ -437,7 +438,7 @@ export class PgStore implements RunStore {
     );
     const shown = this.shownEnds.get(id);
     // Read-only, a run shown Crashed that nobody settled yet ends as its settling will end it: with the engine's end line.
-    if (shown && !shown.inJournal && !isTerminal(exists[0].state_type) && options.taskRunId === undefined) await onLogs([finishedLog(exists[0].name, settledStateRecord(id, shown.state))]);
+    if (shown && !shown.inJournal && !isTerminal(exists[0].state_type) && options.taskRunId === undefined) await onLogs([finishedLog(exists[0].name, stateRecord(id, shown.state))]);
     return { found: true };
   }
 

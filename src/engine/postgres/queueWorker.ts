@@ -13,7 +13,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { run as runQueue, type Runner, type WorkerEvents } from 'graphile-worker';
-import { finishedLog, settledStateRecord } from '../finishedLog';
+import { finishedLog } from '../finishedLog';
+import { stateRecord } from '../stateRecord';
 import { ENGINE_SOURCE } from '../logFormat';
 import type { LogRecord } from '../records';
 import type { FlowRunner } from '../runner';
@@ -205,7 +206,7 @@ export class QueueWorker {
   private async failUnstarted(runId: string, message: string): Promise<void> {
     const handle = await this.store.openRun(runId);
     const s = state('Failed', `${this.name} could not start the run: ${message}`);
-    const record = settledStateRecord(runId, s);
+    const record = stateRecord(runId, s);
     // With the engine's end line: the run's logs say why it ended, as a run that started would.
     await handle.append([record, finishedLog(handle.name, record)]);
     await handle.setState(s, { endTime: s.timestamp, owner: { pid: process.pid, hostname: this.store.hostname } });
