@@ -23,7 +23,8 @@ import { systemClock, type Clock } from './clock';
 import { EmbeddedLimitStore } from './embeddedLimitStore';
 import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
-import { finalStateInJournal } from './journalEnd';
+import { journalTail, type JournalTail } from './journalEnd';
+import { crashTime } from './crashTime';
 import { JournalFile, type JournalText } from './journalFile';
 import { finishedLog } from './finishedLog';
 import { stateRecord } from './stateRecord';
@@ -53,7 +54,15 @@ export interface EmbeddedStoreOptions {
   detectCrashed?: boolean;
   /** Fold the index into a snapshot on open when it has grown (default true). */
   compact?: boolean;
+  /** How often a run's handle touches its quiet journal, its host's sign of life (default LIFE_SIGN_MS). */
+  lifeSignMs?: number;
 }
+
+/**
+ * A run's host touches its journal this often while the run writes nothing (a long task), so a run whose
+ * host died is found to have ended at most this long after it did, however much later it is found.
+ */
+export const LIFE_SIGN_MS = 15_000;
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A run's creation record (with its parameters) larger than this is not read on its own. */
@@ -75,6 +84,8 @@ export class EmbeddedStore implements RunStore {
   /** Opened read-only: runs shown Crashed (their host gone) that nobody settled yet, so their journal lacks the end line. */
   private readonly shownCrashes = new Set<string>();
   private readonly clock: Clock;
+  /** @internal How often run handles touch their journals (LIFE_SIGN_MS). */
+  readonly lifeSignMs: number;
 
   private constructor(
     readonly home: string,
@@ -88,6 +99,7 @@ export class EmbeddedStore implements RunStore {
       this.changes.tell(ids);
     });
     const clock = (this.clock = options.clock ?? systemClock);
+    this.lifeSignMs = Math.max(10, options.lifeSignMs ?? LIFE_SIGN_MS);
     this.cache = new FileResultCache(home, clock);
     this.kv = new FileKeyValueStore(home);
     this.schedules = new EmbeddedScheduleStore(home, { readOnly: this.readOnly, durable: this.durable });
@@ -490,8 +502,10 @@ export class EmbeddedStore implements RunStore {
     for (const run of [...this.index.runs.values()]) {
       if (isTerminal(run.state.type) || isAlive(run.owner)) continue;
       // Its host died after the journal took the run's final state, before the index did: it ended so.
-      const end = await finalStateInJournal(this.runFile(run.id), run.id).catch(() => undefined);
-      const s = end?.state ?? state('Crashed', CRASHED_HOST_MESSAGE);
+      const tail = await journalTail(this.runFile(run.id), run.id).catch((): JournalTail => ({}));
+      const end = tail.end;
+      // Else it crashed at its host's last sign of life, not when found (crashTime.ts).
+      const s = end?.state ?? state('Crashed', CRASHED_HOST_MESSAGE, crashTime(run, tail.lastSign, this.clock.now()));
       (end ? ended : crashed).push(run.id);
       if (this.readOnly) {
         // Shown as it is, but recorded only by a process allowed to write.
@@ -573,6 +587,9 @@ class EmbeddedRunHandle implements RunHandle {
   readonly name: string;
   readonly resultsDir: string;
 
+  /** Touches the journal while the run is quiet: its host's sign of life (LIFE_SIGN_MS). */
+  private readonly lifeSign: NodeJS.Timeout;
+
   constructor(
     private readonly store: EmbeddedStore,
     readonly created: RunCreatedRecord,
@@ -581,6 +598,8 @@ class EmbeddedRunHandle implements RunHandle {
     this.id = created.runId;
     this.name = created.name;
     this.resultsDir = store.resultsDir(created.runId);
+    this.lifeSign = setInterval(() => void journal.touch(), store.lifeSignMs);
+    this.lifeSign.unref();
   }
 
   append(records: readonly RunRecord[]): Promise<void> {
@@ -610,6 +629,7 @@ class EmbeddedRunHandle implements RunHandle {
   }
 
   close(): Promise<void> {
+    clearInterval(this.lifeSign);
     return this.journal.close();
   }
 }

@@ -42,17 +42,36 @@ export function finalStateOf(runId: string, records: readonly RunRecord[]): Jour
   return { state: d.state, ...(d.startTime !== undefined ? { startTime: d.startTime } : {}), ...(d.endTime !== undefined ? { endTime: d.endTime } : {}) };
 }
 
+/** How an embedded journal ends: its final state, if it has one, and the last sign of its host's life. */
+export interface JournalTail {
+  end?: JournalEnd;
+  /**
+   * When the journal last changed (its host writes, or touches it while a run is quiet: embeddedStore.ts),
+   * or the latest time a record of its end holds, whichever is later (a file's time may lag the clock by a
+   * tick). A run found with its host gone ended then, not when it was found. Undefined for a missing file.
+   */
+  lastSign?: number;
+}
+
 /**
  * The final state the embedded journal at `path` ends in (its last JOURNAL_END_BYTES read), or undefined
  * when it ends unfinished, or is missing. A read that starts mid-line skips that line: a line's end is
  * never a JSON object of its own (whatever it holds, its outer object's closing brace follows).
  */
 export async function finalStateInJournal(path: string, runId: string): Promise<JournalEnd | undefined> {
+  return (await journalTail(path, runId)).end;
+}
+
+/** How the journal at `path` ends (finalStateInJournal) and its last sign of life (JournalTail). */
+export async function journalTail(path: string, runId: string): Promise<JournalTail> {
   let size: number;
+  let lastSign: number;
   try {
-    size = (await stat(path)).size;
+    const s = await stat(path);
+    size = s.size;
+    lastSign = s.mtimeMs;
   } catch {
-    return undefined;
+    return {};
   }
   const states: RunRecord[] = [];
   await scanJsonLines(
@@ -60,9 +79,14 @@ export async function finalStateInJournal(path: string, runId: string): Promise<
     Math.max(0, size - JOURNAL_END_BYTES),
     (v) => asRunRecord(v, runId),
     (records) => {
-      for (const r of records) if (r.k === 'state') states.push(r);
+      for (const r of records) {
+        if (r.k === 'state') states.push(r);
+        const ts = (r as { ts?: unknown }).ts;
+        if (typeof ts === 'number' && Number.isFinite(ts) && ts > lastSign) lastSign = ts;
+      }
     },
     { end: size },
   );
-  return finalStateOf(runId, states);
+  const end = finalStateOf(runId, states);
+  return { ...(end ? { end } : {}), lastSign: Math.floor(lastSign) };
 }

@@ -40,6 +40,8 @@ export class JournalFile {
   private closed = false;
   /** A batch of this file failed: what must come after all before it is refused from now on. */
   private failure?: Error;
+  /** A batch was written since the last `touch`. */
+  private written = false;
 
   private constructor(
     readonly path: string,
@@ -83,6 +85,20 @@ export class JournalFile {
     });
   }
 
+  /**
+   * Sets the file's time to now unless a batch was written since the last call: a sign that its writer
+   * lives while it has nothing to write (embeddedStore.ts). Never fails: a sign missed costs nothing.
+   */
+  async touch(): Promise<void> {
+    if (this.written) {
+      this.written = false;
+      return;
+    }
+    if (this.closed || this.draining) return;
+    const now = new Date();
+    await this.fh.utimes(now, now).catch(() => undefined);
+  }
+
   /** Resolves when everything appended so far is on disk (or has failed). */
   async flush(): Promise<void> {
     while (this.draining) await this.draining.catch(() => undefined);
@@ -114,6 +130,7 @@ export class JournalFile {
         try {
           await writeLines(this.fh, batchPieces(batch), this.path);
           if (this.syncAfterWrite) await this.fh.datasync();
+          this.written = true;
           for (const e of batch) e.resolve();
         } catch (e) {
           const error = StoreWriteError.from(e, this.path);

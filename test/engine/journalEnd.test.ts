@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { JOURNAL_END_BYTES, finalStateInJournal } from '../../src/engine/journalEnd';
+import { JOURNAL_END_BYTES, finalStateInJournal, journalTail } from '../../src/engine/journalEnd';
 import { tempDir } from '../support/engine';
 
 const T = { timeout: 60_000 };
@@ -21,6 +21,20 @@ function journal(text: string): string {
 }
 
 describe("how a run's journal ends (journalEnd.ts)", T, () => {
+  it("gives its host's last sign of life: the file's last change, or a later time its last records hold", async () => {
+    const path = journal(created + st('Running', 2_000) + logLine(3_000, 10));
+    utimesSync(path, 5, 5);
+    assert.deepEqual(await journalTail(path, ID), { lastSign: 5_000 });
+    // A file time a tick behind the clock: the records' later time counts.
+    utimesSync(path, 2, 2);
+    assert.deepEqual(await journalTail(path, ID), { lastSign: 3_000 });
+    const ended = journal(created + st('Completed', 4_000));
+    utimesSync(ended, 9, 9);
+    const tail = await journalTail(ended, ID);
+    assert.deepEqual([tail.end?.state.name, tail.lastSign], ['Completed', 9_000]);
+    assert.deepEqual(await journalTail(join(tempDir(), 'missing.jsonl'), ID), {});
+  });
+
   it('finds the final state at the end of a journal far longer than what it reads, with what the exit handlers logged after it', async () => {
     let text = created + st('Running', 2);
     while (text.length < 3 * JOURNAL_END_BYTES) text += logLine(3, 5000);

@@ -331,6 +331,39 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it('ends a run whose owner died Crashed at its last sign of life, not when found: every look, read-only or settling, shows the same end', async () => {
+      await withSpace(backend, async (space, open) => {
+        // Its process starts the run and dies (on Postgres its lease then lapses); the run is found later.
+        const out = await space.inDeadProcess(`const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+          const t = Date.now();
+          await h.append([{ k: 'state', runId: h.id, name: 'Running', ts: t }]);
+          await h.setState({ type: 'RUNNING', name: 'Running', timestamp: t }, { startTime: t });
+          console.log('RUN', h.id, t);`);
+        const [, id, started] = /^RUN (\S+) (\d+)$/m.exec(out)!;
+        const gone = Date.now();
+        await new Promise((r) => setTimeout(r, 60));
+        const ro = await open({ readOnly: true });
+        assert.deepEqual(await ro.markCrashed(), [id]);
+        const shown = (await ro.get(id!))!;
+        assert.equal(shown.state.name, 'Crashed');
+        assert.ok(shown.endTime! >= Number(started) && shown.endTime! <= gone, `ended at ${shown.endTime}: between its start ${started} and its process's end ${gone}, not when found`);
+        assert.equal(shown.state.timestamp, shown.endTime);
+        // A later look shows the same end; the settling records it, in the journal and its logs too.
+        await new Promise((r) => setTimeout(r, 60));
+        const again = await open({ readOnly: true });
+        await again.markCrashed();
+        assert.equal((await again.get(id!))!.endTime, shown.endTime);
+        const writer = await open();
+        assert.deepEqual(await writer.markCrashed(), [id]);
+        const settled = (await writer.get(id!))!;
+        assert.deepEqual([settled.state.name, settled.endTime, settled.state.timestamp], ['Crashed', shown.endTime, shown.endTime]);
+        const detail = (await writer.readRun(id!))!;
+        assert.equal(detail.states.at(-1)!.timestamp, shown.endTime);
+        assert.equal(detail.endTime, shown.endTime);
+        assert.deepEqual((await logsOf(writer, id!)).at(-1)?.ts, shown.endTime);
+      });
+    });
+
     it('marks a run whose owner is gone as Crashed, in its journal too, and leaves live owners alone', async () => {
       await withSpace(backend, async (space, open) => {
         const store = await open();

@@ -13,6 +13,7 @@ import { asRunRecord } from '../recordShape';
 import { finishedLog } from '../finishedLog';
 import { stateRecord } from '../stateRecord';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
+import { crashTime } from '../crashTime';
 import { indexState } from '../runIndex';
 import { state } from '../states';
 import { liveSession } from './hostLease';
@@ -31,6 +32,11 @@ export function workerStoppedMessage(hostname: string): string {
 /** Why a run whose process stopped responding crashed: its worker, for a queued run (or a subflow of one); else its host. */
 function crashMessage(rootQueue: string | null, owner: { hostname?: string } | null): string {
   return rootQueue !== null ? workerStoppedMessage(owner?.hostname ?? 'unknown') : CRASHED_HOST_MESSAGE;
+}
+
+/** A run row's span, for crashTime (bigint columns come as strings). */
+function spanOf(r: { created: string; start_time: string | null }): { created: number; startTime?: number } {
+  return r.start_time === null ? { created: Number(r.created) } : { created: Number(r.created), startTime: Number(r.start_time) };
 }
 
 /** How a read-only look shows a lapsed process's run: its journal's final state (`inJournal`), else Crashed. */
@@ -54,12 +60,14 @@ export class CrashReaper {
 
   /** Hosts whose lease lapsed (or `only`, a lease this process gave up) go; their runs are settled. */
   async reap(only?: string): Promise<string[]> {
-    const { rows: gone } = await this.pool.query<{ id: string; queue_worker_ids: string[] }>(
+    const { rows: gone } = await this.pool.query<{ id: string; queue_worker_ids: string[]; last_seen: Date }>(
       only === undefined
-        ? `delete from ${this.s}.hosts where last_seen < now() - lease_ms * interval '1 millisecond' returning id, queue_worker_ids`
-        : `delete from ${this.s}.hosts where id = $1 returning id, queue_worker_ids`,
+        ? `delete from ${this.s}.hosts where last_seen < now() - lease_ms * interval '1 millisecond' returning id, queue_worker_ids, last_seen`
+        : `delete from ${this.s}.hosts where id = $1 returning id, queue_worker_ids, last_seen`,
       only === undefined ? [] : [only],
     );
+    // A lapsed host's runs crashed at its last heartbeat; a lease this process gave up ends its runs now.
+    const lastSeen = new Map(only === undefined ? gone.map((g) => [g.id, g.last_seen.getTime()]) : []);
     if (gone.length > 0 && this.hasQueue()) {
       // Before the jobs are freed: a worker handed one again must find its claim free.
       await this.releaseClaims(gone.map((g) => g.id));
@@ -74,7 +82,7 @@ export class CrashReaper {
          and (owner_session is null or not exists (select 1 from ${this.s}.hosts h where h.id = r.owner_session))`,
     );
     const crashed: string[] = [];
-    for (const o of orphans) if (await this.crash(o.id, o.owner_session)) crashed.push(o.id);
+    for (const o of orphans) if (await this.crash(o.id, o.owner_session, o.owner_session === null ? undefined : lastSeen.get(o.owner_session))) crashed.push(o.id);
     return crashed;
   }
 
@@ -84,8 +92,9 @@ export class CrashReaper {
    * not write (a read-only command), which shows them so, as the embedded store's read-only `markCrashed`.
    */
   async lapsedEnds(): Promise<Map<string, ShownEnd>> {
-    const { rows } = await this.pool.query<{ id: string; owner: { hostname?: string } | null; root_queue: string | null }>(
-      `select r.id, r.owner, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue
+    const { rows } = await this.pool.query<{ id: string; owner: { hostname?: string } | null; root_queue: string | null; created: string; start_time: string | null; last_seen: Date | null }>(
+      `select r.id, r.owner, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.created, r.start_time,
+              (select h.last_seen from ${this.s}.hosts h where h.id = r.owner_session) as last_seen
          from ${this.s}.runs r where ${UNFINISHED} and (state_type <> 'SCHEDULED' or owner_session is not null)
          and (owner_session is null or not ${liveSession(`${this.s}.hosts`, 'r.owner_session')})
          order by r.created desc limit ${MAX_SHOWN_ENDS}`,
@@ -93,7 +102,8 @@ export class CrashReaper {
     const ends = new Map<string, ShownEnd>();
     for (const r of rows) {
       const end = await this.journalEnd(this.pool, r.id);
-      const s = state('Crashed', crashMessage(r.root_queue, r.owner));
+      // As `reap` will settle it: at its host's last heartbeat, while the lapsed host's row is there to say.
+      const s = state('Crashed', crashMessage(r.root_queue, r.owner), crashTime(spanOf(r), r.last_seen?.getTime(), Date.now()));
       ends.set(r.id, end ? { ...end, inJournal: true } : { state: s, endTime: s.timestamp, inJournal: false });
     }
     return ends;
@@ -130,12 +140,12 @@ export class CrashReaper {
     return finalStateOf(id, records);
   }
 
-  private async crash(id: string, session: string | null): Promise<boolean> {
+  private async crash(id: string, session: string | null, lastSeen: number | undefined): Promise<boolean> {
     const client = await this.pool.connect();
     try {
       await client.query('begin');
-      const { rows } = await client.query<{ name: string; owner: { hostname?: string }; queue: string | null; root_queue: string | null; attempt: number; retries: number | null; resume_on_crash: boolean; parent_run_id: string | null; seq: string }>(
-        `select r.name, r.owner, r.queue, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.attempt, r.retries, r.resume_on_crash, r.parent_run_id, r.journal_seq as seq
+      const { rows } = await client.query<{ name: string; owner: { hostname?: string }; queue: string | null; root_queue: string | null; attempt: number; retries: number | null; resume_on_crash: boolean; parent_run_id: string | null; seq: string; created: string; start_time: string | null }>(
+        `select r.created, r.start_time, r.name, r.owner, r.queue, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.attempt, r.retries, r.resume_on_crash, r.parent_run_id, r.journal_seq as seq
            from ${this.s}.runs r where r.id = $1 and ${UNFINISHED} and r.owner_session is not distinct from $2::uuid for update of r skip locked`,
         [id, session],
       );
@@ -156,7 +166,7 @@ export class CrashReaper {
         return false;
       }
       const message = crashMessage(run.root_queue, run.owner);
-      const s = state('Crashed', message);
+      const s = state('Crashed', message, crashTime(spanOf(run), lastSeen, Date.now()));
       const record = stateRecord(id, s);
       // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
       await client.query(`insert into ${this.s}.records (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
