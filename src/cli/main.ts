@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SecretMasker, maskError, secretsFromEnv } from '../engine/secrets';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { artifactsCommand } from './commands/artifacts';
+import { cancelCommand } from './commands/cancel';
 import { checkCommand } from './commands/check';
 import { flowsCommand } from './commands/flows';
 import { limitCommand } from './commands/limit';
@@ -23,6 +24,7 @@ const HELP = `Usage: flowdeck <command> [options]
 Commands:
   run <file | built-in id>   run a flow (built-ins: github-repo-stats, youtube-channel-analytics)
   resume <run>               resume a failed or crashed run from its checkpoints (same run, new attempt)
+  cancel <run>               cancel a run wherever it runs (a terminal, VS Code, a worker) and wait for its end
   runs                       run history, newest first
   logs <run id or name>      the stored logs of a run
   artifacts <run id or name> the charts, tables, markdown and links a run created
@@ -68,6 +70,7 @@ async function auth(argv: string[], io: CliIo): Promise<number> {
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   resume: resumeCommand,
+  cancel: cancelCommand,
   runs: runsCommand,
   logs: logsCommand,
   artifacts: artifactsCommand,

@@ -25,6 +25,8 @@ import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
 import { journalTail, type JournalTail } from './journalEnd';
 import { crashTime } from './crashTime';
+import { CancelRequestFiles } from './cancelRequests';
+import type { CancelOutcome } from './sharedStore';
 import { JournalFile, type JournalText } from './journalFile';
 import { finishedLog } from './finishedLog';
 import { stateRecord } from './stateRecord';
@@ -84,6 +86,8 @@ export class EmbeddedStore implements RunStore {
   /** Opened read-only: runs shown Crashed (their host gone) that nobody settled yet, so their journal lacks the end line. */
   private readonly shownCrashes = new Set<string>();
   private readonly clock: Clock;
+  /** Requests to cancel runs other processes run (cancelRequests.ts). */
+  private readonly cancels: CancelRequestFiles;
   /** @internal How often run handles touch their journals (LIFE_SIGN_MS). */
   readonly lifeSignMs: number;
 
@@ -100,6 +104,7 @@ export class EmbeddedStore implements RunStore {
     });
     const clock = (this.clock = options.clock ?? systemClock);
     this.lifeSignMs = Math.max(10, options.lifeSignMs ?? LIFE_SIGN_MS);
+    this.cancels = new CancelRequestFiles(this.runsDir);
     this.cache = new FileResultCache(home, clock);
     this.kv = new FileKeyValueStore(home);
     this.schedules = new EmbeddedScheduleStore(home, { readOnly: this.readOnly, durable: this.durable });
@@ -537,6 +542,29 @@ export class EmbeddedStore implements RunStore {
     }
     this.changes.tell([...crashed, ...ended]);
     return crashed;
+  }
+
+  async requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
+    this.assertWritable();
+    await this.refresh();
+    const run = this.index.runs.get(runId);
+    if (!run) return 'unknown';
+    // Its process is gone: there is nothing to cancel, and the run is settled as it ended.
+    if (!isTerminal(run.state.type) && !isAlive(run.owner)) await this.markCrashed();
+    if (isTerminal(this.index.runs.get(runId)!.state.type)) {
+      await this.cancels.remove(runId);
+      return 'finished';
+    }
+    await this.cancels.request(runId, reason);
+    return 'requested';
+  }
+
+  onCancelRequest(onCancel: (runId: string, reason: string) => boolean): () => void {
+    // A request for a run that ended meanwhile is nobody's: it goes (true removes it).
+    return this.cancels.listen((runId, reason) => {
+      const run = this.index.runs.get(runId);
+      return (run !== undefined && isTerminal(run.state.type)) || onCancel(runId, reason);
+    });
   }
 
   hasUnfinishedRuns(): boolean {

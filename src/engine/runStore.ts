@@ -12,7 +12,7 @@ import type { ResultCache } from './resultCache';
 import type { RunChangeListener } from './runChanges';
 import type { RunParts, RunPartsOptions } from './runTaskStream';
 import type { ScheduleStore } from './schedules/scheduleStore';
-import type { SharedStore } from './sharedStore';
+import type { CancelOutcome, SharedStore } from './sharedStore';
 import type { State, StateType } from './states';
 
 export interface ListOptions {
@@ -152,6 +152,17 @@ export interface RunStore {
    * state, and is listed so (journalEnd.ts), not Crashed.
    */
   markCrashed(): Promise<string[]>;
+  /**
+   * Asks whichever process runs `runId` to cancel it — this one, another on this machine (embedded: a file
+   * it watches, cancelRequests.ts) or another machine (Postgres). A run not started yet on Postgres (waiting
+   * for a worker) is cancelled at once; a run whose process is gone is settled Crashed, and `finished`.
+   */
+  requestCancel(runId: string, reason: string): Promise<CancelOutcome>;
+  /**
+   * Calls `onCancel` for each cancel request (of any process) while subscribed; it returns true when this
+   * process runs the run and took the request.
+   */
+  onCancelRequest(onCancel: (runId: string, reason: string) => boolean): () => void;
   /** Whether any run is unfinished (someone may be running it). */
   hasUnfinishedRuns(): boolean;
   /** Deletes finished runs (with their subflows, journals and results); returns the ids deleted. */

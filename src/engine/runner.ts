@@ -153,6 +153,8 @@ export function workerLimits(env: NodeJS.ProcessEnv, options: Pick<RunnerOptions
 export class FlowRunner extends EventEmitter<RunnerEvents> {
   private readonly masker: SecretMasker;
   private readonly executions = new Map<string, Execution>();
+  /** Following the store's cancel requests (RunStore.onCancelRequest), while runs run here. */
+  private offCancelRequests?: () => void;
   private readonly waiting: (() => void)[] = [];
   private running = 0;
   private watchdog?: NodeJS.Timeout;
@@ -534,7 +536,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const handle = await creating;
     const live = execution.adopt(handle, handle.created);
     execution.root = live;
-    this.executions.set(handle.id, execution);
+    this.track(handle.id, execution);
     execution.createdLog(live);
     return undefined;
   }
@@ -545,7 +547,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const { detail } = target;
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;
-    this.executions.set(detail.id, execution);
+    this.track(detail.id, execution);
     const s = target.takenBy === undefined ? state('Pending') : state('Pending', `Taken by ${target.takenBy}`);
     void execution.flowState(live, stateRecord(detail.id, s));
     if (target.takenBy !== undefined) execution.log(live, 'INFO', flowRunSource(detail.name), `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'`);
@@ -559,7 +561,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;
-    this.executions.set(detail.id, execution);
+    this.track(detail.id, execution);
     const { summary } = target;
     this.beginAttempt(execution, live, summary, target.why);
     if (target.sourceHash && detail.sourceHash && target.sourceHash !== detail.sourceHash) {
@@ -588,7 +590,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   private onRunEvent(execution: Execution, summary: FlowRunSummary): void {
-    this.executions.set(summary.id, execution);
+    this.track(summary.id, execution);
     this.emit('run', summary);
   }
 
@@ -789,7 +791,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (await this.resumeAfterCrash(execution, how)) return;
     await execution.finish(how);
     await this.settleUntouched(execution);
-    for (const id of execution.runs.keys()) if (this.executions.get(id) === execution) this.executions.delete(id);
+    this.untrack(execution);
     const root = execution.root.fold.detail;
     if (root.state.type === 'CRASHED' && execution.flow?.hasCrashedHooks) await this.runCrashedHooks(execution);
     execution.resolve();
@@ -812,7 +814,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     execution.flushPending();
     await execution.settled();
     for (const live of execution.runs.values()) await live.handle.close().catch(() => undefined);
-    for (const id of execution.runs.keys()) if (this.executions.get(id) === execution) this.executions.delete(id);
+    this.untrack(execution);
     try {
       const detail = (await this.store.readRun(d.id)) ?? d;
       const summary = resumePlanFor(detail, detail.attempt + 1, retries - detail.attempt);
@@ -890,6 +892,24 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     clearTimeout(timer);
     await handle.appendText(pending).catch(() => undefined);
     await handle.close();
+  }
+
+  /** A run (or subflow run) of `execution` runs here: cancel requests of other processes reach it from now on. */
+  private track(runId: string, execution: Execution): void {
+    this.executions.set(runId, execution);
+    this.offCancelRequests ??= this.store.onCancelRequest((id, reason) => {
+      if (!this.executions.has(id)) return false;
+      this.cancel(id, reason);
+      return true;
+    });
+  }
+
+  /** `execution`'s runs run here no more; with none left, cancel requests are no longer followed. */
+  private untrack(execution: Execution): void {
+    for (const id of execution.runs.keys()) if (this.executions.get(id) === execution) this.executions.delete(id);
+    if (this.executions.size > 0) return;
+    this.offCancelRequests?.();
+    this.offCancelRequests = undefined;
   }
 
   /** Cancels a run: CANCELLING, the flow's AbortSignal fires, then the worker is killed after a grace period. */

@@ -118,12 +118,13 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   /**
-   * True when this window runs `runId` (a top-level run) and it has not finished — or, with a shared store,
-   * when `run` is a top-level run going anywhere (the cancel reaches the worker running it).
+   * True when this window runs `runId` (a top-level run) and it has not finished — or when `run` is a
+   * top-level run going anywhere: the request reaches the process running it (a terminal's `flowdeck run`,
+   * `flowdeck serve`, another window, a worker on another machine).
    */
   isCancelable(runId: string, run?: FlowRunSummary): boolean {
     if (this.activeRoots.has(runId)) return true;
-    return this.storeInstance?.shared !== undefined && run !== undefined && !run.parentRunId && !isTerminal(run.state.type);
+    return this.storeInstance !== undefined && !this.storeInstance.readOnly && run !== undefined && !run.parentRunId && !isTerminal(run.state.type);
   }
 
   /** A run going in this window as its runner folds it: counts of its task runs, and a bounded number of them. */
@@ -188,10 +189,10 @@ export class FlowdeckHost implements vscode.Disposable {
 
   cancel(runId: string): boolean {
     if (this.runnerInstance?.cancel(runId)) return true;
-    const shared = this.storeInstance?.shared;
-    if (!shared) return false;
-    // Runs of other machines: the request reaches the worker running the run (or cancels it before one takes it).
-    void shared.requestCancel(runId, 'Cancelled from VS Code').then(
+    const store = this.storeInstance;
+    if (!store || store.readOnly) return false;
+    // Runs of other processes: the request reaches the one running the run (or, queued on Postgres, cancels it before a worker takes it).
+    void store.requestCancel(runId, 'Cancelled from VS Code').then(
       (outcome) => outcome === 'finished' && this.output.note(`Run ${runId} had already finished; nothing to cancel.`),
       (e: Error) => this.output.note(`Could not cancel run ${runId}: ${e.message}`, 'ERROR'),
     );

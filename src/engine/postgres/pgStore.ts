@@ -14,6 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
+import type { CancelOutcome } from '../sharedStore';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
 import { finishedLog } from '../finishedLog';
@@ -673,9 +674,21 @@ export class PgStore implements RunStore {
     await this.pool.end().catch(() => undefined);
   }
 
-  /** Subscribes to cancel requests (for a worker): `onCancel(runId)` for each. */
-  onCancelRequest(onCancel: (runId: string) => void): () => void {
-    const off = this.feed.subscribe({ notify: (channel, id) => channel === 'cancel' && onCancel(id) });
+  requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
+    return this.shared.requestCancel(runId, reason);
+  }
+
+  /** Subscribes to cancel requests: `onCancel(runId, reason)` for each (the reason read from the run's row). */
+  onCancelRequest(onCancel: (runId: string, reason: string) => boolean): () => void {
+    const off = this.feed.subscribe({
+      notify: (channel, id) => {
+        if (channel !== 'cancel') return;
+        void this.queuedAs(id).then(
+          (run) => onCancel(id, run?.cancelReason ?? 'Cancelled by request'),
+          () => onCancel(id, 'Cancelled by request'),
+        );
+      },
+    });
     void this.feed.start().catch(() => undefined);
     return off;
   }

@@ -39,7 +39,6 @@ export class QueueWorker {
   private queueRunner?: Runner;
   private readonly active = new Map<string, Promise<unknown>>();
   private sweeper?: NodeJS.Timeout;
-  private offCancel?: () => void;
   private stopping = false;
   readonly name: string;
 
@@ -57,7 +56,6 @@ export class QueueWorker {
 
   async start(): Promise<void> {
     const lease = this.store.lease!;
-    this.offCancel = this.store.onCancelRequest((runId) => void this.cancelIfHere(runId));
     // graphile-worker locks a job with its pool's id, made while `run` starts: only an emitter of our own
     // hears it in time.
     const events: WorkerEvents = new EventEmitter();
@@ -214,17 +212,10 @@ export class QueueWorker {
     this.options.say(`run ${runId} failed to start: ${message}`);
   }
 
-  private async cancelIfHere(runId: string): Promise<void> {
-    if (!this.active.has(runId)) return;
-    const queued = await this.store.queuedAs(runId);
-    this.runner.cancel(runId, queued?.cancelReason ?? 'Cancelled by request');
-  }
-
   /** Takes no more runs and waits for those in progress to end (a second call cancels them). */
   async stop(cancelRuns = false): Promise<void> {
     this.stopping = true;
     clearInterval(this.sweeper);
-    this.offCancel?.();
     if (cancelRuns) for (const id of this.active.keys()) this.runner.cancel(id, `Cancelled: ${this.name} is shutting down`);
     await this.queueRunner?.stop();
     await Promise.allSettled([...this.active.values()]);

@@ -10,7 +10,7 @@ export function registerCancelRun(context: vscode.ExtensionContext, flowdeck: Fl
       if (!run) return;
       if (!flowdeck.host.cancel(run.id)) {
         void vscode.window.showInformationMessage(
-          `Flow run '${run.name}' is ${run.state.name} and not running in this window, so it cannot be cancelled here. A run started by the CLI stops with Ctrl-C in its terminal.`,
+          `Flow run '${run.name}' is ${run.state.name} and cannot be cancelled from this window: the store is open read-only here. Cancel it with \`flowdeck cancel ${run.name}\` in a terminal.`,
         );
       }
     }),

@@ -1,0 +1,95 @@
+/** `flowdeck cancel`: cancels a run wherever it runs, and waits for it to end. */
+import { formatState, isTerminal } from '../../engine/states';
+import { neutraliseTerminal } from '../../engine/terminalText';
+import type { FlowRunSummary } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
+import { parseCommandArgs } from '../args';
+import { openStore } from '../host';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+import { resolveRunRef } from '../resolveRun';
+
+/** How long `cancel` waits for the run to end by default, and at most. */
+const DEFAULT_WAIT_SECONDS = 60;
+const MAX_WAIT_SECONDS = 3600;
+const LOOK_MS = 200;
+
+export const CANCEL_HELP = `Usage: flowdeck cancel <run id, unique id prefix, or name> [--reason TEXT] [--wait SECONDS] [--json]
+
+Cancels a run wherever it runs: a \`flowdeck run\` or \`flowdeck serve\` in a terminal, a VS Code window,
+or a worker on another machine (Postgres store). The run goes to Cancelling, its flow's AbortSignal fires,
+and its worker is stopped after a grace period. A run queued for a worker and not yet taken is Cancelled
+at once. Then waits for the run to end and prints its final state.
+
+Options:
+  --reason TEXT    the Cancelled state's message (default: "Cancelled by flowdeck cancel")
+  --wait SECONDS   how long to wait for the run to end (default ${DEFAULT_WAIT_SECONDS}; 0: only ask)
+  --json           print {"id", "name", "outcome", "state"} on stdout; outcome is one of
+                   cancelled, requested, finished
+
+Exit codes: 0 the run ended Cancelled (or, with --wait 0, the request was made); 1 it had already ended,
+ended in another state, or was still going when the wait ran out; 2 no such run, or bad options.`;
+
+export async function cancelCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('cancel', argv, {
+    reason: { type: 'string' },
+    wait: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    write(io.stdout, CANCEL_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`flowdeck cancel takes one run id or name\n\n${CANCEL_HELP}`);
+  const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(values.wait);
+  if (!/^\d+(\.\d+)?$/.test(values.wait ?? '0') || !(waitSeconds >= 0 && waitSeconds <= MAX_WAIT_SECONDS)) {
+    throw new UsageError(`flowdeck cancel: --wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not '${values.wait}'`);
+  }
+  const reason = values.reason?.trim() || 'Cancelled by flowdeck cancel';
+  const store = await openStore(io);
+  try {
+    const run = await resolveRunRef(store, positionals[0]!, io, 'cancel');
+    if (!run) return EXIT.badInput;
+    const label = `Flow run '${run.name}'`;
+    const outcome = await store.requestCancel(run.id, reason);
+    if (outcome === 'unknown') {
+      write(io.stderr, neutraliseTerminal(`flowdeck cancel: run '${run.name}' is gone from ${store.location}`));
+      return EXIT.badInput;
+    }
+    const report = (latest: FlowRunSummary, text: string): void => {
+      if (values.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome, state: latest.state }));
+      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(text));
+    };
+    if (outcome === 'finished') {
+      const latest = (await store.get(run.id)) ?? run;
+      report(latest, `${label} had already ended: ${formatState(latest.state)}. Nothing to cancel.`);
+      return EXIT.runFailed;
+    }
+    if (outcome === 'requested' && waitSeconds > 0) write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`${label} is ${run.state.name}: asked the process running it to cancel it…`));
+    const latest = outcome === 'requested' && waitSeconds > 0 ? await ended(store, run, waitSeconds * 1000) : ((await store.get(run.id)) ?? run);
+    if (outcome === 'requested' && waitSeconds === 0) {
+      report(latest, `${label}: cancel requested; the process running it ends it (\`flowdeck runs\` shows it Cancelled then).`);
+      return EXIT.ok;
+    }
+    if (!isTerminal(latest.state.type)) {
+      report(latest, `${label} is still ${latest.state.name} after ${waitSeconds} s; the request stands. \`flowdeck runs\` shows when it ends.`);
+      return EXIT.runFailed;
+    }
+    report(latest, `${label} - Finished in state ${formatState(latest.state)}`);
+    return latest.state.type === 'CANCELLED' ? EXIT.ok : EXIT.runFailed;
+  } finally {
+    await store.close();
+  }
+}
+
+/** The run once it has ended, or as it is when `ms` have passed. */
+async function ended(store: RunStore, run: FlowRunSummary, ms: number): Promise<FlowRunSummary> {
+  const deadline = Date.now() + ms;
+  let latest = run;
+  for (;;) {
+    await store.refresh();
+    latest = (await store.get(run.id)) ?? latest;
+    if (isTerminal(latest.state.type) || Date.now() >= deadline) return latest;
+    await new Promise((r) => setTimeout(r, Math.min(LOOK_MS, Math.max(0, deadline - Date.now()))));
+  }
+}

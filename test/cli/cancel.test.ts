@@ -1,0 +1,85 @@
+/**
+ * `flowdeck cancel`: a run started by another process — a `flowdeck run` in another terminal — is
+ * cancelled from this one, on the embedded store (a request file its host watches) and on Postgres (a
+ * notification its host listens to); a queued run no worker took is cancelled at once.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { flowSource, runCli, tempDir, workspace, type CliResult } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+const FLOWS = {
+  // Waits two minutes unless cancelled; its cleanup logs when the signal fires.
+  'flows/slow.flow.ts': flowSource(
+    `export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); getRunLogger().info('cleaning up'); j(new Error('stopped')); }); }); });`,
+  ),
+  'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 1);`),
+};
+
+/** Starts `flowdeck run flows/slow.flow.ts` and resolves with its run's name once its flow has started. */
+async function slowRun(ws: string, env: NodeJS.ProcessEnv): Promise<{ name: string; done: Promise<CliResult> }> {
+  let seen = '';
+  let done!: Promise<CliResult>;
+  const name = await new Promise<string>((res, rej) => {
+    done = runCli(['run', 'flows/slow.flow.ts'], {
+      cwd: ws,
+      env,
+      onStderr: (chunk) => {
+        seen += chunk;
+        const m = /flow run '([a-z]+-[a-z]+)'[\s\S]*slow started/.exec(seen);
+        if (m) res(m[1]!);
+      },
+    });
+    done.then((r) => rej(new Error(`the run ended before its flow started (${r.code}): ${r.stderr}`)), rej);
+  });
+  return { name, done };
+}
+
+async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> {
+  const ws = workspace(FLOWS);
+  const { name, done } = await slowRun(ws, env);
+  const cancel = await runCli(['cancel', name], { cwd: ws, env });
+  assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
+  assert.match(cancel.stdout, new RegExp(`Flow run '${name}' is Running: asked the process running it to cancel it`));
+  assert.match(cancel.stdout, new RegExp(`Flow run '${name}' - Finished in state Cancelled\\('Cancelled by flowdeck cancel'\\)`));
+  // The run's own process ends it Cancelled, its flow's cleanup having run.
+  const run = await done;
+  assert.equal(run.code, 1, run.stderr);
+  assert.match(run.stderr, /cleaning up/);
+  assert.match(run.stderr, /Finished in state Cancelled\('Cancelled by flowdeck cancel'\)/);
+
+  // Again: nothing to cancel, and JSON says so.
+  const again = await runCli(['cancel', name, '--json'], { cwd: ws, env });
+  assert.equal(again.code, 1, again.stderr);
+  const doc = JSON.parse(again.stdout) as { name: string; outcome: string; state: { name: string } };
+  assert.deepEqual([doc.name, doc.outcome, doc.state.name], [name, 'finished', 'Cancelled']);
+  assert.match(again.stderr, /had already ended: Cancelled\('Cancelled by flowdeck cancel'\)\. Nothing to cancel\./);
+
+  // A run that ends by itself is left alone; bad input exits 2 naming what was wrong.
+  const ok = await runCli(['run', 'flows/ok.flow.ts'], { cwd: ws, env });
+  assert.equal(ok.code, 0, ok.stderr);
+  const unknown = await runCli(['cancel', 'no-such-run'], { cwd: ws, env });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /flowdeck cancel: no run with id, id prefix or name 'no-such-run'/);
+  const badWait = await runCli(['cancel', name, '--wait', 'soon'], { cwd: ws, env });
+  assert.equal(badWait.code, 2);
+  assert.match(badWait.stderr, /--wait must be a number of seconds from 0 to 3600, not 'soon'/);
+}
+
+describe('flowdeck cancel', { timeout: 240_000 }, () => {
+  it('cancels a run another terminal runs (embedded store): Cancelling, its cleanup, Cancelled; then says it has ended', async () => {
+    await cancelsFromAnotherProcess({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('on Postgres: cancels a run another process runs (not a worker), and a queued run no worker took at once', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() };
+    await cancelsFromAnotherProcess(env);
+    const ws = workspace(FLOWS);
+    const queued = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'nobody'], { cwd: ws, env });
+    assert.equal(queued.code, 0, queued.stderr);
+    const name = /Queued flow run '([a-z]+-[a-z]+)'/.exec(queued.stderr)![1]!;
+    const cancel = await runCli(['cancel', name, '--reason', 'not needed today'], { cwd: ws, env });
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.match(cancel.stdout, new RegExp(`Flow run '${name}' - Finished in state Cancelled\\('not needed today'\\)`));
+  });
+});
