@@ -14,6 +14,9 @@ const FLOWS = {
     `export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); getRunLogger().info('cleaning up'); j(new Error('stopped')); }); }); });`,
   ),
   'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 1);`),
+  'flows/parent.flow.ts': flowSource(`
+const child = flow({ name: 'child' }, async () => 2);
+export default flow({ name: 'parent' }, async () => child({}));`),
 };
 
 /** Starts `flowdeck run flows/slow.flow.ts` and resolves with its run's name once its flow has started. */
@@ -61,6 +64,14 @@ async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   const unknown = await runCli(['cancel', 'no-such-run'], { cwd: ws, env });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /flowdeck cancel: no run with id, id prefix or name 'no-such-run'/);
+  // A subflow run is cancelled with the run it belongs to.
+  const parent = await runCli(['run', 'flows/parent.flow.ts', '--json'], { cwd: ws, env });
+  assert.equal(parent.code, 0, parent.stderr);
+  const parentName = (JSON.parse(parent.stdout) as { name: string }).name;
+  const listed = JSON.parse((await runCli(['runs', '--json', '--flow', 'child'], { cwd: ws, env })).stdout) as { name: string }[];
+  const sub = await runCli(['cancel', listed[0]!.name], { cwd: ws, env });
+  assert.equal(sub.code, 2, sub.stderr);
+  assert.match(sub.stderr, new RegExp(`is a subflow run; cancel the run it belongs to \\('${parentName}'\\)`));
   const badWait = await runCli(['cancel', name, '--wait', 'soon'], { cwd: ws, env });
   assert.equal(badWait.code, 2);
   assert.match(badWait.stderr, /--wait must be a number of seconds from 0 to 3600, not 'soon'/);

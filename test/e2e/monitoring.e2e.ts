@@ -368,6 +368,30 @@ describe('Flowdeck in code-server: monitoring', () => {
     });
   });
 
+  test('Cancel Run on a run a terminal started cancels it in that terminal: Cancelled there and in the view, exit 1', async () => {
+    await withDiagnostics(page, server, 'cli-cancel', async () => {
+      const before = new Set((await runRows(page)).map((r) => r.label));
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cli.js'), 'run', path.join(dirs.workspace, 'ticker.flow.ts'), '--param', 'ticks=1000'], {
+        cwd: dirs.workspace,
+        env: { ...process.env, FLOWDECK_HOME: dirs.home, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      cli = child;
+      let stderr = '';
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+      const rows = await until(page, 'the CLI run in the Runs view', () => runRows(page), (rows) => rows.some((r) => !before.has(r.label) && /^Running/.test(r.description)), 60_000);
+      const runName = rows.find((r) => !before.has(r.label) && /^Running/.test(r.description))!.label;
+      const t0 = Date.now();
+      await clickInlineAction(runRow(page, runName), 'Cancel Run');
+      await waitForRunState(page, runName, 'Cancelled', 30_000);
+      metric('cli_cancel_click_to_cancelled_ms', Date.now() - t0);
+      const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running after 30 s'), 30_000))]);
+      assert.equal(code, 1, stderr.slice(-2000));
+      assert.match(stderr, new RegExp(`Flow run '${runName}' - Finished in state Cancelled\\('Cancelled from VS Code'\\)`));
+    });
+  });
+
   test('github-repo-stats without a token offers "Sign in to GitHub" once, as a notification with the action', async () => {
     await withDiagnostics(page, server, 'github-hint', async () => {
       await clearNotifications(page);
@@ -409,9 +433,11 @@ describe('Flowdeck in code-server: monitoring', () => {
       })();
       const data = await until(page, '20,000 bars', () => timelineData(frame), (d) => d.bars === BIG_TASKS && d.drawMs >= 0, 120_000);
       metric('timeline_20000_open_to_drawn_ms', Date.now() - t0);
-      await until(page, 'the header saying Completed', () => frame.locator('.header-slot .state').first().textContent(), (t) => t?.startsWith('Completed') === true, 30_000);
+      const final = await until(page, 'the header saying Completed', () => frame.locator('.header-slot .state').first().textContent(), (t) => t?.startsWith('Completed') === true, 30_000);
       watching = false;
       await watcher;
+      // On a loaded machine the watcher may not have caught a sample before this: the last look counts too.
+      shownStates.add(final!.split(' — ')[0]!.trim());
       assert.deepEqual([...shownStates], ['Completed'], `the header of a finished run said: ${[...shownStates].join(', ')}`);
       metric('timeline_20000_widest_span_while_opening_s', (widestSpanMs / 1000).toFixed(1));
       assert.ok(widestSpanMs > 0 && widestSpanMs < 5 * 60_000, `the timeline spanned ${(widestSpanMs / 1000).toFixed(0)} s while the run was read`);

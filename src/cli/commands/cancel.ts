@@ -50,6 +50,11 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     const run = await resolveRunRef(store, positionals[0]!, io, 'cancel');
     if (!run) return EXIT.badInput;
+    if (run.parentRunId !== undefined) {
+      const parent = await store.get(run.parentRunId);
+      write(io.stderr, neutraliseTerminal(`flowdeck cancel: '${run.name}' is a subflow run; cancel the run it belongs to${parent ? ` ('${parent.name}')` : ''}, which stops its subflows with it`));
+      return EXIT.badInput;
+    }
     const label = `Flow run '${run.name}'`;
     const outcome = await store.requestCancel(run.id, reason);
     if (outcome === 'unknown') {
