@@ -6,16 +6,21 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { ProcessIdentity } from './records';
 
-function startTicks(pid: number): number | undefined {
+/** A process's state letter and start time, from /proc (Linux), or undefined elsewhere or when it is gone. */
+function procStat(pid: number): { state: string; startTicks: number | undefined } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(rest[19]);
-    return Number.isFinite(ticks) ? ticks : undefined;
+    return { state: rest[0] ?? '', startTicks: Number.isFinite(ticks) ? ticks : undefined };
   } catch {
     return undefined;
   }
+}
+
+function startTicks(pid: number): number | undefined {
+  return procStat(pid)?.startTicks;
 }
 
 let bootIdCache: string | undefined | null = null;
@@ -49,9 +54,10 @@ export function isAlive(owner: ProcessIdentity): boolean {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  if (owner.startTicks !== undefined) {
-    const now = startTicks(owner.pid);
-    if (now !== undefined && now !== owner.startTicks) return false;
-  }
+  const now = procStat(owner.pid);
+  // A zombie (Z) has ended — killed, say — and only waits for its parent to collect its exit status: its
+  // runs are over, though its PID still answers.
+  if (now !== undefined && (now.state === 'Z' || now.state === 'X')) return false;
+  if (owner.startTicks !== undefined && now?.startTicks !== undefined && now.startTicks !== owner.startTicks) return false;
   return true;
 }
