@@ -25,7 +25,7 @@ import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
 import { journalTail, type JournalTail } from './journalEnd';
 import { crashTime } from './crashTime';
-import { CancelRequestFiles } from './cancelRequests';
+import { CancelRequestFiles, boundedReason } from './cancelRequests';
 import type { CancelOutcome } from './sharedStore';
 import { JournalFile, type JournalText } from './journalFile';
 import { finishedLog } from './finishedLog';
@@ -554,6 +554,21 @@ export class EmbeddedStore implements RunStore {
     if (isTerminal(this.index.runs.get(runId)!.state.type)) {
       await this.cancels.remove(runId);
       return 'finished';
+    }
+    if (run.state.name === 'Scheduled' && run.startTime === undefined) {
+      // Not started (a schedule's slot, waiting): Cancelled here and now, as its host would end it; the
+      // host checks before it starts it (runner.ts). The request covers a start under way meanwhile.
+      await this.cancels.request(runId, reason);
+      const handle = await this.openRun(runId);
+      try {
+        const cancelled = state('Cancelled', boundedReason(reason));
+        const record = stateRecord(runId, cancelled);
+        await handle.append([record, finishedLog(run.name, record)]);
+        await handle.setState(cancelled, { endTime: cancelled.timestamp });
+      } finally {
+        await handle.close();
+      }
+      return 'cancelled';
     }
     await this.cancels.request(runId, reason);
     return 'requested';

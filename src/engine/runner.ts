@@ -26,6 +26,7 @@ import { StandbyWorker } from './standbyWorker';
 import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
 import { stateRecord } from './stateRecord';
+import { EndedBeforeStart } from './endedBeforeStart';
 
 export { BadInputError, type RunRequest } from './runRequest';
 
@@ -545,6 +546,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private async takeCreated(execution: Execution, target: Extract<LaunchTarget, { kind: 'created' }>): Promise<undefined> {
     await target.until?.();
     const { detail } = target;
+    if (target.until) {
+      // It waited for its slot: cancelled meanwhile (elsewhere), it is not started.
+      await this.store.refresh();
+      const now = await this.store.get(detail.id);
+      if (now && (now.state.name !== 'Scheduled' || now.startTime !== undefined)) throw new EndedBeforeStart(now);
+    }
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;
     this.track(detail.id, execution);

@@ -289,4 +289,44 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
     assert.deepEqual((await slotRuns()).map((r) => [r.state.name, r.owner.hostname]), [['Completed', owner.name]]);
     assert.equal(readFileSync(counter, 'utf8'), 'ran\n', 'the flow ran once');
   });
+
+  it("a slot's run cancelled from another machine while it waits for its slot never starts (it ran all the same before)", { timeout: 120_000 }, async () => {
+    const schema = freshSchema();
+    const dir = workspace({ 'counted.flow.ts': COUNTED });
+    const counter = join(tempDir(), 'ran.txt');
+    writeFileSync(counter, '');
+    const entry: ScheduleEntry = { id: 'dddddddddd', flowName: 'counted', source: join(dir, 'counted.flow.ts'), schedule: { intervalSeconds: 60, parameters: { file: counter } }, origin: 'code' };
+    const a = await machine('machine-a', schema, entry);
+    const b = await machine('machine-b', schema, entry);
+    // 3 s before the slot: machine A creates the run Scheduled and waits for the slot (real time).
+    await a.tickAt('2025-06-01T10:00:57Z');
+    const [run] = (await b.store.list()).filter((r) => r.trigger?.kind === 'schedule' && r.trigger.slot === SLOT);
+    assert.equal(run?.state.name, 'Scheduled');
+    assert.equal(await b.store.requestCancel(run!.id, 'not today'), 'cancelled');
+    await waitFor(() => a.logs.some((l) => /^INFO .*slot 2025-06-01T10:01:00\.000Z not run: Flow run '.+' is Cancelled \(not today\)/.test(l)), 'machine A to leave the slot', 30_000);
+    await a.scheduler.stop();
+    const detail = (await b.store.readRun(run!.id))!;
+    assert.deepEqual(detail.states.map((x) => x.name), ['Scheduled', 'Cancelled']);
+    assert.equal((await logsOf(b.store, run!.id)).at(-1)?.message, "Finished in state Cancelled('not today')");
+    assert.equal(readFileSync(counter, 'utf8'), '', 'the flow never ran');
+  });
+});
+
+test("a slot's run cancelled while it waits for its slot never starts: it stays Cancelled, its logs say so, and the slot is not run", { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  // 3 s before the slot: the run is created Scheduled and its flow loaded; its wait is real time.
+  s.clock.t = at('2025-06-01T10:00:57Z');
+  await s.scheduler.tick();
+  const [run] = await s.runsOf();
+  assert.equal(run?.state.name, 'Scheduled');
+  assert.equal(await s.store.requestCancel(run!.id, 'not today'), 'cancelled');
+  await waitFor(() => s.logs.some((l) => /^INFO .*slot 2025-06-01T10:01:00\.000Z not run: Flow run '.+' is Cancelled \(not today\)/.test(l)), 'the scheduler to leave the slot', 30_000);
+  const detail = (await s.store.readRun(run!.id))!;
+  assert.deepEqual(detail.states.map((x) => x.name), ['Scheduled', 'Cancelled']);
+  assert.equal(detail.state.message, 'not today');
+  assert.equal((await logsOf(s.store, run!.id)).at(-1)?.message, "Finished in state Cancelled('not today')");
+  // Cancelling it again: nothing to cancel.
+  assert.equal(await s.store.requestCancel(run!.id, 'again'), 'finished');
+  await s.scheduler.stop();
+  assert.deepEqual((await s.runsOf()).map((r) => r.state.name), ['Cancelled']);
 });

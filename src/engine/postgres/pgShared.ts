@@ -3,6 +3,9 @@
  * LISTEN/NOTIFY, runs queued for workers, cancel requests that reach the worker running a run, the
  * workers alive, a run's journal read from where a follower left it.
  */
+import { boundedReason } from '../cancelRequests';
+import { finishedLog } from '../finishedLog';
+import { stateRecord } from '../stateRecord';
 import type { PoolClient } from 'pg';
 import type { FlowRunSummary, RunRecord } from '../records';
 import { indexState } from '../runIndex';
@@ -56,20 +59,27 @@ export class PgShared implements SharedStore {
     const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'cancel a run'));
     try {
       await client.query('begin');
-      const { rows } = await client.query<{ state_type: string; journal_seq: string }>(`select state_type, journal_seq from ${this.store.t('runs')} where id = $1 for update`, [runId]);
+      const { rows } = await client.query<{ state_type: string; journal_seq: string; name: string }>(`select state_type, journal_seq, name from ${this.store.t('runs')} where id = $1 for update`, [runId]);
       const run = rows[0];
       let outcome: CancelOutcome;
       if (!run) outcome = 'unknown';
       else if (isTerminal(run.state_type as FlowRunSummary['state']['type'])) outcome = 'finished';
       else if (run.state_type === 'SCHEDULED') {
         // Not taken yet: cancelled here and now; the worker that gets its job finds it finished.
-        const s = state('Cancelled', reason);
-        await client.query(`insert into ${this.store.t('records')} (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3)`, [runId, run.journal_seq, JSON.stringify({ k: 'state', runId, name: s.name, ts: s.timestamp, message: reason })]);
-        await client.query(`update ${this.store.t('runs')} set journal_seq = journal_seq + 1, seq = seq + 1, state = $2, state_type = 'CANCELLED', end_time = $3 where id = $1`, [runId, indexState(s), s.timestamp]);
+        const s = state('Cancelled', boundedReason(reason));
+        const record = stateRecord(runId, s);
+        // With the engine's end line, as a host would end it: the run's logs say how it ended.
+        await client.query(`insert into ${this.store.t('records')} (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
+          runId,
+          run.journal_seq,
+          JSON.stringify(record),
+          JSON.stringify(finishedLog(run.name, record)),
+        ]);
+        await client.query(`update ${this.store.t('runs')} set journal_seq = journal_seq + 2, seq = seq + 1, state = $2, state_type = 'CANCELLED', end_time = $3 where id = $1`, [runId, indexState(s), s.timestamp]);
         await client.query('select pg_notify($1, $2)', [this.store.channels.runs, runId]);
         outcome = 'cancelled';
       } else {
-        await client.query(`update ${this.store.t('runs')} set cancel_reason = $2 where id = $1`, [runId, reason]);
+        await client.query(`update ${this.store.t('runs')} set cancel_reason = $2 where id = $1`, [runId, boundedReason(reason)]);
         await client.query('select pg_notify($1, $2)', [this.store.channels.cancel, runId]);
         outcome = 'requested';
       }

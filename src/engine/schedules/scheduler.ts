@@ -16,6 +16,7 @@ import type { FlowRunSummary } from '../records';
 import type { ActiveRun } from '../runner';
 import type { RunStore } from '../runStore';
 import { isTerminal, state, type StateName, type StateType } from '../states';
+import { EndedBeforeStart } from '../endedBeforeStart';
 import { storedEntry, type ScheduleEntry } from './scheduleEntries';
 import { describeSchedule } from './scheduleSpec';
 import { SlotTimes } from './slotTimes';
@@ -356,6 +357,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         }
         if (e instanceof NotStarted) {
           await this.discard(t, slot, p, e.message).catch((err: Error) => this.host.log('ERROR', err.message));
+          return;
+        }
+        if (e instanceof EndedBeforeStart) {
+          // Cancelled while it waited for its slot: it stays as it ended, and the slot stays used.
+          t.pending.delete(slot);
+          this.host.log('INFO', `${label(entry)}: slot ${iso(slot)} not run: ${e.message}`);
           return;
         }
         t.pending.delete(slot);
