@@ -15,7 +15,7 @@ import { asRunRecord } from '../src/engine/recordShape';
 import { JournalReplay } from '../src/engine/runReducer';
 import { state } from '../src/engine/states';
 import { JournalFollower } from '../src/extension/runs/journalFollower';
-import { fileJournal } from '../src/extension/runs/journalSource';
+import { fileJournal } from '../src/engine/journalSource';
 import { median, spread } from './stats';
 
 const RUN = '6f1c1f9e-2a3b-4c5d-8e7f-901234567890';

@@ -4,7 +4,7 @@ import { appendFile } from 'node:fs/promises';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunRecord } from '../../src/engine/records';
 import { JournalFollower, type JournalBatch } from '../../src/extension/runs/journalFollower';
-import { fileJournal, journalSourceOf } from '../../src/extension/runs/journalSource';
+import { fileJournal, journalSourceOf } from '../../src/engine/journalSource';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 import { tempDir, waitFor } from '../support/engine';

@@ -110,12 +110,15 @@ export interface CliResult {
  * Runs the CLI to its end. Bounded (`timeoutMs`, 150 s by default: under a test file's 180 s): a command that
  * hangs is killed and the test fails saying which, with what it printed, instead of the whole file timing out.
  */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; timeoutMs?: number; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; timeoutMs?: number; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void; onStdout?: (chunk: string) => void } = {}): Promise<CliResult> {
   const spawnOptions: SpawnOptions = { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false };
   const child = spawn(process.execPath, [CLI, ...args], spawnOptions);
   let stdout = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    options.onStdout?.(c);
+  });
   child.stderr!.setEncoding('utf8').on('data', (c: string) => {
     stderr += c;
     options.onStderr?.(c, child);

@@ -8,7 +8,7 @@ import type { LogRecord } from '../../engine/records';
 import { RUN_ID_PATTERN } from '../../webview/protocol';
 import type { FlowdeckHost } from '../host';
 import { JournalFollower } from '../runs/journalFollower';
-import { journalSourceOf } from '../runs/journalSource';
+import { journalSourceOf } from '../../engine/journalSource';
 import { elapsed, formatDuration } from '../runs/present';
 import { Throttle } from '../util/throttle';
 import { RunLogText, type RunLogHead } from './runLogText';

@@ -29,7 +29,7 @@ import type { RunLogDocuments } from '../logs/runLogDocuments';
 import type { RunOutput } from '../output/runOutput';
 import { openAt } from '../runs/launcher';
 import { JournalFollower } from '../runs/journalFollower';
-import { journalSourceOf } from '../runs/journalSource';
+import { journalSourceOf } from '../../engine/journalSource';
 import { Throttle } from '../util/throttle';
 import { handleArtifactMessage, type ArtifactPanel } from '../artifacts/artifactRequests';
 import { editorExports } from '../dashboard/exports';

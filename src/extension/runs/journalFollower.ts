@@ -12,7 +12,7 @@ import { BoundedFold, type FoldBounds } from '../../engine/boundedFold';
 import { startFold } from '../../engine/runReducer';
 import { isTerminal, type Failure, type StateName } from '../../engine/states';
 import { Throttle } from '../util/throttle';
-import type { JournalSource } from './journalSource';
+import type { JournalSource } from '../../engine/journalSource';
 
 /** One state a task run went through: the timeline draws its attempts, waits and retries from these. */
 export interface TaskStateChange {

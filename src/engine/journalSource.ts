@@ -1,15 +1,16 @@
 /**
  * Where a followed run's journal is read from: the embedded store's journal file (read from a byte offset,
  * watched on disk), or a shared store's journal rows (read from a sequence number, woken by the store's
- * LISTEN/NOTIFY). JournalFollower folds either the same way.
+ * LISTEN/NOTIFY). JournalFollower (the editor) folds either the same way; `flowdeck logs --follow` prints
+ * its logs.
  */
 import { watch } from 'node:fs';
-import { EmbeddedStore } from '../../engine/embeddedStore';
-import { scanJsonLines } from '../../engine/jsonLines';
-import type { RunRecord } from '../../engine/records';
-import { asRunRecord } from '../../engine/recordShape';
-import type { RunStore } from '../../engine/runStore';
-import type { SharedStore } from '../../engine/sharedStore';
+import { EmbeddedStore } from './embeddedStore';
+import { scanJsonLines } from './jsonLines';
+import type { RunRecord } from './records';
+import { asRunRecord } from './recordShape';
+import type { RunStore } from './runStore';
+import type { SharedStore } from './sharedStore';
 
 export interface JournalSource {
   /** Reads the records after `from` (0: from the start) in batches; returns where the next read starts and the lines skipped as malformed. */

@@ -1,0 +1,84 @@
+/**
+ * `flowdeck logs <run> --follow`: prints a run's logs as they are written, whichever process runs it (a
+ * terminal's `flowdeck run`, `flowdeck serve`, VS Code, a worker on another machine), until it ends — then
+ * exits by its final state, as `flowdeck run` would. The journal is read from where the last read stopped,
+ * woken by its watch (the file, or the shared store's notifications) and by a poll besides. Only reads:
+ * Ctrl-C stops following, and the run goes on (`flowdeck cancel` stops it).
+ */
+import { formatLogLine } from '../engine/logFormat';
+import { journalSourceOf } from '../engine/journalSource';
+import type { FlowRunSummary, LogRecord, RunRecord } from '../engine/records';
+import type { RunStore } from '../engine/runStore';
+import { isTerminal } from '../engine/states';
+import { neutraliseTerminal } from '../engine/terminalText';
+import { EXIT, write, type CliIo } from './io';
+
+/** How often the journal is read with no watch event (watches miss changes on some file systems). */
+const LOOK_MS = 1000;
+/** How often the store is asked whether the run's process is gone (a crash writes nothing to watch). */
+const CRASH_LOOK_MS = 5000;
+
+export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo): Promise<number> {
+  const source = journalSourceOf(store, run.id);
+  let wake: () => void = () => undefined;
+  const off = source.watch(() => wake());
+  let stopped = false;
+  const onSignal = (): void => {
+    stopped = true;
+    wake();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
+  let from = 0;
+  let printed = 0;
+  let crashLooked = Date.now();
+  const print = async (logs: readonly LogRecord[]): Promise<void> => {
+    let text = '';
+    for (const l of logs) text += `${neutraliseTerminal(formatLogLine(l))}\n`;
+    printed += logs.length;
+    if (text !== '' && !io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
+  };
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      // A timer that holds the process: the watch does not (nothing else may while the run is quiet).
+      const woken = new Promise<void>((r) => {
+        wake = r;
+        timer = setTimeout(r, Math.min(LOOK_MS, source.pollMs));
+      }).finally(() => clearTimeout(timer));
+      // The state first, then the records: a run seen ended has all its records written (its final state
+      // comes after them), so this read prints them all.
+      await store.refresh();
+      if (Date.now() - crashLooked >= CRASH_LOOK_MS) {
+        crashLooked = Date.now();
+        await store.markCrashed();
+      }
+      const latest = await store.get(run.id);
+      if (!latest) {
+        write(io.stderr, neutraliseTerminal(`flowdeck logs: run '${run.name}' is no longer in ${store.location}`));
+        return EXIT.runFailed;
+      }
+      if (isTerminal(latest.state.type)) {
+        // Its last lines as every reader shows them — with the end line of a crash nobody has settled yet.
+        let seen = 0;
+        await store.readLogs(run.id, async (logs) => {
+          const fresh = logs.slice(Math.max(0, printed - seen));
+          seen += logs.length;
+          await print(fresh);
+        });
+        return latest.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
+      }
+      const pending: LogRecord[] = [];
+      ({ end: from } = await source.read(from, (records: RunRecord[]) => {
+        for (const r of records) if (r.k === 'log') pending.push(r);
+      }));
+      await print(pending);
+      if (stopped) return EXIT.interrupted;
+      await woken;
+      if (stopped) return EXIT.interrupted;
+    }
+  } finally {
+    off();
+    for (const sig of signals) process.off(sig, onSignal);
+  }
+}
