@@ -72,6 +72,16 @@ async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   const sub = await runCli(['cancel', listed[0]!.name], { cwd: ws, env });
   assert.equal(sub.code, 2, sub.stderr);
   assert.match(sub.stderr, new RegExp(`is a subflow run; cancel the run it belongs to \\('${parentName}'\\)`));
+  // The history by state type: the cancelled run alone; several types at once; none in a type; a bad type.
+  const cancelled = JSON.parse((await runCli(['runs', '--json', '--state', 'cancelled'], { cwd: ws, env })).stdout) as { name: string }[];
+  assert.deepEqual(cancelled.map((r) => r.name), [name]);
+  const both = JSON.parse((await runCli(['runs', '--json', '--state', 'CANCELLED', '--state', 'completed'], { cwd: ws, env })).stdout) as { name: string }[];
+  assert.equal(both.length, 4, JSON.stringify(both.map((r) => r.name)));
+  const none = await runCli(['runs', '--state', 'failed'], { cwd: ws, env });
+  assert.deepEqual([none.code, none.stdout.trim()], [0, 'No runs in state failed.']);
+  const badState = await runCli(['runs', '--state', 'TimedOut'], { cwd: ws, env });
+  assert.equal(badState.code, 2);
+  assert.match(badState.stderr, /--state takes a state type, one of scheduled, pending, running, cancelling, paused, completed, failed, cancelled, crashed; got 'TimedOut'/);
   const badWait = await runCli(['cancel', name, '--wait', 'soon'], { cwd: ws, env });
   assert.equal(badWait.code, 2);
   assert.match(badWait.stderr, /--wait must be a number of seconds from 0 to 3600, not 'soon'/);

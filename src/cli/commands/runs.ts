@@ -1,20 +1,34 @@
 import { formatDuration } from '../../engine/durationText';
 import type { FlowRunSummary } from '../../engine/records';
+import type { StateType } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { printRunJsonArray } from '../runJsonStream';
 
-export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME]
+const STATE_TYPES: readonly StateType[] = ['SCHEDULED', 'PENDING', 'RUNNING', 'CANCELLING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
+
+export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME] [--state TYPE]...
 
 Lists run history, newest first.
 
 Options:
   --limit N      at most N runs (default 20)
   --flow NAME    only runs of this flow
+  --state TYPE   only runs in a state of this type (repeatable): ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}
+                 (TimedOut is failed, Cached completed, AwaitingRetry scheduled)
   --json         a JSON array of runs (the shape of \`flowdeck run --json\`)
   -h, --help     this help`;
+
+/** `--state` values (any case) as state types; a value that is none says which there are. */
+function stateTypesOf(values: readonly string[]): StateType[] {
+  return values.map((v) => {
+    const type = STATE_TYPES.find((t) => t === v.trim().toUpperCase());
+    if (!type) throw new UsageError(`--state takes a state type, one of ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}; got '${v}'`);
+    return type;
+  });
+}
 
 function age(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -30,7 +44,7 @@ function duration(r: FlowRunSummary): string {
 }
 
 export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('runs', argv, { json: { type: 'boolean' }, limit: { type: 'string' }, flow: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandArgs('runs', argv, { json: { type: 'boolean' }, limit: { type: 'string' }, flow: { type: 'string' }, state: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, RUNS_HELP);
     return EXIT.ok;
@@ -38,10 +52,16 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`flowdeck runs takes no arguments, got '${positionals[0]}'; use --flow NAME for the runs of one flow\n\n${RUNS_HELP}`);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1, got '${values.limit}'`);
+  const stateTypes = values.state === undefined ? undefined : stateTypesOf(values.state);
   const store = await openStore(io, 'read');
   try {
     // The limit applies before anything is read: only the runs shown are read from their journals.
-    const runs = await store.list({ limit, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}) });
+    const runs = await store.list({ limit, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(stateTypes ? { stateTypes } : {}) });
+    if (runs.length === 0 && stateTypes) {
+      if (values.json) write(io.stdout, '[]');
+      write(values.json ? io.stderr : io.stdout, `No runs${values.flow !== undefined ? neutraliseTerminal(` of flow '${values.flow}'`) : ''} in state ${stateTypes.map((t) => t.toLowerCase()).join(' or ')}.`);
+      return EXIT.ok;
+    }
     if (runs.length === 0 && values.flow !== undefined) {
       const known = await store.flows();
       write(io.stderr, neutraliseTerminal(`flowdeck runs: no flow named '${values.flow}' in the history${known.length > 0 ? ` (flows with runs: ${known.map((f) => f.flowName).join(', ')})` : ' (it has no runs yet)'}`));
