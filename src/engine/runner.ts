@@ -269,6 +269,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private async scheduledRun(id: string): Promise<FlowRunDetail> {
     const detail = await this.store.readRun(id);
     if (!detail || detail.missingJournal) throw new Error(`No scheduled run ${id} in ${this.store.location}`);
+    // Cancelled (elsewhere) before it was taken up: it stays as it ended.
+    if (isTerminal(detail.state.type) && detail.startTime === undefined && !detail.parentRunId) throw new EndedBeforeStart(detail);
     if (detail.state.name !== 'Scheduled' || detail.startTime !== undefined || detail.parentRunId) {
       throw new Error(`Run '${detail.name}' is ${detail.state.name}, not a run waiting in state Scheduled; it cannot be started again`);
     }

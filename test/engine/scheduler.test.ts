@@ -14,7 +14,7 @@ import { sourceOfEntry, type ScheduleEntry } from '../../src/engine/schedules/sc
 import { Scheduler } from '../../src/engine/schedules/scheduler';
 import type { Schedule } from '../../src/engine/schedules/scheduleSpec';
 import { FlowRunner } from '../../src/engine/runner';
-import { isTerminal } from '../../src/engine/states';
+import { isTerminal, state } from '../../src/engine/states';
 import { DIST, flowSource, inOwnProcess, logsOf, makeRunner, ROOT, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, leaseLapsed, pgUrl } from '../support/postgres';
 
@@ -329,4 +329,13 @@ test("a slot's run cancelled while it waits for its slot never starts: it stays 
   assert.equal(await s.store.requestCancel(run!.id, 'again'), 'finished');
   await s.scheduler.stop();
   assert.deepEqual((await s.runsOf()).map((r) => r.state.name), ['Cancelled']);
+});
+
+test('a run created ahead and cancelled before it is taken up is not started: start says it ended, and it stays Cancelled', { timeout: 60_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  const h = await s.store.createRun({ flowName: 'quick', source: s.entry.source, parameters: {}, trigger: { kind: 'schedule', id: s.entry.id, slot: at('2025-06-01T10:01:00Z') }, state: state('Scheduled') });
+  await h.close();
+  assert.equal(await s.store.requestCancel(h.id, 'not needed'), 'cancelled');
+  await assert.rejects(s.runner.start({ source: sourceOfEntry(s.entry), flowName: 'quick' }, { runId: h.id }), (e: Error) => e.name === 'EndedBeforeStart' && /is Cancelled \(not needed\): it ended before its start/.test(e.message));
+  assert.deepEqual((await s.store.readRun(h.id))!.states.map((x) => x.name), ['Scheduled', 'Cancelled']);
 });
