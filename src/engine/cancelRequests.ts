@@ -45,6 +45,12 @@ export class CancelRequestFiles {
     await replaceFile(join(this.dir, runId), JSON.stringify({ reason: boundedReason(reason) }));
   }
 
+  /** Removes the requests of runs that have ended (`ended(runId)`): left when a run ended before its process looked. */
+  async sweep(ended: (runId: string) => boolean): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const runId of names) if (RUN_ID.test(runId) && ended(runId)) await this.remove(runId);
+  }
+
   /** Removes a request nobody will take (its run ended). */
   async remove(runId: string): Promise<void> {
     if (RUN_ID.test(runId)) await rm(join(this.dir, runId), { force: true }).catch(() => undefined);

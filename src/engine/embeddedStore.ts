@@ -547,6 +547,11 @@ export class EmbeddedStore implements RunStore {
   async requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
     this.assertWritable();
     await this.refresh();
+    // Requests of runs that ended before their process looked go now (the index is fresh here).
+    await this.cancels.sweep((id) => {
+      const r = this.index.runs.get(id);
+      return r !== undefined && isTerminal(r.state.type);
+    });
     const run = this.index.runs.get(runId);
     if (!run) return 'unknown';
     // Its process is gone: there is nothing to cancel, and the run is settled as it ended.

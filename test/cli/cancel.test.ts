@@ -4,6 +4,8 @@
  * notification its host listens to); a queued run no worker took is cancelled at once.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flowSource, runCli, tempDir, workspace, type CliResult } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
@@ -51,12 +53,19 @@ async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   assert.match(run.stderr, /cleaning up/);
   assert.match(run.stderr, /Finished in state Cancelled\('Cancelled by flowdeck cancel'\)/);
 
+  if (!env.FLOWDECK_STORE) {
+    // The embedded store's request file went with the run's cancel: its process took it.
+    assert.deepEqual(readdirSync(join(env.FLOWDECK_HOME!, 'runs', 'cancels')), []);
+    // One left for a run that ended before its process looked goes at the next request.
+    writeFileSync(join(env.FLOWDECK_HOME!, 'runs', 'cancels', (JSON.parse((await runCli(['runs', '--json', '--limit', '1'], { cwd: ws, env })).stdout) as { id: string }[])[0]!.id), '{"reason":"late"}');
+  }
   // Again: nothing to cancel, and JSON says so.
   const again = await runCli(['cancel', name, '--json'], { cwd: ws, env });
   assert.equal(again.code, 1, again.stderr);
   const doc = JSON.parse(again.stdout) as { name: string; outcome: string; state: { name: string } };
   assert.deepEqual([doc.name, doc.outcome, doc.state.name], [name, 'finished', 'Cancelled']);
   assert.match(again.stderr, /had already ended: Cancelled\('Cancelled by flowdeck cancel'\)\. Nothing to cancel\./);
+  if (!env.FLOWDECK_STORE) assert.deepEqual(readdirSync(join(env.FLOWDECK_HOME!, 'runs', 'cancels')), []);
 
   // A run that ends by itself is left alone; bad input exits 2 naming what was wrong.
   const ok = await runCli(['run', 'flows/ok.flow.ts'], { cwd: ws, env });
