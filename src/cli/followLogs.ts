@@ -32,6 +32,10 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
   let from = 0;
   let printed = 0;
   let crashLooked = Date.now();
+  const gone = (): number => {
+    write(io.stderr, neutraliseTerminal(`flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`));
+    return EXIT.runFailed;
+  };
   const print = async (logs: readonly LogRecord[]): Promise<void> => {
     let text = '';
     for (const l of logs) text += `${neutraliseTerminal(formatLogLine(l))}\n`;
@@ -61,17 +65,23 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
       if (isTerminal(latest.state.type)) {
         // Its last lines as every reader shows them — with the end line of a crash nobody has settled yet.
         let seen = 0;
-        await store.readLogs(run.id, async (logs) => {
+        const { found } = await store.readLogs(run.id, async (logs) => {
           const fresh = logs.slice(Math.max(0, printed - seen));
           seen += logs.length;
           await print(fresh);
         });
+        if (!found) return gone();
         return latest.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
       }
       const pending: LogRecord[] = [];
-      ({ end: from } = await source.read(from, (records: RunRecord[]) => {
-        for (const r of records) if (r.k === 'log') pending.push(r);
-      }));
+      try {
+        ({ end: from } = await source.read(from, (records: RunRecord[]) => {
+          for (const r of records) if (r.k === 'log') pending.push(r);
+        }));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        return gone();
+      }
       await print(pending);
       if (stopped) return EXIT.interrupted;
       await woken;

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flowSource, runCli, tempDir, waitFor, workspace, type CliResult } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
@@ -78,6 +80,14 @@ async function followsToTheEnd(env: NodeJS.ProcessEnv): Promise<void> {
   const okFollow = await runCli(['logs', okName, '-f'], { cwd: ws, env });
   assert.equal(okFollow.code, 0, okFollow.stderr);
   assert.match(okFollow.stdout, /ok ran[\s\S]*Finished in state Completed\(\)/);
+  if (!env.FLOWDECK_STORE) {
+    // Its journal gone: said so, as `logs` says it, exit 1.
+    const okId = (JSON.parse(ok.stdout) as { id: string }).id;
+    rmSync(join(env.FLOWDECK_HOME!, 'runs', `${okId}.jsonl`));
+    const goneFollow = await runCli(['logs', okName, '--follow'], { cwd: ws, env });
+    assert.equal(goneFollow.code, 1);
+    assert.match(goneFollow.stderr, new RegExp(`flowdeck: the logs of run '${okName}' are gone: its file ${okId}\\.jsonl is missing`));
+  }
 }
 
 describe('flowdeck logs --follow', { timeout: 240_000 }, () => {
