@@ -328,6 +328,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    */
   async startCreated(runId: string, request: RunRequest, options: { signal?: AbortSignal; takenBy: string }): Promise<ActiveRun> {
     const detail = await this.store.readRun(runId);
+    // Cancelled (elsewhere) before it was taken up: it stays as it ended.
+    if (detail && isTerminal(detail.state.type) && detail.startTime === undefined) throw new EndedBeforeStart(detail);
     if (!detail || detail.state.type !== 'SCHEDULED') throw new BadInputError('not-resumable', `Run ${runId} is not waiting to start (it is ${detail?.state.name ?? 'not in the store'})`);
     const modulePath = this.resolveModule(request.source);
     return this.withSlot(options.signal, async () => this.launch({ ...request, parameters: detail.parameters }, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));

@@ -337,5 +337,7 @@ test('a run created ahead and cancelled before it is taken up is not started: st
   await h.close();
   assert.equal(await s.store.requestCancel(h.id, 'not needed'), 'cancelled');
   await assert.rejects(s.runner.start({ source: sourceOfEntry(s.entry), flowName: 'quick' }, { runId: h.id }), (e: Error) => e.name === 'EndedBeforeStart' && /is Cancelled \(not needed\): it ended before its start/.test(e.message));
+  // As a queue worker takes one up (startCreated): the same.
+  await assert.rejects(s.runner.startCreated(h.id, { source: sourceOfEntry(s.entry), flowName: 'quick' }, { takenBy: 'worker w1' }), (e: Error) => e.name === 'EndedBeforeStart');
   assert.deepEqual((await s.store.readRun(h.id))!.states.map((x) => x.name), ['Scheduled', 'Cancelled']);
 });

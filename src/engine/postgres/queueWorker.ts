@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events';
 import { run as runQueue, type Runner, type WorkerEvents } from 'graphile-worker';
 import { finishedLog } from '../finishedLog';
+import { EndedBeforeStart } from '../endedBeforeStart';
 import { stateRecord } from '../stateRecord';
 import { ENGINE_SOURCE } from '../logFormat';
 import type { LogRecord } from '../records';
@@ -158,6 +159,11 @@ export class QueueWorker {
       const source = await workerSourceFor({ source: sourceRef, sourceHash: queued?.sourceHash }, this.options.flowsDir, this.store.hostname);
       active = await this.runner.startCreated(runId, { source, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) }, { takenBy: this.name });
     } catch (e) {
+      // Cancelled between its job's taking and its start: it stays Cancelled.
+      if (e instanceof EndedBeforeStart) {
+        this.options.say(`run ${runId}: ${e.message}`);
+        return;
+      }
       // Claimed, so no other worker will start it: it must end here, saying why.
       await this.failUnstarted(runId, isBadInput(e) ? e.message : this.store.describe(e));
       return;
