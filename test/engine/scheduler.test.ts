@@ -298,8 +298,8 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
     const entry: ScheduleEntry = { id: 'dddddddddd', flowName: 'counted', source: join(dir, 'counted.flow.ts'), schedule: { intervalSeconds: 60, parameters: { file: counter } }, origin: 'code' };
     const a = await machine('machine-a', schema, entry);
     const b = await machine('machine-b', schema, entry);
-    // 3 s before the slot: machine A creates the run Scheduled and waits for the slot (real time).
-    await a.tickAt('2025-06-01T10:00:57Z');
+    // 8 s before the slot: machine A creates the run Scheduled and waits for the slot (real time).
+    await a.tickAt('2025-06-01T10:00:52Z');
     const [run] = (await b.store.list()).filter((r) => r.trigger?.kind === 'schedule' && r.trigger.slot === SLOT);
     assert.equal(run?.state.name, 'Scheduled');
     assert.equal(await b.store.requestCancel(run!.id, 'not today'), 'cancelled');
@@ -314,8 +314,8 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
 
 test("a slot's run cancelled while it waits for its slot never starts: it stays Cancelled, its logs say so, and the slot is not run", { timeout: 120_000 }, async () => {
   const s = await setup({ intervalSeconds: 60 });
-  // 3 s before the slot: the run is created Scheduled and its flow loaded; its wait is real time.
-  s.clock.t = at('2025-06-01T10:00:57Z');
+  // 8 s before the slot (its wait is real time, long enough for a loaded machine): the run is created Scheduled and its flow loaded.
+  s.clock.t = at('2025-06-01T10:00:52Z');
   await s.scheduler.tick();
   const [run] = await s.runsOf();
   assert.equal(run?.state.name, 'Scheduled');
