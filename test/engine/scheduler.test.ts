@@ -298,8 +298,8 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
     const entry: ScheduleEntry = { id: 'dddddddddd', flowName: 'counted', source: join(dir, 'counted.flow.ts'), schedule: { intervalSeconds: 60, parameters: { file: counter } }, origin: 'code' };
     const a = await machine('machine-a', schema, entry);
     const b = await machine('machine-b', schema, entry);
-    // 8 s before the slot: machine A creates the run Scheduled and waits for the slot (real time).
-    await a.tickAt('2025-06-01T10:00:52Z');
+    // 4 s before the slot: machine A creates the run Scheduled, loads its flow and waits 4 s of real time for the slot.
+    await a.tickAt('2025-06-01T10:00:56Z');
     const [run] = (await b.store.list()).filter((r) => r.trigger?.kind === 'schedule' && r.trigger.slot === SLOT);
     assert.equal(run?.state.name, 'Scheduled');
     assert.equal(await b.store.requestCancel(run!.id, 'not today'), 'cancelled');
@@ -314,8 +314,8 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
 
 test("a slot's run cancelled while it waits for its slot never starts: it stays Cancelled, its logs say so, and the slot is not run", { timeout: 120_000 }, async () => {
   const s = await setup({ intervalSeconds: 60 });
-  // 8 s before the slot (its wait is real time, long enough for a loaded machine): the run is created Scheduled and its flow loaded.
-  s.clock.t = at('2025-06-01T10:00:52Z');
+  // 4 s before the slot (within the 5 s its flow is loaded ahead): the run is created Scheduled and its flow loaded, then it waits 4 s of real time (the clock stands still) — ample to cancel it meanwhile.
+  s.clock.t = at('2025-06-01T10:00:56Z');
   await s.scheduler.tick();
   const [run] = await s.runsOf();
   assert.equal(run?.state.name, 'Scheduled');
