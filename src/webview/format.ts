@@ -32,15 +32,8 @@ export function formatSeconds(seconds: number): string {
   return h > 0 ? `${sign}${h}:${String(m).padStart(2, '0')}:${rest}` : `${sign}${m}:${rest}`;
 }
 
-/** Run durations: `850 ms`, `12.4 s`, `3 min 05 s`, `2 h 04 min`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const totalSeconds = Math.round(ms / 1000);
-  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)} min ${String(totalSeconds % 60).padStart(2, '0')} s`;
-  const minutes = Math.round(totalSeconds / 60);
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
-}
+/** Durations as every other Flowdeck text says them (the Runs view, logs, the CLI): one run's reads the same everywhere. */
+export { formatDuration } from '../engine/durationText';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
