@@ -525,23 +525,25 @@ export class EmbeddedStore implements RunStore {
         await this.setRunState(run.id, s, { ...(end.startTime !== undefined && run.startTime === undefined ? { startTime: end.startTime } : {}), endTime: end.endTime ?? s.timestamp });
         continue;
       }
-      try {
-        const journal = await JournalFile.open(this.runFile(run.id), { durable: this.durable });
-        try {
-          // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
-          const record = stateRecord(run.id, s);
-          await journal.append(lines([record, finishedLog(run.name, record)]));
-        } finally {
-          // Also when the write failed (a full disk): on Node 26 a file left to the garbage collector ends the process.
-          await journal.close();
-        }
-      } catch {
-        // The journal is gone or unwritable; the index still records the crash.
-      }
+      // The journal gone or unwritable, the index still records the crash.
+      await this.endRun(run, s).catch(() => undefined);
       await this.setRunState(run.id, s, { endTime: s.timestamp });
     }
     this.changes.tell([...crashed, ...ended]);
     return crashed;
+  }
+
+  /** Ends a run its host is not there to end (crashed, or cancelled before it started): its final state and the engine's end line, in its journal. */
+  private async endRun(run: FlowRunSummary, s: State): Promise<void> {
+    const journal = await JournalFile.open(this.runFile(run.id), { durable: this.durable });
+    try {
+      // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
+      const record = stateRecord(run.id, s);
+      await journal.append(lines([record, finishedLog(run.name, record)]));
+    } finally {
+      // Also when the write failed (a full disk): on Node 26 a file left to the garbage collector ends the process.
+      await journal.close();
+    }
   }
 
   async requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
@@ -564,15 +566,9 @@ export class EmbeddedStore implements RunStore {
       // Not started (a schedule's slot, waiting): Cancelled here and now, as its host would end it; the
       // host checks before it starts it (runner.ts). The request covers a start under way meanwhile.
       await this.cancels.request(runId, reason);
-      const handle = await this.openRun(runId);
-      try {
-        const cancelled = state('Cancelled', boundedReason(reason));
-        const record = stateRecord(runId, cancelled);
-        await handle.append([record, finishedLog(run.name, record)]);
-        await handle.setState(cancelled, { endTime: cancelled.timestamp });
-      } finally {
-        await handle.close();
-      }
+      const cancelled = state('Cancelled', boundedReason(reason));
+      await this.endRun(run, cancelled);
+      await this.setRunState(runId, cancelled, { endTime: cancelled.timestamp });
       return 'cancelled';
     }
     await this.cancels.request(runId, reason);

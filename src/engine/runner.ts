@@ -26,7 +26,7 @@ import { StandbyWorker } from './standbyWorker';
 import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
 import { stateRecord } from './stateRecord';
-import { EndedBeforeStart } from './endedBeforeStart';
+import { refuseEndedBeforeStart } from './endedBeforeStart';
 
 export { BadInputError, type RunRequest } from './runRequest';
 
@@ -270,7 +270,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const detail = await this.store.readRun(id);
     if (!detail || detail.missingJournal) throw new Error(`No scheduled run ${id} in ${this.store.location}`);
     // Cancelled (elsewhere) before it was taken up: it stays as it ended.
-    if (isTerminal(detail.state.type) && detail.startTime === undefined && !detail.parentRunId) throw new EndedBeforeStart(detail);
+    if (!detail.parentRunId) refuseEndedBeforeStart(detail);
     if (detail.state.name !== 'Scheduled' || detail.startTime !== undefined || detail.parentRunId) {
       throw new Error(`Run '${detail.name}' is ${detail.state.name}, not a run waiting in state Scheduled; it cannot be started again`);
     }
@@ -329,7 +329,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   async startCreated(runId: string, request: RunRequest, options: { signal?: AbortSignal; takenBy: string }): Promise<ActiveRun> {
     const detail = await this.store.readRun(runId);
     // Cancelled (elsewhere) before it was taken up: it stays as it ended.
-    if (detail && isTerminal(detail.state.type) && detail.startTime === undefined) throw new EndedBeforeStart(detail);
+    if (detail) refuseEndedBeforeStart(detail);
     if (!detail || detail.state.type !== 'SCHEDULED') throw new BadInputError('not-resumable', `Run ${runId} is not waiting to start (it is ${detail?.state.name ?? 'not in the store'})`);
     const modulePath = this.resolveModule(request.source);
     return this.withSlot(options.signal, async () => this.launch({ ...request, parameters: detail.parameters }, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));
@@ -554,7 +554,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       // It waited for its slot: cancelled meanwhile (elsewhere), it is not started.
       await this.store.refresh();
       const now = await this.store.get(detail.id);
-      if (now && (now.state.name !== 'Scheduled' || now.startTime !== undefined)) throw new EndedBeforeStart(now);
+      if (now) refuseEndedBeforeStart(now);
     }
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;
