@@ -27,6 +27,7 @@ import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
 import { stateRecord } from './stateRecord';
 import { refuseEndedBeforeStart } from './endedBeforeStart';
+import { OutOfMemoryWatch } from './outOfMemory';
 
 export { BadInputError, type RunRequest } from './runRequest';
 
@@ -410,6 +411,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
       let stderrTail = '';
+      const memory = new OutOfMemoryWatch();
       let execution: Execution | undefined;
       let creating: Promise<RunHandle> | undefined;
       /** A new run's details, once its worker has loaded the flow (the run is created meanwhile). */
@@ -491,7 +493,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (execution) this.onMessage(execution, message, line);
       };
       const worker = this.spawn(request, modulePath, { raw, line: onLine, read: () => execution?.flushPending() }, (stream, line) => {
-        if (stream === 'stderr') stderrTail = (stderrTail + line + '\n').slice(-2000);
+        if (stream === 'stderr') {
+          stderrTail = (stderrTail + line + '\n').slice(-2000);
+          const died = memory.line(line);
+          if (died !== undefined && execution) execution.fatal ??= died;
+        }
         if (execution && started && execution.runs.size > 0) {
           execution.log(execution.root, stream === 'stdout' ? 'INFO' : 'WARNING', flowRunSource(execution.name), this.masker.mask(line));
           execution.flushPending();

@@ -117,6 +117,24 @@ export default flow({ name: 'exit' }, async () => { await t(); });`),
   });
 });
 
+describe('a worker out of memory', T, () => {
+  it('ends its run Crashed saying it ran out of memory, with the task run it died in', async () => {
+    const ws = workspace({
+      'hog.flow.ts': flowSource(`const hog = task({ name: 'hog' }, () => { const held: number[][] = []; for (;;) held.push(new Array(100_000).fill(held.length)); });
+export default flow({ name: 'hog' }, async () => { await hog(); });`),
+    });
+    const home = tempDir();
+    // A small heap, for the worker (and the CLI) to reach its limit in moments.
+    const r = await runCli(['run', 'hog.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home, NODE_OPTIONS: '--max-old-space-size=64' }, timeoutMs: 90_000 });
+    assert.equal(r.code, 1, r.stderr);
+    const doc = JSON.parse(r.stdout) as { state: { name: string; message: string }; taskRuns: { name: string; state: { name: string } }[] };
+    assert.equal(doc.state.name, 'Crashed');
+    assert.match(doc.state.message, /^Worker process exited unexpectedly \(signal SIGABRT\) after running out of memory: its JavaScript heap reached Node's limit at \d+ MB\. .*--max-old-space-size/);
+    // It never yielded, and its worker died in it: its task run is on record all the same.
+    assert.deepEqual(doc.taskRuns.map((t) => [t.name, t.state.name]), [['hog-0', 'Crashed']]);
+  });
+});
+
 describe('size is bounded, never fatal', T, () => {
   it('keeps a 300 MB result in a file of its own; runs --json lists the run without loading it', async () => {
     const ws = workspace({

@@ -5,6 +5,13 @@
  * `task` + Running only when the task is still running when the worker falls idle (it waits for I/O:
  * the views show it running within the flush interval), when it logs, retries or fails, or when the
  * process exits. A task with a timeout is never held back: the host must see its deadline at once.
+ *
+ * Only a task that has shown itself quick is held back. The first run of each task in a worker, and every
+ * run of a task whose code last kept the worker busy for SLOW_MS or more before it returned (or returned
+ * its promise), goes out Running at once, written before its code runs. A task that keeps the worker busy
+ * without yielding (a long synchronous computation) is then shown running while it runs, and a worker that
+ * dies in it (out of memory, a native crash) leaves the task run on record, Crashed with its flow run,
+ * rather than no trace of it. What that costs a big map of quick tasks is one task run's four records.
  */
 import type { StateName } from '../states';
 import { state, type Failure, type State } from '../states';
@@ -28,6 +35,12 @@ export interface TaskExtras {
 let firstHeld: TaskJournal | undefined;
 let lastHeld: TaskJournal | undefined;
 
+/** A task whose code keeps the worker this long (ms) before it returns is not quick: its next runs go out at their start. */
+export const SLOW_MS = 50;
+
+/** By task name: true once its code last returned within SLOW_MS, false once it took longer. */
+const quick = new Map<string, boolean>();
+
 /** Every held-back start goes out (the worker is idle or exiting: what is running must be shown). */
 export function releaseHeld(): void {
   while (firstHeld) firstHeld.materialize();
@@ -43,6 +56,10 @@ export class TaskJournal {
   private prevHeld: TaskJournal | undefined = undefined;
   private nextHeld: TaskJournal | undefined = undefined;
   private isHeld = false;
+  /** When the current attempt began. */
+  private begunAt = 0;
+  /** The attempt began held back: its task was known to be quick. */
+  private wasQuick = false;
 
   constructor(
     private readonly runId: string,
@@ -56,14 +73,28 @@ export class TaskJournal {
   /** Attempt `attemptNo` begins (at `at`); held back when it can be. */
   begin(attemptNo: number, deadline?: number, at = Date.now()): void {
     this.attempt = attemptNo;
-    if (attemptNo === 1 && deadline === undefined && !this.started) {
+    this.begunAt = at;
+    const first = attemptNo === 1 && deadline === undefined && !this.started;
+    this.wasQuick = first && quick.get(this.taskName) === true;
+    if (this.wasQuick) {
       this.startTs = at;
       this.hold();
       armIdle();
       return;
     }
+    // The task's first run or a slow task: on record before its code runs, which may keep the worker from
+    // writing until it returns.
     this.materialize();
-    this.state(attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo, ...(deadline !== undefined ? { deadline } : {}) });
+    this.state(attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo, ...(deadline !== undefined ? { deadline } : {}) }, first);
+  }
+
+  /**
+   * The task's code has returned (a promise, for async code): whether it kept the worker busy for
+   * SLOW_MS or more decides whether the task's next runs are held back.
+   */
+  ran(now = Date.now()): void {
+    const isQuick = now - this.begunAt < SLOW_MS;
+    if (isQuick !== this.wasQuick) quick.set(this.taskName, isQuick);
   }
 
   /** The task run's creation (and, if it started, its start) goes out now. */
@@ -76,12 +107,12 @@ export class TaskJournal {
   }
 
   /** A state change; everything before it goes out first. */
-  state(name: StateName, message?: string, extra?: { attempt?: number; deadline?: number; failure?: Failure }): State {
+  state(name: StateName, message?: string, extra?: { attempt?: number; deadline?: number; failure?: Failure }, urgent = false): State {
     this.materialize();
     const s = state(name, message, Date.now(), extra?.failure);
     const record = { k: 'tstate' as const, runId: this.runId, id: this.id, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
     // A deadline must reach the host now: it kills a worker that cannot stop by itself.
-    emit(record, extra?.deadline !== undefined);
+    emit(record, urgent || extra?.deadline !== undefined);
     return s;
   }
 

@@ -103,9 +103,11 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
   try {
     value = storage.run(taskCtx, fn, ...args);
   } catch (error) {
+    journal.ran();
     failed(error);
     return;
   }
+  journal.ran();
   if (value instanceof Promise) value.then(finish, failed);
   else if (isThenable(value)) Promise.resolve(value).then(finish, failed);
   else finish(value);
@@ -164,7 +166,13 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
     let value: unknown;
     if (options.timeoutSeconds === undefined && !options.retries && !options.tags?.length) {
       journal.begin(1);
-      value = await storage.run(taskCtx, fn, ...args);
+      let running: R | Promise<R>;
+      try {
+        running = storage.run(taskCtx, fn, ...args);
+      } finally {
+        journal.ran();
+      }
+      value = await running;
     } else {
       value = await attempts(options, fn, args, { parent, journal, taskCtx, label: labelOf(name) });
     }
@@ -222,7 +230,11 @@ function attempts<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args:
   const attemptOnce = (attemptNo: number): Promise<unknown> => {
     if (options.timeoutSeconds === undefined) {
       journal.begin(attemptNo);
-      return storage.run(taskCtx, () => Promise.resolve(fn(...args)));
+      try {
+        return storage.run(taskCtx, () => Promise.resolve(fn(...args)));
+      } finally {
+        journal.ran();
+      }
     }
     const scoped = scopedSignal(signalSource, options.timeoutSeconds, label, (f) => storage.run(taskCtx, f));
     journal.begin(attemptNo, scoped.deadline!);

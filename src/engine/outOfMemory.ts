@@ -1,0 +1,32 @@
+/**
+ * A worker that runs out of memory is ended by Node itself: V8 prints its last garbage collections and a
+ * "FATAL ERROR: … JavaScript heap out of memory" line on stderr and aborts (SIGABRT), with no exit handler
+ * run and nothing said on the event pipe. Read from its stderr as it comes, that is what the Crashed run
+ * says it died of, with the heap's size at the end, instead of a bare "signal SIGABRT".
+ */
+
+/** The heap's size (MB) after V8's last collection: "… Mark-Compact (reduce) 4093.4 (4105.8) -> 4093.4 (4098.8) MB, …". */
+const LAST_GC = /\bms: (?:Mark-Compact|Scavenge|Mark-sweep)\b[^>]*-> ([\d.]+) \([\d.]+\) MB/;
+const FATAL = /^FATAL ERROR: .*JavaScript heap out of memory/;
+
+export class OutOfMemoryWatch {
+  private heapMb: number | undefined;
+
+  /**
+   * Reads one line of the worker's stderr. Returns what the run died of — for "exited unexpectedly (…)
+   * after …" — at the line that says it ran out of memory; otherwise undefined.
+   */
+  line(text: string): string | undefined {
+    const gc = LAST_GC.exec(text);
+    if (gc) {
+      this.heapMb = Number(gc[1]);
+      return undefined;
+    }
+    if (!FATAL.test(text)) return undefined;
+    const size = this.heapMb !== undefined && Number.isFinite(this.heapMb) ? ` at ${Math.round(this.heapMb).toLocaleString('en')} MB` : '';
+    return (
+      `running out of memory: its JavaScript heap reached Node's limit${size}. ` +
+      'Hold less at once (read and process data in parts, keep fewer results in memory), or raise the limit with NODE_OPTIONS=--max-old-space-size=<MB>'
+    );
+  }
+}
