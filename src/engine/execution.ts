@@ -4,6 +4,7 @@
  * itself when the worker cannot: a timeout the code ignores, a cancel, a crash, a store that cannot
  * be written.
  */
+import { workerExitText } from './workerExit';
 import { finishedLog } from './finishedLog';
 import { ENGINE_SOURCE } from './logFormat';
 import { currentProcess } from './processIdentity';
@@ -325,8 +326,12 @@ export class Execution {
     const now = Date.now();
     if (this.killReason) return state(this.killReason.name, this.killReason.message, now);
     if (this.cancelRequested) return state('Cancelled', 'Cancelled by request; the worker process was stopped', now);
-    const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
-    return state('Crashed', `Worker process exited unexpectedly (${exit})${this.fatal ? ` after ${this.fatal}` : ''}`, now, this.fatalFailure);
+    return state('Crashed', this.crashText(how), now, this.fatalFailure);
+  }
+
+  /** What a worker that went without a word of its end died of: "Worker process exited unexpectedly (…) after …". */
+  crashText(how: { code: number | null; signal: NodeJS.Signals | null }): string {
+    return `Worker process exited unexpectedly (${workerExitText(how, this.fatal === undefined)})${this.fatal ? ` after ${this.fatal}` : ''}`;
   }
 
   /** Runs adopted from an earlier attempt that this attempt never took up again. */

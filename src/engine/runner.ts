@@ -28,6 +28,7 @@ import { WorkerProcess } from './workerProcess';
 import { stateRecord } from './stateRecord';
 import { refuseEndedBeforeStart } from './endedBeforeStart';
 import { OutOfMemoryWatch } from './outOfMemory';
+import { workerExitText } from './workerExit';
 
 export { BadInputError, type RunRequest } from './runRequest';
 
@@ -520,7 +521,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       }
       void worker.exited.then(async (how) => {
         if (!started) {
-          const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
+          const exit = workerExitText(how, !stderrTail);
           giveUp(new Error(`The flow's worker process stopped while loading (${exit})${stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : ''}`), false);
           return;
         }
@@ -825,8 +826,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (execution.killReason || execution.cancelRequested || isTerminal(d.state.type) || root.finishing || d.attempt > retries) return false;
     await execution.settled();
     if (isTerminal(d.state.type)) return false;
-    const exit = how.code !== null ? `exit code ${how.code}` : `signal ${how.signal ?? 'unknown'}`;
-    const why = `Worker process exited unexpectedly (${exit})${execution.fatal ? ` after ${execution.fatal}` : ''}; resuming from its checkpoints`;
+    const why = `${execution.crashText(how)}; resuming from its checkpoints`;
     execution.log(root, 'WARNING', flowRunSource(d.name), why);
     execution.flushPending();
     await execution.settled();

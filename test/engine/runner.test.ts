@@ -258,7 +258,14 @@ export default flow({ name: 't' }, async () => { try { await slow(); } catch (e)
   it('marks a run Crashed when its worker is killed by a signal', async () => {
     const { detail } = await run({ 'k.flow.ts': flowSource(`export default flow({ name: 'k' }, async () => { process.kill(process.pid, 'SIGKILL'); });`) }, 'k.flow.ts');
     assert.equal(detail.state.type, 'CRASHED');
-    assert.match(detail.state.message!, /signal SIGKILL/);
+    // Said in words: the name of a signal tells a user little.
+    assert.equal(detail.state.message, 'Worker process exited unexpectedly (signal SIGKILL — killed from outside the flow: by `kill -9` or a process manager, or by the system when the machine ran short of memory)');
+  });
+
+  it('says what a crash in native code is', async () => {
+    const { detail } = await run({ 's.flow.ts': flowSource(`export default flow({ name: 's' }, async () => { process.kill(process.pid, 'SIGSEGV'); await new Promise((r) => setTimeout(r, 5000)); });`) }, 's.flow.ts');
+    assert.equal(detail.state.type, 'CRASHED');
+    assert.match(detail.state.message!, /^Worker process exited unexpectedly \(signal SIGSEGV — a crash in native code \(an invalid memory access\)/);
   });
 
   it('cancels: CANCELLING, the signal fires, then CANCELLED — even for code that ignores the signal', async () => {
