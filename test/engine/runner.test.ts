@@ -59,8 +59,9 @@ describe('flow runs: states', () => {
       assert.equal(seen.length, 1, 'reported once');
       const [journal] = seen as [string[]];
       const at = (line: string): number => journal.findIndex((l) => l.startsWith(line));
-      for (const line of ['run', 'state Running', 'log last words', 'trun step-0', 'result', 'state Completed', 'log Finished in state Completed()']) assert.ok(at(line) >= 0, `${line} in ${journal.join(' | ')}`);
-      assert.ok(at('trun step-0') < at('state Completed') && at('result') < at('state Completed') && at('log last words') < at('state Completed'), journal.join(' | '));
+      // The task's first run in its worker: on record at its start (taskJournal.ts), then at its end.
+      for (const line of ['run', 'state Running', 'log last words', 'task step-0', 'tstate Completed', 'result', 'state Completed', 'log Finished in state Completed()']) assert.ok(at(line) >= 0, `${line} in ${journal.join(' | ')}`);
+      assert.ok(at('tstate Completed') < at('state Completed') && at('result') < at('state Completed') && at('log last words') < at('state Completed'), journal.join(' | '));
       assert.deepEqual(journal.slice(-2), ['state Completed', 'log Finished in state Completed()'], journal.join(' | '));
       assert.deepEqual(await Promise.all(listed), ['Completed'], `standby ${standby}: this process lists it Completed when it is reported`);
       assert.ok(indexFile(detail.id), `standby ${standby}: the index file says Completed once the run is done`);

@@ -5,7 +5,7 @@
 import { after, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { PgStore } from '../../src/engine/postgres/pgStore';
@@ -310,6 +310,37 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
     assert.equal((await logsOf(b.store, run!.id)).at(-1)?.message, "Finished in state Cancelled('not today')");
     assert.equal(readFileSync(counter, 'utf8'), '', 'the flow never ran');
   });
+});
+
+test('a flow file missing when its slot is loaded ahead (being saved, a branch checked out) is loaded again when the slot is due', { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  const file = join(s.dir, 'sched.flow.ts');
+  renameSync(file, `${file}.away`);
+  // 4 s before the slot: within the 5 s its flow is loaded ahead, and the file is not there.
+  s.clock.t = at('2025-06-01T10:00:56Z');
+  await s.scheduler.tick();
+  await waitFor(() => s.logs.some((l) => /^WARNING .*could not load the flow of slot 2025-06-01T10:01:00\.000Z ahead of it \(Flow file not found: .*\); trying again when the slot is due$/.test(l)), 'the failed load ahead', 30_000);
+  assert.deepEqual((await s.runsOf()).map((r) => r.state.name), ['Scheduled']);
+  renameSync(`${file}.away`, file);
+  await s.tickAt('2025-06-01T10:01:00.200Z');
+  const [run] = await s.runsOf();
+  assert.equal(run?.state.name, 'Completed', s.logs.join('\n'));
+  assert.equal(slotOf(run!), at('2025-06-01T10:01:00Z'));
+  assert.ok(!s.logs.some((l) => l.startsWith('ERROR')), s.logs.join('\n'));
+
+  // Still missing when due: the slot's run ends Failed, saying why.
+  renameSync(file, `${file}.away`);
+  s.clock.t = at('2025-06-01T10:01:56Z');
+  await s.scheduler.tick();
+  await waitFor(() => s.logs.some((l) => /could not load the flow of slot 2025-06-01T10:02:00\.000Z ahead of it/.test(l)), 'the second failed load ahead', 30_000);
+  s.clock.t = at('2025-06-01T10:02:00.200Z');
+  await s.scheduler.tick();
+  await waitFor(() => s.logs.some((l) => /^ERROR .*could not start the run of slot 2025-06-01T10:02:00\.000Z: Flow file not found/.test(l)), 'the failed start at the slot', 30_000);
+  const second = (await s.runsOf()).find((r) => slotOf(r) === at('2025-06-01T10:02:00Z'));
+  await s.finished(second!.id);
+  assert.match((await s.store.get(second!.id))!.state.message ?? '', /^Could not start: Flow file not found/);
+  renameSync(`${file}.away`, file);
+  await s.scheduler.stop();
 });
 
 test("a slot's run cancelled while it waits for its slot never starts: it stays Cancelled, its logs say so, and the slot is not run", { timeout: 120_000 }, async () => {

@@ -82,6 +82,8 @@ interface Pending {
   launch?: { abort: AbortController; settled: Promise<void> };
   /** Due, and waiting for an earlier run of its schedule to end (overlap: queue). */
   queued?: boolean;
+  /** Loading its flow ahead of the slot failed: it is loaded again when the slot is due, once. */
+  aheadFailed?: boolean;
 }
 
 /** Why a loaded slot's run did not start. */
@@ -363,6 +365,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
           // Cancelled while it waited for its slot: it stays as it ended, and the slot stays used.
           t.pending.delete(slot);
           this.host.log('INFO', `${label(entry)}: slot ${iso(slot)} not run: ${e.message}`);
+          return;
+        }
+        if (!p.aheadFailed && this.clock.now() < slot) {
+          // Its flow file may be back by then: one being saved, or a branch being checked out.
+          p.aheadFailed = true;
+          p.warmAt = slot;
+          this.host.log('WARNING', `${label(entry)}: could not load the flow of slot ${iso(slot)} ahead of it (${e.message}); trying again when the slot is due`);
+          if (!this.stopped) this.wake(this.nextDelay());
           return;
         }
         t.pending.delete(slot);
