@@ -81,4 +81,22 @@ export default flow({ name: 'mix' }, async () => {
     assert.equal(count('task', 'busy'), 3);
     assert.equal(count('trun', 'busy'), 0);
   });
+
+  it('follows at most 1,000 task names: tasks made on the fly with names of their own are held back past them', async () => {
+    const ws = workspace({
+      'names.flow.ts': flowSource(`export default flow({ name: 'names' }, async () => {
+  let sum = 0;
+  for (let i = 0; i < 1200; i++) sum += await task({ name: 'item' + i }, async () => i)();
+  return sum;
+});`),
+    });
+    const home = tempDir();
+    const { runner } = await makeRunner(home);
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'names.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(detail.taskRuns.length, 1200);
+    const records = journal(home, detail.id);
+    assert.equal(records.filter((r) => r.k === 'task').length, 1000);
+    assert.equal(records.filter((r) => r.k === 'trun').length, 200);
+  });
 });

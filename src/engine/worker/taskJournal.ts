@@ -40,6 +40,11 @@ export const SLOW_MS = 50;
 
 /** By task name: true once its code last returned within SLOW_MS, false once it took longer. */
 const quick = new Map<string, boolean>();
+/**
+ * Task names followed at most. Tasks made on the fly with names of their own (`task({ name: \`fetch-${id}\` })`
+ * in a loop) would each be a first run: past this many names, a new one is held back as a quick task's is.
+ */
+const MAX_NAMES = 1_000;
 
 /** Every held-back start goes out (the worker is idle or exiting: what is running must be shown). */
 export function releaseHeld(): void {
@@ -75,7 +80,7 @@ export class TaskJournal {
     this.attempt = attemptNo;
     this.begunAt = at;
     const first = attemptNo === 1 && deadline === undefined && !this.started;
-    this.wasQuick = first && quick.get(this.taskName) === true;
+    this.wasQuick = first && (quick.get(this.taskName) ?? quick.size >= MAX_NAMES);
     if (this.wasQuick) {
       this.startTs = at;
       this.hold();
@@ -94,7 +99,7 @@ export class TaskJournal {
    */
   ran(now = Date.now()): void {
     const isQuick = now - this.begunAt < SLOW_MS;
-    if (isQuick !== this.wasQuick) quick.set(this.taskName, isQuick);
+    if (isQuick !== this.wasQuick && (quick.size < MAX_NAMES || quick.has(this.taskName))) quick.set(this.taskName, isQuick);
   }
 
   /** The task run's creation (and, if it started, its start) goes out now. */
