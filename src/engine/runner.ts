@@ -334,7 +334,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (detail) refuseEndedBeforeStart(detail);
     if (!detail || detail.state.type !== 'SCHEDULED') throw new BadInputError('not-resumable', `Run ${runId} is not waiting to start (it is ${detail?.state.name ?? 'not in the store'})`);
     const modulePath = this.resolveModule(request.source);
-    return this.withSlot(options.signal, async () => this.launch({ ...request, parameters: detail.parameters }, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));
+    // The flow it was created for: a file may hold several.
+    const created: RunRequest = { ...request, flowName: request.flowName ?? detail.flowName, parameters: detail.parameters };
+    return this.withSlot(options.signal, async () => this.launch(created, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));
   }
 
   /** Every subflow run below `rootId`, by parent, with its history. */

@@ -14,6 +14,9 @@ import { explainedBy, startWorker } from '../support/workers';
 
 const FLOWS = {
   'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async ({ n }: { n: number }) => { getRunLogger().info('adding ' + n); return n + 1; });`),
+  // Two flows in one file: the queued run names the one it runs.
+  'flows/pair.flow.ts': flowSource(`export const first = flow({ name: 'first' }, async () => 'first ran');
+export const second = flow({ name: 'second' }, async () => 'second ran');`),
   'flows/fails.flow.ts': flowSource(`export default flow({ name: 'fails' }, async () => { throw new Error('boom from the flow'); });`),
   'flows/release.flow.ts': flowSource(`export default flow({ name: 'release', parameters: { version: { type: 'string' }, times: { type: 'integer', default: 1 } } }, async (p: Record<string, unknown>) => p);`),
   // Where and since when the run's worker process is: its pid and its start (epoch ms).
@@ -40,6 +43,12 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
         assert.match(ok.stderr, /Queued flow run '[a-z]+-[a-z]+'/);
         assert.match(ok.stderr, /adding 41/);
         assert.match(ok.stderr, /worker q1 took flow run/);
+
+        // One of a file's two flows, picked with --flow: the worker runs that one.
+        const picked = await runCli(['run', 'flows/pair.flow.ts', '--flow', 'second', '--queue', 'default', '--wait', '--json'], { cwd: ws, env });
+        assert.equal(picked.code, 0, picked.stderr);
+        assert.equal(JSON.parse(picked.stdout).flowName, 'second');
+        assert.equal(JSON.parse(picked.stdout).result, 'second ran');
 
         const differs = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
         assert.equal(differs.code, 1, differs.stderr);
@@ -153,6 +162,32 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
         for (const run of [a, b]) assert.ok(run.origin < run.created, `the run's process was up before the run was queued (${run.origin} vs ${run.created})`);
         // Both replaced once the host is idle again.
         await waitFor(() => workerChildren(worker.child.pid!).filter((p) => p !== a.pid && p !== b.pid).length === 2, 'two new standbys', 60_000);
+      });
+    } finally {
+      await store.close();
+      await worker.stop();
+    }
+  });
+
+  it('stops on SIGTERM, and a second one cancels the runs in progress; the worker then ends cleanly (it threw "Runner is already stopped")', async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'q2', flowsDir: ws });
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    try {
+      await explainedBy(worker, async () => {
+        const queued = await runCli(['run', 'flows/slow.flow.ts', '--queue', 'default', '--json'], { cwd: ws, env });
+        assert.equal(queued.code, 0, queued.stderr);
+        const id = JSON.parse(queued.stdout).id as string;
+        await waitFor(async () => (await store.get(id))?.state.name === 'Running', 'the slow run to start on the worker', 60_000);
+        worker.child.kill('SIGTERM');
+        await waitFor(() => /SIGTERM: taking no more runs; waiting for 1 in progress/.test(worker.output()), 'the first SIGTERM to be taken', 30_000);
+        worker.child.kill('SIGTERM');
+        await waitFor(async () => (await store.get(id))?.state.name === 'Cancelled', 'the second SIGTERM to cancel the run', 60_000);
+        await Promise.race([worker.exited, new Promise((_, reject) => setTimeout(() => reject(new Error(`worker q2 did not exit:\n${worker.output()}`)), 60_000))]);
+        assert.equal(worker.child.exitCode, 0, worker.output());
+        assert.doesNotMatch(worker.output(), /Runner is already stopped|\n\s+at /);
       });
     } finally {
       await store.close();

@@ -38,6 +38,8 @@ export interface QueueWorkerOptions {
 
 export class QueueWorker {
   private queueRunner?: Runner;
+  /** The queue runner's stop, once asked for: graphile-worker refuses a second `stop()` ("Runner is already stopped"). */
+  private queueStop?: { runner: Runner; done: Promise<void> };
   private readonly active = new Map<string, Promise<unknown>>();
   private sweeper?: NodeJS.Timeout;
   private stopping = false;
@@ -223,7 +225,9 @@ export class QueueWorker {
     this.stopping = true;
     clearInterval(this.sweeper);
     if (cancelRuns) for (const id of this.active.keys()) this.runner.cancel(id, `Cancelled: ${this.name} is shutting down`);
-    await this.queueRunner?.stop();
+    const runner = this.queueRunner;
+    if (runner && this.queueStop?.runner !== runner) this.queueStop = { runner, done: runner.stop() };
+    await this.queueStop?.done;
     await Promise.allSettled([...this.active.values()]);
   }
 }
