@@ -62,6 +62,8 @@ export class Execution {
   /** What the worker said it died of (a `fatal` message: "after …"), and where in the user's code. */
   fatal?: string;
   fatalFailure?: Failure;
+  /** What its stderr said when Node ran out of memory (outOfMemory.ts): what it died of if it then aborted. */
+  outOfMemory?: string;
   /** Settles once the root run's final state is on record and reported (set when that state arrives). */
   rootEnded?: Promise<void>;
   /** Writes in flight; the run is settled only after all of them. */
@@ -331,7 +333,9 @@ export class Execution {
 
   /** What a worker that went without a word of its end died of: "Worker process exited unexpectedly (…) after …". */
   crashText(how: { code: number | null; signal: NodeJS.Signals | null }): string {
-    return `Worker process exited unexpectedly (${workerExitText(how, this.fatal === undefined)})${this.fatal ? ` after ${this.fatal}` : ''}`;
+    // Node aborts once out of memory; a flow that only printed those words died of something else.
+    const fatal = this.fatal ?? (how.signal === 'SIGABRT' ? this.outOfMemory : undefined);
+    return `Worker process exited unexpectedly (${workerExitText(how, fatal === undefined)})${fatal ? ` after ${fatal}` : ''}`;
   }
 
   /** Runs adopted from an earlier attempt that this attempt never took up again. */

@@ -499,7 +499,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (stream === 'stderr') {
           stderrTail = (stderrTail + line + '\n').slice(-2000);
           const died = memory.line(line);
-          if (died !== undefined && execution) execution.fatal ??= died;
+          if (died !== undefined && execution) execution.outOfMemory ??= died;
         }
         if (execution && started && execution.runs.size > 0) {
           execution.log(execution.root, stream === 'stdout' ? 'INFO' : 'WARNING', flowRunSource(execution.name), this.masker.mask(line));

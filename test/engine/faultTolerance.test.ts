@@ -133,6 +133,21 @@ export default flow({ name: 'hog' }, async () => { await hog(); });`),
     // It never yielded, and its worker died in it: its task run is on record all the same.
     assert.deepEqual(doc.taskRuns.map((t) => [t.name, t.state.name]), [['hog-0', 'Crashed']]);
   });
+
+  it('is not said of a worker that only printed the words and died otherwise', async () => {
+    const ws = workspace({
+      'fake.flow.ts': flowSource(`export default flow({ name: 'fake' }, async () => {
+  console.error('FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory');
+  await new Promise((r) => setTimeout(r, 50));
+  process.kill(process.pid, 'SIGKILL');
+});`),
+    });
+    const { runner } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'fake.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Crashed');
+    assert.match(detail.state.message!, /^Worker process exited unexpectedly \(signal SIGKILL — killed from outside the flow/);
+    assert.doesNotMatch(detail.state.message!, /memory: its JavaScript heap/);
+  });
 });
 
 describe('size is bounded, never fatal', T, () => {
