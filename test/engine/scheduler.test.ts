@@ -327,6 +327,8 @@ test('a flow file missing when its slot is loaded ahead (being saved, a branch c
   assert.equal(run?.state.name, 'Completed', s.logs.join('\n'));
   assert.equal(slotOf(run!), at('2025-06-01T10:01:00Z'));
   assert.ok(!s.logs.some((l) => l.startsWith('ERROR')), s.logs.join('\n'));
+  // The run's own logs say it too.
+  assert.ok((await logsOf(s.store, run!.id)).some((l) => l.level === 'WARNING' && /^Could not load the flow ahead of its slot \(Flow file not found: .*\); trying again when the slot is due$/.test(l.message)));
 
   // Still missing when due: the slot's run ends Failed, saying why.
   renameSync(file, `${file}.away`);

@@ -372,6 +372,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
           p.aheadFailed = true;
           p.warmAt = slot;
           this.host.log('WARNING', `${label(entry)}: could not load the flow of slot ${iso(slot)} ahead of it (${e.message}); trying again when the slot is due`);
+          await this.note(p.runId, 'WARNING', `Could not load the flow ahead of its slot (${e.message}); trying again when the slot is due`).catch(() => undefined);
           if (!this.stopped) this.wake(this.nextDelay());
           return;
         }
