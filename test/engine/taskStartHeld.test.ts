@@ -74,9 +74,10 @@ export default flow({ name: 'mix' }, async () => {
     assert.ok(detail.taskRuns.every((t) => t.state.name === 'Completed'));
     const records = journal(home, detail.id);
     const count = (k: string, taskName: string): number => records.filter((r) => r.k === k && r.taskName === taskName).length;
-    // The quick task's first run went out at its start; its 299 others are one record each.
-    assert.equal(count('task', 'quick'), 1);
-    assert.equal(count('trun', 'quick'), 299);
+    // The quick task's first run went out at its start; its others are one record each. (A worker stalled
+    // 50 ms inside one, as a busy machine may stall it, makes the next start go out too: a few at most.)
+    assert.ok(count('task', 'quick') >= 1 && count('task', 'quick') <= 10, `${count('task', 'quick')} starts of 300 went out`);
+    assert.equal(count('task', 'quick') + count('trun', 'quick'), 300);
     // Every run of the busy task went out at its start.
     assert.equal(count('task', 'busy'), 3);
     assert.equal(count('trun', 'busy'), 0);

@@ -63,8 +63,8 @@ export class TaskJournal {
   private isHeld = false;
   /** When the current attempt began. */
   private begunAt = 0;
-  /** The attempt began held back: its task was known to be quick. */
-  private wasQuick = false;
+  /** What was known of the task when the attempt began: quick (then it was held back), not, or nothing yet. */
+  private knownQuick: boolean | undefined = undefined;
 
   constructor(
     private readonly runId: string,
@@ -80,8 +80,8 @@ export class TaskJournal {
     this.attempt = attemptNo;
     this.begunAt = at;
     const first = attemptNo === 1 && deadline === undefined && !this.started;
-    this.wasQuick = first && (quick.get(this.taskName) ?? quick.size >= MAX_NAMES);
-    if (this.wasQuick) {
+    this.knownQuick = quick.get(this.taskName);
+    if (first && (this.knownQuick ?? quick.size >= MAX_NAMES)) {
       this.startTs = at;
       this.hold();
       armIdle();
@@ -99,7 +99,7 @@ export class TaskJournal {
    */
   ran(now = Date.now()): void {
     const isQuick = now - this.begunAt < SLOW_MS;
-    if (isQuick !== this.wasQuick && (quick.size < MAX_NAMES || quick.has(this.taskName))) quick.set(this.taskName, isQuick);
+    if (isQuick !== this.knownQuick && (this.knownQuick !== undefined || quick.size < MAX_NAMES)) quick.set(this.taskName, isQuick);
   }
 
   /** The task run's creation (and, if it started, its start) goes out now. */
