@@ -4,10 +4,11 @@
  * itself when the worker cannot: a timeout the code ignores, a cancel, a crash, a store that cannot
  * be written.
  */
-import { workerExitText } from './workerExit';
 import { finishedLog } from './finishedLog';
+import type { OutOfMemoryWatch } from './outOfMemory';
 import { ENGINE_SOURCE } from './logFormat';
 import { currentProcess } from './processIdentity';
+import { workerExitText } from './workerExit';
 import type { FlowInfo } from './protocol';
 import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, TaskRunRecord } from './records';
 import { BoundedFold } from './boundedFold';
@@ -62,8 +63,8 @@ export class Execution {
   /** What the worker said it died of (a `fatal` message: "after …"), and where in the user's code. */
   fatal?: string;
   fatalFailure?: Failure;
-  /** What its stderr said when Node ran out of memory (outOfMemory.ts): what it died of if it then aborted. */
-  outOfMemory?: string;
+  /** Its stderr, read for Node's words when it runs out of memory. */
+  memory?: OutOfMemoryWatch;
   /** Settles once the root run's final state is on record and reported (set when that state arrives). */
   rootEnded?: Promise<void>;
   /** Writes in flight; the run is settled only after all of them. */
@@ -333,8 +334,7 @@ export class Execution {
 
   /** What a worker that went without a word of its end died of: "Worker process exited unexpectedly (…) after …". */
   crashText(how: { code: number | null; signal: NodeJS.Signals | null }): string {
-    // Node aborts once out of memory; a flow that only printed those words died of something else.
-    const fatal = this.fatal ?? (how.signal === 'SIGABRT' ? this.outOfMemory : undefined);
+    const fatal = this.fatal ?? this.memory?.diedOf(how);
     return `Worker process exited unexpectedly (${workerExitText(how, fatal === undefined)})${fatal ? ` after ${fatal}` : ''}`;
   }
 

@@ -11,22 +11,27 @@ const FATAL = /^FATAL ERROR: .*JavaScript heap out of memory/;
 
 export class OutOfMemoryWatch {
   private heapMb: number | undefined;
+  private said: string | undefined;
 
-  /**
-   * Reads one line of the worker's stderr. Returns what the run died of — for "exited unexpectedly (…)
-   * after …" — at the line that says it ran out of memory; otherwise undefined.
-   */
-  line(text: string): string | undefined {
+  /** Reads one line of the worker's stderr. */
+  line(text: string): void {
     const gc = LAST_GC.exec(text);
     if (gc) {
       this.heapMb = Number(gc[1]);
-      return undefined;
+      return;
     }
-    if (!FATAL.test(text)) return undefined;
+    if (this.said !== undefined || !FATAL.test(text)) return;
     const size = this.heapMb !== undefined && Number.isFinite(this.heapMb) ? ` at ${Math.round(this.heapMb).toLocaleString('en')} MB` : '';
-    return (
+    this.said =
       `running out of memory: its JavaScript heap reached Node's limit${size}. ` +
-      'Hold less at once (read and process data in parts, keep fewer results in memory), or raise the limit with NODE_OPTIONS=--max-old-space-size=<MB>'
-    );
+      'Hold less at once (read and process data in parts, keep fewer results in memory), or raise the limit with NODE_OPTIONS=--max-old-space-size=<MB>';
+  }
+
+  /**
+   * What the worker died of — for "… (signal SIGABRT) after …" — when it ran out of memory: Node aborts
+   * then, so a worker that only printed those words and ended otherwise did not.
+   */
+  diedOf(how: { signal: NodeJS.Signals | null }): string | undefined {
+    return how.signal === 'SIGABRT' ? this.said : undefined;
   }
 }

@@ -498,8 +498,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       const worker = this.spawn(request, modulePath, { raw, line: onLine, read: () => execution?.flushPending() }, (stream, line) => {
         if (stream === 'stderr') {
           stderrTail = (stderrTail + line + '\n').slice(-2000);
-          const died = memory.line(line);
-          if (died !== undefined && execution) execution.outOfMemory ??= died;
+          memory.line(line);
         }
         if (execution && started && execution.runs.size > 0) {
           execution.log(execution.root, stream === 'stdout' ? 'INFO' : 'WARNING', flowRunSource(execution.name), this.masker.mask(line));
@@ -512,6 +511,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         log: (l) => this.emit('log', l),
         storeError: (runId, e) => this.emit('storeError', runId, e),
       }, { bounded: this.options.foldTasks === 'bounded' });
+      execution.memory = memory;
       if (target.kind === 'new') {
         // The run is created while its flow loads: its name claimed and its journal opened now, its records
         // written once the worker says what the flow is (the host hashes the file meanwhile).
@@ -523,8 +523,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       }
       void worker.exited.then(async (how) => {
         if (!started) {
-          const exit = workerExitText(how, !stderrTail);
-          giveUp(new Error(`The flow's worker process stopped while loading (${exit})${stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : ''}`), false);
+          // Out of memory, its stderr's tail is Node's native stack: what it died of says more.
+          const died = memory.diedOf(how);
+          const exit = workerExitText(how, !stderrTail && died === undefined);
+          const said = died !== undefined ? ` after ${died}` : stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : '';
+          giveUp(new Error(`The flow's worker process stopped while loading (${exit})${said}`), false);
           return;
         }
         if (execution!.runs.size === 0) return;

@@ -134,6 +134,17 @@ export default flow({ name: 'hog' }, async () => { await hog(); });`),
     assert.deepEqual(doc.taskRuns.map((t) => [t.name, t.state.name]), [['hog-0', 'Crashed']]);
   });
 
+  it('while its flow loads: the start fails saying so, not with the tail of Node\'s native stack', async () => {
+    const ws = workspace({
+      'heavy.flow.ts': flowSource(`const held: number[][] = [];
+for (;;) held.push(new Array(100_000).fill(held.length));
+export default flow({ name: 'heavy' }, async () => held.length);`),
+    });
+    const r = await runCli(['run', 'heavy.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir(), NODE_OPTIONS: '--max-old-space-size=64' }, timeoutMs: 90_000 });
+    assert.notEqual(r.code, 0, r.stderr);
+    assert.match(r.stderr, /The flow's worker process stopped while loading \(signal SIGABRT\) after running out of memory: its JavaScript heap reached Node's limit at \d+ MB/);
+  });
+
   it('is not said of a worker that only printed the words and died otherwise', async () => {
     const ws = workspace({
       'fake.flow.ts': flowSource(`export default flow({ name: 'fake' }, async () => {
