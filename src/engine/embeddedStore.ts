@@ -29,6 +29,7 @@ import { CancelRequestFiles, boundedReason } from './cancelRequests';
 import type { CancelOutcome } from './sharedStore';
 import { JournalFile, type JournalText } from './journalFile';
 import { finishedLog } from './finishedLog';
+import { refuseEndedBeforeStart } from './endedBeforeStart';
 import { stateRecord } from './stateRecord';
 import { newRunRecords } from './newRunRecords';
 import { scanJsonLines } from './jsonLines';
@@ -482,6 +483,13 @@ export class EmbeddedStore implements RunStore {
     return new EmbeddedRunHandle(this, created, await JournalFile.open(this.runFile(id), { durable: this.durable }));
   }
 
+  /** @internal Throws EndedBeforeStart when run `id` ended (cancelled by another process) without starting. */
+  async refuseEndedBeforeStart(id: string): Promise<void> {
+    await this.refresh();
+    const run = this.index.runs.get(id);
+    if (run) refuseEndedBeforeStart(run);
+  }
+
   /** @internal The handle's index writes. */
   async setRunState(id: string, s: State, extra: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity } = {}): Promise<void> {
     const run = this.index.runs.get(id);
@@ -656,6 +664,14 @@ class EmbeddedRunHandle implements RunHandle {
 
   appendAfterAll(text: string): Promise<void> {
     return this.journal.appendAfterAll(text);
+  }
+
+  async takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity }): Promise<void> {
+    // The index's files take no compare-and-set: a cancel that lands after this look also leaves its
+    // request (requestCancel), which the runner follows once the run is its own.
+    await this.store.refuseEndedBeforeStart(this.id);
+    await this.journal.append(text);
+    await this.store.setRunState(this.id, s, extra);
   }
 
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void> {

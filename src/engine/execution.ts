@@ -164,6 +164,12 @@ export class Execution {
     this.fold(live, r);
   }
 
+  /** Records `live`'s handle has written already (its state too): folded and shown, not written again. */
+  written(live: LiveRun, records: readonly RunRecord[]): void {
+    for (const r of records) this.fold(live, r);
+    this.events.run(summaryOf(live.fold.detail));
+  }
+
   /** Folds a record and tells listeners; journal text is queued by the caller. */
   fold(live: LiveRun, r: RunRecord): void {
     const newKey = r.k === 'artifact' && !live.fold.detail.artifacts?.some((a) => a.key === r.key);
@@ -237,8 +243,8 @@ export class Execution {
   /** `journaled`: a final state whose line and this log line are durable in the journal already. */
   private applyState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line: string | undefined, journaled?: LogRecord): Promise<void> {
     const detail = live.fold.detail;
-    // A new attempt, or a run created ahead of time being taken up, may be run by another process than the last.
-    const takesOver = r.name === 'AwaitingRetry' || (r.name === 'Pending' && detail.state.type === 'SCHEDULED');
+    // A new attempt may be run by another process than the last (a run created ahead of time is taken up by takeUp).
+    const takesOver = r.name === 'AwaitingRetry';
     if (this.apply(live, r) === 'none') return Promise.resolve();
     const s = detail.state;
     const done = isTerminal(s.type);

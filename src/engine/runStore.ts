@@ -65,6 +65,13 @@ export interface RunHandle {
    * nothing): a run's final state. Without it, the host waits for `flush` first.
    */
   appendAfterAll?(text: string): Promise<void>;
+  /**
+   * Takes up a run created ahead of time (Scheduled, never started): appends `text` (its new state `s` and
+   * what to say of it) and records `s` in the index, this process the run's owner from now on — only while
+   * the run still waits to start. A run that ended meanwhile (cancelled elsewhere) rejects with
+   * EndedBeforeStart and is left as it ended.
+   */
+  takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity }): Promise<void>;
   /** Records the run's new state in the index, after the journal holds it. */
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void>;
   /** Resolves when everything appended so far is durable. */

@@ -562,19 +562,24 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private async takeCreated(execution: Execution, target: Extract<LaunchTarget, { kind: 'created' }>): Promise<undefined> {
     await target.until?.();
     const { detail } = target;
-    if (target.until) {
-      // It waited for its slot: cancelled meanwhile (elsewhere), it is not started.
-      await this.store.refresh();
-      const now = await this.store.get(detail.id);
-      if (now) refuseEndedBeforeStart(now);
+    const s = target.takenBy === undefined ? state('Pending') : state('Pending', `Taken by ${target.takenBy}`);
+    const records: RunRecord[] = [stateRecord(detail.id, s)];
+    if (target.takenBy !== undefined) {
+      records.push({ k: 'log', runId: detail.id, ts: s.timestamp, level: 'INFO', source: flowRunSource(detail.name), message: `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'` });
     }
-    const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
+    const handle = await this.store.openRun(detail.id);
+    try {
+      // Only while it still waits: a run cancelled (elsewhere) since it was read, or while it waited for its
+      // slot, is not started, and its worker, which has loaded the flow and run none of it, is stopped.
+      await handle.takeUp(records.map((r) => `${JSON.stringify(r)}\n`).join(''), s, { attempt: detail.attempt, owner: currentProcess() });
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      throw e;
+    }
+    const live = execution.adoptExisting(handle, detail);
     execution.root = live;
     this.track(detail.id, execution);
-    const s = target.takenBy === undefined ? state('Pending') : state('Pending', `Taken by ${target.takenBy}`);
-    void execution.flowState(live, stateRecord(detail.id, s));
-    if (target.takenBy !== undefined) execution.log(live, 'INFO', flowRunSource(detail.name), `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'`);
-    execution.flushPending();
+    execution.written(live, records);
     return undefined;
   }
 

@@ -3,7 +3,7 @@
  * worker's copy of a flow file checked by content hash, cancel from another process reaching the worker.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PgStore } from '../../src/engine/postgres/pgStore';
@@ -210,6 +210,52 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
       assert.equal(await store.shared.requestCancel(id, 'again'), 'finished');
     } finally {
       await store.close();
+    }
+  });
+
+  it('a queued run cancelled while a worker loads its flow is not started: it stays Cancelled (the worker ran it, and it ended Completed)', async () => {
+    const ws = workspace(FLOWS);
+    const gate = tempDir();
+    // Its loading holds until the test says go: the cancel lands after the worker took its job and before its start.
+    writeFileSync(
+      join(ws, 'flows/gated.flow.ts'),
+      `import { existsSync, writeFileSync } from 'node:fs';
+import { flow } from 'flowdeck';
+writeFileSync(${JSON.stringify(join(gate, 'loading'))}, '');
+const wait = new Int32Array(new SharedArrayBuffer(4));
+for (let i = 0; i < 3000 && !existsSync(${JSON.stringify(join(gate, 'go'))}); i++) Atomics.wait(wait, 0, 0, 20);
+export default flow({ name: 'gated' }, async () => { writeFileSync(${JSON.stringify(join(gate, 'ran'))}, ''); return 'ran'; });
+`,
+    );
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'q3', flowsDir: ws });
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    try {
+      await explainedBy(worker, async () => {
+        const queued = await runCli(['run', 'flows/gated.flow.ts', '--queue', 'default', '--json'], { cwd: ws, env });
+        assert.equal(queued.code, 0, queued.stderr);
+        const id = JSON.parse(queued.stdout).id as string;
+        await waitFor(() => existsSync(join(gate, 'loading')), 'the worker to load the flow', 60_000);
+        assert.equal((await store.get(id))!.state.name, 'Scheduled');
+        assert.equal(await store.shared.requestCancel(id, 'Cancelled while it loaded'), 'cancelled');
+        writeFileSync(join(gate, 'go'), '');
+        await waitFor(() => /ended before its start/.test(worker.output()), 'the worker to leave the cancelled run', 60_000);
+        const run = (await store.get(id))!;
+        assert.equal(run.state.name, 'Cancelled', `the run is ${run.state.name}: ${run.state.message}`);
+        assert.equal(run.state.message, 'Cancelled while it loaded');
+        assert.equal(run.startTime, undefined);
+        assert.equal(existsSync(join(gate, 'ran')), false, 'the flow did not run');
+        // Its logs end as the cancel ended them: nothing of the worker after.
+        const logs = await logsOf(store, id);
+        assert.doesNotMatch(logs.map((l) => l.message).join('\n'), /took flow run/);
+        // The worker goes on taking runs.
+        const ok = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default', '--wait', '--json', '--param', 'n=1'], { cwd: ws, env });
+        assert.equal(ok.code, 0, ok.stderr);
+      });
+    } finally {
+      await store.close();
+      await worker.stop();
     }
   });
 

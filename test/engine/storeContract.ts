@@ -248,6 +248,41 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it('takes up a run waiting to start only while it waits: one cancelled by another instance meanwhile stays as the cancel ended it', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const a = await open();
+        const b = await open();
+        const line = (runId: string, s: ReturnType<typeof state>): string => `${JSON.stringify({ k: 'state', runId, name: s.name, ts: s.timestamp, message: s.message })}\n${JSON.stringify(log(runId, 'taken up'))}\n`;
+        const waiting = await a.createRun(newRun({ state: state('Scheduled', 'waiting') }));
+        const cancelled = await a.createRun(newRun({ state: state('Scheduled', 'waiting') }));
+        await waiting.close();
+        await cancelled.close();
+        const owner = { pid: process.pid, started: 1, hostname: 'taker' };
+
+        // Taken up by the process that created it ahead of time (a schedule's slot), cancelled from another.
+        const taking = await a.openRun(waiting.id);
+        const pending = state('Pending', 'Taken by test');
+        await taking.takeUp(line(waiting.id, pending), pending, { attempt: 1, owner });
+        await taking.close();
+        await b.refresh();
+        const taken = (await b.readRun(waiting.id))!;
+        assert.equal(taken.state.name, 'Pending');
+        assert.deepEqual((await logsOf(b, waiting.id)).map((l) => l.message), ['taken up']);
+
+        // Read as waiting, then cancelled by another instance: the take-up is refused and writes nothing.
+        const late = await a.openRun(cancelled.id);
+        await b.refresh();
+        assert.equal(await b.requestCancel(cancelled.id, 'not wanted'), 'cancelled');
+        await assert.rejects(late.takeUp(line(cancelled.id, pending), pending, { attempt: 1, owner }), (e: Error) => e.name === 'EndedBeforeStart' && /is Cancelled \(not wanted\)/.test(e.message));
+        await late.close();
+        await a.refresh();
+        const after = (await a.readRun(cancelled.id))!;
+        assert.equal(after.state.name, 'Cancelled');
+        assert.equal(after.startTime, undefined);
+        assert.doesNotMatch((await logsOf(a, cancelled.id)).map((l) => l.message).join('\n'), /taken up/);
+      });
+    });
+
     it('tells another instance which runs changed (refresh)', async () => {
       await withSpace(backend, async (_space, open) => {
         const a = await open();

@@ -12,11 +12,12 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PoolClient } from 'pg';
+import { EndedBeforeStart } from '../endedBeforeStart';
 import type { ProcessIdentity, RunCreatedRecord, RunRecord } from '../records';
 import { indexState } from '../runIndex';
 import type { JournalText } from '../journalFile';
 import type { RunHandle } from '../runStore';
-import type { State } from '../states';
+import { isTerminal, type State } from '../states';
 import { StoreWriteError } from '../storeErrors';
 import type { HostLease } from './hostLease';
 
@@ -50,7 +51,14 @@ interface Pending {
   reject(e: Error): void;
 }
 
-type SetStateExtra = { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity };
+type SetStateExtra = {
+  startTime?: number;
+  endTime?: number;
+  attempt?: number;
+  owner?: ProcessIdentity;
+  /** Written only while the run waits to start (Scheduled, never started): see takeUp. */
+  waiting?: boolean;
+};
 
 export class PgRunHandle implements RunHandle {
   readonly id: string;
@@ -59,7 +67,7 @@ export class PgRunHandle implements RunHandle {
   private draining?: Promise<void>;
   private closed = false;
   /** A batch of this handle failed: what must come after all before it is refused from now on. */
-  private failure?: StoreWriteError;
+  private failure?: Error;
 
   constructor(
     private readonly ctx: HandleContext,
@@ -99,6 +107,18 @@ export class PgRunHandle implements RunHandle {
   setState(s: State, extra: SetStateExtra = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ lines: [], state: { s, extra }, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  /**
+   * The lines and the state in one transaction, its row updated only while it is still Scheduled and never
+   * started: a cancel (pgShared.requestCancel, which locks the row) lands wholly before it or finds the run
+   * taken up and asks its new owner.
+   */
+  takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ lines: linesOf(text), state: { s, extra: { ...extra, waiting: true } }, resolve, reject });
       this.draining ??= this.drain();
     });
   }
@@ -149,7 +169,7 @@ export class PgRunHandle implements RunHandle {
           await this.write(batch.flatMap((p) => p.lines), batch[batch.length - 1]!.state);
           for (const p of batch) p.resolve();
         } catch (e) {
-          const error = e instanceof StoreWriteError ? e : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
+          const error = e instanceof StoreWriteError || e instanceof EndedBeforeStart ? e : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
           this.failure ??= error;
           for (const p of batch) p.reject(error);
         }
@@ -210,7 +230,8 @@ export class PgRunHandle implements RunHandle {
     const takeOver = extra.owner !== undefined;
     const clearsEnd = extra.endTime === undefined && (st.type === 'SCHEDULED' || st.type === 'PENDING');
     // Taking a run over (a new attempt) is allowed where an outsider may write; the run is this process's after.
-    const guard = this.guard(takeOver ? 'open' : this.role, '$9::uuid');
+    const waiting = extra.waiting ? ` and runs.state_type = 'SCHEDULED' and runs.start_time is null` : '';
+    const guard = this.guard(takeOver ? 'open' : this.role, '$9::uuid') + waiting;
     const { rowCount } = await client.query(
       `update ${s}.runs set seq = seq + 1, state = $2, state_type = $3,
          start_time = coalesce($4, start_time),
@@ -221,21 +242,23 @@ export class PgRunHandle implements RunHandle {
        where id = $1 and ${guard}`,
       [this.id, small, st.type, extra.startTime ?? null, extra.endTime ?? null, clearsEnd, extra.attempt ?? null, takeOver ? { ...extra.owner, hostname: this.me.hostname } : null, this.leaseId, takeOver],
     );
-    if (rowCount === 0) throw await this.refusal(client);
+    if (rowCount === 0) throw await this.refusal(client, extra.waiting);
     if (takeOver) this.role = 'owner';
     await client.query('select pg_notify($1, $2)', [this.ctx.channels.runs, this.id]);
   }
 
-  /** Why a write was refused, for the run's final message. */
-  private async refusal(client: PoolClient): Promise<StoreWriteError> {
+  /** Why a write was refused, for the run's final message; `waiting`: a take-up's (EndedBeforeStart when the run ended before it). */
+  private async refusal(client: PoolClient, waiting = false): Promise<Error> {
     const s = `"${this.ctx.schema}"`;
-    const { rows } = await client.query<{ owner: { hostname?: string } | null; mine: boolean; live: boolean }>(
-      `select owner, owner_session = $2::uuid as mine, exists (select 1 from ${s}.hosts where id = $2::uuid) as live from ${s}.runs where id = $1`,
+    const { rows } = await client.query<{ owner: { hostname?: string } | null; mine: boolean; live: boolean; state: State; start_time: string | null }>(
+      `select owner, owner_session = $2::uuid as mine, exists (select 1 from ${s}.hosts where id = $2::uuid) as live, state, start_time from ${s}.runs where id = $1`,
       [this.id, this.leaseId],
     );
     const row = rows[0];
     if (!row) return new StoreWriteError(`Run ${this.name} is no longer in the store ${this.ctx.location} (deleted)`, this.ctx.location);
     if (!row.live) return this.fencedError();
+    if (waiting && isTerminal(row.state.type) && row.start_time === null) return new EndedBeforeStart({ id: this.id, name: this.name, state: row.state });
+    if (waiting && row.state.type !== 'SCHEDULED') return new StoreWriteError(`Run ${this.name} is ${row.state.name}, no longer waiting to start; this host does not take it up`, this.ctx.location);
     return new StoreWriteError(`Run ${this.name} was taken over by ${row.owner?.hostname ?? 'another host'}; this host no longer writes to it`, this.ctx.location);
   }
 

@@ -172,7 +172,9 @@ export class QueueWorker {
     }
     this.options.say(`running ${active.name} (${active.flowName})`);
     await this.store.recordRetries(runId, active.flow?.retries ?? 0);
-    if (queued?.cancelReason) this.runner.cancel(runId, queued.cancelReason);
+    // A cancel asked for once it was taken up and before this worker followed its requests: followed now.
+    const cancelReason = (await this.store.queuedAs(runId))?.cancelReason;
+    if (cancelReason) this.runner.cancel(runId, cancelReason);
     const end = await active.done;
     this.options.say(`${active.name} ended ${end.state.name}`);
   }
