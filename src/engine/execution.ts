@@ -40,6 +40,8 @@ export interface LiveRun {
   writeError?: Error;
   /** Its final state is waiting for the journal to be on disk. */
   finishing?: boolean;
+  /** Settles once its final state is written (or failed) and reported. */
+  ended?: Promise<void>;
 }
 
 /** After a failed write, how often and how long the runs' ends are tried again. */
@@ -208,8 +210,9 @@ export class Execution {
       live.finishing = true;
       this.flushPending();
       const finished = this.finishedLog(live, r);
-      // The final state and its log line are written once all before them is durable, and never if any of it failed.
-      const journaled: Promise<boolean> =
+      // The final state and its log line are written once all before them is durable, and never if any of
+      // it failed; a parent's once its subflows' ends are (none on record ended before a subflow of it).
+      const journaled: Promise<boolean> = this.subflowEnds(detail.id).then(() =>
         live.writeError || !live.handle.appendAfterAll
           ? live.handle.flush().then(() => false)
           : live.handle.appendAfterAll(`${line ?? JSON.stringify(r)}\n${JSON.stringify(finished)}\n`).then(
@@ -218,7 +221,8 @@ export class Execution {
                 if (!live.writeError) this.onStoreError(detail.id, e);
                 return false;
               },
-            );
+            ),
+      );
       const done = journaled.then((written) => {
         live.finishing = false;
         if (written) return this.applyState(live, r, line, finished);
@@ -227,12 +231,20 @@ export class Execution {
           : r;
         return this.applyState(live, final, live.writeError ? undefined : line);
       });
+      live.ended = done;
       this.track(detail.id, done);
       // Right after the state is reported (`done` also waits for the index).
       if (live === this.root) this.rootEnded = journaled.then(() => undefined);
       return done;
     }
     return this.applyState(live, r, line);
+  }
+
+  /** Settles once the final states of `parentId`'s subflow runs here that are ending are written and reported. */
+  private async subflowEnds(parentId: string): Promise<void> {
+    const ends: Promise<void>[] = [];
+    for (const r of this.runs.values()) if (r.ended && r.fold.detail.parentRunId === parentId) ends.push(r.ended);
+    if (ends.length > 0) await Promise.allSettled(ends);
   }
 
   /** The engine's line after a run's final state `r`. */

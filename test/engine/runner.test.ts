@@ -602,6 +602,43 @@ export default flow({ name: 'long' }, async () => {
   });
 });
 
+describe('a parent and its subflows', () => {
+  it("ends a parent on record only after the subflow it just ran: its final state waits for the subflow's (the parent was Completed first, its subflow not yet)", async () => {
+    const home = tempDir();
+    const ws = workspace({
+      'parent.flow.ts': flowSource(`const child = flow({ name: 'child' }, async () => 2);
+export default flow({ name: 'parent' }, async () => (await child({})) + 1);`),
+    });
+    const { store } = await makeRunner(home);
+    const written: string[] = [];
+    // A slow disk under the subflow's journal: its final state takes 300 ms to be written.
+    const slowChild = (handle: RunHandle): RunHandle =>
+      new Proxy(handle, {
+        get(target, key) {
+          if (key === 'appendAfterAll')
+            return async (text: string) => {
+              const child = target.created.parentRunId !== undefined;
+              if (child) await new Promise((r) => setTimeout(r, 300));
+              await target.appendAfterAll!(text);
+              written.push(child ? 'child' : 'parent');
+            };
+          return member(target, key);
+        },
+      });
+    const runner = new FlowRunner(wrappingHandles(store, slowChild), { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home } });
+    after(() => runner.dispose());
+    const reported: string[] = [];
+    runner.on('run', (r) => {
+      if (r.state.type === 'COMPLETED') reported.push(r.flowName);
+    });
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'parent.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(valueOf(detail), 3);
+    assert.deepEqual(written, ['child', 'parent'], 'the final states as they reached the journals');
+    assert.deepEqual(reported, ['child', 'parent'], 'the final states as reported');
+  });
+});
+
 describe('a finished worker', () => {
   it("ends only once its run's end is on record, and its exit handlers still run and are logged", async () => {
     const home = tempDir();
