@@ -16,7 +16,7 @@ import { PendingLines } from './pendingLines';
 import { applyRecord, startFold, summaryOf, type Change, type RunFold } from './runReducer';
 import type { RunRequest } from './runRequest';
 import type { RunHandle, RunStore } from './runStore';
-import { isTerminal, state, stateType, type Failure, type State, type StateName } from './states';
+import { isTerminal, leftUnfinishedBy, state, stateType, type Failure, type State, type StateName } from './states';
 import type { WorkerProcess } from './workerProcess';
 import { stateRecord } from './stateRecord';
 
@@ -310,9 +310,19 @@ export class Execution {
     const unfinished = [...this.runs.values()].filter((r) => !isTerminal(r.fold.detail.state.type) && !r.finishing);
     if (unfinished.length > 0) {
       const final = this.finalState(how);
+      // A subflow run its parent left running when it ended (not awaited), the worker then ending as told:
+      // ended as its parent's end leaves it, not as a crash. Parents first, so a subflow's own ones follow it.
+      const cutOff = new Map<string, State>();
+      const endedAsTold = how.code === 0 && how.signal === null && !this.killReason && !this.cancelRequested;
+      for (const live of endedAsTold ? unfinished : []) {
+        const d = live.fold.detail;
+        const parent = d.parentRunId !== undefined ? this.runs.get(d.parentRunId)?.fold.detail : undefined;
+        const parentEnd = parent && (isTerminal(parent.state.type) ? parent.state : cutOff.get(parent.id));
+        if (parent && parentEnd) cutOff.set(d.id, state(leftUnfinishedBy(parentEnd), `its parent flow run '${parent.name}' ended in state ${parentEnd.name} while it ran`, final.timestamp));
+      }
       // Subflows first: a parent ends after its children.
       for (const live of unfinished.reverse()) {
-        void this.flowState(live, stateRecord(live.fold.detail.id, final));
+        void this.flowState(live, stateRecord(live.fold.detail.id, cutOff.get(live.fold.detail.id) ?? final));
       }
     }
     this.flushPending();

@@ -3,7 +3,7 @@
  * folds a run's file when it is read back; both get the same answer because both call `applyRecord`.
  */
 import type { FlowRunDetail, FlowRunSummary, RunCreatedRecord, RunRecord, TaskRunCompact, TaskRunRecord } from './records';
-import { isTerminal, state, type Failure, type State, type StateName } from './states';
+import { isTerminal, leftUnfinishedBy, state, type Failure, type State, type StateName } from './states';
 
 export interface RunFold {
   detail: FlowRunDetail;
@@ -161,11 +161,11 @@ function addTaskRun(fold: RunFold, r: Pick<TaskRunCompact, 'id' | 'name' | 'task
 
 /** Task runs a finished flow run left unfinished end with it. */
 function settleTasks(fold: RunFold, end: State): void {
-  const name: StateName = end.type === 'CANCELLED' ? 'Cancelled' : end.type === 'CRASHED' ? 'Crashed' : end.type === 'COMPLETED' ? 'Completed' : 'Failed';
+  const name = leftUnfinishedBy(end);
   for (const t of fold.tasks.values()) {
     if (isTerminal(t.state.type)) continue;
     addSlotWait(t, end.timestamp);
-    t.state = state(name === 'Completed' ? 'Failed' : name, `flow run ended in state ${end.name}`, end.timestamp);
+    t.state = state(name, `flow run ended in state ${end.name}`, end.timestamp);
     t.endTime = end.timestamp;
   }
 }

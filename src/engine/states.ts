@@ -43,6 +43,14 @@ export function state(name: StateName, message?: string, timestamp = Date.now(),
   return s;
 }
 
+/**
+ * The state of a task run or subflow run left unfinished by the flow run it belongs to, which ended in
+ * `end`: as that run ended, but Failed for a Completed one (the work was cut off, never finished).
+ */
+export function leftUnfinishedBy(end: State): StateName {
+  return end.type === 'CANCELLED' ? 'Cancelled' : end.type === 'CRASHED' ? 'Crashed' : 'Failed';
+}
+
 /** `Completed()`, `Failed('boom')` — the way Prefect prints a final state. */
 export function formatState(s: Pick<State, 'name' | 'message'>): string {
   return s.message ? `${s.name}(${quote(s.message)})` : `${s.name}()`;

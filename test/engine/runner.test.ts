@@ -637,6 +637,25 @@ export default flow({ name: 'parent' }, async () => (await child({})) + 1);`),
     assert.deepEqual(written, ['child', 'parent'], 'the final states as they reached the journals');
     assert.deepEqual(reported, ['child', 'parent'], 'the final states as reported');
   });
+
+  it('ends a subflow its parent left running (not awaited) as the parent left it — Failed after a Completed parent, saying so — not "Worker process exited unexpectedly (exit code 0)"', async () => {
+    const ws = workspace({
+      'leaves.flow.ts': flowSource(`const child = flow({ name: 'left' }, async () => { await new Promise((r) => setTimeout(r, 60_000)); return 1; });
+export default flow({ name: 'leaves' }, async () => {
+  void child({});
+  await new Promise((r) => setTimeout(r, 200));
+  return 'done';
+});`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    after(() => runner.dispose());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'leaves.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    const child = (await store.list()).find((r) => r.flowName === 'left')!;
+    assert.equal(child.state.name, 'Failed');
+    assert.equal(child.state.message, `its parent flow run '${detail.name}' ended in state Completed while it ran`);
+    assert.equal((await store.readRun(child.id))!.state.message, child.state.message, 'its journal says the same');
+  });
 });
 
 describe('a finished worker', () => {
