@@ -12,6 +12,7 @@ import type { FlowdeckHost, StoreChange } from '../host';
 import { Throttle } from '../util/throttle';
 import { filterSummary, isFiltered, runTooltip, taskTooltip, type RunsFilter } from './present';
 import { FlowGroupNode, GROUP_PAGE, LoadMoreNode, RunNode, TASKS_PAGE, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
+import { selectionAfterRedraw } from './selectionAfterRedraw';
 import { shapeFlowGroups, shapeRunChildren, TaskDigest } from './treeShape';
 
 export { FlowGroupNode, LoadMoreNode, RunNode, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
@@ -25,6 +26,13 @@ const REDRAW_MS = 150;
  */
 const TICK_MS = 5000;
 const AGE_TICK_MS = 30_000;
+/**
+ * After the view is told its rows changed, VS Code reads them again within a few frames; a click in between
+ * finds no selection (selectionAfterRedraw.ts). For this long after a change, a click with no selection
+ * waits for the rows to be read again, looking every SELECTION_STEP_MS.
+ */
+const REDRAW_SETTLE_MS = 3000;
+const SELECTION_STEP_MS = 20;
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsTreeNode | RunsTreeNode[] | undefined>();
@@ -54,6 +62,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private readonly disposables: vscode.Disposable[] = [];
   private ticker?: NodeJS.Timeout;
   private lastAgeTick = 0;
+  /** When the view was last told its rows changed (Date.now()). */
+  private lastChangeAt = Number.NEGATIVE_INFINITY;
   private view?: vscode.TreeView<RunsTreeNode>;
 
   constructor(private readonly host: FlowdeckHost) {
@@ -82,10 +92,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
 
   /**
    * The row a click or Enter has just opened: VS Code selects it, and hands the selection over, before it
-   * runs the row's command (openRunsRow.ts). Several selected (Enter after Shift-clicks): the last.
+   * runs the row's command (openRunsRow.ts). Several selected (Enter after Shift-clicks): the last. Just
+   * after a redraw the selection reads empty until VS Code has read the rows again: it is awaited then.
    */
-  openedRow(): RunsTreeNode | undefined {
-    return this.view?.selection.at(-1);
+  openedRow(): Promise<RunsTreeNode | undefined> {
+    return selectionAfterRedraw(
+      () => this.view?.selection.at(-1),
+      () => Date.now() - this.lastChangeAt < REDRAW_SETTLE_MS,
+      { boundMs: REDRAW_SETTLE_MS, stepMs: SELECTION_STEP_MS, now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    );
   }
 
   getFilter(): RunsFilter {
@@ -436,12 +451,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       this.groupsStale = false;
       this.rootDirty = false;
       this.dirty.clear();
+      this.lastChangeAt = Date.now();
       this.changed.fire(undefined);
       return;
     }
     if (this.dirty.size === 0) return;
     const nodes = [...this.dirty];
     this.dirty.clear();
+    this.lastChangeAt = Date.now();
     this.changed.fire(nodes);
   }
 
