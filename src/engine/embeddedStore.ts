@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { nameClaimText, sweepDaily, type Listed, type Swept } from './abandonedCreations';
 import { createExclusiveFile } from './claimFiles';
 import type { Artifact } from './artifacts';
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { systemClock, type Clock } from './clock';
@@ -604,10 +604,14 @@ export class EmbeddedStore implements RunStore {
     if (deletable.length === 0) return [];
     // The index first: no process then lists a run whose journal is already gone.
     await this.appendIndex(deletable.map((r) => ({ k: 'del', id: r.id })));
+    // The claims of their starts and attempts (start:<id>, resume:<id>:<attempt>) go with them.
+    const claims = join(this.runsDir, 'claims');
+    const claimed = await readdir(claims).catch((): string[] => []);
     for (const r of deletable) {
       await rm(this.runFile(r.id), { force: true });
       await rm(this.resultsDir(r.id), { recursive: true, force: true });
       await rm(join(this.runsDir, 'names', r.name), { force: true }).catch(() => undefined);
+      for (const f of claimed) if (f.split('_')[1] === r.id) await rm(join(claims, f), { force: true }).catch(() => undefined);
     }
     if (this.index.compactionDue) await this.index.compact().catch(() => false);
     return deletable.map((r) => r.id);

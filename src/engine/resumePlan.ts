@@ -40,3 +40,8 @@ export function resumePlanFor(run: Pick<FlowRunDetail, 'taskRuns' | 'attempt'>, 
   if (retriesLeft !== undefined) plan.retriesLeft = retriesLeft;
   return { plan, reusable: last.filter((t) => t.call && checkpoints[t.call.key]).length, lastAttemptTaskRuns: last.length };
 }
+
+/** The claim that gives attempt `attempt` of run `runId` to one process (resumes by hand and automatic alike). */
+export function resumeKey(runId: string, attempt: number): string {
+  return `resume:${runId}:${attempt}`;
+}

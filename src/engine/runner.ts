@@ -16,7 +16,7 @@ import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
-import { resumePlanFor, type ResumeSummary } from './resumePlan';
+import { resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
@@ -126,7 +126,11 @@ type LaunchTarget =
    * attempt — for a slot, once `until` resolves (the slot is due).
    */
   | { kind: 'created'; detail: FlowRunDetail; takenBy?: string; sourceHash?: string; until?: () => Promise<void> }
-  | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string };
+  /**
+   * A new attempt of an existing run; `claim`: the key that gives the attempt to one process, claimed as
+   * it is taken over (unset when the caller holds it, or the run is this process's own).
+   */
+  | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string; claim?: string };
 
 /** The content hash of a flow's module, so a resumed run can say when its code changed. */
 async function hashFile(path: string): Promise<string | undefined> {
@@ -298,7 +302,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * attempt. Completed calls of earlier attempts are returned from their checkpoints instead of running
    * again; subflows resume the same way. Throws BadInputError when the run cannot be resumed.
    */
-  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource } = {}): Promise<ActiveRun> {
+  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource; claimed?: string } = {}): Promise<ActiveRun> {
     const { run, ambiguous } = await this.store.resolve(ref);
     if (ambiguous) throw new BadInputError('not-resumable', `'${ref}' matches ${ambiguous.length} runs; give more of the id`);
     if (!run) throw new BadInputError('not-resumable', `No run with id, id prefix or name '${ref}' in ${this.store.location}`);
@@ -318,8 +322,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const modulePath = this.resolveModule(source);
     const summary = resumePlanFor(detail, detail.attempt + 1);
     const prior = await this.priorSubflows(detail.id);
+    // The new attempt is this process's only if no other took it since the run was read (a second
+    // `flowdeck resume`, the editor's Resume, a worker): claimed when it is taken over, the flow loaded.
+    const key = resumeKey(detail.id, detail.attempt + 1);
+    const claim = options.claimed === key ? {} : { claim: key };
     return this.withSlot(options.signal, async () =>
-      this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming' }),
+      this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', ...claim }),
     );
   }
 
@@ -360,9 +368,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     );
     const started: ActiveRun[] = [];
     for (const r of crashed) {
-      if (!(await this.store.claim(`resume:${r.id}:${r.attempt + 1}`))) continue;
+      const claimed = resumeKey(r.id, r.attempt + 1);
+      if (!(await this.store.claim(claimed))) continue;
       try {
-        started.push(await this.resume(r.id, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) }));
+        started.push(await this.resume(r.id, { claimed, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) }));
       } catch (e) {
         this.emit('storeError', r.id, e as Error);
       }
@@ -586,6 +595,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** Takes up an existing run for a new attempt: AwaitingRetry, owned by this process, its checkpoints to hand over. */
   private async adoptRoot(execution: Execution, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
     const { detail } = target;
+    if (target.claim !== undefined && !(await this.store.claim(target.claim))) {
+      throw new BadInputError('not-resumable', `Run '${detail.name}' was resumed by another process meanwhile (its attempt ${detail.attempt + 1} is taken); \`flowdeck runs\` shows how it goes`);
+    }
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;

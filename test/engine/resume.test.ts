@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -190,6 +190,51 @@ export default flow({ name: 'args' }, async () => { const v = readFileSync(${JSO
     const missing = await runCli(['resume', 'no-such-run'], { cwd: ws, env: { FLOWDECK_HOME: home } });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /No run with id, id prefix or name 'no-such-run'/);
+  });
+
+  it('two resumes of one run at once: one takes the new attempt, the other is refused saying so, and nothing runs twice (both ran it, one over the other)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const fixed = join(dir, 'fixed');
+    const go = join(dir, 'go');
+    // Once fixed, its loading holds until the test says go: both resumes read the failed run before either takes it.
+    const ws = workspace({
+      'twice.flow.ts': flowSource(`import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+if (existsSync(${JSON.stringify(fixed)})) {
+  writeFileSync(${JSON.stringify(dir)} + '/loading-' + process.pid, '');
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 3000 && !existsSync(${JSON.stringify(go)}); i++) Atomics.wait(wait, 0, 0, 20);
+}
+const step = task({ name: 'step' }, async (i: number) => {
+  appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n');
+  if (i === 2 && !existsSync(${JSON.stringify(fixed)})) throw new Error('step 2 is not ready yet');
+  return i;
+});
+export default flow({ name: 'twice' }, async () => (await step(1)) + (await step(2)));`),
+    });
+    const home = tempDir();
+    const first = await runCli(['run', 'twice.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(first.code, 1, first.stderr);
+    const failed = JSON.parse(first.stdout) as { id: string; name: string };
+    writeFileSync(fixed, '');
+    const both = [runCli(['resume', failed.name], { cwd: ws, env: { FLOWDECK_HOME: home } }), runCli(['resume', failed.name], { cwd: ws, env: { FLOWDECK_HOME: home } })];
+    await waitFor(() => readdirSync(dir).filter((f) => f.startsWith('loading-')).length === 2, 'both resumes to load the flow', 60_000);
+    writeFileSync(go, '');
+    const ends = await Promise.all(both);
+    const won = ends.filter((e) => e.code === 0);
+    const refused = ends.filter((e) => e.code !== 0);
+    assert.equal(won.length, 1, ends.map((e) => `exit ${e.code}: ${e.stderr}`).join('\n---\n'));
+    assert.equal(refused[0]!.code, 2, refused[0]!.stderr);
+    assert.match(refused[0]!.stderr, new RegExp(`Run '${failed.name}' was resumed by another process meanwhile \\(its attempt 2 is taken\\)`));
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 2 }, 'step 1 once in all; step 2 once failing, once resumed');
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    try {
+      const run = (await store.readRun(failed.id))!;
+      assert.equal(run.attempt, 2);
+      assert.deepEqual(run.states.map((st) => st.name), ['Pending', 'Running', 'Failed', 'AwaitingRetry', 'Running', 'Completed']);
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -283,6 +283,25 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it("lets a deleted run's claims go with it (its start and attempts), and no other run's", async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const gone = await finished(store);
+        const kept = await finished(store);
+        for (const h of [gone, kept]) {
+          assert.equal(await store.claim(`resume:${h.id}:2`), true);
+          assert.equal(await store.claim(`start:${h.id}`), true);
+        }
+        await gone.close();
+        await kept.close();
+        assert.deepEqual(await store.delete([gone.id]), [gone.id]);
+        assert.equal(await store.claim(`resume:${gone.id}:2`), true, 'free again once its run is gone');
+        assert.equal(await store.claim(`start:${gone.id}`), true);
+        assert.equal(await store.claim(`resume:${kept.id}:2`), false, "another run's claim stands");
+        assert.equal(await store.claim(`start:${kept.id}`), false);
+      });
+    });
+
     it('tells another instance which runs changed (refresh)', async () => {
       await withSpace(backend, async (_space, open) => {
         const a = await open();

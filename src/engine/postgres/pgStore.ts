@@ -640,6 +640,8 @@ export class PgStore implements RunStore {
       [[...targets], this.channels.runs],
       'delete runs',
     );
+    // The claims of their starts and attempts (start:<id>, resume:<id>:<attempt>) go with them.
+    if (rows.length > 0) await this.rows(`delete from ${this.t('claims')} where split_part(key, ':', 2) = any($1::text[])`, [rows.map((r) => r.id)], 'delete runs');
     return rows.map((r) => r.id);
   }
 

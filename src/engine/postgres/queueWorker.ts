@@ -19,6 +19,7 @@ import { stateRecord } from '../stateRecord';
 import { ENGINE_SOURCE } from '../logFormat';
 import type { LogRecord } from '../records';
 import type { FlowRunner } from '../runner';
+import { resumeKey } from '../resumePlan';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { state } from '../states';
 import { workerSourceFor } from '../flowCopy';
@@ -138,8 +139,9 @@ export class QueueWorker {
     if (!crashedHere) return;
     const queued = await this.store.queuedAs(runId);
     if (!queued || !(run.resumeOnCrash || run.attempt <= (queued.retries ?? 0))) return;
-    if (!(await this.store.claim(`resume:${runId}:${run.attempt + 1}`))) return;
-    await this.track(runId, () => this.resumeRun(runId, run.source, queued.sourceHash));
+    const claimed = resumeKey(runId, run.attempt + 1);
+    if (!(await this.store.claim(claimed))) return;
+    await this.track(runId, () => this.resumeRun(runId, run.source, queued.sourceHash, claimed));
   }
 
   private async track(runId: string, go: () => Promise<void>): Promise<void> {
@@ -179,11 +181,11 @@ export class QueueWorker {
     this.options.say(`${active.name} ended ${end.state.name}`);
   }
 
-  private async resumeRun(runId: string, sourceRef: string, sourceHash: string | null): Promise<void> {
+  private async resumeRun(runId: string, sourceRef: string, sourceHash: string | null, claimed: string): Promise<void> {
     let active;
     try {
       const source = await workerSourceFor({ source: sourceRef, sourceHash }, this.options.flowsDir, this.store.hostname);
-      active = await this.runner.resume(runId, { source, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) });
+      active = await this.runner.resume(runId, { source, claimed, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) });
     } catch (e) {
       if (!isBadInput(e)) throw e;
       this.options.say(`could not resume run ${runId}: ${e.message}`);
