@@ -596,7 +596,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private async adoptRoot(execution: Execution, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
     const { detail } = target;
     if (target.claim !== undefined && !(await this.store.claim(target.claim))) {
-      throw new BadInputError('not-resumable', `Run '${detail.name}' was resumed by another process meanwhile (its attempt ${detail.attempt + 1} is taken); \`flowdeck runs\` shows how it goes`);
+      throw new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
     }
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);

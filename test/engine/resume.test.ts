@@ -225,7 +225,7 @@ export default flow({ name: 'twice' }, async () => (await step(1)) + (await step
     const refused = ends.filter((e) => e.code !== 0);
     assert.equal(won.length, 1, ends.map((e) => `exit ${e.code}: ${e.stderr}`).join('\n---\n'));
     assert.equal(refused[0]!.code, 2, refused[0]!.stderr);
-    assert.match(refused[0]!.stderr, new RegExp(`Run '${failed.name}' was resumed by another process meanwhile \\(its attempt 2 is taken\\)`));
+    assert.match(refused[0]!.stderr, new RegExp(`Run '${failed.name}' was resumed meanwhile \\(its attempt 2 was taken by another resume\\)`));
     assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 2 }, 'step 1 once in all; step 2 once failing, once resumed');
     const store = await EmbeddedStore.open(home, { readOnly: true });
     try {
