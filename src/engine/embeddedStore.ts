@@ -386,6 +386,15 @@ export class EmbeddedStore implements RunStore {
     }
   }
 
+  async unclaim(key: string): Promise<void> {
+    this.assertWritable();
+    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
+    const path = join(this.runsDir, 'claims', key.replace(/:/g, '_'));
+    // Only a claim of this process's own: another's stands.
+    const held = await readFile(path, 'utf8').catch(() => undefined);
+    if (held === JSON.stringify(currentProcess())) await rm(path, { force: true });
+  }
+
   async runTree(id: string): Promise<FlowRunSummary[]> {
     const root = this.index.runs.get(id);
     if (!root) return [];

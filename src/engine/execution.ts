@@ -139,6 +139,11 @@ export class Execution {
     this.worker.killGroup();
   }
 
+  /** The write that failed, once one has: the run cannot end Completed and its worker is being stopped. */
+  get failedToRecord(): Error | undefined {
+    return this.storeFailure;
+  }
+
   async settled(): Promise<void> {
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
   }

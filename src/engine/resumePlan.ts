@@ -41,7 +41,12 @@ export function resumePlanFor(run: Pick<FlowRunDetail, 'taskRuns' | 'attempt'>, 
   return { plan, reusable: last.filter((t) => t.call && checkpoints[t.call.key]).length, lastAttemptTaskRuns: last.length };
 }
 
-/** The claim that gives attempt `attempt` of run `runId` to one process (resumes by hand and automatic alike). */
+/** Who resumes a crashed run automatically (the editor, `resume --crashed`, a worker): claimed before its flow is loaded. */
 export function resumeKey(runId: string, attempt: number): string {
   return `resume:${runId}:${attempt}`;
+}
+
+/** Who takes attempt `attempt` of run `runId` over (every resume, by hand or not): claimed as it is taken over. */
+export function attemptKey(runId: string, attempt: number): string {
+  return `attempt:${runId}:${attempt}`;
 }

@@ -143,6 +143,8 @@ export interface RunStore {
    * store (who resumes a crashed run, who starts a schedule's slot).
    */
   claim(key: string): Promise<boolean>;
+  /** Gives back this process's claim of `key` (what it claimed could not be done), for another to claim. */
+  unclaim(key: string): Promise<void>;
   /** The run and every subflow below it, parents first. */
   runTree(id: string): Promise<FlowRunSummary[]>;
   /**

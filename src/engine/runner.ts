@@ -16,7 +16,7 @@ import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
-import { resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
+import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
@@ -128,7 +128,7 @@ type LaunchTarget =
   | { kind: 'created'; detail: FlowRunDetail; takenBy?: string; sourceHash?: string; until?: () => Promise<void> }
   /**
    * A new attempt of an existing run; `claim`: the key that gives the attempt to one process, claimed as
-   * it is taken over (unset when the caller holds it, or the run is this process's own).
+   * it is taken over (unset for a run this process owns, resumed after its worker died).
    */
   | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string; claim?: string };
 
@@ -302,7 +302,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * attempt. Completed calls of earlier attempts are returned from their checkpoints instead of running
    * again; subflows resume the same way. Throws BadInputError when the run cannot be resumed.
    */
-  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource; claimed?: string } = {}): Promise<ActiveRun> {
+  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource } = {}): Promise<ActiveRun> {
     const { run, ambiguous } = await this.store.resolve(ref);
     if (ambiguous) throw new BadInputError('not-resumable', `'${ref}' matches ${ambiguous.length} runs; give more of the id`);
     if (!run) throw new BadInputError('not-resumable', `No run with id, id prefix or name '${ref}' in ${this.store.location}`);
@@ -324,10 +324,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const prior = await this.priorSubflows(detail.id);
     // The new attempt is this process's only if no other took it since the run was read (a second
     // `flowdeck resume`, the editor's Resume, a worker): claimed when it is taken over, the flow loaded.
-    const key = resumeKey(detail.id, detail.attempt + 1);
-    const claim = options.claimed === key ? {} : { claim: key };
+    const claim = attemptKey(detail.id, detail.attempt + 1);
     return this.withSlot(options.signal, async () =>
-      this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', ...claim }),
+      this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', claim }),
     );
   }
 
@@ -368,10 +367,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     );
     const started: ActiveRun[] = [];
     for (const r of crashed) {
-      const claimed = resumeKey(r.id, r.attempt + 1);
-      if (!(await this.store.claim(claimed))) continue;
+      if (!(await this.store.claim(resumeKey(r.id, r.attempt + 1)))) continue;
       try {
-        started.push(await this.resume(r.id, { claimed, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) }));
+        started.push(await this.resume(r.id, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) }));
       } catch (e) {
         this.emit('storeError', r.id, e as Error);
       }
@@ -595,7 +593,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** Takes up an existing run for a new attempt: AwaitingRetry, owned by this process, its checkpoints to hand over. */
   private async adoptRoot(execution: Execution, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
     const { detail } = target;
-    if (target.claim !== undefined && !(await this.store.claim(target.claim))) {
+    const { claim } = target;
+    if (claim !== undefined && !(await this.store.claim(claim))) {
       throw new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
     }
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
@@ -608,6 +607,15 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       execution.log(live, 'WARNING', flowRunSource(detail.name), `The flow's source changed since attempt ${detail.attempt} (content hash ${detail.sourceHash.slice(0, 12)} → ${target.sourceHash.slice(0, 12)}): calls whose arguments are unchanged are reused all the same`);
     }
     execution.flushPending();
+    if (claim !== undefined) {
+      // On record before the flow is called; a takeover that could not be written gives its attempt back,
+      // so a later resume can take it (the run is still as it ended).
+      await execution.settled();
+      if (execution.failedToRecord) {
+        await this.store.unclaim(claim).catch(() => undefined);
+        throw execution.failedToRecord;
+      }
+    }
     return summary.plan;
   }
 

@@ -245,6 +245,12 @@ export function storeContract(backend: StoreBackend): void {
         assert.equal(results.filter(Boolean).length, 1);
         assert.equal(await stores[0]!.claim('resume:run-1:3'), true);
         await assert.rejects(stores[0]!.claim('has spaces'), /Not a claim key/);
+        // Given back by its holder, a claim is free again, for one caller.
+        assert.equal(await stores[0]!.claim('attempt:run-1:2'), true);
+        assert.equal(await stores[1]!.claim('attempt:run-1:2'), false);
+        await stores[0]!.unclaim('attempt:run-1:2');
+        const again = await Promise.all(Array.from({ length: 9 }, (_, i) => stores[i % 3]!.claim('attempt:run-1:2')));
+        assert.equal(again.filter(Boolean).length, 1);
       });
     });
 

@@ -1,12 +1,13 @@
 /**
  * A crashed queued run that the worker taking up its resume cannot run (it has another version of the flow
- * file) stays Crashed, and its logs say why: not only that worker's output.
+ * file) stays Crashed, and its logs say why: not only that worker's output; resumed by hand where the flow
+ * file is, it completes.
  */
 import assert from 'node:assert/strict';
 import { cpSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { logsOf, tempDir, waitFor } from '../support/engine';
+import { logsOf, runCli, tempDir, waitFor } from '../support/engine';
 import { PG_SKIP } from '../support/postgres';
 import { describeRuns, effectFlow, enqueue, setup } from '../support/effectFlows';
 import { startWorker, type WorkerProc } from '../support/workers';
@@ -38,6 +39,13 @@ describe('flowdeck workers on a Postgres queue', { timeout: 300_000, ...(PG_SKIP
       assert.match(line.message, /^worker u2 could not resume the run: Worker u2 has a different slow\.flow\.ts: its content hash is [0-9a-f]{64}, the run was queued with [0-9a-f]{64}.*; it stays Crashed \(resume it with `flowdeck resume [a-z]+-[a-z]+` where the flow file is\)$/);
       assert.equal((await store.get(id!))!.state.name, 'Crashed');
       assert.match(other.output(), /could not resume run /);
+      // Resumed as its logs say, where the flow file is: the worker's claim of the resume it could not run
+      // does not stand in the way (the resume was refused as "resumed meanwhile").
+      const name = (await store.get(id!))!.name;
+      const resumed = await runCli(['resume', name, '--json'], { cwd: ws, env: { FLOWDECK_STORE: url, FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir(), EFFECTS: effectsFile } });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(JSON.parse(resumed.stdout).state.name, 'Completed');
+      assert.equal(JSON.parse(resumed.stdout).attempt, 2);
     } finally {
       for (const w of workers) await w.stop();
       await store.close();

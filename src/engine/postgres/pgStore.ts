@@ -488,6 +488,12 @@ export class PgStore implements RunStore {
     return rows.length === 1;
   }
 
+  async unclaim(key: string): Promise<void> {
+    this.assertWritable();
+    // Only a claim of this process's own: another's stands.
+    await this.rows(`delete from ${this.t('claims')} where key = $1 and session = $2`, [key, this.lease!.id], 'give back a claim');
+  }
+
   async runTree(id: string): Promise<FlowRunSummary[]> {
     const rows = await this.rows<RunRow>(
       `with recursive t as (select ${SUMMARY} from ${this.t('runs')} where id = $1

@@ -139,9 +139,8 @@ export class QueueWorker {
     if (!crashedHere) return;
     const queued = await this.store.queuedAs(runId);
     if (!queued || !(run.resumeOnCrash || run.attempt <= (queued.retries ?? 0))) return;
-    const claimed = resumeKey(runId, run.attempt + 1);
-    if (!(await this.store.claim(claimed))) return;
-    await this.track(runId, () => this.resumeRun(runId, run.source, queued.sourceHash, claimed));
+    if (!(await this.store.claim(resumeKey(runId, run.attempt + 1)))) return;
+    await this.track(runId, () => this.resumeRun(runId, run.source, queued.sourceHash));
   }
 
   private async track(runId: string, go: () => Promise<void>): Promise<void> {
@@ -181,11 +180,11 @@ export class QueueWorker {
     this.options.say(`${active.name} ended ${end.state.name}`);
   }
 
-  private async resumeRun(runId: string, sourceRef: string, sourceHash: string | null, claimed: string): Promise<void> {
+  private async resumeRun(runId: string, sourceRef: string, sourceHash: string | null): Promise<void> {
     let active;
     try {
       const source = await workerSourceFor({ source: sourceRef, sourceHash }, this.options.flowsDir, this.store.hostname);
-      active = await this.runner.resume(runId, { source, claimed, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) });
+      active = await this.runner.resume(runId, { source, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) });
     } catch (e) {
       if (!isBadInput(e)) throw e;
       this.options.say(`could not resume run ${runId}: ${e.message}`);
