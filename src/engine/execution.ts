@@ -58,6 +58,8 @@ export class Execution {
   readonly runs = new Map<string, LiveRun>();
   /** Entity id (flow or task run) → when it must have left its running state. */
   readonly deadlines = new Map<string, Deadline>();
+  /** Parent run id → the `ended` of its subflow runs here whose final state is on its way. */
+  private readonly subflowEnding = new Map<string, Promise<void>[]>();
   root!: LiveRun;
   flow?: FlowInfo;
   cancelRequested = false;
@@ -237,6 +239,11 @@ export class Execution {
         return this.applyState(live, final, live.writeError ? undefined : line);
       });
       live.ended = done;
+      if (detail.parentRunId !== undefined) {
+        const siblings = this.subflowEnding.get(detail.parentRunId);
+        if (siblings) siblings.push(done);
+        else this.subflowEnding.set(detail.parentRunId, [done]);
+      }
       this.track(detail.id, done);
       // Right after the state is reported (`done` also waits for the index).
       if (live === this.root) this.rootEnded = journaled.then(() => undefined);
@@ -247,9 +254,10 @@ export class Execution {
 
   /** Settles once the final states of `parentId`'s subflow runs here that are ending are written and reported. */
   private async subflowEnds(parentId: string): Promise<void> {
-    const ends: Promise<void>[] = [];
-    for (const r of this.runs.values()) if (r.ended && r.fold.detail.parentRunId === parentId) ends.push(r.ended);
-    if (ends.length > 0) await Promise.allSettled(ends);
+    const ends = this.subflowEnding.get(parentId);
+    if (!ends) return;
+    this.subflowEnding.delete(parentId);
+    await Promise.allSettled(ends);
   }
 
   /** The engine's line after a run's final state `r`. */
