@@ -13,6 +13,7 @@ import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClaim, readClaim, removeOwn, replaceAbandoned, UNREADABLE_CLAIM_MS } from './claimFiles';
 import { FILE_MODE } from './journalFile';
+import { journalLines } from './jsonLines';
 import { currentProcess, isAlive } from './processIdentity';
 import { checkSchedule } from './schedules/scheduleSpec';
 import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
@@ -131,7 +132,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     if (this.options.readOnly) throw new Error('This store was opened read-only');
     if (records.length === 0) return;
     await privateDir(this.dir);
-    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    const text = journalLines(records);
     let fh;
     try {
       // One write of whole lines with O_APPEND: appenders never interleave inside a line.

@@ -32,7 +32,7 @@ import { finishedLog } from './finishedLog';
 import { refuseEndedBeforeStart } from './endedBeforeStart';
 import { stateRecord } from './stateRecord';
 import { newRunRecords } from './newRunRecords';
-import { scanJsonLines } from './jsonLines';
+import { journalLines, scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowRunDetail, FlowRunSummary, IndexRecord, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from './records';
 import { asRunRecord } from './recordShape';
@@ -463,7 +463,7 @@ export class EmbeddedStore implements RunStore {
     const owner = run.owner ?? currentProcess();
     const { created, first, records } = newRunRecords(run, id, name, owner);
     try {
-      await journal.append(lines(records));
+      await journal.append(journalLines(records));
       const summary: FlowRunSummary = { id, name, flowName: run.flowName, source: run.source, state: first, created: created.created, owner, attempt: 1, seq: 0 };
       if (run.parentRunId !== undefined) summary.parentRunId = run.parentRunId;
       if (run.parentTaskRunId !== undefined) summary.parentTaskRunId = run.parentTaskRunId;
@@ -492,8 +492,8 @@ export class EmbeddedStore implements RunStore {
     return new EmbeddedRunHandle(this, created, await JournalFile.open(this.runFile(id), { durable: this.durable }));
   }
 
-  /** @internal Throws EndedBeforeStart when run `id` ended (cancelled by another process) without starting. */
-  async refuseEndedBeforeStart(id: string): Promise<void> {
+  /** @internal Reads the index again, then throws EndedBeforeStart when run `id` ended (cancelled by another process) without starting. */
+  async refuseIfEndedBeforeStartNow(id: string): Promise<void> {
     await this.refresh();
     const run = this.index.runs.get(id);
     if (run) refuseEndedBeforeStart(run);
@@ -556,7 +556,7 @@ export class EmbeddedStore implements RunStore {
     try {
       // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
       const record = stateRecord(run.id, s);
-      await journal.append(lines([record, finishedLog(run.name, record)]));
+      await journal.append(journalLines([record, finishedLog(run.name, record)]));
     } finally {
       // Also when the write failed (a full disk): on Node 26 a file left to the garbage collector ends the process.
       await journal.close();
@@ -668,7 +668,7 @@ class EmbeddedRunHandle implements RunHandle {
   }
 
   append(records: readonly RunRecord[]): Promise<void> {
-    return records.length === 0 ? Promise.resolve() : this.journal.append(lines(records));
+    return records.length === 0 ? Promise.resolve() : this.journal.append(journalLines(records));
   }
 
   appendText(text: JournalText): Promise<void> {
@@ -682,7 +682,7 @@ class EmbeddedRunHandle implements RunHandle {
   async takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity }): Promise<void> {
     // The index's files take no compare-and-set: a cancel that lands after this look also leaves its
     // request (requestCancel), which the runner follows once the run is its own.
-    await this.store.refuseEndedBeforeStart(this.id);
+    await this.store.refuseIfEndedBeforeStartNow(this.id);
     await this.journal.append(text);
     await this.store.setRunState(this.id, s, extra);
   }
@@ -705,10 +705,4 @@ class EmbeddedRunHandle implements RunHandle {
     clearInterval(this.lifeSign);
     return this.journal.close();
   }
-}
-
-function lines(records: readonly RunRecord[]): string {
-  let text = '';
-  for (const r of records) text += `${JSON.stringify(r)}\n`;
-  return text;
 }

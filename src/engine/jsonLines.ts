@@ -2,6 +2,7 @@
  * Reads a file of JSON lines in chunks, never as one string: a journal of any size reads in bounded
  * memory, and a line too large to hold is skipped and counted rather than failing the whole read (or,
  * worse, reading as empty). Each chunk is parsed between awaits, so a long read never holds the thread.
+ * `journalLines` writes what it reads.
  */
 import { open } from 'node:fs/promises';
 
@@ -133,4 +134,11 @@ export async function scanJsonLines<T>(
     await fh.close();
   }
   return result;
+}
+
+/** Records as JSON lines, each ending in a newline: what a journal appends. */
+export function journalLines(records: readonly unknown[]): string {
+  let text = '';
+  for (const r of records) text += `${JSON.stringify(r)}\n`;
+  return text;
 }

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import type { BoundedFold } from './boundedFold';
 import type { EventSink } from './eventReader';
 import { Execution, type LiveRun } from './execution';
+import { journalLines } from './jsonLines';
 import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
@@ -578,7 +579,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     try {
       // Only while it still waits: a run cancelled (elsewhere) since it was read, or while it waited for its
       // slot, is not started, and its worker, which has loaded the flow and run none of it, is stopped.
-      await handle.takeUp(records.map((r) => `${JSON.stringify(r)}\n`).join(''), s, { attempt: detail.attempt, owner: currentProcess() });
+      await handle.takeUp(journalLines(records), s, { attempt: detail.attempt, owner: currentProcess() });
     } catch (e) {
       await handle.close().catch(() => undefined);
       throw e;
