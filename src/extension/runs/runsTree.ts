@@ -12,13 +12,13 @@ import type { FlowdeckHost, StoreChange } from '../host';
 import { Throttle } from '../util/throttle';
 import { filterSummary, isFiltered, runTooltip, taskTooltip, type RunsFilter } from './present';
 import { FlowGroupNode, GROUP_PAGE, LoadMoreNode, RunNode, TASKS_PAGE, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
+import { REDRAW_MS } from './redrawPace';
 import { selectionAfterRedraw } from './selectionAfterRedraw';
 import { shapeFlowGroups, shapeRunChildren, TaskDigest } from './treeShape';
 
 export { FlowGroupNode, LoadMoreNode, RunNode, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
 
 export const RUNS_PAGE = 200;
-const REDRAW_MS = 150;
 /**
  * Durations of going runs tick every 5 s; ages ("2 min ago") every half minute. Each tick redraws the row,
  * and a click whose press and release straddle a redraw is lost (measured: 1 click in 8 with a tick every
