@@ -1,12 +1,16 @@
 /**
  * The Workers view (shown with a Postgres store): the `flowdeck worker`s whose lease is current — host,
  * queue, runs in progress of its concurrency, last heartbeat. Workers report by heartbeat only, so the
- * list is read again every few seconds while the view is visible, and not at all otherwise.
+ * list is read again every few seconds while the view is visible, and not at all otherwise; and on the
+ * store's changes (a run taken, a run ended), at most every REDRAW_MS: told more often, while a busy store
+ * changes all the time, VS Code would pass none of it on (redrawPace.ts).
  */
 import * as vscode from 'vscode';
 import type { WorkerInfo } from '../../engine/sharedStore';
 import type { FlowdeckHost } from '../host';
 import { formatDuration } from '../runs/present';
+import { REDRAW_MS } from '../runs/redrawPace';
+import { Throttle } from '../util/throttle';
 
 const REFRESH_MS = 5000;
 
@@ -33,9 +37,10 @@ export class WorkersTreeProvider implements vscode.TreeDataProvider<WorkerNode>,
   /** The workers listed last, shown again while the store cannot be read. */
   private last: WorkerNode[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly redraw = new Throttle(REDRAW_MS, () => this.changed.fire());
 
   constructor(private readonly host: FlowdeckHost) {
-    this.disposables.push(host.onDidChangeStore(() => this.changed.fire()));
+    this.disposables.push(host.onDidChangeStore(() => this.redraw.schedule()));
   }
 
   attach(view: vscode.TreeView<WorkerNode>): void {
@@ -48,7 +53,7 @@ export class WorkersTreeProvider implements vscode.TreeDataProvider<WorkerNode>,
     clearInterval(this.timer);
     this.timer = undefined;
     if (!this.view?.visible) return;
-    this.timer = setInterval(() => this.changed.fire(), REFRESH_MS);
+    this.timer = setInterval(() => this.redraw.schedule(), REFRESH_MS);
   }
 
   getTreeItem(node: WorkerNode): WorkerNode {
@@ -74,6 +79,7 @@ export class WorkersTreeProvider implements vscode.TreeDataProvider<WorkerNode>,
 
   dispose(): void {
     clearInterval(this.timer);
+    this.redraw.dispose();
     for (const d of this.disposables) d.dispose();
     this.changed.dispose();
   }
