@@ -1,13 +1,18 @@
 /**
- * The Runs view while a run is busy (a task run ending every few milliseconds), in a real VS Code: its rows
- * stay live — its task-run summary counts up, a run started meanwhile appears — and each click on its
- * summary opens the run's details, though the row is redrawn several times a second.
+ * The editor while a run is busy, in a real VS Code. The Runs view, a task run ending every few
+ * milliseconds: its rows stay live — its task-run summary counts up, a run started meanwhile appears — and
+ * each click on its summary opens the run's details, though the row is redrawn several times a second.
  * - VS Code passes a tree's changes on through a 200 ms debounce that waits for a quiet spell: told every
  *   150 ms, a busy run's changes never reached the view, which froze whole until the run went quiet
  *   (redrawPace.ts).
  * - VS Code's extension host forgets the rows it redraws until the editor reads them again: a click in
  *   between ran the row's command with no selection, and opened nothing (selectionAfterRedraw.ts).
- * Prints the counts it saw and how many clicks opened the details as `[e2e-metric]` lines.
+ * A log document (Show Logs) of a run logging 2,000 lines a second, to 120,000: it grows while the run goes
+ * and ends with every line.
+ * - VS Code applies a change of the document by diffing the whole new text, and a change that comes first
+ *   cancels that diff: updates every 300 ms of a document of 60,000 lines cancelled each other, and the
+ *   document stayed as it was for minutes, then ended short of the run's last lines (updateInFlight.ts).
+ * Prints what it saw as `[e2e-metric]` lines.
  *
  *   bash test/e2e/run.sh test/e2e/busyRun.e2e.ts
  */
@@ -16,8 +21,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { CodeServer } from './lib/codeServer';
-import { hidePanel, metric, runFlowFromTree, runRow, runRows, sidebarPane, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { findWebviewFrame, runCommand, type CodeServer } from './lib/codeServer';
+import { hidePanel, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, sidebarPane, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const CLICKS = 10;
@@ -33,6 +38,33 @@ export default flow({ name: 'churn', description: 'Task runs one after another u
 });
 `;
 
+const CHATTY_LINES = 120_000;
+
+/** 100 lines every 50 ms: 2,000 lines a second, CHATTY_LINES in all. */
+const CHATTY_FLOW = `import { flow, getRunContext, getRunLogger } from 'flowdeck';
+export default flow({ name: 'chatty', description: 'Logs 2,000 lines a second' }, async () => {
+  const { signal } = getRunContext();
+  const log = getRunLogger();
+  for (let i = 0; i < ${CHATTY_LINES / 100} && !signal.aborted; i++) {
+    for (let j = 0; j < 100; j++) log.info('line ' + (i * 100 + j) + ' of the chatty flow, padded to the length of a real log line');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
+`;
+
+/** The number of lines of the active editor's document, read from Go to Line's prompt ("… between 1 and 4,321 …"). */
+async function documentLines(page: Page): Promise<number> {
+  await page.locator('.part.editor .monaco-editor').first().click();
+  await page.keyboard.press('Control+g');
+  const prompt = page.locator('.quick-input-widget');
+  await prompt.waitFor({ state: 'visible', timeout: 15_000 });
+  const text = await prompt.innerText();
+  await page.keyboard.press('Escape');
+  const m = /between 1 and ([\d,]+)/.exec(text);
+  if (!m) throw new Error(`Go to Line's prompt does not name the line count: ${JSON.stringify(text)}`);
+  return Number(m[1]!.replace(/,/g, ''));
+}
+
 /** The number of task runs a summary row counts ("1,234 task runs: …"). */
 function counted(label: string): number {
   const m = /^([\d,]+) task runs?/.exec(label.trim());
@@ -47,6 +79,7 @@ describe('Flowdeck in code-server: the Runs view while a run is busy', () => {
   before(async () => {
     scenario = await openScenario('busy-run', (dirs) => {
       fs.writeFileSync(path.join(dirs.workspace, 'churn.flow.ts'), CHURN_FLOW);
+      fs.writeFileSync(path.join(dirs.workspace, 'chatty.flow.ts'), CHATTY_FLOW);
       return { settings: { 'flowdeck.revealOutput': 'never' } };
     });
     ({ server, page } = scenario);
@@ -104,6 +137,43 @@ describe('Flowdeck in code-server: the Runs view while a run is busy', () => {
       }
       metric('busy-run-clicks-opened', `${CLICKS - missed.length} of ${CLICKS}`);
       assert.deepEqual(missed, [], `clicks on the summary that opened no details tab: ${missed.join(', ')} of ${CLICKS}`);
+      // Cancelled from its details, so that it does not run on under the next test.
+      const frame = await findWebviewFrame(page, '.run-header');
+      await frame.locator('.run-header button[data-action="cancel"]').click();
+      await waitForRunState(page, runName, 'Cancelled', 60_000);
+    });
+  });
+
+  test("a chatty run's log document grows while it runs and ends with every line", { timeout: 300_000 }, async () => {
+    await withDiagnostics(page, server, 'chatty-log', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      const { runName } = await runFlowFromTree(page, 'chatty', 60_000);
+      await waitForRunState(page, runName, 'Running', 60_000);
+      await openRunFromPalette(page, runName);
+      const frame = await findWebviewFrame(page, '.timeline-canvas');
+      await frame.locator('.run-header button[data-action="showLogs"]').click();
+      await page.locator('.tab.active', { hasText: `${runName}.log` }).waitFor({ state: 'visible', timeout: 30_000 });
+      // Sampled while the run goes on: the document grows (on the build before, it stopped at ~59,000 lines).
+      const whileRunning: number[] = [];
+      for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+        const running = (await runRows(page)).some((r) => r.label === runName && /^Running/.test(r.description));
+        if (!running) break;
+        whileRunning.push(await documentLines(page));
+        await page.waitForTimeout(2_000);
+      }
+      metric('chatty-log-lines-while-running', whileRunning.join(' → '));
+      const grew = whileRunning.filter((n, i) => i > 0 && n > whileRunning[i - 1]!).length;
+      assert.ok(grew >= 2, `the document grew at least twice while the run went on: ${whileRunning.join(' → ')}`);
+      await waitForRunState(page, runName, 'Completed', 120_000);
+      // Every line, with the document's head (its first lines) and the run's end line.
+      const final: number[] = [];
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+        final.push(await documentLines(page));
+        if (final.at(-1)! > CHATTY_LINES) break;
+        await page.waitForTimeout(2_000);
+      }
+      metric('chatty-log-lines-after-end', final.join(' → '));
+      assert.ok(final.at(-1)! > CHATTY_LINES, `the document holds the run's ${CHATTY_LINES} lines once it ended: ${final.join(' → ')}`);
     });
   });
 });

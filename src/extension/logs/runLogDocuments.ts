@@ -10,12 +10,18 @@ import type { FlowdeckHost } from '../host';
 import { JournalFollower } from '../runs/journalFollower';
 import { journalSourceOf } from '../../engine/journalSource';
 import { elapsed, formatDuration } from '../runs/present';
-import { Throttle } from '../util/throttle';
+import { realTimers, Throttle } from '../util/throttle';
 import { RunLogText, type RunLogHead } from './runLogText';
+import { UpdateInFlight } from './updateInFlight';
 
 export const RUN_LOG_SCHEME = 'flowdeck-run';
 /** A growing document is redrawn at most this often: each redraw hands the editor the whole text. */
 const UPDATE_MS = 300;
+/**
+ * And never while the editor is still applying the last redraw (updateInFlight.ts), unless it has not
+ * said so this long after (an update that changed nothing says nothing).
+ */
+const UPDATE_STALE_MS = 10_000;
 
 /** `flowdeck-run:/light-potoo.log?run=<id>`: the name is what the tab shows; the id is what counts. */
 export function runLogUri(run: { id: string; name: string }): vscode.Uri {
@@ -35,6 +41,7 @@ interface OpenLog {
   follower: JournalFollower;
   ready: Promise<void>;
   update: Throttle;
+  inFlight: UpdateInFlight;
 }
 
 export class RunLogDocuments implements vscode.TextDocumentContentProvider, vscode.FoldingRangeProvider, vscode.Disposable {
@@ -49,6 +56,9 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
       vscode.workspace.registerTextDocumentContentProvider(RUN_LOG_SCHEME, this),
       vscode.languages.registerFoldingRangeProvider({ scheme: RUN_LOG_SCHEME }, this),
       vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.scheme === RUN_LOG_SCHEME && e.contentChanges.length > 0) this.open.get(e.document.uri.toString())?.inFlight.landed();
+      }),
       // A run of this window says when it changed; the follower then reads on without waiting for its poll.
       host.onDidChangeRun((run) => this.entriesOf(run.id).forEach((e) => e.follower.poke())),
       host.onDidChangeStore((change) => void this.onStore(change.ids)),
@@ -94,10 +104,16 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
       return { runName: run.name, flowName: run.flowName, created: run.created, status: took === undefined ? run.state.name : `${run.state.name} · ${formatDuration(took)}` };
     };
     const text = new RunLogText({ runName: summary.name, flowName: summary.flowName, created: summary.created, status: summary.state.name });
-    const update = new Throttle(UPDATE_MS, () => {
-      text.setHead(head());
-      this.changed.fire(uri);
-    });
+    const inFlight = new UpdateInFlight(
+      () => {
+        text.setHead(head());
+        this.changed.fire(uri);
+        return vscode.workspace.textDocuments.some((d) => d.uri.toString() === key);
+      },
+      UPDATE_STALE_MS,
+      realTimers,
+    );
+    const update = new Throttle(UPDATE_MS, () => inFlight.request());
     const follower = new JournalFollower(
       journalSourceOf(store, runId),
       runId,
@@ -111,7 +127,7 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
         update.schedule();
       },
     );
-    const entry: OpenLog = { runId, text, follower, update, ready: follower.catchUp().then(() => text.setHead(head())) };
+    const entry: OpenLog = { runId, text, follower, update, inFlight, ready: follower.catchUp().then(() => text.setHead(head())) };
     this.open.set(key, entry);
     follower.follow();
     return entry;
@@ -138,6 +154,7 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
     if (!entry) return;
     entry.follower.close();
     entry.update.dispose();
+    entry.inFlight.dispose();
     this.open.delete(uri.toString());
   }
 }
