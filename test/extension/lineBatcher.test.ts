@@ -1,37 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LineBatcher } from '../../src/extension/output/lineBatcher';
-import { Throttle, type Timers } from '../../src/extension/util/throttle';
-
-/** Timers driven by hand: `advance(ms)` runs whatever falls due. */
-function fakeTimers(): Timers & { advance(ms: number): void; pending(): number } {
-  let now = 0;
-  let seq = 0;
-  const due = new Map<number, { at: number; fn: () => void }>();
-  return {
-    now: () => now,
-    setTimeout: (fn, ms) => {
-      due.set(++seq, { at: now + ms, fn });
-      return seq;
-    },
-    clearTimeout: (handle) => void due.delete(handle as number),
-    advance(ms) {
-      const until = now + ms;
-      for (;;) {
-        const next = [...due.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!next) break;
-        due.delete(next[0]);
-        now = next[1].at;
-        next[1].fn();
-      }
-      now = until;
-    },
-    pending: () => due.size,
-  };
-}
+import { Throttle } from '../../src/extension/util/throttle';
+import { handTimers } from '../support/handTimers';
 
 test('4,000 lines written in one burst reach the channel in one append', () => {
-  const timers = fakeTimers();
+  const timers = handTimers();
   const appends: string[] = [];
   const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
   for (let i = 0; i < 4_000; i++) batcher.push(`line ${i}`);
@@ -44,7 +18,7 @@ test('4,000 lines written in one burst reach the channel in one append', () => {
 });
 
 test('a burst larger than the output can show keeps the tail and says how many lines were skipped', () => {
-  const timers = fakeTimers();
+  const timers = handTimers();
   const appends: string[] = [];
   const batcher = new LineBatcher((text) => appends.push(text), 50, timers, 5000);
   for (let i = 0; i < 50_000; i++) batcher.push(`line ${i}`);
@@ -61,7 +35,7 @@ test('a burst larger than the output can show keeps the tail and says how many l
 });
 
 test('a steady stream is appended at most once per interval', () => {
-  const timers = fakeTimers();
+  const timers = handTimers();
   const appends: string[] = [];
   const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
   // One line every 5 ms for one second.
@@ -75,7 +49,7 @@ test('a steady stream is appended at most once per interval', () => {
 });
 
 test('flush writes what is pending right away, in order', () => {
-  const timers = fakeTimers();
+  const timers = handTimers();
   const appends: string[] = [];
   const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
   batcher.push('a');
@@ -88,7 +62,7 @@ test('flush writes what is pending right away, in order', () => {
 });
 
 test('dispose writes the last lines and stops', () => {
-  const timers = fakeTimers();
+  const timers = handTimers();
   const appends: string[] = [];
   const batcher = new LineBatcher((text) => appends.push(text), 50, timers);
   batcher.push('last');
@@ -97,7 +71,7 @@ test('dispose writes the last lines and stops', () => {
 });
 
 test('a throttle runs on the next tick after a quiet spell, then at most once per interval', () => {
-  const timers = fakeTimers();
+  const timers = handTimers();
   let runs = 0;
   const throttle = new Throttle(150, () => runs++, timers);
   throttle.schedule();
