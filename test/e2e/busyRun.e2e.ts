@@ -12,6 +12,8 @@
  * - VS Code applies a change of the document by diffing the whole new text, and a change that comes first
  *   cancels that diff: updates every 300 ms of a document of 60,000 lines cancelled each other, and the
  *   document stayed as it was for minutes, then ended short of the run's last lines (updateInFlight.ts).
+ * - Its details' Cancel button was drawn anew with each push of the header, several times a second, and a
+ *   click that straddled a redraw did nothing: the same header is not redrawn, nor the same buttons.
  * Prints what it saw as `[e2e-metric]` lines.
  *
  *   bash test/e2e/run.sh test/e2e/busyRun.e2e.ts
@@ -52,7 +54,7 @@ export default flow({ name: 'chatty', description: 'Logs 2,000 lines a second' }
 });
 `;
 
-/** The number of lines of the active editor's document, read from Go to Line's prompt ("… between 1 and 4,321 …"). */
+/** The number of lines of the active editor's document, read from Go to Line's prompt. */
 async function documentLines(page: Page): Promise<number> {
   await page.locator('.part.editor .monaco-editor').first().click();
   await page.keyboard.press('Control+g');
@@ -60,9 +62,10 @@ async function documentLines(page: Page): Promise<number> {
   await prompt.waitFor({ state: 'visible', timeout: 15_000 });
   const text = await prompt.innerText();
   await page.keyboard.press('Escape');
-  const m = /between 1 and ([\d,]+)/.exec(text);
+  // VS Code 1.100: "… between 1 and 4,321 …"; 1.139: "… (from 1 to 4,321)."
+  const m = /between 1 and ([\d,]+)|from 1 to ([\d,]+)/.exec(text);
   if (!m) throw new Error(`Go to Line's prompt does not name the line count: ${JSON.stringify(text)}`);
-  return Number(m[1]!.replace(/,/g, ''));
+  return Number((m[1] ?? m[2])!.replace(/,/g, ''));
 }
 
 /** The number of task runs a summary row counts ("1,234 task runs: …"). */
@@ -137,9 +140,17 @@ describe('Flowdeck in code-server: the Runs view while a run is busy', () => {
       }
       metric('busy-run-clicks-opened', `${CLICKS - missed.length} of ${CLICKS}`);
       assert.deepEqual(missed, [], `clicks on the summary that opened no details tab: ${missed.join(', ')} of ${CLICKS}`);
-      // Cancelled from its details, so that it does not run on under the next test.
+      // Cancelled from its details (and so it does not run on under the next test). Its Cancel button stays
+      // the same element while the run goes on: a button drawn anew several times a second lost the clicks
+      // whose press and release straddled a redraw.
       const frame = await findWebviewFrame(page, '.run-header');
-      await frame.locator('.run-header button[data-action="cancel"]').click();
+      const cancel = frame.locator('.run-header button[data-action="cancel"]');
+      await cancel.evaluate((el: any) => {
+        el.dataset.e2eMark = 'kept';
+      });
+      await page.waitForTimeout(2_000);
+      assert.equal(await cancel.getAttribute('data-e2e-mark'), 'kept', "the busy run's Cancel button was drawn anew within 2 s");
+      await cancel.click();
       await waitForRunState(page, runName, 'Cancelled', 60_000);
     });
   });

@@ -54,11 +54,14 @@ export function renderHeader(header: RunHeader, now: number, events: HeaderEvent
     ...(header.parent ? fact('Subflow of', h('button', { class: 'link', onClick: () => events.onOpenRun(header.parent!.id) }, header.parent.name)) : []),
     ...fact('Parameters', h('pre', { class: 'parameters' }, header.parameters)),
   );
+  const enabled = ACTIONS.filter((a) => a.enabled(header));
+  const primary = primaryAction(header);
   const actions = h(
     'div',
-    { class: 'actions', attrs: { role: 'toolbar', 'aria-label': 'Run actions' } },
-    ...ACTIONS.filter((a) => a.enabled(header)).map((a) =>
-      h('button', { class: `button ${a.action === primaryAction(header) ? 'primary' : 'secondary'}`, title: a.title, attrs: { 'data-action': a.action }, onClick: () => events.onAction(a.action) }, a.label),
+    // `data-set`: which buttons, and which stands out — the same set keeps its elements across redraws (main.ts).
+    { class: 'actions', attrs: { role: 'toolbar', 'aria-label': 'Run actions', 'data-set': `${enabled.map((a) => a.action).join(' ')}/${primary ?? ''}` } },
+    ...enabled.map((a) =>
+      h('button', { class: `button ${a.action === primary ? 'primary' : 'secondary'}`, title: a.title, attrs: { 'data-action': a.action }, onClick: () => events.onAction(a.action) }, a.label),
     ),
   );
   const notes = header.skippedRecords > 0 ? h('p', { class: 'muted' }, `${header.skippedRecords} unreadable line${header.skippedRecords === 1 ? ' was' : 's were'} skipped in this run's journal.`) : null;

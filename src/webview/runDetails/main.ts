@@ -52,6 +52,8 @@ function isHostMessage(data: unknown): data is HostToRunDetails {
 
 class RunDetails {
   private header?: RunHeader;
+  /** The header last drawn, as JSON: the same again is not redrawn. */
+  private headerText?: string;
   private readonly pending = new Map<number, (reply: Reply) => void>();
   private nextReq = 1;
   /** Host clock minus ours, so bars still going end at the host's "now". */
@@ -157,13 +159,32 @@ class RunDetails {
   }
 
   private showHeader(header: RunHeader): void {
+    // A busy run's header comes again and again as it was (its duration ticks here): redrawn, its buttons
+    // were new elements several times a second, and a click whose press and release straddled a redraw —
+    // Cancel on a busy run — did nothing.
+    const text = JSON.stringify(header);
+    if (text === this.headerText) return;
+    this.headerText = text;
     this.header = header;
     document.title = `Run ${header.name}`;
     this.vscode.setState({ version: 1, runId: header.id });
     // Keep keyboard focus on the same action across redraws.
     const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.action : undefined;
-    this.headerSlot.replaceChildren(renderHeader(header, Date.now() + this.skew, this.headerEvents));
-    if (focused) this.headerSlot.querySelector<HTMLElement>(`[data-action="${CSS.escape(focused)}"]`)?.focus();
+    const fresh = renderHeader(header, Date.now() + this.skew, this.headerEvents);
+    const old = this.headerSlot.firstElementChild;
+    const oldActions = old?.querySelector(':scope > .actions');
+    const freshActions = fresh.querySelector(':scope > .actions');
+    if (old && oldActions && freshActions && oldActions.getAttribute('data-set') === freshActions.getAttribute('data-set')) {
+      // The same buttons: they stay, and what is around them is redrawn.
+      for (const child of [...old.children]) if (child !== oldActions) child.remove();
+      const around = [...fresh.children];
+      const at = around.indexOf(freshActions);
+      oldActions.before(...around.slice(0, at));
+      oldActions.after(...around.slice(at + 1));
+    } else {
+      this.headerSlot.replaceChildren(fresh);
+      if (focused) this.headerSlot.querySelector<HTMLElement>(`[data-action="${CSS.escape(focused)}"]`)?.focus();
+    }
     this.failureSlot.replaceChildren(header.failure ? renderFailure(header.failure, this.headerEvents) : '');
     this.result.show(header.result);
   }
