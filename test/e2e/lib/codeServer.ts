@@ -499,11 +499,22 @@ async function quickInputDone(page: Page, typed: string, timeoutMs: number): Pro
 export async function runCommand(page: Page, title: string, timeoutMs = 15_000): Promise<number> {
   const widget = quickInput(page);
   if (await widget.isVisible()) await page.keyboard.press('Escape');
-  // Focus the workbench (not a webview iframe, which swallows F1) before opening the palette.
-  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
-  await page.keyboard.press('F1');
   const input = widget.locator('input');
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  // Focus the workbench (not a webview iframe, which swallows F1) before opening the palette. An F1 can
+  // still be lost — a webview that has just opened takes the focus back as it loads — so it is pressed
+  // again while the palette has not opened, within the same time.
+  const deadline = Date.now() + timeoutMs;
+  for (let presses = 1; ; presses++) {
+    await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
+    await page.keyboard.press('F1');
+    const left = deadline - Date.now();
+    const opened = await input.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(3_000, left)) }).then(
+      () => true,
+      () => false,
+    );
+    if (opened) break;
+    if (Date.now() >= deadline) throw new Error(`the command palette did not open for '${title}' (F1 pressed ${presses} times in ${timeoutMs} ms)`);
+  }
   await input.fill(`>${title}`);
   const row = widget
     .locator('.monaco-list-row')
