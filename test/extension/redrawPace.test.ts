@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REDRAW_MS, VSCODE_TREE_DEBOUNCE_MS } from '../../src/extension/runs/redrawPace';
+import { REDRAW_MS, setViewMessage, VSCODE_TREE_DEBOUNCE_MS } from '../../src/extension/runs/redrawPace';
 import { Throttle, type Timers } from '../../src/extension/util/throttle';
 import { handTimers } from '../support/handTimers';
 
@@ -51,5 +51,27 @@ describe("the Runs view's redraw pace against VS Code's debounce of tree changes
 
   test('the pace it had (150 ms, under the debounce) let the view hear only the first change: the frozen view', () => {
     assert.equal(busyRun(150, 6_000), 1);
+  });
+
+  test("a view's message is set only when it differs: each setting restarts the debounce", () => {
+    let settings = 0;
+    let shown: unknown;
+    const view = {
+      get message() {
+        return shown;
+      },
+      set message(m: unknown) {
+        settings++;
+        shown = m;
+      },
+    };
+    setViewMessage(view, undefined);
+    setViewMessage(view, 'No runs match the filter.');
+    setViewMessage(view, 'No runs match the filter.');
+    setViewMessage(view, undefined);
+    setViewMessage(view, undefined);
+    assert.equal(settings, 2);
+    assert.equal(shown, undefined);
+    setViewMessage(undefined, 'no view yet');
   });
 });

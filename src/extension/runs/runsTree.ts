@@ -12,7 +12,7 @@ import type { FlowdeckHost, StoreChange } from '../host';
 import { Throttle } from '../util/throttle';
 import { filterSummary, isFiltered, runTooltip, taskTooltip, type RunsFilter } from './present';
 import { FlowGroupNode, GROUP_PAGE, LoadMoreNode, RunNode, TASKS_PAGE, TaskRunNode, TaskSummaryNode, type RunsTreeNode } from './runNodes';
-import { REDRAW_MS } from './redrawPace';
+import { REDRAW_MS, setViewMessage } from './redrawPace';
 import { selectionAfterRedraw } from './selectionAfterRedraw';
 import { shapeFlowGroups, shapeRunChildren, TaskDigest } from './treeShape';
 
@@ -189,7 +189,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     } catch (e) {
       this.unreadable = true;
       // The store cannot be read (a shared store out of reach): the view keeps what it had, and says why.
-      this.setMessage((e as Error).message);
+      setViewMessage(this.view, (e as Error).message);
       return (node ? this.lastChildren.get(node) : this.lastRoots) ?? [];
     }
   }
@@ -199,14 +199,6 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (node instanceof FlowGroupNode) return this.runsOf(node);
     if (node instanceof RunNode) return this.childrenOf(node);
     return [];
-  }
-
-  /**
-   * The line above the rows, set only when it changes: each setting goes through the debounce of the view's
-   * changes (redrawPace.ts) and restarts its wait, and the list is read often.
-   */
-  private setMessage(message: string | undefined): void {
-    if (this.view && this.view.message !== message) this.view.message = message;
   }
 
   private listOptions(): ListOptions {
@@ -231,7 +223,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (this.view) {
       const total = filtered ? await store.count({ rootsOnly: true }) : 0;
       this.view.description = filtered ? filterSummary(this.filter, await store.count(this.listOptions()), total) : undefined;
-      this.setMessage(items.length === 0 && filtered ? 'No runs match the filter. Change it with Filter Runs… or Search Runs…, or clear it.' : undefined);
+      setViewMessage(this.view, items.length === 0 && filtered ? 'No runs match the filter. Change it with Filter Runs… or Search Runs…, or clear it.' : undefined);
     }
     this.startTicker();
     if (this.revealTop && items.length > 0) {

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import type { WorkerInfo } from '../../engine/sharedStore';
 import type { FlowdeckHost } from '../host';
 import { formatDuration } from '../runs/present';
-import { REDRAW_MS } from '../runs/redrawPace';
+import { REDRAW_MS, setViewMessage } from '../runs/redrawPace';
 import { Throttle } from '../util/throttle';
 
 const REFRESH_MS = 5000;
@@ -66,13 +66,13 @@ export class WorkersTreeProvider implements vscode.TreeDataProvider<WorkerNode>,
     if (!shared) return [];
     try {
       const workers = await shared.workers();
-      if (this.view) this.view.message = workers.length === 0 ? 'No worker is alive on this store. Start one with: flowdeck worker --flows <workspace>' : undefined;
+      setViewMessage(this.view, workers.length === 0 ? 'No worker is alive on this store. Start one with: flowdeck worker --flows <workspace>' : undefined);
       const now = Date.now();
       this.last = workers.map((w) => new WorkerNode(w, now));
       return this.last;
     } catch (e) {
       // The store is unreachable: the status bar says so; the view keeps what it listed, and says why.
-      if (this.view) this.view.message = `Could not list workers: ${(e as Error).message}`;
+      setViewMessage(this.view, `Could not list workers: ${(e as Error).message}`);
       return this.last;
     }
   }
