@@ -64,7 +64,7 @@ export async function createClaim<T>(path: string, data: T): Promise<ClaimConten
   return (await createExclusiveFile(path, JSON.stringify(content))) ? content : undefined;
 }
 
-/** The claim at `path`, or undefined when there is none. */
+/** The claim at `path`, or undefined when there is none. A run claim written before claims named a nonce (the bare owner) is read as a claim of that owner. */
 export async function readClaim<T>(path: string): Promise<HeldClaim<T> | undefined> {
   let text: string;
   let ageMs: number;
@@ -77,6 +77,8 @@ export async function readClaim<T>(path: string): Promise<HeldClaim<T> | undefin
   try {
     const v = JSON.parse(text) as ClaimContent<T>;
     if (v && typeof v.nonce === 'string' && v.owner && typeof v.owner.pid === 'number' && typeof v.owner.hostname === 'string') return { text, claim: v, ageMs };
+    const bare = v as unknown as ProcessIdentity;
+    if (bare && typeof bare.pid === 'number' && typeof bare.hostname === 'string') return { text, claim: { owner: bare, nonce: '', data: undefined as T }, ageMs };
   } catch {
     // Being written right now, or torn by a crash: undefined claim, judged by its age.
   }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createClaim, readClaim, removeOwn, replaceAbandoned, UNREADABLE_CLAIM_MS } from './claimFiles';
 import { FILE_MODE } from './journalFile';
 import { journalLines } from './jsonLines';
-import { currentProcess, isAlive } from './processIdentity';
+import { currentProcess, isAlive, sameProcess } from './processIdentity';
 import { checkSchedule } from './schedules/scheduleSpec';
 import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
 import { StoreWriteError } from './storeErrors';
@@ -199,8 +199,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
   async releaseSlot(scheduleId: string, slot: number): Promise<void> {
     const file = this.slotFile(scheduleId, slot);
     const held = await readClaim(file);
-    const me = currentProcess();
-    if (held?.claim && held.claim.owner.pid === me.pid && held.claim.owner.startTicks === me.startTicks) await removeOwn(file, held.claim.nonce);
+    if (held?.claim && sameProcess(held.claim.owner, currentProcess())) await removeOwn(file, held.claim.nonce);
   }
 
   /** Keeps the newest claims of a schedule; the disk does not fill with one file per slot forever. */

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { nameClaimText, sweepDaily, type Listed, type Swept } from './abandonedCreations';
-import { createExclusiveFile } from './claimFiles';
+import { createClaim, createExclusiveFile, readClaim, replaceAbandoned, UNREADABLE_CLAIM_MS } from './claimFiles';
 import type { Artifact } from './artifacts';
 import { open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ import { refuseEndedBeforeStart } from './endedBeforeStart';
 import { stateRecord } from './stateRecord';
 import { newRunRecords } from './newRunRecords';
 import { journalLines, scanJsonLines } from './jsonLines';
-import { currentProcess, isAlive } from './processIdentity';
+import { currentProcess, isAlive, sameProcess } from './processIdentity';
 import type { FlowRunDetail, FlowRunSummary, IndexRecord, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
@@ -376,23 +376,33 @@ export class EmbeddedStore implements RunStore {
 
   async claim(key: string): Promise<boolean> {
     this.assertWritable();
-    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
-    const dir = join(this.runsDir, 'claims');
-    await privateDir(dir);
+    const path = this.claimPath(key);
     try {
-      return await createExclusiveFile(join(dir, key.replace(/:/g, '_')), JSON.stringify(currentProcess()));
+      await privateDir(join(this.runsDir, 'claims'));
+      if (await createClaim(path, null)) return true;
+      // Held by a live process, it stands. Held by one that died (before doing what it claimed, or after:
+      // callers check which), one caller takes it over; the claim is never missing meanwhile.
+      const held = await readClaim(path);
+      if (!held) return (await createClaim(path, null)) !== undefined;
+      const owner = held.claim?.owner;
+      const dead = owner ? !isAlive(owner) : held.ageMs > UNREADABLE_CLAIM_MS;
+      return dead && (await replaceAbandoned(path, held.text, null)) !== undefined;
     } catch (e) {
-      throw StoreWriteError.from(e, join(dir, key));
+      throw StoreWriteError.from(e, path);
     }
   }
 
   async unclaim(key: string): Promise<void> {
     this.assertWritable();
-    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
-    const path = join(this.runsDir, 'claims', key.replace(/:/g, '_'));
+    const path = this.claimPath(key);
     // Only a claim of this process's own: another's stands.
-    const held = await readFile(path, 'utf8').catch(() => undefined);
-    if (held === JSON.stringify(currentProcess())) await rm(path, { force: true });
+    const held = await readClaim(path).catch(() => undefined);
+    if (held?.claim && sameProcess(held.claim.owner, currentProcess())) await rm(path, { force: true });
+  }
+
+  private claimPath(key: string): string {
+    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
+    return join(this.runsDir, 'claims', key.replace(/:/g, '_'));
   }
 
   async runTree(id: string): Promise<FlowRunSummary[]> {

@@ -61,3 +61,8 @@ export function isAlive(owner: ProcessIdentity): boolean {
   if (owner.startTicks !== undefined && now?.startTicks !== undefined && now.startTicks !== owner.startTicks) return false;
   return true;
 }
+
+/** Whether two identities name the same process (on the same machine, since the same boot). */
+export function sameProcess(a: ProcessIdentity, b: ProcessIdentity): boolean {
+  return a.pid === b.pid && a.startTicks === b.startTicks && a.hostname === b.hostname && a.bootId === b.bootId;
+}

@@ -140,7 +140,9 @@ export interface RunStore {
   resultsDir(runId: string): string;
   /**
    * Claims `key` for this process, once: true for exactly one caller across every process sharing the
-   * store (who resumes a crashed run, who starts a schedule's slot).
+   * store (who resumes a crashed run, who takes a run's next attempt). A claim whose holder died (its
+   * process gone; on Postgres its lease lapsed) is taken over by one caller: the holder may have died
+   * before doing what it claimed, or after, so a caller that wins checks that it is still to do.
    */
   claim(key: string): Promise<boolean>;
   /** Gives back this process's claim of `key` (what it claimed could not be done), for another to claim. */

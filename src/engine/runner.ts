@@ -133,6 +133,10 @@ type LaunchTarget =
    */
   | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string; claim?: string };
 
+function resumedMeanwhile(detail: FlowRunDetail): BadInputError {
+  return new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
+}
+
 /** The content hash of a flow's module, so a resumed run can say when its code changed. */
 async function hashFile(path: string): Promise<string | undefined> {
   try {
@@ -596,7 +600,14 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const { detail } = target;
     const { claim } = target;
     if (claim !== undefined && !(await this.store.claim(claim))) {
-      throw new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
+      throw resumedMeanwhile(detail);
+    }
+    if (claim !== undefined) {
+      // A claim taken over from a resume that died may come after that resume took the run over: the
+      // run is read again, and left to that attempt (Crashed by now, or soon) if it moved on.
+      await this.store.refresh();
+      const now = await this.store.get(detail.id);
+      if (now && now.attempt !== detail.attempt) throw resumedMeanwhile(detail);
     }
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);

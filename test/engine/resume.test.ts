@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } 
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
-import { CLI, flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+import { CLI, ROOT, flowSource, inOwnProcess, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 
 const T = { timeout: 180_000 };
 
@@ -232,6 +232,97 @@ export default flow({ name: 'twice' }, async () => (await step(1)) + (await step
       const run = (await store.readRun(failed.id))!;
       assert.equal(run.attempt, 2);
       assert.deepEqual(run.states.map((st) => st.name), ['Pending', 'Running', 'Failed', 'AwaitingRetry', 'Running', 'Completed']);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a resume that died holding its claim', T, () => {
+  /**
+   * A flow whose task 2 fails (or does `unfixed`) until `fixed` exists, and whose loading holds while `hold` exists (writing
+   * `loading-<pid>` in `dir` first), until `go` does: a resume can be caught, or killed, while it loads.
+   */
+  function heldWhileLoading(dir: string, log: string, options: string, unfixed = "throw new Error('step 2 is not ready yet')"): string {
+    const at = (f: string) => JSON.stringify(join(dir, f));
+    return flowSource(`import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+if (existsSync(${at('hold')})) {
+  writeFileSync(${at('loading-')} + process.pid, '');
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 3000 && !existsSync(${at('go')}); i++) Atomics.wait(wait, 0, 0, 20);
+}
+const step = task({ name: 'step' }, async (i: number) => {
+  appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n');
+  if (i === 2 && !existsSync(${at('fixed')})) ${unfixed};
+  return i;
+});
+export default flow(${options}, async () => (await step(1)) + (await step(2)));`);
+  }
+
+  const loading = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('loading-'));
+
+  it('`flowdeck resume --crashed` killed while it loads the flow: the next one resumes the run (its claim is taken over), steps done once', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const home = tempDir();
+    const ws = workspace({ 'held.flow.ts': heldWhileLoading(dir, log, `{ name: 'held', resumeOnCrash: true }`, 'await new Promise((r) => setTimeout(r, 60_000))') });
+    // Its host killed in step 2, step 1 checkpointed: a Crashed run for resumeOnCrash.
+    const cli = spawn(process.execPath, [CLI, 'run', 'held.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore', detached: true });
+    const cliExited = new Promise((r) => cli.on('exit', r));
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('step 2'), 'step 2 to start', 60_000);
+    process.kill(-cli.pid!, 'SIGKILL');
+    await cliExited;
+    writeFileSync(join(dir, 'fixed'), '');
+    writeFileSync(join(dir, 'hold'), '');
+    const first = spawn(process.execPath, [CLI, 'resume', '--crashed'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore', detached: true });
+    const exited = new Promise((r) => first.on('exit', r));
+    await waitFor(() => loading(dir).length === 1, 'the first resume to load the flow', 60_000);
+    // Killed with its worker, after claiming the resume and before taking the run over.
+    process.kill(-first.pid!, 'SIGKILL');
+    await exited;
+    writeFileSync(join(dir, 'go'), '');
+    const again = await runCli(['resume', '--crashed', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(again.code, 0, again.stderr);
+    const printed = JSON.parse(again.stdout) as { attempt: number; state: { name: string }; result: unknown }[];
+    assert.equal(printed.length, 1, `the run is resumed, not left claimed by the killed resume: ${again.stdout} ${again.stderr}`);
+    assert.deepEqual([printed[0]!.state.name, printed[0]!.attempt, printed[0]!.result], ['Completed', 2, 3]);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 2 }, 'step 1 once in all; step 2 once killed, once resumed');
+  });
+
+  it('a resume that waits while another takes the run over and dies is refused: the run is not run twice as one attempt', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const home = tempDir();
+    const ws = workspace({ 'held.flow.ts': heldWhileLoading(dir, log, `{ name: 'held' }`) });
+    const failed = await runCli(['run', 'held.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(failed.code, 1, failed.stderr);
+    const run = JSON.parse(failed.stdout) as { id: string; name: string };
+    writeFileSync(join(dir, 'fixed'), '');
+    writeFileSync(join(dir, 'hold'), '');
+    const waiting = runCli(['resume', run.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    await waitFor(() => loading(dir).length === 1, 'the resume to load the flow', 60_000);
+    // Meanwhile another process claims attempt 2, takes the run over, and dies.
+    const states = JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'));
+    await inOwnProcess(
+      `require(${JSON.stringify(join(ROOT, 'src', 'engine', 'embeddedStore.ts'))}).EmbeddedStore.open(${JSON.stringify(home)})`,
+      `if (!(await store.claim('attempt:${run.id}:2'))) throw new Error('not claimed');
+       const s = require(${states}).state('AwaitingRetry', 'Resuming (attempt 2)');
+       const h = await store.openRun('${run.id}');
+       await h.append([{ k: 'state', runId: '${run.id}', name: s.name, ts: s.timestamp, message: s.message, attempt: 2 }]);
+       await h.setState(s, { attempt: 2 });`,
+    );
+    writeFileSync(join(dir, 'go'), '');
+    const refused = await waiting;
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, new RegExp(`Run '${run.name}' was resumed meanwhile \\(its attempt 2 was taken by another resume\\)`));
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1 }, 'only the first attempt ran its steps');
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    try {
+      const after = (await store.readRun(run.id))!;
+      assert.equal(after.attempt, 2);
+      // Attempt 2 is the dead process's (Crashed once its death is found); the refused resume added nothing.
+      const names = after.states.map((st) => st.name);
+      assert.deepEqual(names.slice(names.indexOf('Failed')).filter((n) => n !== 'Crashed'), ['Failed', 'AwaitingRetry'], names.join(' → '));
     } finally {
       await store.close();
     }

@@ -283,6 +283,25 @@ describe('run store: the index', T, () => {
     await store.close();
   });
 
+  it("reads a claim written before claims named a nonce (its owner alone): a dead owner's is taken over, a live one's stands until it is given back", async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home);
+    try {
+      const claims = join(home, 'runs', 'claims');
+      mkdirSync(claims, { recursive: true });
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+      writeFileSync(join(claims, 'attempt_run-1_2'), JSON.stringify({ ...currentProcess(), pid: gone, startTicks: 1 }));
+      writeFileSync(join(claims, 'attempt_run-2_2'), JSON.stringify(currentProcess()));
+      assert.equal(await store.claim('attempt:run-1:2'), true, "a dead owner's claim is taken over");
+      assert.equal(await store.claim('attempt:run-1:2'), false, 'and is then this live process\'s');
+      assert.equal(await store.claim('attempt:run-2:2'), false, "a live owner's claim stands");
+      await store.unclaim('attempt:run-2:2');
+      assert.equal(existsSync(join(claims, 'attempt_run-2_2')), false, 'its owner gives it back');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reads a 0.1.0 store: its index, journals and plain-JSON results', async () => {
     const home = tempDir();
     const runs = join(home, 'runs');

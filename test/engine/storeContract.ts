@@ -254,6 +254,22 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it("takes a dead holder's claim over for one caller of many; a live holder's claim stands", async () => {
+      await withSpace(backend, async (space, open) => {
+        const stores = [await open(), await open(), await open()];
+        // A resume that claimed attempt 2 and died before taking the run over.
+        const out = await space.inDeadProcess(`console.log('CLAIMED', await store.claim('attempt:run-9:2'));`);
+        assert.match(out, /^CLAIMED true$/m);
+        const takers = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 3]!.claim('attempt:run-9:2')));
+        assert.equal(takers.filter(Boolean).length, 1, `one of 12 takes it over: ${takers.join(' ')}`);
+        // Its new holder is alive: nobody else gets it, and it can give it back.
+        const holder = stores[takers.indexOf(true) % 3]!;
+        assert.equal(await stores[(takers.indexOf(true) + 1) % 3]!.claim('attempt:run-9:2'), false);
+        await holder.unclaim('attempt:run-9:2');
+        assert.equal(await stores[0]!.claim('attempt:run-9:2'), true);
+      });
+    });
+
     it('takes up a run waiting to start only while it waits: one cancelled by another instance meanwhile stays as the cancel ended it', async () => {
       await withSpace(backend, async (_space, open) => {
         const a = await open();

@@ -33,7 +33,7 @@ import { privateDir } from '../storeHome';
 import { ChangeFeed, type Channel } from './changeFeed';
 import { PostgresStoreError, connectionMasker, redactUrl } from './connection';
 import { CrashReaper, type ShownEnd } from './crashReaper';
-import { DEFAULT_LEASE, HostLease, type HostKind, type LeaseTiming } from './hostLease';
+import { DEFAULT_LEASE, HostLease, liveSession, type HostKind, type LeaseTiming } from './hostLease';
 import { checkSchemaName, migrate } from './migrations';
 import { PgKeyValueStore } from './pgKeyValueStore';
 import { PgResultCache } from './pgResultCache';
@@ -484,7 +484,15 @@ export class PgStore implements RunStore {
   async claim(key: string): Promise<boolean> {
     this.assertWritable();
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
-    const rows = await this.rows<{ key: string }>(`insert into ${this.t('claims')} (key, session) values ($1, $2) on conflict do nothing returning key`, [key, this.lease!.id], 'claim');
+    // Held by a live process (its lease fresh), a claim stands; held by one whose lease lapsed (before doing
+    // what it claimed, or after: callers check which), one caller takes it over, the row locked meanwhile.
+    const rows = await this.rows<{ key: string }>(
+      `insert into ${this.t('claims')} as c (key, session) values ($1, $2)
+         on conflict (key) do update set session = excluded.session, claimed_at = now() where not ${liveSession(this.t('hosts'), 'c.session')}
+         returning key`,
+      [key, this.lease!.id],
+      'claim',
+    );
     return rows.length === 1;
   }
 
