@@ -269,7 +269,15 @@ export default flow(${options}, async () => (await step(1)) + (await step(2)));`
     // Its host killed in step 2, step 1 checkpointed: a Crashed run for resumeOnCrash.
     const cli = spawn(process.execPath, [CLI, 'run', 'held.flow.ts'], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore', detached: true });
     const cliExited = new Promise((r) => cli.on('exit', r));
-    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('step 2'), 'step 2 to start', 60_000);
+    // (A step whose checkpoint is not yet on disk when its host dies runs again: at least once, never lost.)
+    const reader = await EmbeddedStore.open(home, { readOnly: true });
+    await waitFor(async () => {
+      await reader.refresh();
+      const run = (await reader.list())[0];
+      const detail = run ? await reader.readRun(run.id) : undefined;
+      return detail?.taskRuns.some((t) => t.state.name === 'Completed') === true && readFileSync(log, 'utf8').includes('step 2');
+    }, 'step 1 to be checkpointed and step 2 to start', 60_000);
+    await reader.close();
     process.kill(-cli.pid!, 'SIGKILL');
     await cliExited;
     writeFileSync(join(dir, 'fixed'), '');
