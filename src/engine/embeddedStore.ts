@@ -26,6 +26,8 @@ import { FileKeyValueStore } from './keyValueStore';
 import { journalTail, type JournalTail } from './journalEnd';
 import { crashTime } from './crashTime';
 import { CancelRequestFiles, boundedReason } from './cancelRequests';
+import { replaceFile } from './replaceFile';
+import { attemptKey } from './resumePlan';
 import type { CancelOutcome } from './sharedStore';
 import { JournalFile, type JournalText } from './journalFile';
 import { finishedLog } from './finishedLog';
@@ -70,6 +72,9 @@ export const LIFE_SIGN_MS = 15_000;
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A run's creation record (with its parameters) larger than this is not read on its own. */
 const MAX_FIRST_RECORD = 8 * 1024 * 1024;
+
+/** Beside an attempt's claim: a cancel asked of its resume before it took the run over (cancelResume). */
+const CLAIM_CANCEL = '.cancel';
 
 export class EmbeddedStore implements RunStore {
   readonly runsDir: string;
@@ -386,10 +391,39 @@ export class EmbeddedStore implements RunStore {
       if (!held) return (await createClaim(path, null)) !== undefined;
       const owner = held.claim?.owner;
       const dead = owner ? !isAlive(owner) : held.ageMs > UNREADABLE_CLAIM_MS;
-      return dead && (await replaceAbandoned(path, held.text, null)) !== undefined;
+      if (!dead || (await replaceAbandoned(path, held.text, null)) === undefined) return false;
+      // A cancel asked of the dead holder's resume is not this one's.
+      await rm(`${path}${CLAIM_CANCEL}`, { force: true });
+      return true;
     } catch (e) {
       throw StoreWriteError.from(e, path);
     }
+  }
+
+  async cancelOfClaim(key: string): Promise<string | undefined> {
+    const text = await readFile(`${this.claimPath(key)}${CLAIM_CANCEL}`, 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      const { reason } = JSON.parse(text) as { reason?: unknown };
+      return typeof reason === 'string' ? boundedReason(reason) : 'Cancelled by request';
+    } catch {
+      return 'Cancelled by request';
+    }
+  }
+
+  /**
+   * A run that ended and is being resumed: a live process holds its next attempt's claim (its flow is
+   * loading). The cancel goes beside that claim, where the resume looks once it has taken the run over;
+   * and if it took the run over meanwhile (and may have looked already), the run's own request goes too.
+   */
+  private async cancelResume(run: FlowRunSummary, reason: string): Promise<boolean> {
+    const path = this.claimPath(attemptKey(run.id, run.attempt + 1));
+    const held = await readClaim(path).catch(() => undefined);
+    if (!held?.claim || !isAlive(held.claim.owner)) return false;
+    await replaceFile(`${path}${CLAIM_CANCEL}`, JSON.stringify({ reason: boundedReason(reason) }));
+    await this.refresh();
+    if (!isTerminal(this.index.runs.get(run.id)?.state.type ?? 'COMPLETED')) await this.cancels.request(run.id, reason);
+    return true;
   }
 
   async unclaim(key: string): Promise<void> {
@@ -397,7 +431,9 @@ export class EmbeddedStore implements RunStore {
     const path = this.claimPath(key);
     // Only a claim of this process's own: another's stands.
     const held = await readClaim(path).catch(() => undefined);
-    if (held?.claim && sameProcess(held.claim.owner, currentProcess())) await rm(path, { force: true });
+    if (!held?.claim || !sameProcess(held.claim.owner, currentProcess())) return;
+    await rm(`${path}${CLAIM_CANCEL}`, { force: true });
+    await rm(path, { force: true });
   }
 
   private claimPath(key: string): string {
@@ -587,7 +623,7 @@ export class EmbeddedStore implements RunStore {
     if (!isTerminal(run.state.type) && !isAlive(run.owner)) await this.markCrashed();
     if (isTerminal(this.index.runs.get(runId)!.state.type)) {
       await this.cancels.remove(runId);
-      return 'finished';
+      return (await this.cancelResume(this.index.runs.get(runId)!, reason)) ? 'requested' : 'finished';
     }
     if (run.state.name === 'Scheduled' && run.startTime === undefined) {
       // Not started (a schedule's slot, waiting): Cancelled here and now, as its host would end it; the

@@ -147,6 +147,11 @@ export interface RunStore {
   claim(key: string): Promise<boolean>;
   /** Gives back this process's claim of `key` (what it claimed could not be done), for another to claim. */
   unclaim(key: string): Promise<void>;
+  /**
+   * The reason of a cancel asked of the resume holding `key` (a run's attempt: `attemptKey`) while it
+   * loaded, before it took the run over (requestCancel); undefined when none was.
+   */
+  cancelOfClaim(key: string): Promise<string | undefined>;
   /** The run and every subflow below it, parents first. */
   runTree(id: string): Promise<FlowRunSummary[]>;
   /**
@@ -167,6 +172,9 @@ export interface RunStore {
    * Asks whichever process runs `runId` to cancel it — this one, another on this machine (embedded: a file
    * it watches, cancelRequests.ts) or another machine (Postgres). A run not started yet on Postgres (waiting
    * for a worker) is cancelled at once; a run whose process is gone is settled Crashed, and `finished`.
+   * A run that ended and is being resumed (a live process holds its next attempt's claim, its flow
+   * loading) is `requested` too: the request goes to that claim (cancelOfClaim), and the resume cancels
+   * the run as soon as it takes it over, before its flow is called.
    */
   requestCancel(runId: string, reason: string): Promise<CancelOutcome>;
   /**

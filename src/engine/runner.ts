@@ -328,11 +328,24 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const summary = resumePlanFor(detail, detail.attempt + 1);
     const prior = await this.priorSubflows(detail.id);
     // The new attempt is this process's only if no other took it since the run was read (a second
-    // `flowdeck resume`, the editor's Resume, a worker): claimed when it is taken over, the flow loaded.
+    // `flowdeck resume`, the editor's Resume, a worker). Claimed before the flow loads: a second resume is
+    // refused at once, and a cancel meanwhile finds the run being resumed (RunStore.requestCancel).
     const claim = attemptKey(detail.id, detail.attempt + 1);
-    return this.withSlot(options.signal, async () =>
-      this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', claim }),
-    );
+    if (!(await this.store.claim(claim))) throw resumedMeanwhile(detail);
+    try {
+      // A claim taken over from a resume that died may come after that resume took the run over: the
+      // run is read again, and left to that attempt (Crashed by now, or soon) if it moved on.
+      await this.store.refresh();
+      const now = await this.store.get(detail.id);
+      if (now && now.attempt !== detail.attempt) throw resumedMeanwhile(detail);
+      return await this.withSlot(options.signal, async () =>
+        this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', claim }),
+      );
+    } catch (e) {
+      // Not taken over (the flow would not load, Ctrl-C while it did): the attempt is given back.
+      await this.store.unclaim(claim).catch(() => undefined);
+      throw e;
+    }
   }
 
   /**
@@ -599,16 +612,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private async adoptRoot(execution: Execution, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
     const { detail } = target;
     const { claim } = target;
-    if (claim !== undefined && !(await this.store.claim(claim))) {
-      throw resumedMeanwhile(detail);
-    }
-    if (claim !== undefined) {
-      // A claim taken over from a resume that died may come after that resume took the run over: the
-      // run is read again, and left to that attempt (Crashed by now, or soon) if it moved on.
-      await this.store.refresh();
-      const now = await this.store.get(detail.id);
-      if (now && now.attempt !== detail.attempt) throw resumedMeanwhile(detail);
-    }
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
     const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
     execution.root = live;
@@ -627,6 +630,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         await this.store.unclaim(claim).catch(() => undefined);
         throw execution.failedToRecord;
       }
+      // Cancelled while its flow loaded: the worker hears it before its start, so the flow is never called.
+      const cancelled = await this.store.cancelOfClaim(claim).catch(() => undefined);
+      if (cancelled !== undefined) this.cancel(detail.id, cancelled);
     }
     return summary.plan;
   }

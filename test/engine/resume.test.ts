@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -192,12 +192,12 @@ export default flow({ name: 'args' }, async () => { const v = readFileSync(${JSO
     assert.match(missing.stderr, /No run with id, id prefix or name 'no-such-run'/);
   });
 
-  it('two resumes of one run at once: one takes the new attempt, the other is refused saying so, and nothing runs twice (both ran it, one over the other)', async () => {
+  it('two resumes of one run at once: one takes the new attempt, the other is refused saying so before its flow loads, and nothing runs twice (both ran it, one over the other)', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
     const fixed = join(dir, 'fixed');
     const go = join(dir, 'go');
-    // Once fixed, its loading holds until the test says go: both resumes read the failed run before either takes it.
+    // Once fixed, its loading holds until the test says go: the resume that took the attempt is still loading when the other is refused.
     const ws = workspace({
       'twice.flow.ts': flowSource(`import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 if (existsSync(${JSON.stringify(fixed)})) {
@@ -218,9 +218,11 @@ export default flow({ name: 'twice' }, async () => (await step(1)) + (await step
     const failed = JSON.parse(first.stdout) as { id: string; name: string };
     writeFileSync(fixed, '');
     const both = [runCli(['resume', failed.name], { cwd: ws, env: { FLOWDECK_HOME: home } }), runCli(['resume', failed.name], { cwd: ws, env: { FLOWDECK_HOME: home } })];
-    await waitFor(() => readdirSync(dir).filter((f) => f.startsWith('loading-')).length === 2, 'both resumes to load the flow', 60_000);
+    const firstEnd = await Promise.race(both);
+    assert.equal(firstEnd.code, 2, `the refused one ends while the other loads: ${firstEnd.stderr}`);
     writeFileSync(go, '');
     const ends = await Promise.all(both);
+    assert.equal(readdirSync(dir).filter((f) => f.startsWith('loading-')).length, 1, 'only the resume that took the attempt loaded the flow');
     const won = ends.filter((e) => e.code === 0);
     const refused = ends.filter((e) => e.code !== 0);
     assert.equal(won.length, 1, ends.map((e) => `exit ${e.code}: ${e.stderr}`).join('\n---\n'));
@@ -238,29 +240,42 @@ export default flow({ name: 'twice' }, async () => (await step(1)) + (await step
   });
 });
 
-describe('a resume that died holding its claim', T, () => {
-  /**
-   * A flow whose task 2 fails (or does `unfixed`) until `fixed` exists, and whose loading holds while `hold` exists (writing
-   * `loading-<pid>` in `dir` first), until `go` does: a resume can be caught, or killed, while it loads.
-   */
-  function heldWhileLoading(dir: string, log: string, options: string, unfixed = "throw new Error('step 2 is not ready yet')"): string {
-    const at = (f: string) => JSON.stringify(join(dir, f));
-    return flowSource(`import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+/**
+ * A flow whose task 2 fails (or does `unfixed`) until `fixed` exists, and whose loading holds while `hold` exists (writing
+ * `loading-<pid>` in `dir` first), until `go` does: a resume can be caught, or killed, while it loads.
+ */
+function heldWhileLoading(dir: string, log: string, options: string, unfixed = "throw new Error('step 2 is not ready yet')"): string {
+  const at = (f: string) => JSON.stringify(join(dir, f));
+  return flowSource(`import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 if (existsSync(${at('hold')})) {
-  writeFileSync(${at('loading-')} + process.pid, '');
-  const wait = new Int32Array(new SharedArrayBuffer(4));
-  for (let i = 0; i < 3000 && !existsSync(${at('go')}); i++) Atomics.wait(wait, 0, 0, 20);
+writeFileSync(${at('loading-')} + process.pid, '');
+const wait = new Int32Array(new SharedArrayBuffer(4));
+for (let i = 0; i < 3000 && !existsSync(${at('go')}); i++) Atomics.wait(wait, 0, 0, 20);
 }
 const step = task({ name: 'step' }, async (i: number) => {
-  appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n');
-  if (i === 2 && !existsSync(${at('fixed')})) ${unfixed};
-  return i;
+appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n');
+if (i === 2 && !existsSync(${at('fixed')})) ${unfixed};
+return i;
 });
 export default flow(${options}, async () => (await step(1)) + (await step(2)));`);
-  }
+}
 
-  const loading = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('loading-'));
+/** The resumes that began to load the flow (by their files). */
+const loading = (dir: string): string[] => readdirSync(dir).filter((f) => f.startsWith('loading-'));
 
+/** A run of `heldWhileLoading` that failed in step 2, and the fix that lets step 2 pass now made. */
+async function failedHeldRun(): Promise<{ dir: string; log: string; home: string; ws: string; run: { id: string; name: string } }> {
+  const dir = tempDir();
+  const log = join(dir, 'effects.txt');
+  const home = tempDir();
+  const ws = workspace({ 'held.flow.ts': heldWhileLoading(dir, log, `{ name: 'held' }`) });
+  const failed = await runCli(['run', 'held.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+  assert.equal(failed.code, 1, failed.stderr);
+  writeFileSync(join(dir, 'fixed'), '');
+  return { dir, log, home, ws, run: JSON.parse(failed.stdout) as { id: string; name: string } };
+}
+
+describe('a resume that died holding its claim', T, () => {
   it('`flowdeck resume --crashed` killed while it loads the flow: the next one resumes the run (its claim is taken over), steps done once', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
@@ -297,43 +312,74 @@ export default flow(${options}, async () => (await step(1)) + (await step(2)));`
     assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 2 }, 'step 1 once in all; step 2 once killed, once resumed');
   });
 
-  it('a resume that waits while another takes the run over and dies is refused: the run is not run twice as one attempt', async () => {
-    const dir = tempDir();
-    const log = join(dir, 'effects.txt');
-    const home = tempDir();
-    const ws = workspace({ 'held.flow.ts': heldWhileLoading(dir, log, `{ name: 'held' }`) });
-    const failed = await runCli(['run', 'held.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
-    assert.equal(failed.code, 1, failed.stderr);
-    const run = JSON.parse(failed.stdout) as { id: string; name: string };
-    writeFileSync(join(dir, 'fixed'), '');
-    writeFileSync(join(dir, 'hold'), '');
-    const waiting = runCli(['resume', run.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
-    await waitFor(() => loading(dir).length === 1, 'the resume to load the flow', 60_000);
-    // Meanwhile another process claims attempt 2, takes the run over, and dies.
+  it('a resume that read the run just before another process took it over and died is refused (it takes the dead claim over and reads the run again): no attempt is run twice', async () => {
+    const { log, home, run } = await failedHeldRun();
+    const { runner, store } = await makeRunner(home);
+    // Between this resume's read of the run and its claim, another process claims attempt 2, takes the run over, and dies.
+    const claim = store.claim.bind(store);
     const states = JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'));
-    await inOwnProcess(
-      `require(${JSON.stringify(join(ROOT, 'src', 'engine', 'embeddedStore.ts'))}).EmbeddedStore.open(${JSON.stringify(home)})`,
-      `if (!(await store.claim('attempt:${run.id}:2'))) throw new Error('not claimed');
-       const s = require(${states}).state('AwaitingRetry', 'Resuming (attempt 2)');
-       const h = await store.openRun('${run.id}');
-       await h.append([{ k: 'state', runId: '${run.id}', name: s.name, ts: s.timestamp, message: s.message, attempt: 2 }]);
-       await h.setState(s, { attempt: 2 });`,
-    );
-    writeFileSync(join(dir, 'go'), '');
-    const refused = await waiting;
-    assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`Run '${run.name}' was resumed meanwhile \\(its attempt 2 was taken by another resume\\)`));
+    store.claim = async (key: string) => {
+      if (key === `attempt:${run.id}:2`) {
+        await inOwnProcess(
+          `require(${JSON.stringify(join(ROOT, 'src', 'engine', 'embeddedStore.ts'))}).EmbeddedStore.open(${JSON.stringify(home)})`,
+          `if (!(await store.claim('attempt:${run.id}:2'))) throw new Error('not claimed');
+           const s = require(${states}).state('AwaitingRetry', 'Resuming (attempt 2)');
+           const h = await store.openRun('${run.id}');
+           await h.append([{ k: 'state', runId: '${run.id}', name: s.name, ts: s.timestamp, message: s.message, attempt: 2 }]);
+           await h.setState(s, { attempt: 2 });`,
+        );
+      }
+      return claim(key);
+    };
+    await assert.rejects(runner.resume(run.id), new RegExp(`Run '${run.name}' was resumed meanwhile \\(its attempt 2 was taken by another resume\\)`));
     assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1 }, 'only the first attempt ran its steps');
+    await store.refresh();
+    const after = (await store.readRun(run.id))!;
+    assert.equal(after.attempt, 2);
+    // Attempt 2 is the dead process's (Crashed once its death is found); the refused resume added nothing.
+    const names = after.states.map((st) => st.name);
+    assert.deepEqual(names.slice(names.indexOf('Failed')).filter((n) => n !== 'Crashed'), ['Failed', 'AwaitingRetry'], names.join(' → '));
+  });
+});
+
+describe('a cancel while a resume loads the flow', T, () => {
+  it('cancels the resume as it takes the run over, before the flow is called: Cancelled in the new attempt, no step run again', async () => {
+    const { dir, log, home, ws, run } = await failedHeldRun();
+    writeFileSync(join(dir, 'hold'), '');
+    const resuming = runCli(['resume', run.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    await waitFor(() => loading(dir).length === 1, 'the resume to load the flow', 60_000);
+    // The run still shows Failed; the cancel finds its resume, and waits for it (a second later, the flow has loaded).
+    const cancel = runCli(['cancel', run.name, '--json', '--wait', '120'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    await waitFor(() => existsSync(join(home, 'runs', 'claims', `attempt_${run.id}_2.cancel`)), 'the cancel to be asked of the resume', 60_000);
+    writeFileSync(join(dir, 'go'), '');
+    const [c, r] = await Promise.all([cancel, resuming]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stderr, new RegExp(`Flow run '${run.name}' ended Failed and is being resumed: asked the process resuming it to cancel it`));
+    const doc = JSON.parse(c.stdout) as { outcome: string; state: { name: string; message: string } };
+    assert.deepEqual([doc.outcome, doc.state.name, doc.state.message], ['requested', 'Cancelled', 'Cancelled by flowdeck cancel']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout + r.stderr, /Finished in state Cancelled\('Cancelled by flowdeck cancel'\)/);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1 }, 'the flow was not called again: no step ran in attempt 2');
     const store = await EmbeddedStore.open(home, { readOnly: true });
     try {
       const after = (await store.readRun(run.id))!;
       assert.equal(after.attempt, 2);
-      // Attempt 2 is the dead process's (Crashed once its death is found); the refused resume added nothing.
-      const names = after.states.map((st) => st.name);
-      assert.deepEqual(names.slice(names.indexOf('Failed')).filter((n) => n !== 'Crashed'), ['Failed', 'AwaitingRetry'], names.join(' → '));
+      assert.deepEqual(after.states.map((st) => st.name), ['Pending', 'Running', 'Failed', 'AwaitingRetry', 'Cancelling', 'Cancelled']);
     } finally {
       await store.close();
     }
+    // The request went with that attempt: resumed again, the run completes.
+    rmSync(join(dir, 'hold'));
+    const again = await runCli(['resume', run.name, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual([(JSON.parse(again.stdout) as { attempt: number }).attempt, Object.fromEntries(effects(log))], [3, { 'step 1': 1, 'step 2': 2 }]);
+  });
+
+  it('a cancel of a run nobody resumes says it had already ended', async () => {
+    const { home, ws, run } = await failedHeldRun();
+    const c = await runCli(['cancel', run.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(c.code, 1, c.stderr);
+    assert.match(c.stdout, new RegExp(`Flow run '${run.name}' had already ended: Failed\\('step 2 is not ready yet'\\)\\. Nothing to cancel\\.`));
   });
 });
 

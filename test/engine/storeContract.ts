@@ -270,6 +270,36 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it("sends a cancel of an ended run to the live resume holding its next attempt's claim, and to nobody else", async () => {
+      await withSpace(backend, async (space, open) => {
+        const a = await open();
+        const b = await open();
+        const h = await a.createRun(newRun());
+        const failed = state('Failed', 'boom');
+        await h.append([{ k: 'state', runId: h.id, name: failed.name, ts: failed.timestamp, message: failed.message! }]);
+        await h.setState(failed, { endTime: failed.timestamp });
+        const key = `attempt:${h.id}:2`;
+        // Nobody resumes it: it had ended.
+        assert.equal(await b.requestCancel(h.id, 'stop'), 'finished');
+        assert.equal(await a.cancelOfClaim(key), undefined);
+        // A live resume holds attempt 2 (its flow loading): the cancel is its.
+        assert.equal(await a.claim(key), true);
+        assert.equal(await b.requestCancel(h.id, 'stop it'), 'requested');
+        assert.equal(await a.cancelOfClaim(key), 'stop it');
+        // Given back (the flow would not load), the request goes with the claim.
+        await a.unclaim(key);
+        assert.equal(await a.cancelOfClaim(key), undefined);
+        assert.equal(await b.requestCancel(h.id, 'stop'), 'finished');
+        // A dead resume's claim is nobody's to cancel, and whoever takes it over starts without its request.
+        await space.inDeadProcess(`console.log(await store.claim('${key}'));`);
+        assert.equal(await b.requestCancel(h.id, 'stop'), 'finished');
+        assert.equal(await a.claim(key), true);
+        assert.equal(await a.cancelOfClaim(key), undefined);
+        assert.equal(await b.requestCancel(h.id, 'now'), 'requested');
+        assert.equal(await a.cancelOfClaim(key), 'now');
+      });
+    });
+
     it('takes up a run waiting to start only while it waits: one cancelled by another instance meanwhile stays as the cancel ended it', async () => {
       await withSpace(backend, async (_space, open) => {
         const a = await open();

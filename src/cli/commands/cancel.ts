@@ -2,6 +2,7 @@
 import { formatState, isTerminal } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import type { FlowRunSummary } from '../../engine/records';
+import { attemptKey } from '../../engine/resumePlan';
 import type { RunStore } from '../../engine/runStore';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
@@ -18,7 +19,9 @@ export const CANCEL_HELP = `Usage: flowdeck cancel <run id, unique id prefix, or
 Cancels a run wherever it runs: a \`flowdeck run\` or \`flowdeck serve\` in a terminal, a VS Code window,
 or a worker on another machine (Postgres store). The run goes to Cancelling, its flow's AbortSignal fires,
 and its worker is stopped after a grace period. A run queued for a worker and not yet taken is Cancelled
-at once. Then waits for the run to end and prints its final state.
+at once. A run that ended and is being resumed (its flow still loading) is cancelled by its resume as soon
+as the resume takes it over, before the flow is called. Then waits for the run to end and prints its final
+state.
 
 Options:
   --reason TEXT    the Cancelled state's message (default: "Cancelled by flowdeck cancel")
@@ -70,14 +73,25 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
       report(latest, `${label} had already ended: ${formatState(latest.state)}. Nothing to cancel.`);
       return EXIT.runFailed;
     }
-    if (outcome === 'requested' && waitSeconds > 0) write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`${label} is ${run.state.name}: asked the process running it to cancel it…`));
-    const latest = outcome === 'requested' && waitSeconds > 0 ? await ended(store, run, waitSeconds * 1000) : ((await store.get(run.id)) ?? run);
+    // Ended, and being resumed (its flow loading): the request went to the resume.
+    const resuming = outcome === 'requested' && isTerminal(run.state.type);
+    if (outcome === 'requested' && waitSeconds > 0) {
+      const asked = resuming ? `ended ${run.state.name} and is being resumed: asked the process resuming it to cancel it…` : `is ${run.state.name}: asked the process running it to cancel it…`;
+      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`${label} ${asked}`));
+    }
+    const latest = outcome === 'requested' && waitSeconds > 0 ? await ended(store, run, resuming, waitSeconds * 1000) : ((await store.get(run.id)) ?? run);
     if (outcome === 'requested' && waitSeconds === 0) {
       report(latest, `${label}: cancel requested; the process running it ends it (\`flowdeck runs\` shows it Cancelled then).`);
       return EXIT.ok;
     }
-    if (!isTerminal(latest.state.type)) {
-      report(latest, `${label} is still ${latest.state.name} after ${waitSeconds} s; the request stands. \`flowdeck runs\` shows when it ends.`);
+    const notTaken = resuming && latest.attempt === run.attempt;
+    if (!isTerminal(latest.state.type) || (notTaken && (await store.cancelOfClaim(attemptKey(run.id, run.attempt + 1))) !== undefined)) {
+      const still = isTerminal(latest.state.type) ? 'still being resumed' : `still ${latest.state.name}`;
+      report(latest, `${label} is ${still} after ${waitSeconds} s; the request stands. \`flowdeck runs\` shows when it ends.`);
+      return EXIT.runFailed;
+    }
+    if (notTaken) {
+      report(latest, `${label}: its resume stopped before it took the run over; it stays ${formatState(latest.state)}.`);
       return EXIT.runFailed;
     }
     report(latest, `${label} - Finished in state ${formatState(latest.state)}`);
@@ -87,14 +101,19 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
   }
 }
 
-/** The run once it has ended, or as it is when `ms` have passed. */
-async function ended(store: RunStore, run: FlowRunSummary, ms: number): Promise<FlowRunSummary> {
+/**
+ * The run once it has ended, or as it is when `ms` have passed. A run being resumed (`resuming`) has ended
+ * once its new attempt has, or once its resume gave the attempt back without taking it (the flow would not
+ * load): then its request is gone with the claim.
+ */
+async function ended(store: RunStore, run: FlowRunSummary, resuming: boolean, ms: number): Promise<FlowRunSummary> {
   const deadline = Date.now() + ms;
   let latest = run;
   for (;;) {
     await store.refresh();
     latest = (await store.get(run.id)) ?? latest;
-    if (isTerminal(latest.state.type) || Date.now() >= deadline) return latest;
+    const over = !resuming || latest.attempt > run.attempt || (await store.cancelOfClaim(attemptKey(run.id, run.attempt + 1))) === undefined;
+    if ((isTerminal(latest.state.type) && over) || Date.now() >= deadline) return latest;
     await new Promise((r) => setTimeout(r, Math.min(LOOK_MS, Math.max(0, deadline - Date.now()))));
   }
 }

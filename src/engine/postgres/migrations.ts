@@ -154,6 +154,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "a cancel asked of a run's resume before it took the run over",
+    sql: `
+      -- Set on an attempt's claim (attempt:<run>:<n>) by a cancel that finds the run ended and its resume loading.
+      alter table :S.claims add column cancel_reason text;
+    `,
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;

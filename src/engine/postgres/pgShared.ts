@@ -11,6 +11,8 @@ import type { FlowRunSummary, RunRecord } from '../records';
 import { indexState } from '../runIndex';
 import type { CancelOutcome, QueuedRun, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
 import { isTerminal, state } from '../states';
+import { attemptKey } from '../resumePlan';
+import { liveSession } from './hostLease';
 import type { Channel } from './changeFeed';
 import { READ_BATCH, lineRecord } from './journalRows';
 import type { PgStore } from './pgStore';
@@ -59,11 +61,19 @@ export class PgShared implements SharedStore {
     const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'cancel a run'));
     try {
       await client.query('begin');
-      const { rows } = await client.query<{ state_type: string; journal_seq: string; name: string }>(`select state_type, journal_seq, name from ${this.store.t('runs')} where id = $1 for update`, [runId]);
+      const { rows } = await client.query<{ state_type: string; journal_seq: string; name: string; attempt: number }>(`select state_type, journal_seq, name, attempt from ${this.store.t('runs')} where id = $1 for update`, [runId]);
       const run = rows[0];
       let outcome: CancelOutcome;
       if (!run) outcome = 'unknown';
-      else if (isTerminal(run.state_type as FlowRunSummary['state']['type'])) outcome = 'finished';
+      else if (isTerminal(run.state_type as FlowRunSummary['state']['type'])) {
+        // Being resumed (its next attempt claimed by a live process, its flow loading): the request goes to
+        // that claim, where the resume looks once it has taken the run over — which waits for this row.
+        const { rowCount } = await client.query(
+          `update ${this.store.t('claims')} c set cancel_reason = $2 where key = $1 and ${liveSession(this.store.t('hosts'), 'c.session')}`,
+          [attemptKey(runId, run.attempt + 1), boundedReason(reason)],
+        );
+        outcome = rowCount === 1 ? 'requested' : 'finished';
+      }
       else if (run.state_type === 'SCHEDULED') {
         // Not taken yet: cancelled here and now; the worker that gets its job finds it finished.
         const s = state('Cancelled', boundedReason(reason));

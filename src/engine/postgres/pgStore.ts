@@ -488,7 +488,7 @@ export class PgStore implements RunStore {
     // what it claimed, or after: callers check which), one caller takes it over, the row locked meanwhile.
     const rows = await this.rows<{ key: string }>(
       `insert into ${this.t('claims')} as c (key, session) values ($1, $2)
-         on conflict (key) do update set session = excluded.session, claimed_at = now() where not ${liveSession(this.t('hosts'), 'c.session')}
+         on conflict (key) do update set session = excluded.session, claimed_at = now(), cancel_reason = null where not ${liveSession(this.t('hosts'), 'c.session')}
          returning key`,
       [key, this.lease!.id],
       'claim',
@@ -500,6 +500,11 @@ export class PgStore implements RunStore {
     this.assertWritable();
     // Only a claim of this process's own: another's stands.
     await this.rows(`delete from ${this.t('claims')} where key = $1 and session = $2`, [key, this.lease!.id], 'give back a claim');
+  }
+
+  async cancelOfClaim(key: string): Promise<string | undefined> {
+    const rows = await this.rows<{ cancel_reason: string | null }>(`select cancel_reason from ${this.t('claims')} where key = $1`, [key], 'read a claim');
+    return rows[0]?.cancel_reason ?? undefined;
   }
 
   async runTree(id: string): Promise<FlowRunSummary[]> {

@@ -160,7 +160,8 @@ export async function executeFlowRun(
         }
         scope.attempt = firstAttempt + attemptNo - 1;
         scope.retriesLeft = plan.retries - (attemptNo - 1);
-        emitFlowState(run.id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: scope.attempt, ...(scoped.deadline !== undefined ? { deadline: scoped.deadline } : {}) });
+        // Cancelled before it began (a resume cancelled while its flow loaded): it never ran, and says so.
+        if (!scoped.signal.aborted) emitFlowState(run.id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: scope.attempt, ...(scoped.deadline !== undefined ? { deadline: scoped.deadline } : {}) });
         return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout());
       }),
     );
