@@ -6,6 +6,7 @@
 import type { HostRequest } from './chartCard';
 import { applyChartDefaults, ChartGroup } from './chartSetup';
 import { h } from './dom';
+import { KeyedPart } from './keyedPart';
 import { LogView } from './logView';
 import { markdownRenderer } from './markdown';
 import { showNotice } from './notices';
@@ -75,9 +76,9 @@ class Dashboard {
   /** Other requests sent and not answered yet; the reply says how each went. */
   private readonly pending = new Set<number>();
   private nextRequest = 1;
-  private readonly topbar = h('div', { class: 'topbar-slot' });
+  private readonly topbar = new KeyedPart(h('div', { class: 'topbar-slot' }));
   private readonly notices = h('div', { class: 'notices', attrs: { role: 'status' } });
-  private readonly welcome = h('div', { class: 'welcome-slot' });
+  private readonly welcome = new KeyedPart(h('div', { class: 'welcome-slot' }));
   private readonly slots = {
     github: h('div', { class: 'slot slot-github' }),
     runs: h('div', { class: 'slot slot-runs' }),
@@ -85,6 +86,7 @@ class Dashboard {
     timeline: h('div', { class: 'slot slot-timeline' }),
     artifacts: h('div', { class: 'slot slot-artifacts' }),
   };
+  private readonly runs = new KeyedPart(this.slots.runs);
   private readonly grid = h(
     'div',
     { class: 'grid' },
@@ -193,17 +195,19 @@ class Dashboard {
   private render(): void {
     const model = this.model;
     if (!model) return;
-    if (!this.root.contains(this.grid)) this.root.replaceChildren(this.topbar, this.notices, this.welcome, this.grid);
+    if (!this.root.contains(this.grid)) this.root.replaceChildren(this.topbar.element, this.notices, this.welcome.element, this.grid);
     const ctx = this.context(model);
-    this.topbar.replaceChildren(renderTopbar(ctx));
+    // Drawn again only when what they show changed: a model comes whenever runs change anywhere.
+    const buttonsKey = JSON.stringify([[...this.starting].sort(), model.activeByFlow]);
     const empty = model.totalRuns === 0;
-    this.welcome.hidden = !empty;
+    this.topbar.draw(`${empty}${buttonsKey}`, () => renderTopbar(ctx));
+    this.welcome.element.hidden = !empty;
     this.grid.hidden = empty;
-    this.welcome.replaceChildren(empty ? renderWelcome(ctx) : '');
-    // The list is redrawn on every model; a keyboard user's focus moves to the same run's new row.
+    this.welcome.draw(`${empty}${buttonsKey}`, () => (empty ? renderWelcome(ctx) : ''));
+    // A keyboard user's focus moves to the same run's new row. Times show the day unless it is today.
     const focusedRun = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.runId : undefined;
-    this.slots.runs.replaceChildren(renderRuns(ctx));
-    if (focusedRun) this.slots.runs.querySelector<HTMLElement>(`[data-run-id="${CSS.escape(focusedRun)}"]`)?.focus();
+    const runsKey = JSON.stringify([model.recentRuns, model.totalRuns, model.logs.run?.id ?? null, new Date().toDateString()]);
+    if (this.runs.draw(runsKey, () => renderRuns(ctx)) && focusedRun) this.runs.element.querySelector<HTMLElement>(`[data-run-id="${CSS.escape(focusedRun)}"]`)?.focus();
     this.logs.setRun(model.logs, model.recentRuns);
     const buttons = { starting: [...this.starting].sort(), active: model.activeByFlow };
     this.redraw('github', JSON.stringify([model.github, model.compared, this.prefs, model.github.status === 'none' ? buttons : null]), () => renderGithub(ctx));
