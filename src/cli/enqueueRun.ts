@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { discoverFlows } from '../engine/flowDiscovery';
-import { ParameterError, parametersFromText } from '../engine/parameters';
+import { ParameterError, checkDeclarations, parametersFromText, validateParameters, type ParameterDeclarations } from '../engine/parameters';
 import { checkQueueName } from '../engine/postgres/queueName';
 import type { FlowSource } from '../engine/protocol';
 import { queuedFlowFor } from '../engine/queuedFlow';
@@ -49,6 +49,10 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   let parameters: Record<string, unknown>;
   try {
     parameters = { ...options.input.parameters, ...parametersFromText(flow.flowName, flow.parameters, options.input.parameterText, { mask: (t) => masker.mask(t) }) };
+    // Checked against that declaration as the worker will check them: parameters it would refuse never
+    // make a run. (The worker fills in the defaults; a declaration it cannot take is its to report.)
+    const declared = declarationsOrUndefined(flow.flowName, flow.parameters);
+    if (declared) validateParameters(flow.flowName, declared, parameters, { mask: (t) => masker.mask(t) });
   } catch (e) {
     if (!(e instanceof ParameterError)) throw e;
     write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
@@ -59,4 +63,13 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });
   if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, queue: options.queue, state: { type: run.state.type, name: run.state.name } }));
   return EXIT.ok;
+}
+
+/** A flow's declarations as the worker will take them; undefined when there are none, or none it would take. */
+function declarationsOrUndefined(flowName: string, declarations: unknown): ParameterDeclarations | undefined {
+  try {
+    return checkDeclarations(flowName, declarations);
+  } catch {
+    return undefined;
+  }
 }

@@ -269,6 +269,13 @@ export default flow({ name: 'gated' }, async () => { writeFileSync(${JSON.string
     const refused = await runCli(['run', `--store=${pgUrl()}`, 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--param', 'version=2.0', '--param', 'times=often'], { cwd: ws, env });
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /'times' must be a whole number, got "often"/);
+    // Parameters the worker would refuse are refused here, before a run is made (they used to be queued, and end Failed).
+    const unknown = await runCli(['run', `--store=${pgUrl()}`, 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--param', 'version=2.0', '--param', 'colour=red'], { cwd: ws, env });
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(unknown.stderr, /Invalid parameters for flow 'release': unknown parameter 'colour' \(expected one of: version, times\)/);
+    const wrongType = await runCli(['run', `--store=${pgUrl()}`, 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--params', '{"version": 2}'], { cwd: ws, env });
+    assert.equal(wrongType.code, 2, wrongType.stderr);
+    assert.match(wrongType.stderr, /'version' must be a string, got number 2/);
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
     try {
       assert.deepEqual((await store.readRun(id))!.parameters, { version: '2.0', times: 3 });
