@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { discoverFlows } from '../engine/flowDiscovery';
-import { ParameterError, checkDeclarations, parametersFromText, validateParameters, type ParameterDeclarations } from '../engine/parameters';
+import { ParameterError, parametersFromText, refusalOf } from '../engine/parameters';
 import { checkQueueName } from '../engine/postgres/queueName';
 import type { FlowSource } from '../engine/protocol';
 import { queuedFlowFor } from '../engine/queuedFlow';
@@ -50,9 +50,9 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   try {
     parameters = { ...options.input.parameters, ...parametersFromText(flow.flowName, flow.parameters, options.input.parameterText, { mask: (t) => masker.mask(t) }) };
     // Checked against that declaration as the worker will check them: parameters it would refuse never
-    // make a run. (The worker fills in the defaults; a declaration it cannot take is its to report.)
-    const declared = declarationsOrUndefined(flow.flowName, flow.parameters);
-    if (declared) validateParameters(flow.flowName, declared, parameters, { mask: (t) => masker.mask(t) });
+    // make a run. (The worker fills in the defaults.)
+    const refused = refusalOf(flow.flowName, flow.parameters, parameters, { mask: (t) => masker.mask(t) });
+    if (refused) throw refused;
   } catch (e) {
     if (!(e instanceof ParameterError)) throw e;
     write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
@@ -65,11 +65,3 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   return EXIT.ok;
 }
 
-/** A flow's declarations as the worker will take them; undefined when there are none, or none it would take. */
-function declarationsOrUndefined(flowName: string, declarations: unknown): ParameterDeclarations | undefined {
-  try {
-    return checkDeclarations(flowName, declarations);
-  } catch {
-    return undefined;
-  }
-}

@@ -149,6 +149,27 @@ const TYPES: readonly string[] = ['string', 'number', 'integer', 'boolean', 'obj
 const FIELDS: readonly string[] = ['type', 'description', 'default', 'required', 'enum', 'pattern', 'minimum', 'maximum'];
 
 /**
+ * The problems the worker will find with `given` for a flow whose declaration was read without running it
+ * (a literal `parameters: {…}`): a ParameterError, or undefined when it will take them — also when there is
+ * no declaration, or one the worker would refuse itself (it says so when it loads the flow).
+ */
+export function refusalOf(flowName: string, declarations: unknown, given: Record<string, unknown>, options: ValidationOptions = {}): ParameterError | undefined {
+  let declared: ParameterDeclarations | undefined;
+  try {
+    declared = checkDeclarations(flowName, declarations);
+  } catch {
+    return undefined;
+  }
+  try {
+    validateParameters(flowName, declared, given, options);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ParameterError) return e;
+    throw e;
+  }
+}
+
+/**
  * Checks that a declaration itself is well-formed (it comes from untrusted flow files): known types and
  * fields, a valid pattern, and a default that fits its own declaration.
  */

@@ -2,13 +2,16 @@
  * A Postgres store in a real VS Code: with `flowdeck.store` set to a postgres:// URL, the Workers view
  * lists a live `flowdeck worker` (another process, its own host name); a run queued from the CLI appears
  * in the Runs view live, is run by that worker to Completed, and its tooltip names the worker's host; "Run
- * on Workers…" queues a run from the editor that the worker completes; the editor's connection cut (it
+ * on Workers…" queues a run from the editor that the worker completes (asking first for the parameters a
+ * flow cannot run without); the editor's connection cut (it
  * reaches Postgres through a forwarder of this test's) shows a status bar warning while the views keep
  * their rows, and restored, the warning goes; the worker, stopped, leaves the Workers view.
  *
  *   export FLOWDECK_TEST_PG_URL=$(bash test/support/pg-up.sh | tail -n 1)
  *   bash test/e2e/run.sh test/e2e/postgres.e2e.ts
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -22,6 +25,11 @@ import { clearNotifications, metric, paneRows, rowByLabel, runRow, sidebarPane, 
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const WORKER = 'e2e-worker-1';
+
+/** A flow that cannot run without a value: `who` is required and has no default. */
+const GREET_FLOW = `import { flow } from 'flowdeck';
+export default flow({ name: 'greet', parameters: { who: { type: 'string', required: true } } }, async ({ who }: { who: string }) => \`Hello \${who}\`);
+`;
 
 /** Expands a side-bar pane (a view of the Flowdeck container) if it is collapsed. */
 async function expandPane(page: Page, title: string): Promise<void> {
@@ -124,6 +132,45 @@ describe('Flowdeck in code-server: a Postgres store shared with a worker', { ski
       try {
         const { run } = await store.resolve(name);
         assert.deepEqual([run?.flowName, run?.state.name, run?.owner.hostname], ['hello', 'Completed', WORKER], 'the worker ran it');
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  test('Run on Workers… asks for the parameters a flow needs (a required one without a default) before queuing; the worker runs it with them', async () => {
+    await withDiagnostics(page, server, 'postgres-run-on-workers-parameters', async () => {
+      fs.writeFileSync(path.join(workspace, 'greet.flow.ts'), GREET_FLOW);
+      await expandPane(page, 'Runs');
+      await clearNotifications(page);
+      // A new file is offered once the editor has read it: the picker is opened again until it is.
+      await until(page, "the flow picker to offer 'greet'", 60_000, async () => {
+        await runCommand(page, 'Flowdeck: Run on Workers…');
+        try {
+          await pickQuickItem(page, 'greet', { timeoutMs: 3_000 });
+          return true;
+        } catch {
+          await page.keyboard.press('Escape');
+          return undefined;
+        }
+      });
+      const input = quickInput(page).locator('input');
+      const title = quickInput(page).locator('.quick-input-title');
+      await until(page, 'the queue input', 15_000, async () => ((await input.inputValue().catch(() => '')) === 'default' ? true : undefined));
+      await input.press('Enter');
+      // Without a value for `who` the worker would refuse the run: it is asked for, in the same form as Run Flow with Parameters.
+      await until(page, "the prompt for 'who'", 15_000, async () => ((await title.innerText().catch(() => '')).includes('Run greet (1/1): who') ? true : undefined));
+      await input.fill('Ada');
+      await input.press('Enter');
+      const toast = page.locator('.notification-toast').filter({ hasText: /Queued flow run '[a-z]+-[a-z]+' on queue 'default'/ }).first();
+      await toast.waitFor({ state: 'visible', timeout: 30_000 });
+      const name = /Queued flow run '([a-z]+-[a-z]+)'/.exec(await toast.innerText())![1]!;
+      await waitForRunState(page, name, 'Completed', 120_000);
+      const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+      try {
+        const { run } = await store.resolve(name);
+        const detail = (await store.readRun(run!.id))!;
+        assert.deepEqual([detail.flowName, detail.parameters, detail.state.name], ['greet', { who: 'Ada' }, 'Completed']);
       } finally {
         await store.close();
       }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parameterInput } from '../../src/cli/parameterArgs';
-import { ParameterError, checkDeclarations, parametersFromText, validateParameters, type ParameterDeclarations } from '../../src/engine/parameters';
+import { ParameterError, checkDeclarations, parametersFromText, refusalOf, validateParameters, type ParameterDeclarations } from '../../src/engine/parameters';
 import { toJsonView } from '../../src/engine/serializer';
 import { SecretMasker } from '../../src/engine/secrets';
 
@@ -142,5 +142,20 @@ describe('declarations', { timeout: 30_000 }, () => {
     assert.throws(() => checkDeclarations('f', { n: { type: 'number', defualt: 1 } }), /parameter 'n' has an unknown field 'defualt'; the fields are type, description, default/);
     assert.throws(() => checkDeclarations('f', { n: { type: 'number', minimum: '1' } }), /minimum must be a number/);
     assert.deepEqual(checkDeclarations('f', { n: { type: 'integer', default: 2, minimum: 1 } }), { n: { type: 'integer', default: 2, minimum: 1 } });
+  });
+});
+
+describe('what a worker will refuse, judged before queuing (refusalOf)', { timeout: 30_000 }, () => {
+  const declared = { who: { type: 'string', required: true }, times: { type: 'integer', default: 1 } };
+  it('names the problems of parameters the declaration refuses, and takes what it accepts (defaults applying)', () => {
+    const missing = refusalOf('greet', declared, {});
+    assert.ok(missing instanceof ParameterError);
+    assert.equal(missing.message, "Invalid parameters for flow 'greet': missing required parameter 'who'");
+    assert.match(refusalOf('greet', declared, { who: 'Ada', times: 'often' })!.message, /'times' must be an integer, got the string "often"/);
+    assert.equal(refusalOf('greet', declared, { who: 'Ada' }), undefined);
+  });
+  it('leaves to the worker a flow without a declaration, and a declaration the worker itself refuses', () => {
+    assert.equal(refusalOf('any', undefined, { anything: 1 }), undefined);
+    assert.equal(refusalOf('bad', { who: { type: 'strng' } }, {}), undefined);
   });
 });
