@@ -20,6 +20,7 @@ import {
   newPage,
   openViewContainer,
   openWorkbench,
+  quickInput,
   runCommand,
   screenshot,
   startCodeServer,
@@ -40,6 +41,7 @@ import {
   PREFECT_LINE,
   runFlowFromTree,
   runRow,
+  runRows,
   sidebarPane,
   waitForOutputLog,
   waitForRunState,
@@ -161,6 +163,36 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       assert.match(lines.at(-1)!, new RegExp(`\\| INFO +\\| Flow run '${runName}' - Finished in state Completed\\(\\)$`));
       for (const l of lines) assert.match(l, PREFECT_LINE);
       await screenshot(page, 'output-hello');
+    });
+  });
+
+  test('Run Flow on a flow that cannot run without a value asks for it (the form of Run Flow with Parameters), then runs with it', async () => {
+    await withDiagnostics(page, server, 'run-flow-needs-value', async () => {
+      const file = `${dirs.workspace}/guest.flow.ts`;
+      fs.writeFileSync(file, GUEST_FLOW);
+      try {
+        const row = flowRow(page, 'guest');
+        await row.waitFor({ state: 'visible', timeout: 30_000 });
+        const before = new Set((await runRows(page)).map((r) => r.label));
+        await clickInlineAction(row, 'Run Flow');
+        const input = quickInput(page).locator('input');
+        await quickInput(page).locator('.quick-input-title', { hasText: 'Run guest (1/1): who' }).waitFor({ state: 'visible', timeout: 15_000 });
+        await input.fill('Ada');
+        await input.press('Enter');
+        let runName: string | undefined;
+        const deadline = Date.now() + 30_000;
+        while (!runName) {
+          runName = (await runRows(page)).find((r) => r.label !== '' && !before.has(r.label) && !/^Load more/.test(r.label) && !/^\d[\d,]* runs? ·/.test(r.description))?.label;
+          if (!runName && Date.now() > deadline) throw new Error('no new run appeared in the Runs view within 30 s of answering');
+          if (!runName) await page.waitForTimeout(50);
+        }
+        await waitForRunState(page, runName, 'Completed', 60_000);
+        await waitForOutputChannel(page, 'Flowdeck', `Flow run '${runName}' - Hello, Ada`, { timeoutMs: 30_000 });
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+      // Gone from the Flows view (redrawn whole, as a file went) before the next test clicks in it.
+      await flowRow(page, 'guest').waitFor({ state: 'detached', timeout: 30_000 });
     });
   });
 
@@ -561,6 +593,13 @@ describe('Flowdeck in code-server: trusted workspace', () => {
     });
   });
 });
+
+/** A flow that cannot run without a value: `who` is required and has no default. */
+const GUEST_FLOW = `import { flow, getRunLogger } from 'flowdeck';
+export default flow({ name: 'guest', parameters: { who: { type: 'string', required: true } } }, async ({ who }: { who: string }) => {
+  getRunLogger().info(\`Hello, \${who}\`);
+});
+`;
 
 /** Closes the dashboard's notices, so screenshots show the charts under them. */
 async function dismissNotices(frame: ReturnType<typeof webviewFrame>): Promise<void> {

@@ -2,9 +2,8 @@
 import * as vscode from 'vscode';
 import { checkQueueName, DEFAULT_QUEUE } from '../../engine/postgres/queueName';
 import { queuedFlowFor } from '../../engine/queuedFlow';
-import { ParameterError, refusalOf } from '../../engine/parameters';
 import { flowRefFrom } from '../flows/pickFlow';
-import { promptParameters } from '../parameters/promptParameters';
+import { neededParameters } from '../parameters/neededParameters';
 import type { Flowdeck } from '../services';
 
 export function registerRunOnWorkers(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
@@ -36,20 +35,8 @@ async function runOnWorkers(flowdeck: Flowdeck, context: vscode.ExtensionContext
   });
   if (queue === undefined) return;
   await context.globalState.update('flowdeck.lastQueue', queue);
-  // Queued with the declared defaults, unless the flow needs values (a required parameter without a
-  // default): then asked for, as Run Flow with Parameters does — a run its worker would refuse is not queued.
-  let parameters: Record<string, unknown> = {};
-  if (refusalOf(ref.flowName, ref.parameters, parameters)) {
-    try {
-      const asked = await promptParameters(ref.flowName, ref.parameters);
-      if (asked === undefined) return;
-      parameters = asked;
-    } catch (e) {
-      if (!(e instanceof ParameterError)) throw e;
-      void vscode.window.showErrorMessage(`${e.message}. Run the flow on workers again with other values.`);
-      return;
-    }
-  }
+  const parameters = await neededParameters(ref.flowName, ref.parameters, 'Run the flow on workers again with other values.');
+  if (parameters === undefined) return;
   const root = ref.source.kind === 'file' ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(ref.source.path))?.uri.fsPath : undefined;
   try {
     const flow = await queuedFlowFor(ref.source, root ?? '/', ref.flowName);
