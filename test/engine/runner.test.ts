@@ -867,3 +867,42 @@ describe('flow files', () => {
     assert.equal(await store.count(), 0);
   });
 });
+
+describe('task runs are on record in the order they began', { timeout: 120_000 }, () => {
+  const names = async (files: Record<string, string>, entry: string): Promise<{ live: string[]; stored: string[] }> => {
+    const { detail, store } = await run(files, entry);
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    return { live: detail.taskRuns.map((t) => t.name), stored: (await store.readRun(detail.id))!.taskRuns.map((t) => t.name) };
+  };
+  const inOrder = (n: number) => Array.from({ length: n }, (_, i) => `step-${i}`);
+
+  it('when a task turns slow mid-map (its next runs go out at their start, those held back before them go first)', async () => {
+    // Item 5 keeps the worker busy 80 ms (over SLOW_MS), so item 6 goes out at its start while 1–5 are still held back.
+    const got = await names(
+      { 'slow.flow.ts': flowSource(`const step = task({ name: 'step' }, async (i: number) => {
+  if (i === 5) { const t = Date.now(); while (Date.now() - t < 80) {} }
+  await new Promise((r) => setTimeout(r, 100));
+  return i;
+});
+export default flow({ name: 'turns-slow' }, async () => (await step.map([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])).length);`) },
+      'slow.flow.ts',
+    );
+    assert.deepEqual(got, { live: inOrder(10), stored: inOrder(10) });
+  });
+
+  it('when a task run ends before one that began earlier and is still held back (it overtook it)', async () => {
+    // Item 2 lets item 1 go on and ends first, all in one turn of the event loop (the worker never falls idle).
+    const got = await names(
+      { 'overtake.flow.ts': flowSource(`let release: () => void = () => undefined;
+const gate = new Promise<void>((r) => (release = r));
+const step = task({ name: 'step' }, async (i: number) => {
+  if (i === 1) await gate;
+  if (i === 2) release();
+  return i;
+});
+export default flow({ name: 'overtaken' }, async () => (await step.map([0, 1, 2, 3])).length);`) },
+      'overtake.flow.ts',
+    );
+    assert.deepEqual(got, { live: inOrder(4), stored: inOrder(4) });
+  });
+});

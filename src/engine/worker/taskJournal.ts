@@ -3,8 +3,9 @@
  * worker's buffer goes out (a quick task, most tasks of a big map) is one `trun` record instead of four
  * (`task`, `tstate` Running, `result`, `tstate` Completed). Its start is held back: it goes out as
  * `task` + Running only when the task is still running when the worker falls idle (it waits for I/O:
- * the views show it running within the flush interval), when it logs, retries or fails, or when the
- * process exits. A task with a timeout is never held back: the host must see its deadline at once.
+ * the views show it running within the flush interval), when it logs, retries or fails, when a task run
+ * that began after it goes out (task runs are on record in the order they began), or when the process
+ * exits. A task with a timeout is never held back: the host must see its deadline at once.
  *
  * Only a task that has shown itself quick is held back. The first run of each task in a worker, and every
  * run of a task whose code last kept the worker busy for SLOW_MS or more before it returned (or returned
@@ -102,9 +103,14 @@ export class TaskJournal {
     if (isQuick !== this.knownQuick && (this.knownQuick !== undefined || quick.size < MAX_NAMES)) quick.set(this.taskName, isQuick);
   }
 
-  /** The task run's creation (and, if it started, its start) goes out now. */
+  /**
+   * The task run's creation (and, if it started, its start) goes out now — after those of the task runs
+   * held back before it, which began first: task runs are on record in the order they began (a map's in
+   * its items' order), also when a task turns slow mid-map and its next runs go out at their start.
+   */
   materialize(): void {
     if (this.started) return;
+    while (firstHeld !== undefined && firstHeld !== this) firstHeld.materialize();
     this.started = true;
     this.letGo();
     emit({ k: 'task', runId: this.runId, id: this.id, name: this.name, taskName: this.taskName, ts: this.ts, ...this.extras });
@@ -128,6 +134,9 @@ export class TaskJournal {
       if (kept) sendResult(this.runId, this.id, kept);
       return this.state(name, message);
     }
+    // Task runs held back before it, still going (it overtook them), go out first: on record in the order
+    // they began. (In a map of quick tasks they end in order, and none is.)
+    while (firstHeld !== undefined && firstHeld !== this) firstHeld.materialize();
     this.letGo();
     this.started = true;
     // Filled in place, not spread together: a big map makes one of these per task run.
