@@ -4,8 +4,10 @@
  * (`task`, `tstate` Running, `result`, `tstate` Completed). Its start is held back: it goes out as
  * `task` + Running only when the task is still running when the worker falls idle (it waits for I/O:
  * the views show it running within the flush interval), when it logs, retries or fails, when a task run
- * that began after it goes out (task runs are on record in the order they began), or when the process
- * exits. A task with a timeout is never held back: the host must see its deadline at once.
+ * that began after it goes out at its start or ends before it (task runs are on record in the order they
+ * began; only a held-back one that logs, retries or fails goes out alone: its neighbours in a map would
+ * otherwise all cost four records), or when the process exits. A task with a timeout is never held back:
+ * the host must see its deadline at once.
  *
  * Only a task that has shown itself quick is held back. The first run of each task in a worker, and every
  * run of a task whose code last kept the worker busy for SLOW_MS or more before it returned (or returned
@@ -89,7 +91,9 @@ export class TaskJournal {
       return;
     }
     // The task's first run or a slow task: on record before its code runs, which may keep the worker from
-    // writing until it returns.
+    // writing until it returns — after the task runs held back, which began before it (a task that turned
+    // slow mid-map: its next runs go out at their start, after the earlier ones still held back).
+    if (!this.started) releaseHeld();
     this.materialize();
     this.state(attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: attemptNo, ...(deadline !== undefined ? { deadline } : {}) }, first);
   }
@@ -103,14 +107,9 @@ export class TaskJournal {
     if (isQuick !== this.knownQuick && (this.knownQuick !== undefined || quick.size < MAX_NAMES)) quick.set(this.taskName, isQuick);
   }
 
-  /**
-   * The task run's creation (and, if it started, its start) goes out now — after those of the task runs
-   * held back before it, which began first: task runs are on record in the order they began (a map's in
-   * its items' order), also when a task turns slow mid-map and its next runs go out at their start.
-   */
+  /** The task run's creation (and, if it started, its start) goes out now. */
   materialize(): void {
     if (this.started) return;
-    while (firstHeld !== undefined && firstHeld !== this) firstHeld.materialize();
     this.started = true;
     this.letGo();
     emit({ k: 'task', runId: this.runId, id: this.id, name: this.name, taskName: this.taskName, ts: this.ts, ...this.extras });
