@@ -40,7 +40,7 @@ export interface Checkpoint {
   /** The attempt that ran it. */
   attempt: number;
   taskRunId: string;
-  /** The result: flattened (devalue) inline, or a file in `resultsDir`. */
+  /** The result: its stored form (serializer.ts) inline, or a file in `resultsDir`. */
   value?: unknown;
   ref?: ResultRef;
 }

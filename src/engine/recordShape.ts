@@ -5,7 +5,7 @@
  */
 import { ARTIFACT_KEY_PATTERN, ARTIFACT_LIMITS, artifactProblem, type ArtifactData } from './artifacts';
 import type { CallIdentity, IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
-import { flatten } from './serializer';
+import { flatten, isStoredForm } from './serializer';
 import { isStateName, type Failure, type State } from './states';
 
 type Obj = Record<string, unknown>;
@@ -78,7 +78,7 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       if (!str(v.id) || !str(v.name) || !str(v.taskName) || !num(v.ts) || !num(v.start) || !num(v.end) || !isStateName(v.state)) return undefined;
       if (!optStr(v.message) || !optNum(v.attempt) || !optStr(v.cacheKey) || !optStr(v.note)) return undefined;
       if (v.tags !== undefined && !(Array.isArray(v.tags) && v.tags.every(str))) return undefined;
-      if (v.value !== undefined && !(Array.isArray(v.value) || typeof v.value === 'number')) return undefined;
+      if (v.value !== undefined && !isStoredForm(v.value)) return undefined;
       const r: RunRecord = { k: 'trun', runId, id: v.id, name: v.name, taskName: v.taskName, ts: v.ts, start: v.start, end: v.end, state: v.state };
       if (v.message !== undefined) r.message = v.message as string;
       if (v.attempt !== undefined) r.attempt = v.attempt as number;
@@ -131,7 +131,7 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       if (v.value !== undefined) {
         // 0.1.0 stored plain JSON (and no runId); today's records hold the serializer's flattened form.
         if (!str(v.runId)) r.value = flatten(v.value);
-        else if (Array.isArray(v.value) || typeof v.value === 'number') r.value = v.value;
+        else if (isStoredForm(v.value)) r.value = v.value;
         else return undefined;
       }
       return r;

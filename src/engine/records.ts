@@ -97,7 +97,7 @@ export interface TaskRunRecord {
   tags?: string[];
   /** Time spent in AwaitingConcurrencySlot, waiting for a slot of a limited tag (every attempt's). */
   slotWaitMs?: number;
-  /** The stored result (devalue-flattened), when the task persisted one inline. */
+  /** The stored result (its stored form, serializer.ts), when the task persisted one inline. */
   result?: StoredValue;
   resultRef?: ResultRef;
 }

@@ -30,7 +30,7 @@ interface Header {
   expiresAt?: number;
 }
 
-/** `<home>/cache/<hash>.dv`: a JSON header line, then the value's devalue text. */
+/** `<home>/cache/<hash>.dv`: a JSON header line, then the value's stored text (serializer.ts). */
 export class FileResultCache implements ResultCache {
   readonly dir: string;
   /** The purge going on, if one is. */

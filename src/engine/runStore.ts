@@ -134,7 +134,7 @@ export interface RunStore {
    * undefined when the run's journal is gone.
    */
   readArtifacts(id: string): Promise<Artifact[] | undefined>;
-  /** The text (devalue) of a result stored out of line. */
+  /** The stored text (serializer.ts) of a result stored out of line. */
   readResultText(runId: string, ref: ResultRef): Promise<string>;
   /** The local folder a run's out-of-line results are in (the worker reads and writes them there). */
   resultsDir(runId: string): string;

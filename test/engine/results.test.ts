@@ -5,7 +5,7 @@
  * cannot be kept fails its task naming the task and the path, unless the task says persistResult: false.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flowSource, makeRunner, runCli, tempDir, valueOf, workspace } from '../support/engine';
@@ -137,4 +137,36 @@ export const passes = flow({ name: 'passes' }, async () => (await passed()).rows
     assert.equal(valueOf(passed), 42);
     assert.equal(passed.taskRuns[0]!.state.name, 'Completed');
   });
+
+  it('a large plain result is kept as its JSON, reused on resume with the task it was passed to, and printed by --json', async () => {
+    const gate = join(tempDir(), 'fixed');
+    const ws = workspace({
+      'rows.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+const rows = task({ name: 'rows' }, async (n: number) => Array.from({ length: n }, (_, i) => ({ id: i, name: 'item ' + i, ok: i % 2 === 0 })));
+const sum = task({ name: 'sum' }, async (r: { id: number }[]) => r.reduce((a, x) => a + x.id, 0));
+const after = task({ name: 'after' }, async () => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); });
+export default flow({ name: 'rows' }, async () => { const r = await rows(50_000); const total = await sum(r); await after(); return { total, rows: r }; });`),
+    });
+    const home = tempDir();
+    const failed = await runCli(['run', 'rows.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(failed.code, 1, failed.stderr);
+    const { id } = JSON.parse(failed.stdout) as { id: string };
+    const kept = readdirSync(join(home, 'runs', `${id}.results`));
+    assert.equal(kept.length, 1, 'the rows, kept in a file of their own');
+    assert.ok(readFileSync(join(home, 'runs', `${id}.results`, kept[0]!), 'utf8').startsWith('{"json":[{"id":0,"name":"item 0","ok":true},'));
+    writeFileSync(gate, '');
+    const resumed = await runCli(['resume', id, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const run = JSON.parse(resumed.stdout) as { result: { total: number; rows: unknown[] }; taskRuns: { name: string; state: { name: string } }[] };
+    // sum-0, given the 50,000 rows, was reused, not run again.
+    assert.deepEqual(
+      run.taskRuns.map((t) => `${t.name} ${t.state.name}`),
+      ['rows-0 Completed', 'sum-0 Completed', 'after-0 Failed', 'rows-0 Cached', 'sum-0 Cached', 'after-0 Completed'],
+    );
+    assert.equal(run.result.total, (50_000 * 49_999) / 2);
+    assert.equal(run.result.rows.length, 50_000);
+    assert.deepEqual(run.result.rows[49_999], { id: 49_999, name: 'item 49999', ok: false });
+  });
 });
+
