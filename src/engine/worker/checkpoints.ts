@@ -8,27 +8,49 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Checkpoint } from '../protocol';
 import type { CallIdentity } from '../records';
-import { deserialize, parseSerialized, serialize } from '../serializer';
+import { deserialize, devalueText, identityText, parseSerialized } from '../serializer';
 
 /** A completed call this worker can hand back: from the journal, or the value itself (same process). */
 export type Reusable = Checkpoint | { argsHash: string; attempt: number; taskRunId: string; live: unknown };
 
-/** The `n`th call of `name` with these arguments. Arguments that cannot be serialized get no hash: never reused. */
-export function callIdentity(name: string, n: number, args: readonly unknown[]): CallIdentity {
+/**
+ * The `n`th call of `name` with these arguments. Arguments that cannot be serialized get no hash: never
+ * reused. `legacy`: always from devalue's text, as versions before identityText hashed every call (a
+ * subflow's, which the host matches against earlier attempts without the arguments at hand).
+ */
+export function callIdentity(name: string, n: number, args: readonly unknown[], legacy = false): CallIdentity {
   const key = `${name}#${n}`;
   try {
-    const text = serialize(args);
-    // Short arguments stand for themselves (cheaper than a hash, and as exact); longer ones are hashed.
-    return { key, argsHash: text.length <= 40 ? `=${text}` : createHash('sha1').update(text).digest('base64url') };
+    return { key, argsHash: argsHash(args, legacy) };
   } catch {
     return { key };
   }
 }
 
-/** A checkpoint for `call`, if an earlier attempt completed the same call with the same arguments. */
-export function reusableFor(checkpoints: ReadonlyMap<string, Reusable>, call: CallIdentity): Reusable | undefined {
+function argsHash(args: readonly unknown[], legacy: boolean): string {
+  const { json, text } = legacy ? { json: false, text: devalueText(args) } : identityText(args);
+  const sha1 = (t: string): string => createHash('sha1').update(t).digest('base64url');
+  // Long plain arguments are hashed from their JSON, marked so (base64url has no ':'). Short arguments
+  // stand for themselves (cheaper than a hash, and as exact); longer ones are hashed.
+  if (json) return `j:${sha1(text)}`;
+  return text.length <= 40 ? `=${text}` : sha1(text);
+}
+
+/**
+ * A checkpoint for `call`, if an earlier attempt completed the same call with the same arguments. A
+ * checkpoint hashed from devalue's text by an earlier version, for a call now hashed from its JSON, is
+ * checked against the devalue hash of `args`: a run begun before an upgrade reuses what it did.
+ */
+export function reusableFor(checkpoints: ReadonlyMap<string, Reusable>, call: CallIdentity, args: readonly unknown[]): Reusable | undefined {
   const cp = checkpoints.get(call.key);
-  return cp && call.argsHash !== undefined && cp.argsHash === call.argsHash ? cp : undefined;
+  if (cp === undefined || call.argsHash === undefined) return undefined;
+  if (cp.argsHash === call.argsHash) return cp;
+  if (!call.argsHash.startsWith('j:') || cp.argsHash.startsWith('j:') || cp.argsHash.startsWith('=')) return undefined;
+  try {
+    return argsHash(args, true) === cp.argsHash ? cp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The value a checkpoint stands for. */

@@ -97,7 +97,7 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
   const scope = parent.scope;
   const n = scope.subflowCounters.get(name) ?? 0;
   scope.subflowCounters.set(name, n + 1);
-  const call = callIdentity(`flow:${name}`, n, [validated]);
+  const call = callIdentity(`flow:${name}`, n, [validated], true);
   const run = (await request({
     op: 'subflow',
     parentRunId: parent.flowRunId,

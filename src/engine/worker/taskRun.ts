@@ -134,7 +134,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
   }
   const keep = options.persistResult !== false;
   const call = keep ? callIdentity(options.name, index, args) : undefined;
-  const reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call) : undefined;
+  const reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call, args) : undefined;
   // One object, filled in place: a big map makes one per task run.
   const extras: TaskExtras = {};
   if (cacheKey !== undefined) extras.cacheKey = cacheKey;
