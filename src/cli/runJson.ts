@@ -1,7 +1,7 @@
 /** The JSON shape `flowdeck run --json` and `flowdeck runs --json` print for a run. */
 import type { FlowRunDetail, ResultRef, RunTrigger, StoredValue, TaskRunRecord } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
-import { deserialize, parseSerialized, toJsonView } from '../engine/serializer';
+import { storedJsonView, textJsonView } from '../engine/serializer';
 import type { State } from '../engine/states';
 
 export interface RunJson {
@@ -60,8 +60,8 @@ function stateJson(s: State): RunJson['state'] {
 
 /** The JSON view of a stored result; one stored out of line is read only when `loadFiles`. */
 export async function resultJson(store: RunStore, runId: string, stored: StoredValue | undefined, ref: ResultRef | undefined, loadFiles: boolean): Promise<unknown> {
-  if (stored) return toJsonView(deserialize(stored.dv));
-  if (ref && loadFiles) return toJsonView(parseSerialized(await store.readResultText(runId, ref)));
+  if (stored) return storedJsonView(stored.dv);
+  if (ref && loadFiles) return textJsonView(await store.readResultText(runId, ref));
   return null;
 }
 

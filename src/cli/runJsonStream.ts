@@ -1,36 +1,42 @@
 /**
  * A run's JSON (runJson.ts) written as its task runs are read (RunStore.readRunParts), for runs too large
  * to hold: the very text `JSON.stringify(runJson(run), null, 2)` gives — pretty-printed, as `runs --json`
- * and `run --json` have always printed it — every line indented by `indent`, and never held whole.
+ * and `run --json` have always printed it — and never held whole.
  */
 import type { FlowRunDetail } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import type { RunParts } from '../engine/runTaskStream';
 import { writeDrained } from './io';
-import { runJson } from './runJson';
+import { runJson, type RunJson } from './runJson';
 import { taskRunJsonText } from './taskRunJsonText';
 
-/** The task runs' key in the printed run: only the run's own keys start a line after two spaces. */
-const TASK_RUNS = '\n  "taskRuns": []';
-
-export async function writeRunJson(parts: RunParts, store: RunStore, write: (text: string) => Promise<void>, options: { loadResultFiles: boolean; indent: string }): Promise<void> {
+/**
+ * Writes a run's JSON, its task runs a batch at a time. `nested`: as an element of a printed array, every
+ * line indented one level more.
+ */
+export async function writeRunJson(parts: RunParts, store: RunStore, write: (text: string) => Promise<void>, options: { loadResultFiles: boolean; nested: boolean }): Promise<void> {
   const json = await runJson(parts.detail, store, { loadResultFiles: options.loadResultFiles });
+  // Nested, JSON.stringify indents the run itself (as the only element of an array, cut off again): a pass
+  // over the text to indent it would take seconds for a large result.
+  const print = (v: RunJson): string => (options.nested ? JSON.stringify([v], null, 2).slice(2, -2) : JSON.stringify(v, null, 2));
   let text: string;
   try {
-    text = JSON.stringify(json, null, 2);
+    text = print(json);
   } catch (e) {
     // A result too large for one string: everything else is still printed.
-    text = JSON.stringify({ ...json, result: null, resultNote: `The result is too large to print (${(e as Error).message}); it is kept in the store` }, null, 2);
+    text = print({ ...json, result: null, resultNote: `The result is too large to print (${(e as Error).message}); it is kept in the store` });
   }
-  const at = text.indexOf(TASK_RUNS);
+  const indent = options.nested ? '  ' : '';
+  // The task runs' key: only the run's own keys start a line after the indent and two spaces. It comes
+  // after the result, which may be long: looked for from the end.
+  const taskRunsKey = `\n${indent}  "taskRuns": []`;
+  const at = text.lastIndexOf(taskRunsKey);
   if (at === -1) throw new Error('runJson printed no taskRuns key');
-  const nl = `\n${options.indent}`;
-  const lines = (s: string): string => s.replace(/\n/g, nl);
   // Up to and with the array's `[`.
-  await write(options.indent + lines(text.slice(0, at + TASK_RUNS.length - 1)));
+  await write(text.slice(0, at + taskRunsKey.length - 1));
   let first = true;
-  // Each task run's lines begin with the indent and four spaces; written as they are, not indented after.
-  const pad = `${options.indent}    `;
+  // Each task run's lines begin with the indent and four spaces.
+  const pad = `${indent}    `;
   await parts.readTaskRuns(async (taskRuns) => {
     let chunk = '';
     for (const t of taskRuns) {
@@ -39,7 +45,7 @@ export async function writeRunJson(parts: RunParts, store: RunStore, write: (tex
     }
     await write(chunk);
   });
-  await write(lines(`${first ? '' : '\n  '}]${text.slice(at + TASK_RUNS.length)}`));
+  await write(`${first ? '' : `\n${indent}  `}]${text.slice(at + taskRunsKey.length)}`);
 }
 
 /**
@@ -49,7 +55,7 @@ export async function writeRunJson(parts: RunParts, store: RunStore, write: (tex
  * runs the store has (the runner kept none).
  */
 export async function printRunJson(store: RunStore, id: string, stdout: NodeJS.WritableStream, ended?: FlowRunDetail): Promise<void> {
-  await writeRunJson(await endedRunParts(store, id, ended), store, (text) => writeDrained(stdout, text), { loadResultFiles: true, indent: '' });
+  await writeRunJson(await endedRunParts(store, id, ended), store, (text) => writeDrained(stdout, text), { loadResultFiles: true, nested: false });
   await writeDrained(stdout, '\n');
 }
 
@@ -75,7 +81,7 @@ export async function printRunJsonArray(
     const parts = await partsOf(i);
     if (!parts) continue;
     await writeDrained(stdout, written++ === 0 ? '[\n' : ',\n');
-    await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: options.loadResultFiles, indent: '  ' });
+    await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: options.loadResultFiles, nested: true });
   }
   await writeDrained(stdout, written === 0 ? '[]\n' : '\n]\n');
 }

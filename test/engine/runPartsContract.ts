@@ -111,7 +111,7 @@ async function printedBefore(store: RunStore, id: string, indent: string): Promi
 
 async function printedNow(store: RunStore, id: string, indent: string, options?: RunPartsOptions): Promise<string> {
   let text = '';
-  await writeRunJson((await store.readRunParts(id, options))!, store, async (s) => void (text += s), { loadResultFiles: false, indent });
+  await writeRunJson((await store.readRunParts(id, options))!, store, async (s) => void (text += s), { loadResultFiles: false, nested: indent !== '' });
   return text;
 }
 

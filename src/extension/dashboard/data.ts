@@ -9,7 +9,7 @@ import type { Artifact } from '../../engine/artifacts';
 import { latestHolders } from '../../engine/latestArtifacts';
 import type { LogRecord } from '../../engine/records';
 import type { RunStore } from '../../engine/runStore';
-import { deserialize, parseSerialized, toJsonView } from '../../engine/serializer';
+import { storedJsonView, textJsonView } from '../../engine/serializer';
 import { isTerminal } from '../../engine/states';
 import { flowsWithArtifacts, MAX_ARTIFACT_KEYS_SHOWN, tableOf, type FlowArtifacts, type TableData } from './artifactSections';
 import type { DashboardRun } from './dashboardRun';
@@ -62,8 +62,8 @@ export function createDashboardData(store: () => Promise<RunStore>): DashboardDa
     const s = await store();
     const detail = await s.readRun(runId);
     let value: unknown;
-    if (detail?.result) value = toJsonView(deserialize(detail.result.dv));
-    else if (detail?.resultRef && detail.resultRef.bytes <= MAX_CHART_RESULT_BYTES) value = toJsonView(parseSerialized(await s.readResultText(runId, detail.resultRef)));
+    if (detail?.result) value = storedJsonView(detail.result.dv);
+    else if (detail?.resultRef && detail.resultRef.bytes <= MAX_CHART_RESULT_BYTES) value = textJsonView(await s.readResultText(runId, detail.resultRef));
     return { value, final: detail !== undefined && isTerminal(detail.state.type) };
   };
 

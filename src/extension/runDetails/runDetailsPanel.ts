@@ -8,7 +8,7 @@
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowRunDetail, FlowRunSummary, LogRecord } from '../../engine/records';
-import { deserialize, parseSerialized, toJsonView } from '../../engine/serializer';
+import { storedJsonView, textJsonView } from '../../engine/serializer';
 import { isTerminal } from '../../engine/states';
 import {
   logLineMatches,
@@ -329,12 +329,12 @@ export class RunDetailsPanel implements vscode.Disposable {
     let view: ResultView;
     try {
       if (detail.result) {
-        value = toJsonView(deserialize(detail.result.dv));
+        value = storedJsonView(detail.result.dv);
         view = { kind: 'value', root: nodeOf(value) };
       } else if (detail.resultRef && detail.resultRef.bytes > MAX_SHOWN_RESULT_BYTES) {
         view = { kind: 'tooLarge', bytes: detail.resultRef.bytes };
       } else if (detail.resultRef) {
-        value = toJsonView(parseSerialized(await (await this.deps.host.store()).readResultText(this.runId, detail.resultRef)));
+        value = textJsonView(await (await this.deps.host.store()).readResultText(this.runId, detail.resultRef));
         view = { kind: 'value', root: nodeOf(value) };
       } else {
         view = { kind: 'none', note: detail.resultNote ?? (detail.state.type === 'COMPLETED' ? 'The flow returned nothing.' : `No result: the run ended ${detail.state.name}.`) };
