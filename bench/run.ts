@@ -34,6 +34,7 @@ import { join, resolve } from 'node:path';
 import { EmbeddedStore } from '../src/engine/embeddedStore';
 import { DEFAULT_FOLD_BOUNDS } from '../src/engine/boundedFold';
 import { extensionBench } from './extension';
+import { largeResultBench } from './largeResult';
 import { storeWithRuns } from './manyRuns';
 import { postgresBench } from './postgres';
 import { FlowRunner } from '../src/engine/runner';
@@ -627,6 +628,14 @@ async function main(): Promise<void> {
     rows.push([
       `Run details panel folding a finished ${DETAILS_TASKS.toLocaleString('en')}-task map`,
       `${f(d.panelHeldMb)} MB held (${d.panelHeldSpread}; ${(d.panelTasksHeld as number).toLocaleString('en')} task runs) = ${f(d.heldRatio, 2)}× the whole fold's ${f(d.wholeHeldMb)} MB; ${f(d.panelCpuMs, 0)} ms CPU = ${f(d.cpuRatio, 2)}×; at most ${f(d.panelMaxBatchCpuMs, 0)} ms CPU in one go`,
+      '—',
+    ]);
+  }
+  if (wanted('results')) {
+    const lr = (results.results = largeResultBench(ROUNDS));
+    rows.push([
+      `Keep a result of ${lr.objects.toLocaleString('en')} small objects; read it back`,
+      `${f(lr.keepRatio, 2)}× JSON.stringify (${lr.keepSpread}); ${f(lr.keepMs, 0)} ms (${f(lr.keepCpuMs, 0)} ms CPU) vs ${f(lr.jsonMs, 0)} ms; devalue's text ${f(lr.devalueRatio, 1)}× (${f(lr.devalueMs, 0)} ms). Read: ${f(lr.readRatio, 2)}× JSON.parse (${f(lr.readMs, 0)} vs ${f(lr.jsonParseMs, 0)} ms; devalue's ${f(lr.devalueReadMs, 0)} ms)`,
       '—',
     ]);
   }
