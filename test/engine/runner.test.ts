@@ -656,6 +656,47 @@ export default flow({ name: 'leaves' }, async () => {
     assert.equal(child.state.message, `its parent flow run '${detail.name}' ended in state Completed while it ran`);
     assert.equal((await store.readRun(child.id))!.state.message, child.state.message, 'its journal says the same');
   });
+
+  it('warns, when a flow returns with task runs or subflow runs still going, that they were not awaited; not when it awaited all, nor when it failed', async () => {
+    const ws = workspace({
+      'unawaited.flow.ts': flowSource(`const slow = task({ name: 'slow' }, async () => { await new Promise((r) => setTimeout(r, 60_000)); });
+const quick = task({ name: 'quick' }, async (i: number) => i);
+const careful = task({ name: 'careful', retries: 1 }, async () => { await new Promise((r) => setTimeout(r, 60_000)); });
+const bad = task({ name: 'bad' }, async () => { throw new Error('bad'); });
+const child = flow({ name: 'left' }, async () => { await new Promise((r) => setTimeout(r, 60_000)); });
+const short = flow({ name: 'short' }, async () => 1);
+export const leaves = flow({ name: 'leaves' }, async () => {
+  void slow();
+  void careful();
+  void child({});
+  await quick(1);
+  return 'done';
+});
+export const awaits = flow({ name: 'awaits' }, async () => {
+  await quick.map([1, 2, 3]);
+  await Promise.all([quick(4), quick(5)]);
+  await short({});
+  await bad().catch(() => undefined);
+  return 'done';
+});
+export const fails = flow({ name: 'fails' }, async () => {
+  await Promise.all([slow(), bad()]);
+});`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    after(() => runner.dispose());
+    const run = async (flowName: string): Promise<{ state: string; warnings: string[] }> => {
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'unawaited.flow.ts') }, flowName })).done;
+      const warnings = (await logsOf(store, detail.id)).filter((l) => l.level === 'WARNING' && /not awaited/.test(l.message)).map((l) => l.message);
+      return { state: detail.state.name, warnings };
+    };
+    assert.deepEqual(await run('leaves'), {
+      state: 'Completed',
+      warnings: ['The flow returned with 2 task runs and 1 subflow run still running (not awaited): they end Failed. Await each call — or Promise.all them — so the flow waits for them.'],
+    });
+    assert.deepEqual(await run('awaits'), { state: 'Completed', warnings: [] });
+    assert.deepEqual(await run('fails'), { state: 'Failed', warnings: [] });
+  });
 });
 
 describe('a finished worker', () => {

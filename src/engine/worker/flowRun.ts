@@ -5,6 +5,7 @@
 import type { Flow, Hook, HookInfo, RunLogger } from '../types';
 import { checkDeclarations, validateParameters } from '../parameters';
 import type { ResumePlan, SubflowReply } from '../protocol';
+import type { CallIdentity } from '../records';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { callIdentity, checkpointMap, restore } from './checkpoints';
@@ -98,6 +99,16 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
   const n = scope.subflowCounters.get(name) ?? 0;
   scope.subflowCounters.set(name, n + 1);
   const call = callIdentity(`flow:${name}`, n, [validated], true);
+  scope.unsettled.subflows++;
+  try {
+    return await subflowRun(flowObj, parent, name, validated, call);
+  } finally {
+    scope.unsettled.subflows--;
+  }
+}
+
+/** The subflow call `call`: reused from an earlier attempt, or run here to its end. */
+async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P, R>, parent: Ctx, name: string, validated: Record<string, unknown>, call: CallIdentity): Promise<Awaited<R>> {
   const run = (await request({
     op: 'subflow',
     parentRunId: parent.flowRunId,
@@ -140,6 +151,7 @@ export async function executeFlowRun(
     checkpoints: checkpointMap(resume?.checkpoints),
     completed: new Map(),
     retriesLeft: resume?.retriesLeft ?? options.retries ?? 0,
+    unsettled: { tasks: 0, subflows: 0 },
   };
   let ctx: Ctx | undefined;
   const scoped = scopedSignal(parentSignal, options.timeoutSeconds, label, (f) => (ctx ? storage.run(ctx, f) : f()));
@@ -165,6 +177,7 @@ export async function executeFlowRun(
         return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout());
       }),
     );
+    warnUnawaited(scope.unsettled, ctx.logger);
     if (value !== undefined) keepFlowResult(run, value, ctx.logger);
     final = emitFlowState(run.id, 'Completed');
     const done = final;
@@ -183,6 +196,18 @@ export async function executeFlowRun(
   return { state: final, value };
 }
 
+/**
+ * Task runs and subflow runs the flow returned without waiting for: they end with it, Failed, and the
+ * log says why and what to do (as Prefect warns of a future never resolved).
+ */
+function warnUnawaited(unsettled: FlowRunScope['unsettled'], logger: RunLogger): void {
+  const { tasks, subflows } = unsettled;
+  if (tasks + subflows === 0) return;
+  const what = [tasks > 0 ? `${tasks} task run${tasks === 1 ? '' : 's'}` : '', subflows > 0 ? `${subflows} subflow run${subflows === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+  const one = tasks + subflows === 1;
+  logger.warning(`The flow returned with ${what} still running (not awaited): ${one ? 'it ends' : 'they end'} Failed. Await each call — or Promise.all them — so the flow waits for ${one ? 'it' : 'them'}.`);
+}
+
 function keepFlowResult(run: { id: string; name: string; resultsDir: string }, value: unknown, logger: RunLogger): void {
   try {
     const kept = keepValue(value, `Flow run '${run.name}'`, run.resultsDir, 'flow.dv');
@@ -198,7 +223,7 @@ function keepFlowResult(run: { id: string; name: string; resultsDir: string }, v
 
 /** Runs the flow's onCrashed hooks in a fresh worker, after the one that ran the flow died. */
 export async function runCrashedHooks(flowObj: Flow<Record<string, unknown>, unknown>, run: { id: string; name: string }, message: string): Promise<void> {
-  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', attempt: 1, taskCounters: new Map(), subflowCounters: new Map(), checkpoints: new Map(), completed: new Map(), retriesLeft: 0 };
+  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', attempt: 1, taskCounters: new Map(), subflowCounters: new Map(), checkpoints: new Map(), completed: new Map(), retriesLeft: 0, unsettled: { tasks: 0, subflows: 0 } };
   const ctx = new Ctx(scope, rootController.signal);
   // What the hooks print outside their context (a stray callback, an exit handler) goes to the crashed run too.
   setFallbackContext(ctx);

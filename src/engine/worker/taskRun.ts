@@ -57,6 +57,8 @@ function isQuick(options: TaskOptions<never>, parent: Ctx): boolean {
 function nextTaskRun(scope: FlowRunScope, taskName: string): { index: number; id: string; name: string } {
   const index = scope.taskCounters.get(taskName) ?? 0;
   scope.taskCounters.set(taskName, index + 1);
+  // Until it ends (quickRun, fullRun): one still going when the flow returns was not awaited.
+  scope.unsettled.tasks++;
   return { index, id: `${idPrefix}-${(nextTaskId++).toString(36)}`, name: `${taskName}-${index}` };
 }
 
@@ -78,7 +80,10 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
   const journal = new TaskJournal(scope.id, id, name, options.name, now, extras);
   const taskCtx = new Ctx(scope, parent.signalSource, id, name, journal);
   const failed = (error: unknown): void => {
-    taskFailed(parent, options, error, journal, taskCtx).then(undefined, fail);
+    taskFailed(parent, options, error, journal, taskCtx).then(undefined, (e: unknown) => {
+      scope.unsettled.tasks--;
+      fail(e);
+    });
   };
   const finish = (value: unknown): void => {
     try {
@@ -96,6 +101,7 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
       return;
     }
     taskCtx.dispose();
+    scope.unsettled.tasks--;
     ok(slot, value as Awaited<R>);
   };
   journal.begin(1, undefined, now);
@@ -121,81 +127,85 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean): Promise<Awaited<R>> {
   const scope = parent.scope;
   const { index, id, name } = nextTaskRun(scope, options.name);
-  const runId = scope.id;
-
-  let cacheKey: string | undefined;
-  if (options.cacheKey) {
-    try {
-      const k = options.cacheKey(...args);
-      cacheKey = k === undefined ? undefined : `${options.name}:${k}`;
-    } catch (e) {
-      throw new Error(`cacheKey of task '${options.name}' threw: ${errorMessage(e)}`);
-    }
-  }
-  const keep = options.persistResult !== false;
-  const call = keep ? callIdentity(options.name, index, args) : undefined;
-  const reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call, args) : undefined;
-  // One object, filled in place: a big map makes one per task run.
-  const extras: TaskExtras = {};
-  if (cacheKey !== undefined) extras.cacheKey = cacheKey;
-  if (options.tags !== undefined) extras.tags = options.tags;
-  if (call !== undefined) extras.call = call;
-  if (reusable) extras.reusedFrom = { attempt: reusable.attempt, taskRunId: reusable.taskRunId };
-  const journal = new TaskJournal(runId, id, name, options.name, Date.now(), extras);
-  const taskCtx = new Ctx(scope, parent.signalSource, id, name, journal);
-
-  if (reusable && call) {
-    // Completed in an earlier attempt with the same arguments: its result, without running it again.
-    const value = restore(reusable, scope.resultsDir);
-    journal.end('Cached', undefined, `reused from attempt ${reusable.attempt}`);
-    scope.completed.set(call.key, reusable);
-    return value as Awaited<R>;
-  }
-
-  if (cacheKey !== undefined) {
-    // Only the key's hash leaves the worker: a key may hold a secret.
-    const hit = (await request({ op: 'cache-get', key: keyHash(cacheKey) })) as string | null;
-    if (hit !== null && hit !== undefined) {
-      journal.end('Cached');
-      taskCtx.logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
-      return parseSerialized(hit) as Awaited<R>;
-    }
-  }
-
   try {
-    let value: unknown;
-    if (options.timeoutSeconds === undefined && !options.retries && !options.tags?.length) {
-      journal.begin(1);
-      let running: R | Promise<R>;
+    const runId = scope.id;
+
+    let cacheKey: string | undefined;
+    if (options.cacheKey) {
       try {
-        running = storage.run(taskCtx, fn, ...args);
-      } finally {
-        journal.ran();
-      }
-      value = await running;
-    } else {
-      value = await attempts(options, fn, args, { parent, journal, taskCtx, label: labelOf(name) });
-    }
-    let kept: Kept | undefined;
-    if (keep || cacheKey !== undefined) {
-      kept = keepTaskResult(value, name, scope.resultsDir, id);
-      if (keep) {
-        if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
-        // Kept for the flow's own next attempt, when it has one to come (a resume reads the journal instead).
-        if (call?.argsHash !== undefined && kept.kind !== 'dropped' && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
-      }
-      if (cacheKey !== undefined && kept.kind !== 'dropped') {
-        const expiresAt = options.cacheExpirationSeconds !== undefined ? Date.now() + options.cacheExpirationSeconds * 1000 : undefined;
-        await request({ op: 'cache-put', key: keyHash(cacheKey), serialized: kept.text, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+        const k = options.cacheKey(...args);
+        cacheKey = k === undefined ? undefined : `${options.name}:${k}`;
+      } catch (e) {
+        throw new Error(`cacheKey of task '${options.name}' threw: ${errorMessage(e)}`);
       }
     }
-    const final = journal.end('Completed', keep ? kept : undefined);
-    if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
-    if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
-    taskCtx.dispose();
-    return value as Awaited<R>;
-  } catch (error) {
-    return taskFailed(parent, options, error, journal, taskCtx);
+    const keep = options.persistResult !== false;
+    const call = keep ? callIdentity(options.name, index, args) : undefined;
+    const reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call, args) : undefined;
+    // One object, filled in place: a big map makes one per task run.
+    const extras: TaskExtras = {};
+    if (cacheKey !== undefined) extras.cacheKey = cacheKey;
+    if (options.tags !== undefined) extras.tags = options.tags;
+    if (call !== undefined) extras.call = call;
+    if (reusable) extras.reusedFrom = { attempt: reusable.attempt, taskRunId: reusable.taskRunId };
+    const journal = new TaskJournal(runId, id, name, options.name, Date.now(), extras);
+    const taskCtx = new Ctx(scope, parent.signalSource, id, name, journal);
+
+    if (reusable && call) {
+      // Completed in an earlier attempt with the same arguments: its result, without running it again.
+      const value = restore(reusable, scope.resultsDir);
+      journal.end('Cached', undefined, `reused from attempt ${reusable.attempt}`);
+      scope.completed.set(call.key, reusable);
+      return value as Awaited<R>;
+    }
+
+    if (cacheKey !== undefined) {
+      // Only the key's hash leaves the worker: a key may hold a secret.
+      const hit = (await request({ op: 'cache-get', key: keyHash(cacheKey) })) as string | null;
+      if (hit !== null && hit !== undefined) {
+        journal.end('Cached');
+        taskCtx.logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
+        return parseSerialized(hit) as Awaited<R>;
+      }
+    }
+
+    try {
+      let value: unknown;
+      if (options.timeoutSeconds === undefined && !options.retries && !options.tags?.length) {
+        journal.begin(1);
+        let running: R | Promise<R>;
+        try {
+          running = storage.run(taskCtx, fn, ...args);
+        } finally {
+          journal.ran();
+        }
+        value = await running;
+      } else {
+        value = await attempts(options, fn, args, { parent, journal, taskCtx, label: labelOf(name) });
+      }
+      let kept: Kept | undefined;
+      if (keep || cacheKey !== undefined) {
+        kept = keepTaskResult(value, name, scope.resultsDir, id);
+        if (keep) {
+          if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
+          // Kept for the flow's own next attempt, when it has one to come (a resume reads the journal instead).
+          if (call?.argsHash !== undefined && kept.kind !== 'dropped' && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
+        }
+        if (cacheKey !== undefined && kept.kind !== 'dropped') {
+          const expiresAt = options.cacheExpirationSeconds !== undefined ? Date.now() + options.cacheExpirationSeconds * 1000 : undefined;
+          await request({ op: 'cache-put', key: keyHash(cacheKey), serialized: kept.text, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+        }
+      }
+      const final = journal.end('Completed', keep ? kept : undefined);
+      if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
+      if (options.onCompletion) await storage.run(taskCtx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id, name, state: final }, taskCtx.logger));
+      taskCtx.dispose();
+      return value as Awaited<R>;
+    } catch (error) {
+      return taskFailed(parent, options, error, journal, taskCtx);
+    }
+  } finally {
+    scope.unsettled.tasks--;
   }
 }
 
