@@ -168,5 +168,18 @@ export default flow({ name: 'rows' }, async () => { const r = await rows(50_000)
     assert.equal(run.result.rows.length, 50_000);
     assert.deepEqual(run.result.rows[49_999], { id: 49_999, name: 'item 49999', ok: false });
   });
+
+  it('a large result is kept exactly where its file is written in pieces: a character of two UTF-16 units across a piece boundary', async () => {
+    // `{"json":["` is 10 characters: the emoji's first unit is the last of the first 1 MiB piece.
+    const ws = workspace({
+      'emoji.flow.ts': flowSource(`export default flow({ name: 'emoji' }, async () => ['a'.repeat(2 ** 20 - 11) + '😀' + 'é'.repeat(2 ** 20)]);`),
+    });
+    const r = await runCli(['run', 'emoji.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 0, r.stderr);
+    const [text] = (JSON.parse(r.stdout) as { result: [string] }).result;
+    assert.equal(text.length, 2 ** 20 - 11 + 2 + 2 ** 20);
+    assert.equal(text.slice(2 ** 20 - 12, 2 ** 20 - 8), 'a😀é');
+    assert.ok(!text.includes('\ufffd'), 'no character replaced');
+  });
 });
 

@@ -13,6 +13,9 @@ import { limits, masker } from './hostLink';
 
 export type Kept = { kind: 'inline'; text: string } | { kind: 'file'; ref: ResultRef; text: string } | { kind: 'dropped'; note: string };
 
+/** How much of a result's text is written to its file at a time. */
+const WRITE_CHARS = 1 << 20;
+
 function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
 }
@@ -39,8 +42,16 @@ export function keepValue(value: unknown, what: string, resultsDir: string, file
   mkdirSync(resultsDir, { recursive: true, mode: 0o700 });
   const fd = openSync(join(resultsDir, fileName), 'w', 0o600);
   try {
-    const buf = Buffer.from(text, 'utf8');
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+    // A piece at a time, never splitting a surrogate pair: the whole text's bytes at once would hold a large
+    // result a third time (the value, its text, its bytes).
+    for (let at = 0; at < text.length; ) {
+      let end = Math.min(text.length, at + WRITE_CHARS);
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+      const buf = Buffer.from(end - at === text.length ? text : text.slice(at, end), 'utf8');
+      for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
+      at = end;
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);
