@@ -8,6 +8,12 @@ import type { Failure, LogLevel, State, StateName } from './types';
 
 export type { LogLevel } from './types';
 
+/**
+ * How a log record's journal line begins: every writer puts `k` first. A reader folding a run's state
+ * passes such lines over unparsed (the reducer ignores logs); a log line written otherwise is merely parsed.
+ */
+export const LOG_LINE_START = '{"k":"log",';
+
 /** One log line: the same shape from the worker to the run's file to every view. */
 export interface LogRecord {
   k: 'log';

@@ -7,7 +7,7 @@ import { tempDir } from '../support/engine';
 
 const T = { timeout: 60_000 };
 
-async function scan(text: string, options: { maxLineBytes: number; chunkBytes: number }) {
+async function scan(text: string, options: { maxLineBytes: number; chunkBytes: number; passOver?: Buffer }) {
   const path = join(tempDir(), 'lines.jsonl');
   writeFileSync(path, text);
   const records: unknown[] = [];
@@ -16,6 +16,16 @@ async function scan(text: string, options: { maxLineBytes: number; chunkBytes: n
 }
 
 describe('reading JSON lines in chunks', T, () => {
+  it('passes over, unparsed and uncounted, the lines that begin with the given bytes (log lines, for a read of a run state)', async () => {
+    const lines = ['{"k":"run","n":1}', '{"k":"log","m":"a"}', '{"k":"log","m":', '{"k":"logs","n":2}', '{"k":"log",', '{"k":"state","n":3}', ` {"k":"log","m":"b"}`];
+    for (const chunkBytes of [5, 64, 1 << 16]) {
+      const { records, result } = await scan(`${lines.join('\n')}\n`, { maxLineBytes: 1000, chunkBytes, passOver: Buffer.from('{"k":"log",') });
+      // A torn log line is passed over too; a line of the bytes alone, or one that begins otherwise, is read as ever.
+      assert.deepEqual(records, [{ k: 'run', n: 1 }, { k: 'logs', n: 2 }, { k: 'state', n: 3 }, { k: 'log', m: 'b' }], `chunks of ${chunkBytes}`);
+      assert.equal(result.skipped, 1, 'the line of the bytes alone is not JSON');
+    }
+  });
+
   it('reads lines that span many chunks whole, skips and counts one over the limit, and keeps reading after it', async () => {
     const long = { s: 'é'.repeat(400) };
     const tooLong = { s: 'x'.repeat(5000) };

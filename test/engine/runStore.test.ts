@@ -50,8 +50,8 @@ describe('run store: journals', T, () => {
     const h = await store.createRun(newRun());
     await h.append([log(h.id, 'first'), log(h.id, 'second')]);
     await h.close();
-    // A crash in the middle of a write leaves half a record.
-    appendFileSync(store.runFile(h.id), '{"k":"log","runId":"x","ts":3,"level":"INFO","sou');
+    // A crash in the middle of a write leaves half a record (a state's: a read of the run's state passes log lines over).
+    appendFileSync(store.runFile(h.id), '{"k":"tstate","runId":"x","id":"t","na');
     const again = await store.openRun(h.id);
     await again.append([log(h.id, 'after crash', 4)]);
     await again.setState(state('Completed'));
@@ -78,7 +78,8 @@ describe('run store: journals', T, () => {
     assert.equal(reopened.skippedIndexRecords, 3);
     assert.equal((await reopened.get(h.id))!.state.name, 'Pending');
     const detail = (await reopened.readRun(h.id))!;
-    assert.equal(detail.skippedRecords, 3);
+    // The log line of the wrong shape is passed over unread by a read of the run's state; the logs' read skips it.
+    assert.equal(detail.skippedRecords, 2);
     assert.deepEqual((await logsOf(reopened, h.id)).map((l) => l.message), ['ok']);
   });
 

@@ -358,12 +358,14 @@ export class PgStore implements RunStore {
   }
 
   /** The journal's records in order, a batch at a time. */
-  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string, untilSeq?: number): Promise<number> {
+  /** `kind`: only records of that kind; `{ not }`: all but those (a read of a run's state leaves out its logs, which the reducer ignores). */
+  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string | { not: string }, untilSeq?: number): Promise<number> {
     let after = afterSeq;
     for (;;) {
       const params: unknown[] = [id, after, READ_BATCH];
+      const kindFilter = kind === undefined ? '' : typeof kind === 'string' ? `and kind = $${params.push(kind)}` : `and kind <> $${params.push(kind.not)}`;
       const rows = await this.rows<{ seq: string; line: string }>(
-        `select seq, line from ${this.t('records')} where run_id = $1 and seq > $2 ${kind ? `and kind = $${params.push(kind)}` : ''} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`,
+        `select seq, line from ${this.t('records')} where run_id = $1 and seq > $2 ${kindFilter} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`,
         params,
         'read a run journal',
       );
@@ -378,13 +380,18 @@ export class PgStore implements RunStore {
     const row = (await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1`, [id], 'read a run'))[0];
     if (!row) return undefined;
     const replay = new JournalReplay(this.summary(row));
-    await this.scan(id, 0, (batch) => {
-      for (const { line } of batch) {
-        const r = lineRecord(line, id);
-        if (r) replay.add(r);
-        else replay.skipped++;
-      }
-    });
+    await this.scan(
+      id,
+      0,
+      (batch) => {
+        for (const { line } of batch) {
+          const r = lineRecord(line, id);
+          if (r) replay.add(r);
+          else replay.skipped++;
+        }
+      },
+      { not: 'log' },
+    );
     return replay.detail();
   }
 
@@ -409,7 +416,7 @@ export class PgStore implements RunStore {
             }
             return onRecords(records);
           },
-          undefined,
+          { not: 'log' },
           until,
         );
         until ??= last;
