@@ -45,7 +45,10 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
       for (const [id, after] of seen) {
         for (let last = after; ; ) {
           const { records, last: next } = await shared.readRecords(id, last, 2000);
-          for (const r of records) if (r.k === 'log') io.stderr.write(`${neutraliseTerminal(formatLogLine(r))}\n`);
+          // One write for the batch: a write a line is a system call a line.
+          let text = '';
+          for (const r of records) if (r.k === 'log') text += `${neutraliseTerminal(formatLogLine(r))}\n`;
+          if (text !== '') io.stderr.write(text);
           seen.set(id, next);
           if (records.length < 2000 || next === last) break;
           last = next;

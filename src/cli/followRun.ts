@@ -9,6 +9,7 @@ import type { RunStore } from '../engine/runStore';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { createRunner } from './host';
 import { EXIT, write, type CliIo } from './io';
+import { LogLineWriter } from './logLineWriter';
 import { printRunJson } from './runJsonStream';
 
 export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
@@ -19,10 +20,16 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   runner.on('run', (r) => {
     if (runIds.size === 0 || (r.parentRunId && runIds.has(r.parentRunId))) runIds.add(r.id);
   });
+  const lines = new LogLineWriter(io.stderr);
   runner.on('log', (l) => {
-    if (runIds.has(l.runId)) io.stderr.write(`${neutraliseTerminal(formatLogLine(l))}\n`);
+    if (runIds.has(l.runId)) lines.line(neutraliseTerminal(formatLogLine(l)));
   });
-  runner.on('storeError', (_runId, e) => write(io.stderr, `flowdeck: ${e.message}`));
+  // Anything else said on stderr comes after the log lines before it.
+  const say = (text: string): void => {
+    lines.flush();
+    write(io.stderr, text);
+  };
+  runner.on('storeError', (_runId, e) => say(`flowdeck: ${e.message}`));
 
   let active: ActiveRun | undefined;
   const loading = new AbortController();
@@ -35,7 +42,7 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
       return;
     }
     if (interrupts === 1) {
-      if (signal === 'SIGINT') write(io.stderr, `Cancelling flow run '${active.name}' (Ctrl-C again to stop at once)…`);
+      if (signal === 'SIGINT') say(`Cancelling flow run '${active.name}' (Ctrl-C again to stop at once)…`);
       runner.cancel(active.id, signal === 'SIGINT' ? 'Cancelled by Ctrl-C' : `Cancelled: the flowdeck process was asked to stop (${signal})`);
     } else {
       stoppedAtOnce = true;
@@ -50,20 +57,22 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     } catch (e) {
       if (e instanceof BadInputError) {
         // The message can quote the flow (its own parameter check, a compile error in its source).
-        write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
+        say(`flowdeck: ${neutraliseTerminal(e.message)}`);
         return EXIT.badInput;
       }
       if (loading.signal.aborted) {
-        write(io.stderr, `flowdeck: ${(e as Error).message}`);
+        say(`flowdeck: ${(e as Error).message}`);
         return EXIT.interrupted;
       }
       throw e;
     }
     const detail = await active.done;
+    lines.flush();
     if (options.json) await printRunJson(store, detail.id, io.stdout, detail);
     if (stoppedAtOnce) return EXIT.interrupted;
     return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } finally {
+    lines.flush();
     for (const sig of signals) process.off(sig, onSignal);
   }
 }
