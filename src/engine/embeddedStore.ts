@@ -36,7 +36,7 @@ import { stateRecord } from './stateRecord';
 import { newRunRecords } from './newRunRecords';
 import { journalLines, scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive, sameProcess } from './processIdentity';
-import { LOG_LINE_START, type FlowRunDetail, type FlowRunSummary, type IndexRecord, type LogRecord, type ProcessIdentity, type ResultRef, type RunCreatedRecord, type RunRecord } from './records';
+import { isLogLine, isOtherThanLogLine, type FlowRunDetail, type FlowRunSummary, type IndexRecord, type LogRecord, type ProcessIdentity, type ResultRef, type RunCreatedRecord, type RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
 import { RunChanges, type RunChangeListener } from './runChanges';
@@ -72,8 +72,6 @@ export const LIFE_SIGN_MS = 15_000;
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** A run's creation record (with its parameters) larger than this is not read on its own. */
 const MAX_FIRST_RECORD = 8 * 1024 * 1024;
-/** Log lines, which a read of a run's state passes over (records.ts). */
-const LOG_LINES = Buffer.from(LOG_LINE_START);
 
 /** Beside an attempt's claim: a cancel asked of its resume before it took the run over (cancelResume). */
 const CLAIM_CANCEL = '.cancel';
@@ -249,7 +247,7 @@ export class EmbeddedStore implements RunStore {
         (records) => {
           for (const r of records) replay.add(r);
         },
-        { passOver: LOG_LINES },
+        { passOver: isLogLine },
       );
       replay.skipped += scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0);
     } catch (e) {
@@ -272,7 +270,7 @@ export class EmbeddedStore implements RunStore {
       async (onRecords) => {
         if (missing) return { skipped: 0 };
         try {
-          const scan = await scanJsonLines(path, 0, (v) => asRunRecord(v, id), onRecords, end === undefined ? { passOver: LOG_LINES } : { end, passOver: LOG_LINES });
+          const scan = await scanJsonLines(path, 0, (v) => asRunRecord(v, id), onRecords, end === undefined ? { passOver: isLogLine } : { end, passOver: isLogLine });
           end ??= scan.end;
           return { skipped: scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0) };
         } catch (e) {
@@ -339,6 +337,7 @@ export class EmbeddedStore implements RunStore {
           const logs = records.filter((r): r is LogRecord => r !== null);
           return logs.length > 0 ? onLogs(logs) : undefined;
         },
+        { passOver: isOtherThanLogLine },
       );
       const shown = this.shownCrashes.has(id) && options.taskRunId === undefined ? this.index.runs.get(id) : undefined;
       // Read-only, a run shown Crashed ends as its settling will end it: with the engine's end line.

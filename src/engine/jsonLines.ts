@@ -38,8 +38,8 @@ export async function scanJsonLines<T>(
     end?: number;
     /** Bytes read, parsed and handed on at a time (default 1 MB): smaller keeps each synchronous stretch short. */
     chunkBytes?: number;
-    /** Lines that begin with these bytes are passed over: neither parsed, handed on nor counted. */
-    passOver?: Buffer;
+    /** Lines for which this says true (given their bytes, `bytes[from, to)`) are passed over: neither parsed, handed on nor counted. */
+    passOver?: (bytes: Buffer, from: number, to: number) => boolean;
   } = {},
 ): Promise<ScanResult> {
   const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
@@ -74,7 +74,7 @@ export async function scanJsonLines<T>(
       };
       const line = (bytes: Buffer, from: number, to: number): void => {
         if (to === from) return;
-        if (passOver !== undefined && to - from > passOver.length && bytes.compare(passOver, 0, passOver.length, from, from + passOver.length) === 0) return;
+        if (passOver?.(bytes, from, to)) return;
         if (to - from > maxLine) return tooLarge();
         let record: T | undefined;
         try {

@@ -9,10 +9,26 @@ import type { Failure, LogLevel, State, StateName } from './types';
 export type { LogLevel } from './types';
 
 /**
- * How a log record's journal line begins: every writer puts `k` first. A reader folding a run's state
- * passes such lines over unparsed (the reducer ignores logs); a log line written otherwise is merely parsed.
+ * How a record's journal line begins: every writer puts `k` first (`{"k":"log",…`). Readers pass over
+ * unparsed the lines they can tell they do not need: a read of a run's state its log lines (the reducer
+ * ignores logs), a read of its logs every line of another kind. A line written otherwise is merely parsed.
  */
-export const LOG_LINE_START = '{"k":"log",';
+const KIND_START = Buffer.from('{"k":"');
+const LOG_KIND = Buffer.from('log",');
+
+function startsWith(bytes: Buffer, at: number, to: number, prefix: Buffer): boolean {
+  return to - at >= prefix.length && bytes.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+}
+
+/** Whether the journal line `bytes[from, to)` is surely a log record's. */
+export function isLogLine(bytes: Buffer, from: number, to: number): boolean {
+  return startsWith(bytes, from, to, KIND_START) && startsWith(bytes, from + KIND_START.length, to, LOG_KIND);
+}
+
+/** Whether the journal line `bytes[from, to)` is surely not a log record's. */
+export function isOtherThanLogLine(bytes: Buffer, from: number, to: number): boolean {
+  return startsWith(bytes, from, to, KIND_START) && !startsWith(bytes, from + KIND_START.length, to, LOG_KIND);
+}
 
 /** One log line: the same shape from the worker to the run's file to every view. */
 export interface LogRecord {

@@ -3,11 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { scanJsonLines } from '../../src/engine/jsonLines';
+import { isLogLine, isOtherThanLogLine } from '../../src/engine/records';
 import { tempDir } from '../support/engine';
 
 const T = { timeout: 60_000 };
 
-async function scan(text: string, options: { maxLineBytes: number; chunkBytes: number; passOver?: Buffer }) {
+async function scan(text: string, options: { maxLineBytes: number; chunkBytes: number; passOver?: (bytes: Buffer, from: number, to: number) => boolean }) {
   const path = join(tempDir(), 'lines.jsonl');
   writeFileSync(path, text);
   const records: unknown[] = [];
@@ -16,13 +17,17 @@ async function scan(text: string, options: { maxLineBytes: number; chunkBytes: n
 }
 
 describe('reading JSON lines in chunks', T, () => {
-  it('passes over, unparsed and uncounted, the lines that begin with the given bytes (log lines, for a read of a run state)', async () => {
-    const lines = ['{"k":"run","n":1}', '{"k":"log","m":"a"}', '{"k":"log","m":', '{"k":"logs","n":2}', '{"k":"log",', '{"k":"state","n":3}', ` {"k":"log","m":"b"}`];
+  it('passes over, unparsed and uncounted, the lines it is told to: log lines for a read of a run state, the others for a read of its logs', async () => {
+    const lines = ['{"k":"run","n":1}', '{"k":"log","m":"a"}', '{"k":"log","m":', '{"k":"logs","n":2}', '{"k":"log",', '{"k":"state","n":3}', ` {"k":"log","m":"b"}`, '{"m":"c","k":"log"}', '{"k":"lo'];
     for (const chunkBytes of [5, 64, 1 << 16]) {
-      const { records, result } = await scan(`${lines.join('\n')}\n`, { maxLineBytes: 1000, chunkBytes, passOver: Buffer.from('{"k":"log",') });
-      // A torn log line is passed over too; a line of the bytes alone, or one that begins otherwise, is read as ever.
-      assert.deepEqual(records, [{ k: 'run', n: 1 }, { k: 'logs', n: 2 }, { k: 'state', n: 3 }, { k: 'log', m: 'b' }], `chunks of ${chunkBytes}`);
-      assert.equal(result.skipped, 1, 'the line of the bytes alone is not JSON');
+      const state = await scan(`${lines.join('\n')}\n`, { maxLineBytes: 1000, chunkBytes, passOver: isLogLine });
+      // A torn log line is passed over too; a line that begins otherwise is read as ever.
+      assert.deepEqual(state.records, [{ k: 'run', n: 1 }, { k: 'logs', n: 2 }, { k: 'state', n: 3 }, { k: 'log', m: 'b' }, { m: 'c', k: 'log' }], `chunks of ${chunkBytes}`);
+      assert.equal(state.result.skipped, 1, 'the torn line of no kind it can tell');
+      const logs = await scan(`${lines.join('\n')}\n`, { maxLineBytes: 1000, chunkBytes, passOver: isOtherThanLogLine });
+      // Every line that may be a log's is read: those of its kind, and those written otherwise.
+      assert.deepEqual(logs.records, [{ k: 'log', m: 'a' }, { k: 'log', m: 'b' }, { m: 'c', k: 'log' }], `chunks of ${chunkBytes}`);
+      assert.equal(logs.result.skipped, 2, "the torn log lines (a torn line cut inside its kind is passed over: it cannot be read either way)");
     }
   });
 
