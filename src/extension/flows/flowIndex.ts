@@ -17,8 +17,19 @@ function inNodeModules(uri: vscode.Uri): boolean {
   return /[\\/]node_modules[\\/]/.test(uri.fsPath);
 }
 
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export class FlowIndex implements vscode.Disposable {
   private files = new Map<string, FileFlows>();
+  /** Per file, how many watcher events it has had: a read begun before a later event is out of date. */
+  private events = new Map<string, number>();
   private scan?: Promise<void>;
   private watcher?: vscode.FileSystemWatcher;
   private readonly disposables: vscode.Disposable[] = [];
@@ -71,6 +82,7 @@ export class FlowIndex implements vscode.Disposable {
     watcher.onDidCreate(update);
     watcher.onDidChange(update);
     watcher.onDidDelete((uri) => {
+      this.events.set(uri.fsPath, (this.events.get(uri.fsPath) ?? 0) + 1);
       if (this.files.delete(uri.fsPath)) this.settle();
     });
     this.watcher = watcher;
@@ -78,8 +90,18 @@ export class FlowIndex implements vscode.Disposable {
 
   private async update(uri: vscode.Uri): Promise<void> {
     if (inNodeModules(uri) || !this.scan) return;
+    const event = (this.events.get(uri.fsPath) ?? 0) + 1;
+    this.events.set(uri.fsPath, event);
     await this.scan;
     const found = await this.discovery.value.file(uri.fsPath);
+    // A later event (the file deleted, or changed again) has its own say: this read is out of date.
+    if (this.events.get(uri.fsPath) !== event) return;
+    // Gone by the time it was read, its deletion's event still to come (or come before this one's).
+    if (found.error?.kind === 'unreadable' && !(await exists(uri))) {
+      if (this.events.get(uri.fsPath) === event && this.files.delete(uri.fsPath)) this.settle();
+      return;
+    }
+    this.events.delete(uri.fsPath);
     this.files.set(found.file, found);
     this.settle();
   }
