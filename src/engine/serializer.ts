@@ -259,9 +259,10 @@ export function identityText(args: readonly unknown[]): { json: boolean; text: s
 }
 
 /**
- * The value as devalue text (JSON), always — what a call's identity was made of before `identityText`, so that a run begun by an
- * earlier version resumes with the same identities. `mask` replaces secrets in every string on the way.
- * Throws a SerializeError naming the path of what cannot be kept.
+ * The value as devalue text (JSON), always: what every call's identity was made of before `identityText`,
+ * checked against so that a run begun by an earlier version resumes with the same identities. `mask`
+ * replaces secrets in every string on the way. Throws a SerializeError naming the path of what cannot be
+ * kept.
  */
 export function devalueText(value: unknown, mask?: (text: string) => string): string {
   // The common results — a number, a short string, a boolean, null — as devalue writes them, without
