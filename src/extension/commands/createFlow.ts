@@ -6,15 +6,7 @@
  */
 import * as vscode from 'vscode';
 import { CONFIG_FILE, flowsConfigSource, freeFlowName, helloFlowSource, TYPES_FILE } from '../scaffold/helloFlow';
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { uriExists } from '../util/uriExists';
 
 async function chooseFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -42,7 +34,7 @@ async function createFlow(context: vscode.ExtensionContext): Promise<void> {
   const { fileName, flowName } = freeFlowName((name) => taken.has(name));
   const file = vscode.Uri.joinPath(dir, fileName);
   const types = vscode.Uri.joinPath(dir, TYPES_FILE);
-  if (!(await exists(types))) {
+  if (!(await uriExists(types))) {
     await vscode.workspace.fs.copy(vscode.Uri.joinPath(context.extensionUri, 'dist', TYPES_FILE), types);
   }
   if (!taken.has(CONFIG_FILE) && !taken.has('jsconfig.json')) {

@@ -9,21 +9,13 @@ import type { FileFlows } from '../../engine/flowDiscovery';
 import { readSettings } from '../settings';
 import { OnFirstUse } from '../util/onFirstUse';
 import { DiscoveryClient } from './discoveryClient';
+import { uriExists } from '../util/uriExists';
 
 const EXCLUDE = '**/node_modules/**';
 const MAX_FILES = 5000;
 
 function inNodeModules(uri: vscode.Uri): boolean {
   return /[\\/]node_modules[\\/]/.test(uri.fsPath);
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export class FlowIndex implements vscode.Disposable {
@@ -97,7 +89,7 @@ export class FlowIndex implements vscode.Disposable {
     // A later event (the file deleted, or changed again) has its own say: this read is out of date.
     if (this.events.get(uri.fsPath) !== event) return;
     // Gone by the time it was read, its deletion's event still to come (or come before this one's).
-    if (found.error?.kind === 'unreadable' && !(await exists(uri))) {
+    if (found.error?.kind === 'unreadable' && !(await uriExists(uri))) {
       if (this.events.get(uri.fsPath) === event && this.files.delete(uri.fsPath)) this.settle();
       return;
     }
