@@ -10,6 +10,7 @@ import { readSettings } from '../settings';
 import { OnFirstUse } from '../util/onFirstUse';
 import { DiscoveryClient } from './discoveryClient';
 import { uriExists } from '../util/uriExists';
+import { FileEvents } from './fileEvents';
 
 const EXCLUDE = '**/node_modules/**';
 const MAX_FILES = 5000;
@@ -20,8 +21,8 @@ function inNodeModules(uri: vscode.Uri): boolean {
 
 export class FlowIndex implements vscode.Disposable {
   private files = new Map<string, FileFlows>();
-  /** Per file, how many watcher events it has had: a read begun before a later event is out of date. */
-  private events = new Map<string, number>();
+  /** A read begun before a later event of its file is out of date. */
+  private readonly events = new FileEvents();
   private scan?: Promise<void>;
   private watcher?: vscode.FileSystemWatcher;
   private readonly disposables: vscode.Disposable[] = [];
@@ -74,7 +75,7 @@ export class FlowIndex implements vscode.Disposable {
     watcher.onDidCreate(update);
     watcher.onDidChange(update);
     watcher.onDidDelete((uri) => {
-      this.events.set(uri.fsPath, (this.events.get(uri.fsPath) ?? 0) + 1);
+      this.events.event(uri.fsPath);
       if (this.files.delete(uri.fsPath)) this.settle();
     });
     this.watcher = watcher;
@@ -82,18 +83,16 @@ export class FlowIndex implements vscode.Disposable {
 
   private async update(uri: vscode.Uri): Promise<void> {
     if (inNodeModules(uri) || !this.scan) return;
-    const event = (this.events.get(uri.fsPath) ?? 0) + 1;
-    this.events.set(uri.fsPath, event);
+    const event = this.events.event(uri.fsPath);
     await this.scan;
     const found = await this.discovery.value.file(uri.fsPath);
     // A later event (the file deleted, or changed again) has its own say: this read is out of date.
-    if (this.events.get(uri.fsPath) !== event) return;
+    if (!this.events.isLatest(uri.fsPath, event)) return;
     // Gone by the time it was read, its deletion's event still to come (or come before this one's).
     if (found.error?.kind === 'unreadable' && !(await uriExists(uri))) {
-      if (this.events.get(uri.fsPath) === event && this.files.delete(uri.fsPath)) this.settle();
+      if (this.events.isLatest(uri.fsPath, event) && this.files.delete(uri.fsPath)) this.settle();
       return;
     }
-    this.events.delete(uri.fsPath);
     this.files.set(found.file, found);
     this.settle();
   }
