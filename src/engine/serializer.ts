@@ -241,6 +241,21 @@ export function serialize(value: unknown, mask?: (text: string) => string): stri
 
 /** An argument list's JSON at least this long is its identity's text, instead of devalue's (see identityText). */
 const JSON_IDENTITY_CHARS = 1024;
+/** Fewer values than this in an argument list: its identity is devalue's text without a look at its JSON. */
+const SMALL_NODES = 64;
+
+/** Whether `root` holds at least `count` values (objects, arrays and what is in them), counting no further. */
+function hasNodes(root: object, count: number): boolean {
+  const pending: unknown[] = [root];
+  let seen = 0;
+  for (let v = pending.pop(); v !== undefined || pending.length > 0; v = pending.pop()) {
+    if (++seen >= count) return true;
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) for (const x of v) pending.push(x);
+    else for (const key in v) pending.push((v as Record<string, unknown>)[key]);
+  }
+  return false;
+}
 
 /**
  * The text a call's identity is made of. Short or not JSON-plain arguments: devalue's text, as every
@@ -251,7 +266,9 @@ const JSON_IDENTITY_CHARS = 1024;
 export function identityText(args: readonly unknown[]): { json: boolean; text: string } {
   const quick = shortArray(args);
   if (quick !== undefined) return { json: false, text: quick };
-  if (jsonCarries(args)) {
+  // A few values (a map's call of one small object, most often): devalue's text at once, without the
+  // walk and the JSON that would be thrown away (together 1–4 µs a call here).
+  if (hasNodes(args, SMALL_NODES) && jsonCarries(args)) {
     const text = JSON.stringify(args);
     if (text.length >= JSON_IDENTITY_CHARS) return { json: true, text };
   }

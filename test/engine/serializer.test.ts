@@ -140,6 +140,8 @@ describe('stored values in JSON form', { timeout: 60_000 }, () => {
     assert.equal(long.text, JSON.stringify([rows]));
     const short = identityText([{ id: 1 }]);
     assert.deepEqual(short, { json: false, text: stringify([{ id: 1 }]) });
+    // Few values, however long: devalue's text, without a look at their JSON (a map's call of one small object).
+    assert.deepEqual(identityText(['x'.repeat(5000)]), { json: false, text: stringify(['x'.repeat(5000)]) });
     const dated = identityText([rows, new Date(0)]);
     assert.deepEqual(dated, { json: false, text: stringify([rows, new Date(0)]) });
   });
