@@ -19,7 +19,7 @@ const LOOK_MS = 1000;
 const CRASH_LOOK_MS = 5000;
 
 export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo): Promise<number> {
-  const source = journalSourceOf(store, run.id);
+  const source = journalSourceOf(store, run.id, { logsAndRun: true });
   let wake: () => void = () => undefined;
   const off = source.watch(() => wake());
   let stopped = false;

@@ -7,7 +7,7 @@
 import { watch } from 'node:fs';
 import { EmbeddedStore } from './embeddedStore';
 import { scanJsonLines } from './jsonLines';
-import type { RunRecord } from './records';
+import { isTaskLine, type RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import type { RunStore } from './runStore';
 import type { SharedStore } from './sharedStore';
@@ -29,12 +29,15 @@ export interface JournalSource {
  */
 const READ_CHUNK = 64 * 1024;
 
-/** A run's journal file: watched on disk, and polled every second (watches miss changes on some file systems). */
-export function fileJournal(file: string, runId: string): JournalSource {
+/**
+ * A run's journal file: watched on disk, and polled every second (watches miss changes on some file
+ * systems). `passOver`: lines not read at all (a reader of logs passes over a big map's task runs).
+ */
+export function fileJournal(file: string, runId: string, passOver?: (bytes: Buffer, from: number, to: number) => boolean): JournalSource {
   return {
     pollMs: 1000,
     // Read on the extension host's thread: each chunk is parsed and folded in one go, so chunks are small.
-    read: async (from, onBatch) => scanJsonLines(file, from, (v) => asRunRecord(v, runId), onBatch, { chunkBytes: READ_CHUNK }),
+    read: async (from, onBatch) => scanJsonLines(file, from, (v) => asRunRecord(v, runId), onBatch, passOver ? { chunkBytes: READ_CHUNK, passOver } : { chunkBytes: READ_CHUNK }),
     watch: (changed) => {
       try {
         const watcher = watch(file, { persistent: false }, changed);
@@ -68,9 +71,13 @@ export function sharedJournal(shared: SharedStore, runId: string): JournalSource
   };
 }
 
-/** The journal of run `runId` in `store`, to follow live. */
-export function journalSourceOf(store: RunStore, runId: string): JournalSource {
-  if (store instanceof EmbeddedStore) return fileJournal(store.runFile(runId), runId);
+/**
+ * The journal of run `runId` in `store`, to follow live. `logsAndRun`: only what a reader of its logs and
+ * its own state needs — the embedded store's journal passes its task runs, results and artifacts over
+ * unread (a shared store's is read whole).
+ */
+export function journalSourceOf(store: RunStore, runId: string, options: { logsAndRun?: boolean } = {}): JournalSource {
+  if (store instanceof EmbeddedStore) return fileJournal(store.runFile(runId), runId, options.logsAndRun ? isTaskLine : undefined);
   if (store.shared) return sharedJournal(store.shared, runId);
   throw new Error(`Following a run live needs the embedded run store or a shared one; ${store.location} is neither.`);
 }

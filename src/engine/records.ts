@@ -30,6 +30,14 @@ export function isOtherThanLogLine(bytes: Buffer, from: number, to: number): boo
   return startsWith(bytes, from, to, KIND_START) && !startsWith(bytes, from + KIND_START.length, to, LOG_KIND);
 }
 
+/** The kinds of a run's task runs, results and artifacts: what a reader of its logs and its own state passes over. */
+const TASK_KINDS = ['task",', 'trun",', 'tstate",', 'result",', 'artifact",'].map((k) => Buffer.from(k));
+
+/** Whether the journal line `bytes[from, to)` is surely a task run's, a result's or an artifact's. */
+export function isTaskLine(bytes: Buffer, from: number, to: number): boolean {
+  return startsWith(bytes, from, to, KIND_START) && TASK_KINDS.some((k) => startsWith(bytes, from + KIND_START.length, to, k));
+}
+
 /** One log line: the same shape from the worker to the run's file to every view. */
 export interface LogRecord {
   k: 'log';

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { scanJsonLines } from '../../src/engine/jsonLines';
-import { isLogLine, isOtherThanLogLine } from '../../src/engine/records';
+import { isLogLine, isOtherThanLogLine, isTaskLine } from '../../src/engine/records';
 import { tempDir } from '../support/engine';
 
 const T = { timeout: 60_000 };
@@ -17,6 +17,13 @@ async function scan(text: string, options: { maxLineBytes: number; chunkBytes: n
 }
 
 describe('reading JSON lines in chunks', T, () => {
+  it("passes over a run's task runs, results and artifacts for a reader of its logs and its own state", async () => {
+    const lines = ['{"k":"run","n":1}', '{"k":"task","n":2}', '{"k":"trun","n":3}', '{"k":"tstate","n":4}', '{"k":"result","n":5}', '{"k":"artifact","n":6}', '{"k":"state","n":7}', '{"k":"log","n":8}', '{"k":"tasks","n":9}', '{"n":10,"k":"trun"}'];
+    const { records, result } = await scan(`${lines.join('\n')}\n`, { maxLineBytes: 1000, chunkBytes: 16, passOver: isTaskLine });
+    assert.deepEqual(records, [{ k: 'run', n: 1 }, { k: 'state', n: 7 }, { k: 'log', n: 8 }, { k: 'tasks', n: 9 }, { n: 10, k: 'trun' }]);
+    assert.equal(result.skipped, 0);
+  });
+
   it('passes over, unparsed and uncounted, the lines it is told to: log lines for a read of a run state, the others for a read of its logs', async () => {
     const lines = ['{"k":"run","n":1}', '{"k":"log","m":"a"}', '{"k":"log","m":', '{"k":"logs","n":2}', '{"k":"log",', '{"k":"state","n":3}', ` {"k":"log","m":"b"}`, '{"m":"c","k":"log"}', '{"k":"lo'];
     for (const chunkBytes of [5, 64, 1 << 16]) {

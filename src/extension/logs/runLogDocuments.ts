@@ -115,7 +115,7 @@ export class RunLogDocuments implements vscode.TextDocumentContentProvider, vsco
     );
     const update = new Throttle(UPDATE_MS, () => inFlight.request());
     const follower = new JournalFollower(
-      journalSourceOf(store, runId),
+      journalSourceOf(store, runId, { logsAndRun: true }),
       runId,
       (batch) => {
         const logs = batch.records.filter((r): r is LogRecord => r.k === 'log');
