@@ -5,12 +5,13 @@
  * user classes come back as plain objects, as structured clone does. What cannot be kept (a function, a
  * symbol, a promise, a socket or stream) is a SerializeError naming where in the value it sits.
  *
- * A stored value is plain JSON, so it can sit inside a journal line: devalue's flattened form (an array, or
- * a negative number for undefined and the like), or — for a value JSON itself carries exactly (plain objects
- * and arrays of finite numbers, strings, booleans and null, no shared references) — `{"json": value}`, which
- * V8's own JSON writes and reads 10× faster than devalue for large results (primitives and short arrays of
- * them keep devalue's text, written without its machinery). `toJsonView` turns a value into
- * something JSON can print, for `--json` and the views.
+ * A stored value is plain JSON, so it can sit inside a journal line. It is one of two forms:
+ * - `{"json": value}` for a value JSON itself carries exactly (plain objects and arrays of finite numbers,
+ *   strings, booleans and null, no shared references): V8's own JSON writes and reads it, 10× faster than
+ *   devalue for large results;
+ * - devalue's flattened form otherwise (an array, or a negative number for undefined and the like).
+ *   Primitives and short arrays of them keep devalue's text, written without its machinery.
+ * `toJsonView` turns a value into something JSON can print, for `--json` and the views.
  */
 import { EventEmitter } from 'node:events';
 import { stringify, unflatten } from 'devalue';
@@ -223,6 +224,11 @@ export function isStoredForm(v: unknown): boolean {
   return v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype && Object.hasOwn(v, 'json') && Object.keys(v).length === 1;
 }
 
+/** A stored form that is not devalue's (an array or a number) is `{"json": …}`: its value, as it is. */
+function jsonFormOf(flattened: unknown): { value: unknown } | undefined {
+  return flattened !== null && typeof flattened === 'object' && !Array.isArray(flattened) ? { value: (flattened as { json: unknown }).json } : undefined;
+}
+
 /**
  * The value as stored text (JSON): `{"json": …}` when JSON carries it exactly, devalue's text otherwise.
  * `mask` replaces secrets in every string on the way. Throws a SerializeError naming the path of what
@@ -257,7 +263,11 @@ function hasNodes(root: object, count: number): boolean {
   for (let v = pending.pop(); v !== undefined || pending.length > 0; v = pending.pop()) {
     if (++seen >= count) return true;
     if (v === null || typeof v !== 'object') continue;
-    if (Array.isArray(v)) for (const x of v) pending.push(x);
+    if (Array.isArray(v)) {
+      // A long array answers at once, without pushing its every element first.
+      if (seen + v.length >= count) return true;
+      for (const x of v) pending.push(x);
+    }
     else for (const key in v) pending.push((v as Record<string, unknown>)[key]);
   }
   return false;
@@ -330,7 +340,8 @@ export function flatten(value: unknown): unknown {
 
 /** The value back from its stored form (parsed). */
 export function deserialize(flattened: unknown): unknown {
-  if (flattened !== null && typeof flattened === 'object' && !Array.isArray(flattened)) return (flattened as { json: unknown }).json;
+  const json = jsonFormOf(flattened);
+  if (json) return json.value;
   return unflatten(flattened as number | unknown[], REVIVERS as Record<string, (value: unknown) => unknown>);
 }
 
@@ -341,7 +352,8 @@ export function parseSerialized(text: string): unknown {
 
 /** The JSON view (toJsonView) of a stored value's form: a `{"json": …}` value is its own view, not copied. */
 export function storedJsonView(flattened: unknown): unknown {
-  if (flattened !== null && typeof flattened === 'object' && !Array.isArray(flattened)) return (flattened as { json: unknown }).json;
+  const json = jsonFormOf(flattened);
+  if (json) return json.value;
   return toJsonView(deserialize(flattened));
 }
 
