@@ -5,7 +5,7 @@
  */
 import { formatLogLine } from '../engine/logFormat';
 import type { RunStore } from '../engine/runStore';
-import type { SharedStore } from '../engine/sharedStore';
+import type { RecordKinds, SharedStore } from '../engine/sharedStore';
 import { isTerminal } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
@@ -13,6 +13,8 @@ import { printRunJson } from './runJsonStream';
 
 /** A missed notification (a reconnect) costs at most this long a pause: a bound, not a polling loop. */
 const WAKE_MS = 10_000;
+/** Only log lines are printed: a big map's task runs are left out by the query, not read and dropped. */
+const LOGS: RecordKinds = { only: ['log'] };
 
 export async function followQueued(store: RunStore, shared: SharedStore, io: CliIo, runId: string, options: { json: boolean }): Promise<number> {
   let wake: () => void = () => undefined;
@@ -44,13 +46,13 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
       for (const r of await store.runTree(runId)) if (!seen.has(r.id)) seen.set(r.id, 0);
       for (const [id, after] of seen) {
         for (let last = after; ; ) {
-          const { records, last: next } = await shared.readRecords(id, last, 2000);
+          const { records, last: next, full } = await shared.readRecords(id, last, 2000, LOGS);
           // One write for the batch: a write a line is a system call a line.
           let text = '';
           for (const r of records) if (r.k === 'log') text += `${neutraliseTerminal(formatLogLine(r))}\n`;
           if (text !== '') io.stderr.write(text);
           seen.set(id, next);
-          if (records.length < 2000 || next === last) break;
+          if (!full) break;
           last = next;
         }
       }

@@ -7,10 +7,10 @@
 import { watch } from 'node:fs';
 import { EmbeddedStore } from './embeddedStore';
 import { scanJsonLines } from './jsonLines';
-import { isTaskLine, type RunRecord } from './records';
+import { isTaskLine, TASK_RECORD_KINDS, type RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import type { RunStore } from './runStore';
-import type { SharedStore } from './sharedStore';
+import type { RecordKinds, SharedStore } from './sharedStore';
 
 export interface JournalSource {
   /** Reads the records after `from` (0: from the start) in batches; returns where the next read starts and the lines skipped as malformed. */
@@ -53,16 +53,18 @@ export function fileJournal(file: string, runId: string, passOver?: (bytes: Buff
 
 const PAGE = 2000;
 
-/** A run's journal in a shared store: read by sequence number, woken by the store's notifications (polled only rarely, in case one was missed while reconnecting). */
-export function sharedJournal(shared: SharedStore, runId: string): JournalSource {
+/**
+ * A run's journal in a shared store: read by sequence number, woken by the store's notifications (polled only
+ * rarely, in case one was missed while reconnecting). `kinds`: the records read (the store filters them).
+ */
+export function sharedJournal(shared: SharedStore, runId: string, kinds?: RecordKinds): JournalSource {
   return {
     pollMs: 15_000,
     read: async (from, onBatch) => {
       let after = from;
       for (;;) {
-        const { records, last } = await shared.readRecords(runId, after, PAGE);
+        const { records, last, full } = await shared.readRecords(runId, after, PAGE, kinds);
         if (records.length > 0) onBatch(records);
-        const full = last - after >= PAGE;
         after = last;
         if (!full) return { end: after, skipped: 0 };
       }
@@ -73,11 +75,11 @@ export function sharedJournal(shared: SharedStore, runId: string): JournalSource
 
 /**
  * The journal of run `runId` in `store`, to follow live. `logsAndRun`: only what a reader of its logs and
- * its own state needs — the embedded store's journal passes its task runs, results and artifacts over
- * unread (a shared store's is read whole).
+ * its own state needs — its task runs, results and artifacts are passed over unread (the embedded store's
+ * journal lines) or left out by the query (a shared store's rows).
  */
 export function journalSourceOf(store: RunStore, runId: string, options: { logsAndRun?: boolean } = {}): JournalSource {
   if (store instanceof EmbeddedStore) return fileJournal(store.runFile(runId), runId, options.logsAndRun ? isTaskLine : undefined);
-  if (store.shared) return sharedJournal(store.shared, runId);
+  if (store.shared) return sharedJournal(store.shared, runId, options.logsAndRun ? { not: TASK_RECORD_KINDS } : undefined);
   throw new Error(`Following a run live needs the embedded run store or a shared one; ${store.location} is neither.`);
 }

@@ -31,7 +31,8 @@ export function isOtherThanLogLine(bytes: Buffer, from: number, to: number): boo
 }
 
 /** The kinds of a run's task runs, results and artifacts: what a reader of its logs and its own state passes over. */
-const TASK_KINDS = ['task",', 'trun",', 'tstate",', 'result",', 'artifact",'].map((k) => Buffer.from(k));
+export const TASK_RECORD_KINDS: readonly string[] = ['task', 'trun', 'tstate', 'result', 'artifact'];
+const TASK_KINDS = TASK_RECORD_KINDS.map((k) => Buffer.from(`${k}",`));
 
 /** Whether the journal line `bytes[from, to)` is surely a task run's, a result's or an artifact's. */
 export function isTaskLine(bytes: Buffer, from: number, to: number): boolean {

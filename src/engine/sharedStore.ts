@@ -53,6 +53,9 @@ export type CancelOutcome =
   | 'finished'
   | 'unknown';
 
+/** Which kinds of journal records a read returns (`k` of each record: 'log', 'task', 'trun', …). */
+export type RecordKinds = { only: readonly string[] } | { not: readonly string[] };
+
 export interface SharedStore {
   readonly health: StoreHealth;
   /** Starts listening (LISTEN/NOTIFY) and calls back until the returned function is called. */
@@ -61,6 +64,10 @@ export interface SharedStore {
   requestCancel(runId: string, reason: string): Promise<CancelOutcome>;
   /** Workers whose lease is current, oldest first. */
   workers(): Promise<WorkerInfo[]>;
-  /** A run's journal records after `afterSeq` (0 = from the start), at most `limit`, and the last seq read. */
-  readRecords(runId: string, afterSeq: number, limit?: number): Promise<{ records: RunRecord[]; last: number }>;
+  /**
+   * A run's journal records after `afterSeq` (0 = from the start), at most `limit` rows, the last seq read,
+   * and whether the limit was reached (more may follow). `kinds`: only the records of these kinds, or all
+   * but these; records are filtered by the kind each was stored with.
+   */
+  readRecords(runId: string, afterSeq: number, limit?: number, kinds?: RecordKinds): Promise<{ records: RunRecord[]; last: number; full: boolean }>;
 }

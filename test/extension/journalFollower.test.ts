@@ -217,3 +217,36 @@ test('follows a run of another machine from a shared store: woken by its notific
     await writer.close();
   }
 });
+
+test("a shared store's journal read for logs and the run's state leaves out its task runs in the query, across pages", { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  const schema = freshSchema();
+  const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+  const handle = await store.createRun({ flowName: 'map', source: 'builtin:x', parameters: {} });
+  const id = handle.id;
+  // 3,000 task runs between 2,500 log lines: pages of the filtered read are full of logs, and the task
+  // runs that sit between them are never fetched.
+  const records: RunRecord[] = [{ k: 'state', runId: id, name: 'Running', ts: 1000 }];
+  for (let i = 0; i < 3000; i++) {
+    records.push({ k: 'trun', runId: id, id: `t${i}`, name: `add-${i}`, taskName: 'add', ts: 1001 + i, start: 1001 + i, end: 1002 + i, state: 'Completed' });
+    if (i % 6 !== 5) records.push(log(id, `line ${records.length}`));
+  }
+  records.push({ k: 'state', runId: id, name: 'Completed', ts: 9000 });
+  try {
+    await handle.append(records);
+    const whole = collect();
+    const wholeEnd = await journalSourceOf(store, id).read(0, (batch) => whole.onBatch({ records: batch, tasks: new Set(), run: false }));
+    const filtered = collect();
+    const end = await journalSourceOf(store, id, { logsAndRun: true }).read(0, (batch) => filtered.onBatch({ records: batch, tasks: new Set(), run: false }));
+    assert.equal(whole.records().filter((r) => r.k === 'trun').length, 3000);
+    assert.equal(filtered.records().filter((r) => r.k === 'trun').length, 0);
+    assert.equal(filtered.logs().length, 2500);
+    assert.deepEqual(filtered.logs(), whole.logs());
+    assert.deepEqual(filtered.records().filter((r) => r.k === 'state').map((r) => (r as { name: string }).name), ['Running', 'Completed']);
+    assert.ok(filtered.records().some((r) => r.k === 'run'), "the run's own record is read");
+    // Both reads end at the journal's last row, so a follower goes on from there.
+    assert.equal(end.end, wholeEnd.end);
+  } finally {
+    await handle.close();
+    await store.close();
+  }
+});

@@ -9,7 +9,7 @@ import { stateRecord } from '../stateRecord';
 import type { PoolClient } from 'pg';
 import type { FlowRunSummary, RunRecord } from '../records';
 import { indexState } from '../runIndex';
-import type { CancelOutcome, QueuedRun, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
+import type { CancelOutcome, QueuedRun, RecordKinds, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
 import { isTerminal, state } from '../states';
 import { attemptKey } from '../resumePlan';
 import { liveSession } from './hostLease';
@@ -113,9 +113,11 @@ export class PgShared implements SharedStore {
     return rows.map((r) => ({ id: r.id, hostname: r.hostname, pid: r.pid, queue: r.queue, concurrency: r.concurrency, running: r.running, lastHeartbeat: r.last_seen.getTime(), startedAt: r.started_at.getTime() }));
   }
 
-  async readRecords(runId: string, afterSeq: number, limit = READ_BATCH): Promise<{ records: RunRecord[]; last: number }> {
-    const rows = await this.store.rows<{ seq: string; line: string }>(`select seq, line from ${this.store.t('records')} where run_id = $1 and seq > $2 order by seq limit $3`, [runId, afterSeq, limit], 'read a run journal');
+  async readRecords(runId: string, afterSeq: number, limit = READ_BATCH, kinds?: RecordKinds): Promise<{ records: RunRecord[]; last: number; full: boolean }> {
+    const params: unknown[] = [runId, afterSeq, limit];
+    const filter = kinds === undefined ? '' : 'only' in kinds ? `and kind = any($${params.push(kinds.only)})` : `and kind <> all($${params.push(kinds.not)})`;
+    const rows = await this.store.rows<{ seq: string; line: string }>(`select seq, line from ${this.store.t('records')} where run_id = $1 and seq > $2 ${filter} order by seq limit $3`, params, 'read a run journal');
     const records = rows.map((r) => lineRecord(r.line, runId)).filter((r): r is RunRecord => r !== undefined);
-    return { records, last: rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : afterSeq };
+    return { records, last: rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : afterSeq, full: rows.length >= limit };
   }
 }
