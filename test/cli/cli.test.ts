@@ -233,6 +233,15 @@ describe('flowdeck runs, logs, flows, help', () => {
     assert.match(b.stdout, /^bad\.flow\.ts:3:\d+: error: /);
   });
 
+  it('lists a flow\'s parameters as TypeScript writes them: required, optional (?), with a default', async () => {
+    const ws = workspace({
+      'p.flow.ts': `import { flow } from 'flowdeck';\nexport default flow({ name: 'p', parameters: { a: { type: 'number', default: 1 }, b: { type: 'number', required: true }, c: { type: 'string' } } }, async () => 1);\n`,
+    });
+    const r = await runCli(['flows', 'p.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^p  p\.flow\.ts:\d+  \(a: number = 1, b: number, c\?: string\)$/m);
+  });
+
   it('lists the built-in flows first when no folder is given', async () => {
     const ws = workspace({ 'a.flow.ts': ok });
     const r = await runCli(['flows'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });

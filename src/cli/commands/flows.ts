@@ -12,8 +12,9 @@ export const FLOWS_HELP = `Usage: flowdeck flows [file or folder] [--json]
 Lists the flows in a flow file, or in every *.flow.{ts,mts,js,mjs} file under a folder (default: the
 current folder, after the built-in flows), without running anything.`;
 
+/** As TypeScript writes them: `b: number` needs a value, `b?: number` may be left out, `a: number = 1` has a default. */
 function describeParameters(parameters: ParameterDeclarations | undefined): string {
-  const params = Object.entries(parameters ?? {}).map(([k, d]) => `${k}: ${d.type}${d.default !== undefined ? ` = ${JSON.stringify(d.default)}` : ''}`);
+  const params = Object.entries(parameters ?? {}).map(([k, d]) => (d.default !== undefined ? `${k}: ${d.type} = ${JSON.stringify(d.default)}` : `${k}${d.required ? '' : '?'}: ${d.type}`));
   return params.length ? `  (${params.join(', ')})` : '';
 }
 

@@ -276,7 +276,7 @@ function parametersText(parameters: ParameterDeclarations | undefined): string {
   const entries = Object.entries(parameters);
   if (entries.length === 0) return 'Parameters: none';
   const items = entries.map(([key, d]) => {
-    const dflt = d.default === undefined ? '' : ` = \`${JSON.stringify(d.default).replace(/`/g, "'")}\``;
+    const dflt = d.default !== undefined ? ` = \`${JSON.stringify(d.default).replace(/`/g, "'")}\`` : d.required ? ', required' : ', optional';
     return `- \`${key.replace(/`/g, "'")}\`: ${d.type}${dflt}${d.description ? ` — ${escapeMarkdown(d.description)}` : ''}`;
   });
   return `Parameters:\n\n${items.join('\n')}`;
