@@ -105,6 +105,8 @@ export default flow({ name: 'report' }, async ({ round }: { round: number }) => 
     const home = tempDir();
     const cases: [string, RegExp][] = [
       [`createMarkdownArtifact('Bad Key', 'x')`, /createMarkdownArtifact: the key 'Bad Key' must be 1-64 of a-z, 0-9 and -/],
+      // Prefect's keyword style: the message says how the call is written here.
+      [`(createMarkdownArtifact as (...a: unknown[]) => void)({ key: 'summary', markdown: '# Hi' })`, /createMarkdownArtifact takes the key first, on its own — createMarkdownArtifact\('daily-report', …\) — but was given one object/],
       [`createChartArtifact('latency', { kind: 'line', x: [1, 2, 3], series: { p50: [1, 2] } })`, /createChartArtifact\('latency'\): series 'p50' has 2 values for 3 x values/],
       [`createLinkArtifact('docs', 'javascript:alert(1)')`, /createLinkArtifact\('docs'\): only http and https links are allowed, got javascript:/],
       [`createMarkdownArtifact('big', 'x'.repeat(70000))`, /createMarkdownArtifact\('big'\): the markdown is 70000 characters, more than the 65536 allowed/],

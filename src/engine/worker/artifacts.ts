@@ -13,6 +13,8 @@ export function publishArtifact(fn: string, key: string, build: () => ArtifactDa
   const where = `${fn}('${typeof key === 'string' ? key.slice(0, 80) : String(key)}')`;
   const ctx = storage.getStore();
   if (!ctx) throw new Error(`${where} was called outside a flow or task run; call it from inside a flow`);
+  // Prefect's create_*_artifact take keyword arguments; here the key comes first, on its own.
+  if (key !== null && typeof key === 'object') throw new ArtifactError(`${fn} takes the key first, on its own — ${fn}('daily-report', …) — but was given one object; pass the key and the content as separate arguments`);
   const badKey = keyProblem(key);
   if (badKey) throw new ArtifactError(`${fn}: ${badKey}`);
   if (masker.mask(key) !== key) throw new ArtifactError(`${fn}: the key contains a secret; use a plain name`);
