@@ -102,6 +102,8 @@ describe('flowdeck schedule and schedules', () => {
       [['schedule', 'add', 'github-repo-stats', '--every', '1h', '--param', `repo=octo/${secret}`], /a parameter of the schedule holds a secret .*read the secret from its environment/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '61 * * * *'], /cron '61 \* \* \* \*' is not valid/],
       [['schedule', 'add', 'github-repo-stats', '--every', '15x'], /--every takes a number and a unit/],
+      [['schedule', 'add', 'github-repo-stats', '--every', '0s'], /--every must be from 1s to 366d; got '0s'/],
+      [['schedule', 'add', 'github-repo-stats', '--every', '400d'], /--every must be from 1s to 366d; got '400d'/],
       [['schedule', 'add', 'github-repo-stats'], /needs one of --cron EXPR and --every 15m/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--every', '1h'], /needs one of --cron EXPR and --every 15m/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--timezone', 'Mars/Olympus'], /Mars\/Olympus/],

@@ -102,7 +102,9 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 
 export function parseEvery(text: string): number {
   const m = EVERY.exec(text.trim());
   if (!m) throw new ScheduleError(`--every takes a number and a unit, like 30s, 15m, 2h or 1d; got '${text}'`);
-  return Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  if (seconds < MIN_INTERVAL_SECONDS || seconds > MAX_INTERVAL_SECONDS) throw new ScheduleError(`--every must be from ${MIN_INTERVAL_SECONDS}s to ${MAX_INTERVAL_SECONDS / 86400}d; got '${text}'`);
+  return seconds;
 }
 
 /** `every 15 min`, `cron 0 9 * * * (Europe/Madrid)`. */
