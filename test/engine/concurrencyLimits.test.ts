@@ -94,3 +94,32 @@ test("a killed holder's slot is taken back at once: the next task run gets it wi
   assert.ok((first.slotWaitMs ?? 0) < 1000, `the first task run waited ${first.slotWaitMs} ms for the killed holder's slot`);
   console.log(`first task run of the next process waited ${first.slotWaitMs ?? 0} ms for a slot and ran ${first.startTime! - killedAt} ms after the holder was killed`);
 });
+
+test("a map's task runs take a limited tag's slots in the map's order, and many waiting warn of nothing", { timeout: 120_000 }, async () => {
+  const home = tempDir();
+  const dir = workspace({
+    'ordered.flow.ts': flowSource(`
+const started: number[] = [];
+const call = task({ name: 'call', tags: ['api'] }, async (i: number) => {
+  started.push(i);
+  await new Promise((r) => setTimeout(r, 20));
+  return i;
+});
+export default flow({ name: 'ordered' }, async () => {
+  await call.map(Array.from({ length: 24 }, (_, i) => i));
+  return started;
+});
+`),
+  });
+  const { store, runner } = await makeRunner(home);
+  await store.limits.set('api', 2);
+  const detail = await (await runner.start({ source: { kind: 'file', path: join(dir, 'ordered.flow.ts') } })).done;
+  assert.equal(detail.state.name, 'Completed', detail.state.message);
+  const started = valueOf(detail) as number[];
+  console.log(`order the task bodies began in: ${started.join(' ')}`);
+  assert.deepEqual(started, Array.from({ length: 24 }, (_, i) => i));
+  // 22 task runs waiting on one run's signal: Node's listener-leak warning (past 10) used to reach the log as an error.
+  const logs: string[] = [];
+  await store.readLogs(detail.id, (batch) => logs.push(...batch.map((r) => `${r.level} ${r.message}`)));
+  assert.ok(!logs.some((l) => /MaxListeners|memory leak/.test(l)), logs.filter((l) => l.startsWith('ERROR')).join('\n'));
+});

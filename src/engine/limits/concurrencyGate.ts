@@ -2,7 +2,9 @@
  * The host's side of concurrency limits: a worker asks before each attempt of a task run with tags, and
  * the gate holds a slot of every limited tag for it — waiting, polling the store, while every slot is
  * held by a live process (a dead one's are taken back by the store). Slots are taken in tag order, so two
- * task runs wanting the same two tags never wait on each other.
+ * task runs wanting the same two tags never wait on each other. This process's waiters for a tag take its
+ * slots in the order they asked (a map's task runs in the map's order): only the first in line tries the
+ * store, and polls it; the others wait to be first. Other processes' waiters are not in that line.
  */
 import type { ConcurrencyLimit, Lease, LeaseHolder, LimitStore } from './limitStore';
 import { LIMIT_TAG } from './limitStore';
@@ -17,12 +19,29 @@ const LIMITS_TTL_MS = 1000;
 const FIRST_POLL_MS = 10;
 const MAX_POLL_MS = 200;
 
+/** A task run of this process in line for a tag's slot. */
+interface Waiter {
+  /** When it asked: the line's order. */
+  readonly seq: number;
+  /** Ends its pause: set while it pauses. */
+  resume?: () => void;
+  /** Woken while not pausing (trying the store): its next pause ends at once, so no wake is lost. */
+  woken?: boolean;
+}
+
+function wake(w: Waiter | undefined): void {
+  if (!w) return;
+  if (w.resume) w.resume();
+  else w.woken = true;
+}
+
 export class ConcurrencyGate {
-  private cache?: { at: number; limits: Map<string, number> };
+  private cache?: { at: number; limits: Promise<Map<string, number>> };
   private readonly held = new Map<string, Lease[]>();
   private readonly waiting = new Map<string, AbortController>();
-  /** Waiters of this process, woken when it gives a slot back (other processes' releases are polled). */
-  private readonly wakers = new Set<() => void>();
+  /** By tag, this process's waiters in the order they asked; the first tries the store (others' releases are polled). */
+  private readonly lines = new Map<string, Waiter[]>();
+  private asked = 0;
 
   constructor(
     private readonly store: LimitStore,
@@ -31,15 +50,21 @@ export class ConcurrencyGate {
 
   /** The limits that apply to these tags here, by tag. */
   async limitsFor(tags: readonly string[]): Promise<ConcurrencyLimit[]> {
+    // One read for the callers of the same moment, answered in the order they called.
     if (!this.cache || Date.now() - this.cache.at > LIMITS_TTL_MS) {
-      this.cache = { at: Date.now(), limits: new Map((await this.store.list()).map((l) => [l.tag, l.limit])) };
+      const limits = this.store.list().then((list) => new Map(list.map((l) => [l.tag, l.limit])));
+      this.cache = { at: Date.now(), limits };
+      limits.catch(() => {
+        if (this.cache?.limits === limits) this.cache = undefined;
+      });
     }
+    const stored = await this.cache.limits;
     const own = this.options.ownLimits?.() ?? {};
     const out: ConcurrencyLimit[] = [];
     for (const tag of [...new Set(tags)].sort()) {
       const ownLimit = Object.hasOwn(own, tag) && LIMIT_TAG.test(tag) && Number.isInteger(own[tag]) && own[tag]! >= 1 ? own[tag] : undefined;
-      const stored = this.cache.limits.get(tag);
-      const limit = stored === undefined ? ownLimit : ownLimit === undefined ? stored : Math.min(stored, ownLimit);
+      const storedLimit = stored.get(tag);
+      const limit = storedLimit === undefined ? ownLimit : ownLimit === undefined ? storedLimit : Math.min(storedLimit, ownLimit);
       if (limit !== undefined) out.push({ tag, limit });
     }
     return out;
@@ -51,6 +76,7 @@ export class ConcurrencyGate {
    * for the holder meanwhile (its run was cancelled).
    */
   async acquire(holder: LeaseHolder, tags: readonly string[], onWait: (limits: ConcurrencyLimit[]) => void): Promise<{ held: boolean; waitedMs: number }> {
+    const seq = ++this.asked;
     const limits = await this.limitsFor(tags);
     if (limits.length === 0) return { held: false, waitedMs: 0 };
     const key = keyOf(holder);
@@ -61,23 +87,34 @@ export class ConcurrencyGate {
     let waited = false;
     try {
       for (const { tag, limit } of limits) {
-        for (let poll = FIRST_POLL_MS; ; poll = Math.min(poll * 2, MAX_POLL_MS)) {
-          stop.signal.throwIfAborted();
-          const lease = await this.store.tryAcquire(tag, limit, holder);
-          if (lease) {
-            leases.push(lease);
-            break;
+        const me: Waiter = { seq };
+        const line = this.join(tag, me);
+        try {
+          for (let poll = FIRST_POLL_MS; ; ) {
+            stop.signal.throwIfAborted();
+            const first = line[0] === me;
+            if (first) {
+              const lease = await this.store.tryAcquire(tag, limit, holder);
+              if (lease) {
+                leases.push(lease);
+                break;
+              }
+            }
+            if (!waited) {
+              waited = true;
+              onWait(limits);
+            }
+            // The first in line polls (a slot another process gives back); the others wait their turn.
+            await this.pause(me, first ? poll : undefined, stop.signal);
+            if (first) poll = Math.min(poll * 2, MAX_POLL_MS);
           }
-          if (!waited) {
-            waited = true;
-            onWait(limits);
-          }
-          await this.pause(poll, stop.signal);
+        } finally {
+          this.leave(tag, me);
         }
       }
     } catch (e) {
       await Promise.all(leases.map((l) => this.store.release(l)));
-      this.wakeAll();
+      this.wakeFirsts();
       throw e;
     } finally {
       if (this.waiting.get(key) === stop) this.waiting.delete(key);
@@ -94,7 +131,7 @@ export class ConcurrencyGate {
     if (!leases) return;
     this.held.delete(key);
     await Promise.all(leases.map((l) => this.store.release(l)));
-    this.wakeAll();
+    this.wakeFirsts();
   }
 
   /** Gives back everything the task runs of these flow runs hold or wait for (their worker ended). */
@@ -104,22 +141,48 @@ export class ConcurrencyGate {
     await Promise.all(keys.map((k) => this.release({ runId: k.slice(0, k.indexOf('/')), taskRunId: k.slice(k.indexOf('/') + 1) })));
   }
 
-  private pause(ms: number, signal: AbortSignal): Promise<void> {
+  /** Puts `me` in `tag`'s line by the order it asked (one that asked earlier may join later: its limits read last). */
+  private join(tag: string, me: Waiter): Waiter[] {
+    let line = this.lines.get(tag);
+    if (!line) this.lines.set(tag, (line = []));
+    let at = line.length;
+    while (at > 0 && line[at - 1]!.seq > me.seq) at--;
+    line.splice(at, 0, me);
+    return line;
+  }
+
+  /** Takes `me` out of `tag`'s line; the one first after it tries at once (another slot may be free). */
+  private leave(tag: string, me: Waiter): void {
+    const line = this.lines.get(tag);
+    if (!line) return;
+    const at = line.indexOf(me);
+    if (at >= 0) line.splice(at, 1);
+    if (line.length === 0) this.lines.delete(tag);
+    else if (at === 0) wake(line[0]);
+  }
+
+  /** Waits until woken, the signal fires, or (when given) `ms` have passed. */
+  private pause(me: Waiter, ms: number | undefined, signal: AbortSignal): Promise<void> {
+    if (me.woken) {
+      me.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.wakers.delete(done);
+        me.resume = undefined;
         signal.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      this.wakers.add(done);
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
+      me.resume = done;
       signal.addEventListener('abort', done, { once: true });
     });
   }
 
-  private wakeAll(): void {
-    for (const wake of [...this.wakers]) wake();
+  /** A slot was given back here: the first in each line tries again. */
+  private wakeFirsts(): void {
+    for (const line of [...this.lines.values()]) wake(line[0]);
   }
 }
 

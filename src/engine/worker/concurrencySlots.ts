@@ -5,6 +5,7 @@
  * while waiting stops the wait.
  */
 import { request } from './hostLink';
+import { onAbort } from './signals';
 
 export async function withConcurrencySlots<T>(runId: string, taskRunId: string, tags: readonly string[] | undefined, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
   if (!tags || tags.length === 0) return attempt();
@@ -27,8 +28,7 @@ export async function withConcurrencySlots<T>(runId: string, taskRunId: string, 
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const stop = onAbort(signal, () => reject(signal.reason));
+    p.then(resolve, reject).finally(stop);
   });
 }

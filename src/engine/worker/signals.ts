@@ -54,6 +54,18 @@ export function releaseController(parent: AbortSignal, controller: AbortControll
   children.get(parent)?.delete(controller);
 }
 
+/**
+ * Calls `fn` when `signal` fires, through the signal's one fan-out listener (childController) rather than a
+ * listener of its own: a map's hundred task runs waiting on one run's signal (a slot, a retry's delay)
+ * would otherwise add a hundred, and Node warns of a leak past ten — a warning the run's log showed as an
+ * error. Returns the function that stops listening. `signal` must not have fired yet.
+ */
+export function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  const watcher = childController(signal);
+  watcher.signal.onabort = fn;
+  return () => releaseController(signal, watcher);
+}
+
 export interface Scoped {
   signal: AbortSignal;
   dispose(): void;
@@ -84,14 +96,13 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      stop();
       resolve();
     }, ms);
-    const onAbort = (): void => {
+    const stop = onAbort(signal, () => {
       clearTimeout(timer);
       reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    });
   });
 }
 
