@@ -186,6 +186,20 @@ export default flow({ name: 'rc' }, async () => { try { await t(); } catch (e) {
     assert.equal(detail.taskRuns[0]!.attempts, 2);
   });
 
+  it('a map of twenty task runs waiting out their retry delays at once warns of nothing (Node warns past ten listeners on one signal)', async () => {
+    const { detail, logs } = await run(
+      {
+        'many.flow.ts': flowSource(`
+const tries = new Map<number, number>();
+const flaky = task({ name: 'flaky', retries: 1, retryDelaySeconds: 0.2 }, async (i: number) => { const n = (tries.get(i) ?? 0) + 1; tries.set(i, n); if (n === 1) throw new Error('first try fails'); return n; });
+export default flow({ name: 'many' }, async () => flaky.map(Array.from({ length: 20 }, (_, i) => i)));`),
+      },
+      'many.flow.ts',
+    );
+    assert.deepEqual(valueOf(detail), Array.from({ length: 20 }, () => 2));
+    assert.ok(!logs.some((l) => /MaxListeners|memory leak/.test(l)), logs.filter((l) => l.startsWith('ERROR')).join('\n'));
+  });
+
   it('takes exponentialBackoff from the flowdeck module as a delay', async () => {
     const { detail, logs } = await run(
       { 'eb.flow.ts': `import { flow, task, exponentialBackoff } from 'flowdeck';\nlet n = 0;\nconst t = task({ name: 't', retries: 2, retryDelaySeconds: exponentialBackoff(0.05) }, async () => { if (++n < 3) throw new Error('again'); return n; });\nexport default flow({ name: 'eb' }, async () => t());\n` },
