@@ -42,7 +42,8 @@ export function forkWorker(options: WorkerSpawnOptions, ahead?: Ahead, hostWatch
     // Source maps make user code's stack traces point at the .ts lines they wrote. A standby, which may wait
     // minutes, goes without V8's memory reducer: the collections it runs in an idle process left a warm run
     // after 40 s of waiting at 22.5 ms (median of 7; 18.6–41.4) against 18.2 ms without (15.1–19.6).
-    execArgv: ['--enable-source-maps', ...(ahead === 'standby' || ahead === 'standby-no-hooks' ? ['--no-memory-reducer'] : []), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+    // --no-warnings: Node's warnings reach the run's log as warnings (worker/outputCapture.ts), not as raw stderr.
+    execArgv: ['--enable-source-maps', '--no-warnings', ...(ahead === 'standby' || ahead === 'standby-no-hooks' ? ['--no-memory-reducer'] : []), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     stdio,
     detached: true,
   });

@@ -120,6 +120,8 @@ export default flow({ name: 'ordered' }, async () => {
   assert.deepEqual(started, Array.from({ length: 24 }, (_, i) => i));
   // 22 task runs waiting on one run's signal: Node's listener-leak warning (past 10) used to reach the log as an error.
   const logs: string[] = [];
-  await store.readLogs(detail.id, (batch) => logs.push(...batch.map((r) => `${r.level} ${r.message}`)));
+  await store.readLogs(detail.id, (batch) => {
+    logs.push(...batch.map((r) => `${r.level} ${r.message}`));
+  });
   assert.ok(!logs.some((l) => /MaxListeners|memory leak/.test(l)), logs.filter((l) => l.startsWith('ERROR')).join('\n'));
 });

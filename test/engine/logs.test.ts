@@ -35,6 +35,19 @@ describe('logs', T, () => {
     assert.deepEqual(printed, ['INFO one', 'INFO two', 'WARNING three', 'ERROR four', 'INFO five', 'INFO six', 'WARNING seven', 'INFO eight', 'INFO nine']);
   });
 
+  it("Node's warnings are the run's warnings: one line each, with their code, not raw stderr shown as errors", async () => {
+    const { logs, ofTask } = await run(`
+const old = task({ name: 'old' }, async () => { process.emitWarning('old thing', { type: 'DeprecationWarning', code: 'DEP9999' }); await new Promise((r) => setTimeout(r, 10)); return 1; });
+export default flow({ name: 'warns' }, async () => {
+  process.emitWarning('a flow-level warning');
+  await new Promise((r) => setTimeout(r, 10));
+  return old();
+});`);
+    assert.deepEqual(ofTask('old-0').filter((l) => l.level === 'WARNING').map((l) => l.message), ['DeprecationWarning [DEP9999]: old thing']);
+    assert.ok(logs.some((l) => l.level === 'WARNING' && l.message === 'Warning: a flow-level warning'), JSON.stringify(logs.map((l) => l.message)));
+    assert.deepEqual(logs.filter((l) => l.level === 'ERROR' || /node:\d+|--trace/.test(l.message)).map((l) => l.message), []);
+  });
+
   it("logs from a task's retryCondition and from its abort listeners belong to that task run", async () => {
     const { detail, ofTask } = await run(`
 const picky = task({ name: 'picky', retries: 2, retryDelaySeconds: 0, retryCondition: (e) => { getRunLogger().info('deciding about ' + (e as Error).message); console.log('printed while deciding'); return false; } }, async () => { throw new Error('nope'); });

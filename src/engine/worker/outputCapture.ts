@@ -1,7 +1,7 @@
 /**
  * What a flow prints is part of its run's log, in the order it was printed: `console.*` at their
- * levels, `process.stdout.write` as INFO and `process.stderr.write` as WARNING, line by line. A write
- * without a newline is a line of its own, not glued to the next one.
+ * levels, `process.stdout.write` as INFO and `process.stderr.write` as WARNING, line by line, and Node's
+ * process warnings as WARNING. A write without a newline is a line of its own, not glued to the next one.
  */
 import { format } from 'node:util';
 import type { LogLevel } from '../records';
@@ -39,4 +39,13 @@ export function captureOutput(): void {
   }
   captureStream(process.stdout, 'INFO');
   captureStream(process.stderr, 'WARNING');
+  // Node's own warnings (a deprecated API a dependency calls, a listener leak): the worker is forked with
+  // --no-warnings, which leaves out Node's printing of them past this capture — raw stderr, which the run's
+  // log showed as two ERROR lines with the pid and a hint about --trace-warnings — but not the event.
+  process.on('warning', (w) => logLines('WARNING', `${w.name}${codeOf(w)}: ${w.message}`));
+}
+
+function codeOf(w: Error): string {
+  const code = (w as Error & { code?: unknown }).code;
+  return typeof code === 'string' ? ` [${code}]` : '';
 }
