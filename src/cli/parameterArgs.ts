@@ -1,9 +1,15 @@
 /**
- * `--params JSON` and `--param key=value` of `flowdeck run`. The JSON is read here; each `--param` text is
+ * `--params JSON` (or `--params @FILE`) and `--param key=value` of `flowdeck run` and `flowdeck schedule add`.
+ * The JSON is read here; each `--param` text is
  * passed on as typed, because how to read it depends on the parameter's declared type, which only the
  * worker that loaded the flow knows (parametersFromText in the engine).
  */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ParameterError } from '../engine/parameters';
+
+/** A parameters file larger than this is refused: parameters are kept with the run, in its record and its index line. */
+export const MAX_PARAMS_FILE_BYTES = 4 * 1024 * 1024;
 
 export interface ParameterInput {
   parameters: Record<string, unknown>;
@@ -37,23 +43,40 @@ function jsonError(text: string): string | undefined {
   }
 }
 
+/** The JSON text of `--params`: given inline, or `@FILE` (a path from `cwd`), read whole. */
+function paramsText(given: string, cwd: string): { text: string; what: string } {
+  if (!given.startsWith('@')) return { text: given, what: '--params' };
+  const file = resolve(cwd, given.slice(1));
+  const what = `--params ${given}`;
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_PARAMS_FILE_BYTES) throw new ParameterError(`${what}: the file is ${(size / 1048576).toFixed(1)} MiB; parameters are kept with the run, so a file of at most ${MAX_PARAMS_FILE_BYTES / 1048576} MiB is read — pass a path and read the data in the flow instead`, ['bad --params']);
+    return { text: readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), what };
+  } catch (e) {
+    if (e instanceof ParameterError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ParameterError(`${what}: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? (e as Error).message)})`, ['bad --params']);
+  }
+}
+
 /**
  * Reads the options into parameters and texts. Built from own properties only: a parameter named
  * `__proto__` or `constructor` stays a parameter. `mask` hides secrets in what an error quotes.
  */
-export function parameterInput(values: { param?: string[]; params?: string }, mask: (text: string) => string): ParameterInput {
+export function parameterInput(values: { param?: string[]; params?: string }, mask: (text: string) => string, cwd: string): ParameterInput {
   let parameters: Record<string, unknown> = {};
   if (values.params !== undefined) {
+    const { text, what } = paramsText(values.params, cwd);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(values.params);
+      parsed = JSON.parse(text);
     } catch {
       // JSON.parse quotes a piece of its input, which may be a piece of a secret: say what is wrong
       // with the masked input instead.
-      const reason = jsonError(mask(values.params));
-      throw new ParameterError(`--params is not valid JSON${reason === undefined ? '' : `: ${reason}`}`, ['bad --params']);
+      const reason = jsonError(mask(text));
+      throw new ParameterError(`${what} is not valid JSON${reason === undefined ? '' : `: ${reason}`}`, ['bad --params']);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError('--params must be a JSON object, like {"repo":"owner/name"}', ['bad --params']);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError(`${what} must be a JSON object, like {"repo":"owner/name"}`, ['bad --params']);
     const huge = nonFinitePath(parsed, '');
     if (huge !== undefined) {
       throw new ParameterError(`--params: the number at ${huge} is too large to be a number (it reads as Infinity); pass it as a string if it is text`, ['bad --params']);

@@ -57,6 +57,31 @@ describe('flowdeck run --param', T, () => {
     assert.deepEqual(Object.keys(doc.parameters).sort(), ['__proto__', 'constructor', 'toString']);
   });
 
+  it('--params @FILE reads the object from a file (from the current folder; --param entries override it); a missing, malformed or huge file exits 2 naming it', async () => {
+    const ws = workspace({
+      'release.flow.ts': declared,
+      'conf/release.json': '\uFEFF{"version":"3.1","targets":["eu","us","ap"],"ratio":2}\n',
+      'conf/broken.json': '{"version":',
+      'conf/list.json': '["eu"]',
+      'conf/huge.json': `{"version":"1.0","pad":"${'x'.repeat(4 * 1024 * 1024)}"}`,
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const r = await runCli(['run', 'release.flow.ts', '--json', '--params', '@conf/release.json', '--param', 'ratio=0.5'], { cwd: ws, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as { parameters: unknown }).parameters, { version: '3.1', targets: ['eu', 'us', 'ap'], ratio: 0.5, times: 1, dry: false });
+    for (const [file, message] of [
+      ['@conf/none.json', /--params @conf\/none\.json: cannot read .*conf\/none\.json \(no such file\)/],
+      ['@conf', /--params @conf: cannot read .*conf \(a folder, not a file\)/],
+      ['@conf/broken.json', /--params @conf\/broken\.json is not valid JSON/],
+      ['@conf/list.json', /--params @conf\/list\.json must be a JSON object/],
+      ['@conf/huge.json', /--params @conf\/huge\.json: the file is 4\.0 MiB; .* at most 4 MiB/],
+    ] as const) {
+      const bad = await runCli(['run', 'release.flow.ts', '--params', file], { cwd: ws, env });
+      assert.equal(bad.code, 2, `${file}: ${bad.stderr}`);
+      assert.match(bad.stderr, message);
+    }
+  });
+
   it('a declared flow refuses a __proto__ key as an unknown parameter', async () => {
     const ws = workspace({ 'release.flow.ts': declared });
     const r = await runCli(['run', 'release.flow.ts', '--params', '{"version":"1.0","__proto__":{"polluted":"yes"}}'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });

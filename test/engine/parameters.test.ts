@@ -113,7 +113,7 @@ describe('--param text, read by the declared type', { timeout: 30_000 }, () => {
 
 describe('parameters named __proto__ or constructor', { timeout: 30_000 }, () => {
   it('stay parameters, through --params, --param, validation and the JSON view, and pollute nothing', () => {
-    const input = parameterInput({ params: '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}', param: ['__proto__={"polluted":"yes"}', 'toString=x'] }, (t) => t);
+    const input = parameterInput({ params: '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}', param: ['__proto__={"polluted":"yes"}', 'toString=x'] }, (t) => t, '/');
     const merged = { ...input.parameters, ...parametersFromText('f', undefined, input.parameterText) };
     const validated = validateParameters('f', undefined, merged);
     for (const value of [input.parameters, input.parameterText, merged, validated]) {

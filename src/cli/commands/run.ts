@@ -18,7 +18,8 @@ Options:
   --param key=value    a parameter (repeatable), read by its declared type: text for a string
                        (version=2.0 is "2.0"), a number, true/false, or JSON for an object or array;
                        for a parameter the flow does not declare, JSON when it parses as JSON, else text
-  --params JSON        all parameters as one JSON object (--param entries override it)
+  --params JSON        all parameters as one JSON object (--param entries override it);
+                       --params @FILE reads it from a file
   --json               print the finished run as one JSON document on stdout
   --queue NAME         queue the run for \`flowdeck worker\`s instead of running it here (Postgres store):
                        it is created Scheduled and a worker on any machine takes it
@@ -63,7 +64,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const masker = new SecretMasker(secretsFromEnv(io.env));
   let input: ParameterInput;
   try {
-    input = parameterInput(values, (text) => masker.mask(text));
+    input = parameterInput(values, (text) => masker.mask(text), io.cwd);
   } catch (e) {
     // `--param` errors quote what was given whole, so masking the message catches a secret in it.
     write(io.stderr, `flowdeck: ${masker.mask((e as Error).message)}`);

@@ -28,7 +28,7 @@ Options of add:
   --every N{s|m|h|d}   instead of --cron: every 30s, 15m, 2h, 1d (counted from 1970-01-01T00:00Z)
   --flow NAME          which flow, when the file has several
   --param key=value    a parameter of the scheduled runs (repeatable; JSON when it parses as JSON)
-  --params JSON        all parameters as one JSON object
+  --params JSON        all parameters as one JSON object (--params @FILE: from a file)
   --catchup latest|none   after the machine was off: run the latest missed slot once (default), or none
   --overlap skip|queue|allow   a slot due while the previous run still runs (default skip)
   --json               print the schedule as JSON
@@ -115,7 +115,7 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
     if (values.overlap !== undefined) given.overlap = values.overlap;
     const mask = (text: string): string => masker.mask(text);
     // Each --param is read by its declared type, as `flowdeck run` reads it.
-    const input = parameterInput(values, mask);
+    const input = parameterInput(values, mask, io.cwd);
     const params = { ...input.parameters, ...parametersFromText(flow.flowName, flow.declarations, input.parameterText, { mask }) };
     refuseSecretParameters(params, mask);
     if (Object.keys(params).length > 0 || values.params !== undefined) given.parameters = params;
