@@ -205,8 +205,13 @@ describe('flowdeck runs, logs, flows, help', () => {
     assert.deepEqual(list[0].taskRuns.length, 1);
     const limited = JSON.parse((await runCli(['runs', '--json', '--limit', '1'], { cwd: ws, env })).stdout);
     assert.equal(limited.length, 1);
-    const table = (await runCli(['runs'], { cwd: ws, env })).stdout;
+    const whole = await runCli(['runs'], { cwd: ws, env });
+    const table = whole.stdout;
     assert.match(table.split('\n')[1]!, new RegExp(`^${second.name}\\s+hello\\s+Completed`));
+    assert.equal(whole.stderr, '', 'every run shown: no word of more');
+    const cut = await runCli(['runs', '--limit', '1'], { cwd: ws, env });
+    assert.equal(cut.stdout.trim().split('\n').length, 2);
+    assert.match(cut.stderr, /^The newest 1 shown; there are more \(--limit 100 shows more\)\.$/m);
     const logs = await runCli(['logs', first.name], { cwd: ws, env });
     assert.equal(logs.code, 0);
     assert.match(logs.stdout, /Task run 'greet-0' - Hello one/);

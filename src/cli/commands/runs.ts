@@ -56,7 +56,9 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   const store = await openStore(io, 'read');
   try {
     // The limit applies before anything is read: only the runs shown are read from their journals.
-    const runs = await store.list({ limit, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(stateTypes ? { stateTypes } : {}) });
+    // One more than shown: the table says when there are more.
+    const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(stateTypes ? { stateTypes } : {}) });
+    const runs = listed.slice(0, limit);
     if (runs.length === 0 && stateTypes) {
       if (values.json) write(io.stdout, '[]');
       write(values.json ? io.stderr : io.stdout, `No runs${values.flow !== undefined ? neutraliseTerminal(` of flow '${values.flow}'`) : ''} in state ${stateTypes.map((t) => t.toLowerCase()).join(' or ')}.`);
@@ -81,6 +83,7 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
     const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', 'ID'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     for (const row of [header, ...rows]) write(io.stdout, row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+    if (listed.length > limit) write(io.stderr, `The newest ${limit} shown; there are more (--limit ${Math.max(100, limit * 5)} shows more).`);
     return EXIT.ok;
   } finally {
     await store.close();
