@@ -644,7 +644,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const s = state('AwaitingRetry', `${why} (attempt ${attempt})`);
     d.owner = currentProcess();
     void execution.flowState(live, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message!, attempt });
-    execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused`);
+    // A run cancelled or failed before it ever started (a queued run cancelled before a worker took it) has nothing to reuse: say so, not "0 of 0".
+    const reused = summary.lastAttemptTaskRuns > 0 ? `${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused` : d.startTime === undefined ? 'it never started before, so it starts from the beginning' : 'its last attempt ran no task runs, so nothing is reused';
+    execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${reused}`);
   }
 
   private armDeadlineFor(execution: Execution): void {

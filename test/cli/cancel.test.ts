@@ -111,5 +111,9 @@ describe('flowdeck cancel', { timeout: 240_000 }, () => {
     const cancel = await runCli(['cancel', name, '--reason', 'not needed today'], { cwd: ws, env });
     assert.equal(cancel.code, 0, cancel.stderr);
     assert.match(cancel.stdout, new RegExp(`Flow run '${name}' - Finished in state Cancelled\\('not needed today'\\)`));
+    // Resumed here after all: nothing ran before, and the log says so rather than "0 of 0 task runs reused".
+    const resumed = await runCli(['resume', name], { cwd: ws, env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`Resuming flow run '${name}' \\(attempt 2\\): it never started before, so it starts from the beginning`));
   });
 });
