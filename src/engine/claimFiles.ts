@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { FILE_MODE } from './journalFile';
-import { currentProcess } from './processIdentity';
+import { currentProcess, isAlive } from './processIdentity';
 import type { ProcessIdentity } from './records';
 
 export interface ClaimContent<T> {
@@ -20,14 +20,19 @@ export interface ClaimContent<T> {
   data: T;
 }
 
-export interface HeldClaim<T> {
-  /** The file's text, as judged (what a takeover compares against). */
-  text: string;
-  /** Undefined when the file cannot be read as a claim (being written, or torn). */
-  claim?: ClaimContent<T>;
-  /** The file's age in ms: a claim that stays unreadable is abandoned. */
-  ageMs: number;
-}
+/** A claim file as read: its claim, or — when it cannot be read as one (being written, or torn) — its age. */
+export type HeldClaim<T> =
+  | {
+      /** The file's text, as judged (what a takeover compares against). */
+      text: string;
+      claim: ClaimContent<T>;
+    }
+  | {
+      text: string;
+      claim?: undefined;
+      /** The file's age in ms: a claim that stays unreadable is abandoned. */
+      ageMs: number;
+    };
 
 /** A claim that stays unreadable this long was left by a process that died while writing it. */
 export const UNREADABLE_CLAIM_MS = 5_000;
@@ -64,25 +69,37 @@ export async function createClaim<T>(path: string, data: T): Promise<ClaimConten
   return (await createExclusiveFile(path, JSON.stringify(content))) ? content : undefined;
 }
 
-/** The claim at `path`, or undefined when there is none. A run claim written before claims named a nonce (the bare owner) is read as a claim of that owner. */
+/**
+ * The claim at `path`, or undefined when there is none. A run claim written before claims named a nonce (the
+ * bare owner) is read as a claim of that owner. The file's age is looked up only when it holds no claim.
+ */
 export async function readClaim<T>(path: string): Promise<HeldClaim<T> | undefined> {
   let text: string;
-  let ageMs: number;
   try {
-    [text, ageMs] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => Date.now() - s.mtimeMs)]);
+    text = await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
   try {
     const v = JSON.parse(text) as ClaimContent<T>;
-    if (v && typeof v.nonce === 'string' && v.owner && typeof v.owner.pid === 'number' && typeof v.owner.hostname === 'string') return { text, claim: v, ageMs };
+    if (v && typeof v.nonce === 'string' && v.owner && typeof v.owner.pid === 'number' && typeof v.owner.hostname === 'string') return { text, claim: v };
     const bare = v as unknown as ProcessIdentity;
-    if (bare && typeof bare.pid === 'number' && typeof bare.hostname === 'string') return { text, claim: { owner: bare, nonce: '', data: undefined as T }, ageMs };
+    if (bare && typeof bare.pid === 'number' && typeof bare.hostname === 'string') return { text, claim: { owner: bare, nonce: '', data: undefined as T } };
   } catch {
-    // Being written right now, or torn by a crash: undefined claim, judged by its age.
+    // Being written right now, or torn by a crash: no claim, judged by its age.
   }
-  return { text, ageMs };
+  try {
+    return { text, ageMs: Date.now() - (await stat(path)).mtimeMs };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Whether a held claim may be taken over: its owner is dead, or it has stayed unreadable too long (its writer died mid-write). */
+export function isAbandoned(held: HeldClaim<unknown>): boolean {
+  return held.claim ? !isAlive(held.claim.owner) : held.ageMs > UNREADABLE_CLAIM_MS;
 }
 
 async function textOf(path: string): Promise<string | undefined> {

@@ -10,7 +10,7 @@
  */
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClaim, readClaim, removeOwn, replaceAbandoned, UNREADABLE_CLAIM_MS } from './claimFiles';
+import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned } from './claimFiles';
 import { checkLimit, LIMIT_TAG, type ConcurrencyLimit, type Lease, type LeaseHolder, type LeaseInfo, type LimitStore } from './limits/limitStore';
 import { isAlive } from './processIdentity';
 import { StoreWriteError } from './storeErrors';
@@ -80,9 +80,7 @@ export class EmbeddedLimitStore implements LimitStore {
       let claim = await createClaim(file, data);
       if (!claim) {
         const held = await readClaim(file);
-        const owner = held?.claim?.owner;
-        const abandoned = held !== undefined && (owner ? !isAlive(owner) : held.ageMs > UNREADABLE_CLAIM_MS);
-        if (abandoned) claim = await replaceAbandoned(file, held.text, data);
+        if (held !== undefined && isAbandoned(held)) claim = await replaceAbandoned(file, held.text, data);
       }
       if (claim) return { tag, slot, nonce: claim.nonce };
     }

@@ -11,10 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClaim, readClaim, removeOwn, replaceAbandoned, UNREADABLE_CLAIM_MS } from './claimFiles';
+import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned } from './claimFiles';
 import { FILE_MODE } from './journalFile';
 import { journalLines } from './jsonLines';
-import { currentProcess, isAlive, sameProcess } from './processIdentity';
+import { currentProcess, sameProcess } from './processIdentity';
 import { checkSchedule } from './schedules/scheduleSpec';
 import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
 import { StoreWriteError } from './storeErrors';
@@ -190,8 +190,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     if (!held) return (await createClaim(file, { at: Date.now() })) ? { claimed: true } : { claimed: false };
     const owner = held.claim?.owner;
     const notClaimed: SlotClaim = owner ? { claimed: false, holder: owner } : { claimed: false };
-    const dead = owner ? !isAlive(owner) : held.ageMs > UNREADABLE_CLAIM_MS;
-    if (!dead || !options.abandoned || !(await options.abandoned())) return notClaimed;
+    if (!isAbandoned(held) || !options.abandoned || !(await options.abandoned())) return notClaimed;
     if (!(await replaceAbandoned(file, held.text, { at: Date.now() }))) return notClaimed;
     return { claimed: true, ...(owner ? { tookOverFrom: owner } : {}) };
   }

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { nameClaimText, sweepDaily, type Listed, type Swept } from './abandonedCreations';
-import { createClaim, createExclusiveFile, readClaim, replaceAbandoned, UNREADABLE_CLAIM_MS } from './claimFiles';
+import { createClaim, createExclusiveFile, isAbandoned, readClaim, replaceAbandoned } from './claimFiles';
 import type { Artifact } from './artifacts';
 import { open, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -396,9 +396,7 @@ export class EmbeddedStore implements RunStore {
       // callers check which), one caller takes it over; the claim is never missing meanwhile.
       const held = await readClaim(path);
       if (!held) return (await createClaim(path, null)) !== undefined;
-      const owner = held.claim?.owner;
-      const dead = owner ? !isAlive(owner) : held.ageMs > UNREADABLE_CLAIM_MS;
-      if (!dead || (await replaceAbandoned(path, held.text, null)) === undefined) return false;
+      if (!isAbandoned(held) || (await replaceAbandoned(path, held.text, null)) === undefined) return false;
       // A cancel asked of the dead holder's resume is not this one's.
       await rm(`${path}${CLAIM_CANCEL}`, { force: true });
       return true;
