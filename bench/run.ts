@@ -25,6 +25,7 @@
  *  10. the scheduler with 1,000 schedules: computing next slots (vs croner's own nextRun), one look at
  *      the store (a tick), and the CPU it uses while nothing is due
  *  11. the Postgres store and its workers (bench/postgres.ts; skipped, saying why, without Postgres)
+ *  12. a map under a tag's concurrency limit vs the same map paced by `map(…, { concurrency })` (bench/tagLimits.ts)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -40,6 +41,7 @@ import { postgresBench } from './postgres';
 import { FlowRunner } from '../src/engine/runner';
 import { runDetailsBench } from './runDetails';
 import { schedulerBench } from './scheduler';
+import { tagLimitsBench } from './tagLimits';
 import { median, spread } from './stats';
 import { WarmFloor } from './warmFloor';
 
@@ -636,6 +638,14 @@ async function main(): Promise<void> {
     rows.push([
       `Keep a result of ${lr.objects.toLocaleString('en')} small objects; read it back`,
       `${f(lr.keepRatio, 2)}× JSON.stringify (${lr.keepSpread}); ${f(lr.keepMs, 0)} ms (${f(lr.keepCpuMs, 0)} ms CPU) vs ${f(lr.jsonMs, 0)} ms; devalue's text ${f(lr.devalueRatio, 1)}× (${f(lr.devalueMs, 0)} ms). Read: ${f(lr.readRatio, 2)}× JSON.parse (${f(lr.readMs, 0)} vs ${f(lr.jsonParseMs, 0)} ms; devalue's ${f(lr.devalueReadMs, 0)} ms)`,
+      '—',
+    ]);
+  }
+  if (wanted('limits')) {
+    const l = (results.limits = await tagLimitsBench(DIST, ROUNDS));
+    rows.push([
+      `A map of ${l.tasks} 5 ms task runs under a tag limit of 2 vs map({ concurrency: 2 })`,
+      `${f(l.wallRatio, 2)}× the wall time (${l.wallSpread}; ${f(l.limitedWallMs, 0)} vs ${f(l.pacedWallMs, 0)} ms), ${f(l.cpuRatio, 2)}× the CPU (${l.cpuSpread}; ${f(l.limitedCpuMs, 0)} vs ${f(l.pacedCpuMs, 0)} ms)`,
       '—',
     ]);
   }

@@ -41,6 +41,8 @@ export class ConcurrencyGate {
   private readonly waiting = new Map<string, AbortController>();
   /** By tag, this process's waiters in the order they asked; the first tries the store (others' releases are polled). */
   private readonly lines = new Map<string, Waiter[]>();
+  /** Slots of each tag this process holds: when it holds them all, only its own release can free one. */
+  private readonly heldHere = new Map<string, number>();
   private asked = 0;
 
   constructor(
@@ -93,10 +95,14 @@ export class ConcurrencyGate {
           for (let poll = FIRST_POLL_MS; ; ) {
             stop.signal.throwIfAborted();
             const first = line[0] === me;
-            if (first) {
+            // Every slot held here: none comes free but by a release here, which wakes the line — the store is
+            // not asked (a map under a limit would otherwise fail a try after each slot it got).
+            const allHeldHere = (this.heldHere.get(tag) ?? 0) >= limit;
+            if (first && !allHeldHere) {
               const lease = await this.store.tryAcquire(tag, limit, holder);
               if (lease) {
                 leases.push(lease);
+                this.count(tag, 1);
                 break;
               }
             }
@@ -105,16 +111,15 @@ export class ConcurrencyGate {
               onWait(limits);
             }
             // The first in line polls (a slot another process gives back); the others wait their turn.
-            await this.pause(me, first ? poll : undefined, stop.signal);
-            if (first) poll = Math.min(poll * 2, MAX_POLL_MS);
+            await this.pause(me, first ? (allHeldHere ? MAX_POLL_MS : poll) : undefined, stop.signal);
+            if (first && !allHeldHere) poll = Math.min(poll * 2, MAX_POLL_MS);
           }
         } finally {
           this.leave(tag, me);
         }
       }
     } catch (e) {
-      await Promise.all(leases.map((l) => this.store.release(l)));
-      this.wakeFirsts();
+      await this.give(leases);
       throw e;
     } finally {
       if (this.waiting.get(key) === stop) this.waiting.delete(key);
@@ -130,8 +135,20 @@ export class ConcurrencyGate {
     const leases = this.held.get(key);
     if (!leases) return;
     this.held.delete(key);
+    await this.give(leases);
+  }
+
+  /** Gives slots back to the store; the first in each line tries again. */
+  private async give(leases: readonly Lease[]): Promise<void> {
     await Promise.all(leases.map((l) => this.store.release(l)));
+    for (const l of leases) this.count(l.tag, -1);
     this.wakeFirsts();
+  }
+
+  private count(tag: string, delta: number): void {
+    const n = (this.heldHere.get(tag) ?? 0) + delta;
+    if (n > 0) this.heldHere.set(tag, n);
+    else this.heldHere.delete(tag);
   }
 
   /** Gives back everything the task runs of these flow runs hold or wait for (their worker ended). */

@@ -1,0 +1,55 @@
+/**
+ * The host's gate to concurrency slots (limits/concurrencyGate.ts) over the embedded store's limits: the order
+ * this process's waiters get slots in, and how often the store is asked while they wait.
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { ConcurrencyGate } from '../../src/engine/limits/concurrencyGate';
+import type { LimitStore } from '../../src/engine/limits/limitStore';
+import { tempDir } from '../support/engine';
+
+/** The store's limits, counting the tries for a slot. */
+function counted(limits: LimitStore): { store: LimitStore; tries: () => number } {
+  let tries = 0;
+  const store: LimitStore = {
+    list: () => limits.list(),
+    set: (tag, limit) => limits.set(tag, limit),
+    remove: (tag) => limits.remove(tag),
+    tryAcquire: (tag, limit, holder) => {
+      tries++;
+      return limits.tryAcquire(tag, limit, holder);
+    },
+    release: (lease) => limits.release(lease),
+    leases: (tag) => limits.leases(tag),
+  };
+  return { store, tries: () => tries };
+}
+
+test('while this process holds every slot of a tag, its waiters do not ask the store; a slot it gives back goes to them in the order they asked', { timeout: 60_000 }, async () => {
+  const home = await EmbeddedStore.open(tempDir());
+  await home.limits.set('api', 2);
+  const { store, tries } = counted(home.limits);
+  const gate = new ConcurrencyGate(store);
+  const holder = (i: number) => ({ runId: 'run', taskRunId: `t${i}` });
+  for (const i of [0, 1]) assert.equal((await gate.acquire(holder(i), ['api'], () => undefined)).held, true);
+  const triesWhenFull = tries();
+  const got: number[] = [];
+  const waiting = [2, 3, 4].map((i) => gate.acquire(holder(i), ['api'], () => undefined).then(() => got.push(i)));
+  // Long enough for several polls had they been made (the first poll comes after 10 ms, then 20, 40, …).
+  await sleep(400);
+  assert.equal(tries(), triesWhenFull, 'no try while every slot is held here');
+  assert.deepEqual(got, []);
+  await gate.release(holder(1));
+  await gate.release(holder(0));
+  await Promise.race([Promise.all(waiting.slice(0, 2)), sleep(30_000).then(() => assert.fail('the two waiters first in line did not get the slots given back'))]);
+  assert.deepEqual(got, [2, 3]);
+  assert.deepEqual((await home.limits.leases('api')).map((l) => l.holder.taskRunId).sort(), ['t2', 't3']);
+  await gate.release(holder(2));
+  await waiting[2];
+  assert.deepEqual(got, [2, 3, 4]);
+  for (const i of [3, 4]) await gate.release(holder(i));
+  assert.deepEqual(await home.limits.leases('api'), []);
+  await home.close();
+});
