@@ -138,11 +138,17 @@ export class ConcurrencyGate {
     await this.give(leases);
   }
 
-  /** Gives slots back to the store; the first in each line tries again. */
+  /**
+   * Gives slots back to the store; the first in each line tries again. Counted as given back even when the
+   * store failed to take one: the store stays the judge of what is free, and its waiters ask it again.
+   */
   private async give(leases: readonly Lease[]): Promise<void> {
-    await Promise.all(leases.map((l) => this.store.release(l)));
-    for (const l of leases) this.count(l.tag, -1);
-    this.wakeFirsts();
+    try {
+      await Promise.all(leases.map((l) => this.store.release(l)));
+    } finally {
+      for (const l of leases) this.count(l.tag, -1);
+      this.wakeFirsts();
+    }
   }
 
   private count(tag: string, delta: number): void {
