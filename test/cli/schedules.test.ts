@@ -1,5 +1,6 @@
 /** `flowdeck schedule add|pause|resume|rm`, `flowdeck schedules [--json]` and `flowdeck limit …`, through the built CLI. */
 import assert from 'node:assert/strict';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { describe, it } from 'node:test';
 import { flowSource, runCli, tempDir, workspace } from '../support/engine';
 
@@ -180,5 +181,25 @@ describe('flowdeck limit', () => {
       assert.match(r.stderr, message);
     }
     assert.deepEqual((JSON.parse((await runCli(['limit', 'ls', '--json'], { env })).stdout) as { tag: string }[]).map((l) => l.tag), ['github-api']);
+  });
+
+  it('ls says which flow runs hold the slots, and how many task runs each', { timeout: 60_000 }, async () => {
+    const home = tempDir();
+    const env = { FLOWDECK_HOME: home };
+    const store = await EmbeddedStore.open(home);
+    try {
+      await store.limits.set('github-api', 2);
+      const handle = await store.createRun({ flowName: 'stars', source: 'builtin:github-repo-stats', parameters: {} });
+      for (const t of ['t-1', 't-2']) assert.ok(await store.limits.tryAcquire('github-api', 2, { runId: handle.id, taskRunId: t }));
+      const table = await runCli(['limit', 'ls'], { env });
+      assert.equal(table.code, 0, table.stderr);
+      assert.match(table.stdout, new RegExp(`^github-api {2}2/2 in use\\n {2}flow run '${handle.name}' \\(stars\\): 2 task runs, the first for \\S+`, 'm'));
+      const [limit] = JSON.parse((await runCli(['limit', 'ls', '--json'], { env })).stdout) as { active: number; holders: { runId: string; runName: string; taskRunIds: string[] }[] }[];
+      assert.equal(limit!.active, 2);
+      assert.deepEqual(limit!.holders.map((h) => [h.runId, h.runName, h.taskRunIds.sort()]), [[handle.id, handle.name, ['t-1', 't-2']]]);
+      await handle.close();
+    } finally {
+      await store.close();
+    }
   });
 });

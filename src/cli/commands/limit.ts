@@ -1,4 +1,7 @@
-import { LIMIT_TAG, MAX_LIMIT } from '../../engine/limits/limitStore';
+import { formatDuration } from '../../engine/durationText';
+import { LIMIT_TAG, MAX_LIMIT, type LeaseInfo } from '../../engine/limits/limitStore';
+import type { RunStore } from '../../engine/runStore';
+import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
@@ -10,12 +13,39 @@ export const LIMIT_HELP = `Usage: flowdeck limit set <tag> <n>
 Concurrency limits by tag: at most n task runs whose tags include <tag> run at once, across every
 process sharing the store (CLI runs, \`flowdeck serve\`, workers, editor windows; on Postgres, every
 machine). The others wait in state AwaitingConcurrencySlot until a slot is free; a slot held by a process
-that died is free at once (on Postgres, once its lease lapses).
+that died is free at once (on Postgres, once its lease lapses). \`limit ls\` shows which runs hold slots.
 The built-in flows tag their API tasks github-api and youtube-api.
 
 Examples:
   flowdeck limit set github-api 2
   flowdeck limit ls`;
+
+interface Holder {
+  runId: string;
+  /** Undefined when the run is not (or no longer) in the store. */
+  runName?: string;
+  flowName?: string;
+  taskRunIds: string[];
+  /** Epoch ms the run's first slot was taken. */
+  since: number;
+}
+
+/** Who holds a tag's slots, by flow run (oldest first). */
+async function holdersOf(store: RunStore, leases: readonly LeaseInfo[]): Promise<Holder[]> {
+  const byRun = new Map<string, Holder>();
+  for (const l of leases) {
+    const h = byRun.get(l.holder.runId);
+    if (h) {
+      h.taskRunIds.push(l.holder.taskRunId);
+      h.since = Math.min(h.since, l.since);
+    } else byRun.set(l.holder.runId, { runId: l.holder.runId, taskRunIds: [l.holder.taskRunId], since: l.since });
+  }
+  for (const h of byRun.values()) {
+    const run = await store.get(h.runId);
+    if (run) Object.assign(h, { runName: run.name, flowName: run.flowName });
+  }
+  return [...byRun.values()].sort((a, b) => a.since - b.since);
+}
 
 export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('limit', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
@@ -58,10 +88,24 @@ export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
       if (rest.length !== 0) throw new UsageError('limit ls takes no arguments');
       const store = await openStore(io, 'read');
       try {
-        const limits = await Promise.all((await store.limits.list()).map(async (l) => ({ ...l, active: (await store.limits.leases(l.tag)).length })));
+        const limits = await Promise.all(
+          (await store.limits.list()).map(async (l) => {
+            const leases = await store.limits.leases(l.tag);
+            return { ...l, active: leases.length, holders: await holdersOf(store, leases) };
+          }),
+        );
         if (values.json) write(io.stdout, JSON.stringify(limits, null, 2));
         else if (limits.length === 0) write(io.stdout, 'No concurrency limits. Set one with `flowdeck limit set <tag> <n>`.');
-        else for (const l of limits) write(io.stdout, `${l.tag}  ${l.active}/${l.limit} in use`);
+        else {
+          const now = Date.now();
+          for (const l of limits) {
+            write(io.stdout, `${l.tag}  ${l.active}/${l.limit} in use`);
+            for (const h of l.holders) {
+              const runs = h.taskRunIds.length === 1 ? '1 task run' : `${h.taskRunIds.length} task runs`;
+              write(io.stdout, neutraliseTerminal(`  ${h.runName === undefined ? `run ${h.runId}` : `flow run '${h.runName}' (${h.flowName})`}: ${runs}, the first for ${formatDuration(Math.max(0, now - h.since))}`));
+            }
+          }
+        }
       } finally {
         await store.close();
       }
