@@ -62,8 +62,14 @@ export function mapAll<R>(n: number, window: number, fn: (index: number) => Prom
  */
 export type StartCall<R> = (index: number, ok: (index: number, value: R) => void, fail: (error: unknown) => void) => void;
 
-/** mapAll, for calls that report their end by callback. */
-export function mapEach<R>(n: number, window: number, start: StartCall<R>, wideWindow = window): Promise<R[]> {
+/** How many calls of a map have ended, and how many of those failed: read by whoever reports its progress. */
+export interface MapProgress {
+  settled: number;
+  failed: number;
+}
+
+/** mapAll, for calls that report their end by callback; `progress` is kept up to date when given. */
+export function mapEach<R>(n: number, window: number, start: StartCall<R>, wideWindow = window, progress?: MapProgress): Promise<R[]> {
   return new Promise<R[]>((resolve, reject) => {
     const results = new Array<R>(n);
     let limit = window;
@@ -73,6 +79,7 @@ export function mapEach<R>(n: number, window: number, start: StartCall<R>, wideW
     let filling = false;
     const done = (): void => {
       settled++;
+      if (progress) progress.settled = settled;
       if (next < n) fill();
       else if (settled === n) {
         if (widen) clearImmediate(widen);
@@ -84,6 +91,7 @@ export function mapEach<R>(n: number, window: number, start: StartCall<R>, wideW
       done();
     };
     const fail = (e: unknown): void => {
+      if (progress) progress.failed++;
       if (!failed) {
         failed = true;
         reject(e);

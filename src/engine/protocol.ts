@@ -65,6 +65,8 @@ export interface WorkerLimits {
   timeoutGraceMs: number;
   /** How long cancelled code gets to stop (finally blocks, onCancellation hooks) before the kill. */
   cancelGraceMs: number;
+  /** A map still going after this long logs how far it is, and again each time as long. */
+  mapProgressMs: number;
 }
 
 export type HostToWorker =

@@ -159,6 +159,7 @@ export function workerLimits(env: NodeJS.ProcessEnv, options: Pick<RunnerOptions
     maxLogLineBytes: envNumber(env, 'FLOWDECK_MAX_LOG_LINE_KB', 1024) * 1024,
     timeoutGraceMs: options.timeoutGraceMs ?? 2000,
     cancelGraceMs: options.cancelGraceMs ?? 3000,
+    mapProgressMs: envNumber(env, 'FLOWDECK_MAP_PROGRESS_SECONDS', 10) * 1000,
   };
 }
 

@@ -35,6 +35,38 @@ describe('logs', T, () => {
     assert.deepEqual(printed, ['INFO one', 'INFO two', 'WARNING three', 'ERROR four', 'INFO five', 'INFO six', 'WARNING seven', 'INFO eight', 'INFO nine']);
   });
 
+  it('a long map says how far it is while it goes (its completed task runs log nothing of their own), then ends with its one line', async () => {
+    const ws = workspace({
+      'long.flow.ts': flowSource(`
+const slow = task({ name: 'slow' }, async (i: number) => { await new Promise((r) => setTimeout(r, 150)); return i; });
+const staggered = task({ name: 'slow' }, async (i: number) => { await new Promise((r) => setTimeout(r, 150 * (i + 1))); return i; });
+const items = Array.from({ length: 10 }, (_, i) => i);
+export const paced = flow({ name: 'paced' }, async () => (await slow.map(items, { concurrency: 1 })).length);
+export const all = flow({ name: 'all' }, async () => (await staggered.map(items)).length);`),
+    });
+    const home = tempDir();
+    // Every 0.2 s here (10 s by default): each map takes at least 1.5 s, so it says so at least once.
+    const { runner, store } = await makeRunner(home, { env: { ...process.env, FLOWDECK_HOME: home, FLOWDECK_MAP_PROGRESS_SECONDS: '0.2' } });
+    for (const flowName of ['paced', 'all']) {
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'long.flow.ts') }, flowName })).done;
+      assert.equal(valueOf(detail), 10);
+      const lines = (await logsOf(store, detail.id)).filter((l) => l.source.startsWith('Flow run')).map((l) => l.message);
+      const progress = lines.filter((m) => m.startsWith('Mapping task'));
+      assert.ok(progress.length >= 1, lines.join('\n'));
+      const counts = progress.map((m) => {
+        const match = /^Mapping task 'slow': (\d+) of 10 task runs finished \((\d+)%\) after \S+/.exec(m);
+        assert.ok(match, m);
+        assert.equal(Number(match[2]), Number(match[1]) * 10);
+        return Number(match[1]);
+      });
+      assert.deepEqual(counts, [...counts].sort((a, b) => a - b), 'progress only goes forward');
+      // Nothing after the map's end: its last line is the one that says it finished.
+      const end = lines.indexOf("Finished mapping task 'slow': 10 task runs completed");
+      assert.ok(end >= 0 && lines.slice(end).every((m) => !m.startsWith('Mapping task')), lines.join('\n'));
+      console.log(`${flowName}: ${progress.join(' | ')}`);
+    }
+  });
+
   it("Node's warnings are the run's warnings: one line each, with their code, not raw stderr shown as errors", async () => {
     const { logs, ofTask } = await run(`
 const old = task({ name: 'old' }, async () => { process.emitWarning('old thing', { type: 'DeprecationWarning', code: 'DEP9999' }); await new Promise((r) => setTimeout(r, 10)); return 1; });

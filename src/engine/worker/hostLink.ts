@@ -15,6 +15,7 @@ export const DEFAULT_LIMITS: WorkerLimits = {
   maxLogLineBytes: 1024 * 1024,
   timeoutGraceMs: 2000,
   cancelGraceMs: 3000,
+  mapProgressMs: 10_000,
 };
 
 export let limits: WorkerLimits = DEFAULT_LIMITS;

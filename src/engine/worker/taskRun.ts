@@ -4,17 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TaskOptions } from '../types';
-import { mapEach, mapWithLimit, type StartCall } from '../concurrency';
+import { mapEach, mapWithLimit, type MapProgress, type StartCall } from '../concurrency';
 import { keyHash } from '../resultCache';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
+import { formatDuration } from '../durationText';
 import { callIdentity, restore, reusableFor } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
 import { withBoundedHeapGrowth } from './heapGrowth';
 import { Ctx, currentLogger, storage, type FlowRunScope } from './context';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
-import { request } from './hostLink';
+import { limits, request } from './hostLink';
 import { mapCalls } from './mapArguments';
 import { keepValue, type Kept } from './results';
 import { withRetries, type RetryPlan } from './retries';
@@ -307,8 +308,42 @@ export async function mapTask<A extends unknown[], R>(options: TaskOptions<A>, f
     if (quick) quickRun(parent, options, fn, argsAt(i) as A, true, i, ok, fail);
     else call(i).then((value) => ok(i, value), fail);
   };
-  const run = (): Promise<Awaited<R>[]> => (mapOptions.concurrency === undefined ? mapEach(count, MAP_WINDOW, start, MAP_WIDE_WINDOW) : mapWithLimit(count, mapOptions.concurrency, call));
-  const values = await (count > MAP_WIDE_WINDOW ? withBoundedHeapGrowth(run) : run());
-  if (parent) currentLogger().info(`Finished mapping task '${options.name}': ${count} task run${count === 1 ? '' : 's'} completed`);
-  return values;
+  const progress: MapProgress = { settled: 0, failed: 0 };
+  const counted = (i: number): Promise<Awaited<R>> =>
+    call(i).then(
+      (value) => {
+        progress.settled++;
+        return value;
+      },
+      (e: unknown) => {
+        progress.settled++;
+        progress.failed++;
+        throw e;
+      },
+    );
+  const run = (): Promise<Awaited<R>[]> => (mapOptions.concurrency === undefined ? mapEach(count, MAP_WINDOW, start, MAP_WIDE_WINDOW, progress) : mapWithLimit(count, mapOptions.concurrency, counted));
+  const reporting = parent ? reportProgress(options.name, count, progress) : undefined;
+  try {
+    const values = await (count > MAP_WIDE_WINDOW ? withBoundedHeapGrowth(run) : run());
+    if (parent) currentLogger().info(`Finished mapping task '${options.name}': ${count} task run${count === 1 ? '' : 's'} completed`);
+    return values;
+  } finally {
+    clearInterval(reporting);
+  }
+}
+
+/**
+ * A long map says how far it is, every `limits.mapProgressMs` (FLOWDECK_MAP_PROGRESS_SECONDS): its completed
+ * task runs log no line of their own, so a map of slow task runs was otherwise silent until its end. The
+ * timer runs in the flow's context, so the line is the flow's (or the task's that mapped).
+ */
+function reportProgress(task: string, count: number, progress: MapProgress): NodeJS.Timeout {
+  const began = Date.now();
+  const timer = setInterval(() => {
+    const failed = progress.failed > 0 ? `, ${progress.failed.toLocaleString('en-US')} failed` : '';
+    const percent = Math.floor((progress.settled / count) * 100);
+    currentLogger().info(`Mapping task '${task}': ${progress.settled.toLocaleString('en-US')} of ${count.toLocaleString('en-US')} task runs finished (${percent}%${failed}) after ${formatDuration(Date.now() - began)}`);
+  }, limits.mapProgressMs);
+  timer.unref();
+  return timer;
 }
