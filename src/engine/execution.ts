@@ -42,6 +42,8 @@ export interface LiveRun {
   finishing?: boolean;
   /** Settles once its final state is written (or failed) and reported. */
   ended?: Promise<void>;
+  /** Tags whose limit its task runs have waited for: the run's log says so once for each. */
+  slotWaits?: Set<string>;
 }
 
 /** After a failed write, how often and how long the runs' ends are tried again. */

@@ -827,6 +827,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const { held } = await this.gate.acquire({ runId: request.runId, taskRunId: request.taskRunId }, request.tags, (limits) => {
       const message = `Waiting for a concurrency slot: ${limits.map((l) => `'${l.tag}' (limit ${l.limit})`).join(', ')}`;
       execution.record(live, { k: 'tstate', runId: request.runId, id: request.taskRunId, name: 'AwaitingConcurrencySlot', ts: Date.now(), message });
+      // Once a run and tag, the log says why its task runs go no faster (a map's states alone do not show in `flowdeck run`).
+      live.slotWaits ??= new Set();
+      const fresh = limits.filter((l) => !live.slotWaits!.has(l.tag));
+      for (const l of fresh) {
+        live.slotWaits.add(l.tag);
+        execution.log(live, 'INFO', flowRunSource(live.fold.detail.name), `Task runs tagged '${l.tag}' wait for a concurrency slot: at most ${l.limit} run at once (\`flowdeck limit ls\` shows who holds the slots)`);
+      }
       execution.flushPending();
     });
     return { held };

@@ -124,4 +124,9 @@ export default flow({ name: 'ordered' }, async () => {
     logs.push(...batch.map((r) => `${r.level} ${r.message}`));
   });
   assert.ok(!logs.some((l) => /MaxListeners|memory leak/.test(l)), logs.filter((l) => l.startsWith('ERROR')).join('\n'));
+  // Why the map goes no faster, said once for the run.
+  assert.deepEqual(
+    logs.filter((l) => l.includes('wait for a concurrency slot')),
+    ["INFO Task runs tagged 'api' wait for a concurrency slot: at most 2 run at once (`flowdeck limit ls` shows who holds the slots)"],
+  );
 });
