@@ -1,8 +1,8 @@
 /**
- * `--params JSON` (or `--params @FILE`) and `--param key=value` of `flowdeck run` and `flowdeck schedule add`.
- * The JSON is read here; each `--param` text is
- * passed on as typed, because how to read it depends on the parameter's declared type, which only the
- * worker that loaded the flow knows (parametersFromText in the engine).
+ * `--params JSON` (or `--params @FILE`) and `--param key=value` of `flowdeck run` and `flowdeck schedule
+ * add`. The JSON is read here; each `--param` text is passed on as typed, because how to read it depends on
+ * the parameter's declared type, which only the worker that loaded the flow knows (parametersFromText in the
+ * engine).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -79,7 +79,7 @@ export function parameterInput(values: { param?: string[]; params?: string }, ma
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError(`${what} must be a JSON object, like {"repo":"owner/name"}`, ['bad --params']);
     const huge = nonFinitePath(parsed, '');
     if (huge !== undefined) {
-      throw new ParameterError(`--params: the number at ${huge} is too large to be a number (it reads as Infinity); pass it as a string if it is text`, ['bad --params']);
+      throw new ParameterError(`${what}: the number at ${huge} is too large to be a number (it reads as Infinity); pass it as a string if it is text`, ['bad --params']);
     }
     parameters = parsed as Record<string, unknown>;
   }
