@@ -53,3 +53,32 @@ test('while this process holds every slot of a tag, its waiters do not ask the s
   assert.deepEqual(await home.limits.leases('api'), []);
   await home.close();
 });
+
+test('a waiter cancelled in line gives back the slots it holds and leaves the line; the one behind it is next', { timeout: 60_000 }, async () => {
+  const home = await EmbeddedStore.open(tempDir());
+  await home.limits.set('a', 1);
+  await home.limits.set('b', 1);
+  const gate = new ConcurrencyGate(home.limits);
+  const y = { runId: 'run', taskRunId: 'y' };
+  const x = { runId: 'run', taskRunId: 'x' };
+  const z = { runId: 'run', taskRunId: 'z' };
+  await gate.acquire(y, ['b'], () => undefined);
+  // x takes 'a' (tags are taken in order), then waits in b's line; z waits behind it.
+  let xWaits!: () => void;
+  const xWaiting = new Promise<void>((r) => (xWaits = r));
+  const xAcquire = gate.acquire(x, ['b', 'a'], () => xWaits());
+  await xWaiting;
+  let zWaits!: () => void;
+  const zWaiting = new Promise<void>((r) => (zWaits = r));
+  const zAcquire = gate.acquire(z, ['b'], () => zWaits());
+  await zWaiting;
+  assert.deepEqual((await home.limits.leases('a')).map((l) => l.holder.taskRunId), ['x']);
+  await gate.release(x);
+  await assert.rejects(xAcquire, /stopped waiting for a concurrency slot/);
+  assert.deepEqual(await home.limits.leases('a'), [], "x's slot of 'a' is given back");
+  await gate.release(y);
+  assert.equal((await zAcquire).held, true);
+  assert.deepEqual((await home.limits.leases('b')).map((l) => l.holder.taskRunId), ['z']);
+  await gate.release(z);
+  await home.close();
+});
