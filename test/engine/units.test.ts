@@ -33,6 +33,33 @@ describe('log format', () => {
     assert.equal(formatLogLine({ ts, level: 'WARNING', source: "Task run 'fetch-repo-0'", message: 'x' }), "01:50:04.089 | WARNING | Task run 'fetch-repo-0' - x");
     assert.equal(formatLogLine({ ts, level: 'CRITICAL', source: 's', message: 'x' }).split(' | ')[1], 'CRITICAL');
   });
+
+  it('formats every time as Date does, in zones with half- and three-quarter-hour offsets and across DST changes', () => {
+    const byDate = (ts: number): string => {
+      const d = new Date(ts);
+      const ms = d.getMilliseconds();
+      return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}:${String(d.getSeconds()).padStart(2, '0')}.${String(ms).padStart(3, '0')}`;
+    };
+    const zone = process.env.TZ;
+    try {
+      for (const [i, tz] of ['UTC', 'Europe/Madrid', 'America/St_Johns', 'Asia/Kathmandu', 'Australia/Lord_Howe'].entries()) {
+        process.env.TZ = tz;
+        // Each zone its own times (the formatter remembers its last second), around 2024's DST changes too.
+        const times: number[] = [];
+        let seed = 7 + i;
+        const next = (): number => (seed = (seed * 48271) % 2147483647);
+        for (let k = 0; k < 2000; k++) times.push(Date.UTC(2024, 0, 1) + i * 86_400_000 + (next() % (366 * 86_400_000)));
+        for (const change of [Date.UTC(2024, 2, 31, 1), Date.UTC(2024, 9, 27, 1), Date.UTC(2024, 3, 7, 15), Date.UTC(2024, 2, 10, 5, 30)]) {
+          for (let d = -2500; d <= 2500; d += 250) times.push(change + d + i);
+        }
+        times.push(999.9, -0.5, 0, 1_700_000_000_123.6);
+        for (const ts of times) assert.equal(formatTime(ts), byDate(ts), `${tz} ${ts}`);
+      }
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
 });
 
 describe('retry delays', () => {
