@@ -276,8 +276,9 @@ function parametersText(parameters: ParameterDeclarations | undefined): string {
   const entries = Object.entries(parameters);
   if (entries.length === 0) return 'Parameters: none';
   const items = entries.map(([key, d]) => {
-    const dflt = d.default !== undefined ? ` = \`${JSON.stringify(d.default).replace(/`/g, "'")}\`` : d.required ? ', required' : ', optional';
-    return `- \`${key.replace(/`/g, "'")}\`: ${d.type}${dflt}${d.description ? ` — ${escapeMarkdown(d.description)}` : ''}`;
+    // Its default, else whether a value is needed.
+    const need = d.default !== undefined ? ` = \`${JSON.stringify(d.default).replace(/`/g, "'")}\`` : d.required ? ', required' : ', optional';
+    return `- \`${key.replace(/`/g, "'")}\`: ${d.type}${need}${d.description ? ` — ${escapeMarkdown(d.description)}` : ''}`;
   });
   return `Parameters:\n\n${items.join('\n')}`;
 }
