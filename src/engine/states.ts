@@ -51,11 +51,30 @@ export function leftUnfinishedBy(end: State): StateName {
   return end.type === 'CANCELLED' ? 'Cancelled' : end.type === 'CRASHED' ? 'Crashed' : 'Failed';
 }
 
-/** `Completed()`, `Failed('boom')` — the way Prefect prints a final state. */
+/**
+ * `Completed()`, `Failed('boom')`, `Failed("can't connect")` — the way Prefect prints a final state: its
+ * message as Python's `repr` writes a string, so a message of several lines stays on the log's one line.
+ */
 export function formatState(s: Pick<State, 'name' | 'message'>): string {
-  return s.message ? `${s.name}(${quote(s.message)})` : `${s.name}()`;
+  return s.message ? `${s.name}(${pythonRepr(s.message)})` : `${s.name}()`;
 }
 
-function quote(message: string): string {
-  return `'${message.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/**
+ * What Python's repr escapes: a backslash and the characters it does not print (controls, format characters,
+ * surrogates, private use, unassigned, separators other than the space).
+ */
+const UNPRINTABLE = /(?! )[\\\p{C}\p{Z}]/gu;
+const NAMED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeOf(c: string): string {
+  const code = c.codePointAt(0)!;
+  const hex = code.toString(16);
+  return NAMED[c] ?? (code <= 0xff ? `\\x${hex.padStart(2, '0')}` : code <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\U${hex.padStart(8, '0')}`);
+}
+
+/** A string as Python's `repr` writes it: in single quotes, or double quotes when it holds a ' and no ". */
+function pythonRepr(text: string): string {
+  const q = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const escaped = text.replace(UNPRINTABLE, escapeOf);
+  return q + (q === "'" ? escaped.replace(/'/g, "\\'") : escaped) + q;
 }

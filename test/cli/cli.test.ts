@@ -45,7 +45,7 @@ describe('flowdeck run', () => {
     const ws = workspace({ 'fail.flow.ts': flowSource(`export default flow({ name: 'fail' }, async () => { throw new Error("it's broken"); });`) });
     const r = await runCli(['run', 'fail.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /\| ERROR   \| Flow run '[a-z]+-[a-z]+' - Finished in state Failed\('it\\'s broken'\)/);
+    assert.match(r.stderr, /\| ERROR   \| Flow run '[a-z]+-[a-z]+' - Finished in state Failed\("it's broken"\)/);
   });
 
   it('exits 1 when the run crashes', async () => {

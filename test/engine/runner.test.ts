@@ -379,6 +379,22 @@ export default flow({ name: 'parent' }, async () => (await child({ v: 21 })) + 0
     assert.equal(valueOf((await store.readRun(sub.id))!), 42);
   });
 
+  it("fails a parent whose subflow failed with a message naming the subflow's run and state, on one line", async () => {
+    const { detail, store } = await run(
+      {
+        's.flow.ts': flowSource(`
+const child = flow({ name: 'child' }, async () => { throw new Error("can't go on\\nsecond line"); });
+export default flow({ name: 'parent' }, async () => child({}));`),
+      },
+      's.flow.ts',
+    );
+    const sub = (await store.list()).find((r) => r.flowName === 'child')!;
+    assert.equal(sub.state.message, "can't go on\nsecond line");
+    assert.equal(detail.state.name, 'Failed');
+    // Not "FlowRunError: Subflow run …": the message says what the error is.
+    assert.equal(detail.state.message, `Subflow run '${sub.name}' ended in state Failed("can't go on\\nsecond line")`);
+  });
+
   it('runs completion and failure hooks with the final state', async () => {
     const ws = workspace({
       'hooks.flow.ts': flowSource(`

@@ -20,8 +20,24 @@ describe('states', () => {
 
   it("prints final states the way Prefect does", () => {
     assert.equal(formatState({ name: 'Completed' }), 'Completed()');
-    assert.equal(formatState({ name: 'Failed', message: "can't connect" }), "Failed('can\\'t connect')");
     assert.equal(formatState({ name: 'Crashed', message: 'exit code 3' }), "Crashed('exit code 3')");
+  });
+
+  it("quotes a state's message as Python's repr does, on one line", () => {
+    // Each expected text is what Python 3 prints for repr() of the same string.
+    const cases: [string, string][] = [
+      ["can't connect", `"can't connect"`],
+      ['say "hi"', `'say "hi"'`],
+      [`it's "both"`, `'it\\'s "both"'`],
+      ['line one\nline two', `'line one\\nline two'`],
+      ['tab\there\r', `'tab\\there\\r'`],
+      ['C:\\temp', `'C:\\\\temp'`],
+      ['bell\u0007 del\u007f c1\u0085', `'bell\\x07 del\\x7f c1\\x85'`],
+      ['ls\u2028ps\u2029', `'ls\\u2028ps\\u2029'`],
+      ['é ✓ 😀', `'é ✓ 😀'`],
+      ['nbsp\u00a0shy\u00ad zwsp\u200b lone\ud800 pua\u{f0000}', `'nbsp\\xa0shy\\xad zwsp\\u200b lone\\ud800 pua\\U000f0000'`],
+    ];
+    for (const [message, repr] of cases) assert.equal(formatState({ name: 'Failed', message }), `Failed(${repr})`, JSON.stringify(message));
   });
 });
 

@@ -49,7 +49,7 @@ export function emitFlowState(runId: string, name: StateName, message?: string, 
  * timeout…`, as Prefect does. The error keeps the name for the runs it travels up to.
  */
 export function finalStateFor(error: unknown, own: { label: string; kind: 'Task run' | 'Flow run' }): [StateName, string] {
-  const [name, message]: [StateName, string] = error instanceof TimeoutError ? ['TimedOut', error.message] : error instanceof CancelledError ? ['Cancelled', error.message] : ['Failed', errorMessage(error)];
+  const [name, message]: [StateName, string] = error instanceof TimeoutError ? ['TimedOut', error.message] : error instanceof CancelledError ? ['Cancelled', error.message] : ['Failed', error instanceof FlowRunError ? error.message : errorMessage(error)];
   return [name, message.startsWith(`${own.label} `) ? `${own.kind} ${message.slice(own.label.length + 1)}` : message];
 }
 
