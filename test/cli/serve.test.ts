@@ -58,11 +58,14 @@ const EVERY_2S = flowSource(`export default flow({ name: 'tick', schedule: { int
 describe('flowdeck serve', () => {
   it('runs a schedule every 2 s until SIGTERM, printing what it serves and each next time; a slot per run', { timeout: 180_000 }, async () => {
     const home = tempDir();
-    const cwd = workspace({ 'tick.flow.ts': EVERY_2S });
+    const cwd = workspace({
+      'tick.flow.ts': EVERY_2S,
+      'odd.flow.ts': flowSource(`export default flow({ name: 'odd', schedule: { intervalSeconds: 2 } }, async () => { throw new Error("can't\\nsay"); });`),
+    });
     const s = serve([], cwd, { FLOWDECK_HOME: home });
-    await waitFor(async () => (await scheduledRuns(home)).filter((r) => r.state.name === 'Completed').length >= 4, 'four completed scheduled runs', 120_000);
+    await waitFor(async () => (await scheduledRuns(home)).filter((r) => r.flowName === 'tick' && r.state.name === 'Completed').length >= 4, 'four completed scheduled runs', 120_000);
     assert.equal(await stop(s), 0, s.stderr());
-    assert.match(s.stderr(), /^Serving 1 schedule from .+:$/m);
+    assert.match(s.stderr(), /^Serving 2 schedules from .+:$/m);
     assert.match(s.stderr(), /^ {2}[0-9a-f]{10} +tick +every 2 s +\S+ +active +code tick\.flow\.ts:2$/m);
     assert.match(s.stderr(), /Next: tick \([0-9a-f]{10}\) at \d\d:\d\d:\d\d/);
     assert.match(s.stderr(), /Started flow run '[a-z]+-[a-z]+' of tick for /);
@@ -70,7 +73,10 @@ describe('flowdeck serve', () => {
     // How long each took, as `flowdeck runs` and the editor say it: a run of milliseconds is not "0.0 s".
     assert.match(s.stderr(), /Flow run '[a-z]+-[a-z]+' of tick ended Completed in (\d+ ms|\d\.\d s|\d+ s)$/m);
     assert.doesNotMatch(s.stderr(), / in 0\.\d s/);
-    const runs = await scheduledRuns(home);
+    // A failed run's message on the line, as its state is printed (Prefect's way): one line, whatever it holds.
+    assert.match(s.stderr(), /Flow run '[a-z]+-[a-z]+' of odd ended Failed\("can't\\nsay"\) in (\d+ ms|\d\.\d s|\d+ s)$/m);
+    assert.doesNotMatch(s.stderr(), /^say/m);
+    const runs = (await scheduledRuns(home)).filter((r) => r.flowName === 'tick');
     const slots = runs.map(slotOf);
     assert.equal(new Set(slots).size, slots.length, 'one run per slot');
     for (const slot of slots) assert.equal(slot % 2000, 0, 'slots of an interval are counted from the epoch');

@@ -17,7 +17,7 @@ import type { FlowRunSummary } from '../../engine/records';
 import type { FlowRunner } from '../../engine/runner';
 import type { RunStore } from '../../engine/runStore';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
-import { isTerminal } from '../../engine/states';
+import { formatState, isTerminal } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { createRunner, openStore } from '../host';
@@ -69,7 +69,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     if (run.parentRunId || !unwatched.has(run.id) || !isTerminal(run.state.type)) return;
     unwatched.delete(run.id);
     const took = run.startTime !== undefined && run.endTime !== undefined ? ` in ${formatDuration(run.endTime - run.startTime)}` : '';
-    log(masker.mask(`Flow run '${run.name}' of ${run.flowName} ended ${run.state.name}${took}${run.state.message ? `: ${run.state.message}` : ''}`));
+    // As its state is printed in the run's log (`Failed('…')`): on one line, whatever the message holds.
+    log(masker.mask(`Flow run '${run.name}' of ${run.flowName} ended ${run.state.message ? formatState(run.state) : run.state.name}${took}`));
     void notifier?.notifier.ended(run);
   };
   runner.on('run', onRun);
@@ -125,7 +126,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     for (const a of runner.active()) runner.kill(a.id, 'Stopped at once by a second signal to flowdeck serve');
   });
   clearInterval(rescan);
-  log(`${signal}: stopping; cancelling ${runner.active().length} run(s) and giving back the slots prepared`);
+  const going = runner.active().length;
+  log(`${signal}: stopping; ${going === 0 ? 'no run to cancel' : `cancelling ${going === 1 ? 'the run' : `${going} runs`} still going`}, and giving back the slots prepared`);
   await scheduler.stop(`flowdeck serve (pid ${process.pid}) stopped before the slot was due`);
   for (const a of runner.active()) runner.cancel(a.id, `Cancelled: flowdeck serve was stopped (${signal})`);
   await Promise.all(runner.active().map((a) => a.done));
