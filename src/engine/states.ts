@@ -59,6 +59,11 @@ export function formatState(s: Pick<State, 'name' | 'message'>): string {
   return s.message ? `${s.name}(${pythonRepr(s.message)})` : `${s.name}()`;
 }
 
+/** `Completed`, `Failed('boom')`: the state's name, with its message (on one line) when it has one. */
+export function stateLabel(s: Pick<State, 'name' | 'message'>): string {
+  return s.message ? formatState(s) : s.name;
+}
+
 /**
  * What Python's repr escapes: a backslash and the characters it does not print (controls, format characters,
  * surrogates, private use, unassigned, separators other than the space).

@@ -5,7 +5,7 @@ import { formatLogLine, formatTime } from '../../src/engine/logFormat';
 import { ParameterError, validateParameters } from '../../src/engine/parameters';
 import { splitAssignment } from '../../src/cli/parameterArgs';
 import { exponentialBackoff, retryDelaySeconds } from '../../src/engine/retryPolicy';
-import { formatState, isTerminal, state } from '../../src/engine/states';
+import { formatState, isTerminal, state, stateLabel } from '../../src/engine/states';
 
 describe('states', () => {
   it('maps named states to Prefect types and knows which are final', () => {
@@ -38,6 +38,11 @@ describe('states', () => {
       ['nbsp\u00a0shy\u00ad zwsp\u200b lone\ud800 pua\u{f0000}', `'nbsp\\xa0shy\\xad zwsp\\u200b lone\\ud800 pua\\U000f0000'`],
     ];
     for (const [message, repr] of cases) assert.equal(formatState({ name: 'Failed', message }), `Failed(${repr})`, JSON.stringify(message));
+  });
+
+  it('labels a state by its name, with its message quoted on one line when it has one (serve, resume --crashed)', () => {
+    assert.equal(stateLabel({ name: 'Completed' }), 'Completed');
+    assert.equal(stateLabel({ name: 'Crashed', message: 'lost\nhost' }), "Crashed('lost\\nhost')");
   });
 });
 

@@ -1,3 +1,4 @@
+import { stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
 import { printRunsJson } from '../runJsonStream';
@@ -56,7 +57,7 @@ async function resumeCrashed(io: CliIo, json: boolean): Promise<number> {
     for (const a of started) write(io.stderr, neutraliseTerminal(`Resuming flow run '${a.name}' (${a.flowName})…`));
     const ends = await Promise.all(started.map((a) => a.done));
     if (json) await printRunsJson(store, ends, io.stdout);
-    else for (const d of ends) write(io.stdout, neutraliseTerminal(`${d.name}  ${d.flowName}  ${d.state.name}${d.state.message ? `  ${d.state.message}` : ''}`));
+    else for (const d of ends) write(io.stdout, neutraliseTerminal(`${d.name}  ${d.flowName}  ${stateLabel(d.state)}`));
     return ends.every((d) => d.state.type === 'COMPLETED') ? EXIT.ok : EXIT.runFailed;
   } finally {
     await store.close();

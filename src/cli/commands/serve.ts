@@ -17,7 +17,7 @@ import type { FlowRunSummary } from '../../engine/records';
 import type { FlowRunner } from '../../engine/runner';
 import type { RunStore } from '../../engine/runStore';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
-import { formatState, isTerminal } from '../../engine/states';
+import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { createRunner, openStore } from '../host';
@@ -70,7 +70,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     unwatched.delete(run.id);
     const took = run.startTime !== undefined && run.endTime !== undefined ? ` in ${formatDuration(run.endTime - run.startTime)}` : '';
     // As its state is printed in the run's log (`Failed('…')`): on one line, whatever the message holds.
-    log(masker.mask(`Flow run '${run.name}' of ${run.flowName} ended ${run.state.message ? formatState(run.state) : run.state.name}${took}`));
+    log(masker.mask(`Flow run '${run.name}' of ${run.flowName} ended ${stateLabel(run.state)}${took}`));
     void notifier?.notifier.ended(run);
   };
   runner.on('run', onRun);
