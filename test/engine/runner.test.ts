@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BadInputError, FlowRunner } from '../../src/engine/runner';
@@ -909,6 +909,33 @@ export default flow({ name: 's' }, async () => {
     assert.ok(logs.some((l) => l.endsWith('token is ***')));
     assert.ok(logs.some((l) => l.endsWith('access ***')));
     assert.equal(detail.state.message, 'failed with ***');
+  });
+
+  it('keeps no secret in the identity of a call given it as an argument (a short argument stands for itself otherwise)', async () => {
+    const token = 'ghp_SHORT123';
+    const { detail, home } = await run(
+      {
+        's.flow.ts': flowSource(`
+const use = task({ name: 'use' }, async (key: string) => key.length);
+const child = flow({ name: 'child' }, async ({ key }: { key: string }) => key.length);
+export default flow({ name: 's' }, async () => {
+  getRunContext().registerSecret('pw-7f3k');
+  return [await use('pw-7f3k'), await use(process.env.GITHUB_TOKEN!), await child({ key: 'pw-7f3k' }), await use('plain')];
+});`),
+      },
+      's.flow.ts',
+      {},
+      { GITHUB_TOKEN: token },
+    );
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    // Everything in the store but the compiled flow file (the flow's own source, which holds 'pw-7f3k').
+    const files = (readdirSync(home, { recursive: true }) as string[]).filter((f) => !f.startsWith('compiled')).map((f) => join(home, f)).filter((f) => statSync(f).isFile());
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      assert.ok(!text.includes('pw-7f3k') && !text.includes(token), `a secret in ${file}`);
+    }
+    // What holds no secret still stands for itself.
+    assert.ok(files.some((f) => readFileSync(f, 'utf8').includes('=[[1],\\"plain\\"]')), 'the plain argument as itself');
   });
 });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Checkpoint } from '../protocol';
 import type { CallIdentity } from '../records';
 import { deserialize, devalueText, identityText, parseSerialized } from '../serializer';
+import { masker } from './hostLink';
 
 /** A completed call this worker can hand back: from the journal, or the value itself (same process). */
 export type Reusable = Checkpoint | { argsHash: string; attempt: number; taskRunId: string; live: unknown };
@@ -31,9 +32,10 @@ function argsHash(args: readonly unknown[], legacy: boolean): string {
   const { json, text } = legacy ? { json: false, text: devalueText(args) } : identityText(args);
   const sha1 = (t: string): string => createHash('sha1').update(t).digest('base64url');
   // Long plain arguments are hashed from their JSON, marked so (base64url has no ':'). Short arguments
-  // stand for themselves (cheaper than a hash, and as exact); longer ones are hashed.
+  // stand for themselves (cheaper than a hash, and as exact) — unless they hold a secret the run knows
+  // (the store must not): those, and longer ones, are hashed.
   if (json) return `j:${sha1(text)}`;
-  return text.length <= 40 ? `=${text}` : sha1(text);
+  return text.length <= 40 && (masker.size === 0 || masker.mask(text) === text) ? `=${text}` : sha1(text);
 }
 
 /**
