@@ -252,9 +252,10 @@ describe('flowdeck runs, logs, flows, help', () => {
     const r = await runCli(['flows'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^github-repo-stats  built-in  \(repo: string = "PrefectHQ\/prefect"\)/);
+    // Names in a column as wide as the widest.
+    assert.match(lines[0]!, /^github-repo-stats {10}built-in  \(repo: string = "PrefectHQ\/prefect"\)/);
     assert.match(lines[1]!, /^youtube-channel-analytics  built-in/);
-    assert.match(lines[2]!, /^hello  a\.flow\.ts:\d+/);
+    assert.match(lines[2]!, /^hello {22}a\.flow\.ts:\d+/);
   });
 
   it('answers --help on every command', async () => {

@@ -13,7 +13,7 @@ describe('flowdeck flows', () => {
     const env = { FLOWDECK_HOME: tempDir() };
     const cjs = await runCli(['flows', 'cjs-exports.flow.js'], { cwd: ws, env });
     assert.equal(cjs.code, 0, cjs.stderr);
-    assert.deepEqual(cjs.stdout.trim().split('\n'), ['via-exports  cjs-exports.flow.js:4', 'via-module-exports  cjs-exports.flow.js:5', 'bound-later  cjs-exports.flow.js:6']);
+    assert.deepEqual(cjs.stdout.trim().split('\n'), ['via-exports         cjs-exports.flow.js:4', 'via-module-exports  cjs-exports.flow.js:5', 'bound-later         cjs-exports.flow.js:6']);
     const dynamic = await runCli(['flows', 'dynamic-name.flow.ts'], { cwd: ws, env });
     assert.equal(dynamic.code, 0, dynamic.stderr);
     assert.deepEqual(dynamic.stdout.trim().split('\n'), [

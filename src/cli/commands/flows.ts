@@ -12,6 +12,9 @@ export const FLOWS_HELP = `Usage: flowdeck flows [file or folder] [--json]
 Lists the flows in a flow file, or in every *.flow.{ts,mts,js,mjs} file under a folder (default: the
 current folder, after the built-in flows), without running anything.`;
 
+/** A name longer than this is not padded to: it pushes its own line's file over, not every line's. */
+const MAX_NAME_COLUMN = 32;
+
 /** As TypeScript writes them: `b: number` needs a value, `b?: number` may be left out, `a: number = 1` has a default. */
 function describeParameters(parameters: ParameterDeclarations | undefined): string {
   const params = Object.entries(parameters ?? {}).map(([k, d]) => (d.default !== undefined ? `${k}: ${d.type} = ${JSON.stringify(d.default)}` : `${k}${d.required ? '' : '?'}: ${d.type}`));
@@ -35,8 +38,11 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
     write(io.stdout, JSON.stringify(results, null, 2));
     return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
   }
+  // Names in a column (as wide as the widest, within reason), then where each is and its parameters.
+  const names = [...(positionals.length === 0 ? BUILTIN_FLOWS : []), ...results.flatMap((r) => r.flows)].map((f) => f.name.length);
+  const width = Math.min(Math.max(0, ...names), MAX_NAME_COLUMN);
   if (positionals.length === 0) {
-    for (const b of BUILTIN_FLOWS) write(io.stdout, `${b.name}  built-in${describeParameters(b.parameters)}  — ${b.description}`);
+    for (const b of BUILTIN_FLOWS) write(io.stdout, `${b.name.padEnd(width)}  built-in${describeParameters(b.parameters)}  — ${b.description}`);
   }
   if (results.length === 0) write(io.stdout, `No flow files (*.flow.ts, *.flow.mts, *.flow.js, *.flow.mjs) under ${target}`);
   for (const r of results) {
@@ -47,7 +53,7 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
     }
     if (r.flows.length === 0 && r.problems.length === 0) write(io.stdout, `${shown}: no flows`);
     for (const f of r.flows) {
-      write(io.stdout, neutraliseTerminal(`${f.name}  ${shown}:${f.line}${describeParameters(f.parameters)}${f.description ? `  — ${f.description}` : ''}`));
+      write(io.stdout, neutraliseTerminal(`${f.name.padEnd(width)}  ${shown}:${f.line}${describeParameters(f.parameters)}${f.description ? `  — ${f.description}` : ''}`));
     }
     for (const p of r.problems) write(io.stdout, neutraliseTerminal(`${shown}:${p.line}:${p.column}: warning: ${p.message}`));
   }
