@@ -9,6 +9,7 @@ import type { ChartArtifactInput, Flow, FlowOptions, RunContext, RunLogger, Tabl
 import { currentContext, currentLogger } from './worker/context';
 import { runFlow } from './worker/flowRun';
 import { publishArtifact } from './worker/artifacts';
+import { noteFlow } from './worker/declaredFlows';
 import { UnmappedValue } from './worker/mapArguments';
 import { mapTask, runTask } from './worker/taskRun';
 
@@ -74,6 +75,7 @@ export function unmapped<T>(value: T): Unmapped<T> {
 export function flow<P extends Record<string, unknown>, R>(options: FlowOptions, fn: (parameters: P) => R | Promise<R>): Flow<P, R> {
   checkFlowOptions(options);
   if (typeof fn !== 'function') throw new TypeError(`flow '${options.name}': the second argument must be a function`);
+  noteFlow(options.name);
   const self = ((parameters?: P) => runFlow(self, parameters ?? ({} as P))) as Flow<P, R>;
   return Object.assign(self, { options, fn, [FLOW_MARK]: true as const });
 }

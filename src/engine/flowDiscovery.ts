@@ -53,6 +53,8 @@ export interface FileFlows {
   flows: DiscoveredFlow[];
   problems: FlowProblem[];
   error?: FileError;
+  /** The names of flows the file makes and does not export (subflows of its flows), when it has any. */
+  subflows?: string[];
 }
 
 /** acorn is loaded on first parse: commands that never list flows don't pay for it. */
@@ -205,7 +207,8 @@ export function discoverFlows(source: string, file: string): FileFlows {
       ...(options.resumeOnCrash === true ? { resumeOnCrash: true } : {}),
     });
   }
-  return { file, flows, problems };
+  const subflows = calls.flatMap((c) => (c.exportNames.length === 0 && typeof c.options?.name === 'string' && c.options.name.length > 0 ? [c.options.name] : []));
+  return { file, flows, problems, ...(subflows.length > 0 ? { subflows } : {}) };
 }
 
 /** Reads and lists one file, without reading a file over the size limit. */

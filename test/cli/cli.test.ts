@@ -82,6 +82,12 @@ describe('flowdeck run', () => {
     ['a missing file', ['run', 'nope.flow.ts'], {}, /Flow file not found: .*nope\.flow\.ts/],
     ['an unknown built-in', ['run', 'no-such-flow'], {}, /No built-in flow 'no-such-flow'/],
     ['no such flow in the file', ['run', 'hello.flow.ts', '--flow', 'other'], { 'hello.flow.ts': ok }, /has no flow named 'other'; it has: hello/],
+    [
+      'a flow the file makes but does not export (a subflow)',
+      ['run', 'sub.flow.ts', '--flow', 'daily-part'],
+      { 'sub.flow.ts': `import { flow } from 'flowdeck';\nconst part = flow({ name: 'daily-part' }, async () => 1);\nexport default flow({ name: 'daily' }, async () => part({}));\n` },
+      /sub\.flow\.ts does not export flow 'daily-part': it runs only as a subflow of the flows that call it\. Export it \(`export const dailyPart = flow\(\.\.\.\)`\) to run it on its own; the file exports: daily$/m,
+    ],
     ['an invalid parameter', ['run', 'hello.flow.ts', '--param', 'times=lots'], { 'hello.flow.ts': ok }, /'times' must be a whole number, got "lots" \(not a number\); pass it as --param times=42/],
     ['an unknown parameter', ['run', 'hello.flow.ts', '--params', '{"whom":"x"}'], { 'hello.flow.ts': ok }, /unknown parameter 'whom'/],
     ['malformed --params', ['run', 'hello.flow.ts', '--params', '{oops'], { 'hello.flow.ts': ok }, /--params is not valid JSON/],

@@ -96,7 +96,7 @@ describe('flowdeck schedule and schedules', () => {
 
   it('rejects bad input with exit 2 and a message naming what was wrong, storing nothing', { timeout: 120_000 }, async () => {
     const home = tempDir();
-    const cwd = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'a' }, async () => 1);\nexport const b = flow({ name: 'b' }, async () => 2);`) });
+    const cwd = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'a' }, async () => 1);\nexport const b = flow({ name: 'b' }, async () => 2);\nconst part = flow({ name: 'part' }, async () => 3);`) });
     const secret = 's3cr3t-token-value-42';
     const env = { FLOWDECK_HOME: home, GITHUB_TOKEN: secret };
     const cases: [string[], RegExp][] = [
@@ -111,6 +111,8 @@ describe('flowdeck schedule and schedules', () => {
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--param', 'repo=not a repo'], /repo/],
       [['schedule', 'add', 'no-such-flow', '--cron', '0 9 * * *'], /No built-in flow 'no-such-flow'/],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h'], /has 2 flows \(a, b\); say which with --flow NAME/],
+      [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'part'], /two\.flow\.ts does not export flow 'part': it runs only as a subflow of the flows that call it\. Export it to schedule it on its own; the file exports: a, b$/m],
+      [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'c'], /No flow 'c' in .*two\.flow\.ts; its flows: a, b$/m],
       [['schedule', 'pause', 'ffffffffff'], /no schedule 'ffffffffff'/],
       [['schedule', 'frobnicate', 'x'], /unknown schedule action 'frobnicate'/],
     ];

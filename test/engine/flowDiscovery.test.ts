@@ -13,7 +13,7 @@ const fixture = (name: string): FileFlows => discoverFile(join(FLOW_FIXTURES, 'd
 const listed = (f: FileFlows): [string, string, number][] => f.flows.map((x) => [x.name, x.exportName, x.line]);
 
 describe('flow discovery', () => {
-  it('lists the exported flows of an ES module with their literal options, export names and lines; a subflow that is not exported is not listed', { timeout: T }, () => {
+  it('lists the exported flows of an ES module with their literal options, export names and lines; a subflow that is not exported is named apart', { timeout: T }, () => {
     const found = fixture('esm-exports.flow.ts');
     assert.equal(found.error, undefined);
     assert.deepEqual(listed(found), [
@@ -26,6 +26,7 @@ describe('flow discovery', () => {
     assert.equal(found.flows[0]!.description, 'Main');
     assert.equal(found.flows[2]!.parameters, undefined, 'a declaration that is not a literal is not guessed');
     assert.deepEqual(found.problems, []);
+    assert.deepEqual(found.subflows, ['not-exported']);
   });
 
   it('follows local bindings to `export default f` and `export { g }`', { timeout: T }, () => {

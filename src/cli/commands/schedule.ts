@@ -92,7 +92,12 @@ function flowFor(target: string, flowOption: string | undefined, io: CliIo): { f
   const found = discoverFile(source.path);
   if (found.error) return `${found.file}${found.error.line === undefined ? '' : `:${found.error.line}:${found.error.column ?? 1}`}: ${found.error.message}`;
   const flows = flowOption === undefined ? found.flows : found.flows.filter((f) => f.name === flowOption);
-  if (flows.length === 0) return flowOption === undefined ? `No flow in ${found.file}` : `No flow '${flowOption}' in ${found.file}; its flows: ${found.flows.map((f) => f.name).join(', ') || '(none)'}`;
+  if (flows.length === 0) {
+    const exported = found.flows.map((f) => f.name).join(', ') || '(none)';
+    if (flowOption === undefined) return `No flow in ${found.file}`;
+    if (found.subflows?.includes(flowOption)) return `${found.file} does not export flow '${flowOption}': it runs only as a subflow of the flows that call it. Export it to schedule it on its own; the file exports: ${exported}`;
+    return `No flow '${flowOption}' in ${found.file}; its flows: ${exported}`;
+  }
   if (flows.length > 1) return `${found.file} has ${flows.length} flows (${flows.map((f) => f.name).join(', ')}); say which with --flow NAME`;
   const flow = flows[0]!;
   return { flowName: flow.name, source: found.file, ...(flow.parameters ? { declarations: flow.parameters } : {}) };

@@ -20,6 +20,7 @@ import { importFile, importModule } from './moduleImport';
 import { inThreadHooksAvailable, registerInThreadHooks } from './inThreadHooks';
 import { COMPILE_ERROR_CODE, type HooksData } from './moduleHooks';
 import { sharedTextBuffer, writeSharedText } from './sharedText';
+import { isDeclaredFlow } from './declaredFlows';
 
 export type AnyFlow = api.Flow<Record<string, unknown>, unknown>;
 
@@ -240,6 +241,13 @@ function apiNamed(message: string): string {
   return missing ? `${named}; it exports ${Object.keys(api).filter((k) => k !== 'default').sort().join(', ')}` : named;
 }
 
+/** A JavaScript name for a flow's export: `daily-report` → `dailyReport`. */
+function exportNameFor(flowName: string): string {
+  const words = flowName.split(/[^A-Za-z0-9_$]+/).filter(Boolean);
+  const name = words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');
+  return /^[A-Za-z_$]/.test(name) ? name : `flow${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+}
+
 function pickFlow(exports: unknown, where: string, flowName: string | undefined): { flow: AnyFlow; exportName: string } {
   const found: { flow: AnyFlow; exportName: string }[] = [];
   const seen = new Set<unknown>();
@@ -259,7 +267,13 @@ function pickFlow(exports: unknown, where: string, flowName: string | undefined)
   }
   if (flowName !== undefined) {
     const match = found.find((f) => f.flow.options.name === flowName);
-    if (!match) throw new LoadError('no-flow', `${where} has no flow named '${flowName}'; it has: ${found.map((f) => f.flow.options.name).join(', ')}`);
+    if (!match) {
+      const exported = found.map((f) => f.flow.options.name).join(', ');
+      if (isDeclaredFlow(flowName)) {
+        throw new LoadError('no-flow', `${where} does not export flow '${flowName}': it runs only as a subflow of the flows that call it. Export it (\`export const ${exportNameFor(flowName)} = flow(...)\`) to run it on its own; the file exports: ${exported}`);
+      }
+      throw new LoadError('no-flow', `${where} has no flow named '${flowName}'; it has: ${exported}`);
+    }
     return match;
   }
   if (found.length === 1) return found[0]!;

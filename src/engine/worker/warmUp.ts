@@ -14,6 +14,7 @@ import { mute } from './eventPipe';
 import { executeFlowRun } from './flowRun';
 import { loadFlow, type AnyFlow } from './loadFlow';
 import { releaseHeld } from './taskJournal';
+import { forgetDeclaredFlows } from './declaredFlows';
 import { runTask } from './taskRun';
 
 /** Enough runs for the paths to be compiled and their caches fed; each takes well under a millisecond once warm. */
@@ -63,5 +64,6 @@ export async function rehearse(home = process.env.FLOWDECK_HOME): Promise<void> 
     releaseHeld();
     mute(false);
     clearFallbackContext();
+    forgetDeclaredFlows();
   }
 }
