@@ -126,8 +126,9 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
       return EXIT.badInput;
     }
     if (e instanceof UsageError) {
-      // It can quote what was typed.
-      write(io.stderr, neutraliseTerminal(`flowdeck ${name}: ${e.message}`));
+      // It can quote what was typed. A message that names the command itself (`flowdeck runs takes no
+      // arguments`) is not prefixed with it again.
+      write(io.stderr, neutraliseTerminal(e.message.startsWith(`flowdeck ${name}`) ? e.message : `flowdeck ${name}: ${e.message}`));
       return EXIT.badInput;
     }
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);

@@ -93,7 +93,8 @@ async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   assert.match(badState.stderr, /--state takes a state type, one of scheduled, pending, running, cancelling, paused, completed, failed, cancelled, crashed; got 'TimedOut'/);
   const badWait = await runCli(['cancel', name, '--wait', 'soon'], { cwd: ws, env });
   assert.equal(badWait.code, 2);
-  assert.match(badWait.stderr, /--wait must be a number of seconds from 0 to 3600, not 'soon'/);
+  assert.match(badWait.stderr, /^flowdeck cancel: --wait must be a number of seconds from 0 to 3600, not 'soon'$/m);
+  assert.doesNotMatch(badWait.stderr, /flowdeck cancel: flowdeck/);
 }
 
 describe('flowdeck cancel', { timeout: 240_000 }, () => {
