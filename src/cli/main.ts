@@ -62,7 +62,7 @@ async function auth(argv: string[], io: CliIo): Promise<number> {
     write(io.stdout, AUTH_HELP);
     return EXIT.ok;
   }
-  const what = service === undefined ? 'flowdeck auth needs a service' : `unknown service '${neutraliseTerminal(service)}'`;
+  const what = service === undefined ? 'a service is needed' : `unknown service '${neutraliseTerminal(service)}'`;
   write(io.stderr, `flowdeck auth: ${what}; the services are: youtube${service === 'github' ? ' (GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code)' : ''}\n\n${AUTH_HELP}`);
   return EXIT.badInput;
 }

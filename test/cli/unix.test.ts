@@ -66,6 +66,8 @@ describe("Flowdeck's own messages", T, () => {
       [['run', ''], /^flowdeck run needs a flow file or a built-in id, got an empty argument/],
       [['auth', 'github'], /^flowdeck auth: unknown service 'github'; the services are: youtube \(GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code\)/],
       [['auth', 'dropbox'], /^flowdeck auth: unknown service 'dropbox'; the services are: youtube\n/],
+      [['auth'], /^flowdeck auth: a service is needed; the services are: youtube\n/],
+      [['worker'], /^flowdeck worker needs a Postgres store: set FLOWDECK_STORE \(or --store\) to a postgres:\/\/ URL\n$/],
       [['help', 'frobnicate'], /^flowdeck help: unknown command 'frobnicate'/],
       // Every command's own options, those of the schedule, serve and limit commands included.
       ...['resume', 'logs', 'artifacts', 'flows', 'check', 'serve', 'schedule', 'schedules', 'limit', 'worker'].map(
