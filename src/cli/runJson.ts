@@ -2,14 +2,14 @@
 import type { FlowRunDetail, ResultRef, RunTrigger, StoredValue, TaskRunRecord } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import { storedJsonView, textJsonView } from '../engine/serializer';
-import type { State } from '../engine/states';
+import type { Failure, State } from '../engine/states';
 
 export interface RunJson {
   id: string;
   name: string;
   flowName: string;
   parameters: Record<string, unknown>;
-  state: { type: State['type']; name: State['name']; message?: string };
+  state: StateJson;
   startTime: string | null;
   endTime: string | null;
   trigger?: RunTrigger;
@@ -23,10 +23,22 @@ export interface RunJson {
   attempt: number;
 }
 
+/**
+ * A state; a Failed one whose cause is an error the flow's code threw also says what it was and where:
+ * `failure.frame` is the first frame in the flow's own code (file, 1-based line and column), for a CI
+ * step to point at the line.
+ */
+export interface StateJson {
+  type: State['type'];
+  name: State['name'];
+  message?: string;
+  failure?: Failure;
+}
+
 export interface TaskRunJson {
   id: string;
   name: string;
-  state: { type: State['type']; name: State['name']; message?: string };
+  state: StateJson;
   attempts: number;
   startTime: string | null;
   endTime: string | null;
@@ -54,8 +66,10 @@ export function isoTime(ts: number | undefined): string | null {
   return text;
 }
 
-function stateJson(s: State): RunJson['state'] {
-  return s.message === undefined ? { type: s.type, name: s.name } : { type: s.type, name: s.name, message: s.message };
+function stateJson(s: State): StateJson {
+  const json: StateJson = s.message === undefined ? { type: s.type, name: s.name } : { type: s.type, name: s.name, message: s.message };
+  if (s.failure !== undefined) json.failure = s.failure;
+  return json;
 }
 
 /** The JSON view of a stored result; one stored out of line is read only when `loadFiles`. */

@@ -4,7 +4,8 @@
  * an object per task run and indenting it with a regular expression took about a third of the CPU of printing
  * a big run (a profile of `runs --json` over 100,000 task runs; the rest is reading and folding its journal).
  * Strings go through `JSON.stringify`; a task run with a field of another type than its record's (a
- * journal written by something else) is printed the general way, so the text is the same for any input.
+ * journal written by something else), or with a failure, is printed the general way, so the text is the
+ * same for any input.
  */
 import type { TaskRunRecord } from '../engine/records';
 import { isoTime, taskRunJson } from './runJson';
@@ -32,6 +33,8 @@ export function taskRunJsonText(t: TaskRunRecord, pad: string): string {
     typeof s.type !== 'string' ||
     typeof s.name !== 'string' ||
     (s.message !== undefined && typeof s.message !== 'string') ||
+    // A failure (what the code threw, and where) is rare enough for the general way.
+    s.failure !== undefined ||
     typeof t.attempts !== 'number' ||
     typeof attempt !== 'number' ||
     (t.slotWaitMs !== undefined && typeof t.slotWaitMs !== 'number') ||

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCommandArgs } from '../../src/cli/args';
@@ -46,6 +46,26 @@ describe('flowdeck run', () => {
     const r = await runCli(['run', 'fail.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\| ERROR   \| Flow run '[a-z]+-[a-z]+' - Finished in state Failed\("it's broken"\)/);
+  });
+
+  it('--json says what a failed run and task run threw and where: the first frame in the flow file', async () => {
+    const ws = workspace({
+      'fail.flow.ts': flowSource(`const load = task({ name: 'load' }, async () => {
+  throw new TypeError('no rows');
+});
+export default flow({ name: 'fail' }, async () => load());`),
+    });
+    const r = await runCli(['run', 'fail.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 1, r.stderr);
+    const doc = JSON.parse(r.stdout) as { state: { failure?: { name: string; message: string; stack?: string; frame?: { file: string; line: number; column: number } } }; taskRuns: { state: { failure?: unknown } }[] };
+    const failure = doc.state.failure!;
+    assert.equal(failure.name, 'TypeError');
+    assert.equal(failure.message, 'no rows');
+    // The flow file's source line of the throw (flowSource adds one line of imports before the text).
+    const line = readFileSync(join(ws, 'fail.flow.ts'), 'utf8').split('\n').findIndex((l) => l.includes("throw new TypeError('no rows')")) + 1;
+    assert.deepEqual(failure.frame, { file: realpathSync(join(ws, 'fail.flow.ts')), line, column: 9 });
+    assert.match(failure.stack!, /^TypeError: no rows\n {4}at .*fail\.flow\.ts:\d+:9\)/);
+    assert.deepEqual(doc.taskRuns[0]!.state.failure, failure, 'the task run says the same');
   });
 
   it('exits 1 when the run crashes', async () => {

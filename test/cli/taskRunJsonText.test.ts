@@ -37,6 +37,7 @@ function taskRun(next: () => number): TaskRunRecord {
     flowAttempt: pick(next, [1, 2, 3]),
   };
   if (next() < 0.5) t.state = { ...t.state, message: pick(next, TEXTS) };
+  if (next() < 0.1) t.state = { ...t.state, failure: { name: 'Error', message: pick(next, TEXTS), stack: 'Error: x\n    at f (/w/a.flow.ts:3:9)', frame: { file: '/w/a.flow.ts', line: 3, column: 9 } } };
   if (next() < 0.8) t.startTime = 1_796_294_769_445 + Math.floor(next() * 1000);
   if (next() < 0.7) t.endTime = 1_796_294_769_445 + Math.floor(next() * 100_000);
   if (next() < 0.3) t.reusedFrom = { attempt: pick(next, [1, 2]), taskRunId: 'earlier' };
@@ -51,13 +52,16 @@ function expected(t: TaskRunRecord, pad: string): string {
 test('a task run is printed as JSON.stringify pretty-prints it, indented', { timeout: 30_000 }, () => {
   const next = random(20261203);
   let withMessage = 0;
+  let withFailure = 0;
   for (let i = 0; i < 5000; i++) {
     const t = taskRun(next);
     if (t.state.message !== undefined) withMessage++;
+    if (t.state.failure !== undefined) withFailure++;
     const pad = pick(next, ['', '    ', '      ']);
     assert.equal(taskRunJsonText(t, pad), expected(t, pad), `task run ${i}: ${JSON.stringify(t)}`);
   }
   assert.ok(withMessage > 1000, 'task runs with a message were printed');
+  assert.ok(withFailure > 200, 'task runs with a failure were printed');
 });
 
 test('fields of another type than a record has are printed as JSON.stringify prints them', { timeout: 30_000 }, () => {
