@@ -29,3 +29,37 @@ test("each task run's stretch of lines folds; a multi-line message stays in its 
   ]);
   assert.equal(text.lineCount, 9);
 });
+
+test('a huge log keeps its first and last lines, with one line saying how many were left out and where they all are', { timeout: 30_000 }, () => {
+  const t = DAY1 - 60_000;
+  const limits = { first: 3, last: 4 };
+  const text = new RunLogText({ runName: 'loud-lark', flowName: 'f', created: t, status: 'Running' }, limits);
+  // 20 records of task run 'a', one line each: 3 kept first, 13 left out, 4 kept last.
+  text.append(Array.from({ length: 20 }, (_, i) => log(t + i, `line ${i}`, 'a')));
+  const lines = text.text().split('\n');
+  assert.equal(lines.at(-1), '', 'the text ends with a newline');
+  const body = lines.slice(1, -1).map((l) => l.replace(/^.* - /, ''));
+  assert.deepEqual(body.slice(0, 3), ['line 0', 'line 1', 'line 2']);
+  assert.equal(lines[4], '… 13 lines left out here: this document keeps the first 3 and the last 4. The run\'s details (Save as .log) and `flowdeck logs loud-lark` have them all.');
+  assert.deepEqual(body.slice(4), ['line 16', 'line 17', 'line 18', 'line 19']);
+  assert.equal(text.lineCount, lines.length - 1);
+  // A task run's lines fold on each side of the gap, never across it.
+  assert.deepEqual(text.foldingRanges(), [
+    { start: 1, end: 3 },
+    { start: 5, end: 8 },
+  ]);
+  // Going on, the gap grows and the last lines follow, however many go by (what is left out is let go of).
+  for (let round = 0; round < 50; round++) text.append(Array.from({ length: 1000 }, (_, i) => log(t + 20 + round * 1000 + i, `more ${round * 1000 + i}`)));
+  const after = text.text().split('\n');
+  assert.equal(after.length - 1, 1 + 3 + 1 + 4);
+  assert.match(after[4]!, /^… 50,013 lines left out here/);
+  assert.deepEqual(after.slice(5, -1).map((l) => l.replace(/^.* - /, '')), ['more 49996', 'more 49997', 'more 49998', 'more 49999']);
+});
+
+test('a log within the limits is every line, as written', () => {
+  const t = DAY1 - 60_000;
+  const text = new RunLogText({ runName: 'r', flowName: 'f', created: t, status: 'Completed' }, { first: 5, last: 5 });
+  text.append(Array.from({ length: 10 }, (_, i) => log(t + i, `line ${i}`)));
+  assert.deepEqual(text.text().split('\n').slice(1, -1).map((l) => l.replace(/^.* - /, '')), Array.from({ length: 10 }, (_, i) => `line ${i}`));
+  assert.equal(text.lineCount, 11);
+});
