@@ -49,6 +49,7 @@ const TASK_OPTIONS: Record<string, Check> = {
   cacheKey: fn,
   cacheExpirationSeconds: seconds,
   persistResult: flag,
+  taskRunName: (v) => (typeof v === 'function' || (typeof v === 'string' && v.length > 0) ? undefined : "must be a non-empty string or a function of the call's arguments that returns one"),
   onCompletion: hooks,
   onFailure: hooks,
 };

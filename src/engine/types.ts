@@ -105,6 +105,11 @@ export interface TaskOptions<A extends unknown[]> {
    * task again. `false`: never kept (for values that cannot be, or must not be, stored).
    */
   persistResult?: boolean;
+  /**
+   * Each task run's name, as Prefect's `task_run_name`: a string, or a function of the call's arguments
+   * (`taskRunName: (repo) => \`fetch-${repo}\``). Unset: the task's name and the call's number (`fetch-0`).
+   */
+  taskRunName?: string | ((...args: A) => string);
   onCompletion?: Hook[] | Hook;
   onFailure?: Hook[] | Hook;
 }

@@ -31,6 +31,8 @@ describe('task and flow options', T, () => {
       [taskWith({ cacheExpirationSeconds: 0 }), /cacheExpirationSeconds must be a number of seconds > 0, got 0/],
       [taskWith({ cacheKey: 'k' }), /cacheKey must be a function, got "k"/],
       [taskWith({ onFailure: [noop, 'x'] }), /onFailure must be a function or a list of functions, got an array/],
+      [taskWith({ taskRunName: '' }), /^task 't': taskRunName must be a non-empty string or a function of the call's arguments that returns one, got ""$/],
+      [taskWith({ taskRunName: 7 }), /taskRunName must be a non-empty string or a function .*, got 7$/],
       [taskWith({ retires: 3 }), /^task 't': unknown option 'retires'; the options are name, description, tags, retries, /],
       [flowWith({ retries: -2 }), /^flow 'f': retries must be a whole number ≥ 0, got -2$/],
       [flowWith({ timeoutSeconds: -5 }), /^flow 'f': timeoutSeconds must be a number of seconds > 0, got -5$/],
@@ -45,7 +47,8 @@ describe('task and flow options', T, () => {
 
   it('accepts every option at its bounds, and undefined as left out', () => {
     task({ name: 't', retries: 0, retryDelaySeconds: [0, 1.5], retryJitterFactor: 1, timeoutSeconds: 0.001, cacheExpirationSeconds: 1, persistResult: false, tags: ['a'], cacheKey: undefined }, noop);
-    task({ name: 't', retryJitterFactor: 0, retryDelaySeconds: (n) => n, onCompletion: noop }, noop);
+    task({ name: 't', retryJitterFactor: 0, retryDelaySeconds: (n) => n, onCompletion: noop, taskRunName: 'fixed' }, noop);
+    task({ name: 't', taskRunName: (repo: string) => `fetch-${repo}` }, async (repo: string) => repo);
     flow({ name: 'f', retries: 3, timeoutSeconds: 60, resumeOnCrash: true, parameters: { n: { type: 'integer', default: 2, minimum: 1 } } }, noop);
   });
 

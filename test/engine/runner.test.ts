@@ -395,6 +395,33 @@ export default flow({ name: 'parent' }, async () => child({}));`),
     assert.equal(detail.state.message, `Subflow run '${sub.name}' ended in state Failed("can't go on\\nsecond line")`);
   });
 
+  it("names task runs with taskRunName (Prefect's task_run_name): a function of the call's arguments or a string, in maps and plain calls; a bad one fails the call naming the task", async () => {
+    const { detail, logs } = await run(
+      {
+        'n.flow.ts': flowSource(`
+const fetchRepo = task({ name: 'fetch', taskRunName: (repo: string) => 'fetch-' + repo }, async (repo: string) => repo.length);
+const save = task({ name: 'save', retries: 1, taskRunName: 'save-all' }, async (n: number) => { getRunLogger().info('saving ' + n); return n; });
+const long = task({ name: 'long', taskRunName: () => 'x'.repeat(500) }, async () => 1);
+const bad = task({ name: 'bad', taskRunName: () => 42 as unknown as string }, async () => 1);
+export default flow({ name: 'named' }, async () => {
+  const lengths = await fetchRepo.map(['octo/a', 'octo/bb']);
+  await save(lengths[0]!);
+  await long();
+  const failed = await bad().then(() => 'ran', (e: Error) => e.message);
+  return [lengths, failed];
+});`),
+      },
+      'n.flow.ts',
+    );
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual(valueOf(detail), [[6, 7], "taskRunName of task 'bad' must give a non-empty string, got number"]);
+    const names = detail.taskRuns.map((t) => t.name);
+    assert.deepEqual(names.slice(0, 3), ['fetch-octo/a', 'fetch-octo/bb', 'save-all']);
+    assert.equal(names[3], `${'x'.repeat(199)}…`, 'a long name is cut');
+    assert.equal(names.length, 4, 'the bad call made no task run');
+    assert.ok(logs.includes("INFO Task run 'save-all' - saving 6"), logs.join('\n'));
+  });
+
   it('runs completion and failure hooks with the final state', async () => {
     const ws = workspace({
       'hooks.flow.ts': flowSource(`

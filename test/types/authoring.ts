@@ -9,6 +9,7 @@ import { CancelledError, TimeoutError, exponentialBackoff, flow, getRunContext, 
 const add = task({ name: 'add', retries: 2, retryDelaySeconds: exponentialBackoff(1), retryJitterFactor: 0.5 }, async (a: number, b: number) => a + b);
 const shout = task({ name: 'shout', cacheKey: (text: string) => text, cacheExpirationSeconds: 60 }, (text: string) => text.toUpperCase());
 const greet = task({ name: 'greet' }, async (name: string, greeting?: string) => `${greeting ?? 'Hello'}, ${name}`);
+const fetchRepo = task({ name: 'fetch', taskRunName: (repo: string) => `fetch-${repo}` }, async (repo: string) => repo.length);
 const wide: MapOptions = { concurrency: 4 };
 
 export default flow(
@@ -21,6 +22,7 @@ export default flow(
     const loud: string[] = await shout.map(new Set(['a', 'b']));
     const greetings: string[] = await greet.map(['Ada', 'Grace'], { concurrency: 1 });
     const polite: string[] = await greet.map(['Ada'], unmapped('Good day'));
+    const lengths: number[] = await fetchRepo.map(['octo/a']);
 
     // @ts-expect-error a two-argument task mapped with one list
     await add.map([1, 2, 3]);
@@ -41,11 +43,13 @@ export default flow(
       if (error instanceof TimeoutError || error instanceof CancelledError) throw error;
     }
     const state: State | undefined = undefined;
-    return [...pairs, ...tens, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
+    return [...pairs, ...tens, ...lengths, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
   },
 );
 
 // @ts-expect-error a misspelt option
 task({ name: 'typo', retires: 3 }, () => 1);
+// @ts-expect-error taskRunName takes the task's own arguments
+task({ name: 'named', taskRunName: (n: number) => `n-${n}` }, async (repo: string) => repo);
 // @ts-expect-error a misspelt parameter type
 flow({ name: 'typo', parameters: { version: { type: 'strng' } } }, async () => 1);

@@ -54,13 +54,34 @@ function isQuick(options: TaskOptions<never>, parent: Ctx): boolean {
   return options.cacheKey === undefined && options.timeoutSeconds === undefined && !options.retries && !options.tags?.length && options.onCompletion === undefined && parent.scope.checkpoints.size === 0;
 }
 
+/** A task run name longer than this is cut: it heads every log line of the task run. */
+const MAX_TASK_RUN_NAME = 200;
+
+/** The name `taskRunName` gives a call; throws, naming the task, when it gives none. */
+function customTaskRunName<A extends unknown[]>(options: TaskOptions<A>, args: A): string {
+  const given = options.taskRunName!;
+  let name: unknown = given;
+  if (typeof given === 'function') {
+    try {
+      name = given(...args);
+    } catch (e) {
+      throw new Error(`taskRunName of task '${options.name}' threw: ${errorMessage(e)}`);
+    }
+  }
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`taskRunName of task '${options.name}' must give a non-empty string, got ${name === '' ? 'an empty string' : typeof name}`);
+  return name.length > MAX_TASK_RUN_NAME ? `${name.slice(0, MAX_TASK_RUN_NAME - 1)}…` : name;
+}
+
 /** The next task run of `options.name` in this flow run: its index, id and name. */
-function nextTaskRun(scope: FlowRunScope, taskName: string): { index: number; id: string; name: string } {
+function nextTaskRun<A extends unknown[]>(scope: FlowRunScope, options: TaskOptions<A>, args: A): { index: number; id: string; name: string } {
+  const taskName = options.name;
   const index = scope.taskCounters.get(taskName) ?? 0;
+  // Named before it counts: a name that cannot be given makes no task run.
+  const name = options.taskRunName === undefined ? `${taskName}-${index}` : customTaskRunName(options, args);
   scope.taskCounters.set(taskName, index + 1);
   // Until it ends (quickRun, fullRun): one still going when the flow returns was not awaited.
   scope.unsettled.tasks++;
-  return { index, id: `${idPrefix}-${(nextTaskId++).toString(36)}`, name: `${taskName}-${index}` };
+  return { index, id: `${idPrefix}-${(nextTaskId++).toString(36)}`, name };
 }
 
 function labelOf(name: string): string {
@@ -70,7 +91,7 @@ function labelOf(name: string): string {
 /** Runs a quick task run (isQuick) and calls `ok(slot, value)` or `fail(error)` once it has ended. */
 function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean, slot: number, ok: Settled<Awaited<R>>, fail: (error: unknown) => void): void {
   const scope = parent.scope;
-  const { index, id, name } = nextTaskRun(scope, options.name);
+  const { index, id, name } = nextTaskRun(scope, options, args);
   const keep = options.persistResult !== false;
   const call = keep ? callIdentity(options.name, index, args) : undefined;
   const extras: TaskExtras = {};
@@ -127,7 +148,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /** Any other task run: a cache key, retries, a timeout, limited tags, hooks, or calls it may reuse. */
 async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean): Promise<Awaited<R>> {
   const scope = parent.scope;
-  const { index, id, name } = nextTaskRun(scope, options.name);
+  const { index, id, name } = nextTaskRun(scope, options, args);
   try {
     const runId = scope.id;
 
