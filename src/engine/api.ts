@@ -60,7 +60,11 @@ export function task<A extends unknown[], R>(options: TaskOptions<A>, fn: (...ar
   if (typeof fn !== 'function') throw new TypeError(`task '${options.name}': the second argument must be a function`);
   const call = (...args: A) => runTask(options, fn, args);
   const map = (...args: unknown[]) => mapTask(options, fn, args);
-  return Object.assign(call, { options, map: map as Task<A, R>['map'] });
+  const withOptions = (changed: Partial<TaskOptions<A>>): Task<A, R> => {
+    if (changed === null || typeof changed !== 'object') throw new TypeError(`task '${options.name}': withOptions takes an object of options, got ${changed === null ? 'null' : typeof changed}`);
+    return task({ ...options, ...changed }, fn);
+  };
+  return Object.assign(call, { options, map: map as Task<A, R>['map'], withOptions });
 }
 
 /**

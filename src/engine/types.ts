@@ -205,6 +205,11 @@ export type Task<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>)
     (...args: MapArguments<A>): Promise<Awaited<R>[]>;
     (...args: [...MapArguments<A>, MapOptions]): Promise<Awaited<R>[]>;
   };
+  /**
+   * The same task with some options changed, as Prefect's `with_options`: `fetch.withOptions({ retries: 5 })`.
+   * The options are checked as `task()` checks them; the task's own are left as they are.
+   */
+  withOptions(options: Partial<TaskOptions<A>>): Task<A, R>;
 };
 
 export type Flow<P extends Record<string, unknown>, R> = ((parameters?: P) => Promise<Awaited<R>>) & {

@@ -52,6 +52,18 @@ describe('task and flow options', T, () => {
     flow({ name: 'f', retries: 3, timeoutSeconds: 60, resumeOnCrash: true, parameters: { n: { type: 'integer', default: 2, minimum: 1 } } }, noop);
   });
 
+  it("withOptions makes the same task with some options changed, checked as task() checks them, the task's own left as they were", () => {
+    const base = task({ name: 't', retries: 1, tags: ['a'] }, noop);
+    const more = base.withOptions({ retries: 5, timeoutSeconds: 2 });
+    assert.deepEqual(more.options, { name: 't', retries: 5, tags: ['a'], timeoutSeconds: 2 });
+    assert.deepEqual(base.options, { name: 't', retries: 1, tags: ['a'] });
+    assert.equal(typeof more.map, 'function');
+    assert.equal(more.withOptions({ name: 'u' }).options.name, 'u');
+    assert.throws(() => base.withOptions({ retries: -1 }), /^TypeError: task 't': retries must be a whole number ≥ 0, got -1$/);
+    assert.throws(() => base.withOptions({ retires: 2 } as never), /^TypeError: task 't': unknown option 'retires'/);
+    assert.throws(() => base.withOptions(null as never), /^TypeError: task 't': withOptions takes an object of options, got null$/);
+  });
+
   it('a flow file with a wrong option does not load: no run, a message naming the option', async () => {
     const ws = workspace({ 'bad.flow.ts': flowSource(`const t = task({ name: 'fetch', retries: -1 }, async () => 1);\nexport default flow({ name: 'bad' }, async () => t());`) });
     const { runner, store } = await makeRunner(tempDir());

@@ -23,6 +23,7 @@ export default flow(
     const greetings: string[] = await greet.map(['Ada', 'Grace'], { concurrency: 1 });
     const polite: string[] = await greet.map(['Ada'], unmapped('Good day'));
     const lengths: number[] = await fetchRepo.map(['octo/a']);
+    const patient: number = await add.withOptions({ retries: 5, taskRunName: (a, b) => `add-${a}-${b}` })(1, 2);
 
     // @ts-expect-error a two-argument task mapped with one list
     await add.map([1, 2, 3]);
@@ -43,12 +44,14 @@ export default flow(
       if (error instanceof TimeoutError || error instanceof CancelledError) throw error;
     }
     const state: State | undefined = undefined;
-    return [...pairs, ...tens, ...lengths, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
+    return [...pairs, ...tens, ...lengths, patient, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
   },
 );
 
 // @ts-expect-error a misspelt option
 task({ name: 'typo', retires: 3 }, () => 1);
+// @ts-expect-error withOptions takes the task's own options
+add.withOptions({ retires: 5 });
 // @ts-expect-error taskRunName takes the task's own arguments
 task({ name: 'named', taskRunName: (n: number) => `n-${n}` }, async (repo: string) => repo);
 // @ts-expect-error a misspelt parameter type
