@@ -4,7 +4,7 @@
  * is generated from this file, with the types of types.ts.
  */
 import { chartData, linkData, markdownData, tableData } from './artifacts';
-import { checkFlowOptions, checkTaskOptions } from './options';
+import { checkChangedOptions, checkFlowOptions, checkTaskOptions } from './options';
 import type { ChartArtifactInput, Flow, FlowOptions, RunContext, RunLogger, TableRowInput, Task, TaskOptions, Unmapped } from './types';
 import { currentContext, currentLogger } from './worker/context';
 import { runFlow } from './worker/flowRun';
@@ -61,7 +61,7 @@ export function task<A extends unknown[], R>(options: TaskOptions<A>, fn: (...ar
   const call = (...args: A) => runTask(options, fn, args);
   const map = (...args: unknown[]) => mapTask(options, fn, args);
   const withOptions = (changed: Partial<TaskOptions<A>>): Task<A, R> => {
-    if (changed === null || typeof changed !== 'object') throw new TypeError(`task '${options.name}': withOptions takes an object of options, got ${changed === null ? 'null' : typeof changed}`);
+    checkChangedOptions(`task '${options.name}'`, changed);
     return task({ ...options, ...changed }, fn);
   };
   return Object.assign(call, { options, map: map as Task<A, R>['map'], withOptions });
@@ -81,7 +81,11 @@ export function flow<P extends Record<string, unknown>, R>(options: FlowOptions,
   if (typeof fn !== 'function') throw new TypeError(`flow '${options.name}': the second argument must be a function`);
   noteFlow(options.name);
   const self = ((parameters?: P) => runFlow(self, parameters ?? ({} as P))) as Flow<P, R>;
-  return Object.assign(self, { options, fn, [FLOW_MARK]: true as const });
+  const withOptions = (changed: Partial<FlowOptions>): Flow<P, R> => {
+    checkChangedOptions(`flow '${options.name}'`, changed);
+    return flow({ ...options, ...changed }, fn);
+  };
+  return Object.assign(self, { options, fn, withOptions, [FLOW_MARK]: true as const });
 }
 
 export function isFlow(value: unknown): value is Flow<Record<string, unknown>, unknown> {

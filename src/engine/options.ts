@@ -105,3 +105,8 @@ export function checkFlowOptions(options: unknown): void {
 export function checkMapOptions(taskName: string, options: object): void {
   check(`task '${taskName}'.map`, options, MAP_OPTIONS);
 }
+
+/** What `withOptions` is given must be an object of options (each then checked as `task()` or `flow()` checks it). */
+export function checkChangedOptions(what: string, changed: unknown): void {
+  if (changed === null || typeof changed !== 'object') throw new TypeError(`${what}: withOptions takes an object of options, got ${changed === null ? 'null' : typeof changed}`);
+}

@@ -215,6 +215,12 @@ export type Task<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>)
 export type Flow<P extends Record<string, unknown>, R> = ((parameters?: P) => Promise<Awaited<R>>) & {
   readonly options: FlowOptions;
   readonly fn: (parameters: P) => R | Promise<R>;
+  /**
+   * The same flow with some options changed, as Prefect's `with_options`: `child.withOptions({ retries: 2 })`
+   * for a subflow call. The options are checked as `flow()` checks them. (Flowdeck lists the flows a file
+   * writes with `flow()`: export those to run them on their own.)
+   */
+  withOptions(options: Partial<FlowOptions>): Flow<P, R>;
 };
 
 export interface RunLogger {

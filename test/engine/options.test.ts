@@ -62,6 +62,10 @@ describe('task and flow options', T, () => {
     assert.throws(() => base.withOptions({ retries: -1 }), /^TypeError: task 't': retries must be a whole number ≥ 0, got -1$/);
     assert.throws(() => base.withOptions({ retires: 2 } as never), /^TypeError: task 't': unknown option 'retires'/);
     assert.throws(() => base.withOptions(null as never), /^TypeError: task 't': withOptions takes an object of options, got null$/);
+    const child = flow({ name: 'f', retries: 1 }, noop);
+    assert.deepEqual(child.withOptions({ timeoutSeconds: 5 }).options, { name: 'f', retries: 1, timeoutSeconds: 5 });
+    assert.deepEqual(child.options, { name: 'f', retries: 1 });
+    assert.throws(() => child.withOptions({ timeoutSeconds: 0 }), /^TypeError: flow 'f': timeoutSeconds must be a number of seconds > 0, got 0$/);
   });
 
   it('a flow file with a wrong option does not load: no run, a message naming the option', async () => {

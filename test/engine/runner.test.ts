@@ -422,23 +422,26 @@ export default flow({ name: 'named' }, async () => {
     assert.ok(logs.includes("INFO Task run 'save-all' - saving 6"), logs.join('\n'));
   });
 
-  it('runs a task made by withOptions with its options (retries here), as the same task: its runs named and counted with the others', async () => {
+  it('runs a task or subflow made by withOptions with its options (retries here), as the same task: its runs named and counted with the others', async () => {
     const { detail } = await run(
       {
         'w.flow.ts': flowSource(`
 let calls = 0;
 const flaky = task({ name: 'flaky' }, async () => { calls++; if (calls < 3) throw new Error('call ' + calls); return calls; });
+let childCalls = 0;
+const child = flow({ name: 'child' }, async () => { childCalls++; if (childCalls === 1) throw new Error('first child attempt'); return childCalls; });
 export default flow({ name: 'w' }, async () => {
   const first = await flaky().then(String, (e: Error) => e.message);
   const second = await flaky.withOptions({ retries: 1, retryDelaySeconds: 0 })();
-  return [first, second];
+  const third = await child.withOptions({ retries: 1 })({});
+  return [first, second, third];
 });`),
       },
       'w.flow.ts',
     );
     assert.equal(detail.state.name, 'Completed', detail.state.message);
     // Without retries the first call fails; with one retry the second fails once (call 2) and then completes (call 3).
-    assert.deepEqual(valueOf(detail), ['call 1', 3]);
+    assert.deepEqual(valueOf(detail), ['call 1', 3, 2]);
     assert.deepEqual(detail.taskRuns.map((t) => [t.name, t.state.name, t.attempts]), [['flaky-0', 'Failed', 1], ['flaky-1', 'Completed', 2]]);
   });
 

@@ -11,6 +11,7 @@ const shout = task({ name: 'shout', cacheKey: (text: string) => text, cacheExpir
 const greet = task({ name: 'greet' }, async (name: string, greeting?: string) => `${greeting ?? 'Hello'}, ${name}`);
 const fetchRepo = task({ name: 'fetch', taskRunName: (repo: string) => `fetch-${repo}` }, async (repo: string) => repo.length);
 const wide: MapOptions = { concurrency: 4 };
+const part = flow({ name: 'part' }, async ({ day }: { day: string }) => day.length);
 
 export default flow(
   { name: 'authoring', parameters: { times: { type: 'integer', default: 2, minimum: 1 } }, resumeOnCrash: true },
@@ -24,6 +25,7 @@ export default flow(
     const polite: string[] = await greet.map(['Ada'], unmapped('Good day'));
     const lengths: number[] = await fetchRepo.map(['octo/a']);
     const patient: number = await add.withOptions({ retries: 5, taskRunName: (a, b) => `add-${a}-${b}` })(1, 2);
+    const partLength: number = await part.withOptions({ retries: 2 })({ day: 'mon' });
 
     // @ts-expect-error a two-argument task mapped with one list
     await add.map([1, 2, 3]);
@@ -44,7 +46,7 @@ export default flow(
       if (error instanceof TimeoutError || error instanceof CancelledError) throw error;
     }
     const state: State | undefined = undefined;
-    return [...pairs, ...tens, ...lengths, patient, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
+    return [...pairs, ...tens, ...lengths, patient, partLength, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
   },
 );
 
