@@ -8,7 +8,8 @@
  * - VS Code's extension host forgets the rows it redraws until the editor reads them again: a click in
  *   between ran the row's command with no selection, and opened nothing (selectionAfterRedraw.ts).
  * A log document (Show Logs) of a run logging 2,000 lines a second, to 120,000: it grows while the run goes
- * and ends with every line.
+ * and ends with its first 10,000 lines, a line saying how many it left out, and its last 90,000 (a document
+ * keeps no more: runLogText.ts).
  * - VS Code applies a change of the document by diffing the whole new text, and a change that comes first
  *   cancels that diff: updates every 300 ms of a document of 60,000 lines cancelled each other, and the
  *   document stayed as it was for minutes, then ended short of the run's last lines (updateInFlight.ts).
@@ -66,6 +67,25 @@ async function documentLines(page: Page): Promise<number> {
   const m = /between 1 and ([\d,]+)|from 1 to ([\d,]+)/.exec(text);
   if (!m) throw new Error(`Go to Line's prompt does not name the line count: ${JSON.stringify(text)}`);
   return Number((m[1] ?? m[2])!.replace(/,/g, ''));
+}
+
+/**
+ * The texts of the lines the editor shows after Go to Line `n` (1-based), top to bottom: a screenful around
+ * line `n` (Monaco renders only what is in view).
+ */
+async function linesShownAt(page: Page, n: number): Promise<string[]> {
+  const editor = page.locator('.part.editor .monaco-editor').first();
+  await editor.click();
+  await page.keyboard.press('Control+g');
+  await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.type(String(n));
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(500);
+  return editor.evaluate((el: any) =>
+    (Array.from(el.querySelectorAll('.view-lines .view-line')) as any[])
+      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+      .map((r) => (r.textContent as string).replace(/\u00a0/g, ' ')),
+  );
 }
 
 /** The number of task runs a summary row counts ("1,234 task runs: …"). */
@@ -155,7 +175,7 @@ describe('Flowdeck in code-server: the Runs view while a run is busy', () => {
     });
   });
 
-  test("a chatty run's log document grows while it runs and ends with every line", { timeout: 300_000 }, async () => {
+  test("a chatty run's log document grows while it runs and ends with its first and last lines, saying how many it left out", { timeout: 300_000 }, async () => {
     await withDiagnostics(page, server, 'chatty-log', async () => {
       await runCommand(page, 'View: Close All Editors');
       const { runName } = await runFlowFromTree(page, 'chatty', 60_000);
@@ -176,15 +196,25 @@ describe('Flowdeck in code-server: the Runs view while a run is busy', () => {
       const grew = whileRunning.filter((n, i) => i > 0 && n > whileRunning[i - 1]!).length;
       assert.ok(grew >= 2, `the document grew at least twice while the run went on: ${whileRunning.join(' → ')}`);
       await waitForRunState(page, runName, 'Completed', 120_000);
-      // Every line, with the document's head (its first lines) and the run's end line.
+      // More lines than a document keeps (runLogText.ts): its head, the first 10,000, one line saying how many
+      // were left out, the last 90,000 ending with the run's end line, and the empty line after the last newline.
+      const kept = 1 + 10_000 + 1 + 90_000 + 1;
       const final: number[] = [];
+      let end: string[] = [];
       for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
         final.push(await documentLines(page));
-        if (final.at(-1)! > CHATTY_LINES) break;
+        end = final.at(-1) === kept ? await linesShownAt(page, kept - 1) : [];
+        if (end.some((l) => l.includes('Finished in state Completed()'))) break;
         await page.waitForTimeout(2_000);
       }
       metric('chatty-log-lines-after-end', final.join(' → '));
-      assert.ok(final.at(-1)! > CHATTY_LINES, `the document holds the run's ${CHATTY_LINES} lines once it ended: ${final.join(' → ')}`);
+      assert.equal(final.at(-1), kept, `the document keeps ${kept} lines once it ended: ${final.join(' → ')}`);
+      assert.ok(end.some((l) => l.includes(`line ${CHATTY_LINES - 1} of the chatty flow`)) && end.some((l) => l.includes('Finished in state Completed()')), `it ends with the run's last lines:\n${end.join('\n')}`);
+      const gap = await linesShownAt(page, 10_002);
+      assert.ok(
+        gap.some((l) => /^… [\d,]+ lines left out here: this document keeps the first 10,000 and the last 90,000\. .*`flowdeck logs /.test(l)),
+        `the line after the first 10,000 says how many were left out:\n${gap.join('\n')}`,
+      );
     });
   });
 });
