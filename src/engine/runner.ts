@@ -325,6 +325,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // A worker on another machine runs its own copy of the flow file (`source`); here, the file the run names.
     const source: FlowSource = options.source ?? (detail.source.startsWith('builtin:') ? { kind: 'builtin', id: detail.source.slice('builtin:'.length) } : { kind: 'file', path: detail.source });
     const request: RunRequest = { source, flowName: detail.flowName, parameters: detail.parameters, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) };
+    // The file the run ran is gone (moved, renamed, deleted): say which run needs it, and what to do.
+    if (source.kind === 'file' && !existsSync(resolve(source.path))) {
+      throw new BadInputError('missing-file', `Run '${run.name}' cannot be resumed: its flow file ${resolve(source.path)} is not there any more (moved or deleted?). Put it back to resume the run, or run the flow's file where it is now for a new run.`);
+    }
     const modulePath = this.resolveModule(source);
     const summary = resumePlanFor(detail, detail.attempt + 1);
     const prior = await this.priorSubflows(detail.id);

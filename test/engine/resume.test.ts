@@ -192,6 +192,16 @@ export default flow({ name: 'args' }, async () => { const v = readFileSync(${JSO
     assert.match(missing.stderr, /No run with id, id prefix or name 'no-such-run'/);
   });
 
+  it('refuses a run whose flow file is gone, naming the run and the file, and saying what to do', async () => {
+    const ws = workspace({ 'gone.flow.ts': flowSource(`export default flow({ name: 'gone' }, async () => { throw new Error('no'); });`) });
+    const home = tempDir();
+    const failed = JSON.parse((await runCli(['run', 'gone.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } })).stdout) as { name: string };
+    rmSync(join(ws, 'gone.flow.ts'));
+    const r = await runCli(['resume', failed.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^flowdeck: Run '${failed.name}' cannot be resumed: its flow file .*gone\\.flow\\.ts is not there any more \\(moved or deleted\\?\\)\\. Put it back to resume the run`, 'm'));
+  });
+
   it('two resumes of one run at once: one takes the new attempt, the other is refused saying so before its flow loads, and nothing runs twice (both ran it, one over the other)', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
