@@ -180,6 +180,32 @@ export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSe
     assert.match(s.stderr(), /not delivered \(attempt 1: the server answered HTTP 503\); retrying/);
   });
 
+  it('stopping gives up, after its wait, a notice the server keeps refusing, saying so; it does not go on retrying', { timeout: 180_000 }, async () => {
+    let posts = 0;
+    const server = createServer((req: IncomingMessage, res) => {
+      req.resume().on('end', () => {
+        posts++;
+        res.writeHead(503).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    after(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/abc`;
+    const home = tempDir();
+    const cwd = workspace({ 'failing.flow.ts': flowSource(`export default flow({ name: 'failing', schedule: { intervalSeconds: 2 } }, async () => { throw new Error('no'); });`) });
+    const s = serve(['--notify-url', url], cwd, { FLOWDECK_HOME: home });
+    await waitFor(() => /not delivered \(attempt 1: the server answered HTTP 503\); retrying/.test(s.stderr()), 'a refused notice', 120_000);
+    assert.equal(await stop(s), 0, s.stderr());
+    const postsAtExit = posts;
+    assert.match(s.stderr(), /Stopping without the notice not delivered after 15 s: http:\/\/127\.0\.0\.1:\d+ did not take it$/m);
+    assert.doesNotMatch(s.stderr(), /Could not deliver/, 'a notice given up is not reported again as failed');
+    // The backoff (1, 2, 4, 8, 16 s: six posts in 31 s) would have gone on past the stop's wait: at most
+    // the attempts within the first failure and the stop's 15 s.
+    assert.ok(postsAtExit <= 5, `${postsAtExit} posts`);
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(posts, postsAtExit, 'no post after serve ended');
+  });
+
   it('rejects a notify URL that is not http(s) and an unknown policy with exit 2', { timeout: 60_000 }, async () => {
     const cwd = workspace({});
     for (const [args, message] of [

@@ -159,16 +159,24 @@ function storedSecrets(store: RunStore, io: CliIo): string[] {
   }
 }
 
+/** How long a stopping serve waits for notices still being delivered (retried) before it gives them up. */
+const DRAIN_MS = 15_000;
+
 /** Notices POSTed to the webhook; `drain` waits (bounded) for those in flight when serve stops. */
 function webhookNotifier(store: RunStore, url: string, policy: NotifyPolicy, masker: SecretMasker, log: (m: string) => void) {
   const inFlight = new Set<Promise<void>>();
+  // Stops the retries of notices still undelivered once serve has waited for them long enough.
+  const giveUp = new AbortController();
   const notifier = new RunNotifier(store, {
     policy: () => policy,
     deliver: (n) => {
       const run = 'run' in n ? n.run : n.latest;
-      const p = postWebhook(url, webhookBody(n.text, run, masker), { onRetry: (attempt, e) => log(`Notice about '${run.name}' not delivered (attempt ${attempt}: ${e.message}); retrying`) }).catch((e: Error) =>
-        log(`Could not deliver the notice about flow run '${run.name}' to ${webhookOrigin(url)}: ${e.message}`),
-      );
+      const p = postWebhook(url, webhookBody(n.text, run, masker), {
+        signal: giveUp.signal,
+        onRetry: (attempt, e) => log(`Notice about '${run.name}' not delivered (attempt ${attempt}: ${e.message}); retrying`),
+      }).catch((e: Error) => {
+        if (!giveUp.signal.aborted) log(`Could not deliver the notice about flow run '${run.name}' to ${webhookOrigin(url)}: ${e.message}`);
+      });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     },
@@ -177,7 +185,14 @@ function webhookNotifier(store: RunStore, url: string, policy: NotifyPolicy, mas
     notifier,
     drain: async (): Promise<void> => {
       notifier.flush();
-      await Promise.race([Promise.all(inFlight), new Promise((r) => setTimeout(r, 15_000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(inFlight), new Promise((r) => (timer = setTimeout(r, DRAIN_MS)))]);
+      clearTimeout(timer);
+      if (inFlight.size === 0) return;
+      // Their retries would keep the process going (a minute of backoff): they are given up, and said so.
+      log(`Stopping without ${inFlight.size === 1 ? 'the notice' : `${inFlight.size} notices`} not delivered after ${DRAIN_MS / 1000} s: ${webhookOrigin(url)} did not take ${inFlight.size === 1 ? 'it' : 'them'}`);
+      giveUp.abort();
+      await Promise.all(inFlight);
     },
   };
 }

@@ -27,6 +27,7 @@ export interface PostOptions {
   minTimeoutMs?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** An attempt failed and another comes (not called for the last one: the post then throws). */
   onRetry?: (attempt: number, error: Error) => void;
 }
 
@@ -34,7 +35,8 @@ export interface PostOptions {
 export async function postWebhook(url: string, body: WebhookBody, options: PostOptions = {}): Promise<void> {
   await pRetry(
     async () => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout });
       await res.body?.cancel();
       if (res.ok) return;
       const error = new Error(`the server answered HTTP ${res.status}`);
@@ -47,7 +49,9 @@ export async function postWebhook(url: string, body: WebhookBody, options: PostO
       factor: 2,
       maxTimeout: 30_000,
       ...(options.signal ? { signal: options.signal } : {}),
-      onFailedAttempt: ({ error, attemptNumber }) => options.onRetry?.(attemptNumber, error),
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0) options.onRetry?.(attemptNumber, error);
+      },
     },
   );
 }
