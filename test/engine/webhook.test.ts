@@ -1,0 +1,37 @@
+/** A notice's POST: retried while the server refuses it, told of each attempt that another follows, and stopped when asked. */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { postWebhook } from '../../src/engine/notify/webhook';
+
+async function refusingServer(): Promise<{ url: string; posts: () => number }> {
+  let posts = 0;
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      posts++;
+      res.writeHead(503).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, posts: () => posts };
+}
+
+const body = { text: 't', run: { id: 'i', name: 'n', flowName: 'f', state: 'Failed', startTime: null, endTime: null, message: null } };
+
+test('a refused notice is tried 1 + retries times; each failed attempt but the last says another follows', { timeout: 30_000 }, async () => {
+  const server = await refusingServer();
+  const retried: number[] = [];
+  await assert.rejects(postWebhook(server.url, body, { retries: 2, minTimeoutMs: 5, onRetry: (attempt) => retried.push(attempt) }), /the server answered HTTP 503/);
+  assert.equal(server.posts(), 3);
+  assert.deepEqual(retried, [1, 2]);
+});
+
+test('an abort stops the retries: no post after it', { timeout: 30_000 }, async () => {
+  const server = await refusingServer();
+  const stop = new AbortController();
+  const posting = postWebhook(server.url, body, { retries: 5, minTimeoutMs: 60_000, signal: stop.signal, onRetry: () => stop.abort() });
+  await assert.rejects(posting);
+  assert.equal(server.posts(), 1, 'the retry a minute later never came');
+});
