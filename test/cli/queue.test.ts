@@ -188,6 +188,8 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
         await Promise.race([worker.exited, new Promise((_, reject) => setTimeout(() => reject(new Error(`worker q2 did not exit:\n${worker.output()}`)), 60_000))]);
         assert.equal(worker.child.exitCode, 0, worker.output());
         assert.doesNotMatch(worker.output(), /Runner is already stopped|\n\s+at /);
+        // Its own log says how the run ended, with the state's message, as the run's log prints a state.
+        assert.match(worker.output(), /ended Cancelled\((['"]).+\1\)$/m);
       });
     } finally {
       await store.close();

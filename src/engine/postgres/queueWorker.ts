@@ -21,7 +21,7 @@ import type { LogRecord } from '../records';
 import type { FlowRunner } from '../runner';
 import { resumeKey } from '../resumePlan';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
-import { state } from '../states';
+import { state, stateLabel } from '../states';
 import { workerSourceFor } from '../flowCopy';
 import type { PgStore } from './pgStore';
 import { isRunJob, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
@@ -177,7 +177,7 @@ export class QueueWorker {
     const cancelReason = (await this.store.queuedAs(runId))?.cancelReason;
     if (cancelReason) this.runner.cancel(runId, cancelReason);
     const end = await active.done;
-    this.options.say(`${active.name} ended ${end.state.name}`);
+    this.options.say(`${active.name} ended ${stateLabel(end.state)}`);
   }
 
   private async resumeRun(runId: string, sourceRef: string, sourceHash: string | null): Promise<void> {
@@ -193,7 +193,7 @@ export class QueueWorker {
     }
     this.options.say(`resuming ${active.name} (${active.flowName}) from its checkpoints`);
     const end = await active.done;
-    this.options.say(`${active.name} ended ${end.state.name}`);
+    this.options.say(`${active.name} ended ${stateLabel(end.state)}`);
   }
 
   /**
