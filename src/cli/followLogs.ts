@@ -5,13 +5,13 @@
  * woken by its watch (the file, or the shared store's notifications) and by a poll besides. Only reads:
  * Ctrl-C stops following, and the run goes on (`flowdeck cancel` stops it).
  */
-import { formatLogLine } from '../engine/logFormat';
 import { journalSourceOf } from '../engine/journalSource';
 import type { FlowRunSummary, LogRecord, RunRecord } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import { isTerminal } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
+import { terminalLogLine } from './terminalLogLine';
 
 /** How often the journal is read with no watch event (watches miss changes on some file systems). */
 const LOOK_MS = 1000;
@@ -36,9 +36,10 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
     write(io.stderr, neutraliseTerminal(`flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`));
     return EXIT.runFailed;
   };
+  const shown = terminalLogLine(io.stdout);
   const print = async (logs: readonly LogRecord[]): Promise<void> => {
     let text = '';
-    for (const l of logs) text += `${neutraliseTerminal(formatLogLine(l))}\n`;
+    for (const l of logs) text += `${shown(l)}\n`;
     printed += logs.length;
     if (text !== '' && !io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
   };

@@ -3,13 +3,12 @@
  * and its subflows' as they are written (LISTEN/NOTIFY wakes it; nothing polls), until it ends. Ctrl-C
  * asks for the run to be cancelled wherever it runs; a second one stops following at once.
  */
-import { formatLogLine } from '../engine/logFormat';
 import type { RunStore } from '../engine/runStore';
 import type { RecordKinds, SharedStore } from '../engine/sharedStore';
 import { isTerminal } from '../engine/states';
-import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
 import { printRunJson } from './runJsonStream';
+import { terminalLogLine } from './terminalLogLine';
 
 /** A missed notification (a reconnect) costs at most this long a pause: a bound, not a polling loop. */
 const WAKE_MS = 10_000;
@@ -33,6 +32,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
   for (const sig of signals) process.on(sig, onSignal);
   // The run and its subflows: each journal read from where it was left.
   const seen = new Map<string, number>([[runId, 0]]);
+  const shown = terminalLogLine(io.stderr);
   try {
     for (;;) {
       const woken = new Promise<void>((r) => {
@@ -49,7 +49,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
           const { records, last: next, full } = await shared.readRecords(id, last, 2000, LOGS);
           // One write for the batch: a write a line is a system call a line.
           let text = '';
-          for (const r of records) if (r.k === 'log') text += `${neutraliseTerminal(formatLogLine(r))}\n`;
+          for (const r of records) if (r.k === 'log') text += `${shown(r)}\n`;
           if (text !== '') io.stderr.write(text);
           seen.set(id, next);
           if (!full) break;

@@ -3,7 +3,6 @@
  * stream to stderr, Ctrl-C and SIGTERM cancel it properly (the worker is in another process group, so
  * only this process gets them), a second one stops it at once, `--json` prints the finished run.
  */
-import { formatLogLine } from '../engine/logFormat';
 import { BadInputError, type ActiveRun, type FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
 import { neutraliseTerminal } from '../engine/terminalText';
@@ -11,6 +10,7 @@ import { createRunner } from './host';
 import { EXIT, write, type CliIo } from './io';
 import { LogLineWriter } from './logLineWriter';
 import { printRunJson } from './runJsonStream';
+import { terminalLogLine } from './terminalLogLine';
 
 export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
   // Nothing here holds the task runs (a map's can be millions): they go to the store without being folded,
@@ -21,8 +21,9 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     if (runIds.size === 0 || (r.parentRunId && runIds.has(r.parentRunId))) runIds.add(r.id);
   });
   const lines = new LogLineWriter(io.stderr);
+  const shown = terminalLogLine(io.stderr);
   runner.on('log', (l) => {
-    if (runIds.has(l.runId)) lines.line(neutraliseTerminal(formatLogLine(l)));
+    if (runIds.has(l.runId)) lines.line(shown(l));
   });
   // Anything else said on stderr comes after the log lines before it.
   const say = (text: string): void => {

@@ -1,10 +1,9 @@
-import { formatLogLine } from '../../engine/logFormat';
-import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resolveRunRef } from '../resolveRun';
 import { followLogs } from '../followLogs';
+import { terminalLogLine } from '../terminalLogLine';
 
 export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name> [--follow]
 
@@ -27,9 +26,10 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
     const run = await resolveRunRef(store, positionals[0]!, io, 'logs');
     if (!run) return EXIT.badInput;
     if (values.follow) return await followLogs(store, run, io);
+    const shown = terminalLogLine(io.stdout);
     const { found } = await store.readLogs(run.id, async (logs) => {
       let text = '';
-      for (const l of logs) text += `${neutraliseTerminal(formatLogLine(l))}\n`;
+      for (const l of logs) text += `${shown(l)}\n`;
       if (!io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
     });
     if (!found) {
