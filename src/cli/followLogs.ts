@@ -11,7 +11,7 @@ import type { RunStore } from '../engine/runStore';
 import { isTerminal } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
-import { terminalLogLine } from './terminalLogLine';
+import { terminalLogLine } from './terminalStyle';
 
 /** How often the journal is read with no watch event (watches miss changes on some file systems). */
 const LOOK_MS = 1000;

@@ -8,7 +8,7 @@ import type { RecordKinds, SharedStore } from '../engine/sharedStore';
 import { isTerminal } from '../engine/states';
 import { EXIT, write, type CliIo } from './io';
 import { printRunJson } from './runJsonStream';
-import { terminalLogLine } from './terminalLogLine';
+import { terminalLogLine } from './terminalStyle';
 
 /** A missed notification (a reconnect) costs at most this long a pause: a bound, not a polling loop. */
 const WAKE_MS = 10_000;

@@ -10,7 +10,7 @@ import { createRunner } from './host';
 import { EXIT, write, type CliIo } from './io';
 import { LogLineWriter } from './logLineWriter';
 import { printRunJson } from './runJsonStream';
-import { terminalLogLine } from './terminalLogLine';
+import { terminalLogLine } from './terminalStyle';
 
 export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
   // Nothing here holds the task runs (a map's can be millions): they go to the store without being folded,

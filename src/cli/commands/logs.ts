@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resolveRunRef } from '../resolveRun';
 import { followLogs } from '../followLogs';
-import { terminalLogLine } from '../terminalLogLine';
+import { terminalLogLine } from '../terminalStyle';
 
 export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name> [--follow]
 

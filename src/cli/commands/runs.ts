@@ -6,6 +6,7 @@ import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { printRunJsonArray } from '../runJsonStream';
+import { terminalStateName } from '../terminalStyle';
 
 const STATE_TYPES: readonly StateType[] = ['SCHEDULED', 'PENDING', 'RUNNING', 'CANCELLING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 
@@ -82,7 +83,10 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
     const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), age(now - r.created), r.id].map(neutraliseTerminal));
     const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', 'ID'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    for (const row of [header, ...rows]) write(io.stdout, row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+    const stateName = terminalStateName(io.stdout);
+    const STATE = 2;
+    write(io.stdout, header.map((c, i) => (i === header.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+    rows.forEach((row, n) => write(io.stdout, row.map((c, i) => (i === STATE ? stateName(runs[n]!.state, widths[i]!) : i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')));
     if (listed.length > limit) write(io.stderr, `The newest ${limit} shown; there are more (--limit ${Math.max(100, limit * 5)} shows more).`);
     return EXIT.ok;
   } finally {

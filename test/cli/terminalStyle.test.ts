@@ -1,10 +1,10 @@
-/** A log line on a terminal that shows colours has its level coloured; anywhere else it is the plain line. */
+/** On a terminal that shows colours a log line's level and a state's name are coloured; anywhere else the text is plain. */
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { formatLogLine } from '../../src/engine/logFormat';
 import type { LogLevel } from '../../src/engine/records';
-import { terminalLogLine } from '../../src/cli/terminalLogLine';
+import { terminalLogLine, terminalStateName } from '../../src/cli/terminalStyle';
 
 const at = new Date(2026, 11, 5, 9, 8, 7, 6).getTime();
 const line = (level: LogLevel, message = 'said') => ({ ts: at, level, source: "Flow run 'x'", message });
@@ -27,4 +27,12 @@ test('a pipe, a file, or a terminal told NO_COLOR gets the plain line', { timeou
   for (const stream of [new PassThrough(), terminal(false)]) {
     assert.equal(terminalLogLine(stream)(line('ERROR')), formatLogLine(line('ERROR')));
   }
+});
+
+test("a state's name in a table column: coloured by its type on a terminal with colours, padded to the column either way", { timeout: 10_000 }, () => {
+  const coloured = terminalStateName(terminal(true));
+  assert.equal(coloured({ type: 'FAILED', name: 'TimedOut' }, 10), '\x1b[31mTimedOut\x1b[0m  ');
+  assert.equal(coloured({ type: 'COMPLETED', name: 'Cached' }, 9), '\x1b[32mCached\x1b[0m   ');
+  assert.equal(coloured({ type: 'RUNNING', name: 'Running' }, 9), 'Running  ');
+  assert.equal(terminalStateName(new PassThrough())({ type: 'FAILED', name: 'Failed' }, 9), 'Failed   ');
 });
