@@ -146,6 +146,9 @@ async function hashFile(path: string): Promise<string | undefined> {
   }
 }
 
+/** The shortest interval between a long map's progress lines. */
+const MIN_MAP_PROGRESS_MS = 100;
+
 function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const v = Number(env[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
@@ -159,7 +162,8 @@ export function workerLimits(env: NodeJS.ProcessEnv, options: Pick<RunnerOptions
     maxLogLineBytes: envNumber(env, 'FLOWDECK_MAX_LOG_LINE_KB', 1024) * 1024,
     timeoutGraceMs: options.timeoutGraceMs ?? 2000,
     cancelGraceMs: options.cancelGraceMs ?? 3000,
-    mapProgressMs: envNumber(env, 'FLOWDECK_MAP_PROGRESS_SECONDS', 10) * 1000,
+    // At least a tenth of a second: a smaller setting would fill the log with progress lines.
+    mapProgressMs: Math.max(MIN_MAP_PROGRESS_MS, envNumber(env, 'FLOWDECK_MAP_PROGRESS_SECONDS', 10) * 1000),
   };
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LogRecord } from '../../src/engine/records';
+import { workerLimits } from '../../src/engine/runner';
 import { flowSource, logsOf, makeRunner, tempDir, valueOf, workspace } from '../support/engine';
 
 const T = { timeout: 120_000 };
@@ -156,5 +157,14 @@ export default flow({ name: 'ctx-map' }, async () => {
     assert.equal(states.get('fails-300'), 'Failed');
     assert.equal(states.get('fails-299'), 'Completed');
     assert.equal(states.get('who-599'), 'Completed');
+  });
+});
+
+describe('a long map\'s progress interval', T, () => {
+  it('is FLOWDECK_MAP_PROGRESS_SECONDS, 10 s by default, and never under a tenth of a second (a log full of progress lines)', () => {
+    assert.equal(workerLimits({}, {}).mapProgressMs, 10_000);
+    assert.equal(workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: '0.2' }, {}).mapProgressMs, 200);
+    assert.equal(workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: '0.0001' }, {}).mapProgressMs, 100);
+    assert.equal(workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: 'soon' }, {}).mapProgressMs, 10_000);
   });
 });
