@@ -36,12 +36,13 @@ import { stateRecord } from './stateRecord';
 import { newRunRecords } from './newRunRecords';
 import { journalLines, scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive, sameProcess } from './processIdentity';
-import { isLogLine, isOtherThanLogLine, type FlowRunDetail, type FlowRunSummary, type IndexRecord, type LogRecord, type ProcessIdentity, type ResultRef, type RunCreatedRecord, type RunRecord } from './records';
+import { isLogLine, isOtherThanLogLine, type FlowRunDetail, type FlowRunSummary, type IndexRecord, type LogRecord, type ProcessIdentity, type ResultRef, type RunCreatedRecord, type RunNameRecord, type RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
 import { RunChanges, type RunChangeListener } from './runChanges';
 import { RunIndex } from './runIndex';
 import { uniqueRunName } from './runNames';
+import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
 import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type RunHandle, type RunStore } from './runStore';
@@ -474,8 +475,15 @@ export class EmbeddedStore implements RunStore {
   /** The names folder, made (and closed to others) once per store opened: a claim is then one exclusive create. */
   private namesDir?: Promise<void>;
 
-  private async claimName(id: string): Promise<string> {
+  /**
+   * Claims a name for run `id`: `wanted` (checked), numbered when taken (`wanted-2`…), or else two random
+   * words. A claim is one exclusive create in the names folder, so two processes never get the same name.
+   */
+  /** @internal */
+  async claimName(id: string, wanted?: string): Promise<string> {
     const dir = join(this.runsDir, 'names');
+    if (wanted !== undefined) checkedRunName(wanted);
+    let n = 1;
     for (let tries = 0; ; tries++) {
       this.namesDir ??= privateDir(dir);
       try {
@@ -484,15 +492,20 @@ export class EmbeddedStore implements RunStore {
         this.namesDir = undefined;
         throw StoreWriteError.from(e, dir);
       }
-      const name = uniqueRunName((n) => this.index.byName.has(n));
+      let name: string;
+      if (wanted === undefined) name = uniqueRunName((c) => this.index.byName.has(c));
+      else ({ name, n } = firstFreeName(wanted, (c) => this.index.byName.has(c), n));
+      const file = join(dir, claimFileName(name));
       try {
-        if (await createExclusiveFile(join(dir, name), nameClaimText(id, currentProcess()))) return name;
+        if (await createExclusiveFile(file, nameClaimText(id, currentProcess()))) return name;
+        // Taken by a run this index does not list yet (another process's, being created): the next number.
+        n++;
       } catch (e) {
         // ENOENT: the folder went since it was made (someone tidied the store); it is made again.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || tries > 50) throw StoreWriteError.from(e, join(dir, name));
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || tries > 50) throw StoreWriteError.from(e, file);
         this.namesDir = undefined;
       }
-      if (tries > 50) throw new StoreWriteError(`No free run name in ${dir} after ${tries + 1} tries`, join(dir, name));
+      if (tries > 50) throw new StoreWriteError(`No free run name in ${dir} after ${tries + 1} tries`, file);
     }
   }
 
@@ -510,6 +523,18 @@ export class EmbeddedStore implements RunStore {
     } catch (e) {
       await this.undoCreation(id, opening, claiming);
       throw e;
+    }
+    if (run.name !== undefined) {
+      // The flow names its runs (flowRunName): that name is claimed, the random one given back.
+      const random = name;
+      const naming = this.claimName(id, run.name);
+      try {
+        name = await naming;
+      } catch (e) {
+        await this.undoCreation(id, opening, claiming);
+        throw e;
+      }
+      await rm(join(this.runsDir, 'names', claimFileName(random)), { force: true }).catch(() => undefined);
     }
     const owner = run.owner ?? currentProcess();
     const { created, first, records } = newRunRecords(run, id, name, owner);
@@ -532,7 +557,7 @@ export class EmbeddedStore implements RunStore {
   private async undoCreation(id: string, opening: Promise<JournalFile>, claiming: Promise<string>): Promise<void> {
     const [journal, name] = await Promise.allSettled([opening, claiming]);
     if (journal.status === 'fulfilled') await journal.value.close().then(() => rm(this.runFile(id), { force: true })).catch(() => undefined);
-    if (name.status === 'fulfilled') await rm(join(this.runsDir, 'names', name.value), { force: true }).catch(() => undefined);
+    if (name.status === 'fulfilled') await rm(join(this.runsDir, 'names', claimFileName(name.value)), { force: true }).catch(() => undefined);
   }
 
   async openRun(id: string): Promise<RunHandle> {
@@ -560,6 +585,12 @@ export class EmbeddedStore implements RunStore {
     if (extra.attempt !== undefined) record.attempt = extra.attempt;
     if (extra.owner !== undefined) record.owner = extra.owner;
     await this.appendIndex([record]);
+  }
+
+  /** @internal The handle's index write of a new name (claimed by claimName, in the journal already). */
+  async setRunName(id: string, name: string): Promise<void> {
+    const run = this.index.runs.get(id);
+    await this.appendIndex([{ k: 'name', id, seq: (run?.seq ?? 0) + 1, name }]);
   }
 
   private async appendIndex(records: IndexRecord[]): Promise<void> {
@@ -670,7 +701,7 @@ export class EmbeddedStore implements RunStore {
     for (const r of deletable) {
       await rm(this.runFile(r.id), { force: true });
       await rm(this.resultsDir(r.id), { recursive: true, force: true });
-      await rm(join(this.runsDir, 'names', r.name), { force: true }).catch(() => undefined);
+      await rm(join(this.runsDir, 'names', claimFileName(r.name)), { force: true }).catch(() => undefined);
       for (const f of claimed) if (f.split('_')[1] === r.id) await rm(join(claims, f), { force: true }).catch(() => undefined);
     }
     if (this.index.compactionDue) await this.index.compact().catch(() => false);
@@ -700,7 +731,7 @@ export class EmbeddedStore implements RunStore {
 
 class EmbeddedRunHandle implements RunHandle {
   readonly id: string;
-  readonly name: string;
+  name: string;
   readonly resultsDir: string;
 
   /** Touches the journal while the run is quiet: its host's sign of life (LIFE_SIGN_MS). */
@@ -740,6 +771,17 @@ class EmbeddedRunHandle implements RunHandle {
 
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void> {
     return this.store.setRunState(this.id, s, extra);
+  }
+
+  async rename(wanted: string, ts: number): Promise<RunNameRecord> {
+    // Claimed first (no other run can have it), in the journal, then in the index. The old name's claim
+    // stays: log lines already written name the run by it.
+    const name = await this.store.claimName(this.id, wanted);
+    const record: RunNameRecord = { k: 'name', runId: this.id, name, ts };
+    await this.journal.append(journalLines([record]));
+    await this.store.setRunName(this.id, name);
+    this.name = name;
+    return record;
   }
 
   flush(): Promise<void> {

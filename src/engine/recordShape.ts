@@ -56,6 +56,8 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       const call = callOf(rawCall);
       return { ...(rest as object), k: 'run', runId: id, parameters, ...(call ? { call } : {}) } as RunRecord;
     }
+    case 'name':
+      return str(v.name) && num(v.ts) ? { k: 'name', runId, name: v.name, ts: v.ts } : undefined;
     case 'state': {
       // 0.1.0: { k: 'state', state: State }
       if (isState(v.state)) return { k: 'state', runId, name: v.state.name, ts: v.state.timestamp, ...(v.state.message !== undefined ? { message: v.state.message } : {}) };
@@ -171,6 +173,8 @@ export function asIndexRecord(v: unknown): IndexRecord | undefined {
       const keys = artifactKeys(v.keys);
       return keys ? { k: 'art', id: v.id, keys } : undefined;
     }
+    case 'name':
+      return str(v.name) && num(v.seq) ? { k: 'name', id: v.id, seq: v.seq, name: v.name } : undefined;
     default:
       return undefined;
   }

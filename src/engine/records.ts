@@ -168,7 +168,16 @@ export type RunRecord =
   | LogRecord
   | ArtifactRecord
   | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string }
-  | TaskRunCompact;
+  | TaskRunCompact
+  | RunNameRecord;
+
+/** The run's name from now on: the one its flow's `flowRunName` gave it when it was taken up (created ahead). */
+export interface RunNameRecord {
+  k: 'name';
+  runId: string;
+  name: string;
+  ts: number;
+}
 
 /** An artifact a flow or task run created (artifacts.ts): the data is checked by `artifactProblem`. */
 export interface ArtifactRecord {
@@ -234,4 +243,6 @@ export type IndexRecord =
   | { k: 'state'; id: string; seq: number; state: State; startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }
   | { k: 'del'; id: string }
   /** The run created artifacts of these keys (added to the ones it had). */
-  | { k: 'art'; id: string; keys: string[] };
+  | { k: 'art'; id: string; keys: string[] }
+  /** The run's new name (RunNameRecord). */
+  | { k: 'name'; id: string; seq: number; name: string };

@@ -211,6 +211,15 @@ export class RunIndex {
       else if (r.state.type === 'SCHEDULED' || r.state.type === 'PENDING') delete run.endTime;
       return r.id;
     }
+    if (r.k === 'name') {
+      const run = this.runs.get(r.id);
+      if (!run || r.seq <= run.seq) return undefined;
+      run.seq = r.seq;
+      if (this.byName.get(run.name) === r.id) this.byName.delete(run.name);
+      run.name = r.name;
+      this.byName.set(r.name, r.id);
+      return r.id;
+    }
     if (r.k === 'art') {
       const run = this.runs.get(r.id);
       if (!run) return undefined;
@@ -374,7 +383,7 @@ export class RunIndex {
 
 /** Index lines stay small: long state messages are cut, failure details left out (the run's journal has them whole). */
 function shrink(r: IndexRecord): IndexRecord {
-  if (r.k === 'del' || r.k === 'art') return r;
+  if (r.k === 'del' || r.k === 'art' || r.k === 'name') return r;
   const small = indexState(r.state);
   return small === r.state ? r : { ...r, state: small };
 }

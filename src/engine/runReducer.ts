@@ -117,6 +117,9 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
       else list[at] = artifact;
       return 'artifact';
     }
+    case 'name':
+      d.name = r.name;
+      return 'run';
     case 'run':
       return 'none';
   }

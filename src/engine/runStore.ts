@@ -7,7 +7,7 @@ import type { Artifact } from './artifacts';
 import type { JournalText } from './journalFile';
 import type { KeyValueStore } from './keyValueStore';
 import type { LimitStore } from './limits/limitStore';
-import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord, RunTrigger } from './records';
+import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunNameRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
 import type { RunChangeListener } from './runChanges';
 import type { RunParts, RunPartsOptions } from './runTaskStream';
@@ -46,6 +46,8 @@ export interface NewRun {
   /** Hash of the flow's source when the run was created. */
   sourceHash?: string;
   resumeOnCrash?: boolean;
+  /** The name the flow gives the run (`flowRunName`), numbered when taken; unset: two random words. */
+  name?: string;
 }
 
 /** The writer of one run: its journal and its line in the index. Held by the process that runs it. */
@@ -72,6 +74,11 @@ export interface RunHandle {
    * EndedBeforeStart and is left as it ended.
    */
   takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity }): Promise<void>;
+  /**
+   * Names the run `wanted` (numbered when taken: `wanted-2`…), in the journal and the index; resolves with
+   * the journal record written. For a run created ahead, once taken up (its flow's `flowRunName`).
+   */
+  rename(wanted: string, ts: number): Promise<RunNameRecord>;
   /** Records the run's new state in the index, after the journal holds it. */
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void>;
   /** Resolves when everything appended so far is durable. */

@@ -65,6 +65,16 @@ describe('abandoned creations', T, () => {
     const store = await EmbeddedStore.open(home);
     const listed = await store.createRun(newRun());
     await listed.close();
+    // A run its flow named (a claim file that is a hash of the name), and one renamed when taken up (two claims).
+    const named = await store.createRun(newRun({ name: 'report/acme ✓' }));
+    await named.close();
+    const ahead = await store.createRun(newRun());
+    const random = ahead.name;
+    await ahead.rename('taken up', 1);
+    await ahead.close();
+    const kept = claimsOf(home).filter((n) => n !== listed.name);
+    assert.equal(kept.length, 3);
+    assert.ok(kept.includes(random) && kept.every((n) => n === random || /^=[0-9a-f]{64}$/.test(n)), kept.join(' '));
     await store.close();
     const id = (n: number): string => `0000000${n}-0000-4000-8000-000000000000`;
     leaveCreation(home, id(1), 'dead-claimed', 'claimed', DEAD);
@@ -84,8 +94,9 @@ describe('abandoned creations', T, () => {
 
     const again = await EmbeddedStore.open(home);
     await again.close();
-    assert.deepEqual(runsOf(home), [`${id(3)}.jsonl`, `${id(5)}.jsonl`, `${listed.id}.jsonl`].sort());
-    assert.deepEqual(claimsOf(home), ['alive-claimed', 'new-torn', 'new-unowned', listed.name].sort());
+    assert.deepEqual(runsOf(home), [`${id(3)}.jsonl`, `${id(5)}.jsonl`, `${listed.id}.jsonl`, `${named.id}.jsonl`, `${ahead.id}.jsonl`].sort());
+    assert.deepEqual(claimsOf(home), ['alive-claimed', 'new-torn', 'new-unowned', listed.name, ...kept].sort());
+    assert.deepEqual([(await again.get(named.id))?.name, (await again.get(ahead.id))?.name], ['report/acme ✓', 'taken up']);
     assert.equal((await again.get(listed.id))?.name, listed.name, 'the listed run is untouched');
   });
 

@@ -225,6 +225,52 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it('gives a run the name its flow gives, numbered when taken by any instance; renames a run taken up; any characters are safe', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const a = await open();
+        const b = await open();
+        // Created from details that come later (its flow loading), as a new run is.
+        const first = await a.createRun(Promise.resolve(newRun({ name: 'report acme' })));
+        assert.equal(first.name, 'report acme');
+        const fromB = await b.createRun(newRun({ name: 'report acme' }));
+        const third = await a.createRun(newRun({ name: 'report acme' }));
+        assert.deepEqual([fromB.name, third.name], ['report acme-2', 'report acme-3']);
+        // Names that are no file name, and one over a generated name's shape: each its own, read back whole.
+        const odd = ['../../etc/passwd', '.', 'ünï/cödé ✓', 'a'.repeat(200)];
+        const made = await Promise.all(odd.map((name) => b.createRun(newRun({ name }))));
+        assert.deepEqual(made.map((h) => h.name), odd);
+        await assert.rejects(a.createRun(newRun({ name: 'line\nbreak' })), /control characters/);
+        await assert.rejects(a.createRun(newRun({ name: '   ' })), /non-empty/);
+
+        // Created ahead with two random words, named once taken up: journal, index, resolve and other instances agree.
+        const ahead = await a.createRun(newRun({ state: state('Scheduled', 'waiting') }));
+        const random = ahead.name;
+        await ahead.close();
+        const taking = await a.openRun(ahead.id);
+        const renamed = await taking.rename('report acme', 1234);
+        assert.deepEqual(renamed, { k: 'name', runId: ahead.id, name: 'report acme-4', ts: 1234 });
+        assert.equal(taking.name, 'report acme-4');
+        await taking.append([log(ahead.id, 'after the name')]);
+        await taking.close();
+        await b.refresh();
+        assert.equal((await b.readRun(ahead.id))!.name, 'report acme-4');
+        assert.equal((await b.get(ahead.id))!.name, 'report acme-4');
+        assert.equal((await b.resolve('report acme-4')).run?.id, ahead.id);
+        assert.equal((await b.resolve(random)).run, undefined, 'the old name no longer names the run');
+        await a.refresh();
+        assert.deepEqual((await a.list({ search: 'report acme' })).map((r) => r.name).sort(), ['report acme', 'report acme-2', 'report acme-3', 'report acme-4']);
+        // Two instances naming a run each the same at once: one name each, and both handles write on.
+        const pair = await Promise.all([a.createRun(newRun({ state: state('Scheduled', 'waiting') })), b.createRun(newRun({ state: state('Scheduled', 'waiting') }))]);
+        const racing = [await a.openRun(pair[0].id), await b.openRun(pair[1].id)];
+        const raced = await Promise.all(racing.map((h) => h.rename('race', 1)));
+        assert.deepEqual(raced.map((r) => r.name).sort(), ['race', 'race-2']);
+        await Promise.all(racing.map((h) => h.append([log(h.id, 'still writing')])));
+        // The old name stays claimed (log lines name the run by it): no new run gets it.
+        const later = await Promise.all(Array.from({ length: 20 }, () => a.createRun(newRun())));
+        assert.ok(later.every((h) => h.name !== random));
+      });
+    });
+
     it('gives a run tree parents first, subflows oldest first', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

@@ -13,7 +13,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PoolClient } from 'pg';
 import { EndedBeforeStart } from '../endedBeforeStart';
-import type { ProcessIdentity, RunCreatedRecord, RunRecord } from '../records';
+import { checkedRunName } from '../givenRunName';
+import type { ProcessIdentity, RunCreatedRecord, RunNameRecord, RunRecord } from '../records';
 import { indexState } from '../runIndex';
 import type { JournalText } from '../journalFile';
 import type { RunHandle } from '../runStore';
@@ -29,6 +30,8 @@ export interface HandleContext {
   connect(): Promise<PoolClient>;
   describe(e: unknown): string;
   addArtifactKeys(id: string, keys: readonly string[]): Promise<void>;
+  /** The first free numbered form of `wanted` (givenRunName.ts), from the `from`th candidate on. */
+  freeName(wanted: string, from: number): Promise<{ name: string; n: number }>;
 }
 
 /** `owner`: created (or taken over) by this process; `open`: a note added to someone else's run (a crash mark, a hook's logs). */
@@ -36,6 +39,12 @@ export type HandleRole = 'owner' | 'open';
 
 const KIND = /^\{"k":"([a-z]+)"/;
 const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
+
+/** A unique violation on the runs' name: another run has the name. */
+export function isNameTaken(e: unknown): boolean {
+  const err = e as { code?: string; constraint?: string };
+  return err.code === '23505' && /name/.test(err.constraint ?? '');
+}
 
 /** The non-empty lines of journal text. */
 function linesOf(text: string): string[] {
@@ -47,6 +56,8 @@ interface Pending {
   /** Written only if every batch before it was (a run's final state): see appendAfterAll. */
   afterAll?: boolean;
   state?: { s: State; extra: SetStateExtra };
+  /** The run's new name, set in its row with the lines (see rename). */
+  rename?: string;
   resolve(): void;
   reject(e: Error): void;
 }
@@ -62,7 +73,7 @@ type SetStateExtra = {
 
 export class PgRunHandle implements RunHandle {
   readonly id: string;
-  readonly name: string;
+  name: string;
   private queue: Pending[] = [];
   private draining?: Promise<void>;
   private closed = false;
@@ -123,6 +134,32 @@ export class PgRunHandle implements RunHandle {
     });
   }
 
+  /**
+   * The name record and the row's new name in one transaction; the row's unique name is the claim. A name
+   * another run took meanwhile is not a failed write (the handle goes on): the next number is tried.
+   */
+  async rename(wanted: string, ts: number): Promise<RunNameRecord> {
+    checkedRunName(wanted);
+    await this.flush();
+    let n = 1;
+    for (let tries = 0; ; tries++) {
+      let name: string;
+      ({ name, n } = await this.ctx.freeName(wanted, n));
+      const record: RunNameRecord = { k: 'name', runId: this.id, name, ts };
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.queue.push({ lines: [JSON.stringify(record)], rename: name, resolve, reject });
+          this.draining ??= this.drain();
+        });
+        this.name = name;
+        return record;
+      } catch (e) {
+        if (!isNameTaken(e) || tries >= 50) throw e;
+        n++;
+      }
+    }
+  }
+
   flush(): Promise<void> {
     return this.draining ?? Promise.resolve();
   }
@@ -162,13 +199,19 @@ export class PgRunHandle implements RunHandle {
             continue;
           }
           batch.push(next);
-          if (next.state) break;
+          if (next.state || next.rename !== undefined) break;
         }
         if (batch.length === 0) continue;
         try {
-          await this.write(batch.flatMap((p) => p.lines), batch[batch.length - 1]!.state);
+          const last = batch[batch.length - 1]!;
+          await this.write(batch.flatMap((p) => p.lines), last.state, last.rename);
           for (const p of batch) p.resolve();
         } catch (e) {
+          if (isNameTaken(e) && batch.length === 1) {
+            // Nothing was written (rename flushed first): rename tries the next name.
+            batch[0]!.reject(e as Error);
+            continue;
+          }
           const error = e instanceof StoreWriteError || e instanceof EndedBeforeStart ? e : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
           this.failure ??= error;
           for (const p of batch) p.reject(error);
@@ -188,7 +231,7 @@ export class PgRunHandle implements RunHandle {
       : `(runs.owner_session is null or runs.owner_session = ${leaseParam} or not exists (select 1 from ${s}.hosts h where h.id = runs.owner_session))`;
   }
 
-  private async write(lines: string[], state: Pending['state']): Promise<void> {
+  private async write(lines: string[], state: Pending['state'], rename?: string): Promise<void> {
     if (this.lease.fenced && this.lease.id === this.leaseId) throw this.fencedError();
     if (this.lease.id !== this.leaseId && this.role === 'owner') throw this.fencedError();
     const s = `"${this.ctx.schema}"`;
@@ -213,6 +256,10 @@ export class PgRunHandle implements RunHandle {
         await client.query('select pg_notify($1, $2)', [this.ctx.channels.journal, this.id]);
       }
       if (state) await this.writeState(client, state.s, state.extra);
+      if (rename !== undefined) {
+        await client.query(`update ${s}.runs set name = $2, seq = seq + 1 where id = $1`, [this.id, rename]);
+        await client.query('select pg_notify($1, $2)', [this.ctx.channels.runs, this.id]);
+      }
       await client.query('commit');
     } catch (e) {
       await client.query('rollback').catch(() => undefined);

@@ -24,6 +24,7 @@ import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultR
 import { newRunRecords } from '../newRunRecords';
 import { RunChanges, type RunChangeListener } from '../runChanges';
 import { randomRunName } from '../runNames';
+import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
@@ -39,7 +40,7 @@ import { PgKeyValueStore } from './pgKeyValueStore';
 import { PgResultCache } from './pgResultCache';
 import { READ_BATCH, lineRecord } from './journalRows';
 import { PgShared } from './pgShared';
-import { PgRunHandle, type HandleContext } from './pgRunHandle';
+import { PgRunHandle, isNameTaken, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
 import { PgLimitStore } from './pgLimitStore';
 import { PgScheduleStore } from './pgScheduleStore';
@@ -556,6 +557,7 @@ export class PgStore implements RunStore {
       connect: () => this.pool.connect(),
       describe: (e) => this.describe(e),
       addArtifactKeys: (id, keys) => this.addArtifactKeys(id, keys),
+      freeName: (wanted, from) => this.freeName(wanted, from),
     };
   }
 
@@ -565,13 +567,25 @@ export class PgStore implements RunStore {
     return new PgRunHandle(this.handleContext(), created, this.resultsDir(created.runId), this.lease!, this.lease!.id, 'owner', this.me());
   }
 
+  /** @internal The first free numbered form of `wanted` (`wanted`, `wanted-2`…), from the `from`th on, as the store reads now. */
+  async freeName(wanted: string, from: number): Promise<{ name: string; n: number }> {
+    const like = `${wanted.replace(/[\\%_]/g, (c) => `\\${c}`)}-%`;
+    const rows = await this.rows<{ name: string }>(`select name from ${this.t('runs')} where name = $1 or name like $2`, [wanted, like], 'find a free run name');
+    const taken = new Set(rows.map((r) => r.name));
+    return firstFreeName(wanted, (c) => taken.has(c), from);
+  }
+
   /** Inserts the run (index row, first journal records) in one transaction; `queue` hands it to the workers too. */
   /** @internal */
   async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string }): Promise<RunCreatedRecord> {
     const id = randomUUID();
     const owner = run.owner ? { ...run.owner, hostname: this.hostname } : this.me();
+    if (run.name !== undefined) checkedRunName(run.name);
+    let n = 1;
     for (let tries = 0; ; tries++) {
-      const name = randomRunName();
+      let name: string;
+      if (run.name === undefined) name = randomRunName();
+      else ({ name, n } = await this.freeName(run.name, n));
       const { created, first, records } = newRunRecords(run, id, name, owner);
       const lines = records.map((r) => JSON.stringify(r));
       const client = await this.pool.connect().catch((e: unknown) => this.fail(e, 'create a run'));
@@ -595,7 +609,10 @@ export class PgStore implements RunStore {
       } catch (e) {
         await client.query('rollback').catch(() => undefined);
         // Two processes picked the same name: pick another.
-        if ((e as { code?: string; constraint?: string }).code === '23505' && /name/.test((e as { constraint?: string }).constraint ?? '') && tries < 50) continue;
+        if (isNameTaken(e) && tries < 50) {
+          n++;
+          continue;
+        }
         this.fail(e, 'create a run');
       } finally {
         client.release();
