@@ -76,12 +76,12 @@ export function unmapped<T>(value: T): Unmapped<T> {
 }
 
 /** A flow: called by `flowdeck run` or the editor it is a flow run; called inside one, a subflow run. */
-export function flow<P extends Record<string, unknown>, R>(options: FlowOptions, fn: (parameters: P) => R | Promise<R>): Flow<P, R> {
+export function flow<P extends Record<string, unknown>, R>(options: FlowOptions<P>, fn: (parameters: P) => R | Promise<R>): Flow<P, R> {
   checkFlowOptions(options);
   if (typeof fn !== 'function') throw new TypeError(`flow '${options.name}': the second argument must be a function`);
   noteFlow(options.name);
   const self = ((parameters?: P) => runFlow(self, parameters ?? ({} as P))) as Flow<P, R>;
-  const withOptions = (changed: Partial<FlowOptions>): Flow<P, R> => {
+  const withOptions = (changed: Partial<FlowOptions<P>>): Flow<P, R> => {
     checkChangedOptions(`flow '${options.name}'`, changed);
     return flow({ ...options, ...changed }, fn);
   };

@@ -70,6 +70,7 @@ const FLOW_OPTIONS: Record<string, Check> = {
   onCrashed: hooks,
   resumeOnCrash: flag,
   schedule,
+  flowRunName: (v) => (typeof v === 'function' || (typeof v === 'string' && v.trim().length > 0) ? undefined : 'must be a non-empty string or a function of the parameters that returns one'),
 };
 
 const MAP_OPTIONS: Record<string, Check> = { concurrency: wholeAtLeast(1) };

@@ -93,7 +93,8 @@ export type HostToWorker =
 export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-parameters';
 
 export type Request =
-  | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown>; call: CallIdentity }
+  /** `runName`: what the subflow's `flowRunName` names its run (masked). */
+  | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown>; call: CallIdentity; runName?: string }
   /** Replies with the serialized value, or null. */
   | { op: 'cache-get'; key: string }
   | { op: 'cache-put'; key: string; serialized: string; expiresAt?: number }
@@ -117,7 +118,11 @@ export interface SubflowReply {
 /** Everything but journal records: how the worker talks to its host. */
 export type ControlMessage =
   /** `moduleHooks`: loading the flow needed Node's module hooks (the next standby readies them ahead). */
-  | { k: 'ready'; flow: FlowInfo; parameters: Record<string, unknown>; moduleHooks?: true }
+  /**
+   * `runName`: what the flow's `flowRunName` names the run (masked); a run taken up or created is given it.
+   * `runNameError`: why it gave none (a new run is then not started; a resumed one keeps its name).
+   */
+  | { k: 'ready'; flow: FlowInfo; parameters: Record<string, unknown>; moduleHooks?: true; runName?: string; runNameError?: string }
   | { k: 'rejected'; reason: LoadRejection; message: string }
   | ({ k: 'req'; reqId: number } & Request)
   /** A value registered as secret at run time: the host masks it in what it prints too. */
@@ -132,4 +137,4 @@ export type ControlMessage =
   /** The last line: every exit handler has run and the process ends with `code`; its pipes close next. */
   | { k: 'exiting'; code: number };
 
-export type WorkerMessage = Exclude<RunRecord, { k: 'run' }> | ControlMessage;
+export type WorkerMessage = Exclude<RunRecord, { k: 'run' } | { k: 'name' }> | ControlMessage;

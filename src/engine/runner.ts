@@ -4,6 +4,7 @@
  * cannot: a timeout the code ignores, a cancel, a crash.
  */
 import type { ChildProcess } from 'node:child_process';
+import { fittedRunName } from './givenRunName';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
@@ -165,6 +166,20 @@ export function workerLimits(env: NodeJS.ProcessEnv, options: Pick<RunnerOptions
     // At least a tenth of a second: a smaller setting would fill the log with progress lines.
     mapProgressMs: Math.max(MIN_MAP_PROGRESS_MS, envNumber(env, 'FLOWDECK_MAP_PROGRESS_SECONDS', 10) * 1000),
   };
+}
+
+/** What a run's worker said of its flow once loaded. */
+interface LoadedFlow {
+  info: FlowInfo;
+  parameters: Record<string, unknown>;
+  /** The name its flowRunName gave the run. */
+  runName?: string;
+}
+
+/** A subflow run's name as its flow gave it (`flowRunName`), masked and fitted. */
+function subflowName(runName: unknown, masker: { mask(text: string): string }): { name?: string } {
+  const name = typeof runName === 'string' ? fittedRunName(masker.mask(runName)) : undefined;
+  return name !== undefined ? { name } : {};
 }
 
 export class FlowRunner extends EventEmitter<RunnerEvents> {
@@ -452,7 +467,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       let execution: Execution | undefined;
       let creating: Promise<RunHandle> | undefined;
       /** A new run's details, once its worker has loaded the flow (the run is created meanwhile). */
-      let loaded: { resolve(flow: { info: FlowInfo; parameters: Record<string, unknown> }): void; reject(e: unknown): void } | undefined;
+      let loaded: { resolve(flow: LoadedFlow): void; reject(e: unknown): void } | undefined;
       /** Gives up before the run starts: no run is created (what its creation began is undone); `kill`: the worker goes too. */
       const giveUp = (e: unknown, kill: boolean): void => {
         if (started) return;
@@ -504,12 +519,18 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         }
         if (message.k === 'ready') {
           if (started || !execution) return;
+          if (typeof message.runNameError === 'string' && target.kind !== 'existing') {
+            giveUp(new BadInputError('invalid-parameters', this.masker.mask(message.runNameError)), true);
+            return;
+          }
           started = true;
           this.standbyHooks = message.moduleHooks === true;
           execution.flow = message.flow;
-          loaded?.resolve({ info: message.flow, parameters: message.parameters });
+          // What the flow's flowRunName gave (the worker masked it; so does the host, which knows more secrets).
+          const runName = typeof message.runName === 'string' ? fittedRunName(this.masker.mask(message.runName)) : undefined;
+          loaded?.resolve({ info: message.flow, parameters: message.parameters, ...(runName !== undefined ? { runName } : {}) });
           const begin =
-            target.kind === 'new' ? this.createRoot(execution, creating!) : target.kind === 'created' ? this.takeCreated(execution, target) : this.adoptRoot(execution, target);
+            target.kind === 'new' ? this.createRoot(execution, creating!) : target.kind === 'created' ? this.takeCreated(execution, target, runName) : this.adoptRoot(execution, target);
           void begin.then(
             (resume) => {
               this.armDeadlineFor(execution!);
@@ -550,8 +571,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         // The run is created while its flow loads: its name claimed and its journal opened now, its records
         // written once the worker says what the flow is (the host hashes the file meanwhile).
         const hashing = hashFile(modulePath);
-        const flow = new Promise<{ info: FlowInfo; parameters: Record<string, unknown> }>((resolve, reject) => (loaded = { resolve, reject }));
-        creating = this.store.createRun(flow.then(async ({ info, parameters }) => this.newRun(request, info, parameters, await hashing)));
+        const flow = new Promise<LoadedFlow>((resolve, reject) => (loaded = { resolve, reject }));
+        creating = this.store.createRun(flow.then(async (f) => this.newRun(request, f, await hashing)));
         // A creation that fails while the flow loads ends the start at once, and the loading worker with it.
         creating.catch((e: unknown) => giveUp(e, true));
       }
@@ -571,14 +592,15 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   /** What a new run is created with, once its worker has loaded the flow. */
-  private newRun(request: RunRequest, flow: FlowInfo, parameters: Record<string, unknown>, sourceHash: string | undefined): NewRun {
+  private newRun(request: RunRequest, { info, parameters, runName }: LoadedFlow, sourceHash: string | undefined): NewRun {
     return {
-      flowName: flow.name,
+      flowName: info.name,
       source: request.source.kind === 'file' ? resolve(request.source.path) : `builtin:${request.source.id}`,
       parameters,
       ...(request.trigger ? { trigger: request.trigger } : {}),
       ...(sourceHash ? { sourceHash } : {}),
-      ...(flow.resumeOnCrash ? { resumeOnCrash: true } : {}),
+      ...(info.resumeOnCrash ? { resumeOnCrash: true } : {}),
+      ...(runName !== undefined ? { name: runName } : {}),
     };
   }
 
@@ -593,7 +615,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   /** Takes up a run created ahead of time (once it is due, for a schedule's slot): Pending, owned by this process from now on. */
-  private async takeCreated(execution: Execution, target: Extract<LaunchTarget, { kind: 'created' }>): Promise<undefined> {
+  private async takeCreated(execution: Execution, target: Extract<LaunchTarget, { kind: 'created' }>, runName: string | undefined): Promise<undefined> {
     await target.until?.();
     const { detail } = target;
     const s = target.takenBy === undefined ? state('Pending') : state('Pending', `Taken by ${target.takenBy}`);
@@ -609,6 +631,18 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     } catch (e) {
       await handle.close().catch(() => undefined);
       throw e;
+    }
+    if (runName !== undefined && runName !== detail.name) {
+      // Named by its flow now that its parameters are known (created ahead, it had two random words).
+      try {
+        const renamed = await handle.rename(runName, Date.now());
+        const said = `Flow run '${detail.name}' is named '${renamed.name}' by its flow's flowRunName`;
+        records.push(renamed, { k: 'log', runId: detail.id, ts: renamed.ts, level: 'INFO', source: flowRunSource(renamed.name), message: said });
+        await handle.append([records[records.length - 1]!]);
+      } catch (e) {
+        await handle.close().catch(() => undefined);
+        throw e;
+      }
     }
     const live = execution.adoptExisting(handle, detail);
     execution.root = live;
@@ -804,6 +838,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           parentRunId: request.parentRunId,
           call: request.call,
           ...(request.parentTaskRunId !== undefined ? { parentTaskRunId: request.parentTaskRunId } : {}),
+          ...subflowName(request.runName, this.masker),
         });
         execution.adopt(handle, handle.created);
         execution.log(parent, 'INFO', flowRunSource(parent.fold.detail.name), `Created subflow run '${handle.name}' for flow '${request.flowName}'`);

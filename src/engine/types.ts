@@ -114,7 +114,7 @@ export interface TaskOptions<A extends unknown[]> {
   onFailure?: Hook[] | Hook;
 }
 
-export interface FlowOptions {
+export interface FlowOptions<P extends Record<string, unknown> = Record<string, unknown>> {
   name: string;
   description?: string;
   version?: string;
@@ -144,6 +144,12 @@ export interface FlowOptions {
    * interval, or a list of them. Read without running the file, so it must be written out as a literal.
    */
   schedule?: Schedule | Schedule[];
+  /**
+   * Each flow run's name, as Prefect's `flow_run_name`: a string, or a function of the run's (validated)
+   * parameters (`flowRunName: ({ repo }) => \`stats-${repo}\``). Names are unique in a store, so a name
+   * already taken gets `-2`, `-3`… Unset: two random words (`light-potoo`).
+   */
+  flowRunName?: string | ((parameters: NoInfer<P>) => string);
 }
 
 export type CatchupPolicy = 'latest' | 'none';
@@ -213,14 +219,14 @@ export type Task<A extends unknown[], R> = ((...args: A) => Promise<Awaited<R>>)
 };
 
 export type Flow<P extends Record<string, unknown>, R> = ((parameters?: P) => Promise<Awaited<R>>) & {
-  readonly options: FlowOptions;
+  readonly options: FlowOptions<P>;
   readonly fn: (parameters: P) => R | Promise<R>;
   /**
    * The same flow with some options changed, as Prefect's `with_options`: `child.withOptions({ retries: 2 })`
    * for a subflow call. The options are checked as `flow()` checks them. (Flowdeck lists the flows a file
    * writes with `flow()`: export those to run them on their own.)
    */
-  withOptions(options: Partial<FlowOptions>): Flow<P, R>;
+  withOptions(options: Partial<FlowOptions<P>>): Flow<P, R>;
 };
 
 export interface RunLogger {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BadInputError, FlowRunner } from '../../src/engine/runner';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
-import type { State } from '../../src/engine/states';
+import { state, type State } from '../../src/engine/states';
 import { DIST, alive, flowSource, logsOf, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 
 async function run(files: Record<string, string>, entry: string, parameters: Record<string, unknown> = {}, env?: Record<string, string>) {
@@ -420,6 +420,67 @@ export default flow({ name: 'named' }, async () => {
     assert.equal(names[3], `${'x'.repeat(199)}…`, 'a long name is cut');
     assert.equal(names.length, 4, 'the bad call made no task run');
     assert.ok(logs.includes("INFO Task run 'save-all' - saving 6"), logs.join('\n'));
+  });
+
+  it("names flow runs with flowRunName (Prefect's flow_run_name), subflows too: numbered when taken, on one line, secrets masked; a bad one starts no run, naming the flow", async () => {
+    const ws = workspace({
+      'n.flow.ts': flowSource(`
+const child = flow({ name: 'child', flowRunName: 'child-run' }, async () => 1);
+const badChild = flow({ name: 'bad-child', flowRunName: () => { throw new Error('no name today'); } }, async () => 2);
+export default flow({ name: 'named', flowRunName: ({ repo }) => 'stats ' + repo + '\\nline two' }, async ({ repo }: { repo: string }) => {
+  getRunLogger().info('counting ' + repo);
+  const one = await child({});
+  const failed = await badChild({}).then(() => 'ran', (e: Error) => e.message);
+  return [one, failed];
+});`),
+      'bad.flow.ts': flowSource(`export default flow({ name: 'unnamed', flowRunName: ({ n }) => { if (n === 1) throw new Error('n is one'); return ''; } }, async () => 1);`),
+    });
+    const home = tempDir();
+    const { store, runner } = await makeRunner(home);
+    after(() => runner.dispose());
+    const logs: string[] = [];
+    runner.on('log', (l) => logs.push(`${l.level} ${l.source} - ${l.message}`));
+    const env = { REPORT_API_TOKEN: 'tok-5f2e9c81a7' };
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'n.flow.ts') }, parameters: { repo: 'acme' }, env })).done;
+    const second = await (await runner.start({ source: { kind: 'file', path: join(ws, 'n.flow.ts') }, parameters: { repo: 'acme' }, env })).done;
+    const secret = await (await runner.start({ source: { kind: 'file', path: join(ws, 'n.flow.ts') }, parameters: { repo: 'tok-5f2e9c81a7' }, env })).done;
+    assert.equal(first.state.name, 'Completed', first.state.message);
+    assert.deepEqual(valueOf(first), [1, "flowRunName of flow 'bad-child' threw: no name today"]);
+    assert.deepEqual([first.name, second.name, secret.name], ['stats acme line two', 'stats acme line two-2', 'stats *** line two']);
+    assert.ok(logs.includes(`INFO flowdeck.engine - Created flow run 'stats acme line two' for flow 'named'`), logs.join('\n'));
+    assert.ok(logs.includes(`INFO Flow run 'stats acme line two-2' - counting acme`), logs.join('\n'));
+    const children = (await store.list({ flowNames: ['child'] })).map((r) => r.name).sort();
+    assert.deepEqual(children, ['child-run', 'child-run-2', 'child-run-3']);
+    assert.deepEqual((await store.list({ flowNames: ['bad-child'] })).length, 0, 'a subflow that cannot be named makes no run');
+    assert.equal((await store.resolve('stats acme line two-2')).run?.id, second.id);
+    assert.ok(!JSON.stringify(await store.list()).includes('tok-5f2e9c81a7'));
+
+    // At the root: no run is created, and the start says which flow's flowRunName failed.
+    const before = await store.count();
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'bad.flow.ts') }, parameters: { n: 1 } }), (e: Error) => e.message === "flowRunName of flow 'unnamed' threw: n is one");
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'bad.flow.ts') }, parameters: { n: 2 } }), (e: Error) => e.message === "flowRunName of flow 'unnamed' must give a non-empty string, got an empty string");
+    assert.equal(await store.count(), before);
+  });
+
+  it('names a run created ahead (a schedule slot, a queued run) with its flowRunName when it is taken up, saying so; the new name is on record everywhere', async () => {
+    const ws = workspace({ 'a.flow.ts': flowSource(`export default flow({ name: 'ahead', flowRunName: ({ day }) => 'report-' + day }, async ({ day }: { day: string }) => day.length);`) });
+    const home = tempDir();
+    const { store, runner } = await makeRunner(home);
+    after(() => runner.dispose());
+    const source = join(ws, 'a.flow.ts');
+    const h = await store.createRun({ flowName: 'ahead', source, parameters: { day: 'mon' }, state: state('Scheduled', 'waiting') });
+    const random = h.name;
+    await h.close();
+    const detail = await (await runner.start({ source: { kind: 'file', path: source }, parameters: { day: 'mon' } }, { runId: h.id })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(detail.name, 'report-mon');
+    const { store: other } = await makeRunner(home);
+    const stored = (await other.readRun(h.id))!;
+    assert.equal(stored.name, 'report-mon');
+    assert.equal((await other.get(h.id))!.name, 'report-mon');
+    const lines = (await logsOf(other, h.id)).map((l) => `${l.source} - ${l.message}`);
+    assert.ok(lines.includes(`Flow run 'report-mon' - Flow run '${random}' is named 'report-mon' by its flow's flowRunName`), lines.join('\n'));
+    assert.equal(lines.at(-1), "Flow run 'report-mon' - Finished in state Completed()");
   });
 
   it('runs a task or subflow made by withOptions with its options (retries here), as the same task: its runs named and counted with the others', async () => {

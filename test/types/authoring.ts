@@ -12,6 +12,7 @@ const greet = task({ name: 'greet' }, async (name: string, greeting?: string) =>
 const fetchRepo = task({ name: 'fetch', taskRunName: (repo: string) => `fetch-${repo}` }, async (repo: string) => repo.length);
 const wide: MapOptions = { concurrency: 4 };
 const part = flow({ name: 'part' }, async ({ day }: { day: string }) => day.length);
+const report = flow({ name: 'report', flowRunName: ({ day }) => `report-${day.toUpperCase()}` }, async ({ day }: { day: string }) => day);
 
 export default flow(
   { name: 'authoring', parameters: { times: { type: 'integer', default: 2, minimum: 1 } }, resumeOnCrash: true },
@@ -26,6 +27,7 @@ export default flow(
     const lengths: number[] = await fetchRepo.map(['octo/a']);
     const patient: number = await add.withOptions({ retries: 5, taskRunName: (a, b) => `add-${a}-${b}` })(1, 2);
     const partLength: number = await part.withOptions({ retries: 2 })({ day: 'mon' });
+    const reported: string = await report.withOptions({ flowRunName: ({ day }) => `weekly-${day}` })({ day: 'mon' });
 
     // @ts-expect-error a two-argument task mapped with one list
     await add.map([1, 2, 3]);
@@ -46,7 +48,7 @@ export default flow(
       if (error instanceof TimeoutError || error instanceof CancelledError) throw error;
     }
     const state: State | undefined = undefined;
-    return [...pairs, ...tens, ...lengths, patient, partLength, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
+    return [...pairs, ...tens, ...lengths, patient, partLength, reported.length, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
   },
 );
 
@@ -56,5 +58,7 @@ task({ name: 'typo', retires: 3 }, () => 1);
 add.withOptions({ retires: 5 });
 // @ts-expect-error taskRunName takes the task's own arguments
 task({ name: 'named', taskRunName: (n: number) => `n-${n}` }, async (repo: string) => repo);
+// @ts-expect-error flowRunName takes the flow's own parameters
+flow({ name: 'named-flow', flowRunName: ({ repo }: { repo: number }) => `n-${repo}` }, async ({ repo }: { repo: string }) => repo);
 // @ts-expect-error a misspelt parameter type
 flow({ name: 'typo', parameters: { version: { type: 'strng' } } }, async () => 1);

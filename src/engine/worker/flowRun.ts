@@ -9,6 +9,7 @@ import type { CallIdentity } from '../records';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { callIdentity, checkpointMap, restore } from './checkpoints';
+import { flowRunNameOf } from './customRunName';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
 import { errorMessage, errorReport, failureOf, isExpected } from './errors';
 import { emit, flush, limits, masker, request } from './hostLink';
@@ -116,6 +117,8 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
     flowName: name,
     parameters: JSON.parse(JSON.stringify(validated)) as Record<string, unknown>,
     call,
+    // Named before its run is created: a name that cannot be given fails the call and makes no run.
+    ...(flowObj.options.flowRunName !== undefined ? { runName: masker.mask(flowRunNameOf(flowObj.options, validated)) } : {}),
   })) as SubflowReply;
   // An earlier attempt completed this very call: its result, without running the subflow again.
   if (run.reused) return restore(run.reused, run.resultsDir) as Awaited<R>;

@@ -7,6 +7,7 @@
 import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
+import { flowRunNameOf } from './customRunName';
 import { errorMessage, errorReport, failureOf } from './errors';
 import { reportExitCalls } from './exitCalls';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
@@ -98,8 +99,17 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
       if (e instanceof ParameterError) throw new LoadError('invalid-parameters', e.message);
       throw new LoadError('invalid-parameters', `Invalid parameters for flow '${flow.options.name}': ${(e as Error).message.replace(/^Invalid parameters:\s*/i, '')}`);
     }
-    loaded = { flow, parameters };
     const o = flow.options;
+    // Named before the run is created or taken up; a name that cannot be given starts no new run (a
+    // resumed run keeps its name, so the host decides).
+    let runName: string | undefined;
+    let runNameError: string | undefined;
+    try {
+      if (o.flowRunName !== undefined) runName = masker.mask(flowRunNameOf(o, parameters));
+    } catch (e) {
+      runNameError = masker.mask((e as Error).message);
+    }
+    loaded = { flow, parameters };
     const hasCrashedHooks = o.onCrashed !== undefined && (!Array.isArray(o.onCrashed) || o.onCrashed.length > 0);
     const info: FlowInfo = { name: masker.mask(o.name), exportName, hasCrashedHooks };
     if (o.retries !== undefined) info.retries = o.retries;
@@ -108,7 +118,7 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     if (o.version !== undefined) info.version = o.version;
     if (o.timeoutSeconds !== undefined) info.timeoutSeconds = o.timeoutSeconds;
     if (declarations !== undefined) info.parameters = declarations;
-    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}) }, true);
+    emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}), ...(runName !== undefined ? { runName } : {}), ...(runNameError !== undefined ? { runNameError } : {}) }, true);
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';
     emit({ k: 'rejected', reason, message: (e as Error).message }, true);

@@ -13,6 +13,7 @@ import { callIdentity, restore, reusableFor } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
 import { withBoundedHeapGrowth } from './heapGrowth';
 import { Ctx, currentLogger, storage, type FlowRunScope } from './context';
+import { customRunName } from './customRunName';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
 import { limits, request } from './hostLink';
@@ -54,30 +55,12 @@ function isQuick(options: TaskOptions<never>, parent: Ctx): boolean {
   return options.cacheKey === undefined && options.timeoutSeconds === undefined && !options.retries && !options.tags?.length && options.onCompletion === undefined && parent.scope.checkpoints.size === 0;
 }
 
-/** A task run name longer than this is cut: it heads every log line of the task run. */
-const MAX_TASK_RUN_NAME = 200;
-
-/** The name `taskRunName` gives a call; throws, naming the task, when it gives none. */
-function customTaskRunName<A extends unknown[]>(options: TaskOptions<A>, args: A): string {
-  const given = options.taskRunName!;
-  let name: unknown = given;
-  if (typeof given === 'function') {
-    try {
-      name = given(...args);
-    } catch (e) {
-      throw new Error(`taskRunName of task '${options.name}' threw: ${errorMessage(e)}`);
-    }
-  }
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`taskRunName of task '${options.name}' must give a non-empty string, got ${name === '' ? 'an empty string' : typeof name}`);
-  return name.length > MAX_TASK_RUN_NAME ? `${name.slice(0, MAX_TASK_RUN_NAME - 1)}…` : name;
-}
-
 /** The next task run of `options.name` in this flow run: its index, id and name. */
 function nextTaskRun<A extends unknown[]>(scope: FlowRunScope, options: TaskOptions<A>, args: A): { index: number; id: string; name: string } {
   const taskName = options.name;
   const index = scope.taskCounters.get(taskName) ?? 0;
   // Named before it counts: a name that cannot be given makes no task run.
-  const name = options.taskRunName === undefined ? `${taskName}-${index}` : customTaskRunName(options, args);
+  const name = options.taskRunName === undefined ? `${taskName}-${index}` : customRunName(options.taskRunName, args, { option: 'taskRunName', owner: options.name });
   scope.taskCounters.set(taskName, index + 1);
   // Until it ends (quickRun, fullRun): one still going when the flow returns was not awaited.
   scope.unsettled.tasks++;

@@ -21,7 +21,7 @@ export class RunDetailsPanels implements vscode.Disposable {
     } catch (e) {
       // The webview's saved state can be lost (a reload before the workbench kept it); the tab's title,
       // which the workbench keeps with the tab, names the run.
-      const named = /^Run (\S+)$/.exec(panel.title)?.[1];
+      const named = /^Run (.+)$/.exec(panel.title)?.[1];
       runId = named === undefined ? undefined : (await store.resolve(named)).run?.id;
       if (runId === undefined) {
         this.deps.output.note(`A run details panel could not be restored: ${(e as Error).message}`, 'WARNING');
