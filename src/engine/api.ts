@@ -3,7 +3,7 @@
  * (CLI or extension) never calls user code. Everything exported here is public: the users' flowdeck.d.ts
  * is generated from this file, with the types of types.ts.
  */
-import { chartData, linkData, markdownData, tableData } from './artifacts';
+import { chartData, linkData, markdownData, progressData, tableData } from './artifacts';
 import { checkChangedOptions, checkFlowOptions, checkTaskOptions } from './options';
 import type { ChartArtifactInput, Flow, FlowOptions, RunContext, RunLogger, TableRowInput, Task, TaskOptions, Unmapped } from './types';
 import { currentContext, currentLogger } from './worker/context';
@@ -125,6 +125,16 @@ export function createTableArtifact(key: string, rows: readonly TableRowInput[])
 /** A link (http or https only), with an optional label shown instead of the URL. */
 export function createLinkArtifact(key: string, url: string, label?: string): void {
   publishArtifact('createLinkArtifact', key, () => linkData(url, label));
+}
+
+/**
+ * How far long work is, as Prefect's progress artifact: a percentage from 0 to 100 and what is being done
+ * (`createProgressArtifact('import', 45, 'Imported 450 of 1,000 files')`). Call it again with the same key
+ * as the work goes on: the run keeps the latest (updates closer than a quarter second apart are written
+ * once, the latest; the last is always written before the run ends), so a loop may call it every item.
+ */
+export function createProgressArtifact(key: string, progress: number, description?: string): void {
+  publishArtifact('createProgressArtifact', key, () => progressData(progress, description));
 }
 
 /** A line or bar chart: one value (or null, a gap) per `x` in each series, e.g. `{ kind: 'line', x: dates, series: { p50, p95 }, yLabel: 'ms' }`. */

@@ -1,5 +1,5 @@
 /**
- * Artifacts: the markdown, tables, links and charts a flow or task run puts on the dashboard. Each is
+ * Artifacts: the markdown, tables, links, charts and progress a flow or task run puts on the dashboard. Each is
  * kept in its run's journal under a key; a later artifact of the same key in the same run replaces the
  * earlier, and the dashboard shows the latest of each key per flow.
  *
@@ -28,6 +28,8 @@ export const ARTIFACT_LIMITS = {
   chartSeries: 12,
   labelChars: 200,
   urlChars: 2048,
+  /** A progress artifact's description. */
+  descriptionChars: 500,
   /** The whole artifact as JSON. */
   bytes: 1024 * 1024,
 } as const;
@@ -48,7 +50,9 @@ export type ArtifactData =
   /** `columns` is absent for a table given as rows of cells (no header). */
   | { kind: 'table'; columns?: string[]; rows: TableCell[][] }
   | { kind: 'link'; url: string; label?: string }
-  | { kind: 'chart'; chart: ChartData };
+  | { kind: 'chart'; chart: ChartData }
+  /** How far long work is, as Prefect's progress artifact: a percentage from 0 to 100. */
+  | { kind: 'progress'; progress: number; description?: string };
 
 export type ArtifactKind = ArtifactData['kind'];
 
@@ -124,11 +128,24 @@ export function artifactProblem(data: unknown): string | undefined {
       if (c.yLabel !== undefined && (typeof c.yLabel !== 'string' || c.yLabel.length > L.labelChars)) return `yLabel must be a string of at most ${L.labelChars} characters`;
       break;
     }
+    case 'progress': {
+      const problem = progressProblem(data.progress);
+      if (problem) return problem;
+      if (data.description !== undefined && (typeof data.description !== 'string' || data.description.length > L.descriptionChars)) return `the description must be a string of at most ${L.descriptionChars} characters`;
+      break;
+    }
     default:
       return `unknown artifact kind ${JSON.stringify(data.kind)}`;
   }
   const bytes = new TextEncoder().encode(JSON.stringify(data)).length;
   if (bytes > L.bytes) return `the artifact is ${bytes} bytes as JSON, more than the ${L.bytes} allowed`;
+  return undefined;
+}
+
+function progressProblem(progress: unknown): string | undefined {
+  if (typeof progress !== 'number' || !Number.isFinite(progress) || progress < 0 || progress > 100) {
+    return `the progress must be a number from 0 to 100 (a percentage), got ${typeof progress === 'number' ? String(progress) : progress === null ? 'null' : typeof progress}`;
+  }
   return undefined;
 }
 
@@ -198,6 +215,21 @@ export function linkData(url: unknown, label: unknown): ArtifactData {
   return label === undefined ? { kind: 'link', url } : { kind: 'link', url, label: label as string };
 }
 
+export function progressData(progress: unknown, description: unknown): ArtifactData {
+  const problem = progressProblem(progress);
+  if (problem) throw new ArtifactError(problem);
+  if (description !== undefined && typeof description !== 'string') throw new ArtifactError(`the description must be a string, got ${description === null ? 'null' : typeof description}`);
+  return description === undefined ? { kind: 'progress', progress: progress as number } : { kind: 'progress', progress: progress as number, description };
+}
+
+/** A percentage as people read it: whole between 10 and 90, else to a tenth (never 100% before it is). */
+export function progressText(progress: number): string {
+  if (progress >= 100) return '100%';
+  if (progress >= 10 && progress <= 90) return `${Math.round(progress)}%`;
+  const tenths = Math.floor(progress * 10) / 10;
+  return `${Number.isInteger(tenths) ? String(tenths) : tenths.toFixed(1)}%`;
+}
+
 export function markdownData(markdown: unknown): ArtifactData {
   return { kind: 'markdown', markdown: markdown as string };
 }
@@ -218,5 +250,7 @@ export function artifactSummary(data: ArtifactData): string {
       return data.label ? `${data.label} (${data.url})` : data.url;
     case 'chart':
       return `${data.chart.kind} chart: ${data.chart.series.map((s) => s.name).join(', ')} (${data.chart.x.length} points)`;
+    case 'progress':
+      return data.description ? `${progressText(data.progress)}: ${data.description}` : progressText(data.progress);
   }
 }

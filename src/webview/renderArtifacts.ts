@@ -10,6 +10,7 @@ import { artifactCsvTable } from './csv';
 import { ChartGroup } from './chartSetup';
 import { h, separator } from './dom';
 import { formatInteger, formatWhen } from './format';
+import { progressText } from '../engine/artifacts';
 import { TABLE_PAGE_ROWS, type ArtifactToHost, type ArtifactView } from './artifactMessages';
 import type { FlowArtifactsView, TableCell } from './protocol';
 import type { Drawn } from './render';
@@ -139,6 +140,17 @@ export function renderArtifact(ctx: ArtifactContext, view: ArtifactView): Drawn 
           data.label ? h('span', { class: 'muted' }, ` ${data.url}`) : null,
         ),
       );
+    case 'progress': {
+      const figure = progressText(data.progress);
+      return plain(
+        h(
+          'div',
+          { class: 'progress-body' },
+          h('div', { class: 'progress-line' }, h('progress', { attrs: { max: '100', value: String(data.progress), 'aria-label': `${view.key}: ${figure}` } }), h('span', { class: 'progress-figure' }, figure)),
+          data.description ? h('p', { class: 'progress-description' }, data.description) : null,
+        ),
+      );
+    }
   }
 }
 

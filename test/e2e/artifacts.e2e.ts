@@ -2,7 +2,8 @@
  * Artifacts in a real VS Code: a workspace flow creates a chart, a markdown report (with a table, and
  * hostile markup that must not survive), a table of 120 rows and a link; run from the Flows view, its
  * artifacts appear in the dashboard's section for that flow, drawn and paged, and in the run's details.
- * A second flow waits between two artifacts: its details panel shows the second as it is created.
+ * A second flow waits between two artifacts: its details panel shows the second as it is created, and
+ * its progress bar as it moves.
  *
  *   bash test/e2e/run.sh test/e2e/artifacts.e2e.ts
  */
@@ -44,12 +45,14 @@ export default flow({ name: 'artifact-report' }, async () => {
 /** Creates one artifact, waits (bounded) for the test to create `release`, then creates another. */
 function liveFlow(release: string): string {
   return `import { existsSync } from 'node:fs';
-import { flow, createMarkdownArtifact } from 'flowdeck';
+import { flow, createMarkdownArtifact, createProgressArtifact } from 'flowdeck';
 
 export default flow({ name: 'artifact-live' }, async () => {
   createMarkdownArtifact('step-one', '# Step one done');
+  for (let i = 1; i <= 1000; i++) createProgressArtifact('steps', i / 20, 'Step one of two: item ' + i);
   for (let i = 0; i < 600 && !existsSync(${JSON.stringify(release)}); i++) await new Promise((r) => setTimeout(r, 100));
   createMarkdownArtifact('step-two', '# Step two done');
+  createProgressArtifact('steps', 100, 'Both steps done');
 });
 `;
 }
@@ -172,8 +175,17 @@ describe('Flowdeck in code-server: artifacts', () => {
       const section = frame.locator('section.run-artifacts');
       await section.locator('[data-artifact-key="step-one"] h1', { hasText: 'Step one done' }).waitFor({ timeout: 30_000 });
       assert.equal(await section.locator('[data-artifact-key="step-two"]').count(), 0, 'the second artifact is not made yet');
+      // A thousand updates in a loop: the latest is shown (the run keeps it however fast they came).
+      const steps = section.locator('[data-artifact-key="steps"]');
+      await steps.locator('.progress-figure', { hasText: '50%' }).waitFor({ timeout: 30_000 });
+      assert.equal(await steps.locator('.progress-description').textContent(), 'Step one of two: item 1000');
+      assert.equal(await steps.locator('progress').getAttribute('value'), '50');
+      await steps.scrollIntoViewIfNeeded();
+      await screenshot(page, 'run-details-progress');
       fs.writeFileSync(release, 'go');
       await section.locator('[data-artifact-key="step-two"] h1', { hasText: 'Step two done' }).waitFor({ timeout: 30_000 });
+      await steps.locator('.progress-figure', { hasText: '100%' }).waitFor({ timeout: 30_000 });
+      assert.equal(await steps.locator('.progress-description').textContent(), 'Both steps done');
       await waitForRunState(page, runName, 'Completed', 60_000);
     });
   });

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ARTIFACT_LIMITS, artifactProblem, artifactSummary, chartData, linkData, markdownData, tableData } from '../../src/engine/artifacts';
+import { ARTIFACT_LIMITS, artifactProblem, artifactSummary, chartData, linkData, markdownData, progressData, progressText, tableData } from '../../src/engine/artifacts';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { latestArtifacts } from '../../src/engine/latestArtifacts';
+import { readFileSync } from 'node:fs';
 import { makeRunner, tempDir, workspace } from '../support/engine';
 
 const source = (body: string): string =>
-  `import { flow, task, createMarkdownArtifact, createTableArtifact, createLinkArtifact, createChartArtifact } from 'flowdeck';\n${body}\n`;
+  `import { flow, task, createMarkdownArtifact, createTableArtifact, createLinkArtifact, createChartArtifact, createProgressArtifact } from 'flowdeck';\n${body}\n`;
 
 describe('artifact data', () => {
   it('turns rows of objects into columns (every key, first seen first) and cells JSON keeps', () => {
@@ -45,6 +46,18 @@ describe('artifact data', () => {
     const wide = Array.from({ length: 2000 }, () => Array.from({ length: 10 }, () => 'y'.repeat(100)));
     assert.match(artifactProblem(tableData(wide))!, /bytes as JSON, more than the 1048576 allowed/);
     assert.match(artifactProblem({ kind: 'video' })!, /unknown artifact kind/);
+  });
+
+  it('takes progress as a percentage from 0 to 100 with an optional description, and shows it as people read it', () => {
+    assert.deepEqual(progressData(45, 'Imported 450 of 1,000 files'), { kind: 'progress', progress: 45, description: 'Imported 450 of 1,000 files' });
+    assert.deepEqual(progressData(0, undefined), { kind: 'progress', progress: 0 });
+    for (const bad of [-1, 100.5, Number.NaN, Infinity, '50', null]) assert.throws(() => progressData(bad, undefined), /the progress must be a number from 0 to 100 \(a percentage\), got /, String(bad));
+    assert.throws(() => progressData(1, 42), /the description must be a string, got number/);
+    assert.match(artifactProblem({ kind: 'progress', progress: 101 })!, /from 0 to 100/);
+    assert.match(artifactProblem({ kind: 'progress', progress: 5, description: 'x'.repeat(ARTIFACT_LIMITS.descriptionChars + 1) })!, /at most 500 characters/);
+    assert.deepEqual([0, 0.34, 3, 9.96, 45.5, 90, 99.5, 99.97, 100].map(progressText), ['0%', '0.3%', '3%', '9.9%', '46%', '90%', '99.5%', '99.9%', '100%']);
+    assert.equal(artifactSummary(progressData(45, 'Imported 450 of 1,000 files')), '45%: Imported 450 of 1,000 files');
+    assert.equal(artifactSummary(progressData(100, undefined)), '100%');
   });
 });
 
@@ -98,6 +111,43 @@ export default flow({ name: 'report' }, async ({ round }: { round: number }) => 
       assert.deepEqual(chart, { kind: 'chart', chart: { kind: 'line', x: ['2026-01-01', '2026-01-02'], series: [{ name: 'p50', values: [10, 14] }, { name: 'p95', values: [30, null] }], yLabel: 'ms' } });
       await other.close();
       await reopened.close();
+    }
+  });
+
+  it('keeps the latest progress of a loop that reports every item, in a handful of records, the last written before the run ends', async () => {
+    const home = tempDir();
+    const ws = workspace({
+      'progress.flow.ts': source(`
+const work = task({ name: 'work' }, async (n: number) => {
+  for (let i = 1; i <= n; i++) createProgressArtifact('items', (i / n) * 100, 'Processed ' + i + ' of ' + n);
+  return n;
+});
+export default flow({ name: 'progress' }, async ({ fail }: { fail: boolean }) => {
+  createProgressArtifact('overall', 0, 'starting');
+  await work(20000);
+  createProgressArtifact('overall', 60, 'counted');
+  createProgressArtifact('overall', 70, 'written');
+  if (fail) throw new Error('stopped at 70');
+  createProgressArtifact('overall', 100);
+});`),
+    });
+    const { store, runner } = await makeRunner(home);
+    for (const fail of [false, true]) {
+      const run = await (await runner.start({ source: { kind: 'file', path: join(ws, 'progress.flow.ts') }, parameters: { fail } })).done;
+      assert.equal(run.state.name, fail ? 'Failed' : 'Completed', run.state.message);
+      const detail = (await store.readRun(run.id))!;
+      const byKey = Object.fromEntries((detail.artifacts ?? []).map((a) => [a.key, a.data]));
+      assert.deepEqual(byKey, {
+        overall: fail ? { kind: 'progress', progress: 70, description: 'written' } : { kind: 'progress', progress: 100 },
+        items: { kind: 'progress', progress: 100, description: 'Processed 20000 of 20000' },
+      });
+      const lines = readFileSync(join(home, 'runs', `${run.id}.jsonl`), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { k: string; key?: string; name?: string });
+      const progressLines = lines.filter((l) => l.k === 'artifact');
+      console.log(`20,000 progress updates of one key and 4 of another (fail: ${fail}): ${progressLines.length} artifact records`);
+      assert.ok(progressLines.length >= 3 && progressLines.length <= 60, `${progressLines.length} artifact records`);
+      // The last progress is on record before the run's final state.
+      const lastOf = (k: string): number => lines.map((l) => l.k).lastIndexOf(k);
+      assert.ok(lastOf('artifact') < lastOf('state'));
     }
   });
 

@@ -8,6 +8,7 @@ import type { ResumePlan, SubflowReply } from '../protocol';
 import type { CallIdentity } from '../records';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
+import { flushProgress } from './artifacts';
 import { callIdentity, checkpointMap, restore } from './checkpoints';
 import { flowRunNameOf } from './customRunName';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
@@ -182,10 +183,12 @@ export async function executeFlowRun(
     );
     warnUnawaited(scope.unsettled, ctx.logger);
     if (value !== undefined) keepFlowResult(run, value, ctx.logger);
+    flushProgress(scope);
     final = emitFlowState(run.id, 'Completed');
     const done = final;
     await storage.run(ctx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
   } catch (error) {
+    flushProgress(scope);
     const [name, message] = finalStateFor(error, { label, kind: 'Flow run' });
     if (name === 'Failed' && !(error instanceof FlowRunError)) ctx.logger.error(`Encountered exception during execution:${isExpected(error) ? ' ' : '\n'}${errorReport(error, OWN_DIR)}`);
     final = emitFlowState(run.id, name, message, name === 'Failed' && !(error instanceof FlowRunError) ? { failure: failureOf(error, OWN_DIR) } : {});
