@@ -145,9 +145,10 @@ export interface FlowOptions<P extends Record<string, unknown> = Record<string, 
    */
   schedule?: Schedule | Schedule[];
   /**
-   * Each flow run's name, as Prefect's `flow_run_name`: a string, or a function of the run's (validated)
-   * parameters (`flowRunName: ({ repo }) => \`stats-${repo}\``). Names are unique in a store, so a name
-   * already taken gets `-2`, `-3`… Unset: two random words (`light-potoo`).
+   * Each flow run's name, as Prefect's `flow_run_name`: a function of the run's (validated) parameters
+   * (`flowRunName: ({ repo }) => \`stats-${repo}\``), or a template string where `{repo}` is a parameter's
+   * value (`'stats-{repo}'`; `{{` and `}}` are braces). Names are unique in a store, so a name already
+   * taken gets `-2`, `-3`… Unset: two random words (`light-potoo`).
    */
   flowRunName?: string | ((parameters: NoInfer<P>) => string);
 }

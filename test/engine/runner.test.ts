@@ -434,6 +434,9 @@ export default flow({ name: 'named', flowRunName: ({ repo }) => 'stats ' + repo 
   return [one, failed];
 });`),
       'bad.flow.ts': flowSource(`export default flow({ name: 'unnamed', flowRunName: ({ n }) => { if (n === 1) throw new Error('n is one'); return ''; } }, async () => 1);`),
+      // A string is a template, as Prefect's flow_run_name: {name} is a parameter, {{ and }} braces.
+      'tpl.flow.ts': flowSource(`export default flow({ name: 'tpl', flowRunName: '{repo}-{n}-{{x}}-{when}-{tags}', parameters: { repo: { type: 'string' }, n: { type: 'integer', default: 3 }, tags: { type: 'array', default: ['a'] }, when: { type: 'string', default: 'today' } } }, async () => 1);`),
+      'tpl-typo.flow.ts': flowSource(`export default flow({ name: 'typo', flowRunName: 'stats-{rpeo}' }, async () => 1);`),
     });
     const home = tempDir();
     const { store, runner } = await makeRunner(home);
@@ -460,6 +463,13 @@ export default flow({ name: 'named', flowRunName: ({ repo }) => 'stats ' + repo 
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'bad.flow.ts') }, parameters: { n: 1 } }), (e: Error) => e.message === "flowRunName of flow 'unnamed' threw: n is one");
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'bad.flow.ts') }, parameters: { n: 2 } }), (e: Error) => e.message === "flowRunName of flow 'unnamed' must give a non-empty string, got an empty string");
     assert.equal(await store.count(), before);
+
+    const tpl = await (await runner.start({ source: { kind: 'file', path: join(ws, 'tpl.flow.ts') }, parameters: { repo: 'acme' } })).done;
+    assert.equal(tpl.name, 'acme-3-{x}-today-["a"]');
+    await assert.rejects(
+      runner.start({ source: { kind: 'file', path: join(ws, 'tpl-typo.flow.ts') }, parameters: { repo: 'acme' } }),
+      (e: Error) => e.message === "flowRunName of flow 'typo' names {rpeo}, which is not one of the run's parameters (the run's are {repo})",
+    );
   });
 
   it('names a run created ahead (a schedule slot, a queued run) with its flowRunName when it is taken up, saying so; the new name is on record everywhere', async () => {

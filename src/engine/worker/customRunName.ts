@@ -33,7 +33,39 @@ export function customRunName(given: unknown, args: readonly unknown[], giver: N
   return fitted;
 }
 
-/** The name a flow's `flowRunName` gives a run of these (validated) parameters. */
+/**
+ * The name a flow's `flowRunName` gives a run of these (validated) parameters. A string is a template, as
+ * Prefect's `flow_run_name` is: `{repo}` is the parameter's value, `{{` and `}}` are braces.
+ */
 export function flowRunNameOf(options: { name: string; flowRunName?: unknown }, parameters: Record<string, unknown>): string {
-  return customRunName(options.flowRunName, [parameters], { option: 'flowRunName', owner: options.name });
+  const giver: NameGiver = { option: 'flowRunName', owner: options.name };
+  const given = typeof options.flowRunName === 'string' ? filledTemplate(options.flowRunName, parameters, giver) : options.flowRunName;
+  return customRunName(given, [parameters], giver);
+}
+
+const PLACEHOLDER = /\{\{|\}\}|\{([A-Za-z_$][\w$]*)\}/g;
+
+function filledTemplate(template: string, parameters: Record<string, unknown>, giver: NameGiver): string {
+  return template.replace(PLACEHOLDER, (whole, name: string | undefined) => {
+    if (name === undefined) return whole[0]!;
+    if (!Object.hasOwn(parameters, name)) {
+      const names = Object.keys(parameters);
+      const known = names.length === 0 ? 'the run has none' : `the run's are ${names.map((n) => `{${n}}`).join(', ')}`;
+      throw new Error(`${giver.option} of flow '${giver.owner}' names {${name}}, which is not one of the run's parameters (${known})`);
+    }
+    return templateValue(parameters[name]);
+  });
+}
+
+function templateValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (value !== null && typeof value === 'object') {
+    try {
+      return JSON.stringify(value) ?? String(value);
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
 }
