@@ -4,7 +4,6 @@
  * cannot: a timeout the code ignores, a cancel, a crash.
  */
 import type { ChildProcess } from 'node:child_process';
-import { fittedRunName } from './givenRunName';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
@@ -13,6 +12,7 @@ import { join, resolve } from 'node:path';
 import type { BoundedFold } from './boundedFold';
 import type { EventSink } from './eventReader';
 import { Execution, type LiveRun } from './execution';
+import { fittedRunName } from './givenRunName';
 import { journalLines } from './jsonLines';
 import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
@@ -636,9 +636,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       // Named by its flow now that its parameters are known (created ahead, it had two random words).
       try {
         const renamed = await handle.rename(runName, Date.now());
-        const said = `Flow run '${detail.name}' is named '${renamed.name}' by its flow's flowRunName`;
-        records.push(renamed, { k: 'log', runId: detail.id, ts: renamed.ts, level: 'INFO', source: flowRunSource(renamed.name), message: said });
-        await handle.append([records[records.length - 1]!]);
+        const said: RunRecord = { k: 'log', runId: detail.id, ts: renamed.ts, level: 'INFO', source: flowRunSource(renamed.name), message: `Flow run '${detail.name}' is named '${renamed.name}' by its flow's flowRunName` };
+        await handle.append([said]);
+        records.push(renamed, said);
       } catch (e) {
         await handle.close().catch(() => undefined);
         throw e;

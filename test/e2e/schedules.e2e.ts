@@ -2,19 +2,21 @@
  * Schedules in a real VS Code: Schedule Flow… with an every-5-seconds interval makes scheduled runs that
  * complete while the window is open, and the flow's row says when it runs next (or that it is paused); a
  * failing scheduled run (added from the CLI to the same store) shows a notification with Show Logs, Retry
- * from Failure and Open Flow.
+ * from Failure and Open Flow. A scheduled run of a flow with a flowRunName shows under the name it gives
+ * once it is taken up.
  *
  *   bash test/e2e/run.sh test/e2e/schedules.e2e.ts
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { runCli } from '../support/engine';
 import { openViewContainer, pickQuickItem, quickInput, runCommand, type CodeServer } from './lib/codeServer';
-import { makeScenarioDirs, metric, paneRows, withDiagnostics } from './lib/flowdeck';
+import { makeScenarioDirs, metric, paneRows, runRows, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 async function runsOf(home: string, flowName: string): Promise<FlowRunSummary[]> {
@@ -103,6 +105,26 @@ describe('Flowdeck in code-server: schedules', () => {
         assert.equal(await toast.locator('.monaco-button', { hasText: action }).count(), 1, `the notification offers ${action}`);
       }
       assert.ok((await scheduledRuns(dirs.home, 'failing')).some((r) => r.state.name === 'Failed'));
+    });
+  });
+
+  test("a scheduled run is named by its flow's flowRunName when taken up, and the Runs view shows it by that name", async () => {
+    await withDiagnostics(page, server, 'schedules-named', async () => {
+      const file = path.join(dirs.workspace, 'named.flow.ts');
+      fs.writeFileSync(file, `import { flow } from 'flowdeck';\nexport default flow({ name: 'named', flowRunName: 'report-{day}' }, async ({ day }: { day: string }) => day);\n`);
+      const cli = (args: string[]) => runCli(args, { env: { FLOWDECK_HOME: dirs.home }, cwd: dirs.workspace });
+      const added = await cli(['schedule', 'add', file, '--every', '5s', '--param', 'day=mon']);
+      assert.equal(added.code, 0, added.stderr);
+      try {
+        const run = await until('a completed scheduled run of named', 120_000, async () => (await scheduledRuns(dirs.home, 'named')).find((r) => r.state.name === 'Completed'));
+        assert.match(run.name, /^report-mon(-\d+)?$/, 'named by its flowRunName, numbered after the first');
+        await until(`the Runs view showing ${run.name}`, 30_000, async () => ((await runRows(page)).some((r) => r.label === run.name && /Completed/.test(r.description)) ? true : undefined));
+        const logs = await cli(['logs', run.name]);
+        assert.match(logs.stdout, new RegExp(`Flow run '[a-z]+-[a-z]+' is named '${run.name}' by its flow's flowRunName`));
+      } finally {
+        const listed = JSON.parse((await cli(['schedules', '--json'])).stdout) as { id: string; flowName: string }[];
+        for (const sch of listed.filter((x) => x.flowName === 'named')) await cli(['schedule', 'rm', sch.id]);
+      }
     });
   });
 });
