@@ -427,11 +427,13 @@ export default flow({ name: 'named' }, async () => {
       'n.flow.ts': flowSource(`
 const child = flow({ name: 'child', flowRunName: 'child-run' }, async () => 1);
 const badChild = flow({ name: 'bad-child', flowRunName: () => { throw new Error('no name today'); } }, async () => 2);
+const asyncChild = flow({ name: 'async-child', flowRunName: (async () => 'later') as unknown as string }, async () => 3);
 export default flow({ name: 'named', flowRunName: ({ repo }) => 'stats ' + repo + '\\nline two' }, async ({ repo }: { repo: string }) => {
   getRunLogger().info('counting ' + repo);
   const one = await child({});
   const failed = await badChild({}).then(() => 'ran', (e: Error) => e.message);
-  return [one, failed];
+  const waited = await asyncChild({}).then(() => 'ran', (e: Error) => e.message);
+  return [one, failed, waited];
 });`),
       'bad.flow.ts': flowSource(`export default flow({ name: 'unnamed', flowRunName: ({ n }) => { if (n === 1) throw new Error('n is one'); return ''; } }, async () => 1);`),
       // A string is a template, as Prefect's flow_run_name: {name} is a parameter, {{ and }} braces.
@@ -448,7 +450,7 @@ export default flow({ name: 'named', flowRunName: ({ repo }) => 'stats ' + repo 
     const second = await (await runner.start({ source: { kind: 'file', path: join(ws, 'n.flow.ts') }, parameters: { repo: 'acme' }, env })).done;
     const secret = await (await runner.start({ source: { kind: 'file', path: join(ws, 'n.flow.ts') }, parameters: { repo: 'tok-5f2e9c81a7' }, env })).done;
     assert.equal(first.state.name, 'Completed', first.state.message);
-    assert.deepEqual(valueOf(first), [1, "flowRunName of flow 'bad-child' threw: no name today"]);
+    assert.deepEqual(valueOf(first), [1, "flowRunName of flow 'bad-child' threw: no name today", "flowRunName of flow 'async-child' must give a non-empty string, got a promise (make it a plain function, not async)"]);
     assert.deepEqual([first.name, second.name, secret.name], ['stats acme line two', 'stats acme line two-2', 'stats *** line two']);
     assert.ok(logs.includes(`INFO flowdeck.engine - Created flow run 'stats acme line two' for flow 'named'`), logs.join('\n'));
     assert.ok(logs.includes(`INFO Flow run 'stats acme line two-2' - counting acme`), logs.join('\n'));

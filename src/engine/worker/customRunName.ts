@@ -27,9 +27,7 @@ export function customRunName(given: unknown, args: readonly unknown[], giver: N
     }
   }
   const fitted = typeof name === 'string' ? fittedRunName(name) : undefined;
-  if (fitted === undefined) {
-    throw new TypeError(`${what} must give a non-empty string, got ${typeof name === 'string' ? (name.length === 0 ? 'an empty string' : 'only spaces') : name === null ? 'null' : typeof name}`);
-  }
+  if (fitted === undefined) throw new TypeError(`${what} must give a non-empty string, got ${described(name)}`);
   return fitted;
 }
 
@@ -68,4 +66,13 @@ function templateValue(value: unknown): string {
     }
   }
   return String(value);
+}
+
+/** What a name function gave instead of a name, for its error. */
+function described(name: unknown): string {
+  if (typeof name === 'string') return name.length === 0 ? 'an empty string' : 'only spaces';
+  if (name === null) return 'null';
+  // An async function: the name is needed before anything runs, so it cannot be waited for.
+  if (typeof (name as { then?: unknown } | undefined)?.then === 'function') return 'a promise (make it a plain function, not async)';
+  return typeof name;
 }
