@@ -10,7 +10,7 @@ import { ENGINE_SOURCE } from './logFormat';
 import { currentProcess } from './processIdentity';
 import { workerExitText } from './workerExit';
 import type { FlowInfo } from './protocol';
-import type { FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, TaskRunRecord } from './records';
+import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogLevel, LogRecord, RunRecord, TaskRunRecord } from './records';
 import { BoundedFold } from './boundedFold';
 import { PendingLines } from './pendingLines';
 import { applyRecord, startFold, summaryOf, type Change, type RunFold } from './runReducer';
@@ -25,6 +25,8 @@ export interface ExecutionEvents {
   task(runId: string, task: TaskRunRecord): void;
   log(record: LogRecord): void;
   storeError(runId: string, error: Error): void;
+  /** An artifact a run created, as folded (a progress artifact's updates each come here). */
+  artifact(record: ArtifactRecord): void;
 }
 
 export interface LiveRun {
@@ -191,10 +193,13 @@ export class Execution {
       if (t) this.events.task(live.fold.detail.id, t);
     } else if (change === 'log' && r.k === 'log') {
       this.events.log(r);
-    } else if (newKey && r.k === 'artifact') {
-      // The index learns the key once the journal holds the artifact (the handle waits for that).
-      this.flushPending();
-      this.track(live.fold.detail.id, live.handle.addArtifactKeys([r.key]));
+    } else if (change === 'artifact' && r.k === 'artifact') {
+      if (newKey) {
+        // The index learns the key once the journal holds the artifact (the handle waits for that).
+        this.flushPending();
+        this.track(live.fold.detail.id, live.handle.addArtifactKeys([r.key]));
+      }
+      this.events.artifact(r);
     }
   }
 

@@ -19,7 +19,7 @@ import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
-import type { FlowRunDetail, FlowRunSummary, LogRecord, RunRecord, TaskRunRecord } from './records';
+import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
@@ -83,6 +83,8 @@ export interface RunnerEvents {
   log: [LogRecord];
   /** The store refused a write for a run (a full disk): the run ends Failed saying so. */
   storeError: [string, Error];
+  /** A run created an artifact (each update of a progress artifact too, at most a few a second). */
+  artifact: [ArtifactRecord];
 }
 
 export interface ActiveRun {
@@ -565,6 +567,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         task: (runId, t) => this.emit('task', runId, t),
         log: (l) => this.emit('log', l),
         storeError: (runId, e) => this.emit('storeError', runId, e),
+        artifact: (record) => this.emit('artifact', record),
       }, { bounded: this.options.foldTasks === 'bounded' });
       execution.memory = memory;
       if (target.kind === 'new') {

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { mayStoreRefreshedCredentials } from '../engine/credentials';
 import type { BoundedFold } from '../engine/boundedFold';
 import type { FlowSource } from '../engine/protocol';
-import type { FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
+import type { ArtifactRecord, FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
 import { openStore } from '../engine/openStore';
 import { FlowRunner, type ActiveRun } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
@@ -42,12 +42,24 @@ export interface StartRequest {
   parameters?: Record<string, unknown>;
 }
 
+/** The latest progress a run going in this window reported (its last progress artifact, of any key). */
+export interface RunProgress {
+  runId: string;
+  runName: string;
+  key: string;
+  /** 0 to 100. */
+  progress: number;
+  description?: string;
+}
+
 export class FlowdeckHost implements vscode.Disposable {
   private storeInstance?: RunStore;
   private storeOpening?: Promise<RunStore>;
   private runnerInstance?: FlowRunner;
   private storeWatch?: StoreWatch;
   private readonly activeRoots = new Set<string>();
+  /** The latest progress artifact of each top-level run of this window going that made one. */
+  private readonly progress = new Map<string, RunProgress>();
   private reopenWhenIdle = false;
   private pruneTimer?: NodeJS.Timeout;
   private loopDelay?: IntervalHistogram;
@@ -60,6 +72,7 @@ export class FlowdeckHost implements vscode.Disposable {
   private readonly storeEmitter = new vscode.EventEmitter<StoreChange>();
   private readonly activeEmitter = new vscode.EventEmitter<number>();
   private readonly healthEmitter = new vscode.EventEmitter<StoreHealth>();
+  private readonly progressEmitter = new vscode.EventEmitter<void>();
 
   /** A run of this window was created or changed state. */
   readonly onDidChangeRun = this.runEmitter.event;
@@ -70,6 +83,8 @@ export class FlowdeckHost implements vscode.Disposable {
   readonly onDidChangeActiveCount = this.activeEmitter.event;
   /** A shared (Postgres) store became unreachable, or reachable again. */
   readonly onDidChangeStoreHealth = this.healthEmitter.event;
+  /** A top-level run of this window reported progress (a progress artifact), or one that had ended. */
+  readonly onDidChangeProgress = this.progressEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -115,6 +130,11 @@ export class FlowdeckHost implements vscode.Disposable {
 
   get activeCount(): number {
     return this.activeRoots.size;
+  }
+
+  /** The latest progress of the top-level runs of this window going that report any, oldest run first. */
+  get activeProgress(): RunProgress[] {
+    return [...this.progress.values()];
   }
 
   /**
@@ -232,7 +252,7 @@ export class FlowdeckHost implements vscode.Disposable {
     // store closes after, so their ends are recorded (a Postgres store's connections close with it).
     await this.runnerInstance?.dispose();
     this.closeStore();
-    for (const e of [this.runEmitter, this.taskEmitter, this.logEmitter, this.storeEmitter, this.activeEmitter, this.healthEmitter]) e.dispose();
+    for (const e of [this.runEmitter, this.taskEmitter, this.logEmitter, this.storeEmitter, this.activeEmitter, this.healthEmitter, this.progressEmitter]) e.dispose();
   }
 
   private async runner(): Promise<FlowRunner> {
@@ -260,6 +280,7 @@ export class FlowdeckHost implements vscode.Disposable {
       runner.on('task', (runId, task) => this.taskEmitter.fire({ runId, task }));
       runner.on('log', (record) => this.logEmitter.fire(record));
       runner.on('storeError', (_runId, e) => this.output.note(e.message, 'ERROR'));
+      runner.on('artifact', (record) => this.onArtifact(record));
       this.runnerInstance = runner;
     }
     return this.runnerInstance;
@@ -280,11 +301,21 @@ export class FlowdeckHost implements vscode.Disposable {
     return common;
   }
 
+  private onArtifact(record: ArtifactRecord): void {
+    if (record.data.kind !== 'progress' || !this.activeRoots.has(record.runId)) return;
+    const runName = this.runnerInstance?.liveFold(record.runId)?.fold.detail.name ?? record.runId;
+    const { progress, description } = record.data;
+    this.progress.set(record.runId, { runId: record.runId, runName, key: record.key, progress, ...(description !== undefined ? { description } : {}) });
+    this.progressEmitter.fire();
+  }
+
   private onRun(run: FlowRunSummary): void {
     if (!run.parentRunId) {
       const before = this.activeRoots.size;
-      if (isTerminal(run.state.type)) this.activeRoots.delete(run.id);
-      else this.activeRoots.add(run.id);
+      if (isTerminal(run.state.type)) {
+        this.activeRoots.delete(run.id);
+        if (this.progress.delete(run.id)) this.progressEmitter.fire();
+      } else this.activeRoots.add(run.id);
       this.diagnoseEventLoop(run, before);
       if (this.activeRoots.size !== before) this.activeEmitter.fire(this.activeRoots.size);
       if (isTerminal(run.state.type)) this.schedulePrune();

@@ -3,7 +3,7 @@
  * hostile markup that must not survive), a table of 120 rows and a link; run from the Flows view, its
  * artifacts appear in the dashboard's section for that flow, drawn and paged, and in the run's details.
  * A second flow waits between two artifacts: its details panel shows the second as it is created, and
- * its progress bar as it moves.
+ * its progress bar as it moves (and the status bar its percentage).
  *
  *   bash test/e2e/run.sh test/e2e/artifacts.e2e.ts
  */
@@ -180,6 +180,8 @@ describe('Flowdeck in code-server: artifacts', () => {
       await steps.locator('.progress-figure', { hasText: '50%' }).waitFor({ timeout: 30_000 });
       assert.equal(await steps.locator('.progress-description').textContent(), 'Step one of two: item 1000');
       assert.equal(await steps.locator('progress').getAttribute('value'), '50');
+      // The window's status bar shows the one run's progress too.
+      await page.locator('.part.statusbar .statusbar-item', { hasText: '1 flow running · 50%' }).waitFor({ timeout: 30_000 });
       await steps.scrollIntoViewIfNeeded();
       await screenshot(page, 'run-details-progress');
       fs.writeFileSync(release, 'go');

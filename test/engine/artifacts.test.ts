@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { ARTIFACT_LIMITS, artifactProblem, artifactSummary, chartData, linkData, markdownData, progressData, progressText, tableData } from '../../src/engine/artifacts';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { latestArtifacts } from '../../src/engine/latestArtifacts';
+import type { ArtifactRecord } from '../../src/engine/records';
 import { readFileSync } from 'node:fs';
 import { makeRunner, tempDir, workspace } from '../support/engine';
 
@@ -133,7 +134,14 @@ export default flow({ name: 'progress' }, async ({ fail }: { fail: boolean }) =>
     });
     const { store, runner } = await makeRunner(home);
     for (const fail of [false, true]) {
+      // Listeners (the editor's status bar) hear each update the run keeps, as it is folded.
+      const heard: [string, number][] = [];
+      const listen = (a: ArtifactRecord): void => void (a.data.kind === 'progress' && heard.push([a.key, a.data.progress]));
+      runner.on('artifact', listen);
       const run = await (await runner.start({ source: { kind: 'file', path: join(ws, 'progress.flow.ts') }, parameters: { fail } })).done;
+      runner.off('artifact', listen);
+      assert.deepEqual(heard.filter(([k]) => k === 'overall').at(-1), ['overall', fail ? 70 : 100]);
+      assert.deepEqual(heard.filter(([k]) => k === 'items').at(-1), ['items', 100]);
       assert.equal(run.state.name, fail ? 'Failed' : 'Completed', run.state.message);
       const detail = (await store.readRun(run.id))!;
       const byKey = Object.fromEntries((detail.artifacts ?? []).map((a) => [a.key, a.data]));
@@ -143,7 +151,8 @@ export default flow({ name: 'progress' }, async ({ fail }: { fail: boolean }) =>
       });
       const lines = readFileSync(join(home, 'runs', `${run.id}.jsonl`), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { k: string; key?: string; name?: string });
       const progressLines = lines.filter((l) => l.k === 'artifact');
-      console.log(`20,000 progress updates of one key and 4 of another (fail: ${fail}): ${progressLines.length} artifact records`);
+      console.log(`20,000 progress updates of one key and 4 of another (fail: ${fail}): ${progressLines.length} artifact records, ${heard.length} heard`);
+      assert.equal(heard.length, progressLines.length);
       assert.ok(progressLines.length >= 3 && progressLines.length <= 60, `${progressLines.length} artifact records`);
       // The last progress is on record before the run's final state.
       const lastOf = (k: string): number => lines.map((l) => l.k).lastIndexOf(k);

@@ -18,6 +18,7 @@ import {
   taskContextValue,
   runTooltip,
   runningText,
+  runProgressLine,
   taskDescription,
   taskTooltip,
 } from '../../src/extension/runs/present';
@@ -213,7 +214,11 @@ test('the filter reads as its states, flows and search text, with how many runs 
   assert.equal(isFiltered({ search: 'x' }), true);
 });
 
-test('the status bar counts running flows in the singular and plural', () => {
+test("the status bar counts running flows in the singular and plural, with the run's progress when it reports any", () => {
   assert.equal(runningText(1), '$(sync~spin) 1 flow running');
   assert.equal(runningText(2), '$(sync~spin) 2 flows running');
+  assert.equal(runningText(1, 45.4), '$(sync~spin) 1 flow running · 45%');
+  assert.equal(runningText(1, 99.96), '$(sync~spin) 1 flow running · 99.9%');
+  assert.equal(runProgressLine({ runName: 'stats-acme', key: 'import', progress: 45, description: 'Imported 450 of 1,000 files' }), 'stats-acme · import 45%: Imported 450 of 1,000 files');
+  assert.equal(runProgressLine({ runName: 'light-potoo', key: 'steps', progress: 100 }), 'light-potoo · steps 100%');
 });

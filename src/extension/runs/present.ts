@@ -2,6 +2,7 @@
  * What the Runs view shows for a run or a task run: label, description, tooltip text, context value.
  * Pure (no `vscode`): the tree nodes copy these onto TreeItems, and tests check them directly.
  */
+import { progressText } from '../../engine/artifacts';
 import { formatDuration } from '../../engine/durationText';
 import { formatTime } from '../../engine/logFormat';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
@@ -183,9 +184,17 @@ export function taskTooltip(task: TaskRunRecord, now: number): string {
   return lines.join('\n');
 }
 
-/** The status bar while runs are going: `$(sync~spin) 2 flows running`, `$(sync~spin) 1 flow running`. */
-export function runningText(count: number): string {
-  return `$(sync~spin) ${count} flow${count === 1 ? '' : 's'} running`;
+/**
+ * The status bar while runs are going: `$(sync~spin) 2 flows running`, `$(sync~spin) 1 flow running`, and
+ * the one run's progress when it reports any (`$(sync~spin) 1 flow running · 45%`).
+ */
+export function runningText(count: number, progress?: number): string {
+  return `$(sync~spin) ${count} flow${count === 1 ? '' : 's'} running${progress !== undefined ? ` · ${progressText(progress)}` : ''}`;
+}
+
+/** A run's progress in the status bar's tooltip: `stats-acme · import 45%: Imported 450 of 1,000 files`. */
+export function runProgressLine(p: { runName: string; key: string; progress: number; description?: string }): string {
+  return `${p.runName} · ${p.key} ${progressText(p.progress)}${p.description ? `: ${p.description}` : ''}`;
 }
 
 /** What the Runs view's filter keeps; nothing set shows every run. Several states or flows: any of them. */
