@@ -478,8 +478,8 @@ export class EmbeddedStore implements RunStore {
   /**
    * Claims a name for run `id`: `wanted` (checked), numbered when taken (`wanted-2`…), or else two random
    * words. A claim is one exclusive create in the names folder, so two processes never get the same name.
+   * @internal
    */
-  /** @internal */
   async claimName(id: string, wanted?: string): Promise<string> {
     const dir = join(this.runsDir, 'names');
     if (wanted !== undefined) checkedRunName(wanted);
