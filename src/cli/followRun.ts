@@ -9,6 +9,7 @@ import { neutraliseTerminal } from '../engine/terminalText';
 import { createRunner } from './host';
 import { EXIT, write, type CliIo } from './io';
 import { LogLineWriter } from './logLineWriter';
+import { ProgressFooter } from './progressFooter';
 import { printRunJson } from './runJsonStream';
 import { terminalLogLine } from './terminalStyle';
 
@@ -20,15 +21,25 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   runner.on('run', (r) => {
     if (runIds.size === 0 || (r.parentRunId && runIds.has(r.parentRunId))) runIds.add(r.id);
   });
-  const lines = new LogLineWriter(io.stderr);
+  // On a terminal, the run's progress (its progress artifacts) shows on the last line, below the log.
+  const footer = ProgressFooter.for(io.stderr);
+  const lines = new LogLineWriter(io.stderr, footer ? (text) => footer.around(text) : undefined);
   const shown = terminalLogLine(io.stderr);
   runner.on('log', (l) => {
     if (runIds.has(l.runId)) lines.line(shown(l));
   });
+  if (footer) {
+    runner.on('artifact', (a) => {
+      if (!runIds.has(a.runId)) return;
+      lines.flush();
+      footer.progress(a);
+    });
+  }
   // Anything else said on stderr comes after the log lines before it.
   const say = (text: string): void => {
     lines.flush();
-    write(io.stderr, text);
+    if (footer) io.stderr.write(footer.around(text.endsWith('\n') ? text : `${text}\n`));
+    else write(io.stderr, text);
   };
   runner.on('storeError', (_runId, e) => say(`flowdeck: ${e.message}`));
 
@@ -69,11 +80,13 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     }
     const detail = await active.done;
     lines.flush();
+    footer?.clear();
     if (options.json) await printRunJson(store, detail.id, io.stdout, detail);
     if (stoppedAtOnce) return EXIT.interrupted;
     return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } finally {
     lines.flush();
+    footer?.clear();
     for (const sig of signals) process.off(sig, onSignal);
   }
 }

@@ -12,7 +12,11 @@ export class LogLineWriter {
   private pending = '';
   private scheduled = false;
 
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    /** What the lines are written around (a progress footer kept below them). */
+    private readonly around: (text: string) => string = (text) => text,
+  ) {}
 
   line(text: string): void {
     this.pending += `${text}\n`;
@@ -31,6 +35,6 @@ export class LogLineWriter {
     if (this.pending === '') return;
     const text = this.pending;
     this.pending = '';
-    this.stream.write(text);
+    this.stream.write(this.around(text));
   }
 }
