@@ -3,7 +3,7 @@
  * hostile markup that must not survive), a table of 120 rows and a link; run from the Flows view, its
  * artifacts appear in the dashboard's section for that flow, drawn and paged, and in the run's details.
  * A second flow waits between two artifacts: its details panel shows the second as it is created, and
- * its progress bar as it moves (and the status bar its percentage).
+ * its progress bar as it moves (and the status bar and the run's row their percentage).
  *
  *   bash test/e2e/run.sh test/e2e/artifacts.e2e.ts
  */
@@ -15,7 +15,7 @@ import { parse } from 'csv-parse/sync';
 import type { FrameLocator, Page } from 'playwright-core';
 import { findWebviewFrame, runCommand, screenshot, webviewFrame, type CodeServer } from './lib/codeServer';
 import { copiedText, inTallWindow } from './lib/dashboard';
-import { canvasInk, hidePanel, metric, openRunFromPalette, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { canvasInk, hidePanel, metric, openRunFromPalette, rowByLabel, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const FLOW = `import { flow, task, createChartArtifact, createMarkdownArtifact, createTableArtifact, createLinkArtifact } from 'flowdeck';
@@ -180,8 +180,9 @@ describe('Flowdeck in code-server: artifacts', () => {
       await steps.locator('.progress-figure', { hasText: '50%' }).waitFor({ timeout: 30_000 });
       assert.equal(await steps.locator('.progress-description').textContent(), 'Step one of two: item 1000');
       assert.equal(await steps.locator('progress').getAttribute('value'), '50');
-      // The window's status bar shows the one run's progress too.
+      // The window's status bar shows the one run's progress too, and so does its row in the Runs view.
       await page.locator('.part.statusbar .statusbar-item', { hasText: '1 flow running · 50%' }).waitFor({ timeout: 30_000 });
+      await rowByLabel(page, 'Runs', runName).locator('.label-description', { hasText: /^Running · .+ · 50%$/ }).waitFor({ timeout: 30_000 });
       await steps.scrollIntoViewIfNeeded();
       await screenshot(page, 'run-details-progress');
       fs.writeFileSync(release, 'go');

@@ -116,11 +116,23 @@ describe('Flowdeck in code-server: schedules', () => {
       const added = await cli(['schedule', 'add', file, '--every', '5s', '--param', 'day=mon']);
       assert.equal(added.code, 0, added.stderr);
       try {
-        const run = await until('a completed scheduled run of named', 120_000, async () => (await scheduledRuns(dirs.home, 'named')).find((r) => r.state.name === 'Completed'));
+        // A slot's run is created ahead under two random words; its row shows it waiting.
+        const waiting = await until('a run of named waiting for its slot, shown in the Runs view', 90_000, async () => {
+          const scheduled = (await scheduledRuns(dirs.home, 'named')).filter((r) => r.state.name === 'Scheduled');
+          const labels = new Set((await runRows(page)).map((r) => r.label));
+          return scheduled.find((r) => labels.has(r.name));
+        });
+        assert.match(waiting.name, /^[a-z]+-[a-z]+$/);
+        // Taken up, it is named by its flowRunName, and the same row says so: no row keeps the old name.
+        const run = await until(`run ${waiting.name} completed and its row relabelled`, 60_000, async () => {
+          const now = (await runsOf(dirs.home, 'named')).find((r) => r.id === waiting.id);
+          if (now?.state.name !== 'Completed') return undefined;
+          const labels = (await runRows(page)).map((r) => r.label);
+          return labels.includes(now.name) && !labels.includes(waiting.name) ? now : undefined;
+        });
         assert.match(run.name, /^report-mon(-\d+)?$/, 'named by its flowRunName, numbered after the first');
-        await until(`the Runs view showing ${run.name}`, 30_000, async () => ((await runRows(page)).some((r) => r.label === run.name && /Completed/.test(r.description)) ? true : undefined));
         const logs = await cli(['logs', run.name]);
-        assert.match(logs.stdout, new RegExp(`Flow run '[a-z]+-[a-z]+' is named '${run.name}' by its flow's flowRunName`));
+        assert.match(logs.stdout, new RegExp(`Flow run '${waiting.name}' is named '${run.name}' by its flow's flowRunName`));
       } finally {
         const listed = JSON.parse((await cli(['schedules', '--json'])).stdout) as { id: string; flowName: string }[];
         for (const sch of listed.filter((x) => x.flowName === 'named')) await cli(['schedule', 'rm', sch.id]);

@@ -3,8 +3,10 @@
  * "Load more…". Each copies what present.ts says onto a TreeItem.
  */
 import * as vscode from 'vscode';
+import { progressText } from '../../engine/artifacts';
 import type { FlowSource } from '../../engine/protocol';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
+import { isTerminal } from '../../engine/states';
 import type { FlowRef } from '../flows/flowRef';
 import { sourceOfRun } from '../flows/flowRef';
 import { ITEM_ICONS, stateIcon } from '../icons';
@@ -27,7 +29,7 @@ import { taskSummaryAccessibilityLabel, taskSummaryLabel, type FlowGroup, type T
  * straddle that is lost, so rows are redrawn only when this changed.
  */
 function looks(item: vscode.TreeItem, stateName: string): string {
-  return [item.description, item.contextValue, item.accessibilityInformation?.label, stateName].join('\u0000');
+  return [item.label, item.description, item.contextValue, item.accessibilityInformation?.label, stateName].join('\u0000');
 }
 
 /** Task runs listed under one run before a "more" item; a 20,000-task run stays usable. */
@@ -93,16 +95,29 @@ export class RunNode extends vscode.TreeItem {
     this.update(run, cancelable, now);
   }
 
+  /** The latest progress this window's run reported (its progress artifact), shown while it goes. */
+  private progress?: number;
+
   /** True when the row looks different now. */
   update(run: FlowRunSummary, cancelable: boolean, now: number): boolean {
     const before = looks(this, this.run.state.name);
     if (run.state.timestamp !== this.run.state.timestamp) this.finishedTasks = undefined;
     this.run = run;
-    this.description = this.flat && !run.parentRunId ? flatRunDescription(run, now) : runDescription(run, now);
+    // A run created ahead is named by its flow when taken up (flowRunName).
+    this.label = run.name;
+    const description = this.flat && !run.parentRunId ? flatRunDescription(run, now) : runDescription(run, now);
+    this.description = this.progress !== undefined && !isTerminal(run.state.type) ? `${description} · ${progressText(this.progress)}` : description;
     this.iconPath = themeIcon(stateIcon(run.state));
     this.contextValue = runContextValue(run, { cancelable, subflow: run.parentRunId !== undefined });
     this.accessibilityInformation = { label: runAccessibilityLabel(run, now), role: 'treeitem' };
     return looks(this, run.state.name) !== before;
+  }
+
+  /** Shows the run's latest progress (undefined: none); true when the row looks different now. */
+  setProgress(progress: number | undefined, cancelable: boolean, now: number): boolean {
+    if (progress === this.progress) return false;
+    this.progress = progress;
+    return this.update(this.run, cancelable, now);
   }
 }
 

@@ -74,7 +74,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       host.onDidChangeStore((change) => this.onStore(change)),
       // Read again once the store is back, so the list catches up and the error it shows goes.
       host.onDidChangeStoreHealth((health) => health.ok && this.unreadable && this.refresh()),
+      host.onDidChangeProgress(() => this.onProgress()),
     );
+  }
+
+  /** Runs whose rows show a progress now. */
+  private withProgress = new Set<string>();
+
+  /** A run of this window reported progress (or ended): its row says how far it is. */
+  private onProgress(): void {
+    const latest = new Map(this.host.activeProgress.map((p) => [p.runId, p.progress]));
+    const now = Date.now();
+    for (const id of new Set([...this.withProgress, ...latest.keys()])) {
+      const node = this.nodes.get(id);
+      if (node?.setProgress(latest.get(id), this.host.isCancelable(id, node.run), now)) this.markDirty(node);
+    }
+    this.withProgress = new Set(latest.keys());
   }
 
   /** Hooks the view's expand/collapse and visibility events, which decide what is kept current. */
