@@ -6,11 +6,12 @@
  * Ctrl-C stops following, and the run goes on (`flowdeck cancel` stops it).
  */
 import { journalSourceOf } from '../engine/journalSource';
-import type { FlowRunSummary, LogRecord, RunRecord } from '../engine/records';
+import type { ArtifactRecord, FlowRunSummary, LogRecord, RunRecord } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import { isTerminal } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
+import { ProgressFooter } from './progressFooter';
 import { terminalLogLine } from './terminalStyle';
 
 /** How often the journal is read with no watch event (watches miss changes on some file systems). */
@@ -19,7 +20,9 @@ const LOOK_MS = 1000;
 const CRASH_LOOK_MS = 5000;
 
 export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo): Promise<number> {
-  const source = journalSourceOf(store, run.id, { logsAndRun: true });
+  // On a terminal, the run's progress (its progress artifacts) shows on the last line, below its logs.
+  const footer = ProgressFooter.for(io.stdout);
+  const source = journalSourceOf(store, run.id, { logsAndRun: true, artifacts: footer !== undefined });
   let wake: () => void = () => undefined;
   const off = source.watch(() => wake());
   let stopped = false;
@@ -33,6 +36,7 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
   let printed = 0;
   let crashLooked = Date.now();
   const gone = (): number => {
+    footer?.clear();
     write(io.stderr, neutraliseTerminal(`flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`));
     return EXIT.runFailed;
   };
@@ -41,7 +45,7 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
     let text = '';
     for (const l of logs) text += `${shown(l)}\n`;
     printed += logs.length;
-    if (text !== '' && !io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
+    if (text !== '' && !io.stdout.write(footer ? footer.around(text) : text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
   };
   try {
     for (;;) {
@@ -60,6 +64,7 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
       }
       const latest = await store.get(run.id);
       if (!latest) {
+        footer?.clear();
         write(io.stderr, neutraliseTerminal(`flowdeck logs: run '${run.name}' is no longer in ${store.location}`));
         return EXIT.runFailed;
       }
@@ -75,20 +80,26 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
         return latest.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
       }
       const pending: LogRecord[] = [];
+      let progress: ArtifactRecord | undefined;
       try {
         ({ end: from } = await source.read(from, (records: RunRecord[]) => {
-          for (const r of records) if (r.k === 'log') pending.push(r);
+          for (const r of records) {
+            if (r.k === 'log') pending.push(r);
+            else if (r.k === 'artifact' && r.data.kind === 'progress') progress = r;
+          }
         }));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         return gone();
       }
       await print(pending);
+      if (progress) footer?.progress(progress);
       if (stopped) return EXIT.interrupted;
       await woken;
       if (stopped) return EXIT.interrupted;
     }
   } finally {
+    footer?.clear();
     off();
     for (const sig of signals) process.off(sig, onSignal);
   }

@@ -7,7 +7,7 @@
 import { watch } from 'node:fs';
 import { EmbeddedStore } from './embeddedStore';
 import { scanJsonLines } from './jsonLines';
-import { isTaskLine, TASK_RECORD_KINDS, type RunRecord } from './records';
+import { isTaskLine, lineOfKinds, TASK_RECORD_KINDS, type RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import type { RunStore } from './runStore';
 import type { RecordKinds, SharedStore } from './sharedStore';
@@ -73,13 +73,18 @@ export function sharedJournal(shared: SharedStore, runId: string, kinds?: Record
   };
 }
 
+/** What a follower of a run's logs passes over when it shows its progress too: its artifacts are read. */
+const TASK_RUN_KINDS = TASK_RECORD_KINDS.filter((k) => k !== 'artifact');
+const isTaskRunLine = lineOfKinds(TASK_RUN_KINDS);
+
 /**
  * The journal of run `runId` in `store`, to follow live. `logsAndRun`: only what a reader of its logs and
  * its own state needs — its task runs, results and artifacts are passed over unread (the embedded store's
- * journal lines) or left out by the query (a shared store's rows).
+ * journal lines) or left out by the query (a shared store's rows); `artifacts` too: its artifacts are read.
  */
-export function journalSourceOf(store: RunStore, runId: string, options: { logsAndRun?: boolean } = {}): JournalSource {
-  if (store instanceof EmbeddedStore) return fileJournal(store.runFile(runId), runId, options.logsAndRun ? isTaskLine : undefined);
-  if (store.shared) return sharedJournal(store.shared, runId, options.logsAndRun ? { not: TASK_RECORD_KINDS } : undefined);
+export function journalSourceOf(store: RunStore, runId: string, options: { logsAndRun?: boolean; artifacts?: boolean } = {}): JournalSource {
+  const passOver = options.logsAndRun ? (options.artifacts ? isTaskRunLine : isTaskLine) : undefined;
+  if (store instanceof EmbeddedStore) return fileJournal(store.runFile(runId), runId, passOver);
+  if (store.shared) return sharedJournal(store.shared, runId, options.logsAndRun ? { not: options.artifacts ? TASK_RUN_KINDS : TASK_RECORD_KINDS } : undefined);
   throw new Error(`Following a run live needs the embedded run store or a shared one; ${store.location} is neither.`);
 }

@@ -32,12 +32,15 @@ export function isOtherThanLogLine(bytes: Buffer, from: number, to: number): boo
 
 /** The kinds of a run's task runs, results and artifacts: what a reader of its logs and its own state passes over. */
 export const TASK_RECORD_KINDS: readonly string[] = ['task', 'trun', 'tstate', 'result', 'artifact'];
-const TASK_KINDS = TASK_RECORD_KINDS.map((k) => Buffer.from(`${k}",`));
+
+/** Whether a journal line `bytes[from, to)` is surely one of `kinds`: a test of its first bytes alone. */
+export function lineOfKinds(kinds: readonly string[]): (bytes: Buffer, from: number, to: number) => boolean {
+  const starts = kinds.map((k) => Buffer.from(`${k}",`));
+  return (bytes, from, to) => startsWith(bytes, from, to, KIND_START) && starts.some((k) => startsWith(bytes, from + KIND_START.length, to, k));
+}
 
 /** Whether the journal line `bytes[from, to)` is surely a task run's, a result's or an artifact's. */
-export function isTaskLine(bytes: Buffer, from: number, to: number): boolean {
-  return startsWith(bytes, from, to, KIND_START) && TASK_KINDS.some((k) => startsWith(bytes, from + KIND_START.length, to, k));
-}
+export const isTaskLine = lineOfKinds(TASK_RECORD_KINDS);
 
 /** One log line: the same shape from the worker to the run's file to every view. */
 export interface LogRecord {
