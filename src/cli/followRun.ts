@@ -7,7 +7,7 @@ import { BadInputError, type ActiveRun, type FlowRunner } from '../engine/runner
 import type { RunStore } from '../engine/runStore';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { createRunner } from './host';
-import { EXIT, write, type CliIo } from './io';
+import { EXIT, type CliIo } from './io';
 import { LogLineWriter } from './logLineWriter';
 import { ProgressFooter } from './progressFooter';
 import { printRunJson } from './runJsonStream';
@@ -23,7 +23,8 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   });
   // On a terminal, the run's progress (its progress artifacts) shows on the last line, below the log.
   const footer = ProgressFooter.for(io.stderr);
-  const lines = new LogLineWriter(io.stderr, footer ? (text) => footer.around(text) : undefined);
+  const around = (text: string): string => (footer ? footer.around(text) : text);
+  const lines = new LogLineWriter(io.stderr, around);
   const shown = terminalLogLine(io.stderr);
   runner.on('log', (l) => {
     if (runIds.has(l.runId)) lines.line(shown(l));
@@ -38,8 +39,7 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   // Anything else said on stderr comes after the log lines before it.
   const say = (text: string): void => {
     lines.flush();
-    if (footer) io.stderr.write(footer.around(text.endsWith('\n') ? text : `${text}\n`));
-    else write(io.stderr, text);
+    io.stderr.write(around(text.endsWith('\n') ? text : `${text}\n`));
   };
   runner.on('storeError', (_runId, e) => say(`flowdeck: ${e.message}`));
 

@@ -6,11 +6,12 @@
 import { progressText } from '../engine/artifacts';
 import type { ArtifactRecord } from '../engine/records';
 import { neutraliseTerminal } from '../engine/terminalText';
+import { showsColors } from './terminalStyle';
 
 /** Back to the line's start, and the line cleared. */
 const ERASE = '\r\x1b[2K';
 
-type Terminal = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; hasColors?: () => boolean };
+type Terminal = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
 export class ProgressFooter {
   private shown = '';
@@ -20,7 +21,7 @@ export class ProgressFooter {
   /** A footer for `stream`, or undefined where it is no terminal. */
   static for(stream: NodeJS.WritableStream): ProgressFooter | undefined {
     const t = stream as Terminal;
-    return t.isTTY === true && t.hasColors?.() === true ? new ProgressFooter(t) : undefined;
+    return t.isTTY === true && showsColors(t) ? new ProgressFooter(t) : undefined;
   }
 
   /** Shows a progress artifact's update. */

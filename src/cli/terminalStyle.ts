@@ -18,7 +18,8 @@ const COLORS: Partial<Record<string, string>> = { DEBUG: '\x1b[2m', WARNING: '\x
 const STATE_COLORS: Partial<Record<StateType, string>> = { COMPLETED: '\x1b[32m', FAILED: '\x1b[31m', CRASHED: '\x1b[31m', CANCELLED: '\x1b[33m', CANCELLING: '\x1b[33m' };
 const RESET = '\x1b[0m';
 
-function showsColors(stream: NodeJS.WritableStream): boolean {
+/** Whether `stream` shows colours (Node's `hasColors`). */
+export function showsColors(stream: NodeJS.WritableStream): boolean {
   return (stream as { hasColors?: () => boolean }).hasColors?.() === true;
 }
 

@@ -221,4 +221,9 @@ test("the status bar counts running flows in the singular and plural, with the r
   assert.equal(runningText(1, 99.96), '$(sync~spin) 1 flow running · 99.9%');
   assert.equal(runProgressLine({ runName: 'stats-acme', key: 'import', progress: 45, description: 'Imported 450 of 1,000 files' }), 'stats-acme · import 45%: Imported 450 of 1,000 files');
   assert.equal(runProgressLine({ runName: 'light-potoo', key: 'steps', progress: 100 }), 'light-potoo · steps 100%');
+  // The run's row: its progress while it goes, none once it ended.
+  const going = { state: { type: 'RUNNING' as const, name: 'Running' as const, timestamp: 1000 }, created: 0, startTime: 1000 };
+  assert.equal(runDescription(going, 13_000, 45), 'Running · 12 s · 45%');
+  assert.equal(flatRunDescription({ ...going, flowName: 'stats' }, 13_000, 45), 'stats · Running · 12 s · 45%');
+  assert.doesNotMatch(runDescription({ ...going, state: { type: 'COMPLETED', name: 'Completed', timestamp: 2000 }, endTime: 2000 }, 13_000, 100), /%/);
 });

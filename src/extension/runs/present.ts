@@ -37,7 +37,7 @@ export function elapsed(run: Timed & { created?: number }, now: number): number 
  * `Completed · 1.2 s · 2 min ago`: the state name first, then how long it took, then how long ago it
  * ended. A run still going shows `Running · 12 s`, its time so far.
  */
-export function runDescription(run: Pick<FlowRunSummary, 'state' | 'created' | 'startTime' | 'endTime' | 'trigger'>, now: number): string {
+export function runDescription(run: Pick<FlowRunSummary, 'state' | 'created' | 'startTime' | 'endTime' | 'trigger'>, now: number, progress?: number): string {
   // A schedule's run, created ahead of its slot: `Scheduled · in 4 min`.
   if (run.state.name === 'Scheduled' && run.startTime === undefined && run.trigger?.kind === 'schedule') {
     const wait = run.trigger.slot - now;
@@ -47,12 +47,14 @@ export function runDescription(run: Pick<FlowRunSummary, 'state' | 'created' | '
   const took = elapsed(run, now);
   if (took !== undefined) parts.push(formatDuration(took));
   if (isTerminal(run.state.type)) parts.push(formatAge(now - (run.endTime ?? run.state.timestamp)));
+  // A run of this window that reports progress (its progress artifact): `Running · 12 s · 45%`.
+  else if (progress !== undefined) parts.push(progressText(progress));
   return parts.join(' · ');
 }
 
 /** The Runs view listed flat: `hello · Completed · 1.2 s · 2 min ago`, the flow first (the run name is the label). */
-export function flatRunDescription(run: Pick<FlowRunSummary, 'flowName' | 'state' | 'created' | 'startTime' | 'endTime'>, now: number): string {
-  return `${run.flowName} · ${runDescription(run, now)}`;
+export function flatRunDescription(run: Pick<FlowRunSummary, 'flowName' | 'state' | 'created' | 'startTime' | 'endTime'>, now: number, progress?: number): string {
+  return `${run.flowName} · ${runDescription(run, now, progress)}`;
 }
 
 /**

@@ -3,10 +3,8 @@
  * "Load more…". Each copies what present.ts says onto a TreeItem.
  */
 import * as vscode from 'vscode';
-import { progressText } from '../../engine/artifacts';
 import type { FlowSource } from '../../engine/protocol';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
-import { isTerminal } from '../../engine/states';
 import type { FlowRef } from '../flows/flowRef';
 import { sourceOfRun } from '../flows/flowRef';
 import { ITEM_ICONS, stateIcon } from '../icons';
@@ -105,8 +103,7 @@ export class RunNode extends vscode.TreeItem {
     this.run = run;
     // A run created ahead is named by its flow when taken up (flowRunName).
     this.label = run.name;
-    const description = this.flat && !run.parentRunId ? flatRunDescription(run, now) : runDescription(run, now);
-    this.description = this.progress !== undefined && !isTerminal(run.state.type) ? `${description} · ${progressText(this.progress)}` : description;
+    this.description = this.flat && !run.parentRunId ? flatRunDescription(run, now, this.progress) : runDescription(run, now, this.progress);
     this.iconPath = themeIcon(stateIcon(run.state));
     this.contextValue = runContextValue(run, { cancelable, subflow: run.parentRunId !== undefined });
     this.accessibilityInformation = { label: runAccessibilityLabel(run, now), role: 'treeitem' };
