@@ -5,9 +5,10 @@
  */
 import { chartData, linkData, markdownData, progressData, tableData } from './artifacts';
 import { checkChangedOptions, checkFlowOptions, checkTaskOptions } from './options';
-import type { ChartArtifactInput, Flow, FlowOptions, RunContext, RunLogger, TableRowInput, Task, TaskOptions, Unmapped } from './types';
+import type { ChartArtifactInput, DeclaredValues, Flow, FlowOptions, ParameterDeclarations, PauseOptions, RunContext, RunLogger, TableRowInput, Task, TaskOptions, Unmapped } from './types';
 import { currentContext, currentLogger } from './worker/context';
 import { runFlow } from './worker/flowRun';
+import { pauseFlowRun as pauseRun } from './worker/pause';
 import { publishArtifact } from './worker/artifacts';
 import { noteFlow } from './worker/declaredFlows';
 import { UnmappedValue } from './worker/mapArguments';
@@ -16,6 +17,8 @@ import { mapTask, runTask } from './worker/taskRun';
 export type {
   CatchupPolicy,
   ChartArtifactInput,
+  DeclaredValue,
+  DeclaredValues,
   Failure,
   Flow,
   FlowOptions,
@@ -30,6 +33,7 @@ export type {
   ParameterDeclaration,
   ParameterDeclarations,
   ParameterType,
+  PauseOptions,
   RetryDelay,
   RunContext,
   RunLogger,
@@ -44,7 +48,7 @@ export type {
 } from './types';
 /** Prefect's `exponential_backoff(factor)`: pass as `retryDelaySeconds` for `factor * 2 ** (retry - 1)` seconds. */
 export { exponentialBackoff } from './retryPolicy';
-export { CancelledError, TimeoutError } from './runErrors';
+export { CancelledError, PauseTimeoutError, TimeoutError } from './runErrors';
 export { ArtifactError } from './artifacts';
 
 /** Marks flow objects, across copies of this module (a flow file's own import and the worker's). */
@@ -140,4 +144,22 @@ export function createProgressArtifact(key: string, progress: number, descriptio
 /** A line or bar chart: one value (or null, a gap) per `x` in each series, e.g. `{ kind: 'line', x: dates, series: { p50, p95 }, yLabel: 'ms' }`. */
 export function createChartArtifact(key: string, chart: ChartArtifactInput): void {
   publishArtifact('createChartArtifact', key, () => chartData(chart));
+}
+
+/**
+ * Pauses the flow run until someone resumes it (Prefect's `pause_flow_run`): the run is Paused, its
+ * `description` its state's message, until `flowdeck resume <run>` or *Resume Run* in VS Code — then this
+ * resolves with the resume's input, checked against `input` (declared as a flow's parameters are) and
+ * typed by it. Not resumed within `timeoutSeconds` (default 3600): throws a PauseTimeoutError. Called in
+ * a flow's own code (a task run cannot pause); a cancel or the flow's timeout ends the wait as any other.
+ *
+ * ```ts
+ * const { approve, note } = await pauseFlowRun({
+ *   description: 'Deploy to production?',
+ *   input: { approve: { type: 'boolean', required: true }, note: { type: 'string', default: '' } },
+ * });
+ * ```
+ */
+export function pauseFlowRun<const D extends ParameterDeclarations = Record<never, never>>(options: PauseOptions<D> = {}): Promise<DeclaredValues<D>> {
+  return pauseRun(options) as Promise<DeclaredValues<D>>;
 }

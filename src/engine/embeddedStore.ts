@@ -25,7 +25,9 @@ import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
 import { journalTail, type JournalTail } from './journalEnd';
 import { crashTime } from './crashTime';
-import { CancelRequestFiles, boundedReason } from './cancelRequests';
+import { boundedReason, cancelRequestFiles } from './cancelRequests';
+import { resumeRequestFiles } from './resumeRequests';
+import type { RunRequestFiles } from './runRequestFiles';
 import { replaceFile } from './replaceFile';
 import { attemptKey } from './resumePlan';
 import type { CancelOutcome } from './sharedStore';
@@ -45,7 +47,7 @@ import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
-import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type RunHandle, type RunStore } from './runStore';
+import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isTerminal, state, type State } from './states';
 import { StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
@@ -94,7 +96,9 @@ export class EmbeddedStore implements RunStore {
   private readonly shownCrashes = new Set<string>();
   private readonly clock: Clock;
   /** Requests to cancel runs other processes run (cancelRequests.ts). */
-  private readonly cancels: CancelRequestFiles;
+  private readonly cancels: RunRequestFiles<string>;
+  /** Requests to resume paused runs other processes run, with their input (resumeRequests.ts). */
+  private readonly resumes: RunRequestFiles<Record<string, unknown>>;
   /** @internal How often run handles touch their journals (LIFE_SIGN_MS). */
   readonly lifeSignMs: number;
 
@@ -111,7 +115,8 @@ export class EmbeddedStore implements RunStore {
     });
     const clock = (this.clock = options.clock ?? systemClock);
     this.lifeSignMs = Math.max(10, options.lifeSignMs ?? LIFE_SIGN_MS);
-    this.cancels = new CancelRequestFiles(this.runsDir);
+    this.cancels = cancelRequestFiles(this.runsDir);
+    this.resumes = resumeRequestFiles(this.runsDir);
     this.cache = new FileResultCache(home, clock);
     this.kv = new FileKeyValueStore(home);
     this.schedules = new EmbeddedScheduleStore(home, { readOnly: this.readOnly, durable: this.durable });
@@ -428,7 +433,7 @@ export class EmbeddedStore implements RunStore {
     if (!held?.claim || !isAlive(held.claim.owner)) return false;
     await replaceFile(`${path}${CLAIM_CANCEL}`, JSON.stringify({ reason: boundedReason(reason) }));
     await this.refresh();
-    if (!isTerminal(this.index.runs.get(run.id)?.state.type ?? 'COMPLETED')) await this.cancels.request(run.id, reason);
+    if (!isTerminal(this.index.runs.get(run.id)?.state.type ?? 'COMPLETED')) await this.cancels.request(run.id, { reason: boundedReason(reason) });
     return true;
   }
 
@@ -664,13 +669,13 @@ export class EmbeddedStore implements RunStore {
     if (run.state.name === 'Scheduled' && run.startTime === undefined) {
       // Not started (a schedule's slot, waiting): Cancelled here and now, as its host would end it; the
       // host checks before it starts it (runner.ts). The request covers a start under way meanwhile.
-      await this.cancels.request(runId, reason);
+      await this.cancels.request(runId, { reason: boundedReason(reason) });
       const cancelled = state('Cancelled', boundedReason(reason));
       await this.endRun(run, cancelled);
       await this.setRunState(runId, cancelled, { endTime: cancelled.timestamp });
       return 'cancelled';
     }
-    await this.cancels.request(runId, reason);
+    await this.cancels.request(runId, { reason: boundedReason(reason) });
     return 'requested';
   }
 
@@ -679,6 +684,32 @@ export class EmbeddedStore implements RunStore {
     return this.cancels.listen((runId, reason) => {
       const run = this.index.runs.get(runId);
       return (run !== undefined && isTerminal(run.state.type)) || onCancel(runId, reason);
+    });
+  }
+
+  async requestResumePaused(runId: string, input: Record<string, unknown>): Promise<ResumePausedOutcome> {
+    this.assertWritable();
+    await this.refresh();
+    // Requests of runs no longer paused (resumed, ended) before their process looked go now.
+    await this.resumes.sweep((id) => {
+      const r = this.index.runs.get(id);
+      return r !== undefined && r.state.type !== 'PAUSED';
+    });
+    const run = this.index.runs.get(runId);
+    if (!run) return 'unknown';
+    // Its process is gone: nobody waits for the input, and the run is settled as it ended.
+    if (!isTerminal(run.state.type) && !isAlive(run.owner)) await this.markCrashed();
+    const now = this.index.runs.get(runId)!;
+    if (now.state.type !== 'PAUSED') return isTerminal(now.state.type) ? 'finished' : 'not-paused';
+    await this.resumes.request(runId, { input });
+    return 'requested';
+  }
+
+  onResumePausedRequest(onResume: (runId: string, input: Record<string, unknown>) => boolean): () => void {
+    // A request for a run that ended meanwhile is nobody's: it goes (true removes it).
+    return this.resumes.listen((runId, input) => {
+      const run = this.index.runs.get(runId);
+      return (run !== undefined && isTerminal(run.state.type)) || onResume(runId, input);
     });
   }
 

@@ -44,6 +44,8 @@ export interface LiveRun {
   finishing?: boolean;
   /** Settles once its final state is written (or failed) and reported. */
   ended?: Promise<void>;
+  /** The Paused state (its time) a resume was sent for: a second resume of that pause is refused. */
+  resumedPause?: number;
   /** Tags whose limit its task runs have waited for: the run's log says so once for each. */
   slotWaits?: Set<string>;
 }

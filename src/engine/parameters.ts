@@ -25,6 +25,23 @@ export interface ValidationOptions {
    * quote whole is described by its length.
    */
   mask?: (text: string) => string;
+  /**
+   * What the values are, for messages: a flow's parameters (the default), or the input a paused run waits
+   * for (pauseInput.ts) — `missing required input 'approve'`, `Invalid input for flow run 'x': …`.
+   */
+  subject?: DeclaredSubject;
+}
+
+/** Whose declarations they are and what they declare, as messages name them. */
+export interface DeclaredSubject {
+  /** `flow 'etl'`, `flow run 'deploy-7'`. */
+  owner: string;
+  /** `parameter` or `input`. */
+  noun: 'parameter' | 'input';
+}
+
+function subjectOf(flowName: string, subject: DeclaredSubject | undefined): DeclaredSubject {
+  return subject ?? { owner: `flow '${flowName}'`, noun: 'parameter' };
 }
 
 /** Quoted values are cut to this length so a huge parameter cannot make a huge message. */
@@ -41,8 +58,9 @@ export function validateParameters(
   options: ValidationOptions = {},
 ): Record<string, unknown> {
   const quote = quoter(options.mask);
+  const { owner, noun } = subjectOf(flowName, options.subject);
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
-    throw new ParameterError(`Parameters for flow '${flowName}' must be an object of name → value`, ['not an object']);
+    throw new ParameterError(`${noun === 'parameter' ? 'Parameters' : 'Input'} for ${owner} must be an object of name → value`, ['not an object']);
   }
   if (!declarations) return { ...given };
   const problems: string[] = [];
@@ -52,14 +70,14 @@ export function validateParameters(
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(declarations, key)) {
       const known = Object.keys(declarations);
-      problems.push(`unknown parameter ${quote.name(key)}${known.length ? ` (expected one of: ${known.join(', ')})` : ' (this flow takes no parameters)'}`);
+      problems.push(`unknown ${noun} ${quote.name(key)}${known.length ? ` (expected one of: ${known.join(', ')})` : noun === 'parameter' ? ' (this flow takes no parameters)' : ' (it waits for no input)'}`);
     }
   }
   for (const [key, decl] of Object.entries(declarations)) {
     const value = Object.hasOwn(given, key) ? given[key] : undefined;
     if (value === undefined) {
       if (decl.default !== undefined) out.push([key, structuredClone(decl.default)]);
-      else if (decl.required) problems.push(`missing required parameter '${key}'${decl.description ? ` (${decl.description})` : ''}`);
+      else if (decl.required) problems.push(`missing required ${noun} '${key}'${decl.description ? ` (${decl.description})` : ''}`);
       continue;
     }
     const problem = checkValue(key, decl, value, quote);
@@ -67,7 +85,7 @@ export function validateParameters(
     else out.push([key, value]);
   }
   if (problems.length > 0) {
-    throw new ParameterError(`Invalid parameters for flow '${flowName}': ${problems.join('; ')}`, problems);
+    throw new ParameterError(`Invalid ${noun === 'parameter' ? 'parameters' : 'input'} for ${owner}: ${problems.join('; ')}`, problems);
   }
   return Object.fromEntries(out);
 }
@@ -173,13 +191,14 @@ export function refusalOf(flowName: string, declarations: unknown, given: Record
  * Checks that a declaration itself is well-formed (it comes from untrusted flow files): known types and
  * fields, a valid pattern, and a default that fits its own declaration.
  */
-export function checkDeclarations(flowName: string, declarations: unknown): ParameterDeclarations | undefined {
+export function checkDeclarations(flowName: string, declarations: unknown, subject?: DeclaredSubject): ParameterDeclarations | undefined {
   if (declarations === undefined) return undefined;
+  const { owner, noun } = subjectOf(flowName, subject);
   if (declarations === null || typeof declarations !== 'object' || Array.isArray(declarations)) {
-    throw new TypeError(`flow '${flowName}': options.parameters must be an object of name → { type, default?, description? }`);
+    throw new TypeError(`${owner}: ${noun === 'parameter' ? 'options.parameters' : 'input'} must be an object of name → { type, default?, description? }`);
   }
   for (const [key, decl] of Object.entries(declarations)) {
-    const where = `flow '${flowName}': parameter '${key}'`;
+    const where = `${owner}: ${noun} '${key}'`;
     if (decl === null || typeof decl !== 'object' || Array.isArray(decl)) throw new TypeError(`${where} must be declared as { type, default?, description? }`);
     const type = (decl as { type?: unknown }).type;
     if (type === undefined) throw new TypeError(`${where} needs a type, one of ${TYPES.join(', ')}`);
@@ -279,9 +298,9 @@ export function valueFromText(type: ParameterType, text: string): unknown {
 }
 
 /** `key=value` for a shell: quoted when the value holds characters a shell would take apart. */
-function paramExample(key: string, value: string): string {
+function paramExample(key: string, value: string, flag: string): string {
   const arg = `${key}=${value}`;
-  return /^[\w.,:/@%+=-]+$/.test(arg) ? `--param ${arg}` : `--param '${arg}'`;
+  return /^[\w.,:/@%+=-]+$/.test(arg) ? `${flag} ${arg}` : `${flag} '${arg}'`;
 }
 
 /**
@@ -291,6 +310,8 @@ function paramExample(key: string, value: string): string {
  */
 export function parametersFromText(flowName: string, declarations: ParameterDeclarations | undefined, texts: Readonly<Record<string, string>>, options: ValidationOptions = {}): Record<string, unknown> {
   const quote = quoter(options.mask);
+  const { owner, noun } = subjectOf(flowName, options.subject);
+  const flag = noun === 'parameter' ? '--param' : '--input';
   const out: [string, unknown][] = [];
   const problems: string[] = [];
   for (const [key, text] of Object.entries(texts)) {
@@ -298,7 +319,7 @@ export function parametersFromText(flowName: string, declarations: ParameterDecl
     if (decl === undefined) {
       const parsed = jsonOf(text);
       if ('error' in parsed) out.push([key, text]);
-      else if (typeof parsed.value === 'number' && !Number.isFinite(parsed.value)) problems.push(`'${key}' = ${quote.value(text)} is not a finite number; to pass it as text, declare '${key}' as a string parameter`);
+      else if (typeof parsed.value === 'number' && !Number.isFinite(parsed.value)) problems.push(`'${key}' = ${quote.value(text)} is not a finite number; to pass it as text, declare '${key}' as a string ${noun}`);
       else out.push([key, parsed.value]);
       continue;
     }
@@ -306,10 +327,10 @@ export function parametersFromText(flowName: string, declarations: ParameterDecl
       out.push([key, valueFromText(decl.type, text)]);
     } catch (e) {
       if (!(e instanceof TextValueError)) throw e;
-      const examples = decl.type === 'boolean' ? `${paramExample(key, 'true')} or ${paramExample(key, 'false')}` : paramExample(key, e.example);
+      const examples = decl.type === 'boolean' ? `${paramExample(key, 'true', flag)} or ${paramExample(key, 'false', flag)}` : paramExample(key, e.example, flag);
       problems.push(`'${key}' must be ${e.expected}, got ${quote.value(text)} (${e.reason}); pass it as ${examples}`);
     }
   }
-  if (problems.length > 0) throw new ParameterError(`Invalid parameters for flow '${flowName}': ${problems.join('; ')}`, problems);
+  if (problems.length > 0) throw new ParameterError(`Invalid ${noun === 'parameter' ? 'parameters' : 'input'} for ${owner}: ${problems.join('; ')}`, problems);
   return Object.fromEntries(out);
 }

@@ -85,6 +85,8 @@ export type HostToWorker =
     }
   | { t: 'start'; runId: string; runName: string; resultsDir: string; resume?: ResumePlan }
   | { t: 'cancel'; reason: string }
+  /** A paused run (pauseFlowRun) goes on with `input`, which the host checked against what it waits for. */
+  | { t: 'resume'; runId: string; input: Record<string, unknown> }
   | { t: 'reply'; reqId: number; value?: unknown; error?: string }
   | { t: 'crashed-hook'; runId: string; runName: string; message: string }
   /** After `finished`: the run's end is on record, the worker may end (worker/main.ts `finish`). */

@@ -4,7 +4,7 @@
  * (runReducer.ts), live in the runner and on replay from the store alike.
  */
 import type { Artifact, ArtifactData } from './artifacts';
-import type { Failure, LogLevel, State, StateName } from './types';
+import type { Failure, LogLevel, ParameterDeclarations, State, StateName } from './types';
 
 export type { LogLevel } from './types';
 
@@ -160,12 +160,22 @@ export interface FlowRunDetail extends FlowRunSummary {
   sourceHash?: string;
   /** The latest artifact of each key the run (or its task runs) created, in the order the keys first appeared. */
   artifacts?: Artifact[];
+  /** While the run is Paused (pauseFlowRun): until when, and the input it waits for. */
+  pause?: PauseInfo;
+}
+
+/** What a paused flow run waits for (pauseFlowRun), on its Paused state record. */
+export interface PauseInfo {
+  /** When it stops waiting (and fails, unless its flow catches the PauseTimeoutError). */
+  until: number;
+  /** The input a resume must give, declared as parameters are; none: a resume gives nothing. */
+  input?: ParameterDeclarations;
 }
 
 /** The journal of one run: one JSON line per record, in the order they happened. */
 export type RunRecord =
   | RunCreatedRecord
-  | { k: 'state'; runId: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
+  | { k: 'state'; runId: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure; pause?: PauseInfo }
   | { k: 'task'; runId: string; id: string; name: string; taskName: string; ts: number; cacheKey?: string; tags?: string[]; call?: CallIdentity; reusedFrom?: { attempt: number; taskRunId: string } }
   | { k: 'tstate'; runId: string; id: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
   | LogRecord

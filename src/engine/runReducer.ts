@@ -60,6 +60,8 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
       }
       d.states.push(s);
       d.state = s;
+      if (s.type === 'PAUSED' && r.pause !== undefined) d.pause = r.pause;
+      else delete d.pause;
       if (r.attempt !== undefined) d.attempt = r.attempt;
       if (s.type === 'RUNNING') d.startTime ??= s.timestamp;
       if (isTerminal(s.type)) {

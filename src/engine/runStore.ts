@@ -189,6 +189,19 @@ export interface RunStore {
    * process runs the run and took the request.
    */
   onCancelRequest(onCancel: (runId: string, reason: string) => boolean): () => void;
+  /**
+   * Asks whichever process runs the paused run `runId` (pauseFlowRun) to resume it with `input` — this
+   * one, another on this machine (embedded: a file it watches, resumeRequests.ts) or another machine
+   * (Postgres). The caller checks the input first (pauseInput.ts); the process running the run checks it
+   * again and refuses it, logging why, when it does not fit. A run whose process is gone is settled Crashed,
+   * and `finished`.
+   */
+  requestResumePaused(runId: string, input: Record<string, unknown>): Promise<ResumePausedOutcome>;
+  /**
+   * Calls `onResume` for each resume request (of any process) while subscribed; it returns true when this
+   * process runs the run and took the request.
+   */
+  onResumePausedRequest(onResume: (runId: string, input: Record<string, unknown>) => boolean): () => void;
   /** Whether any run is unfinished (someone may be running it). */
   hasUnfinishedRuns(): boolean;
   /** Deletes finished runs (with their subflows, journals and results); returns the ids deleted. */
@@ -197,5 +210,8 @@ export interface RunStore {
   prune(limit: number): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** What became of a request to resume a paused run: `requested` (its process was told), or why not. */
+export type ResumePausedOutcome = 'requested' | 'not-paused' | 'finished' | 'unknown';
 
 export const CRASHED_HOST_MESSAGE = 'host process ended';

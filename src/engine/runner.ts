@@ -30,6 +30,7 @@ import { WorkerProcess } from './workerProcess';
 import { stateRecord } from './stateRecord';
 import { refuseEndedBeforeStart } from './endedBeforeStart';
 import { OutOfMemoryWatch } from './outOfMemory';
+import { pauseInput } from './pauseInput';
 import { workerExitText } from './workerExit';
 
 export { BadInputError, type RunRequest } from './runRequest';
@@ -189,6 +190,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private readonly executions = new Map<string, Execution>();
   /** Following the store's cancel requests (RunStore.onCancelRequest), while runs run here. */
   private offCancelRequests?: () => void;
+  /** Following the store's requests to resume paused runs (RunStore.onResumePausedRequest), while runs run here. */
+  private offResumeRequests?: () => void;
   private readonly waiting: (() => void)[] = [];
   private running = 0;
   private watchdog?: NodeJS.Timeout;
@@ -1023,6 +1026,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       this.cancel(id, reason);
       return true;
     });
+    this.offResumeRequests ??= this.store.onResumePausedRequest((id, input) => {
+      if (!this.executions.has(id)) return false;
+      this.resumePaused(id, input);
+      return true;
+    });
   }
 
   /** `execution`'s runs run here no more; with none left, cancel requests are no longer followed. */
@@ -1031,6 +1039,32 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (this.executions.size > 0) return;
     this.offCancelRequests?.();
     this.offCancelRequests = undefined;
+    this.offResumeRequests?.();
+    this.offResumeRequests = undefined;
+  }
+
+  /**
+   * Resumes a paused run of this process (pauseFlowRun) with `input`, checked against what it waits for
+   * (defaults filled in). Returns why not: it is not paused here, it is being resumed already, or the
+   * input does not fit — which its log says too, the run staying paused.
+   */
+  resumePaused(runId: string, input: Record<string, unknown>): string | undefined {
+    const execution = this.executions.get(runId);
+    const live = execution?.runs.get(runId);
+    if (!execution || !live) return `Flow run ${runId} is not running in this process`;
+    const d = live.fold.detail;
+    if (d.state.type !== 'PAUSED') return `Flow run '${d.name}' is not paused: it is ${d.state.name}`;
+    if (live.resumedPause === d.state.timestamp) return `Flow run '${d.name}' is being resumed already`;
+    const checked = pauseInput(d.pause?.input, input, (t) => this.masker.mask(t), d.name);
+    if ('problem' in checked) {
+      execution.log(live, 'WARNING', flowRunSource(d.name), `A resume was refused, so the run stays paused: ${checked.problem}`);
+      return checked.problem;
+    }
+    live.resumedPause = d.state.timestamp;
+    const names = Object.keys(checked.input);
+    execution.log(live, 'INFO', flowRunSource(d.name), `Resuming flow run '${d.name}'${names.length > 0 ? ` with input ${names.join(', ')}` : ''}`);
+    execution.worker.send({ t: 'resume', runId, input: checked.input });
+    return undefined;
   }
 
   /** Cancels a run: CANCELLING, the flow's AbortSignal fires, then the worker is killed after a grace period. */

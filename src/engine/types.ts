@@ -153,6 +153,36 @@ export interface FlowOptions<P extends Record<string, unknown> = Record<string, 
   flowRunName?: string | ((parameters: NoInfer<P>) => string);
 }
 
+/** What `pauseFlowRun` takes: how long to wait, what to say, and the input a resume must give. */
+export interface PauseOptions<D extends ParameterDeclarations = ParameterDeclarations> {
+  /** Seconds (> 0, default 3600) to wait for a resume; then `pauseFlowRun` throws a PauseTimeoutError. */
+  timeoutSeconds?: number;
+  /** What the run waits for, shown as its Paused state's message (`Approve the deploy to production?`). */
+  description?: string;
+  /** The input a resume gives, declared as a flow's parameters are; the resume is refused unless it fits. */
+  input?: D;
+}
+
+/** The value a declared parameter (or pause input) takes: its `enum`'s values, or its type's. */
+export type DeclaredValue<D extends ParameterDeclaration> = D extends { enum: readonly (infer E)[] }
+  ? E
+  : D['type'] extends 'string'
+    ? string
+    : D['type'] extends 'number' | 'integer'
+      ? number
+      : D['type'] extends 'boolean'
+        ? boolean
+        : D['type'] extends 'array'
+          ? unknown[]
+          : Record<string, unknown>;
+
+/** The values declarations give: those `required` or with a `default` always there, the others optional. */
+export type DeclaredValues<D extends ParameterDeclarations> = {
+  [K in keyof D as D[K] extends { required: true } | { default: unknown } ? K : never]: DeclaredValue<D[K]>;
+} & {
+  [K in keyof D as D[K] extends { required: true } | { default: unknown } ? never : K]?: DeclaredValue<D[K]>;
+};
+
 export type CatchupPolicy = 'latest' | 'none';
 export type OverlapPolicy = 'skip' | 'queue' | 'allow';
 

@@ -4,7 +4,7 @@
  * against the generated flowdeck.d.ts users get. Each `@ts-expect-error` is a mistake that must not
  * compile: if it ever did, the directive would be unused, which is itself an error.
  */
-import { CancelledError, TimeoutError, exponentialBackoff, flow, getRunContext, getRunLogger, task, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
+import { CancelledError, PauseTimeoutError, TimeoutError, exponentialBackoff, pauseFlowRun, flow, getRunContext, getRunLogger, task, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
 
 const add = task({ name: 'add', retries: 2, retryDelaySeconds: exponentialBackoff(1), retryJitterFactor: 0.5 }, async (a: number, b: number) => a + b);
 const shout = task({ name: 'shout', cacheKey: (text: string) => text, cacheExpirationSeconds: 60 }, (text: string) => text.toUpperCase());
@@ -47,6 +47,27 @@ export default flow(
     } catch (error) {
       if (error instanceof TimeoutError || error instanceof CancelledError) throw error;
     }
+    // A pause's input is typed by its declaration: required and defaulted inputs are there, others optional.
+    const input = await pauseFlowRun({
+      description: 'Ship it?',
+      timeoutSeconds: 600,
+      input: { approve: { type: 'boolean', required: true }, env: { type: 'string', enum: ['staging', 'production'], default: 'staging' }, note: { type: 'string' }, count: { type: 'integer' } },
+    });
+    const approve: boolean = input.approve;
+    const env: 'staging' | 'production' = input.env;
+    const note: string | undefined = input.note;
+    const count: number | undefined = input.count;
+    // @ts-expect-error an input that is neither required nor defaulted may be missing
+    const noteText: string = input.note;
+    // @ts-expect-error an input not declared
+    void input.other;
+    const nothing: Record<never, never> = await pauseFlowRun();
+    try {
+      await pauseFlowRun({ timeoutSeconds: 60 });
+    } catch (error) {
+      if (!(error instanceof PauseTimeoutError)) throw error;
+    }
+    void [approve, env, note, count, noteText, nothing];
     const state: State | undefined = undefined;
     return [...pairs, ...tens, ...lengths, patient, partLength, reported.length, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
   },
@@ -62,3 +83,7 @@ task({ name: 'named', taskRunName: (n: number) => `n-${n}` }, async (repo: strin
 flow({ name: 'named-flow', flowRunName: ({ repo }: { repo: number }) => `n-${repo}` }, async ({ repo }: { repo: string }) => repo);
 // @ts-expect-error a misspelt parameter type
 flow({ name: 'typo', parameters: { version: { type: 'strng' } } }, async () => 1);
+// @ts-expect-error a misspelt pause option
+void pauseFlowRun({ timeout: 60 });
+// @ts-expect-error a misspelt input type
+void pauseFlowRun({ input: { ok: { type: 'bool' } } });

@@ -7,7 +7,7 @@
 import { Client, type ClientConfig } from 'pg';
 import type { StoreHealth } from '../sharedStore';
 
-export type Channel = 'runs' | 'journal' | 'cancel';
+export type Channel = 'runs' | 'journal' | 'cancel' | 'resume';
 
 export interface FeedListener {
   notify?(channel: Channel, payload: string): void;

@@ -162,6 +162,14 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table :S.claims add column cancel_reason text;
     `,
   },
+  {
+    version: 5,
+    name: 'the input of a request to resume a paused run',
+    sql: `
+      -- Set by a resume request (pauseFlowRun) for the process running the run, which clears it as it takes it.
+      alter table :S.runs add column resume_input text;
+    `,
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;

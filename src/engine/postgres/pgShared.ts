@@ -9,6 +9,7 @@ import { stateRecord } from '../stateRecord';
 import type { PoolClient } from 'pg';
 import type { FlowRunSummary, RunRecord } from '../records';
 import { indexState } from '../runIndex';
+import type { ResumePausedOutcome } from '../runStore';
 import type { CancelOutcome, QueuedRun, RecordKinds, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
 import { isTerminal, state } from '../states';
 import { attemptKey } from '../resumePlan';
@@ -101,6 +102,25 @@ export class PgShared implements SharedStore {
     } finally {
       client.release();
     }
+  }
+
+  /** A paused run's row gets the input and its process a notification; a run of a process gone is settled Crashed first. */
+  async requestResumePaused(runId: string, input: Record<string, unknown>): Promise<ResumePausedOutcome> {
+    this.store.assertWritable();
+    const state = async (): Promise<FlowRunSummary['state']['type'] | undefined> => (await this.store.get(runId))?.state.type;
+    let type = await state();
+    if (type === undefined) return 'unknown';
+    if (type === 'PAUSED') {
+      // Its host's lease lapsed: nobody waits for the input (the reaper settles it).
+      await this.store.markCrashed();
+      type = await state();
+    }
+    if (type !== 'PAUSED') return type !== undefined && isTerminal(type) ? 'finished' : type === undefined ? 'unknown' : 'not-paused';
+    const text = JSON.stringify({ input });
+    const updated = await this.store.rows(`update ${this.store.t('runs')} set resume_input = $2 where id = $1 and state_type = 'PAUSED' returning id`, [runId, text], 'resume a paused run');
+    if (updated.length !== 1) return 'not-paused';
+    await this.store.rows('select pg_notify($1, $2)', [this.store.channels.resume, runId], 'resume a paused run');
+    return 'requested';
   }
 
   async workers(): Promise<WorkerInfo[]> {

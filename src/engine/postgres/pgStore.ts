@@ -28,7 +28,8 @@ import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
-import type { ListOptions, NewRun, ResolvedRun, RunHandle, RunStore } from '../runStore';
+import type { ListOptions, NewRun, ResolvedRun, ResumePausedOutcome, RunHandle, RunStore } from '../runStore';
+import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
 import { ChangeFeed, type Channel } from './changeFeed';
@@ -217,7 +218,7 @@ export class PgStore implements RunStore {
   }
 
   get channels(): Record<Channel, string> {
-    return { runs: `${this.schema}_runs`, journal: `${this.schema}_journal`, cancel: `${this.schema}_cancel` };
+    return { runs: `${this.schema}_runs`, journal: `${this.schema}_journal`, cancel: `${this.schema}_cancel`, resume: `${this.schema}_resume` };
   }
 
   /** A table of the store's schema, quoted. */
@@ -721,6 +722,32 @@ export class PgStore implements RunStore {
 
   requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
     return this.shared.requestCancel(runId, reason);
+  }
+
+  requestResumePaused(runId: string, input: Record<string, unknown>): Promise<ResumePausedOutcome> {
+    return this.shared.requestResumePaused(runId, input);
+  }
+
+  /**
+   * Subscribes to resume requests: `onResume(runId, input)` for each (the input read from the run's row).
+   * The process that took it clears the row's input, if it is still that request's.
+   */
+  onResumePausedRequest(onResume: (runId: string, input: Record<string, unknown>) => boolean): () => void {
+    const off = this.feed.subscribe({
+      notify: (channel, id) => {
+        if (channel !== 'resume') return;
+        void this.rows<{ resume_input: string | null }>(`select resume_input from ${this.t('runs')} where id = $1`, [id], 'read a resume request')
+          .then(async (rows) => {
+            const text = rows[0]?.resume_input;
+            const input = text ? inputOf(text) : undefined;
+            if (input === undefined || !onResume(id, input)) return;
+            await this.rows(`update ${this.t('runs')} set resume_input = null where id = $1 and resume_input = $2`, [id, text], 'take a resume request');
+          })
+          .catch(() => undefined);
+      },
+    });
+    void this.feed.start().catch(() => undefined);
+    return off;
   }
 
   /** Subscribes to cancel requests: `onCancel(runId, reason)` for each (the reason read from the run's row). */

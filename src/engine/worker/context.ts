@@ -29,6 +29,8 @@ export interface FlowRunScope {
   completed: Map<string, Reusable>;
   /** Flow-level retries left: completed calls are kept in memory only while there may be a next attempt. */
   retriesLeft: number;
+  /** When the run's timeout fires (epoch ms), if it has one: a Running state after a pause says it again to the host. */
+  deadline?: number;
   /** Task runs and subflow runs called and not yet ended: any left when the flow returns were not awaited. */
   unsettled: { tasks: number; subflows: number };
 }

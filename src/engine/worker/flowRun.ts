@@ -5,7 +5,7 @@
 import type { Flow, Hook, HookInfo, RunLogger } from '../types';
 import { checkDeclarations, validateParameters } from '../parameters';
 import type { ResumePlan, SubflowReply } from '../protocol';
-import type { CallIdentity } from '../records';
+import type { CallIdentity, PauseInfo } from '../records';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { flushProgress } from './artifacts';
@@ -37,7 +37,7 @@ export interface FlowOutcome {
   value?: unknown;
 }
 
-export function emitFlowState(runId: string, name: StateName, message?: string, extra: { attempt?: number; deadline?: number; failure?: Failure } = {}): State {
+export function emitFlowState(runId: string, name: StateName, message?: string, extra: { attempt?: number; deadline?: number; failure?: Failure; pause?: PauseInfo } = {}): State {
   const s = state(name, message, Date.now(), extra.failure);
   const record = { k: 'state' as const, runId, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
   // Flow states go out at once: the host shows them and enforces deadlines from them.
@@ -159,6 +159,7 @@ export async function executeFlowRun(
   };
   let ctx: Ctx | undefined;
   const scoped = scopedSignal(parentSignal, options.timeoutSeconds, label, (f) => (ctx ? storage.run(ctx, f) : f()));
+  if (scoped.deadline !== undefined) scope.deadline = scoped.deadline;
   ctx = new Ctx(scope, scoped.signal);
   setFallbackContext(ctx);
   const plan: RetryPlan = { retries: resume?.retriesLeft ?? options.retries ?? 0, delay: options.retryDelaySeconds, jitter: 0 };

@@ -59,6 +59,7 @@ export function masked(m: WorkerMessage): WorkerMessage {
     case 'tstate': {
       const out = m.message === undefined ? { ...m } : { ...m, message: mask(m.message) };
       if (m.failure) out.failure = maskedFailure(m.failure);
+      if (m.k === 'state' && out.k === 'state' && m.pause) out.pause = masker.maskValue(m.pause);
       return out;
     }
     case 'task':

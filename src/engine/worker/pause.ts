@@ -1,0 +1,122 @@
+/**
+ * Pausing a flow run until someone resumes it (Prefect's `pause_flow_run`, with `wait_for_input`): the run
+ * goes Paused, saying until when and what input it waits for; its worker waits, idle. A resume — `flowdeck
+ * resume <run> --input …`, the editor's Resume Run — reaches the host running it, which checks the input
+ * against the declaration (pauseInput.ts) and hands it here; the run is Running again and the flow goes on
+ * with the input. Not resumed in time: `pauseFlowRun` throws a PauseTimeoutError. Cancelled or timed out
+ * meanwhile: it throws the run's CancelledError or TimeoutError, as any wait in a run does.
+ */
+import { formatDuration } from '../durationText';
+import { checkDeclarations } from '../parameters';
+import { pauseInput } from '../pauseInput';
+import type { PauseInfo } from '../records';
+import { PauseTimeoutError } from '../runErrors';
+import type { ParameterDeclarations, PauseOptions } from '../types';
+import { storage } from './context';
+import { emitFlowState } from './flowRun';
+import { masker } from './hostLink';
+import { onAbort } from './signals';
+
+/** Default wait, as Prefect's: an hour. */
+export const DEFAULT_PAUSE_SECONDS = 3600;
+/** Longest wait: what a timer can hold (Node's setTimeout is limited to 2^31 − 1 ms, ~24.8 days). */
+export const MAX_PAUSE_SECONDS = 2_000_000;
+/** A description is a state's message: one line, bounded. */
+export const MAX_PAUSE_DESCRIPTION = 500;
+
+interface Waiting {
+  declarations: ParameterDeclarations | undefined;
+  resume(input: Record<string, unknown>): void;
+}
+
+/** The paused flow runs of this worker, by run id. */
+const waiting = new Map<string, Waiting>();
+
+export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string, unknown>> {
+  const ctx = storage.getStore();
+  if (!ctx) return Promise.reject(new Error('pauseFlowRun() was called outside a flow run; call it in a flow'));
+  if (ctx.taskRunId !== undefined) {
+    return Promise.reject(new Error(`pauseFlowRun() was called in task run '${ctx.taskRunName}': a flow run pauses, not a task run — call it in the flow's own code, between tasks`));
+  }
+  const scope = ctx.scope;
+  const label = `Flow run '${scope.name}'`;
+  let seconds: number;
+  let declarations: ParameterDeclarations | undefined;
+  let description: string | undefined;
+  try {
+    ({ seconds, declarations, description } = checkedOptions(options, `pauseFlowRun() in flow '${scope.flowName}'`));
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+  if (waiting.has(scope.id)) return Promise.reject(new Error(`${label} is already paused: one pauseFlowRun() at a time (await it before pausing again)`));
+  const signal = ctx.signalSource;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+
+  const until = Date.now() + seconds * 1000;
+  const pause: PauseInfo = { until, ...(declarations !== undefined ? { input: declarations } : {}) };
+  const inputs = declarations === undefined ? '' : ` It waits for input: ${Object.entries(declarations).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : ''})`).join(', ')}.`;
+  ctx.logger.info(`Pausing flow run '${scope.name}' until resumed — \`flowdeck resume ${scope.name}\` or Resume Run in VS Code — for at most ${formatDuration(seconds * 1000)}.${inputs}`);
+  emitFlowState(scope.id, 'Paused', description ?? 'Waiting to be resumed', { pause });
+
+  return new Promise((resolve, reject) => {
+    const running = (message: string): void => {
+      emitFlowState(scope.id, 'Running', message, { attempt: scope.attempt, ...(scope.deadline !== undefined ? { deadline: scope.deadline } : {}) });
+    };
+    const end = (): void => {
+      waiting.delete(scope.id);
+      clearTimeout(timer);
+      stopListening();
+    };
+    const timer = setTimeout(() => {
+      end();
+      running(`Not resumed within ${formatDuration(seconds * 1000)}`);
+      reject(new PauseTimeoutError(`${label} was paused and not resumed within ${formatDuration(seconds * 1000)}`));
+    }, seconds * 1000);
+    // A cancel or the flow's timeout ends the wait; the run's end then says which.
+    const stopListening = onAbort(signal, () => {
+      end();
+      reject(signal.reason as Error);
+    });
+    waiting.set(scope.id, {
+      declarations,
+      resume: (input) => {
+        end();
+        running('Resumed');
+        resolve(input);
+      },
+    });
+  });
+}
+
+/**
+ * A resume from the host (which checked the input already): the run goes on with the input, checked
+ * again by its declaration (defaults filled in). A run not paused (resumed meanwhile, ended) ignores it.
+ * Returns why the input was refused, if it was.
+ */
+export function resumePausedRun(runId: string, given: Record<string, unknown>): string | undefined {
+  const w = waiting.get(runId);
+  if (!w) return undefined;
+  const checked = pauseInput(w.declarations, given, (t) => masker.mask(t));
+  if ('problem' in checked) return checked.problem;
+  w.resume(checked.input);
+  return undefined;
+}
+
+function checkedOptions(options: PauseOptions, where: string): { seconds: number; declarations: ParameterDeclarations | undefined; description: string | undefined } {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`${where}: options must be an object ({ timeoutSeconds, description, input })`);
+  for (const key of Object.keys(options)) {
+    if (!['timeoutSeconds', 'description', 'input'].includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected timeoutSeconds, description or input)`);
+  }
+  const seconds = options.timeoutSeconds ?? DEFAULT_PAUSE_SECONDS;
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_PAUSE_SECONDS) {
+    throw new TypeError(`${where}: timeoutSeconds must be a number > 0 and ≤ ${MAX_PAUSE_SECONDS}, got ${String(seconds)}`);
+  }
+  let description: string | undefined;
+  if (options.description !== undefined) {
+    if (typeof options.description !== 'string') throw new TypeError(`${where}: description must be a string`);
+    const line = options.description.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    description = line === '' ? undefined : line.length > MAX_PAUSE_DESCRIPTION ? `${line.slice(0, MAX_PAUSE_DESCRIPTION - 1)}…` : line;
+  }
+  const declarations = options.input === undefined ? undefined : checkDeclarations('', options.input, { owner: where, noun: 'input' });
+  return { seconds, declarations, description };
+}

@@ -1,0 +1,180 @@
+/**
+ * pauseFlowRun: a run waits, Paused, until a resume brings its input (checked against what it waits for),
+ * its time runs out, or it is cancelled — in its own process (the runner) and from another (the store's
+ * requests, as `flowdeck resume` sends them).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { FlowRunner } from '../../src/engine/runner';
+import type { FlowRunSummary } from '../../src/engine/records';
+import { makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+
+const TIMEOUT = { timeout: 120_000 };
+
+const DEPLOY = `import { flow, task, pauseFlowRun, PauseTimeoutError, getRunLogger } from 'flowdeck';
+const build = task({ name: 'build' }, async () => 'v1.2');
+export default flow({ name: 'deploy' }, async () => {
+  const version = await build();
+  const { approve, note } = await pauseFlowRun({
+    description: 'Deploy ' + version + ' to production?',
+    timeoutSeconds: 60,
+    input: { approve: { type: 'boolean', required: true }, note: { type: 'string', default: 'none' } },
+  });
+  getRunLogger().info('approved=' + approve + ' note=' + note);
+  return { version, approve, note };
+});
+`;
+
+async function started(source: string, runnerOptions = {}): Promise<{ runner: FlowRunner; store: EmbeddedStore; home: string; paused: Promise<FlowRunSummary>; done: Promise<import('../../src/engine/records').FlowRunDetail>; logs: string[]; id: string }> {
+  const ws = workspace({ 'p.flow.ts': source });
+  const home = tempDir();
+  const { store, runner } = await makeRunner(home, runnerOptions);
+  after(() => runner.dispose());
+  const logs: string[] = [];
+  runner.on('log', (l) => logs.push(`${l.level} ${l.message}`));
+  let onPaused!: (s: FlowRunSummary) => void;
+  const paused = new Promise<FlowRunSummary>((r) => (onPaused = r));
+  runner.on('run', (s) => {
+    if (s.state.type === 'PAUSED' && s.parentRunId === undefined) onPaused(s);
+  });
+  const active = await runner.start({ source: { kind: 'file', path: join(ws, 'p.flow.ts') } });
+  return { runner, store, home, paused, done: active.done, logs, id: active.id };
+}
+
+describe('pauseFlowRun', () => {
+  it('pauses the run (Paused, its description the message, what it waits for on record) and goes on with the input a resume gives, defaults filled in', TIMEOUT, async () => {
+    const { runner, store, paused, done, logs, id } = await started(DEPLOY);
+    const p = await paused;
+    assert.equal(p.state.name, 'Paused');
+    assert.equal(p.state.message, 'Deploy v1.2 to production?');
+    const stored = (await store.readRun(id))!;
+    assert.equal(stored.state.name, 'Paused');
+    assert.deepEqual(Object.keys(stored.pause?.input ?? {}), ['approve', 'note']);
+    assert.ok(stored.pause!.until > p.state.timestamp && stored.pause!.until <= p.state.timestamp + 60_000 + 1000);
+    assert.ok(logs.some((l) => l.startsWith('INFO Pausing flow run') && l.includes('approve (boolean, required), note (string)')), logs.join('\n'));
+
+    assert.equal(runner.resumePaused(id, { approve: true }), undefined);
+    const detail = await done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual(valueOf(detail), { version: 'v1.2', approve: true, note: 'none' });
+    assert.deepEqual(detail.states.map((s) => s.name), ['Pending', 'Running', 'Paused', 'Running', 'Completed']);
+    assert.equal(detail.states[3]!.message, 'Resumed');
+    assert.equal(detail.pause, undefined, 'no pause once it goes on');
+    assert.ok(logs.includes('INFO approved=true note=none'), logs.join('\n'));
+    assert.ok(logs.some((l) => l.includes("Resuming flow run") && l.endsWith('with input approve, note')), logs.join('\n'));
+    // The store's replay agrees with the live fold.
+    const replayed = (await store.readRun(id))!;
+    assert.deepEqual(replayed.states.map((s) => s.name), detail.states.map((s) => s.name));
+    assert.equal(replayed.pause, undefined);
+  });
+
+  it('refuses input that does not fit, saying why in the run log; the run stays paused and a fitting resume still goes on', TIMEOUT, async () => {
+    const { runner, paused, done, logs, id } = await started(DEPLOY);
+    await paused;
+    const problem = runner.resumePaused(id, { approve: 'yes', colour: 'red' });
+    assert.match(problem ?? '', /Invalid input for flow run '.+': unknown input 'colour' \(expected one of: approve, note\); 'approve' must be true or false, got the string "yes"/);
+    assert.ok(logs.some((l) => l.startsWith('WARNING A resume was refused, so the run stays paused: Invalid input')), logs.join('\n'));
+    assert.match(runner.resumePaused(id, {}) ?? '', /missing required input 'approve'/);
+    assert.equal(runner.liveRun(id)!.fold.detail.state.name, 'Paused');
+    assert.equal(runner.resumePaused(id, { approve: false, note: 'not today' }), undefined);
+    assert.match(runner.resumePaused(id, { approve: true }) ?? '', /being resumed already|is not paused/);
+    const detail = await done;
+    assert.equal(detail.state.name, 'Completed');
+    assert.deepEqual(valueOf(detail), { version: 'v1.2', approve: false, note: 'not today' });
+  });
+
+  it('not resumed in time: pauseFlowRun throws a PauseTimeoutError, which fails the run — or the flow catches it and goes on', TIMEOUT, async () => {
+    const failing = await started(`import { flow, pauseFlowRun } from 'flowdeck';
+export default flow({ name: 'wait' }, async () => { await pauseFlowRun({ timeoutSeconds: 0.3 }); return 'never'; });
+`);
+    const failed = await failing.done;
+    assert.equal(failed.state.name, 'Failed');
+    assert.match(failed.state.message ?? '', /^PauseTimeoutError: Flow run '.+' was paused and not resumed within 300 ms$/);
+    assert.deepEqual(failed.states.map((s) => s.name), ['Pending', 'Running', 'Paused', 'Running', 'Failed']);
+    assert.equal(failed.states[3]!.message, 'Not resumed within 300 ms');
+
+    const caught = await started(`import { flow, pauseFlowRun, PauseTimeoutError } from 'flowdeck';
+export default flow({ name: 'wait' }, async () => {
+  try { await pauseFlowRun({ timeoutSeconds: 0.3 }); return 'resumed'; }
+  catch (e) { return e instanceof PauseTimeoutError ? 'went on without approval' : 'other: ' + e; }
+});
+`);
+    const detail = await caught.done;
+    assert.equal(detail.state.name, 'Completed');
+    assert.equal(valueOf(detail), 'went on without approval');
+  });
+
+  it('a paused run cancelled ends Cancelled (the wait ends with the cancel); its timeout ends it TimedOut', TIMEOUT, async () => {
+    const { runner, paused, done, id } = await started(`import { flow, pauseFlowRun } from 'flowdeck';
+export default flow({ name: 'wait' }, async () => { await pauseFlowRun(); return 'never'; });
+`);
+    await paused;
+    assert.equal(runner.cancel(id, 'Not needed'), true);
+    const detail = await done;
+    assert.equal(detail.state.name, 'Cancelled');
+
+    const timed = await started(`import { flow, pauseFlowRun } from 'flowdeck';
+export default flow({ name: 'wait', timeoutSeconds: 0.5 }, async () => { await pauseFlowRun({ timeoutSeconds: 60 }); return 'never'; });
+`);
+    const t = await timed.done;
+    assert.equal(t.state.name, 'TimedOut');
+    assert.match(t.state.message ?? '', /exceeded timeout of 0.5 second/);
+  });
+
+  it('refuses what cannot pause: a call in a task run, bad options, a declaration that is no declaration', TIMEOUT, async () => {
+    const { done } = await started(`import { flow, task, pauseFlowRun } from 'flowdeck';
+const inTask = task({ name: 'in-task' }, async () => { await pauseFlowRun(); });
+const tries: string[] = [];
+const attempt = async (f: () => Promise<unknown>) => { try { await f(); tries.push('paused'); } catch (e) { tries.push((e as Error).message); } };
+export default flow({ name: 'bad' }, async () => {
+  await attempt(() => inTask());
+  await attempt(() => pauseFlowRun({ timeoutSeconds: -1 }));
+  await attempt(() => pauseFlowRun({ timeout: 5 } as never));
+  await attempt(() => pauseFlowRun({ input: { ok: { type: 'bool' } } } as never));
+  return tries;
+});
+`);
+    const detail = await done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    const tries = valueOf(detail) as string[];
+    assert.match(tries[0]!, /^pauseFlowRun\(\) was called in task run 'in-task-0': a flow run pauses, not a task run/);
+    assert.match(tries[1]!, /pauseFlowRun\(\) in flow 'bad': timeoutSeconds must be a number > 0 and ≤ 2000000, got -1/);
+    assert.match(tries[2]!, /unknown option 'timeout' \(expected timeoutSeconds, description or input\)/);
+    assert.match(tries[3]!, /pauseFlowRun\(\) in flow 'bad': input 'ok' has type "bool", which is not a parameter type/);
+  });
+
+  it('a subflow run pauses on its own: it is Paused, its parent Running, and a resume of the subflow run goes on', TIMEOUT, async () => {
+    const { runner, store, done } = await started(`import { flow, pauseFlowRun } from 'flowdeck';
+const child = flow({ name: 'child' }, async () => (await pauseFlowRun({ input: { n: { type: 'integer', required: true } } })).n * 2);
+export default flow({ name: 'parent' }, async () => child());
+`);
+    let sub: FlowRunSummary | undefined;
+    runner.on('run', (s) => {
+      if (s.state.type === 'PAUSED' && s.parentRunId !== undefined) sub = s;
+    });
+    await waitFor(() => sub !== undefined, 'the subflow run paused', 60_000);
+    const parent = await store.get(sub!.parentRunId!);
+    assert.equal(parent?.state.name, 'Running');
+    assert.equal(runner.resumePaused(sub!.id, { n: 21 }), undefined);
+    const detail = await done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(valueOf(detail), 42);
+  });
+
+  it("is resumed from another process through the store's request (as `flowdeck resume` asks): the run's own process takes it; a request for a run not paused says why", TIMEOUT, async () => {
+    const { home, paused, done, id } = await started(DEPLOY);
+    const other = await EmbeddedStore.open(home);
+    after(() => other.close());
+    assert.equal(await other.requestResumePaused('no-such-run', {}), 'unknown');
+    await paused;
+    // What another process goes by: the store's list (written just after the journal).
+    await waitFor(async () => (await other.refresh(), (await other.get(id))?.state.type === 'PAUSED'), 'the run listed Paused');
+    assert.equal(await other.requestResumePaused(id, { approve: true, note: 'from elsewhere' }), 'requested');
+    const detail = await done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual(valueOf(detail), { version: 'v1.2', approve: true, note: 'from elsewhere' });
+    assert.equal(await other.requestResumePaused(id, { approve: true }), 'finished');
+  });
+});
