@@ -16,10 +16,18 @@ export interface ParameterInput {
   parameterText: Record<string, string>;
 }
 
+/** The options' names: a flow's parameters (`--param`, `--params`), or a paused run's input (`--input`, `--inputs`). */
+export interface ValueFlags {
+  one: string;
+  many: string;
+}
+
+export const PARAM_FLAGS: ValueFlags = { one: '--param', many: '--params' };
+
 /** `key=value` → [key, value as typed]. */
-export function splitAssignment(assignment: string): [string, string] {
+export function splitAssignment(assignment: string, flag = PARAM_FLAGS.one): [string, string] {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new ParameterError(`--param expects key=value, got '${assignment}'`, ['malformed --param']);
+  if (eq <= 0) throw new ParameterError(`${flag} expects key=value, got '${assignment}'`, [`malformed ${flag}`]);
   return [assignment.slice(0, eq), assignment.slice(eq + 1)];
 }
 
@@ -44,10 +52,10 @@ function jsonError(text: string): string | undefined {
 }
 
 /** The JSON text of `--params`: given inline, or `@FILE` (a path from `cwd`), read whole. */
-function paramsText(given: string, cwd: string): { text: string; what: string } {
-  if (!given.startsWith('@')) return { text: given, what: '--params' };
+function paramsText(given: string, cwd: string, flag: string): { text: string; what: string } {
+  if (!given.startsWith('@')) return { text: given, what: flag };
   const file = resolve(cwd, given.slice(1));
-  const what = `--params ${given}`;
+  const what = `${flag} ${given}`;
   try {
     const size = statSync(file).size;
     if (size > MAX_PARAMS_FILE_BYTES) throw new ParameterError(`${what}: the file is ${(size / 1048576).toFixed(1)} MiB; parameters are kept with the run, so a file of at most ${MAX_PARAMS_FILE_BYTES / 1048576} MiB is read — pass a path and read the data in the flow instead`, ['bad --params']);
@@ -63,10 +71,11 @@ function paramsText(given: string, cwd: string): { text: string; what: string } 
  * Reads the options into parameters and texts. Built from own properties only: a parameter named
  * `__proto__` or `constructor` stays a parameter. `mask` hides secrets in what an error quotes.
  */
-export function parameterInput(values: { param?: string[]; params?: string }, mask: (text: string) => string, cwd: string): ParameterInput {
+export function parameterInput(values: { param?: string[]; params?: string }, mask: (text: string) => string, cwd: string, flags: ValueFlags = PARAM_FLAGS): ParameterInput {
   let parameters: Record<string, unknown> = {};
+  const bad = [`bad ${flags.many}`];
   if (values.params !== undefined) {
-    const { text, what } = paramsText(values.params, cwd);
+    const { text, what } = paramsText(values.params, cwd, flags.many);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -74,15 +83,15 @@ export function parameterInput(values: { param?: string[]; params?: string }, ma
       // JSON.parse quotes a piece of its input, which may be a piece of a secret: say what is wrong
       // with the masked input instead.
       const reason = jsonError(mask(text));
-      throw new ParameterError(`${what} is not valid JSON${reason === undefined ? '' : `: ${reason}`}`, ['bad --params']);
+      throw new ParameterError(`${what} is not valid JSON${reason === undefined ? '' : `: ${reason}`}`, bad);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError(`${what} must be a JSON object, like {"repo":"owner/name"}`, ['bad --params']);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError(`${what} must be a JSON object, like {"repo":"owner/name"}`, bad);
     const huge = nonFinitePath(parsed, '');
     if (huge !== undefined) {
-      throw new ParameterError(`${what}: the number at ${huge} is too large to be a number (it reads as Infinity); pass it as a string if it is text`, ['bad --params']);
+      throw new ParameterError(`${what}: the number at ${huge} is too large to be a number (it reads as Infinity); pass it as a string if it is text`, bad);
     }
     parameters = parsed as Record<string, unknown>;
   }
-  const texts: [string, string][] = (values.param ?? []).map(splitAssignment);
+  const texts: [string, string][] = (values.param ?? []).map((a) => splitAssignment(a, flags.one));
   return { parameters, parameterText: Object.fromEntries(texts) };
 }

@@ -4,9 +4,12 @@ import { followRun } from '../followRun';
 import { printRunsJson } from '../runJsonStream';
 import { createRunner, openStore } from '../host';
 import { parseCommandArgs } from '../args';
+import { resolveRunRef } from '../resolveRun';
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, resumePaused } from '../resumePaused';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--json]
+       flowdeck resume <paused run> [--input key=value]... [--inputs JSON | @FILE] [--wait SECONDS] [--json]
        flowdeck resume --crashed [--json]
 
 Resumes a run that did not complete (Failed, Crashed, Cancelled, TimedOut): the same run, a new attempt.
@@ -14,17 +17,33 @@ Task calls that completed in an earlier attempt with the same arguments return t
 without running again; failed, cancelled and never-reached calls run; subflows resume the same way.
 The flow function itself runs again from the top, so code between tasks must be safe to repeat.
 
+A Paused run (its flow called pauseFlowRun) goes on where it waits, wherever it runs, with the input it
+waits for: each --input is read by the input's declared type, --inputs is one JSON object (or @FILE).
+The input is checked here first; then waits for the run to go on and prints its state.
+
 Options:
-  --json       print the finished run as one JSON document on stdout (as \`flowdeck run --json\`);
-               with --crashed, the resumed runs as one JSON array (\`[]\` when there were none)
-  --crashed    resume every run of a flow with \`resumeOnCrash: true\` that a dying host left Crashed
-  -h, --help   this help
+  --json            print the finished run as one JSON document on stdout (as \`flowdeck run --json\`);
+                    with --crashed, the resumed runs as one JSON array (\`[]\` when there were none);
+                    for a paused run {"id", "name", "outcome", "state"}, outcome resumed or requested
+  --input key=value an input of a paused run (repeatable)
+  --inputs JSON     a paused run's input as one JSON object, or @FILE to read it from a file
+  --wait SECONDS    how long to wait for a paused run to go on (default ${DEFAULT_WAIT_SECONDS}; 0: only ask)
+  --crashed         resume every run of a flow with \`resumeOnCrash: true\` that a dying host left Crashed
+  -h, --help        this help
 
 Exit codes as for \`flowdeck run\`; 2 when the run cannot be resumed (it completed, it is still running
-elsewhere, no such run).`;
+elsewhere, no such run) or the input does not fit. A paused run: 0 once it goes on (or, with --wait 0,
+once asked), 1 when it had ended or was still paused when the wait ran out.`;
 
 export async function resumeCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('resume', argv, { json: { type: 'boolean' }, crashed: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandArgs('resume', argv, {
+    json: { type: 'boolean' },
+    crashed: { type: 'boolean' },
+    input: { type: 'string', multiple: true },
+    inputs: { type: 'string' },
+    wait: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     write(io.stdout, RESUME_HELP);
     return EXIT.ok;
@@ -34,9 +53,21 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
     return resumeCrashed(io, values.json === true);
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck resume takes one run id, id prefix or name\n\n${RESUME_HELP}`);
+  const forPause = values.input !== undefined || values.inputs !== undefined || values.wait !== undefined;
+  const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(values.wait);
+  if (!/^\d+(\.\d+)?$/.test(values.wait ?? '0') || !(waitSeconds >= 0 && waitSeconds <= MAX_WAIT_SECONDS)) {
+    throw new UsageError(`flowdeck resume: --wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not '${values.wait}'`);
+  }
   const store = await openStore(io);
   try {
     const ref = positionals[0]!;
+    const { run } = await store.resolve(ref);
+    if (run?.state.type === 'PAUSED') return await resumePaused(store, run, { input: values.input, inputs: values.inputs, waitSeconds, json: values.json === true }, io);
+    if (forPause) {
+      if (!(await resolveRunRef(store, ref, io, 'resume'))) return EXIT.badInput;
+      write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run!.name}' is ${run!.state.name}, not Paused; --input, --inputs and --wait are for a run its flow paused (pauseFlowRun)`));
+      return EXIT.badInput;
+    }
     return await followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(ref, { signal, cwd: io.cwd }));
   } finally {
     await store.close();

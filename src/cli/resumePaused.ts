@@ -1,0 +1,91 @@
+/**
+ * `flowdeck resume <paused run>`: the input read from `--input`/`--inputs` by what the run waits for
+ * (pauseFlowRun's declaration, on its Paused state), checked here, handed to the process running the run
+ * through the store, then the run's state once it goes on.
+ */
+import { ParameterError } from '../engine/parameters';
+import { inputFromText, pauseInput } from '../engine/pauseInput';
+import type { FlowRunSummary } from '../engine/records';
+import type { RunStore } from '../engine/runStore';
+import { SecretMasker, secretsFromEnv } from '../engine/secrets';
+import { formatState } from '../engine/states';
+import { neutraliseTerminal } from '../engine/terminalText';
+import type { ParameterDeclarations } from '../engine/types';
+import { EXIT, write, type CliIo } from './io';
+import { parameterInput } from './parameterArgs';
+
+/** How long `resume` waits for a paused run to go on by default, and at most. */
+export const DEFAULT_WAIT_SECONDS = 60;
+export const MAX_WAIT_SECONDS = 3600;
+const LOOK_MS = 200;
+
+export interface PausedResumeOptions {
+  input?: string[];
+  inputs?: string;
+  waitSeconds: number;
+  json: boolean;
+}
+
+export async function resumePaused(store: RunStore, run: FlowRunSummary, options: PausedResumeOptions, io: CliIo): Promise<number> {
+  const label = `Flow run '${run.name}'`;
+  const detail = await store.readRun(run.id);
+  const declarations = detail?.pause?.input;
+  const masker = new SecretMasker(secretsFromEnv(io.env));
+  let input: Record<string, unknown>;
+  try {
+    const given = parameterInput({ param: options.input, params: options.inputs }, (t) => masker.mask(t), io.cwd, { one: '--input', many: '--inputs' });
+    const checked = pauseInput(declarations, { ...given.parameters, ...inputFromText(declarations, given.parameterText, run.name) }, (t) => masker.mask(t), run.name);
+    if ('problem' in checked) throw new ParameterError(checked.problem, [checked.problem]);
+    input = checked.input;
+  } catch (e) {
+    if (!(e instanceof ParameterError)) throw e;
+    write(io.stderr, neutraliseTerminal(`flowdeck resume: ${masker.mask(e.message)}`));
+    write(io.stderr, neutraliseTerminal(waitsFor(run, declarations)));
+    return EXIT.badInput;
+  }
+  const outcome = await store.requestResumePaused(run.id, input);
+  const report = (latest: FlowRunSummary, shown: string, text: string): void => {
+    if (options.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: shown, state: latest.state }));
+    write(options.json ? io.stderr : io.stdout, neutraliseTerminal(text));
+  };
+  if (outcome === 'unknown') {
+    write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run.name}' is gone from ${store.location}`));
+    return EXIT.badInput;
+  }
+  if (outcome !== 'requested') {
+    const latest = (await store.get(run.id)) ?? run;
+    report(latest, outcome, `${label} is no longer paused: ${formatState(latest.state)}. Nothing to resume.`);
+    return EXIT.runFailed;
+  }
+  if (options.waitSeconds === 0) {
+    report(run, 'requested', `${label}: resume requested; the process running it goes on with it (\`flowdeck runs\` shows it Running then).`);
+    return EXIT.ok;
+  }
+  const latest = await goneOn(store, run, options.waitSeconds * 1000);
+  if (latest.state.type === 'PAUSED' && latest.state.timestamp === run.state.timestamp) {
+    report(latest, 'requested', `${label} is still Paused after ${options.waitSeconds} s; the request stands. \`flowdeck logs ${run.name}\` says if the process running it refused the input.`);
+    return EXIT.runFailed;
+  }
+  report(latest, 'resumed', `${label} resumed: ${formatState(latest.state)}. \`flowdeck logs ${run.name} --follow\` follows it.`);
+  return EXIT.ok;
+}
+
+/** What the run waits for, for a message after a refused input. */
+function waitsFor(run: FlowRunSummary, declarations: ParameterDeclarations | undefined): string {
+  const about = run.state.message ? ` (${run.state.message})` : '';
+  if (declarations === undefined || Object.keys(declarations).length === 0) return `Flow run '${run.name}' is paused${about} and waits for no input: resume it without --input.`;
+  const lines = Object.entries(declarations).map(([k, d]) => `  --input ${k}=…  ${d.type}${d.required ? ', required' : d.default !== undefined ? `, default ${JSON.stringify(d.default)}` : ''}${d.enum ? `, one of ${d.enum.map((v) => JSON.stringify(v)).join(', ')}` : ''}${d.description ? ` — ${d.description}` : ''}`);
+  return `Flow run '${run.name}' is paused${about} and waits for:\n${lines.join('\n')}`;
+}
+
+/** The run once it has left the pause it was in, or as it is when `ms` have passed. */
+async function goneOn(store: RunStore, run: FlowRunSummary, ms: number): Promise<FlowRunSummary> {
+  const deadline = Date.now() + ms;
+  let latest = run;
+  for (;;) {
+    await store.refresh();
+    latest = (await store.get(run.id)) ?? latest;
+    if (latest.state.timestamp !== run.state.timestamp || latest.state.type !== 'PAUSED' || Date.now() >= deadline) return latest;
+    await new Promise((r) => setTimeout(r, Math.min(LOOK_MS, Math.max(0, deadline - Date.now()))));
+  }
+}

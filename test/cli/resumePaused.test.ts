@@ -1,0 +1,116 @@
+/**
+ * `flowdeck resume <paused run>`: a `flowdeck run` in one terminal pauses (pauseFlowRun); another terminal
+ * gives the input it waits for — checked there first, exit 2 saying what is wrong and what it waits for —
+ * and the run goes on in its own process with it. On the embedded store (a request file the run's process
+ * watches) and on Postgres (the run's row and a notification).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, tempDir, waitFor, workspace, type CliResult } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+const FLOWS = {
+  'flows/deploy.flow.ts': `import { flow, task, pauseFlowRun, getRunLogger } from 'flowdeck';
+const build = task({ name: 'build' }, async () => 'v7');
+export default flow({ name: 'deploy' }, async () => {
+  const version = await build();
+  const { approve, replicas, note } = await pauseFlowRun({
+    description: 'Deploy ' + version + '?',
+    input: {
+      approve: { type: 'boolean', required: true },
+      replicas: { type: 'integer', default: 2, minimum: 1, description: 'how many' },
+      note: { type: 'string', default: '' },
+    },
+  });
+  getRunLogger().info('approve=' + approve + ' replicas=' + replicas + ' note=' + note);
+  return approve ? 'deployed ' + version + ' x' + replicas : 'skipped';
+});
+`,
+};
+
+/** Starts `flowdeck run flows/deploy.flow.ts --json` and resolves with its run's name once it is paused. */
+async function pausedRun(ws: string, env: NodeJS.ProcessEnv): Promise<{ name: string; done: Promise<CliResult> }> {
+  let seen = '';
+  let done!: Promise<CliResult>;
+  const name = await new Promise<string>((res, rej) => {
+    done = runCli(['run', 'flows/deploy.flow.ts', '--json'], {
+      cwd: ws,
+      env,
+      onStderr: (chunk) => {
+        seen += chunk;
+        const m = /Pausing flow run '([a-z]+-[a-z]+)' until resumed/.exec(seen);
+        if (m) res(m[1]!);
+      },
+    });
+    done.then((r) => rej(new Error(`the run ended before it paused (${r.code}): ${r.stderr}`)), rej);
+  });
+  return { name, done };
+}
+
+async function resumesFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> {
+  const ws = workspace(FLOWS);
+  const { name, done } = await pausedRun(ws, env);
+  // Listed Paused, its description the state's message.
+  const listed = JSON.parse((await runCli(['runs', '--json', '--state', 'paused'], { cwd: ws, env })).stdout) as { name: string; state: { name: string; message: string } }[];
+  assert.deepEqual(listed.map((r) => [r.name, r.state.name, r.state.message]), [[name, 'Paused', 'Deploy v7?']]);
+
+  // Input that does not fit is refused here, naming each problem and what the run waits for; it stays paused.
+  const bad = await runCli(['resume', name, '--input', 'approve=yes'], { cwd: ws, env });
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, new RegExp(`^flowdeck resume: Invalid input for flow run '${name}': 'approve' must be true or false, got "yes".*; pass it as --input approve=true or --input approve=false$`, 'm'));
+  const unknown = await runCli(['resume', name, '--input', 'approve=true', '--input', 'colour=red'], { cwd: ws, env });
+  assert.equal(unknown.code, 2, unknown.stderr);
+  assert.match(unknown.stderr, new RegExp(`^flowdeck resume: Invalid input for flow run '${name}': unknown input 'colour' \\(expected one of: approve, replicas, note\\)$`, 'm'));
+  assert.match(bad.stderr, new RegExp(`Flow run '${name}' is paused \\(Deploy v7\\?\\) and waits for:\\n  --input approve=…  boolean, required\\n  --input replicas=…  integer, default 2 — how many\\n  --input note=…  string, default ""`));
+  const missing = await runCli(['resume', name], { cwd: ws, env });
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /missing required input 'approve'/);
+
+  // Given: the run's own process goes on with it, defaults filled in.
+  const ok = await runCli(['resume', name, '--input', 'approve=true', '--inputs', '{"note":"ship it"}', '--json'], { cwd: ws, env });
+  assert.equal(ok.code, 0, ok.stderr);
+  const doc = JSON.parse(ok.stdout) as { name: string; outcome: string; state: { type: string } };
+  assert.equal(doc.name, name);
+  assert.equal(doc.outcome, 'resumed');
+  assert.ok(['RUNNING', 'COMPLETED'].includes(doc.state.type), doc.state.type);
+  const run = await done;
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal((JSON.parse(run.stdout) as { result: unknown }).result, 'deployed v7 x2');
+  assert.match(run.stderr, /Resuming flow run '[a-z-]+' with input approve, replicas, note/);
+  assert.match(run.stderr, /approve=true replicas=2 note=ship it/);
+  if (!env.FLOWDECK_STORE) assert.deepEqual(readdirSync(join(env.FLOWDECK_HOME!, 'runs', 'resumes')), [], "the request went with the run's resume");
+
+  // Not paused any more: nothing to resume (exit 1); --input for a run that is not paused: exit 2.
+  const again = await runCli(['resume', name, '--input', 'approve=true'], { cwd: ws, env });
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(again.stderr, new RegExp(`flowdeck resume: run '${name}' is Completed, not Paused; --input, --inputs and --wait are for a run its flow paused \\(pauseFlowRun\\)`));
+}
+
+describe('flowdeck resume of a paused run', { timeout: 240_000 }, () => {
+  it('gives a paused run of another terminal its input (embedded store); refuses input that does not fit, saying what it waits for', async () => {
+    await resumesFromAnotherProcess({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('on Postgres: the same, through the run row and a notification', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    await resumesFromAnotherProcess({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+
+  it('a request file that is no request is removed by the run\'s process; a run cancelled while paused ends Cancelled, and is no longer resumed with input (exit 2)', async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    const ws = workspace(FLOWS);
+    const { name, done } = await pausedRun(ws, env);
+    const id = (JSON.parse((await runCli(['runs', '--json', '--limit', '1'], { cwd: ws, env })).stdout) as { id: string }[])[0]!.id;
+    mkdirSync(join(env.FLOWDECK_HOME, 'runs', 'resumes'), { recursive: true });
+    writeFileSync(join(env.FLOWDECK_HOME, 'runs', 'resumes', id), 'not json');
+    // The run's process finds it (within a second or so) and removes it; the run stays paused.
+    await waitFor(() => readdirSync(join(env.FLOWDECK_HOME, 'runs', 'resumes')).length === 0, 'the run\'s process to remove a request that is no request');
+    const cancel = await runCli(['cancel', name], { cwd: ws, env });
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.equal((await done).code, 1);
+    const late = await runCli(['resume', name, '--wait', '5'], { cwd: ws, env });
+    assert.equal(late.code, 2, late.stderr);
+    assert.match(late.stderr, /is Cancelled, not Paused/);
+  });
+});
