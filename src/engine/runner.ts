@@ -235,6 +235,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return this.executions.get(runId)?.runs.get(runId)?.bounded;
   }
 
+  /** Whether `runId` (a run or subflow run) runs in this process now. */
+  runsHere(runId: string): boolean {
+    return this.executions.has(runId);
+  }
+
   /** The built-in flow ids available to run. */
   builtinIds(): string[] {
     try {

@@ -207,6 +207,21 @@ export class FlowdeckHost implements vscode.Disposable {
     }
   }
 
+  /**
+   * Resumes a paused run (pauseFlowRun) with `input`: a run of this window at once, another process's
+   * through the store (its process checks the input again). Returns why not, or undefined when it was done
+   * or asked.
+   */
+  async resumePaused(runId: string, input: Record<string, unknown>): Promise<string | undefined> {
+    const runner = this.runnerInstance;
+    if (runner?.runsHere(runId)) return runner.resumePaused(runId, input);
+    const store = await this.store();
+    if (store.readOnly) return `its store is open read-only here; resume it with \`flowdeck resume\` in a terminal`;
+    const outcome = await store.requestResumePaused(runId, input);
+    if (outcome === 'requested') return undefined;
+    return outcome === 'unknown' ? 'it is no longer in the store' : outcome === 'finished' ? 'it has ended' : 'it is no longer paused';
+  }
+
   cancel(runId: string): boolean {
     if (this.runnerInstance?.cancel(runId)) return true;
     const store = this.storeInstance;

@@ -11,6 +11,8 @@ import { GitHubAccount } from './accounts/github';
 import { registerGitHubSignInHint } from './accounts/githubSignInHint';
 import { YouTubeAccount } from './accounts/youtube';
 import { registerCancelRun } from './commands/cancelRun';
+import { registerResumePausedRun } from './commands/resumePausedRun';
+import { registerPauseNotice } from './runs/pauseNotice';
 import { registerClearHistory } from './commands/clearHistory';
 import { registerClearRunsFilter } from './commands/clearRunsFilter';
 import { registerConnectYouTube } from './commands/connectYouTube';
@@ -164,6 +166,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCancelRun(context, flowdeck);
   registerRerunRun(context, flowdeck);
   registerRetryFromFailure(context, flowdeck);
+  registerResumePausedRun(context, flowdeck);
+  registerPauseNotice(context, flowdeck);
   registerShowRunLogs(context, flowdeck);
   registerOpenRunInDashboard(context, flowdeck);
   registerDeleteRun(context, flowdeck);

@@ -33,16 +33,20 @@ test('the header carries what the panel shows and which actions fit the run', ()
   const done = headerOf(detail(), ctx);
   assert.equal(done.trigger, 'manual');
   assert.equal(done.parameters, '{\n  "repo": "a/b"\n}');
-  assert.deepEqual(done.actions, { cancel: false, retryFromFailure: false, rerun: true, openSource: true });
+  assert.deepEqual(done.actions, { cancel: false, resume: false, retryFromFailure: false, rerun: true, openSource: true });
   const failed = headerOf(detail({ state: state('Failed', 'boom', 5000, { name: 'Error', message: 'boom', frame: { file: '/ws/flows/etl.flow.ts', line: 3, column: 5 } }) }), ctx);
-  assert.deepEqual(failed.actions, { cancel: false, retryFromFailure: true, rerun: true, openSource: true });
+  assert.deepEqual(failed.actions, { cancel: false, resume: false, retryFromFailure: true, rerun: true, openSource: true });
   assert.deepEqual(failed.failure, { name: 'Error', message: 'boom', causes: [], where: 'flows/etl.flow.ts:3:5' });
   const going = headerOf(detail({ state: state('Running', undefined, 2000), endTime: undefined }), { ...ctx, cancelable: true });
-  assert.deepEqual(going.actions, { cancel: true, retryFromFailure: false, rerun: false, openSource: true });
+  assert.deepEqual(going.actions, { cancel: true, resume: false, retryFromFailure: false, rerun: false, openSource: true });
   const sub = headerOf(detail({ parentRunId: 'p', state: state('Failed', 'x', 5000) }), { ...ctx, parent: { id: 'p', name: 'big-owl' } });
   assert.equal(sub.actions.retryFromFailure, false, 'a subflow is retried with its top-level run');
   assert.deepEqual(sub.parent, { id: 'p', name: 'big-owl' });
   assert.equal(headerOf(detail({ source: 'builtin:github-repo-stats' }), ctx).actions.openSource, false);
+  // Paused (pauseFlowRun): Resume, wherever it runs; Cancel only from the window running it.
+  const paused = headerOf(detail({ state: state('Paused', 'Deploy?', 2000), endTime: undefined }), ctx);
+  assert.deepEqual(paused.actions, { cancel: false, resume: true, retryFromFailure: false, rerun: false, openSource: true });
+  assert.deepEqual(headerOf(detail({ state: state('Paused', 'Deploy?', 2000), endTime: undefined }), { ...ctx, cancelable: true }).actions, { cancel: true, resume: true, retryFromFailure: false, rerun: false, openSource: true });
 });
 
 test("a finished run read for the first time shows the index's state and times, never the Running its journal starts with", () => {
@@ -51,7 +55,7 @@ test("a finished run read for the first time shows the index's state and times, 
   const index: FlowRunSummary = { id: 'r1', name: 'light-potoo', flowName: 'etl', source: '/ws/flows/etl.flow.ts', state: state('Failed', 'boom', 5000), created: 1000, startTime: 1100, endTime: 5000, owner: { pid: 1, hostname: 'h' }, attempt: 1, seq: 3 };
   const h = headerOf(partWay, { ...ctx, cancelable: true, reading: index });
   assert.deepEqual([h.state.name, h.state.message, h.endTime], ['Failed', 'boom', 5000]);
-  assert.deepEqual(h.actions, { cancel: false, retryFromFailure: true, rerun: true, openSource: true }, 'a finished run is not cancelled');
+  assert.deepEqual(h.actions, { cancel: false, resume: false, retryFromFailure: true, rerun: true, openSource: true }, 'a finished run is not cancelled');
   assert.equal(h.failure, undefined, 'no failure card until the task runs it points at are read');
   const going = headerOf(partWay, { ...ctx, cancelable: true });
   assert.deepEqual([going.state.name, going.endTime, going.actions.cancel], ['Running', undefined, true], 'without the index: what the journal says so far');

@@ -133,6 +133,13 @@ test('a running run of this window offers Cancel, Open Run, Show Logs and Open i
   assert.deepEqual(commandsFor(value), ['flowdeck.cancelRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
 });
 
+test('a paused run offers Resume Run, wherever it runs (and Cancel from the window running it); so does a paused subflow run', () => {
+  const here = runContextValue(run('Paused'), { cancelable: true, subflow: false });
+  assert.deepEqual(commandsFor(here), ['flowdeck.cancelRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.resumePausedRun', 'flowdeck.showRunLogs']);
+  const elsewhere = runContextValue(run('Paused', { parentRunId: 'p' }), { cancelable: false, subflow: true });
+  assert.deepEqual(commandsFor(elsewhere), ['flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.resumePausedRun', 'flowdeck.showRunLogs']);
+});
+
 test('a running run of another process cannot be cancelled from here', () => {
   const value = runContextValue(run('Running'), { cancelable: false, subflow: false });
   assert.deepEqual(commandsFor(value), ['flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);

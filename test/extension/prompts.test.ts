@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ParameterError, type ParameterDeclarations } from '../../src/engine/parameters';
 import { BUILTIN_FLOWS } from '../../src/extension/builtinFlows';
 import { collectParameters, jsonParametersPrompt, parameterPrompts } from '../../src/extension/parameters/prompts';
+import { inputSubject } from '../../src/engine/pauseInput';
 
 const github = BUILTIN_FLOWS.find((f) => f.id === 'github-repo-stats')!;
 const youtube = BUILTIN_FLOWS.find((f) => f.id === 'youtube-channel-analytics')!;
@@ -89,4 +90,16 @@ test('a flow without a declaration is asked for one JSON object', () => {
   assert.deepEqual(collectParameters('hello', undefined, new Map([['', '{"name": "Ada"}']])), { name: 'Ada' });
   assert.deepEqual(collectParameters('hello', undefined, new Map([['', '']])), {});
   assert.throws(() => collectParameters('hello', undefined, new Map([['', 'nope']])), ParameterError);
+});
+
+test("a paused run's input is asked the same way, titled and checked as its input (Resume Run)", () => {
+  const decls: ParameterDeclarations = { approve: { type: 'boolean', required: true }, replicas: { type: 'integer', default: 2, minimum: 1 } };
+  const asked = { action: 'Resume deploy-7', subject: inputSubject('deploy-7'), about: 'Deploy v7?' };
+  const prompts = parameterPrompts('deploy-7', decls, asked);
+  assert.deepEqual(prompts.map((p) => p.title), ['Resume deploy-7 (1/2): approve', 'Resume deploy-7 (2/2): replicas']);
+  assert.match(prompts[0]!.prompt, /^Deploy v7\? — \(approve: boolean; required\)$/);
+  assert.equal(prompts[1]!.validate('0'), "'replicas' must be ≥ 1, got 0");
+  assert.deepEqual(collectParameters('deploy-7', decls, new Map([['approve', 'true'], ['replicas', '']]), asked), { approve: true, replicas: 2 });
+  assert.throws(() => collectParameters('deploy-7', decls, new Map([['approve', '']]), asked), (e: Error) => e instanceof ParameterError && /^Invalid input for flow run 'deploy-7': missing required input 'approve'$/.test(e.message));
+  assert.throws(() => collectParameters('deploy-7', decls, new Map([['approve', 'maybe']]), asked), (e: Error) => e instanceof ParameterError && /^Invalid input for flow run 'deploy-7': 'approve': Type true or false/.test(e.message));
 });

@@ -4,7 +4,17 @@
  * tests drive them with plain strings. Checks reuse the engine's validateParameters, so the box says
  * exactly what the run would have refused.
  */
-import { ParameterError, TextValueError, validateParameters, valueFromText, type ParameterDeclaration, type ParameterDeclarations } from '../../engine/parameters';
+import { ParameterError, TextValueError, validateParameters, valueFromText, type DeclaredSubject, type ParameterDeclaration, type ParameterDeclarations } from '../../engine/parameters';
+
+/** Whose values are asked for: a flow's parameters (the default), or a paused run's input. */
+export interface PromptSubject {
+  /** The boxes' title before `(1/3): key`: `Run etl`, `Resume deploy-7`. */
+  action?: string;
+  /** For messages (ParameterError): whose values, and what they are. */
+  subject?: DeclaredSubject;
+  /** Said before each box's own prompt: what the values are for (a pause's description). */
+  about?: string;
+}
 
 export interface ParameterPrompt {
   key: string;
@@ -44,22 +54,23 @@ function describe(key: string, decl: ParameterDeclaration): string {
   return `${decl.description ? `${decl.description} ` : ''}(${key}: ${facts.join('; ')})`;
 }
 
-export function parameterPrompts(flowName: string, declarations: ParameterDeclarations): ParameterPrompt[] {
+export function parameterPrompts(flowName: string, declarations: ParameterDeclarations, asked: PromptSubject = {}): ParameterPrompt[] {
   const keys = Object.keys(declarations);
+  const checks = asked.subject ? { subject: asked.subject } : {};
   return keys.map((key, index) => {
     const decl = declarations[key]!;
     const parse = (text: string): { value: unknown } | undefined => (text === '' ? undefined : { value: parseText(decl, text) });
     return {
       key,
-      title: `Run ${flowName} (${index + 1}/${keys.length}): ${key}`,
-      prompt: describe(key, decl),
+      title: `${asked.action ?? `Run ${flowName}`} (${index + 1}/${keys.length}): ${key}`,
+      prompt: `${asked.about ? `${asked.about} — ` : ''}${describe(key, decl)}`,
       value: decl.default === undefined ? '' : render(decl.default),
       placeHolder: decl.default === undefined ? (decl.enum ? decl.enum.map(render).join(' | ') : decl.type) : render(decl.default),
       parse,
       validate(text) {
         try {
           const parsed = parse(text);
-          validateParameters(flowName, { [key]: decl }, parsed === undefined ? {} : { [key]: parsed.value });
+          validateParameters(flowName, { [key]: decl }, parsed === undefined ? {} : { [key]: parsed.value }, checks);
           return undefined;
         } catch (e) {
           if (e instanceof InputError) return e.message;
@@ -107,25 +118,27 @@ export function jsonParametersPrompt(flowName: string): ParameterPrompt {
  * Puts the answers together and checks them as a whole (defaults filled in). Throws ParameterError when
  * the engine would refuse them. `answers` holds the text typed into each prompt, by key.
  */
-export function collectParameters(flowName: string, declarations: ParameterDeclarations | undefined, answers: ReadonlyMap<string, string>): Record<string, unknown> {
+export function collectParameters(flowName: string, declarations: ParameterDeclarations | undefined, answers: ReadonlyMap<string, string>, asked: PromptSubject = {}): Record<string, unknown> {
+  const checks = asked.subject ? { subject: asked.subject } : {};
+  const invalid = asked.subject ? `Invalid ${asked.subject.noun === 'input' ? 'input' : 'parameters'} for ${asked.subject.owner}` : `Invalid parameters for flow '${flowName}'`;
   const parse = (prompt: ParameterPrompt, text: string): { value: unknown } | undefined => {
     try {
       return prompt.parse(text);
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       const where = prompt.key === '' ? '' : `'${prompt.key}': `;
-      throw new ParameterError(`Invalid parameters for flow '${flowName}': ${where}${e.message}`, [e.message]);
+      throw new ParameterError(`${invalid}: ${where}${e.message}`, [e.message]);
     }
   };
   if (!declarations) {
     const parsed = parse(jsonParametersPrompt(flowName), answers.get('') ?? '{}');
-    return validateParameters(flowName, undefined, (parsed?.value ?? {}) as Record<string, unknown>);
+    return validateParameters(flowName, undefined, (parsed?.value ?? {}) as Record<string, unknown>, checks);
   }
   const given: Record<string, unknown> = {};
-  for (const prompt of parameterPrompts(flowName, declarations)) {
+  for (const prompt of parameterPrompts(flowName, declarations, asked)) {
     const text = answers.get(prompt.key);
     const parsed = text === undefined ? undefined : parse(prompt, text);
     if (parsed !== undefined) given[prompt.key] = parsed.value;
   }
-  return validateParameters(flowName, declarations, given);
+  return validateParameters(flowName, declarations, given, checks);
 }

@@ -87,6 +87,7 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
     parameters: parametersText(detail.parameters),
     actions: {
       cancel: ctx.cancelable && !finished,
+      resume: detail.state.type === 'PAUSED',
       retryFromFailure: finished && root && detail.state.type !== 'COMPLETED',
       rerun: finished && root,
       openSource: !detail.source.startsWith('builtin:'),

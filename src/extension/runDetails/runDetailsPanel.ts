@@ -169,6 +169,9 @@ export class RunDetailsPanel implements vscode.Disposable {
         switch (message.action) {
           case 'cancel':
             return this.deps.host.cancel(this.runId) ? { ok: true, message: `Cancelling flow run '${run.name}'.` } : { ok: false, message: `Flow run '${run.name}' is not running in this window, so it cannot be cancelled here.` };
+          case 'resume':
+            await vscode.commands.executeCommand('flowdeck.resumePausedRun', this.runId);
+            return { ok: true };
           case 'retryFromFailure':
             await vscode.commands.executeCommand('flowdeck.retryFromFailure', this.runId);
             return { ok: true };

@@ -122,6 +122,8 @@ export function runContextValue(run: Pick<FlowRunSummary, 'state'>, caps: RunCap
   // Failed, Crashed, Cancelled (TimedOut is a Failed): the same run can go on from its checkpoints.
   if (finished && !caps.subflow && run.state.type !== 'COMPLETED') tokens.push('resumable');
   if (run.state.type === 'FAILED') tokens.push('failure');
+  // Waiting in pauseFlowRun: Resume Run gives it its input (wherever it runs).
+  if (run.state.type === 'PAUSED') tokens.push('paused');
   return tokens.join(' ');
 }
 

@@ -10,6 +10,7 @@ export interface HeaderEvents {
 }
 
 const ACTIONS: { action: RunAction; label: string; title: string; enabled: (h: RunHeader) => boolean }[] = [
+  { action: 'resume', label: 'Resume…', title: 'Give this paused run the input it waits for, and let it go on', enabled: (x) => x.actions.resume },
   { action: 'cancel', label: 'Cancel', title: 'Cancel this run', enabled: (x) => x.actions.cancel },
   { action: 'retryFromFailure', label: 'Retry from Failure', title: 'Resume this run: completed task runs are reused', enabled: (x) => x.actions.retryFromFailure },
   { action: 'rerun', label: 'Rerun', title: 'Run the flow again from the start with the same parameters', enabled: (x) => x.actions.rerun },
@@ -33,6 +34,7 @@ export function durationOf(header: RunHeader, now: number): string | undefined {
 
 /** The one action that stands out: what a user most likely wants next. */
 function primaryAction(header: RunHeader): RunAction | undefined {
+  if (header.actions.resume) return 'resume';
   if (header.actions.cancel) return 'cancel';
   if (header.actions.retryFromFailure) return 'retryFromFailure';
   return header.actions.rerun ? 'rerun' : undefined;

@@ -82,7 +82,8 @@ export interface RunHeader {
   /** JSON text, cut at a length. */
   parameters: string;
   parent?: { id: string; name: string };
-  actions: { cancel: boolean; retryFromFailure: boolean; rerun: boolean; openSource: boolean };
+  /** `resume`: the run is Paused (pauseFlowRun), waiting to be resumed. */
+  actions: { cancel: boolean; resume: boolean; retryFromFailure: boolean; rerun: boolean; openSource: boolean };
   failure?: FailureView;
   result: ResultView;
   /** Lines of the journal that could not be read. */
@@ -145,7 +146,7 @@ export type HostToRunDetails =
 // ---------------------------------------------------------------------------------------------------
 // Webview → host. Untrusted: the host calls parseRunDetailsMessage first.
 
-export const RUN_ACTIONS = ['cancel', 'retryFromFailure', 'rerun', 'openSource', 'showLogs'] as const;
+export const RUN_ACTIONS = ['resume', 'cancel', 'retryFromFailure', 'rerun', 'openSource', 'showLogs'] as const;
 export type RunAction = (typeof RUN_ACTIONS)[number];
 
 export type RunDetailsToHost =

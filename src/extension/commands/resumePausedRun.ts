@@ -1,0 +1,41 @@
+/**
+ * "Resume Run": a run its flow paused (pauseFlowRun) goes on — asked for the input it waits for, one input
+ * box each (checked as the run will check it), then resumed in this window or wherever it runs.
+ */
+import * as vscode from 'vscode';
+import type { FlowRunSummary } from '../../engine/records';
+import type { Flowdeck } from '../services';
+import { promptInput } from '../parameters/promptParameters';
+import { runFrom } from './runArg';
+
+export function registerResumePausedRun(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('flowdeck.resumePausedRun', async (arg?: unknown) => {
+      const run = await runFrom(arg, flowdeck.host);
+      if (run) await resumePausedRun(flowdeck, run);
+    }),
+  );
+}
+
+/** Asks for the input `run` waits for and resumes it; says why not when it cannot. */
+export async function resumePausedRun(flowdeck: Flowdeck, run: FlowRunSummary): Promise<void> {
+  if (run.state.type !== 'PAUSED') {
+    void vscode.window.showInformationMessage(`Flow run '${run.name}' is not paused (${run.state.name}): nothing to resume.`);
+    return;
+  }
+  const detail = await (await flowdeck.host.store()).readRun(run.id);
+  if (detail?.state.type !== 'PAUSED') {
+    void vscode.window.showInformationMessage(`Flow run '${run.name}' is no longer paused (${detail?.state.name ?? 'gone'}).`);
+    return;
+  }
+  let input: Record<string, unknown> | undefined;
+  try {
+    input = await promptInput(detail.name, detail.pause?.input, detail.state.message);
+  } catch (e) {
+    void vscode.window.showErrorMessage((e as Error).message);
+    return;
+  }
+  if (input === undefined) return;
+  const why = await flowdeck.host.resumePaused(run.id, input).catch((e: Error) => e.message);
+  if (why !== undefined) void vscode.window.showWarningMessage(`Could not resume flow run '${run.name}': ${why}`);
+}
