@@ -52,12 +52,21 @@ export interface RunProgress {
   description?: string;
 }
 
+/** A run of this window paused in pauseFlowRun: its name, and what it waits for (its Paused state's message). */
+export interface PausedRun {
+  runId: string;
+  runName: string;
+  message?: string;
+}
+
 export class FlowdeckHost implements vscode.Disposable {
   private storeInstance?: RunStore;
   private storeOpening?: Promise<RunStore>;
   private runnerInstance?: FlowRunner;
   private storeWatch?: StoreWatch;
   private readonly activeRoots = new Set<string>();
+  /** Runs of this window waiting in pauseFlowRun, by id. */
+  private readonly paused = new Map<string, PausedRun>();
   /** The latest progress artifact of each top-level run of this window going that made one. */
   private readonly progress = new Map<string, RunProgress>();
   private reopenWhenIdle = false;
@@ -83,7 +92,7 @@ export class FlowdeckHost implements vscode.Disposable {
   readonly onDidChangeActiveCount = this.activeEmitter.event;
   /** A shared (Postgres) store became unreachable, or reachable again. */
   readonly onDidChangeStoreHealth = this.healthEmitter.event;
-  /** A top-level run of this window reported progress (a progress artifact), or one that had ended. */
+  /** A top-level run of this window reported progress (a progress artifact), or one that had ended; or a run of it paused or went on. */
   readonly onDidChangeProgress = this.progressEmitter.event;
 
   constructor(
@@ -130,6 +139,11 @@ export class FlowdeckHost implements vscode.Disposable {
 
   get activeCount(): number {
     return this.activeRoots.size;
+  }
+
+  /** The runs (or subflow runs) of this window paused in pauseFlowRun, waiting to be resumed, oldest first. */
+  get pausedRuns(): PausedRun[] {
+    return [...this.paused.values()];
   }
 
   /** The latest progress of the top-level runs of this window going that report any, oldest run first. */
@@ -325,6 +339,11 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   private onRun(run: FlowRunSummary): void {
+    // Paused or not any more: the status bar says so (it asks for the user).
+    if (run.state.type === 'PAUSED') {
+      this.paused.set(run.id, { runId: run.id, runName: run.name, ...(run.state.message !== undefined ? { message: run.state.message } : {}) });
+      this.progressEmitter.fire();
+    } else if (this.paused.delete(run.id)) this.progressEmitter.fire();
     if (!run.parentRunId) {
       const before = this.activeRoots.size;
       if (isTerminal(run.state.type)) {

@@ -1,11 +1,12 @@
 /**
  * "$(sync~spin) 2 flows running" while runs of this window are going, with the run's progress when one
- * run reports any ("1 flow running · 45%"); a click shows the Runs view. Its tooltip lists each run's
- * progress and names the next scheduled run.
+ * run reports any ("1 flow running · 45%"), and the runs paused waiting for the user ("$(debug-pause) 1 flow
+ * paused", on the warning colour); a click shows the Runs view. Its tooltip lists the paused runs, each run's
+ * progress, and names the next scheduled run.
  */
 import * as vscode from 'vscode';
 import type { FlowdeckHost } from './host';
-import { runningText, runProgressLine } from './runs/present';
+import { pausedRunLine, runningText, runProgressLine } from './runs/present';
 import type { WindowSchedules } from './schedules/windowSchedules';
 
 export function registerStatusBar(context: vscode.ExtensionContext, host: FlowdeckHost, schedules: WindowSchedules): void {
@@ -19,8 +20,11 @@ export function registerStatusBar(context: vscode.ExtensionContext, host: Flowde
     }
     item ??= runningItem(context, schedules);
     const progress = host.activeProgress;
-    item.item.text = runningText(count, count === 1 ? progress[0]?.progress : undefined);
-    item.setProgress(progress.map(runProgressLine));
+    const paused = host.pausedRuns;
+    item.item.text = runningText(count, count === 1 ? progress[0]?.progress : undefined, paused.length);
+    // A paused run waits for the user: the item stands out until it goes on.
+    item.item.backgroundColor = paused.length > 0 ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    item.setProgress([...paused.map(pausedRunLine), ...progress.map(runProgressLine)]);
     item.item.show();
   };
   context.subscriptions.push(host.onDidChangeActiveCount(redraw), host.onDidChangeProgress(redraw));

@@ -1,6 +1,8 @@
 /**
  * Retry from Failure in a real VS Code: a flow fails at its second task; Retry from Failure on its row
- * in the Runs view runs the same run again as attempt 2, reusing the first task's result.
+ * in the Runs view runs the same run again as attempt 2, reusing the first task's result. And a run its
+ * flow pauses (pauseFlowRun): the notification's Resume… and the row's Resume Run ask for its input, one
+ * box each (a value that does not fit is said in the box), and the run goes on with it.
  *
  *   bash test/e2e/run.sh test/e2e/resume.e2e.ts
  */
@@ -8,11 +10,43 @@ import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
-import { clickInlineAction, type CodeServer } from './lib/codeServer';
+import { deserialize } from '../../src/engine/serializer';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { clickInlineAction, quickInput, screenshot, type CodeServer } from './lib/codeServer';
 import { makeScenarioDirs, metric, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
-describe('Flowdeck in code-server: Retry from Failure', () => {
+const APPROVE_FLOW = `import { flow, task, pauseFlowRun, getRunLogger } from 'flowdeck';
+
+const build = task({ name: 'build' }, async () => 'v7');
+
+export default flow({ name: 'approve-deploy' }, async () => {
+  const version = await build();
+  const { approve, replicas } = await pauseFlowRun({
+    description: 'Deploy ' + version + ' to production?',
+    timeoutSeconds: 600,
+    input: { approve: { type: 'boolean', required: true }, replicas: { type: 'integer', default: 2, minimum: 1 } },
+  });
+  getRunLogger().info('approve=' + approve + ' replicas=' + replicas);
+  return approve ? 'deployed x' + replicas : 'skipped';
+});
+`;
+
+/** Answers the input box titled `title` with `text` (after seeing a refused text's message, when given). */
+async function answerBox(page: Page, title: string, text: string, refused?: { text: string; message: RegExp }): Promise<void> {
+  const widget = quickInput(page);
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  const input = widget.locator('input');
+  if (refused) {
+    await input.fill(refused.text);
+    await widget.locator('.quick-input-message', { hasText: refused.message }).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;
   let server: CodeServer;
   let page: Page;
@@ -20,7 +54,10 @@ describe('Flowdeck in code-server: Retry from Failure', () => {
   let scenario: Scenario | undefined;
 
   before(async () => {
-    scenario = await openScenario('resume');
+    scenario = await openScenario('resume', (d) => {
+      fs.writeFileSync(path.join(d.workspace, 'approve.flow.ts'), APPROVE_FLOW);
+      return {};
+    });
     ({ dirs, server, page } = scenario);
   });
 
@@ -51,6 +88,42 @@ describe('Flowdeck in code-server: Retry from Failure', () => {
         detail.taskRuns.map((t) => `${t.name}:${t.state.name}:${t.flowAttempt}`),
         ['prepare-0:Completed:1', 'finish-0:Failed:1', 'prepare-0:Cached:2', 'finish-0:Completed:2'],
       );
+    });
+  });
+
+  test("a paused run says so; Resume… asks for its input, one box each, and the run goes on with it; so does Resume Run on its row", async () => {
+    await withDiagnostics(page, server, 'resume-paused', async () => {
+      const { runName } = await runFlowFromTree(page, 'approve-deploy');
+      const paused = await waitForRunState(page, runName, 'Paused', 90_000);
+      // The notification names the run and what it waits for.
+      const toast = page.locator('.notification-toast', { hasText: `Flow run '${runName}' of flow 'approve-deploy' is paused: Deploy v7 to production?` }).first();
+      await toast.waitFor({ state: 'visible', timeout: 30_000 });
+      metric('paused_row_to_notice_ms', Date.now() - paused.seenAt);
+      // The status bar says a run waits for the user.
+      await page.locator('.part.statusbar .statusbar-item', { hasText: '1 flow paused' }).waitFor({ state: 'visible', timeout: 30_000 });
+      await screenshot(page, 'run-paused');
+      await toast.locator('.monaco-button', { hasText: 'Resume…' }).click();
+      // The input it waits for, checked in the box as the run checks it.
+      await answerBox(page, `Resume ${runName} (1/2): approve`, 'true', { text: 'maybe', message: /Type true or false/ });
+      await answerBox(page, `Resume ${runName} (2/2): replicas`, '3', { text: '0', message: /'replicas' must be ≥ 1, got 0/ });
+      await waitForRunState(page, runName, 'Completed', 60_000);
+      await waitForOutputLog(server, new RegExp(`Flow run '${runName}' - approve=true replicas=3`), 30_000);
+
+      // Again, resumed from its row in the Runs view; the default kept.
+      const second = await runFlowFromTree(page, 'approve-deploy');
+      await waitForRunState(page, second.runName, 'Paused', 90_000);
+      await clickInlineAction(runRow(page, second.runName), 'Resume Run');
+      await answerBox(page, `Resume ${second.runName} (1/2): approve`, 'false');
+      await answerBox(page, `Resume ${second.runName} (2/2): replicas`, '2');
+      await waitForRunState(page, second.runName, 'Completed', 60_000);
+      await waitForOutputLog(server, new RegExp(`Flow run '${second.runName}' - approve=false replicas=2`), 30_000);
+
+      const store = await EmbeddedStore.open(dirs.home, { readOnly: true });
+      const runs = await store.list();
+      const details = await Promise.all([runName, second.runName].map((n) => store.readRun(runs.find((r) => r.name === n)!.id)));
+      await store.close();
+      assert.deepEqual(details.map((d) => d!.states.map((s) => s.name).join(' ')), ['Pending Running Paused Running Completed', 'Pending Running Paused Running Completed']);
+      assert.deepEqual(details.map((d) => (d!.result ? deserialize(d!.result.dv) : undefined)), ['deployed x3', 'skipped']);
     });
   });
 });

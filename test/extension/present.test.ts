@@ -18,6 +18,7 @@ import {
   taskContextValue,
   runTooltip,
   runningText,
+  pausedRunLine,
   runProgressLine,
   taskDescription,
   taskTooltip,
@@ -226,6 +227,11 @@ test("the status bar counts running flows in the singular and plural, with the r
   assert.equal(runningText(2), '$(sync~spin) 2 flows running');
   assert.equal(runningText(1, 45.4), '$(sync~spin) 1 flow running · 45%');
   assert.equal(runningText(1, 99.96), '$(sync~spin) 1 flow running · 99.9%');
+  // Paused runs wait for the user: said instead of progress, alone when every run is paused.
+  assert.equal(runningText(1, 45, 1), '$(debug-pause) 1 flow paused');
+  assert.equal(runningText(3, undefined, 1), '$(sync~spin) 3 flows running · 1 paused');
+  assert.equal(runningText(2, undefined, 2), '$(debug-pause) 2 flows paused');
+  assert.equal(pausedRunLine({ runName: 'deploy-7', message: 'Deploy v7?' }), 'deploy-7 · paused: Deploy v7? — Resume Run on its row');
   assert.equal(runProgressLine({ runName: 'stats-acme', key: 'import', progress: 45, description: 'Imported 450 of 1,000 files' }), 'stats-acme · import 45%: Imported 450 of 1,000 files');
   assert.equal(runProgressLine({ runName: 'light-potoo', key: 'steps', progress: 100 }), 'light-potoo · steps 100%');
   // The run's row: its progress while it goes, none once it ended.

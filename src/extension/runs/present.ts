@@ -192,8 +192,16 @@ export function taskTooltip(task: TaskRunRecord, now: number): string {
  * The status bar while runs are going: `$(sync~spin) 2 flows running`, `$(sync~spin) 1 flow running`, and
  * the one run's progress when it reports any (`$(sync~spin) 1 flow running · 45%`).
  */
-export function runningText(count: number, progress?: number): string {
-  return `$(sync~spin) ${count} flow${count === 1 ? '' : 's'} running${progress !== undefined ? ` · ${progressText(progress)}` : ''}`;
+export function runningText(count: number, progress?: number, paused = 0): string {
+  const flows = (n: number): string => `${n} flow${n === 1 ? '' : 's'}`;
+  // Paused runs wait for the user: said first, and all of them paused, said alone.
+  if (paused > 0 && paused >= count) return `$(debug-pause) ${flows(paused)} paused`;
+  return `$(sync~spin) ${flows(count)} running${paused > 0 ? ` · ${paused} paused` : progress !== undefined ? ` · ${progressText(progress)}` : ''}`;
+}
+
+/** A paused run in the status bar's tooltip: `deploy-7 · paused: Deploy v7 to production?`. */
+export function pausedRunLine(p: { runName: string; message?: string }): string {
+  return `${p.runName} · paused${p.message ? `: ${p.message}` : ''} — Resume Run on its row`;
 }
 
 /** A run's progress in the status bar's tooltip: `stats-acme · import 45%: Imported 450 of 1,000 files`. */
