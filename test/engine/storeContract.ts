@@ -346,6 +346,53 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it("hands a paused run's resume request, with its input, to the instances listening; refuses runs not paused, ended, unknown or whose process is gone", async () => {
+      await withSpace(backend, async (space, open) => {
+        const a = await open();
+        const b = await open();
+        const heard: [string, string, Record<string, unknown>][] = [];
+        // `a` runs the run and takes its requests; `c` listens too, runs nothing, and takes none.
+        const offA = a.onResumePausedRequest((id, input) => (heard.push(['a', id, input]), true));
+        const c = await open();
+        const offC = c.onResumePausedRequest((id, input) => (heard.push(['c', id, input]), false));
+        try {
+          const h = await a.createRun(newRun());
+          const setState = async (name: 'Running' | 'Paused' | 'Completed', extra: Record<string, unknown> = {}): Promise<void> => {
+            const s = state(name, name === 'Paused' ? 'Deploy?' : undefined);
+            await h.append([{ k: 'state', runId: h.id, name: s.name, ts: s.timestamp, ...(s.message ? { message: s.message } : {}), ...extra }]);
+            await h.setState(s, name === 'Completed' ? { endTime: s.timestamp } : {});
+          };
+          await setState('Running');
+          await b.refresh();
+          assert.equal(await b.requestResumePaused('no-such-run', {}), 'unknown');
+          assert.equal(await b.requestResumePaused(h.id, { approve: true }), 'not-paused');
+          await setState('Paused', { pause: { until: Date.now() + 60_000, input: { approve: { type: 'boolean', required: true } } } });
+          await b.refresh();
+          // What a paused run waits for is read back with it.
+          assert.deepEqual((await b.readRun(h.id))?.pause?.input, { approve: { type: 'boolean', required: true } });
+          assert.equal(await b.requestResumePaused(h.id, { approve: true, note: 'é😀' }), 'requested');
+          await waitFor(() => heard.some(([who]) => who === 'a'), 'the instance running the run to hear the request', 20_000);
+          assert.deepEqual(heard.find(([who]) => who === 'a'), ['a', h.id, { approve: true, note: 'é😀' }]);
+          await setState('Running');
+          await setState('Completed');
+          await b.refresh();
+          assert.equal(await b.requestResumePaused(h.id, { approve: true }), 'finished');
+          // A paused run whose process died: nobody waits for its input; it is settled Crashed.
+          const out = await space.inDeadProcess(`const h = await store.createRun(${JSON.stringify(newRun())});
+const s = { k: 'state', runId: h.id, name: 'Paused', ts: Date.now(), message: 'waiting', pause: { until: Date.now() + 60000 } };
+await h.append([s]); await h.setState({ type: 'PAUSED', name: 'Paused', timestamp: s.ts, message: 'waiting' }, {}); console.log('RUN', h.id);`);
+          const orphan = /^RUN (\S+)$/m.exec(out)![1]!;
+          await b.refresh();
+          assert.equal(await b.requestResumePaused(orphan, {}), 'finished');
+          await b.refresh();
+          assert.equal((await b.get(orphan))?.state.type, 'CRASHED');
+        } finally {
+          offA();
+          offC();
+        }
+      });
+    });
+
     it('takes up a run waiting to start only while it waits: one cancelled by another instance meanwhile stays as the cancel ended it', async () => {
       await withSpace(backend, async (_space, open) => {
         const a = await open();
