@@ -3,6 +3,7 @@ import type { FlowRunDetail, ResultRef, RunTrigger, StoredValue, TaskRunRecord }
 import type { RunStore } from '../engine/runStore';
 import { storedJsonView, textJsonView } from '../engine/serializer';
 import type { Failure, State } from '../engine/states';
+import type { ParameterDeclarations } from '../engine/types';
 
 export interface RunJson {
   id: string;
@@ -21,6 +22,8 @@ export interface RunJson {
   taskRuns: TaskRunJson[];
   /** The run's attempt: 1, or more once it was retried or resumed. */
   attempt: number;
+  /** While it is Paused (pauseFlowRun): until when it waits, and the input it waits for (declared as parameters are). */
+  pause?: { until: string; input: ParameterDeclarations | null };
 }
 
 /**
@@ -108,5 +111,6 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
   if (run.trigger) out.trigger = run.trigger;
   if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
   if (run.resultNote) out.resultNote = run.resultNote;
+  if (run.pause) out.pause = { until: isoTime(run.pause.until)!, input: run.pause.input ?? null };
   return out;
 }
