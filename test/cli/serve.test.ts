@@ -180,6 +180,47 @@ export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSe
     assert.match(s.stderr(), /not delivered \(attempt 1: the server answered HTTP 503\); retrying/);
   });
 
+  it('a scheduled run that pauses for input is said and POSTed at once (under the default policy), and goes on when `flowdeck resume` gives it its input', { timeout: 180_000 }, async () => {
+    const bodies: { text: string; run: Record<string, unknown> }[] = [];
+    const server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.setEncoding('utf8').on('data', (c: string) => (body += c));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body) as { text: string; run: Record<string, unknown> });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    after(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/abc`;
+    const home = tempDir();
+    const cwd = workspace({
+      'nightly.flow.ts': `import { flow, pauseFlowRun } from 'flowdeck';
+export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async () => {
+  const { go } = await pauseFlowRun({ description: 'Publish tonight?', input: { go: { type: 'boolean', required: true } } });
+  return go ? 'published' : 'held';
+});
+`,
+    });
+    const s = serve(['--notify-url', url], cwd, { FLOWDECK_HOME: home });
+    await waitFor(() => bodies.length >= 1, 'the paused notice', 120_000);
+    const [notice] = bodies;
+    const name = notice!.run.name as string;
+    assert.equal(notice!.run.state, 'Paused');
+    assert.equal(notice!.run.message, 'Publish tonight?');
+    assert.match(notice!.text, new RegExp(`^Flow run '${name}' of nightly \\(scheduled for .+\\) is paused: Publish tonight\\? — resume it with \`flowdeck resume ${name}\` or Resume Run in VS Code$`));
+    assert.match(s.stderr(), new RegExp(`Flow run '${name}' of nightly is paused: Publish tonight\\? — resume it with \`flowdeck resume ${name}\``));
+    const resumed = spawn(process.execPath, [CLI, 'resume', name, '--input', 'go=true'], { cwd, env: { ...process.env, FLOWDECK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    resumed.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+    assert.equal(await new Promise((r) => resumed.on('close', r)), 0, out);
+    await waitFor(async () => (await scheduledRuns(home)).some((r) => r.name === name && r.state.name === 'Completed'), 'the run completed', 60_000);
+    assert.equal(await stop(s), 0, s.stderr());
+    // Only pauses are told: a completed run is not under onFailure, nor is one cancelled as serve stops.
+    assert.deepEqual([...new Set(bodies.map((b) => b.run.state))], ['Paused']);
+    assert.equal(new Set(bodies.map((b) => b.run.name)).size, bodies.length, 'each pause told once');
+  });
+
   it('stopping gives up, after its wait, a notice the server keeps refusing, saying so; it does not go on retrying', { timeout: 180_000 }, async () => {
     let posts = 0;
     const server = createServer((req: IncomingMessage, res) => {

@@ -65,7 +65,14 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
 
   const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log);
   const unwatched = new Set<string>();
+  const pausedAt = new Map<string, number>();
   const onRun = (run: FlowRunSummary): void => {
+    // A run paused for input waits for someone: said, and told to the webhook (once per pause).
+    if (run.state.type === 'PAUSED' && pausedAt.get(run.id) !== run.state.timestamp) {
+      pausedAt.set(run.id, run.state.timestamp);
+      log(masker.mask(`Flow run '${run.name}' of ${run.flowName} is paused${run.state.message ? `: ${run.state.message}` : ''} — resume it with \`flowdeck resume ${run.name}\``));
+      notifier?.notifier.paused(run);
+    } else if (run.state.type !== 'PAUSED') pausedAt.delete(run.id);
     if (run.parentRunId || !unwatched.has(run.id) || !isTerminal(run.state.type)) return;
     unwatched.delete(run.id);
     const took = run.startTime !== undefined && run.endTime !== undefined ? ` in ${formatDuration(run.endTime - run.startTime)}` : '';

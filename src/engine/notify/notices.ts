@@ -10,8 +10,11 @@ import type { FlowRunSummary } from '../records';
 export type NotifyPolicy = 'onFailure' | 'onFailureAndRecovery' | 'always' | 'never';
 export const NOTIFY_POLICIES: readonly NotifyPolicy[] = ['onFailure', 'onFailureAndRecovery', 'always', 'never'];
 
-/** failed: Failed, TimedOut or Crashed; recovered: completed after the flow's run before it failed; ended: any other end. */
-export type NoticeKind = 'failed' | 'recovered' | 'ended';
+/**
+ * failed: Failed, TimedOut or Crashed; recovered: completed after the flow's run before it failed; ended: any
+ * other end; paused: waiting in pauseFlowRun for someone to resume it.
+ */
+export type NoticeKind = 'failed' | 'recovered' | 'ended' | 'paused';
 
 export interface Notice {
   kind: NoticeKind;
@@ -52,6 +55,7 @@ export function noticeText(kind: NoticeKind, run: FlowRunSummary): string {
   const what = `Flow run '${run.name}' of ${run.flowName}${why(run)}`;
   if (kind === 'failed') return `${what} ${run.state.type === 'CRASHED' ? 'crashed' : run.state.name === 'TimedOut' ? 'timed out' : 'failed'}${run.state.message ? `: ${run.state.message}` : ''}`;
   if (kind === 'recovered') return `${what} completed; the run before it had failed`;
+  if (kind === 'paused') return `${what} is paused${run.state.message ? `: ${run.state.message}` : ''} — resume it with \`flowdeck resume ${run.name}\` or Resume Run in VS Code`;
   return `${what} ended ${run.state.name}${run.state.message ? `: ${run.state.message}` : ''}`;
 }
 

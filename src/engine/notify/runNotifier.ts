@@ -35,6 +35,15 @@ export class RunNotifier {
     if (kind) this.throttle.offer({ kind, run, text: noticeText(kind, run) });
   }
 
+  /**
+   * A run (or subflow run) paused in pauseFlowRun: it waits for someone, so it is told under every policy but
+   * `never`, at once (not summed up with the flow's ends). The caller tells each pause once.
+   */
+  paused(run: FlowRunSummary): void {
+    if (this.options.policy() === 'never' || run.state.type !== 'PAUSED') return;
+    this.options.deliver({ kind: 'paused', run, text: noticeText('paused', run) });
+  }
+
   /** Sends the summaries held back (the host is stopping). */
   flush(): void {
     this.throttle.flush();
