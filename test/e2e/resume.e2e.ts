@@ -13,8 +13,8 @@ import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { deserialize } from '../../src/engine/serializer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clickInlineAction, quickInput, screenshot, type CodeServer } from './lib/codeServer';
-import { makeScenarioDirs, metric, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { clickInlineAction, findWebviewFrame, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { makeScenarioDirs, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const APPROVE_FLOW = `import { flow, task, pauseFlowRun, getRunLogger } from 'flowdeck';
@@ -91,7 +91,7 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
     });
   });
 
-  test("a paused run says so; Resume… asks for its input, one box each, and the run goes on with it; so does Resume Run on its row", async () => {
+  test("a paused run says so; Resume… asks for its input, one box each, and the run goes on with it; so do Resume Run on its row and Resume… in its details", async () => {
     await withDiagnostics(page, server, 'resume-paused', async () => {
       const { runName } = await runFlowFromTree(page, 'approve-deploy');
       const paused = await waitForRunState(page, runName, 'Paused', 90_000);
@@ -118,12 +118,28 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
       await waitForRunState(page, second.runName, 'Completed', 60_000);
       await waitForOutputLog(server, new RegExp(`Flow run '${second.runName}' - approve=false replicas=2`), 30_000);
 
+      // And from its details: Resume… is the action that stands out while it is paused.
+      const third = await runFlowFromTree(page, 'approve-deploy');
+      await waitForRunState(page, third.runName, 'Paused', 90_000);
+      await runCommand(page, 'View: Close All Editors');
+      await openRunFromPalette(page, third.runName);
+      const frame = await findWebviewFrame(page, '.run-header');
+      const resume = frame.locator('.run-header button[data-action="resume"]');
+      await resume.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.match((await resume.getAttribute('class')) ?? '', /\bprimary\b/);
+      assert.match((await frame.locator('.run-header .state').textContent()) ?? '', /^Paused — Deploy v7 to production\?$/);
+      await resume.click();
+      await answerBox(page, `Resume ${third.runName} (1/2): approve`, 'true');
+      await answerBox(page, `Resume ${third.runName} (2/2): replicas`, '1');
+      await waitForRunState(page, third.runName, 'Completed', 60_000);
+      await frame.locator('.run-header button[data-action="resume"]').waitFor({ state: 'detached', timeout: 30_000 });
+
       const store = await EmbeddedStore.open(dirs.home, { readOnly: true });
       const runs = await store.list();
-      const details = await Promise.all([runName, second.runName].map((n) => store.readRun(runs.find((r) => r.name === n)!.id)));
+      const details = await Promise.all([runName, second.runName, third.runName].map((n) => store.readRun(runs.find((r) => r.name === n)!.id)));
       await store.close();
-      assert.deepEqual(details.map((d) => d!.states.map((s) => s.name).join(' ')), ['Pending Running Paused Running Completed', 'Pending Running Paused Running Completed']);
-      assert.deepEqual(details.map((d) => (d!.result ? deserialize(d!.result.dv) : undefined)), ['deployed x3', 'skipped']);
+      assert.deepEqual(details.map((d) => d!.states.map((s) => s.name).join(' ')), Array(3).fill('Pending Running Paused Running Completed'));
+      assert.deepEqual(details.map((d) => (d!.result ? deserialize(d!.result.dv) : undefined)), ['deployed x3', 'skipped', 'deployed x1']);
     });
   });
 });
