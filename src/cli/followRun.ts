@@ -9,6 +9,7 @@ import { neutraliseTerminal } from '../engine/terminalText';
 import { createRunner } from './host';
 import { EXIT, type CliIo } from './io';
 import { LogLineWriter } from './logLineWriter';
+import { PausePrompt } from './pausePrompt';
 import { ProgressFooter } from './progressFooter';
 import { printRunJson } from './runJsonStream';
 import { terminalLogLine } from './terminalStyle';
@@ -21,9 +22,29 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   runner.on('run', (r) => {
     if (runIds.size === 0 || (r.parentRunId && runIds.has(r.parentRunId))) runIds.add(r.id);
   });
-  // On a terminal, the run's progress (its progress artifacts) shows on the last line, below the log.
+  // On a terminal, the run's progress (its progress artifacts) shows on the last line, below the log; and a
+  // pause of the run (pauseFlowRun) is answered here when a person is at the terminal.
   const footer = ProgressFooter.for(io.stderr);
-  const around = (text: string): string => (footer ? footer.around(text) : text);
+  const prompt = PausePrompt.for(io.stdin, io.stderr, {
+    pauseOf: (id) => runner.pauseOf(id),
+    resumePaused: (id, input) => runner.resumePaused(id, input),
+    interrupt: () => process.emit('SIGINT', 'SIGINT'),
+  });
+  const around = (text: string): string => {
+    const below = footer && !prompt?.active ? footer.around(text) : text;
+    return prompt ? prompt.around(below) : below;
+  };
+  if (prompt) {
+    runner.on('run', (r) => {
+      if (!runIds.has(r.id)) return;
+      if (r.state.type === 'PAUSED') {
+        // The run's lines up to its pause (it says how to resume it) come before the question.
+        lines.flush();
+        footer?.clear();
+      }
+      prompt.onRun(r);
+    });
+  }
   const lines = new LogLineWriter(io.stderr, around);
   const shown = terminalLogLine(io.stderr);
   runner.on('log', (l) => {
@@ -31,7 +52,7 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   });
   if (footer) {
     runner.on('artifact', (a) => {
-      if (!runIds.has(a.runId)) return;
+      if (!runIds.has(a.runId) || prompt?.active) return;
       lines.flush();
       footer.progress(a);
     });
@@ -79,12 +100,14 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
       throw e;
     }
     const detail = await active.done;
+    prompt?.close();
     lines.flush();
     footer?.clear();
     if (options.json) await printRunJson(store, detail.id, io.stdout, detail);
     if (stoppedAtOnce) return EXIT.interrupted;
     return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } finally {
+    prompt?.close();
     lines.flush();
     footer?.clear();
     for (const sig of signals) process.off(sig, onSignal);

@@ -4,6 +4,14 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The process's stdin, made only when asked for (a question to a person at a terminal: pausePrompt.ts). */
+  stdin?: TerminalInput;
+}
+
+export interface TerminalInput {
+  /** Whether stdin is a terminal (a person can answer). */
+  isTTY: boolean;
+  open(): NodeJS.ReadableStream;
 }
 
 /** 130 = 128 + SIGINT, what shells report for a program stopped by Ctrl-C. */

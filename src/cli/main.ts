@@ -1,5 +1,6 @@
 /** `flowdeck`: run flows headless, against the same store as the VS Code extension. */
 import { join } from 'node:path';
+import { isatty } from 'node:tty';
 import { SecretMasker, maskError, secretsFromEnv } from '../engine/secrets';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { artifactsCommand } from './commands/artifacts';
@@ -186,7 +187,7 @@ function endNow(code: number): void {
 export function runMain(): void {
   endQuietlyOnClosedPipes();
   const args = process.argv.slice(2);
-  main(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }).then(
+  main(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stdin: { isTTY: isatty(0), open: () => process.stdin } }).then(
     (code) => {
       if (ENDS_WHEN_DONE.has(commandOf(args) ?? '')) endNow(code);
       else process.exitCode = code;

@@ -19,7 +19,7 @@ import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
-import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, RunRecord, TaskRunRecord } from './records';
+import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
@@ -233,6 +233,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** A run of this runner as it is folded while it goes (with foldTasks 'bounded'); undefined once it has ended. */
   liveFold(runId: string): BoundedFold | undefined {
     return this.executions.get(runId)?.runs.get(runId)?.bounded;
+  }
+
+  /** What a paused run of this process waits for (pauseFlowRun), as folded; undefined when it is not paused here. */
+  pauseOf(runId: string): PauseInfo | undefined {
+    return this.executions.get(runId)?.runs.get(runId)?.fold.detail.pause;
   }
 
   /** Whether `runId` (a run or subflow run) runs in this process now. */

@@ -1,0 +1,100 @@
+/**
+ * A `flowdeck run` at a terminal answers its own run's pause (pausePrompt.ts): run under a real
+ * pseudo-terminal (util-linux `script`), the questions come after the run's lines, an answer that does not
+ * fit is asked again, Enter keeps a default, and the run goes on with the input. Resumed from another
+ * terminal meanwhile, the questions stop and say so. Without a terminal nothing is asked.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { CLI, runCli, tempDir, waitFor, workspace } from '../support/engine';
+
+const HAS_SCRIPT = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+const SKIP = HAS_SCRIPT ? {} : { skip: 'util-linux script (a pseudo-terminal) is not installed' };
+
+const FLOW = `import { flow, pauseFlowRun, getRunLogger } from 'flowdeck';
+export default flow({ name: 'deploy' }, async () => {
+  const { approve, replicas } = await pauseFlowRun({
+    description: 'Deploy v7?',
+    input: { approve: { type: 'boolean', required: true }, replicas: { type: 'integer', default: 2, minimum: 1 } },
+  });
+  getRunLogger().info('approve=' + approve + ' replicas=' + replicas);
+  return approve ? 'deployed x' + replicas : 'skipped';
+});
+`;
+
+/** `flowdeck run` under a pseudo-terminal: what it printed so far (escape codes removed), a way to type, and its end. */
+function atTerminal(cwd: string, env: NodeJS.ProcessEnv) {
+  const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run p.flow.ts`, '/dev/null'], { cwd, env: { ...process.env, ...env, COLUMNS: '200' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const plain = (): string => out.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '');
+  return {
+    plain,
+    type: (text: string) => child.stdin!.write(text),
+    /** Waits for `pattern` in what was printed after `from` characters; returns where it ended. */
+    seen: async (pattern: RegExp, from = 0): Promise<number> => {
+      let end = -1;
+      await waitFor(() => {
+        const m = pattern.exec(plain().slice(from));
+        if (m) end = from + m.index + m[0].length;
+        return m !== null;
+      }, `${pattern} at the terminal; it shows:\n${plain().slice(from)}`, 60_000);
+      return end;
+    },
+    exited,
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+describe('flowdeck run at a terminal: a pause is answered there', { timeout: 180_000 }, () => {
+  it('asks each input after the run\'s lines, asks again when an answer does not fit, keeps a default on Enter, and the run goes on', SKIP, async () => {
+    const cwd = workspace({ 'p.flow.ts': FLOW });
+    const t = atTerminal(cwd, { FLOWDECK_HOME: tempDir() });
+    try {
+      let at = await t.seen(/Pausing flow run '([a-z-]+)' until resumed[^\n]*\n⏸ Flow run '[a-z-]+' is paused: Deploy v7\?\n  Answer here within .+, or resume it elsewhere; Ctrl-C cancels the run\.\n  approve \(boolean, required\): /);
+      t.type('yes\r');
+      at = await t.seen(/'approve' must be true or false, got "yes" \(neither true nor false\)\n  approve \(boolean, required\): /, at);
+      t.type('true\r');
+      at = await t.seen(/replicas \(integer, Enter for 2\): /, at);
+      t.type('0\r');
+      at = await t.seen(/'replicas' must be ≥ 1, got 0\n  replicas \(integer, Enter for 2\): /, at);
+      t.type('\r');
+      await t.seen(/Resuming flow run '[a-z-]+' with input approve, replicas[\s\S]*approve=true replicas=2[\s\S]*Finished in state Completed\(\)/, at);
+      assert.equal(await t.exited, 0, t.plain());
+    } finally {
+      t.kill();
+    }
+  });
+
+  it('stops asking when the run is resumed from another terminal, saying so', SKIP, async () => {
+    const cwd = workspace({ 'p.flow.ts': FLOW });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const t = atTerminal(cwd, env);
+    try {
+      await t.seen(/approve \(boolean, required\): /);
+      const name = /Flow run '([a-z]+-[a-z]+)' is paused/.exec(t.plain())![1]!;
+      const other = await runCli(['resume', name, '--input', 'approve=false'], { cwd, env });
+      assert.equal(other.code, 0, other.stderr + other.stdout);
+      await t.seen(new RegExp(`Flow run '${name}' was resumed elsewhere: nothing is asked here any more\\.[\\s\\S]*approve=false replicas=2`));
+      assert.equal(await t.exited, 0, t.plain());
+    } finally {
+      t.kill();
+    }
+  });
+
+  it('asks nothing without a terminal: the run waits for a resume from elsewhere', async () => {
+    const cwd = workspace({ 'p.flow.ts': FLOW });
+    const env = { FLOWDECK_HOME: tempDir() };
+    let seen = '';
+    const run = runCli(['run', 'p.flow.ts'], { cwd, env, onStderr: (c) => (seen += c) });
+    await waitFor(() => /Pausing flow run '([a-z]+-[a-z]+)'/.test(seen), 'the pause', 60_000);
+    const name = /Pausing flow run '([a-z]+-[a-z]+)'/.exec(seen)![1]!;
+    assert.equal((await runCli(['resume', name, '--input', 'approve=true', '--input', 'replicas=4'], { cwd, env })).code, 0);
+    const done = await run;
+    assert.equal(done.code, 0, done.stderr);
+    assert.doesNotMatch(done.stderr, /⏸|Answer here/);
+    assert.match(done.stderr, /approve=true replicas=4/);
+  });
+});
