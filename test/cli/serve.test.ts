@@ -53,6 +53,33 @@ async function scheduledRuns(home: string, openStore: () => Promise<RunStore> = 
 
 const slotOf = (r: FlowRunSummary): number => (r.trigger?.kind === 'schedule' ? r.trigger.slot : NaN);
 
+type NoticeBody = { text: string; run: Record<string, unknown> };
+
+/**
+ * A loopback webhook for `--notify-url`: `status(n)` answers its n-th post (from 0); the bodies of the
+ * posts answered 200 are kept, each checked to be a JSON POST.
+ */
+async function webhook(status: (n: number) => number = () => 200): Promise<{ url: string; bodies: NoticeBody[]; posts: () => number }> {
+  const bodies: NoticeBody[] = [];
+  let posts = 0;
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      const code = status(posts++);
+      if (code === 200) {
+        assert.equal(req.method, 'POST');
+        assert.equal(req.headers['content-type'], 'application/json');
+        bodies.push(JSON.parse(body) as NoticeBody);
+      }
+      res.writeHead(code).end(code === 200 ? 'ok' : undefined);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/abc`, bodies, posts: () => posts };
+}
+
 const EVERY_2S = flowSource(`export default flow({ name: 'tick', schedule: { intervalSeconds: 2 } }, async () => 'tock');`);
 
 describe('flowdeck serve', () => {
@@ -129,26 +156,8 @@ export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSe
 
   it('POSTs one notice per failed scheduled run to --notify-url: the first at once, the rest of the minute summed up; masked; retried', { timeout: 180_000 }, async () => {
     const secret = 'ghp_' + 'S3cr3tT0kenValue0123456789abcdefABCD';
-    const bodies: { text: string; run: Record<string, unknown> }[] = [];
-    let answered = 0;
-    const server = createServer((req: IncomingMessage, res) => {
-      let body = '';
-      req.setEncoding('utf8').on('data', (c: string) => (body += c));
-      req.on('end', () => {
-        // The first delivery meets a busy server: the notice is retried.
-        if (answered++ === 0) {
-          res.writeHead(503).end();
-          return;
-        }
-        assert.equal(req.method, 'POST');
-        assert.equal(req.headers['content-type'], 'application/json');
-        bodies.push(JSON.parse(body) as { text: string; run: Record<string, unknown> });
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    after(() => server.close());
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/abc`;
+    // The first delivery meets a busy server: the notice is retried.
+    const { url, bodies } = await webhook((n) => (n === 0 ? 503 : 200));
     const home = tempDir();
     const cwd = workspace({
       'failing.flow.ts': flowSource(`export default flow({ name: 'failing', schedule: { intervalSeconds: 2 } }, async () => { throw new Error('token ' + process.env.GITHUB_TOKEN + ' was refused'); });`),
@@ -181,18 +190,7 @@ export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSe
   });
 
   it('a scheduled run that pauses for input is said and POSTed at once (under the default policy), and goes on when `flowdeck resume` gives it its input', { timeout: 180_000 }, async () => {
-    const bodies: { text: string; run: Record<string, unknown> }[] = [];
-    const server = createServer((req: IncomingMessage, res) => {
-      let body = '';
-      req.setEncoding('utf8').on('data', (c: string) => (body += c));
-      req.on('end', () => {
-        bodies.push(JSON.parse(body) as { text: string; run: Record<string, unknown> });
-        res.writeHead(200).end('ok');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    after(() => server.close());
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/abc`;
+    const { url, bodies } = await webhook();
     const home = tempDir();
     const cwd = workspace({
       'nightly.flow.ts': `import { flow, pauseFlowRun } from 'flowdeck';
@@ -222,29 +220,20 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
   });
 
   it('stopping gives up, after its wait, a notice the server keeps refusing, saying so; it does not go on retrying', { timeout: 180_000 }, async () => {
-    let posts = 0;
-    const server = createServer((req: IncomingMessage, res) => {
-      req.resume().on('end', () => {
-        posts++;
-        res.writeHead(503).end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    after(() => server.close());
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/abc`;
+    const { url, posts } = await webhook(() => 503);
     const home = tempDir();
     const cwd = workspace({ 'failing.flow.ts': flowSource(`export default flow({ name: 'failing', schedule: { intervalSeconds: 2 } }, async () => { throw new Error('no'); });`) });
     const s = serve(['--notify-url', url], cwd, { FLOWDECK_HOME: home });
     await waitFor(() => /not delivered \(attempt 1: the server answered HTTP 503\); retrying/.test(s.stderr()), 'a refused notice', 120_000);
     assert.equal(await stop(s), 0, s.stderr());
-    const postsAtExit = posts;
+    const postsAtExit = posts();
     assert.match(s.stderr(), /Stopping without the notice not delivered after 15 s: http:\/\/127\.0\.0\.1:\d+ did not take it$/m);
     assert.doesNotMatch(s.stderr(), /Could not deliver/, 'a notice given up is not reported again as failed');
     // The backoff (1, 2, 4, 8, 16 s: six posts in 31 s) would have gone on past the stop's wait: at most
     // the attempts within the first failure and the stop's 15 s.
     assert.ok(postsAtExit <= 5, `${postsAtExit} posts`);
     await new Promise((r) => setTimeout(r, 2_500));
-    assert.equal(posts, postsAtExit, 'no post after serve ended');
+    assert.equal(posts(), postsAtExit, 'no post after serve ended');
   });
 
   it('rejects a notify URL that is not http(s) and an unknown policy with exit 2', { timeout: 60_000 }, async () => {
