@@ -9,7 +9,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import { formatDuration } from '../engine/durationText';
 import { ParameterError } from '../engine/parameters';
-import { inputFromText, pauseInput } from '../engine/pauseInput';
+import { inputFromText, pauseAbout, pauseInput } from '../engine/pauseInput';
 import type { FlowRunSummary, PauseInfo } from '../engine/records';
 import { neutraliseTerminal } from '../engine/terminalText';
 import type { ParameterDeclaration } from '../engine/types';
@@ -108,7 +108,7 @@ export class PausePrompt {
         rl.question(text, (answer) => resolve(answer));
       });
     const declared = Object.entries(pause.input ?? {});
-    const about = run.state.message && run.state.message !== 'Waiting to be resumed' ? `: ${run.state.message}` : '';
+    const about = pauseAbout(run.state.message);
     const within = formatDuration(Math.max(0, pause.until - Date.now()));
     this.output.write(neutraliseTerminal(`⏸ Flow run '${run.name}' is paused${about}\n`));
     this.output.write(neutraliseTerminal(`  ${declared.length > 0 ? 'Answer here' : 'Press Enter to resume it'} within ${within}, or resume it elsewhere; Ctrl-C cancels the run.\n`));

@@ -7,6 +7,14 @@
 import { ParameterError, parametersFromText, validateParameters, type DeclaredSubject } from './parameters';
 import type { ParameterDeclarations } from './types';
 
+/** A Paused state's message when its pause has no description. */
+export const PAUSED_MESSAGE = 'Waiting to be resumed';
+
+/** What a paused run waits for, said after its name: `: Deploy v7?`, or nothing for a pause without a description. */
+export function pauseAbout(message: string | undefined): string {
+  return message && message !== PAUSED_MESSAGE ? `: ${message}` : '';
+}
+
 /** The most a resume's input may hold, as JSON: it is a request's file or row, not a way to pass data. */
 export const MAX_INPUT_BYTES = 64 * 1024;
 

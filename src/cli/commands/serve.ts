@@ -3,6 +3,7 @@
  * given — until SIGINT or SIGTERM, for a service manager. Runs of dead hosts that ask for it are resumed;
  * with --notify-url, unwatched runs' failures are POSTed to a webhook.
  */
+import { pauseAbout } from '../../engine/pauseInput';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
@@ -70,7 +71,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     // A run paused for input waits for someone: said, and told to the webhook (once per pause).
     if (run.state.type === 'PAUSED' && pausedAt.get(run.id) !== run.state.timestamp) {
       pausedAt.set(run.id, run.state.timestamp);
-      log(masker.mask(`Flow run '${run.name}' of ${run.flowName} is paused${run.state.message ? `: ${run.state.message}` : ''} — resume it with \`flowdeck resume ${run.name}\``));
+      log(masker.mask(`Flow run '${run.name}' of ${run.flowName} is paused${pauseAbout(run.state.message)} — resume it with \`flowdeck resume ${run.name}\``));
       notifier?.notifier.paused(run);
     } else if (run.state.type !== 'PAUSED') pausedAt.delete(run.id);
     if (run.parentRunId || !unwatched.has(run.id) || !isTerminal(run.state.type)) return;

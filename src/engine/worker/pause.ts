@@ -8,7 +8,7 @@
  */
 import { formatDuration } from '../durationText';
 import { checkDeclarations } from '../parameters';
-import { pauseInput } from '../pauseInput';
+import { PAUSED_MESSAGE, pauseInput } from '../pauseInput';
 import type { PauseInfo } from '../records';
 import { PauseTimeoutError } from '../runErrors';
 import type { ParameterDeclarations, PauseOptions } from '../types';
@@ -56,7 +56,7 @@ export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string,
   const pause: PauseInfo = { until, ...(declarations !== undefined ? { input: declarations } : {}) };
   const inputs = declarations === undefined ? '' : ` It waits for input: ${Object.entries(declarations).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : ''})`).join(', ')}.`;
   ctx.logger.info(`Pausing flow run '${scope.name}' until resumed — \`flowdeck resume ${scope.name}\` or Resume Run in VS Code — for at most ${formatDuration(seconds * 1000)}.${inputs}`);
-  emitFlowState(scope.id, 'Paused', description ?? 'Waiting to be resumed', { pause });
+  emitFlowState(scope.id, 'Paused', description ?? PAUSED_MESSAGE, { pause });
 
   return new Promise((resolve, reject) => {
     const running = (message: string): void => {

@@ -4,6 +4,7 @@
  * again is told again. Runs of other processes show Paused in the Runs view, where Resume Run is too.
  */
 import * as vscode from 'vscode';
+import { pauseAbout } from '../../engine/pauseInput';
 import type { FlowRunSummary } from '../../engine/records';
 import type { Flowdeck } from '../services';
 import { resumePausedRun } from '../commands/resumePausedRun';
@@ -29,7 +30,7 @@ export function registerPauseNotice(context: vscode.ExtensionContext, flowdeck: 
 }
 
 async function notice(flowdeck: Flowdeck, run: FlowRunSummary): Promise<void> {
-  const what = run.state.message && run.state.message !== 'Waiting to be resumed' ? `: ${run.state.message.slice(0, 300)}` : ', waiting to be resumed';
+  const what = pauseAbout(run.state.message?.slice(0, 300)) || ', waiting to be resumed';
   const actions = [RESUME, OPEN_RUN, ...(run.parentRunId === undefined ? [CANCEL] : [])];
   const choice = await vscode.window.showInformationMessage(`Flow run '${run.name}' of flow '${run.flowName}' is paused${what}`, ...actions);
   if (choice === RESUME) {

@@ -190,7 +190,8 @@ export function taskTooltip(task: TaskRunRecord, now: number): string {
 
 /**
  * The status bar while runs are going: `$(sync~spin) 2 flows running`, `$(sync~spin) 1 flow running`, and
- * the one run's progress when it reports any (`$(sync~spin) 1 flow running · 45%`).
+ * the one run's progress when it reports any (`$(sync~spin) 1 flow running · 45%`); runs paused for input
+ * instead (`$(debug-pause) 1 flow paused`, `$(sync~spin) 3 flows running · 1 paused`).
  */
 export function runningText(count: number, progress?: number, paused = 0): string {
   const flows = (n: number): string => `${n} flow${n === 1 ? '' : 's'}`;
