@@ -3,7 +3,6 @@
  * given — until SIGINT or SIGTERM, for a service manager. Runs of dead hosts that ask for it are resumed;
  * with --notify-url, unwatched runs' failures are POSTed to a webhook.
  */
-import { pauseAbout } from '../../engine/pauseInput';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
@@ -13,6 +12,7 @@ import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/s
 import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
+import { pauseAbout } from '../../engine/pauseInput';
 import { postWebhook, webhookBody, webhookOrigin } from '../../engine/notify/webhook';
 import type { FlowRunSummary } from '../../engine/records';
 import type { FlowRunner } from '../../engine/runner';
