@@ -28,8 +28,8 @@ export interface PausedResumeOptions {
 
 export async function resumePaused(store: RunStore, run: FlowRunSummary, options: PausedResumeOptions, io: CliIo): Promise<number> {
   const label = `Flow run '${run.name}'`;
-  const detail = await store.readRun(run.id);
-  const declarations = detail?.pause?.input;
+  // What it waits for is on its Paused state, as listed: no need to read its journal.
+  const declarations = run.state.pause?.input;
   const masker = new SecretMasker(secretsFromEnv(io.env));
   let input: Record<string, unknown>;
   try {

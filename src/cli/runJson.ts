@@ -22,8 +22,6 @@ export interface RunJson {
   taskRuns: TaskRunJson[];
   /** The run's attempt: 1, or more once it was retried or resumed. */
   attempt: number;
-  /** While it is Paused (pauseFlowRun): until when it waits, and the input it waits for (declared as parameters are). */
-  pause?: { until: string; input: ParameterDeclarations | null };
 }
 
 /**
@@ -36,6 +34,8 @@ export interface StateJson {
   name: State['name'];
   message?: string;
   failure?: Failure;
+  /** A Paused state (pauseFlowRun): until when the run waits, and the input it waits for (declared as parameters are). */
+  pause?: { until: string; input: ParameterDeclarations | null };
 }
 
 export interface TaskRunJson {
@@ -72,6 +72,7 @@ export function isoTime(ts: number | undefined): string | null {
 function stateJson(s: State): StateJson {
   const json: StateJson = s.message === undefined ? { type: s.type, name: s.name } : { type: s.type, name: s.name, message: s.message };
   if (s.failure !== undefined) json.failure = s.failure;
+  if (s.pause !== undefined) json.pause = { until: isoTime(s.pause.until)!, input: s.pause.input ?? null };
   return json;
 }
 
@@ -111,6 +112,5 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
   if (run.trigger) out.trigger = run.trigger;
   if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
   if (run.resultNote) out.resultNote = run.resultNote;
-  if (run.pause) out.pause = { until: isoTime(run.pause.until)!, input: run.pause.input ?? null };
   return out;
 }

@@ -6,7 +6,9 @@
 import { ARTIFACT_KEY_PATTERN, ARTIFACT_LIMITS, artifactProblem, type ArtifactData } from './artifacts';
 import type { CallIdentity, IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
 import { flatten, isStoredForm } from './serializer';
+import { checkDeclarations } from './parameters';
 import { isStateName, type Failure, type State } from './states';
+import type { PauseInfo } from './types';
 
 type Obj = Record<string, unknown>;
 
@@ -62,7 +64,7 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       // 0.1.0: { k: 'state', state: State }
       if (isState(v.state)) return { k: 'state', runId, name: v.state.name, ts: v.state.timestamp, ...(v.state.message !== undefined ? { message: v.state.message } : {}) };
       if (!isStateName(v.name) || !num(v.ts) || !optStr(v.message) || !optNum(v.attempt) || !optNum(v.deadline)) return undefined;
-      return withFailure({ ...(v as object), runId } as RunRecord & { failure?: unknown });
+      return withFailure(withPause({ ...(v as object), runId } as RunRecord & { failure?: unknown; pause?: unknown }));
     }
     case 'task': {
       const taskName = str(v.taskName) ? v.taskName : v.task;
@@ -143,6 +145,29 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
   }
 }
 
+/**
+ * What a paused run waits for, as read back: a time and a declaration the engine accepts (checkDeclarations:
+ * the CLI and the editor ask by it and check the input with it), or nothing.
+ */
+function pauseOf(v: unknown): PauseInfo | undefined {
+  if (!isObj(v) || !num(v.until)) return undefined;
+  if (v.input === undefined) return { until: v.until };
+  try {
+    const input = checkDeclarations('', v.input, { owner: 'a paused run', noun: 'input' });
+    return input === undefined ? { until: v.until } : { until: v.until, input };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A state as read back, its pause checked (and dropped when it is not one). */
+function withPause<T extends { pause?: unknown }>(s: T): T {
+  if (s.pause === undefined) return s;
+  const { pause: raw, ...rest } = s;
+  const pause = pauseOf(raw);
+  return (pause ? { ...rest, pause } : rest) as T;
+}
+
 function withFailure(r: RunRecord & { failure?: unknown }): RunRecord {
   if (r.failure === undefined) return r;
   const failure = failureOf(r.failure);
@@ -165,7 +190,7 @@ export function asIndexRecord(v: unknown): IndexRecord | undefined {
     case 'state': {
       if (!isState(v.state) || !optNum(v.seq) || !optNum(v.startTime) || !optNum(v.endTime) || !optNum(v.attempt)) return undefined;
       if (v.owner !== undefined && !isOwner(v.owner)) return undefined;
-      return v as IndexRecord;
+      return { ...v, state: withPause(v.state) } as IndexRecord;
     }
     case 'del':
       return { k: 'del', id: v.id };

@@ -4,9 +4,9 @@
  * (runReducer.ts), live in the runner and on replay from the store alike.
  */
 import type { Artifact, ArtifactData } from './artifacts';
-import type { Failure, LogLevel, ParameterDeclarations, State, StateName } from './types';
+import type { Failure, LogLevel, PauseInfo, State, StateName } from './types';
 
-export type { LogLevel } from './types';
+export type { LogLevel, PauseInfo } from './types';
 
 /**
  * How a record's journal line begins: every writer puts `k` first (`{"k":"log",…`). Readers pass over
@@ -160,16 +160,6 @@ export interface FlowRunDetail extends FlowRunSummary {
   sourceHash?: string;
   /** The latest artifact of each key the run (or its task runs) created, in the order the keys first appeared. */
   artifacts?: Artifact[];
-  /** While the run is Paused (pauseFlowRun): until when, and the input it waits for. */
-  pause?: PauseInfo;
-}
-
-/** What a paused flow run waits for (pauseFlowRun), on its Paused state record. */
-export interface PauseInfo {
-  /** When it stops waiting (and fails, unless its flow catches the PauseTimeoutError). */
-  until: number;
-  /** The input a resume must give, declared as parameters are; none: a resume gives nothing. */
-  input?: ParameterDeclarations;
 }
 
 /** The journal of one run: one JSON line per record, in the order they happened. */

@@ -4,6 +4,7 @@
  */
 import type { FlowRunDetail, FlowRunSummary, RunCreatedRecord, RunRecord, TaskRunCompact, TaskRunRecord } from './records';
 import { isTerminal, leftUnfinishedBy, state, type Failure, type State, type StateName } from './states';
+import type { PauseInfo } from './types';
 
 export interface RunFold {
   detail: FlowRunDetail;
@@ -40,8 +41,11 @@ export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
   return { detail, tasks: new Map() };
 }
 
-function stateOf(r: { name: StateName; ts: number; message?: string; failure?: Failure }): State {
-  return state(r.name, r.message, r.ts, r.failure);
+function stateOf(r: { name: StateName; ts: number; message?: string; failure?: Failure; pause?: PauseInfo }): State {
+  const s = state(r.name, r.message, r.ts, r.failure);
+  // What a paused run waits for is part of its Paused state (as Prefect's state details).
+  if (s.type === 'PAUSED' && r.pause !== undefined) s.pause = r.pause;
+  return s;
 }
 
 /** Folds one record into the run. Records of other runs, and unknown task runs, change nothing. */
@@ -60,8 +64,6 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
       }
       d.states.push(s);
       d.state = s;
-      if (s.type === 'PAUSED' && r.pause !== undefined) d.pause = r.pause;
-      else delete d.pause;
       if (r.attempt !== undefined) d.attempt = r.attempt;
       if (s.type === 'RUNNING') d.startTime ??= s.timestamp;
       if (isTerminal(s.type)) {
@@ -183,7 +185,7 @@ export function mergeIndexState(fold: RunFold, summary: FlowRunSummary): void {
   const d = fold.detail;
   const last = d.states[d.states.length - 1];
   if (!last || summary.state.timestamp > last.timestamp || (summary.state.timestamp === last.timestamp && summary.state.name !== last.name && isTerminal(summary.state.type) && !isTerminal(last.type))) {
-    applyRecord(fold, { k: 'state', runId: d.id, name: summary.state.name, ts: summary.state.timestamp, message: summary.state.message });
+    applyRecord(fold, { k: 'state', runId: d.id, name: summary.state.name, ts: summary.state.timestamp, message: summary.state.message, ...(summary.state.pause ? { pause: summary.state.pause } : {}) });
   }
   d.seq = summary.seq;
   d.owner = summary.owner;

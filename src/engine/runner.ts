@@ -237,7 +237,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
 
   /** What a paused run of this process waits for (pauseFlowRun), as folded; undefined when it is not paused here. */
   pauseOf(runId: string): PauseInfo | undefined {
-    return this.executions.get(runId)?.runs.get(runId)?.fold.detail.pause;
+    return this.executions.get(runId)?.runs.get(runId)?.fold.detail.state.pause;
   }
 
   /** Whether `runId` (a run or subflow run) runs in this process now. */
@@ -1065,7 +1065,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const d = live.fold.detail;
     if (d.state.type !== 'PAUSED') return `Flow run '${d.name}' is not paused: it is ${d.state.name}`;
     if (live.resumedPause === d.state.timestamp) return `Flow run '${d.name}' is being resumed already`;
-    const checked = pauseInput(d.pause?.input, input, (t) => this.masker.mask(t), d.name);
+    const checked = pauseInput(d.state.pause?.input, input, (t) => this.masker.mask(t), d.name);
     if ('problem' in checked) {
       execution.log(live, 'WARNING', flowRunSource(d.name), `A resume was refused, so the run stays paused: ${checked.problem}`);
       return checked.problem;

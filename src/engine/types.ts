@@ -48,6 +48,16 @@ export interface State {
   message?: string;
   /** Set on a Failed state whose cause is an error thrown by user code. */
   failure?: Failure;
+  /** Set on a Paused state (pauseFlowRun): until when the run waits, and the input it waits for. */
+  pause?: PauseInfo;
+}
+
+/** What a paused flow run waits for (pauseFlowRun), as Prefect keeps it in a Paused state's details. */
+export interface PauseInfo {
+  /** When it stops waiting (epoch ms), and `pauseFlowRun` throws a PauseTimeoutError. */
+  until: number;
+  /** The input a resume must give, declared as parameters are; none: a resume gives nothing. */
+  input?: ParameterDeclarations;
 }
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';

@@ -53,11 +53,12 @@ async function resumesFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   const ws = workspace(FLOWS);
   const { name, done } = await pausedRun(ws, env);
   // Listed Paused, its description the state's message.
-  const listed = JSON.parse((await runCli(['runs', '--json', '--state', 'paused'], { cwd: ws, env })).stdout) as { name: string; state: { name: string; message: string }; pause?: { until: string; input: Record<string, { type: string }> } }[];
+  const listed = JSON.parse((await runCli(['runs', '--json', '--state', 'paused'], { cwd: ws, env })).stdout) as { name: string; state: { name: string; message: string; pause?: { until: string; input: Record<string, { type: string }> } } }[];
   assert.deepEqual(listed.map((r) => [r.name, r.state.name, r.state.message]), [[name, 'Paused', 'Deploy v7?']]);
   // What it waits for, for a script to ask: until when (the default hour) and the inputs' declarations.
-  assert.deepEqual(Object.entries(listed[0]!.pause!.input).map(([k, d]) => `${k}:${d.type}`), ['approve:boolean', 'replicas:integer', 'note:string']);
-  assert.ok(Math.abs(Date.parse(listed[0]!.pause!.until) - Date.now() - 3_600_000) < 120_000, listed[0]!.pause!.until);
+  const pause = listed[0]!.state.pause!;
+  assert.deepEqual(Object.entries(pause.input).map(([k, d]) => `${k}:${d.type}`), ['approve:boolean', 'replicas:integer', 'note:string']);
+  assert.ok(Math.abs(Date.parse(pause.until) - Date.now() - 3_600_000) < 120_000, pause.until);
 
   // Input that does not fit is refused here, naming each problem and what the run waits for; it stays paused.
   const bad = await runCli(['resume', name, '--input', 'approve=yes'], { cwd: ws, env });

@@ -49,10 +49,14 @@ describe('pauseFlowRun', () => {
     const p = await paused;
     assert.equal(p.state.name, 'Paused');
     assert.equal(p.state.message, 'Deploy v1.2 to production?');
+    // What it waits for is part of its Paused state: in the journal, and in the list (no journal read needed).
     const stored = (await store.readRun(id))!;
     assert.equal(stored.state.name, 'Paused');
-    assert.deepEqual(Object.keys(stored.pause?.input ?? {}), ['approve', 'note']);
-    assert.ok(stored.pause!.until > p.state.timestamp && stored.pause!.until <= p.state.timestamp + 60_000 + 1000);
+    assert.deepEqual(Object.keys(stored.state.pause?.input ?? {}), ['approve', 'note']);
+    assert.ok(stored.state.pause!.until > p.state.timestamp && stored.state.pause!.until <= p.state.timestamp + 60_000 + 1000);
+    assert.deepEqual(p.state.pause, stored.state.pause, 'as the runner tells it');
+    await waitFor(async () => (await store.refresh(), (await store.get(id))?.state.type === 'PAUSED'), 'the run listed Paused');
+    assert.deepEqual((await store.get(id))!.state.pause, stored.state.pause, 'as the store lists it');
     assert.ok(logs.some((l) => l.startsWith('INFO Pausing flow run') && l.includes('approve (boolean, required), note (string)')), logs.join('\n'));
 
     assert.equal(runner.resumePaused(id, { approve: true }), undefined);
@@ -61,13 +65,14 @@ describe('pauseFlowRun', () => {
     assert.deepEqual(valueOf(detail), { version: 'v1.2', approve: true, note: 'none' });
     assert.deepEqual(detail.states.map((s) => s.name), ['Pending', 'Running', 'Paused', 'Running', 'Completed']);
     assert.equal(detail.states[3]!.message, 'Resumed');
-    assert.equal(detail.pause, undefined, 'no pause once it goes on');
+    assert.equal(detail.state.pause, undefined, 'no pause once it goes on');
+    assert.deepEqual(Object.keys(detail.states[2]!.pause?.input ?? {}), ['approve', 'note'], 'the Paused state in its history keeps what it waited for');
     assert.ok(logs.includes('INFO approved=true note=none'), logs.join('\n'));
     assert.ok(logs.some((l) => l.includes("Resuming flow run") && l.endsWith('with input approve, note')), logs.join('\n'));
     // The store's replay agrees with the live fold.
     const replayed = (await store.readRun(id))!;
     assert.deepEqual(replayed.states.map((s) => s.name), detail.states.map((s) => s.name));
-    assert.equal(replayed.pause, undefined);
+    assert.deepEqual(replayed.states.map((s) => s.pause), detail.states.map((s) => s.pause));
   });
 
   it('refuses input that does not fit, saying why in the run log; the run stays paused and a fitting resume still goes on', TIMEOUT, async () => {
@@ -133,6 +138,7 @@ export default flow({ name: 'bad' }, async () => {
   await attempt(() => pauseFlowRun({ timeoutSeconds: -1 }));
   await attempt(() => pauseFlowRun({ timeout: 5 } as never));
   await attempt(() => pauseFlowRun({ input: { ok: { type: 'bool' } } } as never));
+  await attempt(() => pauseFlowRun({ input: { big: { type: 'string', description: 'x'.repeat(20_000) } } }));
   return tries;
 });
 `);
@@ -143,6 +149,7 @@ export default flow({ name: 'bad' }, async () => {
     assert.match(tries[1]!, /pauseFlowRun\(\) in flow 'bad': timeoutSeconds must be a number > 0 and ≤ 2000000, got -1/);
     assert.match(tries[2]!, /unknown option 'timeout' \(expected timeoutSeconds, description or input\)/);
     assert.match(tries[3]!, /pauseFlowRun\(\) in flow 'bad': input 'ok' has type "bool", which is not a parameter type/);
+    assert.match(tries[4]!, /pauseFlowRun\(\) in flow 'bad': input is declared in 2\d{4} bytes of JSON; at most 16384/);
   });
 
   it('a subflow run pauses on its own: it is Paused, its parent Running, and a resume of the subflow run goes on', TIMEOUT, async () => {

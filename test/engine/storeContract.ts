@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Clock } from '../../src/engine/clock';
-import type { LogRecord, RunRecord } from '../../src/engine/records';
+import type { LogRecord, PauseInfo, RunRecord } from '../../src/engine/records';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
 import { closingHandles, logsOf, valueOf, waitFor } from '../support/engine';
@@ -357,8 +357,9 @@ export function storeContract(backend: StoreBackend): void {
         const offC = c.onResumePausedRequest((id, input) => (heard.push(['c', id, input]), false));
         try {
           const h = await a.createRun(newRun());
-          const setState = async (name: 'Running' | 'Paused' | 'Completed', extra: Record<string, unknown> = {}): Promise<void> => {
+          const setState = async (name: 'Running' | 'Paused' | 'Completed', extra: { pause?: PauseInfo } = {}): Promise<void> => {
             const s = state(name, name === 'Paused' ? 'Deploy?' : undefined);
+            if (extra.pause) s.pause = extra.pause;
             await h.append([{ k: 'state', runId: h.id, name: s.name, ts: s.timestamp, ...(s.message ? { message: s.message } : {}), ...extra }]);
             await h.setState(s, name === 'Completed' ? { endTime: s.timestamp } : {});
           };
@@ -366,10 +367,15 @@ export function storeContract(backend: StoreBackend): void {
           await b.refresh();
           assert.equal(await b.requestResumePaused('no-such-run', {}), 'unknown');
           assert.equal(await b.requestResumePaused(h.id, { approve: true }), 'not-paused');
-          await setState('Paused', { pause: { until: Date.now() + 60_000, input: { approve: { type: 'boolean', required: true } } } });
+          const input = { approve: { type: 'boolean', required: true }, n: { type: 'integer', default: 2 } } as const;
+          await setState('Paused', { pause: { until: Date.now() + 60_000, input } });
           await b.refresh();
-          // What a paused run waits for is read back with it.
-          assert.deepEqual((await b.readRun(h.id))?.pause?.input, { approve: { type: 'boolean', required: true } });
+          // What a paused run waits for is read back with its state, from its journal and from the list, its
+          // inputs in the order declared (the order they are asked in; Postgres's jsonb would sort them).
+          for (const read of [(await b.readRun(h.id))?.state, (await b.get(h.id))?.state]) {
+            assert.deepEqual(read?.pause?.input, input);
+            assert.deepEqual(Object.keys(read?.pause?.input ?? {}), ['approve', 'n']);
+          }
           assert.equal(await b.requestResumePaused(h.id, { approve: true, note: 'é😀' }), 'requested');
           await waitFor(() => heard.some(([who]) => who === 'a'), 'the instance running the run to hear the request', 20_000);
           assert.deepEqual(heard.find(([who]) => who === 'a'), ['a', h.id, { approve: true, note: 'é😀' }]);

@@ -15,7 +15,7 @@ import type { PoolClient } from 'pg';
 import { EndedBeforeStart } from '../endedBeforeStart';
 import { checkedRunName } from '../givenRunName';
 import type { ProcessIdentity, RunCreatedRecord, RunNameRecord, RunRecord } from '../records';
-import { indexState } from '../runIndex';
+import { stateToColumn } from './stateColumn';
 import type { JournalText } from '../journalFile';
 import type { RunHandle } from '../runStore';
 import { isTerminal, type State } from '../states';
@@ -273,7 +273,7 @@ export class PgRunHandle implements RunHandle {
 
   private async writeState(client: PoolClient, st: State, extra: SetStateExtra): Promise<void> {
     const s = `"${this.ctx.schema}"`;
-    const small = indexState(st);
+    const small = stateToColumn(st);
     const takeOver = extra.owner !== undefined;
     const clearsEnd = extra.endTime === undefined && (st.type === 'SCHEDULED' || st.type === 'PENDING');
     // Taking a run over (a new attempt) is allowed where an outsider may write; the run is this process's after.

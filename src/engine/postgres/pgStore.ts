@@ -33,6 +33,7 @@ import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
 import { ChangeFeed, type Channel } from './changeFeed';
+import { stateFromColumn } from './stateColumn';
 import { PostgresStoreError, connectionMasker, redactUrl } from './connection';
 import { CrashReaper, type ShownEnd } from './crashReaper';
 import { DEFAULT_LEASE, HostLease, liveSession, type HostKind, type LeaseTiming } from './hostLease';
@@ -94,7 +95,7 @@ interface RunRow {
 }
 
 function toSummary(r: RunRow): FlowRunSummary {
-  const s: FlowRunSummary = { id: r.id, name: r.name, flowName: r.flow_name, source: r.source, state: r.state, created: Number(r.created), owner: r.owner, attempt: r.attempt, seq: Number(r.seq) };
+  const s: FlowRunSummary = { id: r.id, name: r.name, flowName: r.flow_name, source: r.source, state: stateFromColumn(r.state), created: Number(r.created), owner: r.owner, attempt: r.attempt, seq: Number(r.seq) };
   if (r.start_time !== null) s.startTime = Number(r.start_time);
   if (r.end_time !== null) s.endTime = Number(r.end_time);
   if (r.parent_run_id !== null) s.parentRunId = r.parent_run_id;

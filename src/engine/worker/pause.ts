@@ -23,6 +23,8 @@ export const DEFAULT_PAUSE_SECONDS = 3600;
 export const MAX_PAUSE_SECONDS = 2_000_000;
 /** A description is a state's message: one line, bounded. */
 export const MAX_PAUSE_DESCRIPTION = 500;
+/** The input's declaration is part of the Paused state, which the store's list keeps: bounded. */
+export const MAX_INPUT_DECLARATION_BYTES = 16 * 1024;
 
 interface Waiting {
   declarations: ParameterDeclarations | undefined;
@@ -118,5 +120,7 @@ function checkedOptions(options: PauseOptions, where: string): { seconds: number
     description = line === '' ? undefined : line.length > MAX_PAUSE_DESCRIPTION ? `${line.slice(0, MAX_PAUSE_DESCRIPTION - 1)}…` : line;
   }
   const declarations = options.input === undefined ? undefined : checkDeclarations('', options.input, { owner: where, noun: 'input' });
+  const size = declarations === undefined ? 0 : Buffer.byteLength(JSON.stringify(declarations));
+  if (size > MAX_INPUT_DECLARATION_BYTES) throw new TypeError(`${where}: input is declared in ${size} bytes of JSON; at most ${MAX_INPUT_DECLARATION_BYTES} (it is kept with the run's state)`);
   return { seconds, declarations, description };
 }

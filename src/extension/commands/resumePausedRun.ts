@@ -23,14 +23,10 @@ export async function resumePausedRun(flowdeck: Flowdeck, run: FlowRunSummary): 
     void vscode.window.showInformationMessage(`Flow run '${run.name}' is not paused (${run.state.name}): nothing to resume.`);
     return;
   }
-  const detail = await (await flowdeck.host.store()).readRun(run.id);
-  if (detail?.state.type !== 'PAUSED') {
-    void vscode.window.showInformationMessage(`Flow run '${run.name}' is no longer paused (${detail?.state.name ?? 'gone'}).`);
-    return;
-  }
   let input: Record<string, unknown> | undefined;
   try {
-    input = await promptInput(detail.name, detail.pause?.input, detail.state.message);
+    // What it waits for is on its Paused state, as listed: no need to read its journal.
+    input = await promptInput(run.name, run.state.pause?.input, run.state.message);
   } catch (e) {
     void vscode.window.showErrorMessage((e as Error).message);
     return;
