@@ -1,6 +1,5 @@
 /** `flowdeck`: run flows headless, against the same store as the VS Code extension. */
 import { join } from 'node:path';
-import { isatty } from 'node:tty';
 import { SecretMasker, maskError, secretsFromEnv } from '../engine/secrets';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { artifactsCommand } from './commands/artifacts';
@@ -18,7 +17,7 @@ import { serveCommand } from './commands/serve';
 import { StoreHomeError, StoreSettingError, StoreUrlError } from '../engine/storeErrors';
 import { workerCommand } from './commands/worker';
 import { StoreOptionError, takeStoreOption } from './storeOption';
-import { EXIT, UsageError, write, type CliIo } from './io';
+import { EXIT, UsageError, write, type CliIo, type TerminalInput } from './io';
 
 const HELP = `Usage: flowdeck <command> [options]
 
@@ -183,11 +182,21 @@ function endNow(code: number): void {
   process.exitCode = code;
 }
 
+/** This process's stdin, looked at only when a question may be asked (node:tty is not loaded before). */
+function terminalInput(): TerminalInput {
+  return {
+    get isTTY(): boolean {
+      return (require('node:tty') as typeof import('node:tty')).isatty(0);
+    },
+    open: () => process.stdin,
+  };
+}
+
 /** Runs the command line this process was started with. */
 export function runMain(): void {
   endQuietlyOnClosedPipes();
   const args = process.argv.slice(2);
-  main(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stdin: { isTTY: isatty(0), open: () => process.stdin } }).then(
+  main(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stdin: terminalInput() }).then(
     (code) => {
       if (ENDS_WHEN_DONE.has(commandOf(args) ?? '')) endNow(code);
       else process.exitCode = code;

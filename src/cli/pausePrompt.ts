@@ -6,7 +6,7 @@
  * asked cancels the run, as anywhere else. Only where stdin and stderr are both terminals: a pipe, a file
  * or a CI job never waits on a question (the run waits for a resume from elsewhere, as its log says).
  */
-import { createInterface, type Interface } from 'node:readline';
+import type { Interface } from 'node:readline';
 import { formatDuration } from '../engine/durationText';
 import { ParameterError } from '../engine/parameters';
 import { inputFromText, pauseAbout, pauseInput } from '../engine/pauseInput';
@@ -50,7 +50,8 @@ export class PausePrompt {
 
   /** A prompt where both `stdin` and `stderr` are terminals, else undefined. */
   static for(stdin: TerminalInput | undefined, stderr: NodeJS.WritableStream, host: PausePromptHost): PausePrompt | undefined {
-    return stdin?.isTTY === true && (stderr as Tty).isTTY === true ? new PausePrompt(stdin, stderr, host) : undefined;
+    // stderr first: stdin's look loads node:tty, which a run whose output goes to a pipe never needs.
+    return (stderr as Tty).isTTY === true && stdin?.isTTY === true ? new PausePrompt(stdin, stderr, host) : undefined;
   }
 
   /** Whether a question is on screen (the progress footer keeps away then). */
@@ -92,6 +93,8 @@ export class PausePrompt {
   }
 
   private async ask(run: FlowRunSummary, pause: PauseInfo): Promise<void> {
+    // Loaded when a question is asked: most runs never pause.
+    const { createInterface } = require('node:readline') as typeof import('node:readline');
     const rl = createInterface({ input: this.stdin.open(), output: this.output, terminal: true });
     const asking: Asking = { runId: run.id, pausedAt: run.state.timestamp, rl, question: '', answered: false };
     this.asking = asking;
