@@ -15,6 +15,7 @@ import {
   runAccessibilityLabel,
   runContextValue,
   runDescription,
+  pauseLeft,
   taskContextValue,
   runTooltip,
   runningText,
@@ -76,6 +77,15 @@ test('a finished run reads "Completed · 1.2 s · 2 min ago", state name first',
 test('a run still going shows its time so far and no age', () => {
   const going = run('Running', { startTime: NOW - 12 * SECOND }, NOW - 12 * SECOND);
   assert.equal(runDescription(going, NOW), 'Running · 12 s');
+});
+
+test('a paused run says how long it still waits for a resume: "Paused · 3 min · 57 min left"', () => {
+  const paused = run('Paused', { startTime: NOW - 3 * MINUTE }, NOW - 2 * MINUTE);
+  paused.state.pause = { until: NOW + 57 * MINUTE - 20 * SECOND, input: { approve: { type: 'boolean' } } };
+  assert.equal(runDescription(paused, NOW), 'Paused · 3 min · 57 min left');
+  assert.equal(runDescription(paused, NOW + 57 * MINUTE - 60 * SECOND), 'Paused · 59 min · 40 s left');
+  assert.equal(runDescription(paused, NOW + 58 * MINUTE), 'Paused · 1 h 1 min · time up');
+  assert.equal(pauseLeft(2 * 3600_000 + 1), '2 h 1 min left');
 });
 
 test('a schedule\'s run waiting for its slot reads "Scheduled · in 4 min"; once due, "Scheduled · due"', () => {

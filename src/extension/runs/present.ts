@@ -47,9 +47,17 @@ export function runDescription(run: Pick<FlowRunSummary, 'state' | 'created' | '
   const took = elapsed(run, now);
   if (took !== undefined) parts.push(formatDuration(took));
   if (isTerminal(run.state.type)) parts.push(formatAge(now - (run.endTime ?? run.state.timestamp)));
+  // Paused for input: how long it still waits (`Paused · 3 min · 57 min left`).
+  else if (run.state.pause !== undefined) parts.push(pauseLeft(run.state.pause.until - now));
   // A run of this window that reports progress (its progress artifact): `Running · 12 s · 45%`.
   else if (progress !== undefined) parts.push(progressText(progress));
   return parts.join(' · ');
+}
+
+/** How long a paused run still waits for a resume, as its row says it: `57 min left`, `40 s left`, `time up`. */
+export function pauseLeft(ms: number): string {
+  if (ms <= 0) return 'time up';
+  return `${ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : formatDuration(Math.ceil(ms / 60_000) * 60_000)} left`;
 }
 
 /** The Runs view listed flat: `hello · Completed · 1.2 s · 2 min ago`, the flow first (the run name is the label). */
