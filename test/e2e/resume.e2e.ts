@@ -14,7 +14,7 @@ import { deserialize } from '../../src/engine/serializer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clickInlineAction, findWebviewFrame, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
-import { makeScenarioDirs, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { clearNotifications, hidePanel, makeScenarioDirs, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const APPROVE_FLOW = `import { flow, task, pauseFlowRun, getRunLogger } from 'flowdeck';
@@ -93,6 +93,9 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
 
   test("a paused run says so; Resume… asks for its input, one box each, and the run goes on with it; so do Resume Run on its row and Resume… in its details", async () => {
     await withDiagnostics(page, server, 'resume-paused', async () => {
+      // The screenshot shows this run's notice alone.
+      await clearNotifications(page);
+      await hidePanel(page);
       const { runName } = await runFlowFromTree(page, 'approve-deploy');
       const paused = await waitForRunState(page, runName, 'Paused', 90_000);
       // The notification names the run and what it waits for.
