@@ -131,6 +131,8 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
       await resume.waitFor({ state: 'visible', timeout: 30_000 });
       assert.match((await resume.getAttribute('class')) ?? '', /\bprimary\b/);
       assert.match((await frame.locator('.run-header .state').textContent()) ?? '', /^Paused — Deploy v7 to production\?$/);
+      // What Resume… will ask, and until when.
+      await frame.locator('.run-header dd', { hasText: /^approve \(boolean, required\), replicas \(integer, default 2\) — until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/ }).waitFor({ timeout: 15_000 });
       await resume.click();
       await answerBox(page, `Resume ${third.runName} (1/2): approve`, 'true');
       await answerBox(page, `Resume ${third.runName} (2/2): replicas`, '1');

@@ -43,9 +43,12 @@ test('the header carries what the panel shows and which actions fit the run', ()
   assert.equal(sub.actions.retryFromFailure, false, 'a subflow is retried with its top-level run');
   assert.deepEqual(sub.parent, { id: 'p', name: 'big-owl' });
   assert.equal(headerOf(detail({ source: 'builtin:github-repo-stats' }), ctx).actions.openSource, false);
-  // Paused (pauseFlowRun): Resume, wherever it runs; Cancel only from the window running it.
-  const paused = headerOf(detail({ state: state('Paused', 'Deploy?', 2000), endTime: undefined }), ctx);
+  // Paused (pauseFlowRun): Resume, wherever it runs; Cancel only from the window running it; what it waits for.
+  const pausedState = { ...state('Paused', 'Deploy?', 2000), pause: { until: 9000, input: { approve: { type: 'boolean', required: true }, replicas: { type: 'integer', default: 2 } } } } as const;
+  const paused = headerOf(detail({ state: pausedState, endTime: undefined }), ctx);
   assert.deepEqual(paused.actions, { cancel: false, resume: true, retryFromFailure: false, rerun: false, openSource: true });
+  assert.deepEqual(paused.pause, { until: 9000, inputs: ['approve (boolean, required)', 'replicas (integer, default 2)'] });
+  assert.equal(done.pause, undefined);
   assert.deepEqual(headerOf(detail({ state: state('Paused', 'Deploy?', 2000), endTime: undefined }), { ...ctx, cancelable: true }).actions, { cancel: true, resume: true, retryFromFailure: false, rerun: false, openSource: true });
 });
 

@@ -98,6 +98,8 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
   if (detail.startTime !== undefined) header.startTime = detail.startTime;
   if (detail.endTime !== undefined) header.endTime = detail.endTime;
   if (ctx.parent) header.parent = ctx.parent;
+  const pause = detail.state.type === 'PAUSED' ? detail.state.pause : undefined;
+  if (pause) header.pause = { until: pause.until, inputs: Object.entries(pause.input ?? {}).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : d.default !== undefined ? `, default ${JSON.stringify(d.default)}` : ''})`) };
   const failure = index ? undefined : failureViewOf(detail, ctx.pathLabel);
   if (failure) header.failure = failure;
   return header;

@@ -54,6 +54,8 @@ export function renderHeader(header: RunHeader, now: number, events: HeaderEvent
     ...fact('Started', header.startTime !== undefined ? formatStamp(header.startTime) : `created ${formatStamp(header.created)}`),
     ...fact('Ended', header.endTime !== undefined ? formatStamp(header.endTime) : '—'),
     ...(header.parent ? fact('Subflow of', h('button', { class: 'link', onClick: () => events.onOpenRun(header.parent!.id) }, header.parent.name)) : []),
+    // What Resume… will ask, and until when the run waits for it.
+    ...(header.pause ? fact('Waits for', `${header.pause.inputs.length > 0 ? header.pause.inputs.join(', ') : 'a resume (no input)'} — until ${formatStamp(header.pause.until)}`) : []),
     ...fact('Parameters', h('pre', { class: 'parameters' }, header.parameters)),
   );
   const enabled = ACTIONS.filter((a) => a.enabled(header));

@@ -82,6 +82,8 @@ export interface RunHeader {
   /** JSON text, cut at a length. */
   parameters: string;
   parent?: { id: string; name: string };
+  /** Paused (pauseFlowRun): until when it waits (epoch ms), and its inputs as `approve (boolean, required)`. */
+  pause?: { until: number; inputs: string[] };
   /** `resume`: the run is Paused (pauseFlowRun), waiting to be resumed. */
   actions: { cancel: boolean; resume: boolean; retryFromFailure: boolean; rerun: boolean; openSource: boolean };
   failure?: FailureView;
