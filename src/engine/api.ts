@@ -33,6 +33,7 @@ export type {
   ParameterDeclaration,
   ParameterDeclarations,
   ParameterType,
+  PauseInfo,
   PauseOptions,
   RetryDelay,
   RunContext,
