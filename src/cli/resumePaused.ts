@@ -8,7 +8,7 @@ import { inputFromText, pauseInput } from '../engine/pauseInput';
 import type { FlowRunSummary } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import { SecretMasker, secretsFromEnv } from '../engine/secrets';
-import { formatState } from '../engine/states';
+import { formatState, isTerminal } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import type { ParameterDeclarations } from '../engine/types';
 import { EXIT, write, type CliIo } from './io';
@@ -70,6 +70,21 @@ export async function resumePaused(store: RunStore, run: FlowRunSummary, options
   return EXIT.ok;
 }
 
+/**
+ * A run still going when its input is given (a script answering a pause's notice the moment it came, before
+ * the list says Paused): it is resumed once it pauses, within the wait; one that ends or never pauses
+ * meanwhile is said so.
+ */
+export async function resumeWhenPaused(store: RunStore, run: FlowRunSummary, options: PausedResumeOptions, io: CliIo): Promise<number> {
+  const label = `Flow run '${run.name}'`;
+  write(options.json ? io.stderr : io.stdout, neutraliseTerminal(`${label} is ${run.state.name}, not paused yet: waiting up to ${options.waitSeconds} s for it to pause…`));
+  const latest = await until(store, run, options.waitSeconds * 1000, (r) => r.state.type === 'PAUSED' || isTerminal(r.state.type));
+  if (latest.state.type === 'PAUSED') return resumePaused(store, latest, options, io);
+  if (options.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: isTerminal(latest.state.type) ? 'finished' : 'not-paused', state: latest.state }));
+  write(options.json ? io.stderr : io.stdout, neutraliseTerminal(isTerminal(latest.state.type) ? `${label} ended ${formatState(latest.state)} without pausing. Nothing to resume.` : `${label} is still ${latest.state.name} after ${options.waitSeconds} s; it did not pause.`));
+  return EXIT.runFailed;
+}
+
 /** What the run waits for, for a message after a refused input. */
 function waitsFor(run: FlowRunSummary, declarations: ParameterDeclarations | undefined): string {
   const about = run.state.message ? ` (${run.state.message})` : '';
@@ -79,13 +94,18 @@ function waitsFor(run: FlowRunSummary, declarations: ParameterDeclarations | und
 }
 
 /** The run once it has left the pause it was in, or as it is when `ms` have passed. */
-async function goneOn(store: RunStore, run: FlowRunSummary, ms: number): Promise<FlowRunSummary> {
+function goneOn(store: RunStore, run: FlowRunSummary, ms: number): Promise<FlowRunSummary> {
+  return until(store, run, ms, (r) => r.state.timestamp !== run.state.timestamp || r.state.type !== 'PAUSED');
+}
+
+/** The run as listed once `done` says so, or as it is when `ms` have passed. */
+async function until(store: RunStore, run: FlowRunSummary, ms: number, done: (r: FlowRunSummary) => boolean): Promise<FlowRunSummary> {
   const deadline = Date.now() + ms;
   let latest = run;
   for (;;) {
     await store.refresh();
     latest = (await store.get(run.id)) ?? latest;
-    if (latest.state.timestamp !== run.state.timestamp || latest.state.type !== 'PAUSED' || Date.now() >= deadline) return latest;
+    if (done(latest) || Date.now() >= deadline) return latest;
     await new Promise((r) => setTimeout(r, Math.min(LOOK_MS, Math.max(0, deadline - Date.now()))));
   }
 }

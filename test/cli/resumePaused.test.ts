@@ -52,8 +52,10 @@ async function pausedRun(ws: string, env: NodeJS.ProcessEnv): Promise<{ name: st
 async function resumesFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> {
   const ws = workspace(FLOWS);
   const { name, done } = await pausedRun(ws, env);
-  // Listed Paused, its description the state's message.
-  const listed = JSON.parse((await runCli(['runs', '--json', '--state', 'paused'], { cwd: ws, env })).stdout) as { name: string; state: { name: string; message: string; pause?: { until: string; input: Record<string, { type: string }> } } }[];
+  // Listed Paused (the list follows the journal, a moment after the run's log says so), its description the state's message.
+  type Listed = { name: string; state: { name: string; message: string; pause?: { until: string; input: Record<string, { type: string }> } } };
+  let listed: Listed[] = [];
+  await waitFor(async () => (listed = JSON.parse((await runCli(['runs', '--json', '--state', 'paused'], { cwd: ws, env })).stdout) as Listed[]).length > 0, 'the run listed Paused');
   assert.deepEqual(listed.map((r) => [r.name, r.state.name, r.state.message]), [[name, 'Paused', 'Deploy v7?']]);
   // What it waits for, for a script to ask: until when (the default hour) and the inputs' declarations.
   const pause = listed[0]!.state.pause!;
@@ -99,6 +101,53 @@ describe('flowdeck resume of a paused run', { timeout: 240_000 }, () => {
 
   it('on Postgres: the same, through the run row and a notification', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await resumesFromAnotherProcess({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+
+  it('input given while the run still runs is given once it pauses; a run that ends first is said so (exit 1)', async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    const ws = workspace({
+      'flows/later.flow.ts': `import { flow, pauseFlowRun } from 'flowdeck';
+import { existsSync } from 'node:fs';
+export default flow({ name: 'later' }, async ({ gate, pause = true }: { gate: string; pause?: boolean }) => {
+  for (let i = 0; i < 600 && !existsSync(gate); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!pause) return 'no pause';
+  const { go } = await pauseFlowRun({ input: { go: { type: 'boolean', required: true } } });
+  return go ? 'went' : 'held';
+});
+`,
+    });
+    const gate = join(ws, 'gate');
+    let seen = '';
+    const run = runCli(['run', 'flows/later.flow.ts', '--param', `gate=${gate}`, '--json'], { cwd: ws, env, onStderr: (c) => (seen += c) });
+    await waitFor(() => /Created flow run '([a-z]+-[a-z]+)'/.test(seen), 'the run created', 60_000);
+    const name = /Created flow run '([a-z]+-[a-z]+)'/.exec(seen)![1]!;
+    await waitFor(async () => (JSON.parse((await runCli(['runs', '--json', '--state', 'running'], { cwd: ws, env })).stdout) as unknown[]).length > 0, 'the run listed Running');
+    let said = '';
+    const resume = runCli(['resume', name, '--input', 'go=true'], { cwd: ws, env, onStdout: (c) => (said += c) });
+    await waitFor(() => /is Running, not paused yet: waiting up to 60 s for it to pause…/.test(said), 'resume waiting for the pause', 60_000);
+    writeFileSync(gate, 'go');
+    const resumed = await resume;
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    assert.match(resumed.stdout, new RegExp(`Flow run '${name}' resumed: `));
+    const done = await run;
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal((JSON.parse(done.stdout) as { result: unknown }).result, 'went');
+
+    // One that ends without pausing: nothing to resume.
+    const gate2 = join(ws, 'gate2');
+    seen = '';
+    const other = runCli(['run', 'flows/later.flow.ts', '--param', `gate=${gate2}`, '--param', 'pause=false'], { cwd: ws, env, onStderr: (c) => (seen += c) });
+    await waitFor(() => /Created flow run '([a-z]+-[a-z]+)'/.test(seen), 'the second run created', 60_000);
+    const name2 = /Created flow run '([a-z]+-[a-z]+)'/.exec(seen)![1]!;
+    await waitFor(async () => (JSON.parse((await runCli(['runs', '--json', '--state', 'running'], { cwd: ws, env })).stdout) as unknown[]).length > 0, 'the second run listed Running');
+    said = '';
+    const late = runCli(['resume', name2, '--input', 'go=true', '--wait', '30'], { cwd: ws, env, onStdout: (c) => (said += c) });
+    await waitFor(() => /not paused yet/.test(said), 'resume waiting for the pause', 60_000);
+    writeFileSync(gate2, 'go');
+    const ended = await late;
+    assert.equal(ended.code, 1, ended.stdout + ended.stderr);
+    assert.match(ended.stdout, new RegExp(`Flow run '${name2}' ended Completed\\(\\) without pausing\\. Nothing to resume\\.`));
+    assert.equal((await other).code, 0);
   });
 
   it('a request file that is no request is removed by the run\'s process; a run cancelled while paused ends Cancelled, and is no longer resumed with input (exit 2)', async () => {

@@ -49,13 +49,14 @@ describe('pauseFlowRun', () => {
     const p = await paused;
     assert.equal(p.state.name, 'Paused');
     assert.equal(p.state.message, 'Deploy v1.2 to production?');
-    // What it waits for is part of its Paused state: in the journal, and in the list (no journal read needed).
+    // What it waits for is part of its Paused state: in the list (no journal read needed) and in the journal,
+    // which the list follows (the runner tells of a state as it hands it to the store).
+    await waitFor(async () => (await store.refresh(), (await store.get(id))?.state.type === 'PAUSED'), 'the run listed Paused');
     const stored = (await store.readRun(id))!;
     assert.equal(stored.state.name, 'Paused');
     assert.deepEqual(Object.keys(stored.state.pause?.input ?? {}), ['approve', 'note']);
     assert.ok(stored.state.pause!.until > p.state.timestamp && stored.state.pause!.until <= p.state.timestamp + 60_000 + 1000);
     assert.deepEqual(p.state.pause, stored.state.pause, 'as the runner tells it');
-    await waitFor(async () => (await store.refresh(), (await store.get(id))?.state.type === 'PAUSED'), 'the run listed Paused');
     assert.deepEqual((await store.get(id))!.state.pause, stored.state.pause, 'as the store lists it');
     assert.ok(logs.some((l) => l.startsWith('INFO Pausing flow run') && l.includes('approve (boolean, required), note (string)')), logs.join('\n'));
 
@@ -162,8 +163,7 @@ export default flow({ name: 'parent' }, async () => child());
       if (s.state.type === 'PAUSED' && s.parentRunId !== undefined) sub = s;
     });
     await waitFor(() => sub !== undefined, 'the subflow run paused', 60_000);
-    const parent = await store.get(sub!.parentRunId!);
-    assert.equal(parent?.state.name, 'Running');
+    await waitFor(async () => (await store.refresh(), (await store.get(sub!.parentRunId!))?.state.name === 'Running'), 'its parent listed Running');
     assert.equal(runner.resumePaused(sub!.id, { n: 21 }), undefined);
     const detail = await done;
     assert.equal(detail.state.name, 'Completed', detail.state.message);

@@ -1,11 +1,11 @@
-import { stateLabel } from '../../engine/states';
+import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
 import { printRunsJson } from '../runJsonStream';
 import { createRunner, openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { resolveRunRef } from '../resolveRun';
-import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, resumePaused } from '../resumePaused';
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, resumePaused, resumeWhenPaused } from '../resumePaused';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--json]
@@ -27,7 +27,8 @@ Options:
                     for a paused run {"id", "name", "outcome", "state"}, outcome resumed or requested
   --input key=value an input of a paused run (repeatable)
   --inputs JSON     a paused run's input as one JSON object, or @FILE to read it from a file
-  --wait SECONDS    how long to wait for a paused run to go on (default ${DEFAULT_WAIT_SECONDS}; 0: only ask)
+  --wait SECONDS    how long to wait for a paused run to go on, or a running one to pause
+                    (default ${DEFAULT_WAIT_SECONDS}; 0: only ask)
   --crashed         resume every run of a flow with \`resumeOnCrash: true\` that a dying host left Crashed
   -h, --help        this help
 
@@ -62,9 +63,12 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     const ref = positionals[0]!;
     const { run } = await store.resolve(ref);
-    if (run?.state.type === 'PAUSED') return await resumePaused(store, run, { input: values.input, inputs: values.inputs, waitSeconds, json: values.json === true }, io);
+    const paused = { input: values.input, inputs: values.inputs, waitSeconds, json: values.json === true };
+    if (run?.state.type === 'PAUSED') return await resumePaused(store, run, paused, io);
     if (forPause) {
       if (!(await resolveRunRef(store, ref, io, 'resume'))) return EXIT.badInput;
+      // Still going: its input is given when it pauses (a script answering a pause's notice a moment early).
+      if (!isTerminal(run!.state.type)) return await resumeWhenPaused(store, run!, paused, io);
       write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run!.name}' is ${run!.state.name}, not Paused; --input, --inputs and --wait are for a run its flow paused (pauseFlowRun)`));
       return EXIT.badInput;
     }
