@@ -8,6 +8,7 @@ import { pauseAbout } from '../../engine/pauseInput';
 import type { FlowRunSummary } from '../../engine/records';
 import type { Flowdeck } from '../services';
 import { resumePausedRun } from '../commands/resumePausedRun';
+import { newer } from '../commands/runArg';
 
 const RESUME = 'Resume…';
 const OPEN_RUN = 'Open Run';
@@ -35,7 +36,7 @@ async function notice(flowdeck: Flowdeck, run: FlowRunSummary): Promise<void> {
   const choice = await vscode.window.showInformationMessage(`Flow run '${run.name}' of flow '${run.flowName}' is paused${what}`, ...actions);
   if (choice === RESUME) {
     // As it is now: resumed or ended meanwhile, it says so.
-    const latest = (await (await flowdeck.host.store()).get(run.id)) ?? run;
+    const latest = newer((await (await flowdeck.host.store()).get(run.id)) ?? run, run);
     await resumePausedRun(flowdeck, latest);
   } else if (choice === OPEN_RUN) await vscode.commands.executeCommand('flowdeck.openRun', run.id);
   else if (choice === CANCEL) await vscode.commands.executeCommand('flowdeck.cancelRun', run.id);
