@@ -1,7 +1,8 @@
 /**
  * The input a resume gives a paused run (pauseFlowRun), checked against what the run waits for — by whoever
- * asks (`flowdeck resume`, the editor: a clear error at once), by the host running the run (a request comes
- * from a file or a row anyone able to write the store could have written) and by the worker. Declared as
+ * asks (`flowdeck resume`, the editor: a clear error at once) and by the host running the run (a request
+ * comes from a file or a row anyone able to write the store could have written), which hands the worker
+ * the input checked, its defaults filled in. Declared as
  * a flow's parameters are, and checked by the same code; bounded, since it travels in a request.
  */
 import { ParameterError, parametersFromText, validateParameters, type DeclaredSubject } from './parameters';

@@ -85,7 +85,7 @@ export type HostToWorker =
     }
   | { t: 'start'; runId: string; runName: string; resultsDir: string; resume?: ResumePlan }
   | { t: 'cancel'; reason: string }
-  /** A paused run (pauseFlowRun) goes on with `input`, which the host checked against what it waits for. */
+  /** A paused run (pauseFlowRun) goes on with `input`, which the host checked against what it waits for (defaults filled in). */
   | { t: 'resume'; runId: string; input: Record<string, unknown> }
   | { t: 'reply'; reqId: number; value?: unknown; error?: string }
   | { t: 'crashed-hook'; runId: string; runName: string; message: string }

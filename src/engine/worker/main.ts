@@ -17,7 +17,6 @@ import { watchHost } from './hostWatch';
 import { LoadError, loadFlow, neededModuleHooks, prewarm, type AnyFlow } from './loadFlow';
 import { killOwnGroup } from './ownGroup';
 import { resumePausedRun } from './pause';
-import { ENGINE_SOURCE } from '../logFormat';
 import { captureOutput } from './outputCapture';
 import { cancelAll } from './signals';
 import { rehearse } from './warmUp';
@@ -173,11 +172,9 @@ process.on('message', (message: HostToWorker) => {
     case 'cancel':
       cancelAll(message.reason);
       break;
-    case 'resume': {
-      const problem = resumePausedRun(message.runId, message.input);
-      if (problem !== undefined) emit({ k: 'log', runId: message.runId, ts: Date.now(), level: 'WARNING', source: ENGINE_SOURCE, message: `A resume was refused, so the run stays paused: ${problem}` });
+    case 'resume':
+      resumePausedRun(message.runId, message.input);
       break;
-    }
     case 'exit':
       if (exitWait === undefined) return;
       clearTimeout(exitWait);

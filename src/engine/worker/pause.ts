@@ -8,13 +8,12 @@
  */
 import { formatDuration } from '../durationText';
 import { checkDeclarations } from '../parameters';
-import { PAUSED_MESSAGE, pauseInput } from '../pauseInput';
+import { PAUSED_MESSAGE } from '../pauseInput';
 import type { PauseInfo } from '../records';
 import { PauseTimeoutError } from '../runErrors';
 import type { ParameterDeclarations, PauseOptions } from '../types';
 import { storage } from './context';
 import { emitFlowState } from './flowRun';
-import { masker } from './hostLink';
 import { onAbort } from './signals';
 
 /** Default wait, as Prefect's: an hour. */
@@ -27,7 +26,6 @@ export const MAX_PAUSE_DESCRIPTION = 500;
 export const MAX_INPUT_DECLARATION_BYTES = 16 * 1024;
 
 interface Waiting {
-  declarations: ParameterDeclarations | undefined;
   resume(input: Record<string, unknown>): void;
 }
 
@@ -80,7 +78,6 @@ export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string,
       reject(signal.reason as Error);
     });
     waiting.set(scope.id, {
-      declarations,
       resume: (input) => {
         end();
         running('Resumed');
@@ -91,17 +88,12 @@ export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string,
 }
 
 /**
- * A resume from the host (which checked the input already): the run goes on with the input, checked
- * again by its declaration (defaults filled in). A run not paused (resumed meanwhile, ended) ignores it.
- * Returns why the input was refused, if it was.
+ * A resume from the host, which checked the input against the declaration and filled in its defaults
+ * (the one checker: a second one here could only disagree, and leave a pause the host took as resumed
+ * waiting). A run not paused (resumed meanwhile, ended) ignores it.
  */
-export function resumePausedRun(runId: string, given: Record<string, unknown>): string | undefined {
-  const w = waiting.get(runId);
-  if (!w) return undefined;
-  const checked = pauseInput(w.declarations, given, (t) => masker.mask(t));
-  if ('problem' in checked) return checked.problem;
-  w.resume(checked.input);
-  return undefined;
+export function resumePausedRun(runId: string, input: Record<string, unknown>): void {
+  waiting.get(runId)?.resume(input);
 }
 
 function checkedOptions(options: PauseOptions, where: string): { seconds: number; declarations: ParameterDeclarations | undefined; description: string | undefined } {
