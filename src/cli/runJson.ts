@@ -22,6 +22,8 @@ export interface RunJson {
   taskRuns: TaskRunJson[];
   /** The run's attempt: 1, or more once it was retried or resumed. */
   attempt: number;
+  /** The input each of its pauses was resumed with (pauseFlowRun), by the pause's key; absent when none was. */
+  inputs?: Record<string, { value: Record<string, unknown>; attempt: number; time: string }>;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface StateJson {
   message?: string;
   failure?: Failure;
   /** A Paused state (pauseFlowRun): until when the run waits, and the input it waits for (declared as parameters are). */
-  pause?: { until: string; input: ParameterDeclarations | null };
+  pause?: { until: string; input: ParameterDeclarations | null; key: string | null };
 }
 
 export interface TaskRunJson {
@@ -72,7 +74,7 @@ export function isoTime(ts: number | undefined): string | null {
 function stateJson(s: State): StateJson {
   const json: StateJson = s.message === undefined ? { type: s.type, name: s.name } : { type: s.type, name: s.name, message: s.message };
   if (s.failure !== undefined) json.failure = s.failure;
-  if (s.pause !== undefined) json.pause = { until: isoTime(s.pause.until)!, input: s.pause.input ?? null };
+  if (s.pause !== undefined) json.pause = { until: isoTime(s.pause.until)!, input: s.pause.input ?? null, key: s.pause.key ?? null };
   return json;
 }
 
@@ -112,5 +114,6 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
   if (run.trigger) out.trigger = run.trigger;
   if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
   if (run.resultNote) out.resultNote = run.resultNote;
+  if (run.inputs) out.inputs = Object.fromEntries(Object.entries(run.inputs).map(([key, given]) => [key, { value: given.value, attempt: given.attempt, time: isoTime(given.ts)! }]));
   return out;
 }

@@ -16,6 +16,14 @@ export function pauseAbout(message: string | undefined): string {
   return message && message !== PAUSED_MESSAGE ? `: ${message}` : '';
 }
 
+/** The longest key a pause may have (PauseOptions.key): it names the pause's recorded input. */
+export const MAX_PAUSE_KEY = 200;
+
+/** The key of a run's `n`th pause (1-based) that has no key of its own. */
+export function pauseKey(n: number): string {
+  return `pause-${n}`;
+}
+
 /** The most a resume's input may hold, as JSON: it is a request's file or row, not a way to pass data. */
 export const MAX_INPUT_BYTES = 64 * 1024;
 

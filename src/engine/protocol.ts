@@ -9,7 +9,7 @@
  * Host → worker: Node's IPC channel (load, start, cancel, replies).
  */
 import type { ParameterDeclarations } from './parameters';
-import type { CallIdentity, ResultRef, RunRecord } from './records';
+import type { CallIdentity, GivenInput, ResultRef, RunRecord } from './records';
 import type { Failure } from './states';
 
 /** Where a flow comes from. */
@@ -51,6 +51,8 @@ export interface ResumePlan {
   checkpoints: Record<string, Checkpoint>;
   /** Flow-level retries still allowed in this attempt series. */
   retriesLeft?: number;
+  /** The input earlier attempts' pauses were resumed with, by pause key: those pauses go on with it, not asking again. */
+  inputs?: Record<string, GivenInput>;
 }
 
 /** Limits the worker applies to what it hands over (documented in README, set by environment). */

@@ -7,6 +7,7 @@ import { ARTIFACT_KEY_PATTERN, ARTIFACT_LIMITS, artifactProblem, type ArtifactDa
 import type { CallIdentity, IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
 import { flatten, isStoredForm } from './serializer';
 import { checkDeclarations } from './parameters';
+import { MAX_PAUSE_KEY } from './pauseInput';
 import { isStateName, type Failure, type State } from './states';
 import type { PauseInfo } from './types';
 
@@ -115,6 +116,8 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       if (taskRunId !== undefined) r.taskRunId = taskRunId as string;
       return r;
     }
+    case 'input':
+      return isPauseKey(v.key) && num(v.ts) && isObj(v.value) ? { k: 'input', runId, key: v.key, ts: v.ts, value: v.value } : undefined;
     case 'artifact': {
       if (!str(v.key) || !ARTIFACT_KEY_PATTERN.test(v.key) || !num(v.ts) || !optStr(v.taskRunId) || artifactProblem(v.data) !== undefined) return undefined;
       const r: RunRecord = { k: 'artifact', runId, key: v.key, ts: v.ts, data: v.data as ArtifactData };
@@ -150,14 +153,20 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
  * the CLI and the editor ask by it and check the input with it), or nothing.
  */
 function pauseOf(v: unknown): PauseInfo | undefined {
-  if (!isObj(v) || !num(v.until)) return undefined;
-  if (v.input === undefined) return { until: v.until };
+  if (!isObj(v) || !num(v.until) || (v.key !== undefined && !isPauseKey(v.key))) return undefined;
+  const key = v.key === undefined ? {} : { key: v.key as string };
+  if (v.input === undefined) return { until: v.until, ...key };
   try {
     const input = checkDeclarations('', v.input, { owner: 'a paused run', noun: 'input' });
-    return input === undefined ? { until: v.until } : { until: v.until, input };
+    return input === undefined ? { until: v.until, ...key } : { until: v.until, input, ...key };
   } catch {
     return undefined;
   }
+}
+
+/** A pause's key as read back: a short line (pauseFlowRun checks it as it is given). */
+function isPauseKey(v: unknown): v is string {
+  return str(v) && v.length > 0 && v.length <= MAX_PAUSE_KEY && !/[\u0000-\u001f\u007f]/.test(v);
 }
 
 /** A state as read back, its pause checked (and dropped when it is not one). */

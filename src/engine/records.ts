@@ -160,6 +160,15 @@ export interface FlowRunDetail extends FlowRunSummary {
   sourceHash?: string;
   /** The latest artifact of each key the run (or its task runs) created, in the order the keys first appeared. */
   artifacts?: Artifact[];
+  /** The input each of its pauses was resumed with (pauseFlowRun), by the pause's key: a resumed run's answers. */
+  inputs?: Record<string, GivenInput>;
+}
+
+/** The input a resume gave one pause of a run, and in which of the run's attempts. */
+export interface GivenInput {
+  value: Record<string, unknown>;
+  attempt: number;
+  ts: number;
 }
 
 /** The journal of one run: one JSON line per record, in the order they happened. */
@@ -172,7 +181,22 @@ export type RunRecord =
   | ArtifactRecord
   | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string }
   | TaskRunCompact
-  | RunNameRecord;
+  | RunNameRecord
+  | PauseInputRecord;
+
+/**
+ * The input a resume gave a paused run (pauseFlowRun), recorded by the process running it as it hands the
+ * input over (Prefect's flow run input): a run resumed from its checkpoints that pauses under the same key
+ * goes on with it rather than asking again.
+ */
+export interface PauseInputRecord {
+  k: 'input';
+  runId: string;
+  /** The pause's key (PauseInfo.key). */
+  key: string;
+  ts: number;
+  value: Record<string, unknown>;
+}
 
 /** The run's name from now on: the one its flow's `flowRunName` gave it when it was taken up (created ahead). */
 export interface RunNameRecord {

@@ -124,6 +124,10 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
     case 'name':
       d.name = r.name;
       return 'run';
+    case 'input':
+      // The run's state says it goes on (Running, from its worker); this keeps what it went on with.
+      (d.inputs ??= {})[r.key] = { value: r.value, attempt: d.attempt, ts: r.ts };
+      return 'none';
     case 'run':
       return 'none';
   }

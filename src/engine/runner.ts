@@ -1071,6 +1071,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       return checked.problem;
     }
     live.resumedPause = d.state.timestamp;
+    // Recorded before it is handed over: a run resumed from its checkpoints later goes on with it, not asking again.
+    const key = d.state.pause?.key;
+    if (key !== undefined) execution.record(live, { k: 'input', runId, key, ts: Date.now(), value: this.masker.maskValue(checked.input) });
     const names = Object.keys(checked.input);
     execution.log(live, 'INFO', flowRunSource(d.name), `Resuming flow run '${d.name}'${names.length > 0 ? ` with input ${names.join(', ')}` : ''}`);
     execution.worker.send({ t: 'resume', runId, input: checked.input });

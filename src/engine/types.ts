@@ -58,6 +58,11 @@ export interface PauseInfo {
   until: number;
   /** The input a resume must give, declared as parameters are; none: a resume gives nothing. */
   input?: ParameterDeclarations;
+  /**
+   * Which pause of the run this is (`pause-1` for its first `pauseFlowRun` call, or the call's own `key`):
+   * the input a resume gives is recorded under it, so a run resumed from its checkpoints does not ask again.
+   */
+  key?: string;
 }
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
@@ -171,6 +176,13 @@ export interface PauseOptions<D extends ParameterDeclarations = ParameterDeclara
   description?: string;
   /** The input a resume gives, declared as a flow's parameters are; the resume is refused unless it fits. */
   input?: D;
+  /**
+   * Which pause this is, within the run (as Prefect's pause `key`): the input a resume gives is recorded
+   * under it, and a run resumed from its checkpoints (after a crash, a failure, a retry) that reaches the
+   * pause of the same key again goes on with that input instead of asking again. Unset: the call's
+   * number in the run (`pause-1`, `pause-2`…) — set it when pauses are conditional, so each keeps its answer.
+   */
+  key?: string;
 }
 
 /** The value a declared parameter (or pause input) takes: its `enum`'s values, or its type's. */

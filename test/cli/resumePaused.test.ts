@@ -31,11 +31,11 @@ export default flow({ name: 'deploy' }, async () => {
 };
 
 /** Starts `flowdeck run flows/deploy.flow.ts --json` and resolves with its run's name once it is paused. */
-async function pausedRun(ws: string, env: NodeJS.ProcessEnv): Promise<{ name: string; done: Promise<CliResult> }> {
+async function pausedRun(ws: string, env: NodeJS.ProcessEnv, file = 'flows/deploy.flow.ts'): Promise<{ name: string; done: Promise<CliResult> }> {
   let seen = '';
   let done!: Promise<CliResult>;
   const name = await new Promise<string>((res, rej) => {
-    done = runCli(['run', 'flows/deploy.flow.ts', '--json'], {
+    done = runCli(['run', file, '--json'], {
       cwd: ws,
       env,
       onStderr: (chunk) => {
@@ -94,7 +94,49 @@ async function resumesFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   assert.match(again.stderr, new RegExp(`flowdeck resume: run '${name}' is Completed, not Paused; --input, --inputs and --wait are for a run its flow paused \\(pauseFlowRun\\)`));
 }
 
+/** A pause answered, then the run fails after it; `flowdeck resume` from its checkpoints goes on with that answer, asking nothing. */
+async function answerKept(env: NodeJS.ProcessEnv): Promise<void> {
+  const marker = join(tempDir(), 'target-up');
+  const ws = workspace({
+    'flows/release.flow.ts': `import { existsSync } from 'node:fs';
+import { flow, task, pauseFlowRun } from 'flowdeck';
+const release = task({ name: 'release' }, async (replicas: number) => { if (!existsSync(${JSON.stringify(marker)})) throw new Error('target down'); return 'released x' + replicas; });
+export default flow({ name: 'release' }, async () => {
+  const { approve, replicas } = await pauseFlowRun({ description: 'Release?', input: { approve: { type: 'boolean', required: true }, replicas: { type: 'integer', default: 2 } } });
+  return approve ? release(replicas) : 'skipped';
+});
+`,
+  });
+  const { name, done } = await pausedRun(ws, env, 'flows/release.flow.ts');
+  await waitFor(async () => (JSON.parse((await runCli(['runs', '--json', '--state', 'paused'], { cwd: ws, env })).stdout) as unknown[]).length > 0, 'the run listed Paused');
+  const given = await runCli(['resume', name, '--input', 'approve=true', '--input', 'replicas=3'], { cwd: ws, env });
+  assert.equal(given.code, 0, given.stderr);
+  const failed = await done;
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /target down/);
+
+  writeFileSync(marker, '');
+  const resumed = await runCli(['resume', name, '--json'], { cwd: ws, env });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  type Doc = { result: unknown; attempt: number; inputs: Record<string, { value: unknown; attempt: number; time: string }> };
+  const doc = JSON.parse(resumed.stdout) as Doc;
+  assert.equal(doc.result, 'released x3');
+  assert.equal(doc.attempt, 2);
+  assert.deepEqual(doc.inputs['pause-1']?.value, { approve: true, replicas: 3 });
+  assert.equal(doc.inputs['pause-1']?.attempt, 1);
+  assert.match(resumed.stderr, new RegExp(`Flow run '${name}' goes on without pausing: its pause 'pause-1' was resumed in attempt 1 with input approve, replicas`));
+  assert.doesNotMatch(resumed.stderr, /Pausing flow run/);
+}
+
 describe('flowdeck resume of a paused run', { timeout: 240_000 }, () => {
+  it('a run resumed from its checkpoints after a pause was answered goes on with that answer, asking nothing (embedded store)', async () => {
+    await answerKept({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('on Postgres: the answer kept in the run journal rows', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    await answerKept({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+
   it('gives a paused run of another terminal its input (embedded store); refuses input that does not fit, saying what it waits for', async () => {
     await resumesFromAnotherProcess({ FLOWDECK_HOME: tempDir() });
   });

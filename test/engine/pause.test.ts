@@ -4,6 +4,7 @@
  * requests, as `flowdeck resume` sends them).
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -27,7 +28,7 @@ export default flow({ name: 'deploy' }, async () => {
 });
 `;
 
-async function started(source: string, runnerOptions = {}): Promise<{ runner: FlowRunner; store: EmbeddedStore; home: string; paused: Promise<FlowRunSummary>; done: Promise<import('../../src/engine/records').FlowRunDetail>; logs: string[]; id: string }> {
+async function started(source: string, runnerOptions = {}): Promise<{ runner: FlowRunner; store: EmbeddedStore; home: string; ws: string; paused: Promise<FlowRunSummary>; done: Promise<import('../../src/engine/records').FlowRunDetail>; logs: string[]; id: string }> {
   const ws = workspace({ 'p.flow.ts': source });
   const home = tempDir();
   const { store, runner } = await makeRunner(home, runnerOptions);
@@ -40,7 +41,19 @@ async function started(source: string, runnerOptions = {}): Promise<{ runner: Fl
     if (s.state.type === 'PAUSED' && s.parentRunId === undefined) onPaused(s);
   });
   const active = await runner.start({ source: { kind: 'file', path: join(ws, 'p.flow.ts') } });
-  return { runner, store, home, paused, done: active.done, logs, id: active.id };
+  return { runner, store, home, ws, paused, done: active.done, logs, id: active.id };
+}
+
+/** The next time `runner` tells of run `id` Paused. */
+function nextPause(runner: FlowRunner, id: string): Promise<FlowRunSummary> {
+  return new Promise((resolve) => {
+    const listener = (s: FlowRunSummary): void => {
+      if (s.id !== id || s.state.type !== 'PAUSED') return;
+      runner.off('run', listener);
+      resolve(s);
+    };
+    runner.on('run', listener);
+  });
 }
 
 describe('pauseFlowRun', () => {
@@ -140,6 +153,8 @@ export default flow({ name: 'bad' }, async () => {
   await attempt(() => pauseFlowRun({ timeout: 5 } as never));
   await attempt(() => pauseFlowRun({ input: { ok: { type: 'bool' } } } as never));
   await attempt(() => pauseFlowRun({ input: { big: { type: 'string', description: 'x'.repeat(20_000) } } }));
+  await attempt(() => pauseFlowRun({ key: 'two' + String.fromCharCode(10) + 'lines' }));
+  await attempt(() => pauseFlowRun({ key: 'k'.repeat(201) }));
   return tries;
 });
 `);
@@ -148,9 +163,11 @@ export default flow({ name: 'bad' }, async () => {
     const tries = valueOf(detail) as string[];
     assert.match(tries[0]!, /^pauseFlowRun\(\) was called in task run 'in-task-0': a flow run pauses, not a task run/);
     assert.match(tries[1]!, /pauseFlowRun\(\) in flow 'bad': timeoutSeconds must be a number > 0 and ≤ 2000000, got -1/);
-    assert.match(tries[2]!, /unknown option 'timeout' \(expected timeoutSeconds, description or input\)/);
+    assert.match(tries[2]!, /unknown option 'timeout' \(expected timeoutSeconds, description, input or key\)/);
     assert.match(tries[3]!, /pauseFlowRun\(\) in flow 'bad': input 'ok' has type "bool", which is not a parameter type/);
     assert.match(tries[4]!, /pauseFlowRun\(\) in flow 'bad': input is declared in 2\d{4} bytes of JSON; at most 16384/);
+    assert.match(tries[5]!, /pauseFlowRun\(\) in flow 'bad': key must be a string of 1 to 200 characters on one line/);
+    assert.match(tries[6]!, /key must be a string of 1 to 200 characters/);
   });
 
   it('a subflow run pauses on its own: it is Paused, its parent Running, and a resume of the subflow run goes on', TIMEOUT, async () => {
@@ -183,5 +200,84 @@ export default flow({ name: 'parent' }, async () => child());
     assert.equal(detail.state.name, 'Completed', detail.state.message);
     assert.deepEqual(valueOf(detail), { version: 'v1.2', approve: true, note: 'from elsewhere' });
     assert.equal(await other.requestResumePaused(id, { approve: true }), 'finished');
+  });
+});
+
+describe('the input a pause was resumed with is recorded', () => {
+  // Deploys after the approval; the release fails until its marker file exists (a flaky target, fixed).
+  const deploying = (marker: string, input = "{ approve: { type: 'boolean', required: true }, note: { type: 'string', default: 'none' } }"): string => `import { existsSync } from 'node:fs';
+import { flow, task, pauseFlowRun } from 'flowdeck';
+const build = task({ name: 'build' }, async () => 'v1.2');
+const release = task({ name: 'release' }, async (version: string) => { if (!existsSync(${JSON.stringify(marker)})) throw new Error('target down'); return 'released ' + version; });
+export default flow({ name: 'deploy' }, async () => {
+  const version = await build();
+  const answer = await pauseFlowRun({ description: 'Deploy?', input: ${input} });
+  return { answer, released: await release(version) };
+});
+`;
+
+  it('a run resumed from its checkpoints goes on with that input instead of pausing again: its answer is not asked for twice', TIMEOUT, async () => {
+    const marker = join(tempDir(), 'up');
+    const { runner, store, paused, done, logs, id } = await started(deploying(marker));
+    const p = await paused;
+    assert.equal(p.state.pause?.key, 'pause-1', 'the first pause of the run');
+    assert.equal(runner.resumePaused(id, { approve: true, note: 'go' }), undefined);
+    const failed = await done;
+    assert.equal(failed.state.name, 'Failed');
+    assert.match(failed.state.message ?? '', /target down/);
+    assert.deepEqual(failed.inputs?.['pause-1']?.value, { approve: true, note: 'go' });
+    assert.equal(failed.inputs?.['pause-1']?.attempt, 1);
+    assert.deepEqual((await store.readRun(id))!.inputs?.['pause-1']?.value, { approve: true, note: 'go' }, 'on record in the journal');
+
+    writeFileSync(marker, '');
+    const resumed = await (await runner.resume(id)).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    assert.deepEqual(valueOf(resumed), { answer: { approve: true, note: 'go' }, released: 'released v1.2' });
+    const second = resumed.states.slice(resumed.states.findIndex((s) => s.name === 'AwaitingRetry'));
+    assert.deepEqual(second.map((s) => s.name), ['AwaitingRetry', 'Running', 'Completed'], 'no pause in attempt 2');
+    assert.ok(logs.includes("INFO Flow run '" + resumed.name + "' goes on without pausing: its pause 'pause-1' was resumed in attempt 1 with input approve, note"), logs.join('\n'));
+    assert.equal(resumed.taskRuns.find((t) => t.taskName === 'build' && t.flowAttempt === 2)?.state.name, 'Cached');
+  });
+
+  it('a pause whose declaration changed since asks again, saying why; the new answer is the one kept', TIMEOUT, async () => {
+    const marker = join(tempDir(), 'up');
+    const { runner, ws, paused, done, logs, id } = await started(deploying(marker));
+    await paused;
+    assert.equal(runner.resumePaused(id, { approve: true }), undefined);
+    assert.equal((await done).state.name, 'Failed');
+
+    writeFileSync(join(ws, 'p.flow.ts'), deploying(marker, "{ approve: { type: 'boolean', required: true }, replicas: { type: 'integer', required: true } }"));
+    writeFileSync(marker, '');
+    const again = nextPause(runner, id);
+    const active = await runner.resume(id);
+    const p = await again;
+    assert.equal(p.attempt, 2);
+    assert.ok(logs.some((l) => l.startsWith("WARNING The input pause 'pause-1' was resumed with in attempt 1 does not fit it now, so it pauses again:") && l.includes("missing required input 'replicas'")), logs.join('\n'));
+    assert.equal(runner.resumePaused(id, { approve: false, replicas: 3 }), undefined);
+    const detail = await active.done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual((valueOf(detail) as { answer: unknown }).answer, { approve: false, replicas: 3 });
+    assert.deepEqual(detail.inputs?.['pause-1'], { ...detail.inputs!['pause-1']!, value: { approve: false, replicas: 3 }, attempt: 2 });
+  });
+
+  it("the flow's own retries go on with it too, and a pause given a key is asked once however often it is reached", TIMEOUT, async () => {
+    const { runner, paused, done, logs, id } = await started(`import { flow, pauseFlowRun } from 'flowdeck';
+let tries = 0;
+export default flow({ name: 'approve-twice', retries: 1 }, async () => {
+  const seen: unknown[] = [];
+  for (const item of ['a', 'b']) seen.push((await pauseFlowRun({ key: 'approval', input: { ok: { type: 'boolean', required: true } } })).ok);
+  if (++tries === 1) throw new Error('first try fails');
+  return seen;
+});
+`);
+    const p = await paused;
+    assert.equal(p.state.pause?.key, 'approval');
+    assert.equal(runner.resumePaused(id, { ok: true }), undefined);
+    const detail = await done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual(valueOf(detail), [true, true]);
+    assert.equal(detail.states.filter((s) => s.name === 'Paused').length, 1, detail.states.map((s) => s.name).join(' '));
+    // Reached again in the attempt it was answered in, then twice in the retry.
+    assert.deepEqual(logs.filter((l) => l.includes("goes on without pausing: its pause 'approval' was resumed")).map((l) => l.replace(/.*was resumed /, '')), ['before with input ok', 'in attempt 1 with input ok', 'in attempt 1 with input ok'], logs.join('\n'));
   });
 });

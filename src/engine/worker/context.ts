@@ -4,6 +4,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { flowRunSource, taskRunSource } from '../logFormat';
+import type { GivenInput } from '../records';
 import type { KeyValueStore, LogLevel, RunContext, RunLogger } from '../types';
 import type { Reusable } from './checkpoints';
 import { emit, home, limits, registerSecret, request } from './hostLink';
@@ -33,6 +34,10 @@ export interface FlowRunScope {
   deadline?: number;
   /** Task runs and subflow runs called and not yet ended: any left when the flow returns were not awaited. */
   unsettled: { tasks: number; subflows: number };
+  /** pauseFlowRun calls so far in this attempt, for the keys of pauses that have none of their own. */
+  pauses: number;
+  /** The input each pause of the run was resumed with, by key (earlier attempts', then this process's): not asked again. */
+  answered: Map<string, GivenInput>;
 }
 
 export const storage = new AsyncLocalStorage<Ctx>();

@@ -156,6 +156,8 @@ export async function executeFlowRun(
     completed: new Map(),
     retriesLeft: resume?.retriesLeft ?? options.retries ?? 0,
     unsettled: { tasks: 0, subflows: 0 },
+    pauses: 0,
+    answered: new Map(Object.entries(resume?.inputs ?? {})),
   };
   let ctx: Ctx | undefined;
   const scoped = scopedSignal(parentSignal, options.timeoutSeconds, label, (f) => (ctx ? storage.run(ctx, f) : f()));
@@ -174,6 +176,7 @@ export async function executeFlowRun(
           scope.completed = new Map();
           scope.taskCounters = new Map();
           scope.subflowCounters = new Map();
+          scope.pauses = 0;
         }
         scope.attempt = firstAttempt + attemptNo - 1;
         scope.retriesLeft = plan.retries - (attemptNo - 1);
@@ -230,7 +233,7 @@ function keepFlowResult(run: { id: string; name: string; resultsDir: string }, v
 
 /** Runs the flow's onCrashed hooks in a fresh worker, after the one that ran the flow died. */
 export async function runCrashedHooks(flowObj: Flow<Record<string, unknown>, unknown>, run: { id: string; name: string }, message: string): Promise<void> {
-  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', attempt: 1, taskCounters: new Map(), subflowCounters: new Map(), checkpoints: new Map(), completed: new Map(), retriesLeft: 0, unsettled: { tasks: 0, subflows: 0 } };
+  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', attempt: 1, taskCounters: new Map(), subflowCounters: new Map(), checkpoints: new Map(), completed: new Map(), retriesLeft: 0, unsettled: { tasks: 0, subflows: 0 }, pauses: 0, answered: new Map() };
   const ctx = new Ctx(scope, rootController.signal);
   // What the hooks print outside their context (a stray callback, an exit handler) goes to the crashed run too.
   setFallbackContext(ctx);

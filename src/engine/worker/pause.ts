@@ -5,10 +5,14 @@
  * against the declaration (pauseInput.ts) and hands it here; the run is Running again and the flow goes on
  * with the input. Not resumed in time: `pauseFlowRun` throws a PauseTimeoutError. Cancelled or timed out
  * meanwhile: it throws the run's CancelledError or TimeoutError, as any wait in a run does.
+ *
+ * Each pause has a key (its own, or `pause-<n>` for the run's nth pause); the host records the input under
+ * it as it hands it over, so a run resumed from its checkpoints — or retried — that reaches a pause it was
+ * resumed from before goes on with that input instead of asking again (unless it no longer fits).
  */
 import { formatDuration } from '../durationText';
 import { checkDeclarations } from '../parameters';
-import { PAUSED_MESSAGE } from '../pauseInput';
+import { MAX_PAUSE_KEY, PAUSED_MESSAGE, pauseInput, pauseKey } from '../pauseInput';
 import type { PauseInfo } from '../records';
 import { PauseTimeoutError } from '../runErrors';
 import type { ParameterDeclarations, PauseOptions } from '../types';
@@ -43,17 +47,33 @@ export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string,
   let seconds: number;
   let declarations: ParameterDeclarations | undefined;
   let description: string | undefined;
+  let given: string | undefined;
   try {
-    ({ seconds, declarations, description } = checkedOptions(options, `pauseFlowRun() in flow '${scope.flowName}'`));
+    ({ seconds, declarations, description, key: given } = checkedOptions(options, `pauseFlowRun() in flow '${scope.flowName}'`));
   } catch (e) {
     return Promise.reject(e as Error);
   }
   if (waiting.has(scope.id)) return Promise.reject(new Error(`${label} is already paused: one pauseFlowRun() at a time (await it before pausing again)`));
   const signal = ctx.signalSource;
   if (signal.aborted) return Promise.reject(signal.reason as Error);
+  scope.pauses += 1;
+  const key = given ?? pauseKey(scope.pauses);
+
+  // Resumed before (an earlier attempt of this run, or this one's before a retry): it goes on with that input.
+  const before = scope.answered.get(key);
+  if (before !== undefined) {
+    const checked = pauseInput(declarations, before.value);
+    const when = before.attempt === scope.attempt ? 'before' : `in attempt ${before.attempt}`;
+    if ('input' in checked) {
+      const names = Object.keys(checked.input);
+      ctx.logger.info(`Flow run '${scope.name}' goes on without pausing: its pause '${key}' was resumed ${when}${names.length > 0 ? ` with input ${names.join(', ')}` : ''}`);
+      return Promise.resolve(checked.input);
+    }
+    ctx.logger.warning(`The input pause '${key}' was resumed with ${when} does not fit it now, so it pauses again: ${checked.problem}`);
+  }
 
   const until = Date.now() + seconds * 1000;
-  const pause: PauseInfo = { until, ...(declarations !== undefined ? { input: declarations } : {}) };
+  const pause: PauseInfo = { until, ...(declarations !== undefined ? { input: declarations } : {}), key };
   const inputs = declarations === undefined ? '' : ` It waits for input: ${Object.entries(declarations).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : ''})`).join(', ')}.`;
   ctx.logger.info(`Pausing flow run '${scope.name}' until resumed — \`flowdeck resume ${scope.name}\` or Resume Run in VS Code — for at most ${formatDuration(seconds * 1000)}.${inputs}`);
   emitFlowState(scope.id, 'Paused', description ?? PAUSED_MESSAGE, { pause });
@@ -80,6 +100,8 @@ export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string,
     waiting.set(scope.id, {
       resume: (input) => {
         end();
+        // The host recorded it as it sent it: a retry of this attempt goes on with it too.
+        scope.answered.set(key, { value: input, attempt: scope.attempt, ts: Date.now() });
         running('Resumed');
         resolve(input);
       },
@@ -96,10 +118,14 @@ export function resumePausedRun(runId: string, input: Record<string, unknown>): 
   waiting.get(runId)?.resume(input);
 }
 
-function checkedOptions(options: PauseOptions, where: string): { seconds: number; declarations: ParameterDeclarations | undefined; description: string | undefined } {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`${where}: options must be an object ({ timeoutSeconds, description, input })`);
+function checkedOptions(options: PauseOptions, where: string): { seconds: number; declarations: ParameterDeclarations | undefined; description: string | undefined; key: string | undefined } {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`${where}: options must be an object ({ timeoutSeconds, description, input, key })`);
   for (const key of Object.keys(options)) {
-    if (!['timeoutSeconds', 'description', 'input'].includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected timeoutSeconds, description or input)`);
+    if (!['timeoutSeconds', 'description', 'input', 'key'].includes(key)) throw new TypeError(`${where}: unknown option '${key}' (expected timeoutSeconds, description, input or key)`);
+  }
+  const key = options.key;
+  if (key !== undefined && (typeof key !== 'string' || key === '' || key.length > MAX_PAUSE_KEY || /[\u0000-\u001f\u007f]/.test(key))) {
+    throw new TypeError(`${where}: key must be a string of 1 to ${MAX_PAUSE_KEY} characters on one line`);
   }
   const seconds = options.timeoutSeconds ?? DEFAULT_PAUSE_SECONDS;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_PAUSE_SECONDS) {
@@ -114,5 +140,5 @@ function checkedOptions(options: PauseOptions, where: string): { seconds: number
   const declarations = options.input === undefined ? undefined : checkDeclarations('', options.input, { owner: where, noun: 'input' });
   const size = declarations === undefined ? 0 : Buffer.byteLength(JSON.stringify(declarations));
   if (size > MAX_INPUT_DECLARATION_BYTES) throw new TypeError(`${where}: input is declared in ${size} bytes of JSON; at most ${MAX_INPUT_DECLARATION_BYTES} (it is kept with the run's state)`);
-  return { seconds, declarations, description };
+  return { seconds, declarations, description, key };
 }
