@@ -8,7 +8,7 @@ import { checkChangedOptions, checkFlowOptions, checkTaskOptions } from './optio
 import type { ChartArtifactInput, DeclaredValues, Flow, FlowOptions, ParameterDeclarations, PauseOptions, RunContext, RunLogger, TableRowInput, Task, TaskOptions, Unmapped } from './types';
 import { currentContext, currentLogger } from './worker/context';
 import { runFlow } from './worker/flowRun';
-import { pauseFlowRun as pauseRun } from './worker/pause';
+import { pauseFlowRun as pauseRun, suspendFlowRun as suspendRun } from './worker/pause';
 import { publishArtifact } from './worker/artifacts';
 import { noteFlow } from './worker/declaredFlows';
 import { UnmappedValue } from './worker/mapArguments';
@@ -163,4 +163,24 @@ export function createChartArtifact(key: string, chart: ChartArtifactInput): voi
  */
 export function pauseFlowRun<const D extends ParameterDeclarations = Record<never, never>>(options: PauseOptions<D> = {}): Promise<DeclaredValues<D>> {
   return pauseRun(options) as Promise<DeclaredValues<D>>;
+}
+
+/**
+ * Suspends the flow run until someone resumes it (Prefect's `suspend_flow_run`): as `pauseFlowRun`, but
+ * nothing waits meanwhile — the run's attempt ends Suspended and its process exits (a worker's place is
+ * free, the editor may close). `flowdeck resume <run> --input …` or *Resume Run* runs it again from its
+ * checkpoints: completed tasks are reused, and this call returns the input at once. Not resumed within
+ * `timeoutSeconds` (default 3600): the run ends Failed. Only in a flow run of its own (not a subflow),
+ * with none of its task runs going — so code before it must be safe to repeat, as for any resume.
+ *
+ * ```ts
+ * const { approve } = await suspendFlowRun({
+ *   description: 'Publish the report?',
+ *   timeoutSeconds: 7 * 24 * 3600,
+ *   input: { approve: { type: 'boolean', required: true } },
+ * });
+ * ```
+ */
+export function suspendFlowRun<const D extends ParameterDeclarations = Record<never, never>>(options: PauseOptions<D> = {}): Promise<DeclaredValues<D>> {
+  return suspendRun(options) as Promise<DeclaredValues<D>>;
 }

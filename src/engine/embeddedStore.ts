@@ -48,7 +48,8 @@ import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
 import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
-import { isTerminal, state, type State } from './states';
+import { isSettled, isTerminal, state, type State } from './states';
+import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
 import { StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
 
@@ -609,7 +610,8 @@ export class EmbeddedStore implements RunStore {
     const crashed: string[] = [];
     const ended: string[] = [];
     for (const run of [...this.index.runs.values()]) {
-      if (isTerminal(run.state.type) || isAlive(run.owner)) continue;
+      // A suspended run has no process: it waits for a resume, or for its time to run out (below).
+      if (isSettled(run.state) || isAlive(run.owner)) continue;
       // Its host died after the journal took the run's final state, before the index did: it ended so.
       const tail = await journalTail(this.runFile(run.id), run.id).catch((): JournalTail => ({}));
       const end = tail.end;
@@ -633,6 +635,7 @@ export class EmbeddedStore implements RunStore {
       await this.endRun(run, s).catch(() => undefined);
       await this.setRunState(run.id, s, { endTime: s.timestamp });
     }
+    if (!this.readOnly) ended.push(...(await settleExpiredSuspensions(this, this.clock.now())));
     this.changes.tell([...crashed, ...ended]);
     return crashed;
   }
@@ -660,6 +663,7 @@ export class EmbeddedStore implements RunStore {
     });
     const run = this.index.runs.get(runId);
     if (!run) return 'unknown';
+    if (await cancelSuspension(this, runId, boundedReason(reason))) return 'cancelled';
     // Its process is gone: there is nothing to cancel, and the run is settled as it ended.
     if (!isTerminal(run.state.type) && !isAlive(run.owner)) await this.markCrashed();
     if (isTerminal(this.index.runs.get(runId)!.state.type)) {

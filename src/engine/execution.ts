@@ -16,7 +16,7 @@ import { PendingLines } from './pendingLines';
 import { applyRecord, startFold, summaryOf, type Change, type RunFold } from './runReducer';
 import type { RunRequest } from './runRequest';
 import type { RunHandle, RunStore } from './runStore';
-import { isTerminal, leftUnfinishedBy, state, stateType, type Failure, type State, type StateName } from './states';
+import { isSettled, isTerminal, leftUnfinishedBy, state, stateType, type Failure, type State, type StateName } from './states';
 import type { WorkerProcess } from './workerProcess';
 import { stateRecord } from './stateRecord';
 
@@ -221,8 +221,8 @@ export class Execution {
    */
   flowState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line?: string): Promise<void> {
     const detail = live.fold.detail;
-    if (isTerminal(stateType(r.name)) && r.name !== 'AwaitingRetry') {
-      if (live.finishing || isTerminal(detail.state.type)) return Promise.resolve();
+    if (isSettled({ type: stateType(r.name), name: r.name }) && r.name !== 'AwaitingRetry') {
+      if (live.finishing || isSettled(detail.state)) return Promise.resolve();
       live.finishing = true;
       this.flushPending();
       const finished = this.finishedLog(live, r);
@@ -281,7 +281,7 @@ export class Execution {
     const takesOver = r.name === 'AwaitingRetry';
     if (this.apply(live, r) === 'none') return Promise.resolve();
     const s = detail.state;
-    const done = isTerminal(s.type);
+    const done = isSettled(s);
     if (journaled) this.fold(live, journaled);
     else {
       live.pending.add(line !== undefined ? `${line}\n` : `${JSON.stringify(r)}\n`);
@@ -329,7 +329,7 @@ export class Execution {
   /** Ends every run the worker left unfinished, in the state its end calls for. */
   async finish(how: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
     await this.settled();
-    const unfinished = [...this.runs.values()].filter((r) => !isTerminal(r.fold.detail.state.type) && !r.finishing);
+    const unfinished = [...this.runs.values()].filter((r) => !isSettled(r.fold.detail.state) && !r.finishing);
     if (unfinished.length > 0) {
       const final = this.finalState(how);
       // A subflow run its parent left running when it ended (not awaited), the worker then ending as told:

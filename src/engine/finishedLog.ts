@@ -8,6 +8,7 @@ import { formatState, stateType } from './states';
 
 export function finishedLog(runName: string, r: Extract<RunRecord, { k: 'state' }>): LogRecord {
   const type = stateType(r.name);
-  const level: LogLevel = type === 'COMPLETED' || type === 'CANCELLED' ? 'INFO' : 'ERROR';
+  // A suspended run's attempt finished, waiting for a resume: no error.
+  const level: LogLevel = type === 'COMPLETED' || type === 'CANCELLED' || type === 'PAUSED' ? 'INFO' : 'ERROR';
   return { k: 'log', runId: r.runId, ts: r.ts, level, source: flowRunSource(runName), message: `Finished in state ${formatState(r)}` };
 }

@@ -12,7 +12,7 @@ import { scanJsonLines } from './jsonLines';
 import type { RunCreatedRecord, RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import { applyRecord, startFold } from './runReducer';
-import { isTerminal, type State } from './states';
+import { isSettled, type State } from './states';
 
 /**
  * How much of a journal's end is read for its last states. A final state is followed only by its own
@@ -38,7 +38,7 @@ export function finalStateOf(runId: string, records: readonly RunRecord[]): Jour
     applyRecord(fold, r);
   }
   const d = fold.detail;
-  if (!seen || !isTerminal(d.state.type)) return undefined;
+  if (!seen || !isSettled(d.state)) return undefined;
   return { state: d.state, ...(d.startTime !== undefined ? { startTime: d.startTime } : {}), ...(d.endTime !== undefined ? { endTime: d.endTime } : {}) };
 }
 

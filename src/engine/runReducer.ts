@@ -3,7 +3,7 @@
  * folds a run's file when it is read back; both get the same answer because both call `applyRecord`.
  */
 import type { FlowRunDetail, FlowRunSummary, RunCreatedRecord, RunRecord, TaskRunCompact, TaskRunRecord } from './records';
-import { isTerminal, leftUnfinishedBy, state, type Failure, type State, type StateName } from './states';
+import { isSettled, isTerminal, leftUnfinishedBy, state, stateType, type Failure, type State, type StateName } from './states';
 import type { PauseInfo } from './types';
 
 export interface RunFold {
@@ -53,8 +53,9 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
   const d = fold.detail;
   switch (r.k) {
     case 'state': {
-      // A final state is final; only a new attempt (resume) starts the run again.
-      if (isTerminal(d.state.type) && r.name !== 'AwaitingRetry') return 'none';
+      // A final state is final; only a new attempt (resume) starts the run again. A suspended run waits for
+      // one, or ends (its time ran out, it was cancelled) as a run that ended.
+      if (isSettled(d.state) && r.name !== 'AwaitingRetry' && (isTerminal(d.state.type) || !isTerminal(stateType(r.name)))) return 'none';
       const s = stateOf(r);
       if (s.type === 'SCHEDULED' && d.states.length === 1 && d.state.name === 'Pending' && d.state.timestamp === d.created && s.timestamp === d.created) {
         // A run created ahead of time (a schedule's slot) starts Scheduled, not Pending.
@@ -66,7 +67,7 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
       d.state = s;
       if (r.attempt !== undefined) d.attempt = r.attempt;
       if (s.type === 'RUNNING') d.startTime ??= s.timestamp;
-      if (isTerminal(s.type)) {
+      if (isSettled(s)) {
         d.endTime = s.timestamp;
         settleTasks(fold, s);
       } else if (s.type === 'SCHEDULED' || s.type === 'PENDING') {

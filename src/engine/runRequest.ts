@@ -20,7 +20,7 @@ export interface RunRequest {
   trigger?: RunTrigger;
 }
 
-export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin' | 'not-resumable';
+export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin' | 'not-resumable' | 'invalid-input';
 
 /** The request itself is wrong: no run was created. */
 export class BadInputError extends Error {

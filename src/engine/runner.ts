@@ -19,11 +19,11 @@ import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
-import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, RunRecord, TaskRunRecord } from './records';
+import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
-import { isTerminal, state } from './states';
+import { isSettled, isTerminal, state } from './states';
 import { StandbyWorker } from './standbyWorker';
 import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
@@ -31,6 +31,7 @@ import { stateRecord } from './stateRecord';
 import { refuseEndedBeforeStart } from './endedBeforeStart';
 import { OutOfMemoryWatch } from './outOfMemory';
 import { pauseInput } from './pauseInput';
+import { endSuspension, expiredSuspension } from './suspensions';
 import { workerExitText } from './workerExit';
 
 export { BadInputError, type RunRequest } from './runRequest';
@@ -135,7 +136,7 @@ type LaunchTarget =
    * A new attempt of an existing run; `claim`: the key that gives the attempt to one process, claimed as
    * it is taken over (unset for a run this process owns, resumed after its worker died).
    */
-  | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string; claim?: string };
+  | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string; claim?: string; given?: PauseInputRecord };
 
 function resumedMeanwhile(detail: FlowRunDetail): BadInputError {
   return new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
@@ -342,7 +343,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * attempt. Completed calls of earlier attempts are returned from their checkpoints instead of running
    * again; subflows resume the same way. Throws BadInputError when the run cannot be resumed.
    */
-  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource } = {}): Promise<ActiveRun> {
+  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource; input?: Record<string, unknown> } = {}): Promise<ActiveRun> {
     const { run, ambiguous } = await this.store.resolve(ref);
     if (ambiguous) throw new BadInputError('not-resumable', `'${ref}' matches ${ambiguous.length} runs; give more of the id`);
     if (!run) throw new BadInputError('not-resumable', `No run with id, id prefix or name '${ref}' in ${this.store.location}`);
@@ -351,7 +352,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       throw new BadInputError('not-resumable', `Run '${run.name}' is a subflow run; resume its parent run '${root}', which resumes it too`);
     }
     if (run.state.type === 'COMPLETED') throw new BadInputError('not-resumable', `Run '${run.name}' completed; there is nothing to resume. Rerun it for a new run from the start.`);
-    if (!isTerminal(run.state.type) && isAlive(run.owner)) {
+    if (!isSettled(run.state) && isAlive(run.owner)) {
       throw new BadInputError('not-resumable', `Run '${run.name}' is ${run.state.name} in another process (pid ${run.owner.pid}); cancel it there first, or wait for it to end`);
     }
     const detail = await this.store.readRun(run.id);
@@ -365,6 +366,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
     const modulePath = this.resolveModule(source);
     const summary = resumePlanFor(detail, detail.attempt + 1);
+    const given = this.suspensionInput(detail, options.input, summary);
     const prior = await this.priorSubflows(detail.id);
     // The new attempt is this process's only if no other took it since the run was read (a second
     // `flowdeck resume`, the editor's Resume, a worker). Claimed before the flow loads: a second resume is
@@ -377,14 +379,40 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       await this.store.refresh();
       const now = await this.store.get(detail.id);
       if (now && now.attempt !== detail.attempt) throw resumedMeanwhile(detail);
+      // A suspension resumed too late ends as one nobody resumed: Failed.
+      const expired = expiredSuspension(detail, Date.now());
+      if (expired) {
+        await endSuspension(this.store, detail, expired);
+        throw new BadInputError('not-resumable', `Run '${detail.name}' was suspended until ${new Date(detail.state.pause!.until).toISOString()} and not resumed in time, so it ended Failed. Resume it again to run it from its checkpoints: it is suspended anew, with a new deadline.`);
+      }
       return await this.withSlot(options.signal, async () =>
-        this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', claim }),
+        this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', claim, ...(given ? { given } : {}) }),
       );
     } catch (e) {
       // Not taken over (the flow would not load, Ctrl-C while it did): the attempt is given back.
       await this.store.unclaim(claim).catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * The input that resumes a Suspended run (suspendFlowRun), checked against what it waits for (defaults
+   * filled in): handed to the new attempt's suspension, and its record (masked) for the journal, where later
+   * attempts find it too. Any other run takes no input. Throws BadInputError saying what does not fit.
+   */
+  private suspensionInput(detail: FlowRunDetail, input: Record<string, unknown> | undefined, summary: ResumeSummary): PauseInputRecord | undefined {
+    const s = detail.state;
+    if (s.name !== 'Suspended') {
+      if (input !== undefined) throw new BadInputError('invalid-input', `Run '${detail.name}' is ${s.name}, not Suspended or Paused: it takes no input`);
+      return undefined;
+    }
+    const checked = pauseInput(s.pause?.input, input ?? {}, (t) => this.masker.mask(t), detail.name);
+    if ('problem' in checked) throw new BadInputError('invalid-input', checked.problem);
+    const key = s.pause?.key;
+    if (key === undefined) return undefined;
+    const ts = Date.now();
+    summary.plan.inputs = { ...summary.plan.inputs, [key]: { value: checked.input, attempt: summary.plan.attempt, ts } };
+    return { k: 'input', runId: detail.id, key, ts, value: this.masker.maskValue(checked.input) };
   }
 
   /**
@@ -677,6 +705,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.track(detail.id, execution);
     const { summary } = target;
     this.beginAttempt(execution, live, summary, target.why);
+    // The input that resumes a suspension: on record with the attempt it begins, before the flow runs.
+    if (target.given) execution.record(live, target.given);
     if (target.sourceHash && detail.sourceHash && target.sourceHash !== detail.sourceHash) {
       execution.log(live, 'WARNING', flowRunSource(detail.name), `The flow's source changed since attempt ${detail.attempt} (content hash ${detail.sourceHash.slice(0, 12)} → ${target.sourceHash.slice(0, 12)}): calls whose arguments are unchanged are reused all the same`);
     }
@@ -925,7 +955,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     await this.gate.releaseRuns(execution.runs.keys());
     if (await this.resumeAfterCrash(execution, how)) return;
     await execution.finish(how);
-    await this.settleUntouched(execution);
+    // A suspended run calls them when resumed.
+    if (execution.root.fold.detail.state.name !== 'Suspended') await this.settleUntouched(execution);
     this.untrack(execution);
     const root = execution.root.fold.detail;
     if (root.state.type === 'CRASHED' && execution.flow?.hasCrashedHooks) await this.runCrashedHooks(execution);
@@ -940,9 +971,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const root = execution.root;
     const d = root.fold.detail;
     const retries = execution.flow?.retries ?? 0;
-    if (execution.killReason || execution.cancelRequested || isTerminal(d.state.type) || root.finishing || d.attempt > retries) return false;
+    if (execution.killReason || execution.cancelRequested || isSettled(d.state) || root.finishing || d.attempt > retries) return false;
     await execution.settled();
-    if (isTerminal(d.state.type)) return false;
+    if (isSettled(d.state)) return false;
     const why = `${execution.crashText(how)}; resuming from its checkpoints`;
     execution.log(root, 'WARNING', flowRunSource(d.name), why);
     execution.flushPending();

@@ -10,6 +10,15 @@ export function isTerminal(type: StateType): boolean {
   return TERMINAL.has(type);
 }
 
+/**
+ * Whether a run in state `s` is settled — running nowhere: it ended (a terminal state), or its attempt did
+ * and it waits, Suspended (suspendFlowRun), for a resume that starts a new one. Only a new attempt
+ * (AwaitingRetry) follows either; no process owns it, so none is found dead and marked Crashed.
+ */
+export function isSettled(s: { type: StateType; name: StateName }): boolean {
+  return TERMINAL.has(s.type) || s.name === 'Suspended';
+}
+
 const TYPE_OF: Record<StateName, StateType> = {
   Scheduled: 'SCHEDULED',
   Late: 'SCHEDULED',

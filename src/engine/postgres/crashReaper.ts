@@ -19,7 +19,8 @@ import { state } from '../states';
 import { liveSession } from './hostLease';
 import { addRunJob, unlockQueueWorkers } from './runQueue';
 
-const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
+/** Runs a process owns: not ended, and not Suspended (a suspended run has no process; it waits for a resume). */
+const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') and state->>'name' <> 'Suspended'`;
 /** How many of a run's last state records decide how it ended: a final state, and any new attempt after it. */
 const LAST_STATES = 16;
 /** The most runs of lapsed processes a read-only look shows as ended (the newest): one read of each's last states. */

@@ -3,6 +3,7 @@
  * LISTEN/NOTIFY, runs queued for workers, cancel requests that reach the worker running a run, the
  * workers alive, a run's journal read from where a follower left it.
  */
+import { cancelSuspension } from '../suspensions';
 import { boundedReason } from '../cancelRequests';
 import { finishedLog } from '../finishedLog';
 import { stateRecord } from '../stateRecord';
@@ -59,6 +60,7 @@ export class PgShared implements SharedStore {
 
   async requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
     this.store.assertWritable();
+    if (await cancelSuspension(this.store, runId, boundedReason(reason))) return 'cancelled';
     const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'cancel a run'));
     try {
       await client.query('begin');

@@ -9,6 +9,7 @@
  * whoever notices first (crashReaper.ts). Other processes hear of changes by LISTEN/NOTIFY (changeFeed.ts).
  * The connection string's password is never shown: `location` is the URL without it, and errors are masked.
  */
+import { settleExpiredSuspensions } from '../suspensions';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
@@ -660,8 +661,9 @@ export class PgStore implements RunStore {
     }
     try {
       const crashed = await this.reaper.reap();
+      const expired = await settleExpiredSuspensions(this, Date.now());
       await this.updateUnfinished();
-      this.changes.tell(crashed);
+      this.changes.tell([...crashed, ...expired]);
       return crashed;
     } catch (e) {
       this.fail(e, 'settle runs of hosts that stopped responding');

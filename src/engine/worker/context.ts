@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { flowRunSource, taskRunSource } from '../logFormat';
 import type { GivenInput } from '../records';
-import type { KeyValueStore, LogLevel, RunContext, RunLogger } from '../types';
+import type { KeyValueStore, LogLevel, PauseInfo, RunContext, RunLogger } from '../types';
 import type { Reusable } from './checkpoints';
 import { emit, home, limits, registerSecret, request } from './hostLink';
 import { childController, releaseController } from './signals';
@@ -38,6 +38,8 @@ export interface FlowRunScope {
   pauses: number;
   /** The input each pause of the run was resumed with, by key (earlier attempts', then this process's): not asked again. */
   answered: Map<string, GivenInput>;
+  /** Set for a flow run of its own (not a subflow): ends its attempt Suspended (suspendFlowRun), its process with it. */
+  suspend?: (suspension: { message: string; pause: PauseInfo }) => void;
 }
 
 export const storage = new AsyncLocalStorage<Ctx>();

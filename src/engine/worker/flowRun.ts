@@ -32,6 +32,9 @@ export class FlowRunError extends Error {
   }
 }
 
+/** What ends a suspended attempt: no error of the flow's (its code never sees it). */
+const SUSPENDED = Symbol('suspended');
+
 export interface FlowOutcome {
   state: State;
   value?: unknown;
@@ -138,6 +141,7 @@ export async function executeFlowRun(
   parameters: Record<string, unknown>,
   parentSignal: AbortSignal = rootController.signal,
   resume?: ResumePlan,
+  own = false,
 ): Promise<FlowOutcome> {
   const options = flowObj.options;
   const fn = flowObj.fn as (p: Record<string, unknown>) => unknown;
@@ -165,10 +169,19 @@ export async function executeFlowRun(
   ctx = new Ctx(scope, scoped.signal);
   setFallbackContext(ctx);
   const plan: RetryPlan = { retries: resume?.retriesLeft ?? options.retries ?? 0, delay: options.retryDelaySeconds, jitter: 0 };
+  // A flow run of its own can be suspended (suspendFlowRun): its attempt ends then, the flow's code left
+  // waiting for good — the process ends — and a resume runs it again from its checkpoints.
+  let suspension: { message: string; pause: PauseInfo } | undefined;
+  const suspended = new Promise<never>((_resolve, reject) => {
+    if (own) scope.suspend = (s) => {
+      suspension = s;
+      reject(SUSPENDED);
+    };
+  });
   let final: State;
   let value: unknown;
   try {
-    value = await storage.run(ctx, () =>
+    value = await storage.run(ctx, () => Promise.race([suspended, 
       withRetries(plan, scoped.signal, ctx.logger, (name, message) => emitFlowState(run.id, name, message), (attemptNo) => {
         if (attemptNo > 1) {
           // A retry resumes: what the failed attempt completed is not done again.
@@ -183,7 +196,7 @@ export async function executeFlowRun(
         // Cancelled before it began (a resume cancelled while its flow loaded): it never ran, and says so.
         if (!scoped.signal.aborted) emitFlowState(run.id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: scope.attempt, ...(scoped.deadline !== undefined ? { deadline: scoped.deadline } : {}) });
         return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout());
-      }),
+      })]),
     );
     warnUnawaited(scope.unsettled, ctx.logger);
     if (value !== undefined) keepFlowResult(run, value, ctx.logger);
@@ -193,6 +206,10 @@ export async function executeFlowRun(
     await storage.run(ctx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
   } catch (error) {
     flushProgress(scope);
+    if (error === SUSPENDED && suspension !== undefined) {
+      // No hooks: the run has not ended, its attempt has.
+      return { state: emitFlowState(run.id, 'Suspended', suspension.message, { pause: suspension.pause }) };
+    }
     const [name, message] = finalStateFor(error, { label, kind: 'Flow run' });
     if (name === 'Failed' && !(error instanceof FlowRunError)) ctx.logger.error(`Encountered exception during execution:${isExpected(error) ? ' ' : '\n'}${errorReport(error, OWN_DIR)}`);
     final = emitFlowState(run.id, name, message, name === 'Failed' && !(error instanceof FlowRunError) ? { failure: failureOf(error, OWN_DIR) } : {});

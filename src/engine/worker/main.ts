@@ -163,7 +163,7 @@ process.on('message', (message: HostToWorker) => {
       break;
     case 'start':
       if (!loaded) return;
-      void executeFlowRun(loaded.flow, { id: message.runId, name: message.runName, resultsDir: message.resultsDir }, loaded.parameters, undefined, message.resume).then(finish);
+      void executeFlowRun(loaded.flow, { id: message.runId, name: message.runName, resultsDir: message.resultsDir }, loaded.parameters, undefined, message.resume, true).then(finish);
       break;
     case 'crashed-hook':
       if (!loaded) return;

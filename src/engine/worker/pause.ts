@@ -37,10 +37,24 @@ interface Waiting {
 const waiting = new Map<string, Waiting>();
 
 export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string, unknown>> {
+  return waitForInput(options, 'pauseFlowRun');
+}
+
+/**
+ * Suspends the flow run until someone resumes it (Prefect's `suspend_flow_run`): as a pause, but its attempt
+ * ends — Suspended, its process gone, nothing held — and a resume (with the input) runs it again from its
+ * checkpoints, this call then returning the input at once. Only a flow run of its own (not a subflow), with
+ * none of its task runs or subflow runs going.
+ */
+export function suspendFlowRun(options: PauseOptions = {}): Promise<Record<string, unknown>> {
+  return waitForInput(options, 'suspendFlowRun');
+}
+
+function waitForInput(options: PauseOptions, fn: 'pauseFlowRun' | 'suspendFlowRun'): Promise<Record<string, unknown>> {
   const ctx = storage.getStore();
-  if (!ctx) return Promise.reject(new Error('pauseFlowRun() was called outside a flow run; call it in a flow'));
+  if (!ctx) return Promise.reject(new Error(`${fn}() was called outside a flow run; call it in a flow`));
   if (ctx.taskRunId !== undefined) {
-    return Promise.reject(new Error(`pauseFlowRun() was called in task run '${ctx.taskRunName}': a flow run pauses, not a task run — call it in the flow's own code, between tasks`));
+    return Promise.reject(new Error(`${fn}() was called in task run '${ctx.taskRunName}': a flow run ${fn === 'pauseFlowRun' ? 'pauses' : 'is suspended'}, not a task run — call it in the flow's own code, between tasks`));
   }
   const scope = ctx.scope;
   const label = `Flow run '${scope.name}'`;
@@ -49,7 +63,7 @@ export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string,
   let description: string | undefined;
   let given: string | undefined;
   try {
-    ({ seconds, declarations, description, key: given } = checkedOptions(options, `pauseFlowRun() in flow '${scope.flowName}'`));
+    ({ seconds, declarations, description, key: given } = checkedOptions(options, `${fn}() in flow '${scope.flowName}'`));
   } catch (e) {
     return Promise.reject(e as Error);
   }
@@ -58,6 +72,7 @@ export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string,
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   scope.pauses += 1;
   const key = given ?? pauseKey(scope.pauses);
+  const suspending = fn === 'suspendFlowRun';
 
   // Resumed before (an earlier attempt of this run, or this one's before a retry): it goes on with that input.
   const before = scope.answered.get(key);
@@ -66,15 +81,25 @@ export function pauseFlowRun(options: PauseOptions = {}): Promise<Record<string,
     const when = before.attempt === scope.attempt ? 'before' : `in attempt ${before.attempt}`;
     if ('input' in checked) {
       const names = Object.keys(checked.input);
-      ctx.logger.info(`Flow run '${scope.name}' goes on without pausing: its pause '${key}' was resumed ${when}${names.length > 0 ? ` with input ${names.join(', ')}` : ''}`);
+      const withInput = names.length > 0 ? ` with input ${names.join(', ')}` : '';
+      ctx.logger.info(suspending ? `Flow run '${scope.name}' goes on after its suspension '${key}'${withInput}` : `Flow run '${scope.name}' goes on without pausing: its pause '${key}' was resumed ${when}${withInput}`);
       return Promise.resolve(checked.input);
     }
-    ctx.logger.warning(`The input pause '${key}' was resumed with ${when} does not fit it now, so it pauses again: ${checked.problem}`);
+    ctx.logger.warning(`The input ${suspending ? 'suspension' : 'pause'} '${key}' was resumed with ${when} does not fit it now, so it ${suspending ? 'is suspended' : 'pauses'} again: ${checked.problem}`);
   }
 
   const until = Date.now() + seconds * 1000;
   const pause: PauseInfo = { until, ...(declarations !== undefined ? { input: declarations } : {}), key };
   const inputs = declarations === undefined ? '' : ` It waits for input: ${Object.entries(declarations).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : ''})`).join(', ')}.`;
+  if (suspending) {
+    if (!scope.suspend) return Promise.reject(new Error(`suspendFlowRun() was called in subflow run '${scope.name}': a subflow run cannot be suspended (its parent's process goes on) — call pauseFlowRun() in it, or suspendFlowRun() in the flow that calls it`));
+    const going = scope.unsettled.tasks + scope.unsettled.subflows;
+    if (going > 0) return Promise.reject(new Error(`suspendFlowRun() was called while ${going} task or subflow run${going === 1 ? '' : 's'} of flow run '${scope.name}' ${going === 1 ? 'was' : 'were'} going: await ${going === 1 ? 'it' : 'them'} first — a suspended run's process ends`));
+    ctx.logger.info(`Suspending flow run '${scope.name}' until resumed — \`flowdeck resume ${scope.name}\` or Resume Run in VS Code — for at most ${formatDuration(seconds * 1000)}; its process ends meanwhile.${inputs}`);
+    scope.suspend({ message: description ?? PAUSED_MESSAGE, pause });
+    // The attempt ends here; a resume runs the flow again, and this call then returns the input.
+    return new Promise(() => undefined);
+  }
   ctx.logger.info(`Pausing flow run '${scope.name}' until resumed — \`flowdeck resume ${scope.name}\` or Resume Run in VS Code — for at most ${formatDuration(seconds * 1000)}.${inputs}`);
   emitFlowState(scope.id, 'Paused', description ?? PAUSED_MESSAGE, { pause });
 

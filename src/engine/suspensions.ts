@@ -1,0 +1,77 @@
+/**
+ * Suspended runs whose time ran out (suspendFlowRun's `timeoutSeconds`): nobody resumed them, and nothing
+ * runs them, so whoever settles a store's runs (its `markCrashed`, as for dead hosts' runs) ends them
+ * Failed, as Prefect fails an expired pause; a resume of one that comes too late does the same. Exclusive
+ * with a resume: both claim the run's next attempt first, so a run is resumed or expired, never both.
+ */
+import { formatDuration } from './durationText';
+import { finishedLog } from './finishedLog';
+import type { FlowRunSummary } from './records';
+import { attemptKey } from './resumePlan';
+import type { RunStore } from './runStore';
+import { state, type State } from './states';
+import { stateRecord } from './stateRecord';
+
+/** The Failed state a suspended run ends in once its time ran out by `now`; undefined while it may still be resumed. */
+export function expiredSuspension(run: Pick<FlowRunSummary, 'name' | 'state'>, now: number): State | undefined {
+  const s = run.state;
+  if (s.name !== 'Suspended' || s.pause === undefined || now < s.pause.until) return undefined;
+  return state('Failed', `PauseTimeoutError: Flow run '${run.name}' was suspended and not resumed within ${formatDuration(s.pause.until - s.timestamp)}`, s.pause.until);
+}
+
+/**
+ * Ends `run` in `end` (expiredSuspension), its next attempt claimed by the caller: the final state and the
+ * engine's end line in its journal, then its listed state.
+ */
+export async function endSuspension(store: RunStore, run: Pick<FlowRunSummary, 'id' | 'name'>, end: State): Promise<void> {
+  const handle = await store.openRun(run.id);
+  try {
+    const record = stateRecord(run.id, end);
+    await handle.append([record, finishedLog(run.name, record)]);
+    await handle.setState(end, { endTime: end.timestamp });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Ends every suspended run of `store` whose time ran out by `now`, unless a resume takes it first. Returns their ids. */
+export async function settleExpiredSuspensions(store: RunStore, now: number): Promise<string[]> {
+  const ended: string[] = [];
+  for (const run of await store.list({ stateTypes: ['PAUSED'] })) {
+    if (expiredSuspension(run, now) === undefined) continue;
+    const claim = attemptKey(run.id, run.attempt + 1);
+    if (!(await store.claim(claim))) continue;
+    try {
+      // Read again under the claim: a resume that took it meanwhile has moved it on.
+      await store.refresh();
+      const current = await store.get(run.id);
+      const end = current && current.attempt === run.attempt ? expiredSuspension(current, now) : undefined;
+      if (!end) continue;
+      await endSuspension(store, run, end);
+      ended.push(run.id);
+    } finally {
+      await store.unclaim(claim);
+    }
+  }
+  return ended;
+}
+
+/**
+ * Cancels a Suspended run: nothing runs it, so it ends Cancelled here and now (under its next attempt's
+ * claim, as a resume takes it). Returns false when it is not Suspended (any more), for the usual request.
+ */
+export async function cancelSuspension(store: RunStore, runId: string, reason: string): Promise<boolean> {
+  const run = await store.get(runId);
+  if (run?.state.name !== 'Suspended') return false;
+  const claim = attemptKey(run.id, run.attempt + 1);
+  if (!(await store.claim(claim))) return false;
+  try {
+    await store.refresh();
+    const current = await store.get(run.id);
+    if (current?.state.name !== 'Suspended' || current.attempt !== run.attempt) return false;
+    await endSuspension(store, run, state('Cancelled', reason));
+    return true;
+  } finally {
+    await store.unclaim(claim);
+  }
+}
