@@ -26,23 +26,30 @@ export interface PausedResumeOptions {
   json: boolean;
 }
 
-export async function resumePaused(store: RunStore, run: FlowRunSummary, options: PausedResumeOptions, io: CliIo): Promise<number> {
-  const label = `Flow run '${run.name}'`;
-  // What it waits for is on its Paused state, as listed: no need to read its journal.
+/**
+ * The input `--input`/`--inputs` give a Paused or Suspended run, read by what it waits for (on its state, as
+ * listed: no journal read) and checked; or undefined once what does not fit, and what it waits for, are said.
+ */
+export function givenInput(run: FlowRunSummary, options: Pick<PausedResumeOptions, 'input' | 'inputs'>, io: CliIo): Record<string, unknown> | undefined {
   const declarations = run.state.pause?.input;
   const masker = new SecretMasker(secretsFromEnv(io.env));
-  let input: Record<string, unknown>;
   try {
     const given = parameterInput({ param: options.input, params: options.inputs }, (t) => masker.mask(t), io.cwd, { one: '--input', many: '--inputs' });
     const checked = pauseInput(declarations, { ...given.parameters, ...inputFromText(declarations, given.parameterText, run.name) }, (t) => masker.mask(t), run.name);
     if ('problem' in checked) throw new ParameterError(checked.problem, [checked.problem]);
-    input = checked.input;
+    return checked.input;
   } catch (e) {
     if (!(e instanceof ParameterError)) throw e;
     write(io.stderr, neutraliseTerminal(`flowdeck resume: ${masker.mask(e.message)}`));
     write(io.stderr, neutraliseTerminal(waitsFor(run, declarations)));
-    return EXIT.badInput;
+    return undefined;
   }
+}
+
+export async function resumePaused(store: RunStore, run: FlowRunSummary, options: PausedResumeOptions, io: CliIo): Promise<number> {
+  const label = `Flow run '${run.name}'`;
+  const input = givenInput(run, options, io);
+  if (input === undefined) return EXIT.badInput;
   const outcome = await store.requestResumePaused(run.id, input);
   const report = (latest: FlowRunSummary, shown: string, text: string): void => {
     if (options.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: shown, state: latest.state }));
@@ -75,10 +82,11 @@ export async function resumePaused(store: RunStore, run: FlowRunSummary, options
  * the list says Paused): it is resumed once it pauses, within the wait; one that ends or never pauses
  * meanwhile is said so.
  */
-export async function resumeWhenPaused(store: RunStore, run: FlowRunSummary, options: PausedResumeOptions, io: CliIo): Promise<number> {
+export async function resumeWhenPaused(store: RunStore, run: FlowRunSummary, options: PausedResumeOptions, io: CliIo, suspended: (run: FlowRunSummary) => Promise<number>): Promise<number> {
   const label = `Flow run '${run.name}'`;
   write(options.json ? io.stderr : io.stdout, neutraliseTerminal(`${label} is ${run.state.name}, not paused yet: waiting up to ${options.waitSeconds} s for it to pause…`));
   const latest = await until(store, run, options.waitSeconds * 1000, (r) => r.state.type === 'PAUSED' || isTerminal(r.state.type));
+  if (latest.state.name === 'Suspended') return suspended(latest);
   if (latest.state.type === 'PAUSED') return resumePaused(store, latest, options, io);
   if (options.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: isTerminal(latest.state.type) ? 'finished' : 'not-paused', state: latest.state }));
   write(options.json ? io.stderr : io.stdout, neutraliseTerminal(isTerminal(latest.state.type) ? `${label} ended ${formatState(latest.state)} without pausing. Nothing to resume.` : `${label} is still ${latest.state.name} after ${options.waitSeconds} s; it did not pause.`));
@@ -88,9 +96,10 @@ export async function resumeWhenPaused(store: RunStore, run: FlowRunSummary, opt
 /** What the run waits for, for a message after a refused input. */
 function waitsFor(run: FlowRunSummary, declarations: ParameterDeclarations | undefined): string {
   const about = run.state.message ? ` (${run.state.message})` : '';
-  if (declarations === undefined || Object.keys(declarations).length === 0) return `Flow run '${run.name}' is paused${about} and waits for no input: resume it without --input.`;
+  const is = run.state.name === 'Suspended' ? 'is suspended' : 'is paused';
+  if (declarations === undefined || Object.keys(declarations).length === 0) return `Flow run '${run.name}' ${is}${about} and waits for no input: resume it without --input.`;
   const lines = Object.entries(declarations).map(([k, d]) => `  --input ${k}=…  ${d.type}${d.required ? ', required' : d.default !== undefined ? `, default ${JSON.stringify(d.default)}` : ''}${d.enum ? `, one of ${d.enum.map((v) => JSON.stringify(v)).join(', ')}` : ''}${d.description ? ` — ${d.description}` : ''}`);
-  return `Flow run '${run.name}' is paused${about} and waits for:\n${lines.join('\n')}`;
+  return `Flow run '${run.name}' ${is}${about} and waits for:\n${lines.join('\n')}`;
 }
 
 /** The run once it has left the pause it was in, or as it is when `ms` have passed. */

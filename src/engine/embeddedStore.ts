@@ -705,6 +705,8 @@ export class EmbeddedStore implements RunStore {
     if (!isTerminal(run.state.type) && !isAlive(run.owner)) await this.markCrashed();
     const now = this.index.runs.get(runId)!;
     if (now.state.type !== 'PAUSED') return isTerminal(now.state.type) ? 'finished' : 'not-paused';
+    // Suspended: no process waits for its input; a resume runs it (FlowRunner.resume with the input).
+    if (now.state.name === 'Suspended') return 'not-paused';
     await this.resumes.request(runId, { input });
     return 'requested';
   }

@@ -238,7 +238,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
 
   /** What a paused run of this process waits for (pauseFlowRun), as folded; undefined when it is not paused here. */
   pauseOf(runId: string): PauseInfo | undefined {
-    return this.executions.get(runId)?.runs.get(runId)?.fold.detail.state.pause;
+    const s = this.executions.get(runId)?.runs.get(runId)?.fold.detail.state;
+    // A suspended run waits nowhere: a resume runs it again (resume with its input).
+    return s?.name === 'Paused' ? s.pause : undefined;
   }
 
   /** Whether `runId` (a run or subflow run) runs in this process now. */

@@ -399,6 +399,41 @@ await h.append([s]); await h.setState({ type: 'PAUSED', name: 'Paused', timestam
       });
     });
 
+    it('keeps a Suspended run whose process is gone as it is (no process runs it: no crash), ends one whose time ran out Failed, cancels one at once; reads back the input a pause was resumed with', async () => {
+      await withSpace(backend, async (space, open) => {
+        const b = await open();
+        const out = await space.inDeadProcess(`const now = Date.now();
+const suspend = async (from, until) => {
+  const h = await store.createRun(${JSON.stringify(newRun())});
+  const s = { k: 'state', runId: h.id, name: 'Suspended', ts: from, message: 'Publish?', pause: { until, key: 'pause-1', input: { approve: { type: 'boolean', required: true } } } };
+  await h.append([{ k: 'state', runId: h.id, name: 'Running', ts: from - 1 }, { k: 'input', runId: h.id, key: 'earlier', ts: from - 1, value: { ok: 'é😀' } }, s]);
+  await h.setState({ type: 'PAUSED', name: 'Suspended', timestamp: from, message: 'Publish?', pause: s.pause }, { endTime: from });
+  return h.id;
+};
+console.log('WAITING', await suspend(now, now + 600000));
+console.log('EXPIRED', await suspend(now - 120000, now - 60000));
+console.log('CANCELLED', await suspend(now, now + 600000));`);
+        const id = (what: string): string => new RegExp(`^${what} (\\S+)$`, 'm').exec(out)![1]!;
+        await b.refresh();
+        await b.markCrashed();
+        await b.refresh();
+        const waiting = (await b.readRun(id('WAITING')))!;
+        assert.equal(waiting.state.name, 'Suspended', 'a suspended run has no process to be found dead');
+        assert.equal((await b.get(id('WAITING')))?.state.name, 'Suspended');
+        assert.equal(waiting.state.pause?.key, 'pause-1');
+        assert.deepEqual(waiting.inputs?.earlier?.value, { ok: 'é😀' }, 'the input a pause was resumed with, read back');
+        assert.equal(await b.requestResumePaused(id('WAITING'), { approve: true }), 'not-paused', 'nothing waits in a process for its input');
+        const expired = (await b.readRun(id('EXPIRED')))!;
+        assert.equal(expired.state.name, 'Failed');
+        assert.match(expired.state.message ?? '', /^PauseTimeoutError: Flow run '.+' was suspended and not resumed within 1 min$/);
+        assert.equal((await b.get(id('EXPIRED')))?.state.name, 'Failed');
+        assert.equal(await b.requestCancel(id('CANCELLED'), 'Not publishing'), 'cancelled');
+        await b.refresh();
+        assert.equal((await b.readRun(id('CANCELLED')))?.state.name, 'Cancelled');
+        assert.equal((await b.get(id('CANCELLED')))?.state.message, 'Not publishing');
+      });
+    });
+
     it('takes up a run waiting to start only while it waits: one cancelled by another instance meanwhile stays as the cancel ended it', async () => {
       await withSpace(backend, async (_space, open) => {
         const a = await open();

@@ -1,3 +1,4 @@
+import type { FlowRunSummary } from '../../engine/records';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
@@ -5,7 +6,7 @@ import { printRunsJson } from '../runJsonStream';
 import { createRunner, openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { resolveRunRef } from '../resolveRun';
-import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, resumePaused, resumeWhenPaused } from '../resumePaused';
+import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resumeWhenPaused } from '../resumePaused';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--json]
@@ -20,6 +21,8 @@ The flow function itself runs again from the top, so code between tasks must be 
 A Paused run (its flow called pauseFlowRun) goes on where it waits, wherever it runs, with the input it
 waits for: each --input is read by the input's declared type, --inputs is one JSON object (or @FILE).
 The input is checked here first; then waits for the run to go on and prints its state.
+A Suspended run (suspendFlowRun) runs here, from its checkpoints, its suspension given the input (recorded
+with the run); followed as \`flowdeck run\` follows a run. --wait is for a paused run only.
 
 Options:
   --json            print the finished run as one JSON document on stdout (as \`flowdeck run --json\`);
@@ -65,11 +68,18 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
     const ref = positionals[0]!;
     const { run } = await store.resolve(ref);
     const paused = { input: values.input, inputs: values.inputs, waitSeconds, json: values.json === true };
+    // Nothing runs a suspended run: this process does, from its checkpoints, its suspension given the input.
+    const resumeSuspended = async (suspended: FlowRunSummary): Promise<number> => {
+      const input = givenInput(suspended, paused, io);
+      if (input === undefined) return EXIT.badInput;
+      return followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(suspended.id, { signal, cwd: io.cwd, input }));
+    };
+    if (run?.state.name === 'Suspended') return await resumeSuspended(run);
     if (run?.state.type === 'PAUSED') return await resumePaused(store, run, paused, io);
     if (forPause) {
       if (!(await resolveRunRef(store, ref, io, 'resume'))) return EXIT.badInput;
       // Still going: its input is given when it pauses (a script answering a pause's notice a moment early).
-      if (!isTerminal(run!.state.type)) return await resumeWhenPaused(store, run!, paused, io);
+      if (!isTerminal(run!.state.type)) return await resumeWhenPaused(store, run!, paused, io, resumeSuspended);
       write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run!.name}' is ${run!.state.name}, not Paused; --input, --inputs and --wait are for a run its flow paused (pauseFlowRun)`));
       return EXIT.badInput;
     }

@@ -109,17 +109,20 @@ export class PgShared implements SharedStore {
   /** A paused run's row gets the input and its process a notification; a run of a process gone is settled Crashed first. */
   async requestResumePaused(runId: string, input: Record<string, unknown>): Promise<ResumePausedOutcome> {
     this.store.assertWritable();
-    const state = async (): Promise<FlowRunSummary['state']['type'] | undefined> => (await this.store.get(runId))?.state.type;
-    let type = await state();
-    if (type === undefined) return 'unknown';
+    const state = async (): Promise<FlowRunSummary['state'] | undefined> => (await this.store.get(runId))?.state;
+    const first = await state();
+    if (first === undefined) return 'unknown';
+    // Suspended: no process waits for its input; a resume runs it (FlowRunner.resume with the input).
+    if (first.name === 'Suspended') return 'not-paused';
+    let type = first.type as FlowRunSummary['state']['type'] | undefined;
     if (type === 'PAUSED') {
       // Its host's lease lapsed: nobody waits for the input (the reaper settles it).
       await this.store.markCrashed();
-      type = await state();
+      type = (await state())?.type;
     }
     if (type !== 'PAUSED') return type !== undefined && isTerminal(type) ? 'finished' : type === undefined ? 'unknown' : 'not-paused';
     const text = JSON.stringify({ input });
-    const updated = await this.store.rows(`update ${this.store.t('runs')} set resume_input = $2 where id = $1 and state_type = 'PAUSED' returning id`, [runId, text], 'resume a paused run');
+    const updated = await this.store.rows(`update ${this.store.t('runs')} set resume_input = $2 where id = $1 and state_type = 'PAUSED' and state->>'name' <> 'Suspended' returning id`, [runId, text], 'resume a paused run');
     if (updated.length !== 1) return 'not-paused';
     await this.store.rows('select pg_notify($1, $2)', [this.store.channels.resume, runId], 'resume a paused run');
     return 'requested';

@@ -1,0 +1,78 @@
+/**
+ * A run its flow suspends (suspendFlowRun), across processes: `flowdeck run` ends with it Suspended (exit 1,
+ * saying how it goes on), nothing holds it — no process, so no store marks it Crashed — and `flowdeck resume
+ * <run> --input …` in another terminal runs it from its checkpoints to its end; `flowdeck cancel` ends one
+ * at once. On the embedded store and on Postgres.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli, tempDir, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+const FLOWS = {
+  'flows/publish.flow.ts': `import { flow, task, suspendFlowRun, getRunLogger } from 'flowdeck';
+const build = task({ name: 'build' }, async () => { getRunLogger().info('building'); return 'report-7'; });
+export default flow({ name: 'publish' }, async () => {
+  const report = await build();
+  const { approve, channel } = await suspendFlowRun({
+    description: 'Publish ' + report + '?',
+    input: { approve: { type: 'boolean', required: true }, channel: { type: 'string', default: 'news' } },
+  });
+  return approve ? 'published ' + report + ' to ' + channel : 'kept back';
+});
+`,
+};
+
+type Listed = { name: string; state: { name: string; type: string; message?: string; pause?: { key: string; input: Record<string, unknown> } } };
+
+async function suspendedRun(ws: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const run = await runCli(['run', 'flows/publish.flow.ts'], { cwd: ws, env });
+  assert.equal(run.code, 1, run.stderr);
+  const m = /⏸ Flow run '([a-z0-9-]+)' is suspended: Publish report-7\?: nothing runs it now\. Resume it until \S+ with `flowdeck resume \1 --input approve=…` \(it also takes channel\), or Resume Run in VS Code\./.exec(run.stderr);
+  assert.ok(m, run.stderr);
+  assert.match(run.stderr, /Finished in state Suspended\('Publish report-7\?'\)/);
+  return m[1]!;
+}
+
+async function suspendsAndResumes(env: NodeJS.ProcessEnv): Promise<void> {
+  const ws = workspace(FLOWS);
+  const name = await suspendedRun(ws, env);
+  // Its process is gone, and it is Suspended still — for a reader, and for a process that settles the store's runs.
+  const listed = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as Listed[];
+  assert.deepEqual(listed.map((r) => [r.name, r.state.name, r.state.type, r.state.pause?.key]), [[name, 'Suspended', 'PAUSED', 'pause-1']]);
+  assert.deepEqual(Object.keys(listed[0]!.state.pause!.input), ['approve', 'channel']);
+
+  // Input that does not fit: exit 2, what it waits for; still Suspended.
+  const missing = await runCli(['resume', name], { cwd: ws, env });
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /flowdeck resume: Invalid input for flow run '.+': missing required input 'approve'/);
+  assert.match(missing.stderr, new RegExp(`Flow run '${name}' is suspended \\(Publish report-7\\?\\) and waits for:\\n  --input approve=…  boolean, required\\n  --input channel=…  string, default "news"`));
+
+  const resumed = await runCli(['resume', name, '--input', 'approve=true', '--json'], { cwd: ws, env });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const doc = JSON.parse(resumed.stdout) as { result: unknown; attempt: number; state: { name: string }; inputs: Record<string, { value: unknown; attempt: number }>; taskRuns: { name: string; state: { name: string }; attempt: number }[] };
+  assert.equal(doc.state.name, 'Completed');
+  assert.equal(doc.result, 'published report-7 to news');
+  assert.equal(doc.attempt, 2);
+  assert.deepEqual(doc.inputs['pause-1'], { ...doc.inputs['pause-1']!, value: { approve: true, channel: 'news' }, attempt: 2 });
+  assert.match(resumed.stderr, new RegExp(`Flow run '${name}' goes on after its suspension 'pause-1' with input approve, channel`));
+  assert.equal((resumed.stderr.match(/building/g) ?? []).length, 0, 'the build before the suspension is reused, not run again');
+
+  // Another, cancelled while suspended: at once, nothing running it.
+  const other = await suspendedRun(ws, env);
+  const cancelled = await runCli(['cancel', other, '--json'], { cwd: ws, env });
+  assert.equal(cancelled.code, 0, cancelled.stderr);
+  assert.deepEqual(JSON.parse(cancelled.stdout).outcome, 'cancelled');
+  const after = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as Listed[];
+  assert.deepEqual(after.map((r) => [r.name, r.state.name]).sort(), [[name, 'Completed'], [other, 'Cancelled']].sort());
+}
+
+describe('a suspended run across processes', { timeout: 240_000 }, () => {
+  it('flowdeck run ends it Suspended; flowdeck resume --input runs it to its end from its checkpoints; cancel ends another (embedded store)', async () => {
+    await suspendsAndResumes({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('on Postgres: the same, no reaper taking a suspended run for a crashed one', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    await suspendsAndResumes({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+});
