@@ -4,7 +4,7 @@
  * through the store, then the run's state once it goes on.
  */
 import { ParameterError } from '../engine/parameters';
-import { inputFromText, pauseInput } from '../engine/pauseInput';
+import { inputFromText, pauseInput, pausedWord } from '../engine/pauseInput';
 import type { FlowRunSummary } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import { SecretMasker, secretsFromEnv } from '../engine/secrets';
@@ -96,7 +96,7 @@ export async function resumeWhenPaused(store: RunStore, run: FlowRunSummary, opt
 /** What the run waits for, for a message after a refused input. */
 function waitsFor(run: FlowRunSummary, declarations: ParameterDeclarations | undefined): string {
   const about = run.state.message ? ` (${run.state.message})` : '';
-  const is = run.state.name === 'Suspended' ? 'is suspended' : 'is paused';
+  const is = `is ${pausedWord(run.state)}`;
   if (declarations === undefined || Object.keys(declarations).length === 0) return `Flow run '${run.name}' ${is}${about} and waits for no input: resume it without --input.`;
   const lines = Object.entries(declarations).map(([k, d]) => `  --input ${k}=…  ${d.type}${d.required ? ', required' : d.default !== undefined ? `, default ${JSON.stringify(d.default)}` : ''}${d.enum ? `, one of ${d.enum.map((v) => JSON.stringify(v)).join(', ')}` : ''}${d.description ? ` — ${d.description}` : ''}`);
   return `Flow run '${run.name}' ${is}${about} and waits for:\n${lines.join('\n')}`;

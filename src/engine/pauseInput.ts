@@ -11,6 +11,11 @@ import type { ParameterDeclarations } from './types';
 /** A Paused state's message when its pause has no description. */
 export const PAUSED_MESSAGE = 'Waiting to be resumed';
 
+/** How a run waiting for a resume is said to wait: `paused` (pauseFlowRun, its process waiting) or `suspended` (suspendFlowRun). */
+export function pausedWord(s: { name: string }): 'paused' | 'suspended' {
+  return s.name === 'Suspended' ? 'suspended' : 'paused';
+}
+
 /** What a paused run waits for, said after its name: `: Deploy v7?`, or nothing for a pause without a description. */
 export function pauseAbout(message: string | undefined): string {
   return message && message !== PAUSED_MESSAGE ? `: ${message}` : '';

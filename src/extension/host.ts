@@ -16,7 +16,7 @@ import type { RunStore } from '../engine/runStore';
 import { sourceOfEntry, type ScheduleEntry } from '../engine/schedules/scheduleEntries';
 import type { SlotStart } from '../engine/schedules/scheduler';
 import type { StoreHealth } from '../engine/sharedStore';
-import { isTerminal } from '../engine/states';
+import { isSettled, isTerminal } from '../engine/states';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
 import type { YouTubeAccount } from './accounts/youtube';
@@ -193,14 +193,17 @@ export class FlowdeckHost implements vscode.Disposable {
     return this.unwatched.has(runId);
   }
 
-  /** Resumes a run that did not complete, as a new attempt (BadInputError when it cannot be resumed). */
-  async resume(runId: string): Promise<ActiveRun> {
+  /**
+   * Resumes a run that did not complete, as a new attempt (BadInputError when it cannot be resumed); a
+   * Suspended one with `input`, the input its suspension waits for.
+   */
+  async resume(runId: string, input?: Record<string, unknown>): Promise<ActiveRun> {
     const store = await this.store();
     const run = await store.get(runId);
     const source = run ? sourceOfRun(run.source) : undefined;
     const env = runEnv(process.env, source ? await this.credentialsFor(source) : {});
     const runner = await this.runner();
-    return runner.resume(runId, { env, ...(source ? { cwd: workingFolder(source) ?? undefined } : {}) });
+    return runner.resume(runId, { env, ...(source ? { cwd: workingFolder(source) ?? undefined } : {}), ...(input !== undefined ? { input } : {}) });
   }
 
   /**
@@ -339,23 +342,24 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   private onRun(run: FlowRunSummary): void {
-    // Paused or not any more: the status bar says so (it asks for the user).
-    if (run.state.type === 'PAUSED') {
+    // Paused or not any more: the status bar says so (it asks for the user). A suspended run waits in no
+    // process: its row and its notice say so, not the count of runs going here.
+    if (run.state.name === 'Paused') {
       this.paused.set(run.id, { runId: run.id, runName: run.name, ...(run.state.message !== undefined ? { message: run.state.message } : {}) });
       this.progressEmitter.fire();
     } else if (this.paused.delete(run.id)) this.progressEmitter.fire();
     if (!run.parentRunId) {
       const before = this.activeRoots.size;
-      if (isTerminal(run.state.type)) {
+      if (isSettled(run.state)) {
         this.activeRoots.delete(run.id);
         if (this.progress.delete(run.id)) this.progressEmitter.fire();
       } else this.activeRoots.add(run.id);
       this.diagnoseEventLoop(run, before);
       if (this.activeRoots.size !== before) this.activeEmitter.fire(this.activeRoots.size);
-      if (isTerminal(run.state.type)) this.schedulePrune();
+      if (isSettled(run.state)) this.schedulePrune();
     }
     this.runEmitter.fire(run);
-    if (isTerminal(run.state.type)) this.unwatched.delete(run.id);
+    if (isSettled(run.state)) this.unwatched.delete(run.id);
     if (this.activeRoots.size === 0 && this.reopenWhenIdle) {
       // After the listeners have seen the final state; a run started meanwhile postpones it again.
       setTimeout(() => {
@@ -371,7 +375,7 @@ export class FlowdeckHost implements vscode.Disposable {
       this.loopDelay ??= monitorEventLoopDelay({ resolution: 10 });
       this.loopDelay.reset();
       this.loopDelay.enable();
-    } else if (isTerminal(run.state.type) && this.loopDelay) {
+    } else if (isSettled(run.state) && this.loopDelay) {
       const h = this.loopDelay;
       if (this.activeRoots.size === 0) h.disable();
       this.output.note(`Event loop while flow run '${run.name}' ran: longest block ${(h.max / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`);

@@ -124,7 +124,7 @@ export default flow({ name: 'release' }, async () => {
   assert.equal(doc.attempt, 2);
   assert.deepEqual(doc.inputs['pause-1']?.value, { approve: true, replicas: 3 });
   assert.equal(doc.inputs['pause-1']?.attempt, 1);
-  assert.match(resumed.stderr, new RegExp(`Flow run '${name}' goes on without pausing: its pause 'pause-1' was resumed in attempt 1 with input approve, replicas`));
+  assert.match(resumed.stderr, new RegExp(`Flow run '${name}' - Not pausing again: pause 'pause-1' was resumed in attempt 1 with input approve, replicas`));
   assert.doesNotMatch(resumed.stderr, /Pausing flow run/);
 }
 

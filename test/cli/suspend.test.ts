@@ -55,7 +55,7 @@ async function suspendsAndResumes(env: NodeJS.ProcessEnv): Promise<void> {
   assert.equal(doc.result, 'published report-7 to news');
   assert.equal(doc.attempt, 2);
   assert.deepEqual(doc.inputs['pause-1'], { ...doc.inputs['pause-1']!, value: { approve: true, channel: 'news' }, attempt: 2 });
-  assert.match(resumed.stderr, new RegExp(`Flow run '${name}' goes on after its suspension 'pause-1' with input approve, channel`));
+  assert.match(resumed.stderr, new RegExp(`Flow run '${name}' - Going on after suspension 'pause-1' with input approve, channel`));
   assert.equal((resumed.stderr.match(/building/g) ?? []).length, 0, 'the build before the suspension is reused, not run again');
 
   // Another, cancelled while suspended: at once, nothing running it.

@@ -33,6 +33,18 @@ export default flow({ name: 'approve-deploy' }, async () => {
 });
 `;
 
+const PUBLISH_FLOW = `import { flow, task, suspendFlowRun, getRunLogger } from 'flowdeck';
+
+const build = task({ name: 'build-report' }, async () => 'report-7');
+
+export default flow({ name: 'publish-report' }, async () => {
+  const report = await build();
+  const { approve } = await suspendFlowRun({ description: 'Publish ' + report + '?', input: { approve: { type: 'boolean', required: true } } });
+  getRunLogger().info('publish=' + approve);
+  return approve ? 'published ' + report : 'kept back';
+});
+`;
+
 /** Answers the input box titled `title` with `text` (after seeing a refused text's message, when given). */
 async function answerBox(page: Page, title: string, text: string, refused?: { text: string; message: RegExp }): Promise<void> {
   const widget = quickInput(page);
@@ -56,6 +68,7 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
   before(async () => {
     scenario = await openScenario('resume', (d) => {
       fs.writeFileSync(path.join(d.workspace, 'approve.flow.ts'), APPROVE_FLOW);
+      fs.writeFileSync(path.join(d.workspace, 'publish.flow.ts'), PUBLISH_FLOW);
       return {};
     });
     ({ dirs, server, page } = scenario);
@@ -145,6 +158,29 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
       await store.close();
       assert.deepEqual(details.map((d) => d!.states.map((s) => s.name).join(' ')), Array(3).fill('Pending Running Paused Running Completed'));
       assert.deepEqual(details.map((d) => (d!.result ? deserialize(d!.result.dv) : undefined)), ['deployed x3', 'skipped', 'deployed x1']);
+    });
+  });
+
+  test('a suspended run says so; Resume… asks for its input and runs it in this window from its checkpoints', async () => {
+    await withDiagnostics(page, server, 'resume-suspended', async () => {
+      await clearNotifications(page);
+      const { runName } = await runFlowFromTree(page, 'publish-report');
+      await waitForRunState(page, runName, 'Suspended', 90_000);
+      const toast = page.locator('.notification-toast', { hasText: `Flow run '${runName}' of flow 'publish-report' is suspended: Publish report-7?` }).first();
+      await toast.waitFor({ state: 'visible', timeout: 30_000 });
+      await toast.locator('.monaco-button', { hasText: 'Resume…' }).click();
+      await answerBox(page, `Resume ${runName} (1/1): approve`, 'true', { text: 'maybe', message: /Type true or false/ });
+      await waitForRunState(page, runName, 'Completed', 90_000);
+      await waitForOutputLog(server, new RegExp(`Flow run '${runName}' - publish=true`), 30_000);
+      await waitForOutputLog(server, new RegExp(`Flow run '${runName}' - Going on after suspension 'pause-1' with input approve`), 30_000);
+
+      const store = await EmbeddedStore.open(dirs.home, { readOnly: true });
+      const run = (await store.list()).find((r) => r.name === runName)!;
+      const detail = (await store.readRun(run.id))!;
+      await store.close();
+      assert.equal(detail.states.map((s) => s.name).join(' '), 'Pending Running Suspended AwaitingRetry Running Completed');
+      assert.deepEqual(detail.taskRuns.map((t) => `${t.name}:${t.state.name}:${t.flowAttempt}`), ['build-report-0:Completed:1', 'build-report-0:Cached:2']);
+      assert.equal(detail.result ? deserialize(detail.result.dv) : undefined, 'published report-7');
     });
   });
 });

@@ -235,7 +235,7 @@ export default flow({ name: 'deploy' }, async () => {
     assert.deepEqual(valueOf(resumed), { answer: { approve: true, note: 'go' }, released: 'released v1.2' });
     const second = resumed.states.slice(resumed.states.findIndex((s) => s.name === 'AwaitingRetry'));
     assert.deepEqual(second.map((s) => s.name), ['AwaitingRetry', 'Running', 'Completed'], 'no pause in attempt 2');
-    assert.ok(logs.includes("INFO Flow run '" + resumed.name + "' goes on without pausing: its pause 'pause-1' was resumed in attempt 1 with input approve, note"), logs.join('\n'));
+    assert.ok(logs.includes("INFO Not pausing again: pause 'pause-1' was resumed in attempt 1 with input approve, note"), logs.join('\n'));
     assert.equal(resumed.taskRuns.find((t) => t.taskName === 'build' && t.flowAttempt === 2)?.state.name, 'Cached');
   });
 
@@ -278,6 +278,6 @@ export default flow({ name: 'approve-twice', retries: 1 }, async () => {
     assert.deepEqual(valueOf(detail), [true, true]);
     assert.equal(detail.states.filter((s) => s.name === 'Paused').length, 1, detail.states.map((s) => s.name).join(' '));
     // Reached again in the attempt it was answered in, then twice in the retry.
-    assert.deepEqual(logs.filter((l) => l.includes("goes on without pausing: its pause 'approval' was resumed")).map((l) => l.replace(/.*was resumed /, '')), ['before with input ok', 'in attempt 1 with input ok', 'in attempt 1 with input ok'], logs.join('\n'));
+    assert.deepEqual(logs.filter((l) => l.includes("Not pausing again: pause 'approval' was resumed")).map((l) => l.replace(/.*was resumed /, '')), ['before with input ok', 'in attempt 1 with input ok', 'in attempt 1 with input ok'], logs.join('\n'));
   });
 });

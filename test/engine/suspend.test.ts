@@ -67,7 +67,7 @@ describe('suspendFlowRun', () => {
     assert.equal(done.taskRuns.find((t) => t.flowAttempt === 2 && t.taskName === 'build')?.state.name, 'Cached', 'the build before the suspension is not done again');
     assert.deepEqual(done.inputs?.['pause-1']?.value, { approve: true, channel: 'news' });
     assert.equal(done.inputs?.['pause-1']?.attempt, 2);
-    assert.ok(logs.includes("INFO Flow run '" + done.name + "' goes on after its suspension 'pause-1' with input approve, channel"), logs.join('\n'));
+    assert.ok(logs.includes("INFO Going on after suspension 'pause-1' with input approve, channel"), logs.join('\n'));
     assert.ok(logs.includes('INFO approve=true channel=news'), logs.join('\n'));
     const replayed = (await store.readRun(id))!;
     assert.deepEqual(replayed.states.map((s) => s.name), done.states.map((s) => s.name));

@@ -88,6 +88,18 @@ test('a paused run says how long it still waits for a resume: "Paused · 3 min �
   assert.equal(pauseLeft(2 * 3600_000 + 1), '2 h 1 min left');
 });
 
+test('a suspended run says how long its attempt took and how long it may still be resumed: "Suspended · 2 s · 57 min left"', () => {
+  const suspended = run('Suspended', { startTime: NOW - 3 * MINUTE, endTime: NOW - 3 * MINUTE + 2 * SECOND }, NOW - 3 * MINUTE + 2 * SECOND);
+  suspended.state.pause = { until: NOW + 57 * MINUTE - 20 * SECOND, key: 'pause-1' };
+  assert.equal(runDescription(suspended, NOW), 'Suspended · 2.0 s · 57 min left');
+  assert.equal(runDescription(suspended, NOW + 58 * MINUTE), 'Suspended · 2.0 s · time up');
+});
+
+test('a suspended run offers Resume Run and Cancel Run wherever it was suspended (nothing runs it)', () => {
+  const value = runContextValue(run('Suspended'), { cancelable: true, subflow: false });
+  assert.deepEqual(commandsFor(value), ['flowdeck.cancelRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.resumePausedRun', 'flowdeck.showRunLogs']);
+});
+
 test('a schedule\'s run waiting for its slot reads "Scheduled · in 4 min"; once due, "Scheduled · due"', () => {
   const waiting = run('Scheduled', { created: NOW - MINUTE, trigger: { kind: 'schedule', id: 'abcdef0123', slot: NOW + 4 * MINUTE } }, NOW - MINUTE);
   assert.equal(runDescription(waiting, NOW), 'Scheduled · in 4 min');

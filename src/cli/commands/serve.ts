@@ -12,7 +12,7 @@ import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/s
 import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
-import { pauseAbout } from '../../engine/pauseInput';
+import { pauseAbout, pausedWord } from '../../engine/pauseInput';
 import { postWebhook, webhookBody, webhookOrigin } from '../../engine/notify/webhook';
 import type { FlowRunSummary } from '../../engine/records';
 import type { FlowRunner } from '../../engine/runner';
@@ -71,7 +71,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     // A run paused for input waits for someone: said, and told to the webhook (once per pause).
     if (run.state.type === 'PAUSED' && pausedAt.get(run.id) !== run.state.timestamp) {
       pausedAt.set(run.id, run.state.timestamp);
-      log(masker.mask(`Flow run '${run.name}' of ${run.flowName} is paused${pauseAbout(run.state.message)} — resume it with \`flowdeck resume ${run.name}\``));
+      log(masker.mask(`Flow run '${run.name}' of ${run.flowName} is ${pausedWord(run.state)}${pauseAbout(run.state.message)} — resume it with \`flowdeck resume ${run.name}\``));
       notifier?.notifier.paused(run);
     } else if (run.state.type !== 'PAUSED') pausedAt.delete(run.id);
     if (run.parentRunId || !unwatched.has(run.id) || !isTerminal(run.state.type)) return;

@@ -5,7 +5,7 @@
  * an editor's notifications and `flowdeck serve --notify-url`.
  */
 import { systemClock, type Clock } from '../clock';
-import { pauseAbout } from '../pauseInput';
+import { pauseAbout, pausedWord } from '../pauseInput';
 import type { FlowRunSummary } from '../records';
 
 export type NotifyPolicy = 'onFailure' | 'onFailureAndRecovery' | 'always' | 'never';
@@ -56,7 +56,7 @@ export function noticeText(kind: NoticeKind, run: FlowRunSummary): string {
   const what = `Flow run '${run.name}' of ${run.flowName}${why(run)}`;
   if (kind === 'failed') return `${what} ${run.state.type === 'CRASHED' ? 'crashed' : run.state.name === 'TimedOut' ? 'timed out' : 'failed'}${run.state.message ? `: ${run.state.message}` : ''}`;
   if (kind === 'recovered') return `${what} completed; the run before it had failed`;
-  if (kind === 'paused') return `${what} is paused${pauseAbout(run.state.message)} — resume it with \`flowdeck resume ${run.name}\` or Resume Run in VS Code`;
+  if (kind === 'paused') return `${what} is ${pausedWord(run.state)}${pauseAbout(run.state.message)} — resume it with \`flowdeck resume ${run.name}\` or Resume Run in VS Code`;
   return `${what} ended ${run.state.name}${run.state.message ? `: ${run.state.message}` : ''}`;
 }
 

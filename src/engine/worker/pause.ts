@@ -82,7 +82,7 @@ function waitForInput(options: PauseOptions, fn: 'pauseFlowRun' | 'suspendFlowRu
     if ('input' in checked) {
       const names = Object.keys(checked.input);
       const withInput = names.length > 0 ? ` with input ${names.join(', ')}` : '';
-      ctx.logger.info(suspending ? `Flow run '${scope.name}' goes on after its suspension '${key}'${withInput}` : `Flow run '${scope.name}' goes on without pausing: its pause '${key}' was resumed ${when}${withInput}`);
+      ctx.logger.info(suspending ? `Going on after suspension '${key}'${withInput}` : `Not pausing again: pause '${key}' was resumed ${when}${withInput}`);
       return Promise.resolve(checked.input);
     }
     ctx.logger.warning(`The input ${suspending ? 'suspension' : 'pause'} '${key}' was resumed with ${when} does not fit it now, so it ${suspending ? 'is suspended' : 'pauses'} again: ${checked.problem}`);

@@ -1,6 +1,7 @@
 /**
  * "Resume Run": a run its flow paused (pauseFlowRun) goes on — asked for the input it waits for, one input
- * box each (checked as the run will check it), then resumed in this window or wherever it runs.
+ * box each (checked as the run will check it), then resumed in this window or wherever it runs. A run its
+ * flow suspended (suspendFlowRun) runs in this window from its checkpoints, with that input.
  */
 import * as vscode from 'vscode';
 import type { FlowRunSummary } from '../../engine/records';
@@ -32,6 +33,11 @@ export async function resumePausedRun(flowdeck: Flowdeck, run: FlowRunSummary): 
     return;
   }
   if (input === undefined) return;
+  // Suspended: nothing runs it; this window does, from its checkpoints, its suspension given the input.
+  if (run.state.name === 'Suspended') {
+    await flowdeck.launcher.resume(run, { input });
+    return;
+  }
   const why = await flowdeck.host.resumePaused(run.id, input).catch((e: Error) => e.message);
   if (why !== undefined) void vscode.window.showWarningMessage(`Could not resume flow run '${run.name}': ${why}`);
 }

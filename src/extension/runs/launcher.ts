@@ -66,11 +66,11 @@ export class RunLauncher {
   }
 
   /** Resumes a run that did not complete (Retry from Failure): the same run, a new attempt. */
-  async resume(run: { id: string; name: string; source: string }, options: { fromEditor?: boolean } = {}): Promise<ActiveRun | undefined> {
+  async resume(run: { id: string; name: string; source: string }, options: { fromEditor?: boolean; input?: Record<string, unknown> } = {}): Promise<ActiveRun | undefined> {
     if (!canRun(sourceOfRun(run.source))) return undefined;
     let active: ActiveRun;
     try {
-      active = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Resuming flow run ${run.name}…` }, () => this.host.resume(run.id));
+      active = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Resuming flow run ${run.name}…` }, () => this.host.resume(run.id, options.input));
     } catch (e) {
       if (e instanceof BadInputError) void vscode.window.showInformationMessage((e as Error).message);
       else void this.showStartError(run.name, e);

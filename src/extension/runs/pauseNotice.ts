@@ -1,10 +1,10 @@
 /**
- * When a run of this window pauses (pauseFlowRun), a notification says what it waits for, with the ways on:
+ * When a run of this window pauses (pauseFlowRun) or is suspended (suspendFlowRun), a notification says what it waits for, with the ways on:
  * Resume… (its input asked for, one box each), Open Run, Cancel Run. Once per pause: a run that pauses
  * again is told again. Runs of other processes show Paused in the Runs view, where Resume Run is too.
  */
 import * as vscode from 'vscode';
-import { pauseAbout } from '../../engine/pauseInput';
+import { pauseAbout, pausedWord } from '../../engine/pauseInput';
 import type { FlowRunSummary } from '../../engine/records';
 import type { Flowdeck } from '../services';
 import { resumePausedRun } from '../commands/resumePausedRun';
@@ -33,7 +33,7 @@ export function registerPauseNotice(context: vscode.ExtensionContext, flowdeck: 
 async function notice(flowdeck: Flowdeck, run: FlowRunSummary): Promise<void> {
   const what = pauseAbout(run.state.message?.slice(0, 300)) || ', waiting to be resumed';
   const actions = [RESUME, OPEN_RUN, ...(run.parentRunId === undefined ? [CANCEL] : [])];
-  const choice = await vscode.window.showInformationMessage(`Flow run '${run.name}' of flow '${run.flowName}' is paused${what}`, ...actions);
+  const choice = await vscode.window.showInformationMessage(`Flow run '${run.name}' of flow '${run.flowName}' is ${pausedWord(run.state)}${what}`, ...actions);
   if (choice === RESUME) {
     // As it is now: resumed or ended meanwhile, it says so.
     const latest = newer((await (await flowdeck.host.store()).get(run.id)) ?? run, run);
