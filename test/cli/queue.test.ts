@@ -286,4 +286,28 @@ export default flow({ name: 'gated' }, async () => { writeFileSync(${JSON.string
       await store.close();
     }
   });
+
+  it('a run a worker ran and that failed is resumed from another terminal while that worker lives on (it runs the run no more)', async () => {
+    const marker = join(tempDir(), 'up');
+    const ws = workspace({ 'flows/once.flow.ts': flowSource(`import { existsSync } from 'node:fs';
+const step = task({ name: 'step' }, async () => { if (!existsSync(${JSON.stringify(marker)})) throw new Error('not yet'); return 'done'; });
+export default flow({ name: 'once' }, async () => step());`) });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'alive', flowsDir: ws, concurrency: 1 });
+    try {
+      await explainedBy(worker, async () => {
+        const failed = await runCli(['run', 'flows/once.flow.ts', '--queue', 'default', '--wait', '--json'], { cwd: ws, env });
+        assert.equal(failed.code, 1, failed.stderr);
+        const { name } = JSON.parse(failed.stdout) as { name: string };
+        writeFileSync(marker, '');
+        const resumed = await runCli(['resume', name, '--json'], { cwd: ws, env });
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.equal(JSON.parse(resumed.stdout).result, 'done');
+        assert.equal(JSON.parse(resumed.stdout).attempt, 2);
+      });
+    } finally {
+      await worker.stop();
+    }
+  });
 });

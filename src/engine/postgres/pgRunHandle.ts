@@ -222,13 +222,20 @@ export class PgRunHandle implements RunHandle {
     }
   }
 
-  /** The condition under which this handle may write: its lease is current and, as owner, the run is its own. */
+  /**
+   * The condition under which this handle may write: its lease is current and, as owner, the run is its own.
+   * Others write a run nobody runs: no owner, an owner whose lease is gone, or a run settled — ended, or
+   * Suspended — whose owner (a worker that ran it, a window still open) lives on but writes it no more: a
+   * resume takes such a run over (its attempt claimed first, so one resume), a cancel or expiry ends a
+   * suspended one.
+   */
   private guard(role: HandleRole, leaseParam: string): string {
     const s = `"${this.ctx.schema}"`;
     const leaseLive = `exists (select 1 from ${s}.hosts h where h.id = ${leaseParam})`;
     return role === 'owner'
       ? `runs.owner_session = ${leaseParam} and ${leaseLive}`
-      : `(runs.owner_session is null or runs.owner_session = ${leaseParam} or not exists (select 1 from ${s}.hosts h where h.id = runs.owner_session))`;
+      : `(runs.owner_session is null or runs.owner_session = ${leaseParam} or not exists (select 1 from ${s}.hosts h where h.id = runs.owner_session)
+          or runs.state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') or runs.state->>'name' = 'Suspended')`;
   }
 
   private async write(lines: string[], state: Pending['state'], rename?: string): Promise<void> {
