@@ -5,9 +5,11 @@
  */
 import type { RunStore } from '../engine/runStore';
 import type { RecordKinds, SharedStore } from '../engine/sharedStore';
-import { isTerminal } from '../engine/states';
+import { isSettled } from '../engine/states';
+import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
 import { printRunJson } from './runJsonStream';
+import { suspendedNotice } from './suspendedNotice';
 import { terminalLogLine } from './terminalStyle';
 
 /** A missed notification (a reconnect) costs at most this long a pause: a bound, not a polling loop. */
@@ -60,7 +62,9 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
         write(io.stderr, `flowdeck: run ${runId} is no longer in the store`);
         return EXIT.runFailed;
       }
-      if (isTerminal(run.state.type)) {
+      if (isSettled(run.state)) {
+        // Suspended: nothing runs it until a resume; said, as `flowdeck run` says it.
+        if (run.state.name === 'Suspended') write(io.stderr, neutraliseTerminal(suspendedNotice(run)));
         if (options.json) await printRunJson(store, runId, io.stdout);
         return interrupts > 1 ? EXIT.interrupted : run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
       }

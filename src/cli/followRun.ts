@@ -5,8 +5,6 @@
  */
 import { BadInputError, type ActiveRun, type FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
-import { pauseAbout } from '../engine/pauseInput';
-import type { FlowRunDetail } from '../engine/records';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { createRunner } from './host';
 import { EXIT, type CliIo } from './io';
@@ -14,6 +12,7 @@ import { LogLineWriter } from './logLineWriter';
 import { PausePrompt } from './pausePrompt';
 import { ProgressFooter } from './progressFooter';
 import { printRunJson } from './runJsonStream';
+import { suspendedNotice } from './suspendedNotice';
 import { terminalLogLine } from './terminalStyle';
 
 export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
@@ -116,14 +115,4 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     footer?.clear();
     for (const sig of signals) process.off(sig, onSignal);
   }
-}
-
-/** How a run this command ran, ended Suspended, goes on: `flowdeck resume` with the input it waits for. */
-function suspendedNotice(run: Pick<FlowRunDetail, 'name' | 'state'>): string {
-  const inputs = Object.entries(run.state.pause?.input ?? {});
-  const required = inputs.filter(([, d]) => d.required).map(([k]) => ` --input ${k}=…`);
-  const optional = inputs.filter(([, d]) => !d.required).map(([k]) => k);
-  const until = run.state.pause ? ` until ${new Date(run.state.pause.until).toISOString()}` : '';
-  const also = optional.length > 0 ? ` (it also takes ${optional.join(', ')})` : '';
-  return `⏸ Flow run '${run.name}' is suspended${pauseAbout(run.state.message)}: nothing runs it now. Resume it${until} with \`flowdeck resume ${run.name}${required.join('')}\`${also}, or Resume Run in VS Code.`;
 }

@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runCli, tempDir, workspace } from '../support/engine';
+import { flowSource, runCli, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { explainedBy, startWorker } from '../support/workers';
 
 const FLOWS = {
   'flows/publish.flow.ts': `import { flow, task, suspendFlowRun, getRunLogger } from 'flowdeck';
@@ -74,5 +75,29 @@ describe('a suspended run across processes', { timeout: 240_000 }, () => {
 
   it('on Postgres: the same, no reaper taking a suspended run for a crashed one', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await suspendsAndResumes({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+
+  it('on a Postgres worker: a suspended run gives its --concurrency place back at once (a pause would keep it); run --queue --wait says how it goes on', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const ws = workspace({ ...FLOWS, 'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 'ok ran');`) });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    // One place: a run that held it would keep the next from starting.
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'w1', flowsDir: ws, concurrency: 1 });
+    try {
+      await explainedBy(worker, async () => {
+        const queued = await runCli(['run', 'flows/publish.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
+        assert.equal(queued.code, 1, queued.stderr);
+        const name = /⏸ Flow run '([a-z0-9-]+)' is suspended: Publish report-7\?: nothing runs it now\./.exec(queued.stderr)?.[1];
+        assert.ok(name, queued.stderr);
+        const next = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default', '--wait', '--json'], { cwd: ws, env });
+        assert.equal(next.code, 0, next.stderr);
+        assert.equal(JSON.parse(next.stdout).result, 'ok ran');
+        const resumed = await runCli(['resume', name, '--input', 'approve=false', '--json'], { cwd: ws, env });
+        assert.equal(resumed.code, 0, resumed.stderr);
+        assert.equal(JSON.parse(resumed.stdout).result, 'kept back');
+      });
+    } finally {
+      await worker.stop();
+    }
   });
 });
