@@ -173,7 +173,8 @@ export async function executeFlowRun(
   // waiting for good — the process ends — and a resume runs it again from its checkpoints.
   let suspension: { message: string; pause: PauseInfo } | undefined;
   const suspended = new Promise<never>((_resolve, reject) => {
-    if (own) scope.suspend = (s) => {
+    if (!own) return;
+    scope.suspend = (s) => {
       suspension = s;
       reject(SUSPENDED);
     };
@@ -181,7 +182,7 @@ export async function executeFlowRun(
   let final: State;
   let value: unknown;
   try {
-    value = await storage.run(ctx, () => Promise.race([suspended, 
+    const attempts = (): Promise<unknown> =>
       withRetries(plan, scoped.signal, ctx.logger, (name, message) => emitFlowState(run.id, name, message), (attemptNo) => {
         if (attemptNo > 1) {
           // A retry resumes: what the failed attempt completed is not done again.
@@ -196,8 +197,8 @@ export async function executeFlowRun(
         // Cancelled before it began (a resume cancelled while its flow loaded): it never ran, and says so.
         if (!scoped.signal.aborted) emitFlowState(run.id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: scope.attempt, ...(scoped.deadline !== undefined ? { deadline: scoped.deadline } : {}) });
         return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout());
-      })]),
-    );
+      });
+    value = await storage.run(ctx, () => Promise.race([suspended, attempts()]));
     warnUnawaited(scope.unsettled, ctx.logger);
     if (value !== undefined) keepFlowResult(run, value, ctx.logger);
     flushProgress(scope);
