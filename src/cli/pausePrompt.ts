@@ -9,7 +9,7 @@
 import type { Interface } from 'node:readline';
 import { formatDuration } from '../engine/durationText';
 import { ParameterError } from '../engine/parameters';
-import { inputFromText, pauseAbout, pauseInput } from '../engine/pauseInput';
+import { inputFromText, pauseAbout, pauseInput, pausedWord } from '../engine/pauseInput';
 import type { FlowRunSummary, PauseInfo } from '../engine/records';
 import { neutraliseTerminal } from '../engine/terminalText';
 import type { ParameterDeclaration } from '../engine/types';
@@ -27,6 +27,8 @@ export interface PausePromptHost {
   resumePaused(runId: string, input: Record<string, unknown>): string | undefined;
   /** Ctrl-C while asked: the run is cancelled as by Ctrl-C anywhere else. */
   interrupt(): void;
+  /** The questions stopped without an answer (the terminal closed, Ctrl-D). */
+  unanswered?(): void;
 }
 
 interface Asking {
@@ -90,6 +92,7 @@ export class PausePrompt {
     this.asking = undefined;
     a.rl.close();
     this.output.write(`${ERASE}${note ? `${neutraliseTerminal(note)}\n` : ''}`);
+    if (!a.answered) this.host.unanswered?.();
   }
 
   private async ask(run: FlowRunSummary, pause: PauseInfo): Promise<void> {
@@ -113,13 +116,15 @@ export class PausePrompt {
     const declared = Object.entries(pause.input ?? {});
     const about = pauseAbout(run.state.message);
     const within = formatDuration(Math.max(0, pause.until - Date.now()));
-    this.output.write(neutraliseTerminal(`⏸ Flow run '${run.name}' is paused${about}\n`));
-    this.output.write(neutraliseTerminal(`  ${declared.length > 0 ? 'Answer here' : 'Press Enter to resume it'} within ${within}, or resume it elsewhere; Ctrl-C cancels the run.\n`));
+    // A suspended run is asked for before it runs again here: Ctrl-C then leaves it as it is.
+    const suspended = run.state.name === 'Suspended';
+    this.output.write(neutraliseTerminal(`⏸ Flow run '${run.name}' is ${pausedWord(run.state)}${about}\n`));
+    this.output.write(neutraliseTerminal(`  ${declared.length > 0 ? 'Answer here' : 'Press Enter to resume it'} within ${within}${suspended ? '; Ctrl-C leaves it suspended' : ', or resume it elsewhere; Ctrl-C cancels the run'}.\n`));
     const given: Record<string, unknown> = {};
     for (const [key, decl] of declared) {
       for (;;) {
         const answer = await question(neutraliseTerminal(`  ${key} (${describe(decl)}): `));
-        if (answer === undefined || !current()) return;
+        if (answer === undefined || !current()) return this.ended(asking);
         const text = answer.trim();
         if (text === '' && !decl.required) break;
         const problem = this.check(run.name, key, decl, text, given);
@@ -127,10 +132,15 @@ export class PausePrompt {
         this.output.write(neutraliseTerminal(`    ${problem}\n`));
       }
     }
-    if (declared.length === 0 && ((await question('')) === undefined || !current())) return;
+    if (declared.length === 0 && ((await question('')) === undefined || !current())) return this.ended(asking);
     asking.answered = true;
     const problem = this.host.resumePaused(run.id, given);
     this.stop(problem === undefined ? undefined : `Could not resume flow run '${run.name}': ${problem}`);
+  }
+
+  /** The terminal's input ended (Ctrl-D) while `asking` was on screen: no more questions. */
+  private ended(asking: Asking): void {
+    if (this.asking === asking) this.stop();
   }
 
   /** Why `text` does not fit `key`'s declaration, or undefined (and the value kept in `given`). */

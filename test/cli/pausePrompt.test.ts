@@ -24,8 +24,8 @@ export default flow({ name: 'deploy' }, async () => {
 `;
 
 /** `flowdeck run` under a pseudo-terminal: what it printed so far (escape codes removed), a way to type, and its end. */
-function atTerminal(cwd: string, env: NodeJS.ProcessEnv) {
-  const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run p.flow.ts`, '/dev/null'], { cwd, env: { ...process.env, ...env, COLUMNS: '200' }, stdio: ['pipe', 'pipe', 'pipe'] });
+function atTerminal(cwd: string, env: NodeJS.ProcessEnv, command = 'run p.flow.ts') {
+  const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${command}`, '/dev/null'], { cwd, env: { ...process.env, ...env, COLUMNS: '200' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
@@ -96,5 +96,39 @@ describe('flowdeck run at a terminal: a pause is answered there', { timeout: 180
     assert.equal(done.code, 0, done.stderr);
     assert.doesNotMatch(done.stderr, /⏸|Answer here/);
     assert.match(done.stderr, /approve=true replicas=4/);
+  });
+
+  it('flowdeck resume of a suspended run at a terminal asks for its input there, then runs it; Ctrl-C leaves it suspended', SKIP, async () => {
+    const cwd = workspace({
+      's.flow.ts': `import { flow, suspendFlowRun, getRunLogger } from 'flowdeck';
+export default flow({ name: 'publish' }, async () => {
+  const { approve } = await suspendFlowRun({ description: 'Publish?', input: { approve: { type: 'boolean', required: true } } });
+  getRunLogger().info('publish=' + approve);
+});
+`,
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const first = await runCli(['run', 's.flow.ts'], { cwd, env });
+    assert.equal(first.code, 1, first.stderr);
+    const name = /⏸ Flow run '([a-z]+-[a-z]+)' is suspended/.exec(first.stderr)![1]!;
+    const quit = atTerminal(cwd, env, `resume ${name}`);
+    try {
+      await quit.seen(new RegExp(`⏸ Flow run '${name}' is suspended: Publish\\?\\n  Answer here within .+; Ctrl-C leaves it suspended\\.\\n  approve \\(boolean, required\\): `));
+      quit.type('\x03');
+      assert.equal(await quit.exited, 130, quit.plain());
+    } finally {
+      quit.kill();
+    }
+    const listed = JSON.parse((await runCli(['runs', '--json'], { cwd, env })).stdout) as { state: { name: string } }[];
+    assert.equal(listed[0]?.state.name, 'Suspended');
+    const t = atTerminal(cwd, env, `resume ${name}`);
+    try {
+      const at = await t.seen(/approve \(boolean, required\): /);
+      t.type('true\r');
+      await t.seen(/Going on after suspension 'pause-1' with input approve[\s\S]*publish=true[\s\S]*Finished in state Completed\(\)/, at);
+      assert.equal(await t.exited, 0, t.plain());
+    } finally {
+      t.kill();
+    }
   });
 });

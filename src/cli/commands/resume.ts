@@ -5,6 +5,7 @@ import { followRun } from '../followRun';
 import { printRunsJson } from '../runJsonStream';
 import { createRunner, openStore } from '../host';
 import { parseCommandArgs } from '../args';
+import { PausePrompt } from '../pausePrompt';
 import { resolveRunRef } from '../resolveRun';
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resumeWhenPaused } from '../resumePaused';
 import { EXIT, UsageError, write, type CliIo } from '../io';
@@ -68,9 +69,12 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
     const ref = positionals[0]!;
     const { run } = await store.resolve(ref);
     const paused = { input: values.input, inputs: values.inputs, waitSeconds, json: values.json === true };
-    // Nothing runs a suspended run: this process does, from its checkpoints, its suspension given the input.
+    // Nothing runs a suspended run: this process does, from its checkpoints, its suspension given the input —
+    // asked for here, at a terminal, when none was given.
     const resumeSuspended = async (suspended: FlowRunSummary): Promise<number> => {
-      const input = givenInput(suspended, paused, io);
+      const asked = paused.input === undefined && paused.inputs === undefined ? await askAtTerminal(suspended, io) : undefined;
+      if (asked === 'unanswered') return EXIT.interrupted;
+      const input = asked ?? givenInput(suspended, paused, io);
       if (input === undefined) return EXIT.badInput;
       return followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(suspended.id, { signal, cwd: io.cwd, input }));
     };
@@ -108,4 +112,26 @@ async function resumeCrashed(io: CliIo, json: boolean): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * At a terminal (stdin and stderr both), the input a suspended run waits for, asked one line each as a
+ * `flowdeck run` asks a pause's; 'unanswered' when the person stopped (Ctrl-C, Ctrl-D). Undefined elsewhere,
+ * or when it waits for no input: the input is then what --input/--inputs give.
+ */
+async function askAtTerminal(run: FlowRunSummary, io: CliIo): Promise<Record<string, unknown> | 'unanswered' | undefined> {
+  if (Object.keys(run.state.pause?.input ?? {}).length === 0) return undefined;
+  return new Promise((resolve) => {
+    const prompt = PausePrompt.for(io.stdin, io.stderr, {
+      pauseOf: () => run.state.pause,
+      resumePaused: (_id, input) => {
+        resolve(input);
+        return undefined;
+      },
+      interrupt: () => resolve('unanswered'),
+      unanswered: () => resolve('unanswered'),
+    });
+    if (!prompt) resolve(undefined);
+    else prompt.onRun(run);
+  });
 }
