@@ -23,7 +23,7 @@ const HELP = `Usage: flowdeck <command> [options]
 
 Commands:
   run <file | built-in id>   run a flow (built-ins: github-repo-stats, youtube-channel-analytics)
-  resume <run>               resume a failed or crashed run from its checkpoints (same run, new attempt)
+  resume <run>               resume a failed or crashed run from its checkpoints, or a paused or suspended one
   cancel <run>               cancel a run wherever it runs (a terminal, VS Code, a worker) and wait for its end
   runs                       run history, newest first
   logs <run id or name>      the stored logs of a run

@@ -11,7 +11,7 @@ import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resum
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
 export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--json]
-       flowdeck resume <paused run> [--input key=value]... [--inputs JSON | @FILE] [--wait SECONDS] [--json]
+       flowdeck resume <paused or suspended run> [--input key=value]... [--inputs JSON | @FILE] [--wait SECONDS] [--json]
        flowdeck resume --crashed [--json]
 
 Resumes a run that did not complete (Failed, Crashed, Cancelled, TimedOut): the same run, a new attempt.
@@ -23,7 +23,8 @@ A Paused run (its flow called pauseFlowRun) goes on where it waits, wherever it 
 waits for: each --input is read by the input's declared type, --inputs is one JSON object (or @FILE).
 The input is checked here first; then waits for the run to go on and prints its state.
 A Suspended run (suspendFlowRun) runs here, from its checkpoints, its suspension given the input (recorded
-with the run); followed as \`flowdeck run\` follows a run. --wait is for a paused run only.
+with the run; at a terminal without --input, asked for one line each); followed as \`flowdeck run\` follows
+a run. --wait is for a paused run only.
 
 Options:
   --json            print the finished run as one JSON document on stdout (as \`flowdeck run --json\`);
