@@ -4,7 +4,7 @@
  * against the generated flowdeck.d.ts users get. Each `@ts-expect-error` is a mistake that must not
  * compile: if it ever did, the directive would be unused, which is itself an error.
  */
-import { CancelledError, PauseTimeoutError, TimeoutError, exponentialBackoff, pauseFlowRun, flow, getRunContext, getRunLogger, task, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
+import { CancelledError, PauseTimeoutError, TimeoutError, exponentialBackoff, pauseFlowRun, suspendFlowRun, flow, getRunContext, getRunLogger, task, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
 
 const add = task({ name: 'add', retries: 2, retryDelaySeconds: exponentialBackoff(1), retryJitterFactor: 0.5 }, async (a: number, b: number) => a + b);
 const shout = task({ name: 'shout', cacheKey: (text: string) => text, cacheExpirationSeconds: 60 }, (text: string) => text.toUpperCase());
@@ -67,7 +67,11 @@ export default flow(
     } catch (error) {
       if (!(error instanceof PauseTimeoutError)) throw error;
     }
-    void [approve, env, note, count, noteText, nothing];
+    const published = await suspendFlowRun({ key: 'publish', timeoutSeconds: 7 * 24 * 3600, input: { channel: { type: 'string', enum: ['news', 'blog'], required: true } } });
+    const channel: 'news' | 'blog' = published.channel;
+    // @ts-expect-error a key is a string
+    await pauseFlowRun({ key: 3 });
+    void [approve, env, note, count, noteText, nothing, channel];
     const state: State | undefined = undefined;
     return [...pairs, ...tens, ...lengths, patient, partLength, reported.length, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
   },
