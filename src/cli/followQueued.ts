@@ -17,7 +17,15 @@ const WAKE_MS = 10_000;
 /** Only log lines are printed: a big map's task runs are left out by the query, not read and dropped. */
 const LOGS: RecordKinds = { only: ['log'] };
 
-export async function followQueued(store: RunStore, shared: SharedStore, io: CliIo, runId: string, options: { json: boolean }): Promise<number> {
+export interface FollowQueuedOptions {
+  json: boolean;
+  /** Its journal from after this record (a resumed run: what its earlier attempts logged is not shown again). */
+  afterSeq?: number;
+  /** A suspended run resumed on its queue: its attempt now, which a worker's resume leaves; until then it is not over. */
+  suspendedAttempt?: number;
+}
+
+export async function followQueued(store: RunStore, shared: SharedStore, io: CliIo, runId: string, options: FollowQueuedOptions): Promise<number> {
   let wake: () => void = () => undefined;
   const nudge = (): void => wake();
   const off = shared.watch({ runs: nudge, journal: nudge, health: (h) => !h.ok && write(io.stderr, `flowdeck: ${h.message ?? 'the store is unreachable'}; still following`) });
@@ -33,7 +41,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, onSignal);
   // The run and its subflows: each journal read from where it was left.
-  const seen = new Map<string, number>([[runId, 0]]);
+  const seen = new Map<string, number>([[runId, options.afterSeq ?? 0]]);
   const shown = terminalLogLine(io.stderr);
   try {
     for (;;) {
@@ -62,7 +70,8 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
         write(io.stderr, `flowdeck: run ${runId} is no longer in the store`);
         return EXIT.runFailed;
       }
-      if (isSettled(run.state)) {
+      const waitsForWorker = run.state.name === 'Suspended' && run.attempt === options.suspendedAttempt;
+      if (isSettled(run.state) && !waitsForWorker) {
         // Suspended: nothing runs it until a resume; said, as `flowdeck run` says it.
         if (run.state.name === 'Suspended') write(io.stderr, neutraliseTerminal(suspendedNotice(run)));
         if (options.json) await printRunJson(store, runId, io.stdout);

@@ -31,7 +31,7 @@ import { stateRecord } from './stateRecord';
 import { refuseEndedBeforeStart } from './endedBeforeStart';
 import { OutOfMemoryWatch } from './outOfMemory';
 import { pauseInput } from './pauseInput';
-import { endSuspension, expiredSuspension } from './suspensions';
+import { endSuspension, expiredSuspension, inputGivenSince, suspensionInput } from './suspensions';
 import { workerExitText } from './workerExit';
 
 export { BadInputError, type RunRequest } from './runRequest';
@@ -381,6 +381,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       await this.store.refresh();
       const now = await this.store.get(detail.id);
       if (now && now.attempt !== detail.attempt) throw resumedMeanwhile(detail);
+      // A suspended run cancelled, or ended by its time running out, since it was read: it stays so.
+      if (now && detail.state.name === 'Suspended' && now.state.name !== 'Suspended') throw new BadInputError('not-resumable', `Run '${detail.name}' is ${now.state.name} now (${now.state.message ?? 'no reason given'}): it ended while this resume began`);
       // A suspension resumed too late ends as one nobody resumed: Failed.
       const expired = expiredSuspension(detail, Date.now());
       if (expired) {
@@ -398,9 +400,20 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   /**
+   * The journal record of `input` for suspended `run`, checked and masked as this runner masks: for a resume
+   * on the run's queue (SharedStore.resumeQueued). Throws BadInputError when the input does not fit.
+   */
+  suspensionRecord(run: FlowRunSummary, input: Record<string, unknown>): PauseInputRecord | undefined {
+    const checked = suspensionInput(run, input, this.masker);
+    if ('problem' in checked) throw new BadInputError('invalid-input', checked.problem);
+    return checked.record;
+  }
+
+  /**
    * The input that resumes a Suspended run (suspendFlowRun), checked against what it waits for (defaults
    * filled in): handed to the new attempt's suspension, and its record (masked) for the journal, where later
-   * attempts find it too. Any other run takes no input. Throws BadInputError saying what does not fit.
+   * attempts find it too. Given while it waited for a worker (SharedStore.resumeQueued), it is on record
+   * already. Any other run takes no input. Throws BadInputError saying what does not fit.
    */
   private suspensionInput(detail: FlowRunDetail, input: Record<string, unknown> | undefined, summary: ResumeSummary): PauseInputRecord | undefined {
     const s = detail.state;
@@ -408,13 +421,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       if (input !== undefined) throw new BadInputError('invalid-input', `Run '${detail.name}' is ${s.name}, not Suspended or Paused: it takes no input`);
       return undefined;
     }
-    const checked = pauseInput(s.pause?.input, input ?? {}, (t) => this.masker.mask(t), detail.name);
+    const recorded = input === undefined ? inputGivenSince(detail) : undefined;
+    const checked = suspensionInput(detail, input ?? recorded ?? {}, this.masker);
     if ('problem' in checked) throw new BadInputError('invalid-input', checked.problem);
-    const key = s.pause?.key;
-    if (key === undefined) return undefined;
-    const ts = Date.now();
-    summary.plan.inputs = { ...summary.plan.inputs, [key]: { value: checked.input, attempt: summary.plan.attempt, ts } };
-    return { k: 'input', runId: detail.id, key, ts, value: this.masker.maskValue(checked.input) };
+    if (!checked.record) return undefined;
+    summary.plan.inputs = { ...summary.plan.inputs, [checked.record.key]: { value: checked.input, attempt: summary.plan.attempt, ts: checked.record.ts } };
+    return recorded === undefined ? checked.record : undefined;
   }
 
   /**

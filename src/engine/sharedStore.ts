@@ -4,7 +4,7 @@
  * reach whichever machine runs the run, and the workers that are alive. `RunStore.shared` is set only
  * by such a backend; the embedded store has none of this.
  */
-import type { FlowRunSummary, RunRecord, RunTrigger } from './records';
+import type { FlowRunSummary, PauseInputRecord, RunRecord, RunTrigger } from './records';
 
 export interface StoreHealth {
   ok: boolean;
@@ -70,4 +70,13 @@ export interface SharedStore {
    * but these; records are filtered by the kind each was stored with.
    */
   readRecords(runId: string, afterSeq: number, limit?: number, kinds?: RecordKinds): Promise<{ records: RunRecord[]; last: number; full: boolean }>;
+  /**
+   * Resumes a Suspended run that workers ran (queued) on its queue: its suspension's input (`record`,
+   * checked and masked) goes into its journal and a job for its next attempt to the queue, in one
+   * transaction; a worker resumes it from its checkpoints. `queued` with where the record landed; else why
+   * not: it was not queued (resume it here), it is not Suspended, or it was resumed so already.
+   */
+  resumeQueued(runId: string, record: PauseInputRecord): Promise<QueuedResume>;
 }
+
+export type QueuedResume = { outcome: 'queued'; queue: string; seq: number } | { outcome: 'not-queued' | 'not-suspended' | 'resumed-already' };

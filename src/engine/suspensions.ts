@@ -6,11 +6,33 @@
  */
 import { formatDuration } from './durationText';
 import { finishedLog } from './finishedLog';
-import type { FlowRunSummary } from './records';
+import { pauseInput } from './pauseInput';
+import type { FlowRunDetail, FlowRunSummary, PauseInputRecord } from './records';
 import { attemptKey } from './resumePlan';
 import type { RunStore } from './runStore';
+import type { SecretMasker } from './secrets';
 import { state, type State } from './states';
 import { stateRecord } from './stateRecord';
+
+/**
+ * The input that resumes suspended `run`, checked against what it waits for (defaults filled in), and its
+ * journal record (masked by `mask`); or why it does not fit. Undefined `record`: the suspension has no key
+ * to record it under (a state written before keys were).
+ */
+export function suspensionInput(run: Pick<FlowRunSummary, 'id' | 'name' | 'state'>, given: Record<string, unknown>, masker: Pick<SecretMasker, 'mask' | 'maskValue'>, now = Date.now()): { input: Record<string, unknown>; record?: PauseInputRecord } | { problem: string } {
+  const checked = pauseInput(run.state.pause?.input, given, (t) => masker.mask(t), run.name);
+  if ('problem' in checked) return checked;
+  const key = run.state.pause?.key;
+  if (key === undefined) return { input: checked.input };
+  return { input: checked.input, record: { k: 'input', runId: run.id, key, ts: now, value: masker.maskValue(checked.input) } };
+}
+
+/** The input a suspended run's suspension was given while it waited for a worker to resume it (SharedStore.resumeQueued): recorded after it was suspended. */
+export function inputGivenSince(run: Pick<FlowRunDetail, 'state' | 'inputs'>): Record<string, unknown> | undefined {
+  const key = run.state.name === 'Suspended' ? run.state.pause?.key : undefined;
+  const given = key !== undefined ? run.inputs?.[key] : undefined;
+  return given !== undefined && given.ts >= run.state.timestamp ? given.value : undefined;
+}
 
 /** The Failed state a suspended run ends in once its time ran out by `now`; undefined while it may still be resumed. */
 export function expiredSuspension(run: Pick<FlowRunSummary, 'name' | 'state'>, now: number): State | undefined {

@@ -15,7 +15,7 @@ import { FlowRunner, type ActiveRun } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
 import { sourceOfEntry, type ScheduleEntry } from '../engine/schedules/scheduleEntries';
 import type { SlotStart } from '../engine/schedules/scheduler';
-import type { StoreHealth } from '../engine/sharedStore';
+import type { QueuedResume, StoreHealth } from '../engine/sharedStore';
 import { isSettled, isTerminal } from '../engine/states';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
@@ -204,6 +204,20 @@ export class FlowdeckHost implements vscode.Disposable {
     const env = runEnv(process.env, source ? await this.credentialsFor(source) : {});
     const runner = await this.runner();
     return runner.resume(runId, { env, ...(source ? { cwd: workingFolder(source) ?? undefined } : {}), ...(input !== undefined ? { input } : {}) });
+  }
+
+  /**
+   * A Suspended run that workers ran (Postgres), resumed on its queue with `input`: a worker runs its next
+   * attempt. Undefined when it was not queued: it is resumed here (`resume`).
+   */
+  async resumeOnQueue(runId: string, input: Record<string, unknown>): Promise<Exclude<QueuedResume, { outcome: 'not-queued' }> | undefined> {
+    const store = await this.store();
+    const run = store.shared ? await store.get(runId) : undefined;
+    if (!store.shared || run?.state.name !== 'Suspended') return undefined;
+    const record = (await this.runner()).suspensionRecord(run, input);
+    if (!record) return undefined;
+    const resumed = await store.shared.resumeQueued(runId, record);
+    return resumed.outcome === 'not-queued' ? undefined : resumed;
   }
 
   /**

@@ -77,7 +77,7 @@ describe('a suspended run across processes', { timeout: 240_000 }, () => {
     await suspendsAndResumes({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
   });
 
-  it('on a Postgres worker: a suspended run gives its --concurrency place back at once (a pause would keep it); run --queue --wait says how it goes on', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  it('on a Postgres worker: a suspended run gives its --concurrency place back at once (a pause would keep it); run --queue --wait says how it goes on; resumed, it goes back to a worker', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     const ws = workspace({ ...FLOWS, 'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 'ok ran');`) });
     const schema = freshSchema();
     const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
@@ -92,9 +92,15 @@ describe('a suspended run across processes', { timeout: 240_000 }, () => {
         const next = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default', '--wait', '--json'], { cwd: ws, env });
         assert.equal(next.code, 0, next.stderr);
         assert.equal(JSON.parse(next.stdout).result, 'ok ran');
+        // Resumed from a terminal, it goes back to its queue: a worker runs its next attempt.
         const resumed = await runCli(['resume', name, '--input', 'approve=false', '--json'], { cwd: ws, env });
         assert.equal(resumed.code, 0, resumed.stderr);
+        assert.match(resumed.stderr, new RegExp(`Flow run '${name}' goes back to queue 'default': a worker resumes it from its checkpoints…`));
+        assert.match(resumed.stderr, /Going on after suspension 'pause-1' with input approve, channel/);
+        assert.doesNotMatch(resumed.stderr, /Suspending flow run/, 'what its first attempt logged is not shown again');
         assert.equal(JSON.parse(resumed.stdout).result, 'kept back');
+        assert.equal(JSON.parse(resumed.stdout).attempt, 2);
+        assert.match(worker.output(), new RegExp(`resuming ${name} \\(publish\\) from its checkpoints[\\s\\S]*${name} ended Completed`));
       });
     } finally {
       await worker.stop();

@@ -12,7 +12,9 @@ import { redactUrl } from '../../src/engine/postgres/connection';
 import { checkLease } from '../../src/engine/postgres/hostLease';
 import { MIGRATIONS } from '../../src/engine/postgres/migrations';
 import { IDLE_IN_TRANSACTION_MS, PgStore } from '../../src/engine/postgres/pgStore';
+import type { PauseInputRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
+import { stateRecord } from '../../src/engine/stateRecord';
 import { ROOT, logsOf, tempDir, waitFor } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
@@ -245,6 +247,43 @@ describe('Postgres store', T, () => {
       await client.end();
       await dying.close().catch(() => undefined);
       await other.close();
+    }
+  });
+
+  it('resumes a suspended run workers ran on its queue, once: its input into its journal and a job for its next attempt; a run not queued, or not suspended, is not', async () => {
+    const schema = freshSchema();
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    const suspend = async (id: string): Promise<void> => {
+      const h = await store.openRun(id);
+      const s = state('Suspended', 'Publish?');
+      s.pause = { until: Date.now() + 60_000, key: 'pause-1' };
+      await h.append([stateRecord(id, s)]);
+      await h.setState(s, { endTime: s.timestamp });
+      await h.close();
+    };
+    const given = (runId: string, approve: boolean): PauseInputRecord => ({ k: 'input', runId, key: 'pause-1', ts: Date.now(), value: { approve } });
+    try {
+      const queued = await store.shared!.enqueue({ queue: 'q', flowName: 'f', source: 'builtin:github-repo-stats', parameters: {} });
+      assert.equal((await store.shared!.resumeQueued(queued.id, given(queued.id, true))).outcome, 'not-suspended', 'waiting to start, not suspended');
+      await suspend(queued.id);
+      const first = await store.shared!.resumeQueued(queued.id, given(queued.id, true));
+      assert.deepEqual({ ...first, seq: 0 }, { outcome: 'queued', queue: 'q', seq: 0 });
+      assert.equal((await store.shared!.resumeQueued(queued.id, given(queued.id, false))).outcome, 'resumed-already', 'one resume: the second is refused, its input not recorded');
+      const detail = (await store.readRun(queued.id))!;
+      assert.deepEqual(detail.inputs?.['pause-1']?.value, { approve: true });
+      assert.equal(detail.state.name, 'Suspended', 'until a worker resumes it');
+      const { rows } = await client.query<{ key: string }>(`select key from "${schema}_queue"._private_jobs where key = $1`, [`resume:${queued.id}:2`]);
+      assert.equal(rows.length, 1, 'a job for its next attempt');
+
+      const here = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      await here.close();
+      await suspend(here.id);
+      assert.equal((await store.shared!.resumeQueued(here.id, given(here.id, true))).outcome, 'not-queued');
+    } finally {
+      await client.end();
+      await store.close();
     }
   });
 });

@@ -1,10 +1,15 @@
 import type { FlowRunSummary } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
+import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
+import type { SharedStore } from '../../engine/sharedStore';
+import { suspensionInput } from '../../engine/suspensions';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
 import { printRunsJson } from '../runJsonStream';
 import { createRunner, openStore } from '../host';
 import { parseCommandArgs } from '../args';
+import { followQueued } from '../followQueued';
 import { PausePrompt } from '../pausePrompt';
 import { resolveRunRef } from '../resolveRun';
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resumeWhenPaused } from '../resumePaused';
@@ -77,6 +82,9 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
       if (asked === 'unanswered') return EXIT.interrupted;
       const input = asked ?? givenInput(suspended, paused, io);
       if (input === undefined) return EXIT.badInput;
+      // A run workers ran goes back to its queue, for a worker to resume (one that has its flow, its secrets).
+      const onQueue = store.shared ? await resumeOnQueue(store, store.shared, suspended, input, io, values.json === true) : undefined;
+      if (onQueue !== undefined) return onQueue;
       return followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(suspended.id, { signal, cwd: io.cwd, input }));
     };
     if (run?.state.name === 'Suspended') return await resumeSuspended(run);
@@ -135,4 +143,25 @@ async function askAtTerminal(run: FlowRunSummary, io: CliIo): Promise<Record<str
     if (!prompt) resolve(undefined);
     else prompt.onRun(run);
   });
+}
+
+/**
+ * A suspended run that workers ran, resumed on its queue: its input recorded and a worker handed its next
+ * attempt, then followed there as \`run --queue --wait\` follows a run. Undefined when it was not queued
+ * (it runs here).
+ */
+async function resumeOnQueue(store: RunStore, shared: SharedStore, run: FlowRunSummary, input: Record<string, unknown>, io: CliIo, json: boolean): Promise<number | undefined> {
+  const checked = suspensionInput(run, input, new SecretMasker(secretsFromEnv(io.env)));
+  if ('problem' in checked || !checked.record) return undefined;
+  const queued = await shared.resumeQueued(run.id, checked.record);
+  if (queued.outcome === 'not-queued') return undefined;
+  if (queued.outcome !== 'queued') {
+    const now = (await store.get(run.id)) ?? run;
+    write(io.stderr, neutraliseTerminal(queued.outcome === 'resumed-already'
+      ? `flowdeck resume: run '${run.name}' was resumed already: its input is given, and a worker of its queue resumes it (\`flowdeck logs ${run.name} --follow\` follows it)`
+      : `flowdeck resume: run '${run.name}' is ${stateLabel(now.state)} now, not Suspended: nothing to resume`));
+    return EXIT.badInput;
+  }
+  write(io.stderr, neutraliseTerminal(`Flow run '${run.name}' goes back to queue '${queued.queue}': a worker resumes it from its checkpoints…`));
+  return followQueued(store, shared, io, run.id, { json, afterSeq: queued.seq, suspendedAttempt: run.attempt });
 }

@@ -3,22 +3,23 @@
  * LISTEN/NOTIFY, runs queued for workers, cancel requests that reach the worker running a run, the
  * workers alive, a run's journal read from where a follower left it.
  */
-import { cancelSuspension } from '../suspensions';
 import { boundedReason } from '../cancelRequests';
 import { finishedLog } from '../finishedLog';
 import { stateRecord } from '../stateRecord';
 import type { PoolClient } from 'pg';
-import type { FlowRunSummary, RunRecord } from '../records';
+import type { FlowRunSummary, PauseInputRecord, RunRecord } from '../records';
 import { indexState } from '../runIndex';
 import type { ResumePausedOutcome } from '../runStore';
-import type { CancelOutcome, QueuedRun, RecordKinds, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
+import type { CancelOutcome, QueuedResume, QueuedRun, RecordKinds, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
 import { isTerminal, state } from '../states';
+import { cancelSuspension } from '../suspensions';
 import { attemptKey } from '../resumePlan';
 import { liveSession } from './hostLease';
 import type { Channel } from './changeFeed';
 import { READ_BATCH, lineRecord } from './journalRows';
 import type { PgStore } from './pgStore';
 import { checkQueueName } from './queueName';
+import { addRunJob } from './runQueue';
 
 export class PgShared implements SharedStore {
   constructor(private readonly store: PgStore) {}
@@ -126,6 +127,41 @@ export class PgShared implements SharedStore {
     if (updated.length !== 1) return 'not-paused';
     await this.store.rows('select pg_notify($1, $2)', [this.store.channels.resume, runId], 'resume a paused run');
     return 'requested';
+  }
+
+  async resumeQueued(runId: string, record: PauseInputRecord): Promise<QueuedResume> {
+    this.store.assertWritable();
+    const s = (name: string): string => this.store.t(name);
+    const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'resume a suspended run'));
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<{ name: string | null; queue: string | null; attempt: number; journal_seq: string; answered: boolean }>(
+        `select r.state->>'name' as name, r.queue, r.attempt, r.journal_seq,
+                exists (select 1 from ${s('records')} i where i.run_id = r.id and i.kind = 'input'
+                          and i.seq > (select coalesce(max(t.seq), 0) from ${s('records')} t where t.run_id = r.id and t.kind = 'state')) as answered
+           from ${s('runs')} r where r.id = $1 for update`,
+        [runId],
+      );
+      const run = rows[0];
+      const refused: QueuedResume['outcome'] | undefined = !run || run.name !== 'Suspended' ? 'not-suspended' : run.queue === null ? 'not-queued' : run.answered ? 'resumed-already' : undefined;
+      if (refused !== undefined) {
+        await client.query('rollback');
+        return { outcome: refused } as QueuedResume;
+      }
+      const seq = Number(run!.journal_seq) + 1;
+      await client.query(`insert into ${s('records')} (run_id, seq, kind, line) values ($1, $2, 'input', $3)`, [runId, seq, JSON.stringify(record)]);
+      await client.query(`update ${s('runs')} set journal_seq = $2 where id = $1`, [runId, seq]);
+      // Under the key a crashed run's resume has: one job for the attempt, whoever asks.
+      await addRunJob(client, this.store.schema, run!.queue!, runId, `resume:${runId}:${run!.attempt + 1}`);
+      await client.query('select pg_notify($1, $2)', [this.store.channels.journal, runId]);
+      await client.query('commit');
+      return { outcome: 'queued', queue: run!.queue!, seq };
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      this.store.fail(e, 'resume a suspended run');
+    } finally {
+      client.release();
+    }
   }
 
   async workers(): Promise<WorkerInfo[]> {

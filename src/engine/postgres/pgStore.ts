@@ -9,7 +9,6 @@
  * whoever notices first (crashReaper.ts). Other processes hear of changes by LISTEN/NOTIFY (changeFeed.ts).
  * The connection string's password is never shown: `location` is the URL without it, and errors are masked.
  */
-import { settleExpiredSuspensions } from '../suspensions';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
@@ -33,6 +32,7 @@ import type { ListOptions, NewRun, ResolvedRun, ResumePausedOutcome, RunHandle, 
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
+import { settleExpiredSuspensions } from '../suspensions';
 import { ChangeFeed, type Channel } from './changeFeed';
 import { stateFromColumn } from './stateColumn';
 import { PostgresStoreError, connectionMasker, redactUrl } from './connection';

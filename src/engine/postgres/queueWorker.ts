@@ -135,6 +135,13 @@ export class QueueWorker {
       await this.track(runId, () => this.startRun(runId, run.source));
       return;
     }
+    if (run.state.name === 'Suspended') {
+      // Resumed on its queue (SharedStore.resumeQueued): its input is in its journal; once, whoever takes it.
+      const queued = await this.store.queuedAs(runId);
+      if (!queued || !(await this.store.claim(resumeKey(runId, run.attempt + 1)))) return;
+      await this.track(runId, () => this.resumeRun(runId, run.source, queued.sourceHash));
+      return;
+    }
     const crashedHere = run.state.type === 'CRASHED' && (run.state.message?.startsWith('worker ') || run.state.message === CRASHED_HOST_MESSAGE);
     if (!crashedHere) return;
     const queued = await this.store.queuedAs(runId);
@@ -197,14 +204,15 @@ export class QueueWorker {
   }
 
   /**
-   * A crashed run this worker claimed to resume and could not (its flow file missing here, or another
-   * version of it) stays Crashed, and no other worker takes that attempt: its logs say why, so the user
+   * A crashed (or suspended) run this worker claimed to resume and could not (its flow file missing here,
+   * or another version of it) stays as it was, and no other worker takes that attempt: its logs say why, so the user
    * sees it where they look, not only in this worker's output.
    */
   private async noteUnresumed(runId: string, message: string): Promise<void> {
+    const stays = (await this.store.get(runId))?.state.name ?? 'as it is';
     const handle = await this.store.openRun(runId);
     try {
-      const line: LogRecord = { k: 'log', runId, ts: Date.now(), level: 'ERROR', source: ENGINE_SOURCE, message: `${this.name} could not resume the run: ${message}; it stays Crashed (resume it with \`flowdeck resume ${handle.name}\` where the flow file is)` };
+      const line: LogRecord = { k: 'log', runId, ts: Date.now(), level: 'ERROR', source: ENGINE_SOURCE, message: `${this.name} could not resume the run: ${message}; it stays ${stays} (resume it with \`flowdeck resume ${handle.name}\` where the flow file is)` };
       await handle.append([line]);
     } finally {
       await handle.close();

@@ -33,9 +33,14 @@ export async function resumePausedRun(flowdeck: Flowdeck, run: FlowRunSummary): 
     return;
   }
   if (input === undefined) return;
-  // Suspended: nothing runs it; this window does, from its checkpoints, its suspension given the input.
+  // Suspended: nothing runs it. One that workers ran goes back to its queue; any other runs in this window,
+  // from its checkpoints, its suspension given the input.
   if (run.state.name === 'Suspended') {
-    await flowdeck.launcher.resume(run, { input });
+    const queued = await flowdeck.host.resumeOnQueue(run.id, input).catch((e: Error) => e);
+    if (queued instanceof Error) void vscode.window.showWarningMessage(`Could not resume flow run '${run.name}': ${queued.message}`);
+    else if (queued?.outcome === 'queued') void vscode.window.showInformationMessage(`Flow run '${run.name}' goes back to queue '${queued.queue}': a worker resumes it from its checkpoints.`);
+    else if (queued !== undefined) void vscode.window.showWarningMessage(`Could not resume flow run '${run.name}': ${queued.outcome === 'resumed-already' ? 'it was resumed already, and waits for a worker of its queue' : 'it is no longer suspended'}.`);
+    else await flowdeck.launcher.resume(run, { input });
     return;
   }
   const why = await flowdeck.host.resumePaused(run.id, input).catch((e: Error) => e.message);
