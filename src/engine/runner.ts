@@ -384,7 +384,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       // A suspended run cancelled, or ended by its time running out, since it was read: it stays so.
       if (now && detail.state.name === 'Suspended' && now.state.name !== 'Suspended') throw new BadInputError('not-resumable', `Run '${detail.name}' is ${now.state.name} now (${now.state.message ?? 'no reason given'}): it ended while this resume began`);
       // A suspension resumed too late ends as one nobody resumed: Failed.
-      const expired = expiredSuspension(detail, Date.now());
+      const expired = inputGivenSince(detail) === undefined ? expiredSuspension(detail, Date.now()) : undefined;
       if (expired) {
         await endSuspension(this.store, detail, expired);
         throw new BadInputError('not-resumable', `Run '${detail.name}' was suspended until ${new Date(detail.state.pause!.until).toISOString()} and not resumed in time, so it ended Failed. Resume it again to run it from its checkpoints: it is suspended anew, with a new deadline.`);

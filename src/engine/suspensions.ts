@@ -27,11 +27,15 @@ export function suspensionInput(run: Pick<FlowRunSummary, 'id' | 'name' | 'state
   return { input: checked.input, record: { k: 'input', runId: run.id, key, ts: now, value: masker.maskValue(checked.input) } };
 }
 
-/** The input a suspended run's suspension was given while it waited for a worker to resume it (SharedStore.resumeQueued): recorded after it was suspended. */
+/**
+ * The input a suspended run's suspension was given while it waited for a worker to resume it
+ * (SharedStore.resumeQueued): recorded after it was suspended, and in time — a worker that comes late
+ * still resumes it.
+ */
 export function inputGivenSince(run: Pick<FlowRunDetail, 'state' | 'inputs'>): Record<string, unknown> | undefined {
-  const key = run.state.name === 'Suspended' ? run.state.pause?.key : undefined;
-  const given = key !== undefined ? run.inputs?.[key] : undefined;
-  return given !== undefined && given.ts >= run.state.timestamp ? given.value : undefined;
+  const pause = run.state.name === 'Suspended' ? run.state.pause : undefined;
+  const given = pause?.key !== undefined ? run.inputs?.[pause.key] : undefined;
+  return given !== undefined && given.ts >= run.state.timestamp && given.ts <= pause!.until ? given.value : undefined;
 }
 
 /** The Failed state a suspended run ends in once its time ran out by `now`; undefined while it may still be resumed. */
@@ -68,7 +72,8 @@ export async function settleExpiredSuspensions(store: RunStore, now: number): Pr
       await store.refresh();
       const current = await store.get(run.id);
       const end = current && current.attempt === run.attempt ? expiredSuspension(current, now) : undefined;
-      if (!end) continue;
+      // Resumed in time on its queue, waiting for a worker: not expired.
+      if (!end || inputGivenSince((await store.readRun(run.id)) ?? { state: current!.state }) !== undefined) continue;
       await endSuspension(store, run, end);
       ended.push(run.id);
     } finally {

@@ -255,10 +255,10 @@ describe('Postgres store', T, () => {
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
     const client = new Client({ connectionString: pgUrl() });
     await client.connect();
-    const suspend = async (id: string): Promise<void> => {
+    const suspend = async (id: string, seconds = 60): Promise<void> => {
       const h = await store.openRun(id);
       const s = state('Suspended', 'Publish?');
-      s.pause = { until: Date.now() + 60_000, key: 'pause-1' };
+      s.pause = { until: Date.now() + seconds * 1000, key: 'pause-1' };
       await h.append([stateRecord(id, s)]);
       await h.setState(s, { endTime: s.timestamp });
       await h.close();
@@ -281,6 +281,19 @@ describe('Postgres store', T, () => {
       await here.close();
       await suspend(here.id);
       assert.equal((await store.shared!.resumeQueued(here.id, given(here.id, true))).outcome, 'not-queued');
+
+      // Its time runs out while it waits for a worker: resumed in time, it is not expired; one not resumed is.
+      const answered = await store.shared!.enqueue({ queue: 'q', flowName: 'f', source: 'builtin:github-repo-stats', parameters: {} });
+      const unanswered = await store.shared!.enqueue({ queue: 'q', flowName: 'f', source: 'builtin:github-repo-stats', parameters: {} });
+      await suspend(answered.id, 0.5);
+      await suspend(unanswered.id, 0.5);
+      assert.equal((await store.shared!.resumeQueued(answered.id, given(answered.id, true))).outcome, 'queued');
+      const untilOf = async (id: string): Promise<number> => (await store.get(id))!.state.pause!.until;
+      const latest = Math.max(await untilOf(answered.id), await untilOf(unanswered.id));
+      await waitFor(() => Date.now() > latest, 'their time to run out', 10_000);
+      await store.markCrashed();
+      assert.equal((await store.get(answered.id))?.state.name, 'Suspended', 'resumed in time: a worker still resumes it');
+      assert.equal((await store.get(unanswered.id))?.state.name, 'Failed');
     } finally {
       await client.end();
       await store.close();
