@@ -16,7 +16,7 @@ import { stateRecord } from './stateRecord';
 
 /**
  * The input that resumes suspended `run`, checked against what it waits for (defaults filled in), and its
- * journal record (masked by `mask`); or why it does not fit. Undefined `record`: the suspension has no key
+ * journal record (masked by `masker`); or why it does not fit. Undefined `record`: the suspension has no key
  * to record it under (a state written before keys were).
  */
 export function suspensionInput(run: Pick<FlowRunSummary, 'id' | 'name' | 'state'>, given: Record<string, unknown>, masker: Pick<SecretMasker, 'mask' | 'maskValue'>, now = Date.now()): { input: Record<string, unknown>; record?: PauseInputRecord } | { problem: string } {
