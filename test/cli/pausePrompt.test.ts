@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { CLI, runCli, tempDir, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { explainedBy, startWorker } from '../support/workers';
 
 const HAS_SCRIPT = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 const SKIP = HAS_SCRIPT ? {} : { skip: 'util-linux script (a pseudo-terminal) is not installed' };
@@ -129,6 +131,29 @@ export default flow({ name: 'publish' }, async () => {
       assert.equal(await t.exited, 0, t.plain());
     } finally {
       t.kill();
+    }
+  });
+
+  it('run --queue --wait at a terminal answers a pause of the run a worker runs, the input going through the store', { ...SKIP, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const cwd = workspace({ 'p.flow.ts': FLOW });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'asks', flowsDir: cwd, concurrency: 1 });
+    const t = atTerminal(cwd, env, 'run p.flow.ts --queue default --wait');
+    try {
+      await explainedBy(worker, async () => {
+        let at = await t.seen(/Pausing flow run '[a-z-]+' until resumed[^\n]*\n⏸ Flow run '[a-z-]+' is paused: Deploy v7\?\n  Answer here within .+, or resume it elsewhere; Ctrl-C cancels the run\.\n  approve \(boolean, required\): /);
+        t.type('maybe\r');
+        at = await t.seen(/'approve' must be true or false, got "maybe"[^\n]*\n  approve \(boolean, required\): /, at);
+        t.type('true\r');
+        at = await t.seen(/replicas \(integer, Enter for 2\): /, at);
+        t.type('3\r');
+        await t.seen(/Resuming flow run '[a-z-]+' with input approve, replicas[\s\S]*approve=true replicas=3[\s\S]*Finished in state Completed\(\)/, at);
+        assert.equal(await t.exited, 0, t.plain());
+      });
+    } finally {
+      t.kill();
+      await worker.stop();
     }
   });
 });
