@@ -39,7 +39,7 @@ export interface FlowRunScope {
   /** The input each pause of the run was resumed with, by key (earlier attempts', then this process's): not asked again. */
   answered: Map<string, GivenInput>;
   /** Set for a flow run of its own (not a subflow): ends its attempt Suspended (suspendFlowRun), its process with it. */
-  suspend?: (suspension: { message: string; pause: PauseInfo }) => void;
+  suspend?: (suspension: { message: string; pause: PauseInfo; at: number }) => void;
 }
 
 export const storage = new AsyncLocalStorage<Ctx>();

@@ -40,8 +40,9 @@ export interface FlowOutcome {
   value?: unknown;
 }
 
-export function emitFlowState(runId: string, name: StateName, message?: string, extra: { attempt?: number; deadline?: number; failure?: Failure; pause?: PauseInfo } = {}): State {
-  const s = state(name, message, Date.now(), extra.failure);
+export function emitFlowState(runId: string, name: StateName, message?: string, options: { attempt?: number; deadline?: number; failure?: Failure; pause?: PauseInfo; at?: number } = {}): State {
+  const { at, ...extra } = options;
+  const s = state(name, message, at ?? Date.now(), extra.failure);
   const record = { k: 'state' as const, runId, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
   // Flow states go out at once: the host shows them and enforces deadlines from them.
   emit(record, true);
@@ -171,7 +172,7 @@ export async function executeFlowRun(
   const plan: RetryPlan = { retries: resume?.retriesLeft ?? options.retries ?? 0, delay: options.retryDelaySeconds, jitter: 0 };
   // A flow run of its own can be suspended (suspendFlowRun): its attempt ends then, the flow's code left
   // waiting for good — the process ends — and a resume runs it again from its checkpoints.
-  let suspension: { message: string; pause: PauseInfo } | undefined;
+  let suspension: { message: string; pause: PauseInfo; at: number } | undefined;
   const suspended = new Promise<never>((_resolve, reject) => {
     if (!own) return;
     scope.suspend = (s) => {
@@ -209,7 +210,7 @@ export async function executeFlowRun(
     flushProgress(scope);
     if (error === SUSPENDED && suspension !== undefined) {
       // No hooks: the run has not ended, its attempt has.
-      return { state: emitFlowState(run.id, 'Suspended', suspension.message, { pause: suspension.pause }) };
+      return { state: emitFlowState(run.id, 'Suspended', suspension.message, { pause: suspension.pause, at: suspension.at }) };
     }
     const [name, message] = finalStateFor(error, { label, kind: 'Flow run' });
     if (name === 'Failed' && !(error instanceof FlowRunError)) ctx.logger.error(`Encountered exception during execution:${isExpected(error) ? ' ' : '\n'}${errorReport(error, OWN_DIR)}`);

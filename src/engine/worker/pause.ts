@@ -88,7 +88,9 @@ function waitForInput(options: PauseOptions, fn: 'pauseFlowRun' | 'suspendFlowRu
     ctx.logger.warning(`The input ${suspending ? 'suspension' : 'pause'} '${key}' was resumed with ${when} does not fit it now, so it ${suspending ? 'is suspended' : 'pauses'} again: ${checked.problem}`);
   }
 
-  const until = Date.now() + seconds * 1000;
+  // The pause's time: its state's, which its deadline counts from.
+  const at = Date.now();
+  const until = at + seconds * 1000;
   const pause: PauseInfo = { until, ...(declarations !== undefined ? { input: declarations } : {}), key };
   const inputs = declarations === undefined ? '' : ` It waits for input: ${Object.entries(declarations).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : ''})`).join(', ')}.`;
   if (suspending) {
@@ -96,12 +98,12 @@ function waitForInput(options: PauseOptions, fn: 'pauseFlowRun' | 'suspendFlowRu
     const going = scope.unsettled.tasks + scope.unsettled.subflows;
     if (going > 0) return Promise.reject(new Error(`suspendFlowRun() was called while ${going} task or subflow run${going === 1 ? '' : 's'} of flow run '${scope.name}' ${going === 1 ? 'was' : 'were'} going: await ${going === 1 ? 'it' : 'them'} first — a suspended run's process ends`));
     ctx.logger.info(`Suspending flow run '${scope.name}' until resumed — \`flowdeck resume ${scope.name}\` or Resume Run in VS Code — for at most ${formatDuration(seconds * 1000)}; its process ends meanwhile.${inputs}`);
-    scope.suspend({ message: description ?? PAUSED_MESSAGE, pause });
+    scope.suspend({ message: description ?? PAUSED_MESSAGE, pause, at });
     // The attempt ends here; a resume runs the flow again, and this call then returns the input.
     return new Promise(() => undefined);
   }
   ctx.logger.info(`Pausing flow run '${scope.name}' until resumed — \`flowdeck resume ${scope.name}\` or Resume Run in VS Code — for at most ${formatDuration(seconds * 1000)}.${inputs}`);
-  emitFlowState(scope.id, 'Paused', description ?? PAUSED_MESSAGE, { pause });
+  emitFlowState(scope.id, 'Paused', description ?? PAUSED_MESSAGE, { pause, at });
 
   return new Promise((resolve, reject) => {
     const running = (message: string): void => {
