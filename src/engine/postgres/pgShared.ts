@@ -111,17 +111,16 @@ export class PgShared implements SharedStore {
   async requestResumePaused(runId: string, input: Record<string, unknown>): Promise<ResumePausedOutcome> {
     this.store.assertWritable();
     const state = async (): Promise<FlowRunSummary['state'] | undefined> => (await this.store.get(runId))?.state;
-    const first = await state();
-    if (first === undefined) return 'unknown';
+    let now = await state();
+    if (now === undefined) return 'unknown';
     // Suspended: no process waits for its input; a resume runs it (FlowRunner.resume with the input).
-    if (first.name === 'Suspended') return 'not-paused';
-    let type = first.type as FlowRunSummary['state']['type'] | undefined;
-    if (type === 'PAUSED') {
+    if (now.name === 'Suspended') return 'not-paused';
+    if (now.type === 'PAUSED') {
       // Its host's lease lapsed: nobody waits for the input (the reaper settles it).
       await this.store.markCrashed();
-      type = (await state())?.type;
+      now = await state();
     }
-    if (type !== 'PAUSED') return type !== undefined && isTerminal(type) ? 'finished' : type === undefined ? 'unknown' : 'not-paused';
+    if (now?.type !== 'PAUSED') return now === undefined ? 'unknown' : isTerminal(now.type) ? 'finished' : 'not-paused';
     const text = JSON.stringify({ input });
     const updated = await this.store.rows(`update ${this.store.t('runs')} set resume_input = $2 where id = $1 and state_type = 'PAUSED' and state->>'name' <> 'Suspended' returning id`, [runId, text], 'resume a paused run');
     if (updated.length !== 1) return 'not-paused';
