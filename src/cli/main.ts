@@ -5,8 +5,10 @@ import { neutraliseTerminal } from '../engine/terminalText';
 import { artifactsCommand } from './commands/artifacts';
 import { cancelCommand } from './commands/cancel';
 import { checkCommand } from './commands/check';
+import { deleteCommand } from './commands/delete';
 import { flowsCommand } from './commands/flows';
 import { limitCommand } from './commands/limit';
+import { pruneCommand } from './commands/prune';
 import { logsCommand } from './commands/logs';
 import { resumeCommand } from './commands/resume';
 import { runCommand } from './commands/run';
@@ -26,6 +28,8 @@ Commands:
   resume <run>               resume a failed or crashed run from its checkpoints, or a paused or suspended one
   cancel <run>               cancel a run wherever it runs (a terminal, VS Code, a worker) and wait for its end
   runs                       run history, newest first
+  delete <run>...            delete finished runs with their subflow runs, logs and results
+  prune --keep N | --older-than AGE   delete old finished runs (--dry-run lists them)
   logs <run id or name>      the stored logs of a run
   artifacts <run id or name> the charts, tables, markdown and links a run created
   flows [file or folder]     the flows in flow files, without running them
@@ -72,6 +76,8 @@ const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   cancel: cancelCommand,
   runs: runsCommand,
+  delete: deleteCommand,
+  prune: pruneCommand,
   logs: logsCommand,
   artifacts: artifactsCommand,
   flows: flowsCommand,

@@ -10,6 +10,7 @@ import { mayStoreRefreshedCredentials } from '../engine/credentials';
 import type { BoundedFold } from '../engine/boundedFold';
 import type { FlowSource } from '../engine/protocol';
 import type { ArtifactRecord, FlowRunSummary, LogRecord, TaskRunRecord } from '../engine/records';
+import { HistoryPruner } from '../engine/historyRetention';
 import { openStore } from '../engine/openStore';
 import { FlowRunner, type ActiveRun } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
@@ -25,9 +26,6 @@ import { sourceOfRun } from './flows/flowRef';
 import type { RunOutput } from './output/runOutput';
 import { readSettings } from './settings';
 import { StoreWatch } from './storeWatch';
-
-/** Pruning waits for a quiet moment after runs finish. */
-const PRUNE_DELAY_MS = 2000;
 
 export interface StoreChange {
   /** Runs created, changed or deleted by another process. */
@@ -70,7 +68,15 @@ export class FlowdeckHost implements vscode.Disposable {
   /** The latest progress artifact of each top-level run of this window going that made one. */
   private readonly progress = new Map<string, RunProgress>();
   private reopenWhenIdle = false;
-  private pruneTimer?: NodeJS.Timeout;
+  /** Keeps the history to `flowdeck.runHistoryLimit` runs, a quiet moment after runs finish. */
+  private readonly pruner = new HistoryPruner(
+    () => this.storeInstance,
+    () => readSettings().runHistoryLimit,
+    {
+      pruned: (ids) => this.storeEmitter.fire({ ids, reset: false }),
+      failed: (e) => this.output.note(`Could not prune the run history: ${e.message}`, 'WARNING'),
+    },
+  );
   private loopDelay?: IntervalHistogram;
   /** Runs this window started that nobody asked for here (scheduled, resumed by themselves): their end is notified. */
   private readonly unwatched = new Set<string>();
@@ -293,7 +299,7 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   async dispose(): Promise<void> {
-    clearTimeout(this.pruneTimer);
+    void this.pruner.dispose();
     // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers; the
     // store closes after, so their ends are recorded (a Postgres store's connections close with it).
     await this.runnerInstance?.dispose();
@@ -370,7 +376,7 @@ export class FlowdeckHost implements vscode.Disposable {
       } else this.activeRoots.add(run.id);
       this.diagnoseEventLoop(run, before);
       if (this.activeRoots.size !== before) this.activeEmitter.fire(this.activeRoots.size);
-      if (isSettled(run.state)) this.schedulePrune();
+      if (isSettled(run.state)) this.pruner.soon();
     }
     this.runEmitter.fire(run);
     if (isSettled(run.state)) this.unwatched.delete(run.id);
@@ -393,23 +399,6 @@ export class FlowdeckHost implements vscode.Disposable {
       const h = this.loopDelay;
       if (this.activeRoots.size === 0) h.disable();
       this.output.note(`Event loop while flow run '${run.name}' ran: longest block ${(h.max / 1e6).toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`);
-    }
-  }
-
-  private schedulePrune(): void {
-    clearTimeout(this.pruneTimer);
-    this.pruneTimer = setTimeout(() => void this.prune(), PRUNE_DELAY_MS);
-  }
-
-  private async prune(): Promise<void> {
-    const store = this.storeInstance;
-    const limit = readSettings().runHistoryLimit;
-    if (!store || (await store.count({ rootsOnly: true })) <= limit) return;
-    try {
-      const deleted = await store.prune(limit);
-      if (deleted.length > 0) this.storeEmitter.fire({ ids: deleted, reset: false });
-    } catch (e) {
-      this.output.note(`Could not prune the run history: ${(e as Error).message}`, 'WARNING');
     }
   }
 

@@ -285,7 +285,7 @@ describe('flowdeck runs, logs, flows, help', () => {
   });
 
   it('answers --help on every command', async () => {
-    for (const cmd of [[], ['run'], ['runs'], ['logs'], ['flows'], ['check'], ['auth']]) {
+    for (const cmd of [[], ['run'], ['runs'], ['logs'], ['flows'], ['check'], ['auth'], ['delete'], ['prune']]) {
       const r = await runCli([...cmd, '--help']);
       assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, /Usage: flowdeck/);

@@ -553,6 +553,28 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
       });
     });
 
+    it('deletes a prune\'s worth of runs at once: more than one statement takes, each with its subflows and their subflows', { timeout: 180_000 }, async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const roots: string[] = [];
+        const started = Date.now();
+        for (let i = 0; i < 1005; i++) roots.push((await finished(store, { state: state('Pending', undefined, 1000 + i) })).id);
+        // The last root (in the second statement's share) has a subflow with a subflow of its own.
+        const child = await finished(store, { parentRunId: roots[1004]!, state: state('Pending', undefined, 5000) });
+        const grandchild = await finished(store, { parentRunId: child.id, state: state('Pending', undefined, 5001) });
+        const kept = await finished(store, { state: state('Pending', undefined, 6000) });
+        const made = Date.now() - started;
+        const t0 = Date.now();
+        const deleted = await store.delete(roots);
+        console.log(`delete of ${roots.length} runs and 2 subflow runs: ${Date.now() - t0} ms (making them: ${made} ms)`);
+        assert.equal(deleted.length, 1007);
+        assert.deepEqual(new Set(deleted), new Set([...roots, child.id, grandchild.id]));
+        assert.deepEqual((await store.list()).map((r) => r.id), [kept.id]);
+        assert.equal(await store.readRun(grandchild.id), undefined);
+        assert.equal(await (await open()).count(), 1);
+      });
+    });
+
     it('reads back a result stored out of line, from any instance; refuses result names that leave the folder', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

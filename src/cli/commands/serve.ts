@@ -23,9 +23,10 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { createRunner, openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { keepRuns, keepRunsHelp, keepRunsOf } from '../keepRuns';
 import { declaredIn, fileErrors, localTime, scheduleRows } from '../scheduleSources';
 
-export const SERVE_HELP = `Usage: flowdeck serve [file or folder...] [--notify-url URL] [--notify POLICY]
+export const SERVE_HELP = `Usage: flowdeck serve [file or folder...] [--notify-url URL] [--notify POLICY] [--keep-runs N]
 
 Runs schedules until stopped (SIGINT or SIGTERM): every schedule in the store (\`flowdeck schedule add\`,
 Schedule Flow… in VS Code) and those declared in the flow files under the given paths (default: the
@@ -37,6 +38,7 @@ Options:
   --notify-url URL   POST a JSON notice { text, run } when an unwatched run fails (a Slack or Mattermost
                      incoming webhook works as is); retried with backoff. Also FLOWDECK_NOTIFY_URL.
   --notify POLICY    onFailure (default), onFailureAndRecovery, always, never
+${keepRunsHelp(21)}
   -h, --help         this help
 
 Stopping cancels the runs going (their state says so) and gives back slots prepared but not started.`;
@@ -45,7 +47,7 @@ Stopping cancels the runs going (their state says so) and gives back slots prepa
 const RESCAN_MS = 10_000;
 
 export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('serve', argv, { 'notify-url': { type: 'string' }, notify: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandArgs('serve', argv, { 'notify-url': { type: 'string' }, notify: { type: 'string' }, 'keep-runs': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, SERVE_HELP);
     return EXIT.ok;
@@ -56,6 +58,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const policy = (values.notify ?? 'onFailure') as NotifyPolicy;
   if (!NOTIFY_POLICIES.includes(policy)) throw new UsageError(`--notify must be one of ${NOTIFY_POLICIES.join(', ')}, got '${values.notify}'`);
+  const keep = keepRunsOf(values['keep-runs']);
 
   const declared = await declaredIn(positionals, io);
   for (const e of fileErrors(declared.files, io)) write(io.stderr, e);
@@ -111,6 +114,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
   for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
   await resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
+  const stopPruning = keep === undefined ? undefined : await keepRuns(store, runner, keep, log);
   scheduler.setDeclared(declared.entries);
   scheduler.start();
 
@@ -140,6 +144,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   for (const a of runner.active()) runner.cancel(a.id, `Cancelled: flowdeck serve was stopped (${signal})`);
   await Promise.all(runner.active().map((a) => a.done));
   await notifier?.drain();
+  await stopPruning?.();
   await store.close();
   return EXIT.ok;
 }

@@ -10,6 +10,7 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { createRunner } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { keepRuns, keepRunsHelp, keepRunsOf } from '../keepRuns';
 
 /** Standby worker processes kept by default: one for each run at once, up to this many (each ~40 MB idle). */
 const DEFAULT_MAX_STANDBY = 4;
@@ -34,6 +35,7 @@ Options:
                        at most ${DEFAULT_MAX_STANDBY}). A run that finds one waiting starts ~20 ms after it was
                        queued instead of ~190; each holds ~40 MB while it waits
   --no-standby         keep none (--standby 0): each run waits for its own Node process to start
+${keepRunsHelp(23)}
   -h, --help           this help
 
 A worker that stops responding (machine off, process killed, network cut) loses its runs after the lease:
@@ -67,6 +69,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     lease: { type: 'string' },
     standby: { type: 'string' },
     'no-standby': { type: 'boolean' },
+    'keep-runs': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -93,6 +96,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   }
   const name = values.name ?? io.env.FLOWDECK_WORKER_NAME ?? hostname();
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new UsageError(`--name must be a host name (letters, digits, '.', '-', '_', ':'), got ${JSON.stringify(name)}`);
+  const keep = keepRunsOf(values['keep-runs']);
   const flowsDir = values.flows !== undefined ? resolve(io.cwd, values.flows) : undefined;
 
   const say = (message: string): void => write(io.stderr, `flowdeck worker ${name}: ${neutraliseTerminal(message)}`);
@@ -122,9 +126,11 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     void worker!.stop(stops > 1).then(() => stopped());
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  let stopPruning: (() => Promise<void>) | undefined;
   for (const sig of signals) process.on(sig, onSignal);
   try {
     await worker.start();
+    if (keep !== undefined) stopPruning = await keepRuns(store, runner, keep, say);
     // The first run is warm too: its worker process is forked now, for runs in the folder they run in.
     runner.prepareStandby(flowsDir ? { cwd: flowsDir } : {});
     const standbys = standby === 0 ? 'no standby process' : `${standby} standby process${standby === 1 ? '' : 'es'} forked ahead`;
@@ -133,6 +139,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     return exit;
   } finally {
     for (const sig of signals) process.off(sig, onSignal);
+    await stopPruning?.();
     await runner.dispose();
     await store.close();
   }

@@ -73,6 +73,8 @@ export interface PgStoreOptions {
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
+/** How many named runs one delete statement takes. */
+const DELETE_AT_ONCE = 1000;
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
 const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys`;
 
@@ -676,20 +678,26 @@ export class PgStore implements RunStore {
 
   async delete(ids: readonly string[]): Promise<string[]> {
     this.assertWritable();
-    const targets = new Set<string>();
-    for (const id of ids) for (const r of await this.runTree(id)) targets.add(r.id);
-    if (targets.size === 0) return [];
-    const rows = await this.rows<{ id: string }>(
-      `with d as (delete from ${this.t('runs')} r where id = any($1::text[])
-         and (state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') or (owner_session is not null and not exists (select 1 from ${this.t('hosts')} h where h.id = r.owner_session)))
-         returning id)
-       select id, pg_notify($2, id) from d`,
-      [[...targets], this.channels.runs],
-      'delete runs',
-    );
-    // The claims of their starts and attempts (start:<id>, resume:<id>:<attempt>) go with them.
-    if (rows.length > 0) await this.rows(`delete from ${this.t('claims')} where split_part(key, ':', 2) = any($1::text[])`, [rows.map((r) => r.id)], 'delete runs');
-    return rows.map((r) => r.id);
+    const deleted: string[] = [];
+    // Each run with its subflows in one statement, a bounded number of named runs at a time (a prune of
+    // tens of thousands is a few statements, not one per run).
+    for (let i = 0; i < ids.length; i += DELETE_AT_ONCE) {
+      const rows = await this.rows<{ id: string }>(
+        `with recursive t as (select id from ${this.t('runs')} where id = any($1::text[])
+           union select r.id from ${this.t('runs')} r join t on r.parent_run_id = t.id),
+         d as (delete from ${this.t('runs')} r where id in (select id from t)
+           and (state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') or (owner_session is not null and not exists (select 1 from ${this.t('hosts')} h where h.id = r.owner_session)))
+           returning id)
+         select id, pg_notify($2, id) from d`,
+        [ids.slice(i, i + DELETE_AT_ONCE), this.channels.runs],
+        'delete runs',
+      );
+      if (rows.length === 0) continue;
+      // The claims of their starts and attempts (start:<id>, resume:<id>:<attempt>) go with them.
+      await this.rows(`delete from ${this.t('claims')} where split_part(key, ':', 2) = any($1::text[])`, [rows.map((r) => r.id)], 'delete runs');
+      deleted.push(...rows.map((r) => r.id));
+    }
+    return deleted;
   }
 
   async prune(limit: number): Promise<string[]> {
