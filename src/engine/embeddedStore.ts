@@ -397,9 +397,22 @@ export class EmbeddedStore implements RunStore {
 
   async claim(key: string): Promise<boolean> {
     this.assertWritable();
+    await this.claimsFolder();
+    return this.claimIn(key);
+  }
+
+  /** Makes the claims folder (private), if it is not there. */
+  private async claimsFolder(): Promise<void> {
+    const dir = join(this.runsDir, 'claims');
+    await privateDir(dir).catch((e: unknown) => {
+      throw StoreWriteError.from(e, dir);
+    });
+  }
+
+  /** `claim` in the claims folder made already. */
+  private async claimIn(key: string): Promise<boolean> {
     const path = this.claimPath(key);
     try {
-      await privateDir(join(this.runsDir, 'claims'));
       if (await createClaim(path, null)) return true;
       // Held by a live process, it stands. Held by one that died (before doing what it claimed, or after:
       // callers check which), one caller takes it over; the claim is never missing meanwhile.
@@ -737,8 +750,26 @@ export class EmbeddedStore implements RunStore {
       if (!list) children.set(r.parentRunId, (list = []));
       list.push(r);
     }
+    // A named run that could be resumed (not Completed) has its next attempt claimed first, as a resume
+    // claims it: one being resumed (its flow loading, the claim held by a live process) is kept, and no
+    // resume takes up a run being deleted.
+    const named = ids.flatMap((id) => this.index.runs.get(id) ?? []).filter((r) => isTerminal(r.state.type) || !isAlive(r.owner));
+    const queue = named.filter((r) => r.state.type === 'COMPLETED');
+    const resumable = named.filter((r) => r.state.type !== 'COMPLETED');
+    if (resumable.length > 0) await this.claimsFolder();
+    for (let i = 0; i < resumable.length; i += DELETE_AT_ONCE) {
+      const chunk = resumable.slice(i, i + DELETE_AT_ONCE);
+      const claimed = await Promise.all(chunk.map((r) => this.claimIn(attemptKey(r.id, r.attempt + 1))));
+      queue.push(...chunk.filter((_, n) => claimed[n]));
+    }
+    // The claims of their starts and attempts (start:<id>, attempt:<id>:<n>) go with them.
+    const claims = join(this.runsDir, 'claims');
+    const claimsOf = new Map<string, string[]>();
+    for (const f of await readdir(claims).catch((): string[] => [])) {
+      const id = f.split('_')[1];
+      if (id !== undefined) claimsOf.set(id, [...(claimsOf.get(id) ?? []), f]);
+    }
     const targets = new Map<string, FlowRunSummary>();
-    const queue = ids.flatMap((id) => this.index.runs.get(id) ?? []);
     for (let i = 0; i < queue.length; i++) {
       const r = queue[i]!;
       if (targets.has(r.id)) continue;
@@ -749,13 +780,6 @@ export class EmbeddedStore implements RunStore {
     if (deletable.length === 0) return [];
     // The index first: no process then lists a run whose journal is already gone.
     await this.appendIndex(deletable.map((r) => ({ k: 'del', id: r.id })));
-    // The claims of their starts and attempts (start:<id>, resume:<id>:<attempt>) go with them.
-    const claims = join(this.runsDir, 'claims');
-    const claimsOf = new Map<string, string[]>();
-    for (const f of await readdir(claims).catch((): string[] => [])) {
-      const id = f.split('_')[1];
-      if (id !== undefined && targets.has(id)) claimsOf.set(id, [...(claimsOf.get(id) ?? []), f]);
-    }
     const remove = async (r: FlowRunSummary): Promise<void> => {
       await rm(this.runFile(r.id), { force: true });
       await rm(this.resultsDir(r.id), { recursive: true, force: true });

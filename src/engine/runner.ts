@@ -138,6 +138,10 @@ type LaunchTarget =
    */
   | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string; claim?: string; given?: PauseInputRecord };
 
+function deletedMeanwhile(detail: FlowRunDetail): BadInputError {
+  return new BadInputError('not-resumable', `Run '${detail.name}' was deleted while this resume began (\`flowdeck delete\`, a prune, Delete Run): there is nothing to resume`);
+}
+
 function resumedMeanwhile(detail: FlowRunDetail): BadInputError {
   return new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
 }
@@ -380,9 +384,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       // run is read again, and left to that attempt (Crashed by now, or soon) if it moved on.
       await this.store.refresh();
       const now = await this.store.get(detail.id);
-      if (now && now.attempt !== detail.attempt) throw resumedMeanwhile(detail);
+      // A delete claims the run's next attempt too: the run gone after this claim was deleted before it.
+      if (!now) throw deletedMeanwhile(detail);
+      if (now.attempt !== detail.attempt) throw resumedMeanwhile(detail);
       // A suspended run cancelled, or ended by its time running out, since it was read: it stays so.
-      if (now && detail.state.name === 'Suspended' && now.state.name !== 'Suspended') throw new BadInputError('not-resumable', `Run '${detail.name}' is ${now.state.name} now (${now.state.message ?? 'no reason given'}): it ended while this resume began`);
+      if (detail.state.name === 'Suspended' && now.state.name !== 'Suspended') throw new BadInputError('not-resumable', `Run '${detail.name}' is ${now.state.name} now (${now.state.message ?? 'no reason given'}): it ended while this resume began`);
       // A suspension resumed too late ends as one nobody resumed: Failed.
       const expired = inputGivenSince(detail) === undefined ? expiredSuspension(detail, Date.now()) : undefined;
       if (expired) {

@@ -547,3 +547,41 @@ export default flow({ name: 'many' }, async () => { let s = 0; for (let i = 0; i
     console.log(`# ${trials} kills (of up to ${TRIALS}, in ${Math.round((Date.now() - began) / 1000)} s) at random points of a ${TASKS}-task run: ${checkpointedTotal} checkpointed task runs reused (each ran once in all), ${rerunTotal} in flight at the kill ran again; every result equal to an uninterrupted run's`);
   });
 });
+
+describe('a delete while a resume begins', T, () => {
+  it('keeps a run whose resume is loading the flow (the resume holds its next attempt): delete says so, exit 1, and the resume completes it', async () => {
+    const { dir, log, home, ws, run } = await failedHeldRun();
+    writeFileSync(join(dir, 'hold'), '');
+    const resuming = runCli(['resume', run.name, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    await waitFor(() => loading(dir).length === 1, 'the resume to load the flow', 60_000);
+    const deleted = await runCli(['delete', run.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(deleted.code, 1, deleted.stderr);
+    assert.match(deleted.stderr, new RegExp(`flowdeck delete: flow run '${run.name}' was kept: it is being resumed \\(its flow loading\\); delete it once it ends`));
+    writeFileSync(join(dir, 'go'), '');
+    const r = await resuming;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { attempt: number }).attempt, 2);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 2 });
+  });
+
+  it('a resume that read the run just before another process deleted it is refused: nothing runs, the run stays gone', async () => {
+    const { log, home, run } = await failedHeldRun();
+    const { runner, store } = await makeRunner(home);
+    // Between this resume's read of the run and its claim, another process deletes the run (claims and all).
+    const claim = store.claim.bind(store);
+    store.claim = async (key: string) => {
+      if (key === `attempt:${run.id}:2`) {
+        await inOwnProcess(
+          `require(${JSON.stringify(join(ROOT, 'src', 'engine', 'embeddedStore.ts'))}).EmbeddedStore.open(${JSON.stringify(home)})`,
+          `const gone = await store.delete(['${run.id}']); if (gone.length !== 1) throw new Error('not deleted');`,
+        );
+      }
+      return claim(key);
+    };
+    await assert.rejects(runner.resume(run.id), new RegExp(`Run '${run.name}' was deleted while this resume began`));
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1 }, 'no step ran again');
+    await store.refresh();
+    assert.equal(await store.get(run.id), undefined);
+    assert.equal(existsSync(join(home, 'runs', `${run.id}.jsonl`)), false, 'no journal made again');
+  });
+});

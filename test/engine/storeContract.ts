@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Clock } from '../../src/engine/clock';
 import type { LogRecord, PauseInfo, RunRecord } from '../../src/engine/records';
+import { attemptKey } from '../../src/engine/resumePlan';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
 import { closingHandles, logsOf, valueOf, waitFor } from '../support/engine';
@@ -59,7 +60,7 @@ export async function withSpace(backend: StoreBackend, body: (space: StoreSpace,
   }
 }
 
-async function finished(store: RunStore, over: Partial<NewRun> = {}, end = 'Completed' as const): Promise<RunHandle> {
+async function finished(store: RunStore, over: Partial<NewRun> = {}, end: 'Completed' | 'Failed' = 'Completed'): Promise<RunHandle> {
   const h = await store.createRun(newRun(over));
   await h.setState(state('Running'));
   await h.append([{ k: 'state', runId: h.id, name: end, ts: Date.now() }]);
@@ -485,6 +486,24 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
         assert.equal(await store.claim(`start:${gone.id}`), true);
         assert.equal(await store.claim(`resume:${kept.id}:2`), false, "another run's claim stands");
         assert.equal(await store.claim(`start:${kept.id}`), false);
+      });
+    });
+
+    it('keeps a run being resumed (its next attempt claimed by a live process) when asked to delete it, and deletes it once the claim is given back', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const resuming = await finished(store, {}, 'Failed');
+        const other = await finished(store);
+        await resuming.close();
+        await other.close();
+        const run = (await store.get(resuming.id))!;
+        // What a resume does first: claim the run's next attempt (its flow then loads).
+        assert.equal(await store.claim(attemptKey(run.id, run.attempt + 1)), true);
+        assert.deepEqual(await store.delete([run.id, other.id]), [other.id]);
+        assert.equal((await store.get(run.id))?.state.name, 'Failed');
+        await store.unclaim(attemptKey(run.id, run.attempt + 1));
+        assert.deepEqual(await store.delete([run.id]), [run.id]);
+        assert.equal(await store.get(run.id), undefined);
       });
     });
 

@@ -67,7 +67,8 @@ export async function deleteCommand(argv: string[], io: CliIo): Promise<number> 
     }
     for (const r of kept) {
       const now = await store.get(r.id);
-      write(io.stderr, neutraliseTerminal(`flowdeck delete: flow run '${r.name}' was kept: it is ${now ? stateLabel(now.state) : 'gone'} now (resumed meanwhile?)`));
+      const why = !now ? 'it is gone (deleted by another process meanwhile)' : isTerminal(now.state.type) ? 'it is being resumed (its flow loading); delete it once it ends' : `it is ${stateLabel(now.state)} now: resumed meanwhile`;
+      write(io.stderr, neutraliseTerminal(`flowdeck delete: flow run '${r.name}' was kept: ${why}`));
     }
     return kept.length === 0 ? EXIT.ok : EXIT.runFailed;
   } finally {

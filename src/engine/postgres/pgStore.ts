@@ -680,16 +680,20 @@ export class PgStore implements RunStore {
     this.assertWritable();
     const deleted: string[] = [];
     // Each run with its subflows in one statement, a bounded number of named runs at a time (a prune of
-    // tens of thousands is a few statements, not one per run).
+    // tens of thousands is a few statements, not one per run). A named run that could be resumed (not
+    // Completed) has its next attempt claimed first, as a resume claims it: one being resumed (its flow
+    // loading, the claim held by a live process) is kept, and no resume takes up a run being deleted.
     for (let i = 0; i < ids.length; i += DELETE_AT_ONCE) {
       const rows = await this.rows<{ id: string }>(
-        `with recursive t as (select id from ${this.t('runs')} where id = any($1::text[])
+        `with recursive named as (select id, attempt, state_type from ${this.t('runs')} r where id = any($1::text[]) and ${this.deletableRun()}),
+         claimed as (insert into ${this.t('claims')} as c (key, session) select 'attempt:' || id || ':' || (attempt + 1), $3::uuid from named where state_type <> 'COMPLETED'
+           on conflict (key) do update set session = excluded.session, claimed_at = now(), cancel_reason = null where not ${liveSession(this.t('hosts'), 'c.session')}
+           returning key),
+         t as (select n.id from named n where n.state_type = 'COMPLETED' or exists (select 1 from claimed k where k.key = 'attempt:' || n.id || ':' || (n.attempt + 1))
            union select r.id from ${this.t('runs')} r join t on r.parent_run_id = t.id),
-         d as (delete from ${this.t('runs')} r where id in (select id from t)
-           and (state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') or (owner_session is not null and not exists (select 1 from ${this.t('hosts')} h where h.id = r.owner_session)))
-           returning id)
+         d as (delete from ${this.t('runs')} r where id in (select id from t) and ${this.deletableRun()} returning id)
          select id, pg_notify($2, id) from d`,
-        [ids.slice(i, i + DELETE_AT_ONCE), this.channels.runs],
+        [ids.slice(i, i + DELETE_AT_ONCE), this.channels.runs, this.lease!.id],
         'delete runs',
       );
       if (rows.length === 0) continue;
@@ -698,6 +702,11 @@ export class PgStore implements RunStore {
       deleted.push(...rows.map((r) => r.id));
     }
     return deleted;
+  }
+
+  /** A run `r` that may be deleted: it ended, or the process that ran it is gone. */
+  private deletableRun(): string {
+    return `(r.state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') or (r.owner_session is not null and not exists (select 1 from ${this.t('hosts')} h where h.id = r.owner_session)))`;
   }
 
   async prune(limit: number): Promise<string[]> {
