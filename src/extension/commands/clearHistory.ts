@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { isTerminal } from '../../engine/states';
 import type { Flowdeck } from '../services';
+import { keptMessage } from './deleteRun';
 
 export function registerClearHistory(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
@@ -24,5 +25,14 @@ async function clearHistory(flowdeck: Flowdeck): Promise<void> {
     'Clear History',
   );
   if (choice !== 'Clear History') return;
-  await flowdeck.host.deleteRuns(ids);
+  const deleted = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Deleting ${finishedRoots} finished flow run${finishedRoots === 1 ? '' : 's'}…` },
+    () => flowdeck.host.deleteRuns(ids),
+  );
+  // A run another process began to resume meanwhile stays (deleted lists subflow runs too).
+  const gone = new Set(deleted);
+  const keptIds = new Set(ids.filter((id) => !gone.has(id)));
+  if (keptIds.size === 0) return;
+  const kept = (await store.list({ rootsOnly: true })).filter((r) => keptIds.has(r.id));
+  if (kept.length > 0) void vscode.window.showInformationMessage(keptMessage(kept));
 }

@@ -12,8 +12,17 @@ export function registerDeleteRun(context: vscode.ExtensionContext, flowdeck: Fl
       const what = runs.length === 1 ? `flow run '${runs[0]!.name}'` : `${runs.length} flow runs`;
       const choice = await vscode.window.showWarningMessage(`Delete ${what}?`, { modal: true, detail: 'Its logs and results are deleted too. This cannot be undone.' }, 'Delete');
       if (choice !== 'Delete') return;
-      // The store deletes each run's subflows with it.
-      await flowdeck.host.deleteRuns(runs.map((r) => r.id));
+      // The store deletes each run's subflows with it; a run another process began to resume meanwhile stays.
+      const deleted = new Set(await flowdeck.host.deleteRuns(runs.map((r) => r.id)));
+      const kept = runs.filter((r) => !deleted.has(r.id));
+      if (kept.length > 0) void vscode.window.showInformationMessage(keptMessage(kept));
     }),
   );
+}
+
+/** Why runs asked to be deleted are still there: another process is resuming them. */
+export function keptMessage(kept: readonly { name: string }[]): string {
+  return kept.length === 1
+    ? `Flow run '${kept[0]!.name}' was not deleted: it is being resumed. Delete it once it ends.`
+    : `${kept.length} flow runs were not deleted: they are being resumed. Delete them once they end.`;
 }
