@@ -24,6 +24,8 @@ export interface FollowQueuedOptions {
   json: boolean;
   /** Its journal from after this record (a resumed run: what its earlier attempts logged is not shown again). */
   afterSeq?: number;
+  /** Its subflow runs' journals from after these records (a resumed run: theirs of earlier attempts neither). */
+  subflowSeqs?: Readonly<Record<string, number>>;
   /** A suspended run resumed on its queue: its attempt now, which a worker's resume leaves; until then it is not over. */
   suspendedAttempt?: number;
 }
@@ -61,7 +63,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, onSignal);
   // The run and its subflows: each journal read from where it was left.
-  const seen = new Map<string, number>([[runId, options.afterSeq ?? 0]]);
+  const seen = new Map<string, number>([...Object.entries(options.subflowSeqs ?? {}), [runId, options.afterSeq ?? 0]]);
   const shown = terminalLogLine(io.stderr);
   try {
     for (;;) {

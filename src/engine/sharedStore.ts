@@ -79,4 +79,8 @@ export interface SharedStore {
   resumeQueued(runId: string, record: PauseInputRecord): Promise<QueuedResume>;
 }
 
-export type QueuedResume = { outcome: 'queued'; queue: string; seq: number } | { outcome: 'not-queued' | 'not-suspended' | 'resumed-already' };
+/**
+ * `queued`: the queue, where the input record landed, and where each of the run's subflow runs' journals
+ * ended then (what a follower has seen of them). Else why not.
+ */
+export type QueuedResume = { outcome: 'queued'; queue: string; seq: number; subflowSeqs: Record<string, number> } | { outcome: 'not-queued' | 'not-suspended' | 'resumed-already' };

@@ -267,9 +267,17 @@ describe('Postgres store', T, () => {
     try {
       const queued = await store.shared!.enqueue({ queue: 'q', flowName: 'f', source: 'builtin:github-repo-stats', parameters: {} });
       assert.equal((await store.shared!.resumeQueued(queued.id, given(queued.id, true))).outcome, 'not-suspended', 'waiting to start, not suspended');
+      // A subflow run it ran before it suspended, with a subflow run of its own: where their journals end is given.
+      const sub = await store.createRun({ flowName: 'g', source: '/x.flow.ts', parameters: {}, parentRunId: queued.id });
+      await sub.append([{ k: 'log', runId: sub.id, ts: 1, level: 'INFO', source: 's', message: 'one' }, { k: 'log', runId: sub.id, ts: 2, level: 'INFO', source: 's', message: 'two' }]);
+      const subsub = await store.createRun({ flowName: 'h', source: '/x.flow.ts', parameters: {}, parentRunId: sub.id });
+      const ends = { [sub.id]: (await store.shared!.readRecords(sub.id, 0)).last, [subsub.id]: (await store.shared!.readRecords(subsub.id, 0)).last };
+      assert.ok(ends[sub.id]! >= 3, 'its created record and two lines');
+      await sub.close();
+      await subsub.close();
       await suspend(queued.id);
       const first = await store.shared!.resumeQueued(queued.id, given(queued.id, true));
-      assert.deepEqual({ ...first, seq: 0 }, { outcome: 'queued', queue: 'q', seq: 0 });
+      assert.deepEqual({ ...first, seq: 0 }, { outcome: 'queued', queue: 'q', seq: 0, subflowSeqs: ends });
       assert.equal((await store.shared!.resumeQueued(queued.id, given(queued.id, false))).outcome, 'resumed-already', 'one resume: the second is refused, its input not recorded');
       const detail = (await store.readRun(queued.id))!;
       assert.deepEqual(detail.inputs?.['pause-1']?.value, { approve: true });

@@ -163,5 +163,5 @@ async function resumeOnQueue(store: RunStore, shared: SharedStore, run: FlowRunS
     return EXIT.badInput;
   }
   write(io.stderr, neutraliseTerminal(`Flow run '${run.name}' goes back to queue '${queued.queue}': a worker resumes it from its checkpoints…`));
-  return followQueued(store, shared, io, run.id, { json, afterSeq: queued.seq, suspendedAttempt: run.attempt });
+  return followQueued(store, shared, io, run.id, { json, afterSeq: queued.seq, subflowSeqs: queued.subflowSeqs, suspendedAttempt: run.attempt });
 }

@@ -152,9 +152,17 @@ export class PgShared implements SharedStore {
       await client.query(`update ${s('runs')} set journal_seq = $2 where id = $1`, [runId, seq]);
       // Under the key a crashed run's resume has: one job for the attempt, whoever asks.
       await addRunJob(client, this.store.schema, run!.queue!, runId, `resume:${runId}:${run!.attempt + 1}`);
+      // Where each of its subflow runs' journals ends before the job can be taken: what they logged in
+      // earlier attempts, which a follower does not show again.
+      const subflows = await client.query<{ id: string; journal_seq: string }>(
+        `with recursive t as (select id, journal_seq from ${s('runs')} where parent_run_id = $1
+           union select r.id, r.journal_seq from ${s('runs')} r join t on r.parent_run_id = t.id)
+         select id, journal_seq from t`,
+        [runId],
+      );
       await client.query('select pg_notify($1, $2)', [this.store.channels.journal, runId]);
       await client.query('commit');
-      return { outcome: 'queued', queue: run!.queue!, seq };
+      return { outcome: 'queued', queue: run!.queue!, seq, subflowSeqs: Object.fromEntries(subflows.rows.map((r) => [r.id, Number(r.journal_seq)])) };
     } catch (e) {
       await client.query('rollback').catch(() => undefined);
       this.store.fail(e, 'resume a suspended run');
