@@ -51,6 +51,8 @@ export type {
 export { exponentialBackoff } from './retryPolicy';
 export { CancelledError, PauseTimeoutError, TimeoutError } from './runErrors';
 export { ArtifactError } from './artifacts';
+/** Prefect's `task_input_hash`: `cacheKey: taskInputHash` caches a task by its arguments (and its code). */
+export { taskInputHash } from './taskInputHash';
 
 /** Marks flow objects, across copies of this module (a flow file's own import and the worker's). */
 const FLOW_MARK = Symbol.for('flowdeck.flow');

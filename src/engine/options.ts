@@ -48,6 +48,7 @@ const TASK_OPTIONS: Record<string, Check> = {
   timeoutSeconds: seconds,
   cacheKey: fn,
   cacheExpirationSeconds: seconds,
+  refreshCache: flag,
   persistResult: flag,
   taskRunName: (v) => (typeof v === 'function' || (typeof v === 'string' && v.length > 0) ? undefined : "must be a non-empty string or a function of the call's arguments that returns one"),
   onCompletion: hooks,

@@ -111,10 +111,18 @@ export interface TaskOptions<A extends unknown[]> {
   retryCondition?: (error: unknown, attempt: number) => boolean;
   /** Seconds (> 0) one attempt may take; it then ends TimedOut. */
   timeoutSeconds?: number;
-  /** A key for the result cache; `undefined` skips the cache for that call. */
+  /**
+   * A key for the result cache; `undefined` skips the cache for that call. `taskInputHash` (Prefect's
+   * `task_input_hash`) makes one of the call's arguments and the task's code.
+   */
   cacheKey?: (...args: A) => string | undefined;
   /** How long (seconds > 0) a cached result stays valid; unset means forever. */
   cacheExpirationSeconds?: number;
+  /**
+   * Run the task even when the cache holds a result for its key, and cache what it returns in place of
+   * that result (Prefect's `refresh_cache`).
+   */
+  refreshCache?: boolean;
   /**
    * Keep the task's result with its run (the default): a resumed run returns it instead of running the
    * task again. `false`: never kept (for values that cannot be, or must not be, stored).

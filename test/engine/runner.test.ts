@@ -347,6 +347,57 @@ export default flow({ name: 'cache' }, async () => compute(7));`),
     assert.notDeepEqual(valueOf(third), valueOf(first));
   });
 
+  it('caches by the arguments with taskInputHash (equal data in any key order, Maps and Dates too), not across changes to the task\'s code; refreshCache runs the task and caches its result anew', async () => {
+    const body = (code: string): string => `import { flow, task, taskInputHash } from 'flowdeck';
+let calls = 0;
+const score = task({ name: 'score', cacheKey: taskInputHash }, async (q: Record<string, unknown>, when?: Date) => ({ ${code}, calls: ++calls, at: Math.random() }));
+const fresh = score.withOptions({ refreshCache: true });
+const opaque = task({ name: 'opaque', cacheKey: taskInputHash }, async (f: () => number) => f() + Math.random());
+export default flow({ name: 'hashed' }, async ({ refresh }: { refresh?: boolean }) => {
+  const day = new Date(Date.UTC(2026, 0, 2));
+  const a = await score({ repo: 'x', tags: new Map([['a', 1], ['b', 2]]) }, day);
+  const b = await score({ tags: new Map([['b', 2], ['a', 1]]), repo: 'x' }, new Date(day.getTime()));
+  const c = await score({ repo: 'y', tags: new Map() }, day);
+  const d = refresh ? await fresh({ repo: 'x', tags: new Map([['a', 1], ['b', 2]]) }, day) : undefined;
+  await opaque(() => 1);
+  await opaque(() => 1);
+  return { a, b, c, d };
+});
+`;
+    const ws = workspace({ 'hashed.flow.ts': body('v: 1') });
+    const { runner, store } = await makeRunner(tempDir());
+    const once = async (parameters: Record<string, unknown> = {}) => (await (await runner.start({ source: { kind: 'file', path: join(ws, 'hashed.flow.ts') }, parameters })).done);
+    type Out = { a: { at: number; v: number }; b: { at: number }; c: { at: number }; d?: { at: number } };
+
+    const first = await once();
+    assert.equal(first.state.name, 'Completed', first.state.message);
+    const one = valueOf(first) as Out;
+    assert.deepEqual(first.taskRuns.map((t) => [t.name, t.state.name]), [['score-0', 'Completed'], ['score-1', 'Cached'], ['score-2', 'Completed'], ['opaque-0', 'Completed'], ['opaque-1', 'Completed']]);
+    assert.equal(one.b.at, one.a.at, 'the same data in another order is the same key');
+    assert.notEqual(one.c.at, one.a.at);
+    const warnings = (await logsOf(store, first.id)).filter((l) => l.level === 'WARNING').map((l) => l.message);
+    assert.deepEqual(warnings, [warnings.find((w) => /^Task 'opaque' is not cached when its arguments cannot be hashed \(argument 1\)/.test(w))], 'said once, naming the argument');
+
+    // Across runs: cached.
+    const second = await once();
+    assert.equal((valueOf(second) as Out).a.at, one.a.at);
+    assert.equal(second.taskRuns[0]!.state.name, 'Cached');
+
+    // refreshCache: run again, and what it returns is the cached result from then on.
+    const refreshed = await once({ refresh: true });
+    const r = valueOf(refreshed) as Out;
+    assert.equal(refreshed.taskRuns[3]!.state.name, 'Completed');
+    assert.notEqual(r.d!.at, one.a.at);
+    const third = await once();
+    assert.equal((valueOf(third) as Out).a.at, r.d!.at, 'the refreshed result replaced the cached one');
+
+    // The task's code changed: its old results are not its results.
+    writeFileSync(join(ws, 'hashed.flow.ts'), body('v: 2'));
+    const changed = await once();
+    assert.equal(changed.taskRuns[0]!.state.name, 'Completed');
+    assert.equal((valueOf(changed) as Out).a.v, 2);
+  });
+
   it('maps in input order and never exceeds the concurrency limit', async () => {
     const { detail } = await run(
       {

@@ -4,10 +4,13 @@
  * against the generated flowdeck.d.ts users get. Each `@ts-expect-error` is a mistake that must not
  * compile: if it ever did, the directive would be unused, which is itself an error.
  */
-import { CancelledError, PauseTimeoutError, TimeoutError, exponentialBackoff, pauseFlowRun, suspendFlowRun, flow, getRunContext, getRunLogger, task, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
+import { CancelledError, PauseTimeoutError, TimeoutError, exponentialBackoff, pauseFlowRun, suspendFlowRun, flow, getRunContext, getRunLogger, task, taskInputHash, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
 
 const add = task({ name: 'add', retries: 2, retryDelaySeconds: exponentialBackoff(1), retryJitterFactor: 0.5 }, async (a: number, b: number) => a + b);
 const shout = task({ name: 'shout', cacheKey: (text: string) => text, cacheExpirationSeconds: 60 }, (text: string) => text.toUpperCase());
+const hashed = task({ name: 'hashed', cacheKey: taskInputHash, refreshCache: true }, async (repo: string, since: Date) => `${repo}@${since.toISOString()}`);
+// @ts-expect-error refreshCache is a boolean
+task({ name: 'bad', cacheKey: taskInputHash, refreshCache: 'yes' }, async () => 1);
 const greet = task({ name: 'greet' }, async (name: string, greeting?: string) => `${greeting ?? 'Hello'}, ${name}`);
 const fetchRepo = task({ name: 'fetch', taskRunName: (repo: string) => `fetch-${repo}` }, async (repo: string) => repo.length);
 const wide: MapOptions = { concurrency: 4 };
@@ -25,6 +28,7 @@ export default flow(
     const greetings: string[] = await greet.map(['Ada', 'Grace'], { concurrency: 1 });
     const polite: string[] = await greet.map(['Ada'], unmapped('Good day'));
     const lengths: number[] = await fetchRepo.map(['octo/a']);
+    const stamped: string = await hashed('octo/a', new Date());
     const patient: number = await add.withOptions({ retries: 5, taskRunName: (a, b) => `add-${a}-${b}` })(1, 2);
     const partLength: number = await part.withOptions({ retries: 2 })({ day: 'mon' });
     const reported: string = await report.withOptions({ flowRunName: ({ day }) => `weekly-${day}` })({ day: 'mon' });
@@ -73,7 +77,7 @@ export default flow(
     await pauseFlowRun({ key: 3 });
     void [approve, env, note, count, noteText, nothing, channel];
     const state: State | undefined = undefined;
-    return [...pairs, ...tens, ...lengths, patient, partLength, reported.length, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
+    return [...pairs, ...tens, ...lengths, patient, partLength, reported.length, stamped.length, loud.length, greetings.length, polite.length, state === undefined ? 0 : 1];
   },
 );
 

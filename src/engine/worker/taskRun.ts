@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { TaskOptions } from '../types';
 import { mapEach, mapWithLimit, type MapProgress, type StartCall } from '../concurrency';
 import { keyHash } from '../resultCache';
+import { isTaskInputHash, sourceHash } from '../taskInputHash';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
 import { formatDuration } from '../durationText';
@@ -139,9 +140,16 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
     if (options.cacheKey) {
       try {
         const k = options.cacheKey(...args);
-        cacheKey = k === undefined ? undefined : `${options.name}:${k}`;
+        // taskInputHash's key holds the task's code too: a result of other code is not this code's.
+        cacheKey = k === undefined ? undefined : isTaskInputHash(options.cacheKey) ? `${options.name}:${k}:${sourceHash(fn)}` : `${options.name}:${k}`;
       } catch (e) {
-        throw new Error(`cacheKey of task '${options.name}' threw: ${errorMessage(e)}`);
+        // Arguments taskInputHash cannot hash (a function, a class instance): the call is not cached, said once a run.
+        if (!(e instanceof Error && e.name === 'UnhashableArguments')) throw new Error(`cacheKey of task '${options.name}' threw: ${errorMessage(e)}`);
+        const uncached = (scope.uncached ??= new Set());
+        if (!uncached.has(options.name)) {
+          uncached.add(options.name);
+          parent.logger.warning(`Task '${options.name}' is not cached when ${e.message}`);
+        }
       }
     }
     const keep = options.persistResult !== false;
@@ -164,7 +172,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
       return value as Awaited<R>;
     }
 
-    if (cacheKey !== undefined) {
+    if (cacheKey !== undefined && options.refreshCache !== true) {
       // Only the key's hash leaves the worker: a key may hold a secret.
       const hit = (await request({ op: 'cache-get', key: keyHash(cacheKey) })) as string | null;
       if (hit !== null && hit !== undefined) {
