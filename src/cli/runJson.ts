@@ -9,6 +9,8 @@ export interface RunJson {
   id: string;
   name: string;
   flowName: string;
+  /** A subflow run's: the id of the flow run that called it. Absent for a flow run of its own. */
+  parentRunId?: string;
   parameters: Record<string, unknown>;
   state: StateJson;
   startTime: string | null;
@@ -111,6 +113,7 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
     taskRuns: run.taskRuns.map(taskRunJson),
     attempt: run.attempt,
   };
+  if (run.parentRunId !== undefined) out.parentRunId = run.parentRunId;
   if (run.trigger) out.trigger = run.trigger;
   if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
   if (run.resultNote) out.resultNote = run.resultNote;

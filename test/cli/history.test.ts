@@ -20,9 +20,8 @@ export default flow({ name: 'ask' }, async () => { const { go } = await suspendF
 `,
 };
 
-type Listed = { id: string; name: string; flowName: string; state: { name: string } };
-/** `part` runs are the subflow runs of `report` runs. */
-const isRoot = (r: Listed): boolean => r.flowName !== 'part';
+type Listed = { id: string; name: string; flowName: string; parentRunId?: string; state: { name: string } };
+const isRoot = (r: Listed): boolean => r.parentRunId === undefined;
 
 async function listed(ws: string, env: NodeJS.ProcessEnv): Promise<Listed[]> {
   const out = await runCli(['runs', '--json', '--limit', '1000'], { cwd: ws, env });
@@ -74,7 +73,8 @@ async function deletesAndPrunes(env: NodeJS.ProcessEnv): Promise<void> {
   assert.match(pruned.stdout, /Deleted 2 of 3 finished runs of 'report' in .+ \(with their subflow runs, logs and results\); kept 1\./);
   let now = await listed(ws, env);
   assert.deepEqual(now.filter(isRoot).map((r) => r.name).sort(), [reports[2]!.name, reports[3]!.name, other.name, asking.name].sort());
-  assert.equal(now.filter((r) => r.flowName === 'part').length, 2, 'the deleted runs\' subflow runs went with them');
+  assert.deepEqual(now.filter((r) => !isRoot(r)).map((r) => r.flowName), ['part', 'part'], 'the deleted runs\' subflow runs went with them');
+  assert.deepEqual(now.filter((r) => !isRoot(r)).map((r) => r.parentRunId).sort(), [reports[2]!.id, reports[3]!.id].sort(), 'runs --json names a subflow run\'s parent');
   const gone = await runCli(['logs', reports[0]!.name], { cwd: ws, env });
   assert.equal(gone.code, 2, 'its logs are gone too');
 
