@@ -25,7 +25,11 @@ export const gated = flow({ name: 'gated' }, async ({ gate }: { gate: string }) 
   while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 25));
   return 'opened';
 });
-`);
+export const approval = flow({ name: 'approval' }, async ({ gate }: { gate: string }) => {
+  if (!existsSync(gate)) await suspendFlowRun({ description: 'Approve?', timeoutSeconds: 86400 * 7 });
+  return 'done';
+});
+`).replace("import { flow, task, getRunLogger, getRunContext } from 'flowdeck';", "import { flow, task, getRunLogger, getRunContext, suspendFlowRun } from 'flowdeck';");
 
 const at = (s: string) => Date.parse(s);
 
@@ -171,6 +175,28 @@ for (const overlap of ['skip', 'queue', 'allow'] as const) {
       assert.ok(b.startTime! >= a.endTime!, 'the queued run started after the first ended');
     }
     if (overlap === 'allow') await s.finished(second!.id);
+    await s.scheduler.stop();
+  });
+}
+
+for (const overlap of ['skip', 'queue'] as const) {
+  test(`overlap '${overlap}': a run Suspended for input (nothing running it) does not hold the next slot`, { timeout: 120_000 }, async () => {
+    const home = tempDir();
+    const gate = join(home, 'gate');
+    const s = await setup({ intervalSeconds: 60, overlap, parameters: { gate } }, 'approval');
+    s.clock.t = at('2025-06-01T09:59:30Z');
+    await s.scheduler.tick();
+    s.clock.t = at('2025-06-01T10:00:00.100Z');
+    await s.scheduler.tick();
+    const [first] = await s.runsOf();
+    await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Suspended', 'the first run to suspend', 60_000);
+    writeFileSync(gate, '');
+    s.clock.t = at('2025-06-01T10:01:00.100Z');
+    await s.scheduler.tick();
+    const second = await waitFor(async () => (await s.runsOf()).some((r) => slotOf(r) === at('2025-06-01T10:01:00Z') && isTerminal(r.state.type)), 'the next slot to run', 60_000).then(async () => (await s.runsOf()).find((r) => slotOf(r) === at('2025-06-01T10:01:00Z'))!);
+    assert.equal(second.state.name, 'Completed', s.logs.join('\n'));
+    assert.equal((await s.store.get(first!.id))?.state.name, 'Suspended', 'the suspended run still waits for its input');
+    assert.ok(!s.logs.some((l) => /skipped|waits until/.test(l)), s.logs.join('\n'));
     await s.scheduler.stop();
   });
 }

@@ -387,7 +387,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /**
    * Called by the host once the flow is loaded: waits for the slot, then decides. An earlier run of the
    * schedule that has started and not ended makes this slot skip (overlap: skip); any earlier run not
-   * ended makes it wait its turn (queue).
+   * ended makes it wait its turn (queue). A Suspended run is not one that runs.
    */
   private async atSlot(t: Tracked, slot: number, p: Pending, signal: AbortSignal): Promise<void> {
     await delay(slot - this.clock.now(), signal);
@@ -395,8 +395,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const { entry } = t;
     const overlap = entry.schedule.overlap ?? 'skip';
     if (overlap !== 'allow') {
+      // A Suspended run (suspendFlowRun) holds nothing while it waits for input, maybe for days: it does not
+      // hold its schedule either (a Paused one, its process going, does).
       const earlier = (await this.store.list({ flowNames: [entry.flowName], stateTypes: UNFINISHED, rootsOnly: true })).filter(
-        (r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot < slot,
+        (r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot < slot && r.state.name !== 'Suspended',
       );
       const blocking = overlap === 'skip' ? earlier.find((r) => r.state.name !== 'Scheduled' || r.startTime !== undefined) : earlier[0];
       if (blocking) {
