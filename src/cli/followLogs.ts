@@ -11,6 +11,7 @@ import type { RunStore } from '../engine/runStore';
 import { isTerminal } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
+import { Tail, logJson, type LogFilter } from './logFilter';
 import { ProgressFooter } from './progressFooter';
 import { terminalLogLine } from './terminalStyle';
 
@@ -19,9 +20,9 @@ const LOOK_MS = 1000;
 /** How often the store is asked whether the run's process is gone (a crash writes nothing to watch). */
 const CRASH_LOOK_MS = 5000;
 
-export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo): Promise<number> {
+export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo, filter: LogFilter = { accepts: () => true, json: false }): Promise<number> {
   // On a terminal, the run's progress (its progress artifacts) shows on the last line, below its logs.
-  const footer = ProgressFooter.for(io.stdout);
+  const footer = filter.json ? undefined : ProgressFooter.for(io.stdout);
   const source = journalSourceOf(store, run.id, { logsAndRun: true, artifacts: footer !== undefined });
   let wake: () => void = () => undefined;
   const off = source.watch(() => wake());
@@ -40,10 +41,15 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
     write(io.stderr, neutraliseTerminal(`flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`));
     return EXIT.runFailed;
   };
-  const shown = terminalLogLine(io.stdout);
+  const shown = filter.json ? logJson : terminalLogLine(io.stdout);
+  // --tail: of what is stored when it starts, the last lines chosen; everything chosen after.
+  let tail = filter.tail;
   const print = async (logs: readonly LogRecord[]): Promise<void> => {
     let text = '';
-    for (const l of logs) text += `${shown(l)}\n`;
+    let chosen = logs.filter(filter.accepts);
+    if (tail !== undefined) chosen = chosen.slice(-tail);
+    tail = undefined;
+    for (const l of chosen) text += `${shown(l)}\n`;
     printed += logs.length;
     if (text !== '' && !io.stdout.write(footer ? footer.around(text) : text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
   };
@@ -71,11 +77,15 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
       if (isTerminal(latest.state.type)) {
         // Its last lines as every reader shows them — with the end line of a crash nobody has settled yet.
         let seen = 0;
+        const ended = tail === undefined ? undefined : new Tail<LogRecord>(tail);
         const { found } = await store.readLogs(run.id, async (logs) => {
           const fresh = logs.slice(Math.max(0, printed - seen));
           seen += logs.length;
-          await print(fresh);
+          // Ended before anything was printed, with --tail: its last lines, as `logs --tail` without --follow.
+          if (ended) for (const l of fresh.filter(filter.accepts)) ended.push(l);
+          else await print(fresh);
         });
+        if (ended) await print(ended.drain());
         if (!found) return gone();
         return latest.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
       }

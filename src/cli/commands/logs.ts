@@ -3,35 +3,57 @@ import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resolveRunRef } from '../resolveRun';
 import { followLogs } from '../followLogs';
+import { MAX_TAIL, Tail, logFilterOf, logJson } from '../logFilter';
+import type { LogRecord } from '../../engine/records';
 import { terminalLogLine } from '../terminalStyle';
 
-export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name> [--follow]
+export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name> [--follow] [--level LEVEL] [--task NAME] [--tail N] [--json]
 
 Prints the stored logs of one run in Prefect's format.
 
 Options:
-  -f, --follow   then print its logs as they are written, wherever it runs, until it ends; exit as
-                 \`flowdeck run\` would (0 Completed, 1 Failed, Crashed or Cancelled). Ctrl-C stops
-                 following (exit 130); the run goes on.`;
+  -f, --follow     then print its logs as they are written, wherever it runs, until it ends; exit as
+                   \`flowdeck run\` would (0 Completed, 1 Failed, Crashed or Cancelled). Ctrl-C stops
+                   following (exit 130); the run goes on.
+  --level LEVEL    only lines of this level and above: debug, info, warning, error, critical
+  --task NAME      only the lines of a task's runs (\`fetch\`: fetch-0, fetch-1…) or of one task run
+  --tail N         only the last N lines (of those chosen) stored so far; with --follow, then the new ones
+                   (N up to ${MAX_TAIL.toLocaleString('en-US')})
+  --json           one JSON object a line: {"time", "level", "source", "message", "taskRunId"?}`;
 
 export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('logs', argv, { follow: { type: 'boolean', short: 'f' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandArgs('logs', argv, {
+    follow: { type: 'boolean', short: 'f' },
+    level: { type: 'string' },
+    task: { type: 'string' },
+    tail: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     write(io.stdout, LOGS_HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck logs takes one run id or name\n\n${LOGS_HELP}`);
+  const filter = logFilterOf(values);
   const store = await openStore(io, 'read');
   try {
     const run = await resolveRunRef(store, positionals[0]!, io, 'logs');
     if (!run) return EXIT.badInput;
-    if (values.follow) return await followLogs(store, run, io);
-    const shown = terminalLogLine(io.stdout);
-    const { found } = await store.readLogs(run.id, async (logs) => {
+    if (values.follow) return await followLogs(store, run, io, filter);
+    const shown = filter.json ? logJson : terminalLogLine(io.stdout);
+    const out = async (logs: readonly LogRecord[]): Promise<void> => {
       let text = '';
       for (const l of logs) text += `${shown(l)}\n`;
-      if (!io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
+      if (text !== '' && !io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
+    };
+    const tail = filter.tail === undefined ? undefined : new Tail<LogRecord>(filter.tail);
+    const { found } = await store.readLogs(run.id, async (logs) => {
+      const chosen = logs.filter(filter.accepts);
+      if (tail) for (const l of chosen) tail.push(l);
+      else await out(chosen);
     });
+    if (tail) await out(tail.drain());
     if (!found) {
       write(io.stderr, `flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`);
       return EXIT.runFailed;
