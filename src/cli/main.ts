@@ -29,7 +29,7 @@ Commands:
   cancel <run>               cancel a run wherever it runs (a terminal, VS Code, a worker) and wait for its end
   runs                       run history, newest first
   delete <run>...            delete finished runs with their subflow runs, logs and results
-  prune --keep N | --older-than AGE   delete old finished runs (--dry-run lists them)
+  prune                      delete old finished runs: --keep N, --older-than AGE (--dry-run lists them)
   logs <run id or name>      the stored logs of a run
   artifacts <run id or name> the charts, tables, markdown and links a run created
   flows [file or folder]     the flows in flow files, without running them

@@ -199,10 +199,9 @@ export class EmbeddedStore implements RunStore {
       const names = new Set(options.flowNames);
       runs = runs.filter((r) => names.has(r.flowName));
     }
-    if (options.stateTypes && options.stateTypes.length > 0) {
-      const types = new Set(options.stateTypes);
-      runs = runs.filter((r) => types.has(r.state.type));
-    }
+    const types = options.stateTypes?.length ? new Set(options.stateTypes) : undefined;
+    const names = options.stateNames?.length ? new Set<string>(options.stateNames) : undefined;
+    if (types || names) runs = runs.filter((r) => types?.has(r.state.type) === true || names?.has(r.state.name) === true);
     if (options.search) {
       const text = options.search.toLowerCase();
       runs = runs.filter((r) => r.name.toLowerCase().includes(text) || r.flowName.toLowerCase().includes(text));

@@ -13,7 +13,7 @@ import type { RunChangeListener } from './runChanges';
 import type { RunParts, RunPartsOptions } from './runTaskStream';
 import type { ScheduleStore } from './schedules/scheduleStore';
 import type { CancelOutcome, SharedStore } from './sharedStore';
-import type { State, StateType } from './states';
+import type { State, StateName, StateType } from './states';
 
 export interface ListOptions {
   limit?: number;
@@ -22,6 +22,8 @@ export interface ListOptions {
   flowNames?: readonly string[];
   /** Only runs whose state has one of these types. */
   stateTypes?: readonly StateType[];
+  /** Only runs whose state has one of these names (`Suspended`, `TimedOut`); with `stateTypes`, runs of either. */
+  stateNames?: readonly StateName[];
   /** Only top-level runs (no subflows). */
   rootsOnly?: boolean;
   /** Only the direct subflows of this run. */

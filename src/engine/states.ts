@@ -38,6 +38,9 @@ const TYPE_OF: Record<StateName, StateType> = {
   Suspended: 'PAUSED',
 };
 
+/** Every state name, as written (`TimedOut`, `AwaitingRetry`). */
+export const STATE_NAMES = Object.keys(TYPE_OF) as readonly StateName[];
+
 export function stateType(name: StateName): StateType {
   return TYPE_OF[name];
 }

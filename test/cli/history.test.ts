@@ -98,6 +98,16 @@ async function deletesAndPrunes(env: NodeJS.ProcessEnv): Promise<void> {
   assert.equal(all.code, 0, all.stderr);
   now = await listed(ws, env);
   assert.deepEqual(now.map((r) => [r.name, r.state.name]), [[asking.name, 'Suspended']]);
+  // `runs --state` takes a state's name too (Suspended is of type paused).
+  const suspended = await runCli(['runs', '--state', 'Suspended', '--json'], { cwd: ws, env });
+  assert.equal(suspended.code, 0, suspended.stderr);
+  assert.deepEqual((JSON.parse(suspended.stdout) as Listed[]).map((r) => r.name), [asking.name]);
+  const timedOut = await runCli(['runs', '--state', 'timedout'], { cwd: ws, env });
+  assert.equal(timedOut.code, 0, timedOut.stderr);
+  assert.match(timedOut.stdout, /No runs in state TimedOut\./);
+  const bogus = await runCli(['runs', '--state', 'stuck'], { cwd: ws, env });
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.stderr, /--state takes a state type, one of scheduled, .*, or a state's name \(late, awaitingretry, .*suspended\); got 'stuck'/);
 }
 
 const children: ReturnType<typeof spawn>[] = [];

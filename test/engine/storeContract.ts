@@ -186,7 +186,7 @@ export function storeContract(backend: StoreBackend): void {
     it('lists newest first with every filter, pages, and counts the same way', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();
-        const a = await finished(store, { flowName: 'alpha1', state: state('Pending', undefined, 1000) });
+        const a = await finished(store, { flowName: 'alpha1', state: state('Pending', undefined, 1000) }, 'Failed');
         const b = await finished(store, { flowName: 'beta1', state: state('Pending', undefined, 2000) }, 'Completed');
         const c = await store.createRun(newRun({ flowName: 'alpha1', state: state('Pending', undefined, 3000) }));
         await c.setState(state('Running'));
@@ -203,7 +203,12 @@ export function storeContract(backend: StoreBackend): void {
         assert.ok((await store.list({ search: b.name.toUpperCase() })).some((r) => r.id === b.id));
         assert.deepEqual((await store.list({ rootsOnly: true, limit: 1, offset: 1 })).map((r) => r.id), [b.id]);
         assert.equal(await store.count({ rootsOnly: true, flowNames: ['alpha1'] }), 2);
-        assert.equal(await store.count({ stateTypes: ['COMPLETED'] }), 2);
+        assert.equal(await store.count({ stateTypes: ['COMPLETED'] }), 1);
+        // By a state's name (within a type), and names and types together: runs of either.
+        assert.deepEqual((await store.list({ stateNames: ['Failed'] })).map((r) => r.id), [a.id]);
+        assert.deepEqual((await store.list({ stateNames: ['TimedOut'] })).map((r) => r.id), []);
+        assert.deepEqual((await store.list({ stateNames: ['Failed'], stateTypes: ['RUNNING'] })).map((r) => r.id), [c.id, a.id]);
+        assert.equal(await store.count({ stateNames: ['Completed', 'Running'] }), 2);
         const flows = await store.flows();
         assert.deepEqual(flows.map((f) => [f.flowName, f.runs, f.last.id]), [['alpha1', 2, c.id], ['beta1', 1, b.id]]);
         assert.equal(store.hasUnfinishedRuns(), true);

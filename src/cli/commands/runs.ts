@@ -1,6 +1,6 @@
 import { formatDuration } from '../../engine/durationText';
 import type { FlowRunSummary } from '../../engine/records';
-import type { StateType } from '../../engine/states';
+import { STATE_NAMES, type StateName, type StateType } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
@@ -18,17 +18,27 @@ Options:
   --limit N      at most N runs (default 20)
   --flow NAME    only runs of this flow
   --state TYPE   only runs in a state of this type (repeatable): ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}
-                 (TimedOut is failed, Cached completed, AwaitingRetry scheduled)
+                 (TimedOut is failed, Cached completed, AwaitingRetry scheduled, Suspended paused), or of
+                 this name: timedout, suspended, awaitingretry…
   --json         a JSON array of runs (the shape of \`flowdeck run --json\`)
   -h, --help     this help`;
 
-/** `--state` values (any case) as state types; a value that is none says which there are. */
-function stateTypesOf(values: readonly string[]): StateType[] {
-  return values.map((v) => {
-    const type = STATE_TYPES.find((t) => t === v.trim().toUpperCase());
-    if (!type) throw new UsageError(`--state takes a state type, one of ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}; got '${v}'`);
-    return type;
-  });
+/**
+ * `--state` values (any case): state types (`failed`, with TimedOut) or the names of states within one
+ * (`timedout`, `suspended`, `awaitingretry`); a value that is neither says which there are.
+ */
+function statesOf(values: readonly string[]): { stateTypes: StateType[]; stateNames: StateName[] } {
+  const stateTypes: StateType[] = [];
+  const stateNames: StateName[] = [];
+  for (const v of values) {
+    const wanted = v.trim().toLowerCase();
+    const type = STATE_TYPES.find((t) => t.toLowerCase() === wanted);
+    const name = STATE_NAMES.find((n) => n.toLowerCase() === wanted);
+    if (type) stateTypes.push(type);
+    else if (name) stateNames.push(name);
+    else throw new UsageError(`--state takes a state type, one of ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}, or a state's name (${STATE_NAMES.filter((n) => !STATE_TYPES.includes(n.toUpperCase() as StateType)).map((n) => n.toLowerCase()).join(', ')}); got '${v}'`);
+  }
+  return { stateTypes, stateNames };
 }
 
 function age(ms: number): string {
@@ -53,16 +63,16 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`flowdeck runs takes no arguments, got '${positionals[0]}'; use --flow NAME for the runs of one flow\n\n${RUNS_HELP}`);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1, got '${values.limit}'`);
-  const stateTypes = values.state === undefined ? undefined : stateTypesOf(values.state);
+  const states = values.state === undefined ? undefined : statesOf(values.state);
   const store = await openStore(io, 'read');
   try {
     // The limit applies before anything is read: only the runs shown are read from their journals.
     // One more than shown: the table says when there are more.
-    const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(stateTypes ? { stateTypes } : {}) });
+    const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(states ?? {}) });
     const runs = listed.slice(0, limit);
-    if (runs.length === 0 && stateTypes) {
+    if (runs.length === 0 && states) {
       if (values.json) write(io.stdout, '[]');
-      write(values.json ? io.stderr : io.stdout, `No runs${values.flow !== undefined ? neutraliseTerminal(` of flow '${values.flow}'`) : ''} in state ${stateTypes.map((t) => t.toLowerCase()).join(' or ')}.`);
+      write(values.json ? io.stderr : io.stdout, `No runs${values.flow !== undefined ? neutraliseTerminal(` of flow '${values.flow}'`) : ''} in state ${[...states.stateTypes.map((t) => t.toLowerCase()), ...states.stateNames].join(' or ')}.`);
       return EXIT.ok;
     }
     if (runs.length === 0 && values.flow !== undefined) {

@@ -309,15 +309,19 @@ export class PgStore implements RunStore {
       params.push([...options.flowNames]);
       clauses.push(`flow_name = any($${params.length}::text[])`);
     }
-    if (options.stateTypes && options.stateTypes.length > 0) {
-      params.push([...options.stateTypes]);
-      const types = `$${params.length}::text[]`;
-      if (this.shownEnds.size === 0) clauses.push(`state_type = any(${types})`);
+    const types = options.stateTypes ?? [];
+    const names = options.stateNames ?? [];
+    if (types.length > 0 || names.length > 0) {
+      params.push([...types], [...names]);
+      const stored = `(state_type = any($${params.length - 1}::text[]) or state->>'name' = any($${params.length}::text[]))`;
+      if (this.shownEnds.size === 0) clauses.push(stored);
       else {
         // Runs shown as they ended (read-only, their process gone) are filtered by the state shown.
-        const wanted = new Set<string>(options.stateTypes);
-        params.push([...this.shownEnds.keys()], [...this.shownEnds].filter(([, e]) => wanted.has(e.state.type)).map(([id]) => id));
-        clauses.push(`((state_type = any(${types}) and not id = any($${params.length - 1}::text[])) or id = any($${params.length}::text[]))`);
+        const wantedTypes = new Set<string>(types);
+        const wantedNames = new Set<string>(names);
+        const shown = [...this.shownEnds].filter(([, e]) => wantedTypes.has(e.state.type) || wantedNames.has(e.state.name)).map(([id]) => id);
+        params.push([...this.shownEnds.keys()], shown);
+        clauses.push(`((${stored} and not id = any($${params.length - 1}::text[])) or id = any($${params.length}::text[]))`);
       }
     }
     if (options.search) {
