@@ -183,4 +183,39 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
       assert.equal(detail.result ? deserialize(detail.result.dv) : undefined, 'published report-7');
     });
   });
+
+  test('Clear History deletes every finished run after asking, and keeps a suspended one (it waits for input)', async () => {
+    await withDiagnostics(page, server, 'clear-history', async () => {
+      await clearNotifications(page);
+      const { runName } = await runFlowFromTree(page, 'publish-report');
+      await waitForRunState(page, runName, 'Suspended', 90_000);
+      const listed = async () => {
+        const store = await EmbeddedStore.open(dirs.home, { readOnly: true });
+        try {
+          return (await store.list({ rootsOnly: true })).map((r) => [r.name, r.state.name] as const);
+        } finally {
+          await store.close();
+        }
+      };
+      const before = await listed();
+      assert.ok(before.some(([, st]) => st === 'Completed'), `finished runs to clear: ${JSON.stringify(before)}`);
+      await runCommand(page, 'Flowdeck: Clear History');
+      const dialog = page.locator('.monaco-dialog-box', { hasText: /Delete all \d+ finished flow runs?\?/ });
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+      await dialog.locator('.monaco-button', { hasText: 'Clear History' }).click();
+      const deadline = Date.now() + 60_000;
+      while ((await listed()).length > 1 && Date.now() < deadline) await page.waitForTimeout(250);
+      assert.deepEqual(await listed(), [[runName, 'Suspended']]);
+      // The Runs view drops the deleted runs' rows (and their flows' groups), and keeps the suspended one.
+      const gone = before.map(([name]) => name).filter((name) => name !== runName);
+      let rows = await runRows(page);
+      for (const until = Date.now() + 30_000; Date.now() < until && rows.some((r) => gone.includes(r.label) || r.label === 'approve-deploy'); ) {
+        await page.waitForTimeout(250);
+        rows = await runRows(page);
+      }
+      await screenshot(page, 'resume-clear-history');
+      assert.deepEqual(rows.filter((r) => gone.includes(r.label) || r.label === 'approve-deploy'), [], `rows left: ${JSON.stringify(rows)}`);
+      await waitForRunState(page, runName, 'Suspended', 30_000);
+    });
+  });
 });
