@@ -213,8 +213,10 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
         await page.waitForTimeout(250);
         rows = await runRows(page);
       }
-      await screenshot(page, 'resume-clear-history');
       assert.deepEqual(rows.filter((r) => gone.includes(r.label) || r.label === 'approve-deploy'), [], `rows left: ${JSON.stringify(rows)}`);
+      // The details panel of a deleted run, open from before, says so in its title.
+      await page.locator('.tab .label-name', { hasText: /^Run [a-z]+-[a-z]+ \(deleted\)$/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await screenshot(page, 'resume-clear-history');
       await waitForRunState(page, runName, 'Suspended', 30_000);
     });
   });

@@ -61,6 +61,8 @@ export interface RunDetailsDeps {
 
 export class RunDetailsPanel implements vscode.Disposable {
   private ready = false;
+  /** Its run was deleted while it was open (Delete Run, Clear History, a prune): said once, in its title too. */
+  private deleted = false;
   private follower?: JournalFollower;
   private subflows = new Map<string, FlowRunSummary>();
   private resultValue: { runState: number; value: unknown; view: ResultView } | undefined;
@@ -293,7 +295,15 @@ export class RunDetailsPanel implements vscode.Disposable {
     const store = await this.deps.host.store();
     for (const id of reset ? [this.runId] : ids) {
       const run = await store.get(id);
-      if (!run) continue;
+      if (!run) {
+        if (id === this.runId && !this.deleted) {
+          // What it shows stays readable; it says the run is gone, as an editor says of a deleted file.
+          this.deleted = true;
+          this.panel.title = `${this.panel.title} (deleted)`;
+          this.post({ type: 'logs', reset: false, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: 'This run was deleted from the run history; what is shown here was read before.' }] });
+        }
+        continue;
+      }
       if (id === this.runId) {
         this.follower?.mergeSummary(run);
         this.follower?.poke();
@@ -320,7 +330,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       ...(reading ? { reading } : {}),
     });
     if (push !== this.headerPushes) return;
-    this.panel.title = `Run ${detail.name}`;
+    this.panel.title = `Run ${detail.name}${this.deleted ? ' (deleted)' : ''}`;
     this.post({ type: 'header', header });
   }
 
