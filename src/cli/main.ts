@@ -17,6 +17,7 @@ import { scheduleCommand } from './commands/schedule';
 import { schedulesCommand } from './commands/schedules';
 import { serveCommand } from './commands/serve';
 import { StoreHomeError, StoreSettingError, StoreUrlError } from '../engine/storeErrors';
+import { variableCommand, variablesCommand } from './commands/variable';
 import { workerCommand } from './commands/worker';
 import { StoreOptionError, takeStoreOption } from './storeOption';
 import { EXIT, UsageError, write, type CliIo, type TerminalInput } from './io';
@@ -38,6 +39,7 @@ Commands:
   schedule add|pause|resume|rm   add a schedule to the store; pause, resume or remove one
   schedules                  every schedule with its next run time, source and state
   limit set|ls|rm            concurrency limits by tag (github-api, youtube-api, your own)
+  variable set|get|ls|rm     named JSON values flows read (getVariable): configuration without editing code
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
   worker                     take runs queued on a Postgres store and run them (flowdeck worker --help)
 
@@ -86,6 +88,8 @@ const COMMANDS: Record<string, Command> = {
   schedule: scheduleCommand,
   schedules: schedulesCommand,
   limit: limitCommand,
+  variable: variableCommand,
+  variables: variablesCommand,
   auth,
   worker: workerCommand,
 };

@@ -13,6 +13,7 @@ import { publishArtifact } from './worker/artifacts';
 import { noteFlow } from './worker/declaredFlows';
 import { UnmappedValue } from './worker/mapArguments';
 import { mapTask, runTask } from './worker/taskRun';
+import { getVariable as readVariable, setVariable as writeVariable } from './worker/variables';
 
 export type {
   CatchupPolicy,
@@ -102,6 +103,26 @@ export function isFlow(value: unknown): value is Flow<Record<string, unknown>, u
 /** The logger of the flow or task run that is executing. */
 export function getRunLogger(): RunLogger {
   return currentLogger();
+}
+
+/**
+ * A variable's value (Prefect's `Variable.get`): named JSON kept in the store, set with `flowdeck variable
+ * set NAME VALUE` or `setVariable`; `defaultValue` (or undefined) when it is not set. A name is 1-64 of
+ * a-z, 0-9, `_` and `-`. Read when called: a run sees a change made while it runs at its next call.
+ */
+export function getVariable<T = unknown>(name: string): Promise<T | undefined>;
+export function getVariable<T>(name: string, defaultValue: T): Promise<T>;
+export function getVariable<T>(name: string, defaultValue?: T): Promise<T | undefined> {
+  return readVariable(name, defaultValue);
+}
+
+/**
+ * Sets a variable (Prefect's `Variable.set`) for every run and process that shares the store: a JSON value
+ * (string, number, boolean, null, list, object) of at most 64 KiB. Not for secrets: `flowdeck variable ls`
+ * shows values (a secret the run registered is stored as `***`).
+ */
+export function setVariable(name: string, value: unknown): Promise<void> {
+  return writeVariable(name, value);
 }
 
 /** The executing run: ids, names, the AbortSignal that fires on cancel or timeout, and a key-value store. */

@@ -23,6 +23,7 @@ import { systemClock, type Clock } from './clock';
 import { EmbeddedLimitStore } from './embeddedLimitStore';
 import { EmbeddedScheduleStore } from './embeddedScheduleStore';
 import { FileKeyValueStore } from './keyValueStore';
+import { FileVariableStore } from './variables';
 import { journalTail, type JournalTail } from './journalEnd';
 import { crashTime } from './crashTime';
 import { boundedReason, cancelRequestFiles } from './cancelRequests';
@@ -86,6 +87,7 @@ export class EmbeddedStore implements RunStore {
   readonly runsDir: string;
   readonly cache: FileResultCache;
   readonly kv: FileKeyValueStore;
+  readonly variables: FileVariableStore;
   readonly schedules: EmbeddedScheduleStore;
   readonly limits: EmbeddedLimitStore;
   readonly readOnly: boolean;
@@ -122,6 +124,7 @@ export class EmbeddedStore implements RunStore {
     this.resumes = resumeRequestFiles(this.runsDir);
     this.cache = new FileResultCache(home, clock);
     this.kv = new FileKeyValueStore(home);
+    this.variables = new FileVariableStore(home, () => this.clock.now());
     this.schedules = new EmbeddedScheduleStore(home, { readOnly: this.readOnly, durable: this.durable });
     this.limits = new EmbeddedLimitStore(home, this.readOnly);
   }

@@ -104,6 +104,9 @@ export type Request =
   | { op: 'cache-put'; key: string; serialized: string; expiresAt?: number }
   | { op: 'kv-get'; namespace: string; key: string }
   | { op: 'kv-set'; namespace: string; key: string; value: unknown }
+  /** Replies with the variable's value, or `null` with `missing: true`. */
+  | { op: 'var-get'; name: string }
+  | { op: 'var-set'; name: string; value: unknown }
   /** Before an attempt of a task run with tags: replies `{ held }` once it holds a slot of each limited tag. */
   | { op: 'slots-acquire'; runId: string; taskRunId: string; tags: string[] }
   /** After the attempt (or to stop waiting). */

@@ -14,6 +14,7 @@ import type { RunParts, RunPartsOptions } from './runTaskStream';
 import type { ScheduleStore } from './schedules/scheduleStore';
 import type { CancelOutcome, SharedStore } from './sharedStore';
 import type { State, StateName, StateType } from './states';
+import type { VariableStore } from './variables';
 
 export interface ListOptions {
   limit?: number;
@@ -104,6 +105,8 @@ export interface RunStore {
   readonly readOnly: boolean;
   readonly cache: ResultCache;
   readonly kv: KeyValueStore;
+  /** Named JSON values flows read and people set (`flowdeck variable`). */
+  readonly variables: VariableStore;
   /** Schedules added without editing code, paused schedules, and the claim of each slot. */
   readonly schedules: ScheduleStore;
   /** Concurrency limits by tag, and the slots task runs hold. */

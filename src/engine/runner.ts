@@ -921,6 +921,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'kv-set':
         await this.store.kv.set(request.namespace, request.key, request.value);
         return true;
+      case 'var-get': {
+        const v = await this.store.variables.get(request.name);
+        return v === undefined ? { missing: true } : { value: v.value };
+      }
+      case 'var-set':
+        await this.store.variables.set(request.name, request.value);
+        return true;
       case 'slots-acquire':
         return this.acquireSlots(execution, request);
       case 'slots-release':

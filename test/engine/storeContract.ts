@@ -512,6 +512,42 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
       });
     });
 
+    it('keeps variables: any JSON value set, read back by another instance, listed by name, replaced, removed; names and values checked', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const a = await open();
+        const b = await open();
+        assert.equal(await a.variables.get('repos'), undefined);
+        await a.variables.set('repos', ['octo/a', 'octo/b']);
+        await a.variables.set('min_stars', 100);
+        await a.variables.set('label', '42');
+        await a.variables.set('off', null);
+        await a.variables.set('nested-1', { max: 3, who: { name: 'ada', tags: [] } });
+        assert.deepEqual((await b.variables.get('repos'))?.value, ['octo/a', 'octo/b']);
+        assert.equal((await b.variables.get('label'))?.value, '42', 'a string stays a string');
+        assert.equal((await b.variables.get('off'))?.value, null, 'null is a value, not missing');
+        assert.deepEqual((await b.variables.list()).map((v) => [v.name, v.value]), [
+          ['label', '42'],
+          ['min_stars', 100],
+          ['nested-1', { max: 3, who: { name: 'ada', tags: [] } }],
+          ['off', null],
+          ['repos', ['octo/a', 'octo/b']],
+        ]);
+        const before = (await b.variables.get('min_stars'))!.updated;
+        await b.variables.set('min_stars', 200);
+        const after = (await a.variables.get('min_stars'))!;
+        assert.equal(after.value, 200);
+        assert.ok(after.updated >= before);
+        assert.equal(await a.variables.remove('off'), true);
+        assert.equal(await a.variables.remove('off'), false);
+        assert.equal(await b.variables.get('off'), undefined);
+        for (const bad of ['Repos', 'a b', '', 'x'.repeat(65), '../etc']) await assert.rejects(a.variables.set(bad, 1), /Not a variable name/, bad);
+        await assert.rejects(a.variables.get('../x'), /Not a variable name/);
+        for (const bad of [undefined, () => 1, new Date(0), { n: Number.NaN }, { u: undefined }, new Map()]) await assert.rejects(a.variables.set('x', bad), /cannot be set/);
+        await assert.rejects(a.variables.set('big', 'x'.repeat(70 * 1024)), /the limit is 65,536/);
+        assert.equal(await a.variables.get('x'), undefined, 'nothing refused was kept');
+      });
+    });
+
     it('tells another instance which runs changed (refresh)', async () => {
       await withSpace(backend, async (_space, open) => {
         const a = await open();

@@ -4,7 +4,7 @@
  * against the generated flowdeck.d.ts users get. Each `@ts-expect-error` is a mistake that must not
  * compile: if it ever did, the directive would be unused, which is itself an error.
  */
-import { CancelledError, PauseTimeoutError, TimeoutError, exponentialBackoff, pauseFlowRun, suspendFlowRun, flow, getRunContext, getRunLogger, task, taskInputHash, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
+import { CancelledError, PauseTimeoutError, TimeoutError, exponentialBackoff, pauseFlowRun, suspendFlowRun, flow, getRunContext, getRunLogger, getVariable, setVariable, task, taskInputHash, unmapped, type MapOptions, type RunContext, type State } from 'flowdeck';
 
 const add = task({ name: 'add', retries: 2, retryDelaySeconds: exponentialBackoff(1), retryJitterFactor: 0.5 }, async (a: number, b: number) => a + b);
 const shout = task({ name: 'shout', cacheKey: (text: string) => text, cacheExpirationSeconds: 60 }, (text: string) => text.toUpperCase());
@@ -29,6 +29,11 @@ export default flow(
     const polite: string[] = await greet.map(['Ada'], unmapped('Good day'));
     const lengths: number[] = await fetchRepo.map(['octo/a']);
     const stamped: string = await hashed('octo/a', new Date());
+    const minStars: number = await getVariable('min_stars', 10);
+    const repos: string[] | undefined = await getVariable<string[]>('repos');
+    // @ts-expect-error without a fallback the value may be unset
+    const mustBe: string[] = await getVariable<string[]>('repos');
+    await setVariable('last_seen', { minStars, repos: repos?.length ?? 0, mustBe });
     const patient: number = await add.withOptions({ retries: 5, taskRunName: (a, b) => `add-${a}-${b}` })(1, 2);
     const partLength: number = await part.withOptions({ retries: 2 })({ day: 'mon' });
     const reported: string = await report.withOptions({ flowRunName: ({ day }) => `weekly-${day}` })({ day: 'mon' });

@@ -170,6 +170,19 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table :S.runs add column resume_input text;
     `,
   },
+  {
+    version: 6,
+    name: 'variables',
+    sql: `
+      -- Named JSON values flows read and people set (flowdeck variable set): the value's JSON text, kept as
+      -- written (jsonb would reorder an object's keys).
+      create table :S.variables (
+        name text primary key,
+        value text not null,
+        updated bigint not null
+      );
+    `,
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;

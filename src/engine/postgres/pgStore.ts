@@ -40,6 +40,7 @@ import { CrashReaper, type ShownEnd } from './crashReaper';
 import { DEFAULT_LEASE, HostLease, liveSession, type HostKind, type LeaseTiming } from './hostLease';
 import { checkSchemaName, migrate } from './migrations';
 import { PgKeyValueStore } from './pgKeyValueStore';
+import { PgVariableStore } from './pgVariableStore';
 import { PgResultCache } from './pgResultCache';
 import { READ_BATCH, lineRecord } from './journalRows';
 import { PgShared } from './pgShared';
@@ -113,6 +114,7 @@ function toSummary(r: RunRow): FlowRunSummary {
 export class PgStore implements RunStore {
   readonly cache: PgResultCache;
   readonly kv: PgKeyValueStore;
+  readonly variables: PgVariableStore;
   readonly schedules: PgScheduleStore;
   readonly limits: PgLimitStore;
   readonly location: string;
@@ -169,6 +171,7 @@ export class PgStore implements RunStore {
     this.shared = new PgShared(this);
     this.schedules = new PgScheduleStore(this);
     this.limits = new PgLimitStore(this);
+    this.variables = new PgVariableStore(this);
   }
 
   /** Connects, migrates (unless read-only) and, by default, settles runs of hosts that stopped responding. */

@@ -90,6 +90,7 @@ function maskRequest(m: Extract<WorkerMessage, { k: 'req' }>): Extract<WorkerMes
     case 'subflow':
       return { ...m, flowName: mask(m.flowName), parameters: masker.maskValue(m.parameters), call: { ...m.call, key: mask(m.call.key) } };
     case 'kv-set':
+    case 'var-set':
       return { ...m, value: masker.maskValue(m.value) };
     default:
       return m;

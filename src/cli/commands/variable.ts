@@ -1,0 +1,157 @@
+/** `flowdeck variable set|get|ls|rm` and `flowdeck variables`: the store's variables (Prefect's Variables). */
+import { VariableError, checkVariableName, variableJson, type Variable } from '../../engine/variables';
+import { neutraliseTerminal } from '../../engine/terminalText';
+import { parseCommandArgs } from '../args';
+import { openStore } from '../host';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+
+export const VARIABLE_HELP = `Usage: flowdeck variable set <name> <value> [--string]
+       flowdeck variable get <name> [--json]
+       flowdeck variable ls [--json]        (also: flowdeck variables)
+       flowdeck variable rm <name>
+
+Variables (Prefect's Variables): named JSON values in the store, for every process and machine sharing
+it. Flows read them with getVariable('name', fallback) and write them with setVariable — configuration
+that changes without editing code. A name is 1 to 64 lowercase letters, digits, '_' and '-'; a value is
+JSON up to 64 KiB. Not for secrets: anyone listing the store sees them.
+
+<value> is read as JSON when it is JSON (42, true, null, '["a","b"]', '{"max":3}'), else as text;
+--string keeps it as text whatever it looks like (--string 42 is "42").
+
+Options:
+  --string     set the value as the text given
+  --json       get: the value as JSON alone; ls: [{"name", "value", "updated"}]
+  -h, --help   this help
+
+Examples:
+  flowdeck variable set repos '["octo/hello", "octo/world"]'
+  flowdeck variable set min_stars 100
+  flowdeck variable get repos --json | jq '.[]'`;
+
+/** The value as written on the command line. */
+function valueOf(text: string, asString: boolean): unknown {
+  if (asString) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+export async function variableCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('variable', argv, { json: { type: 'boolean' }, string: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const [action, ...rest] = positionals;
+  if (values.help || action === undefined) {
+    write(values.help ? io.stdout : io.stderr, VARIABLE_HELP);
+    return values.help ? EXIT.ok : EXIT.badInput;
+  }
+  const name = (n: string | undefined): string => {
+    try {
+      return checkVariableName(n);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  };
+  switch (action) {
+    case 'set': {
+      if (rest.length !== 2) throw new UsageError(`variable set takes a name and a value, like \`flowdeck variable set min_stars 100\` (quote a value with spaces)`);
+      const key = name(rest[0]);
+      const store = await openStore(io);
+      try {
+        const value = valueOf(rest[1]!, values.string === true);
+        try {
+          variableJson(key, value);
+        } catch (e) {
+          throw e instanceof VariableError ? new UsageError(e.message) : e;
+        }
+        const v = await store.variables.set(key, value);
+        // As JSON: the text "42" and the number 42 are told apart.
+        const json = JSON.stringify(v.value);
+        write(io.stdout, neutraliseTerminal(`Variable '${key}' set to ${json.length > 80 ? `${json.slice(0, 79)}…` : json}.`));
+      } finally {
+        await store.close();
+      }
+      return EXIT.ok;
+    }
+    case 'get': {
+      if (rest.length !== 1) throw new UsageError('variable get takes one name');
+      const key = name(rest[0]);
+      const store = await openStore(io, 'read');
+      try {
+        const v = await store.variables.get(key);
+        if (!v) {
+          write(io.stderr, `flowdeck variable: no variable '${key}' in ${store.location}; \`flowdeck variable ls\` lists them, \`flowdeck variable set ${key} <value>\` sets it`);
+          return EXIT.badInput;
+        }
+        // Text as it is; anything else as JSON. --json: always JSON (a string quoted).
+        write(io.stdout, values.json || typeof v.value !== 'string' ? JSON.stringify(v.value) : v.value);
+      } finally {
+        await store.close();
+      }
+      return EXIT.ok;
+    }
+    case 'ls':
+      if (rest.length !== 0) throw new UsageError('variable ls takes no arguments');
+      return listVariables(io, values.json === true);
+    case 'rm': {
+      if (rest.length !== 1) throw new UsageError('variable rm takes one name');
+      const key = name(rest[0]);
+      const store = await openStore(io);
+      try {
+        if (!(await store.variables.remove(key))) {
+          write(io.stderr, `flowdeck variable: no variable '${key}' in ${store.location} (see \`flowdeck variable ls\`)`);
+          return EXIT.badInput;
+        }
+      } finally {
+        await store.close();
+      }
+      write(io.stdout, `Removed variable '${key}'.`);
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError(`unknown variable action '${neutraliseTerminal(action)}'; the actions are set, get, ls, rm\n\n${VARIABLE_HELP}`);
+  }
+}
+
+/** `flowdeck variables`: `variable ls`. */
+export async function variablesCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('variables', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    write(io.stdout, VARIABLE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`flowdeck variables takes no arguments; \`flowdeck variable get ${positionals[0]}\` reads one`);
+  return listVariables(io, values.json === true);
+}
+
+async function listVariables(io: CliIo, json: boolean): Promise<number> {
+  const store = await openStore(io, 'read');
+  try {
+    const vars: Variable[] = await store.variables.list();
+    if (json) write(io.stdout, JSON.stringify(vars.map((v) => ({ name: v.name, value: v.value, updated: new Date(v.updated).toISOString() })), null, 2));
+    else if (vars.length === 0) write(io.stdout, 'No variables. Set one with `flowdeck variable set <name> <value>`; flows read it with getVariable(\'name\').');
+    else {
+      const now = Date.now();
+      const rows = vars.map((v) => [v.name, shown(v.value), ago(now - v.updated)].map(neutraliseTerminal));
+      const header = ['NAME', 'VALUE', 'UPDATED'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      for (const r of [header, ...rows]) write(io.stdout, r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+    }
+  } finally {
+    await store.close();
+  }
+  return EXIT.ok;
+}

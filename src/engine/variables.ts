@@ -1,0 +1,137 @@
+/**
+ * Variables (Prefect's Variables): named JSON values kept in the store, which flows read and write
+ * (`getVariable`, `setVariable`) and people set from the CLI (`flowdeck variable set`) — configuration
+ * that changes without editing code: a threshold, a list of repositories, a feature switch. Not for
+ * secrets: a value is shown to whoever lists them. Embedded: a file per variable, replaced whole (no
+ * lock: a write is one rename); Postgres: a row each (pgVariableStore.ts).
+ */
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { replaceFile } from './replaceFile';
+import { privateDir } from './storeHome';
+
+export interface Variable {
+  name: string;
+  value: unknown;
+  /** When it was last set (epoch ms). */
+  updated: number;
+}
+
+export interface VariableStore {
+  get(name: string): Promise<Variable | undefined>;
+  set(name: string, value: unknown): Promise<Variable>;
+  /** Every variable, by name. */
+  list(): Promise<Variable[]>;
+  /** Whether there was one to remove. */
+  remove(name: string): Promise<boolean>;
+}
+
+/** Prefect's rule: lowercase letters, digits, `_` and `-`; here also at most 64 characters. */
+const NAME = /^[a-z0-9_-]{1,64}$/;
+/** A value's JSON is at most this long: variables are configuration, not data. */
+export const MAX_VARIABLE_BYTES = 64 * 1024;
+/** At most this many variables are listed (each file is read). */
+export const MAX_VARIABLES = 10_000;
+
+export class VariableError extends Error {
+  override readonly name = 'VariableError';
+}
+
+/** The name, checked; throws a VariableError saying what a name may hold. */
+export function checkVariableName(name: unknown): string {
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    const shown = typeof name === 'string' ? JSON.stringify(name.length > 70 ? `${name.slice(0, 70)}…` : name) : typeof name;
+    throw new VariableError(`Not a variable name: ${shown}. A name is 1 to 64 lowercase letters, digits, '_' and '-' (as Prefect's): \`max_retries\`, \`repos-to-watch\``);
+  }
+  return name;
+}
+
+/** The value's JSON, checked: JSON must carry it (no undefined, functions, NaN…), within MAX_VARIABLE_BYTES. */
+export function variableJson(name: string, value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw new VariableError(`Variable '${name}' cannot be set: its value is not JSON (${(e as Error).message})`);
+  }
+  if (text === undefined) throw new VariableError(`Variable '${name}' cannot be set to ${typeof value}: a variable holds a JSON value (a string, number, boolean, null, list or object)`);
+  if (!sameJson(value, JSON.parse(text))) {
+    throw new VariableError(`Variable '${name}' cannot be set: JSON does not carry its value exactly (a Date, Map, NaN or undefined inside); set plain data`);
+  }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_VARIABLE_BYTES) throw new VariableError(`Variable '${name}' is ${bytes.toLocaleString('en-US')} bytes as JSON; the limit is ${MAX_VARIABLE_BYTES.toLocaleString('en-US')} (keep data in task results or files)`);
+  return text;
+}
+
+/** Whether `value` is plain data equal to `parsed` (what JSON gives back). */
+function sameJson(value: unknown, parsed: unknown): boolean {
+  if (value === null || typeof value !== 'object') return Object.is(value, parsed) || (typeof value === 'number' && value === parsed);
+  if (Array.isArray(value)) return Array.isArray(parsed) && value.length === parsed.length && value.every((v, i) => sameJson(v, parsed[i]));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+  const keys = Object.keys(value);
+  return keys.length === Object.keys(parsed).length && keys.every((k) => Object.hasOwn(parsed, k) && sameJson((value as Record<string, unknown>)[k], (parsed as Record<string, unknown>)[k]));
+}
+
+/** `<home>/variables/<name>.json`: `{ name, value, updated }`. */
+export class FileVariableStore implements VariableStore {
+  private readonly dir: string;
+
+  constructor(
+    home: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.dir = join(home, 'variables');
+  }
+
+  private file(name: string): string {
+    return join(this.dir, `${checkVariableName(name)}.json`);
+  }
+
+  async get(name: string): Promise<Variable | undefined> {
+    const text = await readFile(this.file(name), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    return text === undefined ? undefined : parseEntry(name, text);
+  }
+
+  async set(name: string, value: unknown): Promise<Variable> {
+    const file = this.file(name);
+    const json = variableJson(name, value);
+    const updated = this.now();
+    await privateDir(this.dir);
+    await replaceFile(file, `{"name":${JSON.stringify(name)},"updated":${updated},"value":${json}}`);
+    return { name, value: JSON.parse(json) as unknown, updated };
+  }
+
+  async list(): Promise<Variable[]> {
+    const files = (await readdir(this.dir).catch((): string[] => [])).filter((f) => f.endsWith('.json') && NAME.test(f.slice(0, -5))).sort();
+    const out: Variable[] = [];
+    for (const f of files.slice(0, MAX_VARIABLES)) {
+      const name = f.slice(0, -5);
+      const text = await readFile(join(this.dir, f), 'utf8').catch(() => undefined);
+      const v = text === undefined ? undefined : parseEntry(name, text);
+      if (v) out.push(v);
+    }
+    return out;
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const file = this.file(name);
+    const there = (await readFile(file).catch(() => undefined)) !== undefined;
+    await rm(file, { force: true });
+    return there;
+  }
+}
+
+/** A variable's file as read; one that is not one (torn by hand, another name inside) is said so. */
+function parseEntry(name: string, text: string): Variable {
+  try {
+    const e = JSON.parse(text) as Partial<Variable>;
+    if (e.name === name && typeof e.updated === 'number' && 'value' in e) return { name, value: e.value, updated: e.updated };
+  } catch {
+    // Said below.
+  }
+  throw new VariableError(`Variable '${name}' could not be read: its file in the store is not a variable (edited by hand?); set it again`);
+}

@@ -1,0 +1,93 @@
+/**
+ * Variables (Prefect's Variables) across processes: set from the CLI, read by a flow (`getVariable`, with a
+ * fallback when unset), written by a flow (`setVariable`) and read back from the CLI; what a name and a value
+ * may be is said where they are given; a secret the run registered is stored masked. On the embedded store
+ * and on Postgres.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli, tempDir, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+const FLOWS = {
+  'report.flow.ts': `import { flow, getVariable, setVariable, getRunContext } from 'flowdeck';
+export default flow({ name: 'report' }, async () => {
+  const repos = await getVariable<string[]>('repos');
+  const minStars = await getVariable('min_stars', 10);
+  const missing = await getVariable('not_set', 'fallback');
+  const token = 'tok-' + 'secret-9';
+  getRunContext().registerSecret(token);
+  await setVariable('last_report', { repos: repos?.length ?? 0, minStars, with: 'auth ' + token });
+  return { repos, minStars, missing };
+});
+`,
+  'bad.flow.ts': `import { flow, setVariable } from 'flowdeck';
+export default flow({ name: 'bad' }, async ({ what }: { what: string }) => {
+  if (what === 'name') await setVariable('Not Allowed', 1);
+  else await setVariable('when', new Date(0));
+});
+`,
+};
+
+async function variablesAcrossProcesses(env: NodeJS.ProcessEnv): Promise<void> {
+  const ws = workspace(FLOWS);
+  const cli = (...args: string[]) => runCli(args, { cwd: ws, env });
+  const empty = await cli('variables');
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.match(empty.stdout, /^No variables\. Set one with `flowdeck variable set <name> <value>`/);
+
+  assert.equal((await cli('variable', 'set', 'repos', '["octo/a", "octo/b"]')).code, 0);
+  const set = await cli('variable', 'set', 'min_stars', '100');
+  assert.equal(set.code, 0, set.stderr);
+  assert.equal(set.stdout, "Variable 'min_stars' set to 100.\n");
+  assert.equal((await cli('variable', 'set', 'label', '42', '--string')).stdout, 'Variable \'label\' set to "42".\n');
+
+  const run = await cli('run', 'report.flow.ts', '--json');
+  assert.equal(run.code, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout).result, { repos: ['octo/a', 'octo/b'], minStars: 100, missing: 'fallback' });
+
+  const written = await cli('variable', 'get', 'last_report', '--json');
+  assert.equal(written.code, 0, written.stderr);
+  assert.deepEqual(JSON.parse(written.stdout), { repos: 2, minStars: 100, with: 'auth ***' }, 'set by the flow, its registered secret masked');
+  assert.equal((await cli('variable', 'get', 'label')).stdout, '42\n', 'text printed as it is');
+  assert.equal((await cli('variable', 'get', 'label', '--json')).stdout, '"42"\n');
+
+  const listed = await cli('variables', '--json');
+  assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((v) => v.name), ['label', 'last_report', 'min_stars', 'repos']);
+  const table = await cli('variable', 'ls');
+  assert.match(table.stdout, /^NAME\s+VALUE\s+UPDATED\nlabel\s+42\s+\d+ s ago\nlast_report\s+\{"repos":2,"minStars":100,"with":"auth \*\*\*"\}\s+\d+ s ago\n/);
+
+  // What a name and a value may be, said where they are given.
+  const badName = await cli('variable', 'set', 'Min Stars', '1');
+  assert.equal(badName.code, 2);
+  assert.match(badName.stderr, /Not a variable name: "Min Stars"\. A name is 1 to 64 lowercase letters, digits, '_' and '-'/);
+  const missing = await cli('variable', 'get', 'nope');
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no variable 'nope' in .+; `flowdeck variable ls` lists them/);
+  const tooBig = await cli('variable', 'set', 'big', 'x'.repeat(70_000));
+  assert.equal(tooBig.code, 2);
+  assert.match(tooBig.stderr, /Variable 'big' is 70,002 bytes as JSON; the limit is 65,536/);
+  for (const [what, message] of [
+    ['name', /Not a variable name: "Not Allowed"/],
+    ['value', /Variable 'when' cannot be set: JSON does not carry its value exactly/],
+  ] as const) {
+    const bad = await cli('run', 'bad.flow.ts', '--param', `what=${what}`, '--json');
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.match(JSON.parse(bad.stdout).state.message, message);
+  }
+
+  assert.equal((await cli('variable', 'rm', 'label')).stdout, "Removed variable 'label'.\n");
+  const again = await cli('variable', 'rm', 'label');
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /no variable 'label'/);
+}
+
+describe('variables', { timeout: 240_000 }, () => {
+  it('set from the CLI, read and written by a flow, across processes (embedded store)', async () => {
+    await variablesAcrossProcesses({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    await variablesAcrossProcesses({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+});
