@@ -73,6 +73,20 @@ function sameJson(value: unknown, parsed: unknown): boolean {
   return keys.length === Object.keys(parsed).length && keys.every((k) => Object.hasOwn(parsed, k) && sameJson((value as Record<string, unknown>)[k], (parsed as Record<string, unknown>)[k]));
 }
 
+/** A value as typed (CLI, input box): JSON when it is JSON (`42`, `true`, `["a"]`), else the text itself. */
+export function typedVariableValue(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** A value as text to type again: `typedVariableValue` of it gives the value back. */
+export function variableValueText(value: unknown): string {
+  return typeof value === 'string' && typedVariableValue(value) === value ? value : JSON.stringify(value);
+}
+
 /** `<home>/variables/<name>.json`: `{ name, value, updated }`. */
 export class FileVariableStore implements VariableStore {
   private readonly dir: string;

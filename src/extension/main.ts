@@ -21,6 +21,7 @@ import { registerDeleteRun } from './commands/deleteRun';
 import { registerDisconnectGitHub } from './commands/disconnectGitHub';
 import { registerDisconnectYouTube } from './commands/disconnectYouTube';
 import { registerFilterRuns } from './commands/filterRuns';
+import { registerVariables } from './commands/variables';
 import { registerGoToFailure } from './commands/goToFailure';
 import { registerGroupRuns, restoreRunsGrouping } from './commands/groupRuns';
 import { registerManageSchedule } from './commands/manageSchedule';
@@ -174,6 +175,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerRefreshRuns(context, flowdeck);
   registerClearHistory(context, flowdeck);
   registerFilterRuns(context, flowdeck);
+  registerVariables(context, flowdeck);
   registerClearRunsFilter(context, flowdeck);
   registerOpenRunsRow(context, flowdeck);
   registerOpenDashboard(context, flowdeck);

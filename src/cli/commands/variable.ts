@@ -1,5 +1,5 @@
 /** `flowdeck variable set|get|ls|rm` and `flowdeck variables`: the store's variables (Prefect's Variables). */
-import { VariableError, checkVariableName, variableJson, type Variable } from '../../engine/variables';
+import { VariableError, checkVariableName, typedVariableValue, variableJson, type Variable } from '../../engine/variables';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
@@ -27,16 +27,6 @@ Examples:
   flowdeck variable set repos '["octo/hello", "octo/world"]'
   flowdeck variable set min_stars 100
   flowdeck variable get repos --json | jq '.[]'`;
-
-/** The value as written on the command line. */
-function valueOf(text: string, asString: boolean): unknown {
-  if (asString) return text;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
 
 function shown(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
@@ -71,7 +61,7 @@ export async function variableCommand(argv: string[], io: CliIo): Promise<number
       const key = name(rest[0]);
       const store = await openStore(io);
       try {
-        const value = valueOf(rest[1]!, values.string === true);
+        const value = values.string === true ? rest[1]! : typedVariableValue(rest[1]!);
         try {
           variableJson(key, value);
         } catch (e) {

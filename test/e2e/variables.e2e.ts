@@ -1,0 +1,106 @@
+/**
+ * Variables in a real VS Code: "Flowdeck: Variables…" lists the store's variables with their values, adds
+ * one (its name and value checked as they are typed), changes one (its value offered as it is), and a flow
+ * run from the editor reads them.
+ *
+ *   bash test/e2e/run.sh test/e2e/variables.e2e.ts
+ */
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { deserialize } from '../../src/engine/serializer';
+import { openViewContainer, pickQuickItem, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { flowRow, makeScenarioDirs, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { closeScenario, openScenario, type Scenario } from './lib/scenario';
+
+const WATCH_FLOW = `import { flow, getVariable } from 'flowdeck';
+
+export default flow({ name: 'watch-repos' }, async () => {
+  const repos = await getVariable('repos', [] as string[]);
+  const minStars = await getVariable('min_stars', 10);
+  return repos.length + ' repos, at least ' + minStars + ' stars';
+});
+`;
+
+/** Types `text` into the open input box titled `title` (after seeing a refused text's message, when given), then Enter. */
+async function answerBox(page: Page, title: string, text: string, refused?: { text: string; message: RegExp }): Promise<void> {
+  const widget = quickInput(page);
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  const input = widget.locator('input');
+  if (refused) {
+    await input.fill(refused.text);
+    await widget.locator('.quick-input-message', { hasText: refused.message }).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+describe('Flowdeck in code-server: Variables', () => {
+  let dirs: ReturnType<typeof makeScenarioDirs>;
+  let server: CodeServer;
+  let page: Page;
+  let scenario: Scenario | undefined;
+
+  before(async () => {
+    scenario = await openScenario('variables', (d) => {
+      fs.writeFileSync(path.join(d.workspace, 'a-watch.flow.ts'), WATCH_FLOW);
+      return {};
+    });
+    ({ dirs, server, page } = scenario);
+  });
+
+  after(() => closeScenario(scenario));
+
+  const valueOf = async (name: string): Promise<unknown> => {
+    const store = await EmbeddedStore.open(dirs.home, { readOnly: true });
+    try {
+      return (await store.variables.get(name))?.value;
+    } finally {
+      await store.close();
+    }
+  };
+
+  test('Variables… lists them, adds one and changes one, checking names and values as they are typed; a flow reads them', async () => {
+    await withDiagnostics(page, server, 'variables', async () => {
+      const store = await EmbeddedStore.open(dirs.home);
+      await store.variables.set('repos', ['octo/a']);
+      await store.close();
+
+      await openViewContainer(page, 'Flowdeck');
+      await flowRow(page, 'hello').waitFor({ state: 'visible', timeout: 30_000 });
+      // Add: a name that does not fit is said in the box; the value is JSON when it is JSON.
+      await runCommand(page, 'Flowdeck: Variables…');
+      const row = quickInput(page).locator('.monaco-list-row', { hasText: 'repos' }).first();
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      assert.match(await row.innerText(), /\["octo\/a"\]/, 'each variable shows its value');
+      await screenshot(page, 'variables-list');
+      await pickQuickItem(page, 'Add Variable…');
+      await answerBox(page, 'Add Variable: name', 'min_stars', { text: 'Min Stars', message: /Not a variable name/ });
+      await answerBox(page, "Variable 'min_stars': value", '100');
+      await page.locator('.notification-toast', { hasText: "Variable 'min_stars' set to 100." }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      assert.equal(await valueOf('min_stars'), 100);
+
+      // Change: the box offers the value as it is.
+      await runCommand(page, 'Flowdeck: Variables…');
+      await pickQuickItem(page, 'repos');
+      const box = quickInput(page);
+      await box.locator('.quick-input-title', { hasText: "Variable 'repos': value" }).waitFor({ state: 'visible', timeout: 15_000 });
+      assert.equal(await box.locator('input').inputValue(), '["octo/a"]');
+      await answerBox(page, "Variable 'repos': value", '["octo/a", "octo/b", "octo/c"]');
+      await page.locator('.notification-toast', { hasText: "Variable 'repos' set to" }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      assert.deepEqual(await valueOf('repos'), ['octo/a', 'octo/b', 'octo/c']);
+
+      // A flow run from the editor reads them.
+      const { runName } = await runFlowFromTree(page, 'watch-repos');
+      await waitForRunState(page, runName, 'Completed', 90_000);
+      const reader = await EmbeddedStore.open(dirs.home, { readOnly: true });
+      const run = (await reader.list()).find((r) => r.name === runName)!;
+      const detail = (await reader.readRun(run.id))!;
+      await reader.close();
+      assert.equal(detail.result ? deserialize(detail.result.dv) : undefined, '3 repos, at least 100 stars');
+    });
+  });
+});
