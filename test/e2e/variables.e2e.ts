@@ -1,7 +1,7 @@
 /**
  * Variables in a real VS Code: "Flowdeck: Variables…" lists the store's variables with their values, adds
- * one (its name and value checked as they are typed), changes one (its value offered as it is), and a flow
- * run from the editor reads them.
+ * one (its name and value checked as they are typed), changes one (its value offered as it is), a flow run
+ * from the editor reads them, and its trash button deletes one.
  *
  *   bash test/e2e/run.sh test/e2e/variables.e2e.ts
  */
@@ -63,7 +63,7 @@ describe('Flowdeck in code-server: Variables', () => {
     }
   };
 
-  test('Variables… lists them, adds one and changes one, checking names and values as they are typed; a flow reads them', async () => {
+  test('Variables… lists them, adds one and changes one, checking names and values as they are typed; a flow reads them; one is deleted', async () => {
     await withDiagnostics(page, server, 'variables', async () => {
       const store = await EmbeddedStore.open(dirs.home);
       await store.variables.set('repos', ['octo/a']);
@@ -101,6 +101,20 @@ describe('Flowdeck in code-server: Variables', () => {
       const detail = (await reader.readRun(run.id))!;
       await reader.close();
       assert.equal(detail.result ? deserialize(detail.result.dv) : undefined, '3 repos, at least 100 stars');
+
+      // Delete: the row's trash button, then the dialog's Delete; the list stays open and no longer has it.
+      await runCommand(page, 'Flowdeck: Variables…');
+      const doomed = quickInput(page).locator('.monaco-list-row', { hasText: 'min_stars' }).first();
+      await doomed.waitFor({ state: 'visible', timeout: 15_000 });
+      await doomed.hover();
+      await doomed.locator('[aria-label="Delete Variable"]').first().click();
+      const dialog = page.locator('.monaco-dialog-box', { hasText: "Delete variable 'min_stars'?" });
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+      await dialog.locator('.monaco-button', { hasText: 'Delete' }).click();
+      await quickInput(page).locator('.monaco-list-row', { hasText: 'min_stars' }).waitFor({ state: 'detached', timeout: 15_000 });
+      await quickInput(page).locator('.monaco-list-row', { hasText: 'repos' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      assert.equal(await valueOf('min_stars'), undefined);
+      await page.keyboard.press('Escape');
     });
   });
 });

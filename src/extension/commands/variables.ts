@@ -48,7 +48,10 @@ async function variables(flowdeck: Flowdeck): Promise<void> {
   pick.onDidTriggerItemButton(async ({ item }) => {
     if (!item.variable) return;
     const name = item.variable.name;
+    // The dialog takes the focus: the list stays open behind it.
+    pick.ignoreFocusOut = true;
     const choice = await vscode.window.showWarningMessage(`Delete variable '${name}'?`, { modal: true, detail: 'Flows that read it get their fallback from then on.' }, 'Delete');
+    pick.ignoreFocusOut = false;
     if (choice === 'Delete') await store.variables.remove(name);
     await load();
     pick.show();
