@@ -13,7 +13,7 @@ import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { deserialize } from '../../src/engine/serializer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clickInlineAction, findWebviewFrame, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { answerBox, clickInlineAction, findWebviewFrame, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import { clearNotifications, hidePanel, makeScenarioDirs, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
@@ -44,19 +44,6 @@ export default flow({ name: 'publish-report' }, async () => {
   return approve ? 'published ' + report : 'kept back';
 });
 `;
-
-/** Answers the input box titled `title` with `text` (after seeing a refused text's message, when given). */
-async function answerBox(page: Page, title: string, text: string, refused?: { text: string; message: RegExp }): Promise<void> {
-  const widget = quickInput(page);
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
-  const input = widget.locator('input');
-  if (refused) {
-    await input.fill(refused.text);
-    await widget.locator('.quick-input-message', { hasText: refused.message }).waitFor({ state: 'visible', timeout: 15_000 });
-  }
-  await input.fill(text);
-  await input.press('Enter');
-}
 
 describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;

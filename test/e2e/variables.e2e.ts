@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { deserialize } from '../../src/engine/serializer';
-import { openViewContainer, pickQuickItem, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { answerBox, openViewContainer, pickQuickItem, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import { flowRow, makeScenarioDirs, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
@@ -24,19 +24,6 @@ export default flow({ name: 'watch-repos' }, async () => {
   return repos.length + ' repos, at least ' + minStars + ' stars';
 });
 `;
-
-/** Types `text` into the open input box titled `title` (after seeing a refused text's message, when given), then Enter. */
-async function answerBox(page: Page, title: string, text: string, refused?: { text: string; message: RegExp }): Promise<void> {
-  const widget = quickInput(page);
-  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
-  const input = widget.locator('input');
-  if (refused) {
-    await input.fill(refused.text);
-    await widget.locator('.quick-input-message', { hasText: refused.message }).waitFor({ state: 'visible', timeout: 15_000 });
-  }
-  await input.fill(text);
-  await input.press('Enter');
-}
 
 describe('Flowdeck in code-server: Variables', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;

@@ -462,6 +462,22 @@ export function quickInput(page: Page): Locator {
   return page.locator('.quick-input-widget');
 }
 
+/**
+ * Types `text` into the open input box titled `title` and presses Enter — after typing `refused.text` first
+ * and seeing the box say `refused.message`, when given (a value the box checks as it is typed).
+ */
+export async function answerBox(page: Page, title: string, text: string, refused?: { text: string; message: RegExp }): Promise<void> {
+  const widget = quickInput(page);
+  await widget.locator('.quick-input-title', { hasText: title }).waitFor({ state: 'visible', timeout: 15_000 });
+  const input = widget.locator('input');
+  if (refused) {
+    await input.fill(refused.text);
+    await widget.locator('.quick-input-message', { hasText: refused.message }).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+  await input.fill(text);
+  await input.press('Enter');
+}
+
 /** Picks the row whose label equals `label` in an open quick pick (typing the label as the filter first). */
 export async function pickQuickItem(page: Page, label: string, opts: { type?: boolean; timeoutMs?: number } = {}): Promise<void> {
   const widget = quickInput(page);
