@@ -21,6 +21,10 @@ export default flow({ name: 'report' }, async () => {
   return { repos, minStars, missing };
 });
 `,
+  'early.flow.ts': `import { flow, getVariable } from 'flowdeck';
+const early = await getVariable('repos');
+export default flow({ name: 'early' }, async () => early);
+`,
   'bad.flow.ts': `import { flow, setVariable } from 'flowdeck';
 export default flow({ name: 'bad' }, async ({ what }: { what: string }) => {
   if (what === 'name') await setVariable('Not Allowed', 1);
@@ -75,6 +79,11 @@ async function variablesAcrossProcesses(env: NodeJS.ProcessEnv): Promise<void> {
     assert.equal(bad.code, 1, bad.stderr);
     assert.match(JSON.parse(bad.stdout).state.message, message);
   }
+
+  // Read while the file loads, outside any run: said so (variables are reached through a run's host).
+  const early = await cli('run', 'early.flow.ts');
+  assert.equal(early.code, 2, early.stderr);
+  assert.match(early.stderr, /getVariable\(\) was called outside a flow or task run; call it from inside a flow/);
 
   assert.equal((await cli('variable', 'rm', 'label')).stdout, "Removed variable 'label'.\n");
   const again = await cli('variable', 'rm', 'label');
