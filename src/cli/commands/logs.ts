@@ -53,7 +53,11 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
       if (tail) for (const l of chosen) tail.push(l);
       else await out(chosen);
     });
-    if (tail) await out(tail.drain());
+    if (tail) {
+      // A write a batch, as the lines were read: a tail of a million lines is not one string.
+      const last = tail.drain();
+      for (let i = 0; i < last.length; i += 10_000) await out(last.slice(i, i + 10_000));
+    }
     if (!found) {
       write(io.stderr, `flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`);
       return EXIT.runFailed;
