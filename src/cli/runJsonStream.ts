@@ -6,6 +6,7 @@
 import type { FlowRunDetail } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import type { RunParts } from '../engine/runTaskStream';
+import { isRunDeletedWhileRead } from '../engine/storeErrors';
 import { writeDrained } from './io';
 import { runJson, type RunJson } from './runJson';
 import { taskRunJsonText } from './taskRunJsonText';
@@ -14,7 +15,12 @@ import { taskRunJsonText } from './taskRunJsonText';
  * Writes a run's JSON, its task runs a batch at a time. `nested`: as an element of a printed array, every
  * line indented one level more.
  */
-export async function writeRunJson(parts: RunParts, store: RunStore, write: (text: string) => Promise<void>, options: { loadResultFiles: boolean; nested: boolean }): Promise<void> {
+export async function writeRunJson(
+  parts: RunParts,
+  store: RunStore,
+  write: (text: string) => Promise<void>,
+  options: { loadResultFiles: boolean; nested: boolean; onDeleted?: (run: RunJson) => void },
+): Promise<void> {
   const json = await runJson(parts.detail, store, { loadResultFiles: options.loadResultFiles });
   // Nested, JSON.stringify indents the run itself (as the only element of an array, cut off again): a pass
   // over the text to indent it would take seconds for a large result.
@@ -37,14 +43,20 @@ export async function writeRunJson(parts: RunParts, store: RunStore, write: (tex
   let first = true;
   // Each task run's lines begin with the indent and four spaces.
   const pad = `${indent}    `;
-  await parts.readTaskRuns(async (taskRuns) => {
-    let chunk = '';
-    for (const t of taskRuns) {
-      chunk += `${first ? '' : ','}\n${pad}${taskRunJsonText(t, pad)}`;
-      first = false;
-    }
-    await write(chunk);
-  });
+  try {
+    await parts.readTaskRuns(async (taskRuns) => {
+      let chunk = '';
+      for (const t of taskRuns) {
+        chunk += `${first ? '' : ','}\n${pad}${taskRunJsonText(t, pad)}`;
+        first = false;
+      }
+      await write(chunk);
+    });
+  } catch (e) {
+    // Deleted (a prune in another process) after its first read: the JSON is closed as it stands, and said.
+    if (!isRunDeletedWhileRead(e) || !options.onDeleted) throw e;
+    options.onDeleted(json);
+  }
   await write(`${first ? '' : `\n${indent}  `}]${text.slice(at + taskRunsKey.length)}`);
 }
 
@@ -74,14 +86,14 @@ export async function printRunJsonArray(
   count: number,
   partsOf: (i: number) => Promise<RunParts | undefined>,
   stdout: NodeJS.WritableStream,
-  options: { loadResultFiles: boolean },
+  options: { loadResultFiles: boolean; onDeleted?: (run: RunJson) => void },
 ): Promise<void> {
   let written = 0;
   for (let i = 0; i < count; i++) {
     const parts = await partsOf(i);
     if (!parts) continue;
     await writeDrained(stdout, written++ === 0 ? '[\n' : ',\n');
-    await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: options.loadResultFiles, nested: true });
+    await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: options.loadResultFiles, nested: true, ...(options.onDeleted ? { onDeleted: options.onDeleted } : {}) });
   }
   await writeDrained(stdout, written === 0 ? '[]\n' : '\n]\n');
 }

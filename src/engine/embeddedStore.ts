@@ -51,7 +51,7 @@ import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStre
 import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
-import { StoreWriteError } from './storeErrors';
+import { RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
 
 export interface EmbeddedStoreOptions {
@@ -286,7 +286,7 @@ export class EmbeddedStore implements RunStore {
           return { skipped: scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0) };
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-          if (end !== undefined) throw new Error(`The journal of run ${id} was deleted while it was read (${path})`);
+          if (end !== undefined) throw new RunDeletedWhileReadError(`The journal of run ${id} was deleted while it was read (${path})`);
           missing = true;
           return { skipped: 0 };
         }

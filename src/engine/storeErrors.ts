@@ -19,6 +19,18 @@ export function reasonOf(code: string | undefined): string {
 }
 
 /** A write to the store failed: the run it belongs to ends Failed with this message; the host lives on. */
+/**
+ * A run deleted (a prune, Delete Run) between two reads of its journal: what the first read gave stands,
+ * the rest is gone. Told apart by its name (each bundle has its own copy of the class).
+ */
+export class RunDeletedWhileReadError extends Error {
+  override readonly name = 'RunDeletedWhileReadError';
+}
+
+export function isRunDeletedWhileRead(e: unknown): boolean {
+  return e instanceof Error && e.name === 'RunDeletedWhileReadError';
+}
+
 export class StoreWriteError extends Error {
   override readonly name = 'StoreWriteError';
   constructor(

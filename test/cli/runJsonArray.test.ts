@@ -46,3 +46,48 @@ test('a run gone from the store while the array is printed is left out, and the 
     await store.close();
   }
 });
+
+test('a run another process deletes between its first read and its task runs is printed as read, the array parses, and it is said', { timeout: 60_000 }, async () => {
+  const home = tempDir();
+  const store = await EmbeddedStore.open(home);
+  const other = await EmbeddedStore.open(home);
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: { i } });
+      await h.append([{ k: 'task', runId: h.id, id: `${h.id}-t`, name: 't-0', taskName: 't', ts: Date.now() }]);
+      await h.setState(state('Completed'), { endTime: Date.now() });
+      await h.close();
+      ids.push(h.id);
+    }
+    const deleted: string[] = [];
+    const text = await printed((out) =>
+      printRunJsonArray(
+        store,
+        ids.length,
+        async (i) => {
+          const parts = await store.readRunParts(ids[i]!);
+          // The first run goes after its first read (its detail), before its task runs are read.
+          if (i === 0) {
+            await other.refresh();
+            assert.deepEqual(await other.delete([ids[0]!]), [ids[0]]);
+          }
+          return parts;
+        },
+        out,
+        { loadResultFiles: false, onDeleted: (run) => deleted.push(run.id) },
+      ),
+    );
+    const runs = JSON.parse(text) as { id: string; taskRuns: unknown[] }[];
+    assert.deepEqual(runs.map((r) => [r.id, r.taskRuns.length]), [[ids[0], 0], [ids[1], 1]]);
+    assert.deepEqual(deleted, [ids[0]]);
+    // Without someone to tell, it is an error, as before: nothing is printed as if whole.
+    const again = await store.readRunParts(ids[1]!);
+    await other.refresh();
+    assert.deepEqual(await other.delete([ids[1]!]), [ids[1]]);
+    await assert.rejects(printed((out) => printRunJsonArray(store, 1, () => Promise.resolve(again), out, { loadResultFiles: false })), /was deleted while it was read/);
+  } finally {
+    await other.close();
+    await store.close();
+  }
+});

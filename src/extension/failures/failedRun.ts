@@ -6,6 +6,7 @@
  */
 import type { FlowRunDetail, TaskRunRecord } from '../../engine/records';
 import type { RunStore } from '../../engine/runStore';
+import { isRunDeletedWhileRead } from '../../engine/storeErrors';
 
 const MAX_FAILED = 100;
 
@@ -15,7 +16,7 @@ export async function readFailedRun(store: RunStore, id: string, taskRunId?: str
   const kept: TaskRunRecord[] = [];
   let failed = 0;
   let framed = false;
-  await parts.readTaskRuns((batch) => {
+  const read = parts.readTaskRuns((batch) => {
     for (const t of batch) {
       const isFailed = t.state.type === 'FAILED' && t.state.failure !== undefined;
       const hasFrame = isFailed && t.state.failure!.frame !== undefined;
@@ -24,5 +25,12 @@ export async function readFailedRun(store: RunStore, id: string, taskRunId?: str
       if (hasFrame) framed = true;
     }
   });
+  try {
+    await read;
+  } catch (e) {
+    // Deleted while it was read (a prune): there is no run to show.
+    if (isRunDeletedWhileRead(e)) return undefined;
+    throw e;
+  }
   return { ...parts.detail, taskRuns: kept };
 }

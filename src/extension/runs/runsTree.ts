@@ -4,6 +4,7 @@
  * the runner's events, runs of other processes (the CLI) from the store watcher. Only the rows that look
  * different are redrawn, at most every REDRAW_MS: a redraw under the pointer can swallow a click.
  */
+import { isRunDeletedWhileRead } from '../../engine/storeErrors';
 import * as vscode from 'vscode';
 import type { FlowRunSummary } from '../../engine/records';
 import type { ListOptions } from '../../engine/runStore';
@@ -355,7 +356,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     if (node.finishedTasks && node.finishedTasks.limit >= node.taskLimit) return node.finishedTasks;
     const store = await this.host.store();
     const digest = new TaskDigest(node.taskLimit);
-    await (await store.readRunParts(node.run.id))?.readTaskRuns((batch) => digest.add(batch));
+    try {
+      await (await store.readRunParts(node.run.id))?.readTaskRuns((batch) => digest.add(batch));
+    } catch (e) {
+      // Deleted while it was read (a prune): what was read is shown until its row goes.
+      if (!isRunDeletedWhileRead(e)) throw e;
+      return digest;
+    }
     if (isTerminal(node.run.state.type)) node.finishedTasks = digest;
     return digest;
   }
