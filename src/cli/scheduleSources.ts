@@ -6,6 +6,7 @@ import { declaredEntries, type ScheduleEntry, type ScheduleView } from '../engin
 import { describeSchedule } from '../engine/schedules/scheduleSpec';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { UsageError, type CliIo } from './io';
+import { textTableLines } from './textTable';
 
 export interface Declared {
   files: FileFlows[];
@@ -54,8 +55,7 @@ export function scheduleRows(views: readonly ScheduleView[], io: CliIo): string[
     `${v.entry.origin === 'code' ? 'code' : 'store'} ${whereFrom(v.entry, io)}`,
   ]);
   const header = ['ID', 'FLOW', 'SCHEDULE', 'NEXT', 'STATE', 'SOURCE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => neutraliseTerminal(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')));
+  return textTableLines(header, rows).map(neutraliseTerminal);
 }
 
 /** The JSON of `flowdeck schedules --json`. */

@@ -178,7 +178,7 @@ function shortArray(arr: readonly unknown[]): string | undefined {
  * which JSON would copy). With `mask`, also that no string or key holds a secret: those go devalue's way,
  * which masks them where they sit.
  */
-function jsonCarries(root: object, mask?: (text: string) => string): boolean {
+export function jsonCarries(root: object, mask?: (text: string) => string): boolean {
   const seen = new Set<object>();
   const pending: object[] = [root];
   const fits = (v: unknown): boolean => {

@@ -33,14 +33,20 @@ function canonical(value: unknown, seen: Map<object, unknown>): unknown {
     // Entries in the order of their keys' text: a Map built in another order is the same data.
     const out = new Map<unknown, unknown>();
     seen.set(value, out);
-    const entries = [...value].map(([k, v]) => ({ order: devalueText(canonical(k, seen)), k: canonical(k, seen), v: canonical(v, seen) }));
+    const entries = [...value].map(([k, v]) => {
+      const key = canonical(k, seen);
+      return { order: devalueText(key), k: key, v: canonical(v, seen) };
+    });
     for (const e of entries.sort(byOrder)) out.set(e.k, e.v);
     return out;
   }
   if (value instanceof Set) {
     const out = new Set<unknown>();
     seen.set(value, out);
-    const items = [...value].map((v) => ({ order: devalueText(canonical(v, seen)), v: canonical(v, seen) }));
+    const items = [...value].map((v) => {
+      const item = canonical(v, seen);
+      return { order: devalueText(item), v: item };
+    });
     for (const e of items.sort(byOrder)) out.add(e.v);
     return out;
   }

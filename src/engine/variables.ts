@@ -8,6 +8,7 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFile } from './replaceFile';
+import { jsonCarries } from './serializer';
 import { privateDir } from './storeHome';
 
 export interface Variable {
@@ -55,22 +56,13 @@ export function variableJson(name: string, value: unknown): string {
     throw new VariableError(`Variable '${name}' cannot be set: its value is not JSON (${(e as Error).message})`);
   }
   if (text === undefined) throw new VariableError(`Variable '${name}' cannot be set to ${typeof value}: a variable holds a JSON value (a string, number, boolean, null, list or object)`);
-  if (!sameJson(value, JSON.parse(text))) {
-    throw new VariableError(`Variable '${name}' cannot be set: JSON does not carry its value exactly (a Date, Map, NaN or undefined inside); set plain data`);
+  // As an array's one element: JSON carries a top-level string, number, boolean or null the same way.
+  if (!jsonCarries([value])) {
+    throw new VariableError(`Variable '${name}' cannot be set: JSON does not carry its value exactly (a Date, Map, NaN, undefined or the same object twice inside); set plain data`);
   }
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_VARIABLE_BYTES) throw new VariableError(`Variable '${name}' is ${bytes.toLocaleString('en-US')} bytes as JSON; the limit is ${MAX_VARIABLE_BYTES.toLocaleString('en-US')} (keep data in task results or files)`);
   return text;
-}
-
-/** Whether `value` is plain data equal to `parsed` (what JSON gives back). */
-function sameJson(value: unknown, parsed: unknown): boolean {
-  if (value === null || typeof value !== 'object') return Object.is(value, parsed) || (typeof value === 'number' && value === parsed);
-  if (Array.isArray(value)) return Array.isArray(parsed) && value.length === parsed.length && value.every((v, i) => sameJson(v, parsed[i]));
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if ((proto !== Object.prototype && proto !== null) || parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
-  const keys = Object.keys(value);
-  return keys.length === Object.keys(parsed).length && keys.every((k) => Object.hasOwn(parsed, k) && sameJson((value as Record<string, unknown>)[k], (parsed as Record<string, unknown>)[k]));
 }
 
 /** A value as typed (CLI, input box): JSON when it is JSON (`42`, `true`, `["a"]`), else the text itself. */

@@ -4,6 +4,7 @@ import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resolveRunRef } from '../resolveRun';
+import { textTableLines } from '../textTable';
 
 export const ARTIFACTS_HELP = `Usage: flowdeck artifacts <run id, unique id prefix, or name> [--json]
 
@@ -49,8 +50,7 @@ export async function artifactsCommand(argv: string[], io: CliIo): Promise<numbe
     }
     const rows = artifacts.map((a) => [a.key, a.kind, a.taskRun ?? '-', a.summary].map((c) => neutraliseTerminal(c.replace(/\s+/g, ' '))));
     const header = ['KEY', 'KIND', 'TASK RUN', 'SUMMARY'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-    for (const row of [header, ...rows]) write(io.stdout, row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+    for (const line of textTableLines(header, rows)) write(io.stdout, line);
     return EXIT.ok;
   } finally {
     await store.close();

@@ -6,6 +6,7 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { textTableLines } from '../textTable';
 
 const ENDED: readonly StateType[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 /** Runs handed to the store's delete at once: a long prune shows progress, and memory stays bounded. */
@@ -114,6 +115,5 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
 function printTable(runs: readonly FlowRunSummary[], out: NodeJS.WritableStream): void {
   const header = ['NAME', 'FLOW', 'STATE', 'ENDED', 'ID'];
   const rows = runs.map((r) => [r.name, r.flowName, r.state.name, r.endTime === undefined ? '-' : new Date(r.endTime).toISOString(), r.id].map(neutraliseTerminal));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  for (const row of [header, ...rows]) write(out, row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  for (const line of textTableLines(header, rows)) write(out, line);
 }

@@ -2,6 +2,7 @@ import { formatDuration } from '../../engine/durationText';
 import type { FlowRunSummary } from '../../engine/records';
 import { STATE_NAMES, type StateName, type StateType } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
+import { ageText } from '../ageText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
@@ -39,14 +40,6 @@ function statesOf(values: readonly string[]): { stateTypes: StateType[]; stateNa
     else throw new UsageError(`--state takes a state type, one of ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}, or a state's name (${STATE_NAMES.filter((n) => !STATE_TYPES.includes(n.toUpperCase() as StateType)).map((n) => n.toLowerCase()).join(', ')}); got '${v}'`);
   }
   return { stateTypes, stateNames };
-}
-
-function age(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
 }
 
 function duration(r: FlowRunSummary): string {
@@ -94,7 +87,7 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     const now = Date.now();
-    const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), age(now - r.created), r.id].map(neutraliseTerminal));
+    const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), ageText(now - r.created), r.id].map(neutraliseTerminal));
     const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', 'ID'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const stateName = terminalStateName(io.stdout);

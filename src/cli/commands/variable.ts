@@ -4,6 +4,8 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { ageText } from '../ageText';
+import { textTableLines } from '../textTable';
 
 export const VARIABLE_HELP = `Usage: flowdeck variable set <name> <value> [--string]
        flowdeck variable get <name> [--json]
@@ -31,14 +33,6 @@ Examples:
 function shown(value: unknown): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-function ago(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
 }
 
 export async function variableCommand(argv: string[], io: CliIo): Promise<number> {
@@ -135,10 +129,9 @@ async function listVariables(io: CliIo, json: boolean): Promise<number> {
     else if (vars.length === 0) write(io.stdout, 'No variables. Set one with `flowdeck variable set <name> <value>`; flows read it with getVariable(\'name\').');
     else {
       const now = Date.now();
-      const rows = vars.map((v) => [v.name, shown(v.value), ago(now - v.updated)].map(neutraliseTerminal));
+      const rows = vars.map((v) => [v.name, shown(v.value), ageText(now - v.updated)].map(neutraliseTerminal));
       const header = ['NAME', 'VALUE', 'UPDATED'];
-      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      for (const r of [header, ...rows]) write(io.stdout, r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+      for (const line of textTableLines(header, rows)) write(io.stdout, line);
     }
   } finally {
     await store.close();
