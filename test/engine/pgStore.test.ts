@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Client } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { redactUrl } from '../../src/engine/postgres/connection';
 import { checkLease } from '../../src/engine/postgres/hostLease';
-import { MIGRATIONS } from '../../src/engine/postgres/migrations';
+import { MIGRATIONS, migrate } from '../../src/engine/postgres/migrations';
 import { IDLE_IN_TRANSACTION_MS, PgStore } from '../../src/engine/postgres/pgStore';
 import type { PauseInputRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
@@ -62,6 +62,31 @@ describe('Postgres store', T, () => {
     }
     await assert.rejects(PgStore.open(pgUrl(), { home: tempDir(), schema }), /migrated by a newer Flowdeck \(version 9999/);
     for (const s of stores) await s.close();
+  });
+
+  // Found on review: `flowdeck variables` (or `runs`, which reads newer columns) against a schema an older
+  // Flowdeck had made failed (`relation … does not exist`) until some writing command migrated it.
+  it('a read-only open of a schema an older Flowdeck made brings it up to date; of a newer one, refuses', async () => {
+    const schema = freshSchema();
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      const pool = { query: client.query.bind(client) } as unknown as PoolClient;
+      await migrate(pool, schema, MIGRATIONS.slice(0, 1));
+      const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+      try {
+        assert.deepEqual(await reader.variables.list(), []);
+        assert.deepEqual(await reader.list({ limit: 10 }), []);
+      } finally {
+        await reader.close();
+      }
+      const { rows } = await client.query<{ version: number }>(`select version from "${schema}".migrations order by version`);
+      assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
+      await client.query(`insert into "${schema}".migrations (version, name) values (9999, 'from the future')`);
+      await assert.rejects(PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true }), /migrated by a newer Flowdeck \(version 9999/);
+    } finally {
+      await client.end();
+    }
   });
 
   it("writes a run's final state only if every batch before it was written: after a refused batch it is refused too, other lines still go", async () => {

@@ -199,6 +199,14 @@ function lockKey(schema: string): string {
   return h.toString();
 }
 
+/** Whether an existing schema lacks any of this version's migrations (or is newer: migrate says so). */
+export async function schemaBehind(client: PoolClient, schema: string, migrations: readonly Migration[] = MIGRATIONS): Promise<boolean> {
+  const s = `"${checkSchemaName(schema)}"`;
+  const { rows } = await client.query<{ version: number }>(`select version from ${s}.migrations`);
+  const have = new Set(rows.map((r) => r.version));
+  return migrations.some((m) => !have.has(m.version)) || [...have].some((v) => !migrations.some((m) => m.version === v));
+}
+
 /** Applies the migrations the schema lacks; returns the versions applied. */
 export async function migrate(client: PoolClient, schema: string, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const s = `"${checkSchemaName(schema)}"`;

@@ -38,7 +38,7 @@ import { stateFromColumn } from './stateColumn';
 import { PostgresStoreError, connectionMasker, redactUrl } from './connection';
 import { CrashReaper, type ShownEnd } from './crashReaper';
 import { DEFAULT_LEASE, HostLease, liveSession, type HostKind, type LeaseTiming } from './hostLease';
-import { checkSchemaName, migrate } from './migrations';
+import { checkSchemaName, migrate, schemaBehind } from './migrations';
 import { PgKeyValueStore } from './pgKeyValueStore';
 import { PgVariableStore } from './pgVariableStore';
 import { PgResultCache } from './pgResultCache';
@@ -200,6 +200,9 @@ export class PgStore implements RunStore {
         if (store.readOnly) {
           const { rows } = await client.query<{ t: string | null }>('select to_regclass($1) as t', [`"${store.schema}".runs`]);
           store.missingSchema = rows[0]?.t === null;
+          // A schema an older Flowdeck made (this one's tables and columns not there yet) is brought up to
+          // date even by a command that only reads: its queries need them. Its runs are not touched.
+          if (!store.missingSchema && (await schemaBehind(client, store.schema))) await migrate(client, store.schema);
         } else {
           await migrate(client, store.schema);
         }
