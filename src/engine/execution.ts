@@ -60,6 +60,9 @@ interface Deadline {
   seconds: number;
 }
 
+/** Said once a run refreshing the cache starts (each attempt): why its cached tasks run. */
+export const REFRESHING_CACHE = 'Refreshing the cache: tasks with a cacheKey run instead of returning a cached result, and their results replace the cached ones';
+
 export class Execution {
   readonly runs = new Map<string, LiveRun>();
   /** Entity id (flow or task run) → when it must have left its running state. */
@@ -324,6 +327,7 @@ export class Execution {
   createdLog(live: LiveRun): void {
     const d = live.fold.detail;
     this.log(live, 'INFO', ENGINE_SOURCE, `Created flow run '${d.name}' for flow '${d.flowName}'`, d.created);
+    if (d.refreshCache && d.parentRunId === undefined) this.log(live, 'INFO', ENGINE_SOURCE, REFRESHING_CACHE, d.created);
   }
 
   /** Ends every run the worker left unfinished, in the state its end calls for. */

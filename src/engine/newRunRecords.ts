@@ -14,6 +14,7 @@ export function newRunRecords(run: NewRun, id: string, name: string, owner: Proc
   if (run.call !== undefined) created.call = run.call;
   if (run.sourceHash !== undefined) created.sourceHash = run.sourceHash;
   if (run.resumeOnCrash) created.resumeOnCrash = true;
+  if (run.refreshCache) created.refreshCache = true;
   const records: RunRecord[] = [created];
   if (first.name !== 'Pending') records.push(stateRecord(id, first));
   return { created, first, records };

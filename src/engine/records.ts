@@ -158,6 +158,8 @@ export interface FlowRunDetail extends FlowRunSummary {
   /** A subflow run's call identity in its parent. */
   call?: CallIdentity;
   sourceHash?: string;
+  /** Its tasks ignore cached results and replace them (`flowdeck run --refresh-cache`), in every attempt. */
+  refreshCache?: true;
   /** The latest artifact of each key the run (or its task runs) created, in the order the keys first appeared. */
   artifacts?: Artifact[];
   /** The input each of its pauses was resumed with (pauseFlowRun), by the pause's key: a resumed run's answers. */
@@ -262,6 +264,8 @@ export interface RunCreatedRecord {
   sourceHash?: string;
   /** Resume automatically after its host died (the flow's `resumeOnCrash`). */
   resumeOnCrash?: boolean;
+  /** Started with `--refresh-cache`: its tasks (and its subflows') ignore cached results and replace them. */
+  refreshCache?: true;
 }
 
 /** The run index: small lines that let the history be listed without reading any run's journal. */

@@ -38,6 +38,7 @@ export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
   if (created.resumeOnCrash) detail.resumeOnCrash = true;
   if (created.call !== undefined) detail.call = created.call;
   if (created.sourceHash !== undefined) detail.sourceHash = created.sourceHash;
+  if (created.refreshCache) detail.refreshCache = true;
   return { detail, tasks: new Map() };
 }
 

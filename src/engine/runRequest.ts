@@ -18,6 +18,12 @@ export interface RunRequest {
   /** The user code's working directory; the host's own when unset (the CLI's shell folder). */
   cwd?: string;
   trigger?: RunTrigger;
+  /**
+   * Prefect's `PREFECT_TASKS_REFRESH_CACHE`: every task with a `cacheKey`, in the run and its subflows, runs
+   * instead of returning a cached result, and its result replaces the cached one. Kept on the run: its
+   * later attempts (a resume) refresh too.
+   */
+  refreshCache?: boolean;
 }
 
 export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin' | 'not-resumable' | 'invalid-input';

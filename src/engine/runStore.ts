@@ -49,6 +49,8 @@ export interface NewRun {
   /** Hash of the flow's source when the run was created. */
   sourceHash?: string;
   resumeOnCrash?: boolean;
+  /** Its tasks ignore cached results and replace them (RunRequest.refreshCache). */
+  refreshCache?: boolean;
   /** The name the flow gives the run (`flowRunName`), numbered when taken; unset: two random words. */
   name?: string;
 }

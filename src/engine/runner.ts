@@ -11,7 +11,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BoundedFold } from './boundedFold';
 import type { EventSink } from './eventReader';
-import { Execution, type LiveRun } from './execution';
+import { Execution, REFRESHING_CACHE, type LiveRun } from './execution';
 import { fittedRunName } from './givenRunName';
 import { journalLines } from './jsonLines';
 import { ConcurrencyGate } from './limits/concurrencyGate';
@@ -522,7 +522,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     };
   }
 
-  private launch(request: RunRequest, modulePath: string, signal: AbortSignal | undefined, target: LaunchTarget): Promise<Execution> {
+  private launch(given: RunRequest, modulePath: string, signal: AbortSignal | undefined, target: LaunchTarget): Promise<Execution> {
+    // A run created refreshing the cache refreshes it in each of its attempts (a resume, a worker taking it up).
+    const request = target.kind !== 'new' && target.detail.refreshCache && !given.refreshCache ? { ...given, refreshCache: true } : given;
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
       let stderrTail = '';
@@ -665,6 +667,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       ...(sourceHash ? { sourceHash } : {}),
       ...(info.resumeOnCrash ? { resumeOnCrash: true } : {}),
       ...(runName !== undefined ? { name: runName } : {}),
+      ...(request.refreshCache ? { refreshCache: true } : {}),
     };
   }
 
@@ -687,6 +690,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (target.takenBy !== undefined) {
       records.push({ k: 'log', runId: detail.id, ts: s.timestamp, level: 'INFO', source: flowRunSource(detail.name), message: `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'` });
     }
+    if (detail.refreshCache) records.push({ k: 'log', runId: detail.id, ts: s.timestamp, level: 'INFO', source: flowRunSource(detail.name), message: REFRESHING_CACHE });
     const handle = await this.store.openRun(detail.id);
     try {
       // Only while it still waits: a run cancelled (elsewhere) since it was read, or while it waited for its
@@ -756,6 +760,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // A run cancelled or failed before it ever started (a queued run cancelled before a worker took it) has nothing to reuse: say so, not "0 of 0".
     const reused = summary.lastAttemptTaskRuns > 0 ? `${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused` : d.startTime === undefined ? 'it never started before, so it starts from the beginning' : 'its last attempt ran no task runs, so nothing is reused';
     execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${reused}`);
+    if (d.refreshCache && d.parentRunId === undefined) execution.log(live, 'INFO', flowRunSource(d.name), REFRESHING_CACHE);
   }
 
   private armDeadlineFor(execution: Execution): void {
@@ -905,6 +910,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           call: request.call,
           ...(request.parentTaskRunId !== undefined ? { parentTaskRunId: request.parentTaskRunId } : {}),
           ...subflowName(request.runName, this.masker),
+          ...(execution.request.refreshCache ? { refreshCache: true } : {}),
         });
         execution.adopt(handle, handle.created);
         execution.log(parent, 'INFO', flowRunSource(parent.fold.detail.name), `Created subflow run '${handle.name}' for flow '${request.flowName}'`);
@@ -912,6 +918,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         return { id: handle.id, name: handle.name, resultsDir: handle.resultsDir } satisfies SubflowReply;
       }
       case 'cache-get':
+        // A run refreshing the cache finds nothing: its tasks run, and their results replace what was there.
+        if (execution.request.refreshCache) return null;
         return (await this.store.cache.get(request.key)) ?? null;
       case 'cache-put':
         await this.store.cache.put(request.key, request.serialized, request.expiresAt);

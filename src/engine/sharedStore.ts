@@ -43,6 +43,8 @@ export interface QueuedRun {
   /** The flow file's content hash (sha256, hex): a worker whose copy differs fails the run naming both. */
   sourceHash?: string;
   trigger?: RunTrigger;
+  /** Its tasks ignore cached results and replace them (RunRequest.refreshCache). */
+  refreshCache?: boolean;
 }
 
 export type CancelOutcome =

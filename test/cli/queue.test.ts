@@ -23,6 +23,8 @@ export const second = flow({ name: 'second' }, async () => 'second ran');`),
   'flows/origin.flow.ts': flowSource(`export default flow({ name: 'origin' }, async () => ({ pid: process.pid, origin: performance.timeOrigin }));`),
   // The same, after a while: runs taken together overlap.
   'flows/origin-later.flow.ts': flowSource(`export default flow({ name: 'origin-later' }, async () => { await new Promise((r) => setTimeout(r, 1500)); return { pid: process.pid, origin: performance.timeOrigin }; });`),
+  'flows/stamp.flow.ts': flowSource(`const stamp = task({ name: 'stamp', cacheKey: () => 'stamp' }, async () => String(Math.random()));
+export default flow({ name: 'stamp' }, async () => stamp());`),
   'flows/slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); j(new Error('stopped')); }); }); });`),
 };
 
@@ -86,6 +88,43 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
       });
     } finally {
       await store.close();
+      await worker.stop();
+    }
+  });
+
+  it('--refresh-cache: a queued run (and a local one) runs its cached tasks and replaces their results; the run says so in its logs and JSON', async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'q1', flowsDir: ws });
+    try {
+      await explainedBy(worker, async () => {
+        const queued = async (...extra: string[]) => {
+          const r = await runCli(['run', 'flows/stamp.flow.ts', '--queue', 'default', '--wait', '--json', ...extra], { cwd: ws, env });
+          assert.equal(r.code, 0, r.stderr);
+          return { json: JSON.parse(r.stdout) as { result: string; refreshCache?: true; taskRuns: { state: { name: string } }[] }, stderr: r.stderr };
+        };
+        const first = await queued();
+        const again = await queued();
+        assert.equal(again.json.result, first.json.result);
+        assert.equal(again.json.taskRuns[0]!.state.name, 'Cached');
+        assert.equal(again.json.refreshCache, undefined);
+        assert.doesNotMatch(again.stderr, /Refreshing the cache/);
+
+        const refreshed = await queued('--refresh-cache');
+        assert.notEqual(refreshed.json.result, first.json.result);
+        assert.equal(refreshed.json.taskRuns[0]!.state.name, 'Completed');
+        assert.equal(refreshed.json.refreshCache, true);
+        assert.match(refreshed.stderr, /Refreshing the cache: tasks with a cacheKey run instead of returning a cached result/);
+        assert.equal((await queued()).json.result, refreshed.json.result, 'the refreshed result is the cached one now');
+
+        const local = await runCli(['run', 'flows/stamp.flow.ts', '--refresh-cache', '--json'], { cwd: ws, env });
+        assert.equal(local.code, 0, local.stderr);
+        assert.notEqual(JSON.parse(local.stdout).result, refreshed.json.result);
+        assert.equal(JSON.parse(local.stdout).refreshCache, true);
+        assert.match(local.stderr, /Refreshing the cache/);
+      });
+    } finally {
       await worker.stop();
     }
   });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BadInputError, FlowRunner } from '../../src/engine/runner';
+import type { FlowRunDetail } from '../../src/engine/records';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
 import { state, type State } from '../../src/engine/states';
 import { DIST, alive, flowSource, logsOf, makeRunner, tempDir, valueOf, waitFor, workspace } from '../support/engine';
@@ -396,6 +397,64 @@ export default flow({ name: 'hashed' }, async ({ refresh }: { refresh?: boolean 
     const changed = await once();
     assert.equal(changed.taskRuns[0]!.state.name, 'Completed');
     assert.equal((valueOf(changed) as Out).a.v, 2);
+  });
+
+  it('a run started with refreshCache runs every cached task, in its subflows too, replacing the cached results; it says so, and a resume of it refreshes too', async () => {
+    const ws = workspace({
+      'refresh.flow.ts': `import { flow, task } from 'flowdeck';
+import { existsSync } from 'node:fs';
+const stamp = task({ name: 'stamp', cacheKey: (k: string) => k }, async (k: string) => \`\${k}:\${Math.random()}\`);
+const gate = task({ name: 'gate' }, async (path: string) => { if (!existsSync(path)) throw new Error('gate closed'); });
+const child = flow({ name: 'refresh-child' }, async () => stamp('child'));
+export default flow({ name: 'refresh' }, async ({ gatePath }: { gatePath: string }) => {
+  const a = await stamp('a');
+  const sub = await child({});
+  await gate(gatePath);
+  return { a, sub, after: await stamp('after') };
+});
+`,
+    });
+    const gatePath = join(ws, 'gate-open');
+    writeFileSync(gatePath, '');
+    const { runner, store } = await makeRunner(tempDir());
+    const start = async (refreshCache?: boolean) => (await (await runner.start({ source: { kind: 'file', path: join(ws, 'refresh.flow.ts') }, parameters: { gatePath }, ...(refreshCache ? { refreshCache } : {}) })).done);
+    type Out = { a: string; sub: string; after: string };
+    const stamps = (d: FlowRunDetail): string[] => d.taskRuns.filter((t) => t.name.startsWith('stamp')).map((t) => t.state.name);
+
+    const first = await start();
+    assert.equal(first.state.name, 'Completed', first.state.message);
+    const cachedRun = await start();
+    assert.deepEqual(valueOf(cachedRun), valueOf(first), 'cached: the same stamps');
+    assert.deepEqual(stamps(cachedRun), ['Cached', 'Cached']);
+
+    const refreshed = await start(true);
+    assert.equal(refreshed.state.name, 'Completed', refreshed.state.message);
+    assert.equal(refreshed.refreshCache, true);
+    const r = valueOf(refreshed) as Out;
+    const f = valueOf(first) as Out;
+    assert.deepEqual(stamps(refreshed), ['Completed', 'Completed']);
+    assert.notEqual(r.a, f.a);
+    assert.notEqual(r.sub, f.sub, "the subflow's task ran too");
+    assert.notEqual(r.after, f.after);
+    const sub = (await store.list()).find((x) => x.parentRunId === refreshed.id)!;
+    assert.equal((await store.readRun(sub.id))!.refreshCache, true, 'the subflow run says it refreshed');
+    assert.ok((await logsOf(store, refreshed.id)).some((l) => /^Refreshing the cache: tasks with a cacheKey run/.test(l.message)), 'the run says it refreshes');
+    assert.deepEqual(valueOf(await start()), r, 'the refreshed results replaced the cached ones');
+
+    // Failing after its first task: the resume reuses that task from its checkpoint and refreshes the rest.
+    rmSync(gatePath);
+    const failed = await start(true);
+    assert.equal(failed.state.name, 'Failed');
+    writeFileSync(gatePath, '');
+    const resumed = await (await runner.resume(failed.id)).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    assert.equal(resumed.attempt, 2);
+    const out = valueOf(resumed) as Out;
+    assert.ok(resumed.taskRuns.some((t) => t.name === 'stamp-0' && t.state.name === 'Cached' && /reused from attempt 1/.test(t.state.message ?? '')), 'the task before the failure came from its checkpoint');
+    assert.notEqual(out.after, r.after, "the resumed attempt's cached task ran instead of returning the cached result");
+    const last = resumed.taskRuns.filter((t) => t.name.startsWith('stamp')).at(-1)!;
+    assert.equal(last.state.name, 'Completed');
+    assert.equal((valueOf(await start()) as Out).after, out.after);
   });
 
   it('maps in input order and never exceeds the concurrency limit', async () => {

@@ -21,6 +21,8 @@ Options:
   --params JSON        all parameters as one JSON object (--param entries override it);
                        --params @FILE reads it from a file
   --json               print the finished run as one JSON document on stdout
+  --refresh-cache      tasks with a cacheKey run instead of returning a cached result, and their
+                       results replace the cached ones (in subflows too, and when the run is resumed)
   --queue NAME         queue the run for \`flowdeck worker\`s instead of running it here (Postgres store):
                        it is created Scheduled and a worker on any machine takes it
   --wait               with --queue: follow the run to its end like a local run (logs, exit code)
@@ -51,6 +53,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     queue: { type: 'string' },
     wait: { type: 'boolean' },
     root: { type: 'string' },
+    'refresh-cache': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -75,11 +78,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const store = await openStore(io);
   try {
     const target = positionals[0]!;
+    const refresh = values['refresh-cache'] === true ? { refreshCache: true } : {};
     if (values.queue !== undefined) {
-      return await enqueueRun(store, io, { target, queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), input, wait: values.wait === true, json: values.json === true, ...(values.flow !== undefined ? { flowName: values.flow } : {}) });
+      return await enqueueRun(store, io, { target, queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), input, wait: values.wait === true, json: values.json === true, ...refresh, ...(values.flow !== undefined ? { flowName: values.flow } : {}) });
     }
     return await followRun(store, io, { json: values.json === true }, (runner, signal) =>
-      runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input }, { signal }),
+      runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh }, { signal }),
     );
   } finally {
     await store.close();

@@ -53,6 +53,7 @@ export class PgShared implements SharedStore {
         state: state('Scheduled', `Waiting for a worker on queue '${run.queue}'`),
         ...(run.sourceHash ? { sourceHash: run.sourceHash } : {}),
         ...(run.trigger ? { trigger: run.trigger } : {}),
+        ...(run.refreshCache ? { refreshCache: true } : {}),
       },
       { ownerSession: null, queue: run.queue },
     );
