@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SecretMasker, maskError, secretsFromEnv } from '../engine/secrets';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { artifactsCommand } from './commands/artifacts';
+import { cacheCommand } from './commands/cache';
 import { cancelCommand } from './commands/cancel';
 import { checkCommand } from './commands/check';
 import { deleteCommand } from './commands/delete';
@@ -40,6 +41,7 @@ Commands:
   schedules                  every schedule with its next run time, source and state
   limit set|ls|rm            concurrency limits by tag (github-api, youtube-api, your own)
   variable set|get|ls|rm     named JSON values flows read (getVariable): configuration without editing code
+  cache ls|clear             task results kept for caching (cacheKey): list them, clear a task's
   auth youtube               connect a YouTube account (OAuth) for youtube-channel-analytics
   worker                     take runs queued on a Postgres store and run them (flowdeck worker --help)
 
@@ -90,6 +92,7 @@ const COMMANDS: Record<string, Command> = {
   limit: limitCommand,
   variable: variableCommand,
   variables: variablesCommand,
+  cache: cacheCommand,
   auth,
   worker: workerCommand,
 };

@@ -101,7 +101,8 @@ export type Request =
   | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown>; call: CallIdentity; runName?: string }
   /** Replies with the serialized value, or null. */
   | { op: 'cache-get'; key: string }
-  | { op: 'cache-put'; key: string; serialized: string; expiresAt?: number }
+  /** `task`: the task's name, `runId` the run's, kept beside the entry (flowdeck cache ls). */
+  | { op: 'cache-put'; key: string; serialized: string; expiresAt?: number; task?: string; runId?: string }
   | { op: 'kv-get'; namespace: string; key: string }
   | { op: 'kv-set'; namespace: string; key: string; value: unknown }
   /** Replies with the variable's value, or `null` with `missing: true`. */

@@ -14,9 +14,45 @@ import { privateDir } from './storeHome';
 export interface ResultCache {
   /** The serialized value, or undefined when there is none or it expired. */
   get(key: string): Promise<string | undefined>;
-  put(key: string, serialized: string, expiresAt?: number): Promise<void>;
+  /** `by`: the task and run the result is of, for `flowdeck cache ls` (never the key, which may hold a secret). */
+  put(key: string, serialized: string, expiresAt?: number, by?: CachedBy): Promise<void>;
   /** Removes expired entries; returns how many. */
   purge(): Promise<number>;
+  /** Every entry (expired ones too, until purged), newest first; at most MAX_CACHE_ENTRIES_LISTED. */
+  entries(): Promise<CacheEntry[]>;
+  /** Removes the entries of these key hashes (CacheEntry.keyHash); returns how many were there. */
+  remove(keyHashes: readonly string[]): Promise<number>;
+}
+
+export interface CachedBy {
+  /** The task's name (`task({ name })`). */
+  task: string;
+  runId: string;
+}
+
+/** What the cache says of an entry, without its value. Entries cached before Flowdeck kept it have no task, run or time. */
+export interface CacheEntry {
+  keyHash: string;
+  task?: string;
+  runId?: string;
+  /** Epoch ms when it was cached. */
+  created?: number;
+  expiresAt?: number;
+  /** The stored value's size. */
+  bytes: number;
+}
+
+/** How many entries a listing reads at most (a cache of more lists the newest… of the first read; a clear goes on in rounds). */
+export const MAX_CACHE_ENTRIES_LISTED = 100_000;
+/** A task's name as an entry keeps it. */
+const MAX_TASK_NAME = 200;
+
+export function isExpired(entry: Pick<CacheEntry, 'expiresAt'>, now: number): boolean {
+  return entry.expiresAt !== undefined && entry.expiresAt <= now;
+}
+
+export function cachedByFields(by: CachedBy | undefined): { task?: string; runId?: string } {
+  return by === undefined ? {} : { task: by.task.slice(0, MAX_TASK_NAME), runId: by.runId.slice(0, MAX_TASK_NAME) };
 }
 
 const PURGE_INTERVAL_MS = 24 * 60 * 60 * 1000;
@@ -28,6 +64,9 @@ export function keyHash(key: string): string {
 interface Header {
   keyHash: string;
   expiresAt?: number;
+  task?: string;
+  runId?: string;
+  created?: number;
 }
 
 /** `<home>/cache/<hash>.dv`: a JSON header line, then the value's stored text (serializer.ts). */
@@ -67,10 +106,10 @@ export class FileResultCache implements ResultCache {
     return text.slice(nl + 1);
   }
 
-  async put(key: string, serialized: string, expiresAt?: number): Promise<void> {
+  async put(key: string, serialized: string, expiresAt?: number, by?: CachedBy): Promise<void> {
     await privateDir(this.dir);
     const hash = keyHash(key);
-    const header: Header = expiresAt === undefined ? { keyHash: hash } : { keyHash: hash, expiresAt };
+    const header: Header = { keyHash: hash, ...(expiresAt === undefined ? {} : { expiresAt }), ...cachedByFields(by), created: this.clock.now() };
     const target = this.file(hash);
     await replaceFile(target, `${JSON.stringify(header)}\n${serialized}`);
   }
@@ -96,6 +135,49 @@ export class FileResultCache implements ResultCache {
         }
       } catch {
         // Vanished meanwhile: nothing to do.
+      }
+    }
+    return removed;
+  }
+
+  async entries(): Promise<CacheEntry[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const out: CacheEntry[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.dv')) continue;
+      if (out.length >= MAX_CACHE_ENTRIES_LISTED) break;
+      const path = join(this.dir, name);
+      try {
+        const [read, size] = await Promise.all([readHeaderText(path), stat(path).then((s) => s.size)]);
+        if (!read) continue;
+        const { header, length } = read;
+        const entry: CacheEntry = { keyHash: header.keyHash, bytes: Math.max(0, size - length) };
+        if (typeof header.task === 'string') entry.task = header.task;
+        if (typeof header.runId === 'string') entry.runId = header.runId;
+        if (typeof header.created === 'number') entry.created = header.created;
+        if (typeof header.expiresAt === 'number') entry.expiresAt = header.expiresAt;
+        out.push(entry);
+      } catch {
+        // Vanished meanwhile, or not ours.
+      }
+    }
+    return out.sort((a, b) => (b.created ?? 0) - (a.created ?? 0));
+  }
+
+  async remove(keyHashes: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const hash of keyHashes) {
+      if (!/^[0-9a-f]{64}$/.test(hash)) continue;
+      try {
+        await rm(this.file(hash));
+        removed++;
+      } catch {
+        // Not there (removed meanwhile).
       }
     }
     return removed;
@@ -127,13 +209,20 @@ export class FileResultCache implements ResultCache {
 }
 
 async function readHeader(path: string): Promise<Header | undefined> {
+  return (await readHeaderText(path))?.header;
+}
+
+/** An entry's header line, and its length with its newline (what precedes the value). */
+async function readHeaderText(path: string): Promise<{ header: Header; length: number } | undefined> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(512);
+    // A header is its hash, times and two names of at most 200 characters each.
+    const buf = Buffer.alloc(2048);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
     if (nl === -1) return undefined;
-    return JSON.parse(buf.toString('utf8', 0, nl)) as Header;
+    const header = JSON.parse(buf.toString('utf8', 0, nl)) as Header;
+    return typeof header?.keyHash === 'string' ? { header, length: nl + 1 } : undefined;
   } catch {
     return undefined;
   } finally {

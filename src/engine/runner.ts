@@ -922,7 +922,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (execution.request.refreshCache) return null;
         return (await this.store.cache.get(request.key)) ?? null;
       case 'cache-put':
-        await this.store.cache.put(request.key, request.serialized, request.expiresAt);
+        await this.store.cache.put(request.key, request.serialized, request.expiresAt, request.task !== undefined && request.runId !== undefined ? { task: this.masker.mask(request.task), runId: request.runId } : undefined);
         return true;
       case 'kv-get':
         return this.store.kv.get(request.namespace, request.key);

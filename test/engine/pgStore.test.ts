@@ -89,6 +89,31 @@ describe('Postgres store', T, () => {
     }
   });
 
+  it('a writer opening the store purges expired cache entries once a day (UTC), a reader never', async () => {
+    const schema = freshSchema();
+    let now = Date.UTC(2026, 0, 1, 12);
+    const clock = { now: () => now };
+    const cached = async (): Promise<number> => {
+      const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema, clock, readOnly: true });
+      try {
+        return (await reader.cache.entries()).length;
+      } finally {
+        await reader.close();
+      }
+    };
+    const writer = await PgStore.open(pgUrl(), { home: tempDir(), schema, clock });
+    await writer.cache.put('t:expiring', '1', now + 1000);
+    await writer.cache.put('t:kept', '2');
+    await writer.close();
+    now += 2000;
+    await (await PgStore.open(pgUrl(), { home: tempDir(), schema, clock })).close();
+    assert.equal(await cached(), 2, 'purged already today: expired, but kept until tomorrow');
+    now += 24 * 3600_000;
+    assert.equal(await cached(), 2, 'a reader purges nothing');
+    await (await PgStore.open(pgUrl(), { home: tempDir(), schema, clock })).close();
+    assert.equal(await cached(), 1, "the day's first writer purged it");
+  });
+
   it("writes a run's final state only if every batch before it was written: after a refused batch it is refused too, other lines still go", async () => {
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema: freshSchema() });
     try {

@@ -833,6 +833,38 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
       });
     });
 
+    it('lists cached results with the task and run they are of, newest first, and removes them by key hash', async () => {
+      await withSpace(backend, async (_space, open) => {
+        let now = 2_000_000;
+        const store = await open({ clock: { now: () => now } });
+        await store.cache.put('a:1', '"one"', undefined, { task: 'a', runId: 'r1' });
+        now += 10;
+        await store.cache.put('b:1', '"two-two"', now + 5, { task: 'b'.repeat(300), runId: 'r2' });
+        now += 10;
+        await store.cache.put('c:1', '"x"');
+        // Another instance, read-only: a writer's opening may purge what expired (once a day).
+        const entries = await (await open({ readOnly: true })).cache.entries();
+        assert.deepEqual(
+          entries.map((e) => [e.task ?? null, e.runId ?? null, e.created, e.expiresAt ?? null, e.bytes]),
+          [
+            [null, null, now, null, 3],
+            ['b'.repeat(200), 'r2', now - 10, now - 5, 9],
+            ['a', 'r1', now - 20, null, 5],
+          ],
+          'newest first; a long task name kept cut short; sizes of the values',
+        );
+        assert.ok(entries.every((e) => /^[0-9a-f]{64}$/.test(e.keyHash)), 'keys only as their hashes');
+        assert.equal(await store.cache.remove([entries[1]!.keyHash, 'f'.repeat(64), '../../etc/passwd']), 1, 'only what was there, nothing outside the cache');
+        assert.equal(await store.cache.get('b:1'), undefined);
+        assert.equal(await store.cache.get('a:1'), '"one"');
+        assert.deepEqual((await store.cache.entries()).map((e) => e.task ?? null), [null, 'a']);
+        // Overwritten by a later run: the entry is of that run now.
+        now += 10;
+        await store.cache.put('a:1', '"uno"', undefined, { task: 'a', runId: 'r3' });
+        assert.deepEqual((await store.cache.entries()).map((e) => [e.task ?? null, e.runId ?? null, e.created]), [['a', 'r3', now], [null, null, now - 10]]);
+      });
+    });
+
     it('keeps key-value entries by namespace, any JSON value, and bounds their size', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

@@ -183,6 +183,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'what a cached result is of',
+    sql: `
+      -- The task and run a cached result is of, and when it was cached: flowdeck cache ls|clear.
+      alter table :S.cache add column task_name text, add column run_id text, add column created bigint;
+      create index cache_task_name on :S.cache (task_name);
+    `,
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;

@@ -135,6 +135,8 @@ export class PgStore implements RunStore {
   private resyncDue = false;
   private unfinished = false;
   private missingSchema = false;
+  /** The day's purge of the result cache, when this process does it. */
+  private purging?: Promise<void>;
   private queueReady = false;
 
   private constructor(
@@ -148,7 +150,7 @@ export class PgStore implements RunStore {
     this.readOnly = options.readOnly ?? false;
     this.hostname = options.hostname ?? osHostname();
     const clock = options.clock ?? systemClock;
-    this.cache = new PgResultCache(pool, this.t('cache'), clock);
+    this.cache = new PgResultCache(this, clock);
     this.kv = new PgKeyValueStore(pool, this.t('kv'));
     this.feed = new ChangeFeed({ connectionString: url, application_name: 'flowdeck-listen' }, this.channels, (e) => this.describe(e));
     this.reaper = new CrashReaper(pool, this.schema, this.channels.runs, () => this.queueReady);
@@ -213,6 +215,9 @@ export class PgStore implements RunStore {
         await migrateQueue(pool, store.schema);
         store.queueReady = true;
         await store.lease!.start();
+        // Expired cache entries are never read, but take space: cleared once a day (UTC), by the first
+        // writer that opens the store that day, in the background; close() waits for it.
+        store.purging = store.purgeCacheDaily().catch(() => undefined);
       }
       if (options.detectCrashed !== false) await store.markCrashed();
       await store.updateUnfinished();
@@ -744,7 +749,23 @@ export class PgStore implements RunStore {
     return r ? { queue: r.queue, sourceHash: r.source_hash, retries: r.retries, cancelReason: r.cancel_reason } : undefined;
   }
 
+  /**
+   * Purges the result cache's expired entries unless a process has today: the day is set in one row, and
+   * only the writer that changes it purges. (Not the user's kv: their keys are kept as 64-digit hashes.)
+   */
+  private async purgeCacheDaily(): Promise<void> {
+    const day = new Date((this.options.clock ?? systemClock).now()).toISOString().slice(0, 10);
+    const first = await this.rows(
+      `insert into ${this.t('kv')} as kv (namespace, key_hash, value) values ('flowdeck', 'cache-purged', to_jsonb($1::text))
+       on conflict (namespace, key_hash) do update set value = excluded.value where kv.value is distinct from excluded.value returning 1 as one`,
+      [day],
+      'note the day the result cache was purged',
+    );
+    if (first.length === 1) await this.cache.purge();
+  }
+
   async close(): Promise<void> {
+    await this.purging;
     await this.feed.close();
     await this.lease?.end();
     await this.pool.end().catch(() => undefined);

@@ -206,7 +206,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
         }
         if (cacheKey !== undefined && kept.kind !== 'dropped') {
           const expiresAt = options.cacheExpirationSeconds !== undefined ? Date.now() + options.cacheExpirationSeconds * 1000 : undefined;
-          await request({ op: 'cache-put', key: keyHash(cacheKey), serialized: kept.text, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+          await request({ op: 'cache-put', key: keyHash(cacheKey), serialized: kept.text, task: options.name, runId, ...(expiresAt !== undefined ? { expiresAt } : {}) });
         }
       }
       const final = journal.end('Completed', keep ? kept : undefined);

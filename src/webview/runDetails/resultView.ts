@@ -2,6 +2,7 @@
  * The run's result as a collapsible tree. Containers open on request: the host sends their entries a page
  * at a time, so a result of any size shows as fast as a small one and never travels whole.
  */
+import { bytesText } from '../../engine/bytesText';
 import { h } from '../dom';
 import { formatInteger } from '../format';
 import type { ResultNode, ResultPage, ResultView as Result } from './protocol';
@@ -26,7 +27,7 @@ export class ResultView {
     if (result.kind === 'none') {
       this.body.replaceChildren(h('p', { class: 'muted' }, result.note ?? 'No result (yet).'));
     } else if (result.kind === 'tooLarge') {
-      this.body.replaceChildren(h('p', { class: 'muted' }, `The result is ${formatBytes(result.bytes)}, too large to show here. It is kept with the run; a task or the flow can read it back.`));
+      this.body.replaceChildren(h('p', { class: 'muted' }, `The result is ${bytesText(result.bytes)}, too large to show here. It is kept with the run; a task or the flow can read it back.`));
     } else {
       const tree = h('div', { class: 'json-tree', attrs: { role: 'tree', 'aria-label': 'Result' } }, this.entry(null, result.root, []));
       this.body.replaceChildren(tree);
@@ -85,8 +86,3 @@ export class ResultView {
   }
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}

@@ -1,0 +1,120 @@
+/**
+ * `flowdeck cache ls|clear`: the results tasks keep for caching, listed with the task and run they are of,
+ * cleared by task, by expiry or all — a cleared task runs again in the next run, the others stay cached.
+ * On the embedded store and on Postgres.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCli, tempDir, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+const FLOWS = {
+  'stars.flow.ts': `import { flow, task, taskInputHash } from 'flowdeck';
+const fetch = task({ name: 'fetch', cacheKey: taskInputHash }, async (repo: string) => ({ repo, stars: repo.length, at: Math.random() }));
+const summarise = task({ name: 'summarise', cacheKey: () => 'all' }, async (n: number) => 'x'.repeat(2000) + n);
+const brief = task({ name: 'brief', cacheKey: () => 'brief', cacheExpirationSeconds: 0.2 }, async () => 'brief');
+export default flow({ name: 'stars' }, async ({ repos }: { repos: string[] }) => {
+  const got = [];
+  for (const r of repos) got.push(await fetch(r));
+  await summarise(got.length);
+  await brief();
+  return got;
+});
+`,
+};
+
+interface Entry {
+  keyHash: string;
+  task: string | null;
+  runId: string | null;
+  cachedAt: string | null;
+  expiresAt: string | null;
+  bytes: number;
+  expired: boolean;
+}
+
+async function cacheAcrossProcesses(env: NodeJS.ProcessEnv): Promise<void> {
+  const ws = workspace(FLOWS);
+  const cli = (...args: string[]) => runCli(args, { cwd: ws, env });
+  const entries = async (...args: string[]): Promise<Entry[]> => {
+    const r = await cli('cache', 'ls', '--json', ...args);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Entry[];
+  };
+  const empty = await cli('cache', 'ls');
+  assert.equal(empty.code, 0, empty.stderr);
+  assert.match(empty.stdout, /^No cached results\. Tasks with a cacheKey/);
+
+  const run = await cli('run', 'stars.flow.ts', '--param', 'repos=["octo/a","octo/bb"]', '--json');
+  assert.equal(run.code, 0, run.stderr);
+  const first = JSON.parse(run.stdout) as { id: string; name: string; result: { at: number }[] };
+
+  const listed = await entries();
+  assert.deepEqual(listed.map((e) => e.task).sort(), ['brief', 'fetch', 'fetch', 'summarise']);
+  for (const e of listed) {
+    assert.equal(e.runId, first.id, 'each names the run that cached it');
+    assert.match(e.keyHash, /^[0-9a-f]{64}$/);
+    assert.ok(e.cachedAt !== null && !Number.isNaN(Date.parse(e.cachedAt)));
+    assert.ok(e.bytes > 0);
+  }
+  assert.ok(listed.find((e) => e.task === 'summarise')!.bytes >= 2000, 'the size of the value kept');
+  assert.equal(listed.find((e) => e.task === 'fetch')!.expiresAt, null);
+  assert.deepEqual((await entries('--task', 'fetch')).map((e) => e.task), ['fetch', 'fetch']);
+
+  const text = await cli('cache', 'ls');
+  assert.equal(text.code, 0, text.stderr);
+  const lines = text.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^TASK\s+CACHED\s+EXPIRES\s+SIZE\s+RUN$/);
+  assert.equal(lines.filter((l) => l.startsWith('fetch ') && l.endsWith(first.name)).length, 2, 'rows name the run');
+  assert.match(lines.find((l) => l.startsWith('fetch '))!, / never /);
+  assert.match(lines.at(-1)!, /^4 cached results, [\d.]+ (bytes|KB)/);
+
+  // Its 0.2 s gone by (a bounded wait, not a timing): expired, listed as such, cleared alone.
+  await waitFor(async () => (await entries('--expired')).length === 1, "the brief task's result to expire", 30_000);
+  assert.match((await cli('cache', 'ls', '--expired')).stdout, /^brief\s.*expired /m);
+  const expired = await cli('cache', 'clear', '--expired', '--json');
+  assert.equal(expired.code, 0, expired.stderr);
+  assert.equal(JSON.parse(expired.stdout).removed, 1);
+  assert.deepEqual((await entries()).map((e) => e.task).sort(), ['fetch', 'fetch', 'summarise']);
+
+  // What to clear must be said; a dry run removes nothing.
+  const unsaid = await cli('cache', 'clear');
+  assert.equal(unsaid.code, 2);
+  assert.match(unsaid.stderr, /say what to clear: --task NAME, --expired or --all/);
+  assert.equal((await cli('cache', 'clear', '--all', '--task', 'fetch')).code, 2);
+  assert.equal((await cli('cache', 'wipe')).code, 2);
+  const dry = await cli('cache', 'clear', '--task', 'fetch', '--dry-run');
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /^Would remove 2 cached results \([\d.]+ (bytes|KB)\) of task 'fetch'\.$/m);
+  assert.equal((await entries()).length, 3);
+
+  const cleared = await cli('cache', 'clear', '--task', 'fetch');
+  assert.equal(cleared.code, 0, cleared.stderr);
+  assert.match(cleared.stdout, /^Removed 2 cached results \(.*\) of task 'fetch'\.$/m);
+  assert.deepEqual((await entries()).map((e) => e.task), ['summarise']);
+
+  // The next run: the cleared task runs again, the other is still cached.
+  const again = await cli('run', 'stars.flow.ts', '--param', 'repos=["octo/a","octo/bb"]', '--json');
+  assert.equal(again.code, 0, again.stderr);
+  const second = JSON.parse(again.stdout) as { result: { at: number }[]; taskRuns: { name: string; state: { name: string } }[] };
+  assert.deepEqual(
+    second.taskRuns.map((t) => [t.name, t.state.name]),
+    [['fetch-0', 'Completed'], ['fetch-1', 'Completed'], ['summarise-0', 'Cached'], ['brief-0', 'Completed']],
+  );
+  assert.notEqual(second.result[0]!.at, first.result[0]!.at);
+
+  const all = await cli('cache', 'clear', '--all', '--json');
+  assert.equal(all.code, 0, all.stderr);
+  assert.deepEqual({ ...JSON.parse(all.stdout), bytes: undefined }, { removed: 4, bytes: undefined, dryRun: false });
+  assert.match((await cli('cache', 'ls')).stdout, /^No cached results\./);
+}
+
+describe('flowdeck cache', { timeout: 240_000 }, () => {
+  it('lists cached results by task and run, clears them by task, expiry or all (embedded store)', async () => {
+    await cacheAcrossProcesses({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    await cacheAcrossProcesses({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+});
