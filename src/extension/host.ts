@@ -38,6 +38,8 @@ export interface StartRequest {
   source: FlowSource;
   flowName?: string;
   parameters?: Record<string, unknown>;
+  /** Its cached tasks run and replace their cached results (RunRequest.refreshCache). */
+  refreshCache?: boolean;
 }
 
 /** The latest progress a run going in this window reported (its last progress artifact, of any key). */

@@ -22,6 +22,7 @@ import { registerDisconnectGitHub } from './commands/disconnectGitHub';
 import { registerDisconnectYouTube } from './commands/disconnectYouTube';
 import { registerFilterRuns } from './commands/filterRuns';
 import { registerVariables } from './commands/variables';
+import { registerCachedResults } from './commands/cachedResults';
 import { registerGoToFailure } from './commands/goToFailure';
 import { registerGroupRuns, restoreRunsGrouping } from './commands/groupRuns';
 import { registerManageSchedule } from './commands/manageSchedule';
@@ -176,6 +177,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerClearHistory(context, flowdeck);
   registerFilterRuns(context, flowdeck);
   registerVariables(context, flowdeck);
+  registerCachedResults(context, flowdeck);
   registerClearRunsFilter(context, flowdeck);
   registerOpenRunsRow(context, flowdeck);
   registerOpenDashboard(context, flowdeck);

@@ -1,7 +1,8 @@
 /**
  * Variables in a real VS Code: "Flowdeck: Variables…" lists the store's variables with their values, adds
  * one (its name and value checked as they are typed), changes one (its value offered as it is), a flow run
- * from the editor reads them, and its trash button deletes one.
+ * from the editor reads them, and its trash button deletes one. And the result cache: "Run Flow, Refreshing
+ * Cache" runs a cached task again, "Flowdeck: Cached Results…" lists results by task and clears a task's.
  *
  *   bash test/e2e/run.sh test/e2e/variables.e2e.ts
  */
@@ -13,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { deserialize } from '../../src/engine/serializer';
 import { answerBox, openViewContainer, pickQuickItem, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
-import { flowRow, makeScenarioDirs, runFlowFromTree, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { flowRow, makeScenarioDirs, runFlowFromTree, runRows, waitForNewRun, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const WATCH_FLOW = `import { flow, getVariable } from 'flowdeck';
@@ -25,6 +26,12 @@ export default flow({ name: 'watch-repos' }, async () => {
 });
 `;
 
+const STAMP_FLOW = `import { flow, task } from 'flowdeck';
+
+const stamp = task({ name: 'stamp', cacheKey: () => 'today' }, async () => String(Math.random()));
+export default flow({ name: 'a-stamp' }, async () => stamp());
+`;
+
 describe('Flowdeck in code-server: Variables', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;
   let server: CodeServer;
@@ -34,6 +41,7 @@ describe('Flowdeck in code-server: Variables', () => {
   before(async () => {
     scenario = await openScenario('variables', (d) => {
       fs.writeFileSync(path.join(d.workspace, 'a-watch.flow.ts'), WATCH_FLOW);
+      fs.writeFileSync(path.join(d.workspace, 'a-stamp.flow.ts'), STAMP_FLOW);
       return {};
     });
     ({ dirs, server, page } = scenario);
@@ -102,6 +110,59 @@ describe('Flowdeck in code-server: Variables', () => {
       await quickInput(page).locator('.monaco-list-row', { hasText: 'repos' }).first().waitFor({ state: 'visible', timeout: 15_000 });
       assert.equal(await valueOf('min_stars'), undefined);
       await page.keyboard.press('Escape');
+    });
+  });
+
+  test('Run Flow, Refreshing Cache runs a cached task again; Cached Results… lists results by task and clears a task\'s', async () => {
+    await withDiagnostics(page, server, 'cached-results', async () => {
+      const runOf = async (runName: string) => {
+        const reader = await EmbeddedStore.open(dirs.home, { readOnly: true });
+        try {
+          const run = (await reader.list()).find((r) => r.name === runName)!;
+          return (await reader.readRun(run.id))!;
+        } finally {
+          await reader.close();
+        }
+      };
+      await openViewContainer(page, 'Flowdeck');
+      const first = await runFlowFromTree(page, 'a-stamp');
+      await waitForRunState(page, first.runName, 'Completed', 90_000);
+      const cached = await runFlowFromTree(page, 'a-stamp');
+      await waitForRunState(page, cached.runName, 'Completed', 90_000);
+      assert.equal((await runOf(cached.runName)).taskRuns[0]?.state.name, 'Cached');
+
+      // From the palette: it asks which flow, then runs it refreshing the cache.
+      const before = new Set((await runRows(page)).map((r) => r.label));
+      await runCommand(page, 'Flowdeck: Run Flow, Refreshing Cache');
+      await pickQuickItem(page, 'a-stamp');
+      const refreshedName = await waitForNewRun(page, before, Date.now() + 60_000, 'Run Flow, Refreshing Cache');
+      await waitForRunState(page, refreshedName, 'Completed', 90_000);
+      const refreshed = await runOf(refreshedName);
+      assert.equal(refreshed.refreshCache, true);
+      assert.equal(refreshed.taskRuns[0]?.state.name, 'Completed', 'the cached task ran');
+      const firstValue = deserialize((await runOf(first.runName)).result!.dv);
+      assert.notEqual(deserialize(refreshed.result!.dv), firstValue);
+
+      // Cached Results…: a row per task; its trash button clears it after asking.
+      await runCommand(page, 'Flowdeck: Cached Results…');
+      const row = quickInput(page).locator('.monaco-list-row', { hasText: 'stamp' }).first();
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      assert.match(await row.innerText(), /1 result · \d+ bytes/);
+      await screenshot(page, 'cached-results');
+      await row.hover();
+      await row.locator('[aria-label="Clear This Task\'s Cached Results"]').first().click();
+      const dialog = page.locator('.monaco-dialog-box', { hasText: "Clear the cached results of task 'stamp'?" });
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+      await dialog.locator('.monaco-button', { hasText: 'Clear' }).click();
+      await quickInput(page).locator('.monaco-list-row', { hasText: 'stamp' }).waitFor({ state: 'detached', timeout: 15_000 });
+      await quickInput(page).locator('input[placeholder^="No cached results."]').waitFor({ state: 'attached', timeout: 15_000 });
+      await page.keyboard.press('Escape');
+      const store = await EmbeddedStore.open(dirs.home, { readOnly: true });
+      try {
+        assert.deepEqual(await store.cache.entries(), []);
+      } finally {
+        await store.close();
+      }
     });
   });
 });

@@ -3,7 +3,7 @@ import { bytesText } from '../../engine/bytesText';
 import { MAX_CACHE_ENTRIES_LISTED, isExpired, type CacheEntry } from '../../engine/resultCache';
 import type { RunStore } from '../../engine/runStore';
 import { neutraliseTerminal } from '../../engine/terminalText';
-import { ageText } from '../ageText';
+import { ageText } from '../../engine/ageText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';

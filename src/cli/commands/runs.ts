@@ -2,7 +2,7 @@ import { formatDuration } from '../../engine/durationText';
 import type { FlowRunSummary } from '../../engine/records';
 import { STATE_NAMES, type StateName, type StateType } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
-import { ageText } from '../ageText';
+import { ageText } from '../../engine/ageText';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';

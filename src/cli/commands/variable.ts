@@ -4,7 +4,7 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
-import { ageText } from '../ageText';
+import { ageText } from '../../engine/ageText';
 import { textTableLines } from '../textTable';
 
 export const VARIABLE_HELP = `Usage: flowdeck variable set <name> <value> [--string]

@@ -115,12 +115,23 @@ export async function runFlowFromTree(page: Page, flowName: string, timeoutMs = 
   // all of it only when files come, go or stop parsing (flowsViewChanges.ts), so the picker opening here is a
   // fault, said as such.
   const picker = page.locator('.quick-input-widget', { hasText: 'Choose a flow' });
+  const runName = await waitForNewRun(page, before, deadline, `Run Flow on '${flowName}'`, async () => {
+    if (await picker.isVisible()) throw new Error(`Run Flow on '${flowName}' opened the flow picker: the click reached the command without its row (did the Flows view redraw as it was clicked?)`);
+  });
+  return { runName, clickedAt };
+}
+
+/**
+ * The name of the first run the Runs view shows that `before` (its labels earlier) does not have, waited for
+ * until `deadline` (epoch ms); `check` runs between looks and may throw to stop early.
+ */
+export async function waitForNewRun(page: Page, before: ReadonlySet<string>, deadline: number, after: string, check?: () => Promise<void>): Promise<string> {
   for (;;) {
     // A run row's description starts with its state (grouped) or its flow (flat); a flow's row with a count.
     const fresh = (await runRows(page)).find((r) => r.label !== '' && !before.has(r.label) && !/^Load more/.test(r.label) && !/^\d[\d,]* runs? ·/.test(r.description));
-    if (fresh) return { runName: fresh.label, clickedAt };
-    if (await picker.isVisible()) throw new Error(`Run Flow on '${flowName}' opened the flow picker: the click reached the command without its row (did the Flows view redraw as it was clicked?)`);
-    if (Date.now() > deadline) throw new Error(`no new run appeared in the Runs view within ${timeoutMs} ms after Run Flow on '${flowName}'`);
+    if (fresh) return fresh.label;
+    await check?.();
+    if (Date.now() > deadline) throw new Error(`no new run appeared in the Runs view by the deadline after ${after}`);
     await page.waitForTimeout(50);
   }
 }

@@ -1,4 +1,4 @@
-/** How long ago, as the CLI's tables say it: `12 s ago`, `3 min ago`, `5 h ago`, `2 d ago`. */
+/** How long ago, as the CLI's tables and the editor's lists say it: `12 s ago`, `3 min ago`, `5 h ago`, `2 d ago`. */
 export function ageText(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s} s ago`;
