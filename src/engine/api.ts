@@ -108,7 +108,8 @@ export function getRunLogger(): RunLogger {
 /**
  * A variable's value (Prefect's `Variable.get`): named JSON kept in the store, set with `flowdeck variable
  * set NAME VALUE` or `setVariable`; `defaultValue` (or undefined) when it is not set. A name is 1-64 of
- * a-z, 0-9, `_` and `-`. Read when called: a run sees a change made while it runs at its next call.
+ * a-z, 0-9, `_` and `-`. Read when called: a run sees a change made while it runs at its next call. Works in
+ * a run and at the flow file's top level (read as Flowdeck loads the file for a run).
  */
 export function getVariable<T = unknown>(name: string): Promise<T | undefined>;
 export function getVariable<T>(name: string, defaultValue: T): Promise<T>;

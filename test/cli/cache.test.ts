@@ -80,7 +80,7 @@ async function cacheAcrossProcesses(env: NodeJS.ProcessEnv): Promise<void> {
   // What to clear must be said; a dry run removes nothing.
   const unsaid = await cli('cache', 'clear');
   assert.equal(unsaid.code, 2);
-  assert.match(unsaid.stderr, /say what to clear: --task NAME, --expired or --all/);
+  assert.match(unsaid.stderr, /say what to clear: --task NAME, --expired, --older-than AGE or --all/);
   assert.equal((await cli('cache', 'clear', '--all', '--task', 'fetch')).code, 2);
   assert.equal((await cli('cache', 'wipe')).code, 2);
   const dry = await cli('cache', 'clear', '--task', 'fetch', '--dry-run');
@@ -102,6 +102,15 @@ async function cacheAcrossProcesses(env: NodeJS.ProcessEnv): Promise<void> {
     [['fetch-0', 'Completed'], ['fetch-1', 'Completed'], ['summarise-0', 'Cached'], ['brief-0', 'Completed']],
   );
   assert.notEqual(second.result[0]!.at, first.result[0]!.at);
+
+  // None cached an hour ago: nothing to clear by age; an age that is not one is refused.
+  const young = await cli('cache', 'ls', '--older-than', '1h');
+  assert.equal(young.code, 0, young.stderr);
+  assert.match(young.stdout, /^No cached results cached over 1h ago; 4 cached results in all/);
+  assert.equal(JSON.parse((await cli('cache', 'clear', '--older-than', '1h', '--json')).stdout).removed, 0);
+  const badAge = await cli('cache', 'clear', '--older-than', 'soon');
+  assert.equal(badAge.code, 2);
+  assert.match(badAge.stderr, /--older-than takes an age such as 30d/);
 
   const all = await cli('cache', 'clear', '--all', '--json');
   assert.equal(all.code, 0, all.stderr);

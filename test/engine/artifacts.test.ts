@@ -184,5 +184,8 @@ export default flow({ name: 'progress' }, async ({ fail }: { fail: boolean }) =>
     // Outside a run there is no run to keep it.
     const api = await import('../../src/engine/api');
     assert.throws(() => api.createMarkdownArtifact('x', 'y'), /createMarkdownArtifact\('x'\) was called outside a flow or task run/);
+    // Nor a store to read a variable from: a plain process that imported the API is told so, at once.
+    await assert.rejects(api.getVariable('repos'), /getVariable\(\) reads the store through the Flowdeck worker running this file/);
+    await assert.rejects(api.setVariable('repos', 1), /setVariable\(\) reads the store through the Flowdeck worker/);
   });
 });

@@ -8,9 +8,10 @@ import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { textTableLines } from '../textTable';
+import { parseAge } from './prune';
 
-export const CACHE_HELP = `Usage: flowdeck cache ls [--task NAME]... [--expired] [--json]
-       flowdeck cache clear (--task NAME... | --expired | --all) [--dry-run] [--json]
+export const CACHE_HELP = `Usage: flowdeck cache ls [--task NAME]... [--expired] [--older-than AGE] [--json]
+       flowdeck cache clear (--task NAME... | --expired | --older-than AGE | --all) [--dry-run] [--json]
 
 The results tasks keep for caching (task({ cacheKey }), cacheKey: taskInputHash), shared by every run,
 process and machine using the store: which task each is of, the run that cached it, when, until when, its
@@ -20,6 +21,8 @@ which replaces them as the run goes. Expired results are never returned, and are
 Options:
   --task NAME   only the results of this task (its name in task({ name })); repeatable
   --expired     only expired results
+  --older-than AGE   only results cached longer ago than AGE: 30d, 12h, 90m, 45s, 2w (and those
+                cached before Flowdeck kept the time)
   --all         clear: every result
   --dry-run     clear: list what would be removed, remove nothing
   --json        ls: [{"keyHash", "task", "runId", "cachedAt", "expiresAt", "bytes", "expired"}];
@@ -31,6 +34,7 @@ Results cached before this version have no task, run or time; \`--all\` or \`--e
 Examples:
   flowdeck cache ls
   flowdeck cache clear --task fetch-stars
+  flowdeck cache clear --older-than 30d
   flowdeck cache clear --expired --dry-run`;
 
 interface Shown {
@@ -47,6 +51,7 @@ export async function cacheCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('cache', argv, {
     task: { type: 'string', multiple: true },
     expired: { type: 'boolean' },
+    'older-than': { type: 'string' },
     all: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -61,8 +66,12 @@ export async function cacheCommand(argv: string[], io: CliIo): Promise<number> {
   const tasks = values.task ?? [];
   if (tasks.some((t) => t.trim() === '')) throw new UsageError('--task needs a task name');
   const expiredOnly = values.expired === true;
+  const olderThan = values['older-than'] === undefined ? undefined : parseAge(values['older-than'], '--older-than');
   const json = values.json === true;
-  const matches = (e: CacheEntry, now: number): boolean => (tasks.length === 0 || (e.task !== undefined && tasks.includes(e.task))) && (!expiredOnly || isExpired(e, now));
+  const filtered = tasks.length > 0 || expiredOnly || olderThan !== undefined;
+  const matches = (e: CacheEntry, now: number): boolean =>
+    (tasks.length === 0 || (e.task !== undefined && tasks.includes(e.task))) && (!expiredOnly || isExpired(e, now)) && (olderThan === undefined || (e.created ?? 0) < now - olderThan);
+  const said = (): string => filterText(tasks, expiredOnly, values['older-than']);
   switch (action) {
     case 'ls': {
       if (values.all || values['dry-run']) throw new UsageError('--all and --dry-run go with cache clear');
@@ -74,7 +83,7 @@ export async function cacheCommand(argv: string[], io: CliIo): Promise<number> {
         if (json) {
           write(io.stdout, JSON.stringify(entries.map((e) => shown(e, now)), null, 2));
         } else if (entries.length === 0) {
-          write(io.stdout, all.length === 0 ? 'No cached results. Tasks with a cacheKey (task({ cacheKey: taskInputHash })) keep theirs here.' : `No cached results ${filterText(tasks, expiredOnly)}; ${count(all.length)} in all (\`flowdeck cache ls\`).`);
+          write(io.stdout, all.length === 0 ? 'No cached results. Tasks with a cacheKey (task({ cacheKey: taskInputHash })) keep theirs here.' : `No cached results ${said()}; ${count(all.length)} in all (\`flowdeck cache ls\`).`);
         } else {
           for (const line of await table(store, entries, now)) write(io.stdout, line);
           write(io.stdout, summary(entries, now));
@@ -86,8 +95,8 @@ export async function cacheCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     case 'clear': {
-      if (tasks.length === 0 && !expiredOnly && values.all !== true) throw new UsageError('say what to clear: --task NAME, --expired or --all (--dry-run lists it first)');
-      if (values.all && (tasks.length > 0 || expiredOnly)) throw new UsageError('--all clears every result: give it alone, or --task/--expired without it');
+      if (!filtered && values.all !== true) throw new UsageError('say what to clear: --task NAME, --expired, --older-than AGE or --all (--dry-run lists it first)');
+      if (values.all && filtered) throw new UsageError('--all clears every result: give it alone, or --task/--expired/--older-than without it');
       const dryRun = values['dry-run'] === true;
       const store = await openStore(io, dryRun ? 'read' : 'write');
       try {
@@ -113,8 +122,8 @@ export async function cacheCommand(argv: string[], io: CliIo): Promise<number> {
         if (json) write(io.stdout, JSON.stringify({ removed, bytes, dryRun }));
         else if (dryRun) {
           if (rows.length > 0) for (const line of await table(store, rows, Date.now())) write(io.stdout, line);
-          write(io.stdout, `Would remove ${count(removed)} (${bytesText(bytes)})${tasks.length > 0 || expiredOnly ? ` ${filterText(tasks, expiredOnly)}` : ''}.`);
-        } else write(io.stdout, `Removed ${count(removed)} (${bytesText(bytes)})${tasks.length > 0 || expiredOnly ? ` ${filterText(tasks, expiredOnly)}` : ''}.`);
+          write(io.stdout, `Would remove ${count(removed)} (${bytesText(bytes)})${filtered ? ` ${said()}` : ''}.`);
+        } else write(io.stdout, `Removed ${count(removed)} (${bytesText(bytes)})${filtered ? ` ${said()}` : ''}.`);
       } finally {
         await store.close();
       }
@@ -129,10 +138,11 @@ function count(n: number): string {
   return `${n.toLocaleString('en-US')} cached result${n === 1 ? '' : 's'}`;
 }
 
-function filterText(tasks: readonly string[], expiredOnly: boolean): string {
+function filterText(tasks: readonly string[], expiredOnly: boolean, olderThan: string | undefined): string {
   const parts: string[] = [];
   if (tasks.length > 0) parts.push(`of task${tasks.length > 1 ? 's' : ''} ${tasks.map((t) => `'${neutraliseTerminal(t)}'`).join(', ')}`);
   if (expiredOnly) parts.push('expired');
+  if (olderThan !== undefined) parts.push(`cached over ${neutraliseTerminal(olderThan.trim())} ago`);
   return parts.join(', ');
 }
 

@@ -20,11 +20,18 @@ export const DEFAULT_LIMITS: WorkerLimits = {
 
 export let limits: WorkerLimits = DEFAULT_LIMITS;
 export let home = '';
+let hostListening = false;
 
 export function configure(options: { secrets: readonly string[]; limits: WorkerLimits; home: string }): void {
   for (const s of options.secrets) masker.add(s);
   limits = options.limits;
   home = options.home;
+  hostListening = true;
+}
+
+/** A host sent this worker a flow to load: it answers requests from then on (the file's top level too). */
+export function hostAnswers(): boolean {
+  return hostListening;
 }
 
 const mask = (text: string): string => masker.mask(text);
