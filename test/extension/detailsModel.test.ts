@@ -32,6 +32,7 @@ function detail(fields: Partial<FlowRunDetail> = {}): FlowRunDetail {
 test('the header carries what the panel shows and which actions fit the run', () => {
   const done = headerOf(detail(), ctx);
   assert.equal(done.trigger, 'manual');
+  assert.equal(headerOf(detail({ refreshCache: true }), ctx).trigger, 'manual, refreshing the cache');
   assert.equal(done.parameters, '{\n  "repo": "a/b"\n}');
   assert.deepEqual(done.actions, { cancel: false, resume: false, retryFromFailure: false, rerun: true, openSource: true });
   const failed = headerOf(detail({ state: state('Failed', 'boom', 5000, { name: 'Error', message: 'boom', frame: { file: '/ws/flows/etl.flow.ts', line: 3, column: 5 } }) }), ctx);

@@ -82,7 +82,8 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
     source: ctx.sourceLabel,
     state: { type: detail.state.type, name: detail.state.name, timestamp: detail.state.timestamp, ...(detail.state.message !== undefined ? { message: detail.state.message } : {}) },
     attempt: detail.attempt,
-    trigger: triggerLabel(detail.trigger),
+    // A run that ignored cached results says so where it says how it started.
+    trigger: `${triggerLabel(detail.trigger)}${detail.refreshCache ? ', refreshing the cache' : ''}`,
     created: detail.created,
     parameters: parametersText(detail.parameters),
     actions: {

@@ -74,7 +74,7 @@ export interface RunHeader {
   source: string;
   state: StateView;
   attempt: number;
-  /** `manual`, `schedule`, `resume`. */
+  /** `manual`, `schedule nightly`, `resume`; `, refreshing the cache` after it for a run that did (RunRequest.refreshCache). */
   trigger: string;
   created: number;
   startTime?: number;
