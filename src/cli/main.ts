@@ -8,6 +8,7 @@ import { cancelCommand } from './commands/cancel';
 import { checkCommand } from './commands/check';
 import { deleteCommand } from './commands/delete';
 import { flowsCommand } from './commands/flows';
+import { inspectCommand } from './commands/inspect';
 import { limitCommand } from './commands/limit';
 import { pruneCommand } from './commands/prune';
 import { logsCommand } from './commands/logs';
@@ -30,6 +31,7 @@ Commands:
   resume <run>               resume a failed or crashed run from its checkpoints, or a paused or suspended one
   cancel <run>               cancel a run wherever it runs (a terminal, VS Code, a worker) and wait for its end
   runs                       run history, newest first
+  inspect <run>              one run in detail: state, where it failed, parameters, result, task runs
   delete <run>...            delete finished runs with their subflow runs, logs and results
   prune                      delete old finished runs: --keep N, --older-than AGE (--dry-run lists them)
   logs <run id or name>      the stored logs of a run
@@ -80,6 +82,7 @@ const COMMANDS: Record<string, Command> = {
   resume: resumeCommand,
   cancel: cancelCommand,
   runs: runsCommand,
+  inspect: inspectCommand,
   delete: deleteCommand,
   prune: pruneCommand,
   logs: logsCommand,
