@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { CacheEntryJson } from '../../src/cli/commands/cache';
 import { runCli, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
@@ -23,23 +24,13 @@ export default flow({ name: 'stars' }, async ({ repos }: { repos: string[] }) =>
 `,
 };
 
-interface Entry {
-  keyHash: string;
-  task: string | null;
-  runId: string | null;
-  cachedAt: string | null;
-  expiresAt: string | null;
-  bytes: number;
-  expired: boolean;
-}
-
 async function cacheAcrossProcesses(env: NodeJS.ProcessEnv): Promise<void> {
   const ws = workspace(FLOWS);
   const cli = (...args: string[]) => runCli(args, { cwd: ws, env });
-  const entries = async (...args: string[]): Promise<Entry[]> => {
+  const entries = async (...args: string[]): Promise<CacheEntryJson[]> => {
     const r = await cli('cache', 'ls', '--json', ...args);
     assert.equal(r.code, 0, r.stderr);
-    return JSON.parse(r.stdout) as Entry[];
+    return JSON.parse(r.stdout) as CacheEntryJson[];
   };
   const empty = await cli('cache', 'ls');
   assert.equal(empty.code, 0, empty.stderr);

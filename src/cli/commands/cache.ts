@@ -37,7 +37,8 @@ Examples:
   flowdeck cache clear --older-than 30d
   flowdeck cache clear --expired --dry-run`;
 
-interface Shown {
+/** An entry as `cache ls --json` prints it. */
+export interface CacheEntryJson {
   keyHash: string;
   task: string | null;
   runId: string | null;
@@ -150,7 +151,7 @@ function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
 }
 
-function shown(e: CacheEntry, now: number): Shown {
+function shown(e: CacheEntry, now: number): CacheEntryJson {
   return { keyHash: e.keyHash, task: e.task ?? null, runId: e.runId ?? null, cachedAt: iso(e.created), expiresAt: iso(e.expiresAt), bytes: e.bytes, expired: isExpired(e, now) };
 }
 

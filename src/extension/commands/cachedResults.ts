@@ -9,6 +9,7 @@ import { bytesText } from '../../engine/bytesText';
 import { isExpired, type CacheEntry } from '../../engine/resultCache';
 import type { RunStore } from '../../engine/runStore';
 import type { Flowdeck } from '../services';
+import { listPick } from '../util/listPick';
 
 type Clear = { what: string; detail: string; keyHashes: string[] };
 type Item = vscode.QuickPickItem & { clear?: Clear };
@@ -77,20 +78,8 @@ async function cachedResults(flowdeck: Flowdeck): Promise<void> {
       entries.length === 0 ? 'No cached results. Tasks with a cacheKey (task({ cacheKey: taskInputHash })) keep theirs here.' : 'Pick a task to clear its cached results (its trash button too); each clear asks first';
     pick.busy = false;
   };
-  pick.onDidTriggerItemButton(async ({ item }) => {
-    if (!item.clear) return;
-    // The dialog takes the focus: the list stays open behind it.
-    pick.ignoreFocusOut = true;
-    await confirmAndClear(store, item.clear);
-    pick.ignoreFocusOut = false;
-    await load();
-    pick.show();
+  const picked = await listPick(pick, load, async (item) => {
+    if (item.clear) await confirmAndClear(store, item.clear);
   });
-  const picked = await new Promise<Item | undefined>((resolve) => {
-    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
-    pick.onDidHide(() => resolve(undefined));
-    void load().then(() => pick.show());
-  });
-  pick.dispose();
   if (picked?.clear) await confirmAndClear(store, picked.clear);
 }

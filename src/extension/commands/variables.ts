@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { checkVariableName, typedVariableValue, variableJson, variableValueText, type Variable } from '../../engine/variables';
 import type { Flowdeck } from '../services';
+import { listPick } from '../util/listPick';
 
 type Item = vscode.QuickPickItem & { variable?: Variable; add?: true };
 
@@ -45,23 +46,12 @@ async function variables(flowdeck: Flowdeck): Promise<void> {
     ];
     pick.busy = false;
   };
-  pick.onDidTriggerItemButton(async ({ item }) => {
+  const picked = await listPick(pick, load, async (item) => {
     if (!item.variable) return;
     const name = item.variable.name;
-    // The dialog takes the focus: the list stays open behind it.
-    pick.ignoreFocusOut = true;
     const choice = await vscode.window.showWarningMessage(`Delete variable '${name}'?`, { modal: true, detail: 'Flows that read it get their fallback from then on.' }, 'Delete');
-    pick.ignoreFocusOut = false;
     if (choice === 'Delete') await store.variables.remove(name);
-    await load();
-    pick.show();
   });
-  const picked = await new Promise<Item | undefined>((resolve) => {
-    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
-    pick.onDidHide(() => resolve(undefined));
-    void load().then(() => pick.show());
-  });
-  pick.dispose();
   if (!picked) return;
   const taken = new Set(pick.items.flatMap((i) => (i.variable ? [i.variable.name] : [])));
   const name = picked.variable?.name ?? (await vscode.window.showInputBox({
