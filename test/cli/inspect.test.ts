@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, tempDir, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const FLOWS = {
   'demo.flow.ts': `import { flow, task, createMarkdownArtifact } from 'flowdeck';
@@ -25,63 +26,70 @@ export default flow({ name: 'demo' }, async ({ n }: { n: number }) => {
 `,
 };
 
+async function inspectRuns(env: NodeJS.ProcessEnv): Promise<void> {
+  const ws = workspace(FLOWS);
+  const cli = (...args: string[]) => runCli(args, { cwd: ws, env });
+  const ok = JSON.parse((await cli('run', 'demo.flow.ts', '--param', 'n=3', '--json')).stdout) as { id: string; name: string };
+  const failedRun = await cli('run', 'demo.flow.ts', '--param', 'n=9', '--json');
+  assert.equal(failedRun.code, 1);
+  const failed = JSON.parse(failedRun.stdout) as { id: string; name: string };
+
+  const shown = await cli('inspect', failed.name, '--tasks', '3');
+  assert.equal(shown.code, 0, shown.stderr);
+  const text = shown.stdout;
+  assert.match(text, new RegExp(`^Run {8}${failed.name} \\(${failed.id}\\)$`, 'm'));
+  assert.match(text, /^Flow {7}demo · .*demo\.flow\.ts$/m);
+  assert.match(text, /^State {6}Failed — repo 7 is gone$/m);
+  assert.match(text, new RegExp(`^Failed at  ${join(ws, 'demo.flow.ts').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:22 \\(Error\\)$`, 'm'));
+  assert.match(text, /^Parameters \{"n":9\}$/m);
+  assert.match(text, /^Result {5}—$/m);
+  assert.match(text, new RegExp(`^Artifacts  notes \\(\`flowdeck artifacts ${failed.name}\`\\)$`, 'm'));
+  assert.match(text, /^Task runs: 8 — 7 Completed, 1 Failed$/m);
+  const table = text.split('\n').filter((l) => /^fetch-\d/.test(l));
+  assert.deepEqual(table.map((l) => l.split(/\s+/)[0]), ['fetch-0', 'fetch-1', 'fetch-2', 'fetch-7'], 'the first 3, then the failed one');
+  assert.match(table.at(-1)!, /^fetch-7\s+Failed\s+\S+ ms\s+1\s+repo 7 is gone$/);
+  assert.match(text, /^… 4 more \(`--tasks N` shows more; `--json` every one\)$/m);
+  assert.match(text, new RegExp(`^Next: flowdeck logs ${failed.name}  ·  flowdeck resume ${failed.name} \\(from its checkpoints\\)$`, 'm'));
+
+  const good = await cli('inspect', ok.id.slice(0, 8), '--tasks', '0');
+  assert.equal(good.code, 0, good.stderr);
+  assert.match(good.stdout, /^State {6}Completed$/m);
+  assert.match(good.stdout, /^Result {5}\[0,2,4\]$/m);
+  assert.match(good.stdout, /^Task runs: 3 — 3 Completed$/m);
+  assert.doesNotMatch(good.stdout, /^NAME/m, '--tasks 0: counts only');
+  assert.doesNotMatch(good.stdout, /^Failed at/m);
+  assert.match(good.stdout, new RegExp(`^Next: flowdeck logs ${ok.name}$`, 'm'));
+
+  // A subflow run names its parent, and is resumed through it.
+  const runs = JSON.parse((await cli('runs', '--json', '--flow', 'child')).stdout) as { name: string; parentRunId: string }[];
+  const sub = runs.find((r) => r.parentRunId === failed.id)!;
+  const subShown = await cli('inspect', sub.name);
+  assert.match(subShown.stdout, new RegExp(`^Subflow of ${failed.name} \\(${failed.id}\\)$`, 'm'));
+  assert.match(subShown.stdout, /^Result {5}"from the child"$/m);
+
+  const json = await cli('inspect', failed.name, '--json');
+  assert.equal(json.code, 0, json.stderr);
+  const parsed = JSON.parse(json.stdout) as { id: string; state: { name: string; failure?: { frame?: { line: number } } }; taskRuns: unknown[]; parameters: unknown };
+  assert.equal(parsed.id, failed.id);
+  assert.equal(parsed.state.failure?.frame?.line, 3);
+  assert.equal(parsed.taskRuns.length, 8, 'every task run');
+  assert.deepEqual(parsed.parameters, { n: 9 });
+
+  const unknown = await cli('inspect', 'no-such-run');
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /flowdeck inspect: no run with id, id prefix or name 'no-such-run'/);
+  const badCount = await cli('inspect', failed.name, '--tasks', 'lots');
+  assert.equal(badCount.code, 2);
+  assert.match(badCount.stderr, /--tasks takes a whole number from 0 to 10,000, got 'lots'/);
+  assert.equal((await cli('inspect')).code, 2);
+}
+
 describe('flowdeck inspect', { timeout: 120_000 }, () => {
-  it('shows a run: state and the line it failed at, parameters, result, task runs by state (failed ones past the limit), subflow parent, what next; --json as run --json', async () => {
-    const ws = workspace(FLOWS);
-    const env = { FLOWDECK_HOME: tempDir() };
-    const cli = (...args: string[]) => runCli(args, { cwd: ws, env });
-    const ok = JSON.parse((await cli('run', 'demo.flow.ts', '--param', 'n=3', '--json')).stdout) as { id: string; name: string };
-    const failedRun = await cli('run', 'demo.flow.ts', '--param', 'n=9', '--json');
-    assert.equal(failedRun.code, 1);
-    const failed = JSON.parse(failedRun.stdout) as { id: string; name: string };
+  it('shows a run: state and the line it failed at, parameters, result, task runs by state (failed ones past the limit), subflow parent, what next; --json as run --json (embedded store)', async () => {
+    await inspectRuns({ FLOWDECK_HOME: tempDir() });
+  });
 
-    const shown = await cli('inspect', failed.name, '--tasks', '3');
-    assert.equal(shown.code, 0, shown.stderr);
-    const text = shown.stdout;
-    assert.match(text, new RegExp(`^Run {8}${failed.name} \\(${failed.id}\\)$`, 'm'));
-    assert.match(text, /^Flow {7}demo · .*demo\.flow\.ts$/m);
-    assert.match(text, /^State {6}Failed — repo 7 is gone$/m);
-    assert.match(text, new RegExp(`^Failed at  ${join(ws, 'demo.flow.ts').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:22 \\(Error\\)$`, 'm'));
-    assert.match(text, /^Parameters \{"n":9\}$/m);
-    assert.match(text, /^Result {5}—$/m);
-    assert.match(text, new RegExp(`^Artifacts  notes \\(\`flowdeck artifacts ${failed.name}\`\\)$`, 'm'));
-    assert.match(text, /^Task runs: 8 — 7 Completed, 1 Failed$/m);
-    const table = text.split('\n').filter((l) => /^fetch-\d/.test(l));
-    assert.deepEqual(table.map((l) => l.split(/\s+/)[0]), ['fetch-0', 'fetch-1', 'fetch-2', 'fetch-7'], 'the first 3, then the failed one');
-    assert.match(table.at(-1)!, /^fetch-7\s+Failed\s+\S+ ms\s+1\s+repo 7 is gone$/);
-    assert.match(text, /^… 4 more \(`--tasks N` shows more; `--json` every one\)$/m);
-    assert.match(text, new RegExp(`^Next: flowdeck logs ${failed.name}  ·  flowdeck resume ${failed.name} \\(from its checkpoints\\)$`, 'm'));
-
-    const good = await cli('inspect', ok.id.slice(0, 8), '--tasks', '0');
-    assert.equal(good.code, 0, good.stderr);
-    assert.match(good.stdout, /^State {6}Completed$/m);
-    assert.match(good.stdout, /^Result {5}\[0,2,4\]$/m);
-    assert.match(good.stdout, /^Task runs: 3 — 3 Completed$/m);
-    assert.doesNotMatch(good.stdout, /^NAME/m, '--tasks 0: counts only');
-    assert.doesNotMatch(good.stdout, /^Failed at/m);
-    assert.match(good.stdout, new RegExp(`^Next: flowdeck logs ${ok.name}$`, 'm'));
-
-    // A subflow run names its parent, and is resumed through it.
-    const runs = JSON.parse((await cli('runs', '--json', '--flow', 'child')).stdout) as { name: string; parentRunId: string }[];
-    const sub = runs.find((r) => r.parentRunId === failed.id)!;
-    const subShown = await cli('inspect', sub.name);
-    assert.match(subShown.stdout, new RegExp(`^Subflow of ${failed.name} \\(${failed.id}\\)$`, 'm'));
-    assert.match(subShown.stdout, /^Result {5}"from the child"$/m);
-
-    const json = await cli('inspect', failed.name, '--json');
-    assert.equal(json.code, 0, json.stderr);
-    const parsed = JSON.parse(json.stdout) as { id: string; state: { name: string; failure?: { frame?: { line: number } } }; taskRuns: unknown[]; parameters: unknown };
-    assert.equal(parsed.id, failed.id);
-    assert.equal(parsed.state.failure?.frame?.line, 3);
-    assert.equal(parsed.taskRuns.length, 8, 'every task run');
-    assert.deepEqual(parsed.parameters, { n: 9 });
-
-    const unknown = await cli('inspect', 'no-such-run');
-    assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /flowdeck inspect: no run with id, id prefix or name 'no-such-run'/);
-    const badCount = await cli('inspect', failed.name, '--tasks', 'lots');
-    assert.equal(badCount.code, 2);
-    assert.match(badCount.stderr, /--tasks takes a whole number from 0 to 10,000, got 'lots'/);
-    assert.equal((await cli('inspect')).code, 2);
+  it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    await inspectRuns({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
   });
 });
