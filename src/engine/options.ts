@@ -4,6 +4,7 @@
  * concurrency of 0 that never starts anything, a negative retry count that never retries). Flow files are
  * untrusted input and not type-checked when they run, so every option is checked, types included.
  */
+import { MAX_LIMIT } from './limits/limitStore';
 import { checkDeclarations } from './parameters';
 
 type Check = (value: unknown) => string | undefined;
@@ -72,6 +73,8 @@ const FLOW_OPTIONS: Record<string, Check> = {
   resumeOnCrash: flag,
   schedule,
   flowRunName: (v) => (typeof v === 'function' || (typeof v === 'string' && v.trim().length > 0) ? undefined : 'must be a non-empty string or a function of the parameters that returns one'),
+  concurrencyLimit: (v) => (isNumber(v) && Number.isInteger(v) && v >= 1 && v <= MAX_LIMIT ? undefined : `must be a whole number from 1 to ${MAX_LIMIT}`),
+  collisionStrategy: (v) => (v === 'enqueue' || v === 'cancel-new' ? undefined : "must be 'enqueue' or 'cancel-new'"),
 };
 
 const MAP_OPTIONS: Record<string, Check> = { concurrency: wholeAtLeast(1) };

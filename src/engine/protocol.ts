@@ -32,6 +32,9 @@ export interface FlowInfo {
   retries?: number;
   /** Resume automatically after the host died. */
   resumeOnCrash?: boolean;
+  /** At most this many runs of the flow at once (FlowOptions.concurrencyLimit), and what a run does past it. */
+  concurrencyLimit?: number;
+  collisionStrategy?: 'enqueue' | 'cancel-new';
 }
 
 /** A completed call of an earlier attempt, which a resumed run returns instead of running again. */

@@ -24,6 +24,9 @@ import { BadInputError, type RunRequest } from './runRequest';
 import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
+import { formatDuration } from './durationText';
+import { holdFlowRunSlot } from './limits/flowRunSlot';
+import type { Lease } from './limits/limitStore';
 import { StandbyWorker } from './standbyWorker';
 import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
@@ -598,9 +601,18 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
             target.kind === 'new' ? this.createRoot(execution, creating!) : target.kind === 'created' ? this.takeCreated(execution, target, runName) : this.adoptRoot(execution, target);
           void begin.then(
             (resume) => {
-              this.armDeadlineFor(execution!);
-              execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir, ...(resume ? { resume } : {}) });
+              const go = (): void => {
+                this.armDeadlineFor(execution!);
+                execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir, ...(resume ? { resume } : {}) });
+              };
+              if (execution!.flow?.concurrencyLimit === undefined) {
+                go();
+                resolveStart(execution!);
+                return;
+              }
+              // The run is there to follow (and cancel) while it waits for a slot of its flow.
               resolveStart(execution!);
+              void this.flowSlot(execution!).then((held) => (held ? go() : undefined));
             },
             (e: unknown) => {
               execution!.worker.killGroup();
@@ -761,6 +773,66 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const reused = summary.lastAttemptTaskRuns > 0 ? `${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused` : d.startTime === undefined ? 'it never started before, so it starts from the beginning' : 'its last attempt ran no task runs, so nothing is reused';
     execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${reused}`);
     if (d.refreshCache && d.parentRunId === undefined) execution.log(live, 'INFO', flowRunSource(d.name), REFRESHING_CACHE);
+  }
+
+  /**
+   * Holds one of the slots of a flow with a `concurrencyLimit` for its run, waiting (Pending, saying for
+   * which runs) while every slot is held; given back when the run ends. False when the run goes no further:
+   * cancelled while it waited, or `cancel-new` found every slot held — its worker is stopped and the run
+   * ends Cancelled.
+   */
+  private async flowSlot(execution: Execution): Promise<boolean> {
+    const flow = execution.flow!;
+    const root = execution.root;
+    const d = root.fold.detail;
+    const limit = flow.concurrencyLimit!;
+    const wait = flow.collisionStrategy !== 'cancel-new';
+    const source = flowRunSource(d.name);
+    const since = Date.now();
+    let why = `flow '${d.flowName}' runs at most ${limit} at once`;
+    let waited = false;
+    // Its worker may die while it waits: then it waits no more.
+    let over = false;
+    void execution.done.finally(() => (over = true));
+    let lease: Lease | undefined;
+    try {
+      lease = await holdFlowRunSlot({
+        store: this.store.limits,
+        flowName: d.flowName,
+        limit,
+        holder: { runId: d.id, taskRunId: 'flow-run' },
+        wait,
+        stopped: () => execution.cancelRequested || over,
+        onWait: async (holders) => {
+          const names = (await Promise.all(holders.slice(0, 5).map(async (id) => (await this.store.get(id).catch(() => undefined))?.name ?? id))).map((n) => `'${n}'`);
+          if (names.length > 0) why += ` (running: ${names.join(', ')}${holders.length > 5 ? ', …' : ''})`;
+          if (!wait) return;
+          waited = true;
+          const s = state('Pending', `Waiting for a concurrency slot: ${why}`);
+          void execution.flowState(root, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message! });
+          execution.log(root, 'INFO', source, `Waiting for a concurrency slot: ${why}`);
+          execution.flushPending();
+        },
+      });
+    } catch (e) {
+      execution.killReason = { name: 'Crashed', message: `Could not take a concurrency slot of flow '${d.flowName}': ${this.masker.mask((e as Error).message)}` };
+      execution.worker.killGroup();
+      return false;
+    }
+    if (!lease) {
+      // Cancelled while it waited, or (cancel-new) every slot is held: it goes no further.
+      execution.killReason = { name: 'Cancelled', message: wait ? `Cancelled while it waited for a concurrency slot: ${why}` : `Cancelled at once (collisionStrategy 'cancel-new'): ${why}` };
+      execution.worker.killGroup();
+      return false;
+    }
+    const held = lease;
+    void execution.done.finally(() => this.store.limits.release(held).catch(() => undefined));
+    if (over) return false;
+    if (waited) {
+      execution.log(root, 'INFO', source, `Got a concurrency slot of flow '${d.flowName}' after ${formatDuration(Date.now() - since)}`);
+      execution.flushPending();
+    }
+    return true;
   }
 
   private armDeadlineFor(execution: Execution): void {

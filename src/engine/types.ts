@@ -174,6 +174,17 @@ export interface FlowOptions<P extends Record<string, unknown> = Record<string, 
    * taken gets `-2`, `-3`… Unset: two random words (`light-potoo`).
    */
   flowRunName?: string | ((parameters: NoInfer<P>) => string);
+  /**
+   * At most this many runs of the flow at once, across every process and machine sharing the store
+   * (Prefect's deployment `concurrency_limit`): a nightly sync never overlaps a run someone started by
+   * hand. Counted for runs of the flow itself, not for its calls as a subflow.
+   */
+  concurrencyLimit?: number;
+  /**
+   * What a run does while `concurrencyLimit` runs of the flow are going (Prefect's `collision_strategy`):
+   * `'enqueue'` (the default) waits, Pending, until one ends; `'cancel-new'` ends Cancelled at once.
+   */
+  collisionStrategy?: 'enqueue' | 'cancel-new';
 }
 
 /** What `pauseFlowRun` takes: how long to wait, what to say, and the input a resume must give. */

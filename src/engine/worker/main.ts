@@ -118,6 +118,8 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     if (o.description !== undefined) info.description = o.description;
     if (o.version !== undefined) info.version = o.version;
     if (o.timeoutSeconds !== undefined) info.timeoutSeconds = o.timeoutSeconds;
+    if (o.concurrencyLimit !== undefined) info.concurrencyLimit = o.concurrencyLimit;
+    if (o.collisionStrategy !== undefined) info.collisionStrategy = o.collisionStrategy;
     if (declarations !== undefined) info.parameters = declarations;
     emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}), ...(runName !== undefined ? { runName } : {}), ...(runNameError !== undefined ? { runNameError } : {}) }, true);
   } catch (e) {

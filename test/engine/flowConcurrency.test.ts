@@ -1,0 +1,128 @@
+/**
+ * A flow's own concurrency limit (`concurrencyLimit`, Prefect's deployment `concurrency_limit`): a run of
+ * the flow past it waits, Pending and saying for which run, and starts only once one ends — across
+ * processes, a dead host's slot taken back; `collisionStrategy: 'cancel-new'` ends it Cancelled at once; a
+ * run cancelled while it waits ends Cancelled; subflow calls are not counted; a wrong limit is refused
+ * where it is written.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { FlowRunDetail } from '../../src/engine/records';
+import { flowRunTag } from '../../src/engine/limits/flowRunSlot';
+import { CLI, flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+
+/** Holds until its gate file exists; marks that it started. */
+const GATED = (name: string, extra = '') =>
+  flowSource(`
+import { existsSync, writeFileSync } from 'node:fs';
+export default flow({ name: '${name}', concurrencyLimit: 1${extra} }, async ({ gate, mark }: { gate: string; mark: string }) => {
+  writeFileSync(mark, '');
+  const signal = getRunContext().signal;
+  while (!existsSync(gate)) {
+    if (signal.aborted) throw signal.reason;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return 'done';
+});`);
+
+describe('a flow concurrency limit', { timeout: 180_000 }, () => {
+  it('a second run waits Pending, saying for which run, and starts once the first ended; the slot is given back', async () => {
+    const ws = workspace({ 'one.flow.ts': GATED('one-at-a-time') });
+    const { runner, store } = await makeRunner(tempDir());
+    const p = (n: string) => ({ gate: join(ws, 'gate'), mark: join(ws, `started-${n}`) });
+    const a = await runner.start({ source: { kind: 'file', path: join(ws, 'one.flow.ts') }, parameters: p('a') });
+    await waitFor(() => existsSync(p('a').mark), 'the first run to start');
+    const b = await runner.start({ source: { kind: 'file', path: join(ws, 'one.flow.ts') }, parameters: p('b') });
+    await waitFor(async () => (await logsOf(store, b.id)).some((l) => l.message.startsWith('Waiting for a concurrency slot')), 'the second run to wait', 30_000);
+    const waiting = (await store.get(b.id))!;
+    assert.equal(waiting.state.name, 'Pending');
+    assert.equal(waiting.state.message, `Waiting for a concurrency slot: flow 'one-at-a-time' runs at most 1 at once (running: '${a.name}')`);
+    assert.equal(existsSync(p('b').mark), false, 'its code has not started');
+    writeFileSync(p('a').gate, '');
+    const [da, db] = await Promise.all([a.done, b.done]);
+    assert.equal(da.state.name, 'Completed', da.state.message);
+    assert.equal(db.state.name, 'Completed', db.state.message);
+    assert.ok(db.startTime! >= da.endTime!, `the second ran after the first ended (${db.startTime} ≥ ${da.endTime})`);
+    assert.ok((await logsOf(store, b.id)).some((l) => /^Got a concurrency slot of flow 'one-at-a-time' after /.test(l.message)));
+    await waitFor(async () => (await store.limits.leases(flowRunTag('one-at-a-time'))).length === 0, 'the slot to be given back');
+  });
+
+  it("collisionStrategy 'cancel-new' ends the second run Cancelled at once, its code never run; one cancelled while it waits ends Cancelled, the first unharmed", async () => {
+    const ws = workspace({ 'solo.flow.ts': GATED('solo', ", collisionStrategy: 'cancel-new'"), 'queue.flow.ts': GATED('queued') });
+    const { runner, store } = await makeRunner(tempDir());
+    const p = (n: string) => ({ gate: join(ws, 'gate'), mark: join(ws, `started-${n}`) });
+    const first = await runner.start({ source: { kind: 'file', path: join(ws, 'solo.flow.ts') }, parameters: p('first') });
+    await waitFor(() => existsSync(p('first').mark), 'the first run to start');
+    const second = await (await runner.start({ source: { kind: 'file', path: join(ws, 'solo.flow.ts') }, parameters: p('second') })).done;
+    assert.equal(second.state.name, 'Cancelled');
+    assert.equal(second.state.message, `Cancelled at once (collisionStrategy 'cancel-new'): flow 'solo' runs at most 1 at once (running: '${first.name}')`);
+    assert.equal(second.startTime, undefined, 'it never started');
+    assert.equal(existsSync(p('second').mark), false);
+
+    const held = await runner.start({ source: { kind: 'file', path: join(ws, 'queue.flow.ts') }, parameters: p('held') });
+    await waitFor(() => existsSync(p('held').mark), 'the queued flow to start');
+    const waiter = await runner.start({ source: { kind: 'file', path: join(ws, 'queue.flow.ts') }, parameters: p('waiter') });
+    await waitFor(async () => (await store.get(waiter.id))?.state.message?.startsWith('Waiting for a concurrency slot') === true, 'the waiter to wait', 30_000);
+    assert.equal(runner.cancel(waiter.id, 'Not needed'), true);
+    const cancelled = await waiter.done;
+    assert.equal(cancelled.state.name, 'Cancelled');
+    assert.match(cancelled.state.message ?? '', /^Cancelled while it waited for a concurrency slot: flow 'queued' runs at most 1 at once/);
+    assert.equal(existsSync(p('waiter').mark), false);
+    writeFileSync(p('x').gate, '');
+    assert.equal((await first.done).state.name, 'Completed');
+    assert.equal((await held.done).state.name, 'Completed');
+  });
+
+  it("across processes: a run waits for another process's run, and takes the slot of one whose host was killed", async () => {
+    const home = tempDir();
+    const ws = workspace({ 'shared.flow.ts': GATED('shared') });
+    const p = (n: string) => ({ gate: join(ws, 'gate'), mark: join(ws, `started-${n}`) });
+    const cli = spawn(process.execPath, [CLI, 'run', 'shared.flow.ts', '--params', JSON.stringify(p('cli'))], { cwd: ws, env: { ...process.env, FLOWDECK_HOME: home }, stdio: 'ignore', detached: true });
+    const exited = new Promise((r) => cli.on('close', r));
+    try {
+      await waitFor(() => existsSync(p('cli').mark), "the other process's run to start", 60_000);
+      const { runner, store } = await makeRunner(home);
+      const mine = await runner.start({ source: { kind: 'file', path: join(ws, 'shared.flow.ts') }, parameters: p('mine') });
+      await waitFor(async () => (await store.get(mine.id))?.state.message?.startsWith('Waiting for a concurrency slot') === true, 'this run to wait for the other', 30_000);
+      assert.equal(existsSync(p('mine').mark), false);
+      // The other host dies with its run: its slot is taken back, and this run starts (its gate still shut).
+      process.kill(-cli.pid!, 'SIGKILL');
+      await exited;
+      await waitFor(() => existsSync(p('mine').mark), 'this run to start once the holder died', 30_000);
+      writeFileSync(p('x').gate, '');
+      const done: FlowRunDetail = await mine.done;
+      assert.equal(done.state.name, 'Completed', done.state.message);
+    } finally {
+      try {
+        process.kill(-cli.pid!, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  });
+
+  it('a subflow call is not counted, and a wrong limit or strategy is refused where it is written', async () => {
+    const ws = workspace({
+      // Calls itself as a subflow while its run holds the flow's one slot: counted, it would wait for ever.
+      'nested.flow.ts': flowSource(`
+const outer = flow({ name: 'outer', concurrencyLimit: 1 }, async ({ depth }: { depth: number }): Promise<string> => (depth > 0 ? outer({ depth: depth - 1 }) : 'bottom'));
+export default outer;`),
+      'zero.flow.ts': flowSource(`export default flow({ name: 'zero', concurrencyLimit: 0 }, async () => 1);`),
+      'odd.flow.ts': flowSource(`export default flow({ name: 'odd', concurrencyLimit: 1, collisionStrategy: 'skip' as never }, async () => 1);`),
+    });
+    const home = tempDir();
+    const { runner } = await makeRunner(home);
+    const nested = await (await runner.start({ source: { kind: 'file', path: join(ws, 'nested.flow.ts') }, parameters: { depth: 2 } })).done;
+    assert.equal(nested.state.name, 'Completed', nested.state.message);
+    assert.equal(valueOf(nested), 'bottom');
+    const zero = await runCli(['run', 'zero.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(zero.code, 2);
+    assert.match(zero.stderr, /concurrencyLimit must be a whole number from 1 to 1000/);
+    const odd = await runCli(['run', 'odd.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(odd.code, 2);
+    assert.match(odd.stderr, /collisionStrategy must be 'enqueue' or 'cancel-new'/);
+  });
+});
