@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { FlowRunDetail } from '../../src/engine/records';
 import { flowRunTag } from '../../src/engine/limits/flowRunSlot';
+import { PgStore } from '../../src/engine/postgres/pgStore';
 import { CLI, flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 /** Holds until its gate file exists; marks that it started. */
 const GATED = (name: string, extra = '') =>
@@ -102,6 +104,30 @@ describe('a flow concurrency limit', { timeout: 180_000 }, () => {
         // Gone already.
       }
     }
+  });
+
+  it('on Postgres: runs of two processes take turns', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const ws = workspace({ 'pg.flow.ts': GATED('pg-one') });
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() };
+    const p = (n: string) => JSON.stringify({ gate: join(ws, 'gate'), mark: join(ws, `started-${n}`) });
+    const a = runCli(['run', 'pg.flow.ts', '--params', p('a'), '--json'], { cwd: ws, env });
+    await waitFor(() => existsSync(join(ws, 'started-a')), 'the first run to start', 60_000);
+    const b = runCli(['run', 'pg.flow.ts', '--params', p('b'), '--json'], { cwd: ws, env });
+    const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema: env.FLOWDECK_STORE_SCHEMA, readOnly: true });
+    try {
+      await waitFor(async () => (await reader.list({ flowNames: ['pg-one'] })).some((r) => r.state.message?.startsWith('Waiting for a concurrency slot') === true), 'the second run to wait', 60_000);
+    } finally {
+      await reader.close();
+    }
+    assert.equal(existsSync(join(ws, 'started-b')), false);
+    writeFileSync(join(ws, 'gate'), '');
+    const [ra, rb] = await Promise.all([a, b]);
+    assert.equal(ra.code, 0, ra.stderr);
+    assert.equal(rb.code, 0, rb.stderr);
+    assert.match(rb.stderr, /Waiting for a concurrency slot: flow 'pg-one' runs at most 1 at once \(running: '[a-z]+-[a-z]+'\)/);
+    const ja = JSON.parse(ra.stdout) as { endTime: string };
+    const jb = JSON.parse(rb.stdout) as { startTime: string };
+    assert.ok(Date.parse(jb.startTime) >= Date.parse(ja.endTime), `the second ran after the first ended (${jb.startTime} ≥ ${ja.endTime})`);
   });
 
   it('a subflow call is not counted, and a wrong limit or strategy is refused where it is written', async () => {
