@@ -72,6 +72,8 @@ export class Execution {
   root!: LiveRun;
   flow?: FlowInfo;
   cancelRequested = false;
+  /** It holds a slot of its flow's `concurrencyLimit` (runner.flowSlot), until `done`. */
+  holdsFlowSlot = false;
   killReason?: { name: StateName; message: string };
   /** What the worker said it died of (a `fatal` message: "after …"), and where in the user's code. */
   fatal?: string;

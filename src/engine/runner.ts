@@ -139,7 +139,18 @@ type LaunchTarget =
    * A new attempt of an existing run; `claim`: the key that gives the attempt to one process, claimed as
    * it is taken over (unset for a run this process owns, resumed after its worker died).
    */
-  | { kind: 'existing'; detail: FlowRunDetail; summary: ResumeSummary; prior: Map<string, FlowRunDetail[]>; sourceHash?: string; why: string; claim?: string; given?: PauseInputRecord };
+  | {
+      kind: 'existing';
+      detail: FlowRunDetail;
+      summary: ResumeSummary;
+      prior: Map<string, FlowRunDetail[]>;
+      sourceHash?: string;
+      why: string;
+      claim?: string;
+      given?: PauseInputRecord;
+      /** Resumed after its worker died: the attempt before holds its flow's concurrency slot (given back when this one ends). */
+      slotHeld?: boolean;
+    };
 
 function deletedMeanwhile(detail: FlowRunDetail): BadInputError {
   return new BadInputError('not-resumable', `Run '${detail.name}' was deleted while this resume began (\`flowdeck delete\`, a prune, Delete Run): there is nothing to resume`);
@@ -605,7 +616,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
                 this.armDeadlineFor(execution!);
                 execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir, ...(resume ? { resume } : {}) });
               };
-              if (execution!.flow?.concurrencyLimit === undefined) {
+              if (execution!.flow?.concurrencyLimit === undefined || (target.kind === 'existing' && target.slotHeld)) {
+                // Handed on from the attempt before (its worker died): so is it to the next one, should this one's die too.
+                if (target.kind === 'existing' && target.slotHeld) execution!.holdsFlowSlot = true;
                 go();
                 resolveStart(execution!);
                 return;
@@ -826,6 +839,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       return false;
     }
     const held = lease;
+    // When its worker dies and it is resumed here, the next attempt keeps the slot (resumeAfterCrash), and this
+    // execution's end waits for that one's.
+    execution.holdsFlowSlot = true;
     void execution.done.finally(() => this.store.limits.release(held).catch(() => undefined));
     if (over) return false;
     if (waited) {
@@ -1097,6 +1113,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         prior: await this.priorSubflows(d.id),
         sourceHash: await hashFile(execution.modulePath),
         why: 'Resuming after the worker died:',
+        ...(execution.holdsFlowSlot ? { slotHeld: true } : {}),
       });
       execution.handOver(next.done);
       return true;

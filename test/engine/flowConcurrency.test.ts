@@ -130,6 +130,29 @@ describe('a flow concurrency limit', { timeout: 180_000 }, () => {
     assert.ok(Date.parse(jb.startTime) >= Date.parse(ja.endTime), `the second ran after the first ended (${jb.startTime} ≥ ${ja.endTime})`);
   });
 
+  it('a run whose worker dies is resumed by its retries with the slot it held, twice over (not waiting for itself)', async () => {
+    const ws = workspace({
+      'dies.flow.ts': flowSource(`
+import { existsSync, writeFileSync } from 'node:fs';
+export default flow({ name: 'dies', concurrencyLimit: 1, retries: 2 }, async ({ dir }: { dir: string }) => {
+  for (const n of [1, 2]) {
+    if (!existsSync(dir + '/died-' + n)) {
+      writeFileSync(dir + '/died-' + n, '');
+      process.kill(process.pid, 'SIGKILL');
+    }
+  }
+  return 'third attempt';
+});`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const done = await (await runner.start({ source: { kind: 'file', path: join(ws, 'dies.flow.ts') }, parameters: { dir: ws } })).done;
+    assert.equal(done.state.name, 'Completed', done.state.message);
+    assert.equal(done.attempt, 3);
+    assert.equal(valueOf(done), 'third attempt');
+    assert.ok(!(await logsOf(store, done.id)).some((l) => l.message.startsWith('Waiting for a concurrency slot')), 'it never waited for its own slot');
+    await waitFor(async () => (await store.limits.leases(flowRunTag('dies'))).length === 0, 'the slot to be given back once it ended');
+  });
+
   it('a subflow call is not counted, and a wrong limit or strategy is refused where it is written', async () => {
     const ws = workspace({
       // Calls itself as a subflow while its run holds the flow's one slot: counted, it would wait for ever.
