@@ -42,7 +42,10 @@ export interface CacheEntry {
   bytes: number;
 }
 
-/** How many entries a listing reads at most (a cache of more lists the newest… of the first read; a clear goes on in rounds). */
+/**
+ * How many entries a listing reads at most: of a cache with more, a listing shows that many (on Postgres the
+ * newest; embedded, those the folder lists first), and `cache clear` goes on in rounds.
+ */
 export const MAX_CACHE_ENTRIES_LISTED = 100_000;
 /** A task's name as an entry keeps it. */
 const MAX_TASK_NAME = 200;
@@ -216,8 +219,9 @@ async function readHeader(path: string): Promise<Header | undefined> {
 async function readHeaderText(path: string): Promise<{ header: Header; length: number } | undefined> {
   const fh = await open(path, 'r');
   try {
-    // A header is its hash, times and two names of at most 200 characters each.
-    const buf = Buffer.alloc(2048);
+    // A header is its hash, times and two names of at most 200 characters each (6 bytes a character at most
+    // in JSON, a control character escaped).
+    const buf = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
     if (nl === -1) return undefined;
