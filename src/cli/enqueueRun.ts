@@ -23,6 +23,8 @@ export interface EnqueueOptions {
   wait: boolean;
   json: boolean;
   refreshCache?: boolean;
+  /** Told the queued run's id once it is created (an idempotency key's run). */
+  onQueued?: (runId: string) => Promise<void>;
 }
 
 export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOptions): Promise<number> {
@@ -60,6 +62,7 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
     return EXIT.badInput;
   }
   const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}) });
+  await options.onQueued?.(run.id);
   write(io.stderr, `Queued flow run '${run.name}' (${run.id}) of flow '${neutraliseTerminal(run.flowName)}' on queue '${options.queue}'`);
   if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });
   if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, queue: options.queue, state: { type: run.state.type, name: run.state.name } }));

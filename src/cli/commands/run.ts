@@ -4,6 +4,7 @@ import type { FlowSource } from '../../engine/protocol';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { parseCommandArgs } from '../args';
 import { enqueueRun } from '../enqueueRun';
+import { checkIdempotencyKey, runOnce } from '../idempotentRun';
 import { followRun } from '../followRun';
 import { openStore } from '../host';
 import { parameterInput, type ParameterInput } from '../parameterArgs';
@@ -23,6 +24,9 @@ Options:
   --json               print the finished run as one JSON document on stdout
   --refresh-cache      tasks with a cacheKey run instead of returning a cached result, and their
                        results replace the cached ones (in subflows too, and when the run is resumed)
+  --idempotency-key KEY  run the flow once for KEY: a later \`flowdeck run\` of the same flow with the
+                       same key (a retried CI job, a webhook sent twice) starts nothing and reports the
+                       run KEY started — following it if it still goes — exiting as that run ended
   --queue NAME         queue the run for \`flowdeck worker\`s instead of running it here (Postgres store):
                        it is created Scheduled and a worker on any machine takes it
   --wait               with --queue: follow the run to its end like a local run (logs, exit code)
@@ -54,6 +58,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     wait: { type: 'boolean' },
     root: { type: 'string' },
     'refresh-cache': { type: 'boolean' },
+    'idempotency-key': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -75,16 +80,36 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
 
   if ((values.wait || values.root !== undefined) && values.queue === undefined) throw new UsageError(`--wait and --root go with --queue\n\n${RUN_HELP}`);
+  const key = values['idempotency-key'] === undefined ? undefined : checkIdempotencyKey(values['idempotency-key']);
   const store = await openStore(io);
   try {
     const target = positionals[0]!;
+    const source = sourceFor(target, io.cwd);
     const refresh = values['refresh-cache'] === true ? { refreshCache: true } : {};
-    if (values.queue !== undefined) {
-      return await enqueueRun(store, io, { target, queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), input, wait: values.wait === true, json: values.json === true, ...refresh, ...(values.flow !== undefined ? { flowName: values.flow } : {}) });
-    }
-    return await followRun(store, io, { json: values.json === true }, (runner, signal) =>
-      runner.start({ source: sourceFor(target, io.cwd), ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh }, { signal }),
-    );
+    const launch = (created?: (runId: string) => Promise<void>): Promise<number> => {
+      if (values.queue !== undefined) {
+        return enqueueRun(store, io, {
+          target,
+          queue: values.queue,
+          root: resolve(io.cwd, values.root ?? '.'),
+          input,
+          wait: values.wait === true,
+          json: values.json === true,
+          ...refresh,
+          ...(values.flow !== undefined ? { flowName: values.flow } : {}),
+          ...(created ? { onQueued: created } : {}),
+        });
+      }
+      return followRun(store, io, { json: values.json === true }, async (runner, signal) => {
+        const active = await runner.start({ source, ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh }, { signal });
+        await created?.(active.id);
+        return active;
+      });
+    };
+    if (key === undefined) return await launch();
+    // The same flow file (or built-in), and the same of its flows: the key's scope.
+    const flow = `${source.kind === 'file' ? source.path : `builtin:${source.id}`}#${values.flow ?? ''}`;
+    return await runOnce(store, io, { flow, key, json: values.json === true }, launch);
   } finally {
     await store.close();
   }

@@ -1,0 +1,102 @@
+/**
+ * `flowdeck run … --idempotency-key KEY` (Prefect's flow-run `idempotency_key`): the first run with a key
+ * starts; every later `flowdeck run` of the same flow with that key — a retried CI job, a webhook delivered
+ * twice, two at the same moment — starts nothing, and reports the run the key started instead (following it
+ * to its end if it still goes). Nothing is done twice.
+ *
+ * The key's run is kept in the store's key-value entries (`flowdeck.idempotency`, under a hash of the flow
+ * and the key); while a process starts it, a claim (RunStore.claim) keeps the others waiting for it, and
+ * one whose holder died is taken over.
+ */
+import { createHash } from 'node:crypto';
+import type { FlowRunSummary } from '../engine/records';
+import type { RunStore } from '../engine/runStore';
+import { isSettled } from '../engine/states';
+import { neutraliseTerminal } from '../engine/terminalText';
+import { followLogs } from './followLogs';
+import { EXIT, UsageError, write, type CliIo } from './io';
+import { printRunJson } from './runJsonStream';
+
+const NAMESPACE = 'flowdeck.idempotency';
+const MAX_KEY = 200;
+/** How long a run waits for another process that claimed the key to create its run. */
+const CLAIM_WAIT_MS = 120_000;
+const POLL_MS = 100;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+export function checkIdempotencyKey(key: string): string {
+  if (key.trim() === '' || key.length > MAX_KEY || CONTROL.test(key)) throw new UsageError(`--idempotency-key takes 1 to ${MAX_KEY} characters without control characters, got ${key.length > 40 ? `${key.length} characters` : JSON.stringify(key)}`);
+  return key;
+}
+
+/** What a key is the key of: the flow (its file or built-in, and which flow of it) and the key. */
+export function idempotencyId(flow: string, key: string): string {
+  return createHash('sha256').update(`${flow}\0${key}`).digest('hex');
+}
+
+/** The run a key started, when it is still in the store. */
+async function keyedRun(store: RunStore, id: string): Promise<FlowRunSummary | undefined> {
+  // Created by another process since this one opened the store: read the index again first.
+  await store.refresh();
+  const kept = (await store.kv.get(NAMESPACE, id)) as { runId?: unknown } | undefined;
+  return typeof kept?.runId === 'string' ? store.get(kept.runId) : undefined;
+}
+
+/**
+ * Runs `start` unless the key started a run already; then reports that run — its end, or, if it still goes,
+ * its logs until it ends — and exits as `flowdeck run` would for it. `start` resolves with the new run's
+ * id once the run exists, and with its exit code at its end.
+ */
+export async function runOnce(
+  store: RunStore,
+  io: CliIo,
+  options: { flow: string; key: string; json: boolean },
+  start: (created: (runId: string) => Promise<void>) => Promise<number>,
+): Promise<number> {
+  const id = idempotencyId(options.flow, options.key);
+  const claim = `idempotency:${id}`;
+  const deadline = Date.now() + CLAIM_WAIT_MS;
+  let said = false;
+  for (;;) {
+    const run = await keyedRun(store, id);
+    if (run) return reportKeyed(store, io, run, options);
+    if (await store.claim(claim)) break;
+    if (!said) {
+      said = true;
+      write(io.stderr, neutraliseTerminal(`flowdeck: another process is starting the run of idempotency key '${options.key}'; waiting for it`));
+    }
+    if (Date.now() > deadline) {
+      write(io.stderr, neutraliseTerminal(`flowdeck: the process starting the run of idempotency key '${options.key}' created none in ${CLAIM_WAIT_MS / 1000} s; try again (a claim of a process that died is taken over)`));
+      return EXIT.runFailed;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  try {
+    // Its run may have been created while this process waited for the claim (its holder then let it go).
+    const run = await keyedRun(store, id);
+    if (run) return await reportKeyed(store, io, run, options);
+    return await start(async (runId) => {
+      await store.kv.set(NAMESPACE, id, { runId });
+      await store.unclaim(claim);
+    });
+  } finally {
+    await store.unclaim(claim).catch(() => undefined);
+  }
+}
+
+async function reportKeyed(store: RunStore, io: CliIo, run: FlowRunSummary, options: { key: string; json: boolean }): Promise<number> {
+  const which = `flow run '${run.name}' (${run.id})`;
+  let code: number;
+  if (isSettled(run.state)) {
+    write(io.stderr, neutraliseTerminal(`flowdeck: idempotency key '${options.key}' started ${which} already; it ended ${run.state.name}${run.state.message ? `(${JSON.stringify(run.state.message.length > 200 ? `${run.state.message.slice(0, 199)}…` : run.state.message)})` : '()'}, and is not run again${run.state.type !== 'COMPLETED' && !run.parentRunId ? ` (\`flowdeck resume ${run.name}\` resumes it from its checkpoints)` : ''}`));
+    code = run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
+  } else {
+    write(io.stderr, neutraliseTerminal(`flowdeck: idempotency key '${options.key}' started ${which} already; it is ${run.state.name}: following it`));
+    // Its logs go where a run's logs go (stderr), its JSON to stdout at its end.
+    code = await followLogs(store, run, { ...io, stdout: io.stderr });
+  }
+  if (options.json) await printRunJson(store, run.id, io.stdout);
+  return code;
+}
