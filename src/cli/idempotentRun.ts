@@ -52,7 +52,7 @@ async function keyedRun(store: RunStore, id: string): Promise<FlowRunSummary | u
 export async function runOnce(
   store: RunStore,
   io: CliIo,
-  options: { flow: string; key: string; json: boolean },
+  options: { flow: string; key: string; json: boolean; follow: boolean },
   start: (created: (runId: string) => Promise<void>) => Promise<number>,
 ): Promise<number> {
   const id = idempotencyId(options.flow, options.key);
@@ -86,8 +86,15 @@ export async function runOnce(
   }
 }
 
-async function reportKeyed(store: RunStore, io: CliIo, run: FlowRunSummary, options: { key: string; json: boolean }): Promise<number> {
+/** `follow`: a run not ended is followed to its end (not for `run --queue` without `--wait`, which only queues). */
+async function reportKeyed(store: RunStore, io: CliIo, run: FlowRunSummary, options: { key: string; json: boolean; follow: boolean }): Promise<number> {
   const which = `flow run '${run.name}' (${run.id})`;
+  if (!options.follow) {
+    // `run --queue` without `--wait` only queues: that the key's run is there (in whatever state) is its answer.
+    write(io.stderr, neutraliseTerminal(`flowdeck: idempotency key '${options.key}' started ${which} already; it is ${run.state.name}, and is not queued again`));
+    if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, state: { type: run.state.type, name: run.state.name } }));
+    return EXIT.ok;
+  }
   let code: number;
   if (isSettled(run.state)) {
     write(io.stderr, neutraliseTerminal(`flowdeck: idempotency key '${options.key}' started ${which} already; it ended ${run.state.name}${run.state.message ? `(${JSON.stringify(run.state.message.length > 200 ? `${run.state.message.slice(0, 199)}…` : run.state.message)})` : '()'}, and is not run again${run.state.type !== 'COMPLETED' && !run.parentRunId ? ` (\`flowdeck resume ${run.name}\` resumes it from its checkpoints)` : ''}`));

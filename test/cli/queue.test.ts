@@ -129,6 +129,35 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
     }
   });
 
+  it('--idempotency-key with --queue: queued once; a second queue says so without queuing, --wait follows the one run to its end', async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const queue = (...extra: string[]) => runCli(['run', 'flows/ok.flow.ts', '--queue', 'default', '--param', 'n=1', '--idempotency-key', 'nightly-7', '--json', ...extra], { cwd: ws, env });
+    // No worker yet: the run waits on its queue.
+    const first = await queue();
+    assert.equal(first.code, 0, first.stderr);
+    const id = (JSON.parse(first.stdout) as { id: string }).id;
+    const second = await queue();
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal((JSON.parse(second.stdout) as { id: string }).id, id);
+    assert.match(second.stderr, /already; it is Scheduled, and is not queued again/);
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'q1', flowsDir: ws });
+    try {
+      await explainedBy(worker, async () => {
+        const waited = await queue('--wait');
+        assert.equal(waited.code, 0, waited.stderr);
+        const run = JSON.parse(waited.stdout) as { id: string; result: number };
+        assert.equal(run.id, id);
+        assert.equal(run.result, 2);
+      });
+    } finally {
+      await worker.stop();
+    }
+    const runs = JSON.parse((await runCli(['runs', '--json', '--flow', 'ok'], { cwd: ws, env })).stdout) as unknown[];
+    assert.equal(runs.length, 1, 'queued once');
+  });
+
   it('starts a queued run on the process the worker forked ahead (its standby), also after a run; with --no-standby, on one forked once it took the run', { ...(PROC_SKIP !== undefined ? { skip: PROC_SKIP } : {}) }, async () => {
     const ws = workspace(FLOWS);
     const schema = freshSchema();
