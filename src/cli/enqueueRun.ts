@@ -23,6 +23,7 @@ export interface EnqueueOptions {
   wait: boolean;
   json: boolean;
   refreshCache?: boolean;
+  idempotencyKey?: string;
   /** Told the queued run's id once it is created (an idempotency key's run). */
   onQueued?: (runId: string) => Promise<void>;
 }
@@ -61,7 +62,7 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
     write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
     return EXIT.badInput;
   }
-  const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}) });
+  const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}), ...(options.idempotencyKey !== undefined ? { idempotencyKey: masker.mask(options.idempotencyKey) } : {}) });
   await options.onQueued?.(run.id);
   write(io.stderr, `Queued flow run '${run.name}' (${run.id}) of flow '${neutraliseTerminal(run.flowName)}' on queue '${options.queue}'`);
   if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });

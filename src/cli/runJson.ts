@@ -18,6 +18,8 @@ export interface RunJson {
   trigger?: RunTrigger;
   /** Started with `--refresh-cache`: its tasks ignored cached results and replaced them. */
   refreshCache?: true;
+  /** The key `flowdeck run --idempotency-key` started it with. */
+  idempotencyKey?: string;
   result: unknown;
   /** Set when the result is stored out of line and was not loaded (`runs --json`): its size. */
   resultBytes?: number;
@@ -118,6 +120,7 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
   if (run.parentRunId !== undefined) out.parentRunId = run.parentRunId;
   if (run.trigger) out.trigger = run.trigger;
   if (run.refreshCache) out.refreshCache = true;
+  if (run.idempotencyKey !== undefined) out.idempotencyKey = run.idempotencyKey;
   if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
   if (run.resultNote) out.resultNote = run.resultNote;
   if (run.inputs) out.inputs = Object.fromEntries(Object.entries(run.inputs).map(([key, given]) => [key, { value: given.value, attempt: given.attempt, time: isoTime(given.ts)! }]));

@@ -15,6 +15,7 @@ export function newRunRecords(run: NewRun, id: string, name: string, owner: Proc
   if (run.sourceHash !== undefined) created.sourceHash = run.sourceHash;
   if (run.resumeOnCrash) created.resumeOnCrash = true;
   if (run.refreshCache) created.refreshCache = true;
+  if (run.idempotencyKey !== undefined) created.idempotencyKey = run.idempotencyKey;
   const records: RunRecord[] = [created];
   if (first.name !== 'Pending') records.push(stateRecord(id, first));
   return { created, first, records };

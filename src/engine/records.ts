@@ -160,6 +160,8 @@ export interface FlowRunDetail extends FlowRunSummary {
   sourceHash?: string;
   /** Its tasks ignore cached results and replace them (`flowdeck run --refresh-cache`), in every attempt. */
   refreshCache?: true;
+  /** The key `flowdeck run --idempotency-key` started it with. */
+  idempotencyKey?: string;
   /** The latest artifact of each key the run (or its task runs) created, in the order the keys first appeared. */
   artifacts?: Artifact[];
   /** The input each of its pauses was resumed with (pauseFlowRun), by the pause's key: a resumed run's answers. */
@@ -266,6 +268,8 @@ export interface RunCreatedRecord {
   resumeOnCrash?: boolean;
   /** Started with `--refresh-cache`: its tasks (and its subflows') ignore cached results and replace them. */
   refreshCache?: true;
+  /** Started with `flowdeck run --idempotency-key`: the key. */
+  idempotencyKey?: string;
 }
 
 /** The run index: small lines that let the history be listed without reading any run's journal. */

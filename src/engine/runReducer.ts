@@ -39,6 +39,7 @@ export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
   if (created.call !== undefined) detail.call = created.call;
   if (created.sourceHash !== undefined) detail.sourceHash = created.sourceHash;
   if (created.refreshCache) detail.refreshCache = true;
+  if (typeof created.idempotencyKey === 'string') detail.idempotencyKey = created.idempotencyKey;
   return { detail, tasks: new Map() };
 }
 

@@ -24,6 +24,8 @@ export interface RunRequest {
    * later attempts (a resume) refresh too.
    */
   refreshCache?: boolean;
+  /** The key `flowdeck run --idempotency-key` started it with (idempotentRun.ts), kept on the run. */
+  idempotencyKey?: string;
 }
 
 export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin' | 'not-resumable' | 'invalid-input';

@@ -51,6 +51,8 @@ export interface NewRun {
   resumeOnCrash?: boolean;
   /** Its tasks ignore cached results and replace them (RunRequest.refreshCache). */
   refreshCache?: boolean;
+  /** The idempotency key it was started with (RunRequest.idempotencyKey). */
+  idempotencyKey?: string;
   /** The name the flow gives the run (`flowRunName`), numbered when taken; unset: two random words. */
   name?: string;
 }

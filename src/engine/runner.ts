@@ -693,6 +693,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       ...(info.resumeOnCrash ? { resumeOnCrash: true } : {}),
       ...(runName !== undefined ? { name: runName } : {}),
       ...(request.refreshCache ? { refreshCache: true } : {}),
+      ...(request.idempotencyKey !== undefined ? { idempotencyKey: this.masker.mask(request.idempotencyKey) } : {}),
     };
   }
 

@@ -45,6 +45,8 @@ export interface QueuedRun {
   trigger?: RunTrigger;
   /** Its tasks ignore cached results and replace them (RunRequest.refreshCache). */
   refreshCache?: boolean;
+  /** The idempotency key it was queued with (RunRequest.idempotencyKey). */
+  idempotencyKey?: string;
 }
 
 export type CancelOutcome =

@@ -43,10 +43,11 @@ async function onceAKey(env: NodeJS.ProcessEnv): Promise<void> {
   const [a, b] = await both;
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
-  const ja = JSON.parse(a.stdout) as { id: string; result: string };
+  const ja = JSON.parse(a.stdout) as { id: string; result: string; idempotencyKey?: string };
   const jb = JSON.parse(b.stdout) as { id: string; result: string };
   assert.equal(ja.id, jb.id, 'both report the one run');
   assert.equal(ja.result, 'deployed v1');
+  assert.equal(ja.idempotencyKey, 'release-2026-12-06', 'the run keeps its key');
   assert.equal(jb.result, 'deployed v1');
   assert.deepEqual(ran(), ['v1'], 'its code ran once');
   assert.ok([a.stderr, b.stderr].some((e) => /idempotency key 'release-2026-12-06' started flow run '[a-z]+-[a-z]+' \([0-9a-f-]+\) already; it (is (Pending|Running): following it|ended Completed\(\), and is not run again)/.test(e)), a.stderr + b.stderr);

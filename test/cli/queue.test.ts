@@ -147,8 +147,9 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
       await explainedBy(worker, async () => {
         const waited = await queue('--wait');
         assert.equal(waited.code, 0, waited.stderr);
-        const run = JSON.parse(waited.stdout) as { id: string; result: number };
+        const run = JSON.parse(waited.stdout) as { id: string; result: number; idempotencyKey?: string };
         assert.equal(run.id, id);
+        assert.equal(run.idempotencyKey, 'nightly-7');
         assert.equal(run.result, 2);
       });
     } finally {

@@ -114,7 +114,7 @@ async function describe(run: FlowRunDetail, store: Parameters<typeof runJson>[1]
   if (s.type === 'PAUSED' && s.pause) field('Waits', `until ${stamp(s.pause.until)}${s.pause.input ? ` for ${Object.keys(s.pause.input).join(', ')}` : ''}`);
   field('Attempt', String(run.attempt));
   const trigger = !run.trigger || run.trigger.kind === 'manual' ? 'manual' : run.trigger.kind === 'schedule' ? `schedule ${run.trigger.id}` : run.trigger.kind;
-  field('Trigger', `${trigger}${run.refreshCache ? ', refreshing the cache' : ''}`);
+  field('Trigger', `${trigger}${run.refreshCache ? ', refreshing the cache' : ''}${run.idempotencyKey !== undefined ? `, idempotency key '${cut(run.idempotencyKey, 80)}'` : ''}`);
   if (run.parentRunId) {
     const parent = await store.get(run.parentRunId);
     field('Subflow of', parent ? `${parent.name} (${parent.id})` : run.parentRunId);

@@ -98,10 +98,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           ...refresh,
           ...(values.flow !== undefined ? { flowName: values.flow } : {}),
           ...(created ? { onQueued: created } : {}),
+          ...(key !== undefined ? { idempotencyKey: key } : {}),
         });
       }
       return followRun(store, io, { json: values.json === true }, async (runner, signal) => {
-        const active = await runner.start({ source, ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh }, { signal });
+        const active = await runner.start({ source, ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh, ...(key !== undefined ? { idempotencyKey: key } : {}) }, { signal });
         await created?.(active.id);
         return active;
       });

@@ -54,6 +54,7 @@ export class PgShared implements SharedStore {
         ...(run.sourceHash ? { sourceHash: run.sourceHash } : {}),
         ...(run.trigger ? { trigger: run.trigger } : {}),
         ...(run.refreshCache ? { refreshCache: true } : {}),
+        ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
       },
       { ownerSession: null, queue: run.queue },
     );
