@@ -52,7 +52,7 @@ async function keyedRun(store: RunStore, id: string): Promise<FlowRunSummary | u
 export async function runOnce(
   store: RunStore,
   io: CliIo,
-  options: { flow: string; key: string; json: boolean; follow: boolean },
+  options: { flow: string; key: string; json: boolean; follow: boolean; mask: (text: string) => string },
   start: (created: (runId: string) => Promise<void>) => Promise<number>,
 ): Promise<number> {
   const id = idempotencyId(options.flow, options.key);
@@ -65,10 +65,10 @@ export async function runOnce(
     if (await store.claim(claim)) break;
     if (!said) {
       said = true;
-      write(io.stderr, neutraliseTerminal(`flowdeck: another process is starting the run of idempotency key '${options.key}'; waiting for it`));
+      write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: another process is starting the run of idempotency key '${options.key}'; waiting for it`)));
     }
     if (Date.now() > deadline) {
-      write(io.stderr, neutraliseTerminal(`flowdeck: the process starting the run of idempotency key '${options.key}' created none in ${CLAIM_WAIT_MS / 1000} s; try again (a claim of a process that died is taken over)`));
+      write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: the process starting the run of idempotency key '${options.key}' created none in ${CLAIM_WAIT_MS / 1000} s; try again (a claim of a process that died is taken over)`)));
       return EXIT.runFailed;
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -87,20 +87,20 @@ export async function runOnce(
 }
 
 /** `follow`: a run not ended is followed to its end (not for `run --queue` without `--wait`, which only queues). */
-async function reportKeyed(store: RunStore, io: CliIo, run: FlowRunSummary, options: { key: string; json: boolean; follow: boolean }): Promise<number> {
+async function reportKeyed(store: RunStore, io: CliIo, run: FlowRunSummary, options: { key: string; json: boolean; follow: boolean; mask: (text: string) => string }): Promise<number> {
   const which = `flow run '${run.name}' (${run.id})`;
   if (!options.follow) {
     // `run --queue` without `--wait` only queues: that the key's run is there (in whatever state) is its answer.
-    write(io.stderr, neutraliseTerminal(`flowdeck: idempotency key '${options.key}' started ${which} already; it is ${run.state.name}, and is not queued again`));
+    write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: idempotency key '${options.key}' started ${which} already; it is ${run.state.name}, and is not queued again`)));
     if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, state: { type: run.state.type, name: run.state.name } }));
     return EXIT.ok;
   }
   let code: number;
   if (isSettled(run.state)) {
-    write(io.stderr, neutraliseTerminal(`flowdeck: idempotency key '${options.key}' started ${which} already; it ended ${run.state.name}${run.state.message ? `(${JSON.stringify(run.state.message.length > 200 ? `${run.state.message.slice(0, 199)}…` : run.state.message)})` : '()'}, and is not run again${run.state.type !== 'COMPLETED' && !run.parentRunId ? ` (\`flowdeck resume ${run.name}\` resumes it from its checkpoints)` : ''}`));
+    write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: idempotency key '${options.key}' started ${which} already; it ended ${run.state.name}${run.state.message ? `(${JSON.stringify(run.state.message.length > 200 ? `${run.state.message.slice(0, 199)}…` : run.state.message)})` : '()'}, and is not run again${run.state.type !== 'COMPLETED' && !run.parentRunId ? ` (\`flowdeck resume ${run.name}\` resumes it from its checkpoints)` : ''}`)));
     code = run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } else {
-    write(io.stderr, neutraliseTerminal(`flowdeck: idempotency key '${options.key}' started ${which} already; it is ${run.state.name}: following it`));
+    write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: idempotency key '${options.key}' started ${which} already; it is ${run.state.name}: following it`)));
     // Its logs go where a run's logs go (stderr), its JSON to stdout at its end.
     code = await followLogs(store, run, { ...io, stdout: io.stderr });
   }

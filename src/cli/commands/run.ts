@@ -110,7 +110,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (key === undefined) return await launch();
     // The same flow file (or built-in), and the same of its flows: the key's scope.
     const flow = `${source.kind === 'file' ? source.path : `builtin:${source.id}`}#${values.flow ?? ''}`;
-    return await runOnce(store, io, { flow, key, json: values.json === true, follow: values.queue === undefined || values.wait === true }, launch);
+    return await runOnce(store, io, { flow, key, json: values.json === true, follow: values.queue === undefined || values.wait === true, mask: (t) => masker.mask(t) }, launch);
   } finally {
     await store.close();
   }
