@@ -75,6 +75,16 @@ async function inspectRuns(env: NodeJS.ProcessEnv): Promise<void> {
   assert.equal(parsed.taskRuns.length, 8, 'every task run');
   assert.deepEqual(parsed.parameters, { n: 9 });
 
+  // `runs --search`: by a flow's name or a run's, any case.
+  const searched = JSON.parse((await cli('runs', '--search', 'CHIL', '--json')).stdout) as { flowName: string }[];
+  assert.deepEqual(searched.map((r) => r.flowName), ['child', 'child']);
+  const byName = JSON.parse((await cli('runs', '--search', failed.name, '--json')).stdout) as { id: string }[];
+  assert.deepEqual(byName.map((r) => r.id), [failed.id]);
+  const none = await cli('runs', '--search', 'zzzz-nothing');
+  assert.equal(none.code, 0, none.stderr);
+  assert.equal(none.stdout, "No runs whose name or flow holds 'zzzz-nothing'.\n");
+  assert.equal((await cli('runs', '--search', '  ')).code, 2);
+
   const unknown = await cli('inspect', 'no-such-run');
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /flowdeck inspect: no run with id, id prefix or name 'no-such-run'/);

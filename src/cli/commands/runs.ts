@@ -11,7 +11,7 @@ import { terminalStateName } from '../terminalStyle';
 
 const STATE_TYPES: readonly StateType[] = ['SCHEDULED', 'PENDING', 'RUNNING', 'CANCELLING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 
-export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME] [--state TYPE]...
+export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME] [--state TYPE]... [--search TEXT]
 
 Lists run history, newest first.
 
@@ -21,6 +21,7 @@ Options:
   --state TYPE   only runs in a state of this type (repeatable): ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}
                  (TimedOut is failed, Cached completed, AwaitingRetry scheduled, Suspended paused), or of
                  this name: timedout, suspended, awaitingretry…
+  --search TEXT  only runs whose name or flow's name holds TEXT (any case), as Search Runs… in the editor
   --json         a JSON array of runs (the shape of \`flowdeck run --json\`)
   -h, --help     this help`;
 
@@ -48,7 +49,7 @@ function duration(r: FlowRunSummary): string {
 }
 
 export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('runs', argv, { json: { type: 'boolean' }, limit: { type: 'string' }, flow: { type: 'string' }, state: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandArgs('runs', argv, { json: { type: 'boolean' }, limit: { type: 'string' }, flow: { type: 'string' }, state: { type: 'string', multiple: true }, search: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, RUNS_HELP);
     return EXIT.ok;
@@ -57,12 +58,20 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1, got '${values.limit}'`);
   const states = values.state === undefined ? undefined : statesOf(values.state);
+  const search = values.search?.trim();
+  if (search === '') throw new UsageError('--search needs some text to look for in run and flow names');
+  if (search !== undefined && search.length > 200) throw new UsageError(`--search takes at most 200 characters, got ${search.length}`);
   const store = await openStore(io, 'read');
   try {
     // The limit applies before anything is read: only the runs shown are read from their journals.
     // One more than shown: the table says when there are more.
-    const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(states ?? {}) });
+    const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(states ?? {}), ...(search !== undefined ? { search } : {}) });
     const runs = listed.slice(0, limit);
+    if (runs.length === 0 && search !== undefined) {
+      if (values.json) write(io.stdout, '[]');
+      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`No runs${values.flow !== undefined ? ` of flow '${values.flow}'` : ''}${states ? ` in state ${[...states.stateTypes.map((t) => t.toLowerCase()), ...states.stateNames].join(' or ')}` : ''} whose name or flow holds '${search}'.`));
+      return EXIT.ok;
+    }
     if (runs.length === 0 && states) {
       if (values.json) write(io.stdout, '[]');
       write(values.json ? io.stderr : io.stdout, `No runs${values.flow !== undefined ? neutraliseTerminal(` of flow '${values.flow}'`) : ''} in state ${[...states.stateTypes.map((t) => t.toLowerCase()), ...states.stateNames].join(' or ')}.`);
