@@ -89,6 +89,9 @@ describe('a flow concurrency limit', { timeout: 180_000 }, () => {
       const { runner, store } = await makeRunner(home);
       const mine = await runner.start({ source: { kind: 'file', path: join(ws, 'shared.flow.ts') }, parameters: p('mine') });
       await waitFor(async () => (await store.get(mine.id))?.state.message?.startsWith('Waiting for a concurrency slot') === true, 'this run to wait for the other', 30_000);
+      await store.refresh();
+      const theirs = (await store.list({ flowNames: ['shared'] })).find((r) => r.id !== mine.id)!;
+      assert.equal((await store.get(mine.id))!.state.message, `Waiting for a concurrency slot: flow 'shared' runs at most 1 at once (running: '${theirs.name}')`, "the other process's run named");
       assert.equal(existsSync(p('mine').mark), false);
       // The other host dies with its run: its slot is taken back, and this run starts (its gate still shut).
       process.kill(-cli.pid!, 'SIGKILL');
