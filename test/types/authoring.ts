@@ -15,6 +15,12 @@ const greet = task({ name: 'greet' }, async (name: string, greeting?: string) =>
 const fetchRepo = task({ name: 'fetch', taskRunName: (repo: string) => `fetch-${repo}` }, async (repo: string) => repo.length);
 const wide: MapOptions = { concurrency: 4 };
 const part = flow({ name: 'part' }, async ({ day }: { day: string }) => day.length);
+// A flow's own concurrency limit and what a run does past it.
+flow({ name: 'sync', concurrencyLimit: 1, collisionStrategy: 'cancel-new' }, async () => 1);
+// @ts-expect-error collisionStrategy is 'enqueue' or 'cancel-new'
+flow({ name: 'sync-bad', concurrencyLimit: 1, collisionStrategy: 'skip' }, async () => 1);
+// @ts-expect-error concurrencyLimit is a number
+flow({ name: 'sync-bad-limit', concurrencyLimit: '1' }, async () => 1);
 const report = flow({ name: 'report', flowRunName: ({ day }) => `report-${day.toUpperCase()}` }, async ({ day }: { day: string }) => day);
 
 export default flow(
