@@ -9,6 +9,7 @@
  * one whose holder died is taken over.
  */
 import { createHash } from 'node:crypto';
+import { hasControlCharacters } from '../engine/givenRunName';
 import type { FlowRunSummary } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import { isSettled } from '../engine/states';
@@ -23,11 +24,8 @@ const MAX_KEY = 200;
 const CLAIM_WAIT_MS = 120_000;
 const POLL_MS = 100;
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
 export function checkIdempotencyKey(key: string): string {
-  if (key.trim() === '' || key.length > MAX_KEY || CONTROL.test(key)) throw new UsageError(`--idempotency-key takes 1 to ${MAX_KEY} characters without control characters, got ${key.length > 40 ? `${key.length} characters` : JSON.stringify(key)}`);
+  if (key.trim() === '' || key.length > MAX_KEY || hasControlCharacters(key)) throw new UsageError(`--idempotency-key takes 1 to ${MAX_KEY} characters without control characters, got ${key.length > 40 ? `${key.length} characters` : JSON.stringify(key)}`);
   return key;
 }
 

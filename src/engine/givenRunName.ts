@@ -11,11 +11,16 @@ export const MAX_GIVEN_RUN_NAME = 200;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 
+/** Whether `text` holds a control character (a line break would split a log line, an escape a terminal's text). */
+export function hasControlCharacters(text: string): boolean {
+  return new RegExp(CONTROL.source).test(text);
+}
+
 /** The name, checked: a non-empty string of at most MAX_GIVEN_RUN_NAME characters, no control characters. */
 export function checkedRunName(name: unknown): string {
   if (typeof name !== 'string' || name.trim().length === 0) throw new TypeError('A run name must be a non-empty string');
   if (name.length > MAX_GIVEN_RUN_NAME) throw new TypeError(`A run name must be at most ${MAX_GIVEN_RUN_NAME} characters, got ${name.length}`);
-  if (new RegExp(CONTROL.source).test(name)) throw new TypeError('A run name must not hold control characters');
+  if (hasControlCharacters(name)) throw new TypeError('A run name must not hold control characters');
   return name;
 }
 

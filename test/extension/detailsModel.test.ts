@@ -33,6 +33,7 @@ test('the header carries what the panel shows and which actions fit the run', ()
   const done = headerOf(detail(), ctx);
   assert.equal(done.trigger, 'manual');
   assert.equal(headerOf(detail({ refreshCache: true }), ctx).trigger, 'manual, refreshing the cache');
+  assert.equal(headerOf(detail({ trigger: { kind: 'schedule', id: 'nightly', slot: 1 }, idempotencyKey: 'release-42' }), ctx).trigger, "schedule nightly, idempotency key 'release-42'");
   assert.equal(done.parameters, '{\n  "repo": "a/b"\n}');
   assert.deepEqual(done.actions, { cancel: false, resume: false, retryFromFailure: false, rerun: true, openSource: true });
   const failed = headerOf(detail({ state: state('Failed', 'boom', 5000, { name: 'Error', message: 'boom', frame: { file: '/ws/flows/etl.flow.ts', line: 3, column: 5 } }) }), ctx);

@@ -4,6 +4,7 @@
  * by state) and what to do next. `--json` prints what `flowdeck run --json` prints for it.
  */
 import { formatDuration } from '../../engine/durationText';
+import { runTriggerText } from '../../engine/runTrigger';
 import { isSettled } from '../../engine/states';
 import type { FlowRunDetail, TaskRunRecord } from '../../engine/records';
 import { isRunDeletedWhileRead } from '../../engine/storeErrors';
@@ -113,8 +114,7 @@ async function describe(run: FlowRunDetail, store: Parameters<typeof runJson>[1]
   if (s.failure?.frame) field('Failed at', `${s.failure.frame.file}:${s.failure.frame.line}:${s.failure.frame.column} (${s.failure.name})`);
   if (s.type === 'PAUSED' && s.pause) field('Waits', `until ${stamp(s.pause.until)}${s.pause.input ? ` for ${Object.keys(s.pause.input).join(', ')}` : ''}`);
   field('Attempt', String(run.attempt));
-  const trigger = !run.trigger || run.trigger.kind === 'manual' ? 'manual' : run.trigger.kind === 'schedule' ? `schedule ${run.trigger.id}` : run.trigger.kind;
-  field('Trigger', `${trigger}${run.refreshCache ? ', refreshing the cache' : ''}${run.idempotencyKey !== undefined ? `, idempotency key '${cut(run.idempotencyKey, 80)}'` : ''}`);
+  field('Trigger', runTriggerText(run));
   if (run.parentRunId) {
     const parent = await store.get(run.parentRunId);
     field('Subflow of', parent ? `${parent.name} (${parent.id})` : run.parentRunId);

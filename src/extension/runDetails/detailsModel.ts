@@ -2,7 +2,8 @@
  * What a run's details panel shows, from what the store and the journal say: the header, the failure card,
  * the timeline's items and the artifacts. Pure (no `vscode`): the panel sends these, tests check them.
  */
-import type { FlowRunDetail, FlowRunSummary, RunTrigger, TaskRunRecord } from '../../engine/records';
+import { runTriggerText } from '../../engine/runTrigger';
+import type { FlowRunDetail, FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import { isTerminal, type Failure } from '../../engine/states';
 import type { ArtifactView, FailureView, ResultView, RunHeader, TimelineItem, TimelineState } from '../../webview/runDetails/protocol';
 import { artifactView, tableOf, type TableData } from '../dashboard/artifactSections';
@@ -11,11 +12,7 @@ import type { TaskStateChange } from '../runs/journalFollower';
 
 const PARAMETERS_LIMIT = 4000;
 
-export function triggerLabel(trigger: RunTrigger | undefined): string {
-  if (!trigger || trigger.kind === 'manual') return 'manual';
-  if (trigger.kind === 'schedule') return `schedule ${trigger.id}`;
-  return 'resume';
-}
+export { triggerLabel } from '../../engine/runTrigger';
 
 export function parametersText(parameters: Record<string, unknown>): string {
   let text: string;
@@ -82,8 +79,8 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
     source: ctx.sourceLabel,
     state: { type: detail.state.type, name: detail.state.name, timestamp: detail.state.timestamp, ...(detail.state.message !== undefined ? { message: detail.state.message } : {}) },
     attempt: detail.attempt,
-    // A run that ignored cached results says so where it says how it started.
-    trigger: `${triggerLabel(detail.trigger)}${detail.refreshCache ? ', refreshing the cache' : ''}`,
+    // What it was started with (refreshing the cache, an idempotency key) is said where it says how it started.
+    trigger: runTriggerText(detail),
     created: detail.created,
     parameters: parametersText(detail.parameters),
     actions: {
