@@ -24,8 +24,8 @@ export interface EnqueueOptions {
   json: boolean;
   refreshCache?: boolean;
   idempotencyKey?: string;
-  /** Told the queued run's id once it is created (an idempotency key's run). */
-  onQueued?: (runId: string) => Promise<void>;
+  /** The queued run's id, chosen ahead (an idempotency key's run, recorded before it is made). */
+  runId?: string;
 }
 
 export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOptions): Promise<number> {
@@ -62,8 +62,7 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
     write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
     return EXIT.badInput;
   }
-  const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}), ...(options.idempotencyKey !== undefined ? { idempotencyKey: masker.mask(options.idempotencyKey) } : {}) });
-  await options.onQueued?.(run.id);
+  const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}), ...(options.idempotencyKey !== undefined ? { idempotencyKey: masker.mask(options.idempotencyKey) } : {}), ...(options.runId !== undefined ? { runId: options.runId } : {}) });
   write(io.stderr, `Queued flow run '${run.name}' (${run.id}) of flow '${neutraliseTerminal(run.flowName)}' on queue '${options.queue}'`);
   if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });
   if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, queue: options.queue, state: { type: run.state.type, name: run.state.name } }));

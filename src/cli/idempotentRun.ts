@@ -5,11 +5,12 @@
  * to its end if it still goes). Nothing is done twice.
  *
  * The key's run is kept in the store's key-value entries (`flowdeck.idempotency`, under a hash of the flow
- * and the key); while a process starts it, a claim (RunStore.claim) keeps the others waiting for it, and
- * one whose holder died is taken over.
+ * and the key), recorded before the run is made; while a process starts it, a claim (RunStore.claim) keeps
+ * the others waiting for it, and one whose holder died is taken over.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { hasControlCharacters } from '../engine/givenRunName';
+import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import { isSettled } from '../engine/states';
@@ -29,6 +30,11 @@ export function checkIdempotencyKey(key: string): string {
   return key;
 }
 
+/** The same flow file (or built-in), and the same of its flows: a key's scope. */
+export function idempotencyScope(source: FlowSource, flowName: string | undefined): string {
+  return `${source.kind === 'file' ? source.path : `builtin:${source.id}`}#${flowName ?? ''}`;
+}
+
 /** What a key is the key of: the flow (its file or built-in, and which flow of it) and the key. */
 export function idempotencyId(flow: string, key: string): string {
   return createHash('sha256').update(`${flow}\0${key}`).digest('hex');
@@ -44,14 +50,16 @@ async function keyedRun(store: RunStore, id: string): Promise<FlowRunSummary | u
 
 /**
  * Runs `start` unless the key started a run already; then reports that run — its end, or, if it still goes,
- * its logs until it ends — and exits as `flowdeck run` would for it. `start` resolves with the new run's
- * id once the run exists, and with its exit code at its end.
+ * its logs until it ends — and exits as `flowdeck run` would for it. `start` is given the new run's id, which
+ * is recorded as the key's run before `start` creates it: a host that dies at any moment after leaves the key
+ * pointing at its run (the next one reports it, Crashed), or, dead before creating it, at no run (the next one
+ * starts one). It resolves with the exit code at the run's end.
  */
 export async function runOnce(
   store: RunStore,
   io: CliIo,
   options: { flow: string; key: string; json: boolean; follow: boolean; mask: (text: string) => string },
-  start: (created: (runId: string) => Promise<void>) => Promise<number>,
+  start: (runId: string) => Promise<number>,
 ): Promise<number> {
   const id = idempotencyId(options.flow, options.key);
   const claim = `idempotency:${id}`;
@@ -72,13 +80,14 @@ export async function runOnce(
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   try {
-    // Its run may have been created while this process waited for the claim (its holder then let it go).
+    // Its run may have been created while this process waited for the claim (its holder then let it go or died).
     const run = await keyedRun(store, id);
     if (run) return await reportKeyed(store, io, run, options);
-    return await start(async (runId) => {
-      await store.kv.set(NAMESPACE, id, { runId });
-      await store.unclaim(claim);
-    });
+    // The key's run is recorded first, then made: the others, polling, find it once it exists. (A key whose
+    // recorded run does not exist — its process died before making it, it was pruned — gets a new one.)
+    const runId = randomUUID();
+    await store.kv.set(NAMESPACE, id, { runId });
+    return await start(runId);
   } finally {
     await store.unclaim(claim).catch(() => undefined);
   }

@@ -48,7 +48,7 @@ import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
-import { CRASHED_HOST_MESSAGE, type ListOptions, type NewRun, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
+import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
 import { RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
@@ -532,9 +532,10 @@ export class EmbeddedStore implements RunStore {
     }
   }
 
-  async createRun(details: NewRun | Promise<NewRun>): Promise<RunHandle> {
+  async createRun(details: NewRun | Promise<NewRun>, options: NewRunOptions = {}): Promise<RunHandle> {
     this.assertWritable();
-    const id = randomUUID();
+    const id = options.id === undefined ? randomUUID() : checkedNewRunId(options.id);
+    if (options.id !== undefined && this.index.runs.has(id)) throw new Error(`A run ${id} exists already in ${this.home}`);
     // The journal is opened (created empty) while the name is claimed and the details come: none needs another.
     const opening = JournalFile.open(this.runFile(id), { durable: this.durable });
     const claiming = this.claimName(id);

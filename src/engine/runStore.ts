@@ -57,6 +57,17 @@ export interface NewRun {
   name?: string;
 }
 
+export interface NewRunOptions {
+  /** The run's id, chosen ahead; unset: a new random one. */
+  id?: string;
+}
+
+/** A run id chosen ahead (NewRunOptions.id): a UUID, as the stores make them. */
+export function checkedNewRunId(id: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error(`A new run's id is a UUID, got ${JSON.stringify(id.slice(0, 80))}`);
+  return id;
+}
+
 /** The writer of one run: its journal and its line in the index. Held by the process that runs it. */
 export interface RunHandle {
   readonly id: string;
@@ -174,8 +185,10 @@ export interface RunStore {
    * Creates a run: its journal's first records, then its line in the index. `run` may still be coming (a
    * new run's flow is loading in its worker): what needs none of it (a unique name claimed, the journal
    * opened) is done meanwhile. When it rejects, no trace of the run is left and this rejects with its reason.
+   * `options.id`: the run's id, chosen ahead by the caller (a fresh `randomUUID()`; `run --idempotency-key`
+   * records it before the run exists); an id the store holds already is refused.
    */
-  createRun(run: NewRun | Promise<NewRun>): Promise<RunHandle>;
+  createRun(run: NewRun | Promise<NewRun>, options?: NewRunOptions): Promise<RunHandle>;
   /** A handle on an existing run, to add to its journal (crash hooks, crash marks, resume). */
   openRun(id: string): Promise<RunHandle>;
   /**

@@ -663,7 +663,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         // written once the worker says what the flow is (the host hashes the file meanwhile).
         const hashing = hashFile(modulePath);
         const flow = new Promise<LoadedFlow>((resolve, reject) => (loaded = { resolve, reject }));
-        creating = this.store.createRun(flow.then(async (f) => this.newRun(request, f, await hashing)));
+        creating = this.store.createRun(flow.then(async (f) => this.newRun(request, f, await hashing)), request.runId !== undefined ? { id: request.runId } : {});
         // A creation that fails while the flow loads ends the start at once, and the loading worker with it.
         creating.catch((e: unknown) => giveUp(e, true));
       }

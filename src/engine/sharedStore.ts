@@ -47,6 +47,8 @@ export interface QueuedRun {
   refreshCache?: boolean;
   /** The idempotency key it was queued with (RunRequest.idempotencyKey). */
   idempotencyKey?: string;
+  /** Its id, chosen ahead (RunRequest.runId); unset: a new random one. */
+  runId?: string;
 }
 
 export type CancelOutcome =

@@ -4,10 +4,11 @@
  * exit as it ended; another key, or another flow, is another run. On the embedded store and on Postgres.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, tempDir, waitFor, workspace } from '../support/engine';
+import { ROOT, runCli, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const FLOWS = {
@@ -75,6 +76,52 @@ async function onceAKey(env: NodeJS.ProcessEnv): Promise<void> {
   assert.match(empty.stderr, /--idempotency-key takes 1 to 200 characters/);
 }
 
+/**
+ * A host killed (`kill -9`) while it starts the run of a key: `dies` 'before' making the run (the key's
+ * run recorded, the run not), or 'after' (the run made, nothing more done: the moment a host that records
+ * the key after making its run leaves the key free). Then `flowdeck run` with the key.
+ */
+async function killedWhileStarting(env: NodeJS.ProcessEnv, dies: 'before' | 'after'): Promise<void> {
+  const ws = workspace(FLOWS);
+  const log = join(ws, 'deploys.log');
+  const file = join(ws, 'deploy.flow.ts');
+  const params = { log, version: 'v1' };
+  const src = (f: string) => JSON.stringify(join(ROOT, 'src', f));
+  const script = `const { openStore } = require(${src('engine/openStore.ts')});
+const { idempotencyScope, runOnce } = require(${src('cli/idempotentRun.ts')});
+(async () => {
+  const store = await openStore({ env: process.env });
+  const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  await runOnce(store, io, { flow: idempotencyScope({ kind: 'file', path: ${JSON.stringify(file)} }, undefined), key: 'k-1', json: false, follow: true, mask: (t) => t }, async (runId) => {
+    if (${JSON.stringify(dies)} === 'after') await store.createRun({ flowName: 'deploy', source: ${JSON.stringify(file)}, parameters: ${JSON.stringify(params)} }, { id: runId });
+    process.kill(process.pid, 'SIGKILL');
+    return 0;
+  });
+})();`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const signal = await new Promise<NodeJS.Signals | null>((r) => child.on('close', (_code, sig) => r(sig)));
+  assert.equal(signal, 'SIGKILL', `the host was to kill itself while starting the run; it printed:\n${stderr}`);
+
+  const again = await runCli(['run', 'deploy.flow.ts', '--params', JSON.stringify(params), '--idempotency-key', 'k-1', '--json'], { cwd: ws, env });
+  const runs = JSON.parse((await runCli(['runs', '--json', '--flow', 'deploy'], { cwd: ws, env })).stdout) as { id: string; state: { name: string } }[];
+  assert.equal(runs.length, 1, `one run of the key: ${JSON.stringify(runs)}`);
+  if (dies === 'after') {
+    // The killed host's run is the key's: reported as it ended (Crashed), not run again.
+    assert.equal(again.code, 1, again.stderr);
+    // (Postgres finds a dead host when its lease lapses: the run may still show as going, then ends Crashed.)
+    assert.match(again.stderr, /idempotency key 'k-1' started flow run '[a-z]+-[a-z]+' \([0-9a-f-]+\) already; it (ended Crashed|is Pending: following it\n.*Finished in state Crashed)/);
+    assert.equal(runs[0]!.state.name, 'Crashed');
+    assert.equal(existsSync(log), false, 'the flow never ran');
+  } else {
+    // No run was made: the key is free, and its run starts now.
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(runs[0]!.state.name, 'Completed');
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['v1']);
+  }
+}
+
 describe('flowdeck run --idempotency-key', { timeout: 240_000 }, () => {
   it('runs a flow once for a key: at the same moment, after it ended, after it failed (embedded store)', async () => {
     await onceAKey({ FLOWDECK_HOME: tempDir() });
@@ -83,4 +130,14 @@ describe('flowdeck run --idempotency-key', { timeout: 240_000 }, () => {
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await onceAKey({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
   });
+
+  for (const dies of ['after', 'before'] as const) {
+    it(`a host killed ${dies} making the key's run: the next run with the key ${dies === 'after' ? 'reports that run' : 'starts it'} (embedded store)`, async () => {
+      await killedWhileStarting({ FLOWDECK_HOME: tempDir() }, dies);
+    });
+
+    it(`the same on Postgres (killed ${dies} making it)`, { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+      await killedWhileStarting({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir(), FLOWDECK_LEASE_SECONDS: '4', FLOWDECK_HEARTBEAT_SECONDS: '1' }, dies);
+    });
+  }
 });

@@ -4,6 +4,7 @@
  * gets a fresh, empty store location ("space") and may open it several times, as several processes would.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -102,6 +103,20 @@ export function storeContract(backend: StoreBackend): void {
         const other = await open();
         assert.deepEqual((await other.list()).map((r) => [r.id, r.flowName]), [[h.id, 'came-later']]);
         assert.deepEqual(await other.parametersOf(h.id), { n: 7 });
+      });
+    });
+
+    it('creates a run with the id its caller chose ahead; refuses an id taken or not a UUID, making nothing', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const id = randomUUID();
+        const h = await store.createRun(newRun({ flowName: 'chosen' }), { id });
+        assert.equal(h.id, id);
+        await h.close();
+        await assert.rejects(store.createRun(newRun({ flowName: 'again' }), { id }));
+        await assert.rejects(store.createRun(newRun({ flowName: 'bad' }), { id: '../x' }), /A new run's id is a UUID/);
+        const other = await open();
+        assert.deepEqual((await other.list()).map((r) => [r.id, r.flowName]), [[id, 'chosen']]);
       });
     });
 

@@ -70,7 +70,7 @@ export function closingHandles<S extends RunStore>(store: S): S {
   const createRun = store.createRun.bind(store);
   const openRun = store.openRun.bind(store);
   const close = store.close.bind(store);
-  store.createRun = (details) => kept(createRun(details));
+  store.createRun = (details, options) => kept(createRun(details, options));
   store.openRun = (id) => kept(openRun(id));
   store.close = async () => {
     for (const h of handles.splice(0)) await h.close().catch(() => undefined);

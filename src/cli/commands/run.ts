@@ -4,7 +4,7 @@ import type { FlowSource } from '../../engine/protocol';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { parseCommandArgs } from '../args';
 import { enqueueRun } from '../enqueueRun';
-import { checkIdempotencyKey, runOnce } from '../idempotentRun';
+import { checkIdempotencyKey, idempotencyScope, runOnce } from '../idempotentRun';
 import { followRun } from '../followRun';
 import { openStore } from '../host';
 import { parameterInput, type ParameterInput } from '../parameterArgs';
@@ -86,7 +86,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     const target = positionals[0]!;
     const source = sourceFor(target, io.cwd);
     const refresh = values['refresh-cache'] === true ? { refreshCache: true } : {};
-    const launch = (created?: (runId: string) => Promise<void>): Promise<number> => {
+    const launch = (runId?: string): Promise<number> => {
       if (values.queue !== undefined) {
         return enqueueRun(store, io, {
           target,
@@ -97,20 +97,16 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           json: values.json === true,
           ...refresh,
           ...(values.flow !== undefined ? { flowName: values.flow } : {}),
-          ...(created ? { onQueued: created } : {}),
+          ...(runId !== undefined ? { runId } : {}),
           ...(key !== undefined ? { idempotencyKey: key } : {}),
         });
       }
       return followRun(store, io, { json: values.json === true }, async (runner, signal) => {
-        const active = await runner.start({ source, ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh, ...(key !== undefined ? { idempotencyKey: key } : {}) }, { signal });
-        await created?.(active.id);
-        return active;
+        return runner.start({ source, ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh, ...(key !== undefined ? { idempotencyKey: key } : {}), ...(runId !== undefined ? { runId } : {}) }, { signal });
       });
     };
     if (key === undefined) return await launch();
-    // The same flow file (or built-in), and the same of its flows: the key's scope.
-    const flow = `${source.kind === 'file' ? source.path : `builtin:${source.id}`}#${values.flow ?? ''}`;
-    return await runOnce(store, io, { flow, key, json: values.json === true, follow: values.queue === undefined || values.wait === true, mask: (t) => masker.mask(t) }, launch);
+    return await runOnce(store, io, { flow: idempotencyScope(source, values.flow), key, json: values.json === true, follow: values.queue === undefined || values.wait === true, mask: (t) => masker.mask(t) }, launch);
   } finally {
     await store.close();
   }

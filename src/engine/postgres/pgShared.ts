@@ -56,7 +56,7 @@ export class PgShared implements SharedStore {
         ...(run.refreshCache ? { refreshCache: true } : {}),
         ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
       },
-      { ownerSession: null, queue: run.queue },
+      { ownerSession: null, queue: run.queue, ...(run.runId !== undefined ? { id: run.runId } : {}) },
     );
     return (await this.store.get(created.runId))!;
   }

@@ -28,7 +28,7 @@ import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
-import type { ListOptions, NewRun, ResolvedRun, ResumePausedOutcome, RunHandle, RunStore } from '../runStore';
+import { checkedNewRunId, type ListOptions, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
@@ -581,9 +581,9 @@ export class PgStore implements RunStore {
     };
   }
 
-  async createRun(run: NewRun | Promise<NewRun>): Promise<RunHandle> {
+  async createRun(run: NewRun | Promise<NewRun>, options: NewRunOptions = {}): Promise<RunHandle> {
     this.assertWritable();
-    const created = await this.insertRun(await run, { ownerSession: this.lease!.id });
+    const created = await this.insertRun(await run, { ownerSession: this.lease!.id, ...(options.id !== undefined ? { id: options.id } : {}) });
     return new PgRunHandle(this.handleContext(), created, this.resultsDir(created.runId), this.lease!, this.lease!.id, 'owner', this.me());
   }
 
@@ -597,8 +597,9 @@ export class PgStore implements RunStore {
 
   /** Inserts the run (index row, first journal records) in one transaction; `queue` hands it to the workers too. */
   /** @internal */
-  async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string }): Promise<RunCreatedRecord> {
-    const id = randomUUID();
+  async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string; id?: string }): Promise<RunCreatedRecord> {
+    // A given id the store holds already breaks the primary key: the insert fails, nothing is made.
+    const id = how.id === undefined ? randomUUID() : checkedNewRunId(how.id);
     const owner = run.owner ? { ...run.owner, hostname: this.hostname } : this.me();
     if (run.name !== undefined) checkedRunName(run.name);
     let n = 1;
