@@ -29,7 +29,7 @@ export interface RunJson {
   /** The run's attempt: 1, or more once it was retried or resumed. */
   attempt: number;
   /** The input each of its pauses was resumed with (pauseFlowRun), by the pause's key; absent when none was. */
-  inputs?: Record<string, { value: Record<string, unknown>; attempt: number; time: string }>;
+  inputs?: Record<string, { value: Record<string, unknown>; attempt: number; time: string; timedOut?: true }>;
 }
 
 /**
@@ -123,6 +123,6 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
   if (run.idempotencyKey !== undefined) out.idempotencyKey = run.idempotencyKey;
   if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
   if (run.resultNote) out.resultNote = run.resultNote;
-  if (run.inputs) out.inputs = Object.fromEntries(Object.entries(run.inputs).map(([key, given]) => [key, { value: given.value, attempt: given.attempt, time: isoTime(given.ts)! }]));
+  if (run.inputs) out.inputs = Object.fromEntries(Object.entries(run.inputs).map(([key, given]) => [key, { value: given.value, attempt: given.attempt, time: isoTime(given.ts)!, ...(given.timedOut ? { timedOut: true as const } : {}) }]));
   return out;
 }

@@ -117,7 +117,7 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       return r;
     }
     case 'input':
-      return isPauseKey(v.key) && num(v.ts) && isObj(v.value) ? { k: 'input', runId, key: v.key, ts: v.ts, value: v.value } : undefined;
+      return isPauseKey(v.key) && num(v.ts) && isObj(v.value) ? { k: 'input', runId, key: v.key, ts: v.ts, value: v.value, ...(v.timedOut === true ? { timedOut: true as const } : {}) } : undefined;
     case 'artifact': {
       if (!str(v.key) || !ARTIFACT_KEY_PATTERN.test(v.key) || !num(v.ts) || !optStr(v.taskRunId) || artifactProblem(v.data) !== undefined) return undefined;
       const r: RunRecord = { k: 'artifact', runId, key: v.key, ts: v.ts, data: v.data as ArtifactData };

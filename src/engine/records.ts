@@ -173,6 +173,8 @@ export interface GivenInput {
   value: Record<string, unknown>;
   attempt: number;
   ts: number;
+  /** Not resumed in time, and the flow went on (PauseInputRecord.timedOut): it times out again at once. */
+  timedOut?: true;
 }
 
 /** The journal of one run: one JSON line per record, in the order they happened. */
@@ -200,6 +202,12 @@ export interface PauseInputRecord {
   key: string;
   ts: number;
   value: Record<string, unknown>;
+  /**
+   * Set by the worker: the pause was not resumed in time and the flow went on past it (it caught the
+   * PauseTimeoutError, then called a task, a subflow or another pause). A run resumed from its checkpoints
+   * that reaches the pause times out again at once, and takes the same way. `value` is `{}`.
+   */
+  timedOut?: true;
 }
 
 /** The run's name from now on: the one its flow's `flowRunName` gave it when it was taken up (created ahead). */

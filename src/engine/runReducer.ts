@@ -129,7 +129,8 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
       return 'run';
     case 'input':
       // The run's state says it goes on (Running, from its worker); this keeps what it went on with.
-      (d.inputs ??= {})[r.key] = { value: r.value, attempt: d.attempt, ts: r.ts };
+      // (Or that its wait ran out and the flow went on: the latest record of a key says which.)
+      (d.inputs ??= {})[r.key] = { value: r.value, attempt: d.attempt, ts: r.ts, ...(r.timedOut ? { timedOut: true } : {}) };
       return 'none';
     case 'run':
       return 'none';

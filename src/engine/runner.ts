@@ -886,6 +886,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'trun':
       case 'log':
       case 'artifact':
+      case 'input':
       case 'result': {
         const live = execution.runs.get(message.runId);
         if (live) execution.workerRecord(live, message, line);

@@ -35,7 +35,7 @@ export function suspensionInput(run: Pick<FlowRunSummary, 'id' | 'name' | 'state
 export function inputGivenSince(run: Pick<FlowRunDetail, 'state' | 'inputs'>): Record<string, unknown> | undefined {
   const pause = run.state.name === 'Suspended' ? run.state.pause : undefined;
   const given = pause?.key !== undefined ? run.inputs?.[pause.key] : undefined;
-  return given !== undefined && given.ts >= run.state.timestamp && given.ts <= pause!.until ? given.value : undefined;
+  return given !== undefined && !given.timedOut && given.ts >= run.state.timestamp && given.ts <= pause!.until ? given.value : undefined;
 }
 
 /** The Failed state a suspended run ends in once its time ran out by `now`; undefined while it may still be resumed. */

@@ -239,6 +239,54 @@ export default flow({ name: 'deploy' }, async () => {
     assert.equal(resumed.taskRuns.find((t) => t.taskName === 'build' && t.flowAttempt === 2)?.state.name, 'Cached');
   });
 
+  it('a run resumed from its checkpoints that went on past a pause that timed out times out there again, taking the same way; one the timeout ended pauses again', TIMEOUT, async () => {
+    const marker = join(tempDir(), 'up');
+    const { runner, store, done, logs, id } = await started(`import { flow, task, pauseFlowRun, PauseTimeoutError } from 'flowdeck';
+import { existsSync } from 'node:fs';
+const skip = task({ name: 'skip-deploy' }, async () => 'skipped');
+const deploy = task({ name: 'deploy' }, async () => 'deployed');
+const notify = task({ name: 'notify' }, async (what: string) => { if (!existsSync(${JSON.stringify(marker)})) throw new Error('chat down'); return 'told: ' + what; });
+export default flow({ name: 'gated' }, async () => {
+  let approved = false;
+  try { approved = (await pauseFlowRun({ key: 'approval', timeoutSeconds: 0.3 })).approve === true; }
+  catch (e) { if (!(e instanceof PauseTimeoutError)) throw e; }
+  const what = approved ? await deploy() : await skip();
+  return notify(what);
+});
+`);
+    const failed = await done;
+    assert.equal(failed.state.name, 'Failed');
+    assert.match(failed.state.message ?? '', /chat down/);
+    assert.equal(failed.inputs?.approval?.timedOut, true, 'the timeout the flow went on past is on record');
+    assert.equal((await store.readRun(id))!.inputs?.approval?.timedOut, true, 'in the journal');
+
+    // Resumed: the pause times out again at once (no Paused state, no wait), and the run takes the way it took.
+    writeFileSync(marker, '');
+    const resumed = await (await runner.resume(id)).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    assert.equal(valueOf(resumed), 'told: skipped');
+    const second = resumed.states.slice(resumed.states.findIndex((s) => s.name === 'AwaitingRetry'));
+    assert.deepEqual(second.map((s) => s.name), ['AwaitingRetry', 'Running', 'Completed'], 'no pause in attempt 2');
+    assert.ok(logs.includes("INFO Not pausing again: pause 'approval' was not resumed in time in attempt 1 and the flow went on, so it times out again (PauseTimeoutError)"), logs.join('\n'));
+    assert.equal(resumed.taskRuns.find((t) => t.taskName === 'skip-deploy' && t.flowAttempt === 2)?.state.name, 'Cached');
+    assert.equal(resumed.taskRuns.some((t) => t.taskName === 'deploy'), false);
+
+    // A timeout the flow did not go on past (it ended the attempt) is not kept: a resume pauses again.
+    const uncaught = await started(`import { flow, pauseFlowRun } from 'flowdeck';
+export default flow({ name: 'wait' }, async () => (await pauseFlowRun({ key: 'go', timeoutSeconds: 0.3, input: { ok: { type: 'boolean' } } })).ok);
+`);
+    const ended = await uncaught.done;
+    assert.match(ended.state.message ?? '', /^PauseTimeoutError/);
+    assert.equal(ended.inputs?.go, undefined);
+    const again = nextPause(uncaught.runner, uncaught.id);
+    const active = await uncaught.runner.resume(uncaught.id);
+    assert.equal((await again).attempt, 2);
+    assert.equal(uncaught.runner.resumePaused(uncaught.id, { ok: true }), undefined);
+    const finished = await active.done;
+    assert.equal(finished.state.name, 'Completed', finished.state.message);
+    assert.equal(valueOf(finished), true);
+  });
+
   it('a pause whose declaration changed since asks again, saying why; the new answer is the one kept', TIMEOUT, async () => {
     const marker = join(tempDir(), 'up');
     const { runner, ws, paused, done, logs, id } = await started(deploying(marker));

@@ -12,6 +12,7 @@ import { flushProgress } from './artifacts';
 import { callIdentity, checkpointMap, restore } from './checkpoints';
 import { flowRunNameOf } from './customRunName';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
+import { recordTimedOutPause } from './timedOutPause';
 import { errorMessage, errorReport, failureOf, isExpected } from './errors';
 import { emit, flush, limits, masker, request } from './hostLink';
 import { killOwnGroup } from './ownGroup';
@@ -102,6 +103,7 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
   const name = flowObj.options.name;
   const validated = validateParameters(name, checkDeclarations(name, flowObj.options.parameters), parameters, { mask: (t) => masker.mask(t) });
   const scope = parent.scope;
+  if (scope.timedOut !== undefined) recordTimedOutPause(scope);
   const n = scope.subflowCounters.get(name) ?? 0;
   scope.subflowCounters.set(name, n + 1);
   const call = callIdentity(`flow:${name}`, n, [validated], true);
@@ -192,6 +194,8 @@ export async function executeFlowRun(
           scope.taskCounters = new Map();
           scope.subflowCounters = new Map();
           scope.pauses = 0;
+          // A pause timed out in the failed attempt, and nothing after: the retry pauses again.
+          scope.timedOut = undefined;
         }
         scope.attempt = firstAttempt + attemptNo - 1;
         scope.retriesLeft = plan.retries - (attemptNo - 1);

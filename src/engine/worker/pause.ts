@@ -8,7 +8,8 @@
  *
  * Each pause has a key (its own, or `pause-<n>` for the run's nth pause); the host records the input under
  * it as it hands it over, so a run resumed from its checkpoints — or retried — that reaches a pause it was
- * resumed from before goes on with that input instead of asking again (unless it no longer fits).
+ * resumed from before goes on with that input instead of asking again (unless it no longer fits). One that
+ * timed out and that the flow went on past times out again at once (timedOutPause.ts).
  */
 import { formatDuration } from '../durationText';
 import { checkDeclarations } from '../parameters';
@@ -17,6 +18,7 @@ import type { PauseInfo } from '../records';
 import { PauseTimeoutError } from '../runErrors';
 import type { ParameterDeclarations, PauseOptions } from '../types';
 import { storage } from './context';
+import { recordTimedOutPause } from './timedOutPause';
 import { emitFlowState } from './flowRun';
 import { onAbort } from './signals';
 
@@ -70,12 +72,20 @@ function waitForInput(options: PauseOptions, fn: 'pauseFlowRun' | 'suspendFlowRu
   if (waiting.has(scope.id)) return Promise.reject(new Error(`${label} is already paused: one pauseFlowRun() at a time (await it before pausing again)`));
   const signal = ctx.signalSource;
   if (signal.aborted) return Promise.reject(signal.reason as Error);
+  // Going on past a pause that timed out: it is on record now.
+  if (scope.timedOut !== undefined) recordTimedOutPause(scope);
   scope.pauses += 1;
   const key = given ?? pauseKey(scope.pauses);
   const suspending = fn === 'suspendFlowRun';
 
   // Resumed before (an earlier attempt of this run, or this one's before a retry): it goes on with that input.
   const before = scope.answered.get(key);
+  if (before?.timedOut) {
+    // It timed out then and the flow went on: it does again, the same way.
+    const when = before.attempt === scope.attempt ? 'before' : `in attempt ${before.attempt}`;
+    ctx.logger.info(`Not pausing again: pause '${key}' was not resumed in time ${when} and the flow went on, so it times out again (PauseTimeoutError)`);
+    return Promise.reject(new PauseTimeoutError(`${label} was paused and not resumed in time (pause '${key}', ${when})`));
+  }
   if (before !== undefined) {
     const checked = pauseInput(declarations, before.value);
     const when = before.attempt === scope.attempt ? 'before' : `in attempt ${before.attempt}`;
@@ -116,6 +126,8 @@ function waitForInput(options: PauseOptions, fn: 'pauseFlowRun' | 'suspendFlowRu
     };
     const timer = setTimeout(() => {
       end();
+      // Recorded once the flow goes on past it (timedOutPause.ts).
+      scope.timedOut = { key, ts: Date.now() };
       running(`Not resumed within ${formatDuration(seconds * 1000)}`);
       reject(new PauseTimeoutError(`${label} was paused and not resumed within ${formatDuration(seconds * 1000)}`));
     }, seconds * 1000);

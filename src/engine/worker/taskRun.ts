@@ -14,6 +14,7 @@ import { callIdentity, restore, reusableFor } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
 import { withBoundedHeapGrowth } from './heapGrowth';
 import { Ctx, currentLogger, storage, type FlowRunScope } from './context';
+import { recordTimedOutPause } from './timedOutPause';
 import { customRunName } from './customRunName';
 import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
@@ -59,6 +60,7 @@ function isQuick(options: TaskOptions<never>, parent: Ctx): boolean {
 /** The next task run of `options.name` in this flow run: its index, id and name. */
 function nextTaskRun<A extends unknown[]>(scope: FlowRunScope, options: TaskOptions<A>, args: A): { index: number; id: string; name: string } {
   const taskName = options.name;
+  if (scope.timedOut !== undefined) recordTimedOutPause(scope);
   const index = scope.taskCounters.get(taskName) ?? 0;
   // Named before it counts: a name that cannot be given makes no task run.
   const name = options.taskRunName === undefined ? `${taskName}-${index}` : customRunName(options.taskRunName, args, { option: 'taskRunName', owner: options.name });
