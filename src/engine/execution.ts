@@ -72,6 +72,8 @@ export class Execution {
   root!: LiveRun;
   flow?: FlowInfo;
   cancelRequested = false;
+  /** Set while the run waits for a slot of its flow (Runner.flowSlot): aborted, it stops waiting. */
+  slotWait?: AbortController;
   /** It holds a slot of its flow's `concurrencyLimit` (runner.flowSlot), until `done`. */
   holdsFlowSlot = false;
   killReason?: { name: StateName; message: string };

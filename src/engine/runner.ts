@@ -25,8 +25,7 @@ import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
-import { holdFlowRunSlot } from './limits/flowRunSlot';
-import type { Lease } from './limits/limitStore';
+import { flowRunSlotHolder, flowRunTag, holdFlowRunSlot } from './limits/flowRunSlot';
 import { StandbyWorker } from './standbyWorker';
 import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
@@ -216,6 +215,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private watchdog?: NodeJS.Timeout;
   private readonly limits: WorkerLimits;
   private readonly gate: ConcurrencyGate;
+  /** Flows' own concurrency limits (flowRunSlot.ts): their own line, kept across a run's attempts. */
+  private readonly flowSlots: ConcurrencyGate;
   private readonly standby: StandbyWorker;
   /** Whether the next standby readies Node's module hooks: as the last run's flow needed (the first guess: yes). */
   private standbyHooks = true;
@@ -228,6 +229,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.masker = new SecretMasker([...secretsFromEnv(options.env ?? process.env), ...(options.secrets ?? [])]);
     this.limits = workerLimits(options.env ?? process.env, options);
     this.gate = new ConcurrencyGate(store.limits, options.concurrencyLimits ? { ownLimits: options.concurrencyLimits } : {});
+    this.flowSlots = new ConcurrencyGate(store.limits);
     this.standby = new StandbyWorker(options.earlyWorker, typeof options.standby === 'number' ? Math.max(1, Math.floor(options.standby)) : 1);
   }
 
@@ -804,46 +806,50 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const source = flowRunSource(d.name);
     const since = Date.now();
     let why = `flow '${d.flowName}' runs at most ${limit} at once`;
-    let waited = false;
-    // Its worker may die while it waits: then it waits no more.
+    // Its worker may die while it waits (then it waits no more), or it is cancelled (Runner.cancel).
+    const stop = new AbortController();
+    execution.slotWait = stop;
+    if (execution.cancelRequested) stop.abort(new Error('cancelled'));
     let over = false;
-    void execution.done.finally(() => (over = true));
-    let lease: Lease | undefined;
+    void execution.done.finally(() => {
+      over = true;
+      stop.abort(new Error('its worker ended'));
+    });
+    // Who holds the slots, named once every slot is found held; awaited before the run goes on, so its
+    // waiting state is never written after it got a slot.
+    let told: Promise<void> | undefined;
+    const tell = async (): Promise<void> => {
+      const holders = (await this.store.limits.leases(flowRunTag(d.flowName)).catch(() => [])).map((l) => l.holder.runId);
+      const names = (await Promise.all(holders.slice(0, 5).map(async (id) => (await this.store.get(id).catch(() => undefined))?.name ?? id))).map((n) => `'${n}'`);
+      if (names.length > 0) why += ` (running: ${names.join(', ')}${holders.length > 5 ? ', …' : ''})`;
+      if (!wait) return;
+      const s = state('Pending', `Waiting for a concurrency slot: ${why}`);
+      void execution.flowState(root, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message! });
+      execution.log(root, 'INFO', source, `Waiting for a concurrency slot: ${why}`);
+      execution.flushPending();
+    };
+    let got: Awaited<ReturnType<typeof holdFlowRunSlot>>;
     try {
-      lease = await holdFlowRunSlot({
-        store: this.store.limits,
-        flowName: d.flowName,
-        limit,
-        holder: { runId: d.id, taskRunId: 'flow-run' },
-        wait,
-        stopped: () => execution.cancelRequested || over,
-        onWait: async (holders) => {
-          const names = (await Promise.all(holders.slice(0, 5).map(async (id) => (await this.store.get(id).catch(() => undefined))?.name ?? id))).map((n) => `'${n}'`);
-          if (names.length > 0) why += ` (running: ${names.join(', ')}${holders.length > 5 ? ', …' : ''})`;
-          if (!wait) return;
-          waited = true;
-          const s = state('Pending', `Waiting for a concurrency slot: ${why}`);
-          void execution.flowState(root, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message! });
-          execution.log(root, 'INFO', source, `Waiting for a concurrency slot: ${why}`);
-          execution.flushPending();
-        },
-      });
+      got = await holdFlowRunSlot(this.flowSlots, { flowName: d.flowName, limit, runId: d.id, wait, signal: stop.signal, onWait: () => (told = tell()) });
+      await told;
     } catch (e) {
       execution.killReason = { name: 'Crashed', message: `Could not take a concurrency slot of flow '${d.flowName}': ${this.masker.mask((e as Error).message)}` };
       execution.worker.killGroup();
       return false;
+    } finally {
+      execution.slotWait = undefined;
     }
-    if (!lease) {
+    const waited = told !== undefined && wait;
+    if (got !== 'held') {
       // Cancelled while it waited, or (cancel-new) every slot is held: it goes no further.
       execution.killReason = { name: 'Cancelled', message: wait ? `Cancelled while it waited for a concurrency slot: ${why}` : `Cancelled at once (collisionStrategy 'cancel-new'): ${why}` };
       execution.worker.killGroup();
       return false;
     }
-    const held = lease;
     // When its worker dies and it is resumed here, the next attempt keeps the slot (resumeAfterCrash), and this
-    // execution's end waits for that one's.
+    // execution's end waits for that one's. Given back through the line, so this process's next waiter takes it.
     execution.holdsFlowSlot = true;
-    void execution.done.finally(() => this.store.limits.release(held).catch(() => undefined));
+    void execution.done.finally(() => this.flowSlots.release(flowRunSlotHolder(d.id)).catch(() => undefined));
     if (over) return false;
     if (waited) {
       execution.log(root, 'INFO', source, `Got a concurrency slot of flow '${d.flowName}' after ${formatDuration(Date.now() - since)}`);
@@ -1242,6 +1248,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const execution = this.executions.get(runId);
     if (!execution || execution.cancelRequested || isTerminal(execution.root.fold.detail.state.type)) return false;
     execution.cancelRequested = true;
+    // Waiting for a slot of its flow: it stops waiting, and ends Cancelled.
+    execution.slotWait?.abort(new Error(reason));
     const s = state('Cancelling', reason);
     void execution.flowState(execution.root, { k: 'state', runId: execution.id, name: s.name, ts: s.timestamp, message: reason });
     execution.worker.send({ t: 'cancel', reason });

@@ -82,3 +82,26 @@ test('a waiter cancelled in line gives back the slots it holds and leaves the li
   await gate.release(z);
   await home.close();
 });
+
+test("given limits apply instead of the store's; without waiting, a slot not free at once is refused, holding nothing; a signal stops a wait", { timeout: 60_000 }, async () => {
+  const home = await EmbeddedStore.open(tempDir());
+  const gate = new ConcurrencyGate(home.limits);
+  const holder = (i: number) => ({ runId: `run${i}`, taskRunId: 'flow-run' });
+  const limits = [{ tag: 'flow.abc', limit: 1 }];
+  // No limit for the tag in the store: the given one applies.
+  assert.deepEqual(await gate.acquire(holder(0), ['flow.abc'], () => undefined, { limits }), { held: true, waitedMs: 0 });
+  let told = 0;
+  assert.deepEqual(await gate.acquire(holder(1), ['flow.abc'], () => told++, { limits, wait: false }), { held: false, waitedMs: 0, refused: true });
+  assert.equal(told, 1, 'told once that every slot is held');
+  assert.deepEqual((await home.limits.leases('flow.abc')).map((l) => l.holder.runId), ['run0'], 'the refused one holds nothing');
+
+  const stop = new AbortController();
+  const waiting = gate.acquire(holder(2), ['flow.abc'], () => stop.abort(new Error('cancelled')), { limits, signal: stop.signal });
+  await assert.rejects(waiting, /cancelled/);
+  // The line is empty again: the slot given back goes to the next to ask.
+  await gate.release(holder(0));
+  assert.equal((await gate.acquire(holder(3), ['flow.abc'], () => undefined, { limits, wait: false })).held, true);
+  assert.deepEqual((await home.limits.leases('flow.abc')).map((l) => l.holder.runId), ['run3']);
+  await gate.release(holder(3));
+  await home.close();
+});

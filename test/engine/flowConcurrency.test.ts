@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { FlowRunDetail } from '../../src/engine/records';
@@ -19,7 +19,7 @@ import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 /** Holds until its gate file exists; marks that it started. */
 const GATED = (name: string, extra = '') =>
   flowSource(`
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 export default flow({ name: '${name}', concurrencyLimit: 1${extra} }, async ({ gate, mark }: { gate: string; mark: string }) => {
   writeFileSync(mark, '');
   const signal = getRunContext().signal;
@@ -50,6 +50,36 @@ describe('a flow concurrency limit', { timeout: 180_000 }, () => {
     assert.ok(db.startTime! >= da.endTime!, `the second ran after the first ended (${db.startTime} ≥ ${da.endTime})`);
     assert.ok((await logsOf(store, b.id)).some((l) => /^Got a concurrency slot of flow 'one-at-a-time' after /.test(l.message)));
     await waitFor(async () => (await store.limits.leases(flowRunTag('one-at-a-time'))).length === 0, 'the slot to be given back');
+  });
+
+  it("this process's runs waiting for a slot of their flow get it in the order they asked, one at a time", async () => {
+    const ws = workspace({
+      'turns.flow.ts': flowSource(`
+import { appendFileSync, existsSync } from 'node:fs';
+export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order, me }: { gate: string; order: string; me: string }) => {
+  appendFileSync(order, me + ' start\\n');
+  while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 20));
+  appendFileSync(order, me + ' end\\n');
+});`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const order = join(ws, 'order');
+    const start = (me: string) => runner.start({ source: { kind: 'file', path: join(ws, 'turns.flow.ts') }, parameters: { gate: join(ws, 'gate'), order, me } });
+    const first = await start('a');
+    await waitFor(() => existsSync(order), 'the first run to start');
+    const runs = [first];
+    // Each asks after the one before it waits (so the order they asked is known).
+    for (const me of ['b', 'c', 'd', 'e']) {
+      const r = await start(me);
+      runs.push(r);
+      await waitFor(async () => (await logsOf(store, r.id)).some((l) => l.message.startsWith('Waiting for a concurrency slot')), `run ${me} to wait`, 30_000);
+    }
+    writeFileSync(join(ws, 'gate'), '');
+    const ends = await Promise.all(runs.map((r) => r.done));
+    for (const d of ends) assert.equal(d.state.name, 'Completed', d.state.message);
+    const lines = readFileSync(order, 'utf8').trim().split('\n');
+    console.log(`# flow slot order: ${lines.join(', ')}`);
+    assert.deepEqual(lines, ['a start', 'a end', 'b start', 'b end', 'c start', 'c end', 'd start', 'd end', 'e start', 'e end'], 'one at a time, in the order they asked');
   });
 
   it("collisionStrategy 'cancel-new' ends the second run Cancelled at once, its code never run; one cancelled while it waits ends Cancelled, the first unharmed", async () => {
@@ -136,7 +166,7 @@ describe('a flow concurrency limit', { timeout: 180_000 }, () => {
   it('a run whose worker dies is resumed by its retries with the slot it held, twice over (not waiting for itself)', async () => {
     const ws = workspace({
       'dies.flow.ts': flowSource(`
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 export default flow({ name: 'dies', concurrencyLimit: 1, retries: 2 }, async ({ dir }: { dir: string }) => {
   for (const n of [1, 2]) {
     if (!existsSync(dir + '/died-' + n)) {

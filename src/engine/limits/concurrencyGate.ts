@@ -9,6 +9,16 @@
 import type { ConcurrencyLimit, Lease, LeaseHolder, LimitStore } from './limitStore';
 import { LIMIT_TAG } from './limitStore';
 
+/** How one `acquire` goes, when not as a task run's tags ask. */
+export interface AcquireOptions {
+  /** These limits, instead of those the store and this host set for the tags (a flow's own `concurrencyLimit`). */
+  limits?: readonly ConcurrencyLimit[];
+  /** False: no waiting — when a slot is not free at once, nothing is held and `refused` is set. */
+  wait?: boolean;
+  /** Stops the wait (as `release` of the holder does): `acquire` rejects with its reason. */
+  signal?: AbortSignal;
+}
+
 export interface GateOptions {
   /** This host's own limits (the editor's `flowdeck.concurrencyLimits`); where the store has one too, the lower applies. */
   ownLimits?: () => Readonly<Record<string, number>>;
@@ -74,16 +84,20 @@ export class ConcurrencyGate {
 
   /**
    * Holds a slot of each limited tag for `holder`, waiting while none is free (`onWait` is called once,
-   * when it starts waiting). `held` is false when no limit applies. Rejects when `release` is called
-   * for the holder meanwhile (its run was cancelled).
+   * when it starts waiting). `held` is false when no limit applies, or (`wait: false`) when a slot was not
+   * free: then `refused`. Rejects when `release` is called for the holder meanwhile (its run was cancelled),
+   * or `options.signal` fires.
    */
-  async acquire(holder: LeaseHolder, tags: readonly string[], onWait: (limits: ConcurrencyLimit[]) => void): Promise<{ held: boolean; waitedMs: number }> {
+  async acquire(holder: LeaseHolder, tags: readonly string[], onWait: (limits: ConcurrencyLimit[]) => void, options: AcquireOptions = {}): Promise<{ held: boolean; waitedMs: number; refused?: true }> {
     const seq = ++this.asked;
-    const limits = await this.limitsFor(tags);
+    const limits = options.limits !== undefined ? [...options.limits] : await this.limitsFor(tags);
     if (limits.length === 0) return { held: false, waitedMs: 0 };
     const key = keyOf(holder);
     const stop = new AbortController();
     this.waiting.set(key, stop);
+    const stopWith = (): void => stop.abort(options.signal!.reason);
+    if (options.signal?.aborted) stopWith();
+    else options.signal?.addEventListener('abort', stopWith, { once: true });
     const leases: Lease[] = [];
     const started = Date.now();
     let waited = false;
@@ -110,6 +124,10 @@ export class ConcurrencyGate {
               waited = true;
               onWait(limits);
             }
+            if (options.wait === false) {
+              await this.give(leases.splice(0));
+              return { held: false, waitedMs: 0, refused: true };
+            }
             // The first in line polls (a slot another process gives back); the others wait their turn.
             await this.pause(me, first ? (allHeldHere ? MAX_POLL_MS : poll) : undefined, stop.signal);
             if (first && !allHeldHere) poll = Math.min(poll * 2, MAX_POLL_MS);
@@ -122,6 +140,7 @@ export class ConcurrencyGate {
       await this.give(leases);
       throw e;
     } finally {
+      options.signal?.removeEventListener('abort', stopWith);
       if (this.waiting.get(key) === stop) this.waiting.delete(key);
     }
     this.held.set(key, leases);

@@ -3,47 +3,48 @@
  * a run of the flow holds one of its `limit` slots from before its code starts until it ends, in the
  * store's limit leases (limitStore.ts) under a tag of the flow's own — so across every process and machine
  * sharing the store, and a dead host's slot is taken back at once. A run that finds them all held waits
- * (polling the store; not first come, first served across processes) or, with `collisionStrategy:
- * 'cancel-new'`, goes no further.
+ * or, with `collisionStrategy: 'cancel-new'`, goes no further. The waits go through a ConcurrencyGate of
+ * their own (not the task runs' gate, which gives back a run's slots when its worker ends: a flow's slot
+ * goes on to the attempt that resumes it): this process's runs of a flow get its slots in the order they
+ * asked; another process's waiters poll the store on their own.
  */
 import { createHash } from 'node:crypto';
-import type { Lease, LeaseHolder, LimitStore } from './limitStore';
-
-const FIRST_POLL_MS = 20;
-const MAX_POLL_MS = 500;
+import type { ConcurrencyGate } from './concurrencyGate';
+import type { LeaseHolder } from './limitStore';
 
 /** The tag whose leases count a flow's runs: its name hashed, so that any name makes a tag (`flow.3f2a…`). */
 export function flowRunTag(flowName: string): string {
   return `flow.${createHash('sha256').update(flowName).digest('hex').slice(0, 24)}`;
 }
 
+/** The holder of a run's slot of its flow. */
+export function flowRunSlotHolder(runId: string): LeaseHolder {
+  return { runId, taskRunId: 'flow-run' };
+}
+
 export interface FlowSlotWait {
-  store: LimitStore;
   flowName: string;
   limit: number;
-  holder: LeaseHolder;
-  /** Called once, when every slot is held: the run ids that hold them. */
-  onWait(holders: string[]): void | Promise<void>;
-  /** True once the run should stop waiting (cancelled). */
-  stopped(): boolean;
-  /** `cancel-new`: no waiting, undefined at once when every slot is held. */
+  runId: string;
+  /** Called once, when every slot is held (before `holdFlowRunSlot` returns or waits on). */
+  onWait(): void;
+  /** Stops the wait (a cancel, its worker gone). */
+  signal: AbortSignal;
+  /** `cancel-new`: no waiting. */
   wait: boolean;
 }
 
-/** Holds a slot of the flow for the run; undefined when it stopped waiting, or would have to wait and may not. */
-export async function holdFlowRunSlot(o: FlowSlotWait): Promise<Lease | undefined> {
+/**
+ * Holds a slot of the flow for the run (`gate.release(flowRunSlotHolder(runId))` gives it back): 'held';
+ * 'stopped' when the signal fired while it waited; 'refused' when it would have to wait and may not.
+ */
+export async function holdFlowRunSlot(gate: ConcurrencyGate, o: FlowSlotWait): Promise<'held' | 'stopped' | 'refused'> {
   const tag = flowRunTag(o.flowName);
-  let told = false;
-  for (let poll = FIRST_POLL_MS; ; poll = Math.min(poll * 2, MAX_POLL_MS)) {
-    if (o.stopped()) return undefined;
-    const lease = await o.store.tryAcquire(tag, o.limit, o.holder);
-    if (lease) return lease;
-    if (!told) {
-      told = true;
-      const holders = (await o.store.leases(tag).catch(() => [])).map((l) => l.holder.runId);
-      await o.onWait(holders);
-      if (!o.wait) return undefined;
-    }
-    await new Promise((r) => setTimeout(r, poll));
+  try {
+    const got = await gate.acquire(flowRunSlotHolder(o.runId), [tag], () => o.onWait(), { limits: [{ tag, limit: o.limit }], wait: o.wait, signal: o.signal });
+    return got.held ? 'held' : 'refused';
+  } catch (e) {
+    if (o.signal.aborted) return 'stopped';
+    throw e;
   }
 }
