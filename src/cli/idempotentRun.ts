@@ -9,6 +9,9 @@
  * the others waiting for it, and one whose holder died is taken over.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { discoverFlows } from '../engine/flowDiscovery';
+import { BUILTIN_FLOWS } from '../flows/builtins';
 import { hasControlCharacters } from '../engine/givenRunName';
 import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary } from '../engine/records';
@@ -30,12 +33,25 @@ export function checkIdempotencyKey(key: string): string {
   return key;
 }
 
-/** The same flow file (or built-in), and the same of its flows: a key's scope. */
-export function idempotencyScope(source: FlowSource, flowName: string | undefined): string {
-  return `${source.kind === 'file' ? source.path : `builtin:${source.id}`}#${flowName ?? ''}`;
+/**
+ * A key's scope: the flow, by its name in the store (as its runs, schedules and concurrency slots are
+ * counted) — so the same flow run from two checkouts, from two machines sharing a Postgres store, or queued
+ * for workers shares its keys. The name is read without running the flow: `--flow`, a built-in's, a file's
+ * only flow. A file whose flow cannot be named so (built at run time, one of several) scopes its keys by
+ * its path instead.
+ */
+export async function idempotencyScope(source: FlowSource, flowName: string | undefined): Promise<string> {
+  if (flowName !== undefined) return `flow:${flowName}`;
+  if (source.kind === 'builtin') {
+    const builtin = BUILTIN_FLOWS.find((b) => b.id === source.id);
+    return builtin ? `flow:${builtin.name}` : `builtin:${source.id}`;
+  }
+  const text = await readFile(source.path, 'utf8').catch(() => undefined);
+  const found = text === undefined ? undefined : discoverFlows(text, source.path);
+  return found && !found.error && found.flows.length === 1 ? `flow:${found.flows[0]!.name}` : `file:${source.path}`;
 }
 
-/** What a key is the key of: the flow (its file or built-in, and which flow of it) and the key. */
+/** What a key is the key of: its scope (idempotencyScope) and the key. */
 export function idempotencyId(flow: string, key: string): string {
   return createHash('sha256').update(`${flow}\0${key}`).digest('hex');
 }

@@ -92,7 +92,7 @@ const { idempotencyScope, runOnce } = require(${src('cli/idempotentRun.ts')});
 (async () => {
   const store = await openStore({ env: process.env });
   const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
-  await runOnce(store, io, { flow: idempotencyScope({ kind: 'file', path: ${JSON.stringify(file)} }, undefined), key: 'k-1', json: false, follow: true, mask: (t) => t }, async (runId) => {
+  await runOnce(store, io, { flow: await idempotencyScope({ kind: 'file', path: ${JSON.stringify(file)} }, undefined), key: 'k-1', json: false, follow: true, mask: (t) => t }, async (runId) => {
     if (${JSON.stringify(dies)} === 'after') await store.createRun({ flowName: 'deploy', source: ${JSON.stringify(file)}, parameters: ${JSON.stringify(params)} }, { id: runId });
     process.kill(process.pid, 'SIGKILL');
     return 0;
@@ -140,4 +140,24 @@ describe('flowdeck run --idempotency-key', { timeout: 240_000 }, () => {
       await killedWhileStarting({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir(), FLOWDECK_LEASE_SECONDS: '4', FLOWDECK_HEARTBEAT_SECONDS: '1' }, dies);
     });
   }
+
+  it("a key is the flow's, by its name: the same flow from another checkout (or a built-in, or --flow) shares it; another flow does not", async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    const [one, two] = [workspace(FLOWS), workspace(FLOWS)];
+    const log = join(tempDir(), 'deploys.log');
+    const deploy = (ws: string, ...extra: string[]) => runCli(['run', 'deploy.flow.ts', '--params', JSON.stringify({ log, version: 'v1' }), '--idempotency-key', 'same', '--json', ...extra], { cwd: ws, env });
+    const first = await deploy(one);
+    assert.equal(first.code, 0, first.stderr);
+    const fromTwo = await deploy(two);
+    assert.equal(fromTwo.code, 0, fromTwo.stderr);
+    assert.match(fromTwo.stderr, /idempotency key 'same' started flow run .* already; it ended Completed\(\)/);
+    assert.equal((JSON.parse(fromTwo.stdout) as { id: string }).id, (JSON.parse(first.stdout) as { id: string }).id);
+    const named = await deploy(two, '--flow', 'deploy');
+    assert.equal((JSON.parse(named.stdout) as { id: string }).id, (JSON.parse(first.stdout) as { id: string }).id, '--flow names the same flow');
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['v1'], 'its code ran once');
+    writeFileSync(join(two, 'other.flow.ts'), FLOWS['deploy.flow.ts'].replace("name: 'deploy'", "name: 'deploy-staging'"));
+    const other = await runCli(['run', 'other.flow.ts', '--params', JSON.stringify({ log, version: 'v2' }), '--idempotency-key', 'same'], { cwd: two, env });
+    assert.equal(other.code, 0, other.stderr);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['v1', 'v2'], 'another flow, another scope');
+  });
 });

@@ -26,7 +26,8 @@ Options:
                        results replace the cached ones (in subflows too, and when the run is resumed)
   --idempotency-key KEY  run the flow once for KEY: a later \`flowdeck run\` of the same flow with the
                        same key (a retried CI job, a webhook sent twice) starts nothing and reports the
-                       run KEY started — following it if it still goes — exiting as that run ended
+                       run KEY started — following it if it still goes — exiting as that run ended;
+                       the same flow is the flow of that name, from any checkout or machine
   --queue NAME         queue the run for \`flowdeck worker\`s instead of running it here (Postgres store):
                        it is created Scheduled and a worker on any machine takes it
   --wait               with --queue: follow the run to its end like a local run (logs, exit code)
@@ -106,7 +107,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       });
     };
     if (key === undefined) return await launch();
-    return await runOnce(store, io, { flow: idempotencyScope(source, values.flow), key, json: values.json === true, follow: values.queue === undefined || values.wait === true, mask: (t) => masker.mask(t) }, launch);
+    return await runOnce(store, io, { flow: await idempotencyScope(source, values.flow), key, json: values.json === true, follow: values.queue === undefined || values.wait === true, mask: (t) => masker.mask(t) }, launch);
   } finally {
     await store.close();
   }
