@@ -24,6 +24,13 @@ export default flow({ name: 'demo' }, async ({ n }: { n: number }) => {
   return out;
 });
 `,
+  'gated.flow.ts': `import { flow, task, pauseFlowRun, PauseTimeoutError } from 'flowdeck';
+const skip = task({ name: 'skip' }, async () => 'skipped');
+export default flow({ name: 'gated' }, async () => {
+  try { await pauseFlowRun({ key: 'approval', timeoutSeconds: 0.2 }); } catch (e) { if (!(e instanceof PauseTimeoutError)) throw e; }
+  return skip();
+});
+`,
 };
 
 async function inspectRuns(env: NodeJS.ProcessEnv): Promise<void> {
@@ -84,6 +91,13 @@ async function inspectRuns(env: NodeJS.ProcessEnv): Promise<void> {
   assert.equal(none.code, 0, none.stderr);
   assert.equal(none.stdout, "No runs whose name or flow holds 'zzzz-nothing'.\n");
   assert.equal((await cli('runs', '--search', '  ')).code, 2);
+
+  // A pause that timed out, which the flow went on past: on record as such.
+  const gated = await cli('run', 'gated.flow.ts', '--json');
+  assert.equal(gated.code, 0, gated.stderr);
+  const gatedRun = JSON.parse(gated.stdout) as { name: string; inputs?: Record<string, { timedOut?: boolean; attempt: number }> };
+  assert.equal(gatedRun.inputs?.approval?.timedOut, true, gated.stdout);
+  assert.match((await cli('inspect', gatedRun.name)).stdout, /^Inputs {5}approval: timed out \(attempt 1\)$/m);
 
   const unknown = await cli('inspect', 'no-such-run');
   assert.equal(unknown.code, 2);

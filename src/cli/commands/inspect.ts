@@ -126,6 +126,12 @@ async function describe(run: FlowRunDetail, store: Parameters<typeof runJson>[1]
   field('Parameters', cut(JSON.stringify(run.parameters)));
   const json = await runJson(run, store, { loadResultFiles: false });
   field('Result', json.resultNote ?? (json.resultBytes !== undefined ? `kept in a file of ${json.resultBytes.toLocaleString('en-US')} bytes (\`flowdeck inspect ${run.name} --json\` prints it)` : json.result === null || json.result === undefined ? '—' : cut(JSON.stringify(json.result))));
+  // What each pause was resumed with — or that it timed out and the flow went on — by the pause's key.
+  const inputs = Object.entries(run.inputs ?? {});
+  if (inputs.length > 0) {
+    const each = inputs.map(([key, given]) => `${key}: ${given.timedOut ? 'timed out' : JSON.stringify(given.value)} (attempt ${given.attempt})`);
+    field('Inputs', cut(each.join('; '), 400));
+  }
   if (run.artifacts && run.artifacts.length > 0) field('Artifacts', `${cut(run.artifacts.map((a) => a.key).join(', '), 200)} (\`flowdeck artifacts ${run.name}\`)`);
   if (run.skippedRecords > 0) field('Skipped', `${run.skippedRecords} journal line(s) that could not be read`);
 
