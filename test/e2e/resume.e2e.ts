@@ -138,6 +138,8 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
       await answerBox(page, `Resume ${third.runName} (2/2): replicas`, '1');
       await waitForRunState(page, third.runName, 'Completed', 60_000);
       await frame.locator('.run-header button[data-action="resume"]').waitFor({ state: 'detached', timeout: 30_000 });
+      // What it was resumed with, by the pause's key.
+      await frame.locator('.run-header dd', { hasText: /^pause-1: \{"approve":true,"replicas":1\} \(attempt 1\)$/ }).waitFor({ timeout: 30_000 });
 
       const store = await EmbeddedStore.open(dirs.home, { readOnly: true });
       const runs = await store.list();

@@ -35,6 +35,11 @@ test('the header carries what the panel shows and which actions fit the run', ()
   assert.equal(headerOf(detail({ refreshCache: true }), ctx).trigger, 'manual, refreshing the cache');
   assert.equal(headerOf(detail({ trigger: { kind: 'schedule', id: 'nightly', slot: 1 }, idempotencyKey: 'release-42' }), ctx).trigger, "schedule nightly, idempotency key 'release-42'");
   assert.equal(done.parameters, '{\n  "repo": "a/b"\n}');
+  assert.equal(done.inputs, undefined, 'no pause, no inputs');
+  const inputs = { approval: { value: { approve: true }, attempt: 1, ts: 1 }, gate: { value: {}, attempt: 2, ts: 2, timedOut: true as const } };
+  assert.equal(headerOf(detail({ inputs }), ctx).inputs, 'approval: {"approve":true} (attempt 1); gate: timed out (attempt 2)');
+  const long = headerOf(detail({ inputs: { big: { value: { text: 'x'.repeat(1000) }, attempt: 1, ts: 1 } } }), ctx).inputs!;
+  assert.equal(long.length, 400, 'bounded');
   assert.deepEqual(done.actions, { cancel: false, resume: false, retryFromFailure: false, rerun: true, openSource: true });
   const failed = headerOf(detail({ state: state('Failed', 'boom', 5000, { name: 'Error', message: 'boom', frame: { file: '/ws/flows/etl.flow.ts', line: 3, column: 5 } }) }), ctx);
   assert.deepEqual(failed.actions, { cancel: false, resume: false, retryFromFailure: true, rerun: true, openSource: true });

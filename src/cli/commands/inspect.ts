@@ -3,6 +3,7 @@
  * failed, attempt, trigger, times, parameters, result, artifacts, its task runs (a bounded table with counts
  * by state) and what to do next. `--json` prints what `flowdeck run --json` prints for it.
  */
+import { givenInputsText } from '../../engine/givenInputsText';
 import { formatDuration } from '../../engine/durationText';
 import { runTriggerText } from '../../engine/runTrigger';
 import { isSettled } from '../../engine/states';
@@ -127,11 +128,8 @@ async function describe(run: FlowRunDetail, store: Parameters<typeof runJson>[1]
   const json = await runJson(run, store, { loadResultFiles: false });
   field('Result', json.resultNote ?? (json.resultBytes !== undefined ? `kept in a file of ${json.resultBytes.toLocaleString('en-US')} bytes (\`flowdeck inspect ${run.name} --json\` prints it)` : json.result === null || json.result === undefined ? '—' : cut(JSON.stringify(json.result))));
   // What each pause was resumed with — or that it timed out and the flow went on — by the pause's key.
-  const inputs = Object.entries(run.inputs ?? {});
-  if (inputs.length > 0) {
-    const each = inputs.map(([key, given]) => `${key}: ${given.timedOut ? 'timed out' : JSON.stringify(given.value)} (attempt ${given.attempt})`);
-    field('Inputs', cut(each.join('; '), 400));
-  }
+  const inputs = givenInputsText(run.inputs);
+  if (inputs !== undefined) field('Inputs', inputs);
   if (run.artifacts && run.artifacts.length > 0) field('Artifacts', `${cut(run.artifacts.map((a) => a.key).join(', '), 200)} (\`flowdeck artifacts ${run.name}\`)`);
   if (run.skippedRecords > 0) field('Skipped', `${run.skippedRecords} journal line(s) that could not be read`);
 

@@ -2,6 +2,7 @@
  * What a run's details panel shows, from what the store and the journal say: the header, the failure card,
  * the timeline's items and the artifacts. Pure (no `vscode`): the panel sends these, tests check them.
  */
+import { givenInputsText } from '../../engine/givenInputsText';
 import { runTriggerText } from '../../engine/runTrigger';
 import type { FlowRunDetail, FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import { isTerminal, type Failure } from '../../engine/states';
@@ -98,6 +99,8 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
   if (ctx.parent) header.parent = ctx.parent;
   const pause = detail.state.type === 'PAUSED' ? detail.state.pause : undefined;
   if (pause) header.pause = { until: pause.until, inputs: Object.entries(pause.input ?? {}).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : d.default !== undefined ? `, default ${JSON.stringify(d.default)}` : ''})`) };
+  const inputs = givenInputsText(detail.inputs);
+  if (inputs !== undefined) header.inputs = inputs;
   const failure = index ? undefined : failureViewOf(detail, ctx.pathLabel);
   if (failure) header.failure = failure;
   return header;

@@ -56,6 +56,7 @@ export function renderHeader(header: RunHeader, now: number, events: HeaderEvent
     ...(header.parent ? fact('Subflow of', h('button', { class: 'link', onClick: () => events.onOpenRun(header.parent!.id) }, header.parent.name)) : []),
     // What Resume… will ask, and until when the run waits for it.
     ...(header.pause ? fact('Waits for', `${header.pause.inputs.length > 0 ? header.pause.inputs.join(', ') : 'a resume (no input)'} — until ${formatStamp(header.pause.until)}`) : []),
+    ...(header.inputs !== undefined ? fact('Inputs', header.inputs) : []),
     ...fact('Parameters', h('pre', { class: 'parameters' }, header.parameters)),
   );
   const enabled = ACTIONS.filter((a) => a.enabled(header));
