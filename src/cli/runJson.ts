@@ -20,6 +20,8 @@ export interface RunJson {
   refreshCache?: true;
   /** The key `flowdeck run --idempotency-key` started it with. */
   idempotencyKey?: string;
+  /** Its tags: its flow's own, those it was started with (`--tag`), a subflow run's parent's. */
+  tags?: string[];
   result: unknown;
   /** Set when the result is stored out of line and was not loaded (`runs --json`): its size. */
   resultBytes?: number;
@@ -121,6 +123,7 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
   if (run.trigger) out.trigger = run.trigger;
   if (run.refreshCache) out.refreshCache = true;
   if (run.idempotencyKey !== undefined) out.idempotencyKey = run.idempotencyKey;
+  if (run.tags !== undefined) out.tags = run.tags;
   if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
   if (run.resultNote) out.resultNote = run.resultNote;
   if (run.inputs) out.inputs = Object.fromEntries(Object.entries(run.inputs).map(([key, given]) => [key, { value: given.value, attempt: given.attempt, time: isoTime(given.ts)!, ...(given.timedOut ? { timedOut: true as const } : {}) }]));

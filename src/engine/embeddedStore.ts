@@ -209,6 +209,10 @@ export class EmbeddedStore implements RunStore {
       const text = options.search.toLowerCase();
       runs = runs.filter((r) => r.name.toLowerCase().includes(text) || r.flowName.toLowerCase().includes(text));
     }
+    if (options.tags && options.tags.length > 0) {
+      const wanted = options.tags;
+      runs = runs.filter((r) => r.tags !== undefined && wanted.every((t) => r.tags!.includes(t)));
+    }
     return runs;
   }
 
@@ -569,6 +573,7 @@ export class EmbeddedStore implements RunStore {
       if (run.parentTaskRunId !== undefined) summary.parentTaskRunId = run.parentTaskRunId;
       if (run.trigger !== undefined) summary.trigger = run.trigger;
       if (run.resumeOnCrash) summary.resumeOnCrash = true;
+      if (created.tags !== undefined) summary.tags = created.tags;
       await this.appendIndex([{ k: 'run', ...summary }]);
     } catch (e) {
       await journal.close();

@@ -16,6 +16,7 @@ export function newRunRecords(run: NewRun, id: string, name: string, owner: Proc
   if (run.resumeOnCrash) created.resumeOnCrash = true;
   if (run.refreshCache) created.refreshCache = true;
   if (run.idempotencyKey !== undefined) created.idempotencyKey = run.idempotencyKey;
+  if (run.tags !== undefined && run.tags.length > 0) created.tags = [...run.tags];
   const records: RunRecord[] = [created];
   if (first.name !== 'Pending') records.push(stateRecord(id, first));
   return { created, first, records };

@@ -6,6 +6,7 @@
  */
 import { MAX_LIMIT } from './limits/limitStore';
 import { checkDeclarations } from './parameters';
+import { runTagsProblem } from './runTags';
 
 type Check = (value: unknown) => string | undefined;
 
@@ -75,6 +76,7 @@ const FLOW_OPTIONS: Record<string, Check> = {
   flowRunName: (v) => (typeof v === 'function' || (typeof v === 'string' && v.trim().length > 0) ? undefined : 'must be a non-empty string or a function of the parameters that returns one'),
   concurrencyLimit: (v) => (isNumber(v) && Number.isInteger(v) && v >= 1 && v <= MAX_LIMIT ? undefined : `must be a whole number from 1 to ${MAX_LIMIT}`),
   collisionStrategy: (v) => (v === 'enqueue' || v === 'cancel-new' ? undefined : "must be 'enqueue' or 'cancel-new'"),
+  tags: runTagsProblem,
 };
 
 const MAP_OPTIONS: Record<string, Check> = { concurrency: wholeAtLeast(1) };

@@ -35,6 +35,8 @@ export interface FlowInfo {
   /** At most this many runs of the flow at once (FlowOptions.concurrencyLimit), and what a run does past it. */
   concurrencyLimit?: number;
   collisionStrategy?: 'enqueue' | 'cancel-new';
+  /** The flow's own tags (FlowOptions.tags): every run of it carries them. */
+  tags?: string[];
 }
 
 /** A completed call of an earlier attempt, which a resumed run returns instead of running again. */

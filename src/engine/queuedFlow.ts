@@ -18,6 +18,8 @@ export interface QueuedFlow {
   sourceHash?: string;
   /** The flow's parameter declarations, where they can be read without running it (`--param` texts are read by them). */
   parameters?: ParameterDeclarations;
+  /** The flow's own tags, where they can be read without running it. */
+  tags?: string[];
 }
 
 /**
@@ -44,6 +46,7 @@ export async function queuedFlowFor(source: FlowSource, root: string, flowName?:
   }
   let name = flowName;
   let declared: ParameterDeclarations | undefined;
+  let tags: string[] | undefined;
   if (discover) {
     const found = discover(bytes.toString('utf8'), file);
     // A named flow does not need the parser: what it cannot read, the worker reads when it loads the flow.
@@ -54,7 +57,8 @@ export async function queuedFlowFor(source: FlowSource, root: string, flowName?:
     const flow = name === undefined ? found.flows[0]! : found.flows.find((f) => f.name === name);
     name = flow?.name ?? name;
     declared = flow?.parameters;
+    tags = flow?.tags;
   }
   if (name === undefined) throw new BadInputError('no-flow', `Which flow of ${file}? Pass its name`);
-  return { source: rel.split(sep).join('/'), flowName: name, sourceHash: contentHash(bytes), ...(declared ? { parameters: declared } : {}) };
+  return { source: rel.split(sep).join('/'), flowName: name, sourceHash: contentHash(bytes), ...(declared ? { parameters: declared } : {}), ...(tags ? { tags } : {}) };
 }

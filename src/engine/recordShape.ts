@@ -9,6 +9,7 @@ import { flatten, isStoredForm } from './serializer';
 import { checkDeclarations } from './parameters';
 import { MAX_PAUSE_KEY } from './pauseInput';
 import { isStateName, type Failure, type State } from './states';
+import { tagsOf } from './runTags';
 import type { PauseInfo } from './types';
 
 type Obj = Record<string, unknown>;
@@ -55,9 +56,10 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       const id = str(v.runId) ? v.runId : v.id;
       if (!str(id) || !str(v.name) || !str(v.flowName) || !str(v.source) || !num(v.created) || !isOwner(v.owner)) return undefined;
       const parameters = isObj(v.parameters) ? v.parameters : {};
-      const { call: rawCall, ...rest } = v;
+      const { call: rawCall, tags: rawTags, ...rest } = v;
       const call = callOf(rawCall);
-      return { ...(rest as object), k: 'run', runId: id, parameters, ...(call ? { call } : {}) } as RunRecord;
+      const tags = tagsOf(rawTags);
+      return { ...(rest as object), k: 'run', runId: id, parameters, ...(call ? { call } : {}), ...(tags ? { tags } : {}) } as RunRecord;
     }
     case 'name':
       return str(v.name) && num(v.ts) ? { k: 'name', runId, name: v.name, ts: v.ts } : undefined;
@@ -192,9 +194,10 @@ export function asIndexRecord(v: unknown): IndexRecord | undefined {
       if (!str(v.name) || !str(v.flowName) || !str(v.source) || !num(v.created) || !isOwner(v.owner) || !isState(v.state)) return undefined;
       if (!optStr(v.parentRunId) || !optStr(v.parentTaskRunId) || !optNum(v.startTime) || !optNum(v.endTime)) return undefined;
       // 0.1.0 kept parameters in the index; they live in the run's file.
-      const { parameters: _parameters, artifactKeys: rawKeys, ...rest } = v;
+      const { parameters: _parameters, artifactKeys: rawKeys, tags: rawTags, ...rest } = v;
       const keys = artifactKeys(rawKeys);
-      return { ...rest, attempt: num(v.attempt) ? v.attempt : 1, seq: num(v.seq) ? v.seq : 0, ...(keys ? { artifactKeys: keys } : {}) } as IndexRecord;
+      const tags = tagsOf(rawTags);
+      return { ...rest, attempt: num(v.attempt) ? v.attempt : 1, seq: num(v.seq) ? v.seq : 0, ...(keys ? { artifactKeys: keys } : {}), ...(tags ? { tags } : {}) } as IndexRecord;
     }
     case 'state': {
       if (!isState(v.state) || !optNum(v.seq) || !optNum(v.startTime) || !optNum(v.endTime) || !optNum(v.attempt)) return undefined;

@@ -94,6 +94,8 @@ export interface FlowRunSummary {
   resumeOnCrash?: boolean;
   /** Keys of the artifacts the run (or its task runs) created, so the latest of a key is found without reading journals. */
   artifactKeys?: string[];
+  /** Its tags (runTags.ts): its flow's own and those it was started with; a subflow run's parent's too. */
+  tags?: string[];
 }
 
 /** Where a result too large to keep inside the journal is stored, relative to the run's results folder. */
@@ -278,6 +280,8 @@ export interface RunCreatedRecord {
   refreshCache?: true;
   /** Started with `flowdeck run --idempotency-key`: the key. */
   idempotencyKey?: string;
+  /** Its tags (FlowRunSummary.tags). */
+  tags?: string[];
 }
 
 /** The run index: small lines that let the history be listed without reading any run's journal. */

@@ -40,6 +40,7 @@ export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
   if (created.sourceHash !== undefined) detail.sourceHash = created.sourceHash;
   if (created.refreshCache) detail.refreshCache = true;
   if (typeof created.idempotencyKey === 'string') detail.idempotencyKey = created.idempotencyKey;
+  if (created.tags !== undefined) detail.tags = created.tags;
   return { detail, tasks: new Map() };
 }
 

@@ -26,6 +26,8 @@ export interface RunRequest {
   refreshCache?: boolean;
   /** The key `flowdeck run --idempotency-key` started it with (idempotentRun.ts), kept on the run. */
   idempotencyKey?: string;
+  /** Tags the run carries besides its flow's own (`flowdeck run --tag`), checked (runTags.ts). */
+  tags?: string[];
   /**
    * The new run's id, chosen ahead (a fresh `randomUUID()`): `run --idempotency-key` records it as the key's
    * run before the run exists, so a host that dies at any moment leaves no run of the key unrecorded.

@@ -31,6 +31,8 @@ export interface ListOptions {
   parentRunId?: string;
   /** Run or flow names containing this text (case-insensitive). */
   search?: string;
+  /** Only runs carrying every one of these tags. */
+  tags?: readonly string[];
 }
 
 export interface NewRun {
@@ -53,6 +55,8 @@ export interface NewRun {
   refreshCache?: boolean;
   /** The idempotency key it was started with (RunRequest.idempotencyKey). */
   idempotencyKey?: string;
+  /** Its tags (runTags.ts), checked. */
+  tags?: readonly string[];
   /** The name the flow gives the run (`flowRunName`), numbered when taken; unset: two random words. */
   name?: string;
 }

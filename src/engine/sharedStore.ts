@@ -49,6 +49,8 @@ export interface QueuedRun {
   idempotencyKey?: string;
   /** Its id, chosen ahead (RunRequest.runId); unset: a new random one. */
   runId?: string;
+  /** Its tags: its flow's own (as its file lists them) and those it was queued with. */
+  tags?: readonly string[];
 }
 
 export type CancelOutcome =

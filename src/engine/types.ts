@@ -185,6 +185,13 @@ export interface FlowOptions<P extends Record<string, unknown> = Record<string, 
    * `'enqueue'` (the default) waits, Pending, until one ends; `'cancel-new'` ends Cancelled at once.
    */
   collisionStrategy?: 'enqueue' | 'cancel-new';
+  /**
+   * Tags every run of the flow carries (Prefect's flow run tags), to find them by: `flowdeck runs --tag
+   * nightly`. Each 1 to 64 letters, digits, `_`, `.`, `:` or `-`; at most 20. A run started with `flowdeck run
+   * --tag` carries those too, and a subflow run its parent's. Write them out as a literal list, so runs made
+   * ahead of time (a schedule's, a queued one) carry them too.
+   */
+  tags?: string[];
 }
 
 /** What `pauseFlowRun` takes: how long to wait, what to say, and the input a resume must give. */

@@ -24,7 +24,7 @@ export const second = flow({ name: 'second' }, async () => 'second ran');`),
   // The same, after a while: runs taken together overlap.
   'flows/origin-later.flow.ts': flowSource(`export default flow({ name: 'origin-later' }, async () => { await new Promise((r) => setTimeout(r, 1500)); return { pid: process.pid, origin: performance.timeOrigin }; });`),
   'flows/stamp.flow.ts': flowSource(`const stamp = task({ name: 'stamp', cacheKey: () => 'stamp' }, async () => String(Math.random()));
-export default flow({ name: 'stamp' }, async () => stamp());`),
+export default flow({ name: 'stamp', tags: ['stamps'] }, async () => stamp());`),
   'flows/slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); j(new Error('stopped')); }); }); });`),
 };
 
@@ -92,7 +92,7 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
     }
   });
 
-  it('--refresh-cache: a queued run (and a local one) runs its cached tasks and replaces their results; the run says so in its logs and JSON', async () => {
+  it('--refresh-cache: a queued run (and a local one) runs its cached tasks and replaces their results; the run says so in its logs and JSON; a queued run carries its tags', async () => {
     const ws = workspace(FLOWS);
     const schema = freshSchema();
     const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
@@ -102,10 +102,13 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
         const queued = async (...extra: string[]) => {
           const r = await runCli(['run', 'flows/stamp.flow.ts', '--queue', 'default', '--wait', '--json', ...extra], { cwd: ws, env });
           assert.equal(r.code, 0, r.stderr);
-          return { json: JSON.parse(r.stdout) as { result: string; refreshCache?: true; taskRuns: { state: { name: string } }[] }, stderr: r.stderr };
+          return { json: JSON.parse(r.stdout) as { result: string; refreshCache?: true; tags?: string[]; taskRuns: { state: { name: string } }[] }, stderr: r.stderr };
         };
-        const first = await queued();
+        // (A queued run carries its flow's literal tags, read as it is queued, and those given.)
+        const first = await queued('--tag', 'queued');
+        assert.deepEqual(first.json.tags, ['stamps', 'queued']);
         const again = await queued();
+        assert.deepEqual(again.json.tags, ['stamps']);
         assert.equal(again.json.result, first.json.result);
         assert.equal(again.json.taskRuns[0]!.state.name, 'Cached');
         assert.equal(again.json.refreshCache, undefined);

@@ -29,6 +29,19 @@ describe('flow discovery', () => {
     assert.deepEqual(found.subflows, ['not-exported']);
   });
 
+  it("reads a flow's literal tags; tags that are not a literal list of tags are not guessed", { timeout: T }, () => {
+    const found = discoverFlows(
+      `import { flow } from 'flowdeck';
+const extra = ['x'];
+export const a = flow({ name: 'a', tags: ['etl', 'team:data'] }, async () => 1);
+export const b = flow({ name: 'b', tags: extra }, async () => 1);
+export const c = flow({ name: 'c', tags: ['has space'] }, async () => 1);
+`,
+      '/ws/t.flow.ts',
+    );
+    assert.deepEqual(found.flows.map((f) => [f.name, f.tags]), [['a', ['etl', 'team:data']], ['b', undefined], ['c', undefined]]);
+  });
+
   it('follows local bindings to `export default f` and `export { g }`', { timeout: T }, () => {
     assert.deepEqual(listed(fixture('default-binding.flow.mts')), [
       ['bound-default', 'default', 3],

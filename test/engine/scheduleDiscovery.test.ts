@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { discoverFlows } from '../../src/engine/flowDiscovery';
+import { declaredEntries } from '../../src/engine/schedules/scheduleEntries';
 
 const file = '/ws/stats.flow.ts';
 
-test('schedules in flow options are read without running the file: one, or a list with parameters', () => {
+test('schedules in flow options are read without running the file: one, or a list with parameters', async () => {
   const found = discoverFlows(
     `import { flow } from 'flowdeck';
-export const daily = flow({ name: 'daily-stats', schedule: { cron: '0 9 * * *', timezone: 'Europe/Madrid' }, resumeOnCrash: true }, async () => 1);
+export const daily = flow({ name: 'daily-stats', schedule: { cron: '0 9 * * *', timezone: 'Europe/Madrid' }, resumeOnCrash: true, tags: ['daily'] }, async () => 1);
 export const poll = flow(
   {
     name: 'poll',
@@ -24,6 +25,8 @@ export default flow({ name: 'plain' }, async () => 0);
   const byName = new Map(found.flows.map((f) => [f.name, f]));
   assert.deepEqual(byName.get('daily-stats')?.schedules, [{ cron: '0 9 * * *', timezone: 'Europe/Madrid' }]);
   assert.equal(byName.get('daily-stats')?.resumeOnCrash, true);
+  assert.deepEqual(byName.get('daily-stats')?.tags, ['daily']);
+  assert.deepEqual((await declaredEntries([found])).map((e) => [e.flowName, e.tags]), [['daily-stats', ['daily']], ['poll', undefined], ['poll', undefined]], "a schedule's runs carry its flow's tags");
   assert.equal(byName.get('daily-stats')?.scheduleLine, 2);
   // Declared defaults are filled in, as a run would get them.
   assert.deepEqual(byName.get('poll')?.schedules, [{ intervalSeconds: 900 }, { cron: '0 0 * * 1', parameters: { full: true }, overlap: 'queue', catchup: 'none' }]);

@@ -39,7 +39,7 @@ async function setup(schedule: Schedule, flowName = 'quick', options: { seenAt?:
   const { store, runner } = await makeRunner(home);
   const clock = { t: 0, now: () => clock.t };
   const logs: string[] = [];
-  const entry: ScheduleEntry = { id: 'aaaaaaaaaa', flowName, source: join(dir, 'sched.flow.ts'), schedule, origin: 'code' };
+  const entry: ScheduleEntry = { id: 'aaaaaaaaaa', flowName, source: join(dir, 'sched.flow.ts'), schedule, origin: 'code', tags: ['scheduled'] };
   const scheduler = new Scheduler(store, { start: (e, runId, o) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => logs.push(`${level} ${m}`) }, { clock });
   scheduler.setDeclared([entry]);
   if (options.seenAt !== undefined) await store.schedules.markSeen([entry.id], options.seenAt);
@@ -70,6 +70,7 @@ test("a slot's run is created Scheduled ahead of its slot, starts when due, and 
   let runs = await s.runsOf();
   assert.deepEqual(runs.map((r) => [r.state.name, new Date(slotOf(r)).toISOString()]), [['Scheduled', '2025-06-01T10:01:00.000Z']]);
   assert.deepEqual(runs[0]!.trigger, { kind: 'schedule', id: 'aaaaaaaaaa', slot: at('2025-06-01T10:01:00Z') });
+  assert.deepEqual(runs[0]!.tags, ['scheduled'], "the flow's tags, as its file lists them");
 
   s.clock.t = at('2025-06-01T10:01:00.200Z');
   await s.scheduler.tick();
@@ -82,6 +83,7 @@ test("a slot's run is created Scheduled ahead of its slot, starts when due, and 
   ]);
   const detail = (await s.store.readRun(runs[0]!.id))!;
   assert.deepEqual(detail.states.map((x) => x.name), ['Scheduled', 'Pending', 'Running', 'Completed']);
+  assert.deepEqual(detail.tags, ['scheduled']);
   assert.equal(detail.attempt, 1);
   const logs = (await logsOf(s.store, runs[0]!.id)).map((l) => l.message);
   assert.match(logs[0]!, /^Created flow run '.+' for flow 'quick': slot 2025-06-01T10:01:00.000Z of schedule aaaaaaaaaa \(every 1 min\)$/);

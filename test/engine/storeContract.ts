@@ -120,6 +120,26 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it("keeps a run's tags, read back by another instance, and lists runs by tags (every one given)", async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const nightly = await store.createRun(newRun({ flowName: 'etl', tags: ['etl', 'nightly'] }));
+        const manual = await store.createRun(newRun({ flowName: 'etl', tags: ['etl'] }));
+        const plain = await store.createRun(newRun({ flowName: 'plain' }));
+        for (const h of [nightly, manual, plain]) await h.close();
+        const other = await open();
+        assert.deepEqual((await other.get(nightly.id))?.tags, ['etl', 'nightly']);
+        assert.equal((await other.get(plain.id))?.tags, undefined);
+        assert.deepEqual((await other.readRun(nightly.id))?.tags, ['etl', 'nightly'], 'in its journal too');
+        const ids = async (tags: string[]) => (await other.list({ tags })).map((r) => r.id).sort();
+        assert.deepEqual(await ids(['etl']), [nightly.id, manual.id].sort());
+        assert.deepEqual(await ids(['etl', 'nightly']), [nightly.id]);
+        assert.deepEqual(await ids(['nightly', 'weekly']), []);
+        assert.equal(await other.count({ tags: ['etl'] }), 2);
+        assert.deepEqual((await other.list({ tags: [] })).length, 3, 'no tags given: no filter');
+      });
+    });
+
     it('creates a run that lists, resolves and reads back with its parameters, states and journal', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

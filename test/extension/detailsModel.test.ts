@@ -36,6 +36,8 @@ test('the header carries what the panel shows and which actions fit the run', ()
   assert.equal(headerOf(detail({ trigger: { kind: 'schedule', id: 'nightly', slot: 1 }, idempotencyKey: 'release-42' }), ctx).trigger, "schedule nightly, idempotency key 'release-42'");
   assert.equal(done.parameters, '{\n  "repo": "a/b"\n}');
   assert.equal(done.inputs, undefined, 'no pause, no inputs');
+  assert.equal(done.tags, undefined, 'no tags, none shown');
+  assert.equal(headerOf(detail({ tags: ['etl', 'nightly'] }), ctx).tags, 'etl, nightly');
   const inputs = { approval: { value: { approve: true }, attempt: 1, ts: 1 }, gate: { value: {}, attempt: 2, ts: 2, timedOut: true as const } };
   assert.equal(headerOf(detail({ inputs }), ctx).inputs, 'approval: {"approve":true} (attempt 1); gate: timed out (attempt 2)');
   const long = headerOf(detail({ inputs: { big: { value: { text: 'x'.repeat(1000) }, attempt: 1, ts: 1 } } }), ctx).inputs!;

@@ -262,3 +262,9 @@ test("the status bar counts running flows in the singular and plural, with the r
   assert.equal(flatRunDescription({ ...going, flowName: 'stats' }, 13_000, 45), 'stats · Running · 12 s · 45%');
   assert.doesNotMatch(runDescription({ ...going, state: { type: 'COMPLETED', name: 'Completed', timestamp: 2000 }, endTime: 2000 }, 13_000, 100), /%/);
 });
+
+test("a run's tooltip names its tags, and says nothing of tags for a run without", () => {
+  const tagged = run('Completed', { startTime: NOW - 3 * SECOND, endTime: NOW - SECOND, tags: ['etl', 'team:data'] }, NOW - SECOND);
+  assert.match(runTooltip(tagged, NOW), /\n\nTags: `etl`, `team:data`\n/);
+  assert.doesNotMatch(runTooltip(run('Completed', {}, NOW - SECOND), NOW), /Tags:/);
+});

@@ -116,6 +116,7 @@ async function describe(run: FlowRunDetail, store: Parameters<typeof runJson>[1]
   if (s.type === 'PAUSED' && s.pause) field('Waits', `until ${stamp(s.pause.until)}${s.pause.input ? ` for ${Object.keys(s.pause.input).join(', ')}` : ''}`);
   field('Attempt', String(run.attempt));
   field('Trigger', runTriggerText(run));
+  if (run.tags !== undefined) field('Tags', run.tags.join(', '));
   if (run.parentRunId) {
     const parent = await store.get(run.parentRunId);
     field('Subflow of', parent ? `${parent.name} (${parent.id})` : run.parentRunId);

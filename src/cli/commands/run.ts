@@ -9,6 +9,7 @@ import { followRun } from '../followRun';
 import { openStore } from '../host';
 import { parameterInput, type ParameterInput } from '../parameterArgs';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { checkedTags } from '../tagArgs';
 
 export const RUN_HELP = `Usage: flowdeck run <file | built-in id> [options]
 
@@ -22,6 +23,8 @@ Options:
   --params JSON        all parameters as one JSON object (--param entries override it);
                        --params @FILE reads it from a file
   --json               print the finished run as one JSON document on stdout
+  --tag TAG            a tag the run carries besides its flow's own (repeatable): \`flowdeck runs --tag\`
+                       finds it
   --refresh-cache      tasks with a cacheKey run instead of returning a cached result, and their
                        results replace the cached ones (in subflows too, and when the run is resumed)
   --idempotency-key KEY  run the flow once for KEY: a later \`flowdeck run\` of the same flow with the
@@ -59,6 +62,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     wait: { type: 'boolean' },
     root: { type: 'string' },
     'refresh-cache': { type: 'boolean' },
+    tag: { type: 'string', multiple: true },
     'idempotency-key': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -82,6 +86,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
 
   if ((values.wait || values.root !== undefined) && values.queue === undefined) throw new UsageError(`--wait and --root go with --queue\n\n${RUN_HELP}`);
   const key = values['idempotency-key'] === undefined ? undefined : checkIdempotencyKey(values['idempotency-key']);
+  const tags = values.tag === undefined ? {} : { tags: checkedTags(values.tag, '--tag') };
   const store = await openStore(io);
   try {
     const target = positionals[0]!;
@@ -100,10 +105,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           ...(values.flow !== undefined ? { flowName: values.flow } : {}),
           ...(runId !== undefined ? { runId } : {}),
           ...(key !== undefined ? { idempotencyKey: key } : {}),
+          ...tags,
         });
       }
       return followRun(store, io, { json: values.json === true }, async (runner, signal) => {
-        return runner.start({ source, ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh, ...(key !== undefined ? { idempotencyKey: key } : {}), ...(runId !== undefined ? { runId } : {}) }, { signal });
+        return runner.start({ source, ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh, ...(key !== undefined ? { idempotencyKey: key } : {}), ...(runId !== undefined ? { runId } : {}), ...tags }, { signal });
       });
     };
     if (key === undefined) return await launch();

@@ -8,10 +8,11 @@ import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { printRunJsonArray } from '../runJsonStream';
 import { terminalStateName } from '../terminalStyle';
+import { checkedTags } from '../tagArgs';
 
 const STATE_TYPES: readonly StateType[] = ['SCHEDULED', 'PENDING', 'RUNNING', 'CANCELLING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 
-export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME] [--state TYPE]... [--search TEXT]
+export const RUNS_HELP = `Usage: flowdeck runs [--json] [--limit N] [--flow NAME] [--state TYPE]... [--tag TAG]... [--search TEXT]
 
 Lists run history, newest first.
 
@@ -21,6 +22,7 @@ Options:
   --state TYPE   only runs in a state of this type (repeatable): ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}
                  (TimedOut is failed, Cached completed, AwaitingRetry scheduled, Suspended paused), or of
                  this name: timedout, suspended, awaitingretry…
+  --tag TAG      only runs carrying this tag (repeatable: every one of them)
   --search TEXT  only runs whose name or flow's name holds TEXT (any case), as Search Runs… in the editor
   --json         a JSON array of runs (the shape of \`flowdeck run --json\`)
   -h, --help     this help`;
@@ -49,7 +51,7 @@ function duration(r: FlowRunSummary): string {
 }
 
 export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('runs', argv, { json: { type: 'boolean' }, limit: { type: 'string' }, flow: { type: 'string' }, state: { type: 'string', multiple: true }, search: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandArgs('runs', argv, { json: { type: 'boolean' }, limit: { type: 'string' }, flow: { type: 'string' }, state: { type: 'string', multiple: true }, tag: { type: 'string', multiple: true }, search: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, RUNS_HELP);
     return EXIT.ok;
@@ -61,20 +63,23 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   const search = values.search?.trim();
   if (search === '') throw new UsageError('--search needs some text to look for in run and flow names');
   if (search !== undefined && search.length > 200) throw new UsageError(`--search takes at most 200 characters, got ${search.length}`);
+  const tags = values.tag === undefined ? undefined : checkedTags(values.tag, '--tag');
   const store = await openStore(io, 'read');
   try {
     // The limit applies before anything is read: only the runs shown are read from their journals.
     // One more than shown: the table says when there are more.
-    const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(states ?? {}), ...(search !== undefined ? { search } : {}) });
+    const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(states ?? {}), ...(search !== undefined ? { search } : {}), ...(tags !== undefined ? { tags } : {}) });
     const runs = listed.slice(0, limit);
-    if (runs.length === 0 && search !== undefined) {
+    if (runs.length === 0 && (search !== undefined || states || tags)) {
+      // Filtered to nothing: which filters, said back (exit 0: a question answered).
+      const which = [
+        values.flow !== undefined ? ` of flow '${values.flow}'` : '',
+        states ? ` in state ${[...states.stateTypes.map((t) => t.toLowerCase()), ...states.stateNames].join(' or ')}` : '',
+        tags ? ` tagged ${tags.map((t) => `'${t}'`).join(' and ')}` : '',
+        search !== undefined ? ` whose name or flow holds '${search}'` : '',
+      ].join('');
       if (values.json) write(io.stdout, '[]');
-      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`No runs${values.flow !== undefined ? ` of flow '${values.flow}'` : ''}${states ? ` in state ${[...states.stateTypes.map((t) => t.toLowerCase()), ...states.stateNames].join(' or ')}` : ''} whose name or flow holds '${search}'.`));
-      return EXIT.ok;
-    }
-    if (runs.length === 0 && states) {
-      if (values.json) write(io.stdout, '[]');
-      write(values.json ? io.stderr : io.stdout, `No runs${values.flow !== undefined ? neutraliseTerminal(` of flow '${values.flow}'`) : ''} in state ${[...states.stateTypes.map((t) => t.toLowerCase()), ...states.stateNames].join(' or ')}.`);
+      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`No runs${which}.`));
       return EXIT.ok;
     }
     if (runs.length === 0 && values.flow !== undefined) {
@@ -96,8 +101,14 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     const now = Date.now();
-    const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), ageText(now - r.created), r.id].map(neutraliseTerminal));
-    const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', 'ID'];
+    // Tags get a column when a run shown has any.
+    const withTags = runs.some((r) => r.tags !== undefined);
+    const tagsText = (r: FlowRunSummary): string => {
+      const text = (r.tags ?? []).join(',');
+      return text.length > 40 ? `${text.slice(0, 39)}…` : text || '-';
+    };
+    const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), ageText(now - r.created), ...(withTags ? [tagsText(r)] : []), r.id].map(neutraliseTerminal));
+    const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', ...(withTags ? ['TAGS'] : []), 'ID'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const stateName = terminalStateName(io.stdout);
     const STATE = 2;

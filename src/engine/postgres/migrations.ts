@@ -192,6 +192,15 @@ export const MIGRATIONS: readonly Migration[] = [
       create index cache_task_name on :S.cache (task_name);
     `,
   },
+  {
+    version: 8,
+    name: 'run tags',
+    sql: `
+      -- A run's tags (its flow's and those it was started with): flowdeck runs --tag.
+      alter table :S.runs add column tags text[];
+      create index runs_tags on :S.runs using gin (tags);
+    `,
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;

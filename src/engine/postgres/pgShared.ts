@@ -55,6 +55,7 @@ export class PgShared implements SharedStore {
         ...(run.trigger ? { trigger: run.trigger } : {}),
         ...(run.refreshCache ? { refreshCache: true } : {}),
         ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
+        ...(run.tags !== undefined && run.tags.length > 0 ? { tags: run.tags } : {}),
       },
       { ownerSession: null, queue: run.queue, ...(run.runId !== undefined ? { id: run.runId } : {}) },
     );

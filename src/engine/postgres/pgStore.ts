@@ -77,7 +77,7 @@ const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
 /** How many named runs one delete statement takes. */
 const DELETE_AT_ONCE = 1000;
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
-const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys`;
+const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys, tags`;
 
 interface RunRow {
   id: string;
@@ -96,6 +96,7 @@ interface RunRow {
   trigger: FlowRunSummary['trigger'] | null;
   resume_on_crash: boolean;
   artifact_keys: string[] | null;
+  tags: string[] | null;
 }
 
 function toSummary(r: RunRow): FlowRunSummary {
@@ -107,6 +108,7 @@ function toSummary(r: RunRow): FlowRunSummary {
   if (r.trigger !== null) s.trigger = r.trigger;
   if (r.resume_on_crash) s.resumeOnCrash = true;
   if (r.artifact_keys && r.artifact_keys.length > 0) s.artifactKeys = r.artifact_keys;
+  if (r.tags && r.tags.length > 0) s.tags = r.tags;
   return s;
 }
 
@@ -338,6 +340,10 @@ export class PgStore implements RunStore {
     if (options.search) {
       params.push(`%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       clauses.push(`(name ilike $${params.length} or flow_name ilike $${params.length})`);
+    }
+    if (options.tags && options.tags.length > 0) {
+      params.push([...options.tags]);
+      clauses.push(`tags @> $${params.length}::text[]`);
     }
     return { sql: clauses.length > 0 ? `where ${clauses.join(' and ')}` : '', params };
   }
@@ -613,9 +619,9 @@ export class PgStore implements RunStore {
       try {
         await client.query('begin');
         await client.query(
-          `insert into ${this.t('runs')} (id, name, flow_name, source, parent_run_id, parent_task_run_id, created, state, state_type, owner, owner_session, trigger, resume_on_crash, source_hash, queue, journal_seq)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-          [id, name, run.flowName, run.source, run.parentRunId ?? null, run.parentTaskRunId ?? null, created.created, indexState(first), first.type, owner, how.ownerSession, run.trigger ?? null, run.resumeOnCrash === true, run.sourceHash ?? null, how.queue ?? null, lines.length],
+          `insert into ${this.t('runs')} (id, name, flow_name, source, parent_run_id, parent_task_run_id, created, state, state_type, owner, owner_session, trigger, resume_on_crash, source_hash, queue, journal_seq, tags)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+          [id, name, run.flowName, run.source, run.parentRunId ?? null, run.parentTaskRunId ?? null, created.created, indexState(first), first.type, owner, how.ownerSession, run.trigger ?? null, run.resumeOnCrash === true, run.sourceHash ?? null, how.queue ?? null, lines.length, created.tags ?? null],
         );
         await client.query(`insert into ${this.t('records')} (run_id, seq, kind, line) select $1, t.ord, t.kind, t.line from unnest($2::text[], $3::text[]) with ordinality as t(kind, line, ord)`, [
           id,

@@ -24,6 +24,8 @@ export interface ScheduleEntry {
   created?: number;
   /** The flow resumes its runs after a host died (read from its options). */
   resumeOnCrash?: boolean;
+  /** The flow's own tags (read from its options): its scheduled runs carry them. */
+  tags?: string[];
 }
 
 export function declaredScheduleId(realFile: string, flowName: string, index: number): string {
@@ -46,6 +48,7 @@ export async function declaredEntries(files: readonly FileFlows[]): Promise<Sche
           origin: 'code',
           location: { file: f.file, line: flow.scheduleLine ?? flow.line },
           ...(flow.resumeOnCrash ? { resumeOnCrash: true } : {}),
+          ...(flow.tags ? { tags: flow.tags } : {}),
         });
       }
     }

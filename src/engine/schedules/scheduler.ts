@@ -301,6 +301,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         trigger: { kind: 'schedule', id: entry.id, slot },
         state: state('Scheduled', `Scheduled for ${iso(slot)}`, now),
         ...(entry.resumeOnCrash ? { resumeOnCrash: true } : {}),
+        ...(entry.tags ? { tags: entry.tags } : {}),
       });
       await handle.append([{ k: 'log', runId: handle.id, ts: now, level: 'INFO', source: 'flowdeck.scheduler', message: `Created flow run '${handle.name}' for flow '${entry.flowName}': slot ${iso(slot)} of schedule ${entry.id} (${describeSchedule(entry.schedule)})` }]);
       await handle.close();

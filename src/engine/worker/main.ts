@@ -120,6 +120,7 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     if (o.timeoutSeconds !== undefined) info.timeoutSeconds = o.timeoutSeconds;
     if (o.concurrencyLimit !== undefined) info.concurrencyLimit = o.concurrencyLimit;
     if (o.collisionStrategy !== undefined) info.collisionStrategy = o.collisionStrategy;
+    if (o.tags !== undefined && o.tags.length > 0) info.tags = [...o.tags];
     if (declarations !== undefined) info.parameters = declarations;
     emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}), ...(runName !== undefined ? { runName } : {}), ...(runNameError !== undefined ? { runNameError } : {}) }, true);
   } catch (e) {

@@ -99,6 +99,7 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
   if (ctx.parent) header.parent = ctx.parent;
   const pause = detail.state.type === 'PAUSED' ? detail.state.pause : undefined;
   if (pause) header.pause = { until: pause.until, inputs: Object.entries(pause.input ?? {}).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : d.default !== undefined ? `, default ${JSON.stringify(d.default)}` : ''})`) };
+  if (detail.tags !== undefined) header.tags = detail.tags.join(', ');
   const inputs = givenInputsText(detail.inputs);
   if (inputs !== undefined) header.inputs = inputs;
   const failure = index ? undefined : failureViewOf(detail, ctx.pathLabel);

@@ -177,6 +177,7 @@ export function runTooltip(run: FlowRunSummary & { parameters?: Record<string, u
   const took = elapsed(run, now);
   if (took !== undefined) times.push(`${isTerminal(run.state.type) ? 'took' : 'running for'} ${formatDuration(took)}`);
   lines.push('', escapeMarkdown(times.join(', ')));
+  if (run.tags !== undefined) lines.push('', `Tags: ${run.tags.map((t) => `\`${t}\``).join(', ')}`);
   if (run.trigger?.kind === 'schedule') lines.push('', `Run of schedule \`${run.trigger.id}\`, for its slot at ${escapeMarkdown(new Date(run.trigger.slot).toLocaleString())}`);
   if (run.parameters) {
     const keys = Object.keys(run.parameters);

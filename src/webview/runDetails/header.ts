@@ -50,6 +50,7 @@ export function renderHeader(header: RunHeader, now: number, events: HeaderEvent
     ...fact('State', h('span', { class: `state state-${header.state.type.toLowerCase()}` }, header.state.name, header.state.message ? ` — ${header.state.message}` : '')),
     ...fact('Attempt', String(header.attempt)),
     ...fact('Trigger', header.trigger),
+    ...(header.tags !== undefined ? fact('Tags', header.tags) : []),
     ...fact('Duration', h('span', { class: 'duration' }, duration ?? '—')),
     ...fact('Started', header.startTime !== undefined ? formatStamp(header.startTime) : `created ${formatStamp(header.created)}`),
     ...fact('Ended', header.endTime !== undefined ? formatStamp(header.endTime) : '—'),

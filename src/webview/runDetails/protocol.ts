@@ -84,6 +84,8 @@ export interface RunHeader {
   parent?: { id: string; name: string };
   /** Paused (pauseFlowRun): until when it waits (epoch ms), and its inputs as `approve (boolean, required)`. */
   pause?: { until: number; inputs: string[] };
+  /** Its tags, `nightly, etl` (FlowRunSummary.tags). */
+  tags?: string;
   /** What its pauses were resumed with (or that one timed out), by key, as one line (givenInputsText). */
   inputs?: string;
   /** `resume`: the run is Paused (pauseFlowRun), waiting to be resumed. */
