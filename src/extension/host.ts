@@ -40,6 +40,8 @@ export interface StartRequest {
   parameters?: Record<string, unknown>;
   /** Its cached tasks run and replace their cached results (RunRequest.refreshCache). */
   refreshCache?: boolean;
+  /** Tags besides its flow's own (RunRequest.tags): a Rerun's, the run's it reruns. */
+  tags?: string[];
 }
 
 /** The latest progress a run going in this window reported (its last progress artifact, of any key). */

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { answerBox, clickInlineAction, findWebviewFrame, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import { clearNotifications, hidePanel, makeScenarioDirs, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
+import { runCli } from '../support/engine';
 
 const APPROVE_FLOW = `import { flow, task, pauseFlowRun, getRunLogger } from 'flowdeck';
 
@@ -45,7 +46,12 @@ export default flow({ name: 'publish-report' }, async () => {
 });
 `;
 
-describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
+const TAGGED_FLOW = `import { flow } from 'flowdeck';
+
+export default flow({ name: 'tagged-report', tags: ['reports'] }, async ({ n }: { n: number }) => n * 2);
+`;
+
+describe('Flowdeck in code-server: Retry from Failure, Resume Run, Rerun', () => {
   let dirs: ReturnType<typeof makeScenarioDirs>;
   let server: CodeServer;
   let page: Page;
@@ -56,6 +62,7 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
     scenario = await openScenario('resume', (d) => {
       fs.writeFileSync(path.join(d.workspace, 'approve.flow.ts'), APPROVE_FLOW);
       fs.writeFileSync(path.join(d.workspace, 'publish.flow.ts'), PUBLISH_FLOW);
+      fs.writeFileSync(path.join(d.workspace, 'tagged.flow.ts'), TAGGED_FLOW);
       return {};
     });
     ({ dirs, server, page } = scenario);
@@ -207,6 +214,40 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run', () => {
       await page.locator('.tab .label-name', { hasText: /^Run [a-z]+-[a-z]+ \(deleted\)$/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
       await screenshot(page, 'resume-clear-history');
       await waitForRunState(page, runName, 'Suspended', 30_000);
+    });
+  });
+
+  test("Rerun in a run's details starts the same flow again, with its parameters and its tags, as a new run", async () => {
+    await withDiagnostics(page, server, 'rerun', async () => {
+      const first = await runCli(['run', path.join(dirs.workspace, 'tagged.flow.ts'), '--param', 'n=21', '--tag', 'from-ci', '--json'], { env: { FLOWDECK_HOME: dirs.home }, cwd: dirs.workspace });
+      assert.equal(first.code, 0, first.stderr);
+      const run = JSON.parse(first.stdout) as { id: string; name: string; tags?: string[] };
+      assert.deepEqual(run.tags, ['reports', 'from-ci']);
+      await runCommand(page, 'View: Close All Editors');
+      await openRunFromPalette(page, run.name);
+      const frame = await findWebviewFrame(page, '.run-header');
+      // Its tags are in its header.
+      await frame.locator('.run-header dd', { hasText: /^reports, from-ci$/ }).waitFor({ timeout: 30_000 });
+      await frame.locator('.run-header button[data-action="rerun"]').click();
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const store = await EmbeddedStore.open(dirs.home, { readOnly: true });
+        try {
+          const again = (await store.list({ flowNames: ['tagged-report'] })).find((r) => r.id !== run.id);
+          if (again && again.state.type === 'COMPLETED') {
+            assert.deepEqual(again.tags, ['reports', 'from-ci'], 'the tags it was run with, kept');
+            assert.deepEqual(await store.parametersOf(again.id), { n: 21 });
+            const detail = (await store.readRun(again.id))!;
+            assert.equal(detail.result ? deserialize(detail.result.dv) : undefined, 42);
+            break;
+          }
+          if (Date.now() > deadline) throw new Error(`no completed rerun of '${run.name}' 90 s after Rerun: ${JSON.stringify(again?.state)}`);
+        } finally {
+          await store.close();
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await screenshot(page, 'rerun-details');
     });
   });
 });

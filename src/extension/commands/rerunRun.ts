@@ -1,4 +1,4 @@
-/** "Rerun": the same flow with the same parameters, as a new run. Crashed runs are rerun this way too. */
+/** "Rerun": the same flow with the same parameters and tags, as a new run. Crashed runs are rerun this way too. */
 import * as vscode from 'vscode';
 import { sourceOfRun } from '../flows/flowRef';
 import type { Flowdeck } from '../services';
@@ -15,7 +15,8 @@ export function registerRerunRun(context: vscode.ExtensionContext, flowdeck: Flo
         void vscode.window.showErrorMessage(`Could not read the parameters of run '${run.name}' (its journal's first record is missing or unreadable), so it was not rerun. Use "Run Flow with Parameters" on '${run.flowName}' instead.`);
         return;
       }
-      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters });
+      // And its tags (a terminal's `--tag` ones too): the rerun is found where it was.
+      await flowdeck.launcher.run({ source: sourceOfRun(run.source), flowName: run.flowName, parameters, ...(run.tags ? { tags: run.tags } : {}) });
     }),
   );
 }
