@@ -207,7 +207,7 @@ export class EmbeddedStore implements RunStore {
     if (types || names) runs = runs.filter((r) => types?.has(r.state.type) === true || names?.has(r.state.name) === true);
     if (options.search) {
       const text = options.search.toLowerCase();
-      runs = runs.filter((r) => r.name.toLowerCase().includes(text) || r.flowName.toLowerCase().includes(text));
+      runs = runs.filter((r) => r.name.toLowerCase().includes(text) || r.flowName.toLowerCase().includes(text) || r.tags?.some((t) => t.toLowerCase().includes(text)) === true);
     }
     if (options.tags && options.tags.length > 0) {
       const wanted = options.tags;

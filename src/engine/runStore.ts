@@ -29,7 +29,7 @@ export interface ListOptions {
   rootsOnly?: boolean;
   /** Only the direct subflows of this run. */
   parentRunId?: string;
-  /** Run or flow names containing this text (case-insensitive). */
+  /** Runs whose name, flow's name or a tag contains this text (case-insensitive). */
   search?: string;
   /** Only runs carrying every one of these tags. */
   tags?: readonly string[];

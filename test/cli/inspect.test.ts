@@ -89,7 +89,7 @@ async function inspectRuns(env: NodeJS.ProcessEnv): Promise<void> {
   assert.deepEqual(byName.map((r) => r.id), [failed.id]);
   const none = await cli('runs', '--search', 'zzzz-nothing');
   assert.equal(none.code, 0, none.stderr);
-  assert.equal(none.stdout, "No runs whose name or flow holds 'zzzz-nothing'.\n");
+  assert.equal(none.stdout, "No runs whose name, flow or tags hold 'zzzz-nothing'.\n");
   assert.equal((await cli('runs', '--search', '  ')).code, 2);
 
   // A pause that timed out, which the flow went on past: on record as such.

@@ -54,6 +54,9 @@ async function tagged(env: NodeJS.ProcessEnv): Promise<void> {
   assert.equal(byBoth.length, 4, 'both etl runs and their subflow runs');
   const rootsTagged = JSON.parse((await cli('runs', '--tag', 'etl', '--flow', 'etl', '--json')).stdout) as RunJson[];
   assert.deepEqual(rootsTagged.map((r) => r.id).sort(), [run.id, manual.id].sort());
+  // --search finds a run by part of a tag too (as Search Runs… in the editor).
+  const searched = JSON.parse((await cli('runs', '--search', 'TEAM:', '--json')).stdout) as RunJson[];
+  assert.equal(searched.length, 4, 'the etl runs and their subflow runs, by their tag team:data');
   const none = await cli('runs', '--tag', 'nightly', '--tag', 'weekly');
   assert.equal(none.code, 0, none.stderr);
   assert.equal(none.stdout, "No runs tagged 'nightly' and 'weekly'.\n");

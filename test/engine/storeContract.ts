@@ -137,6 +137,7 @@ export function storeContract(backend: StoreBackend): void {
         assert.deepEqual(await ids(['nightly', 'weekly']), []);
         assert.equal(await other.count({ tags: ['etl'] }), 2);
         assert.deepEqual((await other.list({ tags: [] })).length, 3, 'no tags given: no filter');
+        assert.deepEqual((await other.list({ search: 'NIGHT' })).map((r) => r.id), [nightly.id], 'a search finds part of a tag, any case');
       });
     });
 

@@ -23,7 +23,8 @@ Options:
                  (TimedOut is failed, Cached completed, AwaitingRetry scheduled, Suspended paused), or of
                  this name: timedout, suspended, awaitingretry…
   --tag TAG      only runs carrying this tag (repeatable: every one of them)
-  --search TEXT  only runs whose name or flow's name holds TEXT (any case), as Search Runs… in the editor
+  --search TEXT  only runs whose name, flow's name or a tag holds TEXT (any case), as Search Runs… in
+                 the editor
   --json         a JSON array of runs (the shape of \`flowdeck run --json\`)
   -h, --help     this help`;
 
@@ -76,7 +77,7 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
         values.flow !== undefined ? ` of flow '${values.flow}'` : '',
         states ? ` in state ${[...states.stateTypes.map((t) => t.toLowerCase()), ...states.stateNames].join(' or ')}` : '',
         tags ? ` tagged ${tags.map((t) => `'${t}'`).join(' and ')}` : '',
-        search !== undefined ? ` whose name or flow holds '${search}'` : '',
+        search !== undefined ? ` whose name, flow or tags hold '${search}'` : '',
       ].join('');
       if (values.json) write(io.stdout, '[]');
       write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`No runs${which}.`));

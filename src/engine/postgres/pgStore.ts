@@ -339,7 +339,7 @@ export class PgStore implements RunStore {
     }
     if (options.search) {
       params.push(`%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      clauses.push(`(name ilike $${params.length} or flow_name ilike $${params.length})`);
+      clauses.push(`(name ilike $${params.length} or flow_name ilike $${params.length} or exists (select 1 from unnest(tags) t where t ilike $${params.length}))`);
     }
     if (options.tags && options.tags.length > 0) {
       params.push([...options.tags]);

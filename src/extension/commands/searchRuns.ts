@@ -1,4 +1,4 @@
-/** "Search Runs…": keeps the runs whose run or flow name contains the text, saying how many match as you type. */
+/** "Search Runs…": keeps the runs whose run or flow name, or a tag, contains the text, saying how many match as you type. */
 import * as vscode from 'vscode';
 import type { Flowdeck } from '../services';
 
@@ -13,7 +13,7 @@ async function searchRuns(flowdeck: Flowdeck): Promise<void> {
   const store = await flowdeck.host.store();
   const box = vscode.window.createInputBox();
   box.title = 'Search Runs';
-  box.placeholder = 'Part of a run name (light-potoo) or a flow name; empty shows all runs';
+  box.placeholder = 'Part of a run name (light-potoo), a flow name or a tag; empty shows all runs';
   box.value = current.search ?? '';
   let asked = 0;
   const count = async (text: string): Promise<void> => {
