@@ -103,7 +103,7 @@ export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-paramete
 
 export type Request =
   /** `runName`: what the subflow's `flowRunName` names its run (masked). */
-  | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown>; call: CallIdentity; runName?: string }
+  | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown>; call: CallIdentity; runName?: string; tags?: string[] }
   /** Replies with the serialized value, or null. */
   | { op: 'cache-get'; key: string }
   /** `task`: the task's name, `runId` the run's, kept beside the entry (flowdeck cache ls). */

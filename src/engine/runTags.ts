@@ -1,7 +1,7 @@
 /**
  * A flow run's tags (Prefect's flow run tags): labels to find runs by — `flowdeck runs --tag nightly` — from
  * the flow's own `tags` option and those a run is started with (`flowdeck run --tag`); a subflow run carries
- * its parent's. Kept on the run (its first record, the index), checked where they are given.
+ * its parent's too. Kept on the run (its first record, the index), checked where they are given.
  */
 
 /** A tag: what a command line carries without quoting, as a limit's tag is (limitStore.ts's LIMIT_TAG). */

@@ -26,7 +26,7 @@ import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
 import { flowRunSlotHolder, flowRunTag, holdFlowRunSlot } from './limits/flowRunSlot';
-import { mergedTags, tagsField } from './runTags';
+import { mergedTags, tagsField, tagsOf } from './runTags';
 import { StandbyWorker } from './standbyWorker';
 import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
@@ -697,7 +697,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       ...(runName !== undefined ? { name: runName } : {}),
       ...(request.refreshCache ? { refreshCache: true } : {}),
       ...(request.idempotencyKey !== undefined ? { idempotencyKey: this.masker.mask(request.idempotencyKey) } : {}),
-      ...tagsField(mergedTags(info.tags, request.tags)),
+      // The flow's (from its worker, which runs user code: checked again) and those it was started with.
+      ...tagsField(mergedTags(tagsOf(info.tags), request.tags)),
     };
   }
 
@@ -1009,8 +1010,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           ...(request.parentTaskRunId !== undefined ? { parentTaskRunId: request.parentTaskRunId } : {}),
           ...subflowName(request.runName, this.masker),
           ...(execution.request.refreshCache ? { refreshCache: true } : {}),
-          // A subflow run carries its parent's tags (as Prefect's tags context reaches the runs inside it).
-          ...tagsField(parent.fold.detail.tags),
+          // A subflow run carries its own flow's tags and its parent's (as Prefect's tags context reaches the
+          // runs inside it). The worker's are checked again: it runs user code.
+          ...tagsField(mergedTags(tagsOf(request.tags), parent.fold.detail.tags)),
         });
         execution.adopt(handle, handle.created);
         execution.log(parent, 'INFO', flowRunSource(parent.fold.detail.name), `Created subflow run '${handle.name}' for flow '${request.flowName}'`);

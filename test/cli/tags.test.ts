@@ -10,7 +10,7 @@ import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const FLOWS = {
   'etl.flow.ts': `import { flow } from 'flowdeck';
-const load = flow({ name: 'load' }, async () => 'loaded');
+const load = flow({ name: 'load', tags: ['loader'] }, async () => 'loaded');
 export default flow({ name: 'etl', tags: ['etl', 'team:data'] }, async () => load({}));
 `,
   'plain.flow.ts': `import { flow } from 'flowdeck';
@@ -41,11 +41,11 @@ async function tagged(env: NodeJS.ProcessEnv): Promise<void> {
   const plain = JSON.parse((await cli('run', 'plain.flow.ts', '--json')).stdout) as RunJson;
   assert.equal(plain.tags, undefined, 'no tags, no field');
 
-  // The subflow run carries its parent's tags.
+  // The subflow run carries its own flow's tags and its parent's.
   const all = JSON.parse((await cli('runs', '--json', '--limit', '50')).stdout) as RunJson[];
   const sub = all.find((r) => r.parentRunId === run.id)!;
   assert.equal(sub.flowName, 'load');
-  assert.deepEqual(sub.tags, ['etl', 'team:data', 'nightly']);
+  assert.deepEqual(sub.tags, ['loader', 'etl', 'team:data', 'nightly']);
 
   // Found by tag: every tag given must be there.
   const byNightly = JSON.parse((await cli('runs', '--tag', 'nightly', '--json')).stdout) as RunJson[];

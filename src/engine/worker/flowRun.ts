@@ -126,6 +126,8 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
     call,
     // Named before its run is created: a name that cannot be given fails the call and makes no run.
     ...(flowObj.options.flowRunName !== undefined ? { runName: masker.mask(flowRunNameOf(flowObj.options, validated)) } : {}),
+    // The subflow's own tags (its run carries its parent's too).
+    ...(flowObj.options.tags !== undefined && flowObj.options.tags.length > 0 ? { tags: [...flowObj.options.tags] } : {}),
   })) as SubflowReply;
   // An earlier attempt completed this very call: its result, without running the subflow again.
   if (run.reused) return restore(run.reused, run.resultsDir) as Awaited<R>;
