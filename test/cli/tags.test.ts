@@ -1,7 +1,8 @@
 /**
  * Flow run tags (Prefect's): a run carries its flow's own `tags`, those it was started with (`flowdeck run
  * --tag`), and a subflow run its parent's; `flowdeck runs --tag` finds runs by them (every tag given),
- * `run --json`, `runs` and `inspect` show them. On the embedded store and on Postgres.
+ * `prune --tag` deletes only them; `run --json`, `runs` and `inspect` show them. On the embedded store and
+ * on Postgres.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -68,11 +69,21 @@ async function tagged(env: NodeJS.ProcessEnv): Promise<void> {
   assert.ok(table.some((l) => l.startsWith(plain.name) && / - +[0-9a-f-]{36}$/.test(l)), table.join('\n'));
   assert.match((await cli('inspect', run.name)).stdout, /^Tags {7}etl, team:data, nightly$/m);
 
+  // Pruned by tag: only the runs carrying it (with their subflow runs) go.
+  const dry = await cli('prune', '--keep', '0', '--tag', 'nightly', '--dry-run');
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /Would delete 1 of 1 finished run tagged 'nightly' in .*; nothing was deleted \(--dry-run\)\./);
+  const pruned = JSON.parse((await cli('prune', '--keep', '0', '--tag', 'nightly', '--json')).stdout) as { deleted: { id: string }[] };
+  assert.deepEqual(pruned.deleted.map((r) => r.id), [run.id]);
+  const left = JSON.parse((await cli('runs', '--json', '--limit', '50')).stdout) as RunJson[];
+  assert.deepEqual(left.map((r) => r.id).sort(), [manual.id, plain.id, all.find((r) => r.parentRunId === manual.id)!.id].sort(), 'the tagged run and its subflow run went; the others stay');
+
   // Wrong tags: refused where they are given.
   const badArg = await cli('run', 'plain.flow.ts', '--tag', 'a b');
   assert.equal(badArg.code, 2);
   assert.match(badArg.stderr, /--tag was given 'a b': a tag is 1 to 64 letters, digits/);
   assert.equal((await cli('runs', '--tag', '')).code, 2);
+  assert.equal((await cli('prune', '--keep', '0', '--tag', 'a,b')).code, 2);
   const badFlow = await cli('run', 'bad.flow.ts');
   assert.equal(badFlow.code, 2, badFlow.stderr);
   assert.match(badFlow.stderr, /flow 'bad': tags holds 'has space': a tag is 1 to 64 letters/);

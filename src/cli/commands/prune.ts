@@ -7,12 +7,13 @@ import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { textTableLines } from '../textTable';
+import { checkedTags } from '../tagArgs';
 
 const ENDED: readonly StateType[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 /** Runs handed to the store's delete at once: a long prune shows progress, and memory stays bounded. */
 const CHUNK = 1000;
 
-export const PRUNE_HELP = `Usage: flowdeck prune [--keep N] [--older-than AGE] [--flow NAME]... [--state TYPE]... [--dry-run] [--json]
+export const PRUNE_HELP = `Usage: flowdeck prune [--keep N] [--older-than AGE] [--flow NAME]... [--state TYPE]... [--tag TAG]... [--dry-run] [--json]
 
 Deletes finished runs (Completed, Failed, Cancelled, Crashed), each with its subflow runs, logs, results
 and artifacts: those past the newest N, or that ended more than AGE ago, or (both given) both. Runs going,
@@ -23,6 +24,7 @@ Options:
   --older-than AGE   delete only runs that ended more than AGE ago: 30d, 12h, 90m, 45s, 2w
   --flow NAME        only runs of this flow (repeatable)
   --state TYPE       only runs that ended in a state of this type (repeatable): ${ENDED.map((t) => t.toLowerCase()).join(', ')}
+  --tag TAG          only runs carrying this tag (repeatable: every one of them)
   --dry-run          list what would be deleted; delete nothing
   --json             print {"deleted": [{"id", "name", "flowName", "state", "endTime"}], "kept", "dryRun"}
   -h, --help         this help
@@ -55,6 +57,7 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
     keep: { type: 'string' },
     'older-than': { type: 'string' },
     flow: { type: 'string', multiple: true },
+    tag: { type: 'string', multiple: true },
     state: { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -74,11 +77,12 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (values['older-than'] !== undefined) rule.endedBefore = Date.now() - parseAge(values['older-than'], '--older-than');
   const stateTypes = values.state === undefined ? ENDED : endedTypesOf(values.state);
+  const tags = values.tag === undefined ? {} : { tags: checkedTags(values.tag, '--tag') };
   const dryRun = values['dry-run'] === true;
   const out = values.json ? io.stderr : io.stdout;
   const store = await openStore(io, dryRun ? 'read' : 'write');
   try {
-    const listed = await store.list({ rootsOnly: true, stateTypes, ...(values.flow ? { flowNames: values.flow } : {}) });
+    const listed = await store.list({ rootsOnly: true, stateTypes, ...(values.flow ? { flowNames: values.flow } : {}), ...tags });
     const doomed = runsToPrune(listed, rule);
     const kept = listed.length - doomed.length;
     const deleted: FlowRunSummary[] = [];
@@ -97,7 +101,7 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
       const rows = deleted.map((r) => ({ id: r.id, name: r.name, flowName: r.flowName, state: r.state, endTime: r.endTime === undefined ? null : new Date(r.endTime).toISOString() }));
       write(io.stdout, JSON.stringify({ deleted: rows, kept, dryRun }));
     } else if (dryRun && deleted.length > 0) printTable(deleted, out);
-    const which = `finished run${listed.length === 1 ? '' : 's'}${values.flow ? neutraliseTerminal(` of ${values.flow.map((f) => `'${f}'`).join(', ')}`) : ''}`;
+    const which = `finished run${listed.length === 1 ? '' : 's'}${values.flow ? neutraliseTerminal(` of ${values.flow.map((f) => `'${f}'`).join(', ')}`) : ''}${tags.tags ? ` tagged ${tags.tags.map((t) => `'${t}'`).join(' and ')}` : ''}`;
     const n = (k: number): string => k.toLocaleString('en-US');
     if (dryRun) write(out, `Would delete ${n(deleted.length)} of ${n(listed.length)} ${which} in ${store.location}, keeping ${n(kept)}; nothing was deleted (--dry-run).`);
     else if (doomed.length === 0) write(out, `Nothing to prune: ${listed.length === 0 ? `no ${which}` : `all ${n(listed.length)} ${which} are kept by the rule`} in ${store.location}.`);
