@@ -51,4 +51,31 @@ describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(PG_SKIP
       await store.close();
     }
   });
+  it('a queued run of a resumeOnCrash flow (no retries) whose worker is killed is resumed on another worker', async () => {
+    const { ws, schema, url, store, effectsFile } = await setup({ 'keep.flow.ts': effectFlow('keep', 300, 'resumeOnCrash: true') }, { ownDatabase: true });
+    const lease = { heartbeatSeconds: 0.25, leaseSeconds: 2 };
+    const workers: WorkerProc[] = [];
+    try {
+      for (const name of ['r1', 'r2']) workers.push(await startWorker({ url, schema, name, flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile }, ...lease }));
+      const [id] = await enqueue(store, ws, 'keep.flow.ts', 1);
+      await waitFor(async () => ((await store.readRun(id!))?.taskRuns.filter((t) => t.state.type === 'COMPLETED').length ?? 0) >= 2, 'the run to be partway through', 120_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await describeRuns(store, [id!])}`);
+      });
+      const owner = (await store.get(id!))!.owner.hostname;
+      const dead = workers.find((w) => w.name === owner)!;
+      await dead.kill9();
+      await waitFor(async () => (await store.get(id!))?.state.type === 'COMPLETED', 'the run to be resumed elsewhere and complete', 240_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await describeRuns(store, [id!])}`);
+      });
+      const detail = (await store.readRun(id!))!;
+      assert.equal(detail.attempt, 2, 'resumed once');
+      assert.ok(detail.states.some((s) => s.name === 'Crashed' && s.message === `worker ${dead.name} stopped responding`));
+      assert.notEqual(detail.owner.hostname, dead.name);
+      assert.ok(detail.taskRuns.some((t) => t.reusedFrom), 'its checkpoints were reused');
+      await assertNoCheckpointRedone(store, effectsFile, [id!]);
+    } finally {
+      for (const w of workers) await w.stop();
+      await store.close();
+    }
+  });
 });
