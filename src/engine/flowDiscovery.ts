@@ -12,7 +12,7 @@ import { findFlowCalls, type FlowCall } from './flowCalls';
 import { checkDeclarations, type ParameterDeclarations } from './parameters';
 import { MAX_SCAN_BYTES, tooLargeToScan } from './scanLimit';
 import { checkSchedule, ScheduleError, type Schedule } from './schedules/scheduleSpec';
-import { tagsOf } from './runTags';
+import { tagsField, tagsOf } from './runTags';
 
 export const FLOW_FILE = /\.flow\.(ts|mts|js|mjs)$/;
 
@@ -208,7 +208,7 @@ export function discoverFlows(source: string, file: string): FileFlows {
       column: c.column,
       ...(schedules ? { schedules, scheduleLine: c.optionLines?.schedule ?? c.line } : {}),
       ...(options.resumeOnCrash === true ? { resumeOnCrash: true } : {}),
-      ...(tagsOf(options.tags) ? { tags: tagsOf(options.tags)! } : {}),
+      ...tagsField(tagsOf(options.tags)),
     });
   }
   const subflows = calls.flatMap((c) => (c.exportNames.length === 0 && typeof c.options?.name === 'string' && c.options.name.length > 0 ? [c.options.name] : []));

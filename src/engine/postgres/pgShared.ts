@@ -20,6 +20,7 @@ import { READ_BATCH, lineRecord } from './journalRows';
 import type { PgStore } from './pgStore';
 import { checkQueueName } from './queueName';
 import { addRunJob } from './runQueue';
+import { tagsField } from '../runTags';
 
 export class PgShared implements SharedStore {
   constructor(private readonly store: PgStore) {}
@@ -55,7 +56,7 @@ export class PgShared implements SharedStore {
         ...(run.trigger ? { trigger: run.trigger } : {}),
         ...(run.refreshCache ? { refreshCache: true } : {}),
         ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
-        ...(run.tags !== undefined && run.tags.length > 0 ? { tags: run.tags } : {}),
+        ...tagsField(run.tags),
       },
       { ownerSession: null, queue: run.queue, ...(run.runId !== undefined ? { id: run.runId } : {}) },
     );

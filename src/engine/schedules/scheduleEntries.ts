@@ -10,6 +10,7 @@ import type { FlowSource } from '../protocol';
 import type { Schedule } from './scheduleSpec';
 import type { ScheduleStoreState, StoredSchedule } from './scheduleStore';
 import { SlotTimes } from './slotTimes';
+import { tagsField } from '../runTags';
 
 export interface ScheduleEntry {
   id: string;
@@ -48,7 +49,7 @@ export async function declaredEntries(files: readonly FileFlows[]): Promise<Sche
           origin: 'code',
           location: { file: f.file, line: flow.scheduleLine ?? flow.line },
           ...(flow.resumeOnCrash ? { resumeOnCrash: true } : {}),
-          ...(flow.tags ? { tags: flow.tags } : {}),
+          ...tagsField(flow.tags),
         });
       }
     }

@@ -20,6 +20,7 @@ import { EndedBeforeStart } from '../endedBeforeStart';
 import { storedEntry, type ScheduleEntry } from './scheduleEntries';
 import { describeSchedule } from './scheduleSpec';
 import { SlotTimes } from './slotTimes';
+import { tagsField } from '../runTags';
 
 export interface SlotStart {
   /** Aborts the start while the worker waits for the slot (the slot was given back). */
@@ -301,7 +302,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         trigger: { kind: 'schedule', id: entry.id, slot },
         state: state('Scheduled', `Scheduled for ${iso(slot)}`, now),
         ...(entry.resumeOnCrash ? { resumeOnCrash: true } : {}),
-        ...(entry.tags ? { tags: entry.tags } : {}),
+        ...tagsField(entry.tags),
       });
       await handle.append([{ k: 'log', runId: handle.id, ts: now, level: 'INFO', source: 'flowdeck.scheduler', message: `Created flow run '${handle.name}' for flow '${entry.flowName}': slot ${iso(slot)} of schedule ${entry.id} (${describeSchedule(entry.schedule)})` }]);
       await handle.close();
