@@ -13,7 +13,7 @@ import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { deserialize } from '../../src/engine/serializer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { answerBox, clickInlineAction, findWebviewFrame, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { answerBox, clickInlineAction, clickInlineActionUntil, findWebviewFrame, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import { clearNotifications, hidePanel, makeScenarioDirs, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 import { runCli } from '../support/engine';
@@ -122,7 +122,7 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run, Rerun', () =>
       // Again, resumed from its row in the Runs view; the default kept.
       const second = await runFlowFromTree(page, 'approve-deploy');
       await waitForRunState(page, second.runName, 'Paused', 90_000);
-      await clickInlineAction(runRow(page, second.runName), 'Resume Run');
+      await clickInlineActionUntil(runRow(page, second.runName), 'Resume Run', quickInput(page).locator('.quick-input-title', { hasText: `Resume ${second.runName} (1/2)` }));
       await answerBox(page, `Resume ${second.runName} (1/2): approve`, 'false');
       await answerBox(page, `Resume ${second.runName} (2/2): replicas`, '2');
       await waitForRunState(page, second.runName, 'Completed', 60_000);

@@ -591,6 +591,33 @@ export async function clickInlineAction(row: Locator, title: string, timeoutMs =
   await action.click();
 }
 
+/**
+ * Clicks a row's inline action until `shown` (what the action opens) is visible; returns how many clicks it
+ * took. A click that lands as the view redraws that row (a running or paused row's duration ticks) can reach
+ * the command without its row, which then does nothing: it is clicked again, at most `clicks` times, each
+ * given `waitMs` to show. A slow first click that shows after the second only replaces its own input box.
+ */
+export async function clickInlineActionUntil(
+  row: Locator,
+  title: string,
+  shown: Locator,
+  opts: { clicks?: number; waitMs?: number } = {},
+): Promise<number> {
+  const clicks = opts.clicks ?? 3;
+  for (let n = 1; ; n++) {
+    await clickInlineAction(row, title);
+    const seen = await shown.waitFor({ state: 'visible', timeout: opts.waitMs ?? 10_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (seen) {
+      if (n > 1) console.log(`# ${title}: shown after ${n} clicks (a click landed as the row was redrawn)`);
+      return n;
+    }
+    if (n >= clicks) throw new Error(`${title} clicked ${n} times on its row; what it opens never showed`);
+  }
+}
+
 /** Panel with the Output view, opened on channel `name` through "Output: Show Output Channels...". */
 export async function showOutputChannel(page: Page, name: string, timeoutMs = 15_000): Promise<Locator> {
   await runCommand(page, 'Output: Show Output Channels...', timeoutMs);
