@@ -39,7 +39,7 @@ import { stateRecord } from './stateRecord';
 import { newRunRecords } from './newRunRecords';
 import { journalLines, scanJsonLines } from './jsonLines';
 import { currentProcess, isAlive, sameProcess } from './processIdentity';
-import { isLogLine, isOtherThanLogLine, type FlowRunDetail, type FlowRunSummary, type IndexRecord, type LogRecord, type ProcessIdentity, type ResultRef, type RunCreatedRecord, type RunNameRecord, type RunRecord } from './records';
+import { isLogLine, isOtherThanLogLine, type FlowRunDetail, type FlowRunSummary, type IndexRecord, type LogRecord, type ProcessIdentity, type ResultRef, type RunCreatedRecord, type RunFlowFacts, type RunNameRecord, type RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
 import { RunChanges, type RunChangeListener } from './runChanges';
@@ -605,10 +605,10 @@ export class EmbeddedStore implements RunStore {
   }
 
   /** @internal The handle's index writes. */
-  async setRunState(id: string, s: State, extra: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity } = {}): Promise<void> {
+  async setRunState(id: string, s: State, extra: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity; flow?: RunFlowFacts } = {}): Promise<void> {
     const run = this.index.runs.get(id);
     const seq = (run?.seq ?? 0) + 1;
-    const record: IndexRecord = { k: 'state', id, seq, state: s };
+    const record: IndexRecord = { k: 'state', id, seq, state: s, ...extra.flow };
     if (extra.startTime !== undefined) record.startTime = extra.startTime;
     if (extra.endTime !== undefined) record.endTime = extra.endTime;
     if (extra.attempt !== undefined) record.attempt = extra.attempt;
@@ -853,7 +853,7 @@ class EmbeddedRunHandle implements RunHandle {
     return this.journal.appendAfterAll(text);
   }
 
-  async takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity }): Promise<void> {
+  async takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity; flow?: RunFlowFacts }): Promise<void> {
     // The index's files take no compare-and-set: a cancel that lands after this look also leaves its
     // request (requestCancel), which the runner follows once the run is its own.
     await this.store.refuseIfEndedBeforeStartNow(this.id);

@@ -150,4 +150,4 @@ export type ControlMessage =
   /** The last line: every exit handler has run and the process ends with `code`; its pipes close next. */
   | { k: 'exiting'; code: number };
 
-export type WorkerMessage = Exclude<RunRecord, { k: 'run' } | { k: 'name' }> | ControlMessage;
+export type WorkerMessage = Exclude<RunRecord, { k: 'run' } | { k: 'name' } | { k: 'flow' }> | ControlMessage;

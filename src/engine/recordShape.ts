@@ -4,7 +4,7 @@
  * Records written by Flowdeck 0.1.0 (other field names) are read as their current equivalents.
  */
 import { ARTIFACT_KEY_PATTERN, ARTIFACT_LIMITS, artifactProblem, type ArtifactData } from './artifacts';
-import type { CallIdentity, IndexRecord, LogLevel, ProcessIdentity, RunRecord } from './records';
+import type { CallIdentity, IndexRecord, LogLevel, ProcessIdentity, RunFlowFacts, RunRecord } from './records';
 import { flatten, isStoredForm } from './serializer';
 import { checkDeclarations } from './parameters';
 import { MAX_PAUSE_KEY } from './pauseInput';
@@ -63,6 +63,8 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
     }
     case 'name':
       return str(v.name) && num(v.ts) ? { k: 'name', runId, name: v.name, ts: v.ts } : undefined;
+    case 'flow':
+      return num(v.ts) ? { k: 'flow', runId, ts: v.ts, ...flowFactsOf(v) } : undefined;
     case 'state': {
       // 0.1.0: { k: 'state', state: State }
       if (isState(v.state)) return { k: 'state', runId, name: v.state.name, ts: v.state.timestamp, ...(v.state.message !== undefined ? { message: v.state.message } : {}) };
@@ -202,7 +204,8 @@ export function asIndexRecord(v: unknown): IndexRecord | undefined {
     case 'state': {
       if (!isState(v.state) || !optNum(v.seq) || !optNum(v.startTime) || !optNum(v.endTime) || !optNum(v.attempt)) return undefined;
       if (v.owner !== undefined && !isOwner(v.owner)) return undefined;
-      return { ...v, state: withPause(v.state) } as IndexRecord;
+      const { resumeOnCrash: _r, tags: _t, ...rest } = v;
+      return { ...rest, state: withPause(v.state), ...flowFactsOf(v) } as IndexRecord;
     }
     case 'del':
       return { k: 'del', id: v.id };
@@ -215,6 +218,12 @@ export function asIndexRecord(v: unknown): IndexRecord | undefined {
     default:
       return undefined;
   }
+}
+
+/** A RunFlowRecord's facts as read back: `resumeOnCrash` only when true, tags only when they are tags. */
+function flowFactsOf(v: Record<string, unknown>): RunFlowFacts {
+  const tags = tagsOf(v.tags);
+  return { ...(v.resumeOnCrash === true ? { resumeOnCrash: true } : {}), ...(tags ? { tags } : {}) };
 }
 
 function artifactKeys(v: unknown): string[] | undefined {

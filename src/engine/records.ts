@@ -190,7 +190,24 @@ export type RunRecord =
   | { k: 'result'; runId: string; taskRunId?: string; value?: unknown; ref?: ResultRef; note?: string }
   | TaskRunCompact
   | RunNameRecord
+  | RunFlowRecord
   | PauseInputRecord;
+
+/**
+ * What a run's flow says of its runs, recorded as a run made before its flow was loaded (queued, a stored
+ * schedule's) is taken up: the flow's `resumeOnCrash` and its tags, which the run could not carry when made.
+ * `tags` is the run's whole list from now on.
+ */
+export interface RunFlowRecord {
+  k: 'flow';
+  runId: string;
+  ts: number;
+  resumeOnCrash?: true;
+  tags?: string[];
+}
+
+/** What a RunFlowRecord adds to a run's summary (in the index's state record as the run is taken up). */
+export type RunFlowFacts = Pick<RunFlowRecord, 'resumeOnCrash' | 'tags'>;
 
 /**
  * The input a resume gave a paused run (pauseFlowRun), recorded by the process running it as it hands the
@@ -287,7 +304,7 @@ export interface RunCreatedRecord {
 /** The run index: small lines that let the history be listed without reading any run's journal. */
 export type IndexRecord =
   | ({ k: 'run' } & FlowRunSummary)
-  | { k: 'state'; id: string; seq: number; state: State; startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }
+  | ({ k: 'state'; id: string; seq: number; state: State; startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity } & RunFlowFacts)
   | { k: 'del'; id: string }
   /** The run created artifacts of these keys (added to the ones it had). */
   | { k: 'art'; id: string; keys: string[] }

@@ -209,6 +209,9 @@ export class RunIndex {
       if (r.startTime !== undefined) run.startTime = r.startTime;
       if (r.endTime !== undefined) run.endTime = r.endTime;
       else if (r.state.type === 'SCHEDULED' || r.state.type === 'PENDING') delete run.endTime;
+      // What its flow said of it as it was taken up (RunFlowRecord).
+      if (r.resumeOnCrash) run.resumeOnCrash = true;
+      if (r.tags !== undefined) run.tags = r.tags;
       return r.id;
     }
     if (r.k === 'name') {

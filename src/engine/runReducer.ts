@@ -128,6 +128,10 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
     case 'name':
       d.name = r.name;
       return 'run';
+    case 'flow':
+      if (r.resumeOnCrash) d.resumeOnCrash = true;
+      if (r.tags !== undefined) d.tags = r.tags;
+      return 'run';
     case 'input':
       // The run's state says it goes on (Running, from its worker); this keeps what it went on with.
       // (Or that its wait ran out and the flow went on: the latest record of a key says which.)
@@ -219,6 +223,7 @@ export function summaryOf(d: FlowRunDetail): FlowRunSummary {
   if (d.parentTaskRunId !== undefined) s.parentTaskRunId = d.parentTaskRunId;
   if (d.trigger !== undefined) s.trigger = d.trigger;
   if (d.resumeOnCrash) s.resumeOnCrash = true;
+  if (d.tags !== undefined) s.tags = d.tags;
   return s;
 }
 

@@ -7,7 +7,7 @@ import type { Artifact } from './artifacts';
 import type { JournalText } from './journalFile';
 import type { KeyValueStore } from './keyValueStore';
 import type { LimitStore } from './limits/limitStore';
-import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunNameRecord, RunRecord, RunTrigger } from './records';
+import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunFlowFacts, RunNameRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
 import type { RunChangeListener } from './runChanges';
 import type { RunParts, RunPartsOptions } from './runTaskStream';
@@ -93,9 +93,10 @@ export interface RunHandle {
    * Takes up a run created ahead of time (Scheduled, never started): appends `text` (its new state `s` and
    * what to say of it) and records `s` in the index, this process the run's owner from now on — only while
    * the run still waits to start. A run that ended meanwhile (cancelled elsewhere) rejects with
-   * EndedBeforeStart and is left as it ended.
+   * EndedBeforeStart and is left as it ended. `flow`: what its loaded flow adds to the run's summary (the
+   * RunFlowRecord `text` holds), recorded with the state.
    */
-  takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity }): Promise<void>;
+  takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity; flow?: RunFlowFacts }): Promise<void>;
   /**
    * Names the run `wanted` (numbered when taken: `wanted-2`…), in the journal and the index; resolves with
    * the journal record written. For a run created ahead, once taken up (its flow's `flowRunName`).

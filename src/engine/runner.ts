@@ -27,6 +27,7 @@ import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
 import { flowRunSlotHolder, flowRunTag, holdFlowRunSlot } from './limits/flowRunSlot';
 import { mergedTags, tagsField, tagsOf } from './runTags';
+import { flowFacts } from './runFlowFacts';
 import { StandbyWorker } from './standbyWorker';
 import type { WorkerSpawnOptions } from './workerFork';
 import { WorkerProcess } from './workerProcess';
@@ -722,11 +723,14 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       records.push({ k: 'log', runId: detail.id, ts: s.timestamp, level: 'INFO', source: flowRunSource(detail.name), message: `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'` });
     }
     if (detail.refreshCache) records.push({ k: 'log', runId: detail.id, ts: s.timestamp, level: 'INFO', source: flowRunSource(detail.name), message: REFRESHING_CACHE });
+    // Made before its flow was loaded: what the flow says of its runs is recorded now, with the state.
+    const flow = flowFacts(detail, execution.flow);
+    if (flow) records.push({ k: 'flow', runId: detail.id, ts: s.timestamp, ...flow });
     const handle = await this.store.openRun(detail.id);
     try {
       // Only while it still waits: a run cancelled (elsewhere) since it was read, or while it waited for its
       // slot, is not started, and its worker, which has loaded the flow and run none of it, is stopped.
-      await handle.takeUp(journalLines(records), s, { attempt: detail.attempt, owner: currentProcess() });
+      await handle.takeUp(journalLines(records), s, { attempt: detail.attempt, owner: currentProcess(), ...(flow ? { flow } : {}) });
     } catch (e) {
       await handle.close().catch(() => undefined);
       throw e;

@@ -15,7 +15,7 @@ import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import type { RunStore } from '../../src/engine/runStore';
-import { CLI, flowSource, tempDir, waitFor, workspace } from '../support/engine';
+import { CLI, flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 interface Served {
@@ -152,6 +152,40 @@ export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSe
     const resumed = (await scheduledRuns(home)).find((r) => r.id === victim!.id)!;
     assert.equal(resumed.attempt, 2);
     assert.match(next.stderr(), new RegExp(`Resuming flow run '${victim!.name}' of gated: its host ended while it ran`));
+  });
+
+  it("a stored schedule's run (schedule add) carries its flow's tags and, its flow resumeOnCrash, is resumed by the next serve process when its own was killed", { timeout: 180_000 }, async () => {
+    const home = tempDir();
+    const gate = join(home, 'gate');
+    const cwd = workspace({
+      // No schedule in code: the store's schedule's runs are made before anything loads the flow.
+      'gated.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+const step = task({ name: 'step' }, async (n: number) => n);
+export default flow({ name: 'gated', resumeOnCrash: true, tags: ['etl'] }, async () => {
+  await step(1);
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
+  return step(2);
+});`),
+    });
+    const added = await runCli(['schedule', 'add', 'gated.flow.ts', '--every', '2s', '--overlap', 'skip'], { cwd, env: { FLOWDECK_HOME: home } });
+    assert.equal(added.code, 0, added.stderr);
+    const first = serve([], cwd, { FLOWDECK_HOME: home });
+    let victim: FlowRunSummary | undefined;
+    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
+    // Taken up, it carries what its flow says of its runs.
+    assert.deepEqual(victim!.tags, ['etl']);
+    assert.equal(victim!.resumeOnCrash, true);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    writeFileSync(gate, '');
+    const next = serve([], cwd, { FLOWDECK_HOME: home });
+    await waitFor(async () => (await scheduledRuns(home)).find((r) => r.id === victim!.id)?.state.name === 'Completed', 'the crashed run to be resumed and complete', 120_000);
+    assert.equal(await stop(next), 0, next.stderr());
+    assert.equal((await scheduledRuns(home)).find((r) => r.id === victim!.id)!.attempt, 2);
+    assert.match(next.stderr(), new RegExp(`Resuming flow run '${victim!.name}' of gated: its host ended while it ran`));
+    const tagged = await runCli(['runs', '--tag', 'etl', '--json'], { cwd, env: { FLOWDECK_HOME: home } });
+    assert.ok((JSON.parse(tagged.stdout) as { id: string }[]).some((r) => r.id === victim!.id), tagged.stdout);
   });
 
   it('POSTs one notice per failed scheduled run to --notify-url: the first at once, the rest of the minute summed up; masked; retried', { timeout: 180_000 }, async () => {

@@ -511,6 +511,32 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
       });
     });
 
+    it("keeps what a loaded flow adds to a run made ahead as it is taken up (its resumeOnCrash, its tags): listed, found by tag, in its detail, for every instance", async () => {
+      await withSpace(backend, async (_space, open) => {
+        const a = await open();
+        const made = await a.createRun(newRun({ state: state('Scheduled', 'waiting'), tags: ['nightly'] }));
+        await made.close();
+        const owner = { pid: process.pid, started: 1, hostname: 'taker' };
+        const pending = state('Pending');
+        const flow = { resumeOnCrash: true as const, tags: ['nightly', 'etl'] };
+        const text = `${JSON.stringify({ k: 'state', runId: made.id, name: pending.name, ts: pending.timestamp })}\n${JSON.stringify({ k: 'flow', runId: made.id, ts: pending.timestamp, ...flow })}\n`;
+        const taking = await a.openRun(made.id);
+        await taking.takeUp(text, pending, { attempt: 1, owner, flow });
+        await taking.close();
+        for (const s of [a, await open()]) {
+          await s.refresh();
+          const listed = (await s.get(made.id))!;
+          assert.equal(listed.resumeOnCrash, true);
+          assert.deepEqual(listed.tags, ['nightly', 'etl']);
+          assert.deepEqual((await s.list({ tags: ['etl'] })).map((r) => r.id), [made.id]);
+          const detail = (await s.readRun(made.id))!;
+          assert.equal(detail.resumeOnCrash, true);
+          assert.deepEqual(detail.tags, ['nightly', 'etl']);
+          assert.equal(detail.state.name, 'Pending');
+        }
+      });
+    });
+
     it("lets a deleted run's claims go with it (its start and attempts), and no other run's", async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

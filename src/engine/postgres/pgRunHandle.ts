@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { PoolClient } from 'pg';
 import { EndedBeforeStart } from '../endedBeforeStart';
 import { checkedRunName } from '../givenRunName';
-import type { ProcessIdentity, RunCreatedRecord, RunNameRecord, RunRecord } from '../records';
+import type { ProcessIdentity, RunCreatedRecord, RunFlowFacts, RunNameRecord, RunRecord } from '../records';
 import { stateToColumn } from './stateColumn';
 import type { JournalText } from '../journalFile';
 import type { RunHandle } from '../runStore';
@@ -69,6 +69,8 @@ type SetStateExtra = {
   owner?: ProcessIdentity;
   /** Written only while the run waits to start (Scheduled, never started): see takeUp. */
   waiting?: boolean;
+  /** What its loaded flow adds to the run (takeUp). */
+  flow?: RunFlowFacts;
 };
 
 export class PgRunHandle implements RunHandle {
@@ -127,7 +129,7 @@ export class PgRunHandle implements RunHandle {
    * started: a cancel (pgShared.requestCancel, which locks the row) lands wholly before it or finds the run
    * taken up and asks its new owner.
    */
-  takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity }): Promise<void> {
+  takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity; flow?: RunFlowFacts }): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ lines: linesOf(text), state: { s, extra: { ...extra, waiting: true } }, resolve, reject });
       this.draining ??= this.drain();
@@ -292,9 +294,11 @@ export class PgRunHandle implements RunHandle {
          end_time = case when $5::bigint is not null then $5::bigint when $6 then null else end_time end,
          attempt = coalesce($7, attempt),
          owner = coalesce($8, owner),
-         owner_session = case when $10 then $9::uuid else owner_session end
+         owner_session = case when $10 then $9::uuid else owner_session end,
+         resume_on_crash = resume_on_crash or $11,
+         tags = coalesce($12, tags)
        where id = $1 and ${guard}`,
-      [this.id, small, st.type, extra.startTime ?? null, extra.endTime ?? null, clearsEnd, extra.attempt ?? null, takeOver ? { ...extra.owner, hostname: this.me.hostname } : null, this.leaseId, takeOver],
+      [this.id, small, st.type, extra.startTime ?? null, extra.endTime ?? null, clearsEnd, extra.attempt ?? null, takeOver ? { ...extra.owner, hostname: this.me.hostname } : null, this.leaseId, takeOver, extra.flow?.resumeOnCrash === true, extra.flow?.tags ?? null],
     );
     if (rowCount === 0) throw await this.refusal(client, extra.waiting);
     if (takeOver) this.role = 'owner';

@@ -741,11 +741,12 @@ export class PgStore implements RunStore {
   }
 
   /**
-   * What the flow asks of a crash, learnt when a worker loaded it (a queued run is made before): its own
-   * retries — a crash resumes the run while attempts are left — and `resumeOnCrash`, which always does.
+   * The flow's own retries, learnt when a worker loaded it (a queued run is made before): a crash resumes the
+   * run while attempts are left. (Its `resumeOnCrash`, which always does, the runner records as it takes the
+   * run up: runFlowFacts.ts.)
    */
-  async recordFlow(runId: string, flow: { retries: number; resumeOnCrash: boolean }): Promise<void> {
-    await this.rows(`update ${this.t('runs')} set retries = $2, resume_on_crash = resume_on_crash or $3 where id = $1`, [runId, flow.retries, flow.resumeOnCrash], 'record a run');
+  async recordRetries(runId: string, retries: number): Promise<void> {
+    await this.rows(`update ${this.t('runs')} set retries = $2 where id = $1`, [runId, retries], 'record a run');
   }
 
   /** The queue a run was handed to, and the content hash it was queued with. */

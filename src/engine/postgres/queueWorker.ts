@@ -179,7 +179,7 @@ export class QueueWorker {
       return;
     }
     this.options.say(`running ${active.name} (${active.flowName})`);
-    await this.store.recordFlow(runId, { retries: active.flow?.retries ?? 0, resumeOnCrash: active.flow?.resumeOnCrash === true });
+    await this.store.recordRetries(runId, active.flow?.retries ?? 0);
     // A cancel asked for once it was taken up and before this worker followed its requests: followed now.
     const cancelReason = (await this.store.queuedAs(runId))?.cancelReason;
     if (cancelReason) this.runner.cancel(runId, cancelReason);
