@@ -48,7 +48,7 @@ import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
-import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
+import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAGS, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
 import { RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
@@ -235,6 +235,18 @@ export class EmbeddedStore implements RunStore {
       else out.set(r.flowName, { flowName: r.flowName, runs: 1, last: { ...r } });
     }
     return [...out.values()];
+  }
+
+  async tags(): Promise<{ tag: string; runs: number }[]> {
+    const counts = new Map<string, number>();
+    for (const r of this.all()) {
+      if (r.parentRunId || !r.tags) continue;
+      for (const t of r.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    return [...counts]
+      .map(([tag, runs]) => ({ tag, runs }))
+      .sort((a, b) => b.runs - a.runs || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
+      .slice(0, MAX_LISTED_TAGS);
   }
 
   async resolve(ref: string): Promise<ResolvedRun> {

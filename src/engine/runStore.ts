@@ -16,6 +16,9 @@ import type { CancelOutcome, SharedStore } from './sharedStore';
 import type { State, StateName, StateType } from './states';
 import type { VariableStore } from './variables';
 
+/** Tags RunStore.tags lists at most (a picker's worth). */
+export const MAX_LISTED_TAGS = 200;
+
 export interface ListOptions {
   limit?: number;
   offset?: number;
@@ -148,6 +151,8 @@ export interface RunStore {
   count(options?: ListOptions): Promise<number>;
   /** Distinct flow names in the history, with how many runs each has. */
   flows(): Promise<{ flowName: string; runs: number; last: FlowRunSummary }[]>;
+  /** The tags top-level runs carry, with how many carry each: most carried first (then by tag), at most MAX_LISTED_TAGS. */
+  tags(): Promise<{ tag: string; runs: number }[]>;
   /** By id, by name, or by an id prefix that only one run has. */
   resolve(ref: string): Promise<ResolvedRun>;
   get(ref: string): Promise<FlowRunSummary | undefined>;

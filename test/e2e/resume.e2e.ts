@@ -14,7 +14,7 @@ import { deserialize } from '../../src/engine/serializer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { answerBox, clickInlineAction, clickInlineActionUntil, findWebviewFrame, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
-import { clearNotifications, hidePanel, makeScenarioDirs, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { clearNotifications, hidePanel, makeScenarioDirs, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, sidebarPane, waitForOutputLog, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 import { runCli } from '../support/engine';
 
@@ -248,6 +248,24 @@ describe('Flowdeck in code-server: Retry from Failure, Resume Run, Rerun', () =>
         await new Promise((r) => setTimeout(r, 250));
       }
       await screenshot(page, 'rerun-details');
+
+      // Filter Runs… offers the tags runs carry, with how many; picking one keeps the runs carrying it.
+      await runCommand(page, 'Flowdeck: Filter Runs…');
+      const tagRow = quickInput(page).locator('.monaco-list-row', { hasText: /from-ci\s*2 runs/ }).first();
+      await tagRow.waitFor({ state: 'visible', timeout: 15_000 });
+      await tagRow.click(); // a multi-select pick: the click checks it
+      await quickInput(page).locator('input').press('Enter');
+      const description = sidebarPane(page, 'Runs').locator('.pane-header .description');
+      await description.filter({ hasText: /#from-ci — 2 of \d+ runs/ }).waitFor({ state: 'visible', timeout: 30_000 });
+      const deadline2 = Date.now() + 30_000;
+      let rows = await runRows(page);
+      while (rows.some((r) => r.label === 'publish-report' || r.label === 'approve-deploy') && Date.now() < deadline2) {
+        await page.waitForTimeout(250);
+        rows = await runRows(page);
+      }
+      assert.ok(rows.some((r) => r.label === 'tagged-report') && !rows.some((r) => r.label === 'publish-report'), `rows: ${JSON.stringify(rows)}`);
+      await screenshot(page, 'runs-filtered-by-tag');
+      await runCommand(page, 'Flowdeck: Clear Runs Filter');
     });
   });
 });

@@ -120,13 +120,17 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
-    it("keeps a run's tags, read back by another instance, and lists runs by tags (every one given)", async () => {
+    it("keeps a run's tags, read back by another instance, lists runs by tags (every one given) and the tags top-level runs carry", async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();
+        assert.deepEqual(await store.tags(), []);
         const nightly = await store.createRun(newRun({ flowName: 'etl', tags: ['etl', 'nightly'] }));
         const manual = await store.createRun(newRun({ flowName: 'etl', tags: ['etl'] }));
         const plain = await store.createRun(newRun({ flowName: 'plain' }));
-        for (const h of [nightly, manual, plain]) await h.close();
+        const sub = await store.createRun(newRun({ flowName: 'sub', parentRunId: nightly.id, tags: ['child'] }));
+        for (const h of [nightly, manual, plain, sub]) await h.close();
+        // Most carried first; a subflow run's are not counted (the Runs view filters top-level runs).
+        assert.deepEqual(await (await open()).tags(), [{ tag: 'etl', runs: 2 }, { tag: 'nightly', runs: 1 }]);
         const other = await open();
         assert.deepEqual((await other.get(nightly.id))?.tags, ['etl', 'nightly']);
         assert.equal((await other.get(plain.id))?.tags, undefined);
@@ -136,7 +140,7 @@ export function storeContract(backend: StoreBackend): void {
         assert.deepEqual(await ids(['etl', 'nightly']), [nightly.id]);
         assert.deepEqual(await ids(['nightly', 'weekly']), []);
         assert.equal(await other.count({ tags: ['etl'] }), 2);
-        assert.deepEqual((await other.list({ tags: [] })).length, 3, 'no tags given: no filter');
+        assert.deepEqual((await other.list({ tags: [] })).length, 4, 'no tags given: no filter');
         assert.deepEqual((await other.list({ search: 'NIGHT' })).map((r) => r.id), [nightly.id], 'a search finds part of a tag, any case');
       });
     });

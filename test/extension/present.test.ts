@@ -238,6 +238,9 @@ test('the filter reads as its states, flows and search text, with how many runs 
   assert.equal(describeFilter({ flowNames: ['hello'] }), 'hello');
   assert.equal(describeFilter({ stateTypes: ['FAILED', 'CRASHED'] }), 'Failed, Crashed');
   assert.equal(describeFilter({ flowNames: ['hello', 'burst'], stateTypes: ['COMPLETED'], search: 'potoo' }), 'Completed · hello, burst · “potoo”');
+  assert.equal(describeFilter({ flowNames: ['hello'], tags: ['etl', 'nightly'], search: 'potoo' }), 'hello · #etl #nightly · “potoo”');
+  assert.equal(isFiltered({ tags: ['etl'] }), true);
+  assert.equal(isFiltered({ tags: [] }), false);
   assert.equal(filterSummary({ stateTypes: ['FAILED'] }, 12, 2000), 'Failed — 12 of 2,000 runs');
   assert.equal(filterSummary({}, 5, 5), undefined);
   assert.equal(isFiltered({ flowNames: [] }), false);

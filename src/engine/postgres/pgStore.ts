@@ -28,7 +28,7 @@ import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
-import { checkedNewRunId, type ListOptions, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
+import { checkedNewRunId, MAX_LISTED_TAGS, type ListOptions, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
@@ -369,6 +369,15 @@ export class PgStore implements RunStore {
       'list flows',
     );
     return rows.map((r) => ({ flowName: r.flow_name, runs: Number(r.runs), last: this.summary(r) }));
+  }
+
+  async tags(): Promise<{ tag: string; runs: number }[]> {
+    const rows = await this.rows<{ tag: string; runs: string }>(
+      `select t as tag, count(*) as runs from ${this.t('runs')}, unnest(tags) t where parent_run_id is null group by t order by count(*) desc, t collate "C" limit $1`,
+      [MAX_LISTED_TAGS],
+      'list tags',
+    );
+    return rows.map((r) => ({ tag: r.tag, runs: Number(r.runs) }));
   }
 
   async resolve(ref: string): Promise<ResolvedRun> {

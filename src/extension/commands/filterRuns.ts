@@ -1,15 +1,16 @@
 /**
- * "Filter Runs…": keeps the runs in any of the picked states and of any of the picked flows, with how many
- * runs each has. Given a filter as its argument (the dashboard's "N older runs"), applies it without asking
- * and shows the Runs view.
+ * "Filter Runs…": keeps the runs in any of the picked states, of any of the picked flows and carrying every
+ * picked tag, with how many runs each has. Given a filter as its argument (the dashboard's "N older runs"),
+ * applies it without asking and shows the Runs view.
  */
 import * as vscode from 'vscode';
+import { RUN_TAG } from '../../engine/runTags';
 import type { StateType } from '../../engine/states';
 import { stateIcon } from '../icons';
 import { FILTER_STATE_TYPES, stateNameOfType, stateTypeLabel, type RunsFilter } from '../runs/present';
 import type { Flowdeck } from '../services';
 
-type Item = vscode.QuickPickItem & { stateType?: StateType; flowName?: string };
+type Item = vscode.QuickPickItem & { stateType?: StateType; flowName?: string; tag?: string };
 
 /** A filter passed as a command argument: only the known fields, bounded. */
 export function filterArgument(arg: unknown): RunsFilter | undefined {
@@ -19,9 +20,10 @@ export function filterArgument(arg: unknown): RunsFilter | undefined {
     Array.isArray(x) && x.length <= 100 && x.every((s) => typeof s === 'string' && s.length <= 200) ? (x as string[]) : undefined;
   const flowNames = strings(v.flowNames);
   const stateTypes = strings(v.stateTypes)?.filter((t): t is StateType => (FILTER_STATE_TYPES as readonly string[]).includes(t));
+  const tags = strings(v.tags)?.filter((t) => RUN_TAG.test(t));
   const search = typeof v.search === 'string' ? v.search.slice(0, 200) : undefined;
-  if (!flowNames && !stateTypes && search === undefined) return undefined;
-  return { ...(flowNames ? { flowNames } : {}), ...(stateTypes ? { stateTypes } : {}), ...(search ? { search } : {}) };
+  if (!flowNames && !stateTypes && !tags && search === undefined) return undefined;
+  return { ...(flowNames ? { flowNames } : {}), ...(stateTypes ? { stateTypes } : {}), ...(tags?.length ? { tags } : {}), ...(search ? { search } : {}) };
 }
 
 export function registerFilterRuns(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
@@ -47,13 +49,26 @@ async function filterRuns(flowdeck: Flowdeck, arg?: unknown): Promise<void> {
     states.push({ label: `$(${stateIcon({ type, name: stateNameOfType(type) }).id.replace('~spin', '')}) ${stateTypeLabel(type)}`, description: count(n), stateType: type });
   }
   const flowItems = flows.map((f): Item => ({ label: `$(symbol-event) ${f.flowName}`, description: count(f.runs), flowName: f.flowName }));
+  const tagItems = (await store.tags()).map((t): Item => ({ label: `$(tag) ${t.tag}`, description: count(t.runs), tag: t.tag }));
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'Filter Runs';
-  pick.placeholder = 'Pick states and flows: runs in any picked state, of any picked flow. Pick none to see all runs.';
+  pick.placeholder = tagItems.length > 0
+    ? 'Pick states, flows and tags: runs in any picked state, of any picked flow, with every picked tag. Pick none to see all runs.'
+    : 'Pick states and flows: runs in any picked state, of any picked flow. Pick none to see all runs.';
   pick.canSelectMany = true;
   pick.matchOnDescription = true;
-  pick.items = [{ label: 'State', kind: vscode.QuickPickItemKind.Separator }, ...states, { label: 'Flow', kind: vscode.QuickPickItemKind.Separator }, ...flowItems];
-  pick.selectedItems = [...states.filter((i) => current.stateTypes?.includes(i.stateType!)), ...flowItems.filter((i) => current.flowNames?.includes(i.flowName!))];
+  pick.items = [
+    { label: 'State', kind: vscode.QuickPickItemKind.Separator },
+    ...states,
+    { label: 'Flow', kind: vscode.QuickPickItemKind.Separator },
+    ...flowItems,
+    ...(tagItems.length > 0 ? [{ label: 'Tag', kind: vscode.QuickPickItemKind.Separator }, ...tagItems] : []),
+  ];
+  pick.selectedItems = [
+    ...states.filter((i) => current.stateTypes?.includes(i.stateType!)),
+    ...flowItems.filter((i) => current.flowNames?.includes(i.flowName!)),
+    ...tagItems.filter((i) => current.tags?.includes(i.tag!)),
+  ];
   const accepted = await new Promise<readonly Item[] | undefined>((resolve) => {
     pick.onDidAccept(() => resolve(pick.selectedItems));
     pick.onDidHide(() => resolve(undefined));
@@ -63,5 +78,6 @@ async function filterRuns(flowdeck: Flowdeck, arg?: unknown): Promise<void> {
   if (!accepted) return;
   const stateTypes = accepted.flatMap((i) => (i.stateType ? [i.stateType] : []));
   const flowNames = accepted.flatMap((i) => (i.flowName ? [i.flowName] : []));
-  flowdeck.runsTree.setFilter({ ...(current.search ? { search: current.search } : {}), ...(stateTypes.length ? { stateTypes } : {}), ...(flowNames.length ? { flowNames } : {}) });
+  const tags = accepted.flatMap((i) => (i.tag ? [i.tag] : []));
+  flowdeck.runsTree.setFilter({ ...(current.search ? { search: current.search } : {}), ...(stateTypes.length ? { stateTypes } : {}), ...(flowNames.length ? { flowNames } : {}), ...(tags.length ? { tags } : {}) });
 }

@@ -219,10 +219,14 @@ export function runProgressLine(p: { runName: string; key: string; progress: num
   return `${p.runName} · ${p.key} ${progressText(p.progress)}${p.description ? `: ${p.description}` : ''}`;
 }
 
-/** What the Runs view's filter keeps; nothing set shows every run. Several states or flows: any of them. */
+/**
+ * What the Runs view's filter keeps; nothing set shows every run. Several states or flows: any of them;
+ * several tags: runs carrying every one (as `flowdeck runs --tag`).
+ */
 export interface RunsFilter {
   flowNames?: readonly string[];
   stateTypes?: readonly StateType[];
+  tags?: readonly string[];
   /** Run or flow names containing this text (case-insensitive). */
   search?: string;
 }
@@ -247,14 +251,15 @@ export function stateTypeLabel(type: StateType): string {
 export const FILTER_STATE_TYPES: readonly StateType[] = ['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED', 'RUNNING', 'PENDING'];
 
 export function isFiltered(filter: RunsFilter): boolean {
-  return (filter.flowNames?.length ?? 0) > 0 || (filter.stateTypes?.length ?? 0) > 0 || (filter.search ?? '') !== '';
+  return (filter.flowNames?.length ?? 0) > 0 || (filter.stateTypes?.length ?? 0) > 0 || (filter.tags?.length ?? 0) > 0 || (filter.search ?? '') !== '';
 }
 
-/** `Failed, Crashed · hello · “potoo”`: shown as the view's description while a filter is on. */
+/** `Failed, Crashed · hello · #etl #nightly · “potoo”`: shown as the view's description while a filter is on. */
 export function describeFilter(filter: RunsFilter): string | undefined {
   const parts: string[] = [];
   if (filter.stateTypes?.length) parts.push(filter.stateTypes.map(stateTypeLabel).join(', '));
   if (filter.flowNames?.length) parts.push(filter.flowNames.join(', '));
+  if (filter.tags?.length) parts.push(filter.tags.map((t) => `#${t}`).join(' '));
   if (filter.search) parts.push(`“${filter.search}”`);
   return parts.length === 0 ? undefined : parts.join(' · ');
 }

@@ -222,6 +222,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
       rootsOnly: true,
       ...(this.filter.flowNames?.length ? { flowNames: this.filter.flowNames } : {}),
       ...(this.filter.stateTypes?.length ? { stateTypes: this.filter.stateTypes } : {}),
+      ...(this.filter.tags?.length ? { tags: this.filter.tags } : {}),
       ...(this.filter.search ? { search: this.filter.search } : {}),
     };
   }
