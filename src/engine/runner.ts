@@ -25,7 +25,7 @@ import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
-import { flowRunSlotHolder, flowRunTag, holdFlowRunSlot } from './limits/flowRunSlot';
+import { flowRunSlotHolder, flowRunTag, holdFlowRunSlot, WAITING_FOR_FLOW_SLOT } from './limits/flowRunSlot';
 import { mergedTags, tagsField, tagsOf } from './runTags';
 import { flowFacts } from './runFlowFacts';
 import { StandbyWorker } from './standbyWorker';
@@ -830,9 +830,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       const names = (await Promise.all(holders.slice(0, 5).map(async (id) => (await this.store.get(id).catch(() => undefined))?.name ?? id))).map((n) => `'${n}'`);
       if (names.length > 0) why += ` (running: ${names.join(', ')}${holders.length > 5 ? ', …' : ''})`;
       if (!wait) return;
-      const s = state('Pending', `Waiting for a concurrency slot: ${why}`);
+      const s = state('Pending', `${WAITING_FOR_FLOW_SLOT}${why}`);
       void execution.flowState(root, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message! });
-      execution.log(root, 'INFO', source, `Waiting for a concurrency slot: ${why}`);
+      execution.log(root, 'INFO', source, `${WAITING_FOR_FLOW_SLOT}${why}`);
       execution.flushPending();
     };
     let got: Awaited<ReturnType<typeof holdFlowRunSlot>>;

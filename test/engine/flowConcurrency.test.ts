@@ -31,9 +31,10 @@ export default flow({ name: '${name}', concurrencyLimit: 1${extra} }, async ({ g
 });`);
 
 describe('a flow concurrency limit', { timeout: 180_000 }, () => {
-  it('a second run waits Pending, saying for which run, and starts once the first ended; the slot is given back', async () => {
+  it('a second run waits Pending, saying for which run, and starts once the first ended; the slot is given back; `limit ls` shows both', async () => {
     const ws = workspace({ 'one.flow.ts': GATED('one-at-a-time') });
-    const { runner, store } = await makeRunner(tempDir());
+    const home = tempDir();
+    const { runner, store } = await makeRunner(home);
     const p = (n: string) => ({ gate: join(ws, 'gate'), mark: join(ws, `started-${n}`) });
     const a = await runner.start({ source: { kind: 'file', path: join(ws, 'one.flow.ts') }, parameters: p('a') });
     await waitFor(() => existsSync(p('a').mark), 'the first run to start');
@@ -43,6 +44,12 @@ describe('a flow concurrency limit', { timeout: 180_000 }, () => {
     assert.equal(waiting.state.name, 'Pending');
     assert.equal(waiting.state.message, `Waiting for a concurrency slot: flow 'one-at-a-time' runs at most 1 at once (running: '${a.name}')`);
     assert.equal(existsSync(p('b').mark), false, 'its code has not started');
+    // `limit ls` names the flow's slot, who holds it and how many wait, though its limit is in code.
+    const ls = await runCli(['limit', 'ls'], { env: { FLOWDECK_HOME: home } });
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, new RegExp(`^flow 'one-at-a-time'  1 in use, 1 waiting \\(its concurrencyLimit, in its code\\)\n  flow run '${a.name}': for \\S+`, 'm'));
+    const json = JSON.parse((await runCli(['limit', 'ls', '--json'], { env: { FLOWDECK_HOME: home } })).stdout) as { flow?: string; active: number; waiting: number; holders: { runId: string }[] }[];
+    assert.deepEqual(json.map((l) => [l.flow, l.active, l.waiting, l.holders.map((h) => h.runId)]), [['one-at-a-time', 1, 1, [a.id]]]);
     writeFileSync(p('a').gate, '');
     const [da, db] = await Promise.all([a.done, b.done]);
     assert.equal(da.state.name, 'Completed', da.state.message);
@@ -50,6 +57,7 @@ describe('a flow concurrency limit', { timeout: 180_000 }, () => {
     assert.ok(db.startTime! >= da.endTime!, `the second ran after the first ended (${db.startTime} ≥ ${da.endTime})`);
     assert.ok((await logsOf(store, b.id)).some((l) => /^Got a concurrency slot of flow 'one-at-a-time' after /.test(l.message)));
     await waitFor(async () => (await store.limits.leases(flowRunTag('one-at-a-time'))).length === 0, 'the slot to be given back');
+    assert.equal((await runCli(['limit', 'ls'], { env: { FLOWDECK_HOME: home } })).stdout.trim(), 'No concurrency limits. Set one with `flowdeck limit set <tag> <n>`.');
   });
 
   it("this process's runs waiting for a slot of their flow get it in the order they asked, one at a time", async () => {

@@ -1,4 +1,5 @@
 import { formatDuration } from '../../engine/durationText';
+import { flowRunTag, WAITING_FOR_FLOW_SLOT } from '../../engine/limits/flowRunSlot';
 import { LIMIT_TAG, MAX_LIMIT, type LeaseInfo } from '../../engine/limits/limitStore';
 import type { RunStore } from '../../engine/runStore';
 import { neutraliseTerminal } from '../../engine/terminalText';
@@ -13,7 +14,8 @@ export const LIMIT_HELP = `Usage: flowdeck limit set <tag> <n>
 Concurrency limits by tag: at most n task runs whose tags include <tag> run at once, across every
 process sharing the store (CLI runs, \`flowdeck serve\`, workers, editor windows; on Postgres, every
 machine). The others wait in state AwaitingConcurrencySlot until a slot is free; a slot held by a process
-that died is free at once (on Postgres, once its lease lapses). \`limit ls\` shows which runs hold slots.
+that died is free at once (on Postgres, once its lease lapses). \`limit ls\` shows which runs hold slots,
+and the flows whose own concurrencyLimit (set in their code) has runs holding or waiting for a slot.
 The built-in flows tag their API tasks github-api and youtube-api.
 
 Examples:
@@ -45,6 +47,22 @@ async function holdersOf(store: RunStore, leases: readonly LeaseInfo[]): Promise
     if (run) Object.assign(h, { runName: run.name, flowName: run.flowName });
   }
   return [...byRun.values()].sort((a, b) => a.since - b.since);
+}
+
+/**
+ * Flows whose own concurrency limit (in their code, not the store) has runs holding a slot or waiting for
+ * one now: the flows of the history, each asked for its slots' leases.
+ */
+async function flowSlots(store: RunStore): Promise<{ flow: string; tag: string; active: number; waiting: number; holders: Holder[] }[]> {
+  const out = [];
+  for (const f of await store.flows()) {
+    const tag = flowRunTag(f.flowName);
+    const leases = await store.limits.leases(tag);
+    const pending = await store.list({ flowNames: [f.flowName], stateTypes: ['PENDING'] });
+    const waiting = pending.filter((r) => r.state.message?.startsWith(WAITING_FOR_FLOW_SLOT) === true).length;
+    if (leases.length > 0 || waiting > 0) out.push({ flow: f.flowName, tag, active: leases.length, waiting, holders: await holdersOf(store, leases) });
+  }
+  return out;
 }
 
 export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
@@ -94,8 +112,10 @@ export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
             return { ...l, active: leases.length, holders: await holdersOf(store, leases) };
           }),
         );
-        if (values.json) write(io.stdout, JSON.stringify(limits, null, 2));
-        else if (limits.length === 0) write(io.stdout, 'No concurrency limits. Set one with `flowdeck limit set <tag> <n>`.');
+        const flows = await flowSlots(store);
+        // A flow's slots are items with `flow` (and no `limit`: it is in the flow's code).
+        if (values.json) write(io.stdout, JSON.stringify([...limits, ...flows], null, 2));
+        else if (limits.length === 0 && flows.length === 0) write(io.stdout, 'No concurrency limits. Set one with `flowdeck limit set <tag> <n>`.');
         else {
           const now = Date.now();
           for (const l of limits) {
@@ -104,6 +124,10 @@ export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
               const runs = h.taskRunIds.length === 1 ? '1 task run' : `${h.taskRunIds.length} task runs`;
               write(io.stdout, neutraliseTerminal(`  ${h.runName === undefined ? `run ${h.runId}` : `flow run '${h.runName}' (${h.flowName})`}: ${runs}, the first for ${formatDuration(Math.max(0, now - h.since))}`));
             }
+          }
+          for (const f of flows) {
+            write(io.stdout, neutraliseTerminal(`flow '${f.flow}'  ${f.active} in use, ${f.waiting} waiting (its concurrencyLimit, in its code)`));
+            for (const h of f.holders) write(io.stdout, neutraliseTerminal(`  flow run '${h.runName ?? h.runId}': for ${formatDuration(Math.max(0, now - h.since))}`));
           }
         }
       } finally {

@@ -17,6 +17,9 @@ export function flowRunTag(flowName: string): string {
   return `flow.${createHash('sha256').update(flowName).digest('hex').slice(0, 24)}`;
 }
 
+/** How a run's Pending message (and its log line) starts while it waits for a slot of its flow. */
+export const WAITING_FOR_FLOW_SLOT = 'Waiting for a concurrency slot: ';
+
 /** The holder of a run's slot of its flow. */
 export function flowRunSlotHolder(runId: string): LeaseHolder {
   return { runId, taskRunId: 'flow-run' };
