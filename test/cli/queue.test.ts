@@ -25,6 +25,8 @@ export const second = flow({ name: 'second' }, async () => 'second ran');`),
   'flows/origin-later.flow.ts': flowSource(`export default flow({ name: 'origin-later' }, async () => { await new Promise((r) => setTimeout(r, 1500)); return { pid: process.pid, origin: performance.timeOrigin }; });`),
   'flows/stamp.flow.ts': flowSource(`const stamp = task({ name: 'stamp', cacheKey: () => 'stamp' }, async () => String(Math.random()));
 export default flow({ name: 'stamp', tags: ['stamps'] }, async () => stamp());`),
+  // Tags built when it loads: not readable as it is queued.
+  'flows/built-tags.flow.ts': flowSource(`export default flow({ name: 'built-tags', tags: ['built-' + 'late'] }, async () => 'ran');`),
   'flows/slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); j(new Error('stopped')); }); }); });`),
 };
 
@@ -109,6 +111,10 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
         assert.deepEqual(first.json.tags, ['stamps', 'queued']);
         const again = await queued();
         assert.deepEqual(again.json.tags, ['stamps']);
+        // Tags the flow builds as it loads: given to the run as the worker takes it up.
+        const built = await runCli(['run', 'flows/built-tags.flow.ts', '--queue', 'default', '--wait', '--json', '--tag', 'queued'], { cwd: ws, env });
+        assert.equal(built.code, 0, built.stderr);
+        assert.deepEqual((JSON.parse(built.stdout) as { tags?: string[] }).tags, ['queued', 'built-late']);
         assert.equal(again.json.result, first.json.result);
         assert.equal(again.json.taskRuns[0]!.state.name, 'Cached');
         assert.equal(again.json.refreshCache, undefined);
