@@ -653,9 +653,13 @@ export class EmbeddedStore implements RunStore {
       // Else it crashed at its host's last sign of life, not when found (crashTime.ts).
       const s = end?.state ?? state('Crashed', CRASHED_HOST_MESSAGE, crashTime(run, tail.lastSign, this.clock.now()));
       (end ? ended : crashed).push(run.id);
+      // What its flow said of it as it was taken up, should the index not have it yet (its resumeOnCrash).
+      const flow = tail.flow ? { flow: tail.flow } : {};
       if (this.readOnly) {
         // Shown as it is, but recorded only by a process allowed to write.
         if (!end) this.shownCrashes.add(run.id);
+        if (tail.flow?.resumeOnCrash) run.resumeOnCrash = true;
+        if (tail.flow?.tags) run.tags = tail.flow.tags;
         run.state = s;
         run.endTime = end?.endTime ?? s.timestamp;
         if (end?.startTime !== undefined) run.startTime ??= end.startTime;
@@ -663,12 +667,12 @@ export class EmbeddedStore implements RunStore {
         continue;
       }
       if (end) {
-        await this.setRunState(run.id, s, { ...(end.startTime !== undefined && run.startTime === undefined ? { startTime: end.startTime } : {}), endTime: end.endTime ?? s.timestamp });
+        await this.setRunState(run.id, s, { ...(end.startTime !== undefined && run.startTime === undefined ? { startTime: end.startTime } : {}), endTime: end.endTime ?? s.timestamp, ...flow });
         continue;
       }
       // The journal gone or unwritable, the index still records the crash.
       await this.endRun(run, s).catch(() => undefined);
-      await this.setRunState(run.id, s, { endTime: s.timestamp });
+      await this.setRunState(run.id, s, { endTime: s.timestamp, ...flow });
     }
     if (!this.readOnly) ended.push(...(await settleExpiredSuspensions(this, this.clock.now())));
     this.changes.tell([...crashed, ...ended]);

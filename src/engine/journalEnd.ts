@@ -9,7 +9,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { scanJsonLines } from './jsonLines';
-import type { RunCreatedRecord, RunRecord } from './records';
+import type { RunCreatedRecord, RunFlowFacts, RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import { applyRecord, startFold } from './runReducer';
 import { isSettled, type State } from './states';
@@ -51,6 +51,11 @@ export interface JournalTail {
    * tick). A run found with its host gone ended then, not when it was found. Undefined for a missing file.
    */
   lastSign?: number;
+  /**
+   * What its flow said of it (RunFlowRecord), when the part read holds it: a host that died between writing
+   * it and the index's line (as it took the run up) leaves it in the journal alone.
+   */
+  flow?: RunFlowFacts;
 }
 
 /**
@@ -74,6 +79,7 @@ export async function journalTail(path: string, runId: string): Promise<JournalT
     return {};
   }
   const states: RunRecord[] = [];
+  let flow: RunFlowFacts | undefined;
   await scanJsonLines(
     path,
     Math.max(0, size - JOURNAL_END_BYTES),
@@ -81,6 +87,7 @@ export async function journalTail(path: string, runId: string): Promise<JournalT
     (records) => {
       for (const r of records) {
         if (r.k === 'state') states.push(r);
+        else if (r.k === 'flow') flow = { ...flow, ...(r.resumeOnCrash ? { resumeOnCrash: r.resumeOnCrash } : {}), ...(r.tags ? { tags: r.tags } : {}) };
         const ts = (r as { ts?: unknown }).ts;
         if (typeof ts === 'number' && Number.isFinite(ts) && ts > lastSign) lastSign = ts;
       }
@@ -88,5 +95,5 @@ export async function journalTail(path: string, runId: string): Promise<JournalT
     { end: size },
   );
   const end = finalStateOf(runId, states);
-  return { ...(end ? { end } : {}), lastSign: Math.floor(lastSign) };
+  return { ...(end ? { end } : {}), lastSign: Math.floor(lastSign), ...(flow ? { flow } : {}) };
 }

@@ -3,11 +3,16 @@
  * record read back from a store line that anything could have written.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { currentProcess } from '../../src/engine/processIdentity';
+import { CRASHED_HOST_MESSAGE } from '../../src/engine/runStore';
 import { asIndexRecord, asRunRecord } from '../../src/engine/recordShape';
 import { flowFacts } from '../../src/engine/runFlowFacts';
 import { MAX_RUN_TAGS } from '../../src/engine/runTags';
 import { state } from '../../src/engine/states';
+import { tempDir } from '../support/engine';
 
 describe('flowFacts', { timeout: 10_000 }, () => {
   it("adds the flow's resumeOnCrash and the tags the run lacks; nothing when it has them", () => {
@@ -38,5 +43,35 @@ describe('flow facts read back from store lines', { timeout: 10_000 }, () => {
     assert.equal(asRunRecord({ k: 'flow', resumeOnCrash: true }, 'r1'), undefined);
     const s = state('Pending', undefined, 5);
     assert.deepEqual(asIndexRecord({ k: 'state', id: 'r1', seq: 2, state: s, resumeOnCrash: 1, tags: 'etl' }), { k: 'state', id: 'r1', seq: 2, state: s });
+  });
+});
+
+describe('what a flow said of a run, when its host died as it took the run up (embedded)', { timeout: 30_000 }, () => {
+  it('is read from the journal as the run is settled Crashed: its resumeOnCrash (so it is resumed) and tags kept', async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home, { detectCrashed: false });
+    after(() => store.close());
+    // A process that has exited took the run up: the journal has what its flow said, the index does not.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {}, state: state('Scheduled'), owner: { ...currentProcess(), pid: dead, startTicks: 1 } });
+    const ts = Date.now();
+    await h.append([
+      { k: 'state', runId: h.id, name: 'Pending', ts },
+      { k: 'flow', runId: h.id, ts, resumeOnCrash: true, tags: ['etl'] },
+    ]);
+    await h.close();
+    assert.equal((await store.get(h.id))?.resumeOnCrash, undefined);
+    const look = await EmbeddedStore.open(home, { readOnly: true, detectCrashed: false });
+    after(() => look.close());
+    assert.deepEqual(await look.markCrashed(), [h.id]);
+    assert.equal((await look.get(h.id))?.resumeOnCrash, true, 'shown so by a read-only look');
+    assert.deepEqual(await store.markCrashed(), [h.id]);
+    const again = await EmbeddedStore.open(home, { readOnly: true, detectCrashed: false });
+    after(() => again.close());
+    const crashed = (await again.get(h.id))!;
+    assert.equal(crashed.state.name, 'Crashed');
+    assert.equal(crashed.state.message, CRASHED_HOST_MESSAGE);
+    assert.equal(crashed.resumeOnCrash, true);
+    assert.deepEqual(crashed.tags, ['etl']);
   });
 });
