@@ -55,6 +55,7 @@ export interface RunnerOptions {
   exitGraceMs?: number;
   /** How long a crashed flow's onCrashed hooks may take in their fresh worker. */
   crashHookBudgetMs?: number;
+  /** At most this many runs at once (top-level: a run's subflows run in its worker); more wait, in order, for a free slot. */
   maxConcurrentRuns?: number;
   /**
    * Keep every task run of a run in memory and tell 'task' listeners (default true). A host that needs
@@ -301,12 +302,14 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return file;
   }
 
-  private async slot(): Promise<void> {
+  /** Takes a run slot (maxConcurrentRuns), first telling `onWait` how many runs hold them when it must wait. */
+  private async slot(onWait?: (running: number) => void): Promise<void> {
     const max = this.options.maxConcurrentRuns ?? Infinity;
     if (this.running < max) {
       this.running++;
       return;
     }
+    onWait?.(this.running);
     await new Promise<void>((r) => this.waiting.push(r));
     this.running++;
   }
@@ -323,13 +326,14 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * With `runId`, starts that run instead of creating one: a run created ahead of time in state
    * Scheduled (a schedule's slot), with its parameters; it stays Scheduled when this throws. With
    * `until` too, the flow is loaded now and the run starts once `until` resolves (its slot is due); when
-   * it rejects, the worker goes and start rejects with its error.
+   * it rejects, the worker goes and start rejects with its error. `onSlotWait`: told, with how many runs go,
+   * when every run slot (maxConcurrentRuns) is taken and the run waits for one before anything of it starts.
    */
-  async start(request: RunRequest, options: { signal?: AbortSignal; runId?: string; until?: () => Promise<void> } = {}): Promise<ActiveRun> {
+  async start(request: RunRequest, options: { signal?: AbortSignal; runId?: string; until?: () => Promise<void>; onSlotWait?: (running: number) => void } = {}): Promise<ActiveRun> {
     const modulePath = this.resolveModule(request.source);
     const scheduled = options.runId === undefined ? undefined : await this.scheduledRun(options.runId);
     const launched = scheduled ? { ...request, parameters: scheduled.parameters } : request;
-    return this.withSlot(options.signal, async () => {
+    return this.withSlot(options.signal, options.onSlotWait, async () => {
       if (!scheduled) return this.launch(launched, modulePath, options.signal, { kind: 'new' });
       const sourceHash = await hashFile(modulePath);
       return this.launch(launched, modulePath, options.signal, { kind: 'created', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) });
@@ -348,8 +352,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return detail;
   }
 
-  private async withSlot(signal: AbortSignal | undefined, launch: () => Promise<Execution>): Promise<ActiveRun> {
-    await this.slot();
+  private async withSlot(signal: AbortSignal | undefined, onWait: ((running: number) => void) | undefined, launch: () => Promise<Execution>): Promise<ActiveRun> {
+    await this.slot(onWait);
     let execution: Execution;
     try {
       signal?.throwIfAborted();
@@ -413,7 +417,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         await endSuspension(this.store, detail, expired);
         throw new BadInputError('not-resumable', `Run '${detail.name}' was suspended until ${new Date(detail.state.pause!.until).toISOString()} and not resumed in time, so it ended Failed. Resume it again to run it from its checkpoints: it is suspended anew, with a new deadline.`);
       }
-      return await this.withSlot(options.signal, async () =>
+      return await this.withSlot(options.signal, undefined, async () =>
         this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', claim, ...(given ? { given } : {}) }),
       );
     } catch (e) {
@@ -466,7 +470,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const modulePath = this.resolveModule(request.source);
     // The flow it was created for: a file may hold several.
     const created: RunRequest = { ...request, flowName: request.flowName ?? detail.flowName, parameters: detail.parameters };
-    return this.withSlot(options.signal, async () => this.launch(created, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));
+    return this.withSlot(options.signal, undefined, async () => this.launch(created, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));
   }
 
   /** Every subflow run below `rootId`, by parent, with its history. */

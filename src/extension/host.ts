@@ -177,10 +177,11 @@ export class FlowdeckHost implements vscode.Disposable {
   }
 
   /** Throws BadInputError (no run created) when the file, flow or parameters are wrong. */
-  async start(request: StartRequest): Promise<ActiveRun> {
+  /** `onSlotWait`: told when every run slot of the window is taken (flowdeck.maxConcurrentRuns) and the run waits. */
+  async start(request: StartRequest, options: { onSlotWait?: (running: number) => void } = {}): Promise<ActiveRun> {
     const env = runEnv(process.env, await this.credentialsFor(request.source));
     const runner = await this.runner();
-    return runner.start({ ...request, env, cwd: workingFolder(request.source) });
+    return runner.start({ ...request, env, cwd: workingFolder(request.source) }, options.onSlotWait ? { onSlotWait: options.onSlotWait } : {});
   }
 
   /** Starts the run a schedule's slot created ahead of time (the window's Scheduler calls this). */

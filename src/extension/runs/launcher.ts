@@ -10,6 +10,7 @@ import type { FlowdeckHost, StartRequest } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import { readSettings } from '../settings';
 import { canRun } from '../trust';
+import { slotWaitText } from './present';
 import { noticeFailure } from './failureNotice';
 
 const OPEN_FILE = 'Open File';
@@ -39,8 +40,10 @@ export class RunLauncher {
     const label = request.flowName ?? (request.source.kind === 'builtin' ? request.source.id : request.source.path);
     let active: ActiveRun;
     try {
-      // The window progress shows while the worker loads, or while every run slot is taken.
-      active = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting flow ${label}…` }, () => this.host.start(request));
+      // The window progress shows while the worker loads, or, saying so, while every run slot is taken.
+      active = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting flow ${label}…` }, (progress) =>
+        this.host.start(request, { onSlotWait: (running) => progress.report({ message: slotWaitText(running) }) }),
+      );
     } catch (e) {
       options.onError?.((e as Error).message ?? String(e));
       void this.showStartError(label, e);

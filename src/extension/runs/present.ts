@@ -219,6 +219,11 @@ export function runProgressLine(p: { runName: string; key: string; progress: num
   return `${p.runName} · ${p.key} ${progressText(p.progress)}${p.description ? `: ${p.description}` : ''}`;
 }
 
+/** Said while a run started in this window waits for a run slot (`flowdeck.maxConcurrentRuns`). */
+export function slotWaitText(running: number): string {
+  return `waiting for a free run slot: ${running} run${running === 1 ? '' : 's'} go${running === 1 ? 'es' : ''} at once in this window (flowdeck.maxConcurrentRuns)`;
+}
+
 /**
  * What the Runs view's filter keeps; nothing set shows every run. Several states or flows: any of them;
  * several tags: runs carrying every one (as `flowdeck runs --tag`).
