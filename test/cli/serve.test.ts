@@ -80,6 +80,39 @@ async function webhook(status: (n: number) => number = () => 200): Promise<{ url
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/abc`, bodies, posts: () => posts };
 }
 
+/**
+ * A gated flow (`options` its flow options) whose scheduled run is Running when its serve process is
+ * killed; the gate then opens and the next serve process must resume it as attempt 2 and see it complete.
+ * `prepare` runs before the first serve (a schedule added to the store). Returns the run as it was, running.
+ */
+async function resumedAfterServeKilled(options: string, prepare?: (cwd: string, home: string) => Promise<void>): Promise<{ victim: FlowRunSummary; cwd: string; home: string }> {
+  const home = tempDir();
+  const gate = join(home, 'gate');
+  const cwd = workspace({
+    'gated.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+const step = task({ name: 'step' }, async (n: number) => n);
+export default flow(${options}, async () => {
+  await step(1);
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
+  return step(2);
+});`),
+  });
+  await prepare?.(cwd, home);
+  const first = serve([], cwd, { FLOWDECK_HOME: home });
+  let victim: FlowRunSummary | undefined;
+  await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  writeFileSync(gate, '');
+  const next = serve([], cwd, { FLOWDECK_HOME: home });
+  await waitFor(async () => (await scheduledRuns(home)).find((r) => r.id === victim!.id)?.state.name === 'Completed', 'the crashed run to be resumed and complete', 120_000);
+  assert.equal(await stop(next), 0, next.stderr());
+  assert.equal((await scheduledRuns(home)).find((r) => r.id === victim!.id)!.attempt, 2);
+  assert.match(next.stderr(), new RegExp(`Resuming flow run '${victim!.name}' of gated: its host ended while it ran`));
+  return { victim: victim!, cwd, home };
+}
+
 const EVERY_2S = flowSource(`export default flow({ name: 'tick', schedule: { intervalSeconds: 2 } }, async () => 'tock');`);
 
 describe('flowdeck serve', () => {
@@ -128,64 +161,20 @@ describe('flowdeck serve', () => {
   });
 
   it('a scheduled run of a resumeOnCrash flow whose serve process was killed is resumed by the next one', { timeout: 180_000 }, async () => {
-    const home = tempDir();
-    const gate = join(home, 'gate');
-    const cwd = workspace({
-      'gated.flow.ts': flowSource(`
-import { existsSync } from 'node:fs';
-const step = task({ name: 'step' }, async (n: number) => n);
-export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSeconds: 2, overlap: 'skip' } }, async () => {
-  await step(1);
-  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
-  return step(2);
-});`),
-    });
-    const first = serve([], cwd, { FLOWDECK_HOME: home });
-    let victim: FlowRunSummary | undefined;
-    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    writeFileSync(gate, '');
-    const next = serve([], cwd, { FLOWDECK_HOME: home });
-    await waitFor(async () => (await scheduledRuns(home)).find((r) => r.id === victim!.id)?.state.name === 'Completed', 'the crashed run to be resumed and complete', 120_000);
-    assert.equal(await stop(next), 0, next.stderr());
-    const resumed = (await scheduledRuns(home)).find((r) => r.id === victim!.id)!;
-    assert.equal(resumed.attempt, 2);
-    assert.match(next.stderr(), new RegExp(`Resuming flow run '${victim!.name}' of gated: its host ended while it ran`));
+    await resumedAfterServeKilled(`{ name: 'gated', resumeOnCrash: true, schedule: { intervalSeconds: 2, overlap: 'skip' } }`);
   });
 
   it("a stored schedule's run (schedule add) carries its flow's tags and, its flow resumeOnCrash, is resumed by the next serve process when its own was killed", { timeout: 180_000 }, async () => {
-    const home = tempDir();
-    const gate = join(home, 'gate');
-    const cwd = workspace({
-      // No schedule in code: the store's schedule's runs are made before anything loads the flow.
-      'gated.flow.ts': flowSource(`
-import { existsSync } from 'node:fs';
-const step = task({ name: 'step' }, async (n: number) => n);
-export default flow({ name: 'gated', resumeOnCrash: true, tags: ['etl'] }, async () => {
-  await step(1);
-  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
-  return step(2);
-});`),
+    // No schedule in code: the store's schedule's runs are made before anything loads the flow.
+    const { victim, cwd, home } = await resumedAfterServeKilled(`{ name: 'gated', resumeOnCrash: true, tags: ['etl'] }`, async (cwd, home) => {
+      const added = await runCli(['schedule', 'add', 'gated.flow.ts', '--every', '2s', '--overlap', 'skip'], { cwd, env: { FLOWDECK_HOME: home } });
+      assert.equal(added.code, 0, added.stderr);
     });
-    const added = await runCli(['schedule', 'add', 'gated.flow.ts', '--every', '2s', '--overlap', 'skip'], { cwd, env: { FLOWDECK_HOME: home } });
-    assert.equal(added.code, 0, added.stderr);
-    const first = serve([], cwd, { FLOWDECK_HOME: home });
-    let victim: FlowRunSummary | undefined;
-    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
-    // Taken up, it carries what its flow says of its runs.
-    assert.deepEqual(victim!.tags, ['etl']);
-    assert.equal(victim!.resumeOnCrash, true);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    writeFileSync(gate, '');
-    const next = serve([], cwd, { FLOWDECK_HOME: home });
-    await waitFor(async () => (await scheduledRuns(home)).find((r) => r.id === victim!.id)?.state.name === 'Completed', 'the crashed run to be resumed and complete', 120_000);
-    assert.equal(await stop(next), 0, next.stderr());
-    assert.equal((await scheduledRuns(home)).find((r) => r.id === victim!.id)!.attempt, 2);
-    assert.match(next.stderr(), new RegExp(`Resuming flow run '${victim!.name}' of gated: its host ended while it ran`));
+    // Taken up, it carried what its flow says of its runs.
+    assert.deepEqual(victim.tags, ['etl']);
+    assert.equal(victim.resumeOnCrash, true);
     const tagged = await runCli(['runs', '--tag', 'etl', '--json'], { cwd, env: { FLOWDECK_HOME: home } });
-    assert.ok((JSON.parse(tagged.stdout) as { id: string }[]).some((r) => r.id === victim!.id), tagged.stdout);
+    assert.ok((JSON.parse(tagged.stdout) as { id: string }[]).some((r) => r.id === victim.id), tagged.stdout);
   });
 
   it('POSTs one notice per failed scheduled run to --notify-url: the first at once, the rest of the minute summed up; masked; retried', { timeout: 180_000 }, async () => {
