@@ -46,15 +46,18 @@ export function whereFrom(entry: ScheduleEntry, io: CliIo): string {
 /** One line a schedule: id, flow, when, next run, state, where it is written. */
 export function scheduleRows(views: readonly ScheduleView[], io: CliIo): string[] {
   const now = Date.now();
+  // A TAGS column when a schedule has tags of its own.
+  const tagged = views.some((v) => v.entry.schedule.tags !== undefined);
   const rows = views.map((v) => [
     v.entry.id,
     v.entry.flowName,
     describeSchedule(v.entry.schedule),
     v.paused ? '-' : v.next === undefined ? 'never' : localTime(v.next, now),
     v.paused ? 'paused' : 'active',
+    ...(tagged ? [v.entry.schedule.tags?.join(',') ?? ''] : []),
     `${v.entry.origin === 'code' ? 'code' : 'store'} ${whereFrom(v.entry, io)}`,
   ]);
-  const header = ['ID', 'FLOW', 'SCHEDULE', 'NEXT', 'STATE', 'SOURCE'];
+  const header = ['ID', 'FLOW', 'SCHEDULE', 'NEXT', 'STATE', ...(tagged ? ['TAGS'] : []), 'SOURCE'];
   return textTableLines(header, rows).map(neutraliseTerminal);
 }
 

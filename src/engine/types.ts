@@ -248,6 +248,8 @@ export interface Schedule {
   catchup?: CatchupPolicy;
   /** When the previous run still runs: `skip` (default) the slot, `queue` it, or `allow` both at once. */
   overlap?: OverlapPolicy;
+  /** Tags of the schedule's runs, beside the flow's own (Prefect's deployment tags): `runs --tag nightly`. */
+  tags?: string[];
 }
 
 export interface MapOptions {

@@ -83,7 +83,7 @@ describe('flowdeck schedule and schedules', () => {
   it('--every takes seconds, minutes, hours or days; a file with one flow is scheduled by its path', { timeout: 60_000 }, async () => {
     const home = tempDir();
     const cwd = workspace({ 'poll.flow.ts': flowSource(`export default flow({ name: 'poll' }, async () => 1);`) });
-    const r = await runCli(['schedule', 'add', 'poll.flow.ts', '--every', '15m', '--overlap', 'queue', '--catchup', 'none'], { cwd, env: { FLOWDECK_HOME: home } });
+    const r = await runCli(['schedule', 'add', 'poll.flow.ts', '--every', '15m', '--overlap', 'queue', '--catchup', 'none', '--tag', 'poller', '--tag', 'ops', '--tag', 'poller'], { cwd, env: { FLOWDECK_HOME: home } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Added schedule [0-9a-f]{10}: poll every 15 min, next at /);
     const [s] = await schedules(home, cwd);
@@ -92,6 +92,11 @@ describe('flowdeck schedule and schedules', () => {
     assert.match(s!.source, /poll\.flow\.ts$/);
     assert.equal(Date.parse(s!.next!) % 900_000, 0, 'slots of an interval are counted from the epoch');
     assert.deepEqual([(s as unknown as Record<string, unknown>).overlap, (s as unknown as Record<string, unknown>).catchup], ['queue', 'none']);
+    // Its tags, each once, for its runs; listed in a TAGS column.
+    assert.deepEqual((s as unknown as Record<string, unknown>).tags, ['poller', 'ops']);
+    const listed = await runCli(['schedules'], { cwd, env: { FLOWDECK_HOME: home } });
+    assert.match(listed.stdout, /^ID +FLOW +SCHEDULE +NEXT +STATE +TAGS +SOURCE$/m);
+    assert.match(listed.stdout, / active +poller,ops +store /);
   });
 
   it('rejects bad input with exit 2 and a message naming what was wrong, storing nothing', { timeout: 120_000 }, async () => {
@@ -109,6 +114,7 @@ describe('flowdeck schedule and schedules', () => {
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--every', '1h'], /needs one of --cron EXPR and --every 15m/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--timezone', 'Mars/Olympus'], /Mars\/Olympus/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--param', 'repo=not a repo'], /repo/],
+      [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--tag', 'not a tag'], /--tag was given 'not a tag': a tag is 1 to 64 letters/],
       [['schedule', 'add', 'no-such-flow', '--cron', '0 9 * * *'], /No built-in flow 'no-such-flow'/],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h'], /has 2 flows \(a, b\); say which with --flow NAME/],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'part'], /two\.flow\.ts does not export flow 'part': it runs only as a subflow of the flows that call it\. Export it to schedule it on its own; the file exports: a, b$/m],

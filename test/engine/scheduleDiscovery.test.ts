@@ -13,7 +13,7 @@ export const poll = flow(
   {
     name: 'poll',
     parameters: { full: { type: 'boolean', default: false } },
-    schedule: [{ intervalSeconds: 900 }, { cron: '0 0 * * 1', parameters: { full: true }, overlap: 'queue', catchup: 'none' }],
+    schedule: [{ intervalSeconds: 900 }, { cron: '0 0 * * 1', parameters: { full: true }, overlap: 'queue', catchup: 'none', tags: ['weekly-full'] }],
   },
   async (p: { full?: boolean }) => p.full,
 );
@@ -29,7 +29,7 @@ export default flow({ name: 'plain' }, async () => 0);
   assert.deepEqual((await declaredEntries([found])).map((e) => [e.flowName, e.tags]), [['daily-stats', ['daily']], ['poll', undefined], ['poll', undefined]], "a schedule's runs carry its flow's tags");
   assert.equal(byName.get('daily-stats')?.scheduleLine, 2);
   // Declared defaults are filled in, as a run would get them.
-  assert.deepEqual(byName.get('poll')?.schedules, [{ intervalSeconds: 900 }, { cron: '0 0 * * 1', parameters: { full: true }, overlap: 'queue', catchup: 'none' }]);
+  assert.deepEqual(byName.get('poll')?.schedules, [{ intervalSeconds: 900 }, { cron: '0 0 * * 1', parameters: { full: true }, overlap: 'queue', catchup: 'none', tags: ['weekly-full'] }]);
   assert.equal(byName.get('poll')?.scheduleLine, 7);
   assert.equal(byName.get('plain')?.schedules, undefined);
 });
@@ -58,6 +58,7 @@ test('schedule errors name the schedule and what is wrong: parameters, timezone,
     [`flow({ name: 'f',\n  schedule: [{ intervalSeconds: 60 }, { every: '5m' }] }, fn)`, /schedule 2: unknown schedule field 'every'/, 4],
     [`flow({ name: 'f', schedule: SCHEDULE }, fn)`, /schedule must be written out as a literal/, 3],
     [`flow({ name: 'f', schedule: [] }, fn)`, /lists 0 schedules/, 3],
+    [`flow({ name: 'f', schedule: { intervalSeconds: 60, tags: ['ok', 'not ok'] } }, fn)`, /schedule: tags holds 'not ok': a tag is 1 to 64 letters/, 3],
   ];
   for (const [call, message, line] of cases) {
     const found = discoverFlows(`import { flow } from 'flowdeck';\nconst SCHEDULE = { intervalSeconds: 5 }; const fn = async () => 1;\nexport default ${call};\n`, file);

@@ -64,13 +64,13 @@ function slotOf(r: FlowRunSummary): number {
 }
 
 test("a slot's run is created Scheduled ahead of its slot, starts when due, and says which schedule and slot made it", { timeout: 120_000 }, async () => {
-  const s = await setup({ intervalSeconds: 60 });
+  const s = await setup({ intervalSeconds: 60, tags: ['every-minute'] });
   s.clock.t = at('2025-06-01T10:00:30Z');
   await s.scheduler.tick();
   let runs = await s.runsOf();
   assert.deepEqual(runs.map((r) => [r.state.name, new Date(slotOf(r)).toISOString()]), [['Scheduled', '2025-06-01T10:01:00.000Z']]);
   assert.deepEqual(runs[0]!.trigger, { kind: 'schedule', id: 'aaaaaaaaaa', slot: at('2025-06-01T10:01:00Z') });
-  assert.deepEqual(runs[0]!.tags, ['scheduled'], "the flow's tags, as its file lists them");
+  assert.deepEqual(runs[0]!.tags, ['scheduled', 'every-minute'], "the flow's tags, as its file lists them, and the schedule's");
 
   s.clock.t = at('2025-06-01T10:01:00.200Z');
   await s.scheduler.tick();
@@ -83,7 +83,7 @@ test("a slot's run is created Scheduled ahead of its slot, starts when due, and 
   ]);
   const detail = (await s.store.readRun(runs[0]!.id))!;
   assert.deepEqual(detail.states.map((x) => x.name), ['Scheduled', 'Pending', 'Running', 'Completed']);
-  assert.deepEqual(detail.tags, ['scheduled']);
+  assert.deepEqual(detail.tags, ['scheduled', 'every-minute']);
   assert.equal(detail.attempt, 1);
   const logs = (await logsOf(s.store, runs[0]!.id)).map((l) => l.message);
   assert.match(logs[0]!, /^Created flow run '.+' for flow 'quick': slot 2025-06-01T10:01:00.000Z of schedule aaaaaaaaaa \(every 1 min\)$/);

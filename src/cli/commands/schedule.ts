@@ -12,6 +12,7 @@ import { EXIT, UsageError, write, type CliIo } from '../io';
 import { declaredIn, localTime, scheduleJson, whereFrom } from '../scheduleSources';
 import { parameterInput } from '../parameterArgs';
 import { sourceFor } from './run';
+import { checkedTags } from '../tagArgs';
 
 export const SCHEDULE_HELP = `Usage: flowdeck schedule add <file | built-in id> (--cron EXPR | --every 15m) [options]
        flowdeck schedule pause <id>
@@ -31,6 +32,7 @@ Options of add:
   --params JSON        all parameters as one JSON object (--params @FILE: from a file)
   --catchup latest|none   after the machine was off: run the latest missed slot once (default), or none
   --overlap skip|queue|allow   a slot due while the previous run still runs (default skip)
+  --tag TAG            a tag of the scheduled runs, beside the flow's own (repeatable; \`runs --tag\` finds them)
   --json               print the schedule as JSON
 
 Exit codes: 0 done; 2 bad input (no such flow or schedule, invalid cron, timezone or parameter).
@@ -50,6 +52,7 @@ export async function scheduleCommand(argv: string[], io: CliIo): Promise<number
     params: { type: 'string' },
     catchup: { type: 'string' },
     overlap: { type: 'string' },
+    tag: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -78,6 +81,7 @@ interface AddValues {
   params?: string;
   catchup?: string;
   overlap?: string;
+  tag?: string[];
   json?: boolean;
 }
 
@@ -118,6 +122,7 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
     if (values.timezone !== undefined) given.timezone = values.timezone;
     if (values.catchup !== undefined) given.catchup = values.catchup;
     if (values.overlap !== undefined) given.overlap = values.overlap;
+    if (values.tag !== undefined) given.tags = checkedTags(values.tag, '--tag');
     const mask = (text: string): string => masker.mask(text);
     // Each --param is read by its declared type, as `flowdeck run` reads it.
     const input = parameterInput(values, mask, io.cwd);

@@ -12,7 +12,7 @@ the current folder). Files whose schedules cannot be read are reported like pars
 
 Options:
   --json       a JSON array: id, flowName, source, origin (code|store), cron or intervalSeconds, timezone,
-               parameters, catchup, overlap, state (active|paused), next (ISO time or null)
+               parameters, catchup, overlap, tags, state (active|paused), next (ISO time or null)
   -h, --help   this help`;
 
 export async function schedulesCommand(argv: string[], io: CliIo): Promise<number> {

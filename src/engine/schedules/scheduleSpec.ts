@@ -6,6 +6,7 @@
  */
 import { Cron } from 'croner';
 import { validateParameters, type ParameterDeclarations } from '../parameters';
+import { runTagsProblem } from '../runTags';
 import type { Schedule } from '../types';
 
 export type { CatchupPolicy, OverlapPolicy, Schedule } from '../types';
@@ -17,7 +18,7 @@ export const MAX_INTERVAL_SECONDS = 366 * 24 * 3600;
 const MAX_PARAMETERS_BYTES = 64 * 1024;
 const MAX_CRON_LENGTH = 200;
 
-const KEYS: ReadonlySet<string> = new Set(['cron', 'intervalSeconds', 'timezone', 'parameters', 'catchup', 'overlap']);
+const KEYS: ReadonlySet<string> = new Set(['cron', 'intervalSeconds', 'timezone', 'parameters', 'catchup', 'overlap', 'tags']);
 
 export class ScheduleError extends Error {
   override readonly name = 'ScheduleError';
@@ -81,6 +82,12 @@ export function checkSchedule(value: unknown, flowName: string, declarations?: P
   if (v.overlap !== undefined) {
     if (v.overlap !== 'skip' && v.overlap !== 'queue' && v.overlap !== 'allow') throw new ScheduleError(`overlap must be 'skip', 'queue' or 'allow', got ${JSON.stringify(v.overlap)}`);
     out.overlap = v.overlap;
+  }
+  if (v.tags !== undefined) {
+    const problem = runTagsProblem(v.tags);
+    if (problem) throw new ScheduleError(`tags ${problem}`);
+    const tags = [...new Set(v.tags as string[])];
+    if (tags.length > 0) out.tags = tags;
   }
   if (v.parameters !== undefined) {
     if (v.parameters === null || typeof v.parameters !== 'object' || Array.isArray(v.parameters)) throw new ScheduleError('parameters must be an object of name → value');

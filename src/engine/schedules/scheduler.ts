@@ -20,7 +20,7 @@ import { EndedBeforeStart } from '../endedBeforeStart';
 import { storedEntry, type ScheduleEntry } from './scheduleEntries';
 import { describeSchedule } from './scheduleSpec';
 import { SlotTimes } from './slotTimes';
-import { tagsField } from '../runTags';
+import { mergedTags, tagsField } from '../runTags';
 
 export interface SlotStart {
   /** Aborts the start while the worker waits for the slot (the slot was given back). */
@@ -302,7 +302,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         trigger: { kind: 'schedule', id: entry.id, slot },
         state: state('Scheduled', `Scheduled for ${iso(slot)}`, now),
         ...(entry.resumeOnCrash ? { resumeOnCrash: true } : {}),
-        ...tagsField(entry.tags),
+        // The flow's (as its file lists them) and the schedule's own.
+        ...tagsField(mergedTags(entry.tags, entry.schedule.tags)),
       });
       await handle.append([{ k: 'log', runId: handle.id, ts: now, level: 'INFO', source: 'flowdeck.scheduler', message: `Created flow run '${handle.name}' for flow '${entry.flowName}': slot ${iso(slot)} of schedule ${entry.id} (${describeSchedule(entry.schedule)})` }]);
       await handle.close();
