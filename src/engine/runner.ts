@@ -25,7 +25,7 @@ import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
-import { flowRunSlotHolder, flowRunTag, holdFlowRunSlot, WAITING_FOR_FLOW_SLOT } from './limits/flowRunSlot';
+import { FlowSlotBusy, flowRunSlotHolder, flowRunTag, holdFlowRunSlot, WAITING_FOR_FLOW_SLOT } from './limits/flowRunSlot';
 import { mergedTags, tagsField, tagsOf } from './runTags';
 import { flowFacts } from './runFlowFacts';
 import { StandbyWorker } from './standbyWorker';
@@ -136,7 +136,15 @@ type LaunchTarget =
    * A run created ahead of time (a schedule's slot, or a run queued for a worker), taken up for its first
    * attempt — for a slot, once `until` resolves (the slot is due).
    */
-  | { kind: 'created'; detail: FlowRunDetail; takenBy?: string; sourceHash?: string; until?: () => Promise<void> }
+  | {
+      kind: 'created';
+      detail: FlowRunDetail;
+      takenBy?: string;
+      sourceHash?: string;
+      until?: () => Promise<void>;
+      /** Every slot of its flow's concurrencyLimit held: not taken up, but refused with FlowSlotBusy (a queue worker gives it back). */
+      refuseIfSlotsBusy?: boolean;
+    }
   /**
    * A new attempt of an existing run; `claim`: the key that gives the attempt to one process, claimed as
    * it is taken over (unset for a run this process owns, resumed after its worker died).
@@ -462,7 +470,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * attempt, from `request.source` (this machine's copy of its flow). Throws BadInputError when the flow
    * cannot be loaded or refuses the run's parameters; the run is then left as it was, for the caller to end.
    */
-  async startCreated(runId: string, request: RunRequest, options: { signal?: AbortSignal; takenBy: string }): Promise<ActiveRun> {
+  async startCreated(runId: string, request: RunRequest, options: { signal?: AbortSignal; takenBy: string; refuseIfSlotsBusy?: boolean }): Promise<ActiveRun> {
     const detail = await this.store.readRun(runId);
     // Cancelled (elsewhere) before it was taken up: it stays as it ended.
     if (detail) refuseEndedBeforeStart(detail);
@@ -470,7 +478,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const modulePath = this.resolveModule(request.source);
     // The flow it was created for: a file may hold several.
     const created: RunRequest = { ...request, flowName: request.flowName ?? detail.flowName, parameters: detail.parameters };
-    return this.withSlot(options.signal, undefined, async () => this.launch(created, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy }));
+    return this.withSlot(options.signal, undefined, async () =>
+      this.launch(created, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy, ...(options.refuseIfSlotsBusy ? { refuseIfSlotsBusy: true } : {}) }),
+    );
   }
 
   /** Every subflow run below `rootId`, by parent, with its history. */
@@ -616,15 +626,28 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           // What the flow's flowRunName gave (the worker masked it; so does the host, which knows more secrets).
           const runName = typeof message.runName === 'string' ? fittedRunName(this.masker.mask(message.runName)) : undefined;
           loaded?.resolve({ info: message.flow, parameters: message.parameters, ...(runName !== undefined ? { runName } : {}) });
-          const begin =
-            target.kind === 'new' ? this.createRoot(execution, creating!) : target.kind === 'created' ? this.takeCreated(execution, target, runName) : this.adoptRoot(execution, target);
+          // A queue worker's run whose flow's slots are all held is not taken up: it goes back to its queue.
+          const slotAhead = target.kind === 'created' && target.refuseIfSlotsBusy === true && execution.flow?.concurrencyLimit !== undefined;
+          const begin = (async () => {
+            if (slotAhead) await this.flowSlotOrRefuse(execution!, target.detail);
+            try {
+              return await (target.kind === 'new' ? this.createRoot(execution!, creating!) : target.kind === 'created' ? this.takeCreated(execution!, target, runName) : this.adoptRoot(execution!, target));
+            } catch (e) {
+              if (slotAhead) await this.flowSlots.release(flowRunSlotHolder(target.detail.id)).catch(() => undefined);
+              throw e;
+            }
+          })();
           void begin.then(
             (resume) => {
               const go = (): void => {
                 this.armDeadlineFor(execution!);
                 execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir, ...(resume ? { resume } : {}) });
               };
-              if (execution!.flow?.concurrencyLimit === undefined || (target.kind === 'existing' && target.slotHeld)) {
+              if (slotAhead) {
+                execution!.holdsFlowSlot = true;
+                void execution!.done.finally(() => this.flowSlots.release(flowRunSlotHolder(target.detail.id)).catch(() => undefined));
+              }
+              if (execution!.flow?.concurrencyLimit === undefined || slotAhead || (target.kind === 'existing' && target.slotHeld)) {
                 // Handed on from the attempt before (its worker died): so is it to the next one, should this one's die too.
                 if (target.kind === 'existing' && target.slotHeld) execution!.holdsFlowSlot = true;
                 go();
@@ -715,6 +738,16 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.track(handle.id, execution);
     execution.createdLog(live);
     return undefined;
+  }
+
+  /**
+   * A slot of the run's flow taken before the run is taken up, or FlowSlotBusy when every one is held (the
+   * run then stays as it was, untouched, for a queue worker to give back to its queue).
+   */
+  private async flowSlotOrRefuse(execution: Execution, detail: FlowRunDetail): Promise<void> {
+    const limit = execution.flow!.concurrencyLimit!;
+    const got = await holdFlowRunSlot(this.flowSlots, { flowName: detail.flowName, limit, runId: detail.id, wait: false, signal: new AbortController().signal, onWait: () => undefined });
+    if (got !== 'held') throw new FlowSlotBusy(detail.flowName, limit);
   }
 
   /** Takes up a run created ahead of time (once it is due, for a schedule's slot): Pending, owned by this process from now on. */

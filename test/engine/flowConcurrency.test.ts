@@ -15,6 +15,7 @@ import { flowRunTag } from '../../src/engine/limits/flowRunSlot';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import { CLI, flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { startWorker } from '../support/workers';
 
 /** Holds until its gate file exists; marks that it started. */
 const GATED = (name: string, extra = '') =>
@@ -144,6 +145,51 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
       } catch {
         // Gone already.
       }
+    }
+  });
+
+  it("on Postgres workers: a queued run past its flow's limit goes back to its queue, holding none of the worker's --concurrency, so another flow's run goes meanwhile; each runs once", { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const ws = workspace({ 'one.flow.ts': GATED('queued-one'), 'other.flow.ts': flowSource(`export default flow({ name: 'other' }, async () => 'other ran');`) });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const worker = await startWorker({ url: pgUrl(), schema, name: 'w1', flowsDir: ws, concurrency: 2 });
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    const mark = (n: string) => join(ws, `started-${n}`);
+    const queue = async (file: string, n?: string): Promise<string> => {
+      const params = n === undefined ? [] : ['--params', JSON.stringify({ gate: join(ws, 'gate'), mark: mark(n) })];
+      const r = await runCli(['run', file, '--queue', 'default', '--json', ...params], { cwd: ws, env });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { id: string }).id;
+    };
+    try {
+      const a = await queue('one.flow.ts', 'a');
+      await waitFor(() => existsSync(mark('a')), 'the first run to start on the worker', 60_000);
+      const b = await queue('one.flow.ts', 'b');
+      const c = await queue('one.flow.ts', 'c');
+      await waitFor(async () => (await Promise.all([b, c].map((id) => store.get(id)))).every((r) => r?.state.name === 'AwaitingConcurrencySlot'), 'both to be given back, saying why', 60_000);
+      assert.match((await store.get(b))!.state.message!, /^Waiting for a concurrency slot: flow 'queued-one' runs at most 1 at once, and every slot is held; it waits on queue 'default', tried again every 2 s$/);
+      // The worker's two jobs are not held by them: another flow's run goes at once.
+      const other = await queue('other.flow.ts');
+      await waitFor(async () => (await store.get(other))?.state.name === 'Completed', "another flow's run to complete while they wait", 60_000);
+      assert.equal(existsSync(mark('b')) || existsSync(mark('c')), false, 'their code has not run');
+      // One cancelled while it waits on the queue ends Cancelled at once, and never runs.
+      const d = await queue('one.flow.ts', 'd');
+      await waitFor(async () => (await store.get(d))?.state.name === 'AwaitingConcurrencySlot', 'a fourth to be given back', 60_000);
+      const cancelled = await runCli(['cancel', d], { cwd: ws, env });
+      assert.equal(cancelled.code, 0, cancelled.stderr);
+      assert.equal((await store.get(d))?.state.name, 'Cancelled');
+      writeFileSync(join(ws, 'gate'), '');
+      await waitFor(async () => (await Promise.all([a, b, c].map((id) => store.get(id)))).every((r) => r?.state.name === 'Completed'), 'all three to complete', 90_000);
+      for (const id of [b, c]) {
+        const d = (await store.readRun(id))!;
+        assert.deepEqual(d.states.map((s) => s.name), ['Scheduled', 'AwaitingConcurrencySlot', 'Pending', 'Running', 'Completed'], 'taken up once, run once');
+        assert.equal(d.attempt, 1);
+      }
+      assert.equal(existsSync(mark('d')), false, 'the cancelled one never ran');
+      assert.match(worker.output(), /flow 'queued-one' runs at most 1 at once, and every slot is held; back on queue 'default'/);
+    } finally {
+      await store.close();
+      await worker.stop();
     }
   });
 

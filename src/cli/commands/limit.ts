@@ -58,7 +58,8 @@ async function flowSlots(store: RunStore): Promise<{ flow: string; tag: string; 
   for (const f of await store.flows()) {
     const tag = flowRunTag(f.flowName);
     const leases = await store.limits.leases(tag);
-    const pending = await store.list({ flowNames: [f.flowName], stateTypes: ['PENDING'] });
+    // Pending in a process, or (a queued run a worker gave back) AwaitingConcurrencySlot on its queue.
+    const pending = await store.list({ flowNames: [f.flowName], stateTypes: ['PENDING', 'SCHEDULED'] });
     const waiting = pending.filter((r) => r.state.message?.startsWith(WAITING_FOR_FLOW_SLOT) === true).length;
     if (leases.length > 0 || waiting > 0) out.push({ flow: f.flowName, tag, active: leases.length, waiting, holders: await holdersOf(store, leases) });
   }

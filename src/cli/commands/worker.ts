@@ -40,7 +40,10 @@ ${keepRunsHelp(23)}
 
 A worker that stops responding (machine off, process killed, network cut) loses its runs after the lease:
 they turn Crashed ("worker HOST stopped responding"), and those whose flow allows it (retries left, or
-resumeOnCrash) are resumed on another worker from their checkpoints.`;
+resumeOnCrash) are resumed on another worker from their checkpoints.
+
+A run whose flow is at its own concurrencyLimit is not taken up: it goes back to the queue, in state
+AwaitingConcurrencySlot, and is tried again every 2 s, holding none of --concurrency while it waits.`;
 
 function positiveNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

@@ -20,6 +20,17 @@ export function flowRunTag(flowName: string): string {
 /** How a run's Pending message (and its log line) starts while it waits for a slot of its flow. */
 export const WAITING_FOR_FLOW_SLOT = 'Waiting for a concurrency slot: ';
 
+/** Every slot of the flow is held: the run (a queued one, refuseIfSlotsBusy) was not taken up. */
+export class FlowSlotBusy extends Error {
+  override readonly name = 'FlowSlotBusy';
+  constructor(
+    readonly flowName: string,
+    readonly limit: number,
+  ) {
+    super(`flow '${flowName}' runs at most ${limit} at once, and every slot is held`);
+  }
+}
+
 /** The holder of a run's slot of its flow. */
 export function flowRunSlotHolder(runId: string): LeaseHolder {
   return { runId, taskRunId: 'flow-run' };

@@ -5,6 +5,7 @@
  */
 import { boundedReason } from '../cancelRequests';
 import { finishedLog } from '../finishedLog';
+import { flowRunSource } from '../logFormat';
 import { stateRecord } from '../stateRecord';
 import type { PoolClient } from 'pg';
 import type { FlowRunSummary, PauseInputRecord, RunRecord } from '../records';
@@ -106,6 +107,45 @@ export class PgShared implements SharedStore {
     } catch (e) {
       await client.query('rollback').catch(() => undefined);
       this.store.fail(e, 'cancel a run');
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * A queued run a worker gave back to its queue (its flow at its concurrency limit) says so: state
+   * AwaitingConcurrencySlot (Prefect's, of the Scheduled kind) with why, and a log line — only while it still
+   * waits to start, nobody has taken it up and it does not say so already (else nothing is written). True when written.
+   */
+  async markAwaitingSlot(runId: string, why: string): Promise<boolean> {
+    this.store.assertWritable();
+    const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'record a run'));
+    try {
+      await client.query('begin');
+      const { rows } = await client.query<{ journal_seq: string; name: string }>(
+        `select journal_seq, name from ${this.store.t('runs')} where id = $1 and state_type = 'SCHEDULED' and start_time is null and owner_session is null and state->>'name' <> 'AwaitingConcurrencySlot' for update`,
+        [runId],
+      );
+      const run = rows[0];
+      if (!run) {
+        await client.query('rollback');
+        return false;
+      }
+      const s = state('AwaitingConcurrencySlot', why);
+      const log: RunRecord = { k: 'log', runId, ts: s.timestamp, level: 'INFO', source: flowRunSource(run.name), message: why };
+      await client.query(`insert into ${this.store.t('records')} (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
+        runId,
+        run.journal_seq,
+        JSON.stringify(stateRecord(runId, s)),
+        JSON.stringify(log),
+      ]);
+      await client.query(`update ${this.store.t('runs')} set journal_seq = journal_seq + 2, seq = seq + 1, state = $2 where id = $1`, [runId, indexState(s)]);
+      await client.query('select pg_notify($1, $2), pg_notify($3, $1)', [this.store.channels.runs, runId, this.store.channels.journal]);
+      await client.query('commit');
+      return true;
+    } catch (e) {
+      await client.query('rollback').catch(() => undefined);
+      this.store.fail(e, 'record a run');
     } finally {
       client.release();
     }

@@ -24,7 +24,11 @@ import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { state, stateLabel } from '../states';
 import { workerSourceFor } from '../flowCopy';
 import type { PgStore } from './pgStore';
-import { isRunJob, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
+import { addRunJob, isRunJob, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
+import { FlowSlotBusy, flowRunTag, WAITING_FOR_FLOW_SLOT } from '../limits/flowRunSlot';
+
+/** How soon a run given back to its queue (its flow at its concurrency limit) is tried again. */
+const GIVE_BACK_MS = 2000;
 
 export interface QueueWorkerOptions {
   queue: string;
@@ -42,6 +46,10 @@ export class QueueWorker {
   /** The queue runner's stop, once asked for: graphile-worker refuses a second `stop()` ("Runner is already stopped"). */
   private queueStop?: { runner: Runner; done: Promise<void> };
   private readonly active = new Map<string, Promise<unknown>>();
+  /** The concurrencyLimit of flows this worker loaded (`flowdeck worker` checks it before loading a run of one again). */
+  private readonly flowLimits = new Map<string, number>();
+  /** How many times each run was given back (to say so now and then, not each time). */
+  private readonly gaveBack = new Map<string, number>();
   private sweeper?: NodeJS.Timeout;
   private stopping = false;
   readonly name: string;
@@ -130,7 +138,14 @@ export class QueueWorker {
   private async take(runId: string): Promise<void> {
     const run = await this.store.get(runId);
     if (!run || run.id !== runId || run.parentRunId) return;
+    if (run.state.type !== 'SCHEDULED') this.gaveBack.delete(runId);
     if (run.state.type === 'SCHEDULED') {
+      // Its flow known to be at its concurrency limit: back to the queue, nothing loaded.
+      const limit = this.flowLimits.get(run.flowName);
+      if (limit !== undefined && (await this.store.limits.leases(flowRunTag(run.flowName))).length >= limit) {
+        await this.giveBack(runId, new FlowSlotBusy(run.flowName, limit));
+        return;
+      }
       if (!(await this.store.claim(`start:${runId}`))) return;
       await this.track(runId, () => this.startRun(runId, run.source));
       return;
@@ -167,8 +182,15 @@ export class QueueWorker {
     let active;
     try {
       const source = await workerSourceFor({ source: sourceRef, sourceHash: queued?.sourceHash }, this.options.flowsDir, this.store.hostname);
-      active = await this.runner.startCreated(runId, { source, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) }, { takenBy: this.name });
+      active = await this.runner.startCreated(runId, { source, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) }, { takenBy: this.name, refuseIfSlotsBusy: true });
     } catch (e) {
+      // Its flow at its concurrency limit: not taken up (it holds no job while it waits), back to the queue.
+      if (e instanceof FlowSlotBusy) {
+        this.flowLimits.set(e.flowName, e.limit);
+        await this.store.unclaim(`start:${runId}`);
+        await this.giveBack(runId, e);
+        return;
+      }
       // Cancelled between its job's taking and its start: it stays Cancelled.
       if (e instanceof EndedBeforeStart) {
         this.options.say(`run ${runId}: ${e.message}`);
@@ -179,12 +201,30 @@ export class QueueWorker {
       return;
     }
     this.options.say(`running ${active.name} (${active.flowName})`);
+    this.gaveBack.delete(runId);
+    if (active.flow?.concurrencyLimit !== undefined) this.flowLimits.set(active.flowName, active.flow.concurrencyLimit);
+    else this.flowLimits.delete(active.flowName);
     await this.store.recordRetries(runId, active.flow?.retries ?? 0);
     // A cancel asked for once it was taken up and before this worker followed its requests: followed now.
     const cancelReason = (await this.store.queuedAs(runId))?.cancelReason;
     if (cancelReason) this.runner.cancel(runId, cancelReason);
     const end = await active.done;
     this.options.say(`${active.name} ended ${stateLabel(end.state)}`);
+  }
+
+  /**
+   * A run waiting to start whose flow is at its concurrency limit goes back to the queue, to be tried again
+   * in GIVE_BACK_MS: it holds none of this worker's `--concurrency` while it waits, so runs of other flows go.
+   */
+  private async giveBack(runId: string, busy: FlowSlotBusy): Promise<void> {
+    await addRunJob(this.store.pool, this.store.schema, this.options.queue, runId, `run:${runId}`, GIVE_BACK_MS);
+    const said = this.gaveBack.get(runId) ?? 0;
+    this.gaveBack.set(runId, said + 1);
+    if (said > 0) return;
+    // The first time only: the run says why it waits (its Scheduled state said it waited for a worker).
+    const why = `${WAITING_FOR_FLOW_SLOT}${busy.message}; it waits on queue '${this.options.queue}', tried again every ${GIVE_BACK_MS / 1000} s`;
+    await this.store.shared.markAwaitingSlot(runId, why).catch((e: Error) => this.options.say(`run ${runId}: ${e.message}`));
+    this.options.say(`run ${runId}: ${busy.message}; back on queue '${this.options.queue}'`);
   }
 
   private async resumeRun(runId: string, sourceRef: string, sourceHash: string | null): Promise<void> {

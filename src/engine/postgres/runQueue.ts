@@ -35,8 +35,12 @@ export async function migrateQueue(pool: Pool, schema: string): Promise<void> {
  * Adds the job for run `runId` inside the caller's transaction, so a run is queued exactly when it is
  * created (or marked for resuming). `key` dedupes: adding the same key twice leaves one job.
  */
-export async function addRunJob(client: Pool | PoolClient, schema: string, queue: string, runId: string, key: string): Promise<void> {
-  await client.query(`select "${queueSchemaOf(schema)}".add_job($1, json_build_object('runId', $2::text), max_attempts => 10, job_key => $3, job_key_mode => 'preserve_run_at')`, [taskIdentifier(queue), runId, key]);
+export async function addRunJob(client: Pool | PoolClient, schema: string, queue: string, runId: string, key: string, afterMs?: number): Promise<void> {
+  // `afterMs`: not before then. A job of the key that a worker holds now keeps running; this one is added beside it.
+  await client.query(
+    `select "${queueSchemaOf(schema)}".add_job($1, json_build_object('runId', $2::text), run_at => now() + make_interval(secs => $4::double precision / 1000), max_attempts => 10, job_key => $3, job_key_mode => 'preserve_run_at')`,
+    [taskIdentifier(queue), runId, key, afterMs ?? 0],
+  );
 }
 
 /** Frees the jobs a dead worker held, so another worker is handed them again. */
