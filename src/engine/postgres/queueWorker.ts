@@ -219,6 +219,8 @@ export class QueueWorker {
   private async giveBack(runId: string, busy: FlowSlotBusy): Promise<void> {
     await addRunJob(this.store.pool, this.store.schema, this.options.queue, runId, `run:${runId}`, GIVE_BACK_MS);
     const said = this.gaveBack.get(runId) ?? 0;
+    // Runs another worker started stay here: bounded, it forgets them all now and then (they are said again).
+    if (this.gaveBack.size >= 10_000) this.gaveBack.clear();
     this.gaveBack.set(runId, said + 1);
     if (said > 0) return;
     // The first time only: the run says why it waits (its Scheduled state said it waited for a worker).
