@@ -6,19 +6,28 @@
 import * as vscode from 'vscode';
 
 export async function listPick<T extends vscode.QuickPickItem>(pick: vscode.QuickPick<T>, load: () => Promise<void>, onButton: (item: T) => Promise<void>): Promise<T | undefined> {
+  // While a button's action runs (its dialog has the focus), a hide is not the user dismissing the list.
+  let acting = false;
   pick.onDidTriggerItemButton(async ({ item }) => {
+    acting = true;
     pick.ignoreFocusOut = true;
     try {
+      // The extension host sends a quick pick's changes on its next turn: the list is told to stay open
+      // before the action's dialog takes the focus.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       await onButton(item);
     } finally {
       pick.ignoreFocusOut = false;
+      acting = false;
     }
     await load();
     pick.show();
   });
   const picked = await new Promise<T | undefined>((resolve) => {
     pick.onDidAccept(() => resolve(pick.selectedItems[0]));
-    pick.onDidHide(() => resolve(undefined));
+    pick.onDidHide(() => {
+      if (!acting) resolve(undefined);
+    });
     void load().then(() => pick.show());
   });
   pick.dispose();
