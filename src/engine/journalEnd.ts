@@ -87,7 +87,10 @@ export async function journalTail(path: string, runId: string): Promise<JournalT
     (records) => {
       for (const r of records) {
         if (r.k === 'state') states.push(r);
-        else if (r.k === 'flow') flow = { ...flow, ...(r.resumeOnCrash ? { resumeOnCrash: r.resumeOnCrash } : {}), ...(r.tags ? { tags: r.tags } : {}) };
+        else if (r.k === 'flow') {
+          const { k: _k, runId: _runId, ts: _ts, ...facts } = r;
+          flow = { ...flow, ...facts };
+        }
         const ts = (r as { ts?: unknown }).ts;
         if (typeof ts === 'number' && Number.isFinite(ts) && ts > lastSign) lastSign = ts;
       }

@@ -6,7 +6,7 @@
  */
 import { Cron } from 'croner';
 import { validateParameters, type ParameterDeclarations } from '../parameters';
-import { runTagsProblem } from '../runTags';
+import { mergedTags, runTagsProblem } from '../runTags';
 import type { Schedule } from '../types';
 
 export type { CatchupPolicy, OverlapPolicy, Schedule } from '../types';
@@ -86,8 +86,8 @@ export function checkSchedule(value: unknown, flowName: string, declarations?: P
   if (v.tags !== undefined) {
     const problem = runTagsProblem(v.tags);
     if (problem) throw new ScheduleError(`tags ${problem}`);
-    const tags = [...new Set(v.tags as string[])];
-    if (tags.length > 0) out.tags = tags;
+    const tags = mergedTags(v.tags as string[]);
+    if (tags) out.tags = tags;
   }
   if (v.parameters !== undefined) {
     if (v.parameters === null || typeof v.parameters !== 'object' || Array.isArray(v.parameters)) throw new ScheduleError('parameters must be an object of name → value');
