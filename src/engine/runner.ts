@@ -633,7 +633,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
             try {
               return await (target.kind === 'new' ? this.createRoot(execution!, creating!) : target.kind === 'created' ? this.takeCreated(execution!, target, runName) : this.adoptRoot(execution!, target));
             } catch (e) {
-              if (slotAhead) await this.flowSlots.release(flowRunSlotHolder(target.detail.id)).catch(() => undefined);
+              if (slotAhead) await this.releaseFlowSlot(target.detail.id, target.detail.flowName, execution!.flow!.concurrencyLimit!);
               throw e;
             }
           })();
@@ -645,7 +645,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
               };
               if (slotAhead) {
                 execution!.holdsFlowSlot = true;
-                void execution!.done.finally(() => this.flowSlots.release(flowRunSlotHolder(target.detail.id)).catch(() => undefined));
+                void execution!.done.finally(() => this.releaseFlowSlot(target.detail.id, target.detail.flowName, execution!.flow!.concurrencyLimit!));
               }
               if (execution!.flow?.concurrencyLimit === undefined || slotAhead || (target.kind === 'existing' && target.slotHeld)) {
                 // Handed on from the attempt before (its worker died): so is it to the next one, should this one's die too.
@@ -748,6 +748,20 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const limit = execution.flow!.concurrencyLimit!;
     const got = await holdFlowRunSlot(this.flowSlots, { flowName: detail.flowName, limit, runId: detail.id, wait: false, signal: new AbortController().signal, onWait: () => undefined });
     if (got !== 'held') throw new FlowSlotBusy(detail.flowName, limit);
+  }
+
+  /**
+   * Gives back the run's slot of its flow — through the line, so this process's next waiter takes it — and
+   * on a shared store hands the runs waiting on their queues for one to workers now, oldest first (they would
+   * find it on their next try, seconds later, in no order).
+   */
+  private async releaseFlowSlot(runId: string, flowName: string, limit: number): Promise<void> {
+    try {
+      await this.flowSlots.release(flowRunSlotHolder(runId));
+      await this.store.shared?.flowSlotFreed(flowName, limit);
+    } catch {
+      // A store down now: the waiting runs find the slot on their next try.
+    }
   }
 
   /** Takes up a run created ahead of time (once it is due, for a schedule's slot): Pending, owned by this process from now on. */
@@ -893,7 +907,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // When its worker dies and it is resumed here, the next attempt keeps the slot (resumeAfterCrash), and this
     // execution's end waits for that one's. Given back through the line, so this process's next waiter takes it.
     execution.holdsFlowSlot = true;
-    void execution.done.finally(() => this.flowSlots.release(flowRunSlotHolder(d.id)).catch(() => undefined));
+    void execution.done.finally(() => this.releaseFlowSlot(d.id, d.flowName, limit));
     if (over) return false;
     if (waited) {
       execution.log(root, 'INFO', source, `Got a concurrency slot of flow '${d.flowName}' after ${formatDuration(Date.now() - since)}`);

@@ -85,6 +85,17 @@ export interface SharedStore {
    * not: it was not queued (resume it here), it is not Suspended, or it was resumed so already.
    */
   resumeQueued(runId: string, record: PauseInputRecord): Promise<QueuedResume>;
+  /**
+   * A run of flow `flowName` gave back its slot of the flow's concurrency limit (`limit` slots): the runs
+   * workers gave back to their queues waiting for one (AwaitingConcurrencySlot), the oldest `limit` of them,
+   * are handed to workers now, in the order they were queued. How many.
+   */
+  flowSlotFreed(flowName: string, limit: number): Promise<number>;
+  /**
+   * How many runs of run `runId`'s flow, on its queue, were queued before it and wait for a slot of the flow
+   * (given back, AwaitingConcurrencySlot): a worker takes it up only while fewer than the free slots do.
+   */
+  waitingAhead(runId: string): Promise<number>;
 }
 
 /**

@@ -167,7 +167,7 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
       const b = await queue('one.flow.ts', 'b');
       const c = await queue('one.flow.ts', 'c');
       await waitFor(async () => (await Promise.all([b, c].map((id) => store.get(id)))).every((r) => r?.state.name === 'AwaitingConcurrencySlot'), 'both to be given back, saying why', 60_000);
-      assert.match((await store.get(b))!.state.message!, /^Waiting for a concurrency slot: flow 'queued-one' runs at most 1 at once, and every slot is held; it waits on queue 'default', tried again every 2 s$/);
+      assert.match((await store.get(b))!.state.message!, /^Waiting for a concurrency slot: flow 'queued-one' runs at most 1 at once, and every slot is held; it waits on queue 'default' and starts when a slot is free, after the runs queued before it$/);
       // The worker's two jobs are not held by them: another flow's run goes at once.
       const other = await queue('other.flow.ts');
       await waitFor(async () => (await store.get(other))?.state.name === 'Completed', "another flow's run to complete while they wait", 60_000);
@@ -178,9 +178,15 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
       const cancelled = await runCli(['cancel', d], { cwd: ws, env });
       assert.equal(cancelled.code, 0, cancelled.stderr);
       assert.equal((await store.get(d))?.state.name, 'Cancelled');
+      const e = await queue('one.flow.ts', 'e');
+      await waitFor(async () => (await store.get(e))?.state.name === 'AwaitingConcurrencySlot', 'a fifth to be given back', 60_000);
       writeFileSync(join(ws, 'gate'), '');
-      await waitFor(async () => (await Promise.all([a, b, c].map((id) => store.get(id)))).every((r) => r?.state.name === 'Completed'), 'all three to complete', 90_000);
-      for (const id of [b, c]) {
+      await waitFor(async () => (await Promise.all([a, b, c, e].map((id) => store.get(id)))).every((r) => r?.state.name === 'Completed'), 'all four to complete', 90_000);
+      // Each slot freed went to the run queued first of those waiting (not to whichever asked first).
+      const runs = await Promise.all([a, b, c, e].map(async (id) => (await store.readRun(id))!));
+      console.log(`gaps: ${runs.slice(1).map((r, i) => r.startTime! - runs[i]!.endTime!).join(", ")} ms`);
+      for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.startTime! >= runs[i - 1]!.endTime!, `run ${i + 1} of 4 started after run ${i} ended, in the order queued: ${runs.map((r) => `${r.startTime}-${r.endTime}`).join(', ')}`);
+      for (const id of [b, c, e]) {
         const d = (await store.readRun(id))!;
         assert.deepEqual(d.states.map((s) => s.name), ['Scheduled', 'AwaitingConcurrencySlot', 'Pending', 'Running', 'Completed'], 'taken up once, run once');
         assert.equal(d.attempt, 1);

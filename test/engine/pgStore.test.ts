@@ -12,6 +12,7 @@ import { redactUrl } from '../../src/engine/postgres/connection';
 import { checkLease } from '../../src/engine/postgres/hostLease';
 import { MIGRATIONS, migrate } from '../../src/engine/postgres/migrations';
 import { IDLE_IN_TRANSACTION_MS, PgStore } from '../../src/engine/postgres/pgStore';
+import { addRunJob } from '../../src/engine/postgres/runQueue';
 import type { PauseInputRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
 import { stateRecord } from '../../src/engine/stateRecord';
@@ -297,6 +298,53 @@ describe('Postgres store', T, () => {
       await client.end();
       await dying.close().catch(() => undefined);
       await other.close();
+    }
+  });
+
+  it("hands runs waiting on their queues for a slot of their flow to workers when one frees, the oldest first; counts the runs waiting ahead of one on its queue", async () => {
+    const schema = freshSchema();
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    // Queued one after another (a millisecond apart at least: the queue's order is their creation's).
+    const queued = async (flowName: string, queue = 'q'): Promise<string> => {
+      const before = Date.now();
+      await waitFor(() => Date.now() > before, 'the clock to move on', 5_000);
+      return (await store.shared.enqueue({ queue, flowName, source: 'builtin:github-repo-stats', parameters: {} })).id;
+    };
+    // Given back by a worker holding its job: a job due much later added, the run says why it waits.
+    const givenBack = async (id: string, queue = 'q'): Promise<void> => {
+      await client.query(`update "${schema}_queue"._private_jobs set locked_by = 'a-worker', locked_at = now() where key = $1`, [`run:${id}`]);
+      await addRunJob(store.pool, schema, queue, id, `run:${id}`, 600_000);
+      assert.equal(await store.shared.markAwaitingSlot(id, 'Waiting for a concurrency slot: test'), true);
+    };
+    const dueNow = async (): Promise<string[]> => {
+      const { rows } = await client.query<{ id: string }>(`select substr(key, 5) as id from "${schema}_queue"._private_jobs where key is not null and locked_at is null and run_at <= now() order by run_at, id`);
+      return rows.map((r) => r.id);
+    };
+    try {
+      const [a, b, c] = [await queued('f'), await queued('f'), await queued('f')];
+      const elsewhere = await queued('f', 'other');
+      const notWaiting = await queued('f');
+      const otherFlow = await queued('g');
+      for (const id of [a, b, c]) await givenBack(id);
+      await givenBack(elsewhere, 'other');
+      await givenBack(otherFlow);
+      assert.deepEqual(await dueNow(), [notWaiting], 'only the run never given back is due now');
+      assert.deepEqual(await Promise.all([a, b, c, elsewhere, notWaiting, otherFlow].map((id) => store.shared.waitingAhead(id))), [0, 1, 2, 0, 3, 0], 'ahead: runs of its flow on its queue, queued before it, waiting');
+      // A slot of a flow of limit 2 frees: its two oldest waiting runs are due now, before the run queued after
+      // them (their creation's time), in their order; the others keep waiting.
+      assert.equal(await store.shared.flowSlotFreed('f', 2), 2);
+      assert.deepEqual(await dueNow(), [a, b, notWaiting]);
+      assert.equal(await store.shared.flowSlotFreed('h', 1), 0, 'no run waits for a flow of that name');
+      // Taken up (no longer waiting), it is neither ahead of another nor handed out again.
+      await client.query(`update "${schema}".runs set state = jsonb_set(state, '{name}', '"Pending"'), state_type = 'PENDING' where id = $1`, [a]);
+      assert.equal(await store.shared.waitingAhead(c), 1);
+      assert.equal(await store.shared.flowSlotFreed('f', 5), 3, 'b, c and the one on the other queue');
+      assert.deepEqual(await dueNow(), [a, b, c, elsewhere, notWaiting], "a's job as it was: due since the first slot freed");
+    } finally {
+      await client.end();
+      await store.close();
     }
   });
 

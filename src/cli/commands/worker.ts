@@ -43,7 +43,8 @@ they turn Crashed ("worker HOST stopped responding"), and those whose flow allow
 resumeOnCrash) are resumed on another worker from their checkpoints.
 
 A run whose flow is at its own concurrencyLimit is not taken up: it goes back to the queue, in state
-AwaitingConcurrencySlot, and is tried again every 2 s, holding none of --concurrency while it waits.`;
+AwaitingConcurrencySlot, holding none of --concurrency while it waits. When a run of the flow ends, the runs
+waiting for its slot are handed to workers at once, and take the free slots in the order they were queued.`;
 
 function positiveNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;

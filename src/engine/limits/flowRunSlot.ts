@@ -20,14 +20,18 @@ export function flowRunTag(flowName: string): string {
 /** How a run's Pending message (and its log line) starts while it waits for a slot of its flow. */
 export const WAITING_FOR_FLOW_SLOT = 'Waiting for a concurrency slot: ';
 
-/** Every slot of the flow is held: the run (a queued one, refuseIfSlotsBusy) was not taken up. */
+/**
+ * Every slot of the flow is held, or (`ahead`) the free ones are due to runs queued before this one: the run
+ * (a queued one, refuseIfSlotsBusy) was not taken up.
+ */
 export class FlowSlotBusy extends Error {
   override readonly name = 'FlowSlotBusy';
   constructor(
     readonly flowName: string,
     readonly limit: number,
+    ahead = 0,
   ) {
-    super(`flow '${flowName}' runs at most ${limit} at once, and every slot is held`);
+    super(`flow '${flowName}' runs at most ${limit} at once, and ${ahead > 0 ? `its free slots go first to the ${ahead === 1 ? 'run' : `${ahead} runs`} queued before it` : 'every slot is held'}`);
   }
 }
 

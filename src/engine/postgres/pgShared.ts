@@ -20,8 +20,15 @@ import type { Channel } from './changeFeed';
 import { READ_BATCH, lineRecord } from './journalRows';
 import type { PgStore } from './pgStore';
 import { checkQueueName } from './queueName';
-import { addRunJob } from './runQueue';
+import { addRunJob, wakeRunJobs } from './runQueue';
 import { tagsField } from '../runTags';
+
+/** Row `r` is a run given back to its queue by a worker, waiting for a slot of its flow (PgShared.markAwaitingSlot). */
+const awaitingSlot = (r: string): string =>
+  `${r}.state_type = 'SCHEDULED' and ${r}.state->>'name' = 'AwaitingConcurrencySlot' and ${r}.queue is not null and ${r}.parent_run_id is null and ${r}.owner_session is null and ${r}.start_time is null`;
+
+/** At most this many waiting runs are handed to workers when a slot frees (a flow's limit may be larger). */
+const MAX_WOKEN = 50;
 
 export class PgShared implements SharedStore {
   constructor(private readonly store: PgStore) {}
@@ -149,6 +156,30 @@ export class PgShared implements SharedStore {
     } finally {
       client.release();
     }
+  }
+
+  async flowSlotFreed(flowName: string, limit: number): Promise<number> {
+    this.store.assertWritable();
+    const waiting = await this.store.rows<{ id: string; queue: string; created: string }>(
+      `select w.id, w.queue, w.created from ${this.store.t('runs')} w
+         where w.flow_name = $1 and ${awaitingSlot('w')} order by w.created, w.id limit $2`,
+      [flowName, Math.min(Math.max(1, Math.floor(limit)), MAX_WOKEN)],
+      'hand waiting runs to workers',
+    );
+    if (waiting.length === 0) return 0;
+    await wakeRunJobs(this.store.pool, this.store.schema, waiting.map((r) => ({ id: r.id, queue: r.queue, dueAt: Number(r.created) }))).catch((e: unknown) => this.store.fail(e, 'hand waiting runs to workers'));
+    return waiting.length;
+  }
+
+  async waitingAhead(runId: string): Promise<number> {
+    const rows = await this.store.rows<{ n: string }>(
+      `select count(*) as n from ${this.store.t('runs')} w, ${this.store.t('runs')} r
+         where r.id = $1 and w.flow_name = r.flow_name and w.queue = r.queue and w.id <> r.id
+           and (w.created, w.id) < (r.created, r.id) and ${awaitingSlot('w')}`,
+      [runId],
+      'read the runs waiting ahead',
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** A paused run's row gets the input and its process a notification; a run of a process gone is settled Crashed first. */

@@ -27,7 +27,11 @@ import type { PgStore } from './pgStore';
 import { addRunJob, isRunJob, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
 import { FlowSlotBusy, flowRunTag, WAITING_FOR_FLOW_SLOT } from '../limits/flowRunSlot';
 
-/** How soon a run given back to its queue (its flow at its concurrency limit) is tried again. */
+/**
+ * How soon a run given back to its queue (its flow at its concurrency limit) is tried again, unless a run of
+ * its flow ending on a process sharing the store hands it to a worker first (PgShared.flowSlotFreed): this
+ * finds slots freed otherwise (a dead host's, taken back).
+ */
 const GIVE_BACK_MS = 2000;
 
 export interface QueueWorkerOptions {
@@ -140,11 +144,16 @@ export class QueueWorker {
     if (!run || run.id !== runId || run.parentRunId) return;
     if (run.state.type !== 'SCHEDULED') this.gaveBack.delete(runId);
     if (run.state.type === 'SCHEDULED') {
-      // Its flow known to be at its concurrency limit: back to the queue, nothing loaded.
+      // Its flow known to be at its concurrency limit — every slot held, or the free ones due to runs queued
+      // before it that wait for one (first come, first served): back to the queue, nothing loaded.
       const limit = this.flowLimits.get(run.flowName);
-      if (limit !== undefined && (await this.store.limits.leases(flowRunTag(run.flowName))).length >= limit) {
-        await this.giveBack(runId, new FlowSlotBusy(run.flowName, limit));
-        return;
+      if (limit !== undefined) {
+        const held = (await this.store.limits.leases(flowRunTag(run.flowName))).length;
+        const ahead = held >= limit ? 0 : await this.store.shared.waitingAhead(runId);
+        if (held + ahead >= limit) {
+          await this.giveBack(runId, new FlowSlotBusy(run.flowName, limit, ahead));
+          return;
+        }
       }
       if (!(await this.store.claim(`start:${runId}`))) return;
       await this.track(runId, () => this.startRun(runId, run.source));
@@ -224,7 +233,7 @@ export class QueueWorker {
     this.gaveBack.set(runId, said + 1);
     if (said > 0) return;
     // The first time only: the run says why it waits (its Scheduled state said it waited for a worker).
-    const why = `${WAITING_FOR_FLOW_SLOT}${busy.message}; it waits on queue '${this.options.queue}', tried again every ${GIVE_BACK_MS / 1000} s`;
+    const why = `${WAITING_FOR_FLOW_SLOT}${busy.message}; it waits on queue '${this.options.queue}' and starts when a slot is free, after the runs queued before it`;
     await this.store.shared.markAwaitingSlot(runId, why).catch((e: Error) => this.options.say(`run ${runId}: ${e.message}`));
     this.options.say(`run ${runId}: ${busy.message}; back on queue '${this.options.queue}'`);
   }

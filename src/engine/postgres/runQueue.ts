@@ -43,6 +43,20 @@ export async function addRunJob(client: Pool | PoolClient, schema: string, queue
   );
 }
 
+/**
+ * Hands runs that wait on their queues to workers now, in the order given: each run's job (key `run:<id>`)
+ * is due at the time given for it (in the past: it goes before jobs added since), replacing the job's later
+ * time. A job a worker holds now keeps running; this one is added beside it.
+ */
+export async function wakeRunJobs(client: Pool | PoolClient, schema: string, runs: readonly { id: string; queue: string; dueAt: number }[]): Promise<void> {
+  for (const r of runs) {
+    await client.query(
+      `select "${queueSchemaOf(schema)}".add_job($1, json_build_object('runId', $2::text), run_at => to_timestamp($4::double precision / 1000), max_attempts => 10, job_key => $3, job_key_mode => 'replace')`,
+      [taskIdentifier(r.queue), r.id, `run:${r.id}`, r.dueAt],
+    );
+  }
+}
+
 /** Frees the jobs a dead worker held, so another worker is handed them again. */
 export async function unlockQueueWorkers(client: Pool | PoolClient, schema: string, workerIds: readonly string[]): Promise<void> {
   if (workerIds.length === 0) return;
