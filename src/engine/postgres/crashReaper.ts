@@ -18,6 +18,7 @@ import { indexState } from '../runIndex';
 import { state } from '../states';
 import { liveSession } from './hostLease';
 import { addRunJob, unlockQueueWorkers } from './runQueue';
+import { transaction } from './transaction';
 
 /** Runs a process owns: not ended, and not Suspended (a suspended run has no process; it waits for a resume). */
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') and state->>'name' <> 'Suspended'`;
@@ -142,19 +143,14 @@ export class CrashReaper {
   }
 
   private async crash(id: string, session: string | null, lastSeen: number | undefined): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
+    return transaction(() => this.pool.connect(), async (client) => {
       const { rows } = await client.query<{ name: string; owner: { hostname?: string }; queue: string | null; root_queue: string | null; attempt: number; retries: number | null; resume_on_crash: boolean; parent_run_id: string | null; seq: string; created: string; start_time: string | null }>(
         `select r.created, r.start_time, r.name, r.owner, r.queue, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.attempt, r.retries, r.resume_on_crash, r.parent_run_id, r.journal_seq as seq
            from ${this.s}.runs r where r.id = $1 and ${UNFINISHED} and r.owner_session is not distinct from $2::uuid for update of r skip locked`,
         [id, session],
       );
       const run = rows[0];
-      if (!run) {
-        await client.query('rollback');
-        return false;
-      }
+      if (!run) return false;
       // Its host died after the journal took the run's final state, before the run's row did: it ended so.
       const end = await this.journalEnd(client, id);
       if (end) {
@@ -163,7 +159,6 @@ export class CrashReaper {
           [id, indexState(end.state), end.state.type, end.startTime ?? null, end.endTime ?? end.state.timestamp],
         );
         await client.query('select pg_notify($1, $2)', [this.channel, id]);
-        await client.query('commit');
         return false;
       }
       const message = crashMessage(run.root_queue, run.owner);
@@ -180,13 +175,7 @@ export class CrashReaper {
       const resumable = run.parent_run_id === null && run.queue !== null && (run.resume_on_crash || run.attempt <= (run.retries ?? 0));
       if (resumable && this.hasQueue()) await addRunJob(client, this.schema, run.queue!, id, `resume:${id}:${run.attempt + 1}`);
       await client.query('select pg_notify($1, $2)', [this.channel, id]);
-      await client.query('commit');
       return true;
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

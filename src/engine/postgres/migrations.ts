@@ -5,6 +5,7 @@
  * schedules' slots, concurrency limits) is a new entry at the end; an applied entry never changes.
  */
 import type { PoolClient } from 'pg';
+import { inTransaction } from './transaction';
 
 export interface Migration {
   version: number;
@@ -228,8 +229,7 @@ export async function schemaBehind(client: PoolClient, schema: string, migration
 /** Applies the migrations the schema lacks; returns the versions applied. */
 export async function migrate(client: PoolClient, schema: string, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const s = `"${checkSchemaName(schema)}"`;
-  await client.query('begin');
-  try {
+  return inTransaction(client, async () => {
     await client.query('select pg_advisory_xact_lock($1::bigint)', [lockKey(schema)]);
     await client.query(`create schema if not exists ${s}`);
     await client.query(`create table if not exists ${s}.migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`);
@@ -245,10 +245,6 @@ export async function migrate(client: PoolClient, schema: string, migrations: re
       await client.query(`insert into ${s}.migrations (version, name) values ($1, $2)`, [m.version, m.name]);
       applied.push(m.version);
     }
-    await client.query('commit');
     return applied;
-  } catch (e) {
-    await client.query('rollback').catch(() => undefined);
-    throw e;
-  }
+  });
 }

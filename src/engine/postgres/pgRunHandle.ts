@@ -21,6 +21,7 @@ import type { RunHandle } from '../runStore';
 import { isTerminal, type State } from '../states';
 import { StoreWriteError } from '../storeErrors';
 import type { HostLease } from './hostLease';
+import { transaction } from './transaction';
 
 /** What the handle needs of its store. */
 export interface HandleContext {
@@ -245,9 +246,7 @@ export class PgRunHandle implements RunHandle {
     if (this.lease.id !== this.leaseId && this.role === 'owner') throw this.fencedError();
     const s = `"${this.ctx.schema}"`;
     const results = await this.resultFiles(lines);
-    const client = await this.ctx.connect();
-    try {
-      await client.query('begin');
+    await transaction(() => this.ctx.connect(), async (client) => {
       if (lines.length > 0) {
         const kinds = lines.map((l) => KIND.exec(l)?.[1] ?? 'unknown');
         const { rows } = await client.query<{ base: string }>(
@@ -269,13 +268,7 @@ export class PgRunHandle implements RunHandle {
         await client.query(`update ${s}.runs set name = $2, seq = seq + 1 where id = $1`, [this.id, rename]);
         await client.query('select pg_notify($1, $2)', [this.ctx.channels.runs, this.id]);
       }
-      await client.query('commit');
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
     // In the database now: the local copies have done their job.
     for (const r of results) await rm(r.path, { force: true }).catch(() => undefined);
   }

@@ -7,7 +7,6 @@ import { boundedReason } from '../cancelRequests';
 import { finishedLog } from '../finishedLog';
 import { flowRunSource } from '../logFormat';
 import { stateRecord } from '../stateRecord';
-import type { PoolClient } from 'pg';
 import type { FlowRunSummary, PauseInputRecord, RunRecord } from '../records';
 import { indexState } from '../runIndex';
 import type { ResumePausedOutcome } from '../runStore';
@@ -74,9 +73,7 @@ export class PgShared implements SharedStore {
   async requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
     this.store.assertWritable();
     if (await cancelSuspension(this.store, runId, boundedReason(reason))) return 'cancelled';
-    const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'cancel a run'));
-    try {
-      await client.query('begin');
+    return this.store.transaction('cancel a run', async (client) => {
       const { rows } = await client.query<{ state_type: string; journal_seq: string; name: string; attempt: number }>(`select state_type, journal_seq, name, attempt from ${this.store.t('runs')} where id = $1 for update`, [runId]);
       const run = rows[0];
       let outcome: CancelOutcome;
@@ -109,14 +106,8 @@ export class PgShared implements SharedStore {
         await client.query('select pg_notify($1, $2)', [this.store.channels.cancel, runId]);
         outcome = 'requested';
       }
-      await client.query('commit');
       return outcome;
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined);
-      this.store.fail(e, 'cancel a run');
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /**
@@ -126,18 +117,13 @@ export class PgShared implements SharedStore {
    */
   async markAwaitingSlot(runId: string, why: string): Promise<boolean> {
     this.store.assertWritable();
-    const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'record a run'));
-    try {
-      await client.query('begin');
+    return this.store.transaction('record a run', async (client) => {
       const { rows } = await client.query<{ journal_seq: string; name: string }>(
         `select journal_seq, name from ${this.store.t('runs')} where id = $1 and state_type = 'SCHEDULED' and start_time is null and owner_session is null and state->>'name' <> 'AwaitingConcurrencySlot' for update`,
         [runId],
       );
       const run = rows[0];
-      if (!run) {
-        await client.query('rollback');
-        return false;
-      }
+      if (!run) return false;
       const s = state('AwaitingConcurrencySlot', why);
       const log: RunRecord = { k: 'log', runId, ts: s.timestamp, level: 'INFO', source: flowRunSource(run.name), message: why };
       await client.query(`insert into ${this.store.t('records')} (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
@@ -148,14 +134,8 @@ export class PgShared implements SharedStore {
       ]);
       await client.query(`update ${this.store.t('runs')} set journal_seq = journal_seq + 2, seq = seq + 1, state = $2 where id = $1`, [runId, indexState(s)]);
       await client.query('select pg_notify($1, $2), pg_notify($3, $1)', [this.store.channels.runs, runId, this.store.channels.journal]);
-      await client.query('commit');
       return true;
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined);
-      this.store.fail(e, 'record a run');
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async flowSlotFreed(flowName: string, limit: number): Promise<number> {
@@ -206,9 +186,7 @@ export class PgShared implements SharedStore {
   async resumeQueued(runId: string, record: PauseInputRecord): Promise<QueuedResume> {
     this.store.assertWritable();
     const s = (name: string): string => this.store.t(name);
-    const client: PoolClient = await this.store.pool.connect().catch((e: unknown) => this.store.fail(e, 'resume a suspended run'));
-    try {
-      await client.query('begin');
+    return this.store.transaction('resume a suspended run', async (client) => {
       const { rows } = await client.query<{ name: string | null; queue: string | null; attempt: number; journal_seq: string; answered: boolean }>(
         `select r.state->>'name' as name, r.queue, r.attempt, r.journal_seq,
                 exists (select 1 from ${s('records')} i where i.run_id = r.id and i.kind = 'input'
@@ -218,10 +196,7 @@ export class PgShared implements SharedStore {
       );
       const run = rows[0];
       const refused: QueuedResume['outcome'] | undefined = !run || run.name !== 'Suspended' ? 'not-suspended' : run.queue === null ? 'not-queued' : run.answered ? 'resumed-already' : undefined;
-      if (refused !== undefined) {
-        await client.query('rollback');
-        return { outcome: refused } as QueuedResume;
-      }
+      if (refused !== undefined) return { outcome: refused } as QueuedResume;
       const seq = Number(run!.journal_seq) + 1;
       await client.query(`insert into ${s('records')} (run_id, seq, kind, line) values ($1, $2, 'input', $3)`, [runId, seq, JSON.stringify(record)]);
       await client.query(`update ${s('runs')} set journal_seq = $2 where id = $1`, [runId, seq]);
@@ -236,14 +211,8 @@ export class PgShared implements SharedStore {
         [runId],
       );
       await client.query('select pg_notify($1, $2)', [this.store.channels.journal, runId]);
-      await client.query('commit');
       return { outcome: 'queued', queue: run!.queue!, seq, subflowSeqs: Object.fromEntries(subflows.rows.map((r) => [r.id, Number(r.journal_seq)])) };
-    } catch (e) {
-      await client.query('rollback').catch(() => undefined);
-      this.store.fail(e, 'resume a suspended run');
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async workers(): Promise<WorkerInfo[]> {

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import type { CancelOutcome } from '../sharedStore';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
@@ -46,6 +46,7 @@ import { READ_BATCH, lineRecord } from './journalRows';
 import { PgShared } from './pgShared';
 import { PgRunHandle, isNameTaken, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
+import { transaction } from './transaction';
 import { PgLimitStore } from './pgLimitStore';
 import { PgScheduleStore } from './pgScheduleStore';
 
@@ -250,6 +251,15 @@ export class PgStore implements RunStore {
   /** @internal Throws the error as a user reads it (the store's location, never its password). */
   fail(e: unknown, doing: string): never {
     throw PostgresStoreError.from(e, this.location, this.masker, doing);
+  }
+
+  /** @internal `work` in a transaction on a client of the pool (transaction.ts); `doing` says what failed, for the error. */
+  async transaction<T>(doing: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    try {
+      return await transaction(() => this.pool.connect(), work);
+    } catch (e) {
+      this.fail(e, doing);
+    }
   }
 
   /** @internal A query of the backend's own modules; `doing` says what failed, for the error. */
@@ -624,34 +634,30 @@ export class PgStore implements RunStore {
       else ({ name, n } = await this.freeName(run.name, n));
       const { created, first, records } = newRunRecords(run, id, name, owner);
       const lines = records.map((r) => JSON.stringify(r));
-      const client = await this.pool.connect().catch((e: unknown) => this.fail(e, 'create a run'));
       try {
-        await client.query('begin');
-        await client.query(
-          `insert into ${this.t('runs')} (id, name, flow_name, source, parent_run_id, parent_task_run_id, created, state, state_type, owner, owner_session, trigger, resume_on_crash, source_hash, queue, journal_seq, tags)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-          [id, name, run.flowName, run.source, run.parentRunId ?? null, run.parentTaskRunId ?? null, created.created, indexState(first), first.type, owner, how.ownerSession, run.trigger ?? null, run.resumeOnCrash === true, run.sourceHash ?? null, how.queue ?? null, lines.length, created.tags ?? null],
-        );
-        await client.query(`insert into ${this.t('records')} (run_id, seq, kind, line) select $1, t.ord, t.kind, t.line from unnest($2::text[], $3::text[]) with ordinality as t(kind, line, ord)`, [
-          id,
-          lines.map((_, i) => (i === 0 ? 'run' : 'state')),
-          lines,
-        ]);
-        if (how.queue !== undefined) await addRunJob(client, this.schema, how.queue, id, `run:${id}`);
-        await client.query('select pg_notify($1, $2)', [this.channels.runs, id]);
-        await client.query('commit');
+        await transaction(() => this.pool.connect(), async (client) => {
+          await client.query(
+            `insert into ${this.t('runs')} (id, name, flow_name, source, parent_run_id, parent_task_run_id, created, state, state_type, owner, owner_session, trigger, resume_on_crash, source_hash, queue, journal_seq, tags)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+            [id, name, run.flowName, run.source, run.parentRunId ?? null, run.parentTaskRunId ?? null, created.created, indexState(first), first.type, owner, how.ownerSession, run.trigger ?? null, run.resumeOnCrash === true, run.sourceHash ?? null, how.queue ?? null, lines.length, created.tags ?? null],
+          );
+          await client.query(`insert into ${this.t('records')} (run_id, seq, kind, line) select $1, t.ord, t.kind, t.line from unnest($2::text[], $3::text[]) with ordinality as t(kind, line, ord)`, [
+            id,
+            lines.map((_, i) => (i === 0 ? 'run' : 'state')),
+            lines,
+          ]);
+          if (how.queue !== undefined) await addRunJob(client, this.schema, how.queue, id, `run:${id}`);
+          await client.query('select pg_notify($1, $2)', [this.channels.runs, id]);
+        });
         this.unfinished ||= !isTerminal(first.type);
         return created;
       } catch (e) {
-        await client.query('rollback').catch(() => undefined);
         // Two processes picked the same name: pick another.
         if (isNameTaken(e) && tries < 50) {
           n++;
           continue;
         }
         this.fail(e, 'create a run');
-      } finally {
-        client.release();
       }
     }
   }
