@@ -50,6 +50,11 @@ export interface LiveRun {
   slotWaits?: Set<string>;
 }
 
+/** A run's place among its host's `maxConcurrentRuns`: held while it goes (Runner.withSlot). */
+export interface RunSeat {
+  held: boolean;
+}
+
 /** After a failed write, how often and how long the runs' ends are tried again. */
 const STORE_RETRIES = 20;
 const STORE_RETRY_MS = 500;
@@ -76,6 +81,11 @@ export class Execution {
   slotWait?: AbortController;
   /** It holds a slot of its flow's `concurrencyLimit` (runner.flowSlot), until `done`. */
   holdsFlowSlot = false;
+  /**
+   * Its run slot among the host's `maxConcurrentRuns` (Runner.withSlot), given back when it ends — or while
+   * it waits for a slot of its flow, and taken again once it has that slot.
+   */
+  seat?: RunSeat;
   killReason?: { name: StateName; message: string };
   /** What the worker said it died of (a `fatal` message: "after …"), and where in the user's code. */
   fatal?: string;

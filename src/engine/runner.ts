@@ -11,7 +11,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BoundedFold } from './boundedFold';
 import type { EventSink } from './eventReader';
-import { Execution, REFRESHING_CACHE, type LiveRun } from './execution';
+import { Execution, type RunSeat, REFRESHING_CACHE, type LiveRun } from './execution';
 import { fittedRunName } from './givenRunName';
 import { journalLines } from './jsonLines';
 import { ConcurrencyGate } from './limits/concurrencyGate';
@@ -310,21 +310,44 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return file;
   }
 
-  /** Takes a run slot (maxConcurrentRuns), first telling `onWait` how many runs hold them when it must wait. */
-  private async slot(onWait?: (running: number) => void): Promise<void> {
+  /**
+   * Takes a run slot (maxConcurrentRuns), first telling `onWait` how many runs hold them when it must wait.
+   * False when `signal` fired while it waited (no slot taken).
+   */
+  private async slot(onWait?: (running: number) => void, signal?: AbortSignal): Promise<boolean> {
     const max = this.options.maxConcurrentRuns ?? Infinity;
     if (this.running < max) {
       this.running++;
-      return;
+      return true;
     }
+    if (signal?.aborted) return false;
     onWait?.(this.running);
-    await new Promise<void>((r) => this.waiting.push(r));
-    this.running++;
+    const got = await new Promise<boolean>((resolve) => {
+      const turn = (): void => {
+        signal?.removeEventListener('abort', stopped);
+        resolve(true);
+      };
+      const stopped = (): void => {
+        this.waiting.splice(this.waiting.indexOf(turn) >>> 0, 1);
+        resolve(false);
+      };
+      signal?.addEventListener('abort', stopped, { once: true });
+      this.waiting.push(turn);
+    });
+    if (got) this.running++;
+    return got;
   }
 
   private release(): void {
     this.running--;
     this.waiting.shift()?.();
+  }
+
+  /** The run gives up its run slot (it waits for a slot of its flow, holding none of the host's meanwhile). */
+  private leaveSeat(execution: Execution): void {
+    if (!execution.seat?.held) return;
+    execution.seat.held = false;
+    this.release();
   }
 
   /**
@@ -341,10 +364,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const modulePath = this.resolveModule(request.source);
     const scheduled = options.runId === undefined ? undefined : await this.scheduledRun(options.runId);
     const launched = scheduled ? { ...request, parameters: scheduled.parameters } : request;
-    return this.withSlot(options.signal, options.onSlotWait, async () => {
-      if (!scheduled) return this.launch(launched, modulePath, options.signal, { kind: 'new' });
+    return this.withSlot(options.signal, options.onSlotWait, async (seat) => {
+      if (!scheduled) return this.launch(launched, modulePath, options.signal, { kind: 'new' }, seat);
       const sourceHash = await hashFile(modulePath);
-      return this.launch(launched, modulePath, options.signal, { kind: 'created', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) });
+      return this.launch(launched, modulePath, options.signal, { kind: 'created', detail: scheduled, sourceHash, ...(options.until ? { until: options.until } : {}) }, seat);
     });
   }
 
@@ -360,17 +383,23 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return detail;
   }
 
-  private async withSlot(signal: AbortSignal | undefined, onWait: ((running: number) => void) | undefined, launch: () => Promise<Execution>): Promise<ActiveRun> {
+  private async withSlot(signal: AbortSignal | undefined, onWait: ((running: number) => void) | undefined, launch: (seat: RunSeat) => Promise<Execution>): Promise<ActiveRun> {
     await this.slot(onWait);
+    const seat: RunSeat = { held: true };
+    const leave = (): void => {
+      if (!seat.held) return;
+      seat.held = false;
+      this.release();
+    };
     let execution: Execution;
     try {
       signal?.throwIfAborted();
-      execution = await launch();
+      execution = await launch(seat);
     } catch (e) {
-      this.release();
+      leave();
       throw e;
     }
-    void execution.done.finally(() => this.release());
+    void execution.done.finally(leave);
     return execution;
   }
 
@@ -425,8 +454,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         await endSuspension(this.store, detail, expired);
         throw new BadInputError('not-resumable', `Run '${detail.name}' was suspended until ${new Date(detail.state.pause!.until).toISOString()} and not resumed in time, so it ended Failed. Resume it again to run it from its checkpoints: it is suspended anew, with a new deadline.`);
       }
-      return await this.withSlot(options.signal, undefined, async () =>
-        this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', claim, ...(given ? { given } : {}) }),
+      return await this.withSlot(options.signal, undefined, async (seat) =>
+        this.launch(request, modulePath, options.signal, { kind: 'existing', detail, summary, prior, sourceHash: await hashFile(modulePath), why: 'Resuming', claim, ...(given ? { given } : {}) }, seat),
       );
     } catch (e) {
       // Not taken over (the flow would not load, Ctrl-C while it did): the attempt is given back.
@@ -478,8 +507,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const modulePath = this.resolveModule(request.source);
     // The flow it was created for: a file may hold several.
     const created: RunRequest = { ...request, flowName: request.flowName ?? detail.flowName, parameters: detail.parameters };
-    return this.withSlot(options.signal, undefined, async () =>
-      this.launch(created, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy, ...(options.refuseIfSlotsBusy ? { refuseIfSlotsBusy: true } : {}) }),
+    return this.withSlot(options.signal, undefined, async (seat) =>
+      this.launch(created, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy, ...(options.refuseIfSlotsBusy ? { refuseIfSlotsBusy: true } : {}) }, seat),
     );
   }
 
@@ -554,7 +583,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     };
   }
 
-  private launch(given: RunRequest, modulePath: string, signal: AbortSignal | undefined, target: LaunchTarget): Promise<Execution> {
+  private launch(given: RunRequest, modulePath: string, signal: AbortSignal | undefined, target: LaunchTarget, seat?: RunSeat): Promise<Execution> {
     // A run created refreshing the cache refreshes it in each of its attempts (a resume, a worker taking it up).
     const request = target.kind !== 'new' && target.detail.refreshCache && !given.refreshCache ? { ...given, refreshCache: true } : given;
     return new Promise<Execution>((resolveStart, rejectStart) => {
@@ -688,6 +717,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         storeError: (runId, e) => this.emit('storeError', runId, e),
         artifact: (record) => this.emit('artifact', record),
       }, { bounded: this.options.foldTasks === 'bounded' });
+      if (seat) execution.seat = seat;
       execution.memory = memory;
       if (target.kind === 'new') {
         // The run is created while its flow loads: its name claimed and its journal opened now, its records
@@ -888,8 +918,28 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     };
     let got: Awaited<ReturnType<typeof holdFlowRunSlot>>;
     try {
-      got = await holdFlowRunSlot(this.flowSlots, { flowName: d.flowName, limit, runId: d.id, wait, signal: stop.signal, onWait: () => (told = tell()) });
+      got = await holdFlowRunSlot(this.flowSlots, {
+        flowName: d.flowName,
+        limit,
+        runId: d.id,
+        wait,
+        signal: stop.signal,
+        onWait: () => {
+          told = tell();
+          // Waiting, it holds none of the host's run slots (maxConcurrentRuns): other flows' runs go meanwhile.
+          if (wait) this.leaveSeat(execution);
+        },
+      });
       await told;
+      // Its slot of the flow held, it takes a run slot again before it goes (the host's bound on runs going).
+      if (got === 'held' && execution.seat && !execution.seat.held) {
+        if (await this.slot(undefined, stop.signal)) execution.seat.held = true;
+        else {
+          // Cancelled (or its worker gone) while it waited for a run slot: the flow's slot goes to the next.
+          await this.releaseFlowSlot(d.id, d.flowName, limit);
+          got = 'stopped';
+        }
+      }
     } catch (e) {
       execution.killReason = { name: 'Crashed', message: `Could not take a concurrency slot of flow '${d.flowName}': ${this.masker.mask((e as Error).message)}` };
       execution.worker.killGroup();

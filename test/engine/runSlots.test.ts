@@ -9,12 +9,26 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flowSource, makeRunner, tempDir, waitFor, workspace } from '../support/engine';
 import { slotWaitText } from '../../src/extension/runs/present';
+import { flowRunTag } from '../../src/engine/limits/flowRunSlot';
 
 const GATED = flowSource(`
 import { existsSync, writeFileSync } from 'node:fs';
 export default flow({ name: 'gated' }, async ({ gate, mark }: { gate: string; mark: string }) => {
   writeFileSync(mark, '');
   while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 20));
+  return 'done';
+});`);
+
+/** Like GATED, with a concurrencyLimit of 1. */
+const ONE_AT_A_TIME = flowSource(`
+import { existsSync, writeFileSync } from 'node:fs';
+export default flow({ name: 'one-at-a-time', concurrencyLimit: 1 }, async ({ gate, mark }: { gate: string; mark: string }) => {
+  writeFileSync(mark, '');
+  const signal = getRunContext().signal;
+  while (!existsSync(gate)) {
+    if (signal.aborted) throw signal.reason;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return 'done';
 });`);
 
@@ -39,5 +53,86 @@ describe('run slots', { timeout: 120_000 }, () => {
     for (const r of [ra!, rb!, rc!]) assert.equal(r.state.name, 'Completed', r.state.message);
     assert.ok(rb!.startTime! >= ra!.endTime! && rc!.startTime! >= rb!.endTime!, `one at a time, in order: ${[ra, rb, rc].map((r) => `${r!.startTime}–${r!.endTime}`).join(', ')}`);
     assert.equal(slotWaitText(4), 'waiting for a free run slot: 4 runs go at once in this window (flowdeck.maxConcurrentRuns)');
+  });
+
+  it("a run waiting for its flow's concurrency slot holds no run slot: another flow's run goes meanwhile; cancelled while it waits, it gives back what it held", async () => {
+    const ws = workspace({ 'one.flow.ts': ONE_AT_A_TIME, 'gated.flow.ts': GATED });
+    const { runner, store } = await makeRunner(tempDir(), { maxConcurrentRuns: 2 });
+    const p = (n: string) => ({ gate: join(ws, `gate-${n}`), mark: join(ws, `started-${n}`) });
+    const one = { kind: 'file' as const, path: join(ws, 'one.flow.ts') };
+    const gated = { kind: 'file' as const, path: join(ws, 'gated.flow.ts') };
+    const a1 = await runner.start({ source: one, parameters: p('a1') });
+    await waitFor(() => existsSync(p('a1').mark), 'the first run of the limited flow to start');
+    const a2 = await runner.start({ source: one, parameters: p('a2') });
+    const a3 = await runner.start({ source: one, parameters: p('a3') });
+    const waits = async (id: string): Promise<boolean> => {
+      await store.refresh();
+      return (await store.get(id))?.state.message?.startsWith('Waiting for a concurrency slot') === true;
+    };
+    await waitFor(async () => (await waits(a2.id)) && (await waits(a3.id)), 'both to wait for the flow slot', 60_000);
+    // Two run slots, three runs of the flow: the two waiting hold none, so another flow's run starts now.
+    const told: number[] = [];
+    const b = await runner.start({ source: gated, parameters: p('b') }, { onSlotWait: (n) => told.push(n) });
+    await waitFor(() => existsSync(p('b').mark), "another flow's run to start while they wait", 60_000);
+    assert.equal(told.length, 0, 'it was never told to wait for a run slot');
+    writeFileSync(p('b').gate, '');
+    assert.equal((await b.done).state.name, 'Completed');
+    // One cancelled while it waits ends Cancelled, never run.
+    runner.cancel(a3.id, 'not needed');
+    assert.equal((await a3.done).state.name, 'Cancelled');
+    assert.equal(existsSync(p('a3').mark), false);
+    writeFileSync(p('a1').gate, '');
+    writeFileSync(p('a2').gate, '');
+    assert.equal((await a1.done).state.name, 'Completed');
+    assert.equal((await a2.done).state.name, 'Completed');
+    // Every run slot was given back: two runs go at once again.
+    const c1 = await runner.start({ source: gated, parameters: p('c1') });
+    const c2 = await runner.start({ source: gated, parameters: p('c2') }, { onSlotWait: (n) => told.push(n) });
+    await waitFor(() => existsSync(p('c1').mark) && existsSync(p('c2').mark), 'two runs to go at once', 60_000);
+    assert.equal(told.length, 0, 'neither was told to wait');
+    writeFileSync(p('c1').gate, '');
+    writeFileSync(p('c2').gate, '');
+    for (const r of [c1, c2]) assert.equal((await r.done).state.name, 'Completed');
+  });
+
+  it('a run that got its flow slot waits for a run slot; cancelled then, it gives the flow slot back', async () => {
+    const ws = workspace({ 'one.flow.ts': ONE_AT_A_TIME, 'gated.flow.ts': GATED });
+    const { runner, store } = await makeRunner(tempDir(), { maxConcurrentRuns: 2 });
+    const p = (n: string) => ({ gate: join(ws, `gate-${n}`), mark: join(ws, `started-${n}`) });
+    const one = { kind: 'file' as const, path: join(ws, 'one.flow.ts') };
+    const gated = { kind: 'file' as const, path: join(ws, 'gated.flow.ts') };
+    const stateOf = async (id: string): Promise<string | undefined> => {
+      await store.refresh();
+      const r = await store.get(id);
+      return r && `${r.state.name}: ${r.state.message ?? ''}`;
+    };
+    const a1 = await runner.start({ source: one, parameters: p('a1') });
+    await waitFor(() => existsSync(p('a1').mark), 'the first run of the limited flow to start');
+    const a2 = await runner.start({ source: one, parameters: p('a2') });
+    await waitFor(async () => (await stateOf(a2.id))?.startsWith('Pending: Waiting for a concurrency slot') === true, 'the second to wait for the flow slot', 60_000);
+    // a1 and b hold the two run slots; c waits for one, first in line.
+    const b = await runner.start({ source: gated, parameters: p('b') });
+    await waitFor(() => existsSync(p('b').mark), "another flow's run to start", 60_000);
+    let cWaits = false;
+    const c = runner.start({ source: gated, parameters: p('c') }, { onSlotWait: () => (cWaits = true) });
+    await waitFor(() => cWaits, 'a third run to wait for a run slot');
+    // a1 ends: its run slot goes to c; a2 gets the flow's slot and waits for a run slot.
+    writeFileSync(p('a1').gate, '');
+    assert.equal((await a1.done).state.name, 'Completed');
+    await waitFor(() => existsSync(p('c').mark), 'c to take the run slot a1 gave back', 60_000);
+    const leases = async (): Promise<string[]> => (await store.limits.leases(flowRunTag('one-at-a-time'))).map((l) => l.holder.runId);
+    await waitFor(async () => (await leases()).includes(a2.id), "a2 to hold the flow's slot", 60_000);
+    assert.equal(existsSync(p('a2').mark), false, 'a2 waits for a run slot');
+    runner.cancel(a2.id, 'not needed');
+    assert.equal((await a2.done).state.name, 'Cancelled');
+    assert.equal(existsSync(p('a2').mark), false, 'it never ran');
+    assert.deepEqual(await leases(), [], "the flow's slot given back");
+    writeFileSync(p('b').gate, '');
+    writeFileSync(p('c').gate, '');
+    assert.equal((await b.done).state.name, 'Completed');
+    assert.equal((await (await c).done).state.name, 'Completed');
+    const a3 = await runner.start({ source: one, parameters: p('a3') });
+    writeFileSync(p('a3').gate, '');
+    assert.equal((await a3.done).state.name, 'Completed');
   });
 });
