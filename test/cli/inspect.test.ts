@@ -83,7 +83,8 @@ async function inspectRuns(env: NodeJS.ProcessEnv): Promise<void> {
   assert.deepEqual(parsed.parameters, { n: 9 });
 
   // `runs --search`: by a flow's name or a run's, any case.
-  const searched = JSON.parse((await cli('runs', '--search', 'CHIL', '--json')).stdout) as { flowName: string }[];
+  // (`CHILD`: no run name holds it; `CHIL` is in `chilly` and `chinchilla`.)
+  const searched = JSON.parse((await cli('runs', '--search', 'CHILD', '--json')).stdout) as { flowName: string }[];
   assert.deepEqual(searched.map((r) => r.flowName), ['child', 'child']);
   const byName = JSON.parse((await cli('runs', '--search', failed.name, '--json')).stdout) as { id: string }[];
   assert.deepEqual(byName.map((r) => r.id), [failed.id]);
