@@ -27,7 +27,7 @@ export function openStore(io: CliIo, mode: 'read' | 'write' = 'write'): Promise<
  * Each run still gets a process of its own; a new standby follows each run. (`serve` needs none: a
  * scheduled run's worker is forked and its flow loaded ahead of its slot.)
  */
-export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: boolean; standby?: number } = {}): FlowRunner {
+export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: boolean; standby?: number; maxConcurrentRuns?: number } = {}): FlowRunner {
   let stored: CredentialStore = {};
   try {
     stored = readCredentials(store.home);
@@ -42,6 +42,7 @@ export function createRunner(store: RunStore, io: CliIo, options: { foldTasks?: 
     env: io.env,
     ...(options.foldTasks !== undefined ? { foldTasks: options.foldTasks } : {}),
     ...(options.standby ? { standby: options.standby } : {}),
+    ...(options.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: options.maxConcurrentRuns } : {}),
     secrets: secretValuesFrom(io.env, stored),
     // A flow that refreshed an OAuth token hands it back; keep it for the next run, unless the credentials
     // came from the environment.

@@ -384,7 +384,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   private async withSlot(signal: AbortSignal | undefined, onWait: ((running: number) => void) | undefined, launch: (seat: RunSeat) => Promise<Execution>): Promise<ActiveRun> {
-    await this.slot(onWait);
+    // Given up while it waits for a run slot (`signal`): it never takes one.
+    if (!(await this.slot(onWait, signal))) signal!.throwIfAborted();
     const seat: RunSeat = { held: true };
     const leave = (): void => {
       if (!seat.held) return;

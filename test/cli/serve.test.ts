@@ -146,6 +146,36 @@ describe('flowdeck serve', () => {
     console.log(`serve made ${runs.length} runs`);
   });
 
+  it('--limit 1 runs one run at a time: a slot due while one goes waits, and one overtaken by its next slot meanwhile is not run', { timeout: 180_000 }, async () => {
+    const home = tempDir();
+    const gate = join(home, 'gate');
+    const cwd = workspace({
+      'slow.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+export default flow({ name: 'slow', schedule: { intervalSeconds: 2 } }, async () => {
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
+  return 'opened';
+});`),
+      'tick.flow.ts': EVERY_2S,
+    });
+    const s = serve(['--limit', '1'], cwd, { FLOWDECK_HOME: home });
+    let slow: FlowRunSummary | undefined;
+    await waitFor(async () => (slow = (await scheduledRuns(home)).find((r) => r.flowName === 'slow' && r.state.name === 'Running')) !== undefined, 'a run of the slow flow to go', 120_000);
+    await waitFor(() => /Schedule [0-9a-f]{10} of flow 'tick': slot \S+ not run: a later slot \(\S+\) came due before it could start \(it waited for a free run slot\)/.test(s.stderr()), "a slot of tick overtaken while it waited for the slot the slow run holds", 120_000);
+    assert.match(s.stderr(), /Schedule [0-9a-f]{10} of flow 'tick': slot \S+ waits for a free run slot \(1 run going, the most this process runs at once\)/);
+    // Nothing ran beside the slow run.
+    const beside = (await scheduledRuns(home)).filter((r) => r.id !== slow!.id && r.startTime !== undefined && (r.endTime === undefined || r.endTime > slow!.startTime!));
+    assert.deepEqual(beside.map((r) => `${r.flowName} ${r.state.name}`), []);
+    const waiting = (await scheduledRuns(home)).filter((r) => r.flowName === 'tick' && r.state.name === 'Scheduled' && slotOf(r) <= Date.now());
+    // One waits; at the moment a slot comes due, the one it overtakes may not be let go of yet.
+    assert.ok(waiting.length <= 2, `due slots of tick do not pile up: ${waiting.length} wait`);
+    writeFileSync(gate, '');
+    await waitFor(async () => (await scheduledRuns(home)).some((r) => r.flowName === 'tick' && r.state.name === 'Completed' && r.startTime! >= slow!.startTime!), 'a run of tick once the slow run ended', 120_000);
+    assert.equal(await stop(s), 0, s.stderr());
+    const runs = (await scheduledRuns(home)).filter((r) => r.startTime !== undefined).sort((a, b) => a.startTime! - b.startTime!);
+    for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.startTime! >= runs[i - 1]!.endTime!, `one at a time: ${runs.map((r) => `${r.flowName} ${r.startTime}-${r.endTime}`).join(', ')}`);
+  });
+
   it('two serve processes sharing a store run each slot once', { timeout: 180_000 }, async () => {
     const home = tempDir();
     const cwd = workspace({ 'tick.flow.ts': EVERY_2S });
@@ -259,11 +289,12 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
     assert.equal(posts(), postsAtExit, 'no post after serve ended');
   });
 
-  it('rejects a notify URL that is not http(s) and an unknown policy with exit 2', { timeout: 60_000 }, async () => {
+  it('rejects a notify URL that is not http(s), an unknown policy and a bad --limit with exit 2', { timeout: 60_000 }, async () => {
     const cwd = workspace({});
     for (const [args, message] of [
       [['--notify-url', 'file:///etc/passwd'], /must be an http:\/\/ or https:\/\/ URL/],
       [['--notify', 'sometimes'], /--notify must be one of onFailure, onFailureAndRecovery, always, never/],
+      [['--limit', '0'], /--limit must be a whole number from 1 to 256 \(runs at once\), got "0"/],
     ] as [string[], RegExp][]) {
       const s = serve(args, cwd, { FLOWDECK_HOME: tempDir() });
       assert.equal(await s.exited, 2);

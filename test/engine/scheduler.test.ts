@@ -33,10 +33,10 @@ export const approval = flow({ name: 'approval' }, async ({ gate }: { gate: stri
 
 const at = (s: string) => Date.parse(s);
 
-async function setup(schedule: Schedule, flowName = 'quick', options: { seenAt?: number } = {}) {
+async function setup(schedule: Schedule, flowName = 'quick', options: { seenAt?: number; maxConcurrentRuns?: number } = {}) {
   const home = tempDir();
   const dir = workspace({ 'sched.flow.ts': FLOWS });
-  const { store, runner } = await makeRunner(home);
+  const { store, runner } = await makeRunner(home, options.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: options.maxConcurrentRuns } : {});
   const clock = { t: 0, now: () => clock.t };
   const logs: string[] = [];
   const entry: ScheduleEntry = { id: 'aaaaaaaaaa', flowName, source: join(dir, 'sched.flow.ts'), schedule, origin: 'code', tags: ['scheduled'] };
@@ -91,6 +91,31 @@ test("a slot's run is created Scheduled ahead of its slot, starts when due, and 
   // Stopping gives back the prepared run of the next slot: it goes, and its slot can be claimed again.
   assert.deepEqual((await s.runsOf()).map((r) => r.state.name), ['Completed']);
   assert.equal((await s.store.schedules.claimSlot('aaaaaaaaaa', at('2025-06-01T10:02:00Z'))).claimed, true);
+});
+
+test("a slot's run waiting for one of the host's run slots is not run once the next slot came due: one waits at a time, and the latest runs when a slot frees", { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 }, 'quick', { maxConcurrentRuns: 1 });
+  // A run of another flow holds the host's one run slot.
+  const gate = join(s.dir, 'gate');
+  const holder = await s.runner.start({ source: { kind: 'file', path: s.entry.source }, flowName: 'gated', parameters: { gate } });
+  s.clock.t = at('2025-06-01T10:00:58Z');
+  await s.scheduler.tick();
+  await waitFor(() => s.logs.some((l) => l.includes('slot 2025-06-01T10:01:00.000Z waits for a free run slot (1 run going')), 'the 10:01 slot to wait for a run slot');
+  s.clock.t = at('2025-06-01T10:01:58Z');
+  await s.scheduler.tick();
+  s.clock.t = at('2025-06-01T10:02:00.100Z');
+  await s.scheduler.tick();
+  await waitFor(() => s.logs.some((l) => l.includes('slot 2025-06-01T10:02:00.000Z waits for a free run slot')), 'the 10:02 slot to wait for a run slot');
+  // Overtaken while it waited: gone, saying why; the next one waits in its place (the one after is made ahead).
+  let runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T10:02:00.000Z', 'Scheduled'], ['2025-06-01T10:03:00.000Z', 'Scheduled']]);
+  assert.ok(s.logs.some((l) => /^WARNING Schedule aaaaaaaaaa .*slot 2025-06-01T10:01:00.000Z not run: a later slot \(2025-06-01T10:02:00.000Z\) came due before it could start \(it waited for a free run slot\)$/.test(l)), s.logs.join('\n'));
+  writeFileSync(gate, '');
+  assert.equal((await holder.done).state.name, 'Completed');
+  await waitFor(async () => (await s.runsOf())[0]?.state.name === 'Completed', 'the 10:02 run to take the freed run slot and complete', 60_000);
+  runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T10:02:00.000Z', 'Completed'], ['2025-06-01T10:03:00.000Z', 'Scheduled']]);
+  await s.scheduler.stop();
 });
 
 test('timezone across a DST change: a daily 09:00 Europe/Madrid schedule runs at 08:00Z, then at 07:00Z', { timeout: 120_000 }, async () => {

@@ -26,7 +26,7 @@ import { EXIT, UsageError, write, type CliIo } from '../io';
 import { keepRuns, keepRunsHelp, keepRunsOf } from '../keepRuns';
 import { declaredIn, fileErrors, localTime, scheduleRows } from '../scheduleSources';
 
-export const SERVE_HELP = `Usage: flowdeck serve [file or folder...] [--notify-url URL] [--notify POLICY] [--keep-runs N]
+export const SERVE_HELP = `Usage: flowdeck serve [file or folder...] [--limit N] [--notify-url URL] [--notify POLICY] [--keep-runs N]
 
 Runs schedules until stopped (SIGINT or SIGTERM): every schedule in the store (\`flowdeck schedule add\`,
 Schedule Flow… in VS Code) and those declared in the flow files under the given paths (default: the
@@ -35,6 +35,8 @@ processes and editor windows share the store. Prints what it serves, each next t
 end. Runs of flows with resumeOnCrash whose host died are resumed.
 
 Options:
+  --limit N          run at most N runs at once (default: no limit). A slot's run past it waits for one to
+                     end, saying so; one overtaken meanwhile by its schedule's next slot is not run
   --notify-url URL   POST a JSON notice { text, run } when an unwatched run fails (a Slack or Mattermost
                      incoming webhook works as is); retried with backoff. Also FLOWDECK_NOTIFY_URL.
   --notify POLICY    onFailure (default), onFailureAndRecovery, always, never
@@ -47,7 +49,7 @@ Stopping cancels the runs going (their state says so) and gives back slots prepa
 const RESCAN_MS = 10_000;
 
 export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('serve', argv, { 'notify-url': { type: 'string' }, notify: { type: 'string' }, 'keep-runs': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandArgs('serve', argv, { limit: { type: 'string' }, 'notify-url': { type: 'string' }, notify: { type: 'string' }, 'keep-runs': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     write(io.stdout, SERVE_HELP);
     return EXIT.ok;
@@ -59,11 +61,12 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const policy = (values.notify ?? 'onFailure') as NotifyPolicy;
   if (!NOTIFY_POLICIES.includes(policy)) throw new UsageError(`--notify must be one of ${NOTIFY_POLICIES.join(', ')}, got '${values.notify}'`);
   const keep = keepRunsOf(values['keep-runs']);
+  const limit = runLimitOf(values.limit);
 
   const declared = await declaredIn(positionals, io);
   for (const e of fileErrors(declared.files, io)) write(io.stderr, e);
   const store = await openStore(io);
-  const runner = createRunner(store, io);
+  const runner = createRunner(store, io, limit === undefined ? {} : { maxConcurrentRuns: limit });
   const log = (message: string): void => write(io.stderr, neutraliseTerminal(`[${new Date().toISOString()}] ${message}`));
   const masker = new SecretMasker([...secretsFromEnv(io.env), ...storedSecrets(store, io)]);
 
@@ -154,6 +157,14 @@ function start(runner: FlowRunner, entry: ScheduleEntry, runId: string, slot: Sl
     unwatched.add(active.id);
     return active;
   });
+}
+
+/** `--limit N`: how many runs go at once, 1 to 256; unset, no limit. */
+function runLimitOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--limit must be a whole number from 1 to 256 (runs at once), got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function safeProtocol(url: string): string {

@@ -27,6 +27,8 @@ export interface SlotStart {
   signal: AbortSignal;
   /** Resolves when the loaded flow may start (its slot is due); rejects when it must not (overlap). */
   until: () => Promise<void>;
+  /** Told when every run slot of the host is taken (FlowRunner's maxConcurrentRuns): the run waits for one before loading. */
+  onSlotWait: (running: number) => void;
 }
 
 export interface SchedulerHost {
@@ -83,6 +85,8 @@ interface Pending {
   launch?: { abort: AbortController; settled: Promise<void> };
   /** Due, and waiting for an earlier run of its schedule to end (overlap: queue). */
   queued?: boolean;
+  /** Handed to the host, and waiting for one of its run slots (every one taken) before loading. */
+  waitsForRunSlot?: boolean;
   /** Loading its flow ahead of the slot failed: it is loaded again when the slot is due, once. */
   aheadFailed?: boolean;
 }
@@ -269,9 +273,22 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private async due(t: Tracked, now: number): Promise<void> {
     const latest = t.slots.latest(now);
     for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) {
-      if (slot > now || p.queued || p.launch) continue;
-      if (latest !== undefined && slot < latest) await this.discard(t, slot, p, `not run: a later slot (${iso(latest)}) came due before it could start`);
-      else if (now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none') await this.discard(t, slot, p, `not run: ${seconds(now - slot)} late, and the schedule does not catch up (catchup: 'none')`);
+      // Handed to the host, it is past deciding here — unless it still waits for a run slot of the host.
+      if (slot > now || p.queued || (p.launch && !p.waitsForRunSlot)) continue;
+      const why =
+        latest !== undefined && slot < latest
+          ? `not run: a later slot (${iso(latest)}) came due before it could start${p.waitsForRunSlot ? ' (it waited for a free run slot)' : ''}`
+          : now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none'
+            ? `not run: ${seconds(now - slot)} late, and the schedule does not catch up (catchup: 'none')`
+            : undefined;
+      if (why === undefined) continue;
+      if (p.launch) {
+        // Its start given up: a run slot that comes free goes to the next run waiting.
+        p.launch.abort.abort();
+        await p.launch.settled;
+        if (!t.pending.has(slot)) continue;
+      }
+      await this.discard(t, slot, p, why);
     }
     if (latest === undefined || latest <= t.cursor) return;
     t.cursor = latest;
@@ -346,7 +363,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private launch(t: Tracked, slot: number, p: Pending): void {
     const { entry } = t;
     const abort = new AbortController();
-    const settled = this.host.start(entry, p.runId, { signal: abort.signal, until: () => this.atSlot(t, slot, p, abort.signal) }).then(
+    const onSlotWait = (running: number): void => {
+      p.waitsForRunSlot = true;
+      this.host.log('INFO', `${label(entry)}: slot ${iso(slot)} waits for a free run slot (${running} run${running === 1 ? '' : 's'} going, the most this process runs at once)`);
+    };
+    const until = (): Promise<void> => {
+      p.waitsForRunSlot = false;
+      return this.atSlot(t, slot, p, abort.signal);
+    };
+    const settled = this.host.start(entry, p.runId, { signal: abort.signal, until, onSlotWait }).then(
       (active) => {
         t.pending.delete(slot);
         this.emit('started', entry, active, slot);
