@@ -16,20 +16,10 @@ import { PgStore } from '../../src/engine/postgres/pgStore';
 import { CLI, flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 import { startWorker } from '../support/workers';
+import { gatedFlow } from '../support/gatedFlow';
 
 /** Holds until its gate file exists; marks that it started. */
-const GATED = (name: string, extra = '') =>
-  flowSource(`
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-export default flow({ name: '${name}', concurrencyLimit: 1${extra} }, async ({ gate, mark }: { gate: string; mark: string }) => {
-  writeFileSync(mark, '');
-  const signal = getRunContext().signal;
-  while (!existsSync(gate)) {
-    if (signal.aborted) throw signal.reason;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return 'done';
-});`);
+const GATED = (name: string, extra = '') => gatedFlow(name, `, concurrencyLimit: 1${extra}`);
 
 describe('a flow concurrency limit', { timeout: 180_000 }, () => {
   it('a second run waits Pending, saying for which run, and starts once the first ended; the slot is given back; `limit ls` shows both', async () => {

@@ -1,36 +1,28 @@
 /**
  * A host's run slots (RunnerOptions.maxConcurrentRuns, the editor's `flowdeck.maxConcurrentRuns`): past
  * them a started run waits, before anything of it starts (no worker, no run in the store), says so to whoever
- * started it, and starts in its turn once a run ends.
+ * started it, and starts in its turn once a run ends. A run waiting for its flow's own concurrency slot holds
+ * none meanwhile, takes one again once it has the flow's slot, and cancelled while it waits gives back both.
  */
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { flowSource, makeRunner, tempDir, waitFor, workspace } from '../support/engine';
+import { makeRunner, tempDir, waitFor, workspace } from '../support/engine';
+import { gatedFlow } from '../support/gatedFlow';
 import { slotWaitText } from '../../src/extension/runs/present';
 import { flowRunTag } from '../../src/engine/limits/flowRunSlot';
 
-const GATED = flowSource(`
-import { existsSync, writeFileSync } from 'node:fs';
-export default flow({ name: 'gated' }, async ({ gate, mark }: { gate: string; mark: string }) => {
-  writeFileSync(mark, '');
-  while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 20));
-  return 'done';
-});`);
+const GATED = gatedFlow('gated');
+const ONE_AT_A_TIME = gatedFlow('one-at-a-time', ', concurrencyLimit: 1');
 
-/** Like GATED, with a concurrencyLimit of 1. */
-const ONE_AT_A_TIME = flowSource(`
-import { existsSync, writeFileSync } from 'node:fs';
-export default flow({ name: 'one-at-a-time', concurrencyLimit: 1 }, async ({ gate, mark }: { gate: string; mark: string }) => {
-  writeFileSync(mark, '');
-  const signal = getRunContext().signal;
-  while (!existsSync(gate)) {
-    if (signal.aborted) throw signal.reason;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return 'done';
-});`);
+/** A runner of `maxConcurrentRuns` over a workspace of both flows; `p(n)`: run n's gate and mark files. */
+async function twoFlows(maxConcurrentRuns: number) {
+  const ws = workspace({ 'one.flow.ts': ONE_AT_A_TIME, 'gated.flow.ts': GATED });
+  const { runner, store } = await makeRunner(tempDir(), { maxConcurrentRuns });
+  const p = (n: string) => ({ gate: join(ws, `gate-${n}`), mark: join(ws, `started-${n}`) });
+  return { runner, store, p, one: { kind: 'file' as const, path: join(ws, 'one.flow.ts') }, gated: { kind: 'file' as const, path: join(ws, 'gated.flow.ts') } };
+}
 
 describe('run slots', { timeout: 120_000 }, () => {
   it('past maxConcurrentRuns a run waits, told so, with nothing of it started; the waiting ones start in the order they were started', async () => {
@@ -56,11 +48,7 @@ describe('run slots', { timeout: 120_000 }, () => {
   });
 
   it("a run waiting for its flow's concurrency slot holds no run slot: another flow's run goes meanwhile; cancelled while it waits, it gives back what it held", async () => {
-    const ws = workspace({ 'one.flow.ts': ONE_AT_A_TIME, 'gated.flow.ts': GATED });
-    const { runner, store } = await makeRunner(tempDir(), { maxConcurrentRuns: 2 });
-    const p = (n: string) => ({ gate: join(ws, `gate-${n}`), mark: join(ws, `started-${n}`) });
-    const one = { kind: 'file' as const, path: join(ws, 'one.flow.ts') };
-    const gated = { kind: 'file' as const, path: join(ws, 'gated.flow.ts') };
+    const { runner, store, p, one, gated } = await twoFlows(2);
     const a1 = await runner.start({ source: one, parameters: p('a1') });
     await waitFor(() => existsSync(p('a1').mark), 'the first run of the limited flow to start');
     const a2 = await runner.start({ source: one, parameters: p('a2') });
@@ -96,11 +84,7 @@ describe('run slots', { timeout: 120_000 }, () => {
   });
 
   it('a run that got its flow slot waits for a run slot; cancelled then, it gives the flow slot back', async () => {
-    const ws = workspace({ 'one.flow.ts': ONE_AT_A_TIME, 'gated.flow.ts': GATED });
-    const { runner, store } = await makeRunner(tempDir(), { maxConcurrentRuns: 2 });
-    const p = (n: string) => ({ gate: join(ws, `gate-${n}`), mark: join(ws, `started-${n}`) });
-    const one = { kind: 'file' as const, path: join(ws, 'one.flow.ts') };
-    const gated = { kind: 'file' as const, path: join(ws, 'gated.flow.ts') };
+    const { runner, store, p, one, gated } = await twoFlows(2);
     const stateOf = async (id: string): Promise<string | undefined> => {
       await store.refresh();
       const r = await store.get(id);
