@@ -223,6 +223,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private offResumeRequests?: () => void;
   private readonly waiting: (() => void)[] = [];
   private running = 0;
+  /** Runs that gave up their run slot to wait for their flow's (each keeps its worker): at most maxConcurrentRuns. */
+  private seatless = 0;
   private watchdog?: NodeJS.Timeout;
   private readonly limits: WorkerLimits;
   private readonly gate: ConcurrencyGate;
@@ -918,6 +920,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       execution.flushPending();
     };
     let got: Awaited<ReturnType<typeof holdFlowRunSlot>>;
+    let seatless = false;
     try {
       got = await holdFlowRunSlot(this.flowSlots, {
         flowName: d.flowName,
@@ -928,7 +931,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         onWait: () => {
           told = tell();
           // Waiting, it holds none of the host's run slots (maxConcurrentRuns): other flows' runs go meanwhile.
-          if (wait) this.leaveSeat(execution);
+          // As many may wait so as there are run slots (each keeps its worker process); more wait holding theirs.
+          if (wait && execution.seat?.held && this.seatless < (this.options.maxConcurrentRuns ?? Infinity)) {
+            this.leaveSeat(execution);
+            this.seatless++;
+            seatless = true;
+          }
         },
       });
       await told;
@@ -947,6 +955,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       return false;
     } finally {
       execution.slotWait = undefined;
+      if (seatless) this.seatless--;
     }
     const waited = told !== undefined && wait;
     if (got !== 'held') {

@@ -119,4 +119,33 @@ describe('run slots', { timeout: 120_000 }, () => {
     writeFileSync(p('a3').gate, '');
     assert.equal((await a3.done).state.name, 'Completed');
   });
+
+  it("as many runs wait for their flow's slot without a run slot as there are run slots; more wait holding theirs", async () => {
+    const { runner, store, p, one, gated } = await twoFlows(2);
+    const waits = async (id: string): Promise<boolean> => {
+      await store.refresh();
+      return (await store.get(id))?.state.message?.startsWith('Waiting for a concurrency slot') === true;
+    };
+    const a1 = await runner.start({ source: one, parameters: p('a1') });
+    await waitFor(() => existsSync(p('a1').mark), 'the first run of the limited flow to start');
+    // a2 and a3 wait for the flow's slot without a run slot (two: as many as there are); a4 waits holding one.
+    const waiting = [];
+    for (const n of ['a2', 'a3', 'a4']) {
+      const r = await runner.start({ source: one, parameters: p(n) });
+      await waitFor(() => waits(r.id), `${n} to wait for the flow's slot`, 60_000);
+      waiting.push(r);
+    }
+    let told: number | undefined;
+    const b = runner.start({ source: gated, parameters: p('b') }, { onSlotWait: (n) => (told = n) });
+    await waitFor(() => told !== undefined, "another flow's run to be told it waits for a run slot");
+    assert.equal(told, 2, 'a1 and a4 hold the two run slots');
+    assert.equal(existsSync(p('b').mark), false);
+    for (const r of waiting) runner.cancel(r.id, 'not needed');
+    for (const r of waiting) assert.equal((await r.done).state.name, 'Cancelled');
+    await waitFor(() => existsSync(p('b').mark), "the other flow's run to start once a4 gave its run slot back", 60_000);
+    writeFileSync(p('a1').gate, '');
+    writeFileSync(p('b').gate, '');
+    assert.equal((await a1.done).state.name, 'Completed');
+    assert.equal((await (await b).done).state.name, 'Completed');
+  });
 });
