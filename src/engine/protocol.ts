@@ -113,10 +113,16 @@ export type Request =
   /** Replies with the variable's value, or `null` with `missing: true`. */
   | { op: 'var-get'; name: string }
   | { op: 'var-set'; name: string; value: unknown }
-  /** Before an attempt of a task run with tags: replies `{ held }` once it holds a slot of each limited tag. */
+  /** Before an attempt of a task run with tags: replies (SlotsReply) once it holds a slot of each limited tag, or at once when one is limited to 0. */
   | { op: 'slots-acquire'; runId: string; taskRunId: string; tags: string[] }
   /** After the attempt (or to stop waiting). */
   | { op: 'slots-release'; runId: string; taskRunId: string };
+
+/** `held`: a slot of each limited tag (false: none is limited). `stopped`: tags limited to 0 — the task run is not run. */
+export interface SlotsReply {
+  held: boolean;
+  stopped?: string[];
+}
 
 export interface SubflowReply {
   id: string;

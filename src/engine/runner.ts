@@ -17,7 +17,7 @@ import { journalLines } from './jsonLines';
 import { ConcurrencyGate } from './limits/concurrencyGate';
 import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
-import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
+import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SlotsReply, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
 import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
@@ -1162,10 +1162,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   /** Holds the concurrency slots a task run's tags call for; while it waits, the task run shows AwaitingConcurrencySlot. */
-  private async acquireSlots(execution: Execution, request: Extract<Request, { op: 'slots-acquire' }>): Promise<{ held: boolean }> {
+  private async acquireSlots(execution: Execution, request: Extract<Request, { op: 'slots-acquire' }>): Promise<SlotsReply> {
     const live = execution.runs.get(request.runId);
     if (!live) throw new Error(`unknown run ${request.runId}`);
-    const { held } = await this.gate.acquire({ runId: request.runId, taskRunId: request.taskRunId }, request.tags, (limits) => {
+    const { held, stopped } = await this.gate.acquire({ runId: request.runId, taskRunId: request.taskRunId }, request.tags, (limits) => {
       const message = `Waiting for a concurrency slot: ${limits.map((l) => `'${l.tag}' (limit ${l.limit})`).join(', ')}`;
       execution.record(live, { k: 'tstate', runId: request.runId, id: request.taskRunId, name: 'AwaitingConcurrencySlot', ts: Date.now(), message });
       // Once a run and tag, the log says why its task runs go no faster (a map's states alone do not show in `flowdeck run`).
@@ -1177,7 +1177,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       }
       execution.flushPending();
     });
-    return { held };
+    return stopped ? { held: false, stopped } : { held };
   }
 
   /**

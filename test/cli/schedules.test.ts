@@ -179,8 +179,8 @@ describe('flowdeck limit', () => {
     assert.equal(rmAgain.code, 2);
     assert.match(rmAgain.stderr, /no concurrency limit on tag 'api'/);
     for (const [args, message] of [
-      [['limit', 'set', 'api', '0'], /whole number from 1/],
-      [['limit', 'set', 'api', 'two'], /whole number from 1/],
+      [['limit', 'set', 'api', '1001'], /whole number from 0 to 1000 \(0 stops the task runs of the tag\)/],
+      [['limit', 'set', 'api', 'two'], /whole number from 0/],
       [['limit', 'set', 'no spaces', '1'], /cannot be limited/],
       [['limit', 'set', 'api'], /takes a tag and a number/],
     ] as [string[], RegExp][]) {

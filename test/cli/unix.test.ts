@@ -73,8 +73,8 @@ describe("Flowdeck's own messages", T, () => {
       ...['resume', 'logs', 'artifacts', 'flows', 'check', 'serve', 'schedule', 'schedules', 'limit', 'worker'].map(
         (c): [string[], RegExp] => [[c, '--bogus'], new RegExp(`^flowdeck ${c}: unknown option '--bogus'; \`flowdeck ${c} --help\` lists its options\n$`)],
       ),
-      [['limit', 'set', 'github-api', '-1'], /^flowdeck limit: the limit must be a whole number from 1 to 1000, got '-1'\n$/],
-      [['limit', 'set', 'github-api', '-1.5'], /^flowdeck limit: the limit must be a whole number from 1 to 1000, got '-1.5'\n$/],
+      [['limit', 'set', 'github-api', '-1'], /^flowdeck limit: the limit must be a whole number from 0 to 1000 \(0 stops the task runs of the tag\), got '-1'\n$/],
+      [['limit', 'set', 'github-api', '-1.5'], /^flowdeck limit: the limit must be a whole number from 0 to 1000 \(0 stops the task runs of the tag\), got '-1.5'\n$/],
       [['schedule', 'add', 'x.flow.ts', '--every'], /^flowdeck schedule: --every needs a value\n$/],
       [['serve', '--notify-url'], /^flowdeck serve: --notify-url needs a value\n$/],
       [['schedules', '--json=yes'], /^flowdeck schedules: --json takes no value, got 'yes'\n$/],

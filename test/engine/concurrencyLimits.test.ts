@@ -130,3 +130,41 @@ export default flow({ name: 'ordered' }, async () => {
     ["INFO Task runs tagged 'api' wait for a concurrency slot: at most 2 run at once (`flowdeck limit ls` shows who holds the slots)"],
   );
 });
+
+const STOPPABLE = flowSource(`
+const call = task({ name: 'call', tags: ['api'], retries: 2, retryDelaySeconds: 0 }, async (i: number) => i * 2);
+const plain = task({ name: 'plain' }, async () => 'untagged ran');
+export default flow({ name: 'stoppable' }, async () => {
+  const before = await plain();
+  return [before, await call(21)];
+});
+`);
+
+/** `flowdeck limit set api 0` stops the tag's task runs (Prefect's): each fails at once, not retried; raised, they run. */
+async function limitZeroStops(env: Record<string, string>): Promise<void> {
+  const dir = workspace({ 'stoppable.flow.ts': STOPPABLE });
+  const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+  const set = await cli('limit', 'set', 'api', '0');
+  assert.equal(set.code, 0, set.stderr);
+  assert.match(set.stdout, /^Task runs tagged 'api' are stopped: each fails at once, not retried, until the limit is raised/);
+  assert.match((await cli('limit', 'ls')).stdout, /^api {2}0\/0 in use \(0: its task runs are stopped\)$/m);
+  const stopped = await cli('run', 'stoppable.flow.ts', '--json');
+  assert.equal(stopped.code, 1, stopped.stderr);
+  const run = JSON.parse(stopped.stdout) as { state: { name: string; message: string }; taskRuns: { name: string; state: { name: string }; attempts: number }[] };
+  assert.equal(run.state.name, 'Failed');
+  assert.match(run.state.message, /Not run: 'api' has a concurrency limit of 0, which stops its task runs \(`flowdeck limit set api N` lets them run again\)/);
+  assert.deepEqual(run.taskRuns.map((t) => [t.name, t.state.name, t.attempts]), [['plain-0', 'Completed', 1], ['call-0', 'Failed', 0]], 'the untagged task ran; the tagged one never did');
+  assert.doesNotMatch(stopped.stderr, /Retry 1\/2/, 'not retried');
+  assert.equal((await cli('limit', 'set', 'api', '1')).code, 0);
+  const ran = await cli('run', 'stoppable.flow.ts', '--json');
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.deepEqual((JSON.parse(ran.stdout) as { result: unknown }).result, ['untagged ran', 42]);
+}
+
+test("a limit of 0 stops the tag's task runs: each fails at once, not retried; raised again, they run", { timeout: 120_000 }, async () => {
+  await limitZeroStops({ FLOWDECK_HOME: tempDir() });
+});
+
+test('a limit of 0 on a Postgres store (its schema migrated to allow it) stops them too', { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  await limitZeroStops({ FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema() });
+});

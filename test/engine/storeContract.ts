@@ -1040,8 +1040,12 @@ export function scheduleAndLimitContract(backend: StoreBackend): void {
         assert.equal(await store.limits.remove('api'), false);
         assert.deepEqual(await store.limits.list(), [{ tag: 'github-api', limit: 2 }]);
         await assert.rejects(store.limits.set('../etc', 1), /cannot be limited/);
-        await assert.rejects(store.limits.set('api', 0), /whole number from 1 to 1000/);
+        await assert.rejects(store.limits.set('api', -1), /whole number from 0 to 1000/);
+        await assert.rejects(store.limits.set('api', 1001), /whole number from 0 to 1000/);
         await assert.rejects(store.limits.set('api', 1.5), /whole number/);
+        // 0 stops the tag's task runs (concurrencyGate.ts): kept, and read back so.
+        await store.limits.set('stopped', 0);
+        assert.deepEqual((await (await open()).limits.list()).find((l) => l.tag === 'stopped'), { tag: 'stopped', limit: 0 });
       });
     });
 

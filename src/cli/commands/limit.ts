@@ -16,7 +16,8 @@ process sharing the store (CLI runs, \`flowdeck serve\`, workers, editor windows
 machine). The others wait in state AwaitingConcurrencySlot until a slot is free; a slot held by a process
 that died is free at once (on Postgres, once its lease lapses). \`limit ls\` shows which runs hold slots,
 and the flows whose own concurrencyLimit (set in their code) has runs holding or waiting for a slot.
-The built-in flows tag their API tasks github-api and youtube-api.
+The built-in flows tag their API tasks github-api and youtube-api. A limit of 0 stops the tag's task runs:
+each fails at once, not retried (those running go on), until the limit is raised or removed.
 
 Examples:
   flowdeck limit set github-api 2
@@ -79,14 +80,14 @@ export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
       const [tag, text] = rest as [string, string];
       if (!LIMIT_TAG.test(tag)) throw new UsageError(`'${tag}' cannot be limited: a tag to limit is 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`);
       const n = Number(text);
-      if (!/^\d+$/.test(text) || n < 1 || n > MAX_LIMIT) throw new UsageError(`the limit must be a whole number from 1 to ${MAX_LIMIT}, got '${text}'`);
+      if (!/^\d+$/.test(text) || n > MAX_LIMIT) throw new UsageError(`the limit must be a whole number from 0 to ${MAX_LIMIT} (0 stops the task runs of the tag), got '${text}'`);
       const store = await openStore(io);
       try {
         await store.limits.set(tag, n);
       } finally {
         await store.close();
       }
-      write(io.stdout, `At most ${n} task run${n === 1 ? '' : 's'} tagged '${tag}' at once.`);
+      write(io.stdout, n === 0 ? `Task runs tagged '${tag}' are stopped: each fails at once, not retried, until the limit is raised (\`flowdeck limit set ${tag} N\`) or removed; those running now go on.` : `At most ${n} task run${n === 1 ? '' : 's'} tagged '${tag}' at once.`);
       return EXIT.ok;
     }
     case 'rm': {
@@ -120,7 +121,7 @@ export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
         else {
           const now = Date.now();
           for (const l of limits) {
-            write(io.stdout, `${l.tag}  ${l.active}/${l.limit} in use`);
+            write(io.stdout, `${l.tag}  ${l.active}/${l.limit} in use${l.limit === 0 ? ' (0: its task runs are stopped)' : ''}`);
             for (const h of l.holders) {
               const runs = h.taskRunIds.length === 1 ? '1 task run' : `${h.taskRunIds.length} task runs`;
               write(io.stdout, neutraliseTerminal(`  ${h.runName === undefined ? `run ${h.runId}` : `flow run '${h.runName}' (${h.flowName})`}: ${runs}, the first for ${formatDuration(Math.max(0, now - h.since))}`));

@@ -85,13 +85,16 @@ export class ConcurrencyGate {
   /**
    * Holds a slot of each limited tag for `holder`, waiting while none is free (`onWait` is called once,
    * when it starts waiting). `held` is false when no limit applies, or (`wait: false`) when a slot was not
-   * free: then `refused`. Rejects when `release` is called for the holder meanwhile (its run was cancelled),
-   * or `options.signal` fires.
+   * free: then `refused`. A tag limited to 0 lets none go, ever: `stopped` names such tags, nothing held
+   * (Prefect's: its task runs are aborted, not delayed). Rejects when `release` is called for the holder
+   * meanwhile (its run was cancelled), or `options.signal` fires.
    */
-  async acquire(holder: LeaseHolder, tags: readonly string[], onWait: (limits: ConcurrencyLimit[]) => void, options: AcquireOptions = {}): Promise<{ held: boolean; waitedMs: number; refused?: true }> {
+  async acquire(holder: LeaseHolder, tags: readonly string[], onWait: (limits: ConcurrencyLimit[]) => void, options: AcquireOptions = {}): Promise<{ held: boolean; waitedMs: number; refused?: true; stopped?: string[] }> {
     const seq = ++this.asked;
     const limits = options.limits !== undefined ? [...options.limits] : await this.limitsFor(tags);
     if (limits.length === 0) return { held: false, waitedMs: 0 };
+    const stopped = limits.filter((l) => l.limit === 0).map((l) => l.tag);
+    if (stopped.length > 0) return { held: false, waitedMs: 0, stopped };
     const key = keyOf(holder);
     const stop = new AbortController();
     this.waiting.set(key, stop);

@@ -53,5 +53,5 @@ export const MAX_LIMIT = 1000;
 
 export function checkLimit(tag: string, limit: number): void {
   if (!LIMIT_TAG.test(tag)) throw new RangeError(`'${tag}' cannot be limited: a tag to limit is 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new RangeError(`a concurrency limit is a whole number from 1 to ${MAX_LIMIT}, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) throw new RangeError(`a concurrency limit is a whole number from 0 to ${MAX_LIMIT}, got ${limit}`);
 }

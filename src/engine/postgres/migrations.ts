@@ -202,6 +202,15 @@ export const MIGRATIONS: readonly Migration[] = [
       create index runs_tags on :S.runs using gin (tags);
     `,
   },
+  {
+    version: 9,
+    name: 'a concurrency limit of 0',
+    sql: `
+      -- A limit of 0 stops its tag's task runs at once (Prefect's): flowdeck limit set api 0.
+      alter table :S.limits drop constraint if exists limits_max_running_check;
+      alter table :S.limits add constraint limits_max_running_check check (max_running >= 0);
+    `,
+  },
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;

@@ -4,20 +4,33 @@
  * store, and shows the task run AwaitingConcurrencySlot meanwhile), and gives them back after. A cancel
  * while waiting stops the wait.
  */
+import type { SlotsReply } from '../protocol';
 import { request } from './hostLink';
 import { onAbort } from './signals';
+
+/**
+ * A task run one of whose tags is limited to 0 (`flowdeck limit set api 0`): not run, and not retried —
+ * the limit stops the tag's task runs until it is raised (Prefect aborts them).
+ */
+export class StoppedByLimit extends Error {
+  override readonly name = 'StoppedByLimit';
+  constructor(readonly tags: readonly string[]) {
+    super(`Not run: ${tags.map((t) => `'${t}'`).join(', ')} ${tags.length === 1 ? 'has' : 'have'} a concurrency limit of 0, which stops ${tags.length === 1 ? 'its' : 'their'} task runs (\`flowdeck limit set ${tags[0]} N\` lets them run again)`);
+  }
+}
 
 export async function withConcurrencySlots<T>(runId: string, taskRunId: string, tags: readonly string[] | undefined, signal: AbortSignal, attempt: () => Promise<T>): Promise<T> {
   if (!tags || tags.length === 0) return attempt();
   const release = (): Promise<unknown> => request({ op: 'slots-release', runId, taskRunId }).catch(() => undefined);
-  let held: boolean;
+  let reply: SlotsReply;
   try {
-    ({ held } = (await untilAborted(request({ op: 'slots-acquire', runId, taskRunId, tags: [...tags] }), signal)) as { held: boolean });
+    reply = (await untilAborted(request({ op: 'slots-acquire', runId, taskRunId, tags: [...tags] }), signal)) as SlotsReply;
   } catch (e) {
     await release();
     throw e;
   }
-  if (!held) return attempt();
+  if (reply.stopped) throw new StoppedByLimit(reply.stopped);
+  if (!reply.held) return attempt();
   try {
     return await attempt();
   } finally {

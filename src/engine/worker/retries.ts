@@ -4,6 +4,7 @@ import { retryDelaySeconds } from '../retryPolicy';
 import type { StateName } from '../states';
 import { errorMessage } from './errors';
 import { CancelledError, sleep } from './signals';
+import { StoppedByLimit } from './concurrencySlots';
 
 export interface RetryPlan {
   retries: number;
@@ -28,7 +29,8 @@ export async function withRetries<R>(
       return await run(attemptNo);
     } catch (error) {
       const retriesLeft = plan.retries - (attemptNo - 1);
-      const stopped = error instanceof CancelledError || outer.aborted;
+      // A tag limited to 0 stops its task runs until the limit is raised: a retry would be stopped too.
+      const stopped = error instanceof CancelledError || error instanceof StoppedByLimit || outer.aborted;
       let allowed = !stopped && retriesLeft > 0;
       if (allowed && plan.condition) {
         try {
