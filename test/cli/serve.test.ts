@@ -162,6 +162,7 @@ export default flow({ name: 'slow', schedule: { intervalSeconds: 2 } }, async ()
     let slow: FlowRunSummary | undefined;
     await waitFor(async () => (slow = (await scheduledRuns(home)).find((r) => r.flowName === 'slow' && r.state.name === 'Running')) !== undefined, 'a run of the slow flow to go', 120_000);
     await waitFor(() => /Schedule [0-9a-f]{10} of flow 'tick': slot \S+ not run: a later slot \(\S+\) came due before it could start \(it waited for a free run slot\)/.test(s.stderr()), "a slot of tick overtaken while it waited for the slot the slow run holds", 120_000);
+    assert.match(s.stderr(), /^Serving 2 schedules from .+, at most 1 run at once:$/m);
     assert.match(s.stderr(), /Schedule [0-9a-f]{10} of flow 'tick': slot \S+ waits for a free run slot \(1 run going, the most this process runs at once\)/);
     // Nothing ran beside the slow run.
     const beside = (await scheduledRuns(home)).filter((r) => r.id !== slow!.id && r.startTime !== undefined && (r.endTime === undefined || r.endTime > slow!.startTime!));

@@ -114,7 +114,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   scheduler.on('started', (entry, active, slot) => log(`Started flow run '${active.name}' of ${entry.flowName} for ${localTime(slot)} (schedule ${entry.id})`));
 
   const views = scheduleViews(declared.entries, await store.schedules.read(), Date.now());
-  write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
+  write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${limit !== undefined ? `, at most ${limit} run${limit === 1 ? '' : 's'} at once` : ''}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
   for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
   await resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
   const stopPruning = keep === undefined ? undefined : await keepRuns(store, runner, keep, log);
