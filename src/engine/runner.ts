@@ -345,10 +345,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.waiting.shift()?.();
   }
 
-  /** The run gives up its run slot (it waits for a slot of its flow, holding none of the host's meanwhile). */
-  private leaveSeat(execution: Execution): void {
-    if (!execution.seat?.held) return;
-    execution.seat.held = false;
+  /** A run gives up its run slot: it ended, or waits for a slot of its flow (holding none of the host's meanwhile). */
+  private leaveSeat(seat: RunSeat | undefined): void {
+    if (!seat?.held) return;
+    seat.held = false;
     this.release();
   }
 
@@ -389,11 +389,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // Given up while it waits for a run slot (`signal`): it never takes one.
     if (!(await this.slot(onWait, signal))) signal!.throwIfAborted();
     const seat: RunSeat = { held: true };
-    const leave = (): void => {
-      if (!seat.held) return;
-      seat.held = false;
-      this.release();
-    };
+    const leave = (): void => this.leaveSeat(seat);
     let execution: Execution;
     try {
       signal?.throwIfAborted();
@@ -933,7 +929,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           // Waiting, it holds none of the host's run slots (maxConcurrentRuns): other flows' runs go meanwhile.
           // As many may wait so as there are run slots (each keeps its worker process); more wait holding theirs.
           if (wait && execution.seat?.held && this.seatless < (this.options.maxConcurrentRuns ?? Infinity)) {
-            this.leaveSeat(execution);
+            this.leaveSeat(execution.seat);
             this.seatless++;
             seatless = true;
           }

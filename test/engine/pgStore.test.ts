@@ -315,7 +315,7 @@ describe('Postgres store', T, () => {
     // Given back by a worker holding its job: a job due much later added, the run says why it waits.
     const givenBack = async (id: string, queue = 'q'): Promise<void> => {
       await client.query(`update "${schema}_queue"._private_jobs set locked_by = 'a-worker', locked_at = now() where key = $1`, [`run:${id}`]);
-      await addRunJob(store.pool, schema, queue, id, `run:${id}`, 600_000);
+      await addRunJob(store.pool, schema, queue, id, `run:${id}`, { afterMs: 600_000 });
       assert.equal(await store.shared.markAwaitingSlot(id, 'Waiting for a concurrency slot: test'), true);
     };
     const dueNow = async (): Promise<string[]> => {

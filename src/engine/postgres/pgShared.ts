@@ -19,7 +19,7 @@ import type { Channel } from './changeFeed';
 import { READ_BATCH, lineRecord } from './journalRows';
 import type { PgStore } from './pgStore';
 import { checkQueueName } from './queueName';
-import { addRunJob, wakeRunJobs } from './runQueue';
+import { addRunJob } from './runQueue';
 import { tagsField } from '../runTags';
 
 /** Row `r` is a run given back to its queue by a worker, waiting for a slot of its flow (PgShared.markAwaitingSlot). */
@@ -147,7 +147,8 @@ export class PgShared implements SharedStore {
       'hand waiting runs to workers',
     );
     if (waiting.length === 0) return 0;
-    await wakeRunJobs(this.store.pool, this.store.schema, waiting.map((r) => ({ id: r.id, queue: r.queue, dueAt: Number(r.created) }))).catch((e: unknown) => this.store.fail(e, 'hand waiting runs to workers'));
+    // Due when each was queued: in their order, ahead of jobs added since.
+    for (const r of waiting) await addRunJob(this.store.pool, this.store.schema, r.queue, r.id, `run:${r.id}`, { at: Number(r.created) }).catch((e: unknown) => this.store.fail(e, 'hand waiting runs to workers'));
     return waiting.length;
   }
 

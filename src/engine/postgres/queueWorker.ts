@@ -52,8 +52,8 @@ export class QueueWorker {
   private readonly active = new Map<string, Promise<unknown>>();
   /** The concurrencyLimit of flows this worker loaded (`flowdeck worker` checks it before loading a run of one again). */
   private readonly flowLimits = new Map<string, number>();
-  /** How many times each run was given back (to say so now and then, not each time). */
-  private readonly gaveBack = new Map<string, number>();
+  /** Runs this worker gave back (said once, not at each try). */
+  private readonly gaveBack = new Set<string>();
   private sweeper?: NodeJS.Timeout;
   private stopping = false;
   readonly name: string;
@@ -222,16 +222,16 @@ export class QueueWorker {
   }
 
   /**
-   * A run waiting to start whose flow is at its concurrency limit goes back to the queue, to be tried again
-   * in GIVE_BACK_MS: it holds none of this worker's `--concurrency` while it waits, so runs of other flows go.
+   * A run waiting to start whose flow is at its concurrency limit goes back to the queue, handed out again
+   * when a slot frees or in GIVE_BACK_MS: it holds none of this worker's `--concurrency` while it waits, so
+   * runs of other flows go.
    */
   private async giveBack(runId: string, busy: FlowSlotBusy): Promise<void> {
-    await addRunJob(this.store.pool, this.store.schema, this.options.queue, runId, `run:${runId}`, GIVE_BACK_MS);
-    const said = this.gaveBack.get(runId) ?? 0;
+    await addRunJob(this.store.pool, this.store.schema, this.options.queue, runId, `run:${runId}`, { afterMs: GIVE_BACK_MS });
+    if (this.gaveBack.has(runId)) return;
     // Runs another worker started stay here: bounded, it forgets them all now and then (they are said again).
     if (this.gaveBack.size >= 10_000) this.gaveBack.clear();
-    this.gaveBack.set(runId, said + 1);
-    if (said > 0) return;
+    this.gaveBack.add(runId);
     // The first time only: the run says why it waits (its Scheduled state said it waited for a worker).
     const why = `${WAITING_FOR_FLOW_SLOT}${busy.message}; it waits on queue '${this.options.queue}' and starts when a slot is free, after the runs queued before it`;
     await this.store.shared.markAwaitingSlot(runId, why).catch((e: Error) => this.options.say(`run ${runId}: ${e.message}`));

@@ -33,28 +33,19 @@ export async function migrateQueue(pool: Pool, schema: string): Promise<void> {
 
 /**
  * Adds the job for run `runId` inside the caller's transaction, so a run is queued exactly when it is
- * created (or marked for resuming). `key` dedupes: adding the same key twice leaves one job.
+ * created (or marked for resuming). `key` dedupes: adding the same key twice leaves one job. `when`: due
+ * `afterMs` from now (default at once), keeping an existing job's time; or `at` (epoch ms), replacing it —
+ * a time in the past hands the run out ahead of jobs added since. A job of the key that a worker holds now
+ * keeps running; this one is added beside it.
  */
-export async function addRunJob(client: Pool | PoolClient, schema: string, queue: string, runId: string, key: string, afterMs?: number): Promise<void> {
-  // `afterMs`: not before then. A job of the key that a worker holds now keeps running; this one is added beside it.
+export async function addRunJob(client: Pool | PoolClient, schema: string, queue: string, runId: string, key: string, when: { afterMs?: number } | { at: number } = {}): Promise<void> {
+  const at = 'at' in when;
   await client.query(
-    `select "${queueSchemaOf(schema)}".add_job($1, json_build_object('runId', $2::text), run_at => now() + make_interval(secs => $4::double precision / 1000), max_attempts => 10, job_key => $3, job_key_mode => 'preserve_run_at')`,
-    [taskIdentifier(queue), runId, key, afterMs ?? 0],
+    `select "${queueSchemaOf(schema)}".add_job($1, json_build_object('runId', $2::text), max_attempts => 10, job_key => $3,
+       run_at => ${at ? 'to_timestamp($4::double precision / 1000)' : 'now() + make_interval(secs => $4::double precision / 1000)'},
+       job_key_mode => '${at ? 'replace' : 'preserve_run_at'}')`,
+    [taskIdentifier(queue), runId, key, at ? when.at : (when.afterMs ?? 0)],
   );
-}
-
-/**
- * Hands runs that wait on their queues to workers now, in the order given: each run's job (key `run:<id>`)
- * is due at the time given for it (in the past: it goes before jobs added since), replacing the job's later
- * time. A job a worker holds now keeps running; this one is added beside it.
- */
-export async function wakeRunJobs(client: Pool | PoolClient, schema: string, runs: readonly { id: string; queue: string; dueAt: number }[]): Promise<void> {
-  for (const r of runs) {
-    await client.query(
-      `select "${queueSchemaOf(schema)}".add_job($1, json_build_object('runId', $2::text), run_at => to_timestamp($4::double precision / 1000), max_attempts => 10, job_key => $3, job_key_mode => 'replace')`,
-      [taskIdentifier(r.queue), r.id, `run:${r.id}`, r.dueAt],
-    );
-  }
 }
 
 /** Frees the jobs a dead worker held, so another worker is handed them again. */
