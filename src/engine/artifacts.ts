@@ -10,6 +10,7 @@
  */
 
 import type { ChartArtifactInput, TableRowInput } from './types';
+import { shareErrorClass } from './sharedErrorClass';
 
 export type { ChartArtifactInput, TableRowInput };
 
@@ -70,6 +71,7 @@ export interface Artifact {
 export class ArtifactError extends TypeError {
   override name = 'ArtifactError';
 }
+shareErrorClass(ArtifactError, 'ArtifactError');
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -5,6 +5,7 @@
  */
 import type { FlowRunSummary } from './records';
 import { isTerminal } from './states';
+import { shareErrorClass } from './sharedErrorClass';
 
 export class EndedBeforeStart extends Error {
   override readonly name = 'EndedBeforeStart';
@@ -12,6 +13,7 @@ export class EndedBeforeStart extends Error {
     super(`Flow run '${run.name}' is ${run.state.name}${run.state.message ? ` (${run.state.message})` : ''}: it ended before its start, and is not started`);
   }
 }
+shareErrorClass(EndedBeforeStart, 'EndedBeforeStart');
 
 /** Throws EndedBeforeStart when `run` ended without ever starting (it was cancelled while it waited). */
 export function refuseEndedBeforeStart(run: Pick<FlowRunSummary, 'id' | 'name' | 'state' | 'startTime'>): void {

@@ -4,6 +4,7 @@
  */
 
 import type { ParameterDeclaration, ParameterDeclarations, ParameterType } from './types';
+import { shareErrorClass } from './sharedErrorClass';
 
 export type { ParameterDeclaration, ParameterDeclarations, ParameterType } from './types';
 
@@ -16,6 +17,7 @@ export class ParameterError extends Error {
     super(message);
   }
 }
+shareErrorClass(ParameterError, 'ParameterError');
 
 export interface ValidationOptions {
   /**
@@ -253,6 +255,7 @@ export class TextValueError extends Error {
     super(`expected ${expected}: ${reason}`);
   }
 }
+shareErrorClass(TextValueError, 'TextValueError');
 
 function jsonOf(text: string): { value: unknown } | { error: string } {
   try {

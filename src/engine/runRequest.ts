@@ -1,6 +1,7 @@
 /** What starting a run asks for, and the error for a request that is wrong before any run exists. */
 import type { FlowSource, LoadRejection } from './protocol';
 import type { RunTrigger } from './records';
+import { shareErrorClass } from './sharedErrorClass';
 
 export interface RunRequest {
   source: FlowSource;
@@ -47,3 +48,4 @@ export class BadInputError extends Error {
     super(message);
   }
 }
+shareErrorClass(BadInputError, 'BadInputError');

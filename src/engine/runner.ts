@@ -25,7 +25,7 @@ import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
-import { FlowSlotBusy, flowRunSlotHolder, flowRunTag, holdFlowRunSlot, WAITING_FOR_FLOW_SLOT } from './limits/flowRunSlot';
+import { FlowSlotBusy, flowRunSlotHolder, flowRunTag, flowSlotTurn, holdFlowRunSlot, WAITING_FOR_FLOW_SLOT } from './limits/flowRunSlot';
 import { mergedTags, tagsField, tagsOf } from './runTags';
 import { flowFacts } from './runFlowFacts';
 import { StandbyWorker } from './standbyWorker';
@@ -775,6 +775,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    */
   private async flowSlotOrRefuse(execution: Execution, detail: FlowRunDetail): Promise<void> {
     const limit = execution.flow!.concurrencyLimit!;
+    // Its turn first: a free slot due to a run queued before it stays that run's.
+    const busy = await flowSlotTurn(this.store.limits, this.store.shared, detail, limit);
+    if (busy) throw busy;
     const got = await holdFlowRunSlot(this.flowSlots, { flowName: detail.flowName, limit, runId: detail.id, wait: false, signal: new AbortController().signal, onWait: () => undefined });
     if (got !== 'held') throw new FlowSlotBusy(detail.flowName, limit);
   }

@@ -15,6 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { stringify, unflatten } from 'devalue';
+import { shareErrorClass } from './sharedErrorClass';
 
 export class SerializeError extends Error {
   override readonly name = 'SerializeError';
@@ -26,6 +27,7 @@ export class SerializeError extends Error {
     super(message);
   }
 }
+shareErrorClass(SerializeError, 'SerializeError');
 
 const BUILTIN_TAGS = new Set([
   'Array',

@@ -1,4 +1,5 @@
 /** What goes wrong with the store, in words a user can act on. */
+import { shareErrorClass } from './sharedErrorClass';
 
 const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on the device',
@@ -26,9 +27,10 @@ export function reasonOf(code: string | undefined): string {
 export class RunDeletedWhileReadError extends Error {
   override readonly name = 'RunDeletedWhileReadError';
 }
+shareErrorClass(RunDeletedWhileReadError, 'RunDeletedWhileReadError');
 
 export function isRunDeletedWhileRead(e: unknown): boolean {
-  return e instanceof Error && e.name === 'RunDeletedWhileReadError';
+  return e instanceof RunDeletedWhileReadError;
 }
 
 export class StoreWriteError extends Error {
@@ -47,6 +49,7 @@ export class StoreWriteError extends Error {
     return new StoreWriteError(`Could not write ${path}: ${reasonOf(code)}${code ? ` (${code})` : ''}`, path, code);
   }
 }
+shareErrorClass(StoreWriteError, 'StoreWriteError');
 
 /** FLOWDECK_HOME (or the flowdeck.home setting) cannot hold a store: bad input, exit code 2. */
 export class StoreHomeError extends Error {
@@ -58,13 +61,16 @@ export class StoreHomeError extends Error {
     super(`The Flowdeck store folder ${home} cannot be used: ${reason}. Set FLOWDECK_HOME (or the flowdeck.home setting) to a folder you can write, or leave it unset for ~/.flowdeck.`);
   }
 }
+shareErrorClass(StoreHomeError, 'StoreHomeError');
 
 /** FLOWDECK_STORE (or --store, or the flowdeck.store setting) names no store this version can open: bad input, exit code 2. */
 export class StoreUrlError extends Error {
   override readonly name = 'StoreUrlError';
 }
+shareErrorClass(StoreUrlError, 'StoreUrlError');
 
 /** A store setting that cannot work (FLOWDECK_LEASE_SECONDS with FLOWDECK_HEARTBEAT_SECONDS): bad input, exit code 2. */
 export class StoreSettingError extends Error {
   override readonly name = 'StoreSettingError';
 }
+shareErrorClass(StoreSettingError, 'StoreSettingError');

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { replaceFile } from './replaceFile';
 import { jsonCarries } from './serializer';
 import { privateDir } from './storeHome';
+import { shareErrorClass } from './sharedErrorClass';
 
 export interface Variable {
   name: string;
@@ -37,6 +38,7 @@ export const MAX_VARIABLES = 10_000;
 export class VariableError extends Error {
   override readonly name = 'VariableError';
 }
+shareErrorClass(VariableError, 'VariableError');
 
 /** The name, checked; throws a VariableError saying what a name may hold. */
 export function checkVariableName(name: unknown): string {

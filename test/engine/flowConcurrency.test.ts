@@ -13,6 +13,7 @@ import { describe, it } from 'node:test';
 import type { FlowRunDetail } from '../../src/engine/records';
 import { flowRunTag } from '../../src/engine/limits/flowRunSlot';
 import { PgStore } from '../../src/engine/postgres/pgStore';
+import { addRunJob } from '../../src/engine/postgres/runQueue';
 import { CLI, flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 import { startWorker } from '../support/workers';
@@ -186,6 +187,44 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
     } finally {
       await store.close();
       await worker.stop();
+    }
+  });
+
+  it('on Postgres workers: a worker new to the flow takes no free slot due to a run queued before: it gives its run back, and each runs in the order queued', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const ws = workspace({ 'one.flow.ts': GATED('turn-one') });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
+    const mark = (n: string) => join(ws, `started-${n}`);
+    const queue = async (n: string): Promise<string> => {
+      const r = await runCli(['run', 'one.flow.ts', '--queue', 'default', '--json', '--params', JSON.stringify({ gate: join(ws, 'gate'), mark: mark(n) })], { cwd: ws, env });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { id: string }).id;
+    };
+    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      const b = await queue('b');
+      // Given back by a worker (gone since): it waits for a slot, its job due in ten minutes.
+      await addRunJob(store.pool, schema, 'default', b, `run:${b}`, { at: Date.now() + 600_000 });
+      assert.equal(await store.shared.markAwaitingSlot(b, 'Waiting for a concurrency slot: given back'), true);
+      const c = await queue('c');
+      // Every slot free, but due to b: a fresh worker loads c, and gives it back instead of running it.
+      worker = await startWorker({ url: pgUrl(), schema, name: 'fresh', flowsDir: ws, concurrency: 2 });
+      await waitFor(async () => (await store.get(c))?.state.name === 'AwaitingConcurrencySlot', 'the later run to be given back', 60_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}; it is ${JSON.stringify((await store.get(c))?.state)}; the worker said:\n${worker!.output()}`);
+      });
+      assert.match((await store.get(c))!.state.message!, /^Waiting for a concurrency slot: flow 'turn-one' runs at most 1 at once, and its free slots go first to the run queued before it; it waits on queue 'default'/);
+      assert.equal(existsSync(mark('c')), false, 'its code has not run');
+      // A slot of the flow frees (as when a run of it ends anywhere): b is handed out, then c, one after the other.
+      writeFileSync(join(ws, 'gate'), '');
+      assert.equal(await store.shared.flowSlotFreed('turn-one', 1), 1);
+      await waitFor(async () => (await Promise.all([b, c].map((id) => store.get(id)))).every((r) => r?.state.name === 'Completed'), 'both to complete', 90_000);
+      const [rb, rc] = await Promise.all([b, c].map(async (id) => (await store.readRun(id))!));
+      assert.ok(rc!.startTime! >= rb!.endTime!, `the later run started after the earlier ended: ${rb!.startTime}-${rb!.endTime}, ${rc!.startTime}-${rc!.endTime}`);
+      assert.deepEqual(rc!.states.map((x) => x.name), ['Scheduled', 'AwaitingConcurrencySlot', 'Pending', 'Running', 'Completed'], 'taken up once, run once');
+    } finally {
+      await store.close();
+      await worker?.stop();
     }
   });
 

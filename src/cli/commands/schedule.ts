@@ -1,5 +1,5 @@
 import { discoverFile } from '../../engine/flowDiscovery';
-import { parametersFromText, type ParameterDeclarations } from '../../engine/parameters';
+import { ParameterError, parametersFromText, type ParameterDeclarations } from '../../engine/parameters';
 import { findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
 import { checkSchedule, describeSchedule, parseEvery, refuseSecretParameters, ScheduleError, type Schedule } from '../../engine/schedules/scheduleSpec';
 import { SlotTimes } from '../../engine/schedules/slotTimes';
@@ -131,7 +131,7 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
     if (Object.keys(params).length > 0 || values.params !== undefined) given.parameters = params;
     schedule = checkSchedule(given, flow.flowName, flow.declarations);
   } catch (e) {
-    if (e instanceof ScheduleError || (e as Error).name === 'ParameterError') return fail((e as Error).message);
+    if (e instanceof ScheduleError || e instanceof ParameterError) return fail(e.message);
     throw e;
   }
   const store = await openStore(io);

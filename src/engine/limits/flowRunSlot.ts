@@ -9,8 +9,10 @@
  * asked; another process's waiters poll the store on their own.
  */
 import { createHash } from 'node:crypto';
+import type { SharedStore } from '../sharedStore';
 import type { ConcurrencyGate } from './concurrencyGate';
-import type { LeaseHolder } from './limitStore';
+import type { LeaseHolder, LimitStore } from './limitStore';
+import { shareErrorClass } from '../sharedErrorClass';
 
 /** The tag whose leases count a flow's runs: its name hashed, so that any name makes a tag (`flow.3f2a…`). */
 export function flowRunTag(flowName: string): string {
@@ -33,6 +35,20 @@ export class FlowSlotBusy extends Error {
   ) {
     super(`flow '${flowName}' runs at most ${limit} at once, and ${ahead > 0 ? `its free slots go first to the ${ahead === 1 ? 'run' : `${ahead} runs`} queued before it` : 'every slot is held'}`);
   }
+}
+shareErrorClass(FlowSlotBusy, 'FlowSlotBusy');
+
+/**
+ * Whether a queued run (`refuseIfSlotsBusy`) may take a slot of its flow now: FlowSlotBusy when every slot
+ * is held, or when the free ones are due to runs of the flow queued before it on its queue that wait for one
+ * (first come, first served — also for a worker that never loaded the flow before); undefined when it may.
+ * A look, not a hold: the slot is then taken through the gate, which another process may win meanwhile.
+ */
+export async function flowSlotTurn(limits: LimitStore, shared: SharedStore | undefined, run: { id: string; flowName: string }, limit: number): Promise<FlowSlotBusy | undefined> {
+  const held = (await limits.leases(flowRunTag(run.flowName))).length;
+  if (held >= limit) return new FlowSlotBusy(run.flowName, limit);
+  const ahead = shared ? await shared.waitingAhead(run.id) : 0;
+  return held + ahead >= limit ? new FlowSlotBusy(run.flowName, limit, ahead) : undefined;
 }
 
 /** The holder of a run's slot of its flow. */

@@ -4,6 +4,7 @@
  * password taken out, for `location`, logs, errors and the editor.
  */
 import { SecretMasker } from '../secrets';
+import { shareErrorClass } from '../sharedErrorClass';
 
 export const POSTGRES_URL = /^postgres(?:ql)?:\/\//i;
 
@@ -58,6 +59,7 @@ export class PostgresStoreError extends Error {
     return new PostgresStoreError(`Could not ${doing} in the Postgres store ${location}: ${message}${hint ? ` (${hint})` : ''}`, err.code);
   }
 }
+shareErrorClass(PostgresStoreError, 'PostgresStoreError');
 
 const HINTS: Record<string, string> = {
   '28P01': 'check the user and password in FLOWDECK_STORE',

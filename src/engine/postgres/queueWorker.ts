@@ -15,6 +15,7 @@ import { EventEmitter } from 'node:events';
 import { run as runQueue, type Runner, type WorkerEvents } from 'graphile-worker';
 import { finishedLog } from '../finishedLog';
 import { EndedBeforeStart } from '../endedBeforeStart';
+import { BadInputError } from '../runRequest';
 import { stateRecord } from '../stateRecord';
 import { ENGINE_SOURCE } from '../logFormat';
 import type { LogRecord } from '../records';
@@ -25,7 +26,7 @@ import { state, stateLabel } from '../states';
 import { workerSourceFor } from '../flowCopy';
 import type { PgStore } from './pgStore';
 import { addRunJob, isRunJob, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
-import { FlowSlotBusy, flowRunTag, WAITING_FOR_FLOW_SLOT } from '../limits/flowRunSlot';
+import { FlowSlotBusy, flowSlotTurn, WAITING_FOR_FLOW_SLOT } from '../limits/flowRunSlot';
 
 /**
  * How soon a run given back to its queue (its flow at its concurrency limit) is tried again, unless a run of
@@ -147,13 +148,10 @@ export class QueueWorker {
       // Its flow known to be at its concurrency limit — every slot held, or the free ones due to runs queued
       // before it that wait for one (first come, first served): back to the queue, nothing loaded.
       const limit = this.flowLimits.get(run.flowName);
-      if (limit !== undefined) {
-        const held = (await this.store.limits.leases(flowRunTag(run.flowName))).length;
-        const ahead = held >= limit ? 0 : await this.store.shared.waitingAhead(runId);
-        if (held + ahead >= limit) {
-          await this.giveBack(runId, new FlowSlotBusy(run.flowName, limit, ahead));
-          return;
-        }
+      const busy = limit === undefined ? undefined : await flowSlotTurn(this.store.limits, this.store.shared, run, limit);
+      if (busy) {
+        await this.giveBack(runId, busy);
+        return;
       }
       if (!(await this.store.claim(`start:${runId}`))) return;
       await this.track(runId, () => this.startRun(runId, run.source));
@@ -206,7 +204,7 @@ export class QueueWorker {
         return;
       }
       // Claimed, so no other worker will start it: it must end here, saying why.
-      await this.failUnstarted(runId, isBadInput(e) ? e.message : this.store.describe(e));
+      await this.failUnstarted(runId, e instanceof BadInputError ? e.message : this.store.describe(e));
       return;
     }
     this.options.say(`running ${active.name} (${active.flowName})`);
@@ -244,7 +242,7 @@ export class QueueWorker {
       const source = await workerSourceFor({ source: sourceRef, sourceHash }, this.options.flowsDir, this.store.hostname);
       active = await this.runner.resume(runId, { source, ...(this.options.flowsDir ? { cwd: this.options.flowsDir } : {}) });
     } catch (e) {
-      if (!isBadInput(e)) throw e;
+      if (!(e instanceof BadInputError)) throw e;
       this.options.say(`could not resume run ${runId}: ${e.message}`);
       await this.noteUnresumed(runId, e.message);
       return;
@@ -292,9 +290,4 @@ export class QueueWorker {
     await this.queueStop?.done;
     await Promise.allSettled([...this.active.values()]);
   }
-}
-
-/** By name: the runner may come from another bundle than this module (dist/cli.js vs dist/postgres.js). */
-function isBadInput(e: unknown): e is Error {
-  return e instanceof Error && e.name === 'BadInputError';
 }

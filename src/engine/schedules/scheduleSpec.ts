@@ -8,6 +8,7 @@ import { Cron } from 'croner';
 import { validateParameters, type ParameterDeclarations } from '../parameters';
 import { mergedTags, runTagsProblem } from '../runTags';
 import type { Schedule } from '../types';
+import { shareErrorClass } from '../sharedErrorClass';
 
 export type { CatchupPolicy, OverlapPolicy, Schedule } from '../types';
 
@@ -23,6 +24,7 @@ const KEYS: ReadonlySet<string> = new Set(['cron', 'intervalSeconds', 'timezone'
 export class ScheduleError extends Error {
   override readonly name = 'ScheduleError';
 }
+shareErrorClass(ScheduleError, 'ScheduleError');
 
 /** True when `zone` is an IANA timezone this Node knows. */
 export function isTimezone(zone: string): boolean {
