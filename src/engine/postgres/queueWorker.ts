@@ -25,7 +25,8 @@ import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { state, stateLabel } from '../states';
 import { workerSourceFor } from '../flowCopy';
 import type { PgStore } from './pgStore';
-import { addRunJob, isRunJob, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
+import { hearOwnMigrationsOnly } from './ownMigrations';
+import { addRunJob, isRunJob, queueMigrationHead, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
 import { FlowSlotBusy, flowSlotTurn, WAITING_FOR_FLOW_SLOT } from '../limits/flowRunSlot';
 
 /**
@@ -56,6 +57,8 @@ export class QueueWorker {
   /** Runs this worker gave back (said once, not at each try). */
   private readonly gaveBack = new Set<string>();
   private sweeper?: NodeJS.Timeout;
+  /** The queue schema's newest migration when the queue (last) started: one past it is this store's own. */
+  private queueHead = 0;
   private stopping = false;
   readonly name: string;
 
@@ -79,6 +82,8 @@ export class QueueWorker {
     events.on('pool:create', ({ workerPool }) => {
       lease.addQueueWorker(workerPool.id).catch((e: Error) => this.options.say(`could not record the queue's id in the lease: ${e.message}`));
     });
+    // Another schema's queue migrated (a store installed beside this one) is none of this worker's business.
+    events.on('pool:listen:success', ({ client }) => hearOwnMigrationsOnly(client, async () => (await queueMigrationHead(this.store.pool, this.store.schema)) > this.queueHead));
     await this.startQueue(events);
     // Each heartbeat: settle runs of workers that stopped responding (and queue their resumes).
     let sweeping = false;
@@ -114,18 +119,19 @@ export class QueueWorker {
       () => this.queueStopped(events, 'it stopped'),
       (e: Error) => this.queueStopped(events, e.message),
     );
+    // Unread (the store down a moment), a migration heard is taken for this store's: the queue starts again.
+    this.queueHead = await queueMigrationHead(this.store.pool, this.store.schema).catch(() => 0);
   }
 
   /**
-   * graphile-worker stops taking jobs when any schema of the database gets a breaking migration: its
-   * `worker:migrate` notification does not say which schema, so a second Flowdeck store (or any other
-   * application's graphile-worker) installed in the same database stopped every worker of this one, which
-   * lived on taking nothing. The queue is started again instead: that migrates nothing when this store's
-   * queue is current, and refuses, saying why, a queue schema too new for this Flowdeck.
+   * graphile-worker stops taking jobs on a breaking migration of this store's queue schema (those of other
+   * schemas it no longer hears: ownMigrations.ts), and the worker would live on taking nothing. The queue is
+   * started again instead: that migrates nothing when this store's queue is current, and refuses, saying
+   * why, a queue schema too new for this Flowdeck.
    */
   private queueStopped(events: WorkerEvents, why: string): void {
     if (this.stopping) return;
-    // graphile-worker marks the process for a breaking migration it heard of (exit code 57): not ours.
+    // graphile-worker marks the process for a breaking migration it heard of (exit code 57): the restart decides.
     if (process.exitCode === 57) process.exitCode = undefined;
     this.options.say(`the queue stopped taking runs (${why}); starting it again`);
     this.startQueue(events).catch((e: Error) => {

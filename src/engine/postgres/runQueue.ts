@@ -5,7 +5,7 @@
  * does nothing — at most one worker ever claims a run's attempt (RunStore.claim).
  */
 import { Logger, runMigrations } from 'graphile-worker';
-import type { Pool, PoolClient } from 'pg';
+import type { ClientBase, Pool, PoolClient } from 'pg';
 import { checkQueueName } from './queueName';
 
 
@@ -46,6 +46,12 @@ export async function addRunJob(client: Pool | PoolClient, schema: string, queue
        job_key_mode => '${at ? 'replace' : 'preserve_run_at'}')`,
     [taskIdentifier(queue), runId, key, at ? when.at : (when.afterMs ?? 0)],
   );
+}
+
+/** The newest graphile-worker migration applied to the store's queue schema (0 before any). */
+export async function queueMigrationHead(client: Pool | ClientBase, schema: string): Promise<number> {
+  const { rows } = await client.query<{ id: number | null }>(`select max(id) as id from "${queueSchemaOf(schema)}".migrations`);
+  return rows[0]?.id ?? 0;
 }
 
 /** Frees the jobs a dead worker held, so another worker is handed them again. */
