@@ -44,9 +44,11 @@ after(async () => {
 });
 
 /**
- * A database of its own for tests whose workers must not hear other test files: graphile-worker announces a
- * breaking migration of any schema to the whole database (`worker:migrate`), so every fresh store another
- * file installs beside them stops and restarts their queues. Dropped when the file's tests end.
+ * A database of its own for tests whose workers must not hear other test files: graphile-worker announces
+ * every job added (`jobs:insert`) and every breaking migration (`worker:migrate`) of any schema to the whole
+ * database. Workers now hear only their own store's migrations (src/engine/postgres/ownMigrations.ts; the
+ * workers.migrate test checks it in the shared database); the kill and network tests keep a database of
+ * their own so that no other file's traffic reaches the processes they time. Dropped when the file's tests end.
  */
 export async function ownDatabaseUrl(): Promise<string> {
   const name = `t_db_${randomBytes(6).toString('hex')}`;
