@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
-import { ConcurrencyGate } from '../../src/engine/limits/concurrencyGate';
+import { ConcurrencyGate, lineTag } from '../../src/engine/limits/concurrencyGate';
 import type { LimitStore } from '../../src/engine/limits/limitStore';
-import { tempDir } from '../support/engine';
+import { tempDir, waitFor } from '../support/engine';
 
 /** The store's limits, counting the tries for a slot. */
 function counted(limits: LimitStore): { store: LimitStore; tries: () => number } {
@@ -103,5 +103,40 @@ test("given limits apply instead of the store's; without waiting, a slot not fre
   assert.equal((await gate.acquire(holder(3), ['flow.abc'], () => undefined, { limits, wait: false })).held, true);
   assert.deepEqual((await home.limits.leases('flow.abc')).map((l) => l.holder.runId), ['run3']);
   await gate.release(holder(3));
+  await home.close();
+});
+
+test("in the store's line (`line`: a flow's own slots), a slot freed goes to the process that has waited longest: a newcomer, waiting or not, goes behind; a waiter cancelled leaves the line; no ticket is left", { timeout: 60_000 }, async () => {
+  const home = await EmbeddedStore.open(tempDir());
+  // A gate per process sharing the store (one here, as the store sees it: each keeps its own line of waiters).
+  const [a, b, c, d] = [0, 1, 2, 3].map(() => new ConcurrencyGate(home.limits));
+  const holder = (name: string) => ({ runId: name, taskRunId: 'flow-run' });
+  const limits = [{ tag: 'flow.abc', limit: 1 }];
+  const options = { limits, line: true };
+  const tickets = async (): Promise<string[]> => (await home.limits.leases(lineTag('flow.abc'))).map((l) => l.holder.runId);
+  const got: string[] = [];
+  assert.equal((await a!.acquire(holder('a'), ['flow.abc'], () => undefined, options)).held, true);
+  const bWaits = b!.acquire(holder('b'), ['flow.abc'], () => undefined, options).then(() => got.push('b'));
+  await waitFor(async () => (await tickets()).length === 1, "b's ticket", 10_000);
+  // One that gives up waiting leaves the line, holding nothing.
+  const stop = new AbortController();
+  const dWaits = d!.acquire(holder('d'), ['flow.abc'], () => undefined, { ...options, signal: stop.signal });
+  await waitFor(async () => (await tickets()).length === 2, "d's ticket", 10_000);
+  stop.abort(new Error('cancelled'));
+  await assert.rejects(dWaits, /cancelled/);
+  assert.deepEqual(await tickets(), ['b']);
+  // b has waited a while (its polls backed off to their longest); the slot frees, and a newcomer asks at once.
+  await sleep(400);
+  await a!.release(holder('a'));
+  assert.deepEqual(await c!.acquire(holder('c'), ['flow.abc'], () => undefined, { limits, wait: false, line: true }), { held: false, waitedMs: 0, refused: true }, 'not taken from the one waiting');
+  const cWaits = c!.acquire(holder('c'), ['flow.abc'], () => undefined, options).then(() => got.push('c'));
+  await Promise.race([bWaits, sleep(30_000).then(() => assert.fail('b never got the slot'))]);
+  assert.deepEqual(got, ['b'], 'the one waiting longest first');
+  assert.deepEqual((await home.limits.leases('flow.abc')).map((l) => l.holder.runId), ['b']);
+  await b!.release(holder('b'));
+  await Promise.race([cWaits, sleep(30_000).then(() => assert.fail('c never got the slot'))]);
+  assert.deepEqual(got, ['b', 'c']);
+  await c!.release(holder('c'));
+  assert.deepEqual(await tickets(), [], 'no ticket left');
   await home.close();
 });

@@ -4,10 +4,14 @@
  * held by a live process (a dead one's are taken back by the store). Slots are taken in tag order, so two
  * task runs wanting the same two tags never wait on each other. This process's waiters for a tag take its
  * slots in the order they asked (a map's task runs in the map's order): only the first in line tries the
- * store, and polls it; the others wait to be first. Other processes' waiters are not in that line.
+ * store, and polls it; the others wait to be first. Other processes' waiters are not in that line, but with
+ * `line` (a flow's own slots) the processes wait in one of the store's: each process's first waiter holds a
+ * ticket there (a lease of the tag's line, `lineTag`), and tries for a slot only while fewer than the free
+ * slots are held by tickets taken before its own — so across processes too a slot goes to the one that has
+ * waited longest, not to whichever polled first (a newcomer's first poll, its backoff the shortest).
  */
-import type { ConcurrencyLimit, Lease, LeaseHolder, LimitStore } from './limitStore';
-import { LIMIT_TAG } from './limitStore';
+import type { ConcurrencyLimit, Lease, LeaseHolder, LeaseInfo, LimitStore } from './limitStore';
+import { LIMIT_TAG, MAX_LIMIT } from './limitStore';
 
 /** How one `acquire` goes, when not as a task run's tags ask. */
 export interface AcquireOptions {
@@ -17,6 +21,21 @@ export interface AcquireOptions {
   wait?: boolean;
   /** Stops the wait (as `release` of the holder does): `acquire` rejects with its reason. */
   signal?: AbortSignal;
+  /** In line with other processes' waiters for the tags (first come, first served across processes). */
+  line?: boolean;
+}
+
+/** The tag whose leases are the tickets of processes waiting for a slot of `tag` (LIMIT_TAG holds it for a flow's tag). */
+export function lineTag(tag: string): string {
+  return `${tag}.line`;
+}
+
+/** At most this many processes wait in the store's line of a tag at once (more wait outside it, polling). */
+const LINE_TICKETS = MAX_LIMIT;
+
+/** A ticket taken before another: by when (each host's clock), then by its place in the line's slots. */
+function before(a: LeaseInfo, b: LeaseInfo): boolean {
+  return a.since < b.since || (a.since === b.since && a.slot < b.slot);
 }
 
 export interface GateOptions {
@@ -108,6 +127,7 @@ export class ConcurrencyGate {
       for (const { tag, limit } of limits) {
         const me: Waiter = { seq };
         const line = this.join(tag, me);
+        let ticket: Lease | undefined;
         try {
           for (let poll = FIRST_POLL_MS; ; ) {
             stop.signal.throwIfAborted();
@@ -116,12 +136,16 @@ export class ConcurrencyGate {
             // not asked (a map under a limit would otherwise fail a try after each slot it got).
             const allHeldHere = (this.heldHere.get(tag) ?? 0) >= limit;
             if (first && !allHeldHere) {
-              const lease = await this.store.tryAcquire(tag, limit, holder);
+              const place = options.line ? await this.place(tag, limit, ticket) : { turn: true, inLine: false };
+              const lease = place.turn ? await this.store.tryAcquire(tag, limit, holder) : undefined;
               if (lease) {
                 leases.push(lease);
                 this.count(tag, 1);
                 break;
               }
+              // Waiting: in the store's line, behind the tickets taken before (once, kept while it waits; again
+              // should the store have lost it).
+              if (options.line && options.wait !== false && !place.inLine) ticket = await this.store.tryAcquire(lineTag(tag), LINE_TICKETS, holder);
             }
             if (!waited) {
               waited = true;
@@ -136,6 +160,8 @@ export class ConcurrencyGate {
             if (first && !allHeldHere) poll = Math.min(poll * 2, MAX_POLL_MS);
           }
         } finally {
+          // Out of the store's line before the next waiter here looks at it.
+          if (ticket) await this.store.release(ticket).catch(() => undefined);
           this.leave(tag, me);
         }
       }
@@ -148,6 +174,20 @@ export class ConcurrencyGate {
     }
     this.held.set(key, leases);
     return { held: true, waitedMs: waited ? Date.now() - started : 0 };
+  }
+
+  /**
+   * Whether a waiter may try for a slot of `tag` now, by the store's line (`turn`): while fewer slots are held
+   * than the limit less the tickets ahead of its own (every ticket, for a waiter without one: a newcomer goes
+   * behind those waiting); and whether its ticket is in the line. Tickets of processes gone do not count
+   * (the store's leases are live ones).
+   */
+  private async place(tag: string, limit: number, ticket: Lease | undefined): Promise<{ turn: boolean; inLine: boolean }> {
+    const tickets = await this.store.leases(lineTag(tag));
+    const mine = ticket && tickets.find((t) => t.slot === ticket.slot && t.nonce === ticket.nonce);
+    const ahead = mine ? tickets.filter((t) => before(t, mine)).length : tickets.length;
+    const turn = ahead === 0 || (await this.store.leases(tag)).length + ahead < limit;
+    return { turn, inLine: mine !== undefined };
   }
 
   /** Gives back the holder's slots, or stops its wait. */

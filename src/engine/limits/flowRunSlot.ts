@@ -75,7 +75,7 @@ export interface FlowSlotWait {
 export async function holdFlowRunSlot(gate: ConcurrencyGate, o: FlowSlotWait): Promise<'held' | 'stopped' | 'refused'> {
   const tag = flowRunTag(o.flowName);
   try {
-    const got = await gate.acquire(flowRunSlotHolder(o.runId), [tag], () => o.onWait(), { limits: [{ tag, limit: o.limit }], wait: o.wait, signal: o.signal });
+    const got = await gate.acquire(flowRunSlotHolder(o.runId), [tag], () => o.onWait(), { limits: [{ tag, limit: o.limit }], wait: o.wait, signal: o.signal, line: true });
     return got.held ? 'held' : 'refused';
   } catch (e) {
     if (o.signal.aborted) return 'stopped';
