@@ -108,36 +108,42 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
     assert.equal((await held.done).state.name, 'Completed');
   });
 
-  it('across processes: runs waiting for a slot of their flow, each in a process of its own, start in the order they asked, one at a time', async () => {
-    const home = tempDir();
-    const ws = workspace({ 'line.flow.ts': GATED('line') });
-    const p = (n: string) => JSON.stringify({ gate: join(ws, 'gate'), mark: join(ws, `started-${n}`) });
-    const { store } = await makeRunner(home);
-    const waitingNow = async (): Promise<number> => {
-      await store.refresh();
-      return (await store.list({ flowNames: ['line'] })).filter((r) => r.state.message?.startsWith('Waiting for a concurrency slot') === true).length;
-    };
-    const runs: Promise<{ code: number | null; stderr: string }>[] = [];
-    try {
-      runs.push(runCli(['run', 'line.flow.ts', '--params', p('a')], { cwd: ws, env: { FLOWDECK_HOME: home } }));
+  for (const backend of ['embedded', 'postgres'] as const) {
+    it(`across processes (${backend} store): runs waiting for a slot of their flow, each in a process of its own, start in the order they asked, one at a time`, { ...(backend === 'postgres' && PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+      const home = tempDir();
+      const ws = workspace({ 'line.flow.ts': GATED('line') });
+      const p = (n: string) => JSON.stringify({ gate: join(ws, 'gate'), mark: join(ws, `started-${n}`) });
+      const schema = freshSchema();
+      const env = backend === 'postgres' ? { FLOWDECK_HOME: home, FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema } : { FLOWDECK_HOME: home };
+      const runs: Promise<{ code: number | null; stderr: string }>[] = [];
+      const run = (n: string): void => void runs.push(runCli(['run', 'line.flow.ts', '--params', p(n)], { cwd: ws, env }));
+      run('a');
       await waitFor(() => existsSync(join(ws, 'started-a')), 'the first run to start', 60_000);
-      // Each asks once the one before it waits: b first, then c, then d.
-      for (const [i, n] of ['b', 'c', 'd'].entries()) {
-        runs.push(runCli(['run', 'line.flow.ts', '--params', p(n)], { cwd: ws, env: { FLOWDECK_HOME: home } }));
-        await waitFor(async () => (await waitingNow()) === i + 1, `run ${n} to wait`, 60_000);
+      const store = backend === 'postgres' ? await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true }) : (await makeRunner(home)).store;
+      const waitingNow = async (): Promise<number> => {
+        await store.refresh();
+        return (await store.list({ flowNames: ['line'] })).filter((r) => r.state.message?.startsWith('Waiting for a concurrency slot') === true).length;
+      };
+      try {
+        // Each asks once the one before it waits: b first, then c, then d.
+        for (const [i, n] of ['b', 'c', 'd'].entries()) {
+          run(n);
+          await waitFor(async () => (await waitingNow()) === i + 1, `run ${n} to wait`, 60_000);
+        }
+        writeFileSync(join(ws, 'gate'), '');
+        for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.stderr);
+        await store.refresh();
+        const ended = (await Promise.all((await store.list({ flowNames: ['line'] })).map(async (r) => (await store.readRun(r.id))!))).sort((x, y) => x.startTime! - y.startTime!);
+        assert.deepEqual(ended.map((r) => (r.parameters as { mark: string }).mark.slice(-1)), ['a', 'b', 'c', 'd'], 'started in the order they asked');
+        for (let i = 1; i < ended.length; i++) assert.ok(ended[i]!.startTime! >= ended[i - 1]!.endTime!, 'one at a time');
+        console.log(`[figure] ${backend}: gaps between one's end and the next one's start: ${ended.slice(1).map((r, i) => r.startTime! - ended[i]!.endTime!).join(', ')} ms`);
+      } finally {
+        writeFileSync(join(ws, 'gate'), '');
+        await Promise.allSettled(runs);
+        await store.close();
       }
-      writeFileSync(join(ws, 'gate'), '');
-      for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.stderr);
-      await store.refresh();
-      const ended = (await Promise.all((await store.list({ flowNames: ['line'] })).map(async (r) => (await store.readRun(r.id))!))).sort((x, y) => x.startTime! - y.startTime!);
-      assert.deepEqual(ended.map((r) => (r.parameters as { mark: string }).mark.slice(-1)), ['a', 'b', 'c', 'd'], 'started in the order they asked');
-      for (let i = 1; i < ended.length; i++) assert.ok(ended[i]!.startTime! >= ended[i - 1]!.endTime!, 'one at a time');
-      console.log(`[figure] gaps between one's end and the next one's start: ${ended.slice(1).map((r, i) => r.startTime! - ended[i]!.endTime!).join(', ')} ms`);
-    } finally {
-      writeFileSync(join(ws, 'gate'), '');
-      await Promise.allSettled(runs);
-    }
-  });
+    });
+  }
 
   it("across processes: a run waits for another process's run, and takes the slot of one whose host was killed", async () => {
     const home = tempDir();
