@@ -5,8 +5,8 @@
  * sharing the store, and a dead host's slot is taken back at once. A run that finds them all held waits
  * or, with `collisionStrategy: 'cancel-new'`, goes no further. The waits go through a ConcurrencyGate of
  * their own (not the task runs' gate, which gives back a run's slots when its worker ends: a flow's slot
- * goes on to the attempt that resumes it): this process's runs of a flow get its slots in the order they
- * asked; another process's waiters poll the store on their own.
+ * goes on to the attempt that resumes it): runs of a flow get its slots in the order they asked, this
+ * process's in the gate's line and every process's in the store's (`line`: a ticket per waiting process).
  */
 import { createHash } from 'node:crypto';
 import type { SharedStore } from '../sharedStore';

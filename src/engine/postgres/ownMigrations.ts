@@ -8,7 +8,7 @@
  */
 import type { EventEmitter } from 'node:events';
 
-export const MIGRATE_CHANNEL = 'worker:migrate';
+const MIGRATE_CHANNEL = 'worker:migrate';
 
 const filtered = new WeakSet<EventEmitter>();
 
