@@ -140,3 +140,33 @@ test("in the store's line (`line`: a flow's own slots), a slot freed goes to the
   assert.deepEqual(await tickets(), [], 'no ticket left');
   await home.close();
 });
+
+test("the store's line unreadable or its ticket not taken (the store failing a moment), a waiter still gets a free slot, as without the line", { timeout: 60_000 }, async () => {
+  const home = await EmbeddedStore.open(tempDir());
+  let failing = true;
+  const flaky: LimitStore = {
+    ...home.limits,
+    list: () => home.limits.list(),
+    set: (tag, limit) => home.limits.set(tag, limit),
+    remove: (tag) => home.limits.remove(tag),
+    release: (lease) => home.limits.release(lease),
+    tryAcquire: (tag, limit, holder) => (failing && tag.endsWith('.line') ? Promise.reject(new Error('store unreachable')) : home.limits.tryAcquire(tag, limit, holder)),
+    leases: (tag) => (failing && tag.endsWith('.line') ? Promise.reject(new Error('store unreachable')) : home.limits.leases(tag)),
+  };
+  const [a, b] = [new ConcurrencyGate(flaky), new ConcurrencyGate(flaky)];
+  const holder = (name: string) => ({ runId: name, taskRunId: 'flow-run' });
+  const options = { limits: [{ tag: 'flow.abc', limit: 1 }], line: true };
+  assert.equal((await a.acquire(holder('a'), ['flow.abc'], () => undefined, options)).held, true);
+  let told = 0;
+  const bWaits = b.acquire(holder('b'), ['flow.abc'], () => told++, options);
+  await waitFor(() => told === 1, 'b to wait', 10_000);
+  await sleep(100);
+  failing = false;
+  await sleep(100);
+  failing = true;
+  await a.release(holder('a'));
+  assert.equal((await Promise.race([bWaits, sleep(30_000).then(() => assert.fail('b never got the slot'))])).held, true);
+  await b.release(holder('b'));
+  assert.deepEqual(await home.limits.leases(lineTag('flow.abc')), [], 'no ticket left');
+  await home.close();
+});

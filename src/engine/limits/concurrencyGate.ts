@@ -145,7 +145,7 @@ export class ConcurrencyGate {
               }
               // Waiting: in the store's line, behind the tickets taken before (once, kept while it waits; again
               // should the store have lost it).
-              if (options.line && options.wait !== false && !place.inLine) ticket = await this.store.tryAcquire(lineTag(tag), LINE_TICKETS, holder);
+              if (options.line && options.wait !== false && !place.inLine) ticket = await this.store.tryAcquire(lineTag(tag), LINE_TICKETS, holder).catch(() => ticket);
             }
             if (!waited) {
               waited = true;
@@ -183,11 +183,17 @@ export class ConcurrencyGate {
    * (the store's leases are live ones).
    */
   private async place(tag: string, limit: number, ticket: Lease | undefined): Promise<{ turn: boolean; inLine: boolean }> {
-    const tickets = await this.store.leases(lineTag(tag));
-    const mine = ticket && tickets.find((t) => t.slot === ticket.slot && t.nonce === ticket.nonce);
-    const ahead = mine ? tickets.filter((t) => before(t, mine)).length : tickets.length;
-    const turn = ahead === 0 || (await this.store.leases(tag)).length + ahead < limit;
-    return { turn, inLine: mine !== undefined };
+    try {
+      const tickets = await this.store.leases(lineTag(tag));
+      const mine = ticket && tickets.find((t) => t.slot === ticket.slot && t.nonce === ticket.nonce);
+      const ahead = mine ? tickets.filter((t) => before(t, mine)).length : tickets.length;
+      const turn = ahead === 0 || (await this.store.leases(tag)).length + ahead < limit;
+      return { turn, inLine: mine !== undefined };
+    } catch {
+      // The line unread (the store unreachable a moment): it tries as if nobody waited, and the try says
+      // whether the store is there. A wait is not ended by one failed look at the line.
+      return { turn: true, inLine: ticket !== undefined };
+    }
   }
 
   /** Gives back the holder's slots, or stops its wait. */
