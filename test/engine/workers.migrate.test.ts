@@ -55,9 +55,10 @@ describe('flowdeck worker beside another queue schema', { timeout: 300_000, ...(
   });
 
   it("its own store's queue migrated under it stops the worker's queue, which starts again; one too new for it ends the worker, saying why", async () => {
-    const { ws, schema, store, effectsFile } = await setup({ 'quick.flow.ts': effectFlow('quick', 0, '') });
+    // A database of its own: the worker's LISTEN session is the only one there (waited for below).
+    const { ws, schema, url, store, effectsFile } = await setup({ 'quick.flow.ts': effectFlow('quick', 0, '') }, { ownDatabase: true });
     let worker: WorkerProc | undefined;
-    const client = new Client({ connectionString: pgUrl() });
+    const client = new Client({ connectionString: url });
     await client.connect();
     const queue = queueSchemaOf(schema);
     // What a newer graphile-worker does when it migrates this queue schema: the migration row, then the announcement.
@@ -67,7 +68,10 @@ describe('flowdeck worker beside another queue schema', { timeout: 300_000, ...(
       await client.query(`select pg_notify('worker:migrate', $1)`, [JSON.stringify({ migrationNumber: id, breaking: true })]);
     };
     try {
-      worker = await startWorker({ url: pgUrl(), schema, name: 'm2', flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile } });
+      worker = await startWorker({ url, schema, name: 'm2', flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile } });
+      // graphile-worker listens once its queue has started: an announcement before that is heard by nobody.
+      const listening = async (): Promise<boolean> => (await client.query(`select 1 from pg_stat_activity where datname = current_database() and query like 'LISTEN %worker:migrate%'`)).rowCount! > 0;
+      await waitFor(listening, 'the worker to listen', 60_000);
       await migrated(false);
       await waitFor(() => STOPPED.test(worker!.output()), "the worker's queue to stop and start again", 60_000);
       const ids = await enqueue(store, ws, 'quick.flow.ts', 1);
@@ -75,6 +79,7 @@ describe('flowdeck worker beside another queue schema', { timeout: 300_000, ...(
         throw new Error(`${e.message}\n${await describeRuns(store, ids)}\n--- m2:\n${worker!.output().slice(-1500)}`);
       });
       // A breaking migration this graphile-worker does not know: unsafe to go on, the worker ends.
+      await waitFor(listening, 'the worker to listen again', 60_000);
       await migrated(true);
       let gone = false;
       void worker.exited.then(() => (gone = true));
