@@ -93,7 +93,8 @@ export interface SharedStore {
   flowSlotFreed(flowName: string, limit: number): Promise<number>;
   /**
    * How many runs of run `runId`'s flow, on its queue, were queued before it and wait for a slot of the flow
-   * (given back, AwaitingConcurrencySlot): a worker takes it up only while fewer than the free slots do.
+   * (given back, AwaitingConcurrencySlot) or are being taken up by a live worker now (their start claimed):
+   * a worker takes it up only while fewer than the free slots do.
    */
   waitingAhead(runId: string): Promise<number>;
 }

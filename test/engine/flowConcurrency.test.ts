@@ -265,6 +265,34 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
     }
   });
 
+  it('on Postgres workers: runs queued before two fresh workers start run in the order queued, one at a time (a run being taken up elsewhere counts as ahead)', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const ws = workspace({ 'burst.flow.ts': flowSource(`export default flow({ name: 'burst', concurrencyLimit: 1 }, async ({ n }: { n: number }) => { await new Promise((r) => setTimeout(r, 100)); return n; });`) });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const ids: string[] = [];
+    for (let n = 1; n <= 6; n++) {
+      const r = await runCli(['run', 'burst.flow.ts', '--queue', 'default', '--json', '--params', JSON.stringify({ n })], { cwd: ws, env });
+      assert.equal(r.code, 0, r.stderr);
+      ids.push((JSON.parse(r.stdout) as { id: string }).id);
+    }
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    const workers: Awaited<ReturnType<typeof startWorker>>[] = [];
+    try {
+      // Two workers new to the flow take two runs each at once.
+      workers.push(...(await Promise.all(['w1', 'w2'].map((name) => startWorker({ url: pgUrl(), schema, name, flowsDir: ws, concurrency: 2 })))));
+      await waitFor(async () => (await Promise.all(ids.map((id) => store.get(id)))).every((r) => r?.state.name === 'Completed'), 'all six to complete', 120_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}: ${(await Promise.all(ids.map((id) => store.get(id)))).map((r) => `${r?.state.name} ${r?.state.message ?? ''}`).join('; ')}\n${workers.map((w) => w.output()).join('\n')}`);
+      });
+      const runs = await Promise.all(ids.map(async (id) => (await store.readRun(id))!));
+      const order = [...runs].sort((a, b) => a.startTime! - b.startTime!).map((r) => (r.parameters as { n: number }).n);
+      assert.deepEqual(order, [1, 2, 3, 4, 5, 6], 'started in the order queued');
+      for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.startTime! >= runs[i - 1]!.endTime!, 'one at a time');
+    } finally {
+      await store.close();
+      await Promise.all(workers.map((w) => w.stop()));
+    }
+  });
+
   it('on Postgres: runs of two processes take turns', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     const ws = workspace({ 'pg.flow.ts': GATED('pg-one') });
     const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() };

@@ -337,11 +337,20 @@ describe('Postgres store', T, () => {
       assert.equal(await store.shared.flowSlotFreed('f', 2), 2);
       assert.deepEqual(await dueNow(), [a, b, notWaiting]);
       assert.equal(await store.shared.flowSlotFreed('h', 1), 0, 'no run waits for a flow of that name');
+      // Being taken up by a live worker (its start claimed), a run queued before counts as waiting ahead too;
+      // given back (its claim too), it counts once.
+      assert.equal(await store.shared.waitingAhead(otherFlow), 0);
+      const later = await queued('f');
+      assert.equal(await store.shared.waitingAhead(later), 3, 'a, b, c');
+      assert.equal(await store.claim(`start:${notWaiting}`), true);
+      assert.equal(await store.shared.waitingAhead(later), 4, 'and the one a worker takes up now');
+      await store.unclaim(`start:${notWaiting}`);
+      assert.equal(await store.shared.waitingAhead(later), 3);
       // Taken up (no longer waiting), it is neither ahead of another nor handed out again.
       await client.query(`update "${schema}".runs set state = jsonb_set(state, '{name}', '"Pending"'), state_type = 'PENDING' where id = $1`, [a]);
       assert.equal(await store.shared.waitingAhead(c), 1);
       assert.equal(await store.shared.flowSlotFreed('f', 5), 3, 'b, c and the one on the other queue');
-      assert.deepEqual(await dueNow(), [a, b, c, elsewhere, notWaiting], "a's job as it was: due since the first slot freed");
+      assert.deepEqual(await dueNow(), [a, b, c, elsewhere, notWaiting, later], "a's job as it was: due since the first slot freed");
     } finally {
       await client.end();
       await store.close();

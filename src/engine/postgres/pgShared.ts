@@ -26,6 +26,14 @@ import { tagsField } from '../runTags';
 const awaitingSlot = (r: string): string =>
   `${r}.state_type = 'SCHEDULED' and ${r}.state->>'name' = 'AwaitingConcurrencySlot' and ${r}.queue is not null and ${r}.parent_run_id is null and ${r}.owner_session is null and ${r}.start_time is null`;
 
+/**
+ * A queued run a live worker is taking up now (it claimed its start, and has not started it or given it back):
+ * when its flow's slots are all held it will wait too, ahead of the runs queued after it.
+ */
+const beingTakenUp = (r: string, store: { t(name: string): string }): string =>
+  `${r}.state_type = 'SCHEDULED' and ${r}.queue is not null and ${r}.parent_run_id is null and ${r}.start_time is null
+     and exists (select 1 from ${store.t('claims')} c where c.key = 'start:' || ${r}.id and ${liveSession(store.t('hosts'), 'c.session')})`;
+
 /** At most this many waiting runs are handed to workers when a slot frees (a flow's limit may be larger). */
 const MAX_WOKEN = 50;
 
@@ -156,7 +164,7 @@ export class PgShared implements SharedStore {
     const rows = await this.store.rows<{ n: string }>(
       `select count(*) as n from ${this.store.t('runs')} w, ${this.store.t('runs')} r
          where r.id = $1 and w.flow_name = r.flow_name and w.queue = r.queue and w.id <> r.id
-           and (w.created, w.id) < (r.created, r.id) and ${awaitingSlot('w')}`,
+           and (w.created, w.id) < (r.created, r.id) and (${awaitingSlot('w')} or ${beingTakenUp('w', this.store)})`,
       [runId],
       'read the runs waiting ahead',
     );
