@@ -17,6 +17,8 @@ import { terminalLogLine } from './terminalStyle';
 
 /** A missed notification (a reconnect) costs at most this long a pause: a bound, not a polling loop. */
 const WAKE_MS = 10_000;
+/** How soon a run whose resume a worker is taking up (or letting go of) is looked at again. */
+const TAKING_MS = 250;
 /** Only log lines are printed: a big map's task runs are left out by the query, not read and dropped. */
 const LOGS: RecordKinds = { only: ['log'] };
 
@@ -26,8 +28,11 @@ export interface FollowQueuedOptions {
   afterSeq?: number;
   /** Its subflow runs' journals from after these records (a resumed run: theirs of earlier attempts neither). */
   subflowSeqs?: Readonly<Record<string, number>>;
-  /** A suspended run resumed on its queue: its attempt now, which a worker's resume leaves; until then it is not over. */
-  suspendedAttempt?: number;
+  /**
+   * A run sent to its queue to be resumed: its attempt and state's sequence number as sent, which a worker's
+   * resume leaves; until then it is not over (unless the worker says it could not resume it).
+   */
+  resumedFrom?: { attempt: number; seq: number };
 }
 
 export async function followQueued(store: RunStore, shared: SharedStore, io: CliIo, runId: string, options: FollowQueuedOptions): Promise<number> {
@@ -100,7 +105,19 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
           prompt.onRun(r);
         }
       }
-      const waitsForWorker = run.state.name === 'Suspended' && run.attempt === options.suspendedAttempt;
+      // Sent to be resumed and not taken over yet: it waits while its resume is pending — not once a cancel
+      // withdrew it or the worker that took it could not resume it (its log said why).
+      const from = options.resumedFrom;
+      const asSent = (r: FlowRunSummary): boolean => from !== undefined && r.attempt === from.attempt && r.seq === from.seq;
+      let waitsForWorker = false;
+      if (asSent(run)) {
+        const pending = await shared.resumePending(runId, from!.attempt + 1);
+        waitsForWorker = pending !== 'none';
+        // Taken over, run and its job done between the two reads: read again.
+        if (!waitsForWorker && !asSent((await store.get(runId)) ?? run)) continue;
+        // A worker holding its job unclaimed soon claims it or lets go of it (which nothing announces): looked at again shortly.
+        if (pending === 'taking') setTimeout(nudge, TAKING_MS).unref();
+      }
       if (isSettled(run.state) && !waitsForWorker) {
         // Suspended: nothing runs it until a resume; said, as `flowdeck run` says it.
         if (run.state.name === 'Suspended') say(neutraliseTerminal(suspendedNotice(run)));

@@ -59,6 +59,8 @@ export type CancelOutcome =
   /** It runs somewhere: the process running it was told (it ends Cancelled shortly). */
   | 'requested'
   | 'finished'
+  /** It had ended and waited on its queue to be resumed: the resume is withdrawn, and it stays as it ended. */
+  | 'withdrawn'
   | 'unknown';
 
 /** Which kinds of journal records a read returns (`k` of each record: 'log', 'task', 'trun', …). */
@@ -86,6 +88,16 @@ export interface SharedStore {
    */
   resumeQueued(runId: string, record: PauseInputRecord): Promise<QueuedResume>;
   /**
+   * Sends a root run that did not complete — Failed, Crashed, Cancelled, TimedOut, or Suspended and given its
+   * suspension's input (`record`) — to the workers of `to.queue`, wherever it ran before: from then on a run
+   * of that queue, its flow named as workers find it, a job for its next attempt added, in one transaction.
+   * A worker resumes it from its checkpoints. `changed` when it is not as `to.seen` says any more (another
+   * attempt, another state) or cannot be resumed so; `resumed-already` while a live process resumes it.
+   */
+  resumeOnQueue(runId: string, to: QueueResumeRequest): Promise<QueuedResume>;
+  /** Whether attempt `attempt` of run `runId` may still be resumed by a worker (ResumePending). */
+  resumePending(runId: string, attempt: number): Promise<ResumePending>;
+  /**
    * A run of flow `flowName` gave back its slot of the flow's concurrency limit (`limit` slots): the runs
    * workers gave back to their queues waiting for one (AwaitingConcurrencySlot), the oldest `limit` of them,
    * are handed to workers now, in the order they were queued. How many.
@@ -103,4 +115,25 @@ export interface SharedStore {
  * `queued`: the queue, where the input record landed, and where each of the run's subflow runs' journals
  * ended then (what a follower has seen of them). Else why not.
  */
-export type QueuedResume = { outcome: 'queued'; queue: string; seq: number; subflowSeqs: Record<string, number> } | { outcome: 'not-queued' | 'not-suspended' | 'resumed-already' };
+export type QueuedResume = { outcome: 'queued'; queue: string; seq: number; subflowSeqs: Record<string, number> } | { outcome: 'not-queued' | 'not-suspended' | 'resumed-already' | 'changed' };
+
+/** How the log line of a run whose resume on its queue a cancel withdrew begins (then the reason, and the state it stays in). */
+export const RESUME_WITHDRAWN = 'Its resume on its queue was withdrawn before a worker took it up (';
+
+/**
+ * `waiting`: its job waits on a queue, or a live process claimed the attempt (resuming it); `taking`: a worker
+ * holds its job without a claim — taking it up this moment, or done with it without resuming it (it could not:
+ * its log says why); `none`: nothing will resume it (withdrawn, given up).
+ */
+export type ResumePending = 'waiting' | 'taking' | 'none';
+
+/** Where a run is resumed by SharedStore.resumeOnQueue, and the run as the asker saw it. */
+export interface QueueResumeRequest {
+  queue: string;
+  /** Its flow as workers find it (queuedFlow.ts), `builtin:<id>` or a path below the workspace root, and the file's hash; unset, as it was queued before. */
+  source?: { path: string; hash?: string };
+  /** The attempt and state name the asker saw: a run that moved on since is not sent. */
+  seen: { attempt: number; state: string };
+  /** A suspended run's input, checked and masked. */
+  record?: PauseInputRecord;
+}

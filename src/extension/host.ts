@@ -270,7 +270,10 @@ export class FlowdeckHost implements vscode.Disposable {
     if (!store || store.readOnly) return false;
     // Runs of other processes: the request reaches the one running the run (or, queued on Postgres, cancels it before a worker takes it).
     void store.requestCancel(runId, 'Cancelled from VS Code').then(
-      (outcome) => outcome === 'finished' && this.output.note(`Run ${runId} had already finished; nothing to cancel.`),
+      (outcome) => {
+        if (outcome === 'finished') this.output.note(`Run ${runId} had already finished; nothing to cancel.`);
+        else if (outcome === 'withdrawn') this.output.note(`Run ${runId} had ended; its resume on its queue was withdrawn before a worker took it up.`);
+      },
       (e: Error) => this.output.note(`Could not cancel run ${runId}: ${e.message}`, 'ERROR'),
     );
     return true;

@@ -20,17 +20,18 @@ Cancels a run wherever it runs: a \`flowdeck run\` or \`flowdeck serve\` in a te
 or a worker on another machine (Postgres store). The run goes to Cancelling, its flow's AbortSignal fires,
 and its worker is stopped after a grace period. A run queued for a worker and not yet taken is Cancelled
 at once. A run that ended and is being resumed (its flow still loading) is cancelled by its resume as soon
-as the resume takes it over, before the flow is called. Then waits for the run to end and prints its final
-state.
+as the resume takes it over, before the flow is called; one that ended and waits on a queue to be resumed
+(\`resume --queue\`, a crash workers resume) has that resume withdrawn, and stays as it ended. Then waits for
+the run to end and prints its final state.
 
 Options:
   --reason TEXT    the Cancelled state's message (default: "Cancelled by flowdeck cancel")
   --wait SECONDS   how long to wait for the run to end (default ${DEFAULT_WAIT_SECONDS}; 0: only ask)
   --json           print {"id", "name", "outcome", "state"} on stdout; outcome is one of
-                   cancelled, requested, finished
+                   cancelled, requested, finished, withdrawn
 
-Exit codes: 0 the run ended Cancelled (or, with --wait 0, the request was made); 1 it had already ended,
-ended in another state, or was still going when the wait ran out; 2 no such run, or bad options.`;
+Exit codes: 0 the run ended Cancelled (or, with --wait 0, the request was made); 1 it had already ended
+(its resume withdrawn or not), ended in another state, or was still going when the wait ran out; 2 no such run, or bad options.`;
 
 export async function cancelCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('cancel', argv, {
@@ -68,6 +69,11 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
       if (values.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome, state: latest.state }));
       write(values.json ? io.stderr : io.stdout, neutraliseTerminal(text));
     };
+    if (outcome === 'withdrawn') {
+      const latest = (await store.get(run.id)) ?? run;
+      report(latest, `${label}: its resume on its queue was withdrawn before a worker took it up; it stays ${formatState(latest.state)}.`);
+      return EXIT.runFailed;
+    }
     if (outcome === 'finished') {
       const latest = (await store.get(run.id)) ?? run;
       report(latest, `${label} had already ended: ${formatState(latest.state)}. Nothing to cancel.`);

@@ -1,21 +1,19 @@
 import type { FlowRunSummary } from '../../engine/records';
-import type { RunStore } from '../../engine/runStore';
-import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
-import type { SharedStore } from '../../engine/sharedStore';
-import { suspensionInput } from '../../engine/suspensions';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
 import { printRunsJson } from '../runJsonStream';
 import { createRunner, openStore } from '../host';
 import { parseCommandArgs } from '../args';
-import { followQueued } from '../followQueued';
 import { PausePrompt } from '../pausePrompt';
 import { resolveRunRef } from '../resolveRun';
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resumeWhenPaused } from '../resumePaused';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { resumeOnItsQueue, resumeOnNamedQueue } from '../queuedResume';
+import { checkQueueName } from '../../engine/postgres/queueName';
+import { resolve } from 'node:path';
 
-export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--json]
+export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--queue NAME [--root DIR]] [--json]
        flowdeck resume <paused or suspended run> [--input key=value]... [--inputs JSON | @FILE] [--wait SECONDS] [--json]
        flowdeck resume --crashed [--json]
 
@@ -29,7 +27,12 @@ waits for: each --input is read by the input's declared type, --inputs is one JS
 The input is checked here first; then waits for the run to go on and prints its state.
 A Suspended run (suspendFlowRun) runs here, from its checkpoints, its suspension given the input (recorded
 with the run; at a terminal without --input, asked for one line each); followed as \`flowdeck run\` follows
-a run. --wait is for a paused run only.
+a run. --wait is for a paused run only. A suspended run that workers ran goes back to its queue.
+
+With --queue NAME (a Postgres store), the run — Failed, Crashed, Cancelled, TimedOut or Suspended, run here,
+in the editor or by workers — is resumed by a \`flowdeck worker\` of queue NAME instead, and followed there
+as \`run --queue --wait\` follows a run (Ctrl-C cancels it). It is a run of that queue from then on. Its flow
+file is named as \`run --queue\` names it: by its path below the workspace root, with the file's hash now.
 
 Options:
   --json            print the finished run as one JSON document on stdout (as \`flowdeck run --json\`);
@@ -40,6 +43,8 @@ Options:
   --inputs JSON     a paused run's input as one JSON object, or @FILE to read it from a file
   --wait SECONDS    how long to wait for a paused run to go on, or a running one to pause
                     (default ${DEFAULT_WAIT_SECONDS}; 0: only ask)
+  --queue NAME      resume it on a worker of queue NAME (Postgres store), not here
+  --root DIR        with --queue: the workspace root flow files are named relative to (default: here)
   --crashed         resume every run of a flow with \`resumeOnCrash: true\` that a dying host left Crashed
   -h, --help        this help
 
@@ -54,11 +59,23 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
     input: { type: 'string', multiple: true },
     inputs: { type: 'string' },
     wait: { type: 'string' },
+    queue: { type: 'string' },
+    root: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     write(io.stdout, RESUME_HELP);
     return EXIT.ok;
+  }
+  if (values.root !== undefined && values.queue === undefined) throw new UsageError(`--root goes with --queue\n\n${RESUME_HELP}`);
+  if (values.queue !== undefined) {
+    if (values.crashed) throw new UsageError(`--crashed resumes crashed runs here; it takes no --queue (workers resume their own runs that crashed)\n\n${RESUME_HELP}`);
+    if (values.wait !== undefined) throw new UsageError(`--wait is for a paused run, which goes on where it runs; it takes no --queue\n\n${RESUME_HELP}`);
+    try {
+      checkQueueName(values.queue);
+    } catch (e) {
+      throw new UsageError(`flowdeck resume: ${(e as Error).message}`);
+    }
   }
   if (values.crashed) {
     if (positionals.length > 0) throw new UsageError(`--crashed takes no run; it resumes every crashed run of a flow with resumeOnCrash\n\n${RESUME_HELP}`);
@@ -73,6 +90,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
   const store = await openStore(io);
   try {
     const ref = positionals[0]!;
+    if (values.queue !== undefined && !store.shared) throw new UsageError(`--queue needs a Postgres store that workers share: set FLOWDECK_STORE (or --store) to a postgres:// URL (the store now is ${store.location})`);
     const { run } = await store.resolve(ref);
     const paused = { input: values.input, inputs: values.inputs, waitSeconds, json: values.json === true };
     // Nothing runs a suspended run: this process does, from its checkpoints, its suspension given the input —
@@ -82,19 +100,31 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
       if (asked === 'unanswered') return EXIT.interrupted;
       const input = asked ?? givenInput(suspended, paused, io);
       if (input === undefined) return EXIT.badInput;
+      if (values.queue !== undefined) return resumeOnNamedQueue(store, store.shared!, suspended, { queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), input, json: values.json === true }, io);
       // A run workers ran goes back to its queue, for a worker to resume (one that has its flow, its secrets).
-      const onQueue = store.shared ? await resumeOnQueue(store, store.shared, suspended, input, io, values.json === true) : undefined;
+      const onQueue = store.shared ? await resumeOnItsQueue(store, store.shared, suspended, input, io, values.json === true) : undefined;
       if (onQueue !== undefined) return onQueue;
       return followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(suspended.id, { signal, cwd: io.cwd, input }));
     };
     if (run?.state.name === 'Suspended') return await resumeSuspended(run);
-    if (run?.state.type === 'PAUSED') return await resumePaused(store, run, paused, io);
+    if (run?.state.type === 'PAUSED') {
+      if (values.queue !== undefined) {
+        write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run.name}' is Paused: it goes on where it runs, given its input (\`flowdeck resume ${run.name} --input …\`); it takes no --queue`));
+        return EXIT.badInput;
+      }
+      return await resumePaused(store, run, paused, io);
+    }
     if (forPause) {
       if (!(await resolveRunRef(store, ref, io, 'resume'))) return EXIT.badInput;
       // Still going: its input is given when it pauses (a script answering a pause's notice a moment early).
       if (!isTerminal(run!.state.type)) return await resumeWhenPaused(store, run!, paused, io, resumeSuspended);
       write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run!.name}' is ${run!.state.name}, not Paused; --input, --inputs and --wait are for a run its flow paused (pauseFlowRun)`));
       return EXIT.badInput;
+    }
+    if (values.queue !== undefined) {
+      const named = await resolveRunRef(store, ref, io, 'resume');
+      if (!named) return EXIT.badInput;
+      return await resumeOnNamedQueue(store, store.shared!, named, { queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), json: values.json === true }, io);
     }
     return await followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(ref, { signal, cwd: io.cwd }));
   } finally {
@@ -143,25 +173,4 @@ async function askAtTerminal(run: FlowRunSummary, io: CliIo): Promise<Record<str
     if (!prompt) resolve(undefined);
     else prompt.onRun(run);
   });
-}
-
-/**
- * A suspended run that workers ran, resumed on its queue: its input recorded and a worker handed its next
- * attempt, then followed there as \`run --queue --wait\` follows a run. Undefined when it was not queued
- * (it runs here).
- */
-async function resumeOnQueue(store: RunStore, shared: SharedStore, run: FlowRunSummary, input: Record<string, unknown>, io: CliIo, json: boolean): Promise<number | undefined> {
-  const checked = suspensionInput(run, input, new SecretMasker(secretsFromEnv(io.env)));
-  if ('problem' in checked || !checked.record) return undefined;
-  const queued = await shared.resumeQueued(run.id, checked.record);
-  if (queued.outcome === 'not-queued') return undefined;
-  if (queued.outcome !== 'queued') {
-    const now = (await store.get(run.id)) ?? run;
-    write(io.stderr, neutraliseTerminal(queued.outcome === 'resumed-already'
-      ? `flowdeck resume: run '${run.name}' was resumed already: its input is given, and a worker of its queue resumes it (\`flowdeck logs ${run.name} --follow\` follows it)`
-      : `flowdeck resume: run '${run.name}' is ${stateLabel(now.state)} now, not Suspended: nothing to resume`));
-    return EXIT.badInput;
-  }
-  write(io.stderr, neutraliseTerminal(`Flow run '${run.name}' goes back to queue '${queued.queue}': a worker resumes it from its checkpoints…`));
-  return followQueued(store, shared, io, run.id, { json, afterSeq: queued.seq, subflowSeqs: queued.subflowSeqs, suspendedAttempt: run.attempt });
 }

@@ -16,6 +16,7 @@ import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { crashTime } from '../crashTime';
 import { indexState } from '../runIndex';
 import { state } from '../states';
+import { resumeKey } from '../resumePlan';
 import { liveSession } from './hostLease';
 import { addRunJob, unlockQueueWorkers } from './runQueue';
 import { transaction } from './transaction';
@@ -173,7 +174,7 @@ export class CrashReaper {
       ]);
       await client.query(`update ${this.s}.runs set journal_seq = journal_seq + 2, seq = seq + 1, state = $2, state_type = 'CRASHED', end_time = $3 where id = $1`, [id, indexState(s), s.timestamp]);
       const resumable = run.parent_run_id === null && run.queue !== null && (run.resume_on_crash || run.attempt <= (run.retries ?? 0));
-      if (resumable && this.hasQueue()) await addRunJob(client, this.schema, run.queue!, id, `resume:${id}:${run.attempt + 1}`);
+      if (resumable && this.hasQueue()) await addRunJob(client, this.schema, run.queue!, id, resumeKey(id, run.attempt + 1));
       await client.query('select pg_notify($1, $2)', [this.channel, id]);
       return true;
     });

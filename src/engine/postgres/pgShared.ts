@@ -5,22 +5,23 @@
  */
 import { boundedReason } from '../cancelRequests';
 import { finishedLog } from '../finishedLog';
-import { flowRunSource } from '../logFormat';
+import { ENGINE_SOURCE, flowRunSource } from '../logFormat';
 import { stateRecord } from '../stateRecord';
 import type { FlowRunSummary, PauseInputRecord, RunRecord } from '../records';
 import { indexState } from '../runIndex';
 import type { ResumePausedOutcome } from '../runStore';
-import type { CancelOutcome, QueuedResume, QueuedRun, RecordKinds, SharedStore, SharedStoreListener, StoreHealth, WorkerInfo } from '../sharedStore';
+import { RESUME_WITHDRAWN, type CancelOutcome, type QueueResumeRequest, type QueuedResume, type QueuedRun, type ResumePending, type RecordKinds, type SharedStore, type SharedStoreListener, type StoreHealth, type WorkerInfo } from '../sharedStore';
 import { isTerminal, state } from '../states';
 import { cancelSuspension } from '../suspensions';
-import { attemptKey } from '../resumePlan';
+import { attemptKey, resumeKey } from '../resumePlan';
 import { liveSession } from './hostLease';
 import type { Channel } from './changeFeed';
 import { READ_BATCH, lineRecord } from './journalRows';
 import type { PgStore } from './pgStore';
 import { checkQueueName } from './queueName';
-import { addRunJob } from './runQueue';
+import { addRunJob, queueSchemaOf, withdrawRunJob } from './runQueue';
 import { tagsField } from '../runTags';
+import type { PoolClient } from 'pg';
 
 /** Row `r` is a run given back to its queue by a worker, waiting for a slot of its flow (PgShared.markAwaitingSlot). */
 const awaitingSlot = (r: string): string =>
@@ -82,7 +83,10 @@ export class PgShared implements SharedStore {
     this.store.assertWritable();
     if (await cancelSuspension(this.store, runId, boundedReason(reason))) return 'cancelled';
     return this.store.transaction('cancel a run', async (client) => {
-      const { rows } = await client.query<{ state_type: string; journal_seq: string; name: string; attempt: number }>(`select state_type, journal_seq, name, attempt from ${this.store.t('runs')} where id = $1 for update`, [runId]);
+      const { rows } = await client.query<{ state_type: string; state_name: string; journal_seq: string; name: string; attempt: number; queue: string | null }>(
+        `select state_type, state->>'name' as state_name, journal_seq, name, attempt, queue from ${this.store.t('runs')} where id = $1 for update`,
+        [runId],
+      );
       const run = rows[0];
       let outcome: CancelOutcome;
       if (!run) outcome = 'unknown';
@@ -94,6 +98,15 @@ export class PgShared implements SharedStore {
           [attemptKey(runId, run.attempt + 1), boundedReason(reason)],
         );
         outcome = rowCount === 1 ? 'requested' : 'finished';
+        // Sent to its queue to be resumed (`resume --queue`, a crash workers resume) and no worker has taken it
+        // up yet: the resume is withdrawn. The run stays as it ended, its log saying so.
+        if (outcome === 'finished' && run.queue !== null && run.state_type !== 'COMPLETED' && (await withdrawRunJob(client, this.store.schema, resumeKey(runId, run.attempt + 1)))) {
+          const log: RunRecord = { k: 'log', runId, ts: Date.now(), level: 'INFO', source: ENGINE_SOURCE, message: `${RESUME_WITHDRAWN}${boundedReason(reason)}); it stays ${run.state_name}` };
+          await client.query(`insert into ${this.store.t('records')} (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'log', $3)`, [runId, run.journal_seq, JSON.stringify(log)]);
+          await client.query(`update ${this.store.t('runs')} set journal_seq = journal_seq + 1 where id = $1`, [runId]);
+          await client.query('select pg_notify($1, $2)', [this.store.channels.journal, runId]);
+          outcome = 'withdrawn';
+        }
       }
       else if (run.state_type === 'SCHEDULED') {
         // Not taken yet: cancelled here and now; the worker that gets its job finds it finished.
@@ -116,6 +129,18 @@ export class PgShared implements SharedStore {
       }
       return outcome;
     });
+  }
+
+  async resumePending(runId: string, attempt: number): Promise<ResumePending> {
+    const rows = await this.store.rows<{ pending: ResumePending }>(
+      `select case when exists (select 1 from ${this.store.t('claims')} c where c.key = any($2::text[]) and ${liveSession(this.store.t('hosts'), 'c.session')})
+                     or exists (select 1 from "${queueSchemaOf(this.store.schema)}".jobs j where j.key = $1 and j.locked_at is null) then 'waiting'
+                   when exists (select 1 from "${queueSchemaOf(this.store.schema)}".jobs j where j.key = $1) then 'taking'
+                   else 'none' end as pending`,
+      [resumeKey(runId, attempt), [resumeKey(runId, attempt), attemptKey(runId, attempt)]],
+      'look for a resume',
+    );
+    return rows[0]?.pending ?? 'none';
   }
 
   /**
@@ -210,18 +235,59 @@ export class PgShared implements SharedStore {
       await client.query(`insert into ${s('records')} (run_id, seq, kind, line) values ($1, $2, 'input', $3)`, [runId, seq, JSON.stringify(record)]);
       await client.query(`update ${s('runs')} set journal_seq = $2 where id = $1`, [runId, seq]);
       // Under the key a crashed run's resume has: one job for the attempt, whoever asks.
-      await addRunJob(client, this.store.schema, run!.queue!, runId, `resume:${runId}:${run!.attempt + 1}`);
-      // Where each of its subflow runs' journals ends before the job can be taken: what they logged in
-      // earlier attempts, which a follower does not show again.
-      const subflows = await client.query<{ id: string; journal_seq: string }>(
-        `with recursive t as (select id, journal_seq from ${s('runs')} where parent_run_id = $1
-           union select r.id, r.journal_seq from ${s('runs')} r join t on r.parent_run_id = t.id)
-         select id, journal_seq from t`,
+      await addRunJob(client, this.store.schema, run!.queue!, runId, resumeKey(runId, run!.attempt + 1));
+      await client.query('select pg_notify($1, $2)', [this.store.channels.journal, runId]);
+      return { outcome: 'queued', queue: run!.queue!, seq, subflowSeqs: await this.subflowSeqs(client, runId) };
+    });
+  }
+
+  async resumeOnQueue(runId: string, to: QueueResumeRequest): Promise<QueuedResume> {
+    this.store.assertWritable();
+    checkQueueName(to.queue);
+    const s = (name: string): string => this.store.t(name);
+    return this.store.transaction('send a run to a queue', async (client) => {
+      const { rows } = await client.query<{ name: string | null; attempt: number; seq: string; journal_seq: string; parent_run_id: string | null; state_type: string }>(
+        `select r.state->>'name' as name, r.state_type, r.attempt, r.seq, r.journal_seq, r.parent_run_id from ${s('runs')} r where r.id = $1 for update`,
         [runId],
       );
-      await client.query('select pg_notify($1, $2)', [this.store.channels.journal, runId]);
-      return { outcome: 'queued', queue: run!.queue!, seq, subflowSeqs: Object.fromEntries(subflows.rows.map((r) => [r.id, Number(r.journal_seq)])) };
+      const run = rows[0];
+      const suspended = run?.name === 'Suspended';
+      const resumable = run !== undefined && run.parent_run_id === null && (suspended ? to.record !== undefined : isTerminal(run.state_type as FlowRunSummary['state']['type']) && run.state_type !== 'COMPLETED');
+      if (!run || !resumable || run.attempt !== to.seen.attempt || run.name !== to.seen.state) return { outcome: 'changed' };
+      // Being resumed by a live process now (`flowdeck resume`, the editor, a worker of its queue).
+      const next = run.attempt + 1;
+      const { rowCount } = await client.query(`select 1 from ${s('claims')} c where c.key = any($1::text[]) and ${liveSession(s('hosts'), 'c.session')}`, [[attemptKey(runId, next), resumeKey(runId, next)]]);
+      if ((rowCount ?? 0) > 0) return { outcome: 'resumed-already' };
+      let seq = Number(run.journal_seq);
+      if (suspended) {
+        seq += 1;
+        await client.query(`insert into ${s('records')} (run_id, seq, kind, line) values ($1, $2, 'input', $3)`, [runId, seq, JSON.stringify(to.record)]);
+      }
+      // From now on a run of that queue: its flow named as workers find it, its crashes resumed there too.
+      await client.query(
+        `update ${s('runs')} set journal_seq = $2, queue = $3, source = coalesce($4, source), source_hash = case when $4::text is null then source_hash else $5 end where id = $1`,
+        [runId, seq, to.queue, to.source?.path ?? null, to.source?.hash ?? null],
+      );
+      await addRunJob(client, this.store.schema, to.queue, runId, resumeKey(runId, next), {}, { attempt: next, seq: Number(run.seq) });
+      await client.query('select pg_notify($1, $2)', [this.store.channels.runs, runId]);
+      if (suspended) await client.query('select pg_notify($1, $2)', [this.store.channels.journal, runId]);
+      return { outcome: 'queued', queue: to.queue, seq, subflowSeqs: await this.subflowSeqs(client, runId) };
     });
+  }
+
+  /**
+   * Where each of run `runId`'s subflow runs' journals ends, read before a job resuming it can be taken:
+   * what they logged in earlier attempts, which a follower does not show again.
+   */
+  private async subflowSeqs(client: PoolClient, runId: string): Promise<Record<string, number>> {
+    const s = (name: string): string => this.store.t(name);
+    const subflows = await client.query<{ id: string; journal_seq: string }>(
+      `with recursive t as (select id, journal_seq from ${s('runs')} where parent_run_id = $1
+         union select r.id, r.journal_seq from ${s('runs')} r join t on r.parent_run_id = t.id)
+       select id, journal_seq from t`,
+      [runId],
+    );
+    return Object.fromEntries(subflows.rows.map((r) => [r.id, Number(r.journal_seq)]));
   }
 
   async workers(): Promise<WorkerInfo[]> {

@@ -22,11 +22,11 @@ import type { LogRecord } from '../records';
 import type { FlowRunner } from '../runner';
 import { resumeKey } from '../resumePlan';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
-import { state, stateLabel } from '../states';
+import { isTerminal, state, stateLabel } from '../states';
 import { workerSourceFor } from '../flowCopy';
 import type { PgStore } from './pgStore';
 import { hearOwnMigrationsOnly } from './ownMigrations';
-import { addRunJob, isRunJob, queueMigrationHead, queueSchemaOf, silentLogger, taskIdentifier } from './runQueue';
+import { addRunJob, isRunJob, queueMigrationHead, queueSchemaOf, silentLogger, taskIdentifier, type RunJob } from './runQueue';
 import { FlowSlotBusy, flowSlotTurn, WAITING_FOR_FLOW_SLOT } from '../limits/flowRunSlot';
 
 /**
@@ -112,7 +112,7 @@ export class QueueWorker {
       // New jobs arrive by LISTEN/NOTIFY at once; this only paces retries and jobs freed from dead workers.
       pollInterval: Math.min(2000, this.store.lease!.timing.heartbeatMs),
       logger: silentLogger((message) => this.options.say(`queue: ${message}`)),
-      taskList: { [taskIdentifier(this.options.queue)]: async (payload) => (isRunJob(payload) ? this.take(payload.runId) : undefined) },
+      taskList: { [taskIdentifier(this.options.queue)]: async (payload) => (isRunJob(payload) ? this.take(payload.runId, payload.resume) : undefined) },
     });
     this.queueRunner = runner;
     runner.promise.then(
@@ -146,7 +146,8 @@ export class QueueWorker {
     for (const id of this.active.keys()) this.runner.kill(id, `${this.name} lost its lease on the store`);
   }
 
-  private async take(runId: string): Promise<void> {
+  /** A job of this queue for run `runId`; `resume`, what a job asking for its resume saw (RunJob). */
+  private async take(runId: string, resume?: RunJob['resume']): Promise<void> {
     const run = await this.store.get(runId);
     if (!run || run.id !== runId || run.parentRunId) return;
     if (run.state.type !== 'SCHEDULED') this.gaveBack.delete(runId);
@@ -170,10 +171,12 @@ export class QueueWorker {
       await this.track(runId, () => this.resumeRun(runId, run.source, queued.sourceHash));
       return;
     }
+    // Sent here to be resumed (SharedStore.resumeOnQueue: `flowdeck resume --queue`): that attempt, once.
+    const asked = resume !== undefined && resume.attempt === run.attempt + 1 && resume.seq === run.seq && isTerminal(run.state.type) && run.state.type !== 'COMPLETED';
     const crashedHere = run.state.type === 'CRASHED' && (run.state.message?.startsWith('worker ') || run.state.message === CRASHED_HOST_MESSAGE);
-    if (!crashedHere) return;
+    if (!asked && !crashedHere) return;
     const queued = await this.store.queuedAs(runId);
-    if (!queued || !(run.resumeOnCrash || run.attempt <= (queued.retries ?? 0))) return;
+    if (!queued || !(asked || run.resumeOnCrash || run.attempt <= (queued.retries ?? 0))) return;
     if (!(await this.store.claim(resumeKey(runId, run.attempt + 1)))) return;
     await this.track(runId, () => this.resumeRun(runId, run.source, queued.sourceHash));
   }
@@ -250,6 +253,9 @@ export class QueueWorker {
     } catch (e) {
       if (!(e instanceof BadInputError)) throw e;
       this.options.say(`could not resume run ${runId}: ${e.message}`);
+      // Not resumed here: the attempt is free for a resume where the flow file is.
+      const run = await this.store.get(runId);
+      if (run) await this.store.unclaim(resumeKey(runId, run.attempt + 1));
       await this.noteUnresumed(runId, e.message);
       return;
     }

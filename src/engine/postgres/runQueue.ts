@@ -20,10 +20,17 @@ export function taskIdentifier(queue: string): string {
 
 export interface RunJob {
   runId: string;
+  /**
+   * A job asking for the run to be resumed (SharedStore.resumeOnQueue): the attempt to run, and the run's
+   * state sequence number when asked — a run whose state changed since (cancelled, resumed) is left as it is.
+   */
+  resume?: { attempt: number; seq: number };
 }
 
 export function isRunJob(payload: unknown): payload is RunJob {
-  return typeof payload === 'object' && payload !== null && typeof (payload as RunJob).runId === 'string';
+  if (typeof payload !== 'object' || payload === null || typeof (payload as RunJob).runId !== 'string') return false;
+  const resume = (payload as RunJob).resume;
+  return resume === undefined || (typeof resume === 'object' && resume !== null && Number.isSafeInteger(resume.attempt) && Number.isSafeInteger(resume.seq));
 }
 
 /** Creates or updates graphile-worker's own schema (its migrations, its lock). */
@@ -38,14 +45,25 @@ export async function migrateQueue(pool: Pool, schema: string): Promise<void> {
  * a time in the past hands the run out ahead of jobs added since. A job of the key that a worker holds now
  * keeps running; this one is added beside it.
  */
-export async function addRunJob(client: Pool | PoolClient, schema: string, queue: string, runId: string, key: string, when: { afterMs?: number } | { at: number } = {}): Promise<void> {
+export async function addRunJob(client: Pool | PoolClient, schema: string, queue: string, runId: string, key: string, when: { afterMs?: number } | { at: number } = {}, resume?: RunJob['resume']): Promise<void> {
   const at = 'at' in when;
   await client.query(
-    `select "${queueSchemaOf(schema)}".add_job($1, json_build_object('runId', $2::text), max_attempts => 10, job_key => $3,
+    `select "${queueSchemaOf(schema)}".add_job($1, json_strip_nulls(json_build_object('runId', $2::text, 'resume', $5::json)), max_attempts => 10, job_key => $3,
        run_at => ${at ? 'to_timestamp($4::double precision / 1000)' : 'now() + make_interval(secs => $4::double precision / 1000)'},
        job_key_mode => '${at ? 'replace' : 'preserve_run_at'}')`,
-    [taskIdentifier(queue), runId, key, at ? when.at : (when.afterMs ?? 0)],
+    [taskIdentifier(queue), runId, key, at ? when.at : (when.afterMs ?? 0), resume ? JSON.stringify(resume) : null],
   );
+}
+
+/**
+ * Withdraws the job of key `key` that no worker has taken yet: true when there was one and it is gone. A
+ * job a worker holds now is left to it (false).
+ */
+export async function withdrawRunJob(client: Pool | PoolClient, schema: string, key: string): Promise<boolean> {
+  const q = `"${queueSchemaOf(schema)}"`;
+  // complete_jobs deletes only the jobs no worker holds.
+  const { rows } = await client.query<{ id: string }>(`select id from ${q}.complete_jobs(array(select id from ${q}.jobs where key = $1))`, [key]);
+  return rows.length > 0;
 }
 
 /** The newest graphile-worker migration applied to the store's queue schema (0 before any). */
