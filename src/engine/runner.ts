@@ -421,6 +421,15 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
     const detail = await this.store.readRun(run.id);
     if (!detail || detail.missingJournal) throw new BadInputError('not-resumable', `Run '${run.name}' cannot be resumed: its journal is missing from ${this.store.location}`);
+    // Its journal is written before the index: one read of each may show it as it ended (the index) and taken
+    // over by another resume (the journal: a later attempt going). That resume holds its attempt's claim while
+    // it lives; the run is left to it.
+    if (!isSettled(detail.state)) {
+      const going = attemptKey(detail.id, detail.attempt);
+      if (!(await this.store.claim(going))) throw new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt} is taken by another resume, which runs it now); \`flowdeck runs\` shows how it goes`);
+      // Its holder had died (or none held it): the claim is nobody's again.
+      await this.store.unclaim(going);
+    }
     // A worker on another machine runs its own copy of the flow file (`source`); here, the file the run names.
     const source: FlowSource = options.source ?? (detail.source.startsWith('builtin:') ? { kind: 'builtin', id: detail.source.slice('builtin:'.length) } : { kind: 'file', path: detail.source });
     const request: RunRequest = { source, flowName: detail.flowName, parameters: detail.parameters, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) };
@@ -444,7 +453,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       const now = await this.store.get(detail.id);
       // A delete claims the run's next attempt too: the run gone after this claim was deleted before it.
       if (!now) throw deletedMeanwhile(detail);
-      if (now.attempt !== detail.attempt) throw resumedMeanwhile(detail);
+      // (A journal ahead of the index — a resume that died between the two writes — is not moving on.)
+      if (now.attempt > detail.attempt) throw resumedMeanwhile(detail);
       // A suspended run cancelled, or ended by its time running out, since it was read: it stays so.
       if (detail.state.name === 'Suspended' && now.state.name !== 'Suspended') throw new BadInputError('not-resumable', `Run '${detail.name}' is ${now.state.name} now (${now.state.message ?? 'no reason given'}): it ended while this resume began`);
       // A suspension resumed too late ends as one nobody resumed: Failed.

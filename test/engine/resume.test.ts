@@ -8,6 +8,8 @@ import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFil
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { attemptKey } from '../../src/engine/resumePlan';
+import { state } from '../../src/engine/states';
 import { CLI, ROOT, flowSource, inOwnProcess, logsOf, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
 
 const T = { timeout: 180_000 };
@@ -200,6 +202,51 @@ export default flow({ name: 'args' }, async () => { const v = readFileSync(${JSO
     const r = await runCli(['resume', failed.name], { cwd: ws, env: { FLOWDECK_HOME: home } });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`^flowdeck: Run '${failed.name}' cannot be resumed: its flow file .*gone\\.flow\\.ts is not there any more \\(moved or deleted\\?\\)\\. Put it back to resume the run`, 'm'));
+  });
+
+  it('a resume that reads the run as it ended in the index but taken over in its journal (another resume going, its index write landing a moment later) leaves it to that resume: refused, nothing run twice', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const ws = workspace({
+      'lag.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+const step = task({ name: 'step' }, async (i: number) => { appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n'); if (i === 2 && !process.env.FIXED) throw new Error('not yet'); return i; });
+export default flow({ name: 'lag' }, async () => (await step(1)) + (await step(2)));`),
+    });
+    const home = tempDir();
+    const first = await runCli(['run', 'lag.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(first.code, 1, first.stderr);
+    const failed = JSON.parse(first.stdout) as { id: string; name: string };
+    // Another resume, alive (this process), takes attempt 2 over as every resume does: its claim, its
+    // AwaitingRetry in the journal, then in the index — which lands only as the second resume claims its
+    // attempt (the order seen with eight `flowdeck resume` at once: both ran the run, tasks twice).
+    const other = await EmbeddedStore.open(home);
+    const { store, runner } = await makeRunner(home, { env: { ...process.env, FLOWDECK_HOME: home, FIXED: '1' } });
+    try {
+      assert.equal(await other.claim(attemptKey(failed.id, 2)), true);
+      const handle = await other.openRun(failed.id);
+      const taken = state('AwaitingRetry', 'Resuming (attempt 2)');
+      await handle.append([{ k: 'state', runId: failed.id, name: taken.name, ts: taken.timestamp, message: taken.message!, attempt: 2 }]);
+      await handle.flush();
+      const claim = store.claim.bind(store);
+      store.claim = async (key: string) => {
+        const got = await claim(key);
+        if (key.startsWith(`attempt:${failed.id}:`)) await handle.setState(taken, { attempt: 2 });
+        return got;
+      };
+      await assert.rejects(runner.resume(failed.id, { cwd: ws }), new RegExp(`Run '${failed.name}' was resumed meanwhile \\(its attempt 2 is taken by another resume, which runs it now\\)`));
+      assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1 }, 'nothing ran beside the resume going');
+
+      // That resume dead (its claim given back, as a dead process's is taken over) with the run taken over: not
+      // stuck, resumed as the attempt after it.
+      await other.unclaim(attemptKey(failed.id, 2));
+      await handle.close();
+      const active = await runner.resume(failed.id, { cwd: ws });
+      const end = await active.done;
+      assert.deepEqual([end.state.name, end.attempt], ['Completed', 3]);
+      assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 2 });
+    } finally {
+      await other.close();
+    }
   });
 
   it('two resumes of one run at once: one takes the new attempt, the other is refused saying so before its flow loads, and nothing runs twice (both ran it, one over the other)', async () => {
