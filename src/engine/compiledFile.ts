@@ -3,7 +3,8 @@
  * at all, private to its user.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { makeDirsSync } from './makeDirs';
 
 /**
  * Writes `data` to `path` in the folder `dir` (0700; the file 0600), whole or not at all: a reader sees
@@ -12,7 +13,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 export function writeCompiledFile(dir: string, path: string, data: string | Uint8Array): boolean {
   let tmp: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirsSync(dir, 0o700);
     chmodSync(dir, 0o700);
     tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });

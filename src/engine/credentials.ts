@@ -4,10 +4,11 @@
  * The VS Code extension keeps the same entries in SecretStorage instead; this module never imports vscode.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { withLock } from './fileLock';
 import { secretsFromEnv } from './secrets';
+import { makeDirsSync } from './makeDirs';
 
 export type ServiceCredentials = Record<string, unknown>;
 export type CredentialStore = Record<string, ServiceCredentials>;
@@ -41,7 +42,7 @@ export function readCredentials(home: string): CredentialStore {
  */
 export function mergeCredentials(home: string, service: string, patch: ServiceCredentials): ServiceCredentials {
   const path = credentialsPath(home);
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  makeDirsSync(dirname(path), 0o700);
   return withLock(`${path}.lock`, () => {
     const store = readCredentials(home);
     const entry: ServiceCredentials = { ...(store[service] ?? {}) };

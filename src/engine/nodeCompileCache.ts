@@ -4,9 +4,10 @@
  * shared temporary directory that other users can read. Node 20 has no such cache; with no store folder yet
  * (a first command), none is kept either, and this never creates the store.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import * as nodeModule from 'node:module';
 import { join } from 'node:path';
+import { makeDirsSync } from './makeDirs';
 
 export function enableNodeCompileCache(home: string | undefined): void {
   const enable = (nodeModule as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
@@ -14,7 +15,7 @@ export function enableNodeCompileCache(home: string | undefined): void {
   try {
     if (!statSync(home).isDirectory()) return;
     const dir = join(home, 'compiled', 'node');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirsSync(dir, 0o700);
     enable(dir);
   } catch {
     // No cache: everything is compiled as usual.

@@ -5,8 +5,9 @@
  */
 import { access, chmod, constants, mkdir, open, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { StoreHomeError, reasonOf } from './storeErrors';
+import { makeDirs } from './makeDirs';
 
 export const DIR_MODE = 0o700;
 
@@ -28,7 +29,7 @@ export async function prepareHome(home: string, mode: 'write' | 'read'): Promise
     if (code !== 'ENOENT') throw new StoreHomeError(home, reasonOf(code));
     if (mode === 'read') return false;
     try {
-      await makeDirs(home);
+      await makeDirs(home, DIR_MODE);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new StoreHomeError(home, code === 'ENOENT' ? 'it could not be created (the file system there does not allow new folders)' : `it could not be created (${reasonOf(code)})`);
@@ -49,29 +50,6 @@ export async function prepareHome(home: string, mode: 'write' | 'read'): Promise
   return true;
 }
 
-/**
- * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever on paths it cannot create
- * in some file systems (`/proc/nope`): here each level is tried once and its error is the answer.
- */
-async function makeDirs(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let d = resolve(dir); ; d = dirname(d)) {
-    try {
-      await stat(d);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw e;
-      missing.unshift(d);
-    }
-  }
-  for (const d of missing) {
-    try {
-      await mkdir(d, { mode: DIR_MODE });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-}
 
 /** Some folders pass every permission check and still refuse files (/sys, /proc): try one. */
 async function proveWritable(home: string): Promise<void> {

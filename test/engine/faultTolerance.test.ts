@@ -439,7 +439,7 @@ export default flow({ name: 'wait' }, async () => {
 describe('an unusable store folder is bad input', T, () => {
   const flowFile = () => workspace({ 'ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 1);`) });
 
-  it('names the folder and why, exit 2, for a file, a folder in /proc, and /sys', async () => {
+  it('names the folder and why, exit 2, for a file, /proc and a folder in it, and /sys — and ends', async () => {
     const ws = flowFile();
     const file = join(tempDir(), 'a-file');
     writeFileSync(file, 'x');
@@ -447,6 +447,8 @@ describe('an unusable store folder is bad input', T, () => {
       [file, /it is a file, not a folder/],
       [join(file, 'below'), /a part of the path is a file|could not be created/],
       ['/proc/nope', /could not be created|files cannot be created/],
+      // /proc itself exists: the folders a command makes at its end (its code cache) once spun Node 20's recursive mkdir for ever.
+      ['/proc', /files cannot be created/],
       ['/sys/kernel', /files cannot be created|permission denied|read-only/],
     ];
     for (const [home, why] of cases) {
@@ -459,6 +461,10 @@ describe('an unusable store folder is bad input', T, () => {
     const runs = await runCli(['runs'], { env: { FLOWDECK_HOME: file } });
     assert.equal(runs.code, 2);
     assert.match(runs.stderr, /it is a file, not a folder/);
+    // A read of a folder with no store in it: nothing to list, and it ends.
+    const none = await runCli(['runs'], { env: { FLOWDECK_HOME: '/proc' }, timeoutMs: 60_000 });
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /No runs yet/);
   });
 });
 
