@@ -18,7 +18,7 @@ import { terminalLogLine } from './terminalStyle';
 /** How often the journal is read with no watch event (watches miss changes on some file systems). */
 const LOOK_MS = 1000;
 /** How often the store is asked whether the run's process is gone (a crash writes nothing to watch). */
-const CRASH_LOOK_MS = 5000;
+export const CRASH_LOOK_MS = 5000;
 
 export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo, filter: LogFilter = { accepts: () => true, json: false }): Promise<number> {
   // On a terminal, the run's progress (its progress artifacts) shows on the last line, below its logs.
@@ -53,6 +53,7 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
     printed += logs.length;
     if (text !== '' && !io.stdout.write(footer ? footer.around(text) : text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
   };
+  let unreachable = false;
   try {
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
@@ -61,49 +62,61 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
         wake = r;
         timer = setTimeout(r, Math.min(LOOK_MS, source.pollMs));
       }).finally(() => clearTimeout(timer));
-      // The state first, then the records: a run seen ended has all its records written (its final state
-      // comes after them), so this read prints them all.
-      await store.refresh();
-      if (Date.now() - crashLooked >= CRASH_LOOK_MS) {
-        crashLooked = Date.now();
-        await store.markCrashed();
-      }
-      const latest = await store.get(run.id);
-      if (!latest) {
-        footer?.clear();
-        write(io.stderr, neutraliseTerminal(`flowdeck logs: run '${run.name}' is no longer in ${store.location}`));
-        return EXIT.runFailed;
-      }
-      if (isTerminal(latest.state.type)) {
-        // Its last lines as every reader shows them — with the end line of a crash nobody has settled yet.
-        let seen = 0;
-        const ended = tail === undefined ? undefined : new Tail<LogRecord>(tail);
-        const { found } = await store.readLogs(run.id, async (logs) => {
-          const fresh = logs.slice(Math.max(0, printed - seen));
-          seen += logs.length;
-          // Ended before anything was printed, with --tail: its last lines, as `logs --tail` without --follow.
-          if (ended) for (const l of fresh.filter(filter.accepts)) ended.push(l);
-          else await print(fresh);
-        });
-        if (ended) await print(ended.drain());
-        if (!found) return gone();
-        return latest.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
-      }
-      const pending: LogRecord[] = [];
-      let progress: ArtifactRecord | undefined;
       try {
-        ({ end: from } = await source.read(from, (records: RunRecord[]) => {
-          for (const r of records) {
-            if (r.k === 'log') pending.push(r);
-            else if (r.k === 'artifact' && r.data.kind === 'progress') progress = r;
-          }
-        }));
+        // The state first, then the records: a run seen ended has all its records written (its final state
+        // comes after them), so this read prints them all.
+        await store.refresh();
+        if (Date.now() - crashLooked >= CRASH_LOOK_MS) {
+          crashLooked = Date.now();
+          await store.markCrashed();
+        }
+        const latest = await store.get(run.id);
+        if (!latest) {
+          footer?.clear();
+          write(io.stderr, neutraliseTerminal(`flowdeck logs: run '${run.name}' is no longer in ${store.location}`));
+          return EXIT.runFailed;
+        }
+        if (isTerminal(latest.state.type)) {
+          // Its last lines as every reader shows them — with the end line of a crash nobody has settled yet.
+          let seen = 0;
+          const ended = tail === undefined ? undefined : new Tail<LogRecord>(tail);
+          const { found } = await store.readLogs(run.id, async (logs) => {
+            const fresh = logs.slice(Math.max(0, printed - seen));
+            seen += logs.length;
+            // Ended before anything was printed, with --tail: its last lines, as `logs --tail` without --follow.
+            if (ended) for (const l of fresh.filter(filter.accepts)) ended.push(l);
+            else await print(fresh);
+          });
+          if (ended) await print(ended.drain());
+          if (!found) return gone();
+          return latest.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
+        }
+        const pending: LogRecord[] = [];
+        let progress: ArtifactRecord | undefined;
+        try {
+          ({ end: from } = await source.read(from, (records: RunRecord[]) => {
+            for (const r of records) {
+              if (r.k === 'log') pending.push(r);
+              else if (r.k === 'artifact' && r.data.kind === 'progress') progress = r;
+            }
+          }));
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          return gone();
+        }
+        await print(pending);
+        if (progress) footer?.progress(progress);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        return gone();
+        // The store unreachable (its server restarting, the network cut): said once, tried again shortly.
+        if (!store.shared?.unreachable(e)) throw e;
+        if (!unreachable) write(io.stderr, `flowdeck: the store is unreachable (${(e as Error).message}); still following`);
+        unreachable = true;
+        if (stopped) return EXIT.interrupted;
+        await woken;
+        continue;
       }
-      await print(pending);
-      if (progress) footer?.progress(progress);
+      if (unreachable) write(io.stderr, 'flowdeck: the store answers again; following');
+      unreachable = false;
       if (stopped) return EXIT.interrupted;
       await woken;
       if (stopped) return EXIT.interrupted;

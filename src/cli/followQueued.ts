@@ -7,18 +7,21 @@
 import type { FlowRunSummary } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import type { RecordKinds, SharedStore } from '../engine/sharedStore';
-import { isSettled } from '../engine/states';
+import { isSettled, stateLabel } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
 import { PausePrompt } from './pausePrompt';
 import { printRunJson } from './runJsonStream';
 import { suspendedNotice } from './suspendedNotice';
+import { CRASH_LOOK_MS } from './followLogs';
 import { terminalLogLine } from './terminalStyle';
 
 /** A missed notification (a reconnect) costs at most this long a pause: a bound, not a polling loop. */
 const WAKE_MS = 10_000;
 /** How soon a run whose resume a worker is taking up (or letting go of) is looked at again. */
 const TAKING_MS = 250;
+/** How soon an unreachable store is tried again. */
+const UNREACHABLE_MS = 1000;
 /** Only log lines are printed: a big map's task runs are left out by the query, not read and dropped. */
 const LOGS: RecordKinds = { only: ['log'] };
 
@@ -28,17 +31,24 @@ export interface FollowQueuedOptions {
   afterSeq?: number;
   /** Its subflow runs' journals from after these records (a resumed run: theirs of earlier attempts neither). */
   subflowSeqs?: Readonly<Record<string, number>>;
-  /**
-   * A run sent to its queue to be resumed: its attempt and state's sequence number as sent, which a worker's
-   * resume leaves; until then it is not over (unless the worker says it could not resume it).
-   */
-  resumedFrom?: { attempt: number; seq: number };
+  /** A run sent to its queue to be resumed (the command said so): its wait for a worker is not said again. */
+  resuming?: boolean;
 }
 
 export async function followQueued(store: RunStore, shared: SharedStore, io: CliIo, runId: string, options: FollowQueuedOptions): Promise<number> {
   let wake: () => void = () => undefined;
   const nudge = (): void => wake();
-  const off = shared.watch({ runs: nudge, journal: nudge, health: (h) => !h.ok && write(io.stderr, `flowdeck: ${h.message ?? 'the store is unreachable'}; still following`) });
+  // The store unreachable (its server restarting, the network cut): said once, and looked at again shortly.
+  let unreachable = false;
+  const off = shared.watch({
+    runs: nudge,
+    journal: nudge,
+    health: (h) => {
+      if (h.ok || unreachable) return;
+      unreachable = true;
+      write(io.stderr, `flowdeck: ${h.message ?? 'the store is unreachable'}; still following`);
+    },
+  });
   // On a terminal, a pause of the run (pauseFlowRun) is answered here, as `flowdeck run` answers one: the
   // input goes through the store to the worker running it, whose host checks it again.
   const latest = new Map<string, FlowRunSummary>();
@@ -70,64 +80,98 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
   // The run and its subflows: each journal read from where it was left.
   const seen = new Map<string, number>([...Object.entries(options.subflowSeqs ?? {}), [runId, options.afterSeq ?? 0]]);
   const shown = terminalLogLine(io.stderr);
-  try {
-    for (;;) {
-      const woken = new Promise<void>((r) => {
-        wake = r;
-        setTimeout(r, WAKE_MS).unref();
-      });
-      // The state first, then the records: a run seen final has all its records written (its final state
-      // comes after them), so this read prints them all. Read the other way round, a run that ended between
-      // the two reads was reported without its last lines (a quick failure without its error).
-      const run = await store.get(runId);
-      const tree = await store.runTree(runId);
-      for (const r of tree) if (!seen.has(r.id)) seen.set(r.id, 0);
-      for (const [id, after] of seen) {
-        for (let last = after; ; ) {
-          const { records, last: next, full } = await shared.readRecords(id, last, 2000, LOGS);
-          // One write for the batch: a write a line is a system call a line.
-          let text = '';
-          for (const r of records) if (r.k === 'log') text += `${shown(r)}\n`;
-          if (text !== '') io.stderr.write(prompt ? prompt.around(text) : text);
-          seen.set(id, next);
-          if (!full) break;
-          last = next;
-        }
+  type Look = { end?: number };
+  /** One look at the run: prints what it logged since, and says how it ended once it has (`end`, the exit code). */
+  let crashLooked = 0;
+  const lookOnce = async (): Promise<Look> => {
+    // A live process that follows settles what dead hosts left (a worker gone: its run Crashed, and queued to
+    // be resumed where its flow allows), as every writer does now and then — with no worker alive, nobody else may.
+    if (!store.readOnly && Date.now() - crashLooked >= CRASH_LOOK_MS) {
+      crashLooked = Date.now();
+      await store.markCrashed();
+    }
+    // The state first, then the records: a run seen final has all its records written (its final state
+    // comes after them), so this read prints them all. Read the other way round, a run that ended between
+    // the two reads was reported without its last lines (a quick failure without its error).
+    const run = await store.get(runId);
+    const tree = await store.runTree(runId);
+    for (const r of tree) if (!seen.has(r.id)) seen.set(r.id, 0);
+    for (const [id, after] of seen) {
+      for (let last = after; ; ) {
+        const { records, last: next, full } = await shared.readRecords(id, last, 2000, LOGS);
+        // One write for the batch: a write a line is a system call a line.
+        let text = '';
+        for (const r of records) if (r.k === 'log') text += `${shown(r)}\n`;
+        if (text !== '') io.stderr.write(prompt ? prompt.around(text) : text);
+        seen.set(id, next);
+        if (!full) break;
+        last = next;
       }
-      if (!run) {
-        say(`flowdeck: run ${runId} is no longer in the store`);
-        return EXIT.runFailed;
+    }
+    if (!run) {
+      say(`flowdeck: run ${runId} is no longer in the store`);
+      return { end: EXIT.runFailed };
+    }
+    if (prompt) {
+      // After the lines up to the pause (they say how to resume it): the question comes last.
+      for (const r of [run, ...tree.filter((t) => t.id !== runId)]) {
+        latest.set(r.id, r);
+        prompt.onRun(r);
       }
-      if (prompt) {
-        // After the lines up to the pause (they say how to resume it): the question comes last.
-        for (const r of [run, ...tree.filter((t) => t.id !== runId)]) {
-          latest.set(r.id, r);
-          prompt.onRun(r);
-        }
-      }
-      // Sent to be resumed and not taken over yet: it waits while its resume is pending — not once a cancel
-      // withdrew it or the worker that took it could not resume it (its log said why).
-      const from = options.resumedFrom;
-      const asSent = (r: FlowRunSummary): boolean => from !== undefined && r.attempt === from.attempt && r.seq === from.seq;
-      let waitsForWorker = false;
-      if (asSent(run)) {
-        const pending = await shared.resumePending(runId, from!.attempt + 1);
-        waitsForWorker = pending !== 'none';
-        // Taken over, run and its job done between the two reads: read again.
-        if (!waitsForWorker && !asSent((await store.get(runId)) ?? run)) continue;
+    }
+    if (!isSettled(run.state)) return {};
+    if (run.state.type !== 'COMPLETED') {
+      // Ended, and a worker of its queue is to resume it — it crashed with retries left or resumeOnCrash,
+      // it was sent to be (`resume --queue`, a suspended run's input): not over. Over once nothing will
+      // (withdrawn by a cancel; the worker that took it could not resume it, its log saying why).
+      const pending = await shared.resumePending(runId, run.attempt + 1);
+      if (pending !== 'none') {
+        if (resumeSaid !== run.attempt && run.state.name !== 'Suspended' && !options.resuming) say(neutraliseTerminal(`Flow run '${run.name}' ended ${stateLabel(run.state)}; a worker of its queue resumes it (attempt ${run.attempt + 1})…`));
+        resumeSaid = run.attempt;
         // A worker holding its job unclaimed soon claims it or lets go of it (which nothing announces): looked at again shortly.
         if (pending === 'taking') setTimeout(nudge, TAKING_MS).unref();
+        return {};
       }
-      if (isSettled(run.state) && !waitsForWorker) {
-        // Suspended: nothing runs it until a resume; said, as `flowdeck run` says it.
-        if (run.state.name === 'Suspended') say(neutraliseTerminal(suspendedNotice(run)));
-        if (options.json) await printRunJson(store, runId, io.stdout);
-        return interrupts > 1 ? EXIT.interrupted : run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
+      // Taken over, run and its job done between the reads: looked at again.
+      const now = await store.get(runId);
+      if (now && (now.attempt !== run.attempt || now.seq !== run.seq)) return lookOnce();
+    }
+    // Suspended: nothing runs it until a resume; said, as `flowdeck run` says it.
+    if (run.state.name === 'Suspended') say(neutraliseTerminal(suspendedNotice(run)));
+    if (options.json) await printRunJson(store, runId, io.stdout);
+    return { end: interrupts > 1 ? EXIT.interrupted : run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed };
+  };
+  // An ended run a worker of its queue is to resume (it crashed and may be, it was sent to be): said once an attempt.
+  let resumeSaid = -1;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (;;) {
+      // Not unref'd: this process follows the run, and lives until it ends (its connections may all be gone).
+      const woken = new Promise<void>((r) => {
+        wake = r;
+        timer = setTimeout(r, unreachable ? UNREACHABLE_MS : WAKE_MS);
+      });
+      let look: Look;
+      try {
+        look = await lookOnce();
+      } catch (e) {
+        if (!shared.unreachable(e)) throw e;
+        if (!unreachable) say(`flowdeck: the store is unreachable (${(e as Error).message}); still following`);
+        unreachable = true;
+        if (interrupts > 1) return EXIT.interrupted;
+        await woken;
+        clearTimeout(timer);
+        continue;
       }
+      if (unreachable) say('flowdeck: the store answers again; following');
+      unreachable = false;
+      if (look.end !== undefined) return look.end;
       if (interrupts > 1) return EXIT.interrupted;
       await woken;
+      clearTimeout(timer);
     }
   } finally {
+    clearTimeout(timer);
     prompt?.close();
     off();
     for (const sig of signals) process.off(sig, onSignal);

@@ -107,5 +107,5 @@ async function followResume(store: RunStore, shared: SharedStore, run: FlowRunSu
     return EXIT.badInput;
   }
   write(io.stderr, neutraliseTerminal(`Flow run '${run.name}' goes back to queue '${queued.queue}': a worker resumes it from its checkpoints…`));
-  return followQueued(store, shared, io, run.id, { json, afterSeq: queued.seq, subflowSeqs: queued.subflowSeqs, resumedFrom: { attempt: run.attempt, seq: run.seq } });
+  return followQueued(store, shared, io, run.id, { json, afterSeq: queued.seq, subflowSeqs: queued.subflowSeqs, resuming: true });
 }

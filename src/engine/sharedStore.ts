@@ -95,6 +95,11 @@ export interface SharedStore {
    * attempt, another state) or cannot be resumed so; `resumed-already` while a live process resumes it.
    */
   resumeOnQueue(runId: string, to: QueueResumeRequest): Promise<QueuedResume>;
+  /**
+   * Whether error `e` of this store's says it could not be reached — its server down or restarting, the
+   * connection cut — rather than that it refused what was asked: a follower tries again.
+   */
+  unreachable(e: unknown): boolean;
   /** Whether attempt `attempt` of run `runId` may still be resumed by a worker (ResumePending). */
   resumePending(runId: string, attempt: number): Promise<ResumePending>;
   /**

@@ -61,6 +61,17 @@ export class PostgresStoreError extends Error {
 }
 shareErrorClass(PostgresStoreError, 'PostgresStoreError');
 
+/**
+ * Whether `e` says the server could not be reached or the connection was lost — refused, reset, timed out,
+ * shutting down or starting up (SQLSTATE classes 08 and 57P) — rather than that it refused a statement.
+ */
+export function isUnreachable(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (/^(08|57P0)/.test(code) || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return true;
+  return /Connection terminated|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(String(err?.message ?? ''));
+}
+
 const HINTS: Record<string, string> = {
   '28P01': 'check the user and password in FLOWDECK_STORE',
   '28000': 'the server does not accept this user from this machine (pg_hba.conf)',

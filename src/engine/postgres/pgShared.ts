@@ -15,6 +15,7 @@ import { isTerminal, state } from '../states';
 import { cancelSuspension } from '../suspensions';
 import { attemptKey, resumeKey } from '../resumePlan';
 import { liveSession } from './hostLease';
+import { isUnreachable } from './connection';
 import type { Channel } from './changeFeed';
 import { READ_BATCH, lineRecord } from './journalRows';
 import type { PgStore } from './pgStore';
@@ -99,11 +100,12 @@ export class PgShared implements SharedStore {
         );
         outcome = rowCount === 1 ? 'requested' : 'finished';
         // Sent to its queue to be resumed (`resume --queue`, a crash workers resume) and no worker has taken it
-        // up yet: the resume is withdrawn. The run stays as it ended, its log saying so.
+        // up yet: the resume is withdrawn. The run stays as it ended, its log saying so, and is no longer one
+        // workers resume on their own (the job it was started with, freed from a dead worker, would) — only by hand.
         if (outcome === 'finished' && run.queue !== null && run.state_type !== 'COMPLETED' && (await withdrawRunJob(client, this.store.schema, resumeKey(runId, run.attempt + 1)))) {
           const log: RunRecord = { k: 'log', runId, ts: Date.now(), level: 'INFO', source: ENGINE_SOURCE, message: `${RESUME_WITHDRAWN}${boundedReason(reason)}); it stays ${run.state_name}` };
           await client.query(`insert into ${this.store.t('records')} (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'log', $3)`, [runId, run.journal_seq, JSON.stringify(log)]);
-          await client.query(`update ${this.store.t('runs')} set journal_seq = journal_seq + 1 where id = $1`, [runId]);
+          await client.query(`update ${this.store.t('runs')} set journal_seq = journal_seq + 1, resume_on_crash = false, retries = 0 where id = $1`, [runId]);
           await client.query('select pg_notify($1, $2)', [this.store.channels.journal, runId]);
           outcome = 'withdrawn';
         }
@@ -129,6 +131,10 @@ export class PgShared implements SharedStore {
       }
       return outcome;
     });
+  }
+
+  unreachable(e: unknown): boolean {
+    return isUnreachable(e);
   }
 
   async resumePending(runId: string, attempt: number): Promise<ResumePending> {
