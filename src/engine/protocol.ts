@@ -97,7 +97,12 @@ export type HostToWorker =
   | { t: 'reply'; reqId: number; value?: unknown; error?: string }
   | { t: 'crashed-hook'; runId: string; runName: string; message: string }
   /** After `finished`: the run's end is on record, the worker may end (worker/main.ts `finish`). */
-  | { t: 'exit' };
+  | { t: 'exit' }
+  /**
+   * The host's hold on the run is sure for `ms` more (its lease on a Postgres store, renewed): a worker that
+   * hears no more by then ends at once — its host frozen or cut off, the run soon resumed elsewhere.
+   */
+  | { t: 'lease'; ms: number };
 
 export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-parameters';
 

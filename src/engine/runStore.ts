@@ -206,6 +206,11 @@ export interface RunStore {
    * holds a final state the index never heard of (its host died between the two writes) ended in that
    * state, and is listed so (journalEnd.ts), not Crashed.
    */
+  /**
+   * Where this process holds a lease on the store (Postgres): calls `listener(ms)` at once and after each
+   * heartbeat with how long the lease surely holds, 0 once lost. Until unsubscribed.
+   */
+  onLeaseHeld?(listener: (ms: number) => void): () => void;
   markCrashed(): Promise<string[]>;
   /**
    * Asks whichever process runs `runId` to cancel it — this one, another on this machine (embedded: a file

@@ -219,6 +219,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private readonly executions = new Map<string, Execution>();
   /** Following the store's cancel requests (RunStore.onCancelRequest), while runs run here. */
   private offCancelRequests?: () => void;
+  /** Following the host's lease (a Postgres store): when it surely holds till, passed on to the runs' workers. */
+  private offLease?: () => void;
+  private leaseUntil?: number;
   /** Following the store's requests to resume paused runs (RunStore.onResumePausedRequest), while runs run here. */
   private offResumeRequests?: () => void;
   private readonly waiting: (() => void)[] = [];
@@ -1334,6 +1337,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       this.resumePaused(id, input);
       return true;
     });
+    // Its worker ends when this host's lease stops holding — a frozen host cannot fence it (worker/main.ts).
+    if (this.leaseUntil !== undefined) execution.worker.send({ t: 'lease', ms: this.leaseUntil - Date.now() });
+    this.offLease ??= this.store.onLeaseHeld?.((ms) => {
+      this.leaseUntil = Date.now() + ms;
+      for (const e of new Set(this.executions.values())) e.worker.send({ t: 'lease', ms });
+    });
   }
 
   /** `execution`'s runs run here no more; with none left, cancel requests are no longer followed. */
@@ -1342,6 +1351,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (this.executions.size > 0) return;
     this.offCancelRequests?.();
     this.offCancelRequests = undefined;
+    this.offLease?.();
+    this.offLease = undefined;
+    this.leaseUntil = undefined;
     this.offResumeRequests?.();
     this.offResumeRequests = undefined;
   }

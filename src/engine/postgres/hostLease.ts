@@ -70,6 +70,7 @@ export class HostLease {
   private timer?: NodeJS.Timeout;
   private lastOk: number;
   private beating = false;
+  private readonly heldListeners = new Set<(ms: number) => void>();
 
   constructor(
     private readonly pool: Pool,
@@ -107,7 +108,23 @@ export class HostLease {
       values: [this.id, this.info.hostname, this.info.pid, this.info.kind, this.info.queue ?? null, this.info.concurrency ?? null, this.timing.lapseMs],
       query_timeout: this.timing.lapseMs,
     } as import('pg').QueryConfig);
+    this.held();
+  }
+
+  /** A heartbeat got through: the lease holds `fenceAfterMs` more, as this process counts (it fences itself then). */
+  private held(): void {
     this.lastOk = this.clock.now();
+    for (const l of this.heldListeners) l(this.fenceAfterMs);
+  }
+
+  /**
+   * Calls `listener(ms)` at once with how long the lease surely holds (0 once lost), then after each heartbeat
+   * that got through: the processes of its runs end when it does not hold any more (worker/main.ts).
+   */
+  onHeld(listener: (ms: number) => void): () => void {
+    this.heldListeners.add(listener);
+    listener(this.fenced ? 0 : Math.max(0, this.fenceAfterMs - (this.clock.now() - this.lastOk)));
+    return () => this.heldListeners.delete(listener);
   }
 
   /**
@@ -141,7 +158,7 @@ export class HostLease {
       } as import('pg').QueryConfig);
       if (id !== this.id) return;
       if (rowCount === 0) this.lose('another process found its lease lapsed and took its runs over');
-      else this.lastOk = this.clock.now();
+      else this.held();
     } catch {
       // Missed; the tick decides.
     } finally {

@@ -797,6 +797,10 @@ export class PgStore implements RunStore {
     await this.pool.end().catch(() => undefined);
   }
 
+  onLeaseHeld(listener: (ms: number) => void): () => void {
+    return this.lease ? this.lease.onHeld(listener) : () => undefined;
+  }
+
   requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
     return this.shared.requestCancel(runId, reason);
   }

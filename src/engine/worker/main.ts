@@ -187,5 +187,22 @@ process.on('message', (message: HostToWorker) => {
     case 'reply':
       onReply(message.reqId, message.value, message.error);
       break;
+    case 'lease':
+      holdLease(message.ms);
+      break;
   }
 });
+
+let leaseEnd: NodeJS.Timeout | undefined;
+
+/**
+ * Its host's lease holds `ms` more. Past that, with no word renewing it, another host may take the run over
+ * (a frozen or cut-off host cannot fence this process itself): the worker and what the flow started end —
+ * never two attempts running at once.
+ */
+function holdLease(ms: number): void {
+  clearTimeout(leaseEnd);
+  if (!(ms > 0)) return killOwnGroup();
+  leaseEnd = setTimeout(killOwnGroup, ms);
+  leaseEnd.unref();
+}
