@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { state } from '../../src/engine/states';
@@ -91,7 +92,7 @@ describe("Flowdeck's own messages", T, () => {
     assert.equal(limited.code, 0, limited.stderr);
   });
 
-  it('a lease timing that cannot work, from the environment or the flags, is exit 2 and one line naming where it came from', async () => {
+  it('a lease timing that cannot work, from the environment or the flags, or a --flows folder that is not there, is exit 2 and one line naming it', async () => {
     const env = { FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x', FLOWDECK_LEASE_SECONDS: '3', FLOWDECK_HEARTBEAT_SECONDS: '1' };
     const why = 'A lease of 3 s with a heartbeat every 1 s cannot work: the lease must be at least four heartbeats (and a heartbeat at least 0.05 s)';
     for (const [args, prefix] of [
@@ -105,6 +106,11 @@ describe("Flowdeck's own messages", T, () => {
     const flags = await runCli(['worker', '--lease', '3', '--heartbeat', '1'], { env: { FLOWDECK_HOME: env.FLOWDECK_HOME, FLOWDECK_STORE: env.FLOWDECK_STORE } });
     assert.equal(flags.code, 2, flags.stderr);
     assert.equal(flags.stderr, `flowdeck worker: ${why}\n`);
+    // A workspace copy that is not there: said before the worker takes (and fails) a single run.
+    const missing = join(tempDir(), 'no-such-workspace');
+    const noFlows = await runCli(['worker', '--flows', missing], { env: { FLOWDECK_HOME: env.FLOWDECK_HOME, FLOWDECK_STORE: env.FLOWDECK_STORE } });
+    assert.equal(noFlows.code, 2, noFlows.stderr);
+    assert.equal(noFlows.stderr, `flowdeck worker: --flows ${missing} is not a folder here: give this machine's copy of the workspace (queued flow files are looked up below it)\n`);
   });
 
   it('help <command> shows that command\'s help, for every command', async () => {

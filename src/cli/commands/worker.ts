@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { openStore as openRunStore, storeUrl } from '../../engine/openStore';
@@ -102,6 +103,10 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) throw new UsageError(`--name must be a host name (letters, digits, '.', '-', '_', ':'), got ${JSON.stringify(name)}`);
   const keep = keepRunsOf(values['keep-runs']);
   const flowsDir = values.flows !== undefined ? resolve(io.cwd, values.flows) : undefined;
+  // A folder that is not there would take every queued file run and fail it: said now instead.
+  if (flowsDir !== undefined && !(await stat(flowsDir).then((st) => st.isDirectory(), () => false))) {
+    throw new UsageError(`--flows ${flowsDir} is not a folder here: give this machine's copy of the workspace (queued flow files are looked up below it)`);
+  }
 
   const say = (message: string): void => write(io.stderr, `flowdeck worker ${name}: ${neutraliseTerminal(message)}`);
   let worker: QueueWorker | undefined;
