@@ -151,3 +151,19 @@ export async function removeOwn(path: string, nonce: string): Promise<void> {
   const held = await readClaim(path);
   if (held?.claim?.nonce === nonce) await unlink(path).catch(() => undefined);
 }
+
+/**
+ * Rewrites this process's own claim `held` (read from `path`) to hold `data`, keeping its owner and nonce:
+ * written aside and renamed over it, so a reader sees the old claim or the new, never none.
+ */
+export async function rewriteOwn<T>(path: string, held: ClaimContent<T>, data: T): Promise<void> {
+  const content: ClaimContent<T> = { owner: held.owner, nonce: held.nonce, data };
+  const written = `${path}.new-${randomBytes(8).toString('hex')}`;
+  try {
+    await writeFile(written, JSON.stringify(content), { mode: FILE_MODE, flag: 'wx' });
+    await rename(written, path);
+  } catch (e) {
+    await unlink(written).catch(() => undefined);
+    throw e;
+  }
+}

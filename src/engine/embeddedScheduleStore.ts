@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned } from './claimFiles';
+import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned, rewriteOwn } from './claimFiles';
 import { FILE_MODE } from './journalFile';
 import { journalLines } from './jsonLines';
 import { currentProcess, sameProcess } from './processIdentity';
@@ -182,17 +182,24 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     if (this.options.readOnly) throw new Error('This store was opened read-only');
     const file = this.slotFile(scheduleId, slot);
     await privateDir(join(this.slotsDir, scheduleId));
-    if (await createClaim(file, { at: Date.now() })) {
+    if (await createClaim<SlotData>(file, { at: Date.now() })) {
       await this.pruneSlots(scheduleId);
       return { claimed: true };
     }
-    const held = await readClaim(file);
+    const held = await readClaim<SlotData>(file);
     if (!held) return (await createClaim(file, { at: Date.now() })) ? { claimed: true } : { claimed: false };
     const owner = held.claim?.owner;
     const notClaimed: SlotClaim = owner ? { claimed: false, holder: owner } : { claimed: false };
-    if (!isAbandoned(held) || !options.abandoned || !(await options.abandoned())) return notClaimed;
+    if (!isAbandoned(held) || !options.abandoned || !(await options.abandoned(typeof held.claim?.data?.runId === 'string' ? held.claim.data.runId : undefined))) return notClaimed;
     if (!(await replaceAbandoned(file, held.text, { at: Date.now() }))) return notClaimed;
     return { claimed: true, ...(owner ? { tookOverFrom: owner } : {}) };
+  }
+
+  async markSlotRun(scheduleId: string, slot: number, runId: string): Promise<void> {
+    const file = this.slotFile(scheduleId, slot);
+    const held = await readClaim<SlotData>(file);
+    if (!held?.claim || !sameProcess(held.claim.owner, currentProcess())) return;
+    await rewriteOwn(file, held.claim, { ...held.claim.data, runId });
   }
 
   async releaseSlot(scheduleId: string, slot: number): Promise<void> {
@@ -209,6 +216,12 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     slots.sort((a, b) => b - a);
     await Promise.all(slots.slice(KEEP_SLOTS).map((s) => rm(join(dir, String(s)), { force: true })));
   }
+}
+
+/** What a slot's claim holds: when it was claimed, and the run made for it once there is one. */
+interface SlotData {
+  at: number;
+  runId?: string;
 }
 
 /** A record of the log, or undefined when the line is not one this version understands. */

@@ -155,6 +155,25 @@ describe('flowdeck schedule and schedules', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^bad\.flow\.ts:4:\d+: error: flow 'bad': schedule: cron '0 25 \* \* \*' is not valid/m);
   });
+
+  it('a schedule without a parameter its flow requires (no default) is refused as it is read, not at every slot: on its line, and by schedule add', { timeout: 60_000 }, async () => {
+    const need = `parameters: { n: { type: 'integer', required: true } }`;
+    const cwd = workspace({
+      'need.flow.ts': flowSource(`export default flow({\n  name: 'need',\n  ${need},\n  schedule: { intervalSeconds: 5 },\n}, async () => 1);`),
+      'given.flow.ts': flowSource(`export default flow({ name: 'given', ${need}, schedule: { intervalSeconds: 5, parameters: { n: 3 } } }, async () => 1);`),
+      'plain.flow.ts': flowSource(`export default flow({ name: 'plain', ${need} }, async () => 1);`),
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const listed = await runCli(['schedules'], { cwd, env });
+    assert.equal(listed.code, 2);
+    assert.match(listed.stderr, /^need\.flow\.ts:\d+:\d+: error: flow 'need': schedule: Invalid parameters for flow 'need': missing required parameter 'n'; give it in the schedule's parameters$/m);
+    assert.doesNotMatch(listed.stderr, /given\.flow\.ts/);
+    const added = await runCli(['schedule', 'add', 'plain.flow.ts', '--every', '1m'], { cwd, env });
+    assert.equal(added.code, 2);
+    assert.match(added.stderr, /missing required parameter 'n'/);
+    const withIt = await runCli(['schedule', 'add', 'plain.flow.ts', '--every', '1m', '--param', 'n=4'], { cwd, env });
+    assert.equal(withIt.code, 0, withIt.stderr);
+  });
 });
 
 describe('flowdeck limit', () => {

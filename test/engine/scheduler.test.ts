@@ -271,6 +271,27 @@ test('a claimant that died before creating its run (or before starting it) gives
   await check.close();
 });
 
+test('a slot whose run was made, ran and was then deleted (prune, delete) is not run again when its dead claimant is judged', { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  const STORE = join(ROOT, 'src', 'engine', 'embeddedStore.ts');
+  const slot = at('2025-06-01T10:01:00Z');
+  // A serve that claimed slot 10:01, made its run (noted on the claim) and ran it, then stopped; the run was pruned.
+  const script = `const { EmbeddedStore } = require(${JSON.stringify(STORE)}); const { state } = require(${JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'))});
+(async () => { const store = await EmbeddedStore.open(${JSON.stringify(s.home)});
+  await store.schedules.claimSlot('aaaaaaaaaa', ${slot});
+  const h = await store.createRun({ flowName: 'quick', source: ${JSON.stringify(s.entry.source)}, parameters: {}, trigger: { kind: 'schedule', id: 'aaaaaaaaaa', slot: ${slot} }, state: state('Scheduled') });
+  await store.schedules.markSlotRun('aaaaaaaaaa', ${slot}, h.id);
+  await h.setState(state('Completed'), { endTime: Date.now() });
+  await h.close();
+  await store.delete([h.id]);
+  process.exit(0); })();`;
+  await new Promise<void>((res, rej) => spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: 'inherit' }).on('close', (code) => (code === 0 ? res() : rej(new Error(`exit ${code}`)))));
+  await s.tickAt('2025-06-01T10:00:30Z', '2025-06-01T10:01:00.100Z', '2025-06-01T10:01:30Z');
+  assert.deepEqual((await s.runsOf()).filter((r) => slotOf(r) === slot), [], 'slot 10:01 is not run again (the next is made ahead as ever)');
+  assert.ok(!s.logs.some((l) => /took over slot/.test(l)), s.logs.join('\n'));
+  await s.scheduler.stop();
+});
+
 describe('on a Postgres store shared by machines', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   const COUNTED = flowSource(`
 import { appendFileSync } from 'node:fs';

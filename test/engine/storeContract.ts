@@ -1020,6 +1020,12 @@ export function scheduleAndLimitContract(backend: StoreBackend): void {
         const took = takers.find((t) => t.claimed)!;
         assert.equal(took.claimed && took.tookOverFrom?.pid, Number(deadPid));
 
+        // A dead claimant that noted the run it made: the check is told of it (the run gone means deleted, not never made).
+        await space.inDeadProcess(`await store.schedules.claimSlot('00000000bb', ${SLOT + 2000}); await store.schedules.markSlotRun('00000000bb', ${SLOT + 2000}, 'run-made-1');`);
+        let told: string | undefined;
+        const noted = await store.schedules.claimSlot('00000000bb', SLOT + 2000, { abandoned: async (runId) => ((told = runId), false) });
+        assert.deepEqual([noted.claimed, told], [false, 'run-made-1']);
+
         // A live claimant (another instance): the abandoned check is not even asked.
         assert.equal((await other.schedules.claimSlot('00000000bb', SLOT + 1000)).claimed, true);
         let asked = false;

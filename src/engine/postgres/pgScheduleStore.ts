@@ -101,7 +101,7 @@ export class PgScheduleStore implements ScheduleStore {
       return { claimed: true };
     }
     const held = (
-      await this.store.rows<{ session: string; owner: ProcessIdentity; alive: boolean }>(
+      await this.store.rows<{ session: string; owner: ProcessIdentity & { runId?: unknown }; alive: boolean }>(
         `select session, owner, ${liveSession(this.t('hosts'), 'c.session')} as alive from ${this.t('schedule_slots')} c where schedule_id = $1 and slot = $2`,
         [scheduleId, slot],
         "read a schedule slot's claim",
@@ -109,14 +109,25 @@ export class PgScheduleStore implements ScheduleStore {
     )[0];
     // Given back meanwhile: claimed like a free slot.
     if (!held) return (await this.insertClaim(scheduleId, slot, session)) ? { claimed: true } : { claimed: false };
-    const notClaimed: SlotClaim = { claimed: false, holder: held.owner };
-    if (held.alive || !options.abandoned || !(await options.abandoned())) return notClaimed;
+    const { runId, ...owner } = held.owner;
+    const notClaimed: SlotClaim = { claimed: false, holder: owner };
+    if (held.alive || !options.abandoned || !(await options.abandoned(typeof runId === 'string' ? runId : undefined))) return notClaimed;
     const taken = await this.store.rows(
       `update ${this.t('schedule_slots')} set session = $3, owner = $4, claimed_at = now() where schedule_id = $1 and slot = $2 and session = $5 returning slot`,
       [scheduleId, slot, session, this.store.me(), held.session],
       "take over a schedule slot's claim",
     );
-    return taken.length > 0 ? { claimed: true, tookOverFrom: held.owner } : notClaimed;
+    return taken.length > 0 ? { claimed: true, tookOverFrom: owner } : notClaimed;
+  }
+
+  async markSlotRun(scheduleId: string, slot: number, runId: string): Promise<void> {
+    checkSlot(scheduleId, slot);
+    // Beside the claimant's identity: no column of its own, so stores of older versions read the claim as before.
+    await this.store.rows(
+      `update ${this.t('schedule_slots')} set owner = owner || jsonb_build_object('runId', $4::text) where schedule_id = $1 and slot = $2 and session = $3`,
+      [scheduleId, slot, this.session(), runId],
+      "note a schedule slot's run",
+    );
   }
 
   async releaseSlot(scheduleId: string, slot: number): Promise<void> {

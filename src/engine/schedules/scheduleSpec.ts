@@ -100,6 +100,13 @@ export function checkSchedule(value: unknown, flowName: string, declarations?: P
     } catch (e) {
       throw new ScheduleError((e as Error).message);
     }
+  } else if (declarations !== undefined) {
+    // None given: each slot's run would be refused for a required parameter without a default — said now.
+    try {
+      validateParameters(flowName, declarations, {});
+    } catch (e) {
+      throw new ScheduleError(`${(e as Error).message}; give it in the schedule's parameters`);
+    }
   }
   return out;
 }

@@ -36,11 +36,11 @@ export type SlotClaim =
 
 export interface SlotClaimOptions {
   /**
-   * Asked when the slot's claimant is dead: true when it died before creating the slot's run (the
-   * scheduler checks the run index), so the slot may be taken over. Of several processes taking over
-   * the same dead claim, one does.
+   * Asked when the slot's claimant is dead, with the run it noted making for the slot (markSlotRun) if it
+   * did: true when it died before creating the slot's run or starting it (the scheduler checks the run
+   * index), so the slot may be taken over. Of several processes taking over the same dead claim, one does.
    */
-  abandoned?: () => Promise<boolean>;
+  abandoned?: (runId?: string) => Promise<boolean>;
 }
 
 export interface ScheduleStore {
@@ -60,6 +60,11 @@ export interface ScheduleStore {
   claimSlot(scheduleId: string, slot: number, options?: SlotClaimOptions): Promise<SlotClaim>;
   /** Gives back a slot this process claimed but will not run (it stops before the slot is due): another process may claim it. */
   releaseSlot(scheduleId: string, slot: number): Promise<void>;
+  /**
+   * Notes on this process's claim of the slot the run it created for it: a process judging the claim once
+   * this process is dead knows the run was made — and, should it be gone, that it was deleted, not never made.
+   */
+  markSlotRun(scheduleId: string, slot: number, runId: string): Promise<void>;
 }
 
 /** Schedule ids: ten lowercase hex digits (stored ones random; declared ones a hash of file, flow and position). */

@@ -303,7 +303,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Claims a slot and creates its run (Scheduled); false when another process has it. */
   private async prepare(t: Tracked, slot: number, now: number): Promise<boolean> {
     const { entry } = t;
-    const claim = await this.store.schedules.claimSlot(entry.id, slot, { abandoned: () => this.abandoned(entry, slot) });
+    const claim = await this.store.schedules.claimSlot(entry.id, slot, { abandoned: (runId) => this.abandoned(entry, slot, runId) });
     if (!claim.claimed) return false;
     if (claim.tookOverFrom) {
       // Its claimant died before starting it: a run it may have created never ran, and goes.
@@ -324,6 +324,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       });
       await handle.append([{ k: 'log', runId: handle.id, ts: now, level: 'INFO', source: 'flowdeck.scheduler', message: `Created flow run '${handle.name}' for flow '${entry.flowName}': slot ${iso(slot)} of schedule ${entry.id} (${describeSchedule(entry.schedule)})` }]);
       await handle.close();
+      // Should this process die, whoever judges its claim knows the run was made (and, gone later, deleted).
+      await this.store.schedules.markSlotRun(entry.id, slot, handle.id);
       // Loaded ahead, but never before the slot before it is due (one waiting worker per schedule).
       const before = t.slots.latest(slot - 1);
       t.pending.set(slot, { runId: handle.id, warmAt: Math.max(slot - this.prewarmMs, before ?? -Infinity) });
@@ -337,13 +339,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /**
    * A dead claimant left the slot: it never created the run, or the run never started. Whether the run's
    * owner is gone is the store's to judge, as only it can on every machine (a Postgres store by the
-   * owner's lease, the embedded store by pid on this one): the runs it finds orphaned turn Crashed.
+   * owner's lease, the embedded store by pid on this one): the runs it finds orphaned turn Crashed. A run
+   * the claimant noted making (`madeRunId`) that is not there any more was deleted (`prune`, `delete`) — it
+   * ran, or was dealt with: the slot is not run again.
    */
-  private async abandoned(entry: ScheduleEntry, slot: number): Promise<boolean> {
+  private async abandoned(entry: ScheduleEntry, slot: number, madeRunId?: string): Promise<boolean> {
     await this.store.refresh();
     await this.settleCrashed();
     const run = await this.runOfSlot(entry, slot);
-    return !run || (run.startTime === undefined && run.state.type === 'CRASHED');
+    if (!run) return madeRunId === undefined;
+    return run.startTime === undefined && run.state.type === 'CRASHED';
   }
 
   /** Marks runs of processes that are gone Crashed; the host resumes those that ask for it. */
