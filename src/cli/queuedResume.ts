@@ -4,9 +4,7 @@
  * workers of that queue. Either way a worker resumes it from its checkpoints, followed here as
  * `run --queue --wait` follows a run.
  */
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { queuedFlowFor } from '../engine/queuedFlow';
+import { queuedSourceOfRun } from '../engine/queuedFlow';
 import type { FlowRunSummary, PauseInputRecord } from '../engine/records';
 import { BadInputError } from '../engine/runRequest';
 import type { RunStore } from '../engine/runStore';
@@ -67,27 +65,13 @@ export async function resumeOnNamedQueue(store: RunStore, shared: SharedStore, r
   }
   let source: QueueResumeRequest['source'];
   try {
-    source = await sourceForWorkers(run, options.root);
+    source = await queuedSourceOfRun(run, options.root);
   } catch (e) {
     if (!(e instanceof BadInputError)) throw e;
     return refuse(`run '${run.name}' cannot be sent to queue '${options.queue}': ${e.message}`);
   }
   const queued = await shared.resumeOnQueue(run.id, { queue: options.queue, seen: { attempt: run.attempt, state: run.state.name }, ...(source ? { source } : {}), ...(record ? { record } : {}) });
   return followResume(store, shared, run, queued, io, options.json);
-}
-
-/**
- * The run's flow as the workers find it: a built-in by id; a file by its path below the workspace root and
- * the hash of the file there now — the code it resumes with, as a resume here runs the file as it is now. A
- * run queued before (named so already) whose file is not under this root keeps the file and hash it was
- * queued with (undefined).
- */
-async function sourceForWorkers(run: FlowRunSummary, root: string): Promise<QueueResumeRequest['source']> {
-  if (run.source.startsWith('builtin:')) return { path: run.source };
-  const path = isAbsolute(run.source) ? run.source : resolve(root, run.source);
-  if (!isAbsolute(run.source) && !existsSync(path)) return undefined;
-  const flow = await queuedFlowFor({ kind: 'file', path }, root, run.flowName);
-  return { path: flow.source, ...(flow.sourceHash ? { hash: flow.sourceHash } : {}) };
 }
 
 /** Says where the run went and follows it there, or why it was not sent. */

@@ -3,6 +3,7 @@
  * (`builtin:<id>`), or a flow file by its path relative to the workspace root plus the file's content hash.
  * A worker looks the path up under its own `--flows` folder and refuses a copy whose hash differs (flowCopy.ts).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { BUILTIN_FLOWS } from '../flows/builtins';
@@ -61,4 +62,19 @@ export async function queuedFlowFor(source: FlowSource, root: string, flowName?:
   }
   if (name === undefined) throw new BadInputError('no-flow', `Which flow of ${file}? Pass its name`);
   return { source: rel.split(sep).join('/'), flowName: name, sourceHash: contentHash(bytes), ...(declared ? { parameters: declared } : {}), ...(tags ? { tags } : {}) };
+}
+
+/**
+ * Where workers find the flow of a run sent to a queue to be resumed (SharedStore.resumeOnQueue): a built-in
+ * by id; a file by its path below the workspace root `root` and the hash of the file there *now* — the code
+ * it resumes with, as a resume in this process runs the file as it is now. A run queued before (named so
+ * already) whose file is not under `root` keeps the file and hash it was queued with (undefined). Throws
+ * BadInputError for a file outside `root` or not there.
+ */
+export async function queuedSourceOfRun(run: { source: string; flowName: string }, root: string): Promise<{ path: string; hash?: string } | undefined> {
+  if (run.source.startsWith('builtin:')) return { path: run.source };
+  const path = isAbsolute(run.source) ? run.source : resolve(root, run.source);
+  if (!isAbsolute(run.source) && !existsSync(path)) return undefined;
+  const flow = await queuedFlowFor({ kind: 'file', path }, root, run.flowName);
+  return { path: flow.source, ...(flow.sourceHash ? { hash: flow.sourceHash } : {}) };
 }

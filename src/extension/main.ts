@@ -38,6 +38,7 @@ import { registerRetryFromFailure } from './commands/retryFromFailure';
 import { registerRunFlow } from './commands/runFlow';
 import { registerRunFlowWithParameters } from './commands/runFlowWithParameters';
 import { registerRunOnWorkers } from './commands/runOnWorkers';
+import { registerRetryOnWorkers } from './commands/retryOnWorkers';
 import { registerRunSelectedFlow } from './commands/runSelectedFlow';
 import { registerScheduleFlow } from './commands/scheduleFlow';
 import { registerSearchRuns } from './commands/searchRuns';
@@ -168,6 +169,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCancelRun(context, flowdeck);
   registerRerunRun(context, flowdeck);
   registerRetryFromFailure(context, flowdeck);
+  registerRetryOnWorkers(context, flowdeck);
   registerResumePausedRun(context, flowdeck);
   registerPauseNotice(context, flowdeck);
   registerShowRunLogs(context, flowdeck);

@@ -3,7 +3,8 @@
  * lists a live `flowdeck worker` (another process, its own host name); a run queued from the CLI appears
  * in the Runs view live, is run by that worker to Completed, and its tooltip names the worker's host; "Run
  * on Workers…" queues a run from the editor that the worker completes (asking first for the parameters a
- * flow cannot run without); the editor's connection cut (it
+ * flow cannot run without); "Retry on Workers…" has the worker resume a run that failed in a terminal; the
+ * editor's connection cut (it
  * reaches Postgres through a forwarder of this test's) shows a status bar warning while the views keep
  * their rows, and restored, the warning goes; the worker, stopped, leaves the Workers view.
  *
@@ -29,6 +30,17 @@ const WORKER = 'e2e-worker-1';
 /** A flow that cannot run without a value: `who` is required and has no default. */
 const GREET_FLOW = `import { flow } from 'flowdeck';
 export default flow({ name: 'greet', parameters: { who: { type: 'string', required: true } } }, async ({ who }: { who: string }) => \`Hello \${who}\`);
+`;
+
+/** A flow whose load step fails until file `fixed` exists; its extract step completes either way. */
+const FLAKY_FLOW = (fixed: string): string => `import { flow, task } from 'flowdeck';
+import { existsSync } from 'node:fs';
+const extract = task({ name: 'extract' }, async () => [1, 2, 3]);
+const load = task({ name: 'load' }, async (rows: number[]) => {
+  if (!existsSync(${JSON.stringify(fixed)})) throw new Error('warehouse down');
+  return rows.length;
+});
+export default flow({ name: 'flaky' }, async () => load(await extract()));
 `;
 
 /** Expands a side-bar pane (a view of the Flowdeck container) if it is collapsed. */
@@ -171,6 +183,41 @@ describe('Flowdeck in code-server: a Postgres store shared with a worker', { ski
         const { run } = await store.resolve(name);
         const detail = (await store.readRun(run!.id))!;
         assert.deepEqual([detail.flowName, detail.parameters, detail.state.name], ['greet', { who: 'Ada' }, 'Completed']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  test('Retry on Workers… on a run that failed in a terminal: a worker resumes it from its checkpoints and the Runs view shows it Completed', async () => {
+    await withDiagnostics(page, server, 'postgres-retry-on-workers', async () => {
+      const fixed = path.join(tempDir('flowdeck-e2e-fixed-'), 'fixed');
+      fs.writeFileSync(path.join(workspace, 'flaky.flow.ts'), FLAKY_FLOW(fixed));
+      await expandPane(page, 'Runs');
+      await clearNotifications(page);
+      const failed = await runCli(['run', 'flaky.flow.ts', '--json'], { env: { ...storeEnv(), FLOWDECK_HOME: tempDir('flowdeck-e2e-cli-') }, cwd: workspace });
+      assert.equal(failed.code, 1, failed.stderr);
+      const run = JSON.parse(failed.stdout) as { id: string; name: string };
+      await waitForRunState(page, run.name, 'Failed', 60_000);
+      fs.writeFileSync(fixed, '');
+      await runRow(page, run.name).click({ button: 'right' });
+      const item = page.locator('.monaco-menu .action-item', { hasText: /^Retry on Workers/ }).first();
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      await item.hover();
+      await page.keyboard.press('Enter');
+      const queue = quickInput(page).locator('input');
+      await until(page, 'the queue input', 15_000, async () => ((await queue.inputValue().catch(() => '')) === 'default' ? true : undefined));
+      const sentAt = Date.now();
+      await queue.press('Enter');
+      await page.locator('.notification-toast').filter({ hasText: `Flow run '${run.name}' goes back to queue 'default'` }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      // Failed until the worker takes it up (the row shows the attempt before meanwhile), then Completed.
+      await until(page, `run '${run.name}' to show Completed`, 120_000, async () => ((await paneRows(page, 'Runs')).some((r) => r.label === run.name && r.description.startsWith('Completed')) ? true : undefined));
+      metric('retry_on_workers_to_completed_shown_ms', Date.now() - sentAt);
+      const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+      try {
+        const detail = (await store.readRun(run.id))!;
+        assert.deepEqual([detail.state.name, detail.attempt, detail.owner.hostname], ['Completed', 2, WORKER], 'the worker ran its second attempt');
+        assert.ok(detail.taskRuns.some((t) => t.name.startsWith('extract') && t.reusedFrom), 'the completed extract was reused, not run again');
       } finally {
         await store.close();
       }
