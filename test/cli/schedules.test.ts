@@ -60,6 +60,10 @@ describe('flowdeck schedule and schedules', () => {
     assert.match(table.stdout, /^ID +FLOW +SCHEDULE +NEXT +STATE +SOURCE$/m);
     assert.match(table.stdout, new RegExp(`^${added.id} +github-repo-stats +cron 0 9 \\* \\* \\* \\(Europe/Madrid\\) +\\S.* +active +store builtin:github-repo-stats$`, 'm'));
 
+    // Fewer than 4 characters that start its id: refused, saying so (not "no schedule").
+    const short = await runCli(['schedule', 'pause', added.id.slice(0, 3)], { cwd, env });
+    assert.equal(short.code, 2, short.stderr);
+    assert.match(short.stderr, new RegExp(`'${added.id.slice(0, 3)}' is too short to name a schedule: give at least 4 characters of its id`));
     const pause = await runCli(['schedule', 'pause', added.id.slice(0, 6)], { cwd, env });
     assert.equal(pause.code, 0, pause.stderr);
     assert.match(pause.stdout, new RegExp(`^Paused schedule ${added.id} of github-repo-stats`));
@@ -120,6 +124,7 @@ describe('flowdeck schedule and schedules', () => {
       [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'part'], /two\.flow\.ts does not export flow 'part': it runs only as a subflow of the flows that call it\. Export it to schedule it on its own; the file exports: a, b$/m],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'c'], /No flow 'c' in .*two\.flow\.ts; its flows: a, b$/m],
       [['schedule', 'pause', 'ffffffffff'], /no schedule 'ffffffffff'/],
+      [['schedule', 'pause', 'f'], /no schedule 'f'/],
       [['schedule', 'frobnicate', 'x'], /unknown schedule action 'frobnicate'/],
     ];
     for (const [args, message] of cases) {

@@ -1,6 +1,6 @@
 import { discoverFile } from '../../engine/flowDiscovery';
 import { ParameterError, parametersFromText, type ParameterDeclarations } from '../../engine/parameters';
-import { findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
+import { MIN_SCHEDULE_PREFIX, findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
 import { checkSchedule, describeSchedule, parseEvery, refuseSecretParameters, ScheduleError, type Schedule } from '../../engine/schedules/scheduleSpec';
 import { SlotTimes } from '../../engine/schedules/slotTimes';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
@@ -155,7 +155,11 @@ async function change(action: 'pause' | 'resume' | 'rm', ref: string, io: CliIo)
   const declared = await declaredIn([], io);
   const store = await openStore(io);
   try {
-    const { found, ambiguous } = findSchedule(scheduleViews(declared.entries, await store.schedules.read(), Date.now()), ref);
+    const { found, ambiguous, tooShort } = findSchedule(scheduleViews(declared.entries, await store.schedules.read(), Date.now()), ref);
+    if (tooShort) {
+      write(io.stderr, neutraliseTerminal(`flowdeck: '${ref}' is too short to name a schedule: give at least ${MIN_SCHEDULE_PREFIX} characters of its id (\`flowdeck schedules\` lists them)`));
+      return EXIT.badInput;
+    }
     if (ambiguous) {
       write(io.stderr, neutraliseTerminal(`flowdeck: '${ref}' matches ${ambiguous.length} schedules (${ambiguous.map((v) => v.entry.id).join(', ')}); give more of the id`));
       return EXIT.badInput;

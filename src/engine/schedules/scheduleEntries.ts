@@ -82,11 +82,14 @@ export function scheduleViews(declared: readonly ScheduleEntry[], state: Schedul
   });
 }
 
-/** Finds a schedule by id or unique id prefix (at least 4 characters). */
-export function findSchedule<T extends { entry: ScheduleEntry }>(views: readonly T[], ref: string): { found?: T; ambiguous?: T[] } {
+/** The fewest characters of a schedule's id that name it (a slip of one or two never picks one). */
+export const MIN_SCHEDULE_PREFIX = 4;
+
+/** Finds a schedule by id or unique id prefix (at least MIN_SCHEDULE_PREFIX characters); `tooShort` when a shorter one starts ids. */
+export function findSchedule<T extends { entry: ScheduleEntry }>(views: readonly T[], ref: string): { found?: T; ambiguous?: T[]; tooShort?: boolean } {
   const exact = views.find((v) => v.entry.id === ref);
   if (exact) return { found: exact };
-  if (ref.length < 4) return {};
+  if (ref.length < MIN_SCHEDULE_PREFIX) return ref.length > 0 && views.some((v) => v.entry.id.startsWith(ref)) ? { tooShort: true } : {};
   const matches = views.filter((v) => v.entry.id.startsWith(ref));
   return matches.length === 1 ? { found: matches[0]! } : matches.length > 1 ? { ambiguous: matches } : {};
 }
