@@ -20,7 +20,11 @@ export function writeCompiledFile(dir: string, path: string, data: string | Uint
     renameSync(tmp, path);
     return true;
   } catch {
-    if (tmp !== undefined) rmSync(tmp, { force: true });
+    try {
+      if (tmp !== undefined) rmSync(tmp, { force: true });
+    } catch {
+      // Not there to remove (its folder is not one).
+    }
     return false;
   }
 }

@@ -10,16 +10,24 @@ import { dirname, resolve } from 'node:path';
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ENOENT';
 const isThere = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'EEXIST';
 
+/** What `mkdir -p` says of a path that is there and not a folder. */
+function notAFolder(path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR', path });
+}
+
 export function makeDirsSync(dir: string, mode: number): void {
   const missing: string[] = [];
   for (let d = resolve(dir); ; d = dirname(d)) {
+    let isDir: boolean;
     try {
-      statSync(d);
-      break;
+      isDir = statSync(d).isDirectory();
     } catch (e) {
       if (!isMissing(e) || dirname(d) === d) throw e;
       missing.unshift(d);
+      continue;
     }
+    if (!isDir) throw notAFolder(d);
+    break;
   }
   for (const d of missing) {
     try {
@@ -33,13 +41,16 @@ export function makeDirsSync(dir: string, mode: number): void {
 export async function makeDirs(dir: string, mode: number): Promise<void> {
   const missing: string[] = [];
   for (let d = resolve(dir); ; d = dirname(d)) {
+    let isDir: boolean;
     try {
-      await stat(d);
-      break;
+      isDir = (await stat(d)).isDirectory();
     } catch (e) {
       if (!isMissing(e) || dirname(d) === d) throw e;
       missing.unshift(d);
+      continue;
     }
+    if (!isDir) throw notAFolder(d);
+    break;
   }
   for (const d of missing) {
     try {
