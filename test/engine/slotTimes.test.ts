@@ -33,6 +33,25 @@ test('DST: a local time that does not exist runs at the first valid time after i
   assert.deepEqual(autumn.map(iso), ['2025-10-26T00:30:00.000Z', '2025-10-27T01:30:00.000Z']);
 });
 
+test('DST with several of the cron\'s times in the changed hour: the skipped ones run once at the first valid time, the repeated ones once each', () => {
+  const madrid = new SlotTimes(checkSchedule({ cron: '0,30 2 * * *', timezone: 'Europe/Madrid' }, 'f'));
+  // 2026-03-29 02:00 → 03:00: 02:00 and 02:30 do not exist; one slot at 03:00 CEST (croner alone made none that day).
+  assert.deepEqual(madrid.upcoming(at('2026-03-28T12:00:00Z'), 4).map(iso), ['2026-03-29T01:00:00.000Z', '2026-03-30T00:00:00.000Z', '2026-03-30T00:30:00.000Z', '2026-03-31T00:00:00.000Z']);
+  assert.equal(iso(madrid.latest(at('2026-03-29T01:10:00Z'))), '2026-03-29T01:00:00.000Z');
+  assert.equal(iso(madrid.latest(at('2026-03-29T00:59:00Z'))), '2026-03-28T01:30:00.000Z');
+  // 2026-10-25 03:00 → 02:00: 02:00 and 02:30 happen twice; each runs once, the first time (croner alone: twice).
+  assert.deepEqual(madrid.upcoming(at('2026-10-24T12:00:00Z'), 3).map(iso), ['2026-10-25T00:00:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-26T01:00:00.000Z']);
+  // In the repeated hour, the latest slot is the one that ran the first time.
+  assert.equal(iso(madrid.latest(at('2026-10-25T01:45:00Z'))), '2026-10-25T00:30:00.000Z');
+  const hours = new SlotTimes(checkSchedule({ cron: '45 1,2 * * *', timezone: 'Europe/Madrid' }, 'f'));
+  assert.deepEqual(hours.upcoming(at('2026-10-24T12:00:00Z'), 3).map(iso), ['2026-10-24T23:45:00.000Z', '2026-10-25T00:45:00.000Z', '2026-10-26T00:45:00.000Z']);
+  const newYork = new SlotTimes(checkSchedule({ cron: '0,30 1 * * *', timezone: 'America/New_York' }, 'f'));
+  assert.deepEqual(newYork.upcoming(at('2026-11-01T00:00:00Z'), 3).map(iso), ['2026-11-01T05:00:00.000Z', '2026-11-01T05:30:00.000Z', '2026-11-02T06:00:00.000Z']);
+  // A weekly cron on the spring change's Sunday: the skipped times run once that day, not a week later.
+  const sundays = new SlotTimes(checkSchedule({ cron: '0,30 2 * * 0', timezone: 'Europe/Madrid' }, 'f'));
+  assert.deepEqual(sundays.upcoming(at('2026-03-23T12:00:00Z'), 2).map(iso), ['2026-03-29T01:00:00.000Z', '2026-04-05T00:00:00.000Z']);
+});
+
 test('the machine timezone applies when a cron schedule names none; intervals count from the epoch', () => {
   const every15 = new SlotTimes(checkSchedule({ intervalSeconds: 900 }, 'f'));
   assert.deepEqual(every15.upcoming(at('2025-06-01T10:07:00Z'), 2).map(iso), ['2025-06-01T10:15:00.000Z', '2025-06-01T10:30:00.000Z']);
