@@ -132,14 +132,7 @@ export async function replaceAbandoned<T>(path: string, judged: string, data: T)
   try {
     if ((await textOf(path)) !== judged) return undefined;
     const content: ClaimContent<T> = { owner: currentProcess(), nonce: randomBytes(8).toString('hex'), data };
-    const written = `${path}.new-${content.nonce}`;
-    try {
-      await writeFile(written, JSON.stringify(content), { mode: FILE_MODE, flag: 'wx' });
-      await rename(written, path);
-    } catch (e) {
-      await unlink(written).catch(() => undefined);
-      throw e;
-    }
+    await writeOver(path, content);
     return content;
   } finally {
     await unlink(takeover).catch(() => undefined);
@@ -157,7 +150,11 @@ export async function removeOwn(path: string, nonce: string): Promise<void> {
  * written aside and renamed over it, so a reader sees the old claim or the new, never none.
  */
 export async function rewriteOwn<T>(path: string, held: ClaimContent<T>, data: T): Promise<void> {
-  const content: ClaimContent<T> = { owner: held.owner, nonce: held.nonce, data };
+  await writeOver(path, { owner: held.owner, nonce: held.nonce, data });
+}
+
+/** Writes `content` beside `path` and renames it over it: the file is never missing, never half written. */
+async function writeOver<T>(path: string, content: ClaimContent<T>): Promise<void> {
   const written = `${path}.new-${randomBytes(8).toString('hex')}`;
   try {
     await writeFile(written, JSON.stringify(content), { mode: FILE_MODE, flag: 'wx' });

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { queuedSourceOfRun } from '../../engine/queuedFlow';
-import { checkQueueName, DEFAULT_QUEUE } from '../../engine/postgres/queueName';
+import { askQueue } from '../queueInput';
 import type { Flowdeck } from '../services';
 import { runFrom } from './runArg';
 
@@ -21,21 +21,8 @@ async function retryOnWorkers(flowdeck: Flowdeck, context: vscode.ExtensionConte
     void vscode.window.showInformationMessage('Retry on Workers needs a Postgres store that workers share: set "flowdeck.store" to a postgres:// URL.');
     return;
   }
-  const queue = await vscode.window.showInputBox({
-    title: `Retry '${run.name}' on Workers`,
-    prompt: 'Queue (a worker serving it resumes the run from its checkpoints: flowdeck worker --queue NAME)',
-    value: context.globalState.get<string>('flowdeck.lastQueue', DEFAULT_QUEUE),
-    validateInput: (v) => {
-      try {
-        checkQueueName(v);
-        return undefined;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    },
-  });
+  const queue = await askQueue(context, `Retry '${run.name}' on Workers`, 'Queue (a worker serving it resumes the run from its checkpoints: flowdeck worker --queue NAME)');
   if (queue === undefined) return;
-  await context.globalState.update('flowdeck.lastQueue', queue);
   const file = run.source.startsWith('builtin:') ? undefined : vscode.Uri.file(run.source);
   const root = (file && vscode.workspace.getWorkspaceFolder(file)?.uri.fsPath) ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '/';
   try {

@@ -1,6 +1,6 @@
 /** "Run on Workers…": with a Postgres store, queues the flow for `flowdeck worker`s instead of running it here. */
 import * as vscode from 'vscode';
-import { checkQueueName, DEFAULT_QUEUE } from '../../engine/postgres/queueName';
+import { askQueue } from '../queueInput';
 import { queuedFlowFor } from '../../engine/queuedFlow';
 import { flowRefFrom } from '../flows/pickFlow';
 import { neededParameters } from '../parameters/neededParameters';
@@ -20,21 +20,8 @@ async function runOnWorkers(flowdeck: Flowdeck, context: vscode.ExtensionContext
     void vscode.window.showInformationMessage('Run on Workers needs a Postgres store that workers share: set "flowdeck.store" to a postgres:// URL.');
     return;
   }
-  const queue = await vscode.window.showInputBox({
-    title: `Run '${ref.flowName}' on Workers`,
-    prompt: 'Queue (workers take runs from the queues they serve: flowdeck worker --queue NAME)',
-    value: context.globalState.get<string>('flowdeck.lastQueue', DEFAULT_QUEUE),
-    validateInput: (v) => {
-      try {
-        checkQueueName(v);
-        return undefined;
-      } catch (e) {
-        return (e as Error).message;
-      }
-    },
-  });
+  const queue = await askQueue(context, `Run '${ref.flowName}' on Workers`, 'Queue (workers take runs from the queues they serve: flowdeck worker --queue NAME)');
   if (queue === undefined) return;
-  await context.globalState.update('flowdeck.lastQueue', queue);
   const parameters = await neededParameters(ref.flowName, ref.parameters, 'Run the flow on workers again with other values.');
   if (parameters === undefined) return;
   const root = ref.source.kind === 'file' ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(ref.source.path))?.uri.fsPath : undefined;
