@@ -81,8 +81,8 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
   const seen = new Map<string, number>([...Object.entries(options.subflowSeqs ?? {}), [runId, options.afterSeq ?? 0]]);
   const shown = terminalLogLine(io.stderr);
   type Look = { end?: number };
-  /** One look at the run: prints what it logged since, and says how it ended once it has (`end`, the exit code). */
   let crashLooked = 0;
+  /** One look at the run: prints what it logged since, and says how it ended once it has (`end`, the exit code). */
   const lookOnce = async (): Promise<Look> => {
     // A live process that follows settles what dead hosts left (a worker gone: its run Crashed, and queued to
     // be resumed where its flow allows), as every writer does now and then — with no worker alive, nobody else may.
@@ -149,7 +149,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
       // Not unref'd: this process follows the run, and lives until it ends (its connections may all be gone).
       const woken = new Promise<void>((r) => {
         wake = r;
-        timer = setTimeout(r, unreachable ? UNREACHABLE_MS : WAKE_MS);
+        timer = setTimeout(r, WAKE_MS);
       });
       let look: Look;
       try {
@@ -159,8 +159,12 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
         if (!unreachable) say(`flowdeck: the store is unreachable (${(e as Error).message}); still following`);
         unreachable = true;
         if (interrupts > 1) return EXIT.interrupted;
-        await woken;
+        // Tried again shortly (or at once on a notification or Ctrl-C), not after a whole WAKE_MS.
         clearTimeout(timer);
+        await new Promise<void>((r) => {
+          wake = r;
+          timer = setTimeout(r, UNREACHABLE_MS);
+        });
         continue;
       }
       if (unreachable) say('flowdeck: the store answers again; following');
