@@ -175,14 +175,15 @@ test('a finished run offers Rerun and Delete; a finished subflow run offers neit
   assert.deepEqual(commandsFor(sub), ['flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.showRunLogs']);
 });
 
-test('a run that did not complete can be retried from its failure; a failed one also goes to its failure', () => {
+test('a run that did not complete can be retried from its failure, here or on workers; a failed one also goes to its failure', () => {
+  // (Retry on Workers… also needs a Postgres store, the `flowdeck.sharedStore` context key: not matched here.)
   for (const name of ['Crashed', 'Cancelled'] as const) {
     const value = runContextValue(run(name), { cancelable: false, subflow: false });
-    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.showRunLogs'], name);
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.retryOnWorkers', 'flowdeck.showRunLogs'], name);
   }
   for (const name of ['Failed', 'TimedOut'] as const) {
     const value = runContextValue(run(name), { cancelable: false, subflow: false });
-    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.goToFailure', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.showRunLogs'], name);
+    assert.deepEqual(commandsFor(value), ['flowdeck.deleteRun', 'flowdeck.goToFailure', 'flowdeck.openRun', 'flowdeck.openRunInDashboard', 'flowdeck.rerunRun', 'flowdeck.retryFromFailure', 'flowdeck.retryOnWorkers', 'flowdeck.showRunLogs'], name);
   }
   // A subflow is retried with its top-level run, but its failure is still a place to go to.
   const sub = runContextValue(run('Failed', { parentRunId: 'p' }), { cancelable: false, subflow: true });
