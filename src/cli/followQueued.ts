@@ -43,6 +43,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
   const off = shared.watch({
     runs: nudge,
     journal: nudge,
+    resync: nudge,
     health: (h) => {
       if (h.ok || unreachable) return;
       unreachable = true;

@@ -69,7 +69,7 @@ export function sharedJournal(shared: SharedStore, runId: string, kinds?: Record
         if (!full) return { end: after, skipped: 0 };
       }
     },
-    watch: (changed) => shared.watch({ journal: (id) => id === runId && changed() }),
+    watch: (changed) => shared.watch({ journal: (id) => id === runId && changed(), resync: changed }),
   };
 }
 

@@ -17,6 +17,11 @@ export interface SharedStoreListener {
   runs?(): void;
   /** A run's journal grew (`readRecords` from the last seq seen). */
   journal?(runId: string): void;
+  /**
+   * Notifications may have been missed — sent before this listener's LISTEN was up, or while the connection
+   * was down — so whatever is followed is read again (called once listening starts, and after a reconnect).
+   */
+  resync?(): void;
   health?(health: StoreHealth): void;
 }
 

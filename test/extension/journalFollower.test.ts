@@ -218,6 +218,28 @@ test('follows a run of another machine from a shared store: woken by its notific
   }
 });
 
+test('a shared store: lines written between its catch-up and its follow — announced before it listened — still reach it', { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  const schema = freshSchema();
+  const writer = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+  const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+  const handle = await writer.createRun({ flowName: 'far', source: 'builtin:x', parameters: {} });
+  const seen = collect();
+  // No poll within the test: only a look once it listens can find what was announced before.
+  const follower = new JournalFollower(journalSourceOf(reader, handle.id), handle.id, seen.onBatch, seen.onError, { pollMs: 600_000 });
+  try {
+    await follower.catchUp();
+    await handle.append([log(handle.id, 'while not yet listening')]);
+    follower.follow();
+    await waitFor(() => seen.logs().includes('while not yet listening'), 'the line written before the follower listened', 30_000);
+    assert.equal(seen.errors.length, 0);
+  } finally {
+    follower.close();
+    await handle.close();
+    await reader.close();
+    await writer.close();
+  }
+});
+
 test("a shared store's journal read for logs and the run's state leaves out its task runs in the query, across pages", { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
   const schema = freshSchema();
   const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });

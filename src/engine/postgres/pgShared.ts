@@ -47,16 +47,27 @@ export class PgShared implements SharedStore {
   }
 
   watch(listener: SharedStoreListener): () => void {
-    const off = this.store.feed.subscribe({
+    let watching = true;
+    const unsubscribe = this.store.feed.subscribe({
       notify: (channel: Channel, payload: string) => {
         if (channel === 'runs') listener.runs?.();
         else if (channel === 'journal') listener.journal?.(payload);
       },
       health: (h) => listener.health?.(h),
-      resync: () => listener.runs?.(),
+      resync: () => {
+        listener.runs?.();
+        listener.resync?.();
+      },
     });
-    void this.store.feed.start().catch((e: unknown) => this.store.feed.setHealth({ ok: false, message: this.store.describe(e) }));
-    return off;
+    // What changed before the LISTEN was up was never announced to this listener: once it is, a look.
+    void this.store.feed.start().then(
+      () => watching && listener.resync?.(),
+      (e: unknown) => this.store.feed.setHealth({ ok: false, message: this.store.describe(e) }),
+    );
+    return () => {
+      watching = false;
+      unsubscribe();
+    };
   }
 
   /** Creates the run in state Scheduled and hands it to the queue, in one transaction. */
