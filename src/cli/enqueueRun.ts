@@ -9,6 +9,7 @@ import { queuedFlowFor } from '../engine/queuedFlow';
 import { BadInputError } from '../engine/runRequest';
 import { SecretMasker, secretsFromEnv } from '../engine/secrets';
 import type { RunStore } from '../engine/runStore';
+import type { SharedStore } from '../engine/sharedStore';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { followQueued } from './followQueued';
 import { EXIT, UsageError, write, type CliIo } from './io';
@@ -31,9 +32,14 @@ export interface EnqueueOptions {
   runId?: string;
 }
 
+/** The store workers share, for `--queue`; a UsageError (exit 2) saying what to set when this one is not. */
+export function workersStore(store: RunStore): SharedStore {
+  if (!store.shared) throw new UsageError(`--queue needs a Postgres store that workers share: set FLOWDECK_STORE (or --store) to a postgres:// URL (the store now is ${store.location})`);
+  return store.shared;
+}
+
 export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOptions): Promise<number> {
-  const shared = store.shared;
-  if (!shared) throw new UsageError(`--queue needs a Postgres store that workers share: set FLOWDECK_STORE (or --store) to a postgres:// URL (the store now is ${store.location})`);
+  const shared = workersStore(store);
   try {
     checkQueueName(options.queue);
   } catch (e) {

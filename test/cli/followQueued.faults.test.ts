@@ -26,6 +26,19 @@ const wait = task({ name: 'wait' }, async () => {
 export default flow({ name: 'gated', ${options} }, async () => (await started()) + (await wait()));`);
 }
 
+/**
+ * A workspace with a `resumeOnCrash` flow waiting for file `go`, and a flow that completes at once; a store of
+ * its own; workers on it with a short lease (a killed one's run is Crashed within seconds).
+ */
+async function resumableSetup(): Promise<{ go: string; ws: string; env: NodeJS.ProcessEnv; startNamed: (name: string) => Promise<WorkerProc> }> {
+  const go = join(tempDir(), 'go');
+  const ws = workspace({ 'flows/gated.flow.ts': waitingFlow(go, 'resumeOnCrash: true'), 'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 'ok ran');`) });
+  const schema = freshSchema();
+  const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+  const startNamed = (name: string): Promise<WorkerProc> => startWorker({ url: pgUrl(), schema, name, flowsDir: ws, concurrency: 1, heartbeatSeconds: 0.25, leaseSeconds: 2 });
+  return { go, ws, env, startNamed };
+}
+
 describe('flowdeck run --queue --wait through faults', { timeout: 300_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   it('the store unreachable a while (the follower cut off from it): it says so, keeps following, and ends with the run (exit 0, its JSON)', async () => {
     const go = join(tempDir(), 'go');
@@ -61,12 +74,8 @@ describe('flowdeck run --queue --wait through faults', { timeout: 300_000, ...(P
   });
 
   it('its worker killed mid-run: the follower says a worker resumes it and follows the next attempt to its end (exit 0), not the crash (exit 1)', async () => {
-    const go = join(tempDir(), 'go');
-    const ws = workspace({ 'flows/gated.flow.ts': waitingFlow(go, 'resumeOnCrash: true') });
-    const schema = freshSchema();
-    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
-    const lease = { heartbeatSeconds: 0.25, leaseSeconds: 2 };
-    const first = await startWorker({ url: pgUrl(), schema, name: 'w1', flowsDir: ws, concurrency: 1, ...lease });
+    const { go, ws, env, startNamed } = await resumableSetup();
+    const first = await startNamed('w1');
     let second: WorkerProc | undefined;
     try {
       await explainedBy(first, async () => {
@@ -76,7 +85,7 @@ describe('flowdeck run --queue --wait through faults', { timeout: 300_000, ...(P
         await first.kill9();
         // The next attempt goes through.
         writeFileSync(go, '');
-        second = await startWorker({ url: pgUrl(), schema, name: 'w2', flowsDir: ws, concurrency: 1, ...lease });
+        second = await startNamed('w2');
         const end = await following;
         assert.ok(existsSync(go));
         assert.equal(end.code, 0, `${end.stderr}\n--- w2:\n${second.output().slice(-2000)}`);
@@ -92,12 +101,8 @@ describe('flowdeck run --queue --wait through faults', { timeout: 300_000, ...(P
   });
 
   it('its worker killed and no other alive: the follower waits for a worker; a cancel withdraws the resume, the follower ends (exit 1, Crashed) and no worker resumes it', async () => {
-    const go = join(tempDir(), 'go');
-    const ws = workspace({ 'flows/gated.flow.ts': waitingFlow(go, 'resumeOnCrash: true'), 'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 'ok ran');`) });
-    const schema = freshSchema();
-    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
-    const lease = { heartbeatSeconds: 0.25, leaseSeconds: 2 };
-    const first = await startWorker({ url: pgUrl(), schema, name: 'w1', flowsDir: ws, concurrency: 1, ...lease });
+    const { go, ws, env, startNamed } = await resumableSetup();
+    const first = await startNamed('w1');
     let second: WorkerProc | undefined;
     try {
       await explainedBy(first, async () => {
@@ -126,7 +131,7 @@ describe('flowdeck run --queue --wait through faults', { timeout: 300_000, ...(P
         assert.match(end.stderr, /Its resume on its queue was withdrawn before a worker took it up \(Cancelled by flowdeck cancel\); it stays Crashed/);
         assert.deepEqual([(JSON.parse(end.stdout) as RunJson).state.name, (JSON.parse(end.stdout) as RunJson).attempt], ['Crashed', 1]);
         // A worker now takes what its queue holds: a run queued after the cancel runs, the cancelled resume does not.
-        second = await startWorker({ url: pgUrl(), schema, name: 'w2', flowsDir: ws, concurrency: 1, ...lease });
+        second = await startNamed('w2');
         const ok = await runCli(['run', 'flows/ok.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
         assert.equal(ok.code, 0, ok.stderr);
         const listed = (JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as (RunJson & { flowName: string })[]).find((r) => r.name === name)!;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFile } from 'node:fs/promises';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunRecord } from '../../src/engine/records';
+import type { RunHandle } from '../../src/engine/runStore';
 import { JournalFollower, type JournalBatch } from '../../src/extension/runs/journalFollower';
 import { fileJournal, journalSourceOf } from '../../src/engine/journalSource';
 import { PgStore } from '../../src/engine/postgres/pgStore';
@@ -191,15 +192,30 @@ test('a journal that is gone is reported, not thrown', async () => {
   assert.match(seen.errors[0]!.message, /ENOENT/);
 });
 
-test('follows a run of another machine from a shared store: woken by its notifications, every record once, across pages', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+/**
+ * A run made by a store of "another machine" (a writer) and followed through a read-only store of its own,
+ * the follower's poll pushed out of the way: only a notification, or a look once it listens, can wake it.
+ */
+async function followedFromAfar(body: (f: { handle: RunHandle; follower: JournalFollower; seen: ReturnType<typeof collect> }) => Promise<void>): Promise<void> {
   const schema = freshSchema();
   const writer = await PgStore.open(pgUrl(), { home: tempDir(), schema });
   const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
   const handle = await writer.createRun({ flowName: 'far', source: 'builtin:x', parameters: {} });
   const seen = collect();
-  // The poll is pushed out of the way: only a notification can wake the follower within the test.
   const follower = new JournalFollower(journalSourceOf(reader, handle.id), handle.id, seen.onBatch, seen.onError, { pollMs: 600_000 });
   try {
+    await body({ handle, follower, seen });
+    assert.equal(seen.errors.length, 0);
+  } finally {
+    follower.close();
+    await handle.close();
+    await reader.close();
+    await writer.close();
+  }
+}
+
+test('follows a run of another machine from a shared store: woken by its notifications, every record once, across pages', { timeout: 180_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  await followedFromAfar(async ({ handle, follower, seen }) => {
     await follower.catchUp();
     assert.equal(follower.fold?.run.name, handle.name);
     follower.follow();
@@ -209,35 +225,16 @@ test('follows a run of another machine from a shared store: woken by its notific
     await handle.append([log(handle.id, 'last')]);
     await waitFor(() => seen.logs().includes('last'), 'the last line to reach the follower', 60_000);
     assert.deepEqual(seen.logs(), [...messages, 'last']);
-    assert.equal(seen.errors.length, 0);
-  } finally {
-    follower.close();
-    await handle.close();
-    await reader.close();
-    await writer.close();
-  }
+  });
 });
 
 test('a shared store: lines written between its catch-up and its follow — announced before it listened — still reach it', { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
-  const schema = freshSchema();
-  const writer = await PgStore.open(pgUrl(), { home: tempDir(), schema });
-  const reader = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
-  const handle = await writer.createRun({ flowName: 'far', source: 'builtin:x', parameters: {} });
-  const seen = collect();
-  // No poll within the test: only a look once it listens can find what was announced before.
-  const follower = new JournalFollower(journalSourceOf(reader, handle.id), handle.id, seen.onBatch, seen.onError, { pollMs: 600_000 });
-  try {
+  await followedFromAfar(async ({ handle, follower, seen }) => {
     await follower.catchUp();
     await handle.append([log(handle.id, 'while not yet listening')]);
     follower.follow();
     await waitFor(() => seen.logs().includes('while not yet listening'), 'the line written before the follower listened', 30_000);
-    assert.equal(seen.errors.length, 0);
-  } finally {
-    follower.close();
-    await handle.close();
-    await reader.close();
-    await writer.close();
-  }
+  });
 });
 
 test("a shared store's journal read for logs and the run's state leaves out its task runs in the query, across pages", { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {

@@ -10,6 +10,7 @@ import { resolveRunRef } from '../resolveRun';
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resumeWhenPaused } from '../resumePaused';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resumeOnItsQueue, resumeOnNamedQueue } from '../queuedResume';
+import { workersStore } from '../enqueueRun';
 import { checkQueueName } from '../../engine/postgres/queueName';
 import { resolve } from 'node:path';
 
@@ -90,7 +91,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
   const store = await openStore(io);
   try {
     const ref = positionals[0]!;
-    if (values.queue !== undefined && !store.shared) throw new UsageError(`--queue needs a Postgres store that workers share: set FLOWDECK_STORE (or --store) to a postgres:// URL (the store now is ${store.location})`);
+    const workers = values.queue !== undefined ? workersStore(store) : undefined;
     const { run } = await store.resolve(ref);
     const paused = { input: values.input, inputs: values.inputs, waitSeconds, json: values.json === true };
     // Nothing runs a suspended run: this process does, from its checkpoints, its suspension given the input —
@@ -100,7 +101,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
       if (asked === 'unanswered') return EXIT.interrupted;
       const input = asked ?? givenInput(suspended, paused, io);
       if (input === undefined) return EXIT.badInput;
-      if (values.queue !== undefined) return resumeOnNamedQueue(store, store.shared!, suspended, { queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), input, json: values.json === true }, io);
+      if (values.queue !== undefined) return resumeOnNamedQueue(store, workers!, suspended, { queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), input, json: values.json === true }, io);
       // A run workers ran goes back to its queue, for a worker to resume (one that has its flow, its secrets).
       const onQueue = store.shared ? await resumeOnItsQueue(store, store.shared, suspended, input, io, values.json === true) : undefined;
       if (onQueue !== undefined) return onQueue;
@@ -124,7 +125,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
     if (values.queue !== undefined) {
       const named = await resolveRunRef(store, ref, io, 'resume');
       if (!named) return EXIT.badInput;
-      return await resumeOnNamedQueue(store, store.shared!, named, { queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), json: values.json === true }, io);
+      return await resumeOnNamedQueue(store, workers!, named, { queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), json: values.json === true }, io);
     }
     return await followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(ref, { signal, cwd: io.cwd }));
   } finally {
