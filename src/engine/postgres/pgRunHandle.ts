@@ -21,6 +21,7 @@ import type { RunHandle } from '../runStore';
 import { isTerminal, type State } from '../states';
 import { StoreWriteError } from '../storeErrors';
 import type { HostLease } from './hostLease';
+import { isUnreachable } from './connection';
 import { transaction } from './transaction';
 
 /** What the handle needs of its store. */
@@ -61,6 +62,20 @@ interface Pending {
   rename?: string;
   resolve(): void;
   reject(e: Error): void;
+}
+
+/** The transaction a batch went out in, as the server numbered it: asked after once its connection was lost. */
+interface Sent {
+  xid?: string;
+  pid?: number;
+}
+
+/** A result file moved into the database with its record. */
+interface ResultFile {
+  runId: string;
+  file: string;
+  path: string;
+  content: string;
 }
 
 type SetStateExtra = {
@@ -241,36 +256,88 @@ export class PgRunHandle implements RunHandle {
           or runs.state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') or runs.state->>'name' = 'Suspended')`;
   }
 
+  /**
+   * One batch, in one transaction. The database unreachable (a restart, a network blip) is not a failed
+   * write while this host's lease holds: the batch is sent again once it answers — unless it was already
+   * written, its commit's answer lost on the way (see `outcome`): nothing is recorded twice.
+   */
   private async write(lines: string[], state: Pending['state'], rename?: string): Promise<void> {
-    if (this.lease.fenced && this.lease.id === this.leaseId) throw this.fencedError();
-    if (this.lease.id !== this.leaseId && this.role === 'owner') throw this.fencedError();
-    const s = `"${this.ctx.schema}"`;
     const results = await this.resultFiles(lines);
-    await transaction(() => this.ctx.connect(), async (client) => {
-      if (lines.length > 0) {
-        const kinds = lines.map((l) => KIND.exec(l)?.[1] ?? 'unknown');
-        const { rows } = await client.query<{ base: string }>(
-          `update ${s}.runs set journal_seq = journal_seq + $2 where id = $1 and ${this.guard(this.role, '$3::uuid')} returning journal_seq - $2 as base`,
-          [this.id, lines.length, this.leaseId],
-        );
-        if (rows.length === 0) throw await this.refusal(client);
-        await client.query(
-          `insert into ${s}.records (run_id, seq, kind, line) select $1, $2::bigint + t.ord, t.kind, t.line from unnest($3::text[], $4::text[]) with ordinality as t(kind, line, ord)`,
-          [this.id, rows[0]!.base, kinds, lines],
-        );
-        for (const r of results) {
-          await client.query(`insert into ${s}.results (run_id, file, content) values ($1, $2, $3) on conflict (run_id, file) do update set content = excluded.content`, [r.runId, r.file, r.content]);
-        }
-        await client.query('select pg_notify($1, $2)', [this.ctx.channels.journal, this.id]);
+    for (let tries = 1; ; tries++) {
+      this.checkLease();
+      const sent: Sent = {};
+      try {
+        await transaction(() => this.ctx.connect(), (client) => this.writeIn(client, sent, lines, state, rename, results));
+        break;
+      } catch (e) {
+        if (!isUnreachable(e)) throw e;
+        if ((await this.outcome(sent, tries)) === 'committed') break;
       }
-      if (state) await this.writeState(client, state.s, state.extra);
-      if (rename !== undefined) {
-        await client.query(`update ${s}.runs set name = $2, seq = seq + 1 where id = $1`, [this.id, rename]);
-        await client.query('select pg_notify($1, $2)', [this.ctx.channels.runs, this.id]);
-      }
-    });
+    }
     // In the database now: the local copies have done their job.
     for (const r of results) await rm(r.path, { force: true }).catch(() => undefined);
+  }
+
+  /** Refuses to write once this handle's lease is lost (fenced here, or renewed under another id). */
+  private checkLease(): void {
+    if (this.lease.fenced && this.lease.id === this.leaseId) throw this.fencedError();
+    if (this.lease.id !== this.leaseId && this.role === 'owner') throw this.fencedError();
+  }
+
+  /**
+   * What became of a transaction whose connection was lost, asked once the database answers again: by its
+   * transaction id, as Postgres keeps it (`txid_status`). One still in progress (its session not yet
+   * ended on the server) is ended, so it cannot commit later. Waits between tries, a little longer each
+   * time; gives up, refusing the write, when this host's lease is lost meanwhile.
+   */
+  private async outcome(sent: Sent, tries: number): Promise<'committed' | 'not written'> {
+    for (let wait = Math.min(2000, 100 * 2 ** Math.min(tries, 5)); ; wait = Math.min(2000, wait * 2)) {
+      await new Promise((r) => setTimeout(r, wait));
+      this.checkLease();
+      if (sent.xid === undefined) return 'not written';
+      try {
+        const client = await this.ctx.connect();
+        try {
+          const { rows } = await client.query<{ status: string | null }>('select txid_status($1::bigint) as status', [sent.xid]);
+          const status = rows[0]?.status;
+          if (status === 'committed') return 'committed';
+          if (status !== 'in progress') return 'not written';
+          await client.query('select pg_terminate_backend($1)', [sent.pid]);
+        } finally {
+          client.release();
+        }
+      } catch (e) {
+        if (!isUnreachable(e)) throw e;
+      }
+    }
+  }
+
+  private async writeIn(client: PoolClient, sent: Sent, lines: string[], state: Pending['state'], rename: string | undefined, results: ResultFile[]): Promise<void> {
+    const s = `"${this.ctx.schema}"`;
+    const { rows: ids } = await client.query<{ xid: string; pid: number }>('select txid_current()::text as xid, pg_backend_pid() as pid');
+    sent.xid = ids[0]!.xid;
+    sent.pid = ids[0]!.pid;
+    if (lines.length > 0) {
+      const kinds = lines.map((l) => KIND.exec(l)?.[1] ?? 'unknown');
+      const { rows } = await client.query<{ base: string }>(
+        `update ${s}.runs set journal_seq = journal_seq + $2 where id = $1 and ${this.guard(this.role, '$3::uuid')} returning journal_seq - $2 as base`,
+        [this.id, lines.length, this.leaseId],
+      );
+      if (rows.length === 0) throw await this.refusal(client);
+      await client.query(
+        `insert into ${s}.records (run_id, seq, kind, line) select $1, $2::bigint + t.ord, t.kind, t.line from unnest($3::text[], $4::text[]) with ordinality as t(kind, line, ord)`,
+        [this.id, rows[0]!.base, kinds, lines],
+      );
+      for (const r of results) {
+        await client.query(`insert into ${s}.results (run_id, file, content) values ($1, $2, $3) on conflict (run_id, file) do update set content = excluded.content`, [r.runId, r.file, r.content]);
+      }
+      await client.query('select pg_notify($1, $2)', [this.ctx.channels.journal, this.id]);
+    }
+    if (state) await this.writeState(client, state.s, state.extra);
+    if (rename !== undefined) {
+      await client.query(`update ${s}.runs set name = $2, seq = seq + 1 where id = $1`, [this.id, rename]);
+      await client.query('select pg_notify($1, $2)', [this.ctx.channels.runs, this.id]);
+    }
   }
 
   private async writeState(client: PoolClient, st: State, extra: SetStateExtra): Promise<void> {
@@ -318,8 +385,8 @@ export class PgRunHandle implements RunHandle {
   }
 
   /** Result records that point at a file in a results folder: the content to move into the database. */
-  private async resultFiles(lines: readonly string[]): Promise<{ runId: string; file: string; path: string; content: string }[]> {
-    const out: { runId: string; file: string; path: string; content: string }[] = [];
+  private async resultFiles(lines: readonly string[]): Promise<ResultFile[]> {
+    const out: ResultFile[] = [];
     for (const line of lines) {
       if (!line.startsWith('{"k":"result"') || !line.includes('"ref":')) continue;
       let record: { runId?: unknown; ref?: { file?: unknown } };
