@@ -206,6 +206,87 @@ for (const overlap of ['skip', 'queue', 'allow'] as const) {
   });
 }
 
+test("overlap 'queue' with two schedulers on one store: a queued slot the one stopping gives back, long after it was due, is taken up by the other and runs once, after the run before it", { timeout: 180_000 }, async (t) => {
+  const home = tempDir();
+  const gate = join(home, 'gate');
+  t.after(() => writeFileSync(gate, ''));
+  const s = await setup({ intervalSeconds: 60, overlap: 'queue', parameters: { gate } }, 'gated');
+  // Another window or `serve` on the same store and clock: its own scheduler.
+  const otherLogs: string[] = [];
+  const other = new Scheduler(s.store, { start: (e, runId, o) => s.runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => otherLogs.push(`${level} ${m}`) }, { clock: s.clock });
+  other.setDeclared([s.entry]);
+  const both = async (time: string) => {
+    s.clock.t = at(time);
+    await s.scheduler.tick();
+    await other.tick();
+  };
+  await both('2025-06-01T09:59:30Z');
+  await both('2025-06-01T10:00:00.100Z');
+  const [first] = await s.runsOf();
+  await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+  await both('2025-06-01T10:01:00.100Z');
+  await waitFor(() => s.logs.some((l) => /slot 2025-06-01T10:01:00.000Z waits until flow run/.test(l)), 'the first scheduler to queue slot 10:01', 60_000);
+  // The other looks at the slot it could not claim after it was due, and finds it taken.
+  await both('2025-06-01T10:01:05Z');
+  await both('2025-06-01T10:01:20Z');
+  // The first stops (its window closes): it gives back the queued slot.
+  await s.scheduler.stop();
+  assert.ok(s.logs.some((l) => /slot 2025-06-01T10:01:00.000Z given back/.test(l)), s.logs.join('\n'));
+  s.clock.t = at('2025-06-01T10:01:30Z');
+  await other.tick();
+  const secondOf = async () => (await s.runsOf()).filter((r) => slotOf(r) === at('2025-06-01T10:01:00Z'));
+  await waitFor(() => otherLogs.some((l) => /slot 2025-06-01T10:01:00.000Z waits until flow run/.test(l)), 'the other scheduler to take up and queue slot 10:01', 60_000).catch((e: Error) => {
+    throw new Error(`${e.message}\n${otherLogs.join('\n')}`);
+  });
+  writeFileSync(gate, '');
+  await s.finished(first!.id);
+  for (let i = 0; i < 100 && !(await secondOf()).some((r) => isTerminal(r.state.type)); i++) {
+    s.clock.t += 1000;
+    await other.tick();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const second = await secondOf();
+  assert.deepEqual(second.map((r) => r.state.name), ['Completed'], `slot 10:01 ran once, on the other scheduler\n${otherLogs.join('\n')}`);
+  assert.ok(second[0]!.startTime! >= (await s.store.get(first!.id))!.endTime!, 'after the run before it ended');
+  await other.stop();
+});
+
+test("overlap 'queue' with two schedulers on one store: at most 10 slots wait, counted across both", { timeout: 240_000 }, async (t) => {
+  const home = tempDir();
+  const gate = join(home, 'gate');
+  t.after(() => writeFileSync(gate, ''));
+  const s = await setup({ intervalSeconds: 60, overlap: 'queue', parameters: { gate } }, 'gated');
+  const otherLogs: string[] = [];
+  const other = new Scheduler(s.store, { start: (e, runId, o) => s.runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => otherLogs.push(`${level} ${m}`) }, { clock: s.clock });
+  other.setDeclared([s.entry]);
+  const all = () => [...s.logs, ...otherLogs];
+  s.clock.t = at('2025-06-01T09:59:30Z');
+  await s.scheduler.tick();
+  s.clock.t = at('2025-06-01T10:00:00.100Z');
+  await s.scheduler.tick();
+  const [first] = await s.runsOf();
+  await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+  // Each minute the scheduler that looks first claims the next slot: they take turns, so each holds some.
+  for (let m = 1; m <= 11; m++) {
+    const slot = `2025-06-01T10:${String(m).padStart(2, '0')}:00.000Z`;
+    s.clock.t = Date.parse(slot) + 100;
+    const order = m % 2 === 0 ? [s.scheduler, other] : [other, s.scheduler];
+    for (const sch of order) await sch.tick();
+    await waitFor(() => all().some((l) => l.includes(`slot ${slot} waits until`) || l.includes(`slot ${slot} skipped`)), `slot ${slot} to queue or skip`, 60_000);
+  }
+  const queuedBy = (logs: string[]) => logs.filter((l) => /waits until flow run/.test(l)).length;
+  console.log(`queued: ${queuedBy(s.logs)} by one scheduler, ${queuedBy(otherLogs)} by the other`);
+  assert.ok(queuedBy(s.logs) > 0 && queuedBy(otherLogs) > 0, 'both schedulers queued slots');
+  assert.equal(queuedBy(all()), 10, all().join('\n'));
+  assert.ok(all().some((l) => /slot 2025-06-01T10:11:00.000Z skipped: 10 slots already wait for flow run/.test(l)), all().join('\n'));
+  const waiting = (await s.runsOf()).filter((r) => r.state.name === 'Scheduled' && slotOf(r) <= at('2025-06-01T10:11:00Z'));
+  assert.equal(waiting.length, 10);
+  await other.stop();
+  await s.scheduler.stop();
+  writeFileSync(gate, '');
+  await s.finished(first!.id);
+});
+
 for (const overlap of ['skip', 'queue'] as const) {
   test(`overlap '${overlap}': a run Suspended for input (nothing running it) does not hold the next slot`, { timeout: 120_000 }, async () => {
     const home = tempDir();

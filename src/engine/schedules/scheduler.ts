@@ -66,7 +66,10 @@ export interface SchedulerEvents {
 const LEAD_MS = 5 * 60_000;
 const POLL_MS = 2_000;
 const ON_TIME_MS = 60_000;
-/** A slot another process claimed is looked at again this long after it was due. */
+/**
+ * A slot another process claimed is looked at again this long after it was due, and then as often while
+ * its run waits there (overlap: queue, or for a run slot of that process): given back, it is taken up here.
+ */
 const RECHECK_MS = 3_000;
 /** A start later than this says so in the run's log. */
 const LATE_LOG_MS = 2_000;
@@ -113,8 +116,8 @@ interface Tracked {
   paused: boolean;
   /** Slots whose run this process created and has not started. */
   pending: Map<number, Pending>;
-  /** Slots another process claimed, looked at again once due. */
-  watching: Set<number>;
+  /** Slots another process claimed, looked at again once due: when to look next. */
+  watching: Map<number, number>;
 }
 
 export class Scheduler extends EventEmitter<SchedulerEvents> {
@@ -189,7 +192,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (t.paused) continue;
       if (t.next !== undefined) wake = Math.min(wake, t.pending.has(t.next) || t.watching.has(t.next) ? t.next : t.next - this.leadMs);
       for (const p of t.pending.values()) if (!p.launch) wake = Math.min(wake, p.queued ? now + QUEUED_POLL_MS : p.warmAt);
-      for (const slot of t.watching) wake = Math.min(wake, slot + RECHECK_MS);
+      for (const at of t.watching.values()) wake = Math.min(wake, at);
     }
     return Math.max(10, wake - now);
   }
@@ -222,7 +225,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (!t) {
         const since = Math.max(state.firstSeen.get(entry.id) ?? now, entry.created ?? 0);
         // catchup 'latest': the latest slot since the schedule was first seen may still run; 'none': only slots to come.
-        t = { entry, key, slots: new SlotTimes(entry.schedule), cursor: entry.schedule.catchup === 'none' ? now : since - 1, paused: false, pending: new Map(), watching: new Set() };
+        t = { entry, key, slots: new SlotTimes(entry.schedule), cursor: entry.schedule.catchup === 'none' ? now : since - 1, paused: false, pending: new Map(), watching: new Map() };
         this.tracked.set(entry.id, t);
       }
       t.entry = entry;
@@ -255,18 +258,23 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (next !== t.next) this.emit('planned', t.entry, next);
       t.next = next;
     }
-    for (const slot of [...t.watching]) {
-      if (now < slot + RECHECK_MS) continue;
+    for (const [slot, at] of [...t.watching]) {
+      if (now < at) continue;
       t.watching.delete(slot);
-      // Only while it is still the latest slot, and on time unless the schedule catches up.
-      const after = t.slots.next(slot);
-      if ((after !== undefined && after <= now) || (now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none')) continue;
-      await this.prepare(t, slot, now);
+      if (!this.mayStillRun(t, slot, now)) continue;
+      if (await this.prepare(t, slot, now)) continue;
+      // Still another's: looked at again while its run waits there (it may be given back, its process stopping).
+      const run = await this.runOfSlot(t.entry, slot);
+      if (run && run.state.type === 'SCHEDULED' && run.startTime === undefined) t.watching.set(slot, now + RECHECK_MS);
     }
     const next = t.next;
-    if (next !== undefined && next - now <= this.leadMs && !t.pending.has(next) && !t.watching.has(next) && !(await this.prepare(t, next, now))) t.watching.add(next);
-    // Load the flows of slots due soon; queued ones once their turn may have come.
-    for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) if (!p.launch && (p.queued || now >= p.warmAt)) this.launch(t, slot, p);
+    if (next !== undefined && next - now <= this.leadMs && !t.pending.has(next) && !t.watching.has(next) && !(await this.prepare(t, next, now))) this.watch(t, next);
+    // Load the flows of slots due soon; queued ones once their turn has come (no worker is loaded to find it has not).
+    for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) {
+      if (p.launch || !(p.queued || now >= p.warmAt)) continue;
+      if (p.queued && (await this.earlierRuns(t, slot)).blocking) continue;
+      this.launch(t, slot, p);
+    }
   }
 
   /** A slot came due since the last look: let go of prepared slots overtaken meanwhile, and take the latest slot if nobody prepared it. */
@@ -297,7 +305,30 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.host.log('INFO', `${label(t.entry)}: slot ${iso(latest)} was missed (catchup: 'none')`);
       return;
     }
-    if (!(await this.prepare(t, latest, now))) t.watching.add(latest);
+    if (!(await this.prepare(t, latest, now))) this.watch(t, latest);
+  }
+
+  /** A slot another process claimed: looked at once it is due, and after. */
+  private watch(t: Tracked, slot: number): void {
+    t.watching.set(slot, slot + RECHECK_MS);
+  }
+
+  /**
+   * Whether a due slot that another process held may still run here: the latest slot, on time unless the
+   * schedule catches up — or, with overlap 'queue', one of the last MAX_QUEUED to come due (slots queue).
+   */
+  private mayStillRun(t: Tracked, slot: number, now: number): boolean {
+    if (t.entry.schedule.overlap === 'queue') {
+      let after = slot;
+      for (let n = 0; n < MAX_QUEUED; n++) {
+        const later = t.slots.next(after);
+        if (later === undefined || later > now) return true;
+        after = later;
+      }
+      return false;
+    }
+    const after = t.slots.next(slot);
+    return !((after !== undefined && after <= now) || (now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none'));
   }
 
   /** Claims a slot and creates its run (Scheduled); false when another process has it. */
@@ -428,17 +459,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const { entry } = t;
     const overlap = entry.schedule.overlap ?? 'skip';
     if (overlap !== 'allow') {
-      // A Suspended run (suspendFlowRun) holds nothing while it waits for input, maybe for days: it does not
-      // hold its schedule either (a Paused one, its process going, does).
-      const earlier = (await this.store.list({ flowNames: [entry.flowName], stateTypes: UNFINISHED, rootsOnly: true })).filter(
-        (r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot < slot && r.state.name !== 'Suspended',
-      );
-      const blocking = overlap === 'skip' ? earlier.find((r) => r.state.name !== 'Scheduled' || r.startTime !== undefined) : earlier[0];
+      const { blocking, waiting } = await this.earlierRuns(t, slot);
       if (blocking) {
         const why = `flow run '${blocking.name}' of slot ${iso((blocking.trigger as { slot: number }).slot)} is still ${blocking.state.name}`;
         if (overlap === 'skip') throw new NotStarted('skip', `skipped: ${why} (overlap: 'skip')`);
-        const queued = [...t.pending.values()].filter((q) => q.queued && q !== p).length;
-        if (queued >= MAX_QUEUED) throw new NotStarted('skip', `skipped: ${MAX_QUEUED} slots already wait for ${why} (overlap: 'queue')`);
+        if (waiting >= MAX_QUEUED) throw new NotStarted('skip', `skipped: ${MAX_QUEUED} slots already wait for ${why} (overlap: 'queue')`);
         throw new NotStarted('queue', `waits until ${why} (overlap: 'queue')`);
       }
     }
@@ -447,16 +472,31 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (late > LATE_LOG_MS) await this.note(p.runId, 'WARNING', `Started ${seconds(late)} after its slot ${iso(slot)}${p.queued ? ', when the run before it had ended (overlap: queue)' : ''}`);
   }
 
+  /**
+   * The run of an earlier slot of the schedule that keeps this slot from starting (overlap 'skip': one that
+   * started and has not ended; 'queue': any not ended), and how many earlier slots' runs wait, not started —
+   * in every process sharing the store. A Suspended run (suspendFlowRun) holds nothing while it waits for
+   * input, maybe for days: it does not hold its schedule either (a Paused one, its process going, does).
+   */
+  private async earlierRuns(t: Tracked, slot: number): Promise<{ blocking?: FlowRunSummary; waiting: number }> {
+    const { entry } = t;
+    const earlier = (await this.store.list({ flowNames: [entry.flowName], stateTypes: UNFINISHED, rootsOnly: true })).filter(
+      (r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot < slot && r.state.name !== 'Suspended',
+    );
+    const notStarted = (r: FlowRunSummary): boolean => r.state.name === 'Scheduled' && r.startTime === undefined;
+    const blocking = entry.schedule.overlap === 'queue' ? earlier[0] : earlier.find((r) => !notStarted(r));
+    return { ...(blocking ? { blocking } : {}), waiting: earlier.filter(notStarted).length };
+  }
+
   /** A prepared slot's run that will not run: it goes (the host logs why); `release` lets another process claim the slot. */
   private async discard(t: Tracked, slot: number, p: Pending, reason: string, release = false): Promise<void> {
     t.pending.delete(slot);
     this.host.log(release ? 'INFO' : 'WARNING', `${label(t.entry)}: slot ${iso(slot)} ${reason}`);
-    try {
-      await this.endRun(p.runId, 'Cancelled', reason);
-      await this.store.delete([p.runId]);
-    } finally {
-      if (release) await this.store.schedules.releaseSlot(t.entry.id, slot).catch(() => undefined);
-    }
+    // Given back before its run goes: another process watching the slot finds its run waiting until it can
+    // claim the slot (it stops watching a slot whose run has gone or started).
+    if (release) await this.store.schedules.releaseSlot(t.entry.id, slot).catch(() => undefined);
+    await this.endRun(p.runId, 'Cancelled', reason);
+    await this.store.delete([p.runId]);
   }
 
   /** Gives back everything prepared for a schedule (paused, removed, changed, or this process stops). */
