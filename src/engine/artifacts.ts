@@ -158,7 +158,8 @@ export function urlProblem(url: string): string | undefined {
   try {
     parsed = new URL(url);
   } catch {
-    return `'${url.slice(0, 80)}' is not a URL`;
+    // Not quoted: a link's URL may hold a token, and a quote cut short would show part of it unmasked.
+    return 'the URL does not parse (give an absolute http or https URL)';
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `only http and https links are allowed, got ${parsed.protocol}`;
   return undefined;

@@ -18,6 +18,8 @@ export class SecretMasker {
   private readonly secrets = new Set<string>();
   /** Finds every form of every secret. */
   private readonly matcher = new LiteralMatcher();
+  /** The longest form of any secret: how far past a cut one may reach. */
+  private longest = 0;
 
   constructor(values: Iterable<string> = []) {
     for (const v of values) this.add(v);
@@ -26,7 +28,11 @@ export class SecretMasker {
   add(value: string | undefined | null): void {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || this.secrets.has(value)) return;
     this.secrets.add(value);
-    for (const form of encodedForms(value)) if (form.length >= MIN_SECRET_LENGTH) this.matcher.add(form);
+    for (const form of encodedForms(value)) {
+      if (form.length < MIN_SECRET_LENGTH) continue;
+      this.matcher.add(form);
+      this.longest = Math.max(this.longest, form.length);
+    }
   }
 
   /** The secret values (not their encodings), to hand to a worker that must mask the same. */
@@ -59,6 +65,21 @@ export class SecretMasker {
       end = found[i + 1]!;
     }
     return `${out}${text.slice(done, start)}${MASK}${text.slice(end)}`;
+  }
+
+  /**
+   * The first `chars` characters of `text`, masked: a secret reaching across the cut is kept whole, so masked
+   * (never left showing in part, as masking a text already cut would), and nothing after it is kept. Text
+   * that is cut must be cut this way, not cut and then masked.
+   */
+  maskedHead(text: string, chars: number): string {
+    if (text.length <= chars) return this.mask(text);
+    if (this.secrets.size === 0) return text.slice(0, chars);
+    const window = text.slice(0, chars + this.longest);
+    const found = this.matcher.find(window) ?? [];
+    let cut = chars;
+    for (let i = 0; i < found.length; i += 2) if (found[i]! < cut && found[i + 1]! > cut) cut = found[i + 1]!;
+    return this.mask(text.slice(0, cut));
   }
 
   /**

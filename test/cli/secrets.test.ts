@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { flowSource, runCli, tempDir, workspace } from '../support/engine';
+import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
 
 /** A fine-grained token is longer than an error message quotes; a classic one is not. */
 const LONG_TOKEN = 'github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789abcdefghijkl';
@@ -89,5 +89,47 @@ export default flow({ name: 'crash' }, async () => {
     assert.match(stored, /"failure":\{"name":"Error","message":"could not log in with \*\*\*"/);
     const everything = r.stderr + r.stdout + stored;
     for (const secret of ['smtp p@ss-w0rd', encodeURIComponent('smtp p@ss-w0rd')]) assert.ok(!everything.includes(secret), secret);
+  });
+
+  it('text cut to a limit is masked before it is cut: a log line, a run name, a task run name, an artifact key and a cancel reason show no piece of a secret across the cut', async () => {
+    const ws = workspace({
+      'cut.flow.ts': flowSource(`
+import { createMarkdownArtifact } from 'flowdeck';
+const T = process.env.GITHUB_TOKEN!;
+const named = task({ name: 'fetch', taskRunName: () => 'fetch-' + 'r'.repeat(180) + '-' + T }, async () => 1);
+export default flow({ name: 'cut', flowRunName: () => 'run-' + 'r'.repeat(186) + '-' + T }, async () => {
+  getRunLogger().info('response body: ' + 'a'.repeat(1000) + ' Authorization: token ' + T + ' …');
+  await named();
+  try { createMarkdownArtifact('k'.repeat(70) + T, 'm'); } catch (e) { getRunLogger().warning(String((e as Error).message)); }
+  await new Promise((r) => setTimeout(r, 20_000));
+});`),
+    });
+    const home = tempDir();
+    const env = { FLOWDECK_HOME: home, GITHUB_TOKEN: SHORT_TOKEN, FLOWDECK_MAX_LOG_LINE_KB: '1' };
+    let started = false;
+    const running = runCli(['run', 'cut.flow.ts', '--json'], { cwd: ws, env, onStderr: (c) => (started ||= c.includes('the key')) });
+    await waitFor(() => started, 'the run to get past its artifact', 60_000);
+    const runs = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as { name: string }[];
+    const cancel = await runCli(['cancel', runs[0]!.name, '--reason', `long ${'y'.repeat(480)} ${SHORT_TOKEN}`], { cwd: ws, env });
+    assert.equal(cancel.code, 0, cancel.stderr);
+    const r = await running;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /more bytes cut: log lines are limited to 1024 bytes/);
+    assertNoPieceOf(SHORT_TOKEN, r.stderr + r.stdout + cancel.stdout + cancel.stderr + filesUnder(home), 'output and store');
+  });
+
+  it("tags holding a secret's value are refused, not kept unmasked: --tag (exit 2) and a flow's tags option (the run does not start)", async () => {
+    const ws = workspace({ 'tagged.flow.ts': flowSource(`export default flow({ name: 'tagged', tags: [process.env.GITHUB_TOKEN!] }, async () => 1);`), 'plain.flow.ts': flowSource(`export default flow({ name: 'plain' }, async () => 1);`) });
+    const home = tempDir();
+    const env = { FLOWDECK_HOME: home, GITHUB_TOKEN: SHORT_TOKEN };
+    const given = await runCli(['run', 'plain.flow.ts', '--tag', SHORT_TOKEN], { cwd: ws, env });
+    assert.equal(given.code, 2, given.stderr);
+    assert.match(given.stderr, /--tag was given a secret's value/);
+    const scheduled = await runCli(['schedule', 'add', 'plain.flow.ts', '--every', '1h', '--tag', SHORT_TOKEN], { cwd: ws, env });
+    assert.equal(scheduled.code, 2, scheduled.stderr);
+    const own = await runCli(['run', 'tagged.flow.ts'], { cwd: ws, env });
+    assert.notEqual(own.code, 0, own.stderr);
+    assert.match(own.stderr, /its tags hold a secret's value/);
+    assertNoPieceOf(SHORT_TOKEN, given.stderr + scheduled.stderr + own.stderr + own.stdout + filesUnder(home), 'output and store');
   });
 });

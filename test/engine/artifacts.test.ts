@@ -37,7 +37,7 @@ describe('artifact data', () => {
     assert.equal(artifactProblem(chartData({ kind: 'line', x: [new Date(0), '2026-01-02'], series: { a: [1, null] }, yLabel: 'ms' })), undefined);
     assert.match(artifactProblem(linkData('javascript:alert(1)', undefined))!, /only http and https/);
     assert.match(artifactProblem(linkData('file:///etc/passwd', undefined))!, /only http and https/);
-    assert.match(artifactProblem(linkData('not a url', undefined))!, /is not a URL/);
+    assert.match(artifactProblem(linkData('not a url', undefined))!, /the URL does not parse/);
     assert.equal(artifactProblem(linkData('https://example.com/sheet', 'The sheet')), undefined);
     assert.match(artifactProblem(markdownData('x'.repeat(ARTIFACT_LIMITS.markdownChars + 1)))!, /more than the 65536 allowed/);
     assert.throws(() => tableData(Array.from({ length: ARTIFACT_LIMITS.tableRows + 1 }, () => ({ a: 1 }))), /more than the 5000 allowed/);

@@ -6,6 +6,21 @@ import { SecretMasker, maskError, secretsFromEnv } from '../../src/engine/secret
 const SECRET = 'ş3cr~t p@ss/wörd+?>>!';
 
 describe('SecretMasker', { timeout: 30_000 }, () => {
+  it('maskedHead: a secret across the cut is masked whole and nothing after it kept; one past the cut is left out, not shown in part', () => {
+    const token = 'ghp_0123456789abcdefghijklmnopqrstuvwxyz';
+    const masker = new SecretMasker([token]);
+    const text = `${'a'.repeat(10)}${token} tail ${token}`;
+    for (let chars = 0; chars <= text.length; chars++) {
+      const head = masker.maskedHead(text, chars);
+      for (let i = 0; i + 5 <= token.length; i++) assert.ok(!head.includes(token.slice(i, i + 5)), `cut at ${chars}: '${head}'`);
+      assert.ok(head.startsWith('a'.repeat(Math.min(chars, 10))), head);
+    }
+    assert.equal(masker.maskedHead(text, 12), `${'a'.repeat(10)}***`);
+    assert.equal(masker.maskedHead(text, 10), 'a'.repeat(10));
+    assert.equal(masker.maskedHead(text, text.length), `${'a'.repeat(10)}*** tail ***`);
+    assert.equal(new SecretMasker().maskedHead(text, 4), 'aaaa');
+  });
+
   it('masks a secret verbatim and as URLs, forms, JSON and base64 encode it', () => {
     const masker = new SecretMasker([SECRET]);
     const b64 = Buffer.from(SECRET).toString('base64');

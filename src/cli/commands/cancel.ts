@@ -6,6 +6,7 @@ import { attemptKey } from '../../engine/resumePlan';
 import type { RunStore } from '../../engine/runStore';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
+import { knownSecrets } from '../knownSecrets';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resolveRunRef } from '../resolveRun';
 
@@ -60,7 +61,8 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
       return EXIT.badInput;
     }
     const label = `Flow run '${run.name}'`;
-    const outcome = await store.requestCancel(run.id, reason);
+    // Masked whole before anything cuts it (a cut secret would no longer be found).
+    const outcome = await store.requestCancel(run.id, knownSecrets(io.env, store.home).mask(reason));
     if (outcome === 'unknown') {
       write(io.stderr, neutraliseTerminal(`flowdeck cancel: run '${run.name}' is gone from ${store.location}`));
       return EXIT.badInput;

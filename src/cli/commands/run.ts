@@ -9,6 +9,7 @@ import { followRun } from '../followRun';
 import { openStore } from '../host';
 import { parameterInput, type ParameterInput } from '../parameterArgs';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { knownSecrets } from '../knownSecrets';
 import { checkedTags } from '../tagArgs';
 
 export const RUN_HELP = `Usage: flowdeck run <file | built-in id> [options]
@@ -86,7 +87,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
 
   if ((values.wait || values.root !== undefined) && values.queue === undefined) throw new UsageError(`--wait and --root go with --queue\n\n${RUN_HELP}`);
   const key = values['idempotency-key'] === undefined ? undefined : checkIdempotencyKey(values['idempotency-key']);
-  const tags = values.tag === undefined ? {} : { tags: checkedTags(values.tag, '--tag') };
+  const tags = values.tag === undefined ? {} : { tags: checkedTags(values.tag, '--tag', knownSecrets(io.env)) };
   const store = await openStore(io);
   try {
     const target = positionals[0]!;

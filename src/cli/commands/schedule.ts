@@ -12,6 +12,7 @@ import { EXIT, UsageError, write, type CliIo } from '../io';
 import { declaredIn, localTime, scheduleJson, whereFrom } from '../scheduleSources';
 import { parameterInput } from '../parameterArgs';
 import { sourceFor } from './run';
+import { knownSecrets } from '../knownSecrets';
 import { checkedTags } from '../tagArgs';
 
 export const SCHEDULE_HELP = `Usage: flowdeck schedule add <file | built-in id> (--cron EXPR | --every 15m) [options]
@@ -122,7 +123,7 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
     if (values.timezone !== undefined) given.timezone = values.timezone;
     if (values.catchup !== undefined) given.catchup = values.catchup;
     if (values.overlap !== undefined) given.overlap = values.overlap;
-    if (values.tag !== undefined) given.tags = checkedTags(values.tag, '--tag');
+    if (values.tag !== undefined) given.tags = checkedTags(values.tag, '--tag', knownSecrets(io.env));
     const mask = (text: string): string => masker.mask(text);
     // Each --param is read by its declared type, as `flowdeck run` reads it.
     const input = parameterInput(values, mask, io.cwd);

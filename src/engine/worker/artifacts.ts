@@ -13,14 +13,15 @@ import { emit, masker } from './hostLink';
 const keysOf = new WeakMap<FlowRunScope, Set<string>>();
 
 export function publishArtifact(fn: string, key: string, build: () => ArtifactData): void {
-  const where = `${fn}('${typeof key === 'string' ? key.slice(0, 80) : String(key)}')`;
+  const where = `${fn}('${typeof key === 'string' ? masker.maskedHead(key, 80) : String(key)}')`;
   const ctx = storage.getStore();
   if (!ctx) throw new Error(`${where} was called outside a flow or task run; call it from inside a flow`);
   // Prefect's create_*_artifact take keyword arguments; here the key comes first, on its own.
   if (key !== null && typeof key === 'object') throw new ArtifactError(`${fn} takes the key first, on its own — ${fn}('daily-report', …) — but was given one object; pass the key and the content as separate arguments`);
+  // The secret first: keyProblem quotes the key, cut short, and a cut secret is not found by masking.
+  if (typeof key === 'string' && masker.mask(key) !== key) throw new ArtifactError(`${fn}: the key contains a secret; use a plain name`);
   const badKey = keyProblem(key);
   if (badKey) throw new ArtifactError(`${fn}: ${badKey}`);
-  if (masker.mask(key) !== key) throw new ArtifactError(`${fn}: the key contains a secret; use a plain name`);
   let keys = keysOf.get(ctx.scope);
   if (!keys) keysOf.set(ctx.scope, (keys = new Set()));
   if (!keys.has(key) && keys.size >= ARTIFACT_LIMITS.keysPerRun) throw new ArtifactError(`${where}: a run may create artifacts of at most ${ARTIFACT_LIMITS.keysPerRun} keys; reuse a key to replace its artifact`);

@@ -7,7 +7,7 @@ import { flowRunSource, taskRunSource } from '../logFormat';
 import type { GivenInput } from '../records';
 import type { KeyValueStore, LogLevel, PauseInfo, RunContext, RunLogger } from '../types';
 import type { Reusable } from './checkpoints';
-import { emit, home, limits, registerSecret, request } from './hostLink';
+import { emit, home, limits, masker, registerSecret, request } from './hostLink';
 import { childController, releaseController } from './signals';
 import type { TaskJournal } from './taskJournal';
 
@@ -48,11 +48,11 @@ export interface FlowRunScope {
 
 export const storage = new AsyncLocalStorage<Ctx>();
 
-/** Cuts a log line over the limit, saying how much was cut. */
+/** Cuts a log line over the limit, saying how much was cut: masked before it is cut (a cut secret would not be found). */
 function bounded(message: string): string {
   const max = limits.maxLogLineBytes;
   if (message.length <= max / 4 || Buffer.byteLength(message) <= max) return message;
-  const kept = Buffer.from(message).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
+  const kept = Buffer.from(masker.maskedHead(message, max)).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
   return `${kept}… (${Buffer.byteLength(message) - Buffer.byteLength(kept)} more bytes cut: log lines are limited to ${max} bytes)`;
 }
 

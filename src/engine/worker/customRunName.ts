@@ -5,6 +5,7 @@
  */
 import { fittedRunName } from '../givenRunName';
 import { errorMessage } from './errors';
+import { masker } from './hostLink';
 
 /** What the name is for, in messages: `taskRunName of task 'fetch'`. */
 export interface NameGiver {
@@ -26,7 +27,8 @@ export function customRunName(given: unknown, args: readonly unknown[], giver: N
       throw new Error(`${what} threw: ${errorMessage(e)}`);
     }
   }
-  const fitted = typeof name === 'string' ? fittedRunName(name) : undefined;
+  // Masked before it is cut: a secret cut in two would not be found.
+  const fitted = typeof name === 'string' ? fittedRunName(masker.mask(name)) : undefined;
   if (fitted === undefined) throw new TypeError(`${what} must give a non-empty string, got ${described(name)}`);
   return fitted;
 }

@@ -101,6 +101,10 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
       throw new LoadError('invalid-parameters', `Invalid parameters for flow '${flow.options.name}': ${(e as Error).message.replace(/^Invalid parameters:\s*/i, '')}`);
     }
     const o = flow.options;
+    // A run's tags are shown in every listing and never masked: one holding a secret is refused, not kept.
+    if (o.tags?.some((t) => typeof t === 'string' && masker.mask(t) !== t)) {
+      throw new LoadError('module', `Flow '${masker.mask(o.name)}': its tags hold a secret's value (a token the run masks everywhere else); tags are shown in every run listing and never masked — use a plain name`);
+    }
     // Named before the run is created or taken up; a name that cannot be given starts no new run (a
     // resumed run keeps its name, so the host decides).
     let runName: string | undefined;
