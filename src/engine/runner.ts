@@ -746,7 +746,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           const died = memory.diedOf(how);
           const exit = workerExitText(how, !stderrTail && died === undefined);
           const said = died !== undefined ? ` after ${died}` : stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : '';
-          giveUp(new Error(`The flow's worker process stopped while loading (${exit})${said}`), false);
+          // The flow file's doing as it was imported (process.exit, a kill, its memory): said as a load failure.
+          const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
+          giveUp(new BadInputError('module', `Loading ${where} failed: its worker process stopped while loading (${exit})${said}; does the file call process.exit() or end its process as it is imported?`), false);
           return;
         }
         if (execution!.runs.size === 0) return;

@@ -141,8 +141,16 @@ for (;;) held.push(new Array(100_000).fill(held.length));
 export default flow({ name: 'heavy' }, async () => held.length);`),
     });
     const r = await runCli(['run', 'heavy.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir(), NODE_OPTIONS: '--max-old-space-size=64' }, timeoutMs: 90_000 });
-    assert.notEqual(r.code, 0, r.stderr);
-    assert.match(r.stderr, /The flow's worker process stopped while loading \(signal SIGABRT\) after running out of memory: its JavaScript heap reached Node's limit at \d+ MB/);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /Loading .*heavy\.flow\.ts failed: its worker process stopped while loading \(signal SIGABRT\) after running out of memory: its JavaScript heap reached Node's limit at \d+ MB/);
+  });
+
+  it('a flow file that ends its process as it is imported (process.exit): exit 2 naming the file, without a stack of Flowdeck\'s', async () => {
+    const ws = workspace({ 'quits.flow.ts': flowSource(`process.exit(0);\nexport default flow({ name: 'quits' }, async () => 1);`) });
+    const r = await runCli(['run', 'quits.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^flowdeck: Loading .*quits\.flow\.ts failed: its worker process stopped while loading \(exit code 0\); does the file call process\.exit\(\)/m);
+    assert.doesNotMatch(r.stderr, /^\s+at /m);
   });
 
   it('is not said of a worker that only printed the words and died otherwise', async () => {
