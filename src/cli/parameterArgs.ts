@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ParameterError } from '../engine/parameters';
+import { ParameterError, parameterDepthProblem } from '../engine/parameters';
 
 /** A parameters file larger than this is refused: parameters are kept with the run, in its record and its index line. */
 export const MAX_PARAMS_FILE_BYTES = 4 * 1024 * 1024;
@@ -86,6 +86,8 @@ export function parameterInput(values: { param?: string[]; params?: string }, ma
       throw new ParameterError(`${what} is not valid JSON${reason === undefined ? '' : `: ${reason}`}`, bad);
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ParameterError(`${what} must be a JSON object, like {"repo":"owner/name"}`, bad);
+    const deep = parameterDepthProblem(parsed as Record<string, unknown>);
+    if (deep !== undefined) throw new ParameterError(`${what}: ${mask(deep)}`, bad);
     const huge = nonFinitePath(parsed, '');
     if (huge !== undefined) {
       throw new ParameterError(`${what}: the number at ${huge} is too large to be a number (it reads as Infinity); pass it as a string if it is text`, bad);

@@ -49,6 +49,29 @@ function subjectOf(flowName: string, subject: DeclaredSubject | undefined): Decl
 /** Quoted values are cut to this length so a huge parameter cannot make a huge message. */
 const QUOTE_LIMIT = 40;
 
+/** Parameters nested deeper than this are refused: deep enough for any data, shallow enough for every recursive copy and serializer. */
+export const MAX_PARAMETER_DEPTH = 100;
+
+/**
+ * The problem with `given`'s nesting (`parameter 'a' is nested more than 100 levels deep`), or undefined.
+ * Walked without recursion, so a value nested thousands of levels deep is measured, not a stack overflow.
+ */
+export function parameterDepthProblem(given: Record<string, unknown> | undefined, noun: 'parameter' | 'input' = 'parameter'): string | undefined {
+  if (given === null || typeof given !== 'object') return undefined;
+  for (const key of Object.keys(given)) {
+    const seen = new Set<object>();
+    const stack: [unknown, number][] = [[given[key], 1]];
+    while (stack.length > 0) {
+      const [value, depth] = stack.pop()!;
+      if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+      if (depth > MAX_PARAMETER_DEPTH) return `${key.length > QUOTE_LIMIT ? `a ${noun} (its name ${key.length} characters)` : `${noun} '${key}'`} is nested more than ${MAX_PARAMETER_DEPTH} levels deep; pass flatter data (or a path, and read the data in the flow)`;
+      seen.add(value);
+      for (const v of value instanceof Map ? value.values() : Object.values(value)) stack.push([v, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
 /**
  * Checks `given` against `declarations`, fills in declared defaults, and returns the parameters to run
  * with. Throws a ParameterError listing every problem at once.
@@ -64,6 +87,8 @@ export function validateParameters(
   if (given === null || typeof given !== 'object' || Array.isArray(given)) {
     throw new ParameterError(`${noun === 'parameter' ? 'Parameters' : 'Input'} for ${owner} must be an object of name → value`, ['not an object']);
   }
+  const deep = parameterDepthProblem(given, noun);
+  if (deep !== undefined) throw new ParameterError(`Invalid ${noun}s for ${owner}: ${options.mask ? options.mask(deep) : deep}`, [deep]);
   if (!declarations) return { ...given };
   const problems: string[] = [];
   // Built as own properties only: a parameter named `__proto__` or `constructor` is a parameter like any

@@ -21,6 +21,7 @@ import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SlotsRepl
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
 import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
+import { parameterDepthProblem } from './parameters';
 import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
@@ -598,6 +599,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private launch(given: RunRequest, modulePath: string, signal: AbortSignal | undefined, target: LaunchTarget, seat?: RunSeat): Promise<Execution> {
     // A run created refreshing the cache refreshes it in each of its attempts (a resume, a worker taking it up).
     const request = target.kind !== 'new' && target.detail.refreshCache && !given.refreshCache ? { ...given, refreshCache: true } : given;
+    // Before anything copies or serializes them (recursively): a value nested thousands deep would overflow the stack.
+    const deep = target.kind === 'new' ? parameterDepthProblem(request.parameters) : undefined;
+    if (deep !== undefined) return Promise.reject(new BadInputError('invalid-parameters', this.masker.mask(`Invalid parameters: ${deep}`)));
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
       let stderrTail = '';

@@ -3,6 +3,8 @@
  * declares; a rejected value says how to pass it; `__proto__` and `constructor` keys pollute nothing.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flowSource, runCli, tempDir, workspace } from '../support/engine';
 
@@ -40,6 +42,24 @@ describe('flowdeck run --param', T, () => {
       assert.match(r.stderr, message);
     });
   }
+
+  it('a value nested deeper than 100 levels exits 2 saying so — from --params and from a --param read by its declared type — instead of a stack overflow; 100 levels run', async () => {
+    const ws = workspace({ 'release.flow.ts': declared });
+    const nested = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+    const env = { FLOWDECK_HOME: tempDir() };
+    // 100,000 levels from a file (too long for one command-line argument).
+    writeFileSync(join(ws, 'deep.json'), `{"version":"1.0","targets":${nested(100_000)}}`);
+    for (const [depth, params] of [[101, `{"version":"1.0","targets":${nested(101)}}`], [3800, `{"version":"1.0","targets":${nested(3800)}}`], [100_000, '@deep.json']] as const) {
+      const r = await runCli(['run', 'release.flow.ts', '--params', params], { cwd: ws, env });
+      assert.equal(r.code, 2, `${depth}: ${r.stderr}`);
+      assert.match(r.stderr, /^flowdeck: --params( @deep\.json)?: parameter 'targets' is nested more than 100 levels deep; pass flatter data/m, `${depth}`);
+    }
+    const typed = await runCli(['run', 'release.flow.ts', '--param', 'version=1.0', '--param', `targets=${nested(3800)}`], { cwd: ws, env });
+    assert.equal(typed.code, 2, typed.stderr);
+    assert.match(typed.stderr, /parameter 'targets' is nested more than 100 levels deep/);
+    const ok = await runCli(['run', 'release.flow.ts', '--json', '--params', `{"version":"1.0","targets":${nested(99)}}`], { cwd: ws, env });
+    assert.equal(ok.code, 0, ok.stderr);
+  });
 
   it('__proto__ and constructor keys from --params and --param are parameters like any other and pollute nothing', async () => {
     const ws = workspace({
