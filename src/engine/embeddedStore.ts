@@ -145,7 +145,8 @@ export class EmbeddedStore implements RunStore {
     if (exists) await store.index.refresh();
     if (options.detectCrashed !== false) await store.markCrashed();
     if (!store.readOnly) {
-      if (options.compact !== false && store.index.compactionDue) await store.index.compact();
+      // An optimisation: one that fails (a full disk) leaves nothing behind and must not fail the command.
+      if (options.compact !== false && store.index.compactionDue) await store.index.compact().catch(() => false);
       // Expired cache entries are never read, but take space: cleared at most once a day, in the background.
       void store.cache.purgeDaily().catch(() => undefined);
       // So are the files of a creation whose process died part-way; close() waits for this one.

@@ -13,6 +13,7 @@
  * (each state carries a per-run sequence number), so a batch that lands twice changes nothing. A reader
  * that finds a file gone mid-read (compaction deleted it) starts over from the newest snapshot.
  */
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -339,31 +340,42 @@ export class RunIndex {
     const newest = files.segments[files.segments.length - 1];
     if (newest === undefined && !files.legacy) return false;
     const sealed = newest ?? (files.snapshot ?? -1) + 1;
-    if (newest === undefined) {
-      // Only the 0.1.0 index: give it a segment to seal.
-      const fh = await open(this.segmentPath(sealed), 'a', FILE_MODE);
-      await fh.close();
-    }
-    try {
-      const fh = await open(this.segmentPath(sealed + 1), 'wx', FILE_MODE);
-      await fh.close();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw e;
-    }
-    // Everything written to the sealed segment before its appenders could see the new one is read now.
-    await this.refresh();
-    let text = '';
-    for (const run of this.runs.values()) text += `${JSON.stringify(shrink({ k: 'run', ...run }))}\n`;
-    const tmp = join(this.dir, `.snapshot-${pad(sealed)}.${process.pid}.tmp`);
+    // The snapshot's room is taken before anything is sealed: on a full disk the compaction gives up here
+    // and leaves nothing behind (a sealed segment would stay, an empty file, at each attempt). It is only
+    // an optimisation; the caller goes on without it.
+    // Its own name: two compactors (in one process too) both take their room before one of them seals.
+    const tmp = join(this.dir, `.snapshot-${pad(sealed)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const fh = await open(tmp, 'w', FILE_MODE);
+    let renamed = false;
     try {
-      await writeLines(fh, Buffer.from(text, 'utf8'), tmp);
-      if (this.durable) await fh.sync();
+      try {
+        await writeLines(fh, Buffer.from(this.snapshotText(), 'utf8'), tmp);
+        if (newest === undefined) {
+          // Only the 0.1.0 index: give it a segment to seal.
+          await (await open(this.segmentPath(sealed), 'a', FILE_MODE)).close();
+        }
+        try {
+          await (await open(this.segmentPath(sealed + 1), 'wx', FILE_MODE)).close();
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+          throw e;
+        }
+        // Everything written to the sealed segment before its appenders could see the new one is read now,
+        // and written over the text taken above (the room it holds is kept, not given back and asked again).
+        await this.refresh();
+        const text = Buffer.from(this.snapshotText(), 'utf8');
+        for (let at = 0; at < text.length; ) at += (await fh.write(text, at, text.length - at, at)).bytesWritten;
+        await fh.truncate(text.length);
+        if (this.durable) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.snapshotPath(sealed));
+      renamed = true;
     } finally {
-      await fh.close();
+      // A failed compaction (a full disk) leaves no part of a snapshot taking the room that is short.
+      if (!renamed) await rm(tmp, { force: true }).catch(() => undefined);
     }
-    await rename(tmp, this.snapshotPath(sealed));
     await syncDir(this.dir, this.durable);
     const old = await readdir(this.dir);
     for (const name of old) {
@@ -375,6 +387,13 @@ export class RunIndex {
     }
     this.linesSinceSnapshot = this.runs.size;
     return true;
+  }
+
+  /** One line per run: what a snapshot holds. */
+  private snapshotText(): string {
+    let text = '';
+    for (const run of this.runs.values()) text += `${JSON.stringify(shrink({ k: 'run', ...run }))}\n`;
+    return text;
   }
 
   async close(): Promise<void> {
