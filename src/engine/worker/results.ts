@@ -4,7 +4,7 @@
  * only their name travels; results over the maximum, or that cannot be serialized, are not kept and a
  * note says why — the run itself goes on to its final state either way.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResultRef } from '../records';
 import { SerializeError, serialize } from '../serializer';
@@ -40,7 +40,8 @@ export function keepValue(value: unknown, what: string, resultsDir: string, file
     return { kind: 'dropped', note: `${what} returned a result of ${mib(bytes)}, over the ${mib(limits.maxResultBytes)} limit (FLOWDECK_MAX_RESULT_MB): it was not kept` };
   }
   mkdirSync(resultsDir, { recursive: true, mode: 0o700 });
-  const fd = openSync(join(resultsDir, fileName), 'w', 0o600);
+  const file = join(resultsDir, fileName);
+  const fd = openSync(file, 'w', 0o600);
   try {
     // A piece at a time, never splitting a surrogate pair: the whole text's bytes at once would hold a large
     // result a third time (the value, its text, its bytes).
@@ -53,9 +54,16 @@ export function keepValue(value: unknown, what: string, resultsDir: string, file
       at = end;
     }
     fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+  } catch (e) {
+    // Not written whole (a full disk): no part of it is left taking the room that is short.
+    try {
+      closeSync(fd);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    throw e;
   }
+  closeSync(fd);
   return { kind: 'file', ref: { file: fileName, bytes }, text };
 }
 
