@@ -18,7 +18,7 @@ import { runsCommand } from './commands/runs';
 import { scheduleCommand } from './commands/schedule';
 import { schedulesCommand } from './commands/schedules';
 import { serveCommand } from './commands/serve';
-import { StoreHomeError, StoreSettingError, StoreUrlError } from '../engine/storeErrors';
+import { StoreHomeError, StoreSettingError, StoreUrlError, StoreWriteError, reasonOf } from '../engine/storeErrors';
 import { variableCommand, variablesCommand } from './commands/variable';
 import { workerCommand } from './commands/worker';
 import { StoreOptionError, takeStoreOption } from './storeOption';
@@ -141,6 +141,13 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
       write(io.stderr, `flowdeck: ${neutraliseTerminal(maskStoreSecrets((e as Error).message, io.env))}`);
       return EXIT.badInput;
     }
+    // A write the system refused before any run could record it (a full disk): what to do, never a stack.
+    // Not a bug of Flowdeck's; exit 2, as for a store that cannot be used. A run it stopped ends Failed (exit 1) without coming here.
+    const refused = refusedWrite(e, name);
+    if (refused !== undefined) {
+      write(io.stderr, `flowdeck ${name}: ${neutraliseTerminal(maskStoreSecrets(refused, io.env))}`);
+      return EXIT.badInput;
+    }
     if (e instanceof UsageError) {
       // It can quote what was typed. A message that names the command itself (`flowdeck runs takes no
       // arguments`) is not prefixed with it again.
@@ -150,6 +157,28 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);
     return EXIT.runFailed;
   }
+}
+
+/** Codes of a disk with no room left for the store. */
+const NO_ROOM = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * What to tell the user of a store write the system refused (StoreWriteError, or a bare file-system error
+ * saying the disk is full), or undefined for any other error.
+ */
+function refusedWrite(e: unknown, command: string): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const isStoreWrite = e instanceof StoreWriteError;
+  if (!isStoreWrite && !(code !== undefined && NO_ROOM.has(code))) return undefined;
+  const path = isStoreWrite ? e.path : (e as NodeJS.ErrnoException).path;
+  const where = path ? ` ${path}` : ' to the store';
+  if (code !== undefined && NO_ROOM.has(code)) {
+    const what = code === 'EDQUOT' ? 'The disk quota is used up' : 'The disk is full';
+    // Deleting runs writes first what it removes, so it cannot free room on a disk that has none.
+    const first = command === 'delete' || command === 'prune' ? ` \`flowdeck ${command}\` needs a little free space itself (it records what it removes before removing it), so free some first` : ' Free some space on that disk';
+    return `${what}: Flowdeck could not write${where} (${reasonOf(code)}).${first}, then run the command again.`;
+  }
+  return `${(e as Error).message}. Once the store folder can be written, run the command again.`;
 }
 
 function maskStoreSecrets(text: string, env: NodeJS.ProcessEnv): string {

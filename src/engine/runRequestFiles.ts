@@ -10,6 +10,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { replaceFile } from './replaceFile';
+import { StoreWriteError } from './storeErrors';
 import { privateDir } from './storeHome';
 
 /** A run id, as the store names its files: anything else in the folder (a temporary file) is not a request. */
@@ -52,7 +53,13 @@ export class RunRequestFiles<T> {
     const text = JSON.stringify(content);
     if (Buffer.byteLength(text) > this.maxBytes) throw new Error(`A request to run ${runId} is ${Buffer.byteLength(text)} bytes; at most ${this.maxBytes}`);
     await privateDir(this.dir);
-    await replaceFile(join(this.dir, runId), text);
+    const file = join(this.dir, runId);
+    try {
+      await replaceFile(file, text);
+    } catch (e) {
+      // A write the system refuses (a full disk) says which file and why, as the store's other writes do.
+      throw StoreWriteError.from(e, file);
+    }
   }
 
   /** Removes the requests of runs that have ended (`ended(runId)`): left when a run ended before its process looked. */

@@ -25,6 +25,9 @@ export function fillDisk(): void {
   }
 }
 
+/** fillDisk as a shell command, for scripts given to onSmallDisk: it empties /mnt/filler first. */
+export const FILL_DISK_SH = `rm -f /mnt/filler; "$NODE" -e "const { appendFileSync: a } = require('node:fs'); for (const n of [4096, 1]) { try { for (;;) a('/mnt/filler', Buffer.alloc(n)); } catch {} }"`;
+
 /**
  * Runs the shell `script` on a tmpfs of `sizeKb` mounted at /mnt (a private one, see above), in `cwd`.
  * `script` runs with `set -e` off; `$NODE` and `$CLI` name this Node and the built CLI.

@@ -1,0 +1,61 @@
+/**
+ * Commands that find the disk full before any run could record anything (QA hunt B, bugs 1 and 3): one
+ * message saying the disk is full, where, and what to do — never a stack, as for a bug — and exit 2, as for
+ * a store folder that cannot be used. `delete` and `prune` say to free some space first: they record what
+ * they remove before removing it. A run the full disk stopped is not this: it ends Failed, exit 1
+ * (test/engine/faultTolerance.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { CLI, flowSource, tempDir, workspace } from '../support/engine';
+import { FILL_DISK_SH, noSmallDisk, onSmallDisk } from '../support/smallDisk';
+
+const T = { timeout: 180_000 };
+
+describe('a full disk, said plainly', T, () => {
+  it('run, resume, cancel, delete and prune each print one message saying what to do, exit 2, and no stack', async (t) => {
+    const why = noSmallDisk();
+    if (why) return t.skip(why);
+    const ws = workspace({
+      'ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 1);`),
+      'bad.flow.ts': flowSource(`export default flow({ name: 'bad' }, async () => { throw new Error('no'); });`),
+      // Waits until cancelled (at the end of the script, once there is room).
+      'slow.flow.ts': flowSource(`export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); r(0); }); }); });`),
+    });
+    // What each command printed goes outside the small disk (a full one would swallow it).
+    const out = tempDir();
+    const attempt = (label: string, args: string) => `${FILL_DISK_SH}\n"$NODE" "$CLI" ${args} > ${out}/${label}.out 2> ${out}/${label}.err; echo $? > ${out}/${label}.rc`;
+    const script = `export FLOWDECK_HOME=/mnt/home
+fd() { "$NODE" "$CLI" "$@"; }
+fd run ok.flow.ts > /dev/null 2>&1
+fd run bad.flow.ts > /dev/null 2>&1
+fd run slow.flow.ts > /dev/null 2> ${out}/slow.err &
+n=0; while ! grep -q 'slow started' ${out}/slow.err; do sleep 0.1; n=$((n+1)); [ $n -lt 600 ] || exit 98; done
+id() { fd runs --json | "$NODE" -e "let s='';process.stdin.on('data',(d)=>s+=d).on('end',()=>console.log(JSON.parse(s).find((r)=>r.flowName===process.argv[1]).id))" "$1"; }
+ok=$(id ok); bad=$(id bad); slow=$(id slow)
+${attempt('cancel', 'cancel $slow')}
+${attempt('run', 'run ok.flow.ts')}
+${attempt('resume', 'resume $bad')}
+${attempt('delete', 'delete $bad')}
+${attempt('prune', 'prune --keep 0')}
+rm /mnt/filler
+fd cancel $slow > /dev/null 2>&1
+wait
+fd runs --json > ${out}/runs.json`;
+    const r = onSmallDisk(4096, script, { cwd: ws, env: { CLI }, timeoutMs: 150_000 });
+    assert.equal(r.status, 0, `${r.status} ${r.stderr}`);
+    const read = (f: string) => readFileSync(join(out, f), 'utf8');
+    for (const command of ['cancel', 'run', 'resume', 'delete', 'prune']) {
+      const stderr = read(`${command}.err`);
+      assert.equal(read(`${command}.rc`).trim(), '2', `${command}: ${stderr}`);
+      assert.match(stderr, new RegExp(`^flowdeck ${command}: The disk is full: Flowdeck could not write /mnt/home/runs/\\S+ \\(no space left on the device\\)\\. `), command);
+      assert.match(stderr, command === 'delete' || command === 'prune' ? /needs a little free space itself .* so free some first, then run the command again\.\n$/ : /Free some space on that disk, then run the command again\.\n$/, command);
+      assert.doesNotMatch(stderr, /\n\s+at |StoreWriteError|ENOSPC:/, `${command}: no stack, no raw error`);
+    }
+    // Nothing was taken away while the disk was full: the three runs are still there.
+    const runs = JSON.parse(read('runs.json')) as { flowName: string }[];
+    assert.deepEqual(runs.map((x) => x.flowName).sort(), ['bad', 'ok', 'slow']);
+  });
+});
