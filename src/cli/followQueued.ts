@@ -139,7 +139,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
     }
     // Suspended: nothing runs it until a resume; said, as `flowdeck run` says it.
     if (run.state.name === 'Suspended') say(neutraliseTerminal(suspendedNotice(run)));
-    if (options.json) await printRunJson(store, runId, io.stdout);
+    if (options.json) await printRunJson(store, runId, io);
     return { end: interrupts > 1 ? EXIT.interrupted : run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed };
   };
   // An ended run a worker of its queue is to resume (it crashed and may be, it was sent to be): said once an attempt.

@@ -106,7 +106,7 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     footer?.clear();
     // Suspended (suspendFlowRun): nothing runs it now; say how it goes on.
     if (detail.state.name === 'Suspended') say(neutraliseTerminal(suspendedNotice(detail)));
-    if (options.json) await printRunJson(store, detail.id, io.stdout, detail);
+    if (options.json) await printRunJson(store, detail.id, io, detail);
     if (stoppedAtOnce) return EXIT.interrupted;
     return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } finally {

@@ -127,6 +127,6 @@ async function reportKeyed(store: RunStore, io: CliIo, run: FlowRunSummary, opti
     // Its logs go where a run's logs go (stderr), its JSON to stdout at its end.
     code = await followLogs(store, run, { ...io, stdout: io.stderr });
   }
-  if (options.json) await printRunJson(store, run.id, io.stdout);
+  if (options.json) await printRunJson(store, run.id, io);
   return code;
 }

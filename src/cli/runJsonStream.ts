@@ -7,7 +7,8 @@ import type { FlowRunDetail } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
 import type { RunParts } from '../engine/runTaskStream';
 import { isRunDeletedWhileRead } from '../engine/storeErrors';
-import { writeDrained } from './io';
+import { neutraliseTerminal } from '../engine/terminalText';
+import { write, writeDrained, type CliIo } from './io';
 import { runJson, type RunJson } from './runJson';
 import { taskRunJsonText } from './taskRunJsonText';
 
@@ -64,11 +65,21 @@ export async function writeRunJson(
  * A finished run as the one JSON document `run --json` (and `resume --json`) print on stdout, its result
  * loaded even when kept in a file of its own. `ended`, the run as this process ended it, is printed as it
  * is — its state is the one the exit code follows, even when the store could not record it — with the task
- * runs the store has (the runner kept none).
+ * runs the store has (the runner kept none). A run deleted meanwhile (a prune of `serve --keep-runs`, the
+ * editor's history limit) is still printed whole as JSON, as far as it was read; stderr says its task runs
+ * are left out.
  */
-export async function printRunJson(store: RunStore, id: string, stdout: NodeJS.WritableStream, ended?: FlowRunDetail): Promise<void> {
-  await writeRunJson(await endedRunParts(store, id, ended), store, (text) => writeDrained(stdout, text), { loadResultFiles: true, nested: false });
-  await writeDrained(stdout, '\n');
+export async function printRunJson(store: RunStore, id: string, io: Pick<CliIo, 'stdout' | 'stderr'>, ended?: FlowRunDetail): Promise<void> {
+  let deleted = false;
+  const parts = await endedRunParts(store, id, ended);
+  await writeRunJson(parts, store, (text) => writeDrained(io.stdout, text), { loadResultFiles: true, nested: false, onDeleted: () => (deleted = true) });
+  await writeDrained(io.stdout, '\n');
+  // A journal already gone reads as one without task runs: whether the run is still there says which it was.
+  if (!deleted) {
+    await store.refresh();
+    deleted = (await store.get(id)) === undefined;
+  }
+  if (deleted) write(io.stderr, neutraliseTerminal(`flowdeck: flow run '${parts.detail.name}' was deleted (a prune, another process) as it was printed; its task runs may be left out of its JSON`));
 }
 
 /** Finished runs as one JSON array (`resume --crashed --json`), each as printRunJson prints it. */

@@ -205,7 +205,7 @@ describe('flowdeck run --json and resume --json: the run printed with its task r
     const { store, runner } = await makeRunner(home, { env: { ...process.env, FLOWDECK_HOME: home, FLOWDECK_INLINE_RESULT_KB: '1' } });
     const printed = async (detail: FlowRunDetail): Promise<string> => {
       const out = sink();
-      await printRunJson(store, detail.id, out.stream, detail);
+      await printRunJson(store, detail.id, { stdout: out.stream, stderr: sink().stream }, detail);
       return out.text();
     };
     const failed = await (await runner.start({ source: { kind: 'file', path: join(ws, 'mixed.flow.ts') } })).done;

@@ -3,9 +3,10 @@
  * parses whatever runs are left out on the way.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
-import { printRunJsonArray } from '../../src/cli/runJsonStream';
+import { main } from '../../src/cli/main';
+import { printRunJson, printRunJsonArray } from '../../src/cli/runJsonStream';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { state } from '../../src/engine/states';
 import { tempDir } from '../support/engine';
@@ -91,3 +92,87 @@ test('a run another process deletes between its first read and its task runs is 
     await store.close();
   }
 });
+
+test("`run --json` of a run deleted as it ended (a prune beside it): valid JSON with the state it ended in, and stderr says its task runs are left out", { timeout: 60_000 }, async () => {
+  const home = tempDir();
+  const store = await EmbeddedStore.open(home);
+  const other = await EmbeddedStore.open(home);
+  try {
+    const make = async (): Promise<string> => {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      await h.append([{ k: 'task', runId: h.id, id: `${h.id}-t`, name: 't-0', taskName: 't', ts: Date.now() }]);
+      await h.setState(state('Completed'), { endTime: Date.now() });
+      await h.close();
+      return h.id;
+    };
+    const prune = async (id: string): Promise<void> => {
+      await other.refresh();
+      assert.deepEqual(await other.delete([id]), [id]);
+    };
+    for (const when of ['before it is read', 'after its first line is printed'] as const) {
+      const id = await make();
+      const ended = (await store.readRun(id))!;
+      if (when === 'before it is read') await prune(id);
+      let text = '';
+      let said = '';
+      // The prune lands while the run's JSON is being written: once its first piece is out, before its task runs are read.
+      const out = new Writable({
+        highWaterMark: 1,
+        write(chunk: Buffer, _enc, done) {
+          const first = text === '';
+          text += chunk.toString('utf8');
+          if (first && when === 'after its first line is printed') void prune(id).then(() => done(), done);
+          else done();
+        },
+      });
+      const err = new PassThrough();
+      err.setEncoding('utf8').on('data', (c: string) => (said += c));
+      await printRunJson(store, id, { stdout: out, stderr: err }, ended);
+      await new Promise((r) => setImmediate(r));
+      const doc = JSON.parse(text) as { id: string; state: { name: string }; taskRuns: unknown[] };
+      assert.deepEqual([doc.id, doc.state.name], [id, 'Completed'], when);
+      assert.match(said, /flow run '.+' was deleted \(a prune, another process\) as it was printed; its task runs may be left out of its JSON/, when);
+    }
+  } finally {
+    await other.close();
+    await store.close();
+  }
+});
+
+test('`inspect --json` of a run of many task runs waits for a slow reader: what waits to be written stays one batch, not the whole output', { timeout: 120_000 }, async () => {
+  const home = tempDir();
+  const store = await EmbeddedStore.open(home);
+  let id: string;
+  try {
+    const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+    const ts = Date.now();
+    for (let b = 0; b < 20; b++) {
+      await h.append(Array.from({ length: 1000 }, (_, i) => ({ k: 'task' as const, runId: h.id, id: `${h.id}-${b}-${i}`, name: `t-${b * 1000 + i}`, taskName: 't', ts })));
+    }
+    await h.setState(state('Completed'), { endTime: Date.now() });
+    await h.close();
+    id = h.id;
+  } finally {
+    await store.close();
+  }
+  let written = 0;
+  let mostWaiting = 0;
+  // A reader taking each piece a moment later, as a pipe to a slow consumer does.
+  const stdout = new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _enc, done) {
+      written += chunk.length;
+      setImmediate(done);
+    },
+  });
+  const watch = setInterval(() => (mostWaiting = Math.max(mostWaiting, stdout.writableLength)), 0);
+  const stderr = new PassThrough();
+  const code = await main(['inspect', id, '--json'], { stdout, stderr, env: { ...process.env, FLOWDECK_HOME: home }, cwd: home });
+  clearInterval(watch);
+  mostWaiting = Math.max(mostWaiting, stdout.writableLength);
+  console.log(`inspect --json: ${written} bytes written, at most ${mostWaiting} waiting`);
+  assert.equal(code, 0);
+  assert.ok(written > 2_000_000, `${written}`);
+  assert.ok(mostWaiting < written / 4, `${mostWaiting} bytes waited at once of ${written}`);
+});
+

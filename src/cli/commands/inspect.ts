@@ -12,7 +12,7 @@ import { isRunDeletedWhileRead } from '../../engine/storeErrors';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
-import { EXIT, UsageError, write, type CliIo } from '../io';
+import { EXIT, UsageError, write, writeDrained, type CliIo } from '../io';
 import { resolveRunRef } from '../resolveRun';
 import { runJson } from '../runJson';
 import { writeRunJson } from '../runJsonStream';
@@ -65,8 +65,9 @@ export async function inspectCommand(argv: string[], io: CliIo): Promise<number>
       return EXIT.badInput;
     }
     if (values.json) {
-      await writeRunJson(parts, store, async (text) => void io.stdout.write(text), { loadResultFiles: true, nested: false });
-      io.stdout.write('\n');
+      // Drained as it goes: a run of a million task runs is tens of MB, never held (a slow reader, a pipe).
+      await writeRunJson(parts, store, (text) => writeDrained(io.stdout, text), { loadResultFiles: true, nested: false });
+      await writeDrained(io.stdout, '\n');
       return EXIT.ok;
     }
     // Task runs in one pass, held only as many as shown: counts by state, the first ones and failed ones.
