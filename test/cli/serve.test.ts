@@ -302,6 +302,20 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
       assert.match(s.stderr(), message);
     }
   });
+
+  it('refuses a notify URL with a user name and password (--notify-url or FLOWDECK_NOTIFY_URL) with exit 2, saying what to do and quoting none of its secrets', { timeout: 60_000 }, async () => {
+    const cwd = workspace({});
+    const url = 'http://hookuser:hookPassw0rd@127.0.0.1:9/services/T000/XXXXSECRETPATH?token=qtokensecret123';
+    for (const [args, env, name] of [
+      [['--notify-url', url], {}, '--notify-url'],
+      [[], { FLOWDECK_NOTIFY_URL: url }, 'FLOWDECK_NOTIFY_URL'],
+    ] as [string[], NodeJS.ProcessEnv, string][]) {
+      const s = serve(args, cwd, { FLOWDECK_HOME: tempDir(), ...env });
+      assert.equal(await s.exited, 2, s.stderr());
+      assert.match(s.stderr(), new RegExp(`^flowdeck serve: ${name} holds a user name and password \\('user:password@' before the host\\), which a webhook POST cannot send: remove it`, 'm'));
+      for (const secret of ['hookuser', 'hookPassw0rd', 'XXXXSECRETPATH', 'qtokensecret123']) assert.ok(!s.stderr().includes(secret), `${secret} in: ${s.stderr()}`);
+    }
+  });
 });
 
 describe('flowdeck serve on a Postgres store', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { postWebhook } from '../../src/engine/notify/webhook';
+import { postWebhook, webhookErrorText } from '../../src/engine/notify/webhook';
 
 async function refusingServer(): Promise<{ url: string; posts: () => number }> {
   let posts = 0;
@@ -34,4 +34,20 @@ test('an abort stops the retries: no post after it', { timeout: 30_000 }, async 
   const posting = postWebhook(server.url, body, { retries: 5, minTimeoutMs: 60_000, signal: stop.signal, onRetry: () => stop.abort() });
   await assert.rejects(posting);
   assert.equal(server.posts(), 1, 'the retry a minute later never came');
+});
+
+test("a POST fetch refuses quotes the whole URL: its error, for the log, names the URL's origin and no piece of its userinfo, path or query", { timeout: 30_000 }, async () => {
+  const server = await refusingServer();
+  const origin = new URL(server.url).origin;
+  const url = `${origin.replace('//', '//hookuser:hookPassw0rd@')}/services/T000/XXXXSECRETPATH?token=qtokensecret123`;
+  const error = await postWebhook(url, body, { retries: 0 }).then(
+    () => assert.fail('fetch took a URL with credentials'),
+    (e: unknown) => e,
+  );
+  assert.match(String((error as Error).message), /XXXXSECRETPATH/, 'fetch quotes the URL (else this test shows nothing)');
+  const text = webhookErrorText(url, error);
+  assert.equal(text, `Request cannot be constructed from a URL that includes credentials: ${origin}`);
+  // A piece quoted on its own (a path, a decoded password) is masked too.
+  assert.equal(webhookErrorText(url, new Error('at /services/T000/XXXXSECRETPATH?token=qtokensecret123 as hookuser:hookPassw0rd')), 'at *** as ***:***');
+  assert.equal(server.posts(), 0);
 });

@@ -13,7 +13,7 @@ import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
 import { pauseAbout, pausedWord } from '../../engine/pauseInput';
-import { postWebhook, webhookBody, webhookOrigin } from '../../engine/notify/webhook';
+import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
 import type { FlowRunSummary } from '../../engine/records';
 import type { FlowRunner } from '../../engine/runner';
 import type { RunStore } from '../../engine/runStore';
@@ -55,9 +55,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const notifyUrl = values['notify-url'] ?? (io.env.FLOWDECK_NOTIFY_URL || undefined);
-  if (notifyUrl !== undefined && !/^https?:$/.test(safeProtocol(notifyUrl))) {
-    throw new UsageError(`--notify-url (or FLOWDECK_NOTIFY_URL) must be an http:// or https:// URL, got one starting '${notifyUrl.slice(0, 8)}…'`);
-  }
+  const notifyUrlProblem = notifyUrl === undefined ? undefined : webhookUrlProblem(notifyUrl);
+  if (notifyUrlProblem !== undefined) throw new UsageError(`${values['notify-url'] !== undefined ? '--notify-url' : 'FLOWDECK_NOTIFY_URL'} ${notifyUrlProblem}`);
   const policy = (values.notify ?? 'onFailure') as NotifyPolicy;
   if (!NOTIFY_POLICIES.includes(policy)) throw new UsageError(`--notify must be one of ${NOTIFY_POLICIES.join(', ')}, got '${values.notify}'`);
   const keep = keepRunsOf(values['keep-runs']);
@@ -167,14 +166,6 @@ function runLimitOf(value: string | undefined): number | undefined {
   return n;
 }
 
-function safeProtocol(url: string): string {
-  try {
-    return new URL(url).protocol;
-  } catch {
-    return '';
-  }
-}
-
 function storedSecrets(store: RunStore, io: CliIo): string[] {
   try {
     return secretValuesFrom(io.env, readCredentials(store.home));
@@ -197,9 +188,9 @@ function webhookNotifier(store: RunStore, url: string, policy: NotifyPolicy, mas
       const run = 'run' in n ? n.run : n.latest;
       const p = postWebhook(url, webhookBody(n.text, run, masker), {
         signal: giveUp.signal,
-        onRetry: (attempt, e) => log(`Notice about '${run.name}' not delivered (attempt ${attempt}: ${e.message}); retrying`),
-      }).catch((e: Error) => {
-        if (!giveUp.signal.aborted) log(`Could not deliver the notice about flow run '${run.name}' to ${webhookOrigin(url)}: ${e.message}`);
+        onRetry: (attempt, e) => log(masker.mask(`Notice about '${run.name}' not delivered (attempt ${attempt}: ${webhookErrorText(url, e)}); retrying`)),
+      }).catch((e: unknown) => {
+        if (!giveUp.signal.aborted) log(masker.mask(`Could not deliver the notice about flow run '${run.name}' to ${webhookOrigin(url)}: ${webhookErrorText(url, e)}`));
       });
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));

@@ -5,7 +5,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { FlowRunSummary } from '../records';
-import type { SecretMasker } from '../secrets';
+import { SecretMasker } from '../secrets';
 
 export interface WebhookBody {
   text: string;
@@ -62,5 +62,56 @@ export function webhookOrigin(url: string): string {
     return new URL(url).origin;
   } catch {
     return '(not a URL)';
+  }
+}
+
+/**
+ * What makes `url` unusable as a webhook, said without quoting any of it but its scheme; undefined when it
+ * will do. A URL with a user name or password (`user:password@host`) is refused: fetch cannot send it.
+ */
+export function webhookUrlProblem(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'is not a URL: it must be an http:// or https:// URL';
+  }
+  if (!/^https?:$/.test(parsed.protocol)) return `must be an http:// or https:// URL, got a ${parsed.protocol.slice(0, 16)} URL`;
+  if (parsed.username !== '' || parsed.password !== '') {
+    return `holds a user name${parsed.password !== '' ? ' and password' : ''} ('user:password@' before the host), which a webhook POST cannot send: remove it, and use the URL your service gives for its incoming webhook (its token goes in the path or query)`;
+  }
+  return undefined;
+}
+
+/**
+ * An error of a notice's POST, for the log: the URL, wherever quoted (fetch's TypeError quotes it whole),
+ * is shown as its origin, and any piece of its user name, password, path or query left is masked.
+ */
+export function webhookErrorText(url: string, error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const wholes = [url];
+  const parts: string[] = [];
+  try {
+    const u = new URL(url);
+    wholes.push(u.href);
+    parts.push(u.username, u.password, u.pathname + u.search + u.hash, u.pathname, u.search, u.hash);
+    for (const segment of u.pathname.split('/')) parts.push(segment);
+    for (const value of u.searchParams.values()) parts.push(value);
+  } catch {
+    // Not a URL: the text as given is all there is to hide.
+  }
+  // A URL holds no NUL: the whole URL is set aside under one while its parts are masked, then reads as its origin.
+  const HOLE = '\0\0';
+  let out = text;
+  for (const whole of wholes.sort((a, b) => b.length - a.length)) out = out.split(whole).join(HOLE);
+  out = new SecretMasker([...parts, ...parts.map(decodeURIComponentSafe)].filter((p) => p !== '/')).mask(out);
+  return out.split(HOLE).join(webhookOrigin(url));
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
