@@ -325,6 +325,28 @@ describe('flowdeck auth youtube', () => {
     assert.match(missing.err, /does not exist/);
   });
 
+  test("a token endpoint error that echoes the request shows neither the client secret, the code nor the PKCE verifier (terminal and browser page)", { timeout: 60_000 }, async () => {
+    fake.inject({ kind: 'tokenEchoesRequest' });
+    const home = tempDir('flowdeck-auth-');
+    const out = sink();
+    const err = sink();
+    const b = browser();
+    const code = await authYoutubeCommand(['--client-id', fake.clientId, '--client-secret-value', fake.clientSecret], { stdout: out.stream, stderr: err.stream, env: env(home), openBrowser: b.open });
+    const visit = await b.visited;
+    assert.equal(code, 1);
+    const sent = fake.requests.find((r) => r.path === '/token')!.form;
+    const secrets = [fake.clientSecret, sent.code!, sent.code_verifier!];
+    assert.ok(secrets.every((s) => s.length >= 8), JSON.stringify(sent));
+    assert.match(err.text(), /Google's token endpoint failed \(HTTP 401 Bad credentials: you sent .*client_secret=\*\*\*/);
+    assert.match(visit.body, /Flowdeck could not connect to YouTube/);
+    for (const secret of secrets) {
+      for (const text of [out.text(), err.text(), visit.body]) {
+        assert.ok(!text.includes(secret) && !text.includes(encodeURIComponent(secret)), `${secret} shown in: ${text}`);
+      }
+    }
+    assert.throws(() => readFileSync(credentialsPath(home)), /ENOENT/);
+  });
+
   test('a failed connection exits 1 with the reason and stores nothing', async () => {
     fake.set({ consent: 'deny' });
     const home = tempDir('flowdeck-auth-');

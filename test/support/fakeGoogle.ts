@@ -86,7 +86,9 @@ export type FailureKind =
   | 'rateLimitExceeded'
   | 'serverError'
   | 'badRequest'
-  | 'tokenServerError';
+  | 'tokenServerError'
+  /** The token endpoint refuses with an error that quotes the request's form (as a proxy might). */
+  | 'tokenEchoesRequest';
 
 export interface InjectedFailure {
   kind: FailureKind;
@@ -221,7 +223,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     };
 
     const failure = takeFailure(url.pathname, url.searchParams);
-    if (failure) return reply(...failureAnswer(failure));
+    if (failure) return reply(...failureAnswer(failure, body));
 
     if (url.pathname === '/o/oauth2/v2/auth' && req.method === 'GET') return consentPage(url, reply);
     if (url.pathname === '/token' && req.method === 'POST') return reply(...tokenAnswer(form));
@@ -474,7 +476,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     },
     isValidAccessToken: (token) => (accessTokens.get(token)?.expiresAt ?? 0) > Date.now(),
     inject: (failure) => {
-      const path = failure.path ?? (failure.kind === 'tokenServerError' ? /^\/token$/ : /^\/(v2|youtube)\//);
+      const path = failure.path ?? (failure.kind === 'tokenServerError' || failure.kind === 'tokenEchoesRequest' ? /^\/token$/ : /^\/(v2|youtube)\//);
       failures.push({ kind: failure.kind, path, times: failure.times ?? 1, query: failure.query ?? {} });
     },
     clearFailures: () => {
@@ -500,7 +502,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
   };
 }
 
-function failureAnswer(kind: FailureKind): [number, unknown] {
+function failureAnswer(kind: FailureKind, body: string): [number, unknown] {
   switch (kind) {
     case 'unauthorized':
       return googleError(401, 'authError', 'global', 'Request had invalid authentication credentials.');
@@ -516,6 +518,10 @@ function failureAnswer(kind: FailureKind): [number, unknown] {
       return badRequest('The query is not supported. Check the documentation at https://developers.google.com/youtube/analytics/v2/available_reports for a list of supported queries.');
     case 'tokenServerError':
       return [503, { error: 'temporarily_unavailable', error_description: 'The service is unavailable.' }];
+    case 'tokenEchoesRequest': {
+      const said = `Bad credentials: you sent ${body}`;
+      return [401, { error: said, error_description: said }];
+    }
   }
 }
 

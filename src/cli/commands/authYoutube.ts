@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { credentialsPath, mergeCredentials } from '../../engine/credentials';
+import { SecretMasker } from '../../engine/secrets';
 import { defaultHome } from '../../engine/storeHome';
 import { fetchChannel } from '../../flows/youtube/channel';
 import { createYouTubeClients, endpointsFromEnv } from '../../flows/youtube/client';
@@ -97,7 +98,8 @@ export async function authYoutubeCommand(argv: string[], io: AuthYoutubeIo): Pro
       const channel = await fetchChannel(clients.data);
       write(io.stdout, `YouTube channel: ${channel.title} (${channel.id}).`);
     } catch (error) {
-      write(io.stderr, `Warning: the channel could not be read: ${(error as Error).message}`);
+      const masker = new SecretMasker([client.clientSecret, tokens.access_token, tokens.refresh_token]);
+      write(io.stderr, masker.mask(`Warning: the channel could not be read: ${(error as Error).message}`));
     }
     return EXIT.ok;
   } catch (error) {

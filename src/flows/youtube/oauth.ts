@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SecretMasker } from '../../engine/secrets';
 import { YOUTUBE_SCOPES, createOAuthClient, type GoogleEndpoints } from './client';
 import { YouTubeError, toYouTubeError } from './errors';
 
@@ -78,6 +79,8 @@ export async function connectYouTube(options: ConnectYouTubeOptions): Promise<Yo
     answer.catch(() => undefined);
     await options.openBrowser(authorizeUrl);
     const { params, respond } = await answer;
+    // A token endpoint's error may echo the request (a proxy, a misconfigured endpoint): what it sent is masked.
+    const masker = new SecretMasker([options.clientSecret, codeVerifier, params.get('code') ?? '']);
 
     try {
       const tokens = await exchange(params, state, async (code) => {
@@ -90,13 +93,22 @@ export async function connectYouTube(options: ConnectYouTubeOptions): Promise<Yo
       respond(200, 'Flowdeck is connected to YouTube', 'You can close this tab and return to Flowdeck.');
       return tokens;
     } catch (error) {
-      const message = error instanceof YouTubeError ? error.message : 'Connecting failed.';
+      const masked = error instanceof YouTubeError ? maskedError(error, masker) : error;
+      const message = masked instanceof YouTubeError ? masked.message : 'Connecting failed.';
       respond(400, 'Flowdeck could not connect to YouTube', `${message} You can close this tab.`);
-      throw error;
+      throw masked;
     }
   } finally {
     listener.close();
   }
+}
+
+/** The same error with every secret masked in what it says (its message and the reason it quotes). */
+function maskedError(error: YouTubeError, masker: SecretMasker): YouTubeError {
+  const details: ConstructorParameters<typeof YouTubeError>[2] = { retryable: error.retryable };
+  if (error.status !== undefined) details.status = error.status;
+  if (error.reason !== undefined) details.reason = masker.mask(error.reason);
+  return new YouTubeError(error.code, masker.mask(error.message), details);
 }
 
 async function exchange(
