@@ -321,8 +321,12 @@ describe('flowdeck auth youtube', () => {
     assert.equal((await run(['--port', 'abc'])).code, 2);
     assert.equal((await run(['--client-secret', 'a.json', '--client-id', 'x'])).code, 2);
     const missing = await run(['--client-secret', join(home, 'missing.json')]);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 2);
     assert.match(missing.err, /does not exist/);
+    writeFileSync(join(home, 'bad.json'), '{not json');
+    const notJson = await run(['--client-secret', join(home, 'bad.json')]);
+    assert.equal(notJson.code, 2);
+    assert.match(notJson.err, /is not JSON/);
   });
 
   test("a token endpoint error that echoes the request shows neither the client secret, the code nor the PKCE verifier (terminal and browser page)", { timeout: 60_000 }, async () => {

@@ -105,7 +105,8 @@ export async function authYoutubeCommand(argv: string[], io: AuthYoutubeIo): Pro
   } catch (error) {
     if (error instanceof YouTubeError) {
       write(io.stderr, error.message);
-      return EXIT.runFailed;
+      // A client-secret file missing or not a client's JSON is bad input, like a missing --client-secret.
+      return error.code === 'invalid-client-file' ? EXIT.badInput : EXIT.runFailed;
     }
     throw error;
   }
