@@ -4,9 +4,9 @@
  * the parameter's declared type, which only the worker that loaded the flow knows (parametersFromText in the
  * engine).
  */
-import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ParameterError, parameterDepthProblem } from '../engine/parameters';
+import { readUpTo } from './readUpTo';
 
 /** A parameters file larger than this is refused: parameters are kept with the run, in its record and its index line. */
 export const MAX_PARAMS_FILE_BYTES = 4 * 1024 * 1024;
@@ -51,19 +51,19 @@ function jsonError(text: string): string | undefined {
   }
 }
 
-/** The JSON text of `--params`: given inline, or `@FILE` (a path from `cwd`), read whole. */
+/** The JSON text of `--params`: given inline, or `@FILE` (a path from `cwd`; a file, a pipe or a device), read up to MAX_PARAMS_FILE_BYTES. */
 function paramsText(given: string, cwd: string, flag: string): { text: string; what: string } {
   if (!given.startsWith('@')) return { text: given, what: flag };
   const file = resolve(cwd, given.slice(1));
   const what = `${flag} ${given}`;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_PARAMS_FILE_BYTES) throw new ParameterError(`${what}: the file is ${(size / 1048576).toFixed(1)} MiB; parameters are kept with the run, so a file of at most ${MAX_PARAMS_FILE_BYTES / 1048576} MiB is read — pass a path and read the data in the flow instead`, ['bad --params']);
-    return { text: readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), what };
+    const bytes = readUpTo(file, MAX_PARAMS_FILE_BYTES);
+    if (bytes === undefined) throw new ParameterError(`${what}: the file holds more than ${MAX_PARAMS_FILE_BYTES / 1048576} MiB; parameters are kept with the run, so at most ${MAX_PARAMS_FILE_BYTES / 1048576} MiB is read — pass a path and read the data in the flow instead`, [`bad ${flag}`]);
+    return { text: bytes.toString('utf8').replace(/^\uFEFF/, ''), what };
   } catch (e) {
     if (e instanceof ParameterError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ParameterError(`${what}: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? (e as Error).message)})`, ['bad --params']);
+    throw new ParameterError(`${what}: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? (e as Error).message)})`, [`bad ${flag}`]);
   }
 }
 

@@ -3,7 +3,8 @@
  * declares; a rejected value says how to pass it; `__proto__` and `constructor` keys pollute nothing.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flowSource, runCli, tempDir, workspace } from '../support/engine';
@@ -94,12 +95,34 @@ describe('flowdeck run --param', T, () => {
       ['@conf', /--params @conf: cannot read .*conf \(a folder, not a file\)/],
       ['@conf/broken.json', /--params @conf\/broken\.json is not valid JSON/],
       ['@conf/list.json', /--params @conf\/list\.json must be a JSON object/],
-      ['@conf/huge.json', /--params @conf\/huge\.json: the file is 4\.0 MiB; .* at most 4 MiB/],
+      ['@conf/huge.json', /--params @conf\/huge\.json: the file holds more than 4 MiB; .* at most 4 MiB is read/],
     ] as const) {
       const bad = await runCli(['run', 'release.flow.ts', '--params', file], { cwd: ws, env });
       assert.equal(bad.code, 2, `${file}: ${bad.stderr}`);
       assert.match(bad.stderr, message);
     }
+  });
+
+  it('--params @FILE of a pipe or a device is read only up to 4 MiB: past it, exit 2 naming the file and the limit', { skip: process.platform === 'win32', timeout: 120_000 }, async () => {
+    // A flow that takes any parameters: what is refused is the file, not what it holds.
+    const ws = workspace({ 'any.flow.ts': flowSource(`export default flow({ name: 'any' }, async (p: Record<string, unknown>) => Object.keys(p));`) });
+    const env = { FLOWDECK_HOME: tempDir() };
+    // A pipe says nothing of its size: 5 MiB of a valid object is written into it while the CLI reads.
+    const fifo = join(tempDir(), 'params.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = createWriteStream(fifo);
+    writer.on('error', () => undefined); // EPIPE once the CLI stops reading.
+    writer.end(`{"version":"1.0","pad":"${'x'.repeat(5 * 1024 * 1024)}"}`);
+    const piped = await runCli(['run', 'any.flow.ts', '--params', `@${fifo}`], { cwd: ws, env });
+    writer.destroy();
+    assert.equal(piped.code, 2, piped.stderr);
+    assert.match(piped.stderr, new RegExp(`--params @${fifo.replace(/[.*+?^\${}()|[\]\\]/g, '\\$&')}: the file holds more than 4 MiB; .* at most 4 MiB is read`));
+    // A device that never ends.
+    const zero = await runCli(['run', 'any.flow.ts', '--params', '@/dev/zero'], { cwd: ws, env });
+    assert.equal(zero.code, 2, zero.stderr);
+    assert.match(zero.stderr, /--params @\/dev\/zero: the file holds more than 4 MiB; .* at most 4 MiB is read/);
+    const runs = await runCli(['runs', '--json'], { cwd: ws, env });
+    assert.deepEqual(JSON.parse(runs.stdout), [], 'no run was made');
   });
 
   it('a declared flow refuses a __proto__ key as an unknown parameter', async () => {
