@@ -3,7 +3,6 @@
  * so the worker's Node starts while this process loads the rest of the CLI (dist/cli-main.js), opens the
  * store and finds the flow; the runner then uses that worker if its options match (StandbyWorker).
  */
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireBundle } from '../engine/bundleCodeCache';
 import { importHint } from '../engine/importHint';
@@ -11,6 +10,7 @@ import { enableNodeCompileCache } from '../engine/nodeCompileCache';
 import { forkEarlyWorker } from '../engine/standbyWorker';
 import type { Ahead } from '../engine/workerFork';
 import { defaultHome } from '../engine/storeHome';
+import { readUpTo } from './readUpTo';
 import { takeStoreOption } from './storeOption';
 
 // Node 22.1+ keeps compiled code of the bundles between runs; on older Nodes, requireBundle keeps V8's.
@@ -28,8 +28,8 @@ function aheadFor(command: string, args: string[]): Ahead {
   const file = args.find((a) => !a.startsWith('-') && /\.[cm]?[jt]sx?$/.test(a));
   if (file === undefined) return args.some((a) => /^[a-z0-9-]+$/.test(a)) ? 'no-hooks' : 'hooks';
   try {
-    if (statSync(file).size > HINT_MAX_BYTES) return 'hooks';
-    return importHint(readFileSync(file, 'utf8'));
+    const bytes = readUpTo(file, HINT_MAX_BYTES);
+    return bytes === undefined ? 'hooks' : importHint(bytes.toString('utf8'));
   } catch {
     return 'hooks'; // main says what is wrong with the file.
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCommandArgs } from '../../src/cli/args';
@@ -124,6 +125,22 @@ export default flow({ name: 'fail' }, async () => load());`),
       assert.deepEqual(JSON.parse(runs.stdout), []);
     });
   }
+
+  it('exits 2 for a flow "file" that is a pipe, having read no more of it than a flow file is glanced at (256 KiB)', { skip: process.platform === 'win32', timeout: 120_000 }, async () => {
+    const ws = workspace({});
+    execFileSync('mkfifo', [join(ws, 'piped.flow.ts')]);
+    // 4 MiB offered: a reader that stops at its bound closes the pipe long before the writer is done.
+    const writer = createWriteStream(join(ws, 'piped.flow.ts'));
+    const written = new Promise<string>((resolve) => {
+      writer.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      writer.on('finish', () => resolve('all of it read'));
+    });
+    writer.end(`// ${'x'.repeat(4 * 1024 * 1024)}\n`);
+    const r = await runCli(['run', 'piped.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /Not a file: .*piped\.flow\.ts/);
+    assert.equal(await written, 'EPIPE');
+  });
 });
 
 describe('parseCommandArgs', () => {
