@@ -314,16 +314,19 @@ export class PgRunHandle implements RunHandle {
 
   private async writeIn(client: PoolClient, sent: Sent, lines: string[], state: Pending['state'], rename: string | undefined, results: ResultFile[]): Promise<void> {
     const s = `"${this.ctx.schema}"`;
-    const { rows: ids } = await client.query<{ xid: string; pid: number }>('select txid_current()::text as xid, pg_backend_pid() as pid');
-    sent.xid = ids[0]!.xid;
-    sent.pid = ids[0]!.pid;
+    // The transaction's id, to ask after it should its commit's answer be lost: with the first update (no
+    // round trip of its own), or asked for when the batch has no lines.
+    const ids = 'txid_current()::text as xid, pg_backend_pid() as pid';
+    if (lines.length === 0) Object.assign(sent, (await client.query<Sent>(`select ${ids}`)).rows[0]);
     if (lines.length > 0) {
       const kinds = lines.map((l) => KIND.exec(l)?.[1] ?? 'unknown');
-      const { rows } = await client.query<{ base: string }>(
-        `update ${s}.runs set journal_seq = journal_seq + $2 where id = $1 and ${this.guard(this.role, '$3::uuid')} returning journal_seq - $2 as base`,
+      const { rows } = await client.query<{ base: string } & Sent>(
+        `update ${s}.runs set journal_seq = journal_seq + $2 where id = $1 and ${this.guard(this.role, '$3::uuid')} returning journal_seq - $2 as base, ${ids}`,
         [this.id, lines.length, this.leaseId],
       );
       if (rows.length === 0) throw await this.refusal(client);
+      sent.xid = rows[0]!.xid;
+      sent.pid = rows[0]!.pid;
       await client.query(
         `insert into ${s}.records (run_id, seq, kind, line) select $1, $2::bigint + t.ord, t.kind, t.line from unnest($3::text[], $4::text[]) with ordinality as t(kind, line, ord)`,
         [this.id, rows[0]!.base, kinds, lines],
