@@ -9,6 +9,7 @@ import { currentProcess } from '../../src/engine/processIdentity';
 import type { FlowRunSummary, RunRecord } from '../../src/engine/records';
 import { CRASHED_HOST_MESSAGE, type NewRun } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
+import { keyHash } from '../../src/engine/resultCache';
 import { CLI, ROOT, closingHandles, flowSource, logsOf, tempDir, waitFor, workspace } from '../support/engine';
 
 const T = { timeout: 60_000 };
@@ -372,6 +373,24 @@ describe('result cache and key-value store', T, () => {
     await store.kv.set('etags', 'https://x/secret-key-material', 'W/"1"');
     assert.equal(await store.kv.get('etags', 'https://x/secret-key-material'), 'W/"1"');
     assert.equal(await store.kv.get('etags', 'other'), undefined);
+    await store.close();
+  });
+
+  it('keeps each namespace apart, whatever its characters, and writes no namespace as a folder name; entries of the old folder layout are still read', async () => {
+    const home = tempDir();
+    const store = await openStore(home);
+    await store.kv.set('a b', 'k', 'spaced');
+    assert.equal(await store.kv.get('a_b', 'k'), undefined, "'a_b' is not 'a b'");
+    await store.kv.set('a_b', 'k', 'underscored');
+    assert.deepEqual([await store.kv.get('a b', 'k'), await store.kv.get('a_b', 'k')], ['spaced', 'underscored']);
+    await store.kv.set('ghp_secretnamespace0123456789', 'k', 1);
+    assert.deepEqual(readdirSync(join(home, 'kv')).filter((f) => !/^ns-[0-9a-f]{40}$/.test(f)), [], 'folders named by hash only');
+    // A store an older Flowdeck wrote: kv/<namespace>/<key hash>.json.
+    mkdirSync(join(home, 'kv', 'etags'), { recursive: true });
+    writeFileSync(join(home, 'kv', 'etags', `${keyHash('https://x/a').slice(0, 40)}.json`), JSON.stringify({ keyHash: keyHash('https://x/a'), value: 'W/"old"' }));
+    assert.equal(await store.kv.get('etags', 'https://x/a'), 'W/"old"');
+    await store.kv.set('etags', 'https://x/a', 'W/"new"');
+    assert.equal(await store.kv.get('etags', 'https://x/a'), 'W/"new"');
     await store.close();
   });
 
