@@ -893,6 +893,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const attempt = summary.plan.attempt;
     const s = state('AwaitingRetry', `${why} (attempt ${attempt})`);
     d.owner = currentProcess();
+    // How the last attempt ended, in the journal before the next one begins: a host that could not write it
+    // there (a full disk) left it in the index only, and the journal alone would then end that attempt's
+    // unfinished task runs with the next attempt. Already there, the line folds to nothing.
+    if (isSettled(d.state)) execution.record(live, { k: 'state', runId: d.id, name: d.state.name, ts: d.state.timestamp, ...(d.state.message !== undefined ? { message: d.state.message } : {}), ...(d.state.pause ? { pause: d.state.pause } : {}) });
     void execution.flowState(live, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message!, attempt });
     // A run cancelled or failed before it ever started (a queued run cancelled before a worker took it) has nothing to reuse: say so, not "0 of 0".
     const reused = summary.lastAttemptTaskRuns > 0 ? `${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused` : d.startTime === undefined ? 'it never started before, so it starts from the beginning' : 'its last attempt ran no task runs, so nothing is reused';

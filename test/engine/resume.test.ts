@@ -631,4 +631,31 @@ describe('a delete while a resume begins', T, () => {
     assert.equal(await store.get(run.id), undefined);
     assert.equal(existsSync(join(home, 'runs', `${run.id}.jsonl`)), false, 'no journal made again');
   });
+
+  it("an attempt whose end reached only the index (its journal could not take it: a full disk) keeps that end once a resume completes the run: its unfinished task run ended with it, not with the next attempt", async () => {
+    const ws = workspace({ 'plain.flow.ts': flowSource(`export default flow({ name: 'plain' }, async () => 'done');`) });
+    const home = tempDir();
+    const { runner, store } = await makeRunner(home);
+    // Attempt 1 as a host left it whose journal writes failed at the end: running a task, then Failed in the index only.
+    const h = await store.createRun({ flowName: 'plain', source: join(ws, 'plain.flow.ts'), parameters: {} });
+    const started = Date.now() - 60_000;
+    await h.append([
+      { k: 'state', runId: h.id, name: 'Running', ts: started, attempt: 1 },
+      { k: 'task', runId: h.id, id: `${h.id}-t`, name: 'step-0', taskName: 'step', ts: started + 10 },
+      { k: 'tstate', runId: h.id, id: `${h.id}-t`, name: 'Running', ts: started + 10, attempt: 1 },
+    ]);
+    const failedAt = started + 1000;
+    await h.setState(state('Failed', 'Flowdeck could not record the run, so it was stopped: no space left on the device', failedAt), { endTime: failedAt });
+    await h.close();
+    const before = (await store.readRun(h.id))!.taskRuns.find((t) => t.name === 'step-0')!;
+    assert.deepEqual([before.state.name, before.state.message, before.endTime], ['Failed', 'flow run ended in state Failed', failedAt]);
+    const resumed = await (await runner.resume(h.id)).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    for (const reader of [store, await EmbeddedStore.open(home, { readOnly: true })]) {
+      await reader.refresh();
+      const t = (await reader.readRun(h.id))!.taskRuns.find((x) => x.name === 'step-0')!;
+      assert.deepEqual([t.state.name, t.state.message, t.endTime], ['Failed', 'flow run ended in state Failed', failedAt], 'attempt 1 as it ended');
+    }
+  });
 });
+
