@@ -58,4 +58,24 @@ fd runs --json > ${out}/runs.json`;
     const runs = JSON.parse(read('runs.json')) as { flowName: string }[];
     assert.deepEqual(runs.map((x) => x.flowName).sort(), ['bad', 'ok', 'slow']);
   });
+
+  it("a flow's own result that does not fit on the disk is left out with a warning: the run Completes, no part of the file is left", async (t) => {
+    const why = noSmallDisk();
+    if (why) return t.skip(why);
+    const ws = workspace({ 'big.flow.ts': flowSource(`export default flow({ name: 'big' }, async () => 'x'.repeat(3 * 1024 * 1024));`) });
+    const out = tempDir();
+    const script = `export FLOWDECK_HOME=/mnt/home
+"$NODE" "$CLI" run big.flow.ts --json > ${out}/run.json 2> ${out}/run.err; echo $? > ${out}/run.rc
+find /mnt/home/runs -name '*.dv' > ${out}/left.txt`;
+    const r = onSmallDisk(2048, script, { cwd: ws, env: { CLI }, timeoutMs: 150_000 });
+    assert.equal(r.status, 0, `${r.status} ${r.stderr}`);
+    const read = (f: string) => readFileSync(join(out, f), 'utf8');
+    assert.equal(read('run.rc').trim(), '0', read('run.err'));
+    const doc = JSON.parse(read('run.json')) as { state: { name: string }; result: unknown };
+    assert.equal(doc.state.name, 'Completed');
+    assert.equal(doc.result, null);
+    assert.match(read('run.err'), /WARNING .*The flow's result was not kept: ENOSPC: no space left on device/);
+    assert.equal(read('left.txt').trim(), '', 'no part of the result file is left');
+  });
 });
+

@@ -249,8 +249,11 @@ function keepFlowResult(run: { id: string; name: string; resultsDir: string }, v
     if (kept.kind === 'dropped') logger.warning(kept.note);
     sendResult(run.id, undefined, kept);
   } catch (e) {
-    if (!(e instanceof SerializeError)) throw e;
-    const note = `The flow's result was not kept: ${e.message}`;
+    // A value that does not serialize, or a file the system refused (a full disk: the partial file is gone):
+    // the result is left out with a warning, as README says, not a failure of the flow's own code.
+    const refused = typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).syscall !== undefined;
+    if (!(e instanceof SerializeError) && !refused) throw e;
+    const note = `The flow's result was not kept: ${(e as Error).message}`;
     logger.warning(note);
     sendResult(run.id, undefined, { kind: 'dropped', note });
   }
