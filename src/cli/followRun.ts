@@ -15,6 +15,9 @@ import { printRunJson } from './runJsonStream';
 import { suspendedNotice } from './suspendedNotice';
 import { terminalLogLine } from './terminalStyle';
 
+/** How long a flow may take to load before the terminal is told what holds it up. */
+const LOAD_NOTICE_MS = 10_000;
+
 export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
   // Nothing here holds the task runs (a map's can be millions): they go to the store without being folded,
   // and --json reads them back from there.
@@ -86,6 +89,8 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, onSignal);
   try {
+    // Loading takes a second or two: much longer, and what the file does as it is imported holds it up.
+    const slow = setTimeout(() => say(`flowdeck: still loading the flow after ${LOAD_NOTICE_MS / 1000} s: what its file does as it is imported (a top-level await or loop, a slow import) keeps the run from starting. Ctrl-C stops it.`), LOAD_NOTICE_MS);
     try {
       active = await start(runner, loading.signal);
     } catch (e) {
@@ -99,6 +104,8 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
         return EXIT.interrupted;
       }
       throw e;
+    } finally {
+      clearTimeout(slow);
     }
     const detail = await active.done;
     prompt?.close();

@@ -145,6 +145,25 @@ export default flow({ name: 'heavy' }, async () => held.length);`),
     assert.match(r.stderr, /Loading .*heavy\.flow\.ts failed: its worker process stopped while loading \(signal SIGABRT\) after running out of memory: its JavaScript heap reached Node's limit at \d+ MB/);
   });
 
+  it('a flow file that keeps loading (a top-level await): after 10 s the terminal is told what holds the run up, and Ctrl-C stops it', async () => {
+    const ws = workspace({ 'stuck.flow.ts': flowSource(`await new Promise((r) => setTimeout(r, 120_000));\nexport default flow({ name: 'stuck' }, async () => 1);`) });
+    let told = false;
+    const r = await runCli(['run', 'stuck.flow.ts'], {
+      cwd: ws,
+      env: { FLOWDECK_HOME: tempDir() },
+      timeoutMs: 90_000,
+      onStderr: (c, child) => {
+        if (!told && c.includes('still loading the flow after 10 s')) {
+          told = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    assert.ok(told, r.stderr);
+    assert.match(r.stderr, /flowdeck: still loading the flow after 10 s: what its file does as it is imported \(a top-level await or loop, a slow import\) keeps the run from starting\. Ctrl-C stops it\./);
+    assert.equal(r.code, 130, r.stderr);
+  });
+
   it('a flow file that ends its process as it is imported (process.exit): exit 2 naming the file, without a stack of Flowdeck\'s', async () => {
     const ws = workspace({ 'quits.flow.ts': flowSource(`process.exit(0);\nexport default flow({ name: 'quits' }, async () => 1);`) });
     const r = await runCli(['run', 'quits.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
