@@ -50,6 +50,7 @@ import { JournalReplay } from './runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
 import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAGS, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
+import { prunable } from './historyRetention';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
 import { RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
@@ -818,8 +819,7 @@ export class EmbeddedStore implements RunStore {
   }
 
   async prune(limit: number): Promise<string[]> {
-    const finished = this.all().filter((r) => !r.parentRunId && isTerminal(r.state.type));
-    const old = finished.slice(limit).map((r) => r.id);
+    const old = prunable(this.all()).slice(limit).map((r) => r.id);
     if (old.length === 0) return [];
     const deleted = await this.delete(old);
     await this.index.compact().catch(() => false);

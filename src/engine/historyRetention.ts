@@ -14,12 +14,27 @@ export interface RetentionRule {
 }
 
 /**
+ * A Crashed run that is still to be dealt with, so no prune takes it: one that resumes when it crashes
+ * (`resumeOnCrash`: a worker, `serve` or the editor resumes it), or a schedule's run that never started
+ * (its slot is taken over by another process, which deletes it then). Deleting either lost the run, or its
+ * slot, for good. pgStore.prune says the same in SQL (with a queued run's retries left).
+ */
+export function awaitsHandling(run: FlowRunSummary): boolean {
+  return run.state.type === 'CRASHED' && (run.resumeOnCrash === true || (run.trigger?.kind === 'schedule' && run.startTime === undefined));
+}
+
+/** The top-level runs a prune may take, newest first: finished and not still to be dealt with (awaitsHandling). */
+export function prunable(runs: readonly FlowRunSummary[]): FlowRunSummary[] {
+  return runs.filter((r) => !r.parentRunId && isTerminal(r.state.type) && !awaitsHandling(r));
+}
+
+/**
  * The runs of `runs` (top-level, newest first) a prune deletes: finished ones past the newest `keep`
  * finished ones that also ended before `endedBefore`. A run going, paused, suspended or scheduled is never
- * one of them, nor counted in `keep`.
+ * one of them, nor counted in `keep`; nor is a crashed one still to be dealt with (awaitsHandling).
  */
 export function runsToPrune(runs: readonly FlowRunSummary[], rule: RetentionRule): FlowRunSummary[] {
-  const finished = runs.filter((r) => !r.parentRunId && isTerminal(r.state.type));
+  const finished = prunable(runs);
   const old = finished.slice(rule.keep ?? 0);
   const cutoff = rule.endedBefore;
   return cutoff === undefined ? old : old.filter((r) => (r.endTime ?? r.state.timestamp) < cutoff);

@@ -684,6 +684,26 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
       });
     });
 
+    it('a prune keeps crashed runs still to be dealt with: one that resumes on a crash, a schedule\'s run that never started (its slot is taken over)', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const crashed = async (over: Partial<NewRun>, started: boolean): Promise<string> => {
+          const h = await store.createRun(newRun({ state: state('Pending', undefined, Date.now() - 10_000), ...over }));
+          if (started) await h.setState(state('Running'), { startTime: Date.now() - 5000 });
+          await h.setState(state('Crashed', 'host process ended'), { endTime: Date.now() });
+          await h.close();
+          return h.id;
+        };
+        const plain = await crashed({}, true);
+        const resumes = await crashed({ resumeOnCrash: true }, true);
+        const slot = await crashed({ trigger: { kind: 'schedule', id: 'aaaaaaaaaa', slot: 1_700_000_000_000 } }, false);
+        const ranSlot = await crashed({ trigger: { kind: 'schedule', id: 'aaaaaaaaaa', slot: 1_700_000_060_000 } }, true);
+        const done = (await finished(store)).id;
+        assert.deepEqual((await store.prune(0)).sort(), [plain, ranSlot, done].sort());
+        assert.deepEqual((await store.list({ rootsOnly: true })).map((r) => r.id).sort(), [resumes, slot].sort());
+      });
+    });
+
     it('deletes a prune\'s worth of runs at once: more than one statement takes, each with its subflows and their subflows', { timeout: 180_000 }, async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

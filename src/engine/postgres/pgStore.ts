@@ -748,7 +748,12 @@ export class PgStore implements RunStore {
 
   async prune(limit: number): Promise<string[]> {
     const rows = await this.rows<{ id: string }>(
-      `select id from ${this.t('runs')} where parent_run_id is null and state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') order by created desc, id offset $1`,
+      // Not a crashed run still to be dealt with (historyRetention.ts awaitsHandling): one resumed when it
+      // crashes — resume_on_crash, or a queued run with retries left (crashReaper.ts) — or a schedule's run
+      // that never started (its slot is taken over).
+      `select id from ${this.t('runs')} where parent_run_id is null and state_type in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')
+         and not (state_type = 'CRASHED' and (resume_on_crash or (queue is not null and attempt <= coalesce(retries, 0)) or (trigger->>'kind' = 'schedule' and start_time is null)))
+         order by created desc, id offset $1`,
       [limit],
       'prune the run history',
     );
