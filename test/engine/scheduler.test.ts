@@ -400,6 +400,38 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
     return { name, store, logs, scheduler, tickAt };
   }
 
+  it('a machine that dies just before its slot (its lease not yet lapsed when the slot is due) has the slot taken over once it lapses, and run once', { timeout: 180_000 }, async () => {
+    const schema = freshSchema();
+    const dir = workspace({ 'counted.flow.ts': COUNTED });
+    const counter = join(tempDir(), 'ran.txt');
+    writeFileSync(counter, '');
+    const entry: ScheduleEntry = { id: 'dddddddddd', flowName: 'counted', source: join(dir, 'counted.flow.ts'), schedule: { intervalSeconds: 60, parameters: { file: counter } }, origin: 'code' };
+    const b = await machine('machine-b', schema, entry);
+    // Machine A claims slot 10:01, creates its run and dies; its lease (4 s) outlives the slot's first look.
+    const options = JSON.stringify({ home: tempDir(), schema, hostname: 'machine-a', lease: { heartbeatMs: 500, lapseMs: 4000 } });
+    const out = await inOwnProcess(
+      `require(${JSON.stringify(join(ROOT, 'src', 'engine', 'postgres', 'pgStore.ts'))}).PgStore.open(${JSON.stringify(pgUrl())}, ${options})`,
+      `const { state } = require(${JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'))});
+       if (!(await store.schedules.claimSlot(${JSON.stringify(entry.id)}, ${SLOT})).claimed) throw new Error('slot not claimed');
+       const h = await store.createRun({ flowName: 'counted', source: ${JSON.stringify(entry.source)}, parameters: { file: ${JSON.stringify(counter)} }, trigger: { kind: 'schedule', id: ${JSON.stringify(entry.id)}, slot: ${SLOT} }, state: state('Scheduled') });
+       await h.close();
+       console.log('RUN', h.id, 'LEASE', store.lease.id);`,
+    );
+    const [, , deadLease] = /^RUN (\S+) LEASE (\S+)$/m.exec(out)!;
+    // B's looks at the slot while A still counts as alive: due, then its look 3 s after.
+    for (const time of ['2025-06-01T10:00:30Z', '2025-06-01T10:01:00.100Z', '2025-06-01T10:01:03.200Z']) await b.tickAt(time);
+    assert.ok(!b.logs.some((l) => /took over/.test(l)), 'not while its claimant may be alive');
+    await leaseLapsed(schema, deadLease!, 30_000);
+    // Its next look, 3 s on, finds the claimant gone: taken over, and run.
+    await b.tickAt('2025-06-01T10:01:06.300Z');
+    assert.ok(b.logs.some((l) => /took over slot 2025-06-01T10:01:00.000Z from process \d+, which ended before starting it/.test(l)), b.logs.join('\n'));
+    const slotRuns = async () => (await b.store.list()).filter((r) => r.trigger?.kind === 'schedule' && r.trigger.slot === SLOT);
+    await waitFor(async () => (await slotRuns()).some((r) => r.state.name === 'Completed'), "the slot's run to complete", 60_000);
+    await b.scheduler.stop();
+    assert.deepEqual((await slotRuns()).map((r) => [r.state.name, r.owner.hostname]), [['Completed', 'machine-b']]);
+    assert.equal(readFileSync(counter, 'utf8'), 'ran\n', 'the flow ran once');
+  });
+
   it("a slot whose run was created by a machine that then died is taken over by one live machine and run once; a live machine's slot is never taken", { timeout: 180_000 }, async () => {
     const schema = freshSchema();
     const dir = workspace({ 'counted.flow.ts': COUNTED });
