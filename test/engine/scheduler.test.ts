@@ -2,7 +2,7 @@
  * The scheduler with an injected clock: slots, DST, catchup and overlap are computed by moving the clock
  * and calling tick(), while the runs themselves are real (worker processes, the store).
  */
-import { after, describe, it, test } from 'node:test';
+import { after, describe, it, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -206,15 +206,20 @@ for (const overlap of ['skip', 'queue', 'allow'] as const) {
   });
 }
 
-test("overlap 'queue' with two schedulers on one store: a queued slot the one stopping gives back, long after it was due, is taken up by the other and runs once, after the run before it", { timeout: 180_000 }, async (t) => {
-  const home = tempDir();
-  const gate = join(home, 'gate');
+/** A gated minutely schedule with overlap 'queue', and a second scheduler (another window or `serve`) on the same store and clock. */
+async function twoQueueingSchedulers(t: TestContext) {
+  const gate = join(tempDir(), 'gate');
+  // A failed assertion must not leave the gated run running (the test process would never end).
   t.after(() => writeFileSync(gate, ''));
   const s = await setup({ intervalSeconds: 60, overlap: 'queue', parameters: { gate } }, 'gated');
-  // Another window or `serve` on the same store and clock: its own scheduler.
   const otherLogs: string[] = [];
   const other = new Scheduler(s.store, { start: (e, runId, o) => s.runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => otherLogs.push(`${level} ${m}`) }, { clock: s.clock });
   other.setDeclared([s.entry]);
+  return { s, gate, other, otherLogs };
+}
+
+test("overlap 'queue' with two schedulers on one store: a queued slot the one stopping gives back, long after it was due, is taken up by the other and runs once, after the run before it", { timeout: 180_000 }, async (t) => {
+  const { s, gate, other, otherLogs } = await twoQueueingSchedulers(t);
   const both = async (time: string) => {
     s.clock.t = at(time);
     await s.scheduler.tick();
@@ -252,13 +257,7 @@ test("overlap 'queue' with two schedulers on one store: a queued slot the one st
 });
 
 test("overlap 'queue' with two schedulers on one store: at most 10 slots wait, counted across both", { timeout: 240_000 }, async (t) => {
-  const home = tempDir();
-  const gate = join(home, 'gate');
-  t.after(() => writeFileSync(gate, ''));
-  const s = await setup({ intervalSeconds: 60, overlap: 'queue', parameters: { gate } }, 'gated');
-  const otherLogs: string[] = [];
-  const other = new Scheduler(s.store, { start: (e, runId, o) => s.runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => otherLogs.push(`${level} ${m}`) }, { clock: s.clock });
-  other.setDeclared([s.entry]);
+  const { s, gate, other, otherLogs } = await twoQueueingSchedulers(t);
   const all = () => [...s.logs, ...otherLogs];
   s.clock.t = at('2025-06-01T09:59:30Z');
   await s.scheduler.tick();
