@@ -1,14 +1,26 @@
 /**
  * Text a flow controls (log messages, run, task and flow names) on its way to a terminal. A terminal obeys
  * control characters in what it prints: ESC sequences move the cursor, clear the screen, retitle the
- * window or hide text, `\r` and backspace overwrite what was printed, BEL rings. Each control character but
- * tab and newline is shown instead as the escape a JavaScript string would use (`\x1b`), which is plain
+ * window or hide text, `\r` and backspace overwrite what was printed, BEL rings. A bidirectional control
+ * (U+202E RIGHT-TO-LEFT OVERRIDE and its kin) makes the rest of the line read in another order than it was
+ * printed, and U+2028/U+2029 break a line where a terminal or an editor pastes it. Each of them but tab and
+ * newline is shown instead as the escape a JavaScript string would use (`\x1b`, `\u202e`), which is plain
  * ASCII, readable, and still says what the flow printed. A Windows line ending (`\r\n`) is just a newline.
  */
 
-/** C0 controls but tab and newline, DEL, and the C1 controls some terminals also obey (U+009B is CSI). */
-const CONTROL = /\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+/**
+ * C0 controls but tab and newline, DEL, the C1 controls some terminals also obey (U+009B is CSI), the
+ * bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069) and the line and paragraph
+ * separators (U+2028-U+2029).
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
+function escaped(c: string): string {
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
 
 export function neutraliseTerminal(text: string): string {
-  return text.replace(CONTROL, (c) => (c === '\r\n' ? '\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return text.replace(CONTROL, (c) => (c === '\r\n' ? '\n' : escaped(c)));
 }

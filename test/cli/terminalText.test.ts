@@ -5,6 +5,8 @@ import { flowSource, runCli, tempDir, workspace } from '../support/engine';
 
 /** ESC, BEL, CR, backspace and the 8-bit CSI: any of them lets printed text steer the terminal. */
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+/** Bidirectional controls (U+202E reverses what follows) and the line and paragraph separators. */
+const RAW_BIDI = /[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 const evil = flowSource(`
 const tick = task({ name: 'tick\\x1b[1A' }, async () => { getRunLogger().info('task \\x1b[31mred'); });
@@ -40,5 +42,39 @@ describe('terminal output of flow text', { timeout: 60_000 }, () => {
     }
     assert.match(flows.stdout, /retitles \\x1b\]0;pwned\\x07/);
     assert.match(runs.stdout, new RegExp(`${doc.name} +evil +Failed`));
+  });
+
+  it('run, logs, runs and inspect show bidirectional overrides and line separators of a flow as \\uHHHH, as its state message', async () => {
+    const ws = workspace({
+      'bidi.flow.ts': flowSource(`
+const step = task({ name: 'st\\u2067ep' }, async () => { getRunLogger().info('in\\u200ftask'); });
+export default flow({ name: 'bidi', flowRunName: () => 'rn\\u202eOVR' }, async () => {
+  getRunLogger().info('log\\u202eOVR line\\u2028sep para\\u2029sep');
+  console.log('out\\u2066isolate\\u061c');
+  await step();
+  throw new Error('boom\\u202eOVR');
+});`),
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const run = await runCli(['run', 'bidi.flow.ts'], { cwd: ws, env });
+    assert.equal(run.code, 1, run.stderr);
+    const logs = await runCli(['logs', 'rn\u202eOVR'], { cwd: ws, env });
+    assert.equal(logs.code, 0, logs.stderr);
+    const runs = await runCli(['runs'], { cwd: ws, env });
+    const inspect = await runCli(['inspect', 'rn\u202eOVR'], { cwd: ws, env });
+    assert.equal(inspect.code, 0, inspect.stderr);
+
+    for (const [what, text] of [['run', run.stderr + run.stdout], ['logs', logs.stdout + logs.stderr], ['runs', runs.stdout + runs.stderr], ['inspect', inspect.stdout + inspect.stderr]] as const) {
+      assert.ok(!RAW_BIDI.test(text), `${what} holds a raw bidirectional control or separator: ${JSON.stringify(text)}`);
+    }
+    for (const text of [run.stderr, logs.stdout]) {
+      assert.match(text, /\| INFO    \| Flow run 'rn\\u202eOVR' - log\\u202eOVR line\\u2028sep para\\u2029sep$/m);
+      assert.match(text, /\| INFO    \| Flow run 'rn\\u202eOVR' - out\\u2066isolate\\u061c$/m);
+      assert.match(text, /\| INFO    \| Task run 'st\\u2067ep-0' - in\\u200ftask$/m);
+      assert.match(text, /Finished in state Failed\('boom\\u202eOVR'\)$/m);
+    }
+    assert.match(runs.stdout, /^rn\\u202eOVR +bidi +Failed/m);
+    assert.match(inspect.stdout, /^Run +rn\\u202eOVR \(/m);
+    assert.match(inspect.stdout, /^State +Failed — boom\\u202eOVR$/m);
   });
 });

@@ -17,6 +17,15 @@ describe('neutraliseTerminal', { timeout: 30_000 }, () => {
     }
   });
 
+  it('shows bidirectional controls and line and paragraph separators as \\uHHHH, so a line reads as it was printed', () => {
+    assert.equal(neutraliseTerminal('log\u202eOVR'), 'log\\u202eOVR');
+    assert.equal(neutraliseTerminal('a\u2028b\u2029c'), 'a\\u2028b\\u2029c');
+    for (const code of [0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]) {
+      assert.equal(neutraliseTerminal(`a${String.fromCharCode(code)}b`), `a\\u${code.toString(16).padStart(4, '0')}b`, `U+${code.toString(16)}`);
+    }
+    for (const kept of ['\u200d', '\u05d0\u05d1', '\u0627\u0644', '\u2027', '\u202f', '\u2065', '\u206a']) assert.equal(neutraliseTerminal(kept), kept);
+  });
+
   it('keeps tabs, newlines, Windows line endings as newlines, and all other text as it is', () => {
     assert.equal(neutraliseTerminal('a\tb\nc\r\nd'), 'a\tb\nc\nd');
     const text = "12:00:00.000 | INFO    | Task run 'fetch-0' - Stars 🌟 : 250, ünïcödé, C:\\Users\\x";

@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import { formatLogLine } from '../../engine/logFormat';
 import type { LogLevel, LogRecord } from '../../engine/records';
+import { neutraliseTerminal } from '../../engine/terminalText';
 import { LineBatcher } from './lineBatcher';
 
 export const EXTENSION_SOURCE = 'flowdeck.vscode';
@@ -18,8 +19,9 @@ export class RunOutput implements vscode.Disposable {
   private readonly channel = vscode.window.createOutputChannel('Flowdeck', 'log');
   private readonly batcher = new LineBatcher((text) => this.channel.append(text));
 
+  /** A log line, what the flow wrote in it made harmless as the CLI prints it (neutraliseTerminal). */
   log(record: Pick<LogRecord, 'ts' | 'level' | 'source' | 'message'>): void {
-    this.batcher.push(formatLogLine(record));
+    this.batcher.push(neutraliseTerminal(formatLogLine(record)));
   }
 
   /** A line about the extension itself (activation time, a message the dashboard sent that was refused). */
