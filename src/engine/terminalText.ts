@@ -24,3 +24,12 @@ function escaped(c: string): string {
 export function neutraliseTerminal(text: string): string {
   return text.replace(CONTROL, (c) => (c === '\r\n' ? '\n' : escaped(c)));
 }
+
+/**
+ * JSON text (JSON.stringify's) on its way to a terminal: the same characters, escaped as JSON's `\uHHHH`
+ * (JSON.stringify leaves DEL, the C1 and bidirectional controls and U+2028/U+2029 as they are), so it
+ * still parses to the same value.
+ */
+export function neutraliseTerminalJson(json: string): string {
+  return json.replace(CONTROL, (c) => (c === '\r\n' ? '\\r\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}

@@ -5,14 +5,14 @@
  * terminal meanwhile, the questions stop and say so. Without a terminal nothing is asked.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { CLI, runCli, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { NO_PSEUDO_TERMINAL } from '../support/pseudoTerminal';
 import { explainedBy, startWorker } from '../support/workers';
 
-const HAS_SCRIPT = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
-const SKIP = HAS_SCRIPT ? {} : { skip: 'util-linux script (a pseudo-terminal) is not installed' };
+const SKIP = NO_PSEUDO_TERMINAL === undefined ? {} : { skip: NO_PSEUDO_TERMINAL };
 
 const FLOW = `import { flow, pauseFlowRun, getRunLogger } from 'flowdeck';
 export default flow({ name: 'deploy' }, async () => {

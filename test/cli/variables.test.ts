@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runCli, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { NO_PSEUDO_TERMINAL, runCliAtTerminal } from '../support/pseudoTerminal';
 
 const FLOWS = {
   'report.flow.ts': `import { flow, getVariable, setVariable, getRunContext } from 'flowdeck';
@@ -99,5 +100,40 @@ describe('variables', { timeout: 240_000 }, () => {
 
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await variablesAcrossProcesses({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+
+  it('get shows the control characters of a value a flow set as escapes at a terminal, and writes it as set into a pipe', { ...(NO_PSEUDO_TERMINAL !== undefined ? { skip: NO_PSEUDO_TERMINAL } : {}) }, async () => {
+    const ws = workspace({
+      'esc.flow.ts': `import { flow, setVariable } from 'flowdeck';
+export default flow({ name: 'esc' }, async () => {
+  await setVariable('escv', 'val\\x1b]0;PWNED\\x07\\x1b[2J\\u202eOVR\\u009b');
+  await setVariable('escj', { t: 'j\\x1b[2J\\u202e\\u009b' });
+});
+`,
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const run = await runCli(['run', 'esc.flow.ts'], { cwd: ws, env });
+    assert.equal(run.code, 0, run.stderr);
+    const raw = 'val\x1b]0;PWNED\x07\x1b[2J\u202eOVR\u009b';
+
+    const piped = await runCli(['variable', 'get', 'escv'], { cwd: ws, env });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stdout, `${raw}\n`);
+    const pipedJson = await runCli(['variable', 'get', 'escv', '--json'], { cwd: ws, env });
+    assert.equal(JSON.parse(pipedJson.stdout), raw);
+
+    const shown = await runCliAtTerminal(['variable', 'get', 'escv'], { cwd: ws, env });
+    assert.equal(shown.code, 0, shown.output);
+    assert.equal(shown.output, 'val\\x1b]0;PWNED\\x07\\x1b[2J\\u202eOVR\\x9b\n');
+    for (const args of [['variable', 'get', 'escv', '--json'], ['variable', 'get', 'escj']]) {
+      const json = await runCliAtTerminal(args, { cwd: ws, env });
+      assert.equal(json.code, 0, json.output);
+      assert.ok(!/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/.test(json.output), `${args.join(' ')}: ${JSON.stringify(json.output)}`);
+      assert.match(json.output, /\\u001b\[2J\\u202e/);
+      assert.deepEqual(JSON.parse(json.output), args.length === 4 ? raw : { t: 'j\x1b[2J\u202e\u009b' });
+    }
+
+    const help = await runCli(['variable', '--help'], { cwd: ws, env });
+    assert.match(help.stdout, /At a terminal, control characters in it[\s\S]*piped or redirected, the value is written byte for byte/);
   });
 });

@@ -1,6 +1,6 @@
 /** `flowdeck variable set|get|ls|rm` and `flowdeck variables`: the store's variables (Prefect's Variables). */
 import { VariableError, checkVariableName, typedVariableValue, variableJson, type Variable } from '../../engine/variables';
-import { neutraliseTerminal } from '../../engine/terminalText';
+import { neutraliseTerminal, neutraliseTerminalJson } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
@@ -19,6 +19,10 @@ JSON up to 64 KiB. Not for secrets: anyone listing the store sees them.
 
 <value> is read as JSON when it is JSON (42, true, null, '["a","b"]', '{"max":3}'), else as text;
 --string keeps it as text whatever it looks like (--string 42 is "42").
+
+get prints a text value as it is and any other value as JSON. At a terminal, control characters in it
+(escape sequences, \r, bidirectional overrides: a flow may have set the value) are shown as escapes
+(\x1b, \u202e); piped or redirected, the value is written byte for byte, for scripts.
 
 Options:
   --string     set the value as the text given
@@ -80,8 +84,12 @@ export async function variableCommand(argv: string[], io: CliIo): Promise<number
           write(io.stderr, `flowdeck variable: no variable '${key}' in ${store.location}; \`flowdeck variable ls\` lists them, \`flowdeck variable set ${key} <value>\` sets it`);
           return EXIT.badInput;
         }
-        // Text as it is; anything else as JSON. --json: always JSON (a string quoted).
-        write(io.stdout, values.json || typeof v.value !== 'string' ? JSON.stringify(v.value) : v.value);
+        // Text as it is; anything else as JSON. --json: always JSON (a string quoted). A flow may have set
+        // it: at a terminal its control characters are shown as escapes; piped, a script gets it as set.
+        const asJson = values.json === true || typeof v.value !== 'string';
+        const text = asJson ? JSON.stringify(v.value) : (v.value as string);
+        const terminal = (io.stdout as { isTTY?: boolean }).isTTY === true;
+        write(io.stdout, !terminal ? text : asJson ? neutraliseTerminalJson(text) : neutraliseTerminal(text));
       } finally {
         await store.close();
       }
