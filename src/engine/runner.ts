@@ -15,6 +15,7 @@ import { Execution, type RunSeat, REFRESHING_CACHE, type LiveRun } from './execu
 import { fittedRunName } from './givenRunName';
 import { journalLines } from './jsonLines';
 import { ConcurrencyGate } from './limits/concurrencyGate';
+import { HeldOutput } from './heldOutput';
 import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SlotsReply, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
@@ -605,6 +606,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
       let stderrTail = '';
+      /** What the worker printed before its run exists (the flow file's top level as it loads): for the run's log, or the load's error. */
+      const held = new HeldOutput();
+      /** The worker refused the load: said once it is gone and its output read, with what it printed. */
+      let rejection: { reason: BadInputError['reason']; message: string } | undefined;
       const memory = new OutOfMemoryWatch();
       let execution: Execution | undefined;
       let creating: Promise<RunHandle> | undefined;
@@ -684,6 +689,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           })();
           void begin.then(
             (resume) => {
+              logHeld();
               const go = (): void => {
                 this.armDeadlineFor(execution!);
                 execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir, ...(resume ? { resume } : {}) });
@@ -711,7 +717,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           return;
         }
         if (message.k === 'rejected') {
-          giveUp(new BadInputError(message.reason, this.masker.mask(message.message)), false);
+          // Said when the worker has exited (it does at once) and its pipes are read: what it printed goes with it.
+          rejection = { reason: message.reason, message: message.message };
           return;
         }
         if (execution) this.onMessage(execution, message, line);
@@ -722,10 +729,22 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           memory.line(line);
         }
         if (execution && started && execution.runs.size > 0) {
+          logHeld();
           execution.log(execution.root, stream === 'stdout' ? 'INFO' : 'WARNING', flowRunSource(execution.name), this.masker.mask(line));
           execution.flushPending();
+        } else {
+          held.add(stream, this.masker.mask(line));
         }
       });
+      /** The lines printed before the run existed, as its first ones (with their times), once it does. */
+      const logHeld = (): void => {
+        if (held.empty || !execution || execution.runs.size === 0) return;
+        const { lines, leftOut } = held.take();
+        const source = flowRunSource(execution.name);
+        for (const l of lines) execution.log(execution.root, l.stream === 'stdout' ? 'INFO' : 'WARNING', source, l.line, l.ts);
+        if (leftOut !== undefined) execution.log(execution.root, 'WARNING', source, leftOut);
+        execution.flushPending();
+      };
       execution = new Execution(worker, request, modulePath, this.store, {
         run: (s) => this.onRunEvent(execution!, s),
         task: (runId, t) => this.emit('task', runId, t),
@@ -745,6 +764,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         creating.catch((e: unknown) => giveUp(e, true));
       }
       void worker.exited.then(async (how) => {
+        if (!started && rejection !== undefined) {
+          giveUp(new BadInputError(rejection.reason, this.masker.mask(rejection.message) + held.said()), false);
+          return;
+        }
         if (!started) {
           // Out of memory, its stderr's tail is Node's native stack: what it died of says more.
           const died = memory.diedOf(how);
@@ -752,7 +775,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           const said = died !== undefined ? ` after ${died}` : stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : '';
           // The flow file's doing as it was imported (process.exit, a kill, its memory): said as a load failure.
           const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
-          giveUp(new BadInputError('module', `Loading ${where} failed: its worker process stopped while loading (${exit})${said}; does the file call process.exit() or end its process as it is imported?`), false);
+          giveUp(new BadInputError('module', `Loading ${where} failed: its worker process stopped while loading (${exit})${said}; does the file call process.exit() or end its process as it is imported?${died !== undefined ? '' : held.said('stdout')}`), false);
           return;
         }
         if (execution!.runs.size === 0) return;

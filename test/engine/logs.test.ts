@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LogRecord } from '../../src/engine/records';
 import { workerLimits } from '../../src/engine/runner';
-import { flowSource, logsOf, makeRunner, tempDir, valueOf, workspace } from '../support/engine';
+import { HELD_OUTPUT_LINES } from '../../src/engine/heldOutput';
+import { flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, workspace } from '../support/engine';
 
 const T = { timeout: 120_000 };
 
@@ -34,6 +35,47 @@ describe('logs', T, () => {
 });`);
     const printed = logs.filter((l) => l.source.startsWith('Flow run') && !l.message.startsWith('Finished in state')).map((l) => `${l.level} ${l.message}`);
     assert.deepEqual(printed, ['INFO one', 'INFO two', 'WARNING three', 'ERROR four', 'INFO five', 'INFO six', 'WARNING seven', 'INFO eight', 'INFO nine']);
+  });
+
+  it('what a flow file prints as it is imported is its run\'s first lines (masked, bounded), or said with the load\'s error when no run is made', async () => {
+    const SECRET = 'ghp_IMPORTSECRET1234567890';
+    const top = `console.log('top log ' + process.env.GITHUB_TOKEN);\nconsole.warn('top warn');\nconsole.debug('top debug');\n`;
+    const ws = workspace({
+      'imp.flow.ts': flowSource(`${top}export default flow({ name: 'imp' }, async () => { console.log('in run'); });`),
+      'many.flow.ts': flowSource(`for (let i = 0; i < ${HELD_OUTPUT_LINES + 30}; i++) console.log('line ' + i);\nexport default flow({ name: 'many' }, async () => 1);`),
+      'refused.flow.ts': flowSource(`${top}export default flow({ name: 'refused', tags: ['not a tag'] }, async () => 1);`),
+      'quits.flow.ts': flowSource(`${top}process.exit(0);\nexport default flow({ name: 'quits' }, async () => 1);`),
+    });
+    const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: SECRET };
+    const cli = (...args: string[]) => runCli(args, { cwd: ws, env, timeoutMs: 60_000 });
+
+    const imp = await cli('run', 'imp.flow.ts', '--json');
+    assert.equal(imp.code, 0, imp.stderr);
+    const { id } = JSON.parse(imp.stdout) as { id: string };
+    const logs = await cli('logs', id);
+    for (const text of [imp.stderr, logs.stdout]) {
+      const name = /Created flow run '([^']+)'/.exec(text)![1]!;
+      const lines = text.split('\n').filter((l) => / - (top |in run)/.test(l)).map((l) => l.replace(/^[\d:.]+ \| /, ''));
+      // In the order printed on each stream (stdout and stderr are two pipes: not in order across them).
+      assert.deepEqual(lines.filter((l) => l.startsWith('INFO')), [`INFO    | Flow run '${name}' - top log ***`, `INFO    | Flow run '${name}' - top debug`, `INFO    | Flow run '${name}' - in run`]);
+      assert.deepEqual(lines.filter((l) => !l.startsWith('INFO')), [`WARNING | Flow run '${name}' - top warn`]);
+      assert.ok(text.indexOf('Created flow run') < text.indexOf('top log'), text);
+    }
+
+    const many = await cli('run', 'many.flow.ts');
+    assert.equal(many.code, 0, many.stderr);
+    assert.match(many.stderr, new RegExp(` - line ${HELD_OUTPUT_LINES - 1}\n.*\\| WARNING \\| Flow run '[^']+' - 30 more lines printed as the flow loaded left out: the first ${HELD_OUTPUT_LINES} lines`));
+    assert.doesNotMatch(many.stderr, new RegExp(` - line ${HELD_OUTPUT_LINES}$`, 'm'));
+
+    const refused = await cli('run', 'refused.flow.ts');
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^flowdeck: Loading .*refused\.flow\.ts failed: .*tags holds 'not a tag'.*\nWhat it printed as it loaded:\n(  top .*\n){3}/m);
+    for (const line of ['top log ***', 'top warn', 'top debug']) assert.ok(refused.stderr.includes(`\n  ${line}\n`), refused.stderr);
+
+    const quits = await cli('run', 'quits.flow.ts');
+    assert.equal(quits.code, 2, quits.stderr);
+    assert.match(quits.stderr, /^flowdeck: Loading .*quits\.flow\.ts failed: its worker process stopped while loading \(exit code 0\): top warn; does the file call process\.exit\(\) .*\nWhat it printed to stdout as it loaded:\n  top log \*\*\*\n  top debug\n/m);
+    for (const r of [imp, logs, many, refused, quits]) assert.ok(!`${r.stdout}${r.stderr}`.includes(SECRET), 'the secret is masked');
   });
 
   it('a long map says how far it is while it goes (its completed task runs log nothing of their own), then ends with its one line', async () => {

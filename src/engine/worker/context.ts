@@ -167,11 +167,16 @@ export function currentLogger(): RunLogger {
   return (storage.getStore() ?? fallbackCtx ?? currentContext('getRunLogger()')).logger;
 }
 
-/** The real stderr, kept before console capture replaces `process.stderr.write`. */
+/** The real stdout and stderr, kept before console capture replaces their `write`. */
+const rawStdoutWrite = process.stdout.write.bind(process.stdout);
 const rawStderrWrite = process.stderr.write.bind(process.stderr);
 
+/**
+ * A line with no run to go to (the flow file's top level as it is imported): to the real stdout (INFO,
+ * DEBUG) or stderr, which the host keeps for the run's log, at INFO and WARNING (runner.ts).
+ */
 export function logOutsideRun(level: LogLevel, message: string): void {
   const ctx = storage.getStore() ?? fallbackCtx;
   if (ctx) ctx.logger.log(level, message);
-  else rawStderrWrite(`${message}\n`);
+  else (level === 'INFO' || level === 'DEBUG' ? rawStdoutWrite : rawStderrWrite)(`${message}\n`);
 }
