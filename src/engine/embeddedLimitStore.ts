@@ -6,7 +6,9 @@
  *                          (claimFiles.ts) naming its owner process and task run
  *
  * Taking a slot is creating one of the limit's files with O_EXCL, so at most `limit` task runs hold one
- * however many processes try at once. A lowered limit applies as the slots above it are given back.
+ * however many processes try at once. A lowered limit applies to new task runs at once: while slots at or
+ * above it (taken when it was higher) are held, as many fewer below it are given, so no slot is given while
+ * as many as the limit are held; the task runs holding them keep them until they end.
  */
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -75,7 +77,8 @@ export class EmbeddedLimitStore implements LimitStore {
     this.assertWritable();
     await privateDir(join(this.leasesDir, tag));
     const data = { holder, since: Date.now() };
-    for (let slot = 0; slot < limit; slot++) {
+    const free = limit - (await this.heldFrom(tag, limit));
+    for (let slot = 0; slot < free; slot++) {
       const file = this.slotFile(tag, slot);
       let claim = await createClaim(file, data);
       if (!claim) {
@@ -85,6 +88,18 @@ export class EmbeddedLimitStore implements LimitStore {
       if (claim) return { tag, slot, nonce: claim.nonce };
     }
     return undefined;
+  }
+
+  /** How many slots numbered `from` or more are held (by a live process, or being written): those of a higher limit. */
+  private async heldFrom(tag: string, from: number): Promise<number> {
+    const dir = join(this.leasesDir, tag);
+    const above = (await readdir(dir).catch(() => [] as string[])).filter((f) => /^\d+$/.test(f) && Number(f) >= from);
+    let held = 0;
+    for (const f of above) {
+      const claim = await readClaim(join(dir, f));
+      if (claim !== undefined && !isAbandoned(claim)) held++;
+    }
+    return held;
   }
 
   async release(lease: Lease): Promise<void> {

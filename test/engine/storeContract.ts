@@ -1115,6 +1115,28 @@ export function scheduleAndLimitContract(backend: StoreBackend): void {
       });
     });
 
+    it('a lowered limit gives no slot while as many as it are held, also in slots above it; a dead holder of those does not count', async () => {
+      await withSpace(backend, async (space, open) => {
+        const store = await open();
+        const other = await open();
+        const a = (await store.limits.tryAcquire('api', 3, holder(1)))!;
+        const b = (await other.limits.tryAcquire('api', 3, holder(2)))!;
+        assert.deepEqual([a.slot, b.slot], [0, 1]);
+        // Lowered to 1 while slots 0 and 1 are held; slot 0 given back, slot 1 (above the limit) still counts.
+        await store.limits.release(a);
+        assert.equal(await other.limits.tryAcquire('api', 1, holder(3)), undefined, 'slot 1 is held: as many as the limit');
+        // Lowered to 2: one of the two is free.
+        assert.equal((await store.limits.tryAcquire('api', 2, holder(3)))?.slot, 0);
+        assert.equal(await other.limits.tryAcquire('api', 2, holder(4)), undefined);
+        await other.limits.release(b);
+        assert.equal((await store.limits.tryAcquire('api', 2, holder(4)))?.slot, 1);
+        // A slot above the limit held by a dead process takes nothing from it.
+        const out = await space.inDeadProcess(`console.log((await store.limits.tryAcquire('dead', 3, { runId: 'other', taskRunId: 't' }))?.slot, (await store.limits.tryAcquire('dead', 3, { runId: 'other', taskRunId: 'u' }))?.slot);`);
+        assert.equal(out.trim().split('\n')[0], '0 1');
+        assert.equal((await store.limits.tryAcquire('dead', 1, holder(5)))?.slot, 0);
+      });
+    });
+
     it('opened read-only, reads schedules and limits and changes none', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

@@ -1,8 +1,9 @@
 /**
  * Concurrency limits in a Postgres store, held across every machine on it. Slot n of a tag is a row
  * whose primary key (tag, slot) lets one task run hold it; it names its owner's lease (hosts row), and a
- * slot whose owner's lease lapsed is taken back. Only slots below the limit are handed out, so a
- * lowered limit applies as the slots above it are given back (as in the embedded store).
+ * slot whose owner's lease lapsed is taken back. Only slots below the limit are handed out, and while slots
+ * at or above it (taken when it was higher) are held, as many fewer: a lowered limit applies to new task
+ * runs at once, no slot given while as many as the limit are held (as in the embedded store).
  */
 import { randomBytes } from 'node:crypto';
 import { checkLimit, LIMIT_TAG, type ConcurrencyLimit, type Lease, type LeaseHolder, type LeaseInfo, type LimitStore } from '../limits/limitStore';
@@ -40,11 +41,12 @@ export class PgLimitStore implements LimitStore {
     const session = this.store.lease!.id;
     await this.store.rows(`delete from ${this.t('limit_leases')} l where tag = $1 and not ${liveSession(this.t('hosts'), 'l.session')}`, [tag], 'take back slots of processes that stopped responding');
     const nonce = randomBytes(8).toString('hex');
-    // The lowest free slot below the limit; a process that took the same slot at the same moment makes
-    // this insert nothing, and the next free one is tried (at most once per slot).
+    // The lowest free slot below the limit, less the slots held at or above it (a lowered limit's); a
+    // process that took the same slot at the same moment makes this insert nothing, and the next free one
+    // is tried (at most once per slot).
     for (let tries = 0; tries < limit; tries++) {
       const rows = await this.store.rows<{ slot: number; free: boolean }>(
-        `with free as (select s from generate_series(0, $2::integer - 1) s
+        `with free as (select s from generate_series(0, $2::integer - 1 - (select count(*)::integer from ${this.t('limit_leases')} h where h.tag = $1 and h.slot >= $2)) s
                         where not exists (select 1 from ${this.t('limit_leases')} l where l.tag = $1 and l.slot = s) order by s limit 1),
               ins as (insert into ${this.t('limit_leases')} (tag, slot, nonce, session, owner, run_id, task_run_id, since)
                         select $1, s, $3, $4, $5, $6, $7, $8 from free on conflict do nothing returning slot)
