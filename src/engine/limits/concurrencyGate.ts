@@ -41,6 +41,8 @@ function before(a: LeaseInfo, b: LeaseInfo): boolean {
 export interface GateOptions {
   /** This host's own limits (the editor's `flowdeck.concurrencyLimits`); where the store has one too, the lower applies. */
   ownLimits?: () => Readonly<Record<string, number>>;
+  /** The clock the limits read from the store are aged by (epoch ms); tests move it. */
+  now?: () => number;
 }
 
 /** How long the limits read from the store are used before they are read again. */
@@ -66,6 +68,8 @@ function wake(w: Waiter | undefined): void {
 
 export class ConcurrencyGate {
   private cache?: { at: number; limits: Promise<Map<string, number>> };
+  /** The store's limits as last read, to tell a change (which wakes every waiter: each reads them again). */
+  private lastRead?: string;
   private readonly held = new Map<string, Lease[]>();
   private readonly waiting = new Map<string, AbortController>();
   /** By tag, this process's waiters in the order they asked; the first tries the store (others' releases are polled). */
@@ -82,9 +86,17 @@ export class ConcurrencyGate {
   /** The limits that apply to these tags here, by tag. */
   async limitsFor(tags: readonly string[]): Promise<ConcurrencyLimit[]> {
     // One read for the callers of the same moment, answered in the order they called.
-    if (!this.cache || Date.now() - this.cache.at > LIMITS_TTL_MS) {
-      const limits = this.store.list().then((list) => new Map(list.map((l) => [l.tag, l.limit])));
-      this.cache = { at: Date.now(), limits };
+    const now = this.options.now ?? Date.now;
+    if (!this.cache || now() - this.cache.at > LIMITS_TTL_MS) {
+      const limits = this.store.list().then((list) => {
+        const read = JSON.stringify(list);
+        // Changed (`flowdeck limit set|rm` here or in another process): every waiter here looks again, not
+        // only the first in each line — a tag of its own may be stopped, or no longer limited.
+        if (this.lastRead !== undefined && this.lastRead !== read) queueMicrotask(() => this.wakeAll());
+        this.lastRead = read;
+        return new Map(list.map((l) => [l.tag, l.limit]));
+      });
+      this.cache = { at: now(), limits };
       limits.catch(() => {
         if (this.cache?.limits === limits) this.cache = undefined;
       });
@@ -105,15 +117,21 @@ export class ConcurrencyGate {
    * Holds a slot of each limited tag for `holder`, waiting while none is free (`onWait` is called once,
    * when it starts waiting). `held` is false when no limit applies, or (`wait: false`) when a slot was not
    * free: then `refused`. A tag limited to 0 lets none go, ever: `stopped` names such tags, nothing held
-   * (Prefect's: its task runs are aborted, not delayed). Rejects when `release` is called for the holder
-   * meanwhile (its run was cancelled), or `options.signal` fires.
+   * (Prefect's: its task runs are aborted, not delayed). The limits are read again before each try, so a
+   * change reaches the task runs waiting: one limited to 0 meanwhile stops them (`stopped`, the slots taken
+   * for other tags given back), one lowered is what they wait under, one removed lets them go (without a
+   * slot of that tag; a tag limited meanwhile is waited for, if not yet passed). Rejects when `release` is
+   * called for the holder meanwhile (its run was cancelled), or `options.signal` fires.
    */
   async acquire(holder: LeaseHolder, tags: readonly string[], onWait: (limits: ConcurrencyLimit[]) => void, options: AcquireOptions = {}): Promise<{ held: boolean; waitedMs: number; refused?: true; stopped?: string[] }> {
     const seq = ++this.asked;
-    const limits = options.limits !== undefined ? [...options.limits] : await this.limitsFor(tags);
+    const given = options.limits !== undefined ? [...options.limits] : undefined;
+    // The limits as they are now (the store's read at most once a second, for every waiter here).
+    const current = async (): Promise<ConcurrencyLimit[]> => given ?? (await this.limitsFor(tags));
+    let limits = await current();
     if (limits.length === 0) return { held: false, waitedMs: 0 };
-    const stopped = limits.filter((l) => l.limit === 0).map((l) => l.tag);
-    if (stopped.length > 0) return { held: false, waitedMs: 0, stopped };
+    const stopped = stoppedBy(limits);
+    if (stopped) return { held: false, waitedMs: 0, stopped };
     const key = keyOf(holder);
     const stop = new AbortController();
     this.waiting.set(key, stop);
@@ -124,13 +142,24 @@ export class ConcurrencyGate {
     const started = Date.now();
     let waited = false;
     try {
-      for (const { tag, limit } of limits) {
+      // In tag order: those limited now, and those limited later before their turn comes.
+      for (const tag of given ? given.map((l) => l.tag) : [...new Set(tags)].sort()) {
+        if (!limits.some((l) => l.tag === tag)) continue;
         const me: Waiter = { seq };
         const line = this.join(tag, me);
         let ticket: Lease | undefined;
         try {
-          for (let poll = FIRST_POLL_MS; ; ) {
+          for (let poll = FIRST_POLL_MS, tries = 0; ; tries++) {
             stop.signal.throwIfAborted();
+            if (tries > 0) limits = await current();
+            const now = stoppedBy(limits);
+            if (now) {
+              await this.give(leases.splice(0));
+              return { held: false, waitedMs: waited ? Date.now() - started : 0, stopped: now };
+            }
+            const limit = limits.find((l) => l.tag === tag)?.limit;
+            // No longer limited: no slot of it to wait for.
+            if (limit === undefined) break;
             const first = line[0] === me;
             // Every slot held here: none comes free but by a release here, which wakes the line — the store is
             // not asked (a map under a limit would otherwise fail a try after each slot it got).
@@ -172,8 +201,10 @@ export class ConcurrencyGate {
       options.signal?.removeEventListener('abort', stopWith);
       if (this.waiting.get(key) === stop) this.waiting.delete(key);
     }
+    const waitedMs = waited ? Date.now() - started : 0;
+    if (leases.length === 0) return { held: false, waitedMs };
     this.held.set(key, leases);
-    return { held: true, waitedMs: waited ? Date.now() - started : 0 };
+    return { held: true, waitedMs };
   }
 
   /**
@@ -275,6 +306,17 @@ export class ConcurrencyGate {
   private wakeFirsts(): void {
     for (const line of [...this.lines.values()]) wake(line[0]);
   }
+
+  /** The limits changed: every waiter here looks at them again (those not first go back to waiting their turn). */
+  private wakeAll(): void {
+    for (const line of [...this.lines.values()]) for (const w of line) wake(w);
+  }
+}
+
+/** The tags limited to 0 (none: undefined): a task run carrying one is not run. */
+function stoppedBy(limits: readonly ConcurrencyLimit[]): string[] | undefined {
+  const stopped = limits.filter((l) => l.limit === 0).map((l) => l.tag);
+  return stopped.length > 0 ? stopped : undefined;
 }
 
 function keyOf(holder: LeaseHolder): string {
