@@ -1,15 +1,19 @@
 /**
- * A tag's limit changed (`flowdeck limit set|rm`) while task runs wait for its slots (limits/concurrencyGate.ts,
- * over the embedded store's limits): the waiters go by the limit as it is now, not as it was when they began to
- * wait. The gate's clock is moved past the time it keeps the limits read, so the change is read at its next try.
+ * A tag's limit changed (`flowdeck limit set|rm`) while task runs wait for its slots: the waiters go by the limit
+ * as it is now, not as it was when they began to wait. First the gate (limits/concurrencyGate.ts, over the
+ * embedded store's limits), its clock moved past the time it keeps the limits read, so the change is read at its
+ * next try; then `flowdeck limit set api 0` in one process reaching the task runs waiting in a `flowdeck run`.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { ConcurrencyGate } from '../../src/engine/limits/concurrencyGate';
 import type { LimitStore } from '../../src/engine/limits/limitStore';
-import { tempDir, waitFor } from '../support/engine';
+import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 /** A gate with a clock of its own (moved by `later`), and the count of its tries for a slot. */
 function gateOf(limits: LimitStore): { gate: ConcurrencyGate; later: () => void; tries: () => number } {
@@ -119,4 +123,53 @@ test("removed while task runs wait: every waiter starts, holding no slot of the 
   assert.deepEqual((await home.limits.leases('api')).map((l) => l.holder.taskRunId), ['running']);
   await gate.release(holder('running'));
   await home.close();
+});
+
+/** Three task runs tagged api, called at once; each runs until the file `go` exists. The flow returns how each ended. */
+const WAITERS = flowSource(`
+import { appendFileSync, existsSync } from 'node:fs';
+const work = task({ name: 'work', tags: ['api'], retries: 2, retryDelaySeconds: 0 }, async (i: number) => {
+  appendFileSync('started', \`\${i}\\n\`);
+  while (!existsSync('go')) await new Promise((r) => setTimeout(r, 20));
+  return i;
+});
+export default flow({ name: 'waiters' }, async () => {
+  const ended = await Promise.allSettled([0, 1, 2].map((i) => work(i)));
+  return ended.map((e) => (e.status === 'fulfilled' ? e.value : String(e.reason?.message ?? e.reason)));
+});
+`);
+
+/** `limit set api 0` (another process) while two of three task runs of a `flowdeck run` wait for api's one slot. */
+async function zeroStopsWaiters(env: Record<string, string>): Promise<void> {
+  const dir = workspace({ 'waiters.flow.ts': WAITERS });
+  const cli = (...args: string[]) => runCli(args, { cwd: dir, env });
+  assert.equal((await cli('limit', 'set', 'api', '1')).code, 0);
+  let stderr = '';
+  const run = runCli(['run', 'waiters.flow.ts', '--json'], { cwd: dir, env, onStderr: (c) => (stderr += c) });
+  try {
+    await waitFor(() => existsSync(join(dir, 'started')) && stderr.includes("Task runs tagged 'api' wait for a concurrency slot"), 'one task run to start and the others to wait', 60_000);
+    const set = await cli('limit', 'set', 'api', '0');
+    assert.equal(set.code, 0, set.stderr);
+    // The two waiting fail while the one running still runs (its file `go` not yet there).
+    await waitFor(() => (stderr.match(/Task run 'work-\d' - Finished in state Failed\("StoppedByLimit/g) ?? []).length === 2, 'the two waiting task runs to be stopped', 30_000);
+  } finally {
+    writeFileSync(join(dir, 'go'), '');
+  }
+  const ended = await run;
+  assert.equal(ended.code, 0, ended.stderr);
+  const detail = JSON.parse(ended.stdout) as { result: (number | string)[]; taskRuns: { name: string; state: { name: string }; attempts: number }[] };
+  const started = readFileSync(join(dir, 'started'), 'utf8').trim().split('\n').map(Number);
+  assert.equal(started.length, 1, `only the one running began: ${started.join(', ')}`);
+  const stoppedMessage = "Not run: 'api' has a concurrency limit of 0, which stops its task runs (`flowdeck limit set api N` lets them run again)";
+  assert.deepEqual(detail.result, [0, 1, 2].map((i) => (i === started[0] ? i : stoppedMessage)));
+  const states = detail.taskRuns.map((t) => [t.state.name, t.attempts]).sort();
+  assert.deepEqual(states, [['Completed', 1], ['Failed', 0], ['Failed', 0]], 'the one running ended as it would; the waiting ones never ran, not retried');
+}
+
+test('`flowdeck limit set api 0` reaches the task runs already waiting in a `flowdeck run`: they fail at once, not retried; the one running goes on', { timeout: 180_000 }, async () => {
+  await zeroStopsWaiters({ FLOWDECK_HOME: tempDir() });
+});
+
+test('the same on a Postgres store', { timeout: 180_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+  await zeroStopsWaiters({ FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema() });
 });
