@@ -79,7 +79,9 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
       return;
     }
     if (interrupts === 1) {
-      if (signal === 'SIGINT') say(`Cancelling flow run '${active.name}' (Ctrl-C again to stop at once)…`);
+      // Ended, its hooks still running: they are stopped (the run's state stays as it ended).
+      if (runner.hooksGoing(active.id)) say(`Flow run '${active.name}' has ended; stopping its hooks, which still run (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to stop them at once)…`);
+      else if (signal === 'SIGINT') say(`Cancelling flow run '${active.name}' (Ctrl-C again to stop at once)…`);
       runner.cancel(active.id, signal === 'SIGINT' ? 'Cancelled by Ctrl-C' : `Cancelled: the flowdeck process was asked to stop (${signal})`);
     } else {
       stoppedAtOnce = true;

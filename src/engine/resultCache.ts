@@ -60,6 +60,16 @@ export function cachedByFields(by: CachedBy | undefined): { task?: string; runId
 
 const PURGE_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The key a task's cached result is kept under: its name, its `cacheKey`'s key and (taskInputHash) its code's
+ * hash, joined by `:`. A `:` or `\\` in the name is escaped, so the name ends at the first bare `:` and no two
+ * tasks share a key (`price:tax` with `A1` is not `price` with `tax:A1`); a plain name's keys are as before.
+ */
+export function taskCacheKey(task: string, key: string, codeHash?: string): string {
+  const name = task.replace(/[\\:]/g, (c) => `\\${c}`);
+  return codeHash === undefined ? `${name}:${key}` : `${name}:${key}:${codeHash}`;
+}
+
 export function keyHash(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }

@@ -1421,6 +1421,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** Cancels a run: CANCELLING, the flow's AbortSignal fires, then the worker is killed after a grace period. */
   cancel(runId: string, reason = 'Cancelled by user'): boolean {
     const execution = this.executions.get(runId);
+    if (execution && this.hooksGoing(runId)) return this.stopHooks(execution, this.limits.cancelGraceMs);
     if (!execution || execution.cancelRequested || isTerminal(execution.root.fold.detail.state.type)) return false;
     execution.cancelRequested = true;
     // Waiting for a slot of its flow: it stops waiting, and ends Cancelled.
@@ -1437,9 +1438,27 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** Stops a run at once (a second Ctrl-C): no grace, the worker's group is killed now. */
   kill(runId: string, reason: string): boolean {
     const execution = this.executions.get(runId);
+    if (execution && this.hooksGoing(runId)) return this.stopHooks(execution, 0);
     if (!execution || isTerminal(execution.root.fold.detail.state.type)) return false;
     execution.killReason ??= { name: 'Cancelled', message: reason };
     execution.worker.killGroup();
+    return true;
+  }
+
+  /**
+   * Whether run `runId` has ended (its final state is on record) while its worker goes on — its hooks
+   * (`onCompletion`, `onFailure`, `onCancellation`) still running, maybe for ever.
+   */
+  hooksGoing(runId: string): boolean {
+    const execution = this.executions.get(runId);
+    return execution !== undefined && execution.root.fold.detail.id === runId && isTerminal(execution.root.fold.detail.state.type);
+  }
+
+  /** Ends the worker of a run that has ended and runs its hooks: after `graceMs` (a cancel), or at once (a kill). The run's state stays. */
+  private stopHooks(execution: Execution, graceMs: number): boolean {
+    const timer = setTimeout(() => execution.worker.killGroup(), graceMs);
+    timer.unref();
+    void execution.done.finally(() => clearTimeout(timer));
     return true;
   }
 

@@ -114,6 +114,21 @@ describe('flowdeck cache', { timeout: 240_000 }, () => {
     await cacheAcrossProcesses({ FLOWDECK_HOME: tempDir() });
   });
 
+  it("two tasks whose name and key would read the same joined by ':' (`price:tax` with `A1`, `price` with `tax:A1`) never share a cached result", async () => {
+    const ws = workspace({
+      'prices.flow.ts': `import { flow, task } from 'flowdeck';
+const price = task({ name: 'price', cacheKey: (k: string) => k }, async (k: string) => 'price of ' + k);
+const tax = task({ name: 'price:tax', cacheKey: (k: string) => k }, async (k: string) => 'tax of ' + k);
+export default flow({ name: 'prices' }, async () => [await price('tax:A1'), await tax('A1')]);
+`,
+    });
+    const r = await runCli(['run', 'prices.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() } });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { result: string[]; taskRuns: { name: string; state: { name: string } }[] };
+    assert.deepEqual(doc.result, ['price of tax:A1', 'tax of A1']);
+    assert.deepEqual(doc.taskRuns.map((t) => t.state.name), ['Completed', 'Completed']);
+  });
+
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await cacheAcrossProcesses({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
   });

@@ -283,6 +283,29 @@ export default flow({ name: 'cleanup', onCancellation: () => { writeFileSync(${J
     });
   }
 
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`a hook that never returns (onCompletion) after the run ended: ${signal} stops it, the run stays Completed`, async () => {
+      const ws = workspace({ 'hangs.flow.ts': flowSource(`export default flow({ name: 'hangs', onCompletion: () => { getRunLogger().info('hook started'); return new Promise(() => {}); } }, async () => 'done');`) });
+      const home = tempDir();
+      let sent = false;
+      const r = await runCli(['run', 'hangs.flow.ts', '--json'], {
+        cwd: ws,
+        env: { FLOWDECK_HOME: home },
+        timeoutMs: 90_000,
+        onStderr: (chunk, child) => {
+          if (!sent && chunk.includes('hook started')) {
+            sent = true;
+            child.kill(signal);
+          }
+        },
+      });
+      assert.ok(sent, r.stderr);
+      assert.equal(r.code, 0, r.stderr);
+      if (signal === 'SIGINT') assert.match(r.stderr, /Flow run '.+' has ended; stopping its hooks, which still run \(Ctrl-C again to stop them at once\)/);
+      assert.equal((JSON.parse(r.stdout) as { state: { name: string } }).state.name, 'Completed');
+    });
+  }
+
   it('a second Ctrl-C stops at once, exit 130, and takes every process the flow started with it', async () => {
     const dir = tempDir();
     const ws = workspace({

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskOptions } from '../types';
 import { mapEach, mapWithLimit, type MapProgress, type StartCall } from '../concurrency';
-import { keyHash } from '../resultCache';
+import { keyHash, taskCacheKey } from '../resultCache';
 import { isTaskInputHash, sourceHash } from '../taskInputHash';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
@@ -143,7 +143,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
       try {
         const k = options.cacheKey(...args);
         // taskInputHash's key holds the task's code too: a result of other code is not this code's.
-        cacheKey = k === undefined ? undefined : isTaskInputHash(options.cacheKey) ? `${options.name}:${k}:${sourceHash(fn)}` : `${options.name}:${k}`;
+        cacheKey = k === undefined ? undefined : taskCacheKey(options.name, k, isTaskInputHash(options.cacheKey) ? sourceHash(fn) : undefined);
       } catch (e) {
         // Arguments taskInputHash cannot hash (a function, a class instance): the call is not cached, said once a run.
         if (!(e instanceof Error && e.name === 'UnhashableArguments')) throw new Error(`cacheKey of task '${options.name}' threw: ${errorMessage(e)}`);
