@@ -11,6 +11,7 @@ import { SecretMasker, secretsFromEnv } from '../engine/secrets';
 import { formatState, isTerminal } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import type { ParameterDeclarations } from '../engine/types';
+import { knownSecrets } from './knownSecrets';
 import { EXIT, write, type CliIo } from './io';
 import { parameterInput } from './parameterArgs';
 
@@ -73,8 +74,22 @@ export async function resumePaused(store: RunStore, run: FlowRunSummary, options
     report(latest, 'requested', `${label} is still Paused after ${options.waitSeconds} s; the request stands. \`flowdeck logs ${run.name}\` says if the process running it refused the input.`);
     return EXIT.runFailed;
   }
+  // Another resume may have been taken first (two at once): the input the pause went on with says whose.
+  const key = run.state.pause?.key;
+  const taken = key === undefined ? undefined : (await store.readRun(run.id))?.inputs?.[key];
+  if (taken !== undefined && !taken.timedOut && taken.ts >= run.state.timestamp && !sameInput(taken.value, knownSecrets(io.env, store.home).maskValue(input))) {
+    report(latest, 'superseded', `${label} went on with the input of another resume given at the same time; this one's was not used. \`flowdeck inspect ${run.name}\` shows the input it got.`);
+    return EXIT.runFailed;
+  }
   report(latest, 'resumed', `${label} resumed: ${formatState(latest.state)}. \`flowdeck logs ${run.name} --follow\` follows it.`);
   return EXIT.ok;
+}
+
+/** Whether the input recorded holds each value given (masked as it was recorded; defaults it filled in aside). */
+function sameInput(recorded: unknown, given: Record<string, unknown>): boolean {
+  if (recorded === null || typeof recorded !== 'object') return Object.keys(given).length === 0;
+  const r = recorded as Record<string, unknown>;
+  return Object.entries(given).every(([k, v]) => JSON.stringify(r[k]) === JSON.stringify(v));
 }
 
 /**

@@ -8,7 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { resumePaused } from '../../src/cli/resumePaused';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { FlowRunSummary } from '../../src/engine/records';
 import { runCli, tempDir, waitFor, workspace, type CliResult } from '../support/engine';
+import { sink } from '../support/sink';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const FLOWS = {
@@ -143,6 +147,40 @@ describe('flowdeck resume of a paused run', { timeout: 240_000 }, () => {
 
   it('on Postgres: the same, through the run row and a notification', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await resumesFromAnotherProcess({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+
+  it('two resumes with different input at once (both read it Paused): the run goes on with one, which says resumed (exit 0); the other says its input was not used (exit 1)', async () => {
+    const ws = workspace(FLOWS);
+    const home = tempDir();
+    const env = { FLOWDECK_HOME: home };
+    const { name, done } = await pausedRun(ws, env);
+    // Two terminals' stores, each reading the run Paused before either asks (as `flowdeck resume` does first).
+    const stores = [await EmbeddedStore.open(home), await EmbeddedStore.open(home)];
+    try {
+      const runs = await Promise.all(
+        stores.map(async (st) => {
+          let run: FlowRunSummary | undefined;
+          await waitFor(async () => {
+            await st.refresh();
+            run = (await st.list()).find((r) => r.name === name && r.state.type === 'PAUSED');
+            return run !== undefined;
+          }, 'the run listed Paused');
+          return run!;
+        }),
+      );
+      const outs = [sink(), sink()];
+      const codes = await Promise.all(
+        [3, 5].map((replicas, i) => resumePaused(stores[i]!, runs[i]!, { input: ['approve=true', `replicas=${replicas}`], waitSeconds: 60, json: true }, { stdout: outs[i]!.stream, stderr: sink().stream, env, cwd: ws })),
+      );
+      const end = await done;
+      assert.equal(end.code, 0, end.stderr);
+      const winner = /replicas=(\d)/.exec(end.stderr)![1] === '3' ? 0 : 1;
+      const outcomes = outs.map((o, i) => [codes[i], (JSON.parse(o.text()) as { outcome: string }).outcome]);
+      assert.deepEqual(outcomes[winner], [0, 'resumed']);
+      assert.deepEqual(outcomes[1 - winner], [1, 'superseded']);
+    } finally {
+      for (const st of stores) await st.close();
+    }
   });
 
   it('input given while the run still runs is given once it pauses; a run that ends first is said so (exit 1)', async () => {
