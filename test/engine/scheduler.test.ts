@@ -399,15 +399,17 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
     return { name, store, logs, scheduler, tickAt };
   }
 
-  it('a machine that dies just before its slot (its lease not yet lapsed when the slot is due) has the slot taken over once it lapses, and run once', { timeout: 180_000 }, async () => {
-    const schema = freshSchema();
+  /** A fresh schema, and a minutely schedule of the `counted` flow (each run appends a line to `counter`). */
+  function countedSchedule(id: string): { schema: string; counter: string; entry: ScheduleEntry } {
     const dir = workspace({ 'counted.flow.ts': COUNTED });
     const counter = join(tempDir(), 'ran.txt');
     writeFileSync(counter, '');
-    const entry: ScheduleEntry = { id: 'dddddddddd', flowName: 'counted', source: join(dir, 'counted.flow.ts'), schedule: { intervalSeconds: 60, parameters: { file: counter } }, origin: 'code' };
-    const b = await machine('machine-b', schema, entry);
-    // Machine A claims slot 10:01, creates its run and dies; its lease (4 s) outlives the slot's first look.
-    const options = JSON.stringify({ home: tempDir(), schema, hostname: 'machine-a', lease: { heartbeatMs: 500, lapseMs: 4000 } });
+    return { schema: freshSchema(), counter, entry: { id, flowName: 'counted', source: join(dir, 'counted.flow.ts'), schedule: { intervalSeconds: 60, parameters: { file: counter } }, origin: 'code' } };
+  }
+
+  /** Machine A, a process of its own with lease `lease`: claims SLOT, creates its run (Scheduled) and dies. Its run's and its lease's ids. */
+  async function claimedByDyingMachine(schema: string, entry: ScheduleEntry, counter: string, lease: { heartbeatMs: number; lapseMs: number }): Promise<{ run: string; lease: string }> {
+    const options = JSON.stringify({ home: tempDir(), schema, hostname: 'machine-a', lease });
     const out = await inOwnProcess(
       `require(${JSON.stringify(join(ROOT, 'src', 'engine', 'postgres', 'pgStore.ts'))}).PgStore.open(${JSON.stringify(pgUrl())}, ${options})`,
       `const { state } = require(${JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'))});
@@ -416,7 +418,15 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
        await h.close();
        console.log('RUN', h.id, 'LEASE', store.lease.id);`,
     );
-    const [, , deadLease] = /^RUN (\S+) LEASE (\S+)$/m.exec(out)!;
+    const [, run, leaseId] = /^RUN (\S+) LEASE (\S+)$/m.exec(out)!;
+    return { run: run!, lease: leaseId! };
+  }
+
+  it('a machine that dies just before its slot (its lease not yet lapsed when the slot is due) has the slot taken over once it lapses, and run once', { timeout: 180_000 }, async () => {
+    const { schema, counter, entry } = countedSchedule('dddddddddd');
+    const b = await machine('machine-b', schema, entry);
+    // Machine A claims slot 10:01, creates its run and dies; its lease (4 s) outlives the slot's first look.
+    const { lease: deadLease } = await claimedByDyingMachine(schema, entry, counter, { heartbeatMs: 500, lapseMs: 4000 });
     // B's looks at the slot while A still counts as alive: due, then its look 3 s after.
     for (const time of ['2025-06-01T10:00:30Z', '2025-06-01T10:01:00.100Z', '2025-06-01T10:01:03.200Z']) await b.tickAt(time);
     assert.ok(!b.logs.some((l) => /took over/.test(l)), 'not while its claimant may be alive');
@@ -432,22 +442,9 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
   });
 
   it("a slot whose run was created by a machine that then died is taken over by one live machine and run once; a live machine's slot is never taken", { timeout: 180_000 }, async () => {
-    const schema = freshSchema();
-    const dir = workspace({ 'counted.flow.ts': COUNTED });
-    const counter = join(tempDir(), 'ran.txt');
-    writeFileSync(counter, '');
-    const entry: ScheduleEntry = { id: 'cccccccccc', flowName: 'counted', source: join(dir, 'counted.flow.ts'), schedule: { intervalSeconds: 60, parameters: { file: counter } }, origin: 'code' };
+    const { schema, counter, entry } = countedSchedule('cccccccccc');
     // Machine A claims slot 10:01, creates its run (Scheduled) and dies before starting it: its lease lapses.
-    const options = JSON.stringify({ home: tempDir(), schema, hostname: 'machine-a', lease: { heartbeatMs: 50, lapseMs: 300 } });
-    const out = await inOwnProcess(
-      `require(${JSON.stringify(join(ROOT, 'src', 'engine', 'postgres', 'pgStore.ts'))}).PgStore.open(${JSON.stringify(pgUrl())}, ${options})`,
-      `const { state } = require(${JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'))});
-       if (!(await store.schedules.claimSlot(${JSON.stringify(entry.id)}, ${SLOT})).claimed) throw new Error('slot not claimed');
-       const h = await store.createRun({ flowName: 'counted', source: ${JSON.stringify(entry.source)}, parameters: { file: ${JSON.stringify(counter)} }, trigger: { kind: 'schedule', id: ${JSON.stringify(entry.id)}, slot: ${SLOT} }, state: state('Scheduled') });
-       await h.close();
-       console.log('RUN', h.id, 'LEASE', store.lease.id);`,
-    );
-    const [, deadRun, deadLease] = /^RUN (\S+) LEASE (\S+)$/m.exec(out)!;
+    const { run: deadRun, lease: deadLease } = await claimedByDyingMachine(schema, entry, counter, { heartbeatMs: 50, lapseMs: 300 });
     await leaseLapsed(schema, deadLease!, 30_000);
 
     // Machines B and C look at once: one of them takes the slot over.
