@@ -305,9 +305,20 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   private runNode(run: FlowRunSummary, flat: boolean): RunNode {
     const now = Date.now();
     let node = this.nodes.get(run.id);
-    if (!node || node.flat !== flat) node = new RunNode(run, false, now, flat);
+    if (!node || node.flat !== flat) node = this.newRunNode(run, flat, now);
     node.update(run, this.host.isCancelable(run.id, run), now);
     this.nodes.set(run.id, node);
+    return node;
+  }
+
+  /**
+   * A row for `run`, with the progress its run has reported already: a row made after the last report (the
+   * list read again while the run goes) would otherwise show none until the next one, maybe never.
+   */
+  private newRunNode(run: FlowRunSummary, flat: boolean, now: number): RunNode {
+    const node = new RunNode(run, false, now, flat);
+    const progress = this.host.activeProgress.find((p) => p.runId === run.id)?.progress;
+    if (progress !== undefined) node.setProgress(progress, this.host.isCancelable(run.id, run), now);
     return node;
   }
 
@@ -334,7 +345,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
         case 'task':
           return new TaskRunNode(node, child.task, now);
         case 'subflow': {
-          const sub = this.nodes.get(child.run.id) ?? new RunNode(child.run, false, now, false);
+          const sub = this.nodes.get(child.run.id) ?? this.newRunNode(child.run, false, now);
           sub.update(child.run, false, now);
           this.nodes.set(child.run.id, sub);
           return sub;
