@@ -24,9 +24,11 @@ const backend: StoreBackend = {
         await owner.close();
         return h.id;
       },
-      // A process killed without a word: its lease (short here) lapses, and the store counts it dead.
+      // A process killed without a word: its lease (short here) lapses, and the store counts it dead. Not
+      // shorter: under a loaded machine's delays a 300 ms lease (fenced after 180 ms without a heartbeat)
+      // fenced the process before its own writes went out.
       inDeadProcess: async (body) => {
-        const options = JSON.stringify({ home, schema, detectCrashed: false, lease: { heartbeatMs: 50, lapseMs: 300 } });
+        const options = JSON.stringify({ home, schema, detectCrashed: false, lease: { heartbeatMs: 400, lapseMs: 2500 } });
         const out = await inOwnProcess(`require(${JSON.stringify(join(ROOT, 'src', 'engine', 'postgres', 'pgStore.ts'))}).PgStore.open(${JSON.stringify(pgUrl())}, ${options})`, `${body} console.log('LEASE', store.lease.id);`);
         await leaseLapsed(schema, /^LEASE (\S+)$/m.exec(out)![1]!);
         return out;
