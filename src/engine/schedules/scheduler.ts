@@ -258,21 +258,32 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (next !== t.next) this.emit('planned', t.entry, next);
       t.next = next;
     }
+    // The schedule's runs not ended, asked of the store once in this look however many slots wait (again
+    // after this process makes a run).
+    let listed: Promise<FlowRunSummary[]> | undefined;
+    const unfinished = (): Promise<FlowRunSummary[]> => (listed ??= this.unfinishedRuns(t.entry));
     for (const [slot, at] of [...t.watching]) {
       if (now < at) continue;
       t.watching.delete(slot);
       if (!this.mayStillRun(t, slot, now)) continue;
-      if (await this.prepare(t, slot, now)) continue;
+      if (await this.prepare(t, slot, now)) {
+        listed = undefined;
+        continue;
+      }
       // Still another's: looked at again while its run waits there (it may be given back, its process stopping).
-      const run = await this.runOfSlot(t.entry, slot);
+      const run = (await unfinished()).find((r) => r.trigger?.kind === 'schedule' && r.trigger.slot === slot);
       if (run && run.state.type === 'SCHEDULED' && run.startTime === undefined) t.watching.set(slot, now + RECHECK_MS);
     }
     const next = t.next;
-    if (next !== undefined && next - now <= this.leadMs && !t.pending.has(next) && !t.watching.has(next) && !(await this.prepare(t, next, now))) this.watch(t, next);
-    // Load the flows of slots due soon; queued ones once their turn has come (no worker is loaded to find it has not).
+    if (next !== undefined && next - now <= this.leadMs && !t.pending.has(next) && !t.watching.has(next)) {
+      if (await this.prepare(t, next, now)) listed = undefined;
+      else this.watch(t, next);
+    }
+    // Load the flows of slots due soon; queued ones once their turn has come (no worker is loaded to find it
+    // has not; `atSlot` decides again with what the store has then).
     for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) {
       if (p.launch || !(p.queued || now >= p.warmAt)) continue;
-      if (p.queued && (await this.earlierRuns(t, slot)).blocking) continue;
+      if (p.queued && this.earlierRuns(t, slot, await unfinished()).blocking) continue;
       this.launch(t, slot, p);
     }
   }
@@ -388,6 +399,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (crashed.length > 0) this.host.onCrashed?.(crashed);
   }
 
+  /** The runs of the schedule's slots not ended yet, in every process sharing the store. */
+  private async unfinishedRuns(entry: ScheduleEntry): Promise<FlowRunSummary[]> {
+    return (await this.store.list({ flowNames: [entry.flowName], stateTypes: UNFINISHED, rootsOnly: true })).filter((r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id);
+  }
+
   private async runOfSlot(entry: ScheduleEntry, slot: number): Promise<FlowRunSummary | undefined> {
     return (await this.store.list({ flowNames: [entry.flowName], rootsOnly: true })).find((r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot === slot);
   }
@@ -459,7 +475,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const { entry } = t;
     const overlap = entry.schedule.overlap ?? 'skip';
     if (overlap !== 'allow') {
-      const { blocking, waiting } = await this.earlierRuns(t, slot);
+      const { blocking, waiting } = this.earlierRuns(t, slot, await this.unfinishedRuns(entry));
       if (blocking) {
         const why = `flow run '${blocking.name}' of slot ${iso((blocking.trigger as { slot: number }).slot)} is still ${blocking.state.name}`;
         if (overlap === 'skip') throw new NotStarted('skip', `skipped: ${why} (overlap: 'skip')`);
@@ -478,13 +494,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    * in every process sharing the store. A Suspended run (suspendFlowRun) holds nothing while it waits for
    * input, maybe for days: it does not hold its schedule either (a Paused one, its process going, does).
    */
-  private async earlierRuns(t: Tracked, slot: number): Promise<{ blocking?: FlowRunSummary; waiting: number }> {
-    const { entry } = t;
-    const earlier = (await this.store.list({ flowNames: [entry.flowName], stateTypes: UNFINISHED, rootsOnly: true })).filter(
-      (r) => r.trigger?.kind === 'schedule' && r.trigger.id === entry.id && r.trigger.slot < slot && r.state.name !== 'Suspended',
-    );
+  private earlierRuns(t: Tracked, slot: number, unfinished: FlowRunSummary[]): { blocking?: FlowRunSummary; waiting: number } {
+    const earlier = unfinished.filter((r) => r.trigger?.kind === 'schedule' && r.trigger.slot < slot && r.state.name !== 'Suspended');
     const notStarted = (r: FlowRunSummary): boolean => r.state.name === 'Scheduled' && r.startTime === undefined;
-    const blocking = entry.schedule.overlap === 'queue' ? earlier[0] : earlier.find((r) => !notStarted(r));
+    const blocking = t.entry.schedule.overlap === 'queue' ? earlier[0] : earlier.find((r) => !notStarted(r));
     return { ...(blocking ? { blocking } : {}), waiting: earlier.filter(notStarted).length };
   }
 
