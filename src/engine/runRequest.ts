@@ -36,7 +36,8 @@ export interface RunRequest {
   runId?: string;
 }
 
-export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin' | 'not-resumable' | 'invalid-input';
+/** `taken`: another process has the run now (resumed meanwhile, running, or deleted): not for this one to resume. */
+export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin' | 'not-resumable' | 'taken' | 'invalid-input';
 
 /** The request itself is wrong: no run was created. */
 export class BadInputError extends Error {

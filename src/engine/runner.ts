@@ -165,11 +165,11 @@ type LaunchTarget =
     };
 
 function deletedMeanwhile(detail: FlowRunDetail): BadInputError {
-  return new BadInputError('not-resumable', `Run '${detail.name}' was deleted while this resume began (\`flowdeck delete\`, a prune, Delete Run): there is nothing to resume`);
+  return new BadInputError('taken', `Run '${detail.name}' was deleted while this resume began (\`flowdeck delete\`, a prune, Delete Run): there is nothing to resume`);
 }
 
 function resumedMeanwhile(detail: FlowRunDetail): BadInputError {
-  return new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
+  return new BadInputError('taken', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
 }
 
 /** The content hash of a flow's module, so a resumed run can say when its code changed. */
@@ -422,7 +422,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
     if (run.state.type === 'COMPLETED') throw new BadInputError('not-resumable', `Run '${run.name}' completed; there is nothing to resume. Rerun it for a new run from the start.`);
     if (!isSettled(run.state) && isAlive(run.owner)) {
-      throw new BadInputError('not-resumable', `Run '${run.name}' is ${run.state.name} in another process (pid ${run.owner.pid}); cancel it there first, or wait for it to end`);
+      throw new BadInputError('taken', `Run '${run.name}' is ${run.state.name} in another process (pid ${run.owner.pid}); cancel it there first, or wait for it to end`);
     }
     const detail = await this.store.readRun(run.id);
     if (!detail || detail.missingJournal) throw new BadInputError('not-resumable', `Run '${run.name}' cannot be resumed: its journal is missing from ${this.store.location}`);
@@ -431,7 +431,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // it lives; the run is left to it.
     if (!isSettled(detail.state)) {
       const going = attemptKey(detail.id, detail.attempt);
-      if (!(await this.store.claim(going))) throw new BadInputError('not-resumable', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt} is taken by another resume, which runs it now); \`flowdeck runs\` shows how it goes`);
+      if (!(await this.store.claim(going))) throw new BadInputError('taken', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt} is taken by another resume, which runs it now); \`flowdeck runs\` shows how it goes`);
       // Its holder had died (or none held it): the claim is nobody's again.
       await this.store.unclaim(going);
     }

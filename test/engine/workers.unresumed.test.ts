@@ -11,6 +11,7 @@ import { logsOf, runCli, tempDir, waitFor } from '../support/engine';
 import { PG_SKIP } from '../support/postgres';
 import { describeRuns, effectFlow, enqueue, setup } from '../support/effectFlows';
 import { startWorker, type WorkerProc } from '../support/workers';
+import { attemptKey } from '../../src/engine/resumePlan';
 
 describe('flowdeck workers on a Postgres queue', { timeout: 300_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   it('a crashed run whose resume a worker cannot run (another version of its flow file) stays Crashed, its logs saying why', async () => {
@@ -46,6 +47,38 @@ describe('flowdeck workers on a Postgres queue', { timeout: 300_000, ...(PG_SKIP
       assert.equal(resumed.code, 0, resumed.stderr);
       assert.equal(JSON.parse(resumed.stdout).state.name, 'Completed');
       assert.equal(JSON.parse(resumed.stdout).attempt, 2);
+    } finally {
+      for (const w of workers) await w.stop();
+      await store.close();
+    }
+  });
+
+  it("a worker finding a crashed run's resume taken by another (a `flowdeck resume` racing it) leaves it to that one, its logs saying nothing false", async () => {
+    const { ws, schema, url, store, effectsFile } = await setup({ 'slow.flow.ts': effectFlow('slow', 400, 'retries: 1') }, { ownDatabase: true });
+    const lease = { heartbeatSeconds: 0.25, leaseSeconds: 2 };
+    const workers: WorkerProc[] = [];
+    try {
+      workers.push(await startWorker({ url, schema, name: 'u1', flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile }, ...lease }));
+      const [id] = await enqueue(store, ws, 'slow.flow.ts', 1);
+      await waitFor(async () => ((await store.readRun(id!))?.taskRuns.filter((t) => t.state.type === 'COMPLETED').length ?? 0) >= 2, 'the run to be partway through', 120_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await describeRuns(store, [id!])}\n${workers[0]!.output().slice(-1500)}`);
+      });
+      await workers[0]!.kill9();
+      // Another resume (this process, as `flowdeck resume` would) takes attempt 2 before the next worker looks.
+      const taken = attemptKey(id!, 2);
+      assert.equal(await store.claim(taken), true);
+      const other = await startWorker({ url, schema, name: 'u2', flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile }, ...lease });
+      workers.push(other);
+      await waitFor(() => /could not resume run .*was resumed meanwhile/.test(other.output()), 'the worker to find the resume taken', 120_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await describeRuns(store, [id!])}\n${other.output().slice(-1500)}`);
+      });
+      const said = (await logsOf(store, id!)).filter((l) => l.message.includes('could not resume') || l.message.includes('it stays'));
+      assert.deepEqual(said.map((l) => l.message), [], 'nothing in the run\'s logs says it stays Crashed while another resume has it');
+      // The other gives it up: resumed by hand, it completes.
+      await store.unclaim(taken);
+      const resumed = await runCli(['resume', (await store.get(id!))!.name, '--json'], { cwd: ws, env: { FLOWDECK_STORE: url, FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir(), EFFECTS: effectsFile } });
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(JSON.parse(resumed.stdout).state.name, 'Completed');
     } finally {
       for (const w of workers) await w.stop();
       await store.close();

@@ -256,7 +256,8 @@ export class QueueWorker {
       // Not resumed here: the attempt is free for a resume where the flow file is.
       const run = await this.store.get(runId);
       if (run) await this.store.unclaim(resumeKey(runId, run.attempt + 1));
-      await this.noteUnresumed(runId, e.message);
+      // Another resume has it (`flowdeck resume` raced this worker), or it went: nothing for its logs to say.
+      if (e.reason !== 'taken') await this.noteUnresumed(runId, e.message);
       return;
     }
     this.options.say(`resuming ${active.name} (${active.flowName}) from its checkpoints`);
