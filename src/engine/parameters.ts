@@ -129,6 +129,10 @@ function checkValue(key: string, decl: ParameterDeclaration, value: unknown, quo
     case 'integer':
       if (typeof value !== 'number' || !Number.isFinite(value)) return `'${key}' must be ${decl.type === 'integer' ? 'an integer' : 'a number'}, got ${quote.type(value)}`;
       if (decl.type === 'integer' && !Number.isInteger(value)) return `'${key}' must be an integer, got ${quote.value(value)}`;
+      // Past ±(2^53 − 1) a number holds no exact integer: 99999999999999999999999 arrives as 1e+23, another number.
+      if (decl.type === 'integer' && !Number.isSafeInteger(value)) {
+        return `'${key}' must be an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}, which numbers hold exactly; got ${quote.value(value)} (to pass a larger one, declare '${key}' as a string)`;
+      }
       if (decl.minimum !== undefined && value < decl.minimum) return `'${key}' must be ≥ ${decl.minimum}, got ${quote.value(value)}`;
       if (decl.maximum !== undefined && value > decl.maximum) return `'${key}' must be ≤ ${decl.maximum}, got ${quote.value(value)}`;
       break;

@@ -33,6 +33,7 @@ describe('flowdeck run --param', T, () => {
   for (const [what, args, message] of [
     ['a number too large', ['--param', 'version=1.0', '--param', 'ratio=1e400'], /'ratio' must be a number, got "1e400" \(not a finite number\); pass it as --param ratio=0\.5/],
     ['NaN', ['--param', 'version=1.0', '--param', 'ratio=NaN'], /'ratio' must be a number, got "NaN" \(not a number\)/],
+    ['an integer past the exact range (it would run as 1e+23)', ['--param', 'version=1.0', '--param', 'times=99999999999999999999999'], /'times' must be an integer from -9007199254740991 to 9007199254740991, which numbers hold exactly; got 1e\+23/],
     ['a boolean that is not one', ['--param', 'version=1.0', '--param', 'dry=yes'], /pass it as --param dry=true or --param dry=false/],
     ['--params with a number too large', ['--params', '{"version":"1.0","ratio":1e400}'], /--params: the number at \.ratio is too large to be a number/],
   ] as const) {

@@ -55,6 +55,10 @@ describe('parameter errors and secrets', { timeout: 30_000 }, () => {
     assertNoPieceOf(LONG_SECRET, problems({ repo: { type: 'string' } }, { [LONG_SECRET]: 1 }));
     assert.match(problems({ times: { type: 'integer' } }, { times: 'lots' }), /'times' must be an integer, got the string "lots"$/);
     assert.match(problems({ times: { type: 'integer' } }, { times: 1.5 }), /'times' must be an integer, got 1\.5$/);
+    // Beyond ±(2^53 − 1) the number is not the integer given (99999999999999999999999 reads as 1e+23).
+    assert.match(problems({ times: { type: 'integer' } }, { times: Number('99999999999999999999999') }), /'times' must be an integer from -9007199254740991 to 9007199254740991, which numbers hold exactly; got 1e\+23 \(to pass a larger one, declare 'times' as a string\)$/);
+    assert.match(problems({ times: { type: 'integer' } }, { times: -(2 ** 53) }), /'times' must be an integer from -9007199254740991/);
+    assert.deepEqual(validateParameters('f', { times: { type: 'integer' } }, { times: Number.MAX_SAFE_INTEGER }), { times: Number.MAX_SAFE_INTEGER });
     assert.match(problems({ on: { type: 'boolean' } }, { on: 3 }), /'on' must be true or false, got number 3$/);
     assert.match(problems({ on: { type: 'boolean' } }, { on: null }), /'on' must be true or false, got null$/);
   });
