@@ -273,9 +273,11 @@ export class RunDetailsPanel implements vscode.Disposable {
     this.readingFinished = undefined;
     follower.follow();
     for (const id of this.subflows.keys()) this.changedItems.add(id);
-    this.logPush.flush();
+    // The first push of each part goes now, asked for or not: the follower asks for a timeline only for task
+    // runs it read, so a run whose only children are subflows showed none ("0 runs"), however often opened.
+    this.logPush.runNow();
     this.headerPush.schedule();
-    this.timelinePush.flush();
+    this.timelinePush.runNow();
     this.artifactPush.flush();
   }
 

@@ -36,8 +36,16 @@ export class Throttle {
 
   /** Runs now if a run is pending (before showing something that must be complete). */
   flush(): void {
-    if (this.timer === undefined) return;
-    this.timers.clearTimeout(this.timer);
+    if (this.timer !== undefined) this.runNow();
+  }
+
+  /**
+   * Runs now whether or not a run is pending (a pending one is folded into it): a view that starts empty
+   * gets its first push even when nothing asked for one — a run whose only children are subflows has no task
+   * run to ask for its timeline.
+   */
+  runNow(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.fire();
   }
 
