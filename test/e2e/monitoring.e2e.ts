@@ -1,7 +1,8 @@
 /**
  * Monitoring in a real VS Code (code-server 4.100.3): the Runs view grouped by flow and listed flat, a
  * run's details panel (timeline bars and task names drawn on its canvas, a click on a bar filtering the
- * logs), a failing workspace flow's Problems entry on the right line with Go to Failure, Show Logs as a
+ * logs), a failing workspace flow's Problems entry on the right line with Go to Failure, subflow runs (the bars
+ * of a run with no task run, a subflow run's failure linked from its parent's card), Show Logs as a
  * `flowdeck-run:` document, the timeline recoloured by a theme switch, and a stored run of 20,000 task
  * runs drawn (its layout and draw times printed as `[e2e-metric]` lines, not asserted).
  *
@@ -297,6 +298,47 @@ describe('Flowdeck in code-server: monitoring', () => {
       await frame.locator('.failure .frame').click();
       await page.locator('.tab.active', { hasText: 'exits.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
       await until(page, 'the cursor on line 2', () => page.locator('.part.statusbar').innerText(), (t) => /Ln 2, Col \d+/.test(t));
+      await runCommand(page, 'View: Close All Editors');
+    });
+  });
+
+  test("subflow runs: a run whose only children are subflows draws them on its timeline; a run failed by its subflow run's failure links to that run and goes to its line", async () => {
+    await withDiagnostics(page, server, 'subflows', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await clearNotifications(page);
+      fs.writeFileSync(
+        path.join(dirs.workspace, 'nested.flow.ts'),
+        `import { flow } from 'flowdeck';\nconst child = flow({ name: 'child' }, async () => 1);\nconst breaks = flow({ name: 'breaks' }, async () => {\n  throw new Error('the child broke on purpose');\n});\nexport const onlySubflows = flow({ name: 'only-subflows' }, async () => { await child(); });\nexport const subflowFails = flow({ name: 'subflow-fails' }, async () => { await breaks(); });\n`,
+      );
+      // No task run, one subflow run: its bar, opened at once and again (each opening reads the run anew).
+      const { runName: parent } = await runFlowFromTree(page, 'only-subflows', 60_000);
+      await waitForRunState(page, parent, 'Completed', 60_000);
+      for (const opening of ['first', 'again']) {
+        await openRunFromPalette(page, parent);
+        const frame = await findWebviewFrame(page, '.timeline-canvas');
+        await until(page, `the subflow run's bar (${opening})`, () => timelineData(frame), (d) => d.bars === 1);
+        await runCommand(page, 'View: Close All Editors');
+      }
+
+      const { runName: failed } = await runFlowFromTree(page, 'subflow-fails', 60_000);
+      await waitForRunState(page, failed, 'Failed', 60_000);
+      await clearNotifications(page);
+      await openRunFromPalette(page, failed);
+      const frame = await findWebviewFrame(page, '.failure');
+      const title = await until(page, 'the failure card naming the subflow run', () => frame.locator('.failure .section-title').innerText(), (t) => /^Failed in subflow run\s+\S+/.test(t));
+      const child = title.replace(/^Failed in subflow run\s+/, '').trim();
+      assert.notEqual(child, failed);
+      assert.equal(await frame.locator('.failure .failure-message').innerText(), 'the child broke on purpose');
+      assert.match(await frame.locator('.failure .frame').innerText(), /^nested\.flow\.ts:4:\d+$/);
+      // "At nested.flow.ts:4" goes to the child's line (Go to Failure on the parent run).
+      await frame.locator('.failure .frame').click();
+      await page.locator('.tab.active', { hasText: 'nested.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
+      await until(page, 'the cursor on line 4', () => page.locator('.part.statusbar').innerText(), (t) => /Ln 4, Col \d+/.test(t));
+      // The subflow run's name opens its details.
+      await page.locator('.tab', { hasText: `Run ${failed}` }).first().click();
+      const again = await findWebviewFrame(page, '.failure');
+      await again.locator('.failure .subflow-run').click();
+      await page.locator('.tab', { hasText: `Run ${child}` }).first().waitFor({ state: 'visible', timeout: 15_000 });
       await runCommand(page, 'View: Close All Editors');
     });
   });

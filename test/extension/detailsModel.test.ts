@@ -127,3 +127,13 @@ test("a huge run's timeline draws a bounded number of task runs: every failed on
   const failing = new Map(Array.from({ length: 30 }, (_, i) => [`t${i}`, task(i, 'Failed')] as const));
   assert.deepEqual(timelineTaskIds(failing, 5), ['t0', 't1', 't2', 't3', 't4']);
 });
+
+test("a run failed with no error of its own code shows its state's message once; a subflow run's failure names and links that run", () => {
+  const failedBySub = detail({ state: state('Failed', "Subflow run 'humming-toucan' ended in state Failed('child broke')", 5000) });
+  assert.deepEqual(headerOf(failedBySub, ctx).failure, { name: '', message: "Subflow run 'humming-toucan' ended in state Failed('child broke')", causes: [] }, 'not "Failed: …" under the Failed heading');
+  const child: FlowRunSummary = { id: 'c1', name: 'humming-toucan', flowName: 'child', source: '/ws/flows/etl.flow.ts', state: state('Failed', 'child broke', 4000), created: 1000, owner: { pid: 1, hostname: 'h' }, attempt: 1, seq: 2, parentRunId: 'r1' };
+  const childDetail = detail({ id: 'c1', name: 'humming-toucan', state: state('Failed', 'child broke', 4000, { name: 'Error', message: 'child broke', frame: { file: '/ws/flows/etl.flow.ts', line: 4, column: 9 } }) });
+  assert.deepEqual(headerOf(failedBySub, { ...ctx, subflowFailure: { run: child, failed: childDetail } }).failure, { name: 'Error', message: 'child broke', causes: [], where: 'flows/etl.flow.ts:4:9', subflowRunId: 'c1', subflowRunName: 'humming-toucan' });
+  // Its journal not read: the link to it, with the run's own words.
+  assert.deepEqual(headerOf(failedBySub, { ...ctx, subflowFailure: { run: child } }).failure, { name: '', message: "Subflow run 'humming-toucan' ended in state Failed('child broke')", causes: [], subflowRunId: 'c1', subflowRunName: 'humming-toucan' });
+});

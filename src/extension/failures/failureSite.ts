@@ -40,6 +40,19 @@ export function failedTaskOf(detail: Pick<FlowRunDetail, 'taskRuns'>): TaskRunRe
 }
 
 /**
+ * The subflow run whose failure failed `run`: a flow run that awaited a subflow which did not complete fails
+ * with no failure of its own code, its state saying only `Subflow run 'x' ended in state Failed('…')`
+ * (flowRun.ts); `x`'s journal says where. Undefined for any other end.
+ */
+export function failedSubflowOf<T extends Pick<FlowRunSummary, 'name' | 'state'>>(run: Pick<FlowRunDetail, 'state'>, subflows: Iterable<T>): T | undefined {
+  if (run.state.type !== 'FAILED' || run.state.failure !== undefined || run.state.message === undefined) return undefined;
+  for (const sub of subflows) {
+    if (sub.state.type !== 'COMPLETED' && run.state.message.startsWith(`Subflow run '${sub.name}' ended in state `)) return sub;
+  }
+  return undefined;
+}
+
+/**
  * Where `detail` failed: the flow run's own failure when it has a frame in user code, else its first
  * failed task run's; with `taskRunId`, that task run's. Undefined when nothing points at a line.
  */

@@ -9,6 +9,7 @@ import { isTerminal, type Failure } from '../../engine/states';
 import type { ArtifactView, FailureView, ResultView, RunHeader, TimelineItem, TimelineState } from '../../webview/runDetails/protocol';
 import { artifactView, tableOf, type TableData } from '../dashboard/artifactSections';
 import { failedTaskOf } from '../failures/failureSite';
+import type { SubflowFailure } from '../failures/subflowFailure';
 import type { TaskStateChange } from '../runs/journalFollower';
 
 const PARAMETERS_LIMIT = 4000;
@@ -40,19 +41,29 @@ export interface HeaderContext {
    * times, never a Running the run left long ago, and no failure card yet.
    */
   reading?: FlowRunSummary;
+  /** The failure it took from a subflow run it awaited (subflowFailure.ts), when it failed so. */
+  subflowFailure?: SubflowFailure;
 }
 
 /**
  * The failure card: the flow run's own failure, else the task run's it points to; for a Crashed run, where
  * its worker was ended from (an uncaught exception, `process.exit()` in the flow's code), when known.
  */
-export function failureViewOf(detail: FlowRunDetail, pathLabel: (file: string) => string): FailureView | undefined {
+export function failureViewOf(detail: FlowRunDetail, pathLabel: (file: string) => string, subflow?: SubflowFailure): FailureView | undefined {
   if (detail.state.type === 'CRASHED' && detail.state.failure?.frame) return { ...failureFields(detail.state.failure, pathLabel), crashed: true };
   if (detail.state.type !== 'FAILED') return undefined;
   const own = detail.state.failure;
   const task: TaskRunRecord | undefined = own?.frame ? undefined : failedTaskOf(detail);
   const failure = own?.frame ? own : (task?.state.failure ?? own);
-  if (!failure) return { name: detail.state.name, message: detail.state.message ?? 'The run failed.', causes: [] };
+  if (!failure && subflow) {
+    // A subflow run's failure: what it threw and where (its line is opened by Go to Failure on this run),
+    // rather than `Subflow run 'x' ended in state Failed('…')` and no line.
+    const inner = subflow.failed ? failureViewOf(subflow.failed, pathLabel) : undefined;
+    const { taskRunId: _id, taskRunName: _name, crashed: _crashed, ...shown } = inner ?? { name: '', message: detail.state.message ?? 'The run failed.', causes: [] };
+    return { ...shown, subflowRunId: subflow.run.id, subflowRunName: subflow.run.name };
+  }
+  // Nothing thrown by its code: the state's message is all there is (its name, Failed, is the card's heading).
+  if (!failure) return { name: '', message: detail.state.message ?? 'The run failed.', causes: [] };
   const view = failureFields(failure, pathLabel);
   if (task && failure === task.state.failure) {
     view.taskRunId = task.id;
@@ -102,7 +113,7 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
   if (detail.tags !== undefined) header.tags = detail.tags.join(', ');
   const inputs = givenInputsText(detail.inputs);
   if (inputs !== undefined) header.inputs = inputs;
-  const failure = index ? undefined : failureViewOf(detail, ctx.pathLabel);
+  const failure = index ? undefined : failureViewOf(detail, ctx.pathLabel, ctx.subflowFailure);
   if (failure) header.failure = failure;
   return header;
 }

@@ -37,6 +37,7 @@ import { MAX_TIMELINE_TASKS, artifactViewsOf, headerOf, runTable, subflowItemOf,
 import { runDetailsHtml } from './html';
 import { makeNonce } from '../dashboard/html';
 import { nodeOf, pageOf } from './resultPages';
+import { subflowFailureOf, type SubflowFailure } from '../failures/subflowFailure';
 
 const HEADER_MS = 200;
 const TIMELINE_MS = 200;
@@ -66,6 +67,7 @@ export class RunDetailsPanel implements vscode.Disposable {
   private follower?: JournalFollower;
   private subflows = new Map<string, FlowRunSummary>();
   private resultValue: { runState: number; value: unknown; view: ResultView } | undefined;
+  private subflowFailureRead: { runState: number; failure: Promise<SubflowFailure | undefined> } | undefined;
   private logsReset = true;
   private timelineReset = true;
   private pendingLines: RunLogLine[] = [];
@@ -323,6 +325,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     const reading = this.readingFinished;
     const store = await this.deps.host.store();
     const parent = detail.parentRunId ? await store.get(detail.parentRunId) : undefined;
+    const subflowFailure = reading ? undefined : await this.subflowFailure(detail);
     const header = headerOf(detail, {
       cancelable: this.deps.host.isCancelable(this.runId, reading ?? detail),
       sourceLabel: sourceLabel(detail.source),
@@ -330,10 +333,20 @@ export class RunDetailsPanel implements vscode.Disposable {
       ...(parent ? { parent: { id: parent.id, name: parent.name } } : {}),
       result: reading ? { kind: 'none', note: 'The result shows once the run has been read.' } : await this.result(detail),
       ...(reading ? { reading } : {}),
+      ...(subflowFailure ? { subflowFailure } : {}),
     });
     if (push !== this.headerPushes) return;
     this.panel.title = `Run ${detail.name}${this.deleted ? ' (deleted)' : ''}`;
     this.post({ type: 'header', header });
+  }
+
+  /** The subflow run's failure the run failed with, read once for its final state (a failed run's subflows have ended). */
+  private async subflowFailure(detail: FlowRunDetail): Promise<SubflowFailure | undefined> {
+    if (detail.state.type !== 'FAILED' || detail.state.failure !== undefined) return undefined;
+    if (this.subflowFailureRead?.runState !== detail.state.timestamp) {
+      this.subflowFailureRead = { runState: detail.state.timestamp, failure: subflowFailureOf(await this.deps.host.store(), detail).catch(() => undefined) };
+    }
+    return this.subflowFailureRead.failure;
   }
 
   /** The result as the viewer shows it; read once the run has finished (a result never changes after). */

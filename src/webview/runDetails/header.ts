@@ -79,7 +79,14 @@ export function renderFailure(failure: FailureView, events: HeaderEvents): HTMLE
   return h(
     'section',
     { class: 'card failure', attrs: { role: 'alert', 'aria-labelledby': 'failure-title' } },
-    h('h2', { class: 'section-title', attrs: { id: 'failure-title' } }, failure.crashed ? 'Crashed' : failure.taskRunName ? `Failed in task run ${failure.taskRunName}` : 'Failed'),
+    failure.subflowRunId !== undefined
+      ? h(
+          'h2',
+          { class: 'section-title', attrs: { id: 'failure-title' } },
+          'Failed in subflow run ',
+          h('button', { class: 'link subflow-run', title: "Open the subflow run's details", onClick: () => events.onOpenRun(failure.subflowRunId!) }, failure.subflowRunName ?? failure.subflowRunId),
+        )
+      : h('h2', { class: 'section-title', attrs: { id: 'failure-title' } }, failure.crashed ? 'Crashed' : failure.taskRunName ? `Failed in task run ${failure.taskRunName}` : 'Failed'),
     h('p', { class: 'failure-message' }, title),
     failure.causes.length > 0 ? h('ol', { class: 'causes', attrs: { 'aria-label': 'Caused by' } }, ...failure.causes.map((c) => h('li', null, h('span', { class: 'muted' }, 'Caused by: '), c))) : null,
     failure.where

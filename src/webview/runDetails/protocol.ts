@@ -36,6 +36,9 @@ export interface FailureView {
   taskRunName?: string;
   /** The run crashed: its worker was ended from this line (an uncaught exception, `process.exit()`). */
   crashed?: true;
+  /** Set when the failure is a subflow run's, which the run awaited: the card links to its details. */
+  subflowRunId?: string;
+  subflowRunName?: string;
 }
 
 /** A value of the result, as the viewer shows it before it is expanded. */

@@ -1,0 +1,38 @@
+/**
+ * The failure a flow run took from a subflow run it awaited: its own Failed state says only `Subflow run 'x'
+ * ended in state Failed('…')`, and the line is in `x`'s journal — or further down, when `x` failed the same
+ * way. The run details' failure card links there, and Go to Failure goes there.
+ */
+import type { FlowRunDetail, FlowRunSummary } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
+import { readFailedRun } from './failedRun';
+import { failedSubflowOf, failureSiteOf, type FailureSite } from './failureSite';
+
+/** Subflows of subflows followed down at most this far. */
+const MAX_DEPTH = 32;
+
+export interface SubflowFailure {
+  /** The subflow run the run awaited, which did not complete: the one the card links to. */
+  run: FlowRunSummary;
+  /** Where the failure is in the user's code, and which run's failure it is (this subflow run's, or one further down). */
+  site?: FailureSite;
+  /** That run's failure, as its journal has it. */
+  failed?: FlowRunDetail;
+}
+
+/** Undefined when `run` did not fail for a subflow run's failure. */
+export async function subflowFailureOf(store: RunStore, run: Pick<FlowRunDetail, 'id' | 'state'>): Promise<SubflowFailure | undefined> {
+  let found: SubflowFailure | undefined;
+  let parent = run;
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    const sub = failedSubflowOf(parent, await store.list({ parentRunId: parent.id }));
+    if (!sub) break;
+    found ??= { run: sub };
+    const detail = await readFailedRun(store, sub.id);
+    if (!detail) break;
+    const site = failureSiteOf(detail);
+    if (site) return { ...found, site, failed: detail };
+    parent = detail;
+  }
+  return found;
+}
