@@ -8,6 +8,8 @@
  * ASCII, readable, and still says what the flow printed. A Windows line ending (`\r\n`) is just a newline.
  */
 
+import { stripVTControlCharacters } from 'node:util';
+
 /**
  * C0 controls but tab and newline, DEL, the C1 controls some terminals also obey (U+009B is CSI), the
  * bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069) and the line and paragraph
@@ -32,4 +34,14 @@ export function neutraliseTerminal(text: string): string {
  */
 export function neutraliseTerminalJson(json: string): string {
   return json.replace(CONTROL, (c) => (c === '\r\n' ? '\\r\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
+/**
+ * Text a flow controls, shown where no terminal reads it (the editor's failure card, notifications,
+ * tooltips): its escape sequences (colours, cursor moves: `\x1b[31m`) removed, with Node's own
+ * stripVTControlCharacters, as they mean nothing there and an ESC shows as a box; any other control but tab
+ * and newline escaped as neutraliseTerminal escapes it.
+ */
+export function withoutTerminalEscapes(text: string): string {
+  return neutraliseTerminal(stripVTControlCharacters(text));
 }

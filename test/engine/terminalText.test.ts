@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { neutraliseTerminal } from '../../src/engine/terminalText';
+import { neutraliseTerminal, withoutTerminalEscapes } from '../../src/engine/terminalText';
 
 describe('neutraliseTerminal', { timeout: 30_000 }, () => {
   it('shows escape sequences, BEL, carriage returns and C1 controls as \\xHH instead of obeying them', () => {
@@ -30,5 +30,14 @@ describe('neutraliseTerminal', { timeout: 30_000 }, () => {
     assert.equal(neutraliseTerminal('a\tb\nc\r\nd'), 'a\tb\nc\nd');
     const text = "12:00:00.000 | INFO    | Task run 'fetch-0' - Stars 🌟 : 250, ünïcödé, C:\\Users\\x";
     assert.equal(neutraliseTerminal(text), text);
+  });
+});
+
+describe('withoutTerminalEscapes', { timeout: 30_000 }, () => {
+  it('removes colours, cursor moves and window titles (they mean nothing outside a terminal) and escapes the other controls', () => {
+    assert.equal(withoutTerminalEscapes('\x1b[31mRED\x1b[0m line'), 'RED line');
+    assert.equal(withoutTerminalEscapes('\x1b[2J\x1b[Hclean \x1b]0;title\x07x'), 'clean x');
+    assert.equal(withoutTerminalEscapes('a\x07b\r\nc\u202ed\te'), 'a\\x07b\nc\\u202ed\te');
+    assert.equal(withoutTerminalEscapes('plain, ünïcödé'), 'plain, ünïcödé');
   });
 });

@@ -137,3 +137,13 @@ test("a run failed with no error of its own code shows its state's message once;
   // Its journal not read: the link to it, with the run's own words.
   assert.deepEqual(headerOf(failedBySub, { ...ctx, subflowFailure: { run: child } }).failure, { name: '', message: "Subflow run 'humming-toucan' ended in state Failed('child broke')", causes: [], subflowRunId: 'c1', subflowRunName: 'humming-toucan' });
 });
+
+test("a terminal's escapes in a failure are removed from the card and the state line; other controls are shown escaped", () => {
+  const esc = '\u001b[31mRED\u001b[0m line\nline\u0007';
+  const h = headerOf(detail({ state: state('Failed', esc, 5000, { name: 'Error', message: esc, causes: ['\u001b[1mbold\u001b[22m cause'], stack: `Error: ${esc}\n    at x`, frame: { file: '/ws/flows/etl.flow.ts', line: 3, column: 5 } }) }), ctx);
+  assert.equal(h.state.message, 'RED line\nline\\x07');
+  assert.equal(h.failure!.message, 'RED line\nline\\x07');
+  assert.deepEqual(h.failure!.causes, ['bold cause']);
+  assert.ok(!h.failure!.stack!.includes('\u001b'));
+  assert.equal(headerOf(detail({ state: state('Failed', esc, 5000) }), ctx).failure!.message, 'RED line\nline\\x07', 'a failure without an error of its own code too');
+});

@@ -228,6 +228,10 @@ test('the tooltip names the flow, the state with its message, the parameters and
   const withMessage = runTooltip({ ...run('Failed'), state: state('Failed', 'ValueError: ``` oops', NOW) }, NOW);
   assert.match(withMessage, /````\nValueError: ``` oops\n````/, 'a fence longer than any backtick run inside the message');
   assert.match(runTooltip(run('Completed', { parameters: {} }), NOW), /Parameters: none/);
+  // A terminal's colours mean nothing in a tooltip (an ESC showed as a box): removed.
+  const coloured = runTooltip({ ...run('Failed'), state: state('Failed', '\u001b[31mRED\u001b[0m went wrong', NOW) }, NOW);
+  assert.match(coloured, /```\nRED went wrong\n```/);
+  assert.ok(!coloured.includes('\u001b'));
 });
 
 test('markdown escaping keeps names literal', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JSDOM } from 'jsdom';
-import { renderFailure } from '../../src/webview/runDetails/header';
-import type { FailureView } from '../../src/webview/runDetails/protocol';
+import { renderFailure, renderHeader } from '../../src/webview/runDetails/header';
+import type { FailureView, RunHeader } from '../../src/webview/runDetails/protocol';
 
 const { window } = new JSDOM('<!DOCTYPE html><body></body>');
 // The webview's element helper (dom.ts) builds with the page's document, when it is called.
@@ -11,7 +11,23 @@ const { window } = new JSDOM('<!DOCTYPE html><body></body>');
 const opened: string[] = [];
 const events = { onAction: () => {}, onGoToFailure: () => {}, onOpenRun: (id: string) => void opened.push(id) };
 
-describe("a run's failure card", { timeout: 10_000 }, () => {
+describe("a run's failure card and state line", { timeout: 10_000 }, () => {
+  it('shows a huge message by its first lines, the whole of it in a closed disclosure; a short one whole', () => {
+    const message = `RED ${'line\n'.repeat(5000)}${'x'.repeat(200_000)}`;
+    const card = renderFailure({ name: 'Error', message, causes: [] }, events);
+    const shown = card.querySelector('p.failure-message')!.textContent!;
+    assert.ok(shown.split('\n').length <= 6 && shown.length <= 601, `a few lines: ${shown.length} characters`);
+    assert.ok(shown.startsWith('RED line\nline'));
+    const whole = card.querySelector('details.failure-whole')!;
+    assert.equal(whole.hasAttribute('open'), false);
+    assert.match(whole.querySelector('summary')!.textContent!, /^The whole message \(5,001 lines\)$/);
+    assert.equal(whole.querySelector('.failure-message')!.textContent, message);
+
+    const short = renderFailure({ name: 'TypeError', message: 'x is undefined', causes: [] }, events);
+    assert.equal(short.querySelector('p.failure-message')!.textContent, 'TypeError: x is undefined');
+    assert.equal(short.querySelector('details.failure-whole'), null);
+  });
+
   it("a subflow run's failure names that run in its heading, a link to its details", () => {
     const failure: FailureView = { name: 'Error', message: 'child broke', causes: [], where: 'sub.flow.ts:4:9', subflowRunId: 'c1', subflowRunName: 'humming-toucan' };
     const card = renderFailure(failure, events);
@@ -19,5 +35,15 @@ describe("a run's failure card", { timeout: 10_000 }, () => {
     (card.querySelector('.subflow-run') as unknown as { click(): void }).click();
     assert.deepEqual(opened, ['c1']);
     assert.equal(renderFailure({ name: '', message: "Subflow run 'x' ended in state Failed('y')", causes: [] }, events).querySelector('p.failure-message')!.textContent, "Subflow run 'x' ended in state Failed('y')", 'no "Failed: " before it');
+  });
+
+  it("cuts the state line's message (its style keeps it to one line), its tooltip saying more", () => {
+    const header: RunHeader = {
+      id: 'r1', name: 'light-potoo', flowName: 'etl', source: 'etl.flow.ts', state: { type: 'FAILED', name: 'Failed', timestamp: 2, message: 'y'.repeat(10_000) },
+      attempt: 1, trigger: 'manual', created: 1, parameters: 'none', actions: { cancel: false, resume: false, retryFromFailure: true, rerun: true, openSource: true }, result: { kind: 'none', note: '' }, skippedRecords: 0,
+    };
+    const state = renderHeader(header, 3, events).querySelector('.state') as unknown as { textContent: string; title: string };
+    assert.equal(state.textContent, `Failed — ${'y'.repeat(500)}`);
+    assert.equal(state.title, `Failed — ${'y'.repeat(2000)}`);
   });
 });

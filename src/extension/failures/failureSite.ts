@@ -5,6 +5,7 @@
  */
 import type { FlowRunDetail, FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import type { Failure } from '../../engine/states';
+import { withoutTerminalEscapes } from '../../engine/terminalText';
 
 export interface FailureSite {
   /** Absolute path of the user's file. */
@@ -30,7 +31,7 @@ const MESSAGE_LIMIT = 500;
 /** `TypeError: x is undefined ← connect ECONNREFUSED` (an `Error` goes without its name). */
 export function failureMessage(failure: Failure): string {
   const head = failure.name && failure.name !== 'Error' && !failure.message.startsWith(failure.name) ? `${failure.name}: ${failure.message}` : failure.message;
-  const text = [head, ...(failure.causes ?? [])].join(' ← ');
+  const text = withoutTerminalEscapes([head, ...(failure.causes ?? [])].join(' ← '));
   return text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}…` : text;
 }
 

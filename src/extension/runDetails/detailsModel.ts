@@ -4,6 +4,7 @@
  */
 import { givenInputsText } from '../../engine/givenInputsText';
 import { runTriggerText } from '../../engine/runTrigger';
+import { withoutTerminalEscapes } from '../../engine/terminalText';
 import type { FlowRunDetail, FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import { isTerminal, type Failure } from '../../engine/states';
 import type { ArtifactView, FailureView, ResultView, RunHeader, TimelineItem, TimelineState } from '../../webview/runDetails/protocol';
@@ -59,11 +60,11 @@ export function failureViewOf(detail: FlowRunDetail, pathLabel: (file: string) =
     // A subflow run's failure: what it threw and where (its line is opened by Go to Failure on this run),
     // rather than `Subflow run 'x' ended in state Failed('…')` and no line.
     const inner = subflow.failed ? failureViewOf(subflow.failed, pathLabel) : undefined;
-    const { taskRunId: _id, taskRunName: _name, crashed: _crashed, ...shown } = inner ?? { name: '', message: detail.state.message ?? 'The run failed.', causes: [] };
+    const { taskRunId: _id, taskRunName: _name, crashed: _crashed, ...shown } = inner ?? { name: '', message: withoutTerminalEscapes(detail.state.message ?? 'The run failed.'), causes: [] };
     return { ...shown, subflowRunId: subflow.run.id, subflowRunName: subflow.run.name };
   }
   // Nothing thrown by its code: the state's message is all there is (its name, Failed, is the card's heading).
-  if (!failure) return { name: '', message: detail.state.message ?? 'The run failed.', causes: [] };
+  if (!failure) return { name: '', message: withoutTerminalEscapes(detail.state.message ?? 'The run failed.'), causes: [] };
   const view = failureFields(failure, pathLabel);
   if (task && failure === task.state.failure) {
     view.taskRunId = task.id;
@@ -73,8 +74,8 @@ export function failureViewOf(detail: FlowRunDetail, pathLabel: (file: string) =
 }
 
 function failureFields(failure: Failure, pathLabel: (file: string) => string): FailureView {
-  const view: FailureView = { name: failure.name, message: failure.message, causes: failure.causes ?? [] };
-  if (failure.stack) view.stack = failure.stack;
+  const view: FailureView = { name: withoutTerminalEscapes(failure.name), message: withoutTerminalEscapes(failure.message), causes: (failure.causes ?? []).map(withoutTerminalEscapes) };
+  if (failure.stack) view.stack = withoutTerminalEscapes(failure.stack);
   if (failure.frame) view.where = `${pathLabel(failure.frame.file)}:${failure.frame.line}:${failure.frame.column}`;
   return view;
 }
@@ -89,7 +90,7 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
     name: detail.name,
     flowName: detail.flowName,
     source: ctx.sourceLabel,
-    state: { type: detail.state.type, name: detail.state.name, timestamp: detail.state.timestamp, ...(detail.state.message !== undefined ? { message: detail.state.message } : {}) },
+    state: { type: detail.state.type, name: detail.state.name, timestamp: detail.state.timestamp, ...(detail.state.message !== undefined ? { message: withoutTerminalEscapes(detail.state.message) } : {}) },
     attempt: detail.attempt,
     // What it was started with (refreshing the cache, an idempotency key) is said where it says how it started.
     trigger: runTriggerText(detail),

@@ -7,6 +7,7 @@ import { formatDuration } from '../../engine/durationText';
 import { formatTime } from '../../engine/logFormat';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import { isTerminal, type StateName, type StateType } from '../../engine/states';
+import { withoutTerminalEscapes } from '../../engine/terminalText';
 
 export { formatDuration };
 
@@ -168,7 +169,8 @@ const MESSAGE_LIMIT = 1000;
 export function runTooltip(run: FlowRunSummary & { parameters?: Record<string, unknown> }, now: number): string {
   const lines = [`**${escapeMarkdown(run.name)}** — flow \`${run.flowName.replace(/`/g, "'")}\``, '', `State: **${run.state.name}**`];
   if (run.state.message) {
-    const message = run.state.message.length > MESSAGE_LIMIT ? `${run.state.message.slice(0, MESSAGE_LIMIT)}…` : run.state.message;
+    const plain = withoutTerminalEscapes(run.state.message);
+    const message = plain.length > MESSAGE_LIMIT ? `${plain.slice(0, MESSAGE_LIMIT)}…` : plain;
     lines.push('', fence(message));
   }
   const times = [`Created ${when(run.created, now)}`];
@@ -189,7 +191,7 @@ export function runTooltip(run: FlowRunSummary & { parameters?: Record<string, u
 
 export function taskTooltip(task: TaskRunRecord, now: number): string {
   const lines = [`**${escapeMarkdown(task.name)}** — task \`${task.taskName.replace(/`/g, "'")}\``, '', `State: **${task.state.name}**`];
-  if (task.state.message) lines.push('', fence(task.state.message.slice(0, MESSAGE_LIMIT)));
+  if (task.state.message) lines.push('', fence(withoutTerminalEscapes(task.state.message).slice(0, MESSAGE_LIMIT)));
   lines.push('', `Attempts: ${task.attempts}`);
   const took = task.startTime === undefined ? undefined : elapsed(task, now);
   if (took !== undefined) lines.push('', `Took ${formatDuration(took)}`);

@@ -18,6 +18,10 @@ const ACTIONS: { action: RunAction; label: string; title: string; enabled: (h: R
   { action: 'showLogs', label: 'Show Logs', title: 'Open the log as a document', enabled: () => true },
 ];
 
+/** The state line shows this much of a message (it is cut to one line by its style), its tooltip more. */
+const STATE_LINE_CHARS = 500;
+const STATE_TITLE_CHARS = 2000;
+
 /** `2026-11-26 14:03:07` in local time. */
 export function formatStamp(ms: number): string {
   const d = new Date(ms);
@@ -47,7 +51,15 @@ export function renderHeader(header: RunHeader, now: number, events: HeaderEvent
     'dl',
     { class: 'facts' },
     ...fact('Flow', `${header.flowName} · ${header.source}`),
-    ...fact('State', h('span', { class: `state state-${header.state.type.toLowerCase()}` }, header.state.name, header.state.message ? ` — ${header.state.message}` : '')),
+    ...fact(
+      'State',
+      h(
+        'span',
+        { class: `state state-${header.state.type.toLowerCase()}`, title: header.state.message ? `${header.state.name} — ${header.state.message.slice(0, STATE_TITLE_CHARS)}` : header.state.name },
+        header.state.name,
+        header.state.message ? ` — ${header.state.message.slice(0, STATE_LINE_CHARS)}` : '',
+      ),
+    ),
     ...fact('Attempt', String(header.attempt)),
     ...fact('Trigger', header.trigger),
     ...(header.tags !== undefined ? fact('Tags', header.tags) : []),
@@ -74,6 +86,22 @@ export function renderHeader(header: RunHeader, now: number, events: HeaderEvent
   return h('header', { class: 'run-header' }, h('h1', null, `Run ${header.name}`), actions, facts, notes);
 }
 
+/** A message longer than this many lines or characters shows its start, the whole of it one click away. */
+const MESSAGE_PREVIEW_LINES = 6;
+const MESSAGE_PREVIEW_CHARS = 600;
+
+/** The failure's message: whole when short, else its first lines and the whole in a closed disclosure. */
+function messageParts(text: string): (HTMLElement | null)[] {
+  const lines = text.split('\n');
+  if (lines.length <= MESSAGE_PREVIEW_LINES && text.length <= MESSAGE_PREVIEW_CHARS) return [h('p', { class: 'failure-message' }, text)];
+  const preview = lines.slice(0, MESSAGE_PREVIEW_LINES).join('\n').slice(0, MESSAGE_PREVIEW_CHARS);
+  const count = lines.length > 1 ? `${lines.length.toLocaleString('en-US')} lines` : `${text.length.toLocaleString('en-US')} characters`;
+  return [
+    h('p', { class: 'failure-message' }, `${preview}…`),
+    h('details', { class: 'failure-whole' }, h('summary', null, `The whole message (${count})`), h('pre', { class: 'failure-message' }, text)),
+  ];
+}
+
 export function renderFailure(failure: FailureView, events: HeaderEvents): HTMLElement {
   const title = failure.name && failure.name !== 'Error' && !failure.message.startsWith(failure.name) ? `${failure.name}: ${failure.message}` : failure.message;
   return h(
@@ -87,7 +115,7 @@ export function renderFailure(failure: FailureView, events: HeaderEvents): HTMLE
           h('button', { class: 'link subflow-run', title: "Open the subflow run's details", onClick: () => events.onOpenRun(failure.subflowRunId!) }, failure.subflowRunName ?? failure.subflowRunId),
         )
       : h('h2', { class: 'section-title', attrs: { id: 'failure-title' } }, failure.crashed ? 'Crashed' : failure.taskRunName ? `Failed in task run ${failure.taskRunName}` : 'Failed'),
-    h('p', { class: 'failure-message' }, title),
+    ...messageParts(title),
     failure.causes.length > 0 ? h('ol', { class: 'causes', attrs: { 'aria-label': 'Caused by' } }, ...failure.causes.map((c) => h('li', null, h('span', { class: 'muted' }, 'Caused by: '), c))) : null,
     failure.where
       ? h('p', null, 'At ', h('button', { class: 'link frame', title: 'Open the file at this line', onClick: () => events.onGoToFailure(failure.taskRunId) }, failure.where))
