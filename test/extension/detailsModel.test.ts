@@ -147,3 +147,10 @@ test("a terminal's escapes in a failure are removed from the card and the state 
   assert.ok(!h.failure!.stack!.includes('\u001b'));
   assert.equal(headerOf(detail({ state: state('Failed', esc, 5000) }), ctx).failure!.message, 'RED line\nline\\x07', 'a failure without an error of its own code too');
 });
+
+test('a run deleted while its details are shown has no action left: each needs the run in the store', () => {
+  const h = headerOf(detail(), { ...ctx, deleted: true });
+  assert.equal(h.deleted, true);
+  assert.deepEqual(h.actions, { cancel: false, resume: false, retryFromFailure: false, rerun: false, openSource: false });
+  assert.equal(headerOf(detail(), { ...ctx, deleted: false }).deleted, undefined);
+});

@@ -46,4 +46,15 @@ describe("a run's failure card and state line", { timeout: 10_000 }, () => {
     assert.equal(state.textContent, `Failed — ${'y'.repeat(500)}`);
     assert.equal(state.title, `Failed — ${'y'.repeat(2000)}`);
   });
+
+  it('a deleted run shows no buttons, Show Logs neither (it did nothing), and says why', () => {
+    const actions = { cancel: false, resume: false, retryFromFailure: false, rerun: false, openSource: false };
+    const base: RunHeader = { id: 'r1', name: 'light-potoo', flowName: 'etl', source: 'etl.flow.ts', state: { type: 'COMPLETED', name: 'Completed', timestamp: 2 }, attempt: 1, trigger: 'manual', created: 1, parameters: 'none', actions, result: { kind: 'none', note: '' }, skippedRecords: 0 };
+    const shown = renderHeader(base, 3, events);
+    assert.deepEqual([...shown.querySelectorAll('.actions button')].map((b) => b.textContent), ['Show Logs']);
+    const deleted = renderHeader({ ...base, deleted: true }, 3, events);
+    assert.equal(deleted.querySelectorAll('.actions button').length, 0);
+    assert.equal(deleted.querySelector('h1')!.textContent, 'Run light-potoo (deleted)');
+    assert.match(deleted.querySelector('.notes')!.textContent!, /^This run was deleted from the run history/);
+  });
 });

@@ -42,6 +42,8 @@ export interface HeaderContext {
    * times, never a Running the run left long ago, and no failure card yet.
    */
   reading?: FlowRunSummary;
+  /** The run was deleted from the run history while it was shown: what is shown was read before. */
+  deleted?: boolean;
   /** The failure it took from a subflow run it awaited (subflowFailure.ts), when it failed so. */
   subflowFailure?: SubflowFailure;
 }
@@ -109,6 +111,11 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
   if (detail.startTime !== undefined) header.startTime = detail.startTime;
   if (detail.endTime !== undefined) header.endTime = detail.endTime;
   if (ctx.parent) header.parent = ctx.parent;
+  if (ctx.deleted) {
+    // Each action needs the run in the store (its logs, its parameters, its source as recorded).
+    header.deleted = true;
+    header.actions = { cancel: false, resume: false, retryFromFailure: false, rerun: false, openSource: false };
+  }
   const pause = detail.state.type === 'PAUSED' ? detail.state.pause : undefined;
   if (pause) header.pause = { until: pause.until, inputs: Object.entries(pause.input ?? {}).map(([k, d]) => `${k} (${d.type}${d.required ? ', required' : d.default !== undefined ? `, default ${JSON.stringify(d.default)}` : ''})`) };
   if (detail.tags !== undefined) header.tags = detail.tags.join(', ');

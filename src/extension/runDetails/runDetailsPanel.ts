@@ -305,6 +305,8 @@ export class RunDetailsPanel implements vscode.Disposable {
           this.deleted = true;
           this.panel.title = `${this.panel.title} (deleted)`;
           this.post({ type: 'logs', reset: false, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: 'This run was deleted from the run history; what is shown here was read before.' }] });
+          // Its buttons go: each needs the run in the store (Show Logs did nothing).
+          this.headerPush.schedule();
         }
         continue;
       }
@@ -334,6 +336,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       result: reading ? { kind: 'none', note: 'The result shows once the run has been read.' } : await this.result(detail),
       ...(reading ? { reading } : {}),
       ...(subflowFailure ? { subflowFailure } : {}),
+      deleted: this.deleted,
     });
     if (push !== this.headerPushes) return;
     this.panel.title = `Run ${detail.name}${this.deleted ? ' (deleted)' : ''}`;

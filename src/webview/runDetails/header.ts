@@ -15,7 +15,7 @@ const ACTIONS: { action: RunAction; label: string; title: string; enabled: (h: R
   { action: 'retryFromFailure', label: 'Retry from Failure', title: 'Resume this run: completed task runs are reused', enabled: (x) => x.actions.retryFromFailure },
   { action: 'rerun', label: 'Rerun', title: 'Run the flow again from the start with the same parameters', enabled: (x) => x.actions.rerun },
   { action: 'openSource', label: 'Open Flow Source', title: "Open the flow's file", enabled: (x) => x.actions.openSource },
-  { action: 'showLogs', label: 'Show Logs', title: 'Open the log as a document', enabled: () => true },
+  { action: 'showLogs', label: 'Show Logs', title: 'Open the log as a document', enabled: (x) => !x.deleted },
 ];
 
 /** The state line shows this much of a message (it is cut to one line by its style), its tooltip more. */
@@ -82,8 +82,10 @@ export function renderHeader(header: RunHeader, now: number, events: HeaderEvent
       h('button', { class: `button ${a.action === primary ? 'primary' : 'secondary'}`, title: a.title, attrs: { 'data-action': a.action }, onClick: () => events.onAction(a.action) }, a.label),
     ),
   );
-  const notes = header.skippedRecords > 0 ? h('p', { class: 'muted' }, `${header.skippedRecords} unreadable line${header.skippedRecords === 1 ? ' was' : 's were'} skipped in this run's journal.`) : null;
-  return h('header', { class: 'run-header' }, h('h1', null, `Run ${header.name}`), actions, facts, notes);
+  const skipped = header.skippedRecords > 0 ? h('p', { class: 'muted' }, `${header.skippedRecords} unreadable line${header.skippedRecords === 1 ? ' was' : 's were'} skipped in this run's journal.`) : null;
+  const deleted = header.deleted ? h('p', { class: 'muted deleted' }, 'This run was deleted from the run history: what is shown here was read before, and there is nothing left to do with it.') : null;
+  const notes = skipped || deleted ? h('div', { class: 'notes' }, skipped, deleted) : null;
+  return h('header', { class: 'run-header' }, h('h1', null, `Run ${header.name}${header.deleted ? ' (deleted)' : ''}`), actions, facts, notes);
 }
 
 /** A message longer than this many lines or characters shows its start, the whole of it one click away. */

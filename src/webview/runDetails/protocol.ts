@@ -97,6 +97,8 @@ export interface RunHeader {
   result: ResultView;
   /** Lines of the journal that could not be read. */
   skippedRecords: number;
+  /** The run was deleted from the run history while it was shown: no action is left to take on it. */
+  deleted?: true;
 }
 
 export interface TimelineState {
