@@ -2,9 +2,9 @@
  * Finds the flows in a file without running it: types are stripped, the module is parsed, and the
  * exported `flow({ name: '...', ... }, fn)` calls are read where their options are literals. What can't
  * be listed is said, not skipped: a flow whose name is not a literal, two flows with one name, a file
- * too large to scan or that does not parse.
+ * too large to scan or that does not parse, a flow file's name on something that is not a file.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type * as acorn from 'acorn';
 import { CompileError, lineKeepingTranspiler, transpiler } from './compiler';
@@ -43,7 +43,7 @@ export interface FlowProblem {
 }
 
 export interface FileError {
-  kind: 'syntax' | 'duplicate' | 'schedule' | 'too-large' | 'unreadable' | 'scan-failed';
+  kind: 'syntax' | 'duplicate' | 'schedule' | 'too-large' | 'not-a-file' | 'unreadable' | 'scan-failed';
   message: string;
   /** 1-based; absent when the error is about the whole file. */
   line?: number;
@@ -215,19 +215,65 @@ export function discoverFlows(source: string, file: string): FileFlows {
   return { file, flows, problems, ...(subflows.length > 0 ? { subflows } : {}) };
 }
 
-/** Reads and lists one file, without reading a file over the size limit. */
+/**
+ * Why something with a flow file's name is not read as one — `not a file (a named pipe)` — or undefined
+ * for a regular file (`stats` as statSync gives them, after links).
+ */
+export function notAFile(stats: Stats): string | undefined {
+  if (stats.isFile()) return undefined;
+  const what = stats.isDirectory() ? 'a folder' : stats.isFIFO() ? 'a named pipe' : stats.isCharacterDevice() ? 'a character device' : stats.isBlockDevice() ? 'a block device' : stats.isSocket() ? 'a socket' : 'not a regular file';
+  return `not a file (${what}); only regular files, or links to them, are flow files`;
+}
+
+function notAFileFlows(file: string, message: string): FileFlows {
+  return { file, flows: [], problems: [], error: { kind: 'not-a-file', message } };
+}
+
+/** Opened without waiting for a writer, should a named pipe take the file's place between the stat and the open. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Reads and lists one file, reading no more than the size limit. Only a regular file (after following a
+ * link) is read: a named pipe would never end (or block until written to) and a device like /dev/zero
+ * reports size 0 but never ends, so each is listed as not a file, as `flowdeck run` refuses it. The stat
+ * is checked again on the open file, and the read is bounded whatever the stat said, since the path may
+ * change in between.
+ */
 export function discoverFile(file: string): FileFlows {
   const abs = resolve(file);
+  let fd: number | undefined;
   try {
-    const { size } = statSync(abs);
-    if (size > MAX_SCAN_BYTES) return tooLargeToScan(abs, size);
-    return discoverFlows(readFileSync(abs, 'utf8'), abs);
+    const before = statSync(abs);
+    const notFile = notAFile(before);
+    if (notFile) return notAFileFlows(abs, notFile);
+    if (before.size > MAX_SCAN_BYTES) return tooLargeToScan(abs, before.size);
+    fd = openSync(abs, OPEN_FLAGS);
+    const stats = fstatSync(fd);
+    const notFileNow = notAFile(stats);
+    if (notFileNow) return notAFileFlows(abs, notFileNow);
+    if (stats.size > MAX_SCAN_BYTES) return tooLargeToScan(abs, stats.size);
+    // One byte over the limit tells a file that grew past it since the stat.
+    const buffer = Buffer.alloc(MAX_SCAN_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    if (length > MAX_SCAN_BYTES) return tooLargeToScan(abs, Math.max(length, fstatSync(fd).size));
+    return discoverFlows(buffer.toString('utf8', 0, length), abs);
   } catch (e) {
     return { file: abs, flows: [], problems: [], error: { kind: 'unreadable', message: (e as Error).message } };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-/** Flow files (`*.flow.{ts,mts,js,mjs}`) under `dir`, skipping node_modules and dot-folders. */
+/**
+ * Flow files (`*.flow.{ts,mts,js,mjs}`) under `dir`, skipping node_modules and dot-folders; `dir` itself
+ * when it is not a folder. An entry with a flow file's name that is not a folder is returned whatever it
+ * is (a link, a named pipe), for discoverFile to say why it lists no flows.
+ */
 export function findFlowFiles(dir: string, limit = 5000): string[] {
   const out: string[] = [];
   const visit = (d: string): void => {
@@ -246,7 +292,7 @@ export function findFlowFiles(dir: string, limit = 5000): string[] {
     }
   };
   const abs = resolve(dir);
-  if (statSync(abs).isFile()) return [abs];
+  if (!statSync(abs).isDirectory()) return [abs];
   visit(abs);
   return out.sort();
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, tempDir } from '../support/engine';
@@ -31,5 +32,35 @@ describe('flowdeck flows', () => {
     assert.deepEqual(big.error, { kind: 'too-large', message: 'too large to scan for flows: 2.0 MiB, over the 1.0 MiB limit' });
     const text = await runCli(['flows', 'big.flow.ts'], { cwd: dir, env: { FLOWDECK_HOME: tempDir() } });
     assert.equal(text.stdout.trim(), 'big.flow.ts: error: too large to scan for flows: 2.0 MiB, over the 1.0 MiB limit');
+  });
+
+  it('lists a flow file name on a named pipe, a device or a folder as not a file (exit 2), reading none of them; a link to a file is listed', { skip: process.platform === 'win32', timeout: T }, async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ok.flow.ts'), `import { flow } from 'flowdeck';\nexport default flow({ name: 'ok' }, async () => 1);\n`);
+    symlinkSync(join(dir, 'ok.flow.ts'), join(dir, 'link.flow.ts'));
+    symlinkSync('/dev/zero', join(dir, 'zero.flow.ts'));
+    execFileSync('mkfifo', [join(dir, 'pipe.flow.ts')]);
+    mkdirSync(join(dir, 'sub'));
+    symlinkSync(join(dir, 'sub'), join(dir, 'folder.flow.ts'));
+    const env = { FLOWDECK_HOME: tempDir() };
+    const why = (what: string): string => `not a file (${what}); only regular files, or links to them, are flow files`;
+    const all = await runCli(['flows', '.'], { cwd: dir, env, timeoutMs: 30_000 });
+    assert.equal(all.code, 2, all.stderr);
+    assert.deepEqual(all.stdout.trim().split('\n'), [
+      `folder.flow.ts: error: ${why('a folder')}`,
+      'ok  link.flow.ts:2',
+      'ok  ok.flow.ts:2',
+      `pipe.flow.ts: error: ${why('a named pipe')}`,
+      `zero.flow.ts: error: ${why('a character device')}`,
+    ]);
+    const pipe = await runCli(['flows', 'pipe.flow.ts', '--json'], { cwd: dir, env, timeoutMs: 30_000 });
+    assert.equal(pipe.code, 2, pipe.stderr);
+    assert.deepEqual(JSON.parse(pipe.stdout), [{ file: join(dir, 'pipe.flow.ts'), flows: [], problems: [], error: { kind: 'not-a-file', message: why('a named pipe') } }]);
+    for (const command of [['schedules', '.'], ['check', '.']]) {
+      const r = await runCli(command, { cwd: dir, env, timeoutMs: 30_000 });
+      assert.equal(r.code, 2, `${command.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout + r.stderr, new RegExp(`pipe\\.flow\\.ts: (error: )?not a file \\(a named pipe\\)`), command.join(' '));
+      assert.match(r.stdout + r.stderr, new RegExp(`zero\\.flow\\.ts: (error: )?not a file \\(a character device\\)`), command.join(' '));
+    }
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { MAX_SCAN_BYTES } from '../../src/engine/scanLimit';
@@ -60,6 +61,22 @@ describe("the Flows view's discovery client", () => {
     assert.deepEqual(found.flows.map((f) => [f.name, f.line]), [['unsaved', 3]]);
     const big = await client.text('/ws/big.flow.ts', 'x'.repeat(MAX_SCAN_BYTES + 1));
     assert.equal(big.error?.kind, 'too-large');
+  });
+
+  it('lists a named pipe or a link to a device with a flow file name as not a file, reading neither', { skip: process.platform === 'win32', timeout: T }, async () => {
+    const dir = tempDir();
+    execFileSync('mkfifo', [join(dir, 'pipe.flow.ts')]);
+    symlinkSync('/dev/zero', join(dir, 'zero.flow.ts'));
+    // A read of either would not end (the pipe has no writer; /dev/zero has no end): the timeout would answer instead.
+    const quick = new DiscoveryClient(WORKER, 20_000);
+    try {
+      const pipe = await quick.file(join(dir, 'pipe.flow.ts'));
+      assert.deepEqual(pipe.error, { kind: 'not-a-file', message: 'not a file (a named pipe); only regular files, or links to them, are flow files' });
+      const zero = await quick.file(join(dir, 'zero.flow.ts'));
+      assert.deepEqual(zero.error, { kind: 'not-a-file', message: 'not a file (a character device); only regular files, or links to them, are flow files' });
+    } finally {
+      quick.dispose();
+    }
   });
 
   it('answers a request the worker never answers with an error after the timeout, and starts a fresh worker for the next', { timeout: T }, async () => {

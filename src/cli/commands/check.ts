@@ -2,11 +2,11 @@
  * `flowdeck check`: type-checks flow files with the workspace's own TypeScript compiler. Runs never
  * type-check (flows are compiled by stripping types), so this is where type errors are found.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import type * as TypeScript from 'typescript';
-import { findFlowFiles } from '../../engine/flowDiscovery';
+import { findFlowFiles, notAFile } from '../../engine/flowDiscovery';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { EXIT, write, type CliIo } from '../io';
@@ -21,7 +21,8 @@ unless the workspace types it (a tsconfig.json \`paths\` entry, as "Create a Flo
 A type error does not stop \`flowdeck run\`: runs strip types without checking them.
 
 Exit codes: 0 no type errors; 1 type errors, printed as file:line:col - error TSxxxx: message;
-2 bad input, or no TypeScript installed (install it with npm i -D typescript).`;
+2 bad input (a flow file's name on a named pipe, device or folder link, said and not checked), or no
+TypeScript installed (install it with npm i -D typescript).`;
 
 /** Flowdeck's types for the 'flowdeck' module, generated at build time beside the CLI's bundle. */
 const FLOWDECK_TYPES = join(__dirname, 'flowdeck.d.ts');
@@ -98,8 +99,20 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     write(io.stderr, `flowdeck check: no such file or folder: ${missing}`);
     return EXIT.badInput;
   }
-  const files = [...new Set(targets.flatMap((t) => findFlowFiles(t)))];
+  const candidates = [...new Set(targets.flatMap((t) => findFlowFiles(t)))];
+  // A named pipe or a device with a flow file's name would hang the compiler's read: said, not checked.
+  const files: string[] = [];
+  let notFiles = 0;
+  for (const file of candidates) {
+    const reason = notAFileAt(file);
+    if (reason === undefined) files.push(file);
+    else {
+      notFiles++;
+      write(io.stderr, neutraliseTerminal(`flowdeck check: ${relative(io.cwd, file) || file}: ${reason}`));
+    }
+  }
   if (files.length === 0) {
+    if (notFiles > 0) return EXIT.badInput;
     write(io.stderr, `flowdeck check: no flow files (*.flow.ts, *.flow.mts, *.flow.js, *.flow.mjs) in ${targets.join(', ')}`);
     return EXIT.badInput;
   }
@@ -130,5 +143,13 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const checked = `${files.length} flow file${files.length === 1 ? '' : 's'}`;
   write(io.stdout, errors === 0 ? `No type errors in ${checked}.` : `Found ${errors} type error${errors === 1 ? '' : 's'} in ${checked}.`);
-  return errors === 0 ? EXIT.ok : EXIT.runFailed;
+  return notFiles > 0 ? EXIT.badInput : errors === 0 ? EXIT.ok : EXIT.runFailed;
+}
+
+function notAFileAt(file: string): string | undefined {
+  try {
+    return notAFile(statSync(file));
+  } catch {
+    return undefined; // gone: the compiler says so
+  }
 }

@@ -127,10 +127,16 @@ export class FileErrorNode extends vscode.TreeItem {
     this.iconPath = themeIcon(ITEM_ICONS.fileError);
     this.description = message;
     const position = error.line === undefined ? '' : `:${line}:${column}`;
-    const advice = error.kind === 'too-large' ? 'Its flows can still be run from a terminal: flowdeck run <file>.' : "This file's flows are listed once the error is fixed. Click to open it at the error.";
+    const advice =
+      error.kind === 'too-large'
+        ? 'Its flows can still be run from a terminal: flowdeck run <file>.'
+        : error.kind === 'not-a-file'
+          ? 'Rename it, or replace it with a file, for it to be listed.'
+          : "This file's flows are listed once the error is fixed. Click to open it at the error.";
     this.tooltip = `${location ? `${location}/` : ''}${basename(flows.file)}${position}: ${message}\n\n${advice}`;
     this.contextValue = 'flowFileError';
-    this.command = { command: 'flowdeck.openFlowSource', title: 'Open Flow Source', arguments: [{ file: flows.file, line, column }] };
+    // A named pipe or a device is not opened in an editor: reading it may never end.
+    if (error.kind !== 'not-a-file') this.command = { command: 'flowdeck.openFlowSource', title: 'Open Flow Source', arguments: [{ file: flows.file, line, column }] };
   }
 }
 
