@@ -5,6 +5,7 @@
 import { EmbeddedStore, type EmbeddedStoreOptions } from './embeddedStore';
 import { leaseFromEnv, type HostKind, type LeaseTiming } from './postgres/hostLease';
 import { loadPostgres } from './postgres/load';
+import { checkSchemaName } from './postgres/schemaName';
 import type { RunStore } from './runStore';
 import { StoreUrlError } from './storeErrors';
 import { defaultHome } from './storeHome';
@@ -38,9 +39,10 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<RunStor
   const home = options.home ?? defaultHome(env);
   const url = storeUrl(options);
   if (url === undefined) return EmbeddedStore.open(home, options);
+  const schema = env.FLOWDECK_STORE_SCHEMA ? checkSchemaName(env.FLOWDECK_STORE_SCHEMA, 'FLOWDECK_STORE_SCHEMA') : undefined;
   return loadPostgres().PgStore.open(url, {
     home,
-    schema: env.FLOWDECK_STORE_SCHEMA || undefined,
+    schema,
     lease: options.lease ?? leaseFromEnv(env),
     ...(options.readOnly ? { readOnly: true } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

@@ -113,6 +113,16 @@ describe("Flowdeck's own messages", T, () => {
     assert.equal(noFlows.stderr, `flowdeck worker: --flows ${missing} is not a folder here: give this machine's copy of the workspace (queued flow files are looked up below it)\n`);
   });
 
+  it('a FLOWDECK_STORE_SCHEMA that is not a schema name is exit 2 and one line naming it, before any connection', async () => {
+    const env = { FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x', FLOWDECK_STORE_SCHEMA: 'Bad' };
+    const message = `flowdeck: FLOWDECK_STORE_SCHEMA must be a schema name for the Flowdeck store: lowercase letters, digits and _, not starting with a digit, at most 41 characters (got "Bad"); leave it unset for 'flowdeck'\n`;
+    for (const args of [['runs'], ['run', 'hello'], ['worker']]) {
+      const r = await runCli(args, { env });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, message, args.join(' '));
+    }
+  });
+
   it('help <command> shows that command\'s help, for every command', async () => {
     for (const command of ['run', 'resume', 'runs', 'logs', 'artifacts', 'flows', 'check', 'auth', 'serve', 'schedule', 'schedules', 'limit', 'worker']) {
       const viaHelp = await runCli(['help', command]);

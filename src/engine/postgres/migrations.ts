@@ -5,6 +5,7 @@
  * schedules' slots, concurrency limits) is a new entry at the end; an applied entry never changes.
  */
 import type { PoolClient } from 'pg';
+import { checkSchemaName } from './schemaName';
 import { inTransaction } from './transaction';
 
 export interface Migration {
@@ -212,13 +213,6 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
 ];
-
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/;
-
-export function checkSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`Not a schema name for the Flowdeck store: ${JSON.stringify(schema)} (lowercase letters, digits and _, at most 41)`);
-  return schema;
-}
 
 /** The advisory lock key of a schema's migrations (any stable 64-bit number per schema). */
 function lockKey(schema: string): string {
