@@ -7,11 +7,12 @@ import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BoundedFold } from './boundedFold';
 import type { EventSink } from './eventReader';
 import { Execution, type RunSeat, REFRESHING_CACHE, type LiveRun } from './execution';
+import { checkedFlowFile } from './flowFilePath';
 import { fittedRunName } from './givenRunName';
 import { journalLines } from './jsonLines';
 import { ConcurrencyGate } from './limits/concurrencyGate';
@@ -306,15 +307,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       }
       return file;
     }
-    const file = resolve(source.path);
-    let isFile = false;
-    try {
-      isFile = statSync(file).isFile();
-    } catch {
-      throw new BadInputError('missing-file', `Flow file not found: ${file}`);
-    }
-    if (!isFile) throw new BadInputError('missing-file', `Not a file: ${file}; pass a flow file (*.flow.ts) or a built-in flow id`);
-    return file;
+    return checkedFlowFile(source.path);
   }
 
   /**

@@ -105,7 +105,7 @@ describe('flowdeck schedule and schedules', () => {
 
   it('rejects bad input with exit 2 and a message naming what was wrong, storing nothing', { timeout: 120_000 }, async () => {
     const home = tempDir();
-    const cwd = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'a' }, async () => 1);\nexport const b = flow({ name: 'b' }, async () => 2);\nconst part = flow({ name: 'part' }, async () => 3);`) });
+    const cwd = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'a' }, async () => 1);\nexport const b = flow({ name: 'b' }, async () => 2);\nconst part = flow({ name: 'part' }, async () => 3);`), 'sub/one.flow.ts': flowSource(`export default flow({ name: 'one' }, async () => 1);`) });
     const secret = 's3cr3t-token-value-42';
     const env = { FLOWDECK_HOME: home, GITHUB_TOKEN: secret };
     const cases: [string[], RegExp][] = [
@@ -120,6 +120,10 @@ describe('flowdeck schedule and schedules', () => {
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--param', 'repo=not a repo'], /repo/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--tag', 'not a tag'], /--tag was given 'not a tag': a tag is 1 to 64 letters/],
       [['schedule', 'add', 'no-such-flow', '--cron', '0 9 * * *'], /No built-in flow 'no-such-flow'/],
+      // As `flowdeck run` says them, not the system's words (EISDIR, ENOENT).
+      [['schedule', 'add', 'sub', '--every', '1h'], /^flowdeck: Not a file: .*sub; pass a flow file \(\*\.flow\.ts\) or a built-in flow id$/m],
+      [['schedule', 'add', 'nonexist.flow.ts', '--every', '1h'], /^flowdeck: Flow file not found: .*nonexist\.flow\.ts$/m],
+      [['schedule', 'add', '', '--every', '1h'], /^flowdeck schedule add needs a flow file or a built-in id, got an empty argument$/m],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h'], /has 2 flows \(a, b\); say which with --flow NAME/],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'part'], /two\.flow\.ts does not export flow 'part': it runs only as a subflow of the flows that call it\. Export it to schedule it on its own; the file exports: a, b$/m],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'c'], /No flow 'c' in .*two\.flow\.ts; its flows: a, b$/m],

@@ -1,5 +1,7 @@
 import { discoverFile } from '../../engine/flowDiscovery';
+import { checkedFlowFile } from '../../engine/flowFilePath';
 import { ParameterError, parametersFromText, type ParameterDeclarations } from '../../engine/parameters';
+import { BadInputError } from '../../engine/runRequest';
 import { MIN_SCHEDULE_PREFIX, findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
 import { checkSchedule, describeSchedule, parseEvery, refuseSecretParameters, ScheduleError, type Schedule } from '../../engine/schedules/scheduleSpec';
 import { SlotTimes } from '../../engine/schedules/slotTimes';
@@ -64,6 +66,7 @@ export async function scheduleCommand(argv: string[], io: CliIo): Promise<number
   }
   if (action === 'add') {
     if (rest.length !== 1) throw new UsageError(`schedule add takes one flow file or built-in id\n\n${SCHEDULE_HELP}`);
+    if (rest[0]!.trim() === '') throw new UsageError(`flowdeck schedule add needs a flow file or a built-in id, got an empty argument\n\n${SCHEDULE_HELP}`);
     return add(rest[0]!, values, io);
   }
   if (action === 'pause' || action === 'resume' || action === 'rm') {
@@ -94,7 +97,14 @@ function flowFor(target: string, flowOption: string | undefined, io: CliIo): { f
     if (!builtin) return `No built-in flow '${source.id}' and no file by that name. Built-in flows: ${BUILTIN_FLOWS.map((b) => b.id).join(', ')}`;
     return { flowName: builtin.name, source: `builtin:${builtin.id}`, declarations: builtin.parameters };
   }
-  const found = discoverFile(source.path);
+  let file: string;
+  try {
+    file = checkedFlowFile(source.path);
+  } catch (e) {
+    if (e instanceof BadInputError) return e.message;
+    throw e;
+  }
+  const found = discoverFile(file);
   if (found.error) return `${found.file}${found.error.line === undefined ? '' : `:${found.error.line}:${found.error.column ?? 1}`}: ${found.error.message}`;
   const flows = flowOption === undefined ? found.flows : found.flows.filter((f) => f.name === flowOption);
   if (flows.length === 0) {
