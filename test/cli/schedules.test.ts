@@ -124,6 +124,7 @@ describe('flowdeck schedule and schedules', () => {
       [['schedule', 'add', 'sub', '--every', '1h'], /^flowdeck: Not a file: .*sub; pass a flow file \(\*\.flow\.ts\) or a built-in flow id$/m],
       [['schedule', 'add', 'nonexist.flow.ts', '--every', '1h'], /^flowdeck: Flow file not found: .*nonexist\.flow\.ts$/m],
       [['schedule', 'add', '', '--every', '1h'], /^flowdeck schedule add needs a flow file or a built-in id, got an empty argument$/m],
+      [['schedule', 'add', 'github-repo-stats', '--every', '1h', '--flow', 'other'], /^flowdeck: built-in flow 'github-repo-stats' has no flow named 'other'; it has: github-repo-stats$/m],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h'], /has 2 flows \(a, b\); say which with --flow NAME/],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'part'], /two\.flow\.ts does not export flow 'part': it runs only as a subflow of the flows that call it\. Export it to schedule it on its own; the file exports: a, b$/m],
       [['schedule', 'add', 'two.flow.ts', '--every', '1h', '--flow', 'c'], /No flow 'c' in .*two\.flow\.ts; its flows: a, b$/m],

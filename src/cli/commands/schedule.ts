@@ -95,6 +95,8 @@ function flowFor(target: string, flowOption: string | undefined, io: CliIo): { f
   if (source.kind === 'builtin') {
     const builtin = BUILTIN_FLOWS.find((b) => b.id === source.id);
     if (!builtin) return `No built-in flow '${source.id}' and no file by that name. Built-in flows: ${BUILTIN_FLOWS.map((b) => b.id).join(', ')}`;
+    // As `flowdeck run` refuses it: a built-in is one flow, named as its id.
+    if (flowOption !== undefined && flowOption !== builtin.name) return `built-in flow '${builtin.id}' has no flow named '${flowOption}'; it has: ${builtin.name}`;
     return { flowName: builtin.name, source: `builtin:${builtin.id}`, declarations: builtin.parameters };
   }
   let file: string;
