@@ -114,8 +114,11 @@ describe('flowdeck schedule and schedules', () => {
       [['schedule', 'add', 'github-repo-stats', '--every', '15x'], /--every takes a number and a unit/],
       [['schedule', 'add', 'github-repo-stats', '--every', '0s'], /--every must be from 1s to 366d; got '0s'/],
       [['schedule', 'add', 'github-repo-stats', '--every', '400d'], /--every must be from 1s to 366d; got '400d'/],
-      [['schedule', 'add', 'github-repo-stats'], /needs one of --cron EXPR and --every 15m/],
-      [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--every', '1h'], /needs one of --cron EXPR and --every 15m/],
+      [['schedule', 'add', 'github-repo-stats'], /^flowdeck: schedule add needs --cron EXPR or --every 15m$/m],
+      [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--every', '1h'], /^flowdeck: schedule add takes --cron EXPR or --every 15m, not both$/m],
+      // croner's words would say seven fields may do; five or six are read.
+      [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 *'], /^flowdeck: cron '0 9 \*' is not valid: it has 3 fields; give 5 \(minute hour day-of-month month day-of-week\), or 6 with seconds first$/m],
+      [['schedule', 'add', 'github-repo-stats', '--cron', '0 0 9 * * * 2030'], /cron '0 0 9 \* \* \* 2030' is not valid: it has 7 fields; give 5/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--timezone', 'Mars/Olympus'], /Mars\/Olympus/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--param', 'repo=not a repo'], /repo/],
       [['schedule', 'add', 'github-repo-stats', '--cron', '0 9 * * *', '--tag', 'not a tag'], /--tag was given 'not a tag': a tag is 1 to 64 letters/],

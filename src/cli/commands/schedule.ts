@@ -37,6 +37,7 @@ Options of add:
   --overlap skip|queue|allow   a slot due while the previous run still runs (default skip)
   --tag TAG            a tag of the scheduled runs, beside the flow's own (repeatable; \`runs --tag\` finds them)
   --json               print the schedule as JSON
+  -h, --help           this help
 
 Exit codes: 0 done; 2 bad input (no such flow or schedule, invalid cron, timezone or parameter).
 
@@ -126,7 +127,8 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
     write(io.stderr, `flowdeck: ${neutraliseTerminal(masker.mask(message))}`);
     return EXIT.badInput;
   };
-  if ((values.cron === undefined) === (values.every === undefined)) return fail('schedule add needs one of --cron EXPR and --every 15m');
+  if (values.cron === undefined && values.every === undefined) return fail('schedule add needs --cron EXPR or --every 15m');
+  if (values.cron !== undefined && values.every !== undefined) return fail('schedule add takes --cron EXPR or --every 15m, not both');
   const flow = flowFor(target, values.flow, io);
   if (typeof flow === 'string') return fail(flow);
   let schedule: Schedule;

@@ -39,6 +39,11 @@ export function isTimezone(zone: string): boolean {
 /** Parses a cron expression with croner (5 or 6 fields, or a nickname like `@daily`); throws ScheduleError saying what is wrong. */
 export function parseCron(expression: string, timezone?: string): Cron {
   if (expression.length > MAX_CRON_LENGTH) throw new ScheduleError(`cron expression is ${expression.length} characters long; at most ${MAX_CRON_LENGTH}`);
+  // croner's own words for a wrong count of fields name seven, which the mode used here refuses.
+  const fields = expression.split(/\s+/).filter((f) => f !== '').length;
+  if (!expression.trim().startsWith('@') && fields !== 5 && fields !== 6) {
+    throw new ScheduleError(`cron '${expression}' is not valid: it has ${fields} field${fields === 1 ? '' : 's'}; give 5 (minute hour day-of-month month day-of-week), or 6 with seconds first`);
+  }
   try {
     return new Cron(expression, { paused: true, mode: '5-or-6-parts', ...(timezone !== undefined ? { timezone } : {}) });
   } catch (e) {
