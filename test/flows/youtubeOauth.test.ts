@@ -318,11 +318,15 @@ describe('flowdeck auth youtube', () => {
     assert.match((await run([])).err, /Give --client-secret client_secret\.json/);
     assert.equal((await run([])).code, 2);
     assert.match((await run(['--client-id', 'x'])).err, /FLOWDECK_GOOGLE_CLIENT_SECRET or --client-secret-value/);
-    assert.equal((await run(['--port', 'abc'])).code, 2);
+    const port = await run(['--port', 'abc']);
+    assert.equal(port.code, 2);
+    assert.match(port.err, /^flowdeck auth: --port must be a port number \(got abc\)\n/);
+    assert.match((await run(['--bogus'])).err, /^flowdeck auth: unknown option '--bogus'; `flowdeck auth youtube --help` lists its options\n/);
+    assert.match((await run([])).err, /^flowdeck auth: Give --client-secret/);
     assert.equal((await run(['--client-secret', 'a.json', '--client-id', 'x'])).code, 2);
     const missing = await run(['--client-secret', join(home, 'missing.json')]);
     assert.equal(missing.code, 2);
-    assert.match(missing.err, /does not exist/);
+    assert.match(missing.err, /^flowdeck auth: .*does not exist/);
     writeFileSync(join(home, 'bad.json'), '{not json');
     const notJson = await run(['--client-secret', join(home, 'bad.json')]);
     assert.equal(notJson.code, 2);

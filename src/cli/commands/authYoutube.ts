@@ -44,12 +44,15 @@ export interface AuthYoutubeIo {
   openBrowser?: (url: string) => unknown;
 }
 
+/** What every other command's errors start with (`flowdeck auth: unknown service …` too). */
+const PREFIX = 'flowdeck auth: ';
+
 export async function authYoutubeCommand(argv: string[], io: AuthYoutubeIo): Promise<number> {
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
   } catch (error) {
-    write(io.stderr, `${(error as Error).message}\n\n${HELP}`);
+    write(io.stderr, `${PREFIX}${(error as Error).message}\n\n${HELP}`);
     return EXIT.badInput;
   }
   if (args.help) {
@@ -60,7 +63,7 @@ export async function authYoutubeCommand(argv: string[], io: AuthYoutubeIo): Pro
   try {
     const client = await clientFrom(args, io);
     if (typeof client === 'string') {
-      write(io.stderr, `${client}\n\nRun \`flowdeck auth youtube --help\` for the options.`);
+      write(io.stderr, `${PREFIX}${client}\n\nRun \`flowdeck auth youtube --help\` for the options.`);
       return EXIT.badInput;
     }
     const endpoints = endpointsFromEnv(io.env);
@@ -104,7 +107,7 @@ export async function authYoutubeCommand(argv: string[], io: AuthYoutubeIo): Pro
     return EXIT.ok;
   } catch (error) {
     if (error instanceof YouTubeError) {
-      write(io.stderr, error.message);
+      write(io.stderr, `${PREFIX}${error.message}`);
       // A client-secret file missing or not a client's JSON is bad input, like a missing --client-secret.
       return error.code === 'invalid-client-file' ? EXIT.badInput : EXIT.runFailed;
     }
