@@ -14,6 +14,8 @@ export interface LogFilter {
   tail?: number;
   /** A line as text: Prefect's format, or one JSON object. */
   json: boolean;
+  /** With --task: the name given, and whether a task run (by its name, `fetch-0`) is one it chooses. */
+  task?: { name: string; chooses(taskRunName: string): boolean };
 }
 
 export interface LogFilterOptions {
@@ -34,9 +36,14 @@ export function logFilterOf(options: LogFilterOptions): LogFilter {
   if (options.task !== undefined) {
     const name = options.task.trim();
     if (name === '') throw new UsageError("--task takes a task's name (`fetch`: its runs fetch-0, fetch-1…) or a task run's name");
-    const exact = `Task run '${name}'`;
-    const numbered = new RegExp(`^Task run '${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+'$`);
-    tests.push((l) => l.source === exact || numbered.test(l.source));
+    const numbered = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d+$`);
+    const chooses = (taskRunName: string): boolean => taskRunName === name || numbered.test(taskRunName);
+    filter.task = { name, chooses };
+    const taskRunSource = /^Task run '(.*)'$/s;
+    tests.push((l) => {
+      const source = taskRunSource.exec(l.source);
+      return source !== null && chooses(source[1]!);
+    });
   }
   if (tests.length > 0) filter.accepts = (l) => tests.every((t) => t(l));
   if (options.tail !== undefined) {

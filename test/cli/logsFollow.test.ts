@@ -108,6 +108,7 @@ describe('flowdeck logs: choosing lines', { timeout: 240_000 }, () => {
     assert.deepEqual(await logs('--level', 'WARNING'), ["WARNING | Task run 'fetch-2' - slow 2", `ERROR   | Flow run '${name}' - done badly`]);
     // A task's runs are its numbered runs — not another task whose name starts the same.
     assert.deepEqual(await logs('--task', 'fetch'), ['got 0', 'got 1', 'got 2', 'slow 2', 'got 3'].map((m, i) => `${m === 'slow 2' ? 'WARNING' : 'INFO   '} | Task run 'fetch-${[0, 1, 2, 2, 3][i]}' - ${m}`));
+    assert.deepEqual(await logs('--task', 'fetch-all', '--level', 'error'), [''], 'a task of the run that logged nothing chosen: nothing, exit 0');
     assert.deepEqual(await logs('--task', 'fetch-all'), ["INFO    | Task run 'fetch-all-0' - all of them", "INFO    | Task run 'fetch-all-0' - Finished in state Completed()"]);
     assert.deepEqual(await logs('--task', 'fetch', '--tail', '2'), ["WARNING | Task run 'fetch-2' - slow 2", "INFO    | Task run 'fetch-3' - got 3"]);
     assert.deepEqual(await logs('--tail', '1', '--follow'), [`INFO    | Flow run '${name}' - Finished in state Completed()`], 'an ended run followed: its last lines');
@@ -120,6 +121,9 @@ describe('flowdeck logs: choosing lines', { timeout: 240_000 }, () => {
       [['--level', 'loud'], /--level takes one of debug, info, warning, error, critical \(that level and above\); got 'loud'/],
       [['--tail', '0'], /--tail must be a whole number from 1 to 1,000,000, got '0'/],
       [['--task', ' '], /--task takes a task's name/],
+      // A task the run has not (a typo): said, with the tasks it has, not an empty answer.
+      [['--task', 'nope'], /^flowdeck logs: run '[a-z]+-[a-z]+' has no task or task run named 'nope'; its tasks: fetch, fetch-all \(`flowdeck inspect [a-z]+-[a-z]+` lists its task runs\)\n$/],
+      [['--task', 'fetch-9'], /has no task or task run named 'fetch-9'/],
     ] as const) {
       const bad = await runCli(['logs', name, ...args], { cwd: ws, env });
       assert.equal(bad.code, 2);

@@ -6,6 +6,10 @@ import { followLogs } from '../followLogs';
 import { MAX_TAIL, Tail, logFilterOf, logJson } from '../logFilter';
 import type { LogRecord } from '../../engine/records';
 import { terminalLogLine } from '../terminalStyle';
+import type { RunStore } from '../../engine/runStore';
+import { isTerminal } from '../../engine/states';
+import { isRunDeletedWhileRead } from '../../engine/storeErrors';
+import { neutraliseTerminal } from '../../engine/terminalText';
 
 export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name> [--follow] [--level LEVEL] [--task NAME] [--tail N] [--json]
 
@@ -19,7 +23,8 @@ Options:
   --task NAME      only the lines of a task's runs (\`fetch\`: fetch-0, fetch-1…) or of one task run
   --tail N         only the last N lines (of those chosen) stored so far; with --follow, then the new ones
                    (N up to ${MAX_TAIL.toLocaleString('en-US')})
-  --json           one JSON object a line: {"time", "level", "source", "message", "taskRunId"?}`;
+  --json           one JSON object a line: {"time", "level", "source", "message", "taskRunId"?}
+  -h, --help       this help`;
 
 export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('logs', argv, {
@@ -48,8 +53,10 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
       if (text !== '' && !io.stdout.write(text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
     };
     const tail = filter.tail === undefined ? undefined : new Tail<LogRecord>(filter.tail);
+    let printed = 0;
     const { found } = await store.readLogs(run.id, async (logs) => {
       const chosen = logs.filter(filter.accepts);
+      printed += chosen.length;
       if (tail) for (const l of chosen) tail.push(l);
       else await out(chosen);
     });
@@ -62,8 +69,42 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
       write(io.stderr, `flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`);
       return EXIT.runFailed;
     }
+    // No line of the task: a task of the run that logged nothing is fine; a task the run has not is a typo.
+    if (filter.task && printed === 0) {
+      const tasks = await taskNamesOf(store, run.id, filter.task.chooses);
+      if (tasks && !tasks.chosen) {
+        const named = tasks.names.length === 0 ? 'it has no task runs' : `its tasks: ${tasks.names.join(', ')}${tasks.more ? ', …' : ''}`;
+        write(io.stderr, neutraliseTerminal(`flowdeck logs: run '${run.name}' has no task or task run named '${filter.task.name}'${isTerminal(run.state.type) ? '' : ' (yet)'}; ${named} (\`flowdeck inspect ${run.name}\` lists its task runs)`));
+        return EXIT.badInput;
+      }
+    }
     return EXIT.ok;
   } finally {
     await store.close();
   }
+}
+
+/** How many task names are named when a --task matches none. */
+const MAX_NAMED_TASKS = 20;
+
+/** The run's task names (the first few), and whether any of its task runs is `chooses`'s; undefined when the run is gone. */
+async function taskNamesOf(store: RunStore, runId: string, chooses: (taskRunName: string) => boolean): Promise<{ names: string[]; more: boolean; chosen: boolean } | undefined> {
+  const parts = await store.readRunParts(runId);
+  if (!parts) return undefined;
+  const names = new Set<string>();
+  let more = false;
+  let chosen = false;
+  try {
+    await parts.readTaskRuns((taskRuns) => {
+      for (const t of taskRuns) {
+        if (chooses(t.name)) chosen = true;
+        if (names.size < MAX_NAMED_TASKS) names.add(t.taskName);
+        else if (!names.has(t.taskName)) more = true;
+      }
+    });
+  } catch (e) {
+    if (isRunDeletedWhileRead(e)) return undefined;
+    throw e;
+  }
+  return { names: [...names], more, chosen };
 }
