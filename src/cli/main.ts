@@ -49,7 +49,8 @@ Commands:
 
 Run \`flowdeck help <command>\` (or \`flowdeck <command> --help\`) for a command's options.
 Every command takes --store URL: a postgres:// URL for a store several machines share (FLOWDECK_STORE).
-Environment: FLOWDECK_HOME (store, default ~/.flowdeck), FLOWDECK_STORE, GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
+Environment: FLOWDECK_HOME (store, default ~/.flowdeck), FLOWDECK_STORE, FLOWDECK_STORE_SCHEMA,
+FLOWDECK_HEARTBEAT_SECONDS, FLOWDECK_LEASE_SECONDS (Postgres), GITHUB_TOKEN, FLOWDECK_GITHUB_API_URL,
 FLOWDECK_GOOGLE_API_URL, FLOWDECK_GOOGLE_TOKEN_URL, FLOWDECK_GOOGLE_CLIENT_ID,
 FLOWDECK_GOOGLE_CLIENT_SECRET, FLOWDECK_YOUTUBE_REFRESH_TOKEN, FLOWDECK_NOTIFY_URL (serve).`;
 

@@ -135,6 +135,19 @@ describe("Flowdeck's own messages", T, () => {
     }
   });
 
+  it('every command\'s help lists -h, --help; the top-level help lists the environment README lists', async () => {
+    // `auth` is a list of services: `auth youtube --help` is the command's help.
+    for (const command of ['run', 'resume', 'cancel', 'runs', 'inspect', 'delete', 'prune', 'logs', 'artifacts', 'flows', 'check', 'serve', 'schedule', 'schedules', 'limit', 'variable', 'cache', 'worker', 'auth youtube']) {
+      const r = await runCli([...command.split(' '), '--help']);
+      assert.equal(r.code, 0, `${command}: ${r.stderr}`);
+      assert.match(r.stdout, /^ {2}-h, --help +this (help|text)$/m, command);
+    }
+    const top = await runCli(['--help']);
+    for (const variable of ['FLOWDECK_HOME', 'FLOWDECK_STORE', 'FLOWDECK_STORE_SCHEMA', 'FLOWDECK_HEARTBEAT_SECONDS', 'FLOWDECK_LEASE_SECONDS', 'GITHUB_TOKEN', 'FLOWDECK_NOTIFY_URL']) {
+      assert.match(top.stdout, new RegExp(`\\b${variable}\\b`), variable);
+    }
+  });
+
   it('logs takes a unique id prefix, and says so (exit 1) when the run\'s file is gone', async () => {
     const { home, ids } = await storeWithRuns(1);
     const env = { FLOWDECK_HOME: home };

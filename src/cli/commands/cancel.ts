@@ -30,6 +30,7 @@ Options:
   --wait SECONDS   how long to wait for the run to end (default ${DEFAULT_WAIT_SECONDS}; 0: only ask)
   --json           print {"id", "name", "outcome", "state"} on stdout; outcome is one of
                    cancelled, requested, finished, withdrawn
+  -h, --help       this help
 
 Exit codes: 0 the run ended Cancelled (or, with --wait 0, the request was made); 1 it had already ended
 (its resume withdrawn or not), ended in another state, or was still going when the wait ran out; 2 no such run, or bad options.`;

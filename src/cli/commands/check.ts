@@ -20,6 +20,9 @@ unless the workspace types it (a tsconfig.json \`paths\` entry, as "Create a Flo
 
 A type error does not stop \`flowdeck run\`: runs strip types without checking them.
 
+Options:
+  -h, --help   this help
+
 Exit codes: 0 no type errors; 1 type errors, printed as file:line:col - error TSxxxx: message;
 2 bad input (a flow file's name on a named pipe, device or folder link, said and not checked), or no
 TypeScript installed (install it with npm i -D typescript).`;

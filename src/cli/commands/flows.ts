@@ -10,7 +10,11 @@ import { EXIT, UsageError, write, type CliIo } from '../io';
 export const FLOWS_HELP = `Usage: flowdeck flows [file or folder] [--json]
 
 Lists the flows in a flow file, or in every *.flow.{ts,mts,js,mjs} file under a folder (default: the
-current folder, after the built-in flows), without running anything.`;
+current folder, after the built-in flows), without running anything.
+
+Options:
+  --json       the listing as JSON: per file its flows, the flows it cannot list and its error
+  -h, --help   this help`;
 
 /** A name longer than this is not padded to: it pushes its own line's file over, not every line's. */
 const MAX_NAME_COLUMN = 32;

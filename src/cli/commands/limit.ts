@@ -19,6 +19,10 @@ and the flows whose own concurrencyLimit (set in their code) has runs holding or
 The built-in flows tag their API tasks github-api and youtube-api. A limit of 0 stops the tag's task runs:
 each fails at once, not retried (those running go on), until the limit is raised or removed.
 
+Options:
+  --json       with ls: print the limits as JSON
+  -h, --help   this help
+
 Examples:
   flowdeck limit set github-api 2
   flowdeck limit ls`;
