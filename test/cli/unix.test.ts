@@ -113,6 +113,25 @@ describe("Flowdeck's own messages", T, () => {
     assert.equal(noFlows.stderr, `flowdeck worker: --flows ${missing} is not a folder here: give this machine's copy of the workspace (queued flow files are looked up below it)\n`);
   });
 
+  it('a FLOWDECK_HEARTBEAT_SECONDS or FLOWDECK_LEASE_SECONDS that is not a number of seconds is exit 2 naming it, not the default taken silently', async () => {
+    const base = { FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x' };
+    for (const [variable, value, fallback] of [
+      ['FLOWDECK_HEARTBEAT_SECONDS', 'abc', 5],
+      ['FLOWDECK_LEASE_SECONDS', '-1', 30],
+      ['FLOWDECK_LEASE_SECONDS', '0', 30],
+    ] as const) {
+      const message = `${variable} must be a number of seconds above 0, got "${value}"; unset it for the default (${fallback})\n`;
+      for (const [args, prefix] of [
+        [['runs'], 'flowdeck: '],
+        [['worker'], 'flowdeck worker: '],
+      ] as const) {
+        const r = await runCli([...args], { env: { ...base, [variable]: value } });
+        assert.equal(r.code, 2, `${variable}=${value} ${args.join(' ')}: ${r.stderr}`);
+        assert.equal(r.stderr, `${prefix}${message}`);
+      }
+    }
+  });
+
   it('a FLOWDECK_STORE_SCHEMA that is not a schema name is exit 2 and one line naming it, before any connection', async () => {
     const env = { FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x', FLOWDECK_STORE_SCHEMA: 'Bad' };
     const message = `flowdeck: FLOWDECK_STORE_SCHEMA must be a schema name for the Flowdeck store: lowercase letters, digits and _, not starting with a digit, at most 41 characters (got "Bad"); leave it unset for 'flowdeck'\n`;

@@ -22,14 +22,23 @@ export interface LeaseTiming {
 
 export const DEFAULT_LEASE: LeaseTiming = { heartbeatMs: 5000, lapseMs: 30_000 };
 
-/** FLOWDECK_HEARTBEAT_SECONDS and FLOWDECK_LEASE_SECONDS, when set to sensible numbers. */
+/**
+ * FLOWDECK_HEARTBEAT_SECONDS and FLOWDECK_LEASE_SECONDS, `fallback`'s where unset (or empty). A value set
+ * that is not a number of seconds above 0 is a StoreSettingError naming the variable, as `--heartbeat -1`
+ * is refused: running on the default instead would look like the setting took.
+ */
 export function leaseFromEnv(env: NodeJS.ProcessEnv, fallback: LeaseTiming = DEFAULT_LEASE): LeaseTiming {
-  const seconds = (name: string): number | undefined => {
-    const v = Number(env[name]);
-    return env[name] !== undefined && Number.isFinite(v) && v > 0 ? v * 1000 : undefined;
+  const seconds = (name: string, fallbackMs: number): number => {
+    const text = env[name]?.trim();
+    if (text === undefined || text === '') return fallbackMs;
+    const v = Number(text);
+    if (!Number.isFinite(v) || v <= 0) throw new StoreSettingError(`${name} must be a number of seconds above 0, got ${JSON.stringify(env[name])}; unset it for the default (${fallbackMs / 1000})`);
+    return v * 1000;
   };
+  const heartbeatMs = seconds('FLOWDECK_HEARTBEAT_SECONDS', fallback.heartbeatMs);
+  const lapseMs = seconds('FLOWDECK_LEASE_SECONDS', fallback.lapseMs);
   try {
-    return checkLease({ heartbeatMs: seconds('FLOWDECK_HEARTBEAT_SECONDS') ?? fallback.heartbeatMs, lapseMs: seconds('FLOWDECK_LEASE_SECONDS') ?? fallback.lapseMs });
+    return checkLease({ heartbeatMs, lapseMs });
   } catch (e) {
     throw new StoreSettingError(`FLOWDECK_LEASE_SECONDS and FLOWDECK_HEARTBEAT_SECONDS: ${(e as Error).message}`);
   }
