@@ -253,7 +253,7 @@ export function discoverFile(file: string): FileFlows {
     if (notFileNow) return notAFileFlows(abs, notFileNow);
     if (stats.size > MAX_SCAN_BYTES) return tooLargeToScan(abs, stats.size);
     // One byte over the limit tells a file that grew past it since the stat.
-    const buffer = Buffer.alloc(MAX_SCAN_BYTES + 1);
+    const buffer = Buffer.allocUnsafe(MAX_SCAN_BYTES + 1); // only the bytes read are used
     let length = 0;
     while (length < buffer.length) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
