@@ -14,6 +14,7 @@ import { neutraliseTerminal } from '../engine/terminalText';
 import { followQueued } from './followQueued';
 import { EXIT, UsageError, write, type CliIo } from './io';
 import type { ParameterInput } from './parameterArgs';
+import { stateJson } from './runJson';
 import { mergedTags, tagsField } from '../engine/runTags';
 
 export interface EnqueueOptions {
@@ -74,7 +75,7 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}), ...(options.idempotencyKey !== undefined ? { idempotencyKey: masker.mask(options.idempotencyKey) } : {}), ...(options.runId !== undefined ? { runId: options.runId } : {}), ...tagsField(mergedTags(flow.tags, options.tags)) });
   write(io.stderr, `Queued flow run '${run.name}' (${run.id}) of flow '${neutraliseTerminal(run.flowName)}' on queue '${options.queue}'`);
   if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });
-  if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, queue: options.queue, state: { type: run.state.type, name: run.state.name } }));
+  if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, queue: options.queue, state: stateJson(run.state) }));
   return EXIT.ok;
 }
 

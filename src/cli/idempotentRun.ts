@@ -20,6 +20,7 @@ import { isSettled } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { followLogs } from './followLogs';
 import { EXIT, UsageError, write, type CliIo } from './io';
+import { stateJson } from './runJson';
 import { printRunJson } from './runJsonStream';
 
 const NAMESPACE = 'flowdeck.idempotency';
@@ -115,7 +116,7 @@ async function reportKeyed(store: RunStore, io: CliIo, run: FlowRunSummary, opti
   if (!options.follow) {
     // `run --queue` without `--wait` only queues: that the key's run is there (in whatever state) is its answer.
     write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: idempotency key '${options.key}' started ${which} already; it is ${run.state.name}, and is not queued again`)));
-    if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, state: { type: run.state.type, name: run.state.name } }));
+    if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, state: stateJson(run.state) }));
     return EXIT.ok;
   }
   let code: number;

@@ -14,6 +14,7 @@ import type { ParameterDeclarations } from '../engine/types';
 import { knownSecrets } from './knownSecrets';
 import { EXIT, write, type CliIo } from './io';
 import { parameterInput } from './parameterArgs';
+import { stateJson } from './runJson';
 
 /** How long `resume` waits for a paused run to go on by default, and at most. */
 export const DEFAULT_WAIT_SECONDS = 60;
@@ -53,7 +54,7 @@ export async function resumePaused(store: RunStore, run: FlowRunSummary, options
   if (input === undefined) return EXIT.badInput;
   const outcome = await store.requestResumePaused(run.id, input);
   const report = (latest: FlowRunSummary, shown: string, text: string): void => {
-    if (options.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: shown, state: latest.state }));
+    if (options.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: shown, state: stateJson(latest.state) }));
     write(options.json ? io.stderr : io.stdout, neutraliseTerminal(text));
   };
   if (outcome === 'unknown') {
@@ -103,7 +104,7 @@ export async function resumeWhenPaused(store: RunStore, run: FlowRunSummary, opt
   const latest = await until(store, run, options.waitSeconds * 1000, (r) => r.state.type === 'PAUSED' || isTerminal(r.state.type));
   if (latest.state.name === 'Suspended') return suspended(latest);
   if (latest.state.type === 'PAUSED') return resumePaused(store, latest, options, io);
-  if (options.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: isTerminal(latest.state.type) ? 'finished' : 'not-paused', state: latest.state }));
+  if (options.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: isTerminal(latest.state.type) ? 'finished' : 'not-paused', state: stateJson(latest.state) }));
   write(options.json ? io.stderr : io.stdout, neutraliseTerminal(isTerminal(latest.state.type) ? `${label} ended ${formatState(latest.state)} without pausing. Nothing to resume.` : `${label} is still ${latest.state.name} after ${options.waitSeconds} s; it did not pause.`));
   return EXIT.runFailed;
 }

@@ -15,7 +15,7 @@ export interface RunJson {
   state: StateJson;
   startTime: string | null;
   endTime: string | null;
-  trigger?: RunTrigger;
+  trigger?: TriggerJson;
   /** Started with `--refresh-cache`: its tasks ignored cached results and replaced them. */
   refreshCache?: true;
   /** The key `flowdeck run --idempotency-key` started it with. */
@@ -48,6 +48,12 @@ export interface StateJson {
   pause?: { until: string; input: ParameterDeclarations | null; key: string | null };
 }
 
+/**
+ * What started a run. A schedule's slot is kept as the store keeps it, epoch milliseconds (`slot`: what
+ * consumers have always read), and given as ISO 8601 text too (`slotTime`), as every other time is.
+ */
+export type TriggerJson = Exclude<RunTrigger, { kind: 'schedule' }> | { kind: 'schedule'; id: string; slot: number; slotTime: string };
+
 export interface TaskRunJson {
   id: string;
   name: string;
@@ -79,11 +85,19 @@ export function isoTime(ts: number | undefined): string | null {
   return text;
 }
 
-function stateJson(s: State): StateJson {
+/**
+ * A state as every `--json` output gives it (a run's, a task run's, `cancel`'s, `resume`'s, `delete`'s,
+ * `prune`'s): its times ISO 8601, and not the store's epoch-millisecond `timestamp`.
+ */
+export function stateJson(s: State): StateJson {
   const json: StateJson = s.message === undefined ? { type: s.type, name: s.name } : { type: s.type, name: s.name, message: s.message };
   if (s.failure !== undefined) json.failure = s.failure;
   if (s.pause !== undefined) json.pause = { until: isoTime(s.pause.until)!, input: s.pause.input ?? null, key: s.pause.key ?? null };
   return json;
+}
+
+export function triggerJson(t: RunTrigger): TriggerJson {
+  return t.kind === 'schedule' ? { kind: 'schedule', id: t.id, slot: t.slot, slotTime: isoTime(t.slot)! } : t;
 }
 
 /** The JSON view of a stored result; one stored out of line is read only when `loadFiles`. */
@@ -120,7 +134,7 @@ export async function runJson(run: FlowRunDetail, store: RunStore, options: { lo
     attempt: run.attempt,
   };
   if (run.parentRunId !== undefined) out.parentRunId = run.parentRunId;
-  if (run.trigger) out.trigger = run.trigger;
+  if (run.trigger) out.trigger = triggerJson(run.trigger);
   if (run.refreshCache) out.refreshCache = true;
   if (run.idempotencyKey !== undefined) out.idempotencyKey = run.idempotencyKey;
   if (run.tags !== undefined) out.tags = run.tags;

@@ -85,6 +85,8 @@ async function resumesFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   assert.equal(doc.name, name);
   assert.equal(doc.outcome, 'resumed');
   assert.ok(['RUNNING', 'COMPLETED'].includes(doc.state.type), doc.state.type);
+  // Its state as run --json gives one: no epoch-millisecond timestamp.
+  assert.equal('timestamp' in doc.state, false, JSON.stringify(doc.state));
   const run = await done;
   assert.equal(run.code, 0, run.stderr);
   assert.equal((JSON.parse(run.stdout) as { result: unknown }).result, 'deployed v7 x2');

@@ -9,6 +9,7 @@ import { openStore } from '../host';
 import { knownSecrets } from '../knownSecrets';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resolveRunRef } from '../resolveRun';
+import { stateJson } from '../runJson';
 
 /** How long `cancel` waits for the run to end by default, and at most. */
 const DEFAULT_WAIT_SECONDS = 60;
@@ -69,7 +70,7 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
       return EXIT.badInput;
     }
     const report = (latest: FlowRunSummary, text: string): void => {
-      if (values.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome, state: latest.state }));
+      if (values.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome, state: stateJson(latest.state) }));
       write(values.json ? io.stderr : io.stdout, neutraliseTerminal(text));
     };
     if (outcome === 'withdrawn') {

@@ -6,6 +6,7 @@ import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resolveRunRef } from '../resolveRun';
+import { stateJson } from '../runJson';
 
 /** At most this many runs named on one command line. */
 const MAX_RUNS = 1000;
@@ -58,7 +59,7 @@ export async function deleteCommand(argv: string[], io: CliIo): Promise<number> 
     const gone = [...named.values()].filter((r) => deleted.has(r.id));
     const kept = [...named.values()].filter((r) => !deleted.has(r.id));
     if (values.json) {
-      write(io.stdout, JSON.stringify({ deleted: gone.map((r) => ({ id: r.id, name: r.name, flowName: r.flowName, state: r.state, subflowRuns: trees.get(r.id) ?? 0 })) }));
+      write(io.stdout, JSON.stringify({ deleted: gone.map((r) => ({ id: r.id, name: r.name, flowName: r.flowName, state: stateJson(r.state), subflowRuns: trees.get(r.id) ?? 0 })) }));
     }
     const out = values.json ? io.stderr : io.stdout;
     for (const r of gone) {

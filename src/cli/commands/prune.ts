@@ -6,6 +6,7 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { stateJson } from '../runJson';
 import { textTableLines } from '../textTable';
 import { checkedTags } from '../tagArgs';
 
@@ -98,7 +99,7 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
       if (progress) io.stderr.write('\n');
     }
     if (values.json) {
-      const rows = deleted.map((r) => ({ id: r.id, name: r.name, flowName: r.flowName, state: r.state, endTime: r.endTime === undefined ? null : new Date(r.endTime).toISOString() }));
+      const rows = deleted.map((r) => ({ id: r.id, name: r.name, flowName: r.flowName, state: stateJson(r.state), endTime: r.endTime === undefined ? null : new Date(r.endTime).toISOString() }));
       write(io.stdout, JSON.stringify({ deleted: rows, kept, dryRun }));
     } else if (dryRun && deleted.length > 0) printTable(deleted, out);
     const which = `finished run${listed.length === 1 ? '' : 's'}${values.flow ? neutraliseTerminal(` of ${values.flow.map((f) => `'${f}'`).join(', ')}`) : ''}${tags.tags ? ` tagged ${tags.tags.map((t) => `'${t}'`).join(' and ')}` : ''}`;
