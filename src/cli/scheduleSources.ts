@@ -61,16 +61,27 @@ export function scheduleRows(views: readonly ScheduleView[], io: CliIo): string[
   return textTableLines(header, rows).map(neutraliseTerminal);
 }
 
-/** The JSON of `flowdeck schedules --json`. */
+/**
+ * The JSON of `flowdeck schedules --json` (and `schedule add --json`). Every field of a schedule is there,
+ * a default as it applies: a cron's timezone as resolved (the machine's when the schedule names none; `null`
+ * for an interval, which counts from 1970-01-01T00:00:00Z), parameters `{}`, catchup `latest`, overlap
+ * `skip`, tags `[]` — a consumer reads them without knowing the defaults.
+ */
 export function scheduleJson(v: ScheduleView) {
   const { entry } = v;
+  const s = entry.schedule;
   return {
     id: entry.id,
     flowName: entry.flowName,
     source: entry.source,
     origin: entry.origin,
     ...(entry.location ? { location: entry.location } : {}),
-    ...entry.schedule,
+    ...(s.cron !== undefined ? { cron: s.cron } : { intervalSeconds: s.intervalSeconds }),
+    timezone: s.cron !== undefined ? (s.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone) : null,
+    parameters: s.parameters ?? {},
+    catchup: s.catchup ?? 'latest',
+    overlap: s.overlap ?? 'skip',
+    tags: s.tags ?? [],
     state: v.paused ? 'paused' : 'active',
     next: v.next === undefined ? null : new Date(v.next).toISOString(),
   };

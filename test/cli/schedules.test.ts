@@ -39,8 +39,8 @@ describe('flowdeck schedule and schedules', () => {
     const added = JSON.parse(add.stdout) as ScheduleJson;
     assert.match(added.id, /^[0-9a-f]{10}$/);
 
-    let [listed] = await schedules(home, cwd);
-    assert.deepEqual({ ...listed, next: undefined }, {
+    // Every field README lists, a default given as it applies (catchup, overlap and tags were left out).
+    const expected = {
       id: added.id,
       flowName: 'github-repo-stats',
       source: 'builtin:github-repo-stats',
@@ -48,9 +48,15 @@ describe('flowdeck schedule and schedules', () => {
       cron: '0 9 * * *',
       timezone: 'Europe/Madrid',
       parameters: { repo: 'octo/hello' },
+      catchup: 'latest',
+      overlap: 'skip',
+      tags: [],
       state: 'active',
       next: undefined,
-    });
+    };
+    assert.deepEqual({ ...added, next: undefined }, expected);
+    let [listed] = await schedules(home, cwd);
+    assert.deepEqual({ ...listed, next: undefined }, expected);
     // 09:00 in Madrid is 07:00Z or 08:00Z, whichever side of DST the next day is.
     assert.match(listed!.next!, /^\d{4}-\d\d-\d\dT0[78]:00:00\.000Z$/);
     assert.ok(Date.parse(listed!.next!) > Date.now() - 60_000);
@@ -103,6 +109,22 @@ describe('flowdeck schedule and schedules', () => {
     assert.match(listed.stdout, / active +poller,ops +store /);
   });
 
+  it('--json gives a schedule that says nothing but when its defaults: timezone, parameters, catchup, overlap and tags', { timeout: 60_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({ 'poll.flow.ts': flowSource(`export default flow({ name: 'poll' }, async () => 1);`) });
+    const env = { FLOWDECK_HOME: home, TZ: 'America/Denver' };
+    const every = await runCli(['schedule', 'add', 'poll.flow.ts', '--every', '1h', '--json'], { cwd, env });
+    assert.equal(every.code, 0, every.stderr);
+    const cron = await runCli(['schedule', 'add', 'poll.flow.ts', '--cron', '0 9 * * *', '--json'], { cwd, env });
+    assert.equal(cron.code, 0, cron.stderr);
+    const defaults = (s: Record<string, unknown>) => ({ timezone: s.timezone, parameters: s.parameters, catchup: s.catchup, overlap: s.overlap, tags: s.tags });
+    // An interval counts from the epoch: no timezone applies. A cron without one is read in the machine's.
+    assert.deepEqual(defaults(JSON.parse(every.stdout) as Record<string, unknown>), { timezone: null, parameters: {}, catchup: 'latest', overlap: 'skip', tags: [] });
+    assert.deepEqual(defaults(JSON.parse(cron.stdout) as Record<string, unknown>), { timezone: 'America/Denver', parameters: {}, catchup: 'latest', overlap: 'skip', tags: [] });
+    const listed = (await runCli(['schedules', '--json'], { cwd, env })).stdout;
+    assert.deepEqual((JSON.parse(listed) as Record<string, unknown>[]).map(defaults), [JSON.parse(every.stdout), JSON.parse(cron.stdout)].map(defaults));
+  });
+
   it('rejects bad input with exit 2 and a message naming what was wrong, storing nothing', { timeout: 120_000 }, async () => {
     const home = tempDir();
     const cwd = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'a' }, async () => 1);\nexport const b = flow({ name: 'b' }, async () => 2);\nconst part = flow({ name: 'part' }, async () => 3);`), 'sub/one.flow.ts': flowSource(`export default flow({ name: 'one' }, async () => 1);`) });
@@ -150,7 +172,7 @@ describe('flowdeck schedule and schedules', () => {
     const env = { FLOWDECK_HOME: home };
     const listed = await schedules(home, cwd);
     assert.deepEqual(listed.map((s) => [s.origin, s.flowName, s.cron ?? s.intervalSeconds, s.parameters, s.location?.line]), [
-      ['code', 'daily', '0 9 * * *', undefined, 4],
+      ['code', 'daily', '0 9 * * *', {}, 4],
       ['code', 'daily', 900, { full: true }, 4],
     ]);
     assert.notEqual(listed[0]!.id, listed[1]!.id);
