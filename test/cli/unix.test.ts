@@ -51,7 +51,7 @@ describe('a closed pipe ends the command quietly', T, () => {
 });
 
 describe("Flowdeck's own messages", T, () => {
-  it('runs --limit -1, an unknown option (quotes balanced), a missing value, runs --flow for a flow never run', async () => {
+  it('runs --limit -1, an unknown option (quotes balanced), a missing value; runs --flow for a flow never run is no mistake', async () => {
     const { home } = await storeWithRuns(1);
     const env = { FLOWDECK_HOME: home };
     const cases: [string[], RegExp][] = [
@@ -62,7 +62,6 @@ describe("Flowdeck's own messages", T, () => {
       [['runs', '--flow'], /^flowdeck runs: --flow needs a value\n$/],
       [['run', 'x.flow.ts', '--flow', '--json'], /^flowdeck run: --flow needs a value \(to pass '--json' as its value, write --flow=--json\)\n$/],
       [['runs', '--json=yes'], /^flowdeck runs: --json takes no value, got 'yes'\n$/],
-      [['runs', '--flow', 'nosuch'], /^flowdeck runs: no flow named 'nosuch' in the history \(flows with runs: hello\)\n$/],
       [['runs', 'hello'], /^flowdeck runs takes no arguments, got 'hello'; use --flow NAME/],
       [['run', ''], /^flowdeck run needs a flow file or a built-in id, got an empty argument/],
       [['auth', 'github'], /^flowdeck auth: unknown service 'github'; the services are: youtube \(GitHub needs no command: set GITHUB_TOKEN, or sign in to GitHub from Flowdeck in VS Code\)/],
@@ -80,6 +79,14 @@ describe("Flowdeck's own messages", T, () => {
       [['serve', '--notify-url'], /^flowdeck serve: --notify-url needs a value\n$/],
       [['schedules', '--json=yes'], /^flowdeck schedules: --json takes no value, got 'yes'\n$/],
     ];
+    // A flow with no runs is a question answered, not bad input: none, the flows that have runs named (for a
+    // slip), and with --json an empty array on stdout, as --state, --tag and --search that match nothing.
+    const noRuns = await runCli(['runs', '--flow', 'nosuch'], { env });
+    assert.deepEqual([noRuns.code, noRuns.stdout, noRuns.stderr], [0, "No runs of flow 'nosuch' (flows with runs: hello).\n", '']);
+    const noRunsJson = await runCli(['runs', '--flow', 'nosuch', '--json'], { env });
+    assert.deepEqual([noRunsJson.code, noRunsJson.stdout, noRunsJson.stderr], [0, '[]\n', "No runs of flow 'nosuch' (flows with runs: hello).\n"]);
+    const noneYet = await runCli(['runs', '--flow', 'hello', '--json'], { env: { FLOWDECK_HOME: tempDir() } });
+    assert.deepEqual([noneYet.code, noneYet.stdout, noneYet.stderr], [0, '[]\n', "No runs of flow 'hello' (no flow has runs yet).\n"]);
     for (const [args, message] of cases) {
       const r = await runCli(args, { env });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

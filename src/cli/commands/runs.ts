@@ -71,22 +71,21 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
     // One more than shown: the table says when there are more.
     const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(states ?? {}), ...(search !== undefined ? { search } : {}), ...(tags !== undefined ? { tags } : {}) });
     const runs = listed.slice(0, limit);
-    if (runs.length === 0 && (search !== undefined || states || tags)) {
-      // Filtered to nothing: which filters, said back (exit 0: a question answered).
+    if (runs.length === 0 && (values.flow !== undefined || search !== undefined || states || tags)) {
+      // Filtered to nothing: which filters, said back (exit 0: a question answered — "which runs of
+      // 'nightly' are there?", none yet, is not bad input).
       const which = [
         values.flow !== undefined ? ` of flow '${values.flow}'` : '',
         states ? ` in state ${[...states.stateTypes.map((t) => t.toLowerCase()), ...states.stateNames].join(' or ')}` : '',
         tags ? ` tagged ${tags.map((t) => `'${t}'`).join(' and ')}` : '',
         search !== undefined ? ` whose name, flow or tags hold '${search}'` : '',
       ].join('');
+      // --flow alone: no run of that name at all; the flows that have runs are named, for a slip.
+      const known = values.flow !== undefined && !states && !tags && search === undefined ? (await store.flows()).map((f) => f.flowName) : undefined;
+      const flows = known === undefined ? '' : known.length > 0 ? ` (flows with runs: ${known.join(', ')})` : ' (no flow has runs yet)';
       if (values.json) write(io.stdout, '[]');
-      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`No runs${which}.`));
+      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`No runs${which}${flows}.`));
       return EXIT.ok;
-    }
-    if (runs.length === 0 && values.flow !== undefined) {
-      const known = await store.flows();
-      write(io.stderr, neutraliseTerminal(`flowdeck runs: no flow named '${values.flow}' in the history${known.length > 0 ? ` (flows with runs: ${known.map((f) => f.flowName).join(', ')})` : ' (it has no runs yet)'}`));
-      return EXIT.badInput;
     }
     if (values.json) {
       // Results kept in files of their own are not loaded (their size is given instead).
