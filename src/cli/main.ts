@@ -78,7 +78,8 @@ async function auth(argv: string[], io: CliIo): Promise<number> {
   return EXIT.badInput;
 }
 
-const COMMANDS: Record<string, Command> = {
+/** Every command, by name (`flowdeck help NAME` and `flowdeck NAME --help` answer for each). */
+export const COMMANDS: Record<string, Command> = {
   run: runCommand,
   resume: resumeCommand,
   cancel: cancelCommand,

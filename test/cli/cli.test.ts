@@ -4,6 +4,7 @@ import { createWriteStream, readFileSync, realpathSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCommandArgs } from '../../src/cli/args';
+import { COMMANDS } from '../../src/cli/main';
 import { runJson } from '../../src/cli/runJson';
 import { printRunJson } from '../../src/cli/runJsonStream';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -301,11 +302,17 @@ describe('flowdeck runs, logs, flows, help', () => {
     assert.match(lines[2]!, /^hello {22}a\.flow\.ts:\d+/);
   });
 
-  it('answers --help on every command', async () => {
-    for (const cmd of [[], ['run'], ['runs'], ['logs'], ['flows'], ['check'], ['auth'], ['delete'], ['prune']]) {
-      const r = await runCli([...cmd, '--help']);
+  it('answers --help on every command, in text a terminal shows as written: no control character but newlines, no bidi control', { timeout: 120_000 }, async () => {
+    // `variable --help` wrote a real CR, ESC and U+202E where it meant to show their escapes.
+    const unsafe = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+    const commands = Object.keys(COMMANDS);
+    assert.ok(commands.includes('variable') && commands.includes('run'));
+    for (const cmd of [[], ['help'], ...commands.map((c) => [c]), ...commands.map((c) => ['help', c])]) {
+      const r = await runCli(cmd[0] === 'help' ? cmd : [...cmd, '--help']);
       assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, /Usage: flowdeck/);
+      const at = unsafe.exec(r.stdout);
+      assert.equal(at, null, `${cmd.join(' ')} --help writes U+${at?.[0].codePointAt(0)!.toString(16).padStart(4, '0')} at …${JSON.stringify(r.stdout.slice(Math.max(0, (at?.index ?? 0) - 40), (at?.index ?? 0) + 10))}`);
     }
     const unknown = await runCli(['frobnicate']);
     assert.equal(unknown.code, 2);

@@ -21,8 +21,8 @@ JSON up to 64 KiB. Not for secrets: anyone listing the store sees them.
 --string keeps it as text whatever it looks like (--string 42 is "42").
 
 get prints a text value as it is and any other value as JSON. At a terminal, control characters in it
-(escape sequences, \r, bidirectional overrides: a flow may have set the value) are shown as escapes
-(\x1b, \u202e); piped or redirected, the value is written byte for byte, for scripts.
+(escape sequences, \\r, bidirectional overrides: a flow may have set the value) are shown as escapes
+(\\x1b, \\u202e); piped or redirected, the value is written byte for byte, for scripts.
 
 Options:
   --string     set the value as the text given
