@@ -88,7 +88,7 @@ export async function journalTail(path: string, runId: string): Promise<JournalT
       for (const r of records) {
         if (r.k === 'state') states.push(r);
         else if (r.k === 'flow') {
-          const { k: _k, runId: _runId, ts: _ts, ...facts } = r;
+          const { k: _k, runId: _runId, ts: _ts, parameters: _parameters, ...facts } = r;
           flow = { ...flow, ...facts };
         }
         const ts = (r as { ts?: unknown }).ts;

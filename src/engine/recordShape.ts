@@ -64,7 +64,7 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
     case 'name':
       return str(v.name) && num(v.ts) ? { k: 'name', runId, name: v.name, ts: v.ts } : undefined;
     case 'flow':
-      return num(v.ts) ? { k: 'flow', runId, ts: v.ts, ...flowFactsOf(v) } : undefined;
+      return num(v.ts) ? { k: 'flow', runId, ts: v.ts, ...flowFactsOf(v), ...(isObj(v.parameters) ? { parameters: v.parameters } : {}) } : undefined;
     case 'state': {
       // 0.1.0: { k: 'state', state: State }
       if (isState(v.state)) return { k: 'state', runId, name: v.state.name, ts: v.state.timestamp, ...(v.state.message !== undefined ? { message: v.state.message } : {}) };

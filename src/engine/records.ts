@@ -196,7 +196,9 @@ export type RunRecord =
 /**
  * What a run's flow says of its runs, recorded as a run made before its flow was loaded (queued, a stored
  * schedule's) is taken up: the flow's `resumeOnCrash` and its tags, which the run could not carry when made.
- * `tags` is the run's whole list from now on.
+ * `tags` is the run's whole list from now on. `parameters`, when they differ from those the run was made
+ * with, are those its flow runs with — its declared defaults filled in, as a run started directly records
+ * them — and the run's parameters from now on (a journal fact: the index's summary carries none).
  */
 export interface RunFlowRecord {
   k: 'flow';
@@ -204,6 +206,7 @@ export interface RunFlowRecord {
   ts: number;
   resumeOnCrash?: true;
   tags?: string[];
+  parameters?: Record<string, unknown>;
 }
 
 /** What a RunFlowRecord adds to a run's summary (in the index's state record as the run is taken up). */

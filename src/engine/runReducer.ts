@@ -131,6 +131,7 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
     case 'flow':
       if (r.resumeOnCrash) d.resumeOnCrash = true;
       if (r.tags !== undefined) d.tags = r.tags;
+      if (r.parameters !== undefined) d.parameters = r.parameters;
       return 'run';
     case 'input':
       // The run's state says it goes on (Running, from its worker); this keeps what it went on with.

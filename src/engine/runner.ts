@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { isDeepStrictEqual } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -674,7 +675,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           const begin = (async () => {
             if (slotAhead) await this.flowSlotOrRefuse(execution!, target.detail);
             try {
-              return await (target.kind === 'new' ? this.createRoot(execution!, creating!) : target.kind === 'created' ? this.takeCreated(execution!, target, runName) : this.adoptRoot(execution!, target));
+              return await (target.kind === 'new' ? this.createRoot(execution!, creating!) : target.kind === 'created' ? this.takeCreated(execution!, target, runName, message.parameters) : this.adoptRoot(execution!, target));
             } catch (e) {
               if (slotAhead) await this.releaseFlowSlot(target.detail.id, target.detail.flowName, execution!.flow!.concurrencyLimit!);
               throw e;
@@ -832,7 +833,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   /** Takes up a run created ahead of time (once it is due, for a schedule's slot): Pending, owned by this process from now on. */
-  private async takeCreated(execution: Execution, target: Extract<LaunchTarget, { kind: 'created' }>, runName: string | undefined): Promise<undefined> {
+  private async takeCreated(execution: Execution, target: Extract<LaunchTarget, { kind: 'created' }>, runName: string | undefined, parameters: Record<string, unknown>): Promise<undefined> {
     await target.until?.();
     const { detail } = target;
     const s = target.takenBy === undefined ? state('Pending') : state('Pending', `Taken by ${target.takenBy}`);
@@ -841,9 +842,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       records.push({ k: 'log', runId: detail.id, ts: s.timestamp, level: 'INFO', source: flowRunSource(detail.name), message: `${target.takenBy} took flow run '${detail.name}' of flow '${detail.flowName}'` });
     }
     if (detail.refreshCache) records.push({ k: 'log', runId: detail.id, ts: s.timestamp, level: 'INFO', source: flowRunSource(detail.name), message: REFRESHING_CACHE });
-    // Made before its flow was loaded: what the flow says of its runs is recorded now, with the state.
+    // Made before its flow was loaded: what the flow says of its runs is recorded now, with the state — and
+    // the parameters its worker runs it with, its declared defaults filled in, when they are not those it
+    // was made with (queued with none, it shows the defaults it ran with, as a run started here does).
     const flow = flowFacts(detail, execution.flow);
-    if (flow) records.push({ k: 'flow', runId: detail.id, ts: s.timestamp, ...flow });
+    const filled = isDeepStrictEqual(parameters, detail.parameters) ? undefined : parameters;
+    if (flow || filled) records.push({ k: 'flow', runId: detail.id, ts: s.timestamp, ...flow, ...(filled ? { parameters: filled } : {}) });
     const handle = await this.store.openRun(detail.id);
     try {
       // Only while it still waits: a run cancelled (elsewhere) since it was read, or while it waited for its

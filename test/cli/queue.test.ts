@@ -54,6 +54,17 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
         assert.equal(JSON.parse(picked.stdout).flowName, 'second');
         assert.equal(JSON.parse(picked.stdout).result, 'second ran');
 
+        // Its declared defaults filled in, a queued run records the parameters it ran with, as a local run
+        // does (it recorded only those given: {} for none).
+        const local = await runCli(['run', 'flows/release.flow.ts', '--json', '--param', 'version=2.0'], { cwd: ws, env });
+        const onWorker = await runCli(['run', 'flows/release.flow.ts', '--queue', 'default', '--wait', '--json', '--param', 'version=2.0'], { cwd: ws, env });
+        assert.equal(local.code, 0, local.stderr);
+        assert.equal(onWorker.code, 0, onWorker.stderr);
+        assert.deepEqual(JSON.parse(local.stdout).parameters, { version: '2.0', times: 1 });
+        assert.deepEqual(JSON.parse(onWorker.stdout).parameters, JSON.parse(local.stdout).parameters);
+        assert.deepEqual(JSON.parse(onWorker.stdout).result, JSON.parse(onWorker.stdout).parameters);
+        assert.deepEqual((await store.readRun(JSON.parse(onWorker.stdout).id))!.parameters, { version: '2.0', times: 1 });
+
         const differs = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
         assert.equal(differs.code, 1, differs.stderr);
         const failed = (await store.list({ flowNames: ['fails'] }))[0]!;
