@@ -98,6 +98,15 @@ async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   assert.equal(badWait.code, 2);
   assert.match(badWait.stderr, /^flowdeck cancel: --wait must be a number of seconds from 0 to 3600, not 'soon'$/m);
   assert.doesNotMatch(badWait.stderr, /flowdeck cancel: flowdeck/);
+
+  // Asked with --json and ended Cancelled within the wait: the outcome says so (it said `requested`).
+  const second = await slowRun(ws, env);
+  const asJson = await runCli(['cancel', second.name, '--json'], { cwd: ws, env });
+  assert.equal(asJson.code, 0, asJson.stderr);
+  const said = JSON.parse(asJson.stdout) as { name: string; outcome: string; state: { type: string; name: string } };
+  assert.deepEqual([said.name, said.outcome, said.state.type], [second.name, 'cancelled', 'CANCELLED']);
+  assert.match(asJson.stderr, /asked the process running it to cancel it/);
+  assert.equal((await second.done).code, 1);
 }
 
 describe('flowdeck cancel', { timeout: 240_000 }, () => {

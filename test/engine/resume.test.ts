@@ -413,7 +413,7 @@ describe('a cancel while a resume loads the flow', T, () => {
     assert.equal(c.code, 0, c.stderr);
     assert.match(c.stderr, new RegExp(`Flow run '${run.name}' ended Failed and is being resumed: asked the process resuming it to cancel it`));
     const doc = JSON.parse(c.stdout) as { outcome: string; state: { name: string; message: string } };
-    assert.deepEqual([doc.outcome, doc.state.name, doc.state.message], ['requested', 'Cancelled', 'Cancelled by flowdeck cancel']);
+    assert.deepEqual([doc.outcome, doc.state.name, doc.state.message], ['cancelled', 'Cancelled', 'Cancelled by flowdeck cancel']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout + r.stderr, /Finished in state Cancelled\('Cancelled by flowdeck cancel'\)/);
     assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1 }, 'the flow was not called again: no step ran in attempt 2');

@@ -30,7 +30,8 @@ Options:
   --reason TEXT    the Cancelled state's message (default: "Cancelled by flowdeck cancel")
   --wait SECONDS   how long to wait for the run to end (default ${DEFAULT_WAIT_SECONDS}; 0: only ask)
   --json           print {"id", "name", "outcome", "state"} on stdout; outcome is one of
-                   cancelled, requested, finished, withdrawn
+                   cancelled (it ended Cancelled), requested (asked; still going, or --wait 0),
+                   finished (it ended otherwise, or had already), withdrawn
   -h, --help       this help
 
 Exit codes: 0 the run ended Cancelled (or, with --wait 0, the request was made); 1 it had already ended
@@ -69,8 +70,9 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
       write(io.stderr, neutraliseTerminal(`flowdeck cancel: run '${run.name}' is gone from ${store.location}`));
       return EXIT.badInput;
     }
-    const report = (latest: FlowRunSummary, text: string): void => {
-      if (values.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome, state: stateJson(latest.state) }));
+    // The outcome says what happened: the store's answer to the request, or how a run asked to stop ended.
+    const report = (latest: FlowRunSummary, text: string, shown: string = outcome): void => {
+      if (values.json) write(io.stdout, JSON.stringify({ id: latest.id, name: latest.name, outcome: shown, state: stateJson(latest.state) }));
       write(values.json ? io.stderr : io.stdout, neutraliseTerminal(text));
     };
     if (outcome === 'withdrawn') {
@@ -104,8 +106,10 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
       report(latest, `${label}: its resume stopped before it took the run over; it stays ${formatState(latest.state)}.`);
       return EXIT.runFailed;
     }
-    report(latest, `${label} - Finished in state ${formatState(latest.state)}`);
-    return latest.state.type === 'CANCELLED' ? EXIT.ok : EXIT.runFailed;
+    // Asked, and ended within the wait: Cancelled, or ended otherwise (it completed first, say).
+    const cancelled = latest.state.type === 'CANCELLED';
+    report(latest, `${label} - Finished in state ${formatState(latest.state)}`, outcome === 'requested' ? (cancelled ? 'cancelled' : 'finished') : outcome);
+    return cancelled ? EXIT.ok : EXIT.runFailed;
   } finally {
     await store.close();
   }
