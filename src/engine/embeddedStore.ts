@@ -48,7 +48,7 @@ import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
-import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAGS, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
+import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
 import { prunable } from './historyRetention';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
@@ -254,7 +254,8 @@ export class EmbeddedStore implements RunStore {
   async resolve(ref: string): Promise<ResolvedRun> {
     const exact = this.index.runs.get(ref) ?? this.index.runs.get(this.index.byName.get(ref) ?? '');
     if (exact) return { run: { ...exact } };
-    if (ref.length < 4 || !RUN_ID.test(ref)) return {};
+    if (!RUN_ID.test(ref)) return {};
+    if (ref.length < MIN_RUN_PREFIX) return this.all().some((r) => r.id.startsWith(ref)) ? { tooShort: true } : {};
     const matches = this.all().filter((r) => r.id.startsWith(ref));
     if (matches.length === 1) return { run: { ...matches[0]! } };
     return matches.length > 1 ? { ambiguous: matches.map((r) => ({ ...r })) } : {};

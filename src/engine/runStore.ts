@@ -114,11 +114,17 @@ export interface RunHandle {
   close(): Promise<void>;
 }
 
+/** The fewest characters of a run's id that name it (a slip of one or two never picks one), as for schedules. */
+export const MIN_RUN_PREFIX = 4;
+
 export interface ResolvedRun {
   run?: FlowRunSummary;
   /** Runs an id prefix matched when it matched more than one. */
   ambiguous?: FlowRunSummary[];
+  /** Set when the reference names no run but, shorter than MIN_RUN_PREFIX, starts a run's id. */
+  tooShort?: true;
 }
+
 
 export interface RunStore {
   /** Where the store is, for messages: a folder, or a database URL without its password. */

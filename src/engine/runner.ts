@@ -25,7 +25,7 @@ import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resu
 import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { parameterDepthProblem } from './parameters';
-import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle, type RunStore } from './runStore';
+import { CRASHED_HOST_MESSAGE, MIN_RUN_PREFIX, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
@@ -407,8 +407,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * again; subflows resume the same way. Throws BadInputError when the run cannot be resumed.
    */
   async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource; input?: Record<string, unknown> } = {}): Promise<ActiveRun> {
-    const { run, ambiguous } = await this.store.resolve(ref);
+    const { run, ambiguous, tooShort } = await this.store.resolve(ref);
     if (ambiguous) throw new BadInputError('not-resumable', `'${ref}' matches ${ambiguous.length} runs; give more of the id`);
+    if (tooShort) throw new BadInputError('not-resumable', `'${ref}' is too short to name a run: give at least ${MIN_RUN_PREFIX} characters of its id (\`flowdeck runs\` lists them)`);
     if (!run) throw new BadInputError('not-resumable', `No run with id, id prefix or name '${ref}' in ${this.store.location}`);
     if (run.parentRunId) {
       const root = (await this.store.get(run.parentRunId))?.name ?? run.parentRunId;

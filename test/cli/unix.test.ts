@@ -52,7 +52,7 @@ describe('a closed pipe ends the command quietly', T, () => {
 
 describe("Flowdeck's own messages", T, () => {
   it('runs --limit -1, an unknown option (quotes balanced), a missing value; runs --flow for a flow never run is no mistake', async () => {
-    const { home } = await storeWithRuns(1);
+    const { home, ids } = await storeWithRuns(1);
     const env = { FLOWDECK_HOME: home };
     const cases: [string[], RegExp][] = [
       [['runs', '--limit', '-1'], /^flowdeck runs: --limit must be a whole number ≥ 1, got '-1'\n$/],
@@ -79,6 +79,12 @@ describe("Flowdeck's own messages", T, () => {
       [['serve', '--notify-url'], /^flowdeck serve: --notify-url needs a value\n$/],
       [['schedules', '--json=yes'], /^flowdeck schedules: --json takes no value, got 'yes'\n$/],
     ];
+    // A run's id prefix under 4 characters is too short, as a schedule's is (it said "no run" though one matched).
+    const short = await runCli(['logs', ids[0]!.slice(0, 3)], { env });
+    assert.deepEqual([short.code, short.stderr], [2, `flowdeck logs: '${ids[0]!.slice(0, 3)}' is too short to name a run: give at least 4 characters of its id (\`flowdeck runs\` lists them)\n`]);
+    const resumeShort = await runCli(['resume', ids[0]!.slice(0, 2)], { env });
+    assert.equal(resumeShort.code, 2, resumeShort.stderr);
+    assert.match(resumeShort.stderr, new RegExp(`'${ids[0]!.slice(0, 2)}' is too short to name a run: give at least 4 characters of its id`));
     // A flow with no runs is a question answered, not bad input: none, the flows that have runs named (for a
     // slip), and with --json an empty array on stdout, as --state, --tag and --search that match nothing.
     const noRuns = await runCli(['runs', '--flow', 'nosuch'], { env });

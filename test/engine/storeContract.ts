@@ -260,14 +260,17 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
-    it('resolves by id, name or unique prefix; says when a prefix is ambiguous; never guesses from under 4 characters', async () => {
+    it('resolves by id, name or unique prefix; says when a prefix is ambiguous; never guesses from under 4 characters, and says a shorter one is too short', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();
         const runs = await Promise.all(Array.from({ length: 40 }, () => store.createRun(newRun())));
         const byFirst = new Map<string, string[]>();
         for (const r of runs) byFirst.set(r.id[0]!, [...(byFirst.get(r.id[0]!) ?? []), r.id]);
         const [prefix, ids] = [...byFirst].find(([, v]) => v.length > 1)!;
-        assert.deepEqual(await store.resolve(prefix), {});
+        // Under 4 characters a prefix never picks a run: one that starts ids says it is too short, as for schedules.
+        assert.deepEqual(await store.resolve(prefix), { tooShort: true });
+        assert.deepEqual(await store.resolve(ids[0]!.slice(0, 3)), { tooShort: true });
+        assert.deepEqual(await store.resolve('zz'), {});
         const longer = runs.find((r) => r.id === ids[0])!.id.slice(0, 12);
         assert.equal((await store.resolve(longer)).run?.id, ids[0]);
         assert.deepEqual(await store.resolve('zzzz'), {});

@@ -28,7 +28,7 @@ import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
-import { checkedNewRunId, MAX_LISTED_TAGS, type ListOptions, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
+import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ListOptions, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
@@ -394,8 +394,10 @@ export class PgStore implements RunStore {
   async resolve(ref: string): Promise<ResolvedRun> {
     const exact = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1 or name = $1 order by (id = $1) desc limit 1`, [ref], 'find a run');
     if (exact[0]) return { run: this.summary(exact[0]) };
-    if (ref.length < 4 || !RUN_ID.test(ref)) return {};
-    const matches = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id like $1 order by created desc, id limit 50`, [`${ref.replace(/_/g, '\\_')}%`], 'find a run');
+    if (!RUN_ID.test(ref)) return {};
+    const like = `${ref.replace(/_/g, '\\_')}%`;
+    if (ref.length < MIN_RUN_PREFIX) return (await this.rows(`select 1 from ${this.t('runs')} where id like $1 limit 1`, [like], 'find a run')).length > 0 ? { tooShort: true } : {};
+    const matches = await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id like $1 order by created desc, id limit 50`, [like], 'find a run');
     if (matches.length === 1) return { run: this.summary(matches[0]!) };
     return matches.length > 1 ? { ambiguous: matches.map((r) => this.summary(r)) } : {};
   }
