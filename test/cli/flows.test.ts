@@ -23,6 +23,30 @@ describe('flowdeck flows', () => {
     ]);
   });
 
+  it('--json lists the built-in flows first, as the text does, each marked built-in; a folder named lists its files alone', { timeout: T }, async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'hello.flow.ts'), `import { flow } from 'flowdeck';\nexport default flow({ name: 'hello', description: 'says hello' }, async () => 1);\n`);
+    const env = { FLOWDECK_HOME: tempDir() };
+    const text = await runCli(['flows'], { cwd: dir, env });
+    const r = await runCli(['flows', '--json'], { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    type Item = { file: string; builtin?: true; id?: string; flows: { name: string; description?: string; parameters?: Record<string, { type: string; default?: unknown }>; line?: number }[]; problems: unknown[] };
+    const items = JSON.parse(r.stdout) as Item[];
+    // The flows, in the text's order: the built-ins (it listed files only), then the file's.
+    assert.deepEqual(items.flatMap((i) => i.flows.map((f) => f.name)), text.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]));
+    assert.deepEqual(items.map((i) => [i.file, i.builtin ?? false, i.id]), [
+      ['builtin:github-repo-stats', true, 'github-repo-stats'],
+      ['builtin:youtube-channel-analytics', true, 'youtube-channel-analytics'],
+      [join(dir, 'hello.flow.ts'), false, undefined],
+    ]);
+    assert.equal(items[0]!.flows[0]!.parameters!.repo!.default, 'PrefectHQ/prefect');
+    assert.match(items[0]!.flows[0]!.description!, /stars/);
+    assert.deepEqual(items[0]!.problems, []);
+    assert.deepEqual(items[2]!.flows.map((f) => [f.name, f.description, f.line]), [['hello', 'says hello', 2]]);
+    const folder = JSON.parse((await runCli(['flows', '.', '--json'], { cwd: dir, env })).stdout) as Item[];
+    assert.deepEqual(folder.map((i) => i.file), [join(dir, 'hello.flow.ts')]);
+  });
+
   it('reports a file over the size limit with its size and the limit, exiting 2', { timeout: T }, async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'big.flow.ts'), `import { flow } from 'flowdeck';\nexport default flow({ name: 'big' }, async () => 1);\n${'/'.repeat(2 * 1024 * 1024)}\n`);

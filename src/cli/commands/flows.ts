@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 import { discoverFile, findFlowFiles } from '../../engine/flowDiscovery';
 import type { ParameterDeclarations } from '../../engine/parameters';
 import { neutraliseTerminal } from '../../engine/terminalText';
-import { BUILTIN_FLOWS } from '../../flows/builtins';
+import { BUILTIN_FLOWS, type BuiltinFlowInfo } from '../../flows/builtins';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 
@@ -13,8 +13,20 @@ Lists the flows in a flow file, or in every *.flow.{ts,mts,js,mjs} file under a 
 current folder, after the built-in flows), without running anything.
 
 Options:
-  --json       the listing as JSON: per file its flows, the flows it cannot list and its error
-  -h, --help   this help`;
+  --json       a JSON array, one item a file: {"file", "flows": [{"name", "description", "parameters",
+               "exportName", "line", "column", "schedules", "tags", …}], "problems", "subflows"?, "error"?};
+               without a file or folder the built-in flows come first, each an item
+               {"file": "builtin:<id>", "builtin": true, "id", "flows": [{"name", "description", "parameters"}],
+               "problems": []}
+  -h, --help   this help
+
+Exit codes: 0 listed; 2 a file that cannot be read (a syntax error, two flows with one name, over 1 MiB, not a
+regular file), or no such file or folder.`;
+
+/** A built-in flow as `flows --json` gives it: an item as a file's is, named `builtin:<id>` as runs record its source. */
+function builtinJson(b: BuiltinFlowInfo) {
+  return { file: `builtin:${b.id}`, builtin: true, id: b.id, flows: [{ name: b.name, description: b.description, parameters: b.parameters }], problems: [] };
+}
 
 /** A name longer than this is not padded to: it pushes its own line's file over, not every line's. */
 const MAX_NAME_COLUMN = 32;
@@ -39,7 +51,7 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const results = findFlowFiles(target).map(discoverFile);
   if (values.json) {
-    write(io.stdout, JSON.stringify(results, null, 2));
+    write(io.stdout, JSON.stringify([...(positionals.length === 0 ? BUILTIN_FLOWS.map(builtinJson) : []), ...results], null, 2));
     return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
   }
   // Names in a column (as wide as the widest, within reason), then where each is and its parameters.
