@@ -125,7 +125,6 @@ export interface ResolvedRun {
   tooShort?: true;
 }
 
-
 export interface RunStore {
   /** Where the store is, for messages: a folder, or a database URL without its password. */
   readonly location: string;
