@@ -488,6 +488,96 @@ describe('errors', () => {
   });
 });
 
+describe("answers that are not GitHub's", () => {
+  /** The run fails with an unexpected-answer error; nothing after the bad answer is fetched. */
+  async function failsOn(repo: string, context: Context = fakeContext()): Promise<{ error: GitHubError; requests: RecordedRequest[] }> {
+    const mark = fake.requests.length;
+    const error = await collectRepoStats(repo, optionsFor(fake, context, { token: TOKEN })).then(
+      (stats) => assert.fail(`expected a failure, got ${JSON.stringify(stats).slice(0, 200)}`),
+      (caught: unknown) => caught,
+    );
+    assert.ok(error instanceof GitHubError, String(error));
+    assert.equal(error.kind, 'unexpected-answer', error.message);
+    assert.equal(error.expected, true);
+    assertNoToken(error, context);
+    return { error, requests: since(fake, mark) };
+  }
+
+  const repositoryBody = (fields: Record<string, unknown>) =>
+    JSON.stringify({ full_name: 'acme/small', stargazers_count: 250, forks_count: 31, subscribers_count: 17, open_issues_count: 69, ...fields });
+
+  for (const [name, body, contentType] of [
+    ['truncated JSON', '{"id": 4242, "full_name": "acme/small", "stargazers_count": 250, "forks_count": 7', undefined],
+    ["a proxy's HTML page", '<html><body>Sign in to the proxy</body></html>', 'text/html'],
+    ['a list', '[]', undefined],
+  ] as const) {
+    test(`the repository answered with ${name}: fails saying so, and fetches nothing else (never the default repository)`, async () => {
+      fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small$/, body, contentType });
+      const { error, requests } = await failsOn('acme/small');
+      assert.match(error.message, /^GitHub's answer for the repository acme\/small \(127\.0\.0\.1:\d+\) was not the JSON expected \(a JSON object\); it was /);
+      assert.match(error.message, /A proxy, captive portal or gateway may have answered instead of GitHub: check the network .* and FLOWDECK_GITHUB_API_URL, then run the flow again\.$/);
+      assert.deepEqual(requests.map((request) => request.path), ['/repos/acme/small']);
+    });
+  }
+
+  test('an HTML page is quoted briefly, on one line', async () => {
+    fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small$/, body: `<html>\n  <title>Captive portal</title>${'x'.repeat(5000)}</html>`, contentType: 'text/html' });
+    const { error } = await failsOn('acme/small');
+    assert.match(error.message, /it was the text "<html> <title>Captive portal<\/title>x+…"\./);
+    assert.ok(error.message.length < 600, `${error.message.length} characters`);
+  });
+
+  for (const [field, value] of [
+    ['stargazers_count', null],
+    ['stargazers_count', '250'],
+    ['stargazers_count', -5],
+    ['forks_count', 2.5],
+    ['forks_count', undefined],
+    ['subscribers_count', null],
+    ['open_issues_count', '10'],
+    ['full_name', null],
+    ['full_name', 'not a name'],
+  ] as const) {
+    test(`${field} ${JSON.stringify(value) ?? 'missing'} in the repository fails naming the field`, async () => {
+      fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small$/, body: repositoryBody({ [field]: value }) });
+      const { error, requests } = await failsOn('acme/small');
+      assert.match(error.message, new RegExp(`^GitHub's answer for the repository acme/small \\(127\\.0\\.0\\.1:\\d+\\) has ${field}: `));
+      assert.match(error.message, field === 'full_name' ? /not an "owner\/name" string/ : /not a non-negative whole number/);
+      assert.equal(requests.length, 1);
+    });
+  }
+
+  test('the open pull requests answered with a page, not a list: fails, never counts its characters', async () => {
+    fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small\/pulls$/, body: '<html>Sign in to corporate proxy</html>', contentType: 'text/html' });
+    const { error } = await failsOn('acme/small');
+    assert.match(error.message, /^GitHub's answer for the open pull requests of acme\/small \(127\.0\.0\.1:\d+\) was not the JSON expected \(a JSON list\); it was the text "<html>Sign in/);
+  });
+
+  test('the open pull requests answered with an object: fails, even though a list of one would have counted 1', async () => {
+    fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small\/pulls$/, body: '{"number": 1}' });
+    const { error } = await failsOn('acme/small');
+    assert.match(error.message, /open pull requests of acme\/small .* was not the JSON expected \(a JSON list\); it was an object\./);
+  });
+
+  test('the releases answered with a page, not a list: fails instead of showing no releases', async () => {
+    fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small\/releases$/, body: '<html>Sign in to corporate proxy</html>', contentType: 'text/html' });
+    const { error } = await failsOn('acme/small');
+    assert.match(error.message, /^GitHub's answer for the releases of acme\/small \(127\.0\.0\.1:\d+\) was not the JSON expected \(a JSON list\)/);
+  });
+
+  test('a release list with something else than objects fails naming where', async () => {
+    fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small\/releases$/, body: '[{"tag_name": "v1", "published_at": "2024-01-01T00:00:00Z"}, null]' });
+    const { error } = await failsOn('acme/small');
+    assert.match(error.message, /releases of acme\/small .* has null at position 1 of its list, not an object\./);
+  });
+
+  test('a stargazer page that is not a list fails the same way', async () => {
+    fake.inject({ kind: 'answer', path: /\/stargazers$/, body: '<html>proxy</html>', contentType: 'text/html' });
+    const { error } = await failsOn('acme/small');
+    assert.match(error.message, /^GitHub's answer for stargazer page 1 of acme\/small \(127\.0\.0\.1:\d+\) was not the JSON expected \(a JSON list\)/);
+  });
+});
+
 describe('the repo parameter', () => {
   for (const bad of ['PrefectHQ', 'a/b/c', 'owner/', '/name', 'owner/na me', 'ow_ner/name', 'owner/..', 'https://github.com/a/b', 42, null]) {
     test(`${JSON.stringify(bad)} is rejected before any request`, async () => {
@@ -500,9 +590,16 @@ describe('the repo parameter', () => {
     });
   }
 
-  test('absent means PrefectHQ/prefect; dots, dashes and underscores in names are fine', () => {
-    assert.equal(parseRepoName(undefined).fullName, 'PrefectHQ/prefect');
+  test('absent means PrefectHQ/prefect for the flow; dots, dashes and underscores in names are fine', async () => {
+    const mark = fake.requests.length;
+    await collectRepoStats(undefined, optionsFor(fake, fakeContext(), { token: TOKEN })).catch(() => undefined);
+    assert.equal(since(fake, mark)[0]?.path, '/repos/PrefectHQ/prefect');
     assert.deepEqual(parseRepoName('octo-org/my_repo.js'), { owner: 'octo-org', name: 'my_repo.js', fullName: 'octo-org/my_repo.js' });
+    assert.deepEqual(parseRepoName('octo-org/...').name, '...');
+  });
+
+  test('a step given no name fails; it never falls back to the default repository', () => {
+    assert.throws(() => parseRepoName(undefined), /^GitHubError: Parameter 'repo' must be "owner\/name", e\.g\. PrefectHQ\/prefect; got nothing$/);
   });
 });
 

@@ -57,7 +57,8 @@ export interface RecordedRequest {
   counted: boolean;
 }
 
-export type InjectedFailureKind = 'secondary-rate-limit' | 'primary-rate-limit' | 'server-error';
+/** `answer`: a 200 carrying `body` as is (a proxy's HTML page, truncated JSON, fields of the wrong type). */
+export type InjectedFailureKind = 'secondary-rate-limit' | 'primary-rate-limit' | 'server-error' | 'answer';
 
 export interface InjectedFailure {
   kind: InjectedFailureKind;
@@ -65,8 +66,11 @@ export interface InjectedFailure {
   path?: RegExp;
   /** How many matching requests fail; 1 when absent. */
   times?: number;
-  /** `retry-after` of a secondary limit, in seconds. */
-  retryAfterSeconds?: number;
+  /** `retry-after` of a secondary limit, in seconds; no header when null. */
+  retryAfterSeconds?: number | null;
+  /** Body and content type of an `answer`. */
+  body?: string;
+  contentType?: string;
   /** Seconds from now to `x-ratelimit-reset` of a primary limit. */
   resetInSeconds?: number;
 }
@@ -393,7 +397,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
               'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:0000:0000000:0000000:00000000.',
             documentation_url: DOCS.secondary,
           },
-          { ...headers, 'retry-after': String(failure.retryAfterSeconds ?? 60) },
+          failure.retryAfterSeconds === null ? headers : { ...headers, 'retry-after': String(failure.retryAfterSeconds ?? 60) },
         );
         return;
       case 'primary-rate-limit': {
@@ -408,6 +412,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
       case 'server-error':
         send(res, record, 502, { message: 'Server Error' }, headers);
+        return;
+      case 'answer':
+        record.status = 200;
+        res.writeHead(200, { 'content-type': failure.contentType ?? 'application/json; charset=utf-8', 'x-github-request-id': requestId(), ...headers });
+        res.end(failure.body ?? '');
         return;
     }
   }

@@ -11,7 +11,9 @@ export type GitHubErrorKind =
   | 'forbidden'
   | 'rate-limited'
   | 'network'
-  | 'http';
+  | 'http'
+  /** A 200 whose body is not what the endpoint sends (a proxy's page, truncated JSON, wrong field types). */
+  | 'unexpected-answer';
 
 export class GitHubError extends Error {
   override readonly name = 'GitHubError';
@@ -176,7 +178,7 @@ function networkCode(error: RequestErrorLike): string | undefined {
   return undefined;
 }
 
-function hostOf(baseUrl: string): string {
+export function hostOf(baseUrl: string): string {
   try {
     return new URL(baseUrl).host;
   } catch {

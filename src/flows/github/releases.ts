@@ -3,6 +3,7 @@
  * 100 a page, the newest first), so a repository with more than 100 releases shows its latest 100.
  * Drafts are left out: they have no publication date and only people with push access see them.
  */
+import { listAnswer } from './answers';
 import type { GitHubClient } from './client';
 import { conditionalGet } from './etags';
 import type { GitHubOptions } from './options';
@@ -31,7 +32,8 @@ export async function fetchReleases(
     key: `${options.baseUrl} GET /repos/${repo.owner}/${repo.name}/releases?per_page=${RELEASES_PER_PAGE}`.toLowerCase(),
     logger: options.logger,
     request: (headers) => octokit.repos.listReleases({ owner: repo.owner, repo: repo.name, per_page: RELEASES_PER_PAGE, headers }),
-    extract: (response): Release[] => publishedReleases(response.data as ReleaseItem[]),
+    extract: (response): Release[] =>
+      publishedReleases(listAnswer(response.data, { what: `the releases of ${repo.owner}/${repo.name}`, baseUrl: options.baseUrl })),
   });
   return value;
 }

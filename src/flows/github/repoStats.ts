@@ -4,6 +4,7 @@
  * as an engine task; tests call the same functions directly against a fake server.
  */
 import { createGitHubClient, describeStats, DEFAULT_RETRIES, type GitHubClient } from './client';
+import { listAnswer, repositoryAnswer } from './answers';
 import { conditionalGet } from './etags';
 import { GitHubError, toGitHubError } from './errors';
 import type { GitHubOptions } from './options';
@@ -62,19 +63,22 @@ export interface StarHistory {
   sampled: boolean;
 }
 
-/** `owner/name` split and checked; anything else is rejected before a request is made. */
+/**
+ * `owner/name` split and checked; anything else is rejected before a request is made. No default here: the
+ * flow applies DEFAULT_REPO to an absent parameter, and a later step given no name is a bug, not a request
+ * for PrefectHQ/prefect.
+ */
 export function parseRepoName(value: unknown): { owner: string; name: string; fullName: string } {
-  const text = value === undefined ? DEFAULT_REPO : value;
-  if (typeof text !== 'string' || !new RegExp(REPO_PATTERN).test(text)) {
-    const shown = typeof text === 'string' ? `'${text}'` : typeof text;
+  if (typeof value !== 'string' || !new RegExp(REPO_PATTERN).test(value)) {
+    const shown = typeof value === 'string' ? `'${value}'` : value === undefined ? 'nothing' : value === null ? 'null' : typeof value;
     throw new GitHubError('invalid-repo', `Parameter 'repo' must be "owner/name", e.g. ${DEFAULT_REPO}; got ${shown}`);
   }
-  const [owner, name] = text.split('/');
+  const [owner, name] = value.split('/');
   // The pattern admits dots, but "." and ".." would be resolved as path segments by URL handling.
   if (name === '.' || name === '..') {
-    throw new GitHubError('invalid-repo', `Parameter 'repo' has an invalid repository name: '${text}'`);
+    throw new GitHubError('invalid-repo', `Parameter 'repo' has an invalid repository name: '${value}'`);
   }
-  return { owner, name, fullName: text };
+  return { owner, name, fullName: value };
 }
 
 /** Direct implementations of the steps: one Octokit client per step, errors mapped to GitHubErrors. */
@@ -129,14 +133,16 @@ export async function fetchRepo(octokit: GitHubClient, repo: string, options: Gi
     key: `${options.baseUrl} GET /repos/${owner}/${name}`.toLowerCase(),
     logger: options.logger,
     request: (headers) => octokit.repos.get({ owner, repo: name, headers }),
-    extract: ({ data }): RepoSummary => ({
-      repo: data.full_name,
-      stars: data.stargazers_count,
-      forks: data.forks_count,
-      // Absent only in shapes GitHub no longer sends; 0 is the honest fallback.
-      watchers: data.subscribers_count ?? 0,
-      openIssuesAndPullRequests: data.open_issues_count,
-    }),
+    extract: ({ data }): RepoSummary => {
+      const answer = repositoryAnswer(data, { what: `the repository ${repo}`, baseUrl: options.baseUrl });
+      return {
+        repo: answer.fullName,
+        stars: answer.stars,
+        forks: answer.forks,
+        watchers: answer.watchers,
+        openIssuesAndPullRequests: answer.openIssuesAndPullRequests,
+      };
+    },
   });
   if (notModified) options.logger.info(`${value.repo} unchanged since the last run (304 Not Modified); using the stored figures`);
   return value;
@@ -150,7 +156,11 @@ export async function fetchOpenPullRequests(octokit: GitHubClient, repo: string,
     key: `${options.baseUrl} GET /repos/${owner}/${name}/pulls?state=open&per_page=1`.toLowerCase(),
     logger: options.logger,
     request: (headers) => octokit.pulls.list({ owner, repo: name, state: 'open', per_page: 1, headers }),
-    extract: (response): number => lastPageFromLink(response.headers.link) ?? response.data.length,
+    // The body is checked even when the Link header gives the count: a page that is not a list is not GitHub's.
+    extract: (response): number => {
+      const items = listAnswer(response.data, { what: `the open pull requests of ${repo}`, baseUrl: options.baseUrl });
+      return lastPageFromLink(response.headers.link) ?? items.length;
+    },
   });
   return value;
 }
@@ -160,7 +170,7 @@ export async function fetchOpenPullRequests(octokit: GitHubClient, repo: string,
  * releases at the same time, all after the repository so a missing one fails once), log the summary.
  */
 export async function collectRepoStats(repo: unknown, options: GitHubOptions, steps: RepoStatsSteps = repoSteps(options)): Promise<RepoStats> {
-  const { fullName } = parseRepoName(repo);
+  const { fullName } = parseRepoName(repo === undefined ? DEFAULT_REPO : repo);
   const { logger } = options;
   if (options.token) {
     logger.debug(`Authenticating to ${options.baseUrl} with GITHUB_TOKEN`);

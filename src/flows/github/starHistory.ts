@@ -3,6 +3,7 @@
  * star-history.com does it: page 1 tells how many pages there are, then a few pages spread evenly over
  * that range are read at once. The Nth stargazer in the list makes the count N on the day it starred.
  */
+import { listAnswer, type AnswerContext } from './answers';
 import type { GitHubClient } from './client';
 import type { GitHubLogger, KeyValueStore } from './options';
 import { conditionalGet } from './etags';
@@ -161,7 +162,7 @@ async function fetchPage(
         headers,
       }),
     extract: (response): StoredPage => ({
-      starredAt: starredDates(response.data, page),
+      starredAt: starredDates(response.data, page, { what: `stargazer page ${page} of ${repo.owner}/${repo.name}`, baseUrl: options.baseUrl }),
       // Without a `last` link the list ends on this page.
       lastPage: lastPageFromLink(response.headers.link) ?? page,
     }),
@@ -170,13 +171,11 @@ async function fetchPage(
 }
 
 /** The star+json media type turns each user into `{ starred_at, user }`; plain users mean it was ignored. */
-function starredDates(data: unknown, page: number): string[] {
-  if (!Array.isArray(data)) throw new GitHubError('http', `Stargazer page ${page}: expected a list, got ${typeof data}`);
-  return data.map((item: unknown) => {
-    const starredAt = typeof item === 'object' && item !== null ? (item as { starred_at?: unknown }).starred_at : undefined;
-    if (typeof starredAt !== 'string') {
-      throw new GitHubError('http', `Stargazer page ${page} has no starred_at dates; the server ignored the star+json media type`);
+function starredDates(data: unknown, page: number, context: AnswerContext): string[] {
+  return listAnswer(data, context).map((item) => {
+    if (typeof item.starred_at !== 'string') {
+      throw new GitHubError('unexpected-answer', `Stargazer page ${page} has no starred_at dates; the server ignored the star+json media type`);
     }
-    return starredAt;
+    return item.starred_at;
   });
 }
