@@ -276,7 +276,7 @@ function parseSelection(value: unknown, what: string): DashboardSelection {
 }
 
 export function isRepository(value: string): boolean {
-  return new RegExp(REPO_PATTERN).test(value) && !/\/\.\.?$/.test(value) && value.length <= 140;
+  return new RegExp(REPO_PATTERN).test(value) && value.length <= 140;
 }
 
 function repository(value: unknown, what: string): string {

@@ -68,10 +68,15 @@ describe('flowdeck run github-repo-stats', () => {
     assert.match(revoked.stderr, /Encountered exception during execution: GitHubError: GitHub token invalid or expired \(127\.0\.0\.1:\d+ answered 401/);
     assert.doesNotMatch(revoked.stderr, /\n\s+at |Flowdeck\/Node frame/);
     const requestsBefore = gh.requests.length;
-    const malformed = await runCli(['run', 'github-repo-stats', '--param', 'repo=not a repo'], { env });
-    assert.equal(malformed.code, 2);
-    assert.match(malformed.stderr, /repo/);
+    const runsBefore = JSON.parse((await runCli(['runs', '--json'], { env })).stdout).length;
+    // '.' and '..' as a name too (they were a Failed run, exit 1): the declared pattern refuses them.
+    for (const repo of ['not a repo', 'a/..', 'a/.']) {
+      const malformed = await runCli(['run', 'github-repo-stats', '--param', `repo=${repo}`], { env });
+      assert.equal(malformed.code, 2, `${repo}: ${malformed.stderr}`);
+      assert.match(malformed.stderr, /Invalid parameters for flow 'github-repo-stats': 'repo' = /);
+    }
     assert.equal(gh.requests.length, requestsBefore, 'rejected before any request');
+    assert.equal(JSON.parse((await runCli(['runs', '--json'], { env })).stdout).length, runsBefore, 'and before any run');
   });
 });
 

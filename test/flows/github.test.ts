@@ -579,7 +579,7 @@ describe("answers that are not GitHub's", () => {
 });
 
 describe('the repo parameter', () => {
-  for (const bad of ['PrefectHQ', 'a/b/c', 'owner/', '/name', 'owner/na me', 'ow_ner/name', 'owner/..', 'https://github.com/a/b', 42, null]) {
+  for (const bad of ['PrefectHQ', 'a/b/c', 'owner/', '/name', 'owner/na me', 'ow_ner/name', 'owner/..', 'owner/.', 'https://github.com/a/b', 42, null]) {
     test(`${JSON.stringify(bad)} is rejected before any request`, async () => {
       const mark = fake.requests.length;
       const error = await collectRepoStats(bad, optionsFor(fake, fakeContext(), { token: TOKEN })).catch((caught: unknown) => caught);
@@ -600,6 +600,12 @@ describe('the repo parameter', () => {
 
   test('a step given no name fails; it never falls back to the default repository', () => {
     assert.throws(() => parseRepoName(undefined), /^GitHubError: Parameter 'repo' must be "owner\/name", e\.g\. PrefectHQ\/prefect; got nothing$/);
+  });
+
+  test("the declared pattern rejects '.' and '..' as names, so the engine refuses them before a run", () => {
+    const declared = new RegExp(`^(?:${REPO_PATTERN})$`);
+    for (const bad of ['a/.', 'a/..']) assert.equal(declared.test(bad), false, bad);
+    for (const good of ['a/...', 'a/.github', 'a/b.', 'a/..b']) assert.equal(declared.test(good), true, good);
   });
 });
 

@@ -2,8 +2,11 @@
 import type { ParameterDeclarations } from '../../engine/parameters';
 
 export const DEFAULT_REPO = 'PrefectHQ/prefect';
-/** The `repo` parameter's declared pattern, which the flow's code enforces too. */
-export const REPO_PATTERN = '^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$';
+/**
+ * The `repo` parameter's declared pattern, which the flow's code enforces too. Dots are allowed in names,
+ * but not "." or ".." alone: URL handling would resolve them as path segments.
+ */
+export const REPO_PATTERN = '^[A-Za-z0-9-]+/(?!\\.\\.?$)[A-Za-z0-9._-]+$';
 
 export const GITHUB_PARAMETERS = {
   repo: {

@@ -70,14 +70,14 @@ export interface StarHistory {
  */
 export function parseRepoName(value: unknown): { owner: string; name: string; fullName: string } {
   if (typeof value !== 'string' || !new RegExp(REPO_PATTERN).test(value)) {
+    // The pattern admits dots, but not "." or ".." as a name: URL handling would resolve them as path segments.
+    if (typeof value === 'string' && /^[^/]+\/\.\.?$/.test(value)) {
+      throw new GitHubError('invalid-repo', `Parameter 'repo' has an invalid repository name: '${value}' ('.' and '..' are not names)`);
+    }
     const shown = typeof value === 'string' ? `'${value}'` : value === undefined ? 'nothing' : value === null ? 'null' : typeof value;
     throw new GitHubError('invalid-repo', `Parameter 'repo' must be "owner/name", e.g. ${DEFAULT_REPO}; got ${shown}`);
   }
   const [owner, name] = value.split('/');
-  // The pattern admits dots, but "." and ".." would be resolved as path segments by URL handling.
-  if (name === '.' || name === '..') {
-    throw new GitHubError('invalid-repo', `Parameter 'repo' has an invalid repository name: '${value}'`);
-  }
   return { owner, name, fullName: value };
 }
 
