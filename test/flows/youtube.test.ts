@@ -20,7 +20,7 @@ import {
   type TaskFactory,
 } from '../../src/flows/youtube/analytics';
 import { createYouTubeClients } from '../../src/flows/youtube/client';
-import { eachDay, isCalendarDay, lastCompleteDays, pacificDay, previousRange } from '../../src/flows/youtube/dates';
+import { addDays, eachDay, isCalendarDay, lastCompleteDays, pacificDay, previousRange } from '../../src/flows/youtube/dates';
 import { YouTubeError, isRetryable } from '../../src/flows/youtube/errors';
 import { DEFAULT_METRICS, resolveParameters } from '../../src/flows/youtube/parameters';
 import { fetchReportTable, formatDayLine, metricLabel } from '../../src/flows/youtube/report';
@@ -379,6 +379,42 @@ describe('youtube-channel-analytics parameters and dates', () => {
       assert.equal(fake.requests.length, 0);
     });
   }
+
+  // Each of these ran for ever before (the previous period fell before year 0, which addDays could not
+  // write), so they are checked on resolveParameters alone: the flow refuses them through it before a run.
+  const unbounded: [string, Record<string, unknown>, RegExp][] = [
+    ['dates before YouTube', { startDate: '0600-01-01', endDate: '1300-01-01' }, /startDate 0600-01-01 is before 2005-01-01; YouTube has no analytics from before 2005; endDate 1300-01-01 is before 2005-01-01/],
+    ['a start in year 1000', { startDate: '1000-01-01', endDate: '2024-01-01' }, /^Invalid parameters: startDate 1000-01-01 is before 2005-01-01/],
+    ['an end alone in year 1', { endDate: '0001-01-05' }, /endDate 0001-01-05 is before 2005-01-01/],
+    ['an end alone 28 days into 2005', { endDate: '2005-01-10' }, /startDate 2004-12-14, 28 days up to endDate 2005-01-10, is before 2005-01-01; give a startDate from 2005-01-01 on/],
+    ['a range longer than ten years', { startDate: '2005-01-01', endDate: '2024-01-01' }, /startDate 2005-01-01 to endDate 2024-01-01 is 6,940 days; a run reads at most 3,653 \(ten years\)/],
+    ['an end far in the future', { startDate: '2020-01-01', endDate: '9999-12-31' }, /is 2,914,\d{3} days; a run reads at most 3,653/],
+  ];
+  for (const [what, parameters, message] of unbounded) {
+    test(`rejects ${what}`, () => {
+      assert.throws(
+        () => resolveParameters(parameters, new Date('2024-07-10T20:00:00Z')),
+        (error: unknown) => error instanceof YouTubeError && error.code === 'invalid-parameters' && message.test(error.message),
+      );
+    });
+  }
+
+  test('ten years to the day is allowed; a day more is not', () => {
+    const now = new Date('2024-07-10T20:00:00Z');
+    assert.equal(resolveParameters({ startDate: '2005-01-01', endDate: '2015-01-01' }, now).endDate, '2015-01-01');
+    assert.throws(() => resolveParameters({ startDate: '2005-01-01', endDate: '2015-01-02' }, now), /is 3,654 days; a run reads at most 3,653/);
+  });
+
+  test('day arithmetic ends, and refuses days that cannot be written YYYY-MM-DD instead of looping', () => {
+    // First: before, these gave '+010000-01' and '-000001-12', and an eachDay reaching them never ended.
+    assert.throws(() => addDays('9999-12-31', 1), /year 10000 cannot be written YYYY-MM-DD/);
+    assert.throws(() => addDays('0000-01-01', -1), /year -1 cannot be written YYYY-MM-DD/);
+    assert.deepEqual(eachDay('9999-12-30', '9999-12-31'), ['9999-12-30', '9999-12-31']);
+    assert.deepEqual(eachDay('0600-02-28', '0600-03-01'), ['0600-02-28', '0600-03-01'], '600 is not a leap year');
+    assert.deepEqual(eachDay('2024-03-02', '2024-03-01'), []);
+    assert.throws(() => eachDay('2024-01-01', '2024-1-5'), /Not a day written YYYY-MM-DD: "2024-1-5"/);
+    assert.deepEqual(previousRange({ startDate: '2024-06-04', endDate: '2024-07-04' }), { startDate: '2024-05-04', endDate: '2024-06-03' });
+  });
 
   test('calendar days are checked for real', () => {
     assert.ok(isCalendarDay('2024-02-29'));

@@ -97,5 +97,11 @@ describe('youtube-channel-analytics in the engine', { skip }, () => {
     );
     assert.equal(fake.requests.length, 0);
     await assert.rejects(runFlow({ startDate: '2024/06/01' }), (e: unknown) => e instanceof BadInputError && /startDate/.test(e.message));
+    // A range reaching back before YouTube: the run looped for ever (its previous period fell before year 0).
+    await assert.rejects(
+      runFlow({ startDate: '1000-01-01', endDate: '2024-01-01' }),
+      (e: unknown) => e instanceof BadInputError && e.reason === 'invalid-parameters' && /startDate 1000-01-01 is before 2005-01-01/.test(e.message),
+    );
+    assert.equal(fake.requests.length, 0);
   });
 });

@@ -2,7 +2,7 @@
  * The flow's parameters: their declarations (shown in the run form and checked by the engine) and the
  * validation that turns raw values into a query. Everything here runs before any request is made.
  */
-import { isCalendarDay, lastCompleteDays, addDays } from './dates';
+import { addDays, dayCount, isCalendarDay, lastCompleteDays } from './dates';
 import { YouTubeError } from './errors';
 
 export const DEFAULT_METRICS: readonly string[] = ['estimatedMinutesWatched', 'views', 'likes', 'subscribersGained'];
@@ -17,13 +17,22 @@ export const KNOWN_METRICS: readonly string[] = [
 ];
 
 const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+
+/** YouTube began in 2005: no channel has analytics before it, and earlier dates are typing mistakes. */
+export const EARLIEST_DATE = '2005-01-01';
+/**
+ * Ten years. A run reads the range and a previous period as long, one entry per day each; a range much
+ * longer than YouTube has existed is a typing mistake, and could make a run of millions of days.
+ */
+export const MAX_RANGE_DAYS = 3653;
 const METRIC_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** Declared with the flow's `parameters` option; the shape of the engine's ParameterDeclarations. */
 export const YOUTUBE_PARAMETERS = {
   startDate: {
     type: 'string',
-    description: 'First day of the report, YYYY-MM-DD (Pacific Time). Default: 27 days before endDate (28 days in all).',
+    description:
+      'First day of the report, YYYY-MM-DD (Pacific Time), from 2005-01-01 and at most ten years before endDate. Default: 27 days before endDate (28 days in all).',
     pattern: DATE_PATTERN,
   },
   endDate: {
@@ -58,9 +67,16 @@ export function resolveParameters(parameters: Record<string, unknown>, now: Date
   const defaults = lastCompleteDays(now);
   const end = endDate ?? defaults.endDate;
   const start = startDate ?? (endDate !== undefined ? addDays(endDate, -27) : defaults.startDate);
+  const which = startDate !== undefined && endDate !== undefined ? '' : ' (the other date is a default)';
+  if (start < EARLIEST_DATE) {
+    throw invalid([`startDate ${start}, 28 days up to endDate ${end}, is before ${EARLIEST_DATE}; give a startDate from ${EARLIEST_DATE} on`]);
+  }
   if (start > end) {
-    const which = startDate !== undefined && endDate !== undefined ? '' : ' (the other date is a default)';
     throw invalid([`startDate ${start} is after endDate ${end}${which}; give a startDate on or before the endDate`]);
+  }
+  const days = dayCount(start, end);
+  if (days > MAX_RANGE_DAYS) {
+    throw invalid([`startDate ${start} to endDate ${end}${which} is ${days.toLocaleString('en-US')} days; a run reads at most ${MAX_RANGE_DAYS.toLocaleString('en-US')} (ten years)`]);
   }
   return { startDate: start, endDate: end, metrics };
 }
@@ -70,6 +86,10 @@ function dateParameter(parameters: Record<string, unknown>, name: string, proble
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !isCalendarDay(value.trim())) {
     problems.push(`${name} must be a calendar day written YYYY-MM-DD, e.g. 2024-06-30 (got ${JSON.stringify(value)})`);
+    return undefined;
+  }
+  if (value.trim() < EARLIEST_DATE) {
+    problems.push(`${name} ${value.trim()} is before ${EARLIEST_DATE}; YouTube has no analytics from before 2005`);
     return undefined;
   }
   return value.trim();
