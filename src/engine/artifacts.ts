@@ -196,7 +196,9 @@ export function tableData(rows: unknown): ArtifactData {
       columns.push(k);
     }
   });
-  return { kind: 'table', columns, rows: rows.map((row: Obj) => columns.map((c) => cellOf(row[c]))) };
+  // Own keys only: a row without `constructor` or `toString` has no such cell (`row[c]` found Object's
+  // functions), and `__proto__` is a column like any other (parsed JSON can have it as an own key).
+  return { kind: 'table', columns, rows: rows.map((row: Obj) => columns.map((c) => cellOf(Object.hasOwn(row, c) ? row[c] : undefined))) };
 }
 
 export function chartData(input: unknown): ArtifactData {

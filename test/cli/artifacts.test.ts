@@ -48,4 +48,26 @@ describe('flowdeck artifacts', () => {
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /takes one run id or name/);
   });
+
+  it("keeps a table's cells as the rows had them: null for a key a row lacks (not Object's functions), __proto__ as data", async () => {
+    const ws = workspace({
+      'keys.flow.ts': `import { flow, createTableArtifact } from 'flowdeck';
+export default flow({ name: 'keys' }, async () => {
+  createTableArtifact('p', JSON.parse('[{"name":"a","__proto__":"x","toString":"t","constructor":"c"},{"name":"b"}]'));
+});`,
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const run = await runCli(['run', 'keys.flow.ts', '--json'], { cwd: ws, env });
+    assert.equal(run.code, 0, run.stderr);
+    const json = await runCli(['artifacts', (JSON.parse(run.stdout) as { id: string }).id, '--json'], { cwd: ws, env });
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout).artifacts[0].data, {
+      kind: 'table',
+      columns: ['name', '__proto__', 'toString', 'constructor'],
+      rows: [
+        ['a', 'x', 't', 'c'],
+        ['b', null, null, null],
+      ],
+    });
+  });
 });

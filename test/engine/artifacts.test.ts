@@ -29,6 +29,18 @@ describe('artifact data', () => {
     assert.deepEqual(plain, { kind: 'table', rows: [['a', 'b'], ['c', 'd']] });
   });
 
+  it("fills a row's missing cells with null, never with what objects inherit; a __proto__ key is a column", () => {
+    const rows = JSON.parse('[{"name":"a","__proto__":"x","toString":"t","constructor":"c","hasOwnProperty":1},{"name":"b"}]') as unknown;
+    assert.deepEqual(tableData(rows), {
+      kind: 'table',
+      columns: ['name', '__proto__', 'toString', 'constructor', 'hasOwnProperty'],
+      rows: [
+        ['a', 'x', 't', 'c', 1],
+        ['b', null, null, null, null],
+      ],
+    });
+  });
+
   it('says what is wrong: chart series lengths, URL schemes, sizes, kinds', () => {
     assert.match(artifactProblem(chartData({ kind: 'line', x: [1, 2, 3], series: { p50: [1, 2] } }))!, /series 'p50' has 2 values for 3 x values/);
     assert.match(artifactProblem(chartData({ kind: 'pie', x: [1], series: { a: [1] } }))!, /kind must be 'line' or 'bar'/);
