@@ -21,12 +21,13 @@ import {
 } from '../../src/flows/youtube/analytics';
 import { createYouTubeClients } from '../../src/flows/youtube/client';
 import { addDays, eachDay, isCalendarDay, lastCompleteDays, pacificDay, previousRange } from '../../src/flows/youtube/dates';
+import { reportAnswer } from '../../src/flows/youtube/answers';
 import { YouTubeError, isRetryable } from '../../src/flows/youtube/errors';
 import { DEFAULT_METRICS, resolveParameters } from '../../src/flows/youtube/parameters';
 import { fetchReportTable, formatDayLine, metricLabel } from '../../src/flows/youtube/report';
 import { withRetries } from '../../src/engine/worker/retries';
 import { tempDir } from '../support/engine';
-import { ANALYTICS_SCOPE, DEFAULT_VIDEOS, defaultFigures, startFakeGoogle, videoFigures, type FakeGoogle, type RecordedRequest } from '../support/fakeGoogle';
+import { ANALYTICS_SCOPE, DEFAULT_VIDEOS, defaultFigures, startFakeGoogle, videoFigures, type FakeChannel, type FakeGoogle, type RecordedRequest } from '../support/fakeGoogle';
 
 interface FakeRun extends AnalyticsRunContext {
   logs: { level: 'INFO' | 'WARNING'; message: string }[];
@@ -461,6 +462,53 @@ describe('youtube-channel-analytics errors', () => {
       assert.equal(error.retryable, false);
       assert.equal(dayReports().length, 1, 'not retried');
       assertNoSecrets(error.message);
+    });
+  }
+
+  const pages: { what: string; kind: 'proxyPage' | 'truncatedJson'; path: RegExp; query?: Record<string, string>; message: RegExp }[] = [
+    { what: "a proxy's page for the report", kind: 'proxyPage', path: /^\/v2\/reports$/, query: MAIN_REPORT, message: /^Google's answer while reading the analytics report was not the JSON expected \(an object with columnHeaders\); it was the text "<html><head><title>Sign in/ },
+    { what: 'truncated JSON for the report', kind: 'truncatedJson', path: /^\/v2\/reports$/, query: MAIN_REPORT, message: /^Google's answer while reading the analytics report was not the JSON expected \(an object with columnHeaders\); it was the text "\{\\"kind\\":\\"youtubeAnalytics#resultTable\\"/ },
+    { what: "a proxy's page for the top videos", kind: 'proxyPage', path: /^\/v2\/reports$/, query: { dimensions: 'video' }, message: /^Google's answer while reading the top videos was not the JSON expected/ },
+    { what: "a proxy's page for the titles", kind: 'proxyPage', path: /^\/youtube\/v3\/videos$/, message: /^Google's answer while reading the titles of the top videos was not the JSON expected \(an object with items\)/ },
+    { what: "a proxy's page for the channel", kind: 'proxyPage', path: /^\/youtube\/v3\/channels$/, message: /^Google's answer while reading the channel was not the JSON expected \(an object with items\)/ },
+  ];
+  for (const { what, kind, path, query, message } of pages) {
+    test(`${what}: fails saying so, not as a range without data`, async () => {
+      fake.inject({ kind, path, ...(query ? { query } : {}) });
+      const run = fakeRun(home);
+      const error = await failure(runChannelAnalytics(RANGE, deps(run)));
+      assert.equal(error.code, 'unexpected-answer', error.message);
+      assert.match(error.message, message);
+      assert.match(error.message, /A proxy, captive portal or gateway may have answered instead of Google: check the network .*then run the flow again\.$/);
+      assert.equal(error.retryable, false);
+      assert.ok(!run.logs.some((l) => /has no data for/.test(l.message)), 'no "no data" warning');
+    });
+  }
+
+  test('a report whose rows are not rows, or whose columns have no names, fails naming the field', async () => {
+    for (const [body, field] of [
+      [{ columnHeaders: [{ name: 'day' }, { name: 'views' }], rows: 'none' }, /has rows: the text "none", not a list of rows/],
+      [{ columnHeaders: [{ name: 'day' }, { name: 'views' }], rows: [['2024-06-04', 5], 7] }, /has rows\[1\]: 7, not a row/],
+      [{ columnHeaders: [{ columnType: 'DIMENSION' }] }, /has columnHeaders\[0\]\.name: missing, not a column name/],
+      [{ kind: 'youtubeAnalytics#resultTable' }, /has columnHeaders: missing, not a list of columns/],
+    ] as const) {
+      assert.throws(() => reportAnswer(body, 'reading the analytics report'), (e: unknown) => e instanceof YouTubeError && e.code === 'unexpected-answer' && field.test(e.message));
+    }
+    // Without rows, as Google sends a range with no data: legitimate.
+    assert.deepEqual(reportAnswer({ columnHeaders: [{ name: 'day' }, { name: 'views' }] }, 'x'), { columns: ['day', 'views'], rows: [] });
+  });
+
+  for (const [field, channel, named] of [
+    ['a view count that is no number', { views: 'abc' }, /has statistics\.viewCount: the text "abc", not a count/],
+    ['a negative subscriber count', { subscribers: '-5' }, /has statistics\.subscriberCount: the text "-5", not a count/],
+    ['a fractional video count', { videos: '1.5' }, /has statistics\.videoCount: the text "1\.5", not a count/],
+  ] as [string, Partial<FakeChannel>, RegExp][]) {
+    test(`the channel with ${field} fails naming it, instead of showing 0 or a negative count`, async () => {
+      fake.set({ channel: { id: 'UCodd', title: 'Odd', subscribers: 5, views: 10, videos: 1, ...channel } });
+      const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
+      assert.equal(error.code, 'unexpected-answer');
+      assert.match(error.message, /^Google's answer while reading the channel has /);
+      assert.match(error.message, named);
     });
   }
 

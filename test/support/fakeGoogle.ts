@@ -16,9 +16,10 @@ export const YOUTUBE_SCOPE = 'https://www.googleapis.com/auth/youtube.readonly';
 export interface FakeChannel {
   id: string;
   title: string;
-  subscribers: number;
-  views: number;
-  videos: number;
+  /** Counts are sent as strings, like the real API's; a string here is sent as it is ("abc", "-5"). */
+  subscribers: number | string;
+  views: number | string;
+  videos: number | string;
   hiddenSubscriberCount?: boolean;
 }
 
@@ -88,7 +89,11 @@ export type FailureKind =
   | 'badRequest'
   | 'tokenServerError'
   /** The token endpoint refuses with an error that quotes the request's form (as a proxy might). */
-  | 'tokenEchoesRequest';
+  | 'tokenEchoesRequest'
+  /** A 200 that is a proxy's or captive portal's HTML page, not Google's JSON. */
+  | 'proxyPage'
+  /** A 200 whose JSON breaks off (a dropped connection behind a proxy). */
+  | 'truncatedJson';
 
 export interface InjectedFailure {
   kind: FailureKind;
@@ -502,8 +507,12 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
   };
 }
 
-function failureAnswer(kind: FailureKind, body: string): [number, unknown] {
+function failureAnswer(kind: FailureKind, body: string): [number, unknown, Record<string, string>?] {
   switch (kind) {
+    case 'proxyPage':
+      return [200, '<html><head><title>Sign in</title></head><body>Sign in to the corporate proxy</body></html>', { 'content-type': 'text/html; charset=utf-8' }];
+    case 'truncatedJson':
+      return [200, '{"kind":"youtubeAnalytics#resultTable","columnHeaders":[{"name":"day"},{"name":"views"}],"rows":[["2024-06-04",5],["2024', { 'content-type': 'application/json; charset=UTF-8' }];
     case 'unauthorized':
       return googleError(401, 'authError', 'global', 'Request had invalid authentication credentials.');
     case 'insufficientPermissions':

@@ -5,6 +5,7 @@
  * checks such an answer flowed on as `undefined` counts, NaN, the character count of an HTML page, or no
  * releases at all; now it fails the step naming what was wrong.
  */
+import { describeAnswerValue } from '../answerText';
 import { GitHubError, hostOf } from './errors';
 import { REPO_PATTERN } from './parameters';
 
@@ -44,7 +45,7 @@ export function repositoryAnswer(data: unknown, context: AnswerContext): Reposit
 export function listAnswer(data: unknown, context: AnswerContext): Record<string, unknown>[] {
   if (!Array.isArray(data)) throw notExpected(data, 'a JSON list', context);
   const index = data.findIndex((item) => typeof item !== 'object' || item === null || Array.isArray(item));
-  if (index >= 0) throw new GitHubError('unexpected-answer', `${lead(context)} has ${describeValue(data[index])} at position ${index} of its list, not an object. ${ADVICE}`);
+  if (index >= 0) throw new GitHubError('unexpected-answer', `${lead(context)} has ${describeAnswerValue(data[index])} at position ${index} of its list, not an object. ${ADVICE}`);
   return data as Record<string, unknown>[];
 }
 
@@ -69,24 +70,9 @@ function lead(context: AnswerContext): string {
 }
 
 function notExpected(data: unknown, expected: string, context: AnswerContext): GitHubError {
-  return new GitHubError('unexpected-answer', `${lead(context)} was not the JSON expected (${expected}); it was ${describeValue(data)}. ${ADVICE}`);
+  return new GitHubError('unexpected-answer', `${lead(context)} was not the JSON expected (${expected}); it was ${describeAnswerValue(data)}. ${ADVICE}`);
 }
 
 function wrongField(context: AnswerContext, field: string, value: unknown, expected: string): GitHubError {
-  return new GitHubError('unexpected-answer', `${lead(context)} has ${field}: ${describeValue(value)}, not ${expected}. ${ADVICE}`);
-}
-
-/** `the text "<html>Sign in…"`, `null`, `the text "250"`, `-5`, `a list`, ... — short and on one line. */
-function describeValue(value: unknown): string {
-  if (typeof value === 'string') {
-    const flat = value.replace(/\s+/g, ' ').trim();
-    if (flat === '') return 'empty';
-    const shown = flat.length > 60 ? `${flat.slice(0, 60)}…` : flat;
-    return `the text ${JSON.stringify(shown)}`;
-  }
-  if (value === null) return 'null';
-  if (value === undefined) return 'missing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
+  return new GitHubError('unexpected-answer', `${lead(context)} has ${field}: ${describeAnswerValue(value)}, not ${expected}. ${ADVICE}`);
 }

@@ -1,5 +1,6 @@
 /** The connected channel's title and lifetime totals, from YouTube Data API v3 `channels.list`. */
 import type { youtube_v3 } from '@googleapis/youtube';
+import { countAnswer, itemsAnswer } from './answers';
 import { RECONNECT_HINT, YouTubeError, toYouTubeError } from './errors';
 
 export interface ChannelSummary {
@@ -12,14 +13,15 @@ export interface ChannelSummary {
 }
 
 export async function fetchChannel(data: youtube_v3.Youtube, signal?: AbortSignal): Promise<ChannelSummary> {
-  let answer: youtube_v3.Schema$ChannelListResponse;
+  const operation = 'reading the channel';
+  let answer: unknown;
   try {
     answer = (await data.channels.list({ part: ['snippet', 'statistics'], mine: true }, signal ? { signal } : {})).data;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
-    throw toYouTubeError(error, { operation: 'reading the channel' });
+    throw toYouTubeError(error, { operation });
   }
-  const channel = answer.items?.[0];
+  const channel = itemsAnswer(answer, operation)[0] as youtube_v3.Schema$Channel | undefined;
   if (!channel) {
     throw new YouTubeError(
       'no-channel',
@@ -27,19 +29,14 @@ export async function fetchChannel(data: youtube_v3.Youtube, signal?: AbortSigna
         `the channel. ${RECONNECT_HINT}`,
     );
   }
-  const stats = channel.statistics ?? {};
-  // The API sends the counts as strings.
+  const stats = (channel.statistics ?? {}) as Record<string, unknown>;
+  // The API sends the counts as strings of digits; anything else is refused, not read as 0 or a negative count.
+  const subscribers = countAnswer(stats, 'subscriberCount', operation);
   return {
     id: channel.id ?? '',
     title: channel.snippet?.title ?? '',
-    subscribers: stats.hiddenSubscriberCount && !stats.subscriberCount ? null : count(stats.subscriberCount),
-    views: count(stats.viewCount) ?? 0,
-    videos: count(stats.videoCount) ?? 0,
+    subscribers: stats.hiddenSubscriberCount === true && subscribers === undefined ? null : (subscribers ?? null),
+    views: countAnswer(stats, 'viewCount', operation) ?? 0,
+    videos: countAnswer(stats, 'videoCount', operation) ?? 0,
   };
-}
-
-function count(value: string | null | undefined): number | null {
-  if (value === null || value === undefined || value === '') return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
 }

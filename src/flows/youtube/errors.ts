@@ -21,6 +21,8 @@ export type YouTubeErrorCode =
   | 'token-endpoint'
   | 'network'
   | 'unexpected'
+  /** A 200 whose body is not what the API sends (a proxy's page, truncated JSON, a count that is no count). */
+  | 'unexpected-answer'
   // Connecting (the OAuth loopback flow).
   | 'invalid-client-file'
   | 'access-denied'

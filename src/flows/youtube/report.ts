@@ -3,6 +3,7 @@
  * page), then shaped into one entry per calendar day with `null` where YouTube has no row yet.
  */
 import type { youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
+import { reportAnswer } from './answers';
 import { eachDay } from './dates';
 import { toYouTubeError } from './errors';
 import type { ReportQuery } from './parameters';
@@ -40,7 +41,7 @@ export async function fetchReportTable(
   const table: ReportTable = { columns: [], rows: [] };
   for (let startIndex = 1; ; startIndex += pageSize) {
     const params = paged ? { ...base, startIndex, maxResults: pageSize } : base;
-    let data: youtubeAnalytics_v2.Schema$QueryResponse;
+    let data: unknown;
     try {
       data = (await analytics.reports.query(params, options.signal ? { signal: options.signal } : {})).data;
     } catch (error) {
@@ -50,9 +51,10 @@ export async function fetchReportTable(
         query: `metrics=${base.metrics}, ${query.startDate} to ${query.endDate}`,
       });
     }
-    if (table.columns.length === 0) table.columns = (data.columnHeaders ?? []).map((c) => c.name ?? '');
-    // Google leaves `rows` out altogether when there is no data.
-    const rows = (data.rows ?? []) as (string | number | null)[][];
+    // Google leaves `rows` out altogether when there is no data; a body without `columnHeaders` is not Google's.
+    const answer = reportAnswer(data, 'reading the analytics report');
+    if (table.columns.length === 0) table.columns = answer.columns;
+    const rows = answer.rows as (string | number | null)[][];
     table.rows.push(...rows);
     if (!paged || rows.length < pageSize) return table;
   }

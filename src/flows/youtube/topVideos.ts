@@ -5,6 +5,7 @@
  */
 import type { youtube_v3 } from '@googleapis/youtube';
 import type { youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
+import { itemsAnswer, reportAnswer } from './answers';
 import type { DayRange } from './dates';
 import { toYouTubeError } from './errors';
 
@@ -34,7 +35,7 @@ export async function fetchTopVideos(
 ): Promise<TopVideo[]> {
   const metrics = TOP_VIDEO_METRICS.join(',');
   const options = signal ? { signal } : {};
-  let table: youtubeAnalytics_v2.Schema$QueryResponse;
+  let table: unknown;
   try {
     const params = { ids: 'channel==MINE', startDate: range.startDate, endDate: range.endDate, metrics, dimensions: 'video', sort: '-views', maxResults: TOP_VIDEOS_COUNT };
     table = (await analytics.reports.query(params, options)).data;
@@ -42,9 +43,8 @@ export async function fetchTopVideos(
     if (signal?.aborted) throw signal.reason;
     throw toYouTubeError(error, { operation: 'reading the top videos', query: `dimensions=video, ${range.startDate} to ${range.endDate}` });
   }
-  const columns = (table.columnHeaders ?? []).map((c) => c.name ?? '');
+  const { columns, rows } = reportAnswer(table, 'reading the top videos');
   const at = (name: string) => columns.indexOf(name);
-  const rows = (table.rows ?? []) as unknown[][];
   const videos = rows
     .map((row) => ({
       id: String(row[at('video')] ?? ''),
@@ -56,14 +56,15 @@ export async function fetchTopVideos(
     .filter((v) => v.id !== '');
   if (videos.length === 0) return [];
 
-  let answer: youtube_v3.Schema$VideoListResponse;
+  let answer: unknown;
   try {
     answer = (await data.videos.list({ part: ['snippet'], id: videos.map((v) => v.id), maxResults: videos.length }, options)).data;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw toYouTubeError(error, { operation: 'reading the titles of the top videos' });
   }
-  const snippets = new Map((answer.items ?? []).map((item) => [item.id ?? '', item.snippet ?? {}]));
+  const items = itemsAnswer(answer, 'reading the titles of the top videos') as youtube_v3.Schema$Video[];
+  const snippets = new Map(items.map((item) => [item.id ?? '', item.snippet ?? {}]));
   // The report's order is YouTube's: by views, the most viewed first.
   return videos.map((v) => {
     const snippet = snippets.get(v.id);
