@@ -24,9 +24,13 @@ export interface GitHubClientHandle {
 }
 
 export const DEFAULT_RETRIES = 3;
+/**
+ * The longest rate-limit wait, primary or secondary, and it is waited once per request: a task's 120 s
+ * timeout leaves room for it and the retries after, where a second wait would end the task TimedOut.
+ */
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS = 60;
-/** Giving up after this many secondary-limit waits for one request keeps a run from looping for hours. */
-const MAX_SECONDARY_LIMIT_RETRIES = 3;
+/** A secondary limit answered without `retry-after`: GitHub's docs say to wait at least a minute. */
+export const SECONDARY_LIMIT_FALLBACK_SECONDS = 60;
 
 /** What the throttling callbacks read of the request that hit a limit. */
 interface LimitedRequest {
@@ -67,15 +71,23 @@ export async function createGitHubClient(options: GitHubOptions): Promise<GitHub
     retry: { retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue },
     throttle: {
       retryAfterBaseValue,
+      fallbackSecondaryRateRetryAfter: SECONDARY_LIMIT_FALLBACK_SECONDS,
+      // retryAfter is `retry-after`, or the fallback above when GitHub sent none. Waited like a primary
+      // limit's reset: once, when it is short enough; otherwise the run fails now naming when to retry,
+      // instead of waiting out an hour (or a minute, twice) and ending TimedOut without saying why.
       onSecondaryRateLimit: (retryAfter: number, request: LimitedRequest, _octokit: unknown, retryCount: number) => {
         const what = `${request.method} ${pathOf(request.url, options.baseUrl)}`;
         if (options.signal?.aborted) return false;
-        if (retryCount >= MAX_SECONDARY_LIMIT_RETRIES) {
-          logger.warning(`GitHub secondary rate limit hit again on ${what}; giving up after ${retryCount} waits`);
-          return false;
+        if (retryCount === 0 && retryAfter <= maxWait) {
+          logger.warning(`GitHub secondary rate limit hit on ${what}; waiting ${retryAfter} s before retrying`);
+          return true;
         }
-        logger.warning(`GitHub secondary rate limit hit on ${what}; waiting ${retryAfter} s before retrying`);
-        return true;
+        logger.warning(
+          retryCount === 0
+            ? `GitHub secondary rate limit hit on ${what}; retry after ${retryAfter} s is too long to wait for`
+            : `GitHub secondary rate limit hit again on ${what} after waiting; retry after ${retryAfter} s`,
+        );
+        return false;
       },
       onRateLimit: (retryAfter: number, request: LimitedRequest, _octokit: unknown, retryCount: number) => {
         const what = `${request.method} ${pathOf(request.url, options.baseUrl)}`;

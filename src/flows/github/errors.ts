@@ -62,6 +62,10 @@ export interface ErrorContext {
   token?: string;
   /** Retries Octokit made before giving up on a network failure or 5xx. */
   retries?: number;
+  /** Seconds the client waits for a rate limit at most (once): a longer secondary limit failed without waiting. */
+  maxRateLimitWaitSeconds?: number;
+  /** Seconds a secondary limit without `retry-after` asks for. */
+  secondaryLimitFallbackSeconds?: number;
 }
 
 /**
@@ -84,7 +88,7 @@ export function toGitHubError(error: unknown, context: ErrorContext): unknown {
     case 403:
     case 429:
       if (isRateLimit(error)) {
-        const resetAt = resetTimeOf(error);
+        const resetAt = isSecondaryLimit(error) ? new Date(Date.now() + secondaryRetryAfter(error, context) * 1000) : resetTimeOf(error);
         return new GitHubError('rate-limited', message, resetAt ? { status, resetAt } : { status });
       }
       return new GitHubError('forbidden', message, { status });
@@ -116,7 +120,17 @@ function describe(error: RequestErrorLike, context: ErrorContext): string {
     case 403:
     case 429: {
       if (isSecondaryLimit(error)) {
-        return `GitHub secondary rate limit still exceeded after waiting and retrying (${host} answered ${error.status}). Run the flow again in a few minutes.`;
+        const seconds = secondaryRetryAfter(error, context);
+        const retryAt = new Date(Date.now() + seconds * 1000).toISOString();
+        const given = headerOf(error, 'retry-after') === undefined ? ' (GitHub gave no retry-after; its docs say to wait at least a minute)' : '';
+        const waited =
+          context.maxRateLimitWaitSeconds !== undefined && seconds > context.maxRateLimitWaitSeconds
+            ? `, too long to wait for (the flow waits at most ${context.maxRateLimitWaitSeconds} s)`
+            : ', and it was hit again after waiting that long once';
+        return (
+          `GitHub secondary rate limit exceeded (${host} answered ${error.status}): retry after ${seconds} s${given}${waited}. ` +
+          `Run the flow again after ${retryAt}; fewer runs at once (\`flowdeck limit set github-api 1\`) make it rarer.`
+        );
       }
       if (isRateLimit(error)) {
         const resetAt = resetTimeOf(error);
@@ -147,6 +161,12 @@ function isRateLimit(error: RequestErrorLike): boolean {
 /** Same test plugin-throttling applies to tell secondary limits apart. */
 function isSecondaryLimit(error: RequestErrorLike): boolean {
   return /\bsecondary rate\b/i.test(error.message);
+}
+
+/** `retry-after` of a secondary limit in seconds, or the fallback the client waits when GitHub sent none. */
+function secondaryRetryAfter(error: RequestErrorLike, context: ErrorContext): number {
+  const given = Number(headerOf(error, 'retry-after'));
+  return Number.isFinite(given) && given > 0 ? given : (context.secondaryLimitFallbackSeconds ?? 60);
 }
 
 function resetTimeOf(error: RequestErrorLike): Date | undefined {

@@ -3,7 +3,7 @@
  * star history, releases) and the function that combines them and logs the summary. The flow module runs each step
  * as an engine task; tests call the same functions directly against a fake server.
  */
-import { createGitHubClient, describeStats, DEFAULT_RETRIES, type GitHubClient } from './client';
+import { createGitHubClient, DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS, DEFAULT_RETRIES, describeStats, SECONDARY_LIMIT_FALLBACK_SECONDS, type GitHubClient } from './client';
 import { listAnswer, repositoryAnswer } from './answers';
 import { conditionalGet } from './etags';
 import { GitHubError, toGitHubError } from './errors';
@@ -120,6 +120,8 @@ async function withClient<T>(options: GitHubOptions, repo: string, what: string,
       baseUrl: options.baseUrl,
       token: options.token,
       retries: options.retries ?? DEFAULT_RETRIES,
+      maxRateLimitWaitSeconds: options.maxRateLimitWaitSeconds ?? DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
+      secondaryLimitFallbackSeconds: SECONDARY_LIMIT_FALLBACK_SECONDS,
     });
   } finally {
     options.logger.debug(`GitHub ${what}: ${describeStats(stats)}`);
