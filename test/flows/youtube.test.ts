@@ -657,6 +657,24 @@ describe('youtube-channel-analytics tokens', () => {
     assert.equal(requestsTo('/v2/reports').length, 0);
   });
 
+  for (const [what, kind, said] of [
+    ["a proxy's page", 'proxyPage', /it was the text "<html><head><title>Sign in<\/title>/],
+    ['{}', 'emptyJson', /it was an object\./],
+  ] as const) {
+    test(`the token endpoint answering 200 with ${what} says that something answered, not "no response"`, async () => {
+      fake.inject({ kind, path: /^\/token$/, times: Infinity });
+      const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));
+      assert.equal(error.code, 'token-endpoint', error.message);
+      assert.match(error.message, /^Google's token endpoint \(127\.0\.0\.1:\d+\) answered while refreshing the access token, but not with an OAuth token: /);
+      assert.match(error.message, said);
+      assert.match(error.message, /check the network .* and FLOWDECK_GOOGLE_TOKEN_URL if set, then run the flow again\.$/);
+      assert.doesNotMatch(error.message, /Could not reach|no response/);
+      assert.equal(error.retryable, false);
+      assert.equal(requestsTo('/v2/reports').length, 0);
+      assertNoSecrets(error.message);
+    });
+  }
+
   test('a wrong client secret (invalid_client) says so', async () => {
     mergeCredentials(home, 'youtube', { client_secret: 'GOCSPX-wrong-secret-value' });
     const error = await failure(runChannelAnalytics(RANGE, deps(fakeRun(home))));

@@ -93,7 +93,9 @@ export type FailureKind =
   /** A 200 that is a proxy's or captive portal's HTML page, not Google's JSON. */
   | 'proxyPage'
   /** A 200 whose JSON breaks off (a dropped connection behind a proxy). */
-  | 'truncatedJson';
+  | 'truncatedJson'
+  /** A 200 with `{}`: JSON, but none of the fields asked for. */
+  | 'emptyJson';
 
 export interface InjectedFailure {
   kind: FailureKind;
@@ -511,6 +513,8 @@ function failureAnswer(kind: FailureKind, body: string): [number, unknown, Recor
   switch (kind) {
     case 'proxyPage':
       return [200, '<html><head><title>Sign in</title></head><body>Sign in to the corporate proxy</body></html>', { 'content-type': 'text/html; charset=utf-8' }];
+    case 'emptyJson':
+      return [200, {}];
     case 'truncatedJson':
       return [200, '{"kind":"youtubeAnalytics#resultTable","columnHeaders":[{"name":"day"},{"name":"views"}],"rows":[["2024-06-04",5],["2024', { 'content-type': 'application/json; charset=UTF-8' }];
     case 'unauthorized':

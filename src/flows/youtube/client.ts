@@ -9,6 +9,7 @@
 import { auth as googleAuth, youtube, type youtube_v3 } from '@googleapis/youtube';
 import { youtubeAnalytics, type youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
 import type { ServiceCredentials } from '../../engine/credentials';
+import { describeAnswerValue } from '../answerText';
 import { CONNECT_HINT, YouTubeError, toYouTubeError } from './errors';
 
 export type OAuthClient = InstanceType<typeof googleAuth.OAuth2>;
@@ -134,7 +135,10 @@ export function createYouTubeClients(
   if (settings.accessToken !== undefined) credentials.access_token = settings.accessToken;
   if (settings.expiryDate !== undefined) credentials.expiry_date = settings.expiryDate;
   oauth.setCredentials(credentials);
-  oauth.on('tokens', (tokens) => onTokens(tokenUpdate(tokens)));
+  oauth.on('tokens', (tokens) => {
+    tokenAnswers.set(oauth, tokens);
+    onTokens(tokenUpdate(tokens));
+  });
 
   const common = { auth: oauth, retry: false, ...(endpoints.apiUrl === undefined ? {} : { rootUrl: endpoints.apiUrl }) };
   return {
@@ -149,13 +153,38 @@ export function createYouTubeClients(
  * requests itself (429, 5xx, no response), so failures here are never retryable for the engine: one layer.
  */
 export async function ensureAccessToken(oauth: OAuthClient): Promise<void> {
+  tokenAnswers.delete(oauth);
   try {
     await oauth.getAccessToken();
   } catch (error) {
+    const answer = tokenAnswers.get(oauth);
+    if (tokenAnswers.has(oauth) && !isTokenAnswer(answer)) throw notATokenAnswer(oauth, answer);
     const failure = toYouTubeError(error, { operation: 'refreshing the access token' });
     const details = { retryable: false, ...(failure.status === undefined ? {} : { status: failure.status }), ...(failure.reason === undefined ? {} : { reason: failure.reason }) };
     throw new YouTubeError(failure.code, failure.message, details);
   }
+}
+
+/**
+ * The token endpoint's last 200, per client. google-auth-library takes whatever it parsed (a proxy's HTML
+ * page as a string, `{}`), fails afterwards with an error that has no response, and that read as "Could not
+ * reach Google (no response)" though something did answer. Kept here to say what answered instead.
+ */
+const tokenAnswers = new WeakMap<OAuthClient, unknown>();
+
+function isTokenAnswer(answer: unknown): boolean {
+  const token = typeof answer === 'object' && answer !== null ? (answer as { access_token?: unknown }).access_token : undefined;
+  return typeof token === 'string' && token !== '';
+}
+
+function notATokenAnswer(oauth: OAuthClient, answer: unknown): YouTubeError {
+  const url = String(oauth.endpoints.oauth2TokenUrl);
+  return new YouTubeError(
+    'token-endpoint',
+    `Google's token endpoint (${URL.canParse(url) ? new URL(url).host : url}) answered while refreshing the access token, but not with ` +
+      `an OAuth token: it was ${describeAnswerValue(answer)}. A proxy, captive portal or gateway may have answered instead of Google: ` +
+      'check the network (sign in to the proxy if it asks) and FLOWDECK_GOOGLE_TOKEN_URL if set, then run the flow again.',
+  );
 }
 
 function tokenUpdate(answer: object): TokenUpdate {
