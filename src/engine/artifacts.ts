@@ -118,12 +118,15 @@ export function artifactProblem(data: unknown): string | undefined {
       const c = data.chart;
       if (!isObj(c)) return 'the chart must be an object';
       if (c.kind !== 'line' && c.kind !== 'bar') return `the chart kind must be 'line' or 'bar', got ${JSON.stringify(c.kind)}`;
-      if (!Array.isArray(c.x) || !c.x.every((v) => (typeof v === 'string' && v.length <= L.labelChars) || (typeof v === 'number' && Number.isFinite(v)))) return 'x must be a list of numbers, dates or labels';
+      if (!Array.isArray(c.x) || !c.x.every((v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) return 'x must be a list of numbers, dates or labels';
+      const longLabel = c.x.findIndex((v) => typeof v === 'string' && v.length > L.labelChars);
+      if (longLabel >= 0) return `x label ${longLabel + 1} is ${(c.x[longLabel] as string).length} characters, more than the ${L.labelChars} allowed`;
       if (c.x.length > L.chartPoints) return `x has ${c.x.length} points, more than the ${L.chartPoints} allowed`;
       if (!Array.isArray(c.series) || c.series.length === 0) return 'the chart needs at least one series';
       if (c.series.length > L.chartSeries) return `the chart has ${c.series.length} series, more than the ${L.chartSeries} allowed`;
       for (const s of c.series as unknown[]) {
-        if (!isObj(s) || typeof s.name !== 'string' || s.name.length > L.labelChars || !Array.isArray(s.values)) return 'each series must have a name and a list of values';
+        if (!isObj(s) || typeof s.name !== 'string' || !Array.isArray(s.values)) return 'each series must have a name and a list of values';
+        if (s.name.length > L.labelChars) return `a series name is ${s.name.length} characters, more than the ${L.labelChars} allowed`;
         if (!s.values.every((v) => v === null || (typeof v === 'number' && Number.isFinite(v)))) return `series '${s.name}' must hold numbers (or null for a gap)`;
         if (s.values.length !== c.x.length) return `series '${s.name}' has ${s.values.length} values for ${c.x.length} x values; give one value per x`;
       }

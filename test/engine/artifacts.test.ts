@@ -59,6 +59,10 @@ describe('artifact data', () => {
     const wide = Array.from({ length: 2000 }, () => Array.from({ length: 10 }, () => 'y'.repeat(100)));
     assert.match(artifactProblem(tableData(wide))!, /bytes as JSON, more than the 1048576 allowed/);
     assert.match(artifactProblem({ kind: 'video' })!, /unknown artifact kind/);
+    // Too long is said as such, not as a malformed chart.
+    assert.equal(artifactProblem(chartData({ kind: 'line', x: [1], series: { ['s'.repeat(5000)]: [1] } })), 'a series name is 5000 characters, more than the 200 allowed');
+    assert.equal(artifactProblem(chartData({ kind: 'line', x: ['a', 'x'.repeat(100_000)], series: { a: [1, 2] } })), 'x label 2 is 100000 characters, more than the 200 allowed');
+    assert.equal(artifactProblem(chartData({ kind: 'line', x: [1, {}], series: { a: [1, 2] } })), 'x must be a list of numbers, dates or labels');
   });
 
   it('takes progress as a percentage from 0 to 100 with an optional description, and shows it as people read it', () => {
