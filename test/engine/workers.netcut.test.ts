@@ -41,12 +41,12 @@ describe('flowdeck workers on a Postgres queue', { timeout: 600_000, ...(PG_SKIP
         step('n2 and n3 serving; cutting n1');
         const cutAt = Date.now();
         workers[0]!.netns!.cut();
-        await waitFor(async () => (await allEnded(store, ids)).every((r) => r.owner.hostname !== 'n1' && r.attempt >= 2), 'both runs to be taken over', 45_000).catch(async (e: Error) => {
+        await waitFor(async () => (await allEnded(store, ids)).every((r) => r.owner.hostname !== 'n1' && r.attempt >= 2), 'both runs to be taken over', 60_000).catch(async (e: Error) => {
           throw new Error(`${e.message}\n${await describeRuns(store, ids)}\n--- n2:\n${workers[1]!.output().slice(-2000)}\n--- n3:\n${workers[2]!.output().slice(-2000)}`);
         });
         step('both runs taken over; n1 back');
         workers[0]!.netns!.restore();
-        await waitFor(async () => (await allEnded(store, ids)).every((r) => r.state.type === 'COMPLETED'), 'both runs to complete', 45_000).catch(async (e: Error) => {
+        await waitFor(async () => (await allEnded(store, ids)).every((r) => r.state.type === 'COMPLETED'), 'both runs to complete', 90_000).catch(async (e: Error) => {
           throw new Error(`${e.message}\n${await describeRuns(store, ids)}`);
         });
         step('both runs Completed');
