@@ -50,7 +50,7 @@ import { JournalReplay } from './runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
 import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
-import { prunable } from './historyRetention';
+import { checkedKeep, prunable } from './historyRetention';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
 import { RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
@@ -820,7 +820,7 @@ export class EmbeddedStore implements RunStore {
   }
 
   async prune(limit: number): Promise<string[]> {
-    const old = prunable(this.all()).slice(limit).map((r) => r.id);
+    const old = prunable(this.all()).slice(checkedKeep(limit, 0)).map((r) => r.id);
     if (old.length === 0) return [];
     const deleted = await this.delete(old);
     await this.index.compact().catch(() => false);

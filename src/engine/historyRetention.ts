@@ -40,6 +40,16 @@ export function runsToPrune(runs: readonly FlowRunSummary[], rule: RetentionRule
   return cutoff === undefined ? old : old.filter((r) => (r.endTime ?? r.state.timestamp) < cutoff);
 }
 
+/**
+ * `keep` of a store's prune, checked: a whole number of runs from `least` up, else a RangeError. A NaN (a
+ * setting of "all" read as a number) would keep nothing — `slice(NaN)` is every run — and delete the whole
+ * history, the CLI's runs too.
+ */
+export function checkedKeep(keep: number, least: 0 | 1): number {
+  if (!Number.isSafeInteger(keep) || keep < least) throw new RangeError(`How many runs a prune keeps must be a whole number ≥ ${least}, not ${String(keep)}: nothing was pruned.`);
+  return keep;
+}
+
 /** How long after a run ends the pruner looks: runs ending together are one prune. */
 export const PRUNE_DELAY_MS = 2000;
 
@@ -89,7 +99,7 @@ export class HistoryPruner {
     const store = this.store();
     if (!store) return;
     try {
-      const limit = this.limit();
+      const limit = checkedKeep(this.limit(), 1);
       if ((await store.count({ rootsOnly: true })) <= limit) return;
       const deleted = await store.prune(limit);
       if (deleted.length > 0) this.on.pruned(deleted);

@@ -248,7 +248,10 @@ export interface RunStore {
   hasUnfinishedRuns(): boolean;
   /** Deletes finished runs (with their subflows, journals and results); returns the ids deleted. */
   delete(ids: readonly string[]): Promise<string[]>;
-  /** Keeps the newest `limit` finished top-level runs; deletes older ones. */
+  /**
+   * Keeps the newest `limit` finished top-level runs; deletes older ones. A `limit` that is not a whole
+   * number ≥ 0 (NaN) is a RangeError, and nothing is deleted (historyRetention.ts checkedKeep).
+   */
   prune(limit: number): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -59,7 +59,10 @@ export interface RunnerOptions {
   exitGraceMs?: number;
   /** How long a crashed flow's onCrashed hooks may take in their fresh worker. */
   crashHookBudgetMs?: number;
-  /** At most this many runs at once (top-level: a run's subflows run in its worker); more wait, in order, for a free slot. */
+  /**
+   * At most this many runs at once (top-level: a run's subflows run in its worker); more wait, in order, for a
+   * free slot. A whole number ≥ 1 (else the constructor throws a RangeError: with NaN every run waited for ever).
+   */
   maxConcurrentRuns?: number;
   /**
    * Keep every task run of a run in memory and tell 'task' listeners (default true). A host that needs
@@ -246,6 +249,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     private readonly options: RunnerOptions,
   ) {
     super();
+    const max = options.maxConcurrentRuns;
+    if (max !== undefined && !(Number.isSafeInteger(max) && max >= 1)) throw new RangeError(`maxConcurrentRuns must be a whole number ≥ 1, not ${String(max)}.`);
     this.masker = new SecretMasker([...secretsFromEnv(options.env ?? process.env), ...(options.secrets ?? [])]);
     this.limits = workerLimits(options.env ?? process.env, options);
     this.gate = new ConcurrencyGate(store.limits, options.concurrencyLimits ? { ownLimits: options.concurrencyLimits } : {});

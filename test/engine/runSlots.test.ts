@@ -25,6 +25,12 @@ async function twoFlows(maxConcurrentRuns: number) {
 }
 
 describe('run slots', { timeout: 120_000 }, () => {
+  it('a runner refuses a limit of run slots that is not a whole number ≥ 1 (NaN had every run wait for ever)', async () => {
+    for (const maxConcurrentRuns of [Number.NaN, 0, 2.5, -1]) await assert.rejects(makeRunner(tempDir(), { maxConcurrentRuns }), RangeError, String(maxConcurrentRuns));
+    const { runner } = await makeRunner(tempDir(), { maxConcurrentRuns: 64 });
+    assert.ok(runner);
+  });
+
   it('past maxConcurrentRuns a run waits, told so, with nothing of it started; the waiting ones start in the order they were started', async () => {
     const ws = workspace({ 'gated.flow.ts': GATED });
     const { runner, store } = await makeRunner(tempDir(), { maxConcurrentRuns: 1 });

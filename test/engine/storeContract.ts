@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Clock } from '../../src/engine/clock';
+import { HistoryPruner } from '../../src/engine/historyRetention';
 import type { LogRecord, PauseInfo, RunRecord } from '../../src/engine/records';
 import { attemptKey } from '../../src/engine/resumePlan';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
@@ -684,6 +685,25 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
         assert.deepEqual((await store.list({ rootsOnly: true })).map((r) => r.id), [running.id, ids[4]!, ids[3]!]);
         const again = await open();
         assert.equal(await again.count(), 3);
+      });
+    });
+
+    it('a prune of a limit that is not a whole number ≥ 0 (NaN, as a setting of "all" read as a number) deletes nothing and throws a RangeError; the history pruner reports it', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) ids.push((await finished(store, { state: state('Pending', undefined, 1000 + i) })).id);
+        for (const limit of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY]) await assert.rejects(store.prune(limit), RangeError, String(limit));
+        const failed: Error[] = [];
+        const pruned: string[][] = [];
+        for (const limit of [Number.NaN, 0]) {
+          const pruner = new HistoryPruner(() => store, () => limit, { pruned: (deleted) => pruned.push(deleted), failed: (e) => failed.push(e) });
+          await pruner.now();
+          await pruner.dispose();
+        }
+        assert.deepEqual(pruned, []);
+        assert.deepEqual(failed.map((e) => e.constructor), [RangeError, RangeError]);
+        assert.deepEqual((await store.list({ rootsOnly: true })).map((r) => r.id).sort(), [...ids].sort());
       });
     });
 

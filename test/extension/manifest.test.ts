@@ -115,8 +115,10 @@ test('restricted mode is declared as limited support', () => {
   assert.ok(pkg.capabilities.untrustedWorkspaces.description);
 });
 
-test('an untrusted workspace cannot set which files are scanned, where the store is, or which API is called', () => {
-  assert.deepEqual([...(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations ?? [])].sort(), ['flowdeck.flowGlob', 'flowdeck.github.apiUrl', 'flowdeck.home']);
+// How many runs the history keeps too: built-in flows run in an untrusted workspace, and each run's end
+// prunes the history it shares with the CLI and other windows (~/.flowdeck) to the setting.
+test('an untrusted workspace cannot set which files are scanned, where the store is, which API is called, or how much history is kept', () => {
+  assert.deepEqual([...(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations ?? [])].sort(), ['flowdeck.flowGlob', 'flowdeck.github.apiUrl', 'flowdeck.home', 'flowdeck.runHistoryLimit']);
 });
 
 test('no test or pure module of the extension imports vscode', () => {

@@ -18,6 +18,7 @@ import type { CancelOutcome } from '../sharedStore';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
 import { finishedLog } from '../finishedLog';
+import { checkedKeep } from '../historyRetention';
 import { stateRecord } from '../stateRecord';
 import { currentProcess } from '../processIdentity';
 import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from '../records';
@@ -750,6 +751,7 @@ export class PgStore implements RunStore {
   }
 
   async prune(limit: number): Promise<string[]> {
+    checkedKeep(limit, 0);
     const rows = await this.rows<{ id: string }>(
       // Not a crashed run still to be dealt with (historyRetention.ts awaitsHandling): one resumed when it
       // crashes — resume_on_crash, or a queued run with retries left (crashReaper.ts) — or a schedule's run

@@ -1,0 +1,112 @@
+/**
+ * The `flowdeck.*` settings from their raw values, without VS Code (settings.ts reads them). A setting is
+ * whatever JSON a settings file holds — a workspace's own `.vscode/settings.json` included — not the type
+ * package.json declares: one of the wrong type or out of its range is taken at its default, and `warn` says
+ * so (the user sees it), never a NaN limit (a history pruned to nothing, runs waiting for ever for a slot)
+ * nor a TypeError at activation.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { LIMIT_TAG, MAX_LIMIT } from '../engine/limits/limitStore';
+import { NOTIFY_POLICIES, type NotifyPolicy } from '../engine/notify/notices';
+import { defaultHome } from '../engine/storeHome';
+
+export type RevealOutput = 'onRun' | 'onFailure' | 'never';
+
+export const DEFAULT_FLOW_GLOB = '**/*.flow.{ts,mts,js,mjs}';
+
+/** The whole numbers settings take, with their defaults and ranges (package.json's contributes.configuration says the same). */
+export const NUMBER_SETTINGS = {
+  maxConcurrentRuns: { default: 4, minimum: 1, maximum: 64 },
+  runHistoryLimit: { default: 1000, minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+} as const;
+
+export interface FlowdeckSettings {
+  flowGlob: string;
+  revealOutput: RevealOutput;
+  /** Empty when unset. */
+  githubApiUrl: string;
+  /** The store folder: the setting, else FLOWDECK_HOME, else ~/.flowdeck (the CLI's default too). */
+  home: string;
+  /** A postgres:// URL of a store several machines share (else FLOWDECK_STORE); undefined for the embedded store. */
+  store: string | undefined;
+  maxConcurrentRuns: number;
+  runHistoryLimit: number;
+  /** Log the longest event-loop block while each run went. */
+  diagnoseEventLoop: boolean;
+  /** Keep a worker process started ahead of time for the next run. */
+  standbyWorker: boolean;
+  /** Whether this window runs schedules (while it is open and trusted). */
+  schedulesRun: 'whileOpen' | 'never';
+  /** When to tell of a run nobody watches (scheduled, resumed by itself). */
+  notify: NotifyPolicy;
+  /** This window's concurrency limits by tag, besides those in the store (`flowdeck limit set`). */
+  concurrencyLimits: Record<string, number>;
+}
+
+/** A setting's value by its key without `flowdeck.` (`maxConcurrentRuns`); undefined when unset. */
+export type SettingValue = (key: string) => unknown;
+
+/** The valid entries of `flowdeck.concurrencyLimits` (workspace settings are untrusted input). */
+export function concurrencyLimitsFrom(value: unknown): Record<string, number> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const out: Record<string, number> = {};
+  for (const [tag, n] of Object.entries(value as Record<string, unknown>)) {
+    if (LIMIT_TAG.test(tag) && typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT) out[tag] = n;
+  }
+  return out;
+}
+
+function shown(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** A string setting, trimmed; `fallback` when unset or not a string (told to `warn`). */
+export function stringSetting(get: SettingValue, key: string, fallback: string, warn: (message: string) => void): string {
+  const value = get(key);
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'string') return value.trim();
+  warn(`The setting "flowdeck.${key}" must be a string, not ${shown(value)}: using ${fallback === '' ? 'its default (empty)' : `its default "${fallback}"`}. Change it in the settings.`);
+  return fallback;
+}
+
+/** A whole-number setting within its range (NUMBER_SETTINGS); its default when unset or not one (told to `warn`). */
+export function numberSetting(get: SettingValue, key: keyof typeof NUMBER_SETTINGS, warn: (message: string) => void): number {
+  const { default: fallback, minimum, maximum } = NUMBER_SETTINGS[key];
+  const value = get(key);
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= minimum && value <= maximum) return value;
+  const range = maximum === Number.MAX_SAFE_INTEGER ? `≥ ${minimum}` : `from ${minimum} to ${maximum}`;
+  warn(`The setting "flowdeck.${key}" must be a whole number ${range}, not ${shown(value)}: using its default ${fallback}. Change it in the settings.`);
+  return fallback;
+}
+
+function expandHome(path: string): string {
+  return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
+}
+
+/** `flowdeck.flowGlob` alone: what activation needs (the CodeLens provider's pattern), without reading the rest. */
+export function flowGlobFrom(get: SettingValue, warn: (message: string) => void): string {
+  return stringSetting(get, 'flowGlob', DEFAULT_FLOW_GLOB, warn) || DEFAULT_FLOW_GLOB;
+}
+
+export function settingsFrom(get: SettingValue, env: NodeJS.ProcessEnv, warn: (message: string) => void): FlowdeckSettings {
+  const reveal = get('revealOutput');
+  const home = stringSetting(get, 'home', '', warn);
+  const store = stringSetting(get, 'store', '', warn) || env.FLOWDECK_STORE?.trim() || undefined;
+  const notify = get('notify');
+  return {
+    flowGlob: flowGlobFrom(get, warn),
+    revealOutput: reveal === 'onFailure' || reveal === 'never' ? reveal : 'onRun',
+    githubApiUrl: stringSetting(get, 'github.apiUrl', '', warn),
+    home: home === '' ? defaultHome(env) : expandHome(home),
+    store,
+    maxConcurrentRuns: numberSetting(get, 'maxConcurrentRuns', warn),
+    runHistoryLimit: numberSetting(get, 'runHistoryLimit', warn),
+    diagnoseEventLoop: get('diagnostics.eventLoop') === true,
+    standbyWorker: get('standbyWorker') !== false,
+    schedulesRun: get('schedules.run') === 'never' ? 'never' : 'whileOpen',
+    notify: NOTIFY_POLICIES.find((p) => p === notify) ?? 'onFailure',
+    concurrencyLimits: concurrencyLimitsFrom(get('concurrencyLimits')),
+  };
+}

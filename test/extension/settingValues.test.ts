@@ -1,0 +1,79 @@
+/**
+ * The `flowdeck.*` settings as a settings file holds them (a workspace's own included): one of the wrong
+ * type or out of its range is taken at its default, with a warning — never a NaN limit (the run history
+ * pruned to nothing, every run waiting for ever) nor a TypeError at activation.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_FLOW_GLOB, flowGlobFrom, NUMBER_SETTINGS, settingsFrom } from '../../src/extension/settingValues';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** The settings of `values` (keys without `flowdeck.`), with the warnings given. */
+function read(values: Record<string, unknown>, env: NodeJS.ProcessEnv = { FLOWDECK_HOME: '/h' }) {
+  const warnings: string[] = [];
+  const settings = settingsFrom((key) => values[key], env, (m) => warnings.push(m));
+  return { settings, warnings };
+}
+
+describe('settings', { timeout: 10_000 }, () => {
+  it('unset: the defaults, without a warning', () => {
+    const { settings, warnings } = read({});
+    assert.deepEqual(warnings, []);
+    assert.equal(settings.maxConcurrentRuns, 4);
+    assert.equal(settings.runHistoryLimit, 1000);
+    assert.equal(settings.flowGlob, DEFAULT_FLOW_GLOB);
+    assert.equal(settings.githubApiUrl, '');
+    assert.equal(settings.home, '/h');
+    assert.equal(settings.store, undefined);
+  });
+
+  it('valid values are taken as they are', () => {
+    const { settings, warnings } = read({ maxConcurrentRuns: 64, runHistoryLimit: 1, flowGlob: ' src/*.flow.ts ', 'github.apiUrl': 'https://ghe/api/v3', home: '/data', store: 'postgres://x/y' });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual([settings.maxConcurrentRuns, settings.runHistoryLimit, settings.flowGlob, settings.githubApiUrl, settings.home, settings.store], [64, 1, 'src/*.flow.ts', 'https://ghe/api/v3', '/data', 'postgres://x/y']);
+  });
+
+  it('a run history limit that is not a whole number ≥ 1 is the default 1000 with a warning, never NaN (which pruned every run)', () => {
+    for (const value of ['all', '50', 0, -5, 2.5, Number.NaN, true, [10], { n: 1 }]) {
+      const { settings, warnings } = read({ runHistoryLimit: value });
+      assert.equal(settings.runHistoryLimit, 1000, JSON.stringify(value));
+      assert.equal(warnings.length, 1, JSON.stringify(value));
+      assert.match(warnings[0]!, /"flowdeck\.runHistoryLimit" must be a whole number ≥ 1, not .*: using its default 1000/);
+    }
+  });
+
+  it('run slots that are not a whole number from 1 to 64 are the default 4 with a warning, never NaN (every run waited for ever)', () => {
+    for (const value of ['four', 0, 65, 1000, 1.5, Number.POSITIVE_INFINITY]) {
+      const { settings, warnings } = read({ maxConcurrentRuns: value });
+      assert.equal(settings.maxConcurrentRuns, 4, String(value));
+      assert.equal(warnings.length, 1, String(value));
+      assert.match(warnings[0]!, /"flowdeck\.maxConcurrentRuns" must be a whole number from 1 to 64, not .*: using its default 4/);
+    }
+  });
+
+  it('a string setting of another type is its default with a warning, not a TypeError', () => {
+    const { settings, warnings } = read({ flowGlob: ['**/*.flow.ts'], 'github.apiUrl': 5, home: { a: 1 }, store: false });
+    assert.equal(settings.flowGlob, DEFAULT_FLOW_GLOB);
+    assert.equal(settings.githubApiUrl, '');
+    assert.equal(settings.home, '/h');
+    assert.equal(settings.store, undefined);
+    assert.equal(warnings.length, 4);
+    assert.match(warnings.join('\n'), /"flowdeck\.flowGlob" must be a string, not \["\*\*\/\*\.flow\.ts"\]/);
+    assert.match(warnings.join('\n'), /"flowdeck\.github\.apiUrl" must be a string, not 5/);
+    const glob: string[] = [];
+    assert.equal(flowGlobFrom(() => 7, (m) => glob.push(m)), DEFAULT_FLOW_GLOB);
+    assert.equal(glob.length, 1);
+  });
+
+  it('the ranges and defaults are those package.json declares', () => {
+    const properties = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { type: string; default: number; minimum?: number; maximum?: number }> } } }).contributes.configuration.properties;
+    for (const [key, range] of Object.entries(NUMBER_SETTINGS)) {
+      const p = properties[`flowdeck.${key}`]!;
+      assert.equal(p.type, 'integer', key);
+      assert.deepEqual([p.default, p.minimum, p.maximum ?? Number.MAX_SAFE_INTEGER], [range.default, range.minimum, range.maximum], key);
+    }
+  });
+});
