@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import type { DashboardRun } from '../../src/extension/dashboard/dashboardRun';
 import { state, type StateName } from '../../src/engine/states';
 import { buildDashboardModel, fallbackReads, readsWanted, RECENT_RUNS_LIMIT, toLogLines, type DashboardInput } from '../../src/extension/dashboard/model';
@@ -526,6 +526,18 @@ describe('youtube date ranges', () => {
     assert.match(rangeProblem('2024-07-05', '2024-07-01', now) ?? '', /starts \(2024-07-05\) after it ends/);
     assert.match(rangeProblem('2024-07-01', '2024-07-11', now) ?? '', /after today \(2024-07-10 in Pacific Time/);
     assert.match(rangeProblem('2020-01-01', '2024-07-01', now) ?? '', /days long; pick at most 1096/);
+    assert.equal(rangeProblem('2021-07-10', '2024-07-09', now), undefined, '1096 days');
+    assert.match(rangeProblem('2021-07-09', '2024-07-09', now) ?? '', /is 1097 days long/);
+  });
+
+  it('a range of centuries is refused from its dates, without going through its days (year 100: 700,000 of them held up the extension host)', () => {
+    const toIso = mock.method(Date.prototype, 'toISOString');
+    try {
+      assert.match(rangeProblem('0100-01-01', '2024-07-01', now) ?? '', /The range is 702,?\d{3} days long; pick at most 1096/);
+      assert.ok(toIso.mock.callCount() < 10, `${toIso.mock.callCount()} dates formatted`);
+    } finally {
+      toIso.mock.restore();
+    }
   });
 
   it('finds the stored run of a range by the dates it was started with', () => {
