@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { LogRecord } from '../../engine/records';
 import { formatLogLine } from '../../webview/logStore';
+import { logFileName } from '../logs/logFileName';
 import { urlProblem } from '../../engine/artifacts';
 import { PNG_DATA_URL_PREFIX, YOUTUBE_WATCH_URL } from '../../webview/protocol';
 import type { ExportActions, Outcome } from '../artifacts/artifactRequests';
@@ -56,7 +57,7 @@ export async function saveChartFile(format: 'png' | 'csv', name: string, data: s
 export async function saveLogFile(runName: string, records: readonly LogRecord[]): Promise<Outcome> {
   if (records.length === 0) return { ok: false, message: `Run ${runName} has no log lines to save.` };
   const text = records.map((r) => formatLogLine(r)).join('\n') + '\n';
-  return saveAs(`${runName.replace(/[^A-Za-z0-9._-]/g, '_')}.log`, 'log', Buffer.from(text, 'utf8'));
+  return saveAs(logFileName(runName), 'log', Buffer.from(text, 'utf8'));
 }
 
 export async function copyText(text: string, what: string): Promise<Outcome> {

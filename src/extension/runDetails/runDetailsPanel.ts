@@ -38,6 +38,7 @@ import { runDetailsHtml } from './html';
 import { makeNonce } from '../dashboard/html';
 import { nodeOf, pageOf } from './resultPages';
 import { subflowFailureOf, type SubflowFailure } from '../failures/subflowFailure';
+import { logFileName } from '../logs/logFileName';
 
 const HEADER_MS = 200;
 const TIMELINE_MS = 200;
@@ -56,8 +57,8 @@ export interface RunDetailsDeps {
   output: RunOutput;
   flowIndex: FlowIndex;
   runLogs: RunLogDocuments;
-  /** Opens (or reveals) another run's panel: a subflow's, a parent's. */
-  openRun(runId: string): void;
+  /** Opens (or reveals) another run's panel: a subflow's, a parent's. False when there is no such run. */
+  openRun(runId: string): Promise<boolean>;
 }
 
 export class RunDetailsPanel implements vscode.Disposable {
@@ -193,8 +194,7 @@ export class RunDetailsPanel implements vscode.Disposable {
         await vscode.commands.executeCommand('flowdeck.goToFailure', { runId: this.runId, ...(message.taskRunId !== undefined ? { taskRunId: message.taskRunId } : {}) });
         return { ok: true };
       case 'openRun':
-        this.deps.openRun(message.runId);
-        return { ok: true };
+        return (await this.deps.openRun(message.runId)) ? { ok: true } : { ok: false, message: 'That run is no longer in the run history (deleted, or pruned to flowdeck.runHistoryLimit).' };
       case 'exportLogs':
         return this.exportLogs(run, message.to, message.filter);
       case 'expandResult': {
@@ -229,7 +229,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       title: `Save the log of flow run '${run.name}'`,
       saveLabel: 'Save Log',
       filters: { Log: ['log'] },
-      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `${run.name}.log`) } : {}),
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, logFileName(run.name)) } : {}),
     });
     if (!target) return { ok: false, message: 'Not saved.' };
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(lines.length === 0 ? '' : `${lines.join('\n')}\n`));

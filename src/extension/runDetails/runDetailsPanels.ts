@@ -9,7 +9,7 @@ export class RunDetailsPanels implements vscode.Disposable {
   private readonly deps: RunDetailsDeps;
 
   constructor(deps: Omit<RunDetailsDeps, 'openRun'>) {
-    this.deps = { ...deps, openRun: (runId) => void this.show(runId) };
+    this.deps = { ...deps, openRun: (runId) => this.show(runId) };
   }
 
   /** Takes back a panel a window reload left: the run its saved state (or, failing that, its title) names. */
