@@ -26,6 +26,7 @@ import { isTerminal, state, stateLabel } from '../states';
 import { workerSourceFor } from '../flowCopy';
 import type { PgStore } from './pgStore';
 import { hearOwnMigrationsOnly } from './ownMigrations';
+import { waitingPool } from './waitingPool';
 import { addRunJob, isRunJob, queueMigrationHead, queueSchemaOf, silentLogger, taskIdentifier, type RunJob } from './runQueue';
 import { FlowSlotBusy, flowSlotTurn, WAITING_FOR_FLOW_SLOT } from '../limits/flowRunSlot';
 
@@ -60,6 +61,8 @@ export class QueueWorker {
   /** The queue schema's newest migration when the queue (last) started: one past it is this store's own. */
   private queueHead = 0;
   private stopping = false;
+  /** The store's pool, waiting for the database while it is away: what graphile-worker is given. */
+  private readonly queuePool;
   readonly name: string;
 
   constructor(
@@ -68,6 +71,7 @@ export class QueueWorker {
     private readonly options: QueueWorkerOptions,
   ) {
     this.name = `worker ${store.hostname}`;
+    this.queuePool = waitingPool(store.pool, { stopping: () => this.stopping, say: (message) => options.say(`queue: ${message}`) });
   }
 
   get running(): number {
@@ -105,7 +109,8 @@ export class QueueWorker {
   private async startQueue(events: WorkerEvents): Promise<void> {
     const runner = await runQueue({
       events,
-      pgPool: this.store.pool,
+      // A job ending while the database is away is completed once it answers (waitingPool.ts).
+      pgPool: this.queuePool,
       schema: queueSchemaOf(this.store.schema),
       concurrency: this.options.concurrency,
       noHandleSignals: true,
