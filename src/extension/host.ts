@@ -26,6 +26,7 @@ import { sourceOfRun } from './flows/flowRef';
 import type { RunOutput } from './output/runOutput';
 import { readSettings } from './settings';
 import { StoreWatch } from './storeWatch';
+import { StoreReopen } from './storeReopen';
 
 export interface StoreChange {
   /** Runs created, changed or deleted by another process. */
@@ -105,6 +106,9 @@ export class FlowdeckHost implements vscode.Disposable {
   /** A top-level run of this window reported progress (a progress artifact), or one that had ended; or a run of it paused or went on. */
   readonly onDidChangeProgress = this.progressEmitter.event;
 
+  /** A shared store that failed to open is tried again every few seconds, said unreachable meanwhile. */
+  private readonly reopen = new StoreReopen(() => this.store(), (health) => this.healthEmitter.fire(health));
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly accounts: { github: GitHubAccount; youtube: YouTubeAccount },
@@ -129,6 +133,8 @@ export class FlowdeckHost implements vscode.Disposable {
     try {
       store = await openStore({ home, store: url, kind: 'editor' });
     } catch (e) {
+      // The database down as the window opened: tried again by itself, the status bar saying so meanwhile.
+      if (url) this.reopen.failed(e);
       // A Postgres store's error names it without its password; the setting itself is never shown.
       throw new Error(
         url
@@ -136,6 +142,7 @@ export class FlowdeckHost implements vscode.Disposable {
           : `Could not open the run store at ${home}: ${(e as Error).message}. Check the "flowdeck.home" setting and the folder's permissions.`,
       );
     }
+    this.reopen.opened();
     this.storeInstance = store;
     void vscode.commands.executeCommand('setContext', 'flowdeck.sharedStore', store.shared !== undefined);
     this.storeWatch = new StoreWatch(store, {
@@ -308,6 +315,7 @@ export class FlowdeckHost implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     void this.pruner.dispose();
+    this.reopen.dispose();
     // Closing the editor mid-run cancels the runs (their state says why) rather than orphaning workers; the
     // store closes after, so their ends are recorded (a Postgres store's connections close with it).
     await this.runnerInstance?.dispose();
