@@ -302,47 +302,6 @@ describe('Flowdeck in code-server: monitoring', () => {
     });
   });
 
-  test("subflow runs: a run whose only children are subflows draws them on its timeline; a run failed by its subflow run's failure links to that run and goes to its line", async () => {
-    await withDiagnostics(page, server, 'subflows', async () => {
-      await runCommand(page, 'View: Close All Editors');
-      await clearNotifications(page);
-      fs.writeFileSync(
-        path.join(dirs.workspace, 'nested.flow.ts'),
-        `import { flow } from 'flowdeck';\nconst child = flow({ name: 'child' }, async () => 1);\nconst breaks = flow({ name: 'breaks' }, async () => {\n  throw new Error('the child broke on purpose');\n});\nexport const onlySubflows = flow({ name: 'only-subflows' }, async () => { await child(); });\nexport const subflowFails = flow({ name: 'subflow-fails' }, async () => { await breaks(); });\n`,
-      );
-      // No task run, one subflow run: its bar, opened at once and again (each opening reads the run anew).
-      const { runName: parent } = await runFlowFromTree(page, 'only-subflows', 60_000);
-      await waitForRunState(page, parent, 'Completed', 60_000);
-      for (const opening of ['first', 'again']) {
-        await openRunFromPalette(page, parent);
-        const frame = await findWebviewFrame(page, '.timeline-canvas');
-        await until(page, `the subflow run's bar (${opening})`, () => timelineData(frame), (d) => d.bars === 1);
-        await runCommand(page, 'View: Close All Editors');
-      }
-
-      const { runName: failed } = await runFlowFromTree(page, 'subflow-fails', 60_000);
-      await waitForRunState(page, failed, 'Failed', 60_000);
-      await clearNotifications(page);
-      await openRunFromPalette(page, failed);
-      const frame = await findWebviewFrame(page, '.failure');
-      const title = await until(page, 'the failure card naming the subflow run', () => frame.locator('.failure .section-title').innerText(), (t) => /^Failed in subflow run\s+\S+/.test(t));
-      const child = title.replace(/^Failed in subflow run\s+/, '').trim();
-      assert.notEqual(child, failed);
-      assert.equal(await frame.locator('.failure .failure-message').innerText(), 'the child broke on purpose');
-      assert.match(await frame.locator('.failure .frame').innerText(), /^nested\.flow\.ts:4:\d+$/);
-      // "At nested.flow.ts:4" goes to the child's line (Go to Failure on the parent run).
-      await frame.locator('.failure .frame').click();
-      await page.locator('.tab.active', { hasText: 'nested.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
-      await until(page, 'the cursor on line 4', () => page.locator('.part.statusbar').innerText(), (t) => /Ln 4, Col \d+/.test(t));
-      // The subflow run's name opens its details.
-      await page.locator('.tab', { hasText: `Run ${failed}` }).first().click();
-      const again = await findWebviewFrame(page, '.failure');
-      await again.locator('.failure .subflow-run').click();
-      await page.locator('.tab', { hasText: `Run ${child}` }).first().waitFor({ state: 'visible', timeout: 15_000 });
-      await runCommand(page, 'View: Close All Editors');
-    });
-  });
-
   test('Show Logs opens the run\'s log as a flowdeck-run: document with its date on the first line', async () => {
     await withDiagnostics(page, server, 'show-logs', async () => {
       await hidePanel(page);
@@ -505,7 +464,7 @@ describe('Flowdeck in code-server: monitoring', () => {
     });
   });
 
-  // Last: the run it adds would push the big run's rows below the fold for the tests above.
+  // After the big run's tests: the run it adds would push the big run's rows below the fold for them.
   test('Cancel Run on a run a terminal started cancels it in that terminal: Cancelled there and in the view, exit 1', async () => {
     await withDiagnostics(page, server, 'cli-cancel', async () => {
       const before = new Set((await runRows(page)).map((r) => r.label));
@@ -542,6 +501,48 @@ describe('Flowdeck in code-server: monitoring', () => {
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running after 30 s'), 30_000))]);
       assert.equal(code, 1, stderr.slice(-2000));
       assert.match(stderr, new RegExp(`Flow run '${runName}' - Finished in state Cancelled\\('Cancelled from VS Code'\\)`));
+    });
+  });
+
+  // After the big run's tests too: its four runs would push the big run's row below the fold for them.
+  test("subflow runs: a run whose only children are subflows draws them on its timeline; a run failed by its subflow run's failure links to that run and goes to its line", async () => {
+    await withDiagnostics(page, server, 'subflows', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await clearNotifications(page);
+      fs.writeFileSync(
+        path.join(dirs.workspace, 'nested.flow.ts'),
+        `import { flow } from 'flowdeck';\nconst child = flow({ name: 'child' }, async () => 1);\nconst breaks = flow({ name: 'breaks' }, async () => {\n  throw new Error('the child broke on purpose');\n});\nexport const onlySubflows = flow({ name: 'only-subflows' }, async () => { await child(); });\nexport const subflowFails = flow({ name: 'subflow-fails' }, async () => { await breaks(); });\n`,
+      );
+      // No task run, one subflow run: its bar, opened at once and again (each opening reads the run anew).
+      const { runName: parent } = await runFlowFromTree(page, 'only-subflows', 60_000);
+      await waitForRunState(page, parent, 'Completed', 60_000);
+      for (const opening of ['first', 'again']) {
+        await openRunFromPalette(page, parent);
+        const frame = await findWebviewFrame(page, '.timeline-canvas');
+        await until(page, `the subflow run's bar (${opening})`, () => timelineData(frame), (d) => d.bars === 1);
+        await runCommand(page, 'View: Close All Editors');
+      }
+
+      const { runName: failed } = await runFlowFromTree(page, 'subflow-fails', 60_000);
+      await waitForRunState(page, failed, 'Failed', 60_000);
+      await clearNotifications(page);
+      await openRunFromPalette(page, failed);
+      const frame = await findWebviewFrame(page, '.failure');
+      const title = await until(page, 'the failure card naming the subflow run', () => frame.locator('.failure .section-title').innerText(), (t) => /^Failed in subflow run\s+\S+/.test(t));
+      const child = title.replace(/^Failed in subflow run\s+/, '').trim();
+      assert.notEqual(child, failed);
+      assert.equal(await frame.locator('.failure .failure-message').innerText(), 'the child broke on purpose');
+      assert.match(await frame.locator('.failure .frame').innerText(), /^nested\.flow\.ts:4:\d+$/);
+      // "At nested.flow.ts:4" goes to the child's line (Go to Failure on the parent run).
+      await frame.locator('.failure .frame').click();
+      await page.locator('.tab.active', { hasText: 'nested.flow.ts' }).waitFor({ state: 'visible', timeout: 15_000 });
+      await until(page, 'the cursor on line 4', () => page.locator('.part.statusbar').innerText(), (t) => /Ln 4, Col \d+/.test(t));
+      // The subflow run's name opens its details.
+      await page.locator('.tab', { hasText: `Run ${failed}` }).first().click();
+      const again = await findWebviewFrame(page, '.failure');
+      await again.locator('.failure .subflow-run').click();
+      await page.locator('.tab', { hasText: `Run ${child}` }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await runCommand(page, 'View: Close All Editors');
     });
   });
 });
