@@ -288,12 +288,15 @@ export default flow({ name: 'cleanup', onCancellation: () => { writeFileSync(${J
       const ws = workspace({ 'hangs.flow.ts': flowSource(`export default flow({ name: 'hangs', onCompletion: () => { getRunLogger().info('hook started'); return new Promise(() => {}); } }, async () => 'done');`) });
       const home = tempDir();
       let sent = false;
+      let said = '';
       const r = await runCli(['run', 'hangs.flow.ts', '--json'], {
         cwd: ws,
         env: { FLOWDECK_HOME: home },
         timeoutMs: 90_000,
         onStderr: (chunk, child) => {
-          if (!sent && chunk.includes('hook started')) {
+          // Once the host has the run's end too: the hook's first line may come to it before the end does.
+          said += chunk;
+          if (!sent && said.includes('hook started') && said.includes('Finished in state Completed()')) {
             sent = true;
             child.kill(signal);
           }
