@@ -339,34 +339,35 @@ describe('rate limits', () => {
     assert.match(warning?.message ?? '', /waiting 3 s before retrying/);
   });
 
-  test('a secondary rate limit asking for longer than the flow waits fails at once, naming when to retry', async () => {
+  /** `acme/small` read under a secondary rate limit: the rate-limited error, the statuses answered, the log lines. */
+  async function secondaryLimitFailure(retryAfterSeconds: number | null, times?: number): Promise<{ error: GitHubError; statuses: number[]; context: ReturnType<typeof fakeContext> }> {
     const context = fakeContext();
-    fake.inject({ kind: 'secondary-rate-limit', path: /^\/repos\/acme\/small$/, retryAfterSeconds: 3600 });
+    fake.inject({ kind: 'secondary-rate-limit', path: /^\/repos\/acme\/small$/, retryAfterSeconds, ...(times !== undefined ? { times } : {}) });
     const mark = fake.requests.length;
     const error = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN })).catch((caught: unknown) => caught);
     assert.ok(error instanceof GitHubError, String(error));
     assert.equal(error.kind, 'rate-limited');
+    return { error, statuses: since(fake, mark).map((request) => request.status), context };
+  }
+
+  test('a secondary rate limit asking for longer than the flow waits fails at once, naming when to retry', async () => {
+    const { error, statuses, context } = await secondaryLimitFailure(3600);
     assert.match(
       error.message,
       /^GitHub secondary rate limit exceeded \(127\.0\.0\.1:\d+ answered 403\): retry after 3600 s, too long to wait for \(the flow waits at most 60 s\)\. Run the flow again after \d{4}-\d\d-\d\dT/,
     );
     assert.ok(error.resetAt && error.resetAt.getTime() - Date.now() > 3000 * 1000, 'resetAt is when to retry, about an hour away');
-    assert.deepEqual(since(fake, mark).map((request) => request.status), [403], 'not waited for, not retried');
+    assert.deepEqual(statuses, [403], 'not waited for, not retried');
     assert.ok(!context.lines.some((line) => /waiting \d+ s/.test(line.message)));
   });
 
   test('a secondary rate limit without retry-after is waited out once (a minute), then fails naming it', async () => {
-    const context = fakeContext();
-    fake.inject({ kind: 'secondary-rate-limit', path: /^\/repos\/acme\/small$/, retryAfterSeconds: null, times: 2 });
-    const mark = fake.requests.length;
-    const error = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN })).catch((caught: unknown) => caught);
-    assert.ok(error instanceof GitHubError, String(error));
-    assert.equal(error.kind, 'rate-limited');
+    const { error, statuses, context } = await secondaryLimitFailure(null, 2);
     assert.match(
       error.message,
       /^GitHub secondary rate limit exceeded \(127\.0\.0\.1:\d+ answered 403\): retry after 60 s \(GitHub gave no retry-after; its docs say to wait at least a minute\), and it was hit again after waiting that long once\. Run the flow again after /,
     );
-    assert.deepEqual(since(fake, mark).map((request) => request.status), [403, 403], 'one wait, one retry');
+    assert.deepEqual(statuses, [403, 403], 'one wait, one retry');
     assert.ok(context.lines.some((line) => line.level === 'WARNING' && /secondary rate limit hit on GET \/repos\/\S+; waiting 60 s before retrying/.test(line.message)));
   });
 

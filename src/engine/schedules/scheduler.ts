@@ -283,7 +283,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // has not; `atSlot` decides again with what the store has then).
     for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) {
       if (p.launch || !(p.queued || now >= p.warmAt)) continue;
-      if (p.queued && this.earlierRuns(t, slot, await unfinished()).blocking) continue;
+      if (p.queued && earlierRuns(t.entry.schedule.overlap, slot, await unfinished()).blocking) continue;
       this.launch(t, slot, p);
     }
   }
@@ -475,7 +475,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const { entry } = t;
     const overlap = entry.schedule.overlap ?? 'skip';
     if (overlap !== 'allow') {
-      const { blocking, waiting } = this.earlierRuns(t, slot, await this.unfinishedRuns(entry));
+      const { blocking, waiting } = earlierRuns(overlap, slot, await this.unfinishedRuns(entry));
       if (blocking) {
         const why = `flow run '${blocking.name}' of slot ${iso((blocking.trigger as { slot: number }).slot)} is still ${blocking.state.name}`;
         if (overlap === 'skip') throw new NotStarted('skip', `skipped: ${why} (overlap: 'skip')`);
@@ -488,18 +488,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (late > LATE_LOG_MS) await this.note(p.runId, 'WARNING', `Started ${seconds(late)} after its slot ${iso(slot)}${p.queued ? ', when the run before it had ended (overlap: queue)' : ''}`);
   }
 
-  /**
-   * The run of an earlier slot of the schedule that keeps this slot from starting (overlap 'skip': one that
-   * started and has not ended; 'queue': any not ended), and how many earlier slots' runs wait, not started —
-   * in every process sharing the store. A Suspended run (suspendFlowRun) holds nothing while it waits for
-   * input, maybe for days: it does not hold its schedule either (a Paused one, its process going, does).
-   */
-  private earlierRuns(t: Tracked, slot: number, unfinished: FlowRunSummary[]): { blocking?: FlowRunSummary; waiting: number } {
-    const earlier = unfinished.filter((r) => r.trigger?.kind === 'schedule' && r.trigger.slot < slot && r.state.name !== 'Suspended');
-    const notStarted = (r: FlowRunSummary): boolean => r.state.name === 'Scheduled' && r.startTime === undefined;
-    const blocking = t.entry.schedule.overlap === 'queue' ? earlier[0] : earlier.find((r) => !notStarted(r));
-    return { ...(blocking ? { blocking } : {}), waiting: earlier.filter(notStarted).length };
-  }
 
   /** A prepared slot's run that will not run: it goes (the host logs why); `release` lets another process claim the slot. */
   private async discard(t: Tracked, slot: number, p: Pending, reason: string, release = false): Promise<void> {
@@ -571,4 +559,17 @@ function seconds(ms: number): string {
 
 function label(entry: ScheduleEntry): string {
   return `Schedule ${entry.id} of flow '${entry.flowName}'`;
+}
+
+/**
+ * The run of an earlier slot of the schedule that keeps this slot from starting (overlap 'skip': one that
+ * started and has not ended; 'queue': any not ended), and how many earlier slots' runs wait, not started —
+ * in every process sharing the store. A Suspended run (suspendFlowRun) holds nothing while it waits for
+ * input, maybe for days: it does not hold its schedule either (a Paused one, its process going, does).
+ */
+function earlierRuns(overlap: ScheduleEntry['schedule']['overlap'], slot: number, unfinished: FlowRunSummary[]): { blocking?: FlowRunSummary; waiting: number } {
+  const earlier = unfinished.filter((r) => r.trigger?.kind === 'schedule' && r.trigger.slot < slot && r.state.name !== 'Suspended');
+  const notStarted = (r: FlowRunSummary): boolean => r.state.name === 'Scheduled' && r.startTime === undefined;
+  const blocking = overlap === 'queue' ? earlier[0] : earlier.find((r) => !notStarted(r));
+  return { ...(blocking ? { blocking } : {}), waiting: earlier.filter(notStarted).length };
 }
