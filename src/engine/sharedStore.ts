@@ -114,9 +114,11 @@ export interface SharedStore {
    */
   flowSlotFreed(flowName: string, limit: number): Promise<number>;
   /**
-   * How many runs of run `runId`'s flow, on its queue, were queued before it and wait for a slot of the flow
-   * (given back, AwaitingConcurrencySlot) or are being taken up by a live worker now (their start claimed):
-   * a worker takes it up only while fewer than the free slots do.
+   * How many runs of run `runId`'s flow, on its queue, were queued before it and have not started yet while a
+   * worker will still take them up — a live worker claimed their start, or their job is on the queue (waiting,
+   * picked by a live worker, or given back to wait for a slot of the flow): a worker takes it up only while
+   * fewer than the free slots do. One that nothing will take up (its job failed for good, or held by a worker
+   * that died until it is freed) is not counted: it holds back no run after it.
    */
   waitingAhead(runId: string): Promise<number>;
 }

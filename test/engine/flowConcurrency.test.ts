@@ -293,6 +293,84 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
     }
   });
 
+  it("on Postgres workers: a run whose job another worker picked and has not yet claimed counts as ahead: the run queued after it is given back, and they run in the order queued", { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const ws = workspace({ 'one.flow.ts': GATED('picked-one') });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    // A live worker's host: its queue worker id holds the first run's job, as a worker that picked it would.
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
+    const mark = (n: string) => join(ws, `started-${n}`);
+    const queue = async (n: string): Promise<string> => {
+      const r = await runCli(['run', 'one.flow.ts', '--queue', 'default', '--json', '--params', JSON.stringify({ gate: join(ws, 'gate'), mark: mark(n) })], { cwd: ws, env });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { id: string }).id;
+    };
+    const jobs = `"${schema}_queue"._private_jobs`;
+    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      const a = await queue('a');
+      const b = await queue('b');
+      // a's job picked by that worker, which has not claimed a's start yet (a still says it waits for a worker).
+      await store.lease!.addQueueWorker('picker-of-a');
+      const locked = await store.pool.query(`update ${jobs} set locked_at = now(), locked_by = 'picker-of-a', attempts = attempts + 1 where key = $1`, [`run:${a}`]);
+      assert.equal(locked.rowCount, 1);
+      writeFileSync(join(ws, 'gate'), '');
+      // A fresh worker takes b: every slot is free, but due to a.
+      worker = await startWorker({ url: pgUrl(), schema, name: 'fresh', flowsDir: ws, concurrency: 2 });
+      await waitFor(async () => ['AwaitingConcurrencySlot', 'Completed'].includes((await store.get(b))?.state.name ?? ''), 'the later run to be given back', 60_000);
+      assert.equal((await store.get(b))?.state.name, 'AwaitingConcurrencySlot', `the run queued after a did not run before it; the worker said:\n${worker.output()}`);
+      assert.match((await store.get(b))!.state.message!, /its free slots go first to the run queued before it; it waits on queue 'default'/);
+      assert.equal(existsSync(mark('b')), false, 'its code has not run');
+      // The picker hands a's job back (as graphile-worker does a job it did not run): the worker runs a, then b.
+      await store.pool.query(`update ${jobs} set locked_at = null, locked_by = null where key = $1`, [`run:${a}`]);
+      await waitFor(async () => (await Promise.all([a, b].map((id) => store.get(id)))).every((r) => r?.state.name === 'Completed'), 'both to complete', 90_000);
+      const [ra, rb] = await Promise.all([a, b].map(async (id) => (await store.readRun(id))!));
+      assert.ok(rb!.startTime! >= ra!.endTime!, `the later run started after the earlier ended: ${ra!.startTime}-${ra!.endTime}, ${rb!.startTime}-${rb!.endTime}`);
+    } finally {
+      await store.close();
+      await worker?.stop();
+    }
+  });
+
+  it('on Postgres workers: runs queued before that nothing will take up — a job failed for good, one held by a worker gone — hold back no run queued after them', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const ws = workspace({ 'one.flow.ts': GATED('stuck-one') });
+    const schema = freshSchema();
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
+    const mark = (n: string) => join(ws, `started-${n}`);
+    const queue = async (n: string): Promise<string> => {
+      const r = await runCli(['run', 'one.flow.ts', '--queue', 'default', '--json', '--params', JSON.stringify({ gate: join(ws, 'gate'), mark: mark(n) })], { cwd: ws, env });
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { id: string }).id;
+    };
+    const jobs = `"${schema}_queue"._private_jobs`;
+    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      // a was given back waiting for a slot, and its job then failed for good (its attempts spent).
+      const a = await queue('a');
+      assert.equal(await store.shared.markAwaitingSlot(a, 'Waiting for a concurrency slot: given back'), true);
+      await store.pool.query(`update ${jobs} set attempts = max_attempts, last_error = 'failed for good' where key = $1`, [`run:${a}`]);
+      // b's job is held by a worker no live host has (it died; its lock is never freed by the reaper).
+      const b = await queue('b');
+      await store.pool.query(`update ${jobs} set locked_at = now(), locked_by = 'dead-worker', attempts = attempts + 1 where key = $1`, [`run:${b}`]);
+      const c = await queue('c');
+      writeFileSync(join(ws, 'gate'), '');
+      worker = await startWorker({ url: pgUrl(), schema, name: 'fresh', flowsDir: ws, concurrency: 2 });
+      await waitFor(async () => (await store.get(c))?.state.name === 'Completed', 'the run queued after them to complete', 60_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}; it is ${JSON.stringify((await store.get(c))?.state)}; the worker said:\n${worker!.output()}`);
+      });
+      assert.deepEqual((await store.readRun(c))!.states.map((s) => s.name), ['Scheduled', 'Pending', 'Running', 'Completed'], 'taken up at once, not given back');
+      // c's end hands a, waiting for a slot, to the workers again (a fresh job): it runs after c.
+      await waitFor(async () => (await store.get(a))?.state.name === 'Completed', 'the run given back to complete once a slot freed', 60_000);
+      const [ra, rc] = await Promise.all([a, c].map(async (id) => (await store.readRun(id))!));
+      assert.ok(ra!.startTime! >= rc!.endTime!, 'one at a time');
+      assert.equal((await store.get(b))?.state.name, 'Scheduled', 'b waits for its job to be freed');
+    } finally {
+      await store.close();
+      await worker?.stop();
+    }
+  });
+
   it('on Postgres: runs of two processes take turns', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     const ws = workspace({ 'pg.flow.ts': GATED('pg-one') });
     const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() };

@@ -337,15 +337,28 @@ describe('Postgres store', T, () => {
       assert.equal(await store.shared.flowSlotFreed('f', 2), 2);
       assert.deepEqual(await dueNow(), [a, b, notWaiting]);
       assert.equal(await store.shared.flowSlotFreed('h', 1), 0, 'no run waits for a flow of that name');
-      // Being taken up by a live worker (its start claimed), a run queued before counts as waiting ahead too;
-      // given back (its claim too), it counts once.
+      // A run queued before that a worker will still take up counts as ahead: its job waiting to be picked, or
+      // picked by a live worker, or its start claimed by one — once; not when nothing will take it up.
       assert.equal(await store.shared.waitingAhead(otherFlow), 0);
       const later = await queued('f');
-      assert.equal(await store.shared.waitingAhead(later), 3, 'a, b, c');
+      assert.equal(await store.shared.waitingAhead(later), 4, 'a, b, c, and the one whose job waits to be picked');
+      const job = `"${schema}_queue"._private_jobs`;
+      await client.query(`update ${job} set locked_by = 'picker', locked_at = now(), attempts = attempts + 1 where key = $1`, [`run:${notWaiting}`]);
+      assert.equal(await store.shared.waitingAhead(later), 3, 'its job held by a worker no live host has (died)');
+      await store.lease!.addQueueWorker('picker');
+      assert.equal(await store.shared.waitingAhead(later), 4, 'its job held by a live worker');
       assert.equal(await store.claim(`start:${notWaiting}`), true);
-      assert.equal(await store.shared.waitingAhead(later), 4, 'and the one a worker takes up now');
+      assert.equal(await store.shared.waitingAhead(later), 4, 'and its start claimed: once');
       await store.unclaim(`start:${notWaiting}`);
-      assert.equal(await store.shared.waitingAhead(later), 3);
+      await client.query(`update ${job} set locked_by = null, locked_at = null, attempts = max_attempts where key = $1`, [`run:${notWaiting}`]);
+      assert.equal(await store.shared.waitingAhead(later), 3, 'its job failed for good');
+      assert.equal(await store.claim(`start:${notWaiting}`), true);
+      assert.equal(await store.shared.waitingAhead(later), 4, 'being taken up by a live worker though');
+      await store.unclaim(`start:${notWaiting}`);
+      await client.query(`update ${job} set attempts = 0 where key = $1`, [`run:${notWaiting}`]);
+      await client.query(`update ${job} set attempts = max_attempts where key = $1`, [`run:${b}`]);
+      assert.equal(await store.shared.waitingAhead(later), 3, 'given back, waiting for a slot, its job failed for good: b not counted');
+      await client.query(`update ${job} set attempts = 0 where key = $1`, [`run:${b}`]);
       // Taken up (no longer waiting), it is neither ahead of another nor handed out again.
       await client.query(`update "${schema}".runs set state = jsonb_set(state, '{name}', '"Pending"'), state_type = 'PENDING' where id = $1`, [a]);
       assert.equal(await store.shared.waitingAhead(c), 1);

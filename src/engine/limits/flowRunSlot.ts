@@ -40,8 +40,9 @@ shareErrorClass(FlowSlotBusy, 'FlowSlotBusy');
 
 /**
  * Whether a queued run (`refuseIfSlotsBusy`) may take a slot of its flow now: FlowSlotBusy when every slot
- * is held, or when the free ones are due to runs of the flow queued before it on its queue that wait for one
- * (first come, first served — also for a worker that never loaded the flow before); undefined when it may.
+ * is held, or when the free ones are due to runs of the flow queued before it on its queue that a worker will
+ * still take up (SharedStore.waitingAhead: first come, first served — also for a worker that never loaded the
+ * flow before, and for a run whose job another worker picked a moment before); undefined when it may.
  * A look, not a hold: the slot is then taken through the gate, which another process may win meanwhile.
  */
 export async function flowSlotTurn(limits: LimitStore, shared: SharedStore | undefined, run: { id: string; flowName: string }, limit: number): Promise<FlowSlotBusy | undefined> {

@@ -29,12 +29,22 @@ const awaitingSlot = (r: string): string =>
   `${r}.state_type = 'SCHEDULED' and ${r}.state->>'name' = 'AwaitingConcurrencySlot' and ${r}.queue is not null and ${r}.parent_run_id is null and ${r}.owner_session is null and ${r}.start_time is null`;
 
 /**
- * A queued run a live worker is taking up now (it claimed its start, and has not started it or given it back):
- * when its flow's slots are all held it will wait too, ahead of the runs queued after it.
+ * A queued run not started yet that a worker will still take up, so a slot of its flow is due to it before the
+ * runs of its flow queued after it on its queue (PgShared.waitingAhead). Its start claimed by a live worker
+ * (taking it up now; when the flow's slots are all held it will wait too), or its job on the queue: waiting
+ * with attempts left (not picked yet, or given back to wait for a slot — due now or later), or held by a live
+ * worker (picked, its start not claimed yet, or being given back). A run nothing will take up holds back no
+ * run after it: its job failed for good or gone, or held by a worker that died (freed once the worker is found
+ * dead — the reaper's unlockQueueWorkers — it counts again from then on).
  */
-const beingTakenUp = (r: string, store: { t(name: string): string }): string =>
-  `${r}.state_type = 'SCHEDULED' and ${r}.queue is not null and ${r}.parent_run_id is null and ${r}.start_time is null
-     and exists (select 1 from ${store.t('claims')} c where c.key = 'start:' || ${r}.id and ${liveSession(store.t('hosts'), 'c.session')})`;
+const stillToStart = (r: string, store: { t(name: string): string; schema: string }): string => {
+  const jobs = `"${queueSchemaOf(store.schema)}".jobs`;
+  return `${r}.state_type = 'SCHEDULED' and ${r}.queue is not null and ${r}.parent_run_id is null and ${r}.start_time is null
+     and (exists (select 1 from ${store.t('claims')} c where c.key = 'start:' || ${r}.id and ${liveSession(store.t('hosts'), 'c.session')})
+       or (${r}.owner_session is null and exists (select 1 from ${jobs} j where j.key = 'run:' || ${r}.id
+             and (case when j.locked_at is null then j.attempts < j.max_attempts
+                       else exists (select 1 from ${store.t('hosts')} q where j.locked_by = any(q.queue_worker_ids) and ${liveSession(store.t('hosts'), 'q.id')}) end))))`;
+};
 
 /** At most this many waiting runs are handed to workers when a slot frees (a flow's limit may be larger). */
 const MAX_WOKEN = 50;
@@ -206,7 +216,7 @@ export class PgShared implements SharedStore {
     const rows = await this.store.rows<{ n: string }>(
       `select count(*) as n from ${this.store.t('runs')} w, ${this.store.t('runs')} r
          where r.id = $1 and w.flow_name = r.flow_name and w.queue = r.queue and w.id <> r.id
-           and (w.created, w.id) < (r.created, r.id) and (${awaitingSlot('w')} or ${beingTakenUp('w', this.store)})`,
+           and (w.created, w.id) < (r.created, r.id) and ${stillToStart('w', this.store)}`,
       [runId],
       'read the runs waiting ahead',
     );
