@@ -16,9 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { nameClaimText, sweepDaily, type Listed, type Swept } from './abandonedCreations';
 import { createClaim, createExclusiveFile, isAbandoned, readClaim, replaceAbandoned } from './claimFiles';
 import type { Artifact } from './artifacts';
-import { open, readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { systemClock, type Clock } from './clock';
 import { EmbeddedLimitStore } from './embeddedLimitStore';
 import { EmbeddedScheduleStore } from './embeddedScheduleStore';
@@ -44,6 +43,7 @@ import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
 import { RunChanges, type RunChangeListener } from './runChanges';
 import { RunIndex } from './runIndex';
+import { isOtherThanParametersLine, parametersAfter } from './runParameters';
 import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
@@ -76,8 +76,6 @@ export interface EmbeddedStoreOptions {
 export const LIFE_SIGN_MS = 15_000;
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** A run's creation record (with its parameters) larger than this is not read on its own. */
-const MAX_FIRST_RECORD = 8 * 1024 * 1024;
 
 /** Beside an attempt's claim: a cancel asked of its resume before it took the run over (cancelResume). */
 const CLAIM_CANCEL = '.cancel';
@@ -315,42 +313,24 @@ export class EmbeddedStore implements RunStore {
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
-    let fh;
+    let parameters: Record<string, unknown> | undefined;
     try {
-      fh = await open(this.runFile(id), 'r');
+      await scanJsonLines(
+        this.runFile(id),
+        0,
+        (v) => {
+          const r = asRunRecord(v, id);
+          return r?.k === 'run' || r?.k === 'flow' ? r : null;
+        },
+        (records) => {
+          for (const r of records) if (r !== null) parameters = parametersAfter(parameters, r);
+        },
+        { passOver: isOtherThanParametersLine },
+      );
     } catch {
       return undefined;
     }
-    try {
-      // The creation record is the first line (after the batch's leading newline); read until it ends. Decoded
-      // as a stream (a character may straddle two reads), each read searched once.
-      const decoder = new StringDecoder('utf8');
-      const buf = Buffer.allocUnsafe(64 * 1024);
-      let text = '';
-      let start = -1;
-      for (let pos = 0; pos < MAX_FIRST_RECORD; ) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-        if (bytesRead === 0) break;
-        pos += bytesRead;
-        const from = text.length;
-        text += decoder.write(buf.subarray(0, bytesRead));
-        if (start === -1) {
-          const first = text.slice(from).search(/\S/);
-          if (first === -1) continue;
-          start = from + first;
-        }
-        const end = text.indexOf('\n', Math.max(start, from));
-        if (end !== -1) {
-          const r = asRunRecord(JSON.parse(text.slice(start, end)), id);
-          return r?.k === 'run' ? r.parameters : undefined;
-        }
-      }
-      return undefined;
-    } catch {
-      return undefined;
-    } finally {
-      await fh.close();
-    }
+    return parameters;
   }
 
   async readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options: { taskRunId?: string } = {}): Promise<{ found: boolean }> {

@@ -39,6 +39,12 @@ export function lineOfKinds(kinds: readonly string[]): (bytes: Buffer, from: num
   return (bytes, from, to) => startsWith(bytes, from, to, KIND_START) && starts.some((k) => startsWith(bytes, from + KIND_START.length, to, k));
 }
 
+/** Whether a journal line `bytes[from, to)` is surely none of `kinds`: a test of its first bytes alone. */
+export function lineOtherThanKinds(kinds: readonly string[]): (bytes: Buffer, from: number, to: number) => boolean {
+  const starts = kinds.map((k) => Buffer.from(`${k}",`));
+  return (bytes, from, to) => startsWith(bytes, from, to, KIND_START) && !starts.some((k) => startsWith(bytes, from + KIND_START.length, to, k));
+}
+
 /** Whether the journal line `bytes[from, to)` is surely a task run's, a result's or an artifact's. */
 export const isTaskLine = lineOfKinds(TASK_RECORD_KINDS);
 

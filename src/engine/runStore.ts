@@ -167,7 +167,10 @@ export interface RunStore {
    * the task runs a batch at a time, in the same order and folded the same way (runTaskStream.ts).
    */
   readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined>;
-  /** A run's parameters alone (its journal's first record), without folding the rest. */
+  /**
+   * A run's parameters alone, without folding the rest (runParameters.ts): those it ran with — its creation
+   * record's, or for a run made ahead and taken up since (queued, a schedule's) those its flow filled in then.
+   */
   parametersOf(id: string): Promise<Record<string, unknown> | undefined>;
   /** Hands the run's log records to `onLogs`, in order, a batch at a time. */
   readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options?: { taskRunId?: string }): Promise<{ found: boolean }>;

@@ -64,6 +64,7 @@ describe('flowdeck run --queue', { timeout: 300_000, ...(PG_SKIP !== undefined ?
         assert.deepEqual(JSON.parse(onWorker.stdout).parameters, JSON.parse(local.stdout).parameters);
         assert.deepEqual(JSON.parse(onWorker.stdout).result, JSON.parse(onWorker.stdout).parameters);
         assert.deepEqual((await store.readRun(JSON.parse(onWorker.stdout).id))!.parameters, { version: '2.0', times: 1 });
+        assert.deepEqual(await store.parametersOf(JSON.parse(onWorker.stdout).id), { version: '2.0', times: 1 }, "as the editor's tooltip and Rerun read them");
 
         const differs = await runCli(['run', 'flows/fails.flow.ts', '--queue', 'default', '--wait'], { cwd: ws, env });
         assert.equal(differs.code, 1, differs.stderr);

@@ -550,6 +550,35 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
       });
     });
 
+    it('gives the parameters a run made ahead ran with (its defaults filled as it was taken up), and those it was queued with while it waits', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const a = await open();
+        // Queued with one parameter given: its worker fills in the flow's declared defaults as it takes it up.
+        const made = await a.createRun(newRun({ state: state('Scheduled', 'waiting'), parameters: { repo: 'a/b' } }));
+        const waiting = await a.createRun(newRun({ state: state('Scheduled', 'waiting'), parameters: { repo: 'c/d' } }));
+        for (const h of [made, waiting]) await h.close();
+        const owner = { pid: process.pid, started: 1, hostname: 'taker' };
+        const pending = state('Pending');
+        const filled = { repo: 'a/b', pages: 3, dryRun: false };
+        const text = `${JSON.stringify({ k: 'state', runId: made.id, name: pending.name, ts: pending.timestamp })}\n${JSON.stringify({ k: 'flow', runId: made.id, ts: pending.timestamp, parameters: filled })}\n`;
+        const taking = await a.openRun(made.id);
+        await taking.takeUp(text, pending, { attempt: 1, owner });
+        await taking.append([log(made.id, 'running'), { k: 'state', runId: made.id, name: 'Running', ts: Date.now() }]);
+        await taking.close();
+        for (const s of [a, await open()]) {
+          assert.deepEqual(await s.parametersOf(made.id), filled, 'as it ran, not as it was queued');
+          assert.deepEqual((await s.readRun(made.id))?.parameters, filled, 'as its detail shows them');
+          assert.deepEqual(await s.parametersOf(waiting.id), { repo: 'c/d' }, 'still queued: as it was queued');
+        }
+        // Resumed later with its flow's defaults changed: the latest take-up's; a flow record without parameters keeps them.
+        const again = { repo: 'a/b', pages: 5, dryRun: false };
+        const resumed = await a.openRun(made.id);
+        await resumed.append([{ k: 'flow', runId: made.id, ts: Date.now(), parameters: again }, { k: 'flow', runId: made.id, ts: Date.now(), tags: ['etl'] }]);
+        await resumed.close();
+        assert.deepEqual(await (await open()).parametersOf(made.id), again);
+      });
+    });
+
     it("lets a deleted run's claims go with it (its start and attempts), and no other run's", async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

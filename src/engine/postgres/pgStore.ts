@@ -51,6 +51,7 @@ import { addRunJob, migrateQueue } from './runQueue';
 import { transaction } from './transaction';
 import { PgLimitStore } from './pgLimitStore';
 import { PgScheduleStore } from './pgScheduleStore';
+import { parametersAfter } from '../runParameters';
 
 /** How long the server lets a session of ours sit idle inside a transaction before ending it (see open). */
 export const IDLE_IN_TRANSACTION_MS = 15_000;
@@ -477,9 +478,13 @@ export class PgStore implements RunStore {
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
-    const rows = await this.rows<{ line: string }>(`select line from ${this.t('records')} where run_id = $1 order by seq limit 1`, [id], 'read a run');
-    const r = rows[0] ? lineRecord(rows[0].line, id) : undefined;
-    return r?.k === 'run' ? r.parameters : undefined;
+    const rows = await this.rows<{ line: string }>(`select line from ${this.t('records')} where run_id = $1 and kind in ('run', 'flow') order by seq`, [id], 'read a run');
+    let parameters: Record<string, unknown> | undefined;
+    for (const { line } of rows) {
+      const r = lineRecord(line, id);
+      if (r) parameters = parametersAfter(parameters, r);
+    }
+    return parameters;
   }
 
   async readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options: { taskRunId?: string } = {}): Promise<{ found: boolean }> {
