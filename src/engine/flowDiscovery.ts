@@ -252,10 +252,18 @@ export function discoverFile(file: string): FileFlows {
     const notFileNow = notAFile(stats);
     if (notFileNow) return notAFileFlows(abs, notFileNow);
     if (stats.size > MAX_SCAN_BYTES) return tooLargeToScan(abs, stats.size);
-    // One byte over the limit tells a file that grew past it since the stat.
-    const buffer = Buffer.allocUnsafe(MAX_SCAN_BYTES + 1); // only the bytes read are used
+    // Sized by the stat (not the limit: a workspace has many small flow files), one byte over it to notice a
+    // file that grew since; one that did is read on, in a buffer grown up to one byte over the limit, which
+    // tells a file that grew past it.
+    let buffer = Buffer.allocUnsafe(stats.size + 1); // only the bytes read are used
     let length = 0;
-    while (length < buffer.length) {
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > MAX_SCAN_BYTES) break;
+        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, MAX_SCAN_BYTES + 1));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import fs, { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { discoverFile, discoverFlows, type FileFlows } from '../../src/engine/flowDiscovery';
 import { MAX_SCAN_BYTES } from '../../src/engine/scanLimit';
 import { tempDir } from '../support/engine';
@@ -88,5 +88,52 @@ export const c = flow({ name: 'c', tags: ['has space'] }, async () => 1);
     assert.equal(found.error?.kind, 'too-large');
     assert.equal(found.error?.message, 'too large to scan for flows: 11.5 MiB, over the 1.0 MiB limit');
     assert.equal(discoverFlows('x'.repeat(MAX_SCAN_BYTES + 1), file).error?.kind, 'too-large');
+  });
+
+  it('reads a file of exactly the size limit whole and lists one a byte over it as too large', { timeout: T }, () => {
+    const dir = tempDir();
+    const source = `import { flow } from 'flowdeck';\nexport default flow({ name: 'at-limit' }, async () => 1);\n`;
+    const padded = (bytes: number): string => source + '/'.repeat(bytes - source.length - 1) + '\n';
+    const at = join(dir, 'at.flow.ts');
+    writeFileSync(at, padded(MAX_SCAN_BYTES));
+    assert.equal(fs.statSync(at).size, MAX_SCAN_BYTES);
+    const found = discoverFile(at);
+    assert.equal(found.error, undefined);
+    assert.deepEqual(listed(found), [['at-limit', 'default', 2]]);
+    const over = join(dir, 'over.flow.ts');
+    writeFileSync(over, padded(MAX_SCAN_BYTES + 1));
+    assert.equal(discoverFile(over).error?.message, 'too large to scan for flows: 1.0 MiB, over the 1.0 MiB limit');
+  });
+
+  it("reads a small file into a buffer of its size, not the limit's; one that grows as it is read is read on up to the limit", { timeout: T }, () => {
+    const dir = tempDir();
+    const source = `import { flow } from 'flowdeck';\nexport default flow({ name: 'small' }, async () => 1);\n`;
+    const file = join(dir, 'small.flow.ts');
+    writeFileSync(file, source);
+    const buffers: number[] = [];
+    const read = fs.readSync;
+    let grow: string | undefined;
+    const spy = mock.method(fs, 'readSync', (fd: number, buffer: Buffer, offset: number, length: number, position: null) => {
+      buffers.push(buffer.length);
+      if (grow !== undefined) appendFileSync(file, grow);
+      grow = undefined;
+      return read(fd, buffer, offset, length, position);
+    });
+    try {
+      const found = discoverFile(file);
+      assert.deepEqual(listed(found), [['small', 'default', 2]]);
+      assert.ok(Math.max(...buffers) <= source.length + 1, `read into buffers of ${buffers.join(', ')} bytes for a file of ${source.length}`);
+
+      // Grown between the stat and the read: read whole all the same (a flow added at its end is listed)...
+      writeFileSync(file, source);
+      grow = `${'// more\n'.repeat(1000)}export const later = flow({ name: 'added' }, async () => 2);\n`;
+      assert.deepEqual(listed(discoverFile(file)).map(([name]) => name), ['small', 'added']);
+      // ...and past the limit: too large, as a file that size is.
+      writeFileSync(file, source);
+      grow = '/'.repeat(MAX_SCAN_BYTES);
+      assert.equal(discoverFile(file).error?.kind, 'too-large');
+    } finally {
+      spy.mock.restore();
+    }
   });
 });
