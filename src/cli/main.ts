@@ -23,6 +23,7 @@ import { variableCommand, variablesCommand } from './commands/variable';
 import { workerCommand } from './commands/worker';
 import { StoreOptionError, takeStoreOption } from './storeOption';
 import { EXIT, UsageError, write, type CliIo, type TerminalInput } from './io';
+import { asksForJson, jsonOutputIo } from './jsonOutput';
 
 const HELP = `Usage: flowdeck <command> [options]
 
@@ -135,7 +136,8 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
     return EXIT.badInput;
   }
   try {
-    return await command(rest, io);
+    // Whatever the command, its --json text reaches stdout terminal-safe (jsonOutput.ts).
+    return await command(rest, asksForJson(rest) ? jsonOutputIo(io) : io);
   } catch (e) {
     // A store that cannot be used (an unusable folder, a URL that is not one, a database that refuses) is
     // bad input, and its message names what to fix — never the connection string's password.

@@ -77,4 +77,39 @@ export default flow({ name: 'bidi', flowRunName: () => 'rn\\u202eOVR' }, async (
     assert.match(inspect.stdout, /^Run +rn\\u202eOVR \(/m);
     assert.match(inspect.stdout, /^State +Failed — boom\\u202eOVR$/m);
   });
+
+  it('--json output of every command has DEL, C1 and bidirectional controls and line separators as \\uHHHH, parsing to the same value', async () => {
+    // DEL, NEL, the 8-bit CSI, the separators, an embedding and an override, an isolate and its end.
+    const odd = 'a\x7fb\u0085c\u009b2Jd\u2028e\u2029f\u202ag\u202eh\u2066i\u2069j';
+    const ws = workspace({
+      'odd.flow.ts': flowSource(`
+export default flow({ name: 'odd', flowRunName: () => 'rn\\u202eOVR', parameters: { note: { type: 'string' } } }, async ({ note }: { note: string }) => {
+  getRunLogger().info('note ' + note);
+  return { note };
+});`),
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const run = await runCli(['run', 'odd.flow.ts', '--param', `note=${odd}`, '--json'], { cwd: ws, env });
+    assert.equal(run.code, 0, run.stderr);
+    const outputs = [['run', run]] as [string, { code: number | null; stdout: string; stderr: string }][];
+    const { id } = JSON.parse(run.stdout) as { id: string };
+    for (const args of [['runs', '--json'], ['inspect', id, '--json'], ['logs', id, '--json'], ['delete', id, '--json']]) {
+      const r = await runCli(args, { cwd: ws, env });
+      assert.equal(r.code, 0, r.stderr);
+      outputs.push([args[0]!, r]);
+    }
+    for (const [what, r] of outputs) {
+      assert.ok(!/[\x7f-\x9f\u2028-\u202e\u2066-\u2069]/.test(r.stdout), `${what} --json holds a raw control character: ${JSON.stringify(r.stdout)}`);
+      assert.match(r.stdout, /\\u202e/, `${what} --json escapes them as \\uHHHH`);
+    }
+    const [doc, listed, inspected] = outputs.slice(0, 3).map(([, r]) => JSON.parse(r.stdout));
+    for (const d of [doc, listed[0], inspected]) {
+      assert.equal(d.name, 'rn\u202eOVR');
+      assert.deepEqual(d.parameters, { note: odd });
+    }
+    assert.deepEqual(doc.result, { note: odd });
+    const logged = outputs[3]![1].stdout.trim().split('\n').map((l) => JSON.parse(l) as { message: string; source: string });
+    assert.ok(logged.some((l) => l.message === `note ${odd}` && l.source === "Flow run 'rn\u202eOVR'"), JSON.stringify(logged));
+    assert.equal(JSON.parse(outputs[4]![1].stdout).deleted[0].name, 'rn\u202eOVR');
+  });
 });

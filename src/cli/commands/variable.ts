@@ -22,7 +22,8 @@ JSON up to 64 KiB. Not for secrets: anyone listing the store sees them.
 
 get prints a text value as it is and any other value as JSON. At a terminal, control characters in it
 (escape sequences, \\r, bidirectional overrides: a flow may have set the value) are shown as escapes
-(\\x1b, \\u202e); piped or redirected, the value is written byte for byte, for scripts.
+(\\x1b, \\u202e); piped or redirected, the value is written byte for byte, for scripts. --json output,
+as every command's, has DEL, C1, bidirectional controls and U+2028/U+2029 as \\uHHHH: the same value.
 
 Options:
   --string     set the value as the text given
