@@ -6,6 +6,7 @@ import { buildDashboardModel, fallbackReads, readsWanted, RECENT_RUNS_LIMIT, toL
 import { readGithubResult, readGithubSnapshot, readYoutubeResult, ResultShapeError, type RepoSnapshot } from '../../src/extension/dashboard/results';
 import { nextSelection } from '../../src/extension/dashboard/selection';
 import { rangeChoices, rangeProblem, youtubeRunOfRange } from '../../src/extension/dashboard/youtubeRanges';
+import { resolveParameters } from '../../src/flows/youtube/parameters';
 
 const owner = { pid: 1, hostname: 'test' };
 
@@ -525,15 +526,32 @@ describe('youtube date ranges', () => {
     assert.match(rangeProblem('2024-06-31', '2024-07-01', now) ?? '', /2024-06-31 is not a calendar day/);
     assert.match(rangeProblem('2024-07-05', '2024-07-01', now) ?? '', /starts \(2024-07-05\) after it ends/);
     assert.match(rangeProblem('2024-07-01', '2024-07-11', now) ?? '', /after today \(2024-07-10 in Pacific Time/);
-    assert.match(rangeProblem('2020-01-01', '2024-07-01', now) ?? '', /days long; pick at most 1096/);
-    assert.equal(rangeProblem('2021-07-10', '2024-07-09', now), undefined, '1096 days');
-    assert.match(rangeProblem('2021-07-09', '2024-07-09', now) ?? '', /is 1097 days long/);
+  });
+
+  it("takes the ranges the flow reads and refuses those it refuses, saying what the flow says (ten years at most, from 2005 on)", () => {
+    const flowSays = (startDate: string, endDate: string): string | undefined => {
+      try {
+        resolveParameters({ startDate, endDate }, now);
+        return undefined;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    // Ten years to the day (3,653 days), from the first day YouTube has, and a day more each way.
+    for (const [startDate, endDate] of [['2014-07-10', '2024-07-09'], ['2005-01-01', '2014-12-31']] as const) {
+      assert.equal(flowSays(startDate, endDate), undefined);
+      assert.equal(rangeProblem(startDate, endDate, now), undefined, `${startDate} to ${endDate}: the flow reads it`);
+    }
+    assert.equal(rangeProblem('2014-07-09', '2024-07-09', now), 'The range 2014-07-09 to 2024-07-09 is 3,654 days; a run reads at most 3,653 (ten years).');
+    assert.match(flowSays('2014-07-09', '2024-07-09') ?? '', /startDate 2014-07-09 to endDate 2024-07-09 is 3,654 days; a run reads at most 3,653 \(ten years\)/);
+    assert.equal(rangeProblem('2004-12-31', '2005-01-31', now), "The range's first day 2004-12-31 is before 2005-01-01; YouTube has no analytics from before 2005.");
+    assert.match(flowSays('2004-12-31', '2005-01-31') ?? '', /startDate 2004-12-31 is before 2005-01-01; YouTube has no analytics from before 2005/);
   });
 
   it('a range of centuries is refused from its dates, without going through its days (year 100: 700,000 of them held up the extension host)', () => {
     const toIso = mock.method(Date.prototype, 'toISOString');
     try {
-      assert.match(rangeProblem('0100-01-01', '2024-07-01', now) ?? '', /The range is 702,?\d{3} days long; pick at most 1096/);
+      assert.match(rangeProblem('0100-01-01', '2024-07-01', now) ?? '', /The range 0100-01-01 to 2024-07-01 is 702,\d{3} days; a run reads at most 3,653/);
       assert.ok(toIso.mock.callCount() < 10, `${toIso.mock.callCount()} dates formatted`);
     } finally {
       toIso.mock.restore();

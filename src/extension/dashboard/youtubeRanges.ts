@@ -3,14 +3,10 @@
  * Time), a chosen range checked before a run is started for it, and the stored run of a range.
  */
 import type { DashboardRun } from './dashboardRun';
-import { addDays, isCalendarDay, lastCompleteDays, pacificDay } from '../../flows/youtube/dates';
+import { addDays, dayCount, isCalendarDay, lastCompleteDays, pacificDay } from '../../flows/youtube/dates';
+import { tooEarlyDay, tooLongRange } from '../../flows/youtube/rangeLimits';
 import type { RangeChoice } from '../../webview/protocol';
 import { builtinFlowOf } from './runRefs';
-
-const DAY_MS = 86_400_000;
-
-/** Three years: a chosen range and its previous period stay within what one run reads quickly. */
-export const MAX_RANGE_DAYS = 1096;
 
 export function rangeChoices(now: Date): RangeChoice[] {
   const today = pacificDay(now);
@@ -35,10 +31,12 @@ export function rangeProblem(startDate: string, endDate: string, now: Date): str
   if (startDate > endDate) return `The range starts (${startDate}) after it ends (${endDate}); pick a start on or before the end.`;
   const today = pacificDay(now);
   if (endDate > today) return `The range ends ${endDate}, after today (${today} in Pacific Time, YouTube's reporting day).`;
-  // Counted from the dates, not by listing the days: a range from year 100 is 700,000 days, and listing
-  // them held up the extension host for more than a second.
-  const days = Math.round((Date.parse(`${endDate}T00:00:00Z`) - Date.parse(`${startDate}T00:00:00Z`)) / DAY_MS) + 1;
-  if (days > MAX_RANGE_DAYS) return `The range is ${days} days long; pick at most ${MAX_RANGE_DAYS}.`;
+  // What the flow refuses (rangeLimits.ts), said as it says it. Counted from the dates, not by listing the
+  // days: a range from year 100 is 700,000 days, and listing them held up the extension host for more than a second.
+  const tooLong = tooLongRange(dayCount(startDate, endDate));
+  if (tooLong !== undefined) return `The range ${startDate} to ${endDate} ${tooLong}.`;
+  const tooEarly = tooEarlyDay(startDate);
+  if (tooEarly !== undefined) return `The range's first day ${tooEarly}.`;
   return undefined;
 }
 

@@ -4,6 +4,7 @@
  */
 import { addDays, dayCount, isCalendarDay, lastCompleteDays } from './dates';
 import { YouTubeError } from './errors';
+import { EARLIEST_DATE, tooEarlyDay, tooLongRange } from './rangeLimits';
 
 export const DEFAULT_METRICS: readonly string[] = ['estimatedMinutesWatched', 'views', 'likes', 'subscribersGained'];
 
@@ -18,13 +19,6 @@ export const KNOWN_METRICS: readonly string[] = [
 
 const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
 
-/** YouTube began in 2005: no channel has analytics before it, and earlier dates are typing mistakes. */
-export const EARLIEST_DATE = '2005-01-01';
-/**
- * Ten years. A run reads the range and a previous period as long, one entry per day each; a range much
- * longer than YouTube has existed is a typing mistake, and could make a run of millions of days.
- */
-export const MAX_RANGE_DAYS = 3653;
 const METRIC_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** Declared with the flow's `parameters` option; the shape of the engine's ParameterDeclarations. */
@@ -74,10 +68,8 @@ export function resolveParameters(parameters: Record<string, unknown>, now: Date
   if (start > end) {
     throw invalid([`startDate ${start} is after endDate ${end}${which}; give a startDate on or before the endDate`]);
   }
-  const days = dayCount(start, end);
-  if (days > MAX_RANGE_DAYS) {
-    throw invalid([`startDate ${start} to endDate ${end}${which} is ${days.toLocaleString('en-US')} days; a run reads at most ${MAX_RANGE_DAYS.toLocaleString('en-US')} (ten years)`]);
-  }
+  const tooLong = tooLongRange(dayCount(start, end));
+  if (tooLong !== undefined) throw invalid([`startDate ${start} to endDate ${end}${which} ${tooLong}`]);
   return { startDate: start, endDate: end, metrics };
 }
 
@@ -88,8 +80,9 @@ function dateParameter(parameters: Record<string, unknown>, name: string, proble
     problems.push(`${name} must be a calendar day written YYYY-MM-DD, e.g. 2024-06-30 (got ${JSON.stringify(value)})`);
     return undefined;
   }
-  if (value.trim() < EARLIEST_DATE) {
-    problems.push(`${name} ${value.trim()} is before ${EARLIEST_DATE}; YouTube has no analytics from before 2005`);
+  const tooEarly = tooEarlyDay(value.trim());
+  if (tooEarly !== undefined) {
+    problems.push(`${name} ${tooEarly}`);
     return undefined;
   }
   return value.trim();
