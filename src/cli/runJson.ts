@@ -46,6 +46,8 @@ export interface StateJson {
   failure?: Failure;
   /** A Paused state (pauseFlowRun): until when the run waits, and the input it waits for (declared as parameters are). */
   pause?: { until: string; input: ParameterDeclarations | null; key: string | null };
+  /** A flow run failed by a subflow run it awaited, which did not complete: that subflow run's id. */
+  subflowRunId?: string;
 }
 
 /**
@@ -93,6 +95,7 @@ export function stateJson(s: State): StateJson {
   const json: StateJson = s.message === undefined ? { type: s.type, name: s.name } : { type: s.type, name: s.name, message: s.message };
   if (s.failure !== undefined) json.failure = s.failure;
   if (s.pause !== undefined) json.pause = { until: isoTime(s.pause.until)!, input: s.pause.input ?? null, key: s.pause.key ?? null };
+  if (s.subflowRunId !== undefined) json.subflowRunId = s.subflowRunId;
   return json;
 }
 

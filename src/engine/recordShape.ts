@@ -69,7 +69,7 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
       // 0.1.0: { k: 'state', state: State }
       if (isState(v.state)) return { k: 'state', runId, name: v.state.name, ts: v.state.timestamp, ...(v.state.message !== undefined ? { message: v.state.message } : {}) };
       if (!isStateName(v.name) || !num(v.ts) || !optStr(v.message) || !optNum(v.attempt) || !optNum(v.deadline)) return undefined;
-      return withFailure(withPause({ ...(v as object), runId } as RunRecord & { failure?: unknown; pause?: unknown }));
+      return withFailure(withSubflowRunId(withPause({ ...(v as object), runId } as RunRecord & { failure?: unknown; pause?: unknown; subflowRunId?: unknown })));
     }
     case 'task': {
       const taskName = str(v.taskName) ? v.taskName : v.task;
@@ -181,6 +181,13 @@ function withPause<T extends { pause?: unknown }>(s: T): T {
   return (pause ? { ...rest, pause } : rest) as T;
 }
 
+/** A state as read back, the subflow run that failed it an id (dropped when it is not one). */
+function withSubflowRunId<T extends { subflowRunId?: unknown }>(s: T): T {
+  if (s.subflowRunId === undefined || (str(s.subflowRunId) && s.subflowRunId.length > 0 && s.subflowRunId.length <= 200)) return s;
+  const { subflowRunId: _raw, ...rest } = s;
+  return rest as T;
+}
+
 function withFailure(r: RunRecord & { failure?: unknown }): RunRecord {
   if (r.failure === undefined) return r;
   const failure = failureOf(r.failure);
@@ -205,7 +212,7 @@ export function asIndexRecord(v: unknown): IndexRecord | undefined {
       if (!isState(v.state) || !optNum(v.seq) || !optNum(v.startTime) || !optNum(v.endTime) || !optNum(v.attempt)) return undefined;
       if (v.owner !== undefined && !isOwner(v.owner)) return undefined;
       const { resumeOnCrash: _r, tags: _t, ...rest } = v;
-      return { ...rest, state: withPause(v.state), ...flowFactsOf(v) } as IndexRecord;
+      return { ...rest, state: withSubflowRunId(withPause(v.state)), ...flowFactsOf(v) } as IndexRecord;
     }
     case 'del':
       return { k: 'del', id: v.id };

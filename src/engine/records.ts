@@ -188,7 +188,7 @@ export interface GivenInput {
 /** The journal of one run: one JSON line per record, in the order they happened. */
 export type RunRecord =
   | RunCreatedRecord
-  | { k: 'state'; runId: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure; pause?: PauseInfo }
+  | { k: 'state'; runId: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure; pause?: PauseInfo; subflowRunId?: string }
   | { k: 'task'; runId: string; id: string; name: string; taskName: string; ts: number; cacheKey?: string; tags?: string[]; call?: CallIdentity; reusedFrom?: { attempt: number; taskRunId: string } }
   | { k: 'tstate'; runId: string; id: string; name: StateName; ts: number; message?: string; attempt?: number; deadline?: number; failure?: Failure }
   | LogRecord

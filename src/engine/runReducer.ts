@@ -44,10 +44,12 @@ export function startFold(created: RunCreatedRecord, seq = 0): RunFold {
   return { detail, tasks: new Map() };
 }
 
-function stateOf(r: { name: StateName; ts: number; message?: string; failure?: Failure; pause?: PauseInfo }): State {
+function stateOf(r: { name: StateName; ts: number; message?: string; failure?: Failure; pause?: PauseInfo; subflowRunId?: string }): State {
   const s = state(r.name, r.message, r.ts, r.failure);
   // What a paused run waits for is part of its Paused state (as Prefect's state details).
   if (s.type === 'PAUSED' && r.pause !== undefined) s.pause = r.pause;
+  // So is the subflow run whose end failed it.
+  if (s.type === 'FAILED' && r.subflowRunId !== undefined) s.subflowRunId = r.subflowRunId;
   return s;
 }
 
@@ -199,7 +201,7 @@ export function mergeIndexState(fold: RunFold, summary: FlowRunSummary): void {
   const d = fold.detail;
   const last = d.states[d.states.length - 1];
   if (!last || summary.state.timestamp > last.timestamp || (summary.state.timestamp === last.timestamp && summary.state.name !== last.name && isTerminal(summary.state.type) && !isTerminal(last.type))) {
-    applyRecord(fold, { k: 'state', runId: d.id, name: summary.state.name, ts: summary.state.timestamp, message: summary.state.message, ...(summary.state.pause ? { pause: summary.state.pause } : {}) });
+    applyRecord(fold, { k: 'state', runId: d.id, name: summary.state.name, ts: summary.state.timestamp, message: summary.state.message, ...(summary.state.pause ? { pause: summary.state.pause } : {}), ...(summary.state.subflowRunId !== undefined ? { subflowRunId: summary.state.subflowRunId } : {}) });
   }
   d.seq = summary.seq;
   d.owner = summary.owner;

@@ -6,5 +6,5 @@ import type { RunRecord } from './records';
 import type { State } from './states';
 
 export function stateRecord(runId: string, s: State): Extract<RunRecord, { k: 'state' }> {
-  return { k: 'state', runId, name: s.name, ts: s.timestamp, ...(s.message !== undefined ? { message: s.message } : {}), ...(s.failure !== undefined ? { failure: s.failure } : {}), ...(s.pause !== undefined ? { pause: s.pause } : {}) };
+  return { k: 'state', runId, name: s.name, ts: s.timestamp, ...(s.message !== undefined ? { message: s.message } : {}), ...(s.failure !== undefined ? { failure: s.failure } : {}), ...(s.pause !== undefined ? { pause: s.pause } : {}), ...(s.subflowRunId !== undefined ? { subflowRunId: s.subflowRunId } : {}) };
 }

@@ -50,6 +50,12 @@ export interface State {
   failure?: Failure;
   /** Set on a Paused state (pauseFlowRun): until when the run waits, and the input it waits for. */
   pause?: PauseInfo;
+  /**
+   * Set on a flow run's Failed state when it failed because a subflow run it awaited did not complete (its
+   * message says `Subflow run 'x' ended in state …`, and it has no `failure` of its own): that subflow run's
+   * id, whose journal says where it failed. Its name alone cannot say which run: two subflow runs can share one.
+   */
+  subflowRunId?: string;
 }
 
 /** What a paused flow run waits for (pauseFlowRun), as Prefect keeps it in a Paused state's details. */

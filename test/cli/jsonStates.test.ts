@@ -58,4 +58,24 @@ describe('the state in --json outputs', () => {
     assert.deepEqual(scheduled!.trigger, { kind: 'schedule', id: 'abcdef0123', slot, slotTime: '2026-06-01T09:00:00.000Z' });
     assert.deepEqual(Object.keys(scheduled!.state), ['type', 'name']);
   });
+
+  it('a run failed by a subflow run it awaited names that run: subflowRunId in run, runs and inspect --json', { timeout: 120_000 }, async () => {
+    const ws = workspace({
+      'flows/parent.flow.ts': flowSource(`const child = flow({ name: 'child' }, async () => { throw new Error('broke'); });
+export default flow({ name: 'parent' }, async () => { await child(); });`),
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const ran = await runCli(['run', 'flows/parent.flow.ts', '--json'], { cwd: ws, env });
+    assert.equal(ran.code, 1, ran.stderr);
+    const parent = JSON.parse(ran.stdout) as Doc & { id: string };
+    const listed = await runCli(['runs', '--json'], { cwd: ws, env });
+    assert.equal(listed.code, 0, listed.stderr);
+    const runs = JSON.parse(listed.stdout) as (Doc & { id: string; parentRunId?: string })[];
+    const child = runs.find((r) => r.parentRunId === parent.id)!;
+    assert.equal(parent.state.subflowRunId, child.id);
+    assert.equal(runs.find((r) => r.id === parent.id)!.state.subflowRunId, child.id);
+    const inspected = await runCli(['inspect', parent.id, '--json'], { cwd: ws, env });
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.equal((JSON.parse(inspected.stdout) as Doc).state.subflowRunId, child.id);
+  });
 });

@@ -505,6 +505,32 @@ export default flow({ name: 'parent' }, async () => child({}));`),
     assert.equal(detail.state.message, `Subflow run '${sub.name}' ended in state Failed("can't go on\\nsecond line")`);
   });
 
+  // Found on review: which subflow run failed a parent was known only from the parent's message (`Subflow
+  // run 'x' ended…`), matched by name against its subflow runs — two runs of one name were mistaken.
+  it('records on a parent failed by a subflow run that run\'s id: live, read back from its journal, listed, and up a nesting', async () => {
+    const { detail, store } = await run(
+      {
+        's.flow.ts': flowSource(`
+const child = flow({ name: 'child', flowRunName: 'same' }, async ({ fail }: { fail: boolean }) => { if (fail) throw new Error('broke'); return 1; });
+const middle = flow({ name: 'middle' }, async () => { await child({ fail: false }); await child({ fail: true }); });
+export default flow({ name: 'parent' }, async () => { await middle(); });`),
+      },
+      's.flow.ts',
+    );
+    const [middle] = await store.list({ parentRunId: detail.id });
+    const children = await store.list({ parentRunId: middle!.id });
+    const failed = children.find((c) => c.state.name === 'Failed')!;
+    assert.equal(children.length, 2);
+    assert.equal(detail.state.name, 'Failed');
+    assert.equal(detail.state.subflowRunId, middle!.id, 'live: the subflow run it awaited');
+    assert.equal(detail.state.failure, undefined);
+    assert.equal((await store.readRun(detail.id))!.state.subflowRunId, middle!.id, 'read back');
+    assert.equal((await store.get(detail.id))!.state.subflowRunId, middle!.id, 'listed');
+    assert.equal(middle!.state.subflowRunId, failed.id, 'the middle run names the child run that failed, not the one that completed');
+    assert.equal((await store.readRun(middle!.id))!.state.subflowRunId, failed.id);
+    assert.equal(failed.state.subflowRunId, undefined, 'a failure of its own code');
+  });
+
   it("names task runs with taskRunName (Prefect's task_run_name): a function of the call's arguments or a string, in maps and plain calls; a bad one fails the call naming the task", async () => {
     const { detail, logs } = await run(
       {

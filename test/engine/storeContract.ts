@@ -199,6 +199,30 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    // The editor finds the subflow run that failed a run by this id (failedSubflowOf): a store that dropped
+    // it (from its journal's reading, its index or its state column) left it guessing from the message.
+    it('keeps the subflow run that failed a flow run on its Failed state: read back from its journal, listed, by another instance', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const parent = await store.createRun(newRun());
+        const sub = await store.createRun(newRun({ parentRunId: parent.id }));
+        await parent.setState(state('Running'));
+        const end = { ...state('Failed', `Subflow run '${sub.name}' ended in state Failed('broke')`), subflowRunId: sub.id };
+        // The worker's line, as the host writes it.
+        await parent.appendText(`${JSON.stringify({ k: 'state', runId: parent.id, name: 'Failed', ts: end.timestamp, message: end.message, subflowRunId: sub.id })}\n`);
+        await parent.setState(end, { endTime: end.timestamp });
+        await parent.close();
+
+        const other = await open();
+        assert.equal((await other.get(parent.id))?.state.subflowRunId, sub.id, 'listed');
+        assert.equal((await other.list({ parentRunId: undefined })).find((r) => r.id === parent.id)?.state.subflowRunId, sub.id);
+        const detail = (await other.readRun(parent.id))!;
+        assert.equal(detail.state.subflowRunId, sub.id, "read back from the run's journal");
+        assert.equal(detail.states.at(-1)?.subflowRunId, sub.id);
+        assert.equal((await other.readRunParts(parent.id))?.detail.state.subflowRunId, sub.id);
+      });
+    });
+
     it('keeps journal text exactly as appended, batch after batch, in order', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

@@ -23,11 +23,14 @@ import { CancelledError, TimeoutError, attempt, rootController, scopedSignal } f
 /** Flowdeck's own code lives next to the worker bundle: its frames are folded in stacks. */
 export const OWN_DIR = __dirname;
 
+/** A subflow run that did not complete, as the flow run that awaited it gets it. */
 export class FlowRunError extends Error {
   override readonly name = 'FlowRunError';
   constructor(
     message: string,
     readonly state: State,
+    /** The subflow run's id: the flow run this fails records it (State.subflowRunId). */
+    readonly runId: string,
   ) {
     super(message);
   }
@@ -41,9 +44,10 @@ export interface FlowOutcome {
   value?: unknown;
 }
 
-export function emitFlowState(runId: string, name: StateName, message?: string, options: { attempt?: number; deadline?: number; failure?: Failure; pause?: PauseInfo; at?: number } = {}): State {
+export function emitFlowState(runId: string, name: StateName, message?: string, options: { attempt?: number; deadline?: number; failure?: Failure; pause?: PauseInfo; subflowRunId?: string; at?: number } = {}): State {
   const { at, ...extra } = options;
   const s = state(name, message, at ?? Date.now(), extra.failure);
+  if (extra.subflowRunId !== undefined) s.subflowRunId = extra.subflowRunId;
   const record = { k: 'state' as const, runId, name, ts: s.timestamp, ...(message !== undefined ? { message } : {}), ...extra };
   // Flow states go out at once: the host shows them and enforces deadlines from them.
   emit(record, true);
@@ -132,7 +136,7 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
   // An earlier attempt completed this very call: its result, without running the subflow again.
   if (run.reused) return restore(run.reused, run.resultsDir) as Awaited<R>;
   const outcome = await executeFlowRun(flowObj, run, validated, parent.signalSource, run.resume);
-  if (outcome.state.type !== 'COMPLETED') throw new FlowRunError(`Subflow run '${run.name}' ended in state ${formatState(outcome.state)}`, outcome.state);
+  if (outcome.state.type !== 'COMPLETED') throw new FlowRunError(`Subflow run '${run.name}' ended in state ${formatState(outcome.state)}`, outcome.state, run.id);
   return outcome.value as Awaited<R>;
 }
 
@@ -220,7 +224,8 @@ export async function executeFlowRun(
     }
     const [name, message] = finalStateFor(error, { label, kind: 'Flow run' });
     if (name === 'Failed' && !(error instanceof FlowRunError)) ctx.logger.error(`Encountered exception during execution:${isExpected(error) ? ' ' : '\n'}${errorReport(error, OWN_DIR)}`);
-    final = emitFlowState(run.id, name, message, name === 'Failed' && !(error instanceof FlowRunError) ? { failure: failureOf(error, OWN_DIR) } : {});
+    // Failed by a subflow run it awaited: no failure of its own code, but which subflow run (its journal says where).
+    final = emitFlowState(run.id, name, message, name !== 'Failed' ? {} : error instanceof FlowRunError ? { subflowRunId: error.runId } : { failure: failureOf(error, OWN_DIR) });
     const done = final;
     const cancelled = name === 'Cancelled';
     await storage.run(ctx, () => runHooks(cancelled ? 'onCancellation' : 'onFailure', hooksOf(cancelled ? options.onCancellation : options.onFailure), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
