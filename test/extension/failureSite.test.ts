@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FlowRunDetail, TaskRunRecord } from '../../src/engine/records';
 import { state, type Failure, type StateName } from '../../src/engine/states';
-import { FailureBook, failureMessage, failureSiteOf } from '../../src/extension/failures/failureSite';
+import { FailureBook, failedSubflowOf, failureMessage, failureSiteOf } from '../../src/extension/failures/failureSite';
 
 const FILE = '/ws/flows/etl.flow.ts';
 const frame = (line: number) => ({ file: FILE, line, column: 9 });
@@ -111,4 +111,19 @@ test('two flows of one file keep their own problems; a file outside the workspac
   assert.deepEqual(book.sitesIn(FILE).map((s) => s.flowName), ['b']);
   const elsewhere = { file: '/tmp/other.flow.ts', line: 2, column: 1 };
   assert.deepEqual(record(book, detail('Failed', { source: '/tmp/other.flow.ts' }, { name: 'Error', message: 'x', frame: elsewhere })), []);
+});
+
+// Found on review: the subflow run was picked by the name in the parent's message (`Subflow run 'x' ended…`),
+// the first of that name not Completed in the list — two subflow runs can share a name.
+test('the subflow run that failed a run is the one its state names by id, not the first of the name its message gives', { timeout: 10_000 }, () => {
+  const sub = (id: string, name: StateName) => ({ id, name: 'same', state: state(name, undefined, 4000) });
+  const subflows = [sub('s-1', 'Failed'), sub('s-2', 'Failed'), sub('s-3', 'Completed')];
+  const parent = detail('Failed', { state: { ...state('Failed', "Subflow run 'same' ended in state Failed('broke')", 5000), subflowRunId: 's-2' } });
+  assert.equal(failedSubflowOf(parent, subflows)?.id, 's-2');
+  // A subflow run not among those given is not guessed from the name.
+  assert.equal(failedSubflowOf(parent, [subflows[0]!, subflows[2]!]), undefined);
+  // A run recorded before states named the subflow run: its message, as before.
+  const old = detail('Failed', { state: state('Failed', "Subflow run 'same' ended in state Failed('broke')", 5000) });
+  assert.equal(failedSubflowOf(old, subflows)?.id, 's-1');
+  assert.equal(failedSubflowOf(detail('Failed', {}, { name: 'Error', message: 'own' }), subflows), undefined, 'a failure of its own code');
 });

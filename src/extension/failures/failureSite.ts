@@ -42,13 +42,23 @@ export function failedTaskOf(detail: Pick<FlowRunDetail, 'taskRuns'>): TaskRunRe
 
 /**
  * The subflow run whose failure failed `run`: a flow run that awaited a subflow which did not complete fails
- * with no failure of its own code, its state saying only `Subflow run 'x' ended in state Failed('…')`
- * (flowRun.ts); `x`'s journal says where. Undefined for any other end.
+ * with no failure of its own code, its state naming that subflow run (`subflowRunId`, flowRun.ts); its
+ * journal says where. Undefined for any other end.
  */
-export function failedSubflowOf<T extends Pick<FlowRunSummary, 'name' | 'state'>>(run: Pick<FlowRunDetail, 'state'>, subflows: Iterable<T>): T | undefined {
-  if (run.state.type !== 'FAILED' || run.state.failure !== undefined || run.state.message === undefined) return undefined;
+export function failedSubflowOf<T extends Pick<FlowRunSummary, 'id' | 'name' | 'state'>>(run: Pick<FlowRunDetail, 'state'>, subflows: Iterable<T>): T | undefined {
+  if (run.state.type !== 'FAILED' || run.state.failure !== undefined) return undefined;
+  const id = run.state.subflowRunId;
+  if (id !== undefined) {
+    for (const sub of subflows) if (sub.id === id) return sub;
+    return undefined;
+  }
+  // A run recorded before its state named the subflow run has only its message, `Subflow run 'x' ended in
+  // state Failed('…')`: the first subflow run of that name that did not complete (two of one name can be
+  // mistaken for each other — only such old runs are read this way).
+  const message = run.state.message;
+  if (message === undefined) return undefined;
   for (const sub of subflows) {
-    if (sub.state.type !== 'COMPLETED' && run.state.message.startsWith(`Subflow run '${sub.name}' ended in state `)) return sub;
+    if (sub.state.type !== 'COMPLETED' && message.startsWith(`Subflow run '${sub.name}' ended in state `)) return sub;
   }
   return undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * The failure a flow run took from a subflow run it awaited: its own Failed state says only `Subflow run 'x'
- * ended in state Failed('…')`, and the line is in `x`'s journal — or further down, when `x` failed the same
- * way. The run details' failure card links there, and Go to Failure goes there.
+ * ended in state Failed('…')` and names that run (failedSubflowOf), and the line is in `x`'s journal — or
+ * further down, when `x` failed the same way. The run details' failure card links there, Go to Failure goes
+ * there, and so does the failure notification's.
  */
 import type { FlowRunDetail, FlowRunSummary } from '../../engine/records';
 import type { RunStore } from '../../engine/runStore';
