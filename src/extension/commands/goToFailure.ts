@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { readFailedRun } from '../failures/failedRun';
 import { failureSiteOf } from '../failures/failureSite';
-import { subflowFailureOf } from '../failures/subflowFailure';
+import { runFailureSiteOf } from '../failures/subflowFailure';
 import { TaskRunNode } from '../runs/runsTree';
 import { openAt } from '../runs/launcher';
 import type { Flowdeck } from '../services';
@@ -32,7 +32,7 @@ async function goToFailure(flowdeck: Flowdeck, arg?: unknown): Promise<void> {
   if (!run) return;
   const detail = await readFailedRun(await flowdeck.host.store(), run.id, target?.taskRunId);
   // A run failed by a subflow run it awaited: the line is that run's (or one further down).
-  const site = detail && (failureSiteOf(detail, target?.taskRunId) ?? (target?.taskRunId === undefined ? (await subflowFailureOf(await flowdeck.host.store(), detail))?.site : undefined));
+  const site = detail && (target?.taskRunId !== undefined ? failureSiteOf(detail, target.taskRunId) : await runFailureSiteOf(() => flowdeck.host.store(), detail));
   if (!site) {
     const choice = await vscode.window.showInformationMessage(
       `Flow run '${run.name}' (${run.state.name}) has no failure in your code to go to: nothing it threw came from a line of a flow file. Its log says what happened.`,

@@ -21,6 +21,15 @@ export interface SubflowFailure {
   failed?: FlowRunDetail;
 }
 
+/**
+ * Where `detail` failed in the user's code, as Go to Failure on the run goes: its own failure's line or its
+ * failed task run's (failureSiteOf), or, failed by a subflow run it awaited, that run's (or one further down):
+ * only then is the store opened.
+ */
+export async function runFailureSiteOf(store: () => Promise<RunStore>, detail: FlowRunDetail): Promise<FailureSite | undefined> {
+  return failureSiteOf(detail) ?? (await subflowFailureOf(await store(), detail))?.site;
+}
+
 /** Undefined when `run` did not fail for a subflow run's failure. */
 export async function subflowFailureOf(store: RunStore, run: Pick<FlowRunDetail, 'id' | 'state'>): Promise<SubflowFailure | undefined> {
   let found: SubflowFailure | undefined;

@@ -4,10 +4,11 @@
  */
 import * as vscode from 'vscode';
 import type { FlowRunDetail } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
 import { GO_TO_FAILURE, OPEN_RUN, RETRY, failureNoticeOf } from './failureNoticeModel';
 
-export async function noticeFailure(detail: FlowRunDetail): Promise<void> {
-  const notice = failureNoticeOf(detail);
+export async function noticeFailure(detail: FlowRunDetail, store: () => Promise<RunStore>): Promise<void> {
+  const notice = await failureNoticeOf(detail, store);
   if (!notice) return;
   const choice = await vscode.window.showErrorMessage(notice.text, ...notice.actions);
   if (choice === OPEN_RUN) await vscode.commands.executeCommand('flowdeck.openRun', detail.id);

@@ -4,8 +4,10 @@
  * it, tests check it.
  */
 import type { FlowRunDetail } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
 import { withoutTerminalEscapes } from '../../engine/terminalText';
-import { failureMessage, failureSiteOf } from '../failures/failureSite';
+import { failureMessage } from '../failures/failureSite';
+import { runFailureSiteOf } from '../failures/subflowFailure';
 
 export const OPEN_RUN = 'Open Run' as const;
 export const GO_TO_FAILURE = 'Go to Failure' as const;
@@ -18,10 +20,14 @@ export interface FailureNotice {
   actions: FailureNoticeAction[];
 }
 
-/** Undefined for a run that did not fail (Completed, Cancelled). */
-export function failureNoticeOf(detail: FlowRunDetail): FailureNotice | undefined {
+/**
+ * Undefined for a run that did not fail (Completed, Cancelled). Go to Failure is offered where it leads
+ * somewhere: the run's line, or — failed by a subflow run it awaited — that run's (read from `store`; a store
+ * that cannot be read leaves it out, and the notification still says how the run ended).
+ */
+export async function failureNoticeOf(detail: FlowRunDetail, store: () => Promise<RunStore>): Promise<FailureNotice | undefined> {
   if (detail.state.type !== 'FAILED' && detail.state.type !== 'CRASHED') return undefined;
-  const site = failureSiteOf(detail);
+  const site = await runFailureSiteOf(store, detail).catch(() => undefined);
   // A crash's own message says how the worker ended (and after what); a failure's, the error.
   const why = detail.state.failure && detail.state.type === 'FAILED' ? failureMessage(detail.state.failure) : (detail.state.message ?? detail.state.name);
   const actions: FailureNoticeAction[] = [OPEN_RUN, ...(site ? [GO_TO_FAILURE] : []), ...(detail.parentRunId === undefined ? [RETRY] : [])];

@@ -64,7 +64,7 @@ export class RunLauncher {
     if (fromEditor && reveal === 'onRun') this.output.reveal();
     void active.done.then((detail) => {
       if (detail.state.type !== 'COMPLETED' && reveal === 'onFailure') this.output.reveal();
-      if (fromEditor) void noticeFailure(detail);
+      if (fromEditor) void noticeFailure(detail, () => this.host.store());
     });
   }
 
