@@ -146,6 +146,38 @@ test("catchup 'latest': after days off, the most recent missed slot runs once, l
   await s.scheduler.stop();
 });
 
+test("a missed slot caught up whose flow still loads when the next slot comes due is not run: the later slot runs, alone (overlap: 'skip' holds)", { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 }, 'slow-load', { seenAt: at('2025-06-01T09:00:00Z') });
+  const gate = join(s.dir, 'loaded');
+  const file = join(s.dir, 'slow.flow.ts');
+  // Importing this file takes until the test opens the gate (a big dependency, a busy machine).
+  writeFileSync(
+    file,
+    flowSource(`
+import { existsSync } from 'node:fs';
+const pause = new Int32Array(new SharedArrayBuffer(4));
+for (let i = 0; i < 3000 && !existsSync(${JSON.stringify(gate)}); i++) Atomics.wait(pause, 0, 0, 20);
+export default flow({ name: 'slow-load' }, async () => 'done');
+`),
+  );
+  s.scheduler.setDeclared([{ ...s.entry, source: file }]);
+  // The 10:00 slot was missed: caught up at 10:00:58, while the 10:01 one is made ahead; both flows load.
+  s.clock.t = at('2025-06-01T10:00:58Z');
+  await s.scheduler.tick();
+  assert.deepEqual((await s.runsOf()).map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T10:00:00.000Z', 'Scheduled'], ['2025-06-01T10:01:00.000Z', 'Scheduled']]);
+  // 10:01 comes due before either has loaded.
+  s.clock.t = at('2025-06-01T10:01:00.100Z');
+  await s.scheduler.tick();
+  writeFileSync(gate, '');
+  // Settled: every run of those slots ended, and one not run gone (it ends Cancelled, then is deleted).
+  const settled = async (): Promise<boolean> => (await s.runsOf()).filter((r) => slotOf(r) <= at('2025-06-01T10:01:00Z')).every((r) => isTerminal(r.state.type) && r.state.name !== 'Cancelled');
+  await waitFor(settled, 'the runs of 10:00 and 10:01 to settle', 60_000);
+  const runs = (await s.runsOf()).filter((r) => slotOf(r) <= at('2025-06-01T10:01:00Z'));
+  assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T10:01:00.000Z', 'Completed']], s.logs.join('\n'));
+  assert.ok(s.logs.some((l) => /^WARNING Schedule aaaaaaaaaa .*slot 2025-06-01T10:00:00\.000Z not run: a later slot \(2025-06-01T10:01:00\.000Z\) came due before it could start$/.test(l)), s.logs.join('\n'));
+  await s.scheduler.stop();
+});
+
 test("catchup 'none' runs no missed slot; a schedule seen for the first time never runs a slot from before", { timeout: 60_000 }, async () => {
   const none = await setup({ cron: '0 9 * * *', timezone: 'UTC', catchup: 'none' }, 'quick', { seenAt: at('2025-06-01T00:00:00Z') });
   none.clock.t = at('2025-06-04T15:00:00Z');

@@ -474,6 +474,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (signal.aborted) throw new NotStarted('released', 'given back');
     const { entry } = t;
     const overlap = entry.schedule.overlap ?? 'skip';
+    // Overtaken while its flow loaded (a missed slot caught up, a slow load): the later slot runs instead,
+    // as one overtaken before it was handed over never runs (`due`). Queued slots keep their turn.
+    const latest = t.slots.latest(this.clock.now());
+    if (overlap !== 'queue' && !p.queued && latest !== undefined && latest > slot) {
+      throw new NotStarted('skip', `not run: a later slot (${iso(latest)}) came due before it could start`);
+    }
     if (overlap !== 'allow') {
       const { blocking, waiting } = earlierRuns(overlap, slot, await this.unfinishedRuns(entry));
       if (blocking) {
