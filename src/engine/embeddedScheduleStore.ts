@@ -15,7 +15,7 @@ import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned, rewri
 import { FILE_MODE } from './journalFile';
 import { journalLines } from './jsonLines';
 import { currentProcess, sameProcess } from './processIdentity';
-import { checkSchedule } from './schedules/scheduleSpec';
+import { checkSchedule, withTimezone } from './schedules/scheduleSpec';
 import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
 import { StoreWriteError } from './storeErrors';
 import { privateDir } from './storeHome';
@@ -148,7 +148,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
   }
 
   async add(schedule: Omit<StoredSchedule, 'id' | 'created'>): Promise<StoredSchedule> {
-    const stored: StoredSchedule = { id: randomBytes(5).toString('hex'), flowName: schedule.flowName, source: schedule.source, schedule: checkSchedule(schedule.schedule, schedule.flowName), created: Date.now() };
+    const stored: StoredSchedule = { id: randomBytes(5).toString('hex'), flowName: schedule.flowName, source: schedule.source, schedule: withTimezone(checkSchedule(schedule.schedule, schedule.flowName)), created: Date.now() };
     await this.append([{ k: 'add', ...stored }]);
     return stored;
   }

@@ -125,6 +125,21 @@ describe('flowdeck schedule and schedules', () => {
     assert.deepEqual((JSON.parse(listed) as Record<string, unknown>[]).map(defaults), [JSON.parse(every.stdout), JSON.parse(cron.stdout)].map(defaults));
   });
 
+  it('a cron added without --timezone is read in the timezone it was added in, on every machine sharing the store', { timeout: 60_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({ 'poll.flow.ts': flowSource(`export default flow({ name: 'poll' }, async () => 1);`) });
+    const add = await runCli(['schedule', 'add', 'poll.flow.ts', '--cron', '0 9 * * *', '--json'], { cwd, env: { FLOWDECK_HOME: home, TZ: 'Asia/Tokyo' } });
+    assert.equal(add.code, 0, add.stderr);
+    const added = JSON.parse(add.stdout) as ScheduleJson;
+    assert.equal(added.timezone, 'Asia/Tokyo');
+    assert.match(added.next ?? '', /T00:00:00\.000Z$/, '09:00 in Tokyo');
+    // A serve or window on a machine in another timezone runs it at the same times, not at its own 09:00.
+    const elsewhere = await runCli(['schedules', '--json'], { cwd, env: { FLOWDECK_HOME: home, TZ: 'America/Denver' } });
+    assert.equal(elsewhere.code, 0, elsewhere.stderr);
+    const [there] = JSON.parse(elsewhere.stdout) as ScheduleJson[];
+    assert.deepEqual([there?.timezone, there?.next], ['Asia/Tokyo', added.next]);
+  });
+
   it('rejects bad input with exit 2 and a message naming what was wrong, storing nothing', { timeout: 120_000 }, async () => {
     const home = tempDir();
     const cwd = workspace({ 'two.flow.ts': flowSource(`export const a = flow({ name: 'a' }, async () => 1);\nexport const b = flow({ name: 'b' }, async () => 2);\nconst part = flow({ name: 'part' }, async () => 3);`), 'sub/one.flow.ts': flowSource(`export default flow({ name: 'one' }, async () => 1);`) });

@@ -152,12 +152,12 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
   const store = await openStore(io);
   try {
     const added = await store.schedules.add({ flowName: flow.flowName, source: flow.source, schedule });
-    const next = new SlotTimes(schedule).next(Date.now());
+    const next = new SlotTimes(added.schedule).next(Date.now());
     if (values.json) {
       const view: ScheduleView = next === undefined ? { entry: { ...added, origin: 'store' }, paused: false } : { entry: { ...added, origin: 'store' }, paused: false, next };
       write(io.stdout, JSON.stringify(scheduleJson(view), null, 2));
     } else {
-      write(io.stdout, neutraliseTerminal(`Added schedule ${added.id}: ${flow.flowName} ${describeSchedule(schedule)}${next === undefined ? '' : `, next at ${localTime(next)}`}.`));
+      write(io.stdout, neutraliseTerminal(`Added schedule ${added.id}: ${flow.flowName} ${describeSchedule(added.schedule)}${next === undefined ? '' : `, next at ${localTime(next)}`}.`));
       write(io.stdout, 'It runs while `flowdeck serve` or a VS Code window with Flowdeck is open.');
     }
     return EXIT.ok;

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ProcessIdentity } from '../records';
-import { checkSchedule } from '../schedules/scheduleSpec';
+import { checkSchedule, withTimezone } from '../schedules/scheduleSpec';
 import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from '../schedules/scheduleStore';
 import { liveSession } from './hostLease';
 import type { PgStore } from './pgStore';
@@ -59,7 +59,7 @@ export class PgScheduleStore implements ScheduleStore {
 
   async add(schedule: Omit<StoredSchedule, 'id' | 'created'>): Promise<StoredSchedule> {
     this.store.assertWritable();
-    const stored: StoredSchedule = { id: randomBytes(5).toString('hex'), flowName: schedule.flowName, source: schedule.source, schedule: checkSchedule(schedule.schedule, schedule.flowName), created: Date.now() };
+    const stored: StoredSchedule = { id: randomBytes(5).toString('hex'), flowName: schedule.flowName, source: schedule.source, schedule: withTimezone(checkSchedule(schedule.schedule, schedule.flowName)), created: Date.now() };
     await this.store.rows(`insert into ${this.t('schedules')} (id, flow_name, source, schedule, created) values ($1, $2, $3, $4, $5)`, [stored.id, stored.flowName, stored.source, stored.schedule, stored.created], 'add a schedule');
     return stored;
   }

@@ -116,6 +116,17 @@ export function checkSchedule(value: unknown, flowName: string, declarations?: P
   return out;
 }
 
+/**
+ * A schedule about to be kept in the store, its cron given the timezone this machine reads it in when it
+ * names none: every machine and window sharing the store runs it, and one left without a timezone would be
+ * read in each one's own — other slots on each, so runs the schedule never asked for.
+ */
+export function withTimezone(schedule: Schedule): Schedule {
+  if (schedule.cron === undefined || schedule.timezone !== undefined) return schedule;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return zone && isTimezone(zone) ? { ...schedule, timezone: zone } : schedule;
+}
+
 const EVERY = /^(\d+)\s*(s|sec|m|min|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400 };
 
