@@ -371,6 +371,31 @@ test('a paused schedule makes no runs and gives back its prepared run; resumed, 
   await s.scheduler.stop();
 });
 
+test("a schedule paused (or removed) while its slot's flow is loaded and waits for the slot is not started, though no look at the store came between", { timeout: 120_000 }, async () => {
+  for (const how of ['paused', 'removed'] as const) {
+    const s = await setup({ intervalSeconds: 60 });
+    let entry = s.entry;
+    if (how === 'removed') {
+      // A schedule added to the store (flowdeck schedule add), not one declared in code.
+      const added = await s.store.schedules.add({ flowName: 'quick', source: s.entry.source, schedule: { intervalSeconds: 60 } });
+      entry = { ...added, origin: 'store' };
+      s.scheduler.setDeclared([]);
+    }
+    // 3 s before the slot: its run is made and its flow loaded, waiting for the slot (in real time).
+    s.clock.t = at('2025-06-01T10:00:57Z');
+    await s.scheduler.tick();
+    const [run] = await s.runsOf();
+    assert.equal(run?.state.name, 'Scheduled');
+    if (how === 'paused') await s.store.schedules.setPaused(entry.id, true);
+    else await s.store.schedules.remove(entry.id);
+    // No tick: the slot comes due before the scheduler's next look at the store.
+    s.clock.t = at('2025-06-01T10:01:00.100Z');
+    await waitFor(() => s.logs.some((l) => l.includes(`slot 2025-06-01T10:01:00.000Z not run: its schedule was ${how}`)), `the slot not run, its schedule ${how}`, 30_000);
+    await waitFor(async () => (await s.runsOf()).length === 0, 'its run to go', 30_000);
+    await s.scheduler.stop();
+  }
+});
+
 test('a claimant that died before creating its run (or before starting it) gives the slot up: it is taken over, one run per slot', { timeout: 120_000 }, async () => {
   const s = await setup({ intervalSeconds: 60 });
   const STORE = join(ROOT, 'src', 'engine', 'embeddedStore.ts');

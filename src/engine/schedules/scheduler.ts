@@ -480,6 +480,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (overlap !== 'queue' && !p.queued && latest !== undefined && latest > slot) {
       throw new NotStarted('skip', `not run: a later slot (${iso(latest)}) came due before it could start`);
     }
+    // Paused or removed since the last look (`flowdeck schedule pause` said so already): not started.
+    const schedules = await this.store.schedules.read();
+    if (schedules.paused.has(entry.id)) throw new NotStarted('skip', 'not run: its schedule was paused');
+    if (entry.origin === 'store' && !schedules.added.some((s) => s.id === entry.id)) throw new NotStarted('skip', 'not run: its schedule was removed');
     if (overlap !== 'allow') {
       const { blocking, waiting } = earlierRuns(overlap, slot, await this.unfinishedRuns(entry));
       if (blocking) {
