@@ -396,6 +396,36 @@ test("a schedule paused (or removed) while its slot's flow is loaded and waits f
   }
 });
 
+test("a slot's run whose start is deciding (its store being asked about earlier runs) as the scheduler stops is given back, not started", { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  // The look at the schedule's runs not ended, made as the slot is due, waits until the test lets it go.
+  let entered!: () => void;
+  const asking = new Promise<void>((r) => (entered = r));
+  let letGo!: () => void;
+  const held = new Promise<void>((r) => (letGo = r));
+  const list = s.store.list.bind(s.store);
+  s.store.list = async (options) => {
+    if (options?.stateTypes && options.flowNames?.includes('quick')) {
+      entered();
+      await held;
+    }
+    return list(options);
+  };
+  s.clock.t = at('2025-06-01T10:00:58Z');
+  await s.scheduler.tick();
+  s.clock.t = at('2025-06-01T10:01:00.100Z');
+  await asking;
+  const stopping = s.scheduler.stop();
+  await new Promise((r) => setTimeout(r, 200));
+  letGo();
+  await stopping;
+  s.store.list = list;
+  assert.deepEqual((await s.runsOf()).map((r) => r.state.name), [], s.logs.join('\n'));
+  assert.ok(s.logs.some((l) => /slot 2025-06-01T10:01:00.000Z given back: its scheduler stopped before the slot was due$/.test(l)), s.logs.join('\n'));
+  // Given back: another process may claim it.
+  assert.equal((await s.store.schedules.claimSlot('aaaaaaaaaa', at('2025-06-01T10:01:00Z'))).claimed, true);
+});
+
 test('a claimant that died before creating its run (or before starting it) gives the slot up: it is taken over, one run per slot', { timeout: 120_000 }, async () => {
   const s = await setup({ intervalSeconds: 60 });
   const STORE = join(ROOT, 'src', 'engine', 'embeddedStore.ts');

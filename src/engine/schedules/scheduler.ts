@@ -162,6 +162,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.ticking;
+    // Every slot handed over and not started is stopped at once, before any is given back one by one.
+    for (const t of this.tracked.values()) for (const p of t.pending.values()) p.launch?.abort.abort();
     for (const t of this.tracked.values()) await this.letGo(t, reason);
     this.tracked.clear();
   }
@@ -493,6 +495,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         throw new NotStarted('queue', `waits until ${why} (overlap: 'queue')`);
       }
     }
+    // Given back while the store was asked (this process stopping): not started after all.
+    if (signal.aborted) throw new NotStarted('released', 'given back');
     t.cursor = Math.max(t.cursor, slot);
     const late = this.clock.now() - slot;
     if (late > LATE_LOG_MS) await this.note(p.runId, 'WARNING', `Started ${seconds(late)} after its slot ${iso(slot)}${p.queued ? ', when the run before it had ended (overlap: queue)' : ''}`);
