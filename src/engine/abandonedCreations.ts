@@ -9,10 +9,13 @@
  * They are swept at most once a day, in the background, after the index has been read again: a journal,
  * results folder or name claim whose run the index does not list, once its creator is known to be dead
  * (the claim names it) or, where no creator can be read, once it is a day old — a creation in progress
- * in a live process is never touched.
+ * in a live process is never touched. A journal holding more than its creation wrote is never swept
+ * unless the index records its run's deletion: its run was listed once, and an index that no longer
+ * lists it was damaged (bareCreation.ts) — its history is kept, not taken for an abandoned creation.
  */
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isBareCreation } from './bareCreation';
 import type { Clock } from './clock';
 import { FILE_MODE } from './journalFile';
 import { isAlive } from './processIdentity';
@@ -53,6 +56,8 @@ export function parseNameClaim(text: string): NameClaim | undefined {
 export interface Listed {
   hasRun(id: string): boolean;
   hasName(name: string): boolean;
+  /** Whether the index records the run's deletion (a deletion that died before removing its files). */
+  wasDeleted?(id: string): boolean;
 }
 
 export interface Swept {
@@ -119,7 +124,13 @@ export async function sweepAbandonedCreations(runsDir: string, index: () => Prom
   }
   const now = clock.now();
   const swept: Swept = { runs: [], names: [] };
-  const abandoned = [...leftovers].filter(([, l]) => (l.claim?.owner ? !isAlive(l.claim.owner) : now - l.mtimeMs > UNOWNED_AGE_MS));
+  const abandoned: [string, Leftover][] = [];
+  for (const [id, l] of leftovers) {
+    if (!(l.claim?.owner ? !isAlive(l.claim.owner) : now - l.mtimeMs > UNOWNED_AGE_MS)) continue;
+    // A run the index lost (not one it deleted) keeps its journal, its results and its name.
+    if (l.files.includes(`${id}.jsonl`) && listed.wasDeleted?.(id) !== true && !(await isBareCreation(join(runsDir, `${id}.jsonl`)).catch(() => false))) continue;
+    abandoned.push([id, l]);
+  }
   const stray = strayNames.filter((s) => now - s.mtimeMs > UNOWNED_AGE_MS);
   if (abandoned.length === 0 && stray.length === 0) return swept;
   const again = await index();

@@ -160,7 +160,7 @@ export class EmbeddedStore implements RunStore {
   /** What the index lists, read again. */
   private async listed(): Promise<Listed> {
     await this.index.refresh();
-    return { hasRun: (id) => this.index.runs.has(id), hasName: (name) => this.index.byName.has(name) };
+    return { hasRun: (id) => this.index.runs.has(id), hasName: (name) => this.index.byName.has(name), wasDeleted: (id) => this.index.wasDeleted(id) };
   }
 
   runFile(id: string): string {

@@ -186,6 +186,11 @@ export class RunIndex {
     this.offset = r.end;
   }
 
+  /** Whether a deletion of run `id` was read (since the last snapshot: a snapshot keeps no deletions). */
+  wasDeleted(id: string): boolean {
+    return this.deleted.has(id);
+  }
+
   /** Folds one index record; returns the id of the run it changed. */
   apply(r: IndexRecord): string | undefined {
     if (r.k === 'run') {

@@ -120,6 +120,33 @@ describe('abandoned creations', T, () => {
     assert.deepEqual(claimsOf(home), ['listed-late']);
   });
 
+  it('keeps the journal of a run the index lost (an emptied or torn index), and sweeps one the index says was deleted', T, async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home);
+    const lost = await store.createRun(newRun());
+    await lost.append([{ k: 'log', runId: lost.id, ts: 1, level: 'INFO', source: 'f', message: 'the run did work' }]);
+    await lost.close();
+    const made = await store.createRun(newRun());
+    await made.append([{ k: 'log', runId: made.id, ts: 1, level: 'INFO', source: 'f', message: 'deleted later' }]);
+    await made.close();
+    await store.close();
+    // Their creator is gone, as the process of a run from yesterday is.
+    for (const run of [lost, made]) writeFileSync(join(home, 'runs', 'names', run.name), nameClaimText(run.id, DEAD));
+    const journal = readFileSync(join(home, 'runs', `${lost.id}.jsonl`), 'utf8');
+    // The index loses the first run's lines (a torn write, a file emptied by hand), and records the second's deletion,
+    // whose process died before removing its files.
+    const segment = join(home, 'runs', 'index-0000000000.jsonl');
+    const lines = readFileSync(segment, 'utf8').split('\n').filter((l) => l.length > 0 && !l.includes(lost.id));
+    writeFileSync(segment, `${lines.join('\n')}\n${JSON.stringify({ k: 'del', id: made.id })}\n`);
+
+    const again = await EmbeddedStore.open(home, { clock: later });
+    await again.close();
+    assert.equal(readFileSync(join(home, 'runs', `${lost.id}.jsonl`), 'utf8'), journal, 'the lost run keeps its whole journal');
+    assert.ok(claimsOf(home).includes(lost.name), 'and its name');
+    assert.ok(!existsSync(join(home, 'runs', `${made.id}.jsonl`)), 'the deleted run goes');
+    assert.ok(!claimsOf(home).includes(made.name));
+  });
+
   it('runs at most once a day', T, async () => {
     const home = tempDir();
     await (await EmbeddedStore.open(home)).close();
