@@ -4,9 +4,9 @@
  * (moduleHooks.ts), through the CommonJS loader's extension hooks for what is required — and 'flowdeck'
  * is this worker's own API object either way. The module's exports are then searched for the flow to run.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import Module, { register } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as api from '../api';
 import { compileFile, type CompiledFile } from '../compileCache';
@@ -89,9 +89,32 @@ function installRequireHooks(): void {
   const compileHook: Loader = (m, file) => m._compile(compileForRequire(file, storeHome), file);
   for (const ext of ['.ts', '.mts', '.cts', '.tsx', '.mjs']) extensions[ext] = compileHook;
   // A flow's direct-import copy (directImport.ts) is an ES module as it is: Node loads it itself (moduleImport.ts).
-  extensions['.mjs'] = (m, file) => (storeHome !== '' && file.startsWith(join(storeHome, 'compiled', '/')) ? mjsLoader(m, file) : compileHook(m, file));
+  extensions['.mjs'] = (m, file) => (isKeptCopy(file) ? mjsLoader(m, file) : compileHook(m, file));
   // Packages and Flowdeck's own bundles load as they are.
   extensions['.js'] = (m, file) => (file.includes(`${'/'}node_modules${'/'}`) || file.startsWith(ownDir) ? jsLoader(m, file) : compileHook(m, file));
+}
+
+/** The store's `compiled` folder as Node names the files it requires from there: by its real path. */
+let keptCopies: { home: string; dir: string } | undefined;
+
+/**
+ * Whether `file` (a path Node resolved: absolute, links followed) is a direct-import copy in the store's
+ * `compiled` folder. FLOWDECK_HOME may be relative or a link: compared as given, the copy was compiled
+ * again as CommonJS and its import of the API's `data:` URL failed ("Cannot find module 'data:…'").
+ */
+function isKeptCopy(file: string): boolean {
+  if (storeHome === '') return false;
+  if (keptCopies?.home !== storeHome) {
+    const dir = join(storeHome, 'compiled');
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      real = resolve(dir);
+    }
+    keptCopies = { home: storeHome, dir: join(real, '/') };
+  }
+  return file.startsWith(keptCopies.dir);
 }
 
 let apiShared = false;
