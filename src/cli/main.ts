@@ -22,6 +22,7 @@ import { StoreHomeError, StoreSettingError, StoreUrlError, StoreWriteError, reas
 import { variableCommand, variablesCommand } from './commands/variable';
 import { workerCommand } from './commands/worker';
 import { StoreOptionError, takeStoreOption } from './storeOption';
+import { unusableStoreFile } from './storeFileError';
 import { EXIT, UsageError, write, type CliIo, type TerminalInput } from './io';
 import { asksForJson, jsonOutputIo } from './jsonOutput';
 
@@ -150,6 +151,12 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
     const refused = refusedWrite(e, name);
     if (refused !== undefined) {
       write(io.stderr, `flowdeck ${name}: ${neutraliseTerminal(maskStoreSecrets(refused, io.env))}`);
+      return EXIT.badInput;
+    }
+    // A file of the store in the way or out of reach (a folder where a file goes, a file of mode 000).
+    const unusable = unusableStoreFile(e, io.env);
+    if (unusable !== undefined) {
+      write(io.stderr, `flowdeck ${name}: ${neutraliseTerminal(maskStoreSecrets(unusable, io.env))}`);
       return EXIT.badInput;
     }
     if (e instanceof UsageError) {

@@ -62,7 +62,7 @@ export async function scanJsonLines<T>(
       options.signal?.throwIfAborted();
       const want = options.end === undefined ? size : Math.min(size, options.end - pos);
       if (want <= 0) break;
-      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      const { bytesRead } = await fh.read(buf, 0, want, pos).catch((e: unknown) => Promise.reject(withPath(e, path)));
       if (bytesRead === 0) break;
       pos += bytesRead;
       const chunk = buf.subarray(0, bytesRead);
@@ -145,4 +145,11 @@ export function journalLines(records: readonly unknown[]): string {
   let text = '';
   for (const r of records) text += `${JSON.stringify(r)}\n`;
   return text;
+}
+
+/** A read's error names no file (a folder opened where a file was expected: EISDIR): it names `path`, as an open's does. */
+function withPath(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === 'object' && err.code !== undefined && err.path === undefined) err.path = path;
+  return e;
 }

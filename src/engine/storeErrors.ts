@@ -9,6 +9,8 @@ const REASONS: Record<string, string> = {
   EPERM: 'operation not permitted',
   ENOTDIR: 'a part of the path is a file, not a folder',
   EISDIR: 'it is a folder',
+  EEXIST: 'a file is there, where a folder should be',
+  ELOOP: 'too many links, or a link that leads to itself',
   ENOENT: 'it does not exist',
   EIO: 'an input/output error',
   EMFILE: 'too many open files',

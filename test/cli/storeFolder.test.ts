@@ -3,9 +3,11 @@
  * store files damaged or of the wrong kind: every command works, or says what is wrong (exit 2), never a stack.
  */
 import assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { state } from '../../src/engine/states';
 import { flowSource, runCli, tempDir, workspace } from '../support/engine';
 
 const T = { timeout: 120_000 };
@@ -21,6 +23,54 @@ describe('FLOWDECK_HOME given as a link or a relative path', T, () => {
         const r = await runCli(['run', 'es.flow.ts', '--json'], { cwd, env: { FLOWDECK_HOME: home } });
         assert.equal(r.code, 0, `${home}, run ${i + 1}: ${r.stderr}`);
         assert.equal(JSON.parse(r.stdout).result, 7);
+      }
+    }
+  });
+});
+
+/** A store holding one finished run, made directly. */
+async function storeWithRun(): Promise<{ home: string; id: string }> {
+  const home = tempDir();
+  const store = await EmbeddedStore.open(home);
+  const h = await store.createRun({ flowName: 'hello', source: '/ws/hello.flow.ts', parameters: {} });
+  await h.setState(state('Completed'), { endTime: Date.now() });
+  await h.close();
+  await store.close();
+  return { home, id: h.id };
+}
+
+describe('a store file of the wrong kind is bad input naming it', T, () => {
+  it('a folder where the index or a journal goes, a file where the runs folder goes: exit 2, the path and why, no stack', async () => {
+    const cases: [string, (home: string, id: string) => string, string[][]][] = [
+      ['index a folder', (home) => {
+        const f = join(home, 'runs', 'index-0000000000.jsonl');
+        rmSync(f);
+        mkdirSync(f);
+        return f;
+      }, [['runs'], ['inspect', 'ID'], ['logs', 'ID']]],
+      ['journal a folder', (home, id) => {
+        const f = join(home, 'runs', `${id}.jsonl`);
+        rmSync(f);
+        mkdirSync(f);
+        return f;
+      }, [['inspect', 'ID'], ['logs', 'ID'], ['artifacts', 'ID'], ['delete', 'ID']]],
+      ['runs a file', (home) => {
+        const f = join(home, 'runs');
+        rmSync(f, { recursive: true });
+        writeFileSync(f, 'x');
+        return f;
+      }, [['runs'], ['run', 'x.flow.ts']]],
+    ];
+    const ws = workspace({ 'x.flow.ts': flowSource(`export default flow({ name: 'x' }, async () => 1);`) });
+    for (const [what, damage, commands] of cases) {
+      for (const args of commands) {
+        const { home, id } = await storeWithRun();
+        const path = damage(home, id);
+        const r = await runCli(args.map((a) => (a === 'ID' ? id : a)), { cwd: ws, env: { FLOWDECK_HOME: home } });
+        const label = `${what}: ${args[0]}: ${r.stderr}`;
+        assert.equal(r.code, 2, label);
+        assert.ok(r.stderr.includes(`the store file ${path} cannot be used: `), label);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, `${label}: no stack trace`);
       }
     }
   });
