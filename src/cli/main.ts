@@ -20,6 +20,7 @@ import { schedulesCommand } from './commands/schedules';
 import { serveCommand } from './commands/serve';
 import { StoreHomeError, StoreSettingError, StoreUrlError, StoreWriteError, reasonOf } from '../engine/storeErrors';
 import { variableCommand, variablesCommand } from './commands/variable';
+import { VariableError } from '../engine/variables';
 import { workerCommand } from './commands/worker';
 import { StoreOptionError, takeStoreOption } from './storeOption';
 import { unusableStoreFile } from './storeFileError';
@@ -157,6 +158,11 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
     const unusable = unusableStoreFile(e, io.env);
     if (unusable !== undefined) {
       write(io.stderr, `flowdeck ${name}: ${neutraliseTerminal(maskStoreSecrets(unusable, io.env))}`);
+      return EXIT.badInput;
+    }
+    // A variable's file in the store that is not one (edited by hand): its message says to set it again.
+    if (e instanceof VariableError) {
+      write(io.stderr, `flowdeck ${name}: ${neutraliseTerminal(e.message)}`);
       return EXIT.badInput;
     }
     if (e instanceof UsageError) {

@@ -119,7 +119,8 @@ export class FileVariableStore implements VariableStore {
     for (const f of files.slice(0, MAX_VARIABLES)) {
       const name = f.slice(0, -5);
       const text = await readFile(join(this.dir, f), 'utf8').catch(() => undefined);
-      const v = text === undefined ? undefined : parseEntry(name, text);
+      // One file that is not a variable (edited by hand, torn) is left out, not the whole list: \`get\` of it says so.
+      const v = text === undefined ? undefined : readableEntry(name, text);
       if (v) out.push(v);
     }
     return out;
@@ -134,6 +135,14 @@ export class FileVariableStore implements VariableStore {
 }
 
 /** A variable's file as read; one that is not one (torn by hand, another name inside) is said so. */
+function readableEntry(name: string, text: string): Variable | undefined {
+  try {
+    return parseEntry(name, text);
+  } catch {
+    return undefined;
+  }
+}
+
 function parseEntry(name: string, text: string): Variable {
   try {
     const e = JSON.parse(text) as Partial<Variable>;

@@ -5,6 +5,8 @@
  * and on Postgres.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
@@ -96,6 +98,18 @@ async function variablesAcrossProcesses(env: NodeJS.ProcessEnv): Promise<void> {
 describe('variables', { timeout: 240_000 }, () => {
   it('set from the CLI, read and written by a flow, across processes (embedded store)', async () => {
     await variablesAcrossProcesses({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('a variable file that is not one (edited by hand) is left out of the list, and get of it says so: exit 2, no stack', async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    for (const [k, v] of [['good', '1'], ['torn', '2']]) assert.equal((await runCli(['variable', 'set', k!, v!], { env })).code, 0);
+    writeFileSync(join(env.FLOWDECK_HOME, 'variables', 'torn.json'), '{"name":"torn","upd');
+    const list = await runCli(['variables', '--json'], { env });
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((v) => v.name), ['good']);
+    const get = await runCli(['variable', 'get', 'torn'], { env });
+    assert.equal(get.code, 2, get.stderr);
+    assert.match(get.stderr, /^flowdeck variable: Variable 'torn' could not be read: its file in the store is not a variable \(edited by hand\?\); set it again\n$/);
   });
 
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
