@@ -368,7 +368,7 @@ export class RunIndex {
         // Everything written to the sealed segment before its appenders could see the new one is read now,
         // and written over the text taken above (the room it holds is kept, not given back and asked again).
         await this.refresh();
-        const text = Buffer.from(this.snapshotText(), 'utf8');
+        const text = Buffer.from(this.snapshotText(await this.lingering()), 'utf8');
         for (let at = 0; at < text.length; ) at += (await fh.write(text, at, text.length - at, at)).bytesWritten;
         await fh.truncate(text.length);
         if (this.durable) await fh.sync();
@@ -394,11 +394,23 @@ export class RunIndex {
     return true;
   }
 
-  /** One line per run: what a snapshot holds. */
-  private snapshotText(): string {
+  /** One line per run: what a snapshot holds; and the deletions of `deleted`, runs whose files are still there. */
+  private snapshotText(deleted: readonly string[] = []): string {
     let text = '';
     for (const run of this.runs.values()) text += `${JSON.stringify(shrink({ k: 'run', ...run }))}\n`;
+    for (const id of deleted) text += `${JSON.stringify({ k: 'del', id })}\n`;
     return text;
+  }
+
+  /**
+   * Deleted runs whose journal or results are still there: a deletion that died before removing them
+   * (the index is written first). The snapshot keeps their deletion, by which the daily sweep knows to
+   * remove them (abandonedCreations.ts), and which it would otherwise forget.
+   */
+  private async lingering(): Promise<string[]> {
+    const ids = [...this.deleted];
+    const there = await Promise.all(ids.map(async (id) => (await exists(join(this.dir, `${id}.jsonl`)).catch(() => true)) || (await exists(join(this.dir, `${id}.results`)).catch(() => true))));
+    return ids.filter((_, i) => there[i]);
   }
 
   async close(): Promise<void> {

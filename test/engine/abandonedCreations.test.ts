@@ -147,6 +147,31 @@ describe('abandoned creations', T, () => {
     assert.ok(!claimsOf(home).includes(made.name));
   });
 
+  it('a deletion that died before removing its files is remembered through a compaction, and swept', T, async () => {
+    const home = tempDir();
+    const store = await EmbeddedStore.open(home);
+    const run = await store.createRun(newRun());
+    await run.append([{ k: 'log', runId: run.id, ts: 1, level: 'INFO', source: 'f', message: 'the run did work' }]);
+    await run.close();
+    const other = await store.createRun(newRun());
+    await other.close();
+    await store.close();
+    writeFileSync(join(home, 'runs', 'names', run.name), nameClaimText(run.id, DEAD));
+    // The deletion's index line, written first; its process died before the files went.
+    writeFileSync(join(home, 'runs', 'index-0000000000.jsonl'), `${JSON.stringify({ k: 'del', id: run.id })}\n`, { flag: 'a' });
+    const compacting = await EmbeddedStore.open(home);
+    assert.equal(await compacting.compact(), true);
+    await compacting.close();
+    assert.ok(existsSync(join(home, 'runs', `${run.id}.jsonl`)), 'not swept yet (the day\'s sweep was done)');
+
+    const again = await EmbeddedStore.open(home, { clock: later });
+    await again.close();
+    assert.ok(!existsSync(join(home, 'runs', `${run.id}.jsonl`)), "the deleted run's journal goes");
+    assert.ok(!claimsOf(home).includes(run.name));
+    assert.equal((await again.get(other.id))?.id, other.id, 'the other run stays listed');
+    assert.ok(existsSync(join(home, 'runs', `${other.id}.jsonl`)));
+  });
+
   it('runs at most once a day', T, async () => {
     const home = tempDir();
     await (await EmbeddedStore.open(home)).close();
