@@ -17,7 +17,7 @@ import { journalLines } from './jsonLines';
 import { currentProcess, sameProcess } from './processIdentity';
 import { checkSchedule, withTimezone } from './schedules/scheduleSpec';
 import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
-import { StoreWriteError } from './storeErrors';
+import { StoreWriteError, withPath } from './storeErrors';
 import { privateDir } from './storeHome';
 
 type ScheduleRecord =
@@ -78,7 +78,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     const fh = await open(this.logFile, 'r');
     try {
       const buf = Buffer.alloc(size - this.offset);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset).catch((e: unknown) => Promise.reject(withPath(e, this.logFile)));
       this.offset += bytesRead;
       const text = this.partial + buf.toString('utf8', 0, bytesRead);
       const end = text.lastIndexOf('\n');

@@ -5,6 +5,7 @@
  * `journalLines` writes what it reads.
  */
 import { open } from 'node:fs/promises';
+import { withPath } from './storeErrors';
 
 /** Lines longer than this are not parsed. Records are small; results over the inline limit live in files. */
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -145,11 +146,4 @@ export function journalLines(records: readonly unknown[]): string {
   let text = '';
   for (const r of records) text += `${JSON.stringify(r)}\n`;
   return text;
-}
-
-/** A read's error names no file (a folder opened where a file was expected: EISDIR): it names `path`, as an open's does. */
-function withPath(e: unknown, path: string): unknown {
-  const err = e as NodeJS.ErrnoException;
-  if (err && typeof err === 'object' && err.code !== undefined && err.path === undefined) err.path = path;
-  return e;
 }

@@ -21,6 +21,13 @@ export function reasonOf(code: string | undefined): string {
   return (code && REASONS[code]) ?? code ?? 'an unknown error';
 }
 
+/** A read's error names no file (a folder opened where a file was expected: EISDIR): it names `path`, as an open's does. */
+export function withPath(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === 'object' && err.code !== undefined && err.path === undefined) err.path = path;
+  return e;
+}
+
 /** A write to the store failed: the run it belongs to ends Failed with this message; the host lives on. */
 /**
  * A run deleted (a prune, Delete Run) between two reads of its journal: what the first read gave stands,

@@ -54,6 +54,11 @@ describe('a store file of the wrong kind is bad input naming it', T, () => {
         mkdirSync(f);
         return f;
       }, [['inspect', 'ID'], ['logs', 'ID'], ['artifacts', 'ID'], ['delete', 'ID']]],
+      ['schedules a folder', (home) => {
+        const f = join(home, 'schedules', 'schedules.jsonl');
+        mkdirSync(f, { recursive: true });
+        return f;
+      }, [['schedules']]],
       ['runs a file', (home) => {
         const f = join(home, 'runs');
         rmSync(f, { recursive: true });
