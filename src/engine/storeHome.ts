@@ -11,8 +11,18 @@ import { makeDirs } from './makeDirs';
 
 export const DIR_MODE = 0o700;
 
+/**
+ * FLOWDECK_HOME, `~` and `~/…` read as in the user's home folder, as the flowdeck.home setting reads them: given
+ * where no shell expands them (a systemd EnvironmentFile, a quoted value), they made a folder named `~` below
+ * the current one, a store of its own.
+ */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.FLOWDECK_HOME && env.FLOWDECK_HOME.length > 0 ? env.FLOWDECK_HOME : join(homedir(), '.flowdeck');
+  return env.FLOWDECK_HOME && env.FLOWDECK_HOME.length > 0 ? expandHome(env.FLOWDECK_HOME) : join(homedir(), '.flowdeck');
+}
+
+/** `~` and `~/…` in the user's home folder; any other path as it is. */
+export function expandHome(path: string): string {
+  return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
 /**

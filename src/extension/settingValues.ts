@@ -5,11 +5,9 @@
  * so (the user sees it), never a NaN limit (a history pruned to nothing, runs waiting for ever for a slot)
  * nor a TypeError at activation.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { LIMIT_TAG, MAX_LIMIT } from '../engine/limits/limitStore';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../engine/notify/notices';
-import { defaultHome } from '../engine/storeHome';
+import { defaultHome, expandHome } from '../engine/storeHome';
 
 export type RevealOutput = 'onRun' | 'onFailure' | 'never';
 
@@ -79,10 +77,6 @@ export function numberSetting(get: SettingValue, key: keyof typeof NUMBER_SETTIN
   const range = maximum === Number.MAX_SAFE_INTEGER ? `≥ ${minimum}` : `from ${minimum} to ${maximum}`;
   warn(`The setting "flowdeck.${key}" must be a whole number ${range}, not ${shown(value)}: using its default ${fallback}. Change it in the settings.`);
   return fallback;
-}
-
-function expandHome(path: string): string {
-  return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
 /** `flowdeck.flowGlob` alone: what activation needs (the CodeLens provider's pattern), without reading the rest. */
