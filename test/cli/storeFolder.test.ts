@@ -3,7 +3,7 @@
  * store files damaged or of the wrong kind: every command works, or says what is wrong (exit 2), never a stack.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -77,6 +77,23 @@ describe('a store file of the wrong kind is bad input naming it', T, () => {
         assert.ok(r.stderr.includes(`the store file ${path} cannot be used: `), label);
         assert.doesNotMatch(r.stderr, /\n\s+at /, `${label}: no stack trace`);
       }
+    }
+  });
+});
+
+describe('a damaged run index is said, not silent', T, () => {
+  it('runs lists what it can read and says how many lines of the index it could not', async () => {
+    const { home, id } = await storeWithRun();
+    const intact = await runCli(['runs'], { env: { FLOWDECK_HOME: home } });
+    assert.equal(intact.stderr, '', 'nothing said of an intact index');
+    // The run's creation line torn (a crash of the machine mid-write, a hand edit).
+    const segment = join(home, 'runs', 'index-0000000000.jsonl');
+    writeFileSync(segment, readFileSync(segment, 'utf8').replace(/\{"k":"run"[^\n]*/, '{"k":"run","id":"'));
+    for (const args of [['runs'], ['runs', '--json']]) {
+      const r = await runCli(args, { env: { FLOWDECK_HOME: home } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!r.stdout.includes(id));
+      assert.match(r.stderr, new RegExp(`^flowdeck runs: 1 line of the run index in ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} could not be read \\(damaged\\); runs they describe may be missing from this list or show an older state\\.\\n`), args.join(' '));
     }
   });
 });

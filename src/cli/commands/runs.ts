@@ -67,6 +67,10 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   const tags = values.tag === undefined ? undefined : checkedTags(values.tag, '--tag');
   const store = await openStore(io, 'read');
   try {
+    // Index lines that could not be read (a torn or garbage line): the runs they describe are not listed
+    // as they are — said, not left silent. Their journals are kept (abandonedCreations.ts).
+    const skipped = store.skippedIndexRecords;
+    if (skipped > 0) write(io.stderr, neutraliseTerminal(`flowdeck runs: ${skipped} line${skipped === 1 ? '' : 's'} of the run index in ${store.location} could not be read (damaged); runs they describe may be missing from this list or show an older state.`));
     // The limit applies before anything is read: only the runs shown are read from their journals.
     // One more than shown: the table says when there are more.
     const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(states ?? {}), ...(search !== undefined ? { search } : {}), ...(tags !== undefined ? { tags } : {}) });
