@@ -80,6 +80,8 @@ export class HostLease {
   private lastOk: number;
   private beating = false;
   private readonly heldListeners = new Set<(ms: number) => void>();
+  /** Waiting for the lease to be renewed after it was lost (whenHeld). */
+  private readonly renewWaiters = new Set<() => void>();
 
   constructor(
     private readonly pool: Pool,
@@ -137,6 +139,28 @@ export class HostLease {
   }
 
   /**
+   * Resolves once the lease holds: at once, unless it was lost and is not renewed yet — then when it is.
+   * Rejects with `signal`'s reason should it abort first. What a process does in its store's name (a claim,
+   * a run taken up) waits for this: under a lease that was lost it would be nobody's.
+   */
+  whenHeld(signal?: AbortSignal): Promise<void> {
+    if (!this.fenced) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const renewed = (): void => {
+        signal?.removeEventListener('abort', aborted);
+        resolve();
+      };
+      const aborted = (): void => {
+        this.renewWaiters.delete(renewed);
+        reject(signal!.reason);
+      };
+      if (signal?.aborted) return aborted();
+      this.renewWaiters.add(renewed);
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
+  }
+
+  /**
    * No heartbeat got through for this long: stop before others may take over — at most 60% of the lease
    * (a margin for a slow machine's timers) and at least two heartbeats before it lapses.
    */
@@ -189,6 +213,9 @@ export class HostLease {
     await this.insert();
     this.fenced = false;
     this.tick();
+    const waiters = [...this.renewWaiters];
+    this.renewWaiters.clear();
+    for (const w of waiters) w();
     return old;
   }
 

@@ -33,6 +33,7 @@ import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ListOptions, typ
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
+import { StoreWriteError } from '../storeErrors';
 import { settleExpiredSuspensions } from '../suspensions';
 import { ChangeFeed, type Channel } from './changeFeed';
 import { stateFromColumn } from './stateColumn';
@@ -546,6 +547,12 @@ export class PgStore implements RunStore {
   async claim(key: string): Promise<boolean> {
     this.assertWritable();
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
+    // Its lease lost (cut off from the database) and not renewed yet: a claim made now would be under a
+    // session no row holds — anyone may take it over, and nobody gives it back — while this process could
+    // not write what it claimed. Refused; the caller tries again once the lease holds (HostLease.whenHeld).
+    if (this.lease!.fenced) {
+      throw new StoreWriteError(`This host (${this.hostname}) lost its lease on the store ${this.location} and has no new one yet: it claims nothing until the database answers again`, this.location, 'ELEASE');
+    }
     // Held by a live process (its lease fresh), a claim stands; held by one whose lease lapsed (before doing
     // what it claimed, or after: callers check which), one caller takes it over, the row locked meanwhile.
     const rows = await this.rows<{ key: string }>(

@@ -61,6 +61,8 @@ export class QueueWorker {
   /** The queue schema's newest migration when the queue (last) started: one past it is this store's own. */
   private queueHead = 0;
   private stopping = false;
+  /** Aborted as the worker stops: a job waiting for the lease to be renewed (take) gives up, back to the queue. */
+  private readonly stopped = new AbortController();
   /** The store's pool, waiting for the database while it is away: what graphile-worker is given. */
   private readonly queuePool;
   readonly name: string;
@@ -153,6 +155,11 @@ export class QueueWorker {
 
   /** A job of this queue for run `runId`; `resume`, what a job asking for its resume saw (RunJob). */
   private async take(runId: string, resume?: RunJob['resume']): Promise<void> {
+    // Back from a cut longer than its lease, the database answers before this worker's new lease is written:
+    // another process (an editor window, another worker) may have settled its runs meanwhile and queued
+    // their resumes, which come here now. It waits for the lease: claimed under the lost one, a resume was
+    // nobody's — its run ended Failed at that attempt, its writes refused, or stayed Crashed for good.
+    await this.store.lease!.whenHeld(this.stopped.signal);
     const run = await this.store.get(runId);
     if (!run || run.id !== runId || run.parentRunId) return;
     if (run.state.type !== 'SCHEDULED') this.gaveBack.delete(runId);
@@ -301,6 +308,7 @@ export class QueueWorker {
   /** Takes no more runs and waits for those in progress to end (a second call cancels them). */
   async stop(cancelRuns = false): Promise<void> {
     this.stopping = true;
+    this.stopped.abort(new Error(`${this.name} stopped before its lease on the store was renewed; the run goes back to its queue`));
     clearInterval(this.sweeper);
     if (cancelRuns) for (const id of this.active.keys()) this.runner.cancel(id, `Cancelled: ${this.name} is shutting down`);
     const runner = this.queueRunner;
