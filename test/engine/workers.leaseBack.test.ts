@@ -9,8 +9,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Client } from 'pg';
-import { waitFor } from '../support/engine';
-import { PG_SKIP } from '../support/postgres';
+import { tempDir, waitFor } from '../support/engine';
+import { freshSchema, PG_SKIP, pgUrl } from '../support/postgres';
+import { PgStore } from '../../src/engine/postgres/pgStore';
 import { describeRuns, effectFlow, effects, enqueue, setup } from '../support/effectFlows';
 import { startForwarder } from '../support/forwarder';
 import { explainedBy, startWorker } from '../support/workers';
@@ -58,6 +59,31 @@ describe('a worker back from an outage longer than its lease', { timeout: 180_00
       await worker.stop();
       await forwarder.close();
       await store.close();
+    }
+  });
+
+  it('a store whose lease was lost claims nothing until it has a new one', async () => {
+    const schema = freshSchema();
+    const forwarder = await startForwarder('127.0.0.1', Number(new URL(pgUrl()).port));
+    const store = await PgStore.open(forwarder.url(pgUrl()), { home: tempDir(), schema, lease: { heartbeatMs: 100, lapseMs: 800 } });
+    const blocker = new Client({ connectionString: pgUrl() });
+    await blocker.connect();
+    try {
+      forwarder.cut();
+      await waitFor(() => store.lease!.fenced, 'the lease to be lost', 10_000);
+      // The database answers again, but the new lease cannot be written yet.
+      await blocker.query('begin');
+      await blocker.query(`lock table "${schema}".hosts in exclusive mode`);
+      forwarder.restore();
+      const renewed = store.lease!.whenHeld();
+      await assert.rejects(store.claim('resume:r1:2'), (e: Error & { code?: string }) => e.code === 'ELEASE' && /lost its lease/.test(e.message));
+      await blocker.query('commit');
+      await renewed;
+      assert.equal(await store.claim('resume:r1:2'), true);
+    } finally {
+      await blocker.end().catch(() => undefined);
+      await store.close();
+      await forwarder.close();
     }
   });
 });
