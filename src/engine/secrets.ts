@@ -157,8 +157,12 @@ const SECRETISH_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|CREDE
  */
 const MIN_GENERIC_LENGTH = 8;
 
-/** `scheme://user:password@`: userinfo may not hold an unescaped `/`, `?`, `#` or `@`. */
-const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/([^\s:@/?#]*):([^\s@/?#]+)@/gi;
+/**
+ * `scheme://user:password@`: the userinfo runs to the last `@` before the host (an unescaped `/`, `?` or `#`
+ * ends the authority), and the password from its first `:`, as URL parsers (and node-postgres) read it, so
+ * `postgres://app:p@ss@db/x` has the password `p@ss`.
+ */
+const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/([^\s/?#]*)@/gi;
 
 /**
  * `password=...` in key/value connection strings (libpq's `host=db password=pw`, ADO.NET's `Password=pw;`)
@@ -188,7 +192,11 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
  */
 function connectionSecrets(text: string): string[] {
   const out = new Set<string>();
-  for (const [, user = '', password = ''] of text.matchAll(URL_CREDENTIALS)) {
+  for (const [, userinfo = ''] of text.matchAll(URL_USERINFO)) {
+    const colon = userinfo.indexOf(':');
+    const user = userinfo.slice(0, Math.max(colon, 0));
+    const password = colon === -1 ? '' : userinfo.slice(colon + 1);
+    if (password === '') continue;
     const decodedUser = decodeOrKeep(user);
     const decoded = decodeOrKeep(password);
     out.add(password);

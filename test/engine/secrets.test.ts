@@ -190,6 +190,15 @@ describe('secretsFromEnv', { timeout: 30_000 }, () => {
     assert.equal(masker.mask('jdbc:postgresql://db/x?user=app&password=jdbc%2Bsecret&ssl=true'), 'jdbc:postgresql://db/x?user=app&password=***&ssl=true');
     assert.deepEqual(secretsFromEnv({ MIRROR: 'ftp://anonymous@host/pub', SITE: 'https://example.com:8443/a?b=c' }), []);
   });
+
+  it('takes a password holding an unescaped @ whole, to the last @ before the host, as URL parsers and node-postgres read it', () => {
+    const url = 'postgres://app:ab@Cdefgh12XY@db.internal:5432/flows';
+    const masker = new SecretMasker(secretsFromEnv({ FLOWDECK_STORE: url }));
+    const parsed = new URL(url);
+    assert.equal(masker.mask(url), 'postgres://***db.internal:5432/flows');
+    assert.equal(masker.mask(`pw ${decodeURIComponent(parsed.password)} as parsed ${parsed.password}`), 'pw *** as parsed ***');
+    assert.equal(masker.mask(`Basic ${Buffer.from('app:ab@Cdefgh12XY').toString('base64')}`), 'Basic ***');
+  });
 });
 
 describe('maskError', { timeout: 30_000 }, () => {
