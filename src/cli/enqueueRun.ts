@@ -72,6 +72,11 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
     write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
     return EXIT.badInput;
   }
+  const secret = secretParameters(parameters, masker);
+  if (secret !== undefined) {
+    write(io.stderr, `flowdeck: ${neutraliseTerminal(secret)}`);
+    return EXIT.badInput;
+  }
   const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}), ...(options.idempotencyKey !== undefined ? { idempotencyKey: masker.mask(options.idempotencyKey) } : {}), ...(options.runId !== undefined ? { runId: options.runId } : {}), ...tagsField(mergedTags(flow.tags, options.tags)) });
   write(io.stderr, `Queued flow run '${run.name}' (${run.id}) of flow '${neutraliseTerminal(run.flowName)}' on queue '${options.queue}'`);
   if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });
@@ -79,3 +84,18 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   return EXIT.ok;
 }
 
+/** Shown of the parameters, masked, in the refusal. */
+const SHOWN_PARAMETERS = 200;
+
+/**
+ * Why parameters holding a secret the command knows are not queued, or undefined: a queued run's
+ * parameters wait in the store — shared by every machine — for a worker, as given (a worker could not run
+ * with `***`), and a secret never goes there. The message shows them masked.
+ */
+function secretParameters(parameters: Record<string, unknown>, masker: SecretMasker): string | undefined {
+  const text = JSON.stringify(parameters);
+  const masked = masker.mask(text);
+  if (masked === text) return undefined;
+  const shown = masked.length > SHOWN_PARAMETERS ? `${masked.slice(0, SHOWN_PARAMETERS - 1)}…` : masked;
+  return `a parameter holds a secret (${shown}); a queued run's parameters are kept in the store until a worker takes it up, so nothing was queued: let the flow read the secret from the worker's environment instead`;
+}

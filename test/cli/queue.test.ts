@@ -368,10 +368,16 @@ export default flow({ name: 'gated' }, async () => { writeFileSync(${JSON.string
     const wrongType = await runCli(['run', `--store=${pgUrl()}`, 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--params', '{"version": 2}'], { cwd: ws, env });
     assert.equal(wrongType.code, 2, wrongType.stderr);
     assert.match(wrongType.stderr, /'version' must be a string, got number 2/);
+    // A secret the command knows is never put in the store, where the run's parameters wait for a worker as given.
+    const token = 'ghp_queuedSecret0123456789abcdefghijklmn';
+    const secret = await runCli(['run', `--store=${pgUrl()}`, 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--param', `version=v1-${token}`], { cwd: ws, env: { ...env, GITHUB_TOKEN: token } });
+    assert.equal(secret.code, 2, secret.stderr);
+    assert.match(secret.stderr, /a parameter holds a secret \(\{"version":"v1-\*\*\*"\}\); a queued run's parameters are kept in the store/);
+    assert.ok(!secret.stderr.includes(token) && !secret.stdout.includes(token));
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
     try {
       assert.deepEqual((await store.readRun(id))!.parameters, { version: '2.0', times: 3 });
-      assert.equal(await store.count({}), 1, 'the refused run was not queued');
+      assert.equal(await store.count({}), 1, 'the refused runs were not queued');
     } finally {
       await store.close();
     }
