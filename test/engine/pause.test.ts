@@ -4,7 +4,7 @@
  * requests, as `flowdeck resume` sends them).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -168,6 +168,23 @@ export default flow({ name: 'bad' }, async () => {
     assert.match(tries[4]!, /pauseFlowRun\(\) in flow 'bad': input is declared in 2\d{4} bytes of JSON; at most 16384/);
     assert.match(tries[5]!, /pauseFlowRun\(\) in flow 'bad': key must be a string of 1 to 200 characters on one line/);
     assert.match(tries[6]!, /key must be a string of 1 to 200 characters/);
+  });
+
+  it('a description over the limit is masked before it is cut: a secret across the cut never shows in part', TIMEOUT, async () => {
+    const token = 'ghp_pausedSecret0123456789abcdefghijklmn';
+    const { paused, done, home, runner, id } = await started(`import { flow, getRunContext, pauseFlowRun } from 'flowdeck';
+export default flow({ name: 'long-description' }, async () => {
+  getRunContext().registerSecret(${JSON.stringify(token)});
+  await pauseFlowRun({ description: 'x'.repeat(480) + ${JSON.stringify(token)} + ' and more', timeoutSeconds: 60 });
+  return 'resumed';
+});
+`);
+    const message = (await paused).state.message ?? '';
+    assert.equal(message, `${'x'.repeat(480)}***…`);
+    assert.equal(runner.cancel(id, 'Not needed'), true);
+    await done;
+    const journal = readdirSync(join(home, 'runs')).filter((f) => f.endsWith('.jsonl')).map((f) => readFileSync(join(home, 'runs', f), 'utf8')).join('');
+    for (let i = 0; i + 6 <= token.length; i++) assert.ok(!journal.includes(token.slice(i, i + 6)), token.slice(i, i + 6));
   });
 
   it('a subflow run pauses on its own: it is Paused, its parent Running, and a resume of the subflow run goes on', TIMEOUT, async () => {

@@ -18,6 +18,7 @@ import type { PauseInfo } from '../records';
 import { PauseTimeoutError } from '../runErrors';
 import type { ParameterDeclarations, PauseOptions } from '../types';
 import { storage } from './context';
+import { masker } from './hostLink';
 import { recordTimedOutPause } from './timedOutPause';
 import { emitFlowState } from './flowRun';
 import { onAbort } from './signals';
@@ -174,7 +175,8 @@ function checkedOptions(options: PauseOptions, where: string): { seconds: number
   if (options.description !== undefined) {
     if (typeof options.description !== 'string') throw new TypeError(`${where}: description must be a string`);
     const line = options.description.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-    description = line === '' ? undefined : line.length > MAX_PAUSE_DESCRIPTION ? `${line.slice(0, MAX_PAUSE_DESCRIPTION - 1)}…` : line;
+    // Masked before it is cut: a secret the cut ran through would no longer be found, and its first part would show.
+    description = line === '' ? undefined : line.length > MAX_PAUSE_DESCRIPTION ? `${masker.maskedHead(line, MAX_PAUSE_DESCRIPTION - 1).slice(0, MAX_PAUSE_DESCRIPTION - 1)}…` : line;
   }
   const declarations = options.input === undefined ? undefined : checkDeclarations('', options.input, { owner: where, noun: 'input' });
   const size = declarations === undefined ? 0 : Buffer.byteLength(JSON.stringify(declarations));
