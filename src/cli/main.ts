@@ -168,7 +168,9 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
     if (e instanceof UsageError) {
       // It can quote what was typed. A message that names the command itself (`flowdeck runs takes no
       // arguments`) is not prefixed with it again.
-      write(io.stderr, neutraliseTerminal(e.message.startsWith(`flowdeck ${name}`) ? e.message : `flowdeck ${name}: ${e.message}`));
+      // Masked: what was typed may be a secret given in the wrong place (`runs --limit $GITHUB_TOKEN`).
+      const message = maskStoreSecrets(e.message, io.env);
+      write(io.stderr, neutraliseTerminal(message.startsWith(`flowdeck ${name}`) ? message : `flowdeck ${name}: ${message}`));
       return EXIT.badInput;
     }
     write(io.stderr, `flowdeck ${name}: ${unexpected(e, io.env)}`);

@@ -1,7 +1,7 @@
 /**
  * `--tag TAG` (repeatable) of `flowdeck run`, `schedule add`, `runs` and `prune`: checked as a run's tags are
  * (runTags.ts). Tags a run will carry (`secrets` given) are shown in every listing and never masked: one that
- * holds a known secret's value is refused, not kept.
+ * holds a known secret's value is refused, not kept — and as a filter (`runs`, `prune`), not echoed back.
  */
 import { runTagsProblem } from '../engine/runTags';
 import type { SecretMasker } from '../engine/secrets';

@@ -14,8 +14,15 @@ export function runTagsProblem(tags: unknown): string | undefined {
   if (!Array.isArray(tags)) return 'must be a list of tags';
   if (tags.length > MAX_RUN_TAGS) return `holds ${tags.length} tags; at most ${MAX_RUN_TAGS}`;
   const bad = tags.find((t) => typeof t !== 'string' || !RUN_TAG.test(t));
-  if (bad !== undefined) return `holds ${typeof bad === 'string' ? `'${bad.length > 40 ? `${bad.slice(0, 39)}…` : bad}'` : `a ${typeof bad}`}: a tag is 1 to 64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit`;
+  if (bad !== undefined) return `holds ${typeof bad === 'string' ? shownTag(bad) : `a ${typeof bad}`}: a tag is 1 to 64 letters, digits, '_', '.', ':' or '-', starting with a letter or digit`;
   return undefined;
+}
+
+/** A tag quoted in a message is quoted whole; a longer one is not quoted: a token given as a tag, cut short, would not be masked. */
+const QUOTED_TAG_CHARS = 40;
+
+function shownTag(tag: string): string {
+  return tag.length > QUOTED_TAG_CHARS ? `a tag of ${tag.length} characters` : `'${tag}'`;
 }
 
 /** Tags from several places, each once, in the order first given; at most MAX_RUN_TAGS. */

@@ -132,4 +132,21 @@ export default flow({ name: 'cut', flowRunName: () => 'run-' + 'r'.repeat(186) +
     assert.match(own.stderr, /its tags hold a secret's value/);
     assertNoPieceOf(SHORT_TOKEN, given.stderr + scheduled.stderr + own.stderr + own.stdout + filesUnder(home), 'output and store');
   });
+
+  it('a secret typed where it does not belong is never quoted: a token too long for a tag (cut short, it was not masked), a bad option value', async () => {
+    const ws = workspace({ 'tagged.flow.ts': flowSource(`export default flow({ name: 'tagged', tags: [process.env.GITHUB_TOKEN!] }, async () => 1);`), 'plain.flow.ts': flowSource(`export default flow({ name: 'plain' }, async () => 1);`) });
+    const home = tempDir();
+    let shown = '';
+    for (const token of [LONG_TOKEN, SHORT_TOKEN]) {
+      const env = { FLOWDECK_HOME: home, GITHUB_TOKEN: token };
+      for (const args of [['run', 'plain.flow.ts', '--tag', token], ['runs', '--tag', token], ['prune', '--keep', '1', '--tag', token], ['run', 'tagged.flow.ts'], ['runs', '--limit', token], ['prune', '--older-than', token], ['serve', '--notify', token]]) {
+        const r = await runCli(args, { cwd: ws, env });
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        shown += r.stderr + r.stdout;
+      }
+      assertNoPieceOf(token, shown + filesUnder(home), `${token.length}-character token`);
+    }
+    assert.match(shown, /--tag was given a tag of 89 characters: a tag is 1 to 64 letters/);
+    assert.match(shown, /--limit must be a whole number ≥ 1, got '\*\*\*'/);
+  });
 });

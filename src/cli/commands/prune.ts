@@ -9,6 +9,7 @@ import { EXIT, UsageError, write, type CliIo } from '../io';
 import { stateJson } from '../runJson';
 import { textTableLines } from '../textTable';
 import { checkedTags } from '../tagArgs';
+import { knownSecrets } from '../knownSecrets';
 
 const ENDED: readonly StateType[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 /** Runs handed to the store's delete at once: a long prune shows progress, and memory stays bounded. */
@@ -78,7 +79,7 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
   }
   if (values['older-than'] !== undefined) rule.endedBefore = Date.now() - parseAge(values['older-than'], '--older-than');
   const stateTypes = values.state === undefined ? ENDED : endedTypesOf(values.state);
-  const tags = values.tag === undefined ? {} : { tags: checkedTags(values.tag, '--tag') };
+  const tags = values.tag === undefined ? {} : { tags: checkedTags(values.tag, '--tag', knownSecrets(io.env)) };
   const dryRun = values['dry-run'] === true;
   const out = values.json ? io.stderr : io.stdout;
   const store = await openStore(io, dryRun ? 'read' : 'write');

@@ -9,6 +9,7 @@ import { EXIT, UsageError, write, type CliIo } from '../io';
 import { printRunJsonArray } from '../runJsonStream';
 import { terminalStateName } from '../terminalStyle';
 import { checkedTags } from '../tagArgs';
+import { knownSecrets } from '../knownSecrets';
 
 const STATE_TYPES: readonly StateType[] = ['SCHEDULED', 'PENDING', 'RUNNING', 'CANCELLING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 
@@ -64,7 +65,7 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   const search = values.search?.trim();
   if (search === '') throw new UsageError('--search needs some text to look for in run and flow names');
   if (search !== undefined && search.length > 200) throw new UsageError(`--search takes at most 200 characters, got ${search.length}`);
-  const tags = values.tag === undefined ? undefined : checkedTags(values.tag, '--tag');
+  const tags = values.tag === undefined ? undefined : checkedTags(values.tag, '--tag', knownSecrets(io.env));
   const store = await openStore(io, 'read');
   try {
     // Index lines that could not be read (a torn or garbage line): the runs they describe are not listed
