@@ -142,6 +142,8 @@ export const SECRET_ENV_NAMES = [
   'GH_TOKEN',
   'FLOWDECK_GOOGLE_CLIENT_SECRET',
   'FLOWDECK_YOUTUBE_REFRESH_TOKEN',
+  // `flowdeck serve`'s webhook, which its runs inherit: an incoming webhook's URL is its credential.
+  'FLOWDECK_NOTIFY_URL',
 ] as const;
 
 /**

@@ -191,6 +191,13 @@ describe('secretsFromEnv', { timeout: 30_000 }, () => {
     assert.deepEqual(secretsFromEnv({ MIRROR: 'ftp://anonymous@host/pub', SITE: 'https://example.com:8443/a?b=c' }), []);
   });
 
+  it("takes FLOWDECK_NOTIFY_URL whole: an incoming webhook's URL is its credential, and serve's runs inherit it", () => {
+    const url = 'https://hooks.slack.com/services/T0001/B0002/WebhookPathSecret99';
+    const masker = new SecretMasker(secretsFromEnv({ FLOWDECK_NOTIFY_URL: url }));
+    assert.equal(masker.mask(`posting to ${url} failed`), 'posting to *** failed');
+    assert.equal(masker.mask(`url=${encodeURIComponent(url)}`), 'url=***');
+  });
+
   it('takes a password holding an unescaped @ whole, to the last @ before the host, as URL parsers and node-postgres read it', () => {
     const url = 'postgres://app:ab@Cdefgh12XY@db.internal:5432/flows';
     const masker = new SecretMasker(secretsFromEnv({ FLOWDECK_STORE: url }));
