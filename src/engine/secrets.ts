@@ -168,9 +168,10 @@ const URL_USERINFO = /[a-z][a-z0-9+.-]*:\/\/([^\s/?#]*)@/gi;
 
 /**
  * `password=...` in key/value connection strings (libpq's `host=db password=pw`, ADO.NET's `Password=pw;`)
- * and URL queries (JDBC's `jdbc:postgresql://db/x?user=app&password=pw`).
+ * and URL queries (JDBC's `jdbc:postgresql://db/x?user=app&password=pw`); libpq's `sslpassword` (the TLS
+ * key's passphrase) too, as the store's own redaction takes it.
  */
-const KEYWORD_PASSWORD = /(?:^|[\s;?&])(?:password|pwd)\s*=\s*(?:'([^']+)'|"([^"]+)"|([^\s;&'"]+))/gi;
+const KEYWORD_PASSWORD = /(?:^|[\s;?&])(?:(?:ssl)?password|pwd)\s*=\s*(?:'([^']+)'|"([^"]+)"|([^\s;&'"]+))/gi;
 
 /**
  * The secret values found in an environment: the values of secret-sounding variables, and passwords in

@@ -189,6 +189,9 @@ describe('secretsFromEnv', { timeout: 30_000 }, () => {
     assert.equal(masker.mask('kw secret 1, ado-secret-2, jdbc+secret'), '***, ***, ***');
     assert.equal(masker.mask('jdbc:postgresql://db/x?user=app&password=jdbc%2Bsecret&ssl=true'), 'jdbc:postgresql://db/x?user=app&password=***&ssl=true');
     assert.deepEqual(secretsFromEnv({ MIRROR: 'ftp://anonymous@host/pub', SITE: 'https://example.com:8443/a?b=c' }), []);
+    // libpq's TLS key passphrase, which the store's location leaves out as it leaves out the password.
+    const tls = new SecretMasker(secretsFromEnv({ FLOWDECK_STORE: 'postgres://app@db/x?sslmode=verify-full&sslpassword=key-pass-77' }));
+    assert.equal(tls.mask('postgres://app@db/x?sslmode=verify-full&sslpassword=key-pass-77'), 'postgres://app@db/x?sslmode=verify-full&sslpassword=***');
   });
 
   it("takes FLOWDECK_NOTIFY_URL whole: an incoming webhook's URL is its credential, and serve's runs inherit it", () => {
