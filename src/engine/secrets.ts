@@ -209,7 +209,10 @@ function connectionSecrets(text: string): string[] {
   }
   for (const match of text.matchAll(KEYWORD_PASSWORD)) {
     const password = match[1] ?? match[2] ?? match[3];
-    if (password !== undefined) out.add(password).add(decodeOrKeep(password));
+    if (password === undefined) continue;
+    out.add(password).add(decodeOrKeep(password));
+    // In a URL query, `+` is a space (URLSearchParams, node-postgres): `password=two+words` is `two words`.
+    if (/^[?&]/.test(match[0])) out.add(decodeOrKeep(password.replace(/\+/g, ' ')));
   }
   return [...out];
 }

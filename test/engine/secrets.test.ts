@@ -192,6 +192,9 @@ describe('secretsFromEnv', { timeout: 30_000 }, () => {
     // libpq's TLS key passphrase, which the store's location leaves out as it leaves out the password.
     const tls = new SecretMasker(secretsFromEnv({ FLOWDECK_STORE: 'postgres://app@db/x?sslmode=verify-full&sslpassword=key-pass-77' }));
     assert.equal(tls.mask('postgres://app@db/x?sslmode=verify-full&sslpassword=key-pass-77'), 'postgres://app@db/x?sslmode=verify-full&sslpassword=***');
+    // A query's `+` is a space to node-postgres, as to URLSearchParams: the password it connects with.
+    const spaced = 'postgres://db/x?user=app&password=two+word+pass';
+    assert.equal(new SecretMasker(secretsFromEnv({ FLOWDECK_STORE: spaced })).mask(`pw ${new URL(spaced).searchParams.get('password')}`), 'pw ***');
   });
 
   it("takes FLOWDECK_NOTIFY_URL whole: an incoming webhook's URL is its credential, and serve's runs inherit it", () => {
