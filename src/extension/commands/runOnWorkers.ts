@@ -5,6 +5,7 @@ import { queuedFlowFor } from '../../engine/queuedFlow';
 import { flowRefFrom } from '../flows/pickFlow';
 import { neededParameters } from '../parameters/neededParameters';
 import type { Flowdeck } from '../services';
+import { refuseQueuedSecrets } from '../workers/queuedSecrets';
 
 export function registerRunOnWorkers(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
@@ -26,6 +27,7 @@ async function runOnWorkers(flowdeck: Flowdeck, context: vscode.ExtensionContext
   if (parameters === undefined) return;
   const root = ref.source.kind === 'file' ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(ref.source.path))?.uri.fsPath : undefined;
   try {
+    refuseQueuedSecrets(parameters, await flowdeck.host.knownSecrets());
     const flow = await queuedFlowFor(ref.source, root ?? '/', ref.flowName);
     const run = await store.shared.enqueue({ queue, parameters, ...flow });
     flowdeck.output.note(`Queued flow run '${run.name}' of flow '${run.flowName}' on queue '${queue}'`);
