@@ -228,16 +228,7 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
   });
 
   it('on Postgres workers: a worker new to the flow takes no free slot due to a run queued before: it gives its run back, and each runs in the order queued', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
-    const ws = workspace({ 'one.flow.ts': GATED('turn-one') });
-    const schema = freshSchema();
-    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
-    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
-    const mark = (n: string) => join(ws, `started-${n}`);
-    const queue = async (n: string): Promise<string> => {
-      const r = await runCli(['run', 'one.flow.ts', '--queue', 'default', '--json', '--params', JSON.stringify({ gate: join(ws, 'gate'), mark: mark(n) })], { cwd: ws, env });
-      assert.equal(r.code, 0, r.stderr);
-      return (JSON.parse(r.stdout) as { id: string }).id;
-    };
+    const { ws, schema, store, mark, queue } = await gatedQueue('turn-one');
     let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
     try {
       const b = await queue('b');
@@ -294,18 +285,8 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
   });
 
   it("on Postgres workers: a run whose job another worker picked and has not yet claimed counts as ahead: the run queued after it is given back, and they run in the order queued", { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
-    const ws = workspace({ 'one.flow.ts': GATED('picked-one') });
-    const schema = freshSchema();
-    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
     // A live worker's host: its queue worker id holds the first run's job, as a worker that picked it would.
-    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
-    const mark = (n: string) => join(ws, `started-${n}`);
-    const queue = async (n: string): Promise<string> => {
-      const r = await runCli(['run', 'one.flow.ts', '--queue', 'default', '--json', '--params', JSON.stringify({ gate: join(ws, 'gate'), mark: mark(n) })], { cwd: ws, env });
-      assert.equal(r.code, 0, r.stderr);
-      return (JSON.parse(r.stdout) as { id: string }).id;
-    };
-    const jobs = `"${schema}_queue"._private_jobs`;
+    const { ws, schema, store, mark, queue, jobs } = await gatedQueue('picked-one');
     let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
     try {
       const a = await queue('a');
@@ -333,17 +314,7 @@ export default flow({ name: 'turns', concurrencyLimit: 1 }, async ({ gate, order
   });
 
   it('on Postgres workers: runs queued before that nothing will take up — a job failed for good, one held by a worker gone — hold back no run queued after them', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
-    const ws = workspace({ 'one.flow.ts': GATED('stuck-one') });
-    const schema = freshSchema();
-    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
-    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
-    const mark = (n: string) => join(ws, `started-${n}`);
-    const queue = async (n: string): Promise<string> => {
-      const r = await runCli(['run', 'one.flow.ts', '--queue', 'default', '--json', '--params', JSON.stringify({ gate: join(ws, 'gate'), mark: mark(n) })], { cwd: ws, env });
-      assert.equal(r.code, 0, r.stderr);
-      return (JSON.parse(r.stdout) as { id: string }).id;
-    };
-    const jobs = `"${schema}_queue"._private_jobs`;
+    const { ws, schema, store, queue, jobs } = await gatedQueue('stuck-one');
     let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
     try {
       // a was given back waiting for a slot, and its job then failed for good (its attempts spent).
@@ -440,3 +411,22 @@ export default outer;`),
     assert.match(odd.stderr, /collisionStrategy must be 'enqueue' or 'cancel-new'/);
   });
 });
+
+/**
+ * A gated flow `name` in a workspace on a fresh Postgres schema, a store on it (a live host, as a worker's),
+ * `queue(n)` queuing a run of it with `run --queue` (its code marks `mark(n)` once past the gate), and the
+ * queue's jobs table, to hold or fail a run's job as a worker would.
+ */
+async function gatedQueue(name: string) {
+  const ws = workspace({ 'one.flow.ts': GATED(name) });
+  const schema = freshSchema();
+  const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+  const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, kind: 'worker', detectCrashed: false });
+  const mark = (n: string) => join(ws, `started-${n}`);
+  const queue = async (n: string): Promise<string> => {
+    const r = await runCli(['run', 'one.flow.ts', '--queue', 'default', '--json', '--params', JSON.stringify({ gate: join(ws, 'gate'), mark: mark(n) })], { cwd: ws, env });
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { id: string }).id;
+  };
+  return { ws, schema, store, mark, queue, jobs: `"${schema}_queue"._private_jobs` };
+}
