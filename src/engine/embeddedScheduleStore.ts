@@ -27,7 +27,10 @@ type ScheduleRecord =
   | { k: 'resume'; id: string }
   | { k: 'seen'; id: string; at: number };
 
-/** Claims kept per schedule: older slots are never claimed again (schedulers only look at the latest). */
+/**
+ * Claims kept per schedule, besides those of slots whose runs have not ended (SlotClaimOptions.keep):
+ * older slots are never claimed again (schedulers only look at the latest, and at slots whose runs wait).
+ */
 const KEEP_SLOTS = 20;
 
 export class EmbeddedScheduleStore implements ScheduleStore {
@@ -183,7 +186,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     const file = this.slotFile(scheduleId, slot);
     await privateDir(join(this.slotsDir, scheduleId));
     if (await createClaim<SlotData>(file, { at: Date.now() })) {
-      await this.pruneSlots(scheduleId);
+      await this.pruneSlots(scheduleId, options.keep);
       return { claimed: true };
     }
     const held = await readClaim<SlotData>(file);
@@ -208,13 +211,14 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     if (held?.claim && sameProcess(held.claim.owner, currentProcess())) await removeOwn(file, held.claim.nonce);
   }
 
-  /** Keeps the newest claims of a schedule; the disk does not fill with one file per slot forever. */
-  private async pruneSlots(scheduleId: string): Promise<void> {
+  /** Keeps the newest claims of a schedule, and those `keep` names; the disk does not fill with one file per slot forever. */
+  private async pruneSlots(scheduleId: string, keep?: () => Promise<readonly number[]>): Promise<void> {
     const dir = join(this.slotsDir, scheduleId);
     const slots = (await readdir(dir).catch(() => [] as string[])).filter((f) => /^\d+$/.test(f)).map(Number);
     if (slots.length <= 2 * KEEP_SLOTS) return;
     slots.sort((a, b) => b - a);
-    await Promise.all(slots.slice(KEEP_SLOTS).map((s) => rm(join(dir, String(s)), { force: true })));
+    const kept = new Set(keep ? await keep() : []);
+    await Promise.all(slots.slice(KEEP_SLOTS).filter((s) => !kept.has(s)).map((s) => rm(join(dir, String(s)), { force: true })));
   }
 }
 

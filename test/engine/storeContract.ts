@@ -1104,6 +1104,17 @@ export function scheduleAndLimitContract(backend: StoreBackend): void {
       });
     });
 
+    it("keeps the claim of a slot whose run still waits (a queued slot) however many newer slots are claimed: it is never claimed again", async () => {
+      await withSpace(backend, async (_space, open) => {
+        const [a, b] = await Promise.all([open(), open()]);
+        assert.equal((await a.schedules.claimSlot('00000000cc', SLOT)).claimed, true);
+        // Queued behind a long run, the slot waits while many slots after it are claimed (and pruned).
+        const keep = async (): Promise<number[]> => [SLOT];
+        for (let i = 1; i <= 90; i++) assert.equal((await b.schedules.claimSlot('00000000cc', SLOT + i * 1000, { keep })).claimed, true);
+        assert.equal((await b.schedules.claimSlot('00000000cc', SLOT, { keep })).claimed, false, 'the waiting slot is still held: not claimed again');
+      });
+    });
+
     it("takes a dead claimant's slot over once, only when its run was never created; never a live claimant's", async () => {
       await withSpace(backend, async (space, open) => {
         const store = await open();

@@ -11,7 +11,10 @@ import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type Sched
 import { liveSession } from './hostLease';
 import type { PgStore } from './pgStore';
 
-/** Claims kept per schedule: older slots are never claimed again (schedulers only look at the latest). */
+/**
+ * Claims kept per schedule, besides those of slots whose runs have not ended (SlotClaimOptions.keep):
+ * older slots are never claimed again (schedulers only look at the latest, and at slots whose runs wait).
+ */
 const KEEP_SLOTS = 20;
 
 interface ScheduleRow {
@@ -97,7 +100,7 @@ export class PgScheduleStore implements ScheduleStore {
     const session = this.session();
     checkSlot(scheduleId, slot);
     if (await this.insertClaim(scheduleId, slot, session)) {
-      await this.prune(scheduleId);
+      await this.prune(scheduleId, options.keep);
       return { claimed: true };
     }
     const held = (
@@ -150,11 +153,12 @@ export class PgScheduleStore implements ScheduleStore {
     return rows.length > 0;
   }
 
-  /** Keeps the newest claims of a schedule; the table does not grow by a row per slot forever. */
-  private async prune(scheduleId: string): Promise<void> {
+  /** Keeps the newest claims of a schedule, and those `keep` names; the table does not grow by a row per slot forever. */
+  private async prune(scheduleId: string, keep?: () => Promise<readonly number[]>): Promise<void> {
     await this.store.rows(
-      `delete from ${this.t('schedule_slots')} where schedule_id = $1 and slot < (select slot from ${this.t('schedule_slots')} where schedule_id = $1 order by slot desc offset $2 limit 1)`,
-      [scheduleId, KEEP_SLOTS - 1],
+      `delete from ${this.t('schedule_slots')} where schedule_id = $1 and slot <> all($3::bigint[])
+         and slot < (select slot from ${this.t('schedule_slots')} where schedule_id = $1 order by slot desc offset $2 limit 1)`,
+      [scheduleId, KEEP_SLOTS - 1, keep ? [...(await keep())] : []],
       'prune old schedule slots',
     );
   }

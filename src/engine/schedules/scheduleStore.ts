@@ -41,6 +41,13 @@ export interface SlotClaimOptions {
    * index), so the slot may be taken over. Of several processes taking over the same dead claim, one does.
    */
   abandoned?: (runId?: string) => Promise<boolean>;
+  /**
+   * Slots of the schedule whose claims are kept when old claims are pruned, asked only when the store
+   * prunes: those whose runs have not ended (in every process). A slot queued behind a long run (overlap:
+   * queue) waits far beyond the newest claims kept; pruned, its claim could be claimed again by a process
+   * watching it, and the slot would run twice.
+   */
+  keep?: () => Promise<readonly number[]>;
 }
 
 export interface ScheduleStore {
