@@ -332,6 +332,78 @@ test("overlap 'queue' with two schedulers on one store: at most 10 slots wait, c
   await s.finished(first!.id);
 });
 
+test("overlap 'queue' with two schedulers on one store: every queued slot the one stopping gives back is taken up by the other and runs once, also those due more than 10 slots before", { timeout: 300_000 }, async (t) => {
+  const { s, gate, other, otherLogs } = await twoQueueingSchedulers(t);
+  const all = () => [...s.logs, ...otherLogs];
+  const both = async (time: number) => {
+    s.clock.t = time;
+    await s.scheduler.tick();
+    await other.tick();
+  };
+  await both(at('2025-06-01T09:59:30Z'));
+  await both(at('2025-06-01T10:00:00.100Z'));
+  const [first] = await s.runsOf();
+  await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+  // The first scheduler looks first each minute: it claims every slot, 10 queue behind the running run, later ones are skipped.
+  const slot = (m: number) => at(`2025-06-01T10:${String(m).padStart(2, '0')}:00.000Z`);
+  for (let m = 1; m <= 15; m++) {
+    await both(slot(m) + 100);
+    const iso = new Date(slot(m)).toISOString();
+    await waitFor(() => all().some((l) => l.includes(`slot ${iso} waits until`) || l.includes(`slot ${iso} skipped`)), `slot ${iso} to queue or skip`, 60_000);
+  }
+  await both(slot(15) + 10_000);
+  assert.equal(otherLogs.filter((l) => /waits until/.test(l)).length, 0, otherLogs.join('\n'));
+  // It stops: slots 10:01–10:10 are given back, 10:01–10:05 more than 10 slots after they were due.
+  await s.scheduler.stop();
+  for (let m = 1; m <= 10; m++) assert.ok(s.logs.some((l) => l.includes(`slot ${new Date(slot(m)).toISOString()} given back`)), s.logs.join('\n'));
+  s.clock.t = slot(15) + 20_000;
+  await other.tick();
+  await waitFor(() => otherLogs.filter((l) => /waits until/.test(l)).length === 10, 'the other scheduler to take up and queue the 10 slots given back', 60_000).catch((e: Error) => {
+    throw new Error(`${e.message}\n${otherLogs.join('\n')}`);
+  });
+  writeFileSync(gate, '');
+  await s.finished(first!.id);
+  const ofSlot = async (m: number) => (await s.runsOf()).filter((r) => slotOf(r) === slot(m));
+  for (let i = 0; i < 200 && !(await ofSlot(10)).some((r) => isTerminal(r.state.type)); i++) {
+    s.clock.t += 200;
+    await other.tick();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (let m = 1; m <= 10; m++) assert.deepEqual((await ofSlot(m)).map((r) => r.state.name), ['Completed'], `slot ${m} ran once\n${otherLogs.join('\n')}`);
+  for (let m = 11; m <= 15; m++) assert.deepEqual(await ofSlot(m), [], `slot ${m} was skipped, and stays so`);
+  await other.stop();
+});
+
+test("overlap 'queue' with two schedulers on one store: a slot queued behind a long run keeps its claim however many slots pass (old claims are pruned): the other never claims it again", { timeout: 300_000 }, async (t) => {
+  const { s, gate, other, otherLogs } = await twoQueueingSchedulers(t);
+  const all = () => [...s.logs, ...otherLogs];
+  const both = async (time: number) => {
+    s.clock.t = time;
+    await s.scheduler.tick();
+    await other.tick();
+  };
+  await both(at('2025-06-01T09:59:30Z'));
+  await both(at('2025-06-01T10:00:00.100Z'));
+  const [first] = await s.runsOf();
+  await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+  // 50 slots come due: 10 queue (all the first scheduler's), the rest are skipped; the slot claims pile up and are pruned.
+  const slot = (m: number) => at('2025-06-01T10:00:00Z') + m * 60_000;
+  for (let m = 1; m <= 50; m++) {
+    await both(slot(m) + 100);
+    const iso = new Date(slot(m)).toISOString();
+    await waitFor(() => all().some((l) => l.includes(`slot ${iso} waits until`) || l.includes(`slot ${iso} skipped`)), `slot ${iso} to queue or skip`, 60_000);
+  }
+  await both(slot(50) + 10_000);
+  const queued = await s.runsOf();
+  assert.deepEqual(queued.filter((r) => r.state.name === 'Scheduled' && slotOf(r) <= slot(50)).map(slotOf), Array.from({ length: 10 }, (_, i) => slot(i + 1)));
+  assert.equal((await s.store.schedules.claimSlot(s.entry.id, slot(1))).claimed, false, "the first queued slot's claim is still held");
+  assert.ok(!otherLogs.some((l) => /waits until|Created/.test(l)), otherLogs.join('\n'));
+  writeFileSync(gate, '');
+  await s.finished(first!.id);
+  await other.stop();
+  await s.scheduler.stop();
+});
+
 for (const overlap of ['skip', 'queue'] as const) {
   test(`overlap '${overlap}': a run Suspended for input (nothing running it) does not hold the next slot`, { timeout: 120_000 }, async () => {
     const home = tempDir();

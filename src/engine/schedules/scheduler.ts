@@ -104,6 +104,12 @@ class NotStarted extends Error {
   }
 }
 
+interface Watched {
+  at: number;
+  /** The run another process made for the slot, seen waiting at the last look (overlap: queue, or for a run slot of that process). */
+  runId?: string;
+}
+
 interface Tracked {
   entry: ScheduleEntry;
   /** What the schedule says: a change lets go of what was prepared for the old one. */
@@ -116,8 +122,8 @@ interface Tracked {
   paused: boolean;
   /** Slots whose run this process created and has not started. */
   pending: Map<number, Pending>;
-  /** Slots another process claimed, looked at again once due: when to look next. */
-  watching: Map<number, number>;
+  /** Slots another process claimed, looked at again once due: when to look next, and the run seen waiting there. */
+  watching: Map<number, Watched>;
 }
 
 export class Scheduler extends EventEmitter<SchedulerEvents> {
@@ -194,7 +200,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (t.paused) continue;
       if (t.next !== undefined) wake = Math.min(wake, t.pending.has(t.next) || t.watching.has(t.next) ? t.next : t.next - this.leadMs);
       for (const p of t.pending.values()) if (!p.launch) wake = Math.min(wake, p.queued ? now + QUEUED_POLL_MS : p.warmAt);
-      for (const at of t.watching.values()) wake = Math.min(wake, at);
+      for (const w of t.watching.values()) wake = Math.min(wake, w.at);
     }
     return Math.max(10, wake - now);
   }
@@ -264,21 +270,22 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // after this process makes a run).
     let listed: Promise<FlowRunSummary[]> | undefined;
     const unfinished = (): Promise<FlowRunSummary[]> => (listed ??= this.unfinishedRuns(t.entry));
-    for (const [slot, at] of [...t.watching]) {
-      if (now < at) continue;
+    for (const [slot, w] of [...t.watching]) {
+      if (now < w.at) continue;
       t.watching.delete(slot);
       if (!this.mayStillRun(t, slot, now)) continue;
-      if (await this.prepare(t, slot, now)) {
+      if (w.runId !== undefined && !(await this.mayBeGivenBack(w.runId, unfinished))) continue;
+      if (await this.prepare(t, slot, now, unfinished)) {
         listed = undefined;
         continue;
       }
       // Still another's: looked at again while its run waits there (it may be given back, its process stopping).
       const run = (await unfinished()).find((r) => r.trigger?.kind === 'schedule' && r.trigger.slot === slot);
-      if (run && run.state.type === 'SCHEDULED' && run.startTime === undefined) t.watching.set(slot, now + RECHECK_MS);
+      if (run && waits(run)) t.watching.set(slot, { at: now + RECHECK_MS, runId: run.id });
     }
     const next = t.next;
     if (next !== undefined && next - now <= this.leadMs && !t.pending.has(next) && !t.watching.has(next)) {
-      if (await this.prepare(t, next, now)) listed = undefined;
+      if (await this.prepare(t, next, now, unfinished)) listed = undefined;
       else this.watch(t, next);
     }
     // Load the flows of slots due soon; queued ones once their turn has come (no worker is loaded to find it
@@ -318,36 +325,46 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.host.log('INFO', `${label(t.entry)}: slot ${iso(latest)} was missed (catchup: 'none')`);
       return;
     }
-    if (!(await this.prepare(t, latest, now))) this.watch(t, latest);
+    if (!(await this.prepare(t, latest, now, () => this.unfinishedRuns(t.entry)))) this.watch(t, latest);
   }
 
   /** A slot another process claimed: looked at once it is due, and after. */
   private watch(t: Tracked, slot: number): void {
-    t.watching.set(slot, slot + RECHECK_MS);
+    t.watching.set(slot, { at: slot + RECHECK_MS });
+  }
+
+  /**
+   * Whether a slot whose run was seen waiting, another process's, may have been given back since: its run
+   * still waits, or went without starting. A run that started (and maybe ended) is never followed by a claim:
+   * the slot's claim, no longer kept for a waiting run, may have been pruned meanwhile (this process asleep),
+   * and claimed again the slot would run twice.
+   */
+  private async mayBeGivenBack(runId: string, unfinished: () => Promise<FlowRunSummary[]>): Promise<boolean> {
+    const run = (await unfinished()).find((r) => r.id === runId) ?? (await this.store.get(runId));
+    return run === undefined || (run.startTime === undefined && (waits(run) || isTerminal(run.state.type)));
   }
 
   /**
    * Whether a due slot that another process held may still run here: the latest slot, on time unless the
-   * schedule catches up — or, with overlap 'queue', one of the last MAX_QUEUED to come due (slots queue).
+   * schedule catches up — or, with overlap 'queue', any slot whose run waited at the last look, however
+   * long ago it was due: slots queue behind a run as long as it runs (at most MAX_QUEUED of them wait, and
+   * a slot is watched only while its run waits, so what is looked at stays bounded).
    */
   private mayStillRun(t: Tracked, slot: number, now: number): boolean {
-    if (t.entry.schedule.overlap === 'queue') {
-      let after = slot;
-      for (let n = 0; n < MAX_QUEUED; n++) {
-        const later = t.slots.next(after);
-        if (later === undefined || later > now) return true;
-        after = later;
-      }
-      return false;
-    }
+    if (t.entry.schedule.overlap === 'queue') return true;
     const after = t.slots.next(slot);
     return !((after !== undefined && after <= now) || (now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none'));
   }
 
-  /** Claims a slot and creates its run (Scheduled); false when another process has it. */
-  private async prepare(t: Tracked, slot: number, now: number): Promise<boolean> {
+  /**
+   * Claims a slot and creates its run (Scheduled); false when another process has it. `unfinished` (the
+   * schedule's runs not ended, in every process) names the slots whose claims the store keeps when it
+   * prunes old ones: a queued slot waits as long as the runs before it run, far beyond the newest claims.
+   */
+  private async prepare(t: Tracked, slot: number, now: number, unfinished: () => Promise<FlowRunSummary[]>): Promise<boolean> {
     const { entry } = t;
-    const claim = await this.store.schedules.claimSlot(entry.id, slot, { abandoned: (runId) => this.abandoned(entry, slot, runId) });
+    const keep = async (): Promise<number[]> => (await unfinished()).flatMap((r) => (r.trigger?.kind === 'schedule' ? [r.trigger.slot] : []));
+    const claim = await this.store.schedules.claimSlot(entry.id, slot, { abandoned: (runId) => this.abandoned(entry, slot, runId), keep });
     if (!claim.claimed) return false;
     if (claim.tookOverFrom) {
       // Its claimant died before starting it: a run it may have created never ran, and goes.
@@ -573,6 +590,11 @@ function seconds(ms: number): string {
 
 function label(entry: ScheduleEntry): string {
   return `Schedule ${entry.id} of flow '${entry.flowName}'`;
+}
+
+/** A slot's run made ahead that has not started: waiting for its slot, or for its turn (overlap: queue). */
+function waits(r: FlowRunSummary): boolean {
+  return r.state.type === 'SCHEDULED' && r.startTime === undefined;
 }
 
 /**
