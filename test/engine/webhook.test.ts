@@ -51,3 +51,25 @@ test("a POST fetch refuses quotes the whole URL: its error, for the log, names t
   assert.equal(webhookErrorText(url, new Error('at /services/T000/XXXXSECRETPATH?token=qtokensecret123 as hookuser:hookPassw0rd')), 'at *** as ***:***');
   assert.equal(server.posts(), 0);
 });
+
+test('a redirect is not followed: the notice is not taken as delivered by a GET without it, and the error names the status and where it points by origin only', { timeout: 30_000 }, async () => {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url === '/moved') res.writeHead(200).end('ok');
+      else res.writeHead(302, { location: req.url === '/away' ? 'https://elsewhere.example/services/XXXXSECRET' : '/moved' }).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => server.close());
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await assert.rejects(postWebhook(`${origin}/hook`, body, { retries: 2, minTimeoutMs: 5 }), /the server answered HTTP 302, a redirect to another path of the same server, which a notice does not follow .*: use the URL it redirects to/);
+  assert.deepEqual(seen, ['POST /hook'], 'tried once, and never sent on as a GET');
+  const away = await postWebhook(`${origin}/away`, body, { retries: 0 }).then(
+    () => assert.fail('a redirect was taken for a delivery'),
+    (e: unknown) => e as Error,
+  );
+  assert.match(webhookErrorText(`${origin}/away`, away), /a redirect to https:\/\/elsewhere\.example, /);
+  assert.doesNotMatch(away.message, /XXXXSECRET/);
+});

@@ -1,7 +1,8 @@
 /**
  * `flowdeck serve --notify-url URL`: each notice is POSTed as JSON `{ text, run }` — `text` reads as a
  * Slack or Mattermost incoming-webhook message — retried with exponential backoff (p-retry) while the
- * server is unreachable or answers 5xx, 408 or 429. Everything in it is masked like logs.
+ * server is unreachable or answers 5xx, 408 or 429. A redirect is not followed: it fails the notice, saying so.
+ * Everything in it is masked like logs.
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { FlowRunSummary } from '../records';
@@ -36,9 +37,12 @@ export async function postWebhook(url: string, body: WebhookBody, options: PostO
   await pRetry(
     async () => {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout });
+      // Not followed: fetch turns a POST sent on by a 301, 302 or 303 into a GET without the notice, which
+      // the server may well answer 200 — a notice lost while it looked delivered.
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout });
       await res.body?.cancel();
       if (res.ok) return;
+      if (res.status >= 300 && res.status < 400) throw new AbortError(new Error(redirectText(url, res.status, res.headers.get('location'))));
       const error = new Error(`the server answered HTTP ${res.status}`);
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new AbortError(error);
       throw error;
@@ -54,6 +58,20 @@ export async function postWebhook(url: string, body: WebhookBody, options: PostO
       },
     },
   );
+}
+
+/** A redirect's answer, for the log: where it points by its origin only (its path may be a secret too). */
+function redirectText(url: string, status: number, location: string | null): string {
+  let to = '';
+  try {
+    if (location !== null) {
+      const target = new URL(location, url);
+      to = target.origin === new URL(url).origin ? ' to another path of the same server' : ` to ${target.origin}`;
+    }
+  } catch {
+    // A Location that does not parse: the status says enough.
+  }
+  return `the server answered HTTP ${status}, a redirect${to}, which a notice does not follow (a POST sent on may arrive as a GET without it): use the URL it redirects to`;
 }
 
 /** Where notices go, for messages: the URL without its path and query (a webhook URL's path is its secret). */
