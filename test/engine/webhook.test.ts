@@ -73,3 +73,17 @@ test('a redirect is not followed: the notice is not taken as delivered by a GET 
   assert.match(webhookErrorText(`${origin}/away`, away), /a redirect to https:\/\/elsewhere\.example, /);
   assert.doesNotMatch(away.message, /XXXXSECRET/);
 });
+
+test("a POST that cannot reach the server says why (fetch's cause), not only 'fetch failed'", { timeout: 30_000 }, async () => {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/XXXXSECRETPATH`;
+  await new Promise<void>((r) => server.close(() => r()));
+  const error = await postWebhook(url, body, { retries: 0 }).then(
+    () => assert.fail('a closed port took the post'),
+    (e: unknown) => e,
+  );
+  const text = webhookErrorText(url, error);
+  assert.match(text, /^fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+  assert.doesNotMatch(text, /XXXXSECRETPATH/);
+});

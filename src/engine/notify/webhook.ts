@@ -106,7 +106,7 @@ export function webhookUrlProblem(url: string): string | undefined {
  * is shown as its origin, and any piece of its user name, password, path or query left is masked.
  */
 export function webhookErrorText(url: string, error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorText(error);
   const wholes = [url];
   const parts: string[] = [];
   try {
@@ -124,6 +124,17 @@ export function webhookErrorText(url: string, error: unknown): string {
   for (const whole of wholes.sort((a, b) => b.length - a.length)) out = out.split(whole).join(HOLE);
   out = new SecretMasker([...parts, ...parts.map(decodeURIComponentSafe)].filter((p) => p !== '/')).mask(out);
   return out.split(HOLE).join(webhookOrigin(url));
+}
+
+/**
+ * An error's message with its cause's: fetch says only `fetch failed`, its cause what failed (`connect
+ * ECONNREFUSED 127.0.0.1:8080`, `getaddrinfo ENOTFOUND hooks.example`, `other side closed`, `bad port`).
+ */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause: unknown = error.cause;
+  const why = cause instanceof Error ? (cause.message.trim() || (cause as NodeJS.ErrnoException).code || '') : '';
+  return why === '' || error.message.includes(why) ? error.message : `${error.message}: ${why.split('\n')[0]}`;
 }
 
 function decodeURIComponentSafe(text: string): string {
