@@ -140,10 +140,7 @@ export function getRunContext(): RunContext {
 
 /** A markdown document (GitHub-flavoured; rendered sanitised: no scripts, no raw HTML handlers). */
 export function createMarkdownArtifact(key: string, markdown: string): void {
-  publishArtifact('createMarkdownArtifact', key, () => {
-    if (typeof markdown !== 'string') throw new TypeError(`the markdown must be a string, got ${typeof markdown}`);
-    return markdownData(markdown);
-  });
+  publishArtifact('createMarkdownArtifact', key, () => markdownData(markdown));
 }
 
 /** A table: rows of objects (their keys are the columns) or rows of cells (`string[][]`, no header). */

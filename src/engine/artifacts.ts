@@ -239,7 +239,8 @@ export function progressText(progress: number): string {
 }
 
 export function markdownData(markdown: unknown): ArtifactData {
-  return { kind: 'markdown', markdown: markdown as string };
+  if (typeof markdown !== 'string') throw new ArtifactError(`the markdown must be a string, got ${markdown === null ? 'null' : typeof markdown}`);
+  return { kind: 'markdown', markdown };
 }
 
 /** One line about an artifact, for lists: `12 rows × 3 columns`, `line chart: p50, p95 (30 points)`. */

@@ -185,6 +185,9 @@ export default flow({ name: 'progress' }, async ({ fail }: { fail: boolean }) =>
       [`createChartArtifact('latency', { kind: 'line', x: [1, 2, 3], series: { p50: [1, 2] } })`, /createChartArtifact\('latency'\): series 'p50' has 2 values for 3 x values/],
       [`createLinkArtifact('docs', 'javascript:alert(1)')`, /createLinkArtifact\('docs'\): only http and https links are allowed, got javascript:/],
       [`createMarkdownArtifact('big', 'x'.repeat(70000))`, /createMarkdownArtifact\('big'\): the markdown is 70000 characters, more than the 65536 allowed/],
+      // Not a string: an ArtifactError naming the call, as every other problem (was a bare TypeError).
+      [`(createMarkdownArtifact as (key: string, markdown: unknown) => void)('report', 42)`, /^ArtifactError: createMarkdownArtifact\('report'\): the markdown must be a string, got number$/],
+      [`(createMarkdownArtifact as (key: string, markdown: unknown) => void)('report', null)`, /^ArtifactError: createMarkdownArtifact\('report'\): the markdown must be a string, got null$/],
       [`for (let i = 0; i <= 100; i++) createLinkArtifact('k' + i, 'https://example.com')`, /createLinkArtifact\('k100'\): a run may create artifacts of at most 100 keys/],
     ];
     const ws = workspace(Object.fromEntries(cases.map(([call], i) => [`bad${i}.flow.ts`, source(`export default flow({ name: 'bad${i}' }, async () => { ${call}; });`)])));
