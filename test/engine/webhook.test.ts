@@ -87,3 +87,17 @@ test("a POST that cannot reach the server says why (fetch's cause), not only 'fe
   assert.match(text, /^fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
   assert.doesNotMatch(text, /XXXXSECRETPATH/);
 });
+
+test('an attempt the signal cuts short is not told as one another follows: the post just ends', { timeout: 30_000 }, async () => {
+  const stop = new AbortController();
+  // A server that takes the post and never answers: the abort comes while the attempt waits.
+  const server = createServer((req) => req.resume().on('end', () => stop.abort()));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const retried: number[] = [];
+  await assert.rejects(postWebhook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, body, { retries: 5, minTimeoutMs: 5, signal: stop.signal, onRetry: (attempt) => retried.push(attempt) }));
+  assert.deepEqual(retried, [], 'no "retrying" after the sender gave up');
+});

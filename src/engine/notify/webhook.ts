@@ -54,7 +54,8 @@ export async function postWebhook(url: string, body: WebhookBody, options: PostO
       maxTimeout: 30_000,
       ...(options.signal ? { signal: options.signal } : {}),
       onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft > 0) options.onRetry?.(attemptNumber, error);
+        // An attempt cut short by the signal is the end: no other follows, whatever retries are left.
+        if (retriesLeft > 0 && !options.signal?.aborted) options.onRetry?.(attemptNumber, error);
       },
     },
   );
