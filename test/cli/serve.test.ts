@@ -290,6 +290,35 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
     assert.equal(posts(), postsAtExit, 'no post after serve ended');
   });
 
+  it("a scheduled run whose serve process was killed is told as crashed, once, by the serve process that finds it Crashed", { timeout: 180_000 }, async () => {
+    const hook = await webhook();
+    const home = tempDir();
+    const gate = join(home, 'gate');
+    const cwd = workspace({
+      'held.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async () => {
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
+});`),
+    });
+    // The teller serves no schedule of its own: it only shares the store, with a notify URL.
+    const teller = serve(['--notify-url', hook.url], workspace({}), { FLOWDECK_HOME: home });
+    await waitFor(() => /Serving 0 schedules/.test(teller.stderr()), 'the teller to serve', 120_000);
+    const host = serve([], cwd, { FLOWDECK_HOME: home });
+    let victim: FlowRunSummary | undefined;
+    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
+    host.child.kill('SIGKILL');
+    await host.exited;
+    writeFileSync(gate, '');
+    await waitFor(() => hook.bodies.some((b) => b.run.id === victim!.id), 'the crashed run to be told of', 120_000);
+    assert.equal(await stop(teller), 0, teller.stderr());
+    const told = hook.bodies.filter((b) => b.run.id === victim!.id);
+    assert.equal(told.length, 1, JSON.stringify(hook.bodies));
+    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim!.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
+    assert.equal(told[0]!.run.state, 'Crashed');
+    assert.match(teller.stderr(), new RegExp(`Flow run '${victim!.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
+  });
+
   it('rejects a notify URL that is not http(s), an unknown policy and a bad --limit with exit 2', { timeout: 60_000 }, async () => {
     const cwd = workspace({});
     for (const [args, message] of [

@@ -16,7 +16,7 @@ import { pauseAbout, pausedWord } from '../../engine/pauseInput';
 import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
 import type { FlowRunSummary } from '../../engine/records';
 import type { FlowRunner } from '../../engine/runner';
-import type { RunStore } from '../../engine/runStore';
+import { CRASHED_HOST_MESSAGE, type RunStore } from '../../engine/runStore';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
@@ -103,7 +103,19 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     {
       start: (entry, runId, slot) => start(runner, entry, runId, slot, unwatched),
       log: (level, message) => log(`${level === 'INFO' ? '' : `${level}: `}${message}`),
-      onCrashed: () => void resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`)),
+      onCrashed: (ids) => {
+        void resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
+        if (!notifier) return;
+        void crashedUnwatched(store, ids).then(
+          (runs) => {
+            for (const r of runs) {
+              log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its host ended while it ran`));
+              void notifier.notifier.ended(r);
+            }
+          },
+          (e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`),
+        );
+      },
     },
     { keepAlive: true },
   );
@@ -156,6 +168,26 @@ function start(runner: FlowRunner, entry: ScheduleEntry, runId: string, slot: Sl
     unwatched.add(active.id);
     return active;
   });
+}
+
+/**
+ * Runs this process found Crashed (their host died: another serve, a window) that nobody watched — a
+ * schedule's that had started, or one resumed by itself — and that are not resumed now (resumeOnCrash):
+ * their end is told as their host would have, by the one process that claims telling it.
+ */
+async function crashedUnwatched(store: RunStore, ids: readonly string[]): Promise<FlowRunSummary[]> {
+  const wanted = new Set(ids);
+  const crashed = (await store.list({ rootsOnly: true, stateTypes: ['CRASHED'] })).filter(
+    (r) =>
+      wanted.has(r.id) &&
+      r.startTime !== undefined &&
+      (r.trigger?.kind === 'schedule' || r.trigger?.kind === 'resume') &&
+      !(r.resumeOnCrash && r.state.message === CRASHED_HOST_MESSAGE),
+  );
+  // Two processes on the embedded store may both mark a run in the same moment: a claim picks the one that tells.
+  const told: FlowRunSummary[] = [];
+  for (const r of crashed) if (await store.claim(`crash-notice:${r.id}`)) told.push(r);
+  return told;
 }
 
 /** `--limit N`: how many runs go at once, 1 to 256; unset, no limit. */
