@@ -58,6 +58,8 @@ export interface ResumePlan {
   retriesLeft?: number;
   /** The input earlier attempts' pauses were resumed with, by pause key: those pauses go on with it, not asking again. */
   inputs?: Record<string, GivenInput>;
+  /** The artifact keys earlier attempts used: they count towards the run's keys (ARTIFACT_LIMITS.keysPerRun). */
+  artifactKeys?: string[];
 }
 
 /** Limits the worker applies to what it hands over (documented in README, set by environment). */

@@ -26,7 +26,7 @@ function checkpointOf(t: TaskRunRecord, byId: ReadonlyMap<string, TaskRunRecord>
 }
 
 /** The plan for attempt `attempt` of `run`. `retriesLeft` limits the flow's own retries in it. */
-export function resumePlanFor(run: Pick<FlowRunDetail, 'taskRuns' | 'attempt' | 'inputs'>, attempt: number, retriesLeft?: number): ResumeSummary {
+export function resumePlanFor(run: Pick<FlowRunDetail, 'taskRuns' | 'attempt' | 'inputs'> & Partial<Pick<FlowRunDetail, 'artifacts'>>, attempt: number, retriesLeft?: number): ResumeSummary {
   const byId = new Map(run.taskRuns.map((t) => [t.id, t]));
   const checkpoints: Record<string, Checkpoint> = {};
   // The latest completed call of each identity wins: it reflects the arguments the code passes now.
@@ -39,6 +39,8 @@ export function resumePlanFor(run: Pick<FlowRunDetail, 'taskRuns' | 'attempt' | 
   const plan: ResumePlan = { attempt, checkpoints };
   if (retriesLeft !== undefined) plan.retriesLeft = retriesLeft;
   if (run.inputs !== undefined && Object.keys(run.inputs).length > 0) plan.inputs = run.inputs;
+  const keys = [...new Set((run.artifacts ?? []).map((a) => a.key))];
+  if (keys.length > 0) plan.artifactKeys = keys;
   return { plan, reusable: last.filter((t) => t.call && checkpoints[t.call.key]).length, lastAttemptTaskRuns: last.length };
 }
 

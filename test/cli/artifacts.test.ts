@@ -70,4 +70,28 @@ export default flow({ name: 'keys' }, async () => {
       ],
     });
   });
+  it('holds a resumed run to 100 keys with those of its earlier attempts: a new key past them fails the call, an earlier key is replaced', { timeout: 120_000 }, async () => {
+    const ws = workspace({
+      'keys.flow.ts': `import { flow, createMarkdownArtifact } from 'flowdeck';
+export default flow({ name: 'keys' }, async () => {
+  for (let i = 0; i < 100; i++) createMarkdownArtifact(process.env.KEY_PREFIX + '-' + i, 'attempt of ' + process.env.KEY_PREFIX);
+  if (process.env.FAIL === '1') throw new Error('this attempt fails');
+});`,
+    });
+    const home = tempDir();
+    const first = await runCli(['run', 'keys.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home, KEY_PREFIX: 'a', FAIL: '1' } });
+    assert.equal(first.code, 1, first.stderr);
+    const id = (JSON.parse(first.stdout) as { id: string }).id;
+    // 100 new keys on top of the first attempt's 100: the first new one is refused.
+    const second = await runCli(['resume', id, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home, KEY_PREFIX: 'b', FAIL: '1' } });
+    assert.equal(second.code, 1, second.stderr);
+    assert.match((JSON.parse(second.stdout) as { state: { message: string } }).state.message, /createMarkdownArtifact\('b-0'\): a run may create artifacts of at most 100 keys/);
+    // The earlier attempt's keys again: replaced, within the limit.
+    const third = await runCli(['resume', id, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home, KEY_PREFIX: 'a', FAIL: '0' } });
+    assert.equal(third.code, 0, third.stderr);
+    const json = await runCli(['artifacts', id, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const artifacts = (JSON.parse(json.stdout) as { artifacts: { key: string; data: { markdown: string } }[] }).artifacts;
+    assert.equal(artifacts.length, 100);
+    assert.ok(artifacts.every((a) => a.key.startsWith('a-') && a.data.markdown === 'attempt of a'));
+  });
 });

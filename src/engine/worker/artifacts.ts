@@ -12,6 +12,14 @@ import { emit, masker } from './hostLink';
 /** Keys each flow run has used, to hold it to ARTIFACT_LIMITS.keysPerRun. */
 const keysOf = new WeakMap<FlowRunScope, Set<string>>();
 
+/** A resumed run's keys of earlier attempts (in its journal still): they count towards its limit as its own. */
+export function noteEarlierArtifactKeys(scope: FlowRunScope, keys: readonly string[] | undefined): void {
+  if (!keys || keys.length === 0) return;
+  let known = keysOf.get(scope);
+  if (!known) keysOf.set(scope, (known = new Set()));
+  for (const k of keys) known.add(k);
+}
+
 export function publishArtifact(fn: string, key: string, build: () => ArtifactData): void {
   const where = `${fn}('${typeof key === 'string' ? masker.maskedHead(key, 80) : String(key)}')`;
   const ctx = storage.getStore();

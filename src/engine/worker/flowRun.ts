@@ -8,7 +8,7 @@ import type { ResumePlan, SubflowReply } from '../protocol';
 import type { CallIdentity, PauseInfo } from '../records';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
-import { flushProgress } from './artifacts';
+import { flushProgress, noteEarlierArtifactKeys } from './artifacts';
 import { callIdentity, checkpointMap, restore } from './checkpoints';
 import { flowRunNameOf } from './customRunName';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
@@ -172,6 +172,7 @@ export async function executeFlowRun(
     pauses: 0,
     answered: new Map(Object.entries(resume?.inputs ?? {})),
   };
+  noteEarlierArtifactKeys(scope, resume?.artifactKeys);
   let ctx: Ctx | undefined;
   const scoped = scopedSignal(parentSignal, options.timeoutSeconds, label, (f) => (ctx ? storage.run(ctx, f) : f()));
   if (scoped.deadline !== undefined) scope.deadline = scoped.deadline;
