@@ -241,6 +241,33 @@ export default flow({ name: 't' }, async () => { try { await slow(); } catch (e)
     assert.match(detail.taskRuns[0]!.state.message!, /exceeded timeout of 0.2 second/);
   });
 
+  it('waits out a timeout or a retry delay longer than a Node timer holds (~24.8 days), instead of firing it at once', async () => {
+    const month = 30 * 24 * 3600;
+    const timeouts = await run(
+      {
+        'long.flow.ts': flowSource(`
+const slowish = task({ name: 'slowish', timeoutSeconds: ${month} }, async () => { await new Promise((r) => setTimeout(r, 100)); return 1; });
+export default flow({ name: 'long', timeoutSeconds: ${month} }, async () => { await new Promise((r) => setTimeout(r, 100)); return slowish(); });`),
+      },
+      'long.flow.ts',
+    );
+    assert.equal(timeouts.detail.state.name, 'Completed', timeouts.detail.state.message);
+    assert.equal(timeouts.detail.taskRuns[0]!.state.name, 'Completed', timeouts.detail.taskRuns[0]!.state.message);
+    assert.ok(!timeouts.logs.some((l) => /TimeoutOverflowWarning/.test(l)), timeouts.logs.join('\n'));
+    // The retry waits its month: the flow's own timeout ends the wait, before any second call.
+    const retry = await run(
+      {
+        'wait.flow.ts': flowSource(`
+let calls = 0;
+const flaky = task({ name: 'flaky', retries: 1, retryDelaySeconds: ${month} }, async () => { calls++; throw new Error('call ' + calls); });
+export default flow({ name: 'wait', timeoutSeconds: 1 }, async () => flaky());`),
+      },
+      'wait.flow.ts',
+    );
+    assert.equal(retry.detail.state.name, 'TimedOut', retry.detail.state.message);
+    assert.ok(!retry.logs.some((l) => /call 2/.test(l)), retry.logs.join('\n'));
+  });
+
   it('ends a flow past its timeout as Failed/TimedOut', async () => {
     const { detail } = await run(
       { 'ft.flow.ts': flowSource(`export default flow({ name: 'ft', timeoutSeconds: 0.3 }, async () => { await new Promise((r) => getRunContext().signal.addEventListener('abort', r)); });`) },

@@ -3,6 +3,7 @@
  */
 
 import { CancelledError, TimeoutError } from '../runErrors';
+import { setLongTimeout } from './longTimeout';
 
 export { CancelledError, TimeoutError } from '../runErrors';
 
@@ -80,12 +81,12 @@ export function scopedSignal(parent: AbortSignal, timeoutSeconds: number | undef
   const controller = childController(parent, runIn);
   const deadline = Date.now() + timeoutSeconds * 1000;
   const fire = (): void => controller.abort(new TimeoutError(`${what} exceeded timeout of ${timeoutSeconds} second(s)`));
-  const timer = setTimeout(() => (runIn ? runIn(fire) : fire()), timeoutSeconds * 1000);
+  const clearTimer = setLongTimeout(() => (runIn ? runIn(fire) : fire()), timeoutSeconds * 1000);
   return {
     signal: controller.signal,
     deadline,
     dispose: () => {
-      clearTimeout(timer);
+      clearTimer();
       releaseController(parent, controller);
     },
   };
@@ -95,12 +96,12 @@ export function scopedSignal(parent: AbortSignal, timeoutSeconds: number | undef
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const clearTimer = setLongTimeout(() => {
       stop();
       resolve();
     }, ms);
     const stop = onAbort(signal, () => {
-      clearTimeout(timer);
+      clearTimer();
       reject(signal.reason);
     });
   });
