@@ -375,6 +375,31 @@ export default flow({ name: 'cache' }, async () => compute(7));`),
     assert.notDeepEqual(valueOf(third), valueOf(first));
   });
 
+  it('refuses a cacheKey that gives an object or a promise (one text for every call), naming the task; a number keys, null caches nothing', async () => {
+    const { detail, logs } = await run(
+      {
+        'keys.flow.ts': flowSource(`
+const byNumber = task({ name: 'by-number', cacheKey: ((n: number) => n) as never }, async (n: number) => n * 10);
+const byNull = task({ name: 'by-null', cacheKey: (() => null) as never }, async (n: number) => n * 10);
+const byObject = task({ name: 'by-object', cacheKey: ((n: number) => ({ n })) as never }, async (n: number) => n * 10);
+const byPromise = task({ name: 'by-promise', cacheKey: (async (n: number) => 'k' + n) as never }, async (n: number) => n * 10);
+const tried = async (f: () => Promise<number>) => f().catch((e: Error) => e.message);
+export default flow({ name: 'keys' }, async () => [
+  await byNumber(1), await byNumber(2), await byNull(1), await byNull(2),
+  await tried(() => byObject(1)), await tried(() => byObject(2)), await tried(() => byPromise(1)), await tried(() => byPromise(2)),
+]);`),
+      },
+      'keys.flow.ts',
+    );
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    const [n1, n2, z1, z2, o1, o2, p1, p2] = valueOf(detail) as unknown[];
+    assert.deepEqual([n1, n2, z1, z2], [10, 20, 10, 20]);
+    for (const m of [o1, o2]) assert.match(String(m), /cacheKey of task 'by-object' must give a string \(or undefined to cache nothing\), got an object/);
+    for (const m of [p1, p2]) assert.match(String(m), /cacheKey of task 'by-promise' must give a string .*got a promise: cacheKey must return the key itself, not be async/);
+    assert.deepEqual(detail.taskRuns.map((t) => t.state.name), ['Completed', 'Completed', 'Completed', 'Completed']);
+    assert.ok(!logs.some((l) => /Unhandled promise rejection/.test(l)), logs.join('\n'));
+  });
+
   it('caches by the arguments with taskInputHash (equal data in any key order, Maps and Dates too), not across changes to the task\'s code; refreshCache runs the task and caches its result anew', async () => {
     const body = (code: string): string => `import { flow, task, taskInputHash } from 'flowdeck';
 let calls = 0;

@@ -131,6 +131,20 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/**
+ * The key a task's `cacheKey` gave, as text; undefined (or null) caches nothing. Anything else but a string
+ * or a number is refused: as text every object is `[object Object]` and every promise (an async cacheKey)
+ * `[object Promise]`, one key for all calls, which returned one call's result for every other.
+ */
+function cacheKeyText(task: string, key: unknown): string | undefined {
+  if (key === undefined || key === null) return undefined;
+  if (typeof key === 'string') return key;
+  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return String(key);
+  if (isThenable(key)) void Promise.resolve(key).catch(() => undefined); // Refused either way: its end says nothing more.
+  const what = isThenable(key) ? 'a promise: cacheKey must return the key itself, not be async' : typeof key === 'object' ? 'an object' : `a ${typeof key}`;
+  throw new TypeError(`cacheKey of task '${task}' must give a string (or undefined to cache nothing), got ${what}`);
+}
+
 /** Any other task run: a cache key, retries, a timeout, limited tags, hooks, or calls it may reuse. */
 async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean): Promise<Awaited<R>> {
   const scope = parent.scope;
@@ -140,10 +154,9 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
 
     let cacheKey: string | undefined;
     if (options.cacheKey) {
+      let k: unknown;
       try {
-        const k = options.cacheKey(...args);
-        // taskInputHash's key holds the task's code too: a result of other code is not this code's.
-        cacheKey = k === undefined ? undefined : taskCacheKey(options.name, k, isTaskInputHash(options.cacheKey) ? sourceHash(fn) : undefined);
+        k = options.cacheKey(...args);
       } catch (e) {
         // Arguments taskInputHash cannot hash (a function, a class instance): the call is not cached, said once a run.
         if (!(e instanceof Error && e.name === 'UnhashableArguments')) throw new Error(`cacheKey of task '${options.name}' threw: ${errorMessage(e)}`);
@@ -153,6 +166,9 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
           parent.logger.warning(`Task '${options.name}' is not cached when ${e.message}`);
         }
       }
+      const key = cacheKeyText(options.name, k);
+      // taskInputHash's key holds the task's code too: a result of other code is not this code's.
+      if (key !== undefined) cacheKey = taskCacheKey(options.name, key, isTaskInputHash(options.cacheKey) ? sourceHash(fn) : undefined);
     }
     const keep = options.persistResult !== false;
     const call = keep ? callIdentity(options.name, index, args) : undefined;
