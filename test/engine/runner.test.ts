@@ -115,6 +115,27 @@ export default flow({ name: 'w' }, async () => { await load([]); });`),
     assert.match(failure.stack!, /Caused by: TypeError: the query returned nothing/);
   });
 
+  it('ends a run whose thrown error cannot be read (a getter that throws) instead of leaving it running, and its task run Failed with its own message', async () => {
+    const files = {
+      'g.flow.ts': flowSource(`
+const unreadable = (field: string) => { const e = new Error('as thrown'); Object.defineProperty(e, field, { get() { throw new Error(field + ' getter threw'); } }); return e; };
+const t = task({ name: 't' }, async () => { throw unreadable('stack'); });
+export const caught = flow({ name: 'caught' }, async () => { try { await t(); } catch { return 'caught'; } });
+export const message = flow({ name: 'message' }, async () => { throw unreadable('message'); });`),
+    };
+    const ws = workspace(files);
+    const { runner } = await makeRunner(tempDir());
+    const start = async (flowName: string) => (await runner.start({ source: { kind: 'file', path: join(ws, 'g.flow.ts') }, flowName })).done;
+    const caught = await start('caught');
+    assert.equal(caught.state.name, 'Completed', caught.state.message);
+    assert.equal(caught.taskRuns[0]!.state.name, 'Failed');
+    assert.equal(caught.taskRuns[0]!.state.message, 'as thrown');
+    const message = await Promise.race([start('message'), new Promise<undefined>((r) => setTimeout(() => r(undefined), 60_000).unref())]);
+    assert.ok(message, 'the run ended');
+    assert.equal(message.state.name, 'Failed');
+    assert.match(message.state.message!, /could not be read \(message getter threw\)/);
+  });
+
   it('completes when the flow catches a failed task', async () => {
     const { detail } = await run(
       { 'c.flow.ts': flowSource(`const boom = task({ name: 'boom' }, async () => { throw new Error('nope'); });\nexport default flow({ name: 'c' }, async () => { try { await boom(); } catch { return 'recovered'; } });`) },

@@ -9,6 +9,29 @@ import type { Failure } from '../states';
 
 const MAX_CAUSES = 5;
 
+/**
+ * What a thrown value whose fields cannot be read says instead: a getter (`message`, `stack`) or a proxy's
+ * trap that throws would otherwise throw out of the code that records the run's end, and the run would
+ * never end.
+ */
+function unreadable(readError: unknown): string {
+  let why = 'no reason given';
+  try {
+    why = readError instanceof Error ? String(readError.message) : String(readError);
+  } catch {
+    // As unreadable as the value itself: said without it.
+  }
+  return `a thrown value whose fields could not be read (${why})`;
+}
+
+function safely<T>(read: () => T, fallback: (readError: unknown) => T): T {
+  try {
+    return read();
+  } catch (e) {
+    return fallback(e);
+  }
+}
+
 function oneLine(error: unknown): string {
   if (error instanceof Error) {
     const base = error.message || error.name;
@@ -20,6 +43,10 @@ function oneLine(error: unknown): string {
 
 /** `message ← cause ← cause`; an AggregateError lists its errors. */
 export function errorMessage(error: unknown): string {
+  return safely(() => messageOf(error), unreadable);
+}
+
+function messageOf(error: unknown): string {
   let text = oneLine(error);
   if (error instanceof AggregateError && error.errors.length > 0) {
     text += ` [${error.errors.slice(0, MAX_CAUSES).map(oneLine).join('; ')}${error.errors.length > MAX_CAUSES ? `; … ${error.errors.length - MAX_CAUSES} more` : ''}]`;
@@ -65,7 +92,7 @@ function foldFrames(stack: string, ownDir: string): string {
  * with `expected = true`, and its message says everything, so no stack trace buries it.
  */
 export function isExpected(error: unknown): boolean {
-  return error instanceof Error && (error as { expected?: unknown }).expected === true;
+  return safely(() => error instanceof Error && (error as { expected?: unknown }).expected === true, () => false);
 }
 
 /**
@@ -73,6 +100,10 @@ export function isExpected(error: unknown): boolean {
  * error is its message alone.
  */
 export function errorReport(error: unknown, ownDir: string): string {
+  return safely(() => reportOf(error, ownDir), unreadable);
+}
+
+function reportOf(error: unknown, ownDir: string): string {
   if (isExpected(error)) return errorMessage(error);
   if (!(error instanceof Error)) return oneLine(error);
   let text = foldFrames(error.stack ?? oneLine(error), ownDir);
@@ -91,6 +122,10 @@ const FRAME = /^\s*at (?:.*? \()?(?:file:\/\/)?(\/[^():]+|[A-Za-z]:\\[^():]+):(\
 
 /** The first stack frame in the user's own code (not Flowdeck's bundles, Node or node_modules). */
 export function userFrame(error: unknown, ownDir: string): { file: string; line: number; column: number } | undefined {
+  return safely(() => frameOf(error, ownDir), () => undefined);
+}
+
+function frameOf(error: unknown, ownDir: string): { file: string; line: number; column: number } | undefined {
   if (!(error instanceof Error) || !error.stack) return undefined;
   for (const line of error.stack.split('\n')) {
     const m = FRAME.exec(line);
@@ -104,6 +139,10 @@ export function userFrame(error: unknown, ownDir: string): { file: string; line:
 
 /** What a failure card shows, from the error user code threw. */
 export function failureOf(error: unknown, ownDir: string): Failure {
+  return safely(() => failureFrom(error, ownDir), (e) => ({ name: 'Error', message: unreadable(e) }));
+}
+
+function failureFrom(error: unknown, ownDir: string): Failure {
   const f: Failure = error instanceof Error ? { name: error.name || 'Error', message: error.message } : { name: typeof error, message: oneLine(error) };
   if (error instanceof Error && !isExpected(error)) f.stack = errorReport(error, ownDir);
   const causes: string[] = [];
