@@ -1296,6 +1296,21 @@ describe('flow files', () => {
     await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'm.flow.ts') } }), (e: unknown) => e instanceof BadInputError && e.reason === 'module' && /Cannot find module 'not-installed-anywhere'/.test(e.message));
     assert.equal(await store.count(), 0);
   });
+
+  it('says what a flow file threw as it was imported when that is no Error (a string, null), creating no run', async () => {
+    const ws = workspace({
+      's.flow.ts': flowSource(`throw 'no config';\nexport default flow({ name: 's' }, async () => 1);`),
+      'n.flow.ts': flowSource(`throw null;\nexport default flow({ name: 'n' }, async () => 1);`),
+      'c.flow.cts': `const { flow } = require('flowdeck');\nthrow 'cjs says no';\nmodule.exports = flow({ name: 'c' }, async () => 1);`,
+    });
+    const { store, runner } = await makeRunner(tempDir());
+    const refused = async (file: string, message: RegExp) =>
+      assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, file) } }), (e: unknown) => e instanceof BadInputError && e.reason === 'module' && message.test(e.message));
+    await refused('s.flow.ts', /s\.flow\.ts failed: it threw "no config" \(a string, not an Error\) as it was imported/);
+    await refused('n.flow.ts', /n\.flow\.ts failed: it threw null \(null, not an Error\) as it was imported/);
+    await refused('c.flow.cts', /c\.flow\.cts failed: it threw "cjs says no" \(a string, not an Error\) as it was imported/);
+    assert.equal(await store.count(), 0);
+  });
 });
 
 describe('task runs are on record in the order they began', { timeout: 120_000 }, () => {

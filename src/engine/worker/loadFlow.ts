@@ -19,6 +19,7 @@ import { apiModuleUrl, copyPath, keepCopy, keptCopy, relocatableModule } from '.
 import { importFile, importModule } from './moduleImport';
 import { inThreadHooksAvailable, registerInThreadHooks } from './inThreadHooks';
 import { COMPILE_ERROR_CODE, type HooksData } from './moduleHooks';
+import { errorMessage } from './errors';
 import { sharedTextBuffer, writeSharedText } from './sharedText';
 import { isDeclaredFlow } from './declaredFlows';
 
@@ -239,6 +240,16 @@ async function loadModule(modulePath: string, home: string, where: string): Prom
 }
 
 function loadFailure(e: unknown, modulePath: string, where: string): LoadError {
+  // What the file threw may be no Error (`throw 'no config'`, `throw null`) or one whose fields throw when read.
+  if (!(e instanceof Error)) return new LoadError('module', `Loading ${where} failed: it threw ${typeof e === 'string' ? JSON.stringify(e) : errorMessage(e)} (${e === null ? 'null' : typeof e === 'object' ? 'an object' : `a ${typeof e}`}, not an Error) as it was imported`);
+  try {
+    return describedFailure(e, modulePath, where);
+  } catch {
+    return new LoadError('module', `Loading ${where} failed: ${errorMessage(e)}`);
+  }
+}
+
+function describedFailure(e: Error, modulePath: string, where: string): LoadError {
   if (e instanceof CompileError) return new LoadError('compile', e.message);
   const err = e as NodeJS.ErrnoException;
   if (err.code === COMPILE_ERROR_CODE) return new LoadError('compile', err.message);

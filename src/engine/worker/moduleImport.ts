@@ -37,7 +37,8 @@ export function importFile(url: string): unknown {
     // Anything else — a module that does not link (an import of a name its module lacks), or whose
     // evaluation threw — is the module's own error: import() after it would meet the module half-loaded
     // (Node 20.19+: "Unexpected status of a module that is imported again after being required").
-    if (!REQUIRE_REFUSALS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    // A value that is no Error (`throw null` in the module) is the module's own too.
+    if (!(e instanceof Error) || !REQUIRE_REFUSALS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
     return importModule(url);
   }
 }
