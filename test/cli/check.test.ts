@@ -54,6 +54,27 @@ describe('flowdeck check', () => {
     assert.match(old.stdout, /old\.flow\.ts:2:\d+ - error TS2305: Module '"flowdeck"' has no exported member 'unmapped'/);
   });
 
+  it("exits 2 with a tsconfig.json's own errors (it does not parse, extends a file that is not there, an option TypeScript does not know) rather than checking with what is left of it", { timeout: T }, async () => {
+    const flow = `import { flow } from 'flowdeck';\nexport default flow({ name: 'a' }, async () => import.meta.url);\n`;
+    const cases: [string, RegExp][] = [
+      ['{ "compilerOptions": { "strict": true, }\n', /^tsconfig\.json:2:1 - error TS1005: '}' expected\.$/m],
+      ['{ "extends": "./base.json" }\n', /error TS5083: Cannot read file '.*base\.json'/],
+      ['{ "compilerOptions": { "strictt": true } }\n', /^tsconfig\.json:1:24 - error TS\d+: Unknown compiler option 'strictt'/m],
+    ];
+    for (const [config, said] of cases) {
+      const ws = withTypeScript({ 'tsconfig.json': config, 'a.flow.ts': flow });
+      const r = await runCli(['check', 'a.flow.ts'], { cwd: ws });
+      assert.equal(r.code, 2, config + r.stdout + r.stderr);
+      assert.match(r.stderr, said);
+      assert.match(r.stderr, /flowdeck check: tsconfig\.json has an error; fix it to type-check the flows it covers/);
+      assert.equal(r.stdout, '');
+    }
+    // A tsconfig.json whose `include` leaves the flow files out still applies: they are given.
+    const ws = withTypeScript({ 'tsconfig.json': '{ "compilerOptions": { "target": "es2022", "module": "esnext", "moduleResolution": "bundler", "strict": true }, "include": ["src"] }\n', 'a.flow.ts': flow });
+    const r = await runCli(['check', 'a.flow.ts'], { cwd: ws });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
   it('exits 2 saying how to install TypeScript when the workspace has none', { timeout: T }, async () => {
     const ws = workspace({ 'a.flow.ts': `import { flow } from 'flowdeck';\nexport default flow({ name: 'a' }, async () => 1);\n` });
     const r = await runCli(['check', 'a.flow.ts'], { cwd: ws });

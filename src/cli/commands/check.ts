@@ -32,6 +32,9 @@ const FLOWDECK_TYPES = join(__dirname, 'flowdeck.d.ts');
 
 type Ts = typeof TypeScript;
 
+/** TS18003, "No inputs were found in config file": the flow files are given, whatever its include says. */
+const NO_INPUTS = 18003;
+
 function loadTypeScript(dir: string): { ts: Ts; path: string } | undefined {
   try {
     const path = createRequire(join(dir, 'noop.js')).resolve('typescript');
@@ -48,6 +51,15 @@ function compilerOptions(ts: Ts, configFile: string | undefined, io: CliIo): Typ
     const parsed = ts.getParsedCommandLineOfConfigFile(configFile, { noEmit: true }, host);
     if (!parsed) {
       write(io.stderr, neutraliseTerminal(`flowdeck check: ${configFile}: ${diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`));
+      return undefined;
+    }
+    // A tsconfig.json that does not parse, extends a file that is not there or sets an option to a value
+    // TypeScript does not know is said, as tsc says it, not checked with what was left of it (a flood of
+    // errors that are not the flow's). Its files need not match: the flow files are given.
+    const problems = ts.getConfigFileParsingDiagnostics(parsed).filter((d) => d.code !== NO_INPUTS && d.category === ts.DiagnosticCategory.Error);
+    if (problems.length > 0) {
+      for (const d of problems) write(io.stderr, neutraliseTerminal(format(ts, d, io.cwd)));
+      write(io.stderr, neutraliseTerminal(`flowdeck check: ${relative(io.cwd, configFile) || configFile} has ${problems.length === 1 ? 'an error' : `${problems.length} errors`}; fix ${problems.length === 1 ? 'it' : 'them'} to type-check the flows it covers`));
       return undefined;
     }
     return { ...parsed.options, noEmit: true };
