@@ -43,7 +43,7 @@ export interface FlowProblem {
 }
 
 export interface FileError {
-  kind: 'syntax' | 'duplicate' | 'schedule' | 'too-large' | 'not-a-file' | 'unreadable' | 'scan-failed';
+  kind: 'syntax' | 'duplicate' | 'schedule' | 'parameters' | 'too-large' | 'not-a-file' | 'unreadable' | 'scan-failed';
   message: string;
   /** 1-based; absent when the error is about the whole file. */
   line?: number;
@@ -173,6 +173,23 @@ function schedulesOf(c: FlowCall, name: string, sourceLines: string[]): Schedule
   return out;
 }
 
+/**
+ * A flow's literal parameter declarations, checked as `flow()` checks them when the file loads: one it
+ * would refuse (`{ s: null }`, a type it does not know, a default that does not fit) is an error at its
+ * line, as the run's refusal is, and never handed to what reads declarations (the listing, `--param`).
+ */
+function parametersOf(c: FlowCall, name: string, sourceLines: string[]): { declarations?: ParameterDeclarations; error?: FileError } {
+  if (c.nonLiteralOptions?.includes('parameters')) return {};
+  try {
+    return { declarations: checkDeclarations(name, c.options?.parameters) };
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    const line = c.optionLines?.parameters ?? c.line;
+    const column = Math.max(0, (sourceLines[line - 1] ?? '').indexOf('parameters')) + 1;
+    return { error: { kind: 'parameters', message: e.message, line, column } };
+  }
+}
+
 /** Lists the flows in source text; problems and errors are returned, not thrown. */
 export function discoverFlows(source: string, file: string): FileFlows {
   const bytes = Buffer.byteLength(source);
@@ -197,12 +214,14 @@ export function discoverFlows(source: string, file: string): FileFlows {
       problems.push({ line: c.line, column: c.column, message: `flow at line ${c.line}: its name is not a literal string, so it can't be listed; write name: 'my-flow'` });
       continue;
     }
+    const parameters = parametersOf(c, options.name, sourceLines);
+    if (parameters.error) return { file, flows: [], problems: [], error: parameters.error };
     const schedules = schedulesOf(c, options.name, sourceLines);
     if (schedules && !Array.isArray(schedules)) return { file, flows: [], problems: [], error: schedules };
     flows.push({
       name: options.name,
       ...(typeof options.description === 'string' ? { description: options.description } : {}),
-      ...(options.parameters && typeof options.parameters === 'object' ? { parameters: options.parameters as ParameterDeclarations } : {}),
+      ...(parameters.declarations ? { parameters: parameters.declarations } : {}),
       exportName: c.exportNames[0]!,
       line: c.line,
       column: c.column,

@@ -74,6 +74,24 @@ export const c = flow({ name: 'c', tags: ['has space'] }, async () => 1);
     assert.deepEqual(found.error, { kind: 'duplicate', line: 7, column: 18, message: "flows at lines 3 and 7 are both named 'same-name'; give each flow a name of its own" });
   });
 
+  it("makes a literal parameter declaration flow() refuses an error at its line, as the run's, never handed on as a declaration", { timeout: T }, () => {
+    const source = (parameters: string): string => `import { flow } from 'flowdeck';\nexport const ok = flow({ name: 'ok' }, async () => 1);\nexport default flow({\n  name: 'p',\n  parameters: ${parameters},\n}, async () => 1);\n`;
+    const cases: [string, string][] = [
+      ['{ s: null }', "flow 'p': parameter 's' must be declared as { type, default?, description? }"],
+      ["{ s: 'string' }", "flow 'p': parameter 's' must be declared as { type, default?, description? }"],
+      ["{ s: { type: 'strng' } }", `flow 'p': parameter 's' has type "strng", which is not a parameter type; the types are string, number, integer, boolean, object, array`],
+      ["{ n: { type: 'number', default: '5' } }", `flow 'p': parameter 'n' has a default that does not fit its declaration: 'n' must be a number, got the string "5"`],
+    ];
+    for (const [parameters, message] of cases) {
+      const found = discoverFlows(source(parameters), '/ws/p.flow.ts');
+      assert.deepEqual(found.flows, [], parameters);
+      assert.deepEqual(found.error, { kind: 'parameters', line: 5, column: 3, message });
+    }
+    const fine = discoverFlows(source("{ n: { type: 'number', default: 5 } }"), '/ws/p.flow.ts');
+    assert.equal(fine.error, undefined);
+    assert.deepEqual(fine.flows[1]!.parameters, { n: { type: 'number', default: 5 } });
+  });
+
   it('ignores flow() calls that do not come from flowdeck', { timeout: T }, () => {
     const found = discoverFlows(`const flow = (o: object) => o;\nexport default flow({ name: 'x' });\n`, '/ws/y.flow.ts');
     assert.deepEqual([found.flows, found.problems, found.error], [[], [], undefined]);
