@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type * as acorn from 'acorn';
 import { CompileError, lineKeepingTranspiler, transpiler } from './compiler';
 import { findFlowCalls, type FlowCall } from './flowCalls';
+import { hasControlCharacters } from './givenRunName';
 import { checkDeclarations, type ParameterDeclarations } from './parameters';
 import { MAX_SCAN_BYTES, tooLargeToScan } from './scanLimit';
 import { checkSchedule, ScheduleError, type Schedule } from './schedules/scheduleSpec';
@@ -212,6 +213,10 @@ export function discoverFlows(source: string, file: string): FileFlows {
     const { options } = c;
     if (typeof options?.name !== 'string' || options.name.length === 0) {
       problems.push({ line: c.line, column: c.column, message: `flow at line ${c.line}: its name is not a literal string, so it can't be listed; write name: 'my-flow'` });
+      continue;
+    }
+    if (hasControlCharacters(options.name)) {
+      problems.push({ line: c.line, column: c.column, message: `flow at line ${c.line}: its name ${JSON.stringify(options.name)} holds a control character (a line break?), which flow() refuses; write it on one line` });
       continue;
     }
     const parameters = parametersOf(c, options.name, sourceLines);

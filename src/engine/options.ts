@@ -4,6 +4,7 @@
  * concurrency of 0 that never starts anything, a negative retry count that never retries). Flow files are
  * untrusted input and not type-checked when they run, so every option is checked, types included.
  */
+import { hasControlCharacters } from './givenRunName';
 import { MAX_LIMIT } from './limits/limitStore';
 import { checkDeclarations } from './parameters';
 import { runTagsProblem } from './runTags';
@@ -95,6 +96,9 @@ function named(kind: 'task' | 'flow', options: unknown): { name: string } {
   if (options === null || typeof options !== 'object' || typeof (options as { name?: unknown }).name !== 'string' || (options as { name: string }).name.length === 0) {
     throw new TypeError(`${kind}(options, fn): options.name must be a non-empty string`);
   }
+  const { name } = options as { name: string };
+  // A line break would split every log line and table row that names it; an escape would reach the terminal.
+  if (hasControlCharacters(name)) throw new TypeError(`${kind}(options, fn): options.name must be one line without control characters, got ${JSON.stringify(name)}`);
   return options as { name: string };
 }
 

@@ -92,6 +92,12 @@ export const c = flow({ name: 'c', tags: ['has space'] }, async () => 1);
     assert.deepEqual(fine.flows[1]!.parameters, { n: { type: 'number', default: 5 } });
   });
 
+  it('says a flow whose name holds a control character is not listed (flow() refuses it)', { timeout: T }, () => {
+    const found = discoverFlows(`import { flow } from 'flowdeck';\nexport const a = flow({ name: 'line\\nbreak' }, async () => 1);\nexport const b = flow({ name: 'fine' }, async () => 2);\n`, '/ws/n.flow.ts');
+    assert.deepEqual(listed(found), [['fine', 'b', 3]]);
+    assert.deepEqual(found.problems, [{ line: 2, column: 18, message: 'flow at line 2: its name "line\\nbreak" holds a control character (a line break?), which flow() refuses; write it on one line' }]);
+  });
+
   it('ignores flow() calls that do not come from flowdeck', { timeout: T }, () => {
     const found = discoverFlows(`const flow = (o: object) => o;\nexport default flow({ name: 'x' });\n`, '/ws/y.flow.ts');
     assert.deepEqual([found.flows, found.problems, found.error], [[], [], undefined]);

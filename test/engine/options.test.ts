@@ -41,6 +41,8 @@ describe('task and flow options', T, () => {
       [flowWith({ parameters: { v: { type: 'strng' } } }), /^flow 'f': parameter 'v' has type "strng", which is not a parameter type; the types are string, number, integer, boolean, object, array$/],
       [flowWith({ parameters: { n: { type: 'integer', default: 'many' } } }), /^flow 'f': parameter 'n' has a default that does not fit its declaration: 'n' must be an integer, got the string "many"$/],
       [() => task({ name: '' }, noop), /options\.name must be a non-empty string/],
+      [() => flow({ name: 'line\nbreak' }, noop), /^flow\(options, fn\): options\.name must be one line without control characters, got "line\\nbreak"$/],
+      [() => task({ name: 'esc\u001b[31m' }, noop), /^task\(options, fn\): options\.name must be one line without control characters/],
     ];
     for (const [define, message] of cases) assert.throws(define, (e: unknown) => e instanceof TypeError && message.test(e.message), String(message));
   });
