@@ -1311,6 +1311,23 @@ describe('flow files', () => {
     await refused('c.flow.cts', /c\.flow\.cts failed: it threw "cjs says no" \(a string, not an Error\) as it was imported/);
     assert.equal(await store.count(), 0);
   });
+
+  it('says a CommonJS flow file with top-level await needs to be an ES module, without the noop.js Node names', async () => {
+    const ws = workspace({
+      'a.flow.ts': `const { flow } = require('flowdeck');\nconst n = await Promise.resolve(5);\nmodule.exports = flow({ name: 'a' }, async () => n);\n`,
+      'b.flow.cts': `const { flow } = require('flowdeck');\nconst n = await Promise.resolve(5);\nmodule.exports = flow({ name: 'b' }, async () => n);\n`,
+    });
+    const { store, runner } = await makeRunner(tempDir());
+    for (const file of ['a.flow.ts', 'b.flow.cts']) {
+      await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, file) } }), (e: unknown) => {
+        assert.ok(e instanceof BadInputError && e.reason === 'module', String(e));
+        assert.match(e.message, new RegExp(`${file.replace('.', '\\.')} failed: it uses top-level await, which only an ES module may: .*${file.replace('.', '\\.')} loads as CommonJS\\. Write it with import/export \\(or name it \\.mts\\)`));
+        assert.doesNotMatch(e.message, /noop\.js/);
+        return true;
+      });
+    }
+    assert.equal(await store.count(), 0);
+  });
 });
 
 describe('task runs are on record in the order they began', { timeout: 120_000 }, () => {

@@ -261,8 +261,23 @@ function describedFailure(e: Error, modulePath: string, where: string): LoadErro
     const from = missing[2] && missing[2] !== modulePath ? ` (imported from ${missing[2]})` : '';
     return new LoadError('module', `Loading ${where} failed: Cannot find module '${missing[1]}'${from}. Install the package in the workspace (npm install) or fix the import path.`);
   }
+  if (err.code === 'ERR_REQUIRE_ASYNC_MODULE') return awaitInCommonJs(err.message, modulePath, where);
   const frame = err.stack?.split('\n').find((l) => /^\s+at /.test(l) && (l.includes(modulePath) || l.includes(where)));
   return new LoadError('module', `Loading ${where} failed: ${apiNamed(err.message)}${frame ? ` (${frame.trim()})` : ''}`);
+}
+
+/**
+ * A module with top-level `await` that is `require()`d — a CommonJS flow file (`.cts`, or `.ts` without
+ * import/export) or a module it requires. Node's message names a `noop.js` that is not there (the path
+ * Flowdeck requires the flow from) and says to use import(); what to do is to make it an ES module.
+ */
+function awaitInCommonJs(message: string, modulePath: string, where: string): LoadError {
+  const required = /Requiring (\S+)/.exec(message)?.[1];
+  const what = required === undefined || required === modulePath ? 'it' : required;
+  return new LoadError(
+    'module',
+    `Loading ${where} failed: ${what === 'it' ? 'it uses' : `${what}, which it requires, uses`} top-level await, which only an ES module may: ${where} loads as CommonJS. Write it with import/export (or name it .mts), or move the await into the flow`,
+  );
 }
 
 /**
