@@ -1297,6 +1297,22 @@ describe('flow files', () => {
     assert.equal(await store.count(), 0);
   });
 
+  it('says a missing relative import is a file that is not there, not a package to install', async () => {
+    const ws = workspace({
+      'r.flow.ts': flowSource(`import { helper } from './no-such-helper';\nexport default flow({ name: 'r' }, async () => helper);`),
+      'c.flow.cts': `const { flow } = require('flowdeck');\nconst helper = require('./no-such-helper');\nmodule.exports = flow({ name: 'c' }, async () => helper);\n`,
+    });
+    const { runner } = await makeRunner(tempDir());
+    for (const file of ['r.flow.ts', 'c.flow.cts']) {
+      await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, file) } }), (e: unknown) => {
+        assert.ok(e instanceof BadInputError && e.reason === 'module', String(e));
+        assert.match(e.message, /Cannot find module '[^']*no-such-helper'.*\. There is no such file: fix the import path\.$/);
+        assert.doesNotMatch(e.message, /npm install/);
+        return true;
+      });
+    }
+  });
+
   it('says what a flow file threw as it was imported when that is no Error (a string, null), creating no run', async () => {
     const ws = workspace({
       's.flow.ts': flowSource(`throw 'no config';\nexport default flow({ name: 's' }, async () => 1);`),

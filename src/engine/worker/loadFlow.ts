@@ -259,7 +259,10 @@ function describedFailure(e: Error, modulePath: string, where: string): LoadErro
   const missing = /^Cannot find (?:module|package) '([^']+)'(?: imported from (.+))?/.exec(firstLine);
   if (missing && (err.code === 'MODULE_NOT_FOUND' || err.code === 'ERR_MODULE_NOT_FOUND')) {
     const from = missing[2] && missing[2] !== modulePath ? ` (imported from ${missing[2]})` : '';
-    return new LoadError('module', `Loading ${where} failed: Cannot find module '${missing[1]}'${from}. Install the package in the workspace (npm install) or fix the import path.`);
+    // A path (`./lib`, resolved: `/ws/lib`) is a file that is not there: no package install finds it.
+    const file = /^(?:\.{1,2}\/|\/|[A-Za-z]:[\\/]|file:)/.test(missing[1]!);
+    const todo = file ? 'There is no such file: fix the import path.' : 'Install the package in the workspace (npm install) or fix the import path.';
+    return new LoadError('module', `Loading ${where} failed: Cannot find module '${missing[1]}'${from}. ${todo}`);
   }
   if (err.code === 'ERR_REQUIRE_ASYNC_MODULE') return awaitInCommonJs(err.message, modulePath, where);
   const frame = err.stack?.split('\n').find((l) => /^\s+at /.test(l) && (l.includes(modulePath) || l.includes(where)));
