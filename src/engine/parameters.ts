@@ -253,12 +253,24 @@ export function checkDeclarations(flowName: string, declarations: unknown, subje
       throw new TypeError(`${where}: enum must be a non-empty list of strings, numbers or booleans`);
     }
     if (d.required !== undefined && typeof d.required !== 'boolean') throw new TypeError(`${where}: required must be true or false`);
+    // A field its type never reads would be ignored, and bounds or choices no value fits would refuse every one.
+    if (d.pattern !== undefined && d.type !== 'string') throw new TypeError(`${where}: pattern is for a string ${noun}, not ${articled(d.type)}`);
+    for (const bound of ['minimum', 'maximum'] as const) {
+      if (d[bound] !== undefined && d.type !== 'number' && d.type !== 'integer') throw new TypeError(`${where}: ${bound} is for a number or integer ${noun}, not ${articled(d.type)}`);
+    }
+    if (d.minimum !== undefined && d.maximum !== undefined && d.minimum > d.maximum) throw new TypeError(`${where}: minimum ${d.minimum} is greater than maximum ${d.maximum}, so no value fits`);
+    const misfit = d.enum?.find((v) => checkValue(key, { type: d.type }, v, quoter(undefined)) !== undefined);
+    if (misfit !== undefined) throw new TypeError(`${where}: enum value ${JSON.stringify(misfit)} is not ${articled(d.type)}, so it can never be given`);
     if (d.default !== undefined) {
       const problem = checkValue(key, d, d.default, quoter(undefined));
       if (problem) throw new TypeError(`${where} has a default that does not fit its declaration: ${problem}`);
     }
   }
   return declarations as ParameterDeclarations;
+}
+
+function articled(type: ParameterType): string {
+  return type === 'integer' || type === 'object' || type === 'array' ? `an ${type}` : `a ${type}`;
 }
 
 /** How a value of each type is written as text, and an example of it. */

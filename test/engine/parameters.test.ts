@@ -147,6 +147,16 @@ describe('declarations', { timeout: 30_000 }, () => {
     assert.throws(() => checkDeclarations('f', { n: { type: 'number', minimum: '1' } }), /minimum must be a number/);
     assert.deepEqual(checkDeclarations('f', { n: { type: 'integer', default: 2, minimum: 1 } }), { n: { type: 'integer', default: 2, minimum: 1 } });
   });
+
+  it('refuses a field its type never reads (pattern of a number, minimum of a string), bounds no value fits and enum values of another type', () => {
+    assert.throws(() => checkDeclarations('f', { n: { type: 'number', pattern: '[0-9]+' } }), /^TypeError: flow 'f': parameter 'n': pattern is for a string parameter, not a number$/);
+    assert.throws(() => checkDeclarations('f', { s: { type: 'string', minimum: 3 } }), /^TypeError: flow 'f': parameter 's': minimum is for a number or integer parameter, not a string$/);
+    assert.throws(() => checkDeclarations('f', { a: { type: 'array', maximum: 3 } }), /maximum is for a number or integer parameter, not an array/);
+    assert.throws(() => checkDeclarations('f', { n: { type: 'integer', minimum: 10, maximum: 1 } }), /parameter 'n': minimum 10 is greater than maximum 1, so no value fits/);
+    assert.throws(() => checkDeclarations('f', { c: { type: 'string', enum: ['red', 2] } }), /parameter 'c': enum value 2 is not a string, so it can never be given/);
+    assert.throws(() => checkDeclarations('f', { n: { type: 'integer', enum: [1, 1.5] } }), /enum value 1\.5 is not an integer/);
+    assert.deepEqual(checkDeclarations('f', { n: { type: 'number', enum: [1, 2.5], minimum: 1, maximum: 1 } }), { n: { type: 'number', enum: [1, 2.5], minimum: 1, maximum: 1 } });
+  });
 });
 
 describe('what a worker will refuse, judged before queuing (refusalOf)', { timeout: 30_000 }, () => {
