@@ -43,7 +43,7 @@ import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
 import { RunChanges, type RunChangeListener } from './runChanges';
 import { RunIndex } from './runIndex';
-import { isOtherThanParametersLine, parametersAfter } from './runParameters';
+import { endsParameterLines, isOtherThanParametersLine, parametersAfter } from './runParameters';
 import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
@@ -314,6 +314,12 @@ export class EmbeddedStore implements RunStore {
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
     let parameters: Record<string, unknown> | undefined;
+    // Read up to the first task run's record (endsParameterLines), not through the whole journal.
+    const enough = new AbortController();
+    const passOver = (bytes: Buffer, from: number, to: number): boolean => {
+      if (!enough.signal.aborted && endsParameterLines(bytes, from, to)) enough.abort(); // the rest of its chunk is passed over too
+      return enough.signal.aborted || isOtherThanParametersLine(bytes, from, to);
+    };
     try {
       await scanJsonLines(
         this.runFile(id),
@@ -325,10 +331,10 @@ export class EmbeddedStore implements RunStore {
         (records) => {
           for (const r of records) if (r !== null) parameters = parametersAfter(parameters, r);
         },
-        { passOver: isOtherThanParametersLine },
+        { passOver, signal: enough.signal, chunkBytes: 64 * 1024 },
       );
     } catch {
-      return undefined;
+      if (!enough.signal.aborted) return undefined;
     }
     return parameters;
   }

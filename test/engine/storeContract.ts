@@ -600,6 +600,15 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
         await resumed.append([{ k: 'flow', runId: made.id, ts: Date.now(), parameters: again }, { k: 'flow', runId: made.id, ts: Date.now(), tags: ['etl'] }]);
         await resumed.close();
         assert.deepEqual(await (await open()).parametersOf(made.id), again);
+        // Its parameters are all said before its first task run (its flow's record comes as it is taken up):
+        // nothing after that is read for them — a run of a million task runs is not read through.
+        const running = await a.openRun(made.id);
+        await running.append([
+          { k: 'task', runId: made.id, id: 't1', name: 'fetch-0', taskName: 'fetch', ts: Date.now(), call: { key: 'fetch#0', argsHash: 'h' } },
+          { k: 'flow', runId: made.id, ts: Date.now(), parameters: { repo: 'never/read' } },
+        ]);
+        await running.close();
+        assert.deepEqual(await (await open()).parametersOf(made.id), again, 'read no further than its first task run');
       });
     });
 

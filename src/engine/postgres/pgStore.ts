@@ -21,7 +21,7 @@ import { finishedLog } from '../finishedLog';
 import { checkedKeep } from '../historyRetention';
 import { stateRecord } from '../stateRecord';
 import { currentProcess } from '../processIdentity';
-import type { FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunRecord } from '../records';
+import { TASK_RECORD_KINDS, type FlowRunDetail, type FlowRunSummary, type LogRecord, type ProcessIdentity, type ResultRef, type RunCreatedRecord, type RunRecord } from '../records';
 import { newRunRecords } from '../newRunRecords';
 import { RunChanges, type RunChangeListener } from '../runChanges';
 import { randomRunName } from '../runNames';
@@ -479,7 +479,13 @@ export class PgStore implements RunStore {
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {
-    const rows = await this.rows<{ line: string }>(`select line from ${this.t('records')} where run_id = $1 and kind in ('run', 'flow') order by seq`, [id], 'read a run');
+    // Up to its first task run's record (endsParameterLines): a big run's records are not all read.
+    const rows = await this.rows<{ line: string }>(
+      `select line from ${this.t('records')} where run_id = $1 and kind in ('run', 'flow')
+         and seq < coalesce((select min(seq) from ${this.t('records')} where run_id = $1 and kind = any($2::text[])), 9223372036854775807) order by seq`,
+      [id, TASK_RECORD_KINDS],
+      'read a run',
+    );
     let parameters: Record<string, unknown> | undefined;
     for (const { line } of rows) {
       const r = lineRecord(line, id);
