@@ -6,8 +6,27 @@
  */
 import { inspect } from 'node:util';
 import type { Failure } from '../states';
+import { masker } from './hostLink';
 
 const MAX_CAUSES = 5;
+
+/**
+ * The most characters of an error's message, stack or cause that are kept: an error with a 1 MB message
+ * would otherwise be stored whole in the run's state (journal, index, Postgres) and printed in full.
+ */
+export const MAX_ERROR_TEXT_CHARS = 16 * 1024;
+
+/**
+ * `text` cut to its first MAX_ERROR_TEXT_CHARS characters (not inside a surrogate pair), saying how long it
+ * was. Masked before it is cut, as log lines are: a secret reaching across the cut is masked whole, never
+ * left showing in part (the masking of the record on its way out could not find a secret cut in two).
+ */
+export function boundedErrorText(text: string): string {
+  if (typeof text !== 'string' || text.length <= MAX_ERROR_TEXT_CHARS) return text;
+  const high = text.charCodeAt(MAX_ERROR_TEXT_CHARS - 1);
+  const chars = high >= 0xd800 && high <= 0xdbff ? MAX_ERROR_TEXT_CHARS - 1 : MAX_ERROR_TEXT_CHARS;
+  return `${masker.maskedHead(text, chars)}… (cut: ${text.length.toLocaleString('en-US')} characters in all; error texts are limited to ${MAX_ERROR_TEXT_CHARS.toLocaleString('en-US')})`;
+}
 
 /**
  * What a thrown value whose fields cannot be read says instead: a getter (`message`, `stack`) or a proxy's
@@ -43,7 +62,7 @@ function oneLine(error: unknown): string {
 
 /** `message ← cause ← cause`; an AggregateError lists its errors. */
 export function errorMessage(error: unknown): string {
-  return safely(() => messageOf(error), unreadable);
+  return safely(() => boundedErrorText(messageOf(error)), unreadable);
 }
 
 function messageOf(error: unknown): string {
@@ -100,7 +119,7 @@ export function isExpected(error: unknown): boolean {
  * error is its message alone.
  */
 export function errorReport(error: unknown, ownDir: string): string {
-  return safely(() => reportOf(error, ownDir), unreadable);
+  return safely(() => boundedErrorText(reportOf(error, ownDir)), unreadable);
 }
 
 function reportOf(error: unknown, ownDir: string): string {
@@ -143,13 +162,13 @@ export function failureOf(error: unknown, ownDir: string): Failure {
 }
 
 function failureFrom(error: unknown, ownDir: string): Failure {
-  const f: Failure = error instanceof Error ? { name: error.name || 'Error', message: error.message } : { name: typeof error, message: oneLine(error) };
+  const f: Failure = error instanceof Error ? { name: boundedErrorText(error.name || 'Error'), message: boundedErrorText(error.message) } : { name: typeof error, message: boundedErrorText(oneLine(error)) };
   if (error instanceof Error && !isExpected(error)) f.stack = errorReport(error, ownDir);
   const causes: string[] = [];
-  if (error instanceof AggregateError) for (const e of error.errors.slice(0, MAX_CAUSES)) causes.push(oneLine(e));
+  if (error instanceof AggregateError) for (const e of error.errors.slice(0, MAX_CAUSES)) causes.push(boundedErrorText(oneLine(e)));
   let cause = error instanceof Error ? error.cause : undefined;
   for (let i = 0; cause !== undefined && i < MAX_CAUSES; i++) {
-    causes.push(oneLine(cause));
+    causes.push(boundedErrorText(oneLine(cause)));
     cause = cause instanceof Error ? cause.cause : undefined;
   }
   if (causes.length > 0) f.causes = causes;
