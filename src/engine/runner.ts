@@ -41,6 +41,7 @@ import { OutOfMemoryWatch } from './outOfMemory';
 import { pauseInput } from './pauseInput';
 import { endSuspension, expiredSuspension, inputGivenSince, suspensionInput } from './suspensions';
 import { workerExitText } from './workerExit';
+import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
 
 export { BadInputError, type RunRequest } from './runRequest';
 
@@ -1164,6 +1165,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           (d) => d.call?.key === request.call.key && request.call.argsHash !== undefined && d.call.argsHash === request.call.argsHash && !execution.runs.has(d.id),
         );
         if (earlier) return this.resumeSubflow(execution, parent, earlier);
+        // Bounded nesting: a flow calling itself without end fails this call, with no run created for it.
+        const level = subflowLevel(request.parentRunId, (id) => execution.runs.get(id)?.fold.detail.parentRunId);
+        if (level > MAX_SUBFLOW_DEPTH) throw tooDeepError(request.flowName, level);
         const handle = await this.store.createRun({
           flowName: request.flowName,
           source: parent.fold.detail.source,

@@ -604,6 +604,41 @@ export default flow({ name: 'parent' }, async () => { await middle(); });`),
     assert.equal(failed.state.subflowRunId, undefined, 'a failure of its own code');
   });
 
+  // Found by a hunter: a flow calling itself as a subflow made about 4,900 nested runs in 50 s, no limit.
+  it('bounds subflow nesting at 100 levels: a flow calling itself without end fails the call that would go deeper, with no run for it; 3 levels with a base case complete', { timeout: 60_000 }, async () => {
+    const { detail, store } = await run(
+      {
+        'r.flow.ts': flowSource(`
+const rec: (p: { n: number }) => Promise<number> = flow({ name: 'rec' }, async ({ n }: { n: number }) => rec({ n: n + 1 }));
+export default flow({ name: 'rec-root' }, async () => rec({ n: 2 }));`),
+      },
+      'r.flow.ts',
+    );
+    assert.equal(detail.state.name, 'Failed');
+    // Each level's message says its subflow's as it is, not quoted again (that doubled its length each level).
+    assert.ok(detail.state.message!.includes("would nest 101 levels deep (at most 100)"), detail.state.message);
+    assert.ok(detail.state.message!.length < 10_000, `${detail.state.message!.length} characters`);
+    const runs = await store.list({ flowNames: ['rec'] });
+    assert.equal(runs.length, 99, 'the root and 99 nested runs: 100 levels, none beyond');
+    assert.ok(runs.every((r) => r.state.name === 'Failed'));
+    const deepest = runs.filter((r) => !runs.some((c) => c.parentRunId === r.id));
+    assert.equal(deepest.length, 1);
+    assert.equal(deepest[0]!.state.message, "subflow 'rec' would nest 101 levels deep (at most 100): a flow that calls itself without end? call it in a loop instead");
+
+    const nested = await run(
+      {
+        'n.flow.ts': flowSource(`
+const down: (p: { n: number }) => Promise<number> = flow({ name: 'down' }, async ({ n }: { n: number }) => (n <= 1 ? 1 : 1 + (await down({ n: n - 1 }))));
+export default down;`),
+      },
+      'n.flow.ts',
+      { n: 3 },
+    );
+    assert.equal(nested.detail.state.name, 'Completed', nested.detail.state.message);
+    assert.equal(valueOf(nested.detail), 3);
+    assert.equal((await nested.store.list({ flowNames: ['down'] })).length, 3);
+  });
+
   it("names task runs with taskRunName (Prefect's task_run_name): a function of the call's arguments or a string, in maps and plain calls; a bad one fails the call naming the task", async () => {
     const { detail, logs } = await run(
       {

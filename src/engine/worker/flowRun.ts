@@ -136,7 +136,12 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
   // An earlier attempt completed this very call: its result, without running the subflow again.
   if (run.reused) return restore(run.reused, run.resultsDir) as Awaited<R>;
   const outcome = await executeFlowRun(flowObj, run, validated, parent.signalSource, run.resume);
-  if (outcome.state.type !== 'COMPLETED') throw new FlowRunError(`Subflow run '${run.name}' ended in state ${formatState(outcome.state)}`, outcome.state, run.id);
+  if (outcome.state.type !== 'COMPLETED') {
+    // A subflow failed by a subflow of its own has a message of ours, on one line: quoted again at each level
+    // (its backslashes doubled), a chain of 100 nested runs would need 2^100 characters; said as it is, it grows by a line's length.
+    const ended = outcome.state.subflowRunId !== undefined && outcome.state.message ? `${outcome.state.name} (${outcome.state.message})` : formatState(outcome.state);
+    throw new FlowRunError(`Subflow run '${run.name}' ended in state ${ended}`, outcome.state, run.id);
+  }
   return outcome.value as Awaited<R>;
 }
 
