@@ -9,7 +9,8 @@ const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 const RAW_BIDI = /[\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 const evil = flowSource(`
-const tick = task({ name: 'tick\\x1b[1A' }, async () => { getRunLogger().info('task \\x1b[31mred'); });
+// A name with a control character is refused by task() and flow() (options.test.ts): the escapes are in what they log.
+const tick = task({ name: 'tick' }, async () => { getRunLogger().info('task \\x1b[31mred'); });
 export default flow({ name: 'evil', description: 'retitles \\x1b]0;pwned\\x07' }, async () => {
   getRunLogger().info('title \\x1b]0;pwned\\x07 here');
   getRunLogger().warning('clear \\x1b[2J\\x1b[H screen');
@@ -37,7 +38,7 @@ describe('terminal output of flow text', { timeout: 60_000 }, () => {
       assert.match(text, /^\d\d:\d\d:\d\d\.\d{3} \| INFO    \| Flow run '[a-z]+-[a-z]+' - title \\x1b\]0;pwned\\x07 here$/m);
       assert.match(text, /\| WARNING \| Flow run '[a-z]+-[a-z]+' - clear \\x1b\[2J\\x1b\[H screen$/m);
       assert.match(text, /- over\\x0dwritten \\x9b2J \\x08$/m);
-      assert.match(text, /\| INFO    \| Task run 'tick\\x1b\[1A-0' - task \\x1b\[31mred$/m);
+      assert.match(text, /\| INFO    \| Task run 'tick-0' - task \\x1b\[31mred$/m);
       assert.match(text, /Finished in state Failed\('bad \\x1b\[8mhidden\\x1b\[0m'\)$/m);
     }
     assert.match(flows.stdout, /retitles \\x1b\]0;pwned\\x07/);
