@@ -6,6 +6,7 @@ import { ParameterError, parametersFromText, refusalOf } from '../engine/paramet
 import { checkQueueName } from '../engine/postgres/queueName';
 import type { FlowSource } from '../engine/protocol';
 import { queuedFlowFor } from '../engine/queuedFlow';
+import { queuedParameterSecrets } from '../engine/queuedParameterSecrets';
 import { BadInputError } from '../engine/runRequest';
 import { SecretMasker, secretsFromEnv } from '../engine/secrets';
 import type { RunStore } from '../engine/runStore';
@@ -72,7 +73,7 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
     write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
     return EXIT.badInput;
   }
-  const secret = secretParameters(parameters, masker);
+  const secret = queuedParameterSecrets(parameters, masker);
   if (secret !== undefined) {
     write(io.stderr, `flowdeck: ${neutraliseTerminal(secret)}`);
     return EXIT.badInput;
@@ -82,20 +83,4 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });
   if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, queue: options.queue, state: stateJson(run.state) }));
   return EXIT.ok;
-}
-
-/** Shown of the parameters, masked, in the refusal. */
-const SHOWN_PARAMETERS = 200;
-
-/**
- * Why parameters holding a secret the command knows are not queued, or undefined: a queued run's
- * parameters wait in the store — shared by every machine — for a worker, as given (a worker could not run
- * with `***`), and a secret never goes there. The message shows them masked.
- */
-function secretParameters(parameters: Record<string, unknown>, masker: SecretMasker): string | undefined {
-  const text = JSON.stringify(parameters);
-  const masked = masker.mask(text);
-  if (masked === text) return undefined;
-  const shown = masked.length > SHOWN_PARAMETERS ? `${masked.slice(0, SHOWN_PARAMETERS - 1)}…` : masked;
-  return `a parameter holds a secret (${shown}); a queued run's parameters are kept in the store until a worker takes it up, so nothing was queued: let the flow read the secret from the worker's environment instead`;
 }
