@@ -247,20 +247,26 @@ async function twoQueueingSchedulers(t: TestContext) {
   const otherLogs: string[] = [];
   const other = new Scheduler(s.store, { start: (e, runId, o) => s.runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => otherLogs.push(`${level} ${m}`) }, { clock: s.clock });
   other.setDeclared([s.entry]);
-  return { s, gate, other, otherLogs };
-}
-
-test("overlap 'queue' with two schedulers on one store: a queued slot the one stopping gives back, long after it was due, is taken up by the other and runs once, after the run before it", { timeout: 180_000 }, async (t) => {
-  const { s, gate, other, otherLogs } = await twoQueueingSchedulers(t);
-  const both = async (time: string) => {
-    s.clock.t = at(time);
+  /** Both schedulers look at `time` (ms, or an ISO time), the first first. */
+  const both = async (time: number | string) => {
+    s.clock.t = typeof time === 'string' ? at(time) : time;
     await s.scheduler.tick();
     await other.tick();
   };
-  await both('2025-06-01T09:59:30Z');
-  await both('2025-06-01T10:00:00.100Z');
-  const [first] = await s.runsOf();
-  await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+  /** The 10:00 slot's run made and running (it holds until the gate opens): the first run, the one slots queue behind. */
+  const firstRunning = async () => {
+    await both('2025-06-01T09:59:30Z');
+    await both('2025-06-01T10:00:00.100Z');
+    const [first] = await s.runsOf();
+    await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+    return first!;
+  };
+  return { s, gate, other, otherLogs, all: () => [...s.logs, ...otherLogs], both, firstRunning };
+}
+
+test("overlap 'queue' with two schedulers on one store: a queued slot the one stopping gives back, long after it was due, is taken up by the other and runs once, after the run before it", { timeout: 180_000 }, async (t) => {
+  const { s, gate, other, otherLogs, both, firstRunning } = await twoQueueingSchedulers(t);
+  const first = await firstRunning();
   await both('2025-06-01T10:01:00.100Z');
   await waitFor(() => s.logs.some((l) => /slot 2025-06-01T10:01:00.000Z waits until flow run/.test(l)), 'the first scheduler to queue slot 10:01', 60_000);
   // The other looks at the slot it could not claim after it was due, and finds it taken.
@@ -333,17 +339,8 @@ test("overlap 'queue' with two schedulers on one store: at most 10 slots wait, c
 });
 
 test("overlap 'queue' with two schedulers on one store: every queued slot the one stopping gives back is taken up by the other and runs once, also those due more than 10 slots before", { timeout: 300_000 }, async (t) => {
-  const { s, gate, other, otherLogs } = await twoQueueingSchedulers(t);
-  const all = () => [...s.logs, ...otherLogs];
-  const both = async (time: number) => {
-    s.clock.t = time;
-    await s.scheduler.tick();
-    await other.tick();
-  };
-  await both(at('2025-06-01T09:59:30Z'));
-  await both(at('2025-06-01T10:00:00.100Z'));
-  const [first] = await s.runsOf();
-  await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+  const { s, gate, other, otherLogs, all, both, firstRunning } = await twoQueueingSchedulers(t);
+  const first = await firstRunning();
   // The first scheduler looks first each minute: it claims every slot, 10 queue behind the running run, later ones are skipped.
   const slot = (m: number) => at(`2025-06-01T10:${String(m).padStart(2, '0')}:00.000Z`);
   for (let m = 1; m <= 15; m++) {
@@ -375,17 +372,8 @@ test("overlap 'queue' with two schedulers on one store: every queued slot the on
 });
 
 test("overlap 'queue' with two schedulers on one store: a slot queued behind a long run keeps its claim however many slots pass (old claims are pruned): the other never claims it again", { timeout: 300_000 }, async (t) => {
-  const { s, gate, other, otherLogs } = await twoQueueingSchedulers(t);
-  const all = () => [...s.logs, ...otherLogs];
-  const both = async (time: number) => {
-    s.clock.t = time;
-    await s.scheduler.tick();
-    await other.tick();
-  };
-  await both(at('2025-06-01T09:59:30Z'));
-  await both(at('2025-06-01T10:00:00.100Z'));
-  const [first] = await s.runsOf();
-  await waitFor(async () => (await s.store.get(first!.id))?.state.name === 'Running', 'the first run to be running', 60_000);
+  const { s, gate, other, otherLogs, all, both, firstRunning } = await twoQueueingSchedulers(t);
+  const first = await firstRunning();
   // 50 slots come due: 10 queue (all the first scheduler's), the rest are skipped; the slot claims pile up and are pruned.
   const slot = (m: number) => at('2025-06-01T10:00:00Z') + m * 60_000;
   for (let m = 1; m <= 50; m++) {
