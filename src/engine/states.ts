@@ -71,6 +71,26 @@ export function formatState(s: Pick<State, 'name' | 'message'>): string {
   return s.message ? `${s.name}(${pythonRepr(s.message)})` : `${s.name}()`;
 }
 
+/**
+ * A state's message without the state's name it may begin with (`Cancelled: serve was stopped` of a Cancelled
+ * state reads `serve was stopped`): what a text saying the name already adds, so the name is not said twice.
+ */
+export function messageAfterName(s: Pick<State, 'name' | 'message'>): string | undefined {
+  const m = s.message?.match(new RegExp(`^\\s*${s.name}\\s*(?::\\s*|$)`));
+  const rest = m ? s.message!.slice(m[0].length) : s.message;
+  return rest === '' ? undefined : rest;
+}
+
+/**
+ * `Failed: boom` — a state's name and its message as a sentence says them: a message that begins with the
+ * name already (`Cancelled: serve was stopped`, `Cancelled by Ctrl-C`) is said alone, not after it again.
+ */
+export function stateAndMessage(s: Pick<State, 'name' | 'message'>): string {
+  if (!s.message) return s.name;
+  if (new RegExp(`^${s.name}\\b`).test(s.message.trimStart())) return s.message.trimStart();
+  return `${s.name}: ${s.message}`;
+}
+
 /** `Completed`, `Failed('boom')`: the state's name, with its message (on one line) when it has one. */
 export function stateLabel(s: Pick<State, 'name' | 'message'>): string {
   return s.message ? formatState(s) : s.name;

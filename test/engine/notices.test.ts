@@ -86,3 +86,21 @@ test('one notification per flow per minute; what comes within it is summed up wh
   offer('daily-stats');
   assert.equal(sent.length, 5, 'a quiet minute lets the next notice through at once');
 });
+
+// Found on review: serve's stop cancels its runs with 'Cancelled: flowdeck serve was stopped (SIGTERM)', told as
+// "ended Cancelled: Cancelled: flowdeck serve was stopped": a message beginning with the state's name is said once.
+test("a notice does not repeat the state's name its message begins with", () => {
+  const text = (name: StateName, message: string | undefined, kind: 'failed' | 'ended' = 'ended') => {
+    const r = run('f', name, 1000, { name: 'r' });
+    r.state.message = message;
+    return noticeText(kind, r);
+  };
+  assert.equal(text('Cancelled', 'Cancelled: flowdeck serve was stopped (SIGTERM)'), "Flow run 'r' of f ended Cancelled: flowdeck serve was stopped (SIGTERM)");
+  assert.equal(text('Cancelled', 'Cancelled by Ctrl-C'), "Flow run 'r' of f ended Cancelled by Ctrl-C");
+  assert.equal(text('Cancelled', 'the user asked'), "Flow run 'r' of f ended Cancelled: the user asked");
+  assert.equal(text('Cancelled', undefined), "Flow run 'r' of f ended Cancelled");
+  assert.equal(text('Crashed', 'Crashed: worker exited with code 3', 'failed'), "Flow run 'r' of f crashed: worker exited with code 3");
+  assert.equal(text('Crashed', 'Crashed', 'failed'), "Flow run 'r' of f crashed");
+  assert.equal(text('Failed', 'Failed to connect', 'failed'), "Flow run 'r' of f failed: Failed to connect", 'a sentence that begins with the word stays whole');
+  assert.equal(text('Failed', 'quota exceeded', 'failed'), "Flow run 'r' of f failed: quota exceeded");
+});

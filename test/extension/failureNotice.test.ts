@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { FlowRunDetail } from '../../src/engine/records';
 import type { RunStore } from '../../src/engine/runStore';
 import { failureNoticeOf } from '../../src/extension/runs/failureNoticeModel';
 import { flowSource, makeRunner, tempDir, workspace } from '../support/engine';
@@ -30,5 +31,17 @@ export const plain = flow({ name: 'plain' }, async () => { throw new Error('own 
     assert.deepEqual(await actionsOf('direct', unreachable), ['Open Run', 'Retry from Failure']);
     const notice = (await failureNoticeOf(await run('direct'), async () => store))!;
     assert.match(notice.text, /^Flow run '.+' of flow 'direct' ended Failed: Subflow run '.+' ended in state Failed\('child broke'\)$/);
+  });
+});
+
+describe('the failure notification text', () => {
+  it("says a crash's state name once, its message beginning with it or missing", { timeout: 60_000 }, async () => {
+    const detail = (message: string | undefined) => ({ id: 'x', name: 'brave-otter', flowName: 'etl', parentRunId: 'p', state: { type: 'CRASHED', name: 'Crashed', timestamp: 1, ...(message !== undefined ? { message } : {}) } }) as unknown as FlowRunDetail;
+    const none = async (): Promise<RunStore> => {
+      throw new Error('not read');
+    };
+    assert.equal((await failureNoticeOf(detail('Crashed: worker exited with code 3'), none))!.text, "Flow run 'brave-otter' of flow 'etl' ended Crashed: worker exited with code 3");
+    assert.equal((await failureNoticeOf(detail(undefined), none))!.text, "Flow run 'brave-otter' of flow 'etl' ended Crashed");
+    assert.equal((await failureNoticeOf(detail('host process ended'), none))!.text, "Flow run 'brave-otter' of flow 'etl' ended Crashed: host process ended");
   });
 });

@@ -7,6 +7,7 @@
 import { systemClock, type Clock } from '../clock';
 import { pauseAbout, pausedWord } from '../pauseInput';
 import type { FlowRunSummary } from '../records';
+import { messageAfterName, stateAndMessage } from '../states';
 
 export type NotifyPolicy = 'onFailure' | 'onFailureAndRecovery' | 'always' | 'never';
 export const NOTIFY_POLICIES: readonly NotifyPolicy[] = ['onFailure', 'onFailureAndRecovery', 'always', 'never'];
@@ -54,10 +55,14 @@ function why(run: FlowRunSummary): string {
 
 export function noticeText(kind: NoticeKind, run: FlowRunSummary): string {
   const what = `Flow run '${run.name}' of ${run.flowName}${why(run)}`;
-  if (kind === 'failed') return `${what} ${run.state.type === 'CRASHED' ? 'crashed' : run.state.name === 'TimedOut' ? 'timed out' : 'failed'}${run.state.message ? `: ${run.state.message}` : ''}`;
+  if (kind === 'failed') {
+    // Its word says the state: a message beginning with the state's name ('Crashed: …') is not said after it again.
+    const message = messageAfterName(run.state);
+    return `${what} ${run.state.type === 'CRASHED' ? 'crashed' : run.state.name === 'TimedOut' ? 'timed out' : 'failed'}${message ? `: ${message}` : ''}`;
+  }
   if (kind === 'recovered') return `${what} completed; the run before it had failed`;
   if (kind === 'paused') return `${what} is ${pausedWord(run.state)}${pauseAbout(run.state.message)} — resume it with \`flowdeck resume ${run.name}\` or Resume Run in VS Code`;
-  return `${what} ended ${run.state.name}${run.state.message ? `: ${run.state.message}` : ''}`;
+  return `${what} ended ${stateAndMessage(run.state)}`;
 }
 
 export function summaryText(flowName: string, failed: number, other: number): string {

@@ -5,6 +5,7 @@
  */
 import type { FlowRunDetail } from '../../engine/records';
 import type { RunStore } from '../../engine/runStore';
+import { stateAndMessage } from '../../engine/states';
 import { withoutTerminalEscapes } from '../../engine/terminalText';
 import { failureMessage } from '../failures/failureSite';
 import { runFailureSiteOf } from '../failures/subflowFailure';
@@ -31,5 +32,6 @@ export async function failureNoticeOf(detail: FlowRunDetail, store: () => Promis
   // A crash's own message says how the worker ended (and after what); a failure's, the error.
   const why = detail.state.failure && detail.state.type === 'FAILED' ? failureMessage(detail.state.failure) : (detail.state.message ?? detail.state.name);
   const actions: FailureNoticeAction[] = [OPEN_RUN, ...(site ? [GO_TO_FAILURE] : []), ...(detail.parentRunId === undefined ? [RETRY] : [])];
-  return { text: `Flow run '${detail.name}' of flow '${detail.flowName}' ended ${detail.state.name}: ${withoutTerminalEscapes(why).slice(0, 300)}`, actions };
+  // A message beginning with the state's name ('Crashed: …') is said alone, not after the name again.
+  return { text: `Flow run '${detail.name}' of flow '${detail.flowName}' ended ${stateAndMessage({ name: detail.state.name, message: withoutTerminalEscapes(why).slice(0, 300) })}`, actions };
 }
