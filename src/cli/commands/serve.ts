@@ -10,13 +10,14 @@ import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
 import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
+import { crashedUnwatched } from '../../engine/notify/crashedUnwatched';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
 import { pauseAbout, pausedWord } from '../../engine/pauseInput';
 import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
 import type { FlowRunSummary } from '../../engine/records';
 import type { FlowRunner } from '../../engine/runner';
-import { CRASHED_HOST_MESSAGE, type RunStore } from '../../engine/runStore';
+import type { RunStore } from '../../engine/runStore';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
@@ -89,6 +90,16 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   runner.on('run', onRun);
   runner.on('storeError', (_id, e) => log(`flowdeck: ${masker.mask(e.message)}`));
 
+  // The runs marked Crashed here whose end nobody else will tell (crashedUnwatched.ts).
+  const tellCrashed = async (ids: readonly string[]): Promise<void> => {
+    if (!notifier || ids.length === 0) return;
+    const runs = await crashedUnwatched(store, ids).catch((e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`));
+    for (const r of runs ?? []) {
+      log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its host ended while it ran`));
+      void notifier.notifier.ended(r);
+    }
+  };
+
   const resumeCrashed = async (): Promise<void> => {
     // A slot's run that never started is the scheduler's to take over, not a resume.
     const resumed = await runner.resumeCrashed({ cwd: io.cwd, accept: (r) => !(r.trigger?.kind === 'schedule' && r.startTime === undefined) });
@@ -105,16 +116,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
       log: (level, message) => log(`${level === 'INFO' ? '' : `${level}: `}${message}`),
       onCrashed: (ids) => {
         void resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
-        if (!notifier) return;
-        void crashedUnwatched(store, ids).then(
-          (runs) => {
-            for (const r of runs) {
-              log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its host ended while it ran`));
-              void notifier.notifier.ended(r);
-            }
-          },
-          (e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`),
-        );
+        void tellCrashed(ids);
       },
     },
     { keepAlive: true },
@@ -168,26 +170,6 @@ function start(runner: FlowRunner, entry: ScheduleEntry, runId: string, slot: Sl
     unwatched.add(active.id);
     return active;
   });
-}
-
-/**
- * Runs this process found Crashed (their host died: another serve, a window) that nobody watched — a
- * schedule's that had started, or one resumed by itself — and that are not resumed now (resumeOnCrash):
- * their end is told as their host would have, by the one process that claims telling it.
- */
-async function crashedUnwatched(store: RunStore, ids: readonly string[]): Promise<FlowRunSummary[]> {
-  const wanted = new Set(ids);
-  const crashed = (await store.list({ rootsOnly: true, stateTypes: ['CRASHED'] })).filter(
-    (r) =>
-      wanted.has(r.id) &&
-      r.startTime !== undefined &&
-      (r.trigger?.kind === 'schedule' || r.trigger?.kind === 'resume') &&
-      !(r.resumeOnCrash && r.state.message === CRASHED_HOST_MESSAGE),
-  );
-  // Two processes on the embedded store may both mark a run in the same moment: a claim picks the one that tells.
-  const told: FlowRunSummary[] = [];
-  for (const r of crashed) if (await store.claim(`crash-notice:${r.id}`)) told.push(r);
-  return told;
 }
 
 /** `--limit N`: how many runs go at once, 1 to 256; unset, no limit. */

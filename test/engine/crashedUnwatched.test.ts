@@ -1,0 +1,41 @@
+/** Which runs marked Crashed `serve` tells of: read by the ids marked alone, each claimed once. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { crashedUnwatched } from '../../src/engine/notify/crashedUnwatched';
+import type { FlowRunSummary } from '../../src/engine/records';
+import { CRASHED_HOST_MESSAGE, type RunStore } from '../../src/engine/runStore';
+import { state, type StateName } from '../../src/engine/states';
+
+function run(id: string, extra: Partial<FlowRunSummary> = {}, name: StateName = 'Crashed'): FlowRunSummary {
+  return { id, name: `run-${id}`, flowName: 'f', state: state(name, CRASHED_HOST_MESSAGE), created: 1, startTime: 2, endTime: 3, attempt: 1, trigger: { kind: 'schedule', id: 'abcdef0123', slot: 1 }, ...extra } as FlowRunSummary;
+}
+
+// Found on review: each time runs were marked Crashed, serve listed every Crashed root run in the store (a
+// long history holds thousands) to keep those just marked; it reads the runs marked, by id.
+test('crashedUnwatched reads the runs marked by their ids, not the store’s Crashed runs, and keeps those nobody else tells of', { timeout: 60_000 }, async () => {
+  const runs = new Map(
+    [
+      run('told'),
+      run('resumed', { trigger: { kind: 'resume' } }),
+      run('manual', { trigger: undefined }),
+      run('never-started', { startTime: undefined }),
+      run('resumes-itself', { resumeOnCrash: true }),
+      run('subflow', { parentRunId: 'told' }),
+      run('completed', {}, 'Completed'),
+      run('claimed-elsewhere'),
+    ].map((r) => [r.id, r]),
+  );
+  const claims: string[] = [];
+  const store = {
+    list: async () => assert.fail('listed the store’s runs'),
+    count: async () => assert.fail('counted the store’s runs'),
+    get: async (id: string) => runs.get(id),
+    claim: async (key: string) => {
+      claims.push(key);
+      return key !== 'crash-notice:claimed-elsewhere';
+    },
+  } as unknown as RunStore;
+  const told = await crashedUnwatched(store, [...runs.keys(), 'told', 'gone']);
+  assert.deepEqual(told.map((r) => r.id), ['told', 'resumed']);
+  assert.deepEqual(claims, ['crash-notice:told', 'crash-notice:resumed', 'crash-notice:claimed-elsewhere']);
+});
