@@ -15,9 +15,10 @@ export function distDir(): string {
 /**
  * Opens the store; `read` never writes (a missing store reads as an empty history, runs of dead
  * processes show Crashed without being recorded). Throws StoreHomeError for an unusable folder.
+ * `detectCrashed: false`: the runs of processes gone are left for the caller's own markCrashed().
  */
-export function openStore(io: CliIo, mode: 'read' | 'write' = 'write'): Promise<RunStore> {
-  return openRunStore({ env: io.env, readOnly: mode === 'read' });
+export function openStore(io: CliIo, mode: 'read' | 'write' = 'write', options: { detectCrashed?: boolean } = {}): Promise<RunStore> {
+  return openRunStore({ env: io.env, readOnly: mode === 'read', ...(options.detectCrashed === false ? { detectCrashed: false } : {}) });
 }
 
 /**

@@ -319,6 +319,41 @@ export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async ()
     assert.match(teller.stderr(), new RegExp(`Flow run '${victim!.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
   });
 
+  // Found on review: serve told of the runs it found Crashed while it watched, but not of those its opening
+  // of the store settled (serve started after the host of a scheduled run died): they were never told of.
+  it('a scheduled run whose host died before serve started is told as crashed by the serve whose opening of the store marks it, once across two serves', { timeout: 180_000 }, async () => {
+    const hook = await webhook();
+    const home = tempDir();
+    const gate = join(home, 'gate');
+    const cwd = workspace({
+      'held.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async () => {
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
+});`),
+    });
+    const host = serve([], cwd, { FLOWDECK_HOME: home });
+    let victim: FlowRunSummary | undefined;
+    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
+    host.child.kill('SIGKILL');
+    await host.exited;
+    writeFileSync(gate, '');
+    // Each teller serves one far-off schedule of its own: its first plan logged, it has told what it found.
+    const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
+    for (let i = 0; i < 2; i++) {
+      const teller = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+      await waitFor(() => /Next: yearly/.test(teller.stderr()), 'the teller to plan its schedule', 120_000);
+      if (i === 0) await waitFor(() => hook.bodies.some((b) => b.run.id === victim!.id), 'the crashed run to be told of', 120_000);
+      assert.equal(await stop(teller), 0, teller.stderr());
+      if (i === 0) assert.match(teller.stderr(), new RegExp(`Flow run '${victim!.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
+      else assert.doesNotMatch(teller.stderr(), /its host ended while it ran/);
+    }
+    const told = hook.bodies.filter((b) => b.run.id === victim!.id);
+    assert.equal(told.length, 1, JSON.stringify(hook.bodies));
+    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim!.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
+    assert.equal((await scheduledRuns(home)).find((r) => r.id === victim!.id)!.state.name, 'Crashed');
+  });
+
   it('rejects a notify URL that is not http(s), an unknown policy and a bad --limit with exit 2', { timeout: 60_000 }, async () => {
     const cwd = workspace({});
     for (const [args, message] of [

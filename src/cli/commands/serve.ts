@@ -65,7 +65,12 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
 
   const declared = await declaredIn(positionals, io);
   for (const e of fileErrors(declared.files, io)) write(io.stderr, e);
-  const store = await openStore(io);
+  // Opened without settling the runs of hosts that died: marked here instead, so that those marked are told of.
+  const store = await openStore(io, 'write', { detectCrashed: false });
+  const crashedAtOpen = await store.markCrashed().catch(async (e: unknown) => {
+    await store.close().catch(() => undefined);
+    throw e;
+  });
   const runner = createRunner(store, io, limit === undefined ? {} : { maxConcurrentRuns: limit });
   const log = (message: string): void => write(io.stderr, neutraliseTerminal(`[${new Date().toISOString()}] ${message}`));
   const masker = new SecretMasker([...secretsFromEnv(io.env), ...storedSecrets(store, io)]);
@@ -130,6 +135,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${limit !== undefined ? `, at most ${limit} run${limit === 1 ? '' : 's'} at once` : ''}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
   for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
   await resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
+  await tellCrashed(crashedAtOpen);
   const stopPruning = keep === undefined ? undefined : await keepRuns(store, runner, keep, log);
   scheduler.setDeclared(declared.entries);
   scheduler.start();
