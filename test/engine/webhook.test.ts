@@ -101,3 +101,55 @@ test('an attempt the signal cuts short is not told as one another follows: the p
   await assert.rejects(postWebhook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, body, { retries: 5, minTimeoutMs: 5, signal: stop.signal, onRetry: (attempt) => retried.push(attempt) }));
   assert.deepEqual(retried, [], 'no "retrying" after the sender gave up');
 });
+
+/** A server answering its n-th post (from 0) as `answer(n)` says: a status and its Retry-After, if any. */
+async function answeringServer(answer: (n: number) => [number, string?]): Promise<{ url: string; posts: () => number }> {
+  let posts = 0;
+  const server = createServer((req, res) => {
+    req.resume().on('end', () => {
+      const [status, retryAfter] = answer(posts++);
+      res.writeHead(status, retryAfter === undefined ? {} : { 'retry-after': retryAfter }).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, posts: () => posts };
+}
+
+// Found on review: a 429's Retry-After was not read: the next try came after the backoff alone (a second).
+test("a 429's or 503's Retry-After (seconds or an HTTP date, at most 5 minutes) is waited before the next try; the backoff stands where it is longer", { timeout: 30_000 }, async () => {
+  const now = Date.parse('2026-10-21T07:28:00Z');
+  const asked = async (retryAfter: string, status = 429, minTimeoutMs = 0): Promise<number[]> => {
+    const server = await answeringServer((n) => (n === 0 ? [status, retryAfter] : [200]));
+    const waits: number[] = [];
+    const retried: string[] = [];
+    await postWebhook(server.url, body, { retries: 2, minTimeoutMs, clock: { now: () => now }, sleep: async (ms) => void waits.push(ms), onRetry: (_, e) => retried.push(e.message) });
+    assert.equal(server.posts(), 2, 'delivered on the second try');
+    if (waits.length > 0) assert.match(retried[0]!, new RegExp(`^the server answered HTTP ${status}, asking to retry after \\d+ s$`));
+    return waits;
+  };
+  assert.deepEqual(await asked('120'), [120_000]);
+  assert.deepEqual(await asked('7', 503), [7_000]);
+  assert.deepEqual(await asked('Wed, 21 Oct 2026 07:29:30 GMT'), [90_000]);
+  assert.deepEqual(await asked('86400'), [300_000], 'bounded');
+  assert.deepEqual(await asked('Wed, 21 Oct 2026 07:00:00 GMT'), [], 'a date gone by: the backoff alone');
+  assert.deepEqual(await asked('soon'), [], 'unreadable: the backoff alone');
+  assert.deepEqual(await asked('3', 429, 1_000), [2_000], 'what the backoff (1 s) does not cover');
+  assert.deepEqual(await asked('1', 429, 1_000), [], 'the backoff is as long');
+});
+
+test('a Retry-After does not add a retry: a server answering 429 with one each time is tried 1 + retries times', { timeout: 30_000 }, async () => {
+  const server = await answeringServer(() => [429, '60']);
+  const waits: number[] = [];
+  await assert.rejects(postWebhook(server.url, body, { retries: 2, minTimeoutMs: 0, sleep: async (ms) => void waits.push(ms) }), /the server answered HTTP 429, asking to retry after 60 s/);
+  assert.equal(server.posts(), 3);
+  assert.deepEqual(waits, [60_000, 60_000], 'no wait after the last try');
+});
+
+test('stopping ends a Retry-After wait at once: no post after it', { timeout: 30_000 }, async () => {
+  const server = await answeringServer(() => [429, '300']);
+  const stop = new AbortController();
+  const posting = postWebhook(server.url, body, { retries: 5, minTimeoutMs: 0, signal: stop.signal, onRetry: () => setImmediate(() => stop.abort()) });
+  await assert.rejects(posting);
+  assert.equal(server.posts(), 1, 'the retry five minutes later never came');
+});

@@ -1,12 +1,16 @@
 /**
  * `flowdeck serve --notify-url URL`: each notice is POSTed as JSON `{ text, run }` — `text` reads as a
  * Slack or Mattermost incoming-webhook message — retried with exponential backoff (p-retry) while the
- * server is unreachable or answers 5xx, 408 or 429. A redirect is not followed: it fails the notice, saying so.
+ * server is unreachable or answers 5xx, 408 or 429; the next try waits at least what a 429's or 503's
+ * `Retry-After` asks (retryAfter.ts). A redirect is not followed: it fails the notice, saying so.
  * Everything in it is masked like logs.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
+import { systemClock, type Clock } from '../clock';
 import type { FlowRunSummary } from '../records';
 import { SecretMasker } from '../secrets';
+import { retryAfterMs } from './retryAfter';
 
 export interface WebhookBody {
   text: string;
@@ -30,10 +34,32 @@ export interface PostOptions {
   signal?: AbortSignal;
   /** An attempt failed and another comes (not called for the last one: the post then throws). */
   onRetry?: (attempt: number, error: Error) => void;
+  /** What an HTTP-date `Retry-After` is read against. */
+  clock?: Clock;
+  /**
+   * Waits `ms`, or until `signal` aborts: the part of a `Retry-After` wait the backoff's own does not cover
+   * (it follows). Tests pass their own, to see what was asked without waiting it.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
+
+const MAX_BACKOFF_MS = 30_000;
+
+/** An answer another attempt may pass, with the wait its `Retry-After` asks for, if any. */
+class RefusedError extends Error {
+  constructor(
+    status: number,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`the server answered HTTP ${status}${retryAfterMs ? `, asking to retry after ${Math.ceil(retryAfterMs / 1000)} s` : ''}`);
+  }
+}
+
+const realSleep = (ms: number, signal?: AbortSignal): Promise<void> => delay(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 
 /** POSTs `body` to `url`, retrying what may pass on a later attempt; throws when it never did. */
 export async function postWebhook(url: string, body: WebhookBody, options: PostOptions = {}): Promise<void> {
+  const minTimeout = options.minTimeoutMs ?? 1000;
   await pRetry(
     async () => {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
@@ -43,19 +69,26 @@ export async function postWebhook(url: string, body: WebhookBody, options: PostO
       await res.body?.cancel();
       if (res.ok) return;
       if (res.status >= 300 && res.status < 400) throw new AbortError(new Error(redirectText(url, res.status, res.headers.get('location'))));
-      const error = new Error(`the server answered HTTP ${res.status}`);
+      const asked = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after'), (options.clock ?? systemClock).now()) : undefined;
+      const error = new RefusedError(res.status, asked);
       if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new AbortError(error);
       throw error;
     },
     {
       retries: options.retries ?? 5,
-      minTimeout: options.minTimeoutMs ?? 1000,
+      minTimeout,
       factor: 2,
-      maxTimeout: 30_000,
+      maxTimeout: MAX_BACKOFF_MS,
       ...(options.signal ? { signal: options.signal } : {}),
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
         // An attempt cut short by the signal is the end: no other follows, whatever retries are left.
-        if (retriesLeft > 0 && !options.signal?.aborted) options.onRetry?.(attemptNumber, error);
+        if (retriesLeft <= 0 || options.signal?.aborted) return;
+        options.onRetry?.(attemptNumber, error);
+        // p-retry's backoff comes next (minTimeout doubled per retry, at most MAX_BACKOFF_MS): the server's
+        // Retry-After is heeded by waiting what it asks beyond that first, within the same number of retries.
+        const asked = error instanceof RefusedError ? (error.retryAfterMs ?? 0) : 0;
+        const backoff = Math.min(minTimeout * 2 ** retriesConsumed, MAX_BACKOFF_MS);
+        if (asked > backoff) await (options.sleep ?? realSleep)(asked - backoff, options.signal);
       },
     },
   );
