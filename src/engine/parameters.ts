@@ -306,10 +306,26 @@ function jsonOf(text: string): { value: unknown } | { error: string } {
   }
 }
 
+/** A number as JSON writes it, in decimal: an optional minus, digits without leading zeros, an optional fraction and exponent. */
+const DECIMAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** Why a text that is not DECIMAL_NUMBER is refused: as precisely as can be said. */
+function notDecimalReason(text: string): string {
+  if (text === '') return 'empty';
+  if (text.trim() !== text) return 'spaces around the number';
+  const n = Number(text);
+  if (Number.isNaN(n)) return 'not a number';
+  if (!Number.isFinite(n)) return 'not a finite number';
+  return 'not a decimal number as JSON writes it, like 16, -0.5 or 1e3';
+}
+
 /**
- * A parameter's value from text (a `--param`, an input box), read by its declared type: a string keeps
- * the text as it is (`2.0` stays "2.0"), a number or integer is parsed and must be finite, a boolean is
- * true or false, an object or array is JSON. Throws TextValueError when the text does not read as the type.
+ * A parameter's value from text (a `--param`, an input box), read by its declared type exactly as README
+ * documents it: a string keeps the text as it is (`2.0` stays "2.0"); a number or integer is a decimal
+ * number as JSON writes it (`12`, `-0.5`, `1e3` — not `0x10`, `0b1`, `+1`, `.5`, `Infinity`, nor with spaces
+ * around it, which Number() would all read) and must be finite; a boolean is `true` or `false` as typed
+ * (not `TRUE`, `yes` or `1`); an object or array is JSON. Throws TextValueError when the text does not read
+ * as the type.
  */
 export function valueFromText(type: ParameterType, text: string): unknown {
   const form = TEXT_FORMS[type];
@@ -321,14 +337,15 @@ export function valueFromText(type: ParameterType, text: string): unknown {
       return text;
     case 'number':
     case 'integer': {
-      const n = Number(text.trim());
-      if (text.trim() === '' || Number.isNaN(n)) return fail('not a number');
+      if (!DECIMAL_NUMBER.test(text)) return fail(notDecimalReason(text));
+      const n = Number(text);
       if (!Number.isFinite(n)) return fail('not a finite number');
       return n;
     }
     case 'boolean': {
-      const t = text.trim().toLowerCase();
-      return t === 'true' ? true : t === 'false' ? false : fail('neither true nor false');
+      if (text === 'true' || text === 'false') return text === 'true';
+      const near = text.trim().toLowerCase();
+      return fail(near === 'true' || near === 'false' ? `write it as ${near}, in lower case and nothing around it` : 'neither true nor false');
     }
     case 'object':
     case 'array': {

@@ -35,6 +35,10 @@ describe('flowdeck run --param', T, () => {
     ['NaN', ['--param', 'version=1.0', '--param', 'ratio=NaN'], /'ratio' must be a number, got "NaN" \(not a number\)/],
     ['an integer past the exact range (it would run as 1e+23)', ['--param', 'version=1.0', '--param', 'times=99999999999999999999999'], /'times' must be an integer from -9007199254740991 to 9007199254740991, which numbers hold exactly; got 1e\+23/],
     ['a boolean that is not one', ['--param', 'version=1.0', '--param', 'dry=yes'], /pass it as --param dry=true or --param dry=false/],
+    ['a hexadecimal number (Number() would read 16)', ['--param', 'version=1.0', '--param', 'ratio=0x10'], /'ratio' must be a number, got "0x10" \(not a decimal number as JSON writes it, like 16, -0\.5 or 1e3\); pass it as --param ratio=0\.5/],
+    ['a number with spaces around it', ['--param', 'version=1.0', '--param', 'times= 12 '], /'times' must be a whole number, got " 12 " \(spaces around the number\)/],
+    ['Infinity', ['--param', 'version=1.0', '--param', 'ratio=Infinity'], /'ratio' must be a number, got "Infinity" \(not a finite number\)/],
+    ['a boolean in capitals (it was read as true)', ['--param', 'version=1.0', '--param', 'dry=TRUE'], /'dry' must be true or false, got "TRUE" \(write it as true, in lower case and nothing around it\); pass it as --param dry=true or --param dry=false/],
     ['--params with a number too large', ['--params', '{"version":"1.0","ratio":1e400}'], /--params: the number at \.ratio is too large to be a number/],
   ] as const) {
     it(`exits 2 for ${what}, naming the text and how to pass it`, async () => {

@@ -102,6 +102,31 @@ describe('--param text, read by the declared type', { timeout: 30_000 }, () => {
     assert.match(problems({ times: { type: 'integer' } }, parametersFromText('f', { times: { type: 'integer' } }, { times: '1.5' })), /'times' must be an integer, got 1\.5/);
   });
 
+  it('reads a number only as a decimal JSON number and a boolean only as true or false, as README says; refuses what Number() or a lower-cased guess would have read', () => {
+    assert.deepEqual(parametersFromText('f', decl, { ratio: '1e3', times: '-0' }), { ratio: 1000, times: -0 });
+    assert.deepEqual(parametersFromText('f', decl, { ratio: '-0.5E-2', dry: 'true' }), { ratio: -0.005, dry: true });
+    for (const [text, reason] of [
+      ['0x10', 'not a decimal number as JSON writes it, like 16, -0.5 or 1e3'],
+      ['0b1', 'not a decimal number as JSON writes it, like 16, -0.5 or 1e3'],
+      ['0o7', 'not a decimal number as JSON writes it, like 16, -0.5 or 1e3'],
+      ['+1', 'not a decimal number as JSON writes it, like 16, -0.5 or 1e3'],
+      ['.5', 'not a decimal number as JSON writes it, like 16, -0.5 or 1e3'],
+      ['012', 'not a decimal number as JSON writes it, like 16, -0.5 or 1e3'],
+      ['1_000', 'not a number'],
+      [' 12 ', 'spaces around the number'],
+      ['', 'empty'],
+      ['Infinity', 'not a finite number'],
+      ['-Infinity', 'not a finite number'],
+    ] as const) {
+      assert.equal(textProblems({ ratio: text }), `Invalid parameters for flow 'f': 'ratio' must be a number, got ${JSON.stringify(text)} (${reason}); pass it as --param ratio=0.5`, text);
+    }
+    assert.match(textProblems({ times: '0x10' }), /'times' must be a whole number, got "0x10" \(not a decimal number as JSON writes it, like 16, -0\.5 or 1e3\); pass it as --param times=42/);
+    for (const text of ['TRUE', 'True', ' true', 'false\n']) {
+      assert.match(textProblems({ dry: text }), new RegExp(`'dry' must be true or false, got .+ \\(write it as (true|false), in lower case and nothing around it\\); pass it as --param dry=true or --param dry=false`), JSON.stringify(text));
+    }
+    for (const text of ['yes', '1', '0', '']) assert.match(textProblems({ dry: text }), /'dry' must be true or false, got "[^"]*" \(neither true nor false\)/, text);
+  });
+
   it('never quotes a piece of a secret in a JSON text it cannot read', () => {
     const masker = new SecretMasker([LONG_SECRET]);
     let message = '';

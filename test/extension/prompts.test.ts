@@ -43,7 +43,7 @@ test('typed values are converted to the declared type', () => {
   const answers = new Map([
     ['count', '5'],
     ['ratio', '0.25'],
-    ['dry', 'TRUE'],
+    ['dry', 'true'],
     ['tags', '["a","b"]'],
     ['options', '{"x":1}'],
     ['mode', 'slow'],
@@ -63,6 +63,11 @@ test('each box says what is wrong with what was typed', () => {
   assert.match(by.get('count')!.validate('1.5')!, /must be an integer/);
   assert.match(by.get('count')!.validate('0')!, /≥ 1/);
   assert.match(by.get('dry')!.validate('maybe')!, /true or false/);
+  // The box reads text as `--param` does (valueFromText): no hexadecimal, no spaces, booleans in lower case.
+  assert.match(by.get('count')!.validate('0x10')!, /Type a whole number, e\.g\. 42 \(not a decimal number as JSON writes it/);
+  assert.match(by.get('count')!.validate(' 3')!, /spaces around the number/);
+  assert.match(by.get('dry')!.validate('TRUE')!, /write it as true, in lower case/);
+  assert.equal(by.get('dry')!.validate('true'), undefined);
   assert.match(by.get('tags')!.validate('{"a":1}')!, /Type a JSON array, e\.g\. \["a","b"\] \(JSON, but not an array\)/);
   assert.match(by.get('tags')!.validate('[oops')!, /Type a JSON array, e\.g\. \["a","b"\] \(not JSON: .+\)/);
   assert.match(by.get('mode')!.validate('')!, /missing required parameter 'mode'/);
