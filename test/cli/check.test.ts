@@ -29,6 +29,19 @@ describe('flowdeck check', () => {
     assert.equal(clean.stdout, 'No type errors in 1 flow file.\n');
   });
 
+  it('calls a syntax error a syntax error (file:line:col as tsc prints it), counted apart from type errors', { timeout: T }, async () => {
+    const broken = `import { flow } from 'flowdeck';\n\nexport default flow({ name: 'broken' }, async () => {\n  const x = ;\n  return x;\n});\n`;
+    const typed = `import { flow } from 'flowdeck';\nexport default flow({ name: 'typed' }, async () => {\n  const n: string = 1;\n  return n;\n});\n`;
+    const ws = withTypeScript({ 'broken.flow.ts': broken, 'typed.flow.ts': typed });
+    const one = await runCli(['check', 'broken.flow.ts'], { cwd: ws });
+    assert.equal(one.code, 1, one.stdout + one.stderr);
+    assert.equal(one.stdout, 'broken.flow.ts:4:13 - error TS1109: Expression expected.\nFound 1 syntax error in 1 flow file.\n');
+    const both = await runCli(['check', '.'], { cwd: ws });
+    assert.equal(both.code, 1, both.stdout + both.stderr);
+    assert.match(both.stdout, /^typed\.flow\.ts:3:9 - error TS2322: /m);
+    assert.match(both.stdout, /\nFound 1 syntax error and 1 type error in 2 flow files\.\n$/);
+  });
+
   it('without a tsconfig.json, accepts what a run accepts: ES modules, top-level await, import.meta, extensionless imports, JSON', { timeout: T }, async () => {
     const ws = withTypeScript({
       'flows/lib/math.ts': `export const double = (n: number): number => n * 2;\n`,

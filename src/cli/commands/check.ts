@@ -18,12 +18,13 @@ TypeScript compiler installed in the workspace, resolved from each file's folder
 the nearest tsconfig.json, else strict defaults; 'flowdeck' is typed by Flowdeck's own flowdeck.d.ts
 unless the workspace types it (a tsconfig.json \`paths\` entry, as "Create a Flow" writes, or a package).
 
-A type error does not stop \`flowdeck run\`: runs strip types without checking them.
+A type error does not stop \`flowdeck run\`: runs strip types without checking them. A syntax error
+does (the flow cannot load); the summary counts syntax errors and type errors apart.
 
 Options:
   -h, --help   this help
 
-Exit codes: 0 no type errors; 1 type errors, printed as file:line:col - error TSxxxx: message;
+Exit codes: 0 no errors; 1 syntax or type errors, printed as file:line:col - error TSxxxx: message;
 2 bad input (a flow file's name on a named pipe, device or folder link, said and not checked), or no
 TypeScript installed (install it with npm i -D typescript).`;
 
@@ -147,18 +148,37 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     groups.set(key, group);
   }
 
-  let errors = 0;
+  let syntaxErrors = 0;
+  let typeErrors = 0;
   for (const { ts, configFile, files: roots } of groups.values()) {
     const options = compilerOptions(ts, configFile, io);
     if (!options) return EXIT.badInput;
-    for (const d of ts.getPreEmitDiagnostics(program(ts, roots, options))) {
+    const checked = program(ts, roots, options);
+    // The parser's diagnostics (`const x = ;`) are syntax errors, which also stop a run from loading the
+    // flow; the rest (the checker's, the options') are type errors, which do not.
+    const syntactic = new Set(checked.getSyntacticDiagnostics().map((d) => diagnosticKey(d)));
+    for (const d of ts.getPreEmitDiagnostics(checked)) {
       write(io.stdout, neutraliseTerminal(format(ts, d, io.cwd)));
-      if (d.category === ts.DiagnosticCategory.Error) errors++;
+      if (d.category !== ts.DiagnosticCategory.Error) continue;
+      if (syntactic.has(diagnosticKey(d))) syntaxErrors++;
+      else typeErrors++;
     }
   }
   const checked = `${files.length} flow file${files.length === 1 ? '' : 's'}`;
-  write(io.stdout, errors === 0 ? `No type errors in ${checked}.` : `Found ${errors} type error${errors === 1 ? '' : 's'} in ${checked}.`);
-  return notFiles > 0 ? EXIT.badInput : errors === 0 ? EXIT.ok : EXIT.runFailed;
+  const found = [counted(syntaxErrors, 'syntax error'), counted(typeErrors, 'type error')].filter((c) => c !== undefined);
+  write(io.stdout, found.length === 0 ? `No type errors in ${checked}.` : `Found ${found.join(' and ')} in ${checked}.`);
+  return notFiles > 0 ? EXIT.badInput : found.length === 0 ? EXIT.ok : EXIT.runFailed;
+}
+
+/** `2 syntax errors`, or undefined for none. */
+function counted(n: number, what: string): string | undefined {
+  return n === 0 ? undefined : `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** A diagnostic's identity across the program's lists: where, which and what it says. */
+function diagnosticKey(d: TypeScript.Diagnostic): string {
+  const text = typeof d.messageText === 'string' ? d.messageText : d.messageText.messageText;
+  return `${d.file?.fileName ?? ''}\0${d.start ?? ''}\0${d.code}\0${text}`;
 }
 
 function notAFileAt(file: string): string | undefined {
