@@ -9,10 +9,11 @@
  * dashboard's messages small; README "Artifacts" lists them.
  */
 
+import { UnshowableCell, tableCell, type TableCell } from './tableCell';
 import type { ChartArtifactInput, TableRowInput } from './types';
 import { shareErrorClass } from './sharedErrorClass';
 
-export type { ChartArtifactInput, TableRowInput };
+export type { ChartArtifactInput, TableCell, TableRowInput };
 
 /** Keys: lower-case letters, digits and dashes, so they read the same in a URL, a file name and a shell. */
 export const ARTIFACT_KEY_PATTERN = /^[a-z0-9-]{1,64}$/;
@@ -35,8 +36,6 @@ export const ARTIFACT_LIMITS = {
   bytes: 1024 * 1024,
 } as const;
 
-/** A table cell as stored: what JSON keeps exactly. */
-export type TableCell = string | number | boolean | null;
 
 /** What a chart artifact draws, as stored: series as named lists of numbers aligned with `x`. */
 export interface ChartData {
@@ -168,26 +167,11 @@ export function urlProblem(url: string): string | undefined {
   return undefined;
 }
 
-function cellOf(value: unknown): TableCell {
-  if (value === undefined || value === null) return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text;
-}
-
 /** Rows of objects (columns: every key, in order of first appearance) or rows of cells. */
 export function tableData(rows: unknown): ArtifactData {
   if (!Array.isArray(rows)) throw new ArtifactError(`rows must be a list of objects or a list of lists, got ${rows === null ? 'null' : typeof rows}`);
   if (rows.length > L.tableRows) throw new ArtifactError(`the table has ${rows.length} rows, more than the ${L.tableRows} allowed; keep the top rows or write a file and link it`);
-  if (rows.length > 0 && rows.every(Array.isArray)) return { kind: 'table', rows: rows.map((r: unknown[]) => r.map(cellOf)) };
+  if (rows.length > 0 && rows.every(Array.isArray)) return { kind: 'table', rows: rows.map((r: unknown[], i) => r.map((v, j) => cellAt(v, i, `cell ${j + 1}`))) };
   const columns: string[] = [];
   const seen = new Set<string>();
   rows.forEach((row, i) => {
@@ -201,7 +185,22 @@ export function tableData(rows: unknown): ArtifactData {
   });
   // Own keys only: a row without `constructor` or `toString` has no such cell (`row[c]` found Object's
   // functions), and `__proto__` is a column like any other (parsed JSON can have it as an own key).
-  return { kind: 'table', columns, rows: rows.map((row: Obj) => columns.map((c) => cellOf(Object.hasOwn(row, c) ? row[c] : undefined))) };
+  return { kind: 'table', columns, rows: rows.map((row: Obj, i) => columns.map((c) => cellAt(Object.hasOwn(row, c) ? row[c] : undefined, i, `column ${columnName(c)}`))) };
+}
+
+/** A column's name as a message quotes it: whole when short, else its head. */
+function columnName(column: string): string {
+  return JSON.stringify(column.length > 40 ? `${column.slice(0, 40)}…` : column);
+}
+
+/** The cell of row `index` (from 0) at `place` (`column "total"`, `cell 3`), or an ArtifactError naming both. */
+function cellAt(value: unknown, index: number, place: string): TableCell {
+  try {
+    return tableCell(value);
+  } catch (e) {
+    if (e instanceof UnshowableCell) throw new ArtifactError(`row ${index + 1}, ${place} ${e.message}`);
+    throw e;
+  }
 }
 
 export function chartData(input: unknown): ArtifactData {

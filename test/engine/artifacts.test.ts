@@ -41,6 +41,44 @@ describe('artifact data', () => {
     });
   });
 
+  it('shows a Map as its [key, value] entries, a Set as its values, a bigint as its digits and a typed array as its numbers, at any depth', () => {
+    const t = tableData([
+      { by: new Map<unknown, unknown>([['eu', 3], [1, new Set(['a'])]]), tags: new Set(['x', 'y']), n: 12345678901234567890n, deep: { at: new Date('2026-01-02T00:00:00Z'), big: 1n, m: new Map([['k', NaN]]) }, bytes: new Uint8Array([1, 2]) },
+    ]);
+    assert.deepEqual(t, {
+      kind: 'table',
+      columns: ['by', 'tags', 'n', 'deep', 'bytes'],
+      rows: [['[["eu",3],[1,["a"]]]', '["x","y"]', '12345678901234567890', '{"at":"2026-01-02T00:00:00.000Z","big":"1","m":[["k","NaN"]]}', '[1,2]']],
+    });
+    // A value used twice is not a value that contains itself; a class instance with fields is its fields.
+    const shared = { a: 1 };
+    class Point {
+      constructor(readonly x: number, readonly y: number) {}
+    }
+    assert.deepEqual(tableData([[[shared, shared], new Point(1, 2), new URL('https://example.com/a')]]), {
+      kind: 'table',
+      rows: [['[{"a":1},{"a":1}]', '{"x":1,"y":2}', '"https://example.com/a"']],
+    });
+  });
+
+  it('refuses a cell a table cannot show faithfully (a function, a symbol, a Promise, an Error, a RegExp, a value that contains itself), naming the row and the column', () => {
+    const loop: Record<string, unknown> = { name: 'loop' };
+    loop.self = loop;
+    for (const [rows, message] of [
+      [[{ name: 'Ada' }, { name: 'Bob', total: () => 42 }], /^row 2, column "total" holds a function, which a table cannot show \(as text it would be the function's source\); put the value it computes$/],
+      [[{ meta: { format: function format() {} } }], /^row 1, column "meta" holds a function at \.format, which a table cannot show/],
+      [[{ m: new Map([['eu', () => 1]]) }], /^row 1, column "m" holds a function at \.get\("eu"\)/],
+      [[['a', Symbol('s')]], /^row 1, cell 2 holds a symbol, which a table cannot show; put its description as a string$/],
+      [[{ later: Promise.resolve(1) }], /^row 1, column "later" holds a Promise; await it and put its value$/],
+      [[{ err: new TypeError('bad') }], /^row 1, column "err" holds a TypeError, which a table cannot show \(as JSON its message is left out\); put its message$/],
+      [[{ re: [/a+/g] }], /^row 1, column "re" holds a RegExp at \[0\], which a table cannot show \(as JSON it is \{\}\); put the text or the fields to show$/],
+      [[{ w: new WeakMap() }], /^row 1, column "w" holds a WeakMap, which a table cannot show/],
+      [[{ loop }], /^row 1, column "loop" contains itself at \.self, which a table cannot show; put the part to show$/],
+    ] as const) {
+      assert.throws(() => tableData(rows), (e: Error) => e.name === 'ArtifactError' && (message as RegExp).test(e.message), String(message));
+    }
+  });
+
   it('says what is wrong: chart series lengths, URL schemes, sizes, kinds', () => {
     assert.match(artifactProblem(chartData({ kind: 'line', x: [1, 2, 3], series: { p50: [1, 2] } }))!, /series 'p50' has 2 values for 3 x values/);
     assert.match(artifactProblem(chartData({ kind: 'pie', x: [1], series: { a: [1] } }))!, /kind must be 'line' or 'bar'/);
@@ -188,6 +226,8 @@ export default flow({ name: 'progress' }, async ({ fail }: { fail: boolean }) =>
       // Not a string: an ArtifactError naming the call, as every other problem (was a bare TypeError).
       [`(createMarkdownArtifact as (key: string, markdown: unknown) => void)('report', 42)`, /^ArtifactError: createMarkdownArtifact\('report'\): the markdown must be a string, got number$/],
       [`(createMarkdownArtifact as (key: string, markdown: unknown) => void)('report', null)`, /^ArtifactError: createMarkdownArtifact\('report'\): the markdown must be a string, got null$/],
+      // A cell a table cannot show faithfully (it was the function's source text, and a Map `{}`).
+      [`createTableArtifact('totals', [{ name: 'Ada' }, { name: 'Bob', total: (() => 42) as unknown as number }])`, /^ArtifactError: createTableArtifact\('totals'\): row 2, column "total" holds a function, which a table cannot show/],
       [`for (let i = 0; i <= 100; i++) createLinkArtifact('k' + i, 'https://example.com')`, /createLinkArtifact\('k100'\): a run may create artifacts of at most 100 keys/],
     ];
     const ws = workspace(Object.fromEntries(cases.map(([call], i) => [`bad${i}.flow.ts`, source(`export default flow({ name: 'bad${i}' }, async () => { ${call}; });`)])));
