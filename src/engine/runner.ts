@@ -110,6 +110,11 @@ export interface ActiveRun {
   readonly done: Promise<FlowRunDetail>;
   /** The flow as its worker loaded it (its retries, resumeOnCrash, timeout). */
   readonly flow?: FlowInfo;
+  /**
+   * The store's write that failed, once one has: the run was stopped, and `done`'s end state may not be on
+   * record — none is when the store refused this host's writes for good (its lease lost: code ELEASE).
+   */
+  readonly failedToRecord?: Error | undefined;
 }
 
 const BUILTIN_ID = /^[a-z0-9-]+$/;

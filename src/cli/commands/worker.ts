@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { openStore as openRunStore, storeUrl } from '../../engine/openStore';
-import { checkLease, leaseFromEnv } from '../../engine/postgres/hostLease';
+import { LEASE_LOST, checkLease, leaseFromEnv } from '../../engine/postgres/hostLease';
 import { loadPostgres } from '../../engine/postgres/load';
 import type { PgStore } from '../../engine/postgres/pgStore';
 import type { QueueWorker } from '../../engine/postgres/queueWorker';
@@ -119,7 +119,8 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     onLeaseLost: (why) => worker?.leaseLost(why),
   })) as PgStore;
   const runner = createRunner(store, io, standby > 0 ? { standby } : {});
-  runner.on('storeError', (runId, e) => say(`run ${runId}: ${e.message}`));
+  // A write refused because the lease was lost is said once for all runs (leaseLost), and each run's end as lost.
+  runner.on('storeError', (runId, e) => (e as { code?: unknown }).code !== LEASE_LOST && say(`run ${runId}: ${e.message}`));
   let stops = 0;
   let stopped: () => void = () => undefined;
   let exit: number = EXIT.ok;

@@ -20,6 +20,9 @@ export interface LeaseTiming {
   lapseMs: number;
 }
 
+/** The code of the StoreWriteError a store gives for a write refused because this host's lease was lost. */
+export const LEASE_LOST = 'ELEASE';
+
 export const DEFAULT_LEASE: LeaseTiming = { heartbeatMs: 5000, lapseMs: 30_000 };
 
 /**

@@ -20,7 +20,7 @@ import type { JournalText } from '../journalFile';
 import type { RunHandle } from '../runStore';
 import { isTerminal, type State } from '../states';
 import { StoreWriteError } from '../storeErrors';
-import type { HostLease } from './hostLease';
+import { LEASE_LOST, type HostLease } from './hostLease';
 import { isUnreachable } from './connection';
 import { transaction } from './transaction';
 
@@ -384,7 +384,7 @@ export class PgRunHandle implements RunHandle {
   }
 
   private fencedError(): StoreWriteError {
-    return new StoreWriteError(`This host (${this.me.hostname}) lost its lease on the store ${this.ctx.location}: its runs may be resumed elsewhere, so it stops writing them`, this.ctx.location, 'ELEASE');
+    return new StoreWriteError(`This host (${this.me.hostname}) lost its lease on the store ${this.ctx.location}: its runs may be resumed elsewhere, so it stops writing them`, this.ctx.location, LEASE_LOST);
   }
 
   /** Result records that point at a file in a results folder: the content to move into the database. */

@@ -39,7 +39,7 @@ import { ChangeFeed, type Channel } from './changeFeed';
 import { stateFromColumn } from './stateColumn';
 import { PostgresStoreError, connectionMasker, redactUrl } from './connection';
 import { CrashReaper, type ShownEnd } from './crashReaper';
-import { DEFAULT_LEASE, HostLease, liveSession, type HostKind, type LeaseTiming } from './hostLease';
+import { DEFAULT_LEASE, HostLease, LEASE_LOST, liveSession, type HostKind, type LeaseTiming } from './hostLease';
 import { migrate, schemaBehind } from './migrations';
 import { checkSchemaName } from './schemaName';
 import { PgKeyValueStore } from './pgKeyValueStore';
@@ -557,7 +557,7 @@ export class PgStore implements RunStore {
     // session no row holds — anyone may take it over, and nobody gives it back — while this process could
     // not write what it claimed. Refused; the caller tries again once the lease holds (HostLease.whenHeld).
     if (this.lease!.fenced) {
-      throw new StoreWriteError(`This host (${this.hostname}) lost its lease on the store ${this.location} and has no new one yet: it claims nothing until the database answers again`, this.location, 'ELEASE');
+      throw new StoreWriteError(`This host (${this.hostname}) lost its lease on the store ${this.location} and has no new one yet: it claims nothing until the database answers again`, this.location, LEASE_LOST);
     }
     // Held by a live process (its lease fresh), a claim stands; held by one whose lease lapsed (before doing
     // what it claimed, or after: callers check which), one caller takes it over, the row locked meanwhile.

@@ -18,13 +18,14 @@ import { EndedBeforeStart } from '../endedBeforeStart';
 import { BadInputError } from '../runRequest';
 import { stateRecord } from '../stateRecord';
 import { ENGINE_SOURCE } from '../logFormat';
-import type { LogRecord } from '../records';
-import type { FlowRunner } from '../runner';
+import type { FlowRunDetail, LogRecord } from '../records';
+import type { ActiveRun, FlowRunner } from '../runner';
 import { resumeKey } from '../resumePlan';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
 import { isTerminal, state, stateLabel } from '../states';
 import { workerSourceFor } from '../flowCopy';
 import type { PgStore } from './pgStore';
+import { LEASE_LOST } from './hostLease';
 import { hearOwnMigrationsOnly } from './ownMigrations';
 import { waitingPool } from './waitingPool';
 import { addRunJob, isRunJob, queueMigrationHead, queueSchemaOf, silentLogger, taskIdentifier, type RunJob } from './runQueue';
@@ -55,6 +56,8 @@ export class QueueWorker {
   private readonly active = new Map<string, Promise<unknown>>();
   /** The concurrencyLimit of flows this worker loaded (`flowdeck worker` checks it before loading a run of one again). */
   private readonly flowLimits = new Map<string, number>();
+  /** Runs that were going when the lease was lost: stopped here, their ends not on record (sayEnd). */
+  private readonly lost = new Set<string>();
   /** Runs this worker gave back (said once, not at each try). */
   private readonly gaveBack = new Set<string>();
   private sweeper?: NodeJS.Timeout;
@@ -149,8 +152,27 @@ export class QueueWorker {
 
   /** The lease is gone: every run here is killed now, before another worker resumes it. */
   leaseLost(why: string): void {
-    this.options.say(`lost the lease on the store (${why}): stopping ${this.active.size} run(s); they are resumed elsewhere`);
-    for (const id of this.active.keys()) this.runner.kill(id, `${this.name} lost its lease on the store`);
+    this.options.say(`lost the lease on the store (${why}): stopping ${this.active.size} run(s); the store marks them Crashed, and they are resumed elsewhere if their flows allow`);
+    for (const id of this.active.keys()) {
+      // One whose end is on record already (its hooks going) is not lost: it ended as the store says.
+      if (!this.runner.hooksGoing(id)) this.lost.add(id);
+      this.runner.kill(id, `${this.name} lost its lease on the store`);
+    }
+  }
+
+  /**
+   * What became of a run this worker ran, as the store holds it. A run stopped because the lease was lost
+   * ended here in a state no write could record (`Failed('Flowdeck could not record the run…')`, or the
+   * Cancelled of its kill): the store holds it Crashed once another process sees the lease lapsed, then its
+   * resume. So the worker says it lost the run, never that end.
+   */
+  private sayEnd(active: ActiveRun, end: FlowRunDetail): void {
+    const refused = (active.failedToRecord as { code?: unknown } | undefined)?.code === LEASE_LOST;
+    if (this.lost.delete(active.id) || refused) {
+      this.options.say(`${active.name} lost: ${this.name} lost its lease on the store while it ran; it was stopped here and its end is not recorded: the store marks it Crashed (resumed elsewhere if its flow allows)`);
+      return;
+    }
+    this.options.say(`${active.name} ended ${stateLabel(end.state)}`);
   }
 
   /** A job of this queue for run `runId`; `resume`, what a job asking for its resume saw (RunJob). */
@@ -201,6 +223,7 @@ export class QueueWorker {
       await p;
     } finally {
       this.active.delete(runId);
+      this.lost.delete(runId);
       this.store.lease!.running = this.active.size;
     }
   }
@@ -236,8 +259,7 @@ export class QueueWorker {
     // A cancel asked for once it was taken up and before this worker followed its requests: followed now.
     const cancelReason = (await this.store.queuedAs(runId))?.cancelReason;
     if (cancelReason) this.runner.cancel(runId, cancelReason);
-    const end = await active.done;
-    this.options.say(`${active.name} ended ${stateLabel(end.state)}`);
+    this.sayEnd(active, await active.done);
   }
 
   /**
@@ -273,8 +295,7 @@ export class QueueWorker {
       return;
     }
     this.options.say(`resuming ${active.name} (${active.flowName}) from its checkpoints`);
-    const end = await active.done;
-    this.options.say(`${active.name} ended ${stateLabel(end.state)}`);
+    this.sayEnd(active, await active.done);
   }
 
   /**
