@@ -375,6 +375,50 @@ export default flow({ name: 'abort' }, async () => { await fetchSlow(); });`),
   });
 });
 
+describe('a flow run told to stop starts no task', () => {
+  const stopping = (dir: string, header: string) =>
+    flowSource(`import { appendFileSync } from 'node:fs';
+const effect = (what: string) => appendFileSync(${JSON.stringify(join(dir, 'effects.txt'))}, what + '\\n');
+// Ignores the signal: returns a moment after it fired, within the grace, and the flow goes on.
+const first = task({ name: 'first' }, async () => {
+  getRunLogger().info('waiting');
+  await new Promise((r) => getRunContext().signal.addEventListener('abort', () => setTimeout(r, 50)));
+  effect('first');
+});
+const plain = task({ name: 'plain' }, async () => effect('plain'));
+const keyed = task({ name: 'keyed', cacheKey: () => 'k' + Math.random() }, async () => effect('keyed'));
+${header}, async () => { await first(); try { await plain(); } catch {} await keyed(); });`);
+
+  it('a task called after a cancel, in the grace period, does not run: it ends Cancelled', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const ws = workspace({ 'c.flow.ts': stopping(dir, `export default flow({ name: 'cancelled' }`) });
+    const { runner } = await makeRunner(tempDir());
+    const logs: string[] = [];
+    runner.on('log', (l) => logs.push(l.message));
+    const active = await runner.start({ source: { kind: 'file', path: join(ws, 'c.flow.ts') } });
+    await waitFor(() => logs.includes('waiting'), "the first task's log line");
+    runner.cancel(active.id);
+    const detail = await active.done;
+    assert.equal(detail.state.name, 'Cancelled', detail.state.message);
+    assert.equal(readFileSync(join(dir, 'effects.txt'), 'utf8'), 'first\n', 'no task began after the cancel');
+    assert.deepEqual(
+      detail.taskRuns.map((t) => [t.name, t.state.name]),
+      [['first-0', 'Completed'], ['plain-0', 'Cancelled'], ['keyed-0', 'Cancelled']],
+    );
+  });
+
+  it("a task called after its flow run's timeout, in the grace period, does not run: it ends TimedOut", { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const { detail } = await run({ 't.flow.ts': stopping(dir, `export default flow({ name: 'timed-out', timeoutSeconds: 0.5 }`) }, 't.flow.ts');
+    assert.equal(detail.state.name, 'TimedOut', detail.state.message);
+    assert.equal(readFileSync(join(dir, 'effects.txt'), 'utf8'), 'first\n', 'no task began after the timeout');
+    assert.deepEqual(
+      detail.taskRuns.map((t) => [t.name, t.state.name]),
+      [['first-0', 'Completed'], ['plain-0', 'TimedOut'], ['keyed-0', 'TimedOut']],
+    );
+  });
+});
+
 describe('caching, map, subflows, hooks', () => {
   it('reuses a cached task result across runs until it expires (time from an injected clock)', async () => {
     const ws = workspace({

@@ -112,6 +112,10 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
     scope.unsettled.tasks--;
     ok(slot, value as Awaited<R>);
   };
+  if (stoppedBeforeStart(parent)) {
+    failed(parent.signalSource.reason);
+    return;
+  }
   journal.begin(1, undefined, now);
   let value: unknown;
   try {
@@ -125,6 +129,15 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
   if (value instanceof Promise) value.then(finish, failed);
   else if (isThenable(value)) Promise.resolve(value).then(finish, failed);
   else finish(value);
+}
+
+/**
+ * A task called once its flow run was cancelled or timed out — by code that goes on in the grace period,
+ * ignoring the signal — does not start: it ends as its flow run did (Cancelled, TimedOut), so no new side
+ * effect begins after the run was told to stop.
+ */
+function stoppedBeforeStart(parent: Ctx): boolean {
+  return parent.signalSource.aborted;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -181,6 +194,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
     if (reusable) extras.reusedFrom = { attempt: reusable.attempt, taskRunId: reusable.taskRunId };
     const journal = new TaskJournal(runId, id, name, options.name, Date.now(), extras);
     const taskCtx = new Ctx(scope, parent.signalSource, id, name, journal);
+    if (stoppedBeforeStart(parent)) return await taskFailed(parent, options, parent.signalSource.reason, journal, taskCtx);
 
     if (reusable && call) {
       // Completed in an earlier attempt with the same arguments: its result, without running it again.
