@@ -177,6 +177,39 @@ export default flow({ name: 'args' }, async () => { const v = readFileSync(${JSO
     assert.deepEqual(Object.fromEntries(effects(log)), { b: 1, 'a v1': 1, 'a v2': 1 });
   });
 
+  it('a result an attempt took from the cache is its checkpoint: once the cache lost it, the resume reuses it, and the task that used it does not run again', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'carrier-up');
+    const ws = workspace({
+      'cached.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const effect = (what: string) => appendFileSync(${JSON.stringify(log)}, what + '\\n');
+let quotes = 0;
+const price = task({ name: 'price', cacheKey: (sku: string) => sku }, async (sku: string) => { effect('price'); return { sku, quote: Date.now() + '-' + ++quotes }; });
+const charge = task({ name: 'charge' }, async (q: { quote: string }) => { effect('charge'); return 'charged ' + q.quote; });
+const ship = task({ name: 'ship' }, async () => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('carrier down'); return 'shipped'; });
+export default flow({ name: 'order' }, async () => { const q = await price('sku-1'); return [await charge(q), await ship()]; });`),
+    });
+    const home = tempDir();
+    const { runner } = await makeRunner(home);
+    const source = { kind: 'file' as const, path: join(ws, 'cached.flow.ts') };
+    // The first run fills the cache; the second takes its quote from it, charges, and fails to ship.
+    writeFileSync(gate, '');
+    const filled = await (await runner.start({ source })).done;
+    assert.equal(filled.state.name, 'Completed');
+    rmSync(gate);
+    const failed = await (await runner.start({ source })).done;
+    assert.equal(failed.state.name, 'Failed');
+    assert.equal(failed.taskRuns[0]!.state.name, 'Cached');
+    // The cache loses the quote (expired, cleared) before the resume.
+    rmSync(join(home, 'cache'), { recursive: true, force: true });
+    writeFileSync(gate, '');
+    const resumed = await (await runner.resume(failed.id)).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    assert.deepEqual(Object.fromEntries(effects(log)), { price: 1, charge: 2 }, 'one quote, and one charge per run');
+    assert.deepEqual(valueOf(resumed), [(valueOf(filled) as string[])[0], 'shipped'], 'the quote the cache gave its first attempt');
+  });
+
   it('refuses a completed run (use Rerun), a subflow run, an unknown run; warns when the flow file changed', async () => {
     const ws = workspace({ 'ok.flow.ts': flowSource(`const t = task({ name: 't' }, async () => 1);\nexport default flow({ name: 'ok' }, async () => { await t(); throw new Error('no'); });`) });
     const home = tempDir();

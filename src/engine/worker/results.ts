@@ -32,6 +32,11 @@ export function keepValue(value: unknown, what: string, resultsDir: string, file
     if (e instanceof SerializeError && /too large/.test(e.message)) return { kind: 'dropped', note: `${what} returned a result too large to keep (${e.message}); the limit is ${mib(limits.maxResultBytes)}` };
     throw e;
   }
+  return keepText(text, what, resultsDir, fileName);
+}
+
+/** Keeps a value's stored text (serializer.ts), already masked: in the journal when small, else in a file. */
+export function keepText(text: string, what: string, resultsDir: string, fileName: string): Kept {
   // A UTF-16 unit is at most 3 bytes of UTF-8: a short text is inline without counting its bytes.
   if (text.length * 3 <= limits.inlineResultBytes) return { kind: 'inline', text };
   const bytes = Buffer.byteLength(text);

@@ -20,7 +20,7 @@ import { errorMessage, failureOf } from './errors';
 import { OWN_DIR, finalStateFor, graceFor, hooksOf, runHooks, unsettledAfterTimeout } from './flowRun';
 import { limits, request } from './hostLink';
 import { mapCalls } from './mapArguments';
-import { keepValue, type Kept } from './results';
+import { keepText, keepValue, type Kept } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { CancelledError, attempt, scopedSignal } from './signals';
 import { TaskJournal, type TaskExtras } from './taskJournal';
@@ -208,9 +208,14 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
       // Only the key's hash leaves the worker: a key may hold a secret.
       const hit = (await request({ op: 'cache-get', key: keyHash(cacheKey) })) as string | null;
       if (hit !== null && hit !== undefined) {
-        journal.end('Cached');
+        // Kept with the run as a result it computed is: a resume reuses it even once the cache has
+        // expired or changed, so the calls that used it see the same value and do not run again.
+        const value = parseSerialized(hit);
+        const kept = keep ? keepCachedText(hit, name, scope.resultsDir, id) : undefined;
+        if (kept !== undefined && call?.argsHash !== undefined && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
+        journal.end('Cached', kept);
         taskCtx.logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
-        return parseSerialized(hit) as Awaited<R>;
+        return value as Awaited<R>;
       }
     }
 
@@ -321,6 +326,17 @@ function keepTaskResult(value: unknown, name: string, resultsDir: string, id: st
       throw new Error(`${labelOf(name)} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`);
     }
     throw e;
+  }
+}
+
+/** A cache hit's stored text, kept as the task run's result (keepTaskResult's, for a value the cache gave). */
+function keepCachedText(text: string, name: string, resultsDir: string, id: string): Kept | undefined {
+  try {
+    const kept = keepText(text, labelOf(name), resultsDir, `${id}.dv`);
+    return kept.kind === 'dropped' ? undefined : kept;
+  } catch {
+    // Its file refused (a full disk): the hit stands, without a checkpoint (a resume asks the cache again).
+    return undefined;
   }
 }
 
