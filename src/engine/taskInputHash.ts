@@ -54,7 +54,9 @@ function canonical(value: unknown, seen: Map<object, unknown>): unknown {
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   seen.set(value, out);
-  for (const k of Object.keys(value).sort()) out[k] = canonical((value as Record<string, unknown>)[k], seen);
+  // Defined, not assigned: `out['__proto__'] = v` would set the prototype (or, for a primitive, do nothing),
+  // and the key would be lost from the hash — `{ "__proto__": 5, x: 1 }` keyed as `{ x: 1 }`.
+  for (const k of Object.keys(value).sort()) Object.defineProperty(out, k, { value: canonical((value as Record<string, unknown>)[k], seen), enumerable: true, writable: true, configurable: true });
   return out;
 }
 
