@@ -113,8 +113,8 @@ export interface TaskOptions<A extends unknown[]> {
   retryDelaySeconds?: RetryDelay;
   /** Each delay is multiplied by a random factor in [1 - j, 1 + j]; j is between 0 and 1. */
   retryJitterFactor?: number;
-  /** Return false to stop retrying this error. */
-  retryCondition?: (error: unknown, attempt: number) => boolean;
+  /** Return false (or a promise of false) to stop retrying this error. */
+  retryCondition?: (error: unknown, attempt: number) => boolean | Promise<boolean>;
   /** Seconds (> 0) one attempt may take; it then ends TimedOut. */
   timeoutSeconds?: number;
   /**

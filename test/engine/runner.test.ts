@@ -208,6 +208,27 @@ export default flow({ name: 'rc' }, async () => { try { await t(); } catch (e) {
     assert.equal(detail.taskRuns[0]!.attempts, 2);
   });
 
+  it('awaits an async retryCondition: resolving false stops the retries, rejecting is a condition that threw', { timeout: 60_000 }, async () => {
+    const { detail, logs } = await run(
+      {
+        'arc.flow.ts': flowSource(`
+let declined = 0;
+let broken = 0;
+const charge = task({ name: 'charge', retries: 3, retryDelaySeconds: 0, retryCondition: async () => false }, async () => { declined++; throw new Error('card declined'); });
+const odd = task({ name: 'odd', retries: 3, retryDelaySeconds: 0, retryCondition: async () => { throw new Error('cannot tell'); } }, async () => { broken++; throw new Error('odd'); });
+export default flow({ name: 'arc' }, async () => {
+  await charge().catch(() => undefined);
+  await odd().catch(() => undefined);
+  return [declined, broken];
+});`),
+      },
+      'arc.flow.ts',
+    );
+    assert.deepEqual(valueOf(detail), [1, 1], 'each task ran once');
+    assert.ok(logs.some((l) => /retryCondition threw: cannot tell; not retrying/.test(l)), logs.join('\n'));
+    assert.ok(!logs.some((l) => /Unhandled promise rejection/.test(l)), logs.join('\n'));
+  });
+
   it('a map of twenty task runs waiting out their retry delays at once warns of nothing (Node warns past ten listeners on one signal)', async () => {
     const { detail, logs } = await run(
       {

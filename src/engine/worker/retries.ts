@@ -10,7 +10,7 @@ export interface RetryPlan {
   retries: number;
   delay: RetryDelay | undefined;
   jitter: number;
-  condition?: (error: unknown, attempt: number) => boolean;
+  condition?: (error: unknown, attempt: number) => boolean | Promise<boolean>;
 }
 
 /**
@@ -34,7 +34,9 @@ export async function withRetries<R>(
       let allowed = !stopped && retriesLeft > 0;
       if (allowed && plan.condition) {
         try {
-          allowed = plan.condition(error, attemptNo) !== false;
+          // Awaited: an async condition's promise is not its answer (it said "retry" to every error, even
+          // when it resolved false), and its rejection is the condition throwing.
+          allowed = (await plan.condition(error, attemptNo)) !== false;
         } catch (e) {
           logger.error(`retryCondition threw: ${errorMessage(e)}; not retrying`);
           allowed = false;
