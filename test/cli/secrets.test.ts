@@ -118,6 +118,38 @@ export default flow({ name: 'cut', flowRunName: () => 'run-' + 'r'.repeat(186) +
     assertNoPieceOf(SHORT_TOKEN, r.stderr + r.stdout + cancel.stdout + cancel.stderr + filesUnder(home), 'output and store');
   });
 
+  it('a secret printed in two writes (a known one, a registered one) is masked in the joined line: in the log record, `flowdeck logs` and `flowdeck run`', async () => {
+    const REGISTERED = 'sk_live_REGISTEREDsecret0123456789abcdef';
+    const ws = workspace({
+      'halves.flow.ts': flowSource(`
+export default flow({ name: 'halves' }, async () => {
+  // Read from a plain setting (not masked on its own): the flow's source, which the store keeps compiled, must not hold it.
+  const registered = process.env.SIGNING_VALUE!;
+  getRunContext().registerSecret(registered);
+  const known = process.env.GITHUB_TOKEN!;
+  process.stdout.write('known: ' + known.slice(0, 10));
+  process.stdout.write(known.slice(10) + '\\n');
+  process.stdout.write('registered: ' + registered.slice(0, 12));
+  console.log(registered.slice(12));
+});`),
+    });
+    const home = tempDir();
+    const env = { FLOWDECK_HOME: home, GITHUB_TOKEN: SHORT_TOKEN, SIGNING_VALUE: REGISTERED };
+    const r = await runCli(['run', 'halves.flow.ts', '--json'], { cwd: ws, env });
+    assert.equal(r.code, 0, r.stderr);
+    const { id } = JSON.parse(r.stdout) as { id: string };
+    const logs = await runCli(['logs', id], { cwd: ws, env });
+    assert.equal(logs.code, 0, logs.stderr);
+    const journal = filesUnder(home);
+    for (const [what, text] of [['flowdeck run', r.stderr], ['flowdeck logs', logs.stdout]] as const) {
+      assert.match(text, /- known: \*\*\*$/m, what);
+      assert.match(text, /- registered: \*\*\*$/m, what);
+    }
+    assert.match(journal, /"message":"known: \*\*\*"/);
+    assert.match(journal, /"message":"registered: \*\*\*"/);
+    for (const secret of [SHORT_TOKEN, REGISTERED]) assertNoPieceOf(secret, r.stderr + r.stdout + logs.stdout + journal, 'output and store');
+  });
+
   it("tags holding a secret's value are refused, not kept unmasked: --tag (exit 2) and a flow's tags option (the run does not start)", async () => {
     const ws = workspace({ 'tagged.flow.ts': flowSource(`export default flow({ name: 'tagged', tags: [process.env.GITHUB_TOKEN!] }, async () => 1);`), 'plain.flow.ts': flowSource(`export default flow({ name: 'plain' }, async () => 1);`) });
     const home = tempDir();

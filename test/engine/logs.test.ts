@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import type { LogRecord } from '../../src/engine/records';
 import { workerLimits } from '../../src/engine/runner';
 import { HELD_OUTPUT_LINES } from '../../src/engine/heldOutput';
+import { HELD_MS, MAX_HELD_CHARS } from '../../src/engine/worker/partialLine';
 import { flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, workspace } from '../support/engine';
 
 const T = { timeout: 120_000 };
@@ -22,7 +23,7 @@ async function run(source: string, flowName?: string) {
 }
 
 describe('logs', T, () => {
-  it('stdout and stderr writes interleave with console calls in the order written; a write without a newline is a line of its own', async () => {
+  it('stdout and stderr writes interleave with console calls in the order written; writes without a newline make one line with the write that ends it', async () => {
     const { logs } = await run(`export default flow({ name: 'order' }, async () => {
   console.log('one');
   process.stdout.write('two');
@@ -32,9 +33,25 @@ describe('logs', T, () => {
   console.warn('seven');
   process.stdout.write('eight');
   process.stdout.write('nine');
+  process.stdout.write(' ten\\neleven');
+  console.log(' twelve');
+  process.stderr.write('thirteen');
 });`);
     const printed = logs.filter((l) => l.source.startsWith('Flow run') && !l.message.startsWith('Finished in state')).map((l) => `${l.level} ${l.message}`);
-    assert.deepEqual(printed, ['INFO one', 'INFO two', 'WARNING three', 'ERROR four', 'INFO five', 'INFO six', 'WARNING seven', 'INFO eight', 'INFO nine']);
+    // 'two' goes as it is when stderr is written to (order kept); 'thirteen', held at the end, goes as the run ends.
+    assert.deepEqual(printed, ['INFO one', 'INFO two', 'WARNING three', 'ERROR four', 'INFO five', 'INFO six', 'WARNING seven', 'INFO eightnine ten', 'INFO eleven twelve', 'WARNING thirteen']);
+  });
+
+  it('a line printed in pieces is held until its end, within bounds: one held too long or too big goes as it is, in order', async () => {
+    const { logs } = await run(`export default flow({ name: 'pieces' }, async () => {
+  process.stdout.write('x'.repeat(${MAX_HELD_CHARS + 10}));
+  getRunLogger().info('after the long one');
+  process.stdout.write('waiting');
+  await new Promise((r) => setTimeout(r, ${HELD_MS * 6}));
+  getRunLogger().info('after the wait');
+});`);
+    const printed = logs.filter((l) => l.source.startsWith('Flow run') && !l.message.startsWith('Finished in state')).map((l) => (l.message.length > 40 ? `${l.level} ${l.message[0]}*${l.message.length}` : `${l.level} ${l.message}`));
+    assert.deepEqual(printed, [`INFO x*${MAX_HELD_CHARS + 10}`, 'INFO after the long one', 'INFO waiting', 'INFO after the wait']);
   });
 
   it('what a flow file prints as it is imported is its run\'s first lines (masked, bounded), or said with the load\'s error when no run is made', async () => {

@@ -167,16 +167,22 @@ export function currentLogger(): RunLogger {
   return (storage.getStore() ?? fallbackCtx ?? currentContext('getRunLogger()')).logger;
 }
 
+/** The run whose log what is printed now goes to, if any yet. */
+export function currentOwner(): Ctx | undefined {
+  return storage.getStore() ?? fallbackCtx;
+}
+
 /** The real stdout and stderr, kept before console capture replaces their `write`. */
 const rawStdoutWrite = process.stdout.write.bind(process.stdout);
 const rawStderrWrite = process.stderr.write.bind(process.stderr);
 
 /**
  * A line with no run to go to (the flow file's top level as it is imported): to the real stdout (INFO,
- * DEBUG) or stderr, which the host keeps for the run's log, at INFO and WARNING (runner.ts).
+ * DEBUG) or stderr, which the host keeps for the run's log, at INFO and WARNING (runner.ts). `ctx`: the
+ * run the line was written in, when it is logged later (a held line: partialLine.ts); when none, whichever
+ * run there is by then.
  */
-export function logOutsideRun(level: LogLevel, message: string): void {
-  const ctx = storage.getStore() ?? fallbackCtx;
+export function logOutsideRun(level: LogLevel, message: string, ctx: Ctx | undefined = currentOwner()): void {
   if (ctx) ctx.logger.log(level, message);
   else (level === 'INFO' || level === 'DEBUG' ? rawStdoutWrite : rawStderrWrite)(`${message}\n`);
 }

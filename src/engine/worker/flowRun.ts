@@ -16,6 +16,7 @@ import { recordTimedOutPause } from './timedOutPause';
 import { errorMessage, errorReport, failureOf, isExpected } from './errors';
 import { emit, flush, limits, masker, request } from './hostLink';
 import { killOwnGroup } from './ownGroup';
+import { flushOutput } from './outputCapture';
 import { keepValue, sendResult } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { CancelledError, TimeoutError, attempt, rootController, scopedSignal } from './signals';
@@ -216,6 +217,8 @@ export async function executeFlowRun(
         return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout());
       });
     value = await storage.run(ctx, () => Promise.race([suspended, attempts()]));
+    // A line the flow printed in part is its run's, before its end.
+    flushOutput();
     warnUnawaited(scope.unsettled, ctx.logger);
     if (value !== undefined) keepFlowResult(run, value, ctx.logger);
     flushProgress(scope);
@@ -223,6 +226,7 @@ export async function executeFlowRun(
     const done = final;
     await storage.run(ctx, () => runHooks('onCompletion', hooksOf(options.onCompletion), { id: run.id, name: run.name, state: done, parameters }, ctx.logger));
   } catch (error) {
+    flushOutput();
     flushProgress(scope);
     if (error === SUSPENDED && suspension !== undefined) {
       // No hooks: the run has not ended, its attempt has.

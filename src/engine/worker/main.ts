@@ -17,7 +17,7 @@ import { watchHost } from './hostWatch';
 import { LoadError, loadFlow, neededModuleHooks, prewarm, type AnyFlow } from './loadFlow';
 import { killOwnGroup } from './ownGroup';
 import { resumePausedRun } from './pause';
-import { captureOutput } from './outputCapture';
+import { captureOutput, flushOutput } from './outputCapture';
 import { cancelAll } from './signals';
 import { rehearse } from './warmUp';
 
@@ -28,12 +28,16 @@ watchHost();
 whenHostLost(killOwnGroup);
 captureOutput();
 
-// Whatever way the process ends (process.exit in user code included), what is buffered goes first,
-// and task runs still running are shown as such.
-process.on('exit', () => flushAll());
+// Whatever way the process ends (process.exit in user code included), what is buffered goes first (a
+// line the flow printed in part too), and task runs still running are shown as such.
+process.on('exit', () => {
+  flushOutput();
+  flushAll();
+});
 reportExitCalls(OWN_DIR);
 
 process.on('uncaughtException', (error) => {
+  flushOutput();
   logOutsideRun('CRITICAL', `Uncaught exception in the flow's process: ${errorReport(error, OWN_DIR)}`);
   emit({ k: 'fatal', message: `an uncaught exception: ${errorMessage(error)}`, failure: failureOf(error, OWN_DIR) }, true);
   process.exit(70);
@@ -144,7 +148,11 @@ function exitWorker(): void {
   // handlers: its pipes stay open until the process ends, so that its host does not kill it first.
   const profiled = process.execArgv.some((a) => /^--(cpu-prof|heap-prof|prof)\b/.test(a)) || process.env.NODE_V8_COVERAGE !== undefined;
   // An exit handler may have set process.exitCode: that is the code the process ends with.
-  process.on('exit', (code) => endPipe(typeof process.exitCode === 'number' ? process.exitCode : code, !profiled));
+  process.on('exit', (code) => {
+    // A line an exit handler printed in part.
+    flushOutput();
+    endPipe(typeof process.exitCode === 'number' ? process.exitCode : code, !profiled);
+  });
   process.exit(0);
 }
 
