@@ -40,10 +40,17 @@ export class VariableError extends Error {
 }
 shareErrorClass(VariableError, 'VariableError');
 
-/** The name, checked; throws a VariableError saying what a name may hold. */
-export function checkVariableName(name: unknown): string {
+/** How much of a name that is not one its error quotes. */
+const SHOWN_NAME_CHARS = 70;
+
+/**
+ * The name, checked; throws a VariableError saying what a name may hold. `head` cuts a long name for the
+ * message: a flow's worker masks before it cuts (SecretMasker.maskedHead), so that a secret given as a
+ * name and cut mid-way does not leave its first part showing where masking no longer finds it.
+ */
+export function checkVariableName(name: unknown, head: (text: string, chars: number) => string = (text, chars) => text.slice(0, chars)): string {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    const shown = typeof name === 'string' ? JSON.stringify(name.length > 70 ? `${name.slice(0, 70)}…` : name) : typeof name;
+    const shown = typeof name === 'string' ? JSON.stringify(name.length > SHOWN_NAME_CHARS ? `${head(name, SHOWN_NAME_CHARS)}…` : name) : typeof name;
     throw new VariableError(`Not a variable name: ${shown}. A name is 1 to 64 lowercase letters, digits, '_' and '-' (as Prefect's): \`max_retries\`, \`repos-to-watch\``);
   }
   return name;

@@ -150,6 +150,33 @@ export default flow({ name: 'halves' }, async () => {
     for (const secret of [SHORT_TOKEN, REGISTERED]) assertNoPieceOf(secret, r.stderr + r.stdout + logs.stdout + journal, 'output and store');
   });
 
+  it("a secret given as a variable's name is masked before getVariable's error cuts it: no piece shows across the cut", async () => {
+    const ws = workspace({
+      'named.flow.ts': flowSource(`
+import { getVariable } from 'flowdeck';
+export default flow({ name: 'named' }, async () => getVariable('n'.repeat(50) + process.env.GITHUB_TOKEN));`),
+    });
+    const home = tempDir();
+    const named = await runCli(['run', 'named.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home, GITHUB_TOKEN: SHORT_TOKEN } });
+    assert.equal(named.code, 1, named.stderr);
+    assert.match(JSON.parse(named.stdout).state.message, /Not a variable name: "n{50}\*\*\*…"/);
+    assertNoPieceOf(SHORT_TOKEN, named.stdout + named.stderr + filesUnder(home), 'output and store');
+  });
+
+  it("a secret given as process.exit's code is refused quoted masked (Node's own error quoted its first characters)", async () => {
+    const ws = workspace({
+      'exits.flow.ts': flowSource(`
+export default flow({ name: 'exits' }, async () => { process.exit(('c'.repeat(20) + process.env.GITHUB_TOKEN) as unknown as number); });`),
+    });
+    const home = tempDir();
+    const exits = await runCli(['run', 'exits.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home, GITHUB_TOKEN: SHORT_TOKEN } });
+    assert.equal(exits.code, 1, exits.stderr);
+    assert.match(JSON.parse(exits.stdout).state.message, /process\.exit\(\) takes a whole number \(or its text\) as the exit code; it was given the text "c{20}\*\*\*…"/);
+    const shown = exits.stdout + exits.stderr + filesUnder(home);
+    assertNoPieceOf(SHORT_TOKEN, shown, 'output and store');
+    assert.ok(!shown.includes(`c${SHORT_TOKEN.slice(0, 4)}`), 'no first characters of the token after the padding');
+  });
+
   it("tags holding a secret's value are refused, not kept unmasked: --tag (exit 2) and a flow's tags option (the run does not start)", async () => {
     const ws = workspace({ 'tagged.flow.ts': flowSource(`export default flow({ name: 'tagged', tags: [process.env.GITHUB_TOKEN!] }, async () => 1);`), 'plain.flow.ts': flowSource(`export default flow({ name: 'plain' }, async () => 1);`) });
     const home = tempDir();
