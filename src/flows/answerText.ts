@@ -3,19 +3,21 @@
  * checks: `the text "<html>Sign in…"` for a page, `null`, `-5`, `a list` — short and on one line, since
  * a proxy's page can be long and hold anything.
  */
+import { MASK, type SecretMasker } from '../engine/secrets';
+
 const SHOWN_CHARS = 60;
 
 /**
- * What ends a word of a quoted page. A token, and a secret as URLs, forms, base64 or JSON encode it, is one
- * word: it holds none of these.
+ * `secrets`: what the flow knows to be secret (its tokens, the environment's). A page that echoes the
+ * request (a proxy's error page quoting its `Authorization` header or form body) holds the flow's tokens,
+ * and a token cut by the limit is no longer found by the masking the message goes through later, so its
+ * first part would show: the page is masked first (as it came, before its spaces are folded), then cut.
  */
-const WORD_END = /[\s<>"'&,;()[\]{}|`]/;
-
-export function describeAnswerValue(value: unknown): string {
+export function describeAnswerValue(value: unknown, secrets: SecretMasker): string {
   if (typeof value === 'string') {
-    const flat = value.replace(/\s+/g, ' ').trim();
+    const flat = secrets.mask(value).replace(/\s+/g, ' ').trim();
     if (flat === '') return 'empty';
-    return `the text ${JSON.stringify(flat.length > SHOWN_CHARS ? `${wholeWordsHead(flat)}…` : flat)}`;
+    return `the text ${JSON.stringify(flat.length > SHOWN_CHARS ? `${flat.slice(0, cutAfterMasks(flat))}…` : flat)}`;
   }
   if (value === null) return 'null';
   if (value === undefined) return 'missing';
@@ -24,14 +26,8 @@ export function describeAnswerValue(value: unknown): string {
   return String(value);
 }
 
-/**
- * The first SHOWN_CHARS characters, without the word the limit cuts: a page that echoes the request (a
- * proxy's error page quoting its `Authorization` header or form body) holds the flow's tokens, and a token
- * cut short is no longer found by the masking of secrets the message goes through, so its first part would
- * show. A whole token before the cut is masked there.
- */
-function wholeWordsHead(flat: string): string {
-  let cut = SHOWN_CHARS;
-  if (!WORD_END.test(flat[cut]!)) while (cut > 0 && !WORD_END.test(flat[cut - 1]!)) cut--;
-  return flat.slice(0, cut);
+/** SHOWN_CHARS, or past a mask the limit falls inside: `***`, not `**`, says a secret was there. */
+function cutAfterMasks(masked: string): number {
+  const mask = masked.lastIndexOf(MASK, SHOWN_CHARS - 1);
+  return mask !== -1 && mask + MASK.length > SHOWN_CHARS ? mask + MASK.length : SHOWN_CHARS;
 }

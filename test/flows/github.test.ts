@@ -9,6 +9,7 @@ import githubRepoStats from '../../src/flows/githubRepoStats';
 import { GitHubError } from '../../src/flows/github/errors';
 import { ETAG_NAMESPACE } from '../../src/flows/github/etags';
 import { githubOptionsFromEnv, type GitHubOptions, type KeyValueStore } from '../../src/flows/github/options';
+import { SecretMasker } from '../../src/engine/secrets';
 import { collectRepoStats, DEFAULT_REPO, parseRepoName, REPO_PATTERN, statsLines, type RepoStats } from '../../src/flows/github/repoStats';
 import { buildStarHistory, MAX_STARGAZER_PAGE, planStargazerPages, type StarPoint } from '../../src/flows/github/starHistory';
 import { startFakeGitHub, type FakeGitHub, type RecordedRequest } from '../support/fakeGitHub';
@@ -49,6 +50,7 @@ type Context = ReturnType<typeof fakeContext>;
 function optionsFor(fake: FakeGitHub | string, context: Context, extra: Partial<GitHubOptions> = {}): GitHubOptions {
   return {
     baseUrl: typeof fake === 'string' ? fake : fake.url,
+    secrets: new SecretMasker(extra.token === undefined ? [] : [extra.token]),
     logger: context.logger,
     kv: context.kv,
     // One "second" of any plugin wait lasts 2 ms here.
@@ -555,9 +557,16 @@ describe("answers that are not GitHub's", () => {
   test('an HTML page is quoted briefly, on one line', async () => {
     fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small$/, body: `<html>\n  <title>Captive portal</title>${'x'.repeat(5000)}</html>`, contentType: 'text/html' });
     const { error } = await failsOn('acme/small');
-    // The word the limit cuts is left out whole (a token the page echoed would show in part).
-    assert.match(error.message, /it was the text "<html> <title>Captive portal<\/title>…"\./);
+    // Cut at 60 characters, after the flow's secrets are masked in it (test/flows/answerText.test.ts).
+    assert.match(error.message, /it was the text "<html> <title>Captive portal<\/title>x{24}…"\./);
     assert.ok(error.message.length < 600, `${error.message.length} characters`);
+  });
+
+  test("a page echoing the flow's token across the quote's limit shows it masked, no part of it", async () => {
+    fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small$/, body: `<html><title>Proxy</title>Authorization: token ${TOKEN} was refused: sign in to go on</html>`, contentType: 'text/html' });
+    const { error } = await failsOn('acme/small');
+    assert.match(error.message, /it was the text "<html><title>Proxy<\/title>Authorization: token \*\*\* was refus…"\./);
+    assert.ok(!error.message.includes(TOKEN.slice(0, 6)), error.message);
   });
 
   for (const [field, value] of [

@@ -22,6 +22,7 @@ import {
 import { createYouTubeClients } from '../../src/flows/youtube/client';
 import { addDays, eachDay, isCalendarDay, lastCompleteDays, pacificDay, previousRange } from '../../src/flows/youtube/dates';
 import { reportAnswer } from '../../src/flows/youtube/answers';
+import { SecretMasker } from '../../src/engine/secrets';
 import { YouTubeError, isRetryable } from '../../src/flows/youtube/errors';
 import { DEFAULT_METRICS, resolveParameters } from '../../src/flows/youtube/parameters';
 import { fetchReportTable, formatDayLine, metricLabel } from '../../src/flows/youtube/report';
@@ -492,10 +493,10 @@ describe('youtube-channel-analytics errors', () => {
       [{ columnHeaders: [{ columnType: 'DIMENSION' }] }, /has columnHeaders\[0\]\.name: missing, not a column name/],
       [{ kind: 'youtubeAnalytics#resultTable' }, /has columnHeaders: missing, not a list of columns/],
     ] as const) {
-      assert.throws(() => reportAnswer(body, 'reading the analytics report'), (e: unknown) => e instanceof YouTubeError && e.code === 'unexpected-answer' && field.test(e.message));
+      assert.throws(() => reportAnswer(body, 'reading the analytics report', new SecretMasker()), (e: unknown) => e instanceof YouTubeError && e.code === 'unexpected-answer' && field.test(e.message));
     }
     // Without rows, as Google sends a range with no data: legitimate.
-    assert.deepEqual(reportAnswer({ columnHeaders: [{ name: 'day' }, { name: 'views' }] }, 'x'), { columns: ['day', 'views'], rows: [] });
+    assert.deepEqual(reportAnswer({ columnHeaders: [{ name: 'day' }, { name: 'views' }] }, 'x', new SecretMasker()), { columns: ['day', 'views'], rows: [] });
   });
 
   for (const [field, channel, named] of [
@@ -575,7 +576,7 @@ describe('youtube-channel-analytics errors', () => {
   test('the client itself does not retry: one 429 is one request and a retryable error', async () => {
     fake.inject({ kind: 'rateLimitExceeded', path: /^\/v2\/reports$/ });
     const clients = createYouTubeClients({ clientId: fake.clientId, clientSecret: fake.clientSecret, refreshToken }, { apiUrl: fake.url, tokenUrl: fake.tokenUrl }, () => undefined);
-    await assert.rejects(fetchReportTable(clients.analytics, { ...RANGE, metrics: ['views'] }), (error: unknown) => isRetryable(error));
+    await assert.rejects(fetchReportTable(clients.analytics, { ...RANGE, metrics: ['views'] }, clients.secrets), (error: unknown) => isRetryable(error));
     assert.equal(requestsTo('/v2/reports').length, 1);
   });
 

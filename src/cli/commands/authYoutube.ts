@@ -98,7 +98,7 @@ export async function authYoutubeCommand(argv: string[], io: AuthYoutubeIo): Pro
         endpoints,
         () => undefined,
       );
-      const channel = await fetchChannel(clients.data);
+      const channel = await fetchChannel(clients.data, clients.secrets);
       write(io.stdout, `YouTube channel: ${channel.title} (${channel.id}).`);
     } catch (error) {
       const masker = new SecretMasker([client.clientSecret, tokens.access_token, tokens.refresh_token]);

@@ -5,6 +5,7 @@
  * checks such an answer flowed on as `undefined` counts, NaN, the character count of an HTML page, or no
  * releases at all; now it fails the step naming what was wrong.
  */
+import type { SecretMasker } from '../../engine/secrets';
 import { describeAnswerValue } from '../answerText';
 import { GitHubError, hostOf } from './errors';
 import { REPO_PATTERN } from './parameters';
@@ -24,6 +25,8 @@ export interface RepositoryAnswer {
 export interface AnswerContext {
   what: string;
   baseUrl: string;
+  /** The flow's secrets, masked in a quoted answer before it is cut (answerText.ts). */
+  secrets: SecretMasker;
 }
 
 export function repositoryAnswer(data: unknown, context: AnswerContext): RepositoryAnswer {
@@ -45,7 +48,7 @@ export function repositoryAnswer(data: unknown, context: AnswerContext): Reposit
 export function listAnswer(data: unknown, context: AnswerContext): Record<string, unknown>[] {
   if (!Array.isArray(data)) throw notExpected(data, 'a JSON list', context);
   const index = data.findIndex((item) => typeof item !== 'object' || item === null || Array.isArray(item));
-  if (index >= 0) throw new GitHubError('unexpected-answer', `${lead(context)} has ${describeAnswerValue(data[index])} at position ${index} of its list, not an object. ${ADVICE}`);
+  if (index >= 0) throw new GitHubError('unexpected-answer', `${lead(context)} has ${describeAnswerValue(data[index], context.secrets)} at position ${index} of its list, not an object. ${ADVICE}`);
   return data as Record<string, unknown>[];
 }
 
@@ -70,9 +73,9 @@ function lead(context: AnswerContext): string {
 }
 
 function notExpected(data: unknown, expected: string, context: AnswerContext): GitHubError {
-  return new GitHubError('unexpected-answer', `${lead(context)} was not the JSON expected (${expected}); it was ${describeAnswerValue(data)}. ${ADVICE}`);
+  return new GitHubError('unexpected-answer', `${lead(context)} was not the JSON expected (${expected}); it was ${describeAnswerValue(data, context.secrets)}. ${ADVICE}`);
 }
 
 function wrongField(context: AnswerContext, field: string, value: unknown, expected: string): GitHubError {
-  return new GitHubError('unexpected-answer', `${lead(context)} has ${field}: ${describeAnswerValue(value)}, not ${expected}. ${ADVICE}`);
+  return new GitHubError('unexpected-answer', `${lead(context)} has ${field}: ${describeAnswerValue(value, context.secrets)}, not ${expected}. ${ADVICE}`);
 }

@@ -2,6 +2,7 @@
  * What every GitHub call needs, gathered in one options object so the client code runs the same inside
  * an engine task and inside a plain test.
  */
+import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -24,6 +25,8 @@ export interface GitHubOptions {
   baseUrl: string;
   /** Without a token only public repositories are readable, at 60 requests an hour. */
   token?: string;
+  /** The token and the environment's secrets: masked in an answer an error quotes, before it is cut. */
+  secrets: SecretMasker;
   /** Aborts requests in flight when the run is cancelled or times out. */
   signal?: AbortSignal;
   logger: GitHubLogger;
@@ -61,6 +64,7 @@ export function githubOptionsFromEnv(env: NodeJS.ProcessEnv, context: GitHubRunC
   return {
     baseUrl: normalizeBaseUrl(env.FLOWDECK_GITHUB_API_URL?.trim() || DEFAULT_GITHUB_API_URL),
     token,
+    secrets: new SecretMasker([...secretsFromEnv(env), ...(token ? [token] : [])]),
     signal: context.signal,
     logger: context.logger,
     kv: context.kv,

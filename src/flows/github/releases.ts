@@ -25,7 +25,7 @@ interface ReleaseItem {
 export async function fetchReleases(
   octokit: GitHubClient,
   repo: { owner: string; name: string },
-  options: Pick<GitHubOptions, 'kv' | 'baseUrl' | 'logger'>,
+  options: Pick<GitHubOptions, 'kv' | 'baseUrl' | 'logger' | 'secrets'>,
 ): Promise<Release[]> {
   const { value } = await conditionalGet({
     kv: options.kv,
@@ -33,7 +33,7 @@ export async function fetchReleases(
     logger: options.logger,
     request: (headers) => octokit.repos.listReleases({ owner: repo.owner, repo: repo.name, per_page: RELEASES_PER_PAGE, headers }),
     extract: (response): Release[] =>
-      publishedReleases(listAnswer(response.data, { what: `the releases of ${repo.owner}/${repo.name}`, baseUrl: options.baseUrl })),
+      publishedReleases(listAnswer(response.data, { what: `the releases of ${repo.owner}/${repo.name}`, baseUrl: options.baseUrl, secrets: options.secrets })),
   });
   return value;
 }

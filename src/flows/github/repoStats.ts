@@ -136,7 +136,7 @@ export async function fetchRepo(octokit: GitHubClient, repo: string, options: Gi
     logger: options.logger,
     request: (headers) => octokit.repos.get({ owner, repo: name, headers }),
     extract: ({ data }): RepoSummary => {
-      const answer = repositoryAnswer(data, { what: `the repository ${repo}`, baseUrl: options.baseUrl });
+      const answer = repositoryAnswer(data, { what: `the repository ${repo}`, baseUrl: options.baseUrl, secrets: options.secrets });
       return {
         repo: answer.fullName,
         stars: answer.stars,
@@ -160,7 +160,7 @@ export async function fetchOpenPullRequests(octokit: GitHubClient, repo: string,
     request: (headers) => octokit.pulls.list({ owner, repo: name, state: 'open', per_page: 1, headers }),
     // The body is checked even when the Link header gives the count: a page that is not a list is not GitHub's.
     extract: (response): number => {
-      const items = listAnswer(response.data, { what: `the open pull requests of ${repo}`, baseUrl: options.baseUrl });
+      const items = listAnswer(response.data, { what: `the open pull requests of ${repo}`, baseUrl: options.baseUrl, secrets: options.secrets });
       return lastPageFromLink(response.headers.link) ?? items.length;
     },
   });

@@ -3,6 +3,7 @@
  * star-history.com does it: page 1 tells how many pages there are, then a few pages spread evenly over
  * that range are read at once. The Nth stargazer in the list makes the count N on the day it starred.
  */
+import type { SecretMasker } from '../../engine/secrets';
 import { listAnswer, type AnswerContext } from './answers';
 import type { GitHubClient } from './client';
 import type { GitHubLogger, KeyValueStore } from './options';
@@ -88,6 +89,8 @@ export function lastPageFromLink(link: string | undefined): number | undefined {
 
 export interface StarHistoryOptions {
   baseUrl: string;
+  /** Masked in an answer an error quotes (answers.ts). */
+  secrets: SecretMasker;
   logger: GitHubLogger;
   kv?: KeyValueStore;
   /** UTC day of the final point. */
@@ -162,7 +165,7 @@ async function fetchPage(
         headers,
       }),
     extract: (response): StoredPage => ({
-      starredAt: starredDates(response.data, page, { what: `stargazer page ${page} of ${repo.owner}/${repo.name}`, baseUrl: options.baseUrl }),
+      starredAt: starredDates(response.data, page, { what: `stargazer page ${page} of ${repo.owner}/${repo.name}`, baseUrl: options.baseUrl, secrets: options.secrets }),
       // Without a `last` link the list ends on this page.
       lastPage: lastPageFromLink(response.headers.link) ?? page,
     }),

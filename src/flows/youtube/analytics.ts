@@ -136,19 +136,19 @@ export async function runChannelAnalytics(
   const reportTask = (options: YouTubeTaskOptions, range: ReportQuery) =>
     deps.task(options, async () => {
       const signal = deps.context().signal;
-      await ensureAccessToken(clients.oauth);
-      return fetchReportTable(clients.analytics, range, deps.pageSize === undefined ? { signal } : { signal, pageSize: deps.pageSize });
+      await ensureAccessToken(clients);
+      return fetchReportTable(clients.analytics, range, clients.secrets, deps.pageSize === undefined ? { signal } : { signal, pageSize: deps.pageSize });
     });
   const previousQuery = { ...previousRange(query), metrics: query.metrics };
   const fetchTopVideosTask = deps.task(FETCH_TOP_VIDEOS_TASK, async () => {
     const signal = deps.context().signal;
-    await ensureAccessToken(clients.oauth);
-    return fetchTopVideos(clients.analytics, clients.data, query, signal);
+    await ensureAccessToken(clients);
+    return fetchTopVideos(clients.analytics, clients.data, query, clients.secrets, signal);
   });
   const fetchChannelTask = deps.task(FETCH_CHANNEL_TASK, async () => {
     const signal = deps.context().signal;
-    await ensureAccessToken(clients.oauth);
-    return fetchChannel(clients.data, signal);
+    await ensureAccessToken(clients);
+    return fetchChannel(clients.data, clients.secrets, signal);
   });
 
   const [tableResult, previousResult, topResult, channelResult] = await Promise.allSettled([

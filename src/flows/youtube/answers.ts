@@ -5,6 +5,7 @@
  * exactly what "no data yet" looks like. Checked here, it fails the task naming what was wrong. A report
  * without `rows` stays legitimate: Google leaves the key out when there is no data.
  */
+import type { SecretMasker } from '../../engine/secrets';
 import { describeAnswerValue } from '../answerText';
 import { YouTubeError } from './errors';
 
@@ -14,31 +15,32 @@ export interface ReportAnswer {
   rows: unknown[][];
 }
 
-export function reportAnswer(data: unknown, operation: string): ReportAnswer {
-  const body = objectAnswer(data, operation, 'an object with columnHeaders');
+/** `secrets`: the flow's, masked in an answer an error quotes, before it is cut (answerText.ts). */
+export function reportAnswer(data: unknown, operation: string, secrets: SecretMasker): ReportAnswer {
+  const body = objectAnswer(data, operation, 'an object with columnHeaders', secrets);
   const headers = body.columnHeaders;
-  if (!Array.isArray(headers)) throw wrongField(operation, 'columnHeaders', headers, 'a list of columns');
+  if (!Array.isArray(headers)) throw wrongField(operation, 'columnHeaders', headers, 'a list of columns', secrets);
   const columns = headers.map((header: unknown, i) => {
     const name = typeof header === 'object' && header !== null ? (header as { name?: unknown }).name : undefined;
-    if (typeof name !== 'string') throw wrongField(operation, `columnHeaders[${i}].name`, name, 'a column name');
+    if (typeof name !== 'string') throw wrongField(operation, `columnHeaders[${i}].name`, name, 'a column name', secrets);
     return name;
   });
   if (body.rows === undefined) return { columns, rows: [] };
   const rows = body.rows;
-  if (!Array.isArray(rows)) throw wrongField(operation, 'rows', rows, 'a list of rows');
+  if (!Array.isArray(rows)) throw wrongField(operation, 'rows', rows, 'a list of rows', secrets);
   const bad = rows.findIndex((row) => !Array.isArray(row));
-  if (bad >= 0) throw wrongField(operation, `rows[${bad}]`, rows[bad], 'a row (a list of cells)');
+  if (bad >= 0) throw wrongField(operation, `rows[${bad}]`, rows[bad], 'a row (a list of cells)', secrets);
   return { columns, rows: rows as unknown[][] };
 }
 
 /** A `channels.list` or `videos.list` answer: its items (none when absent, e.g. an account without a channel). */
-export function itemsAnswer(data: unknown, operation: string): Record<string, unknown>[] {
-  const body = objectAnswer(data, operation, 'an object with items');
+export function itemsAnswer(data: unknown, operation: string, secrets: SecretMasker): Record<string, unknown>[] {
+  const body = objectAnswer(data, operation, 'an object with items', secrets);
   if (body.items === undefined) return [];
   const items = body.items;
-  if (!Array.isArray(items)) throw wrongField(operation, 'items', items, 'a list');
+  if (!Array.isArray(items)) throw wrongField(operation, 'items', items, 'a list', secrets);
   const bad = items.findIndex((item) => typeof item !== 'object' || item === null || Array.isArray(item));
-  if (bad >= 0) throw wrongField(operation, `items[${bad}]`, items[bad], 'an object');
+  if (bad >= 0) throw wrongField(operation, `items[${bad}]`, items[bad], 'an object', secrets);
   return items as Record<string, unknown>[];
 }
 
@@ -46,12 +48,12 @@ export function itemsAnswer(data: unknown, operation: string): Record<string, un
  * A lifetime count of `statistics` (`viewCount`, `subscriberCount`, `videoCount`), which the Data API sends as
  * a string of digits; undefined when absent. "abc" or "-5" is not YouTube's, and no figure is better than a wrong one.
  */
-export function countAnswer(statistics: Record<string, unknown>, field: string, operation: string): number | undefined {
+export function countAnswer(statistics: Record<string, unknown>, field: string, operation: string, secrets: SecretMasker): number | undefined {
   const value = statistics[field];
   if (value === undefined || value === null) return undefined;
   const text = typeof value === 'number' ? String(value) : value;
   if (typeof text !== 'string' || !/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw wrongField(operation, `statistics.${field}`, value, 'a count (a whole number, 0 or more)');
+    throw wrongField(operation, `statistics.${field}`, value, 'a count (a whole number, 0 or more)', secrets);
   }
   return Number(text);
 }
@@ -60,13 +62,13 @@ const ADVICE =
   'A proxy, captive portal or gateway may have answered instead of Google: check the network (sign in to the proxy if it asks) ' +
   'and FLOWDECK_GOOGLE_API_URL if set, then run the flow again.';
 
-function objectAnswer(data: unknown, operation: string, expected: string): Record<string, unknown> {
+function objectAnswer(data: unknown, operation: string, expected: string, secrets: SecretMasker): Record<string, unknown> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new YouTubeError('unexpected-answer', `Google's answer while ${operation} was not the JSON expected (${expected}); it was ${describeAnswerValue(data)}. ${ADVICE}`);
+    throw new YouTubeError('unexpected-answer', `Google's answer while ${operation} was not the JSON expected (${expected}); it was ${describeAnswerValue(data, secrets)}. ${ADVICE}`);
   }
   return data as Record<string, unknown>;
 }
 
-function wrongField(operation: string, field: string, value: unknown, expected: string): YouTubeError {
-  return new YouTubeError('unexpected-answer', `Google's answer while ${operation} has ${field}: ${describeAnswerValue(value)}, not ${expected}. ${ADVICE}`);
+function wrongField(operation: string, field: string, value: unknown, expected: string, secrets: SecretMasker): YouTubeError {
+  return new YouTubeError('unexpected-answer', `Google's answer while ${operation} has ${field}: ${describeAnswerValue(value, secrets)}, not ${expected}. ${ADVICE}`);
 }

@@ -1,5 +1,6 @@
 /** The connected channel's title and lifetime totals, from YouTube Data API v3 `channels.list`. */
 import type { youtube_v3 } from '@googleapis/youtube';
+import type { SecretMasker } from '../../engine/secrets';
 import { countAnswer, itemsAnswer } from './answers';
 import { RECONNECT_HINT, YouTubeError, toYouTubeError } from './errors';
 
@@ -12,7 +13,8 @@ export interface ChannelSummary {
   videos: number;
 }
 
-export async function fetchChannel(data: youtube_v3.Youtube, signal?: AbortSignal): Promise<ChannelSummary> {
+/** `secrets`: the flow's, masked in an answer an error quotes (answers.ts). */
+export async function fetchChannel(data: youtube_v3.Youtube, secrets: SecretMasker, signal?: AbortSignal): Promise<ChannelSummary> {
   const operation = 'reading the channel';
   let answer: unknown;
   try {
@@ -21,7 +23,7 @@ export async function fetchChannel(data: youtube_v3.Youtube, signal?: AbortSigna
     if (signal?.aborted) throw signal.reason;
     throw toYouTubeError(error, { operation });
   }
-  const channel = itemsAnswer(answer, operation)[0] as youtube_v3.Schema$Channel | undefined;
+  const channel = itemsAnswer(answer, operation, secrets)[0] as youtube_v3.Schema$Channel | undefined;
   if (!channel) {
     throw new YouTubeError(
       'no-channel',
@@ -31,12 +33,12 @@ export async function fetchChannel(data: youtube_v3.Youtube, signal?: AbortSigna
   }
   const stats = (channel.statistics ?? {}) as Record<string, unknown>;
   // The API sends the counts as strings of digits; anything else is refused, not read as 0 or a negative count.
-  const subscribers = countAnswer(stats, 'subscriberCount', operation);
+  const subscribers = countAnswer(stats, 'subscriberCount', operation, secrets);
   return {
     id: channel.id ?? '',
     title: channel.snippet?.title ?? '',
     subscribers: stats.hiddenSubscriberCount === true && subscribers === undefined ? null : (subscribers ?? null),
-    views: countAnswer(stats, 'viewCount', operation) ?? 0,
-    videos: countAnswer(stats, 'videoCount', operation) ?? 0,
+    views: countAnswer(stats, 'viewCount', operation, secrets) ?? 0,
+    videos: countAnswer(stats, 'videoCount', operation, secrets) ?? 0,
   };
 }

@@ -9,6 +9,7 @@
 import { auth as googleAuth, youtube, type youtube_v3 } from '@googleapis/youtube';
 import { youtubeAnalytics, type youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
 import type { ServiceCredentials } from '../../engine/credentials';
+import { SecretMasker } from '../../engine/secrets';
 import { describeAnswerValue } from '../answerText';
 import { CONNECT_HINT, YouTubeError, toYouTubeError } from './errors';
 
@@ -116,6 +117,8 @@ export interface YouTubeClients {
   analytics: youtubeAnalytics_v2.Youtubeanalytics;
   data: youtube_v3.Youtube;
   oauth: OAuthClient;
+  /** The clients' secrets (client secret, refresh and access tokens, refreshed ones too): masked in an answer an error quotes. */
+  secrets: SecretMasker;
 }
 
 /**
@@ -135,9 +138,13 @@ export function createYouTubeClients(
   if (settings.accessToken !== undefined) credentials.access_token = settings.accessToken;
   if (settings.expiryDate !== undefined) credentials.expiry_date = settings.expiryDate;
   oauth.setCredentials(credentials);
+  const secrets = new SecretMasker([settings.clientSecret, settings.refreshToken, settings.accessToken ?? '']);
   oauth.on('tokens', (tokens) => {
     tokenAnswers.set(oauth, tokens);
-    onTokens(tokenUpdate(tokens));
+    const update = tokenUpdate(tokens);
+    secrets.add(update.access_token);
+    secrets.add(update.refresh_token);
+    onTokens(update);
   });
 
   const common = { auth: oauth, retry: false, ...(endpoints.apiUrl === undefined ? {} : { rootUrl: endpoints.apiUrl }) };
@@ -145,6 +152,7 @@ export function createYouTubeClients(
     analytics: youtubeAnalytics({ version: 'v2', ...common }),
     data: youtube({ version: 'v3', ...common }),
     oauth,
+    secrets,
   };
 }
 
@@ -152,13 +160,13 @@ export function createYouTubeClients(
  * Makes sure a valid access token is at hand before an API request. google-auth-library retries token
  * requests itself (429, 5xx, no response), so failures here are never retryable for the engine: one layer.
  */
-export async function ensureAccessToken(oauth: OAuthClient): Promise<void> {
+export async function ensureAccessToken({ oauth, secrets }: Pick<YouTubeClients, 'oauth' | 'secrets'>): Promise<void> {
   tokenAnswers.delete(oauth);
   try {
     await oauth.getAccessToken();
   } catch (error) {
     const answer = tokenAnswers.get(oauth);
-    if (tokenAnswers.has(oauth) && !isTokenAnswer(answer)) throw notATokenAnswer(oauth, answer);
+    if (tokenAnswers.has(oauth) && !isTokenAnswer(answer)) throw notATokenAnswer(oauth, answer, secrets);
     const failure = toYouTubeError(error, { operation: 'refreshing the access token' });
     const details = { retryable: false, ...(failure.status === undefined ? {} : { status: failure.status }), ...(failure.reason === undefined ? {} : { reason: failure.reason }) };
     throw new YouTubeError(failure.code, failure.message, details);
@@ -177,12 +185,12 @@ function isTokenAnswer(answer: unknown): boolean {
   return typeof token === 'string' && token !== '';
 }
 
-function notATokenAnswer(oauth: OAuthClient, answer: unknown): YouTubeError {
+function notATokenAnswer(oauth: OAuthClient, answer: unknown, secrets: SecretMasker): YouTubeError {
   const url = String(oauth.endpoints.oauth2TokenUrl);
   return new YouTubeError(
     'token-endpoint',
     `Google's token endpoint (${URL.canParse(url) ? new URL(url).host : url}) answered while refreshing the access token, but not with ` +
-      `an OAuth token: it was ${describeAnswerValue(answer)}. A proxy, captive portal or gateway may have answered instead of Google: ` +
+      `an OAuth token: it was ${describeAnswerValue(answer, secrets)}. A proxy, captive portal or gateway may have answered instead of Google: ` +
       'check the network (sign in to the proxy if it asks) and FLOWDECK_GOOGLE_TOKEN_URL if set, then run the flow again.',
   );
 }

@@ -3,6 +3,7 @@
  * page), then shaped into one entry per calendar day with `null` where YouTube has no row yet.
  */
 import type { youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
+import type { SecretMasker } from '../../engine/secrets';
 import { reportAnswer } from './answers';
 import { eachDay } from './dates';
 import { toYouTubeError } from './errors';
@@ -26,6 +27,8 @@ export interface FetchReportOptions {
 export async function fetchReportTable(
   analytics: youtubeAnalytics_v2.Youtubeanalytics,
   query: ReportQuery,
+  /** The flow's, masked in an answer an error quotes (answers.ts). */
+  secrets: SecretMasker,
   options: FetchReportOptions = {},
 ): Promise<ReportTable> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -52,7 +55,7 @@ export async function fetchReportTable(
       });
     }
     // Google leaves `rows` out altogether when there is no data; a body without `columnHeaders` is not Google's.
-    const answer = reportAnswer(data, 'reading the analytics report');
+    const answer = reportAnswer(data, 'reading the analytics report', secrets);
     if (table.columns.length === 0) table.columns = answer.columns;
     const rows = answer.rows as (string | number | null)[][];
     table.rows.push(...rows);

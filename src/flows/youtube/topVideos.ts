@@ -5,6 +5,7 @@
  */
 import type { youtube_v3 } from '@googleapis/youtube';
 import type { youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
+import type { SecretMasker } from '../../engine/secrets';
 import { itemsAnswer, reportAnswer } from './answers';
 import type { DayRange } from './dates';
 import { toYouTubeError } from './errors';
@@ -31,6 +32,8 @@ export async function fetchTopVideos(
   analytics: youtubeAnalytics_v2.Youtubeanalytics,
   data: youtube_v3.Youtube,
   range: DayRange,
+  /** The flow's, masked in an answer an error quotes (answers.ts). */
+  secrets: SecretMasker,
   signal?: AbortSignal,
 ): Promise<TopVideo[]> {
   const metrics = TOP_VIDEO_METRICS.join(',');
@@ -43,7 +46,7 @@ export async function fetchTopVideos(
     if (signal?.aborted) throw signal.reason;
     throw toYouTubeError(error, { operation: 'reading the top videos', query: `dimensions=video, ${range.startDate} to ${range.endDate}` });
   }
-  const { columns, rows } = reportAnswer(table, 'reading the top videos');
+  const { columns, rows } = reportAnswer(table, 'reading the top videos', secrets);
   const at = (name: string) => columns.indexOf(name);
   const videos = rows
     .map((row) => ({
@@ -63,7 +66,7 @@ export async function fetchTopVideos(
     if (signal?.aborted) throw signal.reason;
     throw toYouTubeError(error, { operation: 'reading the titles of the top videos' });
   }
-  const items = itemsAnswer(answer, 'reading the titles of the top videos') as youtube_v3.Schema$Video[];
+  const items = itemsAnswer(answer, 'reading the titles of the top videos', secrets) as youtube_v3.Schema$Video[];
   const snippets = new Map(items.map((item) => [item.id ?? '', item.snippet ?? {}]));
   // The report's order is YouTube's: by views, the most viewed first.
   return videos.map((v) => {
