@@ -23,6 +23,8 @@ describe("a worker's exit", T, () => {
 export default flow({ name: 'bye' }, async () => {
   process.on('exit', (c) => { console.log('first exit handler, code ' + c); });
   process.on('exit', () => { process.stderr.write('second exit handler\\n'); });
+  // A line without its newline: held, and let go as the process ends.
+  process.on('exit', () => { process.stdout.write('third exit handler, '); process.stdout.write('no newline'); });
   ${body}
 });`),
       });
@@ -31,6 +33,7 @@ export default flow({ name: 'bye' }, async () => {
       assert.equal(r.code, code, r.stderr);
       assert.match(r.stderr, /first exit handler, code 0/);
       assert.match(r.stderr, /second exit handler/);
+      assert.match(r.stderr, /third exit handler, no newline/);
       const doc = JSON.parse(r.stdout) as { id: string; state: { name: string } };
       assert.equal(doc.state.name, state);
       const store = await EmbeddedStore.open(home, { readOnly: true });
@@ -38,6 +41,7 @@ export default flow({ name: 'bye' }, async () => {
         const messages = (await logsOf(store, doc.id)).map((l) => l.message);
         assert.ok(messages.includes('first exit handler, code 0'), messages.join('\n'));
         assert.ok(messages.includes('second exit handler'), messages.join('\n'));
+        assert.ok(messages.includes('third exit handler, no newline'), messages.join('\n'));
       } finally {
         await store.close();
       }
