@@ -154,3 +154,11 @@ test('a run deleted while its details are shown has no action left: each needs t
   assert.deepEqual(h.actions, { cancel: false, resume: false, retryFromFailure: false, rerun: false, openSource: false });
   assert.equal(headerOf(detail(), { ...ctx, deleted: false }).deleted, undefined);
 });
+
+test('a run not in the store the window switched to is not said deleted, and has no action left there', () => {
+  const h = headerOf(detail(), { ...ctx, otherStore: true });
+  assert.equal(h.otherStore, true);
+  assert.equal(h.deleted, undefined, 'it was not deleted: it is in the other store');
+  assert.deepEqual(h.actions, { cancel: false, resume: false, retryFromFailure: false, rerun: false, openSource: false });
+  assert.equal(headerOf(detail(), { ...ctx, otherStore: false }).otherStore, undefined);
+});

@@ -57,4 +57,14 @@ describe("a run's failure card and state line", { timeout: 10_000 }, () => {
     assert.equal(deleted.querySelector('h1')!.textContent, 'Run light-potoo (deleted)');
     assert.match(deleted.querySelector('.notes')!.textContent!, /^This run was deleted from the run history/);
   });
+
+  it('a run not in the store now in use (a changed setting) shows no buttons and says so, not that it was deleted', () => {
+    const actions = { cancel: false, resume: false, retryFromFailure: false, rerun: false, openSource: false };
+    const base: RunHeader = { id: 'r1', name: 'light-potoo', flowName: 'etl', source: 'etl.flow.ts', state: { type: 'COMPLETED', name: 'Completed', timestamp: 2 }, attempt: 1, trigger: 'manual', created: 1, parameters: 'none', actions, result: { kind: 'none', note: '' }, skippedRecords: 0 };
+    const elsewhere = renderHeader({ ...base, otherStore: true }, 3, events);
+    assert.equal(elsewhere.querySelectorAll('.actions button').length, 0);
+    assert.equal(elsewhere.querySelector('h1')!.textContent, 'Run light-potoo (not in this store)');
+    assert.match(elsewhere.querySelector('.notes')!.textContent!, /^This run is not in the run store now in use/);
+    assert.doesNotMatch(elsewhere.textContent!, /deleted/);
+  });
 });

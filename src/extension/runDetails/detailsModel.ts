@@ -44,6 +44,8 @@ export interface HeaderContext {
   reading?: FlowRunSummary;
   /** The run was deleted from the run history while it was shown: what is shown was read before. */
   deleted?: boolean;
+  /** The window switched to a store that does not hold the run (`flowdeck.home`, `flowdeck.store` changed): what is shown was read before. */
+  otherStore?: boolean;
   /** The failure it took from a subflow run it awaited (subflowFailure.ts), when it failed so. */
   subflowFailure?: SubflowFailure;
 }
@@ -111,9 +113,10 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
   if (detail.startTime !== undefined) header.startTime = detail.startTime;
   if (detail.endTime !== undefined) header.endTime = detail.endTime;
   if (ctx.parent) header.parent = ctx.parent;
-  if (ctx.deleted) {
+  if (ctx.deleted || ctx.otherStore) {
     // Each action needs the run in the store (its logs, its parameters, its source as recorded).
-    header.deleted = true;
+    if (ctx.deleted) header.deleted = true;
+    else header.otherStore = true;
     header.actions = { cancel: false, resume: false, retryFromFailure: false, rerun: false, openSource: false };
   }
   const pause = detail.state.type === 'PAUSED' ? detail.state.pause : undefined;

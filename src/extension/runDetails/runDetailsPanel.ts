@@ -8,6 +8,7 @@
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { FlowRunDetail, FlowRunSummary, LogRecord } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
 import { storedJsonView, textJsonView } from '../../engine/serializer';
 import { isTerminal } from '../../engine/states';
 import {
@@ -65,6 +66,11 @@ export class RunDetailsPanel implements vscode.Disposable {
   private ready = false;
   /** Its run was deleted while it was open (Delete Run, Clear History, a prune): said once, in its title too. */
   private deleted = false;
+  /**
+   * The window switched to another store (`flowdeck.home`, `flowdeck.store` changed) that does not hold its
+   * run: said once, in its title too, until a switch to a store holding it reads the run again from there.
+   */
+  private otherStore = false;
   private follower?: JournalFollower;
   private subflows = new Map<string, FlowRunSummary>();
   private resultValue: { runState: number; value: unknown; view: ResultView } | undefined;
@@ -121,7 +127,7 @@ export class RunDetailsPanel implements vscode.Disposable {
         onDispose();
       }),
       deps.host.onDidChangeRun((run) => this.onRun(run)),
-      deps.host.onDidChangeStore((change) => void this.onStore(change.ids, change.reset)),
+      deps.host.onDidChangeStore((change) => void this.onStore(change.ids, change.reset).catch((e: unknown) => this.unreadable(e))),
     );
   }
 
@@ -151,7 +157,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.deps.output.note(`A run details panel sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
       return;
     }
-    if (message.type === 'ready') void this.start();
+    if (message.type === 'ready') void this.start().catch((e: unknown) => this.unreadable(e));
     else if (isArtifactMessage(message)) void handleArtifactMessage(message, this.artifactPanel, editorExports);
     else void this.answer(message.req, () => this.handle(message));
   }
@@ -294,10 +300,16 @@ export class RunDetailsPanel implements vscode.Disposable {
     }
   }
 
+  /** The store cannot be read (a `flowdeck.home` that is a file, a database out of reach): said in the logs, not thrown away. */
+  private unreadable(e: unknown): void {
+    this.post({ type: 'logs', reset: false, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: `The run history cannot be read: ${(e as Error).message}` }] });
+  }
+
   private async onStore(ids: readonly string[], reset: boolean): Promise<void> {
     if (!this.ready) return;
     const store = await this.deps.host.store();
-    for (const id of reset ? [this.runId] : ids) {
+    if (reset) return this.onStoreSwitched(store);
+    for (const id of ids) {
       const run = await store.get(id);
       if (!run) {
         if (id === this.runId && !this.deleted) {
@@ -320,6 +332,27 @@ export class RunDetailsPanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * The window now uses another store (a changed `flowdeck.home` or `flowdeck.store`): the run is read again
+   * from it when it is there; otherwise what is shown stays, saying the run is not in the store in use —
+   * it was not deleted, and a switch back shows it whole again.
+   */
+  private async onStoreSwitched(store: RunStore): Promise<void> {
+    if (await store.get(this.runId)) {
+      this.deleted = false;
+      this.otherStore = false;
+      await this.start();
+      return;
+    }
+    if (this.otherStore || this.deleted) return;
+    this.otherStore = true;
+    // Its journal is the other store's: nothing more to follow here.
+    this.follower?.close();
+    this.panel.title = `${this.panel.title} (not in this store)`;
+    this.post({ type: 'logs', reset: false, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: 'This run is not in the run store now in use (the flowdeck.home or flowdeck.store setting changed); what is shown here was read before.' }] });
+    this.headerPush.schedule();
+  }
+
   private async pushHeader(): Promise<void> {
     const detail = this.follower?.fold?.detail();
     if (!this.ready || !detail) return;
@@ -337,9 +370,10 @@ export class RunDetailsPanel implements vscode.Disposable {
       ...(reading ? { reading } : {}),
       ...(subflowFailure ? { subflowFailure } : {}),
       deleted: this.deleted,
+      otherStore: this.otherStore,
     });
     if (push !== this.headerPushes) return;
-    this.panel.title = `Run ${detail.name}${this.deleted ? ' (deleted)' : ''}`;
+    this.panel.title = `Run ${detail.name}${this.deleted ? ' (deleted)' : this.otherStore ? ' (not in this store)' : ''}`;
     this.post({ type: 'header', header });
   }
 

@@ -15,7 +15,7 @@ const ACTIONS: { action: RunAction; label: string; title: string; enabled: (h: R
   { action: 'retryFromFailure', label: 'Retry from Failure', title: 'Resume this run: completed task runs are reused', enabled: (x) => x.actions.retryFromFailure },
   { action: 'rerun', label: 'Rerun', title: 'Run the flow again from the start with the same parameters', enabled: (x) => x.actions.rerun },
   { action: 'openSource', label: 'Open Flow Source', title: "Open the flow's file", enabled: (x) => x.actions.openSource },
-  { action: 'showLogs', label: 'Show Logs', title: 'Open the log as a document', enabled: (x) => !x.deleted },
+  { action: 'showLogs', label: 'Show Logs', title: 'Open the log as a document', enabled: (x) => !x.deleted && !x.otherStore },
 ];
 
 /** The state line shows this much of a message (it is cut to one line by its style), its tooltip more. */
@@ -84,8 +84,11 @@ export function renderHeader(header: RunHeader, now: number, events: HeaderEvent
   );
   const skipped = header.skippedRecords > 0 ? h('p', { class: 'muted' }, `${header.skippedRecords} unreadable line${header.skippedRecords === 1 ? ' was' : 's were'} skipped in this run's journal.`) : null;
   const deleted = header.deleted ? h('p', { class: 'muted deleted' }, 'This run was deleted from the run history: what is shown here was read before, and there is nothing left to do with it.') : null;
-  const notes = skipped || deleted ? h('div', { class: 'notes' }, skipped, deleted) : null;
-  return h('header', { class: 'run-header' }, h('h1', null, `Run ${header.name}${header.deleted ? ' (deleted)' : ''}`), actions, facts, notes);
+  const elsewhere = header.otherStore
+    ? h('p', { class: 'muted deleted' }, 'This run is not in the run store now in use (the flowdeck.home or flowdeck.store setting changed): what is shown here was read before. It shows whole again once that store is in use.')
+    : null;
+  const notes = skipped || deleted || elsewhere ? h('div', { class: 'notes' }, skipped, deleted, elsewhere) : null;
+  return h('header', { class: 'run-header' }, h('h1', null, `Run ${header.name}${header.deleted ? ' (deleted)' : header.otherStore ? ' (not in this store)' : ''}`), actions, facts, notes);
 }
 
 /** A message longer than this many lines or characters shows its start, the whole of it one click away. */

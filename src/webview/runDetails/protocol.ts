@@ -99,6 +99,8 @@ export interface RunHeader {
   skippedRecords: number;
   /** The run was deleted from the run history while it was shown: no action is left to take on it. */
   deleted?: true;
+  /** The window now uses another store, which does not hold the run (a changed setting): no action is left to take on it here. */
+  otherStore?: true;
 }
 
 export interface TimelineState {
