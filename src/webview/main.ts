@@ -248,6 +248,12 @@ class Dashboard {
   }
 
   private notify(level: 'info' | 'error', text: string): void {
+    // Before the first model the page holds only "Loading the dashboard…": an error then is why no model
+    // comes (the run history cannot be read), so it shows in its place rather than in a part not yet on the page.
+    if (!this.root.contains(this.notices)) {
+      if (this.model === undefined && level === 'error') this.root.replaceChildren(this.notices);
+      else this.root.prepend(this.notices);
+    }
     showNotice(this.notices, level, text);
   }
 }

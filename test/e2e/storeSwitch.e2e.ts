@@ -1,7 +1,8 @@
 /**
- * The store the window uses changes under open panels: `flowdeck.home` pointed at another folder and back.
- * A run's details panel must not call its run deleted (it is in the other store), and must come back whole
- * when the setting points back.
+ * The store the window uses changes under open panels: `flowdeck.home` pointed at another folder and back,
+ * and at a file the store cannot live in. A run's details panel must not call its run deleted (it is in
+ * the other store), and must come back whole when the setting points back; the dashboard must say why it
+ * cannot show anything rather than read "Loading the dashboard…" for ever.
  *
  *   bash test/e2e/run.sh test/e2e/storeSwitch.e2e.ts
  */
@@ -11,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { findWebviewFrame, openViewContainer, type CodeServer } from './lib/codeServer';
+import { findWebviewFrame, openViewContainer, runCommand, type CodeServer } from './lib/codeServer';
 import { openRunFromPalette, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
@@ -75,6 +76,20 @@ describe('Flowdeck in code-server: the run store changed under open panels', () 
       await until(page, 'the tab names the run alone again', tabs, (t) => t.includes(`Run ${name}`) && !t.some((x) => /\(/.test(x)));
       await until(page, 'the header is whole again, its actions back', () => frame.locator('.run-header').innerText(), (t) => /Show Logs/.test(t) && /Rerun/.test(t) && !/not in the run store|deleted/.test(t));
       await until(page, 'the logs read again from the store', () => frame.locator('body').innerText(), (t) => /Hello, Flowdeck!/.test(t));
+    });
+  });
+
+  test('the dashboard says why when the run store cannot be opened, instead of loading for ever', { timeout: 120_000 }, async () => {
+    await withDiagnostics(page, server, 'store-switch-dashboard', async () => {
+      const file = path.join(path.dirname(home), 'not-a-folder');
+      fs.writeFileSync(file, 'x');
+      setHome(file);
+      await page.waitForTimeout(1500); // the setting reaches the extension host
+      await runCommand(page, 'Flowdeck: Open Dashboard');
+      const frame = await findWebviewFrame(page, '#app');
+      const text = await until(page, 'the dashboard says the store cannot be opened', () => frame.locator('#app').innerText(), (t) => /Could not open the run store/.test(t));
+      assert.match(text, /it is a file, not a folder/);
+      assert.match(text, /flowdeck\.home/, 'it names the setting to change');
     });
   });
 });
