@@ -11,6 +11,9 @@ import { defaultHome, expandHome } from '../engine/storeHome';
 
 export type RevealOutput = 'onRun' | 'onFailure' | 'never';
 
+const REVEAL_OUTPUT: readonly RevealOutput[] = ['onRun', 'onFailure', 'never'];
+const SCHEDULES_RUN: readonly ('whileOpen' | 'never')[] = ['whileOpen', 'never'];
+
 export const DEFAULT_FLOW_GLOB = '**/*.flow.{ts,mts,js,mjs}';
 
 /** The whole numbers settings take, with their defaults and ranges (package.json's contributes.configuration says the same). */
@@ -45,18 +48,55 @@ export interface FlowdeckSettings {
 /** A setting's value by its key without `flowdeck.` (`maxConcurrentRuns`); undefined when unset. */
 export type SettingValue = (key: string) => unknown;
 
-/** The valid entries of `flowdeck.concurrencyLimits` (workspace settings are untrusted input). */
-export function concurrencyLimitsFrom(value: unknown): Record<string, number> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+/** Entries of `flowdeck.concurrencyLimits` told about at most, one warning naming them. */
+const MAX_TOLD_LIMITS = 5;
+
+/**
+ * The valid entries of `flowdeck.concurrencyLimits` (workspace settings are untrusted input); the others
+ * are left out, told to `warn` (when given) with what a valid one is.
+ */
+export function concurrencyLimitsFrom(value: unknown, warn?: (message: string) => void): Record<string, number> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    warn?.(`The setting "flowdeck.concurrencyLimits" must be an object of tag → limit, like { "github-api": 2 }, not ${shown(value)}: no limits are taken from it. Change it in the settings.`);
+    return {};
+  }
   const out: Record<string, number> = {};
+  const wrong: string[] = [];
   for (const [tag, n] of Object.entries(value as Record<string, unknown>)) {
     if (LIMIT_TAG.test(tag) && typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT) out[tag] = n;
+    else wrong.push(`${shown(tag)}: ${shown(n)}`);
+  }
+  if (wrong.length > 0) {
+    const listed = wrong.slice(0, MAX_TOLD_LIMITS).join(', ') + (wrong.length > MAX_TOLD_LIMITS ? ` and ${wrong.length - MAX_TOLD_LIMITS} more` : '');
+    warn?.(`The setting "flowdeck.concurrencyLimits" has entries that are not a tag (letters, digits, _ . -, at most 64) with a whole number from 1 to ${MAX_LIMIT}, which are left out: ${listed}. Change it in the settings.`);
   }
   return out;
 }
 
 function shown(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  // A setting is any JSON: what the warning quotes of it stays short.
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** A setting taking one of `choices`; `fallback` when unset or another value (told to `warn`). */
+export function choiceSetting<T extends string>(get: SettingValue, key: string, choices: readonly T[], fallback: T, warn: (message: string) => void): T {
+  const value = get(key);
+  if (value === undefined || value === null) return fallback;
+  const chosen = choices.find((c) => c === value);
+  if (chosen !== undefined) return chosen;
+  warn(`The setting "flowdeck.${key}" must be one of ${choices.map((c) => `"${c}"`).join(', ')}, not ${shown(value)}: using its default "${fallback}". Change it in the settings.`);
+  return fallback;
+}
+
+/** A true/false setting; `fallback` when unset or not a boolean (told to `warn`). */
+export function booleanSetting(get: SettingValue, key: string, fallback: boolean, warn: (message: string) => void): boolean {
+  const value = get(key);
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'boolean') return value;
+  warn(`The setting "flowdeck.${key}" must be true or false, not ${shown(value)}: using its default ${fallback}. Change it in the settings.`);
+  return fallback;
 }
 
 /** A string setting, trimmed; `fallback` when unset or not a string (told to `warn`). */
@@ -85,22 +125,20 @@ export function flowGlobFrom(get: SettingValue, warn: (message: string) => void)
 }
 
 export function settingsFrom(get: SettingValue, env: NodeJS.ProcessEnv, warn: (message: string) => void): FlowdeckSettings {
-  const reveal = get('revealOutput');
   const home = stringSetting(get, 'home', '', warn);
   const store = stringSetting(get, 'store', '', warn) || env.FLOWDECK_STORE?.trim() || undefined;
-  const notify = get('notify');
   return {
     flowGlob: flowGlobFrom(get, warn),
-    revealOutput: reveal === 'onFailure' || reveal === 'never' ? reveal : 'onRun',
+    revealOutput: choiceSetting(get, 'revealOutput', REVEAL_OUTPUT, 'onRun', warn),
     githubApiUrl: stringSetting(get, 'github.apiUrl', '', warn),
     home: home === '' ? defaultHome(env) : expandHome(home),
     store,
     maxConcurrentRuns: numberSetting(get, 'maxConcurrentRuns', warn),
     runHistoryLimit: numberSetting(get, 'runHistoryLimit', warn),
-    diagnoseEventLoop: get('diagnostics.eventLoop') === true,
-    standbyWorker: get('standbyWorker') !== false,
-    schedulesRun: get('schedules.run') === 'never' ? 'never' : 'whileOpen',
-    notify: NOTIFY_POLICIES.find((p) => p === notify) ?? 'onFailure',
-    concurrencyLimits: concurrencyLimitsFrom(get('concurrencyLimits')),
+    diagnoseEventLoop: booleanSetting(get, 'diagnostics.eventLoop', false, warn),
+    standbyWorker: booleanSetting(get, 'standbyWorker', true, warn),
+    schedulesRun: choiceSetting(get, 'schedules.run', SCHEDULES_RUN, 'whileOpen', warn),
+    notify: choiceSetting(get, 'notify', NOTIFY_POLICIES, 'onFailure', warn),
+    concurrencyLimits: concurrencyLimitsFrom(get('concurrencyLimits'), warn),
   };
 }

@@ -68,6 +68,37 @@ describe('settings', { timeout: 10_000 }, () => {
     assert.equal(glob.length, 1);
   });
 
+  it('a choice or a switch of another value is its default with a warning naming the choices, not taken silently', () => {
+    const { settings, warnings } = read({ revealOutput: 'all', notify: 'loud', 'schedules.run': false, standbyWorker: 'no', 'diagnostics.eventLoop': 1 });
+    assert.equal(settings.revealOutput, 'onRun');
+    assert.equal(settings.notify, 'onFailure');
+    assert.equal(settings.schedulesRun, 'whileOpen');
+    assert.equal(settings.standbyWorker, true);
+    assert.equal(settings.diagnoseEventLoop, false);
+    assert.equal(warnings.length, 5, warnings.join('\n'));
+    const text = warnings.join('\n');
+    assert.match(text, /"flowdeck\.revealOutput" must be one of "onRun", "onFailure", "never", not "all": using its default "onRun"/);
+    assert.match(text, /"flowdeck\.notify" must be one of "onFailure", "onFailureAndRecovery", "always", "never", not "loud"/);
+    assert.match(text, /"flowdeck\.schedules\.run" must be one of "whileOpen", "never", not false/);
+    assert.match(text, /"flowdeck\.standbyWorker" must be true or false, not "no": using its default true/);
+    assert.match(text, /"flowdeck\.diagnostics\.eventLoop" must be true or false, not 1: using its default false/);
+    // Valid values, no warning.
+    const ok = read({ revealOutput: 'never', notify: 'always', 'schedules.run': 'never', standbyWorker: false, 'diagnostics.eventLoop': true });
+    assert.deepEqual(ok.warnings, []);
+    assert.deepEqual([ok.settings.revealOutput, ok.settings.notify, ok.settings.schedulesRun, ok.settings.standbyWorker, ok.settings.diagnoseEventLoop], ['never', 'always', 'never', false, true]);
+  });
+
+  it('concurrency limits that are not a tag with a whole number from 1 to 1000 are left out with a warning naming them', () => {
+    const { settings, warnings } = read({ concurrencyLimits: { 'github-api': 2, 'bad tag': 3, db: 0, etl: '4', huge: 5000 } });
+    assert.deepEqual(settings.concurrencyLimits, { 'github-api': 2 });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /"flowdeck\.concurrencyLimits" has entries .* left out: "bad tag": 3, "db": 0, "etl": "4", "huge": 5000/);
+    const list = read({ concurrencyLimits: [['github-api', 2]] });
+    assert.deepEqual(list.settings.concurrencyLimits, {});
+    assert.match(list.warnings.join('\n'), /"flowdeck\.concurrencyLimits" must be an object of tag → limit/);
+    assert.deepEqual(read({ concurrencyLimits: { 'github-api': 2 } }).warnings, []);
+  });
+
   it('the ranges and defaults are those package.json declares', () => {
     const properties = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { type: string; default: number; minimum?: number; maximum?: number }> } } }).contributes.configuration.properties;
     for (const [key, range] of Object.entries(NUMBER_SETTINGS)) {
