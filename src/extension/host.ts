@@ -26,6 +26,7 @@ import { sourceOfRun } from './flows/flowRef';
 import type { RunOutput } from './output/runOutput';
 import { readSettings } from './settings';
 import { StoreWatch } from './storeWatch';
+import { storeOpenMessage } from './storeOpenError';
 import { StoreReopen } from './storeReopen';
 
 export interface StoreChange {
@@ -135,12 +136,7 @@ export class FlowdeckHost implements vscode.Disposable {
     } catch (e) {
       // The database down as the window opened: tried again by itself, the status bar saying so meanwhile.
       if (url) this.reopen.failed(e);
-      // A Postgres store's error names it without its password; the setting itself is never shown.
-      throw new Error(
-        url
-          ? `Could not open the Postgres run store set in "flowdeck.store": ${(e as Error).message}. Check the setting, the network and the database.`
-          : `Could not open the run store at ${home}: ${(e as Error).message}. Check the "flowdeck.home" setting and the folder's permissions.`,
-      );
+      throw new Error(storeOpenMessage(home, url, e));
     }
     this.reopen.opened();
     this.storeInstance = store;
