@@ -106,8 +106,18 @@ async function saveIfDirty(path: string): Promise<boolean> {
   return false;
 }
 
-/** Opens a file with the cursor at a 1-based line and column. */
+/**
+ * Opens a file with the cursor at a 1-based line and column. A file gone since (a run's flow file moved or
+ * deleted) is said so in words, not as the editor's `cannot open vscode-remote://… Detail: Unable to read file …`.
+ */
 export async function openAt(path: string, line: number, column: number): Promise<void> {
+  try {
+    await vscode.workspace.fs.stat(vscode.Uri.file(path));
+  } catch (e) {
+    if (e instanceof vscode.FileSystemError && e.code === 'FileNotFound') {
+      throw new Error(`${vscode.workspace.asRelativePath(path, false)} is not there any more: it was moved, renamed or deleted since. Restore it, or open the file where it is now.`);
+    }
+  }
   const position = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
   await vscode.window.showTextDocument(vscode.Uri.file(path), { selection: new vscode.Range(position, position) });
 }
