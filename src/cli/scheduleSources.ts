@@ -51,7 +51,7 @@ export function scheduleRows(views: readonly ScheduleView[], io: CliIo): string[
   const rows = views.map((v) => [
     v.entry.id,
     v.entry.flowName,
-    describeSchedule(v.entry.schedule),
+    describeEntry(v.entry),
     v.paused ? '-' : v.next === undefined ? 'never' : localTime(v.next, now),
     v.paused ? 'paused' : 'active',
     ...(tagged ? [v.entry.schedule.tags?.join(',') ?? ''] : []),
@@ -62,8 +62,18 @@ export function scheduleRows(views: readonly ScheduleView[], io: CliIo): string[
 }
 
 /**
+ * What a schedule says, as `describeSchedule`; a cron declared without a timezone that no scheduler has
+ * recorded one for yet (zonedEntry) says it is read in this machine's until one does.
+ */
+export function describeEntry(entry: ScheduleEntry): string {
+  const text = describeSchedule(entry.schedule);
+  return entry.zoneFrom === 'machine' ? `${text.slice(0, -1)}: this machine's, until a serve or window records one)` : text;
+}
+
+/**
  * The JSON of `flowdeck schedules --json` (and `schedule add --json`). Every field of a schedule is there,
- * a default as it applies: a cron's timezone as resolved (the machine's when the schedule names none; `null`
+ * a default as it applies: a cron's timezone as resolved (a declared one's as the store recorded it, zonedEntry;
+ * the machine's when none is named or recorded; `null`
  * for an interval, which counts from 1970-01-01T00:00:00Z), parameters `{}`, catchup `latest`, overlap
  * `skip`, tags `[]` — a consumer reads them without knowing the defaults.
  */

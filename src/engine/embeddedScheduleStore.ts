@@ -1,7 +1,8 @@
 /**
  * Schedules in the embedded store, under FLOWDECK_HOME/schedules:
  *
- *   schedules.jsonl        what was added, removed, paused, resumed and first seen: one idempotent record
+ *   schedules.jsonl        what was added, removed, paused, resumed and first seen (and in which timezone):
+ *                          one idempotent record
  *                          per line, appended with O_APPEND (no lock); every process folds the same lines
  *                          to the same state, reading only what was appended since its last look
  *   slots/<id>/<slot>      the claim of one slot (claimFiles.ts): created once; the newest are kept
@@ -15,7 +16,7 @@ import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned, rewri
 import { FILE_MODE } from './journalFile';
 import { journalLines } from './jsonLines';
 import { currentProcess, sameProcess } from './processIdentity';
-import { checkSchedule, withTimezone } from './schedules/scheduleSpec';
+import { checkSchedule, isTimezone, withTimezone } from './schedules/scheduleSpec';
 import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
 import { StoreWriteError, withPath } from './storeErrors';
 import { privateDir } from './storeHome';
@@ -25,7 +26,7 @@ type ScheduleRecord =
   | { k: 'rm'; id: string }
   | { k: 'pause'; id: string }
   | { k: 'resume'; id: string }
-  | { k: 'seen'; id: string; at: number };
+  | { k: 'seen'; id: string; at: number; zone?: string };
 
 /**
  * Claims kept per schedule, besides those of slots whose runs have not ended (SlotClaimOptions.keep):
@@ -42,6 +43,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
   private readonly added = new Map<string, StoredSchedule>();
   private readonly paused = new Set<string>();
   private readonly seen = new Map<string, number>();
+  private readonly zones = new Map<string, string>();
   private readonly removed = new Set<string>();
   private looking?: Promise<void>;
   /** Lines that could not be read as records. */
@@ -58,7 +60,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
 
   async read(): Promise<ScheduleStoreState> {
     await this.catchUp();
-    return { added: [...this.added.values()], paused: new Set(this.paused), firstSeen: new Map(this.seen) };
+    return { added: [...this.added.values()], paused: new Set(this.paused), firstSeen: new Map(this.seen), zones: new Map(this.zones) };
   }
 
   /** Folds what was appended since the last look (one look at a time: each reads on from the last one's end). */
@@ -99,6 +101,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     this.added.clear();
     this.paused.clear();
     this.seen.clear();
+    this.zones.clear();
     this.removed.clear();
   }
 
@@ -118,6 +121,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
         this.added.delete(r.id);
         this.paused.delete(r.id);
         this.seen.delete(r.id);
+        this.zones.delete(r.id);
         return;
       case 'pause':
         this.paused.add(r.id);
@@ -127,6 +131,8 @@ export class EmbeddedScheduleStore implements ScheduleStore {
         return;
       case 'seen':
         if (!this.seen.has(r.id)) this.seen.set(r.id, r.at);
+        // Seen first by a version that recorded no zone: the first record naming one gives it.
+        if (r.zone !== undefined && !this.zones.has(r.id)) this.zones.set(r.id, r.zone);
         return;
     }
   }
@@ -169,11 +175,11 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     await this.append([{ k: paused ? 'pause' : 'resume', id }]);
   }
 
-  async markSeen(ids: readonly string[], at: number): Promise<void> {
+  async markSeen(ids: readonly string[], at: number, zone?: string): Promise<void> {
     await this.catchUp();
-    const unseen = ids.filter((id) => !this.seen.has(id));
+    const unseen = ids.filter((id) => !this.seen.has(id) || (zone !== undefined && !this.zones.has(id)));
     for (const id of unseen) checkScheduleId(id);
-    await this.append(unseen.map((id) => ({ k: 'seen', id, at })));
+    await this.append(unseen.map((id) => ({ k: 'seen', id, at, ...(zone !== undefined ? { zone } : {}) })));
   }
 
   private slotFile(scheduleId: string, slot: number): string {
@@ -251,7 +257,8 @@ function asScheduleRecord(line: string): ScheduleRecord | undefined {
     case 'resume':
       return { k: v.k, id: v.id };
     case 'seen':
-      return typeof v.at === 'number' ? { k: 'seen', id: v.id, at: v.at } : undefined;
+      if (typeof v.at !== 'number') return undefined;
+      return typeof v.zone === 'string' && isTimezone(v.zone) ? { k: 'seen', id: v.id, at: v.at, zone: v.zone } : { k: 'seen', id: v.id, at: v.at };
     default:
       return undefined;
   }

@@ -401,4 +401,27 @@ describe('flowdeck serve on a Postgres store', { ...(PG_SKIP !== undefined ? { s
     for (const s of three) assert.doesNotMatch(s.stderr(), /ERROR/);
     console.log(`runs started by each serve process: ${starters.join(', ')}`);
   });
+
+  it('a cron declared without a timezone is read by every serve in the timezone of the first serve to see it, not in each one\'s own', { timeout: 180_000 }, async () => {
+    const schema = freshSchema();
+    const cwd = workspace({ 'daily.flow.ts': flowSource(`export default flow({ name: 'daily', schedule: { cron: '0 9 * * *' } }, async () => 'done');`) });
+    const env = (TZ: string) => ({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir(), TZ });
+    type Listed = { timezone: string; next: string };
+    const listed = async (TZ: string): Promise<Listed> => JSON.parse((await runCli(['schedules', '--json'], { cwd, env: env(TZ) })).stdout)[0] as Listed;
+    // Before any serve saw it, a list reads it in the machine's timezone, saying so.
+    const before = await runCli(['schedules'], { cwd, env: env('America/Denver') });
+    assert.match(before.stdout, /cron 0 9 \* \* \* \(America\/Denver: this machine's, until a serve or window records one\)/);
+    const tokyo = serve([], cwd, env('Asia/Tokyo'));
+    await waitFor(() => /Next: daily \([0-9a-f]{10}\) at /.test(tokyo.stderr()), "the Tokyo serve's first look", 120_000);
+    const denver = serve([], cwd, env('America/Denver'));
+    await waitFor(() => /Next: daily \([0-9a-f]{10}\) at /.test(denver.stderr()), "the Denver serve's first look", 120_000);
+    // 09:00 in Tokyo (00:00Z) is 18:00 the day before in Denver (summer) or 17:00 (winter): not Denver's own 09:00.
+    assert.match(denver.stderr(), /Next: daily \([0-9a-f]{10}\) at (\d{4}-\d\d-\d\d )?1[78]:00:00$/m, denver.stderr());
+    for (const s of [tokyo, denver]) assert.equal(await stop(s), 0, s.stderr());
+    // Any machine lists it so.
+    const there = await listed('Europe/Madrid');
+    assert.equal(there.timezone, 'Asia/Tokyo');
+    assert.match(there.next, /T00:00:00\.000Z$/);
+    assert.match((await runCli(['schedules'], { cwd, env: env('Europe/Madrid') })).stdout, /cron 0 9 \* \* \* \(Asia\/Tokyo\) /);
+  });
 });

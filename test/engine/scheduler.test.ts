@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { FlowRunSummary } from '../../src/engine/records';
-import { sourceOfEntry, type ScheduleEntry } from '../../src/engine/schedules/scheduleEntries';
+import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../src/engine/schedules/scheduleEntries';
 import { Scheduler } from '../../src/engine/schedules/scheduler';
 import type { Schedule } from '../../src/engine/schedules/scheduleSpec';
 import { FlowRunner } from '../../src/engine/runner';
@@ -33,14 +33,14 @@ export const approval = flow({ name: 'approval' }, async ({ gate }: { gate: stri
 
 const at = (s: string) => Date.parse(s);
 
-async function setup(schedule: Schedule, flowName = 'quick', options: { seenAt?: number; maxConcurrentRuns?: number } = {}) {
+async function setup(schedule: Schedule, flowName = 'quick', options: { seenAt?: number; maxConcurrentRuns?: number; timezone?: string } = {}) {
   const home = tempDir();
   const dir = workspace({ 'sched.flow.ts': FLOWS });
   const { store, runner } = await makeRunner(home, options.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: options.maxConcurrentRuns } : {});
   const clock = { t: 0, now: () => clock.t };
   const logs: string[] = [];
   const entry: ScheduleEntry = { id: 'aaaaaaaaaa', flowName, source: join(dir, 'sched.flow.ts'), schedule, origin: 'code', tags: ['scheduled'] };
-  const scheduler = new Scheduler(store, { start: (e, runId, o) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => logs.push(`${level} ${m}`) }, { clock });
+  const scheduler = new Scheduler(store, { start: (e, runId, o) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => logs.push(`${level} ${m}`) }, { clock, ...(options.timezone ? { timezone: options.timezone } : {}) });
   scheduler.setDeclared([entry]);
   if (options.seenAt !== undefined) await store.schedules.markSeen([entry.id], options.seenAt);
   const runsOf = async (): Promise<FlowRunSummary[]> => {
@@ -175,6 +175,28 @@ export default flow({ name: 'slow-load' }, async () => 'done');
   const runs = (await s.runsOf()).filter((r) => slotOf(r) <= at('2025-06-01T10:01:00Z'));
   assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T10:01:00.000Z', 'Completed']], s.logs.join('\n'));
   assert.ok(s.logs.some((l) => /^WARNING Schedule aaaaaaaaaa .*slot 2025-06-01T10:00:00\.000Z not run: a later slot \(2025-06-01T10:01:00\.000Z\) came due before it could start$/.test(l)), s.logs.join('\n'));
+  await s.scheduler.stop();
+});
+
+test('a cron declared without a timezone is read in the timezone of the first scheduler to see it, by every scheduler on the store: serves in two timezones run each slot once', { timeout: 120_000 }, async () => {
+  // Tokyo's 09:00 is 00:00Z; Denver's (summer) 15:00Z. The Tokyo serve sees the schedule first.
+  const s = await setup({ cron: '0 9 * * *' }, 'quick', { timezone: 'Asia/Tokyo' });
+  const denver = new Scheduler(s.store, { start: (e, runId, o) => s.runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: () => undefined }, { clock: s.clock, timezone: 'America/Denver' });
+  denver.setDeclared([s.entry]);
+  for (const time of ['2025-06-01T12:00:00Z', '2025-06-01T14:57:00Z', '2025-06-01T15:00:00.100Z', '2025-06-01T23:57:00Z', '2025-06-02T00:00:00.100Z', '2025-06-02T14:57:00Z', '2025-06-02T15:00:00.100Z']) {
+    s.clock.t = at(time);
+    await s.scheduler.tick();
+    await denver.tick();
+    for (const r of await s.runsOf()) if (slotOf(r) <= s.clock.t) await s.finished(r.id);
+  }
+  const runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-02T00:00:00.000Z', 'Completed']]);
+  const state = await s.store.schedules.read();
+  assert.equal(state.zones.get(s.entry.id), 'Asia/Tokyo');
+  // Lists say so, on any machine: read in the recorded timezone, not in the one of the machine listing.
+  const [view] = scheduleViews([s.entry], state, at('2025-06-02T15:00:00Z'));
+  assert.deepEqual([view!.entry.schedule.timezone, view!.entry.zoneFrom, new Date(view!.next!).toISOString()], ['Asia/Tokyo', 'store', '2025-06-03T00:00:00.000Z']);
+  await denver.stop();
   await s.scheduler.stop();
 });
 
@@ -544,14 +566,14 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
   const SLOT = at('2025-06-01T10:01:00Z');
 
   /** A machine of its own: a store under its host name, a runner, a scheduler on its own clock. */
-  async function machine(name: string, schema: string, entry: ScheduleEntry) {
+  async function machine(name: string, schema: string, entry: ScheduleEntry, timezone?: string) {
     const home = tempDir(`flowdeck-${name}-`);
     const store = await PgStore.open(pgUrl(), { home, schema, hostname: name, kind: 'cli' });
     after(() => store.close());
     const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, cancelGraceMs: 1000, timeoutGraceMs: 1000 });
     const clock = { t: 0, now: () => clock.t };
     const logs: string[] = [];
-    const scheduler = new Scheduler(store, { start: (e, runId, o) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => logs.push(`${level} ${m}`) }, { clock });
+    const scheduler = new Scheduler(store, { start: (e, runId, o) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => logs.push(`${level} ${m}`) }, { clock, ...(timezone ? { timezone } : {}) });
     scheduler.setDeclared([entry]);
     const tickAt = async (time: string) => {
       clock.t = at(time);
@@ -582,6 +604,25 @@ export const counted = flow({ name: 'counted' }, async ({ file }: { file: string
     const [, run, leaseId] = /^RUN (\S+) LEASE (\S+)$/m.exec(out)!;
     return { run: run!, lease: leaseId! };
   }
+
+  it('a cron declared without a timezone runs once per slot on machines in two timezones: both read it in the timezone of the first to see it', { timeout: 180_000 }, async () => {
+    const { schema, counter, entry: minutely } = countedSchedule('eeeeeeeeee');
+    const entry: ScheduleEntry = { ...minutely, schedule: { cron: '0 9 * * *', parameters: minutely.schedule.parameters! } };
+    const tokyo = await machine('machine-tokyo', schema, entry, 'Asia/Tokyo');
+    const denver = await machine('machine-denver', schema, entry, 'America/Denver');
+    // Tokyo's 09:00 is 00:00Z; Denver's (summer) 15:00Z. Tokyo sees the schedule first.
+    for (const time of ['2025-06-01T12:00:00Z', '2025-06-01T14:57:00Z', '2025-06-01T15:00:00.100Z', '2025-06-01T23:57:00Z', '2025-06-02T00:00:00.100Z', '2025-06-02T00:00:03.200Z', '2025-06-02T14:57:00Z', '2025-06-02T15:00:00.100Z', '2025-06-02T15:00:03.200Z']) {
+      await tokyo.tickAt(time);
+      await denver.tickAt(time);
+    }
+    const runs = async () => (await tokyo.store.list()).filter((r) => r.trigger?.kind === 'schedule');
+    await waitFor(async () => (await runs()).every((r) => isTerminal(r.state.type)), 'the runs to end', 60_000);
+    assert.deepEqual((await runs()).map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-02T00:00:00.000Z', 'Completed']]);
+    assert.equal(readFileSync(counter, 'utf8'), 'ran\n');
+    assert.equal((await denver.store.schedules.read()).zones.get(entry.id), 'Asia/Tokyo');
+    await tokyo.scheduler.stop();
+    await denver.scheduler.stop();
+  });
 
   it('a machine that dies just before its slot (its lease not yet lapsed when the slot is due) has the slot taken over once it lapses, and run once', { timeout: 180_000 }, async () => {
     const { schema, counter, entry } = countedSchedule('dddddddddd');

@@ -212,6 +212,15 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table :S.limits add constraint limits_max_running_check check (max_running >= 0);
     `,
   },
+  {
+    version: 10,
+    name: 'the timezone a schedule was first seen in',
+    sql: `
+      -- The timezone of the scheduler that first saw the schedule: a cron declared in a flow file without a
+      -- timezone is read in it by every machine on the store (null: seen first by an older Flowdeck).
+      alter table :S.schedule_seen add column zone text;
+    `,
+  },
 ];
 
 /** The advisory lock key of a schema's migrations (any stable 64-bit number per schema). */

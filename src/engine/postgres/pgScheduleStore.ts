@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ProcessIdentity } from '../records';
-import { checkSchedule, withTimezone } from '../schedules/scheduleSpec';
+import { checkSchedule, isTimezone, withTimezone } from '../schedules/scheduleSpec';
 import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from '../schedules/scheduleStore';
 import { liveSession } from './hostLease';
 import type { PgStore } from './pgStore';
@@ -24,6 +24,7 @@ interface ScheduleRow {
   source: string | null;
   schedule: unknown;
   at: string | null;
+  zone: string | null;
 }
 
 export class PgScheduleStore implements ScheduleStore {
@@ -36,19 +37,22 @@ export class PgScheduleStore implements ScheduleStore {
   async read(): Promise<ScheduleStoreState> {
     // One round trip: a scheduler reads this on every look.
     const rows = await this.store.rows<ScheduleRow>(
-      `select 'add' as k, id, flow_name, source, schedule, created as at from ${this.t('schedules')}
-       union all select 'pause', id, null, null, null, null from ${this.t('schedule_paused')}
-       union all select 'seen', id, null, null, null, at from ${this.t('schedule_seen')}`,
+      `select 'add' as k, id, flow_name, source, schedule, created as at, null as zone from ${this.t('schedules')}
+       union all select 'pause', id, null, null, null, null, null from ${this.t('schedule_paused')}
+       union all select 'seen', id, null, null, null, at, zone from ${this.t('schedule_seen')}`,
       [],
       'read the schedules',
     );
     const added: StoredSchedule[] = [];
     const paused = new Set<string>();
     const firstSeen = new Map<string, number>();
+    const zones = new Map<string, string>();
     for (const r of rows) {
       if (r.k === 'pause') paused.add(r.id);
-      else if (r.k === 'seen') firstSeen.set(r.id, Number(r.at));
-      else {
+      else if (r.k === 'seen') {
+        firstSeen.set(r.id, Number(r.at));
+        if (r.zone !== null && isTimezone(r.zone)) zones.set(r.id, r.zone);
+      } else {
         try {
           added.push({ id: r.id, flowName: r.flow_name!, source: r.source!, schedule: checkSchedule(r.schedule, r.flow_name!), created: Number(r.at) });
         } catch {
@@ -57,7 +61,7 @@ export class PgScheduleStore implements ScheduleStore {
       }
     }
     added.sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
-    return { added, paused, firstSeen };
+    return { added, paused, firstSeen, zones };
   }
 
   async add(schedule: Omit<StoredSchedule, 'id' | 'created'>): Promise<StoredSchedule> {
@@ -89,11 +93,17 @@ export class PgScheduleStore implements ScheduleStore {
     await this.store.rows(paused ? `insert into ${this.t('schedule_paused')} (id) values ($1) on conflict do nothing` : `delete from ${this.t('schedule_paused')} where id = $1`, [id], 'pause or resume a schedule');
   }
 
-  async markSeen(ids: readonly string[], at: number): Promise<void> {
+  async markSeen(ids: readonly string[], at: number, zone?: string): Promise<void> {
     this.store.assertWritable();
     if (ids.length === 0) return;
     for (const id of ids) checkScheduleId(id);
-    await this.store.rows(`insert into ${this.t('schedule_seen')} (id, at) select unnest($1::text[]), $2 on conflict do nothing`, [[...ids], at], 'record when schedules were first seen');
+    // The first `at` stays; a zone is set once, on a row an older Flowdeck wrote without one too.
+    await this.store.rows(
+      `insert into ${this.t('schedule_seen')} as s (id, at, zone) select unnest($1::text[]), $2, $3
+       on conflict (id) do update set zone = excluded.zone where s.zone is null and excluded.zone is not null`,
+      [[...ids], at, zone ?? null],
+      'record when schedules were first seen',
+    );
   }
 
   async claimSlot(scheduleId: string, slot: number, options: SlotClaimOptions = {}): Promise<SlotClaim> {

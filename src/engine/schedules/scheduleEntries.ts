@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import type { FileFlows } from '../flowDiscovery';
 import type { FlowSource } from '../protocol';
-import type { Schedule } from './scheduleSpec';
+import { machineTimezone, type Schedule } from './scheduleSpec';
 import type { ScheduleStoreState, StoredSchedule } from './scheduleStore';
 import { SlotTimes } from './slotTimes';
 import { tagsField } from '../runTags';
@@ -27,6 +27,11 @@ export interface ScheduleEntry {
   resumeOnCrash?: boolean;
   /** The flow's own tags (read from its options): its scheduled runs carry them. */
   tags?: string[];
+  /**
+   * A cron declared without a timezone, given one by zonedEntry: 'store' when it is the timezone the store
+   * recorded for it (the first scheduler's to see it), 'machine' when none is recorded yet (this machine's).
+   */
+  zoneFrom?: 'store' | 'machine';
 }
 
 export function declaredScheduleId(realFile: string, flowName: string, index: number): string {
@@ -57,6 +62,27 @@ export async function declaredEntries(files: readonly FileFlows[]): Promise<Sche
   return out;
 }
 
+/**
+ * A cron declared in a flow file without a timezone, given the one every process sharing the store reads
+ * it in: the timezone the store recorded for it — that of the first scheduler to see it (`flowdeck serve`,
+ * an editor window) — or, until one did, `fallback` (this machine's). Read in each machine's own timezone,
+ * serves in two timezones would claim different slots, and the flow would run at both sets of times. Any
+ * other schedule is returned as it is.
+ */
+export function zonedEntry(entry: ScheduleEntry, zones: ReadonlyMap<string, string>, fallback = machineTimezone()): ScheduleEntry {
+  const { schedule } = entry;
+  if (entry.origin !== 'code' || schedule.cron === undefined || schedule.timezone !== undefined) return entry;
+  const recorded = zones.get(entry.id);
+  const timezone = recorded ?? fallback;
+  if (timezone === undefined) return entry;
+  return { ...entry, schedule: { ...schedule, timezone }, zoneFrom: recorded !== undefined ? 'store' : 'machine' };
+}
+
+/** Whether a declared cron is read in a timezone the store has not recorded yet (zonedEntry): its scheduler records its own. */
+export function needsZone(entry: ScheduleEntry, zones: ReadonlyMap<string, string>): boolean {
+  return entry.origin === 'code' && entry.schedule.cron !== undefined && entry.schedule.timezone === undefined && !zones.has(entry.id);
+}
+
 export function storedEntry(s: StoredSchedule): ScheduleEntry {
   return { id: s.id, flowName: s.flowName, source: s.source, schedule: s.schedule, origin: 'store', created: s.created };
 }
@@ -75,7 +101,7 @@ export interface ScheduleView {
 
 /** Every schedule (declared ones first) with its state and next slot after `now`. */
 export function scheduleViews(declared: readonly ScheduleEntry[], state: ScheduleStoreState, now: number): ScheduleView[] {
-  return [...declared, ...state.added.map(storedEntry)].map((entry) => {
+  return [...declared.map((e) => zonedEntry(e, state.zones)), ...state.added.map(storedEntry)].map((entry) => {
     const paused = state.paused.has(entry.id);
     const next = paused ? undefined : new SlotTimes(entry.schedule).next(now);
     return next === undefined ? { entry, paused } : { entry, paused, next };

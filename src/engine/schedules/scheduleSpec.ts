@@ -123,8 +123,14 @@ export function checkSchedule(value: unknown, flowName: string, declarations?: P
  */
 export function withTimezone(schedule: Schedule): Schedule {
   if (schedule.cron === undefined || schedule.timezone !== undefined) return schedule;
+  const zone = machineTimezone();
+  return zone ? { ...schedule, timezone: zone } : schedule;
+}
+
+/** The IANA timezone this process reads local times in (TZ, or the machine's), when it names one. */
+export function machineTimezone(): string | undefined {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  return zone && isTimezone(zone) ? { ...schedule, timezone: zone } : schedule;
+  return zone && isTimezone(zone) ? zone : undefined;
 }
 
 const EVERY = /^(\d+)\s*(s|sec|m|min|h|d)$/;

@@ -26,6 +26,12 @@ export interface ScheduleStoreState {
   paused: ReadonlySet<string>;
   /** When a scheduler first saw each schedule (epoch ms): catchup never runs a slot from before. */
   firstSeen: ReadonlyMap<string, number>;
+  /**
+   * The timezone of the scheduler that first recorded one for each schedule (markSeen): a cron declared in a
+   * flow file without a timezone is read in it by every process sharing the store (zonedEntry), so serves in
+   * different timezones run the same slots.
+   */
+  zones: ReadonlyMap<string, string>;
 }
 
 export type SlotClaim =
@@ -58,8 +64,11 @@ export interface ScheduleStore {
   remove(id: string): Promise<boolean>;
   /** Pauses or resumes a schedule (added or declared in code); idempotent. */
   setPaused(id: string, paused: boolean): Promise<void>;
-  /** Records `at` as when these schedules were first seen, for those seen for the first time (the first record wins). */
-  markSeen(ids: readonly string[], at: number): Promise<void>;
+  /**
+   * Records `at` as when these schedules were first seen, and `zone` as the timezone they are read in when
+   * they name none, for those without either yet (the first record of each wins).
+   */
+  markSeen(ids: readonly string[], at: number, zone?: string): Promise<void>;
   /**
    * Claims slot `slot` (epoch ms) of schedule `scheduleId` for this process, before its run is created:
    * true for exactly one caller across every process sharing the store.

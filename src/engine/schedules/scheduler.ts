@@ -17,8 +17,8 @@ import type { ActiveRun } from '../runner';
 import type { RunStore } from '../runStore';
 import { isTerminal, state, type StateName, type StateType } from '../states';
 import { EndedBeforeStart } from '../endedBeforeStart';
-import { storedEntry, type ScheduleEntry } from './scheduleEntries';
-import { describeSchedule } from './scheduleSpec';
+import { needsZone, storedEntry, zonedEntry, type ScheduleEntry } from './scheduleEntries';
+import { describeSchedule, machineTimezone } from './scheduleSpec';
 import { SlotTimes } from './slotTimes';
 import { mergedTags, tagsField } from '../runTags';
 
@@ -54,6 +54,12 @@ export interface SchedulerOptions {
   prewarmMs?: number;
   /** Keeps the process alive while schedules wait (`flowdeck serve`); an editor's timers do not. */
   keepAlive?: boolean;
+  /**
+   * The timezone recorded in the store for a cron declared in a flow file without one, when this scheduler
+   * is the first to see it; every scheduler sharing the store then reads it in the recorded one (default:
+   * this machine's, TZ).
+   */
+  timezone?: string;
 }
 
 export interface SchedulerEvents {
@@ -210,12 +216,17 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     await this.store.refresh();
     if (this.store.hasUnfinishedRuns()) await this.settleCrashed();
     let state = await this.store.schedules.read();
-    const entries = [...this.declared, ...state.added.map(storedEntry)].filter((e) => this.host.accepts?.(e) ?? true);
-    const unseen = entries.filter((e) => !state.firstSeen.has(e.id)).map((e) => e.id);
+    const listed = [...this.declared, ...state.added.map(storedEntry)].filter((e) => this.host.accepts?.(e) ?? true);
+    // Recorded once for every process: when each schedule was first seen, and the timezone a declared cron
+    // without one is read in (this scheduler's, if it is the first to record one).
+    const zone = this.options.timezone ?? machineTimezone();
+    const unseen = listed.filter((e) => !state.firstSeen.has(e.id) || (zone !== undefined && needsZone(e, state.zones))).map((e) => e.id);
     if (unseen.length > 0) {
-      await this.store.schedules.markSeen(unseen, now);
+      await this.store.schedules.markSeen(unseen, now, zone);
       state = await this.store.schedules.read();
     }
+    const zones = state.zones;
+    const entries = listed.map((e) => zonedEntry(e, zones, zone));
     const ids = new Set(entries.map((e) => e.id));
     for (const [id, t] of this.tracked) {
       if (ids.has(id)) continue;
