@@ -12,12 +12,12 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned, rewriteOwn } from './claimFiles';
+import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned, rewriteOwn, type HeldClaim } from './claimFiles';
 import { FILE_MODE } from './journalFile';
 import { journalLines } from './jsonLines';
 import { currentProcess, sameProcess } from './processIdentity';
 import { checkSchedule, isTimezone, withTimezone } from './schedules/scheduleSpec';
-import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
+import { CLAIM_SETTLE_MS, checkScheduleId, checkSlot, SCHEDULE_ID, UNRUN_CLAIM_MS, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from './schedules/scheduleStore';
 import { StoreWriteError, withPath } from './storeErrors';
 import { privateDir } from './storeHome';
 
@@ -46,12 +46,18 @@ export class EmbeddedScheduleStore implements ScheduleStore {
   private readonly zones = new Map<string, string>();
   private readonly removed = new Set<string>();
   private looking?: Promise<void>;
+  /**
+   * Per schedule, when this process last pruned and how many claims it left: young claims stay
+   * (CLAIM_SETTLE_MS), so it prunes again once they may have settled or their count doubled, not reading
+   * them all at every claim.
+   */
+  private readonly pruned = new Map<string, { at: number; left: number }>();
   /** Lines that could not be read as records. */
   skipped = 0;
 
   constructor(
     home: string,
-    private readonly options: { readOnly: boolean; durable: boolean },
+    private readonly options: { readOnly: boolean; durable: boolean; now?: () => number },
   ) {
     this.dir = join(home, 'schedules');
     this.logFile = join(this.dir, 'schedules.jsonl');
@@ -191,16 +197,16 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     if (this.options.readOnly) throw new Error('This store was opened read-only');
     const file = this.slotFile(scheduleId, slot);
     await privateDir(join(this.slotsDir, scheduleId));
-    if (await createClaim<SlotData>(file, { at: Date.now() })) {
+    if (await createClaim<SlotData>(file, { at: this.now() })) {
       await this.pruneSlots(scheduleId, options.keep);
       return { claimed: true };
     }
     const held = await readClaim<SlotData>(file);
-    if (!held) return (await createClaim(file, { at: Date.now() })) ? { claimed: true } : { claimed: false };
+    if (!held) return (await createClaim(file, { at: this.now() })) ? { claimed: true } : { claimed: false };
     const owner = held.claim?.owner;
     const notClaimed: SlotClaim = owner ? { claimed: false, holder: owner } : { claimed: false };
     if (!isAbandoned(held) || !options.abandoned || !(await options.abandoned(typeof held.claim?.data?.runId === 'string' ? held.claim.data.runId : undefined))) return notClaimed;
-    if (!(await replaceAbandoned(file, held.text, { at: Date.now() }))) return notClaimed;
+    if (!(await replaceAbandoned(file, held.text, { at: this.now() }))) return notClaimed;
     return { claimed: true, ...(owner ? { tookOverFrom: owner } : {}) };
   }
 
@@ -217,14 +223,36 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     if (held?.claim && sameProcess(held.claim.owner, currentProcess())) await removeOwn(file, held.claim.nonce);
   }
 
-  /** Keeps the newest claims of a schedule, and those `keep` names; the disk does not fill with one file per slot forever. */
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /**
+   * Keeps the newest claims of a schedule, those `keep` names, and those too young to judge (CLAIM_SETTLE_MS,
+   * UNRUN_CLAIM_MS); the disk does not fill with one file per slot forever. The claims are read before
+   * `keep` is asked: a claim that already noted its run then has its run among those `keep` names, if it
+   * has not ended.
+   */
   private async pruneSlots(scheduleId: string, keep?: () => Promise<readonly number[]>): Promise<void> {
     const dir = join(this.slotsDir, scheduleId);
     const slots = (await readdir(dir).catch(() => [] as string[])).filter((f) => /^\d+$/.test(f)).map(Number);
     if (slots.length <= 2 * KEEP_SLOTS) return;
+    const now = this.now();
+    const last = this.pruned.get(scheduleId);
+    if (last && slots.length <= 2 * last.left && now - last.at < CLAIM_SETTLE_MS) return;
     slots.sort((a, b) => b - a);
+    const settled = (
+      await Promise.all(
+        slots.slice(KEEP_SLOTS).map(async (slot) => {
+          const held = await readClaim<SlotData>(join(dir, String(slot))).catch(() => undefined);
+          return held && claimSettled(held, now) ? [slot] : [];
+        }),
+      )
+    ).flat();
     const kept = new Set(keep ? await keep() : []);
-    await Promise.all(slots.slice(KEEP_SLOTS).filter((s) => !kept.has(s)).map((s) => rm(join(dir, String(s)), { force: true })));
+    const gone = settled.filter((s) => !kept.has(s));
+    await Promise.all(gone.map((s) => rm(join(dir, String(s)), { force: true })));
+    this.pruned.set(scheduleId, { at: now, left: slots.length - gone.length });
   }
 }
 
@@ -232,6 +260,14 @@ export class EmbeddedScheduleStore implements ScheduleStore {
 interface SlotData {
   at: number;
   runId?: string;
+}
+
+/** Whether a claim is old enough to be pruned, when no run of it waits: CLAIM_SETTLE_MS, UNRUN_CLAIM_MS without a run noted. */
+function claimSettled(held: HeldClaim<SlotData>, now: number): boolean {
+  if (!held.claim) return held.ageMs >= CLAIM_SETTLE_MS;
+  const { at, runId } = held.claim.data ?? {};
+  if (typeof at !== 'number') return true;
+  return now - at >= (typeof runId === 'string' ? CLAIM_SETTLE_MS : UNRUN_CLAIM_MS);
 }
 
 /** A record of the log, or undefined when the line is not one this version understands. */

@@ -124,7 +124,7 @@ export class EmbeddedStore implements RunStore {
     this.cache = new FileResultCache(home, clock);
     this.kv = new FileKeyValueStore(home);
     this.variables = new FileVariableStore(home, () => this.clock.now());
-    this.schedules = new EmbeddedScheduleStore(home, { readOnly: this.readOnly, durable: this.durable });
+    this.schedules = new EmbeddedScheduleStore(home, { readOnly: this.readOnly, durable: this.durable, now: () => clock.now() });
     this.limits = new EmbeddedLimitStore(home, this.readOnly);
   }
 

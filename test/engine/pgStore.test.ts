@@ -30,6 +30,36 @@ function withPassword(url: string, password: string): string {
 describe('Postgres store', T, () => {
   // Seen in CI as a test file that never ended: a store closed while its change feed was still connecting
   // left that connection open, and the process alive, for good.
+  it("prunes old slot claims by the database's clock: those whose runs were made once ten minutes old, those without a run noted once a day old; never the newest", async () => {
+    const schema = freshSchema();
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      const SLOT = 1_700_000_000_000;
+      const slots = async (): Promise<number[]> => (await client.query<{ slot: string }>(`select slot from "${schema}".schedule_slots where schedule_id = '00000000ee' order by slot`)).rows.map((r) => Number(r.slot));
+      for (let i = 0; i < 45; i++) {
+        assert.equal((await store.schedules.claimSlot('00000000ee', SLOT + i * 1000)).claimed, true);
+        if (i !== 1) await store.schedules.markSlotRun('00000000ee', SLOT + i * 1000, `run-${i}`);
+      }
+      assert.equal((await slots()).length, 45, 'claims a moment old are all kept');
+      // Eleven minutes pass (as the database counts them).
+      await client.query(`update "${schema}".schedule_slots set claimed_at = claimed_at - interval '11 minutes'`);
+      assert.equal((await store.schedules.claimSlot('00000000ee', SLOT + 45_000)).claimed, true);
+      let left = await slots();
+      assert.equal(left.length, 21, left.join(','));
+      assert.deepEqual([left[0], left[1], left.at(-1)], [SLOT + 1000, SLOT + 26_000, SLOT + 45_000], 'the claim without a run stays, and the 20 newest');
+      // A day passes.
+      await client.query(`update "${schema}".schedule_slots set claimed_at = claimed_at - interval '1 day'`);
+      assert.equal((await store.schedules.claimSlot('00000000ee', SLOT + 46_000)).claimed, true);
+      left = await slots();
+      assert.deepEqual([left.length, left[0]], [20, SLOT + 27_000]);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
   it('closed while its change feed connects, leaves nothing open: the process ends by itself', async () => {
     const script = `const { PgStore } = require('./src/engine/postgres/pgStore');
 (async () => {

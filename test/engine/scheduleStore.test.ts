@@ -65,17 +65,34 @@ test("a dead claimant's slot is taken over once, and only when its run was never
   await store.close();
 });
 
-test('a released slot can be claimed again; old claims are pruned, the newest kept', { timeout: 60_000 }, async () => {
+test('a released slot can be claimed again; old claims whose runs were made are pruned, the newest kept; young claims, and those without a run for a day, never', { timeout: 60_000 }, async () => {
   const home = tempDir();
-  const store = await EmbeddedStore.open(home);
+  const clock = { t: Date.parse('2025-06-01T10:00:00Z'), now: () => clock.t };
+  const store = await EmbeddedStore.open(home, { clock });
+  const kept = () => readdirSync(join(home, 'schedules', 'slots', '00000000cc')).map(Number).sort((a, b) => a - b);
   assert.equal((await store.schedules.claimSlot('00000000cc', 1000)).claimed, true);
   assert.equal((await store.schedules.claimSlot('00000000cc', 1000)).claimed, false);
   await store.schedules.releaseSlot('00000000cc', 1000);
   assert.equal((await store.schedules.claimSlot('00000000cc', 1000)).claimed, true);
-  for (let i = 2; i <= 60; i++) assert.equal((await store.schedules.claimSlot('00000000cc', i * 1000)).claimed, true);
-  const kept = readdirSync(join(home, 'schedules', 'slots', '00000000cc')).map(Number).sort((a, b) => a - b);
-  assert.ok(kept.length <= 40 && kept.length >= 20, `${kept.length} claims kept`);
-  assert.equal(kept.at(-1), 60_000);
-  assert.ok(kept.includes(41_000));
+  // Slot 2000's claimant has not created its run (asleep, or dead): it notes none.
+  for (let i = 2; i <= 60; i++) {
+    assert.equal((await store.schedules.claimSlot('00000000cc', i * 1000)).claimed, true);
+    if (i !== 2) await store.schedules.markSlotRun('00000000cc', i * 1000, `run-${i}`);
+  }
+  await store.schedules.markSlotRun('00000000cc', 1000, 'run-1');
+  // All claimed a moment ago: none is pruned, whatever the runs not ended are.
+  assert.equal(kept().length, 60);
+  // Eleven minutes on, those whose runs were made are.
+  clock.t += 11 * 60_000;
+  for (let i = 61; i <= 70; i++) assert.equal((await store.schedules.claimSlot('00000000cc', i * 1000)).claimed, true);
+  let left = kept();
+  assert.ok(left.length <= 40 && left.length >= 20, `${left.length} claims kept`);
+  assert.deepEqual([left[0], left.at(-1)], [2000, 70_000], 'the claim without a run stays; the newest stay');
+  assert.ok(left.includes(51_000));
+  // A day on, the claim without a run goes too.
+  clock.t += 24 * 3600_000;
+  for (let i = 71; i <= 150; i++) assert.equal((await store.schedules.claimSlot('00000000cc', i * 1000)).claimed, true);
+  left = kept();
+  assert.ok(!left.includes(2000) && left.includes(150_000), left.join(','));
   await store.close();
 });

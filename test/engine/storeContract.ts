@@ -1115,12 +1115,27 @@ export function scheduleAndLimitContract(backend: StoreBackend): void {
 
     it("keeps the claim of a slot whose run still waits (a queued slot) however many newer slots are claimed: it is never claimed again", async () => {
       await withSpace(backend, async (_space, open) => {
-        const [a, b] = await Promise.all([open(), open()]);
+        // B lives eleven minutes on (claims younger than that are never pruned; Postgres judges by its own clock).
+        const [a, b] = await Promise.all([open(), open({ clock: { now: () => Date.now() + 11 * 60_000 } })]);
         assert.equal((await a.schedules.claimSlot('00000000cc', SLOT)).claimed, true);
+        await a.schedules.markSlotRun('00000000cc', SLOT, 'run-waiting');
         // Queued behind a long run, the slot waits while many slots after it are claimed (and pruned).
         const keep = async (): Promise<number[]> => [SLOT];
         for (let i = 1; i <= 90; i++) assert.equal((await b.schedules.claimSlot('00000000cc', SLOT + i * 1000, { keep })).claimed, true);
         assert.equal((await b.schedules.claimSlot('00000000cc', SLOT, { keep })).claimed, false, 'the waiting slot is still held: not claimed again');
+      });
+    });
+
+    it('never prunes a claim made a moment ago whose run does not exist yet, however many newer slots are claimed meanwhile: it is never claimed again', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const [a, b, c] = await Promise.all([open(), open(), open()]);
+        // A claims an old slot (one given back long after it was due) and has not created its run yet; B,
+        // claiming newer slots, prunes with the runs not ended it knows of — none of that slot's.
+        assert.equal((await a.schedules.claimSlot('00000000dd', SLOT)).claimed, true);
+        const keep = async (): Promise<number[]> => [];
+        for (let i = 1; i <= 90; i++) assert.equal((await b.schedules.claimSlot('00000000dd', SLOT + i * 1000, { keep })).claimed, true);
+        // C, watching the slot, finds it still held.
+        assert.equal((await c.schedules.claimSlot('00000000dd', SLOT, { keep })).claimed, false, 'the fresh claim is still held: not claimed again');
       });
     });
 

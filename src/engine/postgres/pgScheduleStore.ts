@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProcessIdentity } from '../records';
 import { checkSchedule, isTimezone, withTimezone } from '../schedules/scheduleSpec';
-import { checkScheduleId, checkSlot, SCHEDULE_ID, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from '../schedules/scheduleStore';
+import { CLAIM_SETTLE_MS, checkScheduleId, checkSlot, SCHEDULE_ID, UNRUN_CLAIM_MS, type ScheduleStore, type ScheduleStoreState, type SlotClaim, type SlotClaimOptions, type StoredSchedule } from '../schedules/scheduleStore';
 import { liveSession } from './hostLease';
 import type { PgStore } from './pgStore';
 
@@ -163,12 +163,18 @@ export class PgScheduleStore implements ScheduleStore {
     return rows.length > 0;
   }
 
-  /** Keeps the newest claims of a schedule, and those `keep` names; the table does not grow by a row per slot forever. */
+  /**
+   * Keeps the newest claims of a schedule, those `keep` names, and those too young to judge by the
+   * database's clock (CLAIM_SETTLE_MS; UNRUN_CLAIM_MS without a run noted): the table does not grow by a row
+   * per slot forever.
+   */
   private async prune(scheduleId: string, keep?: () => Promise<readonly number[]>): Promise<void> {
     await this.store.rows(
       `delete from ${this.t('schedule_slots')} where schedule_id = $1 and slot <> all($3::bigint[])
-         and slot < (select slot from ${this.t('schedule_slots')} where schedule_id = $1 order by slot desc offset $2 limit 1)`,
-      [scheduleId, KEEP_SLOTS - 1, keep ? [...(await keep())] : []],
+         and slot < (select slot from ${this.t('schedule_slots')} where schedule_id = $1 order by slot desc offset $2 limit 1)
+         and claimed_at < now() - $4 * interval '1 millisecond'
+         and (owner ? 'runId' or claimed_at < now() - $5 * interval '1 millisecond')`,
+      [scheduleId, KEEP_SLOTS - 1, keep ? [...(await keep())] : [], CLAIM_SETTLE_MS, UNRUN_CLAIM_MS],
       'prune old schedule slots',
     );
   }

@@ -83,6 +83,19 @@ export interface ScheduleStore {
   markSlotRun(scheduleId: string, slot: number, runId: string): Promise<void>;
 }
 
+/**
+ * A slot's claim younger than this is never pruned, whatever the slots kept (SlotClaimOptions.keep) say:
+ * those are the runs not ended, and the run of a claim made a moment ago does not exist yet — pruned then,
+ * a process watching the slot would claim it again, and it would run twice. Well above the time from a
+ * claim to its run's creation (a few store writes).
+ */
+export const CLAIM_SETTLE_MS = 10 * 60_000;
+/**
+ * A claim on which no run was noted (markSlotRun) is kept this long: its claimant may have been asleep (the
+ * machine suspended) between claiming and creating the run, or died before (its slot is then taken over).
+ */
+export const UNRUN_CLAIM_MS = 24 * 3600_000;
+
 /** Schedule ids: ten lowercase hex digits (stored ones random; declared ones a hash of file, flow and position). */
 export const SCHEDULE_ID = /^[0-9a-f]{10}$/;
 
