@@ -200,6 +200,28 @@ test('a cron declared without a timezone is read in the timezone of the first sc
   await s.scheduler.stop();
 });
 
+for (const catchup of ['none', 'latest'] as const) {
+  test(`catchup '${catchup}': a slot whose flow was loaded ahead, its process then asleep for hours past it (a suspended machine), ${catchup === 'none' ? 'is not run when it wakes' : 'runs once, late; a slot overtaken meanwhile never'}`, { timeout: 120_000 }, async () => {
+    const s = await setup({ cron: catchup === 'none' ? '0 9 * * *' : '0 9,11 * * *', timezone: 'UTC', catchup }, 'quick', { seenAt: at('2025-06-01T00:00:00Z') });
+    s.clock.t = at('2025-06-01T08:59:58Z');
+    await s.scheduler.tick();
+    // Its run made, its flow handed over to load; the machine sleeps until 12:00 (the tick at 11:00 never came).
+    assert.deepEqual((await s.runsOf()).map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T09:00:00.000Z', 'Scheduled']]);
+    s.clock.t = at('2025-06-01T12:00:00Z');
+    await s.scheduler.tick();
+    const settled = async () => (await s.runsOf()).filter((r) => slotOf(r) <= s.clock.t).every((r) => isTerminal(r.state.type) && r.state.name !== 'Cancelled');
+    await waitFor(settled, 'the slots due to settle', 60_000);
+    const runs = (await s.runsOf()).filter((r) => slotOf(r) <= s.clock.t);
+    if (catchup === 'none') {
+      assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [], s.logs.join('\n'));
+      assert.ok(s.logs.some((l) => /slot 2025-06-01T09:00:00\.000Z not run: 180 min late, and the schedule does not catch up \(catchup: 'none'\)$/.test(l)), s.logs.join('\n'));
+    } else {
+      assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T11:00:00.000Z', 'Completed']], s.logs.join('\n'));
+    }
+    await s.scheduler.stop();
+  });
+}
+
 test("catchup 'none' runs no missed slot; a schedule seen for the first time never runs a slot from before", { timeout: 60_000 }, async () => {
   const none = await setup({ cron: '0 9 * * *', timezone: 'UTC', catchup: 'none' }, 'quick', { seenAt: at('2025-06-01T00:00:00Z') });
   none.clock.t = at('2025-06-04T15:00:00Z');

@@ -510,6 +510,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (overlap !== 'queue' && !p.queued && latest !== undefined && latest > slot) {
       throw new NotStarted('skip', `not run: a later slot (${iso(latest)}) came due before it could start`);
     }
+    // Due long ago when its worker got here (the machine slept past the slot, or loading took that long): a
+    // schedule that does not catch up does not run it, as it runs no slot it missed (`due`). Queued slots keep their turn.
+    const late = this.clock.now() - slot;
+    if (entry.schedule.catchup === 'none' && !p.queued && late > this.onTimeMs) {
+      throw new NotStarted('skip', `not run: ${seconds(late)} late, and the schedule does not catch up (catchup: 'none')`);
+    }
     // Paused or removed since the last look (`flowdeck schedule pause` said so already): not started.
     const schedules = await this.store.schedules.read();
     if (schedules.paused.has(entry.id)) throw new NotStarted('skip', 'not run: its schedule was paused');
@@ -526,8 +532,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // Given back while the store was asked (this process stopping): not started after all.
     if (signal.aborted) throw new NotStarted('released', 'given back');
     t.cursor = Math.max(t.cursor, slot);
-    const late = this.clock.now() - slot;
-    if (late > LATE_LOG_MS) await this.note(p.runId, 'WARNING', `Started ${seconds(late)} after its slot ${iso(slot)}${p.queued ? ', when the run before it had ended (overlap: queue)' : ''}`);
+    const startedLate = this.clock.now() - slot;
+    if (startedLate > LATE_LOG_MS) await this.note(p.runId, 'WARNING', `Started ${seconds(startedLate)} after its slot ${iso(slot)}${p.queued ? ', when the run before it had ended (overlap: queue)' : ''}`);
   }
 
 
