@@ -2,10 +2,11 @@
  * Schedules in the embedded store, under FLOWDECK_HOME/schedules:
  *
  *   schedules.jsonl        what was added, removed, paused, resumed and first seen (and in which timezone):
- *                          one idempotent record
- *                          per line, appended with O_APPEND (no lock); every process folds the same lines
- *                          to the same state, reading only what was appended since its last look
- *   slots/<id>/<slot>      the claim of one slot (claimFiles.ts): created once; the newest are kept
+ *                          one idempotent record per line, appended with O_APPEND (no lock); every process
+ *                          folds the same lines to the same state, reading only what was appended since
+ *                          its last look
+ *   slots/<id>/<slot>      the claim of one slot (claimFiles.ts): created once; the newest and the young
+ *                          are kept
  *
  * Changes are rare (a person adds or pauses a schedule), so the log is never compacted.
  */
@@ -29,7 +30,8 @@ type ScheduleRecord =
   | { k: 'seen'; id: string; at: number; zone?: string };
 
 /**
- * Claims kept per schedule, besides those of slots whose runs have not ended (SlotClaimOptions.keep):
+ * Claims kept per schedule, besides those of slots whose runs have not ended (SlotClaimOptions.keep) and
+ * young ones (CLAIM_SETTLE_MS):
  * older slots are never claimed again (schedulers only look at the latest, and at slots whose runs wait).
  */
 const KEEP_SLOTS = 20;

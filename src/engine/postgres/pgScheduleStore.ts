@@ -12,7 +12,8 @@ import { liveSession } from './hostLease';
 import type { PgStore } from './pgStore';
 
 /**
- * Claims kept per schedule, besides those of slots whose runs have not ended (SlotClaimOptions.keep):
+ * Claims kept per schedule, besides those of slots whose runs have not ended (SlotClaimOptions.keep) and
+ * young ones (CLAIM_SETTLE_MS):
  * older slots are never claimed again (schedulers only look at the latest, and at slots whose runs wait).
  */
 const KEEP_SLOTS = 20;
