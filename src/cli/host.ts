@@ -6,6 +6,7 @@ import { FlowRunner } from '../engine/runner';
 import { takeEarlyWorker } from '../engine/standbyWorker';
 import type { RunStore } from '../engine/runStore';
 import type { CliIo } from './io';
+import { sayRelistedRuns } from './relistedRuns';
 
 export function distDir(): string {
   // The CLI is bundled into dist/cli.js; the worker and built-in flows are its siblings.
@@ -17,8 +18,11 @@ export function distDir(): string {
  * processes show Crashed without being recorded). Throws StoreHomeError for an unusable folder.
  * `detectCrashed: false`: the runs of processes gone are left for the caller's own markCrashed().
  */
-export function openStore(io: CliIo, mode: 'read' | 'write' = 'write', options: { detectCrashed?: boolean } = {}): Promise<RunStore> {
-  return openRunStore({ env: io.env, readOnly: mode === 'read', ...(options.detectCrashed === false ? { detectCrashed: false } : {}) });
+export async function openStore(io: CliIo, mode: 'read' | 'write' = 'write', options: { detectCrashed?: boolean } = {}): Promise<RunStore> {
+  const store = await openRunStore({ env: io.env, readOnly: mode === 'read', ...(options.detectCrashed === false ? { detectCrashed: false } : {}) });
+  // Opened for writing, the store lists again the runs a damaged index lost: said, not done in silence.
+  sayRelistedRuns(io, store);
+  return store;
 }
 
 /**

@@ -11,7 +11,8 @@
  * (the claim names it) or, where no creator can be read, once it is a day old — a creation in progress
  * in a live process is never touched. A journal holding more than its creation wrote is never swept
  * unless the index records its run's deletion: its run was listed once, and an index that no longer
- * lists it was damaged (bareCreation.ts) — its history is kept, not taken for an abandoned creation.
+ * lists it was damaged (bareCreation.ts) — its history is kept, not taken for an abandoned creation, and
+ * its run is listed again (lostRuns.ts).
  */
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -151,11 +152,16 @@ export async function sweepAbandonedCreations(runsDir: string, index: () => Prom
   return swept;
 }
 
-/** Runs the sweep when the last one (by the marker file's time) is a day old or more. */
+/** Whether the day's sweep is due: the last one (by the marker file's time) is a day old or more. */
+export async function sweepDue(runsDir: string, clock: Clock): Promise<boolean> {
+  const last = await mtime(join(runsDir, '.swept'));
+  return last === undefined || clock.now() - last >= SWEEP_INTERVAL_MS;
+}
+
+/** Runs the sweep when it is due (sweepDue). */
 export async function sweepDaily(runsDir: string, index: () => Promise<Listed>, clock: Clock): Promise<Swept | undefined> {
   const marker = join(runsDir, '.swept');
-  const last = await mtime(marker);
-  if (last !== undefined && clock.now() - last < SWEEP_INTERVAL_MS) return undefined;
+  if (!(await sweepDue(runsDir, clock))) return undefined;
   const swept = await sweepAbandonedCreations(runsDir, index, clock);
   await writeFile(marker, '', { mode: FILE_MODE });
   return swept;

@@ -13,7 +13,8 @@
  * are durable before they are acknowledged (fdatasync per batch) unless `durable: false`.
  */
 import { randomUUID } from 'node:crypto';
-import { nameClaimText, sweepDaily, type Listed, type Swept } from './abandonedCreations';
+import { nameClaimText, sweepDaily, sweepDue, type Listed, type Swept } from './abandonedCreations';
+import { findLostRuns } from './lostRuns';
 import { createClaim, createExclusiveFile, isAbandoned, readClaim, replaceAbandoned } from './claimFiles';
 import type { Artifact } from './artifacts';
 import { readFile, readdir, rm } from 'node:fs/promises';
@@ -142,16 +143,56 @@ export class EmbeddedStore implements RunStore {
     const exists = await prepareHome(home, store.readOnly ? 'read' : 'write');
     if (!store.readOnly) await privateDir(store.runsDir);
     if (exists) await store.index.refresh();
+    // Runs a damaged index lost are listed again before anything is settled: a crashed host's then is too.
+    const damaged = store.index.skippedRecords > 0;
+    let repaired = false;
+    if (!store.readOnly && exists && (damaged || store.index.compactionDue || (await sweepDue(store.runsDir, store.clock)))) {
+      repaired = await store.relistLostRuns().catch(() => false);
+    }
     if (options.detectCrashed !== false) await store.markCrashed();
     if (!store.readOnly) {
       // An optimisation: one that fails (a full disk) leaves nothing behind and must not fail the command.
-      if (options.compact !== false && store.index.compactionDue) await store.index.compact().catch(() => false);
+      // A damaged index repaired is folded at once: its unreadable lines go, and no later process looks again.
+      if ((options.compact !== false && store.index.compactionDue) || (damaged && repaired)) await store.index.compact().catch(() => false);
       // Expired cache entries are never read, but take space: cleared at most once a day, in the background.
       void store.cache.purgeDaily().catch(() => undefined);
       // So are the files of a creation whose process died part-way; close() waits for this one.
       store.sweeping = sweepDaily(store.runsDir, () => store.listed(), store.clock).catch(() => undefined);
     }
     return store;
+  }
+
+  /** Runs this process listed again, lost by a damaged index (lostRuns.ts). */
+  private readonly relisted: FlowRunSummary[] = [];
+
+  /** Runs listed again since this store was opened, their index lost them (lostRuns.ts). */
+  get relistedRuns(): readonly FlowRunSummary[] {
+    return this.relisted;
+  }
+
+  /**
+   * Lists again the runs the index lost whose journals are there (lostRuns.ts). True when every lost run
+   * found was listed (none left for a later look: its host may still be running it).
+   */
+  private async relistLostRuns(): Promise<boolean> {
+    const known = { hasRun: (id: string) => this.index.runs.has(id), wasDeleted: (id: string) => this.index.wasDeleted(id) };
+    const { found, deferred } = await findLostRuns(this.runsDir, known, { now: this.clock.now(), quietMs: 4 * this.lifeSignMs });
+    if (found.length > 0) {
+      // Looked at again: a run its creator listed while its journal was read is listed already (a creation
+      // lists its run before writing more to its journal), and is left as its creator listed it.
+      await this.index.refresh();
+      const lost = found.filter((r) => !this.index.runs.has(r.id) && !this.index.wasDeleted(r.id));
+      if (lost.length > 0) await this.appendIndex(lost.map((r) => ({ k: 'run', ...r })));
+      this.relisted.push(...lost);
+      this.changes.tell(lost.map((r) => r.id));
+    }
+    return deferred === 0;
+  }
+
+  /** Folds the index into a snapshot, the runs it lost listed again first (their journals are read while the damage is in sight). */
+  private async compactIndex(): Promise<boolean> {
+    await this.relistLostRuns().catch(() => false);
+    return this.index.compact();
   }
 
   /** The daily sweep of abandoned creations started by open(), if one was due. */
@@ -801,7 +842,7 @@ export class EmbeddedStore implements RunStore {
     };
     // A few runs' files at a time: a large prune is not one file after another, nor thousands of handles.
     for (let i = 0; i < deletable.length; i += DELETE_AT_ONCE) await Promise.all(deletable.slice(i, i + DELETE_AT_ONCE).map(remove));
-    if (this.index.compactionDue) await this.index.compact().catch(() => false);
+    if (this.index.compactionDue) await this.compactIndex().catch(() => false);
     return deletable.map((r) => r.id);
   }
 
@@ -809,14 +850,14 @@ export class EmbeddedStore implements RunStore {
     const old = prunable(this.all()).slice(checkedKeep(limit, 0)).map((r) => r.id);
     if (old.length === 0) return [];
     const deleted = await this.delete(old);
-    await this.index.compact().catch(() => false);
+    await this.compactIndex().catch(() => false);
     return deleted;
   }
 
   /** Folds the index into a snapshot now (normally done when it has grown). */
   compact(): Promise<boolean> {
     this.assertWritable();
-    return this.index.compact();
+    return this.compactIndex();
   }
 
   async close(): Promise<void> {

@@ -141,6 +141,8 @@ export interface RunStore {
   readonly limits: LimitStore;
   /** Lines of the index that could not be read. */
   readonly skippedIndexRecords: number;
+  /** Runs a damaged index had lost, listed again from their journals since the store was opened (the embedded store: lostRuns.ts). */
+  readonly relistedRuns?: readonly FlowRunSummary[];
   /** Set by a store several machines share (Postgres): pushed changes, queued runs, remote cancel, workers. */
   readonly shared?: SharedStore;
 

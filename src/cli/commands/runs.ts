@@ -66,12 +66,22 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
   if (search === '') throw new UsageError('--search needs some text to look for in run and flow names');
   if (search !== undefined && search.length > 200) throw new UsageError(`--search takes at most 200 characters, got ${search.length}`);
   const tags = values.tag === undefined ? undefined : checkedTags(values.tag, '--tag', knownSecrets(io.env));
-  const store = await openStore(io, 'read');
+  let store = await openStore(io, 'read');
+  // Index lines that could not be read (a torn or garbage line): the runs they describe are missing or
+  // show an older state. Where the store may be written, it is opened so, and lists again the runs the
+  // index lost from their journals (lostRuns.ts), saying which; else it is said, not left silent.
+  const skipped = store.skippedIndexRecords;
+  if (skipped > 0) {
+    const writable = await openStore(io, 'write').catch(() => undefined);
+    if (writable) {
+      await store.close();
+      store = writable;
+    }
+  }
   try {
-    // Index lines that could not be read (a torn or garbage line): the runs they describe are not listed
-    // as they are — said, not left silent. Their journals are kept (abandonedCreations.ts).
-    const skipped = store.skippedIndexRecords;
-    if (skipped > 0) write(io.stderr, neutraliseTerminal(`flowdeck runs: ${skipped} line${skipped === 1 ? '' : 's'} of the run index in ${store.location} could not be read (damaged); runs they describe may be missing from this list or show an older state.`));
+    const lines = `${skipped} line${skipped === 1 ? '' : 's'} of the run index in ${store.location} could not be read (damaged)`;
+    if (skipped > 0 && !store.readOnly) write(io.stderr, neutraliseTerminal(`flowdeck runs: ${lines}; ${(store.relistedRuns ?? []).length > 0 ? 'the runs it had lost are listed again (above)' : "no lost run's journal was found to list again"}; a run whose state line was lost may show an older state.`));
+    else if (skipped > 0) write(io.stderr, neutraliseTerminal(`flowdeck runs: ${lines}; runs they describe may be missing from this list or show an older state (a command that may write to the store lists them again).`));
     // The limit applies before anything is read: only the runs shown are read from their journals.
     // One more than shown: the table says when there are more.
     const listed = await store.list({ limit: limit + 1, ...(values.flow !== undefined ? { flowNames: [values.flow] } : {}), ...(states ?? {}), ...(search !== undefined ? { search } : {}), ...(tags !== undefined ? { tags } : {}) });
