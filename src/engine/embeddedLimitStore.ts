@@ -13,7 +13,7 @@
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned } from './claimFiles';
-import { checkLimit, LIMIT_TAG, type ConcurrencyLimit, type Lease, type LeaseHolder, type LeaseInfo, type LimitStore } from './limits/limitStore';
+import { checkLimit, LIMIT_TAG, MAX_LIMIT, type ConcurrencyLimit, type Lease, type LeaseHolder, type LeaseInfo, type LimitStore } from './limits/limitStore';
 import { isAlive } from './processIdentity';
 import { StoreWriteError } from './storeErrors';
 import { replaceFile } from './replaceFile';
@@ -35,13 +35,31 @@ export class EmbeddedLimitStore implements LimitStore {
     const files = await readdir(this.dir).catch(() => [] as string[]);
     const out: ConcurrencyLimit[] = [];
     for (const f of files.filter((f) => f.endsWith('.json')).sort()) {
+      const tag = f.slice(0, -'.json'.length);
+      // Not a tag's file (none is written so): not a limit.
+      if (!LIMIT_TAG.test(tag)) continue;
+      const path = join(this.dir, f);
+      let text: string;
       try {
-        const v = JSON.parse(await readFile(join(this.dir, f), 'utf8')) as ConcurrencyLimit;
-        checkLimit(v.tag, v.limit);
-        if (`${v.tag}.json` === f) out.push({ tag: v.tag, limit: v.limit });
-      } catch {
-        // Torn or hand-edited: not a limit.
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
+        out.push(unreadableLimit(tag, path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+        continue;
       }
+      // Damaged (a hand edit, a disk fault): said, and the tag's task runs not run, rather than run unlimited.
+      let v: { tag?: unknown; limit?: unknown };
+      try {
+        v = JSON.parse(text) as typeof v;
+      } catch {
+        out.push(unreadableLimit(tag, path, 'is not JSON'));
+        continue;
+      }
+      if (typeof v !== 'object' || v === null || v.tag !== tag || typeof v.limit !== 'number' || !Number.isInteger(v.limit) || v.limit < 0 || v.limit > MAX_LIMIT) {
+        out.push(unreadableLimit(tag, path, `does not hold a limit of tag '${tag}' ({"tag":"${tag}","limit":N}, N from 0 to ${MAX_LIMIT})`));
+        continue;
+      }
+      out.push({ tag, limit: v.limit });
     }
     return out;
   }
@@ -122,4 +140,9 @@ export class EmbeddedLimitStore implements LimitStore {
   private assertWritable(): void {
     if (this.readOnly) throw new Error('This store was opened read-only');
   }
+}
+
+/** A tag's limit whose file is damaged: its task runs are stopped until it is set again (ConcurrencyLimit.unreadable). */
+function unreadableLimit(tag: string, path: string, what: string): ConcurrencyLimit {
+  return { tag, limit: 0, unreadable: `the concurrency limit of tag '${tag}' (${path}) ${what}; set it again with \`flowdeck limit set ${tag} N\` (or remove it: \`flowdeck limit rm ${tag}\`)` };
 }

@@ -129,6 +129,8 @@ export type Request =
 export interface SlotsReply {
   held: boolean;
   stopped?: string[];
+  /** Of `stopped`, tags whose stored limit cannot be read (a damaged file): what is wrong and what to do, each. */
+  unreadable?: string[];
 }
 
 export interface SubflowReply {

@@ -1222,7 +1222,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private async acquireSlots(execution: Execution, request: Extract<Request, { op: 'slots-acquire' }>): Promise<SlotsReply> {
     const live = execution.runs.get(request.runId);
     if (!live) throw new Error(`unknown run ${request.runId}`);
-    const { held, stopped } = await this.gate.acquire({ runId: request.runId, taskRunId: request.taskRunId }, request.tags, (limits) => {
+    const { held, stopped, unreadable } = await this.gate.acquire({ runId: request.runId, taskRunId: request.taskRunId }, request.tags, (limits) => {
       const message = `Waiting for a concurrency slot: ${limits.map((l) => `'${l.tag}' (limit ${l.limit})`).join(', ')}`;
       execution.record(live, { k: 'tstate', runId: request.runId, id: request.taskRunId, name: 'AwaitingConcurrencySlot', ts: Date.now(), message });
       // Once a run and tag, the log says why its task runs go no faster (a map's states alone do not show in `flowdeck run`).
@@ -1234,7 +1234,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       }
       execution.flushPending();
     });
-    return stopped ? { held: false, stopped } : { held };
+    return stopped ? { held: false, stopped, ...(unreadable ? { unreadable } : {}) } : { held };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { CLI, flowSource, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
@@ -167,4 +168,33 @@ test("a limit of 0 stops the tag's task runs: each fails at once, not retried; r
 
 test('a limit of 0 on a Postgres store (its schema migrated to allow it) stops them too', { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
   await limitZeroStops({ FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema() });
+});
+
+test("a damaged limit file is said by `limit ls`, and its tag's task runs fail naming it rather than run unlimited", { timeout: 120_000 }, async () => {
+  const home = tempDir();
+  const dir = workspace({ 'stoppable.flow.ts': STOPPABLE });
+  const cli = (...args: string[]) => runCli(args, { cwd: dir, env: { FLOWDECK_HOME: home } });
+  assert.equal((await cli('limit', 'set', 'api', '1')).code, 0);
+  const file = join(home, 'limits', 'api.json');
+  for (const [damage, what] of [['{"tag":"api","lim', 'is not JSON'], ['{"tag":"api","limit":"two"}', "does not hold a limit of tag 'api'"]] as const) {
+    writeFileSync(file, damage);
+    const ls = await cli('limit', 'ls');
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.ok(ls.stdout.includes(`api  0 in use; unreadable: the concurrency limit of tag 'api' (${file}) ${what}`), ls.stdout);
+    assert.match(ls.stdout, /set it again with `flowdeck limit set api N` \(or remove it: `flowdeck limit rm api`\)\. Its task runs fail until then, rather than run unlimited\.$/m);
+    const json = await cli('limit', 'ls', '--json');
+    const listed = JSON.parse(json.stdout) as { tag: string; limit?: number; unreadable?: string }[];
+    assert.equal(listed[0]?.tag, 'api');
+    assert.equal(listed[0]?.limit, undefined);
+    assert.ok(listed[0]?.unreadable?.includes(file));
+    assert.ok(json.stderr.includes(file), 'said on stderr too');
+    const stopped = await cli('run', 'stoppable.flow.ts', '--json');
+    assert.equal(stopped.code, 1, stopped.stderr);
+    const run = JSON.parse(stopped.stdout) as { state: { message: string }; taskRuns: { name: string; state: { name: string }; attempts: number }[] };
+    assert.ok(run.state.message.includes(`Not run, rather than run without the limit set for it: the concurrency limit of tag 'api' (${file}) ${what}`), run.state.message);
+    assert.deepEqual(run.taskRuns.map((t) => [t.name, t.state.name, t.attempts]), [['plain-0', 'Completed', 1], ['call-0', 'Failed', 0]], 'the tagged task never ran');
+  }
+  assert.equal((await cli('limit', 'set', 'api', '1')).code, 0);
+  const ran = await cli('run', 'stoppable.flow.ts', '--json');
+  assert.equal(ran.code, 0, ran.stderr);
 });

@@ -17,7 +17,8 @@ machine). The others wait in state AwaitingConcurrencySlot until a slot is free;
 that died is free at once (on Postgres, once its lease lapses). \`limit ls\` shows which runs hold slots,
 and the flows whose own concurrencyLimit (set in their code) has runs holding or waiting for a slot.
 The built-in flows tag their API tasks github-api and youtube-api. A limit of 0 stops the tag's task runs:
-each fails at once, not retried (those running go on), until the limit is raised or removed.
+each fails at once, not retried (those running go on), until the limit is raised or removed. So does a
+damaged limit file (limits/<tag>.json): \`limit ls\` names it; \`limit set\` or \`limit rm\` mends it.
 
 Options:
   --json       with ls: print the limits as JSON
@@ -115,17 +116,22 @@ export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
         const limits = await Promise.all(
           (await store.limits.list()).map(async (l) => {
             const leases = await store.limits.leases(l.tag);
-            return { ...l, active: leases.length, holders: await holdersOf(store, leases) };
+            // A limit that cannot be read has none to show (its task runs are not run): `unreadable` says why.
+            const { limit, ...rest } = l;
+            return { ...rest, ...(l.unreadable === undefined ? { limit } : {}), active: leases.length, holders: await holdersOf(store, leases) };
           }),
         );
         const flows = await flowSlots(store);
+        // Damaged limit files: said on stderr too, where --json's reader is not the only one to see it.
+        if (values.json) for (const l of limits) if (l.unreadable !== undefined) write(io.stderr, neutraliseTerminal(`flowdeck limit ls: ${l.unreadable}; its task runs fail until then.`));
         // A flow's slots are items with `flow` (and no `limit`: it is in the flow's code).
         if (values.json) write(io.stdout, JSON.stringify([...limits, ...flows], null, 2));
         else if (limits.length === 0 && flows.length === 0) write(io.stdout, 'No concurrency limits. Set one with `flowdeck limit set <tag> <n>`.');
         else {
           const now = Date.now();
           for (const l of limits) {
-            write(io.stdout, `${l.tag}  ${l.active}/${l.limit} in use${l.limit === 0 ? ' (0: its task runs are stopped)' : ''}`);
+            if (l.unreadable !== undefined) write(io.stdout, neutraliseTerminal(`${l.tag}  ${l.active} in use; unreadable: ${l.unreadable}. Its task runs fail until then, rather than run unlimited.`));
+            else write(io.stdout, `${l.tag}  ${l.active}/${l.limit} in use${l.limit === 0 ? ' (0: its task runs are stopped)' : ''}`);
             for (const h of l.holders) {
               const runs = h.taskRunIds.length === 1 ? '1 task run' : `${h.taskRunIds.length} task runs`;
               write(io.stdout, neutraliseTerminal(`  ${h.runName === undefined ? `run ${h.runId}` : `flow run '${h.runName}' (${h.flowName})`}: ${runs}, the first for ${formatDuration(Math.max(0, now - h.since))}`));

@@ -67,7 +67,7 @@ function wake(w: Waiter | undefined): void {
 }
 
 export class ConcurrencyGate {
-  private cache?: { at: number; limits: Promise<Map<string, number>> };
+  private cache?: { at: number; limits: Promise<Map<string, ConcurrencyLimit>> };
   /** The store's limits as last read, to tell a change (which wakes every waiter: each reads them again). */
   private lastRead?: string;
   private readonly held = new Map<string, Lease[]>();
@@ -94,7 +94,7 @@ export class ConcurrencyGate {
         // only the first in each line — a tag of its own may be stopped, or no longer limited.
         if (this.lastRead !== undefined && this.lastRead !== read) queueMicrotask(() => this.wakeAll());
         this.lastRead = read;
-        return new Map(list.map((l) => [l.tag, l.limit]));
+        return new Map(list.map((l) => [l.tag, l]));
       });
       this.cache = { at: now(), limits };
       limits.catch(() => {
@@ -107,7 +107,12 @@ export class ConcurrencyGate {
     for (const tag of [...new Set(tags)].sort()) {
       const ownLimit = Object.hasOwn(own, tag) && LIMIT_TAG.test(tag) && Number.isInteger(own[tag]) && own[tag]! >= 1 ? own[tag] : undefined;
       const storedLimit = stored.get(tag);
-      const limit = storedLimit === undefined ? ownLimit : ownLimit === undefined ? storedLimit : Math.min(storedLimit, ownLimit);
+      // A stored limit that cannot be read stops the tag's task runs (ConcurrencyLimit.unreadable), whatever this host's own.
+      if (storedLimit?.unreadable !== undefined) {
+        out.push(storedLimit);
+        continue;
+      }
+      const limit = storedLimit === undefined ? ownLimit : ownLimit === undefined ? storedLimit.limit : Math.min(storedLimit.limit, ownLimit);
       if (limit !== undefined) out.push({ tag, limit });
     }
     return out;
@@ -123,7 +128,7 @@ export class ConcurrencyGate {
    * slot of that tag; a tag limited meanwhile is waited for, if not yet passed). Rejects when `release` is
    * called for the holder meanwhile (its run was cancelled), or `options.signal` fires.
    */
-  async acquire(holder: LeaseHolder, tags: readonly string[], onWait: (limits: ConcurrencyLimit[]) => void, options: AcquireOptions = {}): Promise<{ held: boolean; waitedMs: number; refused?: true; stopped?: string[] }> {
+  async acquire(holder: LeaseHolder, tags: readonly string[], onWait: (limits: ConcurrencyLimit[]) => void, options: AcquireOptions = {}): Promise<{ held: boolean; waitedMs: number; refused?: true; stopped?: string[]; unreadable?: string[] }> {
     const seq = ++this.asked;
     const given = options.limits !== undefined ? [...options.limits] : undefined;
     // The limits as they are now (the store's read at most once a second, for every waiter here).
@@ -131,7 +136,7 @@ export class ConcurrencyGate {
     let limits = await current();
     if (limits.length === 0) return { held: false, waitedMs: 0 };
     const stopped = stoppedBy(limits);
-    if (stopped) return { held: false, waitedMs: 0, stopped };
+    if (stopped) return { held: false, waitedMs: 0, ...stopped };
     const key = keyOf(holder);
     const stop = new AbortController();
     this.waiting.set(key, stop);
@@ -155,7 +160,7 @@ export class ConcurrencyGate {
             const now = stoppedBy(limits);
             if (now) {
               await this.give(leases.splice(0));
-              return { held: false, waitedMs: waited ? Date.now() - started : 0, stopped: now };
+              return { held: false, waitedMs: waited ? Date.now() - started : 0, ...now };
             }
             const limit = limits.find((l) => l.tag === tag)?.limit;
             // No longer limited: no slot of it to wait for.
@@ -314,9 +319,12 @@ export class ConcurrencyGate {
 }
 
 /** The tags limited to 0 (none: undefined): a task run carrying one is not run. */
-function stoppedBy(limits: readonly ConcurrencyLimit[]): string[] | undefined {
-  const stopped = limits.filter((l) => l.limit === 0).map((l) => l.tag);
-  return stopped.length > 0 ? stopped : undefined;
+/** The tags limited to 0 (and what is wrong with those whose limit cannot be read), if any. */
+function stoppedBy(limits: readonly ConcurrencyLimit[]): { stopped: string[]; unreadable?: string[] } | undefined {
+  const stopped = limits.filter((l) => l.limit === 0);
+  if (stopped.length === 0) return undefined;
+  const unreadable = stopped.flatMap((l) => l.unreadable ?? []);
+  return { stopped: stopped.map((l) => l.tag), ...(unreadable.length > 0 ? { unreadable } : {}) };
 }
 
 function keyOf(holder: LeaseHolder): string {

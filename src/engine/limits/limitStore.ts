@@ -9,6 +9,12 @@ import type { ProcessIdentity } from '../records';
 export interface ConcurrencyLimit {
   tag: string;
   limit: number;
+  /**
+   * Set when the tag's limit is stored but cannot be read (a damaged file): what is wrong and what to do.
+   * Its `limit` is then 0: the tag's task runs are not run (unlimited would run more at once than was
+   * set), each failing with this, until the limit is set again or removed.
+   */
+  unreadable?: string;
 }
 
 /** Which task run holds a slot. */

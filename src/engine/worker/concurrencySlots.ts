@@ -14,8 +14,16 @@ import { onAbort } from './signals';
  */
 export class StoppedByLimit extends Error {
   override readonly name = 'StoppedByLimit';
-  constructor(readonly tags: readonly string[]) {
-    super(`Not run: ${tags.map((t) => `'${t}'`).join(', ')} ${tags.length === 1 ? 'has' : 'have'} a concurrency limit of 0, which stops ${tags.length === 1 ? 'its' : 'their'} task runs (\`flowdeck limit set ${tags[0]} N\` lets them run again)`);
+  constructor(
+    readonly tags: readonly string[],
+    /** What is wrong with the stored limits that cannot be read (a damaged file), which stop their tags' task runs too. */
+    unreadable: readonly string[] = [],
+  ) {
+    super(
+      unreadable.length > 0
+        ? `Not run, rather than run without the limit set for it: ${unreadable.join('; ')}`
+        : `Not run: ${tags.map((t) => `'${t}'`).join(', ')} ${tags.length === 1 ? 'has' : 'have'} a concurrency limit of 0, which stops ${tags.length === 1 ? 'its' : 'their'} task runs (\`flowdeck limit set ${tags[0]} N\` lets them run again)`,
+    );
   }
 }
 
@@ -29,7 +37,7 @@ export async function withConcurrencySlots<T>(runId: string, taskRunId: string, 
     await release();
     throw e;
   }
-  if (reply.stopped) throw new StoppedByLimit(reply.stopped);
+  if (reply.stopped) throw new StoppedByLimit(reply.stopped, reply.unreadable);
   if (!reply.held) return attempt();
   try {
     return await attempt();
