@@ -17,7 +17,8 @@ import { nameClaimText, sweepDaily, sweepDue, type Listed, type Swept } from './
 import { findLostRuns } from './lostRuns';
 import { createClaim, createExclusiveFile, isAbandoned, readClaim, replaceAbandoned } from './claimFiles';
 import type { Artifact } from './artifacts';
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
 import { EmbeddedLimitStore } from './embeddedLimitStore';
@@ -53,7 +54,7 @@ import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAG
 import { isSettled, isTerminal, state, type State } from './states';
 import { checkedKeep, prunable } from './historyRetention';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
-import { RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
+import { reasonOf, RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
 
 export interface EmbeddedStoreOptions {
@@ -832,6 +833,9 @@ export class EmbeddedStore implements RunStore {
     }
     const deletable = [...targets.values()].filter((r) => isTerminal(r.state.type) || !isAlive(r.owner));
     if (deletable.length === 0) return [];
+    // Whether the files can go is checked before the index says they went: a run the index no longer lists
+    // whose files stay (a read-only runs folder) would vanish from every listing, its files never removed.
+    await this.checkRemovable(deletable);
     // The index first: no process then lists a run whose journal is already gone.
     await this.appendIndex(deletable.map((r) => ({ k: 'del', id: r.id })));
     const remove = async (r: FlowRunSummary): Promise<void> => {
@@ -844,6 +848,20 @@ export class EmbeddedStore implements RunStore {
     for (let i = 0; i < deletable.length; i += DELETE_AT_ONCE) await Promise.all(deletable.slice(i, i + DELETE_AT_ONCE).map(remove));
     if (this.index.compactionDue) await this.compactIndex().catch(() => false);
     return deletable.map((r) => r.id);
+  }
+
+  /** Throws StoreWriteError, nothing written, when the files of `runs` cannot be removed (their folder cannot be written). */
+  private async checkRemovable(runs: readonly FlowRunSummary[]): Promise<void> {
+    const folders = [this.runsDir];
+    for (const r of runs) if (await stat(this.resultsDir(r.id)).then((s) => s.isDirectory(), () => false)) folders.push(this.resultsDir(r.id));
+    for (const dir of folders) {
+      try {
+        await access(dir, constants.W_OK | constants.X_OK);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new StoreWriteError(`Nothing was deleted: the runs' files in ${dir} cannot be removed: ${reasonOf(code)}${code ? ` (${code})` : ''}`, dir, code);
+      }
+    }
   }
 
   async prune(limit: number): Promise<string[]> {

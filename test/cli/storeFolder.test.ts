@@ -3,7 +3,7 @@
  * store files damaged or of the wrong kind: every command works, or says what is wrong (exit 2), never a stack.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -97,5 +97,27 @@ describe('a damaged run index is said, not silent', T, () => {
       assert.ok(!r.stdout.includes(id));
       assert.match(r.stderr, new RegExp(`^flowdeck runs: 1 line of the run index in ${home.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} could not be read \\(damaged\\); no lost run's journal was found to list again; a run whose state line was lost may show an older state\\.\\n`), args.join(' '));
     }
+  });
+});
+
+describe('flowdeck delete with a runs folder that cannot be written', T, () => {
+  it('deletes nothing — the run stays listed, its files in place — and says why, exit 2', async (t) => {
+    if (process.getuid?.() === 0) return t.skip('run as root: chmod does not restrict root');
+    const { home, id } = await storeWithRun();
+    const runs = join(home, 'runs');
+    chmodSync(runs, 0o500);
+    try {
+      const r = await runCli(['delete', id], { env: { FLOWDECK_HOME: home } });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr, `flowdeck delete: Nothing was deleted: the runs' files in ${runs} cannot be removed: permission denied (EACCES). Once the store folder can be written, run the command again.\n`);
+      assert.ok(existsSync(join(runs, `${id}.jsonl`)));
+      const listed = await runCli(['runs', '--json'], { env: { FLOWDECK_HOME: home } });
+      assert.deepEqual((JSON.parse(listed.stdout) as { id: string }[]).map((x) => x.id), [id], 'still listed');
+    } finally {
+      chmodSync(runs, 0o700);
+    }
+    const again = await runCli(['delete', id], { env: { FLOWDECK_HOME: home } });
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(!existsSync(join(runs, `${id}.jsonl`)));
   });
 });
