@@ -381,9 +381,9 @@ export class EmbeddedStore implements RunStore {
     return parameters;
   }
 
-  async readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options: { taskRunId?: string } = {}): Promise<{ found: boolean }> {
+  async readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options: { taskRunId?: string } = {}): Promise<{ found: boolean; tooLarge?: { lines: number; bytes: number } }> {
     try {
-      await scanJsonLines(
+      const scan = await scanJsonLines(
         this.runFile(id),
         0,
         (v) => {
@@ -400,7 +400,7 @@ export class EmbeddedStore implements RunStore {
       const shown = this.shownCrashes.has(id) && options.taskRunId === undefined ? this.index.runs.get(id) : undefined;
       // Read-only, a run shown Crashed ends as its settling will end it: with the engine's end line.
       if (shown) await onLogs([finishedLog(shown.name, stateRecord(id, shown.state))]);
-      return { found: true };
+      return scan.tooLarge > 0 ? { found: true, tooLarge: { lines: scan.tooLarge, bytes: scan.tooLargeBytes } } : { found: true };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { found: false };
       throw e;

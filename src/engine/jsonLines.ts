@@ -18,6 +18,8 @@ export interface ScanResult {
   skipped: number;
   /** Lines over the size limit (also counted in `skipped`). */
   tooLarge: number;
+  /** Their bytes in all (a line torn at the end of the read counts what was there). */
+  tooLargeBytes: number;
   /** Bytes after the last newline: a record still being written, or torn by a crash. */
   tail: number;
 }
@@ -46,7 +48,7 @@ export async function scanJsonLines<T>(
   const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
   const passOver = options.passOver;
   const fh = await open(path, 'r');
-  const result: ScanResult = { end: start, skipped: 0, tooLarge: 0, tail: 0 };
+  const result: ScanResult = { end: start, skipped: 0, tooLarge: 0, tooLargeBytes: 0, tail: 0 };
   try {
     /**
      * The start of a line the chunks read so far have not ended, kept as the chunks came: joined once,
@@ -56,6 +58,8 @@ export async function scanJsonLines<T>(
     let carryBytes = 0;
     /** Skipping the rest of a line that is over the limit. */
     let skippingLong = false;
+    /** Where the line carried or skipped began: a skipped line's size is known at its end. */
+    let lineStart = start;
     let pos = start;
     const size = options.chunkBytes ?? CHUNK;
     const buf = Buffer.allocUnsafe(size);
@@ -69,14 +73,16 @@ export async function scanJsonLines<T>(
       const chunk = buf.subarray(0, bytesRead);
       const base = pos - bytesRead;
       const batch: T[] = [];
-      const tooLarge = (): void => {
+      /** Counts a line over the limit; its `bytes` once known (a line being skipped adds them at its end). */
+      const tooLarge = (bytes = 0): void => {
         result.skipped++;
         result.tooLarge++;
+        result.tooLargeBytes += bytes;
       };
       const line = (bytes: Buffer, from: number, to: number): void => {
         if (to === from) return;
         if (passOver?.(bytes, from, to)) return;
-        if (to - from > maxLine) return tooLarge();
+        if (to - from > maxLine) return tooLarge(to - from);
         let record: T | undefined;
         try {
           record = parse(JSON.parse(bytes.toString('utf8', from, to)));
@@ -103,8 +109,9 @@ export async function scanJsonLines<T>(
           if (skippingLong) result.end = pos;
           continue;
         }
-        if (!skippingLong) {
-          if (carryBytes + nl > maxLine) tooLarge();
+        if (skippingLong) result.tooLargeBytes += base + nl - lineStart;
+        else {
+          if (carryBytes + nl > maxLine) tooLarge(carryBytes + nl);
           else {
             const whole = Buffer.concat([...carry, chunk.subarray(0, nl)]);
             line(whole, 0, whole.length);
@@ -128,12 +135,15 @@ export async function scanJsonLines<T>(
       if (rest > maxLine) {
         tooLarge();
         skippingLong = true;
+        lineStart = base + from;
         result.end = pos;
       } else if (rest > 0) {
         carry = [Buffer.from(chunk.subarray(from))];
         carryBytes = rest;
+        lineStart = base + from;
       }
     }
+    if (skippingLong) result.tooLargeBytes += pos - lineStart;
     result.tail = skippingLong ? 0 : carryBytes;
   } finally {
     await fh.close();

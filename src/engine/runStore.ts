@@ -174,8 +174,11 @@ export interface RunStore {
    * record's, or for a run made ahead and taken up since (queued, a schedule's) those its flow filled in then.
    */
   parametersOf(id: string): Promise<Record<string, unknown> | undefined>;
-  /** Hands the run's log records to `onLogs`, in order, a batch at a time. */
-  readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options?: { taskRunId?: string }): Promise<{ found: boolean }>;
+  /**
+   * Hands the run's log records to `onLogs`, in order, a batch at a time. `tooLarge`: journal lines too big to
+   * read (over MAX_LINE_BYTES, jsonLines.ts), left out — log lines or not, nobody can tell — and their bytes.
+   */
+  readLogs(id: string, onLogs: (logs: LogRecord[]) => void | Promise<void>, options?: { taskRunId?: string }): Promise<{ found: boolean; tooLarge?: { lines: number; bytes: number } }>;
   /**
    * The latest artifact of each key in a run, read from its journal without folding the rest;
    * undefined when the run's journal is gone.

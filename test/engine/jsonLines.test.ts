@@ -46,6 +46,7 @@ describe('reading JSON lines in chunks', T, () => {
       const { records, result, bytes } = await scan(text, { maxLineBytes: 1000, chunkBytes });
       assert.deepEqual(records, [{ n: 1 }, long, { n: 2 }], `chunks of ${chunkBytes}`);
       assert.equal(result.tooLarge, 1);
+      assert.equal(result.tooLargeBytes, JSON.stringify(tooLong).length, `its size, chunks of ${chunkBytes}`);
       assert.equal(result.skipped, 2);
       assert.equal(result.tail, '{"torn":'.length);
       assert.equal(result.end, bytes - result.tail);
@@ -57,8 +58,17 @@ describe('reading JSON lines in chunks', T, () => {
     const { records, result, bytes } = await scan(text, { maxLineBytes: 1024 * 1024, chunkBytes: 1024 });
     assert.deepEqual(records, [{ a: 1 }, { c: 3 }]);
     assert.equal(result.tooLarge, 1);
+    assert.equal(result.tooLargeBytes, 16 * 1024 * 1024 + '{"b":""}'.length);
     assert.equal(result.end, bytes);
     assert.equal(result.tail, 0);
+  });
+
+  it('counts the bytes of a line over the limit torn at the end of the file, as far as it goes', async () => {
+    for (const chunkBytes of [7, 64, 1 << 16]) {
+      const { result } = await scan(`{"a":1}\n{"b":"${'y'.repeat(3000)}`, { maxLineBytes: 1000, chunkBytes });
+      assert.equal(result.tooLarge, 1, `chunks of ${chunkBytes}`);
+      assert.equal(result.tooLargeBytes, 3006, `chunks of ${chunkBytes}`);
+    }
   });
 
   it('reads a long line under the limit in many small chunks (joined once, not at every read)', async () => {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
@@ -10,6 +11,8 @@ import type { RunStore } from '../../engine/runStore';
 import { isTerminal } from '../../engine/states';
 import { isRunDeletedWhileRead } from '../../engine/storeErrors';
 import { neutraliseTerminal } from '../../engine/terminalText';
+import { bytesText } from '../../engine/bytesText';
+import { MAX_LINE_BYTES } from '../../engine/jsonLines';
 
 export const LOGS_HELP = `Usage: flowdeck logs <run id, unique id prefix, or name> [--follow] [--level LEVEL] [--task NAME] [--tail N] [--json]
 
@@ -54,7 +57,7 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
     };
     const tail = filter.tail === undefined ? undefined : new Tail<LogRecord>(filter.tail);
     let printed = 0;
-    const { found } = await store.readLogs(run.id, async (logs) => {
+    const { found, tooLarge } = await store.readLogs(run.id, async (logs) => {
       const chosen = logs.filter(filter.accepts);
       printed += chosen.length;
       if (tail) for (const l of chosen) tail.push(l);
@@ -64,6 +67,12 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
       // A write a batch, as the lines were read: a tail of a million lines is not one string.
       const last = tail.drain();
       for (let i = 0; i < last.length; i += 10_000) await out(last.slice(i, i + 10_000));
+    }
+    if (tooLarge) {
+      // Left out, not silently: the line may have been a log line (log lines are cut to 1 MB as written; a
+      // line this big is damage, or an older Flowdeck's).
+      const lines = tooLarge.lines === 1 ? 'a journal line' : `${tooLarge.lines} journal lines`;
+      write(io.stderr, neutraliseTerminal(`flowdeck logs: left out ${lines} of run '${run.name}' too big to read (${bytesText(tooLarge.bytes)}${tooLarge.lines === 1 ? '' : ' in all'}; lines over ${bytesText(MAX_LINE_BYTES)} are not read), which may have held a log line; its file: ${join(store.location, 'runs', `${run.id}.jsonl`)}`));
     }
     if (!found) {
       write(io.stderr, `flowdeck: the logs of run '${run.name}' are gone: its file ${run.id}.jsonl is missing from ${store.location}`);
