@@ -24,7 +24,7 @@ import { asRunRecord } from './recordShape';
 import { applyRecord, startFold, summaryOf, type RunFold } from './runReducer';
 import { isSettled } from './states';
 
-/** Journals listed again at most in one look; the rest wait for the next. */
+/** Journals of unlisted runs looked at, at most, in one look; the rest wait for the next. */
 export const MAX_RUNS = 1000;
 /** How much of a journal's start is read for its run's creation, flow facts and first states. */
 export const HEAD_BYTES = 1024 * 1024;
@@ -50,10 +50,12 @@ export async function findLostRuns(runsDir: string, known: Known, options: { now
   const found: FlowRunSummary[] = [];
   let deferred = 0;
   let bytes = 0;
+  let looked = 0;
   for (const entry of await readdir(runsDir).catch(() => [] as string[])) {
-    if (found.length >= MAX_RUNS || bytes >= MAX_BYTES) break;
+    if (looked >= MAX_RUNS || bytes >= MAX_BYTES) break;
     const id = JOURNAL.exec(entry)?.[1];
     if (id === undefined || known.hasRun(id) || known.wasDeleted(id)) continue;
+    looked++;
     const path = join(runsDir, entry);
     try {
       if (await isBareCreation(path)) continue;
