@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Clock } from '../../src/engine/clock';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { HEAD_BYTES, summaryFromJournal } from '../../src/engine/lostRuns';
+import { JOURNAL_END_BYTES } from '../../src/engine/journalEnd';
 import type { NewRun } from '../../src/engine/runStore';
 import { tempDir } from '../support/engine';
 
@@ -84,5 +86,25 @@ describe('runs a damaged index lost', T, () => {
     assert.deepEqual(again.relistedRuns, []);
     assert.equal(await again.get(id), undefined);
     assert.ok(!existsSync(join(home, 'runs', `${id}.jsonl`)), 'swept');
+  });
+
+  it("a huge run's entry is folded from its journal's start and end alone", async () => {
+    const path = join(tempDir(), 'run.jsonl');
+    const id = '00000002-0000-4000-8000-000000000000';
+    const lines = [
+      { k: 'run', runId: id, name: 'big', flowName: 'f', source: '/x.flow.ts', parameters: { n: 1 }, created: 1, owner: DEAD },
+      { k: 'flow', runId: id, ts: 2, tags: ['etl'] },
+      { k: 'state', runId: id, name: 'Running', ts: 3 },
+    ].map((l) => JSON.stringify(l));
+    const log = JSON.stringify({ k: 'log', runId: id, ts: 4, level: 'INFO', source: 'f', message: 'x'.repeat(1000) });
+    const middle = Math.ceil((HEAD_BYTES + JOURNAL_END_BYTES) / log.length) + 10;
+    // A state in the middle is read by neither end (a full fold would keep its Failed): not seen.
+    const text = `${lines.join('\n')}\n${`${log}\n`.repeat(middle)}${JSON.stringify({ k: 'state', runId: id, name: 'Failed', ts: 5, message: 'middle' })}\n${`${log}\n`.repeat(middle)}${JSON.stringify({ k: 'name', runId: id, name: 'bigger', ts: 6 })}\n${JSON.stringify({ k: 'state', runId: id, name: 'Completed', ts: 7 })}\n`;
+    writeFileSync(path, text);
+    const summary = await summaryFromJournal(path, id, Buffer.byteLength(text));
+    assert.deepEqual(
+      summary && { name: summary.name, state: summary.state.name, startTime: summary.startTime, endTime: summary.endTime, tags: summary.tags },
+      { name: 'bigger', state: 'Completed', startTime: 3, endTime: 7, tags: ['etl'] },
+    );
   });
 });
