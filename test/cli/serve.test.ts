@@ -81,6 +81,28 @@ async function webhook(status: (n: number) => number = () => 200): Promise<{ url
 }
 
 /**
+ * A scheduled run left Running by a serve killed with SIGKILL (its flow then let go, so a resume would end):
+ * the run a serve that finds it Crashed tells of.
+ */
+async function scheduledRunOfKilledServe(home: string): Promise<FlowRunSummary> {
+  const gate = join(home, 'gate');
+  const cwd = workspace({
+    'held.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async () => {
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
+});`),
+  });
+  const host = serve([], cwd, { FLOWDECK_HOME: home });
+  let victim: FlowRunSummary | undefined;
+  await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
+  host.child.kill('SIGKILL');
+  await host.exited;
+  writeFileSync(gate, '');
+  return victim!;
+}
+
+/**
  * A gated flow (`options` its flow options) whose scheduled run is Running when its serve process is
  * killed; the gate then opens and the next serve process must resume it as attempt 2 and see it complete.
  * `prepare` runs before the first serve (a schedule added to the store). Returns the run as it was, running.
@@ -293,30 +315,17 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
   it("a scheduled run whose serve process was killed is told as crashed, once, by the serve process that finds it Crashed", { timeout: 180_000 }, async () => {
     const hook = await webhook();
     const home = tempDir();
-    const gate = join(home, 'gate');
-    const cwd = workspace({
-      'held.flow.ts': flowSource(`
-import { existsSync } from 'node:fs';
-export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async () => {
-  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
-});`),
-    });
     // The teller serves no schedule of its own: it only shares the store, with a notify URL.
     const teller = serve(['--notify-url', hook.url], workspace({}), { FLOWDECK_HOME: home });
     await waitFor(() => /Serving 0 schedules/.test(teller.stderr()), 'the teller to serve', 120_000);
-    const host = serve([], cwd, { FLOWDECK_HOME: home });
-    let victim: FlowRunSummary | undefined;
-    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
-    host.child.kill('SIGKILL');
-    await host.exited;
-    writeFileSync(gate, '');
-    await waitFor(() => hook.bodies.some((b) => b.run.id === victim!.id), 'the crashed run to be told of', 120_000);
+    const victim = await scheduledRunOfKilledServe(home);
+    await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), 'the crashed run to be told of', 120_000);
     assert.equal(await stop(teller), 0, teller.stderr());
-    const told = hook.bodies.filter((b) => b.run.id === victim!.id);
+    const told = hook.bodies.filter((b) => b.run.id === victim.id);
     assert.equal(told.length, 1, JSON.stringify(hook.bodies));
-    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim!.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
+    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
     assert.equal(told[0]!.run.state, 'Crashed');
-    assert.match(teller.stderr(), new RegExp(`Flow run '${victim!.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
+    assert.match(teller.stderr(), new RegExp(`Flow run '${victim.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
   });
 
   // Found on review: serve told of the runs it found Crashed while it watched, but not of those its opening
@@ -324,34 +333,21 @@ export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async ()
   it('a scheduled run whose host died before serve started is told as crashed by the serve whose opening of the store marks it, once across two serves', { timeout: 180_000 }, async () => {
     const hook = await webhook();
     const home = tempDir();
-    const gate = join(home, 'gate');
-    const cwd = workspace({
-      'held.flow.ts': flowSource(`
-import { existsSync } from 'node:fs';
-export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async () => {
-  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
-});`),
-    });
-    const host = serve([], cwd, { FLOWDECK_HOME: home });
-    let victim: FlowRunSummary | undefined;
-    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
-    host.child.kill('SIGKILL');
-    await host.exited;
-    writeFileSync(gate, '');
+    const victim = await scheduledRunOfKilledServe(home);
     // Each teller serves one far-off schedule of its own: its first plan logged, it has told what it found.
     const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
     for (let i = 0; i < 2; i++) {
       const teller = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
       await waitFor(() => /Next: yearly/.test(teller.stderr()), 'the teller to plan its schedule', 120_000);
-      if (i === 0) await waitFor(() => hook.bodies.some((b) => b.run.id === victim!.id), 'the crashed run to be told of', 120_000);
+      if (i === 0) await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), 'the crashed run to be told of', 120_000);
       assert.equal(await stop(teller), 0, teller.stderr());
-      if (i === 0) assert.match(teller.stderr(), new RegExp(`Flow run '${victim!.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
+      if (i === 0) assert.match(teller.stderr(), new RegExp(`Flow run '${victim.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
       else assert.doesNotMatch(teller.stderr(), /its host ended while it ran/);
     }
-    const told = hook.bodies.filter((b) => b.run.id === victim!.id);
+    const told = hook.bodies.filter((b) => b.run.id === victim.id);
     assert.equal(told.length, 1, JSON.stringify(hook.bodies));
-    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim!.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
-    assert.equal((await scheduledRuns(home)).find((r) => r.id === victim!.id)!.state.name, 'Crashed');
+    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
+    assert.equal((await scheduledRuns(home)).find((r) => r.id === victim.id)!.state.name, 'Crashed');
   });
 
   it('rejects a notify URL that is not http(s), an unknown policy and a bad --limit with exit 2', { timeout: 60_000 }, async () => {
