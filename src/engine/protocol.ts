@@ -54,6 +54,12 @@ export interface Checkpoint {
 export interface ResumePlan {
   attempt: number;
   checkpoints: Record<string, Checkpoint>;
+  /**
+   * Completed calls of earlier attempts whose arguments could not be hashed (a function argument), by call
+   * key: the attempt each completed in. Not reused — the same call with other arguments would get their
+   * result — so they run again, and the task run says why.
+   */
+  unhashed?: Record<string, number>;
   /** Flow-level retries still allowed in this attempt series. */
   retriesLeft?: number;
   /** The input earlier attempts' pauses were resumed with, by pause key: those pauses go on with it, not asking again. */

@@ -29,14 +29,17 @@ function checkpointOf(t: TaskRunRecord, byId: ReadonlyMap<string, TaskRunRecord>
 export function resumePlanFor(run: Pick<FlowRunDetail, 'taskRuns' | 'attempt' | 'inputs'> & Partial<Pick<FlowRunDetail, 'artifacts'>>, attempt: number, retriesLeft?: number): ResumeSummary {
   const byId = new Map(run.taskRuns.map((t) => [t.id, t]));
   const checkpoints: Record<string, Checkpoint> = {};
+  const unhashed: Record<string, number> = {};
   // The latest completed call of each identity wins: it reflects the arguments the code passes now.
   for (const t of run.taskRuns) {
     if (!t.call) continue;
     const cp = checkpointOf(t, byId);
     if (cp) checkpoints[t.call.key] = cp;
+    else if (t.call.argsHash === undefined && t.state.type === 'COMPLETED') unhashed[t.call.key] = t.flowAttempt;
   }
   const last = run.taskRuns.filter((t) => t.flowAttempt === run.attempt);
   const plan: ResumePlan = { attempt, checkpoints };
+  if (Object.keys(unhashed).length > 0) plan.unhashed = unhashed;
   if (retriesLeft !== undefined) plan.retriesLeft = retriesLeft;
   if (run.inputs !== undefined && Object.keys(run.inputs).length > 0) plan.inputs = run.inputs;
   const keys = [...new Set((run.artifacts ?? []).map((a) => a.key))];

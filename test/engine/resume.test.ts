@@ -82,6 +82,38 @@ describe('flowdeck resume', T, () => {
     assert.deepEqual(states, ['Pending', 'Running', 'Failed', 'AwaitingRetry', 'Running', 'Completed']);
   });
 
+  it('a task given a function, Completed in attempt 1, runs again on resume and says why, once for all its calls', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'fn.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const withFn = task({ name: 'withFn' }, async (f: () => number) => {
+  appendFileSync(${JSON.stringify(log)}, 'withFn\\n');
+  return f();
+});
+const data = task({ name: 'data' }, async (i: number) => {
+  appendFileSync(${JSON.stringify(log)}, 'data\\n');
+  return i;
+});
+export default flow({ name: 'fn-arg' }, async () => {
+  let sum = await data(1);
+  for (let i = 0; i < 3; i++) sum += await withFn(() => 2);
+  if (!existsSync(${JSON.stringify(gate)})) throw new Error('not ready yet');
+  return sum;
+});`),
+    });
+    const { first, second, store } = await failThenResume(join(ws, 'fn.flow.ts'), () => writeFileSync(gate, ''));
+    assert.equal(valueOf(second), 7);
+    const counts = effects(log);
+    assert.equal(counts.get('data'), 1, 'the data task is reused');
+    assert.equal(counts.get('withFn'), 6, 'the function task runs again: it cannot be told apart from a call with another function');
+    const warnings = (await logsOf(store, first.id)).filter((l) => /ran again/.test(l.message));
+    assert.deepEqual(warnings.map((l) => [l.level, l.message]), [
+      ['WARNING', "Task 'withFn' ran again: its arguments cannot be compared with attempt 1's (a function at args[0]); a task whose result should be reused on resume takes data arguments"],
+    ]);
+  });
+
   it('a map over 50 items where 7 fail: the resume runs only those 7', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Checkpoint } from '../protocol';
 import type { CallIdentity } from '../records';
-import { deserialize, devalueText, identityText, parseSerialized } from '../serializer';
+import { deserialize, devalueText, identityText, parseSerialized, SerializeError } from '../serializer';
+import { errorMessage } from './errors';
 import { masker } from './hostLink';
 
 /** A completed call this worker can hand back: from the journal, or the value itself (same process). */
@@ -53,6 +54,20 @@ export function reusableFor(checkpoints: ReadonlyMap<string, Reusable>, call: Ca
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Why a call got no argsHash, for the warning of one that runs again on resume: "a function at args[0]".
+ * Asked only then (it serializes the arguments again).
+ */
+export function unhashableWhy(args: readonly unknown[]): string {
+  try {
+    devalueText(args);
+  } catch (e) {
+    if (e instanceof SerializeError) return e.message.replace(/^Cannot keep /, '').replace(/ at \[/, ' at args[');
+    return errorMessage(e);
+  }
+  return 'an argument that cannot be kept';
 }
 
 /** The value a checkpoint stands for. */

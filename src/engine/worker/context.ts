@@ -28,6 +28,12 @@ export interface FlowRunScope {
   checkpoints: Map<string, Reusable>;
   /** Calls completed in this attempt: the checkpoints of the next, if the flow retries. */
   completed: Map<string, Reusable>;
+  /** Completed calls of earlier attempts not reused as their arguments could not be hashed: the attempt each completed in, by call key. */
+  unhashed: Map<string, number>;
+  /** Such calls completed in this attempt: added to `unhashed` for the next, if the flow retries. */
+  completedUnhashed: Map<string, number>;
+  /** Tasks said to run again (as their arguments could not be compared) in this attempt: said once each. */
+  ranAgain?: Set<string>;
   /** Flow-level retries left: completed calls are kept in memory only while there may be a next attempt. */
   retriesLeft: number;
   /** When the run's timeout fires (epoch ms), if it has one: a Running state after a pause says it again to the host. */

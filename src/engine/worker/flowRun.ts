@@ -173,6 +173,8 @@ export async function executeFlowRun(
     subflowCounters: new Map(),
     checkpoints: checkpointMap(resume?.checkpoints),
     completed: new Map(),
+    unhashed: new Map(Object.entries(resume?.unhashed ?? {})),
+    completedUnhashed: new Map(),
     retriesLeft: resume?.retriesLeft ?? options.retries ?? 0,
     unsettled: { tasks: 0, subflows: 0 },
     pauses: 0,
@@ -203,7 +205,10 @@ export async function executeFlowRun(
         if (attemptNo > 1) {
           // A retry resumes: what the failed attempt completed is not done again.
           for (const [key, cp] of scope.completed) scope.checkpoints.set(key, cp);
+          for (const [key, attempt] of scope.completedUnhashed) scope.unhashed.set(key, attempt);
           scope.completed = new Map();
+          scope.completedUnhashed = new Map();
+          scope.ranAgain = undefined;
           scope.taskCounters = new Map();
           scope.subflowCounters = new Map();
           scope.pauses = 0;
@@ -276,7 +281,7 @@ function keepFlowResult(run: { id: string; name: string; resultsDir: string }, v
 
 /** Runs the flow's onCrashed hooks in a fresh worker, after the one that ran the flow died. */
 export async function runCrashedHooks(flowObj: Flow<Record<string, unknown>, unknown>, run: { id: string; name: string }, message: string): Promise<void> {
-  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', attempt: 1, taskCounters: new Map(), subflowCounters: new Map(), checkpoints: new Map(), completed: new Map(), retriesLeft: 0, unsettled: { tasks: 0, subflows: 0 }, pauses: 0, answered: new Map() };
+  const scope: FlowRunScope = { id: run.id, name: run.name, flowName: flowObj.options.name, parameters: {}, resultsDir: '', attempt: 1, taskCounters: new Map(), subflowCounters: new Map(), checkpoints: new Map(), completed: new Map(), unhashed: new Map(), completedUnhashed: new Map(), retriesLeft: 0, unsettled: { tasks: 0, subflows: 0 }, pauses: 0, answered: new Map() };
   const ctx = new Ctx(scope, rootController.signal);
   // What the hooks print outside their context (a stray callback, an exit handler) goes to the crashed run too.
   setFallbackContext(ctx);

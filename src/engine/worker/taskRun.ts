@@ -10,7 +10,7 @@ import { isTaskInputHash, sourceHash } from '../taskInputHash';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
 import { formatDuration } from '../durationText';
-import { callIdentity, restore, reusableFor } from './checkpoints';
+import { callIdentity, restore, reusableFor, unhashableWhy } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
 import { withBoundedHeapGrowth } from './heapGrowth';
 import { Ctx, currentLogger, storage, type FlowRunScope } from './context';
@@ -54,7 +54,7 @@ async function plainCall<A extends unknown[], R>(fn: (...args: A) => R | Promise
  * per-task race here.
  */
 function isQuick(options: TaskOptions<never>, parent: Ctx): boolean {
-  return options.cacheKey === undefined && options.timeoutSeconds === undefined && !options.retries && !options.tags?.length && options.onCompletion === undefined && parent.scope.checkpoints.size === 0;
+  return options.cacheKey === undefined && options.timeoutSeconds === undefined && !options.retries && !options.tags?.length && options.onCompletion === undefined && parent.scope.checkpoints.size === 0 && parent.scope.unhashed.size === 0;
 }
 
 /** The next task run of `options.name` in this flow run: its index, id and name. */
@@ -101,6 +101,7 @@ function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, 
         if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
         // Kept for the flow's own next attempt, when it has one to come (a resume reads the journal instead).
         else if (call?.argsHash !== undefined && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
+        else if (call !== undefined && call.argsHash === undefined && scope.retriesLeft > 0) scope.completedUnhashed.set(call.key, scope.attempt);
       }
       const final = journal.end('Completed', kept);
       if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
@@ -219,6 +220,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
       }
     }
 
+    if (call !== undefined && call.argsHash === undefined) warnRanAgain(scope, options.name, call.key, args, taskCtx);
     try {
       let value: unknown;
       if (options.timeoutSeconds === undefined && !options.retries && !options.tags?.length) {
@@ -240,6 +242,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
           if (kept.kind === 'dropped') taskCtx.logger.warning(kept.note);
           // Kept for the flow's own next attempt, when it has one to come (a resume reads the journal instead).
           if (call?.argsHash !== undefined && kept.kind !== 'dropped' && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
+          else if (call !== undefined && call.argsHash === undefined && scope.retriesLeft > 0) scope.completedUnhashed.set(call.key, scope.attempt);
         }
         if (cacheKey !== undefined && kept.kind !== 'dropped') {
           const expiresAt = options.cacheExpirationSeconds !== undefined ? Date.now() + options.cacheExpirationSeconds * 1000 : undefined;
@@ -257,6 +260,20 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
   } finally {
     scope.unsettled.tasks--;
   }
+}
+
+/**
+ * A call an earlier attempt completed that runs again, as its arguments (a function, say) could not be
+ * hashed: reusing it by its position alone would hand a call with other arguments their result. Said on
+ * the task run, once per task in an attempt (a map's items share the reason).
+ */
+function warnRanAgain(scope: FlowRunScope, task: string, key: string, args: readonly unknown[], taskCtx: Ctx): void {
+  const earlier = scope.unhashed.get(key);
+  if (earlier === undefined) return;
+  const said = (scope.ranAgain ??= new Set());
+  if (said.has(task)) return;
+  said.add(task);
+  taskCtx.logger.warning(`Task '${task}' ran again: its arguments cannot be compared with attempt ${earlier}'s (${unhashableWhy(args)}); a task whose result should be reused on resume takes data arguments`);
 }
 
 /** A task run's failure (or cancel): its final state, its log line and failure hooks; rejects with `error`. */
