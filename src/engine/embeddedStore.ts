@@ -79,6 +79,11 @@ export const LIFE_SIGN_MS = 15_000;
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Who marks attempt `attempt` of a run whose host died Crashed (markCrashed): claimed, so it is marked once. */
+function crashKey(runId: string, attempt: number): string {
+  return `crashed:${runId}:${attempt}`;
+}
+
 /** Beside an attempt's claim: a cancel asked of its resume before it took the run over (cancelResume). */
 const CLAIM_CANCEL = '.cancel';
 /** How many deleted runs' files are removed at once. */
@@ -675,39 +680,63 @@ export class EmbeddedStore implements RunStore {
   async markCrashed(): Promise<string[]> {
     const crashed: string[] = [];
     const ended: string[] = [];
-    for (const run of [...this.index.runs.values()]) {
+    for (const seen of [...this.index.runs.values()]) {
       // A suspended run has no process: it waits for a resume, or for its time to run out (below).
-      if (isSettled(run.state) || isAlive(run.owner)) continue;
-      // Its host died after the journal took the run's final state, before the index did: it ended so.
-      const tail = await journalTail(this.runFile(run.id), run.id).catch((): JournalTail => ({}));
-      const end = tail.end;
-      // Else it crashed at its host's last sign of life, not when found (crashTime.ts).
-      const s = end?.state ?? state('Crashed', CRASHED_HOST_MESSAGE, crashTime(run, tail.lastSign, this.clock.now()));
-      (end ? ended : crashed).push(run.id);
-      // What its flow said of it as it was taken up, should the index not have it yet (its resumeOnCrash).
-      const flow = tail.flow ? { flow: tail.flow } : {};
-      if (this.readOnly) {
-        // Shown as it is, but recorded only by a process allowed to write.
-        if (!end) this.shownCrashes.add(run.id);
-        if (tail.flow?.resumeOnCrash) run.resumeOnCrash = true;
-        if (tail.flow?.tags) run.tags = tail.flow.tags;
-        run.state = s;
-        run.endTime = end?.endTime ?? s.timestamp;
-        if (end?.startTime !== undefined) run.startTime ??= end.startTime;
-        this.version++;
-        continue;
+      if (isSettled(seen.state) || isAlive(seen.owner)) continue;
+      let run = seen;
+      // Every process opening the store finds the dead host's run (the editor, serve, a CLI command at
+      // once): one marks it, holding the claim of its attempt's crash, so its journal says Crashed once.
+      // The others leave it — a live holder is marking it, a dead one's claim is taken over and the run
+      // read again, already marked (then left) or not.
+      const key = crashKey(run.id, run.attempt);
+      if (!this.readOnly) {
+        if (!(await this.claim(key))) continue;
+        await this.refresh();
+        const now = this.index.runs.get(run.id);
+        if (!now || isSettled(now.state) || isAlive(now.owner)) continue;
+        run = now;
       }
-      if (end) {
-        await this.setRunState(run.id, s, { ...(end.startTime !== undefined && run.startTime === undefined ? { startTime: end.startTime } : {}), endTime: end.endTime ?? s.timestamp, ...flow });
-        continue;
+      try {
+        await this.markRunCrashed(run, crashed, ended);
+      } catch (e) {
+        // Not marked: the next look tries again, this process or another.
+        if (!this.readOnly) await this.unclaim(key).catch(() => undefined);
+        throw e;
       }
-      // The journal gone or unwritable, the index still records the crash.
-      await this.endRun(run, s).catch(() => undefined);
-      await this.setRunState(run.id, s, { endTime: s.timestamp, ...flow });
     }
     if (!this.readOnly) ended.push(...(await settleExpiredSuspensions(this, this.clock.now())));
     this.changes.tell([...crashed, ...ended]);
     return crashed;
+  }
+
+  /** Marks one run of a dead host: as its journal ended it, or Crashed (markCrashed). */
+  private async markRunCrashed(run: FlowRunSummary, crashed: string[], ended: string[]): Promise<void> {
+    // Its host died after the journal took the run's final state, before the index did: it ended so.
+    const tail = await journalTail(this.runFile(run.id), run.id).catch((): JournalTail => ({}));
+    const end = tail.end;
+    // Else it crashed at its host's last sign of life, not when found (crashTime.ts).
+    const s = end?.state ?? state('Crashed', CRASHED_HOST_MESSAGE, crashTime(run, tail.lastSign, this.clock.now()));
+    (end ? ended : crashed).push(run.id);
+    // What its flow said of it as it was taken up, should the index not have it yet (its resumeOnCrash).
+    const flow = tail.flow ? { flow: tail.flow } : {};
+    if (this.readOnly) {
+      // Shown as it is, but recorded only by a process allowed to write.
+      if (!end) this.shownCrashes.add(run.id);
+      if (tail.flow?.resumeOnCrash) run.resumeOnCrash = true;
+      if (tail.flow?.tags) run.tags = tail.flow.tags;
+      run.state = s;
+      run.endTime = end?.endTime ?? s.timestamp;
+      if (end?.startTime !== undefined) run.startTime ??= end.startTime;
+      this.version++;
+      return;
+    }
+    if (end) {
+      await this.setRunState(run.id, s, { ...(end.startTime !== undefined && run.startTime === undefined ? { startTime: end.startTime } : {}), endTime: end.endTime ?? s.timestamp, ...flow });
+      return;
+    }
+    // The journal gone or unwritable, the index still records the crash.
+    await this.endRun(run, s).catch(() => undefined);
+    await this.setRunState(run.id, s, { endTime: s.timestamp, ...flow });
   }
 
   /** Ends a run its host is not there to end (crashed, or cancelled before it started): its final state and the engine's end line, in its journal. */

@@ -195,6 +195,33 @@ describe('run store: the index', T, () => {
     await reopened.close();
   });
 
+  it("two stores marking a dead host's run at once: one Crashed record in its journal", async () => {
+    const home = tempDir();
+    const store = await openStore(home);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const gone = await store.createRun(newRun({ owner: { ...currentProcess(), pid: dead, startTicks: 1 } }));
+    const running = state('Running');
+    await gone.append([{ k: 'state', runId: gone.id, name: running.name, ts: running.timestamp }]);
+    await gone.setState(running);
+    await store.close();
+    // As the editor, serve and a CLI command opening the store around the same time.
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => openStore(home, { detectCrashed: false })));
+    const marked = (await Promise.all([a!, b!, c!].map((s) => s.markCrashed()))).flat();
+    const states = () => readFileSync(join(home, 'runs', `${gone.id}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { k: string; name?: string }).filter((r) => r.k === 'state').map((r) => r.name);
+    assert.deepEqual(states(), ['Running', 'Crashed']);
+    assert.deepEqual(marked, [gone.id], 'one of them marked it');
+    for (const s of [a!, b!, c!]) {
+      await s.refresh();
+      assert.equal((await s.get(gone.id))!.state.name, 'Crashed');
+    }
+    await Promise.all([a!, b!, c!].map((s) => s.close()));
+    // Opened again (its markers gone), nothing more is written.
+    const again = await openStore(home);
+    assert.deepEqual(await again.markCrashed(), []);
+    assert.deepEqual(states(), ['Running', 'Crashed']);
+    await again.close();
+  });
+
   it('treats a reused PID as a different process (start time differs)', async () => {
     const store = await openStore(tempDir());
     const h = await store.createRun(newRun({ owner: { ...currentProcess(), startTicks: (currentProcess().startTicks ?? 0) + 12345 } }));
