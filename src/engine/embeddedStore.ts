@@ -693,7 +693,12 @@ export class EmbeddedStore implements RunStore {
         if (!(await this.claim(key))) continue;
         await this.refresh();
         const now = this.index.runs.get(run.id);
-        if (!now || isSettled(now.state) || isAlive(now.owner)) continue;
+        if (!now || isSettled(now.state)) continue;
+        if (isAlive(now.owner)) {
+          // Taken up by a live process meanwhile: should it die in this attempt, its run is to be marked then.
+          await this.unclaim(key).catch(() => undefined);
+          continue;
+        }
         run = now;
       }
       try {

@@ -222,6 +222,31 @@ describe('run store: the index', T, () => {
     await again.close();
   });
 
+  // Found on review: the process that claimed marking a run, then found it taken up by a live process,
+  // kept the claim; that process dying in the same attempt, the run was never marked (Running for ever).
+  it("a run found taken up by a live process after its crash was claimed is marked once that process dies too", async () => {
+    const home = tempDir();
+    const store = await openStore(home);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const deadOwner = { ...currentProcess(), pid: dead, startTicks: 1 };
+    const run = await store.createRun(newRun({ owner: deadOwner }));
+    const running = state('Running');
+    await run.append([{ k: 'state', runId: run.id, name: running.name, ts: running.timestamp }]);
+    await run.setState(running);
+    await store.close();
+    const marker = await openStore(home, { detectCrashed: false });
+    const taker = await openStore(home, { detectCrashed: false });
+    // Taken up by a live process (this one) in the same attempt after the marker last read the index.
+    await taker.setRunState(run.id, running, { owner: currentProcess(), attempt: 1 });
+    assert.deepEqual(await marker.markCrashed(), [], 'a live process holds it');
+    // Its taker dies in that attempt: the marker marks it.
+    await taker.setRunState(run.id, running, { owner: deadOwner, attempt: 1 });
+    await marker.refresh();
+    assert.deepEqual(await marker.markCrashed(), [run.id]);
+    assert.equal((await marker.get(run.id))!.state.name, 'Crashed');
+    await Promise.all([marker.close(), taker.close()]);
+  });
+
   it('treats a reused PID as a different process (start time differs)', async () => {
     const store = await openStore(tempDir());
     const h = await store.createRun(newRun({ owner: { ...currentProcess(), startTicks: (currentProcess().startTicks ?? 0) + 12345 } }));
