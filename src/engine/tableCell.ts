@@ -11,6 +11,7 @@
  *   as `{}` though it holds something (a RegExp, a WeakMap) are refused (UnshowableCell): as JSON they
  *   were their source text, left out, or `{}`, which a reader takes for what the value was.
  */
+import { shareErrorClass } from './sharedErrorClass';
 
 /** A table cell as stored: what JSON keeps exactly. */
 export type TableCell = string | number | boolean | null;
@@ -19,6 +20,7 @@ export type TableCell = string | number | boolean | null;
 export class UnshowableCell extends Error {
   override readonly name = 'UnshowableCell';
 }
+shareErrorClass(UnshowableCell, 'UnshowableCell');
 
 /**
  * Deeper than this, a value's JSON text is longer than a cell may be (1,000 characters: two brackets a
