@@ -8,7 +8,8 @@
 import { journalSourceOf } from '../engine/journalSource';
 import type { ArtifactRecord, FlowRunSummary, LogRecord, RunRecord } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
-import { isTerminal } from '../engine/states';
+import { isTerminal, stateType } from '../engine/states';
+import type { StateName } from '../engine/types';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { EXIT, write, type CliIo } from './io';
 import { Tail, logJson, type LogFilter } from './logFilter';
@@ -54,6 +55,8 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
     if (text !== '' && !io.stdout.write(footer ? footer.around(text) : text)) await new Promise<void>((r) => io.stdout.once('drain', () => r()));
   };
   let unreachable = false;
+  /** The run's latest state as its journal has it, as read so far: how it ended, should it be deleted before it is looked at again. */
+  let journalState: StateName | undefined;
   try {
     for (;;) {
       let timer: NodeJS.Timeout | undefined;
@@ -72,9 +75,19 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
         }
         const latest = await store.get(run.id);
         if (!latest) {
+          // Deleted (a prune, `flowdeck delete`, a history limit) once it ended, before this look: it ended as
+          // its journal said, if that much was read; otherwise how it ended is not known here.
           footer?.clear();
-          write(io.stderr, neutraliseTerminal(`flowdeck logs: run '${run.name}' is no longer in ${store.location}`));
-          return EXIT.runFailed;
+          const ended = journalState !== undefined && isTerminal(stateType(journalState)) ? journalState : undefined;
+          write(
+            io.stderr,
+            neutraliseTerminal(
+              ended
+                ? `flowdeck: flow run '${run.name}' ended ${ended}, and was deleted from ${store.location} (a prune, another process) as it was followed`
+                : `flowdeck: flow run '${run.name}' was deleted from ${store.location} (a prune, another process) before its end was seen`,
+            ),
+          );
+          return ended && stateType(ended) === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
         }
         if (isTerminal(latest.state.type)) {
           // Its last lines as every reader shows them — with the end line of a crash nobody has settled yet.
@@ -97,6 +110,7 @@ export async function followLogs(store: RunStore, run: FlowRunSummary, io: CliIo
           ({ end: from } = await source.read(from, (records: RunRecord[]) => {
             for (const r of records) {
               if (r.k === 'log') pending.push(r);
+              else if (r.k === 'state' && r.runId === run.id) journalState = r.name;
               else if (r.k === 'artifact' && r.data.kind === 'progress') progress = r;
             }
           }));

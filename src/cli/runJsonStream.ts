@@ -72,6 +72,11 @@ export async function writeRunJson(
 export async function printRunJson(store: RunStore, id: string, io: Pick<CliIo, 'stdout' | 'stderr'>, ended?: FlowRunDetail): Promise<void> {
   let deleted = false;
   const parts = await endedRunParts(store, id, ended);
+  if (!parts) {
+    // A run this process followed (it did not run it), deleted before it could be read: said, not thrown.
+    write(io.stderr, `flowdeck: flow run ${id} was deleted (a prune, another process) before its JSON could be printed`);
+    return;
+  }
   await writeRunJson(parts, store, (text) => writeDrained(io.stdout, text), { loadResultFiles: true, nested: false, onDeleted: () => (deleted = true) });
   await writeDrained(io.stdout, '\n');
   // A journal already gone reads as one without task runs: whether the run is still there says which it was.
@@ -109,9 +114,7 @@ export async function printRunJsonArray(
   await writeDrained(stdout, written === 0 ? '[]\n' : '\n]\n');
 }
 
-async function endedRunParts(store: RunStore, id: string, ended: FlowRunDetail | undefined): Promise<RunParts> {
+async function endedRunParts(store: RunStore, id: string, ended: FlowRunDetail | undefined): Promise<RunParts | undefined> {
   const stored = await store.readRunParts(id);
-  const parts: RunParts | undefined = ended ? { detail: { ...ended, taskRuns: [] }, readTaskRuns: async (onTaskRuns) => stored?.readTaskRuns(onTaskRuns) } : stored;
-  if (!parts) throw new Error(`Run ${id} is no longer in the store, so it cannot be printed`);
-  return parts;
+  return ended ? { detail: { ...ended, taskRuns: [] }, readTaskRuns: async (onTaskRuns) => stored?.readTaskRuns(onTaskRuns) } : stored;
 }

@@ -122,7 +122,52 @@ const { idempotencyScope, runOnce } = require(${src('cli/idempotentRun.ts')});
   }
 }
 
+/**
+ * A later `flowdeck run` with the key follows the key's run while it goes; the run ends and is deleted (a
+ * prune, `flowdeck delete`) before the follower looks again. The follower is stopped (SIGSTOP) across the
+ * end and the delete, so it finds the run gone on its next look: it says so, and exits 1 — no stack trace.
+ */
+async function followedRunDeleted(env: NodeJS.ProcessEnv): Promise<void> {
+  const ws = workspace(FLOWS);
+  const log = join(ws, 'deploys.log');
+  const hold = join(ws, 'release');
+  const args = ['run', 'deploy.flow.ts', '--params', JSON.stringify({ log, version: 'v1', hold }), '--idempotency-key', 'k-del', '--json'];
+  const owner = runCli(args, { cwd: ws, env });
+  await waitFor(() => existsSync(log), 'the key\'s run to start', 60_000);
+  let stopped: ReturnType<typeof spawn> | undefined;
+  let seen = '';
+  const follower = runCli(args, {
+    cwd: ws,
+    env,
+    onStderr: (chunk, child) => {
+      seen += chunk;
+      if (!stopped && /following it/.test(seen)) {
+        stopped = child;
+        child.kill('SIGSTOP');
+      }
+    },
+  });
+  await waitFor(() => stopped !== undefined, 'the follower to follow the run', 60_000);
+  writeFileSync(hold, '');
+  const ended = await owner;
+  assert.equal(ended.code, 0, ended.stderr);
+  const { id } = JSON.parse(ended.stdout) as { id: string };
+  const deleted = await runCli(['delete', id], { cwd: ws, env });
+  assert.equal(deleted.code, 0, deleted.stderr);
+  stopped!.kill('SIGCONT');
+  const followed = await follower;
+  assert.equal(followed.code, 1, followed.stderr);
+  assert.match(followed.stderr, /flowdeck: flow run '[a-z]+-[a-z]+' was deleted from .* \(a prune, another process\) before its end was seen/);
+  assert.match(followed.stderr, new RegExp(`flowdeck: flow run ${id} was deleted \\(a prune, another process\\) before its JSON could be printed`));
+  assert.doesNotMatch(followed.stderr, /^\s+at /m, 'no stack trace');
+  assert.doesNotMatch(followed.stderr, /flowdeck logs:/, 'named as the command it is');
+  assert.equal(followed.stdout, '');
+}
+
 describe('flowdeck run --idempotency-key', { timeout: 240_000 }, () => {
+  it('a follower of the key\'s run that finds it deleted after it ended says so, exit 1, no stack trace (embedded store)', async () => {
+    await followedRunDeleted({ FLOWDECK_HOME: tempDir() });
+  });
   it('runs a flow once for a key: at the same moment, after it ended, after it failed (embedded store)', async () => {
     await onceAKey({ FLOWDECK_HOME: tempDir() });
   });
