@@ -12,6 +12,26 @@ export default flow({ name: 'daily' }, async () => {
 });`;
 
 describe('flowdeck artifacts', () => {
+  it('lists a map run of 100,000 task runs in bounded memory (a 40 MB heap): its task runs are read a batch at a time, keeping only the names of those that made artifacts', { timeout: 240_000 }, async () => {
+    const ws = workspace({
+      'big.flow.ts': `import { flow, task, createMarkdownArtifact } from 'flowdeck';
+const item = task({ name: 'item' }, async (i: number) => { if (i === 77_777) createMarkdownArtifact('from-item', 'item ' + i); return i; });
+export default flow({ name: 'big' }, async () => { createMarkdownArtifact('summary', '# all done'); return (await item.map(Array.from({ length: 100_000 }, (_, i) => i))).length; });`,
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const run = await runCli(['run', 'big.flow.ts'], { cwd: ws, env, timeoutMs: 200_000 });
+    assert.equal(run.code, 0, run.stderr.slice(-2000));
+    const name = /Created flow run '([a-z]+-[a-z]+)'/.exec(run.stderr)![1]!;
+    // Holding every task run took ~100 MB of heap for this run (and grew with it); read in parts, a few MB.
+    const listed = await runCli(['artifacts', name, '--json'], { cwd: ws, env: { ...env, NODE_OPTIONS: '--max-old-space-size=40' } });
+    assert.equal(listed.code, 0, listed.stderr.slice(-2000));
+    const out = JSON.parse(listed.stdout) as { artifacts: { key: string; taskRun: string | null }[] };
+    assert.deepEqual(out.artifacts.map((a) => [a.key, a.taskRun]), [
+      ['summary', null],
+      ['from-item', 'item-77777'],
+    ]);
+  });
+
   it('lists each kind a run created (key, kind, task run, summary), prints all of it with --json, and exits 2 for an unknown run', async () => {
     const ws = workspace({ 'daily.flow.ts': flowFile });
     const env = { FLOWDECK_HOME: tempDir() };

@@ -1,4 +1,5 @@
 import { artifactSummary } from '../../engine/artifacts';
+import { isRunDeletedWhileRead } from '../../engine/storeErrors';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
@@ -26,12 +27,26 @@ export async function artifactsCommand(argv: string[], io: CliIo): Promise<numbe
   try {
     const run = await resolveRunRef(store, positionals[0]!, io, 'artifacts');
     if (!run) return EXIT.badInput;
-    const detail = await store.readRun(run.id);
-    if (!detail || detail.missingJournal) {
+    // Read in parts: the run's detail (its artifacts), then its task runs a batch at a time for the names of
+    // those that made artifacts — a map of a million task runs is never held.
+    const parts = await store.readRunParts(run.id);
+    const detail = parts?.detail;
+    if (!parts || !detail || detail.missingJournal) {
       write(io.stderr, `flowdeck artifacts: the journal of run '${run.name}' is missing from ${store.location}`);
       return EXIT.runFailed;
     }
-    const taskNames = new Map(detail.taskRuns.map((t) => [t.id, t.name]));
+    const taskNames = new Map<string, string>();
+    const wanted = new Set((detail.artifacts ?? []).flatMap((a) => (a.taskRunId === undefined ? [] : [a.taskRunId])));
+    if (wanted.size > 0) {
+      try {
+        await parts.readTaskRuns((taskRuns) => {
+          for (const t of taskRuns) if (wanted.has(t.id)) taskNames.set(t.id, t.name);
+        });
+      } catch (e) {
+        // Deleted (a prune in another process) after its first read: listed with the task run ids it has.
+        if (!isRunDeletedWhileRead(e)) throw e;
+      }
+    }
     const artifacts = (detail.artifacts ?? []).map((a) => ({
       key: a.key,
       kind: a.data.kind,
