@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import { parseNameClaim } from '../../src/engine/abandonedCreations';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { currentProcess } from '../../src/engine/processIdentity';
-import type { FlowRunSummary, RunRecord } from '../../src/engine/records';
-import { CRASHED_HOST_MESSAGE, type NewRun } from '../../src/engine/runStore';
+import type { FlowRunSummary, ProcessIdentity, RunRecord } from '../../src/engine/records';
+import { CRASHED_HOST_MESSAGE, type NewRun, type RunHandle } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
 import { keyHash } from '../../src/engine/resultCache';
 import { CLI, ROOT, closingHandles, flowSource, logsOf, tempDir, waitFor, workspace } from '../support/engine';
@@ -174,15 +174,25 @@ describe('run store: journals', T, () => {
   });
 });
 
+/** A process identity of a process that has ended. */
+function deadProcess(): ProcessIdentity {
+  return { ...currentProcess(), pid: spawnSync(process.execPath, ['-e', '0']).pid!, startTicks: 1 };
+}
+
+/** A run left Running by a host that died (`owner`), its Running in its journal and index. */
+async function runOfDeadHost(store: EmbeddedStore, owner: ProcessIdentity = deadProcess()): Promise<RunHandle> {
+  const run = await store.createRun(newRun({ owner }));
+  const running = state('Running');
+  await run.append([{ k: 'state', runId: run.id, name: running.name, ts: running.timestamp }]);
+  await run.setState(running);
+  return run;
+}
+
 describe('run store: the index', T, () => {
   it('marks a non-terminal run whose owner is gone as Crashed on open, and leaves live owners alone', async () => {
     const home = tempDir();
     const store = await openStore(home);
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const gone = await store.createRun(newRun({ owner: { ...currentProcess(), pid: dead, startTicks: 1 } }));
-    const running = state('Running');
-    await gone.append([{ k: 'state', runId: gone.id, name: running.name, ts: running.timestamp }]);
-    await gone.setState(running);
+    const gone = await runOfDeadHost(store);
     const alive = await store.createRun(newRun());
     await alive.setState(state('Running'));
     await store.close();
@@ -198,11 +208,7 @@ describe('run store: the index', T, () => {
   it("two stores marking a dead host's run at once: one Crashed record in its journal", async () => {
     const home = tempDir();
     const store = await openStore(home);
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const gone = await store.createRun(newRun({ owner: { ...currentProcess(), pid: dead, startTicks: 1 } }));
-    const running = state('Running');
-    await gone.append([{ k: 'state', runId: gone.id, name: running.name, ts: running.timestamp }]);
-    await gone.setState(running);
+    const gone = await runOfDeadHost(store);
     await store.close();
     // As the editor, serve and a CLI command opening the store around the same time.
     const [a, b, c] = await Promise.all([1, 2, 3].map(() => openStore(home, { detectCrashed: false })));
@@ -227,12 +233,9 @@ describe('run store: the index', T, () => {
   it("a run found taken up by a live process after its crash was claimed is marked once that process dies too", async () => {
     const home = tempDir();
     const store = await openStore(home);
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    const deadOwner = { ...currentProcess(), pid: dead, startTicks: 1 };
-    const run = await store.createRun(newRun({ owner: deadOwner }));
+    const deadOwner = deadProcess();
+    const run = await runOfDeadHost(store, deadOwner);
     const running = state('Running');
-    await run.append([{ k: 'state', runId: run.id, name: running.name, ts: running.timestamp }]);
-    await run.setState(running);
     await store.close();
     const marker = await openStore(home, { detectCrashed: false });
     const taker = await openStore(home, { detectCrashed: false });
