@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FlowRunDetail, FlowRunSummary, TaskRunRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
-import { headerOf, parametersText, subflowItemOf, taskItemOf, timelineTaskIds, triggerLabel } from '../../src/extension/runDetails/detailsModel';
+import { absentRunOf, headerOf, parametersText, subflowItemOf, taskItemOf, timelineTaskIds, triggerLabel } from '../../src/extension/runDetails/detailsModel';
 import { runDetailsHtml } from '../../src/extension/runDetails/html';
 import { makeNonce } from '../../src/extension/dashboard/html';
 
@@ -161,4 +161,18 @@ test('a run not in the store the window switched to is not said deleted, and has
   assert.equal(h.deleted, undefined, 'it was not deleted: it is in the other store');
   assert.deepEqual(h.actions, { cancel: false, resume: false, retryFromFailure: false, rerun: false, openSource: false });
   assert.equal(headerOf(detail(), { ...ctx, otherStore: false }).otherStore, undefined);
+});
+
+test("a panel shown again whose run is not in the store in use says it is in another store, not deleted, when it read the run from another", () => {
+  // flowdeck.home changed (while the panel was shown, or hidden): the run is in the store it was read from.
+  const elsewhere = absentRunOf({ deleted: false, readFrom: '/home/u/.flowdeck' }, '/work/relstore');
+  assert.equal(elsewhere.otherStore, true);
+  assert.match(elsewhere.message, /not in the run store now in use/);
+  assert.doesNotMatch(elsewhere.message, /deleted/);
+  // The same store: it was deleted from it. Never read (a panel restored after a reload), or seen deleted before the switch: deleted.
+  for (const seen of [{ deleted: false, readFrom: '/work/relstore' }, { deleted: false, readFrom: undefined }, { deleted: true, readFrom: '/home/u/.flowdeck' }]) {
+    const gone = absentRunOf(seen, '/work/relstore');
+    assert.equal(gone.otherStore, false, JSON.stringify(seen));
+    assert.match(gone.message, /deleted/);
+  }
 });

@@ -129,6 +129,19 @@ export function headerOf(folded: FlowRunDetail, ctx: HeaderContext): RunHeader {
   return header;
 }
 
+/**
+ * Why a panel's run is not in the store in use when the panel reads it again (shown after being hidden, its
+ * webview empty): `otherStore` when it was read from another store — `flowdeck.home` or `flowdeck.store`
+ * changed, maybe while it was hidden — else `deleted` (from this store, or the panel never read it, or it saw
+ * it deleted before the switch). `readFrom` and `inUse` are stores' `location`s.
+ */
+export function absentRunOf(seen: { deleted: boolean; readFrom: string | undefined }, inUse: string): { otherStore: boolean; message: string } {
+  if (!seen.deleted && seen.readFrom !== undefined && seen.readFrom !== inUse) {
+    return { otherStore: true, message: 'This run is not in the run store now in use (the flowdeck.home or flowdeck.store setting changed); it shows again when they point back to the store holding it.' };
+  }
+  return { otherStore: false, message: 'This run is no longer in the run history (it was deleted).' };
+}
+
 /** A task run's bar: every state it went through (from the journal), else what its record says. */
 /** How many task runs a timeline draws: a run of a million would be a message of hundreds of megabytes. */
 export const MAX_TIMELINE_TASKS = 20_000;

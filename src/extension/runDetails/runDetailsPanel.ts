@@ -34,7 +34,7 @@ import { journalSourceOf } from '../../engine/journalSource';
 import { Throttle } from '../util/throttle';
 import { handleArtifactMessage, type ArtifactPanel } from '../artifacts/artifactRequests';
 import { editorExports } from '../dashboard/exports';
-import { MAX_TIMELINE_TASKS, artifactViewsOf, headerOf, runTable, subflowItemOf, taskItemOf, timelineTaskIds } from './detailsModel';
+import { MAX_TIMELINE_TASKS, absentRunOf, artifactViewsOf, headerOf, runTable, subflowItemOf, taskItemOf, timelineTaskIds } from './detailsModel';
 import { runDetailsHtml } from './html';
 import { makeNonce } from '../dashboard/html';
 import { nodeOf, pageOf } from './resultPages';
@@ -71,6 +71,8 @@ export class RunDetailsPanel implements vscode.Disposable {
    * run: said once, in its title too, until a switch to a store holding it reads the run again from there.
    */
   private otherStore = false;
+  /** The `location` of the store its run was last read from: a missing run is then told apart from a deleted one. */
+  private readFrom?: string;
   private follower?: JournalFollower;
   private subflows = new Map<string, FlowRunSummary>();
   private resultValue: { runState: number; value: unknown; view: ResultView } | undefined;
@@ -255,9 +257,16 @@ export class RunDetailsPanel implements vscode.Disposable {
     const store = await this.deps.host.store();
     const summary = await store.get(this.runId);
     if (!summary) {
-      this.post({ type: 'logs', reset: true, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: 'This run is no longer in the run history (it was deleted).' }] });
+      // Shown again after being hidden, with the window on another store: not "deleted" (it is in the other one).
+      const absent = absentRunOf({ deleted: this.deleted, readFrom: this.readFrom }, store.location);
+      this.otherStore = absent.otherStore;
+      if (absent.otherStore && !this.panel.title.endsWith(' (not in this store)')) this.panel.title = `${this.panel.title} (not in this store)`;
+      this.post({ type: 'logs', reset: true, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message: absent.message }] });
       return;
     }
+    this.readFrom = store.location;
+    this.deleted = false;
+    this.otherStore = false;
     this.readingFinished = isTerminal(summary.state.type) ? summary : undefined;
     this.subflows = new Map((await store.list({ parentRunId: this.runId })).map((r) => [r.id, r]));
     const follower = new JournalFollower(
