@@ -5,6 +5,7 @@
  * so (the user sees it), never a NaN limit (a history pruned to nothing, runs waiting for ever for a slot)
  * nor a TypeError at activation.
  */
+import { isAbsolute } from 'node:path';
 import { LIMIT_TAG, MAX_LIMIT } from '../engine/limits/limitStore';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../engine/notify/notices';
 import { defaultHome, expandHome } from '../engine/storeHome';
@@ -119,19 +120,34 @@ export function numberSetting(get: SettingValue, key: keyof typeof NUMBER_SETTIN
   return fallback;
 }
 
+/**
+ * `flowdeck.home`: an absolute path, or `~`/`~/…` in the user's home folder; FLOWDECK_HOME or `~/.flowdeck`
+ * when unset. A relative path is refused (told to `warn`): the editor has no folder it is relative to — the
+ * extension host's working folder is the workspace under code-server and anything elsewhere, and the setting
+ * is the machine's, one for every window. (The CLI reads a relative FLOWDECK_HOME from its working folder.)
+ */
+export function homeSetting(get: SettingValue, env: NodeJS.ProcessEnv, warn: (message: string) => void): string {
+  const home = stringSetting(get, 'home', '', warn);
+  if (home === '') return defaultHome(env);
+  const expanded = expandHome(home);
+  if (isAbsolute(expanded)) return expanded;
+  const fallback = defaultHome(env);
+  warn(`The setting "flowdeck.home" must be an absolute path or start with ~/, not ${shown(home)}: a relative path would be read from whichever folder the editor was started in. Using ${fallback} instead. Change it in the settings.`);
+  return fallback;
+}
+
 /** `flowdeck.flowGlob` alone: what activation needs (the CodeLens provider's pattern), without reading the rest. */
 export function flowGlobFrom(get: SettingValue, warn: (message: string) => void): string {
   return stringSetting(get, 'flowGlob', DEFAULT_FLOW_GLOB, warn) || DEFAULT_FLOW_GLOB;
 }
 
 export function settingsFrom(get: SettingValue, env: NodeJS.ProcessEnv, warn: (message: string) => void): FlowdeckSettings {
-  const home = stringSetting(get, 'home', '', warn);
   const store = stringSetting(get, 'store', '', warn) || env.FLOWDECK_STORE?.trim() || undefined;
   return {
     flowGlob: flowGlobFrom(get, warn),
     revealOutput: choiceSetting(get, 'revealOutput', REVEAL_OUTPUT, 'onRun', warn),
     githubApiUrl: stringSetting(get, 'github.apiUrl', '', warn),
-    home: home === '' ? defaultHome(env) : expandHome(home),
+    home: homeSetting(get, env, warn),
     store,
     maxConcurrentRuns: numberSetting(get, 'maxConcurrentRuns', warn),
     runHistoryLimit: numberSetting(get, 'runHistoryLimit', warn),

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_FLOW_GLOB, flowGlobFrom, NUMBER_SETTINGS, settingsFrom } from '../../src/extension/settingValues';
@@ -52,6 +53,20 @@ describe('settings', { timeout: 10_000 }, () => {
       assert.equal(warnings.length, 1, String(value));
       assert.match(warnings[0]!, /"flowdeck\.maxConcurrentRuns" must be a whole number from 1 to 64, not .*: using its default 4/);
     }
+  });
+
+  it("a relative flowdeck.home is refused with a warning naming it, not read from the extension host's working folder; ~/… and absolute paths are taken", () => {
+    for (const value of ['relstore', './relstore', '../x/store', '~other/store']) {
+      const { settings, warnings } = read({ home: value });
+      assert.equal(settings.home, '/h', `${value}: FLOWDECK_HOME, as when unset`);
+      assert.equal(warnings.length, 1, value);
+      assert.match(warnings[0]!, /"flowdeck\.home" must be an absolute path or start with ~\/, not ".*": .*Using \/h instead/);
+    }
+    const { settings, warnings } = read({ home: 'relstore' }, {});
+    assert.equal(settings.home, join(homedir(), '.flowdeck'), 'no FLOWDECK_HOME: ~/.flowdeck');
+    assert.match(warnings[0]!, /Using .*\.flowdeck instead/);
+    assert.deepEqual([read({ home: '~/runs' }).settings.home, read({ home: ' /data/store ' }).settings.home, read({ home: '~' }).settings.home], [join(homedir(), 'runs'), '/data/store', homedir()]);
+    assert.deepEqual([read({ home: '~/runs' }).warnings, read({ home: '/data' }).warnings], [[], []]);
   });
 
   it('a string setting of another type is its default with a warning, not a TypeError', () => {
