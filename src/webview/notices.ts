@@ -1,4 +1,9 @@
-/** Toasts in a panel's corner: errors wait to be read and dismissed; information fades on its own. */
+/**
+ * A panel's notices, in the page's flow below its header or top bar (`.notices`, dashboard.css) — never over
+ * its buttons: fixed in the corner, an error stayed on Open Flow Source and took its clicks. Errors wait to be
+ * read and dismissed, and one shown while the page is scrolled away from them is scrolled into view;
+ * information fades on its own.
+ */
 import { h } from './dom';
 
 const INFO_MS = 8000;
@@ -12,4 +17,5 @@ export function showNotice(into: HTMLElement, level: 'info' | 'error', text: str
   );
   into.append(toast);
   if (level === 'info') window.setTimeout(() => toast.remove(), INFO_MS);
+  else toast.scrollIntoView({ block: 'nearest' });
 }
