@@ -44,6 +44,11 @@ describe('Flowdeck in code-server: the run store changed under open panels', () 
     }
   };
   const tabs = () => page.locator('.tab').allInnerTexts();
+  /** Hides the run's details behind another editor of its group, then shows them again (their webview starts empty). */
+  const hideAndShow = async (name: string) => {
+    await runCommand(page, 'File: New Untitled Text File');
+    await page.locator('.tab', { hasText: `Run ${name}` }).first().click();
+  };
 
   before(async () => {
     scenario = await openScenario('store-switch');
@@ -62,7 +67,7 @@ describe('Flowdeck in code-server: the run store changed under open panels', () 
       const name = run!.name;
       await openViewContainer(page, 'Flowdeck');
       await openRunFromPalette(page, name);
-      const frame = await findWebviewFrame(page, '.run-header');
+      let frame = await findWebviewFrame(page, '.run-header');
       await until(page, 'the header shows the run Completed', () => frame.locator('.run-header').innerText(), (t) => /Completed/.test(t) && /Show Logs/.test(t));
 
       setHome(path.join(path.dirname(home), 'home-2'));
@@ -71,11 +76,27 @@ describe('Flowdeck in code-server: the run store changed under open panels', () 
       assert.doesNotMatch(away, /deleted/, 'the run was not deleted: it is in the other store');
       assert.match(away, /not in the run store now in use/);
       assert.equal(await frame.locator('.run-header .actions button').count(), 0, 'no action: each needs the run in the store in use');
+      // Hidden and shown again, the panel reads its run again: still not deleted, still in the other store.
+      await hideAndShow(name);
+      await until(page, 'shown again, it still says the run is not in the store in use', async () => (await findWebviewFrame(page, '.header-slot')).locator('body').innerText(), (t) => /not in the run store now in use/.test(t));
+      assert.doesNotMatch(await (await findWebviewFrame(page, '.header-slot')).locator('body').innerText(), /deleted/);
+      assert.ok((await tabs()).includes(`Run ${name} (not in this store)`));
 
       setHome(home);
+      frame = await findWebviewFrame(page, '.header-slot');
       await until(page, 'the tab names the run alone again', tabs, (t) => t.includes(`Run ${name}`) && !t.some((x) => /\(/.test(x)));
       await until(page, 'the header is whole again, its actions back', () => frame.locator('.run-header').innerText(), (t) => /Show Logs/.test(t) && /Rerun/.test(t) && !/not in the run store|deleted/.test(t));
       await until(page, 'the logs read again from the store', () => frame.locator('body').innerText(), (t) => /Hello, Flowdeck!/.test(t));
+
+      // The setting changed while the panel was hidden: shown again, it says so, not that the run was deleted.
+      await runCommand(page, 'File: New Untitled Text File');
+      setHome(path.join(path.dirname(home), 'home-2'));
+      await page.waitForTimeout(1500); // the setting reaches the extension host
+      await page.locator('.tab', { hasText: `Run ${name}` }).first().click();
+      await until(page, 'switched while hidden, it says the run is not in the store in use', async () => (await findWebviewFrame(page, '.header-slot')).locator('body').innerText(), (t) => /not in the run store now in use/.test(t));
+      assert.doesNotMatch(await (await findWebviewFrame(page, '.header-slot')).locator('body').innerText(), /deleted/);
+      await until(page, 'its tab says so too', tabs, (t) => t.includes(`Run ${name} (not in this store)`));
+      setHome(home);
     });
   });
 
