@@ -78,7 +78,7 @@ export async function resumePaused(store: RunStore, run: FlowRunSummary, options
   // Another resume may have been taken first (two at once): the input the pause went on with says whose.
   const key = run.state.pause?.key;
   // Its detail alone (task runs not held: a paused map may have a million).
-  const taken = key === undefined ? undefined : (await store.readRunParts(run.id))?.detail.inputs?.[key];
+  const taken = key === undefined ? undefined : (await store.readRunParts(run.id, { artifactData: false }))?.detail.inputs?.[key];
   if (taken !== undefined && !taken.timedOut && taken.ts >= run.state.timestamp && !sameInput(taken.value, knownSecrets(io.env, store.home).maskValue(input))) {
     report(latest, 'superseded', `${label} went on with the input of another resume given at the same time; this one's was not used. \`flowdeck inspect ${run.name}\` shows the input it got.`);
     return EXIT.runFailed;

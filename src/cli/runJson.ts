@@ -123,7 +123,8 @@ export function taskRunJson(t: TaskRunRecord): TaskRunJson {
   };
 }
 
-export async function runJson(run: FlowRunDetail, store: RunStore, options: { loadResultFiles: boolean }): Promise<RunJson> {
+/** Prints no artifact: a run read without their data will do. */
+export async function runJson(run: Omit<FlowRunDetail, 'artifacts'>, store: RunStore, options: { loadResultFiles: boolean }): Promise<RunJson> {
   const out: RunJson = {
     id: run.id,
     name: run.name,

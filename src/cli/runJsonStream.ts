@@ -17,7 +17,7 @@ import { taskRunJsonText } from './taskRunJsonText';
  * line indented one level more.
  */
 export async function writeRunJson(
-  parts: RunParts,
+  parts: RunParts<unknown>,
   store: RunStore,
   write: (text: string) => Promise<void>,
   options: { loadResultFiles: boolean; nested: boolean; onDeleted?: (run: RunJson) => void },
@@ -100,7 +100,7 @@ export async function printRunsJson(store: RunStore, ended: readonly FlowRunDeta
 export async function printRunJsonArray(
   store: RunStore,
   count: number,
-  partsOf: (i: number) => Promise<RunParts | undefined>,
+  partsOf: (i: number) => Promise<RunParts<unknown> | undefined>,
   stdout: NodeJS.WritableStream,
   options: { loadResultFiles: boolean; onDeleted?: (run: RunJson) => void },
 ): Promise<void> {
@@ -114,7 +114,7 @@ export async function printRunJsonArray(
   await writeDrained(stdout, written === 0 ? '[]\n' : '\n]\n');
 }
 
-async function endedRunParts(store: RunStore, id: string, ended: FlowRunDetail | undefined): Promise<RunParts | undefined> {
-  const stored = await store.readRunParts(id);
+async function endedRunParts(store: RunStore, id: string, ended: FlowRunDetail | undefined): Promise<RunParts<unknown> | undefined> {
+  const stored = await store.readRunParts(id, { artifactData: false });
   return ended ? { detail: { ...ended, taskRuns: [] }, readTaskRuns: async (onTaskRuns) => stored?.readTaskRuns(onTaskRuns) } : stored;
 }

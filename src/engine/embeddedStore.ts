@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { nameClaimText, sweepDaily, sweepDue, type Listed, type Swept } from './abandonedCreations';
 import { findLostRuns } from './lostRuns';
 import { createClaim, createExclusiveFile, isAbandoned, readClaim, replaceAbandoned } from './claimFiles';
+import { asRunRecordWithoutArtifactData, type ArtifactInfo } from './artifactInfo';
 import type { Artifact } from './artifacts';
 import { constants } from 'node:fs';
 import { access, readFile, readdir, rm, stat } from 'node:fs/promises';
@@ -49,7 +50,7 @@ import { endsParameterLines, isOtherThanParametersLine, parametersAfter } from '
 import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
-import { readRunParts, type RunParts, type RunPartsOptions } from './runTaskStream';
+import { readRunParts, type RunParts, type RunPartsOptions, type WithoutArtifactData } from './runTaskStream';
 import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
 import { checkedKeep, prunable } from './historyRetention';
@@ -331,7 +332,9 @@ export class EmbeddedStore implements RunStore {
     return replay.detail();
   }
 
-  async readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined> {
+  readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined>;
+  readRunParts(id: string, options: RunPartsOptions & WithoutArtifactData): Promise<RunParts<ArtifactInfo> | undefined>;
+  async readRunParts(id: string, options?: RunPartsOptions & Partial<WithoutArtifactData>): Promise<RunParts<Artifact | ArtifactInfo> | undefined> {
     const listed = this.index.runs.get(id);
     if (!listed) return undefined;
     // Every read folds against the state the index had when the first began, as readRun's one read does.
@@ -340,12 +343,14 @@ export class EmbeddedStore implements RunStore {
     /** Where the first read ended: later reads stop there, so every read sees the same records. */
     let end: number | undefined;
     let missing = false;
+    // Without their data: each artifact's line is parsed and checked whole, one chunk at a time, its data dropped at once.
+    const parse = options?.artifactData === false ? asRunRecordWithoutArtifactData : asRunRecord;
     return readRunParts(
       summary,
       async (onRecords) => {
         if (missing) return { skipped: 0 };
         try {
-          const scan = await scanJsonLines(path, 0, (v) => asRunRecord(v, id), onRecords, end === undefined ? { passOver: isLogLine } : { end, passOver: isLogLine });
+          const scan = await scanJsonLines(path, 0, (v) => parse(v, id), onRecords, end === undefined ? { passOver: isLogLine } : { end, passOver: isLogLine });
           end ??= scan.end;
           return { skipped: scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0) };
         } catch (e) {

@@ -3,6 +3,7 @@
  * runner, the CLI and the editor. Asynchronous throughout, so no caller ever waits on the disk or the
  * network with its thread.
  */
+import type { ArtifactInfo } from './artifactInfo';
 import type { Artifact } from './artifacts';
 import type { JournalText } from './journalFile';
 import type { KeyValueStore } from './keyValueStore';
@@ -10,7 +11,7 @@ import type { LimitStore } from './limits/limitStore';
 import type { CallIdentity, FlowRunDetail, FlowRunSummary, LogRecord, ProcessIdentity, ResultRef, RunCreatedRecord, RunFlowFacts, RunNameRecord, RunRecord, RunTrigger } from './records';
 import type { ResultCache } from './resultCache';
 import type { RunChangeListener } from './runChanges';
-import type { RunParts, RunPartsOptions } from './runTaskStream';
+import type { RunParts, RunPartsOptions, WithoutArtifactData } from './runTaskStream';
 import type { ScheduleStore } from './schedules/scheduleStore';
 import type { CancelOutcome, SharedStore } from './sharedStore';
 import type { State, StateName, StateType } from './states';
@@ -169,6 +170,8 @@ export interface RunStore {
    * the task runs a batch at a time, in the same order and folded the same way (runTaskStream.ts).
    */
   readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined>;
+  /** Its artifacts without their data, for a reader that prints none of it (WithoutArtifactData, runTaskStream.ts). */
+  readRunParts(id: string, options: RunPartsOptions & WithoutArtifactData): Promise<RunParts<ArtifactInfo> | undefined>;
   /**
    * A run's parameters alone, without folding the rest (runParameters.ts): those it ran with — its creation
    * record's, or for a run made ahead and taken up since (queued, a schedule's) those its flow filled in then.

@@ -18,6 +18,7 @@
  * What is held: the task runs not yet final and those behind them, within their window; the late ones (none
  * in a run that ended normally); and 4–8 bytes per task run for the hashes of their ids.
  */
+import type { Artifact } from './artifacts';
 import type { FlowRunDetail, FlowRunSummary, RunRecord, TaskRunRecord } from './records';
 import { JournalReplay, taskRunOf } from './runReducer';
 import { isTerminal } from './states';
@@ -29,9 +30,10 @@ import { isTerminal } from './states';
  */
 export type JournalReader = (onRecords: (records: RunRecord[]) => void | Promise<void>) => Promise<{ skipped: number }>;
 
-export interface RunParts {
+/** `A`: its artifacts as read, ArtifactInfo when read without their data (`artifactData: false`). */
+export interface RunParts<A = Artifact> {
   /** The run as `readRun` gives it, except that `taskRuns` is empty. */
-  detail: FlowRunDetail;
+  detail: Omit<FlowRunDetail, 'artifacts'> & { artifacts?: A[] };
   /** Hands the run's task runs on — in `readRun`'s order, each as `readRun` gives it — a batch at a time. */
   readTaskRuns(onTaskRuns: (taskRuns: TaskRunRecord[]) => void | Promise<void>): Promise<void>;
 }
@@ -39,6 +41,14 @@ export interface RunParts {
 export interface RunPartsOptions {
   /** Records after its creation within which a task run's records are expected (smaller in tests). */
   window?: number;
+}
+
+/**
+ * Its artifacts read without their data (artifactInfo.ts), for a reader that prints none of it: a run's
+ * tables and charts may be 100 MB of journal. The store leaves the data unread where it can.
+ */
+export interface WithoutArtifactData {
+  artifactData: false;
 }
 
 /** Wide enough for a map's task runs started together to end within it: a task run's records are ~1–4 lines. */

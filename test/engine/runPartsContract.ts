@@ -173,6 +173,41 @@ export function runPartsContract(backend: StoreBackend): void {
       });
     });
 
+    it('reads artifacts without their data when asked: key, kind, task run and time as readRun has them, the rest the same', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const h = await store.createRun({ flowName: 'arts', source: '/arts.flow.ts', parameters: {} });
+        const runId = h.id;
+        const tricky = 'a,"data":{"kind":"link"} { \u0000 \ud800 }}';
+        await h.setState(state('Running'));
+        await h.append([
+          { k: 'state', runId, name: 'Running', ts: 1 },
+          { k: 'artifact', runId, key: 'report', ts: 2, data: { kind: 'markdown', markdown: tricky } },
+          { k: 'task', runId, id: 't1', name: 'work-0', taskName: 'work', call: { key: 'work#0', argsHash: 'h' }, ts: 3 },
+          { k: 'artifact', runId, taskRunId: 't1', key: 'rows', ts: 4, data: { kind: 'table', columns: ['a'], rows: [[tricky], [1], [null]] } },
+          { k: 'trun', runId, id: 't2', name: 'work-1', taskName: 'work', call: { key: 'work#1', argsHash: 'h' }, ts: 5, start: 5, end: 6, state: 'Completed' },
+          // Laid out otherwise than a worker writes them (read whole on Postgres): the data before the key, a task run after the data.
+          { k: 'artifact', runId, data: { kind: 'progress', progress: 40 }, key: 'odd', ts: 7 } as RunRecord,
+          { k: 'artifact', runId, key: 'after', ts: 8, data: { kind: 'chart', chart: { kind: 'bar', x: [1], series: [{ name: 's', values: [2] }] } }, taskRunId: 't2' },
+          { k: 'artifact', runId, key: 'report', ts: 9, data: { kind: 'link', url: 'https://example.com/', label: tricky } },
+          { k: 'state', runId, name: 'Completed', ts: 10 },
+        ]);
+        await h.setState(state('Completed', undefined, 10), { endTime: 10 });
+        await h.close();
+        const want = (await store.readRun(runId))!;
+        assert.deepEqual(
+          want.artifacts?.map((a) => [a.key, a.data.kind, a.taskRunId]),
+          [['report', 'link', undefined], ['rows', 'table', 't1'], ['odd', 'progress', undefined], ['after', 'chart', 't2']],
+        );
+        for (const window of [1, undefined]) {
+          const parts = (await store.readRunParts(runId, { artifactData: false, ...(window === undefined ? {} : { window }) }))!;
+          const taskRuns: FlowRunDetail['taskRuns'] = [];
+          await parts.readTaskRuns((batch) => void taskRuns.push(...batch));
+          assert.deepEqual({ ...parts.detail, taskRuns }, { ...want, artifacts: want.artifacts!.map(({ data, ...a }) => ({ ...a, kind: data.kind })) }, `window ${window}`);
+        }
+      });
+    });
+
     it('reads the journal as it was when the read began, while the run goes on', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

@@ -7,7 +7,9 @@ import { givenInputsText } from '../../engine/givenInputsText';
 import { formatDuration } from '../../engine/durationText';
 import { runTriggerText } from '../../engine/runTrigger';
 import { isSettled } from '../../engine/states';
+import type { ArtifactInfo } from '../../engine/artifactInfo';
 import type { FlowRunDetail, TaskRunRecord } from '../../engine/records';
+import type { RunParts } from '../../engine/runTaskStream';
 import { isRunDeletedWhileRead } from '../../engine/storeErrors';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
@@ -59,7 +61,8 @@ export async function inspectCommand(argv: string[], io: CliIo): Promise<number>
   try {
     const summary = await resolveRunRef(store, positionals[0]!, io, 'inspect');
     if (!summary) return EXIT.badInput;
-    const parts = await store.readRunParts(summary.id);
+    // Its artifacts are named, never shown (`flowdeck artifacts` shows them): their data is left unread.
+    const parts = await store.readRunParts(summary.id, { artifactData: false });
     if (!parts) {
       write(io.stderr, neutraliseTerminal(`flowdeck inspect: run '${summary.name}' was deleted as it was read`));
       return EXIT.badInput;
@@ -106,7 +109,7 @@ interface TaskPart {
   stateName: (state: Pick<FlowRunDetail['state'], 'type' | 'name'>, width: number) => string;
 }
 
-async function describe(run: FlowRunDetail, store: Parameters<typeof runJson>[1], tasks: TaskPart): Promise<string[]> {
+async function describe(run: RunParts<ArtifactInfo>['detail'], store: Parameters<typeof runJson>[1], tasks: TaskPart): Promise<string[]> {
   const out: string[] = [];
   const field = (label: string, value: string): void => void out.push(`${label.padEnd(FIELD)}${neutraliseTerminal(value)}`);
   const s = run.state;

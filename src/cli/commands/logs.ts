@@ -98,7 +98,7 @@ const MAX_NAMED_TASKS = 20;
 
 /** The run's task names (the first few), and whether any of its task runs is `chooses`'s; undefined when the run is gone. */
 async function taskNamesOf(store: RunStore, runId: string, chooses: (taskRunName: string) => boolean): Promise<{ names: string[]; more: boolean; chosen: boolean } | undefined> {
-  const parts = await store.readRunParts(runId);
+  const parts = await store.readRunParts(runId, { artifactData: false });
   if (!parts) return undefined;
   const names = new Set<string>();
   let more = false;

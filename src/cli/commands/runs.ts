@@ -103,9 +103,9 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     if (values.json) {
-      // Results kept in files of their own are not loaded (their size is given instead).
+      // Results kept in files of their own are not loaded (their size is given instead), nor artifacts' data (not printed).
       // A run another process deletes while it is printed (a prune): printed as read, its task runs cut short, and said.
-      await printRunJsonArray(store, runs.length, (i) => store.readRunParts(runs[i]!.id), io.stdout, {
+      await printRunJsonArray(store, runs.length, (i) => store.readRunParts(runs[i]!.id, { artifactData: false }), io.stdout, {
         loadResultFiles: false,
         onDeleted: (run) => write(io.stderr, neutraliseTerminal(`flowdeck runs: flow run '${run.name}' was deleted while it was printed; its task runs are left out`)),
       });

@@ -1,4 +1,5 @@
 /** Journal rows as stored: each the very line a worker sent, read back through the record shape check. */
+import { asRunRecordWithoutArtifactData } from '../artifactInfo';
 import type { RunRecord } from '../records';
 import { asRunRecord } from '../recordShape';
 
@@ -9,6 +10,15 @@ export const READ_BATCH = 5000;
 export function lineRecord(line: string, runId: string): RunRecord | undefined {
   try {
     return asRunRecord(JSON.parse(line), runId);
+  } catch {
+    return undefined;
+  }
+}
+
+/** As `lineRecord`, for an artifact's line or its head (ARTIFACT_LINE_HEAD): the artifact without its data. */
+export function lineRecordWithoutArtifactData(line: string, runId: string): RunRecord | undefined {
+  try {
+    return asRunRecordWithoutArtifactData(JSON.parse(line), runId);
   } catch {
     return undefined;
   }

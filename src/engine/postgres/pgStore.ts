@@ -15,6 +15,7 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import type { CancelOutcome } from '../sharedStore';
+import { ARTIFACT_LINE_HEAD, type ArtifactInfo } from '../artifactInfo';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
 import { finishedLog } from '../finishedLog';
@@ -28,7 +29,7 @@ import { randomRunName } from '../runNames';
 import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
-import { readRunParts, type RunParts, type RunPartsOptions } from '../runTaskStream';
+import { readRunParts, type RunParts, type RunPartsOptions, type WithoutArtifactData } from '../runTaskStream';
 import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ListOptions, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
@@ -45,7 +46,7 @@ import { checkSchemaName } from './schemaName';
 import { PgKeyValueStore } from './pgKeyValueStore';
 import { PgVariableStore } from './pgVariableStore';
 import { PgResultCache } from './pgResultCache';
-import { READ_BATCH, lineRecord } from './journalRows';
+import { READ_BATCH, lineRecord, lineRecordWithoutArtifactData } from './journalRows';
 import { PgShared } from './pgShared';
 import { PgRunHandle, isNameTaken, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
@@ -409,15 +410,19 @@ export class PgStore implements RunStore {
     return (await this.resolve(ref)).run;
   }
 
-  /** The journal's records in order, a batch at a time. */
-  /** `kind`: only records of that kind; `{ not }`: all but those (a read of a run's state leaves out its logs, which the reducer ignores). */
-  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string | { not: string }, untilSeq?: number): Promise<number> {
+  /**
+   * The journal's records in order, a batch at a time.
+   * `kind`: only records of that kind; `{ not }`: all but those (a read of a run's state leaves out its logs, which the reducer ignores).
+   * `artifactData` false: an artifact's line is its head alone where it can be (ARTIFACT_LINE_HEAD), its data left in the database.
+   */
+  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string | { not: string }, untilSeq?: number, artifactData = true): Promise<number> {
     let after = afterSeq;
     for (;;) {
       const params: unknown[] = [id, after, READ_BATCH];
       const kindFilter = kind === undefined ? '' : typeof kind === 'string' ? `and kind = $${params.push(kind)}` : `and kind <> $${params.push(kind.not)}`;
+      const line = artifactData ? 'line' : `case when kind = 'artifact' and right(line, 2) = '}}' and line ~ $${params.push(ARTIFACT_LINE_HEAD)}::text then substring(line from $${params.length}::text) || '}}' else line end as line`;
       const rows = await this.rows<{ seq: string; line: string }>(
-        `select seq, line from ${this.t('records')} where run_id = $1 and seq > $2 ${kindFilter} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`,
+        `select seq, ${line} from ${this.t('records')} where run_id = $1 and seq > $2 ${kindFilter} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`,
         params,
         'read a run journal',
       );
@@ -447,11 +452,14 @@ export class PgStore implements RunStore {
     return replay.detail();
   }
 
-  async readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined> {
+  readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined>;
+  readRunParts(id: string, options: RunPartsOptions & WithoutArtifactData): Promise<RunParts<ArtifactInfo> | undefined>;
+  async readRunParts(id: string, options?: RunPartsOptions & Partial<WithoutArtifactData>): Promise<RunParts<Artifact | ArtifactInfo> | undefined> {
     const row = (await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1`, [id], 'read a run'))[0];
     if (!row) return undefined;
     /** The last record the first read saw: later reads stop there, so every read sees the same records. */
     let until: number | undefined;
+    const artifactData = options?.artifactData ?? true;
     return readRunParts(
       this.summary(row),
       async (onRecords) => {
@@ -462,7 +470,7 @@ export class PgStore implements RunStore {
           (batch) => {
             const records: RunRecord[] = [];
             for (const { line } of batch) {
-              const r = lineRecord(line, id);
+              const r = artifactData ? lineRecord(line, id) : lineRecordWithoutArtifactData(line, id);
               if (r) records.push(r);
               else skipped++;
             }
@@ -470,6 +478,7 @@ export class PgStore implements RunStore {
           },
           { not: 'log' },
           until,
+          artifactData,
         );
         until ??= last;
         return { skipped };

@@ -369,7 +369,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
     const store = await this.host.store();
     const digest = new TaskDigest(node.taskLimit);
     try {
-      await (await store.readRunParts(node.run.id))?.readTaskRuns((batch) => digest.add(batch));
+      await (await store.readRunParts(node.run.id, { artifactData: false }))?.readTaskRuns((batch) => digest.add(batch));
     } catch (e) {
       // Deleted while it was read (a prune): what was read is shown until its row goes.
       if (!isRunDeletedWhileRead(e)) throw e;
