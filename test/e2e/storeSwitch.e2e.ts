@@ -75,7 +75,8 @@ describe('Flowdeck in code-server: the run store changed under open panels', () 
       const away = await frame.locator('body').innerText();
       assert.doesNotMatch(away, /deleted/, 'the run was not deleted: it is in the other store');
       assert.match(away, /not in the run store now in use/);
-      assert.equal(await frame.locator('.run-header .actions button').count(), 0, 'no action: each needs the run in the store in use');
+      // The tab's title changes at once, the header a moment later (its pushes are throttled): waited for.
+      await until(page, 'no action: each needs the run in the store in use', () => frame.locator('.run-header .actions button').count(), (n) => n === 0);
       // Hidden and shown again, the panel reads its run again: still not deleted, still in the other store.
       await hideAndShow(name);
       await until(page, 'shown again, it still says the run is not in the store in use', async () => (await findWebviewFrame(page, '.header-slot')).locator('body').innerText(), (t) => /not in the run store now in use/.test(t));
