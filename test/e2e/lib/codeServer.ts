@@ -519,24 +519,38 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
   // Focus the workbench (not a webview iframe, which swallows F1) before opening the palette. An F1 can
   // still be lost — a webview that has just opened takes the focus back as it loads — so it is pressed
   // again while the palette has not opened, within the same time.
-  const deadline = Date.now() + timeoutMs;
-  for (let presses = 1; ; presses++) {
-    await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
-    await page.keyboard.press('F1');
-    const left = deadline - Date.now();
-    const opened = await input.waitFor({ state: 'visible', timeout: Math.max(1, Math.min(3_000, left)) }).then(
-      () => true,
-      () => false,
-    );
-    if (opened) break;
-    if (Date.now() >= deadline) throw new Error(`the command palette did not open for '${title}' (F1 pressed ${presses} times in ${timeoutMs} ms)`);
-  }
-  await input.fill(`>${title}`);
+  // The palette can also close again before it is typed in: a webview opened a moment before takes the
+  // focus as it loads and the palette hides on blur (CI saw its input go inert, then hidden). Then the
+  // palette is opened again and typed in anew, within the same time.
   const row = widget
     .locator('.monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(title)}\\s*$`) }) })
     .first();
-  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  const deadline = Date.now() + timeoutMs;
+  for (let presses = 1; ; presses++) {
+    await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
+    await page.keyboard.press('F1');
+    const left = () => Math.max(1, Math.min(3_000, deadline - Date.now()));
+    const opened = await input.waitFor({ state: 'visible', timeout: left() }).then(
+      () => true,
+      () => false,
+    );
+    const typed = opened && (await input.fill(`>${title}`, { timeout: left() }).then(() => true, () => false));
+    // The row, or the palette gone from under it (then it is opened again at once).
+    const rest = Math.max(1, deadline - Date.now());
+    const listed =
+      typed &&
+      (await Promise.race([
+        row.waitFor({ state: 'visible', timeout: rest }).then(() => true, () => false),
+        widget.waitFor({ state: 'hidden', timeout: rest }).then(() => false, () => false),
+      ]));
+    if (listed) break;
+    if (Date.now() >= deadline) {
+      const what = !opened ? 'open' : !typed ? 'stay open to be typed in' : `list '${title}'`;
+      throw new Error(`the command palette did not ${what} (F1 pressed ${presses} times in ${timeoutMs} ms)`);
+    }
+    if (await widget.isVisible()) await page.keyboard.press('Escape');
+  }
   // Returned so a measurement can start when the user chooses the command, not when the palette opens.
   const clickedAt = Date.now();
   await row.click();
