@@ -54,6 +54,27 @@ describe('logs', T, () => {
     assert.deepEqual(printed, [`INFO x*${MAX_HELD_CHARS + 10}`, 'INFO after the long one', 'INFO waiting', 'INFO after the wait']);
   });
 
+  it('a Buffer write cut inside a character (an "é", an emoji) makes the joined line with the character, on either stream, its secret masked', async () => {
+    // "é" is 2 bytes and "🎉" 4: each cut falls inside one. The secret is registered, so masked in the joined line only.
+    const { logs } = await run(`export default flow({ name: 'bytes' }, async () => {
+  const secret = 'gehëim-pässwort-0123456789';
+  getRunContext().registerSecret(secret);
+  const cut = (stream, text, ...at) => {
+    const bytes = Buffer.from(text);
+    let from = 0;
+    for (const k of [...at, bytes.length]) { stream.write(bytes.subarray(from, k)); from = k; }
+  };
+  cut(process.stdout, 'café 🎉 done\\n', 4, 8, 9);
+  cut(process.stderr, '🎉é\\n', 1, 2, 3, 5);
+  cut(process.stdout, 'key ' + secret + '\\n', 8, 14);
+  process.stdout.write(new Uint8Array(Buffer.from('é').subarray(0, 1)));
+  process.stdout.write('after a cut that never ends\\n');
+  process.stderr.write(Buffer.from('last é').subarray(0, 6));
+});`);
+    const printed = logs.filter((l) => l.source.startsWith('Flow run') && !l.message.startsWith('Finished in state')).map((l) => `${l.level} ${l.message}`);
+    assert.deepEqual(printed, ['INFO café 🎉 done', 'WARNING 🎉é', 'INFO key ***', 'INFO \uFFFDafter a cut that never ends', 'WARNING last \uFFFD']);
+  });
+
   it('what a flow file prints as it is imported is its run\'s first lines (masked, bounded), or said with the load\'s error when no run is made', async () => {
     const SECRET = 'ghp_IMPORTSECRET1234567890';
     const top = `console.log('top log ' + process.env.GITHUB_TOKEN);\nconsole.warn('top warn');\nconsole.debug('top debug');\n`;
