@@ -128,11 +128,25 @@ export function numberSetting(get: SettingValue, key: keyof typeof NUMBER_SETTIN
  */
 export function homeSetting(get: SettingValue, env: NodeJS.ProcessEnv, warn: (message: string) => void): string {
   const home = stringSetting(get, 'home', '', warn);
-  if (home === '') return defaultHome(env);
+  if (home === '') return envHome(env, warn);
   const expanded = expandHome(home);
   if (isAbsolute(expanded)) return expanded;
-  const fallback = defaultHome(env);
+  const fallback = envHome(env, warn);
   warn(`The setting "flowdeck.home" must be an absolute path or start with ~/, not ${shown(home)}: a relative path would be read from whichever folder the editor was started in. Using ${fallback} instead. Change it in the settings.`);
+  return fallback;
+}
+
+/**
+ * FLOWDECK_HOME as the editor reads it: the store folder when `flowdeck.home` is unset. A relative one is
+ * refused as the setting is (told to `warn`), `~/.flowdeck` used: the editor inherits it from whatever
+ * started it, and would read it from the extension host's working folder, which the user never chose. The
+ * CLI reads it from its own working folder (storeHome.ts), which is what a shell user means.
+ */
+function envHome(env: NodeJS.ProcessEnv, warn: (message: string) => void): string {
+  const home = defaultHome(env);
+  if (isAbsolute(home)) return home;
+  const fallback = defaultHome({});
+  warn(`The environment variable FLOWDECK_HOME the editor was started with must be an absolute path or start with ~/, not ${shown(env.FLOWDECK_HOME)}: a relative path would be read from whichever folder the editor was started in. Using ${fallback} instead. Set the "flowdeck.home" setting, or FLOWDECK_HOME to an absolute path before starting the editor.`);
   return fallback;
 }
 

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { defaultHome } from '../../src/engine/storeHome';
 import { DEFAULT_FLOW_GLOB, flowGlobFrom, NUMBER_SETTINGS, settingsFrom } from '../../src/extension/settingValues';
 
 const ROOT = join(__dirname, '..', '..');
@@ -67,6 +68,25 @@ describe('settings', { timeout: 10_000 }, () => {
     assert.match(warnings[0]!, /Using .*\.flowdeck instead/);
     assert.deepEqual([read({ home: '~/runs' }).settings.home, read({ home: ' /data/store ' }).settings.home, read({ home: '~' }).settings.home], [join(homedir(), 'runs'), '/data/store', homedir()]);
     assert.deepEqual([read({ home: '~/runs' }).warnings, read({ home: '/data' }).warnings], [[], []]);
+  });
+
+  it("a relative FLOWDECK_HOME the editor inherits is refused with a warning naming it and its value, ~/.flowdeck used; the CLI reads it from its own working folder", () => {
+    for (const value of ['relstore', './relstore', '../x/store', '~other/store']) {
+      for (const values of [{}, { home: 'also-relative' }]) {
+        const { settings, warnings } = read(values, { FLOWDECK_HOME: value });
+        assert.equal(settings.home, join(homedir(), '.flowdeck'), `${value} (${JSON.stringify(values)}): the default, not the extension host's working folder`);
+        const about = warnings.filter((w) => w.includes('FLOWDECK_HOME'));
+        assert.equal(about.length, 1, `${value}: ${warnings.join('\n')}`);
+        assert.ok(about[0]!.includes(JSON.stringify(value)), about[0]);
+        assert.match(about[0]!, /FLOWDECK_HOME .*must be an absolute path or start with ~\/, not ".*": .*Using .*\.flowdeck instead/);
+      }
+    }
+    // A setting of its own: the variable is not read, nor warned about.
+    assert.deepEqual(read({ home: '/data' }, { FLOWDECK_HOME: 'relstore' }), { settings: read({ home: '/data' }).settings, warnings: [] });
+    assert.deepEqual([read({}, { FLOWDECK_HOME: '~/runs' }).settings.home, read({}, { FLOWDECK_HOME: '/data/store' }).settings.home], [join(homedir(), 'runs'), '/data/store']);
+    assert.deepEqual([read({}, { FLOWDECK_HOME: '~/runs' }).warnings, read({}, { FLOWDECK_HOME: '/data/store' }).warnings], [[], []]);
+    // The CLI's reading is unchanged: relative to its working folder, where the store opens it.
+    assert.equal(defaultHome({ FLOWDECK_HOME: 'relstore' }), 'relstore');
   });
 
   it('a string setting of another type is its default with a warning, not a TypeError', () => {
