@@ -4,8 +4,10 @@
  * do next — and `--json` as `flowdeck run --json` prints it.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { runCli, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
@@ -112,6 +114,22 @@ async function inspectRuns(env: NodeJS.ProcessEnv): Promise<void> {
 describe('flowdeck inspect', { timeout: 120_000 }, () => {
   it('shows a run: state and the line it failed at, parameters, result, task runs by state (failed ones past the limit), subflow parent, what next; --json as run --json (embedded store)', async () => {
     await inspectRuns({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('a run whose journal is gone is said to be so (exit 1), never shown with empty parameters and no task runs', async () => {
+    const home = tempDir();
+    const ws = workspace(FLOWS);
+    const cli = (...args: string[]) => runCli(args, { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const ran = JSON.parse((await cli('run', 'demo.flow.ts', '--param', 'n=2', '--json')).stdout) as { id: string; name: string };
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    rmSync(store.runFile(ran.id));
+    await store.close();
+    for (const json of [false, true]) {
+      const shown = await cli('inspect', ran.name, ...(json ? ['--json'] : []));
+      assert.equal(shown.code, 1, `--json ${json}: ${shown.stdout}`);
+      assert.equal(shown.stdout, '', 'nothing shown as if the run had no parameters, task runs or result');
+      assert.match(shown.stderr, new RegExp(`^flowdeck inspect: the journal of run '${ran.name}' is missing from .*: its parameters, task runs and result are gone`));
+    }
   });
 
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {

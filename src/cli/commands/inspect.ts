@@ -67,6 +67,11 @@ export async function inspectCommand(argv: string[], io: CliIo): Promise<number>
       write(io.stderr, neutraliseTerminal(`flowdeck inspect: run '${summary.name}' was deleted as it was read`));
       return EXIT.badInput;
     }
+    // Listed, but its journal is gone: its parameters, task runs and result would read as empty — say so.
+    if (parts.detail.missingJournal) {
+      write(io.stderr, neutraliseTerminal(`flowdeck inspect: the journal of run '${summary.name}' is missing from ${store.location}: its parameters, task runs and result are gone (\`flowdeck runs\` shows its last state: ${summary.state.name})`));
+      return EXIT.runFailed;
+    }
     if (values.json) {
       // Drained as it goes: a run of a million task runs is tens of MB, never held (a slow reader, a pipe).
       await writeRunJson(parts, store, (text) => writeDrained(io.stdout, text), { loadResultFiles: true, nested: false });
