@@ -112,6 +112,21 @@ describe('variables', { timeout: 240_000 }, () => {
     assert.match(get.stderr, /^flowdeck variable: Variable 'torn' could not be read: its file in the store is not a variable \(edited by hand\?\); set it again\n$/);
   });
 
+  it('a value or name holding a secret the command knows (GITHUB_TOKEN) is refused, exit 2, and nothing is stored or shown', async () => {
+    const token = 'ghp_' + 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8';
+    const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };
+    for (const args of [['tok', token], ['tok', `["octo/a", "Bearer ${token}"]`], [token.toLowerCase() === token ? token : 'tok', token]]) {
+      const set = await runCli(['variable', 'set', ...args], { env });
+      assert.equal(set.code, 2, set.stdout);
+      assert.match(set.stderr, /was given a secret's value \(GITHUB_TOKEN, a stored token…\): variables are kept in the store and shown to whoever lists them, so nothing was set/);
+      assert.doesNotMatch(set.stdout + set.stderr, new RegExp(token));
+    }
+    const listed = await runCli(['variables', '--json'], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(JSON.parse(listed.stdout), [], 'nothing stored');
+    assert.equal((await runCli(['variable', 'set', 'tok', 'plain'], { env })).code, 0, 'a value without one is set as before');
+  });
+
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await variablesAcrossProcesses({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
   });

@@ -4,6 +4,7 @@ import { neutraliseTerminal, neutraliseTerminalJson } from '../../engine/termina
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { knownSecrets } from '../knownSecrets';
 import { ageText } from '../../engine/ageText';
 import { textTableLines } from '../textTable';
 
@@ -15,7 +16,8 @@ export const VARIABLE_HELP = `Usage: flowdeck variable set <name> <value> [--str
 Variables (Prefect's Variables): named JSON values in the store, for every process and machine sharing
 it. Flows read them with getVariable('name', fallback) and write them with setVariable — configuration
 that changes without editing code. A name is 1 to 64 lowercase letters, digits, '_' and '-'; a value is
-JSON up to 64 KiB. Not for secrets: anyone listing the store sees them.
+JSON up to 64 KiB. Not for secrets: anyone listing the store sees them (a value holding a secret the
+CLI knows, such as GITHUB_TOKEN's, is refused).
 
 <value> is read as JSON when it is JSON (42, true, null, '["a","b"]', '{"max":3}'), else as text;
 --string keeps it as text whatever it looks like (--string 42 is "42").
@@ -66,6 +68,11 @@ export async function variableCommand(argv: string[], io: CliIo): Promise<number
         } catch (e) {
           throw e instanceof VariableError ? new UsageError(e.message) : e;
         }
+        // As `schedule add` refuses a parameter holding one: a value is kept in the store and shown to whoever
+        // lists variables, so a secret the command knows (GITHUB_TOKEN, a stored token…) never goes there.
+        const given = `${key} ${JSON.stringify(value)}`;
+        const masked = knownSecrets(io.env, store.home).mask(given);
+        if (masked !== given) throw new UsageError(`variable '${shown(masked.slice(0, masked.indexOf(' ')))}' was given a secret's value (GITHUB_TOKEN, a stored token…): variables are kept in the store and shown to whoever lists them, so nothing was set; let the flow read the secret from its environment instead`);
         const v = await store.variables.set(key, value);
         // As JSON: the text "42" and the number 42 are told apart.
         const json = JSON.stringify(v.value);
