@@ -260,6 +260,18 @@ describe('flowdeck limit', () => {
     assert.deepEqual((JSON.parse((await runCli(['limit', 'ls', '--json'], { env })).stdout) as { tag: string }[]).map((l) => l.tag), ['github-api']);
   });
 
+  it('set refuses a tag holding a secret the command knows (GITHUB_TOKEN): exit 2, nothing kept or listed', { timeout: 60_000 }, async () => {
+    const token = 'ghp_' + 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8';
+    const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };
+    const set = await runCli(['limit', 'set', token, '2'], { env });
+    assert.equal(set.code, 2, set.stdout);
+    assert.match(set.stderr, /^flowdeck limit: limit set was given a secret's value as its tag \(GITHUB_TOKEN, a stored token…\)/);
+    assert.doesNotMatch(set.stdout + set.stderr, new RegExp(token));
+    const ls = await runCli(['limit', 'ls', '--json'], { env });
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.deepEqual(JSON.parse(ls.stdout), []);
+  });
+
   it('ls says which flow runs hold the slots, and how many task runs each', { timeout: 60_000 }, async () => {
     const home = tempDir();
     const env = { FLOWDECK_HOME: home };

@@ -6,6 +6,7 @@ import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { knownSecrets } from '../knownSecrets';
 
 export const LIMIT_HELP = `Usage: flowdeck limit set <tag> <n>
        flowdeck limit ls [--json]
@@ -88,6 +89,8 @@ export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
       if (!/^\d+$/.test(text) || n > MAX_LIMIT) throw new UsageError(`the limit must be a whole number from 0 to ${MAX_LIMIT} (0 stops the task runs of the tag), got '${text}'`);
       const store = await openStore(io);
       try {
+        // As `--tag` refuses one: a limit's tag is a file name (or a row) and shown by `limit ls`, never masked.
+        if (knownSecrets(io.env, store.home).mask(tag) !== tag) throw new UsageError(`limit set was given a secret's value as its tag (GITHUB_TOKEN, a stored token…): a limit's tag is kept in the store and shown by \`flowdeck limit ls\`, never masked, so nothing was set; use a plain name`);
         await store.limits.set(tag, n);
       } finally {
         await store.close();
