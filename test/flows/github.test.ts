@@ -326,6 +326,22 @@ describe('conditional requests', () => {
     assert.equal(stats.stars, 11);
     assert.deepEqual(stats.starHistory.at(-1), { date: TODAY, stars: 11 });
   });
+
+  test('stars added since the last run: page 1 answers 304 with the old last page, yet the new pages are read', async () => {
+    const context = fakeContext();
+    const spec = { fullName: 'acme/growing', firstStarAt: '2024-01-01T00:00:00Z', starIntervalSeconds: 86_400 };
+    fake.setRepo({ ...spec, stars: 250 });
+    await collectRepoStats('acme/growing', optionsFor(fake, context, { token: TOKEN }));
+    fake.setRepo({ ...spec, stars: 480 });
+    const mark = fake.requests.length;
+    const refreshed = await collectRepoStats('acme/growing', optionsFor(fake, context, { token: TOKEN }));
+    const pages = since(fake, mark).filter(isStargazers);
+    assert.equal(pages.find((request) => request.query.page === '1')?.status, 304, 'page 1 is unchanged');
+    assert.deepEqual(pages.map((request) => Number(request.query.page)).sort((a, b) => a - b), [1, 2, 3, 4, 5]);
+    const fresh = await collectRepoStats('acme/growing', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.deepEqual(refreshed.starHistory, fresh.starHistory);
+    assert.equal(refreshed.starHistorySampled, false);
+  });
 });
 
 describe('rate limits', () => {

@@ -122,7 +122,10 @@ export async function fetchStarHistory(
     return { points: buildStarHistory([], 0, options.today), lastPage: 0, pagesRead: 0, sampled: false };
   }
   const first = await fetchPage(octokit, repo, 1, options);
-  const plan = planStargazerPages(first.lastPage, options.maxRequests);
+  // The star count bounds the list too: page 1 of a list that grew answers 304 (its oldest stargazers did not
+  // change) with the `last` page stored when it was read, and a proxy may drop the Link header altogether.
+  const lastPage = Math.max(first.lastPage, Math.ceil(totalStars / STARGAZERS_PER_PAGE));
+  const plan = planStargazerPages(lastPage, options.maxRequests);
   const rest = plan.filter((page) => page !== 1);
   const settled = await Promise.allSettled(rest.map((page) => fetchPage(octokit, repo, page, options)));
   const pages: StargazerPage[] = [{ page: 1, starredAt: first.starredAt }];
@@ -138,9 +141,9 @@ export async function fetchStarHistory(
   if (failure) throw failure.reason;
   return {
     points: buildStarHistory(pages, totalStars, options.today),
-    lastPage: first.lastPage,
+    lastPage,
     pagesRead: pages.length,
-    sampled: plan.length < first.lastPage,
+    sampled: plan.length < lastPage,
   };
 }
 
