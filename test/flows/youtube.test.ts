@@ -63,10 +63,10 @@ const quiet = { debug: () => undefined, info: () => undefined, warning: () => un
 
 /** Each task call goes through the engine's retry loop (delays zeroed), counting its attempts. */
 function engineRetries(attempts: Map<string, number>): TaskFactory {
-  return (options, fn) => () =>
+  return (options, fn) => (...args) =>
     withRetries({ retries: options.retries, delay: 0, jitter: 0, condition: options.retryCondition }, new AbortController().signal, quiet, () => undefined, async () => {
       attempts.set(options.name, (attempts.get(options.name) ?? 0) + 1);
-      return fn();
+      return fn(...args);
     });
 }
 
@@ -338,6 +338,32 @@ describe('youtube-channel-analytics report', () => {
     assert.equal(reports.length, 1);
     assert.equal(reports[0]!.query.startIndex, undefined);
     assert.equal(reports[0]!.query.maxResults, undefined);
+  });
+});
+
+describe('youtube-channel-analytics resumed', () => {
+  test('resumed on a later day with the default dates: the new range is read, not the first attempt\'s figures reused', async () => {
+    fake.set({ lastDataDay: '2024-07-31' });
+    // What a resume does: a call whose name and arguments match a completed one returns its result.
+    const completed = new Map<string, unknown>();
+    const resuming: TaskFactory = (options, fn) => async (...args) => {
+      const key = `${options.name} ${JSON.stringify(args)}`;
+      if (completed.has(key)) return completed.get(key) as Awaited<ReturnType<typeof fn>>;
+      const value = await fn(...args);
+      completed.set(key, value);
+      return value;
+    };
+    const firstDay = new Date('2024-07-20T19:00:00Z');
+    fake.inject({ kind: 'quotaExceeded', path: /\/youtube\/v3\/channels$/ });
+    await failure(runChannelAnalytics({}, deps(fakeRun(home), { task: resuming, now: () => firstDay })));
+    const laterDay = new Date(firstDay.getTime() + 3 * 86_400_000);
+    const resumed = await runChannelAnalytics({}, deps(fakeRun(home), { task: resuming, now: () => laterDay }));
+    const fresh = await runChannelAnalytics({}, deps(fakeRun(home), { now: () => laterDay }));
+    assert.equal(resumed.startDate, fresh.startDate);
+    assert.deepEqual(resumed.days, fresh.days);
+    assert.deepEqual(resumed.previous, fresh.previous);
+    assert.deepEqual(resumed.topVideos, fresh.topVideos);
+    assert.ok(resumed.days.every((day) => day.views !== null), 'every day of the new range has its figures');
   });
 });
 

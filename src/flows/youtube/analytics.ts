@@ -12,7 +12,7 @@ import {
   storedYouTubeCredentials,
   type TokenUpdate,
 } from './client';
-import { previousRange } from './dates';
+import { previousRange, type DayRange } from './dates';
 import { YouTubeError, isRetryable } from './errors';
 import { resolveParameters, type ReportQuery } from './parameters';
 import { fetchReportTable, formatDayLine, formatTotalsLine, shapeReport, type DayFigures } from './report';
@@ -41,8 +41,11 @@ export interface YouTubeTaskOptions {
   timeoutSeconds: number;
 }
 
-/** The engine's `task`: wraps a function so each call is a task run with retries and a timeout. */
-export type TaskFactory = <R>(options: YouTubeTaskOptions, fn: () => Promise<R>) => () => Promise<R>;
+/**
+ * The engine's `task`: wraps a function so each call is a task run with retries and a timeout. A resume
+ * reuses a call's result only when its arguments are the same, so a task takes the range it reads as one.
+ */
+export type TaskFactory = <A extends unknown[], R>(options: YouTubeTaskOptions, fn: (...args: A) => Promise<R>) => (...args: A) => Promise<R>;
 
 export interface AnalyticsDependencies {
   task: TaskFactory;
@@ -133,17 +136,19 @@ export async function runChannelAnalytics(
     run.saveCredentials('youtube', { ...tokens });
   });
 
-  const reportTask = (options: YouTubeTaskOptions, range: ReportQuery) =>
-    deps.task(options, async () => {
+  // The dates are the tasks' arguments, not captured: default dates move with the day, and a resume on a later
+  // day must read the new range rather than reuse the figures of the range its first attempt read.
+  const reportTask = (options: YouTubeTaskOptions) =>
+    deps.task(options, async (range: ReportQuery) => {
       const signal = deps.context().signal;
       await ensureAccessToken(clients);
       return fetchReportTable(clients.analytics, range, clients.secrets, deps.pageSize === undefined ? { signal } : { signal, pageSize: deps.pageSize });
     });
   const previousQuery = { ...previousRange(query), metrics: query.metrics };
-  const fetchTopVideosTask = deps.task(FETCH_TOP_VIDEOS_TASK, async () => {
+  const fetchTopVideosTask = deps.task(FETCH_TOP_VIDEOS_TASK, async (range: DayRange) => {
     const signal = deps.context().signal;
     await ensureAccessToken(clients);
-    return fetchTopVideos(clients.analytics, clients.data, query, clients.secrets, signal);
+    return fetchTopVideos(clients.analytics, clients.data, range, clients.secrets, signal);
   });
   const fetchChannelTask = deps.task(FETCH_CHANNEL_TASK, async () => {
     const signal = deps.context().signal;
@@ -152,9 +157,9 @@ export async function runChannelAnalytics(
   });
 
   const [tableResult, previousResult, topResult, channelResult] = await Promise.allSettled([
-    reportTask(FETCH_REPORT_TASK, query)(),
-    reportTask(FETCH_PREVIOUS_REPORT_TASK, previousQuery)(),
-    fetchTopVideosTask(),
+    reportTask(FETCH_REPORT_TASK)(query),
+    reportTask(FETCH_PREVIOUS_REPORT_TASK)(previousQuery),
+    fetchTopVideosTask({ startDate: query.startDate, endDate: query.endDate }),
     fetchChannelTask(),
   ]);
   // "No channel" explains a failing report too, so it is the error to show.
