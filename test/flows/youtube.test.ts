@@ -332,6 +332,24 @@ describe('youtube-channel-analytics report', () => {
     assert.ok(result.days.every((d) => d.views === defaultFigures(d.date).views));
   });
 
+  test('an answer that ignores startIndex ends the paging with an error, never a request loop', { timeout: 20_000 }, async () => {
+    let calls = 0;
+    const stuck = {
+      reports: {
+        query: async (params: { startDate: string; endDate: string; maxResults?: number }) => {
+          calls++;
+          // Before, the loop never ended; stop it here so a failure is a failure, not a hang.
+          if (calls > 20) throw new Error('still paging after 20 requests');
+          const rows = eachDay(params.startDate, params.endDate).slice(0, params.maxResults).map((day) => [day, 1]);
+          return { data: { columnHeaders: [{ name: 'day' }, { name: 'views' }], rows } };
+        },
+      },
+    } as unknown as Parameters<typeof fetchReportTable>[0];
+    const query = { startDate: '2024-01-01', endDate: '2024-01-25', metrics: ['views'] };
+    await assert.rejects(fetchReportTable(stuck, query, new SecretMasker([]), { pageSize: 10 }), (error: unknown) => error instanceof YouTubeError && error.code === 'unexpected-answer' && /repeated days already read .*startIndex was not honoured/.test(error.message));
+    assert.equal(calls, 2);
+  });
+
   test('a range that fits one page is one request without startIndex/maxResults', async () => {
     await runChannelAnalytics({ startDate: '2024-01-01', endDate: '2024-01-10' }, deps(fakeRun(home), { pageSize: 10 }));
     const reports = dayReports('2024-01-01');

@@ -6,7 +6,7 @@ import type { youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
 import type { SecretMasker } from '../../engine/secrets';
 import { reportAnswer } from './answers';
 import { eachDay } from './dates';
-import { toYouTubeError } from './errors';
+import { YouTubeError, toYouTubeError } from './errors';
 import type { ReportQuery } from './parameters';
 
 /** Large enough that normal ranges need one request; longer ranges are read in pages of this many days. */
@@ -32,7 +32,9 @@ export async function fetchReportTable(
   options: FetchReportOptions = {},
 ): Promise<ReportTable> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-  const paged = eachDay(query.startDate, query.endDate).length > pageSize;
+  // A report by day has at most a row a day: the pages end there, whatever the answers say.
+  const dayTotal = eachDay(query.startDate, query.endDate).length;
+  const paged = dayTotal > pageSize;
   const base = {
     ids: 'channel==MINE',
     startDate: query.startDate,
@@ -42,7 +44,7 @@ export async function fetchReportTable(
     sort: 'day',
   };
   const table: ReportTable = { columns: [], rows: [] };
-  for (let startIndex = 1; ; startIndex += pageSize) {
+  for (let startIndex = 1; startIndex <= dayTotal; startIndex += pageSize) {
     const params = paged ? { ...base, startIndex, maxResults: pageSize } : base;
     let data: unknown;
     try {
@@ -58,9 +60,23 @@ export async function fetchReportTable(
     const answer = reportAnswer(data, 'reading the analytics report', secrets);
     if (table.columns.length === 0) table.columns = answer.columns;
     const rows = answer.rows as (string | number | null)[][];
+    if (startIndex > 1 && rows.length > 0 && !(dayOf(rows[0], table.columns) > dayOf(table.rows[table.rows.length - 1], table.columns))) {
+      throw new YouTubeError(
+        'unexpected-answer',
+        `Google's answer while reading the analytics report repeated days already read (its page from row ${startIndex} starts at ${String(dayOf(rows[0], table.columns))}): ` +
+          'startIndex was not honoured. A proxy or gateway may have answered instead of Google: check FLOWDECK_GOOGLE_API_URL if set, then run the flow again.',
+      );
+    }
     table.rows.push(...rows);
     if (!paged || rows.length < pageSize) return table;
   }
+  return table;
+}
+
+/** A row's day (its `day` column, else its first), or '' when it has none: compared as `YYYY-MM-DD` text. */
+function dayOf(row: readonly (string | number | null)[] | undefined, columns: string[]): string {
+  const day = row?.[Math.max(0, columns.indexOf('day'))];
+  return typeof day === 'string' ? day : '';
 }
 
 export interface DayFigures {
