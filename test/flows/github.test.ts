@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import githubRepoStats from '../../src/flows/githubRepoStats';
 import { GitHubError } from '../../src/flows/github/errors';
@@ -388,6 +390,35 @@ describe('rate limits', () => {
     assert.deepEqual(statuses, [403, 403], 'one wait, one retry');
     assert.ok(context.lines.some((line) => line.level === 'WARNING' && /secondary rate limit hit on GET \/repos\/\S+; waiting 60 s before retrying/.test(line.message)));
   });
+
+  for (const [status, message, retryAfter] of [
+    [429, 'Too Many Requests', '7'],
+    [403, 'You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.', '7'],
+    [429, 'Too Many Requests', undefined],
+  ] as const) {
+    test(`a ${status} "${message.slice(0, 30)}"${retryAfter ? ' with' : ' without'} retry-after is a rate limit, not a missing scope`, async () => {
+      const server = createServer((_req, res) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...(retryAfter ? { 'retry-after': retryAfter } : {}) });
+        res.end(JSON.stringify({ message }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const error = await collectRepoStats('acme/small', optionsFor(url, fakeContext(), { token: TOKEN })).then(
+          () => assert.fail('expected a rate-limit failure'),
+          (caught: unknown) => caught,
+        );
+        assert.ok(error instanceof GitHubError, String(error));
+        assert.equal(error.kind, 'rate-limited');
+        assert.match(error.message, new RegExp(`^GitHub is limiting requests \\(127\\.0\\.0\\.1:\\d+ answered ${status} "[^"]+"\\): retry after ${retryAfter ?? 60} s`));
+        assert.doesNotMatch(error.message, /scope|SSO/);
+        assert.ok(error.resetAt && error.resetAt.getTime() > Date.now());
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
+  }
 
   test('a primary rate limit that resets soon is waited out and retried', async () => {
     const context = fakeContext();

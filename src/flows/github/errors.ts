@@ -88,7 +88,7 @@ export function toGitHubError(error: unknown, context: ErrorContext): unknown {
     case 403:
     case 429:
       if (isRateLimit(error)) {
-        const resetAt = isSecondaryLimit(error) ? new Date(Date.now() + secondaryRetryAfter(error, context) * 1000) : resetTimeOf(error);
+        const resetAt = isSecondaryLimit(error) || isUnnamedLimit(error) ? new Date(Date.now() + secondaryRetryAfter(error, context) * 1000) : resetTimeOf(error);
         return new GitHubError('rate-limited', message, resetAt ? { status, resetAt } : { status });
       }
       return new GitHubError('forbidden', message, { status });
@@ -132,6 +132,15 @@ function describe(error: RequestErrorLike, context: ErrorContext): string {
           `Run the flow again after ${retryAt}; fewer runs at once (\`flowdeck limit set github-api 1\`) make it rarer.`
         );
       }
+      if (isUnnamedLimit(error)) {
+        const seconds = secondaryRetryAfter(error, context);
+        const retryAt = new Date(Date.now() + seconds * 1000).toISOString();
+        const given = headerOf(error, 'retry-after') === undefined ? ` (${host} gave no retry-after)` : '';
+        return (
+          `GitHub is limiting requests (${host} answered ${error.status}${gitHubSays ? ` "${gitHubSays}"` : ''}): retry after ${seconds} s${given}. ` +
+          `Run the flow again after ${retryAt}; fewer runs at once (\`flowdeck limit set github-api 1\`) make it rarer.`
+        );
+      }
       if (isRateLimit(error)) {
         const resetAt = resetTimeOf(error);
         const limit = headerOf(error, 'x-ratelimit-limit');
@@ -155,7 +164,16 @@ function isAbort(error: unknown): boolean {
 }
 
 function isRateLimit(error: RequestErrorLike): boolean {
-  return headerOf(error, 'x-ratelimit-remaining') === '0' || isSecondaryLimit(error);
+  return headerOf(error, 'x-ratelimit-remaining') === '0' || isSecondaryLimit(error) || isUnnamedLimit(error);
+}
+
+/**
+ * A limit in other words than GitHub's usual ones: a 429 Too Many Requests, or a 403 asking to wait with
+ * `retry-after` (GitHub Enterprise Server's "abuse detection mechanism", a gateway). Not a missing scope.
+ */
+function isUnnamedLimit(error: RequestErrorLike): boolean {
+  if (isSecondaryLimit(error) || headerOf(error, 'x-ratelimit-remaining') === '0') return false;
+  return error.status === 429 || (error.status === 403 && headerOf(error, 'retry-after') !== undefined);
 }
 
 /** Same test plugin-throttling applies to tell secondary limits apart. */
