@@ -84,7 +84,7 @@ after(() => fake.close());
 beforeEach(() => {
   fake.requests.length = 0;
   fake.clearFailures();
-  fake.set({ lastDataDay: '2024-06-30', noData: false, videos: DEFAULT_VIDEOS, channel: { id: 'UCfakeChannel000000000001', title: 'Fake Channel', subscribers: 1234, views: 567890, videos: 42 } });
+  fake.set({ lastDataDay: '2024-06-30', noData: false, figures: undefined, videos: DEFAULT_VIDEOS, channel: { id: 'UCfakeChannel000000000001', title: 'Fake Channel', subscribers: 1234, views: 567890, videos: 42 } });
   home = tempDir('flowdeck-yt-');
   refreshToken = fake.issueRefreshToken();
   mergeCredentials(home, 'youtube', { client_id: fake.clientId, client_secret: fake.clientSecret, refresh_token: refreshToken });
@@ -541,6 +541,15 @@ describe('youtube-channel-analytics errors', () => {
     }
     // Without rows, as Google sends a range with no data: legitimate.
     assert.deepEqual(reportAnswer({ columnHeaders: [{ name: 'day' }, { name: 'views' }] }, 'x', new SecretMasker()), { columns: ['day', 'views'], rows: [] });
+  });
+
+  test('a report cell that is no number fails naming it, instead of "no data yet" for that day', async () => {
+    fake.set({ figures: (day) => (day === '2024-06-10' ? { ...defaultFigures(day), views: 'abc' as unknown as number } : defaultFigures(day)) });
+    const run = fakeRun(home);
+    const error = await failure(runChannelAnalytics(RANGE, deps(run)));
+    assert.equal(error.code, 'unexpected-answer', error.message);
+    assert.match(error.message, /^Google's answer while reading the analytics report has rows\[6\]\[2\] \(views\): the text "abc", not a number/);
+    assert.ok(!run.logs.some((l) => /Day: 2024-06-10/.test(l.message)));
   });
 
   for (const [field, channel, named] of [

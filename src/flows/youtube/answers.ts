@@ -30,7 +30,27 @@ export function reportAnswer(data: unknown, operation: string, secrets: SecretMa
   if (!Array.isArray(rows)) throw wrongField(operation, 'rows', rows, 'a list of rows', secrets);
   const bad = rows.findIndex((row) => !Array.isArray(row));
   if (bad >= 0) throw wrongField(operation, `rows[${bad}]`, rows[bad], 'a row (a list of cells)', secrets);
+  // A metric's cell is a number (Google sends JSON numbers); "abc" read as "no data yet", or as 0, would be a wrong figure.
+  const metricColumns = columns.flatMap((name, i) => (isDimension(headers[i], name) ? [] : [i]));
+  (rows as unknown[][]).forEach((row, r) => {
+    for (const i of metricColumns) {
+      const cell = row[i];
+      if (cell === null || cell === undefined || isFigure(cell)) continue;
+      throw wrongField(operation, `rows[${r}][${i}] (${columns[i]})`, cell, 'a number', secrets);
+    }
+  });
   return { columns, rows: rows as unknown[][] };
+}
+
+/** `day`, `video` and other dimensions hold names and days, not figures. */
+function isDimension(header: unknown, name: string): boolean {
+  const type = (header as { columnType?: unknown }).columnType;
+  return type === 'DIMENSION' || (type === undefined && (name === 'day' || name === 'video'));
+}
+
+function isFigure(cell: unknown): boolean {
+  if (typeof cell === 'number') return Number.isFinite(cell);
+  return typeof cell === 'string' && cell.trim() !== '' && Number.isFinite(Number(cell));
 }
 
 /** A `channels.list` or `videos.list` answer: its items (none when absent, e.g. an account without a channel). */
