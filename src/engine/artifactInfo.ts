@@ -17,19 +17,10 @@ export type ArtifactInfo = Omit<Artifact, 'data'> & { kind: ArtifactKind };
 const KINDS: Record<ArtifactKind, true> = { markdown: true, table: true, link: true, chart: true, progress: true };
 
 /**
- * Postgres: a regular expression for the start of an artifact's journal line up to its data's kind, as the
- * worker writes it (`{"k":"artifact","runId":…,"taskRunId":…,"key":…,"ts":…,"data":{"kind":"table",…}}`):
- * selected instead of a line that ends with its data (`}}`), with `}}` added, the data never leaves the
- * database. Its key and time must come before its data (a `"` in a string is escaped, so `"key":` before
- * the first `{` is a top-level key); a line laid out otherwise is read whole. The data unread is unchecked:
- * one `artifactProblem` would refuse (never a worker's: it checks before writing) is still named.
- */
-export const ARTIFACT_LINE_HEAD = '^\\{(?=[^{}]*"key":)(?=[^{}]*"ts":)[^{}]*"data":\\{"kind":"[a-z]+"';
-
-/**
  * A run journal record, as `asRunRecord` gives it, except an artifact's: without its data. Takes the whole
- * line (checked as `asRunRecord` checks it) or its head (ARTIFACT_LINE_HEAD: data of its kind alone, the
- * rest checked).
+ * line (checked as `asRunRecord` checks it) or, on Postgres, its head (postgres/artifactHead.ts: data of its
+ * kind alone, the rest checked). The data unread is unchecked: one `artifactProblem` would refuse (never a
+ * worker's: it checks before writing) is still named.
  */
 export function asRunRecordWithoutArtifactData(v: unknown, runId: string): RunRecord | undefined {
   if (isHead(v)) {

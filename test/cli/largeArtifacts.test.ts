@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import type { RunRecord } from '../../src/engine/records';
+import { state } from '../../src/engine/states';
 import { runCli, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
@@ -55,5 +58,45 @@ describe('a run with large artifacts', { timeout: 300_000 }, () => {
 
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await largeArtifacts({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
+  });
+
+  // Postgres once cut a line at its data with a regular expression on the worker's layout (its key and time
+  // before its data, no "{" before it): a line laid out otherwise was read whole, and 80 such lines of about
+  // 1 MB each, read in one batch, did not fit in the heap (parsed one at a time, their data dropped at once,
+  // 20 of them did).
+  it('on Postgres, whatever the layout of their lines: keys in another order, a "{" before the data', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() };
+    const store = await PgStore.open(env.FLOWDECK_STORE, { home: env.FLOWDECK_HOME, schema: env.FLOWDECK_STORE_SCHEMA });
+    const keys = Array.from({ length: 80 }, (_, i) => `table-${i}`);
+    let name: string;
+    try {
+      const h = await store.createRun({ flowName: 'tables', source: '/tables.flow.ts', parameters: {} });
+      name = h.name;
+      const runId = h.id;
+      await h.setState(state('Running'));
+      for (let i = 0; i < keys.length; i++) {
+        const data = { kind: 'table', columns: Array.from({ length: 14 }, (_, c) => 'c' + c), rows: Array.from({ length: 5000 }, (_, r) => Array.from({ length: 14 }, (_, c) => `${i}.${r}.${c}`.padEnd(11, '.'))) };
+        // Half with the data before the key and time, half with a field of another writer's holding an object and a "{".
+        const record = i % 2 === 0 ? { k: 'artifact', runId, data, key: keys[i], ts: 10 + i } : { k: 'artifact', runId, origin: { tool: '{other}' }, key: keys[i], ts: 10 + i, data };
+        await h.append([record as unknown as RunRecord]);
+      }
+      await h.append([{ k: 'state', runId, name: 'Completed', ts: 100 }]);
+      await h.setState(state('Completed', undefined, 100), { endTime: 100 });
+      await h.close();
+    } finally {
+      await store.close();
+    }
+    const ws = workspace({});
+    const small = { ...env, NODE_OPTIONS: '--max-old-space-size=60' };
+    const runs = await runCli(['runs', '--json', '--limit', '3'], { cwd: ws, env: small });
+    assert.equal(runs.code, 0, runs.stderr.slice(-2000));
+    assert.deepEqual((JSON.parse(runs.stdout) as { name: string }[]).map((r) => r.name), [name]);
+    const inspected = await runCli(['inspect', name], { cwd: ws, env: small });
+    assert.equal(inspected.code, 0, inspected.stderr.slice(-2000));
+    assert.match(inspected.stdout, new RegExp(`^Artifacts +${keys.join(', ').slice(0, 150)}`, 'm'));
+    // The artifacts themselves, read whole (their summaries: 80 MB of JSON would be too much to print here).
+    const artifacts = await runCli(['artifacts', name], { cwd: ws, env });
+    assert.equal(artifacts.code, 0, artifacts.stderr.slice(-2000));
+    assert.deepEqual(artifacts.stdout.match(/^table-\d+ +table\b.*$/gm)?.map((l) => l.split(' ')[0]), keys, artifacts.stdout);
   });
 });

@@ -13,7 +13,7 @@ import { checkLease } from '../../src/engine/postgres/hostLease';
 import { MIGRATIONS, migrate } from '../../src/engine/postgres/migrations';
 import { IDLE_IN_TRANSACTION_MS, PgStore } from '../../src/engine/postgres/pgStore';
 import { addRunJob } from '../../src/engine/postgres/runQueue';
-import type { PauseInputRecord } from '../../src/engine/records';
+import type { FlowRunDetail, PauseInputRecord, RunRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
 import { stateRecord } from '../../src/engine/stateRecord';
 import { ROOT, logsOf, tempDir, waitFor } from '../support/engine';
@@ -115,6 +115,54 @@ describe('Postgres store', T, () => {
       assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
       await client.query(`insert into "${schema}".migrations (version, name) values (9999, 'from the future')`);
       await assert.rejects(PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true }), /migrated by a newer Flowdeck \(version 9999/);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("migration 11 writes the heads of the artifacts a store of version 10 holds: they are read without their data, whatever their lines' layout", async () => {
+    const schema = freshSchema();
+    const home = tempDir();
+    let store = await PgStore.open(pgUrl(), { home, schema });
+    const h = await store.createRun({ flowName: 'arts', source: '/arts.flow.ts', parameters: {} });
+    const runId = h.id;
+    await h.setState(state('Running'));
+    await h.append([
+      { k: 'artifact', runId, key: 'report', ts: 2, data: { kind: 'markdown', markdown: 'a "data":{"kind":"link"} {' } },
+      { k: 'task', runId, id: 't1', name: 'work-0', taskName: 'work', call: { key: 'work#0', argsHash: 'h' }, ts: 3 },
+      { k: 'artifact', runId, taskRunId: 't1', key: 'rows', ts: 4, data: { kind: 'table', columns: ['a'], rows: [['{'], [1]] } },
+      // Laid out otherwise than a worker writes it: its data before its key.
+      { k: 'artifact', runId, data: { kind: 'progress', progress: 40, description: '{ half }' }, key: 'odd', ts: 5 } as RunRecord,
+      // A NUL character, which Postgres's jsonb refuses: read whole.
+      { k: 'artifact', runId, key: 'nul', ts: 6, data: { kind: 'markdown', markdown: 'a \u0000 b' } },
+      { k: 'state', runId, name: 'Completed', ts: 10 },
+    ]);
+    await h.setState(state('Completed', undefined, 10), { endTime: 10 });
+    await h.close();
+    await store.close();
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      // What an artifact's line that is not JSON at all would be: skipped by every reader, never a failed migration.
+      await client.query(`insert into "${schema}".records (run_id, seq, kind, line) values ($1, 100, 'artifact', '{"k":"artifact","key":"cut')`, [runId]);
+      // The store as version 10 had it.
+      await client.query(`alter table "${schema}".records drop column artifact_head; delete from "${schema}".migrations where version = 11`);
+      store = await PgStore.open(pgUrl(), { home, schema });
+      try {
+        const { rows } = await client.query<{ seq: string; head: string | null }>(`select seq, artifact_head as head from "${schema}".records where run_id = $1 and kind = 'artifact' order by seq`, [runId]);
+        assert.deepEqual(
+          rows.map((r) => (r.head === null ? null : (JSON.parse(r.head) as { key: string; data: unknown }))).map((head) => head && [head.key, head.data]),
+          [['report', { kind: 'markdown' }], ['rows', { kind: 'table' }], ['odd', { kind: 'progress' }], null, null],
+        );
+        const want = (await store.readRun(runId))!;
+        assert.deepEqual(want.artifacts?.map((a) => a.key), ['report', 'rows', 'odd', 'nul']);
+        const parts = (await store.readRunParts(runId, { artifactData: false }))!;
+        const taskRuns: FlowRunDetail['taskRuns'] = [];
+        await parts.readTaskRuns((batch) => void taskRuns.push(...batch));
+        assert.deepEqual({ ...parts.detail, taskRuns }, { ...want, artifacts: want.artifacts!.map(({ data, ...a }) => ({ ...a, kind: data.kind })) });
+      } finally {
+        await store.close();
+      }
     } finally {
       await client.end();
     }

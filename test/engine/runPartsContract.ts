@@ -186,7 +186,7 @@ export function runPartsContract(backend: StoreBackend): void {
           { k: 'task', runId, id: 't1', name: 'work-0', taskName: 'work', call: { key: 'work#0', argsHash: 'h' }, ts: 3 },
           { k: 'artifact', runId, taskRunId: 't1', key: 'rows', ts: 4, data: { kind: 'table', columns: ['a'], rows: [[tricky], [1], [null]] } },
           { k: 'trun', runId, id: 't2', name: 'work-1', taskName: 'work', call: { key: 'work#1', argsHash: 'h' }, ts: 5, start: 5, end: 6, state: 'Completed' },
-          // Laid out otherwise than a worker writes them (read whole on Postgres): the data before the key, a task run after the data.
+          // Laid out otherwise than a worker writes them: the data before the key, a task run after the data.
           { k: 'artifact', runId, data: { kind: 'progress', progress: 40 }, key: 'odd', ts: 7 } as RunRecord,
           { k: 'artifact', runId, key: 'after', ts: 8, data: { kind: 'chart', chart: { kind: 'bar', x: [1], series: [{ name: 's', values: [2] }] } }, taskRunId: 't2' },
           { k: 'artifact', runId, key: 'report', ts: 9, data: { kind: 'link', url: 'https://example.com/', label: tricky } },

@@ -15,7 +15,7 @@ export function lineRecord(line: string, runId: string): RunRecord | undefined {
   }
 }
 
-/** As `lineRecord`, for an artifact's line or its head (ARTIFACT_LINE_HEAD): the artifact without its data. */
+/** As `lineRecord`, for an artifact's line or its head (artifactHead.ts): the artifact without its data. */
 export function lineRecordWithoutArtifactData(line: string, runId: string): RunRecord | undefined {
   try {
     return asRunRecordWithoutArtifactData(JSON.parse(line), runId);

@@ -20,6 +20,7 @@ import type { JournalText } from '../journalFile';
 import type { RunHandle } from '../runStore';
 import { isTerminal, type State } from '../states';
 import { StoreWriteError } from '../storeErrors';
+import { artifactHead } from './artifactHead';
 import { LEASE_LOST, type HostLease } from './hostLease';
 import { isUnreachable } from './connection';
 import { transaction } from './transaction';
@@ -320,6 +321,8 @@ export class PgRunHandle implements RunHandle {
     if (lines.length === 0) Object.assign(sent, (await client.query<Sent>(`select ${ids}`)).rows[0]);
     if (lines.length > 0) {
       const kinds = lines.map((l) => KIND.exec(l)?.[1] ?? 'unknown');
+      // An artifact's line without its data, for the readers that print none of it (artifactHead.ts).
+      const heads = lines.map((l, i) => artifactHead(l, kinds[i]!));
       const { rows } = await client.query<{ base: string } & Sent>(
         `update ${s}.runs set journal_seq = journal_seq + $2 where id = $1 and ${this.guard(this.role, '$3::uuid')} returning journal_seq - $2 as base, ${ids}`,
         [this.id, lines.length, this.leaseId],
@@ -328,8 +331,8 @@ export class PgRunHandle implements RunHandle {
       sent.xid = rows[0]!.xid;
       sent.pid = rows[0]!.pid;
       await client.query(
-        `insert into ${s}.records (run_id, seq, kind, line) select $1, $2::bigint + t.ord, t.kind, t.line from unnest($3::text[], $4::text[]) with ordinality as t(kind, line, ord)`,
-        [this.id, rows[0]!.base, kinds, lines],
+        `insert into ${s}.records (run_id, seq, kind, line, artifact_head) select $1, $2::bigint + t.ord, t.kind, t.line, t.head from unnest($3::text[], $4::text[], $5::text[]) with ordinality as t(kind, line, head, ord)`,
+        [this.id, rows[0]!.base, kinds, lines, heads],
       );
       for (const r of results) {
         await client.query(`insert into ${s}.results (run_id, file, content) values ($1, $2, $3) on conflict (run_id, file) do update set content = excluded.content`, [r.runId, r.file, r.content]);

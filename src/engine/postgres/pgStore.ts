@@ -15,7 +15,7 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import type { CancelOutcome } from '../sharedStore';
-import { ARTIFACT_LINE_HEAD, type ArtifactInfo } from '../artifactInfo';
+import type { ArtifactInfo } from '../artifactInfo';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
 import { finishedLog } from '../finishedLog';
@@ -413,14 +413,14 @@ export class PgStore implements RunStore {
   /**
    * The journal's records in order, a batch at a time.
    * `kind`: only records of that kind; `{ not }`: all but those (a read of a run's state leaves out its logs, which the reducer ignores).
-   * `artifactData` false: an artifact's line is its head alone where it can be (ARTIFACT_LINE_HEAD), its data left in the database.
+   * `artifactData` false: an artifact's line is its head (artifactHead.ts), its data left in the database.
    */
   private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string | { not: string }, untilSeq?: number, artifactData = true): Promise<number> {
     let after = afterSeq;
     for (;;) {
       const params: unknown[] = [id, after, READ_BATCH];
       const kindFilter = kind === undefined ? '' : typeof kind === 'string' ? `and kind = $${params.push(kind)}` : `and kind <> $${params.push(kind.not)}`;
-      const line = artifactData ? 'line' : `case when kind = 'artifact' and right(line, 2) = '}}' and line ~ $${params.push(ARTIFACT_LINE_HEAD)}::text then substring(line from $${params.length}::text) || '}}' else line end as line`;
+      const line = artifactData ? 'line' : 'coalesce(artifact_head, line) as line';
       const rows = await this.rows<{ seq: string; line: string }>(
         `select seq, ${line} from ${this.t('records')} where run_id = $1 and seq > $2 ${kindFilter} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`,
         params,
