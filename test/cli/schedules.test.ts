@@ -224,6 +224,17 @@ describe('flowdeck schedule and schedules', () => {
     const withIt = await runCli(['schedule', 'add', 'plain.flow.ts', '--every', '1m', '--param', 'n=4'], { cwd, env });
     assert.equal(withIt.code, 0, withIt.stderr);
   });
+
+  it("schedules --json masks a secret the command knows in a declared schedule's parameters", { timeout: 60_000 }, async () => {
+    const token = 'ghp_schedSecret0123456789';
+    const cwd = workspace({
+      'sec.flow.ts': flowSource(`export default flow({ name: 'sec', parameters: { token: { type: 'string' }, repo: { type: 'string' } }, schedule: { cron: '0 9 * * *', parameters: { token: '${token}', repo: 'octo/hello' } } }, async () => 'ok');`),
+    });
+    const r = await runCli(['schedules', '--json'], { cwd, env: { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(token), r.stdout);
+    assert.deepEqual((JSON.parse(r.stdout) as ScheduleJson[])[0]!.parameters, { token: '***', repo: 'octo/hello' });
+  });
 });
 
 describe('flowdeck limit', () => {

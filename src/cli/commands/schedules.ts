@@ -2,6 +2,7 @@ import { scheduleViews } from '../../engine/schedules/scheduleEntries';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
 import { EXIT, write, type CliIo } from '../io';
+import { knownSecrets } from '../knownSecrets';
 import { declaredIn, fileErrors, scheduleJson, scheduleRows } from '../scheduleSources';
 
 export const SCHEDULES_HELP = `Usage: flowdeck schedules [file or folder...] [--json]
@@ -24,6 +25,8 @@ export async function schedulesCommand(argv: string[], io: CliIo): Promise<numbe
   const declared = await declaredIn(positionals, io);
   const store = await openStore(io, 'read');
   let views;
+  // A schedule declared in a flow file may carry a secret the command knows in its parameters: printed masked.
+  const masker = knownSecrets(io.env, store.home);
   try {
     views = scheduleViews(declared.entries, await store.schedules.read(), Date.now());
   } finally {
@@ -31,7 +34,7 @@ export async function schedulesCommand(argv: string[], io: CliIo): Promise<numbe
   }
   const errors = fileErrors(declared.files, io);
   for (const e of errors) write(io.stderr, e);
-  if (values.json) write(io.stdout, JSON.stringify(views.map(scheduleJson), null, 2));
+  if (values.json) write(io.stdout, JSON.stringify(masker.maskValue(views.map(scheduleJson)), null, 2));
   else if (views.length === 0) write(io.stdout, 'No schedules. Add one with `flowdeck schedule add <file | built-in> --cron "0 9 * * *"`, or give a flow a schedule option.');
   else for (const row of scheduleRows(views, io)) write(io.stdout, row);
   return errors.length > 0 ? EXIT.badInput : EXIT.ok;
