@@ -86,4 +86,30 @@ describe('a worker back from an outage longer than its lease', { timeout: 180_00
       await forwarder.close();
     }
   });
+
+  it("a store whose lease was lost claims no schedule slot until it has a new one (a scheduler would make a run it cannot write, at every look)", async () => {
+    const schema = freshSchema();
+    const forwarder = await startForwarder('127.0.0.1', Number(new URL(pgUrl()).port));
+    const store = await PgStore.open(forwarder.url(pgUrl()), { home: tempDir(), schema, lease: { heartbeatMs: 100, lapseMs: 800 } });
+    const blocker = new Client({ connectionString: pgUrl() });
+    await blocker.connect();
+    const slot = Date.parse('2026-01-01T09:00:00Z');
+    try {
+      forwarder.cut();
+      await waitFor(() => store.lease!.fenced, 'the lease to be lost', 10_000);
+      // The database answers again, but the new lease cannot be written yet.
+      await blocker.query('begin');
+      await blocker.query(`lock table "${schema}".hosts in exclusive mode`);
+      forwarder.restore();
+      const renewed = store.lease!.whenHeld();
+      await assert.rejects(store.schedules.claimSlot('abcdef0123', slot), (e: Error & { code?: string }) => e.code === 'ELEASE' && /lost its lease/.test(e.message));
+      await blocker.query('commit');
+      await renewed;
+      assert.deepEqual(await store.schedules.claimSlot('abcdef0123', slot), { claimed: true });
+    } finally {
+      await blocker.end().catch(() => undefined);
+      await store.close();
+      await forwarder.close();
+    }
+  });
 });

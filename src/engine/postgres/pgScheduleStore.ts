@@ -108,7 +108,8 @@ export class PgScheduleStore implements ScheduleStore {
   }
 
   async claimSlot(scheduleId: string, slot: number, options: SlotClaimOptions = {}): Promise<SlotClaim> {
-    const session = this.session();
+    // Not under a lease that was lost (and not renewed yet): the run it would make could not be written.
+    const session = this.store.claimSession();
     checkSlot(scheduleId, slot);
     if (await this.insertClaim(scheduleId, slot, session)) {
       await this.prune(scheduleId, options.keep);

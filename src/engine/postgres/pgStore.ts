@@ -559,22 +559,31 @@ export class PgStore implements RunStore {
     await this.rows('select pg_notify($1, $2)', [this.channels.runs, id], 'record artifact keys');
   }
 
-  async claim(key: string): Promise<boolean> {
+  /**
+   * @internal The lease a claim is made under now (a run's start, a schedule's slot). Its lease lost (cut off
+   * from the database) and not renewed yet: a claim made now would be under a session no row holds — anyone
+   * may take it over, and nobody gives it back — while this process could not write what it claimed.
+   * Refused; the caller tries again once the lease holds (HostLease.whenHeld).
+   */
+  claimSession(): string {
     this.assertWritable();
-    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
-    // Its lease lost (cut off from the database) and not renewed yet: a claim made now would be under a
-    // session no row holds — anyone may take it over, and nobody gives it back — while this process could
-    // not write what it claimed. Refused; the caller tries again once the lease holds (HostLease.whenHeld).
     if (this.lease!.fenced) {
       throw new StoreWriteError(`This host (${this.hostname}) lost its lease on the store ${this.location} and has no new one yet: it claims nothing until the database answers again`, this.location, LEASE_LOST);
     }
+    return this.lease!.id;
+  }
+
+  async claim(key: string): Promise<boolean> {
+    this.assertWritable();
+    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
+    const session = this.claimSession();
     // Held by a live process (its lease fresh), a claim stands; held by one whose lease lapsed (before doing
     // what it claimed, or after: callers check which), one caller takes it over, the row locked meanwhile.
     const rows = await this.rows<{ key: string }>(
       `insert into ${this.t('claims')} as c (key, session) values ($1, $2)
          on conflict (key) do update set session = excluded.session, claimed_at = now(), cancel_reason = null where not ${liveSession(this.t('hosts'), 'c.session')}
          returning key`,
-      [key, this.lease!.id],
+      [key, session],
       'claim',
     );
     return rows.length === 1;
