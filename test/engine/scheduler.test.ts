@@ -781,3 +781,55 @@ test('a run created ahead and cancelled before it is taken up is not started: st
   await assert.rejects(s.runner.startCreated(h.id, { source: sourceOfEntry(s.entry), flowName: 'quick' }, { takenBy: 'worker w1' }), (e: Error) => e.name === 'EndedBeforeStart');
   assert.deepEqual((await s.store.readRun(h.id))!.states.map((x) => x.name), ['Scheduled', 'Cancelled']);
 });
+
+test('a scheduler whose store cannot be read looks again after a poll, not at once over and over while a slot is due', { timeout: 60_000 }, async (t: TestContext) => {
+  const s = await setup({ intervalSeconds: 60 });
+  s.clock.t = at('2025-06-01T10:00:30Z');
+  await s.scheduler.tick();
+  assert.equal((await s.runsOf()).length, 1, "the next slot's run is made ahead");
+  // Its slot due, and the store unreachable from then on (a Postgres server restarting).
+  s.clock.t = at('2025-06-01T10:01:00.500Z');
+  let looks = 0;
+  t.mock.method(s.store, 'refresh', async () => {
+    looks++;
+    throw new Error('the store is unreachable');
+  });
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  s.scheduler.start();
+  // Two seconds of the scheduler's timers, 10 ms at a time.
+  for (let i = 0; i < 200; i++) {
+    t.mock.timers.tick(10);
+    await new Promise((r) => setImmediate(r));
+  }
+  t.mock.timers.reset();
+  assert.ok(looks >= 1 && looks <= 2, `${looks} looks at the store in 2 s (it polls every 2 s)`);
+  assert.ok(s.logs.filter((l) => l.includes('the store is unreachable')).length <= 2, s.logs.join('\n'));
+  t.mock.restoreAll();
+  await s.scheduler.stop();
+});
+
+test("a schedule whose slot cannot be claimed (the store refusing) is looked at again after a poll, not at once over and over", { timeout: 60_000 }, async (t: TestContext) => {
+  const s = await setup({ intervalSeconds: 60 });
+  s.clock.t = at('2025-06-01T10:00:30Z');
+  let claims = 0;
+  t.mock.method(s.store.schedules, 'claimSlot', async () => {
+    claims++;
+    throw new Error('the store refuses the claim');
+  });
+  await s.scheduler.tick();
+  assert.equal(claims, 1);
+  // The rest of each look answered at once (no file read), so that only the scheduler's timers pace it.
+  const schedules = await s.store.schedules.read();
+  t.mock.method(s.store, 'refresh', async () => []);
+  t.mock.method(s.store.schedules, 'read', async () => schedules);
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  s.scheduler.start();
+  for (let i = 0; i < 200; i++) {
+    t.mock.timers.tick(10);
+    await new Promise((r) => setImmediate(r));
+  }
+  t.mock.timers.reset();
+  assert.ok(claims >= 2 && claims <= 3, `${claims - 1} more claims of the slot in 2 s (it polls every 2 s)`);
+  t.mock.restoreAll();
+  await s.scheduler.stop();
+});

@@ -130,6 +130,8 @@ interface Tracked {
   pending: Map<number, Pending>;
   /** Slots another process claimed, looked at again once due: when to look next, and the run seen waiting there. */
   watching: Map<number, Watched>;
+  /** Its last look failed (the store unreachable): not looked at again before this, whatever is due. */
+  retryAt?: number;
 }
 
 export class Scheduler extends EventEmitter<SchedulerEvents> {
@@ -143,6 +145,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private ticking?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private stopped = true;
+  /** The last look failed as a whole (the store unreachable): the next is not before this. */
+  private retryAt = 0;
 
   constructor(
     private readonly store: RunStore,
@@ -190,7 +194,14 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       void this.tick()
-        .catch((e: Error) => this.host.log('ERROR', `Scheduler: ${e.message}`))
+        .then(
+          () => (this.retryAt = 0),
+          (e: Error) => {
+            // Looked at again after a poll: a slot due meanwhile would have it look again at once, over and over.
+            this.retryAt = this.clock.now() + this.pollMs;
+            this.host.log('ERROR', `Scheduler: ${e.message}`);
+          },
+        )
         .finally(() => {
           if (!this.stopped) this.wake(this.nextDelay());
         });
@@ -204,11 +215,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     let wake = now + this.pollMs;
     for (const t of this.tracked.values()) {
       if (t.paused) continue;
-      if (t.next !== undefined) wake = Math.min(wake, t.pending.has(t.next) || t.watching.has(t.next) ? t.next : t.next - this.leadMs);
-      for (const p of t.pending.values()) if (!p.launch) wake = Math.min(wake, p.queued ? now + QUEUED_POLL_MS : p.warmAt);
-      for (const w of t.watching.values()) wake = Math.min(wake, w.at);
+      let at = Infinity;
+      if (t.next !== undefined) at = Math.min(at, t.pending.has(t.next) || t.watching.has(t.next) ? t.next : t.next - this.leadMs);
+      for (const p of t.pending.values()) if (!p.launch) at = Math.min(at, p.queued ? now + QUEUED_POLL_MS : p.warmAt);
+      for (const w of t.watching.values()) at = Math.min(at, w.at);
+      wake = Math.min(wake, Math.max(at, t.retryAt ?? -Infinity));
     }
-    return Math.max(10, wake - now);
+    return Math.max(10, wake - now, this.retryAt - now);
   }
 
   private async pass(): Promise<void> {
@@ -264,7 +277,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       }
       try {
         await this.process(t, now);
+        t.retryAt = undefined;
       } catch (e) {
+        t.retryAt = now + this.pollMs;
         this.host.log('ERROR', `Schedule ${entry.id} of flow '${entry.flowName}': ${(e as Error).message}`);
       }
     }
