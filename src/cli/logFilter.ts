@@ -1,9 +1,9 @@
 /** Which log lines `flowdeck logs` prints: `--level` (at least), `--task` (a task's runs), `--tail N`, `--json`. */
+import { LOG_LEVELS } from '../engine/logLevels';
 import type { LogRecord } from '../engine/records';
 import type { LogLevel } from '../engine/types';
 import { UsageError } from './io';
 
-const LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 /** At most this many lines held for `--tail`. */
 export const MAX_TAIL = 1_000_000;
 
@@ -29,9 +29,9 @@ export function logFilterOf(options: LogFilterOptions): LogFilter {
   const filter: LogFilter = { accepts: () => true, json: options.json === true };
   const tests: ((l: LogRecord) => boolean)[] = [];
   if (options.level !== undefined) {
-    const min = LEVELS.indexOf(options.level.trim().toUpperCase() as LogLevel);
-    if (min === -1) throw new UsageError(`--level takes one of ${LEVELS.map((l) => l.toLowerCase()).join(', ')} (that level and above); got '${options.level}'`);
-    if (min > 0) tests.push((l) => LEVELS.indexOf(l.level) >= min);
+    const min = LOG_LEVELS.indexOf(options.level.trim().toUpperCase() as LogLevel);
+    if (min === -1) throw new UsageError(`--level takes one of ${LOG_LEVELS.map((l) => l.toLowerCase()).join(', ')} (that level and above); got '${options.level}'`);
+    if (min > 0) tests.push((l) => LOG_LEVELS.indexOf(l.level) >= min);
   }
   if (options.task !== undefined) {
     const name = options.task.trim();

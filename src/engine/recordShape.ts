@@ -4,7 +4,8 @@
  * Records written by Flowdeck 0.1.0 (other field names) are read as their current equivalents.
  */
 import { ARTIFACT_KEY_PATTERN, ARTIFACT_LIMITS, artifactProblem, type ArtifactData } from './artifacts';
-import type { CallIdentity, IndexRecord, LogLevel, ProcessIdentity, RunFlowFacts, RunRecord } from './records';
+import type { CallIdentity, IndexRecord, ProcessIdentity, RunFlowFacts, RunRecord } from './records';
+import { isLogLevel } from './logLevels';
 import { flatten, isStoredForm } from './serializer';
 import { checkDeclarations } from './parameters';
 import { MAX_PAUSE_KEY } from './pauseInput';
@@ -13,8 +14,6 @@ import { tagsOf } from './runTags';
 import type { PauseInfo } from './types';
 
 type Obj = Record<string, unknown>;
-
-const LEVELS: ReadonlySet<string> = new Set(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL']);
 
 function isObj(v: unknown): v is Obj {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -115,8 +114,8 @@ export function asRunRecord(v: unknown, runId: string): RunRecord | undefined {
     case 'log': {
       const message = str(v.message) ? v.message : v.msg;
       const taskRunId = v.taskRunId ?? v.task;
-      if (!num(v.ts) || !str(v.level) || !LEVELS.has(v.level) || !str(v.source) || !str(message) || !optStr(taskRunId)) return undefined;
-      const r: RunRecord = { k: 'log', runId, ts: v.ts, level: v.level as LogLevel, source: v.source, message };
+      if (!num(v.ts) || !isLogLevel(v.level) || !str(v.source) || !str(message) || !optStr(taskRunId)) return undefined;
+      const r: RunRecord = { k: 'log', runId, ts: v.ts, level: v.level, source: v.source, message };
       if (taskRunId !== undefined) r.taskRunId = taskRunId as string;
       return r;
     }

@@ -5,7 +5,8 @@
  * high and scroll sideways, or, wrapped, as high as their text needs (monospace: characters per line tell
  * the lines). The dashboard's log pane and a run's details panel both show their lines through it.
  */
-import { DEFAULT_MAX_CONTENT_HEIGHT, formatLogTime, LEVELS, visibleWindow, type LogStore } from './logStore';
+import { DEFAULT_MAX_CONTENT_HEIGHT, formatLogTime, visibleWindow, type LogStore } from './logStore';
+import { LOG_LEVELS } from '../engine/logLevels';
 import type { LogLevel } from '../engine/records';
 import { h, select } from './dom';
 import { formatInteger } from './format';
@@ -205,8 +206,8 @@ export class LogRows {
 export function countsText(store: LogStore, extra: string[] = []): string {
   const c = store.countsByLevel;
   const parts = [`${formatInteger(store.lineCount)} ${store.lineCount === 1 ? 'line' : 'lines'}`, ...extra];
-  const errors = c[LEVELS.indexOf('ERROR')]! + c[LEVELS.indexOf('CRITICAL')]!;
-  const warnings = c[LEVELS.indexOf('WARNING')]!;
+  const errors = c[LOG_LEVELS.indexOf('ERROR')]! + c[LOG_LEVELS.indexOf('CRITICAL')]!;
+  const warnings = c[LOG_LEVELS.indexOf('WARNING')]!;
   if (errors) parts.push(`${formatInteger(errors)} ${errors === 1 ? 'error' : 'errors'}`);
   if (warnings) parts.push(`${formatInteger(warnings)} ${warnings === 1 ? 'warning' : 'warnings'}`);
   if (store.droppedRows) parts.push(`oldest ${formatInteger(store.droppedRows)} rows dropped`);

@@ -6,10 +6,9 @@
  * pauses; here a row is a slot in typed arrays plus one string, and only the visible window (a few
  * dozen rows) ever becomes DOM.
  */
+import { LOG_LEVELS } from '../engine/logLevels';
 import type { LogLevel } from '../engine/records';
 import type { LogLine } from './protocol';
-
-export const LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 
 /** Beyond this many rows the oldest are dropped (a tenth at a time, so dropping is rare). */
 export const MAX_ROWS = 1_000_000;
@@ -70,7 +69,7 @@ export class LogStore {
   /** Lines (not rows) received, including dropped ones. */
   lineCount = 0;
   droppedRows = 0;
-  readonly countsByLevel: number[] = LEVELS.map(() => 0);
+  readonly countsByLevel: number[] = LOG_LEVELS.map(() => 0);
 
   /** Rows currently shown (after the filter). */
   get length(): number {
@@ -93,7 +92,7 @@ export class LogStore {
   /** Appends lines; `tagOf` gives each a tag the filter can select by (0: none). */
   append(lines: readonly LogLine[], tagOf?: (line: LogLine) => number): void {
     for (const line of lines) {
-      const level = LEVELS.indexOf(line.level);
+      const level = LOG_LEVELS.indexOf(line.level);
       const levelIndex = level < 0 ? 1 : level;
       const tag = tagOf ? tagOf(line) : 0;
       this.lineCount += 1;
@@ -169,7 +168,7 @@ export class LogStore {
 
   setFilter(filter: RowFilter): void {
     this.filter = { ...filter };
-    this.minLevel = Math.max(0, LEVELS.indexOf(filter.minLevel));
+    this.minLevel = Math.max(0, LOG_LEVELS.indexOf(filter.minLevel));
     this.needle = filter.text.toLowerCase();
     if (this.minLevel <= 0 && filter.tags === null && this.needle === '') {
       this.filtered = null;
@@ -193,7 +192,7 @@ export class LogStore {
   row(index: number): DisplayRow {
     const at = this.filtered ? this.filtered[index]! : index;
     const level = this.levels[at]!;
-    return { ts: this.ts[at]!, level: LEVELS[level & ~CONTINUATION]!, first: (level & CONTINUATION) === 0, text: this.texts[at]!, tag: this.tags[at]! };
+    return { ts: this.ts[at]!, level: LOG_LEVELS[level & ~CONTINUATION]!, first: (level & CONTINUATION) === 0, text: this.texts[at]!, tag: this.tags[at]! };
   }
 }
 

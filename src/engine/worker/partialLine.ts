@@ -9,6 +9,7 @@
  * MAX_HELD_CHARS, or held for HELD_MS (a prompt, a progress bar of dots), goes as it is, and so does what is
  * held when the run or the process ends (`flush`).
  */
+import { LOG_LEVELS } from '../logLevels';
 import type { LogLevel } from '../types';
 
 export const MAX_HELD_CHARS = 16 * 1024;
@@ -27,11 +28,9 @@ const nodeTimers: LineTimers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-const SEVERITY: Record<LogLevel, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3, CRITICAL: 4 };
-
 /** A line joined from writes at two levels (`process.stderr.write` then `console.error`) has the higher. */
 function higher(a: LogLevel, b: LogLevel): LogLevel {
-  return SEVERITY[a] >= SEVERITY[b] ? a : b;
+  return LOG_LEVELS.indexOf(a) >= LOG_LEVELS.indexOf(b) ? a : b;
 }
 
 /** A line ended by `\r\n` is logged without its `\r`. */

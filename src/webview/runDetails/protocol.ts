@@ -4,6 +4,7 @@
  * `timeline` and `logs` with `reset`) and then sends what changes. Requests from the webview carry `req`,
  * a number it chose, and each gets exactly one `reply` with that number saying how it went.
  */
+import { isLogLevel, LOG_LEVELS } from '../../engine/logLevels';
 import type { LogLevel } from '../../engine/records';
 import type { StateName, StateType } from '../../engine/states';
 import { isArtifactMessageType, parseArtifactMessage, type ArtifactToHost, type ArtifactToWebview, type ArtifactView, type ExportToHost } from '../artifactMessages';
@@ -181,7 +182,6 @@ export interface RunDetailsState {
   runId: string;
 }
 
-const LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 /** Task run ids are short; a name is a few words. Anything longer is not ours. */
 const MAX_ID = 200;
 const MAX_SEARCH = 500;
@@ -201,8 +201,8 @@ function optionalText(value: unknown, what: string, max: number): string | undef
 function parseFilter(value: unknown): LogFilter {
   const f = record(value, 'exportLogs.filter');
   onlyKeys(f, ['minLevel', 'taskRunId', 'taskName', 'search'], 'exportLogs.filter');
-  if (!LEVELS.includes(f.minLevel as LogLevel)) throw new ProtocolError(`exportLogs.filter.minLevel must be one of ${LEVELS.join(', ')}`);
-  const filter: LogFilter = { minLevel: f.minLevel as LogLevel };
+  if (!isLogLevel(f.minLevel)) throw new ProtocolError(`exportLogs.filter.minLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  const filter: LogFilter = { minLevel: f.minLevel };
   const taskRunId = optionalText(f.taskRunId, 'exportLogs.filter.taskRunId', MAX_ID);
   const taskName = optionalText(f.taskName, 'exportLogs.filter.taskName', MAX_ID);
   const search = optionalText(f.search, 'exportLogs.filter.search', MAX_SEARCH);
@@ -266,7 +266,7 @@ export function parseRunDetailsState(value: unknown): RunDetailsState {
 
 /** Whether a log line is one the filter keeps (the panel's view and an export agree on this). */
 export function logLineMatches(filter: LogFilter, line: RunLogLine, taskNameOf: (taskRunId: string) => string | undefined): boolean {
-  if (LEVELS.indexOf(line.level) < LEVELS.indexOf(filter.minLevel)) return false;
+  if (LOG_LEVELS.indexOf(line.level) < LOG_LEVELS.indexOf(filter.minLevel)) return false;
   if (filter.taskRunId !== undefined && line.taskRunId !== filter.taskRunId) return false;
   if (filter.taskName !== undefined && (line.taskRunId === undefined || taskNameOf(line.taskRunId) !== filter.taskName)) return false;
   if (filter.search) return `${line.source} - ${line.message}`.toLowerCase().includes(filter.search.toLowerCase());
