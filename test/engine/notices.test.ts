@@ -1,8 +1,9 @@
 /** What is told when a run nobody watches ends: by policy, and at most once per flow per minute (timers injected). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary, type TimerApi } from '../../src/engine/notify/notices';
+import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary } from '../../src/engine/notify/notices';
 import type { FlowRunSummary } from '../../src/engine/records';
+import type { Timers } from '../../src/engine/timers';
 import { state, type StateName } from '../../src/engine/states';
 
 let n = 0;
@@ -11,15 +12,15 @@ function run(flowName: string, name: StateName, endTime = ++n * 1000, extra: Par
 }
 
 /** Timers fired by hand: the test says when a minute has passed. */
-function manualTimers(): TimerApi & { fire: () => void } {
+function manualTimers(): Timers & { fire: () => void } {
   const pending = new Map<number, () => void>();
   let id = 0;
   return {
-    set: (fn) => {
+    setTimeout: (fn) => {
       pending.set(++id, fn);
       return id;
     },
-    clear: (h) => void pending.delete(h as number),
+    clearTimeout: (h) => void pending.delete(h as number),
     fire: () => {
       const due = [...pending.values()];
       pending.clear();

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../clock';
 import { pauseAbout, pausedWord } from '../pauseInput';
 import type { FlowRunSummary } from '../records';
 import { messageAfterName, stateAndMessage } from '../states';
+import { systemTimers, type Timers } from '../timers';
 
 export type NotifyPolicy = 'onFailure' | 'onFailureAndRecovery' | 'always' | 'never';
 export const NOTIFY_POLICIES: readonly NotifyPolicy[] = ['onFailure', 'onFailureAndRecovery', 'always', 'never'];
@@ -72,16 +73,6 @@ export function summaryText(flowName: string, failed: number, other: number): st
   return parts.join('; ');
 }
 
-export interface TimerApi {
-  set(fn: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-const realTimers: TimerApi = {
-  set: (fn, ms) => setTimeout(fn, ms).unref(),
-  clear: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 interface Window {
   until: number;
   timer: unknown;
@@ -96,7 +87,7 @@ export class NoticeThrottle {
 
   constructor(
     private readonly send: (n: Notice | NoticeSummary) => void,
-    private readonly options: { windowMs?: number; clock?: Clock; timers?: TimerApi } = {},
+    private readonly options: { windowMs?: number; clock?: Clock; timers?: Timers } = {},
   ) {}
 
   private get windowMs(): number {
@@ -117,10 +108,10 @@ export class NoticeThrottle {
   }
 
   private open(flow: string): void {
-    const timers = this.options.timers ?? realTimers;
+    const timers = this.options.timers ?? systemTimers;
     const now = (this.options.clock ?? systemClock).now();
     const w: Window = { until: now + this.windowMs, timer: undefined, failed: 0, other: 0 };
-    w.timer = timers.set(() => this.close(flow), this.windowMs);
+    w.timer = timers.setTimeout(() => this.close(flow), this.windowMs);
     this.windows.set(flow, w);
   }
 
@@ -136,9 +127,9 @@ export class NoticeThrottle {
 
   /** Sends what is held now (the host is stopping). */
   flush(): void {
-    const timers = this.options.timers ?? realTimers;
+    const timers = this.options.timers ?? systemTimers;
     for (const [flow, w] of [...this.windows]) {
-      timers.clear(w.timer);
+      timers.clearTimeout(w.timer);
       this.windows.delete(flow);
       if (w.latest) this.send({ flowName: flow, failed: w.failed, other: w.other, latest: w.latest, text: summaryText(flow, w.failed, w.other) });
     }

@@ -1,15 +1,16 @@
 /** Tells of unwatched runs' ends as the policy says, rate-limited per flow (notices.ts); the host delivers. */
 import type { FlowRunSummary } from '../records';
 import type { RunStore } from '../runStore';
-import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary, type NotifyPolicy, type TimerApi } from './notices';
+import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary, type NotifyPolicy } from './notices';
 import type { Clock } from '../clock';
+import type { Timers } from '../timers';
 
 export interface RunNotifierOptions {
   policy: () => NotifyPolicy;
   deliver: (notice: Notice | NoticeSummary) => void;
   windowMs?: number;
   clock?: Clock;
-  timers?: TimerApi;
+  timers?: Timers;
 }
 
 export class RunNotifier {

@@ -10,23 +10,13 @@
  * held when the run or the process ends (`flush`).
  */
 import { LOG_LEVELS } from '../logLevels';
+import { systemTimers, type Timers } from '../timers';
 import type { LogLevel } from '../types';
 
 export const MAX_HELD_CHARS = 16 * 1024;
 export const HELD_MS = 250;
 
 export type OutputStream = 'stdout' | 'stderr';
-
-export interface LineTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const nodeTimers: LineTimers = {
-  // Unref'd: a held line never keeps the process alive; its exit lets the line go (flush).
-  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /** A line joined from writes at two levels (`process.stderr.write` then `console.error`) has the higher. */
 function higher(a: LogLevel, b: LogLevel): LogLevel {
@@ -55,7 +45,8 @@ export class PartialLine<C> {
     private readonly log: (level: LogLevel, line: string, owner: C) => void,
     /** Who writes now: the owner of the lines a write ends, and of what it leaves held. */
     private readonly currentOwner: () => C,
-    private readonly timers: LineTimers = nodeTimers,
+    /** Unref'd by default: a held line never keeps the process alive; its exit lets the line go (flush). */
+    private readonly timers: Timers = systemTimers,
   ) {}
 
   write(stream: OutputStream, level: LogLevel, text: string): void {
