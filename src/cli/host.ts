@@ -5,7 +5,8 @@ import { openStore as openRunStore } from '../engine/openStore';
 import { FlowRunner } from '../engine/runner';
 import { takeEarlyWorker } from '../engine/standbyWorker';
 import type { RunStore } from '../engine/runStore';
-import type { CliIo } from './io';
+import { neutraliseTerminal } from '../engine/terminalText';
+import { write, type CliIo } from './io';
 import { sayRelistedRuns } from './relistedRuns';
 
 export function distDir(): string {
@@ -17,9 +18,17 @@ export function distDir(): string {
  * Opens the store; `read` never writes (a missing store reads as an empty history, runs of dead
  * processes show Crashed without being recorded). Throws StoreHomeError for an unusable folder.
  * `detectCrashed: false`: the runs of processes gone are left for the caller's own markCrashed().
+ * On Postgres a one-off command keeps few connections (poolSize.ts), `longLived` (serve) the usual pool;
+ * a server with no free connection is waited for, said once on stderr.
  */
-export async function openStore(io: CliIo, mode: 'read' | 'write' = 'write', options: { detectCrashed?: boolean } = {}): Promise<RunStore> {
-  const store = await openRunStore({ env: io.env, readOnly: mode === 'read', ...(options.detectCrashed === false ? { detectCrashed: false } : {}) });
+export async function openStore(io: CliIo, mode: 'read' | 'write' = 'write', options: { detectCrashed?: boolean; longLived?: boolean } = {}): Promise<RunStore> {
+  const store = await openRunStore({
+    env: io.env,
+    readOnly: mode === 'read',
+    ...(options.detectCrashed === false ? { detectCrashed: false } : {}),
+    pool: options.longLived ? 'longLived' : 'oneOff',
+    onConnectionWait: (message) => write(io.stderr, `flowdeck: ${neutraliseTerminal(message)}`),
+  });
   // Opened for writing, the store lists again the runs a damaged index lost: said, not done in silence.
   sayRelistedRuns(io, store);
   return store;

@@ -5,6 +5,7 @@
 import { EmbeddedStore, type EmbeddedStoreOptions } from './embeddedStore';
 import { leaseFromEnv, type HostKind, type LeaseTiming } from './postgres/hostLease';
 import { loadPostgres } from './postgres/load';
+import type { PoolUse } from './postgres/poolSize';
 import { checkSchemaName } from './postgres/schemaName';
 import type { RunStore } from './runStore';
 import { StoreUrlError } from './storeErrors';
@@ -22,6 +23,10 @@ export interface OpenStoreOptions extends EmbeddedStoreOptions {
   lease?: LeaseTiming;
   worker?: { queue: string; concurrency: number };
   onLeaseLost?: (why: string) => void;
+  /** With Postgres: how many connections the process keeps, and how long idle (postgres/poolSize.ts). */
+  pool?: PoolUse;
+  /** With Postgres: said once when the server has no free connection and the store waits for one. */
+  onConnectionWait?: (message: string) => void;
 }
 
 /** The Postgres URL a process uses, or undefined for the embedded store. Throws for a value that is neither. */
@@ -51,5 +56,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<RunStor
     ...(options.worker ? { worker: options.worker } : {}),
     ...(options.onLeaseLost ? { onLeaseLost: options.onLeaseLost } : {}),
     ...(options.detectCrashed === false ? { detectCrashed: false } : {}),
+    ...(options.pool ? { pool: options.pool } : {}),
+    ...(options.onConnectionWait ? { onConnectionWait: options.onConnectionWait } : {}),
   });
 }

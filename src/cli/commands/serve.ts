@@ -66,7 +66,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const declared = await declaredIn(positionals, io);
   for (const e of fileErrors(declared.files, io)) write(io.stderr, e);
   // Opened without settling the runs of hosts that died: marked here instead, so that those marked are told of.
-  const store = await openStore(io, 'write', { detectCrashed: false });
+  const store = await openStore(io, 'write', { detectCrashed: false, longLived: true });
   const crashedAtOpen = await store.markCrashed().catch(async (e: unknown) => {
     await store.close().catch(() => undefined);
     throw e;

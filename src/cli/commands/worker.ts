@@ -117,6 +117,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     lease,
     worker: { queue, concurrency },
     onLeaseLost: (why) => worker?.leaseLost(why),
+    onConnectionWait: say,
   })) as PgStore;
   const runner = createRunner(store, io, standby > 0 ? { standby } : {});
   // A write refused because the lease was lost is said once for all runs (leaseLost), and each run's end as lost.

@@ -6,6 +6,7 @@
  */
 import { Client, type ClientConfig } from 'pg';
 import type { StoreHealth } from '../sharedStore';
+import { FreeSlotWait } from './freeSlotWait';
 
 export type Channel = 'runs' | 'journal' | 'cancel' | 'resume';
 
@@ -25,6 +26,9 @@ export class ChangeFeed {
   private pause = 500;
   private reconnectTimer?: NodeJS.Timeout;
   private connecting?: Promise<void>;
+  /** Checkouts of the store's pool waiting for a free slot (poolWaits); the connection is given back meanwhile. */
+  private poolWaiting = 0;
+  private gaveBack = false;
   healthy: StoreHealth = { ok: true };
 
   constructor(
@@ -32,6 +36,8 @@ export class ChangeFeed {
     /** Channel names in the database, per schema. */
     readonly channels: Record<Channel, string>,
     private readonly describe: (e: unknown) => string,
+    /** A server with no free connection is waited for, as the store's pool waits (freeSlotWait.ts). */
+    private readonly slots = new FreeSlotWait(),
   ) {}
 
   /** Starts listening (once); resolves when the first connection is up, rejects if it cannot be made. */
@@ -46,14 +52,25 @@ export class ChangeFeed {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client(this.config);
+    // A client connects once: each try after a refusal is a new one.
+    const client = await this.slots.connect(async () => {
+      const tried = new Client(this.config);
+      tried.on('error', () => undefined);
+      try {
+        await tried.connect();
+      } catch (e) {
+        await endClient(tried);
+        throw e;
+      }
+      return tried;
+    }, () => this.closed);
+    client.removeAllListeners('error');
     client.on('notification', (n) => {
       const channel = (Object.keys(this.channels) as Channel[]).find((c) => this.channels[c] === n.channel);
       if (channel) for (const l of this.listeners) l.notify?.(channel, n.payload ?? '');
     });
     client.on('error', (e) => this.lost(e));
     client.on('end', () => this.lost(new Error('the connection was closed')));
-    await client.connect();
     for (const name of Object.values(this.channels)) {
       if (this.closed) break;
       await client.query(`listen ${client.escapeIdentifier(name)}`);
@@ -63,8 +80,41 @@ export class ChangeFeed {
       await endClient(client);
       return;
     }
+    if (this.poolWaiting > 0) {
+      // Made as the pool began waiting for a slot: given back too, taken again once the pool has one.
+      await endClient(client);
+      this.gaveBack = true;
+      return;
+    }
     this.client = client;
     this.pause = 500;
+  }
+
+  /**
+   * A checkout of the store's pool waits for a free connection slot (the server is full): the LISTEN
+   * connection is given back meanwhile, and made again (saying `resync`: notifications sent meanwhile are
+   * lost) once no checkout waits; call what this returns when the checkout is done waiting. A process
+   * holding it while its pool waited could leave a full server waiting on itself: every slot held by a
+   * process's LISTEN connection, each process waiting for a slot to write its run.
+   */
+  poolWaits(): () => void {
+    this.poolWaiting++;
+    if (this.client && !this.closed) {
+      const client = this.client;
+      this.client = undefined;
+      void endClient(client);
+      this.gaveBack = true;
+    }
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.poolWaiting--;
+      if (this.poolWaiting === 0 && this.gaveBack && !this.closed) {
+        this.gaveBack = false;
+        this.scheduleReconnect();
+      }
+    };
   }
 
   private lost(e: unknown): void {
@@ -78,9 +128,11 @@ export class ChangeFeed {
 
   private scheduleReconnect(): void {
     if (this.closed) return;
+    clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {
       this.connect().then(
         () => {
+          if (!this.client) return; // given back again as it was made (poolWaits): made again later
           this.setHealth({ ok: true });
           for (const l of this.listeners) l.resync?.();
         },

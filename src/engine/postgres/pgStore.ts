@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { CancelOutcome } from '../sharedStore';
 import type { ArtifactInfo } from '../artifactInfo';
 import type { Artifact } from '../artifacts';
@@ -51,6 +51,9 @@ import { PgShared } from './pgShared';
 import { PgRunHandle, isNameTaken, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
 import { transaction } from './transaction';
+import { SlotWaitingPool } from './slotWaitingPool';
+import { FreeSlotWait } from './freeSlotWait';
+import { POOL_SIZE, type PoolUse } from './poolSize';
 import { PgLimitStore } from './pgLimitStore';
 import { PgScheduleStore } from './pgScheduleStore';
 import { parametersAfter } from '../runParameters';
@@ -76,6 +79,12 @@ export interface PgStoreOptions {
   onLeaseLost?: (why: string) => void;
   /** Mark runs of hosts that stopped responding Crashed on open (default true). */
   detectCrashed?: boolean;
+  /** How many connections the pool keeps, and how long idle (poolSize.ts; default longLived). */
+  pool?: PoolUse;
+  /** Said once when the server has no free connection and a connection waits for one (freeSlotWait.ts). */
+  onConnectionWait?: (message: string) => void;
+  /** How long a checkout waits for a free connection in all (default 60 s). */
+  connectionWaitMs?: number;
 }
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -151,6 +160,7 @@ export class PgStore implements RunStore {
     readonly pool: Pool,
     url: string,
     readonly options: PgStoreOptions,
+    slots: FreeSlotWait,
   ) {
     this.schema = checkSchemaName(options.schema ?? 'flowdeck');
     this.location = redactUrl(url);
@@ -160,7 +170,7 @@ export class PgStore implements RunStore {
     const clock = options.clock ?? systemClock;
     this.cache = new PgResultCache(this, clock);
     this.kv = new PgKeyValueStore(pool, this.t('kv'));
-    this.feed = new ChangeFeed({ connectionString: url, application_name: 'flowdeck-listen' }, this.channels, (e) => this.describe(e));
+    this.feed = new ChangeFeed({ connectionString: url, application_name: 'flowdeck-listen' }, this.channels, (e) => this.describe(e), slots);
     this.reaper = new CrashReaper(pool, this.schema, this.channels.runs, () => this.queueReady);
     if (!this.readOnly) {
       this.lease = new HostLease(
@@ -188,9 +198,11 @@ export class PgStore implements RunStore {
   static async open(url: string, options: PgStoreOptions): Promise<PgStore> {
     const masker = connectionMasker(url);
     const location = redactUrl(url);
-    const pool = new Pool({
+    // A server with no free connection (a role's CONNECTION LIMIT, max_connections) is waited for (freeSlotWait.ts).
+    const slots = new FreeSlotWait({ ...(options.onConnectionWait ? { onWait: options.onConnectionWait } : {}), ...(options.connectionWaitMs !== undefined ? { waitMs: options.connectionWaitMs } : {}) });
+    const pool = new SlotWaitingPool({
       connectionString: url,
-      max: 8,
+      ...POOL_SIZE[options.pool ?? 'longLived'],
       application_name: 'flowdeck',
       connectionTimeoutMillis: 15_000,
       // A process cut off from the network in the middle of a transaction leaves its session open on the
@@ -198,12 +210,12 @@ export class PgStore implements RunStore {
       // server ends such a session once it has sat idle this long, so the locks go and its runs can be
       // settled. Flowdeck's transactions are a few statements with no waiting between them.
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
-    });
+    }, slots, () => store.feed.poolWaits());
     // A client losing its connection must not take the process down (idle or checked out, as the queue
     // keeps some): the next query says why, and the lease and the feed notice on their own.
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
-    const store = new PgStore(pool, url, options);
+    const store: PgStore = new PgStore(pool, url, options, slots);
     try {
       const client = await pool.connect();
       try {

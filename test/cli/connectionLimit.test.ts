@@ -1,0 +1,83 @@
+/**
+ * A burst of `flowdeck run`s against a Postgres role allowed few connections (`CONNECTION LIMIT`, as a
+ * managed database's plan or `max_connections` sets): the server refuses a connection past the limit
+ * ("too many connections", SQLSTATE 53300), and a process refused so waits for a free one instead of
+ * exiting 2 as if its store could not be used. Real processes, a role of the test's own, bounded waits.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import { flowSource, runCli, tempDir, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+const LIMIT = 4;
+const RUNS = 8;
+
+/** Runs `sql` as the test server's superuser. */
+async function asAdmin(sql: string): Promise<void> {
+  const client = new Client({ connectionString: pgUrl() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_SKIP, timeout: 280_000 }, () => {
+  const roles: string[] = [];
+  const schema = freshSchema();
+  after(async () => {
+    if (PG_SKIP) return;
+    for (const role of roles) await asAdmin(`drop owned by "${role}"; drop role if exists "${role}"`).catch(() => undefined);
+  });
+
+  /** A new role allowed `limit` connections, which may create schemas; the test server's URL as that role. */
+  async function limitedRole(limit: number): Promise<string> {
+    const role = `t_lim_${randomBytes(4).toString('hex')}`;
+    roles.push(role);
+    const url = new URL(pgUrl());
+    await asAdmin(`create role "${role}" login connection limit ${limit}; grant create on database "${url.pathname.slice(1)}" to "${role}"`);
+    url.username = role;
+    return url.toString();
+  }
+
+  it(`${RUNS} runs at once, the role allowed ${LIMIT} connections: each waits for one and completes`, async () => {
+    const env = { FLOWDECK_STORE: await limitedRole(LIMIT), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
+    const ws = workspace({ 'tiny.flow.ts': flowSource(`const one = task({ name: 'one' }, async () => 1);\nexport default flow({ name: 'tiny' }, async () => (await one()) + 1);`) });
+
+    // The store made first, alone (its schema and queue), as it would be before a burst.
+    const first = await runCli(['run', 'tiny.flow.ts'], { cwd: ws, env, timeoutMs: 120_000 });
+    assert.equal(first.code, 0, first.stderr);
+
+    const burst = await Promise.all(Array.from({ length: RUNS }, () => runCli(['run', 'tiny.flow.ts', '--json'], { cwd: ws, env, timeoutMs: 200_000 })));
+    const waited = burst.filter((r) => /waits for a free connection/.test(r.stderr)).length;
+    console.log(`${waited} of ${RUNS} runs waited for a connection (role limit ${LIMIT})`);
+    for (const r of burst) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { state: { name: string } }).state.name, 'Completed');
+      // Said once per process, however many checkouts waited.
+      assert.ok((r.stderr.match(/waits for a free connection/g) ?? []).length <= 1, r.stderr);
+    }
+  });
+
+  it('a server that never frees a slot: the store gives up after its wait, naming the limit and what to do', async () => {
+    const url = await limitedRole(1);
+    const holder = new Client({ connectionString: url });
+    await holder.connect();
+    try {
+      const said: string[] = [];
+      await assert.rejects(PgStore.open(url, { home: tempDir(), schema: freshSchema(), connectionWaitMs: 1500, onConnectionWait: (m) => said.push(m) }), (e: Error) => {
+        assert.equal(e.name, 'PostgresStoreError');
+        assert.match(e.message, /Could not open the run store in the Postgres store postgres:\/\/t_lim_\w+@.*: too many connections for role "t_lim_\w+", still after waiting \d+ s for a free connection\. Raise the limit \(ALTER ROLE … CONNECTION LIMIT/);
+        return true;
+      });
+      assert.equal(said.length, 1, 'the wait is said once');
+      assert.match(said[0]!, /has no free connection for this process \(too many connections for role "t_lim_\w+"\): it waits for a free connection, up to 2 s/);
+    } finally {
+      await holder.end();
+    }
+  });
+});
