@@ -83,3 +83,13 @@ test('a store the database refused (a wrong password) is not tried again: the er
   assert.equal(timers.pending.length, 0);
   assert.deepEqual(health, []);
 });
+
+test('a store whose server had no free connection for the whole wait (too many connections) is tried again', { timeout: 10_000 }, () => {
+  const timers = handTimers();
+  const health: StoreHealth[] = [];
+  const reopen = new StoreReopen(async () => undefined, (h) => health.push(h), timers);
+  const full = 'Could not open the run store in the Postgres store postgres://app@db/flows: too many connections for role "app", still after waiting 60 s for a free connection';
+  reopen.failed(Object.assign(new Error(full), { name: 'PostgresStoreError', code: '53300' }));
+  assert.deepEqual(timers.pending.map((t) => t.ms), [REOPEN_MS], 'a full server is a passing state: tried again');
+  assert.deepEqual(health, [{ ok: false, message: full }]);
+});

@@ -63,12 +63,14 @@ shareErrorClass(PostgresStoreError, 'PostgresStoreError');
 
 /**
  * Whether `e` says the server could not be reached or the connection was lost — refused, reset, timed out,
- * shutting down or starting up (SQLSTATE classes 08 and 57P) — rather than that it refused a statement.
+ * shutting down or starting up (SQLSTATE classes 08 and 57P), or with no free connection for one more
+ * (53300 too many connections, 53400; what freeSlotWait.ts waited for in vain) — rather than that it
+ * refused a statement or this user: tried again later, as the database may answer then.
  */
 export function isUnreachable(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown } | null;
   const code = typeof err?.code === 'string' ? err.code : '';
-  if (/^(08|57P0)/.test(code) || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return true;
+  if (/^(08|57P0|53[34]00$)/.test(code) || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test(code)) return true;
   return /Connection terminated|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(String(err?.message ?? ''));
 }
 
