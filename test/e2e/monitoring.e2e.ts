@@ -18,7 +18,7 @@ import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
-import { clickInlineAction, findWebviewFrame, notifications, pickQuickItem, readEditorText, reloadWindow, REPO_ROOT, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { clickInlineAction, findWebviewFrame, notifications, pickAfterCommand, readEditorText, reloadWindow, REPO_ROOT, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import {
   canvasInk,
   clearNotifications,
@@ -433,8 +433,7 @@ describe('Flowdeck in code-server: monitoring', () => {
       await until(page, 'log lines', () => frame.locator('.logs .log-counts').innerText(), (t) => /2,000 lines/.test(t), 60_000);
 
       const before = await pixel(frame, 3, 3);
-      await runCommand(page, 'Preferences: Color Theme');
-      await pickQuickItem(page, 'Dark Modern');
+      await pickAfterCommand(page, 'Preferences: Color Theme', 'Dark Modern');
       const after = await until(page, 'a recoloured timeline', () => pixel(frame, 3, 3), (p) => p.join() !== before.join(), 15_000);
       assert.ok(after[0]! < before[0]!, `a dark background after a light one: ${before} → ${after}`);
       await screenshot(page, 'run-details-dark');

@@ -21,7 +21,7 @@ import { runCli, tempDir } from '../support/engine';
 import { startForwarder, type Forwarder } from '../support/forwarder';
 import { startWorker, type WorkerProc } from '../support/workers';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
-import { hoverTooltip, openViewContainer, pickQuickItem, quickInput, runCommand, type CodeServer } from './lib/codeServer';
+import { hoverTooltip, openViewContainer, pickAfterCommand, pickQuickItem, quickInput, runCommand, type CodeServer } from './lib/codeServer';
 import { clearNotifications, metric, paneRows, rowByLabel, runRow, sidebarPane, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
@@ -128,8 +128,7 @@ describe('Flowdeck in code-server: a Postgres store shared with a worker', { ski
     await withDiagnostics(page, server, 'postgres-run-on-workers', async () => {
       await expandPane(page, 'Runs');
       await clearNotifications(page);
-      await runCommand(page, 'Flowdeck: Run on Workers…');
-      await pickQuickItem(page, 'hello');
+      await pickAfterCommand(page, 'Flowdeck: Run on Workers…', 'hello');
       const queue = quickInput(page).locator('input');
       await queue.waitFor({ state: 'visible', timeout: 15_000 });
       await until(page, 'the queue input to offer the default queue', 15_000, async () => ((await queue.inputValue()) === 'default' ? true : undefined));

@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { runCli } from '../support/engine';
-import { openViewContainer, pickQuickItem, quickInput, runCommand, type CodeServer } from './lib/codeServer';
+import { openViewContainer, pickAfterCommand, pickQuickItem, quickInput, type CodeServer } from './lib/codeServer';
 import { makeScenarioDirs, metric, paneRows, runRows, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
@@ -63,8 +63,7 @@ describe('Flowdeck in code-server: schedules', () => {
 
   test('Schedule Flow… every 5 seconds: scheduled runs appear and complete while the window is open', async () => {
     await withDiagnostics(page, server, 'schedules-add', async () => {
-      await runCommand(page, 'Flowdeck: Schedule Flow…');
-      await pickQuickItem(page, 'hello');
+      await pickAfterCommand(page, 'Flowdeck: Schedule Flow…', 'hello');
       await pickQuickItem(page, 'Every… (interval)');
       const input = quickInput(page).locator('input');
       await input.fill('5s');

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { deserialize } from '../../src/engine/serializer';
-import { answerBox, openViewContainer, pickQuickItem, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
+import { answerBox, openViewContainer, pickAfterCommand, pickQuickItem, quickInput, runCommand, screenshot, type CodeServer } from './lib/codeServer';
 import { flowRow, makeScenarioDirs, runFlowFromTree, runRows, waitForNewRun, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
@@ -79,8 +79,7 @@ describe('Flowdeck in code-server: Variables', () => {
       assert.equal(await valueOf('min_stars'), 100);
 
       // Change: the box offers the value as it is.
-      await runCommand(page, 'Flowdeck: Variables…');
-      await pickQuickItem(page, 'repos');
+      await pickAfterCommand(page, 'Flowdeck: Variables…', 'repos');
       const box = quickInput(page);
       await box.locator('.quick-input-title', { hasText: "Variable 'repos': value" }).waitFor({ state: 'visible', timeout: 15_000 });
       assert.equal(await box.locator('input').inputValue(), '["octo/a"]');
@@ -133,8 +132,7 @@ describe('Flowdeck in code-server: Variables', () => {
 
       // From the palette: it asks which flow, then runs it refreshing the cache.
       const before = new Set((await runRows(page)).map((r) => r.label));
-      await runCommand(page, 'Flowdeck: Run Flow, Refreshing Cache');
-      await pickQuickItem(page, 'a-stamp');
+      await pickAfterCommand(page, 'Flowdeck: Run Flow, Refreshing Cache', 'a-stamp');
       const refreshedName = await waitForNewRun(page, before, Date.now() + 60_000, 'Run Flow, Refreshing Cache');
       await waitForRunState(page, refreshedName, 'Completed', 90_000);
       const refreshed = await runOf(refreshedName);

@@ -558,6 +558,48 @@ export async function runCommand(page: Page, title: string, timeoutMs = 15_000):
   return clickedAt;
 }
 
+/**
+ * Runs a command that opens a quick pick (by its palette title), types `filter` in it and clicks the row
+ * `row` picks out of the widget's rows (default: the row whose label is exactly `filter`).
+ *
+ * A quick pick hides when it loses the focus, as the palette does: a webview opened a moment before (a run's
+ * details, clicked open just before) takes the focus as it loads, and a pick open by then goes away — its
+ * input inert, then hidden, and a `fill` in it waits out its whole timeout. Then the command is run again
+ * and its pick typed in anew, within the same time.
+ */
+export async function pickAfterCommand(
+  page: Page,
+  title: string,
+  filter: string,
+  opts: { row?: (rows: Locator) => Locator; timeoutMs?: number } = {},
+): Promise<void> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const widget = quickInput(page);
+  const input = widget.locator('input');
+  const rows = widget.locator('.monaco-list-row');
+  const exact = (all: Locator) => all.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(filter)}\\s*$`) }) });
+  const row = (opts.row ?? exact)(rows).first();
+  const deadline = Date.now() + timeoutMs;
+  for (let opened = 1; ; opened++) {
+    await runCommand(page, title, Math.max(3_000, deadline - Date.now()));
+    const left = () => Math.max(1, deadline - Date.now());
+    // The pick may come a moment after the palette goes (the command reads what it lists first).
+    const typed = await input.fill(filter, { timeout: Math.min(5_000, left()) }).then(() => true, () => false);
+    // The row, or the pick gone from under it (then it is opened again at once).
+    const listed =
+      typed &&
+      (await Promise.race([
+        row.waitFor({ state: 'visible', timeout: left() }).then(() => true, () => false),
+        widget.waitFor({ state: 'hidden', timeout: left() }).then(() => false, () => false),
+      ]));
+    if (listed && (await row.click({ timeout: Math.min(3_000, left()) }).then(() => true, () => false))) break;
+    if (Date.now() >= deadline) {
+      throw new Error(`${title}: its pick did not ${typed ? `list '${filter}'` : 'stay open to be typed in'} (opened ${opened} times in ${timeoutMs} ms)`);
+    }
+  }
+  await quickInputDone(page, filter, timeoutMs);
+}
+
 /** Clicks the activity-bar item of a view container by its aria-label (its title), e.g. 'Smoke'. */
 export async function openViewContainer(page: Page, title: string, timeoutMs = 30_000): Promise<Locator> {
   const item = page
@@ -634,8 +676,7 @@ export async function clickInlineActionUntil(
 
 /** Panel with the Output view, opened on channel `name` through "Output: Show Output Channels...". */
 export async function showOutputChannel(page: Page, name: string, timeoutMs = 15_000): Promise<Locator> {
-  await runCommand(page, 'Output: Show Output Channels...', timeoutMs);
-  await pickQuickItem(page, name, { timeoutMs });
+  await pickAfterCommand(page, 'Output: Show Output Channels...', name, { timeoutMs });
   const editor = page.locator('.part.panel .output-view .monaco-editor, .part.panel .monaco-editor').first();
   await editor.waitFor({ state: 'visible', timeout: timeoutMs });
   return editor;

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { CONFIG_FILE, TYPES_FILE, flowsConfigSource } from '../../../src/extension/scaffold/helloFlow';
-import { clickInlineAction, openViewContainer, runCommand, screenshot, type CodeServer } from './codeServer';
+import { clickInlineAction, openViewContainer, pickAfterCommand, runCommand, screenshot, type CodeServer } from './codeServer';
 
 export const FIXTURE_WORKSPACE = path.join(__dirname, '..', 'fixtures', 'workspace');
 
@@ -293,9 +293,12 @@ export async function hidePanel(page: Page): Promise<void> {
 }
 
 
-/** "Flowdeck: Open Run" from the palette, picking the run by name. */
-export async function openRunFromPalette(page: Page, runName: string): Promise<void> {
-  await runCommand(page, 'Flowdeck: Open Run');
-  await page.locator('.quick-input-widget input').fill(runName);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: runName }).first().click();
+/**
+ * "Flowdeck: Open Run" from the palette, picking the run by name, and waits for its details tab. The pick is
+ * opened again when it closes before its row is clicked (pickAfterCommand: a webview opened just before took
+ * the focus).
+ */
+export async function openRunFromPalette(page: Page, runName: string, timeoutMs = 30_000): Promise<void> {
+  await pickAfterCommand(page, 'Flowdeck: Open Run', runName, { row: (rows) => rows.filter({ hasText: runName }), timeoutMs });
+  await page.locator('.tab', { hasText: `Run ${runName}` }).first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
