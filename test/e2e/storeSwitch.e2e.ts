@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { findWebviewFrame, openViewContainer, runCommand, type CodeServer } from './lib/codeServer';
-import { openRunFromPalette, withDiagnostics } from './lib/flowdeck';
+import { openRunFromPalette, runRows, sidebarPane, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
@@ -92,7 +92,8 @@ describe('Flowdeck in code-server: the run store changed under open panels', () 
       // The setting changed while the panel was hidden: shown again, it says so, not that the run was deleted.
       await runCommand(page, 'File: New Untitled Text File');
       setHome(path.join(path.dirname(home), 'home-2'));
-      await page.waitForTimeout(1500); // the setting reaches the extension host
+      // The setting has reached the extension host when the Runs view shows the other store (it holds no run).
+      await until(page, 'the Runs view on the other store, empty', () => runRows(page), (rows) => rows.length === 0);
       await page.locator('.tab', { hasText: `Run ${name}` }).first().click();
       await until(page, 'switched while hidden, it says the run is not in the store in use', async () => (await findWebviewFrame(page, '.header-slot')).locator('body').innerText(), (t) => /not in the run store now in use/.test(t));
       assert.doesNotMatch(await (await findWebviewFrame(page, '.header-slot')).locator('body').innerText(), /deleted/);
@@ -106,7 +107,8 @@ describe('Flowdeck in code-server: the run store changed under open panels', () 
       const file = path.join(path.dirname(home), 'not-a-folder');
       fs.writeFileSync(file, 'x');
       setHome(file);
-      await page.waitForTimeout(1500); // the setting reaches the extension host
+      // The setting has reached the extension host when the Runs view says the store cannot be opened.
+      await until(page, 'the Runs view says the store cannot be opened', () => sidebarPane(page, 'Runs').locator('.message:visible').allInnerTexts(), (t) => /Could not open the run store/.test(t.join(' ')));
       await runCommand(page, 'Flowdeck: Open Dashboard');
       const frame = await findWebviewFrame(page, '#app');
       const text = await until(page, 'the dashboard says the store cannot be opened', () => frame.locator('#app').innerText(), (t) => /Could not open the run store/.test(t));
