@@ -25,7 +25,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { findWebviewFrame, runCommand, type CodeServer } from './lib/codeServer';
-import { hidePanel, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, sidebarPane, waitForRunState, withDiagnostics } from './lib/flowdeck';
+import { hidePanel, metric, openRunFromPalette, runFlowFromTree, runRow, runRows, setExpanded, sidebarPane, waitForRunState, withDiagnostics } from './lib/flowdeck';
 import { closeScenario, openScenario, type Scenario } from './lib/scenario';
 
 const CLICKS = 10;
@@ -61,10 +61,16 @@ async function documentLines(page: Page): Promise<number> {
   await page.keyboard.press('Control+g');
   const prompt = page.locator('.quick-input-widget');
   await prompt.waitFor({ state: 'visible', timeout: 15_000 });
-  const text = await prompt.innerText();
+  // VS Code 1.100: "… between 1 and 4,321 …"; 1.139: "… (from 1 to 4,321)." The prompt's text comes a moment
+  // after the widget shows: read until it names the count (bounded).
+  const count = /between 1 and ([\d,]+)|from 1 to ([\d,]+)/;
+  let text = '';
+  for (const deadline = Date.now() + 15_000; !count.test(text) && Date.now() < deadline; ) {
+    text = await prompt.innerText().catch(() => '');
+    if (!count.test(text)) await page.waitForTimeout(100);
+  }
   await page.keyboard.press('Escape');
-  // VS Code 1.100: "… between 1 and 4,321 …"; 1.139: "… (from 1 to 4,321)."
-  const m = /between 1 and ([\d,]+)|from 1 to ([\d,]+)/.exec(text);
+  const m = count.exec(text);
   if (!m) throw new Error(`Go to Line's prompt does not name the line count: ${JSON.stringify(text)}`);
   return Number((m[1] ?? m[2])!.replace(/,/g, ''));
 }
@@ -77,15 +83,26 @@ async function linesShownAt(page: Page, n: number): Promise<string[]> {
   const editor = page.locator('.part.editor .monaco-editor').first();
   await editor.click();
   await page.keyboard.press('Control+g');
-  await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.type(String(n));
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(500);
-  return editor.evaluate((el: any) =>
-    (Array.from(el.querySelectorAll('.view-lines .view-line')) as any[])
-      .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-      .map((r) => (r.textContent as string).replace(/\u00a0/g, ' ')),
-  );
+  // Typed into Go to Line's own input (not wherever the focus is), then waited for: the cursor on line `n`
+  // (the status bar says so) and the editor's lines drawn there and holding still, not a fixed pause.
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(`:${n}`, { timeout: 15_000 });
+  await input.press('Enter');
+  const shown = () =>
+    editor.evaluate((el: any) =>
+      (Array.from(el.querySelectorAll('.view-lines .view-line')) as any[])
+        .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
+        .map((r) => (r.textContent as string).replace(/\u00a0/g, ' ')),
+    );
+  const at = new RegExp(`\\bLn ${n},`);
+  let before: string[] = [];
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await page.waitForTimeout(100)) {
+    if (!at.test(await page.locator('.part.statusbar').innerText())) continue;
+    const lines = await shown();
+    if (lines.length > 0 && lines.join('\n') === before.join('\n')) return lines;
+    before = lines;
+  }
+  throw new Error(`Go to Line ${n}: the cursor did not reach it, or the lines shown did not settle, within 15 s (status bar: ${await page.locator('.part.statusbar').innerText()})`);
 }
 
 /** The number of task runs a summary row counts ("1,234 task runs: …"). */
@@ -117,7 +134,7 @@ describe('Flowdeck in code-server: the Runs view while a run is busy', () => {
       await hidePanel(page);
       const { runName } = await runFlowFromTree(page, 'churn', 60_000);
       await waitForRunState(page, runName, 'Running', 60_000);
-      await runRow(page, runName).locator('.monaco-tl-twistie').click();
+      await setExpanded(runRow(page, runName), true);
       const summary = sidebarPane(page, 'Runs').locator('.monaco-list-row').filter({ has: page.locator('.codicon-checklist') }).first();
       await summary.waitFor({ state: 'visible', timeout: 30_000 });
 
@@ -133,12 +150,12 @@ describe('Flowdeck in code-server: the Runs view while a run is busy', () => {
       assert.ok(counts.at(-1)! >= first + 100, `the summary counted ${counts.join(' → ')} task runs while the run went on`);
       // A run started meanwhile appears (runFlowFromTree waits for its row) and ends in the view. The busy
       // run is folded first: runFlowFromTree takes a row it has not seen for the new run, as its summary is.
-      await runRow(page, runName).locator('.monaco-tl-twistie').click();
+      await setExpanded(runRow(page, runName), false);
       await summary.waitFor({ state: 'hidden', timeout: 15_000 });
       const { runName: hello } = await runFlowFromTree(page, 'hello', 30_000);
       await waitForRunState(page, hello, 'Completed', 60_000);
       assert.ok((await runRows(page)).some((r) => r.label === runName && r.description.startsWith('Running')));
-      await runRow(page, runName).locator('.monaco-tl-twistie').click();
+      await setExpanded(runRow(page, runName), true);
       await summary.waitFor({ state: 'visible', timeout: 15_000 });
 
       // Each click on the summary, redrawn as the run goes on, opens the run's details.
@@ -163,7 +180,8 @@ describe('Flowdeck in code-server: the Runs view while a run is busy', () => {
       // Cancelled from its details (and so it does not run on under the next test). Its Cancel button stays
       // the same element while the run goes on: a button drawn anew several times a second lost the clicks
       // whose press and release straddled a redraw.
-      const frame = await findWebviewFrame(page, '.run-header');
+      // The details of a run this busy, opened anew ten times, can take a while to draw on a loaded machine.
+      const frame = await findWebviewFrame(page, '.run-header', 90_000);
       const cancel = frame.locator('.run-header button[data-action="cancel"]');
       await cancel.evaluate((el: any) => {
         el.dataset.e2eMark = 'kept';

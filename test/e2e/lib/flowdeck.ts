@@ -75,6 +75,25 @@ export async function openRunByClick(page: Page, runName: string, timeoutMs = 15
   await page.locator('.tab', { hasText: `Run ${runName}` }).first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
+/**
+ * Expands or folds a tree row by its twistie, and waits until the row says so (`aria-expanded`). A running
+ * run's row is redrawn as its duration ticks: a click that lands as it is redrawn can be lost, so the twistie
+ * is clicked again while the row has not turned (at most 3 clicks, each given a few seconds to show).
+ */
+export async function setExpanded(row: Locator, expanded: boolean, timeoutMs = 15_000): Promise<void> {
+  const want = String(expanded);
+  const deadline = Date.now() + timeoutMs;
+  for (let clicks = 0; ; ) {
+    if ((await row.getAttribute('aria-expanded', { timeout: Math.max(1, deadline - Date.now()) })) === want) return;
+    if (clicks === 3 || Date.now() >= deadline) throw new Error(`the row did not ${expanded ? 'expand' : 'fold'} after ${clicks} clicks on its twistie`);
+    await row.locator('.monaco-tl-twistie').click();
+    clicks++;
+    for (const turned = Date.now() + 4_000; Date.now() < Math.min(turned, deadline); await new Promise((r) => setTimeout(r, 100))) {
+      if ((await row.getAttribute('aria-expanded').catch(() => null)) === want) return;
+    }
+  }
+}
+
 /** Label and description of every rendered row of the Runs view. */
 export function runRows(page: Page): Promise<{ label: string; description: string }[]> {
   return paneRows(page, 'Runs');
