@@ -49,7 +49,7 @@ import {
   withDiagnostics,
 } from './lib/flowdeck';
 import { parse } from 'csv-parse/sync';
-import { canvasDigest, copiedText, inTallWindow, pngInk, PNG_SIGNATURE, saveThroughDialog, waitForAttribute } from './lib/dashboard';
+import { copiedText, inTallWindow, pngInk, PNG_SIGNATURE, saveThroughDialog, settledDigest, waitForAttribute, waitForInk } from './lib/dashboard';
 import { startFakeGitHub, type FakeGitHub } from '../support/fakeGitHub';
 import { DEFAULT_VIDEOS, defaultFigures, startFakeGoogle, type FakeGoogle } from '../support/fakeGoogle';
 
@@ -345,9 +345,9 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       const youtube = frame.locator('.card.youtube');
       await github.locator('canvas').first().waitFor({ state: 'visible', timeout: 15_000 });
       await youtube.locator('canvas').first().waitFor({ state: 'visible', timeout: 15_000 });
-      await page.waitForTimeout(1200); // let chart.js finish its entry animation before judging the pixels
       for (const [section, selector, min] of [['GitHub', '.card.github canvas', 1], ['YouTube', '.card.youtube canvas', 4]] as const) {
-        const drawn = await canvasInk(frame, selector);
+        // Judged once chart.js has drawn them in (its entry animation; later on a loaded machine).
+        const drawn = await waitForInk(page, frame, selector, (d) => d.length >= min && d.every((c) => c.width > 50 && c.height > 50 && c.inked > 300 && c.colours >= 3));
         assert.ok(drawn.length >= min, `${section}: ${drawn.length} canvases, expected at least ${min}`);
         for (const c of drawn) {
           assert.ok(c.width > 50 && c.height > 50, `${section}: canvas has a size (${c.width}x${c.height})`);
@@ -433,7 +433,7 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       await across.waitFor({ state: 'visible', timeout: 60_000 });
       const forks = github.locator('.stat').filter({ has: frame.locator('.stat-label', { hasText: /^Forks$/ }) });
       assert.equal(await forks.locator('.delta').innerText(), '+8');
-      const [counts] = await canvasInk(frame, '.card.github .chart-card:has(.chart-name:text-is("Across runs")) canvas');
+      const [counts] = await waitForInk(page, frame, '.card.github .chart-card:has(.chart-name:text-is("Across runs")) canvas', ([c]) => !!c && c.inked > 300);
       assert.ok(counts && counts.inked > 300, `the counts across runs are drawn: ${JSON.stringify(counts)}`);
 
       const started = gh.requests.length;
@@ -451,15 +451,14 @@ describe('Flowdeck in code-server: trusted workspace', () => {
       assert.ok(gh.requests.slice(started).some((r) => r.path === '/repos/acme/rocket'), 'acme/rocket was fetched');
       // The charted repository stays charted while the runs for the others become the latest.
       assert.equal(await github.locator('.section-title a').innerText(), REPO.fullName);
-      await page.waitForTimeout(300); // let the legend and lines settle before judging pixels
-      const [linear] = await canvasInk(frame, '.card.github .stars-card canvas');
+      // Judged once the legend and lines are drawn, and the drawing holds still.
+      const [linear] = await waitForInk(page, frame, '.card.github .stars-card canvas', ([c]) => !!c && c.inked > 1000 && c.colours >= 5);
       assert.ok(linear && linear.inked > 1000 && linear.colours >= 5, `three lines and a legend are drawn: ${JSON.stringify(linear)}`);
-      const before = await canvasDigest(frame, '.card.github .stars-card canvas');
+      const before = await settledDigest(page, frame, '.card.github .stars-card canvas');
 
       await github.getByLabel('Log scale').check();
       await waitForAttribute(canvas, 'aria-label', /on a logarithmic scale/, 15_000);
-      await page.waitForTimeout(300);
-      const after = await canvasDigest(frame, '.card.github .stars-card canvas');
+      const after = await settledDigest(page, frame, '.card.github .stars-card canvas', { from: before });
       assert.notEqual(after, before, 'the chart is redrawn with a logarithmic axis');
       metric('compared_repositories', 3);
 

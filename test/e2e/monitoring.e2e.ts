@@ -188,8 +188,7 @@ describe('Flowdeck in code-server: monitoring', () => {
       const data = await until(page, 'timeline bars', () => timelineData(frame), (d) => d.bars === 26);
       assert.equal(data.rows, 26, 'a row per task run');
       assert.equal(await frame.locator('.timeline-note').isHidden(), true, 'no note over a row per task run');
-      await page.waitForTimeout(300);
-      const [ink] = await canvasInk(frame, '.timeline-canvas');
+      const [ink] = await until(page, 'the bars drawn', () => canvasInk(frame, '.timeline-canvas'), ([i]) => !!i && i.inked > 2000 && i.colours >= 4).catch(() => canvasInk(frame, '.timeline-canvas'));
       assert.ok(ink && ink.inked > 2000 && ink.colours >= 4, `bars drawn: ${JSON.stringify(ink)}`);
       // Task names are drawn in the left column: ink there, row by row.
       const nameInk = await frame.locator('.timeline-canvas').evaluate((c: any) => {

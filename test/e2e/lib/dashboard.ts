@@ -19,6 +19,39 @@ export async function canvasDigest(frame: FrameLocator, selector: string): Promi
 }
 
 /**
+ * The ink of the canvases `selector` picks once `ok` accepts it, or the last reading after `timeoutMs` (the
+ * test's own assertion then says what is wrong). chart.js animates a chart's first drawing in, and a loaded
+ * machine draws later still: pixels judged after a fixed pause can be half drawn.
+ */
+export async function waitForInk(page: Page, frame: FrameLocator, selector: string, ok: (inks: CanvasInk[]) => boolean, timeoutMs = 15_000): Promise<CanvasInk[]> {
+  let inks: CanvasInk[] = [];
+  for (const deadline = Date.now() + timeoutMs; ; await page.waitForTimeout(150)) {
+    inks = await canvasInk(frame, selector).catch(() => inks);
+    if (ok(inks) || Date.now() > deadline) return inks;
+  }
+}
+
+/**
+ * A canvas's digest once its drawing holds still (two readings 250 ms apart agree), so an animation in
+ * progress is not taken for the chart; the last reading after `timeoutMs`. With `from`, the drawing must first
+ * differ from that digest (a redraw asked for: it comes a moment later); `from` itself when it never does.
+ */
+export async function settledDigest(page: Page, frame: FrameLocator, selector: string, opts: { from?: string; timeoutMs?: number } = {}): Promise<string> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+  let last = await canvasDigest(frame, selector);
+  while (opts.from !== undefined && last === opts.from && Date.now() < deadline) {
+    await page.waitForTimeout(100);
+    last = await canvasDigest(frame, selector);
+  }
+  for (;;) {
+    await page.waitForTimeout(250);
+    const now = await canvasDigest(frame, selector);
+    if (now === last || Date.now() > deadline) return now;
+    last = now;
+  }
+}
+
+/**
  * Answers the save dialog VS Code opens for `showSaveDialog` (in code-server: the simple file dialog, a
  * quick input with the path) with `target`, and waits until the file exists.
  */
