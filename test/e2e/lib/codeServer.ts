@@ -726,10 +726,16 @@ export async function waitForOutputChannel(
   const ok = (t: string) => (typeof pattern === 'string' ? t.includes(pattern) : pattern.test(t));
   const deadline = Date.now() + timeoutMs;
   let text = '';
+  let failed: unknown;
   for (;;) {
-    text = await readEditorText(page, editor, opts.mode);
+    // A read can fail once — its keys went to a webview that took the focus as it loaded, and the editor's
+    // lines never scrolled into view — and is tried again within the same time.
+    text = await readEditorText(page, editor, opts.mode).then(
+      (read) => ((failed = undefined), read),
+      (error: unknown) => ((failed = error), text),
+    );
     if (ok(text)) return text;
-    if (Date.now() > deadline) throw new Error(`output channel "${name}" never matched ${pattern}; last text:\n${text}`);
+    if (Date.now() > deadline) throw new Error(`output channel "${name}" never matched ${pattern}${failed ? ` (its last read failed: ${String(failed)})` : ''}; last text:\n${text}`);
     await page.waitForTimeout(250);
   }
 }
