@@ -18,6 +18,7 @@ import {
   newPage,
   openViewContainer,
   openWorkbench,
+  pickAfterCommand,
   readOutputChannel,
   runCommand,
   screenshot,
@@ -50,6 +51,27 @@ after(async () => {
   await browser?.close();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/**
+ * The first time a command's own quick pick shows (its input empty, not the palette's '>…'), the focus leaves
+ * it, as when a webview that has just opened takes it: the pick hides. `__e2eBlurred` says it happened.
+ */
+async function blurQuickPickOnce(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = globalThis as any;
+    w.__e2eBlurred = false;
+    const observer = new w.MutationObserver(() => {
+      const widget = w.document.querySelector('.quick-input-widget');
+      const input = widget?.querySelector('input');
+      if (widget && widget.style.display !== 'none' && input && input.value === '' && widget.querySelector('.monaco-list-row')) {
+        w.__e2eBlurred = true;
+        observer.disconnect();
+        input.blur();
+      }
+    });
+    observer.observe(w.document.body, { subtree: true, childList: true, attributes: true });
+  });
+}
 
 function makeWorkspace(name: string): string {
   const ws = path.join(tmp, name);
@@ -133,6 +155,13 @@ test('smoke: trusted workspace — view container, tree, inline action, command,
     }
     assert.match(server.readOutputChannelFromLogs('Smoke Output') ?? '', /webview says ping/);
     await screenshot(page, 'smoke-trusted-webview');
+
+    // A command's pick that loses the focus as it shows (CI: a webview that had just opened took it, the
+    // palette's input went inert, then hidden) is opened again by pickAfterCommand and picked in.
+    await blurQuickPickOnce(page);
+    await pickAfterCommand(page, 'Output: Show Output Channels...', 'Smoke Output');
+    assert.equal(await page.evaluate(() => (globalThis as any).__e2eBlurred), true, 'the pick lost the focus once');
+    await page.locator('.part.panel .output-view .monaco-editor').first().waitFor({ state: 'visible', timeout: 15_000 });
   });
 });
 
