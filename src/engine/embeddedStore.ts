@@ -486,6 +486,18 @@ export class EmbeddedStore implements RunStore {
     }
   }
 
+  async markOnce(key: string): Promise<boolean> {
+    this.assertWritable();
+    await this.claimsFolder();
+    // A claim file nobody takes over: whoever creates it set the mark; it stays, its setter alive or not.
+    const path = this.claimPath(key);
+    try {
+      return (await createClaim(path, null)) !== undefined;
+    } catch (e) {
+      throw StoreWriteError.from(e, path);
+    }
+  }
+
   async cancelOfClaim(key: string): Promise<string | undefined> {
     const text = await readFile(`${this.claimPath(key)}${CLAIM_CANCEL}`, 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;

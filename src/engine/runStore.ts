@@ -198,6 +198,13 @@ export interface RunStore {
    * before doing what it claimed, or after, so a caller that wins checks that it is still to do.
    */
   claim(key: string): Promise<boolean>;
+  /**
+   * Sets the mark `key` for good: true for exactly one caller ever across every process sharing the store.
+   * Unlike a claim it is never taken over once its setter died, so it says a thing was done (a notice told),
+   * not that someone is doing it. It goes with the run its key names (`<what>:<runId>[:…]`) when that run is
+   * deleted.
+   */
+  markOnce(key: string): Promise<boolean>;
   /** Gives back this process's claim of `key` (what it claimed could not be done), for another to claim. */
   unclaim(key: string): Promise<void>;
   /**

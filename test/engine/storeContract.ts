@@ -395,6 +395,29 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    // A crashed run's notice is told by the serve that sets its mark: one that died after telling (its mark a
+    // dead process's) must not have it taken over, as a claim is, and told again by the next serve.
+    it('sets a mark for exactly one caller ever: never taken over once its setter died, and gone with the run it names', async () => {
+      await withSpace(backend, async (space, open) => {
+        const stores = [await open(), await open(), await open()];
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.markOnce('crash-notice:run-1')));
+        assert.equal(results.filter(Boolean).length, 1);
+        await assert.rejects(stores[0]!.markOnce('has spaces'), /Not a claim key/);
+        const out = await space.inDeadProcess(`console.log('MARKED', await store.markOnce('crash-notice:run-9:2'));`);
+        assert.match(out, /^MARKED true$/m);
+        const later = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 3]!.markOnce('crash-notice:run-9:2')));
+        assert.deepEqual(later.filter(Boolean), [], 'a dead setter’s mark stands');
+        const gone = await finished(stores[0]!);
+        const kept = await finished(stores[0]!);
+        for (const h of [gone, kept]) assert.equal(await stores[0]!.markOnce(`crash-notice:${h.id}`), true);
+        await gone.close();
+        await kept.close();
+        assert.deepEqual(await stores[0]!.delete([gone.id]), [gone.id]);
+        assert.equal(await stores[1]!.markOnce(`crash-notice:${gone.id}`), true, 'its mark went with it');
+        assert.equal(await stores[1]!.markOnce(`crash-notice:${kept.id}`), false, "another run's mark stays");
+      });
+    });
+
     it("sends a cancel of an ended run to the live resume holding its next attempt's claim, and to nobody else", async () => {
       await withSpace(backend, async (space, open) => {
         const a = await open();

@@ -601,6 +601,14 @@ export class PgStore implements RunStore {
     return rows.length === 1;
   }
 
+  async markOnce(key: string): Promise<boolean> {
+    this.assertWritable();
+    if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
+    // A claim row of no session: no lease lapses under it, and only claim() (never called with a mark's key) takes such a row over.
+    const rows = await this.rows<{ key: string }>(`insert into ${this.t('claims')} (key, session) values ($1, null) on conflict (key) do nothing returning key`, [key], 'set a mark');
+    return rows.length === 1;
+  }
+
   async unclaim(key: string): Promise<void> {
     this.assertWritable();
     // Only a claim of this process's own: another's stands.
