@@ -350,6 +350,52 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
     assert.equal((await scheduledRuns(home)).find((r) => r.id === victim.id)!.state.name, 'Crashed');
   });
 
+  // Found on review: a run whose host died was told of only by the serve that marked it Crashed; marked first
+  // by another writing process (the editor, a CLI command), it was never told of, by any serve.
+  it('a scheduled run whose host died, marked Crashed by a CLI command before any serve looked, is told as crashed once by two serves starting together', { timeout: 240_000 }, async () => {
+    const hook = await webhook();
+    const home = tempDir();
+    const victim = await scheduledRunOfKilledServe(home);
+    // `cancel` opens the store to write: it marks the dead host's run Crashed (nothing left to cancel, exit
+    // 1), and tells no webhook — `flowdeck runs` only shows it so, opening the store to read.
+    const cancel = await runCli(['cancel', victim.id], { env: { FLOWDECK_HOME: home }, cwd: workspace({}) });
+    assert.equal(cancel.code, 1, cancel.stderr);
+    assert.match(cancel.stdout, /had already ended: Crashed/);
+    assert.equal((await scheduledRuns(home)).find((r) => r.id === victim.id)!.state.name, 'Crashed');
+    const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
+    const tellers = [0, 1].map(() => serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home }));
+    for (const t of tellers) await waitFor(() => /Next: yearly/.test(t.stderr()), 'the teller to plan its schedule', 120_000);
+    await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), 'the crashed run to be told of', 60_000);
+    for (const t of tellers) assert.equal(await stop(t), 0, t.stderr());
+    const told = hook.bodies.filter((b) => b.run.id === victim.id);
+    assert.equal(told.length, 1, JSON.stringify(hook.bodies));
+    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
+    assert.equal(tellers.filter((t) => /its host ended while it ran/.test(t.stderr())).length, 1);
+    // Told for good: a serve started later does not tell of it again.
+    const later = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+    await waitFor(() => /Next: yearly/.test(later.stderr()), 'the later teller to plan its schedule', 120_000);
+    assert.equal(await stop(later), 0, later.stderr());
+    assert.doesNotMatch(later.stderr(), /its host ended while it ran/);
+    assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
+  });
+
+  it('a scheduled run whose host died, marked Crashed by a CLI command while a serve looked away, is told as crashed by that serve once it looks again', { timeout: 240_000 }, async () => {
+    const hook = await webhook();
+    const home = tempDir();
+    const teller = serve(['--notify-url', hook.url], workspace({}), { FLOWDECK_HOME: home });
+    await waitFor(() => /Serving 0 schedules/.test(teller.stderr()), 'the teller to serve', 120_000);
+    // Stopped (SIGSTOP), the teller cannot be the first to find the run Crashed: the CLI command is.
+    teller.child.kill('SIGSTOP');
+    const victim = await scheduledRunOfKilledServe(home);
+    const cancel = await runCli(['cancel', victim.id], { env: { FLOWDECK_HOME: home }, cwd: workspace({}) });
+    assert.match(cancel.stdout, /had already ended: Crashed/, cancel.stderr);
+    teller.child.kill('SIGCONT');
+    await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), 'the crashed run to be told of', 60_000);
+    assert.equal(await stop(teller), 0, teller.stderr());
+    assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
+    assert.match(teller.stderr(), new RegExp(`Flow run '${victim.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
+  });
+
   it('rejects a notify URL that is not http(s), an unknown policy and a bad --limit with exit 2', { timeout: 60_000 }, async () => {
     const cwd = workspace({});
     for (const [args, message] of [
@@ -396,6 +442,41 @@ describe('flowdeck serve on a Postgres store', { ...(PG_SKIP !== undefined ? { s
     assert.deepEqual(all.filter((r) => r.state.name !== 'Completed').map((r) => r.state.name), []);
     for (const s of three) assert.doesNotMatch(s.stderr(), /ERROR/);
     console.log(`runs started by each serve process: ${starters.join(', ')}`);
+  });
+
+  it('a scheduled run whose host died, marked Crashed by a CLI command before any serve looked, is told as crashed once by two serves starting together', { timeout: 240_000 }, async () => {
+    const hook = await webhook();
+    const schema = freshSchema();
+    // A short lease: the killed serve's run is found Crashed seconds after it stopped answering.
+    const env = () => ({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir(), FLOWDECK_LEASE_SECONDS: '2', FLOWDECK_HEARTBEAT_SECONDS: '0.5' });
+    const runs = () => scheduledRuns('', () => PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true }));
+    const gate = join(tempDir(), 'gate');
+    const cwd = workspace({
+      'held.flow.ts': flowSource(`
+import { existsSync } from 'node:fs';
+export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async () => {
+  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
+});`),
+    });
+    const host = serve([], cwd, env());
+    let victim: FlowRunSummary | undefined;
+    await waitFor(async () => (victim = (await runs()).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
+    host.child.kill('SIGKILL');
+    await host.exited;
+    writeFileSync(gate, '');
+    // Its host's lease lapsed (a look that may not write shows it Crashed), `cancel` settles it Crashed, and tells no webhook.
+    await waitFor(async () => (await runs()).find((r) => r.id === victim!.id)?.state.name === 'Crashed', "the killed host's lease to lapse", 60_000);
+    const cancel = await runCli(['cancel', victim!.id], { env: env(), cwd: workspace({}) });
+    assert.match(cancel.stdout, /had already ended: Crashed/, cancel.stderr);
+    const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
+    const tellers = [0, 1].map(() => serve(['--notify-url', hook.url], far, env()));
+    for (const t of tellers) await waitFor(() => /Next: yearly/.test(t.stderr()), 'the teller to plan its schedule', 120_000);
+    await waitFor(() => hook.bodies.some((b) => b.run.id === victim!.id), 'the crashed run to be told of', 60_000);
+    for (const t of tellers) assert.equal(await stop(t), 0, t.stderr());
+    const told = hook.bodies.filter((b) => b.run.id === victim!.id);
+    assert.equal(told.length, 1, JSON.stringify(hook.bodies));
+    assert.match(told[0]!.text, /crashed: host process ended$/);
+    assert.equal(tellers.filter((t) => /its host ended while it ran/.test(t.stderr())).length, 1);
   });
 
   it('a cron declared without a timezone is read by every serve in the timezone of the first serve to see it, not in each one\'s own', { timeout: 180_000 }, async () => {

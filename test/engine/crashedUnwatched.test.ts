@@ -1,4 +1,4 @@
-/** Which runs marked Crashed `serve` tells of: read by the ids marked alone, each claimed once. */
+/** Which runs marked Crashed `serve` tells of: read by the ids marked alone, each marked told once. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { crashedUnwatched } from '../../src/engine/notify/crashedUnwatched';
@@ -22,20 +22,23 @@ test('crashedUnwatched reads the runs marked by their ids, not the store’s Cra
       run('resumes-itself', { resumeOnCrash: true }),
       run('subflow', { parentRunId: 'told' }),
       run('completed', {}, 'Completed'),
-      run('claimed-elsewhere'),
+      run('worker-died', { state: state('Crashed', 'Crashed: the worker process was killed (SIGKILL)') }),
+      run('again', { attempt: 2 }),
+      run('told-elsewhere'),
     ].map((r) => [r.id, r]),
   );
-  const claims: string[] = [];
+  const marks: string[] = [];
   const store = {
     list: async () => assert.fail('listed the store’s runs'),
     count: async () => assert.fail('counted the store’s runs'),
     get: async (id: string) => runs.get(id),
-    claim: async (key: string) => {
-      claims.push(key);
-      return key !== 'crash-notice:claimed-elsewhere';
+    markOnce: async (key: string) => {
+      marks.push(key);
+      return key !== 'crash-notice:told-elsewhere';
     },
   } as unknown as RunStore;
   const told = await crashedUnwatched(store, [...runs.keys(), 'told', 'gone']);
-  assert.deepEqual(told.map((r) => r.id), ['told', 'resumed']);
-  assert.deepEqual(claims, ['crash-notice:told', 'crash-notice:resumed', 'crash-notice:claimed-elsewhere']);
+  assert.deepEqual(told.map((r) => r.id), ['told', 'resumed', 'again']);
+  // Attempt 1's mark is the key the claim had before (a crash told then is not told again); a later attempt's names it.
+  assert.deepEqual(marks, ['crash-notice:told', 'crash-notice:resumed', 'crash-notice:again:2', 'crash-notice:told-elsewhere']);
 });

@@ -10,7 +10,7 @@ import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
 import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
-import { crashedUnwatched } from '../../engine/notify/crashedUnwatched';
+import { crashedLately, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
 import { pauseAbout, pausedWord } from '../../engine/pauseInput';
@@ -95,7 +95,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   runner.on('run', onRun);
   runner.on('storeError', (_id, e) => log(`flowdeck: ${masker.mask(e.message)}`));
 
-  // The runs marked Crashed here whose end nobody else will tell (crashedUnwatched.ts).
+  // The runs marked Crashed — here, or by another process (the editor, a CLI command) — whose end no serve
+  // told yet (crashedUnwatched.ts). A run marked here is among the runs changed too (onRunsChanged).
   const tellCrashed = async (ids: readonly string[]): Promise<void> => {
     if (!notifier || ids.length === 0) return;
     const runs = await crashedUnwatched(store, ids).catch((e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`));
@@ -119,10 +120,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     {
       start: (entry, runId, slot) => start(runner, entry, runId, slot, unwatched),
       log: (level, message) => log(`${level === 'INFO' ? '' : `${level}: `}${message}`),
-      onCrashed: (ids) => {
-        void resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
-        void tellCrashed(ids);
-      },
+      onCrashed: () => void resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`)),
     },
     { keepAlive: true },
   );
@@ -135,7 +133,23 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${limit !== undefined ? `, at most ${limit} run${limit === 1 ? '' : 's'} at once` : ''}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
   for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
   await resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
-  await tellCrashed(crashedAtOpen);
+  // Those marked as it opened the store, those marked lately while no serve was there, then each seen to change.
+  // Each look in flight is waited for as serve stops, so that a run it marked told is told before the notices drain.
+  const telling = new Set<Promise<void>>();
+  const stopTelling = !notifier
+    ? undefined
+    : store.onRunsChanged((ids) => {
+        const p = tellCrashed(ids);
+        telling.add(p);
+        void p.finally(() => telling.delete(p));
+      });
+  if (notifier) {
+    const lately = await crashedLately(store, Date.now()).catch((e: Error) => {
+      log(`Could not read the runs crashed lately to tell of them: ${e.message}`);
+      return [];
+    });
+    await tellCrashed([...crashedAtOpen, ...lately]);
+  }
   const stopPruning = keep === undefined ? undefined : await keepRuns(store, runner, keep, log);
   scheduler.setDeclared(declared.entries);
   scheduler.start();
@@ -165,6 +179,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   await scheduler.stop(`flowdeck serve (pid ${process.pid}) stopped before the slot was due`);
   for (const a of runner.active()) runner.cancel(a.id, `Cancelled: flowdeck serve was stopped (${signal})`);
   await Promise.all(runner.active().map((a) => a.done));
+  stopTelling?.();
+  await Promise.all(telling);
   await notifier?.drain();
   await stopPruning?.();
   await store.close();

@@ -1,24 +1,50 @@
 /**
  * Runs a process marked Crashed (their host died: a `serve` killed, a window closed) that nobody watched — a
  * schedule's that had started, or one resumed by itself — and that are not resumed now (resumeOnCrash): their
- * end is told as their host would have told it, by the one process that claims telling it.
+ * end is told as their host would have told it, once, by whichever `serve` comes to it first. Not only by the
+ * process that marked it: the editor or a CLI command (`flowdeck runs`) opening the store may mark it first,
+ * and they tell no webhook. So every `serve` looks at each run it sees turn Crashed, and at those that did
+ * lately as it starts, and tells of those nobody told of yet: a mark in the store (markOnce) says one did.
  */
 import type { FlowRunSummary } from '../records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from '../runStore';
 
 /**
- * Of the runs `ids` names (those markCrashed() just marked: read alone, not every Crashed run in the store),
- * those to tell of, each claimed `crash-notice:<id>` by this process.
+ * How far back a starting `serve` looks for runs marked Crashed while no `serve` was there to tell of them
+ * (another process marked them): a day of them, at most the newest CRASHED_LOOK_BACK_RUNS. Older ones are
+ * left untold, as a history from before the marks were kept would otherwise be told all at once.
+ */
+export const CRASHED_LOOK_BACK_MS = 24 * 60 * 60_000;
+export const CRASHED_LOOK_BACK_RUNS = 200;
+
+/**
+ * The mark saying a run's crash in `attempt` was told. Attempt 1's is the key a claim had before it was a
+ * mark (`crash-notice:<id>`), so a crash told then is not told again.
+ */
+export function crashNoticeKey(runId: string, attempt: number): string {
+  return attempt <= 1 ? `crash-notice:${runId}` : `crash-notice:${runId}:${attempt}`;
+}
+
+/**
+ * Of the runs `ids` names (those that changed, or were marked Crashed: read alone, not every Crashed run in
+ * the store), those to tell of, each marked told by this process — so no other tells of it, now or later.
  */
 export async function crashedUnwatched(store: RunStore, ids: readonly string[]): Promise<FlowRunSummary[]> {
   const told: FlowRunSummary[] = [];
   for (const id of new Set(ids)) {
     const r = await store.get(id);
     if (r?.id !== id || r.parentRunId || r.state.type !== 'CRASHED' || r.startTime === undefined) continue;
+    // Its host died (markCrashed): a run whose worker died under a live host is told by that host.
+    if (r.state.message !== CRASHED_HOST_MESSAGE || r.resumeOnCrash) continue;
     if (r.trigger?.kind !== 'schedule' && r.trigger?.kind !== 'resume') continue;
-    if (r.resumeOnCrash && r.state.message === CRASHED_HOST_MESSAGE) continue;
-    // Two processes on the embedded store may both mark a run in the same moment: a claim picks the one that tells.
-    if (await store.claim(`crash-notice:${r.id}`)) told.push(r);
+    // Every serve sharing the store sees the run turn Crashed: the mark picks the one that tells, for good.
+    if (await store.markOnce(crashNoticeKey(r.id, r.attempt))) told.push(r);
   }
   return told;
+}
+
+/** The runs marked Crashed lately (CRASHED_LOOK_BACK_MS), newest first: those a starting `serve` looks at. */
+export async function crashedLately(store: RunStore, now: number): Promise<string[]> {
+  const runs = await store.list({ stateTypes: ['CRASHED'], rootsOnly: true, limit: CRASHED_LOOK_BACK_RUNS });
+  return runs.filter((r) => (r.endTime ?? r.state.timestamp) >= now - CRASHED_LOOK_BACK_MS).map((r) => r.id);
 }
