@@ -782,6 +782,17 @@ test('a run created ahead and cancelled before it is taken up is not started: st
   assert.deepEqual((await s.store.readRun(h.id))!.states.map((x) => x.name), ['Scheduled', 'Cancelled']);
 });
 
+/** Starts the scheduler under mocked timers and runs two seconds of them, 10 ms at a time (each step's promises settled). */
+async function twoSecondsOfTimers(t: TestContext, scheduler: { start(): void }): Promise<void> {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  scheduler.start();
+  for (let i = 0; i < 200; i++) {
+    t.mock.timers.tick(10);
+    await new Promise((r) => setImmediate(r));
+  }
+  t.mock.timers.reset();
+}
+
 test('a scheduler whose store cannot be read looks again after a poll, not at once over and over while a slot is due', { timeout: 60_000 }, async (t: TestContext) => {
   const s = await setup({ intervalSeconds: 60 });
   s.clock.t = at('2025-06-01T10:00:30Z');
@@ -794,14 +805,7 @@ test('a scheduler whose store cannot be read looks again after a poll, not at on
     looks++;
     throw new Error('the store is unreachable');
   });
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  s.scheduler.start();
-  // Two seconds of the scheduler's timers, 10 ms at a time.
-  for (let i = 0; i < 200; i++) {
-    t.mock.timers.tick(10);
-    await new Promise((r) => setImmediate(r));
-  }
-  t.mock.timers.reset();
+  await twoSecondsOfTimers(t, s.scheduler);
   assert.ok(looks >= 1 && looks <= 2, `${looks} looks at the store in 2 s (it polls every 2 s)`);
   assert.ok(s.logs.filter((l) => l.includes('the store is unreachable')).length <= 2, s.logs.join('\n'));
   t.mock.restoreAll();
@@ -822,13 +826,7 @@ test("a schedule whose slot cannot be claimed (the store refusing) is looked at 
   const schedules = await s.store.schedules.read();
   t.mock.method(s.store, 'refresh', async () => []);
   t.mock.method(s.store.schedules, 'read', async () => schedules);
-  t.mock.timers.enable({ apis: ['setTimeout'] });
-  s.scheduler.start();
-  for (let i = 0; i < 200; i++) {
-    t.mock.timers.tick(10);
-    await new Promise((r) => setImmediate(r));
-  }
-  t.mock.timers.reset();
+  await twoSecondsOfTimers(t, s.scheduler);
   assert.ok(claims >= 2 && claims <= 3, `${claims - 1} more claims of the slot in 2 s (it polls every 2 s)`);
   t.mock.restoreAll();
   await s.scheduler.stop();

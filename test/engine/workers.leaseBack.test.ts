@@ -62,7 +62,11 @@ describe('a worker back from an outage longer than its lease', { timeout: 180_00
     }
   });
 
-  it('a store whose lease was lost claims nothing until it has a new one', async () => {
+  /**
+   * A store cut off until its lease is lost, then answered again while its new lease cannot be written yet
+   * (the hosts table locked): `whileFenced` runs then, `afterRenewed` once the lease holds again.
+   */
+  async function withLeaseLostThenRenewed(whileFenced: (store: PgStore) => Promise<void>, afterRenewed: (store: PgStore) => Promise<void>): Promise<void> {
     const schema = freshSchema();
     const forwarder = await startForwarder('127.0.0.1', Number(new URL(pgUrl()).port));
     const store = await PgStore.open(forwarder.url(pgUrl()), { home: tempDir(), schema, lease: { heartbeatMs: 100, lapseMs: 800 } });
@@ -71,45 +75,35 @@ describe('a worker back from an outage longer than its lease', { timeout: 180_00
     try {
       forwarder.cut();
       await waitFor(() => store.lease!.fenced, 'the lease to be lost', 10_000);
-      // The database answers again, but the new lease cannot be written yet.
       await blocker.query('begin');
       await blocker.query(`lock table "${schema}".hosts in exclusive mode`);
       forwarder.restore();
       const renewed = store.lease!.whenHeld();
-      await assert.rejects(store.claim('resume:r1:2'), (e: Error & { code?: string }) => e.code === 'ELEASE' && /lost its lease/.test(e.message));
+      await whileFenced(store);
       await blocker.query('commit');
       await renewed;
-      assert.equal(await store.claim('resume:r1:2'), true);
+      await afterRenewed(store);
     } finally {
       await blocker.end().catch(() => undefined);
       await store.close();
       await forwarder.close();
     }
+  }
+
+  const leaseLost = (e: Error & { code?: string }) => e.code === 'ELEASE' && /lost its lease/.test(e.message);
+
+  it('a store whose lease was lost claims nothing until it has a new one', async () => {
+    await withLeaseLostThenRenewed(
+      (store) => assert.rejects(store.claim('resume:r1:2'), leaseLost),
+      async (store) => assert.equal(await store.claim('resume:r1:2'), true),
+    );
   });
 
   it("a store whose lease was lost claims no schedule slot until it has a new one (a scheduler would make a run it cannot write, at every look)", async () => {
-    const schema = freshSchema();
-    const forwarder = await startForwarder('127.0.0.1', Number(new URL(pgUrl()).port));
-    const store = await PgStore.open(forwarder.url(pgUrl()), { home: tempDir(), schema, lease: { heartbeatMs: 100, lapseMs: 800 } });
-    const blocker = new Client({ connectionString: pgUrl() });
-    await blocker.connect();
     const slot = Date.parse('2026-01-01T09:00:00Z');
-    try {
-      forwarder.cut();
-      await waitFor(() => store.lease!.fenced, 'the lease to be lost', 10_000);
-      // The database answers again, but the new lease cannot be written yet.
-      await blocker.query('begin');
-      await blocker.query(`lock table "${schema}".hosts in exclusive mode`);
-      forwarder.restore();
-      const renewed = store.lease!.whenHeld();
-      await assert.rejects(store.schedules.claimSlot('abcdef0123', slot), (e: Error & { code?: string }) => e.code === 'ELEASE' && /lost its lease/.test(e.message));
-      await blocker.query('commit');
-      await renewed;
-      assert.deepEqual(await store.schedules.claimSlot('abcdef0123', slot), { claimed: true });
-    } finally {
-      await blocker.end().catch(() => undefined);
-      await store.close();
-      await forwarder.close();
-    }
+    await withLeaseLostThenRenewed(
+      (store) => assert.rejects(store.schedules.claimSlot('abcdef0123', slot), leaseLost),
+      async (store) => assert.deepEqual(await store.schedules.claimSlot('abcdef0123', slot), { claimed: true }),
+    );
   });
 });
