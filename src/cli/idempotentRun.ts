@@ -16,7 +16,7 @@ import { hasControlCharacters } from '../engine/givenRunName';
 import type { FlowSource } from '../engine/protocol';
 import type { FlowRunSummary } from '../engine/records';
 import type { RunStore } from '../engine/runStore';
-import { isSettled } from '../engine/states';
+import { formatState, isSettled } from '../engine/states';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { followLogs } from './followLogs';
 import { EXIT, UsageError, write, type CliIo } from './io';
@@ -121,7 +121,7 @@ async function reportKeyed(store: RunStore, io: CliIo, run: FlowRunSummary, opti
   }
   let code: number;
   if (isSettled(run.state)) {
-    write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: idempotency key '${options.key}' started ${which} already; it ended ${run.state.name}${run.state.message ? `(${JSON.stringify(run.state.message.length > 200 ? `${run.state.message.slice(0, 199)}…` : run.state.message)})` : '()'}, and is not run again${run.state.type !== 'COMPLETED' && !run.parentRunId ? ` (\`flowdeck resume ${run.name}\` resumes it from its checkpoints)` : ''}`)));
+    write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: idempotency key '${options.key}' started ${which} already; it ended ${formatState({ name: run.state.name, message: run.state.message && run.state.message.length > 200 ? `${run.state.message.slice(0, 199)}…` : run.state.message })}, and is not run again${run.state.type !== 'COMPLETED' && !run.parentRunId ? ` (\`flowdeck resume ${run.name}\` resumes it from its checkpoints)` : ''}`)));
     code = run.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;
   } else {
     write(io.stderr, neutraliseTerminal(options.mask(`flowdeck: idempotency key '${options.key}' started ${which} already; it is ${run.state.name}: following it`)));

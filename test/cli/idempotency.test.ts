@@ -66,7 +66,7 @@ async function onceAKey(env: NodeJS.ProcessEnv): Promise<void> {
   assert.equal(bad.code, 1);
   const badAgain = await deploy('bad', 'release-bad');
   assert.equal(badAgain.code, 1);
-  assert.match(badAgain.stderr, /it ended Failed\("deploy of bad failed"\), and is not run again \(`flowdeck resume [a-z]+-[a-z]+` resumes it from its checkpoints\)/);
+  assert.match(badAgain.stderr, /it ended Failed\('deploy of bad failed'\), and is not run again \(`flowdeck resume [a-z]+-[a-z]+` resumes it from its checkpoints\)/);
   assert.deepEqual(ran(), ['v1', 'v2', 'bad']);
   const runs = JSON.parse((await cli('runs', '--json', '--flow', 'deploy')).stdout) as unknown[];
   assert.equal(runs.length, 3);
