@@ -1,5 +1,6 @@
 /** `--keep-runs N` of `flowdeck serve` and `flowdeck worker`: the store kept to the newest N finished runs while they run. */
 import { HistoryPruner } from '../engine/historyRetention';
+import { decimalNumber } from './decimalNumber';
 import type { FlowRunSummary } from '../engine/records';
 import type { FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
@@ -17,8 +18,8 @@ ${pad}Unset: every run is kept`;
 /** The option's value, checked: a whole number ≥ 1, or undefined when not given. */
 export function keepRunsOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`--keep-runs must be a whole number ≥ 1, got '${value}'`);
+  const n = decimalNumber(value);
+  if (n === undefined || n < 1) throw new UsageError(`--keep-runs must be a whole number ≥ 1, got '${value}'`);
   return n;
 }
 

@@ -1,6 +1,7 @@
 /** Which log lines `flowdeck logs` prints: `--level` (at least), `--task` (a task's runs), `--tail N`, `--json`. */
 import { LOG_LEVELS } from '../engine/logLevels';
 import type { LogRecord } from '../engine/records';
+import { decimalNumber } from './decimalNumber';
 import type { LogLevel } from '../engine/types';
 import { UsageError } from './io';
 
@@ -47,8 +48,8 @@ export function logFilterOf(options: LogFilterOptions): LogFilter {
   }
   if (tests.length > 0) filter.accepts = (l) => tests.every((t) => t(l));
   if (options.tail !== undefined) {
-    const n = Number(options.tail);
-    if (!/^\d+$/.test(options.tail.trim()) || !(n >= 1 && n <= MAX_TAIL)) throw new UsageError(`--tail must be a whole number from 1 to ${MAX_TAIL.toLocaleString('en-US')}, got '${options.tail}'`);
+    const n = decimalNumber(options.tail);
+    if (n === undefined || !(n >= 1 && n <= MAX_TAIL)) throw new UsageError(`--tail must be a whole number from 1 to ${MAX_TAIL.toLocaleString('en-US')}, got '${options.tail}'`);
     filter.tail = n;
   }
   return filter;

@@ -105,6 +105,43 @@ describe("Flowdeck's own messages", T, () => {
     assert.equal(limited.code, 0, limited.stderr);
   });
 
+  it('a number option takes decimal digits only: 0x10, 1e3, Infinity or a padded number is exit 2 naming the option and what was given', async () => {
+    const { home, ids } = await storeWithRuns(1);
+    const env = { FLOWDECK_HOME: home };
+    const id = ids[0]!;
+    // Number() reads each of these as a number (16, 1000, 10…), so they were taken; --param refuses them already.
+    const cases: [string[], RegExp][] = [
+      [['runs', '--limit', '0x10'], /^flowdeck runs: --limit must be a whole number ≥ 1, got '0x10'\n$/],
+      [['runs', '--limit', '1e3'], /^flowdeck runs: --limit must be a whole number ≥ 1, got '1e3'\n$/],
+      [['runs', '--limit', ' 5'], /^flowdeck runs: --limit must be a whole number ≥ 1, got ' 5'\n$/],
+      [['inspect', id, '--tasks', '1e1'], /^flowdeck inspect: --tasks takes a whole number from 0 to 10,000, got '1e1'\n$/],
+      [['logs', id, '--tail', '1e1'], /^flowdeck logs: --tail must be a whole number from 1 to 1,000,000, got '1e1'\n$/],
+      [['prune', '--keep', '0x1'], /^flowdeck prune: --keep must be a whole number ≥ 0, got '0x1'\n$/],
+      [['serve', '--limit', '0x10'], /^flowdeck serve: --limit must be a whole number from 1 to 256 \(runs at once\), got "0x10"\n$/],
+      [['serve', '--keep-runs', '1e2'], /^flowdeck serve: --keep-runs must be a whole number ≥ 1, got '1e2'\n$/],
+      [['cancel', id, '--wait', 'Infinity'], /^flowdeck cancel: --wait must be a number of seconds from 0 to [\d,]+, not 'Infinity'\n$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(args, { env });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+    const pg = { FLOWDECK_HOME: home, FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x' };
+    for (const [args, message] of [
+      [['worker', '--concurrency', '0x2'], /^flowdeck worker: --concurrency must be a whole number ≥ 1, got "0x2"\n$/],
+      [['worker', '--concurrency', '1.5'], /^flowdeck worker: --concurrency must be a whole number ≥ 1, got "1.5"\n$/],
+      [['worker', '--standby', '1e1'], /^flowdeck worker: --standby must be a whole number from 0 to 256, got "1e1"\n$/],
+      [['worker', '--lease', '1e2'], /^flowdeck worker: --lease must be a positive number, got "1e2"\n$/],
+    ] as [string[], RegExp][]) {
+      const r = await runCli(args, { env: pg });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+    // Decimal digits are read as they were: a fraction where seconds take one.
+    assert.equal((await runCli(['runs', '--limit', '016'], { env })).code, 0);
+    assert.equal((await runCli(['inspect', id, '--tasks', '10'], { env })).code, 0);
+  });
+
   it('a lease timing that cannot work, from the environment or the flags, or a --flows folder that is not there, is exit 2 and one line naming it', async () => {
     const env = { FLOWDECK_HOME: tempDir(), FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x', FLOWDECK_LEASE_SECONDS: '3', FLOWDECK_HEARTBEAT_SECONDS: '1' };
     const why = 'A lease of 3 s with a heartbeat every 1 s cannot work: the lease must be at least four heartbeats (and a heartbeat at least 0.05 s)';

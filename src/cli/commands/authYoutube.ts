@@ -1,5 +1,6 @@
 /** `flowdeck auth youtube`: connects a YouTube account and stores its tokens in the store's credentials file. */
 import { spawn } from 'node:child_process';
+import { decimalNumber } from '../decimalNumber';
 import { resolve } from 'node:path';
 import { credentialsPath, mergeCredentials } from '../../engine/credentials';
 import { SecretMasker } from '../../engine/secrets';
@@ -141,13 +142,13 @@ function parse(argv: string[]): Args {
   if (values['client-id'] !== undefined) args.clientId = values['client-id'];
   if (values['client-secret-value'] !== undefined) args.clientSecretValue = values['client-secret-value'];
   if (values.port !== undefined) {
-    const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`--port must be a port number (got ${values.port})`);
+    const port = decimalNumber(values.port);
+    if (port === undefined || port < 1 || port > 65535) throw new Error(`--port must be a port number (got ${values.port})`);
     args.port = port;
   }
   if (values.timeout !== undefined) {
-    const seconds = Number(values.timeout);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`--timeout must be a number of seconds (got ${values.timeout})`);
+    const seconds = decimalNumber(values.timeout, { fraction: true });
+    if (seconds === undefined || seconds <= 0) throw new Error(`--timeout must be a number of seconds (got ${values.timeout})`);
     args.timeoutMs = seconds * 1000;
   }
   if (args.clientSecretFile !== undefined && (args.clientId !== undefined || args.clientSecretValue !== undefined)) {

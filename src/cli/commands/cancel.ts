@@ -1,5 +1,6 @@
 /** `flowdeck cancel`: cancels a run wherever it runs, and waits for it to end. */
 import { formatState, isTerminal } from '../../engine/states';
+import { decimalNumber } from '../decimalNumber';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import type { FlowRunSummary } from '../../engine/records';
 import { attemptKey } from '../../engine/resumePlan';
@@ -49,8 +50,8 @@ export async function cancelCommand(argv: string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck cancel takes one run id or name\n\n${CANCEL_HELP}`);
-  const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(values.wait);
-  if (!/^\d+(\.\d+)?$/.test(values.wait ?? '0') || !(waitSeconds >= 0 && waitSeconds <= MAX_WAIT_SECONDS)) {
+  const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : decimalNumber(values.wait, { fraction: true });
+  if (waitSeconds === undefined || !(waitSeconds >= 0 && waitSeconds <= MAX_WAIT_SECONDS)) {
     throw new UsageError(`flowdeck cancel: --wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not '${values.wait}'`);
   }
   const reason = values.reason?.trim() || 'Cancelled by flowdeck cancel';

@@ -4,6 +4,7 @@
  * by state) and what to do next. `--json` prints what `flowdeck run --json` prints for it.
  */
 import { givenInputsText } from '../../engine/givenInputsText';
+import { decimalNumber } from '../decimalNumber';
 import { formatDuration } from '../../engine/durationText';
 import { runTriggerText } from '../../engine/runTrigger';
 import { isSettled } from '../../engine/states';
@@ -55,8 +56,8 @@ export async function inspectCommand(argv: string[], io: CliIo): Promise<number>
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck inspect takes one run (id, unique id prefix or name), got ${positionals.length}\n\n${INSPECT_HELP}`);
-  const shown = values.tasks === undefined ? 20 : Number(values.tasks);
-  if (!Number.isInteger(shown) || shown < 0 || shown > MAX_TASKS_SHOWN) throw new UsageError(`--tasks takes a whole number from 0 to ${MAX_TASKS_SHOWN.toLocaleString('en-US')}, got '${neutraliseTerminal(values.tasks ?? '')}'`);
+  const shown = values.tasks === undefined ? 20 : decimalNumber(values.tasks);
+  if (shown === undefined || shown < 0 || shown > MAX_TASKS_SHOWN) throw new UsageError(`--tasks takes a whole number from 0 to ${MAX_TASKS_SHOWN.toLocaleString('en-US')}, got '${neutraliseTerminal(values.tasks ?? '')}'`);
   const store = await openStore(io, 'read');
   try {
     const summary = await resolveRunRef(store, positionals[0]!, io, 'inspect');

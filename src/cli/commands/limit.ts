@@ -1,4 +1,5 @@
 import { formatDuration } from '../../engine/durationText';
+import { decimalNumber } from '../decimalNumber';
 import { flowRunTag, WAITING_FOR_FLOW_SLOT } from '../../engine/limits/flowRunSlot';
 import { LIMIT_TAG, MAX_LIMIT, type LeaseInfo } from '../../engine/limits/limitStore';
 import type { RunStore } from '../../engine/runStore';
@@ -85,8 +86,8 @@ export async function limitCommand(argv: string[], io: CliIo): Promise<number> {
       if (rest.length !== 2) throw new UsageError(`limit set takes a tag and a number, like \`flowdeck limit set github-api 2\``);
       const [tag, text] = rest as [string, string];
       if (!LIMIT_TAG.test(tag)) throw new UsageError(`'${tag}' cannot be limited: a tag to limit is 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit`);
-      const n = Number(text);
-      if (!/^\d+$/.test(text) || n > MAX_LIMIT) throw new UsageError(`the limit must be a whole number from 0 to ${MAX_LIMIT} (0 stops the task runs of the tag), got '${text}'`);
+      const n = decimalNumber(text);
+      if (n === undefined || n > MAX_LIMIT) throw new UsageError(`the limit must be a whole number from 0 to ${MAX_LIMIT} (0 stops the task runs of the tag), got '${text}'`);
       const store = await openStore(io);
       try {
         // As `--tag` refuses one: a limit's tag is a file name (or a row) and shown by `limit ls`, never masked.

@@ -1,4 +1,5 @@
 import type { FlowRunSummary } from '../../engine/records';
+import { decimalNumber } from '../decimalNumber';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { followRun } from '../followRun';
@@ -84,8 +85,8 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
   }
   if (positionals.length !== 1) throw new UsageError(`flowdeck resume takes one run id, id prefix or name\n\n${RESUME_HELP}`);
   const forPause = values.input !== undefined || values.inputs !== undefined || values.wait !== undefined;
-  const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : Number(values.wait);
-  if (!/^\d+(\.\d+)?$/.test(values.wait ?? '0') || !(waitSeconds >= 0 && waitSeconds <= MAX_WAIT_SECONDS)) {
+  const waitSeconds = values.wait === undefined ? DEFAULT_WAIT_SECONDS : decimalNumber(values.wait, { fraction: true });
+  if (waitSeconds === undefined || !(waitSeconds >= 0 && waitSeconds <= MAX_WAIT_SECONDS)) {
     throw new UsageError(`flowdeck resume: --wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not '${values.wait}'`);
   }
   const store = await openStore(io);

@@ -4,6 +4,7 @@
  * with --notify-url, unwatched runs' failures are POSTed to a webhook.
  */
 import { statSync } from 'node:fs';
+import { decimalNumber } from '../decimalNumber';
 import { resolve } from 'node:path';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
 import { formatDuration } from '../../engine/durationText';
@@ -197,8 +198,8 @@ function start(runner: FlowRunner, entry: ScheduleEntry, runId: string, slot: Sl
 /** `--limit N`: how many runs go at once, 1 to 256; unset, no limit. */
 function runLimitOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--limit must be a whole number from 1 to 256 (runs at once), got ${JSON.stringify(value)}`);
+  const n = decimalNumber(value);
+  if (n === undefined || n < 1 || n > 256) throw new UsageError(`--limit must be a whole number from 1 to 256 (runs at once), got ${JSON.stringify(value)}`);
   return n;
 }
 

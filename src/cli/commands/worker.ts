@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { decimalNumber } from '../decimalNumber';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { openStore as openRunStore, storeUrl } from '../../engine/openStore';
@@ -47,10 +48,11 @@ A run whose flow is at its own concurrencyLimit is not taken up: it goes back to
 AwaitingConcurrencySlot, holding none of --concurrency while it waits. When a run of the flow ends, the runs
 waiting for its slot are handed to workers at once, and take the free slots in the order they were queued.`;
 
-function positiveNumber(value: string | undefined, name: string): number | undefined {
+/** A count (`--concurrency`) is a whole number; seconds (`--heartbeat`, `--lease`) may have a fraction. */
+function positiveNumber(value: string | undefined, name: string, fraction: boolean): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+  const n = decimalNumber(value, { fraction });
+  if (n === undefined || n <= 0) throw new UsageError(`${name} must be a ${fraction ? 'positive number' : 'whole number ≥ 1'}, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -59,8 +61,8 @@ function standbyCount(value: string | undefined, none: boolean, concurrency: num
   if (none && value !== undefined && value !== '0') throw new UsageError(`--no-standby and --standby ${value} contradict each other; give one`);
   if (none) return 0;
   if (value === undefined) return Math.min(concurrency, DEFAULT_MAX_STANDBY);
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 256) throw new UsageError(`--standby must be a whole number from 0 to 256, got ${JSON.stringify(value)}`);
+  const n = decimalNumber(value);
+  if (n === undefined || n < 0 || n > 256) throw new UsageError(`--standby must be a whole number from 0 to 256, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -89,13 +91,13 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const concurrency = positiveNumber(values.concurrency, '--concurrency') ?? 1;
+  const concurrency = positiveNumber(values.concurrency, '--concurrency', false) ?? 1;
   if (!Number.isInteger(concurrency) || concurrency > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, got ${values.concurrency}`);
   const standby = standbyCount(values.standby, values['no-standby'] === true, concurrency);
   let lease;
   try {
     const envLease = leaseFromEnv(io.env);
-    lease = checkLease({ heartbeatMs: (positiveNumber(values.heartbeat, '--heartbeat') ?? envLease.heartbeatMs / 1000) * 1000, lapseMs: (positiveNumber(values.lease, '--lease') ?? envLease.lapseMs / 1000) * 1000 });
+    lease = checkLease({ heartbeatMs: (positiveNumber(values.heartbeat, '--heartbeat', true) ?? envLease.heartbeatMs / 1000) * 1000, lapseMs: (positiveNumber(values.lease, '--lease', true) ?? envLease.lapseMs / 1000) * 1000 });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
