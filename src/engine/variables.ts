@@ -56,8 +56,12 @@ export function checkVariableName(name: unknown, head: (text: string, chars: num
   return name;
 }
 
-/** The value's JSON, checked: JSON must carry it (no undefined, functions, NaN…), within MAX_VARIABLE_BYTES. */
-export function variableJson(name: string, value: unknown): string {
+/**
+ * The value's JSON, checked: JSON must carry it (no undefined, functions, NaN…), within MAX_VARIABLE_BYTES.
+ * `typed`: the text the value was read from (typedVariableValue), which a refusal then quotes — JSON.parse
+ * reads `1e400` as Infinity and `-0` as -0, numbers JSON writes as null and 0, so such a number is named.
+ */
+export function variableJson(name: string, value: unknown, typed?: string): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -67,11 +71,30 @@ export function variableJson(name: string, value: unknown): string {
   if (text === undefined) throw new VariableError(`Variable '${name}' cannot be set to ${typeof value}: a variable holds a JSON value (a string, number, boolean, null, list or object)`);
   // As an array's one element: JSON carries a top-level string, number, boolean or null the same way.
   if (!jsonCarries([value])) {
+    // Parsed JSON is plain data: only a number can be what JSON does not carry.
+    if (typed !== undefined) {
+      const given = typed.length > 60 ? 'the value given' : JSON.stringify(typed);
+      throw new VariableError(`Variable '${name}' cannot be set to ${given}: it holds a number JSON cannot hold (one beyond ±1.8e308 reads as Infinity, written null; -0 is written 0); give a number JSON holds, or set it as text (\`--string\`)`);
+    }
     throw new VariableError(`Variable '${name}' cannot be set: JSON does not carry its value exactly (a Date, Map, NaN, undefined or the same object twice inside); set plain data`);
   }
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_VARIABLE_BYTES) throw new VariableError(`Variable '${name}' is ${bytes.toLocaleString('en-US')} bytes as JSON; the limit is ${MAX_VARIABLE_BYTES.toLocaleString('en-US')} (keep data in task results or files)`);
   return text;
+}
+
+/**
+ * Throws a VariableError when the name or the value holds a secret `mask` knows (GITHUB_TOKEN, a stored
+ * token, an account connected in the editor…): a variable is kept in the store and shown to whoever lists
+ * them, never masked, so `flowdeck variable set` and the editor's "Variables…" refuse it alike. The message
+ * quotes the name masked, never the secret.
+ */
+export function refuseSecretVariable(name: string, value: unknown, mask: (text: string) => string): void {
+  const given = `${name} ${JSON.stringify(value)}`;
+  const masked = mask(given);
+  if (masked === given) return;
+  const maskedName = masked.slice(0, masked.indexOf(' '));
+  throw new VariableError(`variable '${maskedName.length > 80 ? `${maskedName.slice(0, 79)}…` : maskedName}' was given a secret's value (GITHUB_TOKEN, a stored token…): variables are kept in the store and shown to whoever lists them, so nothing was set; let the flow read the secret from its environment instead`);
 }
 
 /** A value as typed (CLI, input box): JSON when it is JSON (`42`, `true`, `["a"]`), else the text itself. */

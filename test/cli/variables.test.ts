@@ -112,6 +112,18 @@ describe('variables', { timeout: 240_000 }, () => {
     assert.match(get.stderr, /^flowdeck variable: Variable 'torn' could not be read: its file in the store is not a variable \(edited by hand\?\); set it again\n$/);
   });
 
+  it('a number JSON cannot hold (1e400, -0) is refused quoting what was typed and why, exit 2; --string sets it as text', async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    for (const typed of ['1e400', '[1, -1e999]', '-0']) {
+      const set = await runCli(['variable', 'set', 'n', typed], { env });
+      assert.equal(set.code, 2, set.stdout);
+      assert.equal(set.stderr, `flowdeck variable: Variable 'n' cannot be set to ${JSON.stringify(typed)}: it holds a number JSON cannot hold (one beyond ±1.8e308 reads as Infinity, written null; -0 is written 0); give a number JSON holds, or set it as text (\`--string\`)\n`);
+    }
+    const text = await runCli(['variable', 'set', 'n', '1e400', '--string'], { env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal((await runCli(['variable', 'get', 'n'], { env })).stdout, '1e400\n');
+  });
+
   it('a value or name holding a secret the command knows (GITHUB_TOKEN) is refused, exit 2, and nothing is stored or shown', async () => {
     const token = 'ghp_' + 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8';
     const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };

@@ -1,5 +1,5 @@
 /** `flowdeck variable set|get|ls|rm` and `flowdeck variables`: the store's variables (Prefect's Variables). */
-import { VariableError, checkVariableName, typedVariableValue, variableJson, type Variable } from '../../engine/variables';
+import { VariableError, checkVariableName, refuseSecretVariable, typedVariableValue, variableJson, type Variable } from '../../engine/variables';
 import { neutraliseTerminal, neutraliseTerminalJson } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
@@ -63,16 +63,16 @@ export async function variableCommand(argv: string[], io: CliIo): Promise<number
       const store = await openStore(io);
       try {
         const value = values.string === true ? rest[1]! : typedVariableValue(rest[1]!);
+        const masker = knownSecrets(io.env, store.home);
         try {
-          variableJson(key, value);
+          // As `schedule add` refuses a parameter holding one: a value is kept in the store and shown to whoever
+          // lists variables, so a secret the command knows (GITHUB_TOKEN, a stored token…) never goes there.
+          // Checked first, as the value's own refusal may quote what was typed.
+          refuseSecretVariable(key, value, (text) => masker.mask(text));
+          variableJson(key, value, values.string === true ? undefined : rest[1]!);
         } catch (e) {
           throw e instanceof VariableError ? new UsageError(e.message) : e;
         }
-        // As `schedule add` refuses a parameter holding one: a value is kept in the store and shown to whoever
-        // lists variables, so a secret the command knows (GITHUB_TOKEN, a stored token…) never goes there.
-        const given = `${key} ${JSON.stringify(value)}`;
-        const masked = knownSecrets(io.env, store.home).mask(given);
-        if (masked !== given) throw new UsageError(`variable '${shown(masked.slice(0, masked.indexOf(' ')))}' was given a secret's value (GITHUB_TOKEN, a stored token…): variables are kept in the store and shown to whoever lists them, so nothing was set; let the flow read the secret from its environment instead`);
         const v = await store.variables.set(key, value);
         // As JSON: the text "42" and the number 42 are told apart.
         const json = JSON.stringify(v.value);

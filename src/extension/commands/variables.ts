@@ -4,7 +4,8 @@
  * name and a value are checked as they are typed, as the CLI checks them.
  */
 import * as vscode from 'vscode';
-import { checkVariableName, typedVariableValue, variableJson, variableValueText, type Variable } from '../../engine/variables';
+import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
+import { checkVariableName, refuseSecretVariable, typedVariableValue, variableJson, variableValueText, type Variable } from '../../engine/variables';
 import type { Flowdeck } from '../services';
 import { listPick } from '../util/listPick';
 
@@ -60,13 +61,27 @@ async function variables(flowdeck: Flowdeck): Promise<void> {
     validateInput: (text) => problem(() => checkVariableName(text)) ?? (taken.has(text) ? { message: `'${text}' is set already: this changes its value`, severity: vscode.InputBoxValidationSeverity.Warning } : undefined),
   }));
   if (name === undefined) return;
+  // As `flowdeck variable set`: a value is shown to whoever lists variables, never masked, so a secret the
+  // editor knows (its environment's GITHUB_TOKEN, a connected account's token…) is refused as it is typed.
+  const secrets = await flowdeck.host.knownSecrets();
+  const masker = new SecretMasker([...secretsFromEnv(secrets.env), ...secretsFromEnv(secrets.accounts)]);
+  const check = (t: string): void => {
+    const value = typedVariableValue(t);
+    refuseSecretVariable(name, value, (s) => masker.mask(s));
+    variableJson(name, value, t);
+  };
   const text = await vscode.window.showInputBox({
     title: `Variable '${name}': value`,
     prompt: 'JSON when it is JSON (100, true, ["octo/a", "octo/b"], {"max": 3}), else text as typed',
     value: picked.variable ? variableValueText(picked.variable.value) : '',
-    validateInput: (t) => problem(() => variableJson(name, typedVariableValue(t))),
+    validateInput: (t) => problem(() => check(t)),
   });
   if (text === undefined) return;
+  const refused = problem(() => check(text));
+  if (refused !== undefined) {
+    void vscode.window.showErrorMessage(refused);
+    return;
+  }
   const set = await store.variables.set(name, typedVariableValue(text));
   void vscode.window.showInformationMessage(`Variable '${name}' set to ${preview(set.value)}.`);
 }
