@@ -1,9 +1,10 @@
 /** `flowdeck run … --queue NAME`: the run is created Scheduled and handed to the workers of that queue. */
 import { existsSync } from 'node:fs';
+import { knownSecrets } from './knownSecrets';
+import { checkedQueue } from './queueArg';
 import { resolve } from 'node:path';
 import { discoverFlows } from '../engine/flowDiscovery';
 import { ParameterError, parametersFromText, refusalOf } from '../engine/parameters';
-import { checkQueueName } from '../engine/postgres/queueName';
 import type { FlowSource } from '../engine/protocol';
 import { queuedFlowFor } from '../engine/queuedFlow';
 import { queuedParameterSecrets } from '../engine/queuedParameterSecrets';
@@ -43,7 +44,7 @@ export function workersStore(store: RunStore): SharedStore {
 export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOptions): Promise<number> {
   const shared = workersStore(store);
   try {
-    checkQueueName(options.queue);
+    checkedQueue(options.queue, knownSecrets(io.env, store.home));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -351,6 +351,30 @@ export default flow({ name: 'gated' }, async () => { writeFileSync(${JSON.string
     }
   });
 
+  it('a --queue holding a secret the command knows (GITHUB_TOKEN) is refused by run, resume and worker, exit 2: never stored nor printed', async () => {
+    const ws = workspace(FLOWS);
+    const schema = freshSchema();
+    const token = 'ghp_queueName0123456789abcdefghijklmnopq';
+    const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };
+    for (const args of [
+      ['run', 'flows/ok.flow.ts', '--queue', token, '--param', 'n=1'],
+      ['run', 'flows/ok.flow.ts', '--queue', token, '--wait', '--param', 'n=1'],
+      ['resume', 'some-run', '--queue', token],
+      ['worker', '--queue', token],
+    ]) {
+      const r = await runCli(args, { cwd: ws, env });
+      assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, /--queue was given a secret's value \(GITHUB_TOKEN, a stored token…\): a queue's name is kept in the store with its runs and shown as it is, never masked, so it is refused; use a plain name\n$/, args[0]);
+      assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token), args[0]);
+    }
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema, readOnly: true });
+    try {
+      assert.equal(await store.count({}), 0, 'nothing was queued');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reads --param texts by the declared types when it queues (2.0 stays "2.0" for a string), refuses a bad one without queuing, and takes --store before the command', async () => {
     const ws = workspace(FLOWS);
     const schema = freshSchema();

@@ -1,4 +1,6 @@
 import type { FlowRunSummary } from '../../engine/records';
+import { knownSecrets } from '../knownSecrets';
+import { checkedQueue } from '../queueArg';
 import { decimalNumber } from '../decimalNumber';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
@@ -12,7 +14,6 @@ import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resum
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { resumeOnItsQueue, resumeOnNamedQueue } from '../queuedResume';
 import { workersStore } from '../enqueueRun';
-import { checkQueueName } from '../../engine/postgres/queueName';
 import { resolve } from 'node:path';
 
 export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--queue NAME [--root DIR]] [--json]
@@ -74,7 +75,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
     if (values.crashed) throw new UsageError(`--crashed resumes crashed runs here; it takes no --queue (workers resume their own runs that crashed)\n\n${RESUME_HELP}`);
     if (values.wait !== undefined) throw new UsageError(`--wait is for a paused run, which goes on where it runs; it takes no --queue\n\n${RESUME_HELP}`);
     try {
-      checkQueueName(values.queue);
+      checkedQueue(values.queue, knownSecrets(io.env));
     } catch (e) {
       throw new UsageError(`flowdeck resume: ${(e as Error).message}`);
     }

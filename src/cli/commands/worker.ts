@@ -1,4 +1,6 @@
 import { stat } from 'node:fs/promises';
+import { knownSecrets } from '../knownSecrets';
+import { checkedQueue } from '../queueArg';
 import { decimalNumber } from '../decimalNumber';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -7,7 +9,7 @@ import { LEASE_LOST, checkLease, leaseFromEnv } from '../../engine/postgres/host
 import { loadPostgres } from '../../engine/postgres/load';
 import type { PgStore } from '../../engine/postgres/pgStore';
 import type { QueueWorker } from '../../engine/postgres/queueWorker';
-import { DEFAULT_QUEUE, checkQueueName } from '../../engine/postgres/queueName';
+import { DEFAULT_QUEUE } from '../../engine/postgres/queueName';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { createRunner } from '../host';
@@ -87,7 +89,7 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
   if (storeUrl({ env: io.env }) === undefined) throw new UsageError('flowdeck worker needs a Postgres store: set FLOWDECK_STORE (or --store) to a postgres:// URL');
   let queue: string;
   try {
-    queue = checkQueueName(values.queue ?? DEFAULT_QUEUE);
+    queue = checkedQueue(values.queue ?? DEFAULT_QUEUE, knownSecrets(io.env));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
