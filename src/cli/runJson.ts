@@ -11,7 +11,10 @@ export interface RunJson {
   flowName: string;
   /** A subflow run's: the id of the flow run that called it. Absent for a flow run of its own. */
   parentRunId?: string;
-  parameters: Record<string, unknown>;
+  /** Absent when its journal is gone (`journalMissing`): they are not known, not empty. */
+  parameters?: Record<string, unknown>;
+  /** Set when the run is listed but its journal is gone: its parameters, task runs and result are lost. */
+  journalMissing?: true;
   state: StateJson;
   startTime: string | null;
   endTime: string | null;
@@ -129,7 +132,7 @@ export async function runJson(run: Omit<FlowRunDetail, 'artifacts'>, store: RunS
     id: run.id,
     name: run.name,
     flowName: run.flowName,
-    parameters: run.parameters,
+    ...(run.missingJournal ? { journalMissing: true as const } : { parameters: run.parameters }),
     state: stateJson(run.state),
     startTime: isoTime(run.startTime),
     endTime: isoTime(run.endTime),

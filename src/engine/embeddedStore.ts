@@ -216,6 +216,11 @@ export class EmbeddedStore implements RunStore {
     return join(this.runsDir, `${id}.jsonl`);
   }
 
+  async missingJournals(ids: readonly string[]): Promise<Set<string>> {
+    const gone = await Promise.all(ids.map((id) => access(this.runFile(id)).then(() => false, (e: NodeJS.ErrnoException) => e.code === 'ENOENT')));
+    return new Set(ids.filter((_, i) => gone[i]));
+  }
+
   /** The folder of a run's out-of-line results. */
   resultsDir(id: string): string {
     return join(this.runsDir, `${this.checkedId(id)}.results`);

@@ -147,6 +147,13 @@ export interface RunStore {
   /** Set by a store several machines share (Postgres): pushed changes, queued runs, remote cancel, workers. */
   readonly shared?: SharedStore;
 
+  /**
+   * Of these listed runs, those whose journal is gone (a file deleted by hand, a disk restored in part): the
+   * index still lists them, but their parameters, task runs and result are lost. Only a store that keeps
+   * journals apart from its index (the embedded store's files) has such runs; a listing marks them.
+   */
+  missingJournals?(ids: readonly string[]): Promise<Set<string>>;
+
   /** Picks up what other processes wrote since the last look; returns the ids of runs that changed. */
   refresh(): Promise<string[]>;
   /**

@@ -132,6 +132,34 @@ describe('flowdeck inspect', { timeout: 120_000 }, () => {
     }
   });
 
+  it('runs lists a run whose journal is gone as such: journalMissing in --json (no parameters, never {}), a mark in the table', async () => {
+    const home = tempDir();
+    const ws = workspace(FLOWS);
+    const cli = (...args: string[]) => runCli(args, { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const gone = JSON.parse((await cli('run', 'demo.flow.ts', '--param', 'n=2', '--json')).stdout) as { id: string; name: string };
+    const kept = JSON.parse((await cli('run', 'demo.flow.ts', '--param', 'n=3', '--json')).stdout) as { id: string; name: string };
+    const store = await EmbeddedStore.open(home, { readOnly: true });
+    rmSync(store.runFile(gone.id));
+    await store.close();
+    const json = await cli('runs', '--json');
+    assert.equal(json.code, 0, json.stderr);
+    const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
+    const goneRow = rows.find((r) => r.id === gone.id)!;
+    assert.equal(goneRow.journalMissing, true);
+    assert.ok(!('parameters' in goneRow), 'its parameters are not known, not {}');
+    const keptRow = rows.find((r) => r.id === kept.id)!;
+    assert.deepEqual([keptRow.journalMissing, keptRow.parameters], [undefined, { n: 3 }]);
+    const text = await cli('runs');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^${gone.name} \\(journal missing\\) `, 'm'));
+    assert.doesNotMatch(text.stdout, new RegExp(`^${kept.name} \\(journal missing\\)`, 'm'));
+    assert.match(text.stderr, /A run shown has no journal in .* \(journal missing\): its parameters, task runs and result are gone; `flowdeck delete <run>` removes it from the list\./);
+    // What the message offers works: the run leaves the list.
+    const deleted = await cli('delete', gone.name);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.doesNotMatch((await cli('runs')).stdout, new RegExp(gone.name));
+  });
+
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     await inspectRuns({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
   });

@@ -123,13 +123,16 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       const text = (r.tags ?? []).join(',');
       return text.length > 40 ? `${text.slice(0, 39)}…` : text || '-';
     };
-    const rows = runs.map((r) => [r.name, r.flowName, r.state.name, duration(r), ageText(now - r.created), ...(withTags ? [tagsText(r)] : []), r.id].map(neutraliseTerminal));
+    // A run whose journal is gone is marked, not shown as if it had run with nothing (`inspect` says so too).
+    const missing = (await store.missingJournals?.(runs.map((r) => r.id))) ?? new Set<string>();
+    const rows = runs.map((r) => [missing.has(r.id) ? `${r.name} (journal missing)` : r.name, r.flowName, r.state.name, duration(r), ageText(now - r.created), ...(withTags ? [tagsText(r)] : []), r.id].map(neutraliseTerminal));
     const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', ...(withTags ? ['TAGS'] : []), 'ID'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     const stateName = terminalStateName(io.stdout);
     const STATE = 2;
     write(io.stdout, header.map((c, i) => (i === header.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
     rows.forEach((row, n) => write(io.stdout, row.map((c, i) => (i === STATE ? stateName(runs[n]!.state, widths[i]!) : i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')));
+    if (missing.size > 0) write(io.stderr, neutraliseTerminal(`${missing.size === 1 ? 'A run shown has' : `${missing.size} runs shown have`} no journal in ${store.location} (journal missing): ${missing.size === 1 ? 'its' : 'their'} parameters, task runs and result are gone; \`flowdeck delete <run>\` removes ${missing.size === 1 ? 'it' : 'them'} from the list.`));
     if (listed.length > limit) write(io.stderr, `The newest ${limit} shown; there are more (--limit ${Math.max(100, limit * 5)} shows more).`);
     return EXIT.ok;
   } finally {
