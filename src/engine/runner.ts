@@ -931,7 +931,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (isSettled(d.state)) execution.record(live, { k: 'state', runId: d.id, name: d.state.name, ts: d.state.timestamp, ...(d.state.message !== undefined ? { message: d.state.message } : {}), ...(d.state.pause ? { pause: d.state.pause } : {}) });
     void execution.flowState(live, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message!, attempt });
     // A run cancelled or failed before it ever started (a queued run cancelled before a worker took it) has nothing to reuse: say so, not "0 of 0".
-    const reused = summary.lastAttemptTaskRuns > 0 ? `${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused` : d.startTime === undefined ? 'it never started before, so it starts from the beginning' : 'its last attempt ran no task runs, so nothing is reused';
+    // `reusable` counts the checkpoints, not what is reused: a task run is reused only when the flow calls it
+    // again with the same arguments, known as it calls it (a task given today's date, resumed another day,
+    // runs again) — so "up to", and which were reused is each task run's own line (and its Cached state).
+    const reused = summary.lastAttemptTaskRuns > 0 ? `up to ${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused (those called again with the same arguments)` : d.startTime === undefined ? 'it never started before, so it starts from the beginning' : 'its last attempt ran no task runs, so nothing is reused';
     execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${reused}`);
     if (d.refreshCache && d.parentRunId === undefined) execution.log(live, 'INFO', flowRunSource(d.name), REFRESHING_CACHE);
   }

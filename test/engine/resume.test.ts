@@ -49,6 +49,36 @@ async function failThenResume(file: string, fix: () => void) {
 }
 
 describe('flowdeck resume', T, () => {
+  it('a task run whose argument changed (a date range, resumed another day) runs again and is not said to be reused', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const day = join(dir, 'day');
+    writeFileSync(day, '2026-12-06');
+    const ws = workspace({
+      'daily.flow.ts': flowSource(`import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+const fetchDay = task({ name: 'fetch-day' }, async (range: string) => { appendFileSync(${JSON.stringify(log)}, 'fetch ' + range + '\\n'); return range; });
+const publish = task({ name: 'publish' }, async (what: string) => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return what; });
+export default flow({ name: 'daily' }, async () => publish(await fetchDay(readFileSync(${JSON.stringify(day)}, 'utf8'))));`),
+    });
+    const home = tempDir();
+    const first = await runCli(['run', 'daily.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(first.code, 1, first.stderr);
+    const failed = JSON.parse(first.stdout) as { name: string };
+    writeFileSync(day, '2026-12-07');
+    writeFileSync(gate, '');
+    const resumed = await runCli(['resume', failed.name, '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const doc = JSON.parse(resumed.stdout) as { result: string; taskRuns: { name: string; state: { name: string }; attempt: number }[] };
+    assert.equal(doc.result, '2026-12-07');
+    assert.deepEqual([...effects(log).keys()], ['fetch 2026-12-06', 'fetch 2026-12-07'], 'the task ran again for the new day');
+    assert.equal(doc.taskRuns.filter((t) => t.state.name === 'Cached').length, 0, 'nothing was reused');
+    // The line before the attempt cannot know the arguments: it says how many could be reused, never that they were.
+    const line = resumed.stderr.split('\n').find((l) => l.includes(`Resuming flow run '${failed.name}' (attempt 2)`)) ?? '';
+    assert.match(line, /: up to 1 of 2 task runs reused \(those called again with the same arguments\)$/);
+    assert.doesNotMatch(line, /: 1 of 2 task runs reused/);
+  });
+
   it('five tasks, the 4th fails: resume completes, tasks 1–3 ran once in all, 4–5 once after the fix', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
@@ -66,7 +96,7 @@ describe('flowdeck resume', T, () => {
     assert.equal(doc.name, failed.name);
     assert.equal(doc.attempt, 2);
     assert.equal(doc.result, 150);
-    assert.match(resumed.stderr, new RegExp(`Resuming flow run '${failed.name}' \\(attempt 2\\): 3 of 4 task runs reused`));
+    assert.match(resumed.stderr, new RegExp(`Resuming flow run '${failed.name}' \\(attempt 2\\): up to 3 of 4 task runs reused \\(those called again with the same arguments\\)`));
     const counts = effects(log);
     assert.deepEqual([1, 2, 3, 4, 5].map((i) => counts.get(`step ${i}`)), [1, 1, 1, 2, 1]);
     // The history keeps both attempts; the reused ones say where their result came from.
@@ -139,7 +169,7 @@ export default flow({ name: 'map50' }, async () => {
     const twice = [...counts].filter(([, n]) => n === 2).map(([k]) => k).sort();
     assert.deepEqual(twice, ['item 14', 'item 22', 'item 3', 'item 31', 'item 40', 'item 47', 'item 9']);
     assert.equal([...counts.values()].reduce((a, b) => a + b, 0), 57);
-    assert.ok((await logsOf(store, first.id)).some((l) => /Resuming flow run '.+' \(attempt 2\): 43 of 50 task runs reused/.test(l.message)));
+    assert.ok((await logsOf(store, first.id)).some((l) => /Resuming flow run '.+' \(attempt 2\): up to 43 of 50 task runs reused/.test(l.message)));
   });
 
   it('a map of 10,000 calls (over its window; two lists and an unmapped value): the whole result in order, and a resume reuses all but the failed call', async () => {
@@ -164,7 +194,7 @@ export default flow({ name: 'big-map' }, async () => add.map(Array.from({ length
     const counts = effects(ran);
     assert.equal(counts.size, N, 'every call ran');
     assert.deepEqual([...counts].filter(([, n]) => n !== 1), [[String(N - 1), 2]], 'only the failed call ran again');
-    assert.ok((await logsOf(store, first.id)).some((l) => l.message.endsWith(`(attempt 2): ${N - 1} of ${N} task runs reused`)));
+    assert.ok((await logsOf(store, first.id)).some((l) => l.message.endsWith(`(attempt 2): up to ${N - 1} of ${N} task runs reused (those called again with the same arguments)`)));
   });
 
   it('nested subflows resume the same way: completed ones are reused whole, the failed one resumes from its own checkpoints', async () => {
