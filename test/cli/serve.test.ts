@@ -5,7 +5,7 @@
  * nothing is timed.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
@@ -394,6 +394,26 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
     assert.equal(await stop(teller), 0, teller.stderr());
     assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
     assert.match(teller.stderr(), new RegExp(`Flow run '${victim.name}' of held ended Crashed\\('host process ended'\\): its host ended while it ran`));
+  });
+
+  it("runs no slot of a schedule whose parameters hold a secret of its environment, saying so once: no run's journal holds it", { timeout: 180_000 }, async () => {
+    const home = tempDir();
+    const token = 'ghp_serveScheduleSecret0123456789';
+    const cwd = workspace({
+      'tick.flow.ts': EVERY_2S,
+      'leak.flow.ts': flowSource(`export default flow({ name: 'leak', schedule: { intervalSeconds: 2, parameters: { token: '${token}' } } }, async ({ token }: { token: string }) => token.length);`),
+    });
+    const s = serve([], cwd, { FLOWDECK_HOME: home, GITHUB_TOKEN: token });
+    // The schedule beside it runs on: four of its slots passed, each one a slot the refused schedule had too.
+    await waitFor(async () => (await scheduledRuns(home)).filter((r) => r.flowName === 'tick' && r.state.name === 'Completed').length >= 4, 'four completed runs of tick', 120_000);
+    assert.equal(await stop(s), 0, s.stderr());
+    assert.deepEqual((await scheduledRuns(home)).filter((r) => r.flowName === 'leak'), []);
+    const said = s.stderr().split('\n').filter((l) => l.includes('holds a secret'));
+    assert.equal(said.length, 1, s.stderr());
+    assert.match(said[0]!, /ERROR: Schedule [0-9a-f]{10} of flow 'leak' \(.*leak\.flow\.ts:2\) not run: a parameter of the schedule holds a secret \(\{"token":"\*\*\*"\}\); .*let the flow read the secret from its environment instead$/);
+    assert.ok(!s.stderr().includes(token));
+    const stored = spawnSync('grep', ['-rl', token, home], { encoding: 'utf8' }).stdout.trim();
+    assert.equal(stored, '', 'no file of the store holds the secret');
   });
 
   it('rejects a notify URL that is not http(s), an unknown policy and a bad --limit with exit 2', { timeout: 60_000 }, async () => {

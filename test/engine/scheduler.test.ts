@@ -14,6 +14,7 @@ import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../src/engi
 import { Scheduler } from '../../src/engine/schedules/scheduler';
 import type { Schedule } from '../../src/engine/schedules/scheduleSpec';
 import { FlowRunner } from '../../src/engine/runner';
+import { SecretMasker } from '../../src/engine/secrets';
 import { isTerminal, state } from '../../src/engine/states';
 import { DIST, flowSource, inOwnProcess, logsOf, makeRunner, ROOT, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, leaseLapsed, pgUrl } from '../support/postgres';
@@ -33,14 +34,14 @@ export const approval = flow({ name: 'approval' }, async ({ gate }: { gate: stri
 
 const at = (s: string) => Date.parse(s);
 
-async function setup(schedule: Schedule, flowName = 'quick', options: { seenAt?: number; maxConcurrentRuns?: number; timezone?: string } = {}) {
+async function setup(schedule: Schedule, flowName = 'quick', options: { seenAt?: number; maxConcurrentRuns?: number; timezone?: string; secrets?: string[] } = {}) {
   const home = tempDir();
   const dir = workspace({ 'sched.flow.ts': FLOWS });
   const { store, runner } = await makeRunner(home, options.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: options.maxConcurrentRuns } : {});
   const clock = { t: 0, now: () => clock.t };
   const logs: string[] = [];
   const entry: ScheduleEntry = { id: 'aaaaaaaaaa', flowName, source: join(dir, 'sched.flow.ts'), schedule, origin: 'code', tags: ['scheduled'] };
-  const scheduler = new Scheduler(store, { start: (e, runId, o) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => logs.push(`${level} ${m}`) }, { clock, ...(options.timezone ? { timezone: options.timezone } : {}) });
+  const scheduler = new Scheduler(store, { start: (e, runId, o) => runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => logs.push(`${level} ${m}`), ...(options.secrets ? { secrets: () => new SecretMasker(options.secrets) } : {}) }, { clock, ...(options.timezone ? { timezone: options.timezone } : {}) });
   scheduler.setDeclared([entry]);
   if (options.seenAt !== undefined) await store.schedules.markSeen([entry.id], options.seenAt);
   const runsOf = async (): Promise<FlowRunSummary[]> => {
@@ -473,6 +474,22 @@ test('a paused schedule makes no runs and gives back its prepared run; resumed, 
   await s.scheduler.tick();
   assert.deepEqual((await s.runsOf()).map((r) => [r.state.name, new Date(slotOf(r)).toISOString()]), [['Scheduled', '2025-06-01T10:06:00.000Z']]);
   await s.scheduler.stop();
+});
+
+test('a schedule declared with a secret the host knows in its parameters makes no runs (the store never holds it), and says so once, not at every slot', { timeout: 120_000 }, async () => {
+  const token = 'ghp_scheduledSecret0123456789';
+  const s = await setup({ intervalSeconds: 60, parameters: { token } }, 'quick', { secrets: [token] });
+  for (const t of ['2025-06-01T10:00:30Z', '2025-06-01T10:01:00.200Z', '2025-06-01T10:02:30Z']) {
+    s.clock.t = at(t);
+    await s.scheduler.tick();
+  }
+  assert.deepEqual(await s.runsOf(), [], 'no slot made a run');
+  const refusals = s.logs.filter((l) => l.includes('holds a secret'));
+  assert.equal(refusals.length, 1, s.logs.join('\n'));
+  assert.match(refusals[0]!, /^ERROR Schedule aaaaaaaaaa of flow 'quick' not run: a parameter of the schedule holds a secret \(\{"token":"\*\*\*"\}\); .*let the flow read the secret from its environment/);
+  assert.ok(!s.logs.join('\n').includes(token));
+  await s.scheduler.stop();
+  assert.ok(!JSON.stringify(await s.store.list()).includes(token));
 });
 
 test("a schedule paused (or removed) while its slot's flow is loaded and waits for the slot is not started, though no look at the store came between", { timeout: 120_000 }, async () => {

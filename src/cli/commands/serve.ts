@@ -120,6 +120,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     store,
     {
       start: (entry, runId, slot) => start(runner, entry, runId, slot, unwatched),
+      secrets: () => masker,
       log: (level, message) => log(`${level === 'INFO' ? '' : `${level}: `}${message}`),
       onCrashed: () => void resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`)),
     },

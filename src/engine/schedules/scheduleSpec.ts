@@ -158,7 +158,13 @@ export function describeSchedule(s: Schedule): string {
  * Postgres shared by every machine), and a secret never goes there. The message shows them masked.
  */
 export function refuseSecretParameters(parameters: Record<string, unknown>, mask: (text: string) => string): void {
+  const masked = maskedIfSecret(parameters, mask);
+  if (masked !== undefined) throw new ScheduleError(`a parameter of the schedule holds a secret (${masked}); schedules are kept in the store, so let the flow read the secret from its environment instead`);
+}
+
+/** Parameters as JSON with their secrets masked, when one holds a secret (what `mask` changes); undefined when none does. */
+export function maskedIfSecret(parameters: Record<string, unknown>, mask: (text: string) => string): string | undefined {
   const text = JSON.stringify(parameters);
   const masked = mask(text);
-  if (masked !== text) throw new ScheduleError(`a parameter of the schedule holds a secret (${masked}); schedules are kept in the store, so let the flow read the secret from its environment instead`);
+  return masked === text ? undefined : masked;
 }

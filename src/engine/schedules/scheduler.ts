@@ -18,7 +18,8 @@ import type { RunStore } from '../runStore';
 import { isTerminal, state, type StateName, type StateType } from '../states';
 import { EndedBeforeStart } from '../endedBeforeStart';
 import { needsZone, storedEntry, zonedEntry, type ScheduleEntry } from './scheduleEntries';
-import { describeSchedule, machineTimezone } from './scheduleSpec';
+import { describeSchedule, machineTimezone, maskedIfSecret } from './scheduleSpec';
+import type { SecretMasker } from '../secrets';
 import { SlotTimes } from './slotTimes';
 import { mergedTags, tagsField } from '../runTags';
 
@@ -40,6 +41,11 @@ export interface SchedulerHost {
   log(level: 'INFO' | 'WARNING' | 'ERROR', message: string): void;
   /** Runs of hosts that died were marked Crashed (the host resumes those that ask for it). */
   onCrashed?(ids: string[]): void;
+  /**
+   * The secrets this host knows (its environment's, stored or connected accounts' credentials). A schedule
+   * whose parameters hold one is not run: each slot's run would keep the secret in the store.
+   */
+  secrets?(): SecretMasker | Promise<SecretMasker>;
 }
 
 export interface SchedulerOptions {
@@ -147,6 +153,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private stopped = true;
   /** The last look failed as a whole (the store unreachable): the next is not before this. */
   private retryAt = 0;
+  /** Schedules not run for a secret in their parameters, by id: what each said (logged once, again when it changes). */
+  private readonly refused = new Map<string, string>();
 
   constructor(
     private readonly store: RunStore,
@@ -239,11 +247,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       state = await this.store.schedules.read();
     }
     const zones = state.zones;
-    const entries = listed.map((e) => zonedEntry(e, zones, zone));
+    const entries = await this.withoutSecrets(listed.map((e) => zonedEntry(e, zones, zone)));
     const ids = new Set(entries.map((e) => e.id));
     for (const [id, t] of this.tracked) {
       if (ids.has(id)) continue;
-      await this.letGo(t, 'its schedule was removed');
+      await this.letGo(t, this.refused.has(id) ? "its schedule's parameters hold a secret" : 'its schedule was removed');
       this.tracked.delete(id);
       this.emit('planned', t.entry, undefined);
     }
@@ -283,6 +291,33 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         this.host.log('ERROR', `Schedule ${entry.id} of flow '${entry.flowName}': ${(e as Error).message}`);
       }
     }
+  }
+
+  /**
+   * The schedules whose parameters hold no secret the host knows. One that holds a secret (declared in a
+   * flow file: `schedule add` refuses them) is not run — each slot's run would keep the secret in its
+   * parameters, in the store — and, as a flow file that cannot be read, said once in the log, not at every
+   * slot: what was prepared for it is let go as for a removed schedule.
+   */
+  private async withoutSecrets(entries: ScheduleEntry[]): Promise<ScheduleEntry[]> {
+    const masker = entries.some((e) => e.schedule.parameters !== undefined) ? await this.host.secrets?.() : undefined;
+    const kept: ScheduleEntry[] = [];
+    const refused = new Set<string>();
+    for (const entry of entries) {
+      const masked = masker && entry.schedule.parameters ? maskedIfSecret(entry.schedule.parameters, (text) => masker.mask(text)) : undefined;
+      if (masked === undefined) {
+        kept.push(entry);
+        continue;
+      }
+      refused.add(entry.id);
+      const where = entry.location ? ` (${entry.location.file}:${entry.location.line})` : '';
+      const message = `${label(entry)}${where} not run: a parameter of the schedule holds a secret (${masked}); its runs would keep it in the store, so let the flow read the secret from its environment instead`;
+      if (this.refused.get(entry.id) === message) continue;
+      this.refused.set(entry.id, message);
+      this.host.log('ERROR', message);
+    }
+    for (const id of this.refused.keys()) if (!refused.has(id)) this.refused.delete(id);
+    return kept;
   }
 
   private async process(t: Tracked, now: number): Promise<void> {

@@ -15,6 +15,11 @@ export interface EditorSecrets {
 
 /** Throws ScheduleError (the secret masked in its message) when a parameter holds a secret the editor knows. */
 export function refuseKnownSecrets(parameters: Record<string, unknown>, secrets: EditorSecrets): void {
-  const masker = new SecretMasker([...secretsFromEnv(secrets.env), ...secretsFromEnv(secrets.accounts)]);
+  const masker = editorMasker(secrets);
   refuseSecretParameters(parameters, (text) => masker.mask(text));
+}
+
+/** A masker of what the editor knows as secret (the window's scheduler runs no schedule whose parameters hold one). */
+export function editorMasker(secrets: EditorSecrets): SecretMasker {
+  return new SecretMasker([...secretsFromEnv(secrets.env), ...secretsFromEnv(secrets.accounts)]);
 }

@@ -11,6 +11,7 @@ import type { FlowIndex } from '../flows/flowIndex';
 import type { FlowdeckHost } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import { readSettings } from '../settings';
+import { editorMasker } from './scheduleSecrets';
 
 export class WindowSchedules implements vscode.Disposable {
   private scheduler?: Scheduler;
@@ -79,6 +80,7 @@ export class WindowSchedules implements vscode.Disposable {
     const scheduler = new Scheduler(store, {
       start: (entry, runId, slot) => this.host.startScheduled(entry, runId, slot),
       accepts: (entry) => entry.origin === 'store' || this.inWorkspace(entry.source),
+      secrets: async () => editorMasker(await this.host.knownSecrets()),
       log: (level, message) => this.output.note(message, level),
       onCrashed: () => void this.host.resumeCrashedRuns(),
     });
