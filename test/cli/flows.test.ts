@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, tempDir } from '../support/engine';
+import { flowSource, runCli, tempDir, workspace } from '../support/engine';
 import { fixtureWorkspace } from '../support/fixtures';
 
 const T = 60_000;
@@ -86,5 +86,17 @@ describe('flowdeck flows', () => {
       assert.match(r.stdout + r.stderr, new RegExp(`pipe\\.flow\\.ts: (error: )?not a file \\(a named pipe\\)`), command.join(' '));
       assert.match(r.stdout + r.stderr, new RegExp(`zero\\.flow\\.ts: (error: )?not a file \\(a character device\\)`), command.join(' '));
     }
+  });
+
+  it("--json masks a secret the command knows in a declared schedule's parameters, as schedules --json does", { timeout: T }, async () => {
+    const token = 'ghp_flowsSecret0123456789';
+    const cwd = workspace({
+      'sec.flow.ts': flowSource(`export default flow({ name: 'sec', parameters: { token: { type: 'string' }, repo: { type: 'string' } }, schedule: { cron: '0 9 * * *', parameters: { token: '${token}', repo: 'octo/hello' } } }, async () => 'ok');`),
+    });
+    const r = await runCli(['flows', '.', '--json'], { cwd, env: { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(token), r.stdout);
+    const [item] = JSON.parse(r.stdout) as { flows: { schedules: { parameters: Record<string, unknown> }[] }[] }[];
+    assert.deepEqual(item!.flows[0]!.schedules[0]!.parameters, { token: '***', repo: 'octo/hello' });
   });
 });

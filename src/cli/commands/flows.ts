@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { discoverFile, findFlowFiles } from '../../engine/flowDiscovery';
+import { defaultHome } from '../../engine/storeHome';
 import type { ParameterDeclarations } from '../../engine/parameters';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { BUILTIN_FLOWS, type BuiltinFlowInfo } from '../../flows/builtins';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
+import { knownSecrets } from '../knownSecrets';
 
 export const FLOWS_HELP = `Usage: flowdeck flows [file or folder] [--json]
 
@@ -51,7 +53,10 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const results = findFlowFiles(target).map(discoverFile);
   if (values.json) {
-    write(io.stdout, JSON.stringify([...(positionals.length === 0 ? BUILTIN_FLOWS.map(builtinJson) : []), ...results], null, 2));
+    // A schedule's parameters (or a parameter's default) written in a flow file may hold a secret the command
+    // knows: printed masked, as `schedules --json` prints them. The store is not opened; its credentials are read.
+    const masker = knownSecrets(io.env, defaultHome(io.env));
+    write(io.stdout, JSON.stringify(masker.maskValue([...(positionals.length === 0 ? BUILTIN_FLOWS.map(builtinJson) : []), ...results]), null, 2));
     return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
   }
   // Names in a column (as wide as the widest, within reason), then where each is and its parameters.
