@@ -52,8 +52,8 @@ export function scheduleRows(views: readonly ScheduleView[], io: CliIo): string[
     v.entry.id,
     v.entry.flowName,
     describeEntry(v.entry),
-    v.paused ? '-' : v.next === undefined ? 'never' : localTime(v.next, now),
-    v.paused ? 'paused' : 'active',
+    v.paused || v.refused !== undefined ? '-' : v.next === undefined ? 'never' : localTime(v.next, now),
+    stateOf(v),
     ...(tagged ? [v.entry.schedule.tags?.join(',') ?? ''] : []),
     `${v.entry.origin === 'code' ? 'code' : 'store'} ${whereFrom(v.entry, io)}`,
   ]);
@@ -92,7 +92,19 @@ export function scheduleJson(v: ScheduleView) {
     catchup: s.catchup ?? 'latest',
     overlap: s.overlap ?? 'skip',
     tags: s.tags ?? [],
-    state: v.paused ? 'paused' : 'active',
+    state: stateOf(v),
     next: v.next === undefined ? null : new Date(v.next).toISOString(),
   };
+}
+
+/** `refused`: its parameters hold a secret, and no scheduler runs it (refusedSchedules says why); else paused or active. */
+function stateOf(v: ScheduleView): 'active' | 'paused' | 'refused' {
+  return v.refused !== undefined ? 'refused' : v.paused ? 'paused' : 'active';
+}
+
+/** Why each refused schedule is not run, a line each, as a file's error is said. */
+export function refusedSchedules(views: readonly ScheduleView[], io: CliIo): string[] {
+  return views
+    .filter((v) => v.refused !== undefined)
+    .map((v) => neutraliseTerminal(`${whereFrom(v.entry, io)}: error: schedule ${v.entry.id} of flow '${v.entry.flowName}' is not run: a parameter of the schedule holds a secret (${v.refused}); its runs would keep it in the store, so let the flow read the secret from its environment instead`));
 }

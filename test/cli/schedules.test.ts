@@ -235,6 +235,26 @@ describe('flowdeck schedule and schedules', () => {
     assert.ok(!r.stdout.includes(token), r.stdout);
     assert.deepEqual((JSON.parse(r.stdout) as ScheduleJson[])[0]!.parameters, { token: '***', repo: 'octo/hello' });
   });
+
+  it("a declared schedule whose parameters hold a secret the command knows is listed refused (no next time), saying why once, masked", { timeout: 60_000 }, async () => {
+    const token = 'ghp_schedRefused0123456789';
+    const cwd = workspace({
+      'sec.flow.ts': flowSource(`export default flow({ name: 'sec', parameters: { token: { type: 'string' } }, schedule: { intervalSeconds: 60, parameters: { token: '${token}' } } }, async () => 'ok');`),
+    });
+    const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };
+    const text = await runCli(['schedules'], { cwd, env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^[0-9a-f]{10} +sec +every 1 min +- +refused +code sec\.flow\.ts:2$/m);
+    assert.match(text.stderr, /^sec\.flow\.ts:2: error: schedule [0-9a-f]{10} of flow 'sec' is not run: a parameter of the schedule holds a secret \(\{"token":"\*\*\*"\}\); .*let the flow read the secret from its environment instead$/m);
+    assert.ok(!(text.stdout + text.stderr).includes(token));
+    const json = await runCli(['schedules', '--json'], { cwd, env });
+    const [view] = JSON.parse(json.stdout) as ScheduleJson[];
+    assert.equal(view!.state, 'refused');
+    assert.equal(view!.next, null);
+    // Without the secret in the environment, it is an ordinary schedule.
+    const plain = JSON.parse((await runCli(['schedules', '--json'], { cwd, env: { FLOWDECK_HOME: tempDir() } })).stdout) as ScheduleJson[];
+    assert.equal(plain[0]!.state, 'active');
+  });
 });
 
 describe('flowdeck limit', () => {

@@ -408,6 +408,7 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
     await waitFor(async () => (await scheduledRuns(home)).filter((r) => r.flowName === 'tick' && r.state.name === 'Completed').length >= 4, 'four completed runs of tick', 120_000);
     assert.equal(await stop(s), 0, s.stderr());
     assert.deepEqual((await scheduledRuns(home)).filter((r) => r.flowName === 'leak'), []);
+    assert.match(s.stderr(), /^ {2}[0-9a-f]{10} +leak +every 2 s +- +refused +code leak\.flow\.ts:2$/m, 'listed refused among what it serves');
     const said = s.stderr().split('\n').filter((l) => l.includes('holds a secret'));
     assert.equal(said.length, 1, s.stderr());
     assert.match(said[0]!, /ERROR: Schedule [0-9a-f]{10} of flow 'leak' \(.*leak\.flow\.ts:2\) not run: a parameter of the schedule holds a secret \(\{"token":"\*\*\*"\}\); .*let the flow read the secret from its environment instead$/);

@@ -131,7 +131,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   });
   scheduler.on('started', (entry, active, slot) => log(`Started flow run '${active.name}' of ${entry.flowName} for ${localTime(slot)} (schedule ${entry.id})`));
 
-  const views = scheduleViews(declared.entries, await store.schedules.read(), Date.now());
+  const views = scheduleViews(declared.entries, await store.schedules.read(), Date.now(), (text) => masker.mask(text));
   write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${limit !== undefined ? `, at most ${limit} run${limit === 1 ? '' : 's'} at once` : ''}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
   for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
   await resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));

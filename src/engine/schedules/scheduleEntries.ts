@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
 import type { FileFlows } from '../flowDiscovery';
 import type { FlowSource } from '../protocol';
-import { machineTimezone, type Schedule } from './scheduleSpec';
+import { machineTimezone, maskedIfSecret, type Schedule } from './scheduleSpec';
 import type { ScheduleStoreState, StoredSchedule } from './scheduleStore';
 import { SlotTimes } from './slotTimes';
 import { tagsField } from '../runTags';
@@ -95,14 +95,18 @@ export function sourceOfEntry(entry: Pick<ScheduleEntry, 'source'>): FlowSource 
 export interface ScheduleView {
   entry: ScheduleEntry;
   paused: boolean;
-  /** Epoch ms of the next slot; undefined when paused or when the schedule never runs again. */
+  /** Epoch ms of the next slot; undefined when paused, refused, or when the schedule never runs again. */
   next?: number;
+  /** Its parameters hold a secret (`mask` changes them, masked here): a scheduler runs none of its slots. */
+  refused?: string;
 }
 
-/** Every schedule (declared ones first) with its state and next slot after `now`. */
-export function scheduleViews(declared: readonly ScheduleEntry[], state: ScheduleStoreState, now: number): ScheduleView[] {
+/** Every schedule (declared ones first) with its state and next slot after `now`; given `mask`, those it refuses say so. */
+export function scheduleViews(declared: readonly ScheduleEntry[], state: ScheduleStoreState, now: number, mask?: (text: string) => string): ScheduleView[] {
   return [...declared.map((e) => zonedEntry(e, state.zones)), ...state.added.map(storedEntry)].map((entry) => {
     const paused = state.paused.has(entry.id);
+    const refused = mask && entry.schedule.parameters ? maskedIfSecret(entry.schedule.parameters, mask) : undefined;
+    if (refused !== undefined) return { entry, paused, refused };
     const next = paused ? undefined : new SlotTimes(entry.schedule).next(now);
     return next === undefined ? { entry, paused } : { entry, paused, next };
   });
