@@ -115,6 +115,21 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
       log(`Resuming flow run '${a.name}' of ${a.flowName}: its host ended while it ran, and the flow asks to be resumed (resumeOnCrash)`);
     }
   };
+  // One look at a time, in order: each resume is claimed in the store (once across every serve and window),
+  // so a look adds nothing but work while another goes. Waited for as serve stops, before its runs are cancelled.
+  let resuming: Promise<void> = Promise.resolve();
+  let stopping = false;
+  const resumeInTurn = (): Promise<void> =>
+    (resuming = resuming.then(() => (stopping ? undefined : resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`)))));
+  // A run of a flow with resumeOnCrash is resumed whoever marked it Crashed: this serve (its scheduler's
+  // markCrashed tells the runs it marked here too), another serve, the editor or a CLI command opening the
+  // store — not only as serve starts or when it marks crashes itself, which a serve with nothing due may
+  // not do for a long time. Only the changed runs are read to decide whether to look.
+  const stopResuming = store.onRunsChanged((ids) => {
+    void Promise.all(ids.map((id) => store.get(id).catch(() => undefined))).then((runs) => {
+      if (runs.some((r) => r?.state.type === 'CRASHED' && r.resumeOnCrash && !r.parentRunId)) return resumeInTurn();
+    });
+  });
 
   const scheduler = new Scheduler(
     store,
@@ -122,7 +137,6 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
       start: (entry, runId, slot) => start(runner, entry, runId, slot, unwatched),
       secrets: () => masker,
       log: (level, message) => log(`${level === 'INFO' ? '' : `${level}: `}${message}`),
-      onCrashed: () => void resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`)),
     },
     { keepAlive: true },
   );
@@ -134,7 +148,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const views = scheduleViews(declared.entries, await store.schedules.read(), Date.now(), (text) => masker.mask(text));
   write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${limit !== undefined ? `, at most ${limit} run${limit === 1 ? '' : 's'} at once` : ''}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
   for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
-  await resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`));
+  await resumeInTurn();
   // Those marked as it opened the store, those marked lately while no serve was there, then each seen to change.
   // Each look in flight is waited for as serve stops, so that a run it marked told is told before the notices drain.
   const telling = new Set<Promise<void>>();
@@ -179,6 +193,9 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const going = runner.active().length;
   log(`${signal}: stopping; ${going === 0 ? 'no run to cancel' : `cancelling ${going === 1 ? 'the run' : `${going} runs`} still going`}, and giving back the slots prepared`);
   await scheduler.stop(`flowdeck serve (pid ${process.pid}) stopped before the slot was due`);
+  stopping = true;
+  stopResuming();
+  await resuming;
   for (const a of runner.active()) runner.cancel(a.id, `Cancelled: flowdeck serve was stopped (${signal})`);
   await Promise.all(runner.active().map((a) => a.done));
   stopTelling?.();
