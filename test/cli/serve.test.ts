@@ -84,12 +84,13 @@ async function webhook(status: (n: number) => number = () => 200): Promise<{ url
  * A scheduled run left Running by a serve killed with SIGKILL (its flow then let go, so a resume would end):
  * the run a serve that finds it Crashed tells of.
  */
-async function scheduledRunOfKilledServe(home: string): Promise<FlowRunSummary> {
+async function scheduledRunOfKilledServe(home: string, options: { resumeOnCrash?: boolean } = {}): Promise<FlowRunSummary> {
   const gate = join(home, 'gate');
+  const resume = options.resumeOnCrash ? `resumeOnCrash: true, ` : '';
   const cwd = workspace({
     'held.flow.ts': flowSource(`
 import { existsSync } from 'node:fs';
-export default flow({ name: 'held', schedule: { intervalSeconds: 2 } }, async () => {
+export default flow({ name: 'held', ${resume}schedule: { intervalSeconds: 2${options.resumeOnCrash ? `, overlap: 'skip'` : ''} } }, async () => {
   while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
 });`),
   });
@@ -419,33 +420,19 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
 
   it('a scheduled run of a resumeOnCrash flow whose host died, marked Crashed by a CLI command while two serves looked away, is resumed once by them as they look again', { timeout: 240_000 }, async () => {
     const home = tempDir();
-    const gate = join(home, 'gate');
     const resumers = [serve([], workspace({}), { FLOWDECK_HOME: home }), serve([], workspace({}), { FLOWDECK_HOME: home })];
     for (const r of resumers) await waitFor(() => /Serving 0 schedules/.test(r.stderr()), 'the resumer to serve', 120_000);
     // Stopped (SIGSTOP), neither can be the first to find the run Crashed: the CLI command is, and they serve
     // no schedule that would make them look for crashes themselves.
     for (const r of resumers) r.child.kill('SIGSTOP');
-    const cwd = workspace({
-      'gated.flow.ts': flowSource(`
-import { existsSync } from 'node:fs';
-export default flow({ name: 'gated', resumeOnCrash: true, schedule: { intervalSeconds: 2, overlap: 'skip' } }, async () => {
-  while (!existsSync(${JSON.stringify(gate)})) await new Promise((r) => setTimeout(r, 25));
-  return 'opened';
-});`),
-    });
-    const host = serve([], cwd, { FLOWDECK_HOME: home });
-    let victim: FlowRunSummary | undefined;
-    await waitFor(async () => (victim = (await scheduledRuns(home)).find((r) => r.state.name === 'Running')) !== undefined, 'a scheduled run to be running', 120_000);
-    host.child.kill('SIGKILL');
-    await host.exited;
-    writeFileSync(gate, '');
-    const cancel = await runCli(['cancel', victim!.id], { env: { FLOWDECK_HOME: home }, cwd: workspace({}) });
+    const victim = await scheduledRunOfKilledServe(home, { resumeOnCrash: true });
+    const cancel = await runCli(['cancel', victim.id], { env: { FLOWDECK_HOME: home }, cwd: workspace({}) });
     assert.match(cancel.stdout, /had already ended: Crashed/, cancel.stderr);
     for (const r of resumers) r.child.kill('SIGCONT');
-    await waitFor(async () => (await scheduledRuns(home)).find((r) => r.id === victim!.id)?.state.name === 'Completed', 'the crashed run to be resumed and complete', 120_000);
+    await waitFor(async () => (await scheduledRuns(home)).find((r) => r.id === victim.id)?.state.name === 'Completed', 'the crashed run to be resumed and complete', 120_000);
     for (const r of resumers) assert.equal(await stop(r), 0, r.stderr());
-    assert.equal((await scheduledRuns(home)).find((r) => r.id === victim!.id)!.attempt, 2);
-    const resumedBy = resumers.filter((r) => new RegExp(`Resuming flow run '${victim!.name}' of gated: its host ended while it ran`).test(r.stderr()));
+    assert.equal((await scheduledRuns(home)).find((r) => r.id === victim.id)!.attempt, 2);
+    const resumedBy = resumers.filter((r) => new RegExp(`Resuming flow run '${victim.name}' of held: its host ended while it ran`).test(r.stderr()));
     assert.equal(resumedBy.length, 1, resumers.map((r) => r.stderr()).join('\n---\n'));
   });
 
