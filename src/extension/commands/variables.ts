@@ -4,9 +4,9 @@
  * name and a value are checked as they are typed, as the CLI checks them.
  */
 import * as vscode from 'vscode';
-import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { checkVariableName, refuseSecretVariable, typedVariableValue, variableJson, variableValueText, type Variable } from '../../engine/variables';
 import type { Flowdeck } from '../services';
+import { editorMasker } from '../schedules/scheduleSecrets';
 import { listPick } from '../util/listPick';
 
 type Item = vscode.QuickPickItem & { variable?: Variable; add?: true };
@@ -63,8 +63,7 @@ async function variables(flowdeck: Flowdeck): Promise<void> {
   if (name === undefined) return;
   // As `flowdeck variable set`: a value is shown to whoever lists variables, never masked, so a secret the
   // editor knows (its environment's GITHUB_TOKEN, a connected account's token…) is refused as it is typed.
-  const secrets = await flowdeck.host.knownSecrets();
-  const masker = new SecretMasker([...secretsFromEnv(secrets.env), ...secretsFromEnv(secrets.accounts)]);
+  const masker = editorMasker(await flowdeck.host.knownSecrets());
   const check = (t: string): void => {
     const value = typedVariableValue(t);
     refuseSecretVariable(name, value, (s) => masker.mask(s));
