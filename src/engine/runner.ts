@@ -25,7 +25,8 @@ import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resu
 import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { parameterDepthProblem } from './parameters';
-import { CRASHED_HOST_MESSAGE, MIN_RUN_PREFIX, type NewRun, type RunHandle, type RunStore } from './runStore';
+import { isToResume } from './crashedToResume';
+import { MIN_RUN_PREFIX, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
 import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
@@ -548,9 +549,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * ended Crashed because its host died. Returns the runs this process took up.
    */
   async resumeCrashed(options: { env?: Record<string, string>; cwd?: string; accept?: (run: FlowRunSummary) => boolean } = {}): Promise<ActiveRun[]> {
-    const crashed = (await this.store.list({ rootsOnly: true, stateTypes: ['CRASHED'] })).filter(
-      (r) => r.resumeOnCrash && r.state.message === CRASHED_HOST_MESSAGE && (options.accept?.(r) ?? true),
-    );
+    const crashed = (await this.store.list({ rootsOnly: true, stateTypes: ['CRASHED'] })).filter((r) => isToResume(r) && (options.accept?.(r) ?? true));
     const started: ActiveRun[] = [];
     for (const r of crashed) {
       if (!(await this.store.claim(resumeKey(r.id, r.attempt + 1)))) continue;

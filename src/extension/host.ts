@@ -18,6 +18,7 @@ import { sourceOfEntry, type ScheduleEntry } from '../engine/schedules/scheduleE
 import type { SlotStart } from '../engine/schedules/scheduler';
 import type { QueuedResume, StoreHealth } from '../engine/sharedStore';
 import { isSettled, isTerminal } from '../engine/states';
+import { anyToResume } from '../engine/crashedToResume';
 import type { GitHubAccount } from './accounts/github';
 import { runEnv, youTubeEnv, type EnvCandidates } from './accounts/runEnv';
 import type { YouTubeAccount } from './accounts/youtube';
@@ -142,7 +143,12 @@ export class FlowdeckHost implements vscode.Disposable {
     this.storeInstance = store;
     void vscode.commands.executeCommand('setContext', 'flowdeck.sharedStore', store.shared !== undefined);
     this.storeWatch = new StoreWatch(store, {
-      onChange: (ids) => this.storeEmitter.fire({ ids: [...ids], reset: false }),
+      onChange: (ids) => {
+        this.storeEmitter.fire({ ids: [...ids], reset: false });
+        // A run of a flow with resumeOnCrash another process marked Crashed (a CLI command, serve, another
+        // window) is resumed now, not only when this window next marks crashes itself (crashedToResume.ts).
+        void anyToResume(store, ids).then((yes) => (yes ? this.resumeCrashedRuns() : undefined), () => undefined);
+      },
       onHealth: (health) => this.healthEmitter.fire(health),
       note: (message, level) => this.output.note(message, level),
     });

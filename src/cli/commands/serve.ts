@@ -11,6 +11,7 @@ import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
 import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
+import { anyToResume } from '../../engine/crashedToResume';
 import { crashedLately, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
@@ -126,9 +127,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   // store — not only as serve starts or when it marks crashes itself, which a serve with nothing due may
   // not do for a long time. Only the changed runs are read to decide whether to look.
   const stopResuming = store.onRunsChanged((ids) => {
-    void Promise.all(ids.map((id) => store.get(id).catch(() => undefined))).then((runs) => {
-      if (runs.some((r) => r?.state.type === 'CRASHED' && r.resumeOnCrash && !r.parentRunId)) return resumeInTurn();
-    });
+    void anyToResume(store, ids).then((yes) => (yes ? resumeInTurn() : undefined));
   });
 
   const scheduler = new Scheduler(

@@ -1,0 +1,19 @@
+/**
+ * Which crashed runs are resumed by themselves: a flow run of its own (not a subflow run) of a flow with
+ * `resumeOnCrash`, whose host died while it ran (markCrashed's message) — what `resumeCrashed()` takes up.
+ * `serve` and the editor look at each run they see turn Crashed (onRunsChanged), whoever marked it — another
+ * serve, a window, a CLI command opening the store — so a run is resumed at once, not when they next mark
+ * crashes themselves; the resume's claim keeps it once across every process.
+ */
+import type { FlowRunSummary } from './records';
+import { CRASHED_HOST_MESSAGE, type RunStore } from './runStore';
+
+export function isToResume(r: FlowRunSummary): boolean {
+  return r.state.type === 'CRASHED' && r.parentRunId === undefined && r.resumeOnCrash === true && r.state.message === CRASHED_HOST_MESSAGE;
+}
+
+/** Whether any of the runs `ids` names (those that changed: read alone) is one to resume. */
+export async function anyToResume(store: RunStore, ids: readonly string[]): Promise<boolean> {
+  const runs = await Promise.all([...new Set(ids)].map((id) => store.get(id).catch(() => undefined)));
+  return runs.some((r) => r !== undefined && isToResume(r));
+}
