@@ -12,6 +12,7 @@
  * (slotWaitingPool.ts) and its LISTEN connection (changeFeed.ts), so the wait is said once per process.
  */
 import pRetry from 'p-retry';
+import { shareErrorClass } from '../sharedErrorClass';
 
 /** SQLSTATEs of a server with no free slot for one more connection now, which may have one soon. */
 const NO_FREE_SLOT = new Set(['53300', '53400', '57P03']);
@@ -36,6 +37,7 @@ export class NoFreeSlotError extends Error {
     this.code = cause.code;
   }
 }
+shareErrorClass(NoFreeSlotError, 'NoFreeSlotError');
 
 export interface FreeSlotWaitOptions {
   /** At most this long in all per connection (default CONNECTION_WAIT_MS). */
