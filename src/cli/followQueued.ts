@@ -83,6 +83,21 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
   const shown = terminalLogLine(io.stderr);
   type Look = { end?: number };
   let crashLooked = 0;
+  /** Prints what the run and its subflow runs logged since the last read. */
+  const printLogs = async (): Promise<void> => {
+    for (const [id, after] of seen) {
+      for (let last = after; ; ) {
+        const { records, last: next, full } = await shared.readRecords(id, last, 2000, LOGS);
+        // One write for the batch: a write a line is a system call a line.
+        let text = '';
+        for (const r of records) if (r.k === 'log') text += `${shown(r)}\n`;
+        if (text !== '') io.stderr.write(prompt ? prompt.around(text) : text);
+        seen.set(id, next);
+        if (!full) break;
+        last = next;
+      }
+    }
+  };
   /** One look at the run: prints what it logged since, and says how it ended once it has (`end`, the exit code). */
   const lookOnce = async (): Promise<Look> => {
     // A live process that follows settles what dead hosts left (a worker gone: its run Crashed, and queued to
@@ -97,18 +112,7 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
     const run = await store.get(runId);
     const tree = await store.runTree(runId);
     for (const r of tree) if (!seen.has(r.id)) seen.set(r.id, 0);
-    for (const [id, after] of seen) {
-      for (let last = after; ; ) {
-        const { records, last: next, full } = await shared.readRecords(id, last, 2000, LOGS);
-        // One write for the batch: a write a line is a system call a line.
-        let text = '';
-        for (const r of records) if (r.k === 'log') text += `${shown(r)}\n`;
-        if (text !== '') io.stderr.write(prompt ? prompt.around(text) : text);
-        seen.set(id, next);
-        if (!full) break;
-        last = next;
-      }
-    }
+    await printLogs();
     if (!run) {
       say(`flowdeck: run ${runId} is no longer in the store`);
       return { end: EXIT.runFailed };
@@ -136,6 +140,9 @@ export async function followQueued(store: RunStore, shared: SharedStore, io: Cli
       // Taken over, run and its job done between the reads: looked at again.
       const now = await store.get(runId);
       if (now && (now.attempt !== run.attempt || now.seq !== run.seq)) return lookOnce();
+      // Nothing resumes it now: a worker that took its resume and could not do it logged why before it let
+      // the resume go (queueWorker's noteUnresumed), which may be after the lines above were read.
+      await printLogs();
     }
     // Suspended: nothing runs it until a resume; said, as `flowdeck run` says it.
     if (run.state.name === 'Suspended') say(neutraliseTerminal(suspendedNotice(run)));

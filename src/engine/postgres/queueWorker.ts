@@ -287,11 +287,16 @@ export class QueueWorker {
     } catch (e) {
       if (!(e instanceof BadInputError)) throw e;
       this.options.say(`could not resume run ${runId}: ${e.message}`);
-      // Not resumed here: the attempt is free for a resume where the flow file is.
-      const run = await this.store.get(runId);
-      if (run) await this.store.unclaim(resumeKey(runId, run.attempt + 1));
       // Another resume has it (`flowdeck resume` raced this worker), or it went: nothing for its logs to say.
-      if (e.reason !== 'taken') await this.noteUnresumed(runId, e.message);
+      // Said before the resume is let go: a follower (`resume --queue`) ends once nothing will resume the run,
+      // and reads its logs then — the reason must be there by that time.
+      try {
+        if (e.reason !== 'taken') await this.noteUnresumed(runId, e.message);
+      } finally {
+        // Not resumed here: the attempt is free for a resume where the flow file is.
+        const run = await this.store.get(runId);
+        if (run) await this.store.unclaim(resumeKey(runId, run.attempt + 1));
+      }
       return;
     }
     this.options.say(`resuming ${active.name} (${active.flowName}) from its checkpoints`);
