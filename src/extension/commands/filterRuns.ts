@@ -9,6 +9,7 @@ import type { StateType } from '../../engine/states';
 import { stateIcon } from '../icons';
 import { FILTER_STATE_TYPES, stateNameOfType, stateTypeLabel, type RunsFilter } from '../runs/present';
 import type { Flowdeck } from '../services';
+import { createMultiPick } from '../util/stayOpenInput';
 
 type Item = vscode.QuickPickItem & { stateType?: StateType; flowName?: string; tag?: string };
 
@@ -50,12 +51,11 @@ async function filterRuns(flowdeck: Flowdeck, arg?: unknown): Promise<void> {
   }
   const flowItems = flows.map((f): Item => ({ label: `$(symbol-event) ${f.flowName}`, description: count(f.runs), flowName: f.flowName }));
   const tagItems = (await store.tags()).map((t): Item => ({ label: `$(tag) ${t.tag}`, description: count(t.runs), tag: t.tag }));
-  const pick = vscode.window.createQuickPick<Item>();
+  const pick = createMultiPick<Item>();
   pick.title = 'Filter Runs';
   pick.placeholder = tagItems.length > 0
     ? 'Pick states, flows and tags: runs in any picked state, of any picked flow, with every picked tag. Pick none to see all runs.'
     : 'Pick states and flows: runs in any picked state, of any picked flow. Pick none to see all runs.';
-  pick.canSelectMany = true;
   pick.matchOnDescription = true;
   pick.items = [
     { label: 'State', kind: vscode.QuickPickItemKind.Separator },

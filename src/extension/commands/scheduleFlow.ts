@@ -13,6 +13,7 @@ import type { FlowRef } from '../flows/flowRef';
 import { promptParameters } from '../parameters/promptParameters';
 import type { Flowdeck } from '../services';
 import { refuseKnownSecrets } from '../schedules/scheduleSecrets';
+import { askStep, askText } from '../util/stayOpenInput';
 
 const NEXT_SHOWN = 5;
 
@@ -29,7 +30,7 @@ async function scheduleFlow(flowdeck: Flowdeck, arg?: unknown): Promise<void> {
   if (!when) return;
   let parameters: Record<string, unknown> | undefined;
   if (ref.parameters === undefined || Object.keys(ref.parameters).length > 0) {
-    const how = await vscode.window.showQuickPick(['Default parameters', 'Set parameters…'], { title: `Schedule ${ref.flowName}: parameters of its runs` });
+    const how = await askStep(['Default parameters', 'Set parameters…'], { title: `Schedule ${ref.flowName}: parameters of its runs` });
     if (!how) return;
     if (how !== 'Default parameters') {
       try {
@@ -68,16 +69,16 @@ type When = Pick<Schedule, 'cron' | 'intervalSeconds' | 'timezone'>;
 async function askWhen(ref: FlowRef): Promise<When | undefined> {
   const title = `Schedule ${ref.flowName}`;
   const kinds = ['Every hour', 'Daily at…', 'Weekly on…', 'Every… (interval)', 'Cron expression…'] as const;
-  const kind = await vscode.window.showQuickPick([...kinds], { title, placeHolder: 'When should it run?' });
+  const kind = await askStep(kinds, { title, placeHolder: 'When should it run?' });
   if (kind === undefined) return undefined;
   if (kind === 'Every hour') return { cron: presetCron({ kind: 'hourly' }) };
   if (kind === 'Daily at…' || kind === 'Weekly on…') {
     let day: Weekday | undefined;
     if (kind === 'Weekly on…') {
-      day = (await vscode.window.showQuickPick([...WEEKDAYS], { title, placeHolder: 'On which day?' })) as Weekday | undefined;
+      day = await askStep(WEEKDAYS, { title, placeHolder: 'On which day?' });
       if (!day) return undefined;
     }
-    const time = await vscode.window.showInputBox({
+    const time = await askText({
       title,
       prompt: 'At what time (24-hour clock, this machine’s timezone)?',
       value: '09:00',
@@ -87,10 +88,10 @@ async function askWhen(ref: FlowRef): Promise<When | undefined> {
     return { cron: presetCron(day ? { kind: 'weekly', day, time } : { kind: 'daily', time }) };
   }
   if (kind === 'Every… (interval)') {
-    const every = await vscode.window.showInputBox({ title, prompt: 'Every how long? 30s, 15m, 2h or 1d', value: '15m', validateInput: (text) => preview(() => ({ intervalSeconds: parseEvery(text) })) });
+    const every = await askText({ title, prompt: 'Every how long? 30s, 15m, 2h or 1d', value: '15m', validateInput: (text) => preview(() => ({ intervalSeconds: parseEvery(text) })) });
     return every === undefined ? undefined : { intervalSeconds: parseEvery(every) };
   }
-  const cron = await vscode.window.showInputBox({
+  const cron = await askText({
     title,
     prompt: 'A cron expression: 5 fields, or 6 with seconds first',
     placeHolder: '0 9 * * 1-5',

@@ -1,6 +1,7 @@
 /** "Search Runs…": keeps the runs whose run or flow name, or a tag, contains the text, saying how many match as you type. */
 import * as vscode from 'vscode';
 import type { Flowdeck } from '../services';
+import { createTextBox } from '../util/stayOpenInput';
 
 export function registerSearchRuns(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
@@ -11,7 +12,7 @@ export function registerSearchRuns(context: vscode.ExtensionContext, flowdeck: F
 async function searchRuns(flowdeck: Flowdeck): Promise<void> {
   const current = flowdeck.runsTree.getFilter();
   const store = await flowdeck.host.store();
-  const box = vscode.window.createInputBox();
+  const box = createTextBox();
   box.title = 'Search Runs';
   box.placeholder = 'Part of a run name (light-potoo), a flow name or a tag; empty shows all runs';
   box.value = current.search ?? '';

@@ -1,6 +1,7 @@
 /** "Set GitHub Token": a personal access token kept in SecretStorage, used when there is no GitHub sign-in. */
 import * as vscode from 'vscode';
 import type { Flowdeck } from '../services';
+import { askText } from '../util/stayOpenInput';
 
 export function registerSetGitHubToken(context: vscode.ExtensionContext, flowdeck: Flowdeck): void {
   context.subscriptions.push(
@@ -9,11 +10,10 @@ export function registerSetGitHubToken(context: vscode.ExtensionContext, flowdec
 }
 
 async function setGitHubToken(flowdeck: Flowdeck): Promise<void> {
-  const token = await vscode.window.showInputBox({
+  const token = await askText({
     title: 'GitHub Token',
     prompt: 'A GitHub personal access token (fine-grained, read-only access is enough). Kept in the editor\'s secret storage.',
     password: true,
-    ignoreFocusOut: true,
     validateInput: (v) => (v.trim() === '' ? 'Paste a token, or press Escape' : /\s/.test(v.trim()) ? 'A token has no spaces' : undefined),
   });
   if (token === undefined) return;

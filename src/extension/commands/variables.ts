@@ -8,6 +8,7 @@ import { checkVariableName, refuseSecretVariable, typedVariableValue, variableJs
 import type { Flowdeck } from '../services';
 import { editorMasker } from '../schedules/scheduleSecrets';
 import { listPick } from '../util/listPick';
+import { askText } from '../util/stayOpenInput';
 
 type Item = vscode.QuickPickItem & { variable?: Variable; add?: true };
 
@@ -55,7 +56,7 @@ async function variables(flowdeck: Flowdeck): Promise<void> {
   });
   if (!picked) return;
   const taken = new Set(pick.items.flatMap((i) => (i.variable ? [i.variable.name] : [])));
-  const name = picked.variable?.name ?? (await vscode.window.showInputBox({
+  const name = picked.variable?.name ?? (await askText({
     title: 'Add Variable: name',
     prompt: "1 to 64 lowercase letters, digits, '_' and '-' (min_stars, repos-to-watch)",
     validateInput: (text) => problem(() => checkVariableName(text)) ?? (taken.has(text) ? { message: `'${text}' is set already: this changes its value`, severity: vscode.InputBoxValidationSeverity.Warning } : undefined),
@@ -69,7 +70,7 @@ async function variables(flowdeck: Flowdeck): Promise<void> {
     refuseSecretVariable(name, value, (s) => masker.mask(s));
     variableJson(name, value, t);
   };
-  const text = await vscode.window.showInputBox({
+  const text = await askText({
     title: `Variable '${name}': value`,
     prompt: 'JSON when it is JSON (100, true, ["octo/a", "octo/b"], {"max": 3}), else text as typed',
     value: picked.variable ? variableValueText(picked.variable.value) : '',

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { ParameterDeclarations } from '../../engine/parameters';
 import { inputSubject } from '../../engine/pauseInput';
+import { askText } from '../util/stayOpenInput';
 import { collectParameters, jsonParametersPrompt, parameterPrompts, type ParameterPrompt, type PromptSubject } from './prompts';
 
 /** The parameters to run with, or undefined when the user pressed Escape. Throws ParameterError. */
@@ -25,12 +26,11 @@ export async function promptInput(runName: string, declarations: ParameterDeclar
 async function ask(prompts: ParameterPrompt[], collect: (answers: ReadonlyMap<string, string>) => Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
   const answers = new Map<string, string>();
   for (const p of prompts) {
-    const text = await vscode.window.showInputBox({
+    const text = await askText({
       title: p.title,
       prompt: p.prompt,
       value: p.value,
       placeHolder: p.placeHolder,
-      ignoreFocusOut: true,
       validateInput: (value) => p.validate(value),
     });
     if (text === undefined) return undefined;
