@@ -420,6 +420,77 @@ describe('rate limits', () => {
     });
   }
 
+  // Found on review: plugin-throttling waits only for the limits it recognises (a "secondary rate" message,
+  // x-ratelimit-remaining 0) and plugin-retry left 429 and 403 alone, so these failed at once, however short
+  // the wait they asked for.
+  for (const status of [429, 403] as const) {
+    test(`a ${status} in other words than GitHub's, with a short retry-after, is waited out once and the request retried, with a warning`, async () => {
+      const context = fakeContext();
+      fake.inject({ kind: 'other-rate-limit', status, path: /^\/repos\/acme\/small$/, retryAfterSeconds: 1 });
+      const mark = fake.requests.length;
+      const stats = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+      assert.equal(stats.stars, 250);
+      const repoRequests = since(fake, mark).filter((request) => request.path === '/repos/acme/small');
+      assert.deepEqual(repoRequests.map((request) => request.status), [status, 200]);
+      assert.ok(
+        context.lines.some((line) => line.level === 'WARNING' && line.message === `GitHub is limiting requests on GET /repos/acme/small (answered ${status}); waiting 1 s before retrying`),
+        context.lines.map((line) => line.message).join('\n'),
+      );
+    });
+  }
+
+  /** `acme/small` read under a 429 in other words than GitHub's: the rate-limited error, the statuses answered, the log lines. */
+  async function otherLimitFailure(retryAfterSeconds: number | null, times: number): Promise<{ error: GitHubError; statuses: number[]; context: Context }> {
+    const context = fakeContext();
+    fake.inject({ kind: 'other-rate-limit', path: /^\/repos\/acme\/small$/, retryAfterSeconds, times });
+    const mark = fake.requests.length;
+    const error = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN })).catch((caught: unknown) => caught);
+    assert.ok(error instanceof GitHubError, String(error));
+    assert.equal(error.kind, 'rate-limited');
+    return { error, statuses: since(fake, mark).map((request) => request.status), context };
+  }
+
+  test('a 429 asking for longer than the flow waits fails at once, naming when to retry', async () => {
+    const { error, statuses, context } = await otherLimitFailure(3600, 1);
+    assert.match(
+      error.message,
+      /^GitHub is limiting requests \(127\.0\.0\.1:\d+ answered 429 "Too Many Requests"\): retry after 3600 s, too long to wait for \(the flow waits at most 60 s\)\. Run the flow again after \d{4}-\d\d-\d\dT/,
+    );
+    assert.ok(error.resetAt && error.resetAt.getTime() - Date.now() > 3000 * 1000, 'resetAt is when to retry, about an hour away');
+    assert.deepEqual(statuses, [429], 'not waited for, not retried');
+    assert.ok(context.lines.some((line) => line.level === 'WARNING' && /limiting requests on GET \/repos\/acme\/small \(answered 429\); retry after 3600 s is too long to wait for/.test(line.message)));
+    assert.ok(!context.lines.some((line) => /waiting \d+ s/.test(line.message)));
+  });
+
+  test('a 429 hit again after the wait fails, saying it was waited for once; one without retry-after is waited a minute', async () => {
+    for (const retryAfter of [1, null]) {
+      const { error, statuses, context } = await otherLimitFailure(retryAfter, 2);
+      const seconds = retryAfter ?? 60;
+      assert.match(
+        error.message,
+        new RegExp(`^GitHub is limiting requests \\(127\\.0\\.0\\.1:\\d+ answered 429 "Too Many Requests"\\): retry after ${seconds} s${retryAfter === null ? ' \\(127\\.0\\.0\\.1:\\d+ gave no retry-after\\)' : ''}, and it was hit again after waiting that long once\\. Run the flow again after `),
+      );
+      assert.deepEqual(statuses, [429, 429], 'one wait, one retry');
+      assert.ok(context.lines.some((line) => line.level === 'WARNING' && line.message.endsWith(`(answered 429); waiting ${seconds} s before retrying`)));
+      assert.ok(context.lines.some((line) => line.level === 'WARNING' && line.message.includes(`again on GET /repos/acme/small (answered 429) after waiting; retry after ${seconds} s`)));
+    }
+  });
+
+  test('a run cancelled during the wait for a 429 rejects with its reason and sends no retry', async () => {
+    const context = fakeContext();
+    const controller = new AbortController();
+    const reason = Object.assign(new Error('Task run timed out after 1 s'), { name: 'TimeoutError' });
+    const logger = { ...context.logger, warning: (message: string) => {
+      context.logger.warning(message);
+      if (/waiting \d+ s/.test(message)) controller.abort(reason);
+    } };
+    fake.inject({ kind: 'other-rate-limit', path: /^\/repos\/acme\/small$/, retryAfterSeconds: 1 });
+    const mark = fake.requests.length;
+    const error = await collectRepoStats('acme/small', { ...optionsFor(fake, context, { token: TOKEN, signal: controller.signal }), logger }).catch((caught: unknown) => caught);
+    assert.equal(error, reason);
+    assert.deepEqual(since(fake, mark).map((request) => request.status), [429]);
+  });
+
   test('a primary rate limit that resets soon is waited out and retried', async () => {
     const context = fakeContext();
     fake.inject({ kind: 'primary-rate-limit', path: /\/pulls$/, resetInSeconds: 1 });

@@ -58,7 +58,11 @@ export interface RecordedRequest {
 }
 
 /** `answer`: a 200 carrying `body` as is (a proxy's HTML page, truncated JSON, fields of the wrong type). */
-export type InjectedFailureKind = 'secondary-rate-limit' | 'primary-rate-limit' | 'server-error' | 'answer';
+/**
+ * `other-rate-limit`: a limit in other words than GitHub's usual ones, a 429 Too Many Requests (a gateway's)
+ * or, with `status: 403`, GitHub Enterprise Server's "abuse detection mechanism".
+ */
+export type InjectedFailureKind = 'secondary-rate-limit' | 'primary-rate-limit' | 'other-rate-limit' | 'server-error' | 'answer';
 
 export interface InjectedFailure {
   kind: InjectedFailureKind;
@@ -66,8 +70,10 @@ export interface InjectedFailure {
   path?: RegExp;
   /** How many matching requests fail; 1 when absent. */
   times?: number;
-  /** `retry-after` of a secondary limit, in seconds; no header when null. */
+  /** `retry-after` of a secondary or other limit, in seconds (60 when absent); no header when null. */
   retryAfterSeconds?: number | null;
+  /** Status of an `other-rate-limit`: 429 (the default) or 403. */
+  status?: 429 | 403;
   /** Body and content type of an `answer`. */
   body?: string;
   contentType?: string;
@@ -408,6 +414,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
           'x-ratelimit-used': headers['x-ratelimit-limit'],
           'x-ratelimit-reset': String(reset),
         });
+        return;
+      }
+      case 'other-rate-limit': {
+        const status = failure.status ?? 429;
+        const message =
+          status === 429 ? 'Too Many Requests' : 'You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.';
+        send(res, record, status, { message }, failure.retryAfterSeconds === null ? headers : { ...headers, 'retry-after': String(failure.retryAfterSeconds ?? 60) });
         return;
       }
       case 'server-error':

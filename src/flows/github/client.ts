@@ -5,6 +5,7 @@
 import type { Octokit } from '@octokit/rest' with { 'resolution-mode': 'import' };
 import type { GitHubLogger, GitHubOptions } from './options';
 import { redact } from './errors';
+import { unnamedLimits } from './unnamedLimits';
 
 export type GitHubClient = Octokit;
 
@@ -39,8 +40,10 @@ interface LimitedRequest {
 }
 
 /**
- * plugin-retry's defaults plus 429: plugin-throttling already waits out 429 rate limits, and plugin-retry
- * would otherwise retry them a second time on its own clock. (304 is below 400 and never retried.)
+ * plugin-retry's defaults plus 429: a 429 is a rate limit, waited out by plugin-throttling when GitHub names
+ * it and by unnamedLimits.ts otherwise, each once at most and for as long as `retry-after` asks; plugin-retry's
+ * own policy would retry it three times more on its own clock (1, 4, 9 s), whatever GitHub asked. (304 is
+ * below 400 and never retried.)
  */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
@@ -57,7 +60,31 @@ export async function createGitHubClient(options: GitHubOptions): Promise<GitHub
   const retries = options.retries ?? DEFAULT_RETRIES;
   const stats: RequestStats = { requests: 0, notModified: 0 };
   const unanswered: Unanswered = new Map();
-  const ThrottledOctokit = RestOctokit.plugin(throttling, retry);
+  // unnamedLimits between the two: it hands plugin-retry the limits plugin-throttling does not recognise.
+  const ThrottledOctokit = RestOctokit.plugin(
+    throttling,
+    unnamedLimits({
+      fallbackRetryAfter: SECONDARY_LIMIT_FALLBACK_SECONDS,
+      retries,
+      // A 429, or a 403 with retry-after, in other words than GitHub's (a gateway, GitHub Enterprise Server's
+      // "abuse detection mechanism"): waited like a secondary limit, once and when it is short enough.
+      onUnnamedLimit: (retryAfter, request, retryCount) => {
+        const what = `${request.method} ${pathOf(request.url, options.baseUrl)} (answered ${request.status})`;
+        if (options.signal?.aborted) return false;
+        if (retryCount === 0 && retryAfter <= maxWait) {
+          logger.warning(`GitHub is limiting requests on ${what}; waiting ${retryAfter} s before retrying`);
+          return true;
+        }
+        logger.warning(
+          retryCount === 0
+            ? `GitHub is limiting requests on ${what}; retry after ${retryAfter} s is too long to wait for`
+            : `GitHub is limiting requests again on ${what} after waiting; retry after ${retryAfter} s`,
+        );
+        return false;
+      },
+    }),
+    retry,
+  );
 
   const octokit = new ThrottledOctokit({
     baseUrl: options.baseUrl,

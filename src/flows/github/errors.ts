@@ -136,8 +136,14 @@ function describe(error: RequestErrorLike, context: ErrorContext): string {
         const seconds = secondaryRetryAfter(error, context);
         const retryAt = new Date(Date.now() + seconds * 1000).toISOString();
         const given = headerOf(error, 'retry-after') === undefined ? ` (${host} gave no retry-after)` : '';
+        const waited =
+          context.maxRateLimitWaitSeconds === undefined
+            ? ''
+            : seconds > context.maxRateLimitWaitSeconds
+              ? `, too long to wait for (the flow waits at most ${context.maxRateLimitWaitSeconds} s)`
+              : ', and it was hit again after waiting that long once';
         return (
-          `GitHub is limiting requests (${host} answered ${error.status}${gitHubSays ? ` "${gitHubSays}"` : ''}): retry after ${seconds} s${given}. ` +
+          `GitHub is limiting requests (${host} answered ${error.status}${gitHubSays ? ` "${gitHubSays}"` : ''}): retry after ${seconds} s${given}${waited}. ` +
           `Run the flow again after ${retryAt}; fewer runs at once (\`flowdeck limit set github-api 1\`) make it rarer.`
         );
       }
@@ -171,7 +177,7 @@ function isRateLimit(error: RequestErrorLike): boolean {
  * A limit in other words than GitHub's usual ones: a 429 Too Many Requests, or a 403 asking to wait with
  * `retry-after` (GitHub Enterprise Server's "abuse detection mechanism", a gateway). Not a missing scope.
  */
-function isUnnamedLimit(error: RequestErrorLike): boolean {
+export function isUnnamedLimit(error: RequestErrorLike): boolean {
   if (isSecondaryLimit(error) || headerOf(error, 'x-ratelimit-remaining') === '0') return false;
   return error.status === 429 || (error.status === 403 && headerOf(error, 'retry-after') !== undefined);
 }
@@ -183,8 +189,13 @@ function isSecondaryLimit(error: RequestErrorLike): boolean {
 
 /** `retry-after` of a secondary limit in seconds, or the fallback the client waits when GitHub sent none. */
 function secondaryRetryAfter(error: RequestErrorLike, context: ErrorContext): number {
+  return retryAfterSeconds(error, context.secondaryLimitFallbackSeconds ?? 60);
+}
+
+/** `retry-after` in seconds, or `fallbackSeconds` when the answer gave none (or not a number of seconds). */
+export function retryAfterSeconds(error: RequestErrorLike, fallbackSeconds: number): number {
   const given = Number(headerOf(error, 'retry-after'));
-  return Number.isFinite(given) && given > 0 ? given : (context.secondaryLimitFallbackSeconds ?? 60);
+  return Number.isFinite(given) && given > 0 ? given : fallbackSeconds;
 }
 
 function resetTimeOf(error: RequestErrorLike): Date | undefined {
