@@ -287,7 +287,7 @@ describe('star history of a big repository', () => {
 });
 
 describe('conditional requests', () => {
-  test('an unchanged refresh is answered 304 for every request, costs no rate limit, and returns the full data', async () => {
+  test('an unchanged refresh is answered 304 for every request but the open pull request count, costs one request of the rate limit, and returns the full data', async () => {
     const context = fakeContext();
     const first = await collectRepoStats('acme/etag', optionsFor(fake, context, { token: TOKEN }));
     const mark = fake.requests.length;
@@ -296,7 +296,13 @@ describe('conditional requests', () => {
 
     assert.deepEqual(second, first);
     assert.equal(requests.length, 5, 'repo + pulls + 2 stargazer pages + releases');
-    for (const request of requests) {
+    const pulls = requests.find((request) => request.path === '/repos/acme/etag/pulls');
+    const conditional = requests.filter((request) => request !== pulls);
+    assert.ok(pulls);
+    assert.equal(pulls.status, 200, 'its count is in the Link header, which page 1 unchanged does not vouch for');
+    assert.equal(pulls.headers['if-none-match'], undefined);
+    assert.equal(pulls.counted, true);
+    for (const request of conditional) {
       assert.equal(request.status, 304, `${request.path} answered ${request.status}`);
       assert.equal(request.counted, false);
       assert.match(String(request.headers['if-none-match']), /^(W\/)?"[0-9a-f]+"$/, 'the ETag is sent with its quotes');
@@ -343,6 +349,26 @@ describe('conditional requests', () => {
     const fresh = await collectRepoStats('acme/growing', optionsFor(fake, fakeContext(), { token: TOKEN }));
     assert.deepEqual(refreshed.starHistory, fresh.starHistory);
     assert.equal(refreshed.starHistorySampled, false);
+  });
+
+  // Found on review: the count comes from the Link header's last page, which page 1's ETag does not vouch
+  // for; page 1 (the newest open pull request) stays the same when an older one is merged or closed.
+  test('a pull request other than the newest closed since the last run: page 1 is unchanged, yet the count is the new one', async () => {
+    const context = fakeContext();
+    const spec = { fullName: 'acme/merging', stars: 3, firstStarAt: '2025-05-30T10:00:00Z', starIntervalSeconds: 60, openIssues: 2 };
+    fake.setRepo({ ...spec, openPullNumbers: [1, 2, 3, 4, 5] });
+    const first = await collectRepoStats('acme/merging', optionsFor(fake, context, { token: TOKEN }));
+    assert.equal(first.openPullRequests, 5);
+    fake.setRepo({ ...spec, openPullNumbers: [1, 2, 4, 5] });
+    const mark = fake.requests.length;
+    const refreshed = await collectRepoStats('acme/merging', optionsFor(fake, context, { token: TOKEN }));
+    assert.equal(refreshed.openPullRequests, 4);
+    assert.equal(refreshed.openIssues, 2);
+    const fresh = await collectRepoStats('acme/merging', optionsFor(fake, fakeContext(), { token: TOKEN }));
+    assert.deepEqual({ ...refreshed, fetchedAt: '' }, { ...fresh, fetchedAt: '' });
+    // The other requests of the refresh still go conditionally: the stargazers and releases did not change.
+    const refresh = since(fake, mark).slice(0, 5);
+    assert.deepEqual(refresh.filter((request) => request.status === 304).map((request) => request.path).sort(), ['/repos/acme/merging/releases', '/repos/acme/merging/stargazers']);
   });
 });
 

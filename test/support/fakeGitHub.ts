@@ -19,6 +19,11 @@ export interface FakeRepoSpec {
   /** Open issues only; `open_issues_count` is served as openIssues + openPulls. */
   openIssues?: number;
   openPulls?: number;
+  /**
+   * Numbers of the open pull requests, which the list gives newest (highest) first; openPulls..1 when absent.
+   * Closing one that is not the newest leaves page 1 of the list, and so its ETag, as it was.
+   */
+  openPullNumbers?: number[];
   /** Visible only to requests with a valid token. */
   private?: boolean;
   /** Time of the first star; later stars follow every `starIntervalSeconds`. Defaults end the list yesterday. */
@@ -135,7 +140,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       forks: spec.forks ?? 0,
       subscribers: spec.subscribers ?? 0,
       openIssues: spec.openIssues ?? 0,
-      openPulls: spec.openPulls ?? 0,
+      openPulls: spec.openPullNumbers?.length ?? spec.openPulls ?? 0,
+      openPullNumbers: [...(spec.openPullNumbers ?? Array.from({ length: spec.openPulls ?? 0 }, (_, i) => i + 1))].sort((a, b) => b - a),
       private: spec.private ?? false,
       firstStarAt,
       starIntervalSeconds: interval,
@@ -275,7 +281,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const total = state === 'open' || state === 'all' ? repo.openPulls : 0;
     const items: unknown[] = [];
     for (let i = (page - 1) * perPage; i < Math.min(total, page * perPage); i++) {
-      const number = total - i;
+      const number = repo.openPullNumbers[i];
       items.push({
         id: repo.id * 10_000 + number,
         number,

@@ -150,21 +150,17 @@ export async function fetchRepo(octokit: GitHubClient, repo: string, options: Gi
   return value;
 }
 
-/** Counts open pull requests with one request: `per_page=1` makes the `last` page number the count. */
+/**
+ * Counts open pull requests with one request: `per_page=1` makes the `last` page number the count. Not a
+ * conditional request: the ETag vouches for the page's body, the newest open pull request, and that stays the
+ * same when an older one is merged or closed; a 304 then brought back the stored count, one too many.
+ */
 export async function fetchOpenPullRequests(octokit: GitHubClient, repo: string, options: GitHubOptions): Promise<number> {
   const { owner, name } = parseRepoName(repo);
-  const { value } = await conditionalGet({
-    kv: options.kv,
-    key: `${options.baseUrl} GET /repos/${owner}/${name}/pulls?state=open&per_page=1`.toLowerCase(),
-    logger: options.logger,
-    request: (headers) => octokit.pulls.list({ owner, repo: name, state: 'open', per_page: 1, headers }),
-    // The body is checked even when the Link header gives the count: a page that is not a list is not GitHub's.
-    extract: (response): number => {
-      const items = listAnswer(response.data, { what: `the open pull requests of ${repo}`, baseUrl: options.baseUrl, secrets: options.secrets });
-      return lastPageFromLink(response.headers.link) ?? items.length;
-    },
-  });
-  return value;
+  const response = await octokit.pulls.list({ owner, repo: name, state: 'open', per_page: 1 });
+  // The body is checked even when the Link header gives the count: a page that is not a list is not GitHub's.
+  const items = listAnswer(response.data, { what: `the open pull requests of ${repo}`, baseUrl: options.baseUrl, secrets: options.secrets });
+  return lastPageFromLink(response.headers.link) ?? items.length;
 }
 
 /**
