@@ -192,6 +192,19 @@ export default flow({ name: 'exits' }, async () => { process.exit(('c'.repeat(20
     assertNoPieceOf(SHORT_TOKEN, given.stderr + scheduled.stderr + own.stderr + own.stdout + filesUnder(home), 'output and store');
   });
 
+  it("runs --search holding a secret says it back masked when no run matches ('No runs whose name, flow or tags hold …')", async () => {
+    const ws = workspace({});
+    for (const token of [LONG_TOKEN, SHORT_TOKEN]) {
+      const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };
+      for (const args of [['runs', '--search', token], ['runs', '--search', `x ${token}`, '--json'], ['runs', '--flow', token]]) {
+        const r = await runCli(args, { cwd: ws, env });
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stdout + r.stderr, /No runs (whose name, flow or tags hold '(x )?\*\*\*'|of flow '\*\*\*')/, args.join(' '));
+        assertNoPieceOf(token, r.stdout + r.stderr, `${args.join(' ')}, ${token.length}-character token`);
+      }
+    }
+  });
+
   it('a secret typed where it does not belong is never quoted: a token too long for a tag (cut short, it was not masked), a bad option value', async () => {
     const ws = workspace({ 'tagged.flow.ts': flowSource(`export default flow({ name: 'tagged', tags: [process.env.GITHUB_TOKEN!] }, async () => 1);`), 'plain.flow.ts': flowSource(`export default flow({ name: 'plain' }, async () => 1);`) });
     const home = tempDir();

@@ -100,7 +100,10 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
       const known = values.flow !== undefined && !states && !tags && search === undefined ? (await store.flows()).map((f) => f.flowName) : undefined;
       const flows = known === undefined ? '' : known.length > 0 ? ` (flows with runs: ${known.join(', ')})` : ' (no flow has runs yet)';
       if (values.json) write(io.stdout, '[]');
-      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(`No runs${which}${flows}.`));
+      // What was typed is said back masked: a --search or --flow holding a secret the command knows (pasted
+      // in the wrong place) is not printed, as nothing else the CLI prints is.
+      const masker = knownSecrets(io.env, store.home);
+      write(values.json ? io.stderr : io.stdout, neutraliseTerminal(masker.mask(`No runs${which}${flows}.`)));
       return EXIT.ok;
     }
     if (values.json) {
