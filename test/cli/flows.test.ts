@@ -99,4 +99,18 @@ describe('flowdeck flows', () => {
     const [item] = JSON.parse(r.stdout) as { flows: { schedules: { parameters: Record<string, unknown> }[] }[] }[];
     assert.deepEqual(item!.flows[0]!.schedules[0]!.parameters, { token: '***', repo: 'octo/hello' });
   });
+
+  it("the text masks a secret the command knows in a parameter's default, as --json does", { timeout: T }, async () => {
+    const token = 'ghp_flowsDefault0123456789';
+    const cwd = workspace({
+      'sec.flow.ts': flowSource(`export default flow({ name: 'sec', description: 'reads with ${token}', parameters: { token: { type: 'string', default: '${token}' }, repo: { type: 'string', default: 'octo/hello' } } }, async () => 'ok');`),
+    });
+    const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };
+    const r = await runCli(['flows', '.'], { cwd, env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!r.stdout.includes(token), r.stdout);
+    assert.match(r.stdout, /^sec {2}sec\.flow\.ts:\d+ {2}\(token: string = "\*\*\*", repo: string = "octo\/hello"\) {2}— reads with \*\*\*$/m);
+    const [item] = JSON.parse((await runCli(['flows', '.', '--json'], { cwd, env })).stdout) as { flows: { parameters: Record<string, { default: unknown }> }[] }[];
+    assert.equal(item!.flows[0]!.parameters.token!.default, '***', 'as --json gives it');
+  });
 });

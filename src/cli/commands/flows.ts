@@ -51,11 +51,12 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
     write(io.stderr, `flowdeck: no such file or folder: ${target}`);
     return EXIT.badInput;
   }
-  const results = findFlowFiles(target).map(discoverFile);
+  // A schedule's parameters (or a parameter's default, a description) written in a flow file may hold a secret
+  // the command knows: listed masked, in the text as in --json, as `schedules --json` prints them. The store is
+  // not opened; its credentials are read.
+  const masker = knownSecrets(io.env, defaultHome(io.env));
+  const results = masker.maskValue(findFlowFiles(target).map(discoverFile));
   if (values.json) {
-    // A schedule's parameters (or a parameter's default) written in a flow file may hold a secret the command
-    // knows: printed masked, as `schedules --json` prints them. The store is not opened; its credentials are read.
-    const masker = knownSecrets(io.env, defaultHome(io.env));
     write(io.stdout, JSON.stringify(masker.maskValue([...(positionals.length === 0 ? BUILTIN_FLOWS.map(builtinJson) : []), ...results]), null, 2));
     return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;
   }
