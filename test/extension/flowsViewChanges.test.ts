@@ -73,3 +73,13 @@ test('files coming, going, failing to parse or gaining their first flow redraw t
   assert.deepEqual(flowsViewChanges(empty, one, BUILTINS), { all: true }, 'its first flow: its row opens');
   assert.deepEqual(flowsViewChanges(one, empty, BUILTINS), { all: true }, 'its last flow gone: it says it has none');
 });
+
+test("a schedule becoming refused (or no longer: a secret's account signed out) redraws its flow's row, paused or not", { timeout: 10_000 }, () => {
+  const files = [file(HELLO, [['hello', 3]])];
+  const refused = (paused: boolean): ScheduleView => ({ ...every(HELLO, 'hello', 5, undefined, paused), refused: '{"token":"***"}' });
+  for (const paused of [false, true]) {
+    const redrawn = { all: false, files: [], flows: [flowKey(HELLO, 'hello')] };
+    assert.deepEqual(flowsViewChanges(data(files, [every(HELLO, 'hello', 5, paused ? undefined : 10_000, paused)]), data(files, [refused(paused)]), BUILTINS), redrawn);
+    assert.deepEqual(flowsViewChanges(data(files, [refused(paused)]), data(files, [every(HELLO, 'hello', 5, paused ? undefined : 10_000, paused)]), BUILTINS), redrawn);
+  }
+});

@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { youTubeEnv } from '../../src/extension/accounts/runEnv';
-import { refuseKnownSecrets } from '../../src/extension/schedules/scheduleSecrets';
+import type { ScheduleEntry } from '../../src/engine/schedules/scheduleEntries';
+import { editorScheduleViews, refuseKnownSecrets } from '../../src/extension/schedules/scheduleSecrets';
+import { flowScheduleDescription } from '../../src/extension/flows/flowScheduleText';
 
 const TOKEN = 'gho_signedInEditorToken42';
 const REFRESH = '1//youtube-refresh-token-77';
@@ -37,4 +39,25 @@ test('a parameter holding a secret of the environment, the store URL or a connec
 test('parameters without a secret pass, and nothing counts as secret when nothing is known', { timeout: 10_000 }, () => {
   refuseKnownSecrets({ repo: 'octo/hello', days: 7, client: 'client-id-1' }, secrets);
   refuseKnownSecrets({ repo: `octo/${TOKEN}` }, { env: {}, accounts: { GITHUB_TOKEN: undefined } });
+});
+
+test("the window's schedule list marks refused a declared schedule whose parameters hold a secret it knows (no next time), as its scheduler refuses it; its row says so", { timeout: 10_000 }, async () => {
+  const declared = (id: string, parameters?: Record<string, unknown>): ScheduleEntry => ({ id, flowName: id, source: `/ws/${id}.flow.ts`, schedule: { intervalSeconds: 3600, ...(parameters ? { parameters } : {}) }, origin: 'code' });
+  const state = { added: [], paused: new Set<string>(), firstSeen: new Map<string, number>(), zones: new Map<string, string>() };
+  let asked = 0;
+  const known = async () => {
+    asked++;
+    return secrets;
+  };
+  const views = await editorScheduleViews([declared('leaky', { repo: `octo/${TOKEN}` }), declared('plain', { repo: 'octo/hello' }), declared('bare')], state, 1_000, known);
+  const [leaky, plain, bare] = views;
+  assert.equal(leaky!.refused, '{"repo":"octo/***"}');
+  assert.equal(leaky!.next, undefined);
+  assert.equal(flowScheduleDescription([leaky!], String), 'schedule refused: parameters hold a secret');
+  assert.equal(plain!.refused, undefined);
+  assert.equal(plain!.next, 3_600_000);
+  assert.equal(bare!.next, 3_600_000);
+  // No schedule with parameters: the editor's secrets (a GitHub session lookup) are not asked for.
+  await editorScheduleViews([declared('bare')], state, 1_000, known);
+  assert.equal(asked, 1);
 });

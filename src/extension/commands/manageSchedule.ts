@@ -50,7 +50,7 @@ async function pick(action: Action, arg: unknown, views: readonly ScheduleView[]
   const candidates = (arg instanceof FlowNode ? arg.schedules : views).filter(fits);
   if (candidates.length <= 1) return candidates[0];
   const picked = await vscode.window.showQuickPick(
-    candidates.map((v) => ({ label: describeSchedule(v.entry.schedule), description: `${v.entry.flowName} · ${v.paused ? 'paused' : 'active'} · ${v.entry.origin === 'code' ? 'in code' : 'added'}`, view: v })),
+    candidates.map((v) => ({ label: describeSchedule(v.entry.schedule), description: `${v.entry.flowName} · ${v.refused !== undefined ? 'refused' : v.paused ? 'paused' : 'active'} · ${v.entry.origin === 'code' ? 'in code' : 'added'}`, view: v })),
     { title: TITLES[action] },
   );
   return picked?.view;

@@ -13,6 +13,7 @@ import { ITEM_ICONS } from '../icons';
 import { escapeMarkdown } from '../runs/present';
 import { themeIcon } from '../themeIcon';
 import { ChangeGate } from '../util/changeGate';
+import { flowScheduleDescription, scheduleStateText } from './flowScheduleText';
 import { flowKey, flowsViewChanges, schedulesOf, type FlowsViewData } from './flowsViewChanges';
 import type { FlowIndex } from './flowIndex';
 import { builtinFlowRef, fileFlowRef, type FlowRef } from './flowRef';
@@ -39,10 +40,9 @@ export class FlowNode extends vscode.TreeItem {
   show(schedules: readonly ScheduleView[]): void {
     const ref = this.ref;
     this.shownSchedules = schedules;
-    const next = Math.min(...schedules.filter((v) => v.next !== undefined).map((v) => v.next!));
-    // A clock on a flow that runs by itself, and when it runs next.
+    // A clock on a flow that runs by itself, and when it runs next (or that it is refused: flowScheduleText.ts).
     this.iconPath = schedules.length > 0 ? themeIcon(ITEM_ICONS.scheduledFlow) : themeIcon(ITEM_ICONS.flow);
-    this.description = schedules.length === 0 ? ref.description : Number.isFinite(next) ? `next ${clockTime(next)}` : 'schedule paused';
+    this.description = schedules.length === 0 ? ref.description : flowScheduleDescription(schedules, clockTime);
     this.tooltip = flowTooltip(ref, schedules);
     // `runnable` enables Run Flow and Run Flow with Parameters; `source` enables Open Flow Source;
     // `scheduled` / `schedulePaused` / `hasSchedule` enable Pause / Resume / Remove Schedule.
@@ -253,7 +253,7 @@ function sourceOf(ref: FlowRef): string {
 
 /** What the view shows of the files and schedules, as text to compare: a schedule's next time shows on its flow's row. */
 function signature(files: readonly FileFlows[], schedules: readonly ScheduleView[]): string {
-  return JSON.stringify([files, schedules.map((v) => [v.entry, v.paused, v.next])]);
+  return JSON.stringify([files, schedules.map((v) => [v.entry, v.paused, v.next, v.refused])]);
 }
 
 /** The file's folder relative to its workspace folder, prefixed by the folder's name in a multi-root workspace. */
@@ -270,7 +270,7 @@ function flowTooltip(ref: FlowRef, schedules: readonly ScheduleView[]): vscode.M
   if (ref.description) lines.push('', escapeMarkdown(ref.description));
   lines.push('', parametersText(ref.parameters));
   if (schedules.length > 0) {
-    const items = schedules.map((v) => `- ${escapeMarkdown(describeSchedule(v.entry.schedule))}: ${v.paused ? 'paused' : v.next === undefined ? 'no next run' : `next ${escapeMarkdown(new Date(v.next).toLocaleString())}`} (${v.entry.origin === 'code' ? 'in code' : 'added'}, ${v.entry.id})`);
+    const items = schedules.map((v) => `- ${escapeMarkdown(describeSchedule(v.entry.schedule))}: ${escapeMarkdown(scheduleStateText(v, (ms) => new Date(ms).toLocaleString()))} (${v.entry.origin === 'code' ? 'in code' : 'added'}, ${v.entry.id})`);
     lines.push('', `Schedules:\n\n${items.join('\n')}`);
   }
   if (ref.location) lines.push('', escapeMarkdown(`${ref.location.file}:${ref.location.line}:${ref.location.column}`));

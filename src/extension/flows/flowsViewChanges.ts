@@ -51,7 +51,7 @@ export function flowsViewChanges(before: FlowsViewData, after: FlowsViewData, bu
   for (const f of after.files) if (!redrawn.has(f.file)) for (const flow of f.flows) listed.push({ source: f.file, flowName: flow.name });
   const flows: string[] = [];
   for (const { source, flowName } of listed) {
-    const shown = (s: readonly ScheduleView[]): string => JSON.stringify(schedulesOf(s, source, flowName).map((v) => [v.entry, v.paused, v.next]));
+    const shown = (s: readonly ScheduleView[]): string => JSON.stringify(schedulesOf(s, source, flowName).map((v) => [v.entry, v.paused, v.next, v.refused]));
     if (shown(before.schedules) !== shown(after.schedules)) flows.push(flowKey(source, flowName));
   }
   return { all: false, files, flows };

@@ -5,13 +5,13 @@
  * each schedule's next time for the Flows view and the status bar.
  */
 import * as vscode from 'vscode';
-import { declaredEntries, scheduleViews, type ScheduleEntry, type ScheduleView } from '../../engine/schedules/scheduleEntries';
+import { declaredEntries, type ScheduleEntry, type ScheduleView } from '../../engine/schedules/scheduleEntries';
 import { Scheduler } from '../../engine/schedules/scheduler';
 import type { FlowIndex } from '../flows/flowIndex';
 import type { FlowdeckHost } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import { readSettings } from '../settings';
-import { editorMasker } from './scheduleSecrets';
+import { editorMasker, editorScheduleViews } from './scheduleSecrets';
 
 export class WindowSchedules implements vscode.Disposable {
   private scheduler?: Scheduler;
@@ -59,7 +59,8 @@ export class WindowSchedules implements vscode.Disposable {
   /** Every schedule (the store's and the workspace's) with its state and next time, for lists and pickers. */
   async views(): Promise<ScheduleView[]> {
     const store = await this.host.store();
-    return scheduleViews(this.declared, await store.schedules.read(), Date.now());
+    // A schedule whose parameters hold a secret is refused (not run, no next time), as the scheduler refuses it.
+    return editorScheduleViews(this.declared, await store.schedules.read(), Date.now(), () => this.host.knownSecrets());
   }
 
   /** The next time of a flow's schedules this window knows of (the earliest). */
