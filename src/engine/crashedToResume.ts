@@ -5,6 +5,7 @@
  * serve, a window, a CLI command opening the store — so a run is resumed at once, not when they next mark
  * crashes themselves; the resume's claim keeps it once across every process.
  */
+import { readChangedRuns } from './changedRuns';
 import type { FlowRunSummary } from './records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from './runStore';
 
@@ -12,8 +13,7 @@ export function isToResume(r: FlowRunSummary): boolean {
   return r.state.type === 'CRASHED' && r.parentRunId === undefined && r.resumeOnCrash === true && r.state.message === CRASHED_HOST_MESSAGE;
 }
 
-/** Whether any of the runs `ids` names (those that changed: read alone) is one to resume. */
+/** Whether any of the runs `ids` names (those that changed: read alone, each once) is one to resume; one not read is none. */
 export async function anyToResume(store: RunStore, ids: readonly string[]): Promise<boolean> {
-  const runs = await Promise.all([...new Set(ids)].map((id) => store.get(id).catch(() => undefined)));
-  return runs.some((r) => r !== undefined && isToResume(r));
+  return (await readChangedRuns(store, ids)).runs.some(isToResume);
 }

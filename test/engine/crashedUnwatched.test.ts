@@ -1,6 +1,7 @@
 /** Which runs marked Crashed `serve` tells of: read by the ids marked alone, each marked told once. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readChangedRuns } from '../../src/engine/changedRuns';
 import { crashedUnwatched } from '../../src/engine/notify/crashedUnwatched';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from '../../src/engine/runStore';
@@ -37,8 +38,30 @@ test('crashedUnwatched reads the runs marked by their ids, not the store’s Cra
       return key !== 'crash-notice:told-elsewhere';
     },
   } as unknown as RunStore;
-  const told = await crashedUnwatched(store, [...runs.keys(), 'told', 'gone']);
+  const told = await crashedUnwatched(store, (await readChangedRuns(store, [...runs.keys(), 'told', 'gone'])).runs);
   assert.deepEqual(told.map((r) => r.id), ['told', 'resumed', 'again']);
   // Attempt 1's mark is the key the claim had before (a crash told then is not told again); a later attempt's names it.
   assert.deepEqual(marks, ['crash-notice:told', 'crash-notice:resumed', 'crash-notice:again:2', 'crash-notice:told-elsewhere']);
+});
+
+// Found on review: serve read each run it saw change twice, once to decide whether to resume it and once to
+// decide whether to tell of it; both are decided on one read, and telling reads nothing more.
+test('the runs a change names are read once each, in order (gone or unreadable ones left out, the first failure given), and telling of them reads none again', { timeout: 30_000 }, async () => {
+  const reads: string[] = [];
+  const store = {
+    get: async (ref: string) => {
+      reads.push(ref);
+      if (ref === 'broken') throw new Error('the disk went away');
+      // `get` takes an id's prefix too: a run of another id is not the one that changed.
+      return ref === 'gone' ? undefined : ref === 'prefix' ? run('prefixed') : run(ref);
+    },
+    markOnce: async () => true,
+  } as unknown as RunStore;
+  const changed = await readChangedRuns(store, ['a', 'gone', 'b', 'a', 'broken', 'prefix', 'b']);
+  assert.deepEqual(reads, ['a', 'gone', 'b', 'broken', 'prefix']);
+  assert.deepEqual(changed.runs.map((r) => r.id), ['a', 'b']);
+  assert.equal(changed.error?.message, 'the disk went away');
+  reads.length = 0;
+  assert.deepEqual((await crashedUnwatched(store, changed.runs)).map((r) => r.id), ['a', 'b']);
+  assert.deepEqual(reads, [], 'telling read the runs again');
 });

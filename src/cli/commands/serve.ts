@@ -11,7 +11,8 @@ import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
 import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
-import { anyToResume } from '../../engine/crashedToResume';
+import { readChangedRuns, type ChangedRuns } from '../../engine/changedRuns';
+import { isToResume } from '../../engine/crashedToResume';
 import { crashedLately, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
@@ -98,10 +99,13 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   runner.on('storeError', (_id, e) => log(`flowdeck: ${masker.mask(e.message)}`));
 
   // The runs marked Crashed — here, or by another process (the editor, a CLI command) — whose end no serve
-  // told yet (crashedUnwatched.ts). A run marked here is among the runs changed too (onRunsChanged).
-  const tellCrashed = async (ids: readonly string[]): Promise<void> => {
-    if (!notifier || ids.length === 0) return;
-    const runs = await crashedUnwatched(store, ids).catch((e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`));
+  // told yet (crashedUnwatched.ts), of those read (readChangedRuns). A run marked here is among the runs
+  // changed too (onRunsChanged).
+  const tellCrashed = async ({ runs: read, error }: ChangedRuns): Promise<void> => {
+    if (!notifier) return;
+    if (error) log(`Could not read the crashed runs to tell of them: ${error.message}`);
+    if (read.length === 0) return;
+    const runs = await crashedUnwatched(store, read).catch((e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`));
     for (const r of runs ?? []) {
       log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its host ended while it ran`));
       void notifier.notifier.ended(r);
@@ -122,12 +126,24 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   let stopping = false;
   const resumeInTurn = (): Promise<void> =>
     (resuming = resuming.then(() => (stopping ? undefined : resumeCrashed().catch((e: Error) => log(`Could not resume crashed runs: ${e.message}`)))));
-  // A run of a flow with resumeOnCrash is resumed whoever marked it Crashed: this serve (its scheduler's
-  // markCrashed tells the runs it marked here too), another serve, the editor or a CLI command opening the
-  // store — not only as serve starts or when it marks crashes itself, which a serve with nothing due may
-  // not do for a long time. Only the changed runs are read to decide whether to look.
-  const stopResuming = store.onRunsChanged((ids) => {
-    void anyToResume(store, ids).then((yes) => (yes ? resumeInTurn() : undefined));
+  // Each run seen to change is read once (readChangedRuns: the changed runs alone), to decide on that read
+  // both whether to resume it and whether to tell of it. A run of a flow with resumeOnCrash is resumed whoever marked it Crashed: this serve (its
+  // scheduler's markCrashed tells the runs it marked here too), another serve, the editor or a CLI command
+  // opening the store — not only as serve starts or when it marks crashes itself, which a serve with nothing
+  // due may not do for a long time; until serve stops. A crashed run nobody watched is told of (with a
+  // webhook) once serve has looked at those marked before it listened (`tellSeen`), until its runs ended.
+  // Each look in flight is waited for as serve stops, so that a run it marked told is told before the notices drain.
+  let tellSeen = false;
+  const looking = new Set<Promise<void>>();
+  const stopLooking = store.onRunsChanged((ids) => {
+    const tell = notifier !== undefined && tellSeen;
+    if (stopping && !tell) return;
+    const p = readChangedRuns(store, ids).then((changed) => {
+      if (!stopping && changed.runs.some(isToResume)) void resumeInTurn();
+      return tell ? tellCrashed(changed) : undefined;
+    });
+    looking.add(p);
+    void p.finally(() => looking.delete(p));
   });
 
   const scheduler = new Scheduler(
@@ -149,21 +165,13 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
   await resumeInTurn();
   // Those marked as it opened the store, those marked lately while no serve was there, then each seen to change.
-  // Each look in flight is waited for as serve stops, so that a run it marked told is told before the notices drain.
-  const telling = new Set<Promise<void>>();
-  const stopTelling = !notifier
-    ? undefined
-    : store.onRunsChanged((ids) => {
-        const p = tellCrashed(ids);
-        telling.add(p);
-        void p.finally(() => telling.delete(p));
-      });
+  tellSeen = true;
   if (notifier) {
     const lately = await crashedLately(store, Date.now()).catch((e: Error) => {
       log(`Could not read the runs crashed lately to tell of them: ${e.message}`);
       return [];
     });
-    await tellCrashed([...crashedAtOpen, ...lately]);
+    await tellCrashed(await readChangedRuns(store, [...crashedAtOpen, ...lately]));
   }
   const stopPruning = keep === undefined ? undefined : await keepRuns(store, runner, keep, log);
   scheduler.setDeclared(declared.entries);
@@ -193,12 +201,11 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   log(`${signal}: stopping; ${going === 0 ? 'no run to cancel' : `cancelling ${going === 1 ? 'the run' : `${going} runs`} still going`}, and giving back the slots prepared`);
   await scheduler.stop(`flowdeck serve (pid ${process.pid}) stopped before the slot was due`);
   stopping = true;
-  stopResuming();
   await resuming;
   for (const a of runner.active()) runner.cancel(a.id, `Cancelled: flowdeck serve was stopped (${signal})`);
   await Promise.all(runner.active().map((a) => a.done));
-  stopTelling?.();
-  await Promise.all(telling);
+  stopLooking();
+  await Promise.all(looking);
   await notifier?.drain();
   await stopPruning?.();
   await store.close();

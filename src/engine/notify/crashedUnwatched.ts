@@ -26,14 +26,13 @@ export function crashNoticeKey(runId: string, attempt: number): string {
 }
 
 /**
- * Of the runs `ids` names (those that changed, or were marked Crashed: read alone, not every Crashed run in
- * the store), those to tell of, each marked told by this process — so no other tells of it, now or later.
+ * Of `runs` (those that changed, or were marked Crashed, read by their ids: readChangedRuns, not every Crashed
+ * run in the store), those to tell of, each marked told by this process — so no other tells of it, now or later.
  */
-export async function crashedUnwatched(store: RunStore, ids: readonly string[]): Promise<FlowRunSummary[]> {
+export async function crashedUnwatched(store: RunStore, runs: readonly FlowRunSummary[]): Promise<FlowRunSummary[]> {
   const told: FlowRunSummary[] = [];
-  for (const id of new Set(ids)) {
-    const r = await store.get(id);
-    if (r?.id !== id || r.parentRunId || r.state.type !== 'CRASHED' || r.startTime === undefined) continue;
+  for (const r of runs) {
+    if (r.parentRunId || r.state.type !== 'CRASHED' || r.startTime === undefined) continue;
     // Its host died (markCrashed): a run whose worker died under a live host is told by that host.
     if (r.state.message !== CRASHED_HOST_MESSAGE || r.resumeOnCrash) continue;
     if (r.trigger?.kind !== 'schedule' && r.trigger?.kind !== 'resume') continue;
