@@ -1,7 +1,5 @@
 /** `flowdeck run … --queue NAME`: the run is created Scheduled and handed to the workers of that queue. */
 import { existsSync } from 'node:fs';
-import { knownSecrets } from './knownSecrets';
-import { checkedQueue } from './queueArg';
 import { resolve } from 'node:path';
 import { discoverFlows } from '../engine/flowDiscovery';
 import { ParameterError, parametersFromText, refusalOf } from '../engine/parameters';
@@ -9,15 +7,17 @@ import type { FlowSource } from '../engine/protocol';
 import { queuedFlowFor } from '../engine/queuedFlow';
 import { queuedParameterSecrets } from '../engine/queuedParameterSecrets';
 import { BadInputError } from '../engine/runRequest';
-import { SecretMasker, secretsFromEnv } from '../engine/secrets';
 import type { RunStore } from '../engine/runStore';
+import { mergedTags, tagsField } from '../engine/runTags';
+import { SecretMasker, secretsFromEnv } from '../engine/secrets';
 import type { SharedStore } from '../engine/sharedStore';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { followQueued } from './followQueued';
 import { EXIT, UsageError, write, type CliIo } from './io';
+import { knownSecrets } from './knownSecrets';
 import type { ParameterInput } from './parameterArgs';
+import { checkedQueue } from './queueArg';
 import { stateJson } from './runJson';
-import { mergedTags, tagsField } from '../engine/runTags';
 
 export interface EnqueueOptions {
   target: string;

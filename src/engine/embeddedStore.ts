@@ -13,14 +13,14 @@
  * are durable before they are acknowledged (fdatasync per batch) unless `durable: false`.
  */
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { nameClaimText, sweepDaily, sweepDue, type Listed, type Swept } from './abandonedCreations';
 import { findLostRuns } from './lostRuns';
 import { createClaim, createExclusiveFile, isAbandoned, readClaim, replaceAbandoned } from './claimFiles';
 import { asRunRecordWithoutArtifactData, type ArtifactInfo } from './artifactInfo';
 import type { Artifact } from './artifacts';
-import { constants } from 'node:fs';
-import { access, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { systemClock, type Clock } from './clock';
 import { EmbeddedLimitStore } from './embeddedLimitStore';
 import { EmbeddedScheduleStore } from './embeddedScheduleStore';

@@ -1,6 +1,5 @@
 /** `flowdeck auth youtube`: connects a YouTube account and stores its tokens in the store's credentials file. */
 import { spawn } from 'node:child_process';
-import { decimalNumber } from '../decimalNumber';
 import { resolve } from 'node:path';
 import { credentialsPath, mergeCredentials } from '../../engine/credentials';
 import { SecretMasker } from '../../engine/secrets';
@@ -10,6 +9,7 @@ import { createYouTubeClients, endpointsFromEnv } from '../../flows/youtube/clie
 import { YouTubeError } from '../../flows/youtube/errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, connectYouTube, readClientSecretFile } from '../../flows/youtube/oauth';
 import { parseCommandArgs } from '../args';
+import { decimalNumber } from '../decimalNumber';
 import { EXIT, write } from '../io';
 
 const HELP = `Usage: flowdeck auth youtube --client-secret client_secret.json [options]

@@ -1,20 +1,20 @@
+import { resolve } from 'node:path';
 import type { FlowRunSummary } from '../../engine/records';
-import { knownSecrets } from '../knownSecrets';
-import { checkedQueue } from '../queueArg';
-import { decimalNumber } from '../decimalNumber';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
-import { followRun } from '../followRun';
-import { printRunsJson } from '../runJsonStream';
-import { createRunner, openStore } from '../host';
 import { parseCommandArgs } from '../args';
+import { decimalNumber } from '../decimalNumber';
+import { workersStore } from '../enqueueRun';
+import { followRun } from '../followRun';
+import { createRunner, openStore } from '../host';
+import { EXIT, UsageError, write, type CliIo } from '../io';
+import { knownSecrets } from '../knownSecrets';
 import { PausePrompt } from '../pausePrompt';
+import { checkedQueue } from '../queueArg';
+import { resumeOnItsQueue, resumeOnNamedQueue } from '../queuedResume';
 import { resolveRunRef } from '../resolveRun';
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resumeWhenPaused } from '../resumePaused';
-import { EXIT, UsageError, write, type CliIo } from '../io';
-import { resumeOnItsQueue, resumeOnNamedQueue } from '../queuedResume';
-import { workersStore } from '../enqueueRun';
-import { resolve } from 'node:path';
+import { printRunsJson } from '../runJsonStream';
 
 export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--queue NAME [--root DIR]] [--json]
        flowdeck resume <paused or suspended run> [--input key=value]... [--inputs JSON | @FILE] [--wait SECONDS] [--json]

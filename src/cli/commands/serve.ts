@@ -4,27 +4,27 @@
  * with --notify-url, unwatched runs' failures are POSTed to a webhook.
  */
 import { statSync } from 'node:fs';
-import { decimalNumber } from '../decimalNumber';
 import { resolve } from 'node:path';
+import { readChangedRuns, type ChangedRuns } from '../../engine/changedRuns';
+import { isToResume } from '../../engine/crashedToResume';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
 import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
-import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
-import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
-import { readChangedRuns, type ChangedRuns } from '../../engine/changedRuns';
-import { isToResume } from '../../engine/crashedToResume';
 import { crashedLately, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
 import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
-import { pauseAbout, pausedWord } from '../../engine/pauseInput';
 import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
+import { pauseAbout, pausedWord } from '../../engine/pauseInput';
 import type { FlowRunSummary } from '../../engine/records';
 import type { FlowRunner } from '../../engine/runner';
 import type { RunStore } from '../../engine/runStore';
+import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../engine/schedules/scheduleEntries';
+import { Scheduler, type SlotStart } from '../../engine/schedules/scheduler';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
+import { decimalNumber } from '../decimalNumber';
 import { createRunner, openStore } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { keepRuns, keepRunsHelp, keepRunsOf } from '../keepRuns';

@@ -1,20 +1,20 @@
 import { stat } from 'node:fs/promises';
-import { knownSecrets } from '../knownSecrets';
-import { checkedQueue } from '../queueArg';
-import { decimalNumber } from '../decimalNumber';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { openStore as openRunStore, storeUrl } from '../../engine/openStore';
 import { LEASE_LOST, checkLease, leaseFromEnv } from '../../engine/postgres/hostLease';
 import { loadPostgres } from '../../engine/postgres/load';
 import type { PgStore } from '../../engine/postgres/pgStore';
-import type { QueueWorker } from '../../engine/postgres/queueWorker';
 import { DEFAULT_QUEUE } from '../../engine/postgres/queueName';
+import type { QueueWorker } from '../../engine/postgres/queueWorker';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
+import { decimalNumber } from '../decimalNumber';
 import { createRunner } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { keepRuns, keepRunsHelp, keepRunsOf } from '../keepRuns';
+import { knownSecrets } from '../knownSecrets';
+import { checkedQueue } from '../queueArg';
 
 /** Standby worker processes kept by default: one for each run at once, up to this many (each ~40 MB idle). */
 const DEFAULT_MAX_STANDBY = 4;
