@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { discoverFile, findFlowFiles, type FileFlows } from '../engine/flowDiscovery';
 import { declaredEntries, type ScheduleEntry, type ScheduleView } from '../engine/schedules/scheduleEntries';
-import { describeSchedule } from '../engine/schedules/scheduleSpec';
+import { describeSchedule, secretParametersRefusal } from '../engine/schedules/scheduleSpec';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { UsageError, type CliIo } from './io';
 import { textTableLines } from './textTable';
@@ -104,7 +104,7 @@ function stateOf(v: ScheduleView): 'active' | 'paused' | 'refused' {
 
 /** Why each refused schedule is not run, a line each, as a file's error is said. */
 export function refusedSchedules(views: readonly ScheduleView[], io: CliIo): string[] {
-  return views
-    .filter((v) => v.refused !== undefined)
-    .map((v) => neutraliseTerminal(`${whereFrom(v.entry, io)}: error: schedule ${v.entry.id} of flow '${v.entry.flowName}' is not run: a parameter of the schedule holds a secret (${v.refused}); its runs would keep it in the store, so let the flow read the secret from its environment instead`));
+  return views.flatMap((v) =>
+    v.refused === undefined ? [] : [neutraliseTerminal(`${whereFrom(v.entry, io)}: error: schedule ${v.entry.id} of flow '${v.entry.flowName}' is not run: ${secretParametersRefusal(v.refused)}`)],
+  );
 }

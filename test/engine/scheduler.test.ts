@@ -12,7 +12,7 @@ import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { scheduleViews, sourceOfEntry, type ScheduleEntry } from '../../src/engine/schedules/scheduleEntries';
 import { Scheduler } from '../../src/engine/schedules/scheduler';
-import type { Schedule } from '../../src/engine/schedules/scheduleSpec';
+import { secretParametersRefusal, type Schedule } from '../../src/engine/schedules/scheduleSpec';
 import { FlowRunner } from '../../src/engine/runner';
 import { SecretMasker } from '../../src/engine/secrets';
 import { isTerminal, state } from '../../src/engine/states';
@@ -487,6 +487,7 @@ test('a schedule declared with a secret the host knows in its parameters makes n
   const refusals = s.logs.filter((l) => l.includes('holds a secret'));
   assert.equal(refusals.length, 1, s.logs.join('\n'));
   assert.match(refusals[0]!, /^ERROR Schedule aaaaaaaaaa of flow 'quick' not run: a parameter of the schedule holds a secret \(\{"token":"\*\*\*"\}\); .*let the flow read the secret from its environment/);
+  assert.ok(refusals[0]!.endsWith(`not run: ${secretParametersRefusal('{"token":"***"}')}`), 'worded as `flowdeck schedules` words it');
   assert.ok(!s.logs.join('\n').includes(token));
   await s.scheduler.stop();
   assert.ok(!JSON.stringify(await s.store.list()).includes(token));

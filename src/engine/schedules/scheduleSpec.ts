@@ -168,3 +168,11 @@ export function maskedIfSecret(parameters: Record<string, unknown>, mask: (text:
   const masked = mask(text);
   return masked === text ? undefined : masked;
 }
+
+/**
+ * Why a schedule whose parameters hold a secret (`masked`: maskedIfSecret's) is not run, worded once for
+ * every place that says so: the scheduler's log (serve, the editor) and `flowdeck schedules`.
+ */
+export function secretParametersRefusal(masked: string): string {
+  return `a parameter of the schedule holds a secret (${masked}); its runs would keep it in the store, so let the flow read the secret from its environment instead`;
+}

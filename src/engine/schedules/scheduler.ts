@@ -18,7 +18,7 @@ import type { RunStore } from '../runStore';
 import { isTerminal, state, type StateName, type StateType } from '../states';
 import { EndedBeforeStart } from '../endedBeforeStart';
 import { needsZone, storedEntry, zonedEntry, type ScheduleEntry } from './scheduleEntries';
-import { describeSchedule, machineTimezone, maskedIfSecret } from './scheduleSpec';
+import { describeSchedule, machineTimezone, maskedIfSecret, secretParametersRefusal } from './scheduleSpec';
 import type { SecretMasker } from '../secrets';
 import { SlotTimes } from './slotTimes';
 import { mergedTags, tagsField } from '../runTags';
@@ -311,7 +311,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       }
       refused.add(entry.id);
       const where = entry.location ? ` (${entry.location.file}:${entry.location.line})` : '';
-      const message = `${label(entry)}${where} not run: a parameter of the schedule holds a secret (${masked}); its runs would keep it in the store, so let the flow read the secret from its environment instead`;
+      const message = `${label(entry)}${where} not run: ${secretParametersRefusal(masked)}`;
       if (this.refused.get(entry.id) === message) continue;
       this.refused.set(entry.id, message);
       this.host.log('ERROR', message);
