@@ -8,6 +8,7 @@ import { reportAnswer } from './answers';
 import { eachDay } from './dates';
 import { YouTubeError, toYouTubeError } from './errors';
 import type { ReportQuery } from './parameters';
+import { totalsOf } from './totals';
 
 /** Large enough that normal ranges need one request; longer ranges are read in pages of this many days. */
 export const DEFAULT_PAGE_SIZE = 1000;
@@ -93,8 +94,7 @@ export interface ShapedReport {
 
 /**
  * One entry per day of the query's range, in order, whatever rows Google returned; totals over the days
- * with data. Averages and rates (averageViewDuration, ...) cannot be summed: their total is the mean
- * weighted by views when views were asked for, else the plain mean. When both subscribersGained and
+ * with data (totals.ts: averages and rates are means weighted by views). When both subscribersGained and
  * subscribersLost are asked for, `netSubscribers` (gained − lost) is added to each day and the totals.
  */
 export function shapeReport(table: ReportTable, query: ReportQuery): ShapedReport {
@@ -129,36 +129,10 @@ function addNetSubscribers(report: ShapedReport): void {
   report.totals.netSubscribers = (report.totals.subscribersGained ?? 0) - (report.totals.subscribersLost ?? 0);
 }
 
-function totalsOf(days: DayFigures[], metrics: string[]): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const metric of metrics) {
-    const withData = days.filter((d) => typeof d[metric] === 'number');
-    if (!isAverage(metric)) {
-      totals[metric] = tidy(withData.reduce((sum, d) => sum + (d[metric] as number), 0));
-      continue;
-    }
-    const byViews = metrics.includes('views');
-    const weights = withData.map((d) => (!byViews ? 1 : typeof d.views === 'number' ? d.views : 0));
-    const weight = weights.reduce((a, b) => a + b, 0);
-    const weighted = withData.reduce((sum, d, i) => sum + (d[metric] as number) * (weights[i] ?? 0), 0);
-    totals[metric] = weight === 0 ? 0 : Math.round((weighted / weight) * 100) / 100;
-  }
-  return totals;
-}
-
-function isAverage(metric: string): boolean {
-  return /^average|Rate$|Percentage$/.test(metric);
-}
-
 function figure(value: string | number | null | undefined): number | null {
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
   return null;
-}
-
-/** Sums of FLOAT metrics pick up binary noise (0.30000000000000004); integers are left alone. */
-function tidy(value: number): number {
-  return Number.isInteger(value) ? value : Math.round(value * 1e6) / 1e6;
 }
 
 /** `estimatedMinutesWatched` → `Estimated Minutes Watched`. */
