@@ -70,7 +70,17 @@ export interface YoutubeView {
    * The equally long period before, its series aligned by day with `dates` (day 1 with day 1); absent
    * for results of flows that did not fetch it.
    */
-  previous?: { startDate: string; endDate: string; series: { metric: string; values: (number | null)[] }[]; totals: Record<string, number> };
+  previous?: {
+    startDate: string;
+    endDate: string;
+    series: { metric: string; values: (number | null)[] }[];
+    totals: Record<string, number>;
+    /**
+     * What each metric's card compares (periodComparison.ts): the range's days with data against the same
+     * days of this period, not the whole of both, since YouTube's last days come two to three days late.
+     */
+    compared: Record<string, { current: number; previous: number; days: number; of: number; lastWithout: number }>;
+  };
   /** The range's most viewed videos, the most viewed first. */
   topVideos: TopVideo[];
 }

@@ -12,6 +12,16 @@ import type { RangeChoice, TopVideo, YoutubeView } from './protocol';
 import { latestFailedNote, noCharts, note, runPicker, sectionEmpty, sectionHeader, unchartable, type Drawn, type RenderContext } from './render';
 import { metricChart } from './youtubeCharts';
 
+type Compared = NonNullable<YoutubeView['previous']>['compared'][string];
+
+/** The change's tooltip: the previous period's figure, and which days were compared when not all were. */
+function changeTitle(c: Compared, period: string, format: (value: number) => string): string {
+  if (c.days === c.of) return `Previous period ${period}: ${format(c.previous)}`;
+  const without = c.of - c.days;
+  const why = c.lastWithout === without ? `the last ${without === 1 ? 'one has' : `${without} have`} no data yet` : daysWithout(without);
+  return `Compared over ${c.days} of ${c.of} days (${why}). Previous period ${period}, the same days: ${format(c.previous)}`;
+}
+
 function daysWithout(n: number): string {
   return `${n} ${n === 1 ? 'day' : 'days'} without data`;
 }
@@ -47,8 +57,9 @@ function metricCards(view: YoutubeView, hidden: ReadonlySet<string>, onToggle: (
   return view.series.map(({ metric }) => {
     const info = metricInfo(metric);
     const total = view.totals[metric];
-    const earlier = previous?.totals[metric];
-    const change = total === undefined ? null : formatChange(total, earlier);
+    // Like with like: the range's days with data against the same days of the previous period (periodComparison.ts).
+    const compared = previous?.compared[metric];
+    const change = total === undefined || !compared ? null : formatChange(compared.current, compared.previous);
     const on = !hidden.has(metric);
     return h(
       'button',
@@ -63,10 +74,9 @@ function metricCards(view: YoutubeView, hidden: ReadonlySet<string>, onToggle: (
         'div',
         { class: 'stat-line' },
         h('span', { class: 'stat-value' }, total === undefined ? '—' : info.format(total)),
-        change
-          ? h('span', { class: `stat-change ${change.trend}`, title: `Previous period ${before}: ${earlier === undefined ? '—' : info.format(earlier)}` }, change.text)
-          : null,
+        change && compared ? h('span', { class: `stat-change ${change.trend}`, title: changeTitle(compared, before, info.format) }, change.text) : null,
       ),
+      change && compared && compared.days < compared.of ? h('div', { class: 'stat-note muted' }, `compared over ${compared.days} of ${compared.of} days`) : null,
     );
   });
 }
@@ -184,7 +194,10 @@ export function renderYoutube(ctx: RenderContext, hidden: ReadonlySet<string>, o
     : chartCards.length === 0
       ? h('p', { class: 'muted empty-chart' }, 'Every metric is switched off; pick one above to chart it.')
       : h('div', { class: 'chart-grid' }, chartCards);
-  const compared = view.previous ? ` Changes and dashed lines: the previous ${view.dates.length} days (${formatDay(view.previous.startDate, true)} – ${formatDay(view.previous.endDate, true)}), day by day.` : '';
+  const compared = view.previous
+    ? ` Dashed lines: the previous ${view.dates.length} days (${formatDay(view.previous.startDate, true)} – ${formatDay(view.previous.endDate, true)}), day by day. ` +
+      'Changes: the days with data against the same days of the previous period.'
+    : '';
 
   const element = h(
     'section',

@@ -7,6 +7,7 @@ import { readGithubResult, readGithubSnapshot, readYoutubeResult, ResultShapeErr
 import { nextSelection } from '../../src/extension/dashboard/selection';
 import { rangeChoices, rangeProblem, youtubeRunOfRange } from '../../src/extension/dashboard/youtubeRanges';
 import { resolveParameters } from '../../src/flows/youtube/parameters';
+import { formatChange } from '../../src/webview/format';
 
 const owner = { pid: 1, hostname: 'test' };
 
@@ -465,12 +466,46 @@ describe('youtube: previous period, net subscribers, top videos', () => {
         { metric: 'likes', values: [1, null, 0, 2] },
       ],
       totals: { views: 28, likes: 3 },
+      // The range has data on its first two days only: its cards compare those with the period's first two.
+      compared: {
+        views: { current: 22, previous: 8, days: 2, of: 4, lastWithout: 2 },
+        likes: { current: 1, previous: 1, days: 2, of: 4, lastWithout: 2 },
+      },
     });
     assert.equal(view.previous!.series[0]!.values.length, view.dates.length, 'day N of the previous period lines up with day N');
     // A shorter previous period is padded with gaps, a longer one cut.
     const short = readYoutubeResult(youtube({ previous: { startDate: '2024-06-02', endDate: '2024-06-03', days: [{ date: '2024-06-02', views: 1, likes: 1 }], totals: {} } }));
     assert.deepEqual(short.previous!.series[0]!.values, [1, null, null, null]);
     assert.equal(readYoutubeResult(youtube()).previous, undefined, 'older results have none');
+  });
+
+  it("the change compares the range's days with data with the same days of the previous period, not a lagging range with a whole one", () => {
+    // 28 days ending yesterday: YouTube has no rows for the last two yet (null, as the flow stores them). The
+    // previous period is complete. Views per day fell 2 % (100 → 98); the whole totals said 9 %.
+    const dayOf = (start: string, i: number) => new Date(Date.parse(`${start}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
+    const days = Array.from({ length: 28 }, (_, i) =>
+      i < 26 ? { date: dayOf('2024-06-03', i), views: 98, averageViewDuration: i < 13 ? 60 : 90 } : { date: dayOf('2024-06-03', i), views: null, averageViewDuration: null },
+    );
+    const previousDays = Array.from({ length: 28 }, (_, i) => ({ date: dayOf('2024-05-06', i), views: 100, averageViewDuration: i < 26 ? 75 : 300 }));
+    const view = readYoutubeResult(
+      youtube({
+        startDate: '2024-06-03',
+        endDate: '2024-06-30',
+        metrics: ['views', 'averageViewDuration'],
+        days,
+        totals: { views: 2548, averageViewDuration: 75 },
+        previous: { startDate: '2024-05-06', endDate: '2024-06-02', days: previousDays, totals: { views: 2800, averageViewDuration: 91.07 } },
+      }),
+    );
+    const views = view.previous!.compared.views!;
+    assert.deepEqual(views, { current: 2548, previous: 2600, days: 26, of: 28, lastWithout: 2 });
+    assert.equal(formatChange(views.current, views.previous)?.text, formatChange(98, 100)?.text, 'the per-day change, not the 9 % of the whole totals');
+    assert.notEqual(formatChange(views.current, views.previous)?.text, formatChange(view.totals.views!, view.previous!.totals.views)?.text);
+    // An average is weighted by views over the same days, as the flow's totals are (the last two days' 300 s are left out).
+    assert.deepEqual(view.previous!.compared.averageViewDuration, { current: 75, previous: 75, days: 26, of: 28, lastWithout: 2 });
+    // The charts keep every day: the dashed line goes on where the range has gaps.
+    assert.deepEqual(view.previous!.series[0]!.values.slice(-2), [100, 100]);
+    assert.deepEqual(view.series[0]!.values.slice(-2), [null, null]);
   });
 
   it('net subscribers is charted as a metric of its own when the flow computed it', () => {

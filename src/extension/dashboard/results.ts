@@ -3,6 +3,7 @@
  * names the first field that is wrong. A result is untrusted input (any flow can be named like a
  * built-in, and older versions stored less), so every field is checked and optional parts stay optional.
  */
+import { comparePeriods } from '../../flows/youtube/periodComparison';
 import type { GithubCounts, GithubView, Release, StarPoint, TopVideo, YoutubeView } from '../../webview/protocol';
 
 /** Raised for a result that doesn't have the shape its flow promises; the message names the field. */
@@ -128,21 +129,31 @@ export function readYoutubeResult(value: unknown): YoutubeView {
     totals: totalsOf(r.totals, metrics, 'result.totals'),
     topVideos: r.topVideos === undefined ? [] : list(r.topVideos, 'result.topVideos').map((v, i) => readTopVideo(v, `result.topVideos[${i}]`)),
   };
-  if (r.previous !== undefined) view.previous = readPrevious(r.previous, metrics, dates.length);
+  if (r.previous !== undefined) view.previous = readPrevious(r.previous, metrics, view.series, dates.length);
   return view;
 }
 
-/** The previous period's days, cut or padded to the current period's length so day N lines up with day N. */
-function readPrevious(value: unknown, metrics: readonly string[], length: number): NonNullable<YoutubeView['previous']> {
+/**
+ * The previous period's days, cut or padded to the current period's length so day N lines up with day N,
+ * and what each card compares: computed here, from the days, so runs stored before it was are counted right too.
+ */
+function readPrevious(value: unknown, metrics: readonly string[], current: YoutubeView['series'], length: number): NonNullable<YoutubeView['previous']> {
   const p = object(value, 'result.previous');
   const days = list(p.days ?? [], 'result.previous.days').map((d, i) => object(d, `result.previous.days[${i}]`));
   const aligned = Array.from({ length }, (_, i) => days[i] ?? {});
+  const series = seriesOf(aligned, metrics, 'result.previous.days');
   return {
     startDate: day(p.startDate, 'result.previous.startDate'),
     endDate: day(p.endDate, 'result.previous.endDate'),
-    series: seriesOf(aligned, metrics, 'result.previous.days'),
+    series,
     totals: totalsOf(p.totals, metrics, 'result.previous.totals'),
+    compared: comparePeriods(daysOf(current, length), daysOf(series, length), metrics),
   };
+}
+
+/** Checked series back into days of figures by metric, as totals.ts counts them. */
+function daysOf(series: YoutubeView['series'], length: number): Record<string, number | null>[] {
+  return Array.from({ length }, (_, i) => Object.fromEntries(series.map((s) => [s.metric, s.values[i] ?? null])));
 }
 
 // ---------------------------------------------------------------------------------------------------
