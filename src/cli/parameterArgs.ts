@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { ParameterError, parameterDepthProblem } from '../engine/parameters';
 import { readUpTo } from './readUpTo';
+import { utf8FileText } from './utf8File';
 
 /** A parameters file larger than this is refused: parameters are kept with the run, in its record and its index line. */
 export const MAX_PARAMS_FILE_BYTES = 4 * 1024 * 1024;
@@ -59,7 +60,9 @@ function paramsText(given: string, cwd: string, flag: string): { text: string; w
   try {
     const bytes = readUpTo(file, MAX_PARAMS_FILE_BYTES);
     if (bytes === undefined) throw new ParameterError(`${what}: the file holds more than ${MAX_PARAMS_FILE_BYTES / 1048576} MiB; parameters are kept with the run, so at most ${MAX_PARAMS_FILE_BYTES / 1048576} MiB is read — pass a path and read the data in the flow instead`, [`bad ${flag}`]);
-    return { text: bytes.toString('utf8').replace(/^\uFEFF/, ''), what };
+    const read = utf8FileText(bytes);
+    if ('problem' in read) throw new ParameterError(`${what}: ${read.problem}`, [`bad ${flag}`]);
+    return { text: read.text, what };
   } catch (e) {
     if (e instanceof ParameterError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

@@ -108,6 +108,28 @@ describe('flowdeck run --param', T, () => {
     }
   });
 
+  it('--params @FILE that is not UTF-8 (Latin-1, UTF-16) exits 2 saying where, instead of running with U+FFFD in place of its characters; UTF-8 with a BOM runs', async () => {
+    const ws = workspace({ 'release.flow.ts': declared });
+    // 'Zürich' as Latin-1: ü is the one byte 0xfc, which is not UTF-8.
+    writeFileSync(join(ws, 'latin1.json'), Buffer.from('{\n  "version": "1.0",\n  "targets": ["Z\u00fcrich"]\n}\n', 'latin1'));
+    writeFileSync(join(ws, 'utf16.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"version":"1.0"}', 'utf16le')]));
+    writeFileSync(join(ws, 'utf8.json'), `\uFEFF{"version":"1.0","targets":["Z\u00fcrich"]}`);
+    const env = { FLOWDECK_HOME: tempDir() };
+    for (const [file, message] of [
+      ['@latin1.json', /^flowdeck: --params @latin1\.json: the file is not UTF-8 text: byte 0xfc at line 3, column 17 \(byte offset 38\) is not UTF-8/m],
+      ['@utf16.json', /^flowdeck: --params @utf16\.json: the file is UTF-16 text, and JSON is read as UTF-8: save it as UTF-8/m],
+    ] as const) {
+      const bad = await runCli(['run', 'release.flow.ts', '--json', '--params', file], { cwd: ws, env });
+      assert.equal(bad.code, 2, `${file}: ${bad.stdout}${bad.stderr}`);
+      assert.match(bad.stderr, message);
+    }
+    const runs = await runCli(['runs', '--json'], { cwd: ws, env });
+    assert.deepEqual(JSON.parse(runs.stdout), [], 'no run was made');
+    const ok = await runCli(['run', 'release.flow.ts', '--json', '--params', '@utf8.json'], { cwd: ws, env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual((JSON.parse(ok.stdout) as { parameters: { targets: unknown } }).parameters.targets, ['Z\u00fcrich']);
+  });
+
   it('--params @FILE of a pipe or a device is read only up to 4 MiB: past it, exit 2 naming the file and the limit', { skip: process.platform === 'win32', timeout: 120_000 }, async () => {
     // A flow that takes any parameters: what is refused is the file, not what it holds.
     const ws = workspace({ 'any.flow.ts': flowSource(`export default flow({ name: 'any' }, async (p: Record<string, unknown>) => Object.keys(p));`) });
