@@ -627,6 +627,34 @@ export default flow({ name: 'parent' }, async () => (await child({ v: 21 })) + 0
     assert.equal(valueOf((await store.readRun(sub.id))!), 42);
   });
 
+  // Found by a hunter: the record's parameters were JSON.stringify's, which threw on a BigInt or a cycle
+  // (failing the call with `TypeError: Do not know how to serialize a BigInt`) and kept a Map or a Set as {}.
+  it("records a subflow's parameters as the JSON view shows values: a BigInt, a Map, a Set, a cycle are kept, the subflow gets the values themselves", async () => {
+    const { detail, store } = await run(
+      {
+        's.flow.ts': flowSource(`
+const child = flow({ name: 'child' }, async (p: Record<string, unknown>) => Object.values(p).map((v) => Object.prototype.toString.call(v)));
+export default flow({ name: 'parent' }, async () => {
+  const cycle: Record<string, unknown> = { a: 1 };
+  cycle.self = cycle;
+  return [
+    await child({ b: 12345678901234567890n, m: new Map([['eu', 3]]), s: new Set(['x']), d: new Date(0) }),
+    await child({ c: cycle }),
+  ];
+});`),
+      },
+      's.flow.ts',
+    );
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.deepEqual(valueOf(detail), [['[object BigInt]', '[object Map]', '[object Set]', '[object Date]'], ['[object Object]']]);
+    const subs = (await store.list()).filter((r) => r.flowName === 'child');
+    const parameters = await Promise.all(subs.map(async (s) => (await store.readRun(s.id))!.parameters));
+    assert.deepEqual(
+      parameters.sort((a, b) => Object.keys(a).length - Object.keys(b).length),
+      [{ c: { a: 1, self: '[Circular]' } }, { b: '12345678901234567890', m: { eu: 3 }, s: ['x'], d: '1970-01-01T00:00:00.000Z' }],
+    );
+  });
+
   it("fails a parent whose subflow failed with a message naming the subflow's run and state, on one line", async () => {
     const { detail, store } = await run(
       {

@@ -19,6 +19,7 @@ import { killOwnGroup } from './ownGroup';
 import { flushOutput } from './outputCapture';
 import { keepValue, sendResult } from './results';
 import { withRetries, type RetryPlan } from './retries';
+import { recordedSubflowParameters } from './subflowParameters';
 import { CancelledError, TimeoutError, attempt, rootController, scopedSignal } from './signals';
 
 /** Flowdeck's own code lives next to the worker bundle: its frames are folded in stacks. */
@@ -127,7 +128,7 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
     parentRunId: parent.flowRunId,
     ...(parent.taskRunId !== undefined ? { parentTaskRunId: parent.taskRunId } : {}),
     flowName: name,
-    parameters: JSON.parse(JSON.stringify(validated)) as Record<string, unknown>,
+    parameters: recordedSubflowParameters(validated),
     call,
     // Named before its run is created: a name that cannot be given fails the call and makes no run.
     ...(flowObj.options.flowRunName !== undefined ? { runName: masker.mask(flowRunNameOf(flowObj.options, validated)) } : {}),
