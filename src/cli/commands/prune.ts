@@ -88,9 +88,9 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
     const listed = await store.list({ rootsOnly: true, stateTypes, ...(values.flow ? { flowNames: values.flow } : {}), ...tags });
     const doomed = runsToPrune(listed, rule);
     const kept = listed.length - doomed.length;
-    const deleted: FlowRunSummary[] = [];
-    if (dryRun) deleted.push(...doomed);
-    else {
+    // Not push(...doomed): past ~125,000 runs, spread as arguments, a RangeError.
+    const deleted: FlowRunSummary[] = dryRun ? doomed.slice() : [];
+    if (!dryRun) {
       const progress = doomed.length > CHUNK && (io.stderr as { isTTY?: boolean }).isTTY === true;
       for (let i = 0; i < doomed.length; i += CHUNK) {
         const chunk = doomed.slice(i, i + CHUNK);

@@ -9,6 +9,7 @@ import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { printRunJsonArray } from '../runJsonStream';
 import { terminalStateName } from '../terminalStyle';
+import { columnWidths } from '../textTable';
 import { checkedTags } from '../tagArgs';
 import { knownSecrets } from '../knownSecrets';
 
@@ -130,7 +131,7 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
     const missing = (await store.missingJournals?.(runs.map((r) => r.id))) ?? new Set<string>();
     const rows = runs.map((r) => [missing.has(r.id) ? `${r.name} (journal missing)` : r.name, r.flowName, r.state.name, duration(r), ageText(now - r.created), ...(withTags ? [tagsText(r)] : []), r.id].map(neutraliseTerminal));
     const header = ['NAME', 'FLOW', 'STATE', 'DURATION', 'CREATED', ...(withTags ? ['TAGS'] : []), 'ID'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    const widths = columnWidths(header, rows);
     const stateName = terminalStateName(io.stdout);
     const STATE = 2;
     write(io.stdout, header.map((c, i) => (i === header.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
