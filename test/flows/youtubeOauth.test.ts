@@ -200,6 +200,14 @@ describe('readClientSecretFile', () => {
     await assert.rejects(readClientSecretFile(file('bad.json', '{not json')), /is not JSON/);
     await assert.rejects(readClientSecretFile(file('other.json', { installed: { client_id: 'x' } })), /is not an OAuth client file/);
   });
+
+  // Found by a hunter: the file was read whole, whatever it was — /dev/zero to 512 MB and then
+  // `Could not read /dev/zero (error).`, a 300 MB file into ~950 MB of memory.
+  test('a file larger than any client file (or a device that never ends) is refused saying so, read only up to 64 KiB', { timeout: 30_000 }, async () => {
+    const big = file('big.json', `{"installed":{"client_id":"${'x'.repeat(200 * 1024)}","client_secret":"s"}}`);
+    await assert.rejects(readClientSecretFile(big), /big\.json holds more than 64 KiB, which no OAuth client file does/);
+    if (process.platform !== 'win32') await assert.rejects(readClientSecretFile('/dev/zero'), /\/dev\/zero holds more than 64 KiB/);
+  });
 });
 
 describe('credentials file', () => {

@@ -5,7 +5,7 @@
  * extension's "Flowdeck: Connect YouTube Account" (each passes its own browser opener).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SecretMasker } from '../../engine/secrets';
@@ -290,10 +290,30 @@ export interface OAuthClientConfig {
   loopbackRedirectUri?: string;
 }
 
-export async function readClientSecretFile(path: string): Promise<OAuthClientConfig> {
-  let text: string;
+/** A client file is about 400 bytes; past this it is not one (and is not read whole: `/dev/zero` was read to 512 MB). */
+const MAX_CLIENT_FILE_BYTES = 64 * 1024;
+
+/** The file's text, or undefined when it holds more than MAX_CLIENT_FILE_BYTES (at most one byte more is read). */
+async function clientFileText(path: string): Promise<string | undefined> {
+  const handle = await open(path, 'r');
   try {
-    text = await readFile(path, 'utf8');
+    const buffer = Buffer.alloc(MAX_CLIENT_FILE_BYTES + 1);
+    let total = 0;
+    while (total < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, total, buffer.length - total, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    return total > MAX_CLIENT_FILE_BYTES ? undefined : buffer.subarray(0, total).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readClientSecretFile(path: string): Promise<OAuthClientConfig> {
+  let text: string | undefined;
+  try {
+    text = await clientFileText(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new YouTubeError(
@@ -302,6 +322,9 @@ export async function readClientSecretFile(path: string): Promise<OAuthClientCon
         ? `${path} does not exist. Download the OAuth client's JSON from Google Cloud Console (APIs & Services → Credentials).`
         : `Could not read ${path} (${code ?? 'error'}).`,
     );
+  }
+  if (text === undefined) {
+    throw new YouTubeError('invalid-client-file', `${path} holds more than ${MAX_CLIENT_FILE_BYTES / 1024} KiB, which no OAuth client file does; use the file Google Cloud Console downloads for an OAuth client.`);
   }
   let parsed: unknown;
   try {
