@@ -56,6 +56,26 @@ export function checkVariableName(name: unknown, head: (text: string, chars: num
   return name;
 }
 
+/** Keys jsonCarries refuses in plain data (serializer.ts). */
+const UNCARRIED_KEYS = new Set(['__proto__', 'toJSON']);
+
+/**
+ * The first key of `value`, at any depth, that JSON's form of a stored value does not take (`__proto__`,
+ * `toJSON`): parsed JSON may hold them as own keys. Walked without recursion (a value may be deep).
+ */
+function uncarriedKey(value: unknown): string | undefined {
+  const pending: unknown[] = [value];
+  for (let budget = 1_000_000; pending.length > 0 && budget > 0; budget--) {
+    const v = pending.pop();
+    if (v === null || typeof v !== 'object') continue;
+    for (const key of Object.keys(v)) {
+      if (!Array.isArray(v) && UNCARRIED_KEYS.has(key)) return key;
+      pending.push((v as Record<string, unknown>)[key]);
+    }
+  }
+  return undefined;
+}
+
 /**
  * The value's JSON, checked: JSON must carry it (no undefined, functions, NaN…), within MAX_VARIABLE_BYTES.
  * `typed`: the text the value was read from (typedVariableValue), which a refusal then quotes — JSON.parse
@@ -71,7 +91,11 @@ export function variableJson(name: string, value: unknown, typed?: string): stri
   if (text === undefined) throw new VariableError(`Variable '${name}' cannot be set to ${typeof value}: a variable holds a JSON value (a string, number, boolean, null, list or object)`);
   // As an array's one element: JSON carries a top-level string, number, boolean or null the same way.
   if (!jsonCarries([value])) {
-    // Parsed JSON is plain data: only a number can be what JSON does not carry.
+    const key = uncarriedKey(value);
+    if (key !== undefined) {
+      throw new VariableError(`Variable '${name}' cannot be set: it holds a key named ${JSON.stringify(key)}, which Flowdeck does not keep (a reader of the value may take it for the object's ${key === '__proto__' ? 'prototype' : 'JSON conversion'}); rename the key`);
+    }
+    // Parsed JSON is plain data, without such keys: only a number can be what JSON does not carry.
     if (typed !== undefined) {
       const given = typed.length > 60 ? 'the value given' : JSON.stringify(typed);
       throw new VariableError(`Variable '${name}' cannot be set to ${given}: it holds a number JSON cannot hold (one beyond ±1.8e308 reads as Infinity, written null; -0 is written 0); give a number JSON holds, or set it as text (\`--string\`)`);

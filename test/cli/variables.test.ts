@@ -124,6 +124,17 @@ describe('variables', { timeout: 240_000 }, () => {
     assert.equal((await runCli(['variable', 'get', 'n'], { env })).stdout, '1e400\n');
   });
 
+  // Found by a hunter: such a key was refused as 'a number JSON cannot hold', naming no key.
+  it('a value holding a __proto__ or toJSON key is refused naming the key, not as a number, exit 2', async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    for (const [typed, key] of [['{"__proto__": {"x": 1}}', '__proto__'], ['[{"a": {"toJSON": 1}}]', 'toJSON']] as const) {
+      const set = await runCli(['variable', 'set', 'v', typed], { env });
+      assert.equal(set.code, 2, set.stdout);
+      assert.match(set.stderr, new RegExp(`^flowdeck variable: Variable 'v' cannot be set: it holds a key named "${key}", which Flowdeck does not keep .*; rename the key\\n$`));
+    }
+    assert.equal((await runCli(['variable', 'get', 'v'], { env })).code, 2, 'nothing was set');
+  });
+
   it('a value or name holding a secret the command knows (GITHUB_TOKEN) is refused, exit 2, and nothing is stored or shown', async () => {
     const token = 'ghp_' + 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8';
     const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };
