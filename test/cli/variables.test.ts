@@ -135,6 +135,18 @@ describe('variables', { timeout: 240_000 }, () => {
     assert.equal((await runCli(['variable', 'get', 'v'], { env })).code, 2, 'nothing was set');
   });
 
+  // Found by a hunter: a string's line break was printed as it is, splitting its row (and could draw a row of its own).
+  it('variables shows a string value with line breaks and tabs on its own row, as \\n and \\t', async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    assert.equal((await runCli(['variable', 'set', 'note', 'one\ntwo\tthree\r\nzz    9  1 s ago', '--string'], { env })).code, 0);
+    const list = await runCli(['variables'], { env });
+    assert.equal(list.code, 0, list.stderr);
+    const lines = list.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 2, list.stdout);
+    assert.match(lines[1]!, /^note {2}one\\ntwo\\tthree\\nzz {4}9 {2}1 s ago {2}\d+ s ago$/);
+    assert.equal((await runCli(['variable', 'get', 'note'], { env })).stdout, 'one\ntwo\tthree\r\nzz    9  1 s ago\n', 'get writes it as set');
+  });
+
   it('a value or name holding a secret the command knows (GITHUB_TOKEN) is refused, exit 2, and nothing is stored or shown', async () => {
     const token = 'ghp_' + 'a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8';
     const env = { FLOWDECK_HOME: tempDir(), GITHUB_TOKEN: token };

@@ -37,8 +37,9 @@ Examples:
   flowdeck variable set min_stars 100
   flowdeck variable get repos --json | jq '.[]'`;
 
+/** A value as the table shows it: on its row — a line break or tab in a string is written `\n`, `\t` (one split the row). */
 function shown(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value.replace(/\r?\n/g, '\\n').replace(/\t/g, '\\t') : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
