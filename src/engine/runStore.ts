@@ -271,6 +271,13 @@ export interface RunStore {
   onResumePausedRequest(onResume: (runId: string, input: Record<string, unknown>) => boolean): () => void;
   /** Whether any run is unfinished (someone may be running it). */
   hasUnfinishedRuns(): boolean;
+  /**
+   * Whether the process that owns the run `runId` still holds its lease on the store (Postgres, judged by
+   * the database's clock as the crash reaper judges it): a host killed a moment ago holds it until it
+   * lapses, and its run may not be taken over until then. Stores without leases leave it out: their runs'
+   * owners are judged by their process (isAlive).
+   */
+  ownerHoldsLease?(runId: string): Promise<boolean>;
   /** Deletes finished runs (with their subflows, journals and results); returns the ids deleted. */
   delete(ids: readonly string[]): Promise<string[]>;
   /**

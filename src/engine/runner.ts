@@ -431,6 +431,14 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (!isSettled(run.state) && isAlive(run.owner)) {
       throw new BadInputError('taken', `Run '${run.name}' is ${run.state.name} in another process (pid ${run.owner.pid}); cancel it there first, or wait for it to end`);
     }
+    // On Postgres a host is dead once its lease lapses, not when its process is gone from here: until then
+    // its run is its own, and a take-over would be refused half-way (after the flow loaded).
+    if (!isSettled(run.state) && (await this.store.ownerHoldsLease?.(run.id))) {
+      throw new BadInputError(
+        'taken',
+        `Run '${run.name}' is ${run.state.name}, and its host ${run.owner.hostname} (pid ${run.owner.pid}) still holds its lease on the store: cancel it there first, or wait for it to end (a host that died is found once its lease lapses, and its run ends Crashed: resume it then)`,
+      );
+    }
     const detail = await this.store.readRun(run.id);
     if (!detail || detail.missingJournal) throw new BadInputError('not-resumable', `Run '${run.name}' cannot be resumed: its journal is missing from ${this.store.location}`);
     // Its journal is written before the index: one read of each may show it as it ended (the index) and taken

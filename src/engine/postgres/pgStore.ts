@@ -773,6 +773,15 @@ export class PgStore implements RunStore {
     return this.unfinished;
   }
 
+  async ownerHoldsLease(runId: string): Promise<boolean> {
+    const rows = await this.rows<{ live: boolean }>(
+      `select ${liveSession(this.t('hosts'), 'r.owner_session')} as live from ${this.t('runs')} r where r.id = $1`,
+      [runId],
+      "read a run's owner",
+    );
+    return rows[0]?.live === true;
+  }
+
   async delete(ids: readonly string[]): Promise<string[]> {
     this.assertWritable();
     const deleted: string[] = [];
