@@ -575,6 +575,34 @@ export default flow({ name: 'retrying', retries: 1, retryDelaySeconds: 0 }, asyn
     assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1, 'step 3': 2, 'step 4': 1 });
   });
 
+  it("a flow's own retry reuses the subflow runs its failed attempt completed: no second subflow run, their tasks not run again", async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const ws = workspace({
+      'retry.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+let failures = 0;
+const step = task({ name: 'step' }, async (i: number) => { appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n'); return i; });
+const child = flow({ name: 'child' }, async ({ i }: { i: number }) => ({ doubled: (await step(i)) * 2 }));
+export default flow({ name: 'retrying', retries: 1, retryDelaySeconds: 0 }, async () => {
+  const a = await child({ i: 1 });
+  const b = await step(2);
+  if (failures++ === 0) throw new Error('flaky');
+  const c = await child({ i: 3 });
+  return a.doubled + b + c.doubled;
+});`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'retry.flow.ts') } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(valueOf(detail), 10);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'step 1': 1, 'step 2': 1, 'step 3': 1 });
+    // One subflow run per call, each Completed; the retry says which it reused.
+    const children = (await store.list()).filter((r) => r.parentRunId === detail.id);
+    assert.deepEqual(children.map((r) => r.state.name).sort(), ['Completed', 'Completed']);
+    const first = children[children.length - 1]!; // newest first: the first call's
+    assert.match((await logsOf(store, detail.id)).map((l) => l.message).join('\n'), new RegExp(`Reused subflow run '${first.name}' for flow 'child' \\(completed in attempt 1\\)`));
+  });
+
   it('resumeOnCrash: a run whose CLI was killed is resumed by `flowdeck resume --crashed`, once, even with two at once', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');

@@ -12,8 +12,11 @@ import { deserialize, devalueText, identityText, parseSerialized, SerializeError
 import { errorMessage } from './errors';
 import { masker } from './hostLink';
 
-/** A completed call this worker can hand back: from the journal, or the value itself (same process). */
-export type Reusable = Checkpoint | { argsHash: string; attempt: number; taskRunId: string; live: unknown };
+/**
+ * A completed call this worker can hand back: from the journal, or the value itself (same process; a
+ * subflow call's names its subflow run, `name`).
+ */
+export type Reusable = Checkpoint | { argsHash: string; attempt: number; taskRunId: string; live: unknown; name?: string };
 
 /**
  * The `n`th call of `name` with these arguments. Arguments that cannot be serialized get no hash: never

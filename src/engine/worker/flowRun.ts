@@ -113,6 +113,14 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
   const n = scope.subflowCounters.get(name) ?? 0;
   scope.subflowCounters.set(name, n + 1);
   const call = callIdentity(`flow:${name}`, n, [validated], true);
+  // A retry of the parent (its flow's `retries`) is given what its earlier attempt's same call completed, as
+  // a resume is: the subflow, and the task runs in it, do not run again.
+  const earlier = call.argsHash !== undefined ? scope.checkpoints.get(call.key) : undefined;
+  if (earlier !== undefined && 'live' in earlier && earlier.argsHash === call.argsHash) {
+    scope.completed.set(call.key, earlier);
+    parent.logger.info(`Reused subflow run '${earlier.name}' for flow '${name}' (completed in attempt ${earlier.attempt})`);
+    return earlier.live as Awaited<R>;
+  }
   scope.unsettled.subflows++;
   try {
     return await subflowRun(flowObj, parent, name, validated, call);
@@ -144,6 +152,9 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
     const ended = outcome.state.subflowRunId !== undefined && outcome.state.message ? `${outcome.state.name} (${outcome.state.message})` : formatState(outcome.state);
     throw new FlowRunError(`Subflow run '${run.name}' ended in state ${ended}`, outcome.state, run.id);
   }
+  // Kept in memory for the parent's next attempt, should it retry.
+  const scope = parent.scope;
+  if (call.argsHash !== undefined && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: run.id, live: outcome.value, name: run.name });
   return outcome.value as Awaited<R>;
 }
 
