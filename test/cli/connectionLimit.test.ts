@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { PgStore } from '../../src/engine/postgres/pgStore';
-import { flowSource, runCli, tempDir, workspace } from '../support/engine';
+import { state } from '../../src/engine/states';
+import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const LIMIT = 4;
@@ -23,6 +24,40 @@ async function asAdmin(sql: string): Promise<void> {
     await client.query(sql);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Keeps the server full for `url`'s role: takes every slot that is free, and each that frees meanwhile,
+ * until stopped (then gives them all back).
+ */
+class ServerFiller {
+  readonly held: Client[] = [];
+  private stopped = false;
+  private readonly going: Promise<void>;
+
+  constructor(private readonly url: string) {
+    this.going = this.fill();
+  }
+
+  private async fill(): Promise<void> {
+    while (!this.stopped) {
+      const client = new Client({ connectionString: this.url });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        this.held.push(client);
+      } catch {
+        await client.end().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.going;
+    await Promise.all(this.held.map((c) => c.end().catch(() => undefined)));
   }
 }
 
@@ -78,6 +113,43 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
       assert.match(said[0]!, /has no free connection for this process \(too many connections for role "t_lim_\w+"\): it waits for a free connection, up to 2 s/);
     } finally {
       await holder.end();
+    }
+  });
+
+  it("a cancel asked while the process's LISTEN connection was given back (its pool waiting for a slot) is heard once it listens again", async () => {
+    const url = await limitedRole(3);
+    const own = freshSchema();
+    const store = await PgStore.open(url, { home: tempDir(), schema: own, pool: 'oneOff' });
+    const asker = await PgStore.open(pgUrl(), { home: tempDir(), schema: own });
+    let filler: ServerFiller | undefined;
+    try {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      await h.setState(state('Running'));
+      const heard: string[] = [];
+      store.onCancelRequest((id, reason) => {
+        heard.push(`${id}: ${reason}`);
+        return true;
+      });
+      await store.feed.start();
+      // The pool's one connection busy, the server full: a second checkout waits, and the LISTEN connection
+      // is given back meanwhile — the filler takes its slot too.
+      const busy = await store.pool.connect();
+      await waitFor(() => store.pool.totalCount === 1, 'the connections opening the store left idle closed');
+      filler = new ServerFiller(url);
+      await waitFor(() => filler!.held.length === 1, 'the free slot taken');
+      const waiting = store.pool.connect();
+      await waitFor(() => filler!.held.length === 2, "the LISTEN connection's slot taken");
+      assert.equal(await asker.shared.requestCancel(h.id, 'stop it now'), 'requested');
+      await filler.stop();
+      filler = undefined;
+      busy.release();
+      (await waiting).release();
+      await waitFor(() => heard.length > 0, 'the cancel heard', 30_000);
+      assert.deepEqual(heard, [`${h.id}: stop it now`]);
+    } finally {
+      await filler?.stop();
+      await asker.close();
+      await store.close();
     }
   });
 });

@@ -505,4 +505,28 @@ describe('Postgres store', T, () => {
       await store.close();
     }
   });
+
+  it("a cancel asked of a run's attempt stays with it: taken over for its next attempt, the run has no cancel request left to act on", async () => {
+    const schema = freshSchema();
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      await h.setState(state('Running'));
+      assert.equal(await store.shared.requestCancel(h.id, 'stop attempt 1'), 'requested');
+      const reason = async (): Promise<string | null> => (await client.query<{ cancel_reason: string | null }>(`select cancel_reason from "${schema}".runs where id = $1`, [h.id])).rows[0]!.cancel_reason;
+      assert.equal(await reason(), 'stop attempt 1');
+      await h.setState(state('Cancelled', 'stop attempt 1'), { endTime: Date.now() });
+      await h.close();
+      const again = await store.openRun(h.id);
+      await again.setState(state('Running'), { attempt: 2, owner: { pid: process.pid, hostname: 'here' } });
+      // What a process reads of its unfinished runs once it listens again (pgStore.onCancelRequest): nothing for attempt 2.
+      assert.equal(await reason(), null);
+      await again.close();
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
 });

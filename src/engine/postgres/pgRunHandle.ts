@@ -352,6 +352,8 @@ export class PgRunHandle implements RunHandle {
     const takeOver = extra.owner !== undefined;
     const clearsEnd = extra.endTime === undefined && (st.type === 'SCHEDULED' || st.type === 'PENDING');
     // Taking a run over (a new attempt) is allowed where an outsider may write; the run is this process's after.
+    // A cancel asked of an attempt before goes with it: one asked of this attempt lands after this row is written
+    // (pgShared.requestCancel locks it), and a process's unfinished runs' stored requests are acted on (pgStore.onCancelRequest).
     const waiting = extra.waiting ? ` and runs.state_type = 'SCHEDULED' and runs.start_time is null` : '';
     const guard = this.guard(takeOver ? 'open' : this.role, '$9::uuid') + waiting;
     const { rowCount } = await client.query(
@@ -361,6 +363,7 @@ export class PgRunHandle implements RunHandle {
          attempt = coalesce($7, attempt),
          owner = coalesce($8, owner),
          owner_session = case when $10 then $9::uuid else owner_session end,
+         cancel_reason = case when $10 then null else cancel_reason end,
          resume_on_crash = resume_on_crash or $11,
          tags = coalesce($12, tags)
        where id = $1 and ${guard}`,

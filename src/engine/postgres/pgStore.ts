@@ -906,7 +906,23 @@ export class PgStore implements RunStore {
     return off;
   }
 
-  /** Subscribes to cancel requests: `onCancel(runId, reason)` for each (the reason read from the run's row). */
+  /** This process's unfinished runs a cancel was asked for (pgShared.requestCancel, never cleared but by a take-over), with its reason. */
+  private async cancelsAsked(): Promise<{ id: string; reason: string }[]> {
+    if (!this.lease) return [];
+    const rows = await this.rows<{ id: string; cancel_reason: string }>(
+      `select id, cancel_reason from ${this.t('runs')} where owner_session = $1 and cancel_reason is not null and state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`,
+      [this.lease.id],
+      'read cancel requests',
+    );
+    return rows.map((r) => ({ id: r.id, reason: r.cancel_reason }));
+  }
+
+  /**
+   * Subscribes to cancel requests: `onCancel(runId, reason)` for each (the reason read from the run's row).
+   * A request sent while the LISTEN connection was down, or given back as the pool waited for a free slot
+   * (changeFeed.ts's poolWaits), was never heard: once it listens again (`resync`), the requests stored on
+   * this process's unfinished runs are passed on too (the runner ignores one it already follows).
+   */
   onCancelRequest(onCancel: (runId: string, reason: string) => boolean): () => void {
     const off = this.feed.subscribe({
       notify: (channel, id) => {
@@ -914,6 +930,14 @@ export class PgStore implements RunStore {
         void this.queuedAs(id).then(
           (run) => onCancel(id, run?.cancelReason ?? 'Cancelled by request'),
           () => onCancel(id, 'Cancelled by request'),
+        );
+      },
+      resync: () => {
+        void this.cancelsAsked().then(
+          (asked) => {
+            for (const r of asked) onCancel(r.id, r.reason);
+          },
+          () => undefined,
         );
       },
     });
