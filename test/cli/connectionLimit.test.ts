@@ -152,4 +152,23 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
       await store.close();
     }
   });
+
+  it("a store's lease holds on a server kept full for longer than it could go without a heartbeat: the heartbeat keeps its connection", async () => {
+    const url = await limitedRole(3);
+    const lost: string[] = [];
+    // Heartbeats 1.5 s apart, each after the pool's 1 s idle timeout; fenced after 3 s without one.
+    const store = await PgStore.open(url, { home: tempDir(), schema: freshSchema(), pool: 'oneOff', lease: { heartbeatMs: 1500, lapseMs: 6000 }, onLeaseLost: (why) => lost.push(why) });
+    const filler = new ServerFiller(url);
+    try {
+      await waitFor(() => filler.held.length > 0, 'the free slots taken');
+      // Full for twice as long as the lease goes without a heartbeat before it is fenced.
+      await new Promise((r) => setTimeout(r, 6000));
+      await filler.stop();
+      assert.deepEqual(lost, []);
+      assert.equal(store.lease!.fenced, false);
+    } finally {
+      await filler.stop();
+      await store.close();
+    }
+  });
 });

@@ -38,6 +38,8 @@ export class ChangeFeed {
     private readonly describe: (e: unknown) => string,
     /** A server with no free connection is waited for, as the store's pool waits (freeSlotWait.ts). */
     private readonly slots = new FreeSlotWait(),
+    /** This connection waits for a slot; what it returns is called when it is done waiting (slotWaitingPool.ts's idleGivesWay). */
+    private readonly onWait?: () => () => void,
   ) {}
 
   /** Starts listening (once); resolves when the first connection is up, rejects if it cannot be made. */
@@ -63,7 +65,7 @@ export class ChangeFeed {
         throw e;
       }
       return tried;
-    }, () => this.closed);
+    }, () => this.closed, this.onWait);
     client.removeAllListeners('error');
     client.on('notification', (n) => {
       const channel = (Object.keys(this.channels) as Channel[]).find((c) => this.channels[c] === n.channel);

@@ -170,7 +170,7 @@ export class PgStore implements RunStore {
     const clock = options.clock ?? systemClock;
     this.cache = new PgResultCache(this, clock);
     this.kv = new PgKeyValueStore(pool, this.t('kv'));
-    this.feed = new ChangeFeed({ connectionString: url, application_name: 'flowdeck-listen' }, this.channels, (e) => this.describe(e), slots);
+    this.feed = new ChangeFeed({ connectionString: url, application_name: 'flowdeck-listen' }, this.channels, (e) => this.describe(e), slots, pool instanceof SlotWaitingPool ? () => pool.idleGivesWay() : undefined);
     this.reaper = new CrashReaper(pool, this.schema, this.channels.runs, () => this.queueReady);
     if (!this.readOnly) {
       this.lease = new HostLease(
@@ -203,6 +203,8 @@ export class PgStore implements RunStore {
     const pool = new SlotWaitingPool({
       connectionString: url,
       ...POOL_SIZE[options.pool ?? 'longLived'],
+      // A store that holds a lease keeps one connection however long it sits idle: its heartbeat's (poolSize.ts).
+      min: options.readOnly ? 0 : 1,
       application_name: 'flowdeck',
       connectionTimeoutMillis: 15_000,
       // A process cut off from the network in the middle of a transaction leaves its session open on the

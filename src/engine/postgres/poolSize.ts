@@ -10,6 +10,15 @@
  * of them started at once (a cron of twenty jobs) took up to 8 + 1 slots each, and against a role allowed 12
  * most were refused. They now take at most 3 + 1, and give back a connection idle 1 s: one waiting for
  * another slot (slotWaitingPool.ts) holds no idle one meanwhile that another process could finish with.
+ *
+ * Except one: a store that holds a lease (one that writes) keeps its last connection however long idle
+ * (pg-pool's `min: 1`, set in pgStore.ts). Its heartbeat, every 5 s, otherwise found its connection closed
+ * and opened one each time: on a server kept full for most of the lease, a long `flowdeck run` then lost
+ * its lease — its run ended Crashed — though it had held a connection all along before. Kept, the heartbeat
+ * needs no new slot; a checkout that waits for a second one finds it free again as soon as it is given back.
+ * It steps aside only while the LISTEN connection waits for a slot (slotWaitingPool.ts's idleGivesWay).
+ * Kept for the store's life rather than only while a run goes: a command that writes ends within moments
+ * unless it runs a run, and one connection is the least any store's work takes.
  */
 export type PoolUse = 'oneOff' | 'longLived';
 
