@@ -12,6 +12,7 @@
  */
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { folderNames } from './folderNames';
 import { createClaim, isAbandoned, readClaim, removeOwn, replaceAbandoned } from './claimFiles';
 import { checkLimit, LIMIT_TAG, MAX_LIMIT, type ConcurrencyLimit, type Lease, type LeaseHolder, type LeaseInfo, type LimitStore } from './limits/limitStore';
 import { isAlive } from './processIdentity';
@@ -32,7 +33,8 @@ export class EmbeddedLimitStore implements LimitStore {
   }
 
   async list(): Promise<ConcurrencyLimit[]> {
-    const files = await readdir(this.dir).catch(() => [] as string[]);
+    // A folder that cannot be read stops every limited tag's task runs (the error says why), not none.
+    const files = await folderNames(this.dir);
     const out: ConcurrencyLimit[] = [];
     for (const f of files.filter((f) => f.endsWith('.json')).sort()) {
       const tag = f.slice(0, -'.json'.length);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { CLI, flowSource, makeRunner, runCli, tempDir, valueOf, waitFor, workspace } from '../support/engine';
@@ -197,4 +197,23 @@ test("a damaged limit file is said by `limit ls`, and its tag's task runs fail n
   assert.equal((await cli('limit', 'set', 'api', '1')).code, 0);
   const ran = await cli('run', 'stoppable.flow.ts', '--json');
   assert.equal(ran.code, 0, ran.stderr);
+});
+
+test('a limits folder that cannot be read (a file in its place) is said by `limit ls` (exit 2), and tagged task runs fail naming it rather than run unlimited', { timeout: 120_000 }, async () => {
+  const home = tempDir();
+  const dir = workspace({ 'stoppable.flow.ts': STOPPABLE });
+  const cli = (...args: string[]) => runCli(args, { cwd: dir, env: { FLOWDECK_HOME: home } });
+  assert.equal((await cli('limit', 'set', 'api', '0')).code, 0);
+  const limits = join(home, 'limits');
+  renameSync(limits, `${limits}.aside`);
+  writeFileSync(limits, '');
+  const ls = await cli('limit', 'ls');
+  assert.equal(ls.code, 2, `${ls.stdout}${ls.stderr}`);
+  assert.ok(ls.stderr.includes(`the store file ${limits} cannot be used`), ls.stderr);
+  assert.doesNotMatch(ls.stdout, /No concurrency limits/);
+  const stopped = await cli('run', 'stoppable.flow.ts', '--json');
+  assert.equal(stopped.code, 1, stopped.stderr);
+  const run = JSON.parse(stopped.stdout) as { state: { message: string }; taskRuns: { name: string; state: { name: string } }[] };
+  assert.ok(run.state.message.includes(`Could not read the store folder ${limits}`), run.state.message);
+  assert.deepEqual(run.taskRuns.map((t) => [t.name, t.state.name]), [['plain-0', 'Completed'], ['call-0', 'Failed']], 'the tagged task never ran');
 });
