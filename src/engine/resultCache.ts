@@ -8,6 +8,7 @@ import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from './clock';
 import { FILE_MODE } from './journalFile';
+import { folderNames } from './folderNames';
 import { replaceFile } from './replaceFile';
 import { privateDir } from './storeHome';
 
@@ -154,12 +155,7 @@ export class FileResultCache implements ResultCache {
   }
 
   async entries(): Promise<CacheEntry[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch {
-      return [];
-    }
+    const names = await folderNames(this.dir);
     const out: CacheEntry[] = [];
     for (const name of names) {
       if (!name.endsWith('.dv')) continue;

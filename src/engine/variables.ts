@@ -5,8 +5,9 @@
  * secrets: a value is shown to whoever lists them. Embedded: a file per variable, replaced whole (no
  * lock: a write is one rename); Postgres: a row each (pgVariableStore.ts).
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { folderNames } from './folderNames';
 import { replaceFile } from './replaceFile';
 import { jsonCarries } from './serializer';
 import { privateDir } from './storeHome';
@@ -168,7 +169,7 @@ export class FileVariableStore implements VariableStore {
   }
 
   async list(): Promise<Variable[]> {
-    const files = (await readdir(this.dir).catch((): string[] => [])).filter((f) => f.endsWith('.json') && NAME.test(f.slice(0, -5))).sort();
+    const files = (await folderNames(this.dir)).filter((f) => f.endsWith('.json') && NAME.test(f.slice(0, -5))).sort();
     const out: Variable[] = [];
     for (const f of files.slice(0, MAX_VARIABLES)) {
       const name = f.slice(0, -5);

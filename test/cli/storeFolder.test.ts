@@ -40,7 +40,7 @@ async function storeWithRun(): Promise<{ home: string; id: string }> {
 }
 
 describe('a store file of the wrong kind is bad input naming it', T, () => {
-  it('a folder where the index or a journal goes, a file where the runs folder goes: exit 2, the path and why, no stack', async () => {
+  it('a folder where the index or a journal goes, a file where the runs, variables or cache folder goes: exit 2, the path and why, no stack', async () => {
     const cases: [string, (home: string, id: string) => string, string[][]][] = [
       ['index a folder', (home) => {
         const f = join(home, 'runs', 'index-0000000000.jsonl');
@@ -59,6 +59,17 @@ describe('a store file of the wrong kind is bad input naming it', T, () => {
         mkdirSync(f, { recursive: true });
         return f;
       }, [['schedules']]],
+      ['variables a file', (home) => {
+        const f = join(home, 'variables');
+        writeFileSync(f, 'x');
+        return f;
+      }, [['variables'], ['variables', '--json']]],
+      ['cache a file', (home) => {
+        const f = join(home, 'cache');
+        rmSync(f, { recursive: true, force: true });
+        writeFileSync(f, 'x');
+        return f;
+      }, [['cache', 'ls'], ['cache', 'clear', '--all']]],
       ['runs a file', (home) => {
         const f = join(home, 'runs');
         rmSync(f, { recursive: true });

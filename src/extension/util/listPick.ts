@@ -23,13 +23,16 @@ export async function listPick<T extends vscode.QuickPickItem>(pick: vscode.Quic
     await load();
     pick.show();
   });
-  const picked = await new Promise<T | undefined>((resolve) => {
-    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
-    pick.onDidHide(() => {
-      if (!acting) resolve(undefined);
+  try {
+    return await new Promise<T | undefined>((resolve, reject) => {
+      pick.onDidAccept(() => resolve(pick.selectedItems[0]));
+      pick.onDidHide(() => {
+        if (!acting) resolve(undefined);
+      });
+      // A store that cannot be read (its folder another user's) fails the command, which says why.
+      load().then(() => pick.show(), reject);
     });
-    void load().then(() => pick.show());
-  });
-  pick.dispose();
-  return picked;
+  } finally {
+    pick.dispose();
+  }
 }
