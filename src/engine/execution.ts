@@ -97,6 +97,8 @@ export class Execution {
   /** Writes in flight; the run is settled only after all of them. */
   private readonly work = new Set<Promise<unknown>>();
   private storeFailure?: Error;
+  /** Store errors said so far, by run and message. */
+  private readonly saidStoreErrors = new Set<string>();
   private resolveDone!: (d: FlowRunDetail) => void;
   readonly done: Promise<FlowRunDetail>;
 
@@ -157,7 +159,12 @@ export class Execution {
   private onStoreError(runId: string, error: Error): void {
     const live = this.runs.get(runId);
     if (live) live.writeError ??= error;
-    this.events.storeError(runId, error);
+    // Said once: every batch queued while the store was away fails alike (a lease lost: a hundred of them).
+    const said = `${runId}\0${error.message}`;
+    if (!this.saidStoreErrors.has(said)) {
+      this.saidStoreErrors.add(said);
+      this.events.storeError(runId, error);
+    }
     if (this.storeFailure) return;
     this.storeFailure = error;
     this.killReason ??= { name: 'Failed', message: `Flowdeck could not record the run, so it was stopped: ${error.message}` };
