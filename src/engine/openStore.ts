@@ -9,7 +9,7 @@ import type { PoolUse } from './postgres/poolSize';
 import { checkSchemaName } from './postgres/schemaName';
 import type { RunStore } from './runStore';
 import { StoreUrlError } from './storeErrors';
-import { defaultHome } from './storeHome';
+import { defaultHome, prepareHome } from './storeHome';
 
 export interface OpenStoreOptions extends EmbeddedStoreOptions {
   /** The store folder; FLOWDECK_HOME or ~/.flowdeck when unset. With Postgres, the local folder for compiled flows and results in transit. */
@@ -45,6 +45,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<RunStor
   const url = storeUrl(options);
   if (url === undefined) return EmbeddedStore.open(home, options);
   const schema = env.FLOWDECK_STORE_SCHEMA ? checkSchemaName(env.FLOWDECK_STORE_SCHEMA, 'FLOWDECK_STORE_SCHEMA') : undefined;
+  // The local folder still holds results on their way into the database: one that cannot is said now (exit 2),
+  // as for the embedded store, not by each run with a large result failing on it.
+  if (!options.readOnly) await prepareHome(home, 'write');
   return loadPostgres().PgStore.open(url, {
     home,
     schema,

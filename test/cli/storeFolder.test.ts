@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { state } from '../../src/engine/states';
 import { flowSource, runCli, tempDir, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const T = { timeout: 120_000 };
 
@@ -130,5 +131,20 @@ describe('flowdeck delete with a runs folder that cannot be written', T, () => {
     const again = await runCli(['delete', id], { env: { FLOWDECK_HOME: home } });
     assert.equal(again.code, 0, again.stderr);
     assert.ok(!existsSync(join(runs, `${id}.jsonl`)));
+  });
+});
+
+describe('FLOWDECK_HOME unusable with a Postgres store', { ...T, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
+  it('is bad input as with the embedded store (it holds results on their way into the database): run, run --queue and worker exit 2 naming it', async () => {
+    const ws = workspace({ 'big.flow.ts': flowSource(`const big = task({ name: 'big' }, async () => 'q'.repeat(600_000));\nexport default flow({ name: 'big' }, async () => (await big()).length);`) });
+    const home = join(tempDir(), 'home-file');
+    writeFileSync(home, 'x');
+    const env = { FLOWDECK_HOME: home, FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema() };
+    for (const args of [['run', 'big.flow.ts'], ['run', 'big.flow.ts', '--queue', 'q'], ['worker', '--queue', 'q', '--flows', ws]]) {
+      const r = await runCli(args, { cwd: ws, env, timeoutMs: 60_000 });
+      const label = `${args.join(' ')}: ${r.stdout}${r.stderr}`;
+      assert.equal(r.code, 2, label);
+      assert.ok(r.stderr.includes(`The Flowdeck store folder ${home} cannot be used: it is a file, not a folder`), label);
+    }
   });
 });
