@@ -134,6 +134,11 @@ export async function workerCommand(argv: string[], io: CliIo): Promise<number> 
     exit = EXIT.runFailed;
     void worker!.stop().then(() => stopped());
   };
+  // graphile-worker's pool traces a pool worker's error on the console (`Trace: Error: read ECONNRESET` and a
+  // dozen frames, for a job look that failed while the database was away) before its logger says it in one
+  // line (`queue: Worker exited with error: …`, below): the trace goes. This process runs no flow code (each
+  // run has a process of its own), so nothing else here traces.
+  console.trace = () => undefined;
   worker = new (loadPostgres().QueueWorker)(store, runner, { queue, concurrency, ...(flowsDir ? { flowsDir } : {}), say, onFatal });
   const onSignal = (signal: NodeJS.Signals): void => {
     stops++;
