@@ -171,4 +171,44 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
       await store.close();
     }
   });
+
+  it("input sent to a paused run while the process's LISTEN connection was given back (its pool waiting for a slot) is heard once it listens again", async () => {
+    const url = await limitedRole(3);
+    const own = freshSchema();
+    const store = await PgStore.open(url, { home: tempDir(), schema: own, pool: 'oneOff' });
+    const asker = await PgStore.open(pgUrl(), { home: tempDir(), schema: own });
+    let filler: ServerFiller | undefined;
+    try {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      await h.setState(state('Running'));
+      await h.setState(state('Paused'));
+      const heard: string[] = [];
+      store.onResumePausedRequest((id, input) => {
+        heard.push(`${id}: ${JSON.stringify(input)}`);
+        return true;
+      });
+      await store.feed.start();
+      // As for a cancel (above): the LISTEN connection given back while a checkout waits, its slot taken.
+      const busy = await store.pool.connect();
+      await waitFor(() => store.pool.totalCount === 1, 'the connections opening the store left idle closed');
+      filler = new ServerFiller(url);
+      await waitFor(() => filler!.held.length === 1, 'the free slot taken');
+      const waiting = store.pool.connect();
+      await waitFor(() => filler!.held.length === 2, "the LISTEN connection's slot taken");
+      assert.equal(await asker.shared.requestResumePaused(h.id, { approved: true }), 'requested');
+      await filler.stop();
+      filler = undefined;
+      busy.release();
+      (await waiting).release();
+      await waitFor(() => heard.length > 0, 'the resume heard', 30_000);
+      assert.deepEqual(heard, [`${h.id}: {"approved":true}`]);
+      // Taken: the row's input is cleared, so a later resync does not pass it on again.
+      const { rows } = await asker.pool.query<{ resume_input: string | null }>(`select resume_input from "${own}".runs where id = $1`, [h.id]);
+      assert.equal(rows[0]!.resume_input, null);
+    } finally {
+      await filler?.stop();
+      await asker.close();
+      await store.close();
+    }
+  });
 });

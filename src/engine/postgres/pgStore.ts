@@ -889,23 +889,42 @@ export class PgStore implements RunStore {
   /**
    * Subscribes to resume requests: `onResume(runId, input)` for each (the input read from the run's row).
    * The process that took it clears the row's input, if it is still that request's.
+   * A request sent while the LISTEN connection was down, or given back as the pool waited for a free slot
+   * (changeFeed.ts's poolWaits), was never heard: once it listens again (`resync`), the input stored on this
+   * process's paused runs is passed on too (the runner ignores a pause it is resuming already).
    */
   onResumePausedRequest(onResume: (runId: string, input: Record<string, unknown>) => boolean): () => void {
+    const take = async (id: string, text: string | null | undefined): Promise<void> => {
+      const input = text ? inputOf(text) : undefined;
+      if (input === undefined || !onResume(id, input)) return;
+      await this.rows(`update ${this.t('runs')} set resume_input = null where id = $1 and resume_input = $2`, [id, text], 'take a resume request');
+    };
     const off = this.feed.subscribe({
       notify: (channel, id) => {
         if (channel !== 'resume') return;
         void this.rows<{ resume_input: string | null }>(`select resume_input from ${this.t('runs')} where id = $1`, [id], 'read a resume request')
-          .then(async (rows) => {
-            const text = rows[0]?.resume_input;
-            const input = text ? inputOf(text) : undefined;
-            if (input === undefined || !onResume(id, input)) return;
-            await this.rows(`update ${this.t('runs')} set resume_input = null where id = $1 and resume_input = $2`, [id, text], 'take a resume request');
-          })
+          .then((rows) => take(id, rows[0]?.resume_input))
+          .catch(() => undefined);
+      },
+      resync: () => {
+        void this.resumesAsked()
+          .then((asked) => Promise.all(asked.map((r) => take(r.id, r.text))))
           .catch(() => undefined);
       },
     });
     void this.feed.start().catch(() => undefined);
     return off;
+  }
+
+  /** This process's paused runs with a resume's input stored (pgShared.requestResumePaused), not yet taken. */
+  private async resumesAsked(): Promise<{ id: string; text: string }[]> {
+    if (!this.lease) return [];
+    const rows = await this.rows<{ id: string; resume_input: string }>(
+      `select id, resume_input from ${this.t('runs')} where owner_session = $1 and resume_input is not null and state_type = 'PAUSED'`,
+      [this.lease.id],
+      'read resume requests',
+    );
+    return rows.map((r) => ({ id: r.id, text: r.resume_input }));
   }
 
   /** This process's unfinished runs a cancel was asked for (pgShared.requestCancel, never cleared but by a take-over), with its reason. */
