@@ -3,6 +3,7 @@
  * stream to stderr, Ctrl-C and SIGTERM cancel it properly (the worker is in another process group, so
  * only this process gets them), a second one stops it at once, `--json` prints the finished run.
  */
+import { LEASE_LOST } from '../engine/postgres/hostLease';
 import { BadInputError, type ActiveRun, type FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
 import { neutraliseTerminal } from '../engine/terminalText';
@@ -51,8 +52,15 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   }
   const lines = new LogLineWriter(io.stderr, around);
   const shown = terminalLogLine(io.stderr);
+  // Runs whose writes the store refused because this host lost its lease (Postgres, the database away past
+  // 60% of the lease): stopped here, they end in a state nothing records — `Failed('Flowdeck could not
+  // record the run…')` — while the store holds them as they were, then Crashed once another process sees the
+  // lease lapsed (then their resume, if their flows allow). That end is not said: what is true is, once the run has ended (below).
+  const leaseLost = new Set<string>();
   runner.on('log', (l) => {
-    if (runIds.has(l.runId)) lines.line(shown(l));
+    if (!runIds.has(l.runId)) return;
+    if (leaseLost.has(l.runId) && l.taskRunId === undefined && l.message.startsWith('Finished in state ')) return;
+    lines.line(shown(l));
   });
   if (footer) {
     runner.on('artifact', (a) => {
@@ -66,7 +74,10 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     lines.flush();
     io.stderr.write(around(text.endsWith('\n') ? text : `${text}\n`));
   };
-  runner.on('storeError', (_runId, e) => say(`flowdeck: ${e.message}`));
+  runner.on('storeError', (runId, e) => {
+    if ((e as { code?: unknown }).code === LEASE_LOST) leaseLost.add(runId);
+    say(`flowdeck: ${e.message}`);
+  });
 
   let active: ActiveRun | undefined;
   const loading = new AbortController();
@@ -115,6 +126,19 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     footer?.clear();
     // Suspended (suspendFlowRun): nothing runs it now; say how it goes on.
     if (detail.state.name === 'Suspended') say(neutraliseTerminal(suspendedNotice(detail)));
+    const lost = leaseLost.has(detail.id) || (active.failedToRecord as { code?: unknown } | undefined)?.code === LEASE_LOST;
+    if (lost) {
+      say(neutraliseTerminal(`flowdeck: flow run '${detail.name}' lost: this host lost its lease while it ran, so it was stopped here and its end is not recorded (it is not Failed): the store marks it Crashed once the lease lapses (and resumes it elsewhere if its flow has resumeOnCrash). \`flowdeck inspect ${detail.id}\` shows its state.`));
+      // The run as the store holds it (Running until the lease lapses, then Crashed), not the end it could not record.
+      if (options.json) {
+        try {
+          await printRunJson(store, detail.id, io, undefined, { endNotRecorded: true });
+        } catch (e) {
+          say(`flowdeck: could not read flow run '${neutraliseTerminal(detail.name)}' from the store to print its JSON: ${(e as Error).message}`);
+        }
+      }
+      return stoppedAtOnce ? EXIT.interrupted : EXIT.runFailed;
+    }
     if (options.json) await printRunJson(store, detail.id, io, detail);
     if (stoppedAtOnce) return EXIT.interrupted;
     return detail.state.type === 'COMPLETED' ? EXIT.ok : EXIT.runFailed;

@@ -33,6 +33,12 @@ export interface RunJson {
   taskRuns: TaskRunJson[];
   /** The run's attempt: 1, or more once it was retried or resumed. */
   attempt: number;
+  /**
+   * `run --json` of a run this host stopped when it lost its lease on the store (Postgres): the end it came
+   * to here could not be recorded, and the run is printed as the store holds it (Running until the lease
+   * lapses, then Crashed, or its resume), not with that end.
+   */
+  endNotRecorded?: true;
   /** The input each of its pauses was resumed with (pauseFlowRun), by the pause's key; absent when none was. */
   inputs?: Record<string, { value: Record<string, unknown>; attempt: number; time: string; timedOut?: true }>;
 }

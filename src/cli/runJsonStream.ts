@@ -20,9 +20,10 @@ export async function writeRunJson(
   parts: RunParts<unknown>,
   store: RunStore,
   write: (text: string) => Promise<void>,
-  options: { loadResultFiles: boolean; nested: boolean; onDeleted?: (run: RunJson) => void },
+  options: { loadResultFiles: boolean; nested: boolean; onDeleted?: (run: RunJson) => void; endNotRecorded?: boolean },
 ): Promise<void> {
   const json = await runJson(parts.detail, store, { loadResultFiles: options.loadResultFiles });
+  if (options.endNotRecorded) json.endNotRecorded = true;
   // Nested, JSON.stringify indents the run itself (as the only element of an array, cut off again): a pass
   // over the text to indent it would take seconds for a large result.
   const print = (v: RunJson): string => (options.nested ? JSON.stringify([v], null, 2).slice(2, -2) : JSON.stringify(v, null, 2));
@@ -67,9 +68,10 @@ export async function writeRunJson(
  * is — its state is the one the exit code follows, even when the store could not record it — with the task
  * runs the store has (the runner kept none). A run deleted meanwhile (a prune of `serve --keep-runs`, the
  * editor's history limit) is still printed whole as JSON, as far as it was read; stderr says its task runs
- * are left out.
+ * are left out. `endNotRecorded`: the run's end here could not be recorded (its host lost its lease): it is
+ * read from the store, as the store holds it, and marked so (`endNotRecorded: true`).
  */
-export async function printRunJson(store: RunStore, id: string, io: Pick<CliIo, 'stdout' | 'stderr'>, ended?: FlowRunDetail): Promise<void> {
+export async function printRunJson(store: RunStore, id: string, io: Pick<CliIo, 'stdout' | 'stderr'>, ended?: FlowRunDetail, options: { endNotRecorded?: boolean } = {}): Promise<void> {
   let deleted = false;
   const parts = await endedRunParts(store, id, ended);
   if (!parts) {
@@ -77,7 +79,7 @@ export async function printRunJson(store: RunStore, id: string, io: Pick<CliIo, 
     write(io.stderr, `flowdeck: flow run ${id} was deleted (a prune, another process) before its JSON could be printed`);
     return;
   }
-  await writeRunJson(parts, store, (text) => writeDrained(io.stdout, text), { loadResultFiles: true, nested: false, onDeleted: () => (deleted = true) });
+  await writeRunJson(parts, store, (text) => writeDrained(io.stdout, text), { loadResultFiles: true, nested: false, onDeleted: () => (deleted = true), ...(options.endNotRecorded ? { endNotRecorded: true } : {}) });
   await writeDrained(io.stdout, '\n');
   // A journal already gone reads as one without task runs: whether the run is still there says which it was.
   if (!deleted) {
