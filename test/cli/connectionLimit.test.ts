@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import { Client } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import { state } from '../../src/engine/states';
 import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
@@ -58,6 +58,30 @@ class ServerFiller {
     this.stopped = true;
     await this.going;
     await Promise.all(this.held.map((c) => c.end().catch(() => undefined)));
+  }
+}
+
+/**
+ * Runs `ask` while `store`'s LISTEN connection is given back: its pool's one connection busy and the server
+ * (a role limited to 3) full, a second checkout waits, the LISTEN connection steps aside meanwhile and a
+ * filler takes its slot too. Then the server is freed and the checkouts end, so the store listens again.
+ */
+async function whileListenGivenBack(store: PgStore, url: string, ask: () => Promise<void>): Promise<void> {
+  await store.feed.start();
+  const busy = await store.pool.connect();
+  let filler: ServerFiller | undefined;
+  let waiting: Promise<PoolClient> | undefined;
+  try {
+    await waitFor(() => store.pool.totalCount === 1, 'the connections opening the store left idle closed');
+    filler = new ServerFiller(url);
+    await waitFor(() => filler!.held.length === 1, 'the free slot taken');
+    waiting = store.pool.connect();
+    await waitFor(() => filler!.held.length === 2, "the LISTEN connection's slot taken");
+    await ask();
+  } finally {
+    await filler?.stop();
+    busy.release();
+    (await waiting)?.release();
   }
 }
 
@@ -121,7 +145,6 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
     const own = freshSchema();
     const store = await PgStore.open(url, { home: tempDir(), schema: own, pool: 'oneOff' });
     const asker = await PgStore.open(pgUrl(), { home: tempDir(), schema: own });
-    let filler: ServerFiller | undefined;
     try {
       const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
       await h.setState(state('Running'));
@@ -130,24 +153,10 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
         heard.push(`${id}: ${reason}`);
         return true;
       });
-      await store.feed.start();
-      // The pool's one connection busy, the server full: a second checkout waits, and the LISTEN connection
-      // is given back meanwhile — the filler takes its slot too.
-      const busy = await store.pool.connect();
-      await waitFor(() => store.pool.totalCount === 1, 'the connections opening the store left idle closed');
-      filler = new ServerFiller(url);
-      await waitFor(() => filler!.held.length === 1, 'the free slot taken');
-      const waiting = store.pool.connect();
-      await waitFor(() => filler!.held.length === 2, "the LISTEN connection's slot taken");
-      assert.equal(await asker.shared.requestCancel(h.id, 'stop it now'), 'requested');
-      await filler.stop();
-      filler = undefined;
-      busy.release();
-      (await waiting).release();
+      await whileListenGivenBack(store, url, async () => assert.equal(await asker.shared.requestCancel(h.id, 'stop it now'), 'requested'));
       await waitFor(() => heard.length > 0, 'the cancel heard', 30_000);
       assert.deepEqual(heard, [`${h.id}: stop it now`]);
     } finally {
-      await filler?.stop();
       await asker.close();
       await store.close();
     }
@@ -177,7 +186,6 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
     const own = freshSchema();
     const store = await PgStore.open(url, { home: tempDir(), schema: own, pool: 'oneOff' });
     const asker = await PgStore.open(pgUrl(), { home: tempDir(), schema: own });
-    let filler: ServerFiller | undefined;
     try {
       const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
       await h.setState(state('Running'));
@@ -187,26 +195,13 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
         heard.push(`${id}: ${JSON.stringify(input)}`);
         return true;
       });
-      await store.feed.start();
-      // As for a cancel (above): the LISTEN connection given back while a checkout waits, its slot taken.
-      const busy = await store.pool.connect();
-      await waitFor(() => store.pool.totalCount === 1, 'the connections opening the store left idle closed');
-      filler = new ServerFiller(url);
-      await waitFor(() => filler!.held.length === 1, 'the free slot taken');
-      const waiting = store.pool.connect();
-      await waitFor(() => filler!.held.length === 2, "the LISTEN connection's slot taken");
-      assert.equal(await asker.shared.requestResumePaused(h.id, { approved: true }), 'requested');
-      await filler.stop();
-      filler = undefined;
-      busy.release();
-      (await waiting).release();
+      await whileListenGivenBack(store, url, async () => assert.equal(await asker.shared.requestResumePaused(h.id, { approved: true }), 'requested'));
       await waitFor(() => heard.length > 0, 'the resume heard', 30_000);
       assert.deepEqual(heard, [`${h.id}: {"approved":true}`]);
       // Taken: the row's input is cleared, so a later resync does not pass it on again.
       const { rows } = await asker.pool.query<{ resume_input: string | null }>(`select resume_input from "${own}".runs where id = $1`, [h.id]);
       assert.equal(rows[0]!.resume_input, null);
     } finally {
-      await filler?.stop();
       await asker.close();
       await store.close();
     }

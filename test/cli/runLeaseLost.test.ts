@@ -17,13 +17,13 @@ export default flow({ name: 'busy' }, async () => {
 });`);
 
 describe('flowdeck run that lost its lease on the store', { timeout: 240_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
-  it('says once that it lost its lease, not once per refused write, and exits 1', async () => {
+  it('says once that it lost its lease, not once per refused write; not that the run ended Failed, an end the store never holds, but that it is lost; --json prints it as the store holds it; exit 1', async () => {
     const ws = workspace({ 'busy.flow.ts': BUSY });
     const forwarder = await startForwarder('127.0.0.1', Number(new URL(pgUrl()).port));
     try {
       let started = false;
       let fenced = false;
-      const running = runCli(['run', 'busy.flow.ts'], {
+      const running = runCli(['run', 'busy.flow.ts', '--json'], {
         cwd: ws,
         env: { FLOWDECK_STORE: forwarder.url(pgUrl()), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir(), FLOWDECK_HEARTBEAT_SECONDS: '0.25', FLOWDECK_LEASE_SECONDS: '2' },
         onStderr: (c) => {
@@ -42,36 +42,9 @@ describe('flowdeck run that lost its lease on the store', { timeout: 240_000, ..
       assert.equal(r.code, 1, r.stderr.slice(-3000));
       const said = r.stderr.split('\n').filter((l) => l.includes('lost its lease on the store') && !l.includes('Finished in state'));
       assert.equal(said.length, 1, said.join('\n'));
-    } finally {
-      await forwarder.close();
-    }
-  });
-
-  it('does not say the run ended Failed, an end the store never holds: it says the run is lost, and --json prints it as the store holds it', async () => {
-    const ws = workspace({ 'busy.flow.ts': BUSY });
-    const forwarder = await startForwarder('127.0.0.1', Number(new URL(pgUrl()).port));
-    try {
-      let started = false;
-      let fenced = false;
-      const running = runCli(['run', 'busy.flow.ts', '--json'], {
-        cwd: ws,
-        env: { FLOWDECK_STORE: forwarder.url(pgUrl()), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir(), FLOWDECK_HEARTBEAT_SECONDS: '0.25', FLOWDECK_LEASE_SECONDS: '2' },
-        onStderr: (c) => {
-          started ||= c.includes('step 20');
-          fenced ||= c.includes('lost its lease on the store');
-        },
-        timeoutMs: 180_000,
-      });
-      await waitFor(() => started, 'the run to be partway through', 120_000);
-      forwarder.cut();
-      await waitFor(() => fenced, 'the run to be stopped for its lost lease', 60_000);
-      forwarder.restore();
-      const r = await running;
-      assert.equal(r.code, 1, r.stderr.slice(-3000));
       assert.doesNotMatch(r.stderr, /Finished in state Failed/, r.stderr.slice(-3000));
       assert.match(r.stderr, /flow run '[^']+' lost: .*its end is not recorded \(it is not Failed\): the store marks it Crashed once the lease lapses/);
       const json = JSON.parse(r.stdout) as { state: { type: string }; endNotRecorded?: boolean };
-      assert.notEqual(json.state.type, 'FAILED', r.stdout.slice(0, 2000));
       assert.ok(['RUNNING', 'CRASHED'].includes(json.state.type), json.state.type);
       assert.equal(json.endNotRecorded, true);
     } finally {
