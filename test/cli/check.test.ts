@@ -95,6 +95,16 @@ describe('flowdeck check', () => {
     assert.match(r.stderr, /no TypeScript compiler found from .*; install it with npm i -D typescript/);
   });
 
+  it('exits 2 for a flow file over 1 MiB, naming it and the limit as flows does, and checks the others', { timeout: T }, async () => {
+    const clean = `import { flow } from 'flowdeck';\nexport default flow({ name: 'a' }, async () => 1);\n`;
+    const big = `${clean}${'// padding\n'.repeat(200_000)}`;
+    const ws = withTypeScript({ 'a.flow.ts': clean, 'big.flow.ts': big });
+    const r = await runCli(['check', '.'], { cwd: ws });
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.equal(r.stderr, 'flowdeck check: big.flow.ts: too large to check: 2.1 MiB, over the 1.0 MiB limit\n');
+    assert.equal(r.stdout, 'No type errors in 1 flow file.\n');
+  });
+
   it('exits 2 for a path that does not exist', { timeout: T }, async () => {
     const r = await runCli(['check', 'nope.flow.ts'], { cwd: CHECK });
     assert.equal(r.code, 2);

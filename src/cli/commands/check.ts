@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import type * as TypeScript from 'typescript';
 import { findFlowFiles, notAFile } from '../../engine/flowDiscovery';
+import { MAX_SCAN_BYTES, overScanLimit } from '../../engine/scanLimit';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { EXIT, write, type CliIo } from '../io';
@@ -25,8 +26,8 @@ Options:
   -h, --help   this help
 
 Exit codes: 0 no errors; 1 syntax or type errors, printed as file:line:col - error TSxxxx: message;
-2 bad input (a flow file's name on a named pipe, device or folder link, said and not checked), or no
-TypeScript installed (install it with npm i -D typescript).`;
+2 bad input (a flow file's name on a named pipe, device or folder link, or a flow file over 1 MiB, said
+and not checked), or no TypeScript installed (install it with npm i -D typescript).`;
 
 /** Flowdeck's types for the 'flowdeck' module, generated at build time beside the CLI's bundle. */
 const FLOWDECK_TYPES = join(__dirname, 'flowdeck.d.ts');
@@ -116,11 +117,13 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.badInput;
   }
   const candidates = [...new Set(targets.flatMap((t) => findFlowFiles(t)))];
-  // A named pipe or a device with a flow file's name would hang the compiler's read: said, not checked.
+  // A named pipe or a device with a flow file's name would hang the compiler's read, and a file over the
+  // limit `flows` and runs refuse (scanLimit.ts) would be read and parsed whole, however large (100 MB:
+  // seconds and half a gigabyte): each said, not checked.
   const files: string[] = [];
   let notFiles = 0;
   for (const file of candidates) {
-    const reason = notAFileAt(file);
+    const reason = uncheckable(file);
     if (reason === undefined) files.push(file);
     else {
       notFiles++;
@@ -181,9 +184,13 @@ function diagnosticKey(d: TypeScript.Diagnostic): string {
   return `${d.file?.fileName ?? ''}\0${d.start ?? ''}\0${d.code}\0${text}`;
 }
 
-function notAFileAt(file: string): string | undefined {
+/** Why a flow file is not given to the compiler (not a regular file, over the size limit), or undefined to check it. */
+function uncheckable(file: string): string | undefined {
   try {
-    return notAFile(statSync(file));
+    const stats = statSync(file);
+    const notFile = notAFile(stats);
+    if (notFile !== undefined) return notFile;
+    return stats.size > MAX_SCAN_BYTES ? `too large to check: ${overScanLimit(stats.size)}` : undefined;
   } catch {
     return undefined; // gone: the compiler says so
   }
