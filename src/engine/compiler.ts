@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { isStackOverflow, tooDeeplyNested } from './tooDeeplyNested';
 
 export class CompileError extends Error {
   override readonly name = 'CompileError';
@@ -119,6 +120,7 @@ function sucraseTranspiler(): Transpiler {
         const map = Buffer.from(JSON.stringify({ ...out.sourceMap, sources: [file], sourcesContent: [source] })).toString('base64');
         return `${out.code}\n//# sourceMappingURL=data:application/json;base64,${map}\n`;
       } catch (e) {
+        if (isStackOverflow(e)) throw new CompileError(file, 1, 1, tooDeeplyNested());
         // sucrase says "Error transforming <file>: Unexpected token (3:13)", its column already 1-based.
         const text = (e as Error).message.replace(/^Error transforming .*?: /, '');
         const match = /\((\d+):(\d+)\)\s*$/.exec(text);

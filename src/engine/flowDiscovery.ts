@@ -14,6 +14,7 @@ import { checkDeclarations, type ParameterDeclarations } from './parameters';
 import { MAX_SCAN_BYTES, tooLargeToScan } from './scanLimit';
 import { checkSchedule, ScheduleError, type Schedule } from './schedules/scheduleSpec';
 import { tagsField, tagsOf } from './runTags';
+import { isStackOverflow, tooDeeplyNested } from './tooDeeplyNested';
 
 export const FLOW_FILE = /\.flow\.(ts|mts|js|mjs)$/;
 
@@ -73,6 +74,7 @@ function parse(js: string, file: string): acorn.Program {
   try {
     return acorn.parse(js, { ...options, sourceType: 'module', allowAwaitOutsideFunction: true });
   } catch (moduleError) {
+    if (isStackOverflow(moduleError)) throw new CompileError(file, 1, 1, tooDeeplyNested());
     try {
       // CommonJS may do what a module may not (`with`, a top-level `return`).
       return acorn.parse(js, { ...options, sourceType: 'script', allowReturnOutsideFunction: true });

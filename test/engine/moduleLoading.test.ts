@@ -175,6 +175,26 @@ export default flow({ name: '${name}' }, async () => ({ sync: stack.includes('Mo
       assert.ok(r.stderr.includes(`${join(ws, 'lib', 'broken.ts')}:3:35: `), r.stderr);
     });
 
+    it('a file nested too deeply for the parser is said to be so by run, flows and schedules (exit 2), not as a stack overflow; a flow that recurses as it is imported still is one', { timeout: T }, async () => {
+      const ws = tempDir();
+      const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+      writeFileSync(join(ws, 'deep.flow.ts'), `import { flow } from 'flowdeck';\nconst deep = ${deep};\nexport default flow({ name: 'deep' }, async () => deep.length);\n`);
+      // Imported: V8's parser overflows as the run loads the helper (the hooks load it).
+      writeFileSync(join(ws, 'nested.ts'), `export const deep = ${deep};\n`);
+      writeFileSync(join(ws, 'imports-deep.flow.ts'), `import { flow } from 'flowdeck';\nimport { deep } from './nested';\nexport default flow({ name: 'imports-deep' }, async () => deep.length);\n`);
+      writeFileSync(join(ws, 'recurses.flow.ts'), `import { flow } from 'flowdeck';\nfunction down(n: number): number { return down(n + 1) + 1; }\ndown(0);\nexport default flow({ name: 'recurses' }, async () => 1);\n`);
+      const said = 'nests too deeply for the parser to read (brackets, braces or parentheses nested thousands deep); simplify it';
+      for (const [command, file] of [['run', 'deep.flow.ts'], ['run', 'imports-deep.flow.ts'], ['flows', 'deep.flow.ts'], ['schedules', 'deep.flow.ts']]) {
+        const r = await runCli([command!, file!], { cwd: ws, env: env() });
+        assert.equal(r.code, 2, `${command} ${file}: ${r.stdout}${r.stderr}`);
+        assert.ok(`${r.stdout}${r.stderr}`.includes(said), `${command} ${file}: ${r.stdout}${r.stderr}`);
+        assert.ok(!`${r.stdout}${r.stderr}`.includes('Maximum call stack size exceeded'), `${command} ${file}: ${r.stdout}${r.stderr}`);
+      }
+      const recurses = await runCli(['run', 'recurses.flow.ts'], { cwd: ws, env: env() });
+      assert.equal(recurses.code, 2, recurses.stderr);
+      assert.ok(recurses.stderr.includes('failed: Maximum call stack size exceeded (at down ('), recurses.stderr);
+    });
+
     it("a stack trace points at the .ts line that threw, through the compiled code's source map", { timeout: T }, async () => {
       const r = await runCli(['run', 'throws.flow.ts'], { cwd: fixtureWorkspace('errors'), env: env() });
       assert.equal(r.code, 1);

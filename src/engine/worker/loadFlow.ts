@@ -21,6 +21,7 @@ import { inThreadHooksAvailable, registerInThreadHooks } from './inThreadHooks';
 import { COMPILE_ERROR_CODE, type HooksData } from './moduleHooks';
 import { errorMessage } from './errors';
 import { sharedTextBuffer, writeSharedText } from './sharedText';
+import { isParserOverflow, tooDeeplyNested } from '../tooDeeplyNested';
 import { isDeclaredFlow } from './declaredFlows';
 
 export type AnyFlow = api.Flow<Record<string, unknown>, unknown>;
@@ -253,6 +254,8 @@ function describedFailure(e: Error, modulePath: string, where: string): LoadErro
   if (e instanceof CompileError) return new LoadError('compile', e.message);
   const err = e as NodeJS.ErrnoException;
   if (err.code === COMPILE_ERROR_CODE) return new LoadError('compile', err.message);
+  // V8's parser overflowed its stack on the file, or on a module it imports (the stack does not say which).
+  if (isParserOverflow(e)) return new LoadError('compile', `Loading ${where} failed: ${tooDeeplyNested('it, or a module it imports,')}`);
   // Node lists the requiring file in every "Cannot find module" message: only the first line says what is missing.
   const firstLine = err.message.split('\n')[0] ?? '';
   if (err.code === 'MODULE_NOT_FOUND' && firstLine.includes(`'${modulePath}'`)) return new LoadError('module', `Cannot find flow file ${where}`);
