@@ -506,6 +506,32 @@ describe('Postgres store', T, () => {
     }
   });
 
+  it("a resume's input stays with the pause it was sent to: left stored (its taker's clear failed), a later pause of the run is not handed it", async () => {
+    const schema = freshSchema();
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      await h.setState(state('Running'));
+      await h.setState(state('Paused', 'first'));
+      // Nobody listens: the input stays on the row, as it does when the process that took it failed to clear it.
+      assert.equal(await store.shared.requestResumePaused(h.id, { approve: 'first' }), 'requested');
+      const stored = async (): Promise<string | null> => (await client.query<{ resume_input: string | null }>(`select resume_input from "${schema}".runs where id = $1`, [h.id])).rows[0]!.resume_input;
+      assert.equal(await stored(), JSON.stringify({ input: { approve: 'first' } }));
+      await h.setState(state('Running'));
+      await h.setState(state('Paused', 'second'));
+      // What a process reads of its paused runs once it listens again (pgStore.onResumePausedRequest's resync): nothing for the second pause.
+      const asked = await (store as unknown as { resumesAsked(): Promise<{ id: string; text: string }[]> }).resumesAsked();
+      assert.deepEqual(asked, []);
+      assert.equal(await stored(), null);
+      await h.close();
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
   it("a cancel asked of a run's attempt stays with it: taken over for its next attempt, the run has no cancel request left to act on", async () => {
     const schema = freshSchema();
     const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });

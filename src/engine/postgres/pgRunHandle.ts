@@ -354,6 +354,9 @@ export class PgRunHandle implements RunHandle {
     // Taking a run over (a new attempt) is allowed where an outsider may write; the run is this process's after.
     // A cancel asked of an attempt before goes with it: one asked of this attempt lands after this row is written
     // (pgShared.requestCancel locks it), and a process's unfinished runs' stored requests are acted on (pgStore.onCancelRequest).
+    // A resume's input (pgShared.requestResumePaused) is for the pause it was sent to: once the run is written
+    // to any other state (resumed, ended, taken over) it goes, whether or not the process that took it cleared it,
+    // so a later pause of the run is never handed it (pgStore.resumesAsked, once its process listens again).
     const waiting = extra.waiting ? ` and runs.state_type = 'SCHEDULED' and runs.start_time is null` : '';
     const guard = this.guard(takeOver ? 'open' : this.role, '$9::uuid') + waiting;
     const { rowCount } = await client.query(
@@ -364,6 +367,7 @@ export class PgRunHandle implements RunHandle {
          owner = coalesce($8, owner),
          owner_session = case when $10 then $9::uuid else owner_session end,
          cancel_reason = case when $10 then null else cancel_reason end,
+         resume_input = case when $3 = 'PAUSED' and not $10 then resume_input else null end,
          resume_on_crash = resume_on_crash or $11,
          tags = coalesce($12, tags)
        where id = $1 and ${guard}`,
