@@ -198,9 +198,9 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
       await whileListenGivenBack(store, url, async () => assert.equal(await asker.shared.requestResumePaused(h.id, { approved: true }), 'requested'));
       await waitFor(() => heard.length > 0, 'the resume heard', 30_000);
       assert.deepEqual(heard, [`${h.id}: {"approved":true}`]);
-      // Taken: the row's input is cleared, so a later resync does not pass it on again.
-      const { rows } = await asker.pool.query<{ resume_input: string | null }>(`select resume_input from "${own}".runs where id = $1`, [h.id]);
-      assert.equal(rows[0]!.resume_input, null);
+      // Taken: the row's input is cleared (just after the listener is handed it), so a later resync does not pass it on again.
+      const stored = async (): Promise<string | null> => (await asker.pool.query<{ resume_input: string | null }>(`select resume_input from "${own}".runs where id = $1`, [h.id])).rows[0]!.resume_input;
+      await waitFor(async () => (await stored()) === null, 'the taken input cleared from the run row', 30_000);
     } finally {
       await asker.close();
       await store.close();
