@@ -91,24 +91,27 @@ export async function printRunJson(store: RunStore, id: string, io: Pick<CliIo, 
 
 /** Finished runs as one JSON array (`resume --crashed --json`), each as printRunJson prints it. */
 export async function printRunsJson(store: RunStore, ended: readonly FlowRunDetail[], stdout: NodeJS.WritableStream): Promise<void> {
-  await printRunJsonArray(store, ended.length, (i) => endedRunParts(store, ended[i]!.id, ended[i]), stdout, { loadResultFiles: true });
+  await printRunJsonArray(store, indexedRunParts(ended.length, (i) => endedRunParts(store, ended[i]!.id, ended[i])), stdout, { loadResultFiles: true });
+}
+
+/** `count` runs' parts, the i-th read by `partsOf(i)` as the iteration comes to it. */
+export async function* indexedRunParts<A>(count: number, partsOf: (i: number) => Promise<RunParts<A> | undefined>): AsyncGenerator<RunParts<A> | undefined> {
+  for (let i = 0; i < count; i++) yield await partsOf(i);
 }
 
 /**
  * Runs as one JSON array, pretty-printed, each run written as it is read (its task runs a batch at a time):
- * a huge run is never held whole. A run `partsOf` no longer finds (deleted meanwhile) is left out, and
+ * a huge run is never held whole. A run `runs` no longer finds (deleted meanwhile) is left out, and
  * leaves no stray comma behind.
  */
 export async function printRunJsonArray(
   store: RunStore,
-  count: number,
-  partsOf: (i: number) => Promise<RunParts<unknown> | undefined>,
+  runs: AsyncIterable<RunParts<unknown> | undefined>,
   stdout: NodeJS.WritableStream,
   options: { loadResultFiles: boolean; onDeleted?: (run: RunJson) => void },
 ): Promise<void> {
   let written = 0;
-  for (let i = 0; i < count; i++) {
-    const parts = await partsOf(i);
+  for await (const parts of runs) {
     if (!parts) continue;
     await writeDrained(stdout, written++ === 0 ? '[\n' : ',\n');
     await writeRunJson(parts, store, (text) => writeDrained(stdout, text), { loadResultFiles: options.loadResultFiles, nested: true, ...(options.onDeleted ? { onDeleted: options.onDeleted } : {}) });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main';
-import { printRunJson, printRunJsonArray } from '../../src/cli/runJsonStream';
+import { indexedRunParts, printRunJson, printRunJsonArray } from '../../src/cli/runJsonStream';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { state } from '../../src/engine/states';
 import { tempDir } from '../support/engine';
@@ -31,14 +31,14 @@ test('a run gone from the store while the array is printed is left out, and the 
       ids.push(h.id);
     }
     for (const gone of [0, 1, 2]) {
-      const text = await printed((out) => printRunJsonArray(store, ids.length, (i) => (i === gone ? Promise.resolve(undefined) : store.readRunParts(ids[i]!)), out, { loadResultFiles: false }));
+      const text = await printed((out) => printRunJsonArray(store, indexedRunParts(ids.length, (i) => (i === gone ? Promise.resolve(undefined) : store.readRunParts(ids[i]!))), out, { loadResultFiles: false }));
       const runs = JSON.parse(text) as { id: string; parameters: { i: number } }[];
       assert.deepEqual(runs.map((r) => r.id), ids.filter((_, i) => i !== gone), `run ${gone} left out`);
       assert.ok(text.endsWith('\n]\n'));
     }
-    const none = await printed((out) => printRunJsonArray(store, ids.length, () => Promise.resolve(undefined), out, { loadResultFiles: false }));
+    const none = await printed((out) => printRunJsonArray(store, indexedRunParts(ids.length, () => Promise.resolve(undefined)), out, { loadResultFiles: false }));
     assert.equal(none, '[]\n');
-    const all = await printed((out) => printRunJsonArray(store, ids.length, (i) => store.readRunParts(ids[i]!), out, { loadResultFiles: false }));
+    const all = await printed((out) => printRunJsonArray(store, indexedRunParts(ids.length, (i) => store.readRunParts(ids[i]!)), out, { loadResultFiles: false }));
     const parsed = JSON.parse(all) as { parameters: { i: number } }[];
     assert.deepEqual(parsed.map((r) => r.parameters.i), [0, 1, 2]);
     // Pretty-printed as before: each run indented two spaces inside the array.
@@ -65,8 +65,7 @@ test('a run another process deletes between its first read and its task runs is 
     const text = await printed((out) =>
       printRunJsonArray(
         store,
-        ids.length,
-        async (i) => {
+        indexedRunParts(ids.length, async (i) => {
           const parts = await store.readRunParts(ids[i]!);
           // The first run goes after its first read (its detail), before its task runs are read.
           if (i === 0) {
@@ -74,7 +73,7 @@ test('a run another process deletes between its first read and its task runs is 
             assert.deepEqual(await other.delete([ids[0]!]), [ids[0]]);
           }
           return parts;
-        },
+        }),
         out,
         { loadResultFiles: false, onDeleted: (run) => deleted.push(run.id) },
       ),
@@ -86,7 +85,7 @@ test('a run another process deletes between its first read and its task runs is 
     const again = await store.readRunParts(ids[1]!);
     await other.refresh();
     assert.deepEqual(await other.delete([ids[1]!]), [ids[1]]);
-    await assert.rejects(printed((out) => printRunJsonArray(store, 1, () => Promise.resolve(again), out, { loadResultFiles: false })), /was deleted while it was read/);
+    await assert.rejects(printed((out) => printRunJsonArray(store, indexedRunParts(1, () => Promise.resolve(again)), out, { loadResultFiles: false })), /was deleted while it was read/);
   } finally {
     await other.close();
     await store.close();

@@ -14,6 +14,7 @@ import type { RunPartsOptions } from '../../src/engine/runTaskStream';
 import { state, type StateName } from '../../src/engine/states';
 import { runJson } from '../../src/cli/runJson';
 import { writeRunJson } from '../../src/cli/runJsonStream';
+import { eachRunParts } from '../../src/engine/eachRunParts';
 import { seeded } from '../support/seeded';
 import { withSpace, type StoreBackend } from './storeContract';
 
@@ -205,6 +206,36 @@ export function runPartsContract(backend: StoreBackend): void {
           await parts.readTaskRuns((batch) => void taskRuns.push(...batch));
           assert.deepEqual({ ...parts.detail, taskRuns }, { ...want, artifacts: want.artifacts!.map(({ data, ...a }) => ({ ...a, kind: data.kind })) }, `window ${window}`);
         }
+      });
+    });
+
+    it('reads many runs together (eachRunParts) as each is read alone, a run no longer there as undefined', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const ids = [...(await seededRuns(store)).map((r) => r.id), 'no-such-run'];
+        const empty = await store.createRun({ flowName: 'empty', source: '/e.flow.ts', parameters: {} });
+        await empty.close();
+        ids.push(empty.id);
+        let i = 0;
+        for await (const parts of eachRunParts(store, ids, { window: 2 })) {
+          const alone = await store.readRunParts(ids[i]!, { artifactData: false, window: 2 });
+          if (!alone) assert.equal(parts, undefined, ids[i]);
+          else {
+            assert.ok(parts, ids[i]);
+            const [got, want] = [parts, alone].map(async (p) => {
+              const taskRuns: FlowRunDetail['taskRuns'] = [];
+              await p.readTaskRuns((batch) => void taskRuns.push(...batch));
+              // Read twice: every read sees the same records.
+              const again: FlowRunDetail['taskRuns'] = [];
+              await p.readTaskRuns((batch) => void again.push(...batch));
+              assert.deepEqual(again, taskRuns);
+              return { ...p.detail, taskRuns };
+            });
+            assert.deepEqual(await got, await want, ids[i]);
+          }
+          i++;
+        }
+        assert.equal(i, ids.length);
       });
     });
 

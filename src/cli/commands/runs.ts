@@ -8,6 +8,7 @@ import { openStore } from '../host';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { printRunJsonArray } from '../runJsonStream';
+import { eachRunParts } from '../../engine/eachRunParts';
 import { terminalStateName } from '../terminalStyle';
 import { columnWidths } from '../textTable';
 import { checkedTags } from '../tagArgs';
@@ -110,7 +111,8 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
     if (values.json) {
       // Results kept in files of their own are not loaded (their size is given instead), nor artifacts' data (not printed).
       // A run another process deletes while it is printed (a prune): printed as read, its task runs cut short, and said.
-      await printRunJsonArray(store, runs.length, (i) => store.readRunParts(runs[i]!.id, { artifactData: false }), io.stdout, {
+      // Read together where the store can (a few queries for many runs on Postgres), not one by one.
+      await printRunJsonArray(store, eachRunParts(store, runs.map((r) => r.id)), io.stdout, {
         loadResultFiles: false,
         onDeleted: (run) => write(io.stderr, neutraliseTerminal(`flowdeck runs: flow run '${run.name}' was deleted while it was printed; its task runs are left out`)),
       });

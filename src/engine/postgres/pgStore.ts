@@ -92,6 +92,10 @@ const RESULT_FILE = /^[A-Za-z0-9_.-]+$/;
 /** How many named runs one delete statement takes. */
 const DELETE_AT_ONCE = 1000;
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED')`;
+/** Runs readManyRunParts reads the rows and journal sizes of in one query each. */
+const MANY_RUNS = 1000;
+/** Records of small journals readManyRunParts reads in one query (and holds). */
+const MANY_LINES = 20_000;
 const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys, tags`;
 
 interface RunRow {
@@ -499,6 +503,84 @@ export class PgStore implements RunStore {
       },
       options,
     );
+  }
+
+  /**
+   * Many runs' parts in a few queries (`runs --json`), MANY_RUNS at a time: their rows; how many records
+   * each journal has, and its last; then the small journals of consecutive runs together, up to MANY_LINES
+   * lines a query, each held in memory until its run is handed on — so every read of a run sees the same
+   * records, as readRunParts' do. A journal of more than READ_BATCH records is read as readRunParts reads
+   * it, a batch at a time, when its turn comes.
+   */
+  async *readManyRunParts(ids: readonly string[], options: RunPartsOptions & WithoutArtifactData): AsyncGenerator<RunParts<ArtifactInfo> | undefined> {
+    for (let from = 0; from < ids.length; from += MANY_RUNS) {
+      const chunk = ids.slice(from, from + MANY_RUNS);
+      const rows = new Map((await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = any($1::text[])`, [chunk], 'read runs')).map((r) => [r.id, r]));
+      const sizes = new Map(
+        (
+          await this.rows<{ run_id: string; n: string; last: string }>(
+            `select run_id, count(*) as n, max(seq) as last from ${this.t('records')} where run_id = any($1::text[]) and kind <> 'log' group by run_id`,
+            [[...rows.keys()]],
+            'read runs',
+          )
+        ).map((r) => [r.run_id, { n: Number(r.n), last: r.last }]),
+      );
+      const small = (id: string): boolean => (sizes.get(id)?.n ?? 0) <= READ_BATCH;
+      for (let at = 0; at < chunk.length; ) {
+        // Consecutive runs whose small journals together fit a query (one at least).
+        const read: string[] = [];
+        let lines = 0;
+        let end = at;
+        for (; end < chunk.length; end++) {
+          const id = chunk[end]!;
+          const n = sizes.get(id)?.n ?? 0;
+          if (!small(id) || n === 0) continue;
+          if (read.length > 0 && lines + n > MANY_LINES) break;
+          read.push(id);
+          lines += n;
+        }
+        const journals = new Map<string, string[]>();
+        if (read.length > 0) {
+          const found = await this.rows<{ run_id: string; line: string }>(
+            `select r.run_id, coalesce(r.artifact_head, r.line) as line from ${this.t('records')} r join unnest($1::text[], $2::bigint[]) as u(id, last) on r.run_id = u.id and r.seq <= u.last
+               where r.kind <> 'log' order by r.run_id, r.seq`,
+            [read, read.map((id) => sizes.get(id)!.last)],
+            'read runs',
+          );
+          for (const { run_id, line } of found) {
+            let journal = journals.get(run_id);
+            if (!journal) journals.set(run_id, (journal = []));
+            journal.push(line);
+          }
+        }
+        for (; at < end; at++) {
+          const id = chunk[at]!;
+          const row = rows.get(id);
+          if (!row) yield undefined;
+          else if (!small(id)) yield (await this.readRunParts(id, options)) as RunParts<ArtifactInfo> | undefined;
+          else {
+            const journal = journals.get(id) ?? [];
+            journals.delete(id);
+            // Read without their data (lineRecordWithoutArtifactData): the artifacts are ArtifactInfo.
+            yield (await readRunParts(
+              this.summary(row),
+              async (onRecords) => {
+                let skipped = 0;
+                const records: RunRecord[] = [];
+                for (const line of journal) {
+                  const r = lineRecordWithoutArtifactData(line, id);
+                  if (r) records.push(r);
+                  else skipped++;
+                }
+                await onRecords(records);
+                return { skipped };
+              },
+              options,
+            )) as RunParts<Artifact | ArtifactInfo> as RunParts<ArtifactInfo>;
+          }
+        }
+      }
+    }
   }
 
   async parametersOf(id: string): Promise<Record<string, unknown> | undefined> {

@@ -1,0 +1,88 @@
+/**
+ * `runs --json` on Postgres read each run with a query for its row and one per pass over its journal (three
+ * or more a run): 160,000 runs took minutes where the table took a second. The runs' small journals are now
+ * read together, a few queries for many runs: more runs printed cost no query more each. What is printed is
+ * still what each run's own read gives (readRun), journals of more than a query's batch included.
+ */
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import { Pool } from 'pg';
+import { main } from '../../src/cli/main';
+import { runJson } from '../../src/cli/runJson';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import type { RunRecord } from '../../src/engine/records';
+import type { RunStore } from '../../src/engine/runStore';
+import { state } from '../../src/engine/states';
+import { tempDir } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+/** A finished run of `n` task runs (one of them long-lived), an artifact, and a result. */
+async function addRun(store: RunStore, i: number, n: number): Promise<string> {
+  const h = await store.createRun({ flowName: 'many', source: '/many.flow.ts', parameters: { i } });
+  const runId = h.id;
+  await h.setState(state('Running'));
+  const records: RunRecord[] = [{ k: 'state', runId, name: 'Running', ts: 1 }];
+  records.push({ k: 'task', runId, id: 'slow', name: 'slow', taskName: 'slow', call: { key: 'slow', argsHash: 'h' }, ts: 2 });
+  for (let t = 0; t < n; t++) records.push({ k: 'trun', runId, id: `t${t}`, name: `work-${t}`, taskName: 'work', call: { key: `work#${t}`, argsHash: 'h' }, ts: 3, start: 3, end: 4, state: 'Completed', value: t });
+  records.push(
+    { k: 'artifact', runId, key: 'report', ts: 5, data: { kind: 'markdown', markdown: `run ${i}` } },
+    { k: 'log', runId, ts: 5, level: 'INFO', source: 's', message: 'said' },
+    { k: 'tstate', runId, id: 'slow', name: 'Completed', ts: 6 },
+    { k: 'result', runId, value: { i } },
+    { k: 'state', runId, name: 'Completed', ts: 7 },
+  );
+  for (let at = 0; at < records.length; at += 2000) await h.append(records.slice(at, at + 2000));
+  await h.setState(state('Completed', undefined, 7), { endTime: 7 });
+  await h.close();
+  return runId;
+}
+
+/** `runs --json --limit N` run in this process: what it printed, and how many queries its pools made. */
+async function runsJson(env: NodeJS.ProcessEnv, limit: number): Promise<{ text: string; queries: number }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let text = '';
+  let err = '';
+  stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
+  stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const query = Pool.prototype.query;
+  let queries = 0;
+  Pool.prototype.query = function (this: Pool, ...args: unknown[]) {
+    queries++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    const code = await main(['runs', '--json', '--limit', String(limit)], { stdout, stderr, env, cwd: env.FLOWDECK_HOME! });
+    assert.equal(code, 0, err);
+  } finally {
+    Pool.prototype.query = query;
+  }
+  return { text, queries };
+}
+
+describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
+  it('reads many runs in a few queries, not some per run, and prints each as its own read gives it', async () => {
+    const home = tempDir();
+    const schema = freshSchema();
+    const env = { ...process.env, FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: home };
+    const store = await PgStore.open(pgUrl(), { home, schema });
+    try {
+      const ids: string[] = [];
+      // A journal of more than a query's batch (READ_BATCH, 5,000 records) among small ones.
+      for (let i = 0; i < 10; i++) ids.push(await addRun(store, i, i === 4 ? 5_100 : 3));
+      const few = await runsJson(env, 10);
+      for (let i = 10; i < 70; i++) ids.push(await addRun(store, i, i % 7));
+      const many = await runsJson(env, 70);
+      console.log(`queries: ${few.queries} for 10 runs, ${many.queries} for 70`);
+      // Three or more queries a run before: 180 more for 60 more runs.
+      assert.ok(many.queries - few.queries < 10, `${few.queries} queries for 10 runs, ${many.queries} for 70`);
+      const printed = JSON.parse(many.text) as { id: string; taskRuns: unknown[] }[];
+      assert.deepEqual(printed.map((r) => r.id).sort(), [...ids].sort());
+      for (const run of printed) assert.deepEqual(run, JSON.parse(JSON.stringify(await runJson((await store.readRun(run.id))!, store, { loadResultFiles: false }))), run.id);
+      assert.equal(printed.find((r) => r.id === ids[4])!.taskRuns.length, 5_101);
+    } finally {
+      await store.close();
+    }
+  });
+});
