@@ -1180,6 +1180,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           (d) => d.call?.key === request.call.key && request.call.argsHash !== undefined && d.call.argsHash === request.call.argsHash && !execution.runs.has(d.id),
         );
         if (earlier) return this.resumeSubflow(execution, parent, earlier);
+        // A retry of the parent in this worker (its flow's `retries`): the subflow run its failed attempt made
+        // for this very call is reused or resumes, as it would on `flowdeck resume` of the parent.
+        const here = await this.endedHere(execution, request);
+        const again = here && (await this.againHere(execution, parent, here));
+        if (again) return again;
         // Bounded nesting: a flow calling itself without end fails this call, with no run created for it.
         const level = subflowLevel(request.parentRunId, (id) => execution.runs.get(id)?.fold.detail.parentRunId);
         if (level > MAX_SUBFLOW_DEPTH) throw tooDeepError(request.flowName, level);
@@ -1267,6 +1272,39 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.beginAttempt(execution, live, summary, 'Resuming');
     execution.flushPending();
     return { id: earlier.id, name: earlier.name, resultsDir, resume: summary.plan };
+  }
+
+  /**
+   * The subflow run an earlier attempt of its parent made here for the call `request` makes again, once its
+   * end is on record. Not one still going (its attempt failed without awaiting it): that one runs on, and
+   * the call gets a run of its own.
+   */
+  private async endedHere(execution: Execution, request: Extract<Request, { op: 'subflow' }>): Promise<LiveRun | undefined> {
+    const { key, argsHash } = request.call;
+    if (argsHash === undefined) return undefined;
+    const same = [...execution.runs.values()].filter((l) => l.fold.detail.parentRunId === request.parentRunId && l.fold.detail.call?.key === key && l.fold.detail.call.argsHash === argsHash).at(-1);
+    if (same?.ended === undefined) return undefined;
+    await same.ended;
+    return same;
+  }
+
+  /**
+   * `live`, a subflow run of this worker that ended, called again by a retry of its parent: completed, its
+   * result (the worker hands one back itself while it holds it; a subflow resumed since does not); failed
+   * (Failed, TimedOut), it resumes as a new attempt of its own, given its completed task runs' checkpoints.
+   * Both read from its journal: a host that does not fold task runs (the CLI) holds none of them. Undefined
+   * — a new run — for one cancelled (it stays as it was cancelled) or completed with its result not kept.
+   */
+  private async againHere(execution: Execution, parent: LiveRun, live: LiveRun): Promise<SubflowReply | undefined> {
+    const type = live.fold.detail.state.type;
+    if (type !== 'COMPLETED' && type !== 'FAILED') return undefined;
+    const detail = await this.store.readRun(live.fold.detail.id);
+    if (!detail || detail.state.type !== type) return undefined;
+    if (type === 'COMPLETED') return detail.resultNote === undefined ? this.resumeSubflow(execution, parent, detail) : undefined;
+    const summary = resumePlanFor(detail, detail.attempt + 1);
+    this.beginAttempt(execution, live, summary, 'Resuming');
+    execution.flushPending();
+    return { id: detail.id, name: detail.name, resultsDir: live.handle.resultsDir, resume: summary.plan };
   }
 
   private async finishExecution(execution: Execution, how: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {

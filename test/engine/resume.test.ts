@@ -603,6 +603,65 @@ export default flow({ name: 'retrying', retries: 1, retryDelaySeconds: 0 }, asyn
     assert.match((await logsOf(store, detail.id)).map((l) => l.message).join('\n'), new RegExp(`Reused subflow run '${first.name}' for flow 'child' \\(completed in attempt 1\\)`));
   });
 
+  it("a flow's own retry resumes the subflow run its failed attempt failed in: the same run, a new attempt, its completed task runs not run again", async () => {
+    // With task runs folded by the host (the editor, the API) and without (the CLI): the checkpoints are the store's.
+    for (const foldTasks of [true, false]) {
+      const dir = tempDir();
+      const log = join(dir, 'effects.txt');
+      const ws = workspace({
+        'retry.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+let failures = 0;
+const t = task({ name: 't' }, async (i: number) => { appendFileSync(${JSON.stringify(log)}, 't ' + i + '\\n'); return i; });
+const child = flow({ name: 'child' }, async () => {
+  const v = await t(100);
+  if (failures++ === 0) throw new Error('flaky child');
+  return v + 1;
+});
+export default flow({ name: 'parent', retries: 1, retryDelaySeconds: 0 }, async () => child());`),
+      });
+      const { runner, store } = await makeRunner(tempDir(), { foldTasks });
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'retry.flow.ts') } })).done;
+      assert.equal(detail.state.name, 'Completed', detail.state.message);
+      assert.equal(valueOf(detail), 101);
+      assert.deepEqual(Object.fromEntries(effects(log)), { 't 100': 1 }, `foldTasks ${foldTasks}`);
+      // One subflow run for the call: it failed in attempt 1 and completed in attempt 2, as a resume leaves it.
+      const children = (await store.list()).filter((r) => r.parentRunId === detail.id);
+      assert.deepEqual(children.map((r) => [r.state.name, r.attempt]), [['Completed', 2]]);
+      const child = (await store.readRun(children[0]!.id))!;
+      assert.deepEqual(child.taskRuns.map((r) => [r.state.name, r.flowAttempt]), [['Completed', 1], ['Cached', 2]]);
+    }
+  });
+
+  it("a subflow run resumed by its parent's retry reuses the subflow runs of its own that completed before it failed", async () => {
+    for (const foldTasks of [true, false]) {
+      const dir = tempDir();
+      const log = join(dir, 'effects.txt');
+      const ws = workspace({
+        'nested.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+let failures = 0;
+const t = task({ name: 't' }, async (i: number) => { appendFileSync(${JSON.stringify(log)}, 't ' + i + '\\n'); return i; });
+const grandchild = flow({ name: 'grandchild' }, async () => t(1));
+const child = flow({ name: 'child' }, async () => {
+  const g = await grandchild();
+  if (failures++ === 0) throw new Error('flaky child');
+  return g + (await t(2));
+});
+export default flow({ name: 'parent', retries: 1, retryDelaySeconds: 0 }, async () => child());`),
+      });
+      const { runner, store } = await makeRunner(tempDir(), { foldTasks });
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'nested.flow.ts') } })).done;
+      assert.equal(detail.state.name, 'Completed', detail.state.message);
+      assert.equal(valueOf(detail), 3);
+      assert.deepEqual(Object.fromEntries(effects(log)), { 't 1': 1, 't 2': 1 }, `foldTasks ${foldTasks}`);
+      // One run of each flow: the grandchild's completed in the child's first attempt, reused in its second.
+      const runs = await store.list();
+      assert.deepEqual(runs.map((r) => [r.flowName, r.state.name, r.attempt]).sort(), [['child', 'Completed', 2], ['grandchild', 'Completed', 1], ['parent', 'Completed', 2]]);
+      const child = runs.find((r) => r.flowName === 'child')!;
+      const grandchild = runs.find((r) => r.flowName === 'grandchild')!;
+      assert.match((await logsOf(store, child.id)).map((l) => l.message).join('\n'), new RegExp(`Reused subflow run '${grandchild.name}' for flow 'grandchild' \\(completed in attempt 1\\)`));
+    }
+  });
+
   it('resumeOnCrash: a run whose CLI was killed is resumed by `flowdeck resume --crashed`, once, even with two at once', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
