@@ -1281,7 +1281,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    */
   private async endedHere(execution: Execution, request: Extract<Request, { op: 'subflow' }>): Promise<LiveRun | undefined> {
     const { key, argsHash } = request.call;
-    if (argsHash === undefined) return undefined;
+    // Only a parent past its first attempt calls again: a first attempt's calls are all new, and are not
+    // looked for among every run of the execution (a map of many subflows would look at each of them).
+    if (argsHash === undefined || (execution.runs.get(request.parentRunId)?.fold.detail.attempt ?? 1) <= 1) return undefined;
     const same = [...execution.runs.values()].filter((l) => l.fold.detail.parentRunId === request.parentRunId && l.fold.detail.call?.key === key && l.fold.detail.call.argsHash === argsHash).at(-1);
     if (same?.ended === undefined) return undefined;
     await same.ended;
