@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { flowSource, runCli, tempDir, workspace, type CliResult } from '../support/engine';
+import { flowSource, runCli, startedRun, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const FLOWS = {
@@ -21,28 +21,10 @@ const child = flow({ name: 'child' }, async () => 2);
 export default flow({ name: 'parent' }, async () => child({}));`),
 };
 
-/** Starts `flowdeck run flows/slow.flow.ts` and resolves with its run's name once its flow has started. */
-async function slowRun(ws: string, env: NodeJS.ProcessEnv): Promise<{ name: string; done: Promise<CliResult> }> {
-  let seen = '';
-  let done!: Promise<CliResult>;
-  const name = await new Promise<string>((res, rej) => {
-    done = runCli(['run', 'flows/slow.flow.ts'], {
-      cwd: ws,
-      env,
-      onStderr: (chunk) => {
-        seen += chunk;
-        const m = /flow run '([a-z]+-[a-z]+)'[\s\S]*slow started/.exec(seen);
-        if (m) res(m[1]!);
-      },
-    });
-    done.then((r) => rej(new Error(`the run ended before its flow started (${r.code}): ${r.stderr}`)), rej);
-  });
-  return { name, done };
-}
 
 async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> {
   const ws = workspace(FLOWS);
-  const { name, done } = await slowRun(ws, env);
+  const { name, done } = await startedRun(ws, env);
   const cancel = await runCli(['cancel', name], { cwd: ws, env });
   assert.equal(cancel.code, 0, cancel.stderr + cancel.stdout);
   assert.match(cancel.stdout, new RegExp(`Flow run '${name}' is Running: asked the process running it to cancel it`));
@@ -100,7 +82,7 @@ async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   assert.doesNotMatch(badWait.stderr, /flowdeck cancel: flowdeck/);
 
   // Asked with --json and ended Cancelled within the wait: the outcome says so (it said `requested`).
-  const second = await slowRun(ws, env);
+  const second = await startedRun(ws, env);
   const asJson = await runCli(['cancel', second.name, '--json'], { cwd: ws, env });
   assert.equal(asJson.code, 0, asJson.stderr);
   const said = JSON.parse(asJson.stdout) as { name: string; outcome: string; state: { type: string; name: string } };

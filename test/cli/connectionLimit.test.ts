@@ -102,6 +102,28 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
     url.username = role;
     return url.toString();
   }
+  /**
+   * A one-off store on a role limited to 3 connections, with a run of it Running, and another store of the same
+   * schema (not limited) to ask things of that run from.
+   */
+  async function runAndAsker() {
+    const url = await limitedRole(3);
+    const own = freshSchema();
+    const store = await PgStore.open(url, { home: tempDir(), schema: own, pool: 'oneOff' });
+    const asker = await PgStore.open(pgUrl(), { home: tempDir(), schema: own });
+    const close = async (): Promise<void> => {
+      await asker.close();
+      await store.close();
+    };
+    try {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      await h.setState(state('Running'));
+      return { url, own, store, asker, h, close };
+    } catch (e) {
+      await close();
+      throw e;
+    }
+  }
 
   it(`${RUNS} runs at once, the role allowed ${LIMIT} connections: each waits for one and completes`, async () => {
     const env = { FLOWDECK_STORE: await limitedRole(LIMIT), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() };
@@ -141,13 +163,8 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
   });
 
   it("a cancel asked while the process's LISTEN connection was given back (its pool waiting for a slot) is heard once it listens again", async () => {
-    const url = await limitedRole(3);
-    const own = freshSchema();
-    const store = await PgStore.open(url, { home: tempDir(), schema: own, pool: 'oneOff' });
-    const asker = await PgStore.open(pgUrl(), { home: tempDir(), schema: own });
+    const { url, store, asker, h, close } = await runAndAsker();
     try {
-      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
-      await h.setState(state('Running'));
       const heard: string[] = [];
       store.onCancelRequest((id, reason) => {
         heard.push(`${id}: ${reason}`);
@@ -157,8 +174,7 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
       await waitFor(() => heard.length > 0, 'the cancel heard', 30_000);
       assert.deepEqual(heard, [`${h.id}: stop it now`]);
     } finally {
-      await asker.close();
-      await store.close();
+      await close();
     }
   });
 
@@ -182,13 +198,8 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
   });
 
   it("input sent to a paused run while the process's LISTEN connection was given back (its pool waiting for a slot) is heard once it listens again", async () => {
-    const url = await limitedRole(3);
-    const own = freshSchema();
-    const store = await PgStore.open(url, { home: tempDir(), schema: own, pool: 'oneOff' });
-    const asker = await PgStore.open(pgUrl(), { home: tempDir(), schema: own });
+    const { url, own, store, asker, h, close } = await runAndAsker();
     try {
-      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
-      await h.setState(state('Running'));
       await h.setState(state('Paused'));
       const heard: string[] = [];
       store.onResumePausedRequest((id, input) => {
@@ -202,8 +213,7 @@ describe('a burst of CLI runs against a Postgres connection limit', { skip: PG_S
       const stored = async (): Promise<string | null> => (await asker.pool.query<{ resume_input: string | null }>(`select resume_input from "${own}".runs where id = $1`, [h.id])).rows[0]!.resume_input;
       await waitFor(async () => (await stored()) === null, 'the taken input cleared from the run row', 30_000);
     } finally {
-      await asker.close();
-      await store.close();
+      await close();
     }
   });
 });

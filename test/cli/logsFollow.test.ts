@@ -4,11 +4,10 @@
  * killed (1, with the crash's end line), on the embedded store and on Postgres.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { flowSource, runCli, tempDir, waitFor, workspace, type CliResult } from '../support/engine';
+import { flowSource, runCli, startedRun, tempDir, waitFor, workspace, type CliResult } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const FLOWS = {
@@ -22,26 +21,6 @@ const fetchAll = task({ name: 'fetch-all' }, async () => { getRunLogger().info('
 export default flow({ name: 'mixed' }, async () => { await fetch.map([0, 1, 2, 3]); await fetchAll(); getRunLogger().error('done badly'); });`),
 };
 
-/** `flowdeck run flows/slow.flow.ts`, once its flow has started: its name, its CLI process, its end. */
-async function slowRun(ws: string, env: NodeJS.ProcessEnv): Promise<{ name: string; child: ChildProcess; done: Promise<CliResult> }> {
-  let seen = '';
-  let done!: Promise<CliResult>;
-  let child!: ChildProcess;
-  const name = await new Promise<string>((res, rej) => {
-    done = runCli(['run', 'flows/slow.flow.ts'], {
-      cwd: ws,
-      env,
-      onStderr: (chunk, c) => {
-        child = c;
-        seen += chunk;
-        const m = /flow run '([a-z]+-[a-z]+)'[\s\S]*slow started/.exec(seen);
-        if (m) res(m[1]!);
-      },
-    });
-    done.then((r) => rej(new Error(`the run ended before its flow started (${r.code}): ${r.stderr}`)), rej);
-  });
-  return { name, child, done };
-}
 
 /** `flowdeck logs <name> --follow`, with what it has printed so far. */
 function follow(name: string, ws: string, env: NodeJS.ProcessEnv): { out: () => string; done: Promise<CliResult> } {
@@ -59,7 +38,7 @@ function ticksInOrder(text: string): number {
 
 async function followsToTheEnd(env: NodeJS.ProcessEnv): Promise<void> {
   const ws = workspace(FLOWS);
-  const { name, done } = await slowRun(ws, env);
+  const { name, done } = await startedRun(ws, env);
   const f = follow(name, ws, env);
   await waitFor(() => / - tick \d+$/m.test(f.out()), 'the follower to print the run\'s lines as they come', 30_000);
   await waitFor(() => ticksInOrder(f.out()) >= 5, 'a few more lines', 30_000);
@@ -134,7 +113,7 @@ describe('flowdeck logs: choosing lines', { timeout: 240_000 }, () => {
   it('--follow --tail N of a run going: its last N lines stored, then every new one, none lost', async () => {
     const env = { FLOWDECK_HOME: tempDir() };
     const ws = workspace(FLOWS);
-    const { name, done } = await slowRun(ws, env);
+    const { name, done } = await startedRun(ws, env);
     await waitFor(async () => ((await runCli(['logs', name], { cwd: ws, env })).stdout.match(/ - tick \d+$/gm) ?? []).length >= 10, 'ten ticks stored', 60_000);
     let out = '';
     const f = runCli(['logs', name, '--follow', '--tail', '3'], { cwd: ws, env, onStdout: (c) => (out += c) });
@@ -160,7 +139,7 @@ describe('flowdeck logs --follow', { timeout: 240_000 }, () => {
   it("ends with a crash's end line when the run's host is killed, found within seconds", async () => {
     const env = { FLOWDECK_HOME: tempDir() };
     const ws = workspace(FLOWS);
-    const { name, child, done } = await slowRun(ws, env);
+    const { name, child, done } = await startedRun(ws, env);
     const f = follow(name, ws, env);
     await waitFor(() => / - tick \d+$/m.test(f.out()), 'the follower to print lines', 30_000);
     child.kill('SIGKILL');

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flowSource, runCli, tempDir, workspace, type CliResult } from '../support/engine';
+import { flowSource, runCli, startedRun, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 const FLOWS = {
@@ -20,23 +20,8 @@ describe('flowdeck resume of a run whose host still holds its lease', { timeout:
   it('on Postgres: is refused, saying the host holds its lease; nothing is written to the run', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
     const env = { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() };
     const ws = workspace(FLOWS);
-    let seen = '';
-    let done!: Promise<CliResult>;
-    const name = await new Promise<string>((res, rej) => {
-      done = runCli(['run', 'flows/slow.flow.ts'], {
-        cwd: ws,
-        env,
-        onStderr: (chunk, child) => {
-          seen += chunk;
-          const m = /flow run '([a-z]+-[a-z]+)'[\s\S]*slow started/.exec(seen);
-          if (m) {
-            child.kill('SIGKILL');
-            res(m[1]!);
-          }
-        },
-      });
-      done.then((r) => rej(new Error(`the run ended before its flow started (${r.code}): ${r.stderr}`)), rej);
-    });
+    const { name, child, done } = await startedRun(ws, env);
+    child.kill('SIGKILL');
     assert.equal((await done).signal, 'SIGKILL');
 
     const resumed = await runCli(['resume', name], { cwd: ws, env });

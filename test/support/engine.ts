@@ -137,6 +137,30 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
 }
 
 /** Whether a process exists (signal 0). */
+/**
+ * `flowdeck run <file>` from `ws`, once its flow has logged `started`: its run's name, its CLI process and its
+ * end (rejected should the command end before).
+ */
+export async function startedRun(ws: string, env: NodeJS.ProcessEnv, file = 'flows/slow.flow.ts', started = 'slow started'): Promise<{ name: string; child: ReturnType<typeof spawn>; done: Promise<CliResult> }> {
+  let seen = '';
+  let done!: Promise<CliResult>;
+  let child!: ReturnType<typeof spawn>;
+  const name = await new Promise<string>((res, rej) => {
+    done = runCli(['run', file], {
+      cwd: ws,
+      env,
+      onStderr: (chunk, c) => {
+        child = c;
+        seen += chunk;
+        const m = new RegExp(`flow run '([a-z]+-[a-z]+)'[\\s\\S]*${started}`).exec(seen);
+        if (m) res(m[1]!);
+      },
+    });
+    done.then((r) => rej(new Error(`the run ended before its flow started (${r.code}): ${r.stderr}`)), rej);
+  });
+  return { name, child, done };
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
