@@ -201,7 +201,9 @@ describe('Flowdeck in code-server: monitoring', () => {
       });
       assert.ok(nameInk > 300, `task names in the name column (${nameInk} pixels)`);
       assert.match(await frame.locator('.run-header').innerText(), /Completed/);
-      assert.match(await frame.locator('.result').innerText(), /total/);
+      // The result is read after the timeline's records (its section says so until then): read until it shows.
+      const result = await until(page, 'the result shown', () => frame.locator('.result').innerText(), (text) => /total/.test(text));
+      assert.match(result, /total/);
 
       // Row 1 is work-0 (prepare-0 started first): a click selects it and the logs show only its lines.
       const box = (await frame.locator('.timeline-canvas').boundingBox())!;
