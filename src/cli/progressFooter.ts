@@ -3,6 +3,7 @@
  * below its log lines: erased before anything else is written and drawn again after it, so it never mixes
  * into the log. Only on a terminal (stderr a TTY that shows colours); a pipe or a file gets the log alone.
  */
+import stringWidth from 'string-width';
 import { progressText } from '../engine/artifacts';
 import type { ArtifactRecord } from '../engine/records';
 import { neutraliseTerminal } from '../engine/terminalText';
@@ -10,6 +11,26 @@ import { showsColors } from './terminalStyle';
 
 /** Back to the line's start, and the line cleared. */
 const ERASE = '\r\x1b[2K';
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * `text` in at most `columns` terminal columns, cut with `…` where it is wider. Counted in columns, not
+ * characters: a CJK character or an emoji takes two, a combining mark none. Cut between graphemes, so no
+ * emoji is left half drawn.
+ */
+function fitColumns(text: string, columns: number): string {
+  if (stringWidth(text) <= columns) return text;
+  let cut = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const width = stringWidth(segment);
+    if (used + width > columns - 1) break;
+    cut += segment;
+    used += width;
+  }
+  return `${cut}…`;
+}
 
 type Terminal = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -32,7 +53,7 @@ export class ProgressFooter {
     // One line, never wrapped (a wrapped line could not be erased): cut to the terminal's width.
     const columns = this.stream.columns;
     const width = columns !== undefined && columns >= 20 ? columns - 1 : 79;
-    const line = `\x1b[2m⏵ ${text.length + 2 > width ? `${text.slice(0, width - 3)}…` : text}\x1b[0m`;
+    const line = `\x1b[2m⏵ ${fitColumns(text, width - 2)}\x1b[0m`;
     if (line === this.shown) return;
     this.shown = line;
     this.stream.write(`${ERASE}${line}`);

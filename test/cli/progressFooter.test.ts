@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
+import stringWidth from 'string-width';
 import { LogLineWriter } from '../../src/cli/logLineWriter';
 import { ProgressFooter } from '../../src/cli/progressFooter';
 import type { ArtifactRecord } from '../../src/engine/records';
@@ -40,6 +41,25 @@ test("on a terminal: the progress line is cut to the terminal's width and what t
   assert.equal(visible, '⏵ import 3%: a very long des…');
   assert.ok(visible.length <= 29);
   assert.ok(!drawn.includes('\x1b[2J') && !drawn.includes('\n'));
+});
+
+test("on a terminal: wide characters (CJK, emoji) count as the columns they take, so the line never wraps", { timeout: 10_000 }, () => {
+  const columnsOf = (drawn: string): number => stringWidth(drawn.slice(ERASE.length));
+  // 14 CJK characters: 27 characters with the rest, but 41 columns.
+  const cjk = terminal(true, true, 30);
+  ProgressFooter.for(cjk)!.progress(progress(3, '東京の倉庫から商品を読み込んでいます'));
+  assert.equal(cjk.written[0]!.slice(ERASE.length), '\x1b[2m⏵ import 3%: 東京の倉庫から…\x1b[0m');
+  assert.ok(columnsOf(cjk.written[0]!) <= 29);
+  // Emoji, one of them a family of several code points: never cut inside one (no half surrogate, no lone joiner).
+  const emoji = terminal(true, true, 30);
+  ProgressFooter.for(emoji)!.progress(progress(50, '📦📦📦 👨‍👩‍👧 👨‍👩‍👧 🚚🚚🚚🚚'));
+  const drawn = emoji.written[0]!.slice(ERASE.length);
+  assert.equal(drawn, '\x1b[2m⏵ import 50%: 📦📦📦 👨‍👩‍👧 👨‍👩‍👧 …\x1b[0m');
+  assert.ok(columnsOf(emoji.written[0]!) <= 29);
+  // What fits by its columns is drawn whole.
+  const fits = terminal(true, true, 30);
+  ProgressFooter.for(fits)!.progress(progress(3, '東京の倉庫'));
+  assert.equal(fits.written[0]!.slice(ERASE.length), '\x1b[2m⏵ import 3%: 東京の倉庫\x1b[0m');
 });
 
 test('a pipe, a file, or a terminal without colours gets no progress line', { timeout: 10_000 }, () => {
