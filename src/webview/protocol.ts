@@ -74,7 +74,6 @@ export interface YoutubeView {
     startDate: string;
     endDate: string;
     series: { metric: string; values: (number | null)[] }[];
-    totals: Record<string, number>;
     /**
      * What each metric's card compares (periodComparison.ts): the range's days with data against the same
      * days of this period, not the whole of both, since YouTube's last days come two to three days late.

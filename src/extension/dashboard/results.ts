@@ -136,6 +136,7 @@ export function readYoutubeResult(value: unknown): YoutubeView {
 /**
  * The previous period's days, cut or padded to the current period's length so day N lines up with day N,
  * and what each card compares: computed here, from the days, so runs stored before it was are counted right too.
+ * The period's totals the flow stores are not read: they count days the range has no data for yet.
  */
 function readPrevious(value: unknown, metrics: readonly string[], current: YoutubeView['series'], length: number): NonNullable<YoutubeView['previous']> {
   const p = object(value, 'result.previous');
@@ -146,7 +147,6 @@ function readPrevious(value: unknown, metrics: readonly string[], current: Youtu
     startDate: day(p.startDate, 'result.previous.startDate'),
     endDate: day(p.endDate, 'result.previous.endDate'),
     series,
-    totals: totalsOf(p.totals, metrics, 'result.previous.totals'),
     compared: comparePeriods(daysOf(current, length), daysOf(series, length), metrics),
   };
 }
