@@ -518,7 +518,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
           return;
         }
         if (e instanceof NotStarted) {
-          await this.discard(t, slot, p, e.message).catch((err: Error) => this.host.log('ERROR', err.message));
+          await this.discard(t, slot, p, e.message);
           return;
         }
         if (e instanceof EndedBeforeStart) {
@@ -587,15 +587,24 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
 
-  /** A prepared slot's run that will not run: it goes (the host logs why); `release` lets another process claim the slot. */
+  /**
+   * A prepared slot's run that will not run: it goes, and the host logs why; `release` lets another process
+   * claim the slot. Never throws: a run that could not be deleted is said on the slot's line.
+   */
   private async discard(t: Tracked, slot: number, p: Pending, reason: string, release = false): Promise<void> {
     t.pending.delete(slot);
-    this.host.log(release ? 'INFO' : 'WARNING', `${label(t.entry)}: slot ${iso(slot)} ${reason}`);
-    // Given back before its run goes: another process watching the slot finds its run waiting until it can
-    // claim the slot (it stops watching a slot whose run has gone or started).
-    if (release) await this.store.schedules.releaseSlot(t.entry.id, slot).catch(() => undefined);
-    await this.endRun(p.runId, 'Cancelled', reason);
-    await this.store.delete([p.runId]);
+    let left = '';
+    try {
+      // Given back before its run goes: another process watching the slot finds its run waiting until it can
+      // claim the slot (it stops watching a slot whose run has gone or started).
+      if (release) await this.store.schedules.releaseSlot(t.entry.id, slot).catch(() => undefined);
+      await this.endRun(p.runId, 'Cancelled', reason);
+      await this.store.delete([p.runId]);
+    } catch (e) {
+      left = `; its prepared run ${p.runId} could not be deleted: ${(e as Error).message}`;
+    }
+    // Logged once the run has gone: whoever reads the line and then lists the runs does not find it.
+    this.host.log(left ? 'ERROR' : release ? 'INFO' : 'WARNING', `${label(t.entry)}: slot ${iso(slot)} ${reason}${left}`);
   }
 
   /** Gives back everything prepared for a schedule (paused, removed, changed, or this process stops). */
@@ -607,7 +616,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         await p.launch.settled;
         if (!t.pending.has(slot)) continue;
       }
-      await this.discard(t, slot, p, `given back: ${reason}`, true).catch((e: Error) => this.host.log('ERROR', e.message));
+      await this.discard(t, slot, p, `given back: ${reason}`, true);
     }
     t.watching.clear();
   }
