@@ -10,6 +10,7 @@ import type * as acorn from 'acorn';
 import { CompileError, lineKeepingTranspiler, transpiler } from './compiler';
 import { findFlowCalls, type FlowCall } from './flowCalls';
 import { hasControlCharacters } from './givenRunName';
+import { nameLengthProblem } from './nameLimit';
 import { checkDeclarations, type ParameterDeclarations } from './parameters';
 import { MAX_SCAN_BYTES, tooLargeToScan } from './scanLimit';
 import { checkSchedule, ScheduleError, type Schedule } from './schedules/scheduleSpec';
@@ -45,7 +46,7 @@ export interface FlowProblem {
 }
 
 export interface FileError {
-  kind: 'syntax' | 'duplicate' | 'schedule' | 'parameters' | 'too-large' | 'not-a-file' | 'unreadable' | 'scan-failed';
+  kind: 'syntax' | 'name' | 'duplicate' | 'schedule' | 'parameters' | 'too-large' | 'not-a-file' | 'unreadable' | 'scan-failed';
   message: string;
   /** 1-based; absent when the error is about the whole file. */
   line?: number;
@@ -123,6 +124,19 @@ function inSource(calls: FlowCall[], js: string, source: string): FlowCall[] {
 function lines(calls: FlowCall[]): string {
   const numbers = calls.map((c) => String(c.line));
   return `${numbers.slice(0, -1).join(', ')} and ${numbers.at(-1)}`;
+}
+
+/**
+ * A flow named longer than flow() allows, exported or not: an error at its line, as flow() throws while the
+ * file loads, so none of the file's flows could run.
+ */
+function tooLongName(calls: FlowCall[]): FileError | undefined {
+  for (const c of calls) {
+    const name = c.options?.name;
+    const problem = typeof name === 'string' ? nameLengthProblem(name) : undefined;
+    if (problem) return { kind: 'name', message: `flow at line ${c.line}: its name ${problem}`, line: c.line, column: c.column };
+  }
+  return undefined;
 }
 
 /** Two calls with one name make the run history ambiguous: an error that names every line. */
@@ -205,6 +219,8 @@ export function discoverFlows(source: string, file: string): FileFlows {
     if (e instanceof CompileError) return { file, flows: [], problems: [], error: syntaxError(source, file, e) };
     throw e;
   }
+  const tooLong = tooLongName(calls);
+  if (tooLong) return { file, flows: [], problems: [], error: tooLong };
   const duplicate = duplicateNames(calls);
   if (duplicate) return { file, flows: [], problems: [], error: duplicate };
   const flows: DiscoveredFlow[] = [];

@@ -6,6 +6,7 @@
  */
 import { hasControlCharacters } from './givenRunName';
 import { MAX_LIMIT } from './limits/limitStore';
+import { nameLengthProblem } from './nameLimit';
 import { checkDeclarations } from './parameters';
 import { runTagsProblem } from './runTags';
 
@@ -97,6 +98,8 @@ function named(kind: 'task' | 'flow', options: unknown): { name: string } {
     throw new TypeError(`${kind}(options, fn): options.name must be a non-empty string`);
   }
   const { name } = options as { name: string };
+  const tooLong = nameLengthProblem(name);
+  if (tooLong) throw new TypeError(`${kind}(options, fn): options.name ${tooLong}`);
   // A line break would split every log line and table row that names it; an escape would reach the terminal.
   if (hasControlCharacters(name)) throw new TypeError(`${kind}(options, fn): options.name must be one line without control characters, got ${JSON.stringify(name)}`);
   return options as { name: string };

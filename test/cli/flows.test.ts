@@ -47,6 +47,24 @@ describe('flowdeck flows', () => {
     assert.deepEqual(folder.map((i) => i.file), [join(dir, 'hello.flow.ts')]);
   });
 
+  it('refuses a flow named longer than 200 characters, naming its line and the limit, exiting 2; run refuses it too', { timeout: T }, async () => {
+    const dir = tempDir();
+    const name = 'nightly-'.repeat(12_500);
+    writeFileSync(join(dir, 'long.flow.ts'), `import { flow } from 'flowdeck';\nexport const ok = flow({ name: 'fine' }, async () => 1);\nexport default flow({ name: '${name}' }, async () => 1);\n`);
+    const env = { FLOWDECK_HOME: tempDir() };
+    const message = 'flow at line 3: its name is 100000 characters, more than the 200 a name may have; give it a shorter one';
+    const text = await runCli(['flows', 'long.flow.ts'], { cwd: dir, env });
+    assert.equal(text.code, 2, text.stderr);
+    assert.equal(text.stdout.trim(), `long.flow.ts:3:16: error: ${message}`);
+    const json = await runCli(['flows', '.', '--json'], { cwd: dir, env });
+    assert.equal(json.code, 2, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout)[0].error, { kind: 'name', message, line: 3, column: 16 });
+    const run = await runCli(['run', 'long.flow.ts', '--flow', 'fine'], { cwd: dir, env });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /flow\(options, fn\): options\.name is 100000 characters, more than the 200 a name may have; give it a shorter one/);
+    assert.ok(run.stderr.length < 2_000, `${run.stderr.length} characters of stderr`);
+  });
+
   it('reports a file over the size limit with its size and the limit, exiting 2', { timeout: T }, async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'big.flow.ts'), `import { flow } from 'flowdeck';\nexport default flow({ name: 'big' }, async () => 1);\n${'/'.repeat(2 * 1024 * 1024)}\n`);

@@ -98,6 +98,15 @@ export const c = flow({ name: 'c', tags: ['has space'] }, async () => 1);
     assert.deepEqual(found.problems, [{ line: 2, column: 18, message: 'flow at line 2: its name "line\\nbreak" holds a control character (a line break?), which flow() refuses; write it on one line' }]);
   });
 
+  it('refuses a file with a flow named longer than 200 characters, exported or not (flow() throws as the file loads: none of its flows could run)', { timeout: T }, () => {
+    for (const exported of ['export const a = ', 'const a = ']) {
+      const found = discoverFlows(`import { flow } from 'flowdeck';\nexport const b = flow({ name: 'fine' }, async () => 1);\n${exported}flow({ name: '${'a'.repeat(201)}' }, async () => 2);\n`, '/ws/n.flow.ts');
+      assert.deepEqual([found.flows, found.problems], [[], []]);
+      assert.deepEqual(found.error, { kind: 'name', message: 'flow at line 3: its name is 201 characters, more than the 200 a name may have; give it a shorter one', line: 3, column: exported.length + 1 });
+    }
+    assert.deepEqual(listed(discoverFlows(`import { flow } from 'flowdeck';\nexport const b = flow({ name: '${'b'.repeat(200)}' }, async () => 1);\n`, '/ws/n.flow.ts')), [['b'.repeat(200), 'b', 2]]);
+  });
+
   it('ignores flow() calls that do not come from flowdeck', { timeout: T }, () => {
     const found = discoverFlows(`const flow = (o: object) => o;\nexport default flow({ name: 'x' });\n`, '/ws/y.flow.ts');
     assert.deepEqual([found.flows, found.problems, found.error], [[], [], undefined]);

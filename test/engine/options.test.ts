@@ -43,6 +43,9 @@ describe('task and flow options', T, () => {
       [() => task({ name: '' }, noop), /options\.name must be a non-empty string/],
       [() => flow({ name: 'line\nbreak' }, noop), /^flow\(options, fn\): options\.name must be one line without control characters, got "line\\nbreak"$/],
       [() => task({ name: 'esc\u001b[31m' }, noop), /^task\(options, fn\): options\.name must be one line without control characters/],
+      [() => flow({ name: 'f'.repeat(201) }, noop), /^flow\(options, fn\): options\.name is 201 characters, more than the 200 a name may have; give it a shorter one$/],
+      [() => task({ name: `${'t'.repeat(1_000_000)}\n` }, noop), /^task\(options, fn\): options\.name is 1000001 characters, more than the 200 a name may have/],
+      [() => task({ name: 't' }, noop).withOptions({ name: 'w'.repeat(300) } as never), /^task\(options, fn\): options\.name is 300 characters/],
     ];
     for (const [define, message] of cases) assert.throws(define, (e: unknown) => e instanceof TypeError && message.test(e.message), String(message));
   });
@@ -52,6 +55,8 @@ describe('task and flow options', T, () => {
     task({ name: 't', retryJitterFactor: 0, retryDelaySeconds: (n) => n, onCompletion: noop, taskRunName: 'fixed' }, noop);
     task({ name: 't', taskRunName: (repo: string) => `fetch-${repo}` }, async (repo: string) => repo);
     flow({ name: 'f', retries: 3, timeoutSeconds: 60, resumeOnCrash: true, parameters: { n: { type: 'integer', default: 2, minimum: 1 } } }, noop);
+    task({ name: 't'.repeat(200) }, noop);
+    flow({ name: 'f'.repeat(200) }, noop);
   });
 
   it("withOptions makes the same task with some options changed, checked as task() checks them, the task's own left as they were", () => {
@@ -78,6 +83,23 @@ describe('task and flow options', T, () => {
       (e: unknown) => e instanceof BadInputError && e.reason === 'module' && /task 'fetch': retries must be a whole number ≥ 0, got -1/.test(e.message),
     );
     assert.equal(await store.count(), 0);
+  });
+
+  it('a task named longer than 200 characters fails where it is made: its flow run when made in the flow, the file when made at its top', async () => {
+    const ws = workspace({
+      'inside.flow.ts': flowSource(`export default flow({ name: 'inside' }, async () => task({ name: 'fetch-'.repeat(50_000) }, async () => 1)());`),
+      'top.flow.ts': flowSource(`const t = task({ name: 'x'.repeat(201) }, async () => 1);\nexport default flow({ name: 'top' }, async () => t());`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const inside = await (await runner.start({ source: { kind: 'file', path: join(ws, 'inside.flow.ts') } })).done;
+    assert.equal(inside.state.name, 'Failed');
+    assert.match(inside.state.message!, /task\(options, fn\): options\.name is 300000 characters, more than the 200 a name may have; give it a shorter one/);
+    assert.equal(inside.taskRuns.length, 0);
+    await assert.rejects(
+      runner.start({ source: { kind: 'file', path: join(ws, 'top.flow.ts') } }),
+      (e: unknown) => e instanceof BadInputError && e.reason === 'module' && /task\(options, fn\): options\.name is 201 characters, more than the 200/.test(e.message),
+    );
+    assert.equal(await store.count(), 1, 'only the run of inside.flow.ts');
   });
 });
 
