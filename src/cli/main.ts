@@ -117,7 +117,8 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
   }
   const io = env === cliIo.env ? cliIo : { ...cliIo, env };
   const [name, ...rest] = argv;
-  if (name === 'help' && rest.length > 0) {
+  // `flowdeck help --help` (and `-h`, `help help`) asks for help's own help: the top-level text.
+  if (name === 'help' && rest.length > 0 && !['--help', '-h', 'help'].includes(rest[0]!)) {
     // `flowdeck help run` is `flowdeck run --help`.
     const topic = COMMANDS[rest[0]!];
     if (topic) return topic(['--help'], io);

@@ -204,6 +204,18 @@ describe("Flowdeck's own messages", T, () => {
     }
   });
 
+  it('help answers --help, -h and help itself with the top-level help, exit 0', async () => {
+    // `--help on every command` (issue 2): `help` is one of them; it took '--help' for a command's name.
+    const top = await runCli(['--help']);
+    assert.equal(top.code, 0, top.stderr);
+    for (const args of [['help', '--help'], ['help', '-h'], ['help', 'help']]) {
+      const r = await runCli(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, '', args.join(' '));
+      assert.equal(r.stdout, top.stdout, args.join(' '));
+    }
+  });
+
   it('every command\'s help lists -h, --help; the top-level help lists the environment README lists', async () => {
     // `auth` is a list of services: `auth youtube --help` is the command's help.
     for (const command of ['run', 'resume', 'cancel', 'runs', 'inspect', 'delete', 'prune', 'logs', 'artifacts', 'flows', 'check', 'serve', 'schedule', 'schedules', 'limit', 'variable', 'cache', 'worker', 'auth youtube']) {
