@@ -78,6 +78,19 @@ describe('flowdeck run github-repo-stats', () => {
     assert.equal(gh.requests.length, requestsBefore, 'rejected before any request');
     assert.equal(JSON.parse((await runCli(['runs', '--json'], { env })).stdout).length, runsBefore, 'and before any run');
   });
+
+  it('a FLOWDECK_GITHUB_API_URL that is not an http(s) URL is an expected failure: its message, no stack trace', async () => {
+    // It was a TypeError printed with Flowdeck's own frames (src/flows/github/options.ts), as if the flow had a bug.
+    for (const [url, message] of [['ghe.example.com', /FLOWDECK_GITHUB_API_URL is not a URL: 'ghe\.example\.com'/], ['ftp://ghe.example.com', /FLOWDECK_GITHUB_API_URL must be an http\(s\) URL, got 'ftp:\/\/ghe\.example\.com'/]] as const) {
+      const r = await runCli(['run', 'github-repo-stats', '--json'], { env: { FLOWDECK_HOME: tempDir(), FLOWDECK_GITHUB_API_URL: url } });
+      assert.equal(r.code, 1, r.stderr);
+      const doc = JSON.parse(r.stdout);
+      assert.match(doc.state.message, message);
+      assert.equal(doc.state.failure?.name, 'GitHubError', r.stdout);
+      assert.match(r.stderr, /Encountered exception during execution: GitHubError: FLOWDECK_GITHUB_API_URL /);
+      assert.doesNotMatch(r.stderr, /\n\s+at |Flowdeck\/Node frame/);
+    }
+  });
 });
 
 describe('flowdeck run youtube-channel-analytics', () => {

@@ -6,6 +6,8 @@
 
 export type GitHubErrorKind =
   | 'invalid-repo'
+  /** FLOWDECK_GITHUB_API_URL (or flowdeck.github.apiUrl) is not an http(s) URL. */
+  | 'invalid-api-url'
   | 'not-found'
   | 'unauthorized'
   | 'forbidden'

@@ -3,6 +3,7 @@
  * an engine task and inside a plain test.
  */
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
+import { GitHubError } from './errors';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
@@ -71,16 +72,19 @@ export function githubOptionsFromEnv(env: NodeJS.ProcessEnv, context: GitHubRunC
   };
 }
 
-/** Octokit joins `baseUrl + path`, so a trailing slash would give `//repos/...`. */
+/**
+ * Octokit joins `baseUrl + path`, so a trailing slash would give `//repos/...`. A value that is not an http(s)
+ * URL is a GitHubError: a setting to mend, printed as its message, not a stack in Flowdeck's code.
+ */
 export function normalizeBaseUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new TypeError(`FLOWDECK_GITHUB_API_URL is not a URL: '${value}' (expected e.g. https://github.example.com/api/v3)`);
+    throw new GitHubError('invalid-api-url', `FLOWDECK_GITHUB_API_URL is not a URL: '${value}' (expected e.g. https://github.example.com/api/v3)`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError(`FLOWDECK_GITHUB_API_URL must be an http(s) URL, got '${value}'`);
+    throw new GitHubError('invalid-api-url', `FLOWDECK_GITHUB_API_URL must be an http(s) URL, got '${value}'`);
   }
   return url.toString().replace(/\/+$/, '');
 }
