@@ -110,7 +110,12 @@ export type HostToWorker =
    * The host's hold on the run is sure for `ms` more (its lease on a Postgres store, renewed): a worker that
    * hears no more by then ends at once — its host frozen or cut off, the run soon resumed elsewhere.
    */
-  | { t: 'lease'; ms: number };
+  | { t: 'lease'; ms: number }
+  /**
+   * The store does not confirm the run's records (its server away): no task run starts until it does
+   * (`waiting: false`) — or the host fences itself and ends the run. Task runs going on finish.
+   */
+  | { t: 'store'; waiting: boolean };
 
 export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-parameters';
 

@@ -248,6 +248,12 @@ export interface RunStore {
    * heartbeat with how long the lease surely holds, 0 once lost. Until unsubscribed.
    */
   onLeaseHeld?(listener: (ms: number) => void): () => void;
+  /**
+   * Where run writes go out in batches to a server that may be away (Postgres): calls `listener(true)` when a
+   * write is not confirmed in time (the server unreachable), `listener(false)` once they all are; at once with
+   * how it is now. Runs start no task run while it waits (runner.ts). Until unsubscribed.
+   */
+  onWritesWaiting?(listener: (waiting: boolean) => void): () => void;
   markCrashed(): Promise<string[]>;
   /**
    * Asks whichever process runs `runId` to cancel it — this one, another on this machine (embedded: a file

@@ -236,6 +236,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** Following the host's lease (a Postgres store): when it surely holds till, passed on to the runs' workers. */
   private offLease?: () => void;
   private leaseUntil?: number;
+  /** Following whether the store confirms the runs' writes (a Postgres store): passed on to the runs' workers. */
+  private offStoreWait?: () => void;
+  private storeWaiting = false;
   /** Following the store's requests to resume paused runs (RunStore.onResumePausedRequest), while runs run here. */
   private offResumeRequests?: () => void;
   private readonly waiting: (() => void)[] = [];
@@ -1438,6 +1441,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       this.leaseUntil = Date.now() + ms;
       for (const e of new Set(this.executions.values())) e.worker.send({ t: 'lease', ms });
     });
+    // Its worker starts no task run while the store does not confirm the runs' records (worker/storeWait.ts).
+    if (this.storeWaiting) execution.worker.send({ t: 'store', waiting: true });
+    this.offStoreWait ??= this.store.onWritesWaiting?.((waiting) => {
+      if (waiting === this.storeWaiting) return;
+      this.storeWaiting = waiting;
+      for (const e of new Set(this.executions.values())) e.worker.send({ t: 'store', waiting });
+    });
   }
 
   /** `execution`'s runs run here no more; with none left, cancel requests are no longer followed. */
@@ -1449,6 +1459,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.offLease?.();
     this.offLease = undefined;
     this.leaseUntil = undefined;
+    this.offStoreWait?.();
+    this.offStoreWait = undefined;
+    this.storeWaiting = false;
     this.offResumeRequests?.();
     this.offResumeRequests = undefined;
   }

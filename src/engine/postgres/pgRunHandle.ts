@@ -24,6 +24,7 @@ import { artifactHead } from './artifactHead';
 import { LEASE_LOST, type HostLease } from './hostLease';
 import { isUnreachable } from './connection';
 import { transaction } from './transaction';
+import type { WriteUnderWay } from './unconfirmedWrites';
 
 /** What the handle needs of its store. */
 export interface HandleContext {
@@ -35,6 +36,8 @@ export interface HandleContext {
   addArtifactKeys(id: string, keys: readonly string[]): Promise<void>;
   /** The first free numbered form of `wanted` (givenRunName.ts), from the `from`th candidate on. */
   freeName(wanted: string, from: number): Promise<{ name: string; n: number }>;
+  /** A batch goes out (unconfirmedWrites.ts): the store waits — runs start no task run — while it is not confirmed. */
+  beginWrite(): WriteUnderWay;
 }
 
 /** `owner`: created (or taken over) by this process; `open`: a note added to someone else's run (a crash mark, a hook's logs). */
@@ -264,16 +267,22 @@ export class PgRunHandle implements RunHandle {
    */
   private async write(lines: string[], state: Pending['state'], rename?: string): Promise<void> {
     const results = await this.resultFiles(lines);
-    for (let tries = 1; ; tries++) {
-      this.checkLease();
-      const sent: Sent = {};
-      try {
-        await transaction(() => this.ctx.connect(), (client) => this.writeIn(client, sent, lines, state, rename, results));
-        break;
-      } catch (e) {
-        if (!isUnreachable(e)) throw e;
-        if ((await this.outcome(sent, tries)) === 'committed') break;
+    const underWay = this.ctx.beginWrite();
+    try {
+      for (let tries = 1; ; tries++) {
+        this.checkLease();
+        const sent: Sent = {};
+        try {
+          await transaction(() => this.ctx.connect(), (client) => this.writeIn(client, sent, lines, state, rename, results));
+          break;
+        } catch (e) {
+          if (!isUnreachable(e)) throw e;
+          underWay.unreachable();
+          if ((await this.outcome(sent, tries)) === 'committed') break;
+        }
       }
+    } finally {
+      underWay.settled();
     }
     // In the database now: the local copies have done their job.
     for (const r of results) await rm(r.path, { force: true }).catch(() => undefined);

@@ -18,6 +18,7 @@ import type { CancelOutcome } from '../sharedStore';
 import type { ArtifactInfo } from '../artifactInfo';
 import type { Artifact } from '../artifacts';
 import { systemClock, type Clock } from '../clock';
+import { systemTimers } from '../timers';
 import { finishedLog } from '../finishedLog';
 import { checkedKeep } from '../historyRetention';
 import { stateRecord } from '../stateRecord';
@@ -56,6 +57,7 @@ import { FreeSlotWait } from './freeSlotWait';
 import { POOL_SIZE, type PoolUse } from './poolSize';
 import { PgLimitStore } from './pgLimitStore';
 import { PgScheduleStore } from './pgScheduleStore';
+import { UnconfirmedWrites } from './unconfirmedWrites';
 import { parametersAfter } from '../runParameters';
 
 /** How long the server lets a session of ours sit idle inside a transaction before ending it (see open). */
@@ -144,6 +146,8 @@ export class PgStore implements RunStore {
   readonly schema: string;
   readonly hostname: string;
   readonly lease?: HostLease;
+  /** This process's run writes not confirmed yet: while the store waits for them, runs start no task run. */
+  private readonly writes: UnconfirmedWrites;
   readonly shared: PgShared;
   private readonly masker;
   /** @internal */
@@ -176,12 +180,15 @@ export class PgStore implements RunStore {
     this.kv = new PgKeyValueStore(pool, this.t('kv'));
     this.feed = new ChangeFeed({ connectionString: url, application_name: 'flowdeck-listen' }, this.channels, (e) => this.describe(e), slots, pool instanceof SlotWaitingPool ? () => pool.idleGivesWay() : undefined);
     this.reaper = new CrashReaper(pool, this.schema, this.channels.runs, () => this.queueReady);
+    const timing = options.lease ?? DEFAULT_LEASE;
+    // A write not confirmed within a heartbeat (at most a second; batches go out within milliseconds) means the database is away.
+    this.writes = new UnconfirmedWrites(Math.min(timing.heartbeatMs, 1000), systemClock, systemTimers);
     if (!this.readOnly) {
       this.lease = new HostLease(
         pool,
         this.t('hosts'),
         { hostname: this.hostname, pid: process.pid, kind: options.kind ?? 'cli', ...(options.worker ?? {}) },
-        options.lease ?? DEFAULT_LEASE,
+        timing,
         clock,
         (why) => this.onLeaseLost(why),
       );
@@ -747,6 +754,7 @@ export class PgStore implements RunStore {
       describe: (e) => this.describe(e),
       addArtifactKeys: (id, keys) => this.addArtifactKeys(id, keys),
       freeName: (wanted, from) => this.freeName(wanted, from),
+      beginWrite: () => this.writes.begin(),
     };
   }
 
@@ -958,6 +966,11 @@ export class PgStore implements RunStore {
 
   onLeaseHeld(listener: (ms: number) => void): () => void {
     return this.lease ? this.lease.onHeld(listener) : () => undefined;
+  }
+
+  onWritesWaiting(listener: (waiting: boolean) => void): () => void {
+    listener(this.writes.waiting);
+    return this.writes.onChange(listener);
   }
 
   requestCancel(runId: string, reason: string): Promise<CancelOutcome> {

@@ -19,6 +19,7 @@ import { killOwnGroup } from './ownGroup';
 import { resumePausedRun } from './pause';
 import { captureOutput, flushOutput } from './outputCapture';
 import { cancelAll } from './signals';
+import { setStoreWaiting } from './storeWait';
 import { rehearse } from './warmUp';
 
 export { useImport } from './moduleImport';
@@ -201,6 +202,9 @@ process.on('message', (message: HostToWorker) => {
       break;
     case 'lease':
       holdLease(message.ms);
+      break;
+    case 'store':
+      setStoreWaiting(message.waiting);
       break;
   }
 });

@@ -22,6 +22,7 @@ import { limits, request } from './hostLink';
 import { mapCalls } from './mapArguments';
 import { keepText, keepValue, type Kept } from './results';
 import { withRetries, type RetryPlan } from './retries';
+import { afterStore, storeAnswered, storeWaiting } from './storeWait';
 import { CancelledError, attempt, scopedSignal } from './signals';
 import { TaskJournal, type TaskExtras } from './taskJournal';
 
@@ -76,6 +77,7 @@ function labelOf(name: string): string {
 
 /** Runs a quick task run (isQuick) and calls `ok(slot, value)` or `fail(error)` once it has ended. */
 function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean, slot: number, ok: Settled<Awaited<R>>, fail: (error: unknown) => void): void {
+  if (storeWaiting()) return afterStore(parent.scope, parent.signalSource, () => quickRun(parent, options, fn, args, mapped, slot, ok, fail));
   const scope = parent.scope;
   const { index, id, name } = nextTaskRun(scope, options, args);
   const keep = options.persistResult !== false;
@@ -161,6 +163,7 @@ function cacheKeyText(task: string, key: unknown): string | undefined {
 
 /** Any other task run: a cache key, retries, a timeout, limited tags, hooks, or calls it may reuse. */
 async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean): Promise<Awaited<R>> {
+  if (storeWaiting()) await storeAnswered(parent.scope, parent.signalSource);
   const scope = parent.scope;
   const { index, id, name } = nextTaskRun(scope, options, args);
   try {
