@@ -1,6 +1,7 @@
 /**
  * Many runs' parts (runTaskStream.ts), in order, without their artifacts' data: read together where the
- * store can (RunStore.readManyRunParts, a few queries for many runs on Postgres), else one run at a time.
+ * store can (RunStore.readManyRunParts: a few queries for many runs on Postgres, each journal opened once
+ * in the embedded store), else one run at a time.
  */
 import type { ArtifactInfo } from './artifactInfo';
 import type { RunStore } from './runStore';

@@ -34,6 +34,7 @@ import type { RunRequestFiles } from './runRequestFiles';
 import { replaceFile } from './replaceFile';
 import { attemptKey } from './resumePlan';
 import type { CancelOutcome } from './sharedStore';
+import { HeldJournal } from './heldJournal';
 import { JournalFile, type JournalText } from './journalFile';
 import { finishedLog } from './finishedLog';
 import { refuseEndedBeforeStart } from './endedBeforeStart';
@@ -87,6 +88,8 @@ function crashKey(runId: string, attempt: number): string {
 
 /** Beside an attempt's claim: a cancel asked of its resume before it took the run over (cancelResume). */
 const CLAIM_CANCEL = '.cancel';
+/** Journals readManyRunParts holds (HeldJournal) are at most this large: one scan's chunk (jsonLines.ts). */
+const HELD_JOURNAL_BYTES = 1024 * 1024;
 /** How many deleted runs' files are removed at once. */
 const DELETE_AT_ONCE = 16;
 
@@ -340,11 +343,27 @@ export class EmbeddedStore implements RunStore {
   readRunParts(id: string, options?: RunPartsOptions): Promise<RunParts | undefined>;
   readRunParts(id: string, options: RunPartsOptions & WithoutArtifactData): Promise<RunParts<ArtifactInfo> | undefined>;
   async readRunParts(id: string, options?: RunPartsOptions & Partial<WithoutArtifactData>): Promise<RunParts<Artifact | ArtifactInfo> | undefined> {
+    return this.runParts(id, options, false);
+  }
+
+  /**
+   * Many runs' parts (`runs --json`), each journal opened once: a small one is read whole and held until its
+   * run is handed on (HeldJournal), where readRunParts opens it for every read.
+   */
+  async *readManyRunParts(ids: readonly string[], options: RunPartsOptions & WithoutArtifactData): AsyncGenerator<RunParts<ArtifactInfo> | undefined> {
+    for (const id of ids) {
+      yield (await this.runParts(id, options, true)) as RunParts<ArtifactInfo> | undefined;
+    }
+  }
+
+  /** A run read in parts; `held`: its journal opened once, held when small (HeldJournal). */
+  private async runParts(id: string, options: (RunPartsOptions & Partial<WithoutArtifactData>) | undefined, held: boolean): Promise<RunParts<Artifact | ArtifactInfo> | undefined> {
     const listed = this.index.runs.get(id);
     if (!listed) return undefined;
     // Every read folds against the state the index had when the first began, as readRun's one read does.
     const summary = { ...listed };
     const path = this.runFile(id);
+    const journal = held ? new HeldJournal(path, HELD_JOURNAL_BYTES) : undefined;
     /** Where the first read ended: later reads stop there, so every read sees the same records. */
     let end: number | undefined;
     let missing = false;
@@ -355,9 +374,10 @@ export class EmbeddedStore implements RunStore {
       async (onRecords) => {
         if (missing) return { skipped: 0 };
         try {
-          const scan = await scanJsonLines(path, 0, (v) => parse(v, id), onRecords, end === undefined ? { passOver: isLogLine } : { end, passOver: isLogLine });
-          end ??= scan.end;
-          return { skipped: scan.skipped + (scan.tail > 0 && isTerminal(summary.state.type) ? 1 : 0) };
+          const scanOptions = end === undefined ? { passOver: isLogLine } : { end, passOver: isLogLine };
+          const read = journal ? await journal.scan((v) => parse(v, id), onRecords, scanOptions) : await scanJsonLines(path, 0, (v) => parse(v, id), onRecords, scanOptions);
+          end ??= read.end;
+          return { skipped: read.skipped + (read.tail > 0 && isTerminal(summary.state.type) ? 1 : 0) };
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
           if (end !== undefined) throw new RunDeletedWhileReadError(`The journal of run ${id} was deleted while it was read (${path})`);

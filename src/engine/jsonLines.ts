@@ -43,11 +43,14 @@ export async function scanJsonLines<T>(
     chunkBytes?: number;
     /** Lines for which this says true (given their bytes, `bytes[from, to)`) are passed over: neither parsed, handed on nor counted. */
     passOver?: (bytes: Buffer, from: number, to: number) => boolean;
+    /** Read from here instead of opening `path` (named in errors): an open file, or its bytes read before (heldBytes). */
+    source?: ByteSource;
   } = {},
 ): Promise<ScanResult> {
   const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
   const passOver = options.passOver;
-  const fh = await open(path, 'r');
+  const opened = options.source ? undefined : await open(path, 'r');
+  const fh: ByteSource = options.source ?? opened!;
   const result: ScanResult = { end: start, skipped: 0, tooLarge: 0, tooLargeBytes: 0, tail: 0 };
   try {
     /**
@@ -146,9 +149,21 @@ export async function scanJsonLines<T>(
     if (skippingLong) result.tooLargeBytes += pos - lineStart;
     result.tail = skippingLong ? 0 : carryBytes;
   } finally {
-    await fh.close();
+    await opened?.close();
   }
   return result;
+}
+
+/** What a scan reads from: an open file, or a file's bytes read before. */
+export interface ByteSource {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+/** A file's bytes, read before, as a scan's source: scanned again without opening the file. */
+export function heldBytes(bytes: Buffer): ByteSource {
+  return {
+    read: (buffer, offset, length, position) => Promise.resolve({ bytesRead: position >= bytes.length ? 0 : bytes.copy(buffer, offset, position, Math.min(bytes.length, position + length)) }),
+  };
 }
 
 /** Records as JSON lines, each ending in a newline: what a journal appends. */

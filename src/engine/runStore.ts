@@ -183,6 +183,7 @@ export interface RunStore {
    * readRunParts of many runs, in the order of `ids` (undefined for a run no longer there), each read as the
    * iteration comes to it. Where every read is a round trip (Postgres), the small journals of many runs are
    * read in a few queries: a query per run and journal pass made `runs --json` of 160,000 runs take minutes.
+   * The embedded store opens each journal once, holding a small one for its run's later reads (heldJournal.ts).
    * A store without it has its runs read one by one (eachRunParts.ts).
    */
   readManyRunParts?(ids: readonly string[], options: RunPartsOptions & WithoutArtifactData): AsyncIterable<RunParts<ArtifactInfo> | undefined>;
