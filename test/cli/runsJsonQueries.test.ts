@@ -17,14 +17,14 @@ import { state } from '../../src/engine/states';
 import { tempDir } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
-/** A finished run of `n` task runs (one of them long-lived), an artifact, and a result. */
-async function addRun(store: RunStore, i: number, n: number): Promise<string> {
+/** A finished run of `n` task runs (one of them long-lived), an artifact, and a result; `long`: each task run's value a string of that many characters. */
+async function addRun(store: RunStore, i: number, n: number, long = 0): Promise<string> {
   const h = await store.createRun({ flowName: 'many', source: '/many.flow.ts', parameters: { i } });
   const runId = h.id;
   await h.setState(state('Running'));
   const records: RunRecord[] = [{ k: 'state', runId, name: 'Running', ts: 1 }];
   records.push({ k: 'task', runId, id: 'slow', name: 'slow', taskName: 'slow', call: { key: 'slow', argsHash: 'h' }, ts: 2 });
-  for (let t = 0; t < n; t++) records.push({ k: 'trun', runId, id: `t${t}`, name: `work-${t}`, taskName: 'work', call: { key: `work#${t}`, argsHash: 'h' }, ts: 3, start: 3, end: 4, state: 'Completed', value: t });
+  for (let t = 0; t < n; t++) records.push({ k: 'trun', runId, id: `t${t}`, name: `work-${t}`, taskName: 'work', call: { key: `work#${t}`, argsHash: 'h' }, ts: 3, start: 3, end: 4, state: 'Completed', value: long > 0 ? `${t}`.padEnd(long, 'x') : t });
   records.push(
     { k: 'artifact', runId, key: 'report', ts: 5, data: { kind: 'markdown', markdown: `run ${i}` } },
     { k: 'log', runId, ts: 5, level: 'INFO', source: 's', message: 'said' },
@@ -38,8 +38,11 @@ async function addRun(store: RunStore, i: number, n: number): Promise<string> {
   return runId;
 }
 
-/** `runs --json --limit N` run in this process: what it printed, and how many queries its pools made. */
-async function runsJson(env: NodeJS.ProcessEnv, limit: number): Promise<{ text: string; queries: number }> {
+/**
+ * `runs --json --limit N` run in this process: what it printed, how many queries its pools made, and the
+ * bytes of the lines each query reading many journals at once brought back.
+ */
+async function runsJson(env: NodeJS.ProcessEnv, limit: number): Promise<{ text: string; queries: number; journalQueries: number[] }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let text = '';
@@ -48,9 +51,16 @@ async function runsJson(env: NodeJS.ProcessEnv, limit: number): Promise<{ text: 
   stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   const query = Pool.prototype.query;
   let queries = 0;
+  const journalQueries: number[] = [];
   Pool.prototype.query = function (this: Pool, ...args: unknown[]) {
     queries++;
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
+    const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+    const sql = typeof args[0] === 'string' ? args[0] : '';
+    if (!sql.includes('unnest(')) return result;
+    return (result as Promise<{ rows: { line: string }[] }>).then((r) => {
+      journalQueries.push(r.rows.reduce((sum, row) => sum + Buffer.byteLength(row.line), 0));
+      return r;
+    });
   } as typeof query;
   try {
     const code = await main(['runs', '--json', '--limit', String(limit)], { stdout, stderr, env, cwd: env.FLOWDECK_HOME! });
@@ -58,7 +68,7 @@ async function runsJson(env: NodeJS.ProcessEnv, limit: number): Promise<{ text: 
   } finally {
     Pool.prototype.query = query;
   }
-  return { text, queries };
+  return { text, queries, journalQueries };
 }
 
 describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
@@ -81,6 +91,31 @@ describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefine
       assert.deepEqual(printed.map((r) => r.id).sort(), [...ids].sort());
       for (const run of printed) assert.deepEqual(run, JSON.parse(JSON.stringify(await runJson((await store.readRun(run.id))!, store, { loadResultFiles: false }))), run.id);
       assert.equal(printed.find((r) => r.id === ids[4])!.taskRuns.length, 5_101);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads small journals of long lines a few MB a query, not 20,000 lines whatever their size, and prints each run as its own read gives it', async () => {
+    const home = tempDir();
+    const schema = freshSchema();
+    const env = { ...process.env, FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: home };
+    const store = await PgStore.open(pgUrl(), { home, schema });
+    try {
+      const ids: string[] = [];
+      // Task runs' values as long as an inline result may be (256 KB): about 1.5 MB a run, 9 MB in all, in
+      // 66 lines; and a run of 5 MB alone.
+      for (let i = 0; i < 6; i++) ids.push(await addRun(store, i, 6, 250_000));
+      ids.push(await addRun(store, 6, 20, 250_000));
+      ids.push(await addRun(store, 7, 3));
+      const { text, journalQueries } = await runsJson(env, 8);
+      console.log(`journal queries: ${journalQueries.map((b) => `${(b / 1e6).toFixed(1)} MB`).join(', ')}`);
+      // One query for them all before: 9 MB.
+      assert.ok(journalQueries.length >= 3, `${journalQueries.length} queries`);
+      for (const bytes of journalQueries) assert.ok(bytes <= 4 * 1024 * 1024, `a query of ${bytes} bytes`);
+      const printed = JSON.parse(text) as { id: string; taskRuns: unknown[] }[];
+      assert.deepEqual(printed.map((r) => r.id).sort(), [...ids].sort());
+      for (const run of printed) assert.deepEqual(run, JSON.parse(JSON.stringify(await runJson((await store.readRun(run.id))!, store, { loadResultFiles: false }))), run.id);
     } finally {
       await store.close();
     }

@@ -98,6 +98,11 @@ const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRAS
 const MANY_RUNS = 1000;
 /** Records of small journals readManyRunParts reads in one query (and holds). */
 const MANY_LINES = 20_000;
+/**
+ * Bytes of small journals' lines readManyRunParts reads in one query (and holds): lines of task runs' values
+ * (inline up to 256 KB each) made 20,000 of them gigabytes. A journal larger is read as readRunParts reads it.
+ */
+const MANY_BYTES = 4 * 1024 * 1024;
 const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys, tags`;
 
 interface RunRow {
@@ -514,10 +519,10 @@ export class PgStore implements RunStore {
 
   /**
    * Many runs' parts in a few queries (`runs --json`), MANY_RUNS at a time: their rows; how many records
-   * each journal has, and its last; then the small journals of consecutive runs together, up to MANY_LINES
-   * lines a query, each held in memory until its run is handed on — so every read of a run sees the same
-   * records, as readRunParts' do. A journal of more than READ_BATCH records is read as readRunParts reads
-   * it, a batch at a time, when its turn comes.
+   * each journal has, its last and their bytes; then the small journals of consecutive runs together, up to
+   * MANY_LINES lines and MANY_BYTES a query, each held in memory until its run is handed on — so every read
+   * of a run sees the same records, as readRunParts' do. A journal of more than READ_BATCH records or
+   * MANY_BYTES is read as readRunParts reads it, a batch at a time, when its turn comes.
    */
   async *readManyRunParts(ids: readonly string[], options: RunPartsOptions & WithoutArtifactData): AsyncGenerator<RunParts<ArtifactInfo> | undefined> {
     for (let from = 0; from < ids.length; from += MANY_RUNS) {
@@ -525,26 +530,30 @@ export class PgStore implements RunStore {
       const rows = new Map((await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = any($1::text[])`, [chunk], 'read runs')).map((r) => [r.id, r]));
       const sizes = new Map(
         (
-          await this.rows<{ run_id: string; n: string; last: string }>(
-            `select run_id, count(*) as n, max(seq) as last from ${this.t('records')} where run_id = any($1::text[]) and kind <> 'log' group by run_id`,
+          await this.rows<{ run_id: string; n: string; last: string; bytes: string }>(
+            // The lines as read below (an artifact's head, not its data), their sizes as stored (not read whole).
+            `select run_id, count(*) as n, max(seq) as last, sum(octet_length(coalesce(artifact_head, line))) as bytes from ${this.t('records')}
+               where run_id = any($1::text[]) and kind <> 'log' group by run_id`,
             [[...rows.keys()]],
             'read runs',
           )
-        ).map((r) => [r.run_id, { n: Number(r.n), last: r.last }]),
+        ).map((r) => [r.run_id, { n: Number(r.n), last: r.last, bytes: Number(r.bytes) }]),
       );
-      const small = (id: string): boolean => (sizes.get(id)?.n ?? 0) <= READ_BATCH;
+      const small = (id: string): boolean => (sizes.get(id)?.n ?? 0) <= READ_BATCH && (sizes.get(id)?.bytes ?? 0) <= MANY_BYTES;
       for (let at = 0; at < chunk.length; ) {
         // Consecutive runs whose small journals together fit a query (one at least).
         const read: string[] = [];
         let lines = 0;
+        let bytes = 0;
         let end = at;
         for (; end < chunk.length; end++) {
           const id = chunk[end]!;
-          const n = sizes.get(id)?.n ?? 0;
-          if (!small(id) || n === 0) continue;
-          if (read.length > 0 && lines + n > MANY_LINES) break;
+          const size = sizes.get(id);
+          if (!small(id) || !size || size.n === 0) continue;
+          if (read.length > 0 && (lines + size.n > MANY_LINES || bytes + size.bytes > MANY_BYTES)) break;
           read.push(id);
-          lines += n;
+          lines += size.n;
+          bytes += size.bytes;
         }
         const journals = new Map<string, string[]>();
         if (read.length > 0) {
