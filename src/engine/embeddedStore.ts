@@ -523,6 +523,17 @@ export class EmbeddedStore implements RunStore {
     }
   }
 
+  async isMarked(key: string): Promise<boolean> {
+    const path = this.claimPath(key);
+    try {
+      await stat(path);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
   async cancelOfClaim(key: string): Promise<string | undefined> {
     const text = await readFile(`${this.claimPath(key)}${CLAIM_CANCEL}`, 'utf8').catch(() => undefined);
     if (text === undefined) return undefined;

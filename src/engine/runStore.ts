@@ -220,6 +220,8 @@ export interface RunStore {
    * deleted.
    */
   markOnce(key: string): Promise<boolean>;
+  /** Whether the mark `key` is set (markOnce), without setting it: a thing done, looked at before claiming to do it. */
+  isMarked(key: string): Promise<boolean>;
   /** Gives back this process's claim of `key` (what it claimed could not be done), for another to claim. */
   unclaim(key: string): Promise<void>;
   /**

@@ -53,7 +53,7 @@ async function scheduledRuns(home: string, openStore: () => Promise<RunStore> = 
 
 const slotOf = (r: FlowRunSummary): number => (r.trigger?.kind === 'schedule' ? r.trigger.slot : NaN);
 
-type NoticeBody = { text: string; run: Record<string, unknown> };
+type NoticeBody = { id?: string; text: string; run: Record<string, unknown> };
 
 /**
  * A loopback webhook for `--notify-url`: `status(n)` answers its n-th post (from 0); the bodies of the
@@ -373,6 +373,34 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
     assert.match(told[0]!.text, new RegExp(`^Flow run '${victim.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
     assert.equal(tellers.filter((t) => /its host ended while it ran/.test(t.stderr())).length, 1);
     // Told for good: a serve started later does not tell of it again.
+    const later = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+    await waitFor(() => /Next: yearly/.test(later.stderr()), 'the later teller to plan its schedule', 120_000);
+    assert.equal(await stop(later), 0, later.stderr());
+    assert.doesNotMatch(later.stderr(), /its host ended while it ran/);
+    assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
+  });
+
+  // Found on review: the crash notice's mark said "told" before its POST went out, so a serve killed while it
+  // retried against a webhook that was down left the run marked told, and no serve ever told it.
+  it('a crash notice whose serve was killed (SIGKILL) while retrying against a webhook that was down is told by the next serve, once, with a stable id', { timeout: 240_000 }, async () => {
+    let up = false;
+    const hook = await webhook(() => (up ? 200 : 503));
+    const home = tempDir();
+    const victim = await scheduledRunOfKilledServe(home);
+    const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
+    const first = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+    await waitFor(() => new RegExp(`Notice about '${victim.name}' not delivered \\(attempt 1`).test(first.stderr()), 'the first teller to retry the notice', 120_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    up = true;
+    const next = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+    await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), 'the crashed run to be told of after the restart', 60_000);
+    assert.equal(await stop(next), 0, next.stderr());
+    const told = hook.bodies.filter((b) => b.run.id === victim.id);
+    assert.equal(told.length, 1, JSON.stringify(hook.bodies));
+    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim.name}' of held \\(scheduled for [^)]+\\) crashed: host process ended$`));
+    assert.equal(told[0]!.id, `${victim.id}:1:failed`);
+    // Told for good once its POST went through: a serve started later does not tell of it again.
     const later = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
     await waitFor(() => /Next: yearly/.test(later.stderr()), 'the later teller to plan its schedule', 120_000);
     assert.equal(await stop(later), 0, later.stderr());

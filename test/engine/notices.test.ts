@@ -1,7 +1,7 @@
 /** What is told when a run nobody watches ends: by policy, and at most once per flow per minute (timers injected). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary } from '../../src/engine/notify/notices';
+import { NoticeThrottle, noticeId, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary } from '../../src/engine/notify/notices';
 import type { FlowRunSummary } from '../../src/engine/records';
 import type { Timers } from '../../src/engine/timers';
 import { state, type StateName } from '../../src/engine/states';
@@ -69,14 +69,13 @@ test('one notification per flow per minute; what comes within it is summed up wh
   };
   const first = offer('daily-stats');
   offer('other');
-  offer('daily-stats');
-  offer('daily-stats');
+  const summed = [offer('daily-stats'), offer('daily-stats')];
   const last = offer('daily-stats');
   assert.deepEqual(sent.map((x) => ('run' in x ? x.run.flowName : x.text)), ['daily-stats', 'other']);
   assert.equal((sent[0] as Notice).run.id, first.id);
   timers.fire();
   assert.equal(sent.length, 3);
-  assert.deepEqual({ ...(sent[2] as NoticeSummary), latest: (sent[2] as NoticeSummary).latest.id }, { flowName: 'daily-stats', failed: 3, other: 0, latest: last.id, text: '3 more runs of daily-stats failed' });
+  assert.deepEqual({ ...(sent[2] as NoticeSummary), latest: (sent[2] as NoticeSummary).latest.id }, { flowName: 'daily-stats', failed: 3, other: 0, latest: last.id, runIds: [...summed, last].map((r) => r.id), text: '3 more runs of daily-stats failed' });
   // The summary opened a new minute: a failure within it waits for its end too.
   offer('daily-stats');
   assert.equal(sent.length, 3);
@@ -104,4 +103,18 @@ test("a notice does not repeat the state's name its message begins with", () => 
   assert.equal(text('Crashed', 'Crashed', 'failed'), "Flow run 'r' of f crashed");
   assert.equal(text('Failed', 'Failed to connect', 'failed'), "Flow run 'r' of f failed: Failed to connect", 'a sentence that begins with the word stays whole');
   assert.equal(text('Failed', 'quota exceeded', 'failed'), "Flow run 'r' of f failed: quota exceeded");
+});
+
+// A webhook's notice is told again when its serve died before it knew the POST went through: the id, the same
+// each time it is told, is what a receiver drops a repeat by — and differs for anything else told of the run.
+test('a notice id is the same each time a notice is told, and differs by run, attempt, what is told and a pause', () => {
+  const r = run('f', 'Failed', 1000, { id: 'run-a' });
+  const failed = { kind: 'failed' as const, run: r, text: noticeText('failed', r) };
+  assert.equal(noticeId(failed), 'run-a:1:failed');
+  assert.equal(noticeId({ ...failed, text: 'told otherwise' }), 'run-a:1:failed');
+  assert.equal(noticeId({ ...failed, run: { ...r, attempt: 2 } }), 'run-a:2:failed');
+  assert.equal(noticeId({ ...failed, kind: 'recovered' }), 'run-a:1:recovered');
+  const paused = (timestamp: number) => noticeId({ kind: 'paused', run: { ...r, state: { ...state('Paused'), timestamp } }, text: '' });
+  assert.notEqual(paused(1), paused(2), 'each pause of a run is a notice of its own');
+  assert.equal(noticeId({ flowName: 'f', failed: 2, other: 0, latest: r, runIds: ['x', 'run-a'], text: '' }), 'run-a:1:summary');
 });

@@ -400,8 +400,10 @@ export function storeContract(backend: StoreBackend): void {
     it('sets a mark for exactly one caller ever: never taken over once its setter died, and gone with the run it names', async () => {
       await withSpace(backend, async (space, open) => {
         const stores = [await open(), await open(), await open()];
+        assert.equal(await stores[1]!.isMarked('crash-notice:run-1'), false);
         const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.markOnce('crash-notice:run-1')));
         assert.equal(results.filter(Boolean).length, 1);
+        assert.equal(await stores[1]!.isMarked('crash-notice:run-1'), true, 'every process sees the mark set');
         await assert.rejects(stores[0]!.markOnce('has spaces'), /Not a claim key/);
         const out = await space.inDeadProcess(`console.log('MARKED', await store.markOnce('crash-notice:run-9:2'));`);
         assert.match(out, /^MARKED true$/m);
@@ -413,6 +415,7 @@ export function storeContract(backend: StoreBackend): void {
         await gone.close();
         await kept.close();
         assert.deepEqual(await stores[0]!.delete([gone.id]), [gone.id]);
+        assert.equal(await stores[1]!.isMarked(`crash-notice:${gone.id}`), false, 'its mark went with it');
         assert.equal(await stores[1]!.markOnce(`crash-notice:${gone.id}`), true, 'its mark went with it');
         assert.equal(await stores[1]!.markOnce(`crash-notice:${kept.id}`), false, "another run's mark stays");
       });

@@ -18,7 +18,7 @@ async function refusingServer(): Promise<{ url: string; posts: () => number }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, posts: () => posts };
 }
 
-const body = { text: 't', run: { id: 'i', name: 'n', flowName: 'f', state: 'Failed', startTime: null, endTime: null, message: null } };
+const body = { id: 'i:1:failed', text: 't', run: { id: 'i', name: 'n', flowName: 'f', state: 'Failed', startTime: null, endTime: null, message: null } };
 
 test('a refused notice is tried 1 + retries times; each failed attempt but the last says another follows', { timeout: 30_000 }, async () => {
   const server = await refusingServer();

@@ -10,8 +10,8 @@ import { isToResume } from '../../engine/crashedToResume';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
 import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
-import { crashedLately, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
-import { NOTIFY_POLICIES, type NotifyPolicy } from '../../engine/notify/notices';
+import { crashedLately, crashedUnwatched, crashNotTold, crashTold } from '../../engine/notify/crashedUnwatched';
+import { NOTIFY_POLICIES, noticeId, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
 import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
 import { pauseAbout, pausedWord } from '../../engine/pauseInput';
@@ -41,7 +41,7 @@ end. Runs of flows with resumeOnCrash whose host died are resumed.
 Options:
   --limit N          run at most N runs at once (default: no limit). A slot's run past it waits for one to
                      end, saying so; one overtaken meanwhile by its schedule's next slot is not run
-  --notify-url URL   POST a JSON notice { text, run } when an unwatched run fails (a Slack or Mattermost
+  --notify-url URL   POST a JSON notice { id, text, run } when an unwatched run fails (a Slack or Mattermost
                      incoming webhook works as is); retried with backoff. Also FLOWDECK_NOTIFY_URL.
   --notify POLICY    onFailure (default), onFailureAndRecovery, always, never
 ${keepRunsHelp(21)}
@@ -78,7 +78,18 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const log = (message: string): void => write(io.stderr, neutraliseTerminal(`[${new Date().toISOString()}] ${message}`));
   const masker = new SecretMasker([...secretsFromEnv(io.env), ...storedSecrets(store, io)]);
 
-  const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log);
+  // The crashed runs whose telling this serve claimed (crashedUnwatched), by id, until their notice went
+  // through (marked told) or was given up (the claim given back, for the next serve to start).
+  const crashClaims = new Map<string, FlowRunSummary>();
+  const settleCrashes = async (runIds: readonly string[], delivered: boolean): Promise<void> => {
+    for (const id of runIds) {
+      const r = crashClaims.get(id);
+      if (!r) continue;
+      crashClaims.delete(id);
+      await (delivered ? crashTold : crashNotTold)(store, r).catch((e: Error) => log(`Could not record whether the crash of '${r.name}' was told: ${e.message}`));
+    }
+  };
+  const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log, settleCrashes);
   const unwatched = new Set<string>();
   const pausedAt = new Map<string, number>();
   const onRun = (run: FlowRunSummary): void => {
@@ -102,11 +113,13 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   // told yet (crashedUnwatched.ts), of those read (readChangedRuns). A run marked here is among the runs
   // changed too (onRunsChanged).
   const tellCrashed = async ({ runs: read, error }: ChangedRuns): Promise<void> => {
-    if (!notifier) return;
+    // Under `never` nothing is told: no claim is taken, so a crash is told if the policy changes.
+    if (!notifier || policy === 'never') return;
     if (error) log(`Could not read the crashed runs to tell of them: ${error.message}`);
     if (read.length === 0) return;
     const runs = await crashedUnwatched(store, read).catch((e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`));
     for (const r of runs ?? []) {
+      crashClaims.set(r.id, r);
       log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its host ended while it ran`));
       void notifier.notifier.ended(r);
     }
@@ -238,8 +251,11 @@ function storedSecrets(store: RunStore, io: CliIo): string[] {
 /** How long a stopping serve waits for notices still being delivered (retried) before it gives them up. */
 const DRAIN_MS = 15_000;
 
-/** Notices POSTed to the webhook; `drain` waits (bounded) for those in flight when serve stops. */
-function webhookNotifier(store: RunStore, url: string, policy: NotifyPolicy, masker: SecretMasker, log: (m: string) => void) {
+/**
+ * Notices POSTed to the webhook; `drain` waits (bounded) for those in flight when serve stops. `settled` hears
+ * of the runs each notice told of, whether it went through or was given up, before the notice counts as done.
+ */
+function webhookNotifier(store: RunStore, url: string, policy: NotifyPolicy, masker: SecretMasker, log: (m: string) => void, settled: (runIds: readonly string[], delivered: boolean) => Promise<void>) {
   const inFlight = new Set<Promise<void>>();
   // Stops the retries of notices still undelivered once serve has waited for them long enough.
   const giveUp = new AbortController();
@@ -247,12 +263,17 @@ function webhookNotifier(store: RunStore, url: string, policy: NotifyPolicy, mas
     policy: () => policy,
     deliver: (n) => {
       const run = 'run' in n ? n.run : n.latest;
-      const p = postWebhook(url, webhookBody(n.text, run, masker), {
+      const runIds = 'run' in n ? [n.run.id] : n.runIds;
+      const p = postWebhook(url, webhookBody(noticeId(n), n.text, run, masker), {
         signal: giveUp.signal,
         onRetry: (attempt, e) => log(masker.mask(`Notice about '${run.name}' not delivered (attempt ${attempt}: ${webhookErrorText(url, e)}); retrying`)),
-      }).catch((e: unknown) => {
-        if (!giveUp.signal.aborted) log(masker.mask(`Could not deliver the notice about flow run '${run.name}' to ${webhookOrigin(url)}: ${webhookErrorText(url, e)}`));
-      });
+      }).then(
+        () => settled(runIds, true),
+        (e: unknown) => {
+          if (!giveUp.signal.aborted) log(masker.mask(`Could not deliver the notice about flow run '${run.name}' to ${webhookOrigin(url)}: ${webhookErrorText(url, e)}`));
+          return settled(runIds, false);
+        },
+      );
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     },

@@ -1,10 +1,16 @@
 /**
- * Runs a process marked Crashed (their host died: a `serve` killed, a window closed) that nobody watched — a
+ * Runs marked Crashed (their host died: a `serve` killed, a window closed) that nobody watched — a
  * schedule's that had started, or one resumed by itself — and that are not resumed now (resumeOnCrash): their
- * end is told as their host would have told it, once, by whichever `serve` comes to it first. Not only by the
+ * end is told as their host would have told it, by whichever `serve` comes to it first. Not only by the
  * process that marked it: the editor or a CLI command (`flowdeck runs`) opening the store may mark it first,
  * and they tell no webhook. So every `serve` looks at each run it sees turn Crashed, and at those that did
- * lately as it starts, and tells of those nobody told of yet: a mark in the store (markOnce) says one did.
+ * lately as it starts, and tells of those nobody told of yet.
+ *
+ * At least once: a serve claims the telling (a claim in the store, taken over once its holder died — its
+ * process gone, or on Postgres its lease lapsed) and marks the notice told only once its POST went through
+ * (crashTold). A serve killed before that, even while retrying against a webhook that is down, leaves a
+ * claim the next serve to start takes over and tells again; one that gives the notice up gives the claim
+ * back (crashNotTold). A serve killed between the POST and the mark tells it twice, with the same notice id.
  */
 import type { FlowRunSummary } from '../records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from '../runStore';
@@ -26,8 +32,17 @@ export function crashNoticeKey(runId: string, attempt: number): string {
 }
 
 /**
+ * The claim of telling a run's crash in `attempt`, held while its notice is on its way. Of the same
+ * `<what>:<runId>:…` form as the mark, so it goes with the run when that is deleted.
+ */
+export function crashNoticeClaimKey(runId: string, attempt: number): string {
+  return `crash-notice-claim:${runId}:${attempt}`;
+}
+
+/**
  * Of `runs` (those that changed, or were marked Crashed, read by their ids: readChangedRuns, not every Crashed
- * run in the store), those to tell of, each marked told by this process — so no other tells of it, now or later.
+ * run in the store), those to tell of, each claimed by this process — so no other tells of it meanwhile. The
+ * caller says how it went: crashTold once delivered, crashNotTold when given up.
  */
 export async function crashedUnwatched(store: RunStore, runs: readonly FlowRunSummary[]): Promise<FlowRunSummary[]> {
   const told: FlowRunSummary[] = [];
@@ -36,10 +51,26 @@ export async function crashedUnwatched(store: RunStore, runs: readonly FlowRunSu
     // Its host died (markCrashed): a run whose worker died under a live host is told by that host.
     if (r.state.message !== CRASHED_HOST_MESSAGE || r.resumeOnCrash) continue;
     if (r.trigger?.kind !== 'schedule' && r.trigger?.kind !== 'resume') continue;
-    // Every serve sharing the store sees the run turn Crashed: the mark picks the one that tells, for good.
-    if (await store.markOnce(crashNoticeKey(r.id, r.attempt))) told.push(r);
+    // Every serve sharing the store sees the run turn Crashed: the claim picks the one that tells. The mark is
+    // looked at again once claimed: another may have told it between the look and the claim.
+    const mark = crashNoticeKey(r.id, r.attempt);
+    if (await store.isMarked(mark)) continue;
+    if (!(await store.claim(crashNoticeClaimKey(r.id, r.attempt)))) continue;
+    if (await store.isMarked(mark)) continue;
+    told.push(r);
   }
   return told;
+}
+
+/** The crash of `run` (claimed by crashedUnwatched) was told: marked so for good, and the claim given back. */
+export async function crashTold(store: RunStore, run: FlowRunSummary): Promise<void> {
+  await store.markOnce(crashNoticeKey(run.id, run.attempt));
+  await store.unclaim(crashNoticeClaimKey(run.id, run.attempt));
+}
+
+/** The crash of `run` could not be told (the webhook kept refusing it): the claim is given back, for the next serve to start. */
+export async function crashNotTold(store: RunStore, run: FlowRunSummary): Promise<void> {
+  await store.unclaim(crashNoticeClaimKey(run.id, run.attempt));
 }
 
 /** The runs marked Crashed lately (CRASHED_LOOK_BACK_MS), newest first: those a starting `serve` looks at. */

@@ -32,6 +32,8 @@ export interface NoticeSummary {
   other: number;
   /** The latest of them (what Show Logs opens). */
   latest: FlowRunSummary;
+  /** The ids of them all, in the order they ended: the runs this summary told of. */
+  runIds: string[];
   text: string;
 }
 
@@ -66,6 +68,17 @@ export function noticeText(kind: NoticeKind, run: FlowRunSummary): string {
   return `${what} ended ${stateAndMessage(run.state)}`;
 }
 
+/**
+ * A notice's id, the same each time it is told (a webhook's is told again when its serve died before it knew
+ * the POST went through): the run, its attempt and what is told of it — a pause by when it paused, a summary
+ * by its latest run. A receiver drops a notice whose id it had, as with Stripe's or GitHub's event ids.
+ */
+export function noticeId(notice: Notice | NoticeSummary): string {
+  if (!('kind' in notice)) return `${notice.latest.id}:${notice.latest.attempt}:summary`;
+  const { run, kind } = notice;
+  return `${run.id}:${run.attempt}:${kind}${kind === 'paused' ? `:${run.state.timestamp}` : ''}`;
+}
+
 export function summaryText(flowName: string, failed: number, other: number): string {
   const parts = [];
   if (failed > 0) parts.push(`${failed} more run${failed === 1 ? '' : 's'} of ${flowName} failed`);
@@ -79,6 +92,7 @@ interface Window {
   failed: number;
   other: number;
   latest?: FlowRunSummary;
+  runIds: string[];
 }
 
 /** One notification per flow per window: the first goes out, the rest are counted and summed up at the window's end. */
@@ -101,6 +115,7 @@ export class NoticeThrottle {
       if (notice.kind === 'failed') open.failed++;
       else open.other++;
       open.latest = notice.run;
+      open.runIds.push(notice.run.id);
       return;
     }
     this.send(notice);
@@ -110,7 +125,7 @@ export class NoticeThrottle {
   private open(flow: string): void {
     const timers = this.options.timers ?? systemTimers;
     const now = (this.options.clock ?? systemClock).now();
-    const w: Window = { until: now + this.windowMs, timer: undefined, failed: 0, other: 0 };
+    const w: Window = { until: now + this.windowMs, timer: undefined, failed: 0, other: 0, runIds: [] };
     w.timer = timers.setTimeout(() => this.close(flow), this.windowMs);
     this.windows.set(flow, w);
   }
@@ -120,7 +135,7 @@ export class NoticeThrottle {
     if (!w) return;
     this.windows.delete(flow);
     if (!w.latest) return;
-    this.send({ flowName: flow, failed: w.failed, other: w.other, latest: w.latest, text: summaryText(flow, w.failed, w.other) });
+    this.send(summaryOf(flow, w, w.latest));
     // The summary is a notification too: the next one waits its minute.
     this.open(flow);
   }
@@ -131,9 +146,13 @@ export class NoticeThrottle {
     for (const [flow, w] of [...this.windows]) {
       timers.clearTimeout(w.timer);
       this.windows.delete(flow);
-      if (w.latest) this.send({ flowName: flow, failed: w.failed, other: w.other, latest: w.latest, text: summaryText(flow, w.failed, w.other) });
+      if (w.latest) this.send(summaryOf(flow, w, w.latest));
     }
   }
+}
+
+function summaryOf(flowName: string, w: Window, latest: FlowRunSummary): NoticeSummary {
+  return { flowName, failed: w.failed, other: w.other, latest, runIds: w.runIds, text: summaryText(flowName, w.failed, w.other) };
 }
 
 /** Whether the flow's run before `run` (the latest that ended before it was created) failed. */

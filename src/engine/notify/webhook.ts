@@ -1,6 +1,6 @@
 /**
- * `flowdeck serve --notify-url URL`: each notice is POSTed as JSON `{ text, run }` — `text` reads as a
- * Slack or Mattermost incoming-webhook message — retried with exponential backoff (p-retry) while the
+ * `flowdeck serve --notify-url URL`: each notice is POSTed as JSON `{ id, text, run }` — `text` reads as a
+ * Slack or Mattermost incoming-webhook message, `id` is the same each time a notice is told — retried with exponential backoff (p-retry) while the
  * server is unreachable or answers 5xx, 408 or 429; the next try waits at least what a 429's or 503's
  * `Retry-After` asks (retryAfter.ts). A redirect is not followed: it fails the notice, saying so.
  * Everything in it is masked like logs.
@@ -13,13 +13,16 @@ import { SecretMasker } from '../secrets';
 import { retryAfterMs } from './retryAfter';
 
 export interface WebhookBody {
+  /** The notice's id (noticeId): the same each time the notice is told, for a receiver to drop one told again. */
+  id: string;
   text: string;
   run: { id: string; name: string; flowName: string; state: string; startTime: string | null; endTime: string | null; message: string | null };
 }
 
-export function webhookBody(text: string, run: FlowRunSummary, masker: SecretMasker): WebhookBody {
+export function webhookBody(id: string, text: string, run: FlowRunSummary, masker: SecretMasker): WebhookBody {
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return masker.maskValue({
+    id,
     text,
     run: { id: run.id, name: run.name, flowName: run.flowName, state: run.state.name, startTime: iso(run.startTime), endTime: iso(run.endTime), message: run.state.message ?? null },
   });

@@ -709,6 +709,12 @@ export class PgStore implements RunStore {
     return rows.length === 1;
   }
 
+  async isMarked(key: string): Promise<boolean> {
+    // Any row of the key: a crash notice's mark was once a claim (its session set), and says told as well.
+    const rows = await this.rows<{ key: string }>(`select key from ${this.t('claims')} where key = $1`, [key], 'read a mark');
+    return rows.length === 1;
+  }
+
   async unclaim(key: string): Promise<void> {
     this.assertWritable();
     // Only a claim of this process's own: another's stands.
