@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Clock } from '../../src/engine/clock';
 import { HistoryPruner } from '../../src/engine/historyRetention';
+import { endsUntold, endTold, endToTell } from '../../src/engine/notify/endNotices';
 import type { LogRecord, PauseInfo, RunRecord } from '../../src/engine/records';
 import { attemptKey } from '../../src/engine/resumePlan';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
@@ -418,6 +419,25 @@ export function storeContract(backend: StoreBackend): void {
         assert.equal(await stores[1]!.isMarked(`crash-notice:${gone.id}`), false, 'its mark went with it');
         assert.equal(await stores[1]!.markOnce(`crash-notice:${gone.id}`), true, 'its mark went with it');
         assert.equal(await stores[1]!.markOnce(`crash-notice:${kept.id}`), false, "another run's mark stays");
+      });
+    });
+
+    // A serve killed before the webhook took a run's end notice left it held in memory alone, lost: the next
+    // serve to start tells again each end that was to be told, not told, and not held by a live process.
+    it('finds the ends to tell that were not told: left by a dead process, not those told, never to be told, or held by a live one', async () => {
+      await withSpace(backend, async (space, open) => {
+        const [a, b] = [await open(), await open()];
+        const runs = { left: await finished(a, {}, 'Failed'), told: await finished(a, {}, 'Failed'), quiet: await finished(a), held: await finished(a, {}, 'Failed') };
+        for (const h of Object.values(runs)) await h.close();
+        const summary = async (h: RunHandle) => (await a.get(h.id))!;
+        // As endToTell marks and claims it, in a process that then died.
+        const out = await space.inDeadProcess(`await store.markOnce('end-notice:${runs.left.id}:1'); console.log('CLAIMED', await store.claim('end-notice-claim:${runs.left.id}:1'));`);
+        assert.match(out, /^CLAIMED true$/m);
+        await endToTell(a, await summary(runs.told));
+        await endTold(a, await summary(runs.told));
+        await endToTell(b, await summary(runs.held));
+        assert.deepEqual((await endsUntold(a, Date.now())).map((r) => r.id), [runs.left.id]);
+        assert.deepEqual(await endsUntold(b, Date.now()), [], 'claimed by a live process: not told by another');
       });
     });
 

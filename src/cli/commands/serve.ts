@@ -11,6 +11,7 @@ import { readCredentials, secretValuesFrom } from '../../engine/credentials';
 import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { crashedLately, crashedUnwatched, crashNotTold, crashTold } from '../../engine/notify/crashedUnwatched';
+import { endNotTold, endsUntold, endTold, endToTell } from '../../engine/notify/endNotices';
 import { NOTIFY_POLICIES, noticeId, type NotifyPolicy } from '../../engine/notify/notices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
 import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
@@ -78,18 +79,33 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const log = (message: string): void => write(io.stderr, neutraliseTerminal(`[${new Date().toISOString()}] ${message}`));
   const masker = new SecretMasker([...secretsFromEnv(io.env), ...storedSecrets(store, io)]);
 
-  // The crashed runs whose telling this serve claimed (crashedUnwatched), by id, until their notice went
-  // through (marked told) or was given up (the claim given back, for the next serve to start).
-  const crashClaims = new Map<string, FlowRunSummary>();
-  const settleCrashes = async (runIds: readonly string[], delivered: boolean): Promise<void> => {
+  // The runs whose telling this serve claimed in the store (crashedUnwatched.ts, endNotices.ts), by id, until
+  // their notice went through (marked told) or was given up (the claim given back, for the next serve to start).
+  const claimed = new Map<string, { run: FlowRunSummary; told: () => Promise<void>; notTold: () => Promise<void> }>();
+  const settle = async (runIds: readonly string[], delivered: boolean): Promise<void> => {
     for (const id of runIds) {
-      const r = crashClaims.get(id);
-      if (!r) continue;
-      crashClaims.delete(id);
-      await (delivered ? crashTold : crashNotTold)(store, r).catch((e: Error) => log(`Could not record whether the crash of '${r.name}' was told: ${e.message}`));
+      const c = claimed.get(id);
+      if (!c) continue;
+      claimed.delete(id);
+      await (delivered ? c.told() : c.notTold()).catch((e: Error) => log(masker.mask(`Could not record whether the notice about '${c.run.name}' was delivered: ${e.message}`)));
     }
   };
-  const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log, settleCrashes);
+  const beforeTelling = async (run: FlowRunSummary): Promise<void> => {
+    // A crash's telling is claimed already (crashedUnwatched).
+    if (claimed.has(run.id)) return;
+    await endToTell(store, run).catch((e: Error) => log(masker.mask(`Could not record that the end of '${run.name}' is to be told: ${e.message}`)));
+    claimed.set(run.id, { run, told: () => endTold(store, run), notTold: () => endNotTold(store, run) });
+  };
+  const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log, { beforeTelling, settled: settle });
+  // A run's end on its way to a notice (its policy read, the store told it is to be told): waited for as serve
+  // stops, before the notices drain, so that none is offered once they did.
+  const telling = new Set<Promise<void>>();
+  const tellEnd = (run: FlowRunSummary): void => {
+    if (!notifier) return;
+    const p = notifier.notifier.ended(run).catch((e: Error) => log(`Could not tell of the end of '${run.name}': ${masker.mask(e.message)}`));
+    telling.add(p);
+    void p.finally(() => telling.delete(p));
+  };
   const unwatched = new Set<string>();
   const pausedAt = new Map<string, number>();
   const onRun = (run: FlowRunSummary): void => {
@@ -104,7 +120,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     const took = run.startTime !== undefined && run.endTime !== undefined ? ` in ${formatDuration(run.endTime - run.startTime)}` : '';
     // As its state is printed in the run's log (`Failed('…')`): on one line, whatever the message holds.
     log(masker.mask(`Flow run '${run.name}' of ${run.flowName} ended ${stateLabel(run.state)}${took}`));
-    void notifier?.notifier.ended(run);
+    tellEnd(run);
   };
   runner.on('run', onRun);
   runner.on('storeError', (_id, e) => log(`flowdeck: ${masker.mask(e.message)}`));
@@ -119,9 +135,9 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     if (read.length === 0) return;
     const runs = await crashedUnwatched(store, read).catch((e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`));
     for (const r of runs ?? []) {
-      crashClaims.set(r.id, r);
+      claimed.set(r.id, { run: r, told: () => crashTold(store, r), notTold: () => crashNotTold(store, r) });
       log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its host ended while it ran`));
-      void notifier.notifier.ended(r);
+      tellEnd(r);
     }
   };
 
@@ -185,6 +201,16 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
       return [];
     });
     await tellCrashed(await readChangedRuns(store, [...crashedAtOpen, ...lately]));
+    // The ends a serve that died (or gave them up) was to tell and did not, told again.
+    const untold = await endsUntold(store, Date.now()).catch((e: Error) => {
+      log(`Could not read the runs whose end was not told yet: ${e.message}`);
+      return [];
+    });
+    for (const r of untold) {
+      claimed.set(r.id, { run: r, told: () => endTold(store, r), notTold: () => endNotTold(store, r) });
+      log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its notice was not delivered yet, telling it again`));
+      tellEnd(r);
+    }
   }
   const stopPruning = keep === undefined ? undefined : await keepRuns(store, runner, keep, log);
   scheduler.setDeclared(declared.entries);
@@ -219,6 +245,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   await Promise.all(runner.active().map((a) => a.done));
   stopLooking();
   await Promise.all(looking);
+  await Promise.all(telling);
   await notifier?.drain();
   await stopPruning?.();
   await store.close();
@@ -252,15 +279,24 @@ function storedSecrets(store: RunStore, io: CliIo): string[] {
 const DRAIN_MS = 15_000;
 
 /**
- * Notices POSTed to the webhook; `drain` waits (bounded) for those in flight when serve stops. `settled` hears
- * of the runs each notice told of, whether it went through or was given up, before the notice counts as done.
+ * Notices POSTed to the webhook; `drain` waits (bounded) for those in flight when serve stops. `beforeTelling`
+ * records a run's end is to be told before its notice is offered; `settled` hears of the runs each notice told
+ * of, whether it went through or was given up, before the notice counts as done.
  */
-function webhookNotifier(store: RunStore, url: string, policy: NotifyPolicy, masker: SecretMasker, log: (m: string) => void, settled: (runIds: readonly string[], delivered: boolean) => Promise<void>) {
+function webhookNotifier(
+  store: RunStore,
+  url: string,
+  policy: NotifyPolicy,
+  masker: SecretMasker,
+  log: (m: string) => void,
+  { beforeTelling, settled }: { beforeTelling: (run: FlowRunSummary) => Promise<void>; settled: (runIds: readonly string[], delivered: boolean) => Promise<void> },
+) {
   const inFlight = new Set<Promise<void>>();
   // Stops the retries of notices still undelivered once serve has waited for them long enough.
   const giveUp = new AbortController();
   const notifier = new RunNotifier(store, {
     policy: () => policy,
+    beforeTelling,
     deliver: (n) => {
       const run = 'run' in n ? n.run : n.latest;
       const runIds = 'run' in n ? [n.run.id] : n.runIds;

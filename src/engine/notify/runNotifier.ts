@@ -8,6 +8,8 @@ import type { Timers } from '../timers';
 export interface RunNotifierOptions {
   policy: () => NotifyPolicy;
   deliver: (notice: Notice | NoticeSummary) => void;
+  /** A run's end is to be told (the policy says so): called before its notice is offered, to record that it is. */
+  beforeTelling?: (run: FlowRunSummary) => Promise<void>;
   windowMs?: number;
   clock?: Clock;
   timers?: Timers;
@@ -33,7 +35,9 @@ export class RunNotifier {
     if (policy === 'never' || run.parentRunId) return;
     const before = run.state.type === 'COMPLETED' && policy !== 'onFailure' && previousFailed(run, await this.store.list({ flowNames: [run.flowName], rootsOnly: true }));
     const kind = noticeKind(policy, run, before);
-    if (kind) this.throttle.offer({ kind, run, text: noticeText(kind, run) });
+    if (!kind) return;
+    await this.options.beforeTelling?.(run);
+    this.throttle.offer({ kind, run, text: noticeText(kind, run) });
   }
 
   /**
