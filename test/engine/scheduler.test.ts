@@ -119,6 +119,43 @@ test("a slot's run waiting for one of the host's run slots is not run once the n
   await s.scheduler.stop();
 });
 
+test("overlap 'queue': a slot's run waiting for one of the host's run slots is kept when the next slot comes due, and both run in turn once a run slot frees", { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60, overlap: 'queue' }, 'quick', { maxConcurrentRuns: 1 });
+  // A run of another flow holds the host's one run slot (serve --limit 1).
+  const gate = join(s.dir, 'gate');
+  const holder = await s.runner.start({ source: { kind: 'file', path: s.entry.source }, flowName: 'gated', parameters: { gate } });
+  s.clock.t = at('2025-06-01T10:00:58Z');
+  await s.scheduler.tick();
+  await waitFor(() => s.logs.some((l) => l.includes('slot 2025-06-01T10:01:00.000Z waits for a free run slot (1 run going')), 'the 10:01 slot to wait for a run slot');
+  s.clock.t = at('2025-06-01T10:01:58Z');
+  await s.scheduler.tick();
+  s.clock.t = at('2025-06-01T10:02:00.100Z');
+  await s.scheduler.tick();
+  await waitFor(() => s.logs.some((l) => l.includes('slot 2025-06-01T10:02:00.000Z waits for a free run slot')), 'the 10:02 slot to wait for a run slot');
+  assert.ok(!s.logs.some((l) => l.includes('not run')), s.logs.join('\n'));
+  writeFileSync(gate, '');
+  assert.equal((await holder.done).state.name, 'Completed');
+  await waitFor(async () => (await s.runsOf()).filter((r) => r.state.name === 'Completed').length === 2, 'both waiting slots to run, in turn', 60_000);
+  const runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T10:01:00.000Z', 'Completed'], ['2025-06-01T10:02:00.000Z', 'Completed'], ['2025-06-01T10:03:00.000Z', 'Scheduled']]);
+  assert.ok(runs[0]!.startTime! <= runs[1]!.startTime!, 'the earlier slot first');
+  await s.scheduler.stop();
+});
+
+test("a schedule whose times are edited while it is served does not run, at once, a slot of its new times that passed before the edit", { timeout: 120_000 }, async () => {
+  const s = await setup({ cron: '0 9 * * *', timezone: 'UTC' }, 'quick', { seenAt: at('2025-06-01T10:00:00Z') });
+  await s.tickAt('2025-06-01T12:00:00Z');
+  // Edited at 12:00:05 (the flow file saved, read again): daily at 11:00 instead — 11:00 today has passed.
+  s.scheduler.setDeclared([{ ...s.entry, schedule: { cron: '0 11 * * *', timezone: 'UTC' } }]);
+  await s.tickAt('2025-06-01T12:00:05Z', '2025-06-01T12:00:10Z');
+  assert.deepEqual((await s.runsOf()).map((r) => new Date(slotOf(r)).toISOString()), [], s.logs.join('\n'));
+  // Its new times to come run as ever.
+  await s.tickAt('2025-06-02T10:57:00Z', '2025-06-02T11:00:00.100Z');
+  const runs = await s.runsOf();
+  assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-02T11:00:00.000Z', 'Completed']]);
+  await s.scheduler.stop();
+});
+
 test('timezone across a DST change: a daily 09:00 Europe/Madrid schedule runs at 08:00Z, then at 07:00Z', { timeout: 120_000 }, async () => {
   const s = await setup({ cron: '0 9 * * *', timezone: 'Europe/Madrid' });
   await s.tickAt('2025-03-29T07:57:00Z', '2025-03-29T08:00:00.100Z', '2025-03-30T06:57:00Z', '2025-03-30T07:00:00.100Z');

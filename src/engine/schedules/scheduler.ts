@@ -258,14 +258,18 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     for (const entry of entries) {
       const key = JSON.stringify([entry.flowName, entry.source, entry.schedule]);
       let t = this.tracked.get(entry.id);
+      // Its times edited while it is served (its flow file saved): the new times start now — a slot of
+      // theirs that passed before was never the schedule's, nor missed, and is not run at once.
+      let retimed = false;
       if (t && t.key !== key) {
+        retimed = timesKey(t.entry) !== timesKey(entry);
         await this.letGo(t, 'its schedule changed');
         t = undefined;
       }
       if (!t) {
         const since = Math.max(state.firstSeen.get(entry.id) ?? now, entry.created ?? 0);
         // catchup 'latest': the latest slot since the schedule was first seen may still run; 'none': only slots to come.
-        t = { entry, key, slots: new SlotTimes(entry.schedule), cursor: entry.schedule.catchup === 'none' ? now : since - 1, paused: false, pending: new Map(), watching: new Map() };
+        t = { entry, key, slots: new SlotTimes(entry.schedule), cursor: entry.schedule.catchup === 'none' || retimed ? now : since - 1, paused: false, pending: new Map(), watching: new Map() };
         this.tracked.set(entry.id, t);
       }
       t.entry = entry;
@@ -361,13 +365,22 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** A slot came due since the last look: let go of prepared slots overtaken meanwhile, and take the latest slot if nobody prepared it. */
   private async due(t: Tracked, now: number): Promise<void> {
     const latest = t.slots.latest(now);
+    let unfinished: FlowRunSummary[] | undefined;
     for (const [slot, p] of [...t.pending].sort((a, b) => a[0] - b[0])) {
       // Handed to the host, it is past deciding here — unless it still waits for a run slot of the host.
       if (slot > now || p.queued || (p.launch && !p.waitsForRunSlot)) continue;
-      const why =
-        latest !== undefined && slot < latest
+      const overtaken = latest !== undefined && slot < latest;
+      const late = now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none';
+      let why: string | undefined;
+      if (overtaken && !late && t.entry.schedule.overlap === 'queue' && p.waitsForRunSlot) {
+        // overlap 'queue' keeps a slot waiting for a run slot of the host as it keeps one waiting for the run
+        // before it: it runs in its turn — unless as many slots as the queue holds wait before it already.
+        if (earlierRuns('queue', slot, (unfinished ??= await this.unfinishedRuns(t.entry))).waiting < MAX_QUEUED) continue;
+        why = `skipped: ${MAX_QUEUED} slots already wait before it (overlap: 'queue')`;
+      } else
+        why = overtaken
           ? `not run: a later slot (${iso(latest)}) came due before it could start${p.waitsForRunSlot ? ' (it waited for a free run slot)' : ''}`
-          : now - slot > this.onTimeMs && t.entry.schedule.catchup === 'none'
+          : late
             ? `not run: ${seconds(now - slot)} late, and the schedule does not catch up (catchup: 'none')`
             : undefined;
       if (why === undefined) continue;
@@ -662,6 +675,12 @@ function iso(ms: number): string {
 
 function seconds(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
+}
+
+/** When a schedule's slots are: its cron and timezone, or its interval. */
+function timesKey(entry: ScheduleEntry): string {
+  const { cron, timezone, intervalSeconds } = entry.schedule;
+  return JSON.stringify([cron, timezone, intervalSeconds]);
 }
 
 function label(entry: ScheduleEntry): string {
