@@ -26,7 +26,7 @@ type ScheduleRecord =
   | ({ k: 'add' } & StoredSchedule)
   | { k: 'rm'; id: string }
   | { k: 'pause'; id: string }
-  | { k: 'resume'; id: string }
+  | { k: 'resume'; id: string; at?: number }
   | { k: 'seen'; id: string; at: number; zone?: string };
 
 /**
@@ -135,6 +135,8 @@ export class EmbeddedScheduleStore implements ScheduleStore {
         this.paused.add(r.id);
         return;
       case 'resume':
+        // Its slots from before it was resumed (paused until then) are never caught up, as from before it was first seen.
+        if (r.at !== undefined && this.paused.has(r.id) && this.seen.has(r.id)) this.seen.set(r.id, Math.max(this.seen.get(r.id)!, r.at));
         this.paused.delete(r.id);
         return;
       case 'seen':
@@ -178,9 +180,9 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     return true;
   }
 
-  async setPaused(id: string, paused: boolean): Promise<void> {
+  async setPaused(id: string, paused: boolean, at?: number): Promise<void> {
     checkScheduleId(id);
-    await this.append([{ k: paused ? 'pause' : 'resume', id }]);
+    await this.append([paused ? { k: 'pause', id } : { k: 'resume', id, ...(at !== undefined ? { at } : {}) }]);
   }
 
   async markSeen(ids: readonly string[], at: number, zone?: string): Promise<void> {
@@ -292,8 +294,9 @@ function asScheduleRecord(line: string): ScheduleRecord | undefined {
     }
     case 'rm':
     case 'pause':
-    case 'resume':
       return { k: v.k, id: v.id };
+    case 'resume':
+      return typeof v.at === 'number' && Number.isFinite(v.at) ? { k: 'resume', id: v.id, at: v.at } : { k: 'resume', id: v.id };
     case 'seen':
       if (typeof v.at !== 'number') return undefined;
       return typeof v.zone === 'string' && isTimezone(v.zone) ? { k: 'seen', id: v.id, at: v.at, zone: v.zone } : { k: 'seen', id: v.id, at: v.at };

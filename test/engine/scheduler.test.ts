@@ -551,6 +551,22 @@ test("a slot given back whose prepared run cannot be deleted is still logged, wi
   t.mock.restoreAll();
 });
 
+test('a schedule paused and resumed while no scheduler ran does not catch up, when one starts, a slot that passed while it was paused', { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 }, 'quick', { seenAt: at('2025-06-01T09:00:00Z') });
+  await s.tickAt('2025-06-01T10:00:30Z');
+  await s.scheduler.stop();
+  // `flowdeck serve` stopped; the schedule paused at 10:01:30 and resumed at 10:05:30 (`flowdeck schedule resume`).
+  await s.store.schedules.setPaused('aaaaaaaaaa', true);
+  await s.store.schedules.setPaused('aaaaaaaaaa', false, at('2025-06-01T10:05:30Z'));
+  // A serve started at 10:05:40: the 10:05 slot passed while the schedule was paused.
+  const again = new Scheduler(s.store, { start: (e, runId, o) => s.runner.start({ source: sourceOfEntry(e), flowName: e.flowName }, { runId, ...o }), log: (level, m) => s.logs.push(`${level} ${m}`) }, { clock: s.clock });
+  again.setDeclared([s.entry]);
+  s.clock.t = at('2025-06-01T10:05:40Z');
+  await again.tick();
+  assert.deepEqual((await s.runsOf()).map((r) => [r.state.name, new Date(slotOf(r)).toISOString()]), [['Completed', '2025-06-01T10:00:00.000Z'], ['Scheduled', '2025-06-01T10:06:00.000Z']]);
+  await again.stop();
+});
+
 test('a schedule declared with a secret the host knows in its parameters makes no runs (the store never holds it), and says so once, not at every slot', { timeout: 120_000 }, async () => {
   const token = 'ghp_scheduledSecret0123456789';
   const s = await setup({ intervalSeconds: 60, parameters: { token } }, 'quick', { secrets: [token] });

@@ -1131,6 +1131,15 @@ export function scheduleAndLimitContract(backend: StoreBackend): void {
         await b.schedules.markSeen(['0123456789', 'abcdefabcd'], 2000);
         const seen = (await a.schedules.read()).firstSeen;
         assert.deepEqual([seen.get(s.id), seen.get('0123456789'), seen.get('abcdefabcd')], [1000, 1000, 2000]);
+        // Resumed at 5000 after a pause: its slots from before are never caught up, as from before it was seen;
+        // a resume of one not paused changes nothing, nor does an earlier time.
+        await a.schedules.setPaused('0123456789', false, 5000);
+        await b.schedules.setPaused('abcdefabcd', false, 6000);
+        await b.schedules.setPaused('0123456789', true);
+        await b.schedules.setPaused('0123456789', false, 3000);
+        const resumed = (await b.schedules.read()).firstSeen;
+        assert.deepEqual([resumed.get(s.id), resumed.get('0123456789'), resumed.get('abcdefabcd')], [1000, 5000, 2000]);
+        await b.schedules.setPaused('0123456789', true);
         assert.equal((await a.schedules.claimSlot(s.id, SLOT)).claimed, true);
         assert.equal(await b.schedules.remove(s.id), true);
         assert.equal(await a.schedules.remove(s.id), false);

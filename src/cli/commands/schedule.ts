@@ -194,7 +194,7 @@ async function change(action: 'pause' | 'resume' | 'rm', ref: string, io: CliIo)
       write(io.stdout, `Removed ${what}.`);
       return EXIT.ok;
     }
-    await store.schedules.setPaused(entry.id, action === 'pause');
+    await store.schedules.setPaused(entry.id, action === 'pause', Date.now());
     write(io.stdout, `${action === 'pause' ? 'Paused' : 'Resumed'} ${what}.`);
     return EXIT.ok;
   } finally {

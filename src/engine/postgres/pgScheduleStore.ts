@@ -88,10 +88,13 @@ export class PgScheduleStore implements ScheduleStore {
     return rows.length > 0;
   }
 
-  async setPaused(id: string, paused: boolean): Promise<void> {
+  async setPaused(id: string, paused: boolean, at?: number): Promise<void> {
     this.store.assertWritable();
     checkScheduleId(id);
-    await this.store.rows(paused ? `insert into ${this.t('schedule_paused')} (id) values ($1) on conflict do nothing` : `delete from ${this.t('schedule_paused')} where id = $1`, [id], 'pause or resume a schedule');
+    if (paused) await this.store.rows(`insert into ${this.t('schedule_paused')} (id) values ($1) on conflict do nothing`, [id], 'pause or resume a schedule');
+    else if (at === undefined) await this.store.rows(`delete from ${this.t('schedule_paused')} where id = $1`, [id], 'pause or resume a schedule');
+    // Its slots from before it was resumed are never caught up, as from before it was first seen.
+    else await this.store.rows(`with d as (delete from ${this.t('schedule_paused')} where id = $1 returning id) update ${this.t('schedule_seen')} set at = greatest(at, $2) where id in (select id from d)`, [id, at], 'pause or resume a schedule');
   }
 
   async markSeen(ids: readonly string[], at: number, zone?: string): Promise<void> {

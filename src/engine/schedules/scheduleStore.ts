@@ -62,8 +62,11 @@ export interface ScheduleStore {
   add(schedule: Omit<StoredSchedule, 'id' | 'created'>): Promise<StoredSchedule>;
   /** Removes an added schedule and what is kept about it; false when there was none with this id. */
   remove(id: string): Promise<boolean>;
-  /** Pauses or resumes a schedule (added or declared in code); idempotent. */
-  setPaused(id: string, paused: boolean): Promise<void>;
+  /**
+   * Pauses or resumes a schedule (added or declared in code); idempotent. Resumed `at` (epoch ms), its slots
+   * from before are never caught up: what passed while it was paused is not run by a scheduler started later.
+   */
+  setPaused(id: string, paused: boolean, at?: number): Promise<void>;
   /**
    * Records `at` as when these schedules were first seen, and `zone` as the timezone they are read in when
    * they name none, for those without either yet (the first record of each wins).

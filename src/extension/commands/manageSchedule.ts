@@ -33,7 +33,7 @@ async function manageSchedule(flowdeck: Flowdeck, action: Action, arg: unknown):
     }
     await store.schedules.remove(entry.id);
   } else {
-    await store.schedules.setPaused(entry.id, action === 'pause');
+    await store.schedules.setPaused(entry.id, action === 'pause', Date.now());
   }
   flowdeck.schedules.refresh();
   void vscode.window.showInformationMessage(`${action === 'pause' ? 'Paused' : action === 'resume' ? 'Resumed' : 'Removed'} ${what}.`);
