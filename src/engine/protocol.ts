@@ -108,9 +108,11 @@ export type HostToWorker =
   | { t: 'exit' }
   /**
    * The host's hold on the run is sure for `ms` more (its lease on a Postgres store, renewed): a worker that
-   * hears no more by then ends at once — its host frozen or cut off, the run soon resumed elsewhere.
+   * hears no more by then ends at once — its host frozen or cut off, the run soon resumed elsewhere. `at`:
+   * the host's clock (Date.now()) when it sent this, so a word read late — the worker's loop was busy —
+   * counts from when it was said, not from when it was read.
    */
-  | { t: 'lease'; ms: number }
+  | { t: 'lease'; ms: number; at?: number }
   /**
    * The store does not confirm the run's records (its server away): no task run starts until it does
    * (`waiting: false`) — or the host fences itself and ends the run. Task runs going on finish.

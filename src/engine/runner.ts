@@ -1436,10 +1436,14 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       return true;
     });
     // Its worker ends when this host's lease stops holding — a frozen host cannot fence it (worker/main.ts).
-    if (this.leaseUntil !== undefined) execution.worker.send({ t: 'lease', ms: this.leaseUntil - Date.now() });
+    if (this.leaseUntil !== undefined) {
+      const at = Date.now();
+      execution.worker.send({ t: 'lease', ms: this.leaseUntil - at, at });
+    }
     this.offLease ??= this.store.onLeaseHeld?.((ms) => {
-      this.leaseUntil = Date.now() + ms;
-      for (const e of new Set(this.executions.values())) e.worker.send({ t: 'lease', ms });
+      const at = Date.now();
+      this.leaseUntil = at + ms;
+      for (const e of new Set(this.executions.values())) e.worker.send({ t: 'lease', ms, at });
     });
     // Its worker starts no task run while the store does not confirm the runs' records (worker/storeWait.ts).
     if (this.storeWaiting) execution.worker.send({ t: 'store', waiting: true });

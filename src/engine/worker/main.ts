@@ -201,7 +201,7 @@ process.on('message', (message: HostToWorker) => {
       onReply(message.reqId, message.value, message.error);
       break;
     case 'lease':
-      holdLease(message.ms);
+      holdLease(message.ms, message.at);
       break;
     case 'store':
       setStoreWaiting(message.waiting);
@@ -210,15 +210,33 @@ process.on('message', (message: HostToWorker) => {
 });
 
 let leaseEnd: NodeJS.Timeout | undefined;
+/** When the host's lease stops holding, as the newest word of it says (Date.now() time). */
+let leaseDeadline = Infinity;
 
 /**
- * Its host's lease holds `ms` more. Past that, with no word renewing it, another host may take the run over
- * (a frozen or cut-off host cannot fence this process itself): the worker and what the flow started end —
- * never two attempts running at once.
+ * Its host's lease holds `ms` more from `at` (when the host said so). Past that, with no word renewing it,
+ * another host may take the run over (a frozen or cut-off host cannot fence this process itself): the worker
+ * and what the flow started end — never two attempts running at once.
+ *
+ * The timer may fire late, once a loop kept busy by the flow's synchronous code turns again — and timers go
+ * before the IPC channel is read, where the host's words sent meanwhile wait. So it decides only after the
+ * channel's waiting messages are read (setImmediate: the check phase, after the poll phase), by the newest
+ * word's deadline: a busy worker whose host held its lease goes on; one whose host fell silent ends.
  */
-function holdLease(ms: number): void {
+function holdLease(ms: number, at: number = Date.now()): void {
   clearTimeout(leaseEnd);
+  leaseDeadline = at + ms;
   if (!(ms > 0)) return killOwnGroup();
-  leaseEnd = setTimeout(killOwnGroup, ms);
+  armLeaseTimer();
+}
+
+function armLeaseTimer(): void {
+  clearTimeout(leaseEnd);
+  leaseEnd = setTimeout(() => setImmediate(leaseCheck), Math.max(0, leaseDeadline - Date.now()));
   leaseEnd.unref();
+}
+
+function leaseCheck(): void {
+  if (Date.now() >= leaseDeadline) killOwnGroup();
+  else armLeaseTimer();
 }
