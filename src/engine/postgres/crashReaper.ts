@@ -42,6 +42,17 @@ function spanOf(r: { created: string; start_time: string | null }): { created: n
   return r.start_time === null ? { created: Number(r.created) } : { created: Number(r.created), startTime: Number(r.start_time) };
 }
 
+/**
+ * The host's last sign of life for a run: its last heartbeat, or, later, the run's last state its journal
+ * holds — the row's span may not have the run's start yet (its host died before the row took it), and a
+ * Crashed state dated before the Running one would lose to it in every fold of the journal (a dead run
+ * shown Running by read-only looks, and settled as ending before it started). Without a heartbeat, none.
+ */
+function lastSign(lastSeen: number | undefined, lastStateAt: number | undefined): number | undefined {
+  if (lastSeen === undefined) return undefined;
+  return lastStateAt === undefined ? lastSeen : Math.max(lastSeen, lastStateAt);
+}
+
 /** How a read-only look shows a lapsed process's run: its journal's final state (`inJournal`), else Crashed. */
 export type ShownEnd = JournalEnd & { inJournal: boolean };
 
@@ -104,9 +115,9 @@ export class CrashReaper {
     );
     const ends = new Map<string, ShownEnd>();
     for (const r of rows) {
-      const end = await this.journalEnd(this.pool, r.id);
+      const { end, lastStateAt } = await this.journalTail(this.pool, r.id);
       // As `reap` will settle it: at its host's last heartbeat, while the lapsed host's row is there to say.
-      const s = state('Crashed', crashMessage(r.root_queue, r.owner), crashTime(spanOf(r), r.last_seen?.getTime(), Date.now()));
+      const s = state('Crashed', crashMessage(r.root_queue, r.owner), crashTime(spanOf(r), lastSign(r.last_seen?.getTime(), lastStateAt), Date.now()));
       ends.set(r.id, end ? { ...end, inJournal: true } : { state: s, endTime: s.timestamp, inJournal: false });
     }
     return ends;
@@ -128,8 +139,11 @@ export class CrashReaper {
     for (const r of rows) await addRunJob(this.pool, this.schema, r.queue, r.id, r.key.startsWith('start:') ? `run:${r.id}` : r.key);
   }
 
-  /** The final state the run's last state records leave it in, if they leave it finished (journalEnd.ts). */
-  private async journalEnd(client: Pool | PoolClient, id: string): Promise<JournalEnd | undefined> {
+  /**
+   * The final state the run's last state records leave it in, if they leave it finished (journalEnd.ts), and
+   * when the last of them was recorded.
+   */
+  private async journalTail(client: Pool | PoolClient, id: string): Promise<{ end: JournalEnd | undefined; lastStateAt: number | undefined }> {
     const { rows } = await client.query<{ line: string }>(`select line from ${this.s}.records where run_id = $1 and kind = 'state' order by seq desc limit ${LAST_STATES}`, [id]);
     const records: RunRecord[] = [];
     for (const { line } of rows.reverse()) {
@@ -140,7 +154,9 @@ export class CrashReaper {
         // A line that does not parse is no state.
       }
     }
-    return finalStateOf(id, records);
+    let lastStateAt: number | undefined;
+    for (const r of records) if (r.k === 'state' && Number.isFinite(r.ts)) lastStateAt = Math.max(lastStateAt ?? r.ts, r.ts);
+    return { end: finalStateOf(id, records), lastStateAt };
   }
 
   private async crash(id: string, session: string | null, lastSeen: number | undefined): Promise<boolean> {
@@ -153,7 +169,7 @@ export class CrashReaper {
       const run = rows[0];
       if (!run) return false;
       // Its host died after the journal took the run's final state, before the run's row did: it ended so.
-      const end = await this.journalEnd(client, id);
+      const { end, lastStateAt } = await this.journalTail(client, id);
       if (end) {
         await client.query(
           `update ${this.s}.runs set seq = seq + 1, state = $2, state_type = $3, start_time = coalesce(start_time, $4), end_time = $5 where id = $1`,
@@ -163,7 +179,7 @@ export class CrashReaper {
         return false;
       }
       const message = crashMessage(run.root_queue, run.owner);
-      const s = state('Crashed', message, crashTime(spanOf(run), lastSeen, Date.now()));
+      const s = state('Crashed', message, crashTime(spanOf(run), lastSign(lastSeen, lastStateAt), Date.now()));
       const record = stateRecord(id, s);
       // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
       await client.query(`insert into ${this.s}.records (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
