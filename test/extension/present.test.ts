@@ -276,3 +276,15 @@ test("a run's tooltip names its tags, and says nothing of tags for a run without
   assert.match(runTooltip(tagged, NOW), /\n\nTags: `etl`, `team:data`\n/);
   assert.doesNotMatch(runTooltip(run('Completed', {}, NOW - SECOND), NOW), /Tags:/);
 });
+
+test('a run with huge parameters gets a bounded tooltip, and backticks in them do not break it', () => {
+  const big = runTooltip(run('Completed', { parameters: { text: 'a'.repeat(900_000) } }), NOW);
+  assert.ok(big.length < 10_000, `the tooltip holds ${big.length} characters`);
+  assert.match(big, /"text": "a+…\n```/, 'cut, and said to be cut');
+  // Half a million backtick runs: the fence was measured with Math.max(...runs), which overflowed the stack.
+  const ticks = runTooltip(run('Completed', { parameters: { text: '` '.repeat(450_000) } }), NOW);
+  assert.match(ticks, /Parameters:/);
+  assert.ok(ticks.length < 10_000);
+  const message = runTooltip({ ...run('Failed'), state: state('Failed', '` '.repeat(450_000), NOW) }, NOW);
+  assert.match(message, /State: \*\*Failed\*\*/);
+});

@@ -8,6 +8,7 @@ import { formatTime } from '../../engine/logFormat';
 import type { FlowRunSummary, TaskRunRecord } from '../../engine/records';
 import { isTerminal, type StateName, type StateType } from '../../engine/states';
 import { withoutTerminalEscapes } from '../../engine/terminalText';
+import { parametersText } from '../runDetails/detailsModel';
 
 export { formatDuration };
 
@@ -150,8 +151,10 @@ export function escapeMarkdown(text: string): string {
 }
 
 function fence(text: string): string {
-  // A fence longer than any backtick run inside keeps the block closed.
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  // A fence longer than any backtick run inside keeps the block closed (counted in a loop: spreading
+  // half a million runs into Math.max overflowed the stack and the tooltip never came).
+  let longest = 2;
+  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   const ticks = '`'.repeat(longest + 1);
   return `${ticks}\n${text}\n${ticks}`;
 }
@@ -183,7 +186,8 @@ export function runTooltip(run: FlowRunSummary & { parameters?: Record<string, u
   if (run.trigger?.kind === 'schedule') lines.push('', `Run of schedule \`${run.trigger.id}\`, for its slot at ${escapeMarkdown(new Date(run.trigger.slot).toLocaleString())}`);
   if (run.parameters) {
     const keys = Object.keys(run.parameters);
-    lines.push('', keys.length === 0 ? 'Parameters: none' : `Parameters:\n\n${fence(JSON.stringify(run.parameters, null, 2))}`);
+    // Cut as the run's details cut them: a run started with a megabyte of parameters got a megabyte tooltip.
+    lines.push('', keys.length === 0 ? 'Parameters: none' : `Parameters:\n\n${fence(parametersText(run.parameters))}`);
   }
   lines.push('', `Source: ${escapeMarkdown(run.source)}`, '', `Host: ${escapeMarkdown(run.owner.hostname)}`);
   return lines.join('\n');
