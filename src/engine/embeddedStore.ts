@@ -282,6 +282,12 @@ export class EmbeddedStore implements RunStore {
     return this.filtered(options).length;
   }
 
+  async flowCounts(options: ListOptions): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const r of this.filtered(options)) counts.set(r.flowName, (counts.get(r.flowName) ?? 0) + 1);
+    return counts;
+  }
+
   async flows(): Promise<{ flowName: string; runs: number; last: FlowRunSummary }[]> {
     const out = new Map<string, { flowName: string; runs: number; last: FlowRunSummary }>();
     for (const r of this.all()) {

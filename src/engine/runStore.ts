@@ -166,6 +166,11 @@ export interface RunStore {
   count(options?: ListOptions): Promise<number>;
   /** Distinct flow names in the history, with how many runs each has. */
   flows(): Promise<{ flowName: string; runs: number; last: FlowRunSummary }[]>;
+  /**
+   * How many runs `options` keeps (its limit and offset aside), by flow name; flows with none are left out.
+   * One question however many flows (the Runs view's filtered groups asked one count per flow).
+   */
+  flowCounts(options: ListOptions): Promise<Map<string, number>>;
   /** The tags top-level runs carry, with how many carry each: most carried first (then by tag), at most MAX_LISTED_TAGS. */
   tags(): Promise<{ tag: string; runs: number }[]>;
   /** By id, by name, or by an id prefix that only one run has. */

@@ -152,6 +152,26 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    it('counts the runs a filter keeps by flow, in one question (the Runs view groups a filtered history by flow)', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const made = [
+          await store.createRun(newRun({ flowName: 'etl', tags: ['nightly'] })),
+          await store.createRun(newRun({ flowName: 'etl', tags: ['nightly'] })),
+          await store.createRun(newRun({ flowName: 'etl' })),
+          await store.createRun(newRun({ flowName: 'report', tags: ['nightly'] })),
+          await store.createRun(newRun({ flowName: 'plain' })),
+        ];
+        const sub = await store.createRun(newRun({ flowName: 'report', parentRunId: made[0]!.id, tags: ['nightly'] }));
+        for (const h of [...made, sub]) await h.close();
+        const other = await open();
+        assert.deepEqual([...(await other.flowCounts({ rootsOnly: true, tags: ['nightly'] }))].sort(), [['etl', 2], ['report', 1]]);
+        assert.deepEqual([...(await other.flowCounts({ tags: ['nightly'] }))].sort(), [['etl', 2], ['report', 2]], 'subflow runs too when not rootsOnly');
+        assert.deepEqual([...(await other.flowCounts({ rootsOnly: true, flowNames: ['plain'] }))], [['plain', 1]]);
+        assert.deepEqual([...(await other.flowCounts({ rootsOnly: true, search: 'no-such-thing' }))], []);
+      });
+    });
+
     it('creates a run that lists, resolves and reads back with its parameters, states and journal', async () => {
       await withSpace(backend, async (_space, open) => {
         const store = await open();

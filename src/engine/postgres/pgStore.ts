@@ -406,6 +406,12 @@ export class PgStore implements RunStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  async flowCounts(options: ListOptions): Promise<Map<string, number>> {
+    const { sql, params } = this.where(options);
+    const rows = await this.rows<{ flow_name: string; n: string }>(`select flow_name, count(*) as n from ${this.t('runs')} ${sql} group by flow_name`, params, 'count runs by flow');
+    return new Map(rows.map((r) => [r.flow_name, Number(r.n)]));
+  }
+
   async flows(): Promise<{ flowName: string; runs: number; last: FlowRunSummary }[]> {
     const rows = await this.rows<RunRow & { runs: string }>(
       `select * from (select distinct on (flow_name) ${SUMMARY}, count(*) over (partition by flow_name) as runs

@@ -1,0 +1,71 @@
+/**
+ * The Runs view's work against the store, counted (not timed): a redraw asks the store a bounded number of
+ * questions however many flows the history holds. Driven in plain Node through a stub of the `vscode` API.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import type { RunStore } from '../../src/engine/runStore';
+import { tempDir } from '../support/engine';
+import { useVscodeStub } from '../support/vscodeStub';
+
+useVscodeStub();
+
+/** The store, with each call of its methods counted by name. */
+function counted(store: RunStore): { store: RunStore; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const proxy = new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (typeof value !== 'function' || typeof key !== 'string') return value;
+      return (...args: unknown[]) => {
+        calls.set(key, (calls.get(key) ?? 0) + 1);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, calls };
+}
+
+function fakeHost(store: RunStore): unknown {
+  const never = () => ({ dispose() {} });
+  return {
+    store: async () => store,
+    openedStore: store,
+    activeProgress: [],
+    isCancelable: () => false,
+    liveFold: () => undefined,
+    onDidChangeRun: never,
+    onDidChangeTask: never,
+    onDidChangeStore: never,
+    onDidChangeStoreHealth: never,
+    onDidChangeProgress: never,
+  };
+}
+
+test('a filtered Runs view grouped by flow asks the store a bounded number of questions, however many flows', async () => {
+  const { RunsTreeProvider, FlowGroupNode } = await import('../../src/extension/runs/runsTree');
+  const home = tempDir();
+  const real = await EmbeddedStore.open(home);
+  const FLOWS = 120;
+  for (let i = 0; i < FLOWS; i++) {
+    for (let j = 0; j < 2; j++) {
+      const handle = await real.createRun({ flowName: `flow-${i}`, source: `/ws/f${i}.flow.ts`, parameters: {}, ...(j === 0 ? { tags: ['nightly'] } : {}) });
+      void handle;
+    }
+  }
+  const { store, calls } = counted(real);
+  const tree = new RunsTreeProvider(fakeHost(store) as never);
+  try {
+    tree.setFilter({ tags: ['nightly'] });
+    calls.clear();
+    const roots = await tree.getChildren();
+    assert.equal(roots.length, FLOWS, 'a row per flow with a matching run');
+    assert.ok(roots.every((r) => r instanceof FlowGroupNode));
+    const asked = [...calls.values()].reduce((a, b) => a + b, 0);
+    assert.ok(asked <= 5, `the store was asked ${asked} questions for one redraw: ${JSON.stringify(Object.fromEntries(calls))}`);
+  } finally {
+    tree.dispose();
+    await real.close?.();
+  }
+});

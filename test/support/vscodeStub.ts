@@ -1,0 +1,59 @@
+/**
+ * The little of the `vscode` API that the Runs view's provider touches, so a unit test can drive it in
+ * plain Node (`useVscodeStub()` before importing it). Not an editor: events fire, tree items hold what they
+ * are given, commands do nothing.
+ */
+import Module from 'node:module';
+
+class EventEmitter<T> {
+  private listeners: ((e: T) => void)[] = [];
+  readonly event = (listener: (e: T) => void): { dispose(): void } => {
+    this.listeners.push(listener);
+    return { dispose: () => (this.listeners = this.listeners.filter((l) => l !== listener)) };
+  };
+  fire(e: T): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+}
+
+class TreeItem {
+  [key: string]: unknown;
+  constructor(public label: unknown, public collapsibleState?: number) {}
+}
+
+class ThemeIcon {
+  constructor(public id: string, public color?: unknown) {}
+}
+
+class ThemeColor {
+  constructor(public id: string) {}
+}
+
+class MarkdownString {
+  constructor(public value = '') {}
+}
+
+const vscode = {
+  EventEmitter,
+  TreeItem,
+  ThemeIcon,
+  ThemeColor,
+  MarkdownString,
+  TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+  commands: { executeCommand: async () => undefined },
+};
+
+let installed = false;
+
+export function useVscodeStub(): void {
+  if (installed) return;
+  installed = true;
+  const m = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+  const load = m._load;
+  m._load = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? vscode : load.call(this, request, ...rest);
+  };
+}
