@@ -288,3 +288,10 @@ test('a run with huge parameters gets a bounded tooltip, and backticks in them d
   const message = runTooltip({ ...run('Failed'), state: state('Failed', '` '.repeat(450_000), NOW) }, NOW);
   assert.match(message, /State: \*\*Failed\*\*/);
 });
+
+test("a task run's tooltip cuts a huge cache key", () => {
+  const task: TaskRunRecord = { id: 't1', flowRunId: 'r1', name: 'fetch-0', taskName: 'fetch', state: state('Completed', undefined, NOW), attempts: 1, flowAttempt: 1, cacheKey: `fetch:${'k'.repeat(500_000)}` };
+  const tip = taskTooltip(task, NOW);
+  assert.ok(tip.length < 2_000, `the tooltip holds ${tip.length} characters`);
+  assert.match(tip, /Cache key: `fetch:k+…`/);
+});

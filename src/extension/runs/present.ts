@@ -167,6 +167,7 @@ function when(ts: number, now: number): string {
 }
 
 const MESSAGE_LIMIT = 1000;
+const CACHE_KEY_LIMIT = 500;
 
 /** The run's tooltip as Markdown: flow, state and message, parameters, times. */
 export function runTooltip(run: FlowRunSummary & { parameters?: Record<string, unknown> }, now: number): string {
@@ -199,7 +200,11 @@ export function taskTooltip(task: TaskRunRecord, now: number): string {
   lines.push('', `Attempts: ${task.attempts}`);
   const took = task.startTime === undefined ? undefined : elapsed(task, now);
   if (took !== undefined) lines.push('', `Took ${formatDuration(took)}`);
-  if (task.cacheKey) lines.push('', `Cache key: \`${task.cacheKey.replace(/`/g, "'")}\``);
+  if (task.cacheKey) {
+    // A key is whatever the flow's cacheKey made of the arguments (a megabyte of JSON, maybe): cut.
+    const key = task.cacheKey.length > CACHE_KEY_LIMIT ? `${task.cacheKey.slice(0, CACHE_KEY_LIMIT)}…` : task.cacheKey;
+    lines.push('', `Cache key: \`${key.replace(/`/g, "'")}\``);
+  }
   return lines.join('\n');
 }
 
