@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunStore } from '../../src/engine/runStore';
 import { tempDir } from '../support/engine';
-import { useVscodeStub } from '../support/vscodeStub';
+import { EventEmitter, useVscodeStub } from '../support/vscodeStub';
 
 useVscodeStub();
 
@@ -27,7 +27,7 @@ function counted(store: RunStore): { store: RunStore; calls: Map<string, number>
   return { store: proxy, calls };
 }
 
-function fakeHost(store: RunStore): unknown {
+function fakeHost(store: RunStore, storeChanges?: { event: unknown }): unknown {
   const never = () => ({ dispose() {} });
   return {
     store: async () => store,
@@ -37,7 +37,7 @@ function fakeHost(store: RunStore): unknown {
     liveFold: () => undefined,
     onDidChangeRun: never,
     onDidChangeTask: never,
-    onDidChangeStore: never,
+    onDidChangeStore: storeChanges?.event ?? never,
     onDidChangeStoreHealth: never,
     onDidChangeProgress: never,
   };
@@ -67,5 +67,31 @@ test('a filtered Runs view grouped by flow asks the store a bounded number of qu
   } finally {
     tree.dispose();
     await real.close?.();
+  }
+});
+
+test('runs deleted by the thousand elsewhere (a prune) redraw the Runs view with a bounded number of store questions', async () => {
+  const { RunsTreeProvider } = await import('../../src/extension/runs/runsTree');
+  const home = tempDir();
+  const real = await EmbeddedStore.open(home);
+  const handles = [];
+  for (let i = 0; i < 600; i += 50) handles.push(...(await Promise.all(Array.from({ length: 50 }, () => real.createRun({ flowName: 'hello', source: '/ws/hello.flow.ts', parameters: {} })))));
+  for (const h of handles) await h.close();
+  const { store, calls } = counted(real);
+  const changes = new EventEmitter<{ ids: string[]; reset: boolean }>();
+  const tree = new RunsTreeProvider(fakeHost(store, changes) as never);
+  try {
+    tree.setGrouped(false);
+    await tree.getChildren();
+    const gone = handles.slice(0, 500).map((h) => h.id);
+    await real.delete(gone);
+    calls.clear();
+    changes.fire({ ids: gone, reset: false });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await tree.getChildren();
+    const asked = [...calls.values()].reduce((a, b) => a + b, 0);
+    assert.ok(asked <= 10, `the store was asked ${asked} questions for 500 runs deleted elsewhere: ${JSON.stringify(Object.fromEntries(calls))}`);
+  } finally {
+    tree.dispose();
   }
 });

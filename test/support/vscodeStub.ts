@@ -5,7 +5,7 @@
  */
 import Module from 'node:module';
 
-class EventEmitter<T> {
+export class EventEmitter<T> {
   private listeners: ((e: T) => void)[] = [];
   readonly event = (listener: (e: T) => void): { dispose(): void } => {
     this.listeners.push(listener);
