@@ -95,3 +95,42 @@ test('runs deleted by the thousand elsewhere (a prune) redraw the Runs view with
     tree.dispose();
   }
 });
+
+test("runs deleted by the thousand elsewhere do not make an open run's details read each one", async () => {
+  const { RunDetailsPanel } = await import('../../src/extension/runDetails/runDetailsPanel');
+  const home = tempDir();
+  const real = await EmbeddedStore.open(home);
+  const handles = [];
+  for (let i = 0; i < 600; i += 50) handles.push(...(await Promise.all(Array.from({ length: 50 }, () => real.createRun({ flowName: 'hello', source: '/ws/hello.flow.ts', parameters: {} })))));
+  for (const h of handles) await h.close();
+  const shown = handles[599]!;
+  const { store, calls } = counted(real);
+  const changes = new EventEmitter<{ ids: string[]; reset: boolean }>();
+  const messages = new EventEmitter<unknown>();
+  const posted: unknown[] = [];
+  const never = () => ({ dispose() {} });
+  const panel = {
+    title: '',
+    visible: true,
+    webview: { options: {}, html: '', cspSource: 'csp', asWebviewUri: (u: unknown) => u, onDidReceiveMessage: messages.event, postMessage: async (m: unknown) => posted.push(m) },
+    onDidChangeViewState: never,
+    onDidDispose: never,
+    reveal() {},
+    dispose() {},
+  };
+  const host = { ...(fakeHost(store, changes) as object), onDidChangeStore: changes.event };
+  const details = new RunDetailsPanel(panel as never, shown.id, shown.name, { extensionUri: { path: '/ext' }, host, output: { note() {} }, flowIndex: {}, runLogs: {}, openRun: async () => false } as never, () => {});
+  try {
+    messages.fire({ type: 'ready' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const gone = handles.slice(0, 500).map((h) => h.id);
+    await real.delete(gone);
+    calls.clear();
+    changes.fire({ ids: gone, reset: false });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const asked = [...calls.values()].reduce((a, b) => a + b, 0);
+    assert.ok(asked <= 10, `the store was asked ${asked} questions for 500 other runs deleted: ${JSON.stringify(Object.fromEntries(calls))}`);
+  } finally {
+    details.dispose();
+  }
+});

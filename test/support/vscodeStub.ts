@@ -36,7 +36,13 @@ class MarkdownString {
   constructor(public value = '') {}
 }
 
+const Uri = {
+  joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/'), toString() { return this.path; } }),
+  file: (path: string) => ({ path, fsPath: path, toString: () => path }),
+};
+
 const vscode = {
+  Uri,
   EventEmitter,
   TreeItem,
   ThemeIcon,
@@ -44,6 +50,7 @@ const vscode = {
   MarkdownString,
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
   commands: { executeCommand: async () => undefined },
+  workspace: { getWorkspaceFolder: () => undefined, workspaceFolders: undefined },
 };
 
 let installed = false;

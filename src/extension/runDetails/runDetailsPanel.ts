@@ -51,6 +51,8 @@ const LINES_PER_MESSAGE = 5000;
 const MAX_SHOWN_RESULT_BYTES = 4 * 1024 * 1024;
 /** More lines than this are not put on the clipboard (Save as .log takes any number). */
 const MAX_CLIPBOARD_LINES = 200_000;
+/** A store change naming more runs than this is not read run by run (onStore). */
+const MAX_CHANGED_IDS_READ = 200;
 
 export interface RunDetailsDeps {
   extensionUri: vscode.Uri;
@@ -318,6 +320,12 @@ export class RunDetailsPanel implements vscode.Disposable {
     if (!this.ready) return;
     const store = await this.deps.host.store();
     if (reset) return this.onStoreSwitched(store);
+    if (ids.length > MAX_CHANGED_IDS_READ) {
+      // Runs changed by the thousand elsewhere (a prune): what concerns this panel is its run and its
+      // subflow runs, listed in one question, not each run named read one after another (500 reads).
+      for (const sub of await store.list({ parentRunId: this.runId })) this.onRun(sub);
+      ids = ids.includes(this.runId) ? [this.runId] : [];
+    }
     for (const id of ids) {
       const run = await store.get(id);
       if (!run) {
