@@ -1,11 +1,10 @@
 /** `--keep-runs N` of `flowdeck serve` and `flowdeck worker`: the store kept to the newest N finished runs while they run. */
 import { HistoryPruner } from '../engine/historyRetention';
-import { decimalNumber } from './decimalNumber';
+import { wholeNumberOption } from './wholeNumberOption';
 import type { FlowRunSummary } from '../engine/records';
 import type { FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
 import { isSettled } from '../engine/states';
-import { UsageError } from './io';
 
 /** The option's lines of a command's help, its text starting at `column` as the command's other options' do. */
 export function keepRunsHelp(column: number): string {
@@ -18,9 +17,7 @@ ${pad}Unset: every run is kept`;
 /** The option's value, checked: a whole number ≥ 1, or undefined when not given. */
 export function keepRunsOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const n = decimalNumber(value);
-  if (n === undefined || n < 1) throw new UsageError(`--keep-runs must be a whole number ≥ 1, got '${value}'`);
-  return n;
+  return wholeNumberOption('--keep-runs', value, 1);
 }
 
 /**

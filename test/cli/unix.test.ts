@@ -128,8 +128,8 @@ describe("Flowdeck's own messages", T, () => {
     }
     const pg = { FLOWDECK_HOME: home, FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x' };
     for (const [args, message] of [
-      [['worker', '--concurrency', '0x2'], /^flowdeck worker: --concurrency must be a whole number ≥ 1, got "0x2"\n$/],
-      [['worker', '--concurrency', '1.5'], /^flowdeck worker: --concurrency must be a whole number ≥ 1, got "1.5"\n$/],
+      [['worker', '--concurrency', '0x2'], /^flowdeck worker: --concurrency must be a whole number ≥ 1, got '0x2'\n$/],
+      [['worker', '--concurrency', '1.5'], /^flowdeck worker: --concurrency must be a whole number ≥ 1, got '1.5'\n$/],
       [['worker', '--standby', '1e1'], /^flowdeck worker: --standby must be a whole number from 0 to 256, got "1e1"\n$/],
       [['worker', '--lease', '1e2'], /^flowdeck worker: --lease must be a positive number, got "1e2"\n$/],
     ] as [string[], RegExp][]) {
@@ -140,6 +140,32 @@ describe("Flowdeck's own messages", T, () => {
     // Decimal digits are read as they were: a fraction where seconds take one.
     assert.equal((await runCli(['runs', '--limit', '016'], { env })).code, 0);
     assert.equal((await runCli(['inspect', id, '--tasks', '10'], { env })).code, 0);
+  });
+
+  it('a whole number past 2^53 - 1 is refused as too large, naming the bound, not as "not a whole number ≥ 1"', async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    const huge = '9007199254740992';
+    const bound = 'at most 9,007,199,254,740,991';
+    for (const [args, name] of [
+      [['runs', '--limit', huge], 'runs: --limit'],
+      [['prune', '--keep', huge], 'prune: --keep'],
+      [['serve', '--keep-runs', huge], 'serve: --keep-runs'],
+    ] as [string[], string][]) {
+      const r = await runCli(args, { env });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, `flowdeck ${name} is too large: ${bound}, got '${huge}'\n`, args.join(' '));
+    }
+    const pg = { FLOWDECK_HOME: env.FLOWDECK_HOME, FLOWDECK_STORE: 'postgres://nobody@127.0.0.1:1/x' };
+    for (const [args, name] of [
+      [['worker', '--concurrency', huge], 'worker: --concurrency'],
+      [['worker', '--keep-runs', '99999999999999999999'], 'worker: --keep-runs'],
+    ] as [string[], string][]) {
+      const r = await runCli(args, { env: pg });
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, `flowdeck ${name} is too large: ${bound}, got '${args[2]}'\n`, args.join(' '));
+    }
+    // The largest whole number that is exact is taken.
+    assert.equal((await runCli(['runs', '--limit', '9007199254740991'], { env })).code, 0);
   });
 
   it('a lease timing that cannot work, from the environment or the flags, or a --flows folder that is not there, is exit 2 and one line naming it', async () => {

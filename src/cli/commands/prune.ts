@@ -1,6 +1,6 @@
 /** `flowdeck prune`: deletes old finished runs — past the newest N, or ended more than an age ago. */
 import { runsToPrune, type RetentionRule } from '../../engine/historyRetention';
-import { decimalNumber } from '../decimalNumber';
+import { wholeNumberOption } from '../wholeNumberOption';
 import type { FlowRunSummary } from '../../engine/records';
 import type { StateType } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
@@ -74,9 +74,7 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
   if (values.keep === undefined && values['older-than'] === undefined) throw new UsageError(`flowdeck prune needs --keep N or --older-than AGE (or both): what to keep\n\n${PRUNE_HELP}`);
   const rule: RetentionRule = {};
   if (values.keep !== undefined) {
-    const keep = decimalNumber(values.keep);
-    if (keep === undefined) throw new UsageError(`--keep must be a whole number ≥ 0, got '${values.keep}'`);
-    rule.keep = keep;
+    rule.keep = wholeNumberOption('--keep', values.keep, 0);
   }
   if (values['older-than'] !== undefined) rule.endedBefore = Date.now() - parseAge(values['older-than'], '--older-than');
   const stateTypes = values.state === undefined ? ENDED : endedTypesOf(values.state);

@@ -1,5 +1,5 @@
 import { formatDuration } from '../../engine/durationText';
-import { decimalNumber } from '../decimalNumber';
+import { wholeNumberOption } from '../wholeNumberOption';
 import type { FlowRunSummary } from '../../engine/records';
 import { STATE_NAMES, type StateName, type StateType } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
@@ -62,8 +62,7 @@ export async function runsCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (positionals.length > 0) throw new UsageError(`flowdeck runs takes no arguments, got '${positionals[0]}'; use --flow NAME for the runs of one flow\n\n${RUNS_HELP}`);
-  const limit = values.limit === undefined ? 20 : decimalNumber(values.limit);
-  if (limit === undefined || limit < 1) throw new UsageError(`--limit must be a whole number ≥ 1, got '${values.limit}'`);
+  const limit = values.limit === undefined ? 20 : wholeNumberOption('--limit', values.limit, 1);
   const states = values.state === undefined ? undefined : statesOf(values.state);
   const search = values.search?.trim();
   if (search === '') throw new UsageError('--search needs some text to look for in run and flow names');

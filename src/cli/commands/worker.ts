@@ -10,6 +10,7 @@ import type { QueueWorker } from '../../engine/postgres/queueWorker';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { decimalNumber } from '../decimalNumber';
+import { wholeNumberOption } from '../wholeNumberOption';
 import { createRunner } from '../host';
 import { EXIT, UsageError, write, type CliIo } from '../io';
 import { keepRuns, keepRunsHelp, keepRunsOf } from '../keepRuns';
@@ -50,11 +51,12 @@ A run whose flow is at its own concurrencyLimit is not taken up: it goes back to
 AwaitingConcurrencySlot, holding none of --concurrency while it waits. When a run of the flow ends, the runs
 waiting for its slot are handed to workers at once, and take the free slots in the order they were queued.`;
 
-/** A count (`--concurrency`) is a whole number; seconds (`--heartbeat`, `--lease`) may have a fraction. */
+/** A count (`--concurrency`) is a whole number (wholeNumberOption.ts); seconds (`--heartbeat`, `--lease`) may have a fraction. */
 function positiveNumber(value: string | undefined, name: string, fraction: boolean): number | undefined {
   if (value === undefined) return undefined;
+  if (!fraction) return wholeNumberOption(name, value, 1);
   const n = decimalNumber(value, { fraction });
-  if (n === undefined || n <= 0) throw new UsageError(`${name} must be a ${fraction ? 'positive number' : 'whole number ≥ 1'}, got ${JSON.stringify(value)}`);
+  if (n === undefined || n <= 0) throw new UsageError(`${name} must be a positive number, got ${JSON.stringify(value)}`);
   return n;
 }
 
