@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseAge } from '../../src/cli/commands/prune';
 import { checkSchedule, describeSchedule, parseEvery, ScheduleError } from '../../src/engine/schedules/scheduleSpec';
 import { presetCron } from '../../src/engine/schedules/schedulePresets';
 import { SlotTimes } from '../../src/engine/schedules/slotTimes';
@@ -92,7 +93,13 @@ test('--every and descriptions', () => {
   assert.equal(parseEvery('30s'), 30);
   assert.equal(parseEvery('2h'), 7200);
   assert.equal(parseEvery('1d'), 86400);
-  assert.throws(() => parseEvery('15'), /like 30s, 15m, 2h or 1d/);
+  assert.throws(() => parseEvery('15'), /like 30s, 15m, 2h, 1d or 2w/);
+  // Weeks, as `prune --older-than 2w` takes them: one duration parser reads both.
+  assert.equal(parseEvery('2w'), 14 * 86400);
+  assert.equal(parseEvery('1.5h'), 5400);
+  assert.equal(parseAge('2w', '--older-than'), parseEvery('2w') * 1000);
+  assert.throws(() => parseEvery('53w'), /--every must be from 1s to 366d/);
+  assert.throws(() => parseEvery('1.5s'), /whole number of seconds/);
   assert.equal(describeSchedule({ intervalSeconds: 900 }), 'every 15 min');
   assert.equal(describeSchedule({ intervalSeconds: 2 }), 'every 2 s');
   assert.equal(describeSchedule({ cron: '0 9 * * *', timezone: 'Europe/Madrid' }), 'cron 0 9 * * * (Europe/Madrid)');

@@ -1,4 +1,5 @@
 /** `flowdeck prune`: deletes old finished runs — past the newest N, or ended more than an age ago. */
+import { parseDuration } from '../../engine/durationInput';
 import { runsToPrune, type RetentionRule } from '../../engine/historyRetention';
 import { wholeNumberOption } from '../wholeNumberOption';
 import type { FlowRunSummary } from '../../engine/records';
@@ -35,13 +36,12 @@ Options:
 At least one of --keep and --older-than is needed. The editor keeps flowdeck.runHistoryLimit runs;
 \`flowdeck serve --keep-runs N\` and \`flowdeck worker --keep-runs N\` keep a store pruned while they run.`;
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const DAY_MS = 86_400_000;
 
-/** `30d`, `12h`, `90m`, `45s`, `2w` in milliseconds; a bare number is days. */
+/** `30d`, `12h`, `90m`, `45s`, `2w` in milliseconds (durationInput.ts); a bare number is days. */
 export function parseAge(text: string, option: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw]?)$/.exec(text.trim());
-  const ms = m ? Number(m[1]) * UNITS[m[2] || 'd']! : NaN;
-  if (!Number.isFinite(ms) || ms <= 0 || ms > 100 * 365 * UNITS.d!) {
+  const ms = parseDuration(text, { bare: 'd' });
+  if (ms === undefined || ms <= 0 || ms > 100 * 365 * DAY_MS) {
     throw new UsageError(`${option} takes an age such as 30d, 12h, 90m, 45s or 2w (up to 100 years, more than 0), got '${text}'`);
   }
   return ms;

@@ -29,7 +29,7 @@ id \`flowdeck schedules\` shows); rm removes an added schedule.
 Options of add:
   --cron EXPR          5 fields, or 6 with seconds first ("*/10 * * * * *"); parsed by croner
   --timezone TZ        IANA timezone the cron expression is read in (default: this machine's)
-  --every N{s|m|h|d}   instead of --cron: every 30s, 15m, 2h, 1d (counted from 1970-01-01T00:00Z)
+  --every N{s|m|h|d|w} instead of --cron: every 30s, 15m, 2h, 1d, 2w (counted from 1970-01-01T00:00Z)
   --flow NAME          which flow, when the file has several
   --param key=value    a parameter of the scheduled runs (repeatable; JSON when it parses as JSON)
   --params JSON        all parameters as one JSON object (--params @FILE: from a file)

@@ -5,6 +5,7 @@
  * Cron expressions are parsed by croner; nothing here reads cron fields itself.
  */
 import { Cron } from 'croner';
+import { parseDuration } from '../durationInput';
 import { validateParameters, type ParameterDeclarations } from '../parameters';
 import { mergedTags, runTagsProblem } from '../runTags';
 import type { Schedule } from '../types';
@@ -133,15 +134,13 @@ export function machineTimezone(): string | undefined {
   return zone && isTimezone(zone) ? zone : undefined;
 }
 
-const EVERY = /^(\d+)\s*(s|sec|m|min|h|d)$/;
-const UNIT_SECONDS: Record<string, number> = { s: 1, sec: 1, m: 60, min: 60, h: 3600, d: 86400 };
-
-/** `--every 15m`: `30s`, `15m`, `2h`, `1d` → seconds. Throws ScheduleError for anything else. */
+/** `--every 15m`: `30s`, `15m`, `2h`, `1d`, `2w` (durationInput.ts) → whole seconds. Throws ScheduleError for anything else. */
 export function parseEvery(text: string): number {
-  const m = EVERY.exec(text.trim());
-  if (!m) throw new ScheduleError(`--every takes a number and a unit, like 30s, 15m, 2h or 1d; got '${text}'`);
-  const seconds = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new ScheduleError(`--every takes a number and a unit, like 30s, 15m, 2h, 1d or 2w; got '${text}'`);
+  const seconds = ms / 1000;
   if (seconds < MIN_INTERVAL_SECONDS || seconds > MAX_INTERVAL_SECONDS) throw new ScheduleError(`--every must be from ${MIN_INTERVAL_SECONDS}s to ${MAX_INTERVAL_SECONDS / 86400}d; got '${text}'`);
+  if (!Number.isInteger(seconds)) throw new ScheduleError(`--every must be a whole number of seconds; got '${text}'`);
   return seconds;
 }
 

@@ -88,7 +88,7 @@ async function askWhen(ref: FlowRef): Promise<When | undefined> {
     return { cron: presetCron(day ? { kind: 'weekly', day, time } : { kind: 'daily', time }) };
   }
   if (kind === 'Every… (interval)') {
-    const every = await askText({ title, prompt: 'Every how long? 30s, 15m, 2h or 1d', value: '15m', validateInput: (text) => preview(() => ({ intervalSeconds: parseEvery(text) })) });
+    const every = await askText({ title, prompt: 'Every how long? 30s, 15m, 2h, 1d or 2w', value: '15m', validateInput: (text) => preview(() => ({ intervalSeconds: parseEvery(text) })) });
     return every === undefined ? undefined : { intervalSeconds: parseEvery(every) };
   }
   const cron = await askText({
