@@ -25,6 +25,8 @@ export interface RunJson {
   idempotencyKey?: string;
   /** Its tags: its flow's own, those it was started with (`--tag`), a subflow run's parent's. */
   tags?: string[];
+  /** The queue it was handed to (`run --queue`, `resume --queue`), as `run --queue --json` prints it; absent for a run not queued. */
+  queue?: string;
   result: unknown;
   /** Set when the result is stored out of line and was not loaded (`runs --json`): its size. */
   resultBytes?: number;
@@ -151,6 +153,7 @@ export async function runJson(run: Omit<FlowRunDetail, 'artifacts'>, store: RunS
   if (run.refreshCache) out.refreshCache = true;
   if (run.idempotencyKey !== undefined) out.idempotencyKey = run.idempotencyKey;
   if (run.tags !== undefined) out.tags = run.tags;
+  if (run.queue !== undefined) out.queue = run.queue;
   if (run.resultRef && !options.loadResultFiles) out.resultBytes = run.resultRef.bytes;
   if (run.resultNote) out.resultNote = run.resultNote;
   if (run.inputs) out.inputs = Object.fromEntries(Object.entries(run.inputs).map(([key, given]) => [key, { value: given.value, attempt: given.attempt, time: isoTime(given.ts)!, ...(given.timedOut ? { timedOut: true as const } : {}) }]));

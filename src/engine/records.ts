@@ -102,6 +102,8 @@ export interface FlowRunSummary {
   artifactKeys?: string[];
   /** Its tags (runTags.ts): its flow's own and those it was started with; a subflow run's parent's too. */
   tags?: string[];
+  /** The queue it was handed to for workers (`run --queue`, `resume --queue`: Postgres); absent for a run not queued. */
+  queue?: string;
 }
 
 /** Where a result too large to keep inside the journal is stored, relative to the run's results folder. */

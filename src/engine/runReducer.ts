@@ -205,6 +205,8 @@ export function mergeIndexState(fold: RunFold, summary: FlowRunSummary): void {
   }
   d.seq = summary.seq;
   d.owner = summary.owner;
+  // Only the index knows it (a column of the run's row): no journal record says which queue.
+  if (summary.queue !== undefined) d.queue = summary.queue;
 }
 
 /** The summary part of a detail: what the index keeps. */
@@ -227,6 +229,7 @@ export function summaryOf(d: FlowRunDetail): FlowRunSummary {
   if (d.trigger !== undefined) s.trigger = d.trigger;
   if (d.resumeOnCrash) s.resumeOnCrash = true;
   if (d.tags !== undefined) s.tags = d.tags;
+  if (d.queue !== undefined) s.queue = d.queue;
   return s;
 }
 

@@ -382,6 +382,14 @@ export default flow({ name: 'gated' }, async () => { writeFileSync(${JSON.string
     const queued = await runCli(['--store', pgUrl(), 'run', 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--json', '--param', 'version=2.0', '--param', 'times=3'], { cwd: ws, env });
     assert.equal(queued.code, 0, queued.stderr);
     const id = JSON.parse(queued.stdout).id as string;
+    assert.equal(JSON.parse(queued.stdout).queue, 'nobody-serves-this');
+    // The queue it waits on, as `run --queue --json` said it: in `runs --json` and `inspect --json` too.
+    const listed = await runCli(['--store', pgUrl(), 'runs', '--json', '--limit', '1'], { cwd: ws, env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal((JSON.parse(listed.stdout) as { id: string; queue?: string }[])[0]?.queue, 'nobody-serves-this', listed.stdout);
+    const inspected = await runCli(['--store', pgUrl(), 'inspect', id, '--json'], { cwd: ws, env });
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.equal(JSON.parse(inspected.stdout).queue, 'nobody-serves-this', inspected.stdout);
     const refused = await runCli(['run', `--store=${pgUrl()}`, 'flows/release.flow.ts', '--queue', 'nobody-serves-this', '--param', 'version=2.0', '--param', 'times=often'], { cwd: ws, env });
     assert.equal(refused.code, 2, refused.stderr);
     assert.match(refused.stderr, /'times' must be a whole number, got "often"/);

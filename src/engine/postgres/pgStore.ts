@@ -103,7 +103,7 @@ const MANY_LINES = 20_000;
  * (inline up to 256 KB each) made 20,000 of them gigabytes. A journal larger is read as readRunParts reads it.
  */
 const MANY_BYTES = 4 * 1024 * 1024;
-const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys, tags`;
+const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys, tags, queue`;
 
 interface RunRow {
   id: string;
@@ -123,6 +123,7 @@ interface RunRow {
   resume_on_crash: boolean;
   artifact_keys: string[] | null;
   tags: string[] | null;
+  queue: string | null;
 }
 
 function toSummary(r: RunRow): FlowRunSummary {
@@ -135,6 +136,7 @@ function toSummary(r: RunRow): FlowRunSummary {
   if (r.resume_on_crash) s.resumeOnCrash = true;
   if (r.artifact_keys && r.artifact_keys.length > 0) s.artifactKeys = r.artifact_keys;
   if (r.tags && r.tags.length > 0) s.tags = r.tags;
+  if (r.queue !== null) s.queue = r.queue;
   return s;
 }
 
