@@ -75,9 +75,16 @@ export interface EmbeddedStoreOptions {
 
 /**
  * A run's host touches its journal this often while the run writes nothing (a long task), so a run whose
- * host died is found to have ended at most this long after it did, however much later it is found.
+ * host died is found to have ended at most about this long before it did (twice this just after a write),
+ * however much later it is found: its duration is true to a second or two. At 15 s a `flowdeck run` killed
+ * 3 s into a long task showed a duration of 1 ms. A touch is one utimes call, nothing written or synced.
  */
-export const LIFE_SIGN_MS = 15_000;
+export const LIFE_SIGN_MS = 1_000;
+/**
+ * A journal of a run the index lost that changed this recently may be its live host's (lostRuns.ts): left
+ * for a later look. Many missed touches, so a host stalled a while (a loaded machine) is not taken for dead.
+ */
+const LOST_RUN_QUIET_MS = 60_000;
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -186,7 +193,7 @@ export class EmbeddedStore implements RunStore {
    */
   private async relistLostRuns(): Promise<boolean> {
     const known = { hasRun: (id: string) => this.index.runs.has(id), wasDeleted: (id: string) => this.index.wasDeleted(id) };
-    const { found, deferred } = await findLostRuns(this.runsDir, known, { now: this.clock.now(), quietMs: 4 * this.lifeSignMs });
+    const { found, deferred } = await findLostRuns(this.runsDir, known, { now: this.clock.now(), quietMs: Math.max(LOST_RUN_QUIET_MS, 4 * this.lifeSignMs) });
     if (found.length > 0) {
       // Looked at again: a run its creator listed while its journal was read is listed already (a creation
       // lists its run before writing more to its journal), and is left as its creator listed it.

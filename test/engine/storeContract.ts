@@ -928,6 +928,26 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
       });
     });
 
+    it('ends a run whose owner died after a quiet while (a long task: no record) at most a few life signs before it died, so its duration is about as long as it ran', async () => {
+      await withSpace(backend, async (space, open) => {
+        // As a `flowdeck run` killed 3.5 s into a task that writes nothing: it showed a duration of 1 ms (its last record).
+        const out = await space.inDeadProcess(`const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+          const t = Date.now();
+          await h.append([{ k: 'state', runId: h.id, name: 'Running', ts: t }]);
+          await h.setState({ type: 'RUNNING', name: 'Running', timestamp: t }, { startTime: t });
+          await new Promise((r) => setTimeout(r, 3500));
+          console.log('RUN', h.id, t, Date.now());`);
+        const [, id, started, died] = /^RUN (\S+) (\d+) (\d+)$/m.exec(out)!;
+        const writer = await open();
+        assert.deepEqual(await writer.markCrashed(), [id]);
+        const settled = (await writer.get(id!))!;
+        assert.equal(settled.state.name, 'Crashed');
+        // A sign of life every second (one skipped just after a write): the embedded journal's touch; here Postgres's heartbeat (0.4 s).
+        assert.ok(settled.endTime! <= Number(died) && settled.endTime! >= Number(died) - 2000, `ended at ${settled.endTime! - Number(started)} ms of a run that lived ${Number(died) - Number(started)} ms`);
+        assert.equal((await writer.readRun(id!))!.endTime, settled.endTime);
+      });
+    });
+
     it('marks a run whose owner is gone as Crashed, in its journal too, and leaves live owners alone', async () => {
       await withSpace(backend, async (space, open) => {
         const store = await open();
