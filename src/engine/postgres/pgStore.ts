@@ -39,7 +39,7 @@ import { StoreWriteError } from '../storeErrors';
 import { settleExpiredSuspensions } from '../suspensions';
 import { ChangeFeed, type Channel } from './changeFeed';
 import { stateFromColumn } from './stateColumn';
-import { PostgresStoreError, connectionMasker, redactUrl } from './connection';
+import { PostgresStoreError, connectionMasker, isUnreachable, redactUrl } from './connection';
 import { CrashReaper, type ShownEnd } from './crashReaper';
 import { DEFAULT_LEASE, HostLease, LEASE_LOST, liveSession, type HostKind, type LeaseTiming } from './hostLease';
 import { migrate, schemaBehind } from './migrations';
@@ -57,7 +57,7 @@ import { FreeSlotWait } from './freeSlotWait';
 import { POOL_SIZE, type PoolUse } from './poolSize';
 import { PgLimitStore } from './pgLimitStore';
 import { PgScheduleStore } from './pgScheduleStore';
-import { UnconfirmedWrites } from './unconfirmedWrites';
+import { UnconfirmedWrites, type WriteUnderWay } from './unconfirmedWrites';
 import { parametersAfter } from '../runParameters';
 
 /** How long the server lets a session of ours sit idle inside a transaction before ending it (see open). */
@@ -802,38 +802,71 @@ export class PgStore implements RunStore {
     const id = how.id === undefined ? randomUUID() : checkedNewRunId(how.id);
     const owner = run.owner ? { ...run.owner, hostname: this.hostname } : this.me();
     if (run.name !== undefined) checkedRunName(run.name);
+    // A subflow run, its parent going on here: the database away a while, its creation waits for it as the
+    // run's own writes do (pgRunHandle write) — said as a write unconfirmed, so the runs start nothing more
+    // meanwhile — tried again with the same id and name, until this host fences itself. Before, the call
+    // failed at once and its parent with it, in an outage the run would otherwise have come through.
+    const outlasts = run.parentRunId !== undefined && how.ownerSession !== null && this.lease !== undefined;
+    let underWay: WriteUnderWay | undefined;
     let n = 1;
-    for (let tries = 0; ; tries++) {
-      let name: string;
-      if (run.name === undefined) name = randomRunName();
-      else ({ name, n } = await this.freeName(run.name, n));
-      const { created, first, records } = newRunRecords(run, id, name, owner);
-      const lines = records.map((r) => JSON.stringify(r));
-      try {
-        await transaction(() => this.pool.connect(), async (client) => {
-          await client.query(
-            `insert into ${this.t('runs')} (id, name, flow_name, source, parent_run_id, parent_task_run_id, created, state, state_type, owner, owner_session, trigger, resume_on_crash, source_hash, queue, journal_seq, tags)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-            [id, name, run.flowName, run.source, run.parentRunId ?? null, run.parentTaskRunId ?? null, created.created, indexState(first), first.type, owner, how.ownerSession, run.trigger ?? null, run.resumeOnCrash === true, run.sourceHash ?? null, how.queue ?? null, lines.length, created.tags ?? null],
-          );
-          await client.query(`insert into ${this.t('records')} (run_id, seq, kind, line) select $1, t.ord, t.kind, t.line from unnest($2::text[], $3::text[]) with ordinality as t(kind, line, ord)`, [
-            id,
-            lines.map((_, i) => (i === 0 ? 'run' : 'state')),
-            lines,
-          ]);
-          if (how.queue !== undefined) await addRunJob(client, this.schema, how.queue, id, `run:${id}`);
-          await client.query('select pg_notify($1, $2)', [this.channels.runs, id]);
-        });
-        this.unfinished ||= !isTerminal(first.type);
-        return created;
-      } catch (e) {
-        // Two processes picked the same name: pick another.
-        if (isNameTaken(e) && tries < 50) {
-          n++;
-          continue;
+    let made: ReturnType<typeof newRunRecords> & { name: string } | undefined;
+    try {
+      for (let tries = 0; ; tries++) {
+        if (made === undefined) {
+          let name: string;
+          if (run.name === undefined) name = randomRunName();
+          else ({ name, n } = await this.freeName(run.name, n));
+          made = { name, ...newRunRecords(run, id, name, owner) };
         }
-        this.fail(e, 'create a run');
+        const { name, created, first, records } = made;
+        const lines = records.map((r) => JSON.stringify(r));
+        try {
+          await transaction(() => this.pool.connect(), async (client) => {
+            await client.query(
+              `insert into ${this.t('runs')} (id, name, flow_name, source, parent_run_id, parent_task_run_id, created, state, state_type, owner, owner_session, trigger, resume_on_crash, source_hash, queue, journal_seq, tags)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+              [id, name, run.flowName, run.source, run.parentRunId ?? null, run.parentTaskRunId ?? null, created.created, indexState(first), first.type, owner, how.ownerSession, run.trigger ?? null, run.resumeOnCrash === true, run.sourceHash ?? null, how.queue ?? null, lines.length, created.tags ?? null],
+            );
+            await client.query(`insert into ${this.t('records')} (run_id, seq, kind, line) select $1, t.ord, t.kind, t.line from unnest($2::text[], $3::text[]) with ordinality as t(kind, line, ord)`, [
+              id,
+              lines.map((_, i) => (i === 0 ? 'run' : 'state')),
+              lines,
+            ]);
+            if (how.queue !== undefined) await addRunJob(client, this.schema, how.queue, id, `run:${id}`);
+            await client.query('select pg_notify($1, $2)', [this.channels.runs, id]);
+          });
+          this.unfinished ||= !isTerminal(first.type);
+          return created;
+        } catch (e) {
+          // A try whose answer was lost may have committed after all (its id is then taken, maybe its name too).
+          if (underWay !== undefined && (isUnreachable(e) || (e as { code?: string }).code === '23505') && (await this.runExists(id))) {
+            this.unfinished ||= !isTerminal(first.type);
+            return created;
+          }
+          // Two processes picked the same name: pick another.
+          if (isNameTaken(e) && tries < 50) {
+            n++;
+            made = undefined;
+            continue;
+          }
+          if (!outlasts || !isUnreachable(e)) this.fail(e, 'create a run');
+          (underWay ??= this.writes.begin()).unreachable();
+          await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(tries, 5))));
+          if (this.lease!.fenced) this.fail(e, 'create a run');
+        }
       }
+    } finally {
+      underWay?.settled();
+    }
+  }
+
+  /** Whether the run `id` is in the store; false while the database does not answer. */
+  private async runExists(id: string): Promise<boolean> {
+    try {
+      return (await this.pool.query(`select 1 from ${this.t('runs')} where id = $1`, [id])).rowCount === 1;
+    } catch (e) {
+      if (isUnreachable(e)) return false;
+      this.fail(e, 'create a run');
     }
   }
 

@@ -21,6 +21,7 @@ import { keepValue, sendResult } from './results';
 import { withRetries, type RetryPlan } from './retries';
 import { recordedSubflowParameters } from './subflowParameters';
 import { CancelledError, TimeoutError, attempt, rootController, scopedSignal } from './signals';
+import { storeAnswered, storeWaiting } from './storeWait';
 
 /** Flowdeck's own code lives next to the worker bundle: its frames are folded in stacks. */
 export const OWN_DIR = __dirname;
@@ -123,6 +124,12 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
   }
   scope.unsettled.subflows++;
   try {
+    // Its run is created by the host in the store: not while the store does not confirm the run's records
+    // (storeWait.ts), as a task run's start. A cancel or timeout of the run meanwhile ends the call unstarted.
+    if (storeWaiting()) {
+      await storeAnswered(scope, parent.signalSource);
+      if (parent.signalSource.aborted) throw parent.signalSource.reason;
+    }
     return await subflowRun(flowObj, parent, name, validated, call);
   } finally {
     scope.unsettled.subflows--;
