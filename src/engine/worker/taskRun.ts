@@ -77,7 +77,9 @@ function labelOf(name: string): string {
 
 /** Runs a quick task run (isQuick) and calls `ok(slot, value)` or `fail(error)` once it has ended. */
 function quickRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions<A>, fn: (...args: A) => R | Promise<R>, args: A, mapped: boolean, slot: number, ok: Settled<Awaited<R>>, fail: (error: unknown) => void): void {
-  if (storeWaiting()) return afterStore(parent.scope, parent.signalSource, () => quickRun(parent, options, fn, args, mapped, slot, ok, fail));
+  // Called again once the store answers — or the run is cancelled or timed out: then it must not wait again
+  // (afterStore lets an aborted run's start go at once, and the two called each other till the stack overflowed).
+  if (storeWaiting() && !stoppedBeforeStart(parent)) return afterStore(parent.scope, parent.signalSource, () => quickRun(parent, options, fn, args, mapped, slot, ok, fail));
   const scope = parent.scope;
   const { index, id, name } = nextTaskRun(scope, options, args);
   const keep = options.persistResult !== false;
