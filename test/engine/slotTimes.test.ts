@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAge } from '../../src/cli/commands/prune';
-import { checkSchedule, describeSchedule, parseEvery, ScheduleError } from '../../src/engine/schedules/scheduleSpec';
+import { checkSchedule, describeSchedule, parseCron, parseEvery, ScheduleError } from '../../src/engine/schedules/scheduleSpec';
+import { SharedCrons } from '../../src/engine/schedules/sharedCrons';
 import { presetCron } from '../../src/engine/schedules/schedulePresets';
 import { SlotTimes } from '../../src/engine/schedules/slotTimes';
 
@@ -118,4 +119,25 @@ test('Schedule Flow… presets are cron expressions: hourly, daily at a time, we
     '2025-06-29T23:00:00.000Z',
     '2025-07-06T23:00:00.000Z',
   ]);
+});
+
+test('identical cron schedules share one parsed cron; the DST-free reading of it is parsed only across a DST gap', () => {
+  // A parsed croner Cron holds some 80 KB of arrays: serve with 2,000 schedules held 2 × 2,000 of them.
+  const parsed: string[] = [];
+  const crons = new SharedCrons((expression, timezone) => {
+    parsed.push(`${expression} ${timezone}`);
+    return parseCron(expression, timezone);
+  });
+  const schedule = checkSchedule({ cron: '30 2 * * *', timezone: 'Europe/Madrid' }, 'f');
+  const many = Array.from({ length: 50 }, () => new SlotTimes({ ...schedule }, crons));
+  // No DST change in January: only the schedule's own cron, once for all fifty.
+  for (const slots of many) assert.equal(iso(slots.next(at('2025-01-10T12:00:00Z'))), '2025-01-11T01:30:00.000Z');
+  assert.deepEqual(parsed, ['30 2 * * * Europe/Madrid']);
+  // Across the spring gap the pattern's local times are read without DST, once more, again shared.
+  for (const slots of many) assert.equal(iso(slots.next(at('2025-03-29T12:00:00Z'))), '2025-03-30T01:00:00.000Z');
+  assert.deepEqual(parsed, ['30 2 * * * Europe/Madrid', '30 2 * * * UTC']);
+  // Another timezone or no timezone (the process's local time) is another cron.
+  new SlotTimes(checkSchedule({ cron: '30 2 * * *', timezone: 'UTC' }, 'f'), crons);
+  new SlotTimes(checkSchedule({ cron: '30 2 * * *' }, 'f'), crons);
+  assert.deepEqual(parsed, ['30 2 * * * Europe/Madrid', '30 2 * * * UTC', '30 2 * * * undefined']);
 });

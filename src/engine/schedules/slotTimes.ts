@@ -7,8 +7,9 @@
  * the changed hour, not for several (`0,30 2 * * *`): those two cases are settled here, croner's own
  * answers otherwise. Interval slots are whole multiples of the interval since the Unix epoch.
  */
-import { Cron } from 'croner';
-import { parseCron, type Schedule } from './scheduleSpec';
+import type { Cron } from 'croner';
+import type { Schedule } from './scheduleSpec';
+import { sharedCrons, type SharedCrons } from './sharedCrons';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -17,15 +18,18 @@ const SHIFTS = [30 * MINUTE, 60 * MINUTE, 120 * MINUTE];
 
 export class SlotTimes {
   private readonly cron?: Cron;
-  /** The same pattern read on a clock without DST: which local times the pattern names, gap or not. */
-  private readonly wallCron?: Cron;
+  /**
+   * The same pattern read on a clock without DST: which local times the pattern names, gap or not. Only
+   * looked at across a DST gap, so only parsed then.
+   */
+  private wallCronParsed?: Cron;
   private readonly wall?: Intl.DateTimeFormat;
   private readonly intervalMs?: number;
 
-  constructor(schedule: Schedule) {
+  /** `crons`: where parsed expressions come from, shared by all schedules by default (tests count parses). */
+  constructor(private readonly schedule: Schedule, private readonly crons: SharedCrons = sharedCrons) {
     if (schedule.cron !== undefined) {
-      this.cron = parseCron(schedule.cron, schedule.timezone);
-      this.wallCron = parseCron(schedule.cron, 'UTC');
+      this.cron = crons.get(schedule.cron, schedule.timezone);
       this.wall = new Intl.DateTimeFormat('en-US', { timeZone: schedule.timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
     } else this.intervalMs = (schedule.intervalSeconds ?? 0) * 1000;
   }
@@ -67,6 +71,10 @@ export class SlotTimes {
     return out;
   }
 
+  private get wallCron(): Cron {
+    return (this.wallCronParsed ??= this.crons.get(this.schedule.cron!, 'UTC'));
+  }
+
   /** Local wall-clock time of `t` in the schedule's timezone, as if it were UTC (epoch ms). */
   private wallTime(t: number): number {
     const p = Object.fromEntries(this.wall!.formatToParts(new Date(t)).map((x) => [x.type, Number(x.value)]));
@@ -99,7 +107,7 @@ export class SlotTimes {
       }
       const skippedFrom = this.wallTime(lo) + 1;
       const skippedTo = this.wallTime(hi);
-      const named = this.wallCron!.nextRun(new Date(skippedFrom - 1))?.getTime();
+      const named = this.wallCron.nextRun(new Date(skippedFrom - 1))?.getTime();
       if (named !== undefined && named < skippedTo && hi > from && hi < to) return hi;
     }
     return undefined;
