@@ -16,6 +16,20 @@ const DAY = 24 * 60 * MINUTE;
 /** How far back a repeated local time may have happened first: the DST shifts in use (30 min, 1 h, 2 h). */
 const SHIFTS = [30 * MINUTE, 60 * MINUTE, 120 * MINUTE];
 
+/**
+ * One wall-clock formatter per timezone for all schedules: each holds some 30 KB outside the JS heap (ICU),
+ * and formatting keeps no state. Bounded by the timezones Node knows.
+ */
+const wallClocks = new Map<string | undefined, Intl.DateTimeFormat>();
+function wallClock(timezone: string | undefined): Intl.DateTimeFormat {
+  let clock = wallClocks.get(timezone);
+  if (!clock) {
+    clock = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    wallClocks.set(timezone, clock);
+  }
+  return clock;
+}
+
 export class SlotTimes {
   private readonly cron?: Cron;
   /**
@@ -30,7 +44,7 @@ export class SlotTimes {
   constructor(private readonly schedule: Schedule, private readonly crons: SharedCrons = sharedCrons) {
     if (schedule.cron !== undefined) {
       this.cron = crons.get(schedule.cron, schedule.timezone);
-      this.wall = new Intl.DateTimeFormat('en-US', { timeZone: schedule.timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+      this.wall = wallClock(schedule.timezone);
     } else this.intervalMs = (schedule.intervalSeconds ?? 0) * 1000;
   }
 
