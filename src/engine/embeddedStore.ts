@@ -51,6 +51,7 @@ import { endsParameterLines, isOtherThanParametersLine, parametersAfter } from '
 import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
+import { recordedResultFiles } from './recordedResultFiles';
 import { readRunParts, type RunParts, type RunPartsOptions, type WithoutArtifactData } from './runTaskStream';
 import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
@@ -234,6 +235,17 @@ export class EmbeddedStore implements RunStore {
   /** The folder of a run's out-of-line results. */
   resultsDir(id: string): string {
     return join(this.runsDir, `${this.checkedId(id)}.results`);
+  }
+
+  async dropUnrecordedResults(runId: string): Promise<void> {
+    this.assertWritable();
+    const dir = this.resultsDir(runId);
+    const files = await readdir(dir).catch((): string[] => []);
+    if (files.length === 0) return;
+    const detail = await this.readRun(runId);
+    if (!detail || detail.missingJournal) return;
+    const named = recordedResultFiles(detail);
+    for (const f of files) if (!named.has(f)) await rm(join(dir, f), { force: true });
   }
 
   private checkedId(id: string): string {

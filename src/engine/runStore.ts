@@ -212,6 +212,14 @@ export interface RunStore {
   /** The local folder a run's out-of-line results are in (the worker reads and writes them there). */
   resultsDir(runId: string): string;
   /**
+   * Removes from a run's local results folder the files no record of the run names: what an attempt whose
+   * host died left there, written before its record was. Called only while no attempt writes the folder: a
+   * new attempt that took the run over before its worker starts, or its owner once its worker is gone and the
+   * next attempt is claimed (no resume begins meanwhile). `ended`: no attempt goes on here; where results
+   * are stored elsewhere (Postgres), the local copies go too.
+   */
+  dropUnrecordedResults(runId: string, ended: boolean): Promise<void>;
+  /**
    * Claims `key` for this process, once: true for exactly one caller across every process sharing the
    * store (who resumes a crashed run, who takes a run's next attempt). A claim whose holder died (its
    * process gone; on Postgres its lease lapsed) is taken over by one caller: the holder may have died

@@ -926,6 +926,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       const cancelled = await this.store.cancelOfClaim(claim).catch(() => undefined);
       if (cancelled !== undefined) this.cancel(detail.id, cancelled);
     }
+    // Its worker has not started: what the folder holds that no record names, a dead attempt left.
+    await this.store.dropUnrecordedResults(detail.id, false).catch(() => undefined);
     return summary.plan;
   }
 
@@ -1274,6 +1276,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const summary = resumePlanFor(earlier, earlier.attempt + 1);
     this.beginAttempt(execution, live, summary, 'Resuming');
     execution.flushPending();
+    await this.store.dropUnrecordedResults(earlier.id, false).catch(() => undefined);
     return { id: earlier.id, name: earlier.name, resultsDir, resume: summary.plan };
   }
 
@@ -1319,6 +1322,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     await execution.finish(how);
     // A suspended run calls them when resumed.
     if (execution.root.fold.detail.state.name !== 'Suspended') await this.settleUntouched(execution);
+    await this.dropUnrecordedResults(execution);
     this.untrack(execution);
     const root = execution.root.fold.detail;
     if (root.state.type === 'CRASHED' && execution.flow?.hasCrashedHooks) await this.runCrashedHooks(execution);
@@ -1359,6 +1363,24 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     } catch (e) {
       this.emit('storeError', d.id, e as Error);
       return false;
+    }
+  }
+
+  /**
+   * Its worker gone and its runs settled, the result files of the execution's runs that no record names go
+   * (an earlier attempt's host died writing them; a write that failed). A resume of the run (another process)
+   * writes the folders from when it claims the next attempt: that attempt is claimed here while they go, as a
+   * delete claims it, and a resume already under way leaves them to its own takeover.
+   */
+  private async dropUnrecordedResults(execution: Execution): Promise<void> {
+    const root = execution.root.fold.detail;
+    const claim = root.state.type === 'COMPLETED' ? undefined : attemptKey(root.id, root.attempt + 1);
+    if (claim !== undefined && !(await this.store.claim(claim).catch(() => false))) return;
+    try {
+      const ids = new Set([...execution.runs.keys(), ...[...execution.prior.values()].flat().map((d) => d.id)]);
+      for (const id of ids) await this.store.dropUnrecordedResults(id, true).catch(() => undefined);
+    } finally {
+      if (claim !== undefined) await this.store.unclaim(claim).catch(() => undefined);
     }
   }
 

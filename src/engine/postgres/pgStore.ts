@@ -10,7 +10,7 @@
  * The connection string's password is never shown: `location` is the URL without it, and errors are masked.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
@@ -653,6 +653,18 @@ export class PgStore implements RunStore {
     return join(this.home, 'results', runId);
   }
 
+  async dropUnrecordedResults(runId: string, ended: boolean): Promise<void> {
+    this.assertWritable();
+    const dir = this.resultsDir(runId);
+    // Every result on record is in the database: the folder holds only staged files and copies for a resume.
+    if (ended) return rm(dir, { recursive: true, force: true });
+    const files = await readdir(dir).catch((): string[] => []);
+    if (files.length === 0) return;
+    const rows = await this.rows<{ file: string }>(`select file from ${this.t('results')} where run_id = $1`, [runId], 'read results');
+    const named = new Set(rows.map((r) => r.file));
+    for (const f of files) if (!named.has(f)) await rm(join(dir, f), { force: true });
+  }
+
   async readArtifacts(id: string): Promise<Artifact[] | undefined> {
     const runs = await this.rows<{ id: string }>(`select id from ${this.t('runs')} where id = $1`, [id], 'read artifacts');
     if (runs.length === 0) return undefined;
@@ -954,6 +966,8 @@ export class PgStore implements RunStore {
       // The claims of their starts and attempts (start:<id>, resume:<id>:<attempt>) go with them.
       await this.rows(`delete from ${this.t('claims')} where split_part(key, ':', 2) = any($1::text[])`, [rows.map((r) => r.id)], 'delete runs');
       deleted.push(...rows.map((r) => r.id));
+      // What this machine staged or copied for them (other machines' folders are theirs to clear).
+      for (const r of rows) await rm(this.resultsDir(r.id), { recursive: true, force: true }).catch(() => undefined);
     }
     return deleted;
   }
