@@ -80,8 +80,8 @@ export interface SharedStore {
   /** Workers whose lease is current, oldest first. */
   workers(): Promise<WorkerInfo[]>;
   /**
-   * A run's journal records after `afterSeq` (0 = from the start), at most `limit` rows, the last seq read,
-   * and whether the limit was reached (more may follow). `kinds`: only the records of these kinds, or all
+   * A run's journal records after `afterSeq` (0 = from the start), at most `limit` rows and a few MB of
+   * lines, the last seq read, and whether either limit was reached (more may follow). `kinds`: only the records of these kinds, or all
    * but these; records are filtered by the kind each was stored with.
    */
   readRecords(runId: string, afterSeq: number, limit?: number, kinds?: RecordKinds): Promise<{ records: RunRecord[]; last: number; full: boolean }>;

@@ -17,7 +17,7 @@ import { attemptKey, resumeKey } from '../resumePlan';
 import { liveSession } from './hostLease';
 import { isUnreachable } from './connection';
 import type { Channel } from './changeFeed';
-import { READ_BATCH, lineRecord } from './journalRows';
+import { type BatchRow, READ_BATCH, READ_BYTES, goesOn, lineRecord, withinBytes } from './journalRows';
 import type { PgStore } from './pgStore';
 import { checkQueueName } from './queueName';
 import { addRunJob, queueSchemaOf, withdrawRunJob } from './runQueue';
@@ -328,10 +328,10 @@ export class PgShared implements SharedStore {
   }
 
   async readRecords(runId: string, afterSeq: number, limit = READ_BATCH, kinds?: RecordKinds): Promise<{ records: RunRecord[]; last: number; full: boolean }> {
-    const params: unknown[] = [runId, afterSeq, limit];
+    const params: unknown[] = [runId, afterSeq, limit, READ_BYTES];
     const filter = kinds === undefined ? '' : 'only' in kinds ? `and kind = any($${params.push(kinds.only)})` : `and kind <> all($${params.push(kinds.not)})`;
-    const rows = await this.store.rows<{ seq: string; line: string }>(`select seq, line from ${this.store.t('records')} where run_id = $1 and seq > $2 ${filter} order by seq limit $3`, params, 'read a run journal');
+    const rows = await this.store.rows<BatchRow>(withinBytes(`select seq, line from ${this.store.t('records')} where run_id = $1 and seq > $2 ${filter} order by seq limit $3`, '$4'), params, 'read a run journal');
     const records = rows.map((r) => lineRecord(r.line, runId)).filter((r): r is RunRecord => r !== undefined);
-    return { records, last: rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : afterSeq, full: rows.length >= limit };
+    return { records, last: rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : afterSeq, full: goesOn(rows, limit) };
   }
 }

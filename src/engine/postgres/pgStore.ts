@@ -47,7 +47,7 @@ import { checkSchemaName } from './schemaName';
 import { PgKeyValueStore } from './pgKeyValueStore';
 import { PgVariableStore } from './pgVariableStore';
 import { PgResultCache } from './pgResultCache';
-import { READ_BATCH, lineRecord, lineRecordWithoutArtifactData } from './journalRows';
+import { type BatchRow, READ_BATCH, READ_BYTES, goesOn, lineRecord, lineRecordWithoutArtifactData, withinBytes } from './journalRows';
 import { PgShared } from './pgShared';
 import { PgRunHandle, isNameTaken, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
@@ -449,25 +449,25 @@ export class PgStore implements RunStore {
   }
 
   /**
-   * The journal's records in order, a batch at a time.
+   * The journal's records in order, a batch at a time: READ_BATCH rows at most, and READ_BYTES of lines.
    * `kind`: only records of that kind; `{ not }`: all but those (a read of a run's state leaves out its logs, which the reducer ignores).
    * `artifactData` false: an artifact's line is its head (artifactHead.ts), its data left in the database.
    */
   private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string | { not: string }, untilSeq?: number, artifactData = true): Promise<number> {
     let after = afterSeq;
     for (;;) {
-      const params: unknown[] = [id, after, READ_BATCH];
+      const params: unknown[] = [id, after, READ_BATCH, READ_BYTES];
       const kindFilter = kind === undefined ? '' : typeof kind === 'string' ? `and kind = $${params.push(kind)}` : `and kind <> $${params.push(kind.not)}`;
       const line = artifactData ? 'line' : 'coalesce(artifact_head, line) as line';
-      const rows = await this.rows<{ seq: string; line: string }>(
-        `select seq, ${line} from ${this.t('records')} where run_id = $1 and seq > $2 ${kindFilter} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`,
+      const rows = await this.rows<BatchRow>(
+        withinBytes(`select seq, ${line} from ${this.t('records')} where run_id = $1 and seq > $2 ${kindFilter} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`, '$4'),
         params,
         'read a run journal',
       );
       if (rows.length === 0) return after;
       after = Number(rows[rows.length - 1]!.seq);
       await onBatch(rows.map((r) => ({ seq: Number(r.seq), line: r.line })));
-      if (rows.length < READ_BATCH) return after;
+      if (!goesOn(rows, READ_BATCH)) return after;
     }
   }
 
