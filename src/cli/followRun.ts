@@ -4,7 +4,7 @@
  * only this process gets them), a second one stops it at once, `--json` prints the finished run.
  */
 import { LEASE_LOST } from '../engine/postgres/hostLease';
-import { BadInputError, type ActiveRun, type FlowRunner } from '../engine/runner';
+import { BadInputError, WorkerKilledWhileLoading, type ActiveRun, type FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
 import { neutraliseTerminal } from '../engine/terminalText';
 import { createRunner } from './host';
@@ -111,6 +111,11 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
         // The message can quote the flow (its own parameter check, a compile error in its source).
         say(`flowdeck: ${neutraliseTerminal(e.message)}`);
         return EXIT.badInput;
+      }
+      // Killed from outside as its file loaded: the file is not at fault, and running again starts it.
+      if (e instanceof WorkerKilledWhileLoading) {
+        say(`flowdeck: ${neutraliseTerminal(e.message)}`);
+        return EXIT.runFailed;
       }
       if (loading.signal.aborted) {
         say(`flowdeck: ${(e as Error).message}`);

@@ -24,6 +24,7 @@ import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SlotsRepl
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
 import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
+import { WorkerKilledWhileLoading, killedFromOutside } from './workerKilledWhileLoading';
 import { parameterDepthProblem } from './parameters';
 import { isToResume } from './crashedToResume';
 import { MIN_RUN_PREFIX, type NewRun, type RunHandle, type RunStore } from './runStore';
@@ -45,6 +46,7 @@ import { workerExitText } from './workerExit';
 import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
 
 export { BadInputError, type RunRequest } from './runRequest';
+export { WorkerKilledWhileLoading } from './workerKilledWhileLoading';
 
 export interface RunnerOptions {
   /** dist/worker.js */
@@ -791,6 +793,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           const said = died !== undefined ? ` after ${died}` : stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : '';
           // The flow file's doing as it was imported (process.exit, a kill, its memory): said as a load failure.
           const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
+          // Killed by another process (or the OOM killer) as it loaded: nothing the file did, so not bad input.
+          if (died === undefined && killedFromOutside(how)) {
+            giveUp(new WorkerKilledWhileLoading(`Loading ${where} did not finish: its worker process was killed while loading (${workerExitText(how)}). ${target.kind === 'new' ? 'No run was created; run it again.' : 'Its run was not started; start it again.'}${held.said('stdout')}`), false);
+            return;
+          }
           giveUp(new BadInputError('module', `Loading ${where} failed: its worker process stopped while loading (${exit})${said}; does the file call process.exit() or end its process as it is imported?${died !== undefined ? '' : held.said('stdout')}`), false);
           return;
         }

@@ -172,6 +172,25 @@ export default flow({ name: 'heavy' }, async () => held.length);`),
     assert.doesNotMatch(r.stderr, /^\s+at /m);
   });
 
+  it('a worker killed from outside as its file loads (kill -9, the OOM killer): exit 1 saying so and to run again, not blaming the file', async () => {
+    // The file says where its worker is, then waits (bounded) to be killed as it loads.
+    const ws = workspace({});
+    const pidFile = join(ws, 'PID');
+    writeFileSync(join(ws, 'waits.flow.ts'), flowSource(`import { writeFileSync } from 'node:fs';
+writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+await new Promise((r) => setTimeout(r, 60_000));
+export default flow({ name: 'waits' }, async () => 1);`));
+    const running = runCli(['run', 'waits.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir() }, timeoutMs: 90_000 });
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '', 'the worker to load its file', 60_000);
+    process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    const r = await running;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^flowdeck: Loading .*waits\.flow\.ts did not finish: its worker process was killed while loading \(signal SIGKILL — killed from outside the flow/m);
+    assert.match(r.stderr, /run it again/);
+    assert.doesNotMatch(r.stderr, /process\.exit\(\)/);
+    assert.doesNotMatch(r.stderr, /^\s+at /m);
+  });
+
   it('is not said of a worker that only printed the words and died otherwise', async () => {
     const ws = workspace({
       'fake.flow.ts': flowSource(`export default flow({ name: 'fake' }, async () => {
