@@ -618,7 +618,7 @@ test("a slot's run whose start is deciding (its store being asked about earlier 
   const held = new Promise<void>((r) => (letGo = r));
   const list = s.store.list.bind(s.store);
   s.store.list = async (options) => {
-    if (options?.stateTypes && options.flowNames?.includes('quick')) {
+    if (options?.stateTypes?.includes('SCHEDULED') && options.flowNames?.includes('quick')) {
       entered();
       await held;
     }
@@ -663,6 +663,30 @@ test('a claimant that died before creating its run (or before starting it) gives
   const slots = (await check.list()).filter((r) => r.trigger?.kind === 'schedule').map(slotOf);
   assert.equal(new Set(slots).size, slots.length, 'one run per slot');
   await check.close();
+});
+
+test("a dead claimant's prepared run of a slot a later slot overtook is let go, not left Crashed for a resume it never needed", { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 60 });
+  const STORE = join(ROOT, 'src', 'engine', 'embeddedStore.ts');
+  const slot = at('2025-06-01T10:01:00Z');
+  // A serve that prepared slot 10:01 (claimed, its run created Scheduled) and was killed before it was due.
+  const script = `const { EmbeddedStore } = require(${JSON.stringify(STORE)}); const { state } = require(${JSON.stringify(join(ROOT, 'src', 'engine', 'states.ts'))});
+(async () => { const store = await EmbeddedStore.open(${JSON.stringify(s.home)});
+  await store.schedules.claimSlot('aaaaaaaaaa', ${slot});
+  const h = await store.createRun({ flowName: 'quick', source: ${JSON.stringify(s.entry.source)}, parameters: {}, trigger: { kind: 'schedule', id: 'aaaaaaaaaa', slot: ${slot} }, state: state('Scheduled') });
+  await store.schedules.markSlotRun('aaaaaaaaaa', ${slot}, h.id);
+  await h.close();
+  process.exit(0); })();`;
+  await new Promise<void>((res, rej) => spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: 'inherit' }).on('close', (code) => (code === 0 ? res() : rej(new Error(`exit ${code}`)))));
+  // Another process opening the store marks the dead host's run (a CLI command, the editor).
+  await s.store.refresh();
+  await s.store.markCrashed();
+  assert.equal((await s.runsOf()).find((r) => slotOf(r) === slot)?.state.name, 'Crashed');
+  // The next serve starts once slot 10:02 is due: slot 10:01, overtaken, is not run, and its run goes as one it had prepared would.
+  await s.tickAt('2025-06-01T10:02:00.100Z');
+  assert.deepEqual((await s.runsOf()).filter((r) => slotOf(r) === slot), [], s.logs.join('\n'));
+  assert.ok(s.logs.some((l) => l.includes('slot 2025-06-01T10:01:00.000Z not run: a later slot (2025-06-01T10:02:00.000Z) came due before it could start (the process that prepared it ended)')), s.logs.join('\n'));
+  await s.scheduler.stop();
 });
 
 test('a slot whose run was made, ran and was then deleted (prune, delete) is not run again when its dead claimant is judged', { timeout: 120_000 }, async () => {

@@ -392,6 +392,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       }
       await this.discard(t, slot, p, why);
     }
+    await this.letGoOfLeftBehind(t, now);
     if (latest === undefined || latest <= t.cursor) return;
     t.cursor = latest;
     if (t.pending.has(latest) || t.watching.has(latest)) return;
@@ -400,6 +401,35 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       return;
     }
     if (!(await this.prepare(t, latest, now, () => this.unfinishedRuns(t.entry)))) this.watch(t, latest);
+  }
+
+  /**
+   * Runs a process prepared and never started, left Crashed when it died (killed `serve`, a closed window),
+   * of slots that can no longer run anywhere (overtaken, or missed by a schedule that does not catch up):
+   * no process takes such a slot over, so they go as this process's own overtaken runs go (`discard`),
+   * rather than stand as crashes that `inspect` offers to resume. The latest slot's is taken over (`prepare`).
+   */
+  private async letGoOfLeftBehind(t: Tracked, now: number): Promise<void> {
+    const { entry } = t;
+    const crashed = await this.store.list({ flowNames: [entry.flowName], stateTypes: ['CRASHED'], rootsOnly: true });
+    for (const run of crashed) {
+      if (run.trigger?.kind !== 'schedule' || run.trigger.id !== entry.id || run.startTime !== undefined) continue;
+      const slot = run.trigger.slot;
+      if (t.pending.has(slot) || this.mayStillRun(t, slot, now)) continue;
+      const after = t.slots.next(slot);
+      const why =
+        after !== undefined && after <= now
+          ? `not run: a later slot (${iso(t.slots.latest(now) ?? after)}) came due before it could start (the process that prepared it ended)`
+          : `not run: ${seconds(now - slot)} late, and the schedule does not catch up (catchup: 'none'; the process that prepared it ended)`;
+      try {
+        // Another process may have let it go first: said once, by whoever deleted it.
+        if ((await this.store.delete([run.id])).length === 0) continue;
+      } catch (e) {
+        this.host.log('ERROR', `${label(entry)}: slot ${iso(slot)} ${why}; its prepared run ${run.id} could not be deleted: ${(e as Error).message}`);
+        continue;
+      }
+      this.host.log('WARNING', `${label(entry)}: slot ${iso(slot)} ${why}`);
+    }
   }
 
   /** A slot another process claimed: looked at once it is due, and after. */
