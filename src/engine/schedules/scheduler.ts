@@ -411,7 +411,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    */
   private async letGoOfLeftBehind(t: Tracked, now: number): Promise<void> {
     const { entry } = t;
-    const crashed = await this.store.list({ flowNames: [entry.flowName], stateTypes: ['CRASHED'], rootsOnly: true });
+    // The newest few: asked at every due slot, and a dead process leaves at most the slots it prepared ahead
+    // (a flow's whole crashed history, read each second of a per-second cron, was most of a serve's work).
+    const crashed = await this.store.list({ flowNames: [entry.flowName], stateTypes: ['CRASHED'], rootsOnly: true, limit: LEFT_BEHIND_LOOK });
     for (const run of crashed) {
       if (run.trigger?.kind !== 'schedule' || run.trigger.id !== entry.id || run.startTime !== undefined) continue;
       const slot = run.trigger.slot;
@@ -702,6 +704,9 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** How many of a flow's newest Crashed runs letGoOfLeftBehind looks at for never-started slot runs. */
+const LEFT_BEHIND_LOOK = 50;
 
 function seconds(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
