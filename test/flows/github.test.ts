@@ -733,6 +733,41 @@ describe("answers that are not GitHub's", () => {
     });
   }
 
+  test('an answer larger than any of GitHub\'s fails naming its size, read no further than the limit', async () => {
+    // 48 MiB of valid JSON: before, read whole into memory (an endless one grew to 8 GB until the task timed out).
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`{"full_name":"acme/small","stargazers_count":0,"forks_count":0,"open_issues_count":0,"pad":"`);
+      const chunk = 'a'.repeat(1 << 20);
+      const write = (): void => {
+        while (sent < 48) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', write);
+        }
+        res.end('"}');
+      };
+      write();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const context = fakeContext();
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const error = await collectRepoStats('acme/small', optionsFor(baseUrl, context, { token: TOKEN })).then(
+        (stats) => assert.fail(`expected a failure, got ${JSON.stringify(stats).slice(0, 200)}`),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof GitHubError, String(error));
+      assert.equal(error.kind, 'unexpected-answer');
+      assert.match(error.message, /^GitHub's answer for GET \/repos\/acme\/small \(127\.0\.0\.1:\d+\) is larger than 32 MiB, far more than GitHub sends; /);
+      assert.ok(sent < 48, `the server sent all ${sent} MiB: the answer was read to its end`);
+      assertNoToken(error, context);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   test('the open pull requests answered with a page, not a list: fails, never counts its characters', async () => {
     fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small\/pulls$/, body: '<html>Sign in to corporate proxy</html>', contentType: 'text/html' });
     const { error } = await failsOn('acme/small');

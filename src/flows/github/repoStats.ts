@@ -3,10 +3,10 @@
  * star history, releases) and the function that combines them and logs the summary. The flow module runs each step
  * as an engine task; tests call the same functions directly against a fake server.
  */
-import { createGitHubClient, DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS, DEFAULT_RETRIES, describeStats, SECONDARY_LIMIT_FALLBACK_SECONDS, type GitHubClient } from './client';
+import { createGitHubClient, DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS, DEFAULT_RETRIES, describeStats, MAX_ANSWER_BYTES, SECONDARY_LIMIT_FALLBACK_SECONDS, type GitHubClient } from './client';
 import { listAnswer, repositoryAnswer } from './answers';
 import { conditionalGet } from './etags';
-import { GitHubError, toGitHubError } from './errors';
+import { GitHubError, hostOf, toGitHubError } from './errors';
 import type { GitHubOptions } from './options';
 import { DEFAULT_REPO, REPO_PATTERN } from './parameters';
 import { fetchReleases, type Release } from './releases';
@@ -111,10 +111,14 @@ export function repoSteps(options: GitHubOptions): RepoStatsSteps {
 async function withClient<T>(options: GitHubOptions, repo: string, what: string, body: (octokit: GitHubClient) => Promise<T>): Promise<T> {
   const { octokit, stats } = await createGitHubClient(options);
   try {
-    return await body(octokit);
+    const result = await body(octokit);
+    if (stats.oversized !== undefined) throw oversizedAnswer(stats.oversized, options.baseUrl);
+    return result;
   } catch (error) {
     // The engine's own cancel/timeout error is what it expects back, not a network failure.
     if (options.signal?.aborted) throw options.signal.reason ?? error;
+    // Octokit read the cut-off answer as an empty one: what went wrong is its size.
+    if (stats.oversized !== undefined) throw oversizedAnswer(stats.oversized, options.baseUrl);
     throw toGitHubError(error, {
       repo,
       baseUrl: options.baseUrl,
@@ -126,6 +130,15 @@ async function withClient<T>(options: GitHubOptions, repo: string, what: string,
   } finally {
     options.logger.debug(`GitHub ${what}: ${describeStats(stats)}`);
   }
+}
+
+function oversizedAnswer(request: string, baseUrl: string): GitHubError {
+  return new GitHubError(
+    'unexpected-answer',
+    `GitHub's answer for ${request} (${hostOf(baseUrl)}) is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, far more than GitHub sends; ` +
+      'it was not read further. A proxy, captive portal or gateway may have answered instead of GitHub: check the network ' +
+      'and FLOWDECK_GITHUB_API_URL, then run the flow again.',
+  );
 }
 
 export async function fetchRepo(octokit: GitHubClient, repo: string, options: GitHubOptions): Promise<RepoSummary> {
