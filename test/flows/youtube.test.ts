@@ -749,3 +749,44 @@ describe('youtube-channel-analytics tokens', () => {
     assertNoSecrets(`${error.message}\n${error.stack ?? ''}\n${JSON.stringify(error)}`);
   });
 });
+
+describe('a report that does not answer the query', () => {
+  const QUERY = { startDate: '2024-06-01', endDate: '2024-06-10', metrics: ['views', 'likes'] };
+  const days = eachDay(QUERY.startDate, QUERY.endDate);
+  const header = (name: string) => ({ name, columnType: name === 'day' ? 'DIMENSION' : 'METRIC', dataType: name === 'day' ? 'STRING' : 'INTEGER' });
+
+  /** The real clients against a loopback server answering every report with `body`. */
+  async function readWith(body: unknown) {
+    const server = (await import('node:http')).createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url?.startsWith('/token') ? { access_token: 'ya29.TEST', expires_in: 3600, token_type: 'Bearer' } : body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const clients = createYouTubeClients({ clientId: 'id', clientSecret: 'secret', refreshToken: 'refresh' }, { apiUrl: `${url}/`, tokenUrl: `${url}/token` }, () => undefined);
+      return await fetchReportTable(clients.analytics, QUERY, clients.secrets).then(
+        (table) => assert.fail(`expected a failure, got ${JSON.stringify(table).slice(0, 200)}`),
+        (caught: unknown) => caught,
+      );
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  for (const [what, body, message] of [
+    ['a metric asked for is missing', { columnHeaders: ['day', 'views'].map(header), rows: days.map((d) => [d, 5]) }, /has no likes column \(its columns: day, views\)/],
+    ['the day column is missing', { columnHeaders: ['views', 'likes'].map(header), rows: days.map(() => [5, 1]) }, /has no day column \(its columns: views, likes\)/],
+    ['a day is not YYYY-MM-DD', { columnHeaders: ['day', 'views', 'likes'].map(header), rows: days.map((d, i) => [i === 3 ? '06/04/2024' : d, 5, 1]) }, /has rows\[3\]\[0\] \(day\): the text "06\/04\/2024", not a day from 2024-06-01 to 2024-06-10/],
+    ['a day outside the range', { columnHeaders: ['day', 'views', 'likes'].map(header), rows: [['2023-01-01', 5, 1]] }, /has rows\[0\]\[0\] \(day\): the text "2023-01-01", not a day from 2024-06-01 to 2024-06-10/],
+  ] as const) {
+    test(`${what}: fails naming it, never read as days without data`, async () => {
+      const error = await readWith(body);
+      assert.ok(error instanceof YouTubeError, String(error));
+      assert.equal(error.code, 'unexpected-answer', error.message);
+      assert.match(error.message, /^Google's answer while reading the analytics report /);
+      assert.match(error.message, message);
+    });
+  }
+});

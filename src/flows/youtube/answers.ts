@@ -92,3 +92,24 @@ function objectAnswer(data: unknown, operation: string, expected: string, secret
 function wrongField(operation: string, field: string, value: unknown, expected: string, secrets: SecretMasker): YouTubeError {
   return new YouTubeError('unexpected-answer', `Google's answer while ${operation} has ${field}: ${describeAnswerValue(value, secrets)}, not ${expected}. ${ADVICE}`);
 }
+
+/**
+ * A report by day answers the query asked: a `day` column and one per metric (Google sends every one asked
+ * for, dimensions first), each row's day a `YYYY-MM-DD` of the range. Without this check a missing column
+ * read as "no data yet" (totals of 0, the run Completed) and a row dated `06/04/2024` was dropped unseen.
+ */
+export function checkDailyReport(answer: ReportAnswer, query: { startDate: string; endDate: string; metrics: readonly string[] }, operation: string, secrets: SecretMasker): void {
+  if (answer.rows.length === 0) return;
+  for (const name of ['day', ...query.metrics]) {
+    if (!answer.columns.includes(name)) {
+      throw new YouTubeError('unexpected-answer', `Google's answer while ${operation} has no ${name} column (its columns: ${answer.columns.join(', ')}), though the query asked for it. ${ADVICE}`);
+    }
+  }
+  const dayColumn = answer.columns.indexOf('day');
+  answer.rows.forEach((row, r) => {
+    const day = row[dayColumn];
+    if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day) || day < query.startDate || day > query.endDate) {
+      throw wrongField(operation, `rows[${r}][${dayColumn}] (day)`, day, `a day from ${query.startDate} to ${query.endDate}`, secrets);
+    }
+  });
+}

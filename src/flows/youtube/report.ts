@@ -4,7 +4,7 @@
  */
 import type { youtubeAnalytics_v2 } from '@googleapis/youtubeanalytics';
 import type { SecretMasker } from '../../engine/secrets';
-import { reportAnswer } from './answers';
+import { checkDailyReport, reportAnswer } from './answers';
 import { eachDay } from './dates';
 import { YouTubeError, toYouTubeError } from './errors';
 import type { ReportQuery } from './parameters';
@@ -59,6 +59,7 @@ export async function fetchReportTable(
     }
     // Google leaves `rows` out altogether when there is no data; a body without `columnHeaders` is not Google's.
     const answer = reportAnswer(data, 'reading the analytics report', secrets);
+    checkDailyReport(answer, query, 'reading the analytics report', secrets);
     if (table.columns.length === 0) table.columns = answer.columns;
     const rows = answer.rows as (string | number | null)[][];
     if (startIndex > 1 && rows.length > 0 && !(dayOf(rows[0], table.columns) > dayOf(table.rows[table.rows.length - 1], table.columns))) {
