@@ -19,7 +19,7 @@ import {
   type ChannelAnalytics,
   type TaskFactory,
 } from '../../src/flows/youtube/analytics';
-import { createYouTubeClients } from '../../src/flows/youtube/client';
+import { createYouTubeClients, ensureAccessToken } from '../../src/flows/youtube/client';
 import { addDays, eachDay, isCalendarDay, lastCompleteDays, pacificDay, previousRange } from '../../src/flows/youtube/dates';
 import { reportAnswer } from '../../src/flows/youtube/answers';
 import { SecretMasker } from '../../src/engine/secrets';
@@ -787,6 +787,62 @@ describe('a report that does not answer the query', () => {
       assert.equal(error.code, 'unexpected-answer', error.message);
       assert.match(error.message, /^Google's answer while reading the analytics report /);
       assert.match(error.message, message);
+    });
+  }
+});
+
+describe('an answer larger than any of Google\'s', () => {
+  /** The real clients against a loopback server sending 48 MiB of JSON for `bigPath` (before: read whole; an endless one grew to 5 GB until the task timed out). */
+  async function readWith(bigPath: string) {
+    /** MiB sent for the biggest answer (each retry starts again). */
+    let sent = 0;
+    const server = (await import('node:http')).createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (!req.url?.startsWith(bigPath)) {
+        res.end(JSON.stringify(req.url?.startsWith('/token') ? { access_token: 'ya29.TEST', expires_in: 3600, token_type: 'Bearer' } : { columnHeaders: [{ name: 'day' }, { name: 'views' }] }));
+        return;
+      }
+      res.write(req.url.startsWith('/token') ? '{"access_token":"ya29.TEST","expires_in":3600,"pad":"' : '{"columnHeaders":[{"name":"day"},{"name":"views"}],"pad":"');
+      const chunk = 'a'.repeat(1 << 20);
+      let mine = 0;
+      const write = (): void => {
+        while (mine < 48) {
+          mine++;
+          sent = Math.max(sent, mine);
+          if (!res.write(chunk)) return void res.once('drain', write);
+        }
+        res.end('"}');
+      };
+      write();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const clients = createYouTubeClients({ clientId: 'id', clientSecret: 'secret', refreshToken: 'refresh' }, { apiUrl: `${url}/`, tokenUrl: `${url}/token` }, () => undefined);
+      const error = await ensureAccessToken(clients)
+        .then(() => fetchReportTable(clients.analytics, { startDate: '2024-06-01', endDate: '2024-06-10', metrics: ['views'] }, clients.secrets))
+        .then(
+          (table) => assert.fail(`expected a failure, got ${JSON.stringify(table).slice(0, 200)}`),
+          (caught: unknown) => caught,
+        );
+      return { error, sent };
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  for (const [what, path, message] of [
+    ['the report', '/v2/reports', /^Google's answer while reading the analytics report \(127\.0\.0\.1:\d+\) is larger than 32 MiB, far more than Google sends; it was not read further\. /],
+    ['the token endpoint', '/token', /^Google's answer while refreshing the access token \(127\.0\.0\.1:\d+\) is larger than 32 MiB, far more than Google sends; it was not read further\. /],
+  ] as const) {
+    test(`${what}: fails naming its size, read no further than the limit`, async () => {
+      const { error, sent } = await readWith(path);
+      assert.ok(error instanceof YouTubeError, String(error));
+      assert.equal(error.code, 'unexpected-answer', error.message);
+      assert.match(error.message, message);
+      assert.equal(error.retryable, false);
+      assert.ok(sent < 48, `the server sent all ${sent} MiB: the answer was read to its end`);
     });
   }
 });

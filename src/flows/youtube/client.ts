@@ -11,7 +11,7 @@ import { youtubeAnalytics, type youtubeAnalytics_v2 } from '@googleapis/youtubea
 import type { ServiceCredentials } from '../../engine/credentials';
 import { SecretMasker } from '../../engine/secrets';
 import { describeAnswerValue } from '../answerText';
-import { CONNECT_HINT, YouTubeError, toYouTubeError } from './errors';
+import { AnswerTooLarge, CONNECT_HINT, MAX_ANSWER_BYTES, YouTubeError, toYouTubeError } from './errors';
 
 export type OAuthClient = InstanceType<typeof googleAuth.OAuth2>;
 
@@ -101,8 +101,35 @@ export function createOAuthClient(clientId: string, clientSecret: string, endpoi
   const overrides: { oauth2TokenUrl?: string; oauth2AuthBaseUrl?: string } = {};
   if (endpoints.tokenUrl !== undefined) overrides.oauth2TokenUrl = endpoints.tokenUrl;
   if (endpoints.authUrl !== undefined) overrides.oauth2AuthBaseUrl = endpoints.authUrl;
-  return new googleAuth.OAuth2({ clientId, clientSecret, endpoints: overrides });
+  return new googleAuth.OAuth2({ clientId, clientSecret, endpoints: overrides, transporterOptions: { fetchImplementation: limitedFetch } });
 }
+
+/**
+ * fetch, with the body cut off past MAX_ANSWER_BYTES and the connection closed: the stream errors with an
+ * AnswerTooLarge, which gaxios keeps as its error's `cause` and toYouTubeError names. Used by the OAuth
+ * client (token requests) and both API clients.
+ */
+const limitedFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  if (response.body === null) return response;
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  let seen = 0;
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > MAX_ANSWER_BYTES) {
+          controller.error(new AnswerTooLarge(URL.canParse(url) ? new URL(url).host : url));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const limited = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  Object.defineProperty(limited, 'url', { value: response.url });
+  return limited;
+};
 
 /** The token fields worth keeping from an OAuth2Client 'tokens' event; absent fields stay absent. */
 export interface TokenUpdate {
@@ -147,7 +174,7 @@ export function createYouTubeClients(
     onTokens(update);
   });
 
-  const common = { auth: oauth, retry: false, ...(endpoints.apiUrl === undefined ? {} : { rootUrl: endpoints.apiUrl }) };
+  const common = { auth: oauth, retry: false, fetchImplementation: limitedFetch, ...(endpoints.apiUrl === undefined ? {} : { rootUrl: endpoints.apiUrl }) };
   return {
     analytics: youtubeAnalytics({ version: 'v2', ...common }),
     data: youtube({ version: 'v3', ...common }),

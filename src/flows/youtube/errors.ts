@@ -100,8 +100,37 @@ interface OAuthErrorBody {
  * Callers that own an AbortSignal should rethrow `signal.reason` instead when it fired, so the engine sees
  * its own cancellation or timeout.
  */
+/**
+ * The most of one answer read. Google's largest here (a report of 3,653 days) are well under 1 MB; without a
+ * bound a proxy's endless body was read into memory until the task timed out (5 GB in 120 s).
+ */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** Thrown into an answer's body past MAX_ANSWER_BYTES (client.ts); toYouTubeError names the operation. */
+export class AnswerTooLarge extends Error {
+  constructor(readonly host: string) {
+    super(`answer from ${host} larger than ${MAX_ANSWER_BYTES} bytes`);
+  }
+}
+
+function answerTooLarge(error: unknown): AnswerTooLarge | undefined {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = fieldOf(e, 'cause'), depth++) {
+    if (e instanceof AnswerTooLarge) return e;
+  }
+  return undefined;
+}
+
 export function toYouTubeError(error: unknown, context: FailureContext): YouTubeError {
   if (error instanceof YouTubeError) return error;
+  const tooLarge = answerTooLarge(error);
+  if (tooLarge) {
+    return new YouTubeError(
+      'unexpected-answer',
+      `Google's answer while ${context.operation} (${tooLarge.host}) is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, far more than Google sends; ` +
+        'it was not read further. A proxy, captive portal or gateway may have answered instead of Google: check the network ' +
+        'and FLOWDECK_GOOGLE_API_URL / FLOWDECK_GOOGLE_TOKEN_URL if set, then run the flow again.',
+    );
+  }
   if (isAbort(error)) return new YouTubeError('cancelled', `Stopped while ${context.operation}: the run was cancelled or timed out.`);
   const status = numberField(fieldOf(fieldOf(error, 'response'), 'status'));
   const data = parseBody(fieldOf(fieldOf(error, 'response'), 'data'));
@@ -112,7 +141,8 @@ export function toYouTubeError(error: unknown, context: FailureContext): YouTube
   const api = apiErrorOf(data);
   if (status !== undefined) return apiError(status, api, context);
 
-  const code = fieldOf(error, 'code');
+  // fetch's own failure (`fetch failed`) keeps the code in its cause, one or two levels down.
+  const code = [error, fieldOf(error, 'cause'), fieldOf(fieldOf(error, 'cause'), 'cause')].map((e) => fieldOf(e, 'code')).find((c) => typeof c === 'string');
   const codeText = typeof code === 'string' ? code : 'no response';
   return new YouTubeError(
     'network',
