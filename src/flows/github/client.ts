@@ -2,6 +2,7 @@
  * Builds the Octokit client every GitHub task uses: throttling (rate limits) and retry (5xx, network)
  * plugins, logs routed to the run logger, and a request counter so tasks can report what they cost.
  */
+import { limitedAnswer, MAX_ANSWER_BYTES } from '../limitedAnswer';
 import type { Octokit } from '@octokit/rest' with { 'resolution-mode': 'import' };
 import type { GitHubLogger, GitHubOptions } from './options';
 import { redact } from './errors';
@@ -21,11 +22,7 @@ export interface RequestStats {
   oversized?: string;
 }
 
-/**
- * The most of one answer read. GitHub's largest (100 releases with long notes) are a few MB; without a
- * bound a proxy's endless body was read into memory until the task timed out (8 GB in 120 s).
- */
-export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+export { MAX_ANSWER_BYTES };
 
 export interface GitHubClientHandle {
   octokit: GitHubClient;
@@ -191,8 +188,10 @@ function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: strin
       throw error;
     }
     if (response.status === 304) stats.notModified++;
+    // Octokit reads a body that errors as an empty answer: the request is recorded for the error to name.
     response = limitedAnswer(response, () => {
       stats.oversized ??= `${(init?.method ?? 'GET').toUpperCase()} ${pathOf(url, baseUrl).split('?')[0]}`;
+      return new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
     });
     if (response.status >= 500) logger.warning(`GitHub answered ${response.status} for ${pathOf(url, baseUrl)}`);
     const limit = Number(response.headers.get('x-ratelimit-limit'));
@@ -203,31 +202,6 @@ function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: strin
     }
     return response;
   };
-}
-
-/**
- * The response with its body cut off past MAX_ANSWER_BYTES: the stream errors (and the connection is
- * closed), which Octokit reads as an empty answer, so `onOversized` records it for the error to name.
- */
-function limitedAnswer(response: Response, onOversized: () => void): Response {
-  if (response.body === null) return response;
-  let seen = 0;
-  const body = response.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > MAX_ANSWER_BYTES) {
-          onOversized();
-          controller.error(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  const limited = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  Object.defineProperty(limited, 'url', { value: response.url });
-  return limited;
 }
 
 /** fetch only says "fetch failed"; the cause says why (`ECONNREFUSED`, `bad port`, ...). */

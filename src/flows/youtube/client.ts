@@ -11,7 +11,8 @@ import { youtubeAnalytics, type youtubeAnalytics_v2 } from '@googleapis/youtubea
 import type { ServiceCredentials } from '../../engine/credentials';
 import { SecretMasker } from '../../engine/secrets';
 import { describeAnswerValue } from '../answerText';
-import { AnswerTooLarge, CONNECT_HINT, MAX_ANSWER_BYTES, YouTubeError, toYouTubeError } from './errors';
+import { limitedAnswer } from '../limitedAnswer';
+import { AnswerTooLarge, CONNECT_HINT, YouTubeError, toYouTubeError } from './errors';
 
 export type OAuthClient = InstanceType<typeof googleAuth.OAuth2>;
 
@@ -111,24 +112,8 @@ export function createOAuthClient(clientId: string, clientSecret: string, endpoi
  */
 const limitedFetch: typeof fetch = async (input, init) => {
   const response = await fetch(input, init);
-  if (response.body === null) return response;
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  let seen = 0;
-  const body = response.body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        seen += chunk.byteLength;
-        if (seen > MAX_ANSWER_BYTES) {
-          controller.error(new AnswerTooLarge(URL.canParse(url) ? new URL(url).host : url));
-          return;
-        }
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  const limited = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  Object.defineProperty(limited, 'url', { value: response.url });
-  return limited;
+  return limitedAnswer(response, () => new AnswerTooLarge(URL.canParse(url) ? new URL(url).host : url));
 };
 
 /** The token fields worth keeping from an OAuth2Client 'tokens' event; absent fields stay absent. */

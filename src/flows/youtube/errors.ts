@@ -3,6 +3,7 @@
  * what to do. Messages are built from status codes, Google's reason codes and Google's own error text,
  * never from request configuration, so tokens and secrets cannot end up in them.
  */
+import { MAX_ANSWER_BYTES } from '../limitedAnswer';
 
 export type YouTubeErrorCode =
   | 'invalid-parameters'
@@ -95,18 +96,7 @@ interface OAuthErrorBody {
   error_description?: string;
 }
 
-/**
- * Turns whatever the Google clients threw (a GaxiosError, a network error, an abort) into a YouTubeError.
- * Callers that own an AbortSignal should rethrow `signal.reason` instead when it fired, so the engine sees
- * its own cancellation or timeout.
- */
-/**
- * The most of one answer read. Google's largest here (a report of 3,653 days) are well under 1 MB; without a
- * bound a proxy's endless body was read into memory until the task timed out (5 GB in 120 s).
- */
-export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
-
-/** Thrown into an answer's body past MAX_ANSWER_BYTES (client.ts); toYouTubeError names the operation. */
+/** Thrown into an answer's body past MAX_ANSWER_BYTES (limitedAnswer.ts, client.ts); toYouTubeError names the operation. */
 export class AnswerTooLarge extends Error {
   constructor(readonly host: string) {
     super(`answer from ${host} larger than ${MAX_ANSWER_BYTES} bytes`);
@@ -120,6 +110,11 @@ function answerTooLarge(error: unknown): AnswerTooLarge | undefined {
   return undefined;
 }
 
+/**
+ * Turns whatever the Google clients threw (a GaxiosError, a network error, an abort) into a YouTubeError.
+ * Callers that own an AbortSignal should rethrow `signal.reason` instead when it fired, so the engine sees
+ * its own cancellation or timeout.
+ */
 export function toYouTubeError(error: unknown, context: FailureContext): YouTubeError {
   if (error instanceof YouTubeError) return error;
   const tooLarge = answerTooLarge(error);
