@@ -4,14 +4,12 @@
  * held task's body running; and the task's own timeout bounds its run, not the wait before it.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { PgStore } from '../../src/engine/postgres/pgStore';
-import { flowSource, runCli, tempDir, waitFor, workspace } from '../support/engine';
-import { PG_SKIP, freshSchema, ownDatabaseUrl } from '../support/postgres';
-import { startForwarder } from '../support/forwarder';
+import { flowSource, runCli, tempDir, waitFor } from '../support/engine';
+import { PG_SKIP } from '../support/postgres';
+import { outageStage } from '../support/pgOutage';
 
 const HELD = /The store does not confirm the run's records/;
 
@@ -38,13 +36,7 @@ const starts = (file: string): number[] =>
 
 /** `flowdeck run` of `flow` on a Postgres store reached through a forwarder; `during` cuts it and acts while a task start is held. */
 async function runThroughOutage(flow: string, during: (at: { child: ChildProcess; effectsFile: string; output: () => string }) => Promise<void>) {
-  const ws = workspace({ 'steady.flow.ts': flow });
-  const schema = freshSchema();
-  const url = await ownDatabaseUrl();
-  const store = await PgStore.open(url, { home: tempDir(), schema, detectCrashed: false });
-  const effectsFile = join(tempDir(), 'effects.log');
-  writeFileSync(effectsFile, '');
-  const forwarder = await startForwarder('127.0.0.1', Number(new URL(url).port));
+  const { ws, schema, url, store, effectsFile, forwarder } = await outageStage({ 'steady.flow.ts': flow });
   let child: ChildProcess | undefined;
   let stderr = '';
   try {

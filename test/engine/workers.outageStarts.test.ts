@@ -7,16 +7,12 @@
  * so, and goes on when the store answers, each task once.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PgStore } from '../../src/engine/postgres/pgStore';
-import type { LogRecord } from '../../src/engine/records';
-import { flowSource, tempDir, waitFor, workspace } from '../support/engine';
-import { PG_SKIP, freshSchema, ownDatabaseUrl } from '../support/postgres';
-import { describeRuns, effects, enqueue } from '../support/effectFlows';
-import { startForwarder } from '../support/forwarder';
-import { explainedBy, netnsUnavailable, startWorker } from '../support/workers';
+import { flowSource, logsOf } from '../support/engine';
+import { PG_SKIP } from '../support/postgres';
+import { describeRuns, effects } from '../support/effectFlows';
+import { briefOutage, outagePastFence, runPartway, withOutageWorker } from '../support/pgOutage';
+import { netnsUnavailable } from '../support/workers';
 
 const TASKS = 60;
 
@@ -34,94 +30,44 @@ export default flow({ name: 'steady', resumeOnCrash: true }, async () => {
   return sum;
 });`);
 
-async function logsOf(store: PgStore, id: string): Promise<LogRecord[]> {
-  const out: LogRecord[] = [];
-  await store.readLogs(id, (logs) => void out.push(...logs));
-  return out;
-}
-
 describe('a worker whose database goes away a while, mid-run, with many short tasks', { timeout: 300_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   it('within its lease: the run waits for the store, says so once, then goes on and Completes, each task once', async () => {
-    const ws = workspace({ 'steady.flow.ts': STEADY });
-    const schema = freshSchema();
-    const url = await ownDatabaseUrl();
-    const store = await PgStore.open(url, { home: tempDir(), schema, detectCrashed: false });
-    const effectsFile = join(tempDir(), 'effects.log');
-    writeFileSync(effectsFile, '');
-    const forwarder = await startForwarder('127.0.0.1', Number(new URL(url).port));
     // Fenced 3.6 s after the cut (60% of a 6 s lease); the cut lasts 1.5 s.
-    const worker = await startWorker({ url: forwarder.url(url), schema, name: 'w1', flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile }, heartbeatSeconds: 0.25, leaseSeconds: 6 });
-    try {
-      await explainedBy(worker, async () => {
-        const [id] = await enqueue(store, ws, 'steady.flow.ts', 1);
-        await waitFor(() => effects(effectsFile).length >= 5, 'the run to be partway through', 120_000);
-        forwarder.cut();
-        await new Promise((r) => setTimeout(r, 1500));
-        forwarder.restore();
-        await waitFor(async () => ['COMPLETED', 'FAILED', 'CRASHED'].includes((await store.readRun(id!))!.state.type), 'the run to end', 120_000);
-        const run = (await store.readRun(id!))!;
-        assert.equal(run.state.name, 'Completed', await describeRuns(store, [id!]));
-        assert.equal(run.attempt, 1, 'the run went on in its first attempt');
-        const mine = effects(effectsFile).filter((e) => e.run === id);
-        assert.deepEqual(mine.map((e) => e.task), [...Array(TASKS).keys()], 'each task once, in order');
-        const said = (await logsOf(store, id!)).map((l) => `${l.level} ${l.message}`).filter((m) => /the store/i.test(m));
-        assert.equal(said.length, 2, said.join('\n'));
-        assert.match(said[0]!, /^WARNING The store does not confirm the run's records .*new task runs wait for the store, those going on finish/);
-        assert.match(said[1]!, /^INFO The store confirms the run's records again: task runs start again/);
-      });
-    } finally {
-      await worker.stop();
-      await forwarder.close();
-      await store.close();
-    }
+    await withOutageWorker({ 'steady.flow.ts': STEADY }, { leaseSeconds: 6 }, async (at) => {
+      const { store, effectsFile } = at;
+      const id = await runPartway(at, 'steady.flow.ts');
+      await briefOutage(at, id, 1500);
+      const run = (await store.readRun(id))!;
+      assert.equal(run.state.name, 'Completed', await describeRuns(store, [id]));
+      assert.equal(run.attempt, 1, 'the run went on in its first attempt');
+      const mine = effects(effectsFile).filter((e) => e.run === id);
+      assert.deepEqual(mine.map((e) => e.task), [...Array(TASKS).keys()], 'each task once, in order');
+      const said = (await logsOf(store, id)).map((l) => `${l.level} ${l.message}`).filter((m) => /the store/i.test(m));
+      assert.equal(said.length, 2, said.join('\n'));
+      assert.match(said[0]!, /^WARNING The store does not confirm the run's records .*new task runs wait for the store, those going on finish/);
+      assert.match(said[1]!, /^INFO The store confirms the run's records again: task runs start again/);
+    });
   });
 
   for (const cut of ['connections refused and reset', 'network link down (nothing answers)'] as const) {
     const noNetns = cut === 'network link down (nothing answers)' ? netnsUnavailable() : undefined;
     it(`past its fence, ${cut}: no task run starts while its writes are not confirmed, so the resume runs again at most those going when the outage began`, noNetns !== undefined ? { skip: `network namespaces unavailable (${noNetns})` } : {}, async () => {
-      const ws = workspace({ 'steady.flow.ts': STEADY });
-      const schema = freshSchema();
-      const url = await ownDatabaseUrl();
-      const store = await PgStore.open(url, { home: tempDir(), schema, detectCrashed: false });
-      const effectsFile = join(tempDir(), 'effects.log');
-      writeFileSync(effectsFile, '');
-      const forwarder = await startForwarder('127.0.0.1', Number(new URL(url).port));
       // Fenced 2.4 s after the cut (60% of a 4 s lease): ~16 such tasks' time.
-      const lease = { heartbeatSeconds: 0.25, leaseSeconds: 4 };
-      const worker =
-        cut === 'connections refused and reset'
-          ? await startWorker({ url: forwarder.url(url), schema, name: 'w1', flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile }, ...lease })
-          : await startWorker({ url, schema, name: 'w1', flowsDir: ws, concurrency: 1, env: { EFFECTS: effectsFile }, netns: true, ...lease });
-      const link = worker.netns ?? forwarder;
-      try {
-        await explainedBy(worker, async () => {
-          const [id] = await enqueue(store, ws, 'steady.flow.ts', 1);
-          await waitFor(() => effects(effectsFile).length >= 5, 'the run to be partway through', 120_000);
-          link.cut();
-          const atCut = effects(effectsFile).length;
-          await waitFor(() => /lost the lease on the store/.test(worker.output()), 'the worker to lose its lease', 30_000);
-          const atFence = effects(effectsFile).length;
-          await waitFor(async () => (await store.markCrashed()).includes(id!), 'the run to be settled Crashed', 30_000);
-          link.restore();
-          await waitFor(async () => ['COMPLETED', 'FAILED'].includes((await store.readRun(id!))!.state.type), 'the resumed run to end', 120_000).catch(async (e: Error) => {
-            throw new Error(`${e.message}\n${await describeRuns(store, [id!])}`);
-          });
-          const run = (await store.readRun(id!))!;
-          assert.equal(run.state.name, 'Completed', await describeRuns(store, [id!]));
-          assert.equal(run.attempt, 2);
-          const mine = effects(effectsFile).filter((e) => e.run === id);
-          const ranAgain = [...new Set(mine.map((e) => e.task))].filter((t) => mine.filter((e) => e.task === t).length > 1);
-          console.log(`${cut}: tasks done at the cut: ${atCut}; while cut off, until the host fenced itself: ${atFence - atCut}; run again on resume: ${ranAgain.length} (${ranAgain.join(', ')})`);
-          for (let t = 0; t < TASKS; t++) assert.ok(mine.some((e) => e.task === t), `task ${t} never ran`);
-          // The one going at the cut (or completed just before it, in the batch window), and the next, started
-          // before the host had word back of its write; past the bound (a heartbeat here) nothing more.
-          assert.ok(ranAgain.length <= 4, `${ranAgain.length} task(s) ran again: ${ranAgain.join(', ')}`);
-        });
-      } finally {
-        await worker.stop();
-        await forwarder.close();
-        await store.close();
-      }
+      await withOutageWorker({ 'steady.flow.ts': STEADY }, { leaseSeconds: 4, netns: cut !== 'connections refused and reset' }, async (at) => {
+        const { store, effectsFile } = at;
+        const id = await runPartway(at, 'steady.flow.ts');
+        const { atCut, atFence } = await outagePastFence(at, id);
+        const run = (await store.readRun(id))!;
+        assert.equal(run.state.name, 'Completed', await describeRuns(store, [id]));
+        assert.equal(run.attempt, 2);
+        const mine = effects(effectsFile).filter((e) => e.run === id);
+        const ranAgain = [...new Set(mine.map((e) => e.task))].filter((t) => mine.filter((e) => e.task === t).length > 1);
+        console.log(`${cut}: tasks done at the cut: ${atCut}; while cut off, until the host fenced itself: ${atFence - atCut}; run again on resume: ${ranAgain.length} (${ranAgain.join(', ')})`);
+        for (let t = 0; t < TASKS; t++) assert.ok(mine.some((e) => e.task === t), `task ${t} never ran`);
+        // The one going at the cut (or completed just before it, in the batch window), and the next, started
+        // before the host had word back of its write; past the bound (a heartbeat here) nothing more.
+        assert.ok(ranAgain.length <= 4, `${ranAgain.length} task(s) ran again: ${ranAgain.join(', ')}`);
+      });
     });
   }
 });
