@@ -6,18 +6,15 @@
  * the same, in the same order, as one query of the whole journal gives.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { Pool } from 'pg';
-import { main } from '../../src/cli/main';
 import { runJson } from '../../src/cli/runJson';
 import { READ_BYTES, lineRecord } from '../../src/engine/postgres/journalRows';
-import { PgStore } from '../../src/engine/postgres/pgStore';
+import type { PgStore } from '../../src/engine/postgres/pgStore';
 import type { RunRecord } from '../../src/engine/records';
 import { JournalReplay } from '../../src/engine/runReducer';
 import { state } from '../../src/engine/states';
-import { tempDir } from '../support/engine';
-import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { cliInProcess, cliStore, watchingQueries } from '../support/pgCliQueries';
+import { PG_SKIP } from '../support/postgres';
 
 /**
  * A finished run: `n` task runs whose values are 250,000 characters each, logs, a result, and among them an
@@ -43,21 +40,14 @@ async function addRun(store: PgStore, n: number): Promise<string> {
 
 /** `work` run with the pools' queries counted: for each query that read journal lines, their bytes and rows. */
 async function counted<T>(work: () => Promise<T>): Promise<{ value: T; queries: { bytes: number; rows: number }[] }> {
-  const query = Pool.prototype.query;
   const queries: { bytes: number; rows: number }[] = [];
-  Pool.prototype.query = function (this: Pool, ...args: unknown[]) {
-    const result = (query as (...a: unknown[]) => unknown).apply(this, args) as Promise<{ rows: { line?: unknown }[] }>;
-    return result.then((r) => {
-      const lines = r.rows.filter((row) => typeof row.line === 'string');
+  const value = await watchingQueries(work, {
+    answered: (_sql, rows) => {
+      const lines = rows.filter((row) => typeof row.line === 'string');
       if (lines.length > 0) queries.push({ bytes: lines.reduce((sum, row) => sum + Buffer.byteLength(row.line as string), 0), rows: lines.length });
-      return r;
-    });
-  } as typeof query;
-  try {
-    return { value: await work(), queries };
-  } finally {
-    Pool.prototype.query = query;
-  }
+    },
+  });
+  return { value, queries };
 }
 
 /** Each query within READ_BYTES, or a single line longer; the journal read in several. */
@@ -68,23 +58,14 @@ function assertBounded(what: string, queries: { bytes: number; rows: number }[])
 }
 
 async function cli(env: NodeJS.ProcessEnv, argv: string[]): Promise<string> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let text = '';
-  let err = '';
-  stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
-  stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const code = await main(argv, { stdout, stderr, env, cwd: env.FLOWDECK_HOME! });
-  assert.equal(code, 0, err);
-  return text;
+  const { code, stdout, stderr } = await cliInProcess(env, argv);
+  assert.equal(code, 0, stderr);
+  return stdout;
 }
 
 describe("a run's journal on Postgres", { timeout: 240_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   it('is read a few MB a query, not 5,000 lines whatever their length, the same records in the same order', async () => {
-    const home = tempDir();
-    const schema = freshSchema();
-    const env = { ...process.env, FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: home };
-    const store = await PgStore.open(pgUrl(), { home, schema });
+    const { env, store } = await cliStore();
     try {
       // 40 task runs of 250 KB and an artifact of 5 MB: 15 MB, one query before.
       const id = await addRun(store, 40);

@@ -5,17 +5,13 @@
  * still what each run's own read gives (readRun), journals of more than a query's batch included.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { Pool } from 'pg';
-import { main } from '../../src/cli/main';
 import { runJson } from '../../src/cli/runJson';
-import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { RunRecord } from '../../src/engine/records';
 import type { RunStore } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
-import { tempDir } from '../support/engine';
-import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+import { cliInProcess, cliStore, watchingQueries } from '../support/pgCliQueries';
+import { PG_SKIP } from '../support/postgres';
 
 /** A finished run of `n` task runs (one of them long-lived), an artifact, and a result; `long`: each task run's value a string of that many characters. */
 async function addRun(store: RunStore, i: number, n: number, long = 0): Promise<string> {
@@ -43,40 +39,21 @@ async function addRun(store: RunStore, i: number, n: number, long = 0): Promise<
  * bytes of the lines each query reading many journals at once brought back.
  */
 async function runsJson(env: NodeJS.ProcessEnv, limit: number): Promise<{ text: string; queries: number; journalQueries: number[] }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let text = '';
-  let err = '';
-  stdout.setEncoding('utf8').on('data', (c: string) => (text += c));
-  stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const query = Pool.prototype.query;
   let queries = 0;
   const journalQueries: number[] = [];
-  Pool.prototype.query = function (this: Pool, ...args: unknown[]) {
-    queries++;
-    const result = (query as (...a: unknown[]) => unknown).apply(this, args);
-    const sql = typeof args[0] === 'string' ? args[0] : '';
-    if (!sql.includes('unnest(')) return result;
-    return (result as Promise<{ rows: { line: string }[] }>).then((r) => {
-      journalQueries.push(r.rows.reduce((sum, row) => sum + Buffer.byteLength(row.line), 0));
-      return r;
-    });
-  } as typeof query;
-  try {
-    const code = await main(['runs', '--json', '--limit', String(limit)], { stdout, stderr, env, cwd: env.FLOWDECK_HOME! });
-    assert.equal(code, 0, err);
-  } finally {
-    Pool.prototype.query = query;
-  }
-  return { text, queries, journalQueries };
+  const { code, stdout, stderr } = await watchingQueries(() => cliInProcess(env, ['runs', '--json', '--limit', String(limit)]), {
+    sent: () => void queries++,
+    answered: (sql, rows) => {
+      if (sql.includes('unnest(')) journalQueries.push(rows.reduce((sum, row) => sum + Buffer.byteLength(row.line as string), 0));
+    },
+  });
+  assert.equal(code, 0, stderr);
+  return { text: stdout, queries, journalQueries };
 }
 
 describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   it('reads many runs in a few queries, not some per run, and prints each as its own read gives it', async () => {
-    const home = tempDir();
-    const schema = freshSchema();
-    const env = { ...process.env, FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: home };
-    const store = await PgStore.open(pgUrl(), { home, schema });
+    const { env, store } = await cliStore();
     try {
       const ids: string[] = [];
       // A journal of more than a query's batch (READ_BATCH, 5,000 records) among small ones.
@@ -97,10 +74,7 @@ describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefine
   });
 
   it('reads small journals of long lines a few MB a query, not 20,000 lines whatever their size, and prints each run as its own read gives it', async () => {
-    const home = tempDir();
-    const schema = freshSchema();
-    const env = { ...process.env, FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: home };
-    const store = await PgStore.open(pgUrl(), { home, schema });
+    const { env, store } = await cliStore();
     try {
       const ids: string[] = [];
       // Task runs' values as long as an inline result may be (256 KB): about 1.5 MB a run, 9 MB in all, in
