@@ -31,7 +31,7 @@ export default flow({ name: 'steady', resumeOnCrash: true }, async () => {
 });`);
 
 describe('a worker whose database goes away a while, mid-run, with many short tasks', { timeout: 300_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
-  it('within its lease: the run waits for the store, says so once, then goes on and Completes, each task once', async () => {
+  it('within its lease: the run waits for the store, says so once per wait, then goes on and Completes, each task once', async () => {
     // Fenced 3.6 s after the cut (60% of a 6 s lease); the cut lasts 1.5 s.
     await withOutageWorker({ 'steady.flow.ts': STEADY }, { leaseSeconds: 6 }, async (at) => {
       const { store, effectsFile } = at;
@@ -43,9 +43,13 @@ describe('a worker whose database goes away a while, mid-run, with many short ta
       const mine = effects(effectsFile).filter((e) => e.run === id);
       assert.deepEqual(mine.map((e) => e.task), [...Array(TASKS).keys()], 'each task once, in order');
       const said = (await logsOf(store, id)).map((l) => `${l.level} ${l.message}`).filter((m) => /the store/i.test(m));
-      assert.equal(said.length, 2, said.join('\n'));
-      assert.match(said[0]!, /^WARNING The store does not confirm the run's records .*new task runs wait for the store, those going on finish/);
-      assert.match(said[1]!, /^INFO The store confirms the run's records again: task runs start again/);
+      // Once for the outage; on a loaded machine a write slower than the bound just before or after the cut is a
+      // wait of its own, said as such: each wait said once, and each followed by its going on.
+      assert.ok(said.length >= 2 && said.length % 2 === 0, said.join('\n'));
+      for (let i = 0; i < said.length; i += 2) {
+        assert.match(said[i]!, /^WARNING The store does not confirm the run's records .*new task runs wait for the store, those going on finish/);
+        assert.match(said[i + 1]!, /^INFO The store confirms the run's records again: task runs start again/);
+      }
     });
   });
 
@@ -64,9 +68,10 @@ describe('a worker whose database goes away a while, mid-run, with many short ta
         const ranAgain = [...new Set(mine.map((e) => e.task))].filter((t) => mine.filter((e) => e.task === t).length > 1);
         console.log(`${cut}: tasks done at the cut: ${atCut}; while cut off, until the host fenced itself: ${atFence - atCut}; run again on resume: ${ranAgain.length} (${ranAgain.join(', ')})`);
         for (let t = 0; t < TASKS; t++) assert.ok(mine.some((e) => e.task === t), `task ${t} never ran`);
-        // The one going at the cut (or completed just before it, in the batch window), and the next, started
-        // before the host had word back of its write; past the bound (a heartbeat here) nothing more.
-        assert.ok(ranAgain.length <= 4, `${ranAgain.length} task(s) ran again: ${ranAgain.join(', ')}`);
+        // The one going at the cut (or completed just before it, in the batch window), and those started before
+        // the host had word back of its write — 2 to 4 here; past the bound (a heartbeat, at most 1 s: six of these
+        // 150 ms tasks on a loaded machine) nothing more. Before the store waited: 15-16 of them.
+        assert.ok(ranAgain.length <= 8, `${ranAgain.length} task(s) ran again: ${ranAgain.join(', ')}`);
       });
     });
   }
