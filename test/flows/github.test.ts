@@ -733,6 +733,14 @@ describe("answers that are not GitHub's", () => {
     });
   }
 
+  for (const starredAt of ['yesterday', '2024-13-45T00:00:00Z', '1']) {
+    test(`a stargazer's starred_at ${JSON.stringify(starredAt)} fails naming it (it was dropped, and the history ended Completed with one point today)`, async () => {
+      fake.inject({ kind: 'answer', path: /^\/repos\/acme\/small\/stargazers/, body: JSON.stringify([{ starred_at: '2024-06-01T12:00:00Z', user: { login: 'a' } }, { starred_at: starredAt, user: { login: 'b' } }]) });
+      const { error } = await failsOn('acme/small');
+      assert.match(error.message, new RegExp(`has starred_at: the text "${starredAt}", not a date and time`));
+    });
+  }
+
   test('an answer larger than any of GitHub\'s fails naming its size, read no further than the limit', async () => {
     // 48 MiB of valid JSON: before, read whole into memory (an endless one grew to 8 GB until the task timed out).
     let sent = 0;

@@ -76,6 +76,6 @@ function notExpected(data: unknown, expected: string, context: AnswerContext): G
   return new GitHubError('unexpected-answer', `${lead(context)} was not the JSON expected (${expected}); it was ${describeAnswerValue(data, context.secrets)}. ${ADVICE}`);
 }
 
-function wrongField(context: AnswerContext, field: string, value: unknown, expected: string): GitHubError {
+export function wrongField(context: AnswerContext, field: string, value: unknown, expected: string): GitHubError {
   return new GitHubError('unexpected-answer', `${lead(context)} has ${field}: ${describeAnswerValue(value, context.secrets)}, not ${expected}. ${ADVICE}`);
 }

@@ -4,7 +4,7 @@
  * that range are read at once. The Nth stargazer in the list makes the count N on the day it starred.
  */
 import type { SecretMasker } from '../../engine/secrets';
-import { listAnswer, type AnswerContext } from './answers';
+import { listAnswer, wrongField, type AnswerContext } from './answers';
 import type { GitHubClient } from './client';
 import type { GitHubLogger, KeyValueStore } from './options';
 import { conditionalGet } from './etags';
@@ -176,11 +176,18 @@ async function fetchPage(
   return value;
 }
 
+/** GitHub's time stamps: ISO 8601, in UTC or with an offset. */
+const STARRED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
 /** The star+json media type turns each user into `{ starred_at, user }`; plain users mean it was ignored. */
 function starredDates(data: unknown, page: number, context: AnswerContext): string[] {
   return listAnswer(data, context).map((item) => {
     if (typeof item.starred_at !== 'string') {
       throw new GitHubError('unexpected-answer', `Stargazer page ${page} has no starred_at dates; the server ignored the star+json media type`);
+    }
+    // A date that does not read was dropped from the history, which then ended Completed with one point today.
+    if (!STARRED_AT.test(item.starred_at) || Number.isNaN(Date.parse(item.starred_at))) {
+      throw wrongField(context, 'starred_at', item.starred_at, 'a date and time (2024-06-01T12:00:00Z)');
     }
     return item.starred_at;
   });
