@@ -6,26 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunStore } from '../../src/engine/runStore';
+import { counted } from '../support/countedStore';
 import { tempDir } from '../support/engine';
 import { EventEmitter, useVscodeStub } from '../support/vscodeStub';
 
 useVscodeStub();
-
-/** The store, with each call of its methods counted by name. */
-function counted(store: RunStore): { store: RunStore; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const proxy = new Proxy(store, {
-    get(target, key, receiver) {
-      const value = Reflect.get(target, key, receiver) as unknown;
-      if (typeof value !== 'function' || typeof key !== 'string') return value;
-      return (...args: unknown[]) => {
-        calls.set(key, (calls.get(key) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, calls };
-}
 
 function fakeHost(store: RunStore, storeChanges?: { event: unknown }): unknown {
   const never = () => ({ dispose() {} });

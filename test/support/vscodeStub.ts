@@ -1,5 +1,6 @@
 /**
- * The little of the `vscode` API that the Runs view's provider touches, so a unit test can drive it in
+ * The little of the `vscode` API that the Runs view's provider (and the Problems panel's failure markers)
+ * touch, so a unit test can drive it in
  * plain Node (`useVscodeStub()` before importing it). Not an editor: events fire, tree items hold what they
  * are given, commands do nothing.
  */
@@ -41,8 +42,46 @@ const Uri = {
   file: (path: string) => ({ path, fsPath: path, toString: () => path }),
 };
 
+/** Problems as a map by file, for a test to read back. */
+class DiagnosticCollection {
+  readonly byFile = new Map<string, unknown[]>();
+  set(uri: { fsPath: string }, diagnostics: unknown[]): void {
+    this.byFile.set(uri.fsPath, diagnostics);
+  }
+  clear(): void {
+    this.byFile.clear();
+  }
+  dispose(): void {}
+}
+
+class Position {
+  constructor(public line: number, public character: number) {}
+  translate(lines: number, characters: number): Position {
+    return new Position(this.line + lines, this.character + characters);
+  }
+}
+
+class Holder {
+  constructor(...args: unknown[]) {
+    Object.assign(this, { args });
+  }
+}
+
 const vscode = {
   Uri,
+  Position,
+  Range: Holder,
+  Location: Holder,
+  Diagnostic: Holder,
+  DiagnosticRelatedInformation: Holder,
+  DiagnosticSeverity: { Error: 0 },
+  OverviewRulerLane: { Right: 4 },
+  languages: { createDiagnosticCollection: () => new DiagnosticCollection() },
+  window: {
+    visibleTextEditors: [],
+    createTextEditorDecorationType: () => ({ dispose() {} }),
+    onDidChangeVisibleTextEditors: () => ({ dispose() {} }),
+  },
   EventEmitter,
   TreeItem,
   ThemeIcon,

@@ -13,6 +13,9 @@ import { escapeMarkdown, formatAge } from '../runs/present';
 import { FailureBook, type FailureSite } from './failureSite';
 import { readFailedRun } from './failedRun';
 
+/** A store change naming more runs than this is not read run by run (a prune of 500 runs was 500 reads). */
+const MAX_CHANGED_IDS_READ = 200;
+
 export class FailureDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('Flowdeck');
   private readonly decoration = vscode.window.createTextEditorDecorationType({
@@ -31,6 +34,9 @@ export class FailureDiagnostics implements vscode.Disposable {
       host.onDidChangeRun((run) => void this.onRun(run)),
       host.onDidChangeStore((change) => {
         if (change.reset) this.reset();
+        // Runs changed by the hundred elsewhere (a prune, a burst): what the markers show is each flow's
+        // latest run, read from one listing as when the history is first opened, not each run named.
+        else if (change.ids.length > MAX_CHANGED_IDS_READ) void this.lookAtLatest().catch(() => undefined);
         else for (const id of change.ids) void this.onRunId(id);
       }),
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.decorate(e))),
@@ -40,9 +46,18 @@ export class FailureDiagnostics implements vscode.Disposable {
   /** Looks at the latest run of each flow in the history (once, when the history has been opened). */
   async restore(): Promise<void> {
     this.restored = true;
+    await this.lookAtLatest();
+  }
+
+  /** The latest run of each flow, from one listing: a failed one not yet taken into account is read for where it failed. */
+  private async lookAtLatest(): Promise<void> {
     const store = await this.host.store();
-    for (const f of await store.flows()) {
-      if (f.last.state.type === 'FAILED' || f.last.state.type === 'CRASHED') await this.onRunId(f.last.id);
+    for (const { last } of await store.flows()) {
+      if (last.state.type === 'COMPLETED') {
+        for (const file of this.book.record(last)) this.show(file);
+      } else if ((last.state.type === 'FAILED' || last.state.type === 'CRASHED') && !this.book.knows(last)) {
+        await this.onRunId(last.id);
+      }
     }
   }
 

@@ -121,6 +121,12 @@ export class FailureBook {
     return [...new Set([before, after].filter((f): f is string => f !== undefined))];
   }
 
+  /** Whether this run, or a later run of its flow, was taken into account already (nothing to read again). */
+  knows(run: Pick<FlowRunSummary, 'source' | 'flowName' | 'created'>): boolean {
+    const known = this.byFlow.get(flowKey(run));
+    return known !== undefined && known.created >= run.created;
+  }
+
   /** The failures to show in `file`, one per flow, by line. */
   sitesIn(file: string): FailureSite[] {
     const out: FailureSite[] = [];
