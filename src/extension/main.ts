@@ -58,6 +58,7 @@ import { RunDetailsPanels, registerRunDetailsRestore } from './runDetails/runDet
 import { RunLauncher } from './runs/launcher';
 import { RunsTreeProvider } from './runs/runsTree';
 import { RunNotices } from './schedules/runNotices';
+import { editorMasker } from './schedules/scheduleSecrets';
 import { WindowSchedules } from './schedules/windowSchedules';
 import type { Flowdeck } from './services';
 import { registerStatusBar } from './statusBar';
@@ -128,7 +129,10 @@ export function activate(context: vscode.ExtensionContext): void {
     await host.dispose();
   };
 
-  const flowsTree = new FlowsTreeProvider(flowIndex, schedules);
+  const flowsTree = new FlowsTreeProvider(flowIndex, schedules, async () => {
+    const masker = editorMasker(await host.knownSecrets());
+    return (text) => masker.mask(text);
+  });
   const runsView = vscode.window.createTreeView('flowdeck.runs', { treeDataProvider: runsTree, canSelectMany: true });
   runsTree.attach(runsView);
   const workersTree = new WorkersTreeProvider(host);

@@ -67,8 +67,13 @@ class Holder {
   }
 }
 
+const Disposable = {
+  from: (...items: { dispose(): void }[]) => ({ dispose: () => items.forEach((d) => d.dispose()) }),
+};
+
 const vscode = {
   Uri,
+  Disposable,
   Position,
   Range: Holder,
   Location: Holder,
@@ -89,7 +94,7 @@ const vscode = {
   MarkdownString,
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
   commands: { executeCommand: async () => undefined },
-  workspace: { getWorkspaceFolder: () => undefined, workspaceFolders: undefined },
+  workspace: { isTrusted: true, getWorkspaceFolder: () => undefined, workspaceFolders: undefined },
 };
 
 let installed = false;

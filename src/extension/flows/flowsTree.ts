@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { FileFlows, FlowProblem } from '../../engine/flowDiscovery';
 import type { ParameterDeclarations } from '../../engine/parameters';
 import type { ScheduleView } from '../../engine/schedules/scheduleEntries';
+import { MASK } from '../../engine/secrets';
 import { describeSchedule } from '../../engine/schedules/scheduleSpec';
 import { BUILTIN_FLOWS } from '../builtinFlows';
 import { ITEM_ICONS } from '../icons';
@@ -18,6 +19,9 @@ import { flowKey, flowsViewChanges, schedulesOf, type FlowsViewData } from './fl
 import type { FlowIndex } from './flowIndex';
 import { builtinFlowRef, fileFlowRef, type FlowRef } from './flowRef';
 
+/** Masks the secrets the editor knows in a text (`***`, as the engine masks what it prints). */
+export type SecretMask = (text: string) => string;
+
 export class FlowNode extends vscode.TreeItem {
   private shownSchedules: readonly ScheduleView[] = [];
 
@@ -25,6 +29,8 @@ export class FlowNode extends vscode.TreeItem {
     readonly ref: FlowRef,
     /** The flow's schedules (declared in its file or added to the store). */
     schedules: readonly ScheduleView[] = [],
+    /** Applied to the parameters' defaults its tooltip shows: a default can be a token pasted into the code. */
+    private readonly mask: SecretMask = (text) => text,
   ) {
     super(ref.flowName, vscode.TreeItemCollapsibleState.None);
     this.id = ref.source.kind === 'builtin' ? `builtin/${ref.source.id}` : `flow/${ref.source.path}#${ref.flowName}@${ref.location?.line}`;
@@ -43,7 +49,7 @@ export class FlowNode extends vscode.TreeItem {
     // A clock on a flow that runs by itself, and when it runs next (or that it is refused: flowScheduleText.ts).
     this.iconPath = schedules.length > 0 ? themeIcon(ITEM_ICONS.scheduledFlow) : themeIcon(ITEM_ICONS.flow);
     this.description = schedules.length === 0 ? ref.description : flowScheduleDescription(schedules, clockTime);
-    this.tooltip = flowTooltip(ref, schedules);
+    this.tooltip = flowTooltip(ref, schedules, this.mask);
     // `runnable` enables Run Flow and Run Flow with Parameters; `source` enables Open Flow Source;
     // `scheduled` / `schedulePaused` / `hasSchedule` enable Pause / Resume / Remove Schedule.
     const scheduleContext = [schedules.length > 0 ? 'hasSchedule' : '', schedules.some((v) => !v.paused) ? 'scheduled' : '', schedules.some((v) => v.paused) ? 'schedulePaused' : ''].filter((c) => c !== '');
@@ -155,9 +161,14 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
   /** The flow rows handed to VS Code, by flowKey: redrawn alone when their schedules change. */
   private flowNodes = new Map<string, FlowNode>();
 
+  /** The secrets the editor knew when the view was last read, masked in the tooltips' parameter defaults. */
+  private mask: SecretMask = (text) => text;
+
   constructor(
     private readonly index: FlowIndex,
     private readonly schedules?: ScheduleSource,
+    /** The editor's known secrets, asked for only when a flow shown declares a parameter default. */
+    private readonly secrets?: () => Promise<SecretMask>,
   ) {
     this.gate = new ChangeGate<FlowsViewData>(
       async () => {
@@ -172,7 +183,13 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
   }
 
   private async read(): Promise<[FileFlows[], ScheduleView[]]> {
-    return Promise.all([this.index.all(), this.schedules ? this.schedules.views().catch(() => []) : []]);
+    const read = await Promise.all([this.index.all(), this.schedules ? this.schedules.views().catch(() => []) : []]);
+    const defaults = [...BUILTIN_FLOWS.map((f) => f.parameters), ...read[0].flatMap((f) => f.flows.map((flow) => flow.parameters))].some(
+      (p) => p !== undefined && Object.values(p).some((d) => d.default !== undefined),
+    );
+    // Secrets that cannot be read (SecretStorage failing): no default is shown rather than one holding a token.
+    if (defaults && this.secrets) this.mask = await this.secrets().catch(() => () => MASK);
+    return read;
   }
 
   /** Redraws what changed since the view was drawn from `this.drawn` (all of it when `now` could not be read). */
@@ -206,7 +223,7 @@ export class FlowsTreeProvider implements vscode.TreeDataProvider<FlowsTreeNode>
   /** The row of a flow, kept to be redrawn alone. */
   private flowNode(ref: FlowRef): FlowNode {
     const source = sourceOf(ref);
-    const node = new FlowNode(ref, schedulesOf(this.drawn?.schedules ?? [], source, ref.flowName));
+    const node = new FlowNode(ref, schedulesOf(this.drawn?.schedules ?? [], source, ref.flowName), this.mask);
     this.flowNodes.set(flowKey(source, ref.flowName), node);
     return node;
   }
@@ -265,10 +282,10 @@ function where(file: string): string {
   return [multiRoot ? folder.name : '', dir].filter((p) => p !== '').join('/');
 }
 
-function flowTooltip(ref: FlowRef, schedules: readonly ScheduleView[]): vscode.MarkdownString {
+function flowTooltip(ref: FlowRef, schedules: readonly ScheduleView[], mask: SecretMask): vscode.MarkdownString {
   const lines = [`**${escapeMarkdown(ref.flowName)}**${ref.source.kind === 'builtin' ? ' (built-in)' : ''}`];
   if (ref.description) lines.push('', escapeMarkdown(ref.description));
-  lines.push('', parametersText(ref.parameters));
+  lines.push('', parametersText(ref.parameters, mask));
   if (schedules.length > 0) {
     const items = schedules.map((v) => `- ${escapeMarkdown(describeSchedule(v.entry.schedule))}: ${escapeMarkdown(scheduleStateText(v, (ms) => new Date(ms).toLocaleString()))} (${v.entry.origin === 'code' ? 'in code' : 'added'}, ${v.entry.id})`);
     lines.push('', `Schedules:\n\n${items.join('\n')}`);
@@ -277,13 +294,13 @@ function flowTooltip(ref: FlowRef, schedules: readonly ScheduleView[]): vscode.M
   return new vscode.MarkdownString(lines.join('\n'));
 }
 
-function parametersText(parameters: ParameterDeclarations | undefined): string {
+function parametersText(parameters: ParameterDeclarations | undefined, mask: SecretMask): string {
   if (!parameters) return 'Parameters: not declared (any JSON object)';
   const entries = Object.entries(parameters);
   if (entries.length === 0) return 'Parameters: none';
   const items = entries.map(([key, d]) => {
     // Its default, else whether a value is needed.
-    const need = d.default !== undefined ? ` = \`${JSON.stringify(d.default).replace(/`/g, "'")}\`` : d.required ? ', required' : ', optional';
+    const need = d.default !== undefined ? ` = \`${mask(JSON.stringify(d.default)).replace(/`/g, "'")}\`` : d.required ? ', required' : ', optional';
     return `- \`${key.replace(/`/g, "'")}\`: ${d.type}${need}${d.description ? ` — ${escapeMarkdown(d.description)}` : ''}`;
   });
   return `Parameters:\n\n${items.join('\n')}`;
