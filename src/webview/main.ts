@@ -20,6 +20,7 @@ import {
   type WebviewToHost,
 } from './protocol';
 import { renderRuns, renderTopbar, renderWelcome, type Drawn, type RenderContext } from './render';
+import { isRefusedFields } from './refused';
 import { renderArtifactSections, TablePages, type ArtifactContext } from './renderArtifacts';
 import { addRepositoryForm, renderGithub } from './renderGithub';
 import { renderTimeline } from './renderTimeline';
@@ -46,6 +47,8 @@ function isHostMessage(data: unknown): data is HostToWebview {
       return typeof m.message === 'string';
     case 'reply':
       return typeof m.req === 'number' && typeof m.ok === 'boolean' && typeof m.message === 'string';
+    case 'refused':
+      return isRefusedFields(m);
     case 'tableRows':
       return typeof m.runId === 'string' && typeof m.key === 'string' && typeof m.offset === 'number' && typeof m.total === 'number' && Array.isArray(m.rows);
     default:
@@ -137,6 +140,11 @@ class Dashboard {
       case 'tableRows':
         this.tables.receive(message.runId, message.key, message.offset, message.rows, message.total);
         break;
+      case 'refused':
+        // The request's reply will not come: it settles as failed (a Run's "Starting…" ends), and the notice says why.
+        if (message.req !== undefined) this.settleRequest(message.req);
+        this.notify('error', message.message);
+        break;
       case 'reply': {
         const flowId = this.startRequests.get(message.req);
         if (flowId !== undefined) {
@@ -152,6 +160,16 @@ class Dashboard {
         break;
       }
     }
+  }
+
+  /** Forgets a request that will get no reply (refused); a flow it was starting shows its Run again. */
+  private settleRequest(req: number): void {
+    this.pending.delete(req);
+    const flowId = this.startRequests.get(req);
+    if (flowId === undefined) return;
+    this.startRequests.delete(req);
+    if (![...this.startRequests.values()].includes(flowId)) this.starting.delete(flowId);
+    this.render();
   }
 
   private request(message: HostRequest): void {

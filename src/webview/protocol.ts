@@ -14,6 +14,7 @@ import type { Release } from '../flows/github/releases';
 import type { TopVideo } from '../flows/youtube/topVideos';
 import { isArtifactMessageType, parseArtifactMessage, type ArtifactToHost, type ArtifactToWebview, type ArtifactView, type ExportToHost } from './artifactMessages';
 import { describe, onlyKeys, ProtocolError, record, requestId, RUN_ID_PATTERN, runId, truncate } from './protocolFields';
+import type { RefusedToWebview } from './refused';
 
 /** The built-in flows' own shapes, as the dashboard reads them from their results. */
 export type { Release, TopVideo };
@@ -207,6 +208,8 @@ export type HostToWebview =
   | { type: 'logs'; runId: string; lines: LogLine[]; reset?: boolean }
   /** The answer to a request that carried `req`: what happened, to show the user. */
   | { type: 'reply'; req: number; ok: boolean; message: string }
+  /** A message of the webview's refused as invalid, in place of its reply (./refused). */
+  | RefusedToWebview
   /** Table pages and notices (./artifactMessages). */
   | ArtifactToWebview;
 

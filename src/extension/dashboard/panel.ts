@@ -18,6 +18,7 @@ import {
   type WebviewToHost,
 } from '../../webview/protocol';
 import { isArtifactMessage } from '../../webview/artifactMessages';
+import { refusedOf } from '../../webview/refused';
 import type { FlowdeckHost } from '../host';
 import type { RunOutput } from '../output/runOutput';
 import type { RunLauncher } from '../runs/launcher';
@@ -130,6 +131,8 @@ class DashboardPanel implements vscode.Disposable {
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       this.deps.output.note(`The dashboard sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
+      // Answered all the same: a request left without its reply kept the webview waiting for ever.
+      this.post(refusedOf(raw, e));
       return;
     }
     if (isArtifactMessage(message)) {

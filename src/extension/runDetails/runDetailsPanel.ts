@@ -40,6 +40,7 @@ import { makeNonce } from '../dashboard/html';
 import { nodeOf, pageOf } from './resultPages';
 import { subflowFailureOf, type SubflowFailure } from '../failures/subflowFailure';
 import { logFileName } from '../logs/logFileName';
+import { refusedOf } from '../../webview/refused';
 
 const HEADER_MS = 200;
 const TIMELINE_MS = 200;
@@ -159,6 +160,8 @@ export class RunDetailsPanel implements vscode.Disposable {
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       this.deps.output.note(`A run details panel sent a message Flowdeck does not accept, so it was ignored: ${e.message}`, 'WARNING');
+      // Answered all the same: a request left without its reply kept the webview waiting for ever.
+      this.post(refusedOf(raw, e));
       return;
     }
     if (message.type === 'ready') void this.start().catch((e: unknown) => this.unreadable(e));

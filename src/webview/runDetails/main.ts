@@ -7,6 +7,7 @@ import type { WithoutReq } from '../chartCard';
 import { applyChartDefaults } from '../chartSetup';
 import { h } from '../dom';
 import { showNotice } from '../notices';
+import { isRefusedFields } from '../refused';
 import { readPalette, watchTheme } from '../theme';
 import { durationOf, renderFailure, renderHeader, type HeaderEvents } from './header';
 import type { HostToRunDetails, ResultPage, RunDetailsState, RunDetailsToHost, RunHeader } from './protocol';
@@ -45,6 +46,8 @@ function isHostMessage(data: unknown): data is HostToRunDetails {
       return typeof m.runId === 'string' && typeof m.key === 'string' && typeof m.offset === 'number' && typeof m.total === 'number' && Array.isArray(m.rows);
     case 'notice':
       return typeof m.message === 'string' && (m.level === 'info' || m.level === 'error');
+    case 'refused':
+      return isRefusedFields(m);
     default:
       return false;
   }
@@ -147,6 +150,16 @@ class RunDetails {
       case 'notice':
         this.notify(message.level, message.message);
         break;
+      case 'refused': {
+        // The request's reply will not come: it settles as failed, and the notice says why.
+        const settle = message.req === undefined ? undefined : this.pending.get(message.req);
+        if (settle && message.req !== undefined) {
+          this.pending.delete(message.req);
+          settle({ type: 'reply', req: message.req, ok: false });
+        }
+        this.notify('error', message.message);
+        break;
+      }
       case 'reply': {
         const settle = this.pending.get(message.req);
         if (!settle) break;

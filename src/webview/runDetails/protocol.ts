@@ -9,6 +9,7 @@ import type { LogLevel } from '../../engine/records';
 import type { StateName, StateType } from '../../engine/states';
 import { isArtifactMessageType, parseArtifactMessage, type ArtifactToHost, type ArtifactToWebview, type ArtifactView, type ExportToHost } from '../artifactMessages';
 import { onlyKeys, ProtocolError, record, requestId, RUN_ID_PATTERN, runId, truncate } from '../protocolFields';
+import type { RefusedToWebview } from '../refused';
 
 export { ProtocolError, RUN_ID_PATTERN };
 export type { ArtifactView };
@@ -154,6 +155,8 @@ export type HostToRunDetails =
   /** Every artifact the run and its task runs created (the latest of each key), in the order the keys first appeared. */
   | { type: 'artifacts'; artifacts: ArtifactView[] }
   | { type: 'reply'; req: number; ok: boolean; message?: string; page?: ResultPage }
+  /** A message of the webview's refused as invalid, in place of its reply (../refused). */
+  | RefusedToWebview
   /** Table pages and notices (../artifactMessages). */
   | ArtifactToWebview;
 
