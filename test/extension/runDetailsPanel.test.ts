@@ -4,14 +4,20 @@ import assert from 'node:assert/strict';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunStore } from '../../src/engine/runStore';
 import { tempDir } from '../support/engine';
-import { useVscodeStub } from '../support/vscodeStub';
+import { EventEmitter, useVscodeStub } from '../support/vscodeStub';
 import { panelStub } from '../support/webviewPanelStub';
 
 useVscodeStub();
 
-function fakeHost(store: () => Promise<RunStore>): unknown {
+function fakeHost(store: () => Promise<RunStore>, health?: EventEmitter<{ ok: boolean; message?: string }>): unknown {
   const never = () => ({ dispose() {} });
-  return { store, isCancelable: () => false, onDidChangeRun: never, onDidChangeStore: never, onDidChangeStoreHealth: never };
+  return { store, isCancelable: () => false, onDidChangeRun: never, onDidChangeStore: never, onDidChangeStoreHealth: health?.event ?? never };
+}
+
+/** Waits (at most 10 s) until `done` holds. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(done(), `${what} within 10 s`);
 }
 
 test('a request the panel refuses as invalid is answered with a refusal naming its number, not left without a reply', async () => {
@@ -41,6 +47,49 @@ test('a request the panel refuses as invalid is answered with a refusal naming i
     assert.equal(notes.length, 3, 'each refusal is also noted in the output');
   } finally {
     details.dispose();
+    await store.close();
+  }
+});
+
+test('a panel restored after a window reload while the store is out of reach says so, and shows the run once the store is back', async () => {
+  const { RunDetailsPanels } = await import('../../src/extension/runDetails/runDetailsPanels');
+  const store = await EmbeddedStore.open(tempDir());
+  const run = await store.createRun({ flowName: 'hello', source: '/ws/hello.flow.ts', parameters: {} });
+  await run.close();
+  const health = new EventEmitter<{ ok: boolean; message?: string }>();
+  let reachable = false;
+  let reads = 0;
+  const host = fakeHost(async () => {
+    reads++;
+    if (!reachable) throw new Error('Could not open the Postgres run store set in "flowdeck.store": connect ECONNREFUSED 127.0.0.1:55604. Check the setting, the network and the database.');
+    return store;
+  }, health);
+  const panels = new RunDetailsPanels({ extensionUri: { path: '/ext' }, host, output: { note() {} }, flowIndex: {}, runLogs: {} } as never);
+  const { panel, messages, posted } = panelStub();
+  (panel as { title: string }).title = `Run ${run.name}`;
+  try {
+    await panels.restore(panel as never, { version: 1, runId: run.id });
+    assert.match((panel as { webview: { html: string } }).webview.html, /runDetails\.js/, 'the panel is kept, its page loaded');
+    messages.fire({ type: 'ready' });
+    const notices = () => posted.filter((m) => (m as { type: string }).type === 'notice') as { level: string; message: string }[];
+    await until(() => notices().length > 0, 'an error notice');
+    const [notice] = notices();
+    assert.equal(notice!.level, 'error');
+    assert.match(notice!.message, /cannot be read.*ECONNREFUSED.*reads it again by itself once the store can be reached/);
+    assert.equal((panel as { title: string }).title, `Run ${run.name}`);
+    assert.ok(!posted.some((m) => (m as { type: string }).type === 'header'));
+
+    // Still out of reach: nothing read again until the store is said to be back.
+    const before = reads;
+    health.fire({ ok: false, message: 'connect ECONNREFUSED' });
+    assert.equal(reads, before);
+    reachable = true;
+    health.fire({ ok: true });
+    await until(() => posted.some((m) => (m as { type: string }).type === 'header'), 'the run shown');
+    const header = posted.find((m) => (m as { type: string }).type === 'header') as { header: { id: string } };
+    assert.equal(header.header.id, run.id);
+  } finally {
+    panels.dispose();
     await store.close();
   }
 });

@@ -15,14 +15,15 @@ export function panelStub(): PanelStub {
   const messages = new EventEmitter<unknown>();
   const posted: unknown[] = [];
   const never = () => ({ dispose() {} });
+  const disposed = new EventEmitter<void>();
   const panel = {
     title: '',
     visible: true,
     webview: { options: {}, html: '', cspSource: 'csp', asWebviewUri: (u: unknown) => u, onDidReceiveMessage: messages.event, postMessage: async (m: unknown) => posted.push(m) },
     onDidChangeViewState: never,
-    onDidDispose: never,
+    onDidDispose: disposed.event,
     reveal() {},
-    dispose() {},
+    dispose: () => disposed.fire(),
   };
   return { panel, messages, posted };
 }

@@ -76,6 +76,8 @@ export class RunDetailsPanel implements vscode.Disposable {
   private otherStore = false;
   /** The `location` of the store its run was last read from: a missing run is then told apart from a deleted one. */
   private readFrom?: string;
+  /** Its last reading of the run from the start failed (the store out of reach): read again once it is back. */
+  private unread = false;
   private follower?: JournalFollower;
   private subflows = new Map<string, FlowRunSummary>();
   private resultValue: { runState: number; value: unknown; view: ResultView } | undefined;
@@ -133,6 +135,9 @@ export class RunDetailsPanel implements vscode.Disposable {
       }),
       deps.host.onDidChangeRun((run) => this.onRun(run)),
       deps.host.onDidChangeStore((change) => void this.onStore(change.ids, change.reset).catch((e: unknown) => this.unreadable(e))),
+      deps.host.onDidChangeStoreHealth((health) => {
+        if (health.ok && this.unread && this.ready) this.startReading();
+      }),
     );
   }
 
@@ -164,7 +169,7 @@ export class RunDetailsPanel implements vscode.Disposable {
       this.post(refusedOf(raw, e));
       return;
     }
-    if (message.type === 'ready') void this.start().catch((e: unknown) => this.unreadable(e));
+    if (message.type === 'ready') this.startReading();
     else if (isArtifactMessage(message)) void handleArtifactMessage(message, this.artifactPanel, editorExports);
     else void this.answer(message.req, () => this.handle(message));
   }
@@ -253,6 +258,20 @@ export class RunDetailsPanel implements vscode.Disposable {
     if (this.ready) void this.panel.webview.postMessage(message);
   }
 
+  /**
+   * Reads the run from the start; when that fails (the store out of reach — a panel restored by a window
+   * reload while a shared store's database is down shows nothing else), the panel says so and what happens
+   * next, and reads again once the store is back.
+   */
+  private startReading(): void {
+    void this.start().catch((e: unknown) => {
+      this.unread = true;
+      const message = `The run history cannot be read, so this run cannot be shown: ${(e as Error).message.replace(/\.+$/, '')}. This panel reads it again by itself once the store can be reached (the status bar says while it cannot).`;
+      this.post({ type: 'notice', level: 'error', message });
+      this.post({ type: 'logs', reset: false, lines: [{ ts: Date.now(), level: 'WARNING', source: 'flowdeck.vscode', message }] });
+    });
+  }
+
   /** The webview is (again) empty: read the run from the start and stream it. */
   private async start(): Promise<void> {
     this.stop();
@@ -261,6 +280,7 @@ export class RunDetailsPanel implements vscode.Disposable {
     this.timelineReset = true;
     const store = await this.deps.host.store();
     const summary = await store.get(this.runId);
+    this.unread = false;
     if (!summary) {
       // Shown again after being hidden, with the window on another store: not "deleted" (it is in the other one).
       const absent = absentRunOf({ deleted: this.deleted, readFrom: this.readFrom }, store.location);

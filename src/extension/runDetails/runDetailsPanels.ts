@@ -1,5 +1,6 @@
 /** The run details panels: one per run, opened or brought forward, restored after a window reload. */
 import * as vscode from 'vscode';
+import type { FlowRunSummary } from '../../engine/records';
 import { parseRunDetailsState, RUN_DETAILS_VIEW_TYPE } from '../../webview/runDetails/protocol';
 import type { OnFirstUse } from '../util/onFirstUse';
 import { RunDetailsPanel, type RunDetailsDeps } from './runDetailsPanel';
@@ -14,28 +15,43 @@ export class RunDetailsPanels implements vscode.Disposable {
 
   /** Takes back a panel a window reload left: the run its saved state (or, failing that, its title) names. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    const store = await this.deps.host.store();
+    // The tab's title, which the workbench keeps with the tab, names the run.
+    const named = /^Run (.+?)(?: \((?:deleted|not in this store)\))?$/.exec(panel.title)?.[1];
     let runId: string | undefined;
     try {
       runId = parseRunDetailsState(state).runId;
     } catch (e) {
-      // The webview's saved state can be lost (a reload before the workbench kept it); the tab's title,
-      // which the workbench keeps with the tab, names the run.
-      const named = /^Run (.+)$/.exec(panel.title)?.[1];
-      runId = named === undefined ? undefined : (await store.resolve(named)).run?.id;
+      // The webview's saved state can be lost (a reload before the workbench kept it): the title says which run.
+      runId = named === undefined ? undefined : await this.resolve(named).catch(() => undefined);
       if (runId === undefined) {
         this.deps.output.note(`A run details panel could not be restored: ${(e as Error).message}`, 'WARNING');
         panel.dispose();
         return;
       }
     }
-    const run = await store.get(runId);
+    if (this.panels.has(runId)) {
+      panel.dispose();
+      return;
+    }
+    let run: FlowRunSummary | undefined;
+    try {
+      run = await (await this.deps.host.store()).get(runId);
+    } catch {
+      // The store out of reach (a shared store's database down as the window reloads): the panel is kept and
+      // says so itself — its first read fails the same way — and reads the run once the store is back.
+      this.adopt(panel, runId, named ?? runId);
+      return;
+    }
     if (!run || this.panels.has(runId)) {
       // Deleted since, or restored twice: nothing (more) to show.
       panel.dispose();
       return;
     }
     this.adopt(panel, runId, run.name);
+  }
+
+  private async resolve(name: string): Promise<string | undefined> {
+    return (await (await this.deps.host.store()).resolve(name)).run?.id;
   }
 
   /** Opens the run's panel, or brings it forward. Returns false when there is no such run. */
