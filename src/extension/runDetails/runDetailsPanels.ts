@@ -22,9 +22,11 @@ export class RunDetailsPanels implements vscode.Disposable {
       runId = parseRunDetailsState(state).runId;
     } catch (e) {
       // The webview's saved state can be lost (a reload before the workbench kept it): the title says which run.
-      runId = named === undefined ? undefined : await this.resolve(named).catch(() => undefined);
+      let unreadable: unknown;
+      runId = named === undefined ? undefined : await this.resolve(named).catch((err: unknown) => void (unreadable = err));
       if (runId === undefined) {
-        this.deps.output.note(`A run details panel could not be restored: ${(e as Error).message}`, 'WARNING');
+        const why = unreadable === undefined ? '' : `; the run history, which would find the run its title names, cannot be read: ${(unreadable as Error).message}`;
+        this.deps.output.note(`A run details panel could not be restored: ${(e as Error).message}${why}`, 'WARNING');
         panel.dispose();
         return;
       }
