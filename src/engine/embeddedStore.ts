@@ -59,6 +59,7 @@ import { checkedKeep, prunable } from './historyRetention';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
 import { reasonOf, RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
+import { LIFE_SIGN_MS } from './lifeSign';
 
 export interface EmbeddedStoreOptions {
   /** Never writes: no folders created, crashed runs shown as such but not recorded. */
@@ -74,13 +75,6 @@ export interface EmbeddedStoreOptions {
   lifeSignMs?: number;
 }
 
-/**
- * A run's host touches its journal this often while the run writes nothing (a long task), so a run whose
- * host died is found to have ended at most about this long before it did (twice this just after a write),
- * however much later it is found: its duration is true to a second or two. At 15 s a `flowdeck run` killed
- * 3 s into a long task showed a duration of 1 ms. A touch is one utimes call, nothing written or synced.
- */
-export const LIFE_SIGN_MS = 1_000;
 /**
  * A journal of a run the index lost that changed this recently may be its live host's (lostRuns.ts): left
  * for a later look. Many missed touches, so a host stalled a while (a loaded machine) is not taken for dead.

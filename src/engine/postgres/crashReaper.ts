@@ -23,6 +23,11 @@ import { transaction } from './transaction';
 
 /** Runs a process owns: not ended, and not Suspended (a suspended run has no process; it waits for a resume). */
 const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') and state->>'name' <> 'Suspended'`;
+/**
+ * SQL: a hosts row's last sign of life — its last heartbeat, or later, the stamp it puts on its row every
+ * second while it has runs going (hostLease.ts holdRun; null until then, which greatest() passes over).
+ */
+const LAST_SIGN = 'greatest(last_seen, alive_at)';
 /** How many of a run's last state records decide how it ended: a final state, and any new attempt after it. */
 const LAST_STATES = 16;
 /** The most runs of lapsed processes a read-only look shows as ended (the newest): one read of each's last states. */
@@ -43,7 +48,7 @@ function spanOf(r: { created: string; start_time: string | null }): { created: n
 }
 
 /**
- * The host's last sign of life for a run: its last heartbeat, or, later, the run's last state its journal
+ * The host's last sign of life for a run: LAST_SIGN, or, later, the run's last state its journal
  * holds — the row's span may not have the run's start yet (its host died before the row took it), and a
  * Crashed state dated before the Running one would lose to it in every fold of the journal (a dead run
  * shown Running by read-only looks, and settled as ending before it started). Without a heartbeat, none.
@@ -76,11 +81,11 @@ export class CrashReaper {
   async reap(only?: string): Promise<string[]> {
     const { rows: gone } = await this.pool.query<{ id: string; queue_worker_ids: string[]; last_seen: Date }>(
       only === undefined
-        ? `delete from ${this.s}.hosts where last_seen < now() - lease_ms * interval '1 millisecond' returning id, queue_worker_ids, last_seen`
-        : `delete from ${this.s}.hosts where id = $1 returning id, queue_worker_ids, last_seen`,
+        ? `delete from ${this.s}.hosts where last_seen < now() - lease_ms * interval '1 millisecond' returning id, queue_worker_ids, ${LAST_SIGN} as last_seen`
+        : `delete from ${this.s}.hosts where id = $1 returning id, queue_worker_ids, ${LAST_SIGN} as last_seen`,
       only === undefined ? [] : [only],
     );
-    // A lapsed host's runs crashed at its last heartbeat; a lease this process gave up ends its runs now.
+    // A lapsed host's runs crashed at its last sign of life; a lease this process gave up ends its runs now.
     const lastSeen = new Map(only === undefined ? gone.map((g) => [g.id, g.last_seen.getTime()]) : []);
     if (gone.length > 0 && this.hasQueue()) {
       // Before the jobs are freed: a worker handed one again must find its claim free.
@@ -108,7 +113,7 @@ export class CrashReaper {
   async lapsedEnds(): Promise<Map<string, ShownEnd>> {
     const { rows } = await this.pool.query<{ id: string; owner: { hostname?: string } | null; root_queue: string | null; created: string; start_time: string | null; last_seen: Date | null }>(
       `select r.id, r.owner, coalesce(r.queue, (select queue from ${this.s}.runs p where p.id = r.parent_run_id)) as root_queue, r.created, r.start_time,
-              (select h.last_seen from ${this.s}.hosts h where h.id = r.owner_session) as last_seen
+              (select ${LAST_SIGN} from ${this.s}.hosts h where h.id = r.owner_session) as last_seen
          from ${this.s}.runs r where ${UNFINISHED} and (state_type <> 'SCHEDULED' or owner_session is not null)
          and (owner_session is null or not ${liveSession(`${this.s}.hosts`, 'r.owner_session')})
          order by r.created desc limit ${MAX_SHOWN_ENDS}`,
@@ -116,7 +121,7 @@ export class CrashReaper {
     const ends = new Map<string, ShownEnd>();
     for (const r of rows) {
       const { end, lastStateAt } = await this.journalTail(this.pool, r.id);
-      // As `reap` will settle it: at its host's last heartbeat, while the lapsed host's row is there to say.
+      // As `reap` will settle it: at its host's last sign of life, while the lapsed host's row is there to say.
       const s = state('Crashed', crashMessage(r.root_queue, r.owner), crashTime(spanOf(r), lastSign(r.last_seen?.getTime(), lastStateAt), Date.now()));
       ends.set(r.id, end ? { ...end, inJournal: true } : { state: s, endTime: s.timestamp, inJournal: false });
     }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { StoreSettingError } from '../storeErrors';
 import type { Clock } from '../clock';
+import { LIFE_SIGN_MS } from '../lifeSign';
 
 export type HostKind = 'worker' | 'cli' | 'editor';
 
@@ -83,6 +84,10 @@ export class HostLease {
   private lastOk: number;
   private beating = false;
   private readonly heldListeners = new Set<(ms: number) => void>();
+  /** Runs this process has going (holdRun): while there are any, its row's `alive_at` is stamped every LIFE_SIGN_MS. */
+  private runsHeld = 0;
+  private lifeSign?: NodeJS.Timeout;
+  private signing = false;
   /** Waiting for the lease to be renewed after it was lost (whenHeld). */
   private readonly renewWaiters = new Set<() => void>();
 
@@ -181,6 +186,49 @@ export class HostLease {
     await this.pool.query(`update ${this.table} set queue_worker_ids = $2 where id = $1`, [this.id, this.queueWorkerIds]);
   }
 
+  /**
+   * A run of this process is going until the function returned is called. While any is, the row's
+   * `alive_at` is stamped every LIFE_SIGN_MS — one statement for all of them — the date its runs' crash is
+   * given should this process die (crashReaper.ts): its heartbeat (5 s by default) dated a run killed 4 s
+   * into a quiet task as ending when it started. A process with no run going (an editor, a serve waiting)
+   * writes nothing more than its heartbeat; one whose heartbeat is this frequent already, nothing more at all.
+   */
+  holdRun(): () => void {
+    this.runsHeld++;
+    this.signLife();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.runsHeld--;
+      this.signLife();
+    };
+  }
+
+  /** Stamps `alive_at` every LIFE_SIGN_MS while runs are held and the lease is; else not. */
+  private signLife(): void {
+    const wanted = this.runsHeld > 0 && !this.fenced && this.timing.heartbeatMs > LIFE_SIGN_MS;
+    if (wanted && this.lifeSign === undefined) {
+      this.lifeSign = setInterval(() => void this.stamp(), LIFE_SIGN_MS);
+      this.lifeSign.unref();
+    } else if (!wanted && this.lifeSign !== undefined) {
+      clearInterval(this.lifeSign);
+      this.lifeSign = undefined;
+    }
+  }
+
+  private async stamp(): Promise<void> {
+    if (this.signing || this.fenced) return;
+    this.signing = true;
+    try {
+      await this.pool.query({ text: `update ${this.table} set alive_at = now() where id = $1`, values: [this.id], query_timeout: LIFE_SIGN_MS } as import('pg').QueryConfig);
+    } catch {
+      // A sign missed dates a crash a little earlier; whether the lease holds is the heartbeat's to say.
+    } finally {
+      this.signing = false;
+    }
+  }
+
   private async beat(): Promise<void> {
     if (this.beating || this.fenced) return;
     this.beating = true;
@@ -206,6 +254,7 @@ export class HostLease {
     if (this.fenced) return;
     this.fenced = true;
     clearInterval(this.timer);
+    this.signLife();
     this.onLost(why);
   }
 
@@ -216,6 +265,7 @@ export class HostLease {
     await this.insert();
     this.fenced = false;
     this.tick();
+    this.signLife();
     const waiters = [...this.renewWaiters];
     this.renewWaiters.clear();
     for (const w of waiters) w();
@@ -227,6 +277,7 @@ export class HostLease {
     clearInterval(this.timer);
     if (this.fenced) return;
     this.fenced = true;
+    this.signLife();
     await this.pool.query(`delete from ${this.table} where id = $1`, [this.id]).catch(() => undefined);
   }
 }

@@ -251,6 +251,15 @@ export const MIGRATIONS: readonly Migration[] = [
       drop function :S.artifact_head_of(text);
     `,
   },
+  {
+    version: 12,
+    name: "a host's last sign of life between heartbeats",
+    sql: `
+      -- Stamped every second while the host has runs going (hostLease.ts holdRun): a run whose host died is
+      -- dated crashed at the later of this and last_seen (crashReaper.ts). Null: no run went since its lease began.
+      alter table :S.hosts add column alive_at timestamptz;
+    `,
+  },
 ];
 
 /** The advisory lock key of a schema's migrations (any stable 64-bit number per schema). */

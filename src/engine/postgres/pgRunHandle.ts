@@ -101,6 +101,8 @@ export class PgRunHandle implements RunHandle {
   private closed = false;
   /** A batch of this handle failed: what must come after all before it is refused from now on. */
   private failure?: Error;
+  /** Ends this process's hold on the run, as the owner running it (HostLease.holdRun: its sign of life). */
+  private releaseRun?: () => void;
 
   constructor(
     private readonly ctx: HandleContext,
@@ -114,6 +116,7 @@ export class PgRunHandle implements RunHandle {
   ) {
     this.id = created.runId;
     this.name = created.name;
+    if (role === 'owner') this.releaseRun = lease.holdRun();
   }
 
   append(records: readonly RunRecord[]): Promise<void> {
@@ -193,8 +196,13 @@ export class PgRunHandle implements RunHandle {
   }
 
   async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      this.releaseRun?.();
+      this.releaseRun = undefined;
+    }
   }
 
   private enqueue(lines: string[], afterAll = false): Promise<void> {
@@ -383,7 +391,10 @@ export class PgRunHandle implements RunHandle {
       [this.id, small, st.type, extra.startTime ?? null, extra.endTime ?? null, clearsEnd, extra.attempt ?? null, takeOver ? { ...extra.owner, hostname: this.me.hostname } : null, this.leaseId, takeOver, extra.flow?.resumeOnCrash === true, extra.flow?.tags ?? null],
     );
     if (rowCount === 0) throw await this.refusal(client, extra.waiting);
-    if (takeOver) this.role = 'owner';
+    if (takeOver) {
+      this.role = 'owner';
+      if (!this.closed) this.releaseRun ??= this.lease.holdRun();
+    }
     await client.query('select pg_notify($1, $2)', [this.ctx.channels.runs, this.id]);
   }
 
