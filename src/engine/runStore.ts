@@ -70,6 +70,15 @@ export interface NewRunOptions {
   id?: string;
 }
 
+export interface OpenRunOptions {
+  /**
+   * Opened to take the run up again (a resume): the worker reads its checkpointed results, and its
+   * subflows', from their results folders, so a store that keeps them elsewhere (Postgres) copies them
+   * there first. Any other open (a crash hook's logs, a note, an end) copies nothing.
+   */
+  resume?: boolean;
+}
+
 /** A run id chosen ahead (NewRunOptions.id): a UUID, as the stores make them. */
 export function checkedNewRunId(id: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error(`A new run's id is a UUID, got ${JSON.stringify(id.slice(0, 80))}`);
@@ -253,7 +262,7 @@ export interface RunStore {
    */
   createRun(run: NewRun | Promise<NewRun>, options?: NewRunOptions): Promise<RunHandle>;
   /** A handle on an existing run, to add to its journal (crash hooks, crash marks, resume). */
-  openRun(id: string): Promise<RunHandle>;
+  openRun(id: string, options?: OpenRunOptions): Promise<RunHandle>;
   /**
    * Marks unfinished runs whose owning process is gone as Crashed; returns their ids. A run whose journal
    * holds a final state the index never heard of (its host died between the two writes) ended in that

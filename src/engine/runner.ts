@@ -910,7 +910,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const { detail } = target;
     const { claim } = target;
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
-    const live = execution.adoptExisting(await this.store.openRun(detail.id), detail);
+    const live = execution.adoptExisting(await this.store.openRun(detail.id, { resume: true }), detail);
     execution.root = live;
     this.track(detail.id, execution);
     const { summary } = target;

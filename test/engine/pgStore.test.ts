@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Client, type PoolClient } from 'pg';
@@ -234,7 +234,7 @@ describe('Postgres store', T, () => {
     await assert.rejects(PgStore.open(u.toString(), { home: tempDir(), schema: freshSchema() }), /SSL|TLS/i);
   });
 
-  it('moves a result file into the database when its record is appended; another machine reads it, and gets it back in its own folder to resume', async () => {
+  it('moves a result file into the database when its record is appended; another machine reads it, and gets it back in its own folder to resume — only to resume', async () => {
     const schema = freshSchema();
     const here = await PgStore.open(pgUrl(), { home: tempDir(), schema });
     const h = await here.createRun({ flowName: 'f', source: 'flows/x.flow.ts', parameters: {} });
@@ -245,9 +245,15 @@ describe('Postgres store', T, () => {
     assert.equal(existsSync(join(h.resultsDir, 'task-1.dv')), false, 'the local copy goes once it is stored');
     await h.setState(state('Crashed', 'host process ended'), { endTime: Date.now() });
     await h.close();
-    const elsewhere = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    const elsewhereHome = tempDir();
+    const elsewhere = await PgStore.open(pgUrl(), { home: elsewhereHome, schema });
     assert.equal(await elsewhere.readResultText(h.id, { file: 'task-1.dv', bytes: text.length }), text);
-    const reopened = await elsewhere.openRun(h.id);
+    // Opened to add to its journal (a crash hook's logs, a scheduler's or worker's note): nothing is copied here.
+    // It was: the run's whole result tree, at every such open.
+    const noted = await elsewhere.openRun(h.id);
+    await noted.close();
+    assert.deepEqual(readdirSync(elsewhereHome).filter((f) => f === 'results'), [], 'a note copied results here');
+    const reopened = await elsewhere.openRun(h.id, { resume: true });
     assert.equal(readFileSync(join(reopened.resultsDir, 'task-1.dv'), 'utf8'), text);
     await reopened.close();
     // A record naming a file that is not there is refused (and says which), rather than stored without its result.

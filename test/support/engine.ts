@@ -71,7 +71,7 @@ export function closingHandles<S extends RunStore>(store: S): S {
   const openRun = store.openRun.bind(store);
   const close = store.close.bind(store);
   store.createRun = (details, options) => kept(createRun(details, options));
-  store.openRun = (id) => kept(openRun(id));
+  store.openRun = (id, options) => kept(openRun(id, options));
   store.close = async () => {
     for (const h of handles.splice(0)) await h.close().catch(() => undefined);
     await close();

@@ -31,7 +31,7 @@ import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions, type WithoutArtifactData } from '../runTaskStream';
-import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ListOptions, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
+import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ListOptions, type NewRun, type NewRunOptions, type OpenRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
@@ -882,14 +882,15 @@ export class PgStore implements RunStore {
     }
   }
 
-  async openRun(id: string): Promise<RunHandle> {
+  async openRun(id: string, options: OpenRunOptions = {}): Promise<RunHandle> {
     this.assertWritable();
     const summary = await this.get(id);
     if (!summary || summary.id !== id) throw new Error(`No run ${id} in ${this.location}`);
     const created: RunCreatedRecord = { k: 'run', runId: id, name: summary.name, flowName: summary.flowName, source: summary.source, parameters: {}, created: summary.created, owner: summary.owner };
     // A root run opened to take it up again (resume): its checkpointed results, and its subflows', must be
-    // on this machine for the worker that reuses them.
-    if (!summary.parentRunId) await this.materializeResults(id);
+    // on this machine for the worker that reuses them. Only then: a crash hook's, a scheduler's or a
+    // worker's note copied the whole tree at every open.
+    if (options.resume === true && !summary.parentRunId) await this.materializeResults(id);
     return new PgRunHandle(this.handleContext(), created, this.resultsDir(id), this.lease!, this.lease!.id, 'open', this.me());
   }
 
