@@ -22,6 +22,7 @@ import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
 import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SlotsReply, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
+import { claimNextAttempt } from './nextAttemptClaim';
 import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
 import { BadInputError, type RunRequest } from './runRequest';
 import { WorkerKilledWhileLoading, killedFromOutside } from './workerKilledWhileLoading';
@@ -468,9 +469,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const prior = await this.priorSubflows(detail.id);
     // The new attempt is this process's only if no other took it since the run was read (a second
     // `flowdeck resume`, the editor's Resume, a worker). Claimed before the flow loads: a second resume is
-    // refused at once, and a cancel meanwhile finds the run being resumed (RunStore.requestCancel).
+    // refused, and a cancel meanwhile finds the run being resumed (RunStore.requestCancel). A claim held
+    // for a moment by what is no resume (the end of its last attempt tidying up) is waited for.
     const claim = attemptKey(detail.id, detail.attempt + 1);
-    if (!(await this.store.claim(claim))) throw resumedMeanwhile(detail);
+    if (!(await claimNextAttempt(this.store, detail, options.signal))) throw resumedMeanwhile(detail);
     try {
       // A claim taken over from a resume that died may come after that resume took the run over: the
       // run is read again, and left to that attempt (Crashed by now, or soon) if it moved on.

@@ -1,0 +1,91 @@
+/**
+ * A resume begun while a run's next attempt is claimed for a moment by what is no resume — its last attempt's
+ * end clearing its results folders (runner.ts dropUnrecordedResults), a delete, a suspension's expiry — was
+ * refused as "resumed meanwhile" (trying again worked). The window is forced here: the claim is held by
+ * another process and let go as the resume first finds it taken.
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import { attemptKey } from '../../src/engine/resumePlan';
+import { FlowRunner } from '../../src/engine/runner';
+import { DIST, flowSource, runCli, tempDir, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+function effects(log: string): string[] {
+  return readFileSync(log, 'utf8').trim().split('\n');
+}
+
+describe('a resume begun while the run\'s next attempt is claimed for a moment', { timeout: 120_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
+  const log = join(tempDir(), 'effects.txt');
+  appendFileSync(log, '');
+  const ws = workspace({
+    'flaky.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+const step = task({ name: 'step' }, async (i: number) => { appendFileSync(${JSON.stringify(log)}, 'step ' + i + '\\n'); if (i === 2 && !process.env.FIXED) throw new Error('not yet'); return i; });
+export default flow({ name: 'flaky' }, async () => (await step(1)) + (await step(2)));`),
+  });
+
+  async function failedRun(schema: string): Promise<{ id: string; name: string }> {
+    const first = await runCli(['run', 'flaky.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: schema, FLOWDECK_HOME: tempDir() } });
+    assert.equal(first.code, 1, first.stderr);
+    return JSON.parse(first.stdout) as { id: string; name: string };
+  }
+
+  async function resumer(schema: string): Promise<{ store: PgStore; runner: FlowRunner }> {
+    const home = tempDir();
+    const store = await PgStore.open(pgUrl(), { home, schema });
+    after(() => store.close());
+    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home, FIXED: '1' }, cancelGraceMs: 1000, timeoutGraceMs: 1000 });
+    return { store, runner };
+  }
+
+  it('waits for the claim to pass, then resumes the run', async () => {
+    const schema = freshSchema();
+    const failed = await failedRun(schema);
+    const cleanup = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    after(() => cleanup.close());
+    const key = attemptKey(failed.id, 2);
+    assert.equal(await cleanup.claim(key), true);
+    const { store, runner } = await resumer(schema);
+    const claim = store.claim.bind(store);
+    let found = 0;
+    store.claim = async (k: string) => {
+      const got = await claim(k);
+      // The cleanup ends just as the resume finds its claim: its folders cleared, the attempt given back.
+      if (k === key && !got && found++ === 0) await cleanup.unclaim(key);
+      return got;
+    };
+    const active = await runner.resume(failed.id, { cwd: ws });
+    const end = await active.done;
+    assert.equal(found, 1, 'the resume found the attempt claimed once');
+    assert.deepEqual([end.state.name, end.attempt], ['Completed', 2]);
+  });
+
+  it('a resume that took the run over meanwhile is not waited for: refused as resumed meanwhile', async () => {
+    const schema = freshSchema();
+    const failed = await failedRun(schema);
+    const other = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    after(() => other.close());
+    const key = attemptKey(failed.id, 2);
+    assert.equal(await other.claim(key), true);
+    const { store, runner } = await resumer(schema);
+    const claim = store.claim.bind(store);
+    let found = 0;
+    store.claim = async (k: string) => {
+      const got = await claim(k);
+      // The other resume takes the run over (its attempt 2 going) as this one finds the claim taken.
+      if (k === key && !got && found++ === 0) {
+        const h = await other.openRun(failed.id);
+        await h.setState({ type: 'SCHEDULED', name: 'AwaitingRetry', timestamp: Date.now(), message: 'Resuming (attempt 2)' }, { attempt: 2, owner: { pid: process.pid, hostname: other.hostname } });
+        await h.close();
+      }
+      return got;
+    };
+    const before = effects(log).length;
+    await assert.rejects(runner.resume(failed.id, { cwd: ws }), new RegExp(`Run '${failed.name}' was resumed meanwhile`));
+    assert.equal(found, 1, 'refused once it saw the run moved on, not after trying again');
+    assert.equal(effects(log).length, before, 'nothing ran');
+  });
+});
