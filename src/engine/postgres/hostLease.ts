@@ -88,6 +88,8 @@ export class HostLease {
   private runsHeld = 0;
   private lifeSign?: NodeJS.Timeout;
   private signing = false;
+  /** The id whose row was inserted, once it was: a lease never begun has no row to delete. */
+  private inserted?: string;
   /** Waiting for the lease to be renewed after it was lost (whenHeld). */
   private readonly renewWaiters = new Set<() => void>();
 
@@ -127,6 +129,7 @@ export class HostLease {
       values: [this.id, this.info.hostname, this.info.pid, this.info.kind, this.info.queue ?? null, this.info.concurrency ?? null, this.timing.lapseMs],
       query_timeout: this.timing.lapseMs,
     } as import('pg').QueryConfig);
+    this.inserted = this.id;
     this.held();
   }
 
@@ -272,12 +275,17 @@ export class HostLease {
     return old;
   }
 
-  /** Ends the lease: the row goes, so anything still owned under it counts as crashed at once. */
+  /**
+   * Ends the lease: the row goes, so anything still owned under it counts as crashed at once. A lease whose
+   * row never went in (the store could not be opened: its database out of reach) asks nothing: a command
+   * against a network that answers nothing waited a second connection timeout (15 s) to say so.
+   */
   async end(): Promise<void> {
     clearInterval(this.timer);
     if (this.fenced) return;
     this.fenced = true;
     this.signLife();
+    if (this.inserted !== this.id) return;
     await this.pool.query(`delete from ${this.table} where id = $1`, [this.id]).catch(() => undefined);
   }
 }
