@@ -12,6 +12,7 @@ import { redactUrl } from '../../src/engine/postgres/connection';
 import { checkLease } from '../../src/engine/postgres/hostLease';
 import { MIGRATIONS, migrate } from '../../src/engine/postgres/migrations';
 import { IDLE_IN_TRANSACTION_MS, PgStore } from '../../src/engine/postgres/pgStore';
+import { BATCH_LINES } from '../../src/engine/postgres/pgRunHandle';
 import { addRunJob } from '../../src/engine/postgres/runQueue';
 import type { FlowRunDetail, PauseInputRecord, RunRecord } from '../../src/engine/records';
 import { state } from '../../src/engine/states';
@@ -205,6 +206,32 @@ describe('Postgres store', T, () => {
       await h.appendText(line('a plain line after it'));
       assert.deepEqual((await logsOf(store, h.id)).map((l) => l.message), ['first final, nothing failed yet', 'a plain line after it']);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('writes a burst of appends in bounded transactions, in order: a writer left behind sends no transaction of every line queued', async () => {
+    const schema = freshSchema();
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    const client = new Client({ connectionString: pgUrl() });
+    await client.connect();
+    try {
+      const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+      const line = (i: number): string => `${JSON.stringify({ k: 'log', runId: h.id, ts: 1, level: 'INFO', source: 's', message: `m${i}` })}\n`;
+      // As a map's task runs come while a batch is out: 30,000 appends queued at once, then one of 20,000 lines.
+      const writes: Promise<void>[] = [];
+      for (let i = 0; i < 30_000; i++) writes.push(h.appendText(line(i)));
+      writes.push(h.appendText(Array.from({ length: 20_000 }, (_, i) => line(30_000 + i)).join('')));
+      writes.push(h.appendAfterAll!(line(50_000)));
+      await Promise.all(writes);
+      // Rows inserted by one transaction share its id (xmin).
+      const { rows } = await client.query<{ n: string }>(`select count(*) as n from "${schema}".records where run_id = $1 and kind = 'log' group by xmin::text order by 1 desc`, [h.id]);
+      assert.ok(rows.length > 1 && Number(rows[0]!.n) <= BATCH_LINES, `largest transaction ${rows[0]?.n} lines, in ${rows.length} transactions`);
+      const messages = (await logsOf(store, h.id)).map((l) => l.message);
+      assert.equal(messages.length, 50_001);
+      assert.ok(messages.every((m, i) => m === `m${i}`), 'every line once, in order');
+    } finally {
+      await client.end();
       await store.close();
     }
   });

@@ -57,6 +57,29 @@ function linesOf(text: string): string[] {
   return text.split('\n').filter((l) => l.length > 0);
 }
 
+/** At most this many journal lines go out in one transaction… */
+export const BATCH_LINES = 5000;
+/** …and at most this many characters of them (a longer line goes alone). */
+export const BATCH_CHARS = 4 * 1024 * 1024;
+
+function textBytes(lines: readonly string[]): number {
+  let n = 0;
+  for (const l of lines) n += l.length;
+  return n;
+}
+
+/** `lines` cut into runs of at most BATCH_LINES lines and BATCH_CHARS characters (one line at least each). */
+function* inBatches(lines: string[]): Generator<string[]> {
+  let start = 0;
+  while (start < lines.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < lines.length && end - start < BATCH_LINES && (end === start || bytes + lines[end]!.length <= BATCH_CHARS)) bytes += lines[end++]!.length;
+    yield start === 0 && end === lines.length ? lines : lines.slice(start, end);
+    start = end;
+  }
+}
+
 interface Pending {
   lines: string[];
   /** Written only if every batch before it was (a run's final state): see appendAfterAll. */
@@ -221,20 +244,35 @@ export class PgRunHandle implements RunHandle {
     try {
       while (this.queue.length > 0) {
         // Journal lines queued before a state change go out with it, in one transaction; the state after them.
+        // A batch holds at most BATCH_LINES lines and BATCH_CHARS characters of them (the appends that fit whole, one at
+        // least): a writer left behind by a map of a million task runs sent everything queued in one
+        // transaction, and building it held the host's thread for seconds — its lease's heartbeat too.
         const batch: Pending[] = [];
+        let lineCount = 0;
+        let byteCount = 0;
         while (this.queue.length > 0) {
-          const next = this.queue.shift()!;
+          const next = this.queue[0]!;
+          const bytes = next.lines.length > 0 ? textBytes(next.lines) : 0;
+          if (batch.length > 0 && next.lines.length > 0 && (lineCount + next.lines.length > BATCH_LINES || byteCount + bytes > BATCH_CHARS)) break;
+          this.queue.shift();
           if (next.afterAll && this.failure) {
             next.reject(this.failure);
             continue;
           }
           batch.push(next);
+          lineCount += next.lines.length;
+          byteCount += bytes;
           if (next.state || next.rename !== undefined) break;
         }
         if (batch.length === 0) continue;
         try {
           const last = batch[batch.length - 1]!;
-          await this.write(batch.flatMap((p) => p.lines), last.state, last.rename);
+          if (batch.length === 1 && !last.state && last.rename === undefined && !last.afterAll) {
+            // One append of more than a batch's worth (lines alone): in batches of its own, in order.
+            for (const part of inBatches(last.lines)) await this.write(part, undefined, undefined);
+          } else {
+            await this.write(batch.flatMap((p) => p.lines), last.state, last.rename);
+          }
           for (const p of batch) p.resolve();
         } catch (e) {
           if (isNameTaken(e) && batch.length === 1) {
