@@ -44,6 +44,7 @@ import { OutOfMemoryWatch } from './outOfMemory';
 import { pauseInput } from './pauseInput';
 import { endSuspension, expiredSuspension, inputGivenSince, suspensionInput } from './suspensions';
 import { workerExitText } from './workerExit';
+import { reasonOf } from './storeErrors';
 import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
 
 export { BadInputError, type RunRequest } from './runRequest';
@@ -786,6 +787,14 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       void worker.exited.then(async (how) => {
         if (!started && rejection !== undefined) {
           giveUp(new BadInputError(rejection.reason, this.masker.mask(rejection.message) + held.said()), false);
+          return;
+        }
+        if (!started && worker.spawnError !== undefined) {
+          // The system refused to start the process (too many open files, too many processes): nothing ran.
+          const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
+          const e = worker.spawnError;
+          const limit = e.code === 'EMFILE' || e.code === 'ENFILE' ? ' (raise the limit: `ulimit -n`, or close what holds files open)' : e.code === 'EAGAIN' ? ' (too many processes: `ulimit -u`)' : '';
+          giveUp(new WorkerKilledWhileLoading(`Could not start a worker process to load ${where}: ${reasonOf(e.code)}${e.code ? ` (${e.code})` : ''}${limit}. ${target.kind === 'new' ? 'No run was created; run it again.' : 'Its run was not started; start it again.'}`), false);
           return;
         }
         if (!started) {

@@ -71,9 +71,10 @@ export class StandbyWorker {
         } catch {
           return; // The run that needs a worker will fork one and say what went wrong.
         }
+        // Heard first: a fork the system refused (EMFILE) has no pipes, and says so on the next tick.
+        child.on('error', () => undefined);
         // An idle standby does not keep the host's event loop alive.
         unrefHandles(child);
-        child.on('error', () => undefined);
         this.ready.push({ key, child });
       }
     }, afterMs);
@@ -114,7 +115,7 @@ interface Unreffable {
 }
 
 function handlesOf(child: ChildProcess): Unreffable[] {
-  return [child, child.channel as Unreffable | undefined, ...child.stdio.map((s) => s as unknown as Unreffable | null)].filter((h): h is Unreffable => !!h);
+  return [child, child.channel as Unreffable | undefined, ...(child.stdio ?? []).map((s) => s as unknown as Unreffable | null)].filter((h): h is Unreffable => !!h);
 }
 
 /** Lets the host exit while `child` waits unused (its IPC channel and pipes would keep it alive). */
@@ -130,8 +131,9 @@ export function refHandles(child: ChildProcess): void {
 /** The CLI's entry: forks the worker first thing and leaves it for the runner the command creates. */
 export function forkEarlyWorker(options: WorkerSpawnOptions, ahead: Ahead = 'hooks'): void {
   const child = forkWorker(options, ahead, hostCanWatch());
-  unrefHandles(child);
+  // Heard first: a fork the system refused (EMFILE) has no pipes, and says so on the next tick.
   child.on('error', () => undefined);
+  unrefHandles(child);
   (globalThis as Record<symbol, unknown>)[EARLY] = { child, options };
 }
 

@@ -28,6 +28,8 @@ export class WorkerProcess {
   readonly child: ChildProcess;
   /** Settles once the process has exited and its pipes are read to the end (or DRAIN_MS passed). */
   readonly exited: Promise<WorkerExit>;
+  /** Why the process could not be started at all (it never ran), if so. */
+  spawnError?: NodeJS.ErrnoException;
   private exitInfo?: WorkerExit;
   private exitTimer?: NodeJS.Timeout;
 
@@ -45,11 +47,16 @@ export class WorkerProcess {
     standby?: ChildProcess,
   ) {
     this.child = standby ?? forkWorker(options);
+    // Heard before anything else: a fork the system refused (too many open files, EMFILE) has no pipes and
+    // says so on the next tick, and an 'error' nobody hears ends this process.
+    this.child.on('error', (e: NodeJS.ErrnoException) => {
+      if (this.child.pid === undefined) this.spawnError ??= e;
+    });
     this.send(first);
     if (standby) refHandles(standby);
     const ended: Promise<void>[] = [];
     let exiting: number | undefined;
-    const eventPipe = this.child.stdio[EVENT_FD] as Readable | null;
+    const eventPipe = (this.child.stdio?.[EVENT_FD] ?? null) as Readable | null;
     if (eventPipe) {
       ended.push(
         readEvents(eventPipe, {
