@@ -942,8 +942,6 @@ export class EmbeddedStore implements RunStore {
     // Whether the files can go is checked before the index says they went: a run the index no longer lists
     // whose files stay (a read-only runs folder) would vanish from every listing, its files never removed.
     await this.checkRemovable(deletable);
-    // The index first: no process then lists a run whose journal is already gone.
-    await this.appendIndex(deletable.map((r) => ({ k: 'del', id: r.id })));
     const remove = async (r: FlowRunSummary): Promise<void> => {
       await rm(this.runFile(r.id), { force: true });
       await rm(this.resultsDir(r.id), { recursive: true, force: true });
@@ -951,9 +949,36 @@ export class EmbeddedStore implements RunStore {
       for (const f of claimsOf.get(r.id) ?? []) await rm(join(claims, f), { force: true }).catch(() => undefined);
     };
     // A few runs' files at a time: a large prune is not one file after another, nor thousands of handles.
-    for (let i = 0; i < deletable.length; i += DELETE_AT_ONCE) await Promise.all(deletable.slice(i, i + DELETE_AT_ONCE).map(remove));
+    const removeAll = async (runs: readonly FlowRunSummary[]): Promise<void> => {
+      for (let i = 0; i < runs.length; i += DELETE_AT_ONCE) await Promise.all(runs.slice(i, i + DELETE_AT_ONCE).map(remove));
+    };
+    // The index first: no process then lists a run whose journal is already gone.
+    try {
+      await this.appendIndex(deletable.map((r) => ({ k: 'del', id: r.id })));
+    } catch (e) {
+      // A full disk can take part of the batch (the index file's last block has room for a few dozen lines).
+      // The deletions that reached the disk stand for every process, so those runs' files go too — the room
+      // they free is what was short; the others are listed again, their files kept.
+      const landed = await this.deletionsOnDisk(deletable).catch((): FlowRunSummary[] => []);
+      this.index.restore(deletable.filter((r) => !landed.includes(r)));
+      this.version++;
+      await removeAll(landed).catch(() => undefined);
+      throw e;
+    }
+    await removeAll(deletable);
     if (this.index.compactionDue) await this.compactIndex().catch(() => false);
     return deletable.map((r) => r.id);
+  }
+
+  /** Those of `runs` whose deletion the index on disk holds, read afresh. */
+  private async deletionsOnDisk(runs: readonly FlowRunSummary[]): Promise<FlowRunSummary[]> {
+    const fresh = new RunIndex(this.runsDir, false);
+    try {
+      await fresh.refresh();
+    } finally {
+      await fresh.close();
+    }
+    return runs.filter((r) => fresh.wasDeleted(r.id));
   }
 
   /** Throws StoreWriteError, nothing written, when the files of `runs` cannot be removed (their folder cannot be written). */

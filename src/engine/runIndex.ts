@@ -191,6 +191,18 @@ export class RunIndex {
     return this.deleted.has(id);
   }
 
+  /**
+   * Takes back deletions applied here whose lines never reached the disk (a full disk took part of their
+   * batch): the runs are listed again as they were.
+   */
+  restore(runs: readonly FlowRunSummary[]): void {
+    for (const run of runs) {
+      if (!this.deleted.delete(run.id)) continue;
+      this.runs.set(run.id, run);
+      if (!this.byName.has(run.name)) this.byName.set(run.name, run.id);
+    }
+  }
+
   /** Folds one index record; returns the id of the run it changed. */
   apply(r: IndexRecord): string | undefined {
     if (r.k === 'run') {
