@@ -79,3 +79,26 @@ find /mnt/home/runs -name '*.dv' > ${out}/left.txt`;
   });
 });
 
+
+describe('a task result that does not fit on the disk', T, () => {
+  it('fails its task run saying Flowdeck could not keep its result, where, and what to do', async (t) => {
+    const why = noSmallDisk();
+    if (why) return t.skip(why);
+    const ws = workspace({
+      'big.flow.ts': flowSource(`const big = task({ name: 'big' }, async () => 'x'.repeat(3 * 1024 * 1024));
+export default flow({ name: 'big' }, async () => { await big(); return 1; });`),
+    });
+    const out = tempDir();
+    const script = `export FLOWDECK_HOME=/mnt/home
+"$NODE" "$CLI" run big.flow.ts --json > ${out}/run.json 2> ${out}/run.err; echo $? > ${out}/run.rc`;
+    const r = onSmallDisk(2048, script, { cwd: ws, env: { CLI }, timeoutMs: 150_000 });
+    assert.equal(r.status, 0, `${r.status} ${r.stderr}`);
+    const read = (f: string) => readFileSync(join(out, f), 'utf8');
+    assert.equal(read('run.rc').trim(), '1', read('run.err'));
+    const doc = JSON.parse(read('run.json')) as { state: { name: string; message: string }; taskRuns: { state: { name: string; message: string } }[] };
+    assert.equal(doc.state.name, 'Failed');
+    const said = (who: string) => new RegExp(`^${who} returned a result Flowdeck could not keep: Could not write /mnt/home/runs/[0-9a-f-]+\\.results/\\S+\\.dv: no space left on the device \\(ENOSPC\\)\\. Free some space, then resume the run`);
+    assert.match(doc.taskRuns[0]!.state.message, said('Task run'));
+    assert.match(doc.state.message, said("Task run 'big-0'"));
+  });
+});

@@ -3,12 +3,14 @@
  * that is final, the result cache, and `map` over items.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { TaskOptions } from '../types';
 import { mapEach, mapWithLimit, type MapProgress, type StartCall } from '../concurrency';
 import { keyHash, taskCacheKey } from '../resultCache';
 import { isTaskInputHash, sourceHash } from '../taskInputHash';
 import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
+import { StoreWriteError } from '../storeErrors';
 import { formatDuration } from '../durationText';
 import { callIdentity, restore, reusableFor, unhashableWhy } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
@@ -346,6 +348,11 @@ function keepTaskResult(value: unknown, name: string, resultsDir: string, id: st
   } catch (e) {
     if (e instanceof SerializeError) {
       throw new Error(`${labelOf(name)} returned a value that cannot be kept: ${e.message}. Return plain data, or set persistResult: false (and no cacheKey) on the task to pass it on without keeping it (a resumed run then runs it again)`);
+    }
+    // Its file refused by the system (a full disk, a quota): said as the store's, not as the task's own error.
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err.code === 'string' && err.syscall !== undefined) {
+      throw new Error(`${labelOf(name)} returned a result Flowdeck could not keep: ${StoreWriteError.from(e, err.path ?? join(resultsDir, `${id}.dv`)).message}${err.code === 'ENOSPC' || err.code === 'EDQUOT' ? '. Free some space, then resume the run: its task runs that completed are not run again' : ''}`);
     }
     throw e;
   }
