@@ -97,6 +97,11 @@ before(async () => {
     repos: [
       // 250 stars, four a day from 2024-01-01: three pages.
       { fullName: 'acme/small', stars: 250, firstStarAt: '2024-01-01T00:00:00Z', starIntervalSeconds: 6 * 3600, forks: 31, subscribers: 17, openIssues: 12, openPulls: 57 },
+      // acme/small's 250 stars, listed out of star order: star i of the list is star (7 * i) % 250 of acme/small.
+      {
+        fullName: 'acme/shuffled',
+        starredAt: Array.from({ length: 250 }, (_, i) => new Date(Date.parse('2024-01-01T00:00:00Z') + ((7 * i) % 250) * 6 * 3600 * 1000).toISOString()),
+      },
       { fullName: 'acme/huge', stars: 100_000, firstStarAt: '2019-01-01T00:00:00Z', starIntervalSeconds: 1800, forks: 9000, subscribers: 800, openIssues: 700, openPulls: 150 },
       { fullName: 'acme/empty', stars: 0, openIssues: 0, openPulls: 0 },
       { fullName: 'acme/one-pull', stars: 3, firstStarAt: '2025-05-30T10:00:00Z', starIntervalSeconds: 60, openIssues: 2, openPulls: 1 },
@@ -156,6 +161,15 @@ describe('repository figures', () => {
     assert.deepEqual(stats.starHistory.at(-2), { date: '2024-03-03', stars: 250 });
     assert.deepEqual(stats.starHistory.at(-1), { date: TODAY, stars: 250 });
     assert.equal(stats.starHistory.length, 64);
+  });
+
+  test('stargazer pages listed out of star order give the same history as the same stars in order', async () => {
+    const context = fakeContext();
+    const ordered = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+    const shuffled = await collectRepoStats('acme/shuffled', optionsFor(fake, context, { token: TOKEN }));
+    assert.equal(shuffled.starHistorySampled, false);
+    assertMonotonicDaily(shuffled.starHistory);
+    assert.deepEqual(shuffled.starHistory, ordered.starHistory);
   });
 
   test('watchers is subscribers_count, not watchers_count (which equals stars)', async () => {
@@ -894,6 +908,38 @@ describe('star history arithmetic', () => {
       { date: '2024-01-03', stars: 3 },
       { date: '2024-02-01', stars: 150 },
       { date: '2024-03-01', stars: 150 },
+    ]);
+  });
+
+  test('dates out of list order count the stars up to each date, not their places in the list', () => {
+    // Read in full: every star's date is known, so each day's count is exact.
+    const points = buildStarHistory(
+      [
+        { page: 1, starredAt: ['2024-01-05T00:00:00Z', '2024-01-01T00:00:00Z', '2024-01-03T00:00:00Z', '2024-01-01T12:00:00Z'] },
+      ],
+      4,
+      '2024-02-01',
+    );
+    assert.deepEqual(points, [
+      { date: '2024-01-01', stars: 2 },
+      { date: '2024-01-03', stars: 3 },
+      { date: '2024-01-05', stars: 4 },
+      { date: '2024-02-01', stars: 4 },
+    ]);
+    // A sample whose pages overlap in time: the earliest dates take the smallest places read.
+    const sampled = buildStarHistory(
+      [
+        { page: 1, starredAt: ['2024-03-01T00:00:00Z', '2024-01-01T00:00:00Z'] },
+        { page: 3, starredAt: ['2024-02-01T00:00:00Z'] },
+      ],
+      300,
+      '2024-04-01',
+    );
+    assert.deepEqual(sampled, [
+      { date: '2024-01-01', stars: 1 },
+      { date: '2024-02-01', stars: 2 },
+      { date: '2024-03-01', stars: 201 },
+      { date: '2024-04-01', stars: 300 },
     ]);
   });
 });

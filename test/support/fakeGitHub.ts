@@ -29,6 +29,11 @@ export interface FakeRepoSpec {
   /** Time of the first star; later stars follow every `starIntervalSeconds`. Defaults end the list yesterday. */
   firstStarAt?: string;
   starIntervalSeconds?: number;
+  /**
+   * Every stargazer's star time in list order, taken as given (out of order too, as a list can be when users
+   * unstar and star again); replaces firstStarAt and starIntervalSeconds, and its length is the star count.
+   */
+  starredAt?: string[];
   /** Releases in any order; the list answers newest first, like GitHub. */
   releases?: FakeRelease[];
 }
@@ -129,7 +134,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   let url = '';
 
   const setRepo = (spec: FakeRepoSpec) => {
-    const stars = spec.stars ?? 0;
+    const stars = spec.starredAt?.length ?? spec.stars ?? 0;
     const interval = spec.starIntervalSeconds ?? 6 * HOUR_SECONDS;
     const firstStarAt = spec.firstStarAt ?? new Date(Date.now() - (stars * interval + 24 * HOUR_SECONDS) * 1000).toISOString();
     repos.set(spec.fullName.toLowerCase(), {
@@ -145,6 +150,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       private: spec.private ?? false,
       firstStarAt,
       starIntervalSeconds: interval,
+      starredAt: spec.starredAt ?? [],
       releases: spec.releases ?? [],
     });
   };
@@ -261,7 +267,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     const items: unknown[] = [];
     for (let i = start; i < end; i++) {
       const user = userBody(repo.id * 1_000 + i);
-      items.push(withDates ? { starred_at: isoSeconds(first + i * repo.starIntervalSeconds * 1000), user } : user);
+      const starredAt = repo.starredAt[i] ?? isoSeconds(first + i * repo.starIntervalSeconds * 1000);
+      items.push(withDates ? { starred_at: starredAt, user } : user);
     }
     const pages = Math.max(1, Math.ceil(repo.stars / perPage));
     return {

@@ -1,7 +1,7 @@
 /**
  * Star history from stargazer dates. Small repositories are read page by page in full; big ones the way
  * star-history.com does it: page 1 tells how many pages there are, then a few pages spread evenly over
- * that range are read at once. The Nth stargazer in the list makes the count N on the day it starred.
+ * that range are read at once. The Nth stargazer to star makes the count N on the day it starred.
  */
 import type { SecretMasker } from '../../engine/secrets';
 import { listAnswer, wrongField, type AnswerContext } from './answers';
@@ -25,7 +25,7 @@ export const DEFAULT_STARGAZER_REQUESTS = 15;
 /** One page of the stargazer list, reduced to what the history needs. */
 export interface StargazerPage {
   page: number;
-  /** ISO timestamps in list order (oldest first). */
+  /** ISO timestamps in list order: oldest first as GitHub lists them, though not always (buildStarHistory). */
   starredAt: string[];
 }
 
@@ -46,17 +46,28 @@ export function planStargazerPages(lastPage: number, maxRequests = DEFAULT_STARG
  * One point per UTC day (the day's highest count, i.e. its last), sorted, ending with `totalStars` on
  * `today`. Counts are clamped from the end backwards so the series never decreases and the final value
  * is exactly today's count, even when unstars shrank the list between page reads.
+ *
+ * The list is not always in star order (a server answering out of order, a user who unstarred and starred
+ * again between page reads), and counting by list position then gave an early day a late count, which the
+ * clamp flattened the whole curve down to. So the dates read are sorted and the positions read are sorted,
+ * and the Nth earliest date gets the Nth smallest position: with every page read that is exactly the number
+ * of stars up to that date, whatever the order, and for a sample it is the list order's own estimate.
  */
 export function buildStarHistory(pages: readonly StargazerPage[], totalStars: number, today: string): StarPoint[] {
-  const byDay = new Map<string, number>();
+  const stamps: { time: number; date: string }[] = [];
+  const counts: number[] = [];
   for (const { page, starredAt } of pages) {
     starredAt.forEach((timestamp, index) => {
-      const date = utcDay(timestamp);
-      if (date === undefined) return;
-      const count = (page - 1) * STARGAZERS_PER_PAGE + index + 1;
-      byDay.set(date, Math.max(byDay.get(date) ?? 0, count));
+      const time = Date.parse(timestamp);
+      if (Number.isNaN(time)) return;
+      stamps.push({ time, date: new Date(time).toISOString().slice(0, 10) });
+      counts.push((page - 1) * STARGAZERS_PER_PAGE + index + 1);
     });
   }
+  stamps.sort((a, b) => a.time - b.time);
+  counts.sort((a, b) => a - b);
+  const byDay = new Map<string, number>();
+  stamps.forEach(({ date }, i) => byDay.set(date, Math.max(byDay.get(date) ?? 0, counts[i])));
   const days = [...byDay.keys()].sort();
   // A star stamped after "today" (clock skew) must not end up after the final point.
   const lastDay = days.length > 0 && days[days.length - 1] > today ? days[days.length - 1] : today;
@@ -68,11 +79,6 @@ export function buildStarHistory(pages: readonly StargazerPage[], totalStars: nu
     points[i].stars = Math.min(points[i].stars, points[i + 1].stars);
   }
   return points;
-}
-
-function utcDay(timestamp: string): string | undefined {
-  const time = Date.parse(timestamp);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString().slice(0, 10);
 }
 
 /** Page number of `rel="last"` in a Link header; undefined when absent (the list has one page). */
