@@ -7,9 +7,15 @@
 /** The most of one answer read: GitHub's and Google's largest answers are a few MB. */
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
-/** `response` with its body cut off past MAX_ANSWER_BYTES, the stream erroring with `tooLarge()`. */
-export function limitedAnswer(response: Response, tooLarge: () => Error): Response {
-  if (response.body === null) return response;
+/**
+ * `response` with its body cut off past MAX_ANSWER_BYTES, the stream erroring with `tooLarge()`. `onEnd` hears
+ * that the body was read to its end (at once for an answer without one).
+ */
+export function limitedAnswer(response: Response, tooLarge: () => Error, onEnd?: () => void): Response {
+  if (response.body === null) {
+    onEnd?.();
+    return response;
+  }
   let seen = 0;
   const body = response.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
@@ -20,6 +26,9 @@ export function limitedAnswer(response: Response, tooLarge: () => Error): Respon
           return;
         }
         controller.enqueue(chunk);
+      },
+      flush() {
+        onEnd?.();
       },
     }),
   );

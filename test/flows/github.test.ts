@@ -667,6 +667,29 @@ describe('errors', () => {
     }
   });
 
+  for (const [kind, how] of [
+    ['drip', 'began but did not finish'],
+    ['silent', 'did not come'],
+  ] as const) {
+    test(`an answer that ${how} within the request bound fails naming the request and the bound, before the task's timeout, not retried by the client`, async () => {
+      fake.inject({ kind, path: /\/stargazers$/ });
+      const context = fakeContext();
+      const mark = fake.requests.length;
+      // The task's timeout, far longer than the request's bound: before the fix the run ended with this, naming no request.
+      const taskTimeout = AbortSignal.timeout(10_000);
+      const error = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN, signal: taskTimeout, requestTimeoutSeconds: 0.3 })).catch(
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof GitHubError, String(error));
+      assert.equal(error.kind, 'timeout');
+      assert.match(error.message, new RegExp(`^GitHub's answer for GET /repos/acme/small/stargazers \\(127\\.0\\.0\\.1:\\d+\\) ${how} within 0\\.3 s, `));
+      assert.ok(!error.message.includes('per_page'), 'the query is left out');
+      assert.ok(context.lines.some((line) => line.level === 'WARNING' && /^Request GET \/repos\/acme\/small\/stargazers\?\S+: no (end to its )?answer within 0\.3 s$/.test(line.message)), context.lines.map((l) => l.message).join('\n'));
+      assert.equal(since(fake, mark).filter(isStargazers).filter((request) => request.query.page === '1').length, 1, 'the client did not send it again');
+      assertNoToken(error, context);
+    });
+  }
+
   test('an aborted run rejects with the abort reason, not a GitHub error, and is not retried', async () => {
     const controller = new AbortController();
     const reason = Object.assign(new Error('Task run timed out after 1 s'), { name: 'TimeoutError' });

@@ -633,6 +633,36 @@ describe('youtube-channel-analytics errors', () => {
     assert.equal(requestsTo('/v2/reports').length, 1);
   });
 
+  for (const [kind, how] of [
+    ['drip', 'began but did not finish'],
+    ['silent', 'did not come'],
+  ] as const) {
+    test(`a report answer that ${how} within the request bound: retried by the task, then fails naming the request and the bound, before the task's timeout`, async () => {
+      fake.inject({ kind, path: /^\/v2\/reports$/, times: Infinity, query: MAIN_REPORT });
+      // The task's timeout, far longer than the request's bound: before the fix the run ended with this, naming no request.
+      const run = { ...fakeRun(home), signal: AbortSignal.timeout(10_000) };
+      const attempts = new Map<string, number>();
+      const error = await failure(runChannelAnalytics(RANGE, deps(run, { requestTimeoutSeconds: 0.3 }, attempts)));
+      assert.equal(error.code, 'request-timeout');
+      assert.match(error.message, new RegExp(`^Google's answer for GET /v2/reports \\(127\\.0\\.0\\.1:\\d+\\) ${how} within 0\\.3 s while reading the analytics report, `));
+      assert.ok(!error.message.includes('channel=='), 'the query is left out');
+      assert.equal(error.retryable, true);
+      assert.equal(attempts.get('fetch-report'), 1 + FETCH_REPORT_TASK.retries);
+      assert.equal(dayReports().length, 1 + FETCH_REPORT_TASK.retries, 'the client sent each attempt once');
+      assertNoSecrets(error.message);
+    });
+  }
+
+  test('a token answer that never ends fails naming the token request and the bound, sent once', async () => {
+    fake.inject({ kind: 'drip', path: /^\/token$/, times: Infinity });
+    const clients = createYouTubeClients({ clientId: fake.clientId, clientSecret: fake.clientSecret, refreshToken }, { apiUrl: fake.url, tokenUrl: fake.tokenUrl }, () => undefined, 0.3);
+    const error = await failure(ensureAccessToken(clients));
+    assert.equal(error.code, 'request-timeout');
+    assert.match(error.message, /^Google's answer for POST \/token \(127\.0\.0\.1:\d+\) began but did not finish within 0\.3 s while refreshing the access token, /);
+    assert.equal(requestsTo('/token').length, 1, 'google-auth-library did not send it again');
+    assertNoSecrets(error.message);
+  });
+
   test('the tasks have timeouts and retry only what is worth retrying', () => {
     for (const options of [FETCH_REPORT_TASK, FETCH_PREVIOUS_REPORT_TASK, FETCH_TOP_VIDEOS_TASK, FETCH_CHANNEL_TASK]) {
       assert.ok(options.timeoutSeconds > 0 && options.timeoutSeconds <= 300);

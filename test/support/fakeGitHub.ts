@@ -72,7 +72,11 @@ export interface RecordedRequest {
  * `other-rate-limit`: a limit in other words than GitHub's usual ones, a 429 Too Many Requests (a gateway's)
  * or, with `status: 403`, GitHub Enterprise Server's "abuse detection mechanism".
  */
-export type InjectedFailureKind = 'secondary-rate-limit' | 'primary-rate-limit' | 'other-rate-limit' | 'server-error' | 'answer';
+/**
+ * `drip`: a 200 whose body trickles in, a byte every 50 ms, and never ends; `silent`: no answer at all, the
+ * connection left open. Both until the client gives up.
+ */
+export type InjectedFailureKind = 'secondary-rate-limit' | 'primary-rate-limit' | 'other-rate-limit' | 'server-error' | 'answer' | 'drip' | 'silent';
 
 export interface InjectedFailure {
   kind: InjectedFailureKind;
@@ -438,6 +442,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       }
       case 'server-error':
         send(res, record, 502, { message: 'Server Error' }, headers);
+        return;
+      case 'drip': {
+        record.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': requestId(), ...headers });
+        res.write('[');
+        const drip = setInterval(() => res.write(' '), 50);
+        res.once('close', () => clearInterval(drip));
+        return;
+      }
+      case 'silent':
         return;
       case 'answer':
         record.status = 200;

@@ -95,7 +95,11 @@ export type FailureKind =
   /** A 200 whose JSON breaks off (a dropped connection behind a proxy). */
   | 'truncatedJson'
   /** A 200 with `{}`: JSON, but none of the fields asked for. */
-  | 'emptyJson';
+  | 'emptyJson'
+  /** A 200 whose body trickles in, a byte every 50 ms, and never ends (until the client gives up). */
+  | 'drip'
+  /** No answer at all, the connection left open. */
+  | 'silent';
 
 export interface InjectedFailure {
   kind: FailureKind;
@@ -230,6 +234,15 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
     };
 
     const failure = takeFailure(url.pathname, url.searchParams);
+    if (failure === 'silent') return;
+    if (failure === 'drip') {
+      record.status = 200;
+      res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+      res.write('{');
+      const drip = setInterval(() => res.write(' '), 50);
+      res.once('close', () => clearInterval(drip));
+      return;
+    }
     if (failure) return reply(...failureAnswer(failure, body));
 
     if (url.pathname === '/o/oauth2/v2/auth' && req.method === 'GET') return consentPage(url, reply);
@@ -509,7 +522,7 @@ export async function startFakeGoogle(initial: FakeGoogleOptions = {}): Promise<
   };
 }
 
-function failureAnswer(kind: FailureKind, body: string): [number, unknown, Record<string, string>?] {
+function failureAnswer(kind: Exclude<FailureKind, 'drip' | 'silent'>, body: string): [number, unknown, Record<string, string>?] {
   switch (kind) {
     case 'proxyPage':
       return [200, '<html><head><title>Sign in</title></head><body>Sign in to the corporate proxy</body></html>', { 'content-type': 'text/html; charset=utf-8' }];

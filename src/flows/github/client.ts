@@ -3,6 +3,7 @@
  * plugins, logs routed to the run logger, and a request counter so tasks can report what they cost.
  */
 import { limitedAnswer, MAX_ANSWER_BYTES } from '../limitedAnswer';
+import { REQUEST_TIMEOUT_SECONDS } from '../requestTimeout';
 import type { Octokit } from '@octokit/rest' with { 'resolution-mode': 'import' };
 import type { GitHubLogger, GitHubOptions } from './options';
 import { redact } from './errors';
@@ -20,9 +21,18 @@ export interface RequestStats {
   rateLimit?: { limit: number; remaining: number; resetAt: Date };
   /** `METHOD path` of the first answer cut off at MAX_ANSWER_BYTES (withClient fails the step naming it). */
   oversized?: string;
+  /** The first request not answered to its end within `requestTimeoutSeconds` (withClient fails the step naming it). */
+  timedOut?: TimedOutRequest;
 }
 
-export { MAX_ANSWER_BYTES };
+export interface TimedOutRequest {
+  /** `METHOD path`, without the query. */
+  request: string;
+  /** Whether the answer had begun (status and headers came, the body did not finish). */
+  answered: boolean;
+}
+
+export { MAX_ANSWER_BYTES, REQUEST_TIMEOUT_SECONDS };
 
 export interface GitHubClientHandle {
   octokit: GitHubClient;
@@ -98,7 +108,7 @@ export async function createGitHubClient(options: GitHubOptions): Promise<GitHub
     log: octokitLog(logger, token, unanswered),
     request: {
       ...(options.signal ? { signal: options.signal } : {}),
-      fetch: countingFetch(stats, logger, options.baseUrl, unanswered),
+      fetch: countingFetch(stats, logger, options.baseUrl, unanswered, (options.requestTimeoutSeconds ?? REQUEST_TIMEOUT_SECONDS) * 1000),
     },
     retry: { retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue },
     throttle: {
@@ -169,30 +179,58 @@ function octokitLog(logger: GitHubLogger, token: string | undefined, unanswered:
   };
 }
 
-/** Counts every attempt (the retry plugin's included) and logs why an attempt failed. */
-function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: string, unanswered: Unanswered): typeof fetch {
+/**
+ * Counts every attempt (the retry plugin's included), logs why an attempt failed, and bounds each attempt to
+ * `timeoutMs`, its answer read to the end. @octokit/request has no timeout option of its own (its docs point to
+ * `request.signal`), so each attempt gets the run's signal joined with an `AbortSignal.timeout`.
+ */
+function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: string, unanswered: Unanswered, timeoutMs: number): typeof fetch {
   return async (input, init) => {
     stats.requests++;
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const key = `${method} ${pathOf(url, baseUrl)}`;
+    const bound = AbortSignal.timeout(timeoutMs);
+    const runSignal = init?.signal ?? undefined;
+    let answered = false;
+    let read = false;
+    // Octokit reads a body that errors as an empty answer: the request is recorded for the error to name. The
+    // listener also keeps `bound` alive: AbortSignal.any holds it weakly, and on Node 20 a garbage collection
+    // would drop it, never to fire.
+    bound.addEventListener('abort', () => {
+      if (read || runSignal?.aborted) return;
+      stats.timedOut ??= { request: `${method} ${pathOf(url, baseUrl).split('?')[0]}`, answered };
+      logger.warning(`Request ${key}: no ${answered ? 'end to its answer' : 'answer'} within ${timeoutMs / 1000} s`);
+    });
     let response: Response;
     try {
-      response = await fetch(input, init);
+      response = await fetch(input, { ...init, signal: runSignal ? AbortSignal.any([runSignal, bound]) : bound });
     } catch (error) {
       // fetch rejects with the signal's reason (the engine's TimeoutError, say); Octokit would wrap that
-      // as a status-500 RequestError and the retry plugin would retry it. An AbortError passes straight up.
-      if (init?.signal?.aborted) throw new DOMException('The run was cancelled or timed out', 'AbortError');
+      // as a status-500 RequestError and the retry plugin would retry it. An AbortError passes straight up,
+      // and past the bound too: a retry would wait as long again, the task's time gone before the error came.
+      if (runSignal?.aborted) throw new DOMException('The run was cancelled or timed out', 'AbortError');
+      if (bound.aborted) {
+        unanswered.set(key, [...(unanswered.get(key) ?? []), `no answer within ${timeoutMs / 1000} s`]);
+        throw new DOMException(`No answer within ${timeoutMs / 1000} s`, 'AbortError');
+      }
       const reason = networkReason(error);
-      const key = `${(init?.method ?? 'GET').toUpperCase()} ${pathOf(url, baseUrl)}`;
       unanswered.set(key, [...(unanswered.get(key) ?? []), reason]);
       logger.warning(`Request ${pathOf(url, baseUrl)} failed: ${reason}`);
       throw error;
     }
+    answered = true;
     if (response.status === 304) stats.notModified++;
-    // Octokit reads a body that errors as an empty answer: the request is recorded for the error to name.
-    response = limitedAnswer(response, () => {
-      stats.oversized ??= `${(init?.method ?? 'GET').toUpperCase()} ${pathOf(url, baseUrl).split('?')[0]}`;
-      return new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
-    });
+    response = limitedAnswer(
+      response,
+      () => {
+        stats.oversized ??= `${method} ${pathOf(url, baseUrl).split('?')[0]}`;
+        return new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
+      },
+      () => {
+        read = true;
+      },
+    );
     if (response.status >= 500) logger.warning(`GitHub answered ${response.status} for ${pathOf(url, baseUrl)}`);
     const limit = Number(response.headers.get('x-ratelimit-limit'));
     const remaining = Number(response.headers.get('x-ratelimit-remaining'));

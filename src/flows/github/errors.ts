@@ -13,6 +13,8 @@ export type GitHubErrorKind =
   | 'forbidden'
   | 'rate-limited'
   | 'network'
+  /** A request not answered to its end within `requestTimeoutSeconds`. */
+  | 'timeout'
   | 'http'
   /** A 200 whose body is not what the endpoint sends (a proxy's page, truncated JSON, wrong field types). */
   | 'unexpected-answer';

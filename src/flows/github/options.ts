@@ -40,6 +40,11 @@ export interface GitHubOptions {
   retryAfterBaseValue?: number;
   /** A primary rate limit whose reset is further away than this fails the run instead of waiting. */
   maxRateLimitWaitSeconds?: number;
+  /**
+   * The longest one request may take, its answer read to the end (REQUEST_TIMEOUT_SECONDS when absent): past it
+   * the step fails naming the request, never retried by the client. Tests shrink it.
+   */
+  requestTimeoutSeconds?: number;
   /** Retries after network failures and 5xx answers (Octokit's retry plugin). */
   retries?: number;
   /** Clock for `fetchedAt`, today's date and reset-time messages. */

@@ -3,7 +3,17 @@
  * star history, releases) and the function that combines them and logs the summary. The flow module runs each step
  * as an engine task; tests call the same functions directly against a fake server.
  */
-import { createGitHubClient, DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS, DEFAULT_RETRIES, describeStats, MAX_ANSWER_BYTES, SECONDARY_LIMIT_FALLBACK_SECONDS, type GitHubClient } from './client';
+import {
+  createGitHubClient,
+  DEFAULT_MAX_RATE_LIMIT_WAIT_SECONDS,
+  DEFAULT_RETRIES,
+  describeStats,
+  MAX_ANSWER_BYTES,
+  REQUEST_TIMEOUT_SECONDS,
+  SECONDARY_LIMIT_FALLBACK_SECONDS,
+  type GitHubClient,
+  type TimedOutRequest,
+} from './client';
 import { listAnswer, repositoryAnswer } from './answers';
 import { conditionalGet } from './etags';
 import { GitHubError, hostOf, toGitHubError } from './errors';
@@ -113,12 +123,15 @@ async function withClient<T>(options: GitHubOptions, repo: string, what: string,
   try {
     const result = await body(octokit);
     if (stats.oversized !== undefined) throw oversizedAnswer(stats.oversized, options.baseUrl);
+    if (stats.timedOut !== undefined) throw timedOut(stats.timedOut, options);
     return result;
   } catch (error) {
     // The engine's own cancel/timeout error is what it expects back, not a network failure.
     if (options.signal?.aborted) throw options.signal.reason ?? error;
     // Octokit read the cut-off answer as an empty one: what went wrong is its size.
     if (stats.oversized !== undefined) throw oversizedAnswer(stats.oversized, options.baseUrl);
+    // Likewise an answer that stopped coming: what went wrong is its time.
+    if (stats.timedOut !== undefined) throw timedOut(stats.timedOut, options);
     throw toGitHubError(error, {
       repo,
       baseUrl: options.baseUrl,
@@ -138,6 +151,16 @@ function oversizedAnswer(request: string, baseUrl: string): GitHubError {
     `GitHub's answer for ${request} (${hostOf(baseUrl)}) is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, far more than GitHub sends; ` +
       'it was not read further. A proxy, captive portal or gateway may have answered instead of GitHub: check the network ' +
       'and FLOWDECK_GITHUB_API_URL, then run the flow again.',
+  );
+}
+
+function timedOut({ request, answered }: TimedOutRequest, options: GitHubOptions): GitHubError {
+  const seconds = options.requestTimeoutSeconds ?? REQUEST_TIMEOUT_SECONDS;
+  return new GitHubError(
+    'timeout',
+    `GitHub's answer for ${request} (${hostOf(options.baseUrl)}) ${answered ? 'began but did not finish' : 'did not come'} within ${seconds} s, ` +
+      'the most one request may take (GitHub answers in a second or two). The network, a proxy or GitHub is slow or stuck: ' +
+      `check the network${options.baseUrl === 'https://api.github.com' ? '' : ' and FLOWDECK_GITHUB_API_URL'}, then run the flow again.`,
   );
 }
 

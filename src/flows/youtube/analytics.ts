@@ -58,6 +58,8 @@ export interface AnalyticsDependencies {
   /** Days per report page; only ranges longer than this are paged. */
   pageSize?: number;
   readCredentials?: (home: string) => CredentialStore;
+  /** The longest one request may take, its answer read to the end; REQUEST_TIMEOUT_SECONDS when absent. */
+  requestTimeoutSeconds?: number;
 }
 
 export interface ChannelAnalytics {
@@ -134,7 +136,7 @@ export async function runChannelAnalytics(
     if (tokens.refresh_token !== undefined) run.registerSecret(tokens.refresh_token);
     // A refresh answer has no refresh_token; the host merges, so the stored one is kept.
     run.saveCredentials('youtube', { ...tokens });
-  });
+  }, deps.requestTimeoutSeconds);
 
   // The dates are the tasks' arguments, not captured: default dates move with the day, and a resume on a later
   // day must read the new range rather than reuse the figures of the range its first attempt read.

@@ -12,7 +12,8 @@ import type { ServiceCredentials } from '../../engine/credentials';
 import { SecretMasker } from '../../engine/secrets';
 import { describeAnswerValue } from '../answerText';
 import { limitedAnswer } from '../limitedAnswer';
-import { AnswerTooLarge, CONNECT_HINT, YouTubeError, toYouTubeError } from './errors';
+import { REQUEST_TIMEOUT_SECONDS } from '../requestTimeout';
+import { AnswerTooLarge, CONNECT_HINT, RequestTimedOut, YouTubeError, toYouTubeError } from './errors';
 
 export type OAuthClient = InstanceType<typeof googleAuth.OAuth2>;
 
@@ -98,23 +99,43 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv): GoogleEndpoints {
   return endpoints;
 }
 
-export function createOAuthClient(clientId: string, clientSecret: string, endpoints: GoogleEndpoints): OAuthClient {
+export function createOAuthClient(
+  clientId: string,
+  clientSecret: string,
+  endpoints: GoogleEndpoints,
+  requestTimeoutSeconds = REQUEST_TIMEOUT_SECONDS,
+): OAuthClient {
   const overrides: { oauth2TokenUrl?: string; oauth2AuthBaseUrl?: string } = {};
   if (endpoints.tokenUrl !== undefined) overrides.oauth2TokenUrl = endpoints.tokenUrl;
   if (endpoints.authUrl !== undefined) overrides.oauth2AuthBaseUrl = endpoints.authUrl;
-  return new googleAuth.OAuth2({ clientId, clientSecret, endpoints: overrides, transporterOptions: { fetchImplementation: limitedFetch } });
+  return new googleAuth.OAuth2({ clientId, clientSecret, endpoints: overrides, transporterOptions: { fetchImplementation: answerFetch(requestTimeoutSeconds) } });
 }
 
 /**
- * fetch, with the body cut off past MAX_ANSWER_BYTES and the connection closed: the stream errors with an
- * AnswerTooLarge, which gaxios keeps as its error's `cause` and toYouTubeError names. Used by the OAuth
+ * fetch, with the body cut off past MAX_ANSWER_BYTES and the connection closed (the stream errors with an
+ * AnswerTooLarge), and each request bounded to `seconds`, its answer read to the end (it is aborted with a
+ * RequestTimedOut). gaxios keeps either as its error's `cause`, which toYouTubeError names. Used by the OAuth
  * client (token requests) and both API clients.
+ *
+ * Not gaxios's own `timeout` option: it joins its timeout signal to the caller's with AbortSignal.any, which on
+ * Node 20 holds that signal weakly, and a garbage collection in between drops it — a report request given the
+ * run's signal and a 0.3 s timeout was still dripping 5 s later. Here the timeout signal has a listener, which
+ * keeps it alive.
  */
-const limitedFetch: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-  return limitedAnswer(response, () => new AnswerTooLarge(URL.canParse(url) ? new URL(url).host : url));
-};
+function answerFetch(seconds: number): typeof fetch {
+  return async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const host = URL.canParse(url) ? new URL(url).host : url;
+    const request = `${(init?.method ?? 'GET').toUpperCase()} ${URL.canParse(url) ? new URL(url).pathname : url.split('?')[0]}`;
+    let answered = false;
+    const timedOut = new AbortController();
+    AbortSignal.timeout(seconds * 1000).addEventListener('abort', () => timedOut.abort(new RequestTimedOut(request, host, seconds, answered)));
+    const signal = init?.signal ? AbortSignal.any([init.signal, timedOut.signal]) : timedOut.signal;
+    const response = await fetch(input, { ...init, signal });
+    answered = true;
+    return limitedAnswer(response, () => new AnswerTooLarge(host));
+  };
+}
 
 /** The token fields worth keeping from an OAuth2Client 'tokens' event; absent fields stay absent. */
 export interface TokenUpdate {
@@ -142,8 +163,9 @@ export function createYouTubeClients(
   settings: YouTubeAuthSettings,
   endpoints: GoogleEndpoints,
   onTokens: (tokens: TokenUpdate) => void,
+  requestTimeoutSeconds = REQUEST_TIMEOUT_SECONDS,
 ): YouTubeClients {
-  const oauth = createOAuthClient(settings.clientId, settings.clientSecret, endpoints);
+  const oauth = createOAuthClient(settings.clientId, settings.clientSecret, endpoints, requestTimeoutSeconds);
   const credentials: { refresh_token: string; access_token?: string; expiry_date?: number } = {
     refresh_token: settings.refreshToken,
   };
@@ -159,7 +181,7 @@ export function createYouTubeClients(
     onTokens(update);
   });
 
-  const common = { auth: oauth, retry: false, fetchImplementation: limitedFetch, ...(endpoints.apiUrl === undefined ? {} : { rootUrl: endpoints.apiUrl }) };
+  const common = { auth: oauth, retry: false, fetchImplementation: answerFetch(requestTimeoutSeconds), ...(endpoints.apiUrl === undefined ? {} : { rootUrl: endpoints.apiUrl }) };
   return {
     analytics: youtubeAnalytics({ version: 'v2', ...common }),
     data: youtube({ version: 'v3', ...common }),

@@ -24,6 +24,8 @@ export type YouTubeErrorCode =
   | 'unexpected'
   /** A 200 whose body is not what the API sends (a proxy's page, truncated JSON, a count that is no count). */
   | 'unexpected-answer'
+  /** A request not answered to its end within the bound of one request (REQUEST_TIMEOUT_SECONDS). */
+  | 'request-timeout'
   // Connecting (the OAuth loopback flow).
   | 'invalid-client-file'
   | 'access-denied'
@@ -103,9 +105,27 @@ export class AnswerTooLarge extends Error {
   }
 }
 
-function answerTooLarge(error: unknown): AnswerTooLarge | undefined {
+/**
+ * Aborts a request not answered to its end within its bound (client.ts). Its code makes gaxios send it no
+ * second time (google-auth-library retries token requests that got no answer): a retry would wait as long again.
+ */
+export class RequestTimedOut extends Error {
+  readonly code = 'AbortError';
+  constructor(
+    /** `METHOD /path`, without the query. */
+    readonly request: string,
+    readonly host: string,
+    readonly seconds: number,
+    /** Whether the answer had begun (status and headers came, the body did not finish). */
+    readonly answered: boolean,
+  ) {
+    super(`no ${answered ? 'end to the answer' : 'answer'} for ${request} from ${host} within ${seconds} s`);
+  }
+}
+
+function causeOf<T>(error: unknown, type: new (...args: never[]) => T): T | undefined {
   for (let e = error, depth = 0; e !== undefined && e !== null && depth < 5; e = fieldOf(e, 'cause'), depth++) {
-    if (e instanceof AnswerTooLarge) return e;
+    if (e instanceof type) return e;
   }
   return undefined;
 }
@@ -117,7 +137,17 @@ function answerTooLarge(error: unknown): AnswerTooLarge | undefined {
  */
 export function toYouTubeError(error: unknown, context: FailureContext): YouTubeError {
   if (error instanceof YouTubeError) return error;
-  const tooLarge = answerTooLarge(error);
+  const timedOut = causeOf(error, RequestTimedOut);
+  if (timedOut) {
+    return new YouTubeError(
+      'request-timeout',
+      `Google's answer for ${timedOut.request} (${timedOut.host}) ${timedOut.answered ? 'began but did not finish' : 'did not come'} within ${timedOut.seconds} s ` +
+        `while ${context.operation}, the most one request may take (Google answers in a second or two). The network, a proxy or ` +
+        'Google is slow or stuck: check the network and FLOWDECK_GOOGLE_API_URL / FLOWDECK_GOOGLE_TOKEN_URL if set, then try again.',
+      { retryable: true },
+    );
+  }
+  const tooLarge = causeOf(error, AnswerTooLarge);
   if (tooLarge) {
     return new YouTubeError(
       'unexpected-answer',
