@@ -90,6 +90,34 @@ describe('flowdeck schedule and schedules', () => {
     assert.match(again.stderr, new RegExp(`no schedule '${added.id}'`));
   });
 
+  it('pause, resume and rm --json print the schedule as schedules --json prints it, for an added and a declared schedule', { timeout: 120_000 }, async () => {
+    const home = tempDir();
+    const cwd = workspace({ 'daily.flow.ts': DECLARED });
+    const env = { FLOWDECK_HOME: home };
+    const add = await runCli(['schedule', 'add', 'github-repo-stats', '--every', '1h', '--json'], { cwd, env });
+    assert.equal(add.code, 0, add.stderr);
+    const added = JSON.parse(add.stdout) as ScheduleJson;
+    const declared = (await schedules(home, cwd)).find((s) => s.origin === 'code')!;
+    for (const id of [added.id, declared.id]) {
+      const pause = await runCli(['schedule', 'pause', id, '--json'], { cwd, env });
+      assert.equal(pause.code, 0, pause.stderr);
+      const paused = JSON.parse(pause.stdout) as ScheduleJson;
+      assert.equal(paused.state, 'paused');
+      assert.deepEqual(paused, (await schedules(home, cwd)).find((s) => s.id === id));
+
+      const resume = await runCli(['schedule', 'resume', id, '--json'], { cwd, env });
+      assert.equal(resume.code, 0, resume.stderr);
+      const resumed = JSON.parse(resume.stdout) as ScheduleJson;
+      assert.equal(resumed.state, 'active');
+      assert.deepEqual({ ...resumed, next: undefined }, { ...(await schedules(home, cwd)).find((s) => s.id === id), next: undefined });
+    }
+    const listed = (await schedules(home, cwd)).find((s) => s.id === added.id)!;
+    const rm = await runCli(['schedule', 'rm', added.id, '--json'], { cwd, env });
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.deepEqual({ ...(JSON.parse(rm.stdout) as ScheduleJson), next: undefined }, { ...listed, next: undefined });
+    assert.equal((await schedules(home, cwd)).find((s) => s.id === added.id), undefined);
+  });
+
   it('--every takes seconds, minutes, hours or days; a file with one flow is scheduled by its path', { timeout: 60_000 }, async () => {
     const home = tempDir();
     const cwd = workspace({ 'poll.flow.ts': flowSource(`export default flow({ name: 'poll' }, async () => 1);`) });

@@ -18,9 +18,9 @@ import { knownSecrets } from '../knownSecrets';
 import { checkedTags } from '../tagArgs';
 
 export const SCHEDULE_HELP = `Usage: flowdeck schedule add <file | built-in id> (--cron EXPR | --every 15m) [options]
-       flowdeck schedule pause <id>
-       flowdeck schedule resume <id>
-       flowdeck schedule rm <id>
+       flowdeck schedule pause <id> [--json]
+       flowdeck schedule resume <id> [--json]
+       flowdeck schedule rm <id> [--json]
 
 Adds a schedule to the store, without editing code: \`flowdeck serve\` and every VS Code window with
 Flowdeck run it (each slot once). Pause and resume work on schedules declared in flow files too (by the
@@ -38,6 +38,9 @@ Options of add:
   --tag TAG            a tag of the scheduled runs, beside the flow's own (repeatable; \`runs --tag\` finds them)
   --json               print the schedule as JSON
   -h, --help           this help
+
+--json of pause, resume and rm prints the schedule as \`flowdeck schedules --json\` prints each (rm: as it was
+before its removal).
 
 Exit codes: 0 done; 2 bad input (no such flow or schedule, invalid cron, timezone or parameter).
 
@@ -72,7 +75,7 @@ export async function scheduleCommand(argv: string[], io: CliIo): Promise<number
   }
   if (action === 'pause' || action === 'resume' || action === 'rm') {
     if (rest.length !== 1) throw new UsageError(`schedule ${action} takes one schedule id (see \`flowdeck schedules\`)`);
-    return change(action, rest[0]!, io);
+    return change(action, rest[0]!, values.json === true, io);
   }
   throw new UsageError(`unknown schedule action '${action}'\n\n${SCHEDULE_HELP}`);
 }
@@ -166,11 +169,15 @@ async function add(target: string, values: AddValues, io: CliIo): Promise<number
   }
 }
 
-async function change(action: 'pause' | 'resume' | 'rm', ref: string, io: CliIo): Promise<number> {
+async function change(action: 'pause' | 'resume' | 'rm', ref: string, json: boolean, io: CliIo): Promise<number> {
   const declared = await declaredIn([], io);
   const store = await openStore(io);
+  // As `schedules --json` shows them: a secret the command knows masked, and such a schedule `refused`.
+  const masker = knownSecrets(io.env, store.home);
+  const views = async (): Promise<ScheduleView[]> => scheduleViews(declared.entries, await store.schedules.read(), Date.now(), (text) => masker.mask(text));
+  const printJson = (view: ScheduleView): void => write(io.stdout, JSON.stringify(masker.maskValue(scheduleJson(view)), null, 2));
   try {
-    const { found, ambiguous, tooShort } = findSchedule(scheduleViews(declared.entries, await store.schedules.read(), Date.now()), ref);
+    const { found, ambiguous, tooShort } = findSchedule(await views(), ref);
     if (tooShort) {
       write(io.stderr, neutraliseTerminal(`flowdeck: '${ref}' is too short to name a schedule: give at least ${MIN_SCHEDULE_PREFIX} characters of its id (\`flowdeck schedules\` lists them)`));
       return EXIT.badInput;
@@ -191,11 +198,14 @@ async function change(action: 'pause' | 'resume' | 'rm', ref: string, io: CliIo)
         return EXIT.badInput;
       }
       await store.schedules.remove(entry.id);
-      write(io.stdout, `Removed ${what}.`);
+      if (json) printJson(found);
+      else write(io.stdout, `Removed ${what}.`);
       return EXIT.ok;
     }
     await store.schedules.setPaused(entry.id, action === 'pause', Date.now());
-    write(io.stdout, `${action === 'pause' ? 'Paused' : 'Resumed'} ${what}.`);
+    const changed = json ? (await views()).find((v) => v.entry.id === entry.id) : undefined;
+    if (changed) printJson(changed);
+    else write(io.stdout, `${action === 'pause' ? 'Paused' : 'Resumed'} ${what}.`);
     return EXIT.ok;
   } finally {
     await store.close();
