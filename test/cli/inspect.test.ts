@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { currentProcess } from '../../src/engine/processIdentity';
+import { state } from '../../src/engine/states';
 import { runCli, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
@@ -158,6 +161,32 @@ describe('flowdeck inspect', { timeout: 120_000 }, () => {
     const deleted = await cli('delete', gone.name);
     assert.equal(deleted.code, 0, deleted.stderr);
     assert.doesNotMatch((await cli('runs')).stdout, new RegExp(gone.name));
+  });
+
+  it("a schedule's run a killed process prepared and never started is not offered a resume: its scheduler runs its slot or lets it go", async () => {
+    const home = tempDir();
+    const ws = workspace(FLOWS);
+    const store = await EmbeddedStore.open(home);
+    // A `serve` killed before the slot came due: its process gone, the run it made ahead left Scheduled.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const slot = Date.parse('2026-06-01T09:00:00.000Z');
+    const handle = await store.createRun({
+      flowName: 'demo',
+      source: join(ws, 'demo.flow.ts'),
+      parameters: {},
+      trigger: { kind: 'schedule', id: 'abcdef0123', slot },
+      state: state('Scheduled'),
+      owner: { ...currentProcess(), pid: dead, startTicks: 1 },
+    });
+    const name = handle.name;
+    await handle.close();
+    await store.close();
+
+    const shown = await runCli(['inspect', name], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /Crashed/);
+    const next = shown.stdout.split('\n').find((line) => line.startsWith('Next: '));
+    assert.equal(next, `Next: flowdeck logs ${name}  ·  it never started: a scheduler of schedule abcdef0123 runs its slot or lets it go  ·  flowdeck delete ${name}`);
   });
 
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {

@@ -162,9 +162,23 @@ async function describe(run: RunParts<ArtifactInfo>['detail'], store: Parameters
   out.push('');
   const next = [`flowdeck logs ${run.name}`];
   const root = run.parentRunId === undefined;
+  const schedule = neverStartedSlot(run);
   if (s.type === 'PAUSED') next.push(...(root ? [`flowdeck resume ${run.name}`] : []), `flowdeck cancel ${run.name}`);
   else if (!isSettled(s)) next.push(`flowdeck logs ${run.name} --follow`, `flowdeck cancel ${run.name}`);
-  else if (s.type !== 'COMPLETED' && root) next.push(`flowdeck resume ${run.name} (from its checkpoints)`);
+  else if (schedule !== undefined) {
+    // A slot's run left by a process that died before starting it: a scheduler of its schedule takes the slot over
+    // (runs it) or deletes it, so a resume by hand would run the slot twice.
+    next.push(`it never started: a scheduler of schedule ${schedule} runs its slot or lets it go`, `flowdeck delete ${run.name}`);
+  } else if (s.type !== 'COMPLETED' && root) next.push(`flowdeck resume ${run.name} (from its checkpoints)`);
   out.push(`Next: ${next.map(neutraliseTerminal).join('  ·  ')}`);
   return out;
+}
+
+/**
+ * The schedule whose slot `run` was prepared for, when it never started and is Crashed with the process that
+ * prepared it (scheduler.ts letGoOfLeftBehind deals with it); else undefined.
+ */
+function neverStartedSlot(run: Pick<FlowRunDetail, 'state' | 'trigger' | 'startTime' | 'parentRunId'>): string | undefined {
+  const { trigger } = run;
+  return run.state.type === 'CRASHED' && trigger?.kind === 'schedule' && run.startTime === undefined && run.parentRunId === undefined ? trigger.id : undefined;
 }
