@@ -112,6 +112,13 @@ export function applyRecord(fold: RunFold, r: RunRecord): Change {
     case 'result': {
       const target = r.taskRunId === undefined ? d : fold.tasks.get(r.taskRunId);
       if (!target) return 'none';
+      if (target === d) {
+        // A flow run's result of a later attempt (a completed subflow run whose result was not kept, run again)
+        // stands in for the one before, whatever form each took.
+        delete d.result;
+        delete d.resultRef;
+        delete d.resultNote;
+      }
       if (r.value !== undefined) target.result = { dv: r.value };
       if (r.ref !== undefined) target.resultRef = r.ref;
       if (r.note !== undefined && target === d) d.resultNote = r.note;

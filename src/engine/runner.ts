@@ -1282,7 +1282,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private async resumeSubflow(execution: Execution, parent: LiveRun, earlier: FlowRunDetail): Promise<SubflowReply> {
     const resultsDir = this.store.resultsDir(earlier.id);
     const parentName = parent.fold.detail.name;
-    if (earlier.state.type === 'COMPLETED') {
+    if (earlier.state.type === 'COMPLETED' && earlier.resultNote === undefined) {
       const reused: SubflowReply['reused'] = { argsHash: earlier.call!.argsHash!, attempt: earlier.attempt, taskRunId: earlier.id };
       if (earlier.result !== undefined) reused.value = earlier.result.dv;
       if (earlier.resultRef !== undefined) reused.ref = earlier.resultRef;
@@ -1290,12 +1290,26 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       execution.flushPending();
       return { id: earlier.id, name: earlier.name, resultsDir, reused };
     }
+    // Completed with its result not kept (a function in it, too large): reused, the call would get nothing. It
+    // runs again from its own checkpoints instead, as a task whose result was not kept runs again.
+    if (earlier.state.type === 'COMPLETED') this.logUnkeptSubflow(execution, parent, earlier);
     const live = execution.adoptExisting(await this.store.openRun(earlier.id), earlier);
     const summary = resumePlanFor(earlier, earlier.attempt + 1);
     this.beginAttempt(execution, live, summary, 'Resuming');
     execution.flushPending();
     await this.store.dropUnrecordedResults(earlier.id, false).catch(() => undefined);
     return { id: earlier.id, name: earlier.name, resultsDir, resume: summary.plan };
+  }
+
+  /** Says on the parent why a completed subflow run is run again: its result was not kept. */
+  private logUnkeptSubflow(execution: Execution, parent: LiveRun, earlier: FlowRunDetail): void {
+    const why = (earlier.resultNote ?? '').replace(/^The flow's result was not kept: /, '');
+    execution.log(
+      parent,
+      'WARNING',
+      flowRunSource(parent.fold.detail.name),
+      `Subflow run '${earlier.name}' for flow '${earlier.flowName}' completed in attempt ${earlier.attempt}, but its result was not kept (${why}): it runs again from its checkpoints to give it`,
+    );
   }
 
   /**
@@ -1317,16 +1331,17 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /**
    * `live`, a subflow run of this worker that ended, called again by a retry of its parent: completed, its
    * result (the worker hands one back itself while it holds it; a subflow resumed since does not); failed
-   * (Failed, TimedOut), it resumes as a new attempt of its own, given its completed task runs' checkpoints.
-   * Both read from its journal: a host that does not fold task runs (the CLI) holds none of them. Undefined
-   * — a new run — for one cancelled (it stays as it was cancelled) or completed with its result not kept.
+   * (Failed, TimedOut) or completed with its result not kept, it resumes as a new attempt of its own, given
+   * its completed task runs' checkpoints. Both read from its journal: a host that does not fold task runs
+   * (the CLI) holds none of them. Undefined — a new run — for one cancelled (it stays as it was cancelled).
    */
   private async againHere(execution: Execution, parent: LiveRun, live: LiveRun): Promise<SubflowReply | undefined> {
     const type = live.fold.detail.state.type;
     if (type !== 'COMPLETED' && type !== 'FAILED') return undefined;
     const detail = await this.store.readRun(live.fold.detail.id);
     if (!detail || detail.state.type !== type) return undefined;
-    if (type === 'COMPLETED') return detail.resultNote === undefined ? this.resumeSubflow(execution, parent, detail) : undefined;
+    if (type === 'COMPLETED' && detail.resultNote === undefined) return this.resumeSubflow(execution, parent, detail);
+    if (type === 'COMPLETED') this.logUnkeptSubflow(execution, parent, detail);
     const summary = resumePlanFor(detail, detail.attempt + 1);
     this.beginAttempt(execution, live, summary, 'Resuming');
     execution.flushPending();

@@ -222,6 +222,27 @@ export default flow({ name: 'nest' }, async () => [await work('root'), ...(await
     assert.deepEqual(tree.map((r) => r.attempt), [2, 2, 1, 2]);
   });
 
+  it('a completed subflow whose result was not kept (it holds a function) is not reused as undefined: it runs again from its own checkpoints, in the same run, and gives its result', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'unkept.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const work = task({ name: 'work' }, async (n: number) => { appendFileSync(${JSON.stringify(log)}, 'work ' + n + '\\n'); return n * 10; });
+const publish = task({ name: 'publish' }, async (text: string) => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return text; });
+const child = flow({ name: 'formatter' }, async () => { const v = await work(1); return { v, format: (x: number) => 'v=' + x }; });
+export default flow({ name: 'unkept' }, async () => { const r = await child(); return publish(r.format(r.v)); });`),
+    });
+    const { first, second, store } = await failThenResume(join(ws, 'unkept.flow.ts'), () => writeFileSync(gate, ''));
+    assert.equal(valueOf(second), 'v=10');
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'work 1': 1 }, "the subflow's task ran once in all");
+    const tree = await store.runTree(first.id);
+    assert.deepEqual(tree.map((r) => `${r.flowName}:${r.state.name}:${r.attempt}`), ['unkept:Completed:2', 'formatter:Completed:2'], 'one subflow run, resumed');
+    const said = (await logsOf(store, first.id)).map((l) => l.message).join('\n');
+    assert.match(said, new RegExp(`Subflow run '${tree[1]!.name}' for flow 'formatter' completed in attempt 1, but its result was not kept \\(Cannot keep a function at \\.format\\): it runs again from its checkpoints to give it`));
+    assert.doesNotMatch(said, /Reused subflow run/);
+  });
+
   it('a call whose arguments changed runs again', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
