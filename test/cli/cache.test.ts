@@ -4,6 +4,8 @@
  * On the embedded store and on Postgres.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CacheEntryJson } from '../../src/cli/commands/cache';
 import { runCli, tempDir, waitFor, workspace } from '../support/engine';
@@ -127,6 +129,32 @@ export default flow({ name: 'prices' }, async () => [await price('tax:A1'), awai
     const doc = JSON.parse(r.stdout) as { result: string[]; taskRuns: { name: string; state: { name: string } }[] };
     assert.deepEqual(doc.result, ['price of tax:A1', 'tax of A1']);
     assert.deepEqual(doc.taskRuns.map((t) => t.state.name), ['Completed', 'Completed']);
+  });
+
+  it('a cached result that cannot be read back (its file damaged) is no hit: the task runs, says why, and its result replaces the entry', async () => {
+    const ws = workspace({
+      'rates.flow.ts': `import { flow, task } from 'flowdeck';
+const rate = task({ name: 'rate', cacheKey: (c: string) => c }, async (c: string) => ({ c, rate: 1.25 }));
+export default flow({ name: 'rates' }, async () => (await rate('EUR')).rate);
+`,
+    });
+    const home = tempDir();
+    const cli = (...args: string[]) => runCli(args, { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const states = (stdout: string) => (JSON.parse(stdout) as { taskRuns: { state: { name: string } }[] }).taskRuns.map((t) => t.state.name);
+    const first = await cli('run', 'rates.flow.ts', '--json');
+    assert.equal(first.code, 0, first.stderr);
+    const dir = join(home, 'cache');
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.dv'));
+    const text = readFileSync(join(dir, file!), 'utf8');
+    writeFileSync(join(dir, file!), text.slice(0, text.indexOf('\n') + 6)); // the header whole, the value cut
+    const damaged = await cli('run', 'rates.flow.ts', '--json');
+    assert.equal(damaged.code, 0, damaged.stderr);
+    assert.equal((JSON.parse(damaged.stdout) as { result: number }).result, 1.25);
+    assert.deepEqual(states(damaged.stdout), ['Completed'], 'it ran');
+    assert.match(damaged.stderr, /WARNING \| Task run 'rate-0' - The cached result of task 'rate' cannot be read back \(.+\): the task runs, and its result replaces it/);
+    const third = await cli('run', 'rates.flow.ts', '--json');
+    assert.equal(third.code, 0, third.stderr);
+    assert.deepEqual(states(third.stdout), ['Cached'], 'the entry was written again');
   });
 
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {

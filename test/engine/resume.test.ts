@@ -243,6 +243,35 @@ export default flow({ name: 'unkept' }, async () => { const r = await child(); r
     assert.doesNotMatch(said, /Reused subflow run/);
   });
 
+  it('a checkpoint whose result file is gone or damaged runs its task again, saying why, instead of failing every resume', async () => {
+    for (const damage of ['gone', 'cut'] as const) {
+      const dir = tempDir();
+      const log = join(dir, 'effects.txt');
+      const gate = join(dir, 'fixed');
+      const ws = workspace({
+        'big.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const load = task({ name: 'load' }, async (n: number) => { appendFileSync(${JSON.stringify(log)}, 'load\\n'); return { rows: 'x'.repeat(300_000), n }; });
+const publish = task({ name: 'publish' }, async (r: { rows: string; n: number }) => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return r.rows.length + r.n; });
+export default flow({ name: 'big' }, async () => publish(await load(1)));`),
+      });
+      const { runner, store } = await makeRunner(tempDir());
+      const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'big.flow.ts') } })).done;
+      assert.equal(first.state.name, 'Failed');
+      const results = store.resultsDir(first.id);
+      const files = readdirSync(results);
+      assert.equal(files.length, 1, 'the large result is a file of its own');
+      if (damage === 'gone') rmSync(join(results, files[0]!));
+      else writeFileSync(join(results, files[0]!), readFileSync(join(results, files[0]!), 'utf8').slice(0, 100));
+      writeFileSync(gate, '');
+      const second = await (await runner.resume(first.id)).done;
+      assert.equal(second.state.name, 'Completed', `${damage}: ${second.state.message}`);
+      assert.equal(valueOf(second), 300_001);
+      assert.deepEqual(Object.fromEntries(effects(log)), { load: 2 }, 'the task whose checkpoint was lost ran again');
+      const said = (await logsOf(store, first.id)).filter((l) => l.level === 'WARNING').map((l) => l.message);
+      assert.ok(said.some((m) => m.startsWith("Task 'load' runs again: the result this call completed with in attempt 1 cannot be read back (")), `${damage}: ${said.join('\n')}`);
+    }
+  });
+
   it('a call whose arguments changed runs again', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');

@@ -193,7 +193,19 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
     }
     const keep = options.persistResult !== false;
     const call = keep ? callIdentity(options.name, index, args) : undefined;
-    const reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call, args) : undefined;
+    let reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call, args) : undefined;
+    // A checkpoint that cannot be read back (its result file gone or damaged): the call runs again, said on its
+    // task run, rather than every resume failing the run on it.
+    let reused: unknown;
+    let unreadable: string | undefined;
+    if (reusable) {
+      try {
+        reused = restore(reusable, scope.resultsDir);
+      } catch (e) {
+        unreadable = `Task '${options.name}' runs again: the result this call completed with in attempt ${reusable.attempt} cannot be read back (${errorMessage(e)})`;
+        reusable = undefined;
+      }
+    }
     // One object, filled in place: a big map makes one per task run.
     const extras: TaskExtras = {};
     if (cacheKey !== undefined) extras.cacheKey = cacheKey;
@@ -206,20 +218,30 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
 
     if (reusable && call) {
       // Completed in an earlier attempt with the same arguments: its result, without running it again.
-      const value = restore(reusable, scope.resultsDir);
       journal.end('Cached', undefined, `reused from attempt ${reusable.attempt}`);
       scope.completed.set(call.key, reusable);
-      return value as Awaited<R>;
+      return reused as Awaited<R>;
     }
+    if (unreadable !== undefined) taskCtx.logger.warning(unreadable);
 
     if (cacheKey !== undefined && options.refreshCache !== true) {
       // Only the key's hash leaves the worker: a key may hold a secret.
       const hit = (await request({ op: 'cache-get', key: keyHash(cacheKey) })) as string | null;
-      if (hit !== null && hit !== undefined) {
+      let value: unknown;
+      let readable = hit !== null && hit !== undefined;
+      if (readable) {
+        try {
+          value = parseSerialized(hit!);
+        } catch (e) {
+          // A damaged entry is no hit: the task runs, and what it returns replaces the entry.
+          readable = false;
+          taskCtx.logger.warning(`The cached result of task '${options.name}' cannot be read back (${errorMessage(e)}): the task runs, and its result replaces it`);
+        }
+      }
+      if (readable) {
         // Kept with the run as a result it computed is: a resume reuses it even once the cache has
         // expired or changed, so the calls that used it see the same value and do not run again.
-        const value = parseSerialized(hit);
-        const kept = keep ? keepCachedText(hit, name, scope.resultsDir, id) : undefined;
+        const kept = keep ? keepCachedText(hit!, name, scope.resultsDir, id) : undefined;
         if (kept !== undefined && call?.argsHash !== undefined && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
         journal.end('Cached', kept);
         taskCtx.logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
