@@ -184,6 +184,21 @@ function deletedMeanwhile(detail: FlowRunDetail): BadInputError {
   return new BadInputError('taken', `Run '${detail.name}' was deleted while this resume began (\`flowdeck delete\`, a prune, Delete Run): there is nothing to resume`);
 }
 
+/**
+ * A resume refused as its flow file loads: the file no longer has the run's flow, or refuses the parameters
+ * the run ran with (a declaration changed since, a validateParameters rule). Said of the run, not as if the
+ * parameters were given now.
+ */
+function unfitFile(detail: FlowRunDetail, e: unknown): unknown {
+  if (!(e instanceof BadInputError) || (e.reason !== 'invalid-parameters' && e.reason !== 'no-flow')) return e;
+  const said = `Invalid parameters for flow '${detail.flowName}': `;
+  const why =
+    e.reason === 'no-flow'
+      ? `its flow '${detail.flowName}' is not in its file now (${e.message})`
+      : `the parameters it ran with do not fit flow '${detail.flowName}' as its file has it now (${e.message.startsWith(said) ? e.message.slice(said.length) : e.message})`;
+  return new BadInputError(e.reason, `Run '${detail.name}' cannot be resumed: ${why}. Put the flow back as it was to resume the run, or run the file for a new run.`);
+}
+
 function resumedMeanwhile(detail: FlowRunDetail): BadInputError {
   return new BadInputError('taken', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt + 1} was taken by another resume); \`flowdeck runs\` shows how it goes`);
 }
@@ -497,7 +512,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     } catch (e) {
       // Not taken over (the flow would not load, Ctrl-C while it did): the attempt is given back.
       await this.store.unclaim(claim).catch(() => undefined);
-      throw e;
+      throw unfitFile(detail, e);
     }
   }
 

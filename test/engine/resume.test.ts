@@ -349,6 +349,34 @@ export default flow({ name: 'order' }, async () => { const q = await price('sku-
     assert.match(r.stderr, new RegExp(`^flowdeck: Run '${failed.name}' cannot be resumed: its flow file .*gone\\.flow\\.ts is not there any more \\(moved or deleted\\?\\)\\. Put it back to resume the run`, 'm'));
   });
 
+  it('refuses a run its flow file no longer fits (its parameters declared otherwise, its flow renamed), naming the run and saying what changed and what to do; the run stays resumable', async () => {
+    const gate = join(tempDir(), 'fixed');
+    const flowOf = (name: string, declared: string) =>
+      flowSource(`import { existsSync } from 'node:fs';
+const t = task({ name: 't' }, async (n: number) => n);
+export default flow({ name: '${name}', parameters: { ${declared} } }, async () => { await t(1); if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return 'done'; });`);
+    const ws = workspace({ 'p.flow.ts': flowOf('p', `n: { type: 'number', default: 1 }`) });
+    const home = tempDir();
+    const cli = (...args: string[]) => runCli(args, { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const failed = JSON.parse((await cli('run', 'p.flow.ts', '--param', 'n=5', '--json')).stdout) as { name: string };
+    writeFileSync(gate, '');
+    writeFileSync(join(ws, 'p.flow.ts'), flowOf('p', `n: { type: 'string' }, m: { type: 'number', required: true }`));
+    const declared = await cli('resume', failed.name);
+    assert.equal(declared.code, 2, declared.stderr);
+    assert.match(
+      declared.stderr,
+      new RegExp(`^flowdeck: Run '${failed.name}' cannot be resumed: the parameters it ran with do not fit flow 'p' as its file has it now \\('n' must be a string, got number 5; missing required parameter 'm'\\)\\. Put the flow back as it was to resume the run, or run the file for a new run\\.$`, 'm'),
+    );
+    writeFileSync(join(ws, 'p.flow.ts'), flowOf('p-renamed', `n: { type: 'number', default: 1 }`));
+    const renamed = await cli('resume', failed.name);
+    assert.equal(renamed.code, 2, renamed.stderr);
+    assert.match(renamed.stderr, new RegExp(`^flowdeck: Run '${failed.name}' cannot be resumed: its flow 'p' is not in its file now \\(.*p\\.flow\\.ts has no flow named 'p'; it has: p-renamed\\)\\. Put the flow back as it was to resume the run, or run the file for a new run\\.$`, 'm'));
+    // Put back, it resumes (nothing was taken by the refusals).
+    writeFileSync(join(ws, 'p.flow.ts'), flowOf('p', `n: { type: 'number', default: 1 }`));
+    const back = await cli('resume', failed.name);
+    assert.equal(back.code, 0, back.stderr);
+  });
+
   it('a resume that reads the run as it ended in the index but taken over in its journal (another resume going, its index write landing a moment later) leaves it to that resume: refused, nothing run twice', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
