@@ -979,7 +979,16 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // `reusable` counts the checkpoints, not what is reused: a task run is reused only when the flow calls it
     // again with the same arguments, known as it calls it (a task given today's date, resumed another day,
     // runs again) — so "up to", and which were reused is each task run's own line (and its Cached state).
-    const reused = summary.lastAttemptTaskRuns > 0 ? `up to ${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused (those called again with the same arguments)` : d.startTime === undefined ? 'it never started before, so it starts from the beginning' : 'its last attempt ran no task runs, so nothing is reused';
+    // A last attempt that ran none (it failed before its first task) leaves the checkpoints of those before it.
+    const earlier = summary.lastAttemptTaskRuns > 0 || d.startTime === undefined ? 0 : Object.keys(summary.plan.checkpoints).length;
+    const reused =
+      summary.lastAttemptTaskRuns > 0
+        ? `up to ${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused (those called again with the same arguments)`
+        : d.startTime === undefined
+          ? 'it never started before, so it starts from the beginning'
+          : earlier > 0
+            ? `its last attempt ran no task runs; up to ${earlier} task run${earlier === 1 ? '' : 's'} of earlier attempts reused (those called again with the same arguments)`
+            : 'its last attempt ran no task runs, so nothing is reused';
     execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${reused}`);
     if (d.refreshCache && d.parentRunId === undefined) execution.log(live, 'INFO', flowRunSource(d.name), REFRESHING_CACHE);
   }

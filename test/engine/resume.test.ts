@@ -272,6 +272,34 @@ export default flow({ name: 'big' }, async () => publish(await load(1)));`),
     }
   });
 
+  it('an attempt that failed before its first task (its flow threw at the top) does not make the next one say nothing is reused: the checkpoints of the attempt before it are', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const top = join(dir, 'config-missing');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'top.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const a = task({ name: 'a' }, async () => { appendFileSync(${JSON.stringify(log)}, 'a\\n'); return 1; });
+const b = task({ name: 'b' }, async () => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('b is not ready'); return 2; });
+export default flow({ name: 'top' }, async () => {
+  if (existsSync(${JSON.stringify(top)})) throw new Error('config missing');
+  return (await a()) + (await b());
+});`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'top.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    writeFileSync(top, '');
+    assert.equal((await (await runner.resume(first.id)).done).state.message, 'config missing');
+    rmSync(top);
+    writeFileSync(gate, '');
+    const third = await (await runner.resume(first.id)).done;
+    assert.equal(third.state.name, 'Completed', third.state.message);
+    assert.deepEqual(Object.fromEntries(effects(log)), { a: 1 }, 'a was reused');
+    const line = (await logsOf(store, first.id)).map((l) => l.message).find((m) => m.includes('(attempt 3)')) ?? '';
+    assert.match(line, /\(attempt 3\): its last attempt ran no task runs; up to 1 task run of earlier attempts reused \(those called again with the same arguments\)$/);
+  });
+
   it('a call whose arguments changed runs again', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
