@@ -144,6 +144,9 @@ export class Execution {
   /** Subflow runs of earlier attempts, by parent run id: a resumed parent finds them again by call identity. */
   readonly prior = new Map<string, FlowRunDetail[]>();
 
+  /** Completed subflow runs of earlier attempts whose result a call of this attempt was given: no other call is. */
+  readonly reusedPrior = new Set<string>();
+
   /** The run ends in another execution (a resumed attempt): this one's `done` settles with that one's. */
   handOver(next: Promise<FlowRunDetail>): void {
     void next.then((d) => this.resolveDone(d));

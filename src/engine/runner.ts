@@ -1223,9 +1223,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'subflow': {
         const parent = execution.runs.get(request.parentRunId);
         if (!parent) throw new Error(`unknown parent run ${request.parentRunId}`);
-        const earlier = (execution.prior.get(request.parentRunId) ?? []).find(
-          (d) => d.call?.key === request.call.key && request.call.argsHash !== undefined && d.call.argsHash === request.call.argsHash && !execution.runs.has(d.id),
-        );
+        // Its own call of an earlier attempt, or else (calls made as earlier awaits settle come in another order
+        // once those are reused) one of the same flow with the same parameters that no call of this attempt took.
+        const prior = execution.prior.get(request.parentRunId) ?? [];
+        const free = (d: FlowRunDetail): boolean => request.call.argsHash !== undefined && d.call?.argsHash === request.call.argsHash && !execution.runs.has(d.id) && !execution.reusedPrior.has(d.id);
+        const flowOf = (key: string): string => key.slice(0, key.lastIndexOf('#'));
+        const earlier = prior.find((d) => d.call?.key === request.call.key && free(d)) ?? prior.find((d) => d.call !== undefined && flowOf(d.call.key) === flowOf(request.call.key) && free(d));
         if (earlier) return this.resumeSubflow(execution, parent, earlier);
         // A retry of the parent in this worker (its flow's `retries`): the subflow run its failed attempt made
         // for this very call is reused or resumes, as it would on `flowdeck resume` of the parent.
@@ -1310,6 +1313,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       const reused: SubflowReply['reused'] = { argsHash: earlier.call!.argsHash!, attempt: earlier.attempt, taskRunId: earlier.id };
       if (earlier.result !== undefined) reused.value = earlier.result.dv;
       if (earlier.resultRef !== undefined) reused.ref = earlier.resultRef;
+      execution.reusedPrior.add(earlier.id);
       execution.log(parent, 'INFO', flowRunSource(parentName), `Reused subflow run '${earlier.name}' for flow '${earlier.flowName}' (completed in attempt ${earlier.attempt})`);
       execution.flushPending();
       return { id: earlier.id, name: earlier.name, resultsDir, reused };

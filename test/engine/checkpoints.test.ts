@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { stringify } from 'devalue';
-import { callIdentity, reusableFor, type Reusable } from '../../src/engine/worker/checkpoints';
+import { callIdentity, reusableFor, takeReusable, type Reusable } from '../../src/engine/worker/checkpoints';
 
 const sha1 = (t: string): string => createHash('sha1').update(t).digest('base64url');
 
@@ -32,5 +32,21 @@ describe('call identities', { timeout: 30_000 }, () => {
     const now: Reusable = { argsHash: call.argsHash!, attempt: 1, taskRunId: 'r-1' };
     assert.equal(reusableFor(new Map([['sum#0', now]]), call, args), now, "this version's hash");
     assert.equal(reusableFor(new Map([['sum#1', now]]), call, args), undefined, 'another call of the task');
+  });
+
+  it('a call whose own checkpoint is not there takes one of the same task and arguments no call of its attempt took; each checkpoint once per attempt', () => {
+    const cp = (task: string, n: number, arg: string): [string, Reusable] => [`${task}#${n}`, { argsHash: callIdentity(task, n, [arg]).argsHash!, attempt: 1, taskRunId: `${task}-${n}` }];
+    // Attempt 1: charge('B') was the 1st call, charge('A') the 2nd; send('x') twice, only the 2nd completed.
+    const scope = { checkpoints: new Map([cp('charge', 0, 'B'), cp('charge', 1, 'A'), cp('send', 1, 'x')]), attempt: 2 } as Parameters<typeof takeReusable>[0];
+    const take = (task: string, n: number, arg: string) => takeReusable(scope, callIdentity(task, n, [arg]), [arg])?.taskRunId;
+    assert.equal(take('charge', 0, 'A'), 'charge-1', "the 1st call now has A: attempt 1's call with A");
+    assert.equal(take('charge', 1, 'B'), 'charge-0');
+    assert.equal(take('charge', 2, 'A'), undefined, 'taken already: a third call runs');
+    assert.equal(take('send', 0, 'x'), 'send-1', 'one send was done');
+    assert.equal(take('send', 1, 'x'), undefined, 'the other was not: it runs');
+    assert.equal(take('other', 0, 'B'), undefined, 'another task never takes it');
+    // The next attempt (a retry in the same worker) may take them again.
+    scope.attempt = 3;
+    assert.equal(take('charge', 0, 'B'), 'charge-0');
   });
 });

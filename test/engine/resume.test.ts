@@ -300,6 +300,56 @@ export default flow({ name: 'top' }, async () => {
     assert.match(line, /\(attempt 3\): its last attempt ran no task runs; up to 1 task run of earlier attempts reused \(those called again with the same arguments\)$/);
   });
 
+  it('calls made as earlier awaits settle come in another order once those are reused: each is still reused by its arguments, never run again', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'order.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const fetchRepo = task({ name: 'fetch' }, async (r: string) => { await new Promise((res) => setTimeout(res, r === 'a' ? 150 : 0)); return r.toUpperCase(); });
+const charge = task({ name: 'charge' }, async (x: string) => { appendFileSync(${JSON.stringify(log)}, 'charge ' + x + '\\n'); return 'charged ' + x; });
+const publish = task({ name: 'publish' }, async (xs: string[]) => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return xs; });
+export default flow({ name: 'order' }, async () => publish(await Promise.all(['a', 'b', 'c'].map(async (r) => charge(await fetchRepo(r))))));`),
+    });
+    const { runner } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'order.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    // Attempt 1 charged b and c before a (a's fetch was slow); attempt 2 reuses the fetches at once, in call order.
+    assert.equal(readFileSync(log, 'utf8').split('\n').filter(Boolean).at(-1), 'charge A');
+    const second = await (await runner.resume(first.id)).done;
+    assert.equal(second.state.message, 'not yet');
+    writeFileSync(gate, '');
+    const third = await (await runner.resume(first.id)).done;
+    assert.equal(third.state.name, 'Completed', third.state.message);
+    assert.deepEqual(valueOf(third), ['charged A', 'charged B', 'charged C']);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'charge A': 1, 'charge B': 1, 'charge C': 1 }, 'each charged once in all');
+    assert.deepEqual(third.taskRuns.filter((t) => t.flowAttempt === 3 && t.name.startsWith('charge')).map((t) => t.state.name), ['Cached', 'Cached', 'Cached']);
+  });
+
+  it('subflow calls made as earlier awaits settle, in another order once those are reused, each get their own completed subflow run back: none made again', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'suborder.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const fetchRepo = task({ name: 'fetch' }, async (r: string) => { await new Promise((res) => setTimeout(res, r === 'a' ? 150 : 0)); return r.toUpperCase(); });
+const charge = task({ name: 'charge' }, async (x: string) => { appendFileSync(${JSON.stringify(log)}, 'charge ' + x + '\\n'); return 'charged ' + x; });
+const billing = flow({ name: 'billing' }, async ({ x }: { x: string }) => charge(x));
+const publish = task({ name: 'publish' }, async (xs: string[]) => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return xs; });
+export default flow({ name: 'suborder' }, async () => publish(await Promise.all(['a', 'b', 'c'].map(async (r) => billing({ x: await fetchRepo(r) })))));`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'suborder.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    assert.equal(readFileSync(log, 'utf8').split('\n').filter(Boolean).at(-1), 'charge A', 'a came last in attempt 1');
+    writeFileSync(gate, '');
+    const second = await (await runner.resume(first.id)).done;
+    assert.equal(second.state.name, 'Completed', second.state.message);
+    assert.deepEqual(valueOf(second), ['charged A', 'charged B', 'charged C']);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'charge A': 1, 'charge B': 1, 'charge C': 1 }, 'each charged once in all');
+    assert.equal((await store.runTree(first.id)).length, 4, 'three subflow runs, none made again');
+  });
+
   it('a call whose arguments changed runs again', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');

@@ -10,6 +10,7 @@ import type { Checkpoint } from '../protocol';
 import type { CallIdentity } from '../records';
 import { deserialize, devalueText, identityText, parseSerialized, SerializeError } from '../serializer';
 import { errorMessage } from './errors';
+import type { FlowRunScope } from './context';
 import { masker } from './hostLink';
 
 /**
@@ -57,6 +58,41 @@ export function reusableFor(checkpoints: ReadonlyMap<string, Reusable>, call: Ca
   } catch {
     return undefined;
   }
+}
+
+/** A checkpoint handed to a call of attempt `takenIn`: no other call of that attempt is given it. */
+type Taken = { takenIn?: number };
+
+/**
+ * The checkpoint `call` reuses in this attempt, taken so that no other call gets it: the one of its own
+ * identity, or else one of the same task with the same arguments that no call has taken — calls made as
+ * earlier awaits settle (`Promise.all(repos.map(async (r) => charge(await fetch(r))))`) come in another order
+ * when those awaits are reused at once, and their positions with it.
+ */
+export function takeReusable(scope: Pick<FlowRunScope, 'checkpoints' | 'attempt' | 'checkpointsByArgs'>, call: CallIdentity, args: readonly unknown[]): Reusable | undefined {
+  const own = reusableFor(scope.checkpoints, call, args);
+  let cp = own !== undefined && (own as Taken).takenIn !== scope.attempt ? own : undefined;
+  if (cp === undefined && call.argsHash !== undefined) {
+    const byArgs = (scope.checkpointsByArgs ??= indexByArgs(scope.checkpoints));
+    cp = byArgs.get(argsKey(call.key, call.argsHash))?.find((c) => (c as Taken).takenIn !== scope.attempt);
+  }
+  if (cp !== undefined) (cp as Taken).takenIn = scope.attempt;
+  return cp;
+}
+
+function argsKey(callKey: string, argsHash: string): string {
+  return `${callKey.slice(0, callKey.lastIndexOf('#'))}\n${argsHash}`;
+}
+
+function indexByArgs(checkpoints: ReadonlyMap<string, Reusable>): Map<string, Reusable[]> {
+  const index = new Map<string, Reusable[]>();
+  for (const [key, cp] of checkpoints) {
+    const k = argsKey(key, cp.argsHash);
+    const list = index.get(k);
+    if (list === undefined) index.set(k, [cp]);
+    else list.push(cp);
+  }
+  return index;
 }
 
 /**

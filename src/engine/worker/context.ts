@@ -26,6 +26,8 @@ export interface FlowRunScope {
   subflowCounters: Map<string, number>;
   /** Completed calls of earlier attempts, by call key: returned instead of run again. */
   checkpoints: Map<string, Reusable>;
+  /** The checkpoints by task and arguments, made when a call's own is not there (takeReusable); undefined again when they change. */
+  checkpointsByArgs?: Map<string, Reusable[]>;
   /** Calls completed in this attempt: the checkpoints of the next, if the flow retries. */
   completed: Map<string, Reusable>;
   /** Completed calls of earlier attempts not reused as their arguments could not be hashed: the attempt each completed in, by call key. */

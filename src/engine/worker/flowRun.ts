@@ -9,7 +9,7 @@ import type { CallIdentity, PauseInfo } from '../records';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { flushProgress, noteEarlierArtifactKeys } from './artifacts';
-import { callIdentity, checkpointMap, restore } from './checkpoints';
+import { callIdentity, checkpointMap, restore, takeReusable } from './checkpoints';
 import { flowRunNameOf } from './customRunName';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
 import { recordTimedOutPause } from './timedOutPause';
@@ -116,7 +116,7 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
   const call = callIdentity(`flow:${name}`, n, [validated], true);
   // A retry of the parent (its flow's `retries`) is given what its earlier attempt's same call completed, as
   // a resume is: the subflow, and the task runs in it, do not run again.
-  const earlier = call.argsHash !== undefined ? scope.checkpoints.get(call.key) : undefined;
+  const earlier = call.argsHash !== undefined ? takeReusable(scope, call, [validated]) : undefined;
   if (earlier !== undefined && 'live' in earlier && earlier.argsHash === call.argsHash) {
     scope.completed.set(call.key, earlier);
     parent.logger.info(`Reused subflow run '${earlier.name}' for flow '${name}' (completed in attempt ${earlier.attempt})`);
@@ -224,6 +224,7 @@ export async function executeFlowRun(
         if (attemptNo > 1) {
           // A retry resumes: what the failed attempt completed is not done again.
           for (const [key, cp] of scope.completed) scope.checkpoints.set(key, cp);
+          scope.checkpointsByArgs = undefined;
           for (const [key, attempt] of scope.completedUnhashed) scope.unhashed.set(key, attempt);
           scope.completed = new Map();
           scope.completedUnhashed = new Map();

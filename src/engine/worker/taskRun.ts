@@ -12,7 +12,7 @@ import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
 import { StoreWriteError } from '../storeErrors';
 import { formatDuration } from '../durationText';
-import { callIdentity, restore, reusableFor, unhashableWhy } from './checkpoints';
+import { callIdentity, restore, takeReusable, unhashableWhy } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
 import { withBoundedHeapGrowth } from './heapGrowth';
 import { Ctx, currentLogger, storage, type FlowRunScope } from './context';
@@ -193,7 +193,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
     }
     const keep = options.persistResult !== false;
     const call = keep ? callIdentity(options.name, index, args) : undefined;
-    let reusable = call && scope.checkpoints.size > 0 ? reusableFor(scope.checkpoints, call, args) : undefined;
+    let reusable = call && scope.checkpoints.size > 0 ? takeReusable(scope, call, args) : undefined;
     // A checkpoint that cannot be read back (its result file gone or damaged): the call runs again, said on its
     // task run, rather than every resume failing the run on it.
     let reused: unknown;
