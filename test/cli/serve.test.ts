@@ -444,6 +444,46 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
     assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
   });
 
+  // Found on review: a pause's notice was told from memory alone, so a serve killed while it retried it against
+  // a webhook that was down lost it for good, though the run still waited (suspended: no process holds it).
+  it("a suspended run's notice whose serve was killed (SIGKILL) while retrying against a webhook that was down is told by the next serve, once, with a stable id", { timeout: 240_000 }, async () => {
+    let up = false;
+    const hook = await webhook(() => (up ? 200 : 503));
+    const home = tempDir();
+    const cwd = workspace({
+      'approval.flow.ts': `import { flow, suspendFlowRun } from 'flowdeck';
+export default flow({ name: 'approval', schedule: { intervalSeconds: 2 } }, async () => {
+  const { go } = await suspendFlowRun({ description: 'Publish tonight?', input: { go: { type: 'boolean', required: true } } });
+  return go ? 'published' : 'held';
+});
+`,
+    });
+    const first = serve(['--notify-url', hook.url], cwd, { FLOWDECK_HOME: home });
+    let name: string | undefined;
+    await waitFor(() => (name = /Notice about '([^']+)' not delivered \(attempt 1/.exec(first.stderr())?.[1]) !== undefined, 'the first serve to retry a notice', 120_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    up = true;
+    const victim = (await scheduledRuns(home)).find((r) => r.name === name)!;
+    assert.equal(victim.state.name, 'Suspended');
+    // The next serve serves no schedule of that flow: what it tells of approval, it tells again.
+    const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
+    const next = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+    await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), 'the suspended run to be told of after the restart', 60_000);
+    assert.equal(await stop(next), 0, next.stderr());
+    const told = hook.bodies.filter((b) => b.run.id === victim.id);
+    assert.equal(told.length, 1, JSON.stringify(hook.bodies));
+    assert.equal(told[0]!.id, `${victim.id}:1:paused:${victim.state.timestamp}`);
+    assert.equal(told[0]!.run.state, 'Suspended');
+    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim.name}' of approval \\(scheduled for [^)]+\\) is suspended: Publish tonight\\? — resume it with \`flowdeck resume ${victim.name}\` or Resume Run in VS Code$`));
+    assert.equal(new Set(hook.bodies.map((b) => b.id)).size, hook.bodies.length, `no notice told twice: ${JSON.stringify(hook.bodies)}`);
+    // Told for good: a serve started later does not tell of it again.
+    const later = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+    await waitFor(() => /Next: yearly/.test(later.stderr()), 'the later serve to plan its schedule', 120_000);
+    assert.equal(await stop(later), 0, later.stderr());
+    assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
+  });
+
   it('a scheduled run whose host died, marked Crashed by a CLI command while a serve looked away, is told as crashed by that serve once it looks again', { timeout: 240_000 }, async () => {
     const hook = await webhook();
     const home = tempDir();

@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import type { Clock } from '../../src/engine/clock';
 import { HistoryPruner } from '../../src/engine/historyRetention';
 import { endsUntold, endTold, endToTell } from '../../src/engine/notify/endNotices';
+import { pauseNotTold, pausesUntold, pauseTold, pauseToTell } from '../../src/engine/notify/pauseNotices';
 import type { LogRecord, PauseInfo, RunRecord } from '../../src/engine/records';
 import { attemptKey } from '../../src/engine/resumePlan';
 import type { NewRun, RunHandle, RunStore } from '../../src/engine/runStore';
@@ -458,6 +459,39 @@ export function storeContract(backend: StoreBackend): void {
         await endToTell(b, await summary(runs.held));
         assert.deepEqual((await endsUntold(a, Date.now())).map((r) => r.id), [runs.left.id]);
         assert.deepEqual(await endsUntold(b, Date.now()), [], 'claimed by a live process: not told by another');
+      });
+    });
+
+    // A serve killed before the webhook took a pause's notice lost it, though the run still waited (suspended):
+    // the next serve to start tells again each pause of a run still in it that was to be told and was not.
+    it('finds the pauses to tell that were not told: left by a dead process, of runs still in that pause; not those told, held by a live one, or paused again since', async () => {
+      await withSpace(backend, async (space, open) => {
+        const [a, b] = [await open(), await open()];
+        const suspended = async (): Promise<RunHandle> => {
+          const h = await a.createRun(newRun());
+          await h.setState(state('Running'));
+          await h.setState(state('Suspended', 'Publish tonight?'));
+          return h;
+        };
+        const runs = { left: await suspended(), told: await suspended(), held: await suspended(), again: await suspended() };
+        for (const h of Object.values(runs)) await h.close();
+        const summary = async (h: RunHandle) => (await a.get(h.id))!;
+        const left = await summary(runs.left);
+        // As pauseToTell marks and claims it, in a process that then died.
+        const at = `${left.id}:1:${left.state.timestamp}`;
+        const out = await space.inDeadProcess(`await store.markOnce('pause-notice:${at}'); console.log('CLAIMED', await store.claim('pause-notice-claim:${at}'));`);
+        assert.match(out, /^CLAIMED true$/m);
+        await pauseToTell(a, await summary(runs.told));
+        await pauseTold(a, await summary(runs.told));
+        await pauseToTell(b, await summary(runs.held));
+        // Its pause's notice given up, then resumed and suspended again: the pause it was to tell is over.
+        await pauseToTell(a, await summary(runs.again));
+        await pauseNotTold(a, await summary(runs.again));
+        const again = await a.openRun(runs.again.id);
+        await again.setState(state('Suspended', 'Publish tonight?', (await summary(runs.again)).state.timestamp + 1));
+        await again.close();
+        assert.deepEqual((await pausesUntold(a)).map((r) => r.id), [left.id]);
+        assert.deepEqual(await pausesUntold(b), [], 'claimed by a live process: not told by another');
       });
     });
 

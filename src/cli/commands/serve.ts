@@ -12,7 +12,8 @@ import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { crashedLately, crashedUnwatched, crashNotTold, crashTold } from '../../engine/notify/crashedUnwatched';
 import { endNotTold, endsUntold, endTold, endToTell } from '../../engine/notify/endNotices';
-import { NOTIFY_POLICIES, noticeId, type NotifyPolicy } from '../../engine/notify/notices';
+import { NOTIFY_POLICIES, noticeId, type Notice, type NoticeSummary, type NotifyPolicy } from '../../engine/notify/notices';
+import { pauseNotTold, pausesUntold, pauseTold, pauseToTell } from '../../engine/notify/pauseNotices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
 import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
 import { pauseAbout, pausedWord } from '../../engine/pauseInput';
@@ -79,33 +80,44 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const log = (message: string): void => write(io.stderr, neutraliseTerminal(`[${new Date().toISOString()}] ${message}`));
   const masker = new SecretMasker([...secretsFromEnv(io.env), ...storedSecrets(store, io)]);
 
-  // The runs whose telling this serve claimed in the store (crashedUnwatched.ts, endNotices.ts), by id, until
-  // their notice went through (marked told) or was given up (the claim given back, for the next serve to start).
+  // The notices whose telling this serve claimed in the store (crashedUnwatched.ts, endNotices.ts,
+  // pauseNotices.ts), until they went through (marked told) or were given up (the claim given back, for the next
+  // serve to start): a run's end by the run's id (a summary's by each of its runs'), a pause by its notice's id —
+  // a run may end, or pause again, while the notice of its pause is on its way.
   const claimed = new Map<string, { run: FlowRunSummary; told: () => Promise<void>; notTold: () => Promise<void> }>();
-  const settle = async (runIds: readonly string[], delivered: boolean): Promise<void> => {
-    for (const id of runIds) {
-      const c = claimed.get(id);
+  const claimKeys = (n: Notice | NoticeSummary): readonly string[] => ('kind' in n ? [n.kind === 'paused' ? noticeId(n) : n.run.id] : n.runIds);
+  const settle = async (n: Notice | NoticeSummary, delivered: boolean): Promise<void> => {
+    for (const key of claimKeys(n)) {
+      const c = claimed.get(key);
       if (!c) continue;
-      claimed.delete(id);
+      claimed.delete(key);
       await (delivered ? c.told() : c.notTold()).catch((e: Error) => log(masker.mask(`Could not record whether the notice about '${c.run.name}' was delivered: ${e.message}`)));
     }
   };
-  const beforeTelling = async (run: FlowRunSummary): Promise<void> => {
-    // A crash's telling is claimed already (crashedUnwatched).
-    if (claimed.has(run.id)) return;
+  const beforeTelling = async (notice: Notice): Promise<void> => {
+    const { run } = notice;
+    const [key] = claimKeys(notice);
+    // A crash's telling is claimed already (crashedUnwatched), and one told again as serve starts (endsUntold, pausesUntold).
+    if (claimed.has(key!)) return;
+    if (notice.kind === 'paused') {
+      await pauseToTell(store, run).catch((e: Error) => log(masker.mask(`Could not record that the pause of '${run.name}' is to be told: ${e.message}`)));
+      claimed.set(key!, { run, told: () => pauseTold(store, run), notTold: () => pauseNotTold(store, run) });
+      return;
+    }
     await endToTell(store, run).catch((e: Error) => log(masker.mask(`Could not record that the end of '${run.name}' is to be told: ${e.message}`)));
-    claimed.set(run.id, { run, told: () => endTold(store, run), notTold: () => endNotTold(store, run) });
+    claimed.set(key!, { run, told: () => endTold(store, run), notTold: () => endNotTold(store, run) });
   };
   const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log, { beforeTelling, settled: settle });
-  // A run's end on its way to a notice (its policy read, the store told it is to be told): waited for as serve
-  // stops, before the notices drain, so that none is offered once they did.
+  // A run's end or pause on its way to a notice (its policy read, the store told it is to be told): waited for
+  // as serve stops, before the notices drain, so that none is offered once they did.
   const telling = new Set<Promise<void>>();
-  const tellEnd = (run: FlowRunSummary): void => {
+  const tell = (what: 'end' | 'pause', run: FlowRunSummary): void => {
     if (!notifier) return;
-    const p = notifier.notifier.ended(run).catch((e: Error) => log(`Could not tell of the end of '${run.name}': ${masker.mask(e.message)}`));
+    const p = (what === 'end' ? notifier.notifier.ended(run) : notifier.notifier.paused(run)).catch((e: Error) => log(`Could not tell of the ${what} of '${run.name}': ${masker.mask(e.message)}`));
     telling.add(p);
     void p.finally(() => telling.delete(p));
   };
+  const tellEnd = (run: FlowRunSummary): void => tell('end', run);
   const unwatched = new Set<string>();
   const pausedAt = new Map<string, number>();
   const onRun = (run: FlowRunSummary): void => {
@@ -113,7 +125,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     if (run.state.type === 'PAUSED' && pausedAt.get(run.id) !== run.state.timestamp) {
       pausedAt.set(run.id, run.state.timestamp);
       log(masker.mask(`Flow run '${run.name}' of ${run.flowName} is ${pausedWord(run.state)}${pauseAbout(run.state.message)} — resume it with \`flowdeck resume ${run.name}\``));
-      notifier?.notifier.paused(run);
+      tell('pause', run);
     } else if (run.state.type !== 'PAUSED') pausedAt.delete(run.id);
     if (run.parentRunId || !unwatched.has(run.id) || !isTerminal(run.state.type)) return;
     unwatched.delete(run.id);
@@ -211,6 +223,16 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
       log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its notice was not delivered yet, telling it again`));
       tellEnd(r);
     }
+    // The pauses of runs still waiting that a serve that died (or gave them up) was to tell and did not.
+    const paused = await pausesUntold(store).catch((e: Error) => {
+      log(`Could not read the paused runs whose pause was not told yet: ${e.message}`);
+      return [];
+    });
+    for (const r of paused) {
+      claimed.set(claimKeys({ kind: 'paused', run: r, text: '' })[0]!, { run: r, told: () => pauseTold(store, r), notTold: () => pauseNotTold(store, r) });
+      log(masker.mask(`Flow run '${r.name}' of ${r.flowName} is ${pausedWord(r.state)}${pauseAbout(r.state.message)} — its notice was not delivered yet, telling it again`));
+      tell('pause', r);
+    }
   }
   const stopPruning = keep === undefined ? undefined : await keepRuns(store, runner, keep, log);
   scheduler.setDeclared(declared.entries);
@@ -280,8 +302,8 @@ const DRAIN_MS = 15_000;
 
 /**
  * Notices POSTed to the webhook; `drain` waits (bounded) for those in flight when serve stops. `beforeTelling`
- * records a run's end is to be told before its notice is offered; `settled` hears of the runs each notice told
- * of, whether it went through or was given up, before the notice counts as done.
+ * records a run's end or pause is to be told before its notice is offered; `settled` hears of each notice,
+ * whether it went through or was given up, before it counts as done.
  */
 function webhookNotifier(
   store: RunStore,
@@ -289,7 +311,7 @@ function webhookNotifier(
   policy: NotifyPolicy,
   masker: SecretMasker,
   log: (m: string) => void,
-  { beforeTelling, settled }: { beforeTelling: (run: FlowRunSummary) => Promise<void>; settled: (runIds: readonly string[], delivered: boolean) => Promise<void> },
+  { beforeTelling, settled }: { beforeTelling: (notice: Notice) => Promise<void>; settled: (notice: Notice | NoticeSummary, delivered: boolean) => Promise<void> },
 ) {
   const inFlight = new Set<Promise<void>>();
   // Stops the retries of notices still undelivered once serve has waited for them long enough.
@@ -299,15 +321,14 @@ function webhookNotifier(
     beforeTelling,
     deliver: (n) => {
       const run = 'run' in n ? n.run : n.latest;
-      const runIds = 'run' in n ? [n.run.id] : n.runIds;
       const p = postWebhook(url, webhookBody(noticeId(n), n.text, run, masker), {
         signal: giveUp.signal,
         onRetry: (attempt, e) => log(masker.mask(`Notice about '${run.name}' not delivered (attempt ${attempt}: ${webhookErrorText(url, e)}); retrying`)),
       }).then(
-        () => settled(runIds, true),
+        () => settled(n, true),
         (e: unknown) => {
           if (!giveUp.signal.aborted) log(masker.mask(`Could not deliver the notice about flow run '${run.name}' to ${webhookOrigin(url)}: ${webhookErrorText(url, e)}`));
-          return settled(runIds, false);
+          return settled(n, false);
         },
       );
       inFlight.add(p);

@@ -8,8 +8,8 @@ import type { Timers } from '../timers';
 export interface RunNotifierOptions {
   policy: () => NotifyPolicy;
   deliver: (notice: Notice | NoticeSummary) => void;
-  /** A run's end is to be told (the policy says so): called before its notice is offered, to record that it is. */
-  beforeTelling?: (run: FlowRunSummary) => Promise<void>;
+  /** A run's end or pause is to be told (the policy says so): called before its notice is offered, to record that it is. */
+  beforeTelling?: (notice: Notice) => Promise<void>;
   windowMs?: number;
   clock?: Clock;
   timers?: Timers;
@@ -36,17 +36,20 @@ export class RunNotifier {
     const before = run.state.type === 'COMPLETED' && policy !== 'onFailure' && previousFailed(run, await this.store.list({ flowNames: [run.flowName], rootsOnly: true }));
     const kind = noticeKind(policy, run, before);
     if (!kind) return;
-    await this.options.beforeTelling?.(run);
-    this.throttle.offer({ kind, run, text: noticeText(kind, run) });
+    const notice: Notice = { kind, run, text: noticeText(kind, run) };
+    await this.options.beforeTelling?.(notice);
+    this.throttle.offer(notice);
   }
 
   /**
    * A run (or subflow run) paused in pauseFlowRun: it waits for someone, so it is told under every policy but
    * `never`, at once (not summed up with the flow's ends). The caller tells each pause once.
    */
-  paused(run: FlowRunSummary): void {
+  async paused(run: FlowRunSummary): Promise<void> {
     if (this.options.policy() === 'never' || run.state.type !== 'PAUSED') return;
-    this.options.deliver({ kind: 'paused', run, text: noticeText('paused', run) });
+    const notice: Notice = { kind: 'paused', run, text: noticeText('paused', run) };
+    await this.options.beforeTelling?.(notice);
+    this.options.deliver(notice);
   }
 
   /** Sends the summaries held back (the host is stopping). */
