@@ -94,6 +94,8 @@ const CLAIM_CANCEL = '.cancel';
 const HELD_JOURNAL_BYTES = 1024 * 1024;
 /** How many deleted runs' files are removed at once. */
 const DELETE_AT_ONCE = 16;
+/** How many marks' files are looked at at once (marked). */
+const MARKS_AT_ONCE = 32;
 
 export class EmbeddedStore implements RunStore {
   readonly runsDir: string;
@@ -551,6 +553,18 @@ export class EmbeddedStore implements RunStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw e;
     }
+  }
+
+  async marked(keys: readonly string[]): Promise<Set<string>> {
+    // A look at each file, a few at a time, rather than a listing of the claims folder: that folder holds the
+    // marks of every run kept (two per run told), so its listing grows with the history, these looks do not.
+    const out = new Set<string>();
+    for (let i = 0; i < keys.length; i += MARKS_AT_ONCE) {
+      const chunk = keys.slice(i, i + MARKS_AT_ONCE);
+      const set = await Promise.all(chunk.map((k) => this.isMarked(k)));
+      chunk.forEach((k, n) => set[n] && out.add(k));
+    }
+    return out;
   }
 
   async cancelOfClaim(key: string): Promise<string | undefined> {

@@ -244,6 +244,11 @@ export interface RunStore {
   markOnce(key: string): Promise<boolean>;
   /** Whether the mark `key` is set (markOnce), without setting it: a thing done, looked at before claiming to do it. */
   isMarked(key: string): Promise<boolean>;
+  /**
+   * Those of `keys` set (isMarked of each), asked at once: a starting `serve` looks at the notice marks of
+   * hundreds of runs (noticeMarks.ts), one query on Postgres where isMarked would be one per key.
+   */
+  marked(keys: readonly string[]): Promise<Set<string>>;
   /** Gives back this process's claim of `key` (what it claimed could not be done), for another to claim. */
   unclaim(key: string): Promise<void>;
   /**

@@ -38,6 +38,10 @@ test('crashedUnwatched reads the runs marked by their ids, not the store’s Cra
       looked.push(key);
       return key === 'crash-notice:told-elsewhere';
     },
+    marked: async (keys: string[]) => {
+      looked.push(...keys);
+      return new Set(keys.filter((k) => k === 'crash-notice:told-elsewhere'));
+    },
     claim: async (key: string) => {
       claims.push(key);
       return true;
@@ -64,6 +68,7 @@ test('the runs a change names are read once each, in order (gone or unreadable o
       return ref === 'gone' ? undefined : ref === 'prefix' ? run('prefixed') : run(ref);
     },
     isMarked: async () => false,
+    marked: async () => new Set(),
     claim: async () => true,
   } as unknown as RunStore;
   const changed = await readChangedRuns(store, ['a', 'gone', 'b', 'a', 'broken', 'prefix', 'b']);

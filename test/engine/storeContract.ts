@@ -443,6 +443,21 @@ export function storeContract(backend: StoreBackend): void {
       });
     });
 
+    // A starting serve looked at the notice marks of 200 runs one key at a time (on Postgres 400 queries).
+    it('says which of many keys are set, marks or claims, in one call, as isMarked says of each', async () => {
+      await withSpace(backend, async (_space, open) => {
+        const [a, b] = [await open(), await open()];
+        await a.markOnce('end-notice:run-1:1');
+        await a.claim('end-notice-claim:run-1:1');
+        await a.markOnce('end-notice-told:run-2:1');
+        const keys = ['end-notice:run-1:1', 'end-notice-claim:run-1:1', 'end-notice-told:run-1:1', 'end-notice-told:run-2:1', 'end-notice:run-3:1'];
+        const set = await b.marked(keys);
+        assert.deepEqual([...set].sort(), ['end-notice-claim:run-1:1', 'end-notice-told:run-2:1', 'end-notice:run-1:1']);
+        for (const k of keys) assert.equal(set.has(k), await b.isMarked(k), k);
+        assert.deepEqual(await b.marked([]), new Set());
+      });
+    });
+
     // A serve killed before the webhook took a run's end notice left it held in memory alone, lost: the next
     // serve to start tells again each end that was to be told, not told, and not held by a live process.
     it('finds the ends to tell that were not told: left by a dead process, not those told, never to be told, or held by a live one', async () => {

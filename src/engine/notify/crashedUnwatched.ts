@@ -45,16 +45,24 @@ export function crashNoticeClaimKey(runId: string, attempt: number): string {
  * caller says how it went: crashTold once delivered, crashNotTold when given up.
  */
 export async function crashedUnwatched(store: RunStore, runs: readonly FlowRunSummary[]): Promise<FlowRunSummary[]> {
+  const unwatched = runs.filter(
+    (r) =>
+      !r.parentRunId &&
+      r.state.type === 'CRASHED' &&
+      r.startTime !== undefined &&
+      // Its host died (markCrashed): a run whose worker died under a live host is told by that host.
+      r.state.message === CRASHED_HOST_MESSAGE &&
+      !r.resumeOnCrash &&
+      (r.trigger?.kind === 'schedule' || r.trigger?.kind === 'resume'),
+  );
+  // Their marks read at once (up to CRASHED_LOOK_BACK_RUNS as a serve starts).
+  const marked = await store.marked(unwatched.map((r) => crashNoticeKey(r.id, r.attempt)));
   const told: FlowRunSummary[] = [];
-  for (const r of runs) {
-    if (r.parentRunId || r.state.type !== 'CRASHED' || r.startTime === undefined) continue;
-    // Its host died (markCrashed): a run whose worker died under a live host is told by that host.
-    if (r.state.message !== CRASHED_HOST_MESSAGE || r.resumeOnCrash) continue;
-    if (r.trigger?.kind !== 'schedule' && r.trigger?.kind !== 'resume') continue;
+  for (const r of unwatched) {
     // Every serve sharing the store sees the run turn Crashed: the claim picks the one that tells. The mark is
     // looked at again once claimed: another may have told it between the look and the claim.
     const mark = crashNoticeKey(r.id, r.attempt);
-    if (await store.isMarked(mark)) continue;
+    if (marked.has(mark)) continue;
     if (!(await store.claim(crashNoticeClaimKey(r.id, r.attempt)))) continue;
     if (await store.isMarked(mark)) continue;
     told.push(r);

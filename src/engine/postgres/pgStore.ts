@@ -735,6 +735,12 @@ export class PgStore implements RunStore {
     return rows.length === 1;
   }
 
+  async marked(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.rows<{ key: string }>(`select key from ${this.t('claims')} where key = any($1::text[])`, [[...keys]], 'read marks');
+    return new Set(rows.map((r) => r.key));
+  }
+
   async unclaim(key: string): Promise<void> {
     this.assertWritable();
     // Only a claim of this process's own: another's stands.
