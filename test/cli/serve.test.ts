@@ -262,7 +262,7 @@ export default flow({ name: 'slow', schedule: { intervalSeconds: 2 } }, async ()
     // The JSON as before, with the notice's id beside: its run, its attempt and what is told.
     assert.deepEqual(Object.keys(notice!), ['id', 'text', 'run']);
     assert.equal(notice!.id, `${run.id}:1:failed`);
-    assert.match(summary?.id ?? '', /^[0-9a-f-]{36}:1:summary$/);
+    assert.match(summary?.id ?? '', /^[0-9a-f-]{36}:1:summary:[0-9a-f]{16}$/);
     // Stopping sends what the minute held back: every other failed run, counted once.
     assert.equal(summary?.text, `${failed.length - 1} more run${failed.length === 2 ? '' : 's'} of failing failed`);
     assert.ok(!JSON.stringify(bodies).includes(secret), 'no notice carries the secret');

@@ -82,6 +82,22 @@ async function findsInFewCalls(
 const ends = { toTell: endToTell, told: endTold, notTold: endNotTold };
 const pauses = { toTell: pauseToTell, told: pauseTold, notTold: pauseNotTold };
 
+// Found on review: the ends left untold came newest first, so told again the newest went alone and the rest were
+// summed up under the oldest as their latest — the other way round from their first telling.
+it('the ends to tell again come in the order they ended, oldest first', { timeout: 60_000 }, async () => {
+  const store = closingHandles(await EmbeddedStore.open(tempDir(), { detectCrashed: false }));
+  try {
+    const made = await runs(store, 3);
+    for (const r of made) {
+      await endToTell(store, r);
+      await endNotTold(store, r);
+    }
+    assert.deepEqual((await endsUntold(store, Date.now())).map((r) => r.id), made.map((r) => r.id));
+  } finally {
+    await store.close();
+  }
+});
+
 describe('the notices a starting serve tells again, found in a few store calls', { timeout: 300_000 }, () => {
   const embedded = (): Promise<RunStore> => EmbeddedStore.open(tempDir(), { detectCrashed: false });
   it('embedded: the ends of 200 runs', async () => {

@@ -75,7 +75,7 @@ test('one notification per flow per minute; what comes within it is summed up wh
   assert.equal((sent[0] as Notice).run.id, first.id);
   timers.fire();
   assert.equal(sent.length, 3);
-  assert.deepEqual({ ...(sent[2] as NoticeSummary), latest: (sent[2] as NoticeSummary).latest.id }, { flowName: 'daily-stats', failed: 3, other: 0, latest: last.id, runIds: [...summed, last].map((r) => r.id), text: '3 more runs of daily-stats failed' });
+  assert.deepEqual({ ...(sent[2] as NoticeSummary), latest: (sent[2] as NoticeSummary).latest.id }, { flowName: 'daily-stats', failed: 3, other: 0, latest: last.id, runIds: [...summed, last].map((r) => r.id), noticeIds: [...summed, last].map((r) => `${r.id}:1:failed`), text: '3 more runs of daily-stats failed' });
   // The summary opened a new minute: a failure within it waits for its end too.
   offer('daily-stats');
   assert.equal(sent.length, 3);
@@ -116,5 +116,16 @@ test('a notice id is the same each time a notice is told, and differs by run, at
   assert.equal(noticeId({ ...failed, kind: 'recovered' }), 'run-a:1:recovered');
   const paused = (timestamp: number) => noticeId({ kind: 'paused', run: { ...r, state: { ...state('Paused'), timestamp } }, text: '' });
   assert.notEqual(paused(1), paused(2), 'each pause of a run is a notice of its own');
-  assert.equal(noticeId({ flowName: 'f', failed: 2, other: 0, latest: r, runIds: ['x', 'run-a'], text: '' }), 'run-a:1:summary');
+});
+
+// Found on review: a summary's id was its latest run's (`<run>:<attempt>:summary`), whatever runs it summed up, so a
+// summary told again after a restart, summing other runs up to the same latest one (a run held in the next minute
+// with it), had the id of the one told before: a receiver dropping repeats by id dropped the runs it had not had.
+test("a summary's id is derived from the notices it sums up: the same runs, however offered, the same id; other runs, another", () => {
+  const r = run('f', 'Failed', 1000, { id: 'run-a' });
+  const summary = (ids: string[]) => noticeId({ flowName: 'f', failed: ids.length, other: 0, latest: r, runIds: ids.map((i) => i.split(':')[0]!), noticeIds: ids, text: '' });
+  assert.match(summary(['x:1:failed', 'run-a:1:failed']), /^run-a:1:summary:[0-9a-f]{16}$/);
+  assert.equal(summary(['x:1:failed', 'run-a:1:failed']), summary(['run-a:1:failed', 'x:1:failed']));
+  assert.notEqual(summary(['x:1:failed', 'run-a:1:failed']), summary(['run-a:1:failed']), 'a run more: another summary');
+  assert.notEqual(summary(['x:1:failed', 'run-a:1:failed']), summary(['x:2:failed', 'run-a:1:failed']), "another attempt's end: another summary");
 });

@@ -31,13 +31,15 @@ export function endNotTold(store: RunStore, run: FlowRunSummary): Promise<void> 
 
 /**
  * The runs ended lately (as far back as the crashed runs a starting serve looks at) whose end was to be told
- * and was not, by a process that died or gave it up: each claimed by this process, to be told again.
+ * and was not, by a process that died or gave it up: each claimed by this process, to be told again — in the
+ * order they ended, as they were first told (the first of a flow's at once, the rest summed up to the latest).
  */
 export async function endsUntold(store: RunStore, now: number): Promise<FlowRunSummary[]> {
+  const endOf = (r: FlowRunSummary): number => r.endTime ?? r.state.timestamp;
   const runs = await store.list({ stateTypes: ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'], rootsOnly: true, limit: CRASHED_LOOK_BACK_RUNS });
   return untold(
     store,
-    runs.filter((r) => (r.endTime ?? r.state.timestamp) >= now - CRASHED_LOOK_BACK_MS),
+    runs.filter((r) => endOf(r) >= now - CRASHED_LOOK_BACK_MS).sort((a, b) => endOf(a) - endOf(b)),
     marks,
   );
 }

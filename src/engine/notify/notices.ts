@@ -4,6 +4,7 @@
  * within the minute is told at its end in one line ("3 more runs of daily-stats failed"). The same for
  * an editor's notifications and `flowdeck serve --notify-url`.
  */
+import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '../clock';
 import { pauseAbout, pausedWord } from '../pauseInput';
 import type { FlowRunSummary } from '../records';
@@ -34,6 +35,8 @@ export interface NoticeSummary {
   latest: FlowRunSummary;
   /** The ids of them all, in the order they ended: the runs this summary told of. */
   runIds: string[];
+  /** The ids (noticeId) of the notices it sums up, in the same order: its own id is derived from them. */
+  noticeIds: string[];
   text: string;
 }
 
@@ -70,11 +73,19 @@ export function noticeText(kind: NoticeKind, run: FlowRunSummary): string {
 
 /**
  * A notice's id, the same each time it is told (a webhook's is told again when its serve died before it knew
- * the POST went through): the run, its attempt and what is told of it — a pause by when it paused, a summary
- * by its latest run. A receiver drops a notice whose id it had, as with Stripe's or GitHub's event ids.
+ * the POST went through): the run, its attempt and what is told of it — a pause by when it paused. A receiver
+ * drops a notice whose id it had, as with Stripe's or GitHub's event ids.
+ *
+ * A summary's is its latest run's with `:summary:` and a digest of the notices it sums up (whatever order they
+ * came in): told again after a restart, its runs may be summed up otherwise (the first of them told alone, some
+ * held in another minute), and a summary of other runs must not carry an id a receiver had, or it would drop
+ * runs it never had. The same runs summed up again carry the same id.
  */
 export function noticeId(notice: Notice | NoticeSummary): string {
-  if (!('kind' in notice)) return `${notice.latest.id}:${notice.latest.attempt}:summary`;
+  if (!('kind' in notice)) {
+    const digest = createHash('sha256').update([...notice.noticeIds].sort().join('\n')).digest('hex').slice(0, 16);
+    return `${notice.latest.id}:${notice.latest.attempt}:summary:${digest}`;
+  }
   const { run, kind } = notice;
   return `${run.id}:${run.attempt}:${kind}${kind === 'paused' ? `:${run.state.timestamp}` : ''}`;
 }
@@ -93,6 +104,7 @@ interface Window {
   other: number;
   latest?: FlowRunSummary;
   runIds: string[];
+  noticeIds: string[];
 }
 
 /** One notification per flow per window: the first goes out, the rest are counted and summed up at the window's end. */
@@ -116,6 +128,7 @@ export class NoticeThrottle {
       else open.other++;
       open.latest = notice.run;
       open.runIds.push(notice.run.id);
+      open.noticeIds.push(noticeId(notice));
       return;
     }
     this.send(notice);
@@ -125,7 +138,7 @@ export class NoticeThrottle {
   private open(flow: string): void {
     const timers = this.options.timers ?? systemTimers;
     const now = (this.options.clock ?? systemClock).now();
-    const w: Window = { until: now + this.windowMs, timer: undefined, failed: 0, other: 0, runIds: [] };
+    const w: Window = { until: now + this.windowMs, timer: undefined, failed: 0, other: 0, runIds: [], noticeIds: [] };
     w.timer = timers.setTimeout(() => this.close(flow), this.windowMs);
     this.windows.set(flow, w);
   }
@@ -152,7 +165,7 @@ export class NoticeThrottle {
 }
 
 function summaryOf(flowName: string, w: Window, latest: FlowRunSummary): NoticeSummary {
-  return { flowName, failed: w.failed, other: w.other, latest, runIds: w.runIds, text: summaryText(flowName, w.failed, w.other) };
+  return { flowName, failed: w.failed, other: w.other, latest, runIds: w.runIds, noticeIds: w.noticeIds, text: summaryText(flowName, w.failed, w.other) };
 }
 
 /** Whether the flow's run before `run` (the latest that ended before it was created) failed. */
