@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Clock } from '../../src/engine/clock';
 import { HistoryPruner } from '../../src/engine/historyRetention';
-import { endsUntold, endTold, endToTell } from '../../src/engine/notify/endNotices';
+import { crashNoticeClaimKey, crashNoticeKey, crashTold } from '../../src/engine/notify/crashedUnwatched';
+import { endNotTold, endsUntold, endTold, endToTell } from '../../src/engine/notify/endNotices';
 import { pauseNotTold, pausesUntold, pauseTold, pauseToTell } from '../../src/engine/notify/pauseNotices';
 import type { LogRecord, PauseInfo, RunRecord } from '../../src/engine/records';
 import { attemptKey } from '../../src/engine/resumePlan';
@@ -455,6 +456,67 @@ export function storeContract(backend: StoreBackend): void {
         assert.deepEqual([...set].sort(), ['end-notice-claim:run-1:1', 'end-notice-told:run-2:1', 'end-notice:run-1:1']);
         for (const k of keys) assert.equal(set.has(k), await b.isMarked(k), k);
         assert.deepEqual(await b.marked([]), new Set());
+      });
+    });
+
+    // Each run told of leaves its notices' marks and claims (noticeMarks.ts, crashedUnwatched.ts): they must go
+    // with the run — deleted, or pruned (`flowdeck prune`, serve --keep-runs) — its subflows' with them.
+    it("deletes a run's notice marks and claims, its subflows' too, when it is deleted or pruned, and no other run's", async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const marksOf = (id: string): string[] => [
+          `end-notice:${id}:1`,
+          `end-notice-told:${id}:1`,
+          `end-notice:${id}:2`,
+          `end-notice-claim:${id}:2`,
+          `crash-notice:${id}`,
+          `crash-notice:${id}:2`,
+          `crash-notice-claim:${id}:3`,
+          `pause-notice:${id}:1:1700000000000`,
+          `pause-notice-told:${id}:1:1700000000000`,
+          `pause-notice-claim:${id}:2:1700000000001`,
+        ];
+        const mark = async (id: string): Promise<void> => {
+          for (const k of marksOf(id)) assert.ok(await (k.includes('-claim:') ? store.claim(k) : store.markOnce(k)), k);
+        };
+        const made = async (at: number, parentRunId?: string): Promise<string> => {
+          const h = await finished(store, { state: state('Pending', undefined, at), ...(parentRunId ? { parentRunId } : {}) }, 'Failed');
+          await h.close();
+          await mark(h.id);
+          return h.id;
+        };
+        const deleted = await made(1000);
+        const sub = await made(1001, deleted);
+        const pruned = await made(1002);
+        const kept = await made(1003);
+        const left = async (ids: string[]): Promise<string[]> => [...(await (await open()).marked(ids.flatMap(marksOf)))].sort();
+        assert.deepEqual((await store.delete([deleted])).sort(), [deleted, sub].sort());
+        assert.deepEqual(await left([deleted, sub]), [], 'deleted with the run and its subflow');
+        assert.deepEqual(await store.prune(1), [pruned]);
+        assert.deepEqual(await left([pruned]), [], 'pruned with the run');
+        assert.deepEqual(await left([kept]), marksOf(kept).sort(), "another run's stay");
+      });
+    });
+
+    // A notice is told up to a minute after its run ended (held within its flow's minute, or retried against a
+    // webhook that is down), and `serve --keep-runs` prunes a moment after runs end: a run pruned meanwhile had
+    // its told mark set after it had gone, left in the store for good.
+    it("leaves no mark of a notice told, or given up, after its run was deleted", async () => {
+      await withSpace(backend, async (_space, open) => {
+        const store = await open();
+        const [told, givenUp, crashed] = [await finished(store, {}, 'Failed'), await finished(store, {}, 'Failed'), await finished(store, {}, 'Failed')];
+        for (const h of [told, givenUp, crashed]) await h.close();
+        const runs = { told: (await store.get(told.id))!, givenUp: (await store.get(givenUp.id))!, crashed: (await store.get(crashed.id))! };
+        await endToTell(store, runs.told);
+        await endToTell(store, runs.givenUp);
+        assert.ok(await store.claim(crashNoticeClaimKey(crashed.id, 1)));
+        assert.deepEqual((await store.delete([told.id, givenUp.id, crashed.id])).sort(), [told.id, givenUp.id, crashed.id].sort());
+        await endTold(store, runs.told);
+        await endNotTold(store, runs.givenUp);
+        await crashTold(store, runs.crashed);
+        const keys = [told.id, givenUp.id].flatMap((id) => [`end-notice:${id}:1`, `end-notice-claim:${id}:1`, `end-notice-told:${id}:1`]);
+        keys.push(crashNoticeKey(crashed.id, 1), crashNoticeClaimKey(crashed.id, 1));
+        assert.deepEqual([...(await (await open()).marked(keys))], []);
       });
     });
 

@@ -14,6 +14,7 @@
  */
 import type { FlowRunSummary } from '../records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from '../runStore';
+import { runGone } from './noticeMarks';
 
 /**
  * How far back a starting `serve` looks for runs marked Crashed while no `serve` was there to tell of them
@@ -72,6 +73,7 @@ export async function crashedUnwatched(store: RunStore, runs: readonly FlowRunSu
 
 /** The crash of `run` (claimed by crashedUnwatched) was told: marked so for good, and the claim given back. */
 export async function crashTold(store: RunStore, run: FlowRunSummary): Promise<void> {
+  if (await runGone(store, run.id)) return;
   await store.markOnce(crashNoticeKey(run.id, run.attempt));
   await store.unclaim(crashNoticeClaimKey(run.id, run.attempt));
 }

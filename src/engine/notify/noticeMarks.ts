@@ -11,6 +11,8 @@ import type { RunStore } from '../runStore';
 
 /** The store's keys of one notice: of the `<what>:<runId>:…` form, so they go with the run when it is deleted. */
 export interface NoticeMarks {
+  /** The run the notice is about. */
+  runId: string;
   toTell: string;
   claim: string;
   told: string;
@@ -19,7 +21,7 @@ export interface NoticeMarks {
 /** The keys of the notice of `what` (`end`, `pause`) about run `runId`, `at` telling which (`<attempt>[:…]`). */
 export function noticeMarks(what: 'end' | 'pause', runId: string, at: string): NoticeMarks {
   const key = `${runId}:${at}`;
-  return { toTell: `${what}-notice:${key}`, claim: `${what}-notice-claim:${key}`, told: `${what}-notice-told:${key}` };
+  return { runId, toTell: `${what}-notice:${key}`, claim: `${what}-notice-claim:${key}`, told: `${what}-notice-told:${key}` };
 }
 
 /** The notice is to be told by this process: marked so and claimed, before it goes. */
@@ -30,6 +32,7 @@ export async function noticeToTell(store: RunStore, marks: NoticeMarks): Promise
 
 /** The notice went through: marked told for good, and the claim given back. */
 export async function noticeTold(store: RunStore, marks: NoticeMarks): Promise<void> {
+  if (await runGone(store, marks.runId)) return;
   await store.markOnce(marks.told);
   await store.unclaim(marks.claim);
 }
@@ -37,6 +40,16 @@ export async function noticeTold(store: RunStore, marks: NoticeMarks): Promise<v
 /** The notice was given up (the webhook kept refusing it): the claim is given back, for the next serve to start. */
 export async function noticeNotTold(store: RunStore, marks: NoticeMarks): Promise<void> {
   await store.unclaim(marks.claim);
+}
+
+/**
+ * Whether the run a notice is about was deleted (pruned) since its notice went: a notice is told up to a minute
+ * after its run ended, or longer against a webhook that is down, and a prune (`serve --keep-runs`) may take the run
+ * meanwhile, with its marks. A mark set now would outlive it for good: none is. (Deleted between this look and the
+ * mark, it still is: a moment, not a minute.)
+ */
+export async function runGone(store: RunStore, runId: string): Promise<boolean> {
+  return (await store.get(runId)) === undefined;
 }
 
 /**
