@@ -46,7 +46,7 @@ import { isLogLine, isOtherThanLogLine, type FlowRunDetail, type FlowRunSummary,
 import { asRunRecord } from './recordShape';
 import { FileResultCache } from './resultCache';
 import { RunChanges, type RunChangeListener } from './runChanges';
-import { RunIndex } from './runIndex';
+import { RunIndex, exists } from './runIndex';
 import { endsParameterLines, isOtherThanParametersLine, parametersAfter } from './runParameters';
 import { uniqueRunName } from './runNames';
 import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
@@ -544,15 +544,8 @@ export class EmbeddedStore implements RunStore {
     }
   }
 
-  async isMarked(key: string): Promise<boolean> {
-    const path = this.claimPath(key);
-    try {
-      await stat(path);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw e;
-    }
+  isMarked(key: string): Promise<boolean> {
+    return exists(this.claimPath(key));
   }
 
   async marked(keys: readonly string[]): Promise<Set<string>> {

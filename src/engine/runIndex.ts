@@ -458,7 +458,8 @@ async function isSameFile(fh: FileHandle, path: string): Promise<boolean> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether something is at `path` (a file, a folder); any error but its absence is thrown. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
