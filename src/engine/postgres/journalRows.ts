@@ -7,8 +7,10 @@ import { asRunRecord } from '../recordShape';
 export const READ_BATCH = 5000;
 
 /**
- * Bytes of lines read per query when a journal is scanned, as stored (octet_length): READ_BATCH lines of
- * task runs' values (inline up to 256 KB each) were up to 1.3 GB in one query. A longer line is read alone.
+ * Bytes of lines read per query (and held) when a journal is scanned, as stored (octet_length): READ_BATCH
+ * lines of task runs' values (inline up to 256 KB each) were up to 1.3 GB in one query. A longer line is read
+ * alone. The same bound holds for the small journals `runs --json` reads together (readManyRunParts), where
+ * 20,000 such lines were gigabytes: a journal larger is read a batch at a time, as any other.
  */
 export const READ_BYTES = 4 * 1024 * 1024;
 

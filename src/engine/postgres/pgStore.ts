@@ -98,11 +98,6 @@ const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRAS
 const MANY_RUNS = 1000;
 /** Records of small journals readManyRunParts reads in one query (and holds). */
 const MANY_LINES = 20_000;
-/**
- * Bytes of small journals' lines readManyRunParts reads in one query (and holds): lines of task runs' values
- * (inline up to 256 KB each) made 20,000 of them gigabytes. A journal larger is read as readRunParts reads it.
- */
-const MANY_BYTES = 4 * 1024 * 1024;
 const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys, tags, queue`;
 
 interface RunRow {
@@ -528,9 +523,9 @@ export class PgStore implements RunStore {
   /**
    * Many runs' parts in a few queries (`runs --json`), MANY_RUNS at a time: their rows; how many records
    * each journal has, its last and their bytes; then the small journals of consecutive runs together, up to
-   * MANY_LINES lines and MANY_BYTES a query, each held in memory until its run is handed on — so every read
+   * MANY_LINES lines and READ_BYTES a query, each held in memory until its run is handed on — so every read
    * of a run sees the same records, as readRunParts' do. A journal of more than READ_BATCH records or
-   * MANY_BYTES is read as readRunParts reads it, a batch at a time, when its turn comes.
+   * READ_BYTES is read as readRunParts reads it, a batch at a time, when its turn comes.
    */
   async *readManyRunParts(ids: readonly string[], options: RunPartsOptions & WithoutArtifactData): AsyncGenerator<RunParts<ArtifactInfo> | undefined> {
     for (let from = 0; from < ids.length; from += MANY_RUNS) {
@@ -547,7 +542,7 @@ export class PgStore implements RunStore {
           )
         ).map((r) => [r.run_id, { n: Number(r.n), last: r.last, bytes: Number(r.bytes) }]),
       );
-      const small = (id: string): boolean => (sizes.get(id)?.n ?? 0) <= READ_BATCH && (sizes.get(id)?.bytes ?? 0) <= MANY_BYTES;
+      const small = (id: string): boolean => (sizes.get(id)?.n ?? 0) <= READ_BATCH && (sizes.get(id)?.bytes ?? 0) <= READ_BYTES;
       for (let at = 0; at < chunk.length; ) {
         // Consecutive runs whose small journals together fit a query (one at least).
         const read: string[] = [];
@@ -558,7 +553,7 @@ export class PgStore implements RunStore {
           const id = chunk[end]!;
           const size = sizes.get(id);
           if (!small(id) || !size || size.n === 0) continue;
-          if (read.length > 0 && (lines + size.n > MANY_LINES || bytes + size.bytes > MANY_BYTES)) break;
+          if (read.length > 0 && (lines + size.n > MANY_LINES || bytes + size.bytes > READ_BYTES)) break;
           read.push(id);
           lines += size.n;
           bytes += size.bytes;
