@@ -689,6 +689,25 @@ test("a dead claimant's prepared run of a slot a later slot overtook is let go, 
   await s.scheduler.stop();
 });
 
+test("the look for a dead claimant's never-started runs lists the flow's Crashed runs at a scheduler's start, then at most once a minute, not at every due slot", { timeout: 120_000 }, async () => {
+  const s = await setup({ intervalSeconds: 10 });
+  let listings = 0;
+  const list = s.store.list.bind(s.store);
+  s.store.list = (options) => {
+    if (options?.stateTypes?.includes('CRASHED')) listings++;
+    return list(options);
+  };
+  await s.tickAt('2025-06-01T10:00:00.100Z');
+  assert.equal(listings, 1, 'looked at its start');
+  // Every 10 s slot of the next two minutes and ten seconds comes due, and runs.
+  const slots = Array.from({ length: 13 }, (_, i) => new Date(at('2025-06-01T10:00:10.100Z') + i * 10_000).toISOString());
+  await s.tickAt(...slots);
+  s.store.list = list;
+  assert.equal((await s.runsOf()).filter((r) => r.state.name === 'Completed').length, 13, s.logs.join('\n'));
+  assert.equal(listings, 3, 'looked at 10:00:00, 10:01:00 and 10:02:00, of 14 looks at a due slot');
+  await s.scheduler.stop();
+});
+
 test('a slot whose run was made, ran and was then deleted (prune, delete) is not run again when its dead claimant is judged', { timeout: 120_000 }, async () => {
   const s = await setup({ intervalSeconds: 60 });
   const STORE = join(ROOT, 'src', 'engine', 'embeddedStore.ts');

@@ -138,6 +138,8 @@ interface Tracked {
   watching: Map<number, Watched>;
   /** Its last look failed (the store unreachable): not looked at again before this, whatever is due. */
   retryAt?: number;
+  /** When letGoOfLeftBehind last looked at its flow's Crashed runs; not yet since this scheduler began tracking it. */
+  sweptAt?: number;
 }
 
 export class Scheduler extends EventEmitter<SchedulerEvents> {
@@ -408,12 +410,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    * of slots that can no longer run anywhere (overtaken, or missed by a schedule that does not catch up):
    * no process takes such a slot over, so they go as this process's own overtaken runs go (`discard`),
    * rather than stand as crashes that `inspect` offers to resume. The latest slot's is taken over (`prepare`).
+   * Looked for at the schedule's first due slot here (this scheduler's start), then at most every
+   * LEFT_BEHIND_EVERY_MS: a dead process's are let go within that.
    */
   private async letGoOfLeftBehind(t: Tracked, now: number): Promise<void> {
     const { entry } = t;
-    // The newest few: asked at every due slot, and a dead process leaves at most the slots it prepared ahead
-    // (a flow's whole crashed history, read each second of a per-second cron, was most of a serve's work).
+    if (t.sweptAt !== undefined && now - t.sweptAt < LEFT_BEHIND_EVERY_MS) return;
+    // The newest few: a dead process leaves at most the slots it prepared ahead (a flow's whole crashed
+    // history, read each second of a per-second cron, was most of a serve's work).
     const crashed = await this.store.list({ flowNames: [entry.flowName], stateTypes: ['CRASHED'], rootsOnly: true, limit: LEFT_BEHIND_LOOK });
+    t.sweptAt = now;
     for (const run of crashed) {
       if (run.trigger?.kind !== 'schedule' || run.trigger.id !== entry.id || run.startTime !== undefined) continue;
       const slot = run.trigger.slot;
@@ -707,6 +713,11 @@ function iso(ms: number): string {
 
 /** How many of a flow's newest Crashed runs letGoOfLeftBehind looks at for never-started slot runs. */
 const LEFT_BEHIND_LOOK = 50;
+/**
+ * How often, at most, letGoOfLeftBehind looks for a schedule: asked at every due slot, a per-second cron
+ * listed its flow's Crashed runs every second, for runs that a process leaves only when it dies.
+ */
+const LEFT_BEHIND_EVERY_MS = 60_000;
 
 function seconds(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
