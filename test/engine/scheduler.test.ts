@@ -94,9 +94,12 @@ test("a slot's run is created Scheduled ahead of its slot, starts when due, and 
   assert.equal((await s.store.schedules.claimSlot('aaaaaaaaaa', at('2025-06-01T10:02:00Z'))).claimed, true);
 });
 
-test("a slot's run waiting for one of the host's run slots is not run once the next slot came due: one waits at a time, and the latest runs when a slot frees", { timeout: 120_000 }, async () => {
-  const s = await setup({ intervalSeconds: 60 }, 'quick', { maxConcurrentRuns: 1 });
-  // A run of another flow holds the host's one run slot.
+/**
+ * A minutely schedule on a host of one run slot, which a run of another flow (`holder`, until `gate` exists)
+ * holds (serve --limit 1): the 10:01 slot came to wait for a run slot, then the 10:02 slot came due and waits too.
+ */
+async function waitingForRunSlots(schedule: Schedule) {
+  const s = await setup(schedule, 'quick', { maxConcurrentRuns: 1 });
   const gate = join(s.dir, 'gate');
   const holder = await s.runner.start({ source: { kind: 'file', path: s.entry.source }, flowName: 'gated', parameters: { gate } });
   s.clock.t = at('2025-06-01T10:00:58Z');
@@ -107,6 +110,11 @@ test("a slot's run waiting for one of the host's run slots is not run once the n
   s.clock.t = at('2025-06-01T10:02:00.100Z');
   await s.scheduler.tick();
   await waitFor(() => s.logs.some((l) => l.includes('slot 2025-06-01T10:02:00.000Z waits for a free run slot')), 'the 10:02 slot to wait for a run slot');
+  return { s, gate, holder };
+}
+
+test("a slot's run waiting for one of the host's run slots is not run once the next slot came due: one waits at a time, and the latest runs when a slot frees", { timeout: 120_000 }, async () => {
+  const { s, gate, holder } = await waitingForRunSlots({ intervalSeconds: 60 });
   // Overtaken while it waited: gone, saying why; the next one waits in its place (the one after is made ahead).
   let runs = await s.runsOf();
   assert.deepEqual(runs.map((r) => [new Date(slotOf(r)).toISOString(), r.state.name]), [['2025-06-01T10:02:00.000Z', 'Scheduled'], ['2025-06-01T10:03:00.000Z', 'Scheduled']]);
@@ -120,18 +128,7 @@ test("a slot's run waiting for one of the host's run slots is not run once the n
 });
 
 test("overlap 'queue': a slot's run waiting for one of the host's run slots is kept when the next slot comes due, and both run in turn once a run slot frees", { timeout: 120_000 }, async () => {
-  const s = await setup({ intervalSeconds: 60, overlap: 'queue' }, 'quick', { maxConcurrentRuns: 1 });
-  // A run of another flow holds the host's one run slot (serve --limit 1).
-  const gate = join(s.dir, 'gate');
-  const holder = await s.runner.start({ source: { kind: 'file', path: s.entry.source }, flowName: 'gated', parameters: { gate } });
-  s.clock.t = at('2025-06-01T10:00:58Z');
-  await s.scheduler.tick();
-  await waitFor(() => s.logs.some((l) => l.includes('slot 2025-06-01T10:01:00.000Z waits for a free run slot (1 run going')), 'the 10:01 slot to wait for a run slot');
-  s.clock.t = at('2025-06-01T10:01:58Z');
-  await s.scheduler.tick();
-  s.clock.t = at('2025-06-01T10:02:00.100Z');
-  await s.scheduler.tick();
-  await waitFor(() => s.logs.some((l) => l.includes('slot 2025-06-01T10:02:00.000Z waits for a free run slot')), 'the 10:02 slot to wait for a run slot');
+  const { s, gate, holder } = await waitingForRunSlots({ intervalSeconds: 60, overlap: 'queue' });
   assert.ok(!s.logs.some((l) => l.includes('not run')), s.logs.join('\n'));
   writeFileSync(gate, '');
   assert.equal((await holder.done).state.name, 'Completed');
