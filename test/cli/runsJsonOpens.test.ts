@@ -13,28 +13,8 @@ import { it } from 'node:test';
 import { main } from '../../src/cli/main';
 import { indexedRunParts, printRunJsonArray } from '../../src/cli/runJsonStream';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
-import type { RunRecord } from '../../src/engine/records';
-import { state } from '../../src/engine/states';
 import { tempDir } from '../support/engine';
-
-/** A finished run of `n` task runs, with a log line and an artifact. */
-async function addRun(store: EmbeddedStore, i: number, n: number): Promise<string> {
-  const h = await store.createRun({ flowName: 'many', source: '/many.flow.ts', parameters: { i } });
-  const runId = h.id;
-  await h.setState(state('Running'));
-  const records: RunRecord[] = [{ k: 'state', runId, name: 'Running', ts: 1 }];
-  for (let t = 0; t < n; t++) records.push({ k: 'trun', runId, id: `t${t}`, name: `work-${t}`, taskName: 'work', call: { key: `work#${t}`, argsHash: 'h' }, ts: 3, start: 3, end: 4, state: 'Completed', value: t });
-  records.push(
-    { k: 'artifact', runId, key: 'report', ts: 5, data: { kind: 'markdown', markdown: `run ${i}` } },
-    { k: 'log', runId, ts: 5, level: 'INFO', source: 's', message: 'said' },
-    { k: 'result', runId, value: { i } },
-    { k: 'state', runId, name: 'Completed', ts: 7 },
-  );
-  for (let at = 0; at < records.length; at += 2000) await h.append(records.slice(at, at + 2000));
-  await h.setState(state('Completed', undefined, 7), { endTime: 7 });
-  await h.close();
-  return runId;
-}
+import { addFinishedRun } from '../support/finishedRun';
 
 /** What `body` printed, and how many times each file was opened meanwhile (fs.promises.open, by path). */
 async function counted(body: (out: PassThrough) => Promise<void>): Promise<{ text: string; opens: Map<string, number> }> {
@@ -63,7 +43,7 @@ it('runs --json on the embedded store opens each small journal once, and prints 
   const ids: string[] = [];
   try {
     // One journal over the bound a journal is held up to (1 MiB): about 1.4 MiB of task runs.
-    for (let i = 0; i < 12; i++) ids.push(await addRun(store, i, i === 5 ? 9_000 : i % 4));
+    for (let i = 0; i < 12; i++) ids.push(await addFinishedRun(store, i, i === 5 ? 9_000 : i % 4));
     const journal = (id: string): string => join(home, 'runs', `${id}.jsonl`);
     assert.ok(fs.statSync(journal(ids[5]!)).size > 1024 * 1024);
     const listed = await counted((stdout) => main(['runs', '--json', '--limit', '12'], { stdout, stderr: process.stderr, env: { ...process.env, FLOWDECK_HOME: home }, cwd: home }).then((code) => assert.equal(code, 0)));

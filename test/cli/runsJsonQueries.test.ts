@@ -7,32 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runJson } from '../../src/cli/runJson';
-import type { RunRecord } from '../../src/engine/records';
-import type { RunStore } from '../../src/engine/runStore';
-import { state } from '../../src/engine/states';
+import { addFinishedRun } from '../support/finishedRun';
 import { cliInProcess, cliStore, watchingQueries } from '../support/pgCliQueries';
 import { PG_SKIP } from '../support/postgres';
-
-/** A finished run of `n` task runs (one of them long-lived), an artifact, and a result; `long`: each task run's value a string of that many characters. */
-async function addRun(store: RunStore, i: number, n: number, long = 0): Promise<string> {
-  const h = await store.createRun({ flowName: 'many', source: '/many.flow.ts', parameters: { i } });
-  const runId = h.id;
-  await h.setState(state('Running'));
-  const records: RunRecord[] = [{ k: 'state', runId, name: 'Running', ts: 1 }];
-  records.push({ k: 'task', runId, id: 'slow', name: 'slow', taskName: 'slow', call: { key: 'slow', argsHash: 'h' }, ts: 2 });
-  for (let t = 0; t < n; t++) records.push({ k: 'trun', runId, id: `t${t}`, name: `work-${t}`, taskName: 'work', call: { key: `work#${t}`, argsHash: 'h' }, ts: 3, start: 3, end: 4, state: 'Completed', value: long > 0 ? `${t}`.padEnd(long, 'x') : t });
-  records.push(
-    { k: 'artifact', runId, key: 'report', ts: 5, data: { kind: 'markdown', markdown: `run ${i}` } },
-    { k: 'log', runId, ts: 5, level: 'INFO', source: 's', message: 'said' },
-    { k: 'tstate', runId, id: 'slow', name: 'Completed', ts: 6 },
-    { k: 'result', runId, value: { i } },
-    { k: 'state', runId, name: 'Completed', ts: 7 },
-  );
-  for (let at = 0; at < records.length; at += 2000) await h.append(records.slice(at, at + 2000));
-  await h.setState(state('Completed', undefined, 7), { endTime: 7 });
-  await h.close();
-  return runId;
-}
 
 /**
  * `runs --json --limit N` run in this process: what it printed, how many queries its pools made, and the
@@ -57,9 +34,9 @@ describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefine
     try {
       const ids: string[] = [];
       // A journal of more than a query's batch (READ_BATCH, 5,000 records) among small ones.
-      for (let i = 0; i < 10; i++) ids.push(await addRun(store, i, i === 4 ? 5_100 : 3));
+      for (let i = 0; i < 10; i++) ids.push(await addFinishedRun(store, i, i === 4 ? 5_100 : 3, { slow: true }));
       const few = await runsJson(env, 10);
-      for (let i = 10; i < 70; i++) ids.push(await addRun(store, i, i % 7));
+      for (let i = 10; i < 70; i++) ids.push(await addFinishedRun(store, i, i % 7, { slow: true }));
       const many = await runsJson(env, 70);
       console.log(`queries: ${few.queries} for 10 runs, ${many.queries} for 70`);
       // Three or more queries a run before: 180 more for 60 more runs.
@@ -79,9 +56,9 @@ describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefine
       const ids: string[] = [];
       // Task runs' values as long as an inline result may be (256 KB): about 1.5 MB a run, 9 MB in all, in
       // 66 lines; and a run of 5 MB alone.
-      for (let i = 0; i < 6; i++) ids.push(await addRun(store, i, 6, 250_000));
-      ids.push(await addRun(store, 6, 20, 250_000));
-      ids.push(await addRun(store, 7, 3));
+      for (let i = 0; i < 6; i++) ids.push(await addFinishedRun(store, i, 6, { long: 250_000, slow: true }));
+      ids.push(await addFinishedRun(store, 6, 20, { long: 250_000, slow: true }));
+      ids.push(await addFinishedRun(store, 7, 3, { slow: true }));
       const { text, journalQueries } = await runsJson(env, 8);
       console.log(`journal queries: ${journalQueries.map((b) => `${(b / 1e6).toFixed(1)} MB`).join(', ')}`);
       // One query for them all before: 9 MB.
