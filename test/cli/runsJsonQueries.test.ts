@@ -34,9 +34,15 @@ describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefine
     try {
       const ids: string[] = [];
       // A journal of more than a query's batch (READ_BATCH, 5,000 records) among small ones.
-      for (let i = 0; i < 10; i++) ids.push(await addFinishedRun(store, i, i === 4 ? 5_100 : 3, { slow: true }));
+      const tasks = new Map<string, number>();
+      const add = async (i: number, n: number): Promise<void> => {
+        const id = await addFinishedRun(store, i, n, { slow: true });
+        ids.push(id);
+        tasks.set(id, n + 1);
+      };
+      for (let i = 0; i < 10; i++) await add(i, i === 4 ? 5_100 : 3);
       const few = await runsJson(env, 10);
-      for (let i = 10; i < 70; i++) ids.push(await addFinishedRun(store, i, i % 7, { slow: true }));
+      for (let i = 10; i < 70; i++) await add(i, i % 7);
       const many = await runsJson(env, 70);
       console.log(`queries: ${few.queries} for 10 runs, ${many.queries} for 70`);
       // Three or more queries a run before: 180 more for 60 more runs.
@@ -45,6 +51,8 @@ describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefine
       assert.deepEqual(printed.map((r) => r.id).sort(), [...ids].sort());
       for (const run of printed) assert.deepEqual(run, JSON.parse(JSON.stringify(await runJson((await store.readRun(run.id))!, store, { loadResultFiles: false }))), run.id);
       assert.equal(printed.find((r) => r.id === ids[4])!.taskRuns.length, 5_101);
+      // What was compared: every task run written, none skipped as unreadable.
+      assert.deepEqual(new Map(printed.map((r) => [r.id, r.taskRuns.length])), tasks);
     } finally {
       await store.close();
     }
@@ -56,9 +64,15 @@ describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefine
       const ids: string[] = [];
       // Task runs' values as long as an inline result may be (256 KB): about 1.5 MB a run, 9 MB in all, in
       // 66 lines; and a run of 5 MB alone.
-      for (let i = 0; i < 6; i++) ids.push(await addFinishedRun(store, i, 6, { long: 250_000, slow: true }));
-      ids.push(await addFinishedRun(store, 6, 20, { long: 250_000, slow: true }));
-      ids.push(await addFinishedRun(store, 7, 3, { slow: true }));
+      const tasks = new Map<string, number>();
+      const add = async (i: number, n: number, long?: number): Promise<void> => {
+        const id = await addFinishedRun(store, i, n, { ...(long !== undefined ? { long } : {}), slow: true });
+        ids.push(id);
+        tasks.set(id, n + 1);
+      };
+      for (let i = 0; i < 6; i++) await add(i, 6, 250_000);
+      await add(6, 20, 250_000);
+      await add(7, 3);
       const { text, journalQueries } = await runsJson(env, 8);
       console.log(`journal queries: ${journalQueries.map((b) => `${(b / 1e6).toFixed(1)} MB`).join(', ')}`);
       // One query for them all before: 9 MB.
@@ -67,6 +81,8 @@ describe('runs --json on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefine
       const printed = JSON.parse(text) as { id: string; taskRuns: unknown[] }[];
       assert.deepEqual(printed.map((r) => r.id).sort(), [...ids].sort());
       for (const run of printed) assert.deepEqual(run, JSON.parse(JSON.stringify(await runJson((await store.readRun(run.id))!, store, { loadResultFiles: false }))), run.id);
+      // What was compared: every task run written, none skipped as unreadable.
+      assert.deepEqual(new Map(printed.map((r) => [r.id, r.taskRuns.length])), tasks);
     } finally {
       await store.close();
     }
