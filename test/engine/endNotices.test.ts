@@ -12,25 +12,10 @@ import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import type { RunStore } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
+import { counted } from '../support/countedStore';
 import { closingHandles, tempDir } from '../support/engine';
 import { watchingQueries } from '../support/pgCliQueries';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
-
-/** `store` with a count of each of its methods called (the store itself does the work). */
-function counting(store: RunStore): { store: RunStore; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const counted = new Proxy(store, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver) as unknown;
-      if (typeof value !== 'function' || typeof name !== 'string') return value;
-      return (...args: unknown[]) => {
-        calls.set(name, (calls.get(name) ?? 0) + 1);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store: counted, calls };
-}
 
 /** `n` runs that ended (Failed) or, `suspended`, wait Suspended. */
 async function runs(store: RunStore, n: number, suspended = false): Promise<FlowRunSummary[]> {
@@ -65,7 +50,7 @@ async function findsInFewCalls(
       await marks.toTell(store, r);
       await (i < UNTOLD ? marks.notTold(store, r) : marks.told(store, r));
     }
-    const { store: watched, calls } = counting(store);
+    const { store: watched, calls } = counted(store);
     let sent = 0;
     const found = await watchingQueries(() => find(watched), { sent: () => sent++ });
     assert.deepEqual(found.map((r) => r.id).sort(), made.slice(0, UNTOLD).map((r) => r.id).sort());

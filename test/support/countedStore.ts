@@ -1,4 +1,4 @@
-/** A store with each call of its methods counted by name: a view's work against the store, counted (not timed). */
+/** A store with each call of its methods counted by name (the store itself does the work): work against the store, counted (not timed). */
 import type { RunStore } from '../../src/engine/runStore';
 
 export function counted(store: RunStore): { store: RunStore; calls: Map<string, number>; asked(): number } {
