@@ -200,17 +200,18 @@ export class EmbeddedScheduleStore implements ScheduleStore {
   async claimSlot(scheduleId: string, slot: number, options: SlotClaimOptions = {}): Promise<SlotClaim> {
     if (this.options.readOnly) throw new Error('This store was opened read-only');
     const file = this.slotFile(scheduleId, slot);
-    await privateDir(join(this.slotsDir, scheduleId));
-    if (await createClaim<SlotData>(file, { at: this.now() })) {
+    const dir = join(this.slotsDir, scheduleId);
+    await writing(dir, privateDir(dir));
+    if (await writing(file, createClaim<SlotData>(file, { at: this.now() }))) {
       await this.pruneSlots(scheduleId, options.keep);
       return { claimed: true };
     }
     const held = await readClaim<SlotData>(file);
-    if (!held) return (await createClaim(file, { at: this.now() })) ? { claimed: true } : { claimed: false };
+    if (!held) return (await writing(file, createClaim(file, { at: this.now() }))) ? { claimed: true } : { claimed: false };
     const owner = held.claim?.owner;
     const notClaimed: SlotClaim = owner ? { claimed: false, holder: owner } : { claimed: false };
     if (!isAbandoned(held) || !options.abandoned || !(await options.abandoned(typeof held.claim?.data?.runId === 'string' ? held.claim.data.runId : undefined))) return notClaimed;
-    if (!(await replaceAbandoned(file, held.text, { at: this.now() }))) return notClaimed;
+    if (!(await writing(file, replaceAbandoned(file, held.text, { at: this.now() })))) return notClaimed;
     return { claimed: true, ...(owner ? { tookOverFrom: owner } : {}) };
   }
 
@@ -218,7 +219,7 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     const file = this.slotFile(scheduleId, slot);
     const held = await readClaim<SlotData>(file);
     if (!held?.claim || !sameProcess(held.claim.owner, currentProcess())) return;
-    await rewriteOwn(file, held.claim, { ...held.claim.data, runId });
+    await writing(file, rewriteOwn(file, held.claim, { ...held.claim.data, runId }));
   }
 
   async releaseSlot(scheduleId: string, slot: number): Promise<void> {
@@ -258,6 +259,11 @@ export class EmbeddedScheduleStore implements ScheduleStore {
     await Promise.all(gone.map((s) => rm(join(dir, String(s)), { force: true })));
     this.pruned.set(scheduleId, { at: now, left: slots.length - gone.length });
   }
+}
+
+/** A write of a slot's claim that failed (a full disk) names the file and why, as the store's other writes do. */
+function writing<T>(path: string, write: Promise<T>): Promise<T> {
+  return write.catch((e: unknown) => Promise.reject(StoreWriteError.from(e, path)));
 }
 
 /** What a slot's claim holds: when it was claimed, and the run made for it once there is one. */
