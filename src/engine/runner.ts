@@ -46,6 +46,7 @@ import { endSuspension, expiredSuspension, inputGivenSince, suspensionInput } fr
 import { workerExitText } from './workerExit';
 import { reasonOf } from './storeErrors';
 import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
+import { neverStartedRefusal } from './schedules/neverStartedSlot';
 
 export { BadInputError, type RunRequest } from './runRequest';
 export { WorkerKilledWhileLoading } from './workerKilledWhileLoading';
@@ -450,6 +451,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       throw new BadInputError('not-resumable', `Run '${run.name}' is a subflow run; resume its parent run '${root}', which resumes it too`);
     }
     if (run.state.type === 'COMPLETED') throw new BadInputError('not-resumable', `Run '${run.name}' completed; there is nothing to resume. Rerun it for a new run from the start.`);
+    const neverStarted = neverStartedRefusal(run);
+    if (neverStarted) throw new BadInputError('not-resumable', `Run '${run.name}' ${neverStarted}`);
     if (!isSettled(run.state) && isAlive(run.owner)) {
       throw new BadInputError('taken', `Run '${run.name}' is ${run.state.name} in another process (pid ${run.owner.pid}); cancel it there first, or wait for it to end`);
     }

@@ -247,10 +247,8 @@ export class FlowdeckHost implements vscode.Disposable {
   async resumeCrashedRuns(): Promise<void> {
     try {
       const runner = await this.runner();
-      // A slot's run that never started is the scheduler's to take over, not a resume.
-      const resumed = await runner.resumeCrashed({
-        accept: (run) => (vscode.workspace.isTrusted || run.source.startsWith('builtin:')) && !(run.trigger?.kind === 'schedule' && run.startTime === undefined),
-      });
+      // (A slot's run that never started is the scheduler's to take over, not a resume: isToResume.)
+      const resumed = await runner.resumeCrashed({ accept: (run) => vscode.workspace.isTrusted || run.source.startsWith('builtin:') });
       for (const r of resumed) this.unwatched.add(r.id);
       for (const r of resumed) this.output.note(`Resuming flow run '${r.name}' of flow '${r.flowName}': its host ended while it ran, and the flow asks to be resumed (resumeOnCrash).`);
     } catch (e) {

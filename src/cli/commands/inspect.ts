@@ -7,6 +7,7 @@ import { givenInputsText } from '../../engine/givenInputsText';
 import { decimalNumber } from '../decimalNumber';
 import { formatDuration } from '../../engine/durationText';
 import { runTriggerText } from '../../engine/runTrigger';
+import { neverStartedNote, neverStartedSlot } from '../../engine/schedules/neverStartedSlot';
 import { isSettled } from '../../engine/states';
 import type { ArtifactInfo } from '../../engine/artifactInfo';
 import type { FlowRunDetail, TaskRunRecord } from '../../engine/records';
@@ -168,17 +169,8 @@ async function describe(run: RunParts<ArtifactInfo>['detail'], store: Parameters
   else if (schedule !== undefined) {
     // A slot's run left by a process that died before starting it: a scheduler of its schedule takes the slot over
     // (runs it) or deletes it, so a resume by hand would run the slot twice.
-    next.push(`it never started: a scheduler of schedule ${schedule} runs its slot or lets it go`, `flowdeck delete ${run.name}`);
+    next.push(neverStartedNote(schedule), `flowdeck delete ${run.name}`);
   } else if (s.type !== 'COMPLETED' && root) next.push(`flowdeck resume ${run.name} (from its checkpoints)`);
   out.push(`Next: ${next.map(neutraliseTerminal).join('  ·  ')}`);
   return out;
-}
-
-/**
- * The schedule whose slot `run` was prepared for, when it never started and is Crashed with the process that
- * prepared it (scheduler.ts letGoOfLeftBehind deals with it); else undefined.
- */
-function neverStartedSlot(run: Pick<FlowRunDetail, 'state' | 'trigger' | 'startTime' | 'parentRunId'>): string | undefined {
-  const { trigger } = run;
-  return run.state.type === 'CRASHED' && trigger?.kind === 'schedule' && run.startTime === undefined && run.parentRunId === undefined ? trigger.id : undefined;
 }

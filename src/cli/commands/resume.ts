@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { FlowRunSummary } from '../../engine/records';
+import { neverStartedRefusal } from '../../engine/schedules/neverStartedSlot';
 import { isTerminal, stateLabel } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
@@ -95,6 +96,12 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
     const ref = positionals[0]!;
     const workers = values.queue !== undefined ? workersStore(store) : undefined;
     const { run } = await store.resolve(ref);
+    // Its scheduler's to run or let go: a resume here (or on a queue) would race it for the slot.
+    const refused = run && neverStartedRefusal(run);
+    if (refused) {
+      write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run.name}' ${refused}`));
+      return EXIT.badInput;
+    }
     const paused = { input: values.input, inputs: values.inputs, waitSeconds, json: values.json === true };
     // Nothing runs a suspended run: this process does, from its checkpoints, its suspension given the input —
     // asked for here, at a terminal, when none was given.

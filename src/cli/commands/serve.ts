@@ -154,8 +154,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   };
 
   const resumeCrashed = async (): Promise<void> => {
-    // A slot's run that never started is the scheduler's to take over, not a resume.
-    const resumed = await runner.resumeCrashed({ cwd: io.cwd, accept: (r) => !(r.trigger?.kind === 'schedule' && r.startTime === undefined) });
+    // (A slot's run that never started is the scheduler's to take over, not a resume: isToResume.)
+    const resumed = await runner.resumeCrashed({ cwd: io.cwd });
     for (const a of resumed) {
       unwatched.add(a.id);
       log(`Resuming flow run '${a.name}' of ${a.flowName}: its host ended while it ran, and the flow asks to be resumed (resumeOnCrash)`);
