@@ -1,7 +1,8 @@
 /**
  * Waiting for a free connection slot when the server has none: past a role's `CONNECTION LIMIT`, the
  * database's, or `max_connections`, Postgres refuses a new connection ("too many connections for role …",
- * SQLSTATE 53300; 53400 for another configured limit), and one that is starting up says so (57P03).
+ * SQLSTATE 53300; 53400 for another configured limit), and one that is shutting down or starting up says so
+ * (57P03: a restart, waited for the same way, and said as such).
  * node-postgres fails such a connection at once — so a burst of `flowdeck run`s started together against a
  * small limit ended some of them with "could not open the run store" (exit 2), though a slot was free a
  * moment later.
@@ -16,6 +17,8 @@ import { shareErrorClass } from '../sharedErrorClass';
 
 /** SQLSTATEs of a server with no free slot for one more connection now, which may have one soon. */
 const NO_FREE_SLOT = new Set(['53300', '53400', '57P03']);
+/** The server is shutting down or starting up (a restart): it has no connection limit to raise. */
+const RESTARTING = '57P03';
 
 /** How long one connection waits for a free slot, in all, by default. */
 export const CONNECTION_WAIT_MS = 60_000;
@@ -25,15 +28,27 @@ export function isNoFreeSlot(e: unknown): boolean {
   return typeof code === 'string' && NO_FREE_SLOT.has(code);
 }
 
+/** What a connection refused so waits for, by the refusal's code. */
+function awaited(code: string | undefined): string {
+  return code === RESTARTING ? 'the server to take connections again' : 'a free connection';
+}
+
+/** What is said as a connection first waits, refused by `error` (the server's words), for at most `waitMs`. */
+export function waitText(error: Error & { code?: string }, waitMs: number): string {
+  const server = error.code === RESTARTING ? 'the Postgres server is shutting down or starting up' : 'the Postgres server has no free connection for this process';
+  return `${server} (${error.message}): it waits for ${awaited(error.code)}, up to ${Math.round(waitMs / 1000)} s`;
+}
+
 /** A server that still had no free slot after the whole wait: its own code and words, and what to do. */
 export class NoFreeSlotError extends Error {
   override readonly name = 'NoFreeSlotError';
   readonly code: string | undefined;
   constructor(cause: Error & { code?: string }, waitedMs: number) {
-    super(
-      `${cause.message}, still after waiting ${Math.round(waitedMs / 1000)} s for a free connection. Raise the limit (ALTER ROLE … CONNECTION LIMIT, ALTER DATABASE … CONNECTION LIMIT, or the server's max_connections), start fewer flowdeck processes at once, or run the command again later`,
-      { cause },
-    );
+    const todo =
+      cause.code === RESTARTING
+        ? 'Check that the Postgres server is up, or run the command again once it is'
+        : "Raise the limit (ALTER ROLE … CONNECTION LIMIT, ALTER DATABASE … CONNECTION LIMIT, or the server's max_connections), start fewer flowdeck processes at once, or run the command again later";
+    super(`${cause.message}, still after waiting ${Math.round(waitedMs / 1000)} s for ${awaited(cause.code)}. ${todo}`, { cause });
     this.code = cause.code;
   }
 }
@@ -75,7 +90,7 @@ export class FreeSlotWait {
           waitEnded ??= onWait?.() ?? (() => undefined);
           if (this.said) return;
           this.said = true;
-          this.options.onWait?.(`the Postgres server has no free connection for this process (${error.message}): it waits for a free connection, up to ${Math.round(this.waitMs / 1000)} s`);
+          this.options.onWait?.(waitText(error as Error & { code?: string }, this.waitMs));
         },
       });
     } catch (e) {
