@@ -221,7 +221,10 @@ export class HostLease {
   }
 
   private async stamp(): Promise<void> {
-    if (this.signing || this.fenced) return;
+    // Only on a connection sitting idle: a sign of life never opens one nor waits for one, so it takes
+    // nothing from a server short of connections (a role's CONNECTION LIMIT) — there a missed sign dates a
+    // crash at the heartbeat, as before.
+    if (this.signing || this.fenced || this.pool.idleCount === 0 || this.pool.waitingCount > 0) return;
     this.signing = true;
     try {
       await this.pool.query({ text: `update ${this.table} set alive_at = now() where id = $1`, values: [this.id], query_timeout: LIFE_SIGN_MS } as import('pg').QueryConfig);
