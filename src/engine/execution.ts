@@ -190,6 +190,11 @@ export class Execution {
       const written = live.handle.appendText(live.pending.take());
       live.written = written.catch(() => undefined);
       this.track(id, written);
+      // A store writing behind the run (Postgres) that is too far behind: the worker waits for it, not the host's memory.
+      if (live.handle.overBacklog && !this.worker.holdingEvents) {
+        const behind = live.handle.overBacklog();
+        if (behind) this.worker.holdEvents(behind);
+      }
     }
   }
 

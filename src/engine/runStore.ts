@@ -122,6 +122,13 @@ export interface RunHandle {
   /** Notes in the index that the run has artifacts of these keys, once the journal holding them is durable. */
   addArtifactKeys(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Only where appends are written behind the run (Postgres): undefined while what is appended but not yet
+   * written is within bounds, else a promise that settles once it is down to half of them. The host stops
+   * reading the run's worker till then (Execution.flushPending): what the database cannot take yet waits
+   * in the worker, not in the host's memory. A store that writes as it is handed lines has no such method.
+   */
+  overBacklog?(): Promise<void> | undefined;
 }
 
 /** The fewest characters of a run's id that name it (a slip of one or two never picks one), as for schedules. */

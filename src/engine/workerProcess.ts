@@ -32,6 +32,11 @@ export class WorkerProcess {
   spawnError?: NodeJS.ErrnoException;
   private exitInfo?: WorkerExit;
   private exitTimer?: NodeJS.Timeout;
+  private eventPipe: Readable | null;
+  /** The event pipe is not read till this settles (holdEvents). */
+  private held?: Promise<void>;
+  /** The pipe is read freely from now on: the worker is told to stop, or has exited. */
+  private unheld = false;
 
   /**
    * `first` is sent to the worker before anything else is set up here (its load: the longest step of a
@@ -56,7 +61,7 @@ export class WorkerProcess {
     if (standby) refHandles(standby);
     const ended: Promise<void>[] = [];
     let exiting: number | undefined;
-    const eventPipe = (this.child.stdio?.[EVENT_FD] ?? null) as Readable | null;
+    const eventPipe = (this.eventPipe = (this.child.stdio?.[EVENT_FD] ?? null) as Readable | null);
     if (eventPipe) {
       ended.push(
         readEvents(eventPipe, {
@@ -76,6 +81,8 @@ export class WorkerProcess {
       const settle = (info: WorkerExit): void => {
         if (this.exitInfo) return;
         this.exitInfo = info;
+        // What it wrote and nobody read yet is no more than the pipe holds: read to the end.
+        this.readFreely();
         clearTimeout(this.exitTimer);
         // The flow may have started processes of its own: they go with it.
         this.killGroup();
@@ -98,6 +105,39 @@ export class WorkerProcess {
     });
   }
 
+  /**
+   * Stops reading the event pipe until `until` settles (the store is behind: RunHandle.overBacklog). The
+   * worker's writes then wait on the full pipe (eventPipe.ts), the flow with them; its lease timer judges
+   * only after reading the host's renewals sent meanwhile (worker/main.ts). Nothing is lost: the lines
+   * wait in the pipe and the worker. A hold already on is not stacked; none is once the worker is told
+   * to stop or has exited.
+   */
+  holdEvents(until: Promise<void>): void {
+    if (this.held || this.unheld || !this.eventPipe) return;
+    const held = (this.held = until.then(
+      () => undefined,
+      () => undefined,
+    ));
+    this.eventPipe.pause();
+    void held.then(() => {
+      if (this.held !== held) return;
+      this.held = undefined;
+      this.eventPipe?.resume();
+    });
+  }
+
+  /** Whether the event pipe is being held (holdEvents). */
+  get holdingEvents(): boolean {
+    return this.held !== undefined;
+  }
+
+  private readFreely(): void {
+    this.unheld = true;
+    if (!this.held) return;
+    this.held = undefined;
+    this.eventPipe?.resume();
+  }
+
   /** The worker said it is done: it gets `graceMs` to exit (its flow's exit handlers), then it is killed. */
   expectExit(graceMs: number): void {
     if (this.exitInfo || this.exitTimer) return;
@@ -114,6 +154,9 @@ export class WorkerProcess {
   }
 
   send(message: HostToWorker): void {
+    // A worker held on a full pipe would hear its cancel only once the store caught up: its grace would
+    // pass in the wait, and its cancel hooks never run. It is ending: what it has left to say is read.
+    if (message.t === 'cancel') this.readFreely();
     if (!this.child.connected) return;
     try {
       this.child.send(message);

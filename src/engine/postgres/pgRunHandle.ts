@@ -62,6 +62,14 @@ export const BATCH_LINES = 5000;
 /** …and at most this many characters of them (a longer line goes alone). */
 export const BATCH_CHARS = 4 * 1024 * 1024;
 
+/**
+ * Past this many journal lines appended and not yet written (or this many characters of them), the handle
+ * says it is behind (overBacklog) until it is down to half: a map of a million task runs made lines ~4×
+ * faster than the database took them, and the host held them all (~700 MB).
+ */
+export const BACKLOG_LINES = 50_000;
+export const BACKLOG_CHARS = 64 * 1024 * 1024;
+
 function textBytes(lines: readonly string[]): number {
   let n = 0;
   for (const l of lines) n += l.length;
@@ -82,6 +90,8 @@ function* inBatches(lines: string[]): Generator<string[]> {
 
 interface Pending {
   lines: string[];
+  /** The characters of `lines` (textBytes). */
+  chars: number;
   /** Written only if every batch before it was (a run's final state): see appendAfterAll. */
   afterAll?: boolean;
   state?: { s: State; extra: SetStateExtra };
@@ -120,6 +130,13 @@ export class PgRunHandle implements RunHandle {
   readonly id: string;
   name: string;
   private queue: Pending[] = [];
+  /** The lines queued and not yet written (or refused), and their characters: see overBacklog. */
+  private backlogLines = 0;
+  private backlogChars = 0;
+  /** The most lines ever queued at once (for tests: the bound held). */
+  peakBacklog = 0;
+  /** Those waiting for the backlog to be down to half its bound. */
+  private caughtUp: (() => void)[] = [];
   private draining?: Promise<void>;
   private closed = false;
   /** A batch of this handle failed: what must come after all before it is refused from now on. */
@@ -165,7 +182,7 @@ export class PgRunHandle implements RunHandle {
 
   setState(s: State, extra: SetStateExtra = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ lines: [], state: { s, extra }, resolve, reject });
+      this.queue.push({ lines: [], chars: 0, state: { s, extra }, resolve, reject });
       this.draining ??= this.drain();
     });
   }
@@ -177,8 +194,7 @@ export class PgRunHandle implements RunHandle {
    */
   takeUp(text: string, s: State, extra: { attempt: number; owner: ProcessIdentity; flow?: RunFlowFacts }): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ lines: linesOf(text), state: { s, extra: { ...extra, waiting: true } }, resolve, reject });
-      this.draining ??= this.drain();
+      this.push({ lines: linesOf(text), chars: 0, state: { s, extra: { ...extra, waiting: true } }, resolve, reject });
     });
   }
 
@@ -196,8 +212,7 @@ export class PgRunHandle implements RunHandle {
       const record: RunNameRecord = { k: 'name', runId: this.id, name, ts };
       try {
         await new Promise<void>((resolve, reject) => {
-          this.queue.push({ lines: [JSON.stringify(record)], rename: name, resolve, reject });
-          this.draining ??= this.drain();
+          this.push({ lines: [JSON.stringify(record)], chars: 0, rename: name, resolve, reject });
         });
         this.name = name;
         return record;
@@ -232,9 +247,39 @@ export class PgRunHandle implements RunHandle {
     if (lines.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new StoreWriteError(`The run ${this.id} was closed for writing`, this.ctx.location));
     return new Promise((resolve, reject) => {
-      this.queue.push({ lines, ...(afterAll ? { afterAll } : {}), resolve, reject });
-      this.draining ??= this.drain();
+      this.push({ lines, chars: 0, ...(afterAll ? { afterAll } : {}), resolve, reject });
     });
+  }
+
+  /** Queues `p` (its lines counted in the backlog) and starts the drain if none is going. */
+  private push(p: Pending): void {
+    p.chars = textBytes(p.lines);
+    this.backlogLines += p.lines.length;
+    this.backlogChars += p.chars;
+    if (this.backlogLines > this.peakBacklog) this.peakBacklog = this.backlogLines;
+    this.queue.push(p);
+    this.draining ??= this.drain();
+  }
+
+  /** `p` is written or refused: its lines leave the backlog. */
+  private settledPending(p: Pending): void {
+    this.backlogLines -= p.lines.length;
+    this.backlogChars -= p.chars;
+    if (this.caughtUp.length > 0 && this.backlogLines <= BACKLOG_LINES / 2 && this.backlogChars <= BACKLOG_CHARS / 2) {
+      const waiting = this.caughtUp;
+      this.caughtUp = [];
+      for (const resolve of waiting) resolve();
+    }
+  }
+
+  /** The lines appended and not yet written, and their characters. */
+  get backlog(): { lines: number; chars: number } {
+    return { lines: this.backlogLines, chars: this.backlogChars };
+  }
+
+  overBacklog(): Promise<void> | undefined {
+    if (this.backlogLines <= BACKLOG_LINES && this.backlogChars <= BACKLOG_CHARS) return undefined;
+    return new Promise((resolve) => this.caughtUp.push(resolve));
   }
 
   private async drain(): Promise<void> {
@@ -252,10 +297,11 @@ export class PgRunHandle implements RunHandle {
         let byteCount = 0;
         while (this.queue.length > 0) {
           const next = this.queue[0]!;
-          const bytes = next.lines.length > 0 ? textBytes(next.lines) : 0;
+          const bytes = next.chars;
           if (batch.length > 0 && next.lines.length > 0 && (lineCount + next.lines.length > BATCH_LINES || byteCount + bytes > BATCH_CHARS)) break;
           this.queue.shift();
           if (next.afterAll && this.failure) {
+            this.settledPending(next);
             next.reject(this.failure);
             continue;
           }
@@ -273,16 +319,23 @@ export class PgRunHandle implements RunHandle {
           } else {
             await this.write(batch.flatMap((p) => p.lines), last.state, last.rename);
           }
-          for (const p of batch) p.resolve();
+          for (const p of batch) {
+            this.settledPending(p);
+            p.resolve();
+          }
         } catch (e) {
           if (isNameTaken(e) && batch.length === 1) {
             // Nothing was written (rename flushed first): rename tries the next name.
+            this.settledPending(batch[0]!);
             batch[0]!.reject(e as Error);
             continue;
           }
           const error = e instanceof StoreWriteError || e instanceof EndedBeforeStart ? e : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
           this.failure ??= error;
-          for (const p of batch) p.reject(error);
+          for (const p of batch) {
+            this.settledPending(p);
+            p.reject(error);
+          }
         }
       }
     } finally {

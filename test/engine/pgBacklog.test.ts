@@ -1,0 +1,100 @@
+/**
+ * On Postgres a run's journal lines are written behind it, and the host held every line the database had
+ * not taken yet: a map of a million no-op tasks peaked at ~700 MB (host + worker), a task logging 1 GB at
+ * ~920 MB (found by a hunt). Past a bound the host now stops reading the worker until the backlog is down
+ * to half, and the worker waits on its pipe. Here the database takes nothing (the journal's table locked by
+ * another connection) while a flow maps far more task runs than the bound: the host's backlog stops at the
+ * bound, and once the lock goes every line is written, in order.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { BACKLOG_LINES, type PgRunHandle } from '../../src/engine/postgres/pgRunHandle';
+import { PgStore } from '../../src/engine/postgres/pgStore';
+import { FlowRunner } from '../../src/engine/runner';
+import type { RunHandle } from '../../src/engine/runStore';
+import { DIST, flowSource, tempDir, waitFor, workspace } from '../support/engine';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
+
+/** Task runs mapped: three times the bound, so a host that holds them all is far past it. */
+const ITEMS = 3 * BACKLOG_LINES;
+/** What the host may read past the bound before it stops: the lines of a read of the pipe, and its own. */
+const SLACK = 5000;
+
+describe('a Postgres run whose records the database does not take yet', { timeout: 240_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
+  it('holds no more than the bound in the host, and writes every line in order once the database takes them', async () => {
+    const schema = freshSchema();
+    const home = tempDir();
+    const ws = workspace({
+      'big.flow.ts': flowSource(`
+import { existsSync, writeFileSync } from 'node:fs';
+const noop = task({ name: 'noop' }, async (n: number) => n);
+export default flow({ name: 'big' }, async ({ gate, mapped }: { gate: string; mapped: string }) => {
+  while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 20));
+  await noop.map(Array.from({ length: ${ITEMS} }, (_, i) => i));
+  writeFileSync(mapped, '');
+  return 'done';
+});
+`),
+    });
+    const store = await PgStore.open(pgUrl(), { home, schema, detectCrashed: false });
+    // The run's handle, as the runner gets it: its backlog is what the host holds.
+    let handle: PgRunHandle | undefined;
+    const createRun = store.createRun.bind(store);
+    store.createRun = async (...args: Parameters<typeof store.createRun>): Promise<RunHandle> => {
+      const h = await createRun(...args);
+      handle = h as PgRunHandle;
+      return h;
+    };
+    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, cancelGraceMs: 1000, timeoutGraceMs: 1000 });
+    const gate = join(ws, 'gate');
+    const mapped = join(ws, 'mapped');
+    const run = await runner.start({ source: { kind: 'file', path: join(ws, 'big.flow.ts') }, parameters: { gate, mapped } });
+    await waitFor(async () => (await store.readRun(run.id))?.state.name === 'Running' && handle !== undefined && handle.backlog.lines === 0, 'the run running, all written');
+
+    const locker = new pg.Client({ connectionString: pgUrl() });
+    await locker.connect();
+    let locked = true;
+    const unlock = async (): Promise<void> => {
+      if (!locked) return;
+      locked = false;
+      await locker.query('commit');
+    };
+    // Released before the store closes (closing waits for the run's writes), whatever the test found.
+    after(async () => {
+      await unlock();
+      await locker.end();
+      await run.done.catch(() => undefined);
+      await store.close();
+    });
+    // Inserts into the journal wait for this lock: the database takes nothing.
+    await locker.query('begin');
+    await locker.query(`lock table "${schema}".records in exclusive mode`);
+    writeFileSync(gate, '');
+
+    await waitFor(() => handle!.backlog.lines >= BACKLOG_LINES, 'the backlog at its bound', 120_000);
+    // Held from here on: a host reading on would have the whole map (3× the bound) in hand, and the map done.
+    // Waited for a while, or until the map ends: then the host read it all.
+    await waitFor(() => existsSync(mapped), 'the map to end', 10_000).catch(() => undefined);
+    assert.equal(existsSync(mapped), false, 'the map ended while the database took nothing: the host read every line');
+    assert.ok(handle!.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle!.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
+
+    await unlock();
+    const detail = await run.done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.ok(handle!.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle!.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
+
+    const { rows } = await store.pool.query<{ seq: string; kind: string; line: string }>(`select seq, kind, line from "${schema}".records where run_id = $1 order by seq`, [run.id]);
+    const { rows: row } = await store.pool.query<{ journal_seq: string }>(`select journal_seq from "${schema}".runs where id = $1`, [run.id]);
+    assert.equal(rows.length, Number(row[0]!.journal_seq));
+    rows.forEach((r, i) => assert.equal(Number(r.seq), i + 1));
+    // Each item's task run once, in the order mapped (as `task` records or a `trun` line each).
+    const items = rows.filter((r) => r.kind === 'task' || r.kind === 'trun').map((r) => Number((JSON.parse(r.line) as { call: { key: string } }).call.key.split('#')[1]));
+    assert.equal(items.length, ITEMS);
+    items.forEach((n, i) => assert.equal(n, i));
+    assert.equal(rows.at(-1)!.kind, 'log');
+    assert.ok(rows.some((r) => r.kind === 'state' && r.line.includes('"Completed"')));
+  });
+});
