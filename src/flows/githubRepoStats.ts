@@ -5,6 +5,7 @@
 import { flow, getRunContext, task } from 'flowdeck';
 import { GITHUB_REPO_STATS } from './builtins';
 import { githubOptionsFromEnv } from './github/options';
+import { GITHUB_TASK_RETRIES } from './github/taskRetries';
 import { collectRepoStats, repoSteps, type RepoStats, type RepoStatsSteps } from './github/repoStats';
 
 /** Each task builds its options from its own run context: its logger, its timeout signal. */
@@ -12,26 +13,27 @@ function steps(): RepoStatsSteps {
   return repoSteps(githubOptionsFromEnv(process.env, getRunContext()));
 }
 
-// No engine retries on these tasks: Octokit's retry plugin already retries network failures and 5xx, and
-// the throttling plugin waits out rate limits; what is left (404, 401, a far reset) would fail again.
-// Timeouts leave room for those retries (about 15 s) and one rate-limit wait (at most about 60 s).
+// Engine retries only for a request that timed out (taskRetries.ts): Octokit's retry plugin already retries
+// network failures and 5xx, the throttling plugin waits out rate limits, and what is left (404, 401, a far
+// reset) would fail again. Timeouts leave room for those retries (about 15 s) and one rate-limit wait (at most
+// about 60 s); each engine retry has its own.
 // Each is tagged github-api, so `flowdeck limit set github-api 2` bounds the requests in flight.
-const fetchRepo = task({ name: 'fetch-repo', description: 'GET /repos/{owner}/{repo}', timeoutSeconds: 120, tags: ['github-api'] }, (repo: string) =>
+const fetchRepo = task({ name: 'fetch-repo', description: 'GET /repos/{owner}/{repo}', timeoutSeconds: 120, tags: ['github-api'], ...GITHUB_TASK_RETRIES }, (repo: string) =>
   steps().fetchRepo(repo),
 );
 
 const fetchOpenPullRequests = task(
-  { name: 'fetch-open-pull-requests', description: 'Count open pull requests with one request', timeoutSeconds: 120, tags: ['github-api'] },
+  { name: 'fetch-open-pull-requests', description: 'Count open pull requests with one request', timeoutSeconds: 120, tags: ['github-api'], ...GITHUB_TASK_RETRIES },
   (repo: string) => steps().fetchOpenPullRequests(repo),
 );
 
 const fetchStargazers = task(
-  { name: 'fetch-stargazers', description: 'Star history from stargazer dates (sampled for big repositories)', timeoutSeconds: 300, tags: ['github-api'] },
+  { name: 'fetch-stargazers', description: 'Star history from stargazer dates (sampled for big repositories)', timeoutSeconds: 300, tags: ['github-api'], ...GITHUB_TASK_RETRIES },
   (repo: string, stars: number) => steps().fetchStarHistory(repo, stars),
 );
 
 const fetchReleases = task(
-  { name: 'fetch-releases', description: 'Published releases, newest 100, with one request', timeoutSeconds: 120, tags: ['github-api'] },
+  { name: 'fetch-releases', description: 'Published releases, newest 100, with one request', timeoutSeconds: 120, tags: ['github-api'], ...GITHUB_TASK_RETRIES },
   (repo: string) => steps().fetchReleases(repo),
 );
 

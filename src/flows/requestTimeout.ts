@@ -5,3 +5,6 @@
  * timeouts (60 s and more), so the error naming the request comes first and the task's retries have time to run.
  */
 export const REQUEST_TIMEOUT_SECONDS = 30;
+
+/** How the clients bound a request: the engine's, shared with notice POSTs. */
+export { requestDeadline, type RequestDeadline } from '../engine/requestDeadline';

@@ -12,9 +12,13 @@ import { GitHubError } from '../../src/flows/github/errors';
 import { ETAG_NAMESPACE } from '../../src/flows/github/etags';
 import { githubOptionsFromEnv, type GitHubOptions, type KeyValueStore } from '../../src/flows/github/options';
 import { SecretMasker } from '../../src/engine/secrets';
-import { collectRepoStats, DEFAULT_REPO, parseRepoName, REPO_PATTERN, statsLines, type RepoStats } from '../../src/flows/github/repoStats';
+import { collectRepoStats, repoSteps, DEFAULT_REPO, parseRepoName, REPO_PATTERN, statsLines, type RepoStats } from '../../src/flows/github/repoStats';
 import { buildStarHistory, MAX_STARGAZER_PAGE, planStargazerPages, type StarPoint } from '../../src/flows/github/starHistory';
 import { startFakeGitHub, type FakeGitHub, type RecordedRequest } from '../support/fakeGitHub';
+import { GITHUB_TASK_RETRIES } from '../../src/flows/github/taskRetries';
+import { createGitHubClient } from '../../src/flows/github/client';
+import { withRetries } from '../../src/engine/worker/retries';
+import { collectingGarbage } from '../support/forcedGc';
 
 const TOKEN = 'ghp_TESTTOKEN0123456789abcdefSECRET';
 const NOW = Date.parse('2025-06-01T12:00:00Z');
@@ -684,11 +688,97 @@ describe('errors', () => {
       assert.equal(error.kind, 'timeout');
       assert.match(error.message, new RegExp(`^GitHub's answer for GET /repos/acme/small/stargazers \\(127\\.0\\.0\\.1:\\d+\\) ${how} within 0\\.3 s, `));
       assert.ok(!error.message.includes('per_page'), 'the query is left out');
-      assert.ok(context.lines.some((line) => line.level === 'WARNING' && /^Request GET \/repos\/acme\/small\/stargazers\?\S+: no (end to its )?answer within 0\.3 s$/.test(line.message)), context.lines.map((l) => l.message).join('\n'));
+      assert.ok(context.lines.some((line) => line.level === 'WARNING' && /^Request GET \/repos\/acme\/small\/stargazers: no (end to its )?answer within 0\.3 s$/.test(line.message)), context.lines.map((l) => l.message).join('\n'));
       assert.equal(since(fake, mark).filter(isStargazers).filter((request) => request.query.page === '1').length, 1, 'the client did not send it again');
       assertNoToken(error, context);
     });
   }
+
+  /** A step run as its task runs it: the engine's retry loop with the GitHub tasks' retries, delays zeroed. */
+  function asTask<R>(step: () => Promise<R>): { attempts: () => number; run: Promise<R> } {
+    let attempts = 0;
+    const quiet = { debug: () => undefined, info: () => undefined, warning: () => undefined, error: () => undefined, critical: () => undefined, log: () => undefined };
+    const plan = { retries: GITHUB_TASK_RETRIES.retries, delay: 0, jitter: 0, condition: GITHUB_TASK_RETRIES.retryCondition };
+    const run = withRetries(plan, new AbortController().signal, quiet, () => undefined, () => {
+      attempts++;
+      return step();
+    });
+    return { attempts: () => attempts, run };
+  }
+
+  test('a request that drips once, then answers: the task runs again and completes, the request sent once per attempt', async () => {
+    fake.inject({ kind: 'drip', path: /^\/repos\/acme\/small$/, times: 1 });
+    const context = fakeContext();
+    const mark = fake.requests.length;
+    // Collections meanwhile: the request's bound must fire all the same.
+    const stopCollecting = collectingGarbage();
+    try {
+      const task = asTask(() => repoSteps(optionsFor(fake, context, { token: TOKEN, signal: AbortSignal.timeout(10_000), requestTimeoutSeconds: 0.3 })).fetchRepo('acme/small'));
+      const summary = await task.run;
+      assert.equal(summary.stars, 250);
+      assert.equal(task.attempts(), 2);
+    } finally {
+      stopCollecting();
+    }
+    assert.deepEqual(since(fake, mark).filter((request) => request.path === '/repos/acme/small').map((request) => request.status), [200, 200]);
+    assert.ok(context.lines.some((line) => line.level === 'WARNING' && line.message === 'Request GET /repos/acme/small: no end to its answer within 0.3 s'));
+  });
+
+  test('a request that keeps timing out: tried 1 + retries times, then fails naming the request', async () => {
+    fake.inject({ kind: 'silent', path: /^\/repos\/acme\/small$/, times: 1 + GITHUB_TASK_RETRIES.retries });
+    const mark = fake.requests.length;
+    const task = asTask(() => repoSteps(optionsFor(fake, fakeContext(), { token: TOKEN, requestTimeoutSeconds: 0.3 })).fetchRepo('acme/small'));
+    const error = await task.run.catch((caught: unknown) => caught);
+    assert.ok(error instanceof GitHubError && error.kind === 'timeout', String(error));
+    assert.equal(task.attempts(), 1 + GITHUB_TASK_RETRIES.retries);
+    assert.equal(since(fake, mark).filter((request) => request.path === '/repos/acme/small').length, 1 + GITHUB_TASK_RETRIES.retries);
+  });
+
+  for (const [name, repo, token] of [
+    ['401 (a bad token)', 'acme/small', 'ghp_not-a-valid-token'],
+    ['404 (not found)', 'acme/missing', TOKEN],
+  ] as const) {
+    test(`${name} fails at once: one request, the task not run again`, async () => {
+      const mark = fake.requests.length;
+      const task = asTask(() => repoSteps(optionsFor(fake, fakeContext(), { token })).fetchRepo(repo));
+      const error = await task.run.catch((caught: unknown) => caught);
+      assert.ok(error instanceof GitHubError && !error.retryable, String(error));
+      assert.equal(task.attempts(), 1);
+      assert.equal(since(fake, mark).length, 1);
+    });
+  }
+
+  test('an answer broken off midway (connection reset) is retried by the client like a refused connection, and the run succeeds', async () => {
+    fake.inject({ kind: 'reset', path: /^\/repos\/acme\/small$/ });
+    const context = fakeContext();
+    const mark = fake.requests.length;
+    const stats = await collectRepoStats('acme/small', optionsFor(fake, context, { token: TOKEN }));
+    assert.equal(stats.stars, 250);
+    assert.equal(since(fake, mark).filter((request) => request.path === '/repos/acme/small').length, 2);
+    assert.ok(context.lines.some((line) => line.level === 'WARNING' && /^Request GET \/repos\/acme\/small failed: the answer broke off \(\w+\)$/.test(line.message)), context.lines.map((l) => l.message).join('\n'));
+  });
+
+  test('no line of the log quotes a request\'s query, whatever it carries', async () => {
+    const SECRET = 'qs-SECRET-0123456789';
+    const context = fakeContext();
+    const options = optionsFor(fake, context, { token: TOKEN, requestTimeoutSeconds: 0.3, retries: 1 });
+    const { octokit } = await createGitHubClient(options);
+    const get = () => octokit.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'small', access_token: SECRET }).catch(() => undefined);
+    await get();
+    for (const kind of ['server-error', 'reset', 'drip', 'secondary-rate-limit', 'other-rate-limit'] as const) {
+      fake.inject({ kind, path: /^\/repos\/acme\/small$/, retryAfterSeconds: 1 });
+      await get();
+    }
+    fake.inject({ kind: 'primary-rate-limit', path: /^\/repos\/acme\/small$/, resetInSeconds: 7200 });
+    await get();
+    const gone = await startFakeGitHub();
+    await gone.close();
+    const { octokit: offline } = await createGitHubClient(optionsFor(gone.url, context, { retries: 1 }));
+    await offline.request('GET /repos/{owner}/{repo}', { owner: 'acme', repo: 'small', access_token: SECRET }).catch(() => undefined);
+    const messages = context.lines.map((line) => line.message);
+    assert.ok(messages.some((m) => m.includes('/repos/acme/small')), 'the requests were logged (else this test shows nothing)');
+    for (const message of messages) assert.ok(!message.includes(SECRET) && !message.includes('access_token'), `query in: ${message}`);
+  });
 
   test('an aborted run rejects with the abort reason, not a GitHub error, and is not retried', async () => {
     const controller = new AbortController();

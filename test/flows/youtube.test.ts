@@ -28,6 +28,7 @@ import { DEFAULT_METRICS, resolveParameters } from '../../src/flows/youtube/para
 import { fetchReportTable, formatDayLine, metricLabel } from '../../src/flows/youtube/report';
 import { withRetries } from '../../src/engine/worker/retries';
 import { tempDir } from '../support/engine';
+import { collectingGarbage } from '../support/forcedGc';
 import { ANALYTICS_SCOPE, DEFAULT_VIDEOS, defaultFigures, startFakeGoogle, videoFigures, type FakeChannel, type FakeGoogle, type RecordedRequest } from '../support/fakeGoogle';
 
 interface FakeRun extends AnalyticsRunContext {
@@ -660,7 +661,22 @@ describe('youtube-channel-analytics errors', () => {
     assert.equal(error.code, 'request-timeout');
     assert.match(error.message, /^Google's answer for POST \/token \(127\.0\.0\.1:\d+\) began but did not finish within 0\.3 s while refreshing the access token, /);
     assert.equal(requestsTo('/token').length, 1, 'google-auth-library did not send it again');
+    assert.equal(error.retryable, true, 'the task tries it again');
     assertNoSecrets(error.message);
+  });
+
+  test('a token answer that drips once, then comes: the tasks run again and the run completes', async () => {
+    fake.inject({ kind: 'drip', path: /^\/token$/, times: 1 });
+    const attempts = new Map<string, number>();
+    const stopCollecting = collectingGarbage();
+    try {
+      const result = await runChannelAnalytics(RANGE, deps({ ...fakeRun(home), signal: AbortSignal.timeout(10_000) }, { requestTimeoutSeconds: 0.3 }, attempts));
+      assert.equal(result.channel.subscribers, 1234);
+    } finally {
+      stopCollecting();
+    }
+    assert.equal(requestsTo('/token').length, 2);
+    assert.equal(attempts.get('fetch-report'), 2);
   });
 
   test('the tasks have timeouts and retry only what is worth retrying', () => {

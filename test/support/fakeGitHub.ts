@@ -76,7 +76,8 @@ export interface RecordedRequest {
  * `drip`: a 200 whose body trickles in, a byte every 50 ms, and never ends; `silent`: no answer at all, the
  * connection left open. Both until the client gives up.
  */
-export type InjectedFailureKind = 'secondary-rate-limit' | 'primary-rate-limit' | 'other-rate-limit' | 'server-error' | 'answer' | 'drip' | 'silent';
+/** `reset`: a 200 whose body breaks off midway, the connection reset (a proxy restarting, a dropped link). */
+export type InjectedFailureKind = 'secondary-rate-limit' | 'primary-rate-limit' | 'other-rate-limit' | 'server-error' | 'answer' | 'drip' | 'silent' | 'reset';
 
 export interface InjectedFailure {
   kind: InjectedFailureKind;
@@ -452,6 +453,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         return;
       }
       case 'silent':
+        return;
+      case 'reset':
+        record.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': requestId(), ...headers });
+        res.write('{"id":', () => res.socket?.resetAndDestroy());
         return;
       case 'answer':
         record.status = 200;

@@ -3,7 +3,7 @@
  * plugins, logs routed to the run logger, and a request counter so tasks can report what they cost.
  */
 import { limitedAnswer, MAX_ANSWER_BYTES } from '../limitedAnswer';
-import { REQUEST_TIMEOUT_SECONDS } from '../requestTimeout';
+import { REQUEST_TIMEOUT_SECONDS, requestDeadline } from '../requestTimeout';
 import type { Octokit } from '@octokit/rest' with { 'resolution-mode': 'import' };
 import type { GitHubLogger, GitHubOptions } from './options';
 import { redact } from './errors';
@@ -149,9 +149,9 @@ export async function createGitHubClient(options: GitHubOptions): Promise<GitHub
 }
 
 /**
- * Requests that got no answer at all (DNS, refused connection), by `METHOD path`, with why: Octokit
- * reports them as status 500, and its request log would print `500 with id UNKNOWN`, a status GitHub
- * never sent.
+ * Requests that got no answer at all (DNS, refused connection) or whose answer broke off, by `METHOD path`,
+ * with what happened ("no response (ECONNREFUSED)"): Octokit reports them as status 500, and its request log
+ * would print `500 with id UNKNOWN`, a status GitHub never sent.
  */
 type Unanswered = Map<string, string[]>;
 
@@ -165,11 +165,11 @@ const REQUEST_LINE = /^(\S+ \S+) - \d+ with id UNKNOWN in (\d+ms)$/;
  * "no response" for a request that got none.
  */
 function octokitLog(logger: GitHubLogger, token: string | undefined, unanswered: Unanswered) {
-  const text = (message: unknown) => redact(typeof message === 'string' ? message : String(message), token);
+  const text = (message: unknown) => withoutQueries(redact(typeof message === 'string' ? message : String(message), token));
   const errorLine = (message: string): string => {
     const m = REQUEST_LINE.exec(message);
     const reason = m ? unanswered.get(m[1]!)?.shift() : undefined;
-    return m && reason !== undefined ? `${m[1]} - no response (${reason}) in ${m[2]}` : message;
+    return m && reason !== undefined ? `${m[1]} - ${reason} in ${m[2]}` : message;
   };
   return {
     debug: () => undefined,
@@ -180,67 +180,79 @@ function octokitLog(logger: GitHubLogger, token: string | undefined, unanswered:
 }
 
 /**
+ * `GET /path?a=1 - 200` as `GET /path - 200`: Octokit's lines quote each request's URL whole, and a query
+ * (the one a Link header hands back, say) may carry a key or token.
+ */
+function withoutQueries(text: string): string {
+  return text.replace(/(?<=\S)\?[^\s#?]*=[^\s#]*/g, '');
+}
+
+/**
  * Counts every attempt (the retry plugin's included), logs why an attempt failed, and bounds each attempt to
  * `timeoutMs`, its answer read to the end. @octokit/request has no timeout option of its own (its docs point to
- * `request.signal`), so each attempt gets the run's signal joined with an `AbortSignal.timeout`.
+ * `request.signal`), so each attempt gets a deadline joined to the run's signal (requestTimeout.ts).
+ *
+ * The answer is read whole here, inside the bound: Octokit read a body that broke off midway (a connection
+ * reset) as an empty answer, which failed the step as "not the JSON expected: it was empty", never retried.
+ * Thrown from here, a broken answer is a network failure like a refused connection, which plugin-retry retries.
  */
 function countingFetch(stats: RequestStats, logger: GitHubLogger, baseUrl: string, unanswered: Unanswered, timeoutMs: number): typeof fetch {
   return async (input, init) => {
     stats.requests++;
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const method = (init?.method ?? 'GET').toUpperCase();
-    const key = `${method} ${pathOf(url, baseUrl)}`;
-    const bound = AbortSignal.timeout(timeoutMs);
+    // Method and path only, in every line and error: a query may carry a key or token.
+    const request = `${method} ${pathOf(url, baseUrl)}`;
     const runSignal = init?.signal ?? undefined;
+    const deadline = requestDeadline(timeoutMs, runSignal, () => new DOMException(`No answer within ${timeoutMs / 1000} s`, 'TimeoutError'));
+    const failed = (reason: string) => unanswered.set(request, [...(unanswered.get(request) ?? []), reason]);
     let answered = false;
-    let read = false;
-    // Octokit reads a body that errors as an empty answer: the request is recorded for the error to name. The
-    // listener also keeps `bound` alive: AbortSignal.any holds it weakly, and on Node 20 a garbage collection
-    // would drop it, never to fire.
-    bound.addEventListener('abort', () => {
-      if (read || runSignal?.aborted) return;
-      stats.timedOut ??= { request: `${method} ${pathOf(url, baseUrl).split('?')[0]}`, answered };
-      logger.warning(`Request ${key}: no ${answered ? 'end to its answer' : 'answer'} within ${timeoutMs / 1000} s`);
-    });
-    let response: Response;
+    let oversized = false;
     try {
-      response = await fetch(input, { ...init, signal: runSignal ? AbortSignal.any([runSignal, bound]) : bound });
+      const response = await fetch(input, { ...init, signal: deadline.signal });
+      answered = true;
+      if (response.status === 304) stats.notModified++;
+      const body = await limitedAnswer(response, () => {
+        oversized = true;
+        stats.oversized ??= request;
+        return new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
+      }).arrayBuffer();
+      if (response.status >= 500) logger.warning(`GitHub answered ${response.status} for ${request}`);
+      const limit = Number(response.headers.get('x-ratelimit-limit'));
+      const remaining = Number(response.headers.get('x-ratelimit-remaining'));
+      const reset = Number(response.headers.get('x-ratelimit-reset'));
+      if (response.headers.has('x-ratelimit-remaining') && [limit, remaining, reset].every(Number.isFinite)) {
+        stats.rateLimit = { limit, remaining, resetAt: new Date(reset * 1000) };
+      }
+      const read = new Response(NULL_BODY_STATUSES.has(response.status) ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+      Object.defineProperty(read, 'url', { value: response.url });
+      return read;
     } catch (error) {
       // fetch rejects with the signal's reason (the engine's TimeoutError, say); Octokit would wrap that
       // as a status-500 RequestError and the retry plugin would retry it. An AbortError passes straight up,
-      // and past the bound too: a retry would wait as long again, the task's time gone before the error came.
+      // and past the bound too: a retry would wait as long again, so the task's retries (githubTasks.ts) try
+      // it again, each attempt with the task's whole time.
       if (runSignal?.aborted) throw new DOMException('The run was cancelled or timed out', 'AbortError');
-      if (bound.aborted) {
-        unanswered.set(key, [...(unanswered.get(key) ?? []), `no answer within ${timeoutMs / 1000} s`]);
+      if (deadline.expired) {
+        stats.timedOut ??= { request, answered };
+        logger.warning(`Request ${request}: no ${answered ? 'end to its answer' : 'answer'} within ${timeoutMs / 1000} s`);
+        failed(`no answer within ${timeoutMs / 1000} s`);
         throw new DOMException(`No answer within ${timeoutMs / 1000} s`, 'AbortError');
       }
-      const reason = networkReason(error);
-      unanswered.set(key, [...(unanswered.get(key) ?? []), reason]);
-      logger.warning(`Request ${pathOf(url, baseUrl)} failed: ${reason}`);
+      // Cut off at MAX_ANSWER_BYTES: withClient names its size; sending it again would read as much again.
+      if (oversized) throw new DOMException('Answer too large', 'AbortError');
+      const reason = answered ? `the answer broke off (${networkReason(error)})` : networkReason(error);
+      failed(answered ? reason : `no response (${reason})`);
+      logger.warning(`Request ${request} failed: ${reason}`);
       throw error;
+    } finally {
+      deadline.done();
     }
-    answered = true;
-    if (response.status === 304) stats.notModified++;
-    response = limitedAnswer(
-      response,
-      () => {
-        stats.oversized ??= `${method} ${pathOf(url, baseUrl).split('?')[0]}`;
-        return new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`);
-      },
-      () => {
-        read = true;
-      },
-    );
-    if (response.status >= 500) logger.warning(`GitHub answered ${response.status} for ${pathOf(url, baseUrl)}`);
-    const limit = Number(response.headers.get('x-ratelimit-limit'));
-    const remaining = Number(response.headers.get('x-ratelimit-remaining'));
-    const reset = Number(response.headers.get('x-ratelimit-reset'));
-    if (response.headers.has('x-ratelimit-remaining') && [limit, remaining, reset].every(Number.isFinite)) {
-      stats.rateLimit = { limit, remaining, resetAt: new Date(reset * 1000) };
-    }
-    return response;
   };
 }
+
+/** Statuses whose Response may not have a body (the Response constructor throws on one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /** fetch only says "fetch failed"; the cause says why (`ECONNREFUSED`, `bad port`, ...). */
 function networkReason(error: unknown): string {
@@ -250,8 +262,10 @@ function networkReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A request URL as its path under `baseUrl`, without the query (it may carry a key or token). */
 function pathOf(url: string, baseUrl: string): string {
-  return url.startsWith(baseUrl) ? url.slice(baseUrl.length) || '/' : url;
+  const path = url.startsWith(baseUrl) ? url.slice(baseUrl.length) || '/' : url;
+  return path.split(/[?#]/)[0] || '/';
 }
 
 /** `3 requests (2 answered 304 ...); rate limit 4990/5000 left, resets ...` — what a task cost. */

@@ -28,13 +28,24 @@ export class GitHubError extends Error {
   readonly status?: number;
   /** When a primary rate limit resets. */
   readonly resetAt?: Date;
+  /**
+   * Worth running the step again after a pause: a request that timed out, which the client does not send
+   * again itself. What the client retried already (network failures, 5xx) and what would fail again are not.
+   */
+  readonly retryable: boolean;
 
-  constructor(kind: GitHubErrorKind, message: string, details: { status?: number; resetAt?: Date } = {}) {
+  constructor(kind: GitHubErrorKind, message: string, details: { status?: number; resetAt?: Date; retryable?: boolean } = {}) {
     super(message);
     this.kind = kind;
+    this.retryable = details.retryable ?? false;
     if (details.status !== undefined) this.status = details.status;
     if (details.resetAt !== undefined) this.resetAt = details.resetAt;
   }
+}
+
+/** The GitHub tasks' `retryCondition`: only errors that say so are tried again. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof GitHubError && error.retryable;
 }
 
 /** The fields of @octokit/request-error's RequestError this module reads (duck-typed: the class is ESM-only). */

@@ -161,6 +161,7 @@ function timedOut({ request, answered }: TimedOutRequest, options: GitHubOptions
     `GitHub's answer for ${request} (${hostOf(options.baseUrl)}) ${answered ? 'began but did not finish' : 'did not come'} within ${seconds} s, ` +
       'the most one request may take (GitHub answers in a second or two). The network, a proxy or GitHub is slow or stuck: ' +
       `check the network${options.baseUrl === 'https://api.github.com' ? '' : ' and FLOWDECK_GITHUB_API_URL'}, then run the flow again.`,
+    { retryable: true },
   );
 }
 

@@ -192,7 +192,9 @@ export function createYouTubeClients(
 
 /**
  * Makes sure a valid access token is at hand before an API request. google-auth-library retries token
- * requests itself (429, 5xx, no response), so failures here are never retryable for the engine: one layer.
+ * requests itself (429, 5xx, no response), so those failures are not retryable for the engine: one layer.
+ * A token request that timed out it does not send again (RequestTimedOut): that one the task's retries try
+ * again, as they do an API request that timed out.
  */
 export async function ensureAccessToken({ oauth, secrets }: Pick<YouTubeClients, 'oauth' | 'secrets'>): Promise<void> {
   tokenAnswers.delete(oauth);
@@ -202,7 +204,7 @@ export async function ensureAccessToken({ oauth, secrets }: Pick<YouTubeClients,
     const answer = tokenAnswers.get(oauth);
     if (tokenAnswers.has(oauth) && !isTokenAnswer(answer)) throw notATokenAnswer(oauth, answer, secrets);
     const failure = toYouTubeError(error, { operation: 'refreshing the access token' });
-    const details = { retryable: false, ...(failure.status === undefined ? {} : { status: failure.status }), ...(failure.reason === undefined ? {} : { reason: failure.reason }) };
+    const details = { retryable: failure.code === 'request-timeout', ...(failure.status === undefined ? {} : { status: failure.status }), ...(failure.reason === undefined ? {} : { reason: failure.reason }) };
     throw new YouTubeError(failure.code, failure.message, details);
   }
 }
