@@ -4,7 +4,8 @@
  * Not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: on Node 20 the joined signal holds its sources
  * weakly, and the timeout signal, referenced by nothing else, is dropped by a garbage collection and never
  * fires — a notice POST to a server that never answered, joined so, was still waiting after 4 s of a 0.3 s bound.
- * Here the timer holds the controller it aborts, and the caller's signal holds its listener until `done()`.
+ * Here the timer holds the controller it aborts, and the caller's signal holds its listener until `done()` or
+ * the deadline.
  */
 
 export interface RequestDeadline {
@@ -21,15 +22,16 @@ export function requestDeadline(ms: number, outer: AbortSignal | undefined, reas
   let expired = false;
   const onOuterAbort = () => controller.abort(outer?.reason);
   // Unref'd like AbortSignal.timeout's timer: a request forgotten without done() does not keep the process up.
-  const timer = setTimeout(() => {
-    expired = true;
-    controller.abort(reason());
-  }, ms);
-  timer.unref();
   const done = () => {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
   };
+  const timer = setTimeout(() => {
+    expired = true;
+    done();
+    controller.abort(reason());
+  }, ms);
+  timer.unref();
   if (outer?.aborted) {
     done();
     controller.abort(outer.reason);

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { postWebhook, webhookErrorText } from '../../src/engine/notify/webhook';
+import { collectingGarbage } from '../support/forcedGc';
 
 async function refusingServer(): Promise<{ url: string; posts: () => number }> {
   let posts = 0;
@@ -152,4 +153,28 @@ test('stopping ends a Retry-After wait at once: no post after it', { timeout: 30
   const posting = postWebhook(server.url, body, { retries: 5, minTimeoutMs: 0, signal: stop.signal, onRetry: () => setImmediate(() => stop.abort()) });
   await assert.rejects(posting);
   assert.equal(server.posts(), 1, 'the retry five minutes later never came');
+});
+
+test('a POST given a signal and left unanswered ends at its time bound, garbage collections in between', { timeout: 30_000 }, async () => {
+  // The server takes the post and never answers. Joined with AbortSignal.any, the bound's timeout signal was
+  // dropped by a collection on Node 20 and never fired: the post waited for the signal alone.
+  const server = createServer((req) => req.resume());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const stopCollecting = collectingGarbage();
+  const giveUp = new AbortController();
+  const guard = setTimeout(() => giveUp.abort(new Error('the time bound never fired')), 5_000);
+  try {
+    const error = await postWebhook(`http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, body, { retries: 0, timeoutMs: 300, signal: giveUp.signal }).then(
+      () => assert.fail('the server never answered'),
+      (e: unknown) => e,
+    );
+    assert.equal((error as Error).name, 'TimeoutError', String(error));
+  } finally {
+    clearTimeout(guard);
+    stopCollecting();
+  }
 });

@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import { systemClock, type Clock } from '../clock';
 import type { FlowRunSummary } from '../records';
+import { requestDeadline } from '../requestDeadline';
 import { SecretMasker } from '../secrets';
 import { retryAfterMs } from './retryAfter';
 
@@ -65,11 +66,19 @@ export async function postWebhook(url: string, body: WebhookBody, options: PostO
   const minTimeout = options.minTimeoutMs ?? 1000;
   await pRetry(
     async () => {
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
-      // Not followed: fetch turns a POST sent on by a 301, 302 or 303 into a GET without the notice, which
-      // the server may well answer 200 — a notice lost while it looked delivered.
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout });
-      await res.body?.cancel();
+      // Not AbortSignal.any with AbortSignal.timeout: on Node 20 that joined bound can be dropped by a garbage
+      // collection and never fire (requestDeadline.ts); here it was kept only by this frame's local variable.
+      const timeoutMs = options.timeoutMs ?? 10_000;
+      const deadline = requestDeadline(timeoutMs, options.signal, () => new DOMException(`No answer within ${timeoutMs / 1000} s`, 'TimeoutError'));
+      let res: Response;
+      try {
+        // Not followed: fetch turns a POST sent on by a 301, 302 or 303 into a GET without the notice, which
+        // the server may well answer 200 — a notice lost while it looked delivered.
+        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), redirect: 'manual', signal: deadline.signal });
+        await res.body?.cancel();
+      } finally {
+        deadline.done();
+      }
       if (res.ok) return;
       if (res.status >= 300 && res.status < 400) throw new AbortError(new Error(redirectText(url, res.status, res.headers.get('location'))));
       const asked = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers.get('retry-after'), (options.clock ?? systemClock).now()) : undefined;

@@ -12,7 +12,7 @@ import type { ServiceCredentials } from '../../engine/credentials';
 import { SecretMasker } from '../../engine/secrets';
 import { describeAnswerValue } from '../answerText';
 import { limitedAnswer } from '../limitedAnswer';
-import { REQUEST_TIMEOUT_SECONDS } from '../requestTimeout';
+import { REQUEST_TIMEOUT_SECONDS, requestDeadline } from '../requestTimeout';
 import { AnswerTooLarge, CONNECT_HINT, RequestTimedOut, YouTubeError, toYouTubeError } from './errors';
 
 export type OAuthClient = InstanceType<typeof googleAuth.OAuth2>;
@@ -119,8 +119,8 @@ export function createOAuthClient(
  *
  * Not gaxios's own `timeout` option: it joins its timeout signal to the caller's with AbortSignal.any, which on
  * Node 20 holds that signal weakly, and a garbage collection in between drops it — a report request given the
- * run's signal and a 0.3 s timeout was still dripping 5 s later. Here the timeout signal has a listener, which
- * keeps it alive.
+ * run's signal and a 0.3 s timeout was still dripping 5 s later. The deadline (requestTimeout.ts) is held by its
+ * own timer until the answer is read to its end.
  */
 function answerFetch(seconds: number): typeof fetch {
   return async (input, init) => {
@@ -128,12 +128,15 @@ function answerFetch(seconds: number): typeof fetch {
     const host = URL.canParse(url) ? new URL(url).host : url;
     const request = `${(init?.method ?? 'GET').toUpperCase()} ${URL.canParse(url) ? new URL(url).pathname : url.split('?')[0]}`;
     let answered = false;
-    const timedOut = new AbortController();
-    AbortSignal.timeout(seconds * 1000).addEventListener('abort', () => timedOut.abort(new RequestTimedOut(request, host, seconds, answered)));
-    const signal = init?.signal ? AbortSignal.any([init.signal, timedOut.signal]) : timedOut.signal;
-    const response = await fetch(input, { ...init, signal });
-    answered = true;
-    return limitedAnswer(response, () => new AnswerTooLarge(host));
+    const deadline = requestDeadline(seconds * 1000, init?.signal ?? undefined, () => new RequestTimedOut(request, host, seconds, answered));
+    try {
+      const response = await fetch(input, { ...init, signal: deadline.signal });
+      answered = true;
+      return limitedAnswer(response, () => new AnswerTooLarge(host), deadline.done);
+    } catch (error) {
+      deadline.done();
+      throw error;
+    }
   };
 }
 
