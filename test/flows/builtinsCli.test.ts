@@ -91,6 +91,19 @@ describe('flowdeck run github-repo-stats', () => {
       assert.doesNotMatch(r.stderr, /\n\s+at |Flowdeck\/Node frame/);
     }
   });
+
+  it('a request that drips past its 30 s bound once is retried by its task, and the run completes', { timeout: 120_000 }, async () => {
+    const env = { FLOWDECK_HOME: tempDir(), FLOWDECK_GITHUB_API_URL: gh.url, GITHUB_TOKEN: token };
+    gh.inject({ kind: 'drip', path: /^\/repos\/PrefectHQ\/prefect$/, times: 1 });
+    const r = await runCli(['run', 'github-repo-stats', '--json'], { env });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { result: { stars: number }; taskRuns: { name: string; attempts: number; state: { name: string } }[] };
+    assert.equal(doc.result.stars, 250);
+    const fetchRepo = doc.taskRuns.find((t) => t.name === 'fetch-repo-0')!;
+    assert.deepEqual([fetchRepo.attempts, fetchRepo.state.name], [2, 'Completed']);
+    assert.match(r.stderr, /Request GET \/repos\/PrefectHQ\/prefect: no end to its answer within 30 s/);
+    assert.match(r.stderr, /Retry 1\/2 will start/);
+  });
 });
 
 describe('flowdeck run youtube-channel-analytics', () => {
