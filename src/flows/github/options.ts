@@ -42,7 +42,7 @@ export interface GitHubOptions {
   maxRateLimitWaitSeconds?: number;
   /**
    * The longest one request may take, its answer read to the end (REQUEST_TIMEOUT_SECONDS when absent): past it
-   * the step fails naming the request, never retried by the client. Tests shrink it.
+   * the step fails naming the request, never retried by the client (the task is: taskRetries.ts). Tests shrink it.
    */
   requestTimeoutSeconds?: number;
   /** Retries after network failures and 5xx answers (Octokit's retry plugin). */
