@@ -1,7 +1,7 @@
 /** What is told when a run nobody watches ends: by policy, and at most once per flow per minute (timers injected). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NoticeThrottle, noticeId, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary } from '../../src/engine/notify/notices';
+import { NoticeThrottle, noticeId, noticeKind, noticeText, pauseNoticeId, previousFailed, type Notice, type NoticeSummary } from '../../src/engine/notify/notices';
 import type { FlowRunSummary } from '../../src/engine/records';
 import type { Timers } from '../../src/engine/timers';
 import { state, type StateName } from '../../src/engine/states';
@@ -116,6 +116,8 @@ test('a notice id is the same each time a notice is told, and differs by run, at
   assert.equal(noticeId({ ...failed, kind: 'recovered' }), 'run-a:1:recovered');
   const paused = (timestamp: number) => noticeId({ kind: 'paused', run: { ...r, state: { ...state('Paused'), timestamp } }, text: '' });
   assert.notEqual(paused(1), paused(2), 'each pause of a run is a notice of its own');
+  // What serve keys a pause's claim by, with no notice at hand (a pause told again as it starts).
+  assert.equal(pauseNoticeId({ ...r, state: { ...state('Paused'), timestamp: 1 } }), paused(1));
 });
 
 // Found on review: a summary's id was its latest run's (`<run>:<attempt>:summary`), whatever runs it summed up, so a

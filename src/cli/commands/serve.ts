@@ -10,10 +10,11 @@ import { isToResume } from '../../engine/crashedToResume';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
 import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
-import { crashedLately, crashedUnwatched, crashNotTold, crashTold } from '../../engine/notify/crashedUnwatched';
-import { endNotTold, endsUntold, endTold, endToTell } from '../../engine/notify/endNotices';
-import { NOTIFY_POLICIES, noticeId, type Notice, type NoticeSummary, type NotifyPolicy } from '../../engine/notify/notices';
-import { pauseNotTold, pausesUntold, pauseTold, pauseToTell } from '../../engine/notify/pauseNotices';
+import { crashClaim, crashedLately, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
+import { endClaim, endsUntold, endToTell } from '../../engine/notify/endNotices';
+import type { NoticeClaim } from '../../engine/notify/noticeMarks';
+import { NOTIFY_POLICIES, noticeId, pauseNoticeId, type Notice, type NoticeSummary, type NotifyPolicy } from '../../engine/notify/notices';
+import { pauseClaim, pausesUntold, pauseToTell } from '../../engine/notify/pauseNotices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
 import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
 import { pauseAbout, pausedWord } from '../../engine/pauseInput';
@@ -84,8 +85,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   // pauseNotices.ts), until they went through (marked told) or were given up (the claim given back, for the next
   // serve to start): a run's end by the run's id (a summary's by each of its runs'), a pause by its notice's id —
   // a run may end, or pause again, while the notice of its pause is on its way.
-  const claimed = new Map<string, { run: FlowRunSummary; told: () => Promise<void>; notTold: () => Promise<void> }>();
-  const claimKeys = (n: Notice | NoticeSummary): readonly string[] => ('kind' in n ? [n.kind === 'paused' ? noticeId(n) : n.run.id] : n.runIds);
+  const claimed = new Map<string, NoticeClaim>();
+  const claimKeys = (n: Notice | NoticeSummary): readonly string[] => ('kind' in n ? [n.kind === 'paused' ? pauseNoticeId(n.run) : n.run.id] : n.runIds);
   const settle = async (n: Notice | NoticeSummary, delivered: boolean): Promise<void> => {
     for (const key of claimKeys(n)) {
       const c = claimed.get(key);
@@ -101,11 +102,11 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     if (claimed.has(key!)) return;
     if (notice.kind === 'paused') {
       await pauseToTell(store, run).catch((e: Error) => log(masker.mask(`Could not record that the pause of '${run.name}' is to be told: ${e.message}`)));
-      claimed.set(key!, { run, told: () => pauseTold(store, run), notTold: () => pauseNotTold(store, run) });
+      claimed.set(key!, pauseClaim(store, run));
       return;
     }
     await endToTell(store, run).catch((e: Error) => log(masker.mask(`Could not record that the end of '${run.name}' is to be told: ${e.message}`)));
-    claimed.set(key!, { run, told: () => endTold(store, run), notTold: () => endNotTold(store, run) });
+    claimed.set(key!, endClaim(store, run));
   };
   const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log, { beforeTelling, settled: settle });
   // A run's end or pause on its way to a notice (its policy read, the store told it is to be told): waited for
@@ -147,7 +148,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     if (read.length === 0) return;
     const runs = await crashedUnwatched(store, read).catch((e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`));
     for (const r of runs ?? []) {
-      claimed.set(r.id, { run: r, told: () => crashTold(store, r), notTold: () => crashNotTold(store, r) });
+      claimed.set(r.id, crashClaim(store, r));
       log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its host ended while it ran`));
       tellEnd(r);
     }
@@ -219,7 +220,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
       return [];
     });
     for (const r of untold) {
-      claimed.set(r.id, { run: r, told: () => endTold(store, r), notTold: () => endNotTold(store, r) });
+      claimed.set(r.id, endClaim(store, r));
       log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its notice was not delivered yet, telling it again`));
       tellEnd(r);
     }
@@ -229,7 +230,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
       return [];
     });
     for (const r of paused) {
-      claimed.set(claimKeys({ kind: 'paused', run: r, text: '' })[0]!, { run: r, told: () => pauseTold(store, r), notTold: () => pauseNotTold(store, r) });
+      claimed.set(pauseNoticeId(r), pauseClaim(store, r));
       log(masker.mask(`Flow run '${r.name}' of ${r.flowName} is ${pausedWord(r.state)}${pauseAbout(r.state.message)} — its notice was not delivered yet, telling it again`));
       tell('pause', r);
     }

@@ -14,7 +14,7 @@
  */
 import type { FlowRunSummary } from '../records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from '../runStore';
-import { runGone } from './noticeMarks';
+import { runGone, type NoticeClaim } from './noticeMarks';
 
 /**
  * How far back a starting `serve` looks for runs marked Crashed while no `serve` was there to tell of them
@@ -81,6 +81,11 @@ export async function crashTold(store: RunStore, run: FlowRunSummary): Promise<v
 /** The crash of `run` could not be told (the webhook kept refusing it): the claim is given back, for the next serve to start. */
 export async function crashNotTold(store: RunStore, run: FlowRunSummary): Promise<void> {
   await store.unclaim(crashNoticeClaimKey(run.id, run.attempt));
+}
+
+/** The claim on `run`'s crash crashedUnwatched took, settled as its notice went or was given up. */
+export function crashClaim(store: RunStore, run: FlowRunSummary): NoticeClaim {
+  return { run, told: () => crashTold(store, run), notTold: () => crashNotTold(store, run) };
 }
 
 /** The runs marked Crashed lately (CRASHED_LOOK_BACK_MS), newest first: those a starting `serve` looks at. */

@@ -7,7 +7,7 @@
 import type { FlowRunSummary } from '../records';
 import type { RunStore } from '../runStore';
 import { CRASHED_LOOK_BACK_MS, CRASHED_LOOK_BACK_RUNS } from './crashedUnwatched';
-import { noticeMarks, noticeNotTold, noticeTold, noticeToTell, untold, type NoticeMarks } from './noticeMarks';
+import { noticeMarks, noticeNotTold, noticeTold, noticeToTell, untold, type NoticeClaim, type NoticeMarks } from './noticeMarks';
 
 /** The store's keys for the end of `run`'s attempt (`end-notice:<id>:<attempt>`, …). */
 function marks(run: Pick<FlowRunSummary, 'id' | 'attempt'>): NoticeMarks {
@@ -27,6 +27,11 @@ export function endTold(store: RunStore, run: FlowRunSummary): Promise<void> {
 /** The notice of `run`'s end was given up (the webhook kept refusing it): the claim is given back, for the next serve to start. */
 export function endNotTold(store: RunStore, run: FlowRunSummary): Promise<void> {
   return noticeNotTold(store, marks(run));
+}
+
+/** The claim on `run`'s end this process took (endToTell, endsUntold), settled as its notice went or was given up. */
+export function endClaim(store: RunStore, run: FlowRunSummary): NoticeClaim {
+  return { run, told: () => endTold(store, run), notTold: () => endNotTold(store, run) };
 }
 
 /**

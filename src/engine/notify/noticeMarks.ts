@@ -7,6 +7,7 @@
  * notice again (untold). One killed between the POST and the mark tells it twice, with the same notice id.
  * The ends of runs (endNotices.ts) and their pauses (pauseNotices.ts) are told so.
  */
+import type { FlowRunSummary } from '../records';
 import type { RunStore } from '../runStore';
 
 /** The store's keys of one notice: of the `<what>:<runId>:…` form, so they go with the run when it is deleted. */
@@ -16,6 +17,13 @@ export interface NoticeMarks {
   toTell: string;
   claim: string;
   told: string;
+}
+
+/** A notice's telling claimed by this process, about `run`: settled once it went through (told) or was given up (notTold). */
+export interface NoticeClaim {
+  run: FlowRunSummary;
+  told(): Promise<void>;
+  notTold(): Promise<void>;
 }
 
 /** The keys of the notice of `what` (`end`, `pause`) about run `runId`, `at` telling which (`<attempt>[:…]`). */

@@ -87,7 +87,12 @@ export function noticeId(notice: Notice | NoticeSummary): string {
     return `${notice.latest.id}:${notice.latest.attempt}:summary:${digest}`;
   }
   const { run, kind } = notice;
-  return `${run.id}:${run.attempt}:${kind}${kind === 'paused' ? `:${run.state.timestamp}` : ''}`;
+  return kind === 'paused' ? pauseNoticeId(run) : `${run.id}:${run.attempt}:${kind}`;
+}
+
+/** The id (noticeId) of the notice of the pause `run` is in: by when it paused, so a pause after a resume is a notice of its own. */
+export function pauseNoticeId(run: Pick<FlowRunSummary, 'id' | 'attempt' | 'state'>): string {
+  return `${run.id}:${run.attempt}:paused:${run.state.timestamp}`;
 }
 
 export function summaryText(flowName: string, failed: number, other: number): string {

@@ -8,7 +8,7 @@
 import type { FlowRunSummary } from '../records';
 import type { RunStore } from '../runStore';
 import { CRASHED_LOOK_BACK_RUNS } from './crashedUnwatched';
-import { noticeMarks, noticeNotTold, noticeTold, noticeToTell, untold, type NoticeMarks } from './noticeMarks';
+import { noticeMarks, noticeNotTold, noticeTold, noticeToTell, untold, type NoticeClaim, type NoticeMarks } from './noticeMarks';
 
 /**
  * The store's keys for the pause `run` is in (`pause-notice:<id>:<attempt>:<when it paused>`, …): as the notice's
@@ -31,6 +31,11 @@ export function pauseTold(store: RunStore, run: FlowRunSummary): Promise<void> {
 /** The notice of `run`'s pause was given up: the claim is given back, for the next serve to start. */
 export function pauseNotTold(store: RunStore, run: FlowRunSummary): Promise<void> {
   return noticeNotTold(store, marks(run));
+}
+
+/** The claim on `run`'s pause this process took (pauseToTell, pausesUntold), settled as its notice went or was given up. */
+export function pauseClaim(store: RunStore, run: FlowRunSummary): NoticeClaim {
+  return { run, told: () => pauseTold(store, run), notTold: () => pauseNotTold(store, run) };
 }
 
 /**
