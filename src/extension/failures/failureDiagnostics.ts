@@ -7,14 +7,12 @@
 import * as vscode from 'vscode';
 import type { FlowRunSummary } from '../../engine/records';
 import { isTerminal } from '../../engine/states';
+import { MAX_CHANGED_IDS_READ } from '../changedRunsRead';
 import type { FlowdeckHost } from '../host';
 import { runLogUri } from '../logs/runLogDocuments';
 import { escapeMarkdown, formatAge } from '../runs/present';
 import { FailureBook, type FailureSite } from './failureSite';
 import { readFailedRun } from './failedRun';
-
-/** A store change naming more runs than this is not read run by run (a prune of 500 runs was 500 reads). */
-const MAX_CHANGED_IDS_READ = 200;
 
 export class FailureDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('Flowdeck');

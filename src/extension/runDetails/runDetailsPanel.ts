@@ -24,6 +24,7 @@ import {
 } from '../../webview/runDetails/protocol';
 import { formatLogLine } from '../../engine/logFormat';
 import { isArtifactMessage, type ArtifactToHost, type ExportToHost } from '../../webview/artifactMessages';
+import { MAX_CHANGED_IDS_READ } from '../changedRunsRead';
 import type { FlowIndex } from '../flows/flowIndex';
 import type { FlowdeckHost } from '../host';
 import type { RunLogDocuments } from '../logs/runLogDocuments';
@@ -52,8 +53,6 @@ const LINES_PER_MESSAGE = 5000;
 const MAX_SHOWN_RESULT_BYTES = 4 * 1024 * 1024;
 /** More lines than this are not put on the clipboard (Save as .log takes any number). */
 const MAX_CLIPBOARD_LINES = 200_000;
-/** A store change naming more runs than this is not read run by run (onStore). */
-const MAX_CHANGED_IDS_READ = 200;
 
 export interface RunDetailsDeps {
   extensionUri: vscode.Uri;

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { FlowRunSummary } from '../../engine/records';
 import type { ListOptions } from '../../engine/runStore';
 import { isTerminal } from '../../engine/states';
+import { MAX_CHANGED_IDS_READ } from '../changedRunsRead';
 import type { FlowdeckHost, StoreChange } from '../host';
 import { Throttle } from '../util/throttle';
 import { filterSummary, isFiltered, runTooltip, taskTooltip, type RunsFilter } from './present';
@@ -409,7 +410,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsTreeNode>, 
   }
 
   private async applyStoreChange(ids: readonly string[]): Promise<void> {
-    if (ids.length > RUNS_PAGE) {
+    if (ids.length > MAX_CHANGED_IDS_READ) {
       // Runs changed by the thousand elsewhere (a prune, a burst of runs): the rows shown are read again,
       // a page of them, instead of each run named (5,000 deleted runs were 5,000 reads of the store).
       this.refresh();
