@@ -2,7 +2,7 @@ import { discoverFile } from '../../engine/flowDiscovery';
 import { checkedFlowFile } from '../../engine/flowFilePath';
 import { ParameterError, parametersFromText, type ParameterDeclarations } from '../../engine/parameters';
 import { BadInputError } from '../../engine/runRequest';
-import { MIN_SCHEDULE_PREFIX, findSchedule, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
+import { MIN_SCHEDULE_PREFIX, findSchedule, scheduleView, scheduleViews, type ScheduleView } from '../../engine/schedules/scheduleEntries';
 import { checkSchedule, describeSchedule, parseEvery, refuseSecretParameters, ScheduleError, type Schedule } from '../../engine/schedules/scheduleSpec';
 import { SlotTimes } from '../../engine/schedules/slotTimes';
 import { SecretMasker, secretsFromEnv } from '../../engine/secrets';
@@ -174,10 +174,10 @@ async function change(action: 'pause' | 'resume' | 'rm', ref: string, json: bool
   const store = await openStore(io);
   // As `schedules --json` shows them: a secret the command knows masked, and such a schedule `refused`.
   const masker = knownSecrets(io.env, store.home);
-  const views = async (): Promise<ScheduleView[]> => scheduleViews(declared.entries, await store.schedules.read(), Date.now(), (text) => masker.mask(text));
+  const mask = (text: string): string => masker.mask(text);
   const printJson = (view: ScheduleView): void => write(io.stdout, JSON.stringify(masker.maskValue(scheduleJson(view)), null, 2));
   try {
-    const { found, ambiguous, tooShort } = findSchedule(await views(), ref);
+    const { found, ambiguous, tooShort } = findSchedule(scheduleViews(declared.entries, await store.schedules.read(), Date.now(), mask), ref);
     if (tooShort) {
       write(io.stderr, neutraliseTerminal(`flowdeck: '${ref}' is too short to name a schedule: give at least ${MIN_SCHEDULE_PREFIX} characters of its id (\`flowdeck schedules\` lists them)`));
       return EXIT.badInput;
@@ -203,8 +203,8 @@ async function change(action: 'pause' | 'resume' | 'rm', ref: string, json: bool
       return EXIT.ok;
     }
     await store.schedules.setPaused(entry.id, action === 'pause', Date.now());
-    const changed = json ? (await views()).find((v) => v.entry.id === entry.id) : undefined;
-    if (changed) printJson(changed);
+    // As it is now: the schedule read above, paused or resumed (its next slot from now), not the schedules read again.
+    if (json) printJson(scheduleView(entry, action === 'pause', Date.now(), mask));
     else write(io.stdout, `${action === 'pause' ? 'Paused' : 'Resumed'} ${what}.`);
     return EXIT.ok;
   } finally {

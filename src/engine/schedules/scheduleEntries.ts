@@ -103,13 +103,15 @@ export interface ScheduleView {
 
 /** Every schedule (declared ones first) with its state and next slot after `now`; given `mask`, those it refuses say so. */
 export function scheduleViews(declared: readonly ScheduleEntry[], state: ScheduleStoreState, now: number, mask?: (text: string) => string): ScheduleView[] {
-  return [...declared.map((e) => zonedEntry(e, state.zones)), ...state.added.map(storedEntry)].map((entry) => {
-    const paused = state.paused.has(entry.id);
-    const refused = mask && entry.schedule.parameters ? maskedIfSecret(entry.schedule.parameters, mask) : undefined;
-    if (refused !== undefined) return { entry, paused, refused };
-    const next = paused ? undefined : new SlotTimes(entry.schedule).next(now);
-    return next === undefined ? { entry, paused } : { entry, paused, next };
-  });
+  return [...declared.map((e) => zonedEntry(e, state.zones)), ...state.added.map(storedEntry)].map((entry) => scheduleView(entry, state.paused.has(entry.id), now, mask));
+}
+
+/** One schedule (`entry` as scheduleViews gives it) as lists show it, `paused` or not; given `mask`, refused if it must be. */
+export function scheduleView(entry: ScheduleEntry, paused: boolean, now: number, mask?: (text: string) => string): ScheduleView {
+  const refused = mask && entry.schedule.parameters ? maskedIfSecret(entry.schedule.parameters, mask) : undefined;
+  if (refused !== undefined) return { entry, paused, refused };
+  const next = paused ? undefined : new SlotTimes(entry.schedule).next(now);
+  return next === undefined ? { entry, paused } : { entry, paused, next };
 }
 
 /** The fewest characters of a schedule's id that name it (a slip of one or two never picks one). */
