@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { PoolClient } from 'pg';
 import { EndedBeforeStart } from '../endedBeforeStart';
 import { checkedRunName } from '../givenRunName';
+import { Fifo } from '../fifo';
 import type { ProcessIdentity, RunCreatedRecord, RunFlowFacts, RunNameRecord, RunRecord } from '../records';
 import { stateToColumn } from './stateColumn';
 import type { JournalText } from '../journalFile';
@@ -129,7 +130,8 @@ type SetStateExtra = {
 export class PgRunHandle implements RunHandle {
   readonly id: string;
   name: string;
-  private queue: Pending[] = [];
+  /** The appends, state changes and renames not yet written, in order (a Fifo: a backlog may be 50,000 long). */
+  private readonly queue = new Fifo<Pending>();
   /** The lines queued and not yet written (or refused), and their characters: see overBacklog. */
   private backlogLines = 0;
   private backlogChars = 0;
@@ -296,7 +298,7 @@ export class PgRunHandle implements RunHandle {
         let lineCount = 0;
         let byteCount = 0;
         while (this.queue.length > 0) {
-          const next = this.queue[0]!;
+          const next = this.queue.peek()!;
           const bytes = next.chars;
           if (batch.length > 0 && next.lines.length > 0 && (lineCount + next.lines.length > BATCH_LINES || byteCount + bytes > BATCH_CHARS)) break;
           this.queue.shift();
