@@ -138,6 +138,40 @@ export default flow(${options}, async () => {
 
 const EVERY_2S = flowSource(`export default flow({ name: 'tick', schedule: { intervalSeconds: 2 } }, async () => 'tock');`);
 
+/**
+ * A notice of a scheduled run of the flow in `files` that its serve, killed (SIGKILL) while it retried it against a
+ * webhook that was down, left untold: the next serve — serving no schedule of that flow, so what it tells of it
+ * it tells again — tells it once, with `expected`'s id and text, and no notice twice; a serve started later not again.
+ */
+async function noticeToldAfterKill(files: Record<string, string>, expected: { state: string; id: (victim: FlowRunSummary) => string; text: (victim: FlowRunSummary) => RegExp }): Promise<void> {
+  let up = false;
+  const hook = await webhook(() => (up ? 200 : 503));
+  const home = tempDir();
+  const first = serve(['--notify-url', hook.url], workspace(files), { FLOWDECK_HOME: home });
+  let name: string | undefined;
+  await waitFor(() => (name = /Notice about '([^']+)' not delivered \(attempt 1/.exec(first.stderr())?.[1]) !== undefined, 'the first serve to retry a notice', 120_000);
+  first.child.kill('SIGKILL');
+  await first.exited;
+  up = true;
+  const victim = (await scheduledRuns(home)).find((r) => r.name === name)!;
+  assert.equal(victim.state.name, expected.state);
+  const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
+  const next = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+  await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), `the ${expected.state} run to be told of after the restart`, 60_000);
+  assert.equal(await stop(next), 0, next.stderr());
+  const told = hook.bodies.filter((b) => b.run.id === victim.id);
+  assert.equal(told.length, 1, JSON.stringify(hook.bodies));
+  assert.equal(told[0]!.id, expected.id(victim));
+  assert.equal(told[0]!.run.state, expected.state);
+  assert.match(told[0]!.text, expected.text(victim));
+  assert.equal(new Set(hook.bodies.map((b) => b.id)).size, hook.bodies.length, `no notice told twice: ${JSON.stringify(hook.bodies)}`);
+  // Told for good: a serve started later does not tell of it again.
+  const later = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
+  await waitFor(() => /Next: yearly/.test(later.stderr()), 'the later serve to plan its schedule', 120_000);
+  assert.equal(await stop(later), 0, later.stderr());
+  assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
+}
+
 describe('flowdeck serve', () => {
   it('runs a schedule every 2 s until SIGTERM, printing what it serves and each next time; a slot per run', { timeout: 180_000 }, async () => {
     const home = tempDir();
@@ -415,73 +449,27 @@ export default flow({ name: 'nightly', schedule: { intervalSeconds: 2 } }, async
   // Found on review: the end of a run serve watched was told from memory alone, so a serve killed while it
   // retried the notice against a webhook that was down (or held it within its flow's minute) lost it for good.
   it("a failed run's notice whose serve was killed (SIGKILL) while retrying against a webhook that was down is told by the next serve, once, with a stable id", { timeout: 240_000 }, async () => {
-    let up = false;
-    const hook = await webhook(() => (up ? 200 : 503));
-    const home = tempDir();
-    const cwd = workspace({ 'flaky.flow.ts': flowSource(`export default flow({ name: 'flaky', schedule: { intervalSeconds: 2 } }, async () => { throw new Error('quota exceeded'); });`) });
-    const first = serve(['--notify-url', hook.url], cwd, { FLOWDECK_HOME: home });
-    let name: string | undefined;
-    await waitFor(() => (name = /Notice about '([^']+)' not delivered \(attempt 1/.exec(first.stderr())?.[1]) !== undefined, 'the first serve to retry a notice', 120_000);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    up = true;
-    const victim = (await scheduledRuns(home)).find((r) => r.name === name)!;
-    assert.equal(victim.state.name, 'Failed');
-    // The next serve serves no schedule of that flow: what it tells of flaky, it tells again.
-    const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
-    const next = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
-    await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), 'the failed run to be told of after the restart', 60_000);
-    assert.equal(await stop(next), 0, next.stderr());
-    const told = hook.bodies.filter((b) => b.run.id === victim.id);
-    assert.equal(told.length, 1, JSON.stringify(hook.bodies));
-    assert.equal(told[0]!.id, `${victim.id}:1:failed`);
-    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim.name}' of flaky \\(scheduled for [^)]+\\) failed: quota exceeded$`));
-    assert.equal(new Set(hook.bodies.map((b) => b.id)).size, hook.bodies.length, `no notice told twice: ${JSON.stringify(hook.bodies)}`);
-    // Told for good: a serve started later does not tell of it again.
-    const later = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
-    await waitFor(() => /Next: yearly/.test(later.stderr()), 'the later serve to plan its schedule', 120_000);
-    assert.equal(await stop(later), 0, later.stderr());
-    assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
+    await noticeToldAfterKill({ 'flaky.flow.ts': flowSource(`export default flow({ name: 'flaky', schedule: { intervalSeconds: 2 } }, async () => { throw new Error('quota exceeded'); });`) }, {
+      state: 'Failed',
+      id: (victim) => `${victim.id}:1:failed`,
+      text: (victim) => new RegExp(`^Flow run '${victim.name}' of flaky \\(scheduled for [^)]+\\) failed: quota exceeded$`),
+    });
   });
 
   // Found on review: a pause's notice was told from memory alone, so a serve killed while it retried it against
   // a webhook that was down lost it for good, though the run still waited (suspended: no process holds it).
   it("a suspended run's notice whose serve was killed (SIGKILL) while retrying against a webhook that was down is told by the next serve, once, with a stable id", { timeout: 240_000 }, async () => {
-    let up = false;
-    const hook = await webhook(() => (up ? 200 : 503));
-    const home = tempDir();
-    const cwd = workspace({
-      'approval.flow.ts': `import { flow, suspendFlowRun } from 'flowdeck';
+    const approval = `import { flow, suspendFlowRun } from 'flowdeck';
 export default flow({ name: 'approval', schedule: { intervalSeconds: 2 } }, async () => {
   const { go } = await suspendFlowRun({ description: 'Publish tonight?', input: { go: { type: 'boolean', required: true } } });
   return go ? 'published' : 'held';
 });
-`,
+`;
+    await noticeToldAfterKill({ 'approval.flow.ts': approval }, {
+      state: 'Suspended',
+      id: (victim) => `${victim.id}:1:paused:${victim.state.timestamp}`,
+      text: (victim) => new RegExp(`^Flow run '${victim.name}' of approval \\(scheduled for [^)]+\\) is suspended: Publish tonight\\? — resume it with \`flowdeck resume ${victim.name}\` or Resume Run in VS Code$`),
     });
-    const first = serve(['--notify-url', hook.url], cwd, { FLOWDECK_HOME: home });
-    let name: string | undefined;
-    await waitFor(() => (name = /Notice about '([^']+)' not delivered \(attempt 1/.exec(first.stderr())?.[1]) !== undefined, 'the first serve to retry a notice', 120_000);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    up = true;
-    const victim = (await scheduledRuns(home)).find((r) => r.name === name)!;
-    assert.equal(victim.state.name, 'Suspended');
-    // The next serve serves no schedule of that flow: what it tells of approval, it tells again.
-    const far = workspace({ 'yearly.flow.ts': flowSource(`export default flow({ name: 'yearly', schedule: { cron: '0 0 1 1 *' } }, async () => 'ok');`) });
-    const next = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
-    await waitFor(() => hook.bodies.some((b) => b.run.id === victim.id), 'the suspended run to be told of after the restart', 60_000);
-    assert.equal(await stop(next), 0, next.stderr());
-    const told = hook.bodies.filter((b) => b.run.id === victim.id);
-    assert.equal(told.length, 1, JSON.stringify(hook.bodies));
-    assert.equal(told[0]!.id, `${victim.id}:1:paused:${victim.state.timestamp}`);
-    assert.equal(told[0]!.run.state, 'Suspended');
-    assert.match(told[0]!.text, new RegExp(`^Flow run '${victim.name}' of approval \\(scheduled for [^)]+\\) is suspended: Publish tonight\\? — resume it with \`flowdeck resume ${victim.name}\` or Resume Run in VS Code$`));
-    assert.equal(new Set(hook.bodies.map((b) => b.id)).size, hook.bodies.length, `no notice told twice: ${JSON.stringify(hook.bodies)}`);
-    // Told for good: a serve started later does not tell of it again.
-    const later = serve(['--notify-url', hook.url], far, { FLOWDECK_HOME: home });
-    await waitFor(() => /Next: yearly/.test(later.stderr()), 'the later serve to plan its schedule', 120_000);
-    assert.equal(await stop(later), 0, later.stderr());
-    assert.equal(hook.bodies.filter((b) => b.run.id === victim.id).length, 1, JSON.stringify(hook.bodies));
   });
 
   it('a scheduled run whose host died, marked Crashed by a CLI command while a serve looked away, is told as crashed by that serve once it looks again', { timeout: 240_000 }, async () => {
