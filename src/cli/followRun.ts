@@ -112,7 +112,7 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
         say(`flowdeck: ${neutraliseTerminal(e.message)}`);
         return EXIT.badInput;
       }
-      // Killed from outside as its file loaded: the file is not at fault, and running again starts it.
+      // Killed from outside as its file loaded, or refused by a system limit: the file is not at fault.
       if (e instanceof WorkerKilledWhileLoading) {
         say(`flowdeck: ${neutraliseTerminal(e.message)}`);
         return EXIT.runFailed;

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { reasonOf } from './storeErrors';
 import { isStackOverflow, tooDeeplyNested } from './tooDeeplyNested';
 
 export class CompileError extends Error {
@@ -22,6 +23,23 @@ export class CompileError extends Error {
 }
 
 /**
+ * esbuild could not compile a file, through no fault of the source: the system would not start its process
+ * (too many open files, too many processes), or it died. `code` says which limit, if one.
+ */
+export class CompilerFailure extends Error {
+  override readonly name = 'CompilerFailure';
+  readonly code: string | undefined;
+  constructor(
+    readonly file: string,
+    cause: unknown,
+  ) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    super(`esbuild could not compile ${file}: ${code ? `${reasonOf(code)} (${code})` : (cause as Error | undefined)?.message ?? String(cause)}`);
+    this.code = code;
+  }
+}
+
+/**
  * `preserve` keeps `import`/`export` as written (an ES module stays one); `cjs` turns them into
  * `require`/`exports`, for a file that is `require()`d.
  */
@@ -32,8 +50,6 @@ export interface Transpiler {
   readonly id: string;
   /** Types removed, in `output` format; with an inline source map unless `sourceMap` is false. */
   transform(source: string, file: string, output: OutputFormat, sourceMap?: boolean): string;
-  /** Stops what it keeps running between transforms (esbuild's worker thread); the next transform starts it again. */
-  release?(): void;
 }
 
 const TYPESCRIPT = /\.[cm]?tsx?$/;
@@ -42,18 +58,34 @@ interface EsbuildError {
   errors?: { text: string; location?: { line: number; column: number; lineText: string } | null }[];
 }
 
+/** esbuild, loaded to run each synchronous call as a process of its own (it reads this as it loads). */
+function loadWithoutThreads(load: () => typeof import('esbuild')): typeof import('esbuild') {
+  const before = process.env.ESBUILD_WORKER_THREADS;
+  process.env.ESBUILD_WORKER_THREADS = '0';
+  try {
+    return load();
+  } finally {
+    if (before === undefined) delete process.env.ESBUILD_WORKER_THREADS;
+    else process.env.ESBUILD_WORKER_THREADS = before;
+  }
+}
+
 function esbuildTranspiler(): Transpiler | undefined {
   if (process.env.FLOWDECK_COMPILER === 'sucrase') return undefined;
   // Flowdeck's own esbuild (next to the CLI's bundles), else the workspace's: the worker runs in the
   // flow's workspace folder. Only its version is read up front (it keys the compile cache); its code
-  // loads and its service starts on the first transform, so a compile-cache hit pays for neither.
+  // loads on the first transform, so a compile-cache hit pays for none of it.
   const found = findEsbuild();
   if (!found) return undefined;
   let esbuild: typeof import('esbuild') | undefined;
   return {
     id: `esbuild@${found.version}`,
     transform(source, file, output, sourceMap = true) {
-      esbuild ??= found.load();
+      // Each synchronous call runs esbuild as a process of its own (execFileSync), which fails there and then
+      // when the system will not start it. esbuild's default, a worker thread the caller waits for in
+      // Atomics.wait, waited for ever when that thread died starting esbuild (`ulimit -n 30`: EMFILE), and
+      // costs a thread's start (~50–150 ms) against ~10 ms a call: a flow compiles a few files, once (cached).
+      esbuild ??= loadWithoutThreads(found.load);
       const loader = TYPESCRIPT.test(file) ? (file.endsWith('x') ? 'tsx' : 'ts') : file.endsWith('x') ? 'jsx' : 'js';
       try {
         return esbuild.transformSync(source, {
@@ -67,15 +99,12 @@ function esbuildTranspiler(): Transpiler | undefined {
         }).code;
       } catch (e) {
         const first = (e as EsbuildError).errors?.[0];
-        if (!first) throw e;
+        if (!first) throw new CompilerFailure(file, e);
         const loc = first.location;
         // esbuild counts columns in UTF-8 bytes from 0.
         const column = loc ? Buffer.from(loc.lineText).subarray(0, loc.column).toString('utf8').length + 1 : 1;
         throw new CompileError(file, loc?.line ?? 1, column, first.text);
       }
-    },
-    release() {
-      void esbuild?.stop();
     },
   };
 }
@@ -137,14 +166,6 @@ let lineKeeping: Transpiler | undefined;
 export function transpiler(): Transpiler {
   chosen ??= esbuildTranspiler() ?? sucraseTranspiler();
   return chosen;
-}
-
-/**
- * Lets go of the transpiler's running parts once a worker has loaded its flow: esbuild's worker thread
- * holds ~15 MB for the rest of a run that may never compile again (a module imported later starts it anew).
- */
-export function releaseTranspiler(): void {
-  chosen?.release?.();
 }
 
 /** sucrase keeps every line where it was, so positions found in its output are positions in the source. */

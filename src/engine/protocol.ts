@@ -119,7 +119,8 @@ export type HostToWorker =
    */
   | { t: 'store'; waiting: boolean };
 
-export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-parameters';
+/** `system-limit`: the system refused what loading needed (open files: EMFILE; processes): not the file's doing. */
+export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-parameters' | 'system-limit';
 
 export type Request =
   /** `runName`: what the subflow's `flowRunName` names its run (masked). */

@@ -37,7 +37,7 @@ export interface RunRequest {
 }
 
 /** `taken`: another process has the run now (resumed meanwhile, running, or deleted): not for this one to resume. */
-export type BadInputReason = LoadRejection | 'missing-file' | 'unknown-builtin' | 'not-resumable' | 'taken' | 'invalid-input';
+export type BadInputReason = Exclude<LoadRejection, 'system-limit'> | 'missing-file' | 'unknown-builtin' | 'not-resumable' | 'taken' | 'invalid-input';
 
 /** The request itself is wrong: no run was created. */
 export class BadInputError extends Error {

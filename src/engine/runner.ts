@@ -20,7 +20,7 @@ import { ConcurrencyGate } from './limits/concurrencyGate';
 import { HeldOutput } from './heldOutput';
 import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
-import type { FlowInfo, FlowSource, HostToWorker, Request, ResumePlan, SlotsReply, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
+import type { FlowInfo, FlowSource, HostToWorker, LoadRejection, Request, ResumePlan, SlotsReply, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
 import { claimNextAttempt } from './nextAttemptClaim';
 import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
@@ -45,6 +45,7 @@ import { pauseInput } from './pauseInput';
 import { endSuspension, expiredSuspension, inputGivenSince, suspensionInput } from './suspensions';
 import { workerExitText } from './workerExit';
 import { reasonOf } from './storeErrors';
+import { limitAdvice } from './systemLimits';
 import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
 import { neverStartedRefusal } from './schedules/neverStartedSlot';
 
@@ -648,7 +649,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       /** What the worker printed before its run exists (the flow file's top level as it loads): for the run's log, or the load's error. */
       const held = new HeldOutput();
       /** The worker refused the load: said once it is gone and its output read, with what it printed. */
-      let rejection: { reason: BadInputError['reason']; message: string } | undefined;
+      let rejection: { reason: LoadRejection; message: string } | undefined;
       const memory = new OutOfMemoryWatch();
       let execution: Execution | undefined;
       let creating: Promise<RunHandle> | undefined;
@@ -803,16 +804,19 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         creating.catch((e: unknown) => giveUp(e, true));
       }
       void worker.exited.then(async (how) => {
-        if (!started && rejection !== undefined) {
-          giveUp(new BadInputError(rejection.reason, this.masker.mask(rejection.message) + held.said()), false);
+        const notStarted = target.kind === 'new' ? 'No run was created; run it again.' : 'Its run was not started; start it again.';
+        const rejected = rejection;
+        if (!started && rejected !== undefined) {
+          // The system refused the load what it needed (its compiler's process, a file): not bad input.
+          if (rejected.reason === 'system-limit') giveUp(new WorkerKilledWhileLoading(`${this.masker.mask(rejected.message)}. ${notStarted}${held.said()}`), false);
+          else giveUp(new BadInputError(rejected.reason, this.masker.mask(rejected.message) + held.said()), false);
           return;
         }
         if (!started && worker.spawnError !== undefined) {
           // The system refused to start the process (too many open files, too many processes): nothing ran.
           const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
           const e = worker.spawnError;
-          const limit = e.code === 'EMFILE' || e.code === 'ENFILE' ? ' (raise the limit: `ulimit -n`, or close what holds files open)' : e.code === 'EAGAIN' ? ' (too many processes: `ulimit -u`)' : '';
-          giveUp(new WorkerKilledWhileLoading(`Could not start a worker process to load ${where}: ${reasonOf(e.code)}${e.code ? ` (${e.code})` : ''}${limit}. ${target.kind === 'new' ? 'No run was created; run it again.' : 'Its run was not started; start it again.'}`), false);
+          giveUp(new WorkerKilledWhileLoading(`Could not start a worker process to load ${where}: ${reasonOf(e.code)}${e.code ? ` (${e.code})` : ''}${limitAdvice(e.code)}. ${notStarted}`), false);
           return;
         }
         if (!started) {
@@ -824,7 +828,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
           // Killed by another process (or the OOM killer) as it loaded: nothing the file did, so not bad input.
           if (died === undefined && killedFromOutside(how)) {
-            giveUp(new WorkerKilledWhileLoading(`Loading ${where} did not finish: its worker process was killed while loading (${workerExitText(how)}). ${target.kind === 'new' ? 'No run was created; run it again.' : 'Its run was not started; start it again.'}${held.said('stdout')}`), false);
+            giveUp(new WorkerKilledWhileLoading(`Loading ${where} did not finish: its worker process was killed while loading (${workerExitText(how)}). ${notStarted}${held.said('stdout')}`), false);
             return;
           }
           giveUp(new BadInputError('module', `Loading ${where} failed: its worker process stopped while loading (${exit})${said}; does the file call process.exit() or end its process as it is imported?${died !== undefined ? '' : held.said('stdout')}`), false);

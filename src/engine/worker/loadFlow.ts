@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as api from '../api';
 import { compileFile, type CompiledFile } from '../compileCache';
-import { CompileError, releaseTranspiler, transpiler, type OutputFormat } from '../compiler';
+import { CompileError, transpiler, type OutputFormat } from '../compiler';
 import { discoverFile } from '../flowDiscovery';
 import { moduleFormat } from '../moduleFormat';
 import type { LoadRejection } from '../protocol';
@@ -21,6 +21,7 @@ import { inThreadHooksAvailable, registerInThreadHooks } from './inThreadHooks';
 import { COMPILE_ERROR_CODE, type HooksData } from './moduleHooks';
 import { errorMessage } from './errors';
 import { sharedTextBuffer, writeSharedText } from './sharedText';
+import { isSystemLimit, limitAdvice } from '../systemLimits';
 import { isParserOverflow, tooDeeplyNested } from '../tooDeeplyNested';
 import { isDeclaredFlow } from './declaredFlows';
 
@@ -254,6 +255,8 @@ function describedFailure(e: Error, modulePath: string, where: string): LoadErro
   if (e instanceof CompileError) return new LoadError('compile', e.message);
   const err = e as NodeJS.ErrnoException;
   if (err.code === COMPILE_ERROR_CODE) return new LoadError('compile', err.message);
+  // Out of file descriptors (or processes) as it loaded — the compiler's process refused, or a file it read: not the file's fault.
+  if (isSystemLimit(err.code)) return new LoadError('system-limit', `Loading ${where} failed: ${err.message}${limitAdvice(err.code)}`);
   // V8's parser overflowed its stack on the file, or on a module it imports (the stack does not say which).
   if (isParserOverflow(e)) return new LoadError('compile', `Loading ${where} failed: ${tooDeeplyNested('it, or a module it imports,')}`);
   // Node lists the requiring file in every "Cannot find module" message: only the first line says what is missing.
@@ -351,8 +354,6 @@ export async function loadFlow(modulePath: string, where: string, flowName: stri
   } catch (e) {
     if (e instanceof LoadError) throw e;
     throw loadFailure(e, modulePath, where);
-  } finally {
-    releaseTranspiler();
   }
   return pickFlow(exports, where, flowName);
 }

@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import type { InitializeHook, LoadHook, ResolveHook } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { compileFile, type CompiledFile } from '../compileCache';
-import { CompileError, releaseTranspiler } from '../compiler';
+import { CompileError, CompilerFailure } from '../compiler';
 import { API_URL, COMPILED, apiModule, candidatesAfter, compiledModule, isBareJsonImport, isWorkspaceFile, jsonModule } from './hookRules';
 import { readSharedText } from './sharedText';
 
@@ -39,21 +39,13 @@ export const initialize: InitializeHook<HooksData> = (d) => {
   data = d;
 };
 
-/** Compiles going on: the compiler's running parts (esbuild's service) are let go once none is. */
-let compiling = 0;
-
 function compileForImport(file: string): CompiledFile {
-  compiling++;
   try {
     return compileFile(file, readSharedText(data!.home), 'preserve');
   } catch (e) {
-    // The main thread tells a compile error by its code: what crosses threads is a plain Error.
-    throw Object.assign(new Error((e as Error).message), e instanceof CompileError ? { code: COMPILE_ERROR_CODE } : {});
-  } finally {
-    // A module's imports are loaded together: one compiler serves them all, let go once they are done.
-    setImmediate(() => {
-      if (--compiling === 0) releaseTranspiler();
-    });
+    // The main thread tells a compile error, or a limit the compiler hit (EMFILE), by its code: what crosses threads is a plain Error.
+    const code = e instanceof CompileError ? COMPILE_ERROR_CODE : e instanceof CompilerFailure ? e.code : undefined;
+    throw Object.assign(new Error((e as Error).message), code !== undefined ? { code } : {});
   }
 }
 
