@@ -95,15 +95,16 @@ export class EmbeddedLimitStore implements LimitStore {
 
   async tryAcquire(tag: string, limit: number, holder: LeaseHolder): Promise<Lease | undefined> {
     this.assertWritable();
-    await privateDir(join(this.leasesDir, tag));
+    const dir = join(this.leasesDir, tag);
+    await writing(dir, privateDir(dir));
     const data = { holder, since: Date.now() };
     const free = limit - (await this.heldFrom(tag, limit));
     for (let slot = 0; slot < free; slot++) {
       const file = this.slotFile(tag, slot);
-      let claim = await createClaim(file, data);
+      let claim = await writing(file, createClaim(file, data));
       if (!claim) {
         const held = await readClaim(file);
-        if (held !== undefined && isAbandoned(held)) claim = await replaceAbandoned(file, held.text, data);
+        if (held !== undefined && isAbandoned(held)) claim = await writing(file, replaceAbandoned(file, held.text, data));
       }
       if (claim) return { tag, slot, nonce: claim.nonce };
     }
@@ -142,6 +143,11 @@ export class EmbeddedLimitStore implements LimitStore {
   private assertWritable(): void {
     if (this.readOnly) throw new Error('This store was opened read-only');
   }
+}
+
+/** A write of a slot's claim (or its folder) that failed (a full disk) names the file and why, as the store's other writes do. */
+function writing<T>(path: string, write: Promise<T>): Promise<T> {
+  return write.catch((e: unknown) => Promise.reject(StoreWriteError.from(e, path)));
 }
 
 /** A tag's limit whose file is damaged: its task runs are stopped until it is set again (ConcurrencyLimit.unreadable). */
