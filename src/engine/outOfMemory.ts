@@ -9,6 +9,19 @@
 const LAST_GC = /\bms: (?:Mark-Compact|Scavenge|Mark-sweep)\b[^>]*-> ([\d.]+) \([\d.]+\) MB/;
 const FATAL = /^FATAL ERROR: .*JavaScript heap out of memory/;
 
+/** What to do about a process out of memory, whichever way it ran out. */
+const HOLD_LESS = 'Hold less at once (read and process data in parts, keep fewer results in memory)';
+
+/**
+ * What a buffer the system refused memory for (a limit on the process's memory, `ulimit -v`; a machine out
+ * of it) is, for its message: V8 throws RangeError "Array buffer allocation failed", naming no memory, and
+ * the process lives on. Undefined for any other error.
+ */
+export function allocationFailure(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== 'RangeError' || error.message !== 'Array buffer allocation failed') return undefined;
+  return `the process ran out of memory: the system, or a limit on the process's memory (\`ulimit -v\`), refused a buffer. ${HOLD_LESS}, or raise the limit`;
+}
+
 export class OutOfMemoryWatch {
   private heapMb: number | undefined;
   private said: string | undefined;
@@ -23,8 +36,7 @@ export class OutOfMemoryWatch {
     if (this.said !== undefined || !FATAL.test(text)) return;
     const size = this.heapMb !== undefined && Number.isFinite(this.heapMb) ? ` at ${Math.round(this.heapMb).toLocaleString('en')} MB` : '';
     this.said =
-      `running out of memory: its JavaScript heap reached Node's limit${size}. ` +
-      'Hold less at once (read and process data in parts, keep fewer results in memory), or raise the limit with NODE_OPTIONS=--max-old-space-size=<MB>';
+      `running out of memory: its JavaScript heap reached Node's limit${size}. ${HOLD_LESS}, or raise the limit with NODE_OPTIONS=--max-old-space-size=<MB>`;
   }
 
   /**

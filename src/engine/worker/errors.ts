@@ -5,6 +5,7 @@
  * frames folded into one line.
  */
 import { inspect } from 'node:util';
+import { allocationFailure } from '../outOfMemory';
 import type { Failure } from '../states';
 import { masker } from './hostLink';
 
@@ -51,9 +52,15 @@ function safely<T>(read: () => T, fallback: (readError: unknown) => T): T {
   }
 }
 
+/** An error's message, with what it means when it names no cause a person would know (a buffer refused memory). */
+function messageText(error: Error): string {
+  const meaning = allocationFailure(error);
+  return meaning === undefined ? error.message : `${error.message}: ${meaning}`;
+}
+
 function oneLine(error: unknown): string {
   if (error instanceof Error) {
-    const base = error.message || error.name;
+    const base = messageText(error) || error.name;
     return error.name && error.name !== 'Error' && !base.startsWith(error.name) ? `${error.name}: ${base}` : base;
   }
   if (typeof error === 'string') return error;
@@ -162,7 +169,7 @@ export function failureOf(error: unknown, ownDir: string): Failure {
 }
 
 function failureFrom(error: unknown, ownDir: string): Failure {
-  const f: Failure = error instanceof Error ? { name: boundedErrorText(error.name || 'Error'), message: boundedErrorText(error.message) } : { name: typeof error, message: boundedErrorText(oneLine(error)) };
+  const f: Failure = error instanceof Error ? { name: boundedErrorText(error.name || 'Error'), message: boundedErrorText(messageText(error)) } : { name: typeof error, message: boundedErrorText(oneLine(error)) };
   if (error instanceof Error && !isExpected(error)) f.stack = errorReport(error, ownDir);
   const causes: string[] = [];
   if (error instanceof AggregateError) for (const e of error.errors.slice(0, MAX_CAUSES)) causes.push(boundedErrorText(oneLine(e)));
