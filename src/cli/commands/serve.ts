@@ -108,7 +108,9 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     await endToTell(store, run).catch((e: Error) => log(masker.mask(`Could not record that the end of '${run.name}' is to be told: ${e.message}`)));
     claimed.set(key!, endClaim(store, run));
   };
-  const notifier = notifyUrl === undefined ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log, { beforeTelling, settled: settle });
+  // Under `never` nothing is told: no notice is claimed either (not even those a serve before left untold), so a
+  // serve with notifications sharing the store, or started next, tells them.
+  const notifier = notifyUrl === undefined || policy === 'never' ? undefined : webhookNotifier(store, notifyUrl, policy, masker, log, { beforeTelling, settled: settle });
   // A run's end or pause on its way to a notice (its policy read, the store told it is to be told): waited for
   // as serve stops, before the notices drain, so that none is offered once they did.
   const telling = new Set<Promise<void>>();
@@ -142,8 +144,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   // told yet (crashedUnwatched.ts), of those read (readChangedRuns). A run marked here is among the runs
   // changed too (onRunsChanged).
   const tellCrashed = async ({ runs: read, error }: ChangedRuns): Promise<void> => {
-    // Under `never` nothing is told: no claim is taken, so a crash is told if the policy changes.
-    if (!notifier || policy === 'never') return;
+    if (!notifier) return;
     if (error) log(`Could not read the crashed runs to tell of them: ${error.message}`);
     if (read.length === 0) return;
     const runs = await crashedUnwatched(store, read).catch((e: Error) => log(`Could not read the crashed runs to tell of them: ${e.message}`));
@@ -203,7 +204,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   scheduler.on('started', (entry, active, slot) => log(`Started flow run '${active.name}' of ${entry.flowName} for ${localTime(slot)} (schedule ${entry.id})`));
 
   const views = scheduleViews(declared.entries, await store.schedules.read(), Date.now(), (text) => masker.mask(text));
-  write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${limit !== undefined ? `, at most ${limit} run${limit === 1 ? '' : 's'} at once` : ''}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : ''}:`);
+  write(io.stderr, `Serving ${views.length} schedule${views.length === 1 ? '' : 's'} from ${store.location}${limit !== undefined ? `, at most ${limit} run${limit === 1 ? '' : 's'} at once` : ''}${notifier ? `; notices go to ${webhookOrigin(notifyUrl!)}` : notifyUrl !== undefined ? '; no notices (--notify never)' : ''}:`);
   for (const row of scheduleRows(views, io)) write(io.stderr, `  ${row}`);
   await resumeInTurn();
   // Those marked as it opened the store, those marked lately while no serve was there, then each seen to change.
