@@ -1,11 +1,17 @@
 /** Which runs marked Crashed `serve` tells of: read by the ids marked alone, each marked told once. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { readChangedRuns } from '../../src/engine/changedRuns';
-import { crashedUnwatched } from '../../src/engine/notify/crashedUnwatched';
+import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { crashedAtStart, crashedUnwatched } from '../../src/engine/notify/crashedUnwatched';
+import { PgStore } from '../../src/engine/postgres/pgStore';
 import type { FlowRunSummary } from '../../src/engine/records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from '../../src/engine/runStore';
 import { state, type StateName } from '../../src/engine/states';
+import { counted } from '../support/countedStore';
+import { closingHandles, tempDir } from '../support/engine';
+import { watchingQueries } from '../support/pgCliQueries';
+import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 function run(id: string, extra: Partial<FlowRunSummary> = {}, name: StateName = 'Crashed'): FlowRunSummary {
   return { id, name: `run-${id}`, flowName: 'f', state: state(name, CRASHED_HOST_MESSAGE), created: 1, startTime: 2, endTime: 3, attempt: 1, trigger: { kind: 'schedule', id: 'abcdef0123', slot: 1 }, ...extra } as FlowRunSummary;
@@ -78,4 +84,51 @@ test('the runs a change names are read once each, in order (gone or unreadable o
   reads.length = 0;
   assert.deepEqual((await crashedUnwatched(store, changed.runs)).map((r) => r.id), ['a', 'b']);
   assert.deepEqual(reads, [], 'telling read the runs again');
+});
+
+/** A run of `store` marked Crashed as a dead host's are (a subflow of `parentRunId`). */
+async function crashed(store: RunStore, parentRunId?: string): Promise<string> {
+  const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {}, trigger: { kind: 'schedule', id: 'abcdef0123', slot: 1 }, ...(parentRunId ? { parentRunId } : {}) });
+  await h.setState(state('Running'), { startTime: Date.now() });
+  await h.setState(state('Crashed', CRASHED_HOST_MESSAGE), { endTime: Date.now() });
+  await h.close();
+  return h.id;
+}
+
+/**
+ * 200 runs crashed lately, three of them (and a subflow, which the listing of roots leaves out) marked as serve
+ * opened the store: what a starting serve looks at is every one of them, read in a listing and a read of the
+ * subflow alone — not each listed run read again by its id.
+ */
+async function readsAtStartInFewCalls(open: () => Promise<RunStore>, queries?: (sent: number) => void): Promise<void> {
+  const store = closingHandles(await open());
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) ids.push(await crashed(store));
+    const subflow = await crashed(store, ids[0]);
+    const { store: watched, calls, asked } = counted(store);
+    let sent = 0;
+    const { runs, error } = await watchingQueries(() => crashedAtStart(watched, [ids[199]!, ids[5]!, subflow, ids[0]!], Date.now()), { sent: () => sent++ });
+    assert.equal(error, undefined);
+    assert.deepEqual(runs.map((r) => r.id).sort(), [...ids, subflow].sort());
+    console.log(`${runs.length} runs: ${asked()} store calls (${JSON.stringify(Object.fromEntries(calls))}), ${sent} Postgres queries`);
+    assert.deepEqual(Object.fromEntries(calls), { list: 1, get: 1 });
+    queries?.(sent);
+  } finally {
+    await store.close();
+  }
+}
+
+// Found on review: a starting serve listed the runs crashed lately, then read each of them again by its id —
+// 200 runs, 202 store calls and as many queries on Postgres, one after another.
+describe('a starting serve reads the runs crashed lately in a listing, not each again by its id', { timeout: 300_000 }, () => {
+  it('embedded', async () => {
+    await readsAtStartInFewCalls(() => EmbeddedStore.open(tempDir(), { detectCrashed: false }));
+  });
+  it('postgres', PG_SKIP !== undefined ? { skip: PG_SKIP } : {}, async () => {
+    await readsAtStartInFewCalls(
+      () => PgStore.open(pgUrl(), { home: tempDir(), schema: freshSchema(), detectCrashed: false }),
+      (sent) => assert.ok(sent <= 2, `${sent} queries`),
+    );
+  });
 });

@@ -10,7 +10,7 @@ import { isToResume } from '../../engine/crashedToResume';
 import { readCredentials, secretValuesFrom } from '../../engine/credentials';
 import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
-import { crashClaim, crashedLately, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
+import { crashClaim, crashedAtStart, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
 import { endClaim, endsUntold, endToTell } from '../../engine/notify/endNotices';
 import type { NoticeClaim } from '../../engine/notify/noticeMarks';
 import { NOTIFY_POLICIES, noticeId, pauseNoticeId, type Notice, type NoticeSummary, type NotifyPolicy } from '../../engine/notify/notices';
@@ -210,11 +210,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   // Those marked as it opened the store, those marked lately while no serve was there, then each seen to change.
   tellSeen = true;
   if (notifier) {
-    const lately = await crashedLately(store, Date.now()).catch((e: Error) => {
-      log(`Could not read the runs crashed lately to tell of them: ${e.message}`);
-      return [];
-    });
-    await tellCrashed(await readChangedRuns(store, [...crashedAtOpen, ...lately]));
+    await tellCrashed(await crashedAtStart(store, crashedAtOpen, Date.now()));
     // The ends a serve that died (or gave them up) was to tell and did not, told again.
     const untold = await endsUntold(store, Date.now()).catch((e: Error) => {
       log(`Could not read the runs whose end was not told yet: ${e.message}`);

@@ -12,6 +12,7 @@
  * claim the next serve to start takes over and tells again; one that gives the notice up gives the claim
  * back (crashNotTold). A serve killed between the POST and the mark tells it twice, with the same notice id.
  */
+import { readChangedRuns, type ChangedRuns } from '../changedRuns';
 import type { FlowRunSummary } from '../records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from '../runStore';
 import { runGone, type NoticeClaim } from './noticeMarks';
@@ -89,7 +90,26 @@ export function crashClaim(store: RunStore, run: FlowRunSummary): NoticeClaim {
 }
 
 /** The runs marked Crashed lately (CRASHED_LOOK_BACK_MS), newest first: those a starting `serve` looks at. */
-export async function crashedLately(store: RunStore, now: number): Promise<string[]> {
+async function crashedLately(store: RunStore, now: number): Promise<FlowRunSummary[]> {
   const runs = await store.list({ stateTypes: ['CRASHED'], rootsOnly: true, limit: CRASHED_LOOK_BACK_RUNS });
-  return runs.filter((r) => (r.endTime ?? r.state.timestamp) >= now - CRASHED_LOOK_BACK_MS).map((r) => r.id);
+  return runs.filter((r) => (r.endTime ?? r.state.timestamp) >= now - CRASHED_LOOK_BACK_MS);
+}
+
+/**
+ * What a starting `serve` looks at to tell of: the runs it marked Crashed opening the store, and those marked
+ * lately — as the listing gave them, not each read again by its id (200 runs: 200 queries on Postgres, one after
+ * another). Only a run marked at open the listing left out (a subflow, one past the newest 200) is read by id.
+ * A listing that failed is the error, the runs marked at open read all the same.
+ */
+export async function crashedAtStart(store: RunStore, markedAtOpen: readonly string[], now: number): Promise<ChangedRuns> {
+  let lately: FlowRunSummary[] = [];
+  let listError: Error | undefined;
+  try {
+    lately = await crashedLately(store, now);
+  } catch (e) {
+    listError = e instanceof Error ? e : new Error(String(e));
+  }
+  const listed = new Set(lately.map((r) => r.id));
+  const atOpen = await readChangedRuns(store, markedAtOpen.filter((id) => !listed.has(id)));
+  return { runs: [...atOpen.runs, ...lately], error: listError ?? atOpen.error };
 }
