@@ -53,7 +53,7 @@ async function scheduledRuns(home: string, openStore: () => Promise<RunStore> = 
 
 const slotOf = (r: FlowRunSummary): number => (r.trigger?.kind === 'schedule' ? r.trigger.slot : NaN);
 
-type NoticeBody = { id?: string; text: string; run: Record<string, unknown> };
+type NoticeBody = { id?: string; text: string; run: Record<string, unknown>; runs?: { id: string; name: string; state: string }[]; moreRuns?: number };
 
 /**
  * A loopback webhook for `--notify-url`: `status(n)` answers its n-th post (from 0); the bodies of the
@@ -298,7 +298,11 @@ export default flow({ name: 'slow', schedule: { intervalSeconds: 2 } }, async ()
     assert.equal(notice!.id, `${run.id}:1:failed`);
     assert.match(summary?.id ?? '', /^[0-9a-f-]{36}:1:summary:[0-9a-f]{16}$/);
     // Stopping sends what the minute held back: every other failed run, counted once.
-    assert.equal(summary?.text, `${failed.length - 1} more run${failed.length === 2 ? '' : 's'} of failing failed`);
+    // Each listed by name, state and id, in the order they ended (fewer than SUMMARY_RUNS_LISTED here).
+    const summed = failed.filter((r) => r.id !== run.id).sort((a, b) => a.endTime! - b.endTime!);
+    assert.deepEqual(summary?.runs, summed.map((r) => ({ id: r.id, name: r.name, state: 'Failed' })));
+    assert.equal(summary?.moreRuns, 0);
+    assert.equal(summary?.text, `${summed.length} more run${summed.length === 1 ? '' : 's'} of failing failed: ${summed.map((r) => `'${r.name}' (Failed)`).join(', ')}`);
     assert.ok(!JSON.stringify(bodies).includes(secret), 'no notice carries the secret');
     assert.ok(!s.stderr().includes(secret) && !s.stderr().includes('/hooks/abc'), 'the log shows neither the secret nor the webhook path');
     assert.match(s.stderr(), /not delivered \(attempt 1: the server answered HTTP 503\); retrying/);

@@ -1,7 +1,7 @@
 /** What is told when a run nobody watches ends: by policy, and at most once per flow per minute (timers injected). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NoticeThrottle, noticeId, noticeKind, noticeText, pauseNoticeId, previousFailed, type Notice, type NoticeSummary } from '../../src/engine/notify/notices';
+import { NoticeThrottle, SUMMARY_RUNS_LISTED, noticeId, noticeKind, noticeText, pauseNoticeId, previousFailed, type Notice, type NoticeSummary } from '../../src/engine/notify/notices';
 import type { FlowRunSummary } from '../../src/engine/records';
 import type { Timers } from '../../src/engine/timers';
 import { state, type StateName } from '../../src/engine/states';
@@ -75,13 +75,25 @@ test('one notification per flow per minute; what comes within it is summed up wh
   assert.equal((sent[0] as Notice).run.id, first.id);
   timers.fire();
   assert.equal(sent.length, 3);
-  assert.deepEqual({ ...(sent[2] as NoticeSummary), latest: (sent[2] as NoticeSummary).latest.id }, { flowName: 'daily-stats', failed: 3, other: 0, latest: last.id, runIds: [...summed, last].map((r) => r.id), noticeIds: [...summed, last].map((r) => `${r.id}:1:failed`), text: '3 more runs of daily-stats failed' });
+  assert.deepEqual(
+    { ...(sent[2] as NoticeSummary), latest: (sent[2] as NoticeSummary).latest.id },
+    {
+      flowName: 'daily-stats',
+      failed: 3,
+      other: 0,
+      latest: last.id,
+      runIds: [...summed, last].map((r) => r.id),
+      runs: [...summed, last].map((r) => ({ id: r.id, name: r.name, state: 'Failed' })),
+      noticeIds: [...summed, last].map((r) => `${r.id}:1:failed`),
+      text: `3 more runs of daily-stats failed: ${[...summed, last].map((r) => `'${r.name}' (Failed)`).join(', ')}`,
+    },
+  );
   // The summary opened a new minute: a failure within it waits for its end too.
-  offer('daily-stats');
+  const failedNext = offer('daily-stats');
   assert.equal(sent.length, 3);
-  offer('daily-stats', 'recovered');
+  const recovered = offer('daily-stats', 'recovered');
   throttle.flush();
-  assert.equal(sent.at(-1)!.text, '1 more run of daily-stats failed; 1 more ended');
+  assert.equal(sent.at(-1)!.text, `1 more run of daily-stats failed; 1 more ended: '${failedNext.name}' (Failed), '${recovered.name}' (Completed)`);
   timers.fire();
   offer('daily-stats');
   assert.equal(sent.length, 5, 'a quiet minute lets the next notice through at once');
@@ -125,9 +137,36 @@ test('a notice id is the same each time a notice is told, and differs by run, at
 // with it), had the id of the one told before: a receiver dropping repeats by id dropped the runs it had not had.
 test("a summary's id is derived from the notices it sums up: the same runs, however offered, the same id; other runs, another", () => {
   const r = run('f', 'Failed', 1000, { id: 'run-a' });
-  const summary = (ids: string[]) => noticeId({ flowName: 'f', failed: ids.length, other: 0, latest: r, runIds: ids.map((i) => i.split(':')[0]!), noticeIds: ids, text: '' });
+  const summary = (ids: string[]) => noticeId({ flowName: 'f', failed: ids.length, other: 0, latest: r, runIds: ids.map((i) => i.split(':')[0]!), runs: [], noticeIds: ids, text: '' });
   assert.match(summary(['x:1:failed', 'run-a:1:failed']), /^run-a:1:summary:[0-9a-f]{16}$/);
   assert.equal(summary(['x:1:failed', 'run-a:1:failed']), summary(['run-a:1:failed', 'x:1:failed']));
   assert.notEqual(summary(['x:1:failed', 'run-a:1:failed']), summary(['run-a:1:failed']), 'a run more: another summary');
   assert.notEqual(summary(['x:1:failed', 'run-a:1:failed']), summary(['x:2:failed', 'run-a:1:failed']), "another attempt's end: another summary");
+});
+
+// Found on review: a summary said how many runs ended ("12 more runs of daily-stats failed") and named none of them
+// but its latest: which runs to look at was for the reader to find.
+test('a summary lists its runs — name, state and id — in the order they ended, the first SUMMARY_RUNS_LISTED of them, and counts the rest', () => {
+  const timers = manualTimers();
+  const sent: (Notice | NoticeSummary)[] = [];
+  const throttle = new NoticeThrottle((x) => sent.push(x), { timers, clock: { now: () => 0 } });
+  const offer = (name: StateName) => {
+    const r = run('daily-stats', name);
+    const kind = name === 'Completed' ? 'ended' : 'failed';
+    throttle.offer({ kind, run: r, text: noticeText(kind, r) });
+    return r;
+  };
+  offer('Failed');
+  const summed = [offer('Failed'), offer('Crashed'), offer('Completed')];
+  timers.fire();
+  const few = sent.at(-1) as NoticeSummary;
+  assert.deepEqual(few.runs, summed.map((r) => ({ id: r.id, name: r.name, state: r.state.name })));
+  assert.equal(few.text, `2 more runs of daily-stats failed; 1 more ended: '${summed[0]!.name}' (Failed), '${summed[1]!.name}' (Crashed), '${summed[2]!.name}' (Completed)`);
+
+  const many = Array.from({ length: SUMMARY_RUNS_LISTED + 3 }, () => offer('Failed'));
+  timers.fire();
+  const summary = sent.at(-1) as NoticeSummary;
+  assert.equal(summary.runIds.length, many.length, 'every run is still among the runs it told of');
+  assert.deepEqual(summary.runs.map((r) => r.id), many.slice(0, SUMMARY_RUNS_LISTED).map((r) => r.id));
+  assert.equal(summary.text, `${many.length} more runs of daily-stats failed: ${many.slice(0, SUMMARY_RUNS_LISTED).map((r) => `'${r.name}' (Failed)`).join(', ')}, and 3 more`);
 });

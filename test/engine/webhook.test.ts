@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { postWebhook, webhookErrorText } from '../../src/engine/notify/webhook';
+import { NoticeThrottle, SUMMARY_RUNS_LISTED, noticeText, type Notice, type NoticeSummary } from '../../src/engine/notify/notices';
+import { postWebhook, webhookBody, webhookErrorText } from '../../src/engine/notify/webhook';
+import type { FlowRunSummary } from '../../src/engine/records';
+import { SecretMasker } from '../../src/engine/secrets';
+import { state } from '../../src/engine/states';
 import { collectingGarbage } from '../support/forcedGc';
 
 async function refusingServer(): Promise<{ url: string; posts: () => number }> {
@@ -177,4 +181,24 @@ test('a POST given a signal and left unanswered ends at its time bound, garbage 
     clearTimeout(guard);
     stopCollecting();
   }
+});
+
+// Found on review: a summary's body was its latest run's (`run`) and a count in `text`: the runs it summed up were
+// in neither.
+test("a summary's body lists its runs (id, name, state), the first SUMMARY_RUNS_LISTED, counting the rest; masked as the rest of it", () => {
+  const secret = 'tok-S3cr3tValue0123';
+  const runs: FlowRunSummary[] = Array.from({ length: SUMMARY_RUNS_LISTED + 3 }, (_, i) => ({ id: `id-${i}`, name: i === 1 ? `run-${secret}` : `run-${i}`, flowName: 'f', state: state(i === 2 ? 'Crashed' : 'Failed'), created: i, startTime: i, endTime: i, attempt: 1 }) as FlowRunSummary);
+  const sent: (Notice | NoticeSummary)[] = [];
+  const throttle = new NoticeThrottle((x) => sent.push(x), { timers: { setTimeout: () => 0, clearTimeout: () => undefined }, clock: { now: () => 0 } });
+  for (const r of runs) throttle.offer({ kind: 'failed', run: r, text: noticeText('failed', r) });
+  throttle.flush();
+  const masker = new SecretMasker([secret]);
+  assert.deepEqual(Object.keys(webhookBody(sent[0]!, masker)), ['id', 'text', 'run'], 'a notice of one run is as before');
+  const body = webhookBody(sent[1]!, masker);
+  const summed = runs.slice(1);
+  assert.deepEqual(body.runs, summed.slice(0, SUMMARY_RUNS_LISTED).map((r) => ({ id: r.id, name: r.name.replace(secret, '***'), state: r.state.name })));
+  assert.equal(body.moreRuns, summed.length - SUMMARY_RUNS_LISTED);
+  assert.equal(body.run.id, summed.at(-1)!.id, 'run is the latest, as before');
+  assert.match(body.text, /^12 more runs of f failed: 'run-\*\*\*' \(Failed\), 'run-2' \(Crashed\), /);
+  assert.ok(!JSON.stringify(body).includes(secret));
 });

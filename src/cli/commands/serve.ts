@@ -319,7 +319,7 @@ function webhookNotifier(
     beforeTelling,
     deliver: (n) => {
       const run = 'run' in n ? n.run : n.latest;
-      const p = postWebhook(url, webhookBody(noticeId(n), n.text, run, masker), {
+      const p = postWebhook(url, webhookBody(n, masker), {
         signal: giveUp.signal,
         onRetry: (attempt, e) => log(masker.mask(`Notice about '${run.name}' not delivered (attempt ${attempt}: ${webhookErrorText(url, e)}); retrying`)),
       }).then(

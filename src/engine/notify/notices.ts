@@ -26,6 +26,20 @@ export interface Notice {
   text: string;
 }
 
+/**
+ * How many of a summary's runs it lists by name (the rest counted: ", and 7 more"): a flow of many runs a minute
+ * would otherwise make a message no chat shows whole, and hold every run until its minute ends.
+ */
+export const SUMMARY_RUNS_LISTED = 10;
+
+/** One run a summary lists: what finds it (`flowdeck inspect <name>`, its id) and how it ended. */
+export interface SummedRun {
+  id: string;
+  name: string;
+  /** Its state's name: Failed, TimedOut, Crashed, Completed, Cancelled. */
+  state: string;
+}
+
 /** Several runs of one flow ended within the minute after a notice about it. */
 export interface NoticeSummary {
   flowName: string;
@@ -35,6 +49,8 @@ export interface NoticeSummary {
   latest: FlowRunSummary;
   /** The ids of them all, in the order they ended: the runs this summary told of. */
   runIds: string[];
+  /** The first SUMMARY_RUNS_LISTED of them, in the order they ended; `runIds` counts the rest. */
+  runs: SummedRun[];
   /** The ids (noticeId) of the notices it sums up, in the same order: its own id is derived from them. */
   noticeIds: string[];
   text: string;
@@ -95,11 +111,14 @@ export function pauseNoticeId(run: Pick<FlowRunSummary, 'id' | 'attempt' | 'stat
   return `${run.id}:${run.attempt}:paused:${run.state.timestamp}`;
 }
 
-export function summaryText(flowName: string, failed: number, other: number): string {
+/** "3 more runs of daily-stats failed: 'brave-otter' (Failed), …", the runs past those listed counted (", and 7 more"). */
+export function summaryText(flowName: string, failed: number, other: number, runs: readonly SummedRun[]): string {
   const parts = [];
   if (failed > 0) parts.push(`${failed} more run${failed === 1 ? '' : 's'} of ${flowName} failed`);
   if (other > 0) parts.push(`${failed > 0 ? `${other} more` : `${other} more run${other === 1 ? '' : 's'} of ${flowName}`} ended`);
-  return parts.join('; ');
+  const rest = failed + other - runs.length;
+  const listed = runs.map((r) => `'${r.name}' (${r.state})`).join(', ');
+  return `${parts.join('; ')}${listed ? `: ${listed}${rest > 0 ? `, and ${rest} more` : ''}` : ''}`;
 }
 
 interface Window {
@@ -109,6 +128,7 @@ interface Window {
   other: number;
   latest?: FlowRunSummary;
   runIds: string[];
+  runs: SummedRun[];
   noticeIds: string[];
 }
 
@@ -133,6 +153,7 @@ export class NoticeThrottle {
       else open.other++;
       open.latest = notice.run;
       open.runIds.push(notice.run.id);
+      if (open.runs.length < SUMMARY_RUNS_LISTED) open.runs.push({ id: notice.run.id, name: notice.run.name, state: notice.run.state.name });
       open.noticeIds.push(noticeId(notice));
       return;
     }
@@ -143,7 +164,7 @@ export class NoticeThrottle {
   private open(flow: string): void {
     const timers = this.options.timers ?? systemTimers;
     const now = (this.options.clock ?? systemClock).now();
-    const w: Window = { until: now + this.windowMs, timer: undefined, failed: 0, other: 0, runIds: [], noticeIds: [] };
+    const w: Window = { until: now + this.windowMs, timer: undefined, failed: 0, other: 0, runIds: [], runs: [], noticeIds: [] };
     w.timer = timers.setTimeout(() => this.close(flow), this.windowMs);
     this.windows.set(flow, w);
   }
@@ -170,7 +191,7 @@ export class NoticeThrottle {
 }
 
 function summaryOf(flowName: string, w: Window, latest: FlowRunSummary): NoticeSummary {
-  return { flowName, failed: w.failed, other: w.other, latest, runIds: w.runIds, noticeIds: w.noticeIds, text: summaryText(flowName, w.failed, w.other) };
+  return { flowName, failed: w.failed, other: w.other, latest, runIds: w.runIds, runs: w.runs, noticeIds: w.noticeIds, text: summaryText(flowName, w.failed, w.other, w.runs) };
 }
 
 /** Whether the flow's run before `run` (the latest that ended before it was created) failed. */

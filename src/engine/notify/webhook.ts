@@ -8,24 +8,31 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pRetry, { AbortError } from 'p-retry';
 import { systemClock, type Clock } from '../clock';
-import type { FlowRunSummary } from '../records';
 import { requestDeadline } from '../requestDeadline';
 import { SecretMasker } from '../secrets';
+import { noticeId, type Notice, type NoticeSummary, type SummedRun } from './notices';
 import { retryAfterMs } from './retryAfter';
 
 export interface WebhookBody {
   /** The notice's id (noticeId): the same each time the notice is told, for a receiver to drop one told again. */
   id: string;
   text: string;
+  /** The run told of; a summary's latest. */
   run: { id: string; name: string; flowName: string; state: string; startTime: string | null; endTime: string | null; message: string | null };
+  /** A summary's runs, in the order they ended: the first SUMMARY_RUNS_LISTED. */
+  runs?: SummedRun[];
+  /** A summary's runs past those listed. */
+  moreRuns?: number;
 }
 
-export function webhookBody(id: string, text: string, run: FlowRunSummary, masker: SecretMasker): WebhookBody {
+export function webhookBody(notice: Notice | NoticeSummary, masker: SecretMasker): WebhookBody {
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  const run = 'run' in notice ? notice.run : notice.latest;
   return masker.maskValue({
-    id,
-    text,
+    id: noticeId(notice),
+    text: notice.text,
     run: { id: run.id, name: run.name, flowName: run.flowName, state: run.state.name, startTime: iso(run.startTime), endTime: iso(run.endTime), message: run.state.message ?? null },
+    ...('runs' in notice ? { runs: notice.runs, moreRuns: notice.runIds.length - notice.runs.length } : {}),
   });
 }
 
