@@ -537,11 +537,22 @@ export class EmbeddedStore implements RunStore {
     await this.claimsFolder();
     // A claim file nobody takes over: whoever creates it set the mark; it stays, its setter alive or not.
     const path = this.claimPath(key);
+    let set: boolean;
     try {
-      return (await createClaim(path, null)) !== undefined;
+      set = (await createClaim(path, null)) !== undefined;
     } catch (e) {
       throw StoreWriteError.from(e, path);
     }
+    // Its run may have been deleted by another process this one has not heard of yet (a prune while a notice was
+    // on its way): the index read again once the mark is there, a run gone takes it back. A delete lists the marks
+    // to remove only once its index line is written (delete), so one it did not see is one made before that line,
+    // which this read finds.
+    const runId = key.split(':')[1];
+    if (runId === undefined) return set;
+    await this.refresh();
+    if (this.index.runs.has(runId)) return set;
+    if (set) await rm(path, { force: true });
+    return false;
   }
 
   isMarked(key: string): Promise<boolean> {
@@ -930,13 +941,18 @@ export class EmbeddedStore implements RunStore {
       const claimed = await Promise.all(chunk.map((r) => this.claimIn(attemptKey(r.id, r.attempt + 1))));
       queue.push(...chunk.filter((_, n) => claimed[n]));
     }
-    // The claims of their starts and attempts (start:<id>, attempt:<id>:<n>) go with them.
+    // The claims and marks of their starts, attempts and notices (start:<id>, attempt:<id>:<n>, end-notice-told:<id>:<n>)
+    // go with them: listed once the index says they went, so that a mark another process sets meanwhile is either
+    // listed or taken back by its setter, which then finds the run gone (markOnce).
     const claims = join(this.runsDir, 'claims');
-    const claimsOf = new Map<string, string[]>();
-    for (const f of await readdir(claims).catch((): string[] => [])) {
-      const id = f.split('_')[1];
-      if (id !== undefined) claimsOf.set(id, [...(claimsOf.get(id) ?? []), f]);
-    }
+    const claimsOfRuns = async (): Promise<Map<string, string[]>> => {
+      const claimsOf = new Map<string, string[]>();
+      for (const f of await readdir(claims).catch((): string[] => [])) {
+        const id = f.split('_')[1];
+        if (id !== undefined) claimsOf.set(id, [...(claimsOf.get(id) ?? []), f]);
+      }
+      return claimsOf;
+    };
     const targets = new Map<string, FlowRunSummary>();
     for (let i = 0; i < queue.length; i++) {
       const r = queue[i]!;
@@ -949,7 +965,7 @@ export class EmbeddedStore implements RunStore {
     // Whether the files can go is checked before the index says they went: a run the index no longer lists
     // whose files stay (a read-only runs folder) would vanish from every listing, its files never removed.
     await this.checkRemovable(deletable);
-    const remove = async (r: FlowRunSummary): Promise<void> => {
+    const remove = async (r: FlowRunSummary, claimsOf: Map<string, string[]>): Promise<void> => {
       await rm(this.runFile(r.id), { force: true });
       await rm(this.resultsDir(r.id), { recursive: true, force: true });
       await rm(join(this.runsDir, 'names', claimFileName(r.name)), { force: true }).catch(() => undefined);
@@ -957,7 +973,8 @@ export class EmbeddedStore implements RunStore {
     };
     // A few runs' files at a time: a large prune is not one file after another, nor thousands of handles.
     const removeAll = async (runs: readonly FlowRunSummary[]): Promise<void> => {
-      for (let i = 0; i < runs.length; i += DELETE_AT_ONCE) await Promise.all(runs.slice(i, i + DELETE_AT_ONCE).map(remove));
+      const claimsOf = await claimsOfRuns();
+      for (let i = 0; i < runs.length; i += DELETE_AT_ONCE) await Promise.all(runs.slice(i, i + DELETE_AT_ONCE).map((r) => remove(r, claimsOf)));
     };
     // The index first: no process then lists a run whose journal is already gone.
     try {

@@ -246,7 +246,7 @@ export interface RunStore {
    * Sets the mark `key` for good: true for exactly one caller ever across every process sharing the store.
    * Unlike a claim it is never taken over once its setter died, so it says a thing was done (a notice told),
    * not that someone is doing it. It goes with the run its key names (`<what>:<runId>[:…]`) when that run is
-   * deleted.
+   * deleted — by any process, before or while the mark is set: a mark of a run gone is not set (false).
    */
   markOnce(key: string): Promise<boolean>;
   /** Whether the mark `key` is set (markOnce), without setting it: a thing done, looked at before claiming to do it. */

@@ -420,17 +420,21 @@ export function storeContract(backend: StoreBackend): void {
 
     // A crashed run's notice is told by the serve that sets its mark: one that died after telling (its mark a
     // dead process's) must not have it taken over, as a claim is, and told again by the next serve.
-    it('sets a mark for exactly one caller ever: never taken over once its setter died, and gone with the run it names', async () => {
+    it('sets a mark for exactly one caller ever: never taken over once its setter died, gone with the run it names, and never set for a run gone', async () => {
       await withSpace(backend, async (space, open) => {
         const stores = [await open(), await open(), await open()];
-        assert.equal(await stores[1]!.isMarked('crash-notice:run-1'), false);
-        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.markOnce('crash-notice:run-1')));
+        const one = await finished(stores[0]!);
+        const nine = await finished(stores[0]!);
+        await one.close();
+        await nine.close();
+        assert.equal(await stores[1]!.isMarked(`crash-notice:${one.id}`), false);
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 3]!.markOnce(`crash-notice:${one.id}`)));
         assert.equal(results.filter(Boolean).length, 1);
-        assert.equal(await stores[1]!.isMarked('crash-notice:run-1'), true, 'every process sees the mark set');
+        assert.equal(await stores[1]!.isMarked(`crash-notice:${one.id}`), true, 'every process sees the mark set');
         await assert.rejects(stores[0]!.markOnce('has spaces'), /Not a claim key/);
-        const out = await space.inDeadProcess(`console.log('MARKED', await store.markOnce('crash-notice:run-9:2'));`);
+        const out = await space.inDeadProcess(`console.log('MARKED', await store.markOnce('crash-notice:${nine.id}:2'));`);
         assert.match(out, /^MARKED true$/m);
-        const later = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 3]!.markOnce('crash-notice:run-9:2')));
+        const later = await Promise.all(Array.from({ length: 12 }, (_, i) => stores[i % 3]!.markOnce(`crash-notice:${nine.id}:2`)));
         assert.deepEqual(later.filter(Boolean), [], 'a dead setter’s mark stands');
         const gone = await finished(stores[0]!);
         const kept = await finished(stores[0]!);
@@ -439,7 +443,9 @@ export function storeContract(backend: StoreBackend): void {
         await kept.close();
         assert.deepEqual(await stores[0]!.delete([gone.id]), [gone.id]);
         assert.equal(await stores[1]!.isMarked(`crash-notice:${gone.id}`), false, 'its mark went with it');
-        assert.equal(await stores[1]!.markOnce(`crash-notice:${gone.id}`), true, 'its mark went with it');
+        // A notice told as its run was deleted (by any process): a mark set then would outlive the run for good.
+        assert.equal(await stores[1]!.markOnce(`crash-notice:${gone.id}`), false, 'no mark of a run gone');
+        assert.equal(await stores[2]!.isMarked(`crash-notice:${gone.id}`), false, 'no mark of a run gone');
         assert.equal(await stores[1]!.markOnce(`crash-notice:${kept.id}`), false, "another run's mark stays");
       });
     });
@@ -448,12 +454,15 @@ export function storeContract(backend: StoreBackend): void {
     it('says which of many keys are set, marks or claims, in one call, as isMarked says of each', async () => {
       await withSpace(backend, async (_space, open) => {
         const [a, b] = [await open(), await open()];
-        await a.markOnce('end-notice:run-1:1');
-        await a.claim('end-notice-claim:run-1:1');
-        await a.markOnce('end-notice-told:run-2:1');
-        const keys = ['end-notice:run-1:1', 'end-notice-claim:run-1:1', 'end-notice-told:run-1:1', 'end-notice-told:run-2:1', 'end-notice:run-3:1'];
+        const [one, two] = [await finished(a), await finished(a)];
+        await one.close();
+        await two.close();
+        await a.markOnce(`end-notice:${one.id}:1`);
+        await a.claim(`end-notice-claim:${one.id}:1`);
+        await a.markOnce(`end-notice-told:${two.id}:1`);
+        const keys = [`end-notice:${one.id}:1`, `end-notice-claim:${one.id}:1`, `end-notice-told:${one.id}:1`, `end-notice-told:${two.id}:1`, 'end-notice:run-3:1'];
         const set = await b.marked(keys);
-        assert.deepEqual([...set].sort(), ['end-notice-claim:run-1:1', 'end-notice-told:run-2:1', 'end-notice:run-1:1']);
+        assert.deepEqual([...set].sort(), [`end-notice-claim:${one.id}:1`, `end-notice-told:${two.id}:1`, `end-notice:${one.id}:1`].sort());
         for (const k of keys) assert.equal(set.has(k), await b.isMarked(k), k);
         assert.deepEqual(await b.marked([]), new Set());
       });
@@ -568,6 +577,8 @@ export function storeContract(backend: StoreBackend): void {
         await again.setState(state('Suspended', 'Publish tonight?', (await summary(runs.again)).state.timestamp + 1));
         await again.close();
         assert.deepEqual((await pausesUntold(a)).map((r) => r.id), [left.id]);
+        // b as it is once it heard of a's writes (b's index read again: a run paused again since is seen so).
+        await b.refresh();
         assert.deepEqual(await pausesUntold(b), [], 'claimed by a live process: not told by another');
       });
     });

@@ -15,7 +15,7 @@
 import { readChangedRuns, type ChangedRuns } from '../changedRuns';
 import type { FlowRunSummary } from '../records';
 import { CRASHED_HOST_MESSAGE, type RunStore } from '../runStore';
-import { runGone, type NoticeClaim } from './noticeMarks';
+import type { NoticeClaim } from './noticeMarks';
 
 /**
  * How far back a starting `serve` looks for runs marked Crashed while no `serve` was there to tell of them
@@ -72,9 +72,8 @@ export async function crashedUnwatched(store: RunStore, runs: readonly FlowRunSu
   return told;
 }
 
-/** The crash of `run` (claimed by crashedUnwatched) was told: marked so for good, and the claim given back. */
+/** The crash of `run` (claimed by crashedUnwatched) was told: marked so for good (none of a run deleted meanwhile: markOnce), and the claim given back. */
 export async function crashTold(store: RunStore, run: FlowRunSummary): Promise<void> {
-  if (await runGone(store, run.id)) return;
   await store.markOnce(crashNoticeKey(run.id, run.attempt));
   await store.unclaim(crashNoticeClaimKey(run.id, run.attempt));
 }

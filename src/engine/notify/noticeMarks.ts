@@ -38,9 +38,12 @@ export async function noticeToTell(store: RunStore, marks: NoticeMarks): Promise
   await store.claim(marks.claim);
 }
 
-/** The notice went through: marked told for good, and the claim given back. */
+/**
+ * The notice went through: marked told for good, and the claim given back. Its run may have been deleted (pruned)
+ * meanwhile — a notice is told up to a minute after its run ended, or longer against a webhook that is down — by
+ * this process or another: the store then sets no mark (markOnce), which would outlive the run for good.
+ */
 export async function noticeTold(store: RunStore, marks: NoticeMarks): Promise<void> {
-  if (await runGone(store, marks.runId)) return;
   await store.markOnce(marks.told);
   await store.unclaim(marks.claim);
 }
@@ -48,16 +51,6 @@ export async function noticeTold(store: RunStore, marks: NoticeMarks): Promise<v
 /** The notice was given up (the webhook kept refusing it): the claim is given back, for the next serve to start. */
 export async function noticeNotTold(store: RunStore, marks: NoticeMarks): Promise<void> {
   await store.unclaim(marks.claim);
-}
-
-/**
- * Whether the run a notice is about was deleted (pruned) since its notice went: a notice is told up to a minute
- * after its run ended, or longer against a webhook that is down, and a prune (`serve --keep-runs`) may take the run
- * meanwhile, with its marks. A mark set now would outlive it for good: none is. (Deleted between this look and the
- * mark, it still is: a moment, not a minute.)
- */
-export async function runGone(store: RunStore, runId: string): Promise<boolean> {
-  return (await store.get(runId)) === undefined;
 }
 
 /**

@@ -720,7 +720,14 @@ export class PgStore implements RunStore {
     this.assertWritable();
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
     // A claim row of no session: no lease lapses under it, and only claim() (never called with a mark's key) takes such a row over.
-    const rows = await this.rows<{ key: string }>(`insert into ${this.t('claims')} (key, session) values ($1, null) on conflict (key) do nothing returning key`, [key], 'set a mark');
+    // Set only while its run's row is there, locked until the mark is in: a delete of the run waits for it, then
+    // removes it with the run's claims; one done before finds no row, and sets no mark of a run gone.
+    const rows = await this.rows<{ key: string }>(
+      `with run as (select id from ${this.t('runs')} where id = split_part($1, ':', 2) for key share)
+       insert into ${this.t('claims')} (key, session) select $1, null from run on conflict (key) do nothing returning key`,
+      [key],
+      'set a mark',
+    );
     return rows.length === 1;
   }
 
