@@ -13,7 +13,7 @@ import { findFlowFiles } from '../../engine/flowDiscovery';
 import { crashClaim, crashedAtStart, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
 import { endClaim, endsUntold, endToTell } from '../../engine/notify/endNotices';
 import type { NoticeClaim } from '../../engine/notify/noticeMarks';
-import { NOTIFY_POLICIES, noticeId, pauseNoticeId, type Notice, type NoticeSummary, type NotifyPolicy } from '../../engine/notify/notices';
+import { NOTIFY_POLICIES, pauseNoticeId, type Notice, type NoticeSummary, type NotifyPolicy } from '../../engine/notify/notices';
 import { pauseClaim, pausesUntold, pauseToTell } from '../../engine/notify/pauseNotices';
 import { RunNotifier } from '../../engine/notify/runNotifier';
 import { postWebhook, webhookBody, webhookErrorText, webhookOrigin, webhookUrlProblem } from '../../engine/notify/webhook';
