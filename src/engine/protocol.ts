@@ -125,6 +125,11 @@ export type LoadRejection = 'no-flow' | 'compile' | 'module' | 'invalid-paramete
 export type Request =
   /** `runName`: what the subflow's `flowRunName` names its run (masked). */
   | { op: 'subflow'; parentRunId: string; parentTaskRunId?: string; flowName: string; parameters: Record<string, unknown>; call: CallIdentity; runName?: string; tags?: string[] }
+  /**
+   * The completed subflow run `runId` a `subflow` reply handed back (`reused`) has a result the worker cannot
+   * read back (`why`): it runs again from its checkpoints, as a new attempt of its own (SubflowReply.resume).
+   */
+  | { op: 'subflow-unreadable'; parentRunId: string; runId: string; why: string }
   /** Replies with the serialized value, or null. */
   | { op: 'cache-get'; key: string }
   /** `task`: the task's name, `runId` the run's, kept beside the entry (flowdeck cache ls). */

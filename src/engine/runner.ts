@@ -244,6 +244,11 @@ interface LoadedFlow {
 }
 
 /** A subflow run's name as its flow gave it (`flowRunName`), masked and fitted. */
+/** Why a completed subflow run's result did not come with it: "its result was not kept (…)". */
+function unkeptWhy(run: FlowRunDetail): string {
+  return `its result was not kept (${(run.resultNote ?? '').replace(/^The flow's result was not kept: /, '')})`;
+}
+
 function subflowName(runName: unknown, masker: { mask(text: string): string }): { name?: string } {
   const name = typeof runName === 'string' ? fittedRunName(masker.mask(runName)) : undefined;
   return name !== undefined ? { name } : {};
@@ -1263,6 +1268,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         execution.flushPending();
         return { id: handle.id, name: handle.name, resultsDir: handle.resultsDir } satisfies SubflowReply;
       }
+      case 'subflow-unreadable': {
+        const parent = execution.runs.get(request.parentRunId);
+        // Only a run this execution handed back as reused, under this parent: the worker runs user code.
+        const earlier = parent && execution.reusedPrior.has(request.runId) ? await this.store.readRun(request.runId) : undefined;
+        if (!parent || earlier?.parentRunId !== request.parentRunId) throw new Error(`run ${request.runId} was not handed back as reused under ${request.parentRunId}`);
+        return this.subflowAgain(execution, parent, earlier, `its result cannot be read back (${request.why})`);
+      }
       case 'cache-get':
         // A run refreshing the cache finds nothing: its tasks run, and their results replace what was there.
         if (execution.request.refreshCache) return null;
@@ -1314,37 +1326,48 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * running it; otherwise the same subflow run resumes, as a new attempt of its own.
    */
   private async resumeSubflow(execution: Execution, parent: LiveRun, earlier: FlowRunDetail): Promise<SubflowReply> {
-    const resultsDir = this.store.resultsDir(earlier.id);
-    const parentName = parent.fold.detail.name;
     if (earlier.state.type === 'COMPLETED' && earlier.resultNote === undefined) {
       const reused: SubflowReply['reused'] = { argsHash: earlier.call!.argsHash!, attempt: earlier.attempt, taskRunId: earlier.id };
       if (earlier.result !== undefined) reused.value = earlier.result.dv;
       if (earlier.resultRef !== undefined) reused.ref = earlier.resultRef;
+      // Said by the worker once it has read the result back (subflow-unreadable when it cannot).
       execution.reusedPrior.add(earlier.id);
-      execution.log(parent, 'INFO', flowRunSource(parentName), `Reused subflow run '${earlier.name}' for flow '${earlier.flowName}' (completed in attempt ${earlier.attempt})`);
-      execution.flushPending();
-      return { id: earlier.id, name: earlier.name, resultsDir, reused };
+      return { id: earlier.id, name: earlier.name, resultsDir: this.store.resultsDir(earlier.id), reused };
     }
     // Completed with its result not kept (a function in it, too large): reused, the call would get nothing. It
     // runs again from its own checkpoints instead, as a task whose result was not kept runs again.
-    if (earlier.state.type === 'COMPLETED') this.logUnkeptSubflow(execution, parent, earlier);
+    if (earlier.state.type === 'COMPLETED') return this.subflowAgain(execution, parent, earlier, unkeptWhy(earlier));
+    return this.resumeEarlier(execution, earlier);
+  }
+
+  /**
+   * A completed subflow run whose result its call cannot get (`why`) runs again from its own checkpoints, as a
+   * new attempt of the same run, its parent's log saying why.
+   */
+  private async subflowAgain(execution: Execution, parent: LiveRun, earlier: FlowRunDetail, why: string): Promise<SubflowReply> {
+    execution.log(
+      parent,
+      'WARNING',
+      flowRunSource(parent.fold.detail.name),
+      `Subflow run '${earlier.name}' for flow '${earlier.flowName}' completed in attempt ${earlier.attempt}, but ${why}: it runs again from its checkpoints to give it`,
+    );
+    // One this worker ran (its parent's retry) is live here already.
+    const live = execution.runs.get(earlier.id);
+    if (live === undefined) return this.resumeEarlier(execution, earlier);
+    const summary = resumePlanFor(earlier, earlier.attempt + 1);
+    this.beginAttempt(execution, live, summary, 'Resuming');
+    execution.flushPending();
+    return { id: earlier.id, name: earlier.name, resultsDir: live.handle.resultsDir, resume: summary.plan };
+  }
+
+  /** A subflow run of an earlier attempt of its parent, taken up again as a new attempt of its own. */
+  private async resumeEarlier(execution: Execution, earlier: FlowRunDetail): Promise<SubflowReply> {
     const live = execution.adoptExisting(await this.store.openRun(earlier.id), earlier);
     const summary = resumePlanFor(earlier, earlier.attempt + 1);
     this.beginAttempt(execution, live, summary, 'Resuming');
     execution.flushPending();
     await this.store.dropUnrecordedResults(earlier.id, false).catch(() => undefined);
-    return { id: earlier.id, name: earlier.name, resultsDir, resume: summary.plan };
-  }
-
-  /** Says on the parent why a completed subflow run is run again: its result was not kept. */
-  private logUnkeptSubflow(execution: Execution, parent: LiveRun, earlier: FlowRunDetail): void {
-    const why = (earlier.resultNote ?? '').replace(/^The flow's result was not kept: /, '');
-    execution.log(
-      parent,
-      'WARNING',
-      flowRunSource(parent.fold.detail.name),
-      `Subflow run '${earlier.name}' for flow '${earlier.flowName}' completed in attempt ${earlier.attempt}, but its result was not kept (${why}): it runs again from its checkpoints to give it`,
-    );
+    return { id: earlier.id, name: earlier.name, resultsDir: this.store.resultsDir(earlier.id), resume: summary.plan };
   }
 
   /**
@@ -1375,8 +1398,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (type !== 'COMPLETED' && type !== 'FAILED') return undefined;
     const detail = await this.store.readRun(live.fold.detail.id);
     if (!detail || detail.state.type !== type) return undefined;
-    if (type === 'COMPLETED' && detail.resultNote === undefined) return this.resumeSubflow(execution, parent, detail);
-    if (type === 'COMPLETED') this.logUnkeptSubflow(execution, parent, detail);
+    if (type === 'COMPLETED') return this.resumeSubflow(execution, parent, detail);
     const summary = resumePlanFor(detail, detail.attempt + 1);
     this.beginAttempt(execution, live, summary, 'Resuming');
     execution.flushPending();

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -243,8 +243,8 @@ export default flow({ name: 'unkept' }, async () => { const r = await child(); r
     assert.doesNotMatch(said, /Reused subflow run/);
   });
 
-  it('a checkpoint whose result file is gone or damaged runs its task again, saying why, instead of failing every resume', async () => {
-    for (const damage of ['gone', 'cut'] as const) {
+  it('a checkpoint whose result file is gone or damaged runs its task again, saying which and why — naming the file only where the user can act on it', async () => {
+    for (const damage of ['gone', 'cut', 'folder'] as const) {
       const dir = tempDir();
       const log = join(dir, 'effects.txt');
       const gate = join(dir, 'fixed');
@@ -260,15 +260,56 @@ export default flow({ name: 'big' }, async () => publish(await load(1)));`),
       const results = store.resultsDir(first.id);
       const files = readdirSync(results);
       assert.equal(files.length, 1, 'the large result is a file of its own');
-      if (damage === 'gone') rmSync(join(results, files[0]!));
-      else writeFileSync(join(results, files[0]!), readFileSync(join(results, files[0]!), 'utf8').slice(0, 100));
+      const file = join(results, files[0]!);
+      if (damage === 'cut') writeFileSync(file, readFileSync(file, 'utf8').slice(0, 100));
+      else rmSync(file);
+      // A folder where the file was: no read gets it back, and only the user can take it away.
+      if (damage === 'folder') mkdirSync(file);
       writeFileSync(gate, '');
       const second = await (await runner.resume(first.id)).done;
       assert.equal(second.state.name, 'Completed', `${damage}: ${second.state.message}`);
       assert.equal(valueOf(second), 300_001);
       assert.deepEqual(Object.fromEntries(effects(log)), { load: 2 }, 'the task whose checkpoint was lost ran again');
       const said = (await logsOf(store, first.id)).filter((l) => l.level === 'WARNING').map((l) => l.message);
-      assert.ok(said.some((m) => m.startsWith("Task 'load' runs again: the result this call completed with in attempt 1 cannot be read back (")), `${damage}: ${said.join('\n')}`);
+      const line = said.find((m) => m.startsWith("Task 'load' runs again: the result this call completed with in attempt 1 cannot be read back (")) ?? said.join('\n');
+      const why = { gone: /\(its file is gone\)$/, cut: /\(its file is damaged: Unterminated string in JSON at position 100\)$/, folder: /\(its file .+ cannot be read: illegal operation on a directory \(EISDIR\)\)$/ }[damage];
+      assert.match(line, why, damage);
+      // The store's own folder tells the user nothing they can act on, unless the file is theirs to mend.
+      assert.equal(line.includes(results), damage === 'folder', `${damage}: ${line}`);
+    }
+  });
+
+  it('a completed subflow whose result file is gone or damaged runs again as a new attempt of the same subflow run, saying why, instead of failing every resume', async () => {
+    for (const damage of ['gone', 'cut'] as const) {
+      const dir = tempDir();
+      const log = join(dir, 'effects.txt');
+      const gate = join(dir, 'fixed');
+      const ws = workspace({
+        'bigsub.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const work = task({ name: 'work' }, async (n: number) => { appendFileSync(${JSON.stringify(log)}, 'work\\n'); return n; });
+const publish = task({ name: 'publish' }, async (n: number) => { if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return n; });
+const loader = flow({ name: 'loader' }, async () => ({ rows: 'x'.repeat(300_000), n: await work(1) }));
+export default flow({ name: 'bigsub' }, async () => { const r = await loader(); return publish(r.rows.length + r.n); });`),
+      });
+      const { runner, store } = await makeRunner(tempDir());
+      const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'bigsub.flow.ts') } })).done;
+      assert.equal(first.state.name, 'Failed');
+      const sub = (await store.runTree(first.id))[1]!;
+      const file = join(store.resultsDir(sub.id), 'flow.dv');
+      assert.ok(existsSync(file), "the subflow's large result is a file of its own");
+      if (damage === 'gone') rmSync(file);
+      else writeFileSync(file, readFileSync(file, 'utf8').slice(0, 100));
+      writeFileSync(gate, '');
+      const second = await (await runner.resume(first.id)).done;
+      assert.equal(second.state.name, 'Completed', `${damage}: ${second.state.message}`);
+      assert.equal(valueOf(second), 300_001);
+      assert.deepEqual(Object.fromEntries(effects(log)), { work: 1 }, "the subflow's completed task was reused");
+      const tree = await store.runTree(first.id);
+      assert.deepEqual(tree.map((r) => `${r.flowName}:${r.state.name}:${r.attempt}`), ['bigsub:Completed:2', 'loader:Completed:2'], 'one subflow run, resumed');
+      const said = (await logsOf(store, first.id)).map((l) => l.message);
+      const why = damage === 'gone' ? 'its file is gone' : 'its file is damaged: Unterminated string in JSON at position 100';
+      assert.ok(said.includes(`Subflow run '${sub.name}' for flow 'loader' completed in attempt 1, but its result cannot be read back (${why}): it runs again from its checkpoints to give it`), `${damage}: ${said.join('\n')}`);
+      assert.ok(!said.some((m) => m.startsWith('Reused subflow run')), 'not said to be reused');
     }
   });
 

@@ -116,6 +116,23 @@ export function restore(cp: Reusable, resultsDir: string): unknown {
   return cp.value === undefined ? undefined : deserialize(cp.value);
 }
 
+/**
+ * Why a checkpoint's value cannot be read back, for the line saying its call runs again: its file gone or
+ * damaged — the file not named, as it lies in the store's own folder and there is nothing to do about it
+ * (the call runs again and keeps its result anew) — or, when the system refuses to read it (a folder in
+ * its place, its permissions, a disk error), the file, which then only the user can mend.
+ */
+export function unreadableWhy(e: unknown, cp: Reusable, resultsDir: string): string {
+  const file = 'ref' in cp && cp.ref ? join(resultsDir, cp.ref.file) : undefined;
+  const err = e as NodeJS.ErrnoException;
+  const kept = file === undefined ? 'its record' : 'its file';
+  if (err.code === 'ENOENT') return `${kept} is gone`;
+  if (typeof err.code !== 'string' || err.syscall === undefined) return `${kept} is damaged: ${e instanceof Error ? e.message : errorMessage(e)}`;
+  // The system's own words without its code and the path it ends with: "EACCES: permission denied, open '…'".
+  const said = err.message.replace(`${err.code}: `, '').replace(/, \w+(?: '.*')?$/, '');
+  return `${kept}${file === undefined ? '' : ` ${file}`} cannot be read: ${said} (${err.code})`;
+}
+
 export function checkpointMap(checkpoints: Record<string, Checkpoint> | undefined): Map<string, Reusable> {
   return new Map(Object.entries(checkpoints ?? {}));
 }

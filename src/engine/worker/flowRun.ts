@@ -9,7 +9,7 @@ import type { CallIdentity, PauseInfo } from '../records';
 import { SerializeError } from '../serializer';
 import { formatState, state, type Failure, type State, type StateName } from '../states';
 import { flushProgress, noteEarlierArtifactKeys } from './artifacts';
-import { callIdentity, checkpointMap, restore, takeReusable } from './checkpoints';
+import { callIdentity, checkpointMap, restore, takeReusable, unreadableWhy } from './checkpoints';
 import { flowRunNameOf } from './customRunName';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
 import { recordTimedOutPause } from './timedOutPause';
@@ -138,7 +138,7 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
 
 /** The subflow call `call`: reused from an earlier attempt, or run here to its end. */
 async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P, R>, parent: Ctx, name: string, validated: Record<string, unknown>, call: CallIdentity): Promise<Awaited<R>> {
-  const run = (await request({
+  let run = (await request({
     op: 'subflow',
     parentRunId: parent.flowRunId,
     ...(parent.taskRunId !== undefined ? { parentTaskRunId: parent.taskRunId } : {}),
@@ -150,8 +150,19 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
     // The subflow's own tags (its run carries its parent's too).
     ...(flowObj.options.tags !== undefined && flowObj.options.tags.length > 0 ? { tags: [...flowObj.options.tags] } : {}),
   })) as SubflowReply;
-  // An earlier attempt completed this very call: its result, without running the subflow again.
-  if (run.reused) return restore(run.reused, run.resultsDir) as Awaited<R>;
+  // An earlier attempt completed this very call: its result, without running the subflow again — or, when
+  // that result cannot be read back (its file gone or damaged), the subflow run again from its checkpoints,
+  // rather than every resume failing the parent on it.
+  if (run.reused) {
+    const reused = run.reused;
+    try {
+      const value = restore(reused, run.resultsDir) as Awaited<R>;
+      parent.logger.info(`Reused subflow run '${run.name}' for flow '${name}' (completed in attempt ${reused.attempt})`);
+      return value;
+    } catch (e) {
+      run = (await request({ op: 'subflow-unreadable', parentRunId: parent.flowRunId, runId: run.id, why: unreadableWhy(e, reused, run.resultsDir) })) as SubflowReply;
+    }
+  }
   const outcome = await executeFlowRun(flowObj, run, validated, parent.signalSource, run.resume);
   if (outcome.state.type !== 'COMPLETED') {
     // A subflow failed by a subflow of its own has a message of ours, on one line: quoted again at each level

@@ -12,7 +12,7 @@ import { SerializeError, parseSerialized } from '../serializer';
 import { formatState } from '../states';
 import { StoreWriteError } from '../storeErrors';
 import { formatDuration } from '../durationText';
-import { callIdentity, restore, takeReusable, unhashableWhy } from './checkpoints';
+import { callIdentity, restore, takeReusable, unhashableWhy, unreadableWhy } from './checkpoints';
 import { withConcurrencySlots } from './concurrencySlots';
 import { withBoundedHeapGrowth } from './heapGrowth';
 import { Ctx, currentLogger, storage, type FlowRunScope } from './context';
@@ -202,7 +202,7 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
       try {
         reused = restore(reusable, scope.resultsDir);
       } catch (e) {
-        unreadable = `Task '${options.name}' runs again: the result this call completed with in attempt ${reusable.attempt} cannot be read back (${errorMessage(e)})`;
+        unreadable = `Task '${options.name}' runs again: the result this call completed with in attempt ${reusable.attempt} cannot be read back (${unreadableWhy(e, reusable, scope.resultsDir)})`;
         reusable = undefined;
       }
     }
