@@ -244,6 +244,11 @@ interface LoadedFlow {
 }
 
 /** A subflow run's name as its flow gave it (`flowRunName`), masked and fitted. */
+/** The flow a subflow call's key (`flow:billing#2`) names, without its place among the calls. */
+function calledFlow(key: string): string {
+  return key.slice(0, key.lastIndexOf('#'));
+}
+
 /** Why a completed subflow run's result did not come with it: "its result was not kept (…)". */
 function unkeptWhy(run: FlowRunDetail): string {
   return `its result was not kept (${(run.resultNote ?? '').replace(/^The flow's result was not kept: /, '')})`;
@@ -1235,38 +1240,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'subflow': {
         const parent = execution.runs.get(request.parentRunId);
         if (!parent) throw new Error(`unknown parent run ${request.parentRunId}`);
-        // Its own call of an earlier attempt, or else (calls made as earlier awaits settle come in another order
-        // once those are reused) one of the same flow with the same parameters that no call of this attempt took.
-        const prior = execution.prior.get(request.parentRunId) ?? [];
-        const free = (d: FlowRunDetail): boolean => request.call.argsHash !== undefined && d.call?.argsHash === request.call.argsHash && !execution.runs.has(d.id) && !execution.reusedPrior.has(d.id);
-        const flowOf = (key: string): string => key.slice(0, key.lastIndexOf('#'));
-        const earlier = prior.find((d) => d.call?.key === request.call.key && free(d)) ?? prior.find((d) => d.call !== undefined && flowOf(d.call.key) === flowOf(request.call.key) && free(d));
-        if (earlier) return this.resumeSubflow(execution, parent, earlier);
-        // A retry of the parent in this worker (its flow's `retries`): the subflow run its failed attempt made
-        // for this very call is reused or resumes, as it would on `flowdeck resume` of the parent.
-        const here = await this.endedHere(execution, request);
-        const again = here && (await this.againHere(execution, parent, here));
-        if (again) return again;
-        // Bounded nesting: a flow calling itself without end fails this call, with no run created for it.
-        const level = subflowLevel(request.parentRunId, (id) => execution.runs.get(id)?.fold.detail.parentRunId);
-        if (level > MAX_SUBFLOW_DEPTH) throw tooDeepError(request.flowName, level);
-        const handle = await this.store.createRun({
-          flowName: request.flowName,
-          source: parent.fold.detail.source,
-          parameters: request.parameters,
-          parentRunId: request.parentRunId,
-          call: request.call,
-          ...(request.parentTaskRunId !== undefined ? { parentTaskRunId: request.parentTaskRunId } : {}),
-          ...subflowName(request.runName, this.masker),
-          ...(execution.request.refreshCache ? { refreshCache: true } : {}),
-          // A subflow run carries its own flow's tags and its parent's (as Prefect's tags context reaches the
-          // runs inside it). The worker's are checked again: it runs user code.
-          ...tagsField(mergedTags(tagsOf(request.tags), parent.fold.detail.tags)),
-        });
-        execution.adopt(handle, handle.created);
-        execution.log(parent, 'INFO', flowRunSource(parent.fold.detail.name), `Created subflow run '${handle.name}' for flow '${request.flowName}'`);
-        execution.flushPending();
-        return { id: handle.id, name: handle.name, resultsDir: handle.resultsDir } satisfies SubflowReply;
+        const reply = await this.subflowFor(execution, parent, request);
+        execution.subflowCalledIn.set(reply.id, parent.fold.detail.attempt);
+        return reply;
       }
       case 'subflow-unreadable': {
         const parent = execution.runs.get(request.parentRunId);
@@ -1300,6 +1276,41 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         await this.gate.release({ runId: request.runId, taskRunId: request.taskRunId });
         return true;
     }
+  }
+
+  /** The subflow run a call gets: an earlier attempt's (reused, or resumed as a new attempt of its own), or a new one. */
+  private async subflowFor(execution: Execution, parent: LiveRun, request: Extract<Request, { op: 'subflow' }>): Promise<SubflowReply> {
+    // Its own call of an earlier attempt, or else (calls made as earlier awaits settle come in another order
+    // once those are reused) one of the same flow with the same parameters that no call of this attempt took.
+    const prior = execution.prior.get(request.parentRunId) ?? [];
+    const free = (d: FlowRunDetail): boolean => request.call.argsHash !== undefined && d.call?.argsHash === request.call.argsHash && !execution.runs.has(d.id) && !execution.reusedPrior.has(d.id);
+    const earlier = prior.find((d) => d.call?.key === request.call.key && free(d)) ?? prior.find((d) => d.call !== undefined && calledFlow(d.call.key) === calledFlow(request.call.key) && free(d));
+    if (earlier) return this.resumeSubflow(execution, parent, earlier);
+    // A retry of the parent in this worker (its flow's `retries`): the subflow run its failed attempt made
+    // for this very call is reused or resumes, as it would on `flowdeck resume` of the parent.
+    const here = await this.endedHere(execution, request);
+    const again = here && (await this.againHere(execution, parent, here));
+    if (again) return again;
+    // Bounded nesting: a flow calling itself without end fails this call, with no run created for it.
+    const level = subflowLevel(request.parentRunId, (id) => execution.runs.get(id)?.fold.detail.parentRunId);
+    if (level > MAX_SUBFLOW_DEPTH) throw tooDeepError(request.flowName, level);
+    const handle = await this.store.createRun({
+      flowName: request.flowName,
+      source: parent.fold.detail.source,
+      parameters: request.parameters,
+      parentRunId: request.parentRunId,
+      call: request.call,
+      ...(request.parentTaskRunId !== undefined ? { parentTaskRunId: request.parentTaskRunId } : {}),
+      ...subflowName(request.runName, this.masker),
+      ...(execution.request.refreshCache ? { refreshCache: true } : {}),
+      // A subflow run carries its own flow's tags and its parent's (as Prefect's tags context reaches the
+      // runs inside it). The worker's are checked again: it runs user code.
+      ...tagsField(mergedTags(tagsOf(request.tags), parent.fold.detail.tags)),
+    });
+    execution.adopt(handle, handle.created);
+    execution.log(parent, 'INFO', flowRunSource(parent.fold.detail.name), `Created subflow run '${handle.name}' for flow '${request.flowName}'`);
+    execution.flushPending();
+    return { id: handle.id, name: handle.name, resultsDir: handle.resultsDir } satisfies SubflowReply;
   }
 
   /** Holds the concurrency slots a task run's tags call for; while it waits, the task run shows AwaitingConcurrencySlot. */
@@ -1372,15 +1383,22 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
 
   /**
    * The subflow run an earlier attempt of its parent made here for the call `request` makes again, once its
-   * end is on record. Not one still going (its attempt failed without awaiting it): that one runs on, and
-   * the call gets a run of its own.
+   * end is on record: the one of the call's own identity, or else (calls made as earlier awaits settle come in
+   * another order once those are reused) one of the same flow with the same parameters that no call of this
+   * attempt took. Not one still going (its attempt failed without awaiting it): that one runs on, and the call
+   * gets a run of its own.
    */
   private async endedHere(execution: Execution, request: Extract<Request, { op: 'subflow' }>): Promise<LiveRun | undefined> {
     const { key, argsHash } = request.call;
+    const attempt = execution.runs.get(request.parentRunId)?.fold.detail.attempt ?? 1;
     // Only a parent past its first attempt calls again: a first attempt's calls are all new, and are not
     // looked for among every run of the execution (a map of many subflows would look at each of them).
-    if (argsHash === undefined || (execution.runs.get(request.parentRunId)?.fold.detail.attempt ?? 1) <= 1) return undefined;
-    const same = [...execution.runs.values()].filter((l) => l.fold.detail.parentRunId === request.parentRunId && l.fold.detail.call?.key === key && l.fold.detail.call.argsHash === argsHash).at(-1);
+    if (argsHash === undefined || attempt <= 1) return undefined;
+    const untaken = [...execution.runs.values()].filter((l) => {
+      const d = l.fold.detail;
+      return d.parentRunId === request.parentRunId && d.call?.argsHash === argsHash && calledFlow(d.call.key) === calledFlow(key) && execution.subflowCalledIn.get(d.id) !== attempt;
+    });
+    const same = untaken.filter((l) => l.fold.detail.call?.key === key).at(-1) ?? untaken.filter((l) => l.ended !== undefined).at(-1);
     if (same?.ended === undefined) return undefined;
     await same.ended;
     return same;

@@ -829,6 +829,59 @@ export default flow({ name: 'parent', retries: 1, retryDelaySeconds: 0 }, async 
     }
   });
 
+  it("a flow's own retry resumes the subflow run its failed attempt failed in, called in another order (made as earlier awaits settle): no second run for the call, its completed task not run again", async () => {
+    for (const foldTasks of [true, false]) {
+      const dir = tempDir();
+      const log = join(dir, 'effects.txt');
+      const ws = workspace({
+        'retryorder.flow.ts': flowSource(`import { appendFileSync } from 'node:fs';
+let failures = 0;
+const fetchRepo = task({ name: 'fetch' }, async (r: string) => { await new Promise((res) => setTimeout(res, r === 'a' ? 150 : 0)); return r.toUpperCase(); });
+const charge = task({ name: 'charge' }, async (x: string) => { appendFileSync(${JSON.stringify(log)}, 'charge ' + x + '\\n'); return 'charged ' + x; });
+const verify = task({ name: 'verify' }, async (x: string) => { if (x === 'A' && failures++ === 0) throw new Error('flaky verify'); return x; });
+const billing = flow({ name: 'billing' }, async ({ x }: { x: string }) => { const c = await charge(x); await verify(x); return c; });
+export default flow({ name: 'retryorder', retries: 1, retryDelaySeconds: 0 }, async () => {
+  // Every call settles before the attempt ends: the failed one is over, not left running.
+  const settled = await Promise.allSettled(['a', 'b', 'c'].map(async (r) => billing({ x: await fetchRepo(r) })));
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<string>).value);
+});`),
+      });
+      const { runner, store } = await makeRunner(tempDir(), { foldTasks });
+      const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'retryorder.flow.ts') } })).done;
+      assert.equal(detail.state.name, 'Completed', detail.state.message);
+      assert.deepEqual(valueOf(detail), ['charged A', 'charged B', 'charged C']);
+      assert.deepEqual(Object.fromEntries(effects(log)), { 'charge B': 1, 'charge C': 1, 'charge A': 1 }, `foldTasks ${foldTasks}: each charged once in all`);
+      const children = (await store.list()).filter((r) => r.parentRunId === detail.id);
+      assert.deepEqual(children.map((r) => `${r.state.name}:${r.attempt}`).sort(), ['Completed:1', 'Completed:1', 'Completed:2'], `foldTasks ${foldTasks}: three subflow runs, the failed one resumed`);
+    }
+  });
+
+  it("a resumed run's own retry reuses the completed subflow run its resume reused: no second run, its task not run again", async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'resumeretry.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+let failures = 0;
+const charge = task({ name: 'charge' }, async (x: string) => { appendFileSync(${JSON.stringify(log)}, 'charge ' + x + '\\n'); return 'charged ' + x; });
+// Fails until the gate is there, and then once more in each worker: the resume's first attempt fails, its retry completes.
+const publish = task({ name: 'publish' }, async (x: string) => { if (!existsSync(${JSON.stringify(gate)}) || failures++ === 0) throw new Error('not yet'); return x; });
+const billing = flow({ name: 'billing' }, async ({ x }: { x: string }) => charge(x));
+export default flow({ name: 'resumeretry', retries: 1, retryDelaySeconds: 0 }, async () => publish(await billing({ x: 'A' })));`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'resumeretry.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    writeFileSync(gate, '');
+    const second = await (await runner.resume(first.id)).done;
+    assert.equal(second.state.name, 'Completed', second.state.message);
+    assert.equal(second.attempt, 4, 'the resume (attempt 3) failed, its retry (attempt 4) completed');
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'charge A': 1 }, 'charged once in all');
+    assert.deepEqual((await store.runTree(first.id)).map((r) => `${r.flowName}:${r.state.name}:${r.attempt}`), ['resumeretry:Completed:4', 'billing:Completed:1'], 'one subflow run');
+  });
+
   it("a subflow run resumed by its parent's retry reuses the subflow runs of its own that completed before it failed", async () => {
     for (const foldTasks of [true, false]) {
       const dir = tempDir();

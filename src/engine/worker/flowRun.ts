@@ -158,6 +158,8 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
     try {
       const value = restore(reused, run.resultsDir) as Awaited<R>;
       parent.logger.info(`Reused subflow run '${run.name}' for flow '${name}' (completed in attempt ${reused.attempt})`);
+      // Kept for the parent's own next attempt, should it retry: the host hands a run back once an execution.
+      keepForRetry(parent.scope, call, { attempt: reused.attempt, taskRunId: run.id, live: value, name: run.name });
       return value;
     } catch (e) {
       run = (await request({ op: 'subflow-unreadable', parentRunId: parent.flowRunId, runId: run.id, why: unreadableWhy(e, reused, run.resultsDir) })) as SubflowReply;
@@ -171,9 +173,13 @@ async function subflowRun<P extends Record<string, unknown>, R>(flowObj: Flow<P,
     throw new FlowRunError(`Subflow run '${run.name}' ended in state ${ended}`, outcome.state, run.id);
   }
   // Kept in memory for the parent's next attempt, should it retry.
-  const scope = parent.scope;
-  if (call.argsHash !== undefined && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: run.id, live: outcome.value, name: run.name });
+  keepForRetry(parent.scope, call, { attempt: parent.scope.attempt, taskRunId: run.id, live: outcome.value, name: run.name });
   return outcome.value as Awaited<R>;
+}
+
+/** A completed subflow call's result, for the parent's next attempt when it has one to come. */
+function keepForRetry(scope: FlowRunScope, call: CallIdentity, done: { attempt: number; taskRunId: string; live: unknown; name: string }): void {
+  if (call.argsHash !== undefined && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, ...done });
 }
 
 /**
