@@ -30,6 +30,18 @@ for (const compiler of COMPILERS) {
         assert.match(r.stderr, new RegExp(`Task run 'logged-0' - helper task from ${ext}`));
       });
     }
+
+    it('a subflow from another flow file, imported the TypeScript way (`./lib/child.flow` for child.flow.ts, `./lib/date.utils`), runs as a subflow of the flow', { timeout: T }, async () => {
+      const ws = fixtureWorkspace('esm', {
+        'parent.flow.ts': `import { flow } from 'flowdeck';\nimport child from './lib/child.flow';\nimport { twice } from './lib/date.utils';\nexport default flow({ name: 'parent' }, async () => twice(await child({ n: 4 })));\n`,
+        'lib/child.flow.ts': `import { flow } from 'flowdeck';\nexport default flow({ name: 'child' }, async ({ n }: { n: number }) => n + 1);\n`,
+        'lib/date.utils.ts': `export const twice = (n: number): number => n * 2;\n`,
+      });
+      const r = await runCli(['run', 'parent.flow.ts', '--json'], { cwd: ws, env: env() });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { result: number }).result, 10);
+      assert.match(r.stderr, /Created subflow run '[a-z-]+' for flow 'child'/);
+    });
   });
 
   describe(`ES module flows that import only 'flowdeck' and built-ins (${compiler})`, () => {

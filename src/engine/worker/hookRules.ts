@@ -17,11 +17,15 @@ export function isWorkspaceFile(url: string, ownDirUrl: string): boolean {
   return url.startsWith('file:') && !/\/node_modules\//.test(url) && !url.startsWith(ownDirUrl);
 }
 
-/** What TypeScript accepts for a relative import that Node does not: no extension, or `.js` for `.ts`. */
+/**
+ * What TypeScript accepts for a relative import that Node does not: no extension, or `.js` for `.ts`. A dot in
+ * the last name that is no module's extension is part of the name, as TypeScript reads it: `./lib/child.flow`
+ * is `child.flow.ts` (a flow imported from another flow file), `./date.utils` is `date.utils.ts`.
+ */
 function typescriptCandidates(specifier: string): string[] {
   const withJsExtension = /\.([cm]?)js(x?)$/.exec(specifier);
   if (withJsExtension) return [`${specifier.slice(0, -withJsExtension[0].length)}.${withJsExtension[1]}ts${withJsExtension[2]}`];
-  if (/\.[a-z]+$/i.test(specifier)) return [];
+  if (/\.(?:[cm]?tsx?|json|node|wasm)$/i.test(specifier)) return [];
   return ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json', '/index.ts', '/index.tsx', '/index.js', '/index.mjs'].map((ext) => specifier + ext);
 }
 
