@@ -998,6 +998,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // runs again) — so "up to", and which were reused is each task run's own line (and its Cached state).
     // A last attempt that ran none (it failed before its first task) leaves the checkpoints of those before it.
     const earlier = summary.lastAttemptTaskRuns > 0 || d.startTime === undefined ? 0 : Object.keys(summary.plan.checkpoints).length;
+    // A flow whose work is all in subflows ran no task runs of its own, and still reuses much.
+    const subflows = execution.prior.get(d.id)?.length ?? 0;
     const reused =
       summary.lastAttemptTaskRuns > 0
         ? `up to ${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused (those called again with the same arguments)`
@@ -1005,7 +1007,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           ? 'it never started before, so it starts from the beginning'
           : earlier > 0
             ? `its last attempt ran no task runs; up to ${earlier} task run${earlier === 1 ? '' : 's'} of earlier attempts reused (those called again with the same arguments)`
-            : 'its last attempt ran no task runs, so nothing is reused';
+            : subflows > 0
+              ? `its last attempt ran no task runs of its own; up to ${subflows} subflow run${subflows === 1 ? '' : 's'} reused or resumed (those called again with the same parameters)`
+              : 'its last attempt ran no task runs, so nothing is reused';
     execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${reused}`);
     if (d.refreshCache && d.parentRunId === undefined) execution.log(live, 'INFO', flowRunSource(d.name), REFRESHING_CACHE);
   }

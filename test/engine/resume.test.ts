@@ -313,6 +313,23 @@ export default flow({ name: 'bigsub' }, async () => { const r = await loader(); 
     }
   });
 
+  it('a flow whose work is all in subflows is not said to reuse nothing: its resume line counts the subflow runs it may reuse or resume', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const ws = workspace({
+      'only-subflows.flow.ts': flowSource(`import { appendFileSync, existsSync } from 'node:fs';
+const work = task({ name: 'work' }, async (n: number) => { appendFileSync(${JSON.stringify(log)}, 'work ' + n + '\\n'); if (n === 2 && !existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return n; });
+const child = flow({ name: 'child' }, async ({ n }: { n: number }) => work(n));
+export default flow({ name: 'only-subflows' }, async () => (await child({ n: 1 })) + (await child({ n: 2 })));`),
+    });
+    const { first, second, store } = await failThenResume(join(ws, 'only-subflows.flow.ts'), () => writeFileSync(gate, ''));
+    assert.equal(valueOf(second), 3);
+    assert.deepEqual(Object.fromEntries(effects(log)), { 'work 1': 1, 'work 2': 2 });
+    const line = (await logsOf(store, first.id)).map((l) => l.message).find((m) => m.includes('(attempt 2)')) ?? '';
+    assert.match(line, /\(attempt 2\): its last attempt ran no task runs of its own; up to 2 subflow runs reused or resumed \(those called again with the same parameters\)$/);
+  });
+
   it('an attempt that failed before its first task (its flow threw at the top) does not make the next one say nothing is reused: the checkpoints of the attempt before it are', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
