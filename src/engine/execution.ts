@@ -147,7 +147,10 @@ export class Execution {
   /** Completed subflow runs of earlier attempts whose result a call of this attempt was given: no other call is. */
   readonly reusedPrior = new Set<string>();
 
-  /** Subflow run id → the attempt of its parent whose call it last answered: a retry's calls take each run once. */
+  /**
+   * Subflow run id → the attempt of its parent whose call took it last: each run is taken by one call of an
+   * attempt (a run of an earlier execution, `prior`, by one call of this execution).
+   */
   readonly subflowCalledIn = new Map<string, number>();
 
   /** The run ends in another execution (a resumed attempt): this one's `done` settles with that one's. */

@@ -1287,9 +1287,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // Its own call of an earlier attempt, or else (calls made as earlier awaits settle come in another order
     // once those are reused) one of the same flow with the same parameters that no call of this attempt took.
     const prior = execution.prior.get(request.parentRunId) ?? [];
-    const free = (d: FlowRunDetail): boolean => request.call.argsHash !== undefined && d.call?.argsHash === request.call.argsHash && !execution.runs.has(d.id) && !execution.reusedPrior.has(d.id);
+    const free = (d: FlowRunDetail): boolean => request.call.argsHash !== undefined && d.call?.argsHash === request.call.argsHash && !execution.subflowCalledIn.has(d.id);
     const earlier = prior.find((d) => d.call?.key === request.call.key && free(d)) ?? prior.find((d) => d.call !== undefined && calledFlow(d.call.key) === calledFlow(request.call.key) && free(d));
-    if (earlier) return this.resumeSubflow(execution, parent, earlier);
+    if (earlier) {
+      // Taken at once: a call made meanwhile (Promise.all) must not take it too while this one opens it.
+      execution.subflowCalledIn.set(earlier.id, parent.fold.detail.attempt);
+      return this.resumeSubflow(execution, parent, earlier);
+    }
     // A retry of the parent in this worker (its flow's `retries`): the subflow run its failed attempt made
     // for this very call is reused or resumes, as it would on `flowdeck resume` of the parent.
     const here = await this.endedHere(execution, request);
@@ -1404,6 +1408,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     });
     const same = untaken.filter((l) => l.fold.detail.call?.key === key).at(-1) ?? untaken.filter((l) => l.ended !== undefined).at(-1);
     if (same?.ended === undefined) return undefined;
+    // Taken at once: a call made meanwhile must not take it too while this one waits for its end.
+    execution.subflowCalledIn.set(same.fold.detail.id, attempt);
     await same.ended;
     return same;
   }

@@ -408,6 +408,51 @@ export default flow({ name: 'suborder' }, async () => publish(await Promise.all(
     assert.equal((await store.runTree(first.id)).length, 4, 'three subflow runs, none made again');
   });
 
+  it('two subflow calls made at once that could take the same failed subflow run (one matched by its place, one by its parameters) do not both resume it: one run, one attempt, each call its own', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'effects.txt');
+    const gate = join(dir, 'fixed');
+    const second = join(dir, 'second.txt');
+    writeFileSync(second, 'B');
+    const ws = workspace({
+      'twins.flow.ts': flowSource(`import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+const work = task({ name: 'work' }, async (x: string) => { appendFileSync(${JSON.stringify(log)}, 'work ' + x + '\\n'); if (!existsSync(${JSON.stringify(gate)})) throw new Error('not yet'); return x; });
+const twin = flow({ name: 'twin' }, async ({ x }: { x: string }) => work(x));
+export default flow({ name: 'twins' }, async () => Promise.all([twin({ x: 'A' }), twin({ x: readFileSync(${JSON.stringify(second)}, 'utf8') })]));`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const first = await (await runner.start({ source: { kind: 'file', path: join(ws, 'twins.flow.ts') } })).done;
+    assert.equal(first.state.name, 'Failed');
+    // Attempt 1 called twin(A) and twin(B), both failing; the resume calls twin(A) twice at once: the first is
+    // the A run's own call, the second has no run of its place with its parameters, and the A run is one.
+    writeFileSync(gate, '');
+    writeFileSync(second, 'A');
+    // The store opens a subflow run only once the other call has asked the store for a run too (as a slow disk
+    // would have it): the second call is answered while the first is still taking its run.
+    let otherCall!: () => void;
+    const asked = new Promise<void>((resolve) => (otherCall = resolve));
+    const { openRun, createRun } = store;
+    let opened = 0;
+    store.openRun = async (id: string) => {
+      if (id !== first.id && opened++ === 0) await Promise.race([asked, new Promise((r) => setTimeout(r, 5_000))]);
+      else otherCall();
+      return openRun.call(store, id);
+    };
+    store.createRun = async (input) => {
+      otherCall();
+      return createRun.call(store, input);
+    };
+    const resumed = await (await runner.resume(first.id)).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    assert.deepEqual(valueOf(resumed), ['A', 'A']);
+    const tree = await store.runTree(first.id);
+    const runA = tree.find((r) => r.flowName === 'twin' && r.attempt === 2)!;
+    const detailA = (await store.readRun(runA.id))!;
+    assert.deepEqual(detailA.taskRuns.map((t) => `${t.state.name}:${t.flowAttempt}`), ['Failed:1', 'Completed:2'], 'the A run resumed once, by one call');
+    assert.equal(tree.length, 4, 'the root, the A and B runs of attempt 1, and one new run for the second call');
+    assert.equal((await logsOf(store, runA.id)).filter((l) => l.message.startsWith(`Resuming flow run '${runA.name}' (attempt 2)`)).length, 1);
+  });
+
   it('a call whose arguments changed runs again', async () => {
     const dir = tempDir();
     const log = join(dir, 'effects.txt');
