@@ -243,7 +243,6 @@ interface LoadedFlow {
   runName?: string;
 }
 
-/** A subflow run's name as its flow gave it (`flowRunName`), masked and fitted. */
 /** The flow a subflow call's key (`flow:billing#2`) names, without its place among the calls. */
 function calledFlow(key: string): string {
   return key.slice(0, key.lastIndexOf('#'));
@@ -254,6 +253,7 @@ function unkeptWhy(run: FlowRunDetail): string {
   return `its result was not kept (${(run.resultNote ?? '').replace(/^The flow's result was not kept: /, '')})`;
 }
 
+/** A subflow run's name as its flow gave it (`flowRunName`), masked and fitted. */
 function subflowName(runName: unknown, masker: { mask(text: string): string }): { name?: string } {
   const name = typeof runName === 'string' ? fittedRunName(masker.mask(runName)) : undefined;
   return name !== undefined ? { name } : {};
