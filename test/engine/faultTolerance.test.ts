@@ -378,11 +378,15 @@ const charge = task({ name: 'charge-card', timeoutSeconds: 0.3, retries: 1 }, as
 });
 export default flow({ name: 'charge' }, async () => { await charge(); });`),
     });
-    const { runner } = await makeRunner(tempDir());
+    const { runner, store } = await makeRunner(tempDir());
     const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'charge.flow.ts') } })).done;
     assert.equal(detail.state.name, 'TimedOut');
     assert.match(detail.state.message!, /Task run 'charge-card-0' exceeded timeout of 0\.3 second\(s\) and did not stop within 1 s; its worker process was killed/);
     assert.equal(detail.taskRuns[0]!.state.name, 'TimedOut');
+    // The task run's log ends as any task run's does, with its final state (`logs --task charge-card` shows it).
+    const own = (await logsOf(store, detail.id)).filter((l) => l.taskRunId === detail.taskRuns[0]!.id);
+    assert.match(own.at(-1)?.message ?? '', /^Finished in state TimedOut\('Task run exceeded timeout of 0\.3 second\(s\) and did not stop within 1 s; its worker process was killed/);
+    assert.equal(own.at(-1)?.level, 'ERROR');
     // Longer than the task would have needed to act: nothing happened.
     await new Promise((r) => setTimeout(r, 3500));
     assert.equal(existsSync(charges), false, 'the card was charged after the run was recorded as timed out');

@@ -344,7 +344,11 @@ function attempts<A extends unknown[], R>(options: TaskOptions<A>, fn: (...args:
     }
     const scoped = scopedSignal(signalSource, options.timeoutSeconds, label, (f) => storage.run(taskCtx, f));
     journal.begin(attemptNo, scoped.deadline!);
-    const onUnsettled = unsettledAfterTimeout((message) => journal.state('TimedOut', message));
+    // Its worker is killed next: the task run's end goes on record and in its log now, as any task run's does.
+    const onUnsettled = unsettledAfterTimeout((message) => {
+      const own = message.startsWith(`${label} `) ? `Task run ${message.slice(label.length + 1)}` : message;
+      taskCtx.logger.error(`Finished in state ${formatState(journal.state('TimedOut', own))}`);
+    });
     const attemptCtx = new Ctx(scope, scoped.signal, id, taskCtx.taskRunName, journal);
     return storage.run(attemptCtx, () => attempt(() => fn(...args), scoped.signal, graceFor, onUnsettled)).finally(() => {
       attemptCtx.dispose();
