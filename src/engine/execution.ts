@@ -63,6 +63,8 @@ interface Deadline {
   at: number;
   label: string;
   seconds: number;
+  /** A task run's deadline: the flow run it belongs to. */
+  taskOf?: string;
 }
 
 /** Said once a run refreshing the cache starts (each attempt): why its cached tasks run. */

@@ -30,7 +30,7 @@ import { parameterDepthProblem } from './parameters';
 import { isToResume } from './crashedToResume';
 import { MIN_RUN_PREFIX, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
-import { isSettled, isTerminal, state } from './states';
+import { formatState, isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
 import { FlowSlotBusy, flowRunSlotHolder, flowRunTag, flowSlotTurn, holdFlowRunSlot, WAITING_FOR_FLOW_SLOT } from './limits/flowRunSlot';
 import { mergedTags, tagsField, tagsOf } from './runTags';
@@ -1134,7 +1134,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         const live = execution.runs.get(message.runId);
         if (!live) return;
         const t = live.fold.tasks.get(message.id);
-        this.trackDeadline(execution, message.id, message.name, message.deadline, message.ts, `Task run '${t?.name ?? message.id}'`);
+        this.trackDeadline(execution, message.id, message.name, message.deadline, message.ts, `Task run '${t?.name ?? message.id}'`, message.runId);
         execution.workerRecord(live, message, line);
         return;
       }
@@ -1199,10 +1199,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     else exit();
   }
 
-  private trackDeadline(execution: Execution, id: string, name: string, deadline: number | undefined, ts: number, label: string): void {
+  private trackDeadline(execution: Execution, id: string, name: string, deadline: number | undefined, ts: number, label: string, taskOf?: string): void {
     const running = name === 'Running' || name === 'Retrying';
     if (running && deadline !== undefined) {
-      execution.deadlines.set(id, { at: deadline, label, seconds: Math.round((deadline - ts) / 100) / 10 });
+      execution.deadlines.set(id, { at: deadline, label, seconds: Math.round((deadline - ts) / 100) / 10, ...(taskOf !== undefined ? { taskOf } : {}) });
       this.armWatchdog();
     } else if (!running) {
       execution.deadlines.delete(id);
@@ -1222,13 +1222,19 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const now = Date.now();
     let any = false;
     for (const execution of new Set(this.executions.values())) {
-      for (const d of execution.deadlines.values()) {
+      for (const [id, d] of execution.deadlines) {
         any = true;
         if (now > d.at + grace && !execution.killReason) {
-          execution.killReason = {
-            name: 'TimedOut',
-            message: `${d.label} exceeded timeout of ${d.seconds} second(s) and did not stop within ${this.limits.timeoutGraceMs / 1000} s; its worker process was killed`,
-          };
+          const why = `exceeded timeout of ${d.seconds} second(s) and did not stop within ${this.limits.timeoutGraceMs / 1000} s; its worker process was killed`;
+          execution.killReason = { name: 'TimedOut', message: `${d.label} ${why}` };
+          // The task run that timed out ends TimedOut, its log saying so, as one that stopped does — not Failed
+          // as the other task runs its flow run's end leaves unfinished.
+          const live = d.taskOf !== undefined ? execution.runs.get(d.taskOf) : undefined;
+          if (live && live.fold.tasks.has(id)) {
+            const ts = Date.now();
+            execution.record(live, { k: 'tstate', runId: d.taskOf!, id, name: 'TimedOut', ts, message: `Task run ${why}` });
+            execution.record(live, { k: 'log', runId: d.taskOf!, ts, level: 'ERROR', source: d.label, message: `Finished in state ${formatState({ name: 'TimedOut', message: `Task run ${why}` })}`, taskRunId: id });
+          }
           execution.worker.killGroup();
         }
       }

@@ -333,6 +333,16 @@ export default flow({ name: 'wait', timeoutSeconds: 1 }, async () => flaky());`)
     assert.notEqual(detail.taskRuns[0]!.state.type, 'RUNNING');
   });
 
+  it('a task run killed in a synchronous loop past its timeout ends TimedOut itself, its log saying so', async () => {
+    const { detail, store } = await run({ 'h2.flow.ts': flowSource(`const spin = task({ name: 'spin', timeoutSeconds: 0.5 }, () => { for (;;) {} });\nexport default flow({ name: 'h2' }, async () => { await spin(); });`) }, 'h2.flow.ts');
+    assert.equal(detail.state.name, 'TimedOut');
+    const spin = detail.taskRuns[0]!;
+    assert.equal(spin.state.name, 'TimedOut', spin.state.message);
+    assert.match(spin.state.message!, /^Task run exceeded timeout of 0.5 second\(s\) and did not stop within 1 s; its worker process was killed$/);
+    const own = (await logsOf(store, detail.id)).filter((l) => l.taskRunId === spin.id);
+    assert.match(own.at(-1)?.message ?? '', /^Finished in state TimedOut\('Task run exceeded timeout of 0.5 second\(s\)/);
+  });
+
   it('marks a run Crashed when its worker calls process.exit, naming the exit code and keeping earlier logs', async () => {
     const { detail, store } = await run({ 'x.flow.ts': flowSource(`export default flow({ name: 'x' }, async () => { getRunLogger().info('before exit'); await new Promise((r) => setTimeout(r, 50)); process.exit(3); });`) }, 'x.flow.ts');
     assert.equal(detail.state.type, 'CRASHED');
