@@ -42,7 +42,8 @@ Options:
   --json            print the finished run as one JSON document on stdout (as \`flowdeck run --json\`);
                     with --crashed, the resumed runs as one JSON array (\`[]\` when there were none);
                     for a paused run {"id", "name", "outcome", "state"}, outcome resumed, requested,
-                    finished or not-paused
+                    finished, not-paused or superseded (another resume given at the same moment
+                    was taken; this one's input was not used: exit 1)
   --input key=value an input of a paused run (repeatable)
   --inputs JSON     a paused run's input as one JSON object, or @FILE to read it from a file
   --wait SECONDS    how long to wait for a paused run to go on, or a running one to pause

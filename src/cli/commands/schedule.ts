@@ -31,7 +31,9 @@ Options of add:
   --timezone TZ        IANA timezone the cron expression is read in (default: this machine's)
   --every N{s|m|h|d|w} instead of --cron: every 30s, 15m, 2h, 1d, 2w (counted from 1970-01-01T00:00Z)
   --flow NAME          which flow, when the file has several
-  --param key=value    a parameter of the scheduled runs (repeatable; JSON when it parses as JSON)
+  --param key=value    a parameter of the scheduled runs (repeatable), read by its declared type as
+                       \`flowdeck run --param\` reads it (name=2.0 is "2.0" for a string); JSON, else
+                       text, for one the flow does not declare
   --params JSON        all parameters as one JSON object (--params @FILE: from a file)
   --catchup latest|none   after the machine was off: run the latest missed slot once (default), or none
   --overlap skip|queue|allow   a slot due while the previous run still runs (default skip)
