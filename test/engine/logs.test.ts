@@ -201,6 +201,27 @@ export default flow({ name: 'finished' }, async () => {
     assert.deepEqual(ofTask('slow-0').map((l) => `${l.level} ${l.message}`), ["ERROR Finished in state TimedOut('Task run exceeded timeout of 0.2 second(s)')"]);
     assert.ok(!logs.some((l) => /Task run '[^']+' - .*Task run '/.test(`${l.source} - ${l.message}`)), 'no line names its run twice');
   });
+  it('a cache hit ends Cached() without writing its key in the log (a key may hold a secret), and a map of cache hits logs one line, not one per task run', async () => {
+    const ws = workspace({
+      'c.flow.ts': flowSource(`
+const sq = task({ name: 'sq', cacheKey: (x: number) => 'key-with-private-' + x }, async (x: number) => x * x);
+const one = task({ name: 'one', cacheKey: () => 'key-with-private-one' }, async () => 1);
+export default flow({ name: 'cached' }, async () => { await one(); return (await sq.map([1, 2, 3])).length; });`),
+    });
+    const { runner, store } = await makeRunner(tempDir());
+    const start = () => runner.start({ source: { kind: 'file', path: join(ws, 'c.flow.ts') } });
+    await (await start()).done;
+    const detail = await (await start()).done;
+    assert.deepEqual(detail.taskRuns.map((t) => t.state.name), ['Cached', 'Cached', 'Cached', 'Cached']);
+    const logs = await logsOf(store, detail.id);
+    assert.ok(!logs.some((l) => l.message.includes('key-with-private')), logs.map((l) => l.message).join('\n'));
+    const of = (name: string) => logs.filter((l) => l.taskRunId === detail.taskRuns.find((t) => t.name === name)?.id).map((l) => l.message);
+    assert.equal(of('one-0').length, 1);
+    assert.match(of('one-0')[0]!, /^Finished in state Cached\(\)/);
+    for (const name of ['sq-0', 'sq-1', 'sq-2']) assert.deepEqual(of(name), [], `${name} logs nothing of its own`);
+    assert.ok(logs.some((l) => l.taskRunId === undefined && l.message === "Finished mapping task 'sq': 3 task runs completed"));
+  });
+
   it('each task run of a map wider than its window has its own context and logs, before and after an await, sync or async; a failed call is logged as its own and rejects the map', async () => {
     const { detail, logs, ofTask } = await run(`
 const who = task({ name: 'who' }, async (i: number) => {

@@ -243,8 +243,9 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
         // expired or changed, so the calls that used it see the same value and do not run again.
         const kept = keep ? keepCachedText(hit!, name, scope.resultsDir, id) : undefined;
         if (kept !== undefined && call?.argsHash !== undefined && scope.retriesLeft > 0) scope.completed.set(call.key, { argsHash: call.argsHash, attempt: scope.attempt, taskRunId: id, live: value });
-        journal.end('Cached', kept);
-        taskCtx.logger.info(`Finished in state Cached() (cache key '${cacheKey}')`);
+        const final = journal.end('Cached', kept);
+        // Not its key (it may hold a secret: only its hash is kept); a map's hits are counted in its one line.
+        if (!mapped) taskCtx.logger.info(`Finished in state ${formatState(final)}`);
         return value as Awaited<R>;
       }
     }
