@@ -42,7 +42,16 @@ export function inputGivenSince(run: Pick<FlowRunDetail, 'state' | 'inputs'>): R
 export function expiredSuspension(run: Pick<FlowRunSummary, 'name' | 'state'>, now: number): State | undefined {
   const s = run.state;
   if (s.name !== 'Suspended' || s.pause === undefined || now < s.pause.until) return undefined;
-  return state('Failed', `PauseTimeoutError: Flow run '${run.name}' was suspended and not resumed within ${formatDuration(s.pause.until - s.timestamp)}`, s.pause.until);
+  return state('Failed', `${expiredPrefix(run.name)}${formatDuration(s.pause.until - s.timestamp)}`, s.pause.until);
+}
+
+function expiredPrefix(name: string): string {
+  return `PauseTimeoutError: Flow run '${name}' was suspended and not resumed within `;
+}
+
+/** Whether `run` ended as expiredSuspension ends a suspended run nobody resumed in time (and has not moved on since). */
+export function endedAsExpiredSuspension(run: Pick<FlowRunSummary, 'name' | 'state'>): boolean {
+  return run.state.name === 'Failed' && run.state.message?.startsWith(expiredPrefix(run.name)) === true;
 }
 
 /**

@@ -72,6 +72,29 @@ async function suspendsAndResumes(env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 describe('a suspended run across processes', { timeout: 240_000 }, () => {
+  it('resume --input after its time ran out says it ended Failed for that, and how it goes on: resumed again, without input, it is suspended anew', async () => {
+    const ws = workspace({
+      'late.flow.ts': `import { flow, suspendFlowRun } from 'flowdeck';
+export default flow({ name: 'late' }, async () => {
+  const { a } = await suspendFlowRun({ timeoutSeconds: 0.5, input: { a: { type: 'string', required: true } } });
+  return a;
+});
+`,
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const run = await runCli(['run', 'late.flow.ts', '--json'], { cwd: ws, env });
+    assert.equal(run.code, 1, run.stderr);
+    const { name } = JSON.parse(run.stdout) as { name: string };
+    await new Promise((r) => setTimeout(r, 800));
+    const late = await runCli(['resume', name, '--input', 'a=x'], { cwd: ws, env });
+    assert.equal(late.code, 2, late.stderr);
+    assert.doesNotMatch(late.stderr, /for a run its flow paused/);
+    assert.match(late.stderr, new RegExp(`^flowdeck resume: run '${name}' was suspended and not resumed in time, so it ended Failed \\(PauseTimeoutError: .*\\)\\. Resume it again without --input to run it from its checkpoints: it is suspended anew, with a new deadline, and takes its input then \\(\`flowdeck resume ${name}\`\\)`));
+    const again = await runCli(['resume', name, '--json'], { cwd: ws, env: { ...env } });
+    assert.equal(again.code, 1, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as { state: { name: string } }).state.name, 'Suspended');
+  });
+
   it('flowdeck run ends it Suspended; flowdeck resume --input runs it to its end from its checkpoints; cancel ends another (embedded store)', async () => {
     await suspendsAndResumes({ FLOWDECK_HOME: tempDir() });
   });

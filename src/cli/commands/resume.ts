@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { FlowRunSummary } from '../../engine/records';
 import { neverStartedRefusal } from '../../engine/schedules/neverStartedSlot';
 import { isTerminal, stateLabel } from '../../engine/states';
+import { endedAsExpiredSuspension } from '../../engine/suspensions';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { decimalNumber } from '../decimalNumber';
@@ -129,6 +130,11 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
       if (!(await resolveRunRef(store, ref, io, 'resume'))) return EXIT.badInput;
       // Still going: its input is given when it pauses (a script answering a pause's notice a moment early).
       if (!isTerminal(run!.state.type)) return await resumeWhenPaused(store, run!, paused, io, resumeSuspended);
+      // Its time ran out (this command's opening of the store may have just ended it so): say how it goes on.
+      if (endedAsExpiredSuspension(run!)) {
+        write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run!.name}' was suspended and not resumed in time, so it ended Failed (${run!.state.message}). Resume it again without --input to run it from its checkpoints: it is suspended anew, with a new deadline, and takes its input then (\`flowdeck resume ${run!.name}\`)`));
+        return EXIT.badInput;
+      }
       write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run!.name}' is ${run!.state.name}, not Paused; --input, --inputs and --wait are for a run its flow paused (pauseFlowRun)`));
       return EXIT.badInput;
     }
