@@ -124,6 +124,27 @@ describe('run history from the command line', { timeout: 300_000 }, () => {
     await deletesAndPrunes({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
   });
 
+  it("prune --state takes a finished state's name too (timedout: only the runs that timed out, not the failed ones); an unfinished one's is refused saying so", async () => {
+    const ws = workspace({
+      ...FLOWS,
+      'slow.flow.ts': flowSource(`export default flow({ name: 'slow', timeoutSeconds: 0.2 }, async () => {
+  const { signal } = getRunContext();
+  await new Promise((r) => { const t = setTimeout(r, 20_000); signal.addEventListener('abort', () => { clearTimeout(t); r(undefined); }); });
+});`),
+    });
+    const env = { FLOWDECK_HOME: tempDir() };
+    const failed = await started(ws, env, ['report.flow.ts', '--param', 'fail=true'], 1);
+    const timedOut = await started(ws, env, ['slow.flow.ts'], 1);
+    assert.equal((await listed(ws, env)).find((r) => r.id === timedOut.id)?.state.name, 'TimedOut');
+    const pruned = await runCli(['prune', '--keep', '0', '--state', 'timedout', '--json'], { cwd: ws, env });
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual((JSON.parse(pruned.stdout) as { deleted: { name: string }[] }).deleted.map((r) => r.name), [timedOut.name]);
+    assert.deepEqual((await listed(ws, env)).filter(isRoot).map((r) => r.name), [failed.name]);
+    const unfinished = await runCli(['prune', '--keep', '0', '--state', 'suspended'], { cwd: ws, env });
+    assert.equal(unfinished.code, 2);
+    assert.match(unfinished.stderr, /--state takes a finished run's state: a type, one of completed, failed, cancelled, crashed, or a name, one of cached, timedout; got 'suspended', a state of runs not finished, which are never pruned/);
+  });
+
   it('serve --keep-runs 2 prunes the store when it starts and as its scheduled runs end', async () => {
     const home = tempDir();
     const env = { FLOWDECK_HOME: home };

@@ -3,7 +3,7 @@ import { parseDuration } from '../../engine/durationInput';
 import { runsToPrune, type RetentionRule } from '../../engine/historyRetention';
 import { wholeNumberOption } from '../wholeNumberOption';
 import type { FlowRunSummary } from '../../engine/records';
-import type { StateType } from '../../engine/states';
+import { STATE_NAMES, stateType, type StateName, type StateType } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { parseCommandArgs } from '../args';
 import { openStore } from '../host';
@@ -14,6 +14,8 @@ import { checkedTags } from '../tagArgs';
 import { knownSecrets } from '../knownSecrets';
 
 const ENDED: readonly StateType[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
+/** Names of finished states that are not a type's own name (`TimedOut` is of type failed). */
+const ENDED_NAMES: readonly StateName[] = STATE_NAMES.filter((n) => ENDED.includes(stateType(n)) && !ENDED.includes(n.toUpperCase() as StateType));
 /** Runs handed to the store's delete at once: a long prune shows progress, and memory stays bounded. */
 const CHUNK = 1000;
 
@@ -28,6 +30,7 @@ Options:
   --older-than AGE   delete only runs that ended more than AGE ago: 30d, 12h, 90m, 45s, 2w
   --flow NAME        only runs of this flow (repeatable)
   --state TYPE       only runs that ended in a state of this type (repeatable): ${ENDED.map((t) => t.toLowerCase()).join(', ')}
+                     (TimedOut is failed), or of this name: ${ENDED_NAMES.map((n) => n.toLowerCase()).join(', ')}
   --tag TAG          only runs carrying this tag (repeatable: every one of them)
   --dry-run          list what would be deleted; delete nothing
   --json             print {"deleted": [{"id", "name", "flowName", "state", "endTime"}], "kept", "dryRun"}
@@ -47,12 +50,25 @@ export function parseAge(text: string, option: string): number {
   return ms;
 }
 
-function endedTypesOf(values: readonly string[]): StateType[] {
-  return values.map((v) => {
-    const type = ENDED.find((t) => t === v.trim().toUpperCase());
-    if (!type) throw new UsageError(`--state takes the type of a finished run, one of ${ENDED.map((t) => t.toLowerCase()).join(', ')}; got '${v}' (runs not finished are never pruned)`);
-    return type;
-  });
+/**
+ * `--state` values (any case), as `runs --state` takes them: a finished state's type (`failed`, with TimedOut)
+ * or the name of one within it (`timedout`); a state of runs not finished is refused, saying why.
+ */
+function endedStatesOf(values: readonly string[]): { stateTypes: StateType[]; stateNames: StateName[] } {
+  const stateTypes: StateType[] = [];
+  const stateNames: StateName[] = [];
+  for (const v of values) {
+    const wanted = v.trim().toLowerCase();
+    const type = ENDED.find((t) => t.toLowerCase() === wanted);
+    const name = ENDED_NAMES.find((n) => n.toLowerCase() === wanted);
+    if (type) stateTypes.push(type);
+    else if (name) stateNames.push(name);
+    else {
+      const unfinished = STATE_NAMES.some((n) => n.toLowerCase() === wanted || stateType(n).toLowerCase() === wanted);
+      throw new UsageError(`--state takes a finished run's state: a type, one of ${ENDED.map((t) => t.toLowerCase()).join(', ')}, or a name, one of ${ENDED_NAMES.map((n) => n.toLowerCase()).join(', ')}; got '${v}'${unfinished ? ', a state of runs not finished, which are never pruned' : ''}`);
+    }
+  }
+  return { stateTypes, stateNames };
 }
 
 export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
@@ -77,13 +93,13 @@ export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {
     rule.keep = wholeNumberOption('--keep', values.keep, 0);
   }
   if (values['older-than'] !== undefined) rule.endedBefore = Date.now() - parseAge(values['older-than'], '--older-than');
-  const stateTypes = values.state === undefined ? ENDED : endedTypesOf(values.state);
+  const states = values.state === undefined ? { stateTypes: ENDED, stateNames: [] } : endedStatesOf(values.state);
   const tags = values.tag === undefined ? {} : { tags: checkedTags(values.tag, '--tag', knownSecrets(io.env)) };
   const dryRun = values['dry-run'] === true;
   const out = values.json ? io.stderr : io.stdout;
   const store = await openStore(io, dryRun ? 'read' : 'write');
   try {
-    const listed = await store.list({ rootsOnly: true, stateTypes, ...(values.flow ? { flowNames: values.flow } : {}), ...tags });
+    const listed = await store.list({ rootsOnly: true, ...states, ...(values.flow ? { flowNames: values.flow } : {}), ...tags });
     const doomed = runsToPrune(listed, rule);
     const kept = listed.length - doomed.length;
     // Not push(...doomed): past ~125,000 runs, spread as arguments, a RangeError.
