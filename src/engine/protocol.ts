@@ -181,6 +181,11 @@ export type ControlMessage =
    */
   | { k: 'fatal'; message: string; state?: 'TimedOut'; failure?: Failure }
   | { k: 'finished' }
+  /**
+   * The worker read its cancel (sent before its flow's signal fires): a host that stopped reading it for a
+   * store behind (WorkerProcess.holdEvents) may stop again — what it logs winding down waits in the worker.
+   */
+  | { k: 'cancelHeard' }
   /** The last line: every exit handler has run and the process ends with `code`; its pipes close next. */
   | { k: 'exiting'; code: number };
 

@@ -1175,6 +1175,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'ready':
       case 'rejected':
       case 'exiting':
+      case 'cancelHeard':
         return;
     }
   }

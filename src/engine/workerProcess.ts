@@ -18,6 +18,8 @@ export type { WorkerSpawnOptions } from './workerFork';
 const DRAIN_MS = 2000;
 /** The worker's last line (eventPipe.ts `endPipe`), as it writes it. */
 const EXITING = '{"k":"exiting","code":';
+/** The worker read its cancel (protocol.ts `cancelHeard`), as it writes it. */
+const CANCEL_HEARD = '{"k":"cancelHeard"';
 
 export interface WorkerExit {
   code: number | null;
@@ -35,8 +37,10 @@ export class WorkerProcess {
   private eventPipe: Readable | null;
   /** The event pipe is not read till this settles (holdEvents). */
   private held?: Promise<void>;
-  /** The pipe is read freely from now on: the worker is told to stop, or has exited. */
+  /** The pipe is read freely from now on: the worker has exited. */
   private unheld = false;
+  /** A cancel was sent that the worker has not said it read: the pipe is read freely till it does. */
+  private cancelUnheard = false;
 
   /**
    * `first` is sent to the worker before anything else is set up here (its load: the longest step of a
@@ -68,6 +72,7 @@ export class WorkerProcess {
           raw: (chunk, start, end) => events.raw(chunk, start, end),
           line: (line) => {
             if (line.startsWith(EXITING)) exiting = Number.parseInt(line.slice(EXITING.length), 10);
+            else if (line.startsWith(CANCEL_HEARD)) this.cancelUnheard = false;
             events.line(line);
           },
           read: () => events.read(),
@@ -109,11 +114,11 @@ export class WorkerProcess {
    * Stops reading the event pipe until `until` settles (the store is behind: RunHandle.overBacklog). The
    * worker's writes then wait on the full pipe (eventPipe.ts), the flow with them; its lease timer judges
    * only after reading the host's renewals sent meanwhile (worker/main.ts). Nothing is lost: the lines
-   * wait in the pipe and the worker. A hold already on is not stacked; none is once the worker is told
-   * to stop or has exited.
+   * wait in the pipe and the worker. A hold already on is not stacked; none is once the worker has exited,
+   * nor while a cancel sent is not yet heard (send).
    */
   holdEvents(until: Promise<void>): void {
-    if (this.held || this.unheld || !this.eventPipe) return;
+    if (this.held || this.unheld || this.cancelUnheard || !this.eventPipe) return;
     const held = (this.held = until.then(
       () => undefined,
       () => undefined,
@@ -133,6 +138,11 @@ export class WorkerProcess {
 
   private readFreely(): void {
     this.unheld = true;
+    this.lift();
+  }
+
+  /** Ends the hold on, if any. */
+  private lift(): void {
     if (!this.held) return;
     this.held = undefined;
     this.eventPipe?.resume();
@@ -155,8 +165,13 @@ export class WorkerProcess {
 
   send(message: HostToWorker): void {
     // A worker held on a full pipe would hear its cancel only once the store caught up: its grace would
-    // pass in the wait, and its cancel hooks never run. It is ending: what it has left to say is read.
-    if (message.t === 'cancel') this.readFreely();
+    // pass in the wait, and its cancel hooks never run. So the pipe is read till the worker says it heard
+    // the cancel, and may be held again after: a cancelled run that logs on while it winds down (its
+    // cancel hooks, its finally blocks) held the host's memory without bound while the store was behind.
+    if (message.t === 'cancel') {
+      this.cancelUnheard = true;
+      this.lift();
+    }
     if (!this.child.connected) return;
     try {
       this.child.send(message);

@@ -4,7 +4,8 @@
  * ~920 MB (found by a hunt). Past a bound the host now stops reading the worker until the backlog is down
  * to half, and the worker waits on its pipe. Here the database takes nothing (the journal's table locked by
  * another connection) while a flow maps far more task runs than the bound: the host's backlog stops at the
- * bound, and once the lock goes every line is written, in order.
+ * bound, and once the lock goes every line is written, in order. A cancel is heard through a hold, and the
+ * bound holds for what a cancelled run logs as it winds down.
  */
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -96,5 +97,84 @@ export default flow({ name: 'big' }, async ({ gate, mapped }: { gate: string; ma
     items.forEach((n, i) => assert.equal(n, i));
     assert.equal(rows.at(-1)!.kind, 'log');
     assert.ok(rows.some((r) => r.kind === 'state' && r.line.includes('"Completed"')));
+  });
+
+  it('hears a cancel while the host is held, and holds what the cancelled run logs as it winds down to the bound', async () => {
+    const schema = freshSchema();
+    const home = tempDir();
+    const ws = workspace({
+      'winds.flow.ts': flowSource(`
+import { existsSync, writeFileSync } from 'node:fs';
+export default flow({ name: 'winds' }, async ({ gate, heard, wound }: { gate: string; heard: string; wound: string }) => {
+  const log = getRunLogger();
+  const signal = getRunContext().signal;
+  signal.addEventListener('abort', () => writeFileSync(heard, ''));
+  while (!existsSync(gate)) await new Promise((r) => setTimeout(r, 20));
+  // Logs till it is cancelled, letting its event loop turn now and then (where a cancel is read).
+  for (let i = 0; !signal.aborted; ) {
+    for (let k = 0; k < 1000; k++) log.info('running ' + i++);
+    await new Promise((r) => setImmediate(r));
+  }
+  // Winding down, it logs three times the bound more.
+  for (let k = 0; k < ${ITEMS}; k++) {
+    log.info('winding down ' + k);
+    if (k % 1000 === 0) await new Promise((r) => setImmediate(r));
+  }
+  writeFileSync(wound, '');
+});
+`),
+    });
+    const store = await PgStore.open(pgUrl(), { home, schema, detectCrashed: false });
+    let handle: PgRunHandle | undefined;
+    const createRun = store.createRun.bind(store);
+    store.createRun = async (...args: Parameters<typeof store.createRun>): Promise<RunHandle> => {
+      const h = await createRun(...args);
+      handle = h as PgRunHandle;
+      return h;
+    };
+    // Grace enough to wind down: the worker is never killed here before it has logged it all.
+    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, cancelGraceMs: 200_000, timeoutGraceMs: 1000 });
+    const gate = join(ws, 'gate');
+    const heard = join(ws, 'heard');
+    const wound = join(ws, 'wound');
+    const run = await runner.start({ source: { kind: 'file', path: join(ws, 'winds.flow.ts') }, parameters: { gate, heard, wound } });
+    await waitFor(async () => (await store.readRun(run.id))?.state.name === 'Running' && handle !== undefined && handle.backlog.lines === 0, 'the run running, all written');
+
+    const locker = new pg.Client({ connectionString: pgUrl() });
+    await locker.connect();
+    let locked = true;
+    const unlock = async (): Promise<void> => {
+      if (!locked) return;
+      locked = false;
+      await locker.query('commit');
+    };
+    after(async () => {
+      await unlock();
+      await locker.end();
+      runner.kill(run.id, 'the test is over');
+      await run.done.catch(() => undefined);
+      await store.close();
+    });
+    await locker.query('begin');
+    await locker.query(`lock table "${schema}".records in exclusive mode`);
+    writeFileSync(gate, '');
+
+    await waitFor(() => handle!.backlog.lines >= BACKLOG_LINES, 'the backlog at its bound', 120_000);
+    const peakBefore = handle!.peakBacklog;
+    assert.ok(runner.cancel(run.id));
+    // The worker hears it though the host is not reading it for the store's sake.
+    await waitFor(() => existsSync(heard), 'the flow to hear its cancel', 60_000);
+    // Held from here on: a host reading on would have the whole wind-down (3× the bound) in hand.
+    await waitFor(() => existsSync(wound), "the wind-down to be read", 20_000).catch(() => undefined);
+    assert.ok(handle!.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle!.peakBacklog} unwritten lines after the cancel, ${peakBefore} before it (bound ${BACKLOG_LINES})`);
+    assert.equal(existsSync(wound), false, 'the run wound down while the database took nothing: the host read every line');
+
+    await unlock();
+    const detail = await run.done;
+    assert.equal(detail.state.name, 'Cancelled', detail.state.message);
+    assert.ok(existsSync(wound), 'the flow wound down in its grace');
+    assert.ok(handle!.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle!.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
+    const { rows } = await store.pool.query<{ n: string }>(`select count(*) as n from "${schema}".records where run_id = $1 and kind = 'log' and line like '%winding down%'`, [run.id]);
+    assert.equal(Number(rows[0]!.n), ITEMS, 'every line it logged winding down is on record');
   });
 });

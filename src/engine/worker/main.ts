@@ -186,6 +186,8 @@ process.on('message', (message: HostToWorker) => {
       void runCrashedHooks(loaded.flow, { id: message.runId, name: message.runName }, message.message).then(finish);
       break;
     case 'cancel':
+      // Said first, so the host, which reads this worker's pipe till it hears this, reads little more.
+      emit({ k: 'cancelHeard' }, true);
       cancelAll(message.reason);
       break;
     case 'resume':
