@@ -19,7 +19,8 @@ import { terminalLogLine } from './terminalStyle';
 /** How long a flow may take to load before the terminal is told what holds it up. */
 const LOAD_NOTICE_MS = 10_000;
 
-export async function followRun(store: RunStore, io: CliIo, options: { json: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
+/** `creates`: `start` creates the run (else it takes up or resumes one that exists). */
+export async function followRun(store: RunStore, io: CliIo, options: { json: boolean; creates?: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
   // Nothing here holds the task runs (a map's can be millions): they go to the store without being folded,
   // and --json reads them back from there.
   const runner = createRunner(store, io, { foldTasks: false });
@@ -83,12 +84,16 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   const loading = new AbortController();
   let interrupts = 0;
   let stoppedAtOnce = false;
+  /** The signal that came before the run started. */
+  let interruptedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    interrupts++;
     if (!active) {
-      loading.abort(new Error(`Stopped by ${signal} while the flow was loading; no run was started`));
+      interruptedBy ??= signal;
+      // Its flow loading, or its run being created (on Postgres, maybe waiting on a lock): given up either way.
+      loading.abort(new Error(options.creates ? `Stopped by ${signal} before the run started; no run was created` : `Stopped by ${signal} while the flow was loading; no run was started`));
       return;
     }
+    interrupts++;
     if (interrupts === 1) {
       // Ended, its hooks still running: they are stopped (the run's state stays as it ended).
       if (runner.hooksGoing(active.id)) say(`Flow run '${active.name}' has ended; stopping its hooks, which still run (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to stop them at once)…`);
@@ -106,6 +111,8 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     const slow = setTimeout(() => say(`flowdeck: still loading the flow after ${LOAD_NOTICE_MS / 1000} s: what its file does as it is imported (a top-level await or loop, a slow import) keeps the run from starting. Ctrl-C stops it.`), LOAD_NOTICE_MS);
     try {
       active = await start(runner, loading.signal);
+      // Its creation was done as the signal came: the run is cancelled as one going on would be.
+      if (loading.signal.aborted) onSignal(interruptedBy ?? 'SIGINT');
     } catch (e) {
       if (e instanceof BadInputError) {
         // The message can quote the flow (its own parameter check, a compile error in its source).

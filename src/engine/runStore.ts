@@ -68,6 +68,12 @@ export interface NewRun {
 export interface NewRunOptions {
   /** The run's id, chosen ahead; unset: a new random one. */
   id?: string;
+  /**
+   * Given up (Ctrl-C) while the store waits to write the run (a Postgres table locked by another session):
+   * nothing of it is kept, and createRun rejects with the signal's reason. A creation already done stands
+   * (it resolves); a store that never waits may not look.
+   */
+  signal?: AbortSignal;
 }
 
 export interface OpenRunOptions {

@@ -809,7 +809,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         // written once the worker says what the flow is (the host hashes the file meanwhile).
         const hashing = hashFile(modulePath);
         const flow = new Promise<LoadedFlow>((resolve, reject) => (loaded = { resolve, reject }));
-        creating = this.store.createRun(flow.then(async (f) => this.newRun(request, f, await hashing)), request.runId !== undefined ? { id: request.runId } : {});
+        // Given up once the flow has loaded (Ctrl-C), the creation is (the store may be waiting on a lock).
+        creating = this.store.createRun(flow.then(async (f) => this.newRun(request, f, await hashing)), { ...(request.runId !== undefined ? { id: request.runId } : {}), ...(signal ? { signal } : {}) });
         // A creation that fails while the flow loads ends the start at once, and the loading worker with it.
         creating.catch((e: unknown) => giveUp(e, true));
       }

@@ -109,7 +109,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           ...tags,
         });
       }
-      return followRun(store, io, { json: values.json === true }, async (runner, signal) => {
+      return followRun(store, io, { json: values.json === true, creates: runId === undefined }, async (runner, signal) => {
         return runner.start({ source, ...(values.flow !== undefined ? { flowName: values.flow } : {}), ...input, ...refresh, ...(key !== undefined ? { idempotencyKey: key } : {}), ...(runId !== undefined ? { runId } : {}), ...tags }, { signal });
       });
     };

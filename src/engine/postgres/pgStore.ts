@@ -51,7 +51,7 @@ import { type BatchRow, READ_BATCH, READ_BYTES, goesOn, lineRecord, lineRecordWi
 import { PgShared } from './pgShared';
 import { PgRunHandle, isNameTaken, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
-import { transaction } from './transaction';
+import { abortableTransaction, transaction } from './transaction';
 import { SlotWaitingPool } from './slotWaitingPool';
 import { FreeSlotWait } from './freeSlotWait';
 import { POOL_SIZE, type PoolUse } from './poolSize';
@@ -803,7 +803,7 @@ export class PgStore implements RunStore {
 
   async createRun(run: NewRun | Promise<NewRun>, options: NewRunOptions = {}): Promise<RunHandle> {
     this.assertWritable();
-    const created = await this.insertRun(await run, { ownerSession: this.lease!.id, ...(options.id !== undefined ? { id: options.id } : {}) });
+    const created = await this.insertRun(await run, { ownerSession: this.lease!.id, ...(options.id !== undefined ? { id: options.id } : {}), ...(options.signal ? { signal: options.signal } : {}) });
     return new PgRunHandle(this.handleContext(), created, this.resultsDir(created.runId), this.lease!, this.lease!.id, 'owner', this.me());
   }
 
@@ -817,7 +817,7 @@ export class PgStore implements RunStore {
 
   /** Inserts the run (index row, first journal records) in one transaction; `queue` hands it to the workers too. */
   /** @internal */
-  async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string; id?: string }): Promise<RunCreatedRecord> {
+  async insertRun(run: NewRun, how: { ownerSession: string | null; queue?: string; sourceHash?: string; id?: string; signal?: AbortSignal }): Promise<RunCreatedRecord> {
     // A given id the store holds already breaks the primary key: the insert fails, nothing is made.
     const id = how.id === undefined ? randomUUID() : checkedNewRunId(how.id);
     const owner = run.owner ? { ...run.owner, hostname: this.hostname } : this.me();
@@ -841,7 +841,8 @@ export class PgStore implements RunStore {
         const { name, created, first, records } = made;
         const lines = records.map((r) => JSON.stringify(r));
         try {
-          await transaction(() => this.pool.connect(), async (client) => {
+          // Given up meanwhile (Ctrl-C), its statement waiting on a lock too: none of it is kept (NewRunOptions.signal).
+          await abortableTransaction(this.pool, how.signal, async (client) => {
             await client.query(
               `insert into ${this.t('runs')} (id, name, flow_name, source, parent_run_id, parent_task_run_id, created, state, state_type, owner, owner_session, trigger, resume_on_crash, source_hash, queue, journal_seq, tags)
                values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
@@ -858,6 +859,7 @@ export class PgStore implements RunStore {
           this.unfinished ||= !isTerminal(first.type);
           return created;
         } catch (e) {
+          if (how.signal?.aborted) throw how.signal.reason;
           // A try whose answer was lost may have committed after all (its id is then taken, maybe its name too).
           if (underWay !== undefined && (isUnreachable(e) || (e as { code?: string }).code === '23505') && (await this.runExists(id))) {
             this.unfinished ||= !isTerminal(first.type);

@@ -2,7 +2,7 @@
  * A Postgres transaction: `work` runs between `begin` and `commit`, and a throw rolls it back (and is thrown
  * on). Work that finds nothing to do returns: committing a transaction that wrote nothing is its rollback.
  */
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 
 /** In a transaction on `client`, which stays the caller's. */
 export async function inTransaction<T>(client: PoolClient, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -24,5 +24,42 @@ export async function transaction<T>(connect: () => Promise<PoolClient>, work: (
     return await inTransaction(client, work);
   } finally {
     client.release();
+  }
+}
+
+/**
+ * As `transaction` on a client of `pool`, given up when `signal` fires (Ctrl-C): the statement the server is
+ * running (one waiting on a lock another session holds) is cancelled there (pg_cancel_backend, from another
+ * of the pool's connections), nothing is committed, and the call rejects with the signal's reason at once. A
+ * commit already sent is not undone: the call then resolves, its work done. The connection is closed after,
+ * never given back: the cancel may still be on its way to it.
+ */
+export async function abortableTransaction<T>(pool: Pool, signal: AbortSignal | undefined, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  if (!signal) return transaction(() => pool.connect(), work);
+  signal.throwIfAborted();
+  const client = await pool.connect();
+  // The server's process for this connection (pg's Client knows it from the connection's start).
+  const pid = (client as { processID?: number | null }).processID;
+  const cancel = (): void => {
+    if (typeof pid === 'number') void pool.query('select pg_cancel_backend($1)', [pid]).catch(() => undefined);
+  };
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    signal.throwIfAborted();
+    await client.query('begin');
+    try {
+      const result = await work(client);
+      signal.throwIfAborted();
+      await client.query('commit');
+      return result;
+    } catch (e) {
+      // Given up: the connection closes with its transaction, which the server rolls back.
+      if (signal.aborted) throw signal.reason;
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    }
+  } finally {
+    signal.removeEventListener('abort', cancel);
+    client.release(signal.aborted ? true : undefined);
   }
 }
