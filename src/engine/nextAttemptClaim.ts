@@ -4,7 +4,8 @@
  * results folders (runner.ts dropUnrecordedResults), a delete finding the run resumable, a suspension's
  * expiry — and a resume begun in that instant was refused as "resumed meanwhile" (trying again worked). So
  * a claim found taken is tried again for a few seconds, while the run has not moved on: a resume that took
- * it over (its attempt past the one seen) holds it for good, and is not waited for.
+ * it over (its attempt past the one seen) holds it for good, and is not waited for. A run sent to workers
+ * (`resume --queue`, pgShared.resumeOnQueue) is refused alike while the claim is held, and waits alike.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { attemptKey } from './resumePlan';
@@ -19,14 +20,33 @@ export const PASSING_CLAIM_MS = 3000;
  */
 export async function claimNextAttempt(store: Pick<RunStore, 'claim' | 'get' | 'refresh'>, run: { id: string; attempt: number }, signal?: AbortSignal, waitMs = PASSING_CLAIM_MS): Promise<boolean> {
   const key = attemptKey(run.id, run.attempt + 1);
+  const got = await throughPassingClaim(
+    async () => {
+      if (await store.claim(key)) return true;
+      await store.refresh();
+      const now = await store.get(run.id);
+      // Gone: its delete's claim passes, and the resume finds it deleted (runner.ts).
+      return now !== undefined && now.attempt > run.attempt ? false : CLAIM_TAKEN;
+    },
+    signal,
+    waitMs,
+  );
+  return got === true;
+}
+
+/** What a try of throughPassingClaim gives when it found the run's next attempt claimed (and the run not moved on). */
+export const CLAIM_TAKEN = Symbol('claim taken');
+
+/**
+ * `attempt` tried until it gives something else than CLAIM_TAKEN — again after a pause (25 ms, doubling to
+ * 250 ms) while the claim may be a passing one, for up to `waitMs` or till `signal` aborts; then CLAIM_TAKEN.
+ */
+export async function throughPassingClaim<T>(attempt: () => Promise<T | typeof CLAIM_TAKEN>, signal?: AbortSignal, waitMs = PASSING_CLAIM_MS): Promise<T | typeof CLAIM_TAKEN> {
   const deadline = Date.now() + waitMs;
   for (let pause = 25; ; pause = Math.min(2 * pause, 250)) {
-    if (await store.claim(key)) return true;
-    await store.refresh();
-    const now = await store.get(run.id);
-    // Gone: its delete's claim passes, and the resume finds it deleted (runner.ts).
-    if (now !== undefined && now.attempt > run.attempt) return false;
-    if (Date.now() + pause > deadline || signal?.aborted) return false;
+    const got = await attempt();
+    if (got !== CLAIM_TAKEN) return got;
+    if (Date.now() + pause > deadline || signal?.aborted) return CLAIM_TAKEN;
     await delay(pause, undefined, signal ? { signal } : {}).catch(() => undefined);
   }
 }

@@ -2,15 +2,18 @@
  * A resume begun while a run's next attempt is claimed for a moment by what is no resume — its last attempt's
  * end clearing its results folders (runner.ts dropUnrecordedResults), a delete, a suspension's expiry — was
  * refused as "resumed meanwhile" (trying again worked). The window is forced here: the claim is held by
- * another process and let go as the resume first finds it taken.
+ * another process and let go as the resume first finds it taken. `resume --queue` on Postgres (sending the
+ * run to workers) was refused so too — "is being resumed already", exit 2 — and waits alike now.
  */
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import type { PoolClient } from 'pg';
 import { PgStore } from '../../src/engine/postgres/pgStore';
-import { attemptKey } from '../../src/engine/resumePlan';
+import { attemptKey, resumeKey } from '../../src/engine/resumePlan';
 import { FlowRunner } from '../../src/engine/runner';
+import type { QueuedResume } from '../../src/engine/sharedStore';
 import { DIST, flowSource, runCli, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
@@ -87,5 +90,73 @@ export default flow({ name: 'flaky' }, async () => (await step(1)) + (await step
     await assert.rejects(runner.resume(failed.id, { cwd: ws }), new RegExp(`Run '${failed.name}' was resumed meanwhile`));
     assert.equal(found, 1, 'refused once it saw the run moved on, not after trying again');
     assert.equal(effects(log).length, before, 'nothing ran');
+  });
+
+  /** A store whose sends to a queue call `after` with the try's outcome, once each is done. */
+  async function sender(schema: string, after_: (outcome: string, tries: number) => Promise<void>): Promise<PgStore> {
+    const store = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    after(() => store.close());
+    const transaction = store.transaction.bind(store);
+    let tries = 0;
+    store.transaction = (async (doing: string, work: (client: PoolClient) => Promise<unknown>) => {
+      const done = await transaction(doing, work);
+      if (doing === 'send a run to a queue') await after_((done as QueuedResume).outcome, ++tries);
+      return done;
+    }) as typeof store.transaction;
+    return store;
+  }
+
+  it('resume --queue (Postgres) waits for the claim to pass, then sends the run to its queue', async () => {
+    const schema = freshSchema();
+    const failed = await failedRun(schema);
+    const cleanup = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    after(() => cleanup.close());
+    const key = attemptKey(failed.id, 2);
+    assert.equal(await cleanup.claim(key), true);
+    const outcomes: string[] = [];
+    const store = await sender(schema, async (outcome, tries) => {
+      outcomes.push(outcome);
+      // The cleanup ends just as the send finds the attempt claimed.
+      if (tries === 1) await cleanup.unclaim(key);
+    });
+    const sent = await store.shared.resumeOnQueue(failed.id, { queue: 'q', seen: { attempt: 1, state: 'Failed' } });
+    assert.deepEqual(outcomes, ['resumed-already', 'queued']);
+    assert.equal(sent.outcome, 'queued');
+    const { rows } = await store.pool.query<{ n: string }>(`select count(*) as n from "${schema}_queue".jobs where key = $1`, [resumeKey(failed.id, 2)]);
+    assert.equal(Number(rows[0]!.n), 1, 'its job is on the queue');
+  });
+
+  it('resume --queue (Postgres): a claim held on (a resume here loading its flow) is refused as resumed already, after a bounded wait', async () => {
+    const schema = freshSchema();
+    const failed = await failedRun(schema);
+    const other = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    after(() => other.close());
+    assert.equal(await other.claim(attemptKey(failed.id, 2)), true);
+    const outcomes: string[] = [];
+    const store = await sender(schema, async (outcome) => {
+      outcomes.push(outcome);
+    });
+    const sent = await store.shared.resumeOnQueue(failed.id, { queue: 'q', seen: { attempt: 1, state: 'Failed' } });
+    assert.equal(sent.outcome, 'resumed-already');
+    assert.ok(outcomes.length > 1 && outcomes.every((o) => o === 'resumed-already'), outcomes.join());
+  });
+
+  it('resume --queue (Postgres): a resume that took the run over meanwhile is not waited for', async () => {
+    const schema = freshSchema();
+    const failed = await failedRun(schema);
+    const other = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    after(() => other.close());
+    assert.equal(await other.claim(attemptKey(failed.id, 2)), true);
+    const outcomes: string[] = [];
+    const store = await sender(schema, async (outcome, tries) => {
+      outcomes.push(outcome);
+      if (tries > 1) return;
+      const h = await other.openRun(failed.id);
+      await h.setState({ type: 'SCHEDULED', name: 'AwaitingRetry', timestamp: Date.now(), message: 'Resuming (attempt 2)' }, { attempt: 2, owner: { pid: process.pid, hostname: other.hostname } });
+      await h.close();
+    });
+    const sent = await store.shared.resumeOnQueue(failed.id, { queue: 'q', seen: { attempt: 1, state: 'Failed' } });
+    assert.deepEqual(outcomes, ['resumed-already', 'changed'], 'refused once it saw the run moved on');
+    assert.equal(sent.outcome, 'changed');
   });
 });

@@ -14,6 +14,7 @@ import { RESUME_WITHDRAWN, type CancelOutcome, type QueueResumeRequest, type Que
 import { isTerminal, state } from '../states';
 import { cancelSuspension } from '../suspensions';
 import { attemptKey, resumeKey } from '../resumePlan';
+import { CLAIM_TAKEN, throughPassingClaim } from '../nextAttemptClaim';
 import { liveSession } from './hostLease';
 import { isUnreachable } from './connection';
 import type { Channel } from './changeFeed';
@@ -271,6 +272,17 @@ export class PgShared implements SharedStore {
   async resumeOnQueue(runId: string, to: QueueResumeRequest): Promise<QueuedResume> {
     this.store.assertWritable();
     checkQueueName(to.queue);
+    // Its next attempt claimed may be for a moment only (the end of its last attempt tidying up): tried again
+    // for a while, as a resume here is (nextAttemptClaim.ts). A run that moved on meanwhile is `changed` at once.
+    const sent = await throughPassingClaim(async () => {
+      const tried = await this.sendToQueue(runId, to);
+      return tried.outcome === 'resumed-already' ? CLAIM_TAKEN : tried;
+    });
+    return sent === CLAIM_TAKEN ? { outcome: 'resumed-already' } : sent;
+  }
+
+  /** One try of resumeOnQueue. */
+  private sendToQueue(runId: string, to: QueueResumeRequest): Promise<QueuedResume> {
     const s = (name: string): string => this.store.t(name);
     return this.store.transaction('send a run to a queue', async (client) => {
       const { rows } = await client.query<{ name: string | null; attempt: number; seq: string; journal_seq: string; parent_run_id: string | null; state_type: string }>(
