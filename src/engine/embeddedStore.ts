@@ -810,7 +810,7 @@ export class EmbeddedStore implements RunStore {
     const tail = await journalTail(this.runFile(run.id), run.id).catch((): JournalTail => ({}));
     const end = tail.end;
     // Else it crashed at its host's last sign of life, not when found (crashTime.ts).
-    const s = end?.state ?? state('Crashed', CRASHED_HOST_MESSAGE, crashTime(run, tail.lastSign, this.clock.now()));
+    const s = end?.state ?? state('Crashed', CRASHED_HOST_MESSAGE, crashTime(run, tail.lastSign, this.clock.now(), tail.taskStart));
     (end ? ended : crashed).push(run.id);
     // What its flow said of it as it was taken up, should the index not have it yet (its resumeOnCrash).
     const flow = tail.flow ? { flow: tail.flow } : {};

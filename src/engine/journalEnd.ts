@@ -9,6 +9,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { scanJsonLines } from './jsonLines';
+import { taskStartOf } from './crashTime';
 import type { RunCreatedRecord, RunFlowFacts, RunRecord } from './records';
 import { asRunRecord } from './recordShape';
 import { applyRecord, startFold } from './runReducer';
@@ -51,6 +52,8 @@ export interface JournalTail {
    * tick). A run found with its host gone ended then, not when it was found. Undefined for a missing file.
    */
   lastSign?: number;
+  /** The latest start of a task run the part read holds (crashTime.ts: a crash is dated no earlier). */
+  taskStart?: number;
   /**
    * What its flow said of it (RunFlowRecord), when the part read holds it: a host that died between writing
    * it and the index's line (as it took the run up) leaves it in the journal alone.
@@ -80,6 +83,7 @@ export async function journalTail(path: string, runId: string): Promise<JournalT
   }
   const states: RunRecord[] = [];
   let flow: RunFlowFacts | undefined;
+  let taskStart: number | undefined;
   await scanJsonLines(
     path,
     Math.max(0, size - JOURNAL_END_BYTES),
@@ -91,6 +95,8 @@ export async function journalTail(path: string, runId: string): Promise<JournalT
           const { k: _k, runId: _runId, ts: _ts, parameters: _parameters, ...facts } = r;
           flow = { ...flow, ...facts };
         }
+        const started = taskStartOf(r);
+        if (started !== undefined) taskStart = Math.max(taskStart ?? started, started);
         const ts = (r as { ts?: unknown }).ts;
         if (typeof ts === 'number' && Number.isFinite(ts) && ts > lastSign) lastSign = ts;
       }
@@ -98,5 +104,5 @@ export async function journalTail(path: string, runId: string): Promise<JournalT
     { end: size },
   );
   const end = finalStateOf(runId, states);
-  return { ...(end ? { end } : {}), lastSign: Math.floor(lastSign), ...(flow ? { flow } : {}) };
+  return { ...(end ? { end } : {}), lastSign: Math.floor(lastSign), ...(taskStart !== undefined ? { taskStart } : {}), ...(flow ? { flow } : {}) };
 }

@@ -1050,6 +1050,31 @@ console.log('CANCELLED', await suspend(now, now + 600000));`);
       });
     });
 
+    it('ends a crashed run no earlier than its last task run started, though that start reads after its host\'s last sign (another clock ahead): the task run never ends before it started', async () => {
+      await withSpace(backend, async (space, open) => {
+        // Its worker's clock 300 ms ahead of what dates the host's signs of life (on Postgres the server's
+        // clock), or the task run started after the last sign: as it was, its end came before its start.
+        const out = await space.inDeadProcess(`const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
+          const t = Date.now();
+          await h.append([{ k: 'state', runId: h.id, name: 'Running', ts: t }]);
+          await h.setState({ type: 'RUNNING', name: 'Running', timestamp: t }, { startTime: t });
+          const ahead = Date.now() + 300;
+          await h.append([{ k: 'task', runId: h.id, id: 'tr-1', name: 'step-0', taskName: 'step', ts: ahead }, { k: 'tstate', runId: h.id, id: 'tr-1', name: 'Running', ts: ahead, attempt: 1 }]);
+          console.log('RUN', h.id, ahead);`);
+        const [, id, ahead] = /^RUN (\S+) (\d+)$/m.exec(out)!;
+        for (const readOnly of [true, false]) {
+          const look = await open({ readOnly });
+          assert.deepEqual(await look.markCrashed(), [id]);
+          const detail = (await look.readRun(id!))!;
+          assert.equal(detail.state.name, 'Crashed');
+          const task = detail.taskRuns.find((t) => t.id === 'tr-1')!;
+          assert.equal(task.startTime, Number(ahead));
+          assert.ok(task.endTime! >= task.startTime!, `${readOnly ? 'shown' : 'settled'}: its task run ended ${task.startTime! - task.endTime!} ms before it started`);
+          assert.ok(detail.endTime! >= task.startTime!, `${readOnly ? 'shown' : 'settled'}: the run ended before its task run started`);
+        }
+      });
+    });
+
     it('ends a run whose owner died after a quiet while (a long task: no record) at most a few life signs before it died, so its duration is about as long as it ran', async () => {
       await withSpace(backend, async (space, open) => {
         // As a `flowdeck run` killed 3.5 s into a task that writes nothing: it showed a duration of 1 ms (its last record).

@@ -13,7 +13,7 @@ import { asRunRecord } from '../recordShape';
 import { finishedLog } from '../finishedLog';
 import { stateRecord } from '../stateRecord';
 import { CRASHED_HOST_MESSAGE } from '../runStore';
-import { crashTime } from '../crashTime';
+import { crashTime, taskStartOf } from '../crashTime';
 import { indexState } from '../runIndex';
 import { state } from '../states';
 import { resumeKey } from '../resumePlan';
@@ -120,9 +120,9 @@ export class CrashReaper {
     );
     const ends = new Map<string, ShownEnd>();
     for (const r of rows) {
-      const { end, lastStateAt } = await this.journalTail(this.pool, r.id);
+      const { end, lastStateAt, taskStart } = await this.journalTail(this.pool, r.id);
       // As `reap` will settle it: at its host's last sign of life, while the lapsed host's row is there to say.
-      const s = state('Crashed', crashMessage(r.root_queue, r.owner), crashTime(spanOf(r), lastSign(r.last_seen?.getTime(), lastStateAt), Date.now()));
+      const s = state('Crashed', crashMessage(r.root_queue, r.owner), crashTime(spanOf(r), lastSign(r.last_seen?.getTime(), lastStateAt), Date.now(), taskStart));
       ends.set(r.id, end ? { ...end, inJournal: true } : { state: s, endTime: s.timestamp, inJournal: false });
     }
     return ends;
@@ -145,23 +145,35 @@ export class CrashReaper {
   }
 
   /**
-   * The final state the run's last state records leave it in, if they leave it finished (journalEnd.ts), and
-   * when the last of them was recorded.
+   * The final state the run's last state records leave it in, if they leave it finished (journalEnd.ts), when
+   * the last of them was recorded, and the latest start of a task run among its last task records (crashTime.ts).
    */
-  private async journalTail(client: Pool | PoolClient, id: string): Promise<{ end: JournalEnd | undefined; lastStateAt: number | undefined }> {
-    const { rows } = await client.query<{ line: string }>(`select line from ${this.s}.records where run_id = $1 and kind = 'state' order by seq desc limit ${LAST_STATES}`, [id]);
+  private async journalTail(client: Pool | PoolClient, id: string): Promise<{ end: JournalEnd | undefined; lastStateAt: number | undefined; taskStart: number | undefined }> {
+    const records = await this.lastRecords(client, id, `kind = 'state'`);
+    let lastStateAt: number | undefined;
+    for (const r of records) if (r.k === 'state' && Number.isFinite(r.ts)) lastStateAt = Math.max(lastStateAt ?? r.ts, r.ts);
+    // Recorded in order: a task run still going started no later than the last of these says.
+    let taskStart: number | undefined;
+    for (const r of await this.lastRecords(client, id, `kind in ('tstate', 'trun')`)) {
+      const started = taskStartOf(r);
+      if (started !== undefined) taskStart = Math.max(taskStart ?? started, started);
+    }
+    return { end: finalStateOf(id, records), lastStateAt, taskStart };
+  }
+
+  /** The run's last LAST_STATES records of the kinds `kinds` (SQL) picks, in order. */
+  private async lastRecords(client: Pool | PoolClient, id: string, kinds: string): Promise<RunRecord[]> {
+    const { rows } = await client.query<{ line: string }>(`select line from ${this.s}.records where run_id = $1 and ${kinds} order by seq desc limit ${LAST_STATES}`, [id]);
     const records: RunRecord[] = [];
     for (const { line } of rows.reverse()) {
       try {
         const r = asRunRecord(JSON.parse(line), id);
         if (r) records.push(r);
       } catch {
-        // A line that does not parse is no state.
+        // A line that does not parse is no record.
       }
     }
-    let lastStateAt: number | undefined;
-    for (const r of records) if (r.k === 'state' && Number.isFinite(r.ts)) lastStateAt = Math.max(lastStateAt ?? r.ts, r.ts);
-    return { end: finalStateOf(id, records), lastStateAt };
+    return records;
   }
 
   private async crash(id: string, session: string | null, lastSeen: number | undefined): Promise<boolean> {
@@ -174,7 +186,7 @@ export class CrashReaper {
       const run = rows[0];
       if (!run) return false;
       // Its host died after the journal took the run's final state, before the run's row did: it ended so.
-      const { end, lastStateAt } = await this.journalTail(client, id);
+      const { end, lastStateAt, taskStart } = await this.journalTail(client, id);
       if (end) {
         await client.query(
           `update ${this.s}.runs set seq = seq + 1, state = $2, state_type = $3, start_time = coalesce(start_time, $4), end_time = $5 where id = $1`,
@@ -184,7 +196,7 @@ export class CrashReaper {
         return false;
       }
       const message = crashMessage(run.root_queue, run.owner);
-      const s = state('Crashed', message, crashTime(spanOf(run), lastSign(lastSeen, lastStateAt), Date.now()));
+      const s = state('Crashed', message, crashTime(spanOf(run), lastSign(lastSeen, lastStateAt), Date.now(), taskStart));
       const record = stateRecord(id, s);
       // With the engine's end line, as the run's host would have written it: the run's logs say how it ended.
       await client.query(`insert into ${this.s}.records (run_id, seq, kind, line) values ($1, $2::bigint + 1, 'state', $3), ($1, $2::bigint + 2, 'log', $4)`, [
