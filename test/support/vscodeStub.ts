@@ -40,9 +40,12 @@ class MarkdownString {
 const Uri = {
   joinPath: (base: { path: string }, ...parts: string[]) => ({ path: [base.path, ...parts].join('/'), toString() { return this.path; } }),
   file: (path: string) => ({ path, fsPath: path, toString: () => path }),
+  from: (parts: { scheme: string; path: string; query?: string }) => ({ ...parts, fsPath: parts.path, toString: () => `${parts.scheme}:${parts.path}${parts.query ? `?${parts.query}` : ''}` }),
 };
 
-/** Problems as a map by file, for a test to read back. */
+/** Problems as a map by file, for a test to read back (each collection made is in `diagnosticCollections`). */
+export const diagnosticCollections: DiagnosticCollection[] = [];
+
 class DiagnosticCollection {
   readonly byFile = new Map<string, unknown[]>();
   set(uri: { fsPath: string }, diagnostics: unknown[]): void {
@@ -81,7 +84,13 @@ const vscode = {
   DiagnosticRelatedInformation: Holder,
   DiagnosticSeverity: { Error: 0 },
   OverviewRulerLane: { Right: 4 },
-  languages: { createDiagnosticCollection: () => new DiagnosticCollection() },
+  languages: {
+    createDiagnosticCollection: () => {
+      const c = new DiagnosticCollection();
+      diagnosticCollections.push(c);
+      return c;
+    },
+  },
   window: {
     visibleTextEditors: [],
     createTextEditorDecorationType: () => ({ dispose() {} }),
@@ -94,8 +103,22 @@ const vscode = {
   MarkdownString,
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
   commands: { executeCommand: async () => undefined },
-  workspace: { isTrusted: true, getWorkspaceFolder: () => undefined, workspaceFolders: undefined },
+  workspace: {
+    isTrusted: true,
+    getWorkspaceFolder: (uri: { fsPath: string }) => {
+      const folder = workspaceFolders.find((f) => uri.fsPath.startsWith(`${f}/`));
+      return folder === undefined ? undefined : { uri: Uri.file(folder) };
+    },
+    workspaceFolders: undefined,
+  },
 };
+
+let workspaceFolders: string[] = [];
+
+/** The folders `workspace.getWorkspaceFolder` finds a file in (none unless a test says). */
+export function useWorkspaceFolders(folders: string[]): void {
+  workspaceFolders = folders;
+}
 
 let installed = false;
 

@@ -1,11 +1,13 @@
 /**
  * Failures at their line: when a run of a workspace flow fails, the line the worker's source-mapped stack
  * points at gets a "Flowdeck" problem (related information: the run's log) and an inline note; both go when
- * a later run of that flow completes. Runs of other processes count too (the store tells about them), and
- * the latest run of each flow is looked at once when the history is first read, so a reload keeps them.
+ * a later run of that flow completes, or when the run is deleted. Runs of other processes count too (the
+ * store tells about them), and the latest run of each flow is looked at once when the history is first
+ * read, so a reload keeps them.
  */
 import * as vscode from 'vscode';
 import type { FlowRunSummary } from '../../engine/records';
+import type { RunStore } from '../../engine/runStore';
 import { isTerminal } from '../../engine/states';
 import { MAX_CHANGED_IDS_READ } from '../changedRunsRead';
 import type { FlowdeckHost } from '../host';
@@ -13,6 +15,9 @@ import { runLogUri } from '../logs/runLogDocuments';
 import { escapeMarkdown, formatAge } from '../runs/present';
 import { FailureBook, type FailureSite } from './failureSite';
 import { readFailedRun } from './failedRun';
+
+/** Finished runs listed, newest first, when a change names more: a burst's runs are among the newest. */
+const MAX_CHANGED_RUNS_LISTED = 2000;
 
 export class FailureDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('Flowdeck');
@@ -24,6 +29,7 @@ export class FailureDiagnostics implements vscode.Disposable {
   private book = newBook();
   private readonly disposables: vscode.Disposable[];
   private restored = false;
+  private looked: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: FlowdeckHost) {
     this.disposables = [
@@ -32,10 +38,11 @@ export class FailureDiagnostics implements vscode.Disposable {
       host.onDidChangeRun((run) => void this.onRun(run)),
       host.onDidChangeStore((change) => {
         if (change.reset) this.reset();
-        // Runs changed by the hundred elsewhere (a prune, a burst): what the markers show is each flow's
-        // latest run, read from one listing as when the history is first opened, not each run named.
-        else if (change.ids.length > MAX_CHANGED_IDS_READ) void this.lookAtLatest().catch(() => undefined);
-        else for (const id of change.ids) void this.onRunId(id);
+        // Runs changed by the hundred elsewhere (a prune, a burst): read from one listing, not each run named.
+        else if (change.ids.length > MAX_CHANGED_IDS_READ) this.queue(() => this.lookAtChanged(change.ids));
+        else this.queue(async () => {
+          for (const id of change.ids) await this.onRunId(id);
+        });
       }),
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.decorate(e))),
     ];
@@ -45,6 +52,40 @@ export class FailureDiagnostics implements vscode.Disposable {
   async restore(): Promise<void> {
     this.restored = true;
     await this.lookAtLatest();
+  }
+
+  /** Runs `look` after the looks queued before it: two changes read at once could record their runs out of order. */
+  private queue(look: () => Promise<void>): void {
+    this.looked = this.looked.then(look).catch(() => undefined);
+  }
+
+  /** Resolves once the looks the store's changes started so far have run. */
+  idle(): Promise<void> {
+    return this.looked;
+  }
+
+  /**
+   * Many runs changed: markers of runs deleted among them go, and the newest finished runs (subflows too) are
+   * listed once — of each flow, the newest of those named that says something (a completion, a failure) is
+   * taken into account, a failure read for where it failed. A named run older than the listing's last is
+   * past its reach: what the latest run of each flow says is looked at still.
+   */
+  private async lookAtChanged(ids: readonly string[]): Promise<void> {
+    const named = new Set(ids);
+    const store = await this.host.store();
+    await this.dropDeleted(store, this.book.shownRunIds().filter((id) => named.has(id)));
+    for (const run of await store.list({ stateTypes: ['COMPLETED', 'FAILED', 'CRASHED'], limit: MAX_CHANGED_RUNS_LISTED })) {
+      if (named.has(run.id) && !this.book.knows(run)) await this.take(store, run);
+    }
+    await this.lookAtLatest();
+  }
+
+  /** Markers of these runs go when the runs are no longer in the store (deleted, here or elsewhere). */
+  private async dropDeleted(store: RunStore, ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      // `get` takes a name or an id's prefix too: only the run of that very id is the one marked.
+      if ((await store.get(id))?.id !== id) for (const file of this.book.forget(id)) this.show(file);
+    }
   }
 
   /** The latest run of each flow, from one listing: a failed one not yet taken into account is read for where it failed. */
@@ -80,19 +121,28 @@ export class FailureDiagnostics implements vscode.Disposable {
     try {
       const store = await this.host.store();
       const summary = await store.get(id);
-      if (!summary || !isTerminal(summary.state.type)) return;
-      if (summary.state.type === 'COMPLETED') {
-        for (const file of this.book.record(summary)) this.show(file);
+      if (summary?.id !== id) {
+        // Deleted (a prune, Delete Run, here or elsewhere): a marker of it points at nothing.
+        for (const file of this.book.forget(id)) this.show(file);
         return;
       }
-      if (summary.state.type !== 'FAILED' && summary.state.type !== 'CRASHED') return;
-      // A failure (or a crash the flow's code caused) needs the journal: where it failed.
-      const detail = await readFailedRun(store, id);
-      if (!detail) return;
-      for (const file of this.book.record(summary, detail)) this.show(file);
+      await this.take(store, summary);
     } catch {
-      // A run deleted meanwhile, or a journal unreadable: nothing to point at.
+      // The store or the journal unreadable: nothing to point at.
     }
+  }
+
+  /** A run's end taken into account: a completion clears its flow's marker, a failure is read for where it failed. */
+  private async take(store: RunStore, summary: FlowRunSummary): Promise<void> {
+    if (summary.state.type === 'COMPLETED') {
+      for (const file of this.book.record(summary)) this.show(file);
+      return;
+    }
+    if (summary.state.type !== 'FAILED' && summary.state.type !== 'CRASHED') return;
+    // A failure (or a crash the flow's code caused) needs the journal: where it failed.
+    const detail = await readFailedRun(store, summary.id);
+    if (!detail) return;
+    for (const file of this.book.record(summary, detail)) this.show(file);
   }
 
   private show(file: string): void {

@@ -127,6 +127,25 @@ export class FailureBook {
     return known !== undefined && known.created >= run.created;
   }
 
+  /** The runs whose failures are shown. */
+  shownRunIds(): string[] {
+    return [...this.byFlow.values()].flatMap((v) => (v.site ? [v.site.runId] : []));
+  }
+
+  /**
+   * A run deleted: its failure is no longer shown (an earlier run of its flow is not looked for; the flow's
+   * next run says again). Returns the file whose failures changed.
+   */
+  forget(runId: string): string[] {
+    for (const known of this.byFlow.values()) {
+      if (known.site?.runId !== runId) continue;
+      const file = known.site.file;
+      delete known.site;
+      return [file];
+    }
+    return [];
+  }
+
   /** The failures to show in `file`, one per flow, by line. */
   sitesIn(file: string): FailureSite[] {
     const out: FailureSite[] = [];
