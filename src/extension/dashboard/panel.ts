@@ -47,7 +47,7 @@ interface Deps {
   output: RunOutput;
 }
 
-class DashboardPanel implements vscode.Disposable {
+export class DashboardPanel implements vscode.Disposable {
   private ready = false;
   private logRunId: string | null = null;
   /** The log run's lines must be read again from its file (it runs in another process). */
