@@ -195,7 +195,7 @@ function quoter(mask: ((text: string) => string) | undefined): Quoter {
 }
 
 const TYPES: readonly string[] = ['string', 'number', 'integer', 'boolean', 'object', 'array'];
-const FIELDS: readonly string[] = ['type', 'description', 'default', 'required', 'enum', 'pattern', 'minimum', 'maximum'];
+const FIELDS: readonly string[] = ['type', 'description', 'default', 'required', 'enum', 'pattern', 'minimum', 'maximum', 'secret'];
 
 /**
  * The problems the worker will find with `given` for a flow whose declaration was read without running it
@@ -253,6 +253,10 @@ export function checkDeclarations(flowName: string, declarations: unknown, subje
       throw new TypeError(`${where}: enum must be a non-empty list of strings, numbers or booleans`);
     }
     if (d.required !== undefined && typeof d.required !== 'boolean') throw new TypeError(`${where}: required must be true or false`);
+    if (d.secret !== undefined && typeof d.secret !== 'boolean') throw new TypeError(`${where}: secret must be true or false`);
+    // Masking finds text: a secret number would be stored as given. A paused run's input is not masked as a parameter is.
+    if (d.secret === true && noun === 'input') throw new TypeError(`${where}: secret is for a flow's parameters, not a paused run's input`);
+    if (d.secret === true && d.type !== 'string') throw new TypeError(`${where}: secret is for a string ${noun}, not ${articled(d.type)}`);
     // A field its type never reads would be ignored, and bounds or choices no value fits would refuse every one.
     if (d.pattern !== undefined && d.type !== 'string') throw new TypeError(`${where}: pattern is for a string ${noun}, not ${articled(d.type)}`);
     for (const bound of ['minimum', 'maximum'] as const) {

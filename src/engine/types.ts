@@ -87,6 +87,11 @@ export interface ParameterDeclaration {
   pattern?: string;
   minimum?: number;
   maximum?: number;
+  /**
+   * For strings: the value is a secret (a password, a token). It is masked as `***` wherever the run stores
+   * or shows it (its records, logs, name, errors), and the editor asks for it without showing it.
+   */
+  secret?: boolean;
 }
 
 export type ParameterDeclarations = Record<string, ParameterDeclaration>;

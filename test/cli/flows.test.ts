@@ -23,6 +23,18 @@ describe('flowdeck flows', () => {
     ]);
   });
 
+  it("shows a secret parameter's default as ***, in the text as in --json", { timeout: T }, async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'login.flow.ts'), `import { flow } from 'flowdeck';\nexport default flow({ name: 'login', parameters: { apiKey: { type: 'string', secret: true, default: 'default-key-9f8e7d' } } }, async () => 1);\n`);
+    const env = { FLOWDECK_HOME: tempDir() };
+    const text = await runCli(['flows', 'login.flow.ts'], { cwd: dir, env });
+    const json = await runCli(['flows', 'login.flow.ts', '--json'], { cwd: dir, env });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /apiKey: string = "\*\*\*"/);
+    assert.equal((JSON.parse(json.stdout) as { flows: { parameters: { apiKey: { default: string } } }[] }[])[0]!.flows[0]!.parameters.apiKey.default, '***');
+    assert.ok(!(text.stdout + json.stdout).includes('default-key-9f8e7d'));
+  });
+
   it('--json lists the built-in flows first, as the text does, each marked built-in; a folder named lists its files alone', { timeout: T }, async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'hello.flow.ts'), `import { flow } from 'flowdeck';\nexport default flow({ name: 'hello', description: 'says hello' }, async () => 1);\n`);

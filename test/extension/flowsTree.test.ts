@@ -48,3 +48,25 @@ test("a flow's tooltip masks a parameter default holding a secret the editor kno
     tree.dispose();
   }
 });
+
+test("a flow's tooltip shows a secret parameter's default as ***, whether the editor knows it or not", async () => {
+  const { FileNode, FlowNode, FlowsTreeProvider } = await import('../../src/extension/flows/flowsTree');
+  const file: FileFlows = {
+    file: '/ws/login.flow.ts',
+    problems: [],
+    flows: [{ name: 'login', exportName: 'default', line: 1, column: 16, parameters: { apiKey: { type: 'string', secret: true, default: 'default-key-9f8e7d' }, region: { type: 'string', default: 'eu-west-1' } } }],
+  };
+  const index = { all: async () => [file], onDidChange: () => ({ dispose() {} }) };
+  const tree = new FlowsTreeProvider(index as never, undefined, async () => (text) => text);
+  try {
+    const fileNode = (await tree.getChildren()).find((n) => n instanceof FileNode)!;
+    const [flow] = await tree.getChildren(fileNode);
+    assert.ok(flow instanceof FlowNode);
+    const tooltip = (flow.tooltip as { value: string }).value;
+    assert.ok(!tooltip.includes('default-key-9f8e7d'), tooltip);
+    assert.match(tooltip, /`apiKey`: string = `"\*\*\*"`/);
+    assert.match(tooltip, /`region`: string = `"eu-west-1"`/);
+  } finally {
+    tree.dispose();
+  }
+});

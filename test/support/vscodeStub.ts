@@ -92,6 +92,10 @@ const vscode = {
     },
   },
   window: {
+    showInputBox: async (options: unknown) => {
+      inputBoxes.push(options);
+      return typedAnswers.shift();
+    },
     visibleTextEditors: [],
     createTextEditorDecorationType: () => ({ dispose() {} }),
     onDidChangeVisibleTextEditors: () => ({ dispose() {} }),
@@ -114,6 +118,15 @@ const vscode = {
 };
 
 let workspaceFolders: string[] = [];
+
+/** The options of each input box opened (showInputBox), for a test to read back. */
+export const inputBoxes: unknown[] = [];
+let typedAnswers: (string | undefined)[] = [];
+
+/** What the next input boxes get typed into them, in order (undefined: Escape). */
+export function typeIntoInputBoxes(answers: (string | undefined)[]): void {
+  typedAnswers = [...answers];
+}
 
 /** The folders `workspace.getWorkspaceFolder` finds a file in (none unless a test says). */
 export function useWorkspaceFolders(folders: string[]): void {

@@ -3,6 +3,7 @@ import { relative, resolve } from 'node:path';
 import { discoverFile, findFlowFiles } from '../../engine/flowDiscovery';
 import { defaultHome } from '../../engine/storeHome';
 import type { ParameterDeclarations } from '../../engine/parameters';
+import { secretDefaultsMasked } from '../../engine/secretParameters';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { BUILTIN_FLOWS, type BuiltinFlowInfo } from '../../flows/builtins';
 import { parseCommandArgs } from '../args';
@@ -55,7 +56,8 @@ export async function flowsCommand(argv: string[], io: CliIo): Promise<number> {
   // the command knows: listed masked, in the text as in --json, as `schedules --json` prints them. The store is
   // not opened; its credentials are read.
   const masker = knownSecrets(io.env, defaultHome(io.env));
-  const results = masker.maskValue(findFlowFiles(target).map(discoverFile));
+  // A secret parameter's default is listed as `***` whatever its value.
+  const results = masker.maskValue(findFlowFiles(target).map(discoverFile)).map((r) => ({ ...r, flows: r.flows.map((f) => ({ ...f, parameters: secretDefaultsMasked(f.parameters) })) }));
   if (values.json) {
     write(io.stdout, JSON.stringify(masker.maskValue([...(positionals.length === 0 ? BUILTIN_FLOWS.map(builtinJson) : []), ...results]), null, 2));
     return results.some((r) => r.error) ? EXIT.badInput : EXIT.ok;

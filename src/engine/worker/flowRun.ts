@@ -4,6 +4,7 @@
  */
 import type { Flow, Hook, HookInfo, RunLogger } from '../types';
 import { checkDeclarations, validateParameters } from '../parameters';
+import { secretParameterValues } from '../secretParameters';
 import type { ResumePlan, SubflowReply } from '../protocol';
 import type { CallIdentity, PauseInfo } from '../records';
 import { SerializeError } from '../serializer';
@@ -14,7 +15,7 @@ import { flowRunNameOf } from './customRunName';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
 import { recordTimedOutPause } from './timedOutPause';
 import { errorMessage, errorReport, failureOf, isExpected } from './errors';
-import { emit, flush, limits, masker, request } from './hostLink';
+import { emit, flush, limits, masker, registerSecret, request } from './hostLink';
 import { killOwnGroup } from './ownGroup';
 import { flushOutput } from './outputCapture';
 import { keepValue, sendResult } from './results';
@@ -108,7 +109,11 @@ export async function runFlow<P extends Record<string, unknown>, R>(flowObj: Flo
     throw new Error(`flow '${flowObj.options.name}' was called directly; run it with \`flowdeck run\` or from VS Code, or call it from inside another flow to make it a subflow`);
   }
   const name = flowObj.options.name;
-  const validated = validateParameters(name, checkDeclarations(name, flowObj.options.parameters), parameters, { mask: (t) => masker.mask(t) });
+  const declarations = checkDeclarations(name, flowObj.options.parameters);
+  // Before anything quotes them: the subflow run's parameter error, its records, the host's.
+  for (const value of secretParameterValues(declarations, parameters)) registerSecret(value);
+  const validated = validateParameters(name, declarations, parameters, { mask: (t) => masker.mask(t) });
+  for (const value of secretParameterValues(declarations, validated)) registerSecret(value);
   const scope = parent.scope;
   if (scope.timedOut !== undefined) recordTimedOutPause(scope);
   const n = scope.subflowCounters.get(name) ?? 0;

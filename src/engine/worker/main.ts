@@ -5,6 +5,7 @@
  * it properly instead), and killing the group takes every process the flow started with it.
  */
 import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
+import { secretParameterValues } from '../secretParameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { flowRunNameOf } from './customRunName';
@@ -12,7 +13,7 @@ import { errorMessage, errorReport, failureOf } from './errors';
 import { reportExitCalls } from './exitCalls';
 import { OWN_DIR, executeFlowRun, runCrashedHooks } from './flowRun';
 import { endPipe, flushAll, whenHostLost } from './eventPipe';
-import { configure, emit, masker, onReply } from './hostLink';
+import { configure, emit, masker, onReply, registerSecret } from './hostLink';
 import { watchHost } from './hostWatch';
 import { LoadError, loadFlow, neededModuleHooks, prewarm, type AnyFlow } from './loadFlow';
 import { killOwnGroup } from './ownGroup';
@@ -95,11 +96,15 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
   try {
     const { flow, exportName } = await loadFlow(message.modulePath, where, message.flowName, message.home);
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
+    // Masked from here on, in this worker and its host: a parameter error quotes what was given.
+    for (const value of secretParameterValues(declarations, message.parameters, message.parameterText)) registerSecret(value);
     let parameters: Record<string, unknown>;
     try {
       const mask = { mask: (t: string) => masker.mask(t) };
       const fromText = message.parameterText === undefined ? {} : parametersFromText(flow.options.name, declarations, message.parameterText, mask);
       parameters = validateParameters(flow.options.name, declarations, { ...message.parameters, ...fromText }, mask);
+      // A secret's default, filled in (it is the flow file's, but never shown either).
+      for (const value of secretParameterValues(declarations, parameters)) registerSecret(value);
       flow.options.validateParameters?.(parameters);
     } catch (e) {
       if (e instanceof ParameterError) throw new LoadError('invalid-parameters', e.message);
@@ -130,7 +135,7 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     if (o.concurrencyLimit !== undefined) info.concurrencyLimit = o.concurrencyLimit;
     if (o.collisionStrategy !== undefined) info.collisionStrategy = o.collisionStrategy;
     if (o.tags !== undefined && o.tags.length > 0) info.tags = [...o.tags];
-    if (declarations !== undefined) info.parameters = declarations;
+    if (declarations !== undefined) info.parameters = masker.maskValue(declarations);
     emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}), ...(runName !== undefined ? { runName } : {}), ...(runNameError !== undefined ? { runNameError } : {}) }, true);
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';

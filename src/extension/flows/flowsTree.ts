@@ -8,6 +8,7 @@ import type { FileFlows, FlowProblem } from '../../engine/flowDiscovery';
 import type { ParameterDeclarations } from '../../engine/parameters';
 import type { ScheduleView } from '../../engine/schedules/scheduleEntries';
 import { describeSchedule } from '../../engine/schedules/scheduleSpec';
+import { secretDefaultsMasked } from '../../engine/secretParameters';
 import { MASK } from '../../engine/secrets';
 import { BUILTIN_FLOWS } from '../builtinFlows';
 import { ITEM_ICONS } from '../icons';
@@ -285,7 +286,7 @@ function where(file: string): string {
 function flowTooltip(ref: FlowRef, schedules: readonly ScheduleView[], mask: SecretMask): vscode.MarkdownString {
   const lines = [`**${escapeMarkdown(ref.flowName)}**${ref.source.kind === 'builtin' ? ' (built-in)' : ''}`];
   if (ref.description) lines.push('', escapeMarkdown(ref.description));
-  lines.push('', parametersText(ref.parameters, mask));
+  lines.push('', parametersText(secretDefaultsMasked(ref.parameters), mask));
   if (schedules.length > 0) {
     const items = schedules.map((v) => `- ${escapeMarkdown(describeSchedule(v.entry.schedule))}: ${escapeMarkdown(scheduleStateText(v, (ms) => new Date(ms).toLocaleString()))} (${v.entry.origin === 'code' ? 'in code' : 'added'}, ${v.entry.id})`);
     lines.push('', `Schedules:\n\n${items.join('\n')}`);

@@ -31,6 +31,7 @@ async function ask(prompts: ParameterPrompt[], collect: (answers: ReadonlyMap<st
       prompt: p.prompt,
       value: p.value,
       placeHolder: p.placeHolder,
+      password: p.password,
       validateInput: (value) => p.validate(value),
     });
     if (text === undefined) return undefined;

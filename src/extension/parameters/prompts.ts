@@ -20,8 +20,10 @@ export interface ParameterPrompt {
   key: string;
   title: string;
   prompt: string;
-  /** What the box starts with: the default, so Enter keeps it. */
+  /** What the box starts with: the default, so Enter keeps it (a secret's is never shown: empty keeps it). */
   value: string;
+  /** A secret parameter (`secret: true`): what is typed is not shown. */
+  password: boolean;
   placeHolder: string;
   /** A message to show under the box, or undefined when the text is acceptable. */
   validate(text: string): string | undefined;
@@ -49,7 +51,8 @@ function describe(key: string, decl: ParameterDeclaration): string {
   const facts: string[] = [decl.type];
   if (decl.required && decl.default === undefined) facts.push('required');
   if (decl.enum) facts.push(`one of ${decl.enum.map(render).join(', ')}`);
-  if (decl.default !== undefined) facts.push(`default ${JSON.stringify(decl.default)}`);
+  if (decl.secret) facts.push('secret');
+  if (decl.default !== undefined) facts.push(decl.secret ? 'leave empty for its default' : `default ${JSON.stringify(decl.default)}`);
   else if (!decl.required) facts.push('optional: leave empty to let the flow decide');
   return `${decl.description ? `${decl.description} ` : ''}(${key}: ${facts.join('; ')})`;
 }
@@ -64,8 +67,9 @@ export function parameterPrompts(flowName: string, declarations: ParameterDeclar
       key,
       title: `${asked.action ?? `Run ${flowName}`} (${index + 1}/${keys.length}): ${key}`,
       prompt: `${asked.about ? `${asked.about} — ` : ''}${describe(key, decl)}`,
-      value: decl.default === undefined ? '' : render(decl.default),
-      placeHolder: decl.default === undefined ? (decl.enum ? decl.enum.map(render).join(' | ') : decl.type) : render(decl.default),
+      value: decl.default === undefined || decl.secret ? '' : render(decl.default),
+      password: decl.secret === true,
+      placeHolder: decl.default === undefined ? (decl.enum ? decl.enum.map(render).join(' | ') : decl.type) : decl.secret ? 'the default' : render(decl.default),
       parse,
       validate(text) {
         try {
@@ -100,6 +104,7 @@ export function jsonParametersPrompt(flowName: string): ParameterPrompt {
     title: `Run ${flowName}: parameters`,
     prompt: `Parameters for flow '${flowName}' as a JSON object (the flow declares none, so they are passed as given)`,
     value: '{}',
+    password: false,
     placeHolder: '{"name": "value"}',
     parse,
     validate(text) {
@@ -140,5 +145,9 @@ export function collectParameters(flowName: string, declarations: ParameterDecla
     const parsed = text === undefined ? undefined : parse(prompt, text);
     if (parsed !== undefined) given[prompt.key] = parsed.value;
   }
-  return validateParameters(flowName, declarations, given, checks);
+  const parameters = validateParameters(flowName, declarations, given, checks);
+  // A secret left empty is left out: its default is filled in by the run's worker, from the flow file,
+  // never carried by the editor (what it read of the file may show it masked).
+  for (const [key, decl] of Object.entries(declarations)) if (decl.secret && !Object.hasOwn(given, key)) delete parameters[key];
+  return parameters;
 }

@@ -1,0 +1,30 @@
+/**
+ * Parameters declared `secret: true` (a password or a token the run is given): their values are masked as a
+ * secret from the environment is — registered with the run's masker before anything quotes them (a
+ * parameter error, the run's records, its name, its logs), so they are stored and shown as `***`. Only a
+ * string parameter can be secret (checkDeclarations): a masker finds text.
+ */
+import { MASK } from './secrets';
+import type { ParameterDeclarations } from './types';
+
+/** The string values `sources` give the parameters `declarations` declares secret (a default counts once it is filled in). */
+export function secretParameterValues(declarations: ParameterDeclarations | undefined, ...sources: (Readonly<Record<string, unknown>> | undefined)[]): string[] {
+  if (declarations === undefined) return [];
+  const values: string[] = [];
+  for (const [key, declaration] of Object.entries(declarations)) {
+    if (declaration.secret !== true) continue;
+    for (const source of sources) {
+      const value = source !== undefined && Object.hasOwn(source, key) ? source[key] : undefined;
+      if (typeof value === 'string') values.push(value);
+    }
+  }
+  return values;
+}
+
+/** `declarations` as shown (a tooltip, `flowdeck flows`): a secret's default, the flow file's, as `***`. */
+export function secretDefaultsMasked(declarations: ParameterDeclarations): ParameterDeclarations;
+export function secretDefaultsMasked(declarations: ParameterDeclarations | undefined): ParameterDeclarations | undefined;
+export function secretDefaultsMasked(declarations: ParameterDeclarations | undefined): ParameterDeclarations | undefined {
+  if (declarations === undefined || !Object.values(declarations).some((d) => d.secret === true && d.default !== undefined)) return declarations;
+  return Object.fromEntries(Object.entries(declarations).map(([key, d]) => [key, d.secret === true && d.default !== undefined ? { ...d, default: MASK } : d]));
+}

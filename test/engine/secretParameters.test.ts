@@ -1,0 +1,78 @@
+/** Parameters declared `secret: true`: their values never reach a run's journal, the index, its logs or its name. */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { checkDeclarations } from '../../src/engine/parameters';
+import { secretDefaultsMasked, secretParameterValues } from '../../src/engine/secretParameters';
+import { flowSource, makeRunner, tempDir, workspace } from '../support/engine';
+
+/** Every file the store holds, as one text. */
+function storeText(home: string): string {
+  const runs = join(home, 'runs');
+  return readdirSync(runs, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))
+    .join('\n');
+}
+
+describe('secret parameters', () => {
+  it("are masked in the run's records, logs, name and result, a subflow's and a default too", async () => {
+    const ws = workspace({
+      'login.flow.ts': flowSource(`
+const child = flow({ name: 'child', parameters: { code: { type: 'string', secret: true } } }, async ({ code }: { code: string }) => {
+  getRunLogger().info('child got ' + code);
+  return code;
+});
+export default flow({
+  name: 'login',
+  flowRunName: '{user}-{password}',
+  parameters: { user: { type: 'string' }, password: { type: 'string', secret: true }, apiKey: { type: 'string', secret: true, default: 'default-key-9f8e7d' } },
+}, async ({ user, password, apiKey }: { user: string; password: string; apiKey: string }) => {
+  getRunLogger().info('pw ' + password + ' key ' + apiKey);
+  console.log('printed', password);
+  await child({ code: 'child-code-4711' });
+  return { user, password };
+});`),
+    });
+    const home = tempDir();
+    const { store, runner } = await makeRunner(home);
+    after(() => runner.dispose());
+    const logs: string[] = [];
+    runner.on('log', (l) => logs.push(l.message));
+    const detail = await (await runner.start({ source: { kind: 'file', path: join(ws, 'login.flow.ts') }, parameters: { user: 'ada', password: 'hunter2-correct-horse' } })).done;
+    assert.equal(detail.state.name, 'Completed', detail.state.message);
+    assert.equal(detail.name, 'ada-***');
+    assert.deepEqual(detail.parameters, { user: 'ada', password: '***', apiKey: '***' });
+    assert.ok(logs.includes('pw *** key ***'), logs.join('\n'));
+    assert.ok(logs.includes('child got ***'), logs.join('\n'));
+    const everything = storeText(home) + logs.join('\n') + JSON.stringify(await store.list());
+    for (const secret of ['hunter2-correct-horse', 'default-key-9f8e7d', 'child-code-4711']) assert.ok(!everything.includes(secret), `${secret} is nowhere`);
+  });
+
+  it('are not quoted when refused: a value that does not fit its declaration starts no run and is said as ***', async () => {
+    const ws = workspace({ 'pin.flow.ts': flowSource(`export default flow({ name: 'pin', parameters: { pin: { type: 'string', secret: true, enum: ['0000'] } } }, async () => 1);`) });
+    const home = tempDir();
+    const { runner } = await makeRunner(home);
+    after(() => runner.dispose());
+    const refused = await runner.start({ source: { kind: 'file', path: join(ws, 'pin.flow.ts') }, parameters: { pin: 'wrong-pin-31337' } }).then(
+      () => assert.fail('a run started'),
+      (e: Error) => e,
+    );
+    assert.match(refused.message, /pin/);
+    assert.ok(!refused.message.includes('wrong-pin-31337'), refused.message);
+  });
+
+  it('are strings of a flow: a secret number or a secret input is refused, a non-boolean secret too', () => {
+    assert.throws(() => checkDeclarations('f', { n: { type: 'number', secret: true } }), /parameter 'n': secret is for a string parameter, not a number/);
+    assert.throws(() => checkDeclarations('f', { s: { type: 'string', secret: 'yes' } }), /secret must be true or false/);
+    assert.throws(() => checkDeclarations('', { s: { type: 'string', secret: true } }, { owner: "flow run 'x'", noun: 'input' }), /secret is for a flow's parameters/);
+    assert.ok(checkDeclarations('f', { s: { type: 'string', secret: true, default: 'abcd' } }));
+  });
+
+  it('give their values (given or filled in) to the masker, and show their defaults as ***', () => {
+    const declarations = { a: { type: 'string' as const, secret: true, default: 'dflt' }, b: { type: 'string' as const } };
+    assert.deepEqual(secretParameterValues(declarations, { a: 'given', b: 'plain' }, { a: 'typed' }, undefined), ['given', 'typed']);
+    assert.deepEqual(secretDefaultsMasked(declarations), { a: { type: 'string', secret: true, default: '***' }, b: { type: 'string' } });
+  });
+});
