@@ -6,6 +6,7 @@ import { ParameterError, parametersFromText, refusalOf } from '../engine/paramet
 import type { FlowSource } from '../engine/protocol';
 import { queuedFlowFor } from '../engine/queuedFlow';
 import { queuedParameterSecrets } from '../engine/queuedParameterSecrets';
+import { secretParameterValues } from '../engine/secretParameters';
 import { BadInputError } from '../engine/runRequest';
 import type { RunStore } from '../engine/runStore';
 import { mergedTags, tagsField } from '../engine/runTags';
@@ -62,6 +63,8 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
   // declarations cannot be read without running it gets them read as for an undeclared parameter, and
   // the worker still validates them.
   const masker = new SecretMasker(secretsFromEnv(io.env));
+  // A refusal below quotes what was given: a secret parameter's value never.
+  for (const value of secretParameterValues(flow.parameters, options.input.parameters, options.input.parameterText)) masker.add(value);
   let parameters: Record<string, unknown>;
   try {
     parameters = { ...options.input.parameters, ...parametersFromText(flow.flowName, flow.parameters, options.input.parameterText, { mask: (t) => masker.mask(t) }) };
@@ -74,7 +77,7 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
     write(io.stderr, `flowdeck: ${neutraliseTerminal(e.message)}`);
     return EXIT.badInput;
   }
-  const secret = queuedParameterSecrets(parameters, masker);
+  const secret = queuedParameterSecrets(parameters, masker, flow.parameters);
   if (secret !== undefined) {
     write(io.stderr, `flowdeck: ${neutraliseTerminal(secret)}`);
     return EXIT.badInput;

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { checkDeclarations } from '../../src/engine/parameters';
+import { checkSchedule, ScheduleError } from '../../src/engine/schedules/scheduleSpec';
 import { secretDefaultsMasked, secretParameterValues } from '../../src/engine/secretParameters';
 import { flowSource, makeRunner, tempDir, workspace } from '../support/engine';
 
@@ -74,5 +75,11 @@ export default flow({
     const declarations = { a: { type: 'string' as const, secret: true, default: 'dflt' }, b: { type: 'string' as const } };
     assert.deepEqual(secretParameterValues(declarations, { a: 'given', b: 'plain' }, { a: 'typed' }, undefined), ['given', 'typed']);
     assert.deepEqual(secretDefaultsMasked(declarations), { a: { type: 'string', secret: true, default: '***' }, b: { type: 'string' } });
+  });
+
+  it("are kept out of a schedule: given in its parameters, refused; a default, left to the run's worker", () => {
+    const declarations = { apiKey: { type: 'string' as const, secret: true, default: 'default-key-9f8e7d' }, region: { type: 'string' as const, default: 'eu' } };
+    assert.throws(() => checkSchedule({ cron: '0 9 * * *', parameters: { apiKey: 'given-key-1234' } }, 'f', declarations), (e: Error) => e instanceof ScheduleError && /parameter 'apiKey' is declared secret/.test(e.message) && !e.message.includes('given-key-1234'));
+    assert.deepEqual(checkSchedule({ cron: '0 9 * * *', parameters: { region: 'us' } }, 'f', declarations).parameters, { region: 'us' });
   });
 });

@@ -21,3 +21,12 @@ test('a parameter holding a secret the editor knows is refused, the secret maske
   }
   refuseQueuedSecrets({ repo: 'octo/hello', days: 7 }, secrets);
 });
+
+test('a parameter the flow declares secret is refused whatever its value, named and not quoted; left out, it passes', { timeout: 10_000 }, () => {
+  const declarations = { password: { type: 'string' as const, secret: true }, user: { type: 'string' as const } };
+  assert.throws(
+    () => refuseQueuedSecrets({ user: 'ada', password: 'hunter2-correct-horse' }, secrets, declarations),
+    (e: Error) => /^parameter 'password' is declared secret; a queued run's parameters are kept in the store/.test(e.message) && !e.message.includes('hunter2'),
+  );
+  refuseQueuedSecrets({ user: 'ada' }, secrets, declarations);
+});

@@ -106,6 +106,10 @@ export function checkSchedule(value: unknown, flowName: string, declarations?: P
     } catch (e) {
       throw new ScheduleError((e as Error).message);
     }
+    const secret = Object.keys(v.parameters).find((key) => declarations !== undefined && Object.hasOwn(declarations, key) && declarations[key]!.secret === true);
+    if (secret !== undefined) throw new ScheduleError(`parameter '${secret}' is declared secret; schedules are kept in the store, so leave it out (its default applies) or let the flow read the secret from its environment instead`);
+    // A secret's default is filled in by the run's worker, from the flow file: never kept with the schedule or its runs made ahead.
+    for (const [key, d] of Object.entries(declarations ?? {})) if (d.secret === true) delete out.parameters[key];
   } else if (declarations !== undefined) {
     // None given: each slot's run would be refused for a required parameter without a default — said now.
     try {

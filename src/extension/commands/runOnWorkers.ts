@@ -27,7 +27,7 @@ async function runOnWorkers(flowdeck: Flowdeck, context: vscode.ExtensionContext
   if (parameters === undefined) return;
   const root = ref.source.kind === 'file' ? vscode.workspace.getWorkspaceFolder(vscode.Uri.file(ref.source.path))?.uri.fsPath : undefined;
   try {
-    refuseQueuedSecrets(parameters, await flowdeck.host.knownSecrets());
+    refuseQueuedSecrets(parameters, await flowdeck.host.knownSecrets(), ref.parameters);
     const flow = await queuedFlowFor(ref.source, root ?? '/', ref.flowName);
     const run = await store.shared.enqueue({ queue, parameters, ...flow });
     flowdeck.output.note(`Queued flow run '${run.name}' of flow '${run.flowName}' on queue '${queue}'`);
