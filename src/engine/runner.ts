@@ -48,6 +48,7 @@ import { reasonOf } from './storeErrors';
 import { limitAdvice } from './systemLimits';
 import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
 import { neverStartedRefusal } from './schedules/neverStartedSlot';
+import { SECRET_NOT_KEPT } from './secretParameters';
 
 export { BadInputError, type RunRequest } from './runRequest';
 export { WorkerKilledWhileLoading } from './workerKilledWhileLoading';
@@ -194,6 +195,11 @@ function deletedMeanwhile(detail: FlowRunDetail): BadInputError {
 function unfitFile(detail: FlowRunDetail, e: unknown): unknown {
   if (!(e instanceof BadInputError) || (e.reason !== 'invalid-parameters' && e.reason !== 'no-flow')) return e;
   const said = `Invalid parameters for flow '${detail.flowName}': `;
+  // Its records hold *** for a secret parameter: nothing to put back, the run cannot be resumed at all.
+  if (e.reason === 'invalid-parameters' && e.message.includes(SECRET_NOT_KEPT)) {
+    const why = (e.message.startsWith(said) ? e.message.slice(said.length) : e.message).replace(/; give it again in a new run$/, '');
+    return new BadInputError(e.reason, `Run '${detail.name}' cannot be resumed: its ${why}. Run the flow again for a new run, giving it.`);
+  }
   const why =
     e.reason === 'no-flow'
       ? `its flow '${detail.flowName}' is not in its file now (${e.message})`

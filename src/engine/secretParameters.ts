@@ -28,3 +28,19 @@ export function secretDefaultsMasked(declarations: ParameterDeclarations | undef
   if (declarations === undefined || !Object.values(declarations).some((d) => d.secret === true && d.default !== undefined)) return declarations;
   return Object.fromEntries(Object.entries(declarations).map(([key, d]) => [key, d.secret === true && d.default !== undefined ? { ...d, default: MASK } : d]));
 }
+
+/** Said of a secret parameter given as `***`: what a run's records hold in its place (a resume, a rerun). */
+export const SECRET_NOT_KEPT = `a run's records hold ${MASK} in a secret's place`;
+
+/**
+ * Why `parameters` cannot be run with, if a secret of `declarations` is given as `***`: a resume or a rerun
+ * takes the parameters from the run's records, which hold `***` in a secret's place; run with, the flow would
+ * get `***` for a password and fail (or worse) far from the cause. Undefined when none is.
+ */
+export function secretsNotKept(declarations: ParameterDeclarations | undefined, parameters: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (declarations === undefined || parameters === undefined) return undefined;
+  const names = Object.keys(declarations).filter((key) => declarations[key]!.secret === true && Object.hasOwn(parameters, key) && parameters[key] === MASK);
+  if (names.length === 0) return undefined;
+  const which = names.map((n) => `'${n}'`).join(', ');
+  return `parameter${names.length > 1 ? 's' : ''} ${which} ${names.length > 1 ? 'are secret and their values were' : 'is secret and its value was'} not kept (${SECRET_NOT_KEPT})`;
+}

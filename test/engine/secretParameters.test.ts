@@ -64,6 +64,29 @@ export default flow({
     assert.ok(!refused.message.includes('wrong-pin-31337'), refused.message);
   });
 
+  it('are not given back as *** by a resume or a rerun: refused, naming the parameter, the run left as it was', { timeout: 120_000 }, async () => {
+    const ws = workspace({
+      'pay.flow.ts': flowSource(`export default flow({ name: 'pay', parameters: { user: { type: 'string' }, token: { type: 'string', secret: true } } }, async ({ token }: { token: string }) => {
+  if (token === '***') throw new Error('ran with the mask for a token');
+  throw new Error('the bank is closed');
+});`),
+    });
+    const home = tempDir();
+    const { runner } = await makeRunner(home);
+    after(() => runner.dispose());
+    const file = join(ws, 'pay.flow.ts');
+    const first = await (await runner.start({ source: { kind: 'file', path: file }, parameters: { user: 'ada', token: 'tok-live-5551234' } })).done;
+    assert.equal(first.state.name, 'Failed');
+    assert.deepEqual(first.parameters, { user: 'ada', token: '***' });
+    await assert.rejects(runner.resume(first.id), (e: Error) => {
+      assert.equal(e.name, 'BadInputError');
+      assert.equal(e.message, `Run '${first.name}' cannot be resumed: its parameter 'token' is secret and its value was not kept (a run's records hold *** in a secret's place). Run the flow again for a new run, giving it.`);
+      return true;
+    });
+    // A rerun from the editor gives the run's recorded parameters: refused as the bad input it is.
+    await assert.rejects(runner.start({ source: { kind: 'file', path: file }, parameters: first.parameters }), /Invalid parameters for flow 'pay': parameter 'token' is secret and its value was not kept/);
+  });
+
   it('are strings of a flow: a secret number or a secret input is refused, a non-boolean secret too', () => {
     assert.throws(() => checkDeclarations('f', { n: { type: 'number', secret: true } }), /parameter 'n': secret is for a string parameter, not a number/);
     assert.throws(() => checkDeclarations('f', { s: { type: 'string', secret: 'yes' } }), /secret must be true or false/);

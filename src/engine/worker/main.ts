@@ -5,7 +5,7 @@
  * it properly instead), and killing the group takes every process the flow started with it.
  */
 import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
-import { secretParameterValues } from '../secretParameters';
+import { secretParameterValues, secretsNotKept } from '../secretParameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { flowRunNameOf } from './customRunName';
@@ -98,6 +98,8 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     // Masked from here on, in this worker and its host: a parameter error quotes what was given.
     for (const value of secretParameterValues(declarations, message.parameters, message.parameterText)) registerSecret(value);
+    const notKept = secretsNotKept(declarations, message.parameters);
+    if (notKept !== undefined) throw new LoadError('invalid-parameters', `Invalid parameters for flow '${flow.options.name}': ${notKept}; give it again in a new run`);
     let parameters: Record<string, unknown>;
     try {
       const mask = { mask: (t: string) => masker.mask(t) };
