@@ -4,7 +4,7 @@
  * On the embedded store and on Postgres.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { CacheEntryJson } from '../../src/cli/commands/cache';
@@ -155,6 +155,31 @@ export default flow({ name: 'rates' }, async () => (await rate('EUR')).rate);
     const third = await cli('run', 'rates.flow.ts', '--json');
     assert.equal(third.code, 0, third.stderr);
     assert.deepEqual(states(third.stdout), ['Cached'], 'the entry was written again');
+  });
+
+  it('a cached result that cannot be written (a folder where its file goes) is a warning naming the task: the task run completes and the run keeps its result', async () => {
+    const ws = workspace({
+      'rates.flow.ts': `import { flow, task } from 'flowdeck';
+const rate = task({ name: 'rate', cacheKey: (c: string) => c }, async (c: string) => ({ c, rate: 1.25 }));
+export default flow({ name: 'rates' }, async () => (await rate('EUR')).rate);
+`,
+    });
+    const home = tempDir();
+    const cli = (...args: string[]) => runCli(args, { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const first = await cli('run', 'rates.flow.ts', '--json');
+    assert.equal(first.code, 0, first.stderr);
+    const dir = join(home, 'cache');
+    const [file] = readdirSync(dir).filter((f) => f.endsWith('.dv'));
+    rmSync(join(dir, file!));
+    mkdirSync(join(dir, file!, 'in-the-way'), { recursive: true });
+    const blocked = await cli('run', 'rates.flow.ts', '--json');
+    assert.equal(blocked.code, 0, blocked.stderr);
+    const doc = JSON.parse(blocked.stdout) as { state: { name: string }; result: number; taskRuns: { state: { name: string } }[] };
+    assert.equal(doc.state.name, 'Completed');
+    assert.equal(doc.result, 1.25);
+    assert.deepEqual(doc.taskRuns.map((t) => t.state.name), ['Completed']);
+    assert.match(blocked.stderr, /WARNING \| Task run 'rate-0' - The result of task 'rate' was not cached \(.*it is a folder \(EISDIR\)\): the run goes on with it, and the next run runs the task again\n/);
+    assert.doesNotMatch(blocked.stderr, /\.tmp\b/, 'no temporary file named');
   });
 
   it('the same on Postgres', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {

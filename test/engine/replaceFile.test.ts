@@ -16,10 +16,10 @@ test('a file is replaced whole, private to the user, and no temporary file stays
   assert.deepEqual(readdirSync(dir), ['entry.json']);
 });
 
-test('a failed replace throws and leaves no temporary file behind', { timeout: 10_000 }, async () => {
+test('a failed replace throws, naming the file (not its temporary one), and leaves no temporary file behind', { timeout: 10_000 }, async () => {
   const dir = tempDir();
   const target = join(dir, 'taken');
   mkdirSync(join(target, 'inside'), { recursive: true }); // a file cannot be renamed over a folder
-  await assert.rejects(replaceFile(target, 'text'));
+  await assert.rejects(replaceFile(target, 'text'), (e: Error) => e.message === `Could not write ${target}: it is a folder (EISDIR)`);
   assert.deepEqual(readdirSync(dir), ['taken']);
 });

@@ -276,7 +276,12 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
         }
         if (cacheKey !== undefined && kept.kind !== 'dropped') {
           const expiresAt = options.cacheExpirationSeconds !== undefined ? Date.now() + options.cacheExpirationSeconds * 1000 : undefined;
-          await request({ op: 'cache-put', key: keyHash(cacheKey), serialized: kept.text, task: options.name, runId, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+          try {
+            await request({ op: 'cache-put', key: keyHash(cacheKey), serialized: kept.text, task: options.name, runId, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+          } catch (e) {
+            // The cache only saves later runs work: a result it cannot keep is no reason to fail this one.
+            taskCtx.logger.warning(`The result of task '${options.name}' was not cached (${errorMessage(e)}): the run goes on with it, and the next run runs the task again`);
+          }
         }
       }
       const final = journal.end('Completed', keep ? kept : undefined);
