@@ -344,6 +344,8 @@ export function valueFromText(type: ParameterType, text: string): unknown {
       if (!DECIMAL_NUMBER.test(text)) return fail(notDecimalReason(text));
       const n = Number(text);
       if (!Number.isFinite(n)) return fail('not a finite number');
+      // Said of the text as typed: the number it reads as (99999999999999999999999 → 1e+23) is another one.
+      if (type === 'integer' && Number.isInteger(n) && !Number.isSafeInteger(n)) return fail(`past ±${Number.MAX_SAFE_INTEGER}, which numbers hold exactly: declare it as a string to pass a larger one`);
       return n;
     }
     case 'boolean': {

@@ -33,7 +33,8 @@ describe('flowdeck run --param', T, () => {
   for (const [what, args, message] of [
     ['a number too large', ['--param', 'version=1.0', '--param', 'ratio=1e400'], /'ratio' must be a number, got "1e400" \(not a finite number\); pass it as --param ratio=0\.5/],
     ['NaN', ['--param', 'version=1.0', '--param', 'ratio=NaN'], /'ratio' must be a number, got "NaN" \(not a number\)/],
-    ['an integer past the exact range (it would run as 1e+23)', ['--param', 'version=1.0', '--param', 'times=99999999999999999999999'], /'times' must be an integer from -9007199254740991 to 9007199254740991, which numbers hold exactly; got 1e\+23/],
+    ['an integer past the exact range (it would run as 1e+23)', ['--param', 'version=1.0', '--param', 'times=99999999999999999999999'], /'times' must be a whole number, got "99999999999999999999999" \(past ±9007199254740991, which numbers hold exactly: declare it as a string to pass a larger one\); pass it as --param times=42/],
+    ['a long integer past the exact range, quoted cut short', ['--param', 'version=1.0', '--param', `times=${'9'.repeat(300)}`], new RegExp(`'times' must be a whole number, got "${'9'.repeat(40)}…" \\(past ±9007199254740991`)],
     ['a boolean that is not one', ['--param', 'version=1.0', '--param', 'dry=yes'], /pass it as --param dry=true or --param dry=false/],
     ['a hexadecimal number (Number() would read 16)', ['--param', 'version=1.0', '--param', 'ratio=0x10'], /'ratio' must be a number, got "0x10" \(not a decimal number as JSON writes it, like 16, -0\.5 or 1e3\); pass it as --param ratio=0\.5/],
     ['a number with spaces around it', ['--param', 'version=1.0', '--param', 'times= 12 '], /'times' must be a whole number, got " 12 " \(spaces around the number\)/],
