@@ -179,6 +179,21 @@ export default flow({ name: 'owners' }, async () => {
     assert.ok(slow.includes('aborted: cleaning up') && slow.includes('printed from the listener'), slow.join('\n'));
   });
 
+  it('a retryCondition returning false is said in the task run\'s log: the attempt\'s error and that it was not retried, with the retries left', async () => {
+    const { detail, ofTask } = await run(`
+let n = 0;
+class Fatal extends Error {}
+const charge = task({ name: 'charge', retries: 3, retryDelaySeconds: 0, retryCondition: (e) => !(e instanceof Fatal) }, async () => { n++; throw n === 2 ? new Fatal('card declined') : new Error('timed out'); });
+export default flow({ name: 'conditional' }, async () => { await charge().catch(() => undefined); return n; });`);
+    assert.equal(valueOf(detail), 2);
+    assert.deepEqual(ofTask('charge-0').map((l) => `${l.level} ${l.message}`), [
+      'WARNING Encountered exception during execution: timed out',
+      'INFO Retry 1/3 will start 0 seconds from now',
+      'ERROR Failed after 2 attempt(s): card declined. Not retried: retryCondition returned false (2 retries left).',
+      "ERROR Finished in state Failed('card declined')",
+    ]);
+  });
+
   it("a task run ends with Finished in state Completed(); a map says it once for its completed runs; a failure line does not repeat the run's name", async () => {
     const { logs, ofTask } = await run(`
 const one = task({ name: 'one' }, async () => 1);

@@ -37,6 +37,8 @@ export async function withRetries<R>(
           // Awaited: an async condition's promise is not its answer (it said "retry" to every error, even
           // when it resolved false), and its rejection is the condition throwing.
           allowed = (await plan.condition(error, attemptNo)) !== false;
+          // Retries left unused are the condition's doing: without a word the log reads as a task that never retries.
+          if (!allowed) logger.error(`Failed after ${attemptNo} attempt(s): ${errorMessage(error)}. Not retried: retryCondition returned false (${retriesLeft} ${retriesLeft === 1 ? 'retry' : 'retries'} left).`);
         } catch (e) {
           logger.error(`retryCondition threw: ${errorMessage(e)}; not retrying`);
           allowed = false;
