@@ -22,6 +22,7 @@ export const ARTIFACT_LIMITS = {
   keyChars: 64,
   /** Distinct keys one flow run (with its task runs) may use. */
   keysPerRun: 100,
+  /** Characters (its `length`), not bytes: what the dashboard renders; the bytes stored are held by `bytes` below. */
   markdownChars: 64 * 1024,
   tableRows: 5000,
   tableColumns: 50,

@@ -6,7 +6,7 @@ import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { latestArtifacts } from '../../src/engine/latestArtifacts';
 import type { ArtifactRecord } from '../../src/engine/records';
 import { readFileSync } from 'node:fs';
-import { makeRunner, tempDir, workspace } from '../support/engine';
+import { ROOT, makeRunner, tempDir, workspace } from '../support/engine';
 
 const source = (body: string): string =>
   `import { flow, task, createMarkdownArtifact, createTableArtifact, createLinkArtifact, createChartArtifact, createProgressArtifact } from 'flowdeck';\n${body}\n`;
@@ -77,6 +77,14 @@ describe('artifact data', () => {
     ] as const) {
       assert.throws(() => tableData(rows), (e: Error) => e.name === 'ArtifactError' && (message as RegExp).test(e.message), String(message));
     }
+  });
+
+  it('bounds markdown in characters, as README says and the error says: 65,536 two-byte characters (128 KiB) pass, one more is refused', () => {
+    const limit = /Limits: markdown up to ([\d,]+) characters;/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    assert.ok(limit, 'README states the markdown limit in characters');
+    assert.equal(Number(limit[1]!.replace(/,/g, '')), ARTIFACT_LIMITS.markdownChars);
+    assert.equal(artifactProblem(markdownData('é'.repeat(ARTIFACT_LIMITS.markdownChars))), undefined);
+    assert.equal(artifactProblem(markdownData('é'.repeat(ARTIFACT_LIMITS.markdownChars + 1))), 'the markdown is 65537 characters, more than the 65536 allowed');
   });
 
   it('says what is wrong: chart series lengths, URL schemes, sizes, kinds', () => {
