@@ -44,7 +44,7 @@ import { OutOfMemoryWatch } from './outOfMemory';
 import { pauseInput } from './pauseInput';
 import { endSuspension, expiredSuspension, inputGivenSince, suspensionInput } from './suspensions';
 import { workerExitText } from './workerExit';
-import { reasonOf } from './storeErrors';
+import { StoreSettingError, reasonOf } from './storeErrors';
 import { limitAdvice } from './systemLimits';
 import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
 import { neverStartedRefusal } from './schedules/neverStartedSlot';
@@ -223,21 +223,31 @@ async function hashFile(path: string): Promise<string | undefined> {
 /** The shortest interval between a long map's progress lines. */
 const MIN_MAP_PROGRESS_MS = 100;
 
-function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const v = Number(env[name]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
+/**
+ * A number above 0 from the environment, `fallback` where unset (or empty). Anything else is a
+ * StoreSettingError naming the variable and the value, as FLOWDECK_HEARTBEAT_SECONDS's is: running on the
+ * default instead would look like the setting took.
+ */
+function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return fallback;
+  const v = Number(text);
+  if (Number.isFinite(v) && v > 0) return v;
+  const given = env[name]!;
+  const shown = given.length > 40 ? `${given.slice(0, 40)}…` : given;
+  throw new StoreSettingError(`${name} must be a number of ${unit} above 0, got ${JSON.stringify(shown)}; unset it for the default (${fallback})`);
 }
 
 /** The limits a worker applies, from the documented environment variables. */
 export function workerLimits(env: NodeJS.ProcessEnv, options: Pick<RunnerOptions, 'cancelGraceMs' | 'timeoutGraceMs'>): WorkerLimits {
   return {
-    inlineResultBytes: envNumber(env, 'FLOWDECK_INLINE_RESULT_KB', 256) * 1024,
-    maxResultBytes: envNumber(env, 'FLOWDECK_MAX_RESULT_MB', 512) * 1024 * 1024,
-    maxLogLineBytes: envNumber(env, 'FLOWDECK_MAX_LOG_LINE_KB', 1024) * 1024,
+    inlineResultBytes: envNumber(env, 'FLOWDECK_INLINE_RESULT_KB', 256, 'KB') * 1024,
+    maxResultBytes: envNumber(env, 'FLOWDECK_MAX_RESULT_MB', 512, 'MB') * 1024 * 1024,
+    maxLogLineBytes: envNumber(env, 'FLOWDECK_MAX_LOG_LINE_KB', 1024, 'KB') * 1024,
     timeoutGraceMs: options.timeoutGraceMs ?? 2000,
     cancelGraceMs: options.cancelGraceMs ?? 3000,
     // At least a tenth of a second: a smaller setting would fill the log with progress lines.
-    mapProgressMs: Math.max(MIN_MAP_PROGRESS_MS, envNumber(env, 'FLOWDECK_MAP_PROGRESS_SECONDS', 10) * 1000),
+    mapProgressMs: Math.max(MIN_MAP_PROGRESS_MS, envNumber(env, 'FLOWDECK_MAP_PROGRESS_SECONDS', 10, 'seconds') * 1000),
   };
 }
 

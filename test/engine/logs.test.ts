@@ -281,6 +281,24 @@ describe('a long map\'s progress interval', T, () => {
     assert.equal(workerLimits({}, {}).mapProgressMs, 10_000);
     assert.equal(workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: '0.2' }, {}).mapProgressMs, 200);
     assert.equal(workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: '0.0001' }, {}).mapProgressMs, 100);
-    assert.equal(workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: 'soon' }, {}).mapProgressMs, 10_000);
+    assert.equal(workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: '' }, {}).mapProgressMs, 10_000, 'empty is unset');
+  });
+
+  it('set to what is no number of seconds above 0 (abc, 0, -1) is refused naming the variable and the value, as FLOWDECK_HEARTBEAT_SECONDS is — not 10 s taken silently', () => {
+    for (const value of ['abc', '0', '-1', 'Infinity']) {
+      assert.throws(() => workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: value }, {}), (e: Error) => e.name === 'StoreSettingError' && e.message === `FLOWDECK_MAP_PROGRESS_SECONDS must be a number of seconds above 0, got ${JSON.stringify(value)}; unset it for the default (10)`);
+    }
+    assert.throws(() => workerLimits({ FLOWDECK_MAX_LOG_LINE_KB: 'lots' }, {}), /^StoreSettingError: FLOWDECK_MAX_LOG_LINE_KB must be a number of KB above 0, got "lots"; unset it for the default \(1024\)$/);
+    assert.throws(() => workerLimits({ FLOWDECK_MAP_PROGRESS_SECONDS: 'x'.repeat(500) }, {}), new RegExp(`got "${'x'.repeat(40)}…"; unset it`), 'a long value quoted cut short');
+  });
+
+  it('refused, `flowdeck run` exits 2 saying so and runs nothing', async () => {
+    const ws = workspace({ 'm.flow.ts': flowSource(`export default flow({ name: 'm' }, async () => 1);`) });
+    const home = tempDir();
+    const r = await runCli(['run', 'm.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: home, FLOWDECK_MAP_PROGRESS_SECONDS: 'abc' } });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, 'flowdeck: FLOWDECK_MAP_PROGRESS_SECONDS must be a number of seconds above 0, got "abc"; unset it for the default (10)\n');
+    const runs = await runCli(['runs', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+    assert.equal(runs.stdout.trim(), '[]', runs.stderr);
   });
 });
