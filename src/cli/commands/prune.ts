@@ -12,6 +12,7 @@ import { stateJson } from '../runJson';
 import { textTableLines } from '../textTable';
 import { checkedTags } from '../tagArgs';
 import { knownSecrets } from '../knownSecrets';
+import { stateFilterOf, type StateFilter } from '../stateFilter';
 
 const ENDED: readonly StateType[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 /** Names of finished states that are not a type's own name (`TimedOut` is of type failed). */
@@ -54,21 +55,12 @@ export function parseAge(text: string, option: string): number {
  * `--state` values (any case), as `runs --state` takes them: a finished state's type (`failed`, with TimedOut)
  * or the name of one within it (`timedout`); a state of runs not finished is refused, saying why.
  */
-function endedStatesOf(values: readonly string[]): { stateTypes: StateType[]; stateNames: StateName[] } {
-  const stateTypes: StateType[] = [];
-  const stateNames: StateName[] = [];
-  for (const v of values) {
+function endedStatesOf(values: readonly string[]): StateFilter {
+  return stateFilterOf(values, ENDED, ENDED_NAMES, (v) => {
     const wanted = v.trim().toLowerCase();
-    const type = ENDED.find((t) => t.toLowerCase() === wanted);
-    const name = ENDED_NAMES.find((n) => n.toLowerCase() === wanted);
-    if (type) stateTypes.push(type);
-    else if (name) stateNames.push(name);
-    else {
-      const unfinished = STATE_NAMES.some((n) => n.toLowerCase() === wanted || stateType(n).toLowerCase() === wanted);
-      throw new UsageError(`--state takes a finished run's state: a type, one of ${ENDED.map((t) => t.toLowerCase()).join(', ')}, or a name, one of ${ENDED_NAMES.map((n) => n.toLowerCase()).join(', ')}; got '${v}'${unfinished ? ', a state of runs not finished, which are never pruned' : ''}`);
-    }
-  }
-  return { stateTypes, stateNames };
+    const unfinished = STATE_NAMES.some((n) => n.toLowerCase() === wanted || stateType(n).toLowerCase() === wanted);
+    return new UsageError(`--state takes a finished run's state: a type, one of ${ENDED.map((t) => t.toLowerCase()).join(', ')}, or a name, one of ${ENDED_NAMES.map((n) => n.toLowerCase()).join(', ')}; got '${v}'${unfinished ? ', a state of runs not finished, which are never pruned' : ''}`);
+  });
 }
 
 export async function pruneCommand(argv: string[], io: CliIo): Promise<number> {

@@ -1,7 +1,7 @@
 import { formatDuration } from '../../engine/durationText';
 import { wholeNumberOption } from '../wholeNumberOption';
 import type { FlowRunSummary } from '../../engine/records';
-import { STATE_NAMES, type StateName, type StateType } from '../../engine/states';
+import { STATE_NAMES, type StateType } from '../../engine/states';
 import { neutraliseTerminal } from '../../engine/terminalText';
 import { ageText } from '../../engine/ageText';
 import { openStore } from '../host';
@@ -13,6 +13,7 @@ import { terminalStateName } from '../terminalStyle';
 import { columnWidths } from '../textTable';
 import { checkedTags } from '../tagArgs';
 import { knownSecrets } from '../knownSecrets';
+import { stateFilterOf, type StateFilter } from '../stateFilter';
 
 const STATE_TYPES: readonly StateType[] = ['SCHEDULED', 'PENDING', 'RUNNING', 'CANCELLING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED'];
 
@@ -36,18 +37,14 @@ Options:
  * `--state` values (any case): state types (`failed`, with TimedOut) or the names of states within one
  * (`timedout`, `suspended`, `awaitingretry`); a value that is neither says which there are.
  */
-function statesOf(values: readonly string[]): { stateTypes: StateType[]; stateNames: StateName[] } {
-  const stateTypes: StateType[] = [];
-  const stateNames: StateName[] = [];
-  for (const v of values) {
-    const wanted = v.trim().toLowerCase();
-    const type = STATE_TYPES.find((t) => t.toLowerCase() === wanted);
-    const name = STATE_NAMES.find((n) => n.toLowerCase() === wanted);
-    if (type) stateTypes.push(type);
-    else if (name) stateNames.push(name);
-    else throw new UsageError(`--state takes a state type, one of ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}, or a state's name (${STATE_NAMES.filter((n) => !STATE_TYPES.includes(n.toUpperCase() as StateType)).map((n) => n.toLowerCase()).join(', ')}); got '${v}'`);
-  }
-  return { stateTypes, stateNames };
+function statesOf(values: readonly string[]): StateFilter {
+  return stateFilterOf(
+    values,
+    STATE_TYPES,
+    STATE_NAMES,
+    (v) =>
+      new UsageError(`--state takes a state type, one of ${STATE_TYPES.map((t) => t.toLowerCase()).join(', ')}, or a state's name (${STATE_NAMES.filter((n) => !STATE_TYPES.includes(n.toUpperCase() as StateType)).map((n) => n.toLowerCase()).join(', ')}); got '${v}'`),
+  );
 }
 
 function duration(r: FlowRunSummary): string {
