@@ -3,6 +3,7 @@
  * stream to stderr, Ctrl-C and SIGTERM cancel it properly (the worker is in another process group, so
  * only this process gets them), a second one stops it at once, `--json` prints the finished run.
  */
+import { isPostgresUrl, serverOf } from '../engine/postgres/connection';
 import { LEASE_LOST } from '../engine/postgres/hostLease';
 import { BadInputError, WorkerKilledWhileLoading, type ActiveRun, type FlowRunner } from '../engine/runner';
 import type { RunStore } from '../engine/runStore';
@@ -16,11 +17,18 @@ import { printRunJson } from './runJsonStream';
 import { suspendedNotice } from './suspendedNotice';
 import { terminalLogLine } from './terminalStyle';
 
-/** How long a flow may take to load before the terminal is told what holds it up. */
+/** How long a run may take to start (its flow to load, the store to take it) before the terminal is told what holds it up. */
 const LOAD_NOTICE_MS = 10_000;
 
-/** `creates`: `start` creates the run (else it takes up or resumes one that exists). */
-export async function followRun(store: RunStore, io: CliIo, options: { json: boolean; creates?: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
+/** The store as a user names it, its credentials left out: a Postgres server by its host and port. */
+function storeNamed(store: RunStore): string {
+  const server = isPostgresUrl(store.location) ? serverOf(store.location) : undefined;
+  if (server !== undefined) return `the Postgres server ${server}`;
+  return isPostgresUrl(store.location) ? 'the Postgres store' : `the store ${store.location}`;
+}
+
+/** `creates`: `start` creates the run; `resumes`: it resumes one (else it takes up one created ahead). */
+export async function followRun(store: RunStore, io: CliIo, options: { json: boolean; creates?: boolean; resumes?: boolean }, start: (runner: FlowRunner, signal: AbortSignal) => Promise<ActiveRun>): Promise<number> {
   // Nothing here holds the task runs (a map's can be millions): they go to the store without being folded,
   // and --json reads them back from there.
   const runner = createRunner(store, io, { foldTasks: false });
@@ -108,7 +116,14 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   for (const sig of signals) process.on(sig, onSignal);
   try {
     // Loading takes a second or two: much longer, and what the file does as it is imported holds it up.
-    const slow = setTimeout(() => say(`flowdeck: still loading the flow after ${LOAD_NOTICE_MS / 1000} s: what its file does as it is imported (a top-level await or loop, a slow import) keeps the run from starting. Ctrl-C stops it.`), LOAD_NOTICE_MS);
+    // Outside its loading the start waits on the store (on Postgres, a table another session locked).
+    let flowLoading = false;
+    runner.on('flowLoading', () => (flowLoading = true));
+    runner.on('flowLoaded', () => (flowLoading = false));
+    const slow = setTimeout(() => {
+      if (flowLoading) say(`flowdeck: still loading the flow after ${LOAD_NOTICE_MS / 1000} s: what its file does as it is imported (a top-level await or loop, a slow import) keeps the run from starting. Ctrl-C stops it.`);
+      else say(`flowdeck: still waiting for the store after ${LOAD_NOTICE_MS / 1000} s: ${storeNamed(store)} has not taken the run's ${options.creates ? 'creation' : options.resumes ? 'resume' : 'start'} (another session may hold a lock on its tables) and the run does not start till it does. Ctrl-C stops it.`);
+    }, LOAD_NOTICE_MS);
     try {
       active = await start(runner, loading.signal);
       // Its creation was done as the signal came: the run is cancelled as one going on would be.

@@ -108,6 +108,12 @@ export interface RunnerEvents {
   storeError: [string, Error];
   /** A run created an artifact (each update of a progress artifact too, at most a few a second). */
   artifact: [ArtifactRecord];
+  /**
+   * A run's flow began loading in a new worker (its file imported there), and has loaded: what a start or a
+   * resume waits on in between; before and after, it waits on the store (a CLI says which holds it up).
+   */
+  flowLoading: [];
+  flowLoaded: [];
 }
 
 export interface ActiveRun {
@@ -737,6 +743,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
             return;
           }
           started = true;
+          this.emit('flowLoaded');
           this.standbyHooks = message.moduleHooks === true;
           execution.flow = message.flow;
           // What the flow's flowRunName gave (the worker masked it; so does the host, which knows more secrets).
@@ -789,6 +796,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         }
         if (execution) this.onMessage(execution, message, line);
       };
+      this.emit('flowLoading');
       const worker = this.spawn(request, modulePath, { raw, line: onLine, read: () => execution?.flushPending() }, (stream, line) => {
         if (stream === 'stderr') {
           stderrTail = (stderrTail + line + '\n').slice(-2000);

@@ -2,7 +2,8 @@
  * `flowdeck run` on Postgres whose run's creation waits on the journal's table (locked by another session,
  * as `LOCK TABLE … IN ACCESS EXCLUSIVE MODE` from psql does): Ctrl-C went unheard — the flow had loaded, so
  * the CLI no longer gave up on it — and once the lock went the run was created and ran to its end (exit 0).
- * Now Ctrl-C ends the command at once, saying no run was created (exit 130), and none was.
+ * Now Ctrl-C ends the command at once, saying no run was created (exit 130), and none was. Its 10 s notice
+ * said it was still loading the flow; it says it waits for the store.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -55,6 +56,12 @@ describe('flowdeck run interrupted while its run is being created on Postgres', 
       return Number(rows[0]!.n) > 0;
     };
     await waitFor(waiting, "the run's creation to wait on the locked journal", 60_000);
+    // Its 10 s notice says what holds it up: the store (its server named, no credentials), not the flow's loading.
+    await waitFor(() => stderr.includes('still waiting for the store'), 'the notice that the run waits for the store', 40_000);
+    const server = new URL(pgUrl());
+    assert.match(stderr, new RegExp(`flowdeck: still waiting for the store after 10 s: the Postgres server ${server.hostname.replace(/\./g, '\\.')}:${server.port || '5432'} has not taken the run's creation`));
+    assert.doesNotMatch(stderr, /still loading the flow/);
+    assert.ok(!stderr.includes(pgUrl()) && !(server.username && stderr.includes(`${server.username}@`)), `the notice shows the connection string's credentials:\n${stderr}`);
     child.kill('SIGINT');
     // The lock is held till the command has ended: it must end without it.
     const waited = new AbortController();

@@ -116,7 +116,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
       // A run workers ran goes back to its queue, for a worker to resume (one that has its flow, its secrets).
       const onQueue = store.shared ? await resumeOnItsQueue(store, store.shared, suspended, input, io, values.json === true) : undefined;
       if (onQueue !== undefined) return onQueue;
-      return followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(suspended.id, { signal, cwd: io.cwd, input }));
+      return followRun(store, io, { json: values.json === true, resumes: true }, (runner, signal) => runner.resume(suspended.id, { signal, cwd: io.cwd, input }));
     };
     if (run?.state.name === 'Suspended') return await resumeSuspended(run);
     if (run?.state.type === 'PAUSED') {
@@ -143,7 +143,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
       if (!named) return EXIT.badInput;
       return await resumeOnNamedQueue(store, workers!, named, { queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), json: values.json === true }, io);
     }
-    return await followRun(store, io, { json: values.json === true }, (runner, signal) => runner.resume(ref, { signal, cwd: io.cwd }));
+    return await followRun(store, io, { json: values.json === true, resumes: true }, (runner, signal) => runner.resume(ref, { signal, cwd: io.cwd }));
   } finally {
     await store.close();
   }

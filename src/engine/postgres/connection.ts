@@ -27,6 +27,16 @@ export function redactUrl(url: string): string {
   return parsed.toString();
 }
 
+/** The server a connection string names, `host:port` (5432 when it names none); undefined when it does not parse. */
+export function serverOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.hostname ? `${parsed.hostname}:${parsed.port || '5432'}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The secret parts of a connection string (its password as written and decoded), to mask wherever text goes. */
 export function connectionMasker(url: string): SecretMasker {
   const secrets: string[] = [];
