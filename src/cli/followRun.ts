@@ -98,7 +98,15 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     if (!active) {
       interruptedBy ??= signal;
       // Its flow loading, or its run being created (on Postgres, maybe waiting on a lock): given up either way.
-      loading.abort(new Error(options.creates ? `Stopped by ${signal} before the run started; no run was created` : `Stopped by ${signal} while the flow was loading; no run was started`));
+      loading.abort(
+        new Error(
+          options.creates
+            ? `Stopped by ${signal} before the run started; no run was created`
+            : options.resumes
+              ? `Stopped by ${signal} before the run was resumed; it stays as it was`
+              : `Stopped by ${signal} while the flow was loading; no run was started`,
+        ),
+      );
       return;
     }
     interrupts++;

@@ -16,13 +16,15 @@ export const PASSING_CLAIM_MS = 3000;
 
 /**
  * Claims attempt `run.attempt + 1` of the run; false when another resume has it (it took the run over, or
- * held the claim past `waitMs`) or `signal` aborted meanwhile.
+ * held the claim past `waitMs`) or `signal` aborted between tries. Rejects with the signal's reason when it
+ * fires while the store waits to take the claim (on a lock): nothing is claimed.
  */
 export async function claimNextAttempt(store: Pick<RunStore, 'claim' | 'get' | 'refresh'>, run: { id: string; attempt: number }, signal?: AbortSignal, waitMs = PASSING_CLAIM_MS): Promise<boolean> {
   const key = attemptKey(run.id, run.attempt + 1);
   const got = await throughPassingClaim(
     async () => {
-      if (await store.claim(key)) return true;
+      // Given up (Ctrl-C) while it waits on the store, it rejects: nothing is claimed.
+      if (await store.claim(key, signal ? { signal } : {})) return true;
       await store.refresh();
       const now = await store.get(run.id);
       // Gone: its delete's claim passes, and the resume finds it deleted (runner.ts).

@@ -76,6 +76,15 @@ export interface NewRunOptions {
   signal?: AbortSignal;
 }
 
+export interface ClaimOptions {
+  /**
+   * Given up (Ctrl-C) while the store waits to take the claim (a Postgres table locked by another session):
+   * claim rejects with the signal's reason and nothing is claimed. A claim already taken stands (true); a
+   * store that never waits may not look.
+   */
+  signal?: AbortSignal;
+}
+
 export interface OpenRunOptions {
   /**
    * Opened to take the run up again (a resume): the worker reads its checkpointed results, and its
@@ -247,7 +256,7 @@ export interface RunStore {
    * process gone; on Postgres its lease lapsed) is taken over by one caller: the holder may have died
    * before doing what it claimed, or after, so a caller that wins checks that it is still to do.
    */
-  claim(key: string): Promise<boolean>;
+  claim(key: string, options?: ClaimOptions): Promise<boolean>;
   /**
    * Sets the mark `key` for good: true for exactly one caller ever across every process sharing the store.
    * Unlike a claim it is never taken over once its setter died, so it says a thing was done (a notice told),

@@ -504,7 +504,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // it lives; the run is left to it.
     if (!isSettled(detail.state)) {
       const going = attemptKey(detail.id, detail.attempt);
-      if (!(await this.store.claim(going))) throw new BadInputError('taken', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt} is taken by another resume, which runs it now); \`flowdeck runs\` shows how it goes`);
+      if (!(await this.store.claim(going, options.signal ? { signal: options.signal } : {}))) throw new BadInputError('taken', `Run '${detail.name}' was resumed meanwhile (its attempt ${detail.attempt} is taken by another resume, which runs it now); \`flowdeck runs\` shows how it goes`);
       // Its holder had died (or none held it): the claim is nobody's again.
       await this.store.unclaim(going);
     }

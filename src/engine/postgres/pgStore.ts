@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { CancelOutcome } from '../sharedStore';
 import type { ArtifactInfo } from '../artifactInfo';
 import type { Artifact } from '../artifacts';
@@ -31,7 +31,7 @@ import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions, type WithoutArtifactData } from '../runTaskStream';
-import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ListOptions, type NewRun, type NewRunOptions, type OpenRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
+import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ClaimOptions, type ListOptions, type NewRun, type NewRunOptions, type OpenRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
@@ -51,7 +51,7 @@ import { type BatchRow, READ_BATCH, READ_BYTES, goesOn, lineRecord, lineRecordWi
 import { PgShared } from './pgShared';
 import { PgRunHandle, isNameTaken, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
-import { abortableTransaction, transaction } from './transaction';
+import { abortableQuery, abortableTransaction, transaction } from './transaction';
 import { SlotWaitingPool } from './slotWaitingPool';
 import { FreeSlotWait } from './freeSlotWait';
 import { POOL_SIZE, type PoolUse } from './poolSize';
@@ -294,12 +294,16 @@ export class PgStore implements RunStore {
     }
   }
 
-  /** @internal A query of the backend's own modules; `doing` says what failed, for the error. */
-  async rows<T extends object>(sql: string, params: unknown[], doing: string): Promise<T[]> {
+  /**
+   * @internal A query of the backend's own modules; `doing` says what failed, for the error. Given up when
+   * `signal` fires (Ctrl-C), its statement cancelled on the server (abortableQuery): it rejects with the signal's reason.
+   */
+  async rows<T extends object>(sql: string, params: unknown[], doing: string, signal?: AbortSignal): Promise<T[]> {
     if (this.missingSchema) return [];
     try {
-      return (await this.pool.query<T>(sql, params)).rows;
+      return (signal ? await abortableQuery<T & QueryResultRow>(this.pool, signal, sql, params) : await this.pool.query<T>(sql, params)).rows;
     } catch (e) {
+      if (signal?.aborted) throw e;
       this.fail(e, doing);
     }
   }
@@ -700,7 +704,7 @@ export class PgStore implements RunStore {
     return this.lease!.id;
   }
 
-  async claim(key: string): Promise<boolean> {
+  async claim(key: string, options: ClaimOptions = {}): Promise<boolean> {
     this.assertWritable();
     if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(key)) throw new Error(`Not a claim key: ${JSON.stringify(key)}`);
     const session = this.claimSession();
@@ -712,6 +716,7 @@ export class PgStore implements RunStore {
          returning key`,
       [key, session],
       'claim',
+      options.signal,
     );
     return rows.length === 1;
   }

@@ -2,7 +2,7 @@
  * A Postgres transaction: `work` runs between `begin` and `commit`, and a throw rolls it back (and is thrown
  * on). Work that finds nothing to do returns: committing a transaction that wrote nothing is its rollback.
  */
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 
 /** In a transaction on `client`, which stays the caller's. */
 export async function inTransaction<T>(client: PoolClient, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -36,6 +36,32 @@ export async function transaction<T>(connect: () => Promise<PoolClient>, work: (
  */
 export async function abortableTransaction<T>(pool: Pool, signal: AbortSignal | undefined, work: (client: PoolClient) => Promise<T>): Promise<T> {
   if (!signal) return transaction(() => pool.connect(), work);
+  return onAbortableClient(pool, signal, async (client) => {
+    await client.query('begin');
+    try {
+      const result = await work(client);
+      signal.throwIfAborted();
+      await client.query('commit');
+      return result;
+    } catch (e) {
+      // Given up: the connection closes with its transaction, which the server rolls back.
+      if (signal.aborted) throw e;
+      await client.query('rollback').catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+/**
+ * One statement on a client of `pool`, given up when `signal` fires as `abortableTransaction` is: cancelled on
+ * the server, it rejects with the signal's reason. One the server had done stands: its rows are returned.
+ */
+export async function abortableQuery<R extends QueryResultRow>(pool: Pool, signal: AbortSignal, sql: string, params: unknown[]): Promise<QueryResult<R>> {
+  return onAbortableClient(pool, signal, (client) => client.query<R>(sql, params));
+}
+
+/** `use` of a client of `pool` whose statement is cancelled on the server when `signal` fires; its failure then rejects with the signal's reason. */
+async function onAbortableClient<T>(pool: Pool, signal: AbortSignal, use: (client: PoolClient) => Promise<T>): Promise<T> {
   signal.throwIfAborted();
   const client = await pool.connect();
   // The server's process for this connection (pg's Client knows it from the connection's start).
@@ -46,18 +72,10 @@ export async function abortableTransaction<T>(pool: Pool, signal: AbortSignal | 
   signal.addEventListener('abort', cancel, { once: true });
   try {
     signal.throwIfAborted();
-    await client.query('begin');
-    try {
-      const result = await work(client);
-      signal.throwIfAborted();
-      await client.query('commit');
-      return result;
-    } catch (e) {
-      // Given up: the connection closes with its transaction, which the server rolls back.
-      if (signal.aborted) throw signal.reason;
-      await client.query('rollback').catch(() => undefined);
-      throw e;
-    }
+    return await use(client);
+  } catch (e) {
+    if (signal.aborted) throw signal.reason;
+    throw e;
   } finally {
     signal.removeEventListener('abort', cancel);
     client.release(signal.aborted ? true : undefined);
