@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { discoverFlows } from '../engine/flowDiscovery';
 import { ParameterError, parametersFromText, refusalOf } from '../engine/parameters';
 import type { FlowSource } from '../engine/protocol';
+import type { FlowRunSummary } from '../engine/records';
 import { queuedFlowFor } from '../engine/queuedFlow';
 import { queuedParameterSecrets } from '../engine/queuedParameterSecrets';
 import { secretParameterValues } from '../engine/secretParameters';
@@ -82,8 +83,28 @@ export async function enqueueRun(store: RunStore, io: CliIo, options: EnqueueOpt
     write(io.stderr, `flowdeck: ${neutraliseTerminal(secret)}`);
     return EXIT.badInput;
   }
-  const run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}), ...(options.idempotencyKey !== undefined ? { idempotencyKey: masker.mask(options.idempotencyKey) } : {}), ...(options.runId !== undefined ? { runId: options.runId } : {}), ...tagsField(mergedTags(flow.tags, options.tags)) });
+  // Ctrl-C (SIGTERM, SIGHUP) while the database takes the run (it may wait on a lock another session holds):
+  // its statement is cancelled there and no run is kept; the process ends saying so, not killed mid-way.
+  const interrupted = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => interrupted.abort(new Error(`Stopped by ${signal} before the run was queued; no run was created`));
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
+  let run: FlowRunSummary;
+  try {
+    run = await shared.enqueue({ queue: options.queue, flowName: flow.flowName, source: flow.source, parameters, ...(flow.sourceHash ? { sourceHash: flow.sourceHash } : {}), ...(options.refreshCache ? { refreshCache: true } : {}), ...(options.idempotencyKey !== undefined ? { idempotencyKey: masker.mask(options.idempotencyKey) } : {}), ...(options.runId !== undefined ? { runId: options.runId } : {}), ...tagsField(mergedTags(flow.tags, options.tags)) }, { signal: interrupted.signal });
+  } catch (e) {
+    if (!interrupted.signal.aborted) throw e;
+    write(io.stderr, `flowdeck: ${(e as Error).message}`);
+    return EXIT.interrupted;
+  } finally {
+    for (const sig of signals) process.off(sig, onSignal);
+  }
   write(io.stderr, `Queued flow run '${run.name}' (${run.id}) of flow '${neutraliseTerminal(run.flowName)}' on queue '${options.queue}'`);
+  // Queued as the signal came (its commit sent): it stays queued, not followed.
+  if (interrupted.signal.aborted) {
+    write(io.stderr, neutraliseTerminal(`flowdeck: stopped as the run was queued; it stays queued for a worker (\`flowdeck cancel ${run.name}\` cancels it)`));
+    return EXIT.interrupted;
+  }
   if (options.wait) return followQueued(store, shared, io, run.id, { json: options.json });
   if (options.json) write(io.stdout, JSON.stringify({ id: run.id, name: run.name, flowName: run.flowName, queue: options.queue, state: stateJson(run.state) }));
   return EXIT.ok;

@@ -75,7 +75,11 @@ export interface SharedStore {
   readonly health: StoreHealth;
   /** Starts listening (LISTEN/NOTIFY) and calls back until the returned function is called. */
   watch(listener: SharedStoreListener): () => void;
-  enqueue(run: QueuedRun): Promise<FlowRunSummary>;
+  /**
+   * `signal`: given up (Ctrl-C) while the database waits to take the run (a table locked by another session),
+   * nothing of it is kept and enqueue rejects with the signal's reason; a run already queued stands.
+   */
+  enqueue(run: QueuedRun, options?: { signal?: AbortSignal }): Promise<FlowRunSummary>;
   requestCancel(runId: string, reason: string): Promise<CancelOutcome>;
   /** Workers whose lease is current, oldest first. */
   workers(): Promise<WorkerInfo[]>;

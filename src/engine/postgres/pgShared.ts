@@ -82,7 +82,7 @@ export class PgShared implements SharedStore {
   }
 
   /** Creates the run in state Scheduled and hands it to the queue, in one transaction. */
-  async enqueue(run: QueuedRun): Promise<FlowRunSummary> {
+  async enqueue(run: QueuedRun, options: { signal?: AbortSignal } = {}): Promise<FlowRunSummary> {
     this.store.assertWritable();
     checkQueueName(run.queue);
     const created = await this.store.insertRun(
@@ -97,7 +97,7 @@ export class PgShared implements SharedStore {
         ...(run.idempotencyKey !== undefined ? { idempotencyKey: run.idempotencyKey } : {}),
         ...tagsField(run.tags),
       },
-      { ownerSession: null, queue: run.queue, ...(run.runId !== undefined ? { id: run.runId } : {}) },
+      { ownerSession: null, queue: run.queue, ...(run.runId !== undefined ? { id: run.runId } : {}), ...(options.signal ? { signal: options.signal } : {}) },
     );
     return (await this.store.get(created.runId))!;
   }
