@@ -92,6 +92,11 @@ export interface OpenRunOptions {
    * there first. Any other open (a crash hook's logs, a note, an end) copies nothing.
    */
   resume?: boolean;
+  /**
+   * Given up (Ctrl-C) while the store waits to open the run (a Postgres table locked by another session):
+   * openRun rejects with the signal's reason, nothing written. A store that never waits may not look.
+   */
+  signal?: AbortSignal;
 }
 
 /** A run id chosen ahead (NewRunOptions.id): a UUID, as the stores make them. */

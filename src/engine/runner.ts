@@ -754,7 +754,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           const begin = (async () => {
             if (slotAhead) await this.flowSlotOrRefuse(execution!, target.detail);
             try {
-              return await (target.kind === 'new' ? this.createRoot(execution!, creating!) : target.kind === 'created' ? this.takeCreated(execution!, target, runName, message.parameters) : this.adoptRoot(execution!, target));
+              return await (target.kind === 'new' ? this.createRoot(execution!, creating!) : target.kind === 'created' ? this.takeCreated(execution!, target, runName, message.parameters) : this.adoptRoot(execution!, target, signal));
             } catch (e) {
               if (slotAhead) await this.releaseFlowSlot(target.detail.id, target.detail.flowName, execution!.flow!.concurrencyLimit!);
               throw e;
@@ -974,11 +974,12 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   }
 
   /** Takes up an existing run for a new attempt: AwaitingRetry, owned by this process, its checkpoints to hand over. */
-  private async adoptRoot(execution: Execution, target: Extract<LaunchTarget, { kind: 'existing' }>): Promise<ResumePlan> {
+  private async adoptRoot(execution: Execution, target: Extract<LaunchTarget, { kind: 'existing' }>, signal: AbortSignal | undefined): Promise<ResumePlan> {
     const { detail } = target;
     const { claim } = target;
     for (const [parent, subs] of target.prior) execution.prior.set(parent, subs);
-    const live = execution.adoptExisting(await this.store.openRun(detail.id, { resume: true }), detail);
+    // Given up (Ctrl-C) while the store waits to open it, the run is left as it was (its claim given back).
+    const live = execution.adoptExisting(await this.store.openRun(detail.id, { resume: true, ...(signal ? { signal } : {}) }), detail);
     execution.root = live;
     this.track(detail.id, execution);
     const { summary } = target;

@@ -16,6 +16,8 @@ import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 const LOCKS: { table: string; doing: string; what: string }[] = [
   // Its next attempt's claim (after its reads of the run).
   { table: 'claims', doing: 'insert into "%s".claims', what: "the claim of the run's next attempt" },
+  // Its open of the run, its flow loaded (its stored results copied here).
+  { table: 'results', doing: 'from "%s".results', what: 'the open of the run' },
 ];
 
 describe('flowdeck resume interrupted while it waits on Postgres', { timeout: 240_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {

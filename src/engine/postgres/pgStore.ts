@@ -905,17 +905,18 @@ export class PgStore implements RunStore {
     // A root run opened to take it up again (resume): its checkpointed results, and its subflows', must be
     // on this machine for the worker that reuses them. Only then: a crash hook's, a scheduler's or a
     // worker's note copied the whole tree at every open.
-    if (options.resume === true && !summary.parentRunId) await this.materializeResults(id);
+    if (options.resume === true && !summary.parentRunId) await this.materializeResults(id, options.signal);
     return new PgRunHandle(this.handleContext(), created, this.resultsDir(id), this.lease!, this.lease!.id, 'open', this.me());
   }
 
   /** Writes the stored out-of-line results of a run tree into their local results folders. */
-  private async materializeResults(rootId: string): Promise<void> {
+  private async materializeResults(rootId: string, signal?: AbortSignal): Promise<void> {
     const rows = await this.rows<{ run_id: string; file: string; content: string }>(
       `with recursive t as (select id from ${this.t('runs')} where id = $1 union all select r.id from ${this.t('runs')} r join t on r.parent_run_id = t.id)
        select run_id, file, content from ${this.t('results')} where run_id in (select id from t)`,
       [rootId],
       'read results',
+      signal,
     );
     for (const r of rows) {
       const dir = this.resultsDir(r.run_id);
