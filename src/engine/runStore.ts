@@ -76,6 +76,14 @@ export interface NewRunOptions {
   signal?: AbortSignal;
 }
 
+export interface ReadRunOptions {
+  /**
+   * Given up (Ctrl-C) while the store waits to read the run (a Postgres table locked by another session):
+   * readRun rejects with the signal's reason. A store that never waits may not look.
+   */
+  signal?: AbortSignal;
+}
+
 export interface ClaimOptions {
   /**
    * Given up (Ctrl-C) while the store waits to take the claim (a Postgres table locked by another session):
@@ -212,7 +220,7 @@ export interface RunStore {
   /** By id, by name, or by an id prefix that only one run has. */
   resolve(ref: string): Promise<ResolvedRun>;
   get(ref: string): Promise<FlowRunSummary | undefined>;
-  readRun(id: string): Promise<FlowRunDetail | undefined>;
+  readRun(id: string, options?: ReadRunOptions): Promise<FlowRunDetail | undefined>;
   /**
    * What `readRun` gives, in bounded memory for a run of any size: the detail without its task runs, then
    * the task runs a batch at a time, in the same order and folded the same way (runTaskStream.ts).

@@ -497,7 +497,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         `Run '${run.name}' is ${run.state.name}, and its host ${run.owner.hostname} (pid ${run.owner.pid}) still holds its lease on the store: cancel it there first, or wait for it to end (a host that died is found once its lease lapses, and its run ends Crashed: resume it then)`,
       );
     }
-    const detail = await this.store.readRun(run.id);
+    const detail = await this.store.readRun(run.id, options.signal ? { signal: options.signal } : {});
     if (!detail || detail.missingJournal) throw new BadInputError('not-resumable', `Run '${run.name}' cannot be resumed: its journal is missing from ${this.store.location}`);
     // Its journal is written before the index: one read of each may show it as it ended (the index) and taken
     // over by another resume (the journal: a later attempt going). That resume holds its attempt's claim while

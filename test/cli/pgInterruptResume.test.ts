@@ -15,6 +15,8 @@ import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 /** A statement of the resume waits on the lock of `table`: `doing` is how it begins (pg_stat_activity.query). */
 const LOCKS: { table: string; doing: string; what: string }[] = [
   // Its next attempt's claim (after its reads of the run).
+  // Its read of the run's journal, before anything of it is claimed.
+  { table: 'records', doing: 'from "%s".records', what: "the read of the run's journal" },
   { table: 'claims', doing: 'insert into "%s".claims', what: "the claim of the run's next attempt" },
   // Its open of the run, its flow loaded (its stored results copied here).
   { table: 'results', doing: 'from "%s".results', what: 'the open of the run' },

@@ -31,7 +31,7 @@ import { checkedRunName, firstFreeName } from '../givenRunName';
 import { indexState } from '../runIndex';
 import { JournalReplay } from '../runReducer';
 import { readRunParts, type RunParts, type RunPartsOptions, type WithoutArtifactData } from '../runTaskStream';
-import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ClaimOptions, type ListOptions, type NewRun, type NewRunOptions, type OpenRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
+import { checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type ClaimOptions, type ListOptions, type ReadRunOptions, type NewRun, type NewRunOptions, type OpenRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from '../runStore';
 import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
@@ -452,7 +452,7 @@ export class PgStore implements RunStore {
    * `kind`: only records of that kind; `{ not }`: all but those (a read of a run's state leaves out its logs, which the reducer ignores).
    * `artifactData` false: an artifact's line is its head (artifactHead.ts), its data left in the database.
    */
-  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string | { not: string }, untilSeq?: number, artifactData = true): Promise<number> {
+  private async scan(id: string, afterSeq: number, onBatch: (lines: { seq: number; line: string }[]) => void | Promise<void>, kind?: string | { not: string }, untilSeq?: number, artifactData = true, signal?: AbortSignal): Promise<number> {
     let after = afterSeq;
     for (;;) {
       const params: unknown[] = [id, after, READ_BATCH, READ_BYTES];
@@ -462,6 +462,7 @@ export class PgStore implements RunStore {
         withinBytes(`select seq, ${line} from ${this.t('records')} where run_id = $1 and seq > $2 ${kindFilter} ${untilSeq !== undefined ? `and seq <= $${params.push(untilSeq)}` : ''} order by seq limit $3`, '$4'),
         params,
         'read a run journal',
+        signal,
       );
       if (rows.length === 0) return after;
       after = Number(rows[rows.length - 1]!.seq);
@@ -470,8 +471,8 @@ export class PgStore implements RunStore {
     }
   }
 
-  async readRun(id: string): Promise<FlowRunDetail | undefined> {
-    const row = (await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1`, [id], 'read a run'))[0];
+  async readRun(id: string, options: ReadRunOptions = {}): Promise<FlowRunDetail | undefined> {
+    const row = (await this.rows<RunRow>(`select ${SUMMARY} from ${this.t('runs')} where id = $1`, [id], 'read a run', options.signal))[0];
     if (!row) return undefined;
     const replay = new JournalReplay(this.summary(row));
     await this.scan(
@@ -485,6 +486,9 @@ export class PgStore implements RunStore {
         }
       },
       { not: 'log' },
+      undefined,
+      true,
+      options.signal,
     );
     return replay.detail();
   }
