@@ -233,9 +233,11 @@ async function fullRun<A extends unknown[], R>(parent: Ctx, options: TaskOptions
         try {
           value = parseSerialized(hit!);
         } catch (e) {
-          // A damaged entry is no hit: the task runs, and what it returns replaces the entry.
+          // A damaged entry is no hit: the task runs, and what it returns replaces the entry. Said as a
+          // damaged checkpoint is (unreadableWhy), without the parser's class name; "entry", as the cache
+          // may be a file or a Postgres row, and the worker is not told which.
           readable = false;
-          taskCtx.logger.warning(`The cached result of task '${options.name}' cannot be read back (${errorMessage(e)}): the task runs, and its result replaces it`);
+          taskCtx.logger.warning(`The cached result of task '${options.name}' cannot be read back (its entry is damaged: ${e instanceof Error ? e.message : errorMessage(e)}): the task runs, and its result replaces it`);
         }
       }
       if (readable) {
