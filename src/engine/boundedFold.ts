@@ -6,6 +6,7 @@
  * and a finished one for `window` records after its last change, in case a late record is about it. The
  * others are let go once finished; what it knows of them is counted by state, so the counts stay exact.
  */
+import { Fifo } from './fifo';
 import type { FlowRunDetail, FlowRunSummary, RunRecord, TaskRunRecord } from './records';
 import { applyRecord, mergeIndexState, taskRunOf, type Change, type RunFold } from './runReducer';
 import { isTerminal, type StateName } from './states';
@@ -35,8 +36,7 @@ export class BoundedFold {
    */
   private readonly tracked = new Map<string, number>();
   /** Finished task runs in the order they finished, to let go of once their window has passed. */
-  private finished: { id: string; at: number }[] = [];
-  private head = 0;
+  private finished = new Fifo<{ id: string; at: number }>();
   private readonly letGo = new Map<StateName, number>();
   private created = 0;
   private failedHeld = 0;
@@ -143,8 +143,9 @@ export class BoundedFold {
   /** Lets go of the finished task runs whose window has passed (every finished one, `all`) that are not kept. */
   private release(all: boolean): void {
     const until = all ? Infinity : this.at - this.bounds.window;
-    while (this.head < this.finished.length && this.finished[this.head]!.at <= until) {
-      const { id, at } = this.finished[this.head++]!;
+    for (let f = this.finished.peek(); f !== undefined && f.at <= until; f = this.finished.peek()) {
+      this.finished.shift();
+      const { id, at } = f;
       const t = this.fold.tasks.get(id);
       // Held for good (one of the first), changed since (a later entry stands for it), kept already, or not finished after all.
       if (this.tracked.get(id) !== at || !t || !isTerminal(t.state.type)) continue;
@@ -157,13 +158,6 @@ export class BoundedFold {
       this.fold.tasks.delete(id);
       this.letGo.set(t.state.name, (this.letGo.get(t.state.name) ?? 0) + 1);
       this.onLetGo?.(id);
-    }
-    if (this.head === this.finished.length) {
-      this.finished = [];
-      this.head = 0;
-    } else if (this.head >= 4096 && this.head * 2 >= this.finished.length) {
-      this.finished = this.finished.slice(this.head);
-      this.head = 0;
     }
   }
 }

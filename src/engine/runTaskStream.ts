@@ -19,6 +19,7 @@
  * in a run that ended normally); and 4–8 bytes per task run for the hashes of their ids.
  */
 import type { Artifact } from './artifacts';
+import { Fifo } from './fifo';
 import type { FlowRunDetail, FlowRunSummary, RunRecord, TaskRunRecord } from './records';
 import { JournalReplay, taskRunOf } from './runReducer';
 import { isTerminal } from './states';
@@ -171,11 +172,13 @@ function takeCreated(replay: JournalReplay, queue: TaskQueue, at: number): void 
   created.length = 0;
 }
 
-/** Task runs in creation order, each with the index of its creation record. */
+/**
+ * Task runs in creation order, each with the index of its creation record: two Fifos side by side rather than
+ * one of {task, at} pairs, so a task run costs no object of its own here (a run may have millions).
+ */
 class TaskQueue {
-  private tasks: TaskRunRecord[] = [];
-  private ats: number[] = [];
-  private head = 0;
+  private tasks = new Fifo<TaskRunRecord>();
+  private ats = new Fifo<number>();
 
   push(t: TaskRunRecord, at: number): void {
     this.tasks.push(t);
@@ -184,19 +187,11 @@ class TaskQueue {
 
   /** The first task run, taken off, if it was created before `before` or is `early`. */
   due(before: number, early?: (t: TaskRunRecord) => boolean): TaskRunRecord | undefined {
-    if (this.head === this.tasks.length) return undefined;
-    if (!(this.ats[this.head]! < before) && !(early?.(this.tasks[this.head]!) ?? false)) return undefined;
-    const t = this.tasks[this.head++]!;
-    if (this.head === this.tasks.length) {
-      this.tasks = [];
-      this.ats = [];
-      this.head = 0;
-    } else if (this.head >= 4096 && this.head * 2 >= this.tasks.length) {
-      this.tasks = this.tasks.slice(this.head);
-      this.ats = this.ats.slice(this.head);
-      this.head = 0;
-    }
-    return t;
+    const t = this.tasks.peek();
+    if (t === undefined) return undefined;
+    if (!(this.ats.peek()! < before) && !(early?.(t) ?? false)) return undefined;
+    this.ats.shift();
+    return this.tasks.shift();
   }
 }
 
