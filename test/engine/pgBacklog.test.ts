@@ -11,18 +11,37 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
 import { BACKLOG_LINES, type PgRunHandle } from '../../src/engine/postgres/pgRunHandle';
 import { PgStore } from '../../src/engine/postgres/pgStore';
 import { FlowRunner } from '../../src/engine/runner';
 import type { RunHandle } from '../../src/engine/runStore';
 import { DIST, flowSource, tempDir, waitFor, workspace } from '../support/engine';
+import { lockTable } from '../support/pgLockWait';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
 
 /** Task runs mapped: three times the bound, so a host that holds them all is far past it. */
 const ITEMS = 3 * BACKLOG_LINES;
 /** What the host may read past the bound before it stops: the lines of a read of the pipe, and its own. */
 const SLACK = 5000;
+
+/**
+ * `path`'s flow started on a store of its own, and waited for till it runs with every line written; its
+ * handle as the runner gets it: its backlog is what the host holds.
+ */
+async function startRun(home: string, schema: string, path: string, parameters: Record<string, string>, cancelGraceMs: number): Promise<{ store: PgStore; runner: FlowRunner; run: Awaited<ReturnType<FlowRunner['start']>>; handle: PgRunHandle }> {
+  const store = await PgStore.open(pgUrl(), { home, schema, detectCrashed: false });
+  let handle: PgRunHandle | undefined;
+  const createRun = store.createRun.bind(store);
+  store.createRun = async (...args: Parameters<typeof store.createRun>): Promise<RunHandle> => {
+    const h = await createRun(...args);
+    handle = h as PgRunHandle;
+    return h;
+  };
+  const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, cancelGraceMs, timeoutGraceMs: 1000 });
+  const run = await runner.start({ source: { kind: 'file', path }, parameters });
+  await waitFor(async () => (await store.readRun(run.id))?.state.name === 'Running' && handle !== undefined && handle.backlog.lines === 0, 'the run running, all written');
+  return { store, runner, run, handle: handle! };
+}
 
 describe('a Postgres run whose records the database does not take yet', { timeout: 240_000, ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, () => {
   it('holds no more than the bound in the host, and writes every line in order once the database takes them', async () => {
@@ -40,52 +59,30 @@ export default flow({ name: 'big' }, async ({ gate, mapped }: { gate: string; ma
 });
 `),
     });
-    const store = await PgStore.open(pgUrl(), { home, schema, detectCrashed: false });
-    // The run's handle, as the runner gets it: its backlog is what the host holds.
-    let handle: PgRunHandle | undefined;
-    const createRun = store.createRun.bind(store);
-    store.createRun = async (...args: Parameters<typeof store.createRun>): Promise<RunHandle> => {
-      const h = await createRun(...args);
-      handle = h as PgRunHandle;
-      return h;
-    };
-    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, cancelGraceMs: 1000, timeoutGraceMs: 1000 });
     const gate = join(ws, 'gate');
     const mapped = join(ws, 'mapped');
-    const run = await runner.start({ source: { kind: 'file', path: join(ws, 'big.flow.ts') }, parameters: { gate, mapped } });
-    await waitFor(async () => (await store.readRun(run.id))?.state.name === 'Running' && handle !== undefined && handle.backlog.lines === 0, 'the run running, all written');
+    const { store, run, handle } = await startRun(home, schema, join(ws, 'big.flow.ts'), { gate, mapped }, 1000);
 
-    const locker = new pg.Client({ connectionString: pgUrl() });
-    await locker.connect();
-    let locked = true;
-    const unlock = async (): Promise<void> => {
-      if (!locked) return;
-      locked = false;
-      await locker.query('commit');
-    };
-    // Released before the store closes (closing waits for the run's writes), whatever the test found.
+    // Inserts into the journal wait for this lock: the database takes nothing. Released before the store
+    // closes (closing waits for the run's writes), whatever the test found.
+    const lock = await lockTable(`"${schema}".records`, 'exclusive');
     after(async () => {
-      await unlock();
-      await locker.end();
       await run.done.catch(() => undefined);
       await store.close();
     });
-    // Inserts into the journal wait for this lock: the database takes nothing.
-    await locker.query('begin');
-    await locker.query(`lock table "${schema}".records in exclusive mode`);
     writeFileSync(gate, '');
 
-    await waitFor(() => handle!.backlog.lines >= BACKLOG_LINES, 'the backlog at its bound', 120_000);
+    await waitFor(() => handle.backlog.lines >= BACKLOG_LINES, 'the backlog at its bound', 120_000);
     // Held from here on: a host reading on would have the whole map (3× the bound) in hand, and the map done.
     // Waited for a while, or until the map ends: then the host read it all.
     await waitFor(() => existsSync(mapped), 'the map to end', 10_000).catch(() => undefined);
     assert.equal(existsSync(mapped), false, 'the map ended while the database took nothing: the host read every line');
-    assert.ok(handle!.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle!.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
+    assert.ok(handle.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
 
-    await unlock();
+    await lock.unlock();
     const detail = await run.done;
     assert.equal(detail.state.name, 'Completed', detail.state.message);
-    assert.ok(handle!.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle!.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
+    assert.ok(handle.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
 
     const { rows } = await store.pool.query<{ seq: string; kind: string; line: string }>(`select seq, kind, line from "${schema}".records where run_id = $1 order by seq`, [run.id]);
     const { rows: row } = await store.pool.query<{ journal_seq: string }>(`select journal_seq from "${schema}".runs where id = $1`, [run.id]);
@@ -124,56 +121,35 @@ export default flow({ name: 'winds' }, async ({ gate, heard, wound }: { gate: st
 });
 `),
     });
-    const store = await PgStore.open(pgUrl(), { home, schema, detectCrashed: false });
-    let handle: PgRunHandle | undefined;
-    const createRun = store.createRun.bind(store);
-    store.createRun = async (...args: Parameters<typeof store.createRun>): Promise<RunHandle> => {
-      const h = await createRun(...args);
-      handle = h as PgRunHandle;
-      return h;
-    };
-    // Grace enough to wind down: the worker is never killed here before it has logged it all.
-    const runner = new FlowRunner(store, { workerPath: join(DIST, 'worker.js'), builtinDir: join(DIST, 'flows'), env: { ...process.env, FLOWDECK_HOME: home }, cancelGraceMs: 200_000, timeoutGraceMs: 1000 });
     const gate = join(ws, 'gate');
     const heard = join(ws, 'heard');
     const wound = join(ws, 'wound');
-    const run = await runner.start({ source: { kind: 'file', path: join(ws, 'winds.flow.ts') }, parameters: { gate, heard, wound } });
-    await waitFor(async () => (await store.readRun(run.id))?.state.name === 'Running' && handle !== undefined && handle.backlog.lines === 0, 'the run running, all written');
+    // Grace enough to wind down: the worker is never killed here before it has logged it all.
+    const { store, runner, run, handle } = await startRun(home, schema, join(ws, 'winds.flow.ts'), { gate, heard, wound }, 200_000);
 
-    const locker = new pg.Client({ connectionString: pgUrl() });
-    await locker.connect();
-    let locked = true;
-    const unlock = async (): Promise<void> => {
-      if (!locked) return;
-      locked = false;
-      await locker.query('commit');
-    };
+    const lock = await lockTable(`"${schema}".records`, 'exclusive');
     after(async () => {
-      await unlock();
-      await locker.end();
       runner.kill(run.id, 'the test is over');
       await run.done.catch(() => undefined);
       await store.close();
     });
-    await locker.query('begin');
-    await locker.query(`lock table "${schema}".records in exclusive mode`);
     writeFileSync(gate, '');
 
-    await waitFor(() => handle!.backlog.lines >= BACKLOG_LINES, 'the backlog at its bound', 120_000);
-    const peakBefore = handle!.peakBacklog;
+    await waitFor(() => handle.backlog.lines >= BACKLOG_LINES, 'the backlog at its bound', 120_000);
+    const peakBefore = handle.peakBacklog;
     assert.ok(runner.cancel(run.id));
     // The worker hears it though the host is not reading it for the store's sake.
     await waitFor(() => existsSync(heard), 'the flow to hear its cancel', 60_000);
     // Held from here on: a host reading on would have the whole wind-down (3× the bound) in hand.
     await waitFor(() => existsSync(wound), "the wind-down to be read", 20_000).catch(() => undefined);
-    assert.ok(handle!.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle!.peakBacklog} unwritten lines after the cancel, ${peakBefore} before it (bound ${BACKLOG_LINES})`);
+    assert.ok(handle.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle.peakBacklog} unwritten lines after the cancel, ${peakBefore} before it (bound ${BACKLOG_LINES})`);
     assert.equal(existsSync(wound), false, 'the run wound down while the database took nothing: the host read every line');
 
-    await unlock();
+    await lock.unlock();
     const detail = await run.done;
     assert.equal(detail.state.name, 'Cancelled', detail.state.message);
     assert.ok(existsSync(wound), 'the flow wound down in its grace');
-    assert.ok(handle!.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle!.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
+    assert.ok(handle.peakBacklog <= BACKLOG_LINES + SLACK, `the host held ${handle.peakBacklog} unwritten lines (bound ${BACKLOG_LINES})`);
     const { rows } = await store.pool.query<{ n: string }>(`select count(*) as n from "${schema}".records where run_id = $1 and kind = 'log' and line like '%winding down%'`, [run.id]);
     assert.equal(Number(rows[0]!.n), ITEMS, 'every line it logged winding down is on record');
   });
