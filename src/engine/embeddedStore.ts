@@ -57,6 +57,7 @@ import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAG
 import { isSettled, isTerminal, state, type State } from './states';
 import { checkedKeep, prunable } from './historyRetention';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
+import { cancelCrashResume } from './crashedToResume';
 import { reasonOf, RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
 import { LIFE_SIGN_MS } from './lifeSign';
@@ -860,6 +861,8 @@ export class EmbeddedStore implements RunStore {
     if (await cancelSuspension(this, runId, boundedReason(reason))) return 'cancelled';
     // Its process is gone: there is nothing to cancel, and the run is settled as it ended.
     if (!isTerminal(run.state.type) && !isAlive(run.owner)) await this.markCrashed();
+    // Crashed, to be resumed by the next host (resumeOnCrash): that resume is what is cancelled.
+    if (await cancelCrashResume(this, runId, boundedReason(reason))) return 'cancelled';
     if (isTerminal(this.index.runs.get(runId)!.state.type)) {
       await this.cancels.remove(runId);
       return (await this.cancelResume(this.index.runs.get(runId)!, reason)) ? 'requested' : 'finished';

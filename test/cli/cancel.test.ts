@@ -4,7 +4,7 @@
  * notification its host listens to); a queued run no worker took is cancelled at once.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flowSource, runCli, startedRun, tempDir, workspace } from '../support/engine';
@@ -16,6 +16,10 @@ const FLOWS = {
     `export default flow({ name: 'slow' }, async () => { getRunLogger().info('slow started'); await new Promise((r, j) => { const t = setTimeout(r, 120_000); getRunContext().signal.addEventListener('abort', () => { clearTimeout(t); getRunLogger().info('cleaning up'); j(new Error('stopped')); }); }); });`,
   ),
   'flows/ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 1);`),
+  // Resumed by itself when its host dies; each start of its code leaves a line in a file beside the flow.
+  'flows/again.flow.ts': flowSource(
+    `import { appendFileSync } from 'node:fs'; export default flow({ name: 'again', resumeOnCrash: true }, async () => { appendFileSync(new URL('./started.txt', import.meta.url), 'x\\n'); getRunLogger().info('slow started'); await new Promise((r) => setTimeout(r, 120_000)); });`,
+  ),
   'flows/parent.flow.ts': flowSource(`
 const child = flow({ name: 'child' }, async () => 2);
 export default flow({ name: 'parent' }, async () => child({}));`),
@@ -94,6 +98,31 @@ async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
 describe('flowdeck cancel', { timeout: 240_000 }, () => {
   it('cancels a run another terminal runs (embedded store): Cancelling, its cleanup, Cancelled; then says it has ended', async () => {
     await cancelsFromAnotherProcess({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('cancels a crashed run its flow would resume by itself (resumeOnCrash): it ends Cancelled, and nothing resumes it', async () => {
+    const env = { FLOWDECK_HOME: tempDir() };
+    const ws = workspace(FLOWS);
+    const { name, child, done } = await startedRun(ws, env, 'flows/again.flow.ts');
+    child.kill('SIGKILL');
+    assert.equal((await done).signal, 'SIGKILL');
+    const cancel = await runCli(['cancel', name, '--json'], { cwd: ws, env });
+    const said = JSON.parse(cancel.stdout) as { name: string; outcome: string; state: { type: string; message?: string } };
+    assert.deepEqual([cancel.code, said.outcome, said.state.type, said.state.message], [0, 'cancelled', 'CANCELLED', 'Cancelled by flowdeck cancel'], cancel.stderr);
+    // As a resume cancelled while it takes a run over: its next attempt ends Cancelled, having run nothing.
+    // No host resumes it any more (before, this one did, and its code ran again after the cancel).
+    const crashed = await runCli(['resume', '--crashed'], { cwd: ws, env });
+    assert.equal(crashed.code, 0, crashed.stderr);
+    assert.match(crashed.stderr + crashed.stdout, /No crashed runs to resume/);
+    assert.equal(readFileSync(join(ws, 'flows', 'started.txt'), 'utf8'), 'x\n');
+    const runs = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as { name: string; state: { type: string }; attempt: number }[];
+    assert.deepEqual(runs.map((r) => [r.name, r.state.type, r.attempt]), [[name, 'CANCELLED', 2]]);
+    const logs = await runCli(['logs', name], { cwd: ws, env });
+    assert.match(logs.stdout, /Finished in state Crashed\('host process ended'\)\n.*Cancelled before its host resumed it \(resumeOnCrash\): attempt 2 ran nothing\n.*Finished in state Cancelled\('Cancelled by flowdeck cancel'\)\n$/);
+    // Asked again: it has ended, nothing to cancel.
+    const again = await runCli(['cancel', name], { cwd: ws, env });
+    assert.equal(again.code, 1, again.stderr);
+    assert.match(again.stdout, /had already ended: Cancelled\('Cancelled by flowdeck cancel'\)\. Nothing to cancel\./);
   });
 
   it('on Postgres: cancels a run another process runs (not a worker), and a queued run no worker took at once', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
