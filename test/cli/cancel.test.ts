@@ -95,34 +95,48 @@ async function cancelsFromAnotherProcess(env: NodeJS.ProcessEnv): Promise<void> 
   assert.equal((await second.done).code, 1);
 }
 
+async function cancelsCrashResume(env: NodeJS.ProcessEnv): Promise<void> {
+  const ws = workspace(FLOWS);
+  const { name, child, done } = await startedRun(ws, env, 'flows/again.flow.ts');
+  child.kill('SIGKILL');
+  assert.equal((await done).signal, 'SIGKILL');
+  // Crashed once the host is found dead: at once on the embedded store, once its lease lapses on Postgres.
+  for (let i = 0; i < 60; i++) {
+    const listed = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as { state: { type: string } }[];
+    if (listed[0]?.state.type === 'CRASHED') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const cancel = await runCli(['cancel', name, '--json'], { cwd: ws, env });
+  const said = JSON.parse(cancel.stdout) as { name: string; outcome: string; state: { type: string; message?: string } };
+  assert.deepEqual([cancel.code, said.outcome, said.state.type, said.state.message], [0, 'cancelled', 'CANCELLED', 'Cancelled by flowdeck cancel'], cancel.stderr);
+  // As a resume cancelled while it takes a run over: its next attempt ends Cancelled, having run nothing.
+  // No host resumes it any more (before, this one did, and its code ran again after the cancel).
+  const crashed = await runCli(['resume', '--crashed'], { cwd: ws, env });
+  assert.equal(crashed.code, 0, crashed.stderr);
+  assert.match(crashed.stderr + crashed.stdout, /No crashed runs to resume/);
+  assert.equal(readFileSync(join(ws, 'flows', 'started.txt'), 'utf8'), 'x\n');
+  const runs = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as { name: string; state: { type: string }; attempt: number }[];
+  assert.deepEqual(runs.map((r) => [r.name, r.state.type, r.attempt]), [[name, 'CANCELLED', 2]]);
+  const logs = await runCli(['logs', name], { cwd: ws, env });
+  assert.match(logs.stdout, /Finished in state Crashed\('host process ended'\)\n.*Cancelled before its host resumed it \(resumeOnCrash\): attempt 2 ran nothing\n.*Finished in state Cancelled\('Cancelled by flowdeck cancel'\)\n$/);
+  // Asked again: it has ended, nothing to cancel.
+  const again = await runCli(['cancel', name], { cwd: ws, env });
+  assert.equal(again.code, 1, again.stderr);
+  assert.match(again.stdout, /had already ended: Cancelled\('Cancelled by flowdeck cancel'\)\. Nothing to cancel\./);
+}
+
 describe('flowdeck cancel', { timeout: 240_000 }, () => {
   it('cancels a run another terminal runs (embedded store): Cancelling, its cleanup, Cancelled; then says it has ended', async () => {
     await cancelsFromAnotherProcess({ FLOWDECK_HOME: tempDir() });
   });
 
   it('cancels a crashed run its flow would resume by itself (resumeOnCrash): it ends Cancelled, and nothing resumes it', async () => {
-    const env = { FLOWDECK_HOME: tempDir() };
-    const ws = workspace(FLOWS);
-    const { name, child, done } = await startedRun(ws, env, 'flows/again.flow.ts');
-    child.kill('SIGKILL');
-    assert.equal((await done).signal, 'SIGKILL');
-    const cancel = await runCli(['cancel', name, '--json'], { cwd: ws, env });
-    const said = JSON.parse(cancel.stdout) as { name: string; outcome: string; state: { type: string; message?: string } };
-    assert.deepEqual([cancel.code, said.outcome, said.state.type, said.state.message], [0, 'cancelled', 'CANCELLED', 'Cancelled by flowdeck cancel'], cancel.stderr);
-    // As a resume cancelled while it takes a run over: its next attempt ends Cancelled, having run nothing.
-    // No host resumes it any more (before, this one did, and its code ran again after the cancel).
-    const crashed = await runCli(['resume', '--crashed'], { cwd: ws, env });
-    assert.equal(crashed.code, 0, crashed.stderr);
-    assert.match(crashed.stderr + crashed.stdout, /No crashed runs to resume/);
-    assert.equal(readFileSync(join(ws, 'flows', 'started.txt'), 'utf8'), 'x\n');
-    const runs = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as { name: string; state: { type: string }; attempt: number }[];
-    assert.deepEqual(runs.map((r) => [r.name, r.state.type, r.attempt]), [[name, 'CANCELLED', 2]]);
-    const logs = await runCli(['logs', name], { cwd: ws, env });
-    assert.match(logs.stdout, /Finished in state Crashed\('host process ended'\)\n.*Cancelled before its host resumed it \(resumeOnCrash\): attempt 2 ran nothing\n.*Finished in state Cancelled\('Cancelled by flowdeck cancel'\)\n$/);
-    // Asked again: it has ended, nothing to cancel.
-    const again = await runCli(['cancel', name], { cwd: ws, env });
-    assert.equal(again.code, 1, again.stderr);
-    assert.match(again.stdout, /had already ended: Cancelled\('Cancelled by flowdeck cancel'\)\. Nothing to cancel\./);
+    await cancelsCrashResume({ FLOWDECK_HOME: tempDir() });
+  });
+
+  it('on Postgres: cancels a crashed run its flow would resume by itself, as on the embedded store', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    // A short lease: the killed host's run is found Crashed within seconds.
+    await cancelsCrashResume({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir(), FLOWDECK_LEASE_SECONDS: '4', FLOWDECK_HEARTBEAT_SECONDS: '1' });
   });
 
   it('on Postgres: cancels a run another process runs (not a worker), and a queued run no worker took at once', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {

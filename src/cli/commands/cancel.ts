@@ -24,7 +24,8 @@ or a worker on another machine (Postgres store). The run goes to Cancelling, its
 and its worker is stopped after a grace period. A run queued for a worker and not yet taken is Cancelled
 at once. A run that ended and is being resumed (its flow still loading) is cancelled by its resume as soon
 as the resume takes it over, before the flow is called; one that ended and waits on a queue to be resumed
-(\`resume --queue\`, a crash workers resume) has that resume withdrawn, and stays as it ended. Then waits for
+(\`resume --queue\`, a crash workers resume) has that resume withdrawn, and stays as it ended; one a host
+would resume by itself (resumeOnCrash) has that resume cancelled: its next attempt ends Cancelled. Then waits for
 the run to end and prints its final state.
 
 Options:

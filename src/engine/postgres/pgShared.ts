@@ -3,6 +3,7 @@
  * LISTEN/NOTIFY, runs queued for workers, cancel requests that reach the worker running a run, the
  * workers alive, a run's journal read from where a follower left it.
  */
+import { cancelCrashResume } from '../crashedToResume';
 import { boundedReason } from '../cancelRequests';
 import { finishedLog } from '../finishedLog';
 import { ENGINE_SOURCE, flowRunSource } from '../logFormat';
@@ -105,6 +106,8 @@ export class PgShared implements SharedStore {
   async requestCancel(runId: string, reason: string): Promise<CancelOutcome> {
     this.store.assertWritable();
     if (await cancelSuspension(this.store, runId, boundedReason(reason))) return 'cancelled';
+    // Crashed, to be resumed by the next host (resumeOnCrash): that resume is what is cancelled.
+    if (await cancelCrashResume(this.store, runId, boundedReason(reason))) return 'cancelled';
     return this.store.transaction('cancel a run', async (client) => {
       const { rows } = await client.query<{ state_type: string; state_name: string; journal_seq: string; name: string; attempt: number; queue: string | null }>(
         `select state_type, state->>'name' as state_name, journal_seq, name, attempt, queue from ${this.store.t('runs')} where id = $1 for update`,
