@@ -3,7 +3,7 @@
  * message naming the command (parseArgs's own say "argument is ambiguous" for `--limit -1` and leave a
  * quote open for an unknown flag). A value may start with a dash when it is a number (`--limit -1` is the
  * value -1, which the command then judges), and so may an argument (`limit set tag -1` has the
- * positional -1: no option is a digit).
+ * positional -1: no option is a digit). A lone `-` is a value too, stdin by convention (`--client-secret-value -`).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UsageError } from './io';
@@ -33,7 +33,7 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
     if (spec === undefined) throw new UsageError(`unknown option '${token.rawName}'; ${help}`);
     if (spec.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value, got '${token.value}'`);
     if (spec.type === 'string') {
-      const missing = token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && !NUMBER.test(token.value));
+      const missing = token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && token.value !== '-' && !NUMBER.test(token.value));
       if (missing) throw new UsageError(`${token.rawName} needs a value${token.value === undefined ? '' : ` (to pass '${token.value}' as its value, write ${token.rawName}=${token.value})`}`);
     }
   }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { authYoutubeCommand } from '../../src/cli/commands/authYoutube';
 import { CredentialsFileError, credentialsPath, mergeCredentials, readCredentials, secretValuesFrom } from '../../src/engine/credentials';
@@ -309,6 +310,31 @@ describe('flowdeck auth youtube', () => {
     assert.equal(opened, false);
     assert.equal((await visited!).status, 200);
     assert.ok(readCredentials(home).youtube?.refresh_token);
+  });
+
+  test('--client-secret-value -: the secret is read from stdin (a command line is visible to other users), never printed', async () => {
+    const home = tempDir('flowdeck-auth-');
+    const out = sink();
+    const err = sink();
+    const b = browser();
+    const stdin = { isTTY: false, open: () => Readable.from([`${fake.clientSecret}\n`]) };
+    const code = await authYoutubeCommand(['--client-id', fake.clientId, '--client-secret-value', '-'], { stdout: out.stream, stderr: err.stream, env: env(home), openBrowser: b.open, stdin });
+    assert.equal(code, 0, err.text());
+    assert.equal((await b.visited).status, 200);
+    assert.equal(readCredentials(home).youtube?.client_secret, fake.clientSecret);
+    assert.ok(!out.text().includes(fake.clientSecret) && !err.text().includes(fake.clientSecret), 'no secret printed');
+    // Nothing on stdin: refused, saying where the secret was looked for.
+    const empty = sink();
+    const refused = await authYoutubeCommand(['--client-id', fake.clientId, '--client-secret-value', '-'], { stdout: sink().stream, stderr: empty.stream, env: env(home), stdin: { isTTY: false, open: () => Readable.from([]) } });
+    assert.equal(refused, 2);
+    assert.match(empty.text(), /^flowdeck auth: --client-secret-value -: stdin held no client secret/);
+  });
+
+  test('--help says a client secret on the command line is visible to other users, and how not to put it there', async () => {
+    const out = sink();
+    assert.equal(await authYoutubeCommand(['--help'], { stdout: out.stream, stderr: sink().stream, env: {} }), 0);
+    assert.match(out.text(), /--client-secret-value -/);
+    assert.match(out.text(), /visible to other/);
   });
 
   test('usage errors exit 2 and say what is missing; --help exits 0', async () => {

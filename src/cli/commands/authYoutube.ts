@@ -10,10 +10,11 @@ import { YouTubeError } from '../../flows/youtube/errors';
 import { DEFAULT_CONNECT_TIMEOUT_MS, connectYouTube, readClientSecretFile } from '../../flows/youtube/oauth';
 import { parseCommandArgs } from '../args';
 import { decimalNumber } from '../decimalNumber';
-import { EXIT, write } from '../io';
+import { EXIT, write, type TerminalInput } from '../io';
+import { FROM_STDIN, secretFromStdin } from '../stdinSecret';
 
 const HELP = `Usage: flowdeck auth youtube --client-secret client_secret.json [options]
-       flowdeck auth youtube --client-id ID [--client-secret-value SECRET] [options]
+       flowdeck auth youtube --client-id ID [--client-secret-value - | SECRET] [options]
 
 Connects Flowdeck to your YouTube channel for the youtube-channel-analytics flow. Google's consent page
 opens in your browser; afterwards the tokens are stored in <FLOWDECK_HOME>/credentials.json (mode 0600).
@@ -24,8 +25,10 @@ API v3", create an OAuth client ID of type "Desktop app" and download its JSON.
 Options:
   --client-secret FILE          the client's JSON from Google Cloud Console
   --client-id ID                the client ID, instead of a file (or FLOWDECK_GOOGLE_CLIENT_ID)
-  --client-secret-value SECRET  the client secret, with --client-id (prefer FLOWDECK_GOOGLE_CLIENT_SECRET:
-                                command lines are visible to other local users)
+  --client-secret-value -       the client secret, with --client-id, read from stdin (its first line):
+                                \`flowdeck auth youtube --client-id ID --client-secret-value - < secret.txt\`
+  --client-secret-value SECRET  the client secret itself: visible to other users of this machine (\`ps\`),
+                                as every command line is — prefer \`-\` or FLOWDECK_GOOGLE_CLIENT_SECRET
   --no-browser                  only print the sign-in link; open it in a browser on this machine
   --port N                      listen for Google's redirect on this port (default: a free one), e.g. to
                                 forward it over SSH
@@ -41,6 +44,8 @@ export interface AuthYoutubeIo {
   env: NodeJS.ProcessEnv;
   /** Relative --client-secret paths start here; default the process's working directory. */
   cwd?: string;
+  /** Where `--client-secret-value -` reads the secret. */
+  stdin?: TerminalInput;
   /** Opens the consent page; default xdg-open / open / rundll32. Tests play the browser here. */
   openBrowser?: (url: string) => unknown;
 }
@@ -172,9 +177,13 @@ async function clientFrom(args: Args, io: AuthYoutubeIo): Promise<Client | strin
       : { clientId: file.clientId, clientSecret: file.clientSecret, redirectUri: file.loopbackRedirectUri };
   }
   const clientId = args.clientId ?? nonEmpty(io.env.FLOWDECK_GOOGLE_CLIENT_ID);
-  const clientSecret = args.clientSecretValue ?? nonEmpty(io.env.FLOWDECK_GOOGLE_CLIENT_SECRET);
   if (clientId === undefined) return 'Give --client-secret client_secret.json (or --client-id ID).';
-  if (clientSecret === undefined) return 'Give the client secret with FLOWDECK_GOOGLE_CLIENT_SECRET or --client-secret-value.';
+  if (args.clientSecretValue === FROM_STDIN) {
+    const read = nonEmpty(await secretFromStdin(io.stdin));
+    return read === undefined ? `--client-secret-value ${FROM_STDIN}: stdin held no client secret (give it on stdin's first line, or set FLOWDECK_GOOGLE_CLIENT_SECRET)` : { clientId, clientSecret: read };
+  }
+  const clientSecret = args.clientSecretValue ?? nonEmpty(io.env.FLOWDECK_GOOGLE_CLIENT_SECRET);
+  if (clientSecret === undefined) return 'Give the client secret with FLOWDECK_GOOGLE_CLIENT_SECRET or --client-secret-value - (read from stdin).';
   return { clientId, clientSecret };
 }
 
