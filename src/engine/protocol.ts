@@ -93,6 +93,8 @@ export type HostToWorker =
       parameters: Record<string, unknown>;
       /** `--param` texts, converted by the flow's declarations (RunRequest.parameterText). */
       parameterText?: Record<string, string>;
+      /** Values of secret parameters given again (RunRequest.secretParameters). */
+      secretParameters?: Record<string, string>;
       home: string;
       /** Secret values to mask besides the worker's own environment (stored credentials). */
       secrets: string[];
@@ -170,7 +172,8 @@ export type ControlMessage =
    * `runNameError`: why it gave none (a new run is then not started; a resumed one keeps its name).
    */
   | { k: 'ready'; flow: FlowInfo; parameters: Record<string, unknown>; moduleHooks?: true; runName?: string; runNameError?: string }
-  | { k: 'rejected'; reason: LoadRejection; message: string }
+  /** `secretsNotKept`: the secret parameters given as `***` that refused it (RunRequest.secretParameters gives them again). */
+  | { k: 'rejected'; reason: LoadRejection; message: string; secretsNotKept?: string[] }
   | ({ k: 'req'; reqId: number } & Request)
   /** A value registered as secret at run time: the host masks it in what it prints too. */
   | { k: 'secret'; value: string }

@@ -14,6 +14,12 @@ export interface RunRequest {
    * `parameters` of the same name.
    */
   parameterText?: Record<string, string>;
+  /**
+   * Values of parameters declared secret, given again: a resume's or a rerun's, whose run's records hold `***`
+   * in their place. Masked before anything can quote them; they win over `parameters`. Only a parameter the
+   * flow declares secret takes one: any other is refused (BadInputError), the run's own value being the one.
+   */
+  secretParameters?: Record<string, string>;
   /** Extra environment for the worker (a token from the editor's sign-in); values named like secrets are masked. */
   env?: Record<string, string>;
   /** The user code's working directory; the host's own when unset (the CLI's shell folder). */
@@ -45,6 +51,11 @@ export class BadInputError extends Error {
   constructor(
     readonly reason: BadInputReason,
     message: string,
+    /**
+     * Refused as its secret parameters `***` stand in for were not given again (a resume, a rerun): their
+     * names, to ask for them (RunRequest.secretParameters).
+     */
+    readonly secretsNotKept?: readonly string[],
   ) {
     super(message);
   }

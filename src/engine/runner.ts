@@ -48,7 +48,7 @@ import { StoreSettingError, reasonOf } from './storeErrors';
 import { limitAdvice } from './systemLimits';
 import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
 import { neverStartedRefusal } from './schedules/neverStartedSlot';
-import { SECRET_NOT_KEPT } from './secretParameters';
+import { ONLY_SECRETS_GIVEN_AGAIN, secretsNotKeptText } from './secretParameters';
 
 export { BadInputError, type RunRequest } from './runRequest';
 export { WorkerKilledWhileLoading } from './workerKilledWhileLoading';
@@ -201,11 +201,13 @@ function deletedMeanwhile(detail: FlowRunDetail): BadInputError {
 function unfitFile(detail: FlowRunDetail, e: unknown): unknown {
   if (!(e instanceof BadInputError) || (e.reason !== 'invalid-parameters' && e.reason !== 'no-flow')) return e;
   const said = `Invalid parameters for flow '${detail.flowName}': `;
-  // Its records hold *** for a secret parameter: nothing to put back, the run cannot be resumed at all.
-  if (e.reason === 'invalid-parameters' && e.message.includes(SECRET_NOT_KEPT)) {
-    const why = (e.message.startsWith(said) ? e.message.slice(said.length) : e.message).replace(/; give it again in a new run$/, '');
-    return new BadInputError(e.reason, `Run '${detail.name}' cannot be resumed: its ${why}. Run the flow again for a new run, giving it.`);
+  // Its records hold *** for a secret parameter: resumed once it is given again.
+  if (e.secretsNotKept !== undefined && e.secretsNotKept.length > 0) {
+    const them = e.secretsNotKept.length > 1 ? 'them' : 'it';
+    return new BadInputError(e.reason, `Run '${detail.name}' cannot be resumed: its ${secretsNotKeptText(e.secretsNotKept)}. Give ${them} again to the resume, or run the flow again for a new run.`, e.secretsNotKept);
   }
+  // A value given again for a parameter that is not secret: the resume's mistake, not the file's.
+  if (e.message.includes(ONLY_SECRETS_GIVEN_AGAIN)) return new BadInputError(e.reason, `Run '${detail.name}' was not resumed: ${e.message.startsWith(said) ? e.message.slice(said.length) : e.message}`);
   const why =
     e.reason === 'no-flow'
       ? `its flow '${detail.flowName}' is not in its file now (${e.message})`
@@ -474,7 +476,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
    * attempt. Completed calls of earlier attempts are returned from their checkpoints instead of running
    * again; subflows resume the same way. Throws BadInputError when the run cannot be resumed.
    */
-  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource; input?: Record<string, unknown> } = {}): Promise<ActiveRun> {
+  async resume(ref: string, options: { signal?: AbortSignal; env?: Record<string, string>; cwd?: string; source?: FlowSource; input?: Record<string, unknown>; secretParameters?: Record<string, string> } = {}): Promise<ActiveRun> {
     const { run, ambiguous, tooShort } = await this.store.resolve(ref);
     if (ambiguous) throw new BadInputError('not-resumable', `'${ref}' matches ${ambiguous.length} runs; give more of the id`);
     if (tooShort) throw new BadInputError('not-resumable', `'${ref}' is too short to name a run: give at least ${MIN_RUN_PREFIX} characters of its id (\`flowdeck runs\` lists them)`);
@@ -510,7 +512,15 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
     // A worker on another machine runs its own copy of the flow file (`source`); here, the file the run names.
     const source: FlowSource = options.source ?? (detail.source.startsWith('builtin:') ? { kind: 'builtin', id: detail.source.slice('builtin:'.length) } : { kind: 'file', path: detail.source });
-    const request: RunRequest = { source, flowName: detail.flowName, parameters: detail.parameters, ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) };
+    const request: RunRequest = {
+      source,
+      flowName: detail.flowName,
+      parameters: detail.parameters,
+      // Its records hold *** in their place.
+      ...(options.secretParameters ? { secretParameters: options.secretParameters } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    };
     // The file the run ran is gone (moved, renamed, deleted): say which run needs it, and what to do.
     if (source.kind === 'file' && !existsSync(resolve(source.path))) {
       throw new BadInputError('missing-file', `Run '${run.name}' cannot be resumed: its flow file ${resolve(source.path)} is not there any more (moved or deleted?). Put it back to resume the run, or run the flow's file where it is now for a new run.`);
@@ -634,6 +644,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // Values of the extra environment that are secrets by their name (a token from the editor's sign-in);
     // settings passed the same way (an API URL) stay readable.
     for (const value of secretsFromEnv(request.env ?? {})) this.masker.add(value);
+    // Secret parameters given again: this host prints nothing of them either (a refusal, a log line).
+    for (const value of Object.values(request.secretParameters ?? {})) this.masker.add(value);
     const options = this.spawnOptions(request);
     const worker = new WorkerProcess(options, this.loadMessage(request, modulePath), events, onOutput, this.standby.take(options));
     // The next run's worker starts once this one is done, while the host has nothing else to do.
@@ -663,6 +675,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       ...(request.flowName !== undefined ? { flowName: request.flowName } : {}),
       parameters: request.parameters ?? {},
       ...(request.parameterText !== undefined ? { parameterText: request.parameterText } : {}),
+      ...(request.secretParameters !== undefined ? { secretParameters: request.secretParameters } : {}),
       home: this.store.home,
       secrets: this.masker.values(),
       limits: this.limits,
@@ -681,7 +694,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       /** What the worker printed before its run exists (the flow file's top level as it loads): for the run's log, or the load's error. */
       const held = new HeldOutput();
       /** The worker refused the load: said once it is gone and its output read, with what it printed. */
-      let rejection: { reason: LoadRejection; message: string } | undefined;
+      let rejection: { reason: LoadRejection; message: string; secretsNotKept?: string[] } | undefined;
       const memory = new OutOfMemoryWatch();
       let execution: Execution | undefined;
       let creating: Promise<RunHandle> | undefined;
@@ -791,7 +804,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         }
         if (message.k === 'rejected') {
           // Said when the worker has exited (it does at once) and its pipes are read: what it printed goes with it.
-          rejection = { reason: message.reason, message: message.message };
+          rejection = { reason: message.reason, message: message.message, ...(message.secretsNotKept ? { secretsNotKept: message.secretsNotKept } : {}) };
           return;
         }
         if (execution) this.onMessage(execution, message, line);
@@ -844,7 +857,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (!started && rejected !== undefined) {
           // The system refused the load what it needed (its compiler's process, a file): not bad input.
           if (rejected.reason === 'system-limit') giveUp(new WorkerKilledWhileLoading(`${this.masker.mask(rejected.message)}. ${notStarted}${held.said()}`), false);
-          else giveUp(new BadInputError(rejected.reason, this.masker.mask(rejected.message) + held.said()), false);
+          else giveUp(new BadInputError(rejected.reason, this.masker.mask(rejected.message) + held.said(), rejected.secretsNotKept), false);
           return;
         }
         if (!started && worker.spawnError !== undefined) {

@@ -33,14 +33,32 @@ export function secretDefaultsMasked(declarations: ParameterDeclarations | undef
 export const SECRET_NOT_KEPT = `a run's records hold ${MASK} in a secret's place`;
 
 /**
- * Why `parameters` cannot be run with, if a secret of `declarations` is given as `***`: a resume or a rerun
- * takes the parameters from the run's records, which hold `***` in a secret's place; run with, the flow would
- * get `***` for a password and fail (or worse) far from the cause. Undefined when none is.
+ * The secret parameters of `declarations` that `parameters` give as `***`: a resume or a rerun takes the
+ * parameters from the run's records, which hold `***` in a secret's place; run with, the flow would get `***`
+ * for a password and fail (or worse) far from the cause. Each must be given again (RunRequest.secretParameters).
  */
-export function secretsNotKept(declarations: ParameterDeclarations | undefined, parameters: Readonly<Record<string, unknown>> | undefined): string | undefined {
-  if (declarations === undefined || parameters === undefined) return undefined;
-  const names = Object.keys(declarations).filter((key) => declarations[key]!.secret === true && Object.hasOwn(parameters, key) && parameters[key] === MASK);
-  if (names.length === 0) return undefined;
+export function secretsNotKept(declarations: ParameterDeclarations | undefined, parameters: Readonly<Record<string, unknown>> | undefined): string[] {
+  if (declarations === undefined || parameters === undefined) return [];
+  return Object.keys(declarations).filter((key) => declarations[key]!.secret === true && Object.hasOwn(parameters, key) && parameters[key] === MASK);
+}
+
+/** Why a run cannot be run with the secret parameters `names` (secretsNotKept). */
+export function secretsNotKeptText(names: readonly string[]): string {
   const which = names.map((n) => `'${n}'`).join(', ');
   return `parameter${names.length > 1 ? 's' : ''} ${which} ${names.length > 1 ? 'are secret and their values were' : 'is secret and its value was'} not kept (${SECRET_NOT_KEPT})`;
+}
+
+/** Said of a value given again for a parameter not declared secret (notSecretGivenAgain). */
+export const ONLY_SECRETS_GIVEN_AGAIN = "only a secret parameter, whose value a run's records do not hold, is given again";
+
+/**
+ * Of the values given again for secret parameters (RunRequest.secretParameters), those `declarations` do not
+ * declare secret, said (never quoting a value): a resume runs with the parameters the run ran with, and only a
+ * secret one, whose value its records do not hold, is given again. Undefined when all are.
+ */
+export function notSecretGivenAgain(declarations: ParameterDeclarations | undefined, given: Readonly<Record<string, string>>): string | undefined {
+  const names = Object.keys(given).filter((key) => declarations === undefined || !Object.hasOwn(declarations, key) || declarations[key]!.secret !== true);
+  if (names.length === 0) return undefined;
+  const which = names.map((n) => `'${n}'`).join(', ');
+  return `parameter${names.length > 1 ? 's' : ''} ${which} ${names.length > 1 ? 'are' : 'is'} not declared secret: ${ONLY_SECRETS_GIVEN_AGAIN}; the others are the run's own`;
 }

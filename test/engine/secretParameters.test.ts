@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { checkDeclarations } from '../../src/engine/parameters';
+import type { BadInputError } from '../../src/engine/runRequest';
 import { checkSchedule, ScheduleError } from '../../src/engine/schedules/scheduleSpec';
 import { secretDefaultsMasked, secretParameterValues } from '../../src/engine/secretParameters';
 import { flowSource, makeRunner, tempDir, workspace } from '../support/engine';
@@ -80,11 +81,62 @@ export default flow({
     assert.deepEqual(first.parameters, { user: 'ada', token: '***' });
     await assert.rejects(runner.resume(first.id), (e: Error) => {
       assert.equal(e.name, 'BadInputError');
-      assert.equal(e.message, `Run '${first.name}' cannot be resumed: its parameter 'token' is secret and its value was not kept (a run's records hold *** in a secret's place). Run the flow again for a new run, giving it.`);
+      assert.equal(e.message, `Run '${first.name}' cannot be resumed: its parameter 'token' is secret and its value was not kept (a run's records hold *** in a secret's place). Give it again to the resume, or run the flow again for a new run.`);
       return true;
     });
     // A rerun from the editor gives the run's recorded parameters: refused as the bad input it is.
     await assert.rejects(runner.start({ source: { kind: 'file', path: file }, parameters: first.parameters }), /Invalid parameters for flow 'pay': parameter 'token' is secret and its value was not kept/);
+  });
+
+  it('are given again to a resume or a rerun: it runs with the value, never stored or shown; the refusal names the ones missing; only a secret parameter takes one', { timeout: 120_000 }, async () => {
+    const mark = join(tempDir(), 'failed-once');
+    const ws = workspace({
+      'pay.flow.ts': flowSource(`import { existsSync, writeFileSync } from 'node:fs';
+export default flow({ name: 'pay', flowRunName: '{user}-{token}', parameters: { user: { type: 'string' }, token: { type: 'string', secret: true } } }, async ({ token }: { token: string }) => {
+  if (token !== 'tok-live-5551234') throw new Error('ran with a wrong token: ' + token);
+  if (!existsSync(${JSON.stringify(mark)})) {
+    writeFileSync(${JSON.stringify(mark)}, '');
+    throw new Error('the bank is closed');
+  }
+  getRunLogger().info('paid with ' + token);
+  return 'paid with ' + token;
+});`),
+    });
+    const home = tempDir();
+    const { runner } = await makeRunner(home);
+    after(() => runner.dispose());
+    const file = join(ws, 'pay.flow.ts');
+    const first = await (await runner.start({ source: { kind: 'file', path: file }, parameters: { user: 'ada', token: 'tok-live-5551234' } })).done;
+    assert.equal(first.state.name, 'Failed');
+    // The refusal says which, for a caller to ask for them (the editor) or name its flag (the CLI).
+    await assert.rejects(runner.resume(first.id), (e: BadInputError) => {
+      assert.deepEqual(e.secretsNotKept, ['token']);
+      assert.match(e.message, /its parameter 'token' is secret and its value was not kept .*Give it again to the resume, or run the flow again for a new run\.$/);
+      return true;
+    });
+    // A value for a parameter not declared secret: the run's own are run with; refused, never quoted.
+    await assert.rejects(runner.resume(first.id, { secretParameters: { token: 'tok-live-5551234', user: 'eve-77331' } }), (e: BadInputError) => {
+      assert.equal(e.name, 'BadInputError');
+      assert.match(e.message, /parameter 'user' is not declared secret/);
+      assert.ok(!e.message.includes('eve-77331') && !e.message.includes('tok-live-5551234'), e.message);
+      return true;
+    });
+    const resumed = await (await runner.resume(first.id, { secretParameters: { token: 'tok-live-5551234' } })).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    // (The flow got the token: it checks it; what it returns is stored masked.)
+    assert.match(JSON.stringify(resumed.result), /paid with \*\*\*/);
+    assert.equal(resumed.name, first.name);
+    assert.deepEqual(resumed.parameters, { user: 'ada', token: '***' });
+    assert.ok(!storeText(home).includes('tok-live-5551234'), 'the value given again is in the store');
+    // A rerun: a new run of the run's parameters, its secret given again.
+    const rerun = await (await runner.start({ source: { kind: 'file', path: file }, parameters: first.parameters, secretParameters: { token: 'tok-live-5551234' } })).done;
+    assert.equal(rerun.state.name, 'Completed', rerun.state.message);
+    assert.match(rerun.name, /^ada-\*\*\*/);
+    await assert.rejects(runner.start({ source: { kind: 'file', path: file }, parameters: first.parameters }), (e: BadInputError) => {
+      assert.deepEqual(e.secretsNotKept, ['token']);
+      return true;
+    });
+    assert.ok(!storeText(home).includes('tok-live-5551234'), 'the value given again is in the store');
   });
 
   it('are strings of a flow: a secret number or a secret input is refused, a non-boolean secret too', () => {

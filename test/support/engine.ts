@@ -107,12 +107,13 @@ export interface CliResult {
 }
 
 /**
- * Runs the CLI to its end. Bounded (`timeoutMs`, 150 s by default: under a test file's 180 s): a command that
+ * Runs the CLI to its end, `stdin` its input (none by default). Bounded (`timeoutMs`, 150 s by default: under a test file's 180 s): a command that
  * hangs is killed and the test fails saying which, with what it printed, instead of the whole file timing out.
  */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; timeoutMs?: number; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void; onStdout?: (chunk: string) => void } = {}): Promise<CliResult> {
-  const spawnOptions: SpawnOptions = { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false };
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean; timeoutMs?: number; onStderr?: (chunk: string, child: ReturnType<typeof spawn>) => void; onStdout?: (chunk: string) => void; stdin?: string } = {}): Promise<CliResult> {
+  const spawnOptions: SpawnOptions = { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: options.detached ?? false };
   const child = spawn(process.execPath, [CLI, ...args], spawnOptions);
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => {

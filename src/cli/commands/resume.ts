@@ -17,8 +17,9 @@ import { resumeOnItsQueue, resumeOnNamedQueue } from '../queuedResume';
 import { resolveRunRef } from '../resolveRun';
 import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS, givenInput, resumePaused, resumeWhenPaused } from '../resumePaused';
 import { printRunsJson } from '../runJsonStream';
+import { secretParameterArgs, withSecretFlags } from '../secretParameterArgs';
 
-export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--queue NAME [--root DIR]] [--json]
+export const RESUME_HELP = `Usage: flowdeck resume <run id, unique id prefix, or name> [--param KEY=- | KEY=VALUE]... [--queue NAME [--root DIR]] [--json]
        flowdeck resume <paused or suspended run> [--input key=value]... [--inputs JSON | @FILE] [--wait SECONDS] [--json]
        flowdeck resume --crashed [--json]
 
@@ -34,6 +35,11 @@ A Suspended run (suspendFlowRun) runs here, from its checkpoints, its suspension
 with the run; at a terminal without --input, asked for one line each); followed as \`flowdeck run\` follows
 a run. --wait is for a paused run only. A suspended run that workers ran goes back to its queue.
 
+A run given a secret parameter (declared \`secret: true\`) is stored with *** in its place: give its value
+again with --param KEY=- (read from stdin's first line: \`flowdeck resume pay-7 --param token=- < token.txt\`)
+or --param KEY=VALUE (on the command line, which other users of this machine can see: \`ps\`). Only a
+secret parameter takes one; the others are the run's own.
+
 With --queue NAME (a Postgres store), the run — Failed, Crashed, Cancelled, TimedOut or Suspended, run here,
 in the editor or by workers — is resumed by a \`flowdeck worker\` of queue NAME instead, and followed there
 as \`run --queue --wait\` follows a run (Ctrl-C cancels it). It is a run of that queue from then on. Its flow
@@ -45,6 +51,8 @@ Options:
                     for a paused run {"id", "name", "outcome", "state"}, outcome resumed, requested,
                     finished, not-paused or superseded (another resume given at the same moment
                     was taken; this one's input was not used: exit 1)
+  --param KEY=-     a secret parameter's value given again, read from stdin's first line (one KEY at most)
+  --param KEY=VALUE a secret parameter's value given again (repeatable; visible to other users in \`ps\`)
   --input key=value an input of a paused run (repeatable)
   --inputs JSON     a paused run's input as one JSON object, or @FILE to read it from a file
   --wait SECONDS    how long to wait for a paused run to go on, or a running one to pause
@@ -62,6 +70,7 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
   const { values, positionals } = parseCommandArgs('resume', argv, {
     json: { type: 'boolean' },
     crashed: { type: 'boolean' },
+    param: { type: 'string', multiple: true },
     input: { type: 'string', multiple: true },
     inputs: { type: 'string' },
     wait: { type: 'string' },
@@ -74,6 +83,11 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   }
   if (values.root !== undefined && values.queue === undefined) throw new UsageError(`--root goes with --queue\n\n${RESUME_HELP}`);
+  if (values.param !== undefined) {
+    if (values.crashed) throw new UsageError(`--param gives a run's secret parameters again; --crashed takes none (a run resumed on its own after a crash has no way to be given one: let its flow read the secret from its environment)`);
+    // A queued resume's parameters wait in the store, which never keeps a secret's value.
+    if (values.queue !== undefined) throw new UsageError(`--param gives a run's secret parameters again, here; --queue takes none (what a worker is sent waits in the store, which never keeps a secret: let the flow read it from the worker's environment)`);
+  }
   if (values.queue !== undefined) {
     if (values.crashed) throw new UsageError(`--crashed resumes crashed runs here; it takes no --queue (workers resume their own runs that crashed)\n\n${RESUME_HELP}`);
     if (values.wait !== undefined) throw new UsageError(`--wait is for a paused run, which goes on where it runs; it takes no --queue\n\n${RESUME_HELP}`);
@@ -93,6 +107,9 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
   if (waitSeconds === undefined || !(waitSeconds >= 0 && waitSeconds <= MAX_WAIT_SECONDS)) {
     throw new UsageError(`flowdeck resume: --wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}, not '${values.wait}'`);
   }
+  // Read before the store opens: stdin may hold one.
+  const secretParameters = values.param === undefined ? undefined : await secretParameterArgs(values.param, io.stdin);
+  const givenAgain = secretParameters === undefined ? {} : { secretParameters };
   const store = await openStore(io);
   try {
     const ref = positionals[0]!;
@@ -116,10 +133,14 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
       // A run workers ran goes back to its queue, for a worker to resume (one that has its flow, its secrets).
       const onQueue = store.shared ? await resumeOnItsQueue(store, store.shared, suspended, input, io, values.json === true) : undefined;
       if (onQueue !== undefined) return onQueue;
-      return followRun(store, io, { json: values.json === true, resumes: true }, (runner, signal) => runner.resume(suspended.id, { signal, cwd: io.cwd, input }));
+      return followRun(store, io, { json: values.json === true, resumes: true }, (runner, signal) => secretFlagsSaid(runner.resume(suspended.id, { signal, cwd: io.cwd, input, ...givenAgain }), suspended.name));
     };
     if (run?.state.name === 'Suspended') return await resumeSuspended(run);
     if (run?.state.type === 'PAUSED') {
+      if (values.param !== undefined) {
+        write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run.name}' is Paused: it goes on where it runs, with the parameters it has; --param is for a run that ended (or was suspended) given a secret parameter`));
+        return EXIT.badInput;
+      }
       if (values.queue !== undefined) {
         write(io.stderr, neutraliseTerminal(`flowdeck resume: run '${run.name}' is Paused: it goes on where it runs, given its input (\`flowdeck resume ${run.name} --input …\`); it takes no --queue`));
         return EXIT.badInput;
@@ -143,9 +164,18 @@ export async function resumeCommand(argv: string[], io: CliIo): Promise<number> 
       if (!named) return EXIT.badInput;
       return await resumeOnNamedQueue(store, workers!, named, { queue: values.queue, root: resolve(io.cwd, values.root ?? '.'), json: values.json === true }, io);
     }
-    return await followRun(store, io, { json: values.json === true, resumes: true }, (runner, signal) => runner.resume(ref, { signal, cwd: io.cwd }));
+    return await followRun(store, io, { json: values.json === true, resumes: true }, (runner, signal) => secretFlagsSaid(runner.resume(ref, { signal, cwd: io.cwd, ...givenAgain }), ref));
   } finally {
     await store.close();
+  }
+}
+
+/** A resume refused for want of its secret parameters says how to give them here (`--param`). */
+async function secretFlagsSaid<T>(resuming: Promise<T>, ref: string): Promise<T> {
+  try {
+    return await resuming;
+  } catch (e) {
+    throw withSecretFlags(e, ref);
   }
 }
 

@@ -33,6 +33,8 @@ export class LoadError extends Error {
   constructor(
     readonly reason: LoadRejection,
     message: string,
+    /** The secret parameters given as `***` that refused the load (secretsNotKept). */
+    readonly secretsNotKept?: string[],
   ) {
     super(message);
   }

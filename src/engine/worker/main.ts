@@ -5,7 +5,7 @@
  * it properly instead), and killing the group takes every process the flow started with it.
  */
 import { ParameterError, checkDeclarations, parametersFromText, validateParameters } from '../parameters';
-import { secretParameterValues, secretsNotKept } from '../secretParameters';
+import { notSecretGivenAgain, secretParameterValues, secretsNotKept, secretsNotKeptText } from '../secretParameters';
 import type { FlowInfo, HostToWorker } from '../protocol';
 import { logOutsideRun } from './context';
 import { flowRunNameOf } from './customRunName';
@@ -96,15 +96,21 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
   try {
     const { flow, exportName } = await loadFlow(message.modulePath, where, message.flowName, message.home);
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
+    // Given again as secrets: masked whatever they were given for, as the host masks them.
+    const givenAgain = message.secretParameters ?? {};
+    for (const value of Object.values(givenAgain)) registerSecret(value);
+    const notSecret = notSecretGivenAgain(declarations, givenAgain);
+    if (notSecret !== undefined) throw new LoadError('invalid-parameters', `Invalid parameters for flow '${flow.options.name}': ${notSecret}`);
+    const given = { ...message.parameters, ...givenAgain };
     // Masked from here on, in this worker and its host: a parameter error quotes what was given.
-    for (const value of secretParameterValues(declarations, message.parameters, message.parameterText)) registerSecret(value);
-    const notKept = secretsNotKept(declarations, message.parameters);
-    if (notKept !== undefined) throw new LoadError('invalid-parameters', `Invalid parameters for flow '${flow.options.name}': ${notKept}; give it again in a new run`);
+    for (const value of secretParameterValues(declarations, given, message.parameterText)) registerSecret(value);
+    const notKept = secretsNotKept(declarations, given);
+    if (notKept.length > 0) throw new LoadError('invalid-parameters', `Invalid parameters for flow '${flow.options.name}': ${secretsNotKeptText(notKept)}; give ${notKept.length > 1 ? 'them' : 'it'} again`, notKept);
     let parameters: Record<string, unknown>;
     try {
       const mask = { mask: (t: string) => masker.mask(t) };
       const fromText = message.parameterText === undefined ? {} : parametersFromText(flow.options.name, declarations, message.parameterText, mask);
-      parameters = validateParameters(flow.options.name, declarations, { ...message.parameters, ...fromText }, mask);
+      parameters = validateParameters(flow.options.name, declarations, { ...given, ...fromText }, mask);
       // A secret's default, filled in (it is the flow file's, but never shown either).
       for (const value of secretParameterValues(declarations, parameters)) registerSecret(value);
       flow.options.validateParameters?.(parameters);
@@ -141,7 +147,8 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
     emit({ k: 'ready', flow: info, parameters: masker.maskValue(parameters), ...(neededModuleHooks() ? { moduleHooks: true as const } : {}), ...(runName !== undefined ? { runName } : {}), ...(runNameError !== undefined ? { runNameError } : {}) }, true);
   } catch (e) {
     const reason = e instanceof LoadError ? e.reason : 'module';
-    emit({ k: 'rejected', reason, message: (e as Error).message }, true);
+    const notKept = e instanceof LoadError ? e.secretsNotKept : undefined;
+    emit({ k: 'rejected', reason, message: (e as Error).message, ...(notKept ? { secretsNotKept: notKept } : {}) }, true);
     exitWorker();
   }
 }
