@@ -45,6 +45,8 @@ export interface StartRequest {
   refreshCache?: boolean;
   /** Tags besides its flow's own (RunRequest.tags): a Rerun's, the run's it reruns. */
   tags?: string[];
+  /** A Rerun's secret parameters, given again: the run's records hold *** in their place (RunRequest.secretParameters). */
+  secretParameters?: Record<string, string>;
 }
 
 /** The latest progress a run going in this window reported (its last progress artifact, of any key). */
@@ -215,15 +217,16 @@ export class FlowdeckHost implements vscode.Disposable {
 
   /**
    * Resumes a run that did not complete, as a new attempt (BadInputError when it cannot be resumed); a
-   * Suspended one with `input`, the input its suspension waits for.
+   * Suspended one with `input`, the input its suspension waits for; `secretParameters`, the values of secret
+   * parameters its records hold as *** (RunRequest.secretParameters).
    */
-  async resume(runId: string, input?: Record<string, unknown>): Promise<ActiveRun> {
+  async resume(runId: string, input?: Record<string, unknown>, secretParameters?: Record<string, string>): Promise<ActiveRun> {
     const store = await this.store();
     const run = await store.get(runId);
     const source = run ? sourceOfRun(run.source) : undefined;
     const env = runEnv(process.env, source ? await this.credentialsFor(source) : {});
     const runner = await this.runner();
-    return runner.resume(runId, { env, ...(source ? { cwd: workingFolder(source) ?? undefined } : {}), ...(input !== undefined ? { input } : {}) });
+    return runner.resume(runId, { env, ...(source ? { cwd: workingFolder(source) ?? undefined } : {}), ...(input !== undefined ? { input } : {}), ...(secretParameters !== undefined ? { secretParameters } : {}) });
   }
 
   /**

@@ -91,11 +91,16 @@ const vscode = {
       return c;
     },
   },
+  ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
   window: {
     showInputBox: async (options: unknown) => {
       inputBoxes.push(options);
       return typedAnswers.shift();
     },
+    withProgress: async (_options: unknown, task: (progress: { report(value: unknown): void }) => Promise<unknown>) => task({ report: () => undefined }),
+    showInformationMessage: async (message: string) => void shownMessages.push({ level: 'info', message }),
+    showWarningMessage: async (message: string) => void shownMessages.push({ level: 'warning', message }),
+    showErrorMessage: async (message: string) => void shownMessages.push({ level: 'error', message }),
     visibleTextEditors: [],
     createTextEditorDecorationType: () => ({ dispose() {} }),
     onDidChangeVisibleTextEditors: () => ({ dispose() {} }),
@@ -114,8 +119,13 @@ const vscode = {
       return folder === undefined ? undefined : { uri: Uri.file(folder) };
     },
     workspaceFolders: undefined,
+    textDocuments: [],
+    getConfiguration: () => ({ get: () => undefined }),
   },
 };
+
+/** The messages the window showed (showInformationMessage, showWarningMessage, showErrorMessage), in order. */
+export const shownMessages: { level: 'info' | 'warning' | 'error'; message: string }[] = [];
 
 let workspaceFolders: string[] = [];
 

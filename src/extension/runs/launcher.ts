@@ -8,6 +8,7 @@ import { BadInputError } from '../../engine/runner';
 import { sourceOfRun } from '../flows/flowRef';
 import type { FlowdeckHost, StartRequest } from '../host';
 import type { RunOutput } from '../output/runOutput';
+import { NOT_GIVEN, withSecretsAsked } from '../parameters/secretsAgain';
 import { readSettings } from '../settings';
 import { canRun } from '../trust';
 import { slotWaitText } from './present';
@@ -38,17 +39,21 @@ export class RunLauncher {
     }
     if (request.source.kind === 'file' && !(await saveIfDirty(request.source.path))) return undefined;
     const label = request.flowName ?? (request.source.kind === 'builtin' ? request.source.id : request.source.path);
-    let active: ActiveRun;
+    let active: ActiveRun | typeof NOT_GIVEN;
     try {
       // The window progress shows while the worker loads, or, saying so, while every run slot is taken.
-      active = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting flow ${label}…` }, (progress) =>
-        this.host.start(request, { onSlotWait: (running) => progress.report({ message: slotWaitText(running) }) }),
-      );
+      const start = (secretParameters?: Record<string, string>): Thenable<ActiveRun> =>
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Starting flow ${label}…` }, (progress) =>
+          this.host.start({ ...request, ...(secretParameters ? { secretParameters } : {}) }, { onSlotWait: (running) => progress.report({ message: slotWaitText(running) }) }),
+        );
+      // A Rerun of a run given a secret parameter: its value is asked for again.
+      active = await withSecretsAsked(label, start);
     } catch (e) {
       options.onError?.((e as Error).message ?? String(e));
       void this.showStartError(label, e);
       return undefined;
     }
+    if (active === NOT_GIVEN) return undefined;
     this.follow(active, fromEditor);
     return active;
   }
@@ -71,14 +76,18 @@ export class RunLauncher {
   /** Resumes a run that did not complete (Retry from Failure): the same run, a new attempt. */
   async resume(run: { id: string; name: string; source: string }, options: { fromEditor?: boolean; input?: Record<string, unknown> } = {}): Promise<ActiveRun | undefined> {
     if (!canRun(sourceOfRun(run.source))) return undefined;
-    let active: ActiveRun;
+    let active: ActiveRun | typeof NOT_GIVEN;
     try {
-      active = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Resuming flow run ${run.name}…` }, () => this.host.resume(run.id, options.input));
+      const resume = (secretParameters?: Record<string, string>): Thenable<ActiveRun> =>
+        vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Resuming flow run ${run.name}…` }, () => this.host.resume(run.id, options.input, secretParameters));
+      // Its records hold *** for a secret parameter: its value is asked for again.
+      active = await withSecretsAsked(run.name, resume);
     } catch (e) {
       if (e instanceof BadInputError) void vscode.window.showInformationMessage((e as Error).message);
       else void this.showStartError(run.name, e);
       return undefined;
     }
+    if (active === NOT_GIVEN) return undefined;
     this.follow(active, options.fromEditor ?? true);
     return active;
   }
