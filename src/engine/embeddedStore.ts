@@ -18,6 +18,7 @@ import { access, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nameClaimText, sweepDaily, sweepDue, type Listed, type Swept } from './abandonedCreations';
 import { findLostRuns } from './lostRuns';
+import { NOTICE_KEY_KINDS, ORPHAN_MARKS_AT_ONCE } from './orphanMarks';
 import { createClaim, createExclusiveFile, isAbandoned, readClaim, replaceAbandoned } from './claimFiles';
 import { asRunRecordWithoutArtifactData, type ArtifactInfo } from './artifactInfo';
 import type { Artifact } from './artifacts';
@@ -53,7 +54,7 @@ import { checkedRunName, claimFileName, firstFreeName } from './givenRunName';
 import { JournalReplay } from './runReducer';
 import { recordedResultFiles } from './recordedResultFiles';
 import { readRunParts, type RunParts, type RunPartsOptions, type WithoutArtifactData } from './runTaskStream';
-import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
+import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, RUN_UUID, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
 import { checkedKeep, prunable } from './historyRetention';
 import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
@@ -975,9 +976,11 @@ export class EmbeddedStore implements RunStore {
       for (const f of claimsOf.get(r.id) ?? []) await rm(join(claims, f), { force: true }).catch(() => undefined);
     };
     // A few runs' files at a time: a large prune is not one file after another, nor thousands of handles.
-    const removeAll = async (runs: readonly FlowRunSummary[]): Promise<void> => {
+    const removeAll = async (runs: readonly FlowRunSummary[]): Promise<Map<string, string[]>> => {
       const claimsOf = await claimsOfRuns();
       for (let i = 0; i < runs.length; i += DELETE_AT_ONCE) await Promise.all(runs.slice(i, i + DELETE_AT_ONCE).map((r) => remove(r, claimsOf)));
+      for (const r of runs) claimsOf.delete(r.id);
+      return claimsOf;
     };
     // The index first: no process then lists a run whose journal is already gone.
     try {
@@ -992,9 +995,31 @@ export class EmbeddedStore implements RunStore {
       await removeAll(landed).catch(() => undefined);
       throw e;
     }
-    await removeAll(deletable);
+    const claimsLeft = await removeAll(deletable);
+    // An optimisation: the delete is done, and a sweep that fails leaves its marks to the next one.
+    await this.sweepOrphanMarks(claimsLeft).catch(() => undefined);
     if (this.index.compactionDue) await this.compactIndex().catch(() => false);
     return deletable.map((r) => r.id);
+  }
+
+  /**
+   * Removes the notice marks and claims of runs gone (orphanMarks.ts) of `claimsOf` (the claims folder's files by
+   * the run their key names, as delete listed them), at most ORPHAN_MARKS_AT_ONCE. A run is gone when the index
+   * does not list it and its journal is not there: a run made since this process last read the index has its
+   * journal from before its line (createRun), and one a damaged index lost (lostRuns.ts) keeps it.
+   */
+  private async sweepOrphanMarks(claimsOf: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const orphans: string[] = [];
+    for (const [id, files] of claimsOf) {
+      if (orphans.length >= ORPHAN_MARKS_AT_ONCE) break;
+      // Read from its file name up to the next `_`: only a run's id of its usual form (a UUID) is read whole.
+      if (this.index.runs.has(id) || !RUN_UUID.test(id)) continue;
+      const notices = files.filter((f) => NOTICE_KEY_KINDS.has(f.split('_')[0]!));
+      if (notices.length === 0 || (await exists(this.runFile(id)))) continue;
+      orphans.push(...notices.slice(0, ORPHAN_MARKS_AT_ONCE - orphans.length));
+    }
+    const claims = join(this.runsDir, 'claims');
+    for (let i = 0; i < orphans.length; i += DELETE_AT_ONCE) await Promise.all(orphans.slice(i, i + DELETE_AT_ONCE).map((f) => rm(join(claims, f), { force: true })));
   }
 
   /** Those of `runs` whose deletion the index on disk holds, read afresh. */

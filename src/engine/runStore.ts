@@ -107,9 +107,12 @@ export interface OpenRunOptions {
   signal?: AbortSignal;
 }
 
+/** The form of every run's id (randomUUID). */
+export const RUN_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** A run id chosen ahead (NewRunOptions.id): a UUID, as the stores make them. */
 export function checkedNewRunId(id: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error(`A new run's id is a UUID, got ${JSON.stringify(id.slice(0, 80))}`);
+  if (!RUN_UUID.test(id)) throw new Error(`A new run's id is a UUID, got ${JSON.stringify(id.slice(0, 80))}`);
   return id;
 }
 
@@ -356,7 +359,10 @@ export interface RunStore {
    * owners are judged by their process (isAlive).
    */
   ownerHoldsLease?(runId: string): Promise<boolean>;
-  /** Deletes finished runs (with their subflows, journals and results); returns the ids deleted. */
+  /**
+   * Deletes finished runs (with their subflows, journals, results, claims and marks); returns the ids deleted.
+   * Sweeps, too, a bounded number of notice marks of runs gone before (orphanMarks.ts).
+   */
   delete(ids: readonly string[]): Promise<string[]>;
   /**
    * Keeps the newest `limit` finished top-level runs; deletes older ones. A `limit` that is not a whole
