@@ -11,7 +11,7 @@ import { readCredentials, secretValuesFrom } from '../../engine/credentials';
 import { formatDuration } from '../../engine/durationText';
 import { findFlowFiles } from '../../engine/flowDiscovery';
 import { crashClaim, crashedAtStart, crashedUnwatched } from '../../engine/notify/crashedUnwatched';
-import { endClaim, endsUntold, endToTell } from '../../engine/notify/endNotices';
+import { endClaim, endNotTold, endsUntold, endToTell } from '../../engine/notify/endNotices';
 import type { NoticeClaim } from '../../engine/notify/noticeMarks';
 import { NOTIFY_POLICIES, pauseNoticeId, type Notice, type NoticeSummary, type NotifyPolicy } from '../../engine/notify/notices';
 import { pauseClaim, pausesUntold, pauseToTell } from '../../engine/notify/pauseNotices';
@@ -217,6 +217,11 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
       return [];
     });
     for (const r of untold) {
+      // Left by a serve under another policy (a completed run's end, told under `always`): given back, for one whose it is.
+      if (!(await notifier.notifier.tells(r).catch(() => true))) {
+        await endNotTold(store, r).catch((e: Error) => log(masker.mask(`Could not give back the notice about '${r.name}': ${e.message}`)));
+        continue;
+      }
       claimed.set(r.id, endClaim(store, r));
       log(masker.mask(`Flow run '${r.name}' of ${r.flowName} ended ${stateLabel(r.state)}: its notice was not delivered yet, telling it again`));
       tellEnd(r);

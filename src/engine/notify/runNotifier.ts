@@ -1,7 +1,7 @@
 /** Tells of unwatched runs' ends as the policy says, rate-limited per flow (notices.ts); the host delivers. */
 import type { FlowRunSummary } from '../records';
 import type { RunStore } from '../runStore';
-import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeSummary, type NotifyPolicy } from './notices';
+import { NoticeThrottle, noticeKind, noticeText, previousFailed, type Notice, type NoticeKind, type NoticeSummary, type NotifyPolicy } from './notices';
 import type { Clock } from '../clock';
 import type { Timers } from '../timers';
 
@@ -31,14 +31,27 @@ export class RunNotifier {
 
   /** A top-level run nobody watches has ended. */
   async ended(run: FlowRunSummary): Promise<void> {
-    const policy = this.options.policy();
-    if (policy === 'never' || run.parentRunId) return;
-    const before = run.state.type === 'COMPLETED' && policy !== 'onFailure' && previousFailed(run, await this.store.list({ flowNames: [run.flowName], rootsOnly: true }));
-    const kind = noticeKind(policy, run, before);
+    const kind = await this.kindOf(run);
     if (!kind) return;
     const notice: Notice = { kind, run, text: noticeText(kind, run) };
     await this.options.beforeTelling?.(notice);
     this.throttle.offer(notice);
+  }
+
+  /**
+   * Whether the end of `run` is told under the policy (ended offers a notice of it): one a serve under another
+   * left untold may not be (a completed run's, told under `always`).
+   */
+  async tells(run: FlowRunSummary): Promise<boolean> {
+    return (await this.kindOf(run)) !== undefined;
+  }
+
+  /** The notice of `run`'s end the policy asks for, if any. */
+  private async kindOf(run: FlowRunSummary): Promise<NoticeKind | undefined> {
+    const policy = this.options.policy();
+    if (policy === 'never' || run.parentRunId) return undefined;
+    const before = run.state.type === 'COMPLETED' && policy !== 'onFailure' && previousFailed(run, await this.store.list({ flowNames: [run.flowName], rootsOnly: true }));
+    return noticeKind(policy, run, before);
   }
 
   /**
