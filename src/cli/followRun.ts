@@ -84,6 +84,8 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     io.stderr.write(around(text.endsWith('\n') ? text : `${text}\n`));
   };
   runner.on('storeError', (runId, e) => {
+    // The writes a Ctrl-C gave up before the run started: said once, below, as the start's end.
+    if (loading.signal.aborted && e === loading.signal.reason) return;
     if ((e as { code?: unknown }).code === LEASE_LOST) leaseLost.add(runId);
     say(`flowdeck: ${e.message}`);
   });

@@ -148,8 +148,12 @@ export interface RunHandle {
   rename(wanted: string, ts: number): Promise<RunNameRecord>;
   /** Records the run's new state in the index, after the journal holds it. */
   setState(s: State, extra?: { startTime?: number; endTime?: number; attempt?: number; owner?: ProcessIdentity }): Promise<void>;
-  /** Resolves when everything appended so far is durable. */
-  flush(): Promise<void>;
+  /**
+   * Resolves when everything appended so far is durable. Given up when `signal` fires meanwhile (Ctrl-C
+   * while the store waits on a lock, a Postgres table locked by another session): what is not yet written
+   * never is, nor is anything after, and it rejects with the signal's reason. A store that never waits may not look.
+   */
+  flush(signal?: AbortSignal): Promise<void>;
   /** Notes in the index that the run has artifacts of these keys, once the journal holding them is durable. */
   addArtifactKeys(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;

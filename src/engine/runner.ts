@@ -797,6 +797,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
             },
             (e: unknown) => {
               execution!.worker.killGroup();
+              if (signal?.aborted) {
+                // Given up (Ctrl-C) before its attempt was on record: the run is as the store holds it, and
+                // the worker's end ends nothing here (no state of an attempt that never began is shown or written).
+                this.untrack(execution!);
+                for (const live of execution!.runs.values()) void live.handle.close().catch(() => undefined);
+                execution!.runs.clear();
+              }
               rejectStart(e);
             },
           );
@@ -1005,7 +1012,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     execution.flushPending();
     if (claim !== undefined) {
       // On record before the flow is called; a takeover that could not be written gives its attempt back,
-      // so a later resume can take it (the run is still as it ended).
+      // so a later resume can take it (the run is still as it ended). Given up (Ctrl-C) while the store
+      // waits to write them (the journal locked by another session), none is kept: it fails so too.
+      if (signal) await live.handle.flush(signal).catch(() => undefined);
       await execution.settled();
       if (execution.failedToRecord) {
         await this.store.unclaim(claim).catch(() => undefined);

@@ -11,7 +11,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { EndedBeforeStart } from '../endedBeforeStart';
 import { checkedRunName } from '../givenRunName';
 import { Fifo } from '../fifo';
@@ -24,7 +24,7 @@ import { StoreWriteError } from '../storeErrors';
 import { artifactHead } from './artifactHead';
 import { LEASE_LOST, type HostLease } from './hostLease';
 import { isUnreachable } from './connection';
-import { transaction } from './transaction';
+import { abortableTransaction } from './transaction';
 import type { WriteUnderWay } from './unconfirmedWrites';
 
 /** What the handle needs of its store. */
@@ -33,6 +33,8 @@ export interface HandleContext {
   location: string;
   channels: { runs: string; journal: string };
   connect(): Promise<PoolClient>;
+  /** The pool `connect` takes from: a batch's statement is cancelled from another of its connections (flush's signal). */
+  pool: Pool;
   describe(e: unknown): string;
   addArtifactKeys(id: string, keys: readonly string[]): Promise<void>;
   /** The first free numbered form of `wanted` (givenRunName.ts), from the `from`th candidate on. */
@@ -145,6 +147,8 @@ export class PgRunHandle implements RunHandle {
   private failure?: Error;
   /** Ends this process's hold on the run, as the owner running it (HostLease.holdRun: its sign of life). */
   private releaseRun?: () => void;
+  /** Fired when a flush's signal gives up the writes pending (see flush): the handle writes nothing more. */
+  private readonly givenUp = new AbortController();
 
   constructor(
     private readonly ctx: HandleContext,
@@ -225,8 +229,25 @@ export class PgRunHandle implements RunHandle {
     }
   }
 
-  flush(): Promise<void> {
-    return this.draining ?? Promise.resolve();
+  /**
+   * Settles once everything queued is written. Given up when `signal` fires while some is not (Ctrl-C as a
+   * resume writes its attempt's first records, the journal locked by another session): the batch under way
+   * is cancelled on the server, none of it kept (abortableTransaction), and it rejects with the signal's
+   * reason, as do every write queued and every later one: the handle writes nothing more. A batch whose
+   * commit was sent stands. Once all is written the signal does nothing here.
+   */
+  async flush(signal?: AbortSignal): Promise<void> {
+    if (!signal) return this.draining ?? Promise.resolve();
+    const giveUp = (): void => {
+      if (this.draining) this.givenUp.abort(signal.reason);
+    };
+    if (signal.aborted) giveUp();
+    else signal.addEventListener('abort', giveUp, { once: true });
+    try {
+      await (this.draining ?? Promise.resolve());
+    } finally {
+      signal.removeEventListener('abort', giveUp);
+    }
   }
 
   async addArtifactKeys(keys: readonly string[]): Promise<void> {
@@ -248,6 +269,7 @@ export class PgRunHandle implements RunHandle {
   private enqueue(lines: string[], afterAll = false): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new StoreWriteError(`The run ${this.id} was closed for writing`, this.ctx.location));
+    if (this.givenUp.signal.aborted) return Promise.reject(this.givenUp.signal.reason as Error);
     return new Promise((resolve, reject) => {
       this.push({ lines, chars: 0, ...(afterAll ? { afterAll } : {}), resolve, reject });
     });
@@ -332,7 +354,7 @@ export class PgRunHandle implements RunHandle {
             batch[0]!.reject(e as Error);
             continue;
           }
-          const error = e instanceof StoreWriteError || e instanceof EndedBeforeStart ? e : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
+          const error = e instanceof StoreWriteError || e instanceof EndedBeforeStart || (this.givenUp.signal.aborted && e === this.givenUp.signal.reason) ? (e as Error) : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
           this.failure ??= error;
           for (const p of batch) {
             this.settledPending(p);
@@ -371,10 +393,11 @@ export class PgRunHandle implements RunHandle {
     const underWay = this.ctx.beginWrite();
     try {
       for (let tries = 1; ; tries++) {
+        this.givenUp.signal.throwIfAborted();
         this.checkLease();
         const sent: Sent = {};
         try {
-          await transaction(() => this.ctx.connect(), (client) => this.writeIn(client, sent, lines, state, rename, results));
+          await abortableTransaction(this.ctx.pool, this.givenUp.signal, (client) => this.writeIn(client, sent, lines, state, rename, results));
           break;
         } catch (e) {
           if (!isUnreachable(e)) throw e;

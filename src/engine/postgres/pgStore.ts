@@ -808,6 +808,7 @@ export class PgStore implements RunStore {
       location: this.location,
       channels: this.channels,
       connect: () => this.pool.connect(),
+      pool: this.pool,
       describe: (e) => this.describe(e),
       addArtifactKeys: (id, keys) => this.addArtifactKeys(id, keys),
       freeName: (wanted, from) => this.freeName(wanted, from),
