@@ -6,7 +6,7 @@ import { FlowRunner } from '../engine/runner';
 import { takeEarlyWorker } from '../engine/standbyWorker';
 import type { RunStore } from '../engine/runStore';
 import { neutraliseTerminal } from '../engine/terminalText';
-import { write, type CliIo } from './io';
+import { InterruptedError, write, type CliIo } from './io';
 import { sayRelistedRuns } from './relistedRuns';
 
 export function distDir(): string {
@@ -22,13 +22,31 @@ export function distDir(): string {
  * a server with no free connection is waited for, said once on stderr.
  */
 export async function openStore(io: CliIo, mode: 'read' | 'write' = 'write', options: { detectCrashed?: boolean; longLived?: boolean } = {}): Promise<RunStore> {
-  const store = await openRunStore({
-    env: io.env,
-    readOnly: mode === 'read',
-    ...(options.detectCrashed === false ? { detectCrashed: false } : {}),
-    pool: options.longLived ? 'longLived' : 'oneOff',
-    onConnectionWait: (message) => write(io.stderr, `flowdeck: ${neutraliseTerminal(message)}`),
-  });
+  // Ctrl-C (SIGTERM, SIGHUP) while it opens (on Postgres its migrations or a read may wait on a lock another
+  // session holds): given up, its statements cancelled on the server, and the command ends saying so (exit 130),
+  // not killed by the signal with a statement left waiting there till the lock goes.
+  const interrupted = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => interrupted.abort(new InterruptedError(`Stopped by ${signal} while the store was opening; nothing was done`));
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
+  let store: RunStore;
+  try {
+    store = await openRunStore({
+      env: io.env,
+      readOnly: mode === 'read',
+      ...(options.detectCrashed === false ? { detectCrashed: false } : {}),
+      pool: options.longLived ? 'longLived' : 'oneOff',
+      onConnectionWait: (message) => write(io.stderr, `flowdeck: ${neutraliseTerminal(message)}`),
+      signal: interrupted.signal,
+    });
+  } finally {
+    for (const sig of signals) process.off(sig, onSignal);
+  }
+  // Opened as the signal came (a store that does not look, or the last step done): closed, nothing more done.
+  if (interrupted.signal.aborted) {
+    await store.close().catch(() => undefined);
+    throw interrupted.signal.reason;
+  }
   // Opened for writing, the store lists again the runs a damaged index lost: said, not done in silence.
   sayRelistedRuns(io, store);
   return store;

@@ -21,6 +21,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A command stopped by a signal (Ctrl-C) before it did anything: its message says so (exit 130). */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+}
+
 export function write(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -24,7 +24,7 @@ import { VariableError } from '../engine/variables';
 import { workerCommand } from './commands/worker';
 import { StoreOptionError, takeStoreOption } from './storeOption';
 import { unusableStoreFile } from './storeFileError';
-import { EXIT, UsageError, write, type CliIo, type TerminalInput } from './io';
+import { EXIT, InterruptedError, UsageError, write, type CliIo, type TerminalInput } from './io';
 import { asksForJson, jsonOutputIo } from './jsonOutput';
 
 const HELP = `Usage: flowdeck <command> [options]
@@ -165,6 +165,10 @@ export async function main(args: string[], cliIo: CliIo): Promise<number> {
     if (e instanceof VariableError) {
       write(io.stderr, `flowdeck ${name}: ${neutraliseTerminal(e.message)}`);
       return EXIT.badInput;
+    }
+    if (e instanceof InterruptedError) {
+      write(io.stderr, `flowdeck: ${e.message}`);
+      return EXIT.interrupted;
     }
     if (e instanceof UsageError) {
       // It can quote what was typed. A message that names the command itself (`flowdeck runs takes no

@@ -27,6 +27,8 @@ export interface OpenStoreOptions extends EmbeddedStoreOptions {
   pool?: PoolUse;
   /** With Postgres: said once when the server has no free connection and the store waits for one. */
   onConnectionWait?: (message: string) => void;
+  /** With Postgres: the opening given up when it fires (Ctrl-C), its statements cancelled on the server; it rejects with the signal's reason (PgStoreOptions.signal). */
+  signal?: AbortSignal;
 }
 
 /** The Postgres URL a process uses, or undefined for the embedded store. Throws for a value that is neither. */
@@ -61,5 +63,6 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<RunStor
     ...(options.detectCrashed === false ? { detectCrashed: false } : {}),
     ...(options.pool ? { pool: options.pool } : {}),
     ...(options.onConnectionWait ? { onConnectionWait: options.onConnectionWait } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 }

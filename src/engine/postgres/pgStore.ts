@@ -52,6 +52,7 @@ import { type BatchRow, READ_BATCH, READ_BYTES, goesOn, lineRecord, lineRecordWi
 import { PgShared } from './pgShared';
 import { PgRunHandle, isNameTaken, type HandleContext } from './pgRunHandle';
 import { addRunJob, migrateQueue } from './runQueue';
+import { cancelPoolOnAbort } from './poolCancel';
 import { abortableQuery, abortableTransaction, transaction } from './transaction';
 import { SlotWaitingPool } from './slotWaitingPool';
 import { FreeSlotWait } from './freeSlotWait';
@@ -88,6 +89,12 @@ export interface PgStoreOptions {
   onConnectionWait?: (message: string) => void;
   /** How long a checkout waits for a free connection in all (default 60 s). */
   connectionWaitMs?: number;
+  /**
+   * Given up when it fires while the store opens (Ctrl-C, its migrations or a read waiting on a lock another
+   * session holds): the opening's statements are cancelled on the server (poolCancel.ts), the store closed,
+   * and open rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -236,7 +243,10 @@ export class PgStore implements RunStore {
     pool.on('error', () => undefined);
     pool.on('connect', (client) => client.on('error', () => undefined));
     const store: PgStore = new PgStore(pool, url, options, slots);
+    const { signal } = options;
+    const cancelling = signal ? cancelPoolOnAbort(pool, signal) : undefined;
     try {
+      signal?.throwIfAborted();
       const client = await pool.connect();
       try {
         if (store.readOnly) {
@@ -252,19 +262,27 @@ export class PgStore implements RunStore {
         client.release();
       }
       if (!store.readOnly) {
+        signal?.throwIfAborted();
         await migrateQueue(pool, store.schema);
         store.queueReady = true;
+        signal?.throwIfAborted();
         await store.lease!.start();
         // Expired cache entries are never read, but take space: cleared once a day (UTC), by the first
         // writer that opens the store that day, in the background; close() waits for it.
         store.purging = store.purgeCacheDaily().catch(() => undefined);
       }
+      signal?.throwIfAborted();
       if (options.detectCrashed !== false) await store.markCrashed();
+      signal?.throwIfAborted();
       await store.updateUnfinished();
+      signal?.throwIfAborted();
     } catch (e) {
+      cancelling?.();
       await store.close().catch(() => undefined);
+      if (signal?.aborted) throw signal.reason;
       throw PostgresStoreError.from(e, location, masker, 'open the run store');
     }
+    cancelling?.();
     return store;
   }
 
