@@ -1004,6 +1004,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.track(detail.id, execution);
     const { summary } = target;
     this.beginAttempt(execution, live, summary, target.why);
+    // The run taken over (its state, this process its owner) goes out first, in a batch of its own: given up
+    // (Ctrl-C) while the store waits to write it (the journal locked by another session), none of it is kept
+    // and nothing after it is written, so the takeover fails as one that could not be written does, below;
+    // written, the attempt has begun (a Ctrl-C as it committed then cancels the run).
+    if (claim !== undefined && signal) await live.handle.flush(signal).catch(() => undefined);
     // The input that resumes a suspension: on record with the attempt it begins, before the flow runs.
     if (target.given) execution.record(live, target.given);
     if (target.sourceHash && detail.sourceHash && target.sourceHash !== detail.sourceHash) {
@@ -1012,9 +1017,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     execution.flushPending();
     if (claim !== undefined) {
       // On record before the flow is called; a takeover that could not be written gives its attempt back,
-      // so a later resume can take it (the run is still as it ended). Given up (Ctrl-C) while the store
-      // waits to write them (the journal locked by another session), none is kept: it fails so too.
-      if (signal) await live.handle.flush(signal).catch(() => undefined);
+      // so a later resume can take it (the run is still as it ended).
       await execution.settled();
       if (execution.failedToRecord) {
         await this.store.unclaim(claim).catch(() => undefined);

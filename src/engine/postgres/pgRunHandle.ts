@@ -147,8 +147,10 @@ export class PgRunHandle implements RunHandle {
   private failure?: Error;
   /** Ends this process's hold on the run, as the owner running it (HostLease.holdRun: its sign of life). */
   private releaseRun?: () => void;
-  /** Fired when a flush's signal gives up the writes pending (see flush): the handle writes nothing more. */
-  private readonly givenUp = new AbortController();
+  /** Fired when a flush's signal gives up the writes pending (see flush); a fresh one after, if all had committed. */
+  private stopping = new AbortController();
+  /** Why a write was given up (flush's signal): the handle writes nothing more. */
+  private givenUp?: Error;
 
   constructor(
     private readonly ctx: HandleContext,
@@ -234,12 +236,13 @@ export class PgRunHandle implements RunHandle {
    * resume writes its attempt's first records, the journal locked by another session): the batch under way
    * is cancelled on the server, none of it kept (abortableTransaction), and it rejects with the signal's
    * reason, as do every write queued and every later one: the handle writes nothing more. A batch whose
-   * commit was sent stands. Once all is written the signal does nothing here.
+   * commit was sent stands; all of them committed so, the handle goes on. Once all is written the signal
+   * does nothing here.
    */
   async flush(signal?: AbortSignal): Promise<void> {
     if (!signal) return this.draining ?? Promise.resolve();
     const giveUp = (): void => {
-      if (this.draining) this.givenUp.abort(signal.reason);
+      if (this.draining) this.stopping.abort(signal.reason);
     };
     if (signal.aborted) giveUp();
     else signal.addEventListener('abort', giveUp, { once: true });
@@ -247,6 +250,7 @@ export class PgRunHandle implements RunHandle {
       await (this.draining ?? Promise.resolve());
     } finally {
       signal.removeEventListener('abort', giveUp);
+      if (this.stopping.signal.aborted && !this.givenUp) this.stopping = new AbortController();
     }
   }
 
@@ -269,7 +273,7 @@ export class PgRunHandle implements RunHandle {
   private enqueue(lines: string[], afterAll = false): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new StoreWriteError(`The run ${this.id} was closed for writing`, this.ctx.location));
-    if (this.givenUp.signal.aborted) return Promise.reject(this.givenUp.signal.reason as Error);
+    if (this.givenUp) return Promise.reject(this.givenUp);
     return new Promise((resolve, reject) => {
       this.push({ lines, chars: 0, ...(afterAll ? { afterAll } : {}), resolve, reject });
     });
@@ -354,7 +358,7 @@ export class PgRunHandle implements RunHandle {
             batch[0]!.reject(e as Error);
             continue;
           }
-          const error = e instanceof StoreWriteError || e instanceof EndedBeforeStart || (this.givenUp.signal.aborted && e === this.givenUp.signal.reason) ? (e as Error) : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
+          const error = e instanceof StoreWriteError || e instanceof EndedBeforeStart || e === this.givenUp ? (e as Error) : new StoreWriteError(`Could not record run ${this.name}: ${this.ctx.describe(e)}`, this.ctx.location, (e as { code?: string }).code);
           this.failure ??= error;
           for (const p of batch) {
             this.settledPending(p);
@@ -393,13 +397,16 @@ export class PgRunHandle implements RunHandle {
     const underWay = this.ctx.beginWrite();
     try {
       for (let tries = 1; ; tries++) {
-        this.givenUp.signal.throwIfAborted();
+        const stop = this.stopping.signal;
+        if (this.givenUp) throw this.givenUp;
         this.checkLease();
         const sent: Sent = {};
         try {
-          await abortableTransaction(this.ctx.pool, this.givenUp.signal, (client) => this.writeIn(client, sent, lines, state, rename, results));
+          if (stop.aborted) throw stop.reason;
+          await abortableTransaction(this.ctx.pool, stop, (client) => this.writeIn(client, sent, lines, state, rename, results));
           break;
         } catch (e) {
+          if (stop.aborted && e === stop.reason) throw (this.givenUp ??= e as Error);
           if (!isUnreachable(e)) throw e;
           underWay.unreachable();
           if ((await this.outcome(sent, tries)) === 'committed') break;
