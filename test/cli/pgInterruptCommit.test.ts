@@ -1,10 +1,11 @@
 /**
- * Ctrl-C as `flowdeck run --queue`'s COMMIT waits on Postgres: the cancel the signal sends reaches the
- * server during the commit. Made to wait there by a deferred constraint trigger on the runs' table that reads
- * a table another session locked (`LOCK TABLE … IN ACCESS EXCLUSIVE MODE`). Either the commit fails (the
- * trigger's wait cancelled: nothing of the run is kept) or, the cancel not heeded (a trigger that catches it,
- * as a commit past the point of no return does), it commits. Whichever it was, the store and what the command
- * says agree: no run and 'no run was created', or the run queued and 'it stays queued'. Exit 130 both ways.
+ * Ctrl-C as a command's COMMIT waits on Postgres: the cancel the signal sends reaches the server during the
+ * commit — of `flowdeck run --queue`'s run, of `flowdeck resume`'s takeover of its run. Made to wait there by a
+ * deferred constraint trigger on the runs' table that reads a table another session locked (`LOCK TABLE … IN
+ * ACCESS EXCLUSIVE MODE`). Either the commit fails (the trigger's wait cancelled: nothing of it kept) or, the
+ * cancel not heeded (a trigger that catches it, as a commit past the point of no return does), it commits.
+ * Whichever it was, the store and what the command says agree: no run and 'no run was created', or the run
+ * queued and 'it stays queued'; the run as it was, or its attempt begun and cancelled.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
