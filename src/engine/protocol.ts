@@ -166,6 +166,12 @@ export interface SubflowReply {
 
 /** Everything but journal records: how the worker talks to its host. */
 export type ControlMessage =
+  /**
+   * The flow file's own code runs next (its top level): the worker's start — Node's, its preloads, the
+   * module hooks' registration — is over, and the host's bound on it (FLOWDECK_WORKER_START_SECONDS) ends.
+   * What the file does as it is imported may take as long as it takes.
+   */
+  | { k: 'loading' }
   /** `moduleHooks`: loading the flow needed Node's module hooks (the next standby readies them ahead). */
   /**
    * `runName`: what the flow's `flowRunName` names the run (masked); a run taken up or created is given it.

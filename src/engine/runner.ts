@@ -228,6 +228,13 @@ async function hashFile(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * How long a worker may take, from its load sent, to say its flow file's code runs: Node's start, its
+ * preloads, the module hooks' registration. Seconds at most on a busy machine; a worker past it is held
+ * (a preload that never returns, Node's loader thread that could not start) and nothing would end it.
+ */
+const WORKER_START_SECONDS = 60;
+
 /** The shortest interval between a long map's progress lines. */
 const MIN_MAP_PROGRESS_MS = 100;
 
@@ -302,6 +309,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private seatless = 0;
   private watchdog?: NodeJS.Timeout;
   private readonly limits: WorkerLimits;
+  /** How long a run's worker may take to say its flow file's code runs (FLOWDECK_WORKER_START_SECONDS). */
+  private readonly workerStartMs: number;
   private readonly gate: ConcurrencyGate;
   /** Flows' own concurrency limits (flowRunSlot.ts): their own line, kept across a run's attempts. */
   private readonly flowSlots: ConcurrencyGate;
@@ -318,6 +327,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (max !== undefined && !(Number.isSafeInteger(max) && max >= 1)) throw new RangeError(`maxConcurrentRuns must be a whole number ≥ 1, not ${String(max)}.`);
     this.masker = new SecretMasker([...secretsFromEnv(options.env ?? process.env), ...(options.secrets ?? [])]);
     this.limits = workerLimits(options.env ?? process.env, options);
+    this.workerStartMs = envNumber(options.env ?? process.env, 'FLOWDECK_WORKER_START_SECONDS', WORKER_START_SECONDS, 'seconds') * 1000;
     this.gate = new ConcurrencyGate(store.limits, options.concurrencyLimits ? { ownLimits: options.concurrencyLimits } : {});
     this.flowSlots = new ConcurrencyGate(store.limits);
     this.standby = new StandbyWorker(options.earlyWorker, typeof options.standby === 'number' ? Math.max(1, Math.floor(options.standby)) : 1);
@@ -690,6 +700,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     if (deep !== undefined) return Promise.reject(new BadInputError('invalid-parameters', this.masker.mask(`Invalid parameters: ${deep}`)));
     return new Promise<Execution>((resolveStart, rejectStart) => {
       let started = false;
+      /** Till the worker says its flow file's code runs (or ends): past it, the worker is held and goes. */
+      let startBound: NodeJS.Timeout | undefined;
       let stderrTail = '';
       /** What the worker printed before its run exists (the flow file's top level as it loads): for the run's log, or the load's error. */
       const held = new HeldOutput();
@@ -702,6 +714,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       let loaded: { resolve(flow: LoadedFlow): void; reject(e: unknown): void } | undefined;
       /** Gives up before the run starts: no run is created (what its creation began is undone); `kill`: the worker goes too. */
       const giveUp = (e: unknown, kill: boolean): void => {
+        clearTimeout(startBound);
         if (started) return;
         started = true;
         loaded?.reject(e);
@@ -750,6 +763,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           return;
         }
         if (message.k === 'ready') {
+          clearTimeout(startBound);
           if (started || !execution) return;
           if (typeof message.runNameError === 'string' && target.kind !== 'existing') {
             giveUp(new BadInputError('invalid-parameters', this.masker.mask(message.runNameError)), true);
@@ -809,6 +823,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           );
           return;
         }
+        if (message.k === 'loading') {
+          clearTimeout(startBound);
+          return;
+        }
         if (message.k === 'rejected') {
           // Said when the worker has exited (it does at once) and its pipes are read: what it printed goes with it.
           rejection = { reason: message.reason, message: message.message, ...(message.secretsNotKept ? { secretsNotKept: message.secretsNotKept } : {}) };
@@ -817,6 +835,19 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (execution) this.onMessage(execution, message, line);
       };
       this.emit('flowLoading');
+      const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
+      const notStarted = target.kind === 'new' ? 'No run was created; run it again.' : 'Its run was not started; start it again.';
+      // A worker held before its flow file's code runs says nothing and may never end: it is not waited for past the bound.
+      startBound = setTimeout(() => {
+        const seconds = this.workerStartMs / 1000;
+        giveUp(
+          new WorkerKilledWhileLoading(
+            `Loading ${where} did not begin: its worker process did not start within ${seconds} s and was killed. Something held it before the file's code ran: a preload in NODE_OPTIONS (--require, --import, --inspect-brk waiting for a debugger), or too few file descriptors left for Node's module loader thread (raise the limit: \`ulimit -n\`). Set FLOWDECK_WORKER_START_SECONDS to give it longer. ${notStarted}${held.said()}`,
+          ),
+          true,
+        );
+      }, this.workerStartMs);
+      startBound.unref();
       const worker = this.spawn(request, modulePath, { raw, line: onLine, read: () => execution?.flushPending() }, (stream, line) => {
         if (stream === 'stderr') {
           stderrTail = (stderrTail + line + '\n').slice(-2000);
@@ -859,7 +890,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         creating.catch((e: unknown) => giveUp(e, true));
       }
       void worker.exited.then(async (how) => {
-        const notStarted = target.kind === 'new' ? 'No run was created; run it again.' : 'Its run was not started; start it again.';
+        clearTimeout(startBound);
         const rejected = rejection;
         if (!started && rejected !== undefined) {
           // The system refused the load what it needed (its compiler's process, a file): not bad input.
@@ -869,7 +900,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         }
         if (!started && worker.spawnError !== undefined) {
           // The system refused to start the process (too many open files, too many processes): nothing ran.
-          const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
           const e = worker.spawnError;
           giveUp(new WorkerKilledWhileLoading(`Could not start a worker process to load ${where}: ${reasonOf(e.code)}${e.code ? ` (${e.code})` : ''}${limitAdvice(e.code)}. ${notStarted}`), false);
           return;
@@ -880,7 +910,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           const exit = workerExitText(how, !stderrTail && died === undefined);
           const said = died !== undefined ? ` after ${died}` : stderrTail ? `: ${this.masker.mask(stderrTail.trim())}` : '';
           // The flow file's doing as it was imported (process.exit, a kill, its memory): said as a load failure.
-          const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
           // Killed by another process (or the OOM killer) as it loaded: nothing the file did, so not bad input.
           if (died === undefined && killedFromOutside(how)) {
             giveUp(new WorkerKilledWhileLoading(`Loading ${where} did not finish: its worker process was killed while loading (${workerExitText(how)}). ${notStarted}${held.said('stdout')}`), false);

@@ -1,6 +1,7 @@
 /**
  * A flow's worker killed by a signal from outside (`kill -9`, a process manager, the system's OOM killer), or one the system would not start or
- * would not give what loading needs (too many open files: its compiler's process), while its file was still loading: the start failed, but not for anything the file or the request did —
+ * would not give what loading needs (too many open files: its compiler's process), or one held before its file's code ran past its start's bound
+ * (FLOWDECK_WORKER_START_SECONDS), while its file was still loading: the start failed, but not for anything the file or the request did —
  * not bad input (exit 2), and no run was created. Running it again starts it. A file that ends its own
  * process as it is imported (process.exit) stays a BadInputError.
  */

@@ -76,11 +76,12 @@ async function runInStandby(delayMs: number, home = tempDir()): Promise<{ lines:
 
 describe("a standby's rehearsal (warm-up while it waits)", () => {
   for (const delayMs of [0, 1500]) {
-    it(`sends nothing and leaves nothing to its run (run given ${delayMs === 0 ? 'at once' : 'after a wait'}): the run's ready comes first, every record is the run's, task names count from 0, a stray callback logs to the run`, T, async () => {
+    it(`sends nothing and leaves nothing to its run (run given ${delayMs === 0 ? 'at once' : 'after a wait'}): the run's load comes first, every record is the run's, task names count from 0, a stray callback logs to the run`, T, async () => {
       const { lines, runId, code } = await runInStandby(delayMs);
       assert.equal(code, 0);
       const messages = lines.map((l) => JSON.parse(l) as Line);
-      assert.equal(messages[0]?.k, 'ready', `the first line is the run's ready, not the rehearsal's: ${lines[0]}`);
+      // The run's load says its file's code runs, then that it is ready: nothing of the rehearsal before.
+      assert.deepEqual(messages.slice(0, 2).map((m) => m.k), ['loading', 'ready'], `the first lines are the run's load, not the rehearsal's: ${lines.slice(0, 2).join('\n')}`);
       for (const line of lines) assert.doesNotMatch(line, /"rehearsal(-\d+)?"|00000000-0000-0000-0000-000000000000/, 'nothing of the rehearsal reaches the host');
       for (const m of messages) if (m.runId !== undefined) assert.equal(m.runId, runId, `a record of another run: ${JSON.stringify(m)}`);
       assert.ok(messages.some((m) => (m.k === 'trun' || m.k === 'task') && m.name === 'step-0'), `the run's first task run is step-0: ${lines.join('\n')}`);
@@ -113,7 +114,7 @@ describe("a standby's rehearsal (warm-up while it waits)", () => {
     const { lines, code } = await runInStandby(1500, home);
     assert.equal(code, 0);
     const messages = lines.map((l) => JSON.parse(l) as Line);
-    assert.equal(messages[0]?.k, 'ready', lines.join('\n'));
+    assert.deepEqual(messages.slice(0, 2).map((m) => m.k), ['loading', 'ready'], lines.join('\n'));
     assert.ok(messages.some((m) => m.k === 'state' && m.name === 'Completed'), lines.join('\n'));
   });
 

@@ -213,12 +213,22 @@ function refuseDuplicateNames(modulePath: string, source: string, where: string)
   if (error?.kind === 'duplicate') throw new LoadError('no-flow', `${where}:${error.line}:${error.column}: ${error.message}`);
 }
 
-/** A workspace flow file, read once: for the duplicate names, the copy kept for it, the compiler. */
-async function loadModule(modulePath: string, home: string, where: string): Promise<unknown> {
+/**
+ * The flow module's exports. `running` is called just before the file's own code runs (its top level):
+ * what comes before is the worker's doing, bounded by its host; what the file does is not.
+ */
+async function loadModule(modulePath: string, home: string, where: string, running: () => void): Promise<unknown> {
+  const run = importer(modulePath, home, where);
+  running();
+  return run();
+}
+
+/** How to import a workspace flow file, read once: for the duplicate names, the copy kept for it, the compiler. */
+function importer(modulePath: string, home: string, where: string): () => unknown {
   const required = (): unknown => Module.createRequire(`${dirname(modulePath)}/`)(modulePath);
   // A built-in flow is a bundle of Flowdeck's own; a CommonJS flow may import() workspace files later on.
   hooksNeeded = !modulePath.startsWith(ownDir);
-  if (!hooksNeeded) return required();
+  if (!hooksNeeded) return required;
   const source = readFileSync(modulePath, 'utf8');
   refuseDuplicateNames(modulePath, source, where);
   // Once registered (by a standby, ahead of its flow), the hooks see every import: the flow goes through them.
@@ -227,20 +237,20 @@ async function loadModule(modulePath: string, home: string, where: string): Prom
   if (kept !== undefined) {
     hooksNeeded = false;
     shareApi();
-    return importFile(kept);
+    return () => importFile(kept);
   }
   const { code, moduleSyntax } = compiled(modulePath, home, 'preserve', source);
-  if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return required();
+  if (moduleFormat(modulePath, moduleSyntax) === 'commonjs') return required;
   const relocated = relocatableModule(code, modulePath, apiUrl());
   hooksNeeded = relocated === undefined;
   // Not for a file that is an ES module only by its package.json: a copy found by content alone would outlive a change there.
   const url = relocated === undefined || copy === undefined || !moduleSyntax ? undefined : keepCopy(copy, relocated);
   if (url) {
     shareApi();
-    return importFile(url);
+    return () => importFile(url);
   }
   installImportHooks();
-  return importModule(pathToFileURL(modulePath).href);
+  return () => importModule(pathToFileURL(modulePath).href);
 }
 
 function loadFailure(e: unknown, modulePath: string, where: string): LoadError {
@@ -345,14 +355,14 @@ function pickFlow(exports: unknown, where: string, flowName: string | undefined)
 /**
  * Loads the flow module at `modulePath` and picks the flow to run: `flowName`, else the only or the
  * default-exported one. `where` names the module in messages; `home` is the store, whose `compiled`
- * folder caches compiled sources. Throws LoadError.
+ * folder caches compiled sources; `running` is called just before the file's own code runs. Throws LoadError.
  */
-export async function loadFlow(modulePath: string, where: string, flowName: string | undefined, home: string): Promise<{ flow: AnyFlow; exportName: string }> {
+export async function loadFlow(modulePath: string, where: string, flowName: string | undefined, home: string, running: () => void = () => undefined): Promise<{ flow: AnyFlow; exportName: string }> {
   useStore(home);
   installRequireHooks();
   let exports: unknown;
   try {
-    exports = await loadModule(modulePath, home, where);
+    exports = await loadModule(modulePath, home, where, running);
   } catch (e) {
     if (e instanceof LoadError) throw e;
     throw loadFailure(e, modulePath, where);

@@ -94,7 +94,8 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
   configure({ secrets: message.secrets, limits: message.limits, home: message.home });
   const where = message.source.kind === 'file' ? message.source.path : `built-in flow '${message.source.id}'`;
   try {
-    const { flow, exportName } = await loadFlow(message.modulePath, where, message.flowName, message.home);
+    // Said before the file's top level runs: from then on its host waits as long as the file takes.
+    const { flow, exportName } = await loadFlow(message.modulePath, where, message.flowName, message.home, () => emit({ k: 'loading' }, true));
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     // Given again as secrets: masked whatever they were given for, as the host masks them.
     const givenAgain = message.secretParameters ?? {};
