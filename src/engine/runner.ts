@@ -702,6 +702,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       let started = false;
       /** Till the worker says its flow file's code runs (or ends): past it, the worker is held and goes. */
       let startBound: NodeJS.Timeout | undefined;
+      /** The worker said its flow file's code runs: a death before that is none of the file's doing. */
+      let fileRan = false;
       let stderrTail = '';
       /** What the worker printed before its run exists (the flow file's top level as it loads): for the run's log, or the load's error. */
       const held = new HeldOutput();
@@ -825,6 +827,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         }
         if (message.k === 'loading') {
           clearTimeout(startBound);
+          fileRan = true;
           return;
         }
         if (message.k === 'rejected') {
@@ -913,6 +916,16 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
           // Killed by another process (or the OOM killer) as it loaded: nothing the file did, so not bad input.
           if (died === undefined && killedFromOutside(how)) {
             giveUp(new WorkerKilledWhileLoading(`Loading ${where} did not finish: its worker process was killed while loading (${workerExitText(how)}). ${notStarted}${held.said('stdout')}`), false);
+            return;
+          }
+          if (!fileRan && died === undefined) {
+            // Node could not open its own files (a preload, the worker's code): out of file descriptors.
+            const limit = /\b(EMFILE|ENFILE)\b/.exec(stderrTail)?.[1];
+            if (limit !== undefined) {
+              giveUp(new WorkerKilledWhileLoading(`Loading ${where} did not begin: its worker process stopped before the file's code ran (${exit}): too many open files (${limit})${limitAdvice(limit)}. ${notStarted}`), false);
+              return;
+            }
+            giveUp(new BadInputError('module', `Loading ${where} did not begin: its worker process stopped before the file's code ran (${exit})${said}${held.said('stdout')}`), false);
             return;
           }
           giveUp(new BadInputError('module', `Loading ${where} failed: its worker process stopped while loading (${exit})${said}; does the file call process.exit() or end its process as it is imported?${died !== undefined ? '' : held.said('stdout')}`), false);

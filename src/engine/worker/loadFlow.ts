@@ -18,6 +18,7 @@ import { API_GLOBAL } from './apiModule';
 import { apiModuleUrl, copyPath, keepCopy, keptCopy, relocatableModule } from './directImport';
 import { importFile, importModule } from './moduleImport';
 import { inThreadHooksAvailable, registerInThreadHooks } from './inThreadHooks';
+import { checkLoaderThreadRoom } from './loaderThreadRoom';
 import { COMPILE_ERROR_CODE, type HooksData } from './moduleHooks';
 import { errorMessage } from './errors';
 import { sharedTextBuffer, writeSharedText } from './sharedText';
@@ -145,6 +146,7 @@ function shareApi(): void {
  */
 function installImportHooks(): void {
   if (importHooks) return;
+  if (!inThreadHooksAvailable) checkLoaderThreadRoom();
   importHooks = true;
   shareApi();
   const ownDirUrl = pathToFileURL(ownDir).href;
@@ -169,7 +171,12 @@ export function prewarm(hooks: boolean): void {
   installRequireHooks();
   transpiler();
   if (hooks) {
-    installImportHooks();
+    try {
+      installImportHooks();
+    } catch {
+      // Too few file descriptors for the loader thread: the run's load tries again, and says so.
+      return;
+    }
     const api = 'flowdeck';
     void importModule(api).catch(() => undefined);
   } else {
