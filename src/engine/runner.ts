@@ -919,8 +919,9 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
             return;
           }
           if (!fileRan && died === undefined) {
-            // Node could not open its own files (a preload, the worker's code): out of file descriptors.
-            const limit = /\b(EMFILE|ENFILE)\b/.exec(stderrTail)?.[1];
+            // Node could not open its own files (a preload, the worker's code): out of file descriptors. Node 24
+            // says it of a package.json without the code ("Cannot read package config …: too many open files.").
+            const limit = /\b(EMFILE|ENFILE)\b/.exec(stderrTail)?.[1] ?? (/too many open files/i.test(stderrTail) ? 'EMFILE' : undefined);
             if (limit !== undefined) {
               giveUp(new WorkerKilledWhileLoading(`Loading ${where} did not begin: its worker process stopped before the file's code ran (${exit}): too many open files (${limit})${limitAdvice(limit)}. ${notStarted}`), false);
               return;
