@@ -20,7 +20,7 @@ import { ConcurrencyGate } from './limits/concurrencyGate';
 import { HeldOutput } from './heldOutput';
 import { flowRunSource } from './logFormat';
 import { currentProcess, isAlive } from './processIdentity';
-import type { FlowInfo, FlowSource, HostToWorker, LoadRejection, Request, ResumePlan, SlotsReply, SubflowReply, WorkerLimits, WorkerMessage } from './protocol';
+import type { FlowInfo, FlowSource, HostToWorker, LoadRejection, Request, ResumePlan, SlotsReply, WorkerLimits, WorkerMessage } from './protocol';
 import { attemptKey, resumeKey, resumePlanFor, type ResumeSummary } from './resumePlan';
 import { claimNextAttempt } from './nextAttemptClaim';
 import type { ArtifactRecord, FlowRunDetail, FlowRunSummary, LogRecord, PauseInfo, PauseInputRecord, RunRecord, TaskRunRecord } from './records';
@@ -46,7 +46,8 @@ import { endSuspension, expiredSuspension, inputGivenSince, suspensionInput } fr
 import { workerExitText } from './workerExit';
 import { StoreSettingError, reasonOf } from './storeErrors';
 import { limitAdvice } from './systemLimits';
-import { MAX_SUBFLOW_DEPTH, subflowLevel, tooDeepError } from './subflowDepth';
+import { SubflowMatch } from './subflowMatch';
+import { beginAttempt } from './beginAttempt';
 import { neverStartedRefusal } from './schedules/neverStartedSlot';
 import { ONLY_SECRETS_GIVEN_AGAIN, secretsNotKeptText } from './secretParameters';
 
@@ -274,22 +275,6 @@ interface LoadedFlow {
   runName?: string;
 }
 
-/** The flow a subflow call's key (`flow:billing#2`) names, without its place among the calls. */
-function calledFlow(key: string): string {
-  return key.slice(0, key.lastIndexOf('#'));
-}
-
-/** Why a completed subflow run's result did not come with it: "its result was not kept (…)". */
-function unkeptWhy(run: FlowRunDetail): string {
-  return `its result was not kept (${(run.resultNote ?? '').replace(/^The flow's result was not kept: /, '')})`;
-}
-
-/** A subflow run's name as its flow gave it (`flowRunName`), masked and fitted. */
-function subflowName(runName: unknown, masker: { mask(text: string): string }): { name?: string } {
-  const name = typeof runName === 'string' ? fittedRunName(masker.mask(runName)) : undefined;
-  return name !== undefined ? { name } : {};
-}
-
 export class FlowRunner extends EventEmitter<RunnerEvents> {
   private readonly masker: SecretMasker;
   private readonly executions = new Map<string, Execution>();
@@ -315,6 +300,8 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   /** Flows' own concurrency limits (flowRunSlot.ts): their own line, kept across a run's attempts. */
   private readonly flowSlots: ConcurrencyGate;
   private readonly standby: StandbyWorker;
+  /** How a subflow call finds its run: an earlier attempt's, or a new one. */
+  private readonly subflows: SubflowMatch;
   /** Whether the next standby readies Node's module hooks: as the last run's flow needed (the first guess: yes). */
   private standbyHooks = true;
 
@@ -330,6 +317,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.workerStartMs = envNumber(options.env ?? process.env, 'FLOWDECK_WORKER_START_SECONDS', WORKER_START_SECONDS, 'seconds') * 1000;
     this.gate = new ConcurrencyGate(store.limits, options.concurrencyLimits ? { ownLimits: options.concurrencyLimits } : {});
     this.flowSlots = new ConcurrencyGate(store.limits);
+    this.subflows = new SubflowMatch(store, this.masker);
     this.standby = new StandbyWorker(options.earlyWorker, typeof options.standby === 'number' ? Math.max(1, Math.floor(options.standby)) : 1);
   }
 
@@ -538,7 +526,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     const modulePath = this.resolveModule(source);
     const summary = resumePlanFor(detail, detail.attempt + 1);
     const given = this.suspensionInput(detail, options.input, summary);
-    const prior = await this.priorSubflows(detail.id);
+    const prior = await this.subflows.prior(detail.id);
     // The new attempt is this process's only if no other took it since the run was read (a second
     // `flowdeck resume`, the editor's Resume, a worker). Claimed before the flow loads: a second resume is
     // refused, and a cancel meanwhile finds the run being resumed (RunStore.requestCancel). A claim held
@@ -618,17 +606,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return this.withSlot(options.signal, undefined, async (seat) =>
       this.launch(created, modulePath, options.signal, { kind: 'created', detail, takenBy: options.takenBy, ...(options.refuseIfSlotsBusy ? { refuseIfSlotsBusy: true } : {}) }, seat),
     );
-  }
-
-  /** Every subflow run below `rootId`, by parent, with its history. */
-  private async priorSubflows(rootId: string): Promise<Map<string, FlowRunDetail[]>> {
-    const prior = new Map<string, FlowRunDetail[]>();
-    for (const r of (await this.store.runTree(rootId)).slice(1)) {
-      const d = await this.store.readRun(r.id);
-      if (!d || !d.parentRunId) continue;
-      prior.set(d.parentRunId, [...(prior.get(d.parentRunId) ?? []), d]);
-    }
-    return prior;
   }
 
   /**
@@ -1046,7 +1023,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     execution.root = live;
     this.track(detail.id, execution);
     const { summary } = target;
-    this.beginAttempt(execution, live, summary, target.why);
+    beginAttempt(execution, live, summary, target.why);
     // The run taken over (its state, this process its owner) goes out first, in a batch of its own: given up
     // (Ctrl-C) while the store waits to write it (the journal locked by another session), none of it is kept
     // and nothing after it is written, so the takeover fails as one that could not be written does, below;
@@ -1073,39 +1050,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // Its worker has not started: what the folder holds that no record names, a dead attempt left.
     await this.store.dropUnrecordedResults(detail.id, false).catch(() => undefined);
     return summary.plan;
-  }
-
-  /** A new attempt of an existing run (or subflow run): AwaitingRetry, this process its owner, and a line saying what is reused. */
-  private beginAttempt(execution: Execution, live: LiveRun, summary: ResumeSummary, why: string): void {
-    const d = live.fold.detail;
-    const attempt = summary.plan.attempt;
-    const s = state('AwaitingRetry', `${why} (attempt ${attempt})`);
-    d.owner = currentProcess();
-    // How the last attempt ended, in the journal before the next one begins: a host that could not write it
-    // there (a full disk) left it in the index only, and the journal alone would then end that attempt's
-    // unfinished task runs with the next attempt. Already there, the line folds to nothing.
-    if (isSettled(d.state)) execution.record(live, { k: 'state', runId: d.id, name: d.state.name, ts: d.state.timestamp, ...(d.state.message !== undefined ? { message: d.state.message } : {}), ...(d.state.pause ? { pause: d.state.pause } : {}) });
-    void execution.flowState(live, { k: 'state', runId: d.id, name: s.name, ts: s.timestamp, message: s.message!, attempt });
-    // A run cancelled or failed before it ever started (a queued run cancelled before a worker took it) has nothing to reuse: say so, not "0 of 0".
-    // `reusable` counts the checkpoints, not what is reused: a task run is reused only when the flow calls it
-    // again with the same arguments, known as it calls it (a task given today's date, resumed another day,
-    // runs again) — so "up to", and which were reused is each task run's own line (and its Cached state).
-    // A last attempt that ran none (it failed before its first task) leaves the checkpoints of those before it.
-    const earlier = summary.lastAttemptTaskRuns > 0 || d.startTime === undefined ? 0 : Object.keys(summary.plan.checkpoints).length;
-    // A flow whose work is all in subflows ran no task runs of its own, and still reuses much.
-    const subflows = execution.prior.get(d.id)?.length ?? 0;
-    const reused =
-      summary.lastAttemptTaskRuns > 0
-        ? `up to ${summary.reusable} of ${summary.lastAttemptTaskRuns} task runs reused (those called again with the same arguments)`
-        : d.startTime === undefined
-          ? 'it never started before, so it starts from the beginning'
-          : earlier > 0
-            ? `its last attempt ran no task runs; up to ${earlier} task run${earlier === 1 ? '' : 's'} of earlier attempts reused (those called again with the same arguments)`
-            : subflows > 0
-              ? `its last attempt ran no task runs of its own; up to ${subflows} subflow run${subflows === 1 ? '' : 's'} reused or resumed (those called again with the same parameters)`
-              : 'its last attempt ran no task runs, so nothing is reused';
-    execution.log(live, 'INFO', flowRunSource(d.name), `${why} flow run '${d.name}' (attempt ${attempt}): ${reused}`);
-    if (d.refreshCache && d.parentRunId === undefined) execution.log(live, 'INFO', flowRunSource(d.name), REFRESHING_CACHE);
   }
 
   /**
@@ -1342,20 +1286,10 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
 
   private async onRequest(execution: Execution, request: Request): Promise<unknown> {
     switch (request.op) {
-      case 'subflow': {
-        const parent = execution.runs.get(request.parentRunId);
-        if (!parent) throw new Error(`unknown parent run ${request.parentRunId}`);
-        const reply = await this.subflowFor(execution, parent, request);
-        execution.subflowCalledIn.set(reply.id, parent.fold.detail.attempt);
-        return reply;
-      }
-      case 'subflow-unreadable': {
-        const parent = execution.runs.get(request.parentRunId);
-        // Only a run this execution handed back as reused, under this parent: the worker runs user code.
-        const earlier = parent && execution.reusedPrior.has(request.runId) ? await this.store.readRun(request.runId) : undefined;
-        if (!parent || earlier?.parentRunId !== request.parentRunId) throw new Error(`run ${request.runId} was not handed back as reused under ${request.parentRunId}`);
-        return this.subflowAgain(execution, parent, earlier, `its result cannot be read back (${request.why})`);
-      }
+      case 'subflow':
+        return this.subflows.call(execution, request);
+      case 'subflow-unreadable':
+        return this.subflows.unreadable(execution, request);
       case 'cache-get':
         // A run refreshing the cache finds nothing: its tasks run, and their results replace what was there.
         if (execution.request.refreshCache) return null;
@@ -1383,45 +1317,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     }
   }
 
-  /** The subflow run a call gets: an earlier attempt's (reused, or resumed as a new attempt of its own), or a new one. */
-  private async subflowFor(execution: Execution, parent: LiveRun, request: Extract<Request, { op: 'subflow' }>): Promise<SubflowReply> {
-    // Its own call of an earlier attempt, or else (calls made as earlier awaits settle come in another order
-    // once those are reused) one of the same flow with the same parameters that no call of this attempt took.
-    const prior = execution.prior.get(request.parentRunId) ?? [];
-    const free = (d: FlowRunDetail): boolean => request.call.argsHash !== undefined && d.call?.argsHash === request.call.argsHash && !execution.subflowCalledIn.has(d.id);
-    const earlier = prior.find((d) => d.call?.key === request.call.key && free(d)) ?? prior.find((d) => d.call !== undefined && calledFlow(d.call.key) === calledFlow(request.call.key) && free(d));
-    if (earlier) {
-      // Taken at once: a call made meanwhile (Promise.all) must not take it too while this one opens it.
-      execution.subflowCalledIn.set(earlier.id, parent.fold.detail.attempt);
-      return this.resumeSubflow(execution, parent, earlier);
-    }
-    // A retry of the parent in this worker (its flow's `retries`): the subflow run its failed attempt made
-    // for this very call is reused or resumes, as it would on `flowdeck resume` of the parent.
-    const here = await this.endedHere(execution, request);
-    const again = here && (await this.againHere(execution, parent, here));
-    if (again) return again;
-    // Bounded nesting: a flow calling itself without end fails this call, with no run created for it.
-    const level = subflowLevel(request.parentRunId, (id) => execution.runs.get(id)?.fold.detail.parentRunId);
-    if (level > MAX_SUBFLOW_DEPTH) throw tooDeepError(request.flowName, level);
-    const handle = await this.store.createRun({
-      flowName: request.flowName,
-      source: parent.fold.detail.source,
-      parameters: request.parameters,
-      parentRunId: request.parentRunId,
-      call: request.call,
-      ...(request.parentTaskRunId !== undefined ? { parentTaskRunId: request.parentTaskRunId } : {}),
-      ...subflowName(request.runName, this.masker),
-      ...(execution.request.refreshCache ? { refreshCache: true } : {}),
-      // A subflow run carries its own flow's tags and its parent's (as Prefect's tags context reaches the
-      // runs inside it). The worker's are checked again: it runs user code.
-      ...tagsField(mergedTags(tagsOf(request.tags), parent.fold.detail.tags)),
-    });
-    execution.adopt(handle, handle.created);
-    execution.log(parent, 'INFO', flowRunSource(parent.fold.detail.name), `Created subflow run '${handle.name}' for flow '${request.flowName}'`);
-    execution.flushPending();
-    return { id: handle.id, name: handle.name, resultsDir: handle.resultsDir } satisfies SubflowReply;
-  }
-
   /** Holds the concurrency slots a task run's tags call for; while it waits, the task run shows AwaitingConcurrencySlot. */
   private async acquireSlots(execution: Execution, request: Extract<Request, { op: 'slots-acquire' }>): Promise<SlotsReply> {
     const live = execution.runs.get(request.runId);
@@ -1441,106 +1336,13 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return stopped ? { held: false, stopped, ...(unreadable ? { unreadable } : {}) } : { held };
   }
 
-  /**
-   * A subflow call an earlier attempt made with the same identity: completed → its result, without
-   * running it; otherwise the same subflow run resumes, as a new attempt of its own.
-   */
-  private async resumeSubflow(execution: Execution, parent: LiveRun, earlier: FlowRunDetail): Promise<SubflowReply> {
-    if (earlier.state.type === 'COMPLETED' && earlier.resultNote === undefined) {
-      const reused: SubflowReply['reused'] = { argsHash: earlier.call!.argsHash!, attempt: earlier.attempt, taskRunId: earlier.id };
-      if (earlier.result !== undefined) reused.value = earlier.result.dv;
-      if (earlier.resultRef !== undefined) reused.ref = earlier.resultRef;
-      // Said by the worker once it has read the result back (subflow-unreadable when it cannot).
-      execution.reusedPrior.add(earlier.id);
-      return { id: earlier.id, name: earlier.name, resultsDir: this.store.resultsDir(earlier.id), reused };
-    }
-    // Completed with its result not kept (a function in it, too large): reused, the call would get nothing. It
-    // runs again from its own checkpoints instead, as a task whose result was not kept runs again.
-    if (earlier.state.type === 'COMPLETED') return this.subflowAgain(execution, parent, earlier, unkeptWhy(earlier));
-    return this.resumeEarlier(execution, earlier);
-  }
-
-  /**
-   * A completed subflow run whose result its call cannot get (`why`) runs again from its own checkpoints, as a
-   * new attempt of the same run, its parent's log saying why.
-   */
-  private async subflowAgain(execution: Execution, parent: LiveRun, earlier: FlowRunDetail, why: string): Promise<SubflowReply> {
-    execution.log(
-      parent,
-      'WARNING',
-      flowRunSource(parent.fold.detail.name),
-      `Subflow run '${earlier.name}' for flow '${earlier.flowName}' completed in attempt ${earlier.attempt}, but ${why}: it runs again from its checkpoints to give it`,
-    );
-    // One this worker ran (its parent's retry) is live here already.
-    const live = execution.runs.get(earlier.id);
-    if (live === undefined) return this.resumeEarlier(execution, earlier);
-    const summary = resumePlanFor(earlier, earlier.attempt + 1);
-    this.beginAttempt(execution, live, summary, 'Resuming');
-    execution.flushPending();
-    return { id: earlier.id, name: earlier.name, resultsDir: live.handle.resultsDir, resume: summary.plan };
-  }
-
-  /** A subflow run of an earlier attempt of its parent, taken up again as a new attempt of its own. */
-  private async resumeEarlier(execution: Execution, earlier: FlowRunDetail): Promise<SubflowReply> {
-    const live = execution.adoptExisting(await this.store.openRun(earlier.id), earlier);
-    const summary = resumePlanFor(earlier, earlier.attempt + 1);
-    this.beginAttempt(execution, live, summary, 'Resuming');
-    execution.flushPending();
-    await this.store.dropUnrecordedResults(earlier.id, false).catch(() => undefined);
-    return { id: earlier.id, name: earlier.name, resultsDir: this.store.resultsDir(earlier.id), resume: summary.plan };
-  }
-
-  /**
-   * The subflow run an earlier attempt of its parent made here for the call `request` makes again, once its
-   * end is on record: the one of the call's own identity, or else (calls made as earlier awaits settle come in
-   * another order once those are reused) one of the same flow with the same parameters that no call of this
-   * attempt took. Not one still going (its attempt failed without awaiting it): that one runs on, and the call
-   * gets a run of its own.
-   */
-  private async endedHere(execution: Execution, request: Extract<Request, { op: 'subflow' }>): Promise<LiveRun | undefined> {
-    const { key, argsHash } = request.call;
-    const attempt = execution.runs.get(request.parentRunId)?.fold.detail.attempt ?? 1;
-    // Only a parent past its first attempt calls again: a first attempt's calls are all new, and are not
-    // looked for among every run of the execution (a map of many subflows would look at each of them).
-    if (argsHash === undefined || attempt <= 1) return undefined;
-    const untaken = [...execution.runs.values()].filter((l) => {
-      const d = l.fold.detail;
-      return d.parentRunId === request.parentRunId && d.call?.argsHash === argsHash && calledFlow(d.call.key) === calledFlow(key) && execution.subflowCalledIn.get(d.id) !== attempt;
-    });
-    const same = untaken.filter((l) => l.fold.detail.call?.key === key).at(-1) ?? untaken.filter((l) => l.ended !== undefined).at(-1);
-    if (same?.ended === undefined) return undefined;
-    // Taken at once: a call made meanwhile must not take it too while this one waits for its end.
-    execution.subflowCalledIn.set(same.fold.detail.id, attempt);
-    await same.ended;
-    return same;
-  }
-
-  /**
-   * `live`, a subflow run of this worker that ended, called again by a retry of its parent: completed, its
-   * result (the worker hands one back itself while it holds it; a subflow resumed since does not); failed
-   * (Failed, TimedOut) or completed with its result not kept, it resumes as a new attempt of its own, given
-   * its completed task runs' checkpoints. Both read from its journal: a host that does not fold task runs
-   * (the CLI) holds none of them. Undefined — a new run — for one cancelled (it stays as it was cancelled).
-   */
-  private async againHere(execution: Execution, parent: LiveRun, live: LiveRun): Promise<SubflowReply | undefined> {
-    const type = live.fold.detail.state.type;
-    if (type !== 'COMPLETED' && type !== 'FAILED') return undefined;
-    const detail = await this.store.readRun(live.fold.detail.id);
-    if (!detail || detail.state.type !== type) return undefined;
-    if (type === 'COMPLETED') return this.resumeSubflow(execution, parent, detail);
-    const summary = resumePlanFor(detail, detail.attempt + 1);
-    this.beginAttempt(execution, live, summary, 'Resuming');
-    execution.flushPending();
-    return { id: detail.id, name: detail.name, resultsDir: live.handle.resultsDir, resume: summary.plan };
-  }
-
   private async finishExecution(execution: Execution, how: { code: number | null; signal: NodeJS.Signals | null }): Promise<void> {
     // The worker is gone: the concurrency slots its task runs held are free again.
     await this.gate.releaseRuns(execution.runs.keys());
     if (await this.resumeAfterCrash(execution, how)) return;
     await execution.finish(how);
     // A suspended run calls them when resumed.
-    if (execution.root.fold.detail.state.name !== 'Suspended') await this.settleUntouched(execution);
+    if (execution.root.fold.detail.state.name !== 'Suspended') await this.subflows.settleUntouched(execution, (id, e) => this.emit('storeError', id, e));
     await this.dropUnrecordedResults(execution);
     this.untrack(execution);
     const root = execution.root.fold.detail;
@@ -1572,7 +1374,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         kind: 'existing',
         detail,
         summary,
-        prior: await this.priorSubflows(d.id),
+        prior: await this.subflows.prior(d.id),
         sourceHash: await hashFile(execution.modulePath),
         why: 'Resuming after the worker died:',
         ...(execution.holdsFlowSlot ? { slotHeld: true } : {}),
@@ -1600,23 +1402,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       for (const id of ids) await this.store.dropUnrecordedResults(id, true).catch(() => undefined);
     } finally {
       if (claim !== undefined) await this.store.unclaim(claim).catch(() => undefined);
-    }
-  }
-
-  /** Subflow runs of an earlier attempt this attempt never called again: they end with it. */
-  private async settleUntouched(execution: Execution): Promise<void> {
-    const end = execution.root.fold.detail.state;
-    for (const d of execution.untouchedPrior) {
-      if (isTerminal(d.state.type)) continue;
-      try {
-        const handle = await this.store.openRun(d.id);
-        const s = state(end.type === 'CANCELLED' ? 'Cancelled' : 'Failed', `not resumed: attempt ${execution.root.fold.detail.attempt} of its parent ended without calling it again`);
-        await handle.append([stateRecord(d.id, s)]);
-        await handle.setState(s, { endTime: s.timestamp });
-        await handle.close();
-      } catch (e) {
-        this.emit('storeError', d.id, e as Error);
-      }
     }
   }
 
