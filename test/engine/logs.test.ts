@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LogRecord } from '../../src/engine/records';
-import { workerLimits } from '../../src/engine/runner';
+import { workerLimits } from '../../src/engine/workerLimits';
 import { HELD_OUTPUT_LINES } from '../../src/engine/heldOutput';
 import { HELD_MS, MAX_HELD_CHARS } from '../../src/engine/worker/partialLine';
 import { flowSource, logsOf, makeRunner, runCli, tempDir, valueOf, workspace } from '../support/engine';

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { HostToWorker } from '../../src/engine/protocol';
-import { workerLimits } from '../../src/engine/runner';
+import { workerLimits } from '../../src/engine/workerLimits';
 import { rehearsalFlowFile } from '../../src/engine/worker/warmUp';
 import { forkWorker } from '../../src/engine/workerFork';
 import { WorkerProcess } from '../../src/engine/workerProcess';
