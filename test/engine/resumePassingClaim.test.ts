@@ -44,13 +44,28 @@ export default flow({ name: 'flaky' }, async () => (await step(1)) + (await step
     return { store, runner };
   }
 
+  /**
+   * A failed run of flaky.flow.ts, its next attempt claimed by a second store (`holder`): what a resume
+   * finds while the run's last attempt tidies up, or while another resume loads its flow. `takeOver`: the
+   * holder takes the run over (its attempt 2 going), as another resume does.
+   */
+  async function heldClaim(schema: string): Promise<{ failed: { id: string; name: string }; holder: PgStore; key: string; takeOver(): Promise<void> }> {
+    const failed = await failedRun(schema);
+    const holder = await PgStore.open(pgUrl(), { home: tempDir(), schema });
+    after(() => holder.close());
+    const key = attemptKey(failed.id, 2);
+    assert.equal(await holder.claim(key), true);
+    const takeOver = async (): Promise<void> => {
+      const h = await holder.openRun(failed.id);
+      await h.setState({ type: 'SCHEDULED', name: 'AwaitingRetry', timestamp: Date.now(), message: 'Resuming (attempt 2)' }, { attempt: 2, owner: { pid: process.pid, hostname: holder.hostname } });
+      await h.close();
+    };
+    return { failed, holder, key, takeOver };
+  }
+
   it('waits for the claim to pass, then resumes the run', async () => {
     const schema = freshSchema();
-    const failed = await failedRun(schema);
-    const cleanup = await PgStore.open(pgUrl(), { home: tempDir(), schema });
-    after(() => cleanup.close());
-    const key = attemptKey(failed.id, 2);
-    assert.equal(await cleanup.claim(key), true);
+    const { failed, holder: cleanup, key } = await heldClaim(schema);
     const { store, runner } = await resumer(schema);
     const claim = store.claim.bind(store);
     let found = 0;
@@ -68,22 +83,14 @@ export default flow({ name: 'flaky' }, async () => (await step(1)) + (await step
 
   it('a resume that took the run over meanwhile is not waited for: refused as resumed meanwhile', async () => {
     const schema = freshSchema();
-    const failed = await failedRun(schema);
-    const other = await PgStore.open(pgUrl(), { home: tempDir(), schema });
-    after(() => other.close());
-    const key = attemptKey(failed.id, 2);
-    assert.equal(await other.claim(key), true);
+    const { failed, key, takeOver } = await heldClaim(schema);
     const { store, runner } = await resumer(schema);
     const claim = store.claim.bind(store);
     let found = 0;
     store.claim = async (k: string) => {
       const got = await claim(k);
       // The other resume takes the run over (its attempt 2 going) as this one finds the claim taken.
-      if (k === key && !got && found++ === 0) {
-        const h = await other.openRun(failed.id);
-        await h.setState({ type: 'SCHEDULED', name: 'AwaitingRetry', timestamp: Date.now(), message: 'Resuming (attempt 2)' }, { attempt: 2, owner: { pid: process.pid, hostname: other.hostname } });
-        await h.close();
-      }
+      if (k === key && !got && found++ === 0) await takeOver();
       return got;
     };
     const before = effects(log).length;
@@ -108,11 +115,7 @@ export default flow({ name: 'flaky' }, async () => (await step(1)) + (await step
 
   it('resume --queue (Postgres) waits for the claim to pass, then sends the run to its queue', async () => {
     const schema = freshSchema();
-    const failed = await failedRun(schema);
-    const cleanup = await PgStore.open(pgUrl(), { home: tempDir(), schema });
-    after(() => cleanup.close());
-    const key = attemptKey(failed.id, 2);
-    assert.equal(await cleanup.claim(key), true);
+    const { failed, holder: cleanup, key } = await heldClaim(schema);
     const outcomes: string[] = [];
     const store = await sender(schema, async (outcome, tries) => {
       outcomes.push(outcome);
@@ -128,10 +131,7 @@ export default flow({ name: 'flaky' }, async () => (await step(1)) + (await step
 
   it('resume --queue (Postgres): a claim held on (a resume here loading its flow) is refused as resumed already, after a bounded wait', async () => {
     const schema = freshSchema();
-    const failed = await failedRun(schema);
-    const other = await PgStore.open(pgUrl(), { home: tempDir(), schema });
-    after(() => other.close());
-    assert.equal(await other.claim(attemptKey(failed.id, 2)), true);
+    const { failed } = await heldClaim(schema);
     const outcomes: string[] = [];
     const store = await sender(schema, async (outcome) => {
       outcomes.push(outcome);
@@ -143,17 +143,11 @@ export default flow({ name: 'flaky' }, async () => (await step(1)) + (await step
 
   it('resume --queue (Postgres): a resume that took the run over meanwhile is not waited for', async () => {
     const schema = freshSchema();
-    const failed = await failedRun(schema);
-    const other = await PgStore.open(pgUrl(), { home: tempDir(), schema });
-    after(() => other.close());
-    assert.equal(await other.claim(attemptKey(failed.id, 2)), true);
+    const { failed, takeOver } = await heldClaim(schema);
     const outcomes: string[] = [];
     const store = await sender(schema, async (outcome, tries) => {
       outcomes.push(outcome);
-      if (tries > 1) return;
-      const h = await other.openRun(failed.id);
-      await h.setState({ type: 'SCHEDULED', name: 'AwaitingRetry', timestamp: Date.now(), message: 'Resuming (attempt 2)' }, { attempt: 2, owner: { pid: process.pid, hostname: other.hostname } });
-      await h.close();
+      if (tries === 1) await takeOver();
     });
     const sent = await store.shared.resumeOnQueue(failed.id, { queue: 'q', seen: { attempt: 1, state: 'Failed' } });
     assert.deepEqual(outcomes, ['resumed-already', 'changed'], 'refused once it saw the run moved on');
