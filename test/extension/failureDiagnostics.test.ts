@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunStore } from '../../src/engine/runStore';
+import type { FailureDiagnostics } from '../../src/extension/failures/failureDiagnostics';
 import { stateRecord } from '../../src/engine/stateRecord';
 import { state } from '../../src/engine/states';
 import { counted } from '../support/countedStore';
@@ -73,7 +74,18 @@ async function endedRun(store: RunStore, flowName: string, end: 'Completed' | 'F
   return h.id;
 }
 
-test("a burst elsewhere shows a subflow run's failure, and a failed run that is not its flow's latest", async () => {
+/** `count` completed runs of `flowName`, oldest first. */
+async function completedRuns(store: RunStore, flowName: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push(await endedRun(store, flowName, 'Completed'));
+  return ids;
+}
+
+/**
+ * The failure markers of a fresh store in workspace folder /ws, told of changes elsewhere by `changes.fire`;
+ * not restored yet. Disposed, and the store closed, once `body` is done.
+ */
+async function withMarkers(body: (real: EmbeddedStore, changes: EventEmitter<{ ids: string[]; reset: boolean }>, markers: FailureDiagnostics) => Promise<void>): Promise<void> {
   const { FailureDiagnostics } = await import('../../src/extension/failures/failureDiagnostics');
   useWorkspaceFolders(['/ws']);
   const real = await EmbeddedStore.open(tempDir());
@@ -81,9 +93,18 @@ test("a burst elsewhere shows a subflow run's failure, and a failed run that is 
   const never = () => ({ dispose() {} });
   const markers = new FailureDiagnostics({ store: async () => real, onDidChangeRun: never, onDidChangeStore: changes.event } as never);
   try {
+    await body(real, changes, markers);
+  } finally {
+    useWorkspaceFolders([]);
+    markers.dispose();
+    await real.close();
+  }
+}
+
+test("a burst elsewhere shows a subflow run's failure, and a failed run that is not its flow's latest", () =>
+  withMarkers(async (real, changes, markers) => {
     await markers.restore();
-    const burst: string[] = [];
-    for (let i = 0; i < 250; i++) burst.push(await endedRun(real, 'hello', 'Completed'));
+    const burst = await completedRuns(real, 'hello', 250);
     // A parent that failed for its subflow's failure: the line is the subflow's.
     const parent = await real.createRun({ flowName: 'parent', source: '/ws/parent.flow.ts', parameters: {} });
     burst.push(await endedRun(real, 'child', 'Failed', parent.id));
@@ -99,24 +120,12 @@ test("a burst elsewhere shows a subflow run's failure, and a failed run that is 
     changes.fire({ ids: burst, reset: false });
     await markers.idle();
     assert.deepEqual(shown(), { '/ws/child.flow.ts': 1, '/ws/etl.flow.ts': 1 });
-  } finally {
-    useWorkspaceFolders([]);
-    markers.dispose();
-    await real.close();
-  }
-});
+  }));
 
-test('a marker goes when its run is deleted, here or by another process (one by one or by the hundred)', async () => {
-  const { FailureDiagnostics } = await import('../../src/extension/failures/failureDiagnostics');
-  useWorkspaceFolders(['/ws']);
-  const real = await EmbeddedStore.open(tempDir());
-  const changes = new EventEmitter<{ ids: string[]; reset: boolean }>();
-  const never = () => ({ dispose() {} });
-  const markers = new FailureDiagnostics({ store: async () => real, onDidChangeRun: never, onDidChangeStore: changes.event } as never);
-  try {
+test('a marker goes when its run is deleted, here or by another process (one by one or by the hundred)', () =>
+  withMarkers(async (real, changes, markers) => {
     const one = await endedRun(real, 'one', 'Failed');
-    const many: string[] = [];
-    for (let i = 0; i < 300; i++) many.push(await endedRun(real, 'many', 'Completed'));
+    const many = await completedRuns(real, 'many', 300);
     many.push(await endedRun(real, 'many', 'Failed'));
     await markers.restore();
     assert.deepEqual(shown(), { '/ws/one.flow.ts': 1, '/ws/many.flow.ts': 1 });
@@ -130,9 +139,4 @@ test('a marker goes when its run is deleted, here or by another process (one by 
     changes.fire({ ids: many, reset: false });
     await markers.idle();
     assert.deepEqual(shown(), {}, 'a run pruned with hundreds of others takes its marker');
-  } finally {
-    useWorkspaceFolders([]);
-    markers.dispose();
-    await real.close();
-  }
-});
+  }));
