@@ -26,6 +26,26 @@ export default flow({ name: 'stars' }, async ({ repos }: { repos: string[] }) =>
 `,
 };
 
+/**
+ * A run of a flow whose one task's result is cached, in a home of its own: how to run the CLI there, the
+ * cache's folder, and the entry's file in it (for a test to damage or block).
+ */
+async function ratesCached(): Promise<{ cli: (...args: string[]) => ReturnType<typeof runCli>; dir: string; file: string }> {
+  const ws = workspace({
+    'rates.flow.ts': `import { flow, task } from 'flowdeck';
+const rate = task({ name: 'rate', cacheKey: (c: string) => c }, async (c: string) => ({ c, rate: 1.25 }));
+export default flow({ name: 'rates' }, async () => (await rate('EUR')).rate);
+`,
+  });
+  const home = tempDir();
+  const cli = (...args: string[]) => runCli(args, { cwd: ws, env: { FLOWDECK_HOME: home } });
+  const first = await cli('run', 'rates.flow.ts', '--json');
+  assert.equal(first.code, 0, first.stderr);
+  const dir = join(home, 'cache');
+  const [file] = readdirSync(dir).filter((f) => f.endsWith('.dv'));
+  return { cli, dir, file: file! };
+}
+
 async function cacheAcrossProcesses(env: NodeJS.ProcessEnv): Promise<void> {
   const ws = workspace(FLOWS);
   const cli = (...args: string[]) => runCli(args, { cwd: ws, env });
@@ -132,21 +152,10 @@ export default flow({ name: 'prices' }, async () => [await price('tax:A1'), awai
   });
 
   it('a cached result that cannot be read back (its file damaged) is no hit: the task runs, says why, and its result replaces the entry', async () => {
-    const ws = workspace({
-      'rates.flow.ts': `import { flow, task } from 'flowdeck';
-const rate = task({ name: 'rate', cacheKey: (c: string) => c }, async (c: string) => ({ c, rate: 1.25 }));
-export default flow({ name: 'rates' }, async () => (await rate('EUR')).rate);
-`,
-    });
-    const home = tempDir();
-    const cli = (...args: string[]) => runCli(args, { cwd: ws, env: { FLOWDECK_HOME: home } });
+    const { cli, dir, file } = await ratesCached();
     const states = (stdout: string) => (JSON.parse(stdout) as { taskRuns: { state: { name: string } }[] }).taskRuns.map((t) => t.state.name);
-    const first = await cli('run', 'rates.flow.ts', '--json');
-    assert.equal(first.code, 0, first.stderr);
-    const dir = join(home, 'cache');
-    const [file] = readdirSync(dir).filter((f) => f.endsWith('.dv'));
-    const text = readFileSync(join(dir, file!), 'utf8');
-    writeFileSync(join(dir, file!), text.slice(0, text.indexOf('\n') + 6)); // the header whole, the value cut
+    const text = readFileSync(join(dir, file), 'utf8');
+    writeFileSync(join(dir, file), text.slice(0, text.indexOf('\n') + 6)); // the header whole, the value cut
     const damaged = await cli('run', 'rates.flow.ts', '--json');
     assert.equal(damaged.code, 0, damaged.stderr);
     assert.equal((JSON.parse(damaged.stdout) as { result: number }).result, 1.25);
@@ -160,20 +169,9 @@ export default flow({ name: 'rates' }, async () => (await rate('EUR')).rate);
   });
 
   it('a cached result that cannot be written (a folder where its file goes) is a warning naming the task: the task run completes and the run keeps its result', async () => {
-    const ws = workspace({
-      'rates.flow.ts': `import { flow, task } from 'flowdeck';
-const rate = task({ name: 'rate', cacheKey: (c: string) => c }, async (c: string) => ({ c, rate: 1.25 }));
-export default flow({ name: 'rates' }, async () => (await rate('EUR')).rate);
-`,
-    });
-    const home = tempDir();
-    const cli = (...args: string[]) => runCli(args, { cwd: ws, env: { FLOWDECK_HOME: home } });
-    const first = await cli('run', 'rates.flow.ts', '--json');
-    assert.equal(first.code, 0, first.stderr);
-    const dir = join(home, 'cache');
-    const [file] = readdirSync(dir).filter((f) => f.endsWith('.dv'));
-    rmSync(join(dir, file!));
-    mkdirSync(join(dir, file!, 'in-the-way'), { recursive: true });
+    const { cli, dir, file } = await ratesCached();
+    rmSync(join(dir, file));
+    mkdirSync(join(dir, file, 'in-the-way'), { recursive: true });
     const blocked = await cli('run', 'rates.flow.ts', '--json');
     assert.equal(blocked.code, 0, blocked.stderr);
     const doc = JSON.parse(blocked.stdout) as { state: { name: string }; result: number; taskRuns: { state: { name: string } }[] };
