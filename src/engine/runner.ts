@@ -30,7 +30,7 @@ import { parameterDepthProblem } from './parameters';
 import { isToResume } from './crashedToResume';
 import { MIN_RUN_PREFIX, type NewRun, type RunHandle, type RunStore } from './runStore';
 import { SecretMasker, secretsFromEnv } from './secrets';
-import { formatState, isSettled, isTerminal, state } from './states';
+import { isSettled, isTerminal, state } from './states';
 import { formatDuration } from './durationText';
 import { FlowSlotBusy, flowRunSlotHolder, flowRunTag, flowSlotTurn, holdFlowRunSlot, WAITING_FOR_FLOW_SLOT } from './limits/flowRunSlot';
 import { mergedTags, tagsField, tagsOf } from './runTags';
@@ -48,6 +48,7 @@ import { reasonOf } from './storeErrors';
 import { limitAdvice } from './systemLimits';
 import { SubflowMatch } from './subflowMatch';
 import { envNumber, workerLimits } from './workerLimits';
+import { DeadlineWatchdog } from './deadlineWatchdog';
 import { beginAttempt } from './beginAttempt';
 import { neverStartedRefusal } from './schedules/neverStartedSlot';
 import { ONLY_SECRETS_GIVEN_AGAIN, secretsNotKeptText } from './secretParameters';
@@ -262,10 +263,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
   private running = 0;
   /** Runs that gave up their run slot to wait for their flow's (each keeps its worker): at most maxConcurrentRuns. */
   private seatless = 0;
-  private watchdog?: NodeJS.Timeout;
   private readonly limits: WorkerLimits;
   /** How long a run's worker may take to say its flow file's code runs (FLOWDECK_WORKER_START_SECONDS). */
   private readonly workerStartMs: number;
+  /** Kills a worker whose code is past its timeout and will not stop. */
+  private readonly deadlines: DeadlineWatchdog;
   private readonly gate: ConcurrencyGate;
   /** Flows' own concurrency limits (flowRunSlot.ts): their own line, kept across a run's attempts. */
   private readonly flowSlots: ConcurrencyGate;
@@ -285,6 +287,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     this.masker = new SecretMasker([...secretsFromEnv(options.env ?? process.env), ...(options.secrets ?? [])]);
     this.limits = workerLimits(options.env ?? process.env, options);
     this.workerStartMs = envNumber(options.env ?? process.env, 'FLOWDECK_WORKER_START_SECONDS', WORKER_START_SECONDS, 'seconds') * 1000;
+    this.deadlines = new DeadlineWatchdog(() => new Set(this.executions.values()), this.limits.timeoutGraceMs);
     this.gate = new ConcurrencyGate(store.limits, options.concurrencyLimits ? { ownLimits: options.concurrencyLimits } : {});
     this.flowSlots = new ConcurrencyGate(store.limits);
     this.subflows = new SubflowMatch(store, this.masker);
@@ -740,7 +743,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
             (resume) => {
               logHeld();
               const go = (): void => {
-                this.armDeadlineFor(execution!);
+                this.deadlines.armFlow(execution!);
                 execution!.worker.send({ t: 'start', runId: execution!.id, runName: execution!.name, resultsDir: execution!.root.handle.resultsDir, ...(resume ? { resume } : {}) });
               };
               if (slotAhead) {
@@ -1116,14 +1119,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     return true;
   }
 
-  private armDeadlineFor(execution: Execution): void {
-    const timeout = execution.flow?.timeoutSeconds;
-    if (!timeout || timeout <= 0) return;
-    // The host's own deadline, in case the worker blocks before it can report one.
-    execution.deadlines.set(execution.id, { at: Date.now() + timeout * 1000, label: `Flow run '${execution.name}'`, seconds: timeout });
-    this.armWatchdog();
-  }
-
   private onRunEvent(execution: Execution, summary: FlowRunSummary): void {
     this.track(summary.id, execution);
     this.emit('run', summary);
@@ -1134,7 +1129,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
       case 'state': {
         const live = execution.runs.get(message.runId);
         if (!live) return;
-        this.trackDeadline(execution, message.runId, message.name, message.deadline, message.ts, `Flow run '${live.fold.detail.name}'`);
+        this.deadlines.track(execution, message.runId, message.name, message.deadline, message.ts, `Flow run '${live.fold.detail.name}'`);
         void execution.flowState(live, message, line);
         return;
       }
@@ -1142,7 +1137,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         const live = execution.runs.get(message.runId);
         if (!live) return;
         const t = live.fold.tasks.get(message.id);
-        this.trackDeadline(execution, message.id, message.name, message.deadline, message.ts, `Task run '${t?.name ?? message.id}'`, message.runId);
+        this.deadlines.track(execution, message.id, message.name, message.deadline, message.ts, `Task run '${t?.name ?? message.id}'`, message.runId);
         execution.workerRecord(live, message, line);
         return;
       }
@@ -1206,52 +1201,6 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     timer.unref();
     if (execution.rootEnded) void execution.rootEnded.then(exit);
     else exit();
-  }
-
-  private trackDeadline(execution: Execution, id: string, name: string, deadline: number | undefined, ts: number, label: string, taskOf?: string): void {
-    const running = name === 'Running' || name === 'Retrying';
-    if (running && deadline !== undefined) {
-      execution.deadlines.set(id, { at: deadline, label, seconds: Math.round((deadline - ts) / 100) / 10, ...(taskOf !== undefined ? { taskOf } : {}) });
-      this.armWatchdog();
-    } else if (!running) {
-      execution.deadlines.delete(id);
-    }
-  }
-
-  private armWatchdog(): void {
-    if (this.watchdog) return;
-    this.watchdog = setInterval(() => this.checkDeadlines(), 250);
-    this.watchdog.unref();
-  }
-
-  /** Kills a worker whose code is past a deadline and its grace: it cannot stop by itself (a blocked thread). */
-  private checkDeadlines(): void {
-    // A little more than the worker's own grace, so a worker that can still act records the timeout itself.
-    const grace = this.limits.timeoutGraceMs + 500;
-    const now = Date.now();
-    let any = false;
-    for (const execution of new Set(this.executions.values())) {
-      for (const [id, d] of execution.deadlines) {
-        any = true;
-        if (now > d.at + grace && !execution.killReason) {
-          const why = `exceeded timeout of ${d.seconds} second(s) and did not stop within ${this.limits.timeoutGraceMs / 1000} s; its worker process was killed`;
-          execution.killReason = { name: 'TimedOut', message: `${d.label} ${why}` };
-          // The task run that timed out ends TimedOut, its log saying so, as one that stopped does — not Failed
-          // as the other task runs its flow run's end leaves unfinished.
-          const live = d.taskOf !== undefined ? execution.runs.get(d.taskOf) : undefined;
-          if (live && live.fold.tasks.has(id)) {
-            const ts = Date.now();
-            execution.record(live, { k: 'tstate', runId: d.taskOf!, id, name: 'TimedOut', ts, message: `Task run ${why}` });
-            execution.record(live, { k: 'log', runId: d.taskOf!, ts, level: 'ERROR', source: d.label, message: `Finished in state ${formatState({ name: 'TimedOut', message: `Task run ${why}` })}`, taskRunId: id });
-          }
-          execution.worker.killGroup();
-        }
-      }
-    }
-    if (!any && this.watchdog) {
-      clearInterval(this.watchdog);
-      this.watchdog = undefined;
-    }
   }
 
   private async onRequest(execution: Execution, request: Request): Promise<unknown> {
