@@ -304,6 +304,56 @@ export default flow({ name: 'wait' }, async () => (await pauseFlowRun({ key: 'go
     assert.equal(valueOf(finished), true);
   });
 
+  it('a pause that timed out, the flow going on past it with no task, subflow or pause after (a plain step) before failing, is on record: a resume times out there again; a failure that is the timeout (or wraps it) pauses again', TIMEOUT, async () => {
+    const marker = join(tempDir(), 'up');
+    const { runner, store, done, logs, id } = await started(`import { flow, pauseFlowRun, PauseTimeoutError, getRunLogger } from 'flowdeck';
+import { existsSync } from 'node:fs';
+export default flow({ name: 'gated-plain' }, async () => {
+  let approved = false;
+  try { approved = (await pauseFlowRun({ key: 'approval', timeoutSeconds: 0.3 })).approve === true; }
+  catch (e) { if (!(e instanceof PauseTimeoutError)) throw e; }
+  getRunLogger().info('way: ' + (approved ? 'deploy' : 'skip'));
+  // A plain step (no task): a call to a chat service, say.
+  if (!existsSync(${JSON.stringify(marker)})) throw new Error('chat down');
+  return approved ? 'deployed' : 'skipped';
+});
+`);
+    const failed = await done;
+    assert.equal(failed.state.name, 'Failed');
+    assert.match(failed.state.message ?? '', /chat down/);
+    assert.equal(failed.inputs?.approval?.timedOut, true, 'the timeout the flow went on past is on record');
+    assert.equal((await store.readRun(id))!.inputs?.approval?.timedOut, true, 'in the journal');
+
+    writeFileSync(marker, '');
+    let pausedAgain = false;
+    runner.on('run', (s) => {
+      if (s.id === id && s.state.type === 'PAUSED' && s.attempt === 2) pausedAgain = true;
+    });
+    const resumed = await (await runner.resume(id)).done;
+    assert.equal(resumed.state.name, 'Completed', resumed.state.message);
+    assert.equal(valueOf(resumed), 'skipped');
+    assert.equal(pausedAgain, false, 'no pause in attempt 2');
+    assert.ok(logs.includes("INFO Not pausing again: pause 'approval' was not resumed in time in attempt 1 and the flow went on, so it times out again (PauseTimeoutError)"), logs.join('\n'));
+
+    // The timeout wrapped in the flow's own error ended the attempt: not kept, a resume pauses again.
+    const wrapped = await started(`import { flow, pauseFlowRun } from 'flowdeck';
+export default flow({ name: 'wait-wrapped' }, async () => {
+  try { return (await pauseFlowRun({ key: 'go', timeoutSeconds: 0.3, input: { ok: { type: 'boolean' } } })).ok; }
+  catch (e) { throw new Error('nobody approved', { cause: e }); }
+});
+`);
+    const ended = await wrapped.done;
+    assert.match(ended.state.message ?? '', /nobody approved/);
+    assert.equal(ended.inputs?.go, undefined);
+    const again = nextPause(wrapped.runner, wrapped.id);
+    const active = await wrapped.runner.resume(wrapped.id);
+    assert.equal((await again).attempt, 2);
+    assert.equal(wrapped.runner.resumePaused(wrapped.id, { ok: true }), undefined);
+    const finished = await active.done;
+    assert.equal(finished.state.name, 'Completed', finished.state.message);
+    assert.equal(valueOf(finished), true);
+  });
+
   it('a pause whose declaration changed since asks again, saying why; the new answer is the one kept', TIMEOUT, async () => {
     const marker = join(tempDir(), 'up');
     const { runner, ws, paused, done, logs, id } = await started(deploying(marker));

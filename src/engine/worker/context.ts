@@ -46,8 +46,11 @@ export interface FlowRunScope {
   pauses: number;
   /** The input each pause of the run was resumed with, by key (earlier attempts', then this process's): not asked again. */
   answered: Map<string, GivenInput>;
-  /** A pause whose wait just ran out (PauseTimeoutError): recorded once the flow goes on past it (recordTimedOutPause). */
-  timedOut?: { key: string; ts: number };
+  /**
+   * A pause whose wait just ran out (`error`, the PauseTimeoutError it threw): recorded once the flow goes on
+   * past it (recordTimedOutPause), or its attempt ends by another error (endOfAttemptAfterPause).
+   */
+  timedOut?: { key: string; ts: number; error: Error };
   /** Tasks whose calls taskInputHash could not hash in this run: said once each. */
   uncached?: Set<string>;
   /** Set for a flow run of its own (not a subflow): ends its attempt Suspended (suspendFlowRun), its process with it. */

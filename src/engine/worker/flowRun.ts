@@ -13,7 +13,7 @@ import { flushProgress, noteEarlierArtifactKeys } from './artifacts';
 import { callIdentity, checkpointMap, restore, takeReusable, unreadableWhy } from './checkpoints';
 import { flowRunNameOf } from './customRunName';
 import { Ctx, setFallbackContext, storage, type FlowRunScope } from './context';
-import { recordTimedOutPause } from './timedOutPause';
+import { endOfAttemptAfterPause, recordTimedOutPause } from './timedOutPause';
 import { errorMessage, errorReport, failureOf, isExpected } from './errors';
 import { emit, flush, limits, masker, registerSecret, request } from './hostLink';
 import { killOwnGroup } from './ownGroup';
@@ -254,14 +254,18 @@ export async function executeFlowRun(
           scope.taskCounters = new Map();
           scope.subflowCounters = new Map();
           scope.pauses = 0;
-          // A pause timed out in the failed attempt, and nothing after: the retry pauses again.
+          // A pause timed out in the failed attempt, which that timeout ended: the retry pauses again.
           scope.timedOut = undefined;
         }
         scope.attempt = firstAttempt + attemptNo - 1;
         scope.retriesLeft = plan.retries - (attemptNo - 1);
         // Cancelled before it began (a resume cancelled while its flow loaded): it never ran, and says so.
         if (!scoped.signal.aborted) emitFlowState(run.id, attemptNo === 1 ? 'Running' : 'Retrying', undefined, { attempt: scope.attempt, ...(scoped.deadline !== undefined ? { deadline: scoped.deadline } : {}) });
-        return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout());
+        return attempt(() => fn(structuredClone(parameters)), scoped.signal, graceFor, unsettledAfterTimeout()).catch((e: unknown) => {
+          // Before a retry or the run's end: a pause that timed out and that the flow went on past is on record.
+          if (e !== SUSPENDED) endOfAttemptAfterPause(scope, e);
+          throw e;
+        });
       });
     value = await storage.run(ctx, () => Promise.race([suspended, attempts()]));
     // A line the flow printed in part is its run's, before its end.

@@ -127,10 +127,11 @@ function waitForInput(options: PauseOptions, fn: 'pauseFlowRun' | 'suspendFlowRu
     };
     const timer = setTimeout(() => {
       end();
+      const error = new PauseTimeoutError(`${label} was paused and not resumed within ${formatDuration(seconds * 1000)}`);
       // Recorded once the flow goes on past it (timedOutPause.ts).
-      scope.timedOut = { key, ts: Date.now() };
+      scope.timedOut = { key, ts: Date.now(), error };
       running(`Not resumed within ${formatDuration(seconds * 1000)}`);
-      reject(new PauseTimeoutError(`${label} was paused and not resumed within ${formatDuration(seconds * 1000)}`));
+      reject(error);
     }, seconds * 1000);
     // A cancel or the flow's timeout ends the wait; the run's end then says which.
     const stopListening = onAbort(signal, () => {
