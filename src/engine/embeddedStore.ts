@@ -57,7 +57,7 @@ import { readRunParts, type RunParts, type RunPartsOptions, type WithoutArtifact
 import { CRASHED_HOST_MESSAGE, type ListOptions, checkedNewRunId, RUN_UUID, MAX_LISTED_TAGS, MIN_RUN_PREFIX, type NewRun, type NewRunOptions, type ResolvedRun, type ResumePausedOutcome, type RunHandle, type RunStore } from './runStore';
 import { isSettled, isTerminal, state, type State } from './states';
 import { checkedKeep, prunable } from './historyRetention';
-import { cancelSuspension, settleExpiredSuspensions } from './suspensions';
+import { cancelSuspension, expiredSuspension, settleExpiredSuspensions } from './suspensions';
 import { cancelCrashResume } from './crashedToResume';
 import { reasonOf, RunDeletedWhileReadError, StoreWriteError } from './storeErrors';
 import { prepareHome, privateDir } from './storeHome';
@@ -113,7 +113,10 @@ export class EmbeddedStore implements RunStore {
   private sortedVersion = -1;
   private version = 0;
   private readonly changes = new RunChanges();
-  /** Opened read-only: runs shown Crashed (their host gone) that nobody settled yet, so their journal lacks the end line. */
+  /**
+   * Opened read-only: runs shown Crashed (their host gone), or Failed (suspended, their time up), that nobody
+   * settled yet, so their journal lacks the end line.
+   */
   private readonly shownCrashes = new Set<string>();
   private readonly clock: Clock;
   /** Requests to cancel runs other processes run (cancelRequests.ts). */
@@ -802,8 +805,28 @@ export class EmbeddedStore implements RunStore {
       }
     }
     if (!this.readOnly) ended.push(...(await settleExpiredSuspensions(this, this.clock.now())));
+    else ended.push(...this.showExpiredSuspensions());
     this.changes.tell([...crashed, ...ended]);
     return crashed;
+  }
+
+  /**
+   * Read-only: suspended runs whose time ran out are shown as a writer will settle them (Failed, at their
+   * deadline; settleExpiredSuspensions), recording nothing. Returns their ids.
+   */
+  private showExpiredSuspensions(): string[] {
+    const shown: string[] = [];
+    const now = this.clock.now();
+    for (const run of this.index.runs.values()) {
+      const end = expiredSuspension(run, now);
+      if (end === undefined) continue;
+      this.shownCrashes.add(run.id);
+      run.state = end;
+      run.endTime = end.timestamp;
+      shown.push(run.id);
+    }
+    if (shown.length > 0) this.version++;
+    return shown;
   }
 
   /** Marks one run of a dead host: as its journal ended it, or Crashed (markCrashed). */

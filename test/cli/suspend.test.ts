@@ -5,6 +5,8 @@
  * at once. On the embedded store and on Postgres.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flowSource, runCli, tempDir, workspace } from '../support/engine';
 import { PG_SKIP, freshSchema, pgUrl } from '../support/postgres';
@@ -71,6 +73,47 @@ async function suspendsAndResumes(env: NodeJS.ProcessEnv): Promise<void> {
   assert.deepEqual(after.map((r) => [r.name, r.state.name]).sort(), [[name, 'Completed'], [other, 'Cancelled']].sort());
 }
 
+/** Each file under `dir` with its size: what a look that records nothing leaves as it was. */
+function filesOf(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((d) => d.isFile())
+    .map((d) => { const f = join(d.parentPath, d.name); return `${f} ${statSync(f).size}`; })
+    .sort();
+}
+
+/**
+ * A suspended run whose time ran out, nobody having settled the store since: read-only looks (`runs`,
+ * `runs --state failed`, `inspect`, `logs`) show it as a writer will settle it — Failed at its deadline, the
+ * engine's end line last in its log — and record nothing; a writer then ends it so.
+ */
+async function expiredShownAsSettled(env: NodeJS.ProcessEnv, embeddedHome?: string): Promise<void> {
+  const ws = workspace({
+    'late.flow.ts': `import { flow, suspendFlowRun } from 'flowdeck';
+export default flow({ name: 'late' }, async () => (await suspendFlowRun({ timeoutSeconds: 0.5 })).ok);
+`,
+  });
+  const run = await runCli(['run', 'late.flow.ts', '--json'], { cwd: ws, env });
+  assert.equal(run.code, 1, run.stderr);
+  const { name } = JSON.parse(run.stdout) as { name: string };
+  await new Promise((r) => setTimeout(r, 800));
+  const before = embeddedHome !== undefined ? filesOf(embeddedHome) : [];
+  const message = `PauseTimeoutError: Flow run '${name}' was suspended and not resumed within 500 ms`;
+  const listed = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as (Listed & { endTime: string })[];
+  assert.deepEqual(listed.map((r) => [r.name, r.state.name, r.state.message]), [[name, 'Failed', message]]);
+  const failed = await runCli(['runs', '--state', 'failed'], { cwd: ws, env });
+  assert.match(failed.stdout, new RegExp(`${name} +late +Failed`));
+  const inspected = JSON.parse((await runCli(['inspect', name, '--json'], { cwd: ws, env })).stdout) as { state: { name: string; message: string } };
+  assert.deepEqual([inspected.state.name, inspected.state.message], ['Failed', message]);
+  const logs = await runCli(['logs', name], { cwd: ws, env });
+  assert.match(logs.stdout.trimEnd().split('\n').at(-1)!, new RegExp(`ERROR +\\| Flow run '${name}' - Finished in state Failed\\("PauseTimeoutError:`));
+  if (embeddedHome !== undefined) assert.deepEqual(filesOf(embeddedHome), before, 'the looks recorded nothing');
+  // A writer settles it so.
+  const pruned = await runCli(['prune', '--keep', '100'], { cwd: ws, env });
+  assert.equal(pruned.code, 0, pruned.stderr);
+  const settled = JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env })).stdout) as (Listed & { endTime: string })[];
+  assert.deepEqual(settled.map((r) => [r.name, r.state.name, r.state.message, r.endTime]), listed.map((r) => [r.name, r.state.name, r.state.message, r.endTime]));
+}
+
 describe('a suspended run across processes', { timeout: 240_000 }, () => {
   it('resume --input after its time ran out says it ended Failed for that, and how it goes on: resumed again, without input, it is suspended anew', async () => {
     const ws = workspace({
@@ -93,6 +136,15 @@ export default flow({ name: 'late' }, async () => {
     const again = await runCli(['resume', name, '--json'], { cwd: ws, env: { ...env } });
     assert.equal(again.code, 1, again.stderr);
     assert.equal((JSON.parse(again.stdout) as { state: { name: string } }).state.name, 'Suspended');
+  });
+
+  it('a suspension whose time ran out is shown Failed by read-only looks before any writer settles it, recording nothing (embedded store)', async () => {
+    const home = tempDir();
+    await expiredShownAsSettled({ FLOWDECK_HOME: home }, home);
+  });
+
+  it('a suspension whose time ran out is shown Failed by read-only looks before any writer settles it (Postgres)', { ...(PG_SKIP !== undefined ? { skip: PG_SKIP } : {}) }, async () => {
+    await expiredShownAsSettled({ FLOWDECK_STORE: pgUrl(), FLOWDECK_STORE_SCHEMA: freshSchema(), FLOWDECK_HOME: tempDir() });
   });
 
   it('flowdeck run ends it Suspended; flowdeck resume --input runs it to its end from its checkpoints; cancel ends another (embedded store)', async () => {

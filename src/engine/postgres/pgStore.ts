@@ -37,7 +37,7 @@ import { inputOf } from '../resumeRequests';
 import { isTerminal, type StateType } from '../states';
 import { privateDir } from '../storeHome';
 import { StoreWriteError } from '../storeErrors';
-import { settleExpiredSuspensions } from '../suspensions';
+import { expiredSuspension, inputGivenSince, settleExpiredSuspensions } from '../suspensions';
 import { ChangeFeed, type Channel } from './changeFeed';
 import { stateFromColumn } from './stateColumn';
 import { PostgresStoreError, connectionMasker, isUnreachable, redactUrl } from './connection';
@@ -108,6 +108,8 @@ const UNFINISHED = `state_type not in ('COMPLETED', 'FAILED', 'CANCELLED', 'CRAS
 const MANY_RUNS = 1000;
 /** Records of small journals readManyRunParts reads in one query (and holds). */
 const MANY_LINES = 20_000;
+/** The most suspended runs a read-only look shows ended, their time up (the newest). */
+const MAX_SHOWN_SUSPENSIONS = 1000;
 const SUMMARY = `id, name, flow_name, source, parent_run_id, parent_task_run_id, created, seq, state, start_time, end_time, attempt, owner, trigger, resume_on_crash, artifact_keys, tags, queue`;
 
 interface RunRow {
@@ -959,7 +961,9 @@ export class PgStore implements RunStore {
     if (this.readOnly) {
       // Shown as they ended, but settled only by a process allowed to write (as the embedded store does).
       // Only a view: should it fail, the runs are shown as stored, and what failed shows on the next read.
-      this.shownEnds = await this.reaper.lapsedEnds().catch(() => new Map<string, ShownEnd>());
+      const shown = await this.reaper.lapsedEnds().catch(() => new Map<string, ShownEnd>());
+      for (const [id, end] of await this.expiredSuspensions().catch(() => new Map<string, ShownEnd>())) shown.set(id, end);
+      this.shownEnds = shown;
       this.changes.tell([...this.shownEnds.keys()]);
       return [...this.shownEnds].filter(([, e]) => e.state.type === 'CRASHED').map(([id]) => id);
     }
@@ -972,6 +976,29 @@ export class PgStore implements RunStore {
     } catch (e) {
       this.fail(e, 'settle runs of hosts that stopped responding');
     }
+  }
+
+  /**
+   * Suspended runs whose time ran out, as a writer will settle them (Failed at their deadline;
+   * settleExpiredSuspensions) — not one resumed in time on its queue, waiting for a worker: for a read-only
+   * look, which records nothing. The newest MAX_SHOWN_SUSPENSIONS.
+   */
+  private async expiredSuspensions(): Promise<Map<string, ShownEnd>> {
+    const now = Date.now();
+    const rows = await this.rows<RunRow>(
+      `select ${SUMMARY} from ${this.t('runs')} where state_type = 'PAUSED' and state->>'name' = 'Suspended' order by created desc limit ${MAX_SHOWN_SUSPENSIONS}`,
+      [],
+      'list suspended runs',
+    );
+    const ends = new Map<string, ShownEnd>();
+    for (const row of rows) {
+      const run = toSummary(row);
+      const end = expiredSuspension(run, now);
+      if (end === undefined) continue;
+      if (inputGivenSince((await this.readRun(run.id)) ?? { state: run.state }) !== undefined) continue;
+      ends.set(run.id, { state: end, endTime: end.timestamp, inJournal: false });
+    }
+    return ends;
   }
 
   hasUnfinishedRuns(): boolean {
