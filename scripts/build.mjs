@@ -90,7 +90,8 @@ const builds = [
 function flowdeckTypes() {
   const { generateDtsBundle } = createRequire(import.meta.url)('dts-bundle-generator');
   const [bundle] = generateDtsBundle([{ filePath: 'src/engine/api.ts', output: { noBanner: true } }], { preferredConfigPath: 'scripts/tsconfig.types.json' });
-  return `// Types of the 'flowdeck' module for flow files, generated from Flowdeck's source. Flowdeck supplies the\n// module itself when it runs a flow; this file only lets editors and \`flowdeck check\` check flow code.\n${bundle}`;
+  // Its first line is how Flowdeck knows a copy of it (src/engine/typesCopy.ts): keep it as it is.
+  return `// Types of the 'flowdeck' module for flow files, generated from Flowdeck's source. Flowdeck supplies the\n// module itself when it runs a flow; this file only lets editors and \`flowdeck check\` check flow code.\n// Do not edit a copy: Flowdeck replaces one of another version with its own (Create a Flow, the extension\n// as it starts), and \`flowdeck check\` checks with its own version's.\n${bundle}`;
 }
 
 await rm(out, { recursive: true, force: true });

@@ -169,7 +169,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerRunOnWorkers(context, flowdeck);
   registerOpenFlowSource(context);
   registerRefreshFlows(context, flowdeck);
-  registerCreateFlow(context);
+  registerCreateFlow(context, (message) => output.note(message));
   registerCancelRun(context, flowdeck);
   registerRerunRun(context, flowdeck);
   registerRetryFromFailure(context, flowdeck);

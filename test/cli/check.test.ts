@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CONFIG_FILE, TYPES_FILE, flowsConfigSource, helloFlowSource } from '../../src/extension/scaffold/helloFlow';
@@ -65,6 +65,30 @@ describe('flowdeck check', () => {
     const old = await runCli(['check', 'old.flow.ts'], { cwd: declared });
     assert.equal(old.code, 1, old.stdout + old.stderr);
     assert.match(old.stdout, /old\.flow\.ts:2:\d+ - error TS2305: Module '"flowdeck"' has no exported member 'unmapped'/);
+  });
+
+  it("checks with its own version's types when the scaffolded flowdeck.d.ts is another version's copy, saying so; a copy of this version's, or a map to the workspace's own file, is used as it is", { timeout: T }, async () => {
+    const flow = `import { flow, suspendFlowRun } from 'flowdeck';\nexport default flow({ name: 'late' }, async () => (await suspendFlowRun({ input: { ok: { type: 'boolean' } } })).ok);\n`;
+    const ws = withTypeScript({ 'flows/late.flow.ts': flow, [`flows/${CONFIG_FILE}`]: flowsConfigSource() });
+    // An older Flowdeck's copy: no suspendFlowRun in it yet.
+    const own = readFileSync(join(DIST, TYPES_FILE), 'utf8');
+    const older = own.replace(/^export declare function suspendFlowRun\b[^\n]*\n/m, '');
+    assert.notEqual(older, own);
+    writeFileSync(join(ws, 'flows', TYPES_FILE), older);
+    const r = await runCli(['check', 'flows'], { cwd: ws });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, 'No type errors in 1 flow file.\n');
+    assert.match(r.stderr, new RegExp(`^flowdeck check: flows/flowdeck\\.d\\.ts is another Flowdeck version's copy of its types; checked with this version's \\(the editor types flows with the copy: Create a Flow, or the Flowdeck extension as it starts, replaces it`));
+    // This version's copy: as it is, nothing said.
+    writeFileSync(join(ws, 'flows', TYPES_FILE), own);
+    const same = await runCli(['check', 'flows'], { cwd: ws });
+    assert.equal(same.code, 0, same.stdout + same.stderr);
+    assert.equal(same.stderr, '');
+    // A file of the workspace's own (not generated) that the tsconfig.json maps 'flowdeck' to is used as it is.
+    writeFileSync(join(ws, 'flows', TYPES_FILE), older.slice(older.indexOf('\n', older.indexOf('check flow code.')) + 1).replace(/^\/\/[^\n]*\n/gm, ''));
+    const theirs = await runCli(['check', 'flows'], { cwd: ws });
+    assert.equal(theirs.code, 1, theirs.stdout + theirs.stderr);
+    assert.match(theirs.stdout, /late\.flow\.ts:1:\d+ - error TS2305: Module '"flowdeck"' has no exported member 'suspendFlowRun'/);
   });
 
   it("exits 2 with a tsconfig.json's own errors (it does not parse, extends a file that is not there, an option TypeScript does not know) rather than checking with what is left of it", { timeout: T }, async () => {

@@ -7,6 +7,8 @@ import ts from 'typescript';
 import * as api from '../../src/engine/api';
 import { discoverFlows } from '../../src/engine/flowDiscovery';
 import { CONFIG_FILE, flowsConfigSource, freeFlowName, helloFlowSource, TYPES_FILE } from '../../src/extension/scaffold/helloFlow';
+import { refreshTypesCopies, type TypesFs } from '../../src/extension/scaffold/typesRefresh';
+import { TYPES_HEADER } from '../../src/engine/typesCopy';
 import { DIST, ROOT } from '../support/engine';
 
 /** The flowdeck.d.ts the build generated from the source: what "Create a Flow" copies and `flowdeck check` uses. */
@@ -79,4 +81,30 @@ test('a taken name moves on to hello-2, hello-3…', () => {
   assert.deepEqual(freeFlowName(() => false), { fileName: 'hello.flow.ts', flowName: 'hello' });
   const taken = new Set(['hello.flow.ts', 'hello-2.flow.ts']);
   assert.deepEqual(freeFlowName((f) => taken.has(f)), { fileName: 'hello-3.flow.ts', flowName: 'hello-3' });
+});
+
+test("a flowdeck.d.ts copy of another Flowdeck version is brought up to this one's; this version's, the user's own file (no generated header) and a missing one are left alone", async () => {
+  const own = readFileSync(DTS, 'utf8');
+  assert.ok(own.startsWith(TYPES_HEADER), 'the build writes the header copies are known by');
+  const files = new Map<string, string>([
+    ['a/flows/flowdeck.d.ts', own.replace(/^export declare function suspendFlowRun\b[^\n]*\n/m, '')],
+    ['b/flows/flowdeck.d.ts', own],
+    ['c/flows/flowdeck.d.ts', `declare module 'flowdeck' { export const mine: 1; }\n`],
+  ]);
+  const writes: string[] = [];
+  const fs: TypesFs = {
+    read: async (path) => files.get(path),
+    write: async (path, text) => {
+      writes.push(path);
+      files.set(path, text);
+    },
+  };
+  const replaced = await refreshTypesCopies(own, ['a/flows/flowdeck.d.ts', 'b/flows/flowdeck.d.ts', 'c/flows/flowdeck.d.ts', 'd/flows/flowdeck.d.ts'], fs);
+  assert.deepEqual(replaced, ['a/flows/flowdeck.d.ts']);
+  assert.deepEqual(writes, ['a/flows/flowdeck.d.ts']);
+  assert.equal(files.get('a/flows/flowdeck.d.ts'), own);
+  assert.equal(files.get('c/flows/flowdeck.d.ts'), `declare module 'flowdeck' { export const mine: 1; }\n`);
+  assert.equal(files.has('d/flows/flowdeck.d.ts'), false);
+  // Once up to date, nothing more is written.
+  assert.deepEqual(await refreshTypesCopies(own, ['a/flows/flowdeck.d.ts'], fs), []);
 });

@@ -2,13 +2,14 @@
  * `flowdeck check`: type-checks flow files with the workspace's own TypeScript compiler. Runs never
  * type-check (flows are compiled by stripping types), so this is where type errors are found.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import type * as TypeScript from 'typescript';
 import { findFlowFiles, notAFile } from '../../engine/flowDiscovery';
 import { MAX_SCAN_BYTES, overScanLimit } from '../../engine/scanLimit';
 import { neutraliseTerminal } from '../../engine/terminalText';
+import { isStaleTypesCopy } from '../../engine/typesCopy';
 import { parseCommandArgs } from '../args';
 import { EXIT, write, type CliIo } from '../io';
 
@@ -17,7 +18,8 @@ export const CHECK_HELP = `Usage: flowdeck check [file or folder...]
 Type-checks flow files (default: every *.flow.{ts,mts,js,mjs} file under the current folder) with the
 TypeScript compiler installed in the workspace, resolved from each file's folder. The options come from
 the nearest tsconfig.json, else strict defaults; 'flowdeck' is typed by Flowdeck's own flowdeck.d.ts
-unless the workspace types it (a tsconfig.json \`paths\` entry, as "Create a Flow" writes, or a package).
+unless the workspace types it (a tsconfig.json \`paths\` entry, as "Create a Flow" writes, or a package);
+a copy of another Flowdeck version's generated flowdeck.d.ts is checked with this version's instead.
 
 A type error does not stop \`flowdeck run\`: runs strip types without checking them. A syntax error
 does (the flow cannot load); the summary counts syntax errors and type errors apart.
@@ -83,17 +85,26 @@ function compilerOptions(ts: Ts, configFile: string | undefined, io: CliIo): Typ
 }
 
 /**
- * The program over `files`, 'flowdeck' resolved to Flowdeck's types (a `paths` entry, as the tsconfig.json
- * "Create a Flow" writes has), unless the files already declare, map or install 'flowdeck'.
+ * The program over `files`, 'flowdeck' resolved to Flowdeck's types (a `paths` entry), unless the files
+ * already declare, map or install 'flowdeck' — but a map to a flowdeck.d.ts Flowdeck generated, as the
+ * tsconfig.json "Create a Flow" writes has, that is another version's copy is checked with this version's
+ * (`stale`: that copy).
  */
-function program(ts: Ts, files: string[], options: TypeScript.CompilerOptions): TypeScript.Program {
+function program(ts: Ts, files: string[], options: TypeScript.CompilerOptions): { program: TypeScript.Program; stale?: string } {
   const host = ts.createCompilerHost(options);
   const bare = ts.createProgram(files, options, host);
   const declared = bare.getTypeChecker().getAmbientModules().some((m) => m.name === '"flowdeck"');
-  const installed = ts.resolveModuleName('flowdeck', files[0]!, options, host).resolvedModule !== undefined;
-  if (declared || installed) return bare;
+  const resolved = ts.resolveModuleName('flowdeck', files[0]!, options, host).resolvedModule?.resolvedFileName;
+  const stale = resolved !== undefined && isStaleTypesCopy(resolved, ownTypes()) ? resolved : undefined;
+  if (declared || (resolved !== undefined && stale === undefined)) return { program: bare };
   const typed = { ...options, paths: { ...options.paths, flowdeck: [FLOWDECK_TYPES] } };
-  return ts.createProgram(files, typed, ts.createCompilerHost(typed), bare);
+  return { program: ts.createProgram(files, typed, ts.createCompilerHost(typed), bare), ...(stale !== undefined ? { stale } : {}) };
+}
+
+let ownTypesText: string | undefined;
+/** This version's flowdeck.d.ts. */
+function ownTypes(): string {
+  return (ownTypesText ??= readFileSync(FLOWDECK_TYPES, 'utf8'));
 }
 
 function format(ts: Ts, d: TypeScript.Diagnostic, cwd: string): string {
@@ -156,7 +167,11 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   for (const { ts, configFile, files: roots } of groups.values()) {
     const options = compilerOptions(ts, configFile, io);
     if (!options) return EXIT.badInput;
-    const checked = program(ts, roots, options);
+    const { program: checked, stale } = program(ts, roots, options);
+    if (stale !== undefined) {
+      const shown = relative(io.cwd, stale) || stale;
+      write(io.stderr, neutraliseTerminal(`flowdeck check: ${shown} is another Flowdeck version's copy of its types; checked with this version's (the editor types flows with the copy: Create a Flow, or the Flowdeck extension as it starts, replaces it with the version's own, or copy ${FLOWDECK_TYPES} over it)`));
+    }
     // The parser's diagnostics (`const x = ;`) are syntax errors, which also stop a run from loading the
     // flow; the rest (the checker's, the options') are type errors, which do not.
     const syntactic = new Set(checked.getSyntacticDiagnostics().map((d) => diagnosticKey(d)));

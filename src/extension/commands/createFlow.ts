@@ -2,11 +2,43 @@
  * "Create a Flow": writes flows/hello.flow.ts (or the next free name) and, next to it, Flowdeck's
  * flowdeck.d.ts and a tsconfig.json whose `paths` entry types `import { flow, task } from 'flowdeck'`
  * with it. Existing files are never overwritten (a folder with its own tsconfig.json or jsconfig.json
- * keeps it).
+ * keeps it), but a flowdeck.d.ts another Flowdeck version generated is brought up to this one's — here
+ * and, for every workspace folder, as the extension starts (typesRefresh.ts).
  */
 import * as vscode from 'vscode';
 import { CONFIG_FILE, flowsConfigSource, freeFlowName, helloFlowSource, TYPES_FILE } from '../scaffold/helloFlow';
+import { refreshTypesCopies, type TypesFs } from '../scaffold/typesRefresh';
 import { uriExists } from '../util/uriExists';
+
+const typesFs: TypesFs = {
+  async read(path) {
+    try {
+      return new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.parse(path)));
+    } catch {
+      return undefined;
+    }
+  },
+  async write(path, text) {
+    await vscode.workspace.fs.writeFile(vscode.Uri.parse(path), new TextEncoder().encode(text));
+  },
+};
+
+/**
+ * Brings the flowdeck.d.ts that Create a Flow copied into `folders` (their `flows` folder) up to this
+ * version's, saying so in `note`; a failure leaves them as they are (the editor then shows the old API).
+ */
+export async function refreshFlowTypes(extensionUri: vscode.Uri, folders: readonly vscode.Uri[], note: (message: string) => void): Promise<void> {
+  if (folders.length === 0) return;
+  try {
+    const own = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, 'dist', TYPES_FILE)));
+    const copies = folders.map((f) => vscode.Uri.joinPath(f, 'flows', TYPES_FILE).toString());
+    for (const replaced of await refreshTypesCopies(own, copies, typesFs)) {
+      note(`Updated ${vscode.workspace.asRelativePath(vscode.Uri.parse(replaced))} to this Flowdeck version's types (it was another version's copy)`);
+    }
+  } catch {
+    // Left as it is.
+  }
+}
 
 async function chooseFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -14,13 +46,23 @@ async function chooseFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Where should the flow go?' });
 }
 
-export function registerCreateFlow(context: vscode.ExtensionContext): void {
+export function registerCreateFlow(context: vscode.ExtensionContext, note: (message: string) => void): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('flowdeck.createFlow', () => createFlow(context)),
+    vscode.commands.registerCommand('flowdeck.createFlow', () => createFlow(context, note)),
+    vscode.workspace.onDidChangeWorkspaceFolders((e) => {
+      if (vscode.workspace.isTrusted) void refreshFlowTypes(context.extensionUri, e.added.map((f) => f.uri), note);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void refreshFlowTypes(context.extensionUri, allFolders(), note)),
   );
+  // Unasked, only in a trusted workspace: Restricted Mode writes nothing into it.
+  if (vscode.workspace.isTrusted) void refreshFlowTypes(context.extensionUri, allFolders(), note);
 }
 
-async function createFlow(context: vscode.ExtensionContext): Promise<void> {
+function allFolders(): vscode.Uri[] {
+  return (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+}
+
+async function createFlow(context: vscode.ExtensionContext, note: (message: string) => void): Promise<void> {
   if (!vscode.workspace.workspaceFolders?.length) {
     const choice = await vscode.window.showErrorMessage('Open a folder first: Flowdeck creates the flow in the workspace.', 'Open Folder');
     if (choice === 'Open Folder') await vscode.commands.executeCommand('workbench.action.files.openFolder');
@@ -34,6 +76,7 @@ async function createFlow(context: vscode.ExtensionContext): Promise<void> {
   const { fileName, flowName } = freeFlowName((name) => taken.has(name));
   const file = vscode.Uri.joinPath(dir, fileName);
   const types = vscode.Uri.joinPath(dir, TYPES_FILE);
+  await refreshFlowTypes(context.extensionUri, [folder.uri], note);
   if (!(await uriExists(types))) {
     await vscode.workspace.fs.copy(vscode.Uri.joinPath(context.extensionUri, 'dist', TYPES_FILE), types);
   }
