@@ -1451,6 +1451,23 @@ describe('flow files', () => {
     }
   });
 
+  it("says a missing import that a tsconfig.json `paths` entry maps is not applied at run time, not a package to install", async () => {
+    const ws = workspace({
+      'tsconfig.json': `{\n  // the editor's aliases\n  "compilerOptions": { "baseUrl": ".", "paths": { "@lib/*": ["src/lib/*"], }, },\n}\n`,
+      'src/lib/greet.ts': `export const greet = (n: string) => 'hi ' + n;\n`,
+      'flows/a.flow.ts': flowSource(`import { greet } from '@lib/greet';\nexport default flow({ name: 'a' }, async () => greet('x'));`),
+      'flows/b.flow.ts': flowSource(`import nope from 'not-installed-anywhere';\nexport default flow({ name: 'b' }, async () => nope);`),
+    });
+    const { runner } = await makeRunner(tempDir());
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'flows/a.flow.ts') } }), (e: unknown) => {
+      assert.ok(e instanceof BadInputError && e.reason === 'module', String(e));
+      assert.match(e.message, /Cannot find module '@lib\/greet'\. It matches '@lib\/\*' of the `paths` in .*tsconfig\.json, which runs do not apply \(`flowdeck check` and the editor do\): import it by a relative path, or make it a package of the workspace\.$/);
+      assert.doesNotMatch(e.message, /npm install/);
+      return true;
+    });
+    await assert.rejects(runner.start({ source: { kind: 'file', path: join(ws, 'flows/b.flow.ts') } }), (e: unknown) => e instanceof BadInputError && /Install the package in the workspace \(npm install\)/.test(e.message));
+  });
+
   it('says what a flow file threw as it was imported when that is no Error (a string, null), creating no run', async () => {
     const ws = workspace({
       's.flow.ts': flowSource(`throw 'no config';\nexport default flow({ name: 's' }, async () => 1);`),

@@ -7,11 +7,12 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import Module, { register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as api from '../api';
 import { compileFile, type CompiledFile } from '../compileCache';
 import { CompileError, transpiler, type OutputFormat } from '../compiler';
 import { discoverFile } from '../flowDiscovery';
+import { pathsEntryFor } from '../tsconfigPaths';
 import { moduleFormat } from '../moduleFormat';
 import type { LoadRejection } from '../protocol';
 import { API_GLOBAL } from './apiModule';
@@ -286,7 +287,13 @@ function describedFailure(e: Error, modulePath: string, where: string): LoadErro
     const from = missing[2] && missing[2] !== modulePath ? ` (imported from ${missing[2]})` : '';
     // A path (`./lib`, resolved: `/ws/lib`) is a file that is not there: no package install finds it.
     const file = /^(?:\.{1,2}\/|\/|[A-Za-z]:[\\/]|file:)/.test(missing[1]!);
-    const todo = file ? 'There is no such file: fix the import path.' : 'Install the package in the workspace (npm install) or fix the import path.';
+    const importer = missing[2] !== undefined ? (missing[2].startsWith('file:') ? fileURLToPath(missing[2]) : missing[2]) : modulePath;
+    const aliased = file ? undefined : pathsEntryFor(missing[1]!, dirname(importer));
+    const todo = file
+      ? 'There is no such file: fix the import path.'
+      : aliased !== undefined
+        ? `It matches '${aliased.pattern}' of the \`paths\` in ${aliased.config}, which runs do not apply (\`flowdeck check\` and the editor do): import it by a relative path, or make it a package of the workspace.`
+        : 'Install the package in the workspace (npm install) or fix the import path.';
     return new LoadError('module', `Loading ${where} failed: Cannot find module '${missing[1]}'${from}. ${todo}`);
   }
   if (err.code === 'ERR_REQUIRE_ASYNC_MODULE') return awaitInCommonJs(err.message, modulePath, where);
