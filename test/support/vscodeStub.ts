@@ -111,6 +111,7 @@ const vscode = {
   ThemeColor,
   MarkdownString,
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+  QuickPickItemKind: { Separator: -1, Default: 0 },
   commands: { executeCommand: async () => undefined },
   workspace: {
     isTrusted: true,
