@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
+import { state } from '../../src/engine/states';
 import { tempDir } from '../support/engine';
 import { useVscodeStub } from '../support/vscodeStub';
 import { panelStub } from '../support/webviewPanelStub';
@@ -33,6 +34,39 @@ test('a request the dashboard refuses as invalid is answered with a refusal nami
     assert.equal(noNumber!.req, undefined, 'a request number that is not one is not echoed');
     assert.match(noNumber!.message, /saveLog\.req must be a request number/);
     assert.equal(notes.length, 3, 'each refusal is also noted in the output');
+  } finally {
+    dashboard.dispose();
+    await store.close();
+  }
+});
+
+test("a run's log of many lines reaches the dashboard in messages of at most 5,000 lines, in order, not in one message", async () => {
+  // One message of 1,000,000 lines was 149 MB, turned into text in one go on the extension host's thread
+  // (2.3 s), with every line held there as it was read (622 MB).
+  const { DashboardPanel } = await import('../../src/extension/dashboard/panel');
+  const store = await EmbeddedStore.open(tempDir());
+  const h = await store.createRun({ flowName: 'noisy', source: '/ws/noisy.flow.ts', parameters: {} });
+  const lines = 12_345;
+  for (let at = 0; at < lines; at += 2000) {
+    await h.append(Array.from({ length: Math.min(2000, lines - at) }, (_, i) => ({ k: 'log' as const, runId: h.id, ts: 1000 + at + i, level: 'INFO' as const, source: 's', message: `line ${at + i}` })));
+  }
+  await h.setState(state('Completed', undefined, 20_000), { endTime: 20_000 });
+  await h.close();
+  const { panel, messages, posted } = panelStub();
+  const never = () => ({ dispose() {} });
+  const host = { store: async () => store, onDidChangeRun: never, onDidChangeStore: never, onDidLog: never };
+  const dashboard = new DashboardPanel(panel as never, {}, { extensionUri: { path: '/ext' }, host, launcher: {}, output: { note() {} } } as never, () => {});
+  try {
+    messages.fire({ type: 'ready' });
+    type Logs = { type: 'logs'; runId: string; lines: { message: string }[]; reset?: boolean };
+    const logs = () => posted.filter((m): m is Logs => (m as { type: string }).type === 'logs');
+    const received = () => logs().reduce((n, m) => n + m.lines.length, 0);
+    for (let i = 0; i < 200 && received() < lines; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(received(), lines, 'every line arrives');
+    assert.ok(logs().every((m) => m.runId === h.id));
+    assert.deepEqual(logs().map((m) => m.reset === true), logs().map((_, i) => i === 0), 'the first message replaces what the webview shows, the others add to it');
+    assert.ok(logs().every((m) => m.lines.length <= 5000), `messages of ${logs().map((m) => m.lines.length).join(', ')} lines`);
+    assert.deepEqual(logs().flatMap((m) => m.lines.map((l) => l.message)), Array.from({ length: lines }, (_, i) => `line ${i}`));
   } finally {
     dashboard.dispose();
     await store.close();

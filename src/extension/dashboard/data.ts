@@ -31,6 +31,8 @@ export interface DashboardData {
   /** The counts a github-repo-stats run recorded; undefined when it has no readable result. */
   readSnapshot(runId: string): Promise<RepoSnapshot | undefined>;
   readLogs(runId: string): Promise<LogRecord[]>;
+  /** A run's log lines a batch at a time, as the store reads them: none of them held here. */
+  readLogBatches(runId: string, onLogs: (logs: LogRecord[]) => void): Promise<void>;
   /** github-repo-stats runs (any state) asked for `repo`, newest first. */
   runsOfRepository(repo: string): Promise<DashboardRun[]>;
   /** The latest artifact of each key of the flows that have artifacts; only the journals holding them are read. */
@@ -135,6 +137,9 @@ export function createDashboardData(store: () => Promise<RunStore>): DashboardDa
       const records: LogRecord[] = [];
       await (await store()).readLogs(runId, (logs) => void records.push(...logs));
       return records;
+    },
+    readLogBatches: async (runId, onLogs) => {
+      await (await store()).readLogs(runId, onLogs);
     },
     runsOfRepository: async (repo) => runsOfRepositoryIn(await listRuns(), repo),
   };

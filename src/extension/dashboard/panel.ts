@@ -53,6 +53,8 @@ export class DashboardPanel implements vscode.Disposable {
   /** The log run's lines must be read again from its file (it runs in another process). */
   private logsStale = false;
   private pendingLines: LogLine[] = [];
+  /** The run whose log file is being sent (sendLogFile): lines streamed meanwhile wait for it. */
+  private readingLogs?: string;
   private readonly data: DashboardData;
   /** The model last posted, to answer requests about what is shown. */
   private shown?: DashboardModel;
@@ -313,20 +315,48 @@ export class DashboardPanel implements vscode.Disposable {
       this.logRunId = logRunId;
       this.logsStale = false;
       this.pendingLines = [];
-      if (logRunId !== null) {
-        const records = await this.data.readLogs(logRunId);
-        if (this.logRunId !== logRunId) return;
-        // Lines streamed while the file was being read may be in it already; the later ones follow it.
-        const lastTs = records.at(-1)?.ts ?? -Infinity;
-        this.pendingLines = this.pendingLines.filter((line) => line.ts > lastTs);
-        this.post({ type: 'logs', runId: logRunId, lines: toLogLines(records), reset: true });
-        this.logPush.schedule();
-      }
+      if (logRunId !== null) await this.sendLogFile(logRunId);
     }
   }
 
+  /**
+   * Sends the log run's lines from its file, replacing what the webview shows, in messages of at most
+   * MAX_LINES_PER_PUSH lines as they are read: a run of 1,000,000 lines was one message of 149 MB, turned
+   * into text on the extension host's thread in one go (2.3 s), every line held there meanwhile.
+   */
+  private async sendLogFile(logRunId: string): Promise<void> {
+    this.readingLogs = logRunId;
+    let lastTs = -Infinity;
+    let reset = true;
+    let lines: LogLine[] = [];
+    const send = (): void => {
+      this.post({ type: 'logs', runId: logRunId, lines, ...(reset ? { reset } : {}) });
+      reset = false;
+      lines = [];
+    };
+    try {
+      await this.data.readLogBatches(logRunId, (records) => {
+        // Another run's logs were asked for meanwhile: the rest of this one's are not sent.
+        if (this.logRunId !== logRunId) return;
+        for (const line of toLogLines(records)) {
+          lines.push(line);
+          if (lines.length >= MAX_LINES_PER_PUSH) send();
+        }
+        lastTs = records.at(-1)?.ts ?? lastTs;
+      });
+    } finally {
+      if (this.readingLogs === logRunId) this.readingLogs = undefined;
+    }
+    if (this.logRunId !== logRunId) return;
+    if (reset || lines.length > 0) send();
+    // Lines streamed while the file was being read may be in it already; the later ones follow it.
+    this.pendingLines = this.pendingLines.filter((line) => line.ts > lastTs);
+    this.logPush.schedule();
+  }
+
   private pushLines(): void {
-    if (this.logRunId === null || this.pendingLines.length === 0) return;
+    // Streamed lines wait for the file's, which they follow.
+    if (this.logRunId === null || this.pendingLines.length === 0 || this.readingLogs === this.logRunId) return;
     let lines = this.pendingLines;
     this.pendingLines = [];
     // A burst faster than the webview can take: it gets the tail, and a line saying what was skipped.
