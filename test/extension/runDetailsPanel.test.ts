@@ -93,3 +93,66 @@ test('a panel restored after a window reload while the store is out of reach say
     await store.close();
   }
 });
+
+test('a panel whose page says ready again while the run is still being opened shows each log line once, and a panel closed meanwhile follows nothing', async () => {
+  const { RunDetailsPanel } = await import('../../src/extension/runDetails/runDetailsPanel');
+  const { state } = await import('../../src/engine/states');
+  const store = await EmbeddedStore.open(tempDir());
+  const run = await store.createRun({ flowName: 'hello', source: '/ws/hello.flow.ts', parameters: {} });
+  await run.setState(state('Running'));
+  await run.append(['one', 'two', 'three'].map((message, i) => ({ k: 'log' as const, runId: run.id, ts: 1000 + i, level: 'INFO' as const, source: 's', message })));
+  // The store answers the panel's list of subflow runs only when the test says (a shared store's round trip).
+  let release!: () => void;
+  let gate = new Promise<void>((resolve) => (release = resolve));
+  let lists = 0;
+  const slow = new Proxy(store, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key !== 'list' || typeof value !== 'function') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      return async (...args: unknown[]) => {
+        lists++;
+        await gate;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  const { panel, messages, posted } = panelStub();
+  const details = new RunDetailsPanel(panel as never, run.id, run.name, { extensionUri: { path: '/ext' }, host: fakeHost(async () => slow as RunStore), output: { note() {} }, flowIndex: {}, runLogs: {}, openRun: async () => false } as never, () => {});
+  try {
+    // Hidden and shown again (its page starts anew and says ready) before the first opening got its answer.
+    messages.fire({ type: 'ready' });
+    await until(() => lists === 1, 'the first opening to ask for the subflow runs');
+    messages.fire({ type: 'ready' });
+    await until(() => lists === 2, 'the second opening to ask for the subflow runs');
+    release();
+    await until(() => posted.some((m) => (m as { type: string }).type === 'header'), 'the run shown');
+    await run.append([{ k: 'log', runId: run.id, ts: 2000, level: 'INFO', source: 's', message: 'four' }]);
+    const shown = (): string[] => {
+      let lines: string[] = [];
+      for (const m of posted as { type: string; reset?: boolean; lines?: { message: string }[] }[]) {
+        if (m.type !== 'logs') continue;
+        if (m.reset) lines = [];
+        lines.push(...m.lines!.map((l) => l.message));
+      }
+      return lines;
+    };
+    await until(() => shown().includes('four'), 'the line written after');
+    assert.deepEqual(shown(), ['one', 'two', 'three', 'four']);
+  } finally {
+    details.dispose();
+  }
+
+  // Closed while it was being opened: once the store answers, nothing is followed for it.
+  gate = new Promise<void>((resolve) => (release = resolve));
+  lists = 0;
+  const closed = panelStub();
+  const gone = new RunDetailsPanel(closed.panel as never, run.id, run.name, { extensionUri: { path: '/ext' }, host: fakeHost(async () => slow as RunStore), output: { note() {} }, flowIndex: {}, runLogs: {}, openRun: async () => false } as never, () => {});
+  closed.messages.fire({ type: 'ready' });
+  await until(() => lists === 1, 'the opening to ask for the subflow runs');
+  gone.dispose();
+  release();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal((gone as unknown as { follower?: unknown }).follower, undefined, 'no journal follower is left to a closed panel');
+  await run.close();
+  await store.close();
+});

@@ -78,6 +78,13 @@ export class RunDetailsPanel implements vscode.Disposable {
   /** Its last reading of the run from the start failed (the store out of reach): read again once it is back. */
   private unread = false;
   private follower?: JournalFollower;
+  /**
+   * Counts stops: an opening (start) that finds it changed after a wait for the store was overtaken — the
+   * page said ready again (shown again after being hidden), or the panel closed — and leaves the rest to the
+   * newer one. Going on, two followers fed the page every log line twice, and a closed panel's follower
+   * watched its run's journal for good.
+   */
+  private openings = 0;
   private subflows = new Map<string, FlowRunSummary>();
   private resultValue: { runState: number; value: unknown; view: ResultView } | undefined;
   private subflowFailureRead: { runState: number; failure: Promise<SubflowFailure | undefined> } | undefined;
@@ -150,6 +157,8 @@ export class RunDetailsPanel implements vscode.Disposable {
   }
 
   private stop(): void {
+    // An opening still waiting for the store goes no further (start checks this after each wait).
+    this.openings++;
     this.ready = false;
     this.follower?.close();
     this.follower = undefined;
@@ -263,7 +272,12 @@ export class RunDetailsPanel implements vscode.Disposable {
    * next, and reads again once the store is back.
    */
   private startReading(): void {
-    void this.start().catch((e: unknown) => {
+    const reading = this.start();
+    // (start stopped what went before it, synchronously: this is its number.)
+    const opening = this.openings;
+    void reading.catch((e: unknown) => {
+      // Overtaken meanwhile (shown again, closed): the newer opening says how it went.
+      if (opening !== this.openings) return;
       this.unread = true;
       const message = `The run history cannot be read, so this run cannot be shown: ${(e as Error).message.replace(/\.+$/, '')}. This panel reads it again by itself once the store can be reached (the status bar says while it cannot).`;
       this.post({ type: 'notice', level: 'error', message });
@@ -274,11 +288,13 @@ export class RunDetailsPanel implements vscode.Disposable {
   /** The webview is (again) empty: read the run from the start and stream it. */
   private async start(): Promise<void> {
     this.stop();
+    const opening = this.openings;
     this.ready = true;
     this.logsReset = true;
     this.timelineReset = true;
     const store = await this.deps.host.store();
     const summary = await store.get(this.runId);
+    if (opening !== this.openings) return;
     this.unread = false;
     if (!summary) {
       // Shown again after being hidden, with the window on another store: not "deleted" (it is in the other one).
@@ -292,7 +308,9 @@ export class RunDetailsPanel implements vscode.Disposable {
     this.deleted = false;
     this.otherStore = false;
     this.readingFinished = isTerminal(summary.state.type) ? summary : undefined;
-    this.subflows = new Map((await store.list({ parentRunId: this.runId })).map((r) => [r.id, r]));
+    const subflows = await store.list({ parentRunId: this.runId });
+    if (opening !== this.openings) return;
+    this.subflows = new Map(subflows.map((r) => [r.id, r]));
     const follower = new JournalFollower(
       journalSourceOf(store, this.runId),
       this.runId,
