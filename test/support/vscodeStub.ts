@@ -98,6 +98,10 @@ const vscode = {
       return typedAnswers.shift();
     },
     withProgress: async (_options: unknown, task: (progress: { report(value: unknown): void }) => Promise<unknown>) => task({ report: () => undefined }),
+    showQuickPick: async (items: unknown, options: unknown) => {
+      quickPicks.push({ items: await items, options });
+      return undefined;
+    },
     showInformationMessage: async (message: string) => void shownMessages.push({ level: 'info', message }),
     showWarningMessage: async (message: string) => void shownMessages.push({ level: 'warning', message }),
     showErrorMessage: async (message: string) => void shownMessages.push({ level: 'error', message }),
@@ -112,7 +116,13 @@ const vscode = {
   MarkdownString,
   TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
   QuickPickItemKind: { Separator: -1, Default: 0 },
-  commands: { executeCommand: async () => undefined },
+  commands: {
+    executeCommand: async () => undefined,
+    registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
+      registeredCommands.set(id, handler);
+      return { dispose: () => registeredCommands.delete(id) };
+    },
+  },
   workspace: {
     isTrusted: true,
     getWorkspaceFolder: (uri: { fsPath: string }) => {
@@ -129,6 +139,11 @@ const vscode = {
 export const shownMessages: { level: 'info' | 'warning' | 'error'; message: string }[] = [];
 
 let workspaceFolders: string[] = [];
+
+/** Commands registered (registerCommand), by id: a test calls one as the palette or a menu would. */
+export const registeredCommands = new Map<string, (...args: unknown[]) => unknown>();
+/** Each quick pick shown (showQuickPick: its items and options); each is answered with Escape. */
+export const quickPicks: { items: unknown; options: unknown }[] = [];
 
 /** The options of each input box opened (showInputBox), for a test to read back. */
 export const inputBoxes: unknown[] = [];

@@ -47,11 +47,26 @@ async function pick(action: Action, arg: unknown, views: readonly ScheduleView[]
     return found;
   }
   const fits = (v: ScheduleView): boolean => (action === 'resume' ? v.paused : action === 'pause' ? !v.paused : true);
-  const candidates = (arg instanceof FlowNode ? arg.schedules : views).filter(fits);
-  if (candidates.length <= 1) return candidates[0];
+  const all = arg instanceof FlowNode ? arg.schedules : views;
+  const candidates = all.filter(fits);
+  if (candidates.length === 0) {
+    // From the palette with nothing to act on, the command did nothing at all.
+    void vscode.window.showInformationMessage(noneMessage(action, all.length > 0));
+    return undefined;
+  }
+  // A flow's own menu names the schedule's flow; from the palette the one schedule there is is shown first
+  // (Remove Schedule removed it unseen).
+  if (candidates.length === 1 && arg instanceof FlowNode) return candidates[0];
   const picked = await vscode.window.showQuickPick(
     candidates.map((v) => ({ label: describeSchedule(v.entry.schedule), description: `${v.entry.flowName} · ${v.refused !== undefined ? 'refused' : v.paused ? 'paused' : 'active'} · ${v.entry.origin === 'code' ? 'in code' : 'added'}`, view: v })),
     { title: TITLES[action] },
   );
   return picked?.view;
+}
+
+/** Why there is nothing to pause, resume or remove, and what to do. */
+function noneMessage(action: Action, others: boolean): string {
+  if (others && action === 'pause') return 'No active schedule to pause: every schedule is paused.';
+  if (others && action === 'resume') return 'No paused schedule to resume: every schedule runs.';
+  return `No schedule to ${action}: there is none yet. Add one with Schedule Flow… (a flow's menu in the Flows view), or with \`schedule\` in a flow's options.`;
 }
