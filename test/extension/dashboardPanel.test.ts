@@ -72,3 +72,42 @@ test("a run's log of many lines reaches the dashboard in messages of at most 5,0
     await store.close();
   }
 });
+
+test("a run's log of long lines reaches the dashboard in messages of a few megabytes, not one too long to be sent", async () => {
+  // 600 lines of a megabyte (FLOWDECK_MAX_LOG_LINE_KB's default) made one message of 600 MB, which cannot be
+  // turned into text (RangeError: Invalid string length): the panel never showed them. Here 24 lines of a megabyte.
+  const { DashboardPanel } = await import('../../src/extension/dashboard/panel');
+  const store = await EmbeddedStore.open(tempDir());
+  const h = await store.createRun({ flowName: 'verbose', source: '/ws/verbose.flow.ts', parameters: {} });
+  const long = 'x'.repeat(1024 * 1024 - 100);
+  for (let at = 0; at < 24; at += 4) {
+    await h.append(Array.from({ length: 4 }, (_, i) => ({ k: 'log' as const, runId: h.id, ts: 1000 + at + i, level: 'INFO' as const, source: 's', message: `${at + i} ${long}` })));
+  }
+  await h.setState(state('Completed', undefined, 20_000), { endTime: 20_000 });
+  await h.close();
+  const { panel, messages } = panelStub();
+  const sizes: number[] = [];
+  const received: string[] = [];
+  // As VS Code does, each message is made into text to be sent.
+  (panel as { webview: { postMessage(m: unknown): Promise<boolean> } }).webview.postMessage = async (m) => {
+    const text = JSON.stringify(m);
+    const message = m as { type: string; lines?: { message: string }[] };
+    if (message.type === 'logs') {
+      sizes.push(text.length);
+      received.push(...message.lines!.map((l) => l.message.slice(0, l.message.indexOf(' '))));
+    }
+    return true;
+  };
+  const never = () => ({ dispose() {} });
+  const host = { store: async () => store, onDidChangeRun: never, onDidChangeStore: never, onDidLog: never };
+  const dashboard = new DashboardPanel(panel as never, {}, { extensionUri: { path: '/ext' }, host, launcher: {}, output: { note() {} } } as never, () => {});
+  try {
+    messages.fire({ type: 'ready' });
+    for (let i = 0; i < 200 && received.length < 24; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(received, Array.from({ length: 24 }, (_, i) => `${i}`));
+    assert.ok(sizes.every((n) => n <= 8 * 1024 * 1024), `messages of ${sizes.map((n) => `${(n / 1024 / 1024).toFixed(1)} MB`).join(', ')}`);
+  } finally {
+    dashboard.dispose();
+    await store.close();
+  }
+});

@@ -320,9 +320,10 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /**
-   * Sends the log run's lines from its file, replacing what the webview shows, in messages of at most
-   * MAX_LINES_PER_PUSH lines as they are read: a run of 1,000,000 lines was one message of 149 MB, turned
-   * into text on the extension host's thread in one go (2.3 s), every line held there meanwhile.
+   * Sends the log run's lines from its file, replacing what the webview shows, as they are read, in messages
+   * of at most MAX_LINES_PER_PUSH lines: a run of 1,000,000 lines was one message of 149 MB, turned into
+   * text on the extension host's thread in one go (2.3 s), every line held there meanwhile; 600 lines of a
+   * megabyte, one message too long to be turned into text (RangeError: Invalid string length), never shown.
    */
   private async sendLogFile(logRunId: string): Promise<void> {
     this.readingLogs = logRunId;
@@ -342,6 +343,9 @@ export class DashboardPanel implements vscode.Disposable {
           lines.push(line);
           if (lines.length >= MAX_LINES_PER_PUSH) send();
         }
+        // And what the store read at once goes at once: its reads are a megabyte or so, while 5,000 lines of
+        // a megabyte each (FLOWDECK_MAX_LOG_LINE_KB) made a message too long to be made into text at all.
+        if (lines.length > 0) send();
         lastTs = records.at(-1)?.ts ?? lastTs;
       });
     } finally {
