@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import type { RunStore } from '../../src/engine/runStore';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { tempDir } from '../support/engine';
 import { EventEmitter, useVscodeStub } from '../support/vscodeStub';
 import { panelStub } from '../support/webviewPanelStub';
@@ -155,4 +157,50 @@ test('a panel whose page says ready again while the run is still being opened sh
   assert.equal((gone as unknown as { follower?: unknown }).follower, undefined, 'no journal follower is left to a closed panel');
   await run.close();
   await store.close();
+});
+
+test("a log of long lines is saved as .log whole, and refused for the clipboard saying what to do, not failing with 'Invalid string length'", async () => {
+  // 600 lines of a megabyte (FLOWDECK_MAX_LOG_LINE_KB's default) were joined into one string, longer than a
+  // string may be: Copy and Save as .log both answered 'Invalid string length'. Here 40 lines of a megabyte.
+  const { RunDetailsPanel } = await import('../../src/extension/runDetails/runDetailsPanel');
+  const { state } = await import('../../src/engine/states');
+  const { answerSaveDialogs, clipboardTexts } = await import('../support/vscodeStub');
+  const store = await EmbeddedStore.open(tempDir());
+  const run = await store.createRun({ flowName: 'verbose', source: '/ws/verbose.flow.ts', parameters: {} });
+  const long = 'x'.repeat(1024 * 1024);
+  for (let at = 0; at < 40; at += 4) {
+    await run.append(Array.from({ length: 4 }, (_, i) => ({ k: 'log' as const, runId: run.id, ts: Date.UTC(2026, 0, 1) + at + i, level: 'INFO' as const, source: 's', message: `${at + i} ${long}` })));
+  }
+  await run.setState(state('Completed', undefined, Date.UTC(2026, 0, 1, 1)), { endTime: Date.UTC(2026, 0, 1, 1) });
+  await run.close();
+  const target = join(tempDir(), 'verbose.log');
+  answerSaveDialogs(target);
+  const { panel, messages, posted } = panelStub();
+  const details = new RunDetailsPanel(panel as never, run.id, run.name, { extensionUri: { path: '/ext' }, host: fakeHost(async () => store), output: { note() {} }, flowIndex: {}, runLogs: {}, openRun: async () => false } as never, () => {});
+  const reply = async (req: number) => {
+    await until(() => posted.some((m) => (m as { type: string; req?: number }).type === 'reply' && (m as { req?: number }).req === req), `the reply to ${req}`);
+    return posted.find((m) => (m as { type: string; req?: number }).type === 'reply' && (m as { req?: number }).req === req) as { ok: boolean; message: string };
+  };
+  try {
+    messages.fire({ type: 'ready' });
+    const copied = clipboardTexts.length;
+    messages.fire({ type: 'exportLogs', req: 1, to: 'clipboard', filter: { minLevel: 'DEBUG' } });
+    const refused = await reply(1);
+    assert.equal(refused.ok, false);
+    assert.match(refused.message, /^40 lines \(40 MB\) are too much for the clipboard; use Save as \.log\.$/);
+    assert.equal(clipboardTexts.length, copied, 'nothing put on the clipboard');
+
+    messages.fire({ type: 'exportLogs', req: 2, to: 'file', filter: { minLevel: 'DEBUG' } });
+    const saved = await reply(2);
+    assert.equal(saved.ok, true, saved.message);
+    assert.equal(saved.message, `Saved 40 lines to ${target}.`);
+    const lines = (await readFile(target, 'utf8')).split('\n');
+    assert.equal(lines.length, 41, 'forty lines, each ended');
+    assert.equal(lines.at(-1), '');
+    assert.deepEqual(lines.slice(0, 40).map((l) => /\| s - (\d+) x+$/.exec(l)?.[1]), Array.from({ length: 40 }, (_, i) => `${i}`));
+  } finally {
+    answerSaveDialogs(undefined);
+    details.dispose();
+    await store.close();
+  }
 });

@@ -4,6 +4,7 @@
  * plain Node (`useVscodeStub()` before importing it). Not an editor: events fire, tree items hold what they
  * are given, commands do nothing.
  */
+import { writeFile } from 'node:fs/promises';
 import Module from 'node:module';
 
 export class EventEmitter<T> {
@@ -102,6 +103,7 @@ const vscode = {
       quickPicks.push({ items: await items, options });
       return undefined;
     },
+    showSaveDialog: async () => (saveDialogAnswer === undefined ? undefined : Uri.file(saveDialogAnswer)),
     showInformationMessage: async (message: string) => void shownMessages.push({ level: 'info', message }),
     showWarningMessage: async (message: string) => void shownMessages.push({ level: 'warning', message }),
     showErrorMessage: async (message: string) => void shownMessages.push({ level: 'error', message }),
@@ -123,7 +125,9 @@ const vscode = {
       return { dispose: () => registeredCommands.delete(id) };
     },
   },
+  env: { clipboard: { writeText: async (text: string) => void clipboardTexts.push(text) } },
   workspace: {
+    fs: { writeFile: async (uri: { fsPath: string }, bytes: Uint8Array) => writeFile(uri.fsPath, bytes) },
     isTrusted: true,
     getWorkspaceFolder: (uri: { fsPath: string }) => {
       const folder = workspaceFolders.find((f) => uri.fsPath.startsWith(`${f}/`));
@@ -139,6 +143,15 @@ const vscode = {
 export const shownMessages: { level: 'info' | 'warning' | 'error'; message: string }[] = [];
 
 let workspaceFolders: string[] = [];
+
+/** What was put on the clipboard (env.clipboard.writeText), in order. */
+export const clipboardTexts: string[] = [];
+let saveDialogAnswer: string | undefined;
+
+/** The file the next save dialogs (showSaveDialog) answer with (undefined: cancelled); workspace.fs.writeFile writes it. */
+export function answerSaveDialogs(path: string | undefined): void {
+  saveDialogAnswer = path;
+}
 
 /** Commands registered (registerCommand), by id: a test calls one as the palette or a menu would. */
 export const registeredCommands = new Map<string, (...args: unknown[]) => unknown>();

@@ -54,10 +54,17 @@ export async function saveChartFile(format: 'png' | 'csv', name: string, data: s
   return saveAs(name, format, bytes);
 }
 
-export async function saveLogFile(runName: string, records: readonly LogRecord[]): Promise<Outcome> {
-  if (records.length === 0) return { ok: false, message: `Run ${runName} has no log lines to save.` };
-  const text = records.map((r) => formatLogLine(r)).join('\n') + '\n';
-  return saveAs(logFileName(runName), 'log', Buffer.from(text, 'utf8'));
+/**
+ * Saves a run's log, its lines read a batch at a time by `read` and kept as bytes: one string of them all
+ * can be longer than a string may be (600 lines of a megabyte: 'Invalid string length').
+ */
+export async function saveLogFile(runName: string, read: (onLogs: (records: LogRecord[]) => void) => Promise<void>): Promise<Outcome> {
+  const chunks: Buffer[] = [];
+  await read((records) => {
+    if (records.length > 0) chunks.push(Buffer.from(`${records.map((r) => formatLogLine(r)).join('\n')}\n`, 'utf8'));
+  });
+  if (chunks.length === 0) return { ok: false, message: `Run ${runName} has no log lines to save.` };
+  return saveAs(logFileName(runName), 'log', Buffer.concat(chunks));
 }
 
 export async function copyText(text: string, what: string): Promise<Outcome> {

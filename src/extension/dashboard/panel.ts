@@ -262,7 +262,7 @@ export class DashboardPanel implements vscode.Disposable {
   private async saveLog(runId: string): Promise<Outcome> {
     const run = (await this.data.listRuns()).find((r) => r.id === runId);
     if (!run) return { ok: false, message: 'That run is no longer stored.' };
-    return saveLogFile(run.name, await this.data.readLogs(runId));
+    return saveLogFile(run.name, (onLogs) => this.data.readLogBatches(runId, onLogs));
   }
 
   private post(message: HostToWebview): void {

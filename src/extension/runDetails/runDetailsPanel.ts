@@ -53,6 +53,8 @@ const LINES_PER_MESSAGE = 5000;
 const MAX_SHOWN_RESULT_BYTES = 4 * 1024 * 1024;
 /** More lines than this are not put on the clipboard (Save as .log takes any number). */
 const MAX_CLIPBOARD_LINES = 200_000;
+/** Nor more characters than this (32 MiB): a few lines of a megabyte each are that much. */
+const MAX_CLIPBOARD_CHARS = 32 * 1024 * 1024;
 
 export interface RunDetailsDeps {
   extensionUri: vscode.Uri;
@@ -241,14 +243,27 @@ export class RunDetailsPanel implements vscode.Disposable {
   private async exportLogs(run: FlowRunSummary, to: 'clipboard' | 'file', filter: LogFilter): Promise<{ ok: boolean; message?: string }> {
     const store = await this.deps.host.store();
     const taskNames = new Map([...(this.follower?.fold?.tasks.values() ?? [])].map((t) => [t.id, t.taskName]));
-    const lines: string[] = [];
+    // Kept as bytes a batch at a time: one string of every line can be longer than a string may be (600
+    // lines of a megabyte: 'Invalid string length', for Copy and Save as .log alike).
+    const chunks: Buffer[] = [];
+    let count = 0;
+    let chars = 0;
     await store.readLogs(this.runId, (logs) => {
-      for (const r of logs) if (logLineMatches(filter, r, (id) => taskNames.get(id))) lines.push(formatLogLine(r));
+      const batch: string[] = [];
+      for (const r of logs) if (logLineMatches(filter, r, (id) => taskNames.get(id))) batch.push(formatLogLine(r));
+      if (batch.length === 0) return;
+      const text = `${batch.join('\n')}\n`;
+      count += batch.length;
+      chars += text.length;
+      // What the clipboard refuses is not kept for it.
+      if (to === 'file' || (count <= MAX_CLIPBOARD_LINES && chars <= MAX_CLIPBOARD_CHARS)) chunks.push(Buffer.from(text, 'utf8'));
     });
+    const lines = `${count.toLocaleString('en-US')} line${count === 1 ? '' : 's'}`;
     if (to === 'clipboard') {
-      if (lines.length > MAX_CLIPBOARD_LINES) return { ok: false, message: `${lines.length.toLocaleString('en-US')} lines are too many for the clipboard; use Save as .log.` };
-      await vscode.env.clipboard.writeText(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
-      return { ok: true, message: `Copied ${lines.length.toLocaleString('en-US')} line${lines.length === 1 ? '' : 's'}.` };
+      if (count > MAX_CLIPBOARD_LINES) return { ok: false, message: `${lines} are too many for the clipboard; use Save as .log.` };
+      if (chars > MAX_CLIPBOARD_CHARS) return { ok: false, message: `${lines} (${Math.round(chars / 1024 / 1024).toLocaleString('en-US')} MB) are too much for the clipboard; use Save as .log.` };
+      await vscode.env.clipboard.writeText(Buffer.concat(chunks).toString('utf8'));
+      return { ok: true, message: `Copied ${lines}.` };
     }
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
@@ -258,8 +273,8 @@ export class RunDetailsPanel implements vscode.Disposable {
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, logFileName(run.name)) } : {}),
     });
     if (!target) return { ok: false, message: 'Not saved.' };
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(lines.length === 0 ? '' : `${lines.join('\n')}\n`));
-    return { ok: true, message: `Saved ${lines.length.toLocaleString('en-US')} line${lines.length === 1 ? '' : 's'} to ${target.fsPath}.` };
+    await vscode.workspace.fs.writeFile(target, Buffer.concat(chunks));
+    return { ok: true, message: `Saved ${lines} to ${target.fsPath}.` };
   }
 
   private post(message: HostToRunDetails): void {
