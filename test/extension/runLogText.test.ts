@@ -63,3 +63,19 @@ test('a log within the limits is every line, as written', () => {
   assert.deepEqual(text.text().split('\n').slice(1, -1).map((l) => l.replace(/^.* - /, '')), Array.from({ length: 10 }, (_, i) => `line ${i}`));
   assert.equal(text.lineCount, 11);
 });
+
+test("a log of long lines opens: each line of the document is cut, saying where it is whole, not one text too long to exist", () => {
+  // 600 lines of a megabyte (FLOWDECK_MAX_LOG_LINE_KB's default) are within the lines a document keeps, and
+  // were joined into one string longer than a string may be: Show Logs failed with 'Invalid string length'.
+  const text = new RunLogText({ runName: 'loud-otter', flowName: 'verbose', created: Date.UTC(2026, 0, 1), status: 'Completed' });
+  const long = 'x'.repeat(1024 * 1024);
+  for (let i = 0; i < 600; i++) text.append([{ k: 'log', runId: 'r', ts: Date.UTC(2026, 0, 1) + i, level: 'INFO', source: 's', message: `${i} ${long}` }]);
+  const lines = text.text().split('\n');
+  assert.equal(lines.length, 1 + 600 + 1);
+  assert.ok(lines.every((l) => l.length < 20_000), 'each line is cut');
+  assert.match(lines[1]!, /\| s - 0 x+… 1,038,\d{3} more characters: the run's details \(Save as \.log\) and `flowdeck logs loud-otter` have the line whole$/);
+  assert.match(lines[600]!, /\| s - 599 x+…/);
+  // A line within the bound is whole.
+  text.append([{ k: 'log', runId: 'r', ts: Date.UTC(2026, 0, 1) + 601, level: 'INFO', source: 's', message: 'short' }]);
+  assert.match(text.text().split('\n').at(-2)!, /\| s - short$/);
+});

@@ -31,6 +31,12 @@ export function headLine(head: RunLogHead): string {
  * hundreds of megabytes, joined on the extension host's thread and handed whole to the editor at each redraw.
  */
 export const LOG_DOCUMENT_LINES = { first: 10_000, last: 90_000 };
+/**
+ * A line of the document is cut past this many characters: 600 log lines of a megabyte (as long as
+ * FLOWDECK_MAX_LOG_LINE_KB lets one be) made a text longer than a string may be, and Show Logs failed with
+ * 'Invalid string length'.
+ */
+export const MAX_DOCUMENT_LINE_CHARS = 10_000;
 
 export class RunLogText {
   private head: string;
@@ -67,8 +73,13 @@ export class RunLogText {
         this.day = day;
         this.push(`── ${day} ──`, undefined);
       }
-      for (const line of formatLogLine(r).split(/\r?\n/)) this.push(line, r.taskRunId);
+      for (const line of formatLogLine(r).split(/\r?\n/)) this.push(this.cut(line), r.taskRunId);
     }
+  }
+
+  private cut(line: string): string {
+    if (line.length <= MAX_DOCUMENT_LINE_CHARS) return line;
+    return `${line.slice(0, MAX_DOCUMENT_LINE_CHARS)}… ${(line.length - MAX_DOCUMENT_LINE_CHARS).toLocaleString('en-US')} more characters: the run's details (Save as .log) and \`flowdeck logs ${this.runName}\` have the line whole`;
   }
 
   private push(line: string, owner: string | undefined): void {
