@@ -268,3 +268,33 @@ describe('module hooks on Node 26', () => {
     assert.deepEqual(JSON.parse(r.stdout).result.values, [2, 4, 6]);
   });
 });
+
+describe('top-level await', () => {
+  it("one that never settles ends the start at once saying so, no run created; one that settles late, or waits on the store, loads as ever", { timeout: T }, async () => {
+    const never = `await new Promise(() => {});\nexport default flow({ name: 'never' }, async () => 1);\n`;
+    const ws = fixtureWorkspace('esm', {
+      // Loaded without the module hooks (a copy in the store), and through them (it imports a helper).
+      'never.flow.ts': `import { flow } from 'flowdeck';\n${never}`,
+      'helped.flow.ts': `import { flow } from 'flowdeck';\nimport { value } from './value';\nvoid value;\n${never}`,
+      'value.ts': `export const value: number = 7;\n`,
+      'late.flow.ts': `import { flow } from 'flowdeck';\nconst late = await new Promise<string>((r) => setTimeout(() => r('late'), 2000));\nexport default flow({ name: 'late' }, async () => late);\n`,
+      // Its reply comes over the IPC channel, which is all that keeps the process going meanwhile.
+      'stored.flow.ts': `import { flow, getVariable } from 'flowdeck';\nconst v = await getVariable('greeting', 'none');\nexport default flow({ name: 'stored' }, async () => v);\n`,
+    });
+    const home = tempDir();
+    // Before, the CLI waited for ever: bounded here, a hang fails the test.
+    for (const file of ['never.flow.ts', 'helped.flow.ts']) {
+      const r = await runCli(['run', file], { cwd: ws, env: { FLOWDECK_HOME: home }, timeoutMs: 60_000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.ok(r.stderr.includes(`Loading ${join(ws, file)} failed: the flow file's top-level await never settles`), r.stderr);
+    }
+    assert.deepEqual(JSON.parse((await runCli(['runs', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } })).stdout), []);
+    const late = await runCli(['run', 'late.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home }, timeoutMs: 60_000 });
+    assert.equal(late.code, 0, late.stderr);
+    assert.equal(JSON.parse(late.stdout).result, 'late');
+    assert.equal((await runCli(['variable', 'set', 'greeting', '"hi"'], { cwd: ws, env: { FLOWDECK_HOME: home } })).code, 0);
+    const stored = await runCli(['run', 'stored.flow.ts', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home }, timeoutMs: 60_000 });
+    assert.equal(stored.code, 0, stored.stderr);
+    assert.equal(JSON.parse(stored.stdout).result, 'hi');
+  });
+});

@@ -122,6 +122,11 @@ export function request(req: Request): Promise<unknown> {
   });
 }
 
+/** Whether a request sent to the host waits for its reply. */
+export function awaitingHost(): boolean {
+  return pending.size > 0;
+}
+
 export function onReply(reqId: number, value: unknown, error: string | undefined): void {
   const p = pending.get(reqId);
   if (!p) return;

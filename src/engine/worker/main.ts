@@ -21,6 +21,7 @@ import { resumePausedRun } from './pause';
 import { captureOutput, flushOutput } from './outputCapture';
 import { cancelAll } from './signals';
 import { setStoreWaiting } from './storeWait';
+import { unlessUnsettled, unsettledText } from './unsettledLoad';
 import { rehearse } from './warmUp';
 
 export { useImport } from './moduleImport';
@@ -95,7 +96,8 @@ async function handleLoad(message: Extract<HostToWorker, { t: 'load' }>): Promis
   const where = message.source.kind === 'file' ? message.source.path : `built-in flow '${message.source.id}'`;
   try {
     // Said before the file's top level runs: from then on its host waits as long as the file takes.
-    const { flow, exportName } = await loadFlow(message.modulePath, where, message.flowName, message.home, () => emit({ k: 'loading' }, true));
+    const loading = loadFlow(message.modulePath, where, message.flowName, message.home, () => emit({ k: 'loading' }, true));
+    const { flow, exportName } = await unlessUnsettled(loading, () => new LoadError('module', unsettledText(where)));
     const declarations = checkDeclarations(flow.options.name, flow.options.parameters);
     // Given again as secrets: masked whatever they were given for, as the host masks them.
     const givenAgain = message.secretParameters ?? {};
