@@ -99,6 +99,10 @@ export class Execution {
   /** Writes in flight; the run is settled only after all of them. */
   private readonly work = new Set<Promise<unknown>>();
   private storeFailure?: Error;
+  /** Set while a resume's takeover is written under its signal (FlowRunner.adoptRoot): a write it gives up abandons this. */
+  givingUpOn?: AbortSignal;
+  /** Given up before its attempt was on record (givingUpOn): ends nothing, shows nothing. */
+  private abandoned = false;
   /** Store errors said so far, by run and message. */
   private readonly saidStoreErrors = new Set<string>();
   private resolveDone!: (d: FlowRunDetail) => void;
@@ -168,6 +172,13 @@ export class Execution {
   }
 
   private onStoreError(runId: string, error: Error): void {
+    // The takeover's write given up by its signal (Ctrl-C as a resume begins): the run is as the store holds
+    // it, and this attempt, which never began there, ends nothing — no state shown, none written.
+    if (this.givingUpOn?.aborted && error === this.givingUpOn.reason) {
+      this.abandoned = true;
+      this.worker.killGroup();
+      return;
+    }
     const live = this.runs.get(runId);
     if (live) live.writeError ??= error;
     // Said once: every batch queued while the store was away fails alike (a lease lost: a hundred of them).
@@ -316,6 +327,7 @@ export class Execution {
 
   /** `journaled`: a final state whose line and this log line are durable in the journal already. */
   private applyState(live: LiveRun, r: Extract<RunRecord, { k: 'state' }>, line: string | undefined, journaled?: LogRecord): Promise<void> {
+    if (this.abandoned) return Promise.resolve();
     const detail = live.fold.detail;
     // A new attempt may be run by another process than the last (a run created ahead of time is taken up by takeUp).
     const takesOver = r.name === 'AwaitingRetry';

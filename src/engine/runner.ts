@@ -1001,7 +1001,11 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
     // (Ctrl-C) while the store waits to write it (the journal locked by another session), none of it is kept
     // and nothing after it is written, so the takeover fails as one that could not be written does, below;
     // written, the attempt has begun (a Ctrl-C as it committed then cancels the run).
-    if (claim !== undefined && signal) await live.handle.flush(signal).catch(() => undefined);
+    if (claim !== undefined && signal) {
+      execution.givingUpOn = signal;
+      await live.handle.flush(signal).catch(() => undefined);
+      execution.givingUpOn = undefined;
+    }
     // The input that resumes a suspension: on record with the attempt it begins, before the flow runs.
     if (target.given) execution.record(live, target.given);
     if (target.sourceHash && detail.sourceHash && target.sourceHash !== detail.sourceHash) {
