@@ -43,7 +43,8 @@ test('serve --notify never claims none of the ends and pauses left untold: the n
   // Nothing listens at that port: nothing is to be POSTed under `never` anyway.
   const served = serveCommand(['--notify-url', 'http://127.0.0.1:9/hook', '--notify', 'never'], { stdout: new PassThrough(), stderr, env: { FLOWDECK_HOME: home }, cwd });
   // serve waits for a signal once it has started (its notices looked at).
-  await waitFor(() => process.listenerCount('SIGTERM') > listening, 'serve to start');
+  // Serving (its store opened: that opening's own signal listener gone), and listening for the signal.
+  await waitFor(() => said.includes('Serving') && process.listenerCount('SIGTERM') > listening, 'serve to start');
   process.emit('SIGTERM', 'SIGTERM');
   assert.equal(await served, 0, said);
 

@@ -41,7 +41,8 @@ test("a starting serve gives back at once the untold ends its policy does not te
   const listening = process.listenerCount('SIGTERM');
   // Nothing listens at that port: nothing is to be POSTed under `onFailure` here anyway.
   const served = serveCommand(['--notify-url', 'http://127.0.0.1:9/hook', '--notify', 'onFailure'], { stdout: new PassThrough(), stderr, env: { FLOWDECK_HOME: home }, cwd });
-  await waitFor(() => process.listenerCount('SIGTERM') > listening, 'serve to start');
+  // Serving (its store opened: that opening's own signal listener gone), and listening for the signal.
+  await waitFor(() => said.includes('Serving') && process.listenerCount('SIGTERM') > listening, 'serve to start');
   process.emit('SIGTERM', 'SIGTERM');
   assert.equal(await served, 0, said);
   assert.doesNotMatch(said, /telling it again/);
