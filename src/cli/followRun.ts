@@ -125,13 +125,21 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, onSignal);
   try {
-    // Loading takes a second or two: much longer, and what the file does as it is imported holds it up.
+    // Loading takes a second or two: much longer, either its worker is held before the file's code runs (a
+    // preload, too few file descriptors: no fault of the file's) or what the file does as it is imported is slow.
     // Outside its loading the start waits on the store (on Postgres, a table another session locked).
-    let flowLoading = false;
-    runner.on('flowLoading', () => (flowLoading = true));
-    runner.on('flowLoaded', () => (flowLoading = false));
+    let flowLoading: 'worker' | 'file' | undefined;
+    let workerStartSeconds = 0;
+    runner.on('flowLoading', (seconds) => {
+      flowLoading = 'worker';
+      workerStartSeconds = seconds;
+    });
+    runner.on('flowFileRunning', () => (flowLoading = 'file'));
+    runner.on('flowLoaded', () => (flowLoading = undefined));
     const slow = setTimeout(() => {
-      if (flowLoading) say(`flowdeck: still loading the flow after ${LOAD_NOTICE_MS / 1000} s: what its file does as it is imported (a top-level await or loop, a slow import) keeps the run from starting. Ctrl-C stops it.`);
+      const after = `flowdeck: still loading the flow after ${LOAD_NOTICE_MS / 1000} s:`;
+      if (flowLoading === 'worker') say(`${after} its worker process has not started yet (killed if it has not in ${workerStartSeconds} s: FLOWDECK_WORKER_START_SECONDS); something holds it before the file's code runs (a preload in NODE_OPTIONS, too few file descriptors left). Ctrl-C stops it.`);
+      else if (flowLoading === 'file') say(`${after} the flow file's top level is still running (its imports and top-level code: a top-level await or loop, a slow import), and the run does not start till it ends. Ctrl-C stops it.`);
       else say(`flowdeck: still waiting for the store after ${LOAD_NOTICE_MS / 1000} s: ${storeNamed(store)} has not taken the run's ${options.creates ? 'creation' : options.resumes ? 'resume' : 'start'} (another session may hold a lock on its tables) and the run does not start till it does. Ctrl-C stops it.`);
     }, LOAD_NOTICE_MS);
     try {

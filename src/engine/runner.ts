@@ -114,8 +114,11 @@ export interface RunnerEvents {
   /**
    * A run's flow began loading in a new worker (its file imported there), and has loaded: what a start or a
    * resume waits on in between; before and after, it waits on the store (a CLI says which holds it up).
+   * flowLoading gives how long the worker may take to start (FLOWDECK_WORKER_START_SECONDS); flowFileRunning
+   * comes when it has, just before the file's own code runs: till then nothing the file does holds it up.
    */
-  flowLoading: [];
+  flowLoading: [workerStartSeconds: number];
+  flowFileRunning: [];
   flowLoaded: [];
 }
 
@@ -778,6 +781,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         if (message.k === 'loading') {
           clearTimeout(startBound);
           fileRan = true;
+          this.emit('flowFileRunning');
           return;
         }
         if (message.k === 'rejected') {
@@ -787,7 +791,7 @@ export class FlowRunner extends EventEmitter<RunnerEvents> {
         }
         if (execution) this.onMessage(execution, message, line);
       };
-      this.emit('flowLoading');
+      this.emit('flowLoading', this.workerStartMs / 1000);
       const where = request.source.kind === 'file' ? request.source.path : `built-in flow '${request.source.id}'`;
       const notStarted = target.kind === 'new' ? 'No run was created; run it again.' : 'Its run was not started; start it again.';
       // A worker held before its flow file's code runs says nothing and may never end: it is not waited for past the bound.

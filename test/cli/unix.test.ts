@@ -250,7 +250,7 @@ describe("Flowdeck's own messages", T, () => {
       assert.match(r.stdout, /^ {2}-h, --help +this (help|text)$/m, command);
     }
     const top = await runCli(['--help']);
-    for (const variable of ['FLOWDECK_HOME', 'FLOWDECK_STORE', 'FLOWDECK_STORE_SCHEMA', 'FLOWDECK_HEARTBEAT_SECONDS', 'FLOWDECK_LEASE_SECONDS', 'GITHUB_TOKEN', 'FLOWDECK_NOTIFY_URL']) {
+    for (const variable of ['FLOWDECK_HOME', 'FLOWDECK_STORE', 'FLOWDECK_STORE_SCHEMA', 'FLOWDECK_HEARTBEAT_SECONDS', 'FLOWDECK_LEASE_SECONDS', 'FLOWDECK_WORKER_START_SECONDS', 'GITHUB_TOKEN', 'FLOWDECK_NOTIFY_URL']) {
       assert.match(top.stdout, new RegExp(`\\b${variable}\\b`), variable);
     }
   });

@@ -61,6 +61,33 @@ test("a flow file's top level that takes longer than the bound is not killed: th
   assert.match(r.stderr, /Finished in state Completed\(\)/);
 });
 
+test("after 10 s a worker still held before the file's code runs is said to be not started yet, with its bound; Ctrl-C stops it", { timeout: 120_000 }, async () => {
+  const ws = workspace({ 'held.flow.ts': flowSource(`export default flow({ name: 'held' }, async () => 'ran');`) });
+  const home = tempDir();
+  const pidFile = join(tempDir(), 'pid');
+  const env = { FLOWDECK_HOME: home, NODE_OPTIONS: preload(HANG), PID_FILE: pidFile, FLOWDECK_WORKER_START_SECONDS: '45' };
+  let told = false;
+  const r = await runCli(['run', 'held.flow.ts'], {
+    cwd: ws,
+    env,
+    timeoutMs: 90_000,
+    onStderr: (c, child) => {
+      if (!told && c.includes('still loading the flow after 10 s')) {
+        told = true;
+        child.kill('SIGINT');
+      }
+    },
+  });
+  assert.ok(told, r.stderr);
+  assert.match(r.stderr, /flowdeck: still loading the flow after 10 s: its worker process has not started yet \(killed if it has not in 45 s: FLOWDECK_WORKER_START_SECONDS\)/);
+  assert.doesNotMatch(r.stderr, /top level/);
+  assert.equal(r.code, 130, r.stderr);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  await waitFor(() => !alive(pid), 'the held worker to be gone', 10_000);
+  const runs = await runCli(['runs', '--json'], { cwd: ws, env: { FLOWDECK_HOME: home } });
+  assert.deepEqual(JSON.parse(runs.stdout), []);
+});
+
 test('FLOWDECK_WORKER_START_SECONDS that is no number above 0 is refused naming it, exit 2', { timeout: 60_000 }, async () => {
   const ws = workspace({ 'ok.flow.ts': flowSource(`export default flow({ name: 'ok' }, async () => 'ran');`) });
   const r = await runCli(['run', 'ok.flow.ts'], { cwd: ws, env: { FLOWDECK_HOME: tempDir(), FLOWDECK_WORKER_START_SECONDS: 'soon' } });

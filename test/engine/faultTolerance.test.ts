@@ -160,7 +160,8 @@ export default flow({ name: 'heavy' }, async () => held.length);`),
       },
     });
     assert.ok(told, r.stderr);
-    assert.match(r.stderr, /flowdeck: still loading the flow after 10 s: what its file does as it is imported \(a top-level await or loop, a slow import\) keeps the run from starting\. Ctrl-C stops it\./);
+    assert.match(r.stderr, /flowdeck: still loading the flow after 10 s: the flow file's top level is still running \(its imports and top-level code: a top-level await or loop, a slow import\), and the run does not start till it ends\. Ctrl-C stops it\./);
+    assert.doesNotMatch(r.stderr, /has not started yet/);
     assert.equal(r.code, 130, r.stderr);
   });
 
