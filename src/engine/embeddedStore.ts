@@ -976,7 +976,10 @@ export class EmbeddedStore implements RunStore {
       const claimsOf = new Map<string, string[]>();
       for (const f of await readdir(claims).catch((): string[] => [])) {
         const id = f.split('_')[1];
-        if (id !== undefined) claimsOf.set(id, [...(claimsOf.get(id) ?? []), f]);
+        if (id === undefined) continue;
+        const files = claimsOf.get(id);
+        if (files) files.push(f);
+        else claimsOf.set(id, [f]);
       }
       return claimsOf;
     };

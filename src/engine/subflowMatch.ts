@@ -63,7 +63,9 @@ export class SubflowMatch {
     for (const r of (await this.store.runTree(rootId)).slice(1)) {
       const d = await this.store.readRun(r.id);
       if (!d || !d.parentRunId) continue;
-      prior.set(d.parentRunId, [...(prior.get(d.parentRunId) ?? []), d]);
+      const siblings = prior.get(d.parentRunId);
+      if (siblings) siblings.push(d);
+      else prior.set(d.parentRunId, [d]);
     }
     return prior;
   }
