@@ -7,7 +7,7 @@ import ts from 'typescript';
 import * as api from '../../src/engine/api';
 import { discoverFlows } from '../../src/engine/flowDiscovery';
 import { CONFIG_FILE, flowsConfigSource, freeFlowName, helloFlowSource, TYPES_FILE } from '../../src/extension/scaffold/helloFlow';
-import { refreshTypesCopies, type TypesFs } from '../../src/extension/scaffold/typesRefresh';
+import { refreshTypesCopies, staleTypesCopies, type TypesFs } from '../../src/extension/scaffold/typesRefresh';
 import { TYPES_HEADER } from '../../src/engine/typesCopy';
 import { DIST, ROOT } from '../support/engine';
 
@@ -99,6 +99,9 @@ test("a flowdeck.d.ts copy of another Flowdeck version is brought up to this one
       files.set(path, text);
     },
   };
+  // What the extension offers to update as it starts: found without a write.
+  assert.deepEqual(await staleTypesCopies(own, ['a/flows/flowdeck.d.ts', 'b/flows/flowdeck.d.ts', 'c/flows/flowdeck.d.ts', 'd/flows/flowdeck.d.ts'], fs), ['a/flows/flowdeck.d.ts']);
+  assert.deepEqual(writes, []);
   const replaced = await refreshTypesCopies(own, ['a/flows/flowdeck.d.ts', 'b/flows/flowdeck.d.ts', 'c/flows/flowdeck.d.ts', 'd/flows/flowdeck.d.ts'], fs);
   assert.deepEqual(replaced, ['a/flows/flowdeck.d.ts']);
   assert.deepEqual(writes, ['a/flows/flowdeck.d.ts']);

@@ -2,12 +2,13 @@
  * "Create a Flow": writes flows/hello.flow.ts (or the next free name) and, next to it, Flowdeck's
  * flowdeck.d.ts and a tsconfig.json whose `paths` entry types `import { flow, task } from 'flowdeck'`
  * with it. Existing files are never overwritten (a folder with its own tsconfig.json or jsconfig.json
- * keeps it), but a flowdeck.d.ts another Flowdeck version generated is brought up to this one's — here
- * and, for every workspace folder, as the extension starts (typesRefresh.ts).
+ * keeps it), but a flowdeck.d.ts another Flowdeck version generated is brought up to this one's here, and
+ * offered to be as the extension starts (typesRefresh.ts): a copy may be committed, and a file in the
+ * user's repository is not rewritten unasked.
  */
 import * as vscode from 'vscode';
 import { CONFIG_FILE, flowsConfigSource, freeFlowName, helloFlowSource, TYPES_FILE } from '../scaffold/helloFlow';
-import { refreshTypesCopies, type TypesFs } from '../scaffold/typesRefresh';
+import { refreshTypesCopies, staleTypesCopies, type TypesFs } from '../scaffold/typesRefresh';
 import { uriExists } from '../util/uriExists';
 
 const typesFs: TypesFs = {
@@ -40,6 +41,24 @@ export async function refreshFlowTypes(extensionUri: vscode.Uri, folders: readon
   }
 }
 
+/**
+ * As the extension starts (or folders are added, or trusted): a flowdeck.d.ts of another version in `folders`
+ * is offered to be brought up to this version's — one notification, nothing written unless asked.
+ */
+async function offerFlowTypes(extensionUri: vscode.Uri, folders: readonly vscode.Uri[], note: (message: string) => void): Promise<void> {
+  if (folders.length === 0) return;
+  try {
+    const own = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, 'dist', TYPES_FILE)));
+    const stale = await staleTypesCopies(own, folders.map((f) => vscode.Uri.joinPath(f, 'flows', TYPES_FILE).toString()), typesFs);
+    if (stale.length === 0) return;
+    const which = stale.map((p) => vscode.workspace.asRelativePath(vscode.Uri.parse(p))).join(', ');
+    const choice = await vscode.window.showInformationMessage(`${which} holds another Flowdeck version's types, so the editor shows that version's API for flows. Update it to this version's?`, 'Update');
+    if (choice === 'Update') await refreshFlowTypes(extensionUri, folders, note);
+  } catch {
+    // Left as it is.
+  }
+}
+
 async function chooseFolder(): Promise<vscode.WorkspaceFolder | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length <= 1) return folders[0];
@@ -50,12 +69,12 @@ export function registerCreateFlow(context: vscode.ExtensionContext, note: (mess
   context.subscriptions.push(
     vscode.commands.registerCommand('flowdeck.createFlow', () => createFlow(context, note)),
     vscode.workspace.onDidChangeWorkspaceFolders((e) => {
-      if (vscode.workspace.isTrusted) void refreshFlowTypes(context.extensionUri, e.added.map((f) => f.uri), note);
+      if (vscode.workspace.isTrusted) void offerFlowTypes(context.extensionUri, e.added.map((f) => f.uri), note);
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void refreshFlowTypes(context.extensionUri, allFolders(), note)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void offerFlowTypes(context.extensionUri, allFolders(), note)),
   );
-  // Unasked, only in a trusted workspace: Restricted Mode writes nothing into it.
-  if (vscode.workspace.isTrusted) void refreshFlowTypes(context.extensionUri, allFolders(), note);
+  // Offered only in a trusted workspace: Restricted Mode writes nothing into it.
+  if (vscode.workspace.isTrusted) void offerFlowTypes(context.extensionUri, allFolders(), note);
 }
 
 function allFolders(): vscode.Uri[] {
