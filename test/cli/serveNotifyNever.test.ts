@@ -3,16 +3,15 @@
  * this process, so that a claim it took is seen held (by a live process) once it stopped.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { serveCommand } from '../../src/cli/commands/serve';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { endNotTold, endsUntold, endToTell } from '../../src/engine/notify/endNotices';
 import { pauseNotTold, pausesUntold, pauseToTell } from '../../src/engine/notify/pauseNotices';
 import type { FlowRunSummary } from '../../src/engine/records';
 import type { RunStore } from '../../src/engine/runStore';
 import { state, type State } from '../../src/engine/states';
-import { closingHandles, tempDir, waitFor, workspace } from '../support/engine';
+import { closingHandles, tempDir, workspace } from '../support/engine';
+import { serveOnce } from '../support/serveOnce';
 
 async function runIn(store: RunStore, last: State, extra: { endTime?: number } = {}): Promise<FlowRunSummary> {
   const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
@@ -36,17 +35,8 @@ test('serve --notify never claims none of the ends and pauses left untold: the n
   await pauseNotTold(before, suspended);
   await before.close();
 
-  let said = '';
-  const stderr = new PassThrough().setEncoding('utf8');
-  stderr.on('data', (c: string) => (said += c));
-  const listening = process.listenerCount('SIGTERM');
   // Nothing listens at that port: nothing is to be POSTed under `never` anyway.
-  const served = serveCommand(['--notify-url', 'http://127.0.0.1:9/hook', '--notify', 'never'], { stdout: new PassThrough(), stderr, env: { FLOWDECK_HOME: home }, cwd });
-  // serve waits for a signal once it has started (its notices looked at).
-  // Serving (its store opened: that opening's own signal listener gone), and listening for the signal.
-  await waitFor(() => said.includes('Serving') && process.listenerCount('SIGTERM') > listening, 'serve to start');
-  process.emit('SIGTERM', 'SIGTERM');
-  assert.equal(await served, 0, said);
+  await serveOnce(['--notify-url', 'http://127.0.0.1:9/hook', '--notify', 'never'], { FLOWDECK_HOME: home }, cwd);
 
   const after = closingHandles(await EmbeddedStore.open(home, { detectCrashed: false }));
   try {

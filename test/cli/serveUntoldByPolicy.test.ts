@@ -4,15 +4,14 @@
  * nothing of it: serve is run in this process, so that a claim it kept is seen held (by a live process) once it stopped.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { serveCommand } from '../../src/cli/commands/serve';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
 import { endNotTold, endsUntold, endToTell } from '../../src/engine/notify/endNotices';
 import type { FlowRunSummary } from '../../src/engine/records';
 import type { RunStore } from '../../src/engine/runStore';
 import { state } from '../../src/engine/states';
-import { closingHandles, tempDir, waitFor, workspace } from '../support/engine';
+import { closingHandles, tempDir, workspace } from '../support/engine';
+import { serveOnce } from '../support/serveOnce';
 
 async function completedRun(store: RunStore): Promise<FlowRunSummary> {
   const h = await store.createRun({ flowName: 'f', source: '/x.flow.ts', parameters: {} });
@@ -35,16 +34,8 @@ test("a starting serve gives back at once the untold ends its policy does not te
   await endNotTold(before, completed);
   await before.close();
 
-  let said = '';
-  const stderr = new PassThrough().setEncoding('utf8');
-  stderr.on('data', (c: string) => (said += c));
-  const listening = process.listenerCount('SIGTERM');
   // Nothing listens at that port: nothing is to be POSTed under `onFailure` here anyway.
-  const served = serveCommand(['--notify-url', 'http://127.0.0.1:9/hook', '--notify', 'onFailure'], { stdout: new PassThrough(), stderr, env: { FLOWDECK_HOME: home }, cwd });
-  // Serving (its store opened: that opening's own signal listener gone), and listening for the signal.
-  await waitFor(() => said.includes('Serving') && process.listenerCount('SIGTERM') > listening, 'serve to start');
-  process.emit('SIGTERM', 'SIGTERM');
-  assert.equal(await served, 0, said);
+  const said = await serveOnce(['--notify-url', 'http://127.0.0.1:9/hook', '--notify', 'onFailure'], { FLOWDECK_HOME: home }, cwd);
   assert.doesNotMatch(said, /telling it again/);
 
   const after = closingHandles(await EmbeddedStore.open(home, { detectCrashed: false }));
