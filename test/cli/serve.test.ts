@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/engine/embeddedStore';
@@ -522,8 +522,10 @@ export default flow({ name: 'approval', schedule: { intervalSeconds: 2 } }, asyn
     // no schedule that would make them look for crashes themselves.
     for (const r of resumers) r.child.kill('SIGSTOP');
     const victim = await scheduledRunOfKilledServe(home, { resumeOnCrash: true });
-    const cancel = await runCli(['cancel', victim.id], { env: { FLOWDECK_HOME: home }, cwd: workspace({}) });
-    assert.match(cancel.stdout, /had already ended: Crashed/, cancel.stderr);
+    // A command that writes (not `cancel`: it would cancel the resume) marks the run Crashed as it opens the store.
+    const marker = await runCli(['variable', 'set', 'probe', '1'], { env: { FLOWDECK_HOME: home }, cwd: workspace({}) });
+    assert.equal(marker.code, 0, marker.stderr);
+    assert.match(readFileSync(join(home, 'runs', `${victim.id}.jsonl`), 'utf8'), /"name":"Crashed"/, 'the CLI command recorded it Crashed');
     for (const r of resumers) r.child.kill('SIGCONT');
     await waitFor(async () => (await scheduledRuns(home)).find((r) => r.id === victim.id)?.state.name === 'Completed', 'the crashed run to be resumed and complete', 120_000);
     for (const r of resumers) assert.equal(await stop(r), 0, r.stderr());
