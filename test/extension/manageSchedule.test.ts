@@ -41,6 +41,14 @@ test('from the palette, a schedule command with nothing to act on says so and wh
     shownMessages.length = 0;
     await command('flowdeck.pauseSchedule')();
     assert.match(shownMessages[0]!.message, /^No active schedule to pause: .*paused/);
+
+    // An id given in part is said as such, not as no schedule at all.
+    shownMessages.length = 0;
+    await command('flowdeck.resumeSchedule')(added.id.slice(0, 2));
+    assert.match(shownMessages[0]!.message, /is too short to name a schedule: give at least 4 characters/);
+    await command('flowdeck.resumeSchedule')('zzzzzzzz');
+    assert.match(shownMessages[1]!.message, /^No schedule 'zzzzzzzz'/);
+    assert.ok((await store.schedules.read()).paused.has(added.id), 'neither resumed it');
   } finally {
     for (const d of context.subscriptions) d.dispose();
     await store.close();

@@ -3,7 +3,7 @@
  * the palette or a test). A schedule written in a flow's options is removed by editing it there.
  */
 import * as vscode from 'vscode';
-import { findSchedule, type ScheduleView } from '../../engine/schedules/scheduleEntries';
+import { findSchedule, MIN_SCHEDULE_PREFIX, type ScheduleView } from '../../engine/schedules/scheduleEntries';
 import { describeSchedule } from '../../engine/schedules/scheduleSpec';
 import { FlowNode } from '../flows/flowsTree';
 import type { Flowdeck } from '../services';
@@ -42,8 +42,12 @@ async function manageSchedule(flowdeck: Flowdeck, action: Action, arg: unknown):
 /** The schedule the command applies to: by id, or one of the flow's (asked when it has several). */
 async function pick(action: Action, arg: unknown, views: readonly ScheduleView[]): Promise<ScheduleView | undefined> {
   if (typeof arg === 'string') {
-    const { found } = findSchedule(views, arg);
-    if (!found) void vscode.window.showErrorMessage(`No schedule '${arg}'.`);
+    const { found, ambiguous, tooShort } = findSchedule(views, arg);
+    // As `flowdeck schedule` says it: an id given in part is not "no schedule".
+    const shown = arg.length > 64 ? `${arg.slice(0, 64)}…` : arg;
+    if (tooShort) void vscode.window.showErrorMessage(`'${shown}' is too short to name a schedule: give at least ${MIN_SCHEDULE_PREFIX} characters of its id.`);
+    else if (ambiguous) void vscode.window.showErrorMessage(`'${shown}' matches ${ambiguous.length} schedules (${ambiguous.map((v) => v.entry.id).join(', ')}): give more of its id.`);
+    else if (!found) void vscode.window.showErrorMessage(`No schedule '${shown}': the Flows view lists the schedules under their flows.`);
     return found;
   }
   const fits = (v: ScheduleView): boolean => (action === 'resume' ? v.paused : action === 'pause' ? !v.paused : true);
