@@ -98,6 +98,11 @@ const vscode = {
       inputBoxes.push(options);
       return typedAnswers.shift();
     },
+    createInputBox: () => {
+      const box = new DrivenInputBox();
+      drivenInputBoxes.push(box);
+      return box;
+    },
     withProgress: async (_options: unknown, task: (progress: { report(value: unknown): void }) => Promise<unknown>) => task({ report: () => undefined }),
     showQuickPick: async (items: unknown, options: unknown) => {
       quickPicks.push({ items: await items, options });
@@ -157,6 +162,45 @@ export function answerSaveDialogs(path: string | undefined): void {
 export const registeredCommands = new Map<string, (...args: unknown[]) => unknown>();
 /** Each quick pick shown (showQuickPick: its items and options); each is answered with Escape. */
 export const quickPicks: { items: unknown; options: unknown }[] = [];
+
+/** An input box a command drives (createInputBox), which a test types into, accepts or hides. */
+export class DrivenInputBox {
+  value = '';
+  prompt: string | undefined;
+  title: string | undefined;
+  placeholder: string | undefined;
+  ignoreFocusOut = false;
+  private readonly changed: ((value: string) => void)[] = [];
+  private readonly accepted: (() => void)[] = [];
+  private readonly hidden: (() => void)[] = [];
+  onDidChangeValue(f: (value: string) => void): { dispose(): void } {
+    this.changed.push(f);
+    return { dispose: () => undefined };
+  }
+  onDidAccept(f: () => void): { dispose(): void } {
+    this.accepted.push(f);
+    return { dispose: () => undefined };
+  }
+  onDidHide(f: () => void): { dispose(): void } {
+    this.hidden.push(f);
+    return { dispose: () => undefined };
+  }
+  show(): void {}
+  dispose(): void {}
+  type(value: string): void {
+    this.value = value;
+    for (const f of this.changed) f(value);
+  }
+  accept(): void {
+    for (const f of this.accepted) f();
+  }
+  hide(): void {
+    for (const f of this.hidden) f();
+  }
+}
+
+/** Each input box a command created to drive (createInputBox). */
+export const drivenInputBoxes: DrivenInputBox[] = [];
 
 /** The options of each input box opened (showInputBox), for a test to read back. */
 export const inputBoxes: unknown[] = [];

@@ -20,9 +20,16 @@ async function searchRuns(flowdeck: Flowdeck): Promise<void> {
   const count = async (text: string): Promise<void> => {
     const mine = ++asked;
     const { search: _old, ...rest } = current;
-    const n = await store.count({ rootsOnly: true, ...rest, ...(text ? { search: text } : {}) });
+    let said: string;
+    try {
+      const n = await store.count({ rootsOnly: true, ...rest, ...(text ? { search: text } : {}) });
+      said = `${n.toLocaleString('en-US')} run${n === 1 ? '' : 's'} match${n === 1 ? 'es' : ''}`;
+    } catch (e) {
+      // Said where the count goes: a count left from before would be taken for this text's.
+      said = `Could not count the runs: ${(e as Error).message}`;
+    }
     // An older count must not overwrite a newer one.
-    if (mine === asked) box.prompt = `${n.toLocaleString('en-US')} run${n === 1 ? '' : 's'} match${n === 1 ? 'es' : ''}`;
+    if (mine === asked) box.prompt = said;
   };
   box.onDidChangeValue((text) => void count(text.trim().slice(0, 200)));
   void count(box.value);
