@@ -83,11 +83,18 @@ export async function followRun(store: RunStore, io: CliIo, options: { json: boo
     lines.flush();
     io.stderr.write(around(text.endsWith('\n') ? text : `${text}\n`));
   };
+  /** A write failed: told once that what follows is not on record (the worker, subflows and all, is stopped). */
+  let unrecorded = false;
   runner.on('storeError', (runId, e) => {
     // The writes a Ctrl-C gave up before the run started: said once, below, as the start's end.
     if (loading.signal.aborted && e === loading.signal.reason) return;
     if ((e as { code?: unknown }).code === LEASE_LOST) leaseLost.add(runId);
     say(`flowdeck: ${e.message}`);
+    // The worker runs ahead of the store, and what it had sent still shows: said so, once, as it is stopped.
+    if ((e as { code?: unknown }).code !== LEASE_LOST && !unrecorded) {
+      unrecorded = true;
+      say('flowdeck: the run is being stopped as it cannot be recorded: what it shows from here on (task runs finishing) is not on record, and those task runs run again if it is resumed.');
+    }
   });
 
   let active: ActiveRun | undefined;

@@ -102,3 +102,34 @@ export default flow({ name: 'big' }, async () => { await big(); return 1; });`),
     assert.match(doc.state.message, said("Task run 'big-0'"));
   });
 });
+
+describe('a run the full disk stops as it goes', T, () => {
+  it('says once that what the run shows after its failed write is not on record; the run ends Failed, exit 1', async (t) => {
+    const why = noSmallDisk();
+    if (why) return t.skip(why);
+    // Waits at its start for the disk to be full, then logs on: its journal writes fail while the worker goes on.
+    const ws = workspace({
+      'noisy.flow.ts': flowSource(`import { existsSync } from 'node:fs';
+const step = task({ name: 'step' }, async (i: number) => { for (let n = 0; n < 200; n++) getRunLogger().info('line ' + n + ' ' + 'x'.repeat(200)); return i; });
+export default flow({ name: 'noisy' }, async () => {
+  getRunLogger().info('noisy started');
+  while (!existsSync(process.env.GATE!)) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 50; i++) await step(i);
+});`),
+    });
+    const out = tempDir();
+    const script = `export FLOWDECK_HOME=/mnt/home GATE=${out}/gate
+"$NODE" "$CLI" run noisy.flow.ts > ${out}/run.out 2> ${out}/run.err &
+n=0; while ! grep -q 'noisy started' ${out}/run.out ${out}/run.err 2>/dev/null; do sleep 0.1; n=$((n+1)); [ $n -lt 600 ] || exit 98; done
+${FILL_DISK_SH}
+touch ${out}/gate
+wait $!; echo $? > ${out}/run.rc`;
+    const r = onSmallDisk(4096, script, { cwd: ws, env: { CLI }, timeoutMs: 150_000 });
+    assert.equal(r.status, 0, `${r.status} ${r.stderr}`);
+    const read = (f: string) => readFileSync(join(out, f), 'utf8');
+    assert.equal(read('run.rc').trim(), '1', read('run.err'));
+    assert.match(read('run.err'), /no space left on the device/);
+    const said = read('run.err').split('\n').filter((l) => l.includes('is not on record'));
+    assert.deepEqual(said, ['flowdeck: the run is being stopped as it cannot be recorded: what it shows from here on (task runs finishing) is not on record, and those task runs run again if it is resumed.']);
+  });
+});
